@@ -1,0 +1,1 @@
+"""Spec v1: load (ruamel, positions), validate (Pydantic + cross-field rules), diagnostics."""

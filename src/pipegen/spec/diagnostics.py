@@ -1,0 +1,94 @@
+"""Diagnostics: what went wrong, where (file:line:col and dotted path), and how to fix it."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One problem found in a spec. Lines and columns are 1-based, like a compiler's."""
+
+    file: str
+    line: int
+    column: int
+    severity: Severity
+    code: str
+    message: str
+    path: str = ""
+    hint: str | None = field(default=None, compare=False)
+
+    def format_text(self) -> str:
+        head = f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.message} [{self.code}]"
+        if self.path:
+            head += f"\n    at {self.path}"
+        if self.hint:
+            head += f"\n    hint: {self.hint}"
+        return head
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A diagnostic before it is located: the rule knows the path, the loader knows where."""
+
+    path: Path
+    code: str
+    message: str
+    hint: str | None = None
+    severity: Severity = "error"
+    on_key: bool = False  # point at the key itself rather than its value
+
+
+def dotted(path: Path) -> str:
+    """('sources', 0, 'tables', 1, 'name') -> 'sources[0].tables[1].name'."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """A 'did you mean' hint from the known names, or None when nothing is close."""
+    options = sorted(set(choices))
+    lowered = {c.lower(): c for c in options}
+    if word.lower() in lowered and lowered[word.lower()] != word:
+        return f"did you mean '{lowered[word.lower()]}'?"
+    close = difflib.get_close_matches(word, options, n=3, cutoff=0.6)
+    if not close:
+        close = [lowered[c] for c in difflib.get_close_matches(word.lower(), list(lowered), 3, 0.6)]
+    if close:
+        return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+    return None
+
+
+def sort_diagnostics(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
+    return sorted(set(diags), key=lambda d: (d.file, d.line, d.column, d.code, d.message))
+
+
+def has_errors(diags: Sequence[Diagnostic]) -> bool:
+    return any(d.severity == "error" for d in diags)
+
+
+def format_text(diags: Sequence[Diagnostic]) -> str:
+    errors = sum(d.severity == "error" for d in diags)
+    warnings = len(diags) - errors
+    lines = [d.format_text() for d in diags]
+    lines.append(f"{errors} error(s), {warnings} warning(s)")
+    return "\n".join(lines)
+
+
+def format_json(diags: Sequence[Diagnostic]) -> str:
+    return json.dumps([d.to_json() for d in diags], indent=2, ensure_ascii=False)
