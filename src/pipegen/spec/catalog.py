@@ -1,0 +1,66 @@
+"""Facts about the systems the spec names, as data: one place to extend per system."""
+
+from __future__ import annotations
+
+from pipegen.spec.model import Cloud, Ingestion, SourceType, TargetType
+
+SOURCE_INGESTION: dict[SourceType, frozenset[Ingestion]] = {
+    SourceType.POSTGRES: frozenset({Ingestion.BATCH, Ingestion.CDC}),
+    SourceType.MYSQL: frozenset({Ingestion.BATCH, Ingestion.CDC}),
+    SourceType.SQLSERVER: frozenset({Ingestion.BATCH, Ingestion.CDC}),
+    SourceType.ORACLE: frozenset({Ingestion.BATCH, Ingestion.CDC}),
+    SourceType.MONGODB: frozenset({Ingestion.BATCH, Ingestion.CDC}),
+    SourceType.API: frozenset({Ingestion.BATCH}),
+    SourceType.FILES: frozenset({Ingestion.BATCH}),
+    SourceType.FAKER: frozenset({Ingestion.BATCH, Ingestion.STREAM}),
+    SourceType.KAFKA: frozenset({Ingestion.STREAM}),
+    SourceType.EVENTHUBS: frozenset({Ingestion.STREAM}),
+    SourceType.KINESIS: frozenset({Ingestion.STREAM}),
+    SourceType.PUBSUB: frozenset({Ingestion.STREAM}),
+}
+
+# Sources whose datasets are topics (message streams) rather than tables.
+TOPIC_SOURCES = frozenset({SourceType.KAFKA, SourceType.EVENTHUBS, SourceType.KINESIS, SourceType.PUBSUB})
+
+# Systems that exist on one cloud only.
+SOURCE_CLOUD: dict[SourceType, Cloud] = {
+    SourceType.EVENTHUBS: Cloud.AZURE,
+    SourceType.KINESIS: Cloud.AWS,
+    SourceType.PUBSUB: Cloud.GCP,
+}
+TARGET_CLOUD: dict[TargetType, Cloud] = {
+    TargetType.BIGQUERY: Cloud.GCP,
+    TargetType.REDSHIFT: Cloud.AWS,
+    TargetType.SYNAPSE: Cloud.AZURE,
+}
+# Managed services with no local edition.
+CLOUD_ONLY_TARGETS = frozenset({TargetType.SNOWFLAKE, TargetType.DATABRICKS})
+
+# Longest identifier each system accepts (None: no practical limit).
+IDENT_MAX: dict[str, int | None] = {
+    "postgres": 63, "redshift": 127, "mysql": 64, "sqlserver": 128, "synapse": 128, "oracle": 128,
+    "snowflake": 255, "bigquery": 300, "databricks": 255, "delta": 255, "iceberg": 255,
+    "duckdb": None, "clickhouse": None, "druid": 255, "files": 255, "kafka": 249, "mongodb": 255,
+}  # fmt: skip
+
+# Target kinds: what a target can do.
+WAREHOUSE_TARGETS = frozenset(
+    {TargetType.DUCKDB, TargetType.POSTGRES, TargetType.SNOWFLAKE, TargetType.BIGQUERY,
+     TargetType.REDSHIFT, TargetType.SYNAPSE, TargetType.DATABRICKS}
+)  # fmt: skip
+LAKE_TARGETS = frozenset({TargetType.DELTA, TargetType.ICEBERG})
+OLAP_TARGETS = frozenset({TargetType.CLICKHOUSE, TargetType.DRUID})
+# Targets that can run SQL transformations after loading (ELT needs one).
+TRANSFORMING_TARGETS = WAREHOUSE_TARGETS | LAKE_TARGETS | frozenset({TargetType.CLICKHOUSE})
+
+# dbt adapter / SQL dialect per target (sqlglot dialect names).
+TARGET_DIALECT: dict[TargetType, str] = {
+    TargetType.DUCKDB: "duckdb", TargetType.POSTGRES: "postgres", TargetType.SNOWFLAKE: "snowflake",
+    TargetType.BIGQUERY: "bigquery", TargetType.REDSHIFT: "redshift", TargetType.SYNAPSE: "tsql",
+    TargetType.DATABRICKS: "databricks", TargetType.DELTA: "spark", TargetType.ICEBERG: "spark",
+    TargetType.CLICKHOUSE: "clickhouse", TargetType.DRUID: "druid", TargetType.FILES: "duckdb",
+    TargetType.KAFKA: "duckdb",
+}  # fmt: skip
+
+# Columns pipegen adds to every landed row; spec columns must not reuse them.
+METADATA_COLUMNS = ("_extracted_at", "_source", "_batch_id", "_loaded_at")

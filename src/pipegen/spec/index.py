@@ -1,0 +1,116 @@
+"""Name resolution over a validated spec: which tables, columns and marts exist."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+from pipegen.spec.diagnostics import Path
+from pipegen.spec.model import Column, Dataset, Mart, Source, Spec
+
+
+@dataclass(frozen=True)
+class TableRef:
+    source_index: int
+    kind: str  # "tables" or "topics"
+    index: int
+    source: Source
+    dataset: Dataset
+
+    @property
+    def path(self) -> Path:
+        return ("sources", self.source_index, self.kind, self.index)
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.source.name}.{self.dataset.name}"
+
+    def column(self, name: str) -> Column | None:
+        lowered = name.lower()
+        return next((c for c in self.dataset.columns if c.name.lower() == lowered), None)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.dataset.columns]
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A reference resolved to a table, or to a mart (whose columns are its outputs)."""
+
+    table: TableRef | None = None
+    mart: Mart | None = None
+    error: str | None = None
+
+    @property
+    def columns(self) -> list[str]:
+        if self.table:
+            return self.table.column_names
+        if self.mart:
+            return [*self.mart.group_by, *(m.name for m in self.mart.measures)]
+        return []
+
+
+class SpecIndex:
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+
+    @cached_property
+    def tables(self) -> list[TableRef]:
+        return list(self._iter_tables())
+
+    def _iter_tables(self) -> Iterator[TableRef]:
+        for si, source in enumerate(self.spec.sources):
+            for kind in ("tables", "topics"):
+                for di, dataset in enumerate(getattr(source, kind)):
+                    yield TableRef(si, kind, di, source, dataset)
+
+    @cached_property
+    def _by_qualified(self) -> dict[str, TableRef]:
+        return {t.qualified.lower(): t for t in self.tables}
+
+    @cached_property
+    def _by_name(self) -> dict[str, list[TableRef]]:
+        out: dict[str, list[TableRef]] = {}
+        for t in self.tables:
+            out.setdefault(t.dataset.name.lower(), []).append(t)
+        return out
+
+    @cached_property
+    def marts(self) -> dict[str, Mart]:
+        return {m.name.lower(): m for m in self.spec.transforms.marts}
+
+    def known_names(self) -> list[str]:
+        names = {t.dataset.name for t in self.tables} | {t.qualified for t in self.tables}
+        return sorted(names | {m.name for m in self.spec.transforms.marts})
+
+    def resolve(self, ref: str, *, allow_marts: bool = True) -> Resolved:
+        """'table', 'source.table' or a mart name -> what it names, or why not."""
+        key = ref.strip().lower()
+        if "." in key:
+            table = self._by_qualified.get(key)
+            return Resolved(table=table) if table else Resolved(error=f"no table '{ref}'")
+        candidates = self._by_name.get(key, [])
+        if len(candidates) > 1:
+            names = ", ".join(sorted(c.qualified for c in candidates))
+            return Resolved(error=f"'{ref}' is ambiguous: it could be {names}")
+        if candidates:
+            return Resolved(table=candidates[0])
+        if allow_marts and key in self.marts:
+            return Resolved(mart=self.marts[key])
+        return Resolved(error=f"no table or mart named '{ref}'")
+
+    def resolve_column(self, ref: str) -> tuple[TableRef | None, Column | None, str | None]:
+        """'table.column' or 'source.table.column' -> (table, column, error)."""
+        parts = ref.strip().split(".")
+        if len(parts) not in (2, 3) or not all(parts):
+            return None, None, f"'{ref}' is not 'table.column' or 'source.table.column'"
+        table_ref, column = ".".join(parts[:-1]), parts[-1]
+        resolved = self.resolve(table_ref, allow_marts=False)
+        if resolved.table is None:
+            return None, None, resolved.error
+        found = resolved.table.column(column)
+        if found is None:
+            return resolved.table, None, f"table '{resolved.table.qualified}' has no column '{column}'"
+        return resolved.table, found, None

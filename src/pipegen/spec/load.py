@@ -1,0 +1,267 @@
+"""Read pipegen.yaml into plain data plus the line/column of every node.
+
+The YAML is composed into nodes (never constructed blindly), so duplicate keys are all
+reported, aliases are expanded under a budget (no billion laughs), and every value and
+key keeps its position for diagnostics.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from pipegen.spec.diagnostics import Finding, Path
+
+MAX_BYTES = 4 * 1024 * 1024
+MAX_NODES = 250_000  # after alias expansion
+MAX_DEPTH = 64
+
+
+@dataclass(frozen=True)
+class Pos:
+    line: int  # 1-based
+    column: int  # 1-based
+    key_line: int | None = None
+    key_column: int | None = None
+
+
+@dataclass
+class Loaded:
+    """A spec file read into plain data, with positions; or the problems that stopped it."""
+
+    file: str
+    data: Any = None
+    positions: dict[Path, Pos] = field(default_factory=dict)
+    problems: list[tuple[Pos, Finding]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity == "error" for _, f in self.problems)
+
+    def locate(self, finding: Finding) -> Pos:
+        """Where a finding points: its own node, else the nearest ancestor (missing keys)."""
+        path = finding.path
+        missing_key = path not in self.positions
+        while path and path not in self.positions:
+            path = path[:-1]
+        pos = self.positions.get(path, Pos(1, 1))
+        want_key = finding.on_key or missing_key
+        if want_key and pos.key_line is not None and pos.key_column is not None:
+            return Pos(pos.key_line, pos.key_column)
+        return pos
+
+
+class _Budget(Exception):
+    def __init__(self, pos: Pos, finding: Finding) -> None:
+        super().__init__(finding.message)
+        self.pos = pos
+        self.finding = finding
+
+
+def _pos(node: Node, key: Node | None = None) -> Pos:
+    mark = node.start_mark
+    if key is None:
+        return Pos(mark.line + 1, mark.column + 1)
+    kmark = key.start_mark
+    return Pos(mark.line + 1, mark.column + 1, kmark.line + 1, kmark.column + 1)
+
+
+def _problem(line: int, col: int, code: str, message: str, hint: str | None = None) -> tuple[Pos, Finding]:
+    return Pos(line, col), Finding((), code, message, hint)
+
+
+def read_text(raw: bytes, file: str) -> tuple[str | None, list[tuple[Pos, Finding]]]:
+    """Bytes -> text, refusing what is not a spec file: too large, not UTF-8, tabs, empty."""
+    if len(raw) > MAX_BYTES:
+        return None, [_too_large(len(raw))]
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [
+            _problem(line, col, "P005", f"the file is not UTF-8 (byte 0x{raw[exc.start]:02x})",
+                     "save the file as UTF-8")
+        ]  # fmt: skip
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        return None, [_problem(line, 1, "P005", "the file contains a NUL byte", "save the file as UTF-8 text")]
+    tabs = _tab_indents(text)
+    if tabs:
+        return None, tabs
+    if not text.strip() or all(ln.lstrip().startswith("#") or not ln.strip() for ln in text.splitlines()):
+        return None, [
+            _problem(1, 1, "P008", "the spec is empty",
+                     "start from an example: `pipegen examples`, then `pipegen new NAME --spec hello`")
+        ]  # fmt: skip
+    return text, []
+
+
+def _too_large(size: int) -> tuple[Pos, Finding]:
+    return _problem(1, 1, "P004", f"the file is {size:,} bytes; specs are limited to {MAX_BYTES:,}",
+                    "split the pipeline into several specs")  # fmt: skip
+
+
+def _tab_indents(text: str) -> list[tuple[Pos, Finding]]:
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent:
+            found.append(
+                _problem(number, indent.index("\t") + 1, "P006", "a tab is used for indentation",
+                         "YAML indents with spaces only: replace the tab with spaces")
+            )  # fmt: skip
+    return found
+
+
+def parse(text: str, file: str) -> Loaded:
+    """Text -> Loaded (plain data and positions), never raising for bad input."""
+    loaded = Loaded(file)
+    yaml = YAML(typ="safe", pure=True)
+    yaml.allow_duplicate_keys = True
+    try:
+        root = yaml.compose(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        loaded.problems.append(
+            _problem(line, col, "P001", f"invalid YAML: {problem}", "check indentation, quotes and brackets here")
+        )
+        return loaded
+    except (YAMLError, RecursionError) as exc:
+        message = "nesting is too deep" if isinstance(exc, RecursionError) else f"invalid YAML: {exc}"
+        loaded.problems.append(_problem(1, 1, "P001", message, "simplify the document structure"))
+        return loaded
+    if root is None:
+        loaded.problems.append(_problem(1, 1, "P008", "the spec is empty", "start from `pipegen examples`"))
+        return loaded
+    if not isinstance(root, MappingNode):
+        loaded.problems.append(
+            _problem(*_lc(root), "P007", "the top level of a spec must be a mapping (key: value)",
+                     "start with `version: 1` and `pipeline:` as in the examples")
+        )  # fmt: skip
+        return loaded
+    converter = _Converter(yaml, loaded)
+    try:
+        loaded.data = converter.convert(root, (), 0, None)
+    except _Budget as exc:
+        loaded.problems.append((exc.pos, exc.finding))
+        loaded.data = None
+    loaded.positions[()] = Pos(1, 1)
+    return loaded
+
+
+def _lc(node: Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+class _Converter:
+    """Nodes -> plain dict/list/scalars, counting expanded nodes and recording positions."""
+
+    def __init__(self, yaml: YAML, loaded: Loaded) -> None:
+        self.constructor = yaml.constructor
+        self.loaded = loaded
+        self.count = 0
+        self.active: set[int] = set()
+
+    def convert(self, node: Node, path: Path, depth: int, key: Node | None) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _Budget(
+                _pos(node),
+                Finding((), "P003", f"the document expands to more than {MAX_NODES:,} nodes "
+                        "(anchors and aliases multiply it)", "use fewer aliases; write the values out"),
+            )  # fmt: skip
+        if depth > MAX_DEPTH:
+            raise _Budget(_pos(node), Finding((), "P011", f"nesting deeper than {MAX_DEPTH} levels",
+                                              "flatten the structure"))  # fmt: skip
+        self.loaded.positions[path] = _pos(node, key)
+        if isinstance(node, ScalarNode):
+            return self._scalar(node)
+        if id(node) in self.active:
+            raise _Budget(_pos(node), Finding((), "P003", "an alias refers to itself (a recursive structure)",
+                                              "remove the recursive alias"))  # fmt: skip
+        self.active.add(id(node))
+        try:
+            if isinstance(node, SequenceNode):
+                return [self.convert(item, (*path, i), depth + 1, None) for i, item in enumerate(node.value)]
+            return self._mapping(node, path, depth)
+        finally:
+            self.active.discard(id(node))
+
+    def _mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        seen: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                raise _Budget(_pos(key_node), Finding((), "P010", "a key must be a plain scalar, not a list or mapping",
+                                                      "use a simple name as the key"))  # fmt: skip
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise _Budget(_pos(key_node), Finding((), "P010", "merge keys (<<) are not supported in specs",
+                                                      "write the keys out"))  # fmt: skip
+            key = str(self._scalar(key_node))
+            if key in seen:
+                first = seen[key].start_mark
+                self.loaded.problems.append(
+                    (_pos(key_node), Finding((*path, key), "P002",
+                     f"duplicate key '{key}' (first defined at line {first.line + 1})",
+                     "remove one of them; YAML keeps only the last, silently"))
+                )  # fmt: skip
+                continue
+            seen[key] = key_node
+            out[key] = self.convert(value_node, (*path, key), depth + 1, key_node)
+        return out
+
+    def _scalar(self, node: ScalarNode) -> Any:
+        try:
+            value = self.constructor.construct_object(node, deep=True)
+        except YAMLError:
+            return node.value
+        if isinstance(value, dt.datetime | dt.date):
+            return value.isoformat()
+        if isinstance(value, bytes):
+            return node.value
+        return value
+
+
+def load_file(path: FsPath) -> Loaded:
+    """Read and parse a spec file. I/O problems are findings too, never exceptions."""
+    file = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            loaded = Loaded(file)
+            loaded.problems.append(_too_large(size))  # refused before reading it
+            return loaded
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        loaded = Loaded(file)
+        loaded.problems.append(_problem(1, 1, "P000", "no such file", "check the path, or run `pipegen examples`"))
+        return loaded
+    except IsADirectoryError:
+        loaded = Loaded(file)
+        loaded.problems.append(_problem(1, 1, "P000", "this is a directory, not a spec file", None))
+        return loaded
+    except OSError as exc:
+        loaded = Loaded(file)
+        loaded.problems.append(_problem(1, 1, "P000", f"cannot read the file: {exc.strerror}", None))
+        return loaded
+    return load_bytes(raw, file)
+
+
+def load_bytes(raw: bytes, file: str) -> Loaded:
+    text, problems = read_text(raw, file)
+    if text is None:
+        loaded = Loaded(file)
+        loaded.problems.extend(problems)
+        return loaded
+    return parse(text, file)

@@ -1,0 +1,167 @@
+"""Scalar vocabularies of the spec: durations, column types, secret references, cron.
+
+Pure functions, no Pydantic: the model wraps them as validators.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+class SpecValueError(ValueError):
+    """A value error that knows how to fix itself: pydantic keeps it in the error context."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+DURATION_RE = re.compile(r"^\s*(\d+)\s*(ms|s|m|h|d|w)\s*$")
+DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+REALTIME = "realtime"
+
+
+def parse_duration(text: object) -> float:
+    """'15m' -> 900.0 seconds. Raises ValueError with the accepted forms."""
+    if isinstance(text, bool) or not isinstance(text, str | int):
+        raise ValueError("expected a duration such as 30s, 15m, 1h or 1d")
+    if isinstance(text, int):
+        raise ValueError(f"a bare number is ambiguous; write it with a unit, e.g. '{text}s' or '{text}m'")
+    match = DURATION_RE.match(text)
+    if not match:
+        raise ValueError(
+            f"'{text}' is not a duration: use a whole number and a unit "
+            "(ms, s, m, h, d or w), e.g. 30s, 15m, 1h, 1d"
+        )
+    amount, unit = match.groups()
+    seconds = int(amount) * DURATION_UNITS[unit]
+    if seconds <= 0:
+        raise ValueError("a duration must be greater than zero")
+    return float(seconds)
+
+
+def parse_latency(text: object) -> float:
+    """A latency is a duration or 'realtime' (0 seconds)."""
+    if isinstance(text, str) and text.strip().lower() == REALTIME:
+        return 0.0
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise ValueError(f"{exc}; or 'realtime'") from None
+
+
+def format_duration(seconds: float) -> str:
+    """900.0 -> '15m'; 0 -> 'realtime'. The largest unit that divides exactly."""
+    if seconds == 0:
+        return REALTIME
+    for unit in ("w", "d", "h", "m", "s"):
+        size = DURATION_UNITS[unit]
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{round(seconds * 1000)}ms"
+
+
+# Portable column types. Aliases users write every day map to one canonical name.
+CANONICAL_TYPES = (
+    "string", "int", "bigint", "smallint", "float", "double", "decimal",
+    "boolean", "date", "time", "timestamp", "timestamp_tz", "json", "binary", "uuid",
+)  # fmt: skip
+TYPE_ALIASES = {
+    "text": "string", "varchar": "string", "char": "string", "str": "string",
+    "integer": "int", "int4": "int", "int8": "bigint", "long": "bigint", "int2": "smallint",
+    "tinyint": "smallint", "real": "float", "float4": "float", "float8": "double",
+    "numeric": "decimal", "number": "decimal", "bool": "boolean", "datetime": "timestamp",
+    "timestamptz": "timestamp_tz", "bytes": "binary", "bytea": "binary", "jsonb": "json",
+    "object": "json", "array": "json",
+}  # fmt: skip
+ORDERABLE_TYPES = frozenset(
+    {"int", "bigint", "smallint", "float", "double", "decimal", "date", "time",
+     "timestamp", "timestamp_tz", "string"}
+)  # fmt: skip
+TIME_TYPES = frozenset({"date", "timestamp", "timestamp_tz"})
+NUMERIC_TYPES = frozenset({"int", "bigint", "smallint", "float", "double", "decimal"})
+TYPE_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$")
+
+
+@dataclass(frozen=True)
+class ColumnType:
+    name: str  # canonical
+    precision: int | None = None
+    scale: int | None = None
+
+    def __str__(self) -> str:
+        if self.name == "decimal":
+            return f"decimal({self.precision},{self.scale})"
+        return self.name
+
+
+def parse_column_type(text: str) -> ColumnType:
+    """'varchar(255)' -> string, 'numeric(12,2)' -> decimal(12,2). ValueError otherwise."""
+    match = TYPE_RE.match(text)
+    if not match:
+        raise ValueError(f"'{text}' is not a column type")
+    base, p1, p2 = match.groups()
+    key = base.lower()
+    name = TYPE_ALIASES.get(key, key)
+    if name not in CANONICAL_TYPES:
+        from pipegen.spec.diagnostics import did_you_mean
+
+        raise SpecValueError(
+            f"unknown column type '{base}'",
+            did_you_mean(key, known_type_names()) or "use one of: " + ", ".join(CANONICAL_TYPES),
+        )
+    if name == "decimal":
+        precision = int(p1) if p1 else 38
+        scale = int(p2) if p2 else (0 if p1 else 9)
+        if not 1 <= precision <= 38 or scale > precision:
+            raise ValueError(f"decimal({precision},{scale}) needs 1 <= precision <= 38 and scale <= precision")
+        return ColumnType("decimal", precision, scale)
+    if p2 is not None or (p1 is not None and key not in ("varchar", "char")):
+        raise ValueError(f"type '{base}' takes no size arguments")
+    return ColumnType(name)
+
+
+def known_type_names() -> list[str]:
+    return sorted({*CANONICAL_TYPES, *TYPE_ALIASES})
+
+
+SECRET_REF_RE = re.compile(r"^\$\{(secret|env):([A-Za-z_][A-Za-z0-9_]*)\}$")
+ANY_REF_RE = re.compile(r"\$\{([^}]*)\}")
+SECRET_KEY_RE = re.compile(
+    r"(pass(word|wd)?|token|secret|api_?key|private_?key|credential|access_?key|account_?key"
+    r"|sas|connection_?string|webhook|routing_?key|auth_?header)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    kind: str  # "secret" or "env"
+    name: str
+
+
+def parse_secret_ref(value: str) -> SecretRef | None:
+    match = SECRET_REF_RE.match(value.strip())
+    return SecretRef(match.group(1), match.group(2)) if match else None
+
+
+def is_secret_key(key: str) -> bool:
+    return bool(SECRET_KEY_RE.search(key))
+
+
+CRON_FIELD_RE = re.compile(r"^(\*|\d+(-\d+)?)(/\d+)?(,(\*|\d+(-\d+)?)(/\d+)?)*$|^[A-Za-z]{3}(-[A-Za-z]{3})?$")
+CRON_PRESETS = frozenset({"@hourly", "@daily", "@weekly", "@monthly", "@yearly"})
+
+
+def check_cron(text: str) -> str:
+    """Five-field cron or a preset; ValueError otherwise."""
+    stripped = text.strip()
+    if stripped in CRON_PRESETS:
+        return stripped
+    fields = stripped.split()
+    if len(fields) != 5 or not all(CRON_FIELD_RE.match(f) for f in fields):
+        raise ValueError(
+            f"'{text}' is not a cron expression: use five fields (minute hour day month weekday), "
+            "e.g. '0 2 * * *', or one of " + ", ".join(sorted(CRON_PRESETS))
+        )
+    return stripped

@@ -1,0 +1,89 @@
+"""One code path for `validate`, `plan` and `generate`: file -> Spec + located diagnostics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+
+from pydantic import ValidationError
+
+from pipegen.spec.diagnostics import Diagnostic, Finding, dotted, has_errors, sort_diagnostics
+from pipegen.spec.load import Loaded, load_bytes, load_file
+from pipegen.spec.model import SUPPORTED_VERSIONS, Spec
+from pipegen.spec.pydantic_errors import findings_from_validation_error
+from pipegen.spec.rules import check
+
+
+@dataclass
+class Checked:
+    """The outcome of checking one spec file."""
+
+    file: str
+    spec: Spec | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    loaded: Loaded | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.spec is not None and not has_errors(self.diagnostics)
+
+
+# Checks that need a whole, valid Spec (the architecture plan) register here, so the
+# spec package never imports the plan package.
+SpecCheck = Callable[[Spec], Iterable[Finding]]
+_EXTRA_CHECKS: list[SpecCheck] = []
+
+
+def register_check(fn: SpecCheck) -> SpecCheck:
+    if fn not in _EXTRA_CHECKS:
+        _EXTRA_CHECKS.append(fn)
+    return fn
+
+
+def check_file(path: FsPath) -> Checked:
+    return _check(load_file(path))
+
+
+def check_bytes(raw: bytes, file: str = "<spec>") -> Checked:
+    return _check(load_bytes(raw, file))
+
+
+def _check(loaded: Loaded) -> Checked:
+    diags = [_diag(loaded, pos.line, pos.column, f) for pos, f in loaded.problems]
+    if not loaded.ok or loaded.data is None:
+        return Checked(loaded.file, None, sort_diagnostics(diags), loaded)
+    version_problem = _version_finding(loaded.data)
+    if version_problem:
+        diags.append(_located(loaded, version_problem))
+        return Checked(loaded.file, None, sort_diagnostics(diags), loaded)
+    try:
+        spec = Spec.model_validate(loaded.data)
+    except ValidationError as exc:
+        diags += [_located(loaded, f) for f in findings_from_validation_error(exc, loaded.data)]
+        return Checked(loaded.file, None, sort_diagnostics(diags), loaded)
+    findings = check(spec)
+    if not any(f.severity == "error" for f in findings):
+        for extra in _EXTRA_CHECKS:
+            findings.extend(extra(spec))
+    diags += [_located(loaded, f) for f in findings]
+    return Checked(loaded.file, spec, sort_diagnostics(diags), loaded)
+
+
+def _version_finding(data: Any) -> Finding | None:
+    version = data.get("version") if isinstance(data, dict) else None
+    if version is None or isinstance(version, bool) or version in SUPPORTED_VERSIONS:
+        return None
+    supported = ", ".join(str(v) for v in SUPPORTED_VERSIONS)
+    return Finding(("version",), "P009", f"unsupported spec version {version!r}; this pipegen supports: {supported}",
+                   "set `version: 1`, or upgrade pipegen if the spec was written for a newer one")  # fmt: skip
+
+
+def _located(loaded: Loaded, finding: Finding) -> Diagnostic:
+    pos = loaded.locate(finding)
+    return _diag(loaded, pos.line, pos.column, finding)
+
+
+def _diag(loaded: Loaded, line: int, column: int, f: Finding) -> Diagnostic:
+    return Diagnostic(loaded.file, line, column, f.severity, f.code, f.message, dotted(f.path), f.hint)
