@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
@@ -30,18 +29,6 @@ class Checked:
         return self.spec is not None and not has_errors(self.diagnostics)
 
 
-# Checks that need a whole, valid Spec (the architecture plan) register here, so the
-# spec package never imports the plan package.
-SpecCheck = Callable[[Spec], Iterable[Finding]]
-_EXTRA_CHECKS: list[SpecCheck] = []
-
-
-def register_check(fn: SpecCheck) -> SpecCheck:
-    if fn not in _EXTRA_CHECKS:
-        _EXTRA_CHECKS.append(fn)
-    return fn
-
-
 def check_file(path: FsPath) -> Checked:
     return _check(load_file(path))
 
@@ -63,11 +50,7 @@ def _check(loaded: Loaded) -> Checked:
     except ValidationError as exc:
         diags += [_located(loaded, f) for f in findings_from_validation_error(exc, loaded.data)]
         return Checked(loaded.file, None, sort_diagnostics(diags), loaded)
-    findings = check(spec)
-    if not any(f.severity == "error" for f in findings):
-        for extra in _EXTRA_CHECKS:
-            findings.extend(extra(spec))
-    diags += [_located(loaded, f) for f in findings]
+    diags += [_located(loaded, f) for f in check(spec)]
     return Checked(loaded.file, spec, sort_diagnostics(diags), loaded)
 
 
@@ -78,6 +61,13 @@ def _version_finding(data: Any) -> Finding | None:
     supported = ", ".join(str(v) for v in SUPPORTED_VERSIONS)
     return Finding(("version",), "P009", f"unsupported spec version {version!r}; this pipegen supports: {supported}",
                    "set `version: 1`, or upgrade pipegen if the spec was written for a newer one")  # fmt: skip
+
+
+def locate(checked: Checked, findings: list[Finding]) -> list[Diagnostic]:
+    """Place findings made later (e.g. by the planner) in the same file."""
+    if checked.loaded is None:
+        return []
+    return [_located(checked.loaded, f) for f in findings]
 
 
 def _located(loaded: Loaded, finding: Finding) -> Diagnostic:

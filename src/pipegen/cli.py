@@ -1,0 +1,221 @@
+"""The command line: parse flags, call the library, map errors to exit codes. Nothing else.
+
+Heavy modules are imported inside the commands that need them, so `pipegen --help`
+and `pipegen validate` start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import click
+import typer
+
+from pipegen import __version__
+from pipegen.errors import SpecError, UserError
+
+REPORT_URL = "https://github.com/pipegen/pipegen/issues"
+app = typer.Typer(
+    name="pipegen",
+    help="Declarative data-pipeline generator: one YAML spec in, a complete pipeline project out.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+_state = {"debug": False}
+
+SpecArg = Annotated[Path, typer.Argument(help="Path to the spec (pipegen.yaml).", show_default=False)]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Output format: text or json.")]
+
+
+def _format(value: str) -> str:
+    if value not in ("text", "json"):
+        raise click.UsageError(f"--format must be text or json, not '{value}'")
+    return value
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pipegen {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def _print_diagnostics(diags: list[Any], fmt: str) -> None:
+    from pipegen.spec.diagnostics import format_json, format_text
+
+    if fmt == "json":
+        typer.echo(format_json(diags))
+    elif diags:
+        typer.echo(format_text(diags))
+
+
+@app.command(epilog="Example: pipegen validate pipegen.yaml specs/*.yaml --format json")
+def validate(
+    specs: Annotated[list[Path], typer.Argument(help="One or more spec files.", show_default=False)],
+    format: FormatOpt = "text",
+) -> None:
+    """Check specs and print every problem at once (exit 0 valid, 1 invalid, 2 usage error)."""
+    from pipegen.pipeline import check
+    from pipegen.spec.diagnostics import has_errors
+
+    fmt = _format(format)
+    diags = []
+    for spec in specs:
+        checked, _ = check(spec)
+        diags.extend(checked.diagnostics)
+        if fmt == "text" and not has_errors(checked.diagnostics):
+            typer.echo(f"{spec}: valid", err=bool(checked.diagnostics))
+    _print_diagnostics(diags, fmt)
+    raise typer.Exit(1 if has_errors(diags) else 0)
+
+
+@app.command(epilog="Example: pipegen plan specs/ecommerce_realtime.yaml --format json")
+def plan(spec: SpecArg, format: FormatOpt = "text") -> None:
+    """Show the chosen architecture and why, the files it would generate, and capacity figures."""
+    from pipegen.pipeline import families_for, prepare, render_tree
+    from pipegen.planview import plan_json, plan_text
+
+    fmt = _format(format)
+    ready = prepare(spec)
+    files = sorted(render_tree(ready.spec, ready.plan))
+    families = families_for(ready.spec, ready.plan)
+    if fmt == "json":
+        typer.echo(json.dumps(plan_json(ready, families, files), indent=2, ensure_ascii=False))
+    else:
+        _print_diagnostics(ready.diagnostics, "text")
+        typer.echo(plan_text(ready, families, files))
+
+
+@app.command(epilog="Example: pipegen generate pipegen.yaml -o . --check")
+def generate(
+    spec: SpecArg,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Output directory (default: the spec's folder).")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")] = False,
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 when the output is stale (for CI).")] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Print a unified diff of what would change.")] = False,
+) -> None:
+    """Render the project and write it, keeping your edits to generated files."""
+    from pipegen.pipeline import prepare, render_tree, spec_hash
+    from pipegen.write import WriteMeta, interrupted, plan_write, render_summary, unified_diff, write_tree
+
+    ready = prepare(spec)
+    _print_diagnostics(ready.diagnostics, "text")
+    out = output if output is not None else spec.parent
+    files = render_tree(ready.spec, ready.plan)
+    meta = WriteMeta(__version__, spec_hash(ready.spec))
+    if dry_run or check or diff:
+        if interrupted(out):
+            raise UserError(f"an interrupted run left {out}/.pipegen/txn", hint="run `pipegen generate` to restore it")
+        planned = plan_write(out, files, meta)
+        if diff:
+            typer.echo(unified_diff(planned), nl=False)
+        if dry_run or check:
+            typer.echo(render_summary(planned.report))
+        raise typer.Exit(1 if check and planned.changed else 0)
+    report = write_tree(out, files, meta)
+    typer.echo(render_summary(report))
+    raise typer.Exit(report.exit_code)
+
+
+@app.command(epilog="Example: pipegen new shop --spec ecommerce_realtime")
+def new(
+    name: Annotated[str, typer.Argument(help="Project folder name.", show_default=False)],
+    spec: Annotated[
+        str | None, typer.Option("--spec", "-s", help="An example name (see `pipegen examples`) or a spec file.")
+    ] = None,
+    template: Annotated[
+        Path | None, typer.Option("--template", help="Your own cookiecutter template for the skeleton.")
+    ] = None,
+    no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt; use defaults.")] = False,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder to create the project in.")] = Path("."),
+    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty folder.")] = False,
+) -> None:
+    """Scaffold a new pipeline project from an example or your spec, then generate it."""
+    from pipegen.scaffold import new_project
+    from pipegen.write import render_summary
+
+    project, report = new_project(name, spec, template, no_input, output, force)
+    typer.echo(render_summary(report))
+    typer.echo(f"\nCreated {project.path}")
+    typer.echo("Next:")
+    typer.echo(f"  cd {project.path}")
+    typer.echo("  $EDITOR pipegen.yaml      # describe your sources, latency, rules and targets")
+    typer.echo("  make validate generate    # check the spec, regenerate; your edits are kept")
+    typer.echo("  cat docs/architecture.md  # the chosen architecture and why")
+    raise typer.Exit(report.exit_code)
+
+
+@app.command(epilog="Example: pipegen schema > pipegen.schema.json")
+def schema() -> None:
+    """Print the JSON Schema of pipegen.yaml (for editors and CI)."""
+    from pipegen.spec.schema import spec_schema
+
+    typer.echo(json.dumps(spec_schema(), indent=2, sort_keys=True, ensure_ascii=False))
+
+
+@app.command(epilog="Example: pipegen new demo --spec saas_elt")
+def examples() -> None:
+    """List the example specs you can start from."""
+    from pipegen.examples import examples as all_examples
+
+    items = all_examples()
+    width = max((len(e.name) for e in items), default=0)
+    for example in items:
+        typer.echo(f"{example.name.ljust(width)}  {example.summary}")
+
+
+def _fail(message: str, hint: str | None, code: int) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    if hint:
+        typer.echo(f"hint: {hint}", err=True)
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        app(args=args, prog_name="pipegen", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        _fail("aborted", None, 130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
+    except SpecError as exc:
+        from pipegen.spec.diagnostics import format_text
+
+        typer.echo(format_text(exc.diagnostics), err=True)
+        sys.exit(exc.exit_code)
+    except UserError as exc:
+        if debug:
+            raise
+        _fail(exc.message, exc.hint, exc.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted", None, 130)
+    except Exception as exc:  # a bug in pipegen: short message, version, where to report
+        if debug:
+            raise
+        _fail(
+            f"internal error: {type(exc).__name__}: {exc}",
+            f"this is a bug in pipegen {__version__}; rerun with --debug and report it at {REPORT_URL}",
+            3,
+        )
+    sys.exit(0)

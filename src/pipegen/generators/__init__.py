@@ -1,0 +1,1 @@
+"""Artifact families: one module each, registered in registry.py."""

@@ -1,0 +1,1 @@
+"""Plan: the architecture chosen for a spec, with its reasons, components and capacity."""

@@ -1,0 +1,35 @@
+"""Spec -> Plan: architecture with reasons, data-flow graph, capacity figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipegen.plan.capacity import Capacity, compute
+from pipegen.plan.components import Graph, graph
+from pipegen.plan.select import Facts, Reason, facts_of, select
+from pipegen.spec.diagnostics import Finding
+from pipegen.spec.model import Architecture, Spec
+
+
+@dataclass(frozen=True)
+class Plan:
+    architecture: Architecture
+    explicit: bool
+    reasons: tuple[Reason, ...]
+    facts: Facts
+    graph: Graph
+    capacity: Capacity
+    findings: tuple[Finding, ...]
+
+
+def make_plan(spec: Spec) -> Plan:
+    selection = select(spec)
+    return Plan(
+        architecture=selection.architecture,
+        explicit=selection.explicit,
+        reasons=selection.reasons,
+        facts=facts_of(spec),
+        graph=graph(spec, selection.architecture),
+        capacity=compute(spec),
+        findings=selection.findings,
+    )

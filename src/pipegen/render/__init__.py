@@ -1,0 +1,1 @@
+"""Rendering: one cached Jinja environment, escaping filters per target language."""
