@@ -55,9 +55,13 @@ Latency = Annotated[
 Cron = Annotated[str, AfterValidator(t.check_cron)]
 Name = Annotated[str, Field(pattern=NAME_PATTERN, min_length=1, max_length=255)]
 SnakeName = Annotated[str, Field(pattern=SNAKE_PATTERN, min_length=1, max_length=63)]
+def canonical_column_type(value: str) -> str:
+    return str(t.parse_column_type(value))
+
+
 ColumnTypeText = Annotated[
     str,
-    AfterValidator(lambda v: str(t.parse_column_type(v))),
+    AfterValidator(canonical_column_type),
     WithJsonSchema({"type": "string", "examples": ["bigint", "string", "decimal(12,2)", "timestamp"]}),
 ]
 

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Benchmarks (whole process, median of several runs). Figures go in docs/benchmarks.md.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+source scripts/_venv.sh
+ensure_venv dev requirements/dev.txt
+"$VENV_DIR/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e . >&2
+exec "$VENV_DIR/bin/python" -m benchmarks.bench "$@"

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The main job on a fresh machine: install pipegen in a cached virtual environment,
+# scaffold a project from an example spec with `pipegen new`, show its plan, check it.
+# Usage: bash scripts/demo.sh [EXAMPLE]     (default: hello; see `pipegen examples`)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+# shellcheck source=scripts/_venv.sh
+source scripts/_venv.sh
+example="${1:-hello}"
+
+ensure_venv demo requirements/demo.txt
+"$VENV_DIR/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e . >&2
+pipegen="$VENV_DIR/bin/pipegen"
+
+project="$root/demo/${example}_demo"
+rm -rf "$project"
+echo "==> pipegen new ${example}_demo --spec $example"
+"$pipegen" new "${example}_demo" --spec "$example" --output "$root/demo" --no-input
+echo
+echo "==> pipegen plan"
+"$pipegen" plan "$project/pipegen.yaml"
+echo
+echo "==> pipegen generate --check (a fresh project is up to date)"
+"$pipegen" generate "$project/pipegen.yaml" --check
+echo
+echo "Project: $project"
+echo "Try:     $pipegen validate $project/pipegen.yaml"
+echo "         edit $project/pipegen.yaml, then: $pipegen generate $project/pipegen.yaml --diff"

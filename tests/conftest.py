@@ -1,0 +1,69 @@
+"""Shared test helpers: the repo root, a minimal-spec builder, and the CLI runner."""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SPECS = REPO / "specs"
+
+BASE_SPEC: dict[str, Any] = {
+    "version": 1,
+    "pipeline": {"name": "shop"},
+    "latency": "1h",
+    "sources": [
+        {
+            "name": "db",
+            "type": "postgres",
+            "ingestion": "batch",
+            "tables": [
+                {
+                    "name": "orders",
+                    "primary_key": "order_id",
+                    "watermark": "updated_at",
+                    "columns": [
+                        {"name": "order_id", "type": "bigint"},
+                        {"name": "amount", "type": "decimal(12,2)"},
+                        {"name": "updated_at", "type": "timestamp"},
+                    ],
+                }
+            ],
+        }
+    ],
+    "targets": [{"name": "wh", "type": "duckdb"}],
+}
+
+
+def spec_data(**overrides: Any) -> dict[str, Any]:
+    """BASE_SPEC with top-level keys replaced (deep-copied, so tests cannot leak state)."""
+    data = copy.deepcopy(BASE_SPEC)
+    data.update(copy.deepcopy(overrides))
+    return data
+
+
+def pipegen_exe() -> str:
+    """The installed console script next to the running interpreter."""
+    candidate = Path(sys.executable).parent / "pipegen"
+    found = str(candidate) if candidate.exists() else shutil.which("pipegen")
+    if not found:
+        pytest.skip("the pipegen console script is not installed (run the suite via scripts/test.sh)")
+    return found
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [pipegen_exe(), *args], capture_output=True, text=True, cwd=cwd, env=full_env, timeout=300, check=False
+    )
+
+
+def example_specs() -> list[Path]:
+    return sorted(SPECS.glob("*.yaml"))

@@ -1,0 +1,43 @@
+"""Golden trees: the whole generated output of every example spec.
+
+A failure here means generated output changed. If the change is intended, refresh with
+    bash scripts/test.sh tests/golden --snapshot-update
+and review the diff of tests/golden/snapshots/ like code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipegen.pipeline import prepare, render_tree
+from tests.conftest import example_specs, run_cli
+
+
+def nested(files: dict[str, str]) -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for path, text in files.items():
+        node = tree
+        *dirs, name = path.split("/")
+        for part in dirs:
+            node = node.setdefault(part, {})
+        node[name] = text
+    return tree
+
+
+@pytest.mark.parametrize("spec", example_specs(), ids=lambda p: p.stem)
+def test_generated_tree_matches_golden(spec: Path, snapshot: Any) -> None:
+    ready = prepare(spec)
+    snapshot.snapshot_dir = Path(__file__).parent / "snapshots" / "generate"
+    snapshot.assert_match_dir(nested(render_tree(ready.spec, ready.plan)), spec.stem)
+
+
+def test_new_project_tree_matches_golden(tmp_path: Path, snapshot: Any) -> None:
+    proc = run_cli("new", "hello_project", "--spec", "hello", "--no-input", "--output", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    root = tmp_path / "hello_project"
+    files = {str(p.relative_to(root)): p.read_text(encoding="utf-8") for p in sorted(root.rglob("*")) if p.is_file()}
+    snapshot.snapshot_dir = Path(__file__).parent / "snapshots" / "new"
+    snapshot.assert_match_dir(nested(files), "hello_project")
