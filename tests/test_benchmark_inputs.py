@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from benchmarks.synth import make_spec
+
 from pipegen.spec.validate import check_bytes
 
 

@@ -14,8 +14,14 @@ from tests.conftest import example_specs, pipegen_exe
 
 def _generate(spec: Path, out: Path, seed: str) -> dict[str, bytes]:
     env = {**os.environ, "PYTHONHASHSEED": seed}
-    proc = subprocess.run([pipegen_exe(), "generate", str(spec), "-o", str(out)], env=env, capture_output=True,
-                          text=True, check=False, timeout=300)  # fmt: skip
+    proc = subprocess.run(
+        [pipegen_exe(), "generate", str(spec), "-o", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 

@@ -43,23 +43,38 @@ def test_wheel_installs_outside_the_repo_and_scaffolds_identically(tmp_path: Pat
     dist = tmp_path / "dist"
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "--no-build-isolation", "-w", str(dist), "-q"],
-        check=True, timeout=600,
-    )  # fmt: skip
+        check=True,
+        timeout=600,
+    )
     wheel = next(dist.glob("pipegen_cli-*.whl"))
     env_dir = _fresh_env()
     python = env_dir / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall", str(wheel)],
-                   check=True, timeout=600)  # fmt: skip
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall", str(wheel)],
+        check=True,
+        timeout=600,
+    )
     clean_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     outside = tmp_path / "outside"
     outside.mkdir()
     installed = subprocess.run(
         [str(env_dir / "bin" / "pipegen"), "new", "demo", "--spec", "saas_elt", "--no-input"],
-        cwd=outside, env=clean_env, capture_output=True, text=True, check=False, timeout=300,
-    )  # fmt: skip
+        cwd=outside,
+        env=clean_env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
     assert installed.returncode == 0, installed.stdout + installed.stderr
-    where = subprocess.run([str(python), "-c", "import pipegen.resources as r; print(r.data_dir('templates'))"],
-                           cwd=outside, env=clean_env, capture_output=True, text=True, check=True)  # fmt: skip
+    where = subprocess.run(
+        [str(python), "-c", "import pipegen.resources as r; print(r.data_dir('templates'))"],
+        cwd=outside,
+        env=clean_env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "site-packages" in where.stdout, "templates must come from the wheel, not the source tree"
     inrepo = tmp_path / "inrepo"
     local = run_cli("new", "demo", "--spec", "saas_elt", "--no-input", "--output", str(inrepo))

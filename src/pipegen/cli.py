@@ -143,7 +143,7 @@ def new(
         Path | None, typer.Option("--template", help="Your own cookiecutter template for the skeleton.")
     ] = None,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt; use defaults.")] = False,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder to create the project in.")] = Path("."),
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder to create the project in.")] = Path(),
     force: Annotated[bool, typer.Option("--force", help="Write into a non-empty folder.")] = False,
 ) -> None:
     """Scaffold a new pipeline project from an example or your spec, then generate it."""

@@ -34,7 +34,7 @@ def examples() -> list[Example]:
 def find(name: str) -> Example:
     known = examples()
     for example in known:
-        if example.name == name or example.path.name == name:
+        if name in (example.name, example.path.name):
             return example
     names = [e.name for e in known]
     raise UserError(

@@ -22,13 +22,18 @@ def plan_json(ready: Ready, families: list[str], files: list[str]) -> dict[str, 
             "figures": [{"name": f.name, "value": f.value, "unit": f.unit, "formula": f.formula} for f in cap.figures],
             "tables": [
                 {
-                    "table": t.table, "rows_per_day": t.rows_per_day, "raw_bytes_per_day": t.raw_bytes_per_day,
-                    "stored_bytes_per_day": t.stored_bytes_per_day, "partition": t.partition,
-                    "partition_bytes": t.partition_bytes, "files_per_partition": t.files_per_partition,
-                    "file_bytes": t.file_bytes, "kafka_partitions": t.kafka_partitions,
+                    "table": t.table,
+                    "rows_per_day": t.rows_per_day,
+                    "raw_bytes_per_day": t.raw_bytes_per_day,
+                    "stored_bytes_per_day": t.stored_bytes_per_day,
+                    "partition": t.partition,
+                    "partition_bytes": t.partition_bytes,
+                    "files_per_partition": t.files_per_partition,
+                    "file_bytes": t.file_bytes,
+                    "kafka_partitions": t.kafka_partitions,
                 }
                 for t in cap.tables
-            ],  # fmt: skip
+            ],
             "flink_parallelism": cap.flink_parallelism,
         },
         "diagnostics": [d.to_json() for d in ready.diagnostics],

@@ -108,7 +108,7 @@ def interactive(no_input: bool) -> bool:
 def place(staged: Path, target: Path) -> None:
     """Move a staged project into place: one rename when the target is new."""
     if not target.exists():
-        os.replace(staged, target)
+        staged.replace(target)
         return
     for item in sorted(staged.rglob("*")):
         dest = target / item.relative_to(staged)
@@ -116,7 +116,7 @@ def place(staged: Path, target: Path) -> None:
             dest.mkdir(parents=True, exist_ok=True)
         else:
             dest.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(item, dest)
+            item.replace(dest)
 
 
 def stage_dir(parent: Path) -> Path:

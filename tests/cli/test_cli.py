@@ -33,8 +33,9 @@ def test_python_dash_m_runs_the_same_cli() -> None:
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, "-m", "pipegen", "validate", str(HELLO)], capture_output=True, text=True,
-                          check=False)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipegen", "validate", str(HELLO)], capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 0, proc.stderr
 
 
@@ -46,8 +47,9 @@ def test_validate_valid_spec_exits_zero() -> None:
 
 def test_validate_reports_every_problem_with_location_and_hint(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text(HELLO.read_text().replace("orchestrator: airflow", "orchestrator: airflw").replace(
-        "  owner:", "  ownr:"))  # fmt: skip
+    bad.write_text(
+        HELLO.read_text().replace("orchestrator: airflow", "orchestrator: airflw").replace("  owner:", "  ownr:")
+    )
     proc = run_cli("validate", str(bad))
     assert proc.returncode == 1
     assert f"{bad}:9:3: error: unknown key 'ownr' [S101]" in proc.stdout
@@ -107,8 +109,12 @@ def test_plan_json_is_machine_readable() -> None:
     assert data["reasons"][0]["rule"] == "batch-warehouse"
     assert "docs/plan.md" in data["files"]
     raw = next(f for f in data["capacity"]["figures"] if f["name"] == "raw volume")
-    assert raw == {"name": "raw volume", "value": 6_000_000, "unit": "bytes/day",
-                   "formula": "Σ rows_per_day × avg_row_bytes"}  # fmt: skip
+    assert raw == {
+        "name": "raw volume",
+        "value": 6_000_000,
+        "unit": "bytes/day",
+        "formula": "Σ rows_per_day × avg_row_bytes",
+    }
 
 
 def test_plan_of_invalid_spec_prints_diagnostics_and_exits_one(tmp_path: Path) -> None:
@@ -168,8 +174,18 @@ def test_new_scaffolds_skeleton_spec_and_generated_files(tmp_path: Path) -> None
     proc = run_cli("new", "my-shop", "--spec", "hello", "--output", str(tmp_path), "--no-input")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     project = tmp_path / "my-shop"
-    for name in ("README.md", "Makefile", ".gitignore", "pyproject.toml", "pipegen.yaml", "requirements.txt",
-                 ".env.example", "pipegen.schema.json", "docs/architecture.md", ".pipegen/manifest.json"):  # fmt: skip
+    for name in (
+        "README.md",
+        "Makefile",
+        ".gitignore",
+        "pyproject.toml",
+        "pipegen.yaml",
+        "requirements.txt",
+        ".env.example",
+        "pipegen.schema.json",
+        "docs/architecture.md",
+        ".pipegen/manifest.json",
+    ):
         assert (project / name).is_file(), name
     spec = (project / "pipegen.yaml").read_text()
     assert spec.startswith("# yaml-language-server: $schema=./pipegen.schema.json\n")

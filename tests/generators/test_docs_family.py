@@ -104,7 +104,9 @@ def test_unescaped_spec_value_in_a_template_is_refused(tmp_path: Path, monkeypat
     from pipegen.render import env as env_module
 
     env_module.environment.cache_clear()
-    loader = jinja2.DictLoader({"bad.j2": "{{ value }}", "good.j2": "{{ value | md_text }}", "join.j2": "{{ items | join(',') }}"})
+    loader = jinja2.DictLoader(
+        {"bad.j2": "{{ value }}", "good.j2": "{{ value | md_text }}", "join.j2": "{{ items | join(',') }}"}
+    )
     monkeypatch.setattr(env_module, "data_dir", lambda kind: tmp_path)
     try:
         env_module.environment().loader = loader

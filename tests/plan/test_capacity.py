@@ -19,9 +19,17 @@ from tests.conftest import spec_data
 
 @pytest.mark.parametrize(
     ("stored_per_day", "granularity"),
-    [(30 * GIB, "hour"), (24 * GIB, "hour"), (23 * GIB, "day"), (1 * GIB, "day"), (0.9 * GIB, "month"),
-     (40 * MIB, "month"), (34 * MIB, "year"), (1 * MIB, "none")],
-)  # fmt: skip
+    [
+        (30 * GIB, "hour"),
+        (24 * GIB, "hour"),
+        (23 * GIB, "day"),
+        (1 * GIB, "day"),
+        (0.9 * GIB, "month"),
+        (40 * MIB, "month"),
+        (34 * MIB, "year"),
+        (1 * MIB, "none"),
+    ],
+)
 def test_partition_granularity_is_the_finest_that_keeps_partitions_above_one_gib(
     stored_per_day: float, granularity: str
 ) -> None:
@@ -51,8 +59,17 @@ def test_kafka_partitions_floor_bytes_and_rows() -> None:
 
 
 def test_totals_use_volume_and_carry_units_and_formulas() -> None:
-    spec = Spec.model_validate(spec_data(volume={"rows_per_day": 86_400_000, "avg_row_bytes": 100,
-                                                 "compression_ratio": 4, "peak_factor": 2, "retention_days": 100}))  # fmt: skip
+    spec = Spec.model_validate(
+        spec_data(
+            volume={
+                "rows_per_day": 86_400_000,
+                "avg_row_bytes": 100,
+                "compression_ratio": 4,
+                "peak_factor": 2,
+                "retention_days": 100,
+            }
+        )
+    )
     cap = compute(spec)
     figures = {f.name: f for f in cap.figures}
     assert figures["raw volume"].value == 8_640_000_000

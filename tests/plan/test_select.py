@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pipegen.plan.select import STREAMING_THRESHOLD_SECONDS, feasibility, facts_of, select
+from pipegen.plan.select import STREAMING_THRESHOLD_SECONDS, facts_of, feasibility, select
 from pipegen.spec.model import Architecture, Spec
 from tests.conftest import spec_data
 
@@ -52,22 +52,46 @@ def with_pii() -> list[dict[str, Any]]:
 CASES = [
     ("batch warehouse, 1h -> elt", {}, Architecture.ELT, "batch-warehouse"),
     ("cdc only, 1m -> kappa", {"latency": "1m", "sources": [cdc_source()]}, Architecture.KAPPA, "all-streaming"),
-    ("stream only, realtime -> kappa", {"latency": "realtime", "sources": [KAFKA_SOURCE]}, Architecture.KAPPA,
-     "all-streaming"),
-    ("stream + batch, 30s -> lambda", {"latency": "30s", "sources": [KAFKA_SOURCE, batch_source()]},
-     Architecture.LAMBDA, "streaming-with-batch"),
-    ("delta target -> lakehouse", {"targets": [{"name": "lake", "type": "delta"}]}, Architecture.LAKEHOUSE,
-     "lake-target"),
-    ("delta target wins over low latency", {"latency": "1m", "sources": [cdc_source()],
-     "targets": [{"name": "lake", "type": "iceberg"}]}, Architecture.LAKEHOUSE, "lake-target"),
+    (
+        "stream only, realtime -> kappa",
+        {"latency": "realtime", "sources": [KAFKA_SOURCE]},
+        Architecture.KAPPA,
+        "all-streaming",
+    ),
+    (
+        "stream + batch, 30s -> lambda",
+        {"latency": "30s", "sources": [KAFKA_SOURCE, batch_source()]},
+        Architecture.LAMBDA,
+        "streaming-with-batch",
+    ),
+    (
+        "delta target -> lakehouse",
+        {"targets": [{"name": "lake", "type": "delta"}]},
+        Architecture.LAKEHOUSE,
+        "lake-target",
+    ),
+    (
+        "delta target wins over low latency",
+        {"latency": "1m", "sources": [cdc_source()], "targets": [{"name": "lake", "type": "iceberg"}]},
+        Architecture.LAKEHOUSE,
+        "lake-target",
+    ),
     ("pii masked, 1d -> etl", {"latency": "1d", "sources": with_pii()}, Architecture.ETL, "mask-before-landing"),
-    ("files-only target -> etl", {"targets": [{"name": "out", "type": "files"}]}, Architecture.ETL,
-     "target-cannot-transform"),
+    (
+        "files-only target -> etl",
+        {"targets": [{"name": "out", "type": "files"}]},
+        Architecture.ETL,
+        "target-cannot-transform",
+    ),
     ("cdc sources but 1h latency -> elt", {"sources": [cdc_source()]}, Architecture.ELT, "batch-warehouse"),
-    ("mixed cdc + batch at 1h -> elt", {"sources": [cdc_source() | {"name": "db2"}, batch_source()]},
-     Architecture.ELT, "batch-warehouse"),
+    (
+        "mixed cdc + batch at 1h -> elt",
+        {"sources": [cdc_source() | {"name": "db2"}, batch_source()]},
+        Architecture.ELT,
+        "batch-warehouse",
+    ),
     ("rest api, 1d -> elt", {"latency": "1d", "sources": [API_SOURCE]}, Architecture.ELT, "batch-warehouse"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("label", "overrides", "expected", "rule"), CASES, ids=[c[0] for c in CASES])
@@ -83,9 +107,14 @@ def test_auto_selection_picks_the_documented_architecture(
 
 @pytest.mark.parametrize(
     ("latency", "expected"),
-    [("14m", Architecture.KAPPA), ("899s", Architecture.KAPPA), ("15m", Architecture.ELT), ("900s", Architecture.ELT),
-     ("901s", Architecture.ELT)],
-)  # fmt: skip
+    [
+        ("14m", Architecture.KAPPA),
+        ("899s", Architecture.KAPPA),
+        ("15m", Architecture.ELT),
+        ("900s", Architecture.ELT),
+        ("901s", Architecture.ELT),
+    ],
+)
 def test_latency_threshold_boundary_is_fifteen_minutes(latency: str, expected: Architecture) -> None:
     assert STREAMING_THRESHOLD_SECONDS == 900
     assert select(build(latency=latency, sources=[cdc_source()])).architecture == expected
@@ -101,8 +130,16 @@ def test_kappa_reason_names_the_facts_it_used() -> None:
 
 
 def test_stream_jobs_alone_require_streaming_even_at_one_hour() -> None:
-    streams = {"streams": [{"name": "per_minute", "from": "clicks", "window": {"type": "tumble", "size": "1m"},
-                            "measures": [{"name": "n", "agg": "count"}]}]}  # fmt: skip
+    streams = {
+        "streams": [
+            {
+                "name": "per_minute",
+                "from": "clicks",
+                "window": {"type": "tumble", "size": "1m"},
+                "measures": [{"name": "n", "agg": "count"}],
+            }
+        ]
+    }
     selection = select(build(sources=[KAFKA_SOURCE], transforms=streams))
     assert selection.architecture == Architecture.KAPPA
     assert "stream jobs (per_minute) run continuously" in selection.reasons[0].text

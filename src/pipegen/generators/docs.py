@@ -52,12 +52,17 @@ def components(ctx: GenContext) -> list[dict[str, Any]]:
 def inventory(spec: Spec) -> list[dict[str, Any]]:
     return [
         {
-            "source": taint(s.name), "type": s.type.value, "ingestion": s.ingestion.value,
-            "dataset": taint(d.name), "columns": len(d.columns), "key": taint(", ".join(d.primary_key) or "—"),
+            "source": taint(s.name),
+            "type": s.type.value,
+            "ingestion": s.ingestion.value,
+            "dataset": taint(d.name),
+            "columns": len(d.columns),
+            "key": taint(", ".join(d.primary_key) or "—"),
             "watermark": taint(d.watermark or d.event_time or "—"),
         }
-        for s in spec.sources for d in (*s.tables, *s.topics)
-    ]  # fmt: skip
+        for s in spec.sources
+        for d in (*s.tables, *s.topics)
+    ]
 
 
 def docs_context(ctx: GenContext) -> dict[str, Any]:
@@ -79,17 +84,22 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
         "inventory": inventory(spec),
         "targets": [{"name": taint(t.name), "type": t.type.value} for t in spec.targets],
         "figures": [
-            {"name": taint(f.name), "display": f.display, "unit": f.unit, "formula": taint(f.formula)} for f in cap.figures
+            {"name": taint(f.name), "display": f.display, "unit": f.unit, "formula": taint(f.formula)}
+            for f in cap.figures
         ],
         "tables": [
             {
-                "table": taint(t.table), "rows": f"{t.rows_per_day:,}", "stored": human(t.stored_bytes_per_day, "bytes/day"),
-                "partition": t.partition, "partition_size": human(t.partition_bytes, "bytes"),
-                "files": t.files_per_partition, "file_size": human(t.file_bytes, "bytes"),
+                "table": taint(t.table),
+                "rows": f"{t.rows_per_day:,}",
+                "stored": human(t.stored_bytes_per_day, "bytes/day"),
+                "partition": t.partition,
+                "partition_size": human(t.partition_bytes, "bytes"),
+                "files": t.files_per_partition,
+                "file_size": human(t.file_bytes, "bytes"),
                 "kafka": t.kafka_partitions if t.kafka_partitions is not None else "—",
             }
             for t in cap.tables
-        ],  # fmt: skip
+        ],
         "flink_parallelism": cap.flink_parallelism,
     }
 

@@ -154,6 +154,10 @@ def _totals(spec: Spec, tables: list[TableCapacity]) -> tuple[Figure, ...]:
         Figure("peak throughput", peak_rows, "rows/s", f"rows_per_day ÷ 86,400 × peak_factor ({vol.peak_factor:g})"),
         Figure("retained data", stored * retention, "bytes", f"stored/day × retention_days ({retention})"),
         Figure(f"hot tier ({hot_class})", stored * hot, "bytes", f"stored/day × {hot} days (0–{HOT_DAYS})"),
-        Figure(f"warm tier ({warm_class})", stored * warm, "bytes", f"stored/day × {warm} days ({HOT_DAYS}–{WARM_DAYS})"),
-        Figure(f"cold tier ({cold_class})", stored * cold, "bytes", f"stored/day × {cold} days ({WARM_DAYS}–retention)"),
-    )  # fmt: skip
+        Figure(
+            f"warm tier ({warm_class})", stored * warm, "bytes", f"stored/day × {warm} days ({HOT_DAYS}–{WARM_DAYS})"
+        ),
+        Figure(
+            f"cold tier ({cold_class})", stored * cold, "bytes", f"stored/day × {cold} days ({WARM_DAYS}–retention)"
+        ),
+    )

@@ -38,16 +38,37 @@ CLOUD_ONLY_TARGETS = frozenset({TargetType.SNOWFLAKE, TargetType.DATABRICKS})
 
 # Longest identifier each system accepts (None: no practical limit).
 IDENT_MAX: dict[str, int | None] = {
-    "postgres": 63, "redshift": 127, "mysql": 64, "sqlserver": 128, "synapse": 128, "oracle": 128,
-    "snowflake": 255, "bigquery": 300, "databricks": 255, "delta": 255, "iceberg": 255,
-    "duckdb": None, "clickhouse": None, "druid": 255, "files": 255, "kafka": 249, "mongodb": 255,
-}  # fmt: skip
+    "postgres": 63,
+    "redshift": 127,
+    "mysql": 64,
+    "sqlserver": 128,
+    "synapse": 128,
+    "oracle": 128,
+    "snowflake": 255,
+    "bigquery": 300,
+    "databricks": 255,
+    "delta": 255,
+    "iceberg": 255,
+    "duckdb": None,
+    "clickhouse": None,
+    "druid": 255,
+    "files": 255,
+    "kafka": 249,
+    "mongodb": 255,
+}
 
 # Target kinds: what a target can do.
 WAREHOUSE_TARGETS = frozenset(
-    {TargetType.DUCKDB, TargetType.POSTGRES, TargetType.SNOWFLAKE, TargetType.BIGQUERY,
-     TargetType.REDSHIFT, TargetType.SYNAPSE, TargetType.DATABRICKS}
-)  # fmt: skip
+    {
+        TargetType.DUCKDB,
+        TargetType.POSTGRES,
+        TargetType.SNOWFLAKE,
+        TargetType.BIGQUERY,
+        TargetType.REDSHIFT,
+        TargetType.SYNAPSE,
+        TargetType.DATABRICKS,
+    }
+)
 LAKE_TARGETS = frozenset({TargetType.DELTA, TargetType.ICEBERG})
 OLAP_TARGETS = frozenset({TargetType.CLICKHOUSE, TargetType.DRUID})
 # Targets that can run SQL transformations after loading (ELT needs one).
@@ -55,12 +76,20 @@ TRANSFORMING_TARGETS = WAREHOUSE_TARGETS | LAKE_TARGETS | frozenset({TargetType.
 
 # dbt adapter / SQL dialect per target (sqlglot dialect names).
 TARGET_DIALECT: dict[TargetType, str] = {
-    TargetType.DUCKDB: "duckdb", TargetType.POSTGRES: "postgres", TargetType.SNOWFLAKE: "snowflake",
-    TargetType.BIGQUERY: "bigquery", TargetType.REDSHIFT: "redshift", TargetType.SYNAPSE: "tsql",
-    TargetType.DATABRICKS: "databricks", TargetType.DELTA: "spark", TargetType.ICEBERG: "spark",
-    TargetType.CLICKHOUSE: "clickhouse", TargetType.DRUID: "druid", TargetType.FILES: "duckdb",
+    TargetType.DUCKDB: "duckdb",
+    TargetType.POSTGRES: "postgres",
+    TargetType.SNOWFLAKE: "snowflake",
+    TargetType.BIGQUERY: "bigquery",
+    TargetType.REDSHIFT: "redshift",
+    TargetType.SYNAPSE: "tsql",
+    TargetType.DATABRICKS: "databricks",
+    TargetType.DELTA: "spark",
+    TargetType.ICEBERG: "spark",
+    TargetType.CLICKHOUSE: "clickhouse",
+    TargetType.DRUID: "druid",
+    TargetType.FILES: "duckdb",
     TargetType.KAFKA: "duckdb",
-}  # fmt: skip
+}
 
 # Columns pipegen adds to every landed row; spec columns must not reuse them.
 METADATA_COLUMNS = ("_extracted_at", "_source", "_batch_id", "_loaded_at")

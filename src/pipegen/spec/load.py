@@ -89,9 +89,10 @@ def read_text(raw: bytes, file: str) -> tuple[str | None, list[tuple[Pos, Findin
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         return None, [
-            _problem(line, col, "P005", f"the file is not UTF-8 (byte 0x{raw[exc.start]:02x})",
-                     "save the file as UTF-8")
-        ]  # fmt: skip
+            _problem(
+                line, col, "P005", f"the file is not UTF-8 (byte 0x{raw[exc.start]:02x})", "save the file as UTF-8"
+            )
+        ]
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         return None, [_problem(line, 1, "P005", "the file contains a NUL byte", "save the file as UTF-8 text")]
@@ -100,15 +101,25 @@ def read_text(raw: bytes, file: str) -> tuple[str | None, list[tuple[Pos, Findin
         return None, tabs
     if not text.strip() or all(ln.lstrip().startswith("#") or not ln.strip() for ln in text.splitlines()):
         return None, [
-            _problem(1, 1, "P008", "the spec is empty",
-                     "start from an example: `pipegen examples`, then `pipegen new NAME --spec hello`")
-        ]  # fmt: skip
+            _problem(
+                1,
+                1,
+                "P008",
+                "the spec is empty",
+                "start from an example: `pipegen examples`, then `pipegen new NAME --spec hello`",
+            )
+        ]
     return text, []
 
 
 def _too_large(size: int) -> tuple[Pos, Finding]:
-    return _problem(1, 1, "P004", f"the file is {size:,} bytes; specs are limited to {MAX_BYTES:,}",
-                    "split the pipeline into several specs")  # fmt: skip
+    return _problem(
+        1,
+        1,
+        "P004",
+        f"the file is {size:,} bytes; specs are limited to {MAX_BYTES:,}",
+        "split the pipeline into several specs",
+    )
 
 
 def _tab_indents(text: str) -> list[tuple[Pos, Finding]]:
@@ -117,9 +128,14 @@ def _tab_indents(text: str) -> list[tuple[Pos, Finding]]:
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent:
             found.append(
-                _problem(number, indent.index("\t") + 1, "P006", "a tab is used for indentation",
-                         "YAML indents with spaces only: replace the tab with spaces")
-            )  # fmt: skip
+                _problem(
+                    number,
+                    indent.index("\t") + 1,
+                    "P006",
+                    "a tab is used for indentation",
+                    "YAML indents with spaces only: replace the tab with spaces",
+                )
+            )
     return found
 
 
@@ -146,9 +162,13 @@ def parse(text: str, file: str) -> Loaded:
         return loaded
     if not isinstance(root, MappingNode):
         loaded.problems.append(
-            _problem(*_lc(root), "P007", "the top level of a spec must be a mapping (key: value)",
-                     "start with `version: 1` and `pipeline:` as in the examples")
-        )  # fmt: skip
+            _problem(
+                *_lc(root),
+                "P007",
+                "the top level of a spec must be a mapping (key: value)",
+                "start with `version: 1` and `pipeline:` as in the examples",
+            )
+        )
         return loaded
     converter = _Converter(yaml, loaded)
     try:
@@ -163,15 +183,14 @@ def parse(text: str, file: str) -> Loaded:
 def compose(text: str) -> Node | None:
     """YAML text -> node graph (positions kept, nothing constructed). libyaml's composer
     (ruamel.yaml.clibz) is about ten times faster; the pure one is the fallback."""
-    try:
-        from ruamel.yaml import CSafeLoader
-    except ImportError:  # pragma: no cover - no compiled extension on this interpreter
-        CSafeLoader = None  # noqa: N806
-    if CSafeLoader is None or os.environ.get("PIPEGEN_PURE_YAML"):
+    import ruamel.yaml
+
+    c_loader = getattr(ruamel.yaml, "CSafeLoader", None)  # None without the compiled extension
+    if c_loader is None or os.environ.get("PIPEGEN_PURE_YAML"):
         yaml = YAML(typ="safe", pure=True)
         yaml.allow_duplicate_keys = True
         return yaml.compose(text)  # type: ignore[no-any-return]
-    loader = CSafeLoader(text)
+    loader = c_loader(text)
     try:
         return loader.get_single_node()  # type: ignore[no-any-return]
     finally:
@@ -196,22 +215,30 @@ class _Converter:
         if self.count > MAX_NODES:
             raise _Budget(
                 _pos(node),
-                Finding((), "P003", f"the document expands to more than {MAX_NODES:,} nodes "
-                        "(anchors and aliases multiply it)", "use fewer aliases; write the values out"),
-            )  # fmt: skip
+                Finding(
+                    (),
+                    "P003",
+                    f"the document expands to more than {MAX_NODES:,} nodes (anchors and aliases multiply it)",
+                    "use fewer aliases; write the values out",
+                ),
+            )
         if depth > MAX_DEPTH:
-            raise _Budget(_pos(node), Finding((), "P011", f"nesting deeper than {MAX_DEPTH} levels",
-                                              "flatten the structure"))  # fmt: skip
+            raise _Budget(
+                _pos(node), Finding((), "P011", f"nesting deeper than {MAX_DEPTH} levels", "flatten the structure")
+            )
         self.loaded.positions[path] = _pos(node, key)
         if isinstance(node, ScalarNode):
             return self._scalar(node)
         if id(node) in self.active:
-            raise _Budget(_pos(node), Finding((), "P003", "an alias refers to itself (a recursive structure)",
-                                              "remove the recursive alias"))  # fmt: skip
+            raise _Budget(
+                _pos(node),
+                Finding((), "P003", "an alias refers to itself (a recursive structure)", "remove the recursive alias"),
+            )
         self.active.add(id(node))
         try:
             if isinstance(node, SequenceNode):
                 return [self.convert(item, (*path, i), depth + 1, None) for i, item in enumerate(node.value)]
+            assert isinstance(node, MappingNode)
             return self._mapping(node, path, depth)
         finally:
             self.active.discard(id(node))
@@ -221,19 +248,34 @@ class _Converter:
         seen: dict[str, Node] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
-                raise _Budget(_pos(key_node), Finding((), "P010", "a key must be a plain scalar, not a list or mapping",
-                                                      "use a simple name as the key"))  # fmt: skip
+                raise _Budget(
+                    _pos(key_node),
+                    Finding(
+                        (),
+                        "P010",
+                        "a key must be a plain scalar, not a list or mapping",
+                        "use a simple name as the key",
+                    ),
+                )
             if key_node.tag == "tag:yaml.org,2002:merge":
-                raise _Budget(_pos(key_node), Finding((), "P010", "merge keys (<<) are not supported in specs",
-                                                      "write the keys out"))  # fmt: skip
+                raise _Budget(
+                    _pos(key_node),
+                    Finding((), "P010", "merge keys (<<) are not supported in specs", "write the keys out"),
+                )
             key = str(self._scalar(key_node))
             if key in seen:
                 first = seen[key].start_mark
                 self.loaded.problems.append(
-                    (_pos(key_node), Finding((*path, key), "P002",
-                     f"duplicate key '{key}' (first defined at line {first.line + 1})",
-                     "remove one of them; YAML keeps only the last, silently"))
-                )  # fmt: skip
+                    (
+                        _pos(key_node),
+                        Finding(
+                            (*path, key),
+                            "P002",
+                            f"duplicate key '{key}' (first defined at line {first.line + 1})",
+                            "remove one of them; YAML keeps only the last, silently",
+                        ),
+                    )
+                )
                 continue
             seen[key] = key_node
             out[key] = self.convert(value_node, (*path, key), depth + 1, key_node)

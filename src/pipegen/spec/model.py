@@ -55,6 +55,8 @@ Latency = Annotated[
 Cron = Annotated[str, AfterValidator(t.check_cron)]
 Name = Annotated[str, Field(pattern=NAME_PATTERN, min_length=1, max_length=255)]
 SnakeName = Annotated[str, Field(pattern=SNAKE_PATTERN, min_length=1, max_length=63)]
+
+
 def canonical_column_type(value: str) -> str:
     return str(t.parse_column_type(value))
 
@@ -299,8 +301,9 @@ class Column(Model):
 
     name: Name = Field(..., description="Column name as in the source.")
     type: ColumnTypeText = Field(
-        ..., description="Portable type: string, int, bigint, smallint, float, double, decimal(p,s), "
-        "boolean, date, time, timestamp, timestamp_tz, json, binary, uuid (common aliases accepted)."
+        ...,
+        description="Portable type: string, int, bigint, smallint, float, double, decimal(p,s), "
+        "boolean, date, time, timestamp, timestamp_tz, json, binary, uuid (common aliases accepted).",
     )
     description: str | None = Field(None, description="What the column means; shown in docs and dbt.")
     not_null: Annotated[Rule | None, BeforeValidator(_flag_rule, json_schema_input_type=bool | Rule)] = Field(
@@ -321,8 +324,9 @@ class Column(Model):
         ForeignKeyRule | None, BeforeValidator(_fk_rule, json_schema_input_type=str | ForeignKeyRule)
     ] = Field(None, description="`table.column` (or `source.table.column`) this column refers to.")
     pii: Annotated[PiiAction, BeforeValidator(_pii, json_schema_input_type=bool | PiiAction)] = Field(
-        PiiAction.NONE, description="Personal data: `true`/`mask`, `hash`, `drop` or `none`. Masking PII "
-        "before it lands makes the pipeline ETL."
+        PiiAction.NONE,
+        description="Personal data: `true`/`mask`, `hash`, `drop` or `none`. Masking PII "
+        "before it lands makes the pipeline ETL.",
     )
     faker: str | None = Field(None, description="Faker provider for synthetic data, e.g. `email`, `city`.")
 
@@ -513,7 +517,9 @@ class Alerts(Model):
 class Monitoring(Model):
     prometheus: bool = Field(True, description="Generate Prometheus rules and scrape configs.")
     grafana: bool = Field(True, description="Generate Grafana dashboards.")
-    freshness_sla: Duration | None = Field(None, description="Alert when data is older than this (default: 2 x latency).")
+    freshness_sla: Duration | None = Field(
+        None, description="Alert when data is older than this (default: 2 x latency)."
+    )
     alerts: Alerts = Field(default_factory=Alerts, description="Alert thresholds.")
 
 

@@ -15,10 +15,17 @@ from pipegen.spec.diagnostics import Finding, Path, did_you_mean
 from pipegen.spec.model import NAME_PATTERN, SNAKE_PATTERN, Spec
 
 _TYPE_WORDS = {
-    "int": "a whole number", "float": "a number", "bool": "true or false", "string": "text",
-    "dict": "a mapping (key: value)", "list": "a list", "tuple": "a list", "model": "a mapping (key: value)",
-    "model_attributes": "a mapping (key: value)", "none": "nothing (null)",
-}  # fmt: skip
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "string": "text",
+    "dict": "a mapping (key: value)",
+    "list": "a list",
+    "tuple": "a list",
+    "model": "a mapping (key: value)",
+    "model_attributes": "a mapping (key: value)",
+    "none": "nothing (null)",
+}
 _PATTERN_WORDS = {
     NAME_PATTERN: "a name: letters, digits and underscores, not starting with a digit",
     SNAKE_PATTERN: "a snake_case name: lowercase letters, digits and underscores, starting with a letter",
@@ -46,9 +53,7 @@ def _clean_loc(loc: tuple[int | str, ...], data: Any) -> Path:
     path: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and isinstance(part, str) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if _has(node, part):
             node = node[part]
         elif isinstance(node, dict) and isinstance(part, str) and not _looks_like_tag(part):
             path.append(part)  # a missing or extra key: keep it, stop walking
@@ -58,6 +63,12 @@ def _clean_loc(loc: tuple[int | str, ...], data: Any) -> Path:
             continue
         path.append(part)
     return tuple(path)
+
+
+def _has(node: Any, part: int | str) -> bool:
+    if isinstance(node, dict):
+        return isinstance(part, str) and part in node
+    return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
 
 
 def _looks_like_tag(part: str) -> bool:
@@ -159,9 +170,10 @@ def findings_from_validation_error(exc: ValidationError, data: Any) -> list[Find
             out[finding.path] = Finding(finding.path, "S103", f"{merged} or {other}, got {got}", previous.hint)
     # "should have at least 1 item after validation" only echoes a failure inside the list
     return [
-        f for f in out.values()
+        f
+        for f in out.values()
         if not (f.code == "S108" and any(p[: len(f.path)] == f.path and p != f.path for p in out))
-    ]  # fmt: skip
+    ]
 
 
 def _iter(exc: ValidationError, data: Any) -> Iterator[Finding]:

@@ -26,8 +26,12 @@ and a unit: `500ms`, `30s`, `15m`, `1h`, `1d`, `1w`. Secrets are never literals:
 """
 
 
-_SPECIAL = (("parse_latency", "duration or `realtime`"), ("parse_duration", "duration"),
-            ("check_cron", "cron"), ("column_type", "column type"))  # fmt: skip
+_SPECIAL = (
+    ("parse_latency", "duration or `realtime`"),
+    ("parse_duration", "duration"),
+    ("check_cron", "cron"),
+    ("column_type", "column type"),
+)
 
 
 def _special(metadata: Any) -> str | None:

@@ -54,9 +54,11 @@ def _duplicates(items: Iterable[tuple[Path, str]], scope: str) -> Iterator[Findi
         key = name.lower()
         if key in seen:
             yield Finding(
-                path, "R201", f"duplicate {scope} name '{name}' (names are compared ignoring case)",
+                path,
+                "R201",
+                f"duplicate {scope} name '{name}' (names are compared ignoring case)",
                 f"rename it: '{seen[key]}' is already used in this scope",
-            )  # fmt: skip
+            )
         else:
             seen[key] = name
 
@@ -65,8 +67,11 @@ def unique_names(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
     yield from _duplicates(((("sources", i, "name"), s.name) for i, s in enumerate(spec.sources)), "source")
     yield from _duplicates(((("targets", i, "name"), t.name) for i, t in enumerate(spec.targets)), "target")
     for si, source in enumerate(spec.sources):
-        datasets = [(("sources", si, kind, di, "name"), d.name)
-                    for kind in ("tables", "topics") for di, d in enumerate(getattr(source, kind))]  # fmt: skip
+        datasets = [
+            (("sources", si, kind, di, "name"), d.name)
+            for kind in ("tables", "topics")
+            for di, d in enumerate(getattr(source, kind))
+        ]
         yield from _duplicates(datasets, "table/topic")
     for t in index.tables:
         cols = [((*t.path, "columns", ci, "name"), c.name) for ci, c in enumerate(t.dataset.columns)]
@@ -99,9 +104,11 @@ def identifier_lengths(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
         for path, name in named:
             if len(name.encode()) > limit:
                 yield Finding(
-                    path, "R202", f"'{name[:40]}…' is {len(name.encode())} bytes long; {system} allows at most {limit}",
+                    path,
+                    "R202",
+                    f"'{name[:40]}…' is {len(name.encode())} bytes long; {system} allows at most {limit}",
                     f"shorten it to {limit} characters or fewer",
-                )  # fmt: skip
+                )
 
 
 def metadata_columns(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
@@ -110,10 +117,12 @@ def metadata_columns(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
         for ci, c in enumerate(t.dataset.columns):
             if c.name.lower() in reserved:
                 yield Finding(
-                    (*t.path, "columns", ci, "name"), "R224",
+                    (*t.path, "columns", ci, "name"),
+                    "R224",
                     f"'{c.name}' is reserved for the metadata columns pipegen adds "
-                    f"({', '.join(catalog.METADATA_COLUMNS)})", "rename the column",
-                )  # fmt: skip
+                    f"({', '.join(catalog.METADATA_COLUMNS)})",
+                    "rename the column",
+                )
 
 
 # ---------------------------------------------------------------- tables and columns
@@ -136,17 +145,21 @@ def keys_and_watermarks(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
             col = t.column(d.watermark)
             if col is not None and parse_column_type(col.type).name not in ORDERABLE_TYPES:
                 yield Finding(
-                    (*t.path, "watermark"), "R205",
+                    (*t.path, "watermark"),
+                    "R205",
                     f"watermark '{col.name}' has type {col.type}, which cannot be ordered",
                     "use a timestamp, date, number or string column that only grows",
-                )  # fmt: skip
+                )
         if d.event_time:
             yield from _column_check(t, d.event_time, (*t.path, "event_time"), "R213", "event_time")
             col = t.column(d.event_time)
             if col is not None and parse_column_type(col.type).name not in TIME_TYPES:
-                yield Finding((*t.path, "event_time"), "R213",
-                              f"event_time '{col.name}' has type {col.type}; it must be a timestamp",
-                              "point event_time at a timestamp column")  # fmt: skip
+                yield Finding(
+                    (*t.path, "event_time"),
+                    "R213",
+                    f"event_time '{col.name}' has type {col.type}; it must be a timestamp",
+                    "point event_time at a timestamp column",
+                )
 
 
 def column_rule_types(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
@@ -159,17 +172,29 @@ def _rule_fits_type(col: Column, path: Path) -> Iterator[Finding]:
     kind = parse_column_type(col.type).name
     if col.range is not None:
         if kind not in NUMERIC_TYPES:
-            yield Finding((*path, "range"), "R214", f"range applies to numeric columns; '{col.name}' is {col.type}",
-                          "remove the range, or use accepted_values/regex for other types")  # fmt: skip
+            yield Finding(
+                (*path, "range"),
+                "R214",
+                f"range applies to numeric columns; '{col.name}' is {col.type}",
+                "remove the range, or use accepted_values/regex for other types",
+            )
         if col.range.min is None and col.range.max is None:
             yield Finding((*path, "range"), "R214", "range needs min, max or both", "e.g. range: {min: 0}")
         elif col.range.min is not None and col.range.max is not None and col.range.min > col.range.max:
-            yield Finding((*path, "range"), "R214", f"range min {col.range.min} is greater than max {col.range.max}",
-                          "swap min and max")  # fmt: skip
+            yield Finding(
+                (*path, "range"),
+                "R214",
+                f"range min {col.range.min} is greater than max {col.range.max}",
+                "swap min and max",
+            )
     if col.regex is not None:
         if kind not in ("string", "uuid"):
-            yield Finding((*path, "regex"), "R214", f"regex applies to string columns; '{col.name}' is {col.type}",
-                          "remove the regex or change the column type")  # fmt: skip
+            yield Finding(
+                (*path, "regex"),
+                "R214",
+                f"regex applies to string columns; '{col.name}' is {col.type}",
+                "remove the regex or change the column type",
+            )
         try:
             re.compile(col.regex.pattern)
         except re.error as exc:
@@ -183,9 +208,13 @@ def foreign_keys(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
                 continue
             _, _, error = index.resolve_column(col.foreign_key.references)
             if error:
-                yield Finding((*t.path, "columns", ci, "foreign_key"), "R206", f"foreign key: {error}",
-                              _hint_names(col.foreign_key.references.split(".")[0], index.known_names())
-                              or "write it as table.column of a table in this spec")  # fmt: skip
+                yield Finding(
+                    (*t.path, "columns", ci, "foreign_key"),
+                    "R206",
+                    f"foreign key: {error}",
+                    _hint_names(col.foreign_key.references.split(".")[0], index.known_names())
+                    or "write it as table.column of a table in this spec",
+                )
 
 
 def dataset_shapes(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
@@ -193,31 +222,52 @@ def dataset_shapes(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
         wants = "topics" if source.type in catalog.TOPIC_SOURCES else "tables"
         other = "tables" if wants == "topics" else "topics"
         if getattr(source, other):
-            yield Finding(("sources", si, other), "R211", f"a {source.type.value} source lists {wants}, not {other}",
-                          f"rename `{other}:` to `{wants}:`", on_key=True)  # fmt: skip
+            yield Finding(
+                ("sources", si, other),
+                "R211",
+                f"a {source.type.value} source lists {wants}, not {other}",
+                f"rename `{other}:` to `{wants}:`",
+                on_key=True,
+            )
         elif not getattr(source, wants):
-            yield Finding(("sources", si), "R211", f"source '{source.name}' lists no {wants}",
-                          f"add `{wants}:` with at least one entry and its columns")  # fmt: skip
+            yield Finding(
+                ("sources", si),
+                "R211",
+                f"source '{source.name}' lists no {wants}",
+                f"add `{wants}:` with at least one entry and its columns",
+            )
     for t in index.tables:
         yield from _dataset_fields(t)
 
 
 _FIELD_OWNERS: dict[str, tuple[str, ...]] = {
-    "endpoint": ("api",), "pagination": ("api",), "records_path": ("api",), "path": ("files",),
+    "endpoint": ("api",),
+    "pagination": ("api",),
+    "records_path": ("api",),
+    "path": ("files",),
     "event_time": ("kafka", "eventhubs", "kinesis", "pubsub", "faker"),
     "watermark_delay": ("kafka", "eventhubs", "kinesis", "pubsub", "faker"),
     "format": ("kafka", "eventhubs", "kinesis", "pubsub", "files"),
-}  # fmt: skip
+}
 
 
 def _dataset_fields(t: TableRef) -> Iterator[Finding]:
     for field, owners in _FIELD_OWNERS.items():
         if getattr(t.dataset, field) is not None and t.source.type.value not in owners:
-            yield Finding((*t.path, field), "R212", f"`{field}` does not apply to a {t.source.type.value} source",
-                          f"`{field}` is for {', '.join(owners)} sources; remove it", on_key=True)  # fmt: skip
+            yield Finding(
+                (*t.path, field),
+                "R212",
+                f"`{field}` does not apply to a {t.source.type.value} source",
+                f"`{field}` is for {', '.join(owners)} sources; remove it",
+                on_key=True,
+            )
     if t.source.type.value == "api" and not t.dataset.endpoint:
-        yield Finding((*t.path, "name"), "R212", f"API table '{t.dataset.name}' has no endpoint",
-                      "add `endpoint: /path/of/the/resource`")  # fmt: skip
+        yield Finding(
+            (*t.path, "name"),
+            "R212",
+            f"API table '{t.dataset.name}' has no endpoint",
+            "add `endpoint: /path/of/the/resource`",
+        )
 
 
 # ---------------------------------------------------------------- sources, targets, cloud
@@ -228,52 +278,84 @@ def ingestion_modes(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
         allowed = catalog.SOURCE_INGESTION[source.type]
         if source.ingestion not in allowed:
             modes = ", ".join(sorted(m.value for m in allowed))
-            yield Finding(("sources", si, "ingestion"), "R208",
-                          f"a {source.type.value} source cannot be read with {source.ingestion.value} ingestion",
-                          f"{source.type.value} supports: {modes}")  # fmt: skip
+            yield Finding(
+                ("sources", si, "ingestion"),
+                "R208",
+                f"a {source.type.value} source cannot be read with {source.ingestion.value} ingestion",
+                f"{source.type.value} supports: {modes}",
+            )
 
 
 def cloud_match(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
     for si, source in enumerate(spec.sources):
         needed = catalog.SOURCE_CLOUD.get(source.type)
         if needed and needed != spec.cloud:
-            yield Finding(("sources", si, "type"), "R210",
-                          f"{source.type.value} is an {needed.value} service but cloud is {spec.cloud.value}",
-                          f"set `cloud: {needed.value}` or use kafka")  # fmt: skip
+            yield Finding(
+                ("sources", si, "type"),
+                "R210",
+                f"{source.type.value} is an {needed.value} service but cloud is {spec.cloud.value}",
+                f"set `cloud: {needed.value}` or use kafka",
+            )
     for ti, target in enumerate(spec.targets):
         needed = catalog.TARGET_CLOUD.get(target.type)
         if needed and needed != spec.cloud:
-            yield Finding(("targets", ti, "type"), "R210",
-                          f"{target.type.value} runs on {needed.value} only but cloud is {spec.cloud.value}",
-                          f"set `cloud: {needed.value}` or pick a target available there")  # fmt: skip
+            yield Finding(
+                ("targets", ti, "type"),
+                "R210",
+                f"{target.type.value} runs on {needed.value} only but cloud is {spec.cloud.value}",
+                f"set `cloud: {needed.value}` or pick a target available there",
+            )
         if target.type in catalog.CLOUD_ONLY_TARGETS and spec.cloud.value == "local":
-            yield Finding(("targets", ti, "type"), "R210",
-                          f"{target.type.value} is a managed cloud service; cloud is local",
-                          "set `cloud:` to aws, gcp or azure, or use duckdb/postgres locally")  # fmt: skip
+            yield Finding(
+                ("targets", ti, "type"),
+                "R210",
+                f"{target.type.value} is a managed cloud service; cloud is local",
+                "set `cloud:` to aws, gcp or azure, or use duckdb/postgres locally",
+            )
 
 
 def target_options(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
     for ti, target in enumerate(spec.targets):
         if target.layers and target.type not in catalog.LAKE_TARGETS:
-            yield Finding(("targets", ti, "layers"), "R222", "medallion layers apply to delta and iceberg targets",
-                          "remove `layers:` or use a delta/iceberg target", on_key=True)  # fmt: skip
+            yield Finding(
+                ("targets", ti, "layers"),
+                "R222",
+                "medallion layers apply to delta and iceberg targets",
+                "remove `layers:` or use a delta/iceberg target",
+                on_key=True,
+            )
         if target.format is not None and target.type != TargetType.FILES:
-            yield Finding(("targets", ti, "format"), "R222", "`format` applies to files targets only",
-                          "remove `format:`", on_key=True)  # fmt: skip
+            yield Finding(
+                ("targets", ti, "format"),
+                "R222",
+                "`format` applies to files targets only",
+                "remove `format:`",
+                on_key=True,
+            )
         for pi, column in enumerate(target.partition_by):
             if not any(t.column(column) for t in index.tables):
-                path = ("targets", ti, "partition_by", pi) if len(target.partition_by) > 1 else ("targets", ti, "partition_by")
+                path = (
+                    ("targets", ti, "partition_by", pi)
+                    if len(target.partition_by) > 1
+                    else ("targets", ti, "partition_by")
+                )
                 all_cols = sorted({c for t in index.tables for c in t.column_names})
-                yield Finding(path, "R219", f"partition column '{column}' is not a column of any table",
-                              _hint_names(column, all_cols) or "partition by a column the tables have",
-                              severity="warning")  # fmt: skip
+                yield Finding(
+                    path,
+                    "R219",
+                    f"partition column '{column}' is not a column of any table",
+                    _hint_names(column, all_cols) or "partition by a column the tables have",
+                    severity="warning",
+                )
 
 
 # ---------------------------------------------------------------- secrets
 
 
 def _connection_values(spec: Spec) -> Iterator[tuple[Path, str, Any]]:
-    conns: list[tuple[Path, Connection]] = [(("sources", i, "connection"), s.connection) for i, s in enumerate(spec.sources)]
+    conns: list[tuple[Path, Connection]] = [
+        (("sources", i, "connection"), s.connection) for i, s in enumerate(spec.sources)
+    ]
     conns += [(("targets", i, "connection"), t.connection) for i, t in enumerate(spec.targets)]
     for env, environment in spec.deploy.environments.items():
         conns += [(("deploy", "environments", env, "targets", name), c) for name, c in environment.targets.items()]
@@ -285,8 +367,8 @@ def _connection_values(spec: Spec) -> Iterator[tuple[Path, str, Any]]:
             value = getattr(conn, field)
             if field != "options" and value is not None:
                 yield (*path, key), key, value
-        for key, value in conn.options.items():
-            yield (*path, "options", key), key, value
+        for option, option_value in conn.options.items():
+            yield (*path, "options", option), option, option_value
     for ni, note in enumerate(spec.quality.notifications):
         for key in ("webhook", "routing_key", "channel"):
             value = getattr(note, key)
@@ -302,20 +384,31 @@ def secrets(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
             continue
         refs = ANY_REF_RE.findall(value)
         if refs and parse_secret_ref(value) is None:
-            yield Finding(path, "R216", f"malformed reference '{value}'",
-                          "a reference is the whole value: ${secret:NAME} or ${env:NAME}, "
-                          "NAME of letters, digits and underscores")  # fmt: skip
+            yield Finding(
+                path,
+                "R216",
+                f"malformed reference '{value}'",
+                "a reference is the whole value: ${secret:NAME} or ${env:NAME}, "
+                "NAME of letters, digits and underscores",
+            )
         elif is_secret_key(key) and parse_secret_ref(value) is None:
             yield _literal_secret(path, key)
         elif URL_CREDENTIALS_RE.search(value):
-            yield Finding(path, "R209", "this URL embeds a password",
-                          "remove user:password@ from the URL and set `password: ${secret:NAME}`")  # fmt: skip
+            yield Finding(
+                path,
+                "R209",
+                "this URL embeds a password",
+                "remove user:password@ from the URL and set `password: ${secret:NAME}`",
+            )
 
 
 def _literal_secret(path: Path, key: str) -> Finding:
-    return Finding(path, "R209", f"`{key}` holds a literal secret; secrets must never be written in the spec",
-                   f"write it as ${{secret:{key.upper()}}} or ${{env:{key.upper()}}} and store the value "
-                   "in your secret manager")  # fmt: skip
+    return Finding(
+        path,
+        "R209",
+        f"`{key}` holds a literal secret; secrets must never be written in the spec",
+        f"write it as ${{secret:{key.upper()}}} or ${{env:{key.upper()}}} and store the value in your secret manager",
+    )
 
 
 # ---------------------------------------------------------------- transforms
@@ -324,13 +417,19 @@ def _literal_secret(path: Path, key: str) -> Finding:
 def _resolve(index: SpecIndex, ref: str, path: Path, allow_marts: bool = True) -> Iterator[Finding | Resolved]:
     resolved = index.resolve(ref, allow_marts=allow_marts)
     if resolved.error:
-        yield Finding(path, "R207", resolved.error,
-                      _hint_names(ref, index.known_names()) or "name a table of a source (or a mart)")  # fmt: skip
+        yield Finding(
+            path,
+            "R207",
+            resolved.error,
+            _hint_names(ref, index.known_names()) or "name a table of a source (or a mart)",
+        )
     else:
         yield resolved
 
 
-def _joined_inputs(index: SpecIndex, job: Mart | StreamJob, base: Path, allow_marts: bool) -> Iterator[Finding | Resolved]:
+def _joined_inputs(
+    index: SpecIndex, job: Mart | StreamJob, base: Path, allow_marts: bool
+) -> Iterator[Finding | Resolved]:
     results: list[Resolved] = []
     for item in _resolve(index, job.from_, (*base, "from"), allow_marts):
         if isinstance(item, Resolved):
@@ -352,8 +451,12 @@ def _join_columns(join: Join, left: Resolved, right: Resolved, path: Path) -> It
     for key in join.on:
         for side, res in (("left", left), ("right", right)):
             if key.lower() not in {c.lower() for c in res.columns}:
-                yield Finding((*path, "on"), "R207", f"join key '{key}' is not a column of the {side} side",
-                              _hint_names(key, res.columns) or f"available: {', '.join(res.columns)}")  # fmt: skip
+                yield Finding(
+                    (*path, "on"),
+                    "R207",
+                    f"join key '{key}' is not a column of the {side} side",
+                    _hint_names(key, res.columns) or f"available: {', '.join(res.columns)}",
+                )
 
 
 def _check_columns(job: Mart | StreamJob, inputs: list[Resolved], base: Path) -> Iterator[Finding]:
@@ -367,28 +470,41 @@ def _check_columns(job: Mart | StreamJob, inputs: list[Resolved], base: Path) ->
     for gi, col in enumerate(job.group_by):
         if not known(col):
             path = (*base, "group_by", gi) if len(job.group_by) > 1 else (*base, "group_by")
-            yield Finding(path, "R207", f"group_by column '{col}' is not in the inputs of '{job.name}'",
-                          _hint_names(col, available.values()) or "use a column of the from/joined tables")  # fmt: skip
+            yield Finding(
+                path,
+                "R207",
+                f"group_by column '{col}' is not in the inputs of '{job.name}'",
+                _hint_names(col, available.values()) or "use a column of the from/joined tables",
+            )
     for mi, measure in enumerate(job.measures):
         path = (*base, "measures", mi)
         if measure.column is None:
             if measure.agg not in (Aggregation.COUNT,):
-                yield Finding(path, "R221", f"measure '{measure.name}' ({measure.agg.value}) needs a column",
-                              "add `column:`")  # fmt: skip
+                yield Finding(
+                    path, "R221", f"measure '{measure.name}' ({measure.agg.value}) needs a column", "add `column:`"
+                )
         elif not known(measure.column):
-            yield Finding((*path, "column"), "R207", f"measure column '{measure.column}' is not in the inputs",
-                          _hint_names(measure.column, available.values()) or "use a column of the inputs")  # fmt: skip
+            yield Finding(
+                (*path, "column"),
+                "R207",
+                f"measure column '{measure.column}' is not in the inputs",
+                _hint_names(measure.column, available.values()) or "use a column of the inputs",
+            )
         elif measure.agg in (Aggregation.SUM, Aggregation.AVG):
             yield from _numeric_measure(measure.column, inputs, (*path, "column"), measure.agg.value)
 
 
 def _numeric_measure(column: str, inputs: list[Resolved], path: Path, agg: str) -> Iterator[Finding]:
-    name = column.split(".")[-1].lower()
+    name = column.rsplit(".", maxsplit=1)[-1].lower()
     for r in inputs:
         col = r.table.column(name) if r.table else None
         if col is not None and parse_column_type(col.type).name not in NUMERIC_TYPES:
-            yield Finding(path, "R221", f"{agg} needs a numeric column; '{col.name}' is {col.type}",
-                          "use count or count_distinct, or a numeric column")  # fmt: skip
+            yield Finding(
+                path,
+                "R221",
+                f"{agg} needs a numeric column; '{col.name}' is {col.type}",
+                "use count or count_distinct, or a numeric column",
+            )
             return
 
 
@@ -406,8 +522,12 @@ def marts(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
         if mart.from_.lower() == mart.name.lower():
             yield Finding((*base, "from"), "R207", f"mart '{mart.name}' reads from itself", "name another input")
         if mart.materialized.value == "incremental" and not mart.unique_key and not mart.group_by:
-            yield Finding((*base, "materialized"), "R207", "an incremental mart needs unique_key (or group_by)",
-                          "add `unique_key: [column]`")  # fmt: skip
+            yield Finding(
+                (*base, "materialized"),
+                "R207",
+                "an incremental mart needs unique_key (or group_by)",
+                "add `unique_key: [column]`",
+            )
 
 
 def streams(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
@@ -424,17 +544,29 @@ def streams(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
             yield from _check_columns(job, inputs, base)
             yield from _stream_source(job, inputs[0], base)
         if job.sink and job.sink.lower() not in {n.lower() for n in target_names}:
-            yield Finding((*base, "sink"), "R207", f"sink '{job.sink}' is not a target",
-                          _hint_names(job.sink, target_names) or f"targets: {', '.join(target_names)}")  # fmt: skip
+            yield Finding(
+                (*base, "sink"),
+                "R207",
+                f"sink '{job.sink}' is not a target",
+                _hint_names(job.sink, target_names) or f"targets: {', '.join(target_names)}",
+            )
         if job.top_n and job.top_n.order_by.lower() not in {m.name.lower() for m in job.measures}:
-            yield Finding((*base, "top_n", "order_by"), "R207", f"top_n orders by '{job.top_n.order_by}', not a measure",
-                          _hint_names(job.top_n.order_by, [m.name for m in job.measures]) or "order by a measure")  # fmt: skip
+            yield Finding(
+                (*base, "top_n", "order_by"),
+                "R207",
+                f"top_n orders by '{job.top_n.order_by}', not a measure",
+                _hint_names(job.top_n.order_by, [m.name for m in job.measures]) or "order by a measure",
+            )
         if job.window:
             yield from _window_shape(job, (*base, "window"))
         elif job.measures:
-            yield Finding((*base, "measures"), "R215", "stream aggregations need a window",
-                          "add `window: {type: tumble, size: 1m}`, or drop measures for a per-event filter",
-                          on_key=True)  # fmt: skip
+            yield Finding(
+                (*base, "measures"),
+                "R215",
+                "stream aggregations need a window",
+                "add `window: {type: tumble, size: 1m}`, or drop measures for a per-event filter",
+                on_key=True,
+            )
 
 
 def _stream_source(job: StreamJob, base_input: Resolved, base: Path) -> Iterator[Finding]:
@@ -442,18 +574,28 @@ def _stream_source(job: StreamJob, base_input: Resolved, base: Path) -> Iterator
     if table is None:
         return
     if table.source.ingestion.value == "batch":
-        yield Finding((*base, "from"), "R207",
-                      f"stream job '{job.name}' reads '{table.qualified}', which is ingested in batch",
-                      "read a topic or a table whose source uses cdc ingestion")  # fmt: skip
+        yield Finding(
+            (*base, "from"),
+            "R207",
+            f"stream job '{job.name}' reads '{table.qualified}', which is ingested in batch",
+            "read a topic or a table whose source uses cdc ingestion",
+        )
     if job.window and not (table.dataset.event_time or table.dataset.watermark):
-        yield Finding((*base, "window"), "R215", f"'{table.qualified}' has no event_time for windowing",
-                      f"set `event_time:` on {table.dataset.name} to its timestamp column", on_key=True)  # fmt: skip
+        yield Finding(
+            (*base, "window"),
+            "R215",
+            f"'{table.qualified}' has no event_time for windowing",
+            f"set `event_time:` on {table.dataset.name} to its timestamp column",
+            on_key=True,
+        )
 
 
 _WINDOW_FIELDS = {
-    WindowType.TUMBLE: ("size",), WindowType.HOP: ("size", "slide"),
-    WindowType.SESSION: ("gap",), WindowType.CUMULATE: ("size", "step"),
-}  # fmt: skip
+    WindowType.TUMBLE: ("size",),
+    WindowType.HOP: ("size", "slide"),
+    WindowType.SESSION: ("gap",),
+    WindowType.CUMULATE: ("size", "step"),
+}
 
 
 def _window_shape(job: StreamJob, path: Path) -> Iterator[Finding]:
@@ -463,25 +605,40 @@ def _window_shape(job: StreamJob, path: Path) -> Iterator[Finding]:
     for field in ("size", "slide", "gap", "step"):
         value = getattr(window, field)
         if field in needed and value is None:
-            yield Finding(path, "R215", f"a {window.type.value} window needs `{field}`",
-                          f"add `{field}:` (a duration such as 1m)")  # fmt: skip
+            yield Finding(
+                path, "R215", f"a {window.type.value} window needs `{field}`", f"add `{field}:` (a duration such as 1m)"
+            )
         elif field not in needed and value is not None:
-            yield Finding((*path, field), "R215", f"a {window.type.value} window has no `{field}`",
-                          f"{window.type.value} takes: {', '.join(needed)}", on_key=True)  # fmt: skip
+            yield Finding(
+                (*path, field),
+                "R215",
+                f"a {window.type.value} window has no `{field}`",
+                f"{window.type.value} takes: {', '.join(needed)}",
+                on_key=True,
+            )
     if window.type == WindowType.HOP and window.size and window.slide and window.slide > window.size:
-        yield Finding((*path, "slide"), "R215",
-                      f"slide {format_duration(window.slide)} is longer than size {format_duration(window.size)}",
-                      "a hop window slides by at most its size")  # fmt: skip
+        yield Finding(
+            (*path, "slide"),
+            "R215",
+            f"slide {format_duration(window.slide)} is longer than size {format_duration(window.size)}",
+            "a hop window slides by at most its size",
+        )
     if window.type == WindowType.CUMULATE and window.size and window.step and window.size % window.step:
-        yield Finding((*path, "size"), "R215", "a cumulate window's size must be a whole multiple of its step",
-                      "e.g. size: 1h with step: 5m")  # fmt: skip
+        yield Finding(
+            (*path, "size"),
+            "R215",
+            "a cumulate window's size must be a whole multiple of its step",
+            "e.g. size: 1h with step: 5m",
+        )
 
 
 def sql_filters(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
     jobs: list[tuple[Path, str]] = [
         (("transforms", "marts", i, "filter"), m.filter) for i, m in enumerate(spec.transforms.marts) if m.filter
     ]
-    jobs += [(("transforms", "streams", i, "filter"), j.filter) for i, j in enumerate(spec.transforms.streams) if j.filter]
+    jobs += [
+        (("transforms", "streams", i, "filter"), j.filter) for i, j in enumerate(spec.transforms.streams) if j.filter
+    ]
     if not jobs:
         return
     from pipegen.spec.sqlcheck import expression_problem  # sqlglot only when a filter exists
@@ -489,30 +646,44 @@ def sql_filters(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
     for path, text in jobs:
         problem = expression_problem(text)
         if problem:
-            yield Finding(path, "R217", f"filter is not a single SQL boolean expression: {problem}",
-                          "write one condition such as `amount > 1000 AND status = 'paid'`")  # fmt: skip
+            yield Finding(
+                path,
+                "R217",
+                f"filter is not a single SQL boolean expression: {problem}",
+                "write one condition such as `amount > 1000 AND status = 'paid'`",
+            )
 
 
 # ---------------------------------------------------------------- quality, deploy
 
 
 _NOTIFY_NEEDS = {
-    NotificationType.SLACK: ("webhook",), NotificationType.EMAIL: ("to",),
-    NotificationType.PAGERDUTY: ("routing_key",), NotificationType.TEAMS: ("webhook",),
+    NotificationType.SLACK: ("webhook",),
+    NotificationType.EMAIL: ("to",),
+    NotificationType.PAGERDUTY: ("routing_key",),
+    NotificationType.TEAMS: ("webhook",),
     NotificationType.WEBHOOK: ("webhook",),
-}  # fmt: skip
+}
 
 
 def quality_settings(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
     events = spec.quality.events
     if events.sink == EventSink.KAFKA and not events.topic:
-        yield Finding(("quality", "events"), "R220", "validation events to kafka need a topic",
-                      "add `topic: <name>` under quality.events")  # fmt: skip
+        yield Finding(
+            ("quality", "events"),
+            "R220",
+            "validation events to kafka need a topic",
+            "add `topic: <name>` under quality.events",
+        )
     for ni, note in enumerate(spec.quality.notifications):
         for field in _NOTIFY_NEEDS[note.type]:
             if getattr(note, field) is None:
-                yield Finding(("quality", "notifications", ni), "R220", f"a {note.type.value} notification needs `{field}`",
-                              f"add `{field}:`")  # fmt: skip
+                yield Finding(
+                    ("quality", "notifications", ni),
+                    "R220",
+                    f"a {note.type.value} notification needs `{field}`",
+                    f"add `{field}:`",
+                )
 
 
 def environments(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
@@ -520,9 +691,13 @@ def environments(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
     for env, environment in spec.deploy.environments.items():
         for target in environment.targets:
             if target.lower() not in {n.lower() for n in names}:
-                yield Finding(("deploy", "environments", env, "targets", target), "R218",
-                              f"environment '{env}' overrides unknown target '{target}'",
-                              _hint_names(target, names) or f"targets: {', '.join(names)}", on_key=True)  # fmt: skip
+                yield Finding(
+                    ("deploy", "environments", env, "targets", target),
+                    "R218",
+                    f"environment '{env}' overrides unknown target '{target}'",
+                    _hint_names(target, names) or f"targets: {', '.join(names)}",
+                    on_key=True,
+                )
 
 
 RULES: tuple[Rule, ...] = (

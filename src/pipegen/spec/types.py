@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+
 class SpecValueError(ValueError):
     """A value error that knows how to fix itself: pydantic keeps it in the error context."""
 
@@ -30,8 +31,7 @@ def parse_duration(text: object) -> float:
     match = DURATION_RE.match(text)
     if not match:
         raise ValueError(
-            f"'{text}' is not a duration: use a whole number and a unit "
-            "(ms, s, m, h, d or w), e.g. 30s, 15m, 1h, 1d"
+            f"'{text}' is not a duration: use a whole number and a unit (ms, s, m, h, d or w), e.g. 30s, 15m, 1h, 1d"
         )
     amount, unit = match.groups()
     seconds = int(amount) * DURATION_UNITS[unit]
@@ -63,21 +63,50 @@ def format_duration(seconds: float) -> str:
 
 # Portable column types. Aliases users write every day map to one canonical name.
 CANONICAL_TYPES = (
-    "string", "int", "bigint", "smallint", "float", "double", "decimal",
-    "boolean", "date", "time", "timestamp", "timestamp_tz", "json", "binary", "uuid",
-)  # fmt: skip
+    "string",
+    "int",
+    "bigint",
+    "smallint",
+    "float",
+    "double",
+    "decimal",
+    "boolean",
+    "date",
+    "time",
+    "timestamp",
+    "timestamp_tz",
+    "json",
+    "binary",
+    "uuid",
+)
 TYPE_ALIASES = {
-    "text": "string", "varchar": "string", "char": "string", "str": "string",
-    "integer": "int", "int4": "int", "int8": "bigint", "long": "bigint", "int2": "smallint",
-    "tinyint": "smallint", "real": "float", "float4": "float", "float8": "double",
-    "numeric": "decimal", "number": "decimal", "bool": "boolean", "datetime": "timestamp",
-    "timestamptz": "timestamp_tz", "bytes": "binary", "bytea": "binary", "jsonb": "json",
-    "object": "json", "array": "json",
-}  # fmt: skip
+    "text": "string",
+    "varchar": "string",
+    "char": "string",
+    "str": "string",
+    "integer": "int",
+    "int4": "int",
+    "int8": "bigint",
+    "long": "bigint",
+    "int2": "smallint",
+    "tinyint": "smallint",
+    "real": "float",
+    "float4": "float",
+    "float8": "double",
+    "numeric": "decimal",
+    "number": "decimal",
+    "bool": "boolean",
+    "datetime": "timestamp",
+    "timestamptz": "timestamp_tz",
+    "bytes": "binary",
+    "bytea": "binary",
+    "jsonb": "json",
+    "object": "json",
+    "array": "json",
+}
 ORDERABLE_TYPES = frozenset(
-    {"int", "bigint", "smallint", "float", "double", "decimal", "date", "time",
-     "timestamp", "timestamp_tz", "string"}
-)  # fmt: skip
+    {"int", "bigint", "smallint", "float", "double", "decimal", "date", "time", "timestamp", "timestamp_tz", "string"}
+)
 TIME_TYPES = frozenset({"date", "timestamp", "timestamp_tz"})
 NUMERIC_TYPES = frozenset({"int", "bigint", "smallint", "float", "double", "decimal"})
 TYPE_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$")

@@ -59,8 +59,12 @@ def _version_finding(data: Any) -> Finding | None:
     if version is None or isinstance(version, bool) or version in SUPPORTED_VERSIONS:
         return None
     supported = ", ".join(str(v) for v in SUPPORTED_VERSIONS)
-    return Finding(("version",), "P009", f"unsupported spec version {version!r}; this pipegen supports: {supported}",
-                   "set `version: 1`, or upgrade pipegen if the spec was written for a newer one")  # fmt: skip
+    return Finding(
+        ("version",),
+        "P009",
+        f"unsupported spec version {version!r}; this pipegen supports: {supported}",
+        "set `version: 1`, or upgrade pipegen if the spec was written for a newer one",
+    )
 
 
 def locate(checked: Checked, findings: list[Finding]) -> list[Diagnostic]:
