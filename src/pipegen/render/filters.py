@@ -1,0 +1,246 @@
+"""Escaping filters, one per target language. Every spec value reaches generated text
+through one of these: the output is valid in its language and cannot be injected into.
+
+Pure functions, str in, str out. Per-dialect differences are data (the tables below).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shlex
+from collections.abc import Callable
+from functools import cache
+
+# ---------------------------------------------------------------- SQL
+
+# quote characters (open, close) per dialect; a close char inside the name is doubled
+SQL_QUOTES: dict[str, tuple[str, str]] = {
+    "duckdb": ('"', '"'), "postgres": ('"', '"'), "snowflake": ('"', '"'), "redshift": ('"', '"'),
+    "trino": ('"', '"'), "clickhouse": ('"', '"'), "tsql": ("[", "]"),
+    "bigquery": ("`", "`"), "mysql": ("`", "`"), "spark": ("`", "`"), "databricks": ("`", "`"),
+}  # fmt: skip
+# dialects whose string literals treat backslash as an escape character
+SQL_BACKSLASH_ESCAPES = frozenset({"bigquery", "mysql", "spark", "databricks", "clickhouse", "snowflake", "redshift"})
+# how a single quote is written inside a string literal (default: doubled)
+SQL_QUOTE_IN_STRING = {"bigquery": "\\'", "spark": "\\'", "databricks": "\\'"}
+# BigQuery quotes identifiers with backticks and escapes with a backslash, not doubling
+SQL_BACKSLASH_IDENT = frozenset({"bigquery"})
+ANSI_RESERVED = frozenset(
+    """all alter analyse analyze and any array as asc asymmetric authorization between binary both by case cast
+    check collate column concurrently constraint create cross cube current current_catalog current_date
+    current_role current_schema current_time current_timestamp current_user default deferrable delete desc
+    distinct do drop else end except exists false fetch filter for foreign freeze from full grant group
+    grouping having ilike in initially inner insert intersect interval into is isnull join lateral leading
+    left like limit localtime localtimestamp natural not notnull null offset on only or order outer over
+    overlaps partition pivot placing primary qualify range recursive references returning right rollup row
+    rows select session_user set similar some symmetric system_user table tablesample then to top trailing
+    true union unique unnest unpivot update user using values variadic verbose when where window with
+    within""".split()
+)
+PLAIN_IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def _dialect(dialect: str) -> str:
+    if dialect not in SQL_QUOTES:
+        raise ValueError(f"unknown SQL dialect '{dialect}'; supported: {', '.join(sorted(SQL_QUOTES))}")
+    return dialect
+
+
+@cache
+def reserved_words(dialect: str) -> frozenset[str]:
+    """ANSI reserved words plus the dialect's own, as sqlglot knows them."""
+    from sqlglot.dialects.dialect import Dialect
+
+    extra = getattr(Dialect.get_or_raise(dialect).generator_class, "RESERVED_KEYWORDS", set())
+    return ANSI_RESERVED | frozenset(w.lower() for w in extra)
+
+
+def sql_ident(value: str, dialect: str = "duckdb") -> str:
+    """An identifier: bare when plain lowercase and not reserved, otherwise quoted."""
+    dialect = _dialect(dialect)
+    if "\x00" in value:
+        raise ValueError("a SQL identifier cannot contain NUL")
+    if not value:
+        raise ValueError("a SQL identifier cannot be empty")
+    if PLAIN_IDENT.match(value) and value not in reserved_words(dialect):
+        return value
+    open_q, close_q = SQL_QUOTES[dialect]
+    if dialect in SQL_BACKSLASH_IDENT:
+        inner = value.replace("\\", "\\\\").replace(close_q, "\\" + close_q)
+        inner = inner.replace("\n", "\\n").replace("\r", "\\r")
+    else:
+        inner = value.replace(close_q, close_q * 2)
+    return f"{open_q}{inner}{close_q}"
+
+
+def sql_str(value: str, dialect: str = "duckdb") -> str:
+    """A string literal: quotes doubled; backslashes escaped where the dialect reads them."""
+    dialect = _dialect(dialect)
+    if "\x00" in value:
+        raise ValueError("a SQL string literal cannot contain NUL")
+    inner = value
+    if dialect in SQL_BACKSLASH_ESCAPES:
+        inner = inner.replace("\\", "\\\\")
+        if dialect == "bigquery":
+            inner = inner.replace("\n", "\\n").replace("\r", "\\r")
+    inner = inner.replace("'", SQL_QUOTE_IN_STRING.get(dialect, "''"))
+    return f"'{inner}'"
+
+
+# ---------------------------------------------------------------- data formats
+
+
+def yaml_str(value: str) -> str:
+    """A double-quoted YAML scalar on one line (JSON strings are valid YAML; U+2028/9 and
+    non-printables escaped so no YAML parser sees a line break)."""
+    text = json.dumps(value, ensure_ascii=False)
+    return _escape_unprintable(text)
+
+
+def _escape_unprintable(text: str) -> str:
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch in "\u2028\u2029\u0085\ufeff" or (0x7F <= code <= 0x9F) or (0xD800 <= code <= 0xDFFF) or code in (
+            0xFFFE,
+            0xFFFF,
+        ):
+            out.append(f"\\u{code:04x}" if code <= 0xFFFF else ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def json_value(value: object) -> str:
+    """JSON, sorted keys, also safe inside HTML/JS (no '</', no raw U+2028/9)."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+HCL_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def hcl_str(value: str) -> str:
+    """A Terraform string: escapes, and ${ / %{ doubled so nothing is interpolated."""
+    out = []
+    for ch in value:
+        if ch in HCL_ESCAPES:
+            out.append(HCL_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    text = "".join(out).replace("${", "$${").replace("%{", "%%{")
+    return f'"{text}"'
+
+
+def sh_word(value: str) -> str:
+    """One POSIX shell word."""
+    if "\x00" in value:
+        raise ValueError("a shell word cannot contain NUL")
+    return shlex.quote(value)
+
+
+def py_str(value: str) -> str:
+    """A Python string literal."""
+    return repr(str(value))
+
+
+# ---------------------------------------------------------------- Markdown and Mermaid
+
+MD_ALWAYS = {"\\": "\\\\", "`": "\\`", "*": "\\*", "[": "\\[", "]": "\\]", "<": "&lt;", ">": "&gt;",
+             "&": "&amp;", "|": "\\|", "~": "\\~", "{": "&#123;", "}": "&#125;"}  # fmt: skip
+MD_LINE_START = re.compile(r"^([#+\-=]|\d+[.)])")
+
+
+def md_text(value: str) -> str:
+    """Inline Markdown text on one line: nothing in it can open a link, an image, code,
+    emphasis, an HTML tag, a table cell, or (at a line start) a heading or a list."""
+    flat = " ".join(value.split())
+    out = []
+    for i, ch in enumerate(flat):
+        if ch in MD_ALWAYS:
+            out.append(MD_ALWAYS[ch])
+        elif ch == "_" and not (_word(flat, i - 1) and _word(flat, i + 1)):
+            out.append("\\_")  # intraword underscores cannot emphasise; others could
+        else:
+            out.append(ch)
+    text = "".join(out)
+    start = MD_LINE_START.match(text)
+    if start is None:
+        return text
+    cut = start.end() - 1  # escape the punctuation that would start a heading or list
+    return text[:cut] + "\\" + text[cut:]
+
+
+def _word(text: str, i: int) -> bool:
+    return 0 <= i < len(text) and text[i].isalnum()
+
+
+def line_text(value: str) -> str:
+    """Free text for a line comment (shell, YAML, Python, HCL, dotenv): one line, no controls."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in value).split())
+
+
+def md_code(value: str) -> str:
+    """An inline code span with a fence longer than any backtick run inside."""
+    flat = " ".join(value.split("\n")).replace("\r", " ").replace("|", "\\|")
+    longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") or not flat.strip() else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"
+
+
+MERMAID_ENTITIES = {'"': "#quot;", "#": "#35;", "<": "#lt;", ">": "#gt;", "`": "#96;", "\\": "#92;"}
+MERMAID_KEYWORDS = frozenset({"end", "graph", "flowchart", "subgraph", "click", "style", "class", "classdef",
+                              "linkstyle", "direction", "call", "href"})  # fmt: skip
+
+
+def mermaid_label(value: str) -> str:
+    """A quoted Mermaid label: quotes and markup characters as Mermaid entities."""
+    flat = " ".join(value.split())
+    return '"' + "".join(MERMAID_ENTITIES.get(ch, ch) for ch in flat) + '"'
+
+
+def _short_hash(value: str) -> str:
+    return hashlib.sha1(value.encode("utf-8", "surrogatepass")).hexdigest()[:6]
+
+
+def mermaid_id(value: str) -> str:
+    """A Mermaid node id of [A-Za-z0-9_], stable, distinct for distinct inputs."""
+    safe = re.sub(r"[^A-Za-z0-9_]", "_", value)
+    if safe != value or not safe or safe[0].isdigit():
+        safe = f"n_{safe}_{_short_hash(value)}"
+    if safe.lower() in MERMAID_KEYWORDS:
+        safe = f"n_{safe}"
+    return safe
+
+
+def dns_label(value: str, max_len: int = 63) -> str:
+    """A DNS-1123 label (Kubernetes names): lowercase alphanumerics and '-', stable."""
+    lowered = re.sub(r"[^a-z0-9-]+", "-", value.lower()).strip("-")
+    lowered = re.sub(r"-{2,}", "-", lowered)
+    if lowered == value and len(value) <= max_len and value:
+        return value
+    suffix = _short_hash(value)
+    head = lowered[: max_len - len(suffix) - 1].strip("-")
+    return f"{head}-{suffix}" if head else f"x-{suffix}"
+
+
+FILTERS: dict[str, Callable[..., str]] = {
+    "sql_ident": sql_ident,
+    "sql_str": sql_str,
+    "yaml_str": yaml_str,
+    "json_value": json_value,
+    "hcl_str": hcl_str,
+    "sh_word": sh_word,
+    "py_str": py_str,
+    "md_text": md_text,
+    "line_text": line_text,
+    "md_code": md_code,
+    "mermaid_label": mermaid_label,
+    "mermaid_id": mermaid_id,
+    "dns_label": dns_label,
+}
