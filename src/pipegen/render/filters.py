@@ -28,16 +28,17 @@ SQL_QUOTE_IN_STRING = {"bigquery": "\\'", "spark": "\\'", "databricks": "\\'"}
 # BigQuery quotes identifiers with backticks and escapes with a backslash, not doubling
 SQL_BACKSLASH_IDENT = frozenset({"bigquery"})
 ANSI_RESERVED = frozenset(
-    """all alter analyse analyze and any array as asc asymmetric authorization between binary both by case cast
+    """
+    all alter analyse analyze and any array as asc asymmetric authorization between binary both by case cast
     check collate column concurrently constraint create cross cube current current_catalog current_date
     current_role current_schema current_time current_timestamp current_user default deferrable delete desc
     distinct do drop else end except exists false fetch filter for foreign freeze from full grant group
-    grouping having ilike in initially inner insert intersect interval into is isnull join lateral leading
-    left like limit localtime localtimestamp natural not notnull null offset on only or order outer over
-    overlaps partition pivot placing primary qualify range recursive references returning right rollup row
-    rows select session_user set similar some symmetric system_user table tablesample then to top trailing
-    true union unique unnest unpivot update user using values variadic verbose when where window with
-    within""".split()
+    grouping having ilike in initially inner insert intersect interval into is isnull join lateral leading left
+    like limit localtime localtimestamp natural not notnull null offset on only or order outer over overlaps
+    partition pivot placing primary qualify range recursive references returning right rollup row rows select
+    session_user set similar some symmetric system_user table tablesample then to top trailing true union
+    unique unnest unpivot update user using values variadic verbose when where window with within
+    """.split()
 )
 PLAIN_IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -53,7 +54,7 @@ def reserved_words(dialect: str) -> frozenset[str]:
     """ANSI reserved words plus the dialect's own, as sqlglot knows them."""
     from sqlglot.dialects.dialect import Dialect
 
-    extra = getattr(Dialect.get_or_raise(dialect).generator_class, "RESERVED_KEYWORDS", set())
+    extra: set[str] = getattr(Dialect.get_or_raise(dialect).generator_class, "RESERVED_KEYWORDS", set())
     return ANSI_RESERVED | frozenset(w.lower() for w in extra)
 
 
@@ -103,9 +104,15 @@ def _escape_unprintable(text: str) -> str:
     out = []
     for ch in text:
         code = ord(ch)
-        if ch in "\u2028\u2029\u0085\ufeff" or (0x7F <= code <= 0x9F) or (0xD800 <= code <= 0xDFFF) or code in (
-            0xFFFE,
-            0xFFFF,
+        if (
+            ch in "\u2028\u2029\u0085\ufeff"
+            or (0x7F <= code <= 0x9F)
+            or (0xD800 <= code <= 0xDFFF)
+            or code
+            in (
+                0xFFFE,
+                0xFFFF,
+            )
         ):
             out.append(f"\\u{code:04x}" if code <= 0xFFFF else ch)
         else:

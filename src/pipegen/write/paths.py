@@ -16,7 +16,9 @@ def safe_relpath(path: str) -> str:
     """A normalised relative POSIX path inside the output directory, or WriteError."""
     problem = _problem(path)
     if problem:
-        raise WriteError(f"refusing output path {path!r}: {problem}", hint="this is a bug in a generator or a tampered manifest")
+        raise WriteError(
+            f"refusing output path {path!r}: {problem}", hint="this is a bug in a generator or a tampered manifest"
+        )
     return str(PurePosixPath(path))
 
 
@@ -45,8 +47,10 @@ def check_inside(root: Path, rel: str) -> Path:
     for part in rel.split("/"):
         current = current / part
         if current.is_symlink():
-            raise WriteError(f"{current} is a symbolic link; pipegen does not write through links",
-                             hint="replace the link with a real file or directory")
+            raise WriteError(
+                f"{current} is a symbolic link; pipegen does not write through links",
+                hint="replace the link with a real file or directory",
+            )
     resolved_root = root.resolve()
     if not str(current.resolve()).startswith(str(resolved_root)):
         raise WriteError(f"{rel} resolves outside {root}")

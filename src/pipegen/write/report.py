@@ -13,7 +13,7 @@ ORDER = ("create", "update", "delete", "adopt", "conflict", "retired", "kept", "
 def render_summary(report: WriteReport) -> str:
     lines = [f"  {c.action:<9} {c.path}" + (f" ({c.detail})" if c.detail else "")
              for c in report.changes if c.action != "unchanged"]  # fmt: skip
-    counts = Counter(c.action for c in report.changes)
+    counts: Counter[str] = Counter(c.action for c in report.changes)
     total = ", ".join(f"{counts[a]} {a}" for a in ORDER if counts[a])
     if not report.changed:
         lines.append(f"{report.out}: up to date ({total or 'no files'})")
@@ -28,7 +28,7 @@ def render_summary(report: WriteReport) -> str:
 
 
 def unified_diff(plan: WritePlan) -> str:
-    chunks = []
+    chunks: list[str] = []
     for path in sorted(plan.after):
         old, new = plan.before.get(path), plan.after.get(path)
         if old == new:
