@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
-import click
+from enum import StrEnum
+
 import typer
 
 from pipegen import __version__
@@ -28,14 +29,13 @@ app = typer.Typer(
 )
 _state = {"debug": False}
 
+class OutputFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
 SpecArg = Annotated[Path, typer.Argument(help="Path to the spec (pipegen.yaml).", show_default=False)]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Output format: text or json.")]
-
-
-def _format(value: str) -> str:
-    if value not in ("text", "json"):
-        raise click.UsageError(f"--format must be text or json, not '{value}'")
-    return value
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 
 
 def _version(value: bool) -> None:
@@ -66,13 +66,13 @@ def _print_diagnostics(diags: list[Any], fmt: str) -> None:
 @app.command(epilog="Example: pipegen validate pipegen.yaml specs/*.yaml --format json")
 def validate(
     specs: Annotated[list[Path], typer.Argument(help="One or more spec files.", show_default=False)],
-    format: FormatOpt = "text",
+    format: FormatOpt = OutputFormat.TEXT,
 ) -> None:
     """Check specs and print every problem at once (exit 0 valid, 1 invalid, 2 usage error)."""
     from pipegen.pipeline import check
     from pipegen.spec.diagnostics import has_errors
 
-    fmt = _format(format)
+    fmt = format.value
     diags = []
     for spec in specs:
         checked, _ = check(spec)
@@ -84,12 +84,12 @@ def validate(
 
 
 @app.command(epilog="Example: pipegen plan specs/ecommerce_realtime.yaml --format json")
-def plan(spec: SpecArg, format: FormatOpt = "text") -> None:
+def plan(spec: SpecArg, format: FormatOpt = OutputFormat.TEXT) -> None:
     """Show the chosen architecture and why, the files it would generate, and capacity figures."""
     from pipegen.pipeline import families_for, prepare, render_tree
     from pipegen.planview import plan_json, plan_text
 
-    fmt = _format(format)
+    fmt = format.value
     ready = prepare(spec)
     files = sorted(render_tree(ready.spec, ready.plan))
     families = families_for(ready.spec, ready.plan)
@@ -187,18 +187,21 @@ def _fail(message: str, hint: str | None, code: int) -> NoReturn:
     sys.exit(code)
 
 
+def _is_usage_error(exc: Exception) -> bool:
+    """Typer's (vendored) click errors: bad flags, missing arguments, unknown commands."""
+    return callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
-        app(args=args, prog_name="pipegen", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+        code = app(args=args, prog_name="pipegen", standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)  # click returns Exit's code in this mode
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         _fail("aborted", None, 130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
     except SpecError as exc:
         from pipegen.spec.diagnostics import format_text
 
@@ -211,6 +214,9 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         _fail("interrupted", None, 130)
     except Exception as exc:  # a bug in pipegen: short message, version, where to report
+        if _is_usage_error(exc):
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         if debug:
             raise
         _fail(
@@ -218,4 +224,3 @@ def main(argv: list[str] | None = None) -> None:
             f"this is a bug in pipegen {__version__}; rerun with --debug and report it at {REPORT_URL}",
             3,
         )
-    sys.exit(0)

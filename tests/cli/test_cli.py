@@ -52,9 +52,9 @@ def test_validate_reports_every_problem_with_location_and_hint(tmp_path: Path) -
     )
     proc = run_cli("validate", str(bad))
     assert proc.returncode == 1
-    assert f"{bad}:9:3: error: unknown key 'ownr' [S101]" in proc.stdout
+    assert f"{bad}:8:3: error: unknown key 'ownr' [S101]" in proc.stdout
     assert "hint: did you mean 'owner'?" in proc.stdout
-    assert f"{bad}:19:15: error: 'airflw' is not one of: airflow, prefect [S104]" in proc.stdout
+    assert f"{bad}:18:15: error: 'airflw' is not one of: airflow, prefect [S104]" in proc.stdout
     assert "2 error(s), 0 warning(s)" in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
 
@@ -66,7 +66,7 @@ def test_validate_json_is_a_stable_list_of_diagnostics(tmp_path: Path) -> None:
     assert proc.returncode == 1
     diags = json.loads(proc.stdout)
     assert [set(d) for d in diags] == [{"file", "line", "column", "path", "severity", "code", "message", "hint"}]
-    assert diags[0]["code"] == "S106" and diags[0]["path"] == "latency" and diags[0]["line"] == 14
+    assert diags[0]["code"] == "S106" and diags[0]["path"] == "latency" and diags[0]["line"] == 12
 
 
 def test_validate_several_files_at_once_exits_one_if_any_is_invalid(tmp_path: Path) -> None:
