@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
-
-from enum import StrEnum
 
 import typer
 
@@ -28,6 +27,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 _state = {"debug": False}
+
 
 class OutputFormat(StrEnum):
     TEXT = "text"
