@@ -92,7 +92,7 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
                 "table": taint(t.table),
                 "rows": f"{t.rows_per_day:,}",
                 "stored": human(t.stored_bytes_per_day, "bytes/day"),
-                "partition": t.partition,
+                "partition": t.partition if t.partition != "none" else "no time partitioning",
                 "partition_size": human(t.partition_bytes, "bytes"),
                 "files": t.files_per_partition,
                 "file_size": human(t.file_bytes, "bytes"),

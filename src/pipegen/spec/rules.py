@@ -240,34 +240,32 @@ def dataset_shapes(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
         yield from _dataset_fields(t)
 
 
+STREAM_SOURCES = ("kafka", "eventhubs", "kinesis", "pubsub")
+# which datasets a field applies to: source types, or "streamed" (a topic, or a table read by cdc/stream)
 _FIELD_OWNERS: dict[str, tuple[str, ...]] = {
-    "endpoint": ("api",),
-    "pagination": ("api",),
-    "records_path": ("api",),
-    "path": ("files",),
-    "event_time": ("kafka", "eventhubs", "kinesis", "pubsub", "faker"),
-    "watermark_delay": ("kafka", "eventhubs", "kinesis", "pubsub", "faker"),
-    "format": ("kafka", "eventhubs", "kinesis", "pubsub", "files"),
-}
+    "endpoint": ("api",), "pagination": ("api",), "records_path": ("api",), "path": ("files",),
+    "event_time": ("streamed",), "watermark_delay": ("streamed",), "format": (*STREAM_SOURCES, "files"),
+}  # fmt: skip
+
+
+def _owns(t: TableRef, owners: tuple[str, ...]) -> bool:
+    streamed = t.kind == "topics" or t.source.ingestion.value != "batch"
+    return t.source.type.value in owners or ("streamed" in owners and streamed)
 
 
 def _dataset_fields(t: TableRef) -> Iterator[Finding]:
     for field, owners in _FIELD_OWNERS.items():
-        if getattr(t.dataset, field) is not None and t.source.type.value not in owners:
+        if getattr(t.dataset, field) is not None and not _owns(t, owners):
+            what = "streamed tables and topics (cdc or stream ingestion)" if owners == ("streamed",) else (
+                f"{', '.join(owners)} sources")  # fmt: skip
             yield Finding(
-                (*t.path, field),
-                "R212",
-                f"`{field}` does not apply to a {t.source.type.value} source",
-                f"`{field}` is for {', '.join(owners)} sources; remove it",
-                on_key=True,
-            )
+                (*t.path, field), "R212",
+                f"`{field}` does not apply to {t.dataset.name} ({t.source.type.value}, {t.source.ingestion.value})",
+                f"`{field}` is for {what}; remove it", on_key=True,
+            )  # fmt: skip
     if t.source.type.value == "api" and not t.dataset.endpoint:
-        yield Finding(
-            (*t.path, "name"),
-            "R212",
-            f"API table '{t.dataset.name}' has no endpoint",
-            "add `endpoint: /path/of/the/resource`",
-        )
+        yield Finding((*t.path, "name"), "R212", f"API table '{t.dataset.name}' has no endpoint",
+                      "add `endpoint: /path/of/the/resource`")  # fmt: skip
 
 
 # ---------------------------------------------------------------- sources, targets, cloud
