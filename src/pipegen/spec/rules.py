@@ -41,6 +41,11 @@ Rule = Callable[[Spec, SpecIndex], Iterator[Finding]]
 URL_CREDENTIALS_RE = re.compile(r"://[^/@:\s]+:[^/@\s]+@")
 
 
+def _a(word: str) -> str:
+    """'a postgres', 'an api'."""
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
 def _hint_names(word: str, names: Iterable[str]) -> str | None:
     return did_you_mean(word, names)
 
@@ -184,7 +189,7 @@ def _rule_fits_type(col: Column, path: Path) -> Iterator[Finding]:
             yield Finding(
                 (*path, "range"),
                 "R214",
-                f"range min {col.range.min} is greater than max {col.range.max}",
+                f"range min {col.range.min:g} is greater than max {col.range.max:g}",
                 "swap min and max",
             )
     if col.regex is not None:
@@ -279,7 +284,7 @@ def ingestion_modes(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
             yield Finding(
                 ("sources", si, "ingestion"),
                 "R208",
-                f"a {source.type.value} source cannot be read with {source.ingestion.value} ingestion",
+                f"{_a(source.type.value)} source cannot be read with {source.ingestion.value} ingestion",
                 f"{source.type.value} supports: {modes}",
             )
 
@@ -679,7 +684,7 @@ def quality_settings(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
                 yield Finding(
                     ("quality", "notifications", ni),
                     "R220",
-                    f"a {note.type.value} notification needs `{field}`",
+                    f"{_a(note.type.value)} notification needs `{field}`",
                     f"add `{field}:`",
                 )
 

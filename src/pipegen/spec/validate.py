@@ -39,7 +39,7 @@ def check_bytes(raw: bytes, file: str = "<spec>") -> Checked:
 
 def _check(loaded: Loaded) -> Checked:
     diags = [_diag(loaded, pos.line, pos.column, f) for pos, f in loaded.problems]
-    if not loaded.ok or loaded.data is None:
+    if loaded.data is None:  # duplicate keys (P002) keep the data: validation goes on
         return Checked(loaded.file, None, sort_diagnostics(diags), loaded)
     version_problem = _version_finding(loaded.data)
     if version_problem:

@@ -1,0 +1,54 @@
+"""The example specs: valid without warnings, each selecting the architecture it is named for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from pipegen.pipeline import check
+from pipegen.spec.model import Architecture
+from tests.conftest import example_specs
+
+EXPECTED = {
+    "hello": "elt",
+    "ecommerce_realtime": "kappa",
+    "azure_playground": "lakehouse",
+    "saas_elt": "elt",
+    "pii_etl": "etl",
+    "iot_lambda": "lambda",
+}
+
+
+def test_every_example_declares_its_architecture_here() -> None:
+    assert sorted(p.stem for p in example_specs()) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("spec", example_specs(), ids=lambda p: p.stem)
+def test_example_is_valid_with_no_warnings(spec: Path) -> None:
+    checked, plan = check(spec)
+    assert checked.diagnostics == []
+    assert plan is not None
+
+
+@pytest.mark.parametrize("spec", example_specs(), ids=lambda p: p.stem)
+def test_example_selects_the_architecture_it_is_named_for(spec: Path) -> None:
+    _, plan = check(spec)
+    assert plan is not None
+    assert plan.architecture.value == EXPECTED[spec.stem]
+    assert not plan.explicit, "examples leave architecture: auto so the selector is what is shown"
+
+
+@pytest.mark.parametrize("spec", example_specs(), ids=lambda p: p.stem)
+def test_example_starts_with_modeline_and_summary(spec: Path) -> None:
+    lines = spec.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "# yaml-language-server: $schema=../docs/pipegen.schema.json"
+    assert lines[1].startswith("# ") and len(lines[1]) > 20
+    data = YAML(typ="safe", pure=True).load(spec.read_text(encoding="utf-8"))
+    assert "architecture" not in data
+
+
+def test_every_architecture_has_an_example() -> None:
+    covered = set(EXPECTED.values())
+    assert covered == {a.value for a in Architecture if a != Architecture.AUTO}
