@@ -1,0 +1,119 @@
+"""Fuzz: mutated and random specs only ever produce diagnostics, never an exception."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ruamel.yaml import YAML
+
+from pipegen.pipeline import check
+from pipegen.spec.validate import Checked, check_bytes
+from tests.conftest import example_specs
+
+CODE = re.compile(r"^[PSRA]\d{3}$")
+BASES = [YAML(typ="safe", pure=True).load(p.read_text(encoding="utf-8")) for p in example_specs()]
+FUZZ = settings(max_examples=500, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True),
+    st.text(max_size=40), st.sampled_from(["{{ 7*7 }}", "${secret:}", "${env:X}", "order", "realtime", "1m", "", "\x00"]),
+)  # fmt: skip
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+def paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out += paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            out += paths(value, (*prefix, i))
+    return out
+
+
+def parent_and_key(data: Any, path: tuple[Any, ...]) -> tuple[Any, Any]:
+    node = data
+    for part in path[:-1]:
+        node = node[part]
+    return node, path[-1]
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> Any:
+    data = copy.deepcopy(draw(st.sampled_from(BASES)))
+    for _ in range(draw(st.integers(1, 4))):
+        candidates = [p for p in paths(data) if p]
+        if not candidates:
+            break
+        path = draw(st.sampled_from(candidates))
+        parent, key = parent_and_key(data, path)
+        action = draw(st.sampled_from(["drop", "replace", "add_key", "duplicate", "deepen", "unicode_name"]))
+        if action == "drop":
+            del parent[key]
+        elif action == "replace":
+            parent[key] = draw(values)
+        elif action == "add_key" and isinstance(parent, dict):
+            parent[draw(st.text(min_size=1, max_size=12))] = draw(values)
+        elif action == "duplicate" and isinstance(parent, list):
+            parent.append(copy.deepcopy(parent[key]))
+        elif action == "deepen":
+            deep: Any = "x"
+            for _ in range(draw(st.integers(50, 200))):
+                deep = [deep] if draw(st.booleans()) else {"k": deep}
+            parent[key] = deep
+        elif action == "unicode_name" and isinstance(parent, dict):
+            parent[key] = draw(st.text(min_size=0, max_size=300))
+    return data
+
+
+def assert_only_diagnostics(checked: Checked) -> None:
+    for d in checked.diagnostics:
+        assert d.line >= 1 and d.column >= 1, d
+        assert CODE.match(d.code), d
+        assert d.message, d
+    if not any(d.severity == "error" for d in checked.diagnostics):
+        assert checked.spec is not None
+
+
+@FUZZ
+@given(mutated())
+def test_mutated_specs_give_diagnostics_never_exceptions(data: Any) -> None:
+    text = json.dumps(data, ensure_ascii=False, default=str)
+    assert_only_diagnostics(check_bytes(text.encode("utf-8", "surrogatepass"), "fuzz.yaml"))
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(mutated())
+def test_mutated_specs_through_the_whole_check_path(tmp_path_factory: Any, data: Any) -> None:
+    path: Path = tmp_path_factory.mktemp("fuzz") / "pipegen.yaml"
+    path.write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8", errors="surrogatepass")
+    checked, plan = check(path)
+    assert_only_diagnostics(checked)
+    assert (plan is not None) == checked.ok
+
+
+@FUZZ
+@given(st.binary(max_size=400))
+def test_random_bytes_never_raise(raw: bytes) -> None:
+    assert_only_diagnostics(check_bytes(raw, "bytes.yaml"))
+
+
+@FUZZ
+@given(
+    st.lists(
+        st.sampled_from([*"ab:-[]{}&*!|>'\"#%@` \n\t,?0.", "version: 1\n", "\u00e9", "  ", "- "]), max_size=80
+    ).map("".join)
+)
+def test_yaml_shaped_text_never_raises(text: str) -> None:
+    assert_only_diagnostics(check_bytes(text.encode(), "text.yaml"))
