@@ -88,8 +88,7 @@ def test_hostile_descriptions_render_inert(text: str) -> None:
     spec = Spec.model_validate(data)
     files = render_tree(spec, make_plan(spec))
     arch = files["docs/architecture.md"]
-    assert "49" not in arch.split("## Why")[0] or "{{" in text  # Jinja never evaluated spec text
-    assert "{{ 7*7 }}" not in arch.replace("\\{", "{") or text != HOSTILE[1] or "\\{" in arch
+    assert "{{" not in arch and "{%" not in arch  # spec text is data: never template source, never re-rendered
     intro = arch.split("\n\n")[1]
     assert "\n" not in intro  # a newline in the description cannot start a heading or a list
     assert "<script>" not in arch
