@@ -54,9 +54,12 @@ def plan_text(ready: Ready, families: list[str], files: list[str]) -> str:
         lines.append(f"  {fig.name.ljust(width)}  {fig.display:>18}   = {fig.formula}")
     for t in plan.capacity.tables:
         kafka = f", {t.kafka_partitions} Kafka partitions" if t.kafka_partitions is not None else ""
-        layout = f"partition by {t.partition}" if t.partition != "none" else "no time partitioning"
+        size = human(t.partition_bytes, "bytes")
+        layout = (
+            f"partition by {t.partition} ({size})" if t.partition != "none" else f"no time partitioning ({size}/year)"
+        )
         lines.append(
-            f"  {t.table}: {t.rows_per_day:,} rows/day, {layout} ({human(t.partition_bytes, 'bytes')}), "
+            f"  {t.table}: {t.rows_per_day:,} rows/day, {layout}, "
             f"{t.files_per_partition} file(s) of {human(t.file_bytes, 'bytes')}{kafka}"
         )
     if plan.capacity.flink_parallelism is not None:

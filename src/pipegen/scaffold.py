@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -167,4 +168,4 @@ def new_project(
         place(project, target)
     finally:
         cleanup(staging)
-    return NewProject(target, target / "pipegen.yaml", slug), report
+    return NewProject(target, target / "pipegen.yaml", slug), dataclasses.replace(report, out=target)
