@@ -9,7 +9,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
@@ -30,16 +29,18 @@ def pipegen() -> str:
 
 
 def run_once(args: list[str], before: Callable[[], None] | None = None) -> tuple[float, int]:
-    """Wall seconds and the child's peak RSS (KiB) of one run."""
+    """Wall seconds and this child's own peak RSS (KiB), from wait4."""
     if before:
         before()
     start = time.perf_counter()
-    proc = subprocess.run([pipegen(), *args], capture_output=True, check=False)
+    proc = subprocess.Popen([pipegen(), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
-    if proc.returncode not in (0,):
-        raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, peak
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}): {err[-500:]}")
+    return elapsed, usage.ru_maxrss
 
 
 def measure(name: str, args: list[str], runs: int, before: Callable[[], None] | None = None) -> dict[str, object]:

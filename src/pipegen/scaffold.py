@@ -55,20 +55,27 @@ def check_target(target: Path, force: bool) -> None:
 
 
 def renamed_spec(text: str, slug: str) -> str:
-    """The spec text with pipeline.name set to the project's slug, comments kept, modeline first."""
-    from io import StringIO
+    """The spec text with pipeline.name set to the project's slug and the editor modeline first.
 
-    from ruamel.yaml import YAML
+    The name is replaced in place at the position the loader recorded, so comments, quoting
+    and layout stay byte for byte as the user (or the example) wrote them.
+    """
+    from pipegen.spec.load import parse
 
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
     body = "".join(line for line in text.splitlines(keepends=True) if not line.startswith(MODELINE_PREFIX))
-    data = yaml.load(body)
-    data["pipeline"]["name"] = slug
-    out = StringIO()
-    yaml.dump(data, out)
-    return MODELINE + out.getvalue()
+    loaded = parse(body, "pipegen.yaml")
+    pos = loaded.positions.get(("pipeline", "name"))
+    old = loaded.data["pipeline"]["name"] if loaded.data else None
+    if pos is None or not isinstance(old, str):
+        raise UserError("the spec has no pipeline.name to rename", hint="add `pipeline: {name: ...}`")
+    lines = body.splitlines(keepends=True)
+    line = lines[pos.line - 1]
+    start = pos.column - 1
+    for token in (old, f'"{old}"', f"'{old}'"):
+        if line.startswith(token, start):
+            lines[pos.line - 1] = line[:start] + slug + line[start + len(token) :]
+            return MODELINE + "".join(lines)
+    raise UserError("pipeline.name is written in a form pipegen cannot rename", hint="write it as `name: my_name`")
 
 
 def skeleton_context(name: str, slug: str, orchestrator: str, architecture: str, cloud: str) -> dict[str, Any]:

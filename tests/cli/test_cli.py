@@ -189,7 +189,14 @@ def test_new_scaffolds_skeleton_spec_and_generated_files(tmp_path: Path) -> None
         assert (project / name).is_file(), name
     spec = (project / "pipegen.yaml").read_text()
     assert spec.startswith("# yaml-language-server: $schema=./pipegen.schema.json\n")
-    assert "name: my_shop" in spec and "# never a literal: a reference" in spec  # renamed, comments kept
+    changed = [(a, b) for a, b in zip(HELLO.read_text().splitlines(), spec.splitlines(), strict=True) if a != b]
+    assert changed == [  # only the modeline and the name differ: comments and layout are kept byte for byte
+        (
+            "# yaml-language-server: $schema=../docs/pipegen.schema.json",
+            "# yaml-language-server: $schema=./pipegen.schema.json",
+        ),
+        ("  name: hello", "  name: my_shop"),
+    ]
     assert f"Created {project}" in proc.stdout
     assert run_cli("validate", str(project / "pipegen.yaml")).returncode == 0
     assert run_cli("generate", str(project / "pipegen.yaml"), "--check").returncode == 0

@@ -20,10 +20,15 @@ CODE = re.compile(r"^[PSRA]\d{3}$")
 BASES = [YAML(typ="safe", pure=True).load(p.read_text(encoding="utf-8")) for p in example_specs()]
 FUZZ = settings(max_examples=500, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 
+TRICKY = ["{{ 7*7 }}", "${secret:}", "${env:X}", "order", "realtime", "1m", "", "\x00"]
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True),
-    st.text(max_size=40), st.sampled_from(["{{ 7*7 }}", "${secret:}", "${env:X}", "order", "realtime", "1m", "", "\x00"]),
-)  # fmt: skip
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True),
+    st.text(max_size=40),
+    st.sampled_from(TRICKY),
+)
 values = st.recursive(
     scalars,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
