@@ -511,19 +511,27 @@ def _numeric_measure(column: str, inputs: list[Resolved], path: Path, agg: str) 
             return
 
 
+def _job_inputs(
+    index: SpecIndex, job: Mart | StreamJob, base: Path, allow_marts: bool
+) -> tuple[list[Finding], list[Resolved] | None]:
+    """Problems resolving a job's inputs, and the inputs when every one resolved."""
+    findings: list[Finding] = []
+    inputs: list[Resolved] = []
+    for item in _joined_inputs(index, job, base, allow_marts):
+        if isinstance(item, Finding):
+            findings.append(item)
+        else:
+            inputs.append(item)
+    return findings, inputs if len(inputs) == 1 + len(job.joins) else None
+
+
 def marts(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
     for mi, mart in enumerate(spec.transforms.marts):
         base: Path = ("transforms", "marts", mi)
-        inputs: list[Resolved] = []
-        for item in _joined_inputs(index, mart, base, allow_marts=True):
-            if isinstance(item, Finding):
-                yield item
-            else:
-                inputs.append(item)
-        if inputs and len(inputs) == 1 + len(mart.joins):
+        findings, inputs = _job_inputs(index, mart, base, allow_marts=True)
+        yield from findings
+        if inputs:
             yield from _check_columns(mart, inputs, base)
-        if mart.from_.lower() == mart.name.lower():
-            yield Finding((*base, "from"), "R207", f"mart '{mart.name}' reads from itself", "name another input")
         if mart.materialized.value == "incremental" and not mart.unique_key and not mart.group_by:
             yield Finding(
                 (*base, "materialized"),
@@ -531,19 +539,47 @@ def marts(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
                 "an incremental mart needs unique_key (or group_by)",
                 "add `unique_key: [column]`",
             )
+    yield from _mart_cycles(spec, index)
+
+
+def _mart_cycles(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
+    """Marts that (through other marts) read from themselves: dbt could never build them."""
+    refs = {
+        m.name.lower(): [r.lower() for r in (m.from_, *(j.table for j in m.joins)) if r.lower() in index.marts]
+        for m in spec.transforms.marts
+    }
+    for mi, mart in enumerate(spec.transforms.marts):
+        chain = _cycle_from(mart.name.lower(), refs)
+        if chain:
+            yield Finding(
+                ("transforms", "marts", mi, "from"),
+                "R207",
+                f"mart '{mart.name}' depends on itself: {' -> '.join(chain)}",
+                "break the cycle: drop one of these references",
+            )
+
+
+def _cycle_from(start: str, refs: dict[str, list[str]]) -> list[str] | None:
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        node, chain = stack.pop()
+        for nxt in refs.get(node, []):
+            if nxt == start:
+                return [*chain, start]
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, [*chain, nxt]))
+    return None
 
 
 def streams(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
     target_names = [t.name for t in spec.targets]
     for ji, job in enumerate(spec.transforms.streams):
         base: Path = ("transforms", "streams", ji)
-        inputs: list[Resolved] = []
-        for item in _joined_inputs(index, job, base, allow_marts=False):
-            if isinstance(item, Finding):
-                yield item
-            else:
-                inputs.append(item)
-        if inputs and len(inputs) == 1 + len(job.joins):
+        findings, inputs = _job_inputs(index, job, base, allow_marts=False)
+        yield from findings
+        if inputs:
             yield from _check_columns(job, inputs, base)
             yield from _stream_source(job, inputs[0], base)
         if job.sink and job.sink.lower() not in {n.lower() for n in target_names}:
