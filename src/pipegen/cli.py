@@ -213,6 +213,11 @@ def main(argv: list[str] | None = None) -> None:
         _fail(exc.message, exc.hint, exc.exit_code)
     except KeyboardInterrupt:
         _fail("interrupted", None, 130)
+    except OSError as exc:  # the file system said no: a path, a permission, a full disk
+        if debug:
+            raise
+        where = f" ({exc.filename})" if exc.filename else ""
+        _fail(f"{exc.strerror or exc}{where}", "check the path and its permissions", 1)
     except Exception as exc:  # a bug in pipegen: short message, version, where to report
         if _is_usage_error(exc):
             exc.show()  # type: ignore[attr-defined]

@@ -572,7 +572,7 @@ class Pipeline(Model):
 class Spec(Model):
     """pipegen.yaml, version 1."""
 
-    version: int = Field(..., description="Spec format version. Supported: 1.")
+    version: int = Field(..., strict=True, description="Spec format version. Supported: 1.")
     pipeline: Pipeline = Field(..., description="Identity of the pipeline.")
     latency: Latency = Field(..., description="How fresh consumers need the data: a duration or `realtime`.")
     volume: Volume = Field(default_factory=Volume, description="Expected load; drives capacity figures.")

@@ -25,18 +25,20 @@ REALTIME = "realtime"
 def parse_duration(text: object) -> float:
     """'15m' -> 900.0 seconds. Raises ValueError with the accepted forms."""
     if isinstance(text, bool) or not isinstance(text, str | int):
-        raise ValueError("expected a duration such as 30s, 15m, 1h or 1d")
+        raise SpecValueError("expected a duration such as 30s, 15m, 1h or 1d", "write a number and a unit, e.g. 15m")
     if isinstance(text, int):
-        raise ValueError(f"a bare number is ambiguous; write it with a unit, e.g. '{text}s' or '{text}m'")
+        raise SpecValueError(
+            f"a bare number is ambiguous: {text} what?", f"write it with a unit, e.g. {text}s or {text}m"
+        )
     match = DURATION_RE.match(text)
     if not match:
-        raise ValueError(
-            f"'{text}' is not a duration: use a whole number and a unit (ms, s, m, h, d or w), e.g. 30s, 15m, 1h, 1d"
+        raise SpecValueError(
+            f"'{text}' is not a duration", "use a whole number and a unit (ms, s, m, h, d or w), e.g. 30s, 15m, 1h, 1d"
         )
     amount, unit = match.groups()
     seconds = int(amount) * DURATION_UNITS[unit]
     if seconds <= 0:
-        raise ValueError("a duration must be greater than zero")
+        raise SpecValueError("a duration must be greater than zero", "use at least 1ms; for latency, `realtime`")
     return float(seconds)
 
 
@@ -47,7 +49,8 @@ def parse_latency(text: object) -> float:
     try:
         return parse_duration(text)
     except ValueError as exc:
-        raise ValueError(f"{exc}; or 'realtime'") from None
+        hint = getattr(exc, "hint", None) or "write a duration such as 1m, 15m, 1h or 1d"
+        raise SpecValueError(str(exc), f"{hint}; or `realtime`") from None
 
 
 def format_duration(seconds: float) -> str:

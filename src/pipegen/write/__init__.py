@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from pipegen.errors import WriteError
 from pipegen.write.apply import apply, interrupted, recover
 from pipegen.write.decide import FileChange, Op, WriteMeta, WritePlan, WriteReport, plan_write
 from pipegen.write.manifest import Manifest, load_manifest, sha256
@@ -18,6 +19,8 @@ from pipegen.write.report import render_summary, unified_diff
 
 def write_tree(out: Path, files: Mapping[str, str], meta: WriteMeta) -> WriteReport:
     """Recover any interrupted run, decide, apply."""
+    if out.exists() and not out.is_dir():
+        raise WriteError(f"{out} exists and is not a directory", hint="pass another --output folder")
     out.mkdir(parents=True, exist_ok=True)
     recover(out)
     return apply(plan_write(out, files, meta))
