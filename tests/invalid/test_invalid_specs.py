@@ -72,6 +72,20 @@ def test_codes_cover_every_family_of_problem() -> None:
         assert code in codes, f"no fixture produces {code}"
 
 
+def test_every_code_in_the_source_is_documented_and_vice_versa() -> None:
+    import re
+
+    repo = HERE.parents[1]
+    in_source = set()
+    for path in (repo / "src" / "pipegen").rglob("*.py"):
+        in_source |= set(re.findall(r'"([PSRA]\d{3})"', path.read_text(encoding="utf-8")))
+    documented = set()
+    for doc in ("diagnostics.md", "architecture.md"):  # the A codes live with the architecture rules
+        text = (repo / "docs" / doc).read_text(encoding="utf-8")
+        documented |= set(re.findall(r"^\| ([PSRA]\d{3}) \|", text, re.MULTILINE))
+    assert in_source == documented
+
+
 def test_hints_say_how_to_fix() -> None:
     def hints(name: str) -> list[str | None]:
         checked, _ = check(FIXTURES / name)
