@@ -82,7 +82,8 @@ def skeleton_context(name: str, slug: str, orchestrator: str, architecture: str,
     """Only validated identifiers and enum values: cookiecutter renders context values as templates."""
     return {
         "project_name": name,
-        "project_slug": slug,
+        "project_slug": slug,  # for users' templates that prompt for it
+        "_project_slug": slug,
         "_pipeline_name": slug,
         "_orchestrator": orchestrator,
         "_architecture": architecture,

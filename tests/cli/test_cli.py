@@ -250,7 +250,9 @@ def test_new_with_a_users_cookiecutter_template(tmp_path: Path) -> None:
     assert (tmp_path / "custom" / "docs" / "plan.md").is_file()
 
 
-def test_internal_errors_are_short_with_version_and_report_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_internal_errors_are_short_with_version_and_report_hint(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import pipegen.pipeline
 
     def boom(*args: object) -> None:
@@ -259,9 +261,16 @@ def test_internal_errors_are_short_with_version_and_report_hint(monkeypatch: pyt
     monkeypatch.setattr(pipegen.pipeline, "check", boom)
     from pipegen.cli import main
 
+    from pipegen import __version__
+
     with pytest.raises(SystemExit) as exc:
         main(["validate", str(HELLO)])
     assert exc.value.code == 3
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: kaboom" in err
+    assert f"bug in pipegen {__version__}" in err and "--debug" in err and "Traceback" not in err
+    with pytest.raises(RuntimeError, match="kaboom"):
+        main(["--debug", "validate", str(HELLO)])  # --debug shows the real traceback
 
 
 def test_cli_runner_validate_uses_the_same_path() -> None:
