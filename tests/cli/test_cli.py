@@ -259,9 +259,8 @@ def test_internal_errors_are_short_with_version_and_report_hint(
         raise RuntimeError("kaboom")
 
     monkeypatch.setattr(pipegen.pipeline, "check", boom)
-    from pipegen.cli import main
-
     from pipegen import __version__
+    from pipegen.cli import main
 
     with pytest.raises(SystemExit) as exc:
         main(["validate", str(HELLO)])

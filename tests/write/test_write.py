@@ -3,6 +3,7 @@ inside the output directory, and an interrupted run never leaves a mixed tree.""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -267,3 +268,42 @@ def test_a_user_edit_is_never_lost(tmp_path_factory: pytest.TempPathFactory, rou
         for path, text in edits.items():
             assert (out / path).read_text() == text, f"the user's edit of {path} was lost"
         edits = {p: t for p, t in edits.items() if p not in generated}  # once reconciled, tracking resets
+
+
+def test_deleting_the_pending_file_resolves_the_conflict(tmp_path: Path) -> None:
+    write_tree(tmp_path, V1)
+    (tmp_path / "a.txt").write_text("one, plus my notes\n")
+    assert write_tree(tmp_path, V2).exit_code == 1
+    pending = json.loads((tmp_path / ".pipegen/manifest.json").read_text())["pending"]
+    assert pending == {"a.txt": hashlib.sha256(b"ONE\n").hexdigest()}
+    (tmp_path / "a.txt").write_text("ONE, plus my notes\n")  # the user merges by hand...
+    (tmp_path / ".pipegen/pending/a.txt").unlink()  # ...and says so by deleting the pending file
+    report = write_tree(tmp_path, V2)
+    assert actions(report)["a.txt"] == "resolved" and report.exit_code == 0
+    assert (tmp_path / "a.txt").read_text() == "ONE, plus my notes\n"
+    assert (tmp_path / ".pipegen/base/a.txt").read_text() == "ONE\n"
+    assert "pending" not in json.loads((tmp_path / ".pipegen/manifest.json").read_text())
+    again = write_tree(tmp_path, V2)  # settled: the merged file is a user edit over the new base
+    assert actions(again)["a.txt"] == "kept" and again.exit_code == 0
+    later = write_tree(tmp_path, {**V2, "a.txt": "ONE!\n"})  # the generator moves on: a new conflict
+    assert actions(later)["a.txt"] == "conflict"
+    assert (tmp_path / "a.txt").read_text() == "ONE, plus my notes\n"
+
+
+def test_taking_the_generated_version_resolves_the_conflict(tmp_path: Path) -> None:
+    write_tree(tmp_path, V1)
+    (tmp_path / "a.txt").write_text("mine\n")
+    write_tree(tmp_path, V2)
+    (tmp_path / "a.txt").write_text((tmp_path / ".pipegen/pending/a.txt").read_text())
+    report = write_tree(tmp_path, V2)
+    assert actions(report)["a.txt"] == "resolved"
+    assert not (tmp_path / ".pipegen/pending/a.txt").exists()
+    assert actions(write_tree(tmp_path, {**V2, "a.txt": "ONE?\n"}))["a.txt"] == "update"  # untouched again
+
+
+def test_a_pending_file_left_in_place_keeps_the_conflict_open(tmp_path: Path) -> None:
+    write_tree(tmp_path, V1)
+    (tmp_path / "a.txt").write_text("mine\n")
+    write_tree(tmp_path, V2)
+    assert write_tree(tmp_path, V2).exit_code == 1
+    assert plan_write(tmp_path, V2, META).changed  # --check stays red until it is resolved

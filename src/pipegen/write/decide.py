@@ -10,8 +10,8 @@ from typing import Literal
 from pipegen.write.manifest import MANIFEST, Manifest, load_manifest, sha256
 from pipegen.write.paths import META_DIR, check_inside, safe_relpath
 
-Action = Literal["create", "update", "unchanged", "kept", "conflict", "adopt", "delete", "retired"]
-CHANGING: frozenset[str] = frozenset({"create", "update", "conflict", "adopt", "delete", "retired"})
+Action = Literal["create", "update", "unchanged", "kept", "conflict", "resolved", "adopt", "delete", "retired"]
+CHANGING: frozenset[str] = frozenset({"create", "update", "conflict", "resolved", "adopt", "delete", "retired"})
 BASE = f"{META_DIR}/base"
 PENDING = f"{META_DIR}/pending"
 
@@ -86,6 +86,7 @@ class _Builder:
     before: dict[str, str | None] = field(default_factory=dict)
     after: dict[str, str | None] = field(default_factory=dict)
     conflicted: set[str] = field(default_factory=set)
+    pending: dict[str, str] = field(default_factory=dict)
 
     def emit(self, path: str, action: Action, detail: str = "") -> None:
         self.changes.append(FileChange(path, action, detail))
@@ -113,6 +114,8 @@ class _Builder:
             self.emit(path, "adopt", "already identical; now tracked")
             self.put(f"{BASE}/{path}", new)
             self.files[path] = sha256(new)
+        elif self._resolved(path, new):
+            self._accept(path, new, "you kept your own file; pipegen tracks it from now on")
         else:
             self._conflict(path, new, disk, "it exists and pipegen did not write it")
 
@@ -131,9 +134,24 @@ class _Builder:
         if base is not None and base == new:
             self.emit(path, "kept", f"{what}; the generator's version is unchanged")
             self.files[path] = tracked
+        elif disk == new:
+            self._accept(path, new, "your file now equals the generated version")
+        elif self._resolved(path, new):
+            self._accept(path, new, "you deleted the pending file: your version is kept as the merge")
         else:
             self._conflict(path, new, disk, what)
             self.files[path] = tracked
+
+    def _resolved(self, path: str, new: bytes) -> bool:
+        """The user dealt with the conflict pipegen reported for exactly this version: the
+        pending file it wrote is gone."""
+        return self.old.pending.get(path) == sha256(new) and not (self.out / PENDING / path).exists()
+
+    def _accept(self, path: str, new: bytes, detail: str) -> None:
+        """The user's file stays; `new` becomes the base the next changes are measured from."""
+        self.emit(path, "resolved", detail)
+        self.put(f"{BASE}/{path}", new)
+        self.files[path] = sha256(new)
 
     def _write(self, path: str, new: bytes, disk: bytes | None) -> None:
         self.put(path, new)
@@ -144,6 +162,7 @@ class _Builder:
     def _conflict(self, path: str, new: bytes, disk: bytes | None, why: str) -> None:
         self.emit(path, "conflict", f"{why}; the new version is in {PENDING}/{path}")
         self.conflicted.add(path)
+        self.pending[path] = sha256(new)
         if _read(self.out / PENDING / path) != new:
             self.put(f"{PENDING}/{path}", new)
         self.before[path], self.after[path] = _text(disk), new.decode("utf-8")
@@ -178,7 +197,7 @@ def plan_write(out: Path, files: Mapping[str, str], meta: WriteMeta) -> WritePla
     for path in sorted(set(old.files) - {safe_relpath(p) for p in files}):
         builder.retired(path)
     builder.stale_pending()
-    manifest = Manifest(meta.generator_version, meta.spec_hash, builder.files).dumps().encode()
+    manifest = Manifest(meta.generator_version, meta.spec_hash, builder.files, builder.pending).dumps().encode()
     if manifest != old_raw:
         builder.put(MANIFEST, manifest)
     report = WriteReport(out, tuple(sorted(builder.changes, key=lambda c: c.path)))

@@ -22,10 +22,17 @@ class Manifest:
     generator_version: str = ""
     spec_hash: str = ""
     files: dict[str, str] = field(default_factory=dict)
+    # conflicts awaiting the user: path -> sha256 of the version written to .pipegen/pending/
+    pending: dict[str, str] = field(default_factory=dict)
 
     def dumps(self) -> str:
-        body = {"files": dict(sorted(self.files.items())), "generator_version": self.generator_version,
-                "spec_hash": self.spec_hash}  # fmt: skip
+        body: dict[str, object] = {
+            "files": dict(sorted(self.files.items())),
+            "generator_version": self.generator_version,
+            "spec_hash": self.spec_hash,
+        }
+        if self.pending:
+            body["pending"] = dict(sorted(self.pending.items()))
         return json.dumps(body, indent=2, sort_keys=True) + "\n"
 
 
@@ -38,7 +45,9 @@ def load_manifest(out: Path) -> tuple[Manifest, bytes | None]:
     try:
         data = json.loads(raw)
         files = {safe_relpath(str(k)): str(v) for k, v in dict(data["files"]).items()}
-        return Manifest(str(data.get("generator_version", "")), str(data.get("spec_hash", "")), files), raw
+        pending = {safe_relpath(str(k)): str(v) for k, v in dict(data.get("pending", {})).items()}
+        version, spec_hash = str(data.get("generator_version", "")), str(data.get("spec_hash", ""))
+        return Manifest(version, spec_hash, files, pending), raw
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise WriteError(f"{path} is damaged ({exc})",
                          hint=f"restore it from version control, or delete {META_DIR}/ to start over "

@@ -7,7 +7,7 @@ from collections import Counter
 
 from pipegen.write.decide import WritePlan, WriteReport
 
-ORDER = ("create", "update", "delete", "adopt", "conflict", "retired", "kept", "unchanged")
+ORDER = ("create", "update", "delete", "adopt", "resolved", "conflict", "retired", "kept", "unchanged")
 
 
 def render_summary(report: WriteReport) -> str:
@@ -21,8 +21,8 @@ def render_summary(report: WriteReport) -> str:
         lines.append(f"{report.out}: {total}")
     if report.conflicts:
         lines.append(
-            f"{len(report.conflicts)} file(s) need you: compare each with .pipegen/pending/<path>, "
-            "merge what you want, then delete the pending file"
+            f"{len(report.conflicts)} file(s) need you: merge what you want from .pipegen/pending/<path> "
+            "into your file, then delete the pending file; the next generate records the resolution"
         )
     return "\n".join(lines)
 
