@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from pipegen.pipeline import check
+from pipegen.pipeline import check, render_tree
 from pipegen.spec.validate import Checked, check_bytes
 from tests.conftest import example_specs
 
@@ -106,6 +106,9 @@ def test_mutated_specs_through_the_whole_check_path(tmp_path_factory: Any, data:
     checked, plan = check(path)
     assert_only_diagnostics(checked)
     assert (plan is not None) == checked.ok
+    if plan is not None and checked.spec is not None:  # what validates clean also generates
+        files = render_tree(checked.spec, plan)
+        assert "docs/architecture.md" in files
 
 
 @FUZZ
@@ -122,3 +125,41 @@ def test_random_bytes_never_raise(raw: bytes) -> None:
 )
 def test_yaml_shaped_text_never_raises(text: str) -> None:
     assert_only_diagnostics(check_bytes(text.encode(), "text.yaml"))
+
+
+def yaml_text(data: Any) -> str:
+    """Any data as YAML: ruamel escapes whatever a YAML reader would refuse."""
+    import io
+
+    out = io.StringIO()
+    YAML(typ="safe", pure=True).dump(data, out)
+    return out.getvalue()
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(
+    base=st.sampled_from(BASES),
+    text=st.text(st.characters(exclude_categories=("Cs",)), max_size=120),
+    tags=st.lists(st.text(st.characters(exclude_categories=("Cs",)), max_size=20), max_size=4),
+    rows=st.integers(0, 10**15),
+    row_bytes=st.integers(1, 10**7),
+    peak=st.floats(1, 1000),
+)
+def test_any_free_text_and_volume_still_generates_inert_output(
+    base: Any, text: str, tags: list[str], rows: int, row_bytes: int, peak: float
+) -> None:
+    data = copy.deepcopy(base)
+    data["pipeline"].update(description=text, owner=text, tags=tags)
+    data["volume"] = {"rows_per_day": rows, "avg_row_bytes": row_bytes, "peak_factor": peak}
+    data["sources"][0]["description"] = text
+    checked = check_bytes(yaml_text(data).encode(), "free_text.yaml")
+    assert checked.ok, checked.diagnostics
+    assert checked.spec is not None
+    from pipegen.plan.plan import make_plan
+
+    files = render_tree(checked.spec, make_plan(checked.spec))
+    arch = files["docs/architecture.md"]
+    if text.split():
+        assert "\n" not in arch.split("\n\n")[1], "the description stays one paragraph line"
+    assert "{{" not in arch and "<" not in arch.split("<!--")[0]
+    json.loads(files["pipegen.schema.json"])

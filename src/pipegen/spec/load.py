@@ -181,20 +181,33 @@ def parse(text: str, file: str) -> Loaded:
 
 
 def compose(text: str) -> Node | None:
-    """YAML text -> node graph (positions kept, nothing constructed). libyaml's composer
-    (ruamel.yaml.clibz) is about ten times faster; the pure one is the fallback."""
+    """YAML text -> node graph (positions kept, nothing constructed).
+
+    libyaml's composer (ruamel.yaml.clibz) is about ten times faster. It follows YAML 1.1 in
+    a few corners (a plain scalar such as `:0`), so a document it refuses is composed again
+    by ruamel's pure YAML 1.2 composer before the error is reported.
+    """
     import ruamel.yaml
 
     c_loader = getattr(ruamel.yaml, "CSafeLoader", None)  # None without the compiled extension
     if c_loader is None or os.environ.get("PIPEGEN_PURE_YAML"):
-        yaml = YAML(typ="safe", pure=True)
-        yaml.allow_duplicate_keys = True
-        return yaml.compose(text)  # type: ignore[no-any-return]
+        return _compose_pure(text)
     loader = c_loader(text)
     try:
         return loader.get_single_node()  # type: ignore[no-any-return]
+    except MarkedYAMLError as c_error:
+        try:
+            return _compose_pure(text)
+        except MarkedYAMLError:
+            raise c_error from None
     finally:
         loader.dispose()
+
+
+def _compose_pure(text: str) -> Node | None:
+    yaml = YAML(typ="safe", pure=True)
+    yaml.allow_duplicate_keys = True
+    return yaml.compose(text)  # type: ignore[no-any-return]
 
 
 def _lc(node: Node) -> tuple[int, int]:
