@@ -1,6 +1,6 @@
 """Spec v1 as Pydantic models: extra keys forbidden, frozen, every field documented.
 
-Structure only. Rules that relate one part of the spec to another live in rules.py,
+Structure only. Rules that relate one part of the spec to another live in the rules package,
 so each gets its own error code and a located diagnostic.
 """
 

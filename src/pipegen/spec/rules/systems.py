@@ -1,0 +1,90 @@
+"""Sources, targets and clouds: ingestion modes, services per cloud, target options."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pipegen.spec import catalog
+from pipegen.spec.diagnostics import Finding
+from pipegen.spec.index import SpecIndex
+from pipegen.spec.model import (
+    Spec,
+    TargetType,
+)
+from pipegen.spec.rules._common import suggest, with_article
+
+
+def ingestion_modes(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
+    for si, source in enumerate(spec.sources):
+        allowed = catalog.SOURCE_INGESTION[source.type]
+        if source.ingestion not in allowed:
+            modes = ", ".join(sorted(m.value for m in allowed))
+            yield Finding(
+                ("sources", si, "ingestion"),
+                "R208",
+                f"{with_article(source.type.value)} source cannot be read with {source.ingestion.value} ingestion",
+                f"{source.type.value} supports: {modes}",
+            )
+
+
+def cloud_match(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
+    for si, source in enumerate(spec.sources):
+        needed = catalog.SOURCE_CLOUD.get(source.type)
+        if needed and needed != spec.cloud:
+            yield Finding(
+                ("sources", si, "type"),
+                "R210",
+                f"{source.type.value} is an {needed.value} service but cloud is {spec.cloud.value}",
+                f"set `cloud: {needed.value}` or use kafka",
+            )
+    for ti, target in enumerate(spec.targets):
+        needed = catalog.TARGET_CLOUD.get(target.type)
+        if needed and needed != spec.cloud:
+            yield Finding(
+                ("targets", ti, "type"),
+                "R210",
+                f"{target.type.value} runs on {needed.value} only but cloud is {spec.cloud.value}",
+                f"set `cloud: {needed.value}` or pick a target available there",
+            )
+        if target.type in catalog.CLOUD_ONLY_TARGETS and spec.cloud.value == "local":
+            yield Finding(
+                ("targets", ti, "type"),
+                "R210",
+                f"{target.type.value} is a managed cloud service; cloud is local",
+                "set `cloud:` to aws, gcp or azure, or use duckdb/postgres locally",
+            )
+
+
+def target_options(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
+    for ti, target in enumerate(spec.targets):
+        if target.layers and target.type not in catalog.LAKE_TARGETS:
+            yield Finding(
+                ("targets", ti, "layers"),
+                "R222",
+                "medallion layers apply to delta and iceberg targets",
+                "remove `layers:` or use a delta/iceberg target",
+                on_key=True,
+            )
+        if target.format is not None and target.type != TargetType.FILES:
+            yield Finding(
+                ("targets", ti, "format"),
+                "R222",
+                "`format` applies to files targets only",
+                "remove `format:`",
+                on_key=True,
+            )
+        for pi, column in enumerate(target.partition_by):
+            if not any(t.column(column) for t in index.tables):
+                path = (
+                    ("targets", ti, "partition_by", pi)
+                    if len(target.partition_by) > 1
+                    else ("targets", ti, "partition_by")
+                )
+                all_cols = sorted({c for t in index.tables for c in t.column_names})
+                yield Finding(
+                    path,
+                    "R219",
+                    f"partition column '{column}' is not a column of any table",
+                    suggest(column, all_cols) or "partition by a column the tables have",
+                    severity="warning",
+                )
