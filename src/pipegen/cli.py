@@ -90,7 +90,13 @@ def plan(spec: SpecArg, format: FormatOpt = OutputFormat.TEXT) -> None:
     from pipegen.planview import plan_json, plan_text
 
     fmt = format.value
-    ready = prepare(spec)
+    try:
+        ready = prepare(spec)
+    except SpecError as exc:
+        if fmt != "json":
+            raise
+        _print_diagnostics(exc.diagnostics, fmt)  # editors and CI get JSON either way
+        raise typer.Exit(exc.exit_code) from None
     files = sorted(render_tree(ready.spec, ready.plan))
     families = families_for(ready.spec, ready.plan)
     if fmt == "json":

@@ -125,6 +125,15 @@ def test_plan_of_invalid_spec_prints_diagnostics_and_exits_one(tmp_path: Path) -
     assert "P007" in proc.stderr and "Traceback" not in proc.stderr
 
 
+def test_plan_json_of_invalid_spec_prints_json_diagnostics_on_stdout(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- not a mapping\n")
+    proc = run_cli("plan", str(bad), "--format", "json")
+    assert proc.returncode == 1
+    diagnostics = json.loads(proc.stdout)
+    assert [(d["code"], d["line"], d["column"]) for d in diagnostics] == [("P007", 1, 1)]
+
+
 def test_schema_prints_json_schema_with_the_spec_keys() -> None:
     proc = run_cli("schema")
     schema = json.loads(proc.stdout)

@@ -35,9 +35,7 @@ class Model(BaseModel):
 Duration = Annotated[
     float,
     BeforeValidator(t.parse_duration),
-    WithJsonSchema(
-        {"type": "string", "pattern": r"^\s*\d+\s*(ms|s|m|h|d|w)\s*$", "examples": ["30s", "15m", "1h", "1d"]}
-    ),
+    WithJsonSchema({"type": "string", "pattern": t.DURATION_PATTERN, "examples": ["30s", "15m", "1h", "1d"]}),
 ]
 Latency = Annotated[
     float,
@@ -45,7 +43,7 @@ Latency = Annotated[
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "string", "pattern": r"^\s*\d+\s*(ms|s|m|h|d|w)\s*$"},
+                {"type": "string", "pattern": t.DURATION_PATTERN},
                 {"const": "realtime"},
             ],
             "examples": ["realtime", "1m", "1h", "1d"],

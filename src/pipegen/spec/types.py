@@ -17,8 +17,19 @@ class SpecValueError(ValueError):
         self.hint = hint
 
 
-DURATION_RE = re.compile(r"^\s*(\d+)\s*(ms|s|m|h|d|w)\s*$")
 DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+# Spelled-out units people write ("5 minutes", "1 hour") mean the same as the short ones.
+DURATION_UNIT_ALIASES = {
+    **{alias: "ms" for alias in ("ms", "msec", "msecs", "millisecond", "milliseconds")},
+    **{alias: "s" for alias in ("s", "sec", "secs", "second", "seconds")},
+    **{alias: "m" for alias in ("m", "min", "mins", "minute", "minutes")},
+    **{alias: "h" for alias in ("h", "hr", "hrs", "hour", "hours")},
+    **{alias: "d" for alias in ("d", "day", "days")},
+    **{alias: "w" for alias in ("w", "wk", "wks", "week", "weeks")},
+}
+# Longest alternatives first; the JSON Schema uses the same pattern.
+DURATION_PATTERN = r"^\s*([0-9]+)\s*(" + "|".join(sorted(DURATION_UNIT_ALIASES, key=lambda a: (-len(a), a))) + r")\s*$"
+DURATION_RE = re.compile(DURATION_PATTERN)
 REALTIME = "realtime"
 
 
@@ -35,8 +46,7 @@ def parse_duration(text: object) -> float:
         raise SpecValueError(
             f"'{text}' is not a duration", "use a whole number and a unit (ms, s, m, h, d or w), e.g. 30s, 15m, 1h, 1d"
         )
-    amount, unit = match.groups()
-    seconds = int(amount) * DURATION_UNITS[unit]
+    seconds = int(match.group(1)) * DURATION_UNITS[DURATION_UNIT_ALIASES[match.group(2)]]
     if seconds <= 0:
         raise SpecValueError("a duration must be greater than zero", "use at least 1ms; for latency, `realtime`")
     return float(seconds)
@@ -130,8 +140,16 @@ class ColumnType:
 def parse_column_type(text: str) -> ColumnType:
     """'varchar(255)' -> string, 'numeric(12,2)' -> decimal(12,2). ValueError otherwise."""
     match = TYPE_RE.match(text)
+    if not match and text.count("(") > text.count(")"):
+        raise SpecValueError(
+            f"'{text}' is not a column type: its closing parenthesis is missing",
+            "inside a {...} flow mapping a comma ends the value; quote it: type: 'decimal(12,2)'",
+        )
     if not match:
-        raise ValueError(f"'{text}' is not a column type")
+        raise SpecValueError(
+            f"'{text}' is not a column type",
+            "write a type name, optionally with sizes: int, string, varchar(255), decimal(12,2), timestamp",
+        )
     base, p1, p2 = match.groups()
     key = base.lower()
     name = TYPE_ALIASES.get(key, key)

@@ -12,7 +12,7 @@ from pipegen.spec.diagnostics import Diagnostic, Finding, dotted, has_errors, so
 from pipegen.spec.load import Loaded, load_bytes, load_file
 from pipegen.spec.model import SUPPORTED_VERSIONS, Spec
 from pipegen.spec.pydantic_errors import findings_from_validation_error
-from pipegen.spec.rules import check
+from pipegen.spec.rules import check, secret_findings
 
 
 @dataclass
@@ -45,6 +45,7 @@ def _check(loaded: Loaded) -> Checked:
     if version_problem:
         diags.append(_located(loaded, version_problem))
         return Checked(loaded.file, None, sort_diagnostics(diags), loaded)
+    diags += [_located(loaded, f) for f in secret_findings(loaded.data)]
     try:
         spec = Spec.model_validate(loaded.data)
     except ValidationError as exc:

@@ -13,7 +13,7 @@ from pipegen.spec.model import Spec
 from pipegen.spec.rules._common import Rule
 from pipegen.spec.rules.names import identifier_lengths, metadata_columns, unique_names
 from pipegen.spec.rules.operations import environments, quality_settings
-from pipegen.spec.rules.secrets import secrets
+from pipegen.spec.rules.secrets import secret_findings
 from pipegen.spec.rules.systems import cloud_match, ingestion_modes, target_options
 from pipegen.spec.rules.tables import column_rule_types, dataset_shapes, foreign_keys, keys_and_watermarks
 from pipegen.spec.rules.transforms import marts, sql_filters, streams
@@ -29,13 +29,15 @@ RULES: tuple[Rule, ...] = (
     ingestion_modes,
     cloud_match,
     target_options,
-    secrets,
     marts,
     streams,
     sql_filters,
     quality_settings,
     environments,
 )
+
+
+__all__ = ["RULES", "check", "secret_findings"]
 
 
 def check(spec: Spec) -> list[Finding]:

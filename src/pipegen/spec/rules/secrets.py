@@ -1,52 +1,70 @@
-"""Secrets: never literals; references well formed."""
+"""Secrets: never literals; references well formed.
+
+This rule reads the raw YAML data, not the model, so a literal password is reported even
+when the rest of the spec does not validate yet: a leaked secret is never hidden behind a
+typo elsewhere.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pipegen.spec.diagnostics import Finding, Path
-from pipegen.spec.index import SpecIndex
-from pipegen.spec.model import (
-    Connection,
-    Spec,
-)
 from pipegen.spec.rules._common import URL_CREDENTIALS_RE
-from pipegen.spec.types import (
-    ANY_REF_RE,
-    is_secret_key,
-    parse_secret_ref,
-)
+from pipegen.spec.types import ANY_REF_RE, is_secret_key, parse_secret_ref
+
+_NOTIFICATION_KEYS = ("webhook", "routing_key", "channel")
 
 
-def _connection_values(spec: Spec) -> Iterator[tuple[Path, str, Any]]:
-    conns: list[tuple[Path, Connection]] = [
-        (("sources", i, "connection"), s.connection) for i, s in enumerate(spec.sources)
-    ]
-    conns += [(("targets", i, "connection"), t.connection) for i, t in enumerate(spec.targets)]
-    for env, environment in spec.deploy.environments.items():
-        conns += [(("deploy", "environments", env, "targets", name), c) for name, c in environment.targets.items()]
-        for key, value in environment.variables.items():
-            yield ("deploy", "environments", env, "variables", key), key, value
-    for path, conn in conns:
-        for field, info in Connection.model_fields.items():
-            key = info.alias or field
-            value = getattr(conn, field)
-            if field != "options" and value is not None:
-                yield (*path, key), key, value
-        for option, option_value in conn.options.items():
-            yield (*path, "options", option), option, option_value
-    for ni, note in enumerate(spec.quality.notifications):
-        for key in ("webhook", "routing_key", "channel"):
-            value = getattr(note, key)
-            if value is not None:
-                yield ("quality", "notifications", ni, key), key, value
+def _items(value: Any) -> Iterator[tuple[Any, Any]]:
+    if isinstance(value, Mapping):
+        yield from value.items()
+    elif isinstance(value, list):
+        yield from enumerate(value)
 
 
-def secrets(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
-    for path, key, value in _connection_values(spec):
+def _connection(path: Path, conn: Any) -> Iterator[tuple[Path, str, Any]]:
+    for key, value in _items(conn) if isinstance(conn, Mapping) else ():
+        if key == "options" and isinstance(value, Mapping):
+            for option, option_value in value.items():
+                yield (*path, "options", option), str(option), option_value
+        elif value is not None:
+            yield (*path, key), str(key), value
+
+
+def _candidates(data: Any) -> Iterator[tuple[Path, str, Any]]:
+    """Every (path, key, value) that may hold a secret, from the raw data."""
+    if not isinstance(data, Mapping):
+        return
+    for section in ("sources", "targets"):
+        for i, entry in _items(data.get(section)):
+            if isinstance(entry, Mapping):
+                yield from _connection((section, i, "connection"), entry.get("connection"))
+    deploy = data.get("deploy")
+    environments = deploy.get("environments") if isinstance(deploy, Mapping) else None
+    for env, environment in _items(environments) if isinstance(environments, Mapping) else ():
+        if not isinstance(environment, Mapping):
+            continue
+        for name, conn in _items(environment.get("targets")):
+            yield from _connection(("deploy", "environments", env, "targets", name), conn)
+        variables = environment.get("variables")
+        for key, value in _items(variables) if isinstance(variables, Mapping) else ():
+            yield ("deploy", "environments", env, "variables", key), str(key), value
+    quality = data.get("quality")
+    notifications = quality.get("notifications") if isinstance(quality, Mapping) else None
+    for ni, note in _items(notifications) if isinstance(notifications, list) else ():
+        for key in _NOTIFICATION_KEYS if isinstance(note, Mapping) else ():
+            if note.get(key) is not None:
+                yield ("quality", "notifications", ni, key), key, note[key]
+
+
+def secret_findings(data: Any) -> Iterator[Finding]:
+    for path, key, value in _candidates(data):
+        if isinstance(value, Mapping | list):
+            continue  # a structural error, reported by the model
         if not isinstance(value, str):
-            if is_secret_key(key) and not isinstance(value, bool):
+            if is_secret_key(key) and value is not None and not isinstance(value, bool):
                 yield _literal_secret(path, key)
             continue
         refs = ANY_REF_RE.findall(value)
@@ -70,9 +88,10 @@ def secrets(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
 
 
 def _literal_secret(path: Path, key: str) -> Finding:
+    upper = key.upper() if key.isidentifier() else "NAME"
     return Finding(
         path,
         "R209",
         f"`{key}` holds a literal secret; secrets must never be written in the spec",
-        f"write it as ${{secret:{key.upper()}}} or ${{env:{key.upper()}}} and store the value in your secret manager",
+        f"write it as ${{secret:{upper}}} or ${{env:{upper}}} and store the value in your secret manager",
     )
