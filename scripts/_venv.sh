@@ -1,5 +1,5 @@
 # Sourced by the other scripts. Creates (once) and activates a cached virtual environment.
-#   ensure_venv NAME REQUIREMENTS_FILE...
+#   ensure_venv NAME REQUIREMENTS_FILE...   then   install_pipegen
 # The venv lives outside the clone, keyed by a hash of the pinned requirements and the
 # Python version, so a warm run skips the install and a fresh machine still builds it.
 set -euo pipefail
@@ -34,4 +34,9 @@ ensure_venv() {
   fi
   VENV_DIR="$dir"
   export VENV_DIR
+}
+
+install_pipegen() {
+  # this checkout, editable, into the venv made by ensure_venv (dependencies are pinned there)
+  "$VENV_DIR/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e "${root:-.}" >&2
 }

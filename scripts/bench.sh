@@ -5,5 +5,5 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 source scripts/_venv.sh
 ensure_venv dev requirements/dev.txt
-"$VENV_DIR/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e . >&2
+install_pipegen
 exec "$VENV_DIR/bin/python" -m benchmarks.bench "$@"

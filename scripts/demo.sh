@@ -10,7 +10,7 @@ source scripts/_venv.sh
 example="${1:-hello}"
 
 ensure_venv demo requirements/demo.txt
-"$VENV_DIR/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e . >&2
+install_pipegen
 pipegen="$VENV_DIR/bin/pipegen"
 
 project="$root/demo/${example}_demo"

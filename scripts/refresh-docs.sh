@@ -6,7 +6,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 source scripts/_venv.sh
 ensure_venv dev requirements/dev.txt
-"$VENV_DIR/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e . >&2
+install_pipegen
 "$VENV_DIR/bin/pipegen" schema > docs/pipegen.schema.json
 "$VENV_DIR/bin/python" -m pipegen.spec.reference > docs/spec-reference.md
 git --no-pager diff --stat -- docs/

@@ -9,8 +9,7 @@ source scripts/_venv.sh
 
 ensure_venv dev requirements/dev.txt
 py="$VENV_DIR/bin/python"
-# pipegen itself: editable, no deps (they are pinned above), no network for the build backend.
-"$py" -m pip install --quiet --no-deps --no-build-isolation -e . >&2
+install_pipegen
 
 echo "==> ruff"
 "$VENV_DIR/bin/ruff" check src tests benchmarks

@@ -17,17 +17,20 @@ from pipegen.spec.types import ANY_REF_RE, is_secret_key, parse_secret_ref
 _NOTIFICATION_KEYS = ("webhook", "routing_key", "channel")
 
 
-def _items(value: Any) -> Iterator[tuple[Any, Any]]:
-    if isinstance(value, Mapping):
-        yield from value.items()
-    elif isinstance(value, list):
-        yield from enumerate(value)
+def _pairs(value: Any) -> Iterator[tuple[Any, Any]]:
+    """The items of a mapping; nothing for anything else (the model reports wrong shapes)."""
+    return iter(value.items()) if isinstance(value, Mapping) else iter(())
+
+
+def _entries(value: Any) -> Iterator[tuple[int, Any]]:
+    """The indexed entries of a list; nothing for anything else."""
+    return enumerate(value) if isinstance(value, list) else iter(())
 
 
 def _connection(path: Path, conn: Any) -> Iterator[tuple[Path, str, Any]]:
-    for key, value in _items(conn) if isinstance(conn, Mapping) else ():
+    for key, value in _pairs(conn):
         if key == "options" and isinstance(value, Mapping):
-            for option, option_value in value.items():
+            for option, option_value in _pairs(value):
                 yield (*path, "options", option), str(option), option_value
         elif value is not None:
             yield (*path, key), str(key), value
@@ -38,22 +41,21 @@ def _candidates(data: Any) -> Iterator[tuple[Path, str, Any]]:
     if not isinstance(data, Mapping):
         return
     for section in ("sources", "targets"):
-        for i, entry in _items(data.get(section)):
+        for i, entry in _entries(data.get(section)):
             if isinstance(entry, Mapping):
                 yield from _connection((section, i, "connection"), entry.get("connection"))
     deploy = data.get("deploy")
     environments = deploy.get("environments") if isinstance(deploy, Mapping) else None
-    for env, environment in _items(environments) if isinstance(environments, Mapping) else ():
+    for env, environment in _pairs(environments):
         if not isinstance(environment, Mapping):
             continue
-        for name, conn in _items(environment.get("targets")):
+        for name, conn in _pairs(environment.get("targets")):
             yield from _connection(("deploy", "environments", env, "targets", name), conn)
-        variables = environment.get("variables")
-        for key, value in _items(variables) if isinstance(variables, Mapping) else ():
+        for key, value in _pairs(environment.get("variables")):
             yield ("deploy", "environments", env, "variables", key), str(key), value
     quality = data.get("quality")
     notifications = quality.get("notifications") if isinstance(quality, Mapping) else None
-    for ni, note in _items(notifications) if isinstance(notifications, list) else ():
+    for ni, note in _entries(notifications):
         for key in _NOTIFICATION_KEYS if isinstance(note, Mapping) else ():
             if note.get(key) is not None:
                 yield ("quality", "notifications", ni, key), key, note[key]
