@@ -42,3 +42,11 @@ def test_schema_validates_every_example_spec() -> None:
         data = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
         errors = [e.message for e in validator.iter_errors(data)]
         assert errors == [], f"{path.name}: {errors}"
+
+
+def test_families_doc_lists_the_registry() -> None:
+    from pipegen.generators.registry import families_markdown
+
+    text = (REPO / "docs" / "families.md").read_text(encoding="utf-8")
+    table = text.split("<!-- families:start -->\n", 1)[1].split("<!-- families:end -->", 1)[0]
+    assert table == families_markdown(), f"docs/families.md is stale; {REFRESH}"

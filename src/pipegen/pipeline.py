@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipegen import __version__
 from pipegen.errors import SpecError
+from pipegen.plan.families import Family
 from pipegen.plan.plan import Plan, make_plan
 from pipegen.spec.diagnostics import Diagnostic, sort_diagnostics
 from pipegen.spec.model import Spec
@@ -47,20 +48,27 @@ def prepare(path: Path) -> Ready:
     return Ready(checked.spec, plan, checked.diagnostics)
 
 
-def families_for(spec: Spec, plan: Plan) -> list[str]:
+def families_for(plan: Plan) -> list[Family]:
+    """The families generated for a plan: those its component graph needs that this version
+    registers (the rest are reported as planned in the generated docs)."""
     from pipegen.generators.registry import REGISTRY
 
-    return [name for name, gen in REGISTRY.items() if gen.applies(spec, plan)]
+    return [f for f in plan.families if f in REGISTRY]
 
 
 def render_tree(spec: Spec, plan: Plan) -> Files:
-    """Every generated file, in memory (generator modules are imported only here)."""
-    from pipegen.generators.base import GenContext, merge
+    """Every generated file, in memory (generator modules are imported only here).
+
+    Two passes: every family contributes to the shared files, then every family renders
+    with the merged contributions in its context."""
+    from pipegen.generators.base import GenContext, collect, merge
     from pipegen.generators.registry import REGISTRY
 
-    families = families_for(spec, plan)
+    families = families_for(plan)
     ctx = GenContext(spec, plan, frozenset(families), __version__)
-    return merge({name: REGISTRY[name].render(ctx) for name in families})
+    shared = collect({f: REGISTRY[f].contribute(ctx) for f in families})
+    ctx = replace(ctx, shared=shared)
+    return merge({f: REGISTRY[f].render(ctx) for f in families})
 
 
 def spec_hash(spec: Spec) -> str:

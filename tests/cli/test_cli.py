@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -284,4 +285,5 @@ def test_internal_errors_are_short_with_version_and_report_hint(
 def test_cli_runner_validate_uses_the_same_path() -> None:
     result = runner.invoke(app, ["validate", str(HELLO)])
     assert result.exit_code == 0
-    assert "valid" in result.output
+    assert re.search(r"^\S*hello.yaml: valid\b", result.output, re.MULTILINE), result.output
+    assert "invalid" not in result.output

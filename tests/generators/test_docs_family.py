@@ -6,14 +6,11 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from pipegen.errors import RenderError
 from pipegen.pipeline import families_for, prepare, render_tree
 from pipegen.plan.plan import make_plan
-from pipegen.render.env import render, taint
 from pipegen.spec.model import Spec
 from tests.conftest import example_specs, spec_data
 
@@ -29,7 +26,7 @@ def mermaid_block(markdown: str) -> list[str]:
 @pytest.mark.parametrize("spec", example_specs(), ids=lambda p: p.stem)
 def test_mermaid_names_only_spec_entities_and_generated_components(spec: Path) -> None:
     ready = prepare(spec)
-    families = set(families_for(ready.spec, ready.plan))
+    families = set(families_for(ready.plan))
     files = render_tree(ready.spec, ready.plan)
     lines = mermaid_block(files["docs/architecture.md"])
     nodes = {m.group(1): m.group(2) for line in lines if (m := NODE_RE.match(line))}
@@ -95,24 +92,3 @@ def test_hostile_descriptions_render_inert(text: str) -> None:
     assert not re.search(r"^#\s*heading", arch, re.MULTILINE)
     lines = mermaid_block(arch)
     assert all(NODE_RE.match(ln) or EDGE_RE.match(ln) for ln in lines)
-
-
-def test_unescaped_spec_value_in_a_template_is_refused(tmp_path: Path, monkeypatch: Any) -> None:
-    import jinja2
-
-    from pipegen.render import env as env_module
-
-    env_module.environment.cache_clear()
-    loader = jinja2.DictLoader(
-        {"bad.j2": "{{ value }}", "good.j2": "{{ value | md_text }}", "join.j2": "{{ items | join(',') }}"}
-    )
-    monkeypatch.setattr(env_module, "data_dir", lambda kind: tmp_path)
-    try:
-        env_module.environment().loader = loader
-        with pytest.raises(RenderError, match="without an escaping filter"):
-            render("bad.j2", {"value": taint("x")})
-        with pytest.raises(RenderError, match="without an escaping filter"):
-            render("join.j2", {"items": taint(["a", "b"])})
-        assert render("good.j2", {"value": taint("a*b")}) == "a\\*b"
-    finally:
-        env_module.environment.cache_clear()

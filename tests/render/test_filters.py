@@ -15,17 +15,18 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from pipegen.render.filters import (
-    FILTERS,
     SQL_QUOTES,
     dns_label,
     hcl_str,
     json_value,
     line_text,
+    make_word,
     md_code,
     md_text,
     mermaid_id,
     mermaid_label,
     py_str,
+    requirement,
     sh_word,
     sql_ident,
     sql_str,
@@ -159,16 +160,28 @@ def test_dns_label_is_valid_stable_and_distinct() -> None:
     assert all(re.match(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", x) and len(x) <= 63 for x in labels)
     assert len(set(labels)) == len(HOSTILE)
     assert dns_label("orders-pipeline") == "orders-pipeline"
-    assert dns_label("My_Pipeline") == dns_label("My_Pipeline")
+    assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", dns_label("My_Pipeline"))
+    assert dns_label("My_Pipeline") != dns_label("my-pipeline")  # distinct inputs stay distinct
 
 
 def test_line_text_is_one_printable_line() -> None:
     assert line_text("a\nb\x00c\u2028d\te") == "a b c d e"
 
 
-def test_registry_names_every_filter() -> None:
-    assert set(FILTERS) == {"sql_ident", "sql_str", "yaml_str", "json_value", "hcl_str", "sh_word", "py_str", "md_text",
-                            "line_text", "md_code", "mermaid_label", "mermaid_id", "dns_label"}  # fmt: skip
+def test_requirement_accepts_pins_and_refuses_anything_else() -> None:
+    for good in ["dlt[duckdb]==1.31.0", "dbt-core>=1.11,<1.12", "pyarrow==21.0.0; python_version >= '3.11'"]:
+        assert requirement(good) == good
+    for bad in ["dlt", "x==1\n-e git+https://evil", "'dlt==1'", "--index-url http://x", ""]:
+        with pytest.raises(ValueError, match="not a pinned requirement"):
+            requirement(bad)
+
+
+def test_make_word_keeps_make_variables_and_quotes_the_rest() -> None:
+    assert make_word("$(PYTHON)") == "$(PYTHON)"
+    assert make_word("a b") == "'a b'"
+    assert make_word("$(shell rm -rf /)") == "'$$(shell rm -rf /)'"
+    with pytest.raises(ValueError, match="line break"):
+        make_word("a\nb")
 
 
 @settings(max_examples=150, deadline=None, derandomize=True)
@@ -182,3 +195,16 @@ def test_round_trips_hold_for_any_text(value: str) -> None:
         for dialect in ("duckdb", "bigquery", "tsql", "spark"):
             tree = sqlglot.parse_one(f"SELECT {sql_str(value, dialect)} AS {sql_ident(value, dialect)}", read=dialect)
             assert tree.expressions[0].alias == value
+
+
+def test_every_target_type_has_a_dialect_the_filters_and_sqlglot_know() -> None:
+    from sqlglot.dialects.dialect import Dialect
+
+    from pipegen.spec.catalog import TARGET_SYSTEMS
+    from pipegen.spec.model import TargetType
+
+    assert set(TARGET_SYSTEMS) == set(TargetType), set(TargetType) - set(TARGET_SYSTEMS)
+    for target, system in TARGET_SYSTEMS.items():
+        assert system.dialect in SQL_QUOTES, target
+        Dialect.get_or_raise(system.dialect)
+        assert sql_ident("order", system.dialect) != "order", target  # reserved words are quoted everywhere

@@ -1,35 +1,119 @@
-"""The generator interface: (spec, plan) -> {relative path: text}. Generators never write files."""
+"""The family contract.
+
+A family is a module with a `GENERATOR` that has:
+- `family`: its `Family` tag (the plan's component graph names the families a spec needs);
+- `contribute(ctx) -> Contribution`: what it adds to files every project shares
+  (pinned requirements, environment variables and secrets it reads, Makefile targets,
+  local-run steps, Compose services, CI steps). Pure; it sees the spec and plan only;
+- `render(ctx) -> Files`: its own files, by relative POSIX path. Pure; never writes.
+
+`pipeline.render_tree` asks every family of the plan for its contribution first, merges
+them into `ctx.shared`, then renders every family with that context. Families never import
+each other or the registry: shared files are rendered from `ctx.shared` by the project
+family.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
+from pipegen.plan.families import Family
 from pipegen.plan.plan import Plan
 from pipegen.spec.model import Spec
 
 Files = dict[str, str]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    """An environment variable the generated code reads."""
+
+    name: str
+    uses: tuple[str, ...]  # one line each: what reads it, or where the spec references it
+    secret: bool = False
+    default: str | None = None  # local default written to .env.example (never for secrets)
+
+
+@dataclass(frozen=True)
+class MakeTarget:
+    """A target of the generated `pipegen.mk` (included by the project's own Makefile)."""
+
+    name: str
+    help: str
+    recipe: tuple[tuple[str, ...], ...]  # lines, each an argv (quoted by the template; `$(VAR)` kept)
+    deps: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunStep:
+    """A step of the local run (`make run` / `pipegen run`), ordered by `order` then name."""
+
+    order: int
+    name: str
+    help: str
+    command: tuple[str, ...]  # argv after the project's Python (`python -m ...`), run from the project root
+
+
+@dataclass(frozen=True)
+class ComposeService:
+    """A service of the generated `compose.yaml` (local infrastructure)."""
+
+    name: str
+    image: str
+    ports: tuple[str, ...] = ()
+    environment: tuple[tuple[str, str], ...] = ()
+    command: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CiStep:
+    """A step of the generated CI workflow."""
+
+    name: str
+    run: str
+
+
+@dataclass(frozen=True)
+class Contribution:
+    requirements: tuple[str, ...] = ()
+    env: tuple[EnvVar, ...] = ()
+    make_targets: tuple[MakeTarget, ...] = ()
+    run_steps: tuple[RunStep, ...] = ()
+    compose_services: tuple[ComposeService, ...] = ()
+    ci_steps: tuple[CiStep, ...] = ()
+
+
+@dataclass(frozen=True)
+class Shared:
+    """Every family's contribution, merged: what the shared files are rendered from."""
+
+    requirements: tuple[str, ...] = ()
+    env: tuple[EnvVar, ...] = ()
+    make_targets: tuple[MakeTarget, ...] = ()
+    run_steps: tuple[RunStep, ...] = ()
+    compose_services: tuple[ComposeService, ...] = ()
+    ci_steps: tuple[CiStep, ...] = ()
+    by_family: tuple[tuple[Family, Contribution], ...] = ()
 
 
 @dataclass(frozen=True)
 class GenContext:
     spec: Spec
     plan: Plan
-    families: frozenset[str]  # every family generated in this run
+    families: frozenset[Family]  # every family generated in this run
     version: str  # pipegen version, stated in generated files
+    shared: Shared = field(default_factory=Shared)
 
 
 class Generator(Protocol):
-    family: str
+    family: Family
     description: str
 
-    def applies(self, spec: Spec, plan: Plan) -> bool:
-        """Whether this family has anything to generate for the spec."""
-        ...
-
-    def requirements(self, ctx: GenContext) -> list[str]:
-        """Pinned Python packages the generated files need at run time."""
+    def contribute(self, ctx: GenContext) -> Contribution:
+        """What this family adds to the shared project files."""
         ...
 
     def render(self, ctx: GenContext) -> Files:
@@ -37,12 +121,77 @@ class Generator(Protocol):
         ...
 
 
-def merge(parts: Mapping[str, Files]) -> Files:
+class ContributionConflict(ValueError):
+    """Two families contributed incompatible entries (a bug in pipegen)."""
+
+
+def _unique_by_name(items: Iterable[tuple[Family, T]], key: str) -> tuple[T, ...]:
+    seen: dict[str, tuple[Family, T]] = {}
+    for family, item in items:
+        name = getattr(item, key)
+        if name in seen and seen[name][1] != item:
+            raise ContributionConflict(f"{family} and {seen[name][0]} both contribute {key} {name!r}, differently")
+        seen.setdefault(name, (family, item))
+    return tuple(item for _, (_, item) in sorted(seen.items()))
+
+
+def _env_vars(items: Iterable[tuple[Family, EnvVar]]) -> tuple[EnvVar, ...]:
+    """One entry per variable, its uses united; a variable that is a secret for one family
+    and not for another, or has two defaults, is a bug."""
+    merged: dict[str, tuple[Family, EnvVar]] = {}
+    for family, var in items:
+        if var.name not in merged:
+            merged[var.name] = (family, var)
+            continue
+        first_family, first = merged[var.name]
+        if (first.secret, first.default) != (var.secret, var.default):
+            raise ContributionConflict(f"{family} and {first_family} declare {var.name} differently")
+        uses = tuple(sorted({*first.uses, *var.uses}))
+        merged[var.name] = (first_family, EnvVar(var.name, uses, var.secret, var.default))
+    return tuple(var for _, (_, var) in sorted(merged.items()))
+
+
+def _requirement_name(req: str) -> str:
+    for sep in ("==", ">=", "<=", "~=", "!=", "<", ">", "[", ";", " "):
+        req = req.split(sep, 1)[0]
+    return req.strip().lower().replace("_", "-")
+
+
+def _requirements(items: Iterable[tuple[Family, str]]) -> tuple[str, ...]:
+    """One pin per package; two families pinning one package differently is a bug."""
+    pins: dict[str, tuple[Family, str]] = {}
+    for family, req in items:
+        name = _requirement_name(req)
+        if name in pins and pins[name][1] != req:
+            raise ContributionConflict(f"{family} pins {req!r} but {pins[name][0]} pins {pins[name][1]!r}")
+        pins.setdefault(name, (family, req))
+    return tuple(req for _, (_, req) in sorted(pins.items()))
+
+
+def collect(parts: Mapping[Family, Contribution]) -> Shared:
+    """Merge contributions: sorted, de-duplicated, conflicts refused."""
+    items = list(parts.items())
+    env_vars = _env_vars((f, e) for f, c in items for e in c.env)
+    steps = sorted({s for _, c in items for s in c.run_steps}, key=lambda s: (s.order, s.name))
+    return Shared(
+        requirements=_requirements((f, r) for f, c in items for r in c.requirements),
+        env=env_vars,
+        make_targets=_unique_by_name(((f, t) for f, c in items for t in c.make_targets), "name"),
+        run_steps=tuple(steps),
+        compose_services=_unique_by_name(((f, s) for f, c in items for s in c.compose_services), "name"),
+        ci_steps=tuple(s for _, c in items for s in c.ci_steps),
+        by_family=tuple(items),
+    )
+
+
+def merge(parts: Mapping[Family, Files]) -> Files:
     """Join families' outputs; two families claiming one path is a bug."""
     out: Files = {}
+    owner: dict[str, Family] = {}
     for family, files in parts.items():
         for path, text in files.items():
             if path in out:
-                raise ValueError(f"family {family} writes {path}, which another family already wrote")
+                raise ValueError(f"family {family} writes {path}, which family {owner[path]} already wrote")
             out[path] = text
+            owner[path] = family
     return dict(sorted(out.items()))

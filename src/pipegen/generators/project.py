@@ -1,83 +1,74 @@
-"""Project family: what the generated project needs beside its code — pinned requirements,
-the environment variables and secrets it reads, and the spec's JSON Schema for editors."""
+"""Project family: the files every generated project shares, rendered from what the other
+families contributed (ctx.shared) — pinned requirements, the environment variables and
+secrets the project reads, Makefile targets and the local run (`pipegen.mk`, included by
+the project's own Makefile), Compose services, CI steps — plus the spec's JSON Schema."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from typing import Any
 
-from pipegen.generators.base import Files, GenContext
-from pipegen.plan.plan import Plan
-from pipegen.render.env import render, taint
-from pipegen.spec.model import Connection, Spec
+from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, Shared
+from pipegen.plan.families import Family
+from pipegen.render.env import render
+from pipegen.safe import Ident, trusted
 from pipegen.spec.schema import spec_schema
-from pipegen.spec.types import parse_secret_ref
-
-
-@dataclass(frozen=True)
-class SecretUse:
-    kind: str  # secret | env
-    name: str
-    used_at: str  # dotted spec path
-
-
-def secret_uses(spec: Spec) -> list[SecretUse]:
-    """Every ${secret:X} / ${env:X} reference in the spec, sorted, one row per name and place."""
-    found: set[SecretUse] = set()
-    conns = [(f"sources.{s.name}.connection", s.connection) for s in spec.sources]
-    conns += [(f"targets.{t.name}.connection", t.connection) for t in spec.targets]
-    for env, environment in sorted(spec.deploy.environments.items()):
-        conns += [(f"deploy.environments.{env}.targets.{n}", c) for n, c in sorted(environment.targets.items())]
-    for where, conn in conns:
-        for key, value in _conn_items(conn):
-            ref = parse_secret_ref(value) if isinstance(value, str) else None
-            if ref:
-                found.add(SecretUse(ref.kind, ref.name, f"{where}.{key}"))
-    for i, note in enumerate(spec.quality.notifications):
-        for key in ("webhook", "routing_key"):
-            value = getattr(note, key)
-            ref = parse_secret_ref(value) if value else None
-            if ref:
-                found.add(SecretUse(ref.kind, ref.name, f"quality.notifications[{i}].{key}"))
-    return sorted(found, key=lambda u: (u.name, u.kind, u.used_at))
-
-
-def _conn_items(conn: Connection) -> list[tuple[str, object]]:
-    items = [(info.alias or name, getattr(conn, name)) for name, info in Connection.model_fields.items()]
-    items = [(k, v) for k, v in items if k != "options" and v is not None]
-    return items + [(f"options.{k}", v) for k, v in sorted(conn.options.items())]
+from pipegen.spec.secretscan import secret_uses
 
 
 class ProjectGenerator:
-    family = "project"
-    description = "requirements.txt, .env.example and the spec's JSON Schema"
+    family = Family.PROJECT
+    description = "requirements.txt, .env.example, pipegen.mk (Makefile targets, local run), the spec's JSON Schema"
 
-    def applies(self, spec: Spec, plan: Plan) -> bool:
-        return True
-
-    def requirements(self, ctx: GenContext) -> list[str]:
-        return []
+    def contribute(self, ctx: GenContext) -> Contribution:
+        uses = secret_uses(ctx.spec)
+        env = tuple(
+            EnvVar(name, tuple(f"{u.kind}: {u.used_at}" for u in uses if u.name == name), secret=True)
+            for name in sorted({u.name for u in uses})
+        )
+        return Contribution(env=env)
 
     def render(self, ctx: GenContext) -> Files:
-        from pipegen.generators.registry import REGISTRY
-
-        reqs = sorted({r for name in ctx.families for r in REGISTRY[name].requirements(ctx)})
-        uses = secret_uses(ctx.spec)
-        names = sorted({u.name for u in uses})
+        shared = ctx.shared
         context = {
-            "version": ctx.version,
-            "pipeline": taint(ctx.spec.pipeline.name),
-            "requirements": taint(reqs),
-            "variables": [
-                {"name": taint(n), "uses": [taint(f"{u.kind}: {u.used_at}") for u in uses if u.name == n]}
-                for n in names
-            ],
+            "version": trusted(ctx.version),
+            "pipeline": ctx.plan.names.pipeline,
+            "requirements": list(shared.requirements),
+            "variables": [_env_row(v) for v in shared.env],
+            "targets": [_target_row(t) for t in _make_targets(shared)],
         }
-        return {
+        files = {
             "requirements.txt": render("project/requirements.txt.j2", context),
             ".env.example": render("project/env.example.j2", context),
+            "pipegen.mk": render("project/pipegen.mk.j2", context),
             "pipegen.schema.json": json.dumps(spec_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n",
         }
+        if shared.compose_services:
+            files["compose.yaml"] = render("project/compose.yaml.j2", {"services": list(shared.compose_services)})
+        if shared.ci_steps:
+            files[".github/workflows/pipeline.yml"] = render(
+                "project/ci.yml.j2", {"pipeline": ctx.plan.names.pipeline, "steps": list(shared.ci_steps)}
+            )
+        return files
+
+
+def _env_row(var: EnvVar) -> dict[str, Any]:
+    return {"name": var.name, "uses": list(var.uses), "secret": var.secret, "default": var.default or ""}
+
+
+def _make_targets(shared: Shared) -> list[MakeTarget]:
+    """The families' targets, plus `run` (every local-run step in order) when there are steps."""
+    targets = list(shared.make_targets)
+    if shared.run_steps and all(t.name != "run" for t in targets):
+        recipe = tuple(("$(PROJECT_PYTHON)", *step.command) for step in shared.run_steps)
+        targets.append(MakeTarget("run", "run the pipeline locally: " + ", ".join(s.name for s in shared.run_steps),
+                                  recipe))  # fmt: skip
+    return sorted(targets, key=lambda t: t.name)
+
+
+def _target_row(target: MakeTarget) -> dict[str, Any]:
+    return {"name": Ident(target.name), "help": target.help, "deps": [Ident(d) for d in target.deps],
+            "recipe": [list(line) for line in target.recipe]}  # fmt: skip
 
 
 GENERATOR = ProjectGenerator()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from pipegen.plan.families import ALWAYS, Family, ordered
 from pipegen.spec.model import Architecture, Ingestion, Spec
 
 
@@ -13,7 +14,7 @@ from pipegen.spec.model import Architecture, Ingestion, Spec
 class Component:
     id: str
     label: str
-    family: str | None  # artifact family that generates it; None for spec entities (sources, targets)
+    family: Family | None  # artifact family that generates it; None for spec entities (sources, targets)
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,12 @@ class Graph:
     nodes: tuple[Component, ...]
     edges: tuple[tuple[str, str], ...]
 
-    def restricted_to(self, families: frozenset[str]) -> Graph:
+    @property
+    def families(self) -> tuple[Family, ...]:
+        """The families this graph needs, ALWAYS-on ones included, in declaration order."""
+        return ordered({*ALWAYS, *(n.family for n in self.nodes if n.family is not None)})
+
+    def restricted_to(self, families: frozenset[Family]) -> Graph:
         """Only nodes whose family is generated; edges bridged across dropped nodes."""
         keep = {n.id for n in self.nodes if n.family is None or n.family in families}
         edges = set()
@@ -75,6 +81,7 @@ class _Builder:
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
         self.orch = spec.orchestrator.value
+        self.orch_family = Family(spec.orchestrator.value)
         self.nodes: list[Component] = [
             *(Component(_src(i), f"{s.name} ({s.type.value})", None) for i, s in enumerate(spec.sources)),
             *(Component(_tgt(i), f"{t.name} ({t.type.value})", None) for i, t in enumerate(spec.targets)),
@@ -82,44 +89,48 @@ class _Builder:
         self.edges: set[tuple[str, str]] = set()
         self.targets = [_tgt(i) for i in range(len(spec.targets))]
 
-    def _add(self, node_id: str, label: str, family: str) -> None:
+    def _add(self, node_id: str, label: str, family: Family) -> None:
         if all(n.id != node_id for n in self.nodes):
             self.nodes.append(Component(node_id, label, family))
 
     def _kafka_in(self, sources: list[int]) -> None:
         cdc = [i for i in sources if self.spec.sources[i].ingestion == Ingestion.CDC]
-        self._add("kafka", "Kafka topics", "k8s")
+        self._add("kafka", "Kafka topics", Family.KAFKA)
         if cdc:
-            self._add("debezium", "Debezium CDC connectors", "debezium")
+            self._add("debezium", "Debezium CDC connectors", Family.DEBEZIUM)
             self.edges |= {(_src(i), "debezium") for i in cdc}
             self.edges.add(("debezium", "kafka"))
         self.edges |= {(_src(i), "kafka") for i in sources if i not in cdc}
 
     def batch_layer(self, sources: list[int], via_kafka: list[int], mask: bool) -> None:
-        self._add("extract", f"batch extract ({self.orch})", "ingestion")
+        self._add("extract", f"batch extract ({self.orch})", Family.INGESTION)
         self.edges |= {(_src(i), "extract") for i in sources if i not in via_kafka}
         if via_kafka:
             self._kafka_in(via_kafka)
             self.edges.add(("kafka", "extract"))
         if mask:
-            self._add("transform", "transform + mask before load", "ingestion")
+            self._add("transform", "transform + mask before load", Family.INGESTION)
             self.edges.add(("extract", "transform"))
             self.edges |= {("transform", t) for t in self.targets}
         else:
-            self._add("quality", "Great Expectations checkpoints", "gx")
-            self._add("dbt", "dbt staging → marts", "dbt")
+            self._add("quality", "Great Expectations checkpoints", Family.GX)
+            self._add("dbt", "dbt staging → marts", Family.DBT)
             self.edges |= {("extract", "quality"), ("quality", "dbt")}
             self.edges |= {("dbt", t) for t in self.targets}
-        self._add("orchestrator", f"{self.orch} schedule", self.orch)
+        self._add("orchestrator", f"{self.orch} schedule", self.orch_family)
         self.edges.add(("orchestrator", "extract"))
 
     def speed_layer(self, sources: list[int]) -> None:
         self._kafka_in(sources)
-        self._add("flink", "Flink SQL jobs", "flink")
+        self._add("flink", "Flink SQL jobs", Family.FLINK)
         self.edges.add(("kafka", "flink"))
         self.edges |= {("flink", t) for t in self.targets}
 
     def finish(self) -> Graph:
         if self.spec.monitoring.prometheus:
-            self._add("monitoring", "Prometheus alerts + Grafana", "monitoring")
+            self._add("monitoring", "Prometheus alerts + Grafana", Family.MONITORING)
+        if self.spec.deploy.kubernetes.enabled:
+            self._add("kubernetes", "Kubernetes manifests", Family.KUBERNETES)
+        if self.spec.deploy.terraform.enabled:
+            self._add("terraform", "Terraform infrastructure", Family.TERRAFORM)
         return Graph(tuple(self.nodes), tuple(sorted(self.edges)))

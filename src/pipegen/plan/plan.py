@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from pipegen.plan.capacity import Capacity, compute
 from pipegen.plan.components import Graph, graph
+from pipegen.plan.families import Family
+from pipegen.plan.names import Names, names
 from pipegen.plan.select import Facts, Reason, facts_of, select
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.model import Architecture, Spec
@@ -20,6 +22,12 @@ class Plan:
     graph: Graph
     capacity: Capacity
     findings: tuple[Finding, ...]
+    names: Names
+
+    @property
+    def families(self) -> tuple[Family, ...]:
+        """The artifact families this plan needs (from its component graph), in order."""
+        return self.graph.families
 
 
 def make_plan(spec: Spec) -> Plan:
@@ -32,4 +40,5 @@ def make_plan(spec: Spec) -> Plan:
         graph=graph(spec, selection.architecture),
         capacity=compute(spec),
         findings=selection.findings,
+        names=names(spec),
     )

@@ -1,9 +1,14 @@
 """The one Jinja environment: StrictUndefined, templates from package data, and a
-finalize hook that refuses any spec value printed without an escaping filter."""
+finalize hook that DENIES BY DEFAULT: a template may print only filter output, pipegen's
+own text marked `trusted()`, names from the naming layer (`Ident`), enum members and
+numbers. Any other value, every plain `str` included, is refused, so a spec value that
+reaches a template without an escaping filter fails the render (and the tests) instead of
+shipping. See pipegen.safe."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import Enum
 from functools import cache
 from typing import Any
 
@@ -12,50 +17,50 @@ import jinja2
 from pipegen.errors import RenderError
 from pipegen.render.filters import FILTERS
 from pipegen.resources import data_dir
+from pipegen.safe import Ident, Safe
 
 
-class Tainted(str):
-    """Text that came from the spec. Printing it in a template needs an escaping filter."""
-
-    __slots__ = ()
-
-
-def taint(value: Any) -> Any:
-    """Wrap every string in a structure as Tainted (dict keys included)."""
-    if isinstance(value, Tainted):
-        return value
-    if isinstance(value, str):
-        return Tainted(value)
-    if isinstance(value, Mapping):
-        return {taint(k): taint(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [taint(v) for v in value]
-    return value
+def printable(value: Any) -> bool:
+    """Whether a template may print `value` without a filter."""
+    if isinstance(value, Safe | Ident):
+        return True
+    if isinstance(value, bool):
+        return False  # `True` is Python, not YAML/JSON/SQL: use a filter
+    if isinstance(value, Enum):
+        return isinstance(value.value, str | int)
+    return isinstance(value, int | float)
 
 
 def _finalize(value: Any) -> Any:
-    if isinstance(value, Tainted):
+    if not printable(value):
+        shown = repr(value)[:60]
         raise RenderError(
-            f"a spec value ({value[:40]!r}) reached a template without an escaping filter; "
-            "this is a bug in pipegen's templates"
+            f"a value ({shown}, {type(value).__name__}) reached a template without an escaping filter; "
+            "this is a bug in pipegen's templates: print it through a filter (sql_ident, yaml_str, md_text, ...)"
         )
+    if isinstance(value, Enum):
+        return value.value
     return value
 
 
-def _plain(filter_fn: Any) -> Any:
-    def apply(value: Any, *args: Any) -> str:
-        return str(filter_fn(str(value) if isinstance(value, str) else value, *args))
+def _filter(filter_fn: Any) -> Any:
+    def apply(value: Any, *args: Any) -> Safe:
+        plain = str(value) if isinstance(value, str) else value.value if isinstance(value, Enum) else value
+        return Safe(filter_fn(plain, *args))
 
     apply.__name__ = getattr(filter_fn, "__name__", "filter")
     return apply
 
 
-def _strict_join(items: Any, separator: str = "") -> str:
-    """Jinja's join, but refusing unescaped spec text (joining would launder it)."""
-    parts = list(items)
-    for part in parts:
-        _finalize(part)
-    return separator.join(str(p) for p in parts)
+def _strict_join(items: Any, separator: str = "") -> Safe:
+    """Jinja's join, but only of printable items (joining would otherwise launder text)."""
+    parts = [_finalize(part) for part in items]  # the separator is template text
+    return Safe(str(separator).join(str(p) for p in parts))
+
+
+def _md_row(cells: Any) -> Safe:
+    """A Markdown table row of printable cells (escape spec text with md_text/md_code first)."""
+    return Safe("| " + _strict_join(cells, " | ") + " |")
 
 
 @cache
@@ -69,8 +74,9 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         finalize=_finalize,
     )
-    env.filters.update({name: _plain(fn) for name, fn in FILTERS.items()})
+    env.filters.update({name: _filter(fn) for name, fn in FILTERS.items()})
     env.filters["join"] = _strict_join
+    env.filters["md_row"] = _md_row
     return env
 
 

@@ -18,7 +18,7 @@ from functools import cache
 # quote characters (open, close) per dialect; a close char inside the name is doubled
 SQL_QUOTES: dict[str, tuple[str, str]] = {
     "duckdb": ('"', '"'), "postgres": ('"', '"'), "snowflake": ('"', '"'), "redshift": ('"', '"'),
-    "trino": ('"', '"'), "clickhouse": ('"', '"'), "tsql": ("[", "]"),
+    "trino": ('"', '"'), "clickhouse": ('"', '"'), "druid": ('"', '"'), "tsql": ("[", "]"),
     "bigquery": ("`", "`"), "mysql": ("`", "`"), "spark": ("`", "`"), "databricks": ("`", "`"),
 }  # fmt: skip
 # dialects whose string literals treat backslash as an escape character
@@ -150,6 +150,38 @@ def sh_word(value: str) -> str:
     return shlex.quote(value)
 
 
+MAKE_VAR = re.compile(r"^\$\([A-Z_][A-Z0-9_]*\)$")
+
+
+def make_word(value: str) -> str:
+    """One shell word in a Makefile recipe: shell-quoted, `$` doubled for make. A whole
+    make variable reference such as `$(PYTHON)` passes through, so recipes can use them."""
+    if MAKE_VAR.match(value):
+        return value
+    if "\n" in value or "\r" in value:
+        raise ValueError("a Makefile recipe word cannot contain a line break")
+    return sh_word(value).replace("$", "$$")
+
+
+def make_line(words: list[str] | tuple[str, ...]) -> str:
+    """A Makefile recipe line from an argv: each word through make_word."""
+    return " ".join(make_word(w) for w in words)
+
+
+_OP = r"\s*(==|>=|<=|~=|!=|<|>)\s*[A-Za-z0-9.*+!_-]+"
+REQUIREMENT = re.compile(
+    rf"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._,-]+\])?({_OP})(\s*,{_OP})*(\s*;\s*[A-Za-z0-9_.<>=!~'\" ]+)?$"
+)
+
+
+def requirement(value: str) -> str:
+    """One line of a pip requirements file: a pinned PEP 508 requirement, checked (not quoted:
+    pip does not read shell quoting)."""
+    if not REQUIREMENT.match(value):
+        raise ValueError(f"not a pinned requirement: {value!r}")
+    return value
+
+
 def py_str(value: str) -> str:
     """A Python string literal."""
     return repr(str(value))
@@ -243,6 +275,9 @@ FILTERS: dict[str, Callable[..., str]] = {
     "json_value": json_value,
     "hcl_str": hcl_str,
     "sh_word": sh_word,
+    "make_word": make_word,
+    "make_line": make_line,
+    "requirement": requirement,
     "py_str": py_str,
     "md_text": md_text,
     "line_text": line_text,

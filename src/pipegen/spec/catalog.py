@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pipegen.spec.model import Cloud, Ingestion, SourceType, TargetType
 
 SOURCE_INGESTION: dict[SourceType, frozenset[Ingestion]] = {
@@ -74,22 +76,34 @@ OLAP_TARGETS = frozenset({TargetType.CLICKHOUSE, TargetType.DRUID})
 # Targets that can run SQL transformations after loading (ELT needs one).
 TRANSFORMING_TARGETS = WAREHOUSE_TARGETS | LAKE_TARGETS | frozenset({TargetType.CLICKHOUSE})
 
-# dbt adapter / SQL dialect per target (sqlglot dialect names).
-TARGET_DIALECT: dict[TargetType, str] = {
-    TargetType.DUCKDB: "duckdb",
-    TargetType.POSTGRES: "postgres",
-    TargetType.SNOWFLAKE: "snowflake",
-    TargetType.BIGQUERY: "bigquery",
-    TargetType.REDSHIFT: "redshift",
-    TargetType.SYNAPSE: "tsql",
-    TargetType.DATABRICKS: "databricks",
-    TargetType.DELTA: "spark",
-    TargetType.ICEBERG: "spark",
-    TargetType.CLICKHOUSE: "clickhouse",
-    TargetType.DRUID: "druid",
-    TargetType.FILES: "duckdb",
-    TargetType.KAFKA: "duckdb",
+
+@dataclass(frozen=True)
+class TargetSystem:
+    """How pipegen talks to one kind of target. A SQL dialect (sqlglot's name: quoting,
+    escaping, transpiling) is not a dbt adapter (the package dbt runs with) nor a dlt
+    destination (what extract-load writes with); None where the system has none."""
+
+    dialect: str
+    dbt_adapter: str | None
+    dlt_destination: str | None
+
+
+TARGET_SYSTEMS: dict[TargetType, TargetSystem] = {
+    TargetType.DUCKDB: TargetSystem("duckdb", "duckdb", "duckdb"),
+    TargetType.POSTGRES: TargetSystem("postgres", "postgres", "postgres"),
+    TargetType.SNOWFLAKE: TargetSystem("snowflake", "snowflake", "snowflake"),
+    TargetType.BIGQUERY: TargetSystem("bigquery", "bigquery", "bigquery"),
+    TargetType.REDSHIFT: TargetSystem("redshift", "redshift", "redshift"),
+    TargetType.SYNAPSE: TargetSystem("tsql", "synapse", "synapse"),
+    TargetType.DATABRICKS: TargetSystem("databricks", "databricks", "databricks"),
+    TargetType.DELTA: TargetSystem("spark", "spark", "filesystem"),  # dlt: table_format="delta"
+    TargetType.ICEBERG: TargetSystem("spark", "spark", "filesystem"),  # dlt: table_format="iceberg"
+    TargetType.CLICKHOUSE: TargetSystem("clickhouse", "clickhouse", "clickhouse"),
+    TargetType.DRUID: TargetSystem("druid", None, None),  # loaded by Druid ingestion specs, queried in Druid SQL
+    TargetType.FILES: TargetSystem("duckdb", "duckdb", "filesystem"),  # files written and read through DuckDB
+    TargetType.KAFKA: TargetSystem("duckdb", None, None),  # not SQL: stream sinks only
 }
+
 
 # Columns pipegen adds to every landed row; spec columns must not reuse them.
 METADATA_COLUMNS = ("_extracted_at", "_source", "_batch_id", "_loaded_at")

@@ -12,57 +12,12 @@ from typing import Any
 
 from pipegen.spec.diagnostics import Finding, Path
 from pipegen.spec.rules._common import URL_CREDENTIALS_RE
+from pipegen.spec.secretscan import candidates
 from pipegen.spec.types import ANY_REF_RE, is_secret_key, parse_secret_ref
-
-_NOTIFICATION_KEYS = ("webhook", "routing_key", "channel")
-
-
-def _pairs(value: Any) -> Iterator[tuple[Any, Any]]:
-    """The items of a mapping; nothing for anything else (the model reports wrong shapes)."""
-    return iter(value.items()) if isinstance(value, Mapping) else iter(())
-
-
-def _entries(value: Any) -> Iterator[tuple[int, Any]]:
-    """The indexed entries of a list; nothing for anything else."""
-    return enumerate(value) if isinstance(value, list) else iter(())
-
-
-def _connection(path: Path, conn: Any) -> Iterator[tuple[Path, str, Any]]:
-    for key, value in _pairs(conn):
-        if key == "options" and isinstance(value, Mapping):
-            for option, option_value in _pairs(value):
-                yield (*path, "options", option), str(option), option_value
-        elif value is not None:
-            yield (*path, key), str(key), value
-
-
-def _candidates(data: Any) -> Iterator[tuple[Path, str, Any]]:
-    """Every (path, key, value) that may hold a secret, from the raw data."""
-    if not isinstance(data, Mapping):
-        return
-    for section in ("sources", "targets"):
-        for i, entry in _entries(data.get(section)):
-            if isinstance(entry, Mapping):
-                yield from _connection((section, i, "connection"), entry.get("connection"))
-    deploy = data.get("deploy")
-    environments = deploy.get("environments") if isinstance(deploy, Mapping) else None
-    for env, environment in _pairs(environments):
-        if not isinstance(environment, Mapping):
-            continue
-        for name, conn in _pairs(environment.get("targets")):
-            yield from _connection(("deploy", "environments", env, "targets", name), conn)
-        for key, value in _pairs(environment.get("variables")):
-            yield ("deploy", "environments", env, "variables", key), str(key), value
-    quality = data.get("quality")
-    notifications = quality.get("notifications") if isinstance(quality, Mapping) else None
-    for ni, note in _entries(notifications):
-        for key in _NOTIFICATION_KEYS if isinstance(note, Mapping) else ():
-            if note.get(key) is not None:
-                yield ("quality", "notifications", ni, key), key, note[key]
 
 
 def secret_findings(data: Any) -> Iterator[Finding]:
-    for path, key, value in _candidates(data):
+    for path, key, value in candidates(data):
         if isinstance(value, Mapping | list):
             continue  # a structural error, reported by the model
         if not isinstance(value, str):

@@ -1,0 +1,96 @@
+"""The one secret scan: every place in a spec that may hold a secret or a reference to one
+(connections of sources, targets and per-environment targets, environment variables,
+notification endpoints). The secrets rule reads it over the raw YAML data (a literal
+secret is reported even when the spec does not validate); the project family reads it
+over the validated spec to list every `${secret:...}`/`${env:...}` in `.env.example`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pipegen.spec.diagnostics import Path
+from pipegen.spec.model import Spec
+from pipegen.spec.types import parse_secret_ref
+
+_NOTIFICATION_KEYS = ("webhook", "routing_key", "channel")
+
+
+def _pairs(value: Any) -> Iterator[tuple[Any, Any]]:
+    """The items of a mapping; nothing for anything else (the model reports wrong shapes)."""
+    return iter(value.items()) if isinstance(value, Mapping) else iter(())
+
+
+def _entries(value: Any) -> Iterator[tuple[int, Any]]:
+    """The indexed entries of a list; nothing for anything else."""
+    return enumerate(value) if isinstance(value, list) else iter(())
+
+
+def _connection(path: Path, conn: Any) -> Iterator[tuple[Path, str, Any]]:
+    for key, value in _pairs(conn):
+        if key == "options" and isinstance(value, Mapping):
+            for option, option_value in _pairs(value):
+                yield (*path, "options", option), str(option), option_value
+        elif value is not None:
+            yield (*path, key), str(key), value
+
+
+def candidates(data: Any) -> Iterator[tuple[Path, str, Any]]:
+    """Every (path, key, value) that may hold a secret, from the raw data."""
+    if not isinstance(data, Mapping):
+        return
+    for section in ("sources", "targets"):
+        for i, entry in _entries(data.get(section)):
+            if isinstance(entry, Mapping):
+                yield from _connection((section, i, "connection"), entry.get("connection"))
+    deploy = data.get("deploy")
+    environments = deploy.get("environments") if isinstance(deploy, Mapping) else None
+    for env, environment in _pairs(environments):
+        if not isinstance(environment, Mapping):
+            continue
+        for name, conn in _pairs(environment.get("targets")):
+            yield from _connection(("deploy", "environments", env, "targets", name), conn)
+        for key, value in _pairs(environment.get("variables")):
+            yield ("deploy", "environments", env, "variables", key), str(key), value
+    quality = data.get("quality")
+    notifications = quality.get("notifications") if isinstance(quality, Mapping) else None
+    for ni, note in _entries(notifications):
+        for key in _NOTIFICATION_KEYS if isinstance(note, Mapping) else ():
+            if note.get(key) is not None:
+                yield ("quality", "notifications", ni, key), key, note[key]
+
+
+@dataclass(frozen=True)
+class SecretUse:
+    kind: str  # secret | env
+    name: str
+    used_at: str  # dotted spec path
+
+
+def dotted(path: Path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def secret_uses(spec: Spec) -> list[SecretUse]:
+    """Every ${secret:X} / ${env:X} reference in the spec, one row per name and place, sorted."""
+    data = spec.model_dump(mode="json", by_alias=True, exclude_none=True)
+    found = set()
+    for path, _key, value in candidates(data):
+        ref = parse_secret_ref(value) if isinstance(value, str) else None
+        if ref:
+            found.add(SecretUse(ref.kind, ref.name, _named_path(spec, path)))
+    return sorted(found, key=lambda u: (u.name, u.kind, u.used_at))
+
+
+def _named_path(spec: Spec, path: Path) -> str:
+    """sources[0].connection.password -> sources.<name>.connection.password (readable in .env)."""
+    parts: list[str | int] = list(path)
+    if len(parts) > 1 and parts[0] in ("sources", "targets") and isinstance(parts[1], int):
+        entries = spec.sources if parts[0] == "sources" else spec.targets
+        parts[1] = entries[parts[1]].name
+    return dotted(tuple(parts))

@@ -1,0 +1,189 @@
+"""The family contract: the plan decides which families a spec needs, the registry says
+which are generated, contributions reach the shared files, and nothing is dropped silently."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from pipegen import __version__
+from pipegen.generators.base import (
+    CiStep,
+    ComposeService,
+    Contribution,
+    ContributionConflict,
+    EnvVar,
+    GenContext,
+    MakeTarget,
+    RunStep,
+    collect,
+)
+from pipegen.generators.registry import PLANNED, REGISTRY, get
+from pipegen.pipeline import families_for, prepare, render_tree
+from pipegen.plan.families import ALWAYS, Family
+from pipegen.plan.plan import Plan, make_plan
+from pipegen.spec.model import Architecture, Orchestrator, Spec
+from tests.conftest import example_specs, spec_data
+
+
+def plan_variants() -> list[Plan]:
+    """Every example spec under every architecture and orchestrator, with monitoring and
+    deploy switched both ways: the plans a user can get."""
+    plans = []
+    for path in example_specs():
+        spec = prepare(path).spec
+        for arch, orch, on in itertools.product(
+            [a for a in Architecture if a != Architecture.AUTO], Orchestrator, (True, False)
+        ):
+            deploy = spec.deploy.model_copy(
+                update={
+                    "kubernetes": spec.deploy.kubernetes.model_copy(update={"enabled": on}),
+                    "terraform": spec.deploy.terraform.model_copy(update={"enabled": on}),
+                }
+            )
+            monitoring = spec.monitoring.model_copy(update={"prometheus": on})
+            variant = spec.model_copy(
+                update={"architecture": arch, "orchestrator": orch, "deploy": deploy, "monitoring": monitoring}
+            )
+            plans.append(make_plan(variant))
+    return plans
+
+
+PLANS = plan_variants()
+
+
+def test_registry_and_planned_partition_the_family_vocabulary() -> None:
+    assert not set(REGISTRY) & PLANNED, "a family is both generated and planned"
+    assert set(REGISTRY) | PLANNED == set(Family), "a family is neither generated nor listed as planned"
+    for family, generator in REGISTRY.items():
+        assert generator.family == family
+
+
+def test_every_family_tag_the_plan_emits_is_registered_or_planned() -> None:
+    emitted = {n.family for p in PLANS for n in p.graph.nodes if n.family is not None}
+    assert emitted <= set(REGISTRY) | PLANNED
+    # and no family in the vocabulary is dead: some plan asks for each
+    assert emitted | set(ALWAYS) == set(Family), set(Family) - emitted - set(ALWAYS)
+
+
+def test_families_rendered_are_exactly_the_plans_registered_families() -> None:
+    for plan in PLANS[:12]:
+        assert families_for(plan) == [f for f in plan.families if f in REGISTRY]
+        assert set(ALWAYS) <= set(plan.families)
+
+
+def test_get_suggests_a_close_family_name() -> None:
+    assert get("docs") is REGISTRY[Family.DOCS]
+    with pytest.raises(KeyError, match="did you mean 'docs'"):
+        get("dosc")
+
+
+def test_generated_docs_list_planned_families_as_planned() -> None:
+    spec = Spec.model_validate(spec_data())
+    plan = make_plan(spec)
+    text = render_tree(spec, plan)["docs/architecture.md"]
+    for node in plan.graph.nodes:
+        if node.family in PLANNED:
+            assert f"`{node.family.value}` | planned" in text
+
+
+# ---------------------------------------------------------------- contributions
+
+
+def test_collect_merges_sorts_and_unites_env_uses() -> None:
+    shared = collect(
+        {
+            Family.INGESTION: Contribution(
+                requirements=("dlt==1.31.0", "duckdb==1.4.0"),
+                env=(EnvVar("PG_PASSWORD", ("ingestion reads it",), secret=True),),
+            ),
+            Family.DBT: Contribution(
+                requirements=("duckdb==1.4.0", "dbt-core==1.11.16"),
+                env=(EnvVar("PG_PASSWORD", ("dbt profile",), secret=True),),
+                run_steps=(RunStep(20, "transform", "dbt build", ("-m", "x")), RunStep(10, "ingest", "load", ())),
+            ),
+        }
+    )
+    assert shared.requirements == ("dbt-core==1.11.16", "dlt==1.31.0", "duckdb==1.4.0")
+    assert shared.env == (EnvVar("PG_PASSWORD", ("dbt profile", "ingestion reads it"), secret=True),)
+    assert [s.name for s in shared.run_steps] == ["ingest", "transform"]
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        {Family.DBT: Contribution(requirements=("duckdb==1.4.0",)),
+         Family.GX: Contribution(requirements=("duckdb==1.3.0",))},
+        {Family.DBT: Contribution(env=(EnvVar("X", ("a",), secret=True),)),
+         Family.GX: Contribution(env=(EnvVar("X", ("b",), secret=False, default="1"),))},
+        {Family.DBT: Contribution(make_targets=(MakeTarget("t", "a", (("a",),)),)),
+         Family.GX: Contribution(make_targets=(MakeTarget("t", "b", (("b",),)),))},
+    ],
+    ids=["two-pins", "secret-and-not", "two-targets"],
+)  # fmt: skip
+def test_conflicting_contributions_are_refused(parts: dict[Family, Contribution]) -> None:
+    with pytest.raises(ContributionConflict):
+        collect(parts)
+
+
+def render_with(contribution: Contribution) -> dict[str, str]:
+    """The project family's files for the base spec plus one extra family's contribution."""
+    spec = Spec.model_validate(spec_data())
+    plan = make_plan(spec)
+    project = REGISTRY[Family.PROJECT]
+    ctx = GenContext(spec, plan, frozenset({Family.PROJECT}), __version__)
+    shared = collect({Family.PROJECT: project.contribute(ctx), Family.INGESTION: contribution})
+    return project.render(replace(ctx, shared=shared))
+
+
+def test_contributions_reach_requirements_env_and_makefile(tmp_path: Path) -> None:
+    files = render_with(
+        Contribution(
+            requirements=("dlt[duckdb]==1.31.0",),
+            env=(EnvVar("RUNTIME__DLTHUB_TELEMETRY", ("dlt: no network calls",), default="false"),),
+            make_targets=(MakeTarget("ingest", "load sources", (("$(PROJECT_PYTHON)", "-m", "ingestion", "it's"),)),),
+            run_steps=(RunStep(10, "ingest", "load", ("-m", "ingestion")),),
+        )
+    )
+    assert "dlt[duckdb]==1.31.0\n" in files["requirements.txt"]
+    assert "RUNTIME__DLTHUB_TELEMETRY=false\n" in files[".env.example"]
+    (tmp_path / "pipegen.mk").write_text(files["pipegen.mk"])
+    (tmp_path / "Makefile").write_text("include pipegen.mk\n")
+    cmd = ["make", "-n", "-C", str(tmp_path), "ingest", "run"]
+    dry = subprocess.run(cmd, check=False, capture_output=True, text=True)
+    assert dry.returncode == 0, dry.stderr
+    assert "python3 -m ingestion 'it'\"'\"'s'" in dry.stdout  # quoted for the shell, run by make
+    assert re.search(r"^python3 -m ingestion$", dry.stdout, re.MULTILINE)
+
+
+def test_compose_services_and_ci_steps_render_as_yaml() -> None:
+    files = render_with(
+        Contribution(
+            compose_services=(ComposeService("db", "postgres:17", ports=("5432:5432",), environment=(("A", "b: c"),)),),
+            ci_steps=(CiStep("dbt build", "make dbt-build"),),
+        )
+    )
+    compose = YAML(typ="safe").load(files["compose.yaml"])
+    assert compose == {
+        "services": {"db": {"image": "postgres:17", "ports": ["5432:5432"], "environment": {"A": "b: c"}}}
+    }
+    workflow = YAML(typ="safe").load(files[".github/workflows/pipeline.yml"])
+    assert workflow["jobs"]["check"]["steps"][-1] == {"name": "dbt build", "run": "make dbt-build"}
+
+
+def test_no_compose_or_ci_file_without_contributions() -> None:
+    files = render_with(Contribution())
+    assert "compose.yaml" not in files and ".github/workflows/pipeline.yml" not in files
+
+
+def test_env_example_covers_secrets_in_environment_variables() -> None:
+    data = spec_data(deploy={"environments": {"prod": {"variables": {"API_TOKEN": "${secret:PROD_API_TOKEN}"}}}})
+    spec = Spec.model_validate(data)
+    env = render_tree(spec, make_plan(spec))[".env.example"]
+    assert "# secret: deploy.environments.prod.variables.API_TOKEN\nPROD_API_TOKEN=\n" in env

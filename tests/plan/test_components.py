@@ -1,0 +1,105 @@
+"""The component graph: which components each architecture is made of, which family makes
+each, how data flows between them, and how a diagram bridges components not generated."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pipegen.plan.components import Component, Graph, graph
+from pipegen.plan.families import Family
+from pipegen.spec.model import Architecture, Spec
+from tests.conftest import spec_data
+
+CDC_SOURCE = {
+    "name": "app",
+    "type": "mysql",
+    "ingestion": "cdc",
+    "tables": [{"name": "users", "primary_key": "id", "columns": [{"name": "id", "type": "bigint"}]}],
+}
+KAFKA_SOURCE = {
+    "name": "clicks",
+    "type": "kafka",
+    "ingestion": "stream",
+    "topics": [{"name": "click", "columns": [{"name": "id", "type": "bigint"}]}],
+}
+
+
+def build(arch: Architecture, **overrides: Any) -> Graph:
+    return graph(Spec.model_validate(spec_data(**overrides)), arch)
+
+
+def families(g: Graph) -> set[Family]:
+    return {n.family for n in g.nodes if n.family is not None}
+
+
+def test_elt_is_extract_then_quality_then_dbt_into_every_target() -> None:
+    g = build(Architecture.ELT, targets=[{"name": "wh", "type": "duckdb"}, {"name": "lake", "type": "delta"}])
+    assert families(g) == {Family.INGESTION, Family.GX, Family.DBT, Family.AIRFLOW, Family.MONITORING}
+    assert ("source_0", "extract") in g.edges and ("extract", "quality") in g.edges
+    assert ("quality", "dbt") in g.edges
+    assert {("dbt", "target_0"), ("dbt", "target_1")} <= set(g.edges)
+    assert ("orchestrator", "extract") in g.edges
+
+
+def test_etl_masks_before_load_and_has_no_warehouse_transform() -> None:
+    g = build(Architecture.ETL)
+    assert ("extract", "transform") in g.edges and ("transform", "target_0") in g.edges
+    assert Family.DBT not in families(g)
+
+
+def test_kappa_with_cdc_goes_through_debezium_and_kafka_to_flink() -> None:
+    g = build(Architecture.KAPPA, sources=[CDC_SOURCE], latency="1m")
+    assert {("source_0", "debezium"), ("debezium", "kafka"), ("kafka", "flink")} <= set(g.edges)
+    assert ("source_0", "kafka") not in g.edges  # CDC goes through the connector
+    assert Family.INGESTION not in families(g) and Family.DBT not in families(g)
+
+
+def test_lambda_splits_batch_and_streaming_sources_between_layers() -> None:
+    g = build(Architecture.LAMBDA, sources=[spec_data()["sources"][0], KAFKA_SOURCE], latency="1m")
+    assert ("source_0", "extract") in g.edges and ("source_1", "kafka") in g.edges
+    assert ("source_1", "extract") not in g.edges
+    assert {Family.INGESTION, Family.DBT, Family.FLINK, Family.KAFKA} <= families(g)
+    assert Family.DEBEZIUM not in families(g)  # no CDC source, no connector
+
+
+def test_orchestrator_family_follows_the_spec() -> None:
+    assert Family.PREFECT in families(build(Architecture.ELT, orchestrator="prefect"))
+    assert Family.AIRFLOW not in families(build(Architecture.ELT, orchestrator="prefect"))
+
+
+@pytest.mark.parametrize(
+    ("deploy", "expected"),
+    [({}, set()), ({"kubernetes": {"enabled": True}}, {Family.KUBERNETES}),
+     ({"terraform": {"enabled": True}}, {Family.TERRAFORM})],
+)  # fmt: skip
+def test_deploy_families_only_when_enabled(deploy: dict[str, Any], expected: set[Family]) -> None:
+    got = families(build(Architecture.ELT, deploy=deploy)) & {Family.KUBERNETES, Family.TERRAFORM}
+    assert got == expected
+
+
+def test_monitoring_off_means_no_monitoring_family() -> None:
+    assert Family.MONITORING not in families(build(Architecture.ELT, monitoring={"prometheus": False}))
+
+
+def test_graph_families_always_include_project_and_docs_in_declaration_order() -> None:
+    fams = build(Architecture.ELT).families
+    assert fams[:2] == (Family.PROJECT, Family.DOCS)
+    assert list(fams) == sorted(fams, key=list(Family).index)
+
+
+def test_restricted_graph_bridges_edges_across_components_not_generated() -> None:
+    g = Graph(
+        nodes=(
+            Component("s", "source", None),
+            Component("a", "a", Family.INGESTION),
+            Component("b", "b", Family.DBT),
+            Component("t", "target", None),
+        ),
+        edges=(("s", "a"), ("a", "b"), ("b", "t")),
+    )
+    shown = g.restricted_to(frozenset({Family.DBT}))
+    assert [n.id for n in shown.nodes] == ["s", "b", "t"]
+    assert shown.edges == (("b", "t"), ("s", "b"))
+    assert g.restricted_to(frozenset()).edges == (("s", "t"),)
