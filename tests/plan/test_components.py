@@ -103,3 +103,10 @@ def test_restricted_graph_bridges_edges_across_components_not_generated() -> Non
     assert [n.id for n in shown.nodes] == ["s", "b", "t"]
     assert shown.edges == (("b", "t"), ("s", "b"))
     assert g.restricted_to(frozenset()).edges == (("s", "t"),)
+
+
+def test_batch_sources_are_the_sources_the_batch_layer_loads() -> None:
+    batch, stream = spec_data()["sources"][0], KAFKA_SOURCE
+    assert build(Architecture.ELT, sources=[batch, stream], latency="1m").batch_sources == (0, 1)
+    assert build(Architecture.LAMBDA, sources=[batch, stream], latency="1m").batch_sources == (0,)
+    assert build(Architecture.KAPPA, sources=[stream], latency="1m").batch_sources == ()

@@ -136,18 +136,19 @@ def _unique_by_name(items: Iterable[tuple[Family, T]], key: str) -> tuple[T, ...
 
 
 def _env_vars(items: Iterable[tuple[Family, EnvVar]]) -> tuple[EnvVar, ...]:
-    """One entry per variable, its uses united; a variable that is a secret for one family
-    and not for another, or has two defaults, is a bug."""
+    """One entry per variable, its uses united; a secret if any family reads it as one. Two
+    different defaults, or a default for a secret, is a bug."""
     merged: dict[str, tuple[Family, EnvVar]] = {}
     for family, var in items:
-        if var.name not in merged:
-            merged[var.name] = (family, var)
-            continue
-        first_family, first = merged[var.name]
-        if (first.secret, first.default) != (var.secret, var.default):
+        first_family, first = merged.get(var.name, (family, var))
+        secret = first.secret or var.secret
+        default = first.default if first.default is not None else var.default
+        if (first.default is not None and var.default is not None and first.default != var.default) or (
+            secret and default is not None
+        ):
             raise ContributionConflict(f"{family} and {first_family} declare {var.name} differently")
         uses = tuple(sorted({*first.uses, *var.uses}))
-        merged[var.name] = (first_family, EnvVar(var.name, uses, var.secret, var.default))
+        merged[var.name] = (first_family, EnvVar(var.name, uses, secret, default))
     return tuple(var for _, (_, var) in sorted(merged.items()))
 
 

@@ -23,7 +23,11 @@ class ProjectGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
         uses = secret_uses(ctx.spec)
         env = tuple(
-            EnvVar(name, tuple(f"{u.kind}: {u.used_at}" for u in uses if u.name == name), secret=True)
+            EnvVar(
+                name,
+                tuple(f"{u.kind}: {u.used_at}" for u in uses if u.name == name),
+                secret=any(u.kind == "secret" for u in uses if u.name == name),
+            )
             for name in sorted({u.name for u in uses})
         )
         return Contribution(env=env)

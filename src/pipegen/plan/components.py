@@ -21,6 +21,7 @@ class Component:
 class Graph:
     nodes: tuple[Component, ...]
     edges: tuple[tuple[str, str], ...]
+    batch_sources: tuple[int, ...] = ()  # indexes of the sources the batch layer loads into the warehouse
 
     @property
     def families(self) -> tuple[Family, ...]:
@@ -37,7 +38,7 @@ class Graph:
             for c in self._reach(b, keep):
                 edges.add((a, c))
         nodes = tuple(n for n in self.nodes if n.id in keep)
-        return Graph(nodes, tuple(sorted(edges)))
+        return Graph(nodes, tuple(sorted(edges)), self.batch_sources)
 
     def _reach(self, start: str, keep: set[str]) -> Iterator[str]:
         stack, seen = [start], set()
@@ -88,6 +89,7 @@ class _Builder:
         ]
         self.edges: set[tuple[str, str]] = set()
         self.targets = [_tgt(i) for i in range(len(spec.targets))]
+        self.batch_sources: list[int] = []
 
     def _add(self, node_id: str, label: str, family: Family) -> None:
         if all(n.id != node_id for n in self.nodes):
@@ -103,6 +105,7 @@ class _Builder:
         self.edges |= {(_src(i), "kafka") for i in sources if i not in cdc}
 
     def batch_layer(self, sources: list[int], via_kafka: list[int], mask: bool) -> None:
+        self.batch_sources = sorted(sources)
         self._add("extract", f"batch extract ({self.orch})", Family.INGESTION)
         self.edges |= {(_src(i), "extract") for i in sources if i not in via_kafka}
         if via_kafka:
@@ -133,4 +136,4 @@ class _Builder:
             self._add("kubernetes", "Kubernetes manifests", Family.KUBERNETES)
         if self.spec.deploy.terraform.enabled:
             self._add("terraform", "Terraform infrastructure", Family.TERRAFORM)
-        return Graph(tuple(self.nodes), tuple(sorted(self.edges)))
+        return Graph(tuple(self.nodes), tuple(sorted(self.edges)), tuple(self.batch_sources))

@@ -16,6 +16,7 @@ import jinja2
 
 from pipegen.errors import RenderError
 from pipegen.render.filters import FILTERS
+from pipegen.render.yamldoc import jinja_inert, yaml_doc
 from pipegen.resources import data_dir
 from pipegen.safe import Ident, Safe
 
@@ -77,7 +78,16 @@ def environment() -> jinja2.Environment:
     env.filters.update({name: _filter(fn) for name, fn in FILTERS.items()})
     env.filters["join"] = _strict_join
     env.filters["md_row"] = _md_row
+    env.filters["yaml_doc"] = _filter(yaml_doc)
+    env.filters["dbt_yaml"] = _filter(lambda data: yaml_doc(data, jinja_inert))
+    env.filters["jinja_inert"] = _filter(jinja_inert)
     return env
+
+
+def static(path: str) -> str:
+    """A file under templates/ copied verbatim (not a template: it may hold another tool's
+    own Jinja, e.g. dbt macros). No spec value reaches it."""
+    return (data_dir("templates") / path).read_text(encoding="utf-8")
 
 
 def render(template: str, context: Mapping[str, Any]) -> str:

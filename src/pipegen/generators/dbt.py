@@ -1,0 +1,378 @@
+"""dbt family: a dbt project over the landed raw tables — sources with freshness, one
+staging model per source table (typed, deduplicated by primary key and watermark), data
+tests from the spec's column rules, project-local generic tests for what dbt lacks
+(range, regex, a `mostly` threshold), profiles for the local DuckDB warehouse and the spec's
+warehouse target, and `pipeline/transform.py`, which runs `dbt build` (dbtRunner)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
+from pipegen.plan.families import Family
+from pipegen.plan.names import DatasetNames
+from pipegen.render.env import render, static
+from pipegen.render.filters import reserved_words
+from pipegen.render.sqltypes import sql_type
+from pipegen.safe import Ident, trusted
+from pipegen.spec.catalog import TARGET_SYSTEMS
+from pipegen.spec.model import Column, Dataset, Severity, Source, Spec, Target
+from pipegen.spec.types import format_duration, parse_secret_ref
+
+DBT_DIR = "dbt"
+LOCAL_TARGET = "local"
+REQUIREMENTS = ("dbt-core==1.11.16", "dbt-duckdb==1.11.1")
+# Production adapters: the package to install for a warehouse target's dbt adapter.
+ADAPTER_PACKAGES = {
+    "postgres": "dbt-postgres==1.11.0",
+    "snowflake": "dbt-snowflake==1.11.6",
+    "bigquery": "dbt-bigquery==1.11.3",
+    "redshift": "dbt-redshift",
+    "synapse": "dbt-synapse",
+    "databricks": "dbt-databricks",
+    "spark": "dbt-spark",
+    "clickhouse": "dbt-clickhouse",
+}
+STATIC = (
+    "macros/generate_schema_name.sql",
+    "macros/pipegen_regex.sql",
+    "tests/generic/pipegen_range.sql",
+    "tests/generic/pipegen_regex.sql",
+    "tests/generic/pipegen_not_null.sql",
+    "tests/generic/pipegen_unique.sql",
+)
+
+
+class DbtGenerator:
+    family = Family.DBT
+    description = "dbt project: sources, staging and mart models, data tests, profiles"
+
+    def contribute(self, ctx: GenContext) -> Contribution:
+        return Contribution(
+            requirements=REQUIREMENTS,
+            env=(
+                EnvVar("DBT_SEND_ANONYMOUS_USAGE_STATS", ("dbt: no usage statistics over the network",), default="false"),
+                *_profile_env(ctx.spec),
+            ),
+            make_targets=(
+                MakeTarget("transform", "dbt build: staging and mart models and their tests", (_transform_argv(),)),
+            ),
+            run_steps=(RunStep(40, "transform", "dbt build on the local DuckDB warehouse", ("-m", "pipeline.transform")),),
+        )
+
+    def render(self, ctx: GenContext) -> Files:
+        context = dbt_context(ctx)
+        files = {
+            f"{DBT_DIR}/dbt_project.yml": render("dbt/dbt_project.yml.j2", context),
+            f"{DBT_DIR}/profiles.yml": render("dbt/profiles.yml.j2", context),
+            f"{DBT_DIR}/macros/pipegen_types.sql": render("dbt/pipegen_types.sql.j2", context),
+            f"{DBT_DIR}/models/staging/_sources.yml": render("dbt/sources.yml.j2", context),
+            f"{DBT_DIR}/models/staging/_staging.yml": render("dbt/staging.yml.j2", context),
+            "pipeline/transform.py": render("dbt/transform.py.j2", context),
+        }
+        for model in context["staging"]:
+            files[f"{DBT_DIR}/models/staging/{model['name']}.sql"] = render("dbt/staging_model.sql.j2", model)
+        for path in STATIC:
+            files[f"{DBT_DIR}/{path}"] = static(f"dbt/static/{path}")
+        return files
+
+
+def _transform_argv() -> tuple[str, ...]:
+    return ("$(PROJECT_PYTHON)", "-m", "pipeline.transform")
+
+
+# ---------------------------------------------------------------- what the project reads
+
+
+@dataclass(frozen=True)
+class Table:
+    source: Source
+    dataset: Dataset
+    names: DatasetNames
+
+
+def batch_tables(ctx: GenContext) -> list[Table]:
+    """Source tables the batch layer lands in the warehouse (the plan decides which)."""
+    spec, names = ctx.spec, ctx.plan.names
+    return [
+        Table(spec.sources[i], d, names.dataset(spec.sources[i].name, d.name))
+        for i in ctx.plan.graph.batch_sources
+        for d in (*spec.sources[i].tables, *spec.sources[i].topics)
+    ]
+
+
+def warehouse_targets(spec: Spec) -> list[Target]:
+    """Targets dbt builds in besides the local DuckDB file (those with a dbt adapter)."""
+    return [t for t in spec.targets if (TARGET_SYSTEMS[t.type].dbt_adapter or "duckdb") != "duckdb"]
+
+
+def adapters(spec: Spec) -> list[str]:
+    found = {"duckdb", *(TARGET_SYSTEMS[t.type].dbt_adapter or "duckdb" for t in warehouse_targets(spec))}
+    return sorted(found)
+
+
+# ---------------------------------------------------------------- identifiers and types
+
+
+def quoted_ident(name: str, spec: Spec) -> str:
+    """A column or table name in dbt SQL: bare when it is plain in every adapter in play,
+    else `{{ adapter.quote('name') }}` so each adapter quotes it its own way."""
+    plain = name.isidentifier() and name == name.lower()
+    reserved = any(name in reserved_words(TARGET_SYSTEMS_BY_ADAPTER[a]) for a in adapters(spec))
+    if plain and not reserved:
+        return name
+    return "{{ adapter.quote('" + name + "') }}"
+
+
+TARGET_SYSTEMS_BY_ADAPTER = {s.dbt_adapter: s.dialect for s in TARGET_SYSTEMS.values() if s.dbt_adapter}
+
+
+def type_table(spec: Spec) -> dict[str, dict[str, str]]:
+    """portable type -> type name per adapter, for every column type the spec uses."""
+    used = sorted({c.type for _, d in _all_datasets(spec) for c in d.columns})
+    return {a: {t: sql_type(t, TARGET_SYSTEMS_BY_ADAPTER[a]) for t in used} for a in adapters(spec)}
+
+
+def _all_datasets(spec: Spec) -> list[tuple[Source, Dataset]]:
+    return [(s, d) for s in spec.sources for d in (*s.tables, *s.topics)]
+
+
+# ---------------------------------------------------------------- tests from column rules
+
+
+def _severity(rule_severity: Severity | None, spec: Spec) -> str:
+    return (rule_severity or spec.quality.severity).value
+
+
+def _mostly(rule_mostly: float | None, spec: Spec) -> float:
+    return rule_mostly if rule_mostly is not None else 1.0 - spec.quality.fail_threshold
+
+
+def _test(name: str, arguments: dict[str, Any], severity: str, where: str) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if arguments:
+        body["arguments"] = arguments
+    body["config"] = {"severity": severity, "meta": {"spec_path": where}}
+    return {name: body}
+
+
+def column_tests(column: Column, where: str, spec: Spec, relations: dict[str, tuple[str, str]]) -> list[Any]:
+    """dbt data tests for one column's rules (builtins where they express the rule exactly;
+    pipegen's generic tests for ranges, patterns and `mostly` thresholds)."""
+    tests: list[Any] = []
+    if column.not_null:
+        mostly = _mostly(column.not_null.mostly, spec)
+        args = {} if mostly >= 1 else {"mostly": mostly}
+        tests.append(_test("not_null" if mostly >= 1 else "pipegen_not_null", args,
+                           _severity(column.not_null.severity, spec), f"{where}.not_null"))  # fmt: skip
+    if column.unique:
+        mostly = _mostly(column.unique.mostly, spec)
+        args = {} if mostly >= 1 else {"mostly": mostly}
+        tests.append(_test("unique" if mostly >= 1 else "pipegen_unique", args,
+                           _severity(column.unique.severity, spec), f"{where}.unique"))  # fmt: skip
+    if column.accepted_values:
+        rule = column.accepted_values
+        values = [v if isinstance(v, str) else v for v in rule.values]
+        args = {"values": values, "quote": all(isinstance(v, str) for v in rule.values)}
+        tests.append(_test("accepted_values", args, _severity(rule.severity, spec), f"{where}.accepted_values"))
+    if column.range:
+        rule_r = column.range
+        args = {k: v for k, v in (("min_value", rule_r.min), ("max_value", rule_r.max)) if v is not None}
+        args["mostly"] = _mostly(rule_r.mostly, spec)
+        tests.append(_test("pipegen_range", args, _severity(rule_r.severity, spec), f"{where}.range"))
+    if column.regex:
+        args = {"pattern": column.regex.pattern, "mostly": _mostly(column.regex.mostly, spec)}
+        tests.append(_test("pipegen_regex", args, _severity(column.regex.severity, spec), f"{where}.regex"))
+    if column.foreign_key and column.foreign_key.references in relations:
+        model, field = relations[column.foreign_key.references]
+        args = {"to": f"ref('{model}')", "field": field}
+        tests.append(_test("relationships", args, _severity(column.foreign_key.severity, spec),
+                           f"{where}.foreign_key"))  # fmt: skip
+    return tests
+
+
+def relation_index(tables: list[Table]) -> dict[str, tuple[str, str]]:
+    """'table.column' and 'source.table.column' -> (staging model, landed column)."""
+    index: dict[str, tuple[str, str]] = {}
+    for t in tables:
+        for spec_col, landed in t.names.columns:
+            index.setdefault(f"{t.dataset.name}.{spec_col}", (t.names.staging_model, landed))
+            index[f"{t.source.name}.{t.dataset.name}.{spec_col}"] = (t.names.staging_model, landed)
+    return index
+
+
+# ---------------------------------------------------------------- the context
+
+
+def staging_model(t: Table, spec: Spec) -> dict[str, Any]:
+    cols = [
+        {"expr": quoted_ident(t.names.column(c.name), spec), "type": c.type, "name": quoted_ident(t.names.column(c.name), spec)}
+        for c in t.dataset.columns
+    ]
+    key = [quoted_ident(t.names.column(k), spec) for k in t.dataset.primary_key]
+    order = [quoted_ident(t.names.column(t.dataset.watermark), spec)] if t.dataset.watermark else []
+    return {
+        "name": t.names.staging_model,
+        "source": Ident(t.names.raw_schema),
+        "table": t.names.raw_table,
+        "columns": [{k: trusted(v) if isinstance(v, str) else v for k, v in c.items()} for c in cols],
+        "key": [trusted(k) for k in key],
+        "order": [trusted(o) for o in order],
+    }
+
+
+def sources_doc(tables: list[Table], spec: Spec) -> dict[str, Any]:
+    by_schema: dict[str, list[Table]] = {}
+    for t in tables:
+        by_schema.setdefault(t.names.raw_schema, []).append(t)
+    warn, error = _freshness(spec)
+    sources = []
+    for schema, members in sorted(by_schema.items()):
+        sources.append(
+            {
+                "name": schema,
+                "schema": schema,
+                "description": members[0].source.description or f"{members[0].source.name}, landed by dlt",
+                "config": {
+                    "freshness": {"warn_after": warn, "error_after": error},
+                    "loaded_at_field": "_extracted_at",
+                },
+                "tables": [
+                    {"name": t.names.raw_table, "description": t.dataset.description or ""} for t in members
+                ],
+            }
+        )
+    return {"version": 2, "sources": sources}
+
+
+def _freshness(spec: Spec) -> tuple[dict[str, Any], dict[str, Any]]:
+    """warn after twice the latency, error after the freshness SLA (default: four times)."""
+    latency = max(spec.latency, 3600.0)
+    error = spec.monitoring.freshness_sla or 4 * latency
+    return _period(2 * latency), _period(max(error, 2 * latency))
+
+
+def _period(seconds: float) -> dict[str, Any]:
+    if seconds % 86400 == 0:
+        return {"count": int(seconds // 86400), "period": "day"}
+    if seconds % 3600 == 0:
+        return {"count": int(seconds // 3600), "period": "hour"}
+    return {"count": max(1, round(seconds / 60)), "period": "minute"}
+
+
+def staging_doc(tables: list[Table], spec: Spec) -> dict[str, Any]:
+    relations = relation_index(tables)
+    models = []
+    for t in tables:
+        columns = []
+        for i, c in enumerate(t.dataset.columns):
+            where = _spec_path(spec, t, i)
+            entry: dict[str, Any] = {"name": t.names.column(c.name)}
+            if c.description:
+                entry["description"] = c.description
+            tests = column_tests(c, where, spec, relations)
+            if tests:
+                entry["data_tests"] = tests
+            columns.append(entry)
+        models.append(
+            {
+                "name": t.names.staging_model,
+                "description": t.dataset.description or f"{t.source.name}.{t.dataset.name}, typed and deduplicated",
+                "columns": columns,
+            }
+        )
+    return {"version": 2, "models": models}
+
+
+def _spec_path(spec: Spec, t: Table, column_index: int) -> str:
+    si = spec.sources.index(t.source)
+    kind = "tables" if t.dataset in t.source.tables else "topics"
+    di = getattr(t.source, kind).index(t.dataset)
+    return f"sources[{si}].{kind}[{di}].columns[{column_index}]"
+
+
+def profiles_doc(ctx: GenContext) -> dict[str, Any]:
+    outputs: dict[str, Any] = {
+        LOCAL_TARGET: {
+            "type": "duckdb",
+            "path": "{{ env_var('PIPEGEN_WAREHOUSE', 'warehouse.duckdb') }}",
+            "schema": "main",
+            "threads": 2,
+        }
+    }
+    for target in warehouse_targets(ctx.spec):
+        outputs[str(Ident(target.name.lower()))] = target_profile(target)
+    return {str(ctx.plan.names.dbt_project): {"target": LOCAL_TARGET, "outputs": outputs}}
+
+
+# spec connection field -> profile key, per adapter (unknown keys are silently ignored by dbt: keep exact)
+PROFILE_KEYS: dict[str, dict[str, str]] = {
+    "postgres": {"host": "host", "port": "port", "user": "user", "password": "password", "database": "dbname",
+                 "schema_name": "schema"},
+    "redshift": {"host": "host", "port": "port", "user": "user", "password": "password", "database": "dbname",
+                 "schema_name": "schema"},
+    "snowflake": {"account": "account", "user": "user", "password": "password", "role": "role",
+                  "database": "database", "warehouse": "warehouse", "schema_name": "schema"},
+    "bigquery": {"project": "project", "schema_name": "dataset", "region": "location"},
+    "databricks": {"host": "host", "token": "token", "catalog": "catalog", "schema_name": "schema"},
+    "synapse": {"host": "host", "port": "port", "user": "user", "password": "password", "database": "database",
+                "schema_name": "schema"},
+    "spark": {"host": "host", "port": "port", "token": "token", "schema_name": "schema"},
+    "clickhouse": {"host": "host", "port": "port", "user": "user", "password": "password", "schema_name": "schema"},
+}  # fmt: skip
+PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "bigquery": {"method": "oauth"},
+    "synapse": {"driver": "ODBC Driver 18 for SQL Server", "authentication": "sql"},
+    "spark": {"method": "thrift"},
+}
+
+
+def target_profile(target: Target) -> dict[str, Any]:
+    adapter = TARGET_SYSTEMS[target.type].dbt_adapter or "duckdb"
+    profile: dict[str, Any] = {"type": adapter, **PROFILE_DEFAULTS.get(adapter, {})}
+    for field, key in PROFILE_KEYS.get(adapter, {}).items():
+        value = getattr(target.connection, field)
+        if value is not None:
+            profile[key] = _profile_value(value)
+    profile.setdefault("schema" if adapter != "bigquery" else "dataset", "analytics")
+    profile["threads"] = 4
+    return profile
+
+
+def _profile_value(value: Any) -> Any:
+    """Literals as themselves; ${secret:X}/${env:X} as dbt's env_var('X')."""
+    if isinstance(value, str) and (ref := parse_secret_ref(value)):
+        return "{{ env_var('" + ref.name + "') }}"
+    return value
+
+
+def _profile_env(spec: Spec) -> tuple[EnvVar, ...]:
+    out = []
+    for target in warehouse_targets(spec):
+        for field in PROFILE_KEYS.get(TARGET_SYSTEMS[target.type].dbt_adapter or "", {}):
+            value = getattr(target.connection, field)
+            if isinstance(value, str) and (ref := parse_secret_ref(value)):
+                out.append(EnvVar(ref.name, (f"dbt profile, target {target.name}: {field}",), secret=ref.kind == "secret"))
+    return tuple(out)
+
+
+def dbt_context(ctx: GenContext) -> dict[str, Any]:
+    spec, names = ctx.spec, ctx.plan.names
+    tables = batch_tables(ctx)
+    return {
+        "version": trusted(ctx.version),
+        "project": names.dbt_project,
+        "staging_schema": names.staging_schema,
+        "marts_schema": names.marts_schema,
+        "latency": trusted(format_duration(spec.latency)),
+        "types": type_table(spec),
+        "sources": sources_doc(tables, spec),
+        "staging_doc": staging_doc(tables, spec),
+        "staging": [staging_model(t, spec) for t in tables],
+        "profiles": profiles_doc(ctx),
+        "targets": [str(Ident(t.name.lower())) for t in warehouse_targets(spec)],
+    }
+
+
+GENERATOR = DbtGenerator()

@@ -1,0 +1,88 @@
+"""A small, deterministic YAML emitter for configuration files pipegen builds as data
+(dbt properties, profiles): block style, keys as written by pipegen, every string scalar
+double-quoted through `yaml_str` (so no value can change the document's structure), and an
+optional per-string transform (dbt renders Jinja inside YAML strings: `jinja_inert`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from pipegen.render.filters import yaml_str
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_+\-]*$")
+_JINJA_OPEN = ("{{", "{%", "{#")
+
+
+def jinja_inert(value: str) -> str:
+    """Text that a Jinja renderer (dbt renders models and YAML) turns back into `value`
+    exactly: unchanged unless it contains a tag opener, else a Jinja string expression."""
+    if not any(opener in value for opener in _JINJA_OPEN):
+        return value
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n").replace("\r", "\\r")
+    return "{{ '" + escaped + "' }}"
+
+
+def yaml_doc(data: Any, transform: Callable[[str], str] | None = None) -> str:
+    """`data` (dicts, lists, str, int, float, bool, None) as a YAML document."""
+    lines = _emit(data, 0, transform or (lambda s: s))
+    return "\n".join(lines) + "\n"
+
+
+def _scalar(value: Any, transform: Callable[[str], str]) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return yaml_str(transform(value))
+    raise TypeError(f"cannot emit {type(value).__name__} as YAML")
+
+
+def _key(key: Any) -> str:
+    if not isinstance(key, str) or not _PLAIN_KEY.match(key):
+        return yaml_str(str(key))
+    return key
+
+
+def _emit(data: Any, indent: int, transform: Callable[[str], str]) -> list[str]:
+    pad = " " * indent
+    if isinstance(data, Mapping):
+        if not data:
+            return [pad + "{}"]
+        out = []
+        for key, value in data.items():
+            if _is_block(value):
+                out.append(f"{pad}{_key(key)}:")
+                out += _emit(value, indent + 2, transform)
+            else:
+                out.append(f"{pad}{_key(key)}: {_inline(value, transform)}")
+        return out
+    if isinstance(data, Sequence) and not isinstance(data, str):
+        if not data:
+            return [pad + "[]"]
+        out = []
+        for item in data:
+            if _is_block(item):
+                inner = _emit(item, indent + 2, transform)
+                out.append(f"{pad}- {inner[0].lstrip()}")
+                out += inner[1:]
+            else:
+                out.append(f"{pad}- {_inline(item, transform)}")
+        return out
+    return [pad + _scalar(data, transform)]
+
+
+def _is_block(value: Any) -> bool:
+    return isinstance(value, Mapping | list | tuple) and len(value) > 0
+
+
+def _inline(value: Any, transform: Callable[[str], str]) -> str:
+    if isinstance(value, Mapping):
+        return "{}"
+    if isinstance(value, list | tuple):
+        return "[]"
+    return _scalar(value, transform)
