@@ -6,6 +6,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 # shellcheck source=scripts/_venv.sh
 source scripts/_venv.sh
+# shellcheck source=scripts/_servers.sh
+source scripts/_servers.sh
 
 ensure_venv dev requirements/dev.txt
 py="$VENV_DIR/bin/python"
@@ -16,6 +18,13 @@ echo "==> ruff"
 "$VENV_DIR/bin/ruff" format --check src tests benchmarks
 echo "==> mypy --strict src/pipegen"
 "$VENV_DIR/bin/mypy" src/pipegen
+echo "==> throwaway database servers"
+ensure_db_servers
+echo "==> judge environments (requirements/judges/*.txt; built once, cached)"
+if ! "$py" -m tests.judges; then
+  echo "a judge environment could not be built: see pip's message above" >&2
+  exit 1
+fi
 echo "==> pytest"
 set +e
 "$py" -m pytest "$@"

@@ -1,0 +1,28 @@
+"""Session fixtures for judge environments: one per environment in use.
+
+A fixture builds its venv on first use (normally scripts/test.sh has built it already) with
+pytest's output capture suspended, so pip's progress is visible rather than swallowed.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.judges.envs import ensure_env
+
+
+def _judge_python(request: pytest.FixtureRequest, name: str) -> Path:
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    if capture is None:
+        return ensure_env(name, sys.stderr) / "bin" / "python"
+    with capture.global_and_fixture_disabled():
+        return ensure_env(name, sys.stderr) / "bin" / "python"
+
+
+@pytest.fixture(scope="session")
+def batch_python(request: pytest.FixtureRequest) -> Path:
+    """Python of the `batch` judge env (requirements/judges/batch.txt): dlt, connectorx, DuckDB, dbt, GX Core."""
+    return _judge_python(request, "batch")
