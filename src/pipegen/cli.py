@@ -167,6 +167,23 @@ def new(
     raise typer.Exit(report.exit_code)
 
 
+@app.command(epilog="Example: pipegen run demo/hello_demo")
+def run(
+    project: Annotated[Path, typer.Argument(help="The generated project folder.")] = Path(),
+    python: Annotated[
+        Path | None, typer.Option("--python", help="Use this interpreter (it must have requirements.txt installed).")
+    ] = None,
+    start: Annotated[str | None, typer.Option("--from", help="Start at this step (e.g. transform).")] = None,
+) -> None:
+    """Run the generated pipeline locally on its embedded defaults and print a summary.
+
+    Installs the project's pinned requirements once into a cached environment (pipegen itself
+    needs none of them), then runs `python -m pipeline.run` in the project."""
+    from pipegen.runner import run as run_project
+
+    raise typer.Exit(run_project(project, python, start))
+
+
 @app.command(epilog="Example: pipegen schema > pipegen.schema.json")
 def schema() -> None:
     """Print the JSON Schema of pipegen.yaml (for editors and CI)."""

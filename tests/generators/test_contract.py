@@ -159,7 +159,7 @@ def test_contributions_reach_requirements_env_and_makefile(tmp_path: Path) -> No
     dry = subprocess.run(cmd, check=False, capture_output=True, text=True)
     assert dry.returncode == 0, dry.stderr
     assert "python3 -m ingestion 'it'\"'\"'s'" in dry.stdout  # quoted for the shell, run by make
-    assert re.search(r"^python3 -m ingestion$", dry.stdout, re.MULTILINE)
+    assert re.search(r"^python3 -m pipeline.run$", dry.stdout, re.MULTILINE)  # `make run` runs every step
 
 
 def test_compose_services_and_ci_steps_render_as_yaml() -> None:

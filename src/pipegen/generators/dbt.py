@@ -15,6 +15,7 @@ from pipegen.plan.names import DatasetNames
 from pipegen.render.env import render, static
 from pipegen.render.filters import reserved_words
 from pipegen.render.sqltypes import sql_type
+from pipegen.render.yamldoc import DbtJinja
 from pipegen.safe import Ident, trusted
 from pipegen.spec.catalog import TARGET_SYSTEMS
 from pipegen.spec.model import Column, Dataset, Severity, Source, Spec, Target
@@ -52,13 +53,17 @@ class DbtGenerator:
         return Contribution(
             requirements=REQUIREMENTS,
             env=(
-                EnvVar("DBT_SEND_ANONYMOUS_USAGE_STATS", ("dbt: no usage statistics over the network",), default="false"),
+                EnvVar(
+                    "DBT_SEND_ANONYMOUS_USAGE_STATS", ("dbt: no usage statistics over the network",), default="false"
+                ),
                 *_profile_env(ctx.spec),
             ),
             make_targets=(
                 MakeTarget("transform", "dbt build: staging and mart models and their tests", (_transform_argv(),)),
             ),
-            run_steps=(RunStep(40, "transform", "dbt build on the local DuckDB warehouse", ("-m", "pipeline.transform")),),
+            run_steps=(
+                RunStep(40, "transform", "dbt build on the local DuckDB warehouse", ("-m", "pipeline.transform")),
+            ),
         )
 
     def render(self, ctx: GenContext) -> Files:
@@ -161,6 +166,7 @@ def column_tests(column: Column, where: str, spec: Spec, relations: dict[str, tu
     """dbt data tests for one column's rules (builtins where they express the rule exactly;
     pipegen's generic tests for ranges, patterns and `mostly` thresholds)."""
     tests: list[Any] = []
+    args: dict[str, Any]
     if column.not_null:
         mostly = _mostly(column.not_null.mostly, spec)
         args = {} if mostly >= 1 else {"mostly": mostly}
@@ -173,8 +179,7 @@ def column_tests(column: Column, where: str, spec: Spec, relations: dict[str, tu
                            _severity(column.unique.severity, spec), f"{where}.unique"))  # fmt: skip
     if column.accepted_values:
         rule = column.accepted_values
-        values = [v if isinstance(v, str) else v for v in rule.values]
-        args = {"values": values, "quote": all(isinstance(v, str) for v in rule.values)}
+        args = {"values": list(rule.values), "quote": all(isinstance(v, str) for v in rule.values)}
         tests.append(_test("accepted_values", args, _severity(rule.severity, spec), f"{where}.accepted_values"))
     if column.range:
         rule_r = column.range
@@ -207,7 +212,11 @@ def relation_index(tables: list[Table]) -> dict[str, tuple[str, str]]:
 
 def staging_model(t: Table, spec: Spec) -> dict[str, Any]:
     cols = [
-        {"expr": quoted_ident(t.names.column(c.name), spec), "type": c.type, "name": quoted_ident(t.names.column(c.name), spec)}
+        {
+            "expr": quoted_ident(t.names.column(c.name), spec),
+            "type": c.type,
+            "name": quoted_ident(t.names.column(c.name), spec),
+        }
         for c in t.dataset.columns
     ]
     key = [quoted_ident(t.names.column(k), spec) for k in t.dataset.primary_key]
@@ -238,9 +247,7 @@ def sources_doc(tables: list[Table], spec: Spec) -> dict[str, Any]:
                     "freshness": {"warn_after": warn, "error_after": error},
                     "loaded_at_field": "_extracted_at",
                 },
-                "tables": [
-                    {"name": t.names.raw_table, "description": t.dataset.description or ""} for t in members
-                ],
+                "tables": [{"name": t.names.raw_table, "description": t.dataset.description or ""} for t in members],
             }
         )
     return {"version": 2, "sources": sources}
@@ -296,7 +303,7 @@ def profiles_doc(ctx: GenContext) -> dict[str, Any]:
     outputs: dict[str, Any] = {
         LOCAL_TARGET: {
             "type": "duckdb",
-            "path": "{{ env_var('PIPEGEN_WAREHOUSE', 'warehouse.duckdb') }}",
+            "path": DbtJinja("{{ env_var('PIPEGEN_WAREHOUSE', 'warehouse.duckdb') }}"),
             "schema": "main",
             "threads": 2,
         }
@@ -343,7 +350,7 @@ def target_profile(target: Target) -> dict[str, Any]:
 def _profile_value(value: Any) -> Any:
     """Literals as themselves; ${secret:X}/${env:X} as dbt's env_var('X')."""
     if isinstance(value, str) and (ref := parse_secret_ref(value)):
-        return "{{ env_var('" + ref.name + "') }}"
+        return DbtJinja("{{ env_var('" + ref.name + "') }}")  # NAME: letters, digits, _ (parse_secret_ref)
     return value
 
 
@@ -353,7 +360,9 @@ def _profile_env(spec: Spec) -> tuple[EnvVar, ...]:
         for field in PROFILE_KEYS.get(TARGET_SYSTEMS[target.type].dbt_adapter or "", {}):
             value = getattr(target.connection, field)
             if isinstance(value, str) and (ref := parse_secret_ref(value)):
-                out.append(EnvVar(ref.name, (f"dbt profile, target {target.name}: {field}",), secret=ref.kind == "secret"))
+                out.append(
+                    EnvVar(ref.name, (f"dbt profile, target {target.name}: {field}",), secret=ref.kind == "secret")
+                )
     return tuple(out)
 
 

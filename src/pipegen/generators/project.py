@@ -37,7 +37,7 @@ class ProjectGenerator:
         context = {
             "version": trusted(ctx.version),
             "pipeline": ctx.plan.names.pipeline,
-            "requirements": list(shared.requirements),
+            "requirements": _requirements(shared),
             "variables": [_env_row(v) for v in shared.env],
             "targets": [_target_row(t) for t in _make_targets(shared)],
         }
@@ -47,6 +47,9 @@ class ProjectGenerator:
             "pipegen.mk": render("project/pipegen.mk.j2", context),
             "pipegen.schema.json": json.dumps(spec_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n",
         }
+        if shared.run_steps:  # the families' runnable code lives in the `pipeline` package
+            files["pipeline/__init__.py"] = render("project/pipeline_init.py.j2", context)
+            files["pipeline/run.py"] = render("project/run.py.j2", {**context, **_run_context(shared)})
         if shared.compose_services:
             files["compose.yaml"] = render("project/compose.yaml.j2", {"services": list(shared.compose_services)})
         if shared.ci_steps:
@@ -56,15 +59,30 @@ class ProjectGenerator:
         return files
 
 
+RUN_REQUIREMENTS = ("rich==15.0.0",)  # pipeline/run.py prints its summary with rich
+
+
+def _requirements(shared: Shared) -> list[str]:
+    """The families' pins, plus what this family's own run.py needs when there is a run."""
+    own = [r for r in RUN_REQUIREMENTS if shared.run_steps and r.split("==")[0] not in
+           {p.split("==")[0] for p in shared.requirements}]  # fmt: skip
+    return sorted([*shared.requirements, *own], key=str.lower)
+
+
+def _run_context(shared: Shared) -> dict[str, Any]:
+    steps = [{"name": s.name, "help": s.help, "command": list(s.command)} for s in shared.run_steps]
+    return {"steps": steps, "step_names": trusted(", ".join(s.name for s in shared.run_steps))}
+
+
 def _env_row(var: EnvVar) -> dict[str, Any]:
-    return {"name": var.name, "uses": list(var.uses), "secret": var.secret, "default": var.default or ""}
+    return {"name": var.name, "uses": list(var.uses), "secret": var.secret, "default": var.default}
 
 
 def _make_targets(shared: Shared) -> list[MakeTarget]:
     """The families' targets, plus `run` (every local-run step in order) when there are steps."""
     targets = list(shared.make_targets)
     if shared.run_steps and all(t.name != "run" for t in targets):
-        recipe = tuple(("$(PROJECT_PYTHON)", *step.command) for step in shared.run_steps)
+        recipe = (("$(PROJECT_PYTHON)", "-m", "pipeline.run"),)
         targets.append(MakeTarget("run", "run the pipeline locally: " + ", ".join(s.name for s in shared.run_steps),
                                   recipe))  # fmt: skip
     return sorted(targets, key=lambda t: t.name)

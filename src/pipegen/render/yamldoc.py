@@ -15,9 +15,18 @@ _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_+\-]*$")
 _JINJA_OPEN = ("{{", "{%", "{#")
 
 
+class DbtJinja(str):
+    """Jinja pipegen writes on purpose for dbt to render (`{{ env_var('X') }}`): kept as-is by
+    `jinja_inert`. Never built from spec text other than validated names."""
+
+    __slots__ = ()
+
+
 def jinja_inert(value: str) -> str:
     """Text that a Jinja renderer (dbt renders models and YAML) turns back into `value`
     exactly: unchanged unless it contains a tag opener, else a Jinja string expression."""
+    if isinstance(value, DbtJinja):
+        return str(value)
     if not any(opener in value for opener in _JINJA_OPEN):
         return value
     escaped = value.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n").replace("\r", "\\r")
