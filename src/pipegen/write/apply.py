@@ -97,7 +97,7 @@ def _replaceable(target: Path) -> bool:
     """True if a regular file is there (to back up), False if nothing; WriteError for anything else."""
     try:
         st = target.lstat()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # a parent may be a file this run deletes first
         return False
     if not stat.S_ISREG(st.st_mode):
         raise WriteError(f"{target} is {kind_of(st.st_mode)}; pipegen only replaces regular files it wrote")

@@ -42,9 +42,12 @@ def lock_timeout() -> float:
     return value
 
 
-def holder_line() -> str:
-    command = shlex.join([Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python", *sys.argv[1:]])
-    return f"{os.getpid()} {command}\n"
+def holder_line(argv: list[str] | None = None) -> str:
+    """'<pid> <command>': `python -m pipegen generate ...` or `pipegen generate ...`."""
+    args = list(sys.argv if argv is None else argv) or ["python"]
+    first = Path(args[0])
+    program = f"python -m {first.parent.name}" if first.name == "__main__.py" else first.name
+    return f"{os.getpid()} {' '.join([program, shlex.join(args[1:])]).strip()}\n"
 
 
 def _try_lock(path: Path) -> int | None:
