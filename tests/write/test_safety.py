@@ -345,3 +345,31 @@ def test_two_real_generates_never_interleave(
         assert "Traceback" not in err2
     assert snapshot(out) == snapshot(reference), "the tree and manifest equal one generation"
     assert not (out / ".pipegen/txn").exists() and not (out / LOCK).exists()
+
+
+# --- the same through the command line ------------------------------------------------------------------------
+
+
+def test_generate_over_a_docs_file_reports_a_conflict_and_every_rerun_agrees(tmp_path: Path) -> None:
+    (tmp_path / "docs").write_text("my notes\n")
+    for _ in range(2):
+        proc = _generate(tmp_path)
+        stdout, stderr = proc.communicate(timeout=120)
+        assert proc.returncode == 1, stderr
+        assert "conflict  docs/architecture.md (docs is a regular file where pipegen needs a directory" in stdout
+        assert "Traceback" not in stderr and "File exists" not in stderr
+        assert (tmp_path / "docs").read_text() == "my notes\n"
+        assert not (tmp_path / ".pipegen/txn").exists() and (tmp_path / ".env.example").is_file()
+
+
+@pytest.mark.parametrize("flags", [(), ("--check",)], ids=["generate", "check"])
+def test_generate_refuses_a_project_written_by_a_newer_pipegen(tmp_path: Path, flags: tuple[str, ...]) -> None:
+    assert _generate(tmp_path).wait(timeout=120) == 0
+    _edit_manifest(tmp_path, generator_version="99.0")
+    before = snapshot(tmp_path)
+    proc = _generate(tmp_path, *flags)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 1
+    assert "manifest.json was written by pipegen 99.0 (manifest format 2); this is pipegen " in stderr
+    assert "hint: upgrade pipegen (pip install -U pipegen-cli), then run generate again" in stderr
+    assert snapshot(tmp_path) == before
