@@ -4,6 +4,7 @@ two runs on one output directory never interleave (real processes)."""
 
 from __future__ import annotations
 
+import errno
 import importlib
 import json
 import os
@@ -373,3 +374,16 @@ def test_generate_refuses_a_project_written_by_a_newer_pipegen(tmp_path: Path, f
     assert "manifest.json was written by pipegen 99.0 (manifest format 2); this is pipegen " in stderr
     assert "hint: upgrade pipegen (pip install -U pipegen-cli), then run generate again" in stderr
     assert snapshot(tmp_path) == before
+
+
+def test_a_check_on_a_read_only_checkout_runs_without_the_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_tree(tmp_path, OLD)
+    lock_module = importlib.import_module("pipegen.write.lock")
+
+    def read_only_fs(path: Path) -> int:
+        raise OSError(errno.EROFS, "Read-only file system", str(path))
+
+    monkeypatch.setattr(lock_module, "_try_lock", read_only_fs)
+    assert not preview(tmp_path, OLD, META).changed
+    with pytest.raises(OSError, match="Read-only file system"):  # a write still needs the lock
+        write_tree(tmp_path, NEW)

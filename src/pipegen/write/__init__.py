@@ -15,7 +15,7 @@ from pipegen.errors import WriteError
 from pipegen.write.apply import _apply, _recover, apply, interrupted, recover
 from pipegen.write.decide import FileChange, Op, WriteMeta, WritePlan, WriteReport, plan_write
 from pipegen.write.lock import output_lock
-from pipegen.write.manifest import FORMAT, Manifest, load_manifest, sha256
+from pipegen.write.manifest import FORMAT, Manifest, load_manifest, refuse_newer, sha256
 from pipegen.write.modes import DEFAULT_MODE, EXECUTABLE_MODE, OutFile
 from pipegen.write.paths import META_DIR, safe_relpath
 from pipegen.write.report import render_summary, unified_diff
@@ -29,7 +29,7 @@ def write_tree(out: Path, files: Files, meta: WriteMeta) -> WriteReport:
         raise WriteError(f"{out} exists and is not a directory", hint="pass another --output folder")
     out.mkdir(parents=True, exist_ok=True)
     with output_lock(out):
-        load_manifest(out, meta.generator_version)  # before recovery touches anything
+        refuse_newer(out, meta.generator_version)  # before recovery touches anything
         _recover(out)
         return _apply(plan_write(out, files, meta))
 
@@ -39,7 +39,7 @@ def preview(out: Path, files: Files, meta: WriteMeta) -> WritePlan:
     refuses when an interrupted run has to be rolled back first."""
     if not (out / META_DIR).is_dir():
         return plan_write(out, files, meta)  # never generated here: nothing to lock or recover
-    with output_lock(out):
+    with output_lock(out, read_only=True):
         if interrupted(out):
             raise WriteError(f"an interrupted run left {out / META_DIR}/txn",
                              hint="run `pipegen generate` to restore the previous files")  # fmt: skip

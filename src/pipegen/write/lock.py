@@ -10,6 +10,7 @@ takes it too. Timeout: PIPEGEN_LOCK_TIMEOUT seconds (default 10).
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import shlex
@@ -25,6 +26,7 @@ from pipegen.write.paths import META_DIR
 LOCK = f"{META_DIR}/lock"
 DEFAULT_TIMEOUT = 10.0
 POLL = 0.05
+_CANNOT_CREATE = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
 _held: dict[str, int] = {}  # lock path -> depth, for this process
 
 
@@ -104,9 +106,22 @@ def _acquire(out: Path, timeout: float) -> int:
         time.sleep(POLL)
 
 
+def _acquire_or_skip(out: Path, timeout: float, read_only: bool) -> int | None:
+    try:
+        return _acquire(out, timeout)
+    except OSError as exc:
+        if read_only and exc.errno in _CANNOT_CREATE:
+            return None
+        raise
+
+
 @contextmanager
-def output_lock(out: Path, timeout: float | None = None) -> Iterator[None]:
-    """Hold the output directory's lock for the duration of the block (creates `.pipegen/`)."""
+def output_lock(out: Path, timeout: float | None = None, *, read_only: bool = False) -> Iterator[None]:
+    """Hold the output directory's lock for the duration of the block (creates `.pipegen/`).
+
+    `read_only` (a --check that only reads): where the lock file cannot be created at all
+    (a read-only checkout, another user's project) the block runs unlocked, since no pipegen
+    can be writing there as this user either."""
     key = str((out / LOCK).absolute())
     if key in _held:
         _held[key] += 1
@@ -115,7 +130,10 @@ def output_lock(out: Path, timeout: float | None = None) -> Iterator[None]:
         finally:
             _held[key] -= 1
         return
-    fd = _acquire(out, lock_timeout() if timeout is None else timeout)
+    fd = _acquire_or_skip(out, lock_timeout() if timeout is None else timeout, read_only)
+    if fd is None:
+        yield
+        return
     _held[key] = 1
     try:
         yield

@@ -96,23 +96,33 @@ def _parse(data: object) -> Manifest:
     return Manifest(version, spec_hash, files, pending, modes, fmt)
 
 
+def refuse_newer(out: Path, running: str) -> None:
+    """Refuse the manifest in `out` if a newer pipegen wrote it; a missing or damaged one is
+    left for load_manifest to report. Reads only the two keys, so any future layout is judged."""
+    path = out / MANIFEST
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return
+    if not isinstance(data, dict):
+        return
+    fmt, version = data.get("format", 1), data.get("generator_version", "")
+    if isinstance(fmt, int) and not isinstance(fmt, bool) and isinstance(version, str):
+        check_compatible(path, Manifest(version, format=fmt), running)
+
+
 def load_manifest(out: Path, running: str | None = None) -> tuple[Manifest, bytes | None]:
     """The manifest and its raw bytes (None when there is none yet). With `running` (the
     version of the pipegen about to write), a manifest it could misread is refused."""
     path = out / MANIFEST
     if not path.is_file():
         return Manifest(), None
+    if running is not None:
+        refuse_newer(out, running)
     raw = path.read_bytes()
     try:
-        data = json.loads(raw)
-        fmt = data.get("format", 1) if isinstance(data, dict) else 1
-        if isinstance(fmt, int) and fmt > FORMAT and running is not None:  # do not guess at a newer layout
-            check_compatible(path, Manifest(str(data.get("generator_version", "")), format=fmt), running)
-        manifest = _parse(data)
+        return _parse(json.loads(raw)), raw
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise WriteError(f"{path} is damaged ({exc})",
                          hint=f"restore it from version control, or delete {META_DIR}/ to start over "
                          "(files will then be treated as yours)") from None  # fmt: skip
-    if running is not None:
-        check_compatible(path, manifest, running)
-    return manifest, raw
