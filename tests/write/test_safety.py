@@ -162,6 +162,25 @@ def test_ctrl_c_half_way_restores_then_stops(tmp_path: Path, monkeypatch: pytest
     assert calls["n"] > 4 and snapshot(tmp_path) == previous and not interrupted(tmp_path)
 
 
+def test_a_full_disk_while_staging_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_tree(tmp_path, OLD)
+    previous = snapshot(tmp_path)
+    apply_module = importlib.import_module("pipegen.write.apply")
+    real = apply_module._fsync_write
+    calls = {"n": 0}
+
+    def full_disk(path: Path, data: bytes, mode: int) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        real(path, data, mode)
+
+    monkeypatch.setattr(apply_module, "_fsync_write", full_disk)
+    with pytest.raises(WriteError, match=r"could not prepare the write: .*No space left on device"):
+        write_tree(tmp_path, NEW)
+    assert snapshot(tmp_path) == previous and not interrupted(tmp_path)
+
+
 # --- 3. a manifest from a newer pipegen is refused ------------------------------------------------------------
 
 

@@ -121,17 +121,17 @@ def _apply(plan: WritePlan) -> WriteReport:
     if not plan.ops:
         return plan.report
     txn = out / TXN
+    fault = _Fault()
     try:
         entries = _stage(out, txn, _deletions_first(plan.ops))
+        fault.at("stage")
+        _commit(txn, entries)
     except (OSError, WriteError) as exc:
-        shutil.rmtree(txn, ignore_errors=True)  # nothing outside txn/ was touched
+        _recover(out)  # nothing outside txn/ was touched yet: this only discards it
         why = exc.message if isinstance(exc, WriteError) else str(exc)
         raise WriteError(f"could not prepare the write: {why}",
                          hint="nothing was changed; fix that path (or free some space), then run again",
                          ) from exc  # fmt: skip
-    fault = _Fault()
-    fault.at("stage")
-    _commit(txn, entries)
     fault.pause()
     current = ""
     try:
