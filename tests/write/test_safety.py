@@ -8,16 +8,19 @@ import errno
 import importlib
 import json
 import os
+import stat
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tests.conftest import REPO
 
 from pipegen.errors import WriteError
-from pipegen.write import WriteMeta, apply, interrupted, plan_write, preview, recover
+from pipegen.write import OutFile, WriteMeta, apply, interrupted, plan_write, preview, recover
 from pipegen.write import write_tree as _write_tree
 from pipegen.write.lock import LOCK, holder_line, output_lock
 from pipegen.write.manifest import version_key
@@ -144,6 +147,19 @@ def test_a_directory_that_appears_after_the_decision_is_never_moved_aside(tmp_pa
     assert (tmp_path / "notes/keep.txt").read_text() == "keep\n" and not interrupted(tmp_path)
 
 
+@pytest.mark.parametrize("path", [".env.example", "docs/architecture.md"], ids=["edited-since", "created-since"])
+def test_a_file_changed_after_the_decision_is_never_overwritten(tmp_path: Path, path: str) -> None:
+    write_tree(tmp_path, OLD)
+    plan = plan_write(tmp_path, NEW, META)  # updates .env.example, creates docs/architecture.md
+    (tmp_path / path).parent.mkdir(exist_ok=True)
+    (tmp_path / path).write_text("mine\n")  # the user, between the decision and the write
+    previous = snapshot(tmp_path)
+    with pytest.raises(WriteError, match=f"{path} changed while pipegen was writing it"):
+        apply(plan)
+    assert snapshot(tmp_path) == previous and (tmp_path / path).read_text() == "mine\n"
+    assert not interrupted(tmp_path)
+
+
 def test_ctrl_c_half_way_restores_then_stops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_tree(tmp_path, OLD)
     previous = snapshot(tmp_path)
@@ -178,6 +194,44 @@ def test_a_full_disk_while_staging_changes_nothing(tmp_path: Path, monkeypatch: 
     monkeypatch.setattr(apply_module, "_fsync_write", full_disk)
     with pytest.raises(WriteError, match=r"could not prepare the write: .*No space left on device"):
         write_tree(tmp_path, NEW)
+    assert snapshot(tmp_path) == previous and not interrupted(tmp_path)
+
+
+CRASH = """
+import sys
+from pathlib import Path
+from pipegen.write import WriteMeta, write_tree
+files = {".env.example": "A=1\\nB=2\\n", "docs/architecture.md": "# arch\\n"}
+write_tree(Path(sys.argv[1]), files, WriteMeta("1.0", "x"))
+"""
+
+
+@pytest.mark.parametrize("fault", ["3", "6", "9"])
+@pytest.mark.parametrize("cut", [1, 2, 3, 4, 5])
+def test_recovery_cut_anywhere_is_finished_by_the_next_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str, cut: int
+) -> None:
+    write_tree(tmp_path, OLD)
+    previous = snapshot(tmp_path)
+    crash = subprocess.run([sys.executable, "-c", CRASH, str(tmp_path)], env=_env(PIPEGEN_FAULT_AFTER_OPS=fault),
+                           check=False, timeout=60)  # fmt: skip
+    assert crash.returncode == -9 and interrupted(tmp_path)
+    real = Path.replace
+    calls = {"n": 0}
+
+    def cut_replace(self: Path, target: Path) -> Path:
+        calls["n"] += 1
+        if calls["n"] == cut:
+            raise KeyboardInterrupt
+        return real(self, target)
+
+    monkeypatch.setattr(Path, "replace", cut_replace)
+    try:
+        recover(tmp_path)
+    except KeyboardInterrupt:
+        assert interrupted(tmp_path), "a cut recovery keeps its journal"
+    monkeypatch.setattr(Path, "replace", real)
+    recover(tmp_path)
     assert snapshot(tmp_path) == previous and not interrupted(tmp_path)
 
 
@@ -406,3 +460,64 @@ def test_a_check_on_a_read_only_checkout_runs_without_the_lock(tmp_path: Path, m
     assert not preview(tmp_path, OLD, META).changed
     with pytest.raises(OSError, match="Read-only file system"):  # a write still needs the lock
         write_tree(tmp_path, NEW)
+
+
+PATHS = ["a.txt", "b/c.sh", "b"]  # `b` is both a file and the directory of b/c.sh, in different rounds
+Action = tuple[str, object]
+
+
+def _act(out: Path, path: str, action: Action, expect: dict[str, Action]) -> None:
+    """Do what a user might to `path`, remembering what must survive the next generate."""
+    target = out / path
+    kind, value = action
+    if target.is_dir() or (not target.parent.is_dir() and target.parent != out):
+        return  # a user cannot write a file there either
+    if kind == "text":
+        target.write_text(str(value))
+    elif kind == "chmod" and target.is_file():
+        target.chmod(int(str(value)))
+    elif kind == "dir" and not target.exists():
+        target.mkdir()
+        (target / "keep.txt").write_text("keep\n")
+    else:
+        return
+    expect[path] = ("dir", None) if kind == "dir" else (kind, value)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
+          derandomize=True)  # fmt: skip
+@given(
+    rounds=st.lists(
+        st.tuples(
+            st.sampled_from([{"a.txt": "1\n", "b/c.sh": "2\n"}, {"a.txt": "2\n", "b": "3\n"}, {"b/c.sh": "4\n"}]),
+            st.sampled_from([0o644, 0o755]),
+            st.dictionaries(
+                st.sampled_from(PATHS),
+                st.sampled_from([("text", "u1\n"), ("chmod", 0o600), ("chmod", 0o700), ("dir", None)]),
+            ),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_no_user_content_mode_or_directory_is_ever_lost(
+    tmp_path_factory: pytest.TempPathFactory, rounds: list[tuple[dict[str, str], int, dict[str, Action]]]
+) -> None:
+    out = tmp_path_factory.mktemp("prop")
+    expect: dict[str, Action] = {}
+    for generated, script_mode, user in rounds:
+        for path, action in user.items():
+            _act(out, path, action, expect)
+        files: dict[str, str | OutFile] = {
+            p: OutFile(t, script_mode) if p.endswith(".sh") else t for p, t in generated.items()
+        }
+        write_tree(out, files)  # type: ignore[arg-type]
+        for path, (kind, value) in expect.items():
+            target = out / path
+            if kind == "dir":
+                assert (target / "keep.txt").read_text() == "keep\n", f"the user's directory {path} was lost"
+            elif kind == "text":
+                assert target.read_text() == value, f"the user's edit of {path} was lost"
+            else:
+                assert stat.S_IMODE(target.stat().st_mode) == value, f"the user's chmod of {path} was lost"
+        assert not interrupted(out)

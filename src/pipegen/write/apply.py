@@ -3,19 +3,24 @@
 Protocol (all paths under `.pipegen/txn/`):
 1. stage every new file under `stage/` with its mode, fsynced; fsync `stage/` and `txn/`;
 2. write `journal.json` (temp file, fsync, rename, fsync `txn/`): the commit point;
-3. for each operation, deletions first: move the old file (if any) to `backup/`, then move
-   the staged file into place (or leave it deleted); the manifest is the last operation;
+3. for each operation, deletions first: check the target still holds what the decision saw
+   (a file changed or created since then stops the run), move the old file (if any) to
+   `backup/<i>`, then move `stage/<i>` into place (or leave it deleted); the manifest is the
+   last operation;
 4. fsync every directory an operation changed (parents of created, replaced and deleted
    files, up to the output directory; base/ and pending/ included);
 5. delete the journal (the run is complete), then the rest of `txn/`.
-`recover` rolls an interrupted run BACK: with a journal, every backed-up file is restored
-and every file the run created is removed, so the previous tree and manifest are intact;
-without one, nothing had been touched and the staging area is discarded. Recovery is
-idempotent, so a crash during recovery is recovered by the next one. An error in step 3
-(not a kill) runs the same rollback at once and is reported as a WriteError naming the path.
+`recover` rolls an interrupted run BACK, entry by entry in reverse: a file the run moved
+into place (its `stage/<i>` is gone) is moved back to `stage/<i>`, then a file in
+`backup/<i>` is moved back into place. Each step undoes exactly one move and its condition
+is false once done, so recovery is idempotent and a crash during recovery is recovered by
+the next one; the previous tree and manifest are then intact. Without a journal nothing
+had been touched and the staging area is discarded. An error in step 3 (not a kill) runs
+the same rollback at once and is reported as a WriteError naming the path.
 
 Only a regular file is ever moved aside: anything else at a target stops the run (and rolls
-it back), so a directory can never end up in `backup/` and be deleted with it.
+it back), so a directory can never end up in `backup/` and be deleted with it. Nor is a file
+the decision did not see: each entry carries the sha256 the decision expected there.
 
 `apply` and `recover` hold the output directory's lock (see lock.py).
 
@@ -40,12 +45,12 @@ from pipegen.errors import WriteError
 from pipegen.write.decide import Op, WritePlan, WriteReport
 from pipegen.write.disk import kind_of
 from pipegen.write.lock import output_lock
-from pipegen.write.manifest import UPGRADE
+from pipegen.write.manifest import UPGRADE, sha256
 from pipegen.write.paths import META_DIR, check_inside, safe_relpath
 
 TXN = f"{META_DIR}/txn"
 JOURNAL = "journal.json"
-JOURNAL_FORMAT = 1
+JOURNAL_FORMAT = 2  # 2: every entry names a backup slot and the hash the decision expected
 
 
 def _fsync_write(path: Path, data: bytes, mode: int) -> None:
@@ -152,13 +157,12 @@ def _apply(plan: WritePlan) -> WriteReport:
 def _stage(out: Path, txn: Path, ops: list[Op]) -> list[dict[str, str | None]]:
     entries: list[dict[str, str | None]] = []
     for i, op in enumerate(ops):
-        target = _target(out, op.target)
+        _target(out, op.target)  # refuses an unsafe path before anything is staged
         staged = None
         if op.data is not None:
             staged = f"stage/{i}"
             _fsync_write(txn / staged, op.data, op.mode)
-        backup = f"backup/{i}" if _replaceable(target) else None
-        entries.append({"target": op.target, "stage": staged, "backup": backup})
+        entries.append({"target": op.target, "stage": staged, "backup": f"backup/{i}", "expect": op.expect})
     (txn / "backup").mkdir(parents=True, exist_ok=True)
     for directory in (txn / "stage", txn / "backup", txn):
         if directory.is_dir():
@@ -176,12 +180,11 @@ def _commit(txn: Path, entries: list[dict[str, str | None]]) -> None:
 def _perform(out: Path, txn: Path, entry: dict[str, str | None], fault: _Fault) -> None:
     target = _target(out, str(entry["target"]))
     present = _replaceable(target)
-    if entry["backup"]:
-        if present:
-            target.replace(txn / str(entry["backup"]))
+    if (sha256(target.read_bytes()) if present else None) != entry["expect"]:
+        raise WriteError(f"{entry['target']} changed while pipegen was writing it; run generate again")
+    if present:
+        target.replace(txn / str(entry["backup"]))
         fault.step()
-    elif present:
-        raise WriteError(f"{target} appeared while pipegen was writing")
     if entry["stage"]:
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
         (txn / str(entry["stage"])).replace(target)
@@ -252,9 +255,17 @@ def recover(out: Path) -> bool:
         return _recover(out)
 
 
-def _created(txn: Path, entry: dict[str, str | None]) -> bool:
-    """The run put a new file at this entry's target: its staged copy has been moved into place."""
-    return entry["stage"] is not None and not (txn / entry["stage"]).exists()
+def _undo(out: Path, txn: Path, entry: dict[str, str | None]) -> None:
+    """Undo one entry's moves, newest first; safe to repeat after a crash part-way."""
+    target = _target(out, str(entry["target"]))
+    staged = txn / str(entry["stage"]) if entry["stage"] else None
+    if staged is not None and not staged.exists() and target.is_file() and not target.is_symlink():
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        target.replace(staged)  # the file this run installed goes back to the staging area
+    backup = txn / str(entry["backup"]) if entry["backup"] else None
+    if backup is not None and backup.exists():
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
+        backup.replace(target)
 
 
 def _recover(out: Path) -> bool:
@@ -267,17 +278,10 @@ def _recover(out: Path) -> bool:
         if int(data.get("format", 1)) > JOURNAL_FORMAT:
             raise WriteError(f"{journal} was left by a newer pipegen",
                              hint=f"upgrade pipegen ({UPGRADE}) and run it again to restore the files")  # fmt: skip
-        created = []
         for entry in reversed(data["ops"]):
-            target = _target(out, str(entry["target"]))
-            backup = txn / str(entry["backup"]) if entry["backup"] else None
-            if backup is not None and backup.exists():
-                target.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
-                backup.replace(target)
-            elif backup is None and _created(txn, entry) and target.is_file():
-                target.unlink()
-                created.append(str(entry["target"]))
-        _prune_empty(out, created)
-        _fsync_dirs(out, [str(e["target"]) for e in data["ops"]])
+            _undo(out, txn, entry)
+        targets = [str(e["target"]) for e in data["ops"]]
+        _prune_empty(out, [t for t in targets if not (out / t).exists()])
+        _fsync_dirs(out, targets)
     _finish(txn)
     return True

@@ -45,6 +45,7 @@ class Op:
     target: str
     data: bytes | None
     mode: int = DEFAULT_MODE
+    expect: str | None = None  # sha256 of the regular file the decision saw at target, None for none
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,8 @@ class _Builder:
         self.changes.append(FileChange(path, action, detail))
 
     def put(self, target: str, data: bytes | None, mode: int = DEFAULT_MODE) -> None:
-        self.ops.append(Op(target, data, mode))
+        seen = inspect(self.out, target).data
+        self.ops.append(Op(target, data, mode, None if seen is None else sha256(seen)))
 
     def track(self, path: str, digest: str, mode: int) -> None:
         self.files[path], self.modes[path] = digest, mode
