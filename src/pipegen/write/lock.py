@@ -120,8 +120,8 @@ def output_lock(out: Path, timeout: float | None = None, *, read_only: bool = Fa
     """Hold the output directory's lock for the duration of the block (creates `.pipegen/`).
 
     `read_only` (a --check that only reads): where the lock file cannot be created at all
-    (a read-only checkout, another user's project) the block runs unlocked, since no pipegen
-    can be writing there as this user either."""
+    (a read-only checkout, no write permission) the block runs unlocked: a writer would need
+    the permission this run lacks, and the block writes nothing."""
     key = str((out / LOCK).absolute())
     if key in _held:
         _held[key] += 1
