@@ -36,6 +36,7 @@ class FileChange:
     path: str
     action: Action
     detail: str = ""
+    blocked: bool = False  # a conflict with something that is not a regular file pipegen may replace
 
 
 @dataclass(frozen=True)
@@ -111,8 +112,8 @@ class _Builder:
     conflicted: set[str] = field(default_factory=set)
     pending: dict[str, str] = field(default_factory=dict)
 
-    def emit(self, path: str, action: Action, detail: str = "") -> None:
-        self.changes.append(FileChange(path, action, detail))
+    def emit(self, path: str, action: Action, detail: str = "", blocked: bool = False) -> None:
+        self.changes.append(FileChange(path, action, detail, blocked))
 
     def put(self, target: str, data: bytes | None, mode: int = DEFAULT_MODE) -> None:
         seen = inspect(self.out, target).data
@@ -134,7 +135,7 @@ class _Builder:
 
     def _in_the_way(self, path: str, new: bytes, mode: int, blocker: str, tracked: str | None) -> None:
         """Not a regular file pipegen can replace: never touched, never resolved by itself."""
-        self._conflict(path, new, mode, None, f"{blocker}; move it away and run generate again")
+        self._conflict(path, new, mode, None, f"{blocker}; move it away and run generate again", blocked=True)
         del self.before[path], self.after[path]  # nothing would be written there: no diff
         if tracked is not None:
             self.track(path, tracked, self.old.mode(path))
@@ -221,8 +222,8 @@ class _Builder:
         self.track(path, sha256(new), mode)
         self.before[path], self.after[path] = _text(disk.data), new.decode("utf-8")
 
-    def _conflict(self, path: str, new: bytes, mode: int, disk: bytes | None, why: str) -> None:
-        self.emit(path, "conflict", f"{why}; the new version is in {PENDING}/{path}")
+    def _conflict(self, path: str, new: bytes, mode: int, disk: bytes | None, why: str, blocked: bool = False) -> None:
+        self.emit(path, "conflict", f"{why}; the new version is in {PENDING}/{path}", blocked)
         self.conflicted.add(path)
         self.pending[path] = sha256(new)
         if _read(self.out / PENDING / path) != new:
