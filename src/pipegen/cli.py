@@ -118,7 +118,7 @@ def generate(
 ) -> None:
     """Render the project and write it, keeping your edits to generated files."""
     from pipegen.pipeline import prepare, render_tree, spec_hash
-    from pipegen.write import WriteMeta, interrupted, plan_write, render_summary, unified_diff, write_tree
+    from pipegen.write import WriteMeta, preview, render_summary, unified_diff, write_tree
 
     ready = prepare(spec)
     _print_diagnostics(ready.diagnostics, "text")
@@ -126,9 +126,7 @@ def generate(
     files = render_tree(ready.spec, ready.plan)
     meta = WriteMeta(__version__, spec_hash(ready.spec))
     if dry_run or check or diff:
-        if interrupted(out):
-            raise UserError(f"an interrupted run left {out}/.pipegen/txn", hint="run `pipegen generate` to restore it")
-        planned = plan_write(out, files, meta)
+        planned = preview(out, files, meta)
         if diff:
             typer.echo(unified_diff(planned), nl=False)
         if dry_run or check:

@@ -148,15 +148,18 @@ def test_tampered_manifest_never_deletes_outside(tmp_path: Path) -> None:
     assert victim.read_text() == "precious"
 
 
-def test_symlinked_directory_pointing_outside_is_refused(tmp_path: Path) -> None:
+def test_symlinked_directory_on_the_way_is_a_conflict_and_nothing_is_written_through_it(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     out = tmp_path / "out"
     out.mkdir()
     (out / "docs").symlink_to(outside)
-    with pytest.raises(WriteError, match="symbolic link"):
-        write_tree(out, V1)
-    assert list(outside.iterdir()) == []
+    report = write_tree(out, V1)
+    change = next(c for c in report.changes if c.path == "docs/b.md")
+    assert change.action == "conflict" and "docs is a symbolic link" in change.detail and report.exit_code == 1
+    assert list(outside.iterdir()) == [] and (out / "docs").is_symlink()
+    assert (out / ".pipegen/pending/docs/b.md").read_text() == "# b\n"
+    assert (out / "a.txt").read_text() == "one\n", "the rest of the tree is written"
 
 
 def test_same_input_gives_byte_identical_trees(tmp_path: Path) -> None:

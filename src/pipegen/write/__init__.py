@@ -1,7 +1,9 @@
 """Write stage: bring an output directory up to date without losing a user's edit.
 
 See docs/regeneration.md. `plan_write` decides (reads only), `apply` performs the plan
-atomically, `recover` rolls back an interrupted run.
+atomically, `recover` rolls back an interrupted run. `write_tree` (recover + decide +
+apply) and `preview` (decide only, for --dry-run/--check/--diff) hold the output
+directory's lock, so two pipegen runs never interleave.
 """
 
 from __future__ import annotations
@@ -10,24 +12,42 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from pipegen.errors import WriteError
-from pipegen.write.apply import apply, interrupted, recover
+from pipegen.write.apply import _apply, _recover, apply, interrupted, recover
 from pipegen.write.decide import FileChange, Op, WriteMeta, WritePlan, WriteReport, plan_write
-from pipegen.write.manifest import Manifest, load_manifest, sha256
-from pipegen.write.paths import safe_relpath
+from pipegen.write.lock import output_lock
+from pipegen.write.manifest import FORMAT, Manifest, load_manifest, refuse_newer, sha256
+from pipegen.write.modes import DEFAULT_MODE, EXECUTABLE_MODE, OutFile
+from pipegen.write.paths import META_DIR, safe_relpath
 from pipegen.write.report import render_summary, unified_diff
 
+Files = Mapping[str, str | OutFile]
 
-def write_tree(out: Path, files: Mapping[str, str], meta: WriteMeta) -> WriteReport:
-    """Recover any interrupted run, decide, apply."""
+
+def write_tree(out: Path, files: Files, meta: WriteMeta) -> WriteReport:
+    """Under the lock: refuse a manifest from a newer pipegen, recover any interrupted run, decide, apply."""
     if out.exists() and not out.is_dir():
         raise WriteError(f"{out} exists and is not a directory", hint="pass another --output folder")
     out.mkdir(parents=True, exist_ok=True)
-    recover(out)
-    return apply(plan_write(out, files, meta))
+    with output_lock(out):
+        refuse_newer(out, meta.generator_version)  # before recovery touches anything
+        _recover(out)
+        return _apply(plan_write(out, files, meta))
+
+
+def preview(out: Path, files: Files, meta: WriteMeta) -> WritePlan:
+    """What write_tree would do, writing nothing (the lock file aside). Waits for a run in progress;
+    refuses when an interrupted run has to be rolled back first."""
+    if not (out / META_DIR).is_dir():
+        return plan_write(out, files, meta)  # never generated here: nothing to lock or recover
+    with output_lock(out, read_only=True):
+        if interrupted(out):
+            raise WriteError(f"an interrupted run left {out / META_DIR}/txn",
+                             hint="run `pipegen generate` to restore the previous files")  # fmt: skip
+        return plan_write(out, files, meta)
 
 
 __all__ = [
-    "FileChange", "Manifest", "Op", "WriteMeta", "WritePlan", "WriteReport", "apply", "interrupted",
-    "load_manifest", "plan_write", "recover", "render_summary", "safe_relpath", "sha256", "unified_diff",
-    "write_tree",
+    "DEFAULT_MODE", "EXECUTABLE_MODE", "FORMAT", "FileChange", "Files", "Manifest", "Op", "OutFile", "WriteMeta",
+    "WritePlan", "WriteReport", "apply", "interrupted", "load_manifest", "plan_write", "preview", "recover",
+    "render_summary", "safe_relpath", "sha256", "unified_diff", "write_tree",
 ]  # fmt: skip

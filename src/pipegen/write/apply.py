@@ -1,18 +1,32 @@
-"""Apply a WritePlan atomically with respect to interruption, and recover from one.
+"""Apply a WritePlan atomically with respect to interruption and errors, and recover from one.
 
 Protocol (all paths under `.pipegen/txn/`):
-1. stage every new file under `stage/`, fsynced;
-2. write `journal.json` (temp file, fsync, rename): the commit point;
-3. for each operation: move the old file (if any) to `backup/`, then move the staged file
-   into place (or leave it deleted); the manifest is the last operation;
-4. delete the journal (the run is complete), then the rest of `txn/`.
-`recover` rolls an interrupted run BACK: with a journal, every backed-up file is restored
-and every file the run created is removed, so the previous tree and manifest are intact;
-without one, nothing had been touched and the staging area is discarded. Recovery is
-idempotent, so a crash during recovery is recovered by the next one.
+1. stage every new file under `stage/` with its mode, fsynced; fsync `stage/` and `txn/`;
+2. write `journal.json` (temp file, fsync, rename, fsync `txn/`): the commit point;
+3. for each operation, deletions first: check the target still holds what the decision saw
+   (a file changed or created since then stops the run), move the old file (if any) to
+   `backup/<i>`, then move `stage/<i>` into place (or leave it deleted); the manifest is the
+   last operation;
+4. fsync every directory an operation changed (parents of created, replaced and deleted
+   files, up to the output directory; base/ and pending/ included);
+5. delete the journal (the run is complete), then the rest of `txn/`.
+`recover` rolls an interrupted run BACK, entry by entry in reverse: a file the run moved
+into place (its `stage/<i>` is gone) is moved back to `stage/<i>`, then a file in
+`backup/<i>` is moved back into place. Each step undoes exactly one move and its condition
+is false once done, so recovery is idempotent and a crash during recovery is recovered by
+the next one; the previous tree and manifest are then intact. Without a journal nothing
+had been touched and the staging area is discarded. An error in step 3 (not a kill) runs
+the same rollback at once and is reported as a WriteError naming the path.
 
-Test hook: PIPEGEN_FAULT_AFTER_OPS=N kills the process (SIGKILL) after the Nth filesystem
-operation of step 3; PIPEGEN_FAULT_AFTER_OPS=stage kills it after staging.
+Only a regular file is ever moved aside: anything else at a target stops the run (and rolls
+it back), so a directory can never end up in `backup/` and be deleted with it. Nor is a file
+the decision did not see: each entry carries the sha256 the decision expected there.
+
+`apply` and `recover` hold the output directory's lock (see lock.py).
+
+Test hooks: PIPEGEN_FAULT_AFTER_OPS=N kills the process (SIGKILL) after the Nth filesystem
+operation of step 3; PIPEGEN_FAULT_AFTER_OPS=stage kills it after staging;
+PIPEGEN_PAUSE_AFTER_COMMIT=S sleeps S seconds after the commit point (a slow run, for lock tests).
 """
 
 from __future__ import annotations
@@ -21,22 +35,31 @@ import json
 import os
 import shutil
 import signal
+import stat
+import time
+from collections.abc import Iterable
 from pathlib import Path
+from typing import NoReturn
 
-from pipegen.write.decide import WritePlan, WriteReport
+from pipegen.errors import WriteError
+from pipegen.write.decide import Op, WritePlan, WriteReport
+from pipegen.write.disk import kind_of
+from pipegen.write.lock import output_lock
+from pipegen.write.manifest import UPGRADE, sha256
 from pipegen.write.paths import META_DIR, check_inside, safe_relpath
 
 TXN = f"{META_DIR}/txn"
 JOURNAL = "journal.json"
+JOURNAL_FORMAT = 2  # 2: every entry names a backup slot and the hash the decision expected
 
 
-def _fsync_write(path: Path, data: bytes) -> None:
+def _fsync_write(path: Path, data: bytes, mode: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
     with path.open("wb") as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
-    path.chmod(0o644)
+    path.chmod(mode)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -61,6 +84,12 @@ class _Fault:
         if self.setting.isdigit() and self.count == int(self.setting):
             os.kill(os.getpid(), signal.SIGKILL)
 
+    @staticmethod
+    def pause() -> None:
+        seconds = os.environ.get("PIPEGEN_PAUSE_AFTER_COMMIT", "")
+        if seconds:
+            time.sleep(float(seconds))
+
 
 def _target(out: Path, rel: str) -> Path:
     """A journal or plan target: a safe path in the tree, or under .pipegen/ (base, pending, manifest)."""
@@ -69,40 +98,134 @@ def _target(out: Path, rel: str) -> Path:
     return check_inside(out, rel)
 
 
+def _replaceable(target: Path) -> bool:
+    """True if a regular file is there (to back up), False if nothing; WriteError for anything else."""
+    try:
+        st = target.lstat()
+    except (FileNotFoundError, NotADirectoryError):  # a parent may be a file this run deletes first
+        return False
+    if not stat.S_ISREG(st.st_mode):
+        raise WriteError(f"{target} is {kind_of(st.st_mode)}; pipegen only replaces regular files it wrote")
+    return True
+
+
+def _deletions_first(ops: tuple[Op, ...]) -> list[Op]:
+    """A retired file `docs` must be gone before `docs/x.md` can be created; order is otherwise kept."""
+    return [op for op in ops if op.data is None] + [op for op in ops if op.data is not None]
+
+
 def apply(plan: WritePlan) -> WriteReport:
+    """Perform `plan` under the output directory's lock."""
+    with output_lock(plan.out):
+        return _apply(plan)
+
+
+def _apply(plan: WritePlan) -> WriteReport:
     out = plan.out
-    recover(out)
+    _recover(out)
     if not plan.ops:
         return plan.report
     txn = out / TXN
     fault = _Fault()
-    entries = []
-    for i, op in enumerate(plan.ops):
-        target = _target(out, op.target)
-        staged = None
-        if op.data is not None:
-            staged = f"stage/{i}"
-            _fsync_write(txn / staged, op.data)
-        backup = f"backup/{i}" if target.exists() else None
-        entries.append({"target": op.target, "stage": staged, "backup": backup})
-    (txn / "backup").mkdir(parents=True, exist_ok=True)
-    fault.at("stage")
-    tmp = txn / (JOURNAL + ".tmp")
-    _fsync_write(tmp, json.dumps({"ops": entries}, indent=1).encode())
-    tmp.replace(txn / JOURNAL)
-    _fsync_dir(txn)
-    for entry in entries:
-        target = _target(out, str(entry["target"]))
-        if entry["backup"]:
-            target.replace(txn / str(entry["backup"]))
-            fault.step()
-        if entry["stage"]:
-            target.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
-            (txn / str(entry["stage"])).replace(target)
-            fault.step()
+    try:
+        entries = _stage(out, txn, _deletions_first(plan.ops))
+        fault.at("stage")
+        _commit(txn, entries)
+    except (OSError, WriteError) as exc:
+        _recover(out)  # nothing outside txn/ was touched yet: this only discards it
+        why = exc.message if isinstance(exc, WriteError) else str(exc)
+        raise WriteError(f"could not prepare the write: {why}",
+                         hint="nothing was changed; fix that path (or free some space), then run again",
+                         ) from exc  # fmt: skip
+    fault.pause()
+    current = ""
+    try:
+        for entry in entries:
+            current = str(entry["target"])
+            _perform(out, txn, entry, fault)
+        _fsync_dirs(out, [str(e["target"]) for e in entries])
+    except Exception as exc:
+        _rollback_after(out, current, exc)
+    except BaseException:  # KeyboardInterrupt, SystemExit: restore before going
+        _recover(out)
+        raise
     _finish(txn)
     _prune_empty(out, [str(e["target"]) for e in entries if not e["stage"]])
     return plan.report
+
+
+def _stage(out: Path, txn: Path, ops: list[Op]) -> list[dict[str, str | None]]:
+    entries: list[dict[str, str | None]] = []
+    for i, op in enumerate(ops):
+        _target(out, op.target)  # refuses an unsafe path before anything is staged
+        staged = None
+        if op.data is not None:
+            staged = f"stage/{i}"
+            _fsync_write(txn / staged, op.data, op.mode)
+        entries.append({"target": op.target, "stage": staged, "backup": f"backup/{i}", "expect": op.expect})
+    (txn / "backup").mkdir(parents=True, exist_ok=True)
+    for directory in (txn / "stage", txn / "backup", txn):
+        if directory.is_dir():
+            _fsync_dir(directory)
+    return entries
+
+
+def _commit(txn: Path, entries: list[dict[str, str | None]]) -> None:
+    tmp = txn / (JOURNAL + ".tmp")
+    _fsync_write(tmp, json.dumps({"format": JOURNAL_FORMAT, "ops": entries}, indent=1).encode(), 0o644)
+    tmp.replace(txn / JOURNAL)
+    _fsync_dir(txn)
+
+
+def _perform(out: Path, txn: Path, entry: dict[str, str | None], fault: _Fault) -> None:
+    target = _target(out, str(entry["target"]))
+    present = _replaceable(target)
+    if (sha256(target.read_bytes()) if present else None) != entry["expect"]:
+        raise WriteError(f"{entry['target']} changed while pipegen was writing it; run generate again")
+    if present:
+        target.replace(txn / str(entry["backup"]))
+        fault.step()
+    if entry["stage"]:
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
+        (txn / str(entry["stage"])).replace(target)
+        fault.step()
+    else:
+        _prune_empty(out, [str(entry["target"])])  # so a file can take the place of an emptied directory
+
+
+def _rollback_after(out: Path, path: str, exc: Exception) -> NoReturn:
+    """An error (not a kill) half-way: put everything back, then say what failed and what to do."""
+    why = exc.message if isinstance(exc, WriteError) else (getattr(exc, "strerror", None) or str(exc))
+    where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+    try:
+        _recover(out)
+    except Exception as again:
+        raise WriteError(
+            f"writing {path} failed: {why}{where}; restoring the previous files also failed: {again}",
+            hint=f"fix the cause, then run pipegen generate again: it finishes the restore from {out / TXN}",
+        ) from exc
+    raise WriteError(
+        f"writing {path} failed: {why}{where}",
+        hint="nothing was changed (the previous files and manifest are restored); "
+        "fix that path (move away what is in the way, or fix its permissions), then run pipegen generate again",
+    ) from exc
+
+
+def _ancestors(out: Path, rels: Iterable[str]) -> list[Path]:
+    dirs: set[Path] = set()
+    for rel in rels:
+        parent = (out / rel).parent
+        while parent != out and parent not in dirs:
+            dirs.add(parent)
+            parent = parent.parent
+    return [*sorted(dirs, key=lambda p: (-len(p.parts), str(p))), out]
+
+
+def _fsync_dirs(out: Path, rels: Iterable[str]) -> None:
+    """Make the renames, creations and deletions durable: deepest directories first."""
+    for directory in _ancestors(out, rels):
+        if directory.is_dir():
+            _fsync_dir(directory)
 
 
 def _finish(txn: Path) -> None:
@@ -115,7 +238,7 @@ def _prune_empty(out: Path, removed: list[str]) -> None:
     """Remove directories left empty by deleted files (never the output dir itself)."""
     for rel in removed:
         parent = (out / rel).parent
-        while parent != out and parent.is_dir() and not any(parent.iterdir()):
+        while parent != out and parent.is_dir() and not parent.is_symlink() and not any(parent.iterdir()):
             parent.rmdir()
             parent = parent.parent
 
@@ -125,23 +248,40 @@ def interrupted(out: Path) -> bool:
 
 
 def recover(out: Path) -> bool:
-    """Roll back an interrupted run. True if there was one."""
+    """Roll back an interrupted run, under the lock. True if there was one."""
+    if not (out / TXN).exists():
+        return False
+    with output_lock(out):
+        return _recover(out)
+
+
+def _undo(out: Path, txn: Path, entry: dict[str, str | None]) -> None:
+    """Undo one entry's moves, newest first; safe to repeat after a crash part-way."""
+    target = _target(out, str(entry["target"]))
+    staged = txn / str(entry["stage"]) if entry["stage"] else None
+    if staged is not None and not staged.exists() and target.is_file() and not target.is_symlink():
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        target.replace(staged)  # the file this run installed goes back to the staging area
+    backup = txn / str(entry["backup"]) if entry["backup"] else None
+    if backup is not None and backup.exists():
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
+        backup.replace(target)
+
+
+def _recover(out: Path) -> bool:
     txn = out / TXN
     if not txn.exists():
         return False
     journal = txn / JOURNAL
     if journal.is_file():
-        entries = json.loads(journal.read_text(encoding="utf-8"))["ops"]
-        created = []
-        for entry in reversed(entries):
-            target = _target(out, str(entry["target"]))
-            backup = txn / str(entry["backup"]) if entry["backup"] else None
-            if backup is not None and backup.exists():
-                target.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
-                backup.replace(target)
-            elif backup is None and target.exists() and (entry["stage"] is None or not (txn / entry["stage"]).exists()):
-                target.unlink()
-                created.append(str(entry["target"]))
-        _prune_empty(out, created)
+        data = json.loads(journal.read_text(encoding="utf-8"))
+        if int(data.get("format", 1)) > JOURNAL_FORMAT:
+            raise WriteError(f"{journal} was left by a newer pipegen",
+                             hint=f"upgrade pipegen ({UPGRADE}) and run it again to restore the files")  # fmt: skip
+        for entry in reversed(data["ops"]):
+            _undo(out, txn, entry)
+        targets = [str(e["target"]) for e in data["ops"]]
+        _prune_empty(out, [t for t in targets if not (out / t).exists()])
+        _fsync_dirs(out, targets)
     _finish(txn)
     return True

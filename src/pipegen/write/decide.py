@@ -1,17 +1,26 @@
-"""Decide, per path, what a write would do. Reads the disk; writes nothing."""
+"""Decide, per path, what a write would do. Reads the disk; writes nothing.
+
+A file has two parts that are merged separately: its content and its mode. For each, the
+user's side wins when only the user changed it, the generator's when only the generator
+did, and changes on both sides to different values are a conflict.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
+from pipegen.errors import WriteError
+from pipegen.write.disk import Disk, inspect
 from pipegen.write.manifest import MANIFEST, Manifest, load_manifest, sha256
-from pipegen.write.paths import META_DIR, check_inside, safe_relpath
+from pipegen.write.modes import DEFAULT_MODE, OutFile, as_outfile, current_umask, mode_text, same_mode
+from pipegen.write.paths import META_DIR, safe_relpath
 
 Action = Literal["create", "update", "unchanged", "kept", "conflict", "resolved", "adopt", "delete", "retired"]
 CHANGING: frozenset[str] = frozenset({"create", "update", "conflict", "resolved", "adopt", "delete", "retired"})
+T = TypeVar("T")
 BASE = f"{META_DIR}/base"
 PENDING = f"{META_DIR}/pending"
 
@@ -27,14 +36,17 @@ class FileChange:
     path: str
     action: Action
     detail: str = ""
+    blocked: bool = False  # a conflict with something that is not a regular file pipegen may replace
 
 
 @dataclass(frozen=True)
 class Op:
-    """Make `target` (relative to the output dir) hold `data`, or delete it when data is None."""
+    """Make `target` (relative to the output dir) hold `data` with `mode`, or delete it when data is None."""
 
     target: str
     data: bytes | None
+    mode: int = DEFAULT_MODE
+    expect: str | None = None  # sha256 of the regular file the decision saw at target, None for none
 
 
 @dataclass(frozen=True)
@@ -69,110 +81,164 @@ class WritePlan:
 
 
 def _read(path: Path) -> bytes | None:
-    return path.read_bytes() if path.is_file() else None
+    return path.read_bytes() if path.is_file() and not path.is_symlink() else None
 
 
 def _text(data: bytes | None) -> str | None:
     return None if data is None else data.decode("utf-8", errors="replace")
 
 
+def merge3(user: T, generated: T, old: T) -> tuple[T, bool]:
+    """(result, conflict) of a three-way merge of one value."""
+    if user in (old, generated):
+        return generated, False
+    if generated == old:
+        return user, False
+    return user, True
+
+
 @dataclass
 class _Builder:
     out: Path
     old: Manifest
+    umask: int
+    going: set[str] = field(default_factory=set)  # tracked regular files this run deletes
     changes: list[FileChange] = field(default_factory=list)
     ops: list[Op] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)
+    modes: dict[str, int] = field(default_factory=dict)
     before: dict[str, str | None] = field(default_factory=dict)
     after: dict[str, str | None] = field(default_factory=dict)
     conflicted: set[str] = field(default_factory=set)
     pending: dict[str, str] = field(default_factory=dict)
 
-    def emit(self, path: str, action: Action, detail: str = "") -> None:
-        self.changes.append(FileChange(path, action, detail))
+    def emit(self, path: str, action: Action, detail: str = "", blocked: bool = False) -> None:
+        self.changes.append(FileChange(path, action, detail, blocked))
 
-    def put(self, target: str, data: bytes | None) -> None:
-        self.ops.append(Op(target, data))
+    def put(self, target: str, data: bytes | None, mode: int = DEFAULT_MODE) -> None:
+        seen = inspect(self.out, target).data
+        self.ops.append(Op(target, data, mode, None if seen is None else sha256(seen)))
 
-    def generated(self, path: str, text: str) -> None:
-        new = text.encode("utf-8")
-        disk = _read(check_inside(self.out, path))
-        base = _read(self.out / BASE / path)
+    def track(self, path: str, digest: str, mode: int) -> None:
+        self.files[path], self.modes[path] = digest, mode
+
+    def generated(self, path: str, gen: OutFile) -> None:
+        new = gen.text.encode("utf-8")
+        disk = inspect(self.out, path, self.going)
         tracked = self.old.files.get(path)
-        if tracked is None:
-            self._untracked(path, new, disk)
-        elif disk is not None and sha256(disk) == tracked:
-            self._untouched(path, new, disk, base)
+        if disk.blocker is not None:
+            self._in_the_way(path, new, gen.mode, disk.blocker, tracked)
+        elif tracked is None:
+            self._untracked(path, new, gen.mode, disk)
         else:
-            self._edited(path, new, disk, base, tracked)
+            self._tracked(path, new, gen.mode, disk, tracked)
 
-    def _untracked(self, path: str, new: bytes, disk: bytes | None) -> None:
-        if disk is None:
+    def _in_the_way(self, path: str, new: bytes, mode: int, blocker: str, tracked: str | None) -> None:
+        """Not a regular file pipegen can replace: never touched, never resolved by itself."""
+        self._conflict(path, new, mode, None, f"{blocker}; move it away and run generate again", blocked=True)
+        del self.before[path], self.after[path]  # nothing would be written there: no diff
+        if tracked is not None:
+            self.track(path, tracked, self.old.mode(path))
+
+    def _untracked(self, path: str, new: bytes, mode: int, disk: Disk) -> None:
+        if disk.data is None:
             self.emit(path, "create")
-            self._write(path, new, disk)
-        elif disk == new:
-            self.emit(path, "adopt", "already identical; now tracked")
-            self.put(f"{BASE}/{path}", new)
-            self.files[path] = sha256(new)
+            self._write(path, new, mode, disk)
+        elif disk.data == new:
+            kept = "" if same_mode(disk.mode, mode, self.umask) else f"; its mode {mode_text(disk.mode)} is yours"
+            self.emit(path, "adopt", f"already identical; now tracked{kept}")
+            self._base(path, new)
+            self.track(path, sha256(new), mode)
         elif self._resolved(path, new):
-            self._accept(path, new, "you kept your own file; pipegen tracks it from now on")
+            self._accept(path, new, mode, "you kept your own file; pipegen tracks it from now on")
         else:
-            self._conflict(path, new, disk, "it exists and pipegen did not write it")
+            self._conflict(path, new, mode, disk.data, "it exists and pipegen did not write it")
 
-    def _untouched(self, path: str, new: bytes, disk: bytes, base: bytes | None) -> None:
-        if disk == new:
+    def _tracked(self, path: str, new: bytes, mode: int, disk: Disk, tracked: str) -> None:
+        old_mode = self.old.mode(path)
+        if disk.data is None:
+            self._deleted(path, new, mode, tracked, old_mode)
+            return
+        user_mode = old_mode if same_mode(disk.mode, old_mode, self.umask) else disk.mode
+        user_hash, new_hash = sha256(disk.data), sha256(new)
+        content, content_clash = merge3(user_hash, new_hash, tracked)
+        result_mode, mode_clash = merge3(user_mode, mode, old_mode)
+        if content_clash or mode_clash:
+            if self._resolved(path, new):
+                self._accept(path, new, mode, "you deleted the pending file: your version is kept as the merge")
+            else:
+                self._conflict(path, new, mode, disk.data, _what_you_did(user_hash != tracked, user_mode, old_mode))
+                self.track(path, tracked, old_mode)
+            return
+        self.track(path, new_hash, mode)
+        self._base(path, new)
+        data = new if content == new_hash else disk.data
+        if data == disk.data and result_mode == user_mode:
+            untouched = user_hash == tracked and user_mode == old_mode
+            same_generation = new_hash == tracked and mode == old_mode
+            self._settled(path, untouched, same_generation, _what_you_did(user_hash != tracked, user_mode, old_mode))
+        else:
+            self.emit(path, "update", _update_detail(data == new, result_mode, mode, user_hash != tracked))
+            self.put(path, data, result_mode)
+            self.before[path], self.after[path] = _text(disk.data), _text(data)
+
+    def _settled(self, path: str, untouched: bool, same_generation: bool, what: str) -> None:
+        """Nothing to write to the file itself."""
+        if untouched:
             self.emit(path, "unchanged")
-            self.files[path] = sha256(new)
-            if base != new:
-                self.put(f"{BASE}/{path}", new)
-        else:
-            self.emit(path, "update")
-            self._write(path, new, disk)
-
-    def _edited(self, path: str, new: bytes, disk: bytes | None, base: bytes | None, tracked: str) -> None:
-        what = "you deleted it" if disk is None else "you edited it"
-        if base is not None and base == new:
+        elif same_generation:
             self.emit(path, "kept", f"{what}; the generator's version is unchanged")
-            self.files[path] = tracked
-        elif disk == new:
-            self._accept(path, new, "your file now equals the generated version")
-        elif self._resolved(path, new):
-            self._accept(path, new, "you deleted the pending file: your version is kept as the merge")
         else:
-            self._conflict(path, new, disk, what)
-            self.files[path] = tracked
+            self.emit(path, "resolved", "your file now equals the generated version")
+
+    def _deleted(self, path: str, new: bytes, mode: int, tracked: str, old_mode: int) -> None:
+        if sha256(new) == tracked:
+            self.emit(path, "kept", "you deleted it; the generator's version is unchanged")
+            self.track(path, tracked, mode)
+        elif self._resolved(path, new):
+            self._accept(path, new, mode, "you deleted the pending file: your version is kept as the merge")
+        else:
+            self._conflict(path, new, mode, None, "you deleted it")
+            self.track(path, tracked, old_mode)
 
     def _resolved(self, path: str, new: bytes) -> bool:
         """The user dealt with the conflict pipegen reported for exactly this version: the
         pending file it wrote is gone."""
         return self.old.pending.get(path) == sha256(new) and not (self.out / PENDING / path).exists()
 
-    def _accept(self, path: str, new: bytes, detail: str) -> None:
+    def _accept(self, path: str, new: bytes, mode: int, detail: str) -> None:
         """The user's file stays; `new` becomes the base the next changes are measured from."""
         self.emit(path, "resolved", detail)
-        self.put(f"{BASE}/{path}", new)
-        self.files[path] = sha256(new)
+        self._base(path, new)
+        self.track(path, sha256(new), mode)
 
-    def _write(self, path: str, new: bytes, disk: bytes | None) -> None:
-        self.put(path, new)
-        self.put(f"{BASE}/{path}", new)
-        self.files[path] = sha256(new)
-        self.before[path], self.after[path] = _text(disk), new.decode("utf-8")
+    def _base(self, path: str, new: bytes) -> None:
+        if _read(self.out / BASE / path) != new:
+            self.put(f"{BASE}/{path}", new)
 
-    def _conflict(self, path: str, new: bytes, disk: bytes | None, why: str) -> None:
-        self.emit(path, "conflict", f"{why}; the new version is in {PENDING}/{path}")
+    def _write(self, path: str, new: bytes, mode: int, disk: Disk) -> None:
+        self.put(path, new, mode)
+        self.put(f"{BASE}/{path}", new)
+        self.track(path, sha256(new), mode)
+        self.before[path], self.after[path] = _text(disk.data), new.decode("utf-8")
+
+    def _conflict(self, path: str, new: bytes, mode: int, disk: bytes | None, why: str, blocked: bool = False) -> None:
+        self.emit(path, "conflict", f"{why}; the new version is in {PENDING}/{path}", blocked)
         self.conflicted.add(path)
         self.pending[path] = sha256(new)
         if _read(self.out / PENDING / path) != new:
-            self.put(f"{PENDING}/{path}", new)
+            self.put(f"{PENDING}/{path}", new, mode)
         self.before[path], self.after[path] = _text(disk), new.decode("utf-8")
 
-    def retired(self, path: str) -> None:
-        disk = _read(check_inside(self.out, path))
-        if disk is not None and sha256(disk) == self.old.files[path]:
+    def retiring(self, path: str) -> None:
+        """A tracked file no longer generated: deleted only if it is still exactly what pipegen wrote."""
+        disk = inspect(self.out, path)
+        untouched = disk.data is not None and sha256(disk.data) == self.old.files[path]
+        if untouched and same_mode(disk.mode, self.old.mode(path), self.umask):
             self.emit(path, "delete", "no longer generated")
             self.put(path, None)
-            self.before[path], self.after[path] = _text(disk), None
+            self.going.add(path)
+            self.before[path], self.after[path] = _text(disk.data), None
         else:
             self.emit(path, "retired", "no longer generated; kept because you changed it")
         if (self.out / BASE / path).is_file():
@@ -184,21 +250,51 @@ class _Builder:
             return
         for item in sorted(root.rglob("*")):
             rel = str(item.relative_to(root).as_posix())
-            if item.is_file() and rel not in self.conflicted:
+            if (item.is_file() or item.is_symlink()) and rel not in self.conflicted:
                 self.put(f"{PENDING}/{safe_relpath(rel)}", None)
 
 
-def plan_write(out: Path, files: Mapping[str, str], meta: WriteMeta) -> WritePlan:
-    """What writing `files` into `out` would do, without doing it."""
-    old, old_raw = load_manifest(out)
-    builder = _Builder(out, old)
-    for path in sorted(files):
-        builder.generated(safe_relpath(path), files[path])
-    for path in sorted(set(old.files) - {safe_relpath(p) for p in files}):
-        builder.retired(path)
+def _what_you_did(content: bool, user_mode: int, old_mode: int) -> str:
+    chmod = f"you changed its mode to {mode_text(user_mode)}" if user_mode != old_mode else ""
+    edit = "you edited it" if content else ""
+    return " and ".join(p for p in (edit, chmod) if p) or "you edited it"
+
+
+def _update_detail(theirs: bool, result_mode: int, generated_mode: int, edited: bool) -> str:
+    if theirs and result_mode != generated_mode:
+        return f"your mode {mode_text(result_mode)} is kept"
+    if not theirs and edited:
+        return f"mode set to {mode_text(result_mode)}; your edits are kept"
+    return ""
+
+
+def _normalised(files: Mapping[str, str | OutFile]) -> dict[str, OutFile]:
+    out = {safe_relpath(path): as_outfile(path, value) for path, value in files.items()}
+    for path in out:
+        parts = path.split("/")
+        clash = next(("/".join(parts[:i]) for i in range(1, len(parts)) if "/".join(parts[:i]) in out), None)
+        if clash is not None:
+            raise WriteError(f"{clash} is generated both as a file and as the directory of {path}",
+                             hint="this is a bug in a generator")  # fmt: skip
+    return out
+
+
+def plan_write(out: Path, files: Mapping[str, str | OutFile], meta: WriteMeta) -> WritePlan:
+    """What writing `files` into `out` would do, without doing it. A plain string is a 0644 file.
+
+    Refuses a manifest written by a newer pipegen than `meta.generator_version`. Takes no
+    lock: write_tree and preview hold it around this call."""
+    wanted = _normalised(files)
+    old, old_raw = load_manifest(out, meta.generator_version)
+    builder = _Builder(out, old, current_umask())
+    for path in sorted(set(old.files) - set(wanted)):
+        builder.retiring(path)
+    for path in sorted(wanted):
+        builder.generated(path, wanted[path])
     builder.stale_pending()
-    manifest = Manifest(meta.generator_version, meta.spec_hash, builder.files, builder.pending).dumps().encode()
-    if manifest != old_raw:
-        builder.put(MANIFEST, manifest)
+    manifest = Manifest(meta.generator_version, meta.spec_hash, builder.files, builder.pending, builder.modes)
+    raw = manifest.dumps().encode()
+    if raw != old_raw:
+        builder.put(MANIFEST, raw)
     report = WriteReport(out, tuple(sorted(builder.changes, key=lambda c: c.path)))
     return WritePlan(out, report, tuple(builder.ops), builder.before, builder.after)

@@ -19,10 +19,17 @@ def render_summary(report: WriteReport) -> str:
         lines.append(f"{report.out}: up to date ({total or 'no files'})")
     else:
         lines.append(f"{report.out}: {total}")
-    if report.conflicts:
+    edited = [c for c in report.conflicts if not c.blocked]
+    if edited:
         lines.append(
-            f"{len(report.conflicts)} file(s) need you: merge what you want from .pipegen/pending/<path> "
+            f"{len(edited)} file(s) need you: merge what you want from .pipegen/pending/<path> "
             "into your file, then delete the pending file; the next generate records the resolution"
+        )
+    if len(edited) < len(report.conflicts):
+        lines.append(
+            f"{len(report.conflicts) - len(edited)} path(s) are taken by something pipegen did not write "
+            "and never replaces (a directory, a link, a file where a directory belongs): move it away, "
+            "then run generate again"
         )
     return "\n".join(lines)
 

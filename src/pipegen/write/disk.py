@@ -1,0 +1,83 @@
+"""What is on disk at a generated path, looked at without following links or raising.
+
+A path pipegen may write holds a regular file or nothing. Anything else (a directory, a
+symbolic link, a FIFO, a socket, a device) or a path whose parent is not a directory
+belongs to the user: the decision makes it a conflict and nothing touches it.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+
+_KINDS = (
+    (stat.S_ISREG, "a regular file"),
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISLNK, "a symbolic link"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+@dataclass(frozen=True)
+class Disk:
+    """A regular file (data and mode), nothing (data None, blocker None), or in the way (blocker set)."""
+
+    data: bytes | None = None
+    mode: int = 0
+    blocker: str | None = None
+
+    @property
+    def regular(self) -> bool:
+        return self.data is not None
+
+
+def kind_of(st_mode: int) -> str:
+    return next((name for test, name in _KINDS if test(st_mode)), "not a regular file")
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return path.lstat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def inspect(root: Path, rel: str, going: Collection[str] = ()) -> Disk:
+    """What `root/rel` holds. `going` are tracked regular files this run deletes: one of them
+    in the place of a needed directory is not in the way (deletions are applied first)."""
+    parts = rel.split("/")
+    for depth in range(1, len(parts)):
+        prefix = "/".join(parts[:depth])
+        st = _lstat(root / prefix)
+        if st is None:
+            return Disk()
+        if stat.S_ISDIR(st.st_mode):
+            continue
+        if stat.S_ISREG(st.st_mode) and prefix in going:
+            return Disk()
+        if stat.S_ISLNK(st.st_mode):
+            return Disk(blocker=f"{prefix} is a symbolic link; pipegen does not write through links")
+        return Disk(blocker=f"{prefix} is {kind_of(st.st_mode)} where pipegen needs a directory")
+    path = root / rel
+    st = _lstat(path)
+    if st is None:
+        return Disk()
+    if not stat.S_ISREG(st.st_mode):
+        return Disk(blocker=f"{kind_of(st.st_mode)} is in its place")
+    return _read_regular(path)
+
+
+def _read_regular(path: Path) -> Disk:
+    """Read without following a link swapped in since the lstat, and never block on a FIFO."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return Disk(blocker=f"{kind_of(st.st_mode)} is in its place")
+        return Disk(fh.read(), stat.S_IMODE(st.st_mode))
