@@ -71,6 +71,8 @@ WAREHOUSE_TARGETS = frozenset(
 )
 LAKE_TARGETS = frozenset({TargetType.DELTA, TargetType.ICEBERG})
 OLAP_TARGETS = frozenset({TargetType.CLICKHOUSE, TargetType.DRUID})
+# Operational databases results are served from (stream sinks over JDBC, lookups).
+SERVING_TARGETS = frozenset({TargetType.MYSQL, TargetType.POSTGRES})
 # Targets that can run SQL transformations after loading (ELT needs one).
 TRANSFORMING_TARGETS = WAREHOUSE_TARGETS | LAKE_TARGETS | frozenset({TargetType.CLICKHOUSE})
 
@@ -89,6 +91,7 @@ TARGET_DIALECT: dict[TargetType, str] = {
     TargetType.DRUID: "druid",
     TargetType.FILES: "duckdb",
     TargetType.KAFKA: "duckdb",
+    TargetType.MYSQL: "mysql",
 }
 
 # Columns pipegen adds to every landed row; spec columns must not reuse them.

@@ -192,6 +192,7 @@ class Materialization(StrEnum):
     VIEW = "view"
     TABLE = "table"
     INCREMENTAL = "incremental"
+    EPHEMERAL = "ephemeral"
 
 
 class JoinType(StrEnum):
@@ -683,7 +684,10 @@ class Mart(Model):
     )
     measures: tuple[Measure, ...] = Field((), description="Aggregates computed per group.")
     filter: str | None = Field(None, description="A SQL boolean expression rows must satisfy.")
-    materialized: Materialization = Field(Materialization.TABLE, description="view, table or incremental.")
+    materialized: Materialization = Field(
+        Materialization.TABLE,
+        description="view, table, incremental, or ephemeral (a helper inlined where it is used, like a dbt CTE).",
+    )
     unique_key: NameList = Field((), description="Incremental models: the key to upsert on.")
     target: str | None = Field(None, description="Target the mart is built in (default: the first that runs SQL).")
 

@@ -32,8 +32,9 @@ def resolved_input(r: Resolved) -> Input:
 
 def check_text(text: str, kind: Kind, scope: Scope, path: Path) -> Iterator[Finding]:
     """Plain column references are resolved without sqlglot; anything else is parsed."""
+    label = next((str(p) for p in reversed(path) if isinstance(p, str)), "expression")
     for problem in problems_of(text, kind, scope):
-        yield Finding(path, problem.code, problem.message, problem.hint)
+        yield Finding(path, problem.code, f"{label}: {problem.message}", problem.hint)
 
 
 def problems_of(text: str, kind: Kind, scope: Scope) -> list[Problem]:

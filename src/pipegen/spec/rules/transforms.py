@@ -17,7 +17,7 @@ from pipegen.spec.model import (
 )
 from pipegen.spec.rules._common import suggest
 from pipegen.spec.rules.expressions import resolved_input
-from pipegen.spec.scope import Scope, plain_ref, resolve
+from pipegen.spec.scope import AMBIGUOUS, Scope, plain_ref, resolve
 from pipegen.spec.types import format_duration
 
 
@@ -70,9 +70,10 @@ def _join_columns(
             if ref is None:
                 yield Finding(key_path, "R207", f"join key '{key}' is not a column name", "name a column")
             elif problem:
-                where = "the left side (the tables before this join)" if side == "left" else f"'{right.name}'"
-                yield Finding(key_path, problem.code, f"join key '{key}' is not usable on {where}: {problem.message}",
-                              problem.hint)  # fmt: skip
+                where = "the left side (the inputs before this join)" if side == "left" else f"'{right.name}'"
+                verb = "is ambiguous on" if problem.code == AMBIGUOUS else "is not a column of"
+                code = AMBIGUOUS if problem.code == AMBIGUOUS else "R207"
+                yield Finding(key_path, code, f"join key '{key}' {verb} {where}", problem.hint)
 
 
 def _job_inputs(
