@@ -35,7 +35,21 @@ def plan_json(ready: Ready, families: list[str], files: list[str]) -> dict[str, 
                 for t in cap.tables
             ],
             "flink_parallelism": cap.flink_parallelism,
+            "sizing": [
+                {
+                    "name": z.name,
+                    "value": z.value,
+                    "computed": z.computed,
+                    "override": z.override,
+                    "unit": z.unit,
+                    "formula": z.formula,
+                }
+                for z in cap.sizing
+            ],
         },
+        "engines": [
+            {"layer": e.layer, "engine": e.engine, "explicit": e.explicit, "reason": e.reason} for e in plan.engines
+        ],
         "diagnostics": [d.to_json() for d in ready.diagnostics],
     }
 
@@ -45,6 +59,8 @@ def plan_text(ready: Ready, families: list[str], files: list[str]) -> str:
     lines = [f"pipeline {ready.spec.pipeline.name}: {plan.architecture.value}"]
     lines += [f"  why: {r.text}" for r in plan.reasons]
     lines += [f"  facts used: {', '.join(r.facts)}" for r in plan.reasons]
+    lines.append("engines:")
+    lines += [f"  {e.layer}: {e.engine} ({'explicit' if e.explicit else 'auto'}: {e.reason})" for e in plan.engines]
     lines.append(f"families: {', '.join(families)}")
     lines.append("files:")
     lines += [f"  {f}" for f in files]
@@ -62,6 +78,8 @@ def plan_text(ready: Ready, families: list[str], files: list[str]) -> str:
             f"  {t.table}: {t.rows_per_day:,} rows/day, {layout}, "
             f"{t.files_per_partition} file(s) of {human(t.file_bytes, 'bytes')}{kafka}"
         )
-    if plan.capacity.flink_parallelism is not None:
+    if plan.capacity.flink_parallelism is not None and not plan.capacity.sizing:
         lines.append(f"  Flink parallelism: {plan.capacity.flink_parallelism}")
+    for z in plan.capacity.sizing:
+        lines.append(f"  {z.name}: {z.display}   = {z.formula}")
     return "\n".join(lines)

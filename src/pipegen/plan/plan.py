@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from pipegen.plan.capacity import Capacity, compute
 from pipegen.plan.components import Graph, graph
+from pipegen.plan.engines import EngineChoice, choose
 from pipegen.plan.select import Facts, Reason, facts_of, select
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.model import Architecture, Spec
@@ -20,6 +21,7 @@ class Plan:
     graph: Graph
     capacity: Capacity
     findings: tuple[Finding, ...]
+    engines: tuple[EngineChoice, ...] = ()
 
 
 def make_plan(spec: Spec) -> Plan:
@@ -32,4 +34,5 @@ def make_plan(spec: Spec) -> Plan:
         graph=graph(spec, selection.architecture),
         capacity=compute(spec),
         findings=selection.findings,
+        engines=choose(spec, selection.architecture),
     )
