@@ -78,7 +78,7 @@ def check(text: str, kind: Kind, scope: Scope) -> list[Problem]:
         problems.append(
             Problem(
                 WRONG_KIND,
-                f"`{text.strip()}` is not a condition: it gives a {_what(tree)}, not true/false",
+                f"`{text.strip()}` is not a condition: it is a {_what(tree)}, not true/false",
                 "compare it: e.g. `quantity + 1 > 10`, `status = 'paid'`, `is_active`",
             )
         )
@@ -129,6 +129,7 @@ def _placement(tree: exp.Expression, kind: Kind) -> Iterator[Problem]:
 
 
 def _columns(tree: exp.Expression, kind: Kind, scope: Scope) -> Iterator[Problem]:
+    has_aggregate = tree.find(exp.AggFunc) is not None
     for col in tree.find_all(exp.Column):
         name = col.name
         if not name or isinstance(col.this, exp.Star):
@@ -141,7 +142,7 @@ def _columns(tree: exp.Expression, kind: Kind, scope: Scope) -> Iterator[Problem
             yield problem
         elif kind == Kind.AGGREGATE and not qualifier and name.lower() in scope.group_keys:
             continue
-        elif kind == Kind.AGGREGATE and col.find_ancestor(exp.AggFunc) is None:
+        elif kind == Kind.AGGREGATE and has_aggregate and col.find_ancestor(exp.AggFunc) is None:
             yield Problem(
                 MISPLACED,
                 f"column '{col.sql()}' is outside an aggregate",
@@ -196,12 +197,19 @@ def _base(type_text: str | None) -> str | None:
     return type_text.split("(", 1)[0].split("<", 1)[0].strip().lower()
 
 
+_ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.IntDiv, exp.DPipe)
+
+
 def _what(tree: exp.Expression) -> str:
     if isinstance(tree, exp.Literal):
         return "string" if tree.is_string else "number"
     if isinstance(tree, exp.Column):
         return "non-boolean column"
-    return "value (" + type(tree).__name__.lower() + ")"
+    if isinstance(tree, _ARITHMETIC):
+        return "computed value"
+    if isinstance(tree, exp.Func):
+        return f"{tree.sql_name().lower()}() value"
+    return type(tree).__name__.lower()
 
 
 def columns_of(text: str) -> list[tuple[str, str]]:

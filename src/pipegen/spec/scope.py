@@ -38,6 +38,7 @@ class Input:
     name: str  # the qualifier users write: table or mart name
     columns: Mapping[str, str | None]  # column name -> portable type (None: unknown)
     aliases: tuple[str, ...] = ()  # other accepted qualifiers, e.g. 'source.table'
+    notes: Mapping[str, str] = field(default_factory=dict)  # lowercased name that is not here -> why not
 
     def lookup(self, column: str) -> str | None:
         """The column's spelling in this input, or None."""
@@ -124,6 +125,9 @@ def resolve(name: str, qualifier: str, scope: Scope) -> Problem | None:
             f"qualify it: {' or '.join(found)}",
         )
     if not found:
+        note = next((i.notes[name.lower()] for i in scope.inputs if name.lower() in i.notes), None)
+        if note:
+            return Problem(UNKNOWN, f"unknown column '{name}'", note)
         names = sorted({c for i in scope.inputs for c in i.columns} | set(scope.free))
         hint = did_you_mean(name, scope.all_names()) or f"columns here: {', '.join(names[:12])}"
         return Problem(UNKNOWN, f"unknown column '{name}'", hint)

@@ -21,7 +21,15 @@ HISTORY_TYPES = {Aggregation.COUNT: "bigint", Aggregation.COUNT_DISTINCT: "bigin
 
 
 def table_input(t: TableRef) -> Input:
-    return Input(t.dataset.name, t.staged_columns, (t.qualified,))
+    return Input(t.dataset.name, t.staged_columns, (t.qualified,), _rename_notes(t))
+
+
+def _rename_notes(t: TableRef) -> dict[str, str]:
+    return {
+        c.name.lower(): f"'{c.name}' is renamed to '{c.rename}' in staging: use '{c.rename}'"
+        for c in t.dataset.columns
+        if c.rename and c.rename.lower() != c.name.lower()
+    }
 
 
 def resolved_input(r: Resolved) -> Input:
@@ -71,9 +79,19 @@ def expressions(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
 def _table(t: TableRef) -> Iterator[Finding]:
     d = t.dataset
     if d.filter:
-        raw = Input(d.name, {c.name: c.type for c in d.columns}, (t.qualified,))
+        renamed = {
+            c.rename.lower(): f"the filter runs at extraction, before renames: use '{c.name}'"
+            for c in d.columns
+            if c.rename and c.rename.lower() != c.name.lower()
+        }
+        raw = Input(d.name, {c.name: c.type for c in d.columns}, (t.qualified,), renamed)
         yield from check_text(d.filter, Kind.CONDITION, Scope((raw,)), (*t.path, "filter"))
-    staged = Input(d.name, {c.staged_name: c.type for c in d.columns}, (t.qualified,))
+    notes = _rename_notes(t) | {
+        x.name.lower(): f"'{x.name}' is a derived column: derived columns read the table's columns only"
+        for x in d.derived
+        if all(x.name.lower() != c.staged_name.lower() for c in d.columns)
+    }
+    staged = Input(d.name, {c.staged_name: c.type for c in d.columns}, (t.qualified,), notes)
     for di, derived in enumerate(d.derived):
         yield from check_text(derived.expr, Kind.SCALAR, Scope((staged,)), (*t.path, "derived", di, "expr"))
 
