@@ -754,10 +754,13 @@ class Transforms(Model):
     streams: tuple[StreamJob, ...] = Field((), description="Stream jobs (Flink SQL).")
 
 
-class LayerLocation(Model):
-    layer: Layer = Field(..., description="bronze, silver or gold.")
+class LayerPlace(Model):
     bucket: str | None = Field(None, description="Container/bucket of this layer (default: the target's).")
     path: str | None = Field(None, description="Path prefix inside the bucket.")
+
+
+class LayerLocation(LayerPlace):
+    layer: Layer = Field(..., description="bronze, silver or gold.")
 
 
 def _layers(value: Any) -> Any:
@@ -779,7 +782,7 @@ class Target(Model):
     partition_by: NameList = Field((), description="Partition columns (time columns get a granularity from volume).")
     layers: Annotated[
         tuple[LayerLocation, ...],
-        BeforeValidator(_layers, json_schema_input_type=list[Layer] | dict[Layer, LayerLocation]),
+        BeforeValidator(_layers, json_schema_input_type=list[Layer] | dict[Layer, LayerPlace | None]),
     ] = Field(
         (),
         description="Lakehouse: medallion layers to build (default all three), as a list, or a mapping "
