@@ -99,10 +99,8 @@ def test_overrides_are_shown_beside_the_computed_value_and_used() -> None:
     )
     cap = compute(spec)
     got = {s.name: s for s in cap.sizing}
-    assert (got["Kafka partitions per topic (largest)"].computed, got["Kafka partitions per topic (largest)"].value) == (
-        3,
-        24,
-    )
+    partitions = got["Kafka partitions per topic (largest)"]
+    assert (partitions.computed, partitions.value) == (3, 24)
     assert cap.tables[-1].kafka_partitions == 24
     assert cap.flink_parallelism == 6
     assert got["Flink checkpoint interval"].display == "2m (override; computed 30s)"

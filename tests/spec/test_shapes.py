@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 from pydantic import ValidationError
 
@@ -13,9 +12,12 @@ from pipegen.spec.types import parse_column_type
 from tests.conftest import SPECS
 
 # The header lines of the jaffle shop's reference marts (dbt-labs/jaffle_shop_duckdb, expected/*.csv).
-JAFFLE_CUSTOMERS = "customer_id,first_name,last_name,first_order,most_recent_order,number_of_orders,customer_lifetime_value"
+JAFFLE_CUSTOMERS = (
+    "customer_id,first_name,last_name,first_order,most_recent_order,number_of_orders,customer_lifetime_value"
+)
 JAFFLE_ORDERS = (
-    "order_id,customer_id,order_date,status,credit_card_amount,coupon_amount,bank_transfer_amount,gift_card_amount,amount"
+    "order_id,customer_id,order_date,status,"
+    "credit_card_amount,coupon_amount,bank_transfer_amount,gift_card_amount,amount"
 )
 
 

@@ -946,3 +946,6 @@ class Spec(Model):
     orchestration: Orchestration = Field(default_factory=Orchestration, description="Retries, timeouts, upstreams.")
     sizing: Sizing = Field(default_factory=Sizing, description="Overrides of computed Kafka and Flink sizes.")
     engines: Engines = Field(default_factory=Engines, description="Processing engine per layer.")
+
+
+StreamJob.model_rebuild()  # `notify` names Notification, which is defined after StreamJob
