@@ -107,3 +107,11 @@ def test_each_text_is_parsed_once() -> None:
     for _ in range(3):
         check("quantity > 10", Kind.CONDITION, ONE)
     assert parse.cache_info().misses == 1
+
+
+def test_sql_value_words_are_not_columns_even_bare() -> None:
+    from pipegen.spec.rules.expressions import problems_of
+
+    assert problems_of("current_timestamp", Kind.SCALAR, ONE) == []
+    assert problems_of("true", Kind.CONDITION, ONE) == []
+    assert [p.code for p in problems_of("current_stamp", Kind.SCALAR, ONE)] == ["R250"]

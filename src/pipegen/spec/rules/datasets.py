@@ -26,10 +26,42 @@ SYNTHETIC_SYSTEMS: dict[SyntheticWrites, frozenset[SourceType]] = {
 }
 
 
+# What a `metadata:` column may read, per kind of dataset.
+METADATA_KEYS: dict[str, frozenset[str]] = {
+    "topic": frozenset({"timestamp", "timestamp_type", "partition", "offset", "key", "headers", "topic"}),
+    "cdc": frozenset({"op", "ts_ms", "source.ts_ms", "source.db", "source.schema", "source.table", "source.lsn",
+                      "source.file", "source.pos", "source.snapshot", "transaction.id"}),
+}  # fmt: skip
+
+
 def staging(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
     for t in index.tables:
         yield from _renames(t)
         yield from _derived_names(t)
+        yield from _metadata(t)
+
+
+def _metadata(t: TableRef) -> Iterator[Finding]:
+    kind = "topic" if t.kind == "topics" else "cdc" if t.source.ingestion.value == "cdc" else None
+    for ci, c in enumerate(t.dataset.columns):
+        if c.metadata is None:
+            continue
+        path = (*t.path, "columns", ci, "metadata")
+        if kind is None:
+            yield Finding(
+                path,
+                "R212",
+                f"`metadata` does not apply to {t.dataset.name} ({t.source.type.value}, {t.source.ingestion.value})",
+                "record metadata exists for topics and cdc tables; remove it",
+                on_key=True,
+            )
+        elif c.metadata not in METADATA_KEYS[kind]:
+            yield Finding(
+                path,
+                "R212",
+                f"'{c.metadata}' is not {'record' if kind == 'topic' else 'CDC'} metadata",
+                suggest(c.metadata, METADATA_KEYS[kind]) or "one of: " + ", ".join(sorted(METADATA_KEYS[kind])),
+            )
 
 
 def _renames(t: TableRef) -> Iterator[Finding]:
@@ -256,25 +288,23 @@ def mart_output_rules(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
                 continue
             ref = out.foreign_key.references
             path = ("transforms", "marts", mi, field, i, "foreign_key")
-            error = _mart_reference_error(index, ref)
-            if error:
-                yield Finding(
-                    path,
-                    "R206",
-                    f"foreign key: {error}",
-                    suggest(ref.split(".")[0], index.known_names()) or "write it as table.column or mart.column",
-                )
+            problem = _mart_reference_error(index, ref)
+            if problem:
+                yield Finding(path, "R206", f"foreign key: {problem[0]}", problem[1])
 
 
-def _mart_reference_error(index: SpecIndex, ref: str) -> str | None:
+def _mart_reference_error(index: SpecIndex, ref: str) -> tuple[str, str] | None:
     parts = ref.strip().split(".")
     if len(parts) == 2 and parts[0].lower() in index.marts:
         outputs = mart_outputs(index.marts[parts[0].lower()])
         if parts[1].lower() not in {o.lower() for o in outputs}:
-            return f"mart '{parts[0]}' has no output '{parts[1]}'"
+            hint = suggest(parts[1], outputs) or f"outputs of '{parts[0]}': {', '.join(outputs)}"
+            return f"mart '{parts[0]}' has no output '{parts[1]}'", hint
         return None
     _, _, error = index.resolve_column(ref)
-    return error
+    if error is None:
+        return None
+    return error, suggest(parts[0], index.known_names()) or "write it as table.column or mart.column"
 
 
 def notifications(spec: Spec, index: SpecIndex) -> Iterator[Finding]:

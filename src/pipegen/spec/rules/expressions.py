@@ -17,6 +17,11 @@ from pipegen.spec.model import Aggregation, Mart, Measure, Spec, StreamJob
 from pipegen.spec.scope import MISPLACED, WRONG_KIND, Input, Kind, Problem, Scope, plain_ref, resolve
 from pipegen.spec.types import NUMERIC_TYPES
 
+# Bare words SQL reads as values, not columns: they go through the parser.
+SQL_VALUE_WORDS = frozenset(
+    {"true", "false", "null", "current_timestamp", "current_date", "current_time", "localtime", "localtimestamp",
+     "current_user", "session_user", "unknown"}
+)  # fmt: skip
 HISTORY_TYPES = {Aggregation.COUNT: "bigint", Aggregation.COUNT_DISTINCT: "bigint", Aggregation.AVG: "double"}
 
 
@@ -47,7 +52,7 @@ def check_text(text: str, kind: Kind, scope: Scope, path: Path) -> Iterator[Find
 
 def problems_of(text: str, kind: Kind, scope: Scope) -> list[Problem]:
     ref = plain_ref(text)
-    if ref is not None and kind != Kind.AGGREGATE and ref[1].lower() not in ("true", "false", "null"):
+    if ref is not None and kind != Kind.AGGREGATE and ref[1].lower() not in SQL_VALUE_WORDS:
         qualifier, name = ref
         problem = resolve(name, qualifier, scope)
         if problem:
@@ -149,6 +154,14 @@ def _outputs(job: Mart | StreamJob, scope: Scope, base: Path) -> Iterator[Findin
         if g.name:
             path = (*path, "expr")
         yield from check_text(g.expr, Kind.SCALAR, scope, path)
+        if g.name is None and plain_ref(g.expr) is None:
+            yield Finding(
+                (*base, "group_by", gi),
+                "R254",
+                f"the group key `{g.expr.strip()[:60]}` needs a name",
+                "write it as `{name: ..., expr: ...}`",
+            )
+    yield from _duplicate_outputs(job, base)
     for ci, c in enumerate(job.columns):
         path = (*base, "columns", ci, "expr") if c.name else (*base, "columns", ci)
         yield from check_text(c.expr, Kind.SCALAR, scope, path)
@@ -227,3 +240,19 @@ def _measure_shape(m: Measure, path: Path) -> Iterator[Finding]:
             f"the default of a {m.agg.value} must be a number, not {m.default!r}",
             "e.g. `default: 0`",
         )
+
+
+def _duplicate_outputs(job: Mart | StreamJob, base: Path) -> Iterator[Finding]:
+    """Group keys and selected columns against each other and the measures (measure pairs: rules/names.py)."""
+    seen: dict[str, str] = {m.name.lower(): "measure" for m in job.measures}
+    named = [("group_by", i, g.output_name) for i, g in enumerate(job.group_by)]
+    named += [("columns", i, c.output_name) for i, c in enumerate(job.columns)]
+    for field, i, name in named:
+        if name.lower() in seen:
+            yield Finding(
+                (*base, field, i),
+                "R201",
+                f"output '{name}' of '{job.name}' is defined twice (also a {seen[name.lower()]})",
+                "give it another name with `{name: ..., expr: ...}`",
+            )
+        seen[name.lower()] = "group key" if field == "group_by" else "column"
