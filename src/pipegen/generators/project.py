@@ -33,12 +33,18 @@ def secret_uses(spec: Spec) -> list[SecretUse]:
             ref = parse_secret_ref(value) if isinstance(value, str) else None
             if ref:
                 found.add(SecretUse(ref.kind, ref.name, f"{where}.{key}"))
-    for i, note in enumerate(spec.quality.notifications):
+    notes = [(f"quality.notifications[{i}]", n) for i, n in enumerate(spec.quality.notifications)]
+    notes += [
+        (f"transforms.streams.{j.name}.notify[{i}]", n) for j in spec.transforms.streams for i, n in enumerate(j.notify)
+    ]
+    for when in ("on_failure", "on_success"):
+        notes += [(f"orchestration.{when}[{i}]", n) for i, n in enumerate(getattr(spec.orchestration, when))]
+    for where, note in notes:
         for key in ("webhook", "routing_key"):
             value = getattr(note, key)
             ref = parse_secret_ref(value) if value else None
             if ref:
-                found.add(SecretUse(ref.kind, ref.name, f"quality.notifications[{i}].{key}"))
+                found.add(SecretUse(ref.kind, ref.name, f"{where}.{key}"))
     return sorted(found, key=lambda u: (u.name, u.kind, u.used_at))
 
 
