@@ -660,6 +660,19 @@ Outputs = Annotated[
 ]
 
 
+class Keep(StrEnum):
+    LAST = "last"
+    FIRST = "first"
+
+
+class Deduplicate(Model):
+    """Keep one row per key: `qualify row_number() over (partition by key order by order_by desc) = 1`."""
+
+    key: NameList = Field(..., min_length=1, description="Columns that identify a row, e.g. order_id.")
+    order_by: str = Field(..., min_length=1, description="Column or expression that orders a key's rows.")
+    keep: Keep = Field(Keep.LAST, description="last (the greatest order_by) or first.")
+
+
 class Sink(Model):
     target: str = Field(..., description="Target name.")
     table: str | None = Field(None, description="Table (or topic) in the target (default: the job name).")
@@ -684,6 +697,9 @@ class Mart(Model):
     )
     measures: tuple[Measure, ...] = Field((), description="Aggregates computed per group.")
     filter: str | None = Field(None, description="A SQL boolean expression rows must satisfy.")
+    deduplicate: Deduplicate | None = Field(
+        None, description="Keep one row per key (after `filter`, before grouping): `{key: [id], order_by: updated_at}`."
+    )
     materialized: Materialization = Field(
         Materialization.TABLE,
         description="view, table, incremental, or ephemeral (a helper inlined where it is used, like a dbt CTE).",

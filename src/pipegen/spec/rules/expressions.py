@@ -133,6 +133,12 @@ def _job(index: SpecIndex, job: Mart | StreamJob, base: Path, allow_marts: bool)
             yield from check_text(join.filter, Kind.CONDITION, joined, (*base, "joins", ji, "filter"))
     if job.filter:
         yield from check_text(job.filter, Kind.CONDITION, scope, (*base, "filter"))
+    dedup = job.deduplicate if isinstance(job, Mart) else None
+    if dedup is not None:
+        for ki, key in enumerate(dedup.key):
+            path = (*base, "deduplicate", "key", ki) if len(dedup.key) > 1 else (*base, "deduplicate", "key")
+            yield from check_text(key, Kind.SCALAR, scope, path)
+        yield from check_text(dedup.order_by, Kind.SCALAR, scope, (*base, "deduplicate", "order_by"))
     yield from _outputs(job, scope, base)
     yield from _measures(job, scope, base)
     if isinstance(job, StreamJob):
