@@ -76,6 +76,15 @@ def test_wheel_installs_outside_the_repo_and_scaffolds_identically(tmp_path: Pat
         check=True,
     )
     assert "site-packages" in where.stdout, "templates must come from the wheel, not the source tree"
+    faker = subprocess.run(
+        [str(python), "-c", "from pipegen.spec.rules.datasets import faker_vocabulary as f; print(len(f()[0]))"],
+        cwd=outside,
+        env=clean_env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert faker.returncode == 0 and int(faker.stdout) > 100, "the Faker provider list ships in the wheel"
     inrepo = tmp_path / "inrepo"
     local = run_cli("new", "demo", "--spec", "saas_elt", "--no-input", "--output", str(inrepo))
     assert local.returncode == 0, local.stderr

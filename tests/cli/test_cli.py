@@ -118,6 +118,23 @@ def test_plan_json_is_machine_readable() -> None:
     }
 
 
+def test_plan_shows_engines_with_reasons_and_sizes_beside_their_overrides() -> None:
+    proc = run_cli("plan", str(REPO / "specs" / "ecommerce_realtime.yaml"))
+    assert proc.returncode == 0, proc.stderr
+    assert "  stream: flink (auto: Flink SQL: event-time windows" in proc.stdout
+    assert "  batch: none (auto: kappa has no batch layer)" in proc.stdout
+    assert "  Flink checkpoint interval: 1m (override; computed 30s)" in proc.stdout
+    data = json.loads(run_cli("plan", str(REPO / "specs" / "ecommerce_realtime.yaml"), "--format", "json").stdout)
+    parallelism = next(z for z in data["capacity"]["sizing"] if z["name"] == "Flink parallelism")
+    assert (parallelism["computed"], parallelism["override"], parallelism["value"]) == (1, 3, 3)
+    assert data["capacity"]["flink_parallelism"] == 3
+    assert {e["layer"]: e["engine"] for e in data["engines"]} == {
+        "compute": "kubernetes",
+        "stream": "flink",
+        "batch": "none",
+    }
+
+
 def test_plan_of_invalid_spec_prints_diagnostics_and_exits_one(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("- not a mapping\n")

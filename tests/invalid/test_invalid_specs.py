@@ -68,7 +68,8 @@ def test_codes_cover_every_family_of_problem() -> None:
     for code in ("P001", "P002", "P003", "P006", "P007", "P008", "P009", "P010", "S101", "S102", "S103", "S104",
                  "S105", "S106", "S107", "S108", "R201", "R202", "R203", "R204", "R205", "R206", "R207", "R208",
                  "R209", "R210", "R211", "R212", "R214", "R215", "R216", "R217", "R218", "R219", "R220", "R221",
-                 "R224", "A301", "A302", "A304", "A310"):  # fmt: skip
+                 "R224", "R250", "R251", "R252", "R253", "R254", "R255", "R256", "R257", "R258", "R259", "R260",
+                 "R261", "A301", "A302", "A304", "A310"):  # fmt: skip
         assert code in codes, f"no fixture produces {code}"
 
 
@@ -91,7 +92,7 @@ def test_hints_say_how_to_fix() -> None:
         checked, _ = check(FIXTURES / name)
         return [d.hint for d in checked.diagnostics]
 
-    assert hints("unknown_top_level_key.yaml") == ["did you mean 'orchestrator'?"]
+    assert hints("unknown_top_level_key.yaml") == ["did you mean 'orchestrator' or 'orchestration'?"]
     assert hints("bad_enum_with_suggestion.yaml") == ["did you mean 'postgres'?", "did you mean 'duckdb'?"]
     assert "did you mean 'timestamp'" in str(hints("bad_column_type.yaml")[0])
     assert hints("mart_unknown_references.yaml")[0] == "did you mean 'orders' or 'db.orders'?"

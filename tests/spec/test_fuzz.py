@@ -163,3 +163,48 @@ def test_any_free_text_and_volume_still_generates_inert_output(
         assert "\n" not in arch.split("\n\n")[1], "the description stays one paragraph line"
     assert "{{" not in arch and "<" not in arch.split("<!--")[0]
     json.loads(files["pipegen.schema.json"])
+
+
+JAFFLE = next(b for b in BASES if b["pipeline"]["name"] == "jaffle_shop")
+SQL_TOKENS = [
+    *"()+-*/%<>=,;.'\"", " ", "--", "/*", "*/", "||", "amount", "order_id", "raw_orders.status", "status",
+    "customer_payments.total_amount", "sum(", "count(*)", "max(", "over (", "partition by", "order by", "select",
+    "from", "drop table x", "case when", "then", "else", "end", "and", "or", "not", "is null", "in (", "'a;b'",
+    "'--'", "1", "0.5", "null", "true", ":p", "?", "exists", "\u00e9", "\n",
+]  # fmt: skip
+expressions = st.lists(st.sampled_from(SQL_TOKENS), max_size=24).map("".join)
+# where an expression can sit in the jaffle spec: (path to the mapping, key)
+EXPRESSION_SLOTS = [
+    (("sources", 0, "tables", 2, "derived", 0), "expr"),
+    (("sources", 0, "tables", 1), "filter"),
+    (("transforms", "marts", 0, "measures", 1), "where"),
+    (("transforms", "marts", 0, "measures", 4), "expr"),
+    (("transforms", "marts", 3), "filter"),
+    (("transforms", "marts", 3, "columns", 6), "expr"),
+    (("transforms", "marts", 4, "joins", 0), "filter"),
+]
+
+
+EXPR_FUZZ = settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+
+
+@EXPR_FUZZ
+@given(slot=st.sampled_from(EXPRESSION_SLOTS), text=expressions)
+def test_any_expression_text_gives_diagnostics_never_exceptions(slot: tuple[Any, str], text: str) -> None:
+    data = copy.deepcopy(JAFFLE)
+    path, key = slot
+    node = data
+    for part in path:
+        node = node[part]
+    node[key] = text
+    assert_only_diagnostics(check_bytes(yaml_text(data).encode(), "expr.yaml"))
+
+
+@EXPR_FUZZ
+@given(st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=60))
+def test_any_string_literal_is_accepted_in_a_condition(literal: str) -> None:
+    data = copy.deepcopy(JAFFLE)
+    quoted = "'" + literal.replace("'", "''") + "'"
+    data["transforms"]["marts"][3]["filter"] = f"first_name = {quoted} OR last_name <> {quoted}"
+    checked = check_bytes(yaml_text(data).encode(), "literal.yaml")
+    assert [d for d in checked.diagnostics if d.code == "R217"] == [], literal

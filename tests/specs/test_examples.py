@@ -18,6 +18,7 @@ EXPECTED = {
     "saas_elt": "elt",
     "pii_etl": "etl",
     "iot_lambda": "lambda",
+    "jaffle_shop": "elt",
 }
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from pipegen.spec.index import SpecIndex
 from pipegen.spec.model import Cloud, Ingestion, Spec
+from pipegen.spec.types import format_duration
 
 GIB = 1024**3
 MIB = 1024**2
@@ -20,6 +21,9 @@ KAFKA_PARTITION_BYTES_S = 10 * MIB  # sustained write per partition
 KAFKA_PARTITION_ROWS_S = 10_000  # sustained consume per partition
 KAFKA_MIN_PARTITIONS = 3
 FLINK_ROWS_S_PER_SLOT = 20_000
+KAFKA_BROKER_BYTES_S = 50 * MIB  # sustained write per broker, replication included
+KAFKA_REPLICATION = 3  # survives one broker down with min.insync.replicas=2
+CHECKPOINT_MIN_S, CHECKPOINT_MAX_S = 10, 300  # checkpoint every latency/2, within these bounds
 HOT_DAYS, WARM_DAYS = 30, 90
 GRANULARITIES = (("hour", 3600), ("day", 86400), ("month", 30 * 86400), ("year", 365 * 86400))
 STORAGE_CLASSES: dict[Cloud, tuple[str, str, str]] = {
@@ -68,10 +72,32 @@ class TableCapacity:
 
 
 @dataclass(frozen=True)
+class Sized:
+    """A streaming size the plan computes and the spec may override (`sizing:`)."""
+
+    name: str
+    computed: float
+    override: float | None
+    unit: str
+    formula: str
+
+    @property
+    def value(self) -> float:
+        return self.override if self.override is not None else self.computed
+
+    @property
+    def display(self) -> str:
+        shown = format_duration(self.value) if self.unit == "s" else f"{self.value:,.0f}"
+        computed = format_duration(self.computed) if self.unit == "s" else f"{self.computed:,.0f}"
+        return f"{shown} (override; computed {computed})" if self.override is not None else shown
+
+
+@dataclass(frozen=True)
 class Capacity:
     figures: tuple[Figure, ...]
     tables: tuple[TableCapacity, ...]
-    flink_parallelism: int | None
+    flink_parallelism: int | None  # the value used: sizing.flink.parallelism when set
+    sizing: tuple[Sized, ...] = ()  # streaming sizes: computed value and override
 
 
 def _row_shares(spec: Spec, index: SpecIndex) -> dict[str, int]:
@@ -123,8 +149,45 @@ def compute(spec: Spec) -> Capacity:
         files, file_bytes = files_for(part_bytes)
         streaming = t.source.ingestion != Ingestion.BATCH
         parts = kafka_partitions(rows, row_bytes, vol.peak_factor) if streaming else None
+        if parts is not None and spec.sizing.kafka.partitions is not None:
+            parts = spec.sizing.kafka.partitions
         tables.append(TableCapacity(t.qualified, rows, raw, stored, partition, part_bytes, files, file_bytes, parts))
-    return Capacity(_totals(spec, tables), tuple(tables), _parallelism(spec, tables))
+    sized = _sizing(spec, tables)
+    parallelism = next((int(s.value) for s in sized if s.name == "Flink parallelism"), None)
+    return Capacity(_totals(spec, tables), tuple(tables), parallelism, sized)
+
+
+def _sizing(spec: Spec, tables: list[TableCapacity]) -> tuple[Sized, ...]:
+    """Kafka and Flink sizes for streaming specs: the computed figure beside the spec's override."""
+    streaming = [t for t in tables if t.kafka_partitions is not None]
+    if not streaming and not spec.transforms.streams:
+        return ()
+    kafka, flink = spec.sizing.kafka, spec.sizing.flink
+    row_bytes = spec.volume.avg_row_bytes
+    peak_bytes = sum(t.rows_per_day for t in streaming) / 86400 * spec.volume.peak_factor * row_bytes
+    replication = min(KAFKA_REPLICATION, kafka.brokers) if kafka.brokers else KAFKA_REPLICATION
+    brokers = max(
+        KAFKA_REPLICATION, math.ceil(peak_bytes * (kafka.replication_factor or replication) / KAFKA_BROKER_BYTES_S)
+    )
+    computed_parts = max((t.kafka_partitions for t in streaming if t.kafka_partitions), default=KAFKA_MIN_PARTITIONS)
+    if kafka.partitions is not None:
+        computed_parts = max(
+            (kafka_partitions(t.rows_per_day, row_bytes, spec.volume.peak_factor) for t in streaming),
+            default=KAFKA_MIN_PARTITIONS,
+        )
+    checkpoint = min(CHECKPOINT_MAX_S, max(CHECKPOINT_MIN_S, spec.latency / 2))
+    return (
+        Sized("Kafka brokers", brokers, kafka.brokers, "brokers",
+              f"max({KAFKA_REPLICATION}, peak bytes/s × replication ÷ {KAFKA_BROKER_BYTES_S // MIB} MiB/s per broker)"),
+        Sized("Kafka replication factor", replication, kafka.replication_factor, "copies",
+              f"{KAFKA_REPLICATION} (one broker may fail with min.insync.replicas=2), at most the brokers"),
+        Sized("Kafka partitions per topic (largest)", computed_parts, kafka.partitions, "partitions",
+              "max(3, peak bytes/s ÷ 10 MiB/s, peak rows/s ÷ 10,000)"),
+        Sized("Flink parallelism", _parallelism(spec, tables) or 1, flink.parallelism, "slots",
+              f"peak rows/s ÷ {FLINK_ROWS_S_PER_SLOT:,} per slot, at most the partitions"),
+        Sized("Flink checkpoint interval", checkpoint, flink.checkpoint_interval, "s",
+              f"latency ÷ 2, between {CHECKPOINT_MIN_S}s and {CHECKPOINT_MAX_S // 60}m"),
+    )  # fmt: skip
 
 
 def _parallelism(spec: Spec, tables: list[TableCapacity]) -> int | None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from pipegen.plan.capacity import Capacity, compute
 from pipegen.plan.components import Graph, graph
+from pipegen.plan.engines import EngineChoice, choose
 from pipegen.plan.families import Family
 from pipegen.plan.names import Names, names
 from pipegen.plan.select import Facts, Reason, facts_of, select
@@ -23,6 +24,7 @@ class Plan:
     capacity: Capacity
     findings: tuple[Finding, ...]
     names: Names
+    engines: tuple[EngineChoice, ...] = ()
 
     @property
     def families(self) -> tuple[Family, ...]:
@@ -41,4 +43,5 @@ def make_plan(spec: Spec) -> Plan:
         capacity=compute(spec),
         findings=selection.findings,
         names=names(spec),
+        engines=choose(spec, selection.architecture),
     )

@@ -73,6 +73,8 @@ WAREHOUSE_TARGETS = frozenset(
 )
 LAKE_TARGETS = frozenset({TargetType.DELTA, TargetType.ICEBERG})
 OLAP_TARGETS = frozenset({TargetType.CLICKHOUSE, TargetType.DRUID})
+# Operational databases results are served from (stream sinks over JDBC, lookups).
+SERVING_TARGETS = frozenset({TargetType.MYSQL, TargetType.POSTGRES})
 # Targets that can run SQL transformations after loading (ELT needs one).
 TRANSFORMING_TARGETS = WAREHOUSE_TARGETS | LAKE_TARGETS | frozenset({TargetType.CLICKHOUSE})
 
@@ -102,6 +104,7 @@ TARGET_SYSTEMS: dict[TargetType, TargetSystem] = {
     TargetType.DRUID: TargetSystem("druid", None, None),  # loaded by Druid ingestion specs, queried in Druid SQL
     TargetType.FILES: TargetSystem("duckdb", "duckdb", "filesystem"),  # files written and read through DuckDB
     TargetType.KAFKA: TargetSystem("duckdb", None, None),  # not SQL: stream sinks only
+    TargetType.MYSQL: TargetSystem("mysql", "mysql", "sqlalchemy"),  # dbt-mysql (community); dlt via SQLAlchemy
 }
 
 

@@ -34,6 +34,18 @@ class TableRef:
     def column_names(self) -> list[str]:
         return [c.name for c in self.dataset.columns]
 
+    @property
+    def staged_columns(self) -> dict[str, str]:
+        """What transforms see, in order: the columns under their staged names (a derived column
+        named like one replaces it in place), then the other derived columns."""
+        derived = {d.name.lower(): d for d in self.dataset.derived}
+        out: dict[str, str] = {}
+        for c in self.dataset.columns:
+            d = derived.pop(c.staged_name.lower(), None)
+            out[d.name if d else c.staged_name] = d.type if d else c.type
+        out.update({d.name: d.type for d in derived.values()})
+        return out
+
 
 @dataclass(frozen=True)
 class Resolved:
@@ -46,10 +58,23 @@ class Resolved:
     @property
     def columns(self) -> list[str]:
         if self.table:
-            return self.table.column_names
+            return list(self.table.staged_columns)
         if self.mart:
-            return [*self.mart.group_by, *(m.name for m in self.mart.measures)]
+            return mart_outputs(self.mart)
         return []
+
+    @property
+    def name(self) -> str:
+        if self.table:
+            return self.table.dataset.name
+        return self.mart.name if self.mart else ""
+
+
+def mart_outputs(mart: Mart) -> list[str]:
+    """A mart's output columns, in order: its `columns`, or its group keys then measures."""
+    if mart.columns:
+        return [c.output_name for c in mart.columns]
+    return [*(g.output_name for g in mart.group_by), *(m.name for m in mart.measures)]
 
 
 class SpecIndex:

@@ -136,6 +136,7 @@ class TargetType(StrEnum):
     DRUID = "druid"
     FILES = "files"
     KAFKA = "kafka"
+    MYSQL = "mysql"
 
 
 class FileFormat(StrEnum):
@@ -191,6 +192,7 @@ class Materialization(StrEnum):
     VIEW = "view"
     TABLE = "table"
     INCREMENTAL = "incremental"
+    EPHEMERAL = "ephemeral"
 
 
 class JoinType(StrEnum):
@@ -233,6 +235,42 @@ class Layer(StrEnum):
     BRONZE = "bronze"
     SILVER = "silver"
     GOLD = "gold"
+
+
+class SinkMode(StrEnum):
+    APPEND = "append"
+    UPSERT = "upsert"
+
+
+class ExpectedColumns(StrEnum):
+    ORDERED = "ordered"
+    UNORDERED = "unordered"
+    NONE = "none"
+
+
+class SyntheticWrites(StrEnum):
+    FILES = "files"
+    DATABASE = "database"
+    STREAM = "stream"
+
+
+class StreamEngine(StrEnum):
+    AUTO = "auto"
+    FLINK = "flink"
+    SPARK = "spark"
+
+
+class BatchEngine(StrEnum):
+    AUTO = "auto"
+    DBT = "dbt"
+    SPARK = "spark"
+
+
+class Compute(StrEnum):
+    AUTO = "auto"
+    LOCAL = "local"
+    KUBERNETES = "kubernetes"
+    DATABRICKS = "databricks"
 
 
 # ---------------------------------------------------------------- column rules
@@ -294,15 +332,11 @@ def _pii(value: Any) -> Any:
     return value
 
 
-class Column(Model):
-    """A column and the rules its values must follow."""
+class ColumnRules(Model):
+    """An output column's name, meaning and the rules its values must follow (source columns,
+    derived columns and mart outputs share them)."""
 
-    name: Name = Field(..., description="Column name as in the source.")
-    type: ColumnTypeText = Field(
-        ...,
-        description="Portable type: string, int, bigint, smallint, float, double, decimal(p,s), "
-        "boolean, date, time, timestamp, timestamp_tz, json, binary, uuid (common aliases accepted).",
-    )
+    name: Name | None = Field(None, description="Output column name.")
     description: str | None = Field(None, description="What the column means; shown in docs and dbt.")
     not_null: Annotated[Rule | None, BeforeValidator(_flag_rule, json_schema_input_type=bool | Rule)] = Field(
         None, description="`true`, or `{mostly: 0.99}`: values must not be null."
@@ -320,13 +354,146 @@ class Column(Model):
     )
     foreign_key: Annotated[
         ForeignKeyRule | None, BeforeValidator(_fk_rule, json_schema_input_type=str | ForeignKeyRule)
-    ] = Field(None, description="`table.column` (or `source.table.column`) this column refers to.")
+    ] = Field(None, description="`table.column` (or `source.table.column`, or `mart.column`) this column refers to.")
+
+
+class Column(ColumnRules):
+    """A column and the rules its values must follow."""
+
+    name: Name = Field(..., description="Column name as in the source (what extraction reads).")
+    type: ColumnTypeText = Field(
+        ...,
+        description="Portable type: string, int, bigint, smallint, float, double, decimal(p,s), "
+        "boolean, date, time, timestamp, timestamp_tz, json, binary, uuid (common aliases accepted); "
+        "timestamp(3) for a precision; array<T>, map<K, V>, struct<name: T, ...> for nested JSON records.",
+    )
     pii: Annotated[PiiAction, BeforeValidator(_pii, json_schema_input_type=bool | PiiAction)] = Field(
         PiiAction.NONE,
         description="Personal data: `true`/`mask`, `hash`, `drop` or `none`. Masking PII "
         "before it lands makes the pipeline ETL.",
     )
-    faker: str | None = Field(None, description="Faker provider for synthetic data, e.g. `email`, `city`.")
+    faker: str | None = Field(
+        None, description="Faker provider for synthetic data, e.g. `email`, `city` (checked against Faker's providers)."
+    )
+    rename: Name | None = Field(
+        None,
+        description="The column's name from staging on (`id` -> `customer_id`): extraction reads `name`, "
+        "transforms and joins see `rename`.",
+    )
+    metadata: str | None = Field(
+        None,
+        description="Streams: read this column from the record's metadata instead of its value "
+        "(kafka: timestamp, partition, offset, key, headers; cdc: op, source.ts_ms, ts_ms).",
+    )
+
+    @property
+    def staged_name(self) -> str:
+        return self.rename or self.name
+
+
+class DerivedColumn(ColumnRules):
+    """A column computed in staging from the table's columns (their staged names)."""
+
+    name: Name = Field(..., description="Column name; a derived column named like a column replaces it in staging.")
+    expr: str = Field(..., min_length=1, description="A SQL scalar expression over the table's columns.")
+    type: ColumnTypeText = Field(..., description="The type of the result, e.g. int, double, timestamp(3).")
+
+
+class Freshness(Model):
+    column: str | None = Field(None, description="Timestamp column to measure (default: the watermark).")
+    warn_after: Duration | None = Field(None, description="Warn when the newest row is older than this.")
+    error_after: Duration | None = Field(None, description="Fail when the newest row is older than this.")
+
+
+class RowCount(Model):
+    min: int | None = Field(None, ge=0, description="Fewest rows a load may have.")
+    max: int | None = Field(None, ge=0, description="Most rows a load may have.")
+
+
+class Drift(Model):
+    """How far a table's profile may move between two runs before a DataDriftDetected event."""
+
+    row_count: float | None = Field(None, ge=0, le=100, description="Relative change of the row count (0.3 = 30%).")
+    null_rate: float | None = Field(
+        None, ge=0, le=1, description="Absolute change of a column's null fraction (0.05 = 5 points)."
+    )
+    mean: float | None = Field(None, ge=0, le=100, description="Relative change of a numeric column's mean.")
+    distinct_count: float | None = Field(
+        None, ge=0, le=100, description="Relative change of a column's distinct count."
+    )
+    columns: NameList = Field((), description="Columns the column metrics watch (default: all).")
+
+
+class TableQuality(Model):
+    """Table-level expectations (beside the column rules)."""
+
+    expected_columns: ExpectedColumns = Field(
+        ExpectedColumns.NONE,
+        description="The declared columns must be exactly the table's: `ordered`, `unordered`, or `none` (no check).",
+    )
+    row_count: RowCount | None = Field(None, description="`{min: 1000, max: 10000000}` rows per load.")
+    freshness: Freshness | None = Field(None, description="Per-table freshness (overrides monitoring.freshness_sla).")
+    drift: Drift | None = Field(None, description="Drift thresholds between runs.")
+    severity: Severity | None = Field(None, description="Overrides quality.severity for these checks.")
+
+
+def _rate(value: Any) -> Any:
+    """'100/s' or '6000/m' -> events per second."""
+    if isinstance(value, str) and "/" in value:
+        count, _, unit = value.partition("/")
+        return float(count.strip()) / t.parse_duration(f"1{unit.strip()}")
+    return value
+
+
+Rate = Annotated[
+    float,
+    Field(gt=0, le=10_000_000),
+    BeforeValidator(_rate, json_schema_input_type=float | str),
+]
+
+
+class Bursts(Model):
+    every: Duration = Field(..., description="How often a burst starts.")
+    length: Duration = Field(..., description="How long a burst lasts.")
+    factor: float = Field(..., gt=1, le=1000, description="Rate multiplier during a burst.")
+
+
+class StreamShape(Model):
+    rate: Rate = Field(..., description="Events per second (`100`, or `100/s`, `6000/m`).")
+    bursts: Bursts | None = Field(None, description="Periodic bursts above the rate.")
+    endless: bool = Field(True, description="Run until stopped (false: stop after `rows`).")
+
+
+class Inject(Model):
+    """Imperfections the generator injects, as a fraction of rows."""
+
+    nulls: float = Field(0, ge=0, le=1, description="Nullable columns left empty.")
+    gaps: float = Field(0, ge=0, le=1, description="Rows skipped (missing events, holes in sequences).")
+    outliers: float = Field(0, ge=0, le=1, description="Numeric values far outside their range.")
+    duplicates: float = Field(0, ge=0, le=1, description="Rows emitted twice.")
+
+
+class SyntheticTable(Model):
+    """Faker sources: how one table is generated."""
+
+    rows: int | None = Field(None, ge=1, le=10**12, description="Rows generated per run (the volume knob).")
+    writes_to: SyntheticWrites = Field(
+        SyntheticWrites.FILES, description="files (the lake), database (a SQL database) or stream (an event stream)."
+    )
+    system: SourceType | None = Field(
+        None,
+        description="database: postgres, mysql or sqlserver; stream: kafka, eventhubs, kinesis or pubsub "
+        "(default from the cloud).",
+    )
+    format: FileFormat | None = Field(None, description="files: the file format (default jsonl).")
+    file_per_row: bool = Field(False, description="files: one file per row (e.g. one JSON document per product).")
+    stream: StreamShape | None = Field(None, description="stream: rate, bursts, endless.")
+    inject: Inject | None = Field(None, description="Injected nulls, gaps, outliers, duplicates.")
+
+
+class SyntheticSource(Model):
+    locale: str = Field("en_US", description="Faker locale, e.g. cs_CZ (checked against Faker's locales).")
+    seed: int | None = Field(None, ge=0, le=2**32 - 1, description="Random seed: the same seed, the same data.")
 
 
 class PaginationConfig(Model):
@@ -346,7 +513,11 @@ class Dataset(Model):
     watermark: str | None = Field(
         None, description="Column that only grows (updated_at, id): incremental loads read past its last value."
     )
-    event_time: str | None = Field(None, description="Streams: the column holding the event time.")
+    event_time: str | None = Field(
+        None,
+        description="Streams: the column (or derived column, for an expression) holding the event time; "
+        "windows and history need it.",
+    )
     watermark_delay: Duration | None = Field(None, description="Streams: how late events may arrive, e.g. 5s.")
     format: MessageFormat | FileFormat | None = Field(None, description="Topics and files: the record format.")
     endpoint: str | None = Field(None, description="APIs: the resource path, e.g. /v1/customers.")
@@ -357,6 +528,14 @@ class Dataset(Model):
         None, ge=0, description="This table's daily rows (overrides the even share of volume.rows_per_day)."
     )
     avg_row_bytes: int | None = Field(None, ge=1, description="This table's average row size in bytes.")
+    derived: tuple[DerivedColumn, ...] = Field(
+        (), description="Columns computed in staging: `{name: profit, expr: (price - cost) * qty, type: double}`."
+    )
+    filter: str | None = Field(
+        None, description="A SQL condition applied at extraction (source column names), e.g. `is_deleted = 0`."
+    )
+    quality: TableQuality | None = Field(None, description="Table-level checks: columns, row count, freshness, drift.")
+    synthetic: SyntheticTable | None = Field(None, description="Faker sources: rows, destination, stream shape.")
 
 
 class Connection(Model):
@@ -404,18 +583,101 @@ class Source(Model):
     connection: Connection = Field(default_factory=Connection, description="How to reach it.")
     tables: tuple[Dataset, ...] = Field((), description="Databases, APIs, files and synthetic sources: the tables.")
     topics: tuple[Dataset, ...] = Field((), description="Kafka, Event Hubs, Kinesis, Pub/Sub: the topics/streams.")
+    synthetic: SyntheticSource | None = Field(None, description="Faker sources: locale and seed.")
 
 
-class Measure(Model):
+ScalarValue = str | int | float | bool
+
+
+class Measure(ColumnRules):
+    """An aggregate: `agg` over `column`/`expr`, optionally only over rows matching `where`."""
+
     name: Name = Field(..., description="Output column name.")
-    agg: Aggregation = Field(..., description="count, count_distinct, sum, avg, min or max.")
+    agg: Aggregation | None = Field(
+        None,
+        description="count, count_distinct, sum, avg, min or max; omit it when `expr` is itself an aggregate "
+        "expression such as `sum(amount) / count(*)`.",
+    )
     column: str | None = Field(None, description="Input column (not needed for count).")
+    expr: str | None = Field(None, description="Input expression instead of a column, e.g. `(price - cost) * qty`.")
+    where: str | None = Field(
+        None, description="Only rows matching this condition count, e.g. `payment_method = 'coupon'`."
+    )
+    default: ScalarValue | None = Field(None, description="The value when no row matched (instead of NULL), e.g. 0.")
+
+
+def _join_on(value: Any) -> Any:
+    """'id', ['a', 'b'] or {left: right} -> ((left, right), ...)."""
+    if isinstance(value, str):
+        return ((value, value),)
+    if isinstance(value, list | tuple):
+        return tuple((v, v) if isinstance(v, str) else v for v in value)
+    if isinstance(value, dict):
+        return tuple(value.items())
+    return value
+
+
+JoinOn = Annotated[
+    tuple[tuple[str, str], ...],
+    Field(min_length=1),
+    BeforeValidator(_join_on, json_schema_input_type=str | list[str] | dict[str, str]),
+]
 
 
 class Join(Model):
     table: str = Field(..., description="Table to join ('table' or 'source.table', or a mart).")
-    on: NameList = Field(..., description="Column(s) present on both sides.")
+    on: JoinOn = Field(
+        ...,
+        description="Key column(s) with the same name on both sides (`customer_id`, `[a, b]`), or pairs "
+        "`{left column: right column}` such as `{user_id: id}`; the left column may be qualified.",
+    )
     type: JoinType = Field(JoinType.LEFT, description="inner, left, or lookup (streams: a dimension lookup).")
+    filter: str | None = Field(
+        None, description="A condition on the joined table's rows, applied before the join (e.g. `is_active`)."
+    )
+
+
+def _output(value: Any) -> Any:
+    return {"expr": value} if isinstance(value, str) else value
+
+
+class OutputColumn(ColumnRules):
+    """A selected column or expression; its name defaults to the column's name."""
+
+    expr: str = Field(..., min_length=1, description="A column ('col' or 'table.col') or a SQL scalar expression.")
+
+    @property
+    def output_name(self) -> str:
+        return self.name or self.expr.strip().rsplit(".", maxsplit=1)[-1]
+
+
+Outputs = Annotated[
+    tuple[OutputColumn, ...],
+    BeforeValidator(
+        lambda v: [_output(x) for x in v] if isinstance(v, list | tuple) else [_output(v)],
+        json_schema_input_type=str | list[str | OutputColumn],
+    ),
+]
+
+
+class Keep(StrEnum):
+    LAST = "last"
+    FIRST = "first"
+
+
+class Deduplicate(Model):
+    """Keep one row per key: `qualify row_number() over (partition by key order by order_by desc) = 1`."""
+
+    key: NameList = Field(..., min_length=1, description="Columns that identify a row, e.g. order_id.")
+    order_by: str = Field(..., min_length=1, description="Column or expression that orders a key's rows.")
+    keep: Keep = Field(Keep.LAST, description="last (the greatest order_by) or first.")
+
+
+class Sink(Model):
+    target: str = Field(..., description="Target name.")
+    table: str | None = Field(None, description="Table (or topic) in the target (default: the job name).")
+    mode: SinkMode = Field(SinkMode.APPEND, description="append every result, or upsert by `key`.")
+    key: NameList = Field((), description="upsert: the output columns that identify a row.")
 
 
 class Mart(Model):
@@ -425,11 +687,25 @@ class Mart(Model):
     description: str | None = Field(None, description="What the mart answers.")
     from_: str = Field(..., alias="from", description="Base table ('table', 'source.table') or another mart.")
     joins: tuple[Join, ...] = Field((), description="Tables joined to the base.")
-    group_by: NameList = Field((), description="Grain columns ('column' or 'table.column').")
+    columns: Outputs = Field(
+        (),
+        description="Row-level outputs in order (no measures): columns ('col', 'table.col') or "
+        "`{name: ..., expr: ...}`, with descriptions and column rules.",
+    )
+    group_by: Outputs = Field(
+        (), description="Grain: columns ('column' or 'table.column') or `{name: stat_date, expr: date(created_at)}`."
+    )
     measures: tuple[Measure, ...] = Field((), description="Aggregates computed per group.")
     filter: str | None = Field(None, description="A SQL boolean expression rows must satisfy.")
-    materialized: Materialization = Field(Materialization.TABLE, description="view, table or incremental.")
+    deduplicate: Deduplicate | None = Field(
+        None, description="Keep one row per key (after `filter`, before grouping): `{key: [id], order_by: updated_at}`."
+    )
+    materialized: Materialization = Field(
+        Materialization.TABLE,
+        description="view, table, incremental, or ephemeral (a helper inlined where it is used, like a dbt CTE).",
+    )
     unique_key: NameList = Field((), description="Incremental models: the key to upsert on.")
+    target: str | None = Field(None, description="Target the mart is built in (default: the first that runs SQL).")
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
 
@@ -447,6 +723,18 @@ class TopN(Model):
     order_by: str = Field(..., description="Measure to rank by (descending).")
 
 
+class History(Model):
+    """A statistic over each key's previous events, joined to every event (e.g. the user's average order)."""
+
+    name: Name = Field(..., description="Name the filter and outputs use.")
+    agg: Aggregation = Field(..., description="avg, sum, min, max, count or count_distinct.")
+    column: str | None = Field(None, description="Input column.")
+    expr: str | None = Field(None, description="Input expression instead of a column.")
+    per: NameList = Field(..., description="The key whose history counts, e.g. user_id.")
+    previous: int | None = Field(None, ge=1, le=100000, description="The last N events before this one.")
+    within: Duration | None = Field(None, description="Events in this span before this one (instead of `previous`).")
+
+
 class StreamJob(Model):
     """A continuous aggregation or filter (Flink SQL)."""
 
@@ -456,10 +744,23 @@ class StreamJob(Model):
     joins: tuple[Join, ...] = Field((), description="Dimension lookups or stream joins.")
     filter: str | None = Field(None, description="A SQL boolean expression (e.g. an anomaly condition).")
     window: Window | None = Field(None, description="Time window; omit for a per-event filter.")
-    group_by: NameList = Field((), description="Grouping columns.")
+    group_by: Outputs = Field((), description="Grouping columns or `{name: ..., expr: ...}` keys.")
     measures: tuple[Measure, ...] = Field((), description="Aggregates per window and group.")
     top_n: TopN | None = Field(None, description="Keep only the top N groups per window.")
-    sink: str | None = Field(None, description="Target name the results go to (default: the first target).")
+    history: tuple[History, ...] = Field(
+        (), description="Per-key statistics over previous events, usable in `filter` and `columns` (anomaly rules)."
+    )
+    columns: Outputs = Field(
+        (), description="Per-event jobs: outputs in order (columns or `{name: ..., expr: ...}`); default all columns."
+    )
+    sink: Annotated[Sink | None, BeforeValidator(lambda v: {"target": v} if isinstance(v, str) else v)] = Field(
+        None,
+        description="Where results go: a target name, or `{target, table, mode: append|upsert, key}` "
+        "(default: the first target, table named like the job).",
+    )
+    notify: tuple[Notification, ...] = Field(
+        (), description="Alert jobs: also send each result to these channels (same as quality.notifications)."
+    )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
 
@@ -467,6 +768,24 @@ class StreamJob(Model):
 class Transforms(Model):
     marts: tuple[Mart, ...] = Field((), description="Batch marts (dbt). Staging models are derived from sources.")
     streams: tuple[StreamJob, ...] = Field((), description="Stream jobs (Flink SQL).")
+
+
+class LayerPlace(Model):
+    bucket: str | None = Field(None, description="Container/bucket of this layer (default: the target's).")
+    path: str | None = Field(None, description="Path prefix inside the bucket.")
+
+
+class LayerLocation(LayerPlace):
+    layer: Layer = Field(..., description="bronze, silver or gold.")
+
+
+def _layers(value: Any) -> Any:
+    """[bronze, silver] or {bronze: {bucket: raw}, silver: null} -> [{layer: ..., bucket: ...}, ...]."""
+    if isinstance(value, dict):
+        return [{"layer": k, **(v or {})} if isinstance(v, dict) or v is None else v for k, v in value.items()]
+    if isinstance(value, list | tuple):
+        return [{"layer": v} if isinstance(v, str) else v for v in value]
+    return value
 
 
 class Target(Model):
@@ -477,7 +796,14 @@ class Target(Model):
     connection: Connection = Field(default_factory=Connection, description="How to reach it.")
     format: FileFormat | None = Field(None, description="files targets: the file format (default parquet).")
     partition_by: NameList = Field((), description="Partition columns (time columns get a granularity from volume).")
-    layers: tuple[Layer, ...] = Field((), description="Lakehouse: medallion layers to build (default all three).")
+    layers: Annotated[
+        tuple[LayerLocation, ...],
+        BeforeValidator(_layers, json_schema_input_type=list[Layer] | dict[Layer, LayerPlace | None]),
+    ] = Field(
+        (),
+        description="Lakehouse: medallion layers to build (default all three), as a list, or a mapping "
+        "`{bronze: {bucket: raw}, silver: {bucket: curated}}` placing each in its own container/bucket.",
+    )
 
 
 class Notification(Model):
@@ -567,6 +893,56 @@ class Pipeline(Model):
     schedule: Cron | None = Field(None, description="Batch schedule (default: derived from latency).")
 
 
+class Upstream(Model):
+    pipeline: str = Field(..., min_length=1, description="The other pipeline (its DAG/flow name).")
+    task: str | None = Field(None, description="Wait for this task only (default: the whole run).")
+    timeout: Duration = Field(3600.0, description="Give up waiting after this long.")
+    poke_interval: Duration = Field(300.0, description="How often to check.")
+
+
+class Orchestration(Model):
+    """Retry, timeout and run policy of the orchestrated (batch) tasks."""
+
+    retries: int = Field(2, ge=0, le=100, description="Retries per task.")
+    retry_delay: Duration = Field(300.0, description="Wait before the first retry.")
+    exponential_backoff: bool = Field(True, description="Double the delay after each retry.")
+    max_retry_delay: Duration | None = Field(None, description="Upper bound of the retry delay.")
+    execution_timeout: Duration | None = Field(None, description="Fail a task that runs longer than this.")
+    catchup: bool = Field(False, description="Run the schedule's missed intervals after a pause.")
+    max_active_runs: int = Field(1, ge=1, le=100, description="Runs of this pipeline at the same time.")
+    depends_on: tuple[Upstream, ...] = Field((), description="Other pipelines that must succeed first (a sensor).")
+    on_failure: tuple[Notification, ...] = Field((), description="Who is alerted when a run fails.")
+    on_success: tuple[Notification, ...] = Field(
+        (), description="Who receives a run summary (rows, quality results) when a run succeeds."
+    )
+
+
+class KafkaSizing(Model):
+    brokers: int | None = Field(None, ge=1, le=1000, description="Broker count (default: computed).")
+    replication_factor: int | None = Field(None, ge=1, le=10, description="Topic replication (default: computed).")
+    partitions: int | None = Field(None, ge=1, le=10000, description="Partitions per topic (default: computed).")
+
+
+class FlinkSizing(Model):
+    parallelism: int | None = Field(None, ge=1, le=10000, description="Job parallelism (default: computed).")
+    checkpoint_interval: Duration | None = Field(None, description="Checkpoint interval (default: computed).")
+
+
+class Sizing(Model):
+    """Overrides of the plan's computed figures; `pipegen plan` shows both."""
+
+    kafka: KafkaSizing = Field(default_factory=KafkaSizing, description="Kafka cluster and topics.")
+    flink: FlinkSizing = Field(default_factory=FlinkSizing, description="Stream jobs.")
+
+
+class Engines(Model):
+    """Processing engine per layer; `auto` picks from cloud and architecture (the plan says why)."""
+
+    stream: StreamEngine = Field(StreamEngine.AUTO, description="flink or spark (Structured Streaming).")
+    batch: BatchEngine = Field(BatchEngine.AUTO, description="dbt or spark for batch transforms.")
+    compute: Compute = Field(Compute.AUTO, description="Where engines run: local, kubernetes or databricks.")
+
+
 class Spec(Model):
     """pipegen.yaml, version 1."""
 
@@ -583,3 +959,9 @@ class Spec(Model):
     quality: Quality = Field(default_factory=Quality, description="Data-quality policy.")
     monitoring: Monitoring = Field(default_factory=Monitoring, description="Metrics, dashboards, alerts.")
     deploy: Deploy = Field(default_factory=Deploy, description="Kubernetes, Terraform, environments.")
+    orchestration: Orchestration = Field(default_factory=Orchestration, description="Retries, timeouts, upstreams.")
+    sizing: Sizing = Field(default_factory=Sizing, description="Overrides of computed Kafka and Flink sizes.")
+    engines: Engines = Field(default_factory=Engines, description="Processing engine per layer.")
+
+
+StreamJob.model_rebuild()  # `notify` names Notification, which is defined after StreamJob

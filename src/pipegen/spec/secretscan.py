@@ -54,12 +54,27 @@ def candidates(data: Any) -> Iterator[tuple[Path, str, Any]]:
             yield from _connection(("deploy", "environments", env, "targets", name), conn)
         for key, value in _pairs(environment.get("variables")):
             yield ("deploy", "environments", env, "variables", key), str(key), value
+    for path, notes in _notification_lists(data):
+        for ni, note in _entries(notes):
+            for key in _NOTIFICATION_KEYS if isinstance(note, Mapping) else ():
+                if note.get(key) is not None:
+                    yield (*path, ni, key), key, note[key]
+
+
+def _notification_lists(data: Mapping[str, Any]) -> Iterator[tuple[Path, Any]]:
+    """Every list of notifications: quality's, each stream job's `notify`, orchestration's."""
     quality = data.get("quality")
-    notifications = quality.get("notifications") if isinstance(quality, Mapping) else None
-    for ni, note in _entries(notifications):
-        for key in _NOTIFICATION_KEYS if isinstance(note, Mapping) else ():
-            if note.get(key) is not None:
-                yield ("quality", "notifications", ni, key), key, note[key]
+    if isinstance(quality, Mapping):
+        yield ("quality", "notifications"), quality.get("notifications")
+    transforms = data.get("transforms")
+    streams = transforms.get("streams") if isinstance(transforms, Mapping) else None
+    for ji, job in _entries(streams):
+        if isinstance(job, Mapping):
+            yield ("transforms", "streams", ji, "notify"), job.get("notify")
+    orchestration = data.get("orchestration")
+    if isinstance(orchestration, Mapping):
+        for when in ("on_failure", "on_success"):
+            yield ("orchestration", when), orchestration.get(when)
 
 
 @dataclass(frozen=True)
@@ -93,4 +108,6 @@ def _named_path(spec: Spec, path: Path) -> str:
     if len(parts) > 1 and parts[0] in ("sources", "targets") and isinstance(parts[1], int):
         entries = spec.sources if parts[0] == "sources" else spec.targets
         parts[1] = entries[parts[1]].name
+    if len(parts) > 2 and parts[:2] == ["transforms", "streams"] and isinstance(parts[2], int):
+        parts[2] = spec.transforms.streams[parts[2]].name
     return dotted(tuple(parts))

@@ -125,20 +125,43 @@ NUMERIC_TYPES = frozenset({"int", "bigint", "smallint", "float", "double", "deci
 TYPE_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$")
 
 
+# Types that take a fractional-seconds precision: timestamp(3) is milliseconds (Flink's rowtime).
+PRECISION_TYPES = frozenset({"time", "timestamp", "timestamp_tz"})
+# Nested types for JSON records and lake tables: array<T>, struct<name: T, ...>, map<K, V>.
+NESTED_TYPES = ("array", "struct", "map")
+NESTED_ALIASES = {"row": "struct", "list": "array"}
+
+
 @dataclass(frozen=True)
 class ColumnType:
     name: str  # canonical
     precision: int | None = None
     scale: int | None = None
+    args: tuple[ColumnType, ...] = ()  # array: (element,); map: (key, value); struct: one per field
+    fields: tuple[str, ...] = ()  # struct field names, aligned with args
 
     def __str__(self) -> str:
         if self.name == "decimal":
             return f"decimal({self.precision},{self.scale})"
+        if self.name in PRECISION_TYPES and self.precision is not None:
+            return f"{self.name}({self.precision})"
+        if self.name == "struct":
+            return "struct<" + ", ".join(f"{n}: {a}" for n, a in zip(self.fields, self.args, strict=True)) + ">"
+        if self.args:
+            return f"{self.name}<{', '.join(str(a) for a in self.args)}>"
         return self.name
 
 
 def parse_column_type(text: str) -> ColumnType:
-    """'varchar(255)' -> string, 'numeric(12,2)' -> decimal(12,2). ValueError otherwise."""
+    """'varchar(255)' -> string, 'numeric(12,2)' -> decimal(12,2), 'array<struct<sku: string>>'.
+
+    ValueError otherwise."""
+    if "<" in text or ">" in text:
+        return _NestedParser(text).parse()
+    return _parse_scalar_type(text)
+
+
+def _parse_scalar_type(text: str) -> ColumnType:
     match = TYPE_RE.match(text)
     if not match and text.count("(") > text.count(")"):
         raise SpecValueError(
@@ -148,7 +171,8 @@ def parse_column_type(text: str) -> ColumnType:
     if not match:
         raise SpecValueError(
             f"'{text}' is not a column type",
-            "write a type name, optionally with sizes: int, string, varchar(255), decimal(12,2), timestamp",
+            "write a type name, optionally with sizes: int, string, varchar(255), decimal(12,2), timestamp(3), "
+            "array<string>, struct<sku: string, qty: int>",
         )
     base, p1, p2 = match.groups()
     key = base.lower()
@@ -166,9 +190,91 @@ def parse_column_type(text: str) -> ColumnType:
         if not 1 <= precision <= 38 or scale > precision:
             raise ValueError(f"decimal({precision},{scale}) needs 1 <= precision <= 38 and scale <= precision")
         return ColumnType("decimal", precision, scale)
+    if name in PRECISION_TYPES and p1 is not None and p2 is None:
+        if int(p1) > 9:
+            raise ValueError(f"{name}({p1}): fractional-second precision goes from 0 to 9 (3 = milliseconds)")
+        return ColumnType(name, int(p1))
     if p2 is not None or (p1 is not None and key not in ("varchar", "char")):
         raise ValueError(f"type '{base}' takes no size arguments")
     return ColumnType(name)
+
+
+class _NestedParser:
+    """Recursive descent over array<T>, map<K, V>, struct<name: T, ...> (also row<...>)."""
+
+    TOKEN_RE = re.compile(r"\s*([<>,:]|[A-Za-z_][A-Za-z0-9_]*(?:\s*\([\d\s,]*\))?)")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = self._tokenize(text)
+        self.pos = 0
+
+    def _tokenize(self, text: str) -> list[str]:
+        tokens, i = [], 0
+        while i < len(text):
+            if text[i:].strip() == "":
+                break
+            match = self.TOKEN_RE.match(text, i)
+            if not match:
+                raise self._error()
+            tokens.append(match.group(1))
+            i = match.end()
+        return tokens
+
+    def _error(self) -> SpecValueError:
+        return SpecValueError(
+            f"'{self.text}' is not a column type",
+            "nested types are written array<string>, map<string, int>, struct<sku: string, qty: int>",
+        )
+
+    def _next(self) -> str:
+        if self.pos >= len(self.tokens):
+            raise self._error()
+        self.pos += 1
+        return self.tokens[self.pos - 1]
+
+    def _expect(self, token: str) -> None:
+        if self._next() != token:
+            raise self._error()
+
+    def parse(self) -> ColumnType:
+        result = self._type()
+        if self.pos != len(self.tokens):
+            raise self._error()
+        return result
+
+    def _type(self) -> ColumnType:
+        word = self._next()
+        kind = NESTED_ALIASES.get(word.lower(), word.lower())
+        if kind not in NESTED_TYPES or self.pos >= len(self.tokens) or self.tokens[self.pos] != "<":
+            if word in "<>,:":
+                raise self._error()
+            return _parse_scalar_type(word)
+        self._expect("<")
+        if kind == "struct":
+            return self._struct()
+        args = [self._type()]
+        if kind == "map":
+            self._expect(",")
+            args.append(self._type())
+        self._expect(">")
+        return ColumnType(kind, args=tuple(args))
+
+    def _struct(self) -> ColumnType:
+        names: list[str] = []
+        args: list[ColumnType] = []
+        while True:
+            name = self._next()
+            if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
+                raise self._error()
+            self._expect(":")
+            names.append(name)
+            args.append(self._type())
+            sep = self._next()
+            if sep == ">":
+                return ColumnType("struct", args=tuple(args), fields=tuple(names))
+            if sep != ",":
+                raise self._error()
 
 
 def known_type_names() -> list[str]:

@@ -11,12 +11,15 @@ from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import SpecIndex
 from pipegen.spec.model import Spec
 from pipegen.spec.rules._common import Rule
+from pipegen.spec.rules.datasets import mart_output_rules, notifications, staging, synthetic, table_quality
+from pipegen.spec.rules.expressions import expressions
 from pipegen.spec.rules.names import identifier_lengths, metadata_columns, unique_names
 from pipegen.spec.rules.operations import environments, quality_settings
+from pipegen.spec.rules.runs import layer_locations, orchestration, sizing_and_engines
 from pipegen.spec.rules.secrets import secret_findings
 from pipegen.spec.rules.systems import cloud_match, ingestion_modes, target_options
 from pipegen.spec.rules.tables import column_rule_types, dataset_shapes, foreign_keys, keys_and_watermarks
-from pipegen.spec.rules.transforms import marts, sql_filters, streams
+from pipegen.spec.rules.transforms import marts, streams
 
 RULES: tuple[Rule, ...] = (
     unique_names,
@@ -31,7 +34,15 @@ RULES: tuple[Rule, ...] = (
     target_options,
     marts,
     streams,
-    sql_filters,
+    expressions,
+    staging,
+    table_quality,
+    synthetic,
+    mart_output_rules,
+    notifications,
+    orchestration,
+    sizing_and_engines,
+    layer_locations,
     quality_settings,
     environments,
 )

@@ -13,6 +13,7 @@ from pipegen.spec.model import (
     Spec,
 )
 from pipegen.spec.rules._common import suggest
+from pipegen.spec.rules.datasets import event_time_column
 from pipegen.spec.types import (
     NUMERIC_TYPES,
     ORDERABLE_TYPES,
@@ -44,13 +45,14 @@ def keys_and_watermarks(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
                     "use a timestamp, date, number or string column that only grows",
                 )
         if d.event_time:
-            yield from _column_check(t, d.event_time, (*t.path, "event_time"), "R213", "event_time")
-            col = t.column(d.event_time)
-            if col is not None and parse_column_type(col.type).name not in TIME_TYPES:
+            found = event_time_column(t, d.event_time)  # a column (source or staged name) or a derived column
+            if found is None:
+                yield from _column_check(t, d.event_time, (*t.path, "event_time"), "R213", "event_time")
+            elif parse_column_type(found[1]).name not in TIME_TYPES:
                 yield Finding(
                     (*t.path, "event_time"),
                     "R213",
-                    f"event_time '{col.name}' has type {col.type}; it must be a timestamp",
+                    f"event_time '{found[0]}' has type {found[1]}; it must be a timestamp",
                     "point event_time at a timestamp column",
                 )
 

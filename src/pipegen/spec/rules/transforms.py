@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from pipegen.spec import catalog
 from pipegen.spec.diagnostics import Finding, Path
 from pipegen.spec.index import Resolved, SpecIndex
 from pipegen.spec.model import (
-    Aggregation,
     Join,
     Mart,
+    SinkMode,
     Spec,
     StreamJob,
     WindowType,
 )
 from pipegen.spec.rules._common import suggest
-from pipegen.spec.types import (
-    NUMERIC_TYPES,
-    format_duration,
-    parse_column_type,
-)
+from pipegen.spec.rules.expressions import resolved_input
+from pipegen.spec.scope import AMBIGUOUS, Scope, plain_ref, resolve
+from pipegen.spec.types import format_duration
 
 
 def _resolve(index: SpecIndex, ref: str, path: Path, allow_marts: bool = True) -> Iterator[Finding | Resolved]:
@@ -49,71 +48,32 @@ def _joined_inputs(
         for item in joined:
             if isinstance(item, Finding):
                 yield item
-            elif results:
-                yield from _join_columns(join, results[0], item, (*base, "joins", ji))
+            elif len(results) == 1 + ji:
+                merged = frozenset(a.lower() for j in job.joins[:ji] for a, b in j.on if a == b and "." not in a)
+                yield from _join_columns(join, results, item, (*base, "joins", ji), merged)
                 results.append(item)
     yield from results
 
 
-def _join_columns(join: Join, left: Resolved, right: Resolved, path: Path) -> Iterator[Finding]:
-    for key in join.on:
-        for side, res in (("left", left), ("right", right)):
-            if key.lower() not in {c.lower() for c in res.columns}:
-                yield Finding(
-                    (*path, "on"),
-                    "R207",
-                    f"join key '{key}' is not a column of the {side} side",
-                    suggest(key, res.columns) or f"available: {', '.join(res.columns)}",
-                )
-
-
-def _check_columns(job: Mart | StreamJob, inputs: list[Resolved], base: Path) -> Iterator[Finding]:
-    available = {c.lower(): c for r in inputs for c in r.columns}
-    qualified = {f"{r.table.dataset.name}.{c}".lower() for r in inputs if r.table for c in r.columns}
-    qualified |= {f"{r.mart.name}.{c}".lower() for r in inputs if r.mart for c in r.columns}
-
-    def known(col: str) -> bool:
-        return col.lower() in available or col.lower() in qualified
-
-    for gi, col in enumerate(job.group_by):
-        if not known(col):
-            path = (*base, "group_by", gi) if len(job.group_by) > 1 else (*base, "group_by")
-            yield Finding(
-                path,
-                "R207",
-                f"group_by column '{col}' is not in the inputs of '{job.name}'",
-                suggest(col, available.values()) or "use a column of the from/joined tables",
-            )
-    for mi, measure in enumerate(job.measures):
-        path = (*base, "measures", mi)
-        if measure.column is None:
-            if measure.agg not in (Aggregation.COUNT,):
-                yield Finding(
-                    path, "R221", f"measure '{measure.name}' ({measure.agg.value}) needs a column", "add `column:`"
-                )
-        elif not known(measure.column):
-            yield Finding(
-                (*path, "column"),
-                "R207",
-                f"measure column '{measure.column}' is not in the inputs",
-                suggest(measure.column, available.values()) or "use a column of the inputs",
-            )
-        elif measure.agg in (Aggregation.SUM, Aggregation.AVG):
-            yield from _numeric_measure(measure.column, inputs, (*path, "column"), measure.agg.value)
-
-
-def _numeric_measure(column: str, inputs: list[Resolved], path: Path, agg: str) -> Iterator[Finding]:
-    name = column.rsplit(".", maxsplit=1)[-1].lower()
-    for r in inputs:
-        col = r.table.column(name) if r.table else None
-        if col is not None and parse_column_type(col.type).name not in NUMERIC_TYPES:
-            yield Finding(
-                path,
-                "R221",
-                f"{agg} needs a numeric column; '{col.name}' is {col.type}",
-                "use count or count_distinct, or a numeric column",
-            )
-            return
+def _join_columns(
+    join: Join, left: list[Resolved], right: Resolved, path: Path, merged: frozenset[str]
+) -> Iterator[Finding]:
+    """Pairs {left: right}: the left column in the inputs so far (qualified or not), the right one
+    in the joined table."""
+    left_scope = Scope(tuple(resolved_input(r) for r in left), merged=merged)
+    right_scope = Scope((resolved_input(right),))
+    for lkey, rkey in join.on:
+        key_path: Path = (*path, "on") if len(join.on) == 1 or lkey == rkey else (*path, "on", lkey)
+        for side, key, scope in (("left", lkey, left_scope), ("right", rkey, right_scope)):
+            ref = plain_ref(key)
+            problem = resolve(ref[1], ref[0], scope) if ref else None
+            if ref is None:
+                yield Finding(key_path, "R207", f"join key '{key}' is not a column name", "name a column")
+            elif problem:
+                where = "the left side (the inputs before this join)" if side == "left" else f"'{right.name}'"
+                verb = "is ambiguous on" if problem.code == AMBIGUOUS else "is not a column of"
+                code = AMBIGUOUS if problem.code == AMBIGUOUS else "R207"
+                yield Finding(key_path, code, f"join key '{key}' {verb} {where}", problem.hint)
 
 
 def _job_inputs(
@@ -133,10 +93,9 @@ def _job_inputs(
 def marts(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
     for mi, mart in enumerate(spec.transforms.marts):
         base: Path = ("transforms", "marts", mi)
-        findings, inputs = _job_inputs(index, mart, base, allow_marts=True)
+        findings, _ = _job_inputs(index, mart, base, allow_marts=True)
         yield from findings
-        if inputs:
-            yield from _check_columns(mart, inputs, base)
+        yield from _mart_shape(spec, mart, base)
         if mart.materialized.value == "incremental" and not mart.unique_key and not mart.group_by:
             yield Finding(
                 (*base, "materialized"),
@@ -185,15 +144,8 @@ def streams(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
         findings, inputs = _job_inputs(index, job, base, allow_marts=False)
         yield from findings
         if inputs:
-            yield from _check_columns(job, inputs, base)
             yield from _stream_source(job, inputs[0], base)
-        if job.sink and job.sink.lower() not in {n.lower() for n in target_names}:
-            yield Finding(
-                (*base, "sink"),
-                "R207",
-                f"sink '{job.sink}' is not a target",
-                suggest(job.sink, target_names) or f"targets: {', '.join(target_names)}",
-            )
+        yield from _stream_outputs(job, target_names, base)
         if job.top_n and job.top_n.order_by.lower() not in {m.name.lower() for m in job.measures}:
             yield Finding(
                 (*base, "top_n", "order_by"),
@@ -224,12 +176,14 @@ def _stream_source(job: StreamJob, base_input: Resolved, base: Path) -> Iterator
             f"stream job '{job.name}' reads '{table.qualified}', which is ingested in batch",
             "read a topic or a table whose source uses cdc ingestion",
         )
-    if job.window and not (table.dataset.event_time or table.dataset.watermark):
+    needs = "window" if job.window else "history" if job.history else None
+    if needs and not table.dataset.event_time:
+        cursor = f" (`watermark: {table.dataset.watermark}` is an incremental-load cursor, not an event time)"
         yield Finding(
-            (*base, "window"),
+            (*base, needs),
             "R215",
-            f"'{table.qualified}' has no event_time for windowing",
-            f"set `event_time:` on {table.dataset.name} to its timestamp column",
+            f"a {needs} needs `event_time` on '{table.qualified}'{cursor if table.dataset.watermark else ''}",
+            f"set `event_time:` on {table.dataset.name} to its timestamp column (or a derived column)",
             on_key=True,
         )
 
@@ -276,23 +230,91 @@ def _window_shape(job: StreamJob, path: Path) -> Iterator[Finding]:
         )
 
 
-def sql_filters(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
-    jobs: list[tuple[Path, str]] = [
-        (("transforms", "marts", i, "filter"), m.filter) for i, m in enumerate(spec.transforms.marts) if m.filter
-    ]
-    jobs += [
-        (("transforms", "streams", i, "filter"), j.filter) for i, j in enumerate(spec.transforms.streams) if j.filter
-    ]
-    if not jobs:
+def _mart_shape(spec: Spec, mart: Mart, base: Path) -> Iterator[Finding]:
+    if mart.columns and (mart.measures or mart.group_by):
+        yield Finding(
+            (*base, "columns"),
+            "R254",
+            f"mart '{mart.name}' has both `columns` and `group_by`/`measures`",
+            "`columns` selects rows as they are; aggregate in another mart and join it",
+            on_key=True,
+        )
+    if mart.target is None:
         return
-    from pipegen.spec.sqlcheck import expression_problem  # sqlglot only when a filter exists
+    target = next((t for t in spec.targets if t.name.lower() == mart.target.lower()), None)
+    names = [t.name for t in spec.targets]
+    if target is None:
+        yield Finding(
+            (*base, "target"),
+            "R207",
+            f"target '{mart.target}' is not a target",
+            suggest(mart.target, names) or f"targets: {', '.join(names)}",
+        )
+    elif target.type not in catalog.TRANSFORMING_TARGETS:
+        yield Finding(
+            (*base, "target"),
+            "R254",
+            f"mart '{mart.name}' cannot be built in '{target.name}' ({target.type.value}): it cannot run SQL",
+            "name a warehouse or lake target",
+        )
 
-    for path, text in jobs:
-        problem = expression_problem(text)
-        if problem:
+
+def _stream_outputs(job: StreamJob, target_names: list[str], base: Path) -> Iterator[Finding]:
+    if job.columns and (job.window or job.measures):
+        yield Finding(
+            (*base, "columns"),
+            "R254",
+            f"stream job '{job.name}' aggregates: its outputs are its group_by and measures, not `columns`",
+            "drop `columns`, or drop window/measures for a per-event job",
+            on_key=True,
+        )
+    for hi, h in enumerate(job.history):
+        path = (*base, "history", hi)
+        if (h.column is None) == (h.expr is None) and h.agg.value != "count":
+            yield Finding(path, "R255", f"history '{h.name}' needs exactly one of `column` or `expr`", "add `column:`")
+        if (h.previous is None) == (h.within is None):
             yield Finding(
                 path,
-                "R217",
-                f"filter is not a single SQL boolean expression: {problem}",
-                "write one condition such as `amount > 1000 AND status = 'paid'`",
+                "R255",
+                f"history '{h.name}' needs exactly one of `previous` (events) or `within` (a duration)",
+                "e.g. `previous: 100` for the last hundred events of the key",
             )
+    if job.sink is not None:
+        yield from _sink(job, target_names, base)
+
+
+def _sink(job: StreamJob, target_names: list[str], base: Path) -> Iterator[Finding]:
+    sink = job.sink
+    assert sink is not None
+    if sink.target.lower() not in {n.lower() for n in target_names}:
+        yield Finding(
+            (*base, "sink", "target") if sink.table or sink.key else (*base, "sink"),
+            "R207",
+            f"sink '{sink.target}' is not a target",
+            suggest(sink.target, target_names) or f"targets: {', '.join(target_names)}",
+        )
+    if sink.mode == SinkMode.UPSERT and not sink.key:
+        yield Finding((*base, "sink"), "R256", "an upsert sink needs `key`", "add `key: [output column, ...]`")
+    if sink.mode == SinkMode.APPEND and sink.key:
+        yield Finding(
+            (*base, "sink", "key"), "R256", "`key` applies to upsert sinks", "set `mode: upsert`, or drop `key`"
+        )
+    outputs = stream_output_names(job)
+    for ki, key in enumerate(sink.key):
+        if outputs is not None and key.lower() not in {o.lower() for o in outputs}:
+            yield Finding(
+                (*base, "sink", "key", ki) if len(sink.key) > 1 else (*base, "sink", "key"),
+                "R256",
+                f"sink key '{key}' is not an output of '{job.name}'",
+                suggest(key, outputs) or f"outputs: {', '.join(outputs)}",
+            )
+
+
+def stream_output_names(job: StreamJob) -> list[str] | None:
+    """A stream job's outputs in order; None when they are all input columns (a per-event job without `columns`)."""
+    if job.columns:
+        return [c.output_name for c in job.columns]
+    if job.window or job.measures:
+        window = ["window_start", "window_end"] if job.window else []
+        return [*window, *(g.output_name for g in job.group_by), *(m.name for m in job.measures)]
+    return None

@@ -18,6 +18,8 @@ select
     cast(product_id as {{ pipegen_type('int') }}) as product_id,
     cast(product_name as {{ pipegen_type('string') }}) as product_name,
     cast(price as {{ pipegen_type('decimal(10,2)') }}) as price,
+    cast(tags as {{ pipegen_type('array<string>') }}) as tags,
+    cast(dimensions as {{ pipegen_type('struct<width_cm: int, height_cm: int>') }}) as dimensions,
     cast(created_at as {{ pipegen_type('timestamp') }}) as created_at,
     _extracted_at,
     _source,

@@ -19,6 +19,7 @@ select
     cast(plan as {{ pipegen_type('string') }}) as plan,
     cast(country as {{ pipegen_type('string') }}) as country,
     cast(created_at as {{ pipegen_type('timestamp') }}) as created_at,
+    cast(is_deleted as {{ pipegen_type('boolean') }}) as is_deleted,
     cast(updated_at as {{ pipegen_type('timestamp') }}) as updated_at,
     _extracted_at,
     _source,

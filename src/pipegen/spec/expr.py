@@ -1,0 +1,225 @@
+"""SQL expressions in the spec: each parsed once with sqlglot (generic dialect) and checked
+by what it is for. The families transpile the same trees per target dialect.
+
+Kinds:
+- CONDITION: filters, measure `where`, join `filter` -- must be boolean.
+- SCALAR: derived columns, mart/stream outputs, group keys, measure inputs -- one value per row.
+- AGGREGATE: a measure written as an aggregate expression (`sum(amount) / count(*)`).
+
+Everywhere: one expression (no `;` outside a string, no statements, no subqueries), no
+comments, no OVER windows (per-key history has its own shape), and only columns in scope.
+A string literal may contain anything, `--` and `;` included: the tokenizer knows strings.
+Importing this module imports sqlglot (~30 ms): rules import it only when an expression exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
+
+from pipegen.spec.scope import MISPLACED, PARSE, UNKNOWN, WRONG_KIND, Kind, Problem, Scope, resolve
+
+MAX_LENGTH = 4000
+
+
+@dataclass(frozen=True)
+class Parsed:
+    tree: exp.Expression | None
+    error: str | None
+
+
+@lru_cache(maxsize=4096)
+def parse(text: str) -> Parsed:
+    """One expression, or why not. Cached: the same text is parsed once per process."""
+    if len(text) > MAX_LENGTH:
+        return Parsed(None, f"it is longer than {MAX_LENGTH} characters")
+    try:
+        tokens = sqlglot.tokenize(text)
+    except TokenError as exc:
+        return Parsed(None, _first_line(exc))
+    if any(tok.token_type == TokenType.SEMICOLON for tok in tokens):
+        return Parsed(None, "it contains ';' outside a string: write one expression, not statements")
+    if any(tok.comments for tok in tokens):
+        return Parsed(None, "comments are not allowed in an expression")
+    try:
+        tree = sqlglot.parse_one(text, into=exp.Condition)
+    except (ParseError, TokenError) as exc:
+        return Parsed(None, _first_line(exc))
+    if not isinstance(tree, exp.Expression):
+        return Parsed(None, "it is empty")
+    if any(node.comments for node in tree.walk()):
+        return Parsed(None, "comments are not allowed in an expression")
+    if tree.find(exp.Query, exp.Subquery, exp.Exists):
+        return Parsed(None, "subqueries and statements are not allowed")
+    if tree.find(exp.Placeholder, exp.Parameter):
+        return Parsed(None, "placeholders and parameters are not allowed")
+    return Parsed(tree, None)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+
+
+def check(text: str, kind: Kind, scope: Scope) -> list[Problem]:
+    """Every problem of one expression used as `kind` in `scope`."""
+    parsed = parse(text)
+    if parsed.tree is None:
+        return [Problem(PARSE, f"not a single SQL expression: {parsed.error}", _example(kind))]
+    tree = parsed.tree
+    problems = list(_placement(tree, kind))
+    problems += _columns(tree, kind, scope)
+    if kind == Kind.CONDITION and not problems and is_boolean(tree, scope) is False:
+        problems.append(
+            Problem(
+                WRONG_KIND,
+                f"`{text.strip()}` is not a condition: it is a {_what(tree)}, not true/false",
+                "compare it: e.g. `quantity + 1 > 10`, `status = 'paid'`, `is_active`",
+            )
+        )
+    return problems
+
+
+def _example(kind: Kind) -> str:
+    return {
+        Kind.CONDITION: "write one condition such as `amount > 1000 AND status = 'paid'`",
+        Kind.SCALAR: "write one expression such as `(price - cost_price) * quantity`",
+        Kind.AGGREGATE: "write one aggregate expression such as `sum(amount) / count(*)`",
+    }[kind]
+
+
+def _placement(tree: exp.Expression, kind: Kind) -> Iterator[Problem]:
+    window = tree.find(exp.Window)
+    if window is not None:
+        yield Problem(
+            MISPLACED,
+            f"OVER windows are not allowed here: `{window.sql()}`",
+            "stream jobs: compute per-key history with `history:`; stream windows: `window:`; marts: group_by",
+        )
+        return
+    aggs = list(tree.find_all(exp.AggFunc))
+    if kind == Kind.AGGREGATE:
+        if not aggs:
+            yield Problem(
+                MISPLACED,
+                "a measure without `agg` must be an aggregate expression",
+                "add `agg: sum` (or count, avg, ...), or write e.g. `sum(amount) / count(*)`",
+            )
+        for agg in aggs:
+            inner = next((a for a in agg.find_all(exp.AggFunc) if a is not agg), None)
+            if inner is not None:
+                yield Problem(MISPLACED, f"aggregates cannot be nested: `{agg.sql()}`", "aggregate once per value")
+        return
+    if aggs:
+        where = "a condition" if kind == Kind.CONDITION else "a row-level expression"
+        yield Problem(
+            MISPLACED,
+            f"aggregate `{aggs[0].sql()}` is not allowed in {where}",
+            "aggregate in `measures:` (agg + column/expr, or an aggregate `expr`); filter on measures in a mart "
+            "that reads this one",
+        )
+    star = tree.find(exp.Star)
+    if star is not None:
+        yield Problem(MISPLACED, "`*` is not a value", "name the columns")
+
+
+def _columns(tree: exp.Expression, kind: Kind, scope: Scope) -> Iterator[Problem]:
+    has_aggregate = tree.find(exp.AggFunc) is not None
+    for col in tree.find_all(exp.Column):
+        name = col.name
+        if not name or isinstance(col.this, exp.Star):
+            continue
+        qualifier = ".".join(p for p in (col.catalog, col.db, col.table) if p)
+        problem = resolve(name, qualifier, scope)
+        if problem and problem.code == UNKNOWN and not qualifier and col.this.args.get("quoted"):
+            yield Problem(UNKNOWN, problem.message, f"string literals take single quotes: '{name}'")
+        elif problem:
+            yield problem
+        elif kind == Kind.AGGREGATE and not qualifier and name.lower() in scope.group_keys:
+            continue
+        elif kind == Kind.AGGREGATE and has_aggregate and col.find_ancestor(exp.AggFunc) is None:
+            yield Problem(
+                MISPLACED,
+                f"column '{col.sql()}' is outside an aggregate",
+                "wrap it in an aggregate (sum, min, max, ...) or group by it",
+            )
+
+
+_BOOLEAN_NODES = (exp.Predicate, exp.Connector, exp.Not, exp.Boolean)
+_NOT_BOOLEAN = (exp.Binary, exp.Literal, exp.Func, exp.Neg, exp.Interval, exp.Cast)
+
+
+def is_boolean(node: exp.Expression, scope: Scope) -> bool | None:
+    """True/False when the shape says so; None when it cannot tell (a user-defined function)."""
+    if isinstance(node, exp.Paren):
+        return is_boolean(node.this, scope)
+    if isinstance(node, _BOOLEAN_NODES):
+        return True
+    if isinstance(node, exp.Column):
+        kind = column_type(node, scope)
+        return None if kind is None else kind == "boolean"
+    if isinstance(node, exp.Case):
+        branches = [i.args.get("true") for i in node.args.get("ifs", [])] + [node.args.get("default")]
+        return _all_boolean([b for b in branches if b is not None], scope)
+    if isinstance(node, exp.Coalesce):
+        return _all_boolean([node.this, *node.expressions], scope)
+    if isinstance(node, exp.Anonymous):
+        return None
+    if isinstance(node, exp.Null):
+        return True
+    if isinstance(node, exp.Cast):
+        return bool(node.to.this == exp.DataType.Type.BOOLEAN)
+    if isinstance(node, _NOT_BOOLEAN):
+        return False
+    return None
+
+
+def _all_boolean(nodes: list[exp.Expression], scope: Scope) -> bool | None:
+    results = [is_boolean(n, scope) for n in nodes]
+    if any(r is False for r in results):
+        return False
+    return None if any(r is None for r in results) else True
+
+
+def column_type(col: exp.Column, scope: Scope) -> str | None:
+    """The column's portable base type name (e.g. 'boolean'), or None when unknown."""
+    return _base(scope.type_of(col.table, col.name))
+
+
+def _base(type_text: str | None) -> str | None:
+    if type_text is None:
+        return None
+    return type_text.split("(", 1)[0].split("<", 1)[0].strip().lower()
+
+
+_ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.IntDiv, exp.DPipe)
+
+
+def _what(tree: exp.Expression) -> str:
+    if isinstance(tree, exp.Literal):
+        return "string" if tree.is_string else "number"
+    if isinstance(tree, exp.Column):
+        return "non-boolean column"
+    if isinstance(tree, _ARITHMETIC):
+        return "computed value"
+    if isinstance(tree, exp.Func):
+        return f"{tree.sql_name().lower()}() value"
+    return type(tree).__name__.lower()
+
+
+def columns_of(text: str) -> list[tuple[str, str]]:
+    """(qualifier, column) pairs an expression reads; [] when it does not parse."""
+    tree = parse(text).tree
+    if tree is None:
+        return []
+    return [(c.table, c.name) for c in tree.find_all(exp.Column) if c.name]
+
+
+def is_plain_column(text: str) -> bool:
+    tree = parse(text).tree
+    return isinstance(tree, exp.Column) and not isinstance(tree.this, exp.Star)

@@ -1,0 +1,104 @@
+"""How the pipeline runs: orchestration policy, sizing overrides, engines, lake layer locations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pipegen.spec.diagnostics import Finding
+from pipegen.spec.index import SpecIndex
+from pipegen.spec.model import Cloud, Compute, Ingestion, Spec
+from pipegen.spec.types import format_duration
+
+ORCHESTRATION = "R260"
+SIZING = "R261"
+
+
+def orchestration(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
+    o = spec.orchestration
+    if o.max_retry_delay is not None and o.max_retry_delay < o.retry_delay:
+        yield Finding(
+            ("orchestration", "max_retry_delay"),
+            ORCHESTRATION,
+            f"max_retry_delay {format_duration(o.max_retry_delay)} is shorter than retry_delay "
+            f"{format_duration(o.retry_delay)}",
+            "raise max_retry_delay, or lower retry_delay",
+        )
+    if o.max_retry_delay is not None and not o.exponential_backoff:
+        yield Finding(
+            ("orchestration", "max_retry_delay"),
+            ORCHESTRATION,
+            "max_retry_delay bounds an exponential backoff, which is off",
+            "set `exponential_backoff: true`, or remove max_retry_delay",
+            severity="warning",
+        )
+    seen: set[str] = set()
+    for ui, up in enumerate(o.depends_on):
+        name = up.pipeline.lower()
+        if name == spec.pipeline.name.lower():
+            yield Finding(
+                ("orchestration", "depends_on", ui, "pipeline"),
+                ORCHESTRATION,
+                f"pipeline '{spec.pipeline.name}' cannot wait for itself",
+                "name another pipeline's DAG/flow",
+            )
+        if name in seen:
+            yield Finding(("orchestration", "depends_on", ui), "R201", f"'{up.pipeline}' is listed twice", "keep one")
+        seen.add(name)
+        if up.poke_interval > up.timeout:
+            yield Finding(
+                ("orchestration", "depends_on", ui, "poke_interval"),
+                ORCHESTRATION,
+                "poke_interval is longer than timeout: the sensor would check once at most",
+                "check more often than the timeout",
+            )
+
+
+def sizing_and_engines(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
+    kafka = spec.sizing.kafka
+    if kafka.brokers and kafka.replication_factor and kafka.replication_factor > kafka.brokers:
+        yield Finding(
+            ("sizing", "kafka", "replication_factor"),
+            SIZING,
+            f"replication_factor {kafka.replication_factor} needs at least {kafka.replication_factor} brokers, "
+            f"not {kafka.brokers}",
+            "lower the replication factor or add brokers",
+        )
+    streaming = any(s.ingestion != Ingestion.BATCH for s in spec.sources) or bool(spec.transforms.streams)
+    for section, values in (("kafka", kafka), ("flink", spec.sizing.flink)):
+        if not streaming and any(v is not None for v in values.model_dump().values()):
+            yield Finding(
+                ("sizing", section),
+                SIZING,
+                f"sizing.{section} has nothing to size: no source streams and there are no stream jobs",
+                f"remove sizing.{section}",
+                severity="warning",
+                on_key=True,
+            )
+    if spec.engines.compute == Compute.DATABRICKS and spec.cloud == Cloud.LOCAL:
+        yield Finding(
+            ("engines", "compute"),
+            SIZING,
+            "databricks compute is a managed cloud service; cloud is local",
+            "set `cloud:` to aws, gcp or azure, or use `compute: local`",
+        )
+    if spec.engines.compute == Compute.KUBERNETES and not spec.deploy.kubernetes.enabled:
+        yield Finding(
+            ("engines", "compute"),
+            SIZING,
+            "kubernetes compute needs the Kubernetes manifests",
+            "set `deploy.kubernetes.enabled: true`",
+        )
+
+
+def layer_locations(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
+    for ti, target in enumerate(spec.targets):
+        seen: set[str] = set()
+        for li, layer in enumerate(target.layers):
+            if layer.layer.value in seen:
+                yield Finding(
+                    ("targets", ti, "layers", li),
+                    "R201",
+                    f"layer '{layer.layer.value}' is listed twice",
+                    "list each layer once",
+                )
+            seen.add(layer.layer.value)
