@@ -9,16 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pipegen.generators import dbt_sql
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
 from pipegen.plan.families import Family
-from pipegen.plan.names import DatasetNames
+from pipegen.plan.names import DatasetNames, snake
 from pipegen.render.env import render, static
 from pipegen.render.filters import reserved_words
 from pipegen.render.sqltypes import sql_type
 from pipegen.render.yamldoc import DbtJinja
 from pipegen.safe import Ident, trusted
 from pipegen.spec.catalog import TARGET_SYSTEMS
-from pipegen.spec.model import Column, Dataset, Severity, Source, Spec, Target
+from pipegen.spec.index import SpecIndex, mart_outputs
+from pipegen.spec.model import ColumnRules, Dataset, Materialization, Severity, Source, Spec, Target
 from pipegen.spec.types import format_duration, parse_secret_ref
 
 DBT_DIR = "dbt"
@@ -78,6 +80,10 @@ class DbtGenerator:
         }
         for model in context["staging"]:
             files[f"{DBT_DIR}/models/staging/{model['name']}.sql"] = render("dbt/staging_model.sql.j2", model)
+        for model in context["marts"]:
+            files[f"{DBT_DIR}/models/marts/{model['name']}.sql"] = render("dbt/mart_model.sql.j2", model)
+        if context["marts"]:
+            files[f"{DBT_DIR}/models/marts/_marts.yml"] = render("dbt/marts.yml.j2", context)
         for path in STATIC:
             files[f"{DBT_DIR}/{path}"] = static(f"dbt/static/{path}")
         return files
@@ -135,7 +141,10 @@ TARGET_SYSTEMS_BY_ADAPTER = {s.dbt_adapter: s.dialect for s in TARGET_SYSTEMS.va
 
 def type_table(spec: Spec) -> dict[str, dict[str, str]]:
     """portable type -> type name per adapter, for every column type the spec uses."""
-    used = sorted({c.type for _, d in _all_datasets(spec) for c in d.columns})
+    used = sorted(
+        {c.type for _, d in _all_datasets(spec) for c in d.columns}
+        | {x.type for _, d in _all_datasets(spec) for x in d.derived}
+    )
     return {a: {t: sql_type(t, TARGET_SYSTEMS_BY_ADAPTER[a]) for t in used} for a in adapters(spec)}
 
 
@@ -162,7 +171,7 @@ def _test(name: str, arguments: dict[str, Any], severity: str, where: str) -> di
     return {name: body}
 
 
-def column_tests(column: Column, where: str, spec: Spec, relations: dict[str, tuple[str, str]]) -> list[Any]:
+def column_tests(column: ColumnRules, where: str, spec: Spec, relations: dict[str, tuple[str, str]]) -> list[Any]:
     """dbt data tests for one column's rules (builtins where they express the rule exactly;
     pipegen's generic tests for ranges, patterns and `mostly` thresholds)."""
     tests: list[Any] = []
@@ -197,38 +206,22 @@ def column_tests(column: Column, where: str, spec: Spec, relations: dict[str, tu
     return tests
 
 
-def relation_index(tables: list[Table]) -> dict[str, tuple[str, str]]:
-    """'table.column' and 'source.table.column' -> (staging model, landed column)."""
+def relation_index(tables: list[Table], spec: Spec) -> dict[str, tuple[str, str]]:
+    """'table.column', 'source.table.column' (source column names) and 'mart.column' ->
+    (dbt model, SQL column name) for relationships tests."""
     index: dict[str, tuple[str, str]] = {}
     for t in tables:
-        for spec_col, landed in t.names.columns:
-            index.setdefault(f"{t.dataset.name}.{spec_col}", (t.names.staging_model, landed))
-            index[f"{t.source.name}.{t.dataset.name}.{spec_col}"] = (t.names.staging_model, landed)
+        for c in t.dataset.columns:
+            target = (t.names.staging_model, snake(c.staged_name))
+            index.setdefault(f"{t.dataset.name}.{c.name}", target)
+            index[f"{t.source.name}.{t.dataset.name}.{c.name}"] = target
+    for mart in spec.transforms.marts:
+        for out in mart_outputs(mart):
+            index[f"{mart.name}.{out}"] = (snake(mart.name), snake(out))
     return index
 
 
 # ---------------------------------------------------------------- the context
-
-
-def staging_model(t: Table, spec: Spec) -> dict[str, Any]:
-    cols = [
-        {
-            "expr": quoted_ident(t.names.column(c.name), spec),
-            "type": c.type,
-            "name": quoted_ident(t.names.column(c.name), spec),
-        }
-        for c in t.dataset.columns
-    ]
-    key = [quoted_ident(t.names.column(k), spec) for k in t.dataset.primary_key]
-    order = [quoted_ident(t.names.column(t.dataset.watermark), spec)] if t.dataset.watermark else []
-    return {
-        "name": t.names.staging_model,
-        "source": Ident(t.names.raw_schema),
-        "table": t.names.raw_table,
-        "columns": [{k: trusted(v) if isinstance(v, str) else v for k, v in c.items()} for c in cols],
-        "key": [trusted(k) for k in key],
-        "order": [trusted(o) for o in order],
-    }
 
 
 def sources_doc(tables: list[Table], spec: Spec) -> dict[str, Any]:
@@ -269,34 +262,74 @@ def _period(seconds: float) -> dict[str, Any]:
 
 
 def staging_doc(tables: list[Table], spec: Spec) -> dict[str, Any]:
-    relations = relation_index(tables)
+    relations = relation_index(tables, spec)
     models = []
     for t in tables:
         columns = []
         for i, c in enumerate(t.dataset.columns):
-            where = _spec_path(spec, t, i)
-            entry: dict[str, Any] = {"name": t.names.column(c.name)}
-            if c.description:
-                entry["description"] = c.description
-            tests = column_tests(c, where, spec, relations)
-            if tests:
-                entry["data_tests"] = tests
-            columns.append(entry)
+            columns.append(_column_doc(snake(c.staged_name), c, f"{_spec_path(spec, t)}.columns[{i}]", spec, relations))
+        for i, d in enumerate(t.dataset.derived):
+            columns.append(_column_doc(snake(d.name), d, f"{_spec_path(spec, t)}.derived[{i}]", spec, relations))
         models.append(
             {
                 "name": t.names.staging_model,
                 "description": t.dataset.description or f"{t.source.name}.{t.dataset.name}, typed and deduplicated",
-                "columns": columns,
+                "columns": _merge_same_name(columns),
             }
         )
     return {"version": 2, "models": models}
 
 
-def _spec_path(spec: Spec, t: Table, column_index: int) -> str:
+def _merge_same_name(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A derived column that replaces a column documents and tests the result (its own entry)."""
+    out: dict[str, dict[str, Any]] = {}
+    for col in columns:
+        out[col["name"]] = col
+    return list(out.values())
+
+
+def _column_doc(
+    name: str, rules: ColumnRules, where: str, spec: Spec, relations: dict[str, tuple[str, str]]
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": name}
+    if rules.description:
+        entry["description"] = rules.description
+    tests = column_tests(rules, where, spec, relations)
+    if tests:
+        entry["data_tests"] = tests
+    return entry
+
+
+def marts_doc(ctx: GenContext, tables: list[Table]) -> dict[str, Any]:
+    spec = ctx.spec
+    relations = relation_index(tables, spec)
+    models = []
+    for mi, mart in enumerate(spec.transforms.marts):
+        if mart.materialized == Materialization.EPHEMERAL:
+            continue  # inlined where used: nothing to test on its own
+        outputs: list[tuple[str, ColumnRules, str]] = (
+            [(c.output_name, c, f"columns[{i}]") for i, c in enumerate(mart.columns)]
+            if mart.columns
+            else [(g.output_name, g, f"group_by[{i}]") for i, g in enumerate(mart.group_by)]
+            + [(m.name, m, f"measures[{i}]") for i, m in enumerate(mart.measures)]
+        )
+        columns = [
+            _column_doc(snake(name), rules, f"transforms.marts[{mi}].{where}", spec, relations)
+            for name, rules, where in outputs
+        ]
+        model: dict[str, Any] = {"name": ctx.plan.names.mart(mart.name).model}
+        if mart.description:
+            model["description"] = mart.description
+        model["columns"] = columns
+        models.append(model)
+    return {"version": 2, "models": models}
+
+
+def _spec_path(spec: Spec, t: Table) -> str:
     si = spec.sources.index(t.source)
     kind = "tables" if t.dataset in t.source.tables else "topics"
     di = getattr(t.source, kind).index(t.dataset)
-    return f"sources[{si}].{kind}[{di}].columns[{column_index}]"
+    return f"sources[{si}].{kind}[{di}]"
 
 
 def profiles_doc(ctx: GenContext) -> dict[str, Any]:
@@ -369,6 +402,11 @@ def _profile_env(spec: Spec) -> tuple[EnvVar, ...]:
 def dbt_context(ctx: GenContext) -> dict[str, Any]:
     spec, names = ctx.spec, ctx.plan.names
     tables = batch_tables(ctx)
+    dialects = dialects_of(spec)
+    index = SpecIndex(spec)
+    refs = {(t.source_index, t.index, t.kind): t for t in index.tables}
+    staged = [dbt_sql.staging_model(refs[_key(spec, t)], names, dialects) for t in tables]
+    marts = [dbt_sql.mart_model(m, index, names, dialects) for m in spec.transforms.marts]
     return {
         "version": trusted(ctx.version),
         "project": names.dbt_project,
@@ -378,10 +416,23 @@ def dbt_context(ctx: GenContext) -> dict[str, Any]:
         "types": type_table(spec),
         "sources": sources_doc(tables, spec),
         "staging_doc": staging_doc(tables, spec),
-        "staging": [staging_model(t, spec) for t in tables],
+        "staging": staged,
+        "marts": marts,
+        "marts_doc": marts_doc(ctx, tables),
         "profiles": profiles_doc(ctx),
         "targets": [str(Ident(t.name.lower())) for t in warehouse_targets(spec)],
     }
+
+
+def _key(spec: Spec, t: Table) -> tuple[int, int, str]:
+    si = spec.sources.index(t.source)
+    kind = "tables" if t.dataset in t.source.tables else "topics"
+    return si, getattr(t.source, kind).index(t.dataset), kind
+
+
+def dialects_of(spec: Spec) -> dbt_sql.Dialects:
+    ordered = ["duckdb", *(a for a in adapters(spec) if a != "duckdb")]
+    return dbt_sql.Dialects(tuple(ordered), {a: TARGET_SYSTEMS_BY_ADAPTER[a] for a in ordered})
 
 
 GENERATOR = DbtGenerator()

@@ -1,0 +1,64 @@
+"""Spec expressions (SQL in sqlglot's generic dialect, parsed once by pipegen.spec.expr) as
+text in a target dialect: column references rewritten to the relation aliases and SQL names
+the generated code uses, identifiers quoted where the dialect needs it, and string literals
+made inert for a Jinja renderer (dbt renders models: a literal holding `{{` is split into a
+concatenation, so it still means exactly the same string)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from sqlglot import exp
+
+from pipegen.spec.expr import parse
+
+# (qualifier as written, or "") and column -> (relation alias or None, SQL column name)
+Resolver = Callable[[str, str], tuple[str | None, str]]
+_OPENERS = ("{{", "{%", "{#")
+
+
+def to_sql(text: str, dialect: str, resolve: Resolver) -> str:
+    """One expression in `dialect`, its columns resolved by `resolve`."""
+    parsed = parse(text)
+    if parsed.tree is None:  # validation refuses these; reaching here is a bug
+        raise ValueError(f"expression does not parse: {text!r} ({parsed.error})")
+    tree = parsed.tree.copy()
+    tree = tree.transform(lambda node: _rewrite(node, resolve))
+    return tree.sql(dialect=dialect)
+
+
+def _rewrite(node: exp.Expression, resolve: Resolver) -> exp.Expression:
+    if isinstance(node, exp.Column) and node.name and not isinstance(node.this, exp.Star):
+        alias, name = resolve(node.table, node.name)
+        return exp.column(name, table=alias)
+    if isinstance(node, exp.Literal) and node.is_string and any(o in node.this for o in _OPENERS):
+        pieces = split_openers(node.this)
+        out: exp.Expression = exp.Literal.string(pieces[0])
+        for piece in pieces[1:]:
+            out = exp.DPipe(this=out, expression=exp.Literal.string(piece), safe=True)
+        return exp.Paren(this=out)
+    return node
+
+
+def split_openers(text: str) -> list[str]:
+    """Pieces of `text` none of which contains a Jinja opener ({{, {%, {#); joined, they are `text`."""
+    pieces, start = [], 0
+    for i in range(len(text) - 1):
+        if text[i] == "{" and text[i + 1] in "{%#":
+            pieces.append(text[start : i + 1])
+            start = i + 1
+    pieces.append(text[start:])
+    return pieces
+
+
+def per_adapter(render: Callable[[str], str], adapters: Sequence[str], dialects: dict[str, str]) -> str:
+    """The same expression for every dbt adapter in play: one text when they agree, else a
+    Jinja `if target.type` chain (the first adapter, DuckDB for local runs, last as the default)."""
+    texts = {a: render(dialects[a]) for a in adapters}
+    if len(set(texts.values())) == 1:
+        return next(iter(texts.values()))
+    default, *others = adapters
+    chain = "".join(
+        ("{% if " if i == 0 else "{% elif ") + f"target.type == '{a}' %}}{texts[a]}" for i, a in enumerate(others)
+    )
+    return chain + "{% else %}" + texts[default] + "{% endif %}"
