@@ -56,16 +56,18 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import functools
 import hashlib
 import json
 import math
+import random
 import re
 import sqlite3
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -197,6 +199,7 @@ class Column:
     accepted: tuple[Any, ...] = ()
     regex: str | None = None
     foreign_key: tuple[str, str] | None = None
+    where: str = ""  # its place in the config, for messages
 
     def has_rule(self, rule: str) -> bool:
         present = {
@@ -231,6 +234,22 @@ class Config:
     start: datetime = datetime(2026, 1, 1, tzinfo=UTC)
     window_days: float = 30.0
     pool_size: int = 1000
+
+
+@functools.cache
+def _faker(locale: str) -> Any:
+    from faker import Faker
+
+    return Faker(locale)
+
+
+def is_provider(locale: str, name: str) -> bool:
+    return not name.startswith("_") and callable(getattr(_faker(locale), name, None))
+
+
+def provider_names(locale: str) -> list[str]:
+    fake = _faker(locale)
+    return [n for n in dir(fake) if not n.startswith("_") and n not in ("seed", "seed_instance", "seed_locale")]
 
 
 class _Problems:
@@ -279,7 +298,7 @@ def _bound(problems: _Problems, where: str, ctype: ColType, value: Any) -> Any:
     return None
 
 
-def _parse_column(problems: _Problems, where: str, data: Any) -> Column | None:
+def _parse_column(problems: _Problems, where: str, data: Any, locale: str) -> Column | None:
     if not isinstance(data, dict) or not isinstance(data.get("name"), str):
         problems.add(where, 'expected {"name": ..., "type": ...}')
         return None
@@ -293,8 +312,9 @@ def _parse_column(problems: _Problems, where: str, data: Any) -> Column | None:
     if not isinstance(rng, dict) or set(rng) - {"min", "max"}:
         problems.add(f"{where}.range", 'expected {"min": ..., "max": ...}')
         rng = {}
-    low, high = _bound(problems, f"{where}.range", ctype, rng.get("min")), _bound(
-        problems, f"{where}.range", ctype, rng.get("max")
+    low, high = (
+        _bound(problems, f"{where}.range", ctype, rng.get("min")),
+        _bound(problems, f"{where}.range", ctype, rng.get("max")),
     )
     if low is not None and high is not None and low > high:
         problems.add(f"{where}.range", f"min {low} is greater than max {high}")
@@ -308,6 +328,14 @@ def _parse_column(problems: _Problems, where: str, data: Any) -> Column | None:
             regex_program(str(regex))
         except ValueError as exc:
             problems.add(f"{where}.regex", str(exc))
+    hint = data.get("faker")
+    if hint is not None and not is_provider(locale, str(hint)):
+        guess = difflib.get_close_matches(str(hint), provider_names(locale), n=1)
+        problems.add(
+            f"{where}.faker",
+            f"'{hint}' is not a Faker provider of locale {locale}"
+            + (f" (did you mean '{guess[0]}'?)" if guess else ""),
+        )
     fk = data.get("foreign_key")
     parts = str(fk).split(".") if fk else []
     if fk and len(parts) not in (2, 3):
@@ -316,7 +344,7 @@ def _parse_column(problems: _Problems, where: str, data: Any) -> Column | None:
         name=data["name"], type=ctype, faker=data.get("faker"), not_null=bool(data.get("not_null")),
         unique=bool(data.get("unique")), min=low, max=high, accepted=tuple(accepted),
         regex=None if regex is None else str(regex),
-        foreign_key=(parts[-2], parts[-1]) if len(parts) in (2, 3) else None,
+        foreign_key=(parts[-2], parts[-1]) if len(parts) in (2, 3) else None, where=where,
     )  # fmt: skip
 
 
@@ -325,7 +353,10 @@ def _parse_table(problems: _Problems, where: str, data: Any, defaults: dict[str,
         problems.add(where, 'expected {"name": ..., "rows": ..., "columns": [...]}')
         return None
     problems.unknown_keys(where, data, TABLE_KEYS)
-    columns = [_parse_column(problems, f"{where}.columns[{i}]", c) for i, c in enumerate(data.get("columns") or [])]
+    raw_columns = data.get("columns") or []
+    columns = [
+        _parse_column(problems, f"{where}.columns[{i}]", c, defaults["locale"]) for i, c in enumerate(raw_columns)
+    ]
     if not columns:
         problems.add(f"{where}.columns", "a table needs at least one column")
     names = [c.name for c in columns if c]
@@ -375,7 +406,11 @@ def parse_config(data: Any, overrides: dict[str, Any] | None = None) -> Config:
         raise ConfigError(['config: expected a JSON object {"tables": [...]}'])
     data = {**data, **{k: v for k, v in (overrides or {}).items() if v is not None and k != "rows"}}
     problems.unknown_keys("config", data, TOP_KEYS)
-    defaults = {"bad_row_rate": data.get("bad_row_rate", 0.0), "bad_rules": data.get("bad_rules", list(RULES))}
+    defaults = {
+        "bad_row_rate": data.get("bad_row_rate", 0.0),
+        "bad_rules": data.get("bad_rules", list(RULES)),
+        "locale": str(data.get("locale", "en_US")),
+    }
     raw_tables = data.get("tables")
     if not isinstance(raw_tables, list) or not raw_tables:
         problems.add("config.tables", "expected a non-empty list of tables")
@@ -414,12 +449,12 @@ def _scale_rows(tables: list[Table], rows: int | None) -> list[Table]:
 
 def _check_foreign_keys(problems: _Problems, tables: list[Table]) -> None:
     known = {t.name: t for t in tables}
-    for ti, table in enumerate(tables):
-        for ci, column in enumerate(table.columns):
+    for table in tables:
+        for column in table.columns:
             if not column.foreign_key:
                 continue
             parent, target = column.foreign_key
-            where = f"tables[{ti}].columns[{ci}].foreign_key"
+            where = f"{column.where}.foreign_key"
             if parent not in known:
                 guess = difflib.get_close_matches(parent, list(known), n=1)
                 problems.add(where, f"no table '{parent}'" + (f" (did you mean '{guess[0]}'?)" if guess else ""))
@@ -505,7 +540,8 @@ def mask_at(n: int, rows: Sequence[int]) -> pa.BooleanArray:
     flags = bytearray(n)
     for row in rows:
         flags[row] = 1
-    return pc.cast(pa.array(flags, pa.uint8()), pa.bool_()) if n else pa.array([], pa.bool_())
+    as_bytes = pa.Array.from_buffers(pa.uint8(), n, [None, pa.py_buffer(bytes(flags))])
+    return pc.cast(as_bytes, pa.bool_())
 
 
 # ---------------------------------------------------------------- regex -> values (vectorised)
@@ -520,6 +556,7 @@ CATEGORY_CHARS = {
     "CATEGORY_NOT_SPACE": "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
 }
 ANY_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+REGEX_UNSUPPORTED = {"ASSERT": "a lookaround", "ASSERT_NOT": "a lookaround", "GROUPREF": "a backreference"}
 OPEN_REPEAT = 4  # `*`, `+` and `{m,}` add at most this many repetitions
 
 
@@ -537,7 +574,8 @@ def _check_regex(items: list[Any], pattern: str) -> None:
     supported = {"LITERAL", "NOT_LITERAL", "ANY", "IN", "BRANCH", "SUBPATTERN", "MAX_REPEAT", "MIN_REPEAT", "AT"}
     for op, arg in items:
         if str(op) not in supported and str(op) != "CATEGORY":
-            raise ValueError(f"'{pattern}': {str(op).lower()} is not supported by the generator; simplify the pattern")
+            what = REGEX_UNSUPPORTED.get(str(op), str(op).lower())
+            raise ValueError(f"'{pattern}': {what} is not supported by the generator; simplify the pattern")
         if str(op) == "BRANCH":
             for alt in arg[1]:
                 _check_regex(list(alt), pattern)
@@ -708,6 +746,13 @@ class _Context:
         self.tables: dict[str, pa.Table] = {}
         self.clean: dict[str, pa.BooleanArray] = {}
         self._pools: dict[tuple[str, ...], pa.Array] = {}
+        self._keys: dict[tuple[str, str], set[Any]] = {}
+
+    def key_set(self, table: str, column: str) -> set[Any]:
+        """Every value of a generated parent column (for checking dangling references)."""
+        if (table, column) not in self._keys:
+            self._keys[(table, column)] = set(self.tables[table].column(column).to_pylist())
+        return self._keys[(table, column)]
 
     def provider(self, name: str) -> Callable[[], Any]:
         method = getattr(self.faker, name, None)
@@ -886,7 +931,7 @@ def _typed_values(
 
 def _string_values(ctx: _Context, table: Table, column: Column, n: int, parts: tuple[Any, ...]) -> pa.Array:
     provider = by_name(NAME_PROVIDERS, column.name)
-    if provider is None and column.name in table.primary_key or (provider is None and column.unique):
+    if (provider is None and column.name in table.primary_key) or (provider is None and column.unique):
         prefix = re.sub(r"[^A-Z]", "", table.name.upper())[:3] or "ID"
         return pc.binary_join_element_wise(prefix, pc.utf8_lpad(pc.cast(sequence(n, 1), pa.string()), 7, "0"), "-")
     if provider is None and by_name({"status": 1, "state": 1}, column.name):
@@ -932,25 +977,27 @@ def _number_bounds(column: Column) -> tuple[float, float, int | None]:
 def _number_values(table: Table, column: Column, n: int, parts: tuple[Any, ...]) -> pa.Array:
     low, high, decimals = _number_bounds(column)
     if column.type.name in INT_ARROW:
-        is_key = column.unique and (column.name in table.primary_key or column.min is None)
-        if is_key and high - low + 1 >= n:
-            start = int(low) if column.min is not None else max(int(low), 1)
-            return sequence(n, start).cast(column.type.arrow()) if column.name in table.primary_key else (
-                spread_unique(n, start, start + max(n, int(high) - start) if column.max is None else int(high), *parts)
-            ).cast(column.type.arrow())
-        if column.unique:
-            return spread_unique(n, int(low), int(high), *parts).cast(column.type.arrow())
-        return ints(n, int(low), int(high), *parts).cast(column.type.arrow())
+        return _int_values(table, column, n, int(low), int(high), parts).cast(column.type.arrow())
     scale = 10 ** (decimals if decimals is not None else 6)
     lo_units, hi_units = math.ceil(low * scale), math.floor(high * scale)
-    units = (
-        spread_unique(n, lo_units, hi_units, *parts) if column.unique else ints(n, lo_units, hi_units, *parts)
-    )
+    units = spread_unique(n, lo_units, hi_units, *parts) if column.unique else ints(n, lo_units, hi_units, *parts)
     if column.type.name == "decimal":
-        return pc.cast(units, pa.decimal128(38, 0)).view(pa.decimal128(38, column.type.scale)).cast(
-            column.type.arrow()
-        )
+        return pc.cast(units, pa.decimal128(38, 0)).view(pa.decimal128(38, column.type.scale)).cast(column.type.arrow())
     return pc.divide(pc.cast(units, pa.float64()), float(scale)).cast(column.type.arrow())
+
+
+def _int_values(table: Table, column: Column, n: int, low: int, high: int, parts: tuple[Any, ...]) -> pa.Array:
+    """Keys count up from range.min (or 1); other unique ints are spread over the range."""
+    if not column.unique:
+        return ints(n, low, high, *parts)
+    start = int(column.min) if column.min is not None else 1
+    if column.max is None:
+        high = max(high, start + 2 * n)
+    if table.primary_key == (column.name,):
+        if start + n - 1 > high:
+            raise ValueError(f"a key of {n} rows does not fit in range {start}..{high}")
+        return sequence(n, start)
+    return spread_unique(n, start if column.min is not None else low, high, *parts)
 
 
 def _temporal_values(
@@ -1092,16 +1139,17 @@ def _regex_miss(pattern: str, row: int) -> str | None:
 def _inject_bad_rows(ctx: _Context, table: Table, arrays: dict[str, pa.Array]) -> list[Violation]:
     n = table.rows
     count = min(n, round(n * table.bad_row_rate))
-    targets = [(c, r) for c in table.columns for r in _violable(table, c)]
+    rng = random.Random(seed_for(ctx.config.seed, table.name, "bad"))
+    rows = sorted(rng.sample(range(n), count))
+    bad = set(rows)
+    # a duplicate copies the value of a clean row, so unique needs one
+    clean_pool = [r for r in rng.sample(range(n), min(n, count * 2 + 1)) if r not in bad]
+    targets = [(c, r) for c in table.columns for r in _violable(table, c) if r != "unique" or clean_pool]
     if not count or not targets:
         return []
-    rng_parts = (ctx.config.seed, table.name, "bad")
-    rows = sorted(permutation(n, *rng_parts).to_pylist()[:count])
-    picks = ints(count, 0, len(targets) - 1, *rng_parts, "rule").to_pylist()
-    clean_pool = [r for r in permutation(n, *rng_parts, "dup").to_pylist()[: count * 2 + 1] if r not in set(rows)]
     plan: dict[str, list[tuple[int, str, Any, int | None]]] = {}
-    for i, (row, pick) in enumerate(zip(rows, picks, strict=True)):
-        column, rule = targets[pick]
+    for i, row in enumerate(rows):
+        column, rule = targets[rng.randrange(len(targets))]
         source = clean_pool[i % len(clean_pool)] if clean_pool else None
         value, dup = _bad_value(ctx, column, rule, row, arrays[column.name], source)
         plan.setdefault(column.name, []).append((row, rule, value, dup))
@@ -1170,7 +1218,7 @@ def _record(
     for name, items in plan.items():
         column = table.column(name)
         final = arrays[name]
-        counts = Counter(final.to_pylist()) if column.unique else Counter()
+        counts = _value_counts(final, [v for _, _, v, _ in items]) if column.unique else Counter()
         for row, rule, _value, dup in items:
             value = final[row].as_py()
             broken = _broken_rules(ctx, column, value, counts)
@@ -1180,6 +1228,15 @@ def _record(
             also = [r for r in broken if r != rule]
             out.append(Violation(table.name, row, name, rule, _jsonable(value), key, also, dup))
     return sorted(out, key=lambda v: (v.row, v.column))
+
+
+def _value_counts(values: pa.Array, wanted: list[Any]) -> Counter[Any]:
+    """How often each wanted value occurs in `values` (vectorised: no full pass in Python)."""
+    present = [v for v in wanted if v is not None]
+    if not present:
+        return Counter()
+    hits = pc.filter(values, pc.is_in(values, value_set=pa.array(present, values.type)))
+    return Counter({row["values"]: row["counts"] for row in pc.value_counts(hits).to_pylist()})
 
 
 def _broken_rules(ctx: _Context, column: Column, value: Any, counts: Counter[Any]) -> list[str]:
@@ -1199,7 +1256,7 @@ def _broken_rules(ctx: _Context, column: Column, value: Any, counts: Counter[Any
         broken.append("regex")
     if column.foreign_key:
         parent, target = column.foreign_key
-        if value not in set(ctx.tables[parent].column(target).to_pylist()):
+        if value not in ctx.key_set(parent, target):
             broken.append("foreign_key")
     return broken
 
@@ -1211,7 +1268,11 @@ def _comparable(column: Column, value: Any) -> Any:
 
 
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime | time):
+        # the same text the CSV/JSONL/SQLite writers use: 2026-01-01 10:00:00[.123][+00:00]
+        spec = "seconds" if not value.microsecond else "milliseconds" if not value.microsecond % 1000 else "auto"
+        return value.isoformat(sep=" ", timespec=spec) if isinstance(value, datetime) else value.isoformat(spec)
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, bytes):
         return value.hex()
@@ -1230,6 +1291,14 @@ def manifest(dataset: Dataset) -> dict[str, Any]:
         "tables": tables,
         "violations": [v.__dict__ for v in dataset.violations],
     }
+
+
+def manifest_text(data: dict[str, Any]) -> str:
+    """JSON with one violation a line: readable, diffable, and written by the C encoder."""
+    head = {k: v for k, v in data.items() if k != "violations"}
+    lines = [json.dumps(v, sort_keys=True) for v in data["violations"]]
+    body = ",\n  ".join(lines)
+    return json.dumps(head, sort_keys=True)[:-1] + ',\n "violations": [\n  ' + body + "\n ]\n}\n"
 
 
 # ---------------------------------------------------------------- writers
@@ -1285,10 +1354,18 @@ def _json_field(name: str, values: pa.Array, ctype: ColType) -> pa.Array:
         text = pc.cast(text, pa.string())
     else:
         for raw, escaped in JSON_ESCAPES:
-            text = pc.replace_substring(text, raw, escaped)
+            if pc.any(pc.match_substring(text, raw)).as_py():
+                text = pc.replace_substring(text, raw, escaped)
         text = pc.binary_join_element_wise('"', text, '"', "")
     text = pc.fill_null(text, "null")
     return pc.binary_join_element_wise(json.dumps(name) + ": ", text, "")
+
+
+def _string_bytes(values: pa.Array) -> bytes:
+    """The concatenated UTF-8 of a null-free string array, straight from its data buffer."""
+    offsets = memoryview(values.buffers()[1]).cast("i")
+    start, end = offsets[values.offset], offsets[values.offset + len(values)]
+    return values.buffers()[2].to_pybytes()[start:end]
 
 
 def write_jsonl(arrow: pa.Table, table: Table, path: Path, chunk: int = 200_000) -> None:
@@ -1297,7 +1374,7 @@ def write_jsonl(arrow: pa.Table, table: Table, path: Path, chunk: int = 200_000)
             part = arrow.slice(offset, chunk)
             fields = [_json_field(c.name, part.column(c.name).combine_chunks(), c.type) for c in table.columns]
             lines = pc.binary_join_element_wise("{", pc.binary_join_element_wise(*fields, ", "), "}\n", "")
-            out.write("".join(lines.to_pylist()).encode())
+            out.write(_string_bytes(lines))
 
 
 def write_sqlite(tables: dict[str, tuple[pa.Table, Table]], path: Path) -> None:
@@ -1367,7 +1444,7 @@ def write(dataset: Dataset, out: Path, fmt: str) -> list[Path]:
         db_writer({n: (a, specs[n]) for n, a in dataset.tables.items()}, out / filename)
         written.append(out / filename)
     manifest_path = out / MANIFEST
-    manifest_path.write_text(json.dumps(manifest(dataset), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    manifest_path.write_text(manifest_text(manifest(dataset)), encoding="utf-8")
     return [*written, manifest_path]
 
 

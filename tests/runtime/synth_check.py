@@ -2,7 +2,8 @@
 
     python synth_check.py rules CONFIG OUT FORMAT   -> JSON: per (table, column, rule), the rows
         the data breaks (found by SQL) and the rows the bad-row manifest says break it
-    python synth_check.py describe OUT FORMAT       -> JSON: per table, row count and column types
+    python synth_check.py describe OUT FORMAT T1,T2 -> JSON: per table, row count and column types
+    python synth_check.py dump OUT FORMAT T1,T2     -> JSON: every row, in written order
 
 Rows are 0-based positions: DuckDB's rowid, SQLite's rowid - 1, Parquet's file_row_number.
 """
@@ -49,8 +50,8 @@ def connect(out: Path, fmt: str, tables: list[str]) -> duckdb.DuckDBPyConnection
     else:
         for name in tables:
             source = FILE_READERS[fmt].format(path=out / f"{name}.{fmt}")
-            row = "file_row_number" if fmt == "parquet" else "row_number() OVER () - 1"
-            con.execute(f'CREATE VIEW "{name}" AS SELECT *, {row} AS _row FROM {source}')
+            row = "* EXCLUDE (file_row_number), file_row_number" if fmt == "parquet" else "*, row_number() OVER () - 1"
+            con.execute(f'CREATE VIEW "{name}" AS SELECT {row} AS _row FROM {source}')
     return con
 
 
@@ -118,12 +119,9 @@ def check_rules(config_path: Path, out: Path, fmt: str) -> dict[str, Any]:
                 if not has_rule(table, column, rule):
                     continue
                 found = {r for (r,) in con.execute(rule_sql(table, column, rule)).fetchall()}
-                results.append(
-                    {
-                        "table": table["name"], "column": column["name"], "rule": rule,
-                        "found": sorted(found), "expected": sorted(expected_rows(manifest, table["name"], column["name"], rule)),
-                    }
-                )  # fmt: skip
+                expected = expected_rows(manifest, table["name"], column["name"], rule)
+                where = {"table": table["name"], "column": column["name"], "rule": rule}
+                results.append({**where, "found": sorted(found), "expected": sorted(expected)})
     return {"checks": results, "manifest": manifest}
 
 
@@ -143,10 +141,19 @@ def describe(out: Path, fmt: str, tables: list[str]) -> dict[str, Any]:
     return info
 
 
+def dump(out: Path, fmt: str, tables: list[str]) -> dict[str, Any]:
+    """Every row of every table, in written order, as text (to compare two runs)."""
+    con = connect(out, fmt, tables)
+    return {name: [list(map(str, row)) for row in con.execute(f'SELECT * FROM "{name}" ORDER BY _row').fetchall()]
+            for name in tables}  # fmt: skip
+
+
 def main(argv: list[str]) -> None:
     command = argv[0]
     if command == "rules":
         result = check_rules(Path(argv[1]), Path(argv[2]), argv[3])
+    elif command == "dump":
+        result = dump(Path(argv[1]), argv[2], argv[3].split(","))
     else:
         result = describe(Path(argv[1]), argv[2], argv[3].split(","))
     print(json.dumps(result, default=str))
