@@ -958,19 +958,20 @@ def _json_values(n: int, parts: tuple[Any, ...]) -> pa.Array:
 
 
 def _number_bounds(column: Column) -> tuple[float, float, int | None]:
+    """The configured range, else one by column name (amount 1..1000), clipped to what the type holds."""
     low, high, decimals = by_name(NAME_RANGES, column.name) or DEFAULT_NUMBER
-    if column.type.name in INT_ARROW:
-        decimals = None
-    elif column.type.name == "decimal":
+    width = high - low
+    if column.min is not None:
+        low, high = column.min, column.max if column.max is not None else max(high, column.min + width)
+    elif column.max is not None:
+        low, high = (low if low <= column.max else column.max - width), column.max
+    if column.type.name == "decimal":
         decimals = column.type.scale
         limit = 10 ** (column.type.precision - column.type.scale) - 1
         low, high = max(low, -limit), min(high, limit)
-    if column.min is not None or column.max is not None:
-        low = column.min if column.min is not None else min(low, column.max)
-        high = column.max if column.max is not None else max(high, low + (high - low))
     if column.type.name in INT_BOUNDS:
         lo_t, hi_t = INT_BOUNDS[column.type.name]
-        low, high = max(math.ceil(low), lo_t), min(math.floor(high), hi_t)
+        return max(math.ceil(low), lo_t), min(math.floor(high), hi_t), None
     return low, high, decimals
 
 
@@ -1009,7 +1010,7 @@ def _temporal_values(
     lo, hi = _temporal_bounds(ctx.config, column, ticks)
     earlier = by_name(ORDERED_AFTER, column.name)
     if earlier in arrays and earlier != column.name:
-        base = pc.fill_null(_as_ticks(arrays[earlier], ticks, TICKS[unit]), lo)
+        base = pc.fill_null(_as_ticks(arrays[earlier], ticks), lo)
         span = pc.subtract(pa.scalar(hi, pa.int64()), base)
         offset = pc.cast(pc.floor(pc.multiply(uniform(n, *parts), pc.cast(span, pa.float64()))), pa.int64())
         values = pc.add(base, offset)
@@ -1038,7 +1039,7 @@ def _instant_ticks(value: date | datetime, ticks: int) -> int:
     return int((value - EPOCH).total_seconds()) * ticks
 
 
-def _as_ticks(values: pa.Array, ticks: int, unit_ticks: int) -> pa.Array:
+def _as_ticks(values: pa.Array, ticks: int) -> pa.Array:
     """An earlier date/timestamp column in `ticks` per second (rounded up, so order holds)."""
     if pa.types.is_date32(values.type):
         return pc.multiply(values.view(pa.int32()).cast(pa.int64()), 86_400 * ticks)
@@ -1468,24 +1469,45 @@ def stream_events(
     Every `burst_every` seconds of event time, for `burst_seconds`, the rate is multiplied by
     `burst_factor`. Finite streams yield the table's `rows`; `endless=True` never stops (the
     caller paces it). Chunks are seeded by their index, so a stream replays identically.
+    Foreign keys point at the parents a batch run with the same config writes. Events are
+    clean (bad rows are a batch feature).
     """
     table = next(t for t in config.tables if t.name == table_name)
     time_column = time_column or next((c.name for c in table.columns if c.type.temporal), None)
-    clock = (config.start - EPOCH).total_seconds()
-    chunk = 0
-    emitted = 0
+    naive = time_column is not None and table.column(time_column).type.name != "timestamp_tz"
+    ctx = _Context(config)
+    for parent in table_order(config.tables):  # the parents, exactly as the batch run writes them
+        if parent.name == table_name:
+            break
+        ctx.tables[parent.name], bad = _generate_table(ctx, parent)
+        ctx.clean[parent.name] = pc.invert(mask_at(parent.rows, sorted({v.row for v in bad})))
+    elapsed, chunk, emitted = 0.0, 0, 0
     while endless or emitted < table.rows:
         size = batch if endless else min(batch, table.rows - emitted)
-        chunk_config = Config(**{**config.__dict__, "seed": seed_for(config.seed, "stream", chunk)})
-        rows = generate(chunk_config).tables[table_name].slice(0, size).to_pylist()
-        for row in rows:
-            in_burst = burst_every > 0 and (clock % burst_every) < burst_seconds
-            clock += 1.0 / (rate * (burst_factor if in_burst else 1.0))
+        ctx.config = Config(**{**config.__dict__, "seed": seed_for(config.seed, "stream", chunk)})
+        events, _ = _generate_table(ctx, Table(**{**table.__dict__, "rows": size, "bad_row_rate": 0.0}))
+        for row in events.to_pylist():
+            in_burst = burst_every > 0 and (elapsed % burst_every) < burst_seconds
+            elapsed += 1.0 / (rate * (burst_factor if in_burst else 1.0))
             if time_column:
-                row[time_column] = EPOCH + timedelta(seconds=clock)
+                stamp = config.start + timedelta(seconds=elapsed)
+                _move_times(row, table, time_column, stamp.replace(tzinfo=None) if naive else stamp)
             yield row
         emitted += size
         chunk += 1
+
+
+def _move_times(row: dict[str, Any], table: Table, time_column: str, stamp: datetime) -> None:
+    """Set the event time and shift the row's other timestamps with it (updated_at stays after)."""
+    before = row[time_column]
+    row[time_column] = stamp
+    if not isinstance(before, datetime):
+        return
+    delta = stamp - before
+    for column in table.columns:
+        value = row[column.name]
+        if column.name != time_column and isinstance(value, datetime) and value.tzinfo == before.tzinfo:
+            row[column.name] = value + delta
 
 
 # ---------------------------------------------------------------- CLI

@@ -321,3 +321,39 @@ def test_regex_generator_values_fully_match_their_pattern(python: Path, tmp_path
         misses = [v for v in drawn if not re.fullmatch(pattern, v)]
         assert misses == [], pattern
         assert len(set(drawn)) > 1, pattern
+
+
+STREAM_DRIVER = """
+import itertools, json, sys
+sys.path.insert(0, sys.argv[1])
+import synthetic
+config = synthetic.parse_config(json.loads(sys.argv[2]))
+def take(n, **kw):
+    events = synthetic.stream_events(config, "orders", rate=2, burst_every=100, burst_seconds=10, burst_factor=10, **kw)
+    return [{k: str(v) for k, v in e.items()} for e in itertools.islice(events, n)]
+customers = synthetic.generate(config).tables["customers"].column("customer_id").to_pylist()
+print(json.dumps({"a": take(1500, endless=True, batch=400), "b": take(1500, endless=True, batch=400),
+                  "finite": len(take(10**6)), "customers": customers}))
+"""
+
+
+def test_stream_events_follow_rate_and_bursts_replay_identically_and_reference_parents(
+    python: Path, tmp_path: Path
+) -> None:
+    driver = tmp_path / "stream.py"
+    driver.write_text(STREAM_DRIVER)
+    result = json.loads(run(python, driver, SYNTHETIC.parent, json.dumps(SHOP)).stdout)
+    events = result["a"]
+    assert events == result["b"], "same config, same stream"
+    assert result["finite"] == 1200, "a finite stream yields the table's rows"
+    times = [e["created_at"] for e in events]
+    assert times == sorted(times) and len(set(times)) == len(times)
+    per_second: dict[int, int] = {}
+    for t in times:
+        minute, second = int(t[14:16]), float(t[17:])
+        bucket = int(minute * 60 + second - 1e-9)
+        per_second[bucket] = per_second.get(bucket, 0) + 1
+    assert per_second[5] == 20, "inside a burst: rate x burst_factor"
+    assert per_second[50] == 2, "outside a burst: the base rate"
+    assert all(e["created_at"] <= e["updated_at"] for e in events)
+    assert {int(e["customer_id"]) for e in events} <= set(result["customers"])
