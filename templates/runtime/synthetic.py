@@ -1345,37 +1345,38 @@ def write_parquet(arrow: pa.Table, table: Table, path: Path) -> None:
 JSON_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
 
 
-def _json_field(name: str, values: pa.Array, ctype: ColType) -> pa.Array:
-    """`"name": value` for every row, built column-wise (no per-row json.dumps)."""
+def _json_value(values: pa.Array, ctype: ColType) -> pa.Array:
+    """Every row's value as JSON text, built column-wise (no per-row json.dumps)."""
     text = _text_column(values, ctype)
-    quoted = ctype.name not in ("json", "boolean") and not ctype.numeric
     if ctype.name == "boolean":
         text = pc.if_else(text, "true", "false")
-    elif not quoted:
+    elif ctype.name == "json" or ctype.numeric:
         text = pc.cast(text, pa.string())
     else:
-        for raw, escaped in JSON_ESCAPES:
-            if pc.any(pc.match_substring(text, raw)).as_py():
+        if pc.any(pc.match_substring_regex(text, '[\\\\"\\n\\r\\t]')).as_py():
+            for raw, escaped in JSON_ESCAPES:
                 text = pc.replace_substring(text, raw, escaped)
         text = pc.binary_join_element_wise('"', text, '"', "")
-    text = pc.fill_null(text, "null")
-    return pc.binary_join_element_wise(json.dumps(name) + ": ", text, "")
+    return pc.fill_null(text, "null")
 
 
 def _string_bytes(values: pa.Array) -> bytes:
     """The concatenated UTF-8 of a null-free string array, straight from its data buffer."""
     offsets = memoryview(values.buffers()[1]).cast("i")
     start, end = offsets[values.offset], offsets[values.offset + len(values)]
-    return values.buffers()[2].to_pybytes()[start:end]
+    data: bytes = values.buffers()[2].to_pybytes()
+    return data[start:end]
 
 
 def write_jsonl(arrow: pa.Table, table: Table, path: Path, chunk: int = 200_000) -> None:
     with path.open("wb") as out:
         for offset in range(0, arrow.num_rows, chunk):
             part = arrow.slice(offset, chunk)
-            fields = [_json_field(c.name, part.column(c.name).combine_chunks(), c.type) for c in table.columns]
-            lines = pc.binary_join_element_wise("{", pc.binary_join_element_wise(*fields, ", "), "}\n", "")
-            out.write(_string_bytes(lines))
+            pieces: list[Any] = []
+            for i, c in enumerate(table.columns):
+                pieces.append(("{" if i == 0 else ", ") + json.dumps(c.name) + ": ")
+                pieces.append(_json_value(part.column(c.name).combine_chunks(), c.type))
+            out.write(_string_bytes(pc.binary_join_element_wise(*pieces, "}\n", "")))
 
 
 def write_sqlite(tables: dict[str, tuple[pa.Table, Table]], path: Path) -> None:
