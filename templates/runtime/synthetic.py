@@ -62,6 +62,7 @@ import json
 import math
 import random
 import re
+import re._parser as sre_parse  # the standard library's regex parser (Python >= 3.11)
 import sqlite3
 import sys
 from collections import Counter
@@ -73,11 +74,6 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-
-try:  # the regex parser of the standard library (re._parser since 3.11)
-    import re._parser as sre_parse
-except ImportError:  # pragma: no cover
-    import sre_parse  # type: ignore[no-redef]
 
 RULES = ("not_null", "unique", "range", "accepted_values", "regex", "foreign_key")
 FORMATS = ("sqlite", "csv", "parquet", "jsonl", "duckdb")
@@ -243,6 +239,14 @@ def _faker(locale: str) -> Any:
     return Faker(locale)
 
 
+def _known_locale(locale: str) -> bool:
+    try:
+        _faker(locale)
+    except AttributeError:
+        return False
+    return True
+
+
 def is_provider(locale: str, name: str) -> bool:
     return not name.startswith("_") and callable(getattr(_faker(locale), name, None))
 
@@ -354,6 +358,9 @@ def _parse_table(problems: _Problems, where: str, data: Any, defaults: dict[str,
         return None
     problems.unknown_keys(where, data, TABLE_KEYS)
     raw_columns = data.get("columns") or []
+    if not isinstance(raw_columns, list):
+        problems.add(f"{where}.columns", "expected a list of columns")
+        raw_columns = []
     columns = [
         _parse_column(problems, f"{where}.columns[{i}]", c, defaults["locale"]) for i, c in enumerate(raw_columns)
     ]
@@ -371,6 +378,9 @@ def _parse_table(problems: _Problems, where: str, data: Any, defaults: dict[str,
         problems.add(f"{where}.rows", f"expected a whole number >= 0, got {rows!r}")
         rows = 0
     inject = data.get("inject") or {}
+    if not isinstance(inject, dict):
+        problems.add(f"{where}.inject", 'expected {"nulls": rate, "outliers": rate, "gaps": rate}')
+        inject = {}
     problems.unknown_keys(f"{where}.inject", inject, INJECT_KEYS)
     rules = _bad_rules(problems, f"{where}.bad_rules", data.get("bad_rules", defaults["bad_rules"]))
     cols = tuple(_key_rules(c, key) for c in columns if c)
@@ -411,6 +421,9 @@ def parse_config(data: Any, overrides: dict[str, Any] | None = None) -> Config:
         "bad_rules": data.get("bad_rules", list(RULES)),
         "locale": str(data.get("locale", "en_US")),
     }
+    if not _known_locale(defaults["locale"]):
+        problems.add("config.locale", f"Faker has no locale '{defaults['locale']}' (e.g. en_US, cs_CZ, de_DE)")
+        defaults["locale"] = "en_US"
     raw_tables = data.get("tables")
     if not isinstance(raw_tables, list) or not raw_tables:
         problems.add("config.tables", "expected a non-empty list of tables")
@@ -422,12 +435,24 @@ def parse_config(data: Any, overrides: dict[str, Any] | None = None) -> Config:
     tables = _scale_rows(tables, (overrides or {}).get("rows"))
     _check_foreign_keys(problems, tables)
     start = _config_start(problems, data.get("start", "2026-01-01T00:00:00Z"))
+    seed = _whole(problems, "config.seed", data.get("seed", 42), 0)
+    pool_size = _whole(problems, "config.pool_size", data.get("pool_size", 1000), 1)
+    window = data.get("window_days", 30)
+    if isinstance(window, bool) or not isinstance(window, int | float) or window <= 0:
+        problems.add("config.window_days", f"expected a number of days > 0, got {window!r}")
     if problems.items:
         raise ConfigError(problems.items)
     return Config(
-        tables=tuple(tables), seed=int(data.get("seed", 42)), locale=str(data.get("locale", "en_US")),
-        start=start, window_days=float(data.get("window_days", 30)), pool_size=int(data.get("pool_size", 1000)),
+        tables=tuple(tables), seed=seed, locale=defaults["locale"], start=start, window_days=float(window),
+        pool_size=pool_size,
     )  # fmt: skip
+
+
+def _whole(problems: _Problems, where: str, value: Any, least: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        problems.add(where, f"expected a whole number >= {least}, got {value!r}")
+        return least
+    return value
 
 
 def _config_start(problems: _Problems, value: Any) -> datetime:
