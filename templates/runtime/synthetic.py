@@ -909,8 +909,8 @@ def _faker_column(ctx: _Context, column: Column, n: int, parts: tuple[Any, ...])
     pool = ctx.pool(column.faker, *map(str, parts[1:]))
     if column.unique:
         return _unique_strings(pool, n, parts, column)
-    values = sample(pool, n, *parts)
-    return _to_type(values, column)
+    values = _to_type(sample(pool, n, *parts), column)
+    return pc.utf8_slice_codeunits(values, 0, column.type.length) if column.type.length else values
 
 
 def _to_type(values: pa.Array, column: Column) -> pa.Array:
@@ -924,16 +924,31 @@ def _to_type(values: pa.Array, column: Column) -> pa.Array:
 
 
 def _unique_strings(pool: pa.Array, n: int, parts: tuple[Any, ...], column: Column) -> pa.Array:
-    """Pool values made distinct with the row number (jane@x.org -> jane17@x.org)."""
-    text = pool.cast(pa.string())
-    drawn = sample(text, n, *parts)
+    """Pool values made distinct with the row number (jane@x.org -> jane17@x.org), within varchar(n)."""
+    drawn = sample(pool.cast(pa.string()), n, *parts)
     suffix = pc.cast(sequence(n, 1), pa.string())
+    room = None if column.type.length is None else column.type.length - len(str(n)) - 1
+    if room is not None and room < 1:
+        return _to_type(_codes("", n, column.type.length), column)
     if column.faker == "email" or (column.faker is None and by_name(NAME_PROVIDERS, column.name) == "email"):
-        local = pc.utf8_replace_slice(drawn, start=0, stop=0, replacement="")
-        split = pc.split_pattern(local, "@", max_splits=1)
+        split = pc.split_pattern(drawn, "@", max_splits=1)
         head, tail = pc.list_element(split, 0), pc.list_element(split, 1)
+        if room is not None:
+            head = pc.utf8_slice_codeunits(head, 0, max(1, room - pc.max(pc.utf8_length(tail)).as_py()))
         return pc.binary_join_element_wise(head, suffix, "@", tail, "")
+    if room is not None:
+        drawn = pc.utf8_slice_codeunits(drawn, 0, room)
     return _to_type(pc.binary_join_element_wise(drawn, suffix, "-"), column)
+
+
+def _codes(prefix: str, n: int, length: int | None) -> pa.Array:
+    """ORD-0000001, ORD-0000002, ...: distinct codes that fit varchar(length)."""
+    digits = len(str(n))
+    if length is not None and len(prefix) + 1 + digits > length:
+        prefix = ""
+    width = max(digits, min(7, (length or 99) - len(prefix) - (1 if prefix else 0)))
+    numbers = pc.utf8_lpad(pc.cast(sequence(n, 1), pa.string()), width, "0")
+    return pc.binary_join_element_wise(prefix, numbers, "-") if prefix else numbers
 
 
 def _typed_values(
@@ -956,9 +971,10 @@ def _typed_values(
 
 def _string_values(ctx: _Context, table: Table, column: Column, n: int, parts: tuple[Any, ...]) -> pa.Array:
     provider = by_name(NAME_PROVIDERS, column.name)
-    if (provider is None and column.name in table.primary_key) or (provider is None and column.unique):
-        prefix = re.sub(r"[^A-Z]", "", table.name.upper())[:3] or "ID"
-        return pc.binary_join_element_wise(prefix, pc.utf8_lpad(pc.cast(sequence(n, 1), pa.string()), 7, "0"), "-")
+    if provider is not None and not is_provider(ctx.config.locale, provider):
+        provider = None  # this locale lacks it (ja_JP has no `state`)
+    if provider is None and (column.unique or column.name in table.primary_key):
+        return _codes(re.sub(r"[^A-Z]", "", table.name.upper())[:3] or "ID", n, column.type.length)
     if provider is None and by_name({"status": 1, "state": 1}, column.name):
         return sample(pa.array(STATUS_VALUES), n, *parts)
     pool = ctx.pool(provider or "word", *map(str, parts[1:]))
@@ -1119,8 +1135,8 @@ def _unique_key_tuples(ctx: _Context, table: Table, arrays: dict[str, pa.Array])
     if len(table.primary_key) < 2 or not table.rows:
         return
     last = table.column(table.primary_key[-1])
-    others = list(zip(*(arrays[k].to_pylist() for k in table.primary_key[:-1]), strict=True))
     if last.type.name in INT_ARROW and not last.foreign_key:
+        others = list(zip(*(arrays[k].to_pylist() for k in table.primary_key[:-1]), strict=True))
         counts: Counter[tuple[Any, ...]] = Counter()
         ordinals = []
         for group in others:
@@ -1128,17 +1144,26 @@ def _unique_key_tuples(ctx: _Context, table: Table, arrays: dict[str, pa.Array])
             ordinals.append(counts[group])
         arrays[last.name] = pa.array(ordinals, pa.int64()).cast(last.type.arrow())
         return
-    parts = (ctx.config.seed, table.name, last.name, "tuple")
-
-    def redraw(k: int, attempt: int) -> pa.Array:
-        return _column_values(ctx, table, last, arrays, (*parts, attempt))[:k]
-
-    tuples = pa.array([f"{o!r}|{v!r}" for o, v in zip(others, arrays[last.name].to_pylist(), strict=True)])
-    fixed = _redraw_duplicates(tuples, lambda k, r: pa.array([f"~{r}~{i}" for i in range(k)]))
-    if fixed.to_pylist() != tuples.to_pylist():
-        raise ConfigError(
-            [f"{table.name}: the primary key {tuple(table.primary_key)} repeats; add an int ordinal as its last column"]
-        )
+    # no ordinal to count (link tables: two foreign keys): redraw every key column where a key repeats
+    columns = {k: arrays[k].to_pylist() for k in table.primary_key}
+    for attempt in range(50):
+        seen: set[tuple[Any, ...]] = set()
+        repeats = []
+        for i, key in enumerate(zip(*columns.values(), strict=True)):
+            if key in seen:
+                repeats.append(i)
+            seen.add(key)
+        if not repeats:
+            for name, values in columns.items():
+                arrays[name] = pa.array(values, table.column(name).type.arrow())
+            return
+        subset = Table(**{**table.__dict__, "rows": len(repeats)})
+        for name in table.primary_key:
+            parts = (ctx.config.seed, table.name, name, "redraw", attempt)
+            fresh = _column_values(ctx, subset, table.column(name), {}, parts).to_pylist()
+            for i, value in zip(repeats, fresh, strict=True):
+                columns[name][i] = value
+    raise ConfigError([f"{table.name}: cannot make {table.rows} distinct primary keys {tuple(table.primary_key)}"])
 
 
 # ---------------------------------------------------------------- bad rows

@@ -357,3 +357,47 @@ def test_stream_events_follow_rate_and_bursts_replay_identically_and_reference_p
     assert per_second[50] == 2, "outside a burst: the base rate"
     assert all(e["created_at"] <= e["updated_at"] for e in events)
     assert {int(e["customer_id"]) for e in events} <= set(result["customers"])
+
+
+LINK: dict[str, Any] = {
+    "locale": "ja_JP",
+    "tables": [
+        {
+            "name": "students",
+            "rows": 50,
+            "primary_key": ["id"],
+            "columns": [
+                {"name": "id", "type": "int"},
+                {"name": "state", "type": "string"},
+                {"name": "code", "type": "varchar(4)", "unique": True},
+                {"name": "email", "type": "varchar(15)", "unique": True},
+            ],
+        },
+        {"name": "courses", "rows": 20, "primary_key": ["id"], "columns": [{"name": "id", "type": "string"}]},
+        {
+            "name": "enrolments",
+            "rows": 600,
+            "primary_key": ["student_id", "course_id"],
+            "columns": [
+                {"name": "student_id", "type": "int", "foreign_key": "students.id"},
+                {"name": "course_id", "type": "string", "foreign_key": "courses.id"},
+            ],
+        },
+    ],
+}
+
+
+def test_link_table_keys_are_distinct_pairs_and_unique_strings_fit_their_varchar(python: Path, tmp_path: Path) -> None:
+    config = tmp_path / "link.json"
+    config.write_text(json.dumps(LINK))
+    out = generate(python, config, tmp_path / "out", "csv")
+    students = list(csv.DictReader((out / "students.csv").open()))
+    courses = {c["id"] for c in csv.DictReader((out / "courses.csv").open())}
+    pairs = [(e["student_id"], e["course_id"]) for e in csv.DictReader((out / "enrolments.csv").open())]
+    assert len(pairs) == 600 and len(set(pairs)) == 600
+    assert {s for s, _ in pairs} <= {s["id"] for s in students} and {c for _, c in pairs} <= courses
+    for column, width in (("code", 4), ("email", 15)):
+        values = [s[column] for s in students]
+        assert len(set(values)) == len(values) and max(map(len, values)) <= width, column
+    assert all("@" in s["email"] for s in students)
+    assert all(s["state"] for s in students), "ja_JP has no `state` provider: another value stands in"
