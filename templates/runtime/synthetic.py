@@ -67,8 +67,9 @@ import sqlite3
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -398,7 +399,7 @@ def _key_rules(column: Column, key: list[str]) -> Column:
     """A primary-key column is not null; a single-column key is also unique."""
     if column.name not in key:
         return column
-    return Column(**{**column.__dict__, "not_null": True, "unique": column.unique or len(key) == 1})
+    return replace(column, not_null=True, unique=column.unique or len(key) == 1)
 
 
 def _bad_rules(problems: _Problems, where: str, value: Any) -> tuple[str, ...]:
@@ -433,6 +434,8 @@ def parse_config(data: Any, overrides: dict[str, Any] | None = None) -> Config:
     for dup in sorted(n for n, k in Counter(t.name for t in tables).items() if k > 1):
         problems.add("config.tables", f"table '{dup}' appears twice")
     tables = _scale_rows(tables, (overrides or {}).get("rows"))
+    if (overrides or {}).get("bad_row_rate") is not None:  # --bad-row-rate wins over every table's own
+        tables = [replace(t, bad_row_rate=float(overrides["bad_row_rate"])) for t in tables]  # type: ignore[index]
     _check_foreign_keys(problems, tables)
     start = _config_start(problems, data.get("start", "2026-01-01T00:00:00Z"))
     seed = _whole(problems, "config.seed", data.get("seed", 42), 0)
@@ -469,7 +472,7 @@ def _scale_rows(tables: list[Table], rows: int | None) -> list[Table]:
         return tables
     largest = max(t.rows for t in tables) or 1
     scaled = [max(1, round(t.rows * rows / largest)) if t.rows else rows for t in tables]
-    return [Table(**{**t.__dict__, "rows": n}) for t, n in zip(tables, scaled, strict=True)]
+    return [replace(t, rows=n) for t, n in zip(tables, scaled, strict=True)]
 
 
 def _check_foreign_keys(problems: _Problems, tables: list[Table]) -> None:
@@ -1157,7 +1160,7 @@ def _unique_key_tuples(ctx: _Context, table: Table, arrays: dict[str, pa.Array])
             for name, values in columns.items():
                 arrays[name] = pa.array(values, table.column(name).type.arrow())
             return
-        subset = Table(**{**table.__dict__, "rows": len(repeats)})
+        subset = replace(table, rows=len(repeats))
         for name in table.primary_key:
             parts = (ctx.config.seed, table.name, name, "redraw", attempt)
             fresh = _column_values(ctx, subset, table.column(name), {}, parts).to_pylist()
@@ -1175,6 +1178,8 @@ def _violable(table: Table, column: Column) -> list[str]:
         rules.remove("unique")
     if "regex" in rules and _regex_miss(str(column.regex), 0) is None:
         rules.remove("regex")
+    if "range" in rules and _out_of_range(column, 0) is None:
+        rules.remove("range")
     return rules
 
 
@@ -1229,21 +1234,35 @@ def _bad_value(
 
 
 def _out_of_range(column: Column, row: int) -> Any:
+    """Just past max (or below min) by 1..7 units, days for dates; None if the type cannot hold one."""
     step = 1 + row % 7
     if column.type.temporal:
         delta = timedelta(days=step)
         return column.max + delta if column.max is not None else column.min - delta
-    if column.type.name in INT_ARROW:
-        lo_t, hi_t = INT_BOUNDS[column.type.name]
-        if column.max is not None and column.max + step <= hi_t:
-            return math.floor(column.max) + step
-        return math.ceil(column.min) - step if column.min is not None and column.min - step >= lo_t else lo_t
-    bound = column.max + step if column.max is not None else column.min - step
-    if column.type.name == "decimal":
-        from decimal import Decimal
+    low, high = _type_limits(column.type)
+    above = [column.max + k for k in (step, 1)] if column.max is not None else []
+    below = [column.min - k for k in (step, 1)] if column.min is not None else []
+    for value in (*above, *below):
+        if low <= value <= high:
+            return _number_as(column.type, value)
+    return None
 
-        return Decimal(str(bound)).quantize(Decimal(1).scaleb(-column.type.scale))
-    return float(bound)
+
+def _type_limits(ctype: ColType) -> tuple[float, float]:
+    if ctype.name in INT_BOUNDS:
+        return INT_BOUNDS[ctype.name]
+    if ctype.name == "decimal":
+        top = 10 ** (ctype.precision - ctype.scale) - 10**-ctype.scale
+        return -top, top
+    return -math.inf, math.inf
+
+
+def _number_as(ctype: ColType, value: float) -> Any:
+    if ctype.name in INT_BOUNDS:
+        return math.floor(value) if value > 0 else math.ceil(value)
+    if ctype.name == "decimal":
+        return Decimal(str(value)).quantize(Decimal(1).scaleb(-ctype.scale))
+    return float(value)
 
 
 def _outside_values(column: Column, row: int) -> Any:
@@ -1340,7 +1359,7 @@ def manifest(dataset: Dataset) -> dict[str, Any]:
     return {
         "seed": dataset.config.seed,
         "tables": tables,
-        "violations": [v.__dict__ for v in dataset.violations],
+        "violations": [asdict(v) for v in dataset.violations],
     }
 
 
@@ -1535,8 +1554,8 @@ def stream_events(
     elapsed, chunk, emitted = 0.0, 0, 0
     while endless or emitted < table.rows:
         size = batch if endless else min(batch, table.rows - emitted)
-        ctx.config = Config(**{**config.__dict__, "seed": seed_for(config.seed, "stream", chunk)})
-        events, _ = _generate_table(ctx, Table(**{**table.__dict__, "rows": size, "bad_row_rate": 0.0}))
+        ctx.config = replace(config, seed=seed_for(config.seed, "stream", chunk))
+        events, _ = _generate_table(ctx, replace(table, rows=size, bad_row_rate=0.0))
         for row in events.to_pylist():
             in_burst = burst_every > 0 and (elapsed % burst_every) < burst_seconds
             elapsed += 1.0 / (rate * (burst_factor if in_burst else 1.0))
@@ -1609,24 +1628,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     overrides = {"rows": args.rows, "seed": args.seed, "bad_row_rate": args.bad_row_rate}
     try:
-        config = load_config(args.config, overrides)
-        if args.bad_row_rate is not None:
-            config = Config(
-                **{**config.__dict__, "tables": tuple(_with_rate(t, args.bad_row_rate) for t in config.tables)}
-            )
-        dataset = generate(config)
+        dataset = generate(load_config(args.config, overrides))
         paths = write(dataset, args.out, args.format)
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        print(f"error: cannot write under {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     rows = sum(t.num_rows for t in dataset.tables.values())
     print(f"wrote {rows} rows in {len(dataset.tables)} tables ({len(dataset.violations)} bad) to {paths[0].parent}")
     return 0
-
-
-def _with_rate(table: Table, rate: float) -> Table:
-    return Table(**{**table.__dict__, "bad_row_rate": rate})
 
 
 if __name__ == "__main__":

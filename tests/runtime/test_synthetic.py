@@ -8,6 +8,7 @@ import csv
 import json
 import re
 import subprocess
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -222,6 +223,20 @@ def test_values_look_real_by_column_name_and_timestamps_keep_their_order(
     lines = list(csv.DictReader((out / "order_lines.csv").open()))
     keys = [(line["order_id"], line["line_no"]) for line in lines]
     assert len(set(keys)) == len(keys), "a composite key is unique (line_no counts within its order)"
+
+
+def test_injected_nulls_outliers_and_gaps_show_and_stay_legal(python: Path, shop_config: Path, tmp_path: Path) -> None:
+    out = generate(python, shop_config, tmp_path / "csv", "csv")
+    orders = list(csv.DictReader((out / "orders.csv").open()))
+    discounts = [float(o["discount"]) for o in orders if o["discount"]]
+    assert 0.02 < 1 - len(discounts) / len(orders) < 0.09, "about 5% nulls in a nullable column"
+    assert all(o["customer_id"] and o["amount"] for o in orders), "no nulls where a rule forbids them"
+    outliers = [d for d in discounts if d > 50]
+    assert 0 < len(outliers) < 0.05 * len(discounts), "a few values 100x the usual 0..50"
+    assert all(0 <= float(o["amount"]) <= 5000 for o in orders), "no outlier where a range applies"
+    start, width = datetime(2026, 1, 1), timedelta(days=30) / 100
+    slices = {(datetime.fromisoformat(o["created_at"]) - start) // width for o in orders}
+    assert len(slices) <= 80, "gaps: 20% of the window holds no rows"
 
 
 def test_rows_flag_scales_every_table_and_keeps_their_proportion(
