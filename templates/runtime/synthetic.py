@@ -3,8 +3,15 @@
 Copied verbatim into generated projects; driven by a JSON config (pipegen writes it from the
 spec, or you write it by hand). Needs Faker and pyarrow; duckdb only for ``--format duckdb``.
 
-    python synthetic.py --config synthetic.json --out data/ --format sqlite [--rows N] [--seed S]
-                        [--bad-row-rate R]
+    python synthetic.py --config synthetic.json --out data/ [--format sqlite|csv|parquet|jsonl|duckdb]
+                        [--rows N] [--seed S] [--bad-row-rate R]
+
+``--rows N`` gives the largest table N rows and scales the others in proportion; ``--seed`` and
+``--bad-row-rate`` override the config (the rate for every table). Exit 1 lists every config
+problem with its place (``tables[0].columns[2].type: unknown type 'strng' (did you mean ...)``).
+Python API: ``load_config(path)`` / ``parse_config(dict)`` -> ``Config``; ``generate(config)`` ->
+``Dataset`` (``.tables``: name -> pyarrow.Table, ``.violations``); ``write(dataset, out, fmt)``;
+``stream_events(config, table, rate=..., burst_every=..., endless=...)`` -> dicts.
 
 Config (plain JSON; every key but ``tables`` is optional)::
 
@@ -17,7 +24,9 @@ Config (plain JSON; every key but ``tables`` is optional)::
       "bad_row_rate": 0.0,                 # fraction of each table's rows that break one rule
       "bad_rules": ["not_null", "unique", "range", "accepted_values", "regex", "foreign_key"],
       "tables": [{
-        "name": "orders", "rows": 1000, "primary_key": ["order_id"],
+        "name": "orders", "rows": 1000,
+        "primary_key": ["order_id"],       # not null; one column: unique, counts up from 1;
+                                           # composite: the last int column counts within the others
         "bad_row_rate": 0.01,              # per-table override (also "bad_rules")
         "inject": {"nulls": 0.05, "outliers": 0.01, "gaps": 0.1},
         "columns": [{
@@ -35,21 +44,28 @@ Config (plain JSON; every key but ``tables`` is optional)::
 
 Types: string, varchar(n), int, bigint, smallint, float, double, decimal(p,s), boolean, date,
 time, timestamp, timestamp(p), timestamp_tz, json, binary, uuid (with the usual aliases).
+Values: foreign key (a clean parent key) > accepted values > regex > ``faker`` > by type and
+column name (email, first_name, city, phone, amount > 0, quantity, status, ...; see
+NAME_PROVIDERS and NAME_RANGES); ``updated_at`` follows ``created_at`` (ORDERED_AFTER).
 
-Clean rows keep every rule. ``inject.nulls`` adds nulls only to nullable columns,
-``inject.outliers`` scales numbers by 100 only where no range applies, ``inject.gaps`` empties a
-fraction of the time window of timestamp columns: all three stay inside the rules. Bad rows
-(``bad_row_rate``) break exactly one chosen rule each, in one column, and are listed in
-``<out>/_bad_rows.json``::
+Clean rows keep every rule. ``inject.nulls`` adds nulls only to nullable, non-unique columns,
+``inject.outliers`` scales int/float values by 100 only where no rule bounds them,
+``inject.gaps`` leaves that fraction of the time window without rows: all three stay inside the
+rules. Bad rows (``bad_row_rate``) break exactly one chosen rule each, in one column, and are
+listed in ``<out>/_bad_rows.json`` (one violation a line)::
 
-    {"seed": 42, "tables": {"orders": {"rows": 1000, "bad_rows": 10}},
-     "violations": [{"table": "orders", "row": 17, "key": {"order_id": 18}, "column": "amount",
-                     "rule": "range", "value": -1.0, "also_breaks": [], "duplicate_of": null}]}
+    {"seed": 42, "tables": {"orders": {"bad_rows": 10, "rows": 1000}},
+     "violations": [
+      {"also_breaks": [], "column": "amount", "duplicate_of": null, "key": {"order_id": 18},
+       "row": 17, "rule": "range", "table": "orders", "value": "5003.00"}
+     ]}
 
-``row`` is the 0-based position in the written table (SQLite rowid - 1); ``key`` is the row's
-primary key as written (for a duplicated key, ``row`` is the reliable handle); ``also_breaks``
-lists other rules of the same column the injected value happens to break. Child tables draw
-foreign keys only from parent rows that are entirely clean.
+``row`` is the 0-based position in the written table (SQLite rowid - 1, DuckDB rowid); ``key`` is
+the row's primary key as written (when the key itself is broken, ``row`` is the reliable handle);
+``value`` is as the CSV writer prints it; ``duplicate_of`` is the clean row a ``unique`` break
+copies; ``also_breaks`` lists other rules of the column the value happens to break too. Child
+tables draw foreign keys only from parent rows that are entirely clean. Written schemas declare
+no NOT NULL: a source must be able to hold its bad rows.
 """
 
 from __future__ import annotations

@@ -390,6 +390,14 @@ LINK: dict[str, Any] = {
         },
         {"name": "courses", "rows": 20, "primary_key": ["id"], "columns": [{"name": "id", "type": "string"}]},
         {
+            "name": "profiles",
+            "rows": 50,
+            "columns": [
+                {"name": "student_id", "type": "int", "unique": True, "foreign_key": "students.id"},
+                {"name": "tier", "type": "string", "unique": True, "accepted_values": [f"t{i}" for i in range(60)]},
+            ],
+        },
+        {
             "name": "enrolments",
             "rows": 600,
             "primary_key": ["student_id", "course_id"],
@@ -402,7 +410,9 @@ LINK: dict[str, Any] = {
 }
 
 
-def test_link_table_keys_are_distinct_pairs_and_unique_strings_fit_their_varchar(python: Path, tmp_path: Path) -> None:
+def test_link_and_one_to_one_keys_are_distinct_and_unique_strings_fit_their_varchar(
+    python: Path, tmp_path: Path
+) -> None:
     config = tmp_path / "link.json"
     config.write_text(json.dumps(LINK))
     out = generate(python, config, tmp_path / "out", "csv")
@@ -415,4 +425,7 @@ def test_link_table_keys_are_distinct_pairs_and_unique_strings_fit_their_varchar
         values = [s[column] for s in students]
         assert len(set(values)) == len(values) and max(map(len, values)) <= width, column
     assert all("@" in s["email"] for s in students)
+    profiles = list(csv.DictReader((out / "profiles.csv").open()))
+    assert sorted(p["student_id"] for p in profiles) == sorted(s["id"] for s in students), "a unique foreign key is 1:1"
+    assert len({p["tier"] for p in profiles}) == 50, "unique accepted values are drawn without repeats"
     assert all(s["state"] for s in students), "ja_JP has no `state` provider: another value stands in"
