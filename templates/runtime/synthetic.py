@@ -1411,8 +1411,16 @@ def _whole_seconds(values: pa.Array, ctype: ColType) -> pa.Array:
     return values
 
 
-def _text_table(arrow: pa.Table, table: Table) -> pa.Table:
-    return pa.table({c.name: _text_column(arrow.column(c.name), c.type) for c in table.columns})
+def _text_table(arrow: pa.Table, table: Table, *, keep_bytes: bool = False) -> pa.Table:
+    """Text for CSV and SQLite; SQLite keeps binary columns as bytes (BLOB)."""
+    return pa.table(
+        {
+            c.name: arrow.column(c.name)
+            if keep_bytes and c.type.name == "binary"
+            else _text_column(arrow.column(c.name), c.type)
+            for c in table.columns
+        }
+    )
 
 
 def write_csv(arrow: pa.Table, table: Table, path: Path) -> None:
@@ -1475,7 +1483,7 @@ def write_sqlite(tables: dict[str, tuple[pa.Table, Table]], path: Path) -> None:
             con.execute(f"CREATE TABLE {_quote(table.name)} ({cols})")
             marks = ", ".join("?" for _ in table.columns)
             insert = f"INSERT INTO {_quote(table.name)} VALUES ({marks})"
-            for batch in _text_table(arrow, table).to_batches(100_000):
+            for batch in _text_table(arrow, table, keep_bytes=True).to_batches(100_000):
                 con.executemany(insert, zip(*(col.to_pylist() for col in batch.columns), strict=True))
         con.commit()
     finally:

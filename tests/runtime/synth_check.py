@@ -137,6 +137,11 @@ def describe(out: Path, fmt: str, tables: list[str]) -> dict[str, Any]:
         for name in tables:
             declared = {row[1]: row[2] for row in lite.execute(f'PRAGMA table_info("{name}")')}
             info[name]["declared"] = declared
+            stored = {}
+            for column in declared:
+                query = f'SELECT DISTINCT typeof("{column}") FROM "{name}" WHERE "{column}" IS NOT NULL'
+                stored[column] = sorted(row[0] for row in lite.execute(query))
+            info[name]["stored"] = stored
         lite.close()
     return info
 

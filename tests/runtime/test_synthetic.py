@@ -193,6 +193,12 @@ SQLITE_DECLARED = {
     "paid": "BOOLEAN", "blob": "BLOB", "quantity": "INTEGER", "payload": "JSON", "slot": "TIME",
 }  # fmt: skip
 
+# storage classes allowed per column (DECIMAL has NUMERIC affinity: 12.00 is stored as integer 12)
+SQLITE_STORED = {
+    "order_id": {"integer"}, "amount": {"integer", "real"}, "discount": {"real"}, "created_at": {"text"},
+    "paid": {"integer"}, "blob": {"blob"}, "order_date": {"text"}, "payload": {"text"}, "uid": {"text"},
+}  # fmt: skip
+
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_writers_keep_row_counts_and_column_types(python: Path, with_bad_rows: dict[str, Path], fmt: str) -> None:
@@ -201,6 +207,8 @@ def test_writers_keep_row_counts_and_column_types(python: Path, with_bad_rows: d
     assert list(info["orders"]["types"]) == [c["name"] for c in SHOP["tables"][0]["columns"]]
     if fmt == "sqlite":
         assert info["orders"]["declared"] | SQLITE_DECLARED == info["orders"]["declared"]
+        for column, allowed in SQLITE_STORED.items():
+            assert set(info["orders"]["stored"][column]) <= allowed, column
     else:
         expected = EXPECTED_TYPES[fmt]
         assert {k: info["orders"]["types"][k] for k in expected} == expected
