@@ -570,14 +570,13 @@ def permutation(n: int, *parts: Any) -> pa.Array:
 
 
 def spread_unique(n: int, low: int, high: int, *parts: Any) -> pa.Int64Array:
-    """n distinct integers in [low, high] in random order: one draw per equal slice of the range."""
+    """n distinct integers in [low, high] in random order: one draw in each of n disjoint slices."""
     width = high - low + 1
     if width < n:
         raise ValueError(f"cannot draw {n} distinct values from a range of {width}")
-    step = width / n if n else 1.0
-    base = pc.multiply(pc.add(pc.cast(sequence(n), pa.float64()), uniform(n, *parts, "jitter")), step)
-    values = pc.add(pc.cast(pc.floor(base), pa.int64()), pa.scalar(low, pa.int64()))
-    return pc.take(pc.min_element_wise(values, pa.scalar(high, pa.int64())), permutation(n, *parts, "order"))
+    step = width // n if n else 1  # whole slices: [low + i*step, low + (i+1)*step - 1] never overlap
+    starts = pc.add(pc.multiply(sequence(n), pa.scalar(step, pa.int64())), pa.scalar(low, pa.int64()))
+    return pc.take(pc.add(starts, ints(n, 0, step - 1, *parts, "jitter")), permutation(n, *parts, "order"))
 
 
 def mask_at(n: int, rows: Sequence[int]) -> pa.BooleanArray:
@@ -590,6 +589,7 @@ def mask_at(n: int, rows: Sequence[int]) -> pa.BooleanArray:
 
 # ---------------------------------------------------------------- regex -> values (vectorised)
 
+TEXT_TYPES = ("string", "json")  # types whose bad values may be any text
 PRINTABLE = [chr(c) for c in range(32, 127)]
 CATEGORY_CHARS = {
     "CATEGORY_DIGIT": "0123456789",
@@ -891,7 +891,10 @@ def _foreign_values(ctx: _Context, column: Column, n: int, parts: tuple[Any, ...
 
 
 def _accepted_values(column: Column, n: int, parts: tuple[Any, ...]) -> pa.Array:
-    pool = pa.array(list(column.accepted)).cast(column.type.arrow())
+    if column.type.name == "decimal":  # int -> small decimal casts need precision 19 in Arrow: go by text
+        pool = pa.array([_number_as(column.type, Decimal(str(v))) for v in column.accepted], column.type.arrow())
+    else:
+        pool = pa.array(list(column.accepted)).cast(column.type.arrow())
     if column.unique:
         if len(pool) < n:
             raise ValueError(f"unique with {len(pool)} accepted values cannot fill {n} rows")
@@ -1074,6 +1077,9 @@ def _temporal_values(
         span = pc.subtract(pa.scalar(hi, pa.int64()), base)
         offset = pc.cast(pc.floor(pc.multiply(uniform(n, *parts), pc.cast(span, pa.float64()))), pa.int64())
         values = pc.add(base, offset)
+    elif column.unique and column.type.name == "date":  # distinct days, not distinct seconds
+        days = spread_unique(n, -(-lo // 86_400), hi // 86_400, *parts)
+        values = pc.multiply(days, 86_400)
     elif column.unique:
         values = spread_unique(n, lo, hi, *parts)
     else:
@@ -1188,7 +1194,7 @@ def _unique_key_tuples(ctx: _Context, table: Table, arrays: dict[str, pa.Array])
 # ---------------------------------------------------------------- bad rows
 
 
-def _violable(table: Table, column: Column) -> list[str]:
+def _violable(ctx: _Context, table: Table, column: Column) -> list[str]:
     rules = [r for r in table.bad_rules if column.has_rule(r)]
     if len(table.primary_key) > 1 and column.name in table.primary_key and "unique" in rules:
         rules.remove("unique")
@@ -1196,6 +1202,14 @@ def _violable(table: Table, column: Column) -> list[str]:
         rules.remove("regex")
     if "range" in rules and _out_of_range(column, 0) is None:
         rules.remove("range")
+    if "accepted_values" in rules and _outside_values(column, 0) is None:
+        rules.remove("accepted_values")
+    if "regex" in rules and column.type.name not in TEXT_TYPES:
+        rules.remove("regex")
+    if "foreign_key" in rules and column.foreign_key:
+        parent, target = column.foreign_key
+        if _dangling(ctx.tables[parent].column(target), column, table.rows) is None:
+            rules.remove("foreign_key")
     return rules
 
 
@@ -1216,7 +1230,7 @@ def _inject_bad_rows(ctx: _Context, table: Table, arrays: dict[str, pa.Array]) -
     bad = set(rows)
     # a duplicate copies the value of a clean row, so unique needs one
     clean_pool = [r for r in rng.sample(range(n), min(n, count * 2 + 1)) if r not in bad]
-    targets = [(c, r) for c in table.columns for r in _violable(table, c) if r != "unique" or clean_pool]
+    targets = [(c, r) for c in table.columns for r in _violable(ctx, table, c) if r != "unique" or clean_pool]
     if not count or not targets:
         return []
     plan: dict[str, list[tuple[int, str, Any, int | None]]] = {}
@@ -1273,7 +1287,7 @@ def _type_limits(ctype: ColType) -> tuple[float, float]:
     return -math.inf, math.inf
 
 
-def _number_as(ctype: ColType, value: float) -> Any:
+def _number_as(ctype: ColType, value: float | Decimal) -> Any:
     if ctype.name in INT_BOUNDS:
         return math.floor(value) if value > 0 else math.ceil(value)
     if ctype.name == "decimal":
@@ -1282,19 +1296,34 @@ def _number_as(ctype: ColType, value: float) -> Any:
 
 
 def _outside_values(column: Column, row: int) -> Any:
+    """A value outside accepted_values that the column's type can hold; None if there is none."""
     if column.type.numeric:
-        numbers = [v for v in column.accepted if isinstance(v, int | float)]
-        return (max(numbers) if numbers else 0) + 1 + row % 7
+        numbers = [float(v) for v in column.accepted if _is_number(v)]
+        value = _number_as(column.type, (max(numbers) if numbers else 0) + 1 + row % 7)
+        low, high = _type_limits(column.type)
+        return value if low <= value <= high else None
     if column.type.name == "boolean":
-        return next(v for v in (True, False) if v not in column.accepted)
-    return f"__invalid_{row}__"
+        return next((v for v in (True, False) if v not in column.accepted), None)
+    return f"__invalid_{row}__" if column.type.name in TEXT_TYPES else None
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return not isinstance(value, bool)
 
 
 def _dangling(parent_keys: pa.ChunkedArray, column: Column, row: int) -> Any:
-    if column.type.numeric:
+    """A key the parent does not have, of the child's type; None for types without one."""
+    if column.type.name in INT_ARROW or column.type.name == "decimal":
         top = pc.max(parent_keys).as_py() or 0
-        return int(top) + 1_000_000 + row
-    return f"__missing_{row}__"
+        value = int(top) + 1 + row
+        return value if value <= _type_limits(column.type)[1] else None
+    if column.type.name == "uuid":
+        return f"00000000-0000-4000-8000-{row:012d}"
+    return f"__missing_{row}__" if column.type.name in TEXT_TYPES else None
 
 
 def _record(

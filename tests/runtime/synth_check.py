@@ -80,7 +80,10 @@ def rule_sql(table: dict[str, Any], column: dict[str, Any], rule: str) -> str:
         return f"SELECT _row FROM {t} WHERE {c} IS NOT NULL AND {c} NOT IN ({values})"
     if rule == "regex":
         # clean rows must match the whole pattern; bad ones must not contain it anywhere
-        return f"SELECT _row FROM {t} WHERE {c} IS NOT NULL AND NOT regexp_full_match({c}, {literal(column['regex'])})"
+        text = f"CAST({c} AS VARCHAR)"
+        return (
+            f"SELECT _row FROM {t} WHERE {c} IS NOT NULL AND NOT regexp_full_match({text}, {literal(column['regex'])})"
+        )
     parts = column["foreign_key"].split(".")
     parent, target = f'"{parts[-2]}"', f'"{parts[-1]}"'
     return (

@@ -437,3 +437,57 @@ def test_link_and_one_to_one_keys_are_distinct_and_unique_strings_fit_their_varc
     assert sorted(p["student_id"] for p in profiles) == sorted(s["id"] for s in students), "a unique foreign key is 1:1"
     assert len({p["tier"] for p in profiles}) == 50, "unique accepted values are drawn without repeats"
     assert all(s["state"] for s in students), "ja_JP has no `state` provider: another value stands in"
+
+
+ODD_TYPES: dict[str, Any] = {
+    "bad_row_rate": 0.5,
+    "tables": [
+        {
+            "name": "p",
+            "rows": 30,
+            "primary_key": ["id"],
+            "columns": [
+                {"name": "id", "type": "uuid"},
+                {"name": "n", "type": "smallint", "unique": True, "range": {"min": 32700}},
+                {"name": "day", "type": "date", "unique": True, "range": {"min": "2026-01-01", "max": "2026-02-15"}},
+            ],
+        },
+        {
+            "name": "c",
+            "rows": 40,
+            "columns": [
+                {"name": "pid", "type": "uuid", "foreign_key": "p.id"},
+                {"name": "pn", "type": "smallint", "foreign_key": "p.n"},
+                {"name": "flag", "type": "boolean", "accepted_values": [True, False]},
+                {"name": "flag2", "type": "boolean", "accepted_values": [True]},
+                {"name": "lvl", "type": "decimal(2,0)", "accepted_values": [98, 99]},
+                {"name": "code", "type": "int", "accepted_values": ["1", "2"]},
+                {
+                    "name": "u",
+                    "type": "uuid",
+                    "regex": "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}",
+                },
+                {"name": "small", "type": "decimal(4,2)", "range": {"min": 0, "max": 99.99}},
+            ],
+        },
+    ],
+}
+
+
+@pytest.mark.parametrize("fmt", ["duckdb", "sqlite"])
+def test_bad_rows_in_odd_types_are_exact_and_impossible_breaks_are_skipped(
+    python: Path, tmp_path: Path, fmt: str
+) -> None:
+    """uuid keys, booleans with every value accepted, decimals with no room above, unique smallints
+    near the type's limit, unique dates in a tight range: every recorded break is real, no other."""
+    config = tmp_path / "odd.json"
+    config.write_text(json.dumps(ODD_TYPES))
+    out = generate(python, config, tmp_path / fmt, fmt)
+    result = judge(python, "rules", config, out, fmt)
+    for check in result["checks"]:
+        assert check["found"] == check["expected"], check
+    broken = {(v["column"], v["rule"]) for v in result["manifest"]["violations"]}
+    assert ("flag", "accepted_values") not in broken and ("lvl", "accepted_values") not in broken
+    assert ("pn", "foreign_key") not in broken, "no smallint above the parent's keys"
+    assert {("pid", "foreign_key"), ("flag2", "accepted_values"), ("code", "accepted_values")} <= broken
+    assert ("small", "range") in broken, "below min when max is the type's limit"
