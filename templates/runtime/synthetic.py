@@ -573,7 +573,7 @@ def spread_unique(n: int, low: int, high: int, *parts: Any) -> pa.Int64Array:
     """n distinct integers in [low, high] in random order: one draw in each of n disjoint slices."""
     width = high - low + 1
     if width < n:
-        raise ValueError(f"cannot draw {n} distinct values from a range of {width}")
+        raise ValueError(f"unique: cannot draw {n} distinct values from a range of {width}; widen it or drop unique")
     step = width // n if n else 1  # whole slices: [low + i*step, low + (i+1)*step - 1] never overlap
     starts = pc.add(pc.multiply(sequence(n), pa.scalar(step, pa.int64())), pa.scalar(low, pa.int64()))
     return pc.take(pc.add(starts, ints(n, 0, step - 1, *parts, "jitter")), permutation(n, *parts, "order"))
@@ -978,14 +978,14 @@ def _typed_values(
 ) -> pa.Array:
     builders: dict[str, Callable[[], pa.Array]] = {
         "string": lambda: _string_values(ctx, table, column, n, parts),
-        "boolean": lambda: pc.less(uniform(n, *parts), 0.5),
+        "boolean": lambda: _boolean_values(column, n, parts),
         "date": lambda: _temporal_values(ctx, table, column, arrays, n, parts),
         "timestamp": lambda: _temporal_values(ctx, table, column, arrays, n, parts),
         "timestamp_tz": lambda: _temporal_values(ctx, table, column, arrays, n, parts),
-        "time": lambda: pc.multiply(ints(n, 0, 86_399, *parts), 1_000_000).view(pa.time64("us")),
+        "time": lambda: pc.multiply(_draw(column, n, 0, 86_399, parts), 1_000_000).view(pa.time64("us")),
         "uuid": lambda: _uuid_values(column, n, parts),
-        "json": lambda: _json_values(n, parts),
-        "binary": lambda: regex_values("[0-9a-f]{16}", n, *parts).cast(pa.binary()),
+        "json": lambda: _json_values(column, n, parts),
+        "binary": lambda: _binary_values(column, n, parts),
     }
     builder = builders.get(column.type.name)
     return builder() if builder else _number_values(table, column, n, parts)
@@ -1013,8 +1013,26 @@ def _uuid_values(column: Column, n: int, parts: tuple[Any, ...]) -> pa.Array:
     return values
 
 
-def _json_values(n: int, parts: tuple[Any, ...]) -> pa.Array:
-    ids = pc.cast(ints(n, 1, 1000, *parts, "id"), pa.string())
+def _draw(column: Column, n: int, low: int, high: int, parts: tuple[Any, ...]) -> pa.Array:
+    """Integers in [low, high]; distinct ones for a unique column."""
+    return spread_unique(n, low, high, *parts) if column.unique else ints(n, low, high, *parts)
+
+
+def _boolean_values(column: Column, n: int, parts: tuple[Any, ...]) -> pa.Array:
+    if column.unique and n > 2:
+        raise ValueError(f"a unique boolean column holds at most 2 rows, not {n}; drop unique")
+    return pc.equal(_draw(column, n, 0, 1, parts), 1)
+
+
+def _binary_values(column: Column, n: int, parts: tuple[Any, ...]) -> pa.Array:
+    values = regex_values("[0-9a-f]{16}", n, *parts)
+    if column.unique:
+        values = _redraw_duplicates(values, lambda k, r: regex_values("[0-9a-f]{16}", k, *parts, "redraw", r))
+    return values.cast(pa.binary())
+
+
+def _json_values(column: Column, n: int, parts: tuple[Any, ...]) -> pa.Array:
+    ids = pc.cast(sequence(n, 1) if column.unique else ints(n, 1, 1000, *parts, "id"), pa.string())
     flag = pc.if_else(pc.less(uniform(n, *parts, "flag"), 0.5), "true", "false")
     tag = sample(pa.array(["a", "b", "c"]), n, *parts, "tag")
     return pc.binary_join_element_wise('{"id": ', ids, ', "flag": ', flag, ', "tag": "', tag, '"}', "")
@@ -1044,6 +1062,10 @@ def _number_values(table: Table, column: Column, n: int, parts: tuple[Any, ...])
         return _int_values(table, column, n, int(low), int(high), parts).cast(column.type.arrow())
     scale = 10 ** (decimals if decimals is not None else 6)
     lo_units, hi_units = math.ceil(low * scale), math.floor(high * scale)
+    if column.unique and column.max is None:  # room for n distinct values above the usual range
+        top = _type_limits(column.type)[1]
+        wanted = lo_units + 2 * n
+        hi_units = max(hi_units, wanted if math.isinf(top) else min(wanted, math.floor(top * scale)))
     units = spread_unique(n, lo_units, hi_units, *parts) if column.unique else ints(n, lo_units, hi_units, *parts)
     if column.type.name == "decimal":
         return pc.cast(units, pa.decimal128(38, 0)).view(pa.decimal128(38, column.type.scale)).cast(column.type.arrow())
@@ -1072,9 +1094,11 @@ def _temporal_values(
     ticks = 1_000 if unit == "ms" else 1
     lo, hi = _temporal_bounds(ctx.config, column, ticks)
     earlier = by_name(ORDERED_AFTER, column.name)
-    if earlier in arrays and earlier != column.name:
+    if column.unique and column.max is None:  # room for n distinct values past the window if need be
+        hi = max(hi, lo + n * (86_400 if column.type.name == "date" else 1) * ticks)
+    if earlier in arrays and earlier != column.name and _is_temporal(arrays[earlier].type) and not column.unique:
         base = pc.fill_null(_as_ticks(arrays[earlier], ticks), lo)
-        span = pc.subtract(pa.scalar(hi, pa.int64()), base)
+        span = pc.max_element_wise(pc.subtract(pa.scalar(hi, pa.int64()), base), 0)
         offset = pc.cast(pc.floor(pc.multiply(uniform(n, *parts), pc.cast(span, pa.float64()))), pa.int64())
         values = pc.add(base, offset)
     elif column.unique and column.type.name == "date":  # distinct days, not distinct seconds
@@ -1085,6 +1109,10 @@ def _temporal_values(
     else:
         values = _with_gaps(table, ints(n, lo, hi, *parts), lo, hi, parts)
     return _from_ticks(values, column.type, ticks, TICKS[unit])
+
+
+def _is_temporal(dtype: pa.DataType) -> bool:
+    return bool(pa.types.is_timestamp(dtype) or pa.types.is_date32(dtype))
 
 
 def _temporal_bounds(config: Config, column: Column, ticks: int) -> tuple[int, int]:
