@@ -139,6 +139,9 @@ TIMESTAMP_UNITS = {0: "s", 1: "ms", 2: "ms", 3: "ms", 4: "us", 5: "us", 6: "us",
 TYPE_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$")
 
 
+TEXT_TYPES = frozenset({"string", "varchar", "json"})
+
+
 @dataclass(frozen=True)
 class ColType:
     name: str
@@ -811,6 +814,8 @@ class _Context:
             self.faker.seed_instance(seed_for(self.config.seed, "pool", provider, *parts))
             values = [method() for _ in range(size or self.config.pool_size)]
             values = [v.replace("\n", ", ") if isinstance(v, str) else v for v in values]
+            if any(isinstance(v, list | tuple | dict | set) for v in values):  # words, pylist, ...: JSON text
+                values = [json.dumps(sorted(v) if isinstance(v, set) else v, default=str) for v in values]
             self._pools[key] = pa.array(values)
         return self._pools[key]
 
@@ -867,8 +872,11 @@ def _column_values(
             return _accepted_values(column, n, parts)
         if column.regex:
             return _regex_column(column, n, parts)
-        if column.faker:
+        if column.faker and column.type.name in TEXT_TYPES:
             return _faker_column(ctx, column, n, parts)
+        # numbers, dates, times and uuids are made by type, within their range and the time
+        # window, unique where asked: a Faker hint on them (random_int, pydecimal,
+        # date_time_this_year) would ignore the spec's range, scale and uniqueness
         return _typed_values(ctx, table, column, arrays, n, parts)
     except ValueError as exc:
         raise ConfigError([f"{table.name}.{column.name}: {exc}"]) from None

@@ -7,7 +7,7 @@ from PLANNED to REGISTRY). The plan's component graph decides which families a s
 
 from __future__ import annotations
 
-from pipegen.generators import dbt, docs, project
+from pipegen.generators import dbt, docs, project, synthetic
 from pipegen.generators.base import Generator
 from pipegen.plan.families import DESCRIPTIONS, Family
 from pipegen.spec.diagnostics import did_you_mean
@@ -15,6 +15,7 @@ from pipegen.spec.diagnostics import did_you_mean
 REGISTRY: dict[Family, Generator] = {
     Family.PROJECT: project.GENERATOR,
     Family.DOCS: docs.GENERATOR,
+    Family.SYNTHETIC: synthetic.GENERATOR,
     Family.DBT: dbt.GENERATOR,
 }
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pipegen.plan.families import ALWAYS, Family, ordered
+from pipegen.spec.catalog import LOCAL_STAND_IN
 from pipegen.spec.model import Architecture, Ingestion, Spec
 
 
@@ -106,6 +107,10 @@ class _Builder:
 
     def batch_layer(self, sources: list[int], via_kafka: list[int], mask: bool) -> None:
         self.batch_sources = sorted(sources)
+        standing_in = [i for i in sources if LOCAL_STAND_IN[self.spec.sources[i].type] is not None]
+        if standing_in:
+            self._add("synthetic", "synthetic source data (local run)", Family.SYNTHETIC)
+            self.edges |= {("synthetic", _src(i)) for i in standing_in}
         self._add("extract", f"batch extract ({self.orch})", Family.INGESTION)
         self.edges |= {(_src(i), "extract") for i in sources if i not in via_kafka}
         if via_kafka:

@@ -10,6 +10,7 @@ from enum import StrEnum
 class Family(StrEnum):
     PROJECT = "project"
     DOCS = "docs"
+    SYNTHETIC = "synthetic"
     INGESTION = "ingestion"
     DBT = "dbt"
     GX = "gx"
@@ -29,7 +30,8 @@ ALWAYS: tuple[Family, ...] = (Family.PROJECT, Family.DOCS)
 DESCRIPTIONS: dict[Family, str] = {
     Family.PROJECT: "shared project files: requirements, environment variables, Makefile targets, local run steps",
     Family.DOCS: "architecture and capacity documentation",
-    Family.INGESTION: "extract-load code (dlt) and synthetic source data",
+    Family.SYNTHETIC: "local stand-in source data (Faker) for the local run",
+    Family.INGESTION: "extract-load code (dlt)",
     Family.DBT: "dbt project: sources, staging and mart models, data tests",
     Family.GX: "Great Expectations suites and checkpoints",
     Family.AIRFLOW: "Airflow 3 DAG",

@@ -21,6 +21,23 @@ SOURCE_INGESTION: dict[SourceType, frozenset[Ingestion]] = {
     SourceType.PUBSUB: frozenset({Ingestion.STREAM}),
 }
 
+# What stands in for a source in the local run: a SQLite file, files written where the spec
+# says, or nothing (the local run needs the real system: a REST API, a stream).
+LOCAL_STAND_IN: dict[SourceType, str | None] = {
+    SourceType.POSTGRES: "sqlite",
+    SourceType.MYSQL: "sqlite",
+    SourceType.SQLSERVER: "sqlite",
+    SourceType.ORACLE: "sqlite",
+    SourceType.FAKER: "sqlite",
+    SourceType.FILES: "files",
+    SourceType.MONGODB: None,
+    SourceType.API: None,
+    SourceType.KAFKA: None,
+    SourceType.EVENTHUBS: None,
+    SourceType.KINESIS: None,
+    SourceType.PUBSUB: None,
+}
+
 # Sources whose datasets are topics (message streams) rather than tables.
 TOPIC_SOURCES = frozenset({SourceType.KAFKA, SourceType.EVENTHUBS, SourceType.KINESIS, SourceType.PUBSUB})
 

@@ -3,11 +3,15 @@
 # edits are kept, but your own targets belong in the Makefile).
 PROJECT_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
-.PHONY: run transform
+.PHONY: run synthesize transform
 
-# run the pipeline locally: transform
+# run the pipeline locally: synthesize, transform
 run:
 	$(PROJECT_PYTHON) -m pipeline.run
+
+# write local stand-in source data (ROWS=N, BAD_ROW_RATE=R)
+synthesize:
+	$(PROJECT_PYTHON) -m pipeline.synthesize --force
 
 # dbt build: staging and mart models and their tests
 transform:

@@ -1,0 +1,146 @@
+"""Synthetic family: local stand-in source data, so a project runs with no data to bring.
+
+Writes `pipeline/synthetic.py` (the generator, templates/runtime/synthetic.py, copied as-is:
+seeded Faker value pools, rules, foreign keys, recorded bad rows), `pipeline/synthetic.json`
+(its config, computed here from the spec's tables, columns, rules and `faker:` hints) and
+`pipeline/synthesize.py`, the first step of the local run: for every source the batch layer
+loads, it writes what the ingestion step reads with `--local` — a SQLite file
+`data/<source>.sqlite` standing in for a database (and for Faker sources), the files of a
+files source where they are missing (existing files are the user's data and are kept).
+Sources that cannot be stood in for locally (REST APIs, streams) are listed, not faked."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget, RunStep
+from pipegen.plan.families import Family
+from pipegen.render.env import render, static
+from pipegen.safe import trusted
+from pipegen.spec.catalog import LOCAL_STAND_IN
+from pipegen.spec.index import SpecIndex
+from pipegen.spec.model import Column, Dataset, FileFormat, Source
+from pipegen.spec.types import parse_column_type
+
+REQUIREMENTS = ("Faker==40.63.0", "pyarrow==26.0.1")
+DEFAULT_ROWS = 1000  # per table, for the local run (`--rows` scales; a spec's synthetic.rows wins)
+SYNTH_TYPES = {"array", "map", "struct"}  # nested types: generated as JSON text
+START = "2026-01-01T00:00:00Z"  # the generator's time anchor: no clock is read
+
+
+class SyntheticGenerator:
+    family = Family.SYNTHETIC
+    description = "local stand-in source data (Faker) for the local run"
+
+    def contribute(self, ctx: GenContext) -> Contribution:
+        return Contribution(
+            requirements=REQUIREMENTS,
+            make_targets=(
+                MakeTarget(
+                    "synthesize",
+                    "write local stand-in source data (ROWS=N, BAD_ROW_RATE=R)",
+                    (("$(PROJECT_PYTHON)", "-m", "pipeline.synthesize", "--force"),),
+                ),
+            ),
+            run_steps=(RunStep(10, "synthesize", "local stand-in source data", ("-m", "pipeline.synthesize")),),
+        )
+
+    def render(self, ctx: GenContext) -> Files:
+        config, layout, skipped = synthetic_config(ctx)
+        context = {"version": trusted(ctx.version), "pipeline": ctx.plan.names.pipeline}
+        return {
+            "pipeline/synthetic.py": static("runtime/synthetic.py"),
+            "pipeline/synthetic.json": _json(config),
+            "pipeline/stand_ins.json": _json({"sources": layout, "none": skipped}),
+            "pipeline/synthesize.py": render("synthetic/synthesize.py.j2", context),
+        }
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def stand_in(source: Source) -> str | None:
+    """What stands in for a source locally: 'sqlite', 'files', or None (not possible)."""
+    return LOCAL_STAND_IN[source.type]
+
+
+def config_name(source: Source, dataset: Dataset) -> str:
+    """Table names in the generator's config: unique across sources."""
+    return f"{source.name}__{dataset.name}"
+
+
+def synthetic_config(ctx: GenContext) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+    """(generator config, where each table is written, sources with no local stand-in)."""
+    spec = ctx.spec
+    index = SpecIndex(spec)
+    sources = [spec.sources[i] for i in ctx.plan.graph.batch_sources]
+    tables, layout, skipped = [], {}, []
+    included = {config_name(s, d) for s in sources if stand_in(s) for d in s.tables}
+    for source in sources:
+        kind = stand_in(source)
+        if kind is None:
+            skipped.append(
+                f"{source.name} ({source.type.value}): no local stand-in; the local run needs the real system"
+            )
+            continue
+        entries = {}
+        for dataset in source.tables:
+            tables.append(table_config(source, dataset, index, included))
+            entries[config_name(source, dataset)] = _placement(source, dataset, kind)
+        layout[source.name] = {"kind": kind, "tables": entries}
+    seed = next((s.synthetic.seed for s in sources if s.synthetic and s.synthetic.seed is not None), 42)
+    locale = next((s.synthetic.locale for s in sources if s.synthetic), "en_US")
+    config = {"seed": seed, "locale": locale, "start": START, "bad_row_rate": 0.0, "tables": tables}
+    return config, layout, skipped
+
+
+def _placement(source: Source, dataset: Dataset, kind: str) -> dict[str, Any]:
+    if kind == "sqlite":
+        return {"table": dataset.name, "path": f"data/{source.name}.sqlite"}
+    base = (source.connection.url or source.connection.path or "data").rstrip("/")
+    fmt = dataset.format.value if isinstance(dataset.format, FileFormat) else "csv"
+    return {"table": dataset.name, "path": f"{base}/{dataset.path or dataset.name + '.' + fmt}", "format": fmt}
+
+
+def table_config(source: Source, dataset: Dataset, index: SpecIndex, included: set[str]) -> dict[str, Any]:
+    rows = dataset.synthetic.rows if dataset.synthetic and dataset.synthetic.rows else DEFAULT_ROWS
+    table: dict[str, Any] = {
+        "name": config_name(source, dataset),
+        "rows": rows,
+        "primary_key": list(dataset.primary_key),
+        "columns": [column_config(c, index, included) for c in dataset.columns],
+    }
+    inject = dataset.synthetic.inject if dataset.synthetic else None
+    if inject is not None:
+        table["inject"] = {"nulls": inject.nulls, "outliers": inject.outliers, "gaps": inject.gaps}
+    return table
+
+
+def column_config(column: Column, index: SpecIndex, included: set[str]) -> dict[str, Any]:
+    ctype = parse_column_type(column.type)
+    out: dict[str, Any] = {"name": column.name, "type": "json" if ctype.name in SYNTH_TYPES else column.type}
+    if column.faker:
+        out["faker"] = column.faker
+    if column.not_null:
+        out["not_null"] = True
+    if column.unique:
+        out["unique"] = True
+    if column.range:
+        out["range"] = {k: v for k, v in (("min", column.range.min), ("max", column.range.max)) if v is not None}
+    if column.accepted_values:
+        out["accepted_values"] = list(column.accepted_values.values)
+    if column.regex:
+        out["regex"] = column.regex.pattern
+    if column.foreign_key:
+        table, col, _ = index.resolve_column(column.foreign_key.references)
+        parent = config_name(table.source, table.dataset) if table is not None else ""
+        if col is not None and parent in included:  # a parent with no stand-in cannot be referenced
+            out["foreign_key"] = f"{parent}.{col.name}"
+    if column.pii.value != "none":
+        out["pii"] = column.pii.value
+    return out
+
+
+GENERATOR = SyntheticGenerator()
