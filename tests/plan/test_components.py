@@ -36,7 +36,8 @@ def families(g: Graph) -> set[Family]:
 
 def test_elt_is_extract_then_quality_then_dbt_into_every_target() -> None:
     g = build(Architecture.ELT, targets=[{"name": "wh", "type": "duckdb"}, {"name": "lake", "type": "delta"}])
-    assert families(g) == {Family.INGESTION, Family.GX, Family.DBT, Family.AIRFLOW, Family.MONITORING}
+    assert families(g) == {Family.SYNTHETIC, Family.INGESTION, Family.GX, Family.DBT, Family.AIRFLOW, Family.MONITORING}
+    assert ("synthetic", "source_0") in g.edges  # a postgres source has a local stand-in
     assert ("source_0", "extract") in g.edges and ("extract", "quality") in g.edges
     assert ("quality", "dbt") in g.edges
     assert {("dbt", "target_0"), ("dbt", "target_1")} <= set(g.edges)

@@ -39,7 +39,7 @@ def test_text_lists_reasons_families_planned_files_and_every_table() -> None:
 
 def test_planned_is_what_the_plan_needs_minus_what_is_generated() -> None:
     r = ready(orchestrator="prefect")
-    assert planned(r, ["project", "docs"]) == ["ingestion", "dbt", "gx", "prefect", "monitoring"]
+    assert planned(r, ["project", "docs"]) == ["synthetic", "ingestion", "dbt", "gx", "prefect", "monitoring"]
     assert planned(r, [f.value for f in r.plan.families]) == []
 
 
