@@ -3,6 +3,7 @@ own client, is configured for CDC, and is stopped by its own PID with its direct
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import pytest
@@ -45,3 +46,12 @@ def test_a_server_is_stopped_by_its_own_pid_and_its_directory_removed(kind: str)
     with pytest.raises(ProcessLookupError):
         os.kill(server.pid, 0)
     assert not server.base_dir.exists()
+
+
+@pytest.mark.parametrize("kind", sorted(FLAVORS))
+def test_missing_binaries_give_a_skip_reason_naming_the_debian_package(kind: str) -> None:
+    absent = dataclasses.replace(FLAVORS[kind], find=lambda: None)
+    reason = unavailable_reason(absent)
+    assert reason is not None
+    assert f"install Debian's {FLAVORS[kind].package}" in reason
+    assert "apt-get" in reason
