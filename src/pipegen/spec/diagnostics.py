@@ -56,7 +56,8 @@ def dotted(path: Path) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            text = part if part.isprintable() else part.encode("unicode_escape").decode("ascii")
+            out += f".{text}" if out else text
     return out
 
 

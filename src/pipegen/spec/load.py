@@ -299,7 +299,7 @@ class _Converter:
             return node.value  # the common case, without the constructor's dispatch
         try:
             value = self.constructor.construct_object(node, deep=True)
-        except YAMLError:
+        except (YAMLError, ValueError):  # e.g. an integer of more than 4,300 digits
             return node.value
         if isinstance(value, dt.datetime | dt.date):
             return value.isoformat()

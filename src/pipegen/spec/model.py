@@ -24,6 +24,11 @@ SUPPORTED_VERSIONS = (1,)
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 SNAKE_PATTERN = r"^[a-z][a-z0-9_]*$"
 ENV_PATTERN = r"^[a-z][a-z0-9-]*$"
+# Bounds of the numbers that drive capacity figures: large enough for any real pipeline,
+# small enough that every figure derived from them stays a finite, printable number.
+MAX_ROWS_PER_DAY = 10**13
+MAX_ROW_BYTES = 100 * 1024 * 1024
+MAX_RETENTION_DAYS = 36_500
 
 
 class Model(BaseModel):
@@ -51,6 +56,7 @@ Latency = Annotated[
     ),
 ]
 Cron = Annotated[str, AfterValidator(t.check_cron)]
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 Name = Annotated[str, Field(pattern=NAME_PATTERN, min_length=1, max_length=255)]
 SnakeName = Annotated[str, Field(pattern=SNAKE_PATTERN, min_length=1, max_length=63)]
 
@@ -242,18 +248,28 @@ class Rule(Model):
     """Options every column rule accepts."""
 
     mostly: float | None = Field(
-        None, ge=0, le=1, description="Fraction of rows that must pass (1 = all). Default: 1 - quality.fail_threshold."
+        None,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="Fraction of rows that must pass (1 = all), 0 to 1. Default: 1 - quality.fail_threshold.",
     )
     severity: Severity | None = Field(None, description="Overrides quality.severity for this rule.")
 
 
 class RangeRule(Rule):
-    min: float | None = Field(None, description="Smallest allowed value (inclusive).")
-    max: float | None = Field(None, description="Largest allowed value (inclusive).")
+    min: float | None = Field(
+        None, ge=-1e18, le=1e18, allow_inf_nan=False, description="Smallest allowed value (inclusive), ±10^18."
+    )
+    max: float | None = Field(
+        None, ge=-1e18, le=1e18, allow_inf_nan=False, description="Largest allowed value (inclusive), ±10^18."
+    )
 
 
 class AcceptedValuesRule(Rule):
-    values: tuple[str | int | float | bool, ...] = Field(..., min_length=1, description="The allowed values.")
+    values: tuple[str | int | FiniteFloat | bool, ...] = Field(
+        ..., min_length=1, description="The allowed values (numbers finite)."
+    )
 
 
 class RegexRule(Rule):
@@ -331,7 +347,7 @@ class Column(Model):
 
 class PaginationConfig(Model):
     type: Pagination = Field(Pagination.NONE, description="How the API pages its results.")
-    page_size: int = Field(100, ge=1, le=100000, description="Records per request.")
+    page_size: int = Field(100, ge=1, le=100000, description="Records per request, 1 to 100,000.")
     param: str | None = Field(None, description="Query parameter carrying the page, offset or cursor.")
     cursor_path: str | None = Field(None, description="Where the next cursor is in the response (dotted path).")
 
@@ -354,16 +370,21 @@ class Dataset(Model):
     path: str | None = Field(None, description="Files: a path or glob relative to the source location.")
     records_path: str | None = Field(None, description="APIs: dotted path of the record list in a response.")
     rows_per_day: int | None = Field(
-        None, ge=0, description="This table's daily rows (overrides the even share of volume.rows_per_day)."
+        None,
+        ge=0,
+        le=MAX_ROWS_PER_DAY,
+        description="This table's daily rows, 0 to 10^13 (overrides the even share of volume.rows_per_day).",
     )
-    avg_row_bytes: int | None = Field(None, ge=1, description="This table's average row size in bytes.")
+    avg_row_bytes: int | None = Field(
+        None, ge=1, le=MAX_ROW_BYTES, description="This table's average row size in bytes, 1 to 100 MiB."
+    )
 
 
 class Connection(Model):
     """How to reach a system. Secrets only as `${secret:NAME}` or `${env:NAME}`."""
 
     host: str | None = Field(None, description="Host name.")
-    port: int | None = Field(None, ge=1, le=65535, description="TCP port.")
+    port: int | None = Field(None, ge=1, le=65535, description="TCP port, 1 to 65535.")
     database: str | None = Field(None, description="Database name.")
     schema_name: str | None = Field(None, alias="schema", description="Schema (or dataset) name.")
     user: str | None = Field(None, description="User name (a literal is fine).")
@@ -387,8 +408,8 @@ class Connection(Model):
     client_secret: str | None = Field(None, description="Client secret: a secret reference.")
     private_key: str | None = Field(None, description="Private key: a secret reference.")
     connection_string: str | None = Field(None, description="A full connection string: a secret reference.")
-    options: dict[str, str | int | float | bool] = Field(
-        default_factory=dict, description="Any other driver setting, passed through as-is."
+    options: dict[str, str | int | FiniteFloat | bool] = Field(
+        default_factory=dict, description="Any other driver setting, passed through as-is (numbers finite)."
     )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
@@ -443,7 +464,7 @@ class Window(Model):
 
 
 class TopN(Model):
-    n: int = Field(..., ge=1, le=10000, description="How many rows to keep per window.")
+    n: int = Field(..., ge=1, le=10000, description="How many rows to keep per window, 1 to 10,000.")
     order_by: str = Field(..., description="Measure to rank by (descending).")
 
 
@@ -497,7 +518,11 @@ class Events(Model):
 class Quality(Model):
     severity: Severity = Field(Severity.ERROR, description="Default severity of column rules.")
     fail_threshold: float = Field(
-        0.0, ge=0, lt=1, description="Fraction of rows a rule may fail before it fails (a default `mostly`)."
+        0.0,
+        ge=0,
+        lt=1,
+        allow_inf_nan=False,
+        description="Fraction of rows a rule may fail before it fails (a default `mostly`), 0 to below 1.",
     )
     on_failure: OnFailure = Field(
         OnFailure.BLOCK, description="block the load, warn and continue, or quarantine bad rows."
@@ -507,9 +532,13 @@ class Quality(Model):
 
 
 class Alerts(Model):
-    failure_rate: float = Field(0.05, ge=0, le=1, description="Alert when the failed-run ratio exceeds this.")
+    failure_rate: float = Field(
+        0.05, ge=0, le=1, allow_inf_nan=False, description="Alert when the failed-run ratio exceeds this, 0 to 1."
+    )
     consumer_lag: Duration | None = Field(None, description="Streams: alert when consumer lag exceeds this.")
-    row_drop: float | None = Field(None, ge=0, le=1, description="Alert when daily rows drop by this fraction.")
+    row_drop: float | None = Field(
+        None, ge=0, le=1, allow_inf_nan=False, description="Alert when daily rows drop by this fraction, 0 to 1."
+    )
 
 
 class Monitoring(Model):
@@ -527,7 +556,7 @@ class Resources(Model):
 
 
 class Environment(Model):
-    replicas: int | None = Field(None, ge=0, le=1000, description="Worker replicas.")
+    replicas: int | None = Field(None, ge=0, le=1000, description="Worker replicas, 0 to 1,000.")
     resources: Resources | None = Field(None, description="Container resources.")
     schedule: Cron | None = Field(None, description="Overrides the batch schedule in this environment.")
     variables: dict[str, str] = Field(default_factory=dict, description="Environment variables (no literal secrets).")
@@ -552,11 +581,21 @@ class Deploy(Model):
 
 
 class Volume(Model):
-    rows_per_day: int = Field(0, ge=0, description="Rows per day across all tables.")
-    avg_row_bytes: int = Field(200, ge=1, description="Average row size in bytes (uncompressed).")
-    peak_factor: float = Field(3.0, ge=1, description="Peak throughput divided by the daily average.")
-    retention_days: int = Field(365, ge=1, description="How long data is kept.")
-    compression_ratio: float = Field(4.0, ge=1, description="Raw bytes divided by stored (Parquet) bytes.")
+    rows_per_day: int = Field(
+        0, ge=0, le=MAX_ROWS_PER_DAY, description="Rows per day across all tables, 0 to 10^13 (10 trillion)."
+    )
+    avg_row_bytes: int = Field(
+        200, ge=1, le=MAX_ROW_BYTES, description="Average row size in bytes (uncompressed), 1 to 100 MiB."
+    )
+    peak_factor: float = Field(
+        3.0, ge=1, le=1000, allow_inf_nan=False, description="Peak throughput divided by the daily average, 1 to 1,000."
+    )
+    retention_days: int = Field(
+        365, ge=1, le=MAX_RETENTION_DAYS, description="How long data is kept, in days: 1 to 36,500 (100 years)."
+    )
+    compression_ratio: float = Field(
+        4.0, ge=1, le=100, allow_inf_nan=False, description="Raw bytes divided by stored (Parquet) bytes, 1 to 100."
+    )
 
 
 class Pipeline(Model):

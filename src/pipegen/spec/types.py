@@ -31,6 +31,12 @@ DURATION_UNIT_ALIASES = {
 DURATION_PATTERN = r"^\s*([0-9]+)\s*(" + "|".join(sorted(DURATION_UNIT_ALIASES, key=lambda a: (-len(a), a))) + r")\s*$"
 DURATION_RE = re.compile(DURATION_PATTERN)
 REALTIME = "realtime"
+MAX_DURATION_SECONDS = 3650 * 86400  # ten years: longer than any latency, window or retention
+
+
+def abbreviate(text: str, keep: int = 24) -> str:
+    """A value short enough to quote in a message: '1000000…(300 characters)'."""
+    return text if len(text) <= keep else f"{text[:keep]}…({len(text)} characters)"
 
 
 def parse_duration(text: object) -> float:
@@ -46,7 +52,13 @@ def parse_duration(text: object) -> float:
         raise SpecValueError(
             f"'{text}' is not a duration", "use a whole number and a unit (ms, s, m, h, d or w), e.g. 30s, 15m, 1h, 1d"
         )
-    seconds = int(match.group(1)) * DURATION_UNITS[DURATION_UNIT_ALIASES[match.group(2)]]
+    digits, unit = match.group(1), DURATION_UNIT_ALIASES[match.group(2)]
+    if len(digits.lstrip("0")) > 12 or int(digits) * DURATION_UNITS[unit] > MAX_DURATION_SECONDS:
+        raise SpecValueError(
+            f"'{abbreviate(text.strip())}' is longer than the longest duration pipegen accepts (3650d, ten years)",
+            "use a duration of at most 3650d",
+        )
+    seconds = int(digits) * DURATION_UNITS[unit]
     if seconds <= 0:
         raise SpecValueError("a duration must be greater than zero", "use at least 1ms; for latency, `realtime`")
     return float(seconds)

@@ -13,6 +13,8 @@ from pipegen.spec.load import Loaded, load_bytes, load_file
 from pipegen.spec.model import SUPPORTED_VERSIONS, Spec
 from pipegen.spec.pydantic_errors import findings_from_validation_error
 from pipegen.spec.rules import check, secret_findings
+from pipegen.spec.rules.text import text_findings
+from pipegen.spec.types import abbreviate
 
 
 @dataclass
@@ -46,6 +48,7 @@ def _check(loaded: Loaded) -> Checked:
         diags.append(_located(loaded, version_problem))
         return Checked(loaded.file, None, sort_diagnostics(diags), loaded)
     diags += [_located(loaded, f) for f in secret_findings(loaded.data)]
+    diags += [_located(loaded, f) for f in text_findings(loaded.data)]
     try:
         spec = Spec.model_validate(loaded.data)
     except ValidationError as exc:
@@ -63,7 +66,7 @@ def _version_finding(data: Any) -> Finding | None:
     return Finding(
         ("version",),
         "P009",
-        f"unsupported spec version {version!r}; this pipegen supports: {supported}",
+        f"unsupported spec version {abbreviate(repr(version))}; this pipegen supports: {supported}",
         "set `version: 1`, or upgrade pipegen if the spec was written for a newer one",
     )
 
