@@ -285,7 +285,8 @@ class _Converter:
                             (*path, key),
                             "P002",
                             f"duplicate key '{key}' (first defined at line {first.line + 1})",
-                            "remove one of them; YAML keeps only the last, silently",
+                            f"pipegen keeps the first value (line {first.line + 1}) and ignores this one; "
+                            "remove the one you do not mean",
                         ),
                     )
                 )
