@@ -97,6 +97,7 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
                 "files": t.files_per_partition,
                 "file_size": human(t.file_bytes, "bytes"),
                 "kafka": t.kafka_partitions if t.kafka_partitions is not None else "—",
+                "partition_reason": taint(t.partition_reason),
             }
             for t in cap.tables
         ],
