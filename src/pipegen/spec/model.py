@@ -57,6 +57,22 @@ Latency = Annotated[
 ]
 Cron = Annotated[str, AfterValidator(t.check_cron)]
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+KubeName = Annotated[
+    str,
+    AfterValidator(t.check_dns_label),
+    WithJsonSchema({"type": "string", "pattern": t.DNS_LABEL_PATTERN, "maxLength": t.DNS_LABEL_MAX}),
+]
+EnvironmentName = Annotated[
+    str,
+    AfterValidator(t.check_environment_name),
+    WithJsonSchema({"type": "string", "pattern": ENV_PATTERN, "maxLength": t.DNS_LABEL_MAX}),
+]
+EnvVarName = Annotated[
+    str, AfterValidator(t.check_env_var_name), WithJsonSchema({"type": "string", "pattern": t.ENV_VAR_PATTERN})
+]
+EnvVarValue = Annotated[
+    str, AfterValidator(t.check_env_var_value), WithJsonSchema({"type": "string", "minLength": 1})
+]
 Name = Annotated[str, Field(pattern=NAME_PATTERN, min_length=1, max_length=255)]
 SnakeName = Annotated[str, Field(pattern=SNAKE_PATTERN, min_length=1, max_length=63)]
 
@@ -559,13 +575,19 @@ class Environment(Model):
     replicas: int | None = Field(None, ge=0, le=1000, description="Worker replicas, 0 to 1,000.")
     resources: Resources | None = Field(None, description="Container resources.")
     schedule: Cron | None = Field(None, description="Overrides the batch schedule in this environment.")
-    variables: dict[str, str] = Field(default_factory=dict, description="Environment variables (no literal secrets).")
+    variables: dict[EnvVarName, EnvVarValue] = Field(
+        default_factory=dict,
+        description="Environment variables: names of letters, digits and `_` (not starting with a digit); "
+        "values non-empty, one line, no `$(` (Kubernetes expands it); no literal secrets.",
+    )
     targets: dict[str, Connection] = Field(default_factory=dict, description="Per-target connection overrides.")
 
 
 class Kubernetes(Model):
     enabled: bool = Field(False, description="Generate Kubernetes manifests.")
-    namespace: str | None = Field(None, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", description="Namespace.")
+    namespace: KubeName | None = Field(
+        None, description="Namespace: a DNS-1123 label (at most 63 lowercase letters, digits and `-`)."
+    )
 
 
 class Terraform(Model):
@@ -575,8 +597,9 @@ class Terraform(Model):
 class Deploy(Model):
     kubernetes: Kubernetes = Field(default_factory=Kubernetes, description="Kubernetes manifests.")
     terraform: Terraform = Field(default_factory=Terraform, description="Terraform infrastructure.")
-    environments: dict[Annotated[str, Field(pattern=ENV_PATTERN)], Environment] = Field(
-        default_factory=dict, description="dev/staging/prod and their overrides."
+    environments: dict[EnvironmentName, Environment] = Field(
+        default_factory=dict,
+        description="dev/staging/prod and their overrides. Names: DNS-1123 labels starting with a letter.",
     )
 
 

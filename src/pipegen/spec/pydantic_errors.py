@@ -151,7 +151,8 @@ def _finding(err: ErrorDetails, data: Any) -> Finding:
     if kind == "value_error":
         message = err["msg"].removeprefix("Value error, ")
         hint = getattr(ctx.get("error"), "hint", None)
-        return Finding(path, "S106", message, hint or "see docs/spec-reference.md for the accepted forms")
+        on_key = bool(err["loc"]) and err["loc"][-1] == "[key]"  # a mapping key, e.g. an environment name
+        return Finding(path, "S106", message, hint or "see docs/spec-reference.md for the accepted forms", on_key=on_key)
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         desc = _field_description(path)
         return Finding(path, "S107", f"{_number(value)} is out of range: {err['msg'].lower()}", desc)

@@ -227,3 +227,69 @@ def check_cron(text: str) -> str:
             "e.g. '0 2 * * *', or one of " + ", ".join(sorted(CRON_PRESETS))
         )
     return stripped
+
+
+DNS_LABEL_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+DNS_LABEL_RE = re.compile(DNS_LABEL_PATTERN)
+DNS_LABEL_MAX = 63
+ENV_VAR_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+ENV_VAR_RE = re.compile(ENV_VAR_PATTERN)
+
+
+def _dns_label_suggestion(text: str) -> str:
+    cleaned = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")[:DNS_LABEL_MAX].strip("-")
+    return cleaned or "pipeline"
+
+
+def check_dns_label(text: str, what: str = "a Kubernetes name") -> str:
+    """A DNS-1123 label (Kubernetes namespaces and object names): at most 63 lowercase letters,
+    digits and '-', starting and ending with a letter or digit. SpecValueError in plain words."""
+    rules = f"{what} is at most {DNS_LABEL_MAX} lowercase letters, digits and '-', starting and ending with a letter or digit"
+    if not text:
+        raise SpecValueError(f"{what} must not be empty", rules)
+    if len(text) > DNS_LABEL_MAX:
+        raise SpecValueError(
+            f"'{abbreviate(text)}' is {len(text)} characters long; {what} is at most {DNS_LABEL_MAX}",
+            f"shorten it, e.g. '{_dns_label_suggestion(text)}'",
+        )
+    if not DNS_LABEL_RE.match(text):
+        bad = sorted({c for c in text if not (c.islower() or c.isdigit() or c == "-") or not c.isascii()})
+        parts = (["uppercase letters"] if any(c.isupper() for c in bad) else []) + [
+            repr(c) for c in bad if not c.isupper()
+        ]
+        why = f"it contains {', '.join(parts)}" if parts else "it starts or ends with '-'"
+        raise SpecValueError(
+            f"'{abbreviate(text)}' is not {what}: {why}", f"{rules}, e.g. '{_dns_label_suggestion(text)}'"
+        )
+    return text
+
+
+def check_environment_name(text: str) -> str:
+    """Environment names (dev, staging, prod) name namespaces and overlays: DNS labels that
+    start with a letter."""
+    check_dns_label(text, "an environment name")
+    if not text[0].isalpha():
+        raise SpecValueError(f"'{text}' is not an environment name: it must start with a letter", "e.g. dev, prod-eu")
+    return text
+
+
+def check_env_var_name(text: str) -> str:
+    """A variable name the shell, Docker and Kubernetes all accept."""
+    if not ENV_VAR_RE.match(text):
+        raise SpecValueError(
+            f"'{abbreviate(text)}' is not an environment variable name",
+            "use letters, digits and underscores, not starting with a digit, e.g. LOG_LEVEL",
+        )
+    return text
+
+
+def check_env_var_value(text: str) -> str:
+    """A value injected into container environments: Kubernetes expands `$(NAME)` in it."""
+    if not text.strip():
+        raise SpecValueError("an environment variable must not be empty", "give it a value, or remove the variable")
+    if "$(" in text.replace("$$", ""):
+        raise SpecValueError(
+            f"'{abbreviate(text)}' contains '$(', which Kubernetes expands as a variable reference",
+            "write $$( for a literal '$(', or use ${env:NAME} / ${secret:NAME} for a reference",
+        )
+    return text
