@@ -14,7 +14,7 @@ from pipegen.spec.rules._common import Rule
 from pipegen.spec.rules.names import identifier_lengths, metadata_columns, unique_names
 from pipegen.spec.rules.operations import environments, quality_settings
 from pipegen.spec.rules.secrets import secret_findings
-from pipegen.spec.rules.systems import cloud_match, ingestion_modes, target_options
+from pipegen.spec.rules.systems import cloud_match, connection_fields, ingestion_modes, target_options
 from pipegen.spec.rules.tables import column_rule_types, dataset_shapes, foreign_keys, keys_and_watermarks
 from pipegen.spec.rules.transforms import marts, sql_filters, streams
 
@@ -29,6 +29,7 @@ RULES: tuple[Rule, ...] = (
     ingestion_modes,
     cloud_match,
     target_options,
+    connection_fields,
     marts,
     streams,
     sql_filters,
@@ -57,6 +58,7 @@ RULE_SECTIONS: dict[Rule, frozenset[str]] = {
     sql_filters: frozenset({"transforms"}),
     quality_settings: frozenset({"quality"}),
     environments: frozenset({"deploy", "targets"}),
+    connection_fields: frozenset({"sources", "targets", "deploy"}),
 }
 
 __all__ = ["RULES", "RULE_SECTIONS", "check", "secret_findings"]

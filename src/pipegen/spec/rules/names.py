@@ -85,7 +85,7 @@ def _too_long(named: list[tuple[Path, str]], systems: frozenset[str]) -> Iterato
                 path,
                 "R202",
                 f"'{shown}' is {size} bytes long; {system} allows at most {limit}",
-                f"shorten it to {limit} bytes or fewer ({system} is where this name lands)",
+                f"shorten it to {limit} bytes or fewer ({system} is one of the systems this name reaches)",
             )
 
 
