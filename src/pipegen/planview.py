@@ -56,9 +56,7 @@ def plan_text(ready: Ready, families: list[str], files: list[str]) -> str:
     for t in plan.capacity.tables:
         kafka = f", {t.kafka_partitions} Kafka partitions" if t.kafka_partitions is not None else ""
         size = human(t.partition_bytes, "bytes")
-        layout = (
-            f"partition by {t.partition} ({size})" if t.partition != "none" else f"no time partitioning ({size})"
-        )
+        layout = f"partition by {t.partition} ({size})" if t.partition != "none" else f"no time partitioning ({size})"
         lines.append(
             f"  {t.table}: {t.rows_per_day:,} rows/day, {layout}, "
             f"{t.files_per_partition} file(s) of {human(t.file_bytes, 'bytes')}{kafka}"

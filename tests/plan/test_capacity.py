@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from typing import Any
+
+import pytest
 
 from pipegen.plan.capacity import (
     GIB,
@@ -70,7 +70,12 @@ def _table(**dataset: Any) -> TableRef:
 @pytest.mark.parametrize(
     ("dataset", "stored_per_day", "granularity", "reason"),
     [
-        ({"primary_key": ["order_id"]}, 5 * MIB, "none", "upserted by key (order_id), at most 1.78 GiB retained"),
+        (
+            {"primary_key": ["order_id"]},
+            5 * MIB,
+            "none",
+            "upserted in place, at most 1.78 GiB retained",
+        ),
         ({"primary_key": ["order_id"]}, 200 * MIB, "month", "keyed (order_id) but large"),
         ({"primary_key": []}, 5 * MIB, "month", "no primary key: rows are appended"),
     ],

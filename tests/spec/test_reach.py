@@ -55,7 +55,11 @@ def test_a_table_does_not_reach_an_unrelated_source() -> None:
 def test_marts_reach_transforming_targets_and_jobs_their_sink() -> None:
     data = spec_data(
         latency="1m",
-        targets=[{"name": "wh", "type": "duckdb"}, {"name": "lake", "type": "files"}, {"name": "pg", "type": "postgres"}],
+        targets=[
+            {"name": "wh", "type": "duckdb"},
+            {"name": "lake", "type": "files"},
+            {"name": "pg", "type": "postgres"},
+        ],
     )
     data["sources"][0]["ingestion"] = "cdc"
     data["transforms"] = {

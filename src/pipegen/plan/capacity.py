@@ -145,11 +145,10 @@ def table_partition(table: TableRef, stored_per_day: float, retention_days: int)
         return PartitionChoice(
             "none",
             retained,
-            f"upserted by key ({key}), at most {human(retained, 'bytes')} retained: does not grow by time",
+            f"keyed ({key}) with no event_time: upserted in place, at most {human(retained, 'bytes')} retained, "
+            "too small for time partitions",
         )
-    return replace(
-        choice, reason=f"keyed ({key}) but large: {human(retained, 'bytes')} retained; {choice.reason}"
-    )
+    return replace(choice, reason=f"keyed ({key}) but large: {human(retained, 'bytes')} retained; {choice.reason}")
 
 
 def files_for(partition_bytes: float) -> tuple[int, float]:

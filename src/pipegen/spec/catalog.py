@@ -96,9 +96,21 @@ METADATA_COLUMNS = ("_extracted_at", "_source", "_batch_id", "_loaded_at")
 
 # Connection fields each system uses (`options` is always allowed: driver settings pass
 # through). A field outside its system's set is reported (R225): set but never read.
-_SQL_DB = frozenset({"host", "port", "database", "schema", "user", "password", "connection_string"})
+_SQL_DB = frozenset({"host", "port", "database", "schema", "user", "password", "url", "connection_string"})
 _OBJECT_STORE = frozenset(
-    {"url", "path", "bucket", "region", "account", "project", "role", "client_id", "client_secret", "token", "connection_string"}
+    {
+        "url",
+        "path",
+        "bucket",
+        "region",
+        "account",
+        "project",
+        "role",
+        "client_id",
+        "client_secret",
+        "token",
+        "connection_string",
+    }
 )
 _KAFKA = frozenset({"bootstrap_servers", "user", "password", "url", "client_id", "client_secret", "token"})
 SOURCE_CONNECTION_FIELDS: dict[SourceType, frozenset[str]] = {

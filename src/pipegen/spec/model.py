@@ -70,9 +70,7 @@ EnvironmentName = Annotated[
 EnvVarName = Annotated[
     str, AfterValidator(t.check_env_var_name), WithJsonSchema({"type": "string", "pattern": t.ENV_VAR_PATTERN})
 ]
-EnvVarValue = Annotated[
-    str, AfterValidator(t.check_env_var_value), WithJsonSchema({"type": "string", "minLength": 1})
-]
+EnvVarValue = Annotated[str, AfterValidator(t.check_env_var_value), WithJsonSchema({"type": "string", "minLength": 1})]
 Name = Annotated[str, Field(pattern=NAME_PATTERN, min_length=1, max_length=255)]
 SnakeName = Annotated[str, Field(pattern=SNAKE_PATTERN, min_length=1, max_length=63)]
 

@@ -152,7 +152,9 @@ def _finding(err: ErrorDetails, data: Any) -> Finding:
         message = err["msg"].removeprefix("Value error, ")
         hint = getattr(ctx.get("error"), "hint", None)
         on_key = bool(err["loc"]) and err["loc"][-1] == "[key]"  # a mapping key, e.g. an environment name
-        return Finding(path, "S106", message, hint or "see docs/spec-reference.md for the accepted forms", on_key=on_key)
+        return Finding(
+            path, "S106", message, hint or "see docs/spec-reference.md for the accepted forms", on_key=on_key
+        )
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         desc = _field_description(path)
         return Finding(path, "S107", f"{_number(value)} is out of range: {err['msg'].lower()}", desc)

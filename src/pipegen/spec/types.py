@@ -244,7 +244,10 @@ def _dns_label_suggestion(text: str) -> str:
 def check_dns_label(text: str, what: str = "a Kubernetes name") -> str:
     """A DNS-1123 label (Kubernetes namespaces and object names): at most 63 lowercase letters,
     digits and '-', starting and ending with a letter or digit. SpecValueError in plain words."""
-    rules = f"{what} is at most {DNS_LABEL_MAX} lowercase letters, digits and '-', starting and ending with a letter or digit"
+    rules = (
+        f"{what} is at most {DNS_LABEL_MAX} lowercase letters, digits and '-', "
+        "starting and ending with a letter or digit"
+    )
     if not text:
         raise SpecValueError(f"{what} must not be empty", rules)
     if len(text) > DNS_LABEL_MAX:

@@ -8,7 +8,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pipegen.spec.diagnostics import Diagnostic, Finding, dotted, has_errors, sort_diagnostics
+from pipegen.spec import migrate
+from pipegen.spec.diagnostics import Diagnostic, Finding, dotted, has_errors, printable, sort_diagnostics
 from pipegen.spec.load import Loaded, load_bytes, load_file
 from pipegen.spec.model import SUPPORTED_VERSIONS, Spec
 from pipegen.spec.pydantic_errors import findings_from_validation_error
@@ -43,6 +44,10 @@ def _check(loaded: Loaded) -> Checked:
     diags = [_diag(loaded, pos.line, pos.column, f) for pos, f in loaded.problems]
     if loaded.data is None:  # duplicate keys (P002) keep the data: validation goes on
         return Checked(loaded.file, None, sort_diagnostics(diags), loaded)
+    if _migratable(loaded.data):
+        migrated = migrate.migrate(loaded.data)
+        loaded.data = migrated.data
+        diags.append(_located(loaded, _migrated_finding(migrated.from_version)))
     version_problem = _version_finding(loaded.data)
     if version_problem:
         diags.append(_located(loaded, version_problem))
@@ -66,7 +71,9 @@ _STAND_INS: dict[str, Any] = {
     "version": 1,
     "pipeline": {"name": "stand_in"},
     "latency": "1h",
-    "sources": [{"name": "stand_in", "type": "faker", "tables": [{"name": "t", "columns": [{"name": "c", "type": "int"}]}]}],
+    "sources": [
+        {"name": "stand_in", "type": "faker", "tables": [{"name": "t", "columns": [{"name": "c", "type": "int"}]}]}
+    ],
     "targets": [{"name": "stand_in", "type": "duckdb"}],
 }
 
@@ -86,6 +93,21 @@ def partial_check(data: Any, structural: list[Finding]) -> list[Finding]:
         return []  # the sections only validate together; the structural errors say enough
     valid = frozenset(Spec.model_fields) - broken
     return check(spec, valid_sections=valid)
+
+
+def _migratable(data: Any) -> bool:
+    version = data.get("version") if isinstance(data, dict) else None
+    return isinstance(version, int) and not isinstance(version, bool) and migrate.can_migrate(version)
+
+
+def _migrated_finding(version: int) -> Finding:
+    return Finding(
+        ("version",),
+        "P012",
+        f"spec version {version} was migrated in memory to version {migrate.CURRENT_VERSION}",
+        f"rewrite the file in version {migrate.CURRENT_VERSION} (see docs/diagnostics.md)",
+        severity="warning",
+    )
 
 
 def _version_finding(data: Any) -> Finding | None:
@@ -114,4 +136,5 @@ def _located(loaded: Loaded, finding: Finding) -> Diagnostic:
 
 
 def _diag(loaded: Loaded, line: int, column: int, f: Finding) -> Diagnostic:
-    return Diagnostic(loaded.file, line, column, f.severity, f.code, f.message, dotted(f.path), f.hint)
+    message, hint = printable(f.message), printable(f.hint) if f.hint else None  # values quoted in text
+    return Diagnostic(loaded.file, line, column, f.severity, f.code, message, dotted(f.path), hint)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from pipegen.spec import catalog, reach
 from pipegen.spec.diagnostics import Finding, Path
@@ -72,7 +72,7 @@ def identifier_lengths(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
         yield from _too_long(outputs, reach.job_systems(job, spec.targets))
 
 
-def _too_long(named: list[tuple[Path, str]], systems: frozenset[str]) -> Iterator[Finding]:
+def _too_long(named: Sequence[tuple[Path, str]], systems: frozenset[str]) -> Iterator[Finding]:
     found = reach.tightest(systems)
     if found is None:
         return
