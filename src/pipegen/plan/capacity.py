@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import SpecIndex, TableRef
 from pipegen.spec.model import Cloud, Ingestion, Spec
 
@@ -28,6 +29,10 @@ MIN_PARTITIONS_RETAINED = 4
 # A keyed table (primary key, no event time) is upserted in place; below this retained size
 # time partitions only split a small table into small files.
 KEYED_PARTITION_MIN_BYTES = 16 * GIB
+# Where the rules of thumb stop meaning anything: beyond these the figures are still finite
+# and printed, with a warning (R227) that they are out of the calibrated range.
+CALIBRATED_RAW_BYTES_PER_DAY = 1024**5  # 1 PiB/day
+CALIBRATED_KAFKA_PARTITIONS = 10_000  # per topic
 STORAGE_CLASSES: dict[Cloud, tuple[str, str, str]] = {
     Cloud.AWS: ("STANDARD", "STANDARD_IA", "GLACIER_IR"),
     Cloud.GCP: ("STANDARD", "NEARLINE", "COLDLINE"),
@@ -232,3 +237,35 @@ def _totals(spec: Spec, tables: list[TableCapacity]) -> tuple[Figure, ...]:
             f"cold tier ({cold_class})", stored * cold, "bytes", f"stored/day × {cold} days ({WARM_DAYS}–retention)"
         ),
     )
+
+
+def capacity_findings(spec: Spec, cap: Capacity) -> tuple[Finding, ...]:
+    """Warnings for figures outside the range the rules of thumb are calibrated for."""
+    findings = []
+    raw = next(f.value for f in cap.figures if f.name == "raw volume")
+    if raw > CALIBRATED_RAW_BYTES_PER_DAY:
+        findings.append(
+            Finding(
+                ("volume",),
+                "R227",
+                f"the spec describes {human(raw, 'bytes/day')} of raw data; pipegen's capacity figures "
+                "are calibrated up to 1 PiB/day",
+                "check rows_per_day and avg_row_bytes (volume and per table)",
+                severity="warning",
+                on_key=True,
+            )
+        )
+    widest = max((t for t in cap.tables if t.kafka_partitions), key=lambda t: t.kafka_partitions or 0, default=None)
+    if widest is not None and (widest.kafka_partitions or 0) > CALIBRATED_KAFKA_PARTITIONS:
+        findings.append(
+            Finding(
+                ("volume",),
+                "R227",
+                f"{widest.table} would need {widest.kafka_partitions:,} Kafka partitions at peak; "
+                f"pipegen plans topics of at most {CALIBRATED_KAFKA_PARTITIONS:,}",
+                "check rows_per_day, avg_row_bytes and peak_factor",
+                severity="warning",
+                on_key=True,
+            )
+        )
+    return tuple(findings)

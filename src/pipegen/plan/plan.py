@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipegen.plan.capacity import Capacity, compute
+from pipegen.plan.capacity import Capacity, capacity_findings, compute
 from pipegen.plan.components import Graph, graph
 from pipegen.plan.select import Facts, Reason, facts_of, select
 from pipegen.spec.diagnostics import Finding
@@ -24,12 +24,13 @@ class Plan:
 
 def make_plan(spec: Spec) -> Plan:
     selection = select(spec)
+    capacity = compute(spec)
     return Plan(
         architecture=selection.architecture,
         explicit=selection.explicit,
         reasons=selection.reasons,
         facts=facts_of(spec),
         graph=graph(spec, selection.architecture),
-        capacity=compute(spec),
-        findings=selection.findings,
+        capacity=capacity,
+        findings=(*selection.findings, *capacity_findings(spec, capacity)),
     )
