@@ -567,8 +567,10 @@ class Monitoring(Model):
 
 
 class Resources(Model):
-    cpu: str = Field("500m", pattern=r"^\d+(\.\d+)?m?$", description="CPU request/limit, e.g. 500m or 2.")
-    memory: str = Field("1Gi", pattern=r"^\d+(Ki|Mi|Gi|Ti)$", description="Memory, e.g. 512Mi or 2Gi.")
+    cpu: str = Field(
+        "500m", pattern=r"^\d+(\.\d+)?m?$", max_length=12, description="CPU request/limit, e.g. 500m or 2."
+    )
+    memory: str = Field("1Gi", pattern=r"^\d+(Ki|Mi|Gi|Ti)$", max_length=12, description="Memory, e.g. 512Mi or 2Gi.")
 
 
 class Environment(Model):
