@@ -134,7 +134,8 @@ ORDERABLE_TYPES = frozenset(
 )
 TIME_TYPES = frozenset({"date", "timestamp", "timestamp_tz"})
 NUMERIC_TYPES = frozenset({"int", "bigint", "smallint", "float", "double", "decimal"})
-TYPE_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$")
+# Sizes of at most 9 digits: decimal precision is at most 38, varchar lengths fit an int.
+TYPE_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(\s*(\d{1,9})\s*(?:,\s*(\d{1,9})\s*)?\))?\s*$")
 
 
 @dataclass(frozen=True)
@@ -154,12 +155,12 @@ def parse_column_type(text: str) -> ColumnType:
     match = TYPE_RE.match(text)
     if not match and text.count("(") > text.count(")"):
         raise SpecValueError(
-            f"'{text}' is not a column type: its closing parenthesis is missing",
+            f"'{abbreviate(text)}' is not a column type: its closing parenthesis is missing",
             "inside a {...} flow mapping a comma ends the value; quote it: type: 'decimal(12,2)'",
         )
     if not match:
         raise SpecValueError(
-            f"'{text}' is not a column type",
+            f"'{abbreviate(text)}' is not a column type",
             "write a type name, optionally with sizes: int, string, varchar(255), decimal(12,2), timestamp",
         )
     base, p1, p2 = match.groups()
