@@ -28,12 +28,18 @@ def pipegen() -> str:
     return str(exe) if exe.exists() else "pipegen"
 
 
+FLOOR = "import typer, pydantic, ruamel.yaml, jinja2"
+ECOMMERCE = REPO / "specs" / "ecommerce_realtime.yaml"
+
+
 def run_once(args: list[str], before: Callable[[], None] | None = None) -> tuple[float, int]:
-    """Wall seconds and this child's own peak RSS (KiB), from wait4."""
+    """Wall seconds and this child's own peak RSS (KiB), from wait4. `args` run through the
+    pipegen console script, or as given when they start with the interpreter."""
     if before:
         before()
+    command = args if args[:1] == [sys.executable] else [pipegen(), *args]
     start = time.perf_counter()
-    proc = subprocess.Popen([pipegen(), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -51,6 +57,54 @@ def measure(name: str, args: list[str], runs: int, before: Callable[[], None] | 
         times.append(elapsed)
         peak = max(peak, rss)
     return {"case": name, "median_s": statistics.median(times), "min_s": min(times), "runs": runs, "peak_rss_kib": peak}
+
+
+def floor_comparison(runs: int) -> dict[str, object]:
+    """The import floor (the libraries the CLI cannot avoid) against `pipegen validate` of the
+    e-commerce example, interleaved run by run so both see the same machine load."""
+    floor: list[float] = []
+    validate: list[float] = []
+    for _ in range(runs):
+        floor.append(run_once([sys.executable, "-c", FLOOR])[0])
+        validate.append(run_once(["validate", str(ECOMMERCE)])[0])
+    f, v = statistics.median(floor), statistics.median(validate)
+    return {"floor_s": f, "validate_s": v, "ratio": v / f, "runs": runs}
+
+
+def import_profile(top: int = 12) -> list[tuple[str, float]]:
+    """Where `pipegen validate` of the e-commerce example spends its imports (`-X importtime`):
+    the cumulative times of the top-level imports outside the import floor, in milliseconds
+    (each includes what it imported first, so the rows do not overlap)."""
+    code = (
+        f"from pipegen.cli import main\ntry:\n    main(['validate', {str(ECOMMERCE)!r}])\nexcept SystemExit:\n    pass"
+    )
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=False)
+    floor = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", FLOOR], capture_output=True, text=True, check=False
+    )
+    in_floor = {line.split("|")[-1].strip() for line in floor.stderr.splitlines() if "|" in line}
+    rows: list[tuple[str, float]] = []
+    for line in proc.stderr.splitlines():
+        parts = line.removeprefix("import time:").split("|")
+        if len(parts) == 3 and parts[0].strip().isdigit():
+            name = parts[2].rstrip()
+            depth = (len(name) - len(name.lstrip())) // 2
+            if depth == 0 and name.strip() not in in_floor:  # top-level rows: disjoint, they add up
+                rows.append((name.strip(), int(parts[1]) / 1000))
+    return sorted(rows, key=lambda r: -r[1])[:top]
+
+
+def comparison_markdown(result: dict[str, object], profile: list[tuple[str, float]]) -> str:
+    lines = [
+        "| import floor (s) | validate ecommerce_realtime.yaml (s) | ratio | runs |",
+        "|---|---|---|---|",
+        f"| {result['floor_s']:.3f} | {result['validate_s']:.3f} | {result['ratio']:.2f}x | {result['runs']} |",
+        "",
+        "| module (imported beyond the floor) | cumulative import (ms) |",
+        "|---|---|",
+    ]
+    lines += [f"| {name} | {ms:.1f} |" for name, ms in profile]
+    return "\n".join(lines)
 
 
 def cases(work: Path, runs: int) -> list[dict[str, object]]:
@@ -85,14 +139,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--floor-only", action="store_true", help="only the import-floor comparison")
     args = parser.parse_args()
+    comparison = floor_comparison(max(args.runs, 11))
+    profile = import_profile()
+    if args.floor_only:
+        print(json.dumps(comparison, indent=2) if args.json else comparison_markdown(comparison, profile))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         results = cases(Path(tmp), args.runs)
     if args.json:
-        print(json.dumps(results, indent=2))
+        print(json.dumps({"cases": results, "floor": comparison}, indent=2))
         return
     print(f"Machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}\n")
     print(markdown(results))
+    print()
+    print(comparison_markdown(comparison, profile))
 
 
 if __name__ == "__main__":

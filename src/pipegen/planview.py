@@ -33,6 +33,7 @@ def plan_json(ready: Ready, families: list[str], files: list[str]) -> dict[str, 
                     "raw_bytes_per_day": t.raw_bytes_per_day,
                     "stored_bytes_per_day": t.stored_bytes_per_day,
                     "partition": t.partition,
+                    "partition_reason": t.partition_reason,
                     "partition_bytes": t.partition_bytes,
                     "files_per_partition": t.files_per_partition,
                     "file_bytes": t.file_bytes,
@@ -79,13 +80,12 @@ def plan_text(ready: Ready, families: list[str], files: list[str]) -> str:
     for t in plan.capacity.tables:
         kafka = f", {t.kafka_partitions} Kafka partitions" if t.kafka_partitions is not None else ""
         size = human(t.partition_bytes, "bytes")
-        layout = (
-            f"partition by {t.partition} ({size})" if t.partition != "none" else f"no time partitioning ({size}/year)"
-        )
+        layout = f"partition by {t.partition} ({size})" if t.partition != "none" else f"no time partitioning ({size})"
         lines.append(
             f"  {t.table}: {t.rows_per_day:,} rows/day, {layout}, "
             f"{t.files_per_partition} file(s) of {human(t.file_bytes, 'bytes')}{kafka}"
         )
+        lines.append(f"    why: {t.partition_reason}")
     if plan.capacity.flink_parallelism is not None and not plan.capacity.sizing:
         lines.append(f"  Flink parallelism: {plan.capacity.flink_parallelism}")
     for z in plan.capacity.sizing:

@@ -68,8 +68,8 @@ def test_codes_cover_every_family_of_problem() -> None:
     for code in ("P001", "P002", "P003", "P006", "P007", "P008", "P009", "P010", "S101", "S102", "S103", "S104",
                  "S105", "S106", "S107", "S108", "R201", "R202", "R203", "R204", "R205", "R206", "R207", "R208",
                  "R209", "R210", "R211", "R212", "R214", "R215", "R216", "R217", "R218", "R219", "R220", "R221",
-                 "R224", "R250", "R251", "R252", "R253", "R254", "R255", "R256", "R257", "R258", "R259", "R260",
-                 "R261", "A301", "A302", "A304", "A310"):  # fmt: skip
+                 "R224", "R225", "R226", "R227", "S110", "R250", "R251", "R252", "R253", "R254", "R255", "R256",
+                 "R257", "R258", "R259", "R260", "R261", "A301", "A302", "A304", "A310"):  # fmt: skip
         assert code in codes, f"no fixture produces {code}"
 
 
@@ -99,6 +99,18 @@ def test_hints_say_how_to_fix() -> None:
     assert "${secret:PASSWORD}" in str(hints("literal_secrets.yaml")[0])
     assert "can only be read in batch" in str(hints("kappa_with_rest_api.yaml")[0])
     assert "spaces" in str(hints("tab_indent.yaml")[0])
+    # pipegen keeps the first of duplicate keys, and says so (not YAML's "last wins")
+    assert hints("duplicate_keys.yaml")[0] == (
+        "pipegen keeps the first value (line 3) and ignores this one; remove the one you do not mean"
+    )
+    # a join key missing on one side lists that side's columns, never an unrelated look-alike
+    assert hints("join_key_missing.yaml") == [
+        "db.orders has: order_id, amount, status, updated_at; join on a column both sides have, "
+        "or pair differently named keys: on: {left: right}"
+    ]
+    assert hints("mart_named_like_its_source.yaml") == [
+        "rename the mart (e.g. orders_mart) if another mart must read it"
+    ]
 
 
 def test_missing_key_points_at_its_parent_mapping() -> None:

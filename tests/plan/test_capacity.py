@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from pipegen.plan.capacity import (
@@ -12,31 +14,99 @@ from pipegen.plan.capacity import (
     human,
     kafka_partitions,
     partition_for,
+    table_partition,
 )
+from pipegen.spec.index import SpecIndex, TableRef
 from pipegen.spec.model import Spec
 from tests.conftest import spec_data
 
 
 @pytest.mark.parametrize(
-    ("stored_per_day", "granularity"),
+    ("stored_per_day", "retention_days", "granularity"),
     [
-        (30 * GIB, "hour"),
-        (24 * GIB, "hour"),
-        (23 * GIB, "day"),
-        (1 * GIB, "day"),
-        (0.9 * GIB, "month"),
-        (40 * MIB, "month"),
-        (34 * MIB, "year"),
-        (1 * MIB, "none"),
+        (30 * GIB, 365, "hour"),
+        (24 * GIB, 365, "hour"),
+        (23 * GIB, 365, "day"),
+        (1 * GIB, 365, "day"),
+        (0.9 * GIB, 365, "month"),
+        (40 * MIB, 365, "month"),
+        (34 * MIB, 3650, "year"),  # year partitions only when retention spans four years or more
+        (1 * MIB, 365, "none"),  # 365 MiB retained in all: one partition
     ],
 )
 def test_partition_granularity_is_the_finest_that_keeps_partitions_above_one_gib(
-    stored_per_day: float, granularity: str
+    stored_per_day: float, retention_days: int, granularity: str
 ) -> None:
-    name, size = partition_for(stored_per_day)
-    assert name == granularity
-    if name != "none":
-        assert size >= GIB
+    choice = partition_for(stored_per_day, retention_days)
+    assert choice.granularity == granularity
+    if granularity != "none":
+        assert choice.size >= GIB
+
+
+@pytest.mark.parametrize(
+    ("stored_per_day", "retention_days", "granularity", "reason"),
+    [
+        # 0.9 GiB/day kept 7 days: monthly 27 GiB partitions could never be dropped on time
+        (0.9 * GIB, 7, "day", "day, not month: 7-day retention drops expired data a whole day at a time"),
+        (34 * MIB, 365, "month", "month, not year: 365-day retention drops expired data a whole month at a time"),
+        (100 * MIB, 30, "day", "day, not month: 30-day retention"),
+        (30 * GIB, 7, "hour", "the finest granularity with partitions of at least 1 GiB (hour)"),
+        (10 * MIB, 7, "none", "70.00 MiB retained in all"),
+    ],
+)
+def test_partition_granularity_is_capped_by_retention_so_expired_data_drops_on_time(
+    stored_per_day: float, retention_days: int, granularity: str, reason: str
+) -> None:
+    choice = partition_for(stored_per_day, retention_days)
+    assert (choice.granularity, reason in choice.reason) == (granularity, True), choice.reason
+
+
+def _table(**dataset: Any) -> TableRef:
+    data = spec_data()
+    data["sources"][0]["tables"][0].update(dataset)
+    return SpecIndex(Spec.model_validate(data)).tables[0]
+
+
+@pytest.mark.parametrize(
+    ("dataset", "stored_per_day", "granularity", "reason"),
+    [
+        (
+            {"primary_key": ["order_id"]},
+            5 * MIB,
+            "none",
+            "upserted in place, at most 1.78 GiB retained",
+        ),
+        ({"primary_key": ["order_id"]}, 200 * MIB, "month", "keyed (order_id) but large"),
+        ({"primary_key": []}, 5 * MIB, "month", "no primary key: rows are appended"),
+    ],
+)
+def test_only_tables_that_grow_by_time_get_time_partitions(
+    dataset: dict[str, Any], stored_per_day: float, granularity: str, reason: str
+) -> None:
+    choice = table_partition(_table(**dataset), stored_per_day, 365)
+    assert choice.granularity == granularity
+    assert reason in choice.reason, choice.reason
+
+
+def test_events_with_an_event_time_are_partitioned_and_say_so() -> None:
+    data = spec_data(latency="1m")
+    data["sources"][0]["ingestion"] = "cdc"
+    data["sources"][0]["tables"][0]["event_time"] = "updated_at"
+    table = SpecIndex(Spec.model_validate(data)).tables[0]
+    choice = table_partition(table, 5 * MIB, 365)
+    assert choice.granularity == "month"
+    assert choice.reason.startswith("events: appended by event time (updated_at)")
+
+
+def test_ecommerce_dimensions_are_not_partitioned_but_its_events_are() -> None:
+    from pipegen.spec.validate import check_file
+    from tests.conftest import SPECS
+
+    spec = check_file(SPECS / "ecommerce_realtime.yaml").spec
+    assert spec is not None
+    layout = {t.table: t.partition for t in compute(spec).tables}
+    assert layout["shop.users"] == "none" and layout["shop.products"] == "none"
+    assert layout["shop.orders"] != "none"  # orders are events: appended by event time
 
 
 @pytest.mark.parametrize(
@@ -83,6 +153,7 @@ def test_totals_use_volume_and_carry_units_and_formulas() -> None:
     assert all(f.formula for f in cap.figures)
     table = cap.tables[0]
     assert table.partition == "day" and table.kafka_partitions is None  # batch table: no topic
+    assert table.partition_reason.startswith("keyed (order_id) but large: 201.17 GiB retained")
 
 
 def test_explicit_table_rows_override_the_even_share() -> None:

@@ -105,6 +105,7 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
                 "files": t.files_per_partition,
                 "file_size": trusted(human(t.file_bytes, "bytes")),
                 "kafka": t.kafka_partitions if t.kafka_partitions is not None else NONE,
+                "partition_reason": trusted(t.partition_reason),
             }
             for t in cap.tables
         ],

@@ -6,9 +6,10 @@ Constants are rules of thumb, named and documented in docs/architecture.md.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from pipegen.spec.index import SpecIndex
+from pipegen.spec.diagnostics import Finding
+from pipegen.spec.index import SpecIndex, TableRef
 from pipegen.spec.model import Cloud, Ingestion, Spec
 from pipegen.spec.types import format_duration
 
@@ -26,6 +27,16 @@ KAFKA_REPLICATION = 3  # survives one broker down with min.insync.replicas=2
 CHECKPOINT_MIN_S, CHECKPOINT_MAX_S = 10, 300  # checkpoint every latency/2, within these bounds
 HOT_DAYS, WARM_DAYS = 30, 90
 GRANULARITIES = (("hour", 3600), ("day", 86400), ("month", 30 * 86400), ("year", 365 * 86400))
+# Expired data is deleted by dropping whole partitions, so a partition is at most this
+# fraction of the retention period: data outlives its retention by at most a quarter.
+MIN_PARTITIONS_RETAINED = 4
+# A keyed table (primary key, no event time) is upserted in place; below this retained size
+# time partitions only split a small table into small files.
+KEYED_PARTITION_MIN_BYTES = 16 * GIB
+# Where the rules of thumb stop meaning anything: beyond these the figures are still finite
+# and printed, with a warning (R227) that they are out of the calibrated range.
+CALIBRATED_RAW_BYTES_PER_DAY = 1024**5  # 1 PiB/day
+CALIBRATED_KAFKA_PARTITIONS = 10_000  # per topic
 STORAGE_CLASSES: dict[Cloud, tuple[str, str, str]] = {
     Cloud.AWS: ("STANDARD", "STANDARD_IA", "GLACIER_IR"),
     Cloud.GCP: ("STANDARD", "NEARLINE", "COLDLINE"),
@@ -69,6 +80,7 @@ class TableCapacity:
     files_per_partition: int
     file_bytes: float
     kafka_partitions: int | None  # streaming/cdc tables only
+    partition_reason: str = ""  # why this granularity (or none), printed by `pipegen plan`
 
 
 @dataclass(frozen=True)
@@ -110,13 +122,64 @@ def _row_shares(spec: Spec, index: SpecIndex) -> dict[str, int]:
     return out
 
 
-def partition_for(stored_per_day: float) -> tuple[str, float]:
-    """The finest time granularity whose partitions hold at least MIN_PARTITION_BYTES."""
-    for name, seconds in GRANULARITIES:
+@dataclass(frozen=True)
+class PartitionChoice:
+    granularity: str  # hour/day/month/year/none
+    size: float  # bytes per partition (none: the whole retained table)
+    reason: str
+
+
+def partition_for(stored_per_day: float, retention_days: int = 365) -> PartitionChoice:
+    """The finest time granularity whose partitions hold at least MIN_PARTITION_BYTES, but no
+    coarser than retention allows: expired data is dropped a whole partition at a time, so a
+    partition spans at most retention / MIN_PARTITIONS_RETAINED (7-day retention: days)."""
+    retained = stored_per_day * retention_days
+    if retained < MIN_PARTITION_BYTES:
+        return PartitionChoice(
+            "none", retained, f"{human(retained, 'bytes')} retained in all: one partition, below 1 GiB"
+        )
+    allowed = [g for g in GRANULARITIES if g[1] == 3600 or g[1] * MIN_PARTITIONS_RETAINED <= retention_days * 86400]
+    for name, seconds in allowed:
         size = stored_per_day * seconds / 86400
         if size >= MIN_PARTITION_BYTES:
-            return name, size
-    return "none", stored_per_day * 365
+            return PartitionChoice(name, size, f"the finest granularity with partitions of at least 1 GiB ({name})")
+    name, seconds = allowed[-1]
+    coarser = GRANULARITIES[len(allowed)][0]
+    return PartitionChoice(
+        name,
+        stored_per_day * seconds / 86400,
+        f"{name}, not {coarser}: {retention_days}-day retention drops expired data a whole {name} at a time",
+    )
+
+
+def grows_by_time(table: TableRef) -> str | None:
+    """Why a table grows with time (its rows are appended), or None for a keyed table that is
+    upserted in place (users, products: a primary key and no event time)."""
+    if table.kind == "topics":
+        return "a stream: events are appended"
+    if table.dataset.event_time:
+        return f"events: appended by event time ({table.dataset.event_time})"
+    if not table.dataset.primary_key:
+        return "no primary key: rows are appended"
+    return None
+
+
+def table_partition(table: TableRef, stored_per_day: float, retention_days: int) -> PartitionChoice:
+    """Partition only what grows by time; a small keyed table is upserted and left whole."""
+    growth = grows_by_time(table)
+    choice = partition_for(stored_per_day, retention_days)
+    if growth is not None:
+        return replace(choice, reason=f"{growth}; {choice.reason}")
+    key = ", ".join(table.dataset.primary_key)
+    retained = stored_per_day * retention_days
+    if retained < KEYED_PARTITION_MIN_BYTES:
+        return PartitionChoice(
+            "none",
+            retained,
+            f"keyed ({key}) with no event_time: upserted in place, at most {human(retained, 'bytes')} retained, "
+            "too small for time partitions",
+        )
+    return replace(choice, reason=f"keyed ({key}) but large: {human(retained, 'bytes')} retained; {choice.reason}")
 
 
 def files_for(partition_bytes: float) -> tuple[int, float]:
@@ -145,13 +208,26 @@ def compute(spec: Spec) -> Capacity:
         row_bytes = t.dataset.avg_row_bytes or vol.avg_row_bytes
         raw = rows * row_bytes
         stored = raw / vol.compression_ratio
-        partition, part_bytes = partition_for(stored)
-        files, file_bytes = files_for(part_bytes)
+        choice = table_partition(t, stored, vol.retention_days)
+        files, file_bytes = files_for(choice.size)
         streaming = t.source.ingestion != Ingestion.BATCH
         parts = kafka_partitions(rows, row_bytes, vol.peak_factor) if streaming else None
         if parts is not None and spec.sizing.kafka.partitions is not None:
             parts = spec.sizing.kafka.partitions
-        tables.append(TableCapacity(t.qualified, rows, raw, stored, partition, part_bytes, files, file_bytes, parts))
+        tables.append(
+            TableCapacity(
+                t.qualified,
+                rows,
+                raw,
+                stored,
+                choice.granularity,
+                choice.size,
+                files,
+                file_bytes,
+                parts,
+                choice.reason,
+            )
+        )
     sized = _sizing(spec, tables)
     parallelism = next((int(s.value) for s in sized if s.name == "Flink parallelism"), None)
     return Capacity(_totals(spec, tables), tuple(tables), parallelism, sized)
@@ -224,3 +300,35 @@ def _totals(spec: Spec, tables: list[TableCapacity]) -> tuple[Figure, ...]:
             f"cold tier ({cold_class})", stored * cold, "bytes", f"stored/day × {cold} days ({WARM_DAYS}–retention)"
         ),
     )
+
+
+def capacity_findings(spec: Spec, cap: Capacity) -> tuple[Finding, ...]:
+    """Warnings for figures outside the range the rules of thumb are calibrated for."""
+    findings = []
+    raw = next(f.value for f in cap.figures if f.name == "raw volume")
+    if raw > CALIBRATED_RAW_BYTES_PER_DAY:
+        findings.append(
+            Finding(
+                ("volume",),
+                "R227",
+                f"the spec describes {human(raw, 'bytes/day')} of raw data; pipegen's capacity figures "
+                "are calibrated up to 1 PiB/day",
+                "check rows_per_day and avg_row_bytes (volume and per table)",
+                severity="warning",
+                on_key=True,
+            )
+        )
+    widest = max((t for t in cap.tables if t.kafka_partitions), key=lambda t: t.kafka_partitions or 0, default=None)
+    if widest is not None and (widest.kafka_partitions or 0) > CALIBRATED_KAFKA_PARTITIONS:
+        findings.append(
+            Finding(
+                ("volume",),
+                "R227",
+                f"{widest.table} would need {widest.kafka_partitions:,} Kafka partitions at peak; "
+                f"pipegen plans topics of at most {CALIBRATED_KAFKA_PARTITIONS:,}",
+                "check rows_per_day, avg_row_bytes and peak_factor",
+                severity="warning",
+                on_key=True,
+            )
+        )
+    return tuple(findings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipegen.plan.capacity import Capacity, compute
+from pipegen.plan.capacity import Capacity, capacity_findings, compute
 from pipegen.plan.components import Graph, graph
 from pipegen.plan.engines import EngineChoice, choose
 from pipegen.plan.families import Family
@@ -34,14 +34,15 @@ class Plan:
 
 def make_plan(spec: Spec) -> Plan:
     selection = select(spec)
+    capacity = compute(spec)
     return Plan(
         architecture=selection.architecture,
         explicit=selection.explicit,
         reasons=selection.reasons,
         facts=facts_of(spec),
         graph=graph(spec, selection.architecture),
-        capacity=compute(spec),
-        findings=selection.findings,
+        capacity=capacity,
+        findings=(*selection.findings, *capacity_findings(spec, capacity)),
         names=names(spec),
         engines=choose(spec, selection.architecture),
     )

@@ -127,3 +127,58 @@ TARGET_SYSTEMS: dict[TargetType, TargetSystem] = {
 
 # Columns pipegen adds to every landed row; spec columns must not reuse them.
 METADATA_COLUMNS = ("_extracted_at", "_source", "_batch_id", "_loaded_at")
+
+# Connection fields each system uses (`options` is always allowed: driver settings pass
+# through). A field outside its system's set is reported (R225): set but never read.
+_SQL_DB = frozenset({"host", "port", "database", "schema", "user", "password", "url", "connection_string"})
+_OBJECT_STORE = frozenset(
+    {
+        "url",
+        "path",
+        "bucket",
+        "region",
+        "account",
+        "project",
+        "role",
+        "client_id",
+        "client_secret",
+        "token",
+        "connection_string",
+    }
+)
+_KAFKA = frozenset({"bootstrap_servers", "user", "password", "url", "client_id", "client_secret", "token"})
+SOURCE_CONNECTION_FIELDS: dict[SourceType, frozenset[str]] = {
+    SourceType.POSTGRES: _SQL_DB,
+    SourceType.MYSQL: _SQL_DB,
+    SourceType.SQLSERVER: _SQL_DB,
+    SourceType.ORACLE: _SQL_DB,
+    SourceType.MONGODB: frozenset({"host", "port", "database", "user", "password", "url", "connection_string"}),
+    SourceType.API: frozenset({"url", "auth", "user", "password", "token", "api_key", "client_id", "client_secret"}),
+    SourceType.FILES: _OBJECT_STORE,
+    SourceType.FAKER: frozenset({"path", "url", "bucket"}),
+    SourceType.KAFKA: _KAFKA,
+    SourceType.EVENTHUBS: frozenset({"namespace", "connection_string", "client_id", "client_secret"}),
+    SourceType.KINESIS: frozenset({"stream", "region", "role"}),
+    SourceType.PUBSUB: frozenset({"project", "stream", "private_key", "client_id"}),
+}
+_LAKE = _OBJECT_STORE | frozenset({"catalog", "schema", "database", "warehouse", "host"})
+TARGET_CONNECTION_FIELDS: dict[TargetType, frozenset[str]] = {
+    TargetType.DUCKDB: frozenset({"path", "database", "schema"}),
+    TargetType.POSTGRES: _SQL_DB,
+    TargetType.SNOWFLAKE: frozenset(
+        {"account", "user", "password", "private_key", "role", "warehouse", "database", "schema", "region"}
+    ),
+    TargetType.BIGQUERY: frozenset({"project", "schema", "region", "private_key", "client_id"}),
+    TargetType.REDSHIFT: _SQL_DB | frozenset({"role", "region"}),
+    TargetType.SYNAPSE: _SQL_DB | frozenset({"client_id", "client_secret"}),
+    TargetType.DATABRICKS: frozenset(
+        {"host", "token", "warehouse", "catalog", "schema", "client_id", "client_secret", "path"}
+    ),
+    TargetType.DELTA: _LAKE,
+    TargetType.ICEBERG: _LAKE,
+    TargetType.CLICKHOUSE: frozenset({"host", "port", "database", "user", "password", "url"}),
+    TargetType.DRUID: frozenset({"url", "host", "port", "user", "password"}),
+    TargetType.FILES: _OBJECT_STORE,
+    TargetType.KAFKA: _KAFKA,
+    TargetType.MYSQL: _SQL_DB,
+}

@@ -49,6 +49,13 @@ class Finding:
     on_key: bool = False  # point at the key itself rather than its value
 
 
+def printable(text: str) -> str:
+    """Text safe to print on a terminal: control and bidi characters shown as escapes."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def dotted(path: Path) -> str:
     """('sources', 0, 'tables', 1, 'name') -> 'sources[0].tables[1].name'."""
     out = ""
@@ -56,7 +63,8 @@ def dotted(path: Path) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            text = printable(part)
+            out += f".{text}" if out else text
     return out
 
 

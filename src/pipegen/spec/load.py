@@ -285,7 +285,8 @@ class _Converter:
                             (*path, key),
                             "P002",
                             f"duplicate key '{key}' (first defined at line {first.line + 1})",
-                            "remove one of them; YAML keeps only the last, silently",
+                            f"pipegen keeps the first value (line {first.line + 1}) and ignores this one; "
+                            "remove the one you do not mean",
                         ),
                     )
                 )
@@ -299,7 +300,7 @@ class _Converter:
             return node.value  # the common case, without the constructor's dispatch
         try:
             value = self.constructor.construct_object(node, deep=True)
-        except YAMLError:
+        except (YAMLError, ValueError):  # e.g. an integer of more than 4,300 digits
             return node.value
         if isinstance(value, dt.datetime | dt.date):
             return value.isoformat()

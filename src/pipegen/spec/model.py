@@ -24,10 +24,17 @@ SUPPORTED_VERSIONS = (1,)
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 SNAKE_PATTERN = r"^[a-z][a-z0-9_]*$"
 ENV_PATTERN = r"^[a-z][a-z0-9-]*$"
+# Bounds of the numbers that drive capacity figures: large enough for any real pipeline,
+# small enough that every figure derived from them stays a finite, printable number.
+MAX_ROWS_PER_DAY = 10**13
+MAX_ROW_BYTES = 100 * 1024 * 1024
+MAX_RETENTION_DAYS = 36_500
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+    # defer_build: only Spec's validator is ever built (on first use), with the nested models
+    # inline, instead of one validator per class at import: `validate` starts faster.
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False, defer_build=True)
 
 
 # ---------------------------------------------------------------- scalar field types
@@ -51,6 +58,21 @@ Latency = Annotated[
     ),
 ]
 Cron = Annotated[str, AfterValidator(t.check_cron)]
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+KubeName = Annotated[
+    str,
+    AfterValidator(t.check_dns_label),
+    WithJsonSchema({"type": "string", "pattern": t.DNS_LABEL_PATTERN, "maxLength": t.DNS_LABEL_MAX}),
+]
+EnvironmentName = Annotated[
+    str,
+    AfterValidator(t.check_environment_name),
+    WithJsonSchema({"type": "string", "pattern": ENV_PATTERN, "maxLength": t.DNS_LABEL_MAX}),
+]
+EnvVarName = Annotated[
+    str, AfterValidator(t.check_env_var_name), WithJsonSchema({"type": "string", "pattern": t.ENV_VAR_PATTERN})
+]
+EnvVarValue = Annotated[str, AfterValidator(t.check_env_var_value), WithJsonSchema({"type": "string", "minLength": 1})]
 Name = Annotated[str, Field(pattern=NAME_PATTERN, min_length=1, max_length=255)]
 SnakeName = Annotated[str, Field(pattern=SNAKE_PATTERN, min_length=1, max_length=63)]
 
@@ -280,18 +302,28 @@ class Rule(Model):
     """Options every column rule accepts."""
 
     mostly: float | None = Field(
-        None, ge=0, le=1, description="Fraction of rows that must pass (1 = all). Default: 1 - quality.fail_threshold."
+        None,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="Fraction of rows that must pass (1 = all), 0 to 1. Default: 1 - quality.fail_threshold.",
     )
     severity: Severity | None = Field(None, description="Overrides quality.severity for this rule.")
 
 
 class RangeRule(Rule):
-    min: float | None = Field(None, description="Smallest allowed value (inclusive).")
-    max: float | None = Field(None, description="Largest allowed value (inclusive).")
+    min: float | None = Field(
+        None, ge=-1e18, le=1e18, allow_inf_nan=False, description="Smallest allowed value (inclusive), ±10^18."
+    )
+    max: float | None = Field(
+        None, ge=-1e18, le=1e18, allow_inf_nan=False, description="Largest allowed value (inclusive), ±10^18."
+    )
 
 
 class AcceptedValuesRule(Rule):
-    values: tuple[str | int | float | bool, ...] = Field(..., min_length=1, description="The allowed values.")
+    values: tuple[str | int | FiniteFloat | bool, ...] = Field(
+        ..., min_length=1, description="The allowed values (numbers finite)."
+    )
 
 
 class RegexRule(Rule):
@@ -498,7 +530,7 @@ class SyntheticSource(Model):
 
 class PaginationConfig(Model):
     type: Pagination = Field(Pagination.NONE, description="How the API pages its results.")
-    page_size: int = Field(100, ge=1, le=100000, description="Records per request.")
+    page_size: int = Field(100, ge=1, le=100000, description="Records per request, 1 to 100,000.")
     param: str | None = Field(None, description="Query parameter carrying the page, offset or cursor.")
     cursor_path: str | None = Field(None, description="Where the next cursor is in the response (dotted path).")
 
@@ -525,9 +557,14 @@ class Dataset(Model):
     path: str | None = Field(None, description="Files: a path or glob relative to the source location.")
     records_path: str | None = Field(None, description="APIs: dotted path of the record list in a response.")
     rows_per_day: int | None = Field(
-        None, ge=0, description="This table's daily rows (overrides the even share of volume.rows_per_day)."
+        None,
+        ge=0,
+        le=MAX_ROWS_PER_DAY,
+        description="This table's daily rows, 0 to 10^13 (overrides the even share of volume.rows_per_day).",
     )
-    avg_row_bytes: int | None = Field(None, ge=1, description="This table's average row size in bytes.")
+    avg_row_bytes: int | None = Field(
+        None, ge=1, le=MAX_ROW_BYTES, description="This table's average row size in bytes, 1 to 100 MiB."
+    )
     derived: tuple[DerivedColumn, ...] = Field(
         (), description="Columns computed in staging: `{name: profit, expr: (price - cost) * qty, type: double}`."
     )
@@ -542,7 +579,7 @@ class Connection(Model):
     """How to reach a system. Secrets only as `${secret:NAME}` or `${env:NAME}`."""
 
     host: str | None = Field(None, description="Host name.")
-    port: int | None = Field(None, ge=1, le=65535, description="TCP port.")
+    port: int | None = Field(None, ge=1, le=65535, description="TCP port, 1 to 65535.")
     database: str | None = Field(None, description="Database name.")
     schema_name: str | None = Field(None, alias="schema", description="Schema (or dataset) name.")
     user: str | None = Field(None, description="User name (a literal is fine).")
@@ -566,8 +603,8 @@ class Connection(Model):
     client_secret: str | None = Field(None, description="Client secret: a secret reference.")
     private_key: str | None = Field(None, description="Private key: a secret reference.")
     connection_string: str | None = Field(None, description="A full connection string: a secret reference.")
-    options: dict[str, str | int | float | bool] = Field(
-        default_factory=dict, description="Any other driver setting, passed through as-is."
+    options: dict[str, str | int | FiniteFloat | bool] = Field(
+        default_factory=dict, description="Any other driver setting, passed through as-is (numbers finite)."
     )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
@@ -719,7 +756,7 @@ class Window(Model):
 
 
 class TopN(Model):
-    n: int = Field(..., ge=1, le=10000, description="How many rows to keep per window.")
+    n: int = Field(..., ge=1, le=10000, description="How many rows to keep per window, 1 to 10,000.")
     order_by: str = Field(..., description="Measure to rank by (descending).")
 
 
@@ -823,7 +860,11 @@ class Events(Model):
 class Quality(Model):
     severity: Severity = Field(Severity.ERROR, description="Default severity of column rules.")
     fail_threshold: float = Field(
-        0.0, ge=0, lt=1, description="Fraction of rows a rule may fail before it fails (a default `mostly`)."
+        0.0,
+        ge=0,
+        lt=1,
+        allow_inf_nan=False,
+        description="Fraction of rows a rule may fail before it fails (a default `mostly`), 0 to below 1.",
     )
     on_failure: OnFailure = Field(
         OnFailure.BLOCK, description="block the load, warn and continue, or quarantine bad rows."
@@ -833,9 +874,13 @@ class Quality(Model):
 
 
 class Alerts(Model):
-    failure_rate: float = Field(0.05, ge=0, le=1, description="Alert when the failed-run ratio exceeds this.")
+    failure_rate: float = Field(
+        0.05, ge=0, le=1, allow_inf_nan=False, description="Alert when the failed-run ratio exceeds this, 0 to 1."
+    )
     consumer_lag: Duration | None = Field(None, description="Streams: alert when consumer lag exceeds this.")
-    row_drop: float | None = Field(None, ge=0, le=1, description="Alert when daily rows drop by this fraction.")
+    row_drop: float | None = Field(
+        None, ge=0, le=1, allow_inf_nan=False, description="Alert when daily rows drop by this fraction, 0 to 1."
+    )
 
 
 class Monitoring(Model):
@@ -848,21 +893,29 @@ class Monitoring(Model):
 
 
 class Resources(Model):
-    cpu: str = Field("500m", pattern=r"^\d+(\.\d+)?m?$", description="CPU request/limit, e.g. 500m or 2.")
-    memory: str = Field("1Gi", pattern=r"^\d+(Ki|Mi|Gi|Ti)$", description="Memory, e.g. 512Mi or 2Gi.")
+    cpu: str = Field(
+        "500m", pattern=r"^\d+(\.\d+)?m?$", max_length=12, description="CPU request/limit, e.g. 500m or 2."
+    )
+    memory: str = Field("1Gi", pattern=r"^\d+(Ki|Mi|Gi|Ti)$", max_length=12, description="Memory, e.g. 512Mi or 2Gi.")
 
 
 class Environment(Model):
-    replicas: int | None = Field(None, ge=0, le=1000, description="Worker replicas.")
+    replicas: int | None = Field(None, ge=0, le=1000, description="Worker replicas, 0 to 1,000.")
     resources: Resources | None = Field(None, description="Container resources.")
     schedule: Cron | None = Field(None, description="Overrides the batch schedule in this environment.")
-    variables: dict[str, str] = Field(default_factory=dict, description="Environment variables (no literal secrets).")
+    variables: dict[EnvVarName, EnvVarValue] = Field(
+        default_factory=dict,
+        description="Environment variables: names of letters, digits and `_` (not starting with a digit); "
+        "values non-empty, one line, no `$(` (Kubernetes expands it); no literal secrets.",
+    )
     targets: dict[str, Connection] = Field(default_factory=dict, description="Per-target connection overrides.")
 
 
 class Kubernetes(Model):
     enabled: bool = Field(False, description="Generate Kubernetes manifests.")
-    namespace: str | None = Field(None, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", description="Namespace.")
+    namespace: KubeName | None = Field(
+        None, description="Namespace: a DNS-1123 label (at most 63 lowercase letters, digits and `-`)."
+    )
 
 
 class Terraform(Model):
@@ -872,17 +925,28 @@ class Terraform(Model):
 class Deploy(Model):
     kubernetes: Kubernetes = Field(default_factory=Kubernetes, description="Kubernetes manifests.")
     terraform: Terraform = Field(default_factory=Terraform, description="Terraform infrastructure.")
-    environments: dict[Annotated[str, Field(pattern=ENV_PATTERN)], Environment] = Field(
-        default_factory=dict, description="dev/staging/prod and their overrides."
+    environments: dict[EnvironmentName, Environment] = Field(
+        default_factory=dict,
+        description="dev/staging/prod and their overrides. Names: DNS-1123 labels starting with a letter.",
     )
 
 
 class Volume(Model):
-    rows_per_day: int = Field(0, ge=0, description="Rows per day across all tables.")
-    avg_row_bytes: int = Field(200, ge=1, description="Average row size in bytes (uncompressed).")
-    peak_factor: float = Field(3.0, ge=1, description="Peak throughput divided by the daily average.")
-    retention_days: int = Field(365, ge=1, description="How long data is kept.")
-    compression_ratio: float = Field(4.0, ge=1, description="Raw bytes divided by stored (Parquet) bytes.")
+    rows_per_day: int = Field(
+        0, ge=0, le=MAX_ROWS_PER_DAY, description="Rows per day across all tables, 0 to 10^13 (10 trillion)."
+    )
+    avg_row_bytes: int = Field(
+        200, ge=1, le=MAX_ROW_BYTES, description="Average row size in bytes (uncompressed), 1 to 100 MiB."
+    )
+    peak_factor: float = Field(
+        3.0, ge=1, le=1000, allow_inf_nan=False, description="Peak throughput divided by the daily average, 1 to 1,000."
+    )
+    retention_days: int = Field(
+        365, ge=1, le=MAX_RETENTION_DAYS, description="How long data is kept, in days: 1 to 36,500 (100 years)."
+    )
+    compression_ratio: float = Field(
+        4.0, ge=1, le=100, allow_inf_nan=False, description="Raw bytes divided by stored (Parquet) bytes, 1 to 100."
+    )
 
 
 class Pipeline(Model):

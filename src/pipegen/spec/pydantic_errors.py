@@ -13,6 +13,7 @@ from pydantic_core import ErrorDetails
 
 from pipegen.spec.diagnostics import Finding, Path, did_you_mean
 from pipegen.spec.model import NAME_PATTERN, SNAKE_PATTERN, Spec
+from pipegen.spec.types import abbreviate
 
 _TYPE_WORDS = {
     "int": "a whole number",
@@ -46,6 +47,14 @@ def _describe(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     return type(value).__name__
+
+
+def _number(value: Any) -> str:
+    """A number as a message shows it: a 300-digit integer is not printed in full."""
+    text = repr(value)
+    if isinstance(value, int) and len(text) > 24:
+        return f"a {len(text.lstrip('-'))}-digit number"
+    return abbreviate(text)
 
 
 def _clean_loc(loc: tuple[int | str, ...], data: Any) -> Path:
@@ -142,9 +151,17 @@ def _finding(err: ErrorDetails, data: Any) -> Finding:
     if kind == "value_error":
         message = err["msg"].removeprefix("Value error, ")
         hint = getattr(ctx.get("error"), "hint", None)
-        return Finding(path, "S106", message, hint or "see docs/spec-reference.md for the accepted forms")
+        on_key = bool(err["loc"]) and err["loc"][-1] == "[key]"  # a mapping key, e.g. an environment name
+        return Finding(
+            path, "S106", message, hint or "see docs/spec-reference.md for the accepted forms", on_key=on_key
+        )
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        return Finding(path, "S107", f"{value!r} is out of range: {err['msg'].lower()}", None)
+        desc = _field_description(path)
+        return Finding(path, "S107", f"{_number(value)} is out of range: {err['msg'].lower()}", desc)
+    if kind == "int_parsing_size":
+        return Finding(path, "S107", f"{abbreviate(str(value))} is far too large", _field_description(path))
+    if kind == "finite_number":
+        return Finding(path, "S107", f"{_number(value)} is not a finite number", _field_description(path))
     if kind in ("too_short", "string_too_short"):
         return Finding(path, "S108", f"'{key}' must not be empty", "add at least one entry")
     if kind in ("too_long", "string_too_long"):
@@ -161,8 +178,8 @@ def findings_from_validation_error(exc: ValidationError, data: Any) -> list[Find
     out: dict[Path, Finding] = {}
     for finding in _iter(exc, data):
         previous = out.get(finding.path)
-        if previous is None:
-            out[finding.path] = finding
+        if previous is None or (previous.code == "S103" and finding.code == "S107"):
+            out[finding.path] = finding  # a number out of range says more than "expected text"
         elif previous.code == "S103" and finding.code == "S103" and finding.message not in previous.message:
             merged = previous.message.split(", got ")[0]
             other = finding.message.split(", got ")[0].removeprefix("expected ")

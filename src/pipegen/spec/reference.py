@@ -20,7 +20,9 @@ INTRO = """# pipegen.yaml reference (spec version 1)
 Generated from pipegen's models by `python -m pipegen.spec.reference`; do not edit by hand.
 Every mapping rejects unknown keys (with a "did you mean"). Durations are a whole number
 and a unit: `500ms`, `30s`, `15m`, `1h`, `1d`, `1w` (spelled out also works: `5 minutes`,
-`1 hour`, `2 days`). Secrets are never literals: write
+`1 hour`, `2 days`), at most `3650d`. Every number has the range given in its description;
+infinity and NaN are refused. Text must not contain control characters (tab and newline
+only in `description` and `filter`) or bidi overrides. Secrets are never literals: write
 `${secret:NAME}` or `${env:NAME}`. Column rules accept a short form (`not_null: true`,
 `accepted_values: [a, b]`, `regex: '^x'`, `foreign_key: table.column`) or a mapping with
 `mostly` and `severity`. The JSON Schema is `docs/pipegen.schema.json` (`pipegen schema`).

@@ -31,6 +31,12 @@ DURATION_UNIT_ALIASES = {
 DURATION_PATTERN = r"^\s*([0-9]+)\s*(" + "|".join(sorted(DURATION_UNIT_ALIASES, key=lambda a: (-len(a), a))) + r")\s*$"
 DURATION_RE = re.compile(DURATION_PATTERN)
 REALTIME = "realtime"
+MAX_DURATION_SECONDS = 3650 * 86400  # ten years: longer than any latency, window or retention
+
+
+def abbreviate(text: str, keep: int = 24) -> str:
+    """A value short enough to quote in a message: '1000000…(300 characters)'."""
+    return text if len(text) <= keep else f"{text[:keep]}…({len(text)} characters)"
 
 
 def parse_duration(text: object) -> float:
@@ -46,7 +52,13 @@ def parse_duration(text: object) -> float:
         raise SpecValueError(
             f"'{text}' is not a duration", "use a whole number and a unit (ms, s, m, h, d or w), e.g. 30s, 15m, 1h, 1d"
         )
-    seconds = int(match.group(1)) * DURATION_UNITS[DURATION_UNIT_ALIASES[match.group(2)]]
+    digits, unit = match.group(1), DURATION_UNIT_ALIASES[match.group(2)]
+    if len(digits.lstrip("0")) > 12 or int(digits) * DURATION_UNITS[unit] > MAX_DURATION_SECONDS:
+        raise SpecValueError(
+            f"'{abbreviate(text.strip())}' is longer than the longest duration pipegen accepts (3650d, ten years)",
+            "use a duration of at most 3650d",
+        )
+    seconds = int(digits) * DURATION_UNITS[unit]
     if seconds <= 0:
         raise SpecValueError("a duration must be greater than zero", "use at least 1ms; for latency, `realtime`")
     return float(seconds)
@@ -122,7 +134,8 @@ ORDERABLE_TYPES = frozenset(
 )
 TIME_TYPES = frozenset({"date", "timestamp", "timestamp_tz"})
 NUMERIC_TYPES = frozenset({"int", "bigint", "smallint", "float", "double", "decimal"})
-TYPE_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$")
+# Sizes of at most 9 digits: decimal precision is at most 38, varchar lengths fit an int.
+TYPE_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(\s*(\d{1,9})\s*(?:,\s*(\d{1,9})\s*)?\))?\s*$")
 
 
 # Types that take a fractional-seconds precision: timestamp(3) is milliseconds (Flink's rowtime).
@@ -165,12 +178,12 @@ def _parse_scalar_type(text: str) -> ColumnType:
     match = TYPE_RE.match(text)
     if not match and text.count("(") > text.count(")"):
         raise SpecValueError(
-            f"'{text}' is not a column type: its closing parenthesis is missing",
+            f"'{abbreviate(text)}' is not a column type: its closing parenthesis is missing",
             "inside a {...} flow mapping a comma ends the value; quote it: type: 'decimal(12,2)'",
         )
     if not match:
         raise SpecValueError(
-            f"'{text}' is not a column type",
+            f"'{abbreviate(text)}' is not a column type",
             "write a type name, optionally with sizes: int, string, varchar(255), decimal(12,2), timestamp(3), "
             "array<string>, struct<sku: string, qty: int>",
         )
@@ -321,3 +334,72 @@ def check_cron(text: str) -> str:
             "e.g. '0 2 * * *', or one of " + ", ".join(sorted(CRON_PRESETS))
         )
     return stripped
+
+
+DNS_LABEL_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+DNS_LABEL_RE = re.compile(DNS_LABEL_PATTERN)
+DNS_LABEL_MAX = 63
+ENV_VAR_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+ENV_VAR_RE = re.compile(ENV_VAR_PATTERN)
+
+
+def _dns_label_suggestion(text: str) -> str:
+    cleaned = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")[:DNS_LABEL_MAX].strip("-")
+    return cleaned or "pipeline"
+
+
+def check_dns_label(text: str, what: str = "a Kubernetes name") -> str:
+    """A DNS-1123 label (Kubernetes namespaces and object names): at most 63 lowercase letters,
+    digits and '-', starting and ending with a letter or digit. SpecValueError in plain words."""
+    rules = (
+        f"{what} is at most {DNS_LABEL_MAX} lowercase letters, digits and '-', "
+        "starting and ending with a letter or digit"
+    )
+    if not text:
+        raise SpecValueError(f"{what} must not be empty", rules)
+    if len(text) > DNS_LABEL_MAX:
+        raise SpecValueError(
+            f"'{abbreviate(text)}' is {len(text)} characters long; {what} is at most {DNS_LABEL_MAX}",
+            f"shorten it, e.g. '{_dns_label_suggestion(text)}'",
+        )
+    if not DNS_LABEL_RE.match(text):
+        bad = sorted({c for c in text if not (c.islower() or c.isdigit() or c == "-") or not c.isascii()})
+        parts = (["uppercase letters"] if any(c.isupper() for c in bad) else []) + [
+            repr(c) for c in bad if not c.isupper()
+        ]
+        why = f"it contains {', '.join(parts)}" if parts else "it starts or ends with '-'"
+        raise SpecValueError(
+            f"'{abbreviate(text)}' is not {what}: {why}", f"{rules}, e.g. '{_dns_label_suggestion(text)}'"
+        )
+    return text
+
+
+def check_environment_name(text: str) -> str:
+    """Environment names (dev, staging, prod) name namespaces and overlays: DNS labels that
+    start with a letter."""
+    check_dns_label(text, "an environment name")
+    if not text[0].isalpha():
+        raise SpecValueError(f"'{text}' is not an environment name: it must start with a letter", "e.g. dev, prod-eu")
+    return text
+
+
+def check_env_var_name(text: str) -> str:
+    """A variable name the shell, Docker and Kubernetes all accept."""
+    if not ENV_VAR_RE.match(text):
+        raise SpecValueError(
+            f"'{abbreviate(text)}' is not an environment variable name",
+            "use letters, digits and underscores, not starting with a digit, e.g. LOG_LEVEL",
+        )
+    return text
+
+
+def check_env_var_value(text: str) -> str:
+    """A value injected into container environments: Kubernetes expands `$(NAME)` in it."""
+    if not text.strip():
+        raise SpecValueError("an environment variable must not be empty", "give it a value, or remove the variable")
+    if "$(" in text.replace("$$", ""):
+        raise SpecValueError(
+            f"'{abbreviate(text)}' contains '$(', which Kubernetes expands as a variable reference",
+            "write $$( for a literal '$(', or use ${env:NAME} / ${secret:NAME} for a reference",
+        )
+    return text

@@ -8,11 +8,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pipegen.spec.diagnostics import Diagnostic, Finding, dotted, has_errors, sort_diagnostics
+from pipegen.spec import migrate
+from pipegen.spec.diagnostics import Diagnostic, Finding, dotted, has_errors, printable, sort_diagnostics
 from pipegen.spec.load import Loaded, load_bytes, load_file
 from pipegen.spec.model import SUPPORTED_VERSIONS, Spec
 from pipegen.spec.pydantic_errors import findings_from_validation_error
 from pipegen.spec.rules import check, secret_findings
+from pipegen.spec.rules.text import text_findings
+from pipegen.spec.types import abbreviate
 
 
 @dataclass
@@ -41,18 +44,70 @@ def _check(loaded: Loaded) -> Checked:
     diags = [_diag(loaded, pos.line, pos.column, f) for pos, f in loaded.problems]
     if loaded.data is None:  # duplicate keys (P002) keep the data: validation goes on
         return Checked(loaded.file, None, sort_diagnostics(diags), loaded)
+    if _migratable(loaded.data):
+        migrated = migrate.migrate(loaded.data)
+        loaded.data = migrated.data
+        diags.append(_located(loaded, _migrated_finding(migrated.from_version)))
     version_problem = _version_finding(loaded.data)
     if version_problem:
         diags.append(_located(loaded, version_problem))
         return Checked(loaded.file, None, sort_diagnostics(diags), loaded)
     diags += [_located(loaded, f) for f in secret_findings(loaded.data)]
+    diags += [_located(loaded, f) for f in text_findings(loaded.data)]
     try:
         spec = Spec.model_validate(loaded.data)
     except ValidationError as exc:
-        diags += [_located(loaded, f) for f in findings_from_validation_error(exc, loaded.data)]
+        findings = findings_from_validation_error(exc, loaded.data)
+        diags += [_located(loaded, f) for f in findings]
+        diags += [_located(loaded, f) for f in partial_check(loaded.data, findings)]
         return Checked(loaded.file, None, sort_diagnostics(diags), loaded)
     diags += [_located(loaded, f) for f in check(spec)]
     return Checked(loaded.file, spec, sort_diagnostics(diags), loaded)
+
+
+# Stand-ins for required sections that did not validate: they only make a Spec to run the
+# rules on; no rule that reads a stand-in runs, so nothing is ever reported about them.
+_STAND_INS: dict[str, Any] = {
+    "version": 1,
+    "pipeline": {"name": "stand_in"},
+    "latency": "1h",
+    "sources": [
+        {"name": "stand_in", "type": "faker", "tables": [{"name": "t", "columns": [{"name": "c", "type": "int"}]}]}
+    ],
+    "targets": [{"name": "stand_in", "type": "duckdb"}],
+}
+
+
+def partial_check(data: Any, structural: list[Finding]) -> list[Finding]:
+    """Cross-field findings for the sections that validated, when others did not."""
+    if not isinstance(data, dict):
+        return []
+    broken = {str(f.path[0]) for f in structural if f.path} | {k for k in _STAND_INS if k not in data}
+    if any(not f.path for f in structural):
+        return []  # a problem with the document as a whole: nothing is known to be valid
+    partial = {k: v for k, v in data.items() if k not in broken}
+    partial.update({k: v for k, v in _STAND_INS.items() if k in broken})
+    try:
+        spec = Spec.model_validate(partial)
+    except ValidationError:
+        return []  # the sections only validate together; the structural errors say enough
+    valid = frozenset(Spec.model_fields) - broken
+    return check(spec, valid_sections=valid)
+
+
+def _migratable(data: Any) -> bool:
+    version = data.get("version") if isinstance(data, dict) else None
+    return isinstance(version, int) and not isinstance(version, bool) and migrate.can_migrate(version)
+
+
+def _migrated_finding(version: int) -> Finding:
+    return Finding(
+        ("version",),
+        "P012",
+        f"spec version {version} was migrated in memory to version {migrate.CURRENT_VERSION}",
+        f"rewrite the file in version {migrate.CURRENT_VERSION} (see docs/diagnostics.md)",
+        severity="warning",
+    )
 
 
 def _version_finding(data: Any) -> Finding | None:
@@ -63,7 +118,7 @@ def _version_finding(data: Any) -> Finding | None:
     return Finding(
         ("version",),
         "P009",
-        f"unsupported spec version {version!r}; this pipegen supports: {supported}",
+        f"unsupported spec version {abbreviate(repr(version))}; this pipegen supports: {supported}",
         "set `version: 1`, or upgrade pipegen if the spec was written for a newer one",
     )
 
@@ -81,4 +136,5 @@ def _located(loaded: Loaded, finding: Finding) -> Diagnostic:
 
 
 def _diag(loaded: Loaded, line: int, column: int, f: Finding) -> Diagnostic:
-    return Diagnostic(loaded.file, line, column, f.severity, f.code, f.message, dotted(f.path), f.hint)
+    message, hint = printable(f.message), printable(f.hint) if f.hint else None  # values quoted in text
+    return Diagnostic(loaded.file, line, column, f.severity, f.code, message, dotted(f.path), hint)

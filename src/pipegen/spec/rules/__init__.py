@@ -17,7 +17,7 @@ from pipegen.spec.rules.names import identifier_lengths, metadata_columns, uniqu
 from pipegen.spec.rules.operations import environments, quality_settings
 from pipegen.spec.rules.runs import layer_locations, orchestration, sizing_and_engines
 from pipegen.spec.rules.secrets import secret_findings
-from pipegen.spec.rules.systems import cloud_match, ingestion_modes, target_options
+from pipegen.spec.rules.systems import cloud_match, connection_fields, ingestion_modes, target_options
 from pipegen.spec.rules.tables import column_rule_types, dataset_shapes, foreign_keys, keys_and_watermarks
 from pipegen.spec.rules.transforms import marts, streams
 
@@ -32,6 +32,7 @@ RULES: tuple[Rule, ...] = (
     ingestion_modes,
     cloud_match,
     target_options,
+    connection_fields,
     marts,
     streams,
     expressions,
@@ -48,9 +49,38 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-__all__ = ["RULES", "check", "secret_findings"]
+# The top-level sections each rule reads. When the spec does not validate as a whole, the
+# rules whose sections all validated still run (see validate.py), so a structural error in
+# one part never hides a cross-field error in another. A rule missing here runs only on a
+# spec that validated completely.
+RULE_SECTIONS: dict[Rule, frozenset[str]] = {
+    unique_names: frozenset({"sources", "targets", "transforms"}),
+    identifier_lengths: frozenset({"sources", "targets", "transforms"}),
+    metadata_columns: frozenset({"sources"}),
+    keys_and_watermarks: frozenset({"sources"}),
+    column_rule_types: frozenset({"sources"}),
+    foreign_keys: frozenset({"sources"}),
+    dataset_shapes: frozenset({"sources"}),
+    ingestion_modes: frozenset({"sources"}),
+    cloud_match: frozenset({"sources", "targets", "cloud"}),
+    target_options: frozenset({"sources", "targets"}),
+    marts: frozenset({"sources", "transforms"}),
+    streams: frozenset({"sources", "transforms", "targets"}),
+    expressions: frozenset({"sources", "transforms"}),
+    quality_settings: frozenset({"quality"}),
+    environments: frozenset({"deploy", "targets"}),
+    connection_fields: frozenset({"sources", "targets", "deploy"}),
+}
+
+__all__ = ["RULES", "RULE_SECTIONS", "check", "secret_findings"]
 
 
-def check(spec: Spec) -> list[Finding]:
+def check(spec: Spec, valid_sections: frozenset[str] | None = None) -> list[Finding]:
+    """Every rule's findings; with `valid_sections`, only the rules that read nothing else."""
     index = SpecIndex(spec)
-    return [finding for rule in RULES for finding in rule(spec, index)]
+    rules = [
+        rule
+        for rule in RULES
+        if valid_sections is None or (rule in RULE_SECTIONS and RULE_SECTIONS[rule] <= valid_sections)
+    ]
+    return [finding for rule in rules for finding in rule(spec, index)]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
-from pipegen.spec import catalog
+from pipegen.spec import catalog, reach
 from pipegen.spec.diagnostics import Finding, Path
 from pipegen.spec.index import SpecIndex
 from pipegen.spec.model import (
@@ -58,23 +58,35 @@ def unique_names(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
 
 
 def identifier_lengths(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
-    systems = {s.type.value for s in spec.sources} | {t.type.value for t in spec.targets}
-    limits = [(catalog.IDENT_MAX.get(name), name) for name in sorted(systems)]
-    tight = [(n, name) for n, name in limits if n is not None]
-    if not tight:
-        return
-    limit, system = min(tight)
+    """Each name against the systems it reaches only (a Faker->DuckDB table is not held to an
+    unrelated Postgres source's 63 bytes)."""
     for t in index.tables:
         named: list[tuple[Path, str]] = [((*t.path, "name"), t.dataset.name)]
         named += [((*t.path, "columns", ci, "name"), c.name) for ci, c in enumerate(t.dataset.columns)]
-        for path, name in named:
-            if len(name.encode()) > limit:
-                yield Finding(
-                    path,
-                    "R202",
-                    f"'{name[:40]}…' is {len(name.encode())} bytes long; {system} allows at most {limit}",
-                    f"shorten it to {limit} characters or fewer",
-                )
+        yield from _too_long(named, reach.table_systems(t.source, spec.targets))
+    for mi, mart in enumerate(spec.transforms.marts):
+        outputs = [(("transforms", "marts", mi, "measures", i, "name"), m.name) for i, m in enumerate(mart.measures)]
+        yield from _too_long(outputs, reach.mart_systems(mart, spec.targets))
+    for ji, job in enumerate(spec.transforms.streams):
+        outputs = [(("transforms", "streams", ji, "measures", i, "name"), m.name) for i, m in enumerate(job.measures)]
+        yield from _too_long(outputs, reach.job_systems(job, spec.targets))
+
+
+def _too_long(named: Sequence[tuple[Path, str]], systems: frozenset[str]) -> Iterator[Finding]:
+    found = reach.tightest(systems)
+    if found is None:
+        return
+    limit, system = found
+    for path, name in named:
+        size = len(name.encode())
+        if size > limit:
+            shown = name if len(name) <= 40 else f"{name[:40]}…"
+            yield Finding(
+                path,
+                "R202",
+                f"'{shown}' is {size} bytes long; {system} allows at most {limit}",
+                f"shorten it to {limit} bytes or fewer ({system} is one of the systems this name reaches)",
+            )
 
 
 def metadata_columns(spec: Spec, index: SpecIndex) -> Iterator[Finding]:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pipegen.spec import catalog
-from pipegen.spec.diagnostics import Finding
+from pipegen.spec.diagnostics import Finding, Path
 from pipegen.spec.index import SpecIndex
 from pipegen.spec.model import (
+    Connection,
     Spec,
     TargetType,
 )
 from pipegen.spec.rules._common import suggest, with_article
+from pipegen.spec.types import is_secret_key
 
 
 def ingestion_modes(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
@@ -88,3 +90,42 @@ def target_options(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
                     suggest(column, all_cols) or "partition by a column the tables have",
                     severity="warning",
                 )
+
+
+def connection_fields(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
+    """Connection fields the system never reads: a warning naming the field and the system;
+    an error when it holds a secret (a credential set where it is ignored means the real one
+    is missing, and it would fail only at run time)."""
+    for si, source in enumerate(spec.sources):
+        used = catalog.SOURCE_CONNECTION_FIELDS.get(source.type)
+        yield from _unused_fields(source.connection, used, f"{source.type.value} source", ("sources", si, "connection"))
+    targets = {t.name.lower(): t for t in spec.targets}
+    for ti, target in enumerate(spec.targets):
+        used = catalog.TARGET_CONNECTION_FIELDS.get(target.type)
+        yield from _unused_fields(target.connection, used, f"{target.type.value} target", ("targets", ti, "connection"))
+    for env, environment in spec.deploy.environments.items():
+        for name, conn in environment.targets.items():
+            found = targets.get(name.lower())
+            if found is not None:
+                used = catalog.TARGET_CONNECTION_FIELDS.get(found.type)
+                path: Path = ("deploy", "environments", env, "targets", name)
+                yield from _unused_fields(conn, used, f"{found.type.value} target", path)
+
+
+def _unused_fields(conn: Connection, used: frozenset[str] | None, system: str, path: Path) -> Iterator[Finding]:
+    if used is None:
+        return
+    for name, field in Connection.model_fields.items():
+        key = field.alias or name
+        if key == "options" or key in used or getattr(conn, name) is None:
+            continue
+        secret = is_secret_key(key)
+        yield Finding(
+            (*path, key),
+            "R225",
+            f"`{key}` means nothing for {with_article(system)}: its connection does not use it"
+            + ("; a credential set here is never sent" if secret else ""),
+            f"remove it; {system} connections use: {', '.join(sorted(used))}",
+            severity="error" if secret else "warning",
+            on_key=True,
+        )

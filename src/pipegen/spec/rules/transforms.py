@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 
 from pipegen.spec import catalog
@@ -73,7 +74,25 @@ def _join_columns(
                 where = "the left side (the inputs before this join)" if side == "left" else f"'{right.name}'"
                 verb = "is ambiguous on" if problem.code == AMBIGUOUS else "is not a column of"
                 code = AMBIGUOUS if problem.code == AMBIGUOUS else "R207"
-                yield Finding(key_path, code, f"join key '{key}' {verb} {where}", problem.hint)
+                hint = problem.hint if code == AMBIGUOUS else _join_key_hint(key, left if side == "left" else [right])
+                yield Finding(key_path, code, f"join key '{key}' {verb} {where}", hint)
+
+
+def _input_name(res: Resolved) -> str:
+    if res.table:
+        return res.table.qualified
+    return res.mart.name if res.mart else "?"
+
+
+def _join_key_hint(key: str, side: list[Resolved]) -> str:
+    """A spelling fix only when the key is nearly a column of that side (differs in case or by a
+    letter or two); otherwise the columns it does have, never an unrelated look-alike."""
+    lowered = {c.lower(): c for res in side for c in res.columns}
+    close = difflib.get_close_matches(key.lower(), list(lowered), n=1, cutoff=0.85)
+    if close:
+        return f"did you mean '{lowered[close[0]]}'?"
+    has = "; ".join(f"{_input_name(res)} has: {', '.join(res.columns)}" for res in side)
+    return f"{has}; join on a column both sides have, or pair differently named keys: on: {{left: right}}"
 
 
 def _job_inputs(
@@ -104,12 +123,30 @@ def marts(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
                 "add `unique_key: [column]`",
             )
     yield from _mart_cycles(spec, index)
+    yield from _marts_named_like_tables(spec, index)
+
+
+def _marts_named_like_tables(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
+    """A mart may share a table's name (`orders` built from `orders`): `from` and `joins` then
+    mean the table, because tables resolve before marts. Say so, since no reference can reach
+    that mart by its name."""
+    for mi, mart in enumerate(spec.transforms.marts):
+        shadowed = index.resolve(mart.name, allow_marts=False).table
+        if shadowed is not None:
+            yield Finding(
+                ("transforms", "marts", mi, "name"),
+                "R226",
+                f"mart '{mart.name}' has the name of table '{shadowed.qualified}'; "
+                f"'{mart.name}' in from/joins means the table",
+                f"rename the mart (e.g. {mart.name}_mart) if another mart must read it",
+                severity="warning",
+            )
 
 
 def _mart_cycles(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
     """Marts that (through other marts) read from themselves: dbt could never build them."""
     refs = {
-        m.name.lower(): [r.lower() for r in (m.from_, *(j.table for j in m.joins)) if r.lower() in index.marts]
+        m.name.lower(): [r.lower() for r in (m.from_, *(j.table for j in m.joins)) if index.resolve(r).mart]
         for m in spec.transforms.marts
     }
     for mi, mart in enumerate(spec.transforms.marts):
