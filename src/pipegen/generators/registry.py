@@ -7,7 +7,7 @@ from PLANNED to REGISTRY). The plan's component graph decides which families a s
 
 from __future__ import annotations
 
-from pipegen.generators import docs, project
+from pipegen.generators import docs, ingestion, project
 from pipegen.generators.base import Generator
 from pipegen.plan.families import DESCRIPTIONS, Family
 from pipegen.spec.diagnostics import did_you_mean
@@ -15,13 +15,13 @@ from pipegen.spec.diagnostics import did_you_mean
 REGISTRY: dict[Family, Generator] = {
     Family.PROJECT: project.GENERATOR,
     Family.DOCS: docs.GENERATOR,
+    Family.INGESTION: ingestion.GENERATOR,
 }
 
 # Families the plan can ask for that this version does not generate yet: they are listed in
 # the generated docs as "planned", never silently dropped.
 PLANNED: frozenset[Family] = frozenset(
     {
-        Family.INGESTION,
         Family.DBT,
         Family.GX,
         Family.AIRFLOW,
