@@ -496,7 +496,13 @@ def _conform_arrow(table: Table, batch: pa.Table, ctx: RunContext, load_id: str)
         keep = pa.array([i not in reasons for i in range(batch.num_rows)])
         batch = batch.filter(keep)
     if batch.num_rows:
-        yield _stamp_arrow(_protect_arrow(table, batch, ctx), ctx, load_id)
+        yield _stamp_arrow(_protect_arrow(table, _key_not_null(table, batch), ctx), ctx, load_id)
+
+
+def _key_not_null(table: Table, batch: pa.Table) -> pa.Table:
+    """Rows with a null key went to the dead letters: say so in the schema, as dlt's hint does."""
+    fields = [f.with_nullable(False) if f.name in table.primary_key else f for f in batch.schema]
+    return batch.cast(pa.schema(fields, metadata=batch.schema.metadata))
 
 
 PY_CASTS: dict[str, Any] = {
