@@ -136,7 +136,9 @@ def test_hostile_spec_text_stays_inert_in_generated_python(tmp_path: Path) -> No
             "name": "api_src",
             "type": "api",
             "connection": {"url": hostile},
-            "tables": [{"name": "t", "endpoint": hostile, "records_path": hostile, "columns": [{"name": "a", "type": "int"}]}],
+            "tables": [
+                {"name": "t", "endpoint": hostile, "records_path": hostile, "columns": [{"name": "a", "type": "int"}]}
+            ],
         }
     )
     files = generate(tmp_path, data)
@@ -153,3 +155,12 @@ def test_streaming_sources_are_named_as_not_loaded_rather_than_dropped() -> None
     assert "#   sensors (kafka, stream)" in sources
     assert "'registry': (raw_registry, 'raw_registry')" in sources
     assert make_plan(spec).architecture == plan.architecture
+
+
+def test_runtime_and_project_tests_are_verbatim_copies_of_the_static_templates() -> None:
+    from pipegen.resources import data_dir
+
+    files = render_tree(*_ready("hello"))
+    static = data_dir("templates") / "ingestion"
+    assert files["pipeline/runtime.py"] == (static / "runtime.py").read_text(encoding="utf-8")
+    assert files["tests/test_ingestion.py"] == (static / "test_ingestion.py").read_text(encoding="utf-8")

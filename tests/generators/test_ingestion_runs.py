@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -47,7 +47,13 @@ def run(project: Path, *args: str, timeout: int = 300) -> subprocess.CompletedPr
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIPEGEN_", "DLT", "RUNTIME__"))}
     env["RUNTIME__REQUEST_BACKOFF_FACTOR"] = "0.1"
     return subprocess.run(
-        [str(judge_python("batch")), *args], cwd=project, env=env, capture_output=True, text=True, timeout=timeout
+        [str(judge_python("batch")), *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -190,10 +196,21 @@ def test_etl_never_lands_personal_data_in_clear(tmp_path: Path) -> None:
     )
     proc = ingest(project)
     assert proc.returncode == 0, proc.stderr
-    dump = json.dumps(query(project, "select * from raw_crm_db.customers") + query(project, "select * from raw_crm_db.tickets"))
-    for clear in [c[1] for c in customers] + [c[2] for c in customers] + [c[3] for c in customers] + [t[2] for t in tickets]:
+    dump = json.dumps(
+        query(project, "select * from raw_crm_db.customers") + query(project, "select * from raw_crm_db.tickets")
+    )
+    for clear in (
+        [c[1] for c in customers] + [c[2] for c in customers] + [c[3] for c in customers] + [t[2] for t in tickets]
+    ):
         assert clear not in dump, f"{clear} landed in clear"
-    columns = {r[0] for r in query(project, "select column_name from information_schema.columns where table_schema = 'raw_crm_db' and table_name = 'customers'")}
+    columns = {
+        r[0]
+        for r in query(
+            project,
+            "select column_name from information_schema.columns "
+            "where table_schema = 'raw_crm_db' and table_name = 'customers'",
+        )
+    }
     assert "national_id" not in columns and {"email", "phone"} <= columns
     hashed = query(project, "select email from raw_crm_db.customers order by customer_id limit 1")[0][0]
     assert len(hashed) == 64 and all(ch in "0123456789abcdef" for ch in hashed)
@@ -218,8 +235,10 @@ def jaffle_spec() -> dict[str, Any]:
                 "connection": {"url": str(JAFFLE)},
                 "tables": [
                     table("raw_customers", [("id", "bigint"), ("first_name", "string"), ("last_name", "string")]),
-                    table("raw_orders", [("id", "bigint"), ("user_id", "bigint"), ("order_date", "date"), ("status", "string")]),
-                    table("raw_payments", [("id", "bigint"), ("order_id", "bigint"), ("payment_method", "string"), ("amount", "bigint")]),
+                    table("raw_orders", [("id", "bigint"), ("user_id", "bigint"), ("order_date", "date"),
+                                         ("status", "string")]),
+                    table("raw_payments", [("id", "bigint"), ("order_id", "bigint"), ("payment_method", "string"),
+                                           ("amount", "bigint")]),
                 ],
             }
         ],
@@ -227,7 +246,9 @@ def jaffle_spec() -> dict[str, Any]:
     }  # fmt: skip
 
 
-@pytest.mark.skipif(not JAFFLE.is_dir(), reason="the jaffle-shop oracle (../shared/oracles/jaffle) is not on this machine")
+@pytest.mark.skipif(
+    not JAFFLE.is_dir(), reason="the jaffle-shop oracle (../shared/oracles/jaffle) is not on this machine"
+)
 def test_jaffle_csvs_load_through_the_files_source_with_the_spec_types(tmp_path: Path) -> None:
     project = project_from(jaffle_spec(), tmp_path / "jaffle")
     proc = ingest(project)
@@ -244,7 +265,11 @@ def test_jaffle_csvs_load_through_the_files_source_with_the_spec_types(tmp_path:
         )
     )
     assert types["id"] == "BIGINT" and types["user_id"] == "BIGINT" and types["order_date"] == "DATE"
-    amount = query(project, "select data_type from information_schema.columns where table_schema = 'raw_jaffle' and table_name = 'raw_payments' and column_name = 'amount'")
+    amount = query(
+        project,
+        "select data_type from information_schema.columns "
+        "where table_schema = 'raw_jaffle' and table_name = 'raw_payments' and column_name = 'amount'",
+    )
     assert amount == [["BIGINT"]]
     assert query(project, "select order_date from raw_jaffle.raw_orders where id = 1") == [["2018-01-01"]]
 
@@ -253,9 +278,11 @@ def test_jaffle_csvs_load_through_the_files_source_with_the_spec_types(tmp_path:
 
 
 class Flaky(BaseHTTPRequestHandler):
-    hits: list[int] = []
+    """Pages of two records at `?page=N`; the very first request gets a 503."""
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    hits: ClassVar[list[int]] = []
+
+    def do_GET(self) -> None:
         Flaky.hits.append(1)
         if len(Flaky.hits) == 1:
             self.send_response(503)
@@ -325,7 +352,9 @@ def test_the_generated_projects_own_ingestion_tests_pass(name: str, tmp_path: Pa
     assert " passed" in proc.stdout and " failed" not in proc.stdout
 
 
-@pytest.mark.skipif(not JAFFLE.is_dir(), reason="the jaffle-shop oracle (../shared/oracles/jaffle) is not on this machine")
+@pytest.mark.skipif(
+    not JAFFLE.is_dir(), reason="the jaffle-shop oracle (../shared/oracles/jaffle) is not on this machine"
+)
 def test_the_generated_tests_of_a_files_project_pass(tmp_path: Path) -> None:
     project = project_from(jaffle_spec(), tmp_path / "jaffle")
     proc = run(project, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_ingestion.py", timeout=600)

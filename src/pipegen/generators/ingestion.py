@@ -259,7 +259,8 @@ def api_options(dataset: Dataset) -> dict[str, str | int | None]:
         "pagination": kind.value,
         "param": (config.param if config else None) or DEFAULT_PARAMS.get(kind),
         "page_size": config.page_size if config else 100,
-        "cursor_path": (config.cursor_path if config else None) or ("next_cursor" if kind == Pagination.CURSOR else None),
+        "cursor_path": (config.cursor_path if config else None)
+        or ("next_cursor" if kind == Pagination.CURSOR else None),
     }
 
 
@@ -395,8 +396,11 @@ def env_vars(ctx: GenContext) -> tuple[EnvVar, ...]:
     ]  # fmt: skip
     if masks_pii(ctx) and any(c.pii in (PiiAction.HASH,) for s in spec.sources for d in s.tables for c in d.columns):
         variables.append(
-            EnvVar(PII_KEY_ENV, ("pipeline/runtime.py: key of the HMAC that hashes personal data before it lands",),
-                   secret=True)  # fmt: skip
+            EnvVar(
+                PII_KEY_ENV,
+                ("pipeline/runtime.py: key of the HMAC that hashes personal data before it lands",),
+                secret=True,
+            )
         )
     refs = set()
     for source in loaded_sources(spec):
@@ -419,9 +423,10 @@ class IngestionGenerator:
             requirements=requirements(ctx.spec),
             env=env_vars(ctx),
             make_targets=(
-                MakeTarget("ingest", "load every source into the local warehouse (dlt)",
-                           (("$(PROJECT_PYTHON)", *command),)),
-            ),  # fmt: skip
+                MakeTarget(
+                    "ingest", "load every source into the local warehouse (dlt)", (("$(PROJECT_PYTHON)", *command),)
+                ),
+            ),
             run_steps=(RunStep(20, "ingest", "load every source into the local warehouse (dlt)", command),),
         )
 
