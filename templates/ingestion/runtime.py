@@ -184,7 +184,7 @@ DLT_TYPES: dict[str, dict[str, Any]] = {
     "binary": {"data_type": "binary"},
 }
 
-_INTEGER, _FLOAT, _DECIMAL, _STRING = (pa.types.is_integer, pa.types.is_floating, pa.types.is_decimal, pa.types.is_string)
+_INTEGER, _FLOAT, _DECIMAL = pa.types.is_integer, pa.types.is_floating, pa.types.is_decimal
 
 
 def _is_text(t: pa.DataType) -> bool:
@@ -209,7 +209,7 @@ COMPATIBLE: dict[str, Any] = {
     "decimal": lambda t: _DECIMAL(t) or _INTEGER(t) or _FLOAT(t),
     "boolean": lambda t: pa.types.is_boolean(t) or _INTEGER(t),
     "date": _is_temporal,
-    "time": lambda t: pa.types.is_time(t),
+    "time": pa.types.is_time,
     "timestamp": _is_temporal,
     "timestamp_tz": _is_temporal,
     "binary": lambda t: pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t),
@@ -266,7 +266,7 @@ def run_context(source: str, mask_pii: bool, local: bool) -> RunContext:
     key = os.environ.get(PII_KEY_ENV)
     if mask_pii and not key and not local:
         raise SystemExit(f"set {PII_KEY_ENV}: personal data is hashed with this key before it lands")
-    return RunContext(source, dt.datetime.now(dt.timezone.utc), mask_pii, (key or LOCAL_PII_KEY).encode())
+    return RunContext(source, dt.datetime.now(dt.UTC), mask_pii, (key or LOCAL_PII_KEY).encode())
 
 
 def batch_id() -> str:
@@ -400,8 +400,10 @@ def conform(table: Table, ctx: RunContext) -> Any:
         else:
             raise TypeError(f"{table.source}.{table.name}: cannot conform a {type(item).__name__}")
         for row in rows:
-            yield row if isinstance(row, dlt.extract.items.DataItemWithMeta) else dlt.mark.with_hints(
-                row, hints, create_table_variant=True
+            yield (
+                row
+                if isinstance(row, dlt.extract.items.DataItemWithMeta)
+                else dlt.mark.with_hints(row, hints, create_table_variant=True)
             )
 
     return step
@@ -426,9 +428,7 @@ def _violation(table: Table, column: Column, new_type: str, record: dict[str, An
 def _check_columns(table: Table, batch: pa.Table, ctx: RunContext) -> None:
     for column in table.columns:
         if column.name not in batch.column_names:
-            shown = json.dumps(
-                protect_record(table, _first_record(batch), ctx), default=_json_default, sort_keys=True
-            )
+            shown = json.dumps(protect_record(table, _first_record(batch), ctx), default=_json_default, sort_keys=True)
             raise ContractViolation(
                 f"contract violation in table {table.source}.{table.name}, column {column.name}: "
                 f"the column was dropped at the source (type changed from {column.type} to missing); "
@@ -505,27 +505,12 @@ def _key_not_null(table: Table, batch: pa.Table) -> pa.Table:
     return batch.cast(pa.schema(fields, metadata=batch.schema.metadata))
 
 
-PY_CASTS: dict[str, Any] = {
-    "string": str,
-    "uuid": str,
-    "json": lambda v: v,
-    "int": lambda v: _integer(v, 2**31),
-    "bigint": lambda v: _integer(v, 2**63),
-    "smallint": lambda v: _integer(v, 2**15),
-    "float": lambda v: float(_not_bool(v)),
-    "double": lambda v: float(_not_bool(v)),
-    "decimal": lambda v: decimal.Decimal(str(_not_bool(v))),
-    "boolean": lambda v: _boolean(v),
-    "date": lambda v: v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10]),
-    "time": lambda v: v if isinstance(v, dt.time) else dt.time.fromisoformat(str(v)),
-    "timestamp": lambda v: v if isinstance(v, dt.datetime) else dt.datetime.fromisoformat(str(v).replace("Z", "+00:00")),
-    "timestamp_tz": lambda v: v if isinstance(v, dt.datetime) else dt.datetime.fromisoformat(str(v).replace("Z", "+00:00")),
-    "binary": lambda v: v if isinstance(v, bytes) else str(v).encode(),
-}
+def _timestamp(value: Any) -> dt.datetime:
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
 def _not_bool(value: Any) -> Any:
-    if isinstance(value, bool) or isinstance(value, dict | list):
+    if isinstance(value, bool | dict | list):
         raise ValueError(value)
     return value
 
@@ -547,6 +532,25 @@ def _boolean(value: Any) -> bool:
     if text in ("false", "f", "0", "no"):
         return False
     raise ValueError(value)
+
+
+PY_CASTS: dict[str, Any] = {
+    "string": str,
+    "uuid": str,
+    "json": lambda v: v,
+    "int": lambda v: _integer(v, 2**31),
+    "bigint": lambda v: _integer(v, 2**63),
+    "smallint": lambda v: _integer(v, 2**15),
+    "float": lambda v: float(_not_bool(v)),
+    "double": lambda v: float(_not_bool(v)),
+    "decimal": lambda v: decimal.Decimal(str(_not_bool(v))),
+    "boolean": _boolean,
+    "date": lambda v: v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10]),
+    "time": lambda v: v if isinstance(v, dt.time) else dt.time.fromisoformat(str(v)),
+    "timestamp": _timestamp,
+    "timestamp_tz": _timestamp,
+    "binary": lambda v: v if isinstance(v, bytes) else str(v).encode(),
+}
 
 
 def _conform_record(table: Table, record: dict[str, Any], ctx: RunContext, load_id: str) -> Iterator[Any]:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlparse
 
 import duckdb
@@ -365,10 +365,10 @@ def nest(path: str | None, value: Any) -> Any:
 class FlakyApi(BaseHTTPRequestHandler):
     """Serves every table's rows with the table's pagination; the first request gets a 503."""
 
-    tables: dict[str, tuple[Table, list[dict[str, Any]]]] = {}
-    requests: list[str] = []
+    tables: ClassVar[dict[str, tuple[Table, list[dict[str, Any]]]]] = {}
+    requests: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         FlakyApi.requests.append(self.path)
         if len(FlakyApi.requests) == 1:
             self.send_response(503)

@@ -17,6 +17,7 @@ from pipegen.generators.registry import PLANNED, REGISTRY
 from pipegen.pipeline import prepare, render_tree
 from pipegen.plan.families import Family
 from pipegen.plan.plan import make_plan
+from pipegen.render.filters import py_str
 from pipegen.spec.model import Spec
 from tests.conftest import SPECS, example_specs, spec_data
 
@@ -83,7 +84,7 @@ def test_generated_python_parses_and_uses_current_dlt_apis(spec: Path) -> None:
     every = "\n".join(code.values())
     assert "drop_pending_packages" not in every, "deprecated since dlt 1.30: abort_packages restores state"
     assert "abort_packages()" in every
-    assert 'backend="sqlalchemy"' not in every and "'sqlalchemy'" not in files["pipeline/sources.py"]
+    assert '"sqlalchemy"' not in files["pipeline/sources.py"], "dlt's row-by-row default backend"
     assert "pipelines_dir=" in every, "dlt state must stay in the project, never ~/.dlt"
     assert "dlthub_telemetry = false" in files[".dlt/config.toml"]
     assert 'os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")' in files["pipeline/ingest.py"]
@@ -93,24 +94,24 @@ def test_sql_sources_read_with_connectorx_and_land_in_raw_schema_from_names() ->
     ready = prepare(SPECS / "saas_elt.yaml")
     sources = render_tree(ready.spec, ready.plan)["pipeline/sources.py"]
     names = ready.plan.names.dataset("app_db", "invoices")
-    assert f"landed={names.raw_table!r}" in sources and f"dead_letter={names.dead_letter_table!r}" in sources
-    assert f"'app_db': (raw_app_db, {names.raw_schema!r})" in sources
-    assert "credentials, 'connectorx', ctx" in sources
-    assert "password=env('APP_DB_PASSWORD')" in sources, "secrets are read when the pipeline runs"
-    assert "Column('amount', 'amount', 'decimal', 14, 2)" in sources
+    assert f'landed="{names.raw_table}"' in sources and f'dead_letter="{names.dead_letter_table}"' in sources
+    assert f'"app_db": (raw_app_db, "{names.raw_schema}")' in sources
+    assert 'credentials, "connectorx", ctx' in sources
+    assert 'password=env("APP_DB_PASSWORD")' in sources, "secrets are read when the pipeline runs"
+    assert 'Column("amount", "amount", "decimal", 14, 2)' in sources
 
 
 def test_landed_column_names_follow_dlt_snake_case(tmp_path: Path) -> None:
     data = spec_data()
     data["sources"][0]["tables"][0]["columns"].append({"name": "CustomerID", "type": "bigint"})
     files = generate(tmp_path, data)
-    assert "Column('CustomerID', 'customer_id', 'bigint')" in files["pipeline/sources.py"]
+    assert 'Column("CustomerID", "customer_id", "bigint")' in files["pipeline/sources.py"]
 
 
 def test_etl_masks_pii_in_the_extract_step_and_elt_does_not() -> None:
     etl = render_tree(*_ready("pii_etl"))
     assert "MASK_PII = True" in etl["pipeline/ingest.py"]
-    assert "Column('national_id', 'national_id', 'string', pii='drop')" in etl["pipeline/sources.py"]
+    assert 'Column("national_id", "national_id", "string", pii="drop")' in etl["pipeline/sources.py"]
     assert "MASK_PII = False" in render_tree(*_ready("hello"))["pipeline/ingest.py"]
 
 
@@ -146,14 +147,14 @@ def test_hostile_spec_text_stays_inert_in_generated_python(tmp_path: Path) -> No
         tree = ast.parse(files[path])
         calls = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "system"]
         assert not calls, f"spec text became code in {path}"
-    assert repr(hostile) in files["pipeline/sources.py"]
+    assert py_str(hostile) in files["pipeline/sources.py"]
 
 
 def test_streaming_sources_are_named_as_not_loaded_rather_than_dropped() -> None:
     spec, plan = _ready("iot_lambda")
     sources = render_tree(spec, plan)["pipeline/sources.py"]
     assert "#   sensors (kafka, stream)" in sources
-    assert "'registry': (raw_registry, 'raw_registry')" in sources
+    assert '"registry": (raw_registry, "raw_registry")' in sources
     assert make_plan(spec).architecture == plan.architecture
 
 

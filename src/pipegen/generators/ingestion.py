@@ -271,7 +271,8 @@ def options_literal(options: dict[str, str | int | None]) -> Safe:
     def value(v: str | int | None) -> str:
         return "None" if v is None else str(v) if isinstance(v, int) else py_str(v)
 
-    return trusted("{" + ", ".join(f"{py_str(k)}: {value(v)}" for k, v in options.items()) + "}")
+    entries = "".join(f"            {py_str(k)}: {value(v)},\n" for k, v in options.items())
+    return trusted("{\n" + entries + "        }")  # one entry a line, indented for Table(...) in sources.py
 
 
 AUTH_HELPERS: dict[str, tuple[str, str]] = {

@@ -21,16 +21,16 @@ from typing import Any
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")  # before dlt is imported
 
-import dlt  # noqa: E402
+import dlt
 
-from pipeline import sources  # noqa: E402
-from pipeline.runtime import IngestError, Settings, load, row_counts, run_context  # noqa: E402
+from pipeline import sources
+from pipeline.runtime import IngestError, Settings, load, row_counts, run_context
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-PIPELINE = 'azure_playground'
+PIPELINE = "azure_playground"
 # lakehouse: personal data lands as the source has it (transforms protect it)
 MASK_PII = False
-TABLE_FORMAT: str | None = 'delta'
+TABLE_FORMAT: str | None = "delta"
 FILE_FORMAT: str | None = None
 
 
@@ -40,7 +40,7 @@ def local_destination(warehouse: Path) -> Any:
 
 def production_destination() -> Any:
     # target lake (delta): dlt destination filesystem
-    return dlt.destinations.filesystem(bucket_url='az://lake')
+    return dlt.destinations.filesystem(bucket_url="az://lake")
 
 
 def run(
@@ -78,7 +78,8 @@ def run(
             loader_file_format=None if local else FILE_FORMAT,
             say=say,
         )
-        counts = ", ".join(f"{table} {rows}" for table, rows in sorted(row_counts(infos[name]).items())) or "no new rows"
+        loaded = sorted(row_counts(infos[name]).items())
+        counts = ", ".join(f"{table} {rows}" for table, rows in loaded) or "no new rows"
         say(f"{name} -> {dataset}: {counts} ({time.perf_counter() - started:.1f} s)")
     return infos
 

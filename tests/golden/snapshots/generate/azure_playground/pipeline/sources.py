@@ -23,56 +23,56 @@ from pipeline.runtime import (
 
 TABLES: tuple[Table, ...] = (
     Table(
-        source='synthetic',
-        name='customers',
-        landed='customers',
-        dead_letter='customers__dead_letter',
-        primary_key=('customer_id',),
-        watermark='created_at',
+        source="synthetic",
+        name="customers",
+        landed="customers",
+        dead_letter="customers__dead_letter",
+        primary_key=("customer_id",),
+        watermark="created_at",
         lag_seconds=300.0,
         typed=True,
         columns=(
             # source name, landed name, portable type[, precision, scale][, pii]
-            Column('customer_id', 'customer_id', 'uuid'),
-            Column('full_name', 'full_name', 'string', pii='mask'),
-            Column('city', 'city', 'string'),
-            Column('email', 'email', 'string', pii='hash'),
-            Column('created_at', 'created_at', 'timestamp'),
+            Column("customer_id", "customer_id", "uuid"),
+            Column("full_name", "full_name", "string", pii="mask"),
+            Column("city", "city", "string"),
+            Column("email", "email", "string", pii="hash"),
+            Column("created_at", "created_at", "timestamp"),
         ),
     ),
     Table(
-        source='synthetic',
-        name='products',
-        landed='products',
-        dead_letter='products__dead_letter',
-        primary_key=('product_id',),
-        watermark='created_at',
+        source="synthetic",
+        name="products",
+        landed="products",
+        dead_letter="products__dead_letter",
+        primary_key=("product_id",),
+        watermark="created_at",
         lag_seconds=300.0,
         typed=True,
         columns=(
             # source name, landed name, portable type[, precision, scale][, pii]
-            Column('product_id', 'product_id', 'int'),
-            Column('product_name', 'product_name', 'string'),
-            Column('price', 'price', 'decimal', 10, 2),
-            Column('created_at', 'created_at', 'timestamp'),
+            Column("product_id", "product_id", "int"),
+            Column("product_name", "product_name", "string"),
+            Column("price", "price", "decimal", 10, 2),
+            Column("created_at", "created_at", "timestamp"),
         ),
     ),
     Table(
-        source='synthetic',
-        name='orders',
-        landed='orders',
-        dead_letter='orders__dead_letter',
-        primary_key=('order_id',),
-        watermark='created_at',
+        source="synthetic",
+        name="orders",
+        landed="orders",
+        dead_letter="orders__dead_letter",
+        primary_key=("order_id",),
+        watermark="created_at",
         lag_seconds=300.0,
         typed=True,
         columns=(
             # source name, landed name, portable type[, precision, scale][, pii]
-            Column('order_id', 'order_id', 'uuid'),
-            Column('customer_id', 'customer_id', 'uuid'),
-            Column('product_id', 'product_id', 'int'),
-            Column('quantity', 'quantity', 'int'),
-            Column('created_at', 'created_at', 'timestamp'),
+            Column("order_id", "order_id", "uuid"),
+            Column("customer_id", "customer_id", "uuid"),
+            Column("product_id", "product_id", "int"),
+            Column("quantity", "quantity", "int"),
+            Column("created_at", "created_at", "timestamp"),
         ),
     ),
 )
@@ -89,15 +89,15 @@ def table(source: str, name: str) -> Table:
 # synthetic (faker): Generated in-process; no external data and nothing to download.
 def raw_synthetic(ctx: RunContext, settings: Settings) -> list[Any]:
     """The dlt resources of this source's tables."""
-    credentials = settings.sqlite_url('synthetic')  # written by `python -m pipeline.synthetic`
+    credentials = settings.sqlite_url("synthetic")  # written by `python -m pipeline.synthetic`
     return [
-        sql_resource(table('synthetic', 'customers'), credentials, "connectorx", ctx),
-        sql_resource(table('synthetic', 'products'), credentials, "connectorx", ctx),
-        sql_resource(table('synthetic', 'orders'), credentials, "connectorx", ctx),
+        sql_resource(table("synthetic", "customers"), credentials, "connectorx", ctx),
+        sql_resource(table("synthetic", "products"), credentials, "connectorx", ctx),
+        sql_resource(table("synthetic", "orders"), credentials, "connectorx", ctx),
     ]
 
 
 # spec source name -> (dlt source function, dataset the source lands in)
 SOURCES = {
-    'synthetic': (raw_synthetic, 'raw_synthetic'),
+    "synthetic": (raw_synthetic, "raw_synthetic"),
 }

@@ -25,21 +25,21 @@ from pipeline.runtime import (
 
 TABLES: tuple[Table, ...] = (
     Table(
-        source='registry',
-        name='devices',
-        landed='devices',
-        dead_letter='devices__dead_letter',
-        primary_key=('device_id',),
-        watermark='updated_at',
+        source="registry",
+        name="devices",
+        landed="devices",
+        dead_letter="devices__dead_letter",
+        primary_key=("device_id",),
+        watermark="updated_at",
         lag_seconds=300.0,
         typed=True,
         columns=(
             # source name, landed name, portable type[, precision, scale][, pii]
-            Column('device_id', 'device_id', 'string'),
-            Column('line', 'line', 'string'),
-            Column('plant', 'plant', 'string'),
-            Column('installed_at', 'installed_at', 'date'),
-            Column('updated_at', 'updated_at', 'timestamp'),
+            Column("device_id", "device_id", "string"),
+            Column("line", "line", "string"),
+            Column("plant", "plant", "string"),
+            Column("installed_at", "installed_at", "date"),
+            Column("updated_at", "updated_at", "timestamp"),
         ),
     ),
 )
@@ -57,22 +57,22 @@ def table(source: str, name: str) -> Table:
 def raw_registry(ctx: RunContext, settings: Settings) -> list[Any]:
     """The dlt resources of this source's tables."""
     if settings.local:
-        credentials = settings.sqlite_url('registry')
+        credentials = settings.sqlite_url("registry")
     else:
         credentials = sql_url(
-            'postgresql+psycopg2',
-            host=env('REGISTRY_DB_HOST'),
+            "postgresql+psycopg2",
+            host=env("REGISTRY_DB_HOST"),
             port=5432,
-            database='registry',
-            username='reader',
-            password=env('REGISTRY_DB_PASSWORD'),
+            database="registry",
+            username="reader",
+            password=env("REGISTRY_DB_PASSWORD"),
         )
     return [
-        sql_resource(table('registry', 'devices'), credentials, 'connectorx', ctx, schema=None),
+        sql_resource(table("registry", "devices"), credentials, "connectorx", ctx, schema=None),
     ]
 
 
 # spec source name -> (dlt source function, dataset the source lands in)
 SOURCES = {
-    'registry': (raw_registry, 'raw_registry'),
+    "registry": (raw_registry, "raw_registry"),
 }

@@ -22,42 +22,42 @@ from pipeline.runtime import (
 
 TABLES: tuple[Table, ...] = (
     Table(
-        source='crm_db',
-        name='customers',
-        landed='customers',
-        dead_letter='customers__dead_letter',
-        primary_key=('customer_id',),
-        watermark='updated_at',
+        source="crm_db",
+        name="customers",
+        landed="customers",
+        dead_letter="customers__dead_letter",
+        primary_key=("customer_id",),
+        watermark="updated_at",
         lag_seconds=300.0,
         typed=True,
         columns=(
             # source name, landed name, portable type[, precision, scale][, pii]
-            Column('customer_id', 'customer_id', 'bigint'),
-            Column('email', 'email', 'string', pii='hash'),
-            Column('phone', 'phone', 'string', pii='mask'),
-            Column('national_id', 'national_id', 'string', pii='drop'),
-            Column('birth_year', 'birth_year', 'smallint'),
-            Column('country', 'country', 'string'),
-            Column('updated_at', 'updated_at', 'timestamp'),
+            Column("customer_id", "customer_id", "bigint"),
+            Column("email", "email", "string", pii="hash"),
+            Column("phone", "phone", "string", pii="mask"),
+            Column("national_id", "national_id", "string", pii="drop"),
+            Column("birth_year", "birth_year", "smallint"),
+            Column("country", "country", "string"),
+            Column("updated_at", "updated_at", "timestamp"),
         ),
     ),
     Table(
-        source='crm_db',
-        name='tickets',
-        landed='tickets',
-        dead_letter='tickets__dead_letter',
-        primary_key=('ticket_id',),
-        watermark='updated_at',
+        source="crm_db",
+        name="tickets",
+        landed="tickets",
+        dead_letter="tickets__dead_letter",
+        primary_key=("ticket_id",),
+        watermark="updated_at",
         lag_seconds=300.0,
         typed=True,
         columns=(
             # source name, landed name, portable type[, precision, scale][, pii]
-            Column('ticket_id', 'ticket_id', 'bigint'),
-            Column('customer_id', 'customer_id', 'bigint'),
-            Column('subject', 'subject', 'string', pii='mask'),
-            Column('priority', 'priority', 'string'),
-            Column('opened_at', 'opened_at', 'timestamp'),
-            Column('updated_at', 'updated_at', 'timestamp'),
+            Column("ticket_id", "ticket_id", "bigint"),
+            Column("customer_id", "customer_id", "bigint"),
+            Column("subject", "subject", "string", pii="mask"),
+            Column("priority", "priority", "string"),
+            Column("opened_at", "opened_at", "timestamp"),
+            Column("updated_at", "updated_at", "timestamp"),
         ),
     ),
 )
@@ -75,23 +75,23 @@ def table(source: str, name: str) -> Table:
 def raw_crm_db(ctx: RunContext, settings: Settings) -> list[Any]:
     """The dlt resources of this source's tables."""
     if settings.local:
-        credentials = settings.sqlite_url('crm_db')
+        credentials = settings.sqlite_url("crm_db")
     else:
         credentials = sql_url(
-            'mysql+pymysql',
-            host=env('CRM_DB_HOST'),
+            "mysql+pymysql",
+            host=env("CRM_DB_HOST"),
             port=3306,
-            database='crm',
-            username='exporter',
-            password=env('CRM_DB_PASSWORD'),
+            database="crm",
+            username="exporter",
+            password=env("CRM_DB_PASSWORD"),
         )
     return [
-        sql_resource(table('crm_db', 'customers'), credentials, 'connectorx', ctx, schema=None),
-        sql_resource(table('crm_db', 'tickets'), credentials, 'connectorx', ctx, schema=None),
+        sql_resource(table("crm_db", "customers"), credentials, "connectorx", ctx, schema=None),
+        sql_resource(table("crm_db", "tickets"), credentials, "connectorx", ctx, schema=None),
     ]
 
 
 # spec source name -> (dlt source function, dataset the source lands in)
 SOURCES = {
-    'crm_db': (raw_crm_db, 'raw_crm_db'),
+    "crm_db": (raw_crm_db, "raw_crm_db"),
 }

@@ -24,60 +24,67 @@ from pipeline.runtime import (
 
 TABLES: tuple[Table, ...] = (
     Table(
-        source='app_db',
-        name='accounts',
-        landed='accounts',
-        dead_letter='accounts__dead_letter',
-        primary_key=('account_id',),
-        watermark='updated_at',
+        source="app_db",
+        name="accounts",
+        landed="accounts",
+        dead_letter="accounts__dead_letter",
+        primary_key=("account_id",),
+        watermark="updated_at",
         lag_seconds=300.0,
         typed=True,
         columns=(
             # source name, landed name, portable type[, precision, scale][, pii]
-            Column('account_id', 'account_id', 'bigint'),
-            Column('plan', 'plan', 'string'),
-            Column('country', 'country', 'string'),
-            Column('created_at', 'created_at', 'timestamp'),
-            Column('updated_at', 'updated_at', 'timestamp'),
+            Column("account_id", "account_id", "bigint"),
+            Column("plan", "plan", "string"),
+            Column("country", "country", "string"),
+            Column("created_at", "created_at", "timestamp"),
+            Column("updated_at", "updated_at", "timestamp"),
         ),
     ),
     Table(
-        source='app_db',
-        name='invoices',
-        landed='invoices',
-        dead_letter='invoices__dead_letter',
-        primary_key=('invoice_id',),
-        watermark='updated_at',
+        source="app_db",
+        name="invoices",
+        landed="invoices",
+        dead_letter="invoices__dead_letter",
+        primary_key=("invoice_id",),
+        watermark="updated_at",
         lag_seconds=300.0,
         typed=True,
         columns=(
             # source name, landed name, portable type[, precision, scale][, pii]
-            Column('invoice_id', 'invoice_id', 'bigint'),
-            Column('account_id', 'account_id', 'bigint'),
-            Column('amount', 'amount', 'decimal', 14, 2),
-            Column('currency', 'currency', 'string'),
-            Column('status', 'status', 'string'),
-            Column('issued_at', 'issued_at', 'timestamp'),
-            Column('updated_at', 'updated_at', 'timestamp'),
+            Column("invoice_id", "invoice_id", "bigint"),
+            Column("account_id", "account_id", "bigint"),
+            Column("amount", "amount", "decimal", 14, 2),
+            Column("currency", "currency", "string"),
+            Column("status", "status", "string"),
+            Column("issued_at", "issued_at", "timestamp"),
+            Column("updated_at", "updated_at", "timestamp"),
         ),
     ),
     Table(
-        source='crm',
-        name='contacts',
-        landed='contacts',
-        dead_letter='contacts__dead_letter',
-        primary_key=('contact_id',),
-        watermark='modified_at',
+        source="crm",
+        name="contacts",
+        landed="contacts",
+        dead_letter="contacts__dead_letter",
+        primary_key=("contact_id",),
+        watermark="modified_at",
         lag_seconds=300.0,
         typed=False,
-        options={'path': '/v2/contacts', 'records_path': 'data.items', 'pagination': 'cursor', 'param': 'cursor', 'page_size': 200, 'cursor_path': 'data.next_cursor'},
+        options={
+            "path": "/v2/contacts",
+            "records_path": "data.items",
+            "pagination": "cursor",
+            "param": "cursor",
+            "page_size": 200,
+            "cursor_path": "data.next_cursor",
+        },
         columns=(
             # source name, landed name, portable type[, precision, scale][, pii]
-            Column('contact_id', 'contact_id', 'string'),
-            Column('account_id', 'account_id', 'bigint'),
-            Column('email', 'email', 'string'),
-            Column('lifecycle_stage', 'lifecycle_stage', 'string'),
-            Column('modified_at', 'modified_at', 'timestamp'),
+            Column("contact_id", "contact_id", "string"),
+            Column("account_id", "account_id", "bigint"),
+            Column("email", "email", "string"),
+            Column("lifecycle_stage", "lifecycle_stage", "string"),
+            Column("modified_at", "modified_at", "timestamp"),
         ),
     ),
 )
@@ -95,34 +102,34 @@ def table(source: str, name: str) -> Table:
 def raw_app_db(ctx: RunContext, settings: Settings) -> list[Any]:
     """The dlt resources of this source's tables."""
     if settings.local:
-        credentials = settings.sqlite_url('app_db')
+        credentials = settings.sqlite_url("app_db")
     else:
         credentials = sql_url(
-            'postgresql+psycopg2',
-            host=env('APP_DB_HOST'),
+            "postgresql+psycopg2",
+            host=env("APP_DB_HOST"),
             port=5432,
-            database='app',
-            username='elt_reader',
-            password=env('APP_DB_PASSWORD'),
+            database="app",
+            username="elt_reader",
+            password=env("APP_DB_PASSWORD"),
         )
     return [
-        sql_resource(table('app_db', 'accounts'), credentials, 'connectorx', ctx, schema=None),
-        sql_resource(table('app_db', 'invoices'), credentials, 'connectorx', ctx, schema=None),
+        sql_resource(table("app_db", "accounts"), credentials, "connectorx", ctx, schema=None),
+        sql_resource(table("app_db", "invoices"), credentials, "connectorx", ctx, schema=None),
     ]
 
 
 # crm (api)
 def raw_crm(ctx: RunContext, settings: Settings) -> list[Any]:
     """The dlt resources of this source's tables."""
-    base_url = settings.location('crm', 'https://api.crm.example.com')
-    auth_config = auth('bearer_auth', 'CRM_API_TOKEN', settings)
+    base_url = settings.location("crm", "https://api.crm.example.com")
+    auth_config = auth("bearer_auth", "CRM_API_TOKEN", settings)
     return [
-        api_resource(table('crm', 'contacts'), base_url, auth_config, ctx),
+        api_resource(table("crm", "contacts"), base_url, auth_config, ctx),
     ]
 
 
 # spec source name -> (dlt source function, dataset the source lands in)
 SOURCES = {
-    'app_db': (raw_app_db, 'raw_app_db'),
-    'crm': (raw_crm, 'raw_crm'),
+    "app_db": (raw_app_db, "raw_app_db"),
+    "crm": (raw_crm, "raw_crm"),
 }

@@ -22,21 +22,21 @@ from pipeline.runtime import (
 
 TABLES: tuple[Table, ...] = (
     Table(
-        source='shop',
-        name='orders',
-        landed='orders',
-        dead_letter='orders__dead_letter',
-        primary_key=('order_id',),
-        watermark='updated_at',
+        source="shop",
+        name="orders",
+        landed="orders",
+        dead_letter="orders__dead_letter",
+        primary_key=("order_id",),
+        watermark="updated_at",
         lag_seconds=300.0,
         typed=True,
         columns=(
             # source name, landed name, portable type[, precision, scale][, pii]
-            Column('order_id', 'order_id', 'bigint'),
-            Column('customer_id', 'customer_id', 'bigint'),
-            Column('status', 'status', 'string'),
-            Column('amount', 'amount', 'decimal', 12, 2),
-            Column('updated_at', 'updated_at', 'timestamp'),
+            Column("order_id", "order_id", "bigint"),
+            Column("customer_id", "customer_id", "bigint"),
+            Column("status", "status", "string"),
+            Column("amount", "amount", "decimal", 12, 2),
+            Column("updated_at", "updated_at", "timestamp"),
         ),
     ),
 )
@@ -54,22 +54,22 @@ def table(source: str, name: str) -> Table:
 def raw_shop(ctx: RunContext, settings: Settings) -> list[Any]:
     """The dlt resources of this source's tables."""
     if settings.local:
-        credentials = settings.sqlite_url('shop')
+        credentials = settings.sqlite_url("shop")
     else:
         credentials = sql_url(
-            'postgresql+psycopg2',
-            host=env('SHOP_DB_HOST'),
+            "postgresql+psycopg2",
+            host=env("SHOP_DB_HOST"),
             port=5432,
-            database='shop',
-            username='loader',
-            password=env('SHOP_DB_PASSWORD'),
+            database="shop",
+            username="loader",
+            password=env("SHOP_DB_PASSWORD"),
         )
     return [
-        sql_resource(table('shop', 'orders'), credentials, 'connectorx', ctx, schema=None),
+        sql_resource(table("shop", "orders"), credentials, "connectorx", ctx, schema=None),
     ]
 
 
 # spec source name -> (dlt source function, dataset the source lands in)
 SOURCES = {
-    'shop': (raw_shop, 'raw_shop'),
+    "shop": (raw_shop, "raw_shop"),
 }
