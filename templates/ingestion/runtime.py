@@ -746,16 +746,23 @@ def explain(exc: BaseException) -> str:
         if isinstance(cause, ContractViolation):
             return str(cause)
         if isinstance(cause, DataValidationError):
-            record = json.dumps(cause.data_item, default=_json_default, sort_keys=True) if cause.data_item else "?"
-            old = ((cause.table_schema or {}).get("columns") or {}).get(cause.column_name or "", {}).get("data_type")
-            return (
-                f"contract violation in table {cause.table_name}, column {cause.column_name}: "
-                f"{cause.schema_entity} are frozen (column type {old or 'unknown'} changed or a new variant "
-                f"appeared); offending record: {record}"
-            )
+            return _frozen_type(cause)
         cause = cause.__cause__ or cause.__context__
     first = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {' '.join(first[:3])}"
+
+
+def _frozen_type(error: Any) -> str:
+    """dlt's frozen-data-type error, with the column's old and new type and the record. A value
+    of another type shows up in dlt as a variant column `<column>__v_<new type>`."""
+    column, _, new_type = (error.column_name or "").partition("__v_")
+    columns = (error.table_schema or {}).get("columns") or {}
+    old_type = (columns.get(column) or {}).get("data_type", "unknown")
+    record = json.dumps(error.data_item, default=_json_default, sort_keys=True) if error.data_item else "(not shown)"
+    return (
+        f"contract violation in table {error.table_name}, column {column}: type changed from {old_type} "
+        f"to {new_type or 'another type'}; offending record: {record}"
+    )
 
 
 def row_counts(info: Any) -> dict[str, int]:

@@ -359,3 +359,63 @@ def test_the_generated_tests_of_a_files_project_pass(tmp_path: Path) -> None:
     project = project_from(jaffle_spec(), tmp_path / "jaffle")
     proc = run(project, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_ingestion.py", timeout=600)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+
+
+class Evolving(BaseHTTPRequestHandler):
+    """One record with a column the spec does not declare; its type is set by the test."""
+
+    extra: ClassVar[list[Any]] = [1]
+
+    def do_GET(self) -> None:
+        body = json.dumps([{"id": 1, "name": "n1", "extra": Evolving.extra[0]}]).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_a_new_column_evolves_its_type_change_stops_and_the_next_run_is_not_stuck(tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Evolving)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        data = {
+            "version": 1,
+            "pipeline": {"name": "apis"},
+            "latency": "1h",
+            "sources": [
+                {
+                    "name": "crm",
+                    "type": "api",
+                    "connection": {"url": f"http://127.0.0.1:{server.server_address[1]}"},
+                    "tables": [
+                        {
+                            "name": "items",
+                            "endpoint": "/items",
+                            "primary_key": "id",
+                            "columns": [{"name": "id", "type": "bigint"}, {"name": "name", "type": "string"}],
+                        }
+                    ],
+                }
+            ],
+            "targets": [{"name": "warehouse", "type": "duckdb"}],
+        }
+        project = project_from(data, tmp_path / "apis")
+        Evolving.extra = [1]
+        assert ingest(project).returncode == 0
+        assert query(project, "select extra from raw_crm.items") == [[1]], "a new column evolves"
+        Evolving.extra = ["abc"]
+        stopped = ingest(project)
+        assert stopped.returncode == 1
+        assert "table items, column extra: type changed from bigint to text" in stopped.stderr
+        assert '"extra__v_text": "abc"' in stopped.stderr, "the offending record is shown"
+        assert "aborted" in stopped.stderr
+        Evolving.extra = [2]
+        again = ingest(project)
+        assert again.returncode == 0, again.stderr  # not stuck on the failed package
+        assert query(project, "select extra from raw_crm.items") == [[2]]
+    finally:
+        server.shutdown()
+        server.server_close()
