@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from pipegen.generators.ingestion import warehouse_target
 from pipegen.pipeline import prepare, render_tree
 from tests.conftest import SPECS
 from tests.judges import judge_python
@@ -419,3 +420,35 @@ def test_a_new_column_evolves_its_type_change_stops_and_the_next_run_is_not_stuc
     finally:
         server.shutdown()
         server.server_close()
+
+
+PRODUCTION = {"hello": "duckdb", "saas_elt": "snowflake", "pii_etl": "filesystem", "iot_lambda": "clickhouse"}
+
+
+@pytest.mark.parametrize(("name", "destination"), sorted(PRODUCTION.items()))
+def test_production_runs_use_the_warehouse_targets_dlt_destination_with_credentials_from_the_environment(
+    name: str, destination: str, tmp_path: Path
+) -> None:
+    project = write_project(SPECS / f"{name}.yaml", tmp_path / name)
+    code = (
+        "import os, sys\n"
+        "from pipeline import ingest\n"
+        "from pipeline.runtime import IngestError\n"
+        "try:\n"
+        "    ingest.production_destination()\n"
+        "except IngestError as e:\n"
+        "    print('missing:', e)\n"
+        "os.environ.update({k: 'x' for k in sys.argv[1:]})\n"
+        "print(ingest.production_destination().destination_name)\n"
+    )
+    ready = prepare(SPECS / f"{name}.yaml")
+    target = warehouse_target(ready.spec)
+    assert target is not None
+    refs = sorted({v[len("${secret:") : -1] if v.startswith("${secret:") else v[len("${env:") : -1]
+                   for v in target.connection.model_dump().values() if isinstance(v, str) and v.startswith("${")})  # fmt: skip
+    proc = run(project, "-c", code, *refs)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert lines[-1] == destination
+    if refs:
+        assert lines[0] == f"missing: environment variable {refs[0]} is not set (see .env.example)"
