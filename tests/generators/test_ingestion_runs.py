@@ -20,6 +20,7 @@ import pytest
 
 from pipegen.generators.ingestion import warehouse_target
 from pipegen.pipeline import prepare, render_tree
+from pipegen.spec.types import parse_secret_ref
 from tests.conftest import SPECS
 from tests.judges import judge_python
 
@@ -444,8 +445,8 @@ def test_production_runs_use_the_warehouse_targets_dlt_destination_with_credenti
     ready = prepare(SPECS / f"{name}.yaml")
     target = warehouse_target(ready.spec)
     assert target is not None
-    refs = sorted({v[len("${secret:") : -1] if v.startswith("${secret:") else v[len("${env:") : -1]
-                   for v in target.connection.model_dump().values() if isinstance(v, str) and v.startswith("${")})  # fmt: skip
+    values = [v for v in target.connection.model_dump().values() if isinstance(v, str)]
+    refs = sorted({ref.name for ref in map(parse_secret_ref, values) if ref is not None})
     proc = run(project, "-c", code, *refs)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
