@@ -90,12 +90,16 @@ class Settings:
     locations: Mapping[str, str] = field(default_factory=dict)  # source -> URL or folder, overriding the spec
 
     def sqlite_url(self, source: str) -> str:
-        path = (self.root / self.data_dir / f"{source}.sqlite").resolve()
-        if not path.exists():
-            raise IngestError(
-                f"{source}: {path} does not exist; write the local stand-in first (python -m pipeline.synthetic)"
-            )
-        return f"sqlite:///{path}"
+        """The SQLite stand-in of a SQL or synthetic source: data/<source>.sqlite, else the one
+        file the synthetic generator writes for every source (data/synthetic.sqlite)."""
+        folder = (self.root / self.data_dir).resolve()
+        for path in (folder / f"{source}.sqlite", folder / "synthetic.sqlite"):
+            if path.exists():
+                return f"sqlite:///{path}"
+        raise IngestError(
+            f"{source}: neither {folder / (source + '.sqlite')} nor {folder / 'synthetic.sqlite'} exists; "
+            "write the local stand-in first (make run does, or the synthetic step)"
+        )
 
     def location(self, source: str, default: str) -> str:
         """A URL, a bucket or a folder; a relative folder is relative to the project root."""

@@ -58,7 +58,7 @@ def test_contribution_has_the_agreed_run_step_make_target_and_variables() -> Non
 
 def test_requirements_pin_dlt_with_the_extras_of_sources_and_destination() -> None:
     hello = ingestion.GENERATOR.contribute(context("hello")).requirements
-    assert "dlt[duckdb,filesystem,parquet,sql-database]==1.31.0" in hello
+    assert "dlt[duckdb,filesystem,sql-database]==1.31.0" in hello
     assert {"connectorx==0.4.6", "psycopg2-binary==2.9.13", "pyarrow==26.0.1", "duckdb==2.0.1"} <= set(hello)
     saas = ingestion.GENERATOR.contribute(context("saas_elt")).requirements
     assert any(r.startswith("dlt[") and "snowflake" in r for r in saas)

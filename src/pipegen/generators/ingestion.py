@@ -332,6 +332,8 @@ def destination_row(spec: Spec) -> dict[str, Any]:
         bucket = conn.bucket or conn.path or "lake"
         scheme = BUCKET_SCHEMES[spec.cloud] if conn.bucket else ""
         bucket = py_value(scheme + bucket if parse_secret_ref(bucket) is None else bucket)
+        if spec.cloud == Cloud.AZURE and conn.account:
+            fields.append((trusted("azure_storage_account_name"), py_value(conn.account)))
     needs_env = any(v.startswith("env(") for _, v in fields) or (bucket is not None and bucket.startswith("env("))
     return {
         "needs_env": needs_env,
@@ -373,7 +375,7 @@ def context(ctx: GenContext) -> dict[str, Any]:
 def requirements(spec: Spec) -> tuple[str, ...]:
     """Pinned: dlt with the extras the spec's destination needs, the columnar readers, and
     the driver of each SQL source kind (dlt reflects tables through SQLAlchemy)."""
-    extras = {"duckdb", "sql-database", "filesystem", "parquet"}
+    extras = {"duckdb", "sql-database", "filesystem"}  # pyarrow is pinned on its own
     target = warehouse_target(spec)
     if target is not None:
         destination = TARGET_SYSTEMS[target.type].dlt_destination or "duckdb"
@@ -436,7 +438,6 @@ class IngestionGenerator:
         static = data_dir("templates") / "ingestion"
         return {
             ".dlt/config.toml": render("ingestion/config.toml.j2", values),
-            "pipeline/__init__.py": render("ingestion/init.py.j2", values),
             "pipeline/ingest.py": render("ingestion/ingest.py.j2", values),
             "pipeline/runtime.py": (static / "runtime.py").read_text(encoding="utf-8"),
             "pipeline/sources.py": render("ingestion/sources.py.j2", values),

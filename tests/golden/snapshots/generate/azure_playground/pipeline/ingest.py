@@ -40,7 +40,12 @@ def local_destination(warehouse: Path) -> Any:
 
 def production_destination() -> Any:
     # target lake (delta): dlt destination filesystem
-    return dlt.destinations.filesystem(bucket_url="az://lake")
+    return dlt.destinations.filesystem(
+        bucket_url="az://lake",
+        credentials={
+            "azure_storage_account_name": "playgroundlake",
+        },
+    )
 
 
 def run(
