@@ -453,3 +453,39 @@ def test_production_runs_use_the_warehouse_targets_dlt_destination_with_credenti
     assert lines[-1] == destination
     if refs:
         assert lines[0] == f"missing: environment variable {refs[0]} is not set (see .env.example)"
+
+
+def every_pagination_spec() -> dict[str, Any]:
+    def table(name: str, pagination: dict[str, Any], records_path: str | None = None) -> dict[str, Any]:
+        extra = {"records_path": records_path} if records_path else {}
+        return {"name": name, "endpoint": f"/v1/{name}", "pagination": pagination, "primary_key": "id", **extra,
+                "columns": [{"name": "id", "type": "bigint"}, {"name": "label", "type": "string"},
+                            {"name": "amount", "type": "decimal(10,2)"}]}  # fmt: skip
+
+    return {
+        "version": 1,
+        "pipeline": {"name": "apis"},
+        "latency": "1h",
+        "sources": [
+            {
+                "name": "shop_api",
+                "type": "api",
+                "connection": {"url": "https://api.example.com", "auth": "bearer", "token": "${secret:SHOP_API_TOKEN}"},
+                "tables": [
+                    table("pages", {"type": "page", "page_size": 4}),
+                    table("offsets", {"type": "offset", "page_size": 3, "param": "skip"}),
+                    table("cursors", {"type": "cursor", "page_size": 5, "cursor_path": "meta.next"}, "result.rows"),
+                    table("links", {"type": "link_header", "page_size": 2}),
+                    table("single", {"type": "none"}),
+                ],
+            }
+        ],
+        "targets": [{"name": "warehouse", "type": "duckdb"}],
+    }
+
+
+def test_the_generated_tests_of_an_api_project_pass_for_every_pagination_type(tmp_path: Path) -> None:
+    project = project_from(every_pagination_spec(), tmp_path / "apis")
+    proc = run(project, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_ingestion.py", timeout=600)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert "5 passed" in proc.stdout, proc.stdout[-2000:]
