@@ -28,8 +28,10 @@ def nested(files: dict[str, str]) -> dict[str, Any]:
 
 
 # Files that are the same for every spec and have their own test (the JSON Schema equals
-# `pipegen schema`: tests/generators/test_docs_family.py): golden trees keep what each spec makes.
-SAME_FOR_EVERY_SPEC = frozenset({"pipegen.schema.json"})
+# `pipegen schema`: tests/generators/test_docs_family.py; the ingestion runtime and tests are
+# verbatim copies of templates/ingestion/: tests/generators/test_ingestion_family.py): golden
+# trees keep what each spec makes.
+SAME_FOR_EVERY_SPEC = frozenset({"pipegen.schema.json", "pipeline/runtime.py", "tests/test_ingestion.py"})
 
 
 def specific(files: dict[str, str]) -> dict[str, str]:

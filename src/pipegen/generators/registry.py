@@ -7,7 +7,7 @@ from PLANNED to REGISTRY). The plan's component graph decides which families a s
 
 from __future__ import annotations
 
-from pipegen.generators import dbt, docs, project, synthetic
+from pipegen.generators import dbt, docs, ingestion, project, synthetic
 from pipegen.generators.base import Generator
 from pipegen.plan.families import DESCRIPTIONS, Family
 from pipegen.spec.diagnostics import did_you_mean
@@ -16,6 +16,7 @@ REGISTRY: dict[Family, Generator] = {
     Family.PROJECT: project.GENERATOR,
     Family.DOCS: docs.GENERATOR,
     Family.SYNTHETIC: synthetic.GENERATOR,
+    Family.INGESTION: ingestion.GENERATOR,
     Family.DBT: dbt.GENERATOR,
 }
 
@@ -23,7 +24,6 @@ REGISTRY: dict[Family, Generator] = {
 # the generated docs as "planned", never silently dropped.
 PLANNED: frozenset[Family] = frozenset(
     {
-        Family.INGESTION,
         Family.GX,
         Family.AIRFLOW,
         Family.PREFECT,

@@ -3,9 +3,13 @@
 # edits are kept, but your own targets belong in the Makefile).
 PROJECT_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
-.PHONY: run synthesize transform
+.PHONY: ingest run synthesize transform
 
-# run the pipeline locally: synthesize, transform
+# load every source into the local warehouse (dlt)
+ingest:
+	$(PROJECT_PYTHON) -m pipeline.ingest --local
+
+# run the pipeline locally: synthesize, ingest, transform
 run:
 	$(PROJECT_PYTHON) -m pipeline.run
 

@@ -1,6 +1,6 @@
 """Run the pii_etl pipeline locally, every step in order, and print a summary.
 
-    python -m pipeline.run            # all steps: synthesize
+    python -m pipeline.run            # all steps: synthesize, ingest
     python -m pipeline.run --from transform
 
 Each step is a module (`python -m <module>`), run as its own process with the environment of
@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # (name, what it does, argv after the Python interpreter)
 STEPS: list[tuple[str, str, list[str]]] = [
     ("synthesize", "local stand-in source data", ["-m", "pipeline.synthesize"]),
+    ("ingest", "load every source into the local warehouse (dlt)", ["-m", "pipeline.ingest", "--local"]),
 ]
 OFFLINE = {"RUNTIME__DLTHUB_TELEMETRY": "false", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 

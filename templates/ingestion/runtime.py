@@ -1,0 +1,810 @@
+"""Runtime helpers of the ingestion package (written by pipegen, the same in every project).
+
+Every resource built in `pipeline.sources` goes through `conform`, added to the dlt
+resource with `add_yield_map`, so it runs inside dlt's extract step:
+
+1. contract: a column of the spec missing from a batch (dropped at the source) or a typed
+   column whose type changed (the source now sends text where the spec says bigint) stops
+   the load with a `ContractViolation` naming the table, the column, the old and the new
+   type and the offending record;
+2. hard rules: a row whose primary key is null, or with a value that cannot be cast to its
+   column's type, goes to `<table>__dead_letter` with the reason and the raw record; the
+   rest of the batch goes on;
+3. personal data (ETL only): columns marked `pii` are masked, hashed (keyed HMAC-SHA256) or
+   dropped before the row leaves the extract step, so they never land in clear;
+4. metadata on every row: `_extracted_at` (start of this run, UTC), `_source` (the spec's
+   source name) and `_batch_id` (dlt's load id of the package the row is in).
+
+Bulk batches (SQL tables, files) are Arrow tables and are handled column by column; only
+the rows of a column that fails to cast are looked at one by one. API records are dicts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import hashlib
+import hmac
+import json
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import dlt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+METADATA_COLUMNS = ("_extracted_at", "_source", "_batch_id")
+PII_KEY_ENV = "PIPEGEN_PII_KEY"
+# Only for --local runs over synthetic data: production refuses to hash without a key.
+LOCAL_PII_KEY = "pipegen-local-only-not-a-secret"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the spec: its name at the source, its landed name, its portable type."""
+
+    name: str
+    landed: str
+    type: str
+    precision: int | None = None
+    scale: int | None = None
+    pii: str = "none"  # mask | hash | drop | none
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of the spec and the names it lands under (from pipegen's naming layer)."""
+
+    source: str
+    name: str
+    landed: str
+    dead_letter: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...] = ()
+    watermark: str | None = None
+    lag_seconds: float = 0.0
+    typed: bool = True  # the source declares column types (databases, parquet); csv/json do not
+    options: Mapping[str, Any] = field(default_factory=dict)  # files and APIs: path, format, endpoint...
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(f"{self.source}.{self.name} has no column {name}")
+
+
+class IngestError(Exception):
+    """A load that stopped: the message says what happened and what to do."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where this run reads from: local stand-ins or the real systems."""
+
+    local: bool
+    root: Path  # the project root: relative locations are relative to it
+    data_dir: Path  # --local: data/<source>.sqlite
+    locations: Mapping[str, str] = field(default_factory=dict)  # source -> URL or folder, overriding the spec
+
+    def sqlite_url(self, source: str) -> str:
+        """The SQLite stand-in of a SQL or synthetic source: data/<source>.sqlite, else the one
+        file the synthetic generator writes for every source (data/synthetic.sqlite)."""
+        folder = (self.root / self.data_dir).resolve()
+        for path in (folder / f"{source}.sqlite", folder / "synthetic.sqlite"):
+            if path.exists():
+                return f"sqlite:///{path}"
+        raise IngestError(
+            f"{source}: neither {folder / (source + '.sqlite')} nor {folder / 'synthetic.sqlite'} exists; "
+            "write the local stand-in first (make run does, or the synthetic step)"
+        )
+
+    def location(self, source: str, default: str) -> str:
+        """A URL, a bucket or a folder; a relative folder is relative to the project root."""
+        value = self.locations.get(source, default)
+        if "://" in value:
+            return value
+        return (self.root / value).resolve().as_uri()
+
+
+def env(name: str) -> str:
+    """A value the spec names as `${secret:NAME}` or `${env:NAME}`, read when the pipeline runs."""
+    value = os.environ.get(name)
+    if value is None:
+        raise IngestError(f"environment variable {name} is not set (see .env.example)")
+    return value
+
+
+def sql_url(drivername: str, **parts: Any) -> str:
+    """A SQLAlchemy URL with every part escaped (a password may hold '@' or '/')."""
+    from sqlalchemy.engine import URL
+
+    return URL.create(drivername, **{k: v for k, v in parts.items() if v is not None}).render_as_string(
+        hide_password=False
+    )
+
+
+AUTH_TYPES = {"bearer_auth": "bearer", "api_key_auth": "api_key", "basic_auth": "http_basic"}
+
+
+def auth(helper: str, variable: str, settings: Settings, username: str | None = None) -> Any:
+    """dlt rest_api auth from a secret; a --local run against a stand-in without the secret
+    set runs without auth."""
+    secret = os.environ.get(variable)
+    if secret is None and settings.local:
+        return None
+    if secret is None:
+        raise IngestError(f"environment variable {variable} is not set (see .env.example)")
+    kind = AUTH_TYPES[helper]
+    if kind == "bearer":
+        return {"type": "bearer", "token": secret}
+    if kind == "api_key":
+        return {"type": "api_key", "api_key": secret}
+    return {"type": "http_basic", "username": username or "", "password": secret}
+
+
+class ContractViolation(Exception):
+    """A batch broke the table's contract: a dropped column or a changed type."""
+
+
+# ---------------------------------------------------------------- types
+
+ARROW_TYPES: dict[str, Any] = {
+    "string": lambda c: pa.string(),
+    "uuid": lambda c: pa.string(),
+    "json": lambda c: pa.string(),
+    "int": lambda c: pa.int32(),
+    "bigint": lambda c: pa.int64(),
+    "smallint": lambda c: pa.int16(),
+    "float": lambda c: pa.float64(),
+    "double": lambda c: pa.float64(),
+    "decimal": lambda c: pa.decimal128(c.precision or 38, c.scale or 0),
+    "boolean": lambda c: pa.bool_(),
+    "date": lambda c: pa.date32(),
+    "time": lambda c: pa.time64("us"),
+    "timestamp": lambda c: pa.timestamp("us"),
+    "timestamp_tz": lambda c: pa.timestamp("us", tz="UTC"),
+    "binary": lambda c: pa.binary(),
+}
+
+# dlt column hints per portable type
+DLT_TYPES: dict[str, dict[str, Any]] = {
+    "string": {"data_type": "text"},
+    "uuid": {"data_type": "text"},
+    "json": {"data_type": "json"},
+    "int": {"data_type": "bigint", "precision": 32},
+    "bigint": {"data_type": "bigint"},
+    "smallint": {"data_type": "bigint", "precision": 16},
+    "float": {"data_type": "double"},
+    "double": {"data_type": "double"},
+    "decimal": {"data_type": "decimal"},
+    "boolean": {"data_type": "bool"},
+    "date": {"data_type": "date"},
+    "time": {"data_type": "time"},
+    "timestamp": {"data_type": "timestamp", "timezone": False},
+    "timestamp_tz": {"data_type": "timestamp", "timezone": True},
+    "binary": {"data_type": "binary"},
+}
+
+_INTEGER, _FLOAT, _DECIMAL = pa.types.is_integer, pa.types.is_floating, pa.types.is_decimal
+
+
+def _is_text(t: pa.DataType) -> bool:
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t))
+
+
+def _is_temporal(t: pa.DataType) -> bool:
+    return bool(pa.types.is_timestamp(t) or pa.types.is_date(t))
+
+
+# Which Arrow types a typed source may send for each portable type. Anything else is a type
+# change (`pa.null()` - a column that is all null in this batch - always fits).
+COMPATIBLE: dict[str, Any] = {
+    "string": lambda t: _is_text(t) or pa.types.is_dictionary(t),
+    "uuid": lambda t: _is_text(t) or pa.types.is_fixed_size_binary(t) or pa.types.is_binary(t),
+    "json": lambda t: True,
+    "int": lambda t: _INTEGER(t) or (_DECIMAL(t) and t.scale == 0),
+    "bigint": lambda t: _INTEGER(t) or (_DECIMAL(t) and t.scale == 0),
+    "smallint": lambda t: _INTEGER(t) or (_DECIMAL(t) and t.scale == 0),
+    "float": lambda t: _FLOAT(t) or _INTEGER(t) or _DECIMAL(t),
+    "double": lambda t: _FLOAT(t) or _INTEGER(t) or _DECIMAL(t),
+    "decimal": lambda t: _DECIMAL(t) or _INTEGER(t) or _FLOAT(t),
+    "boolean": lambda t: pa.types.is_boolean(t) or _INTEGER(t),
+    "date": _is_temporal,
+    "time": pa.types.is_time,
+    "timestamp": _is_temporal,
+    "timestamp_tz": _is_temporal,
+    "binary": lambda t: pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t),
+}
+
+
+def arrow_type(column: Column) -> pa.DataType:
+    return ARROW_TYPES[column.type](column)
+
+
+def column_hints(table: Table, mask_pii: bool) -> dict[str, dict[str, Any]]:
+    """dlt column hints of the landed table: the spec's types, primary key, not-null key."""
+    hints: dict[str, dict[str, Any]] = {}
+    for column in table.columns:
+        if mask_pii and column.pii == "drop":
+            continue
+        hint: dict[str, Any] = {"name": column.landed, **DLT_TYPES[column.type]}
+        if mask_pii and column.pii in ("mask", "hash"):
+            hint = {"name": column.landed, "data_type": "text"}
+        if column.type == "decimal":
+            hint.update(precision=column.precision, scale=column.scale)
+        if column.name in table.primary_key:
+            hint.update(nullable=False, primary_key=True)
+        if column.name == table.watermark:
+            hint["dedup_sort"] = "desc"  # two versions of a key in one batch: the latest wins
+        hints[column.landed] = hint
+    return hints  # metadata columns take their types from the Arrow batch / records
+
+
+DEAD_LETTER_COLUMNS: dict[str, dict[str, Any]] = {
+    "_record_hash": {"name": "_record_hash", "data_type": "text", "nullable": False, "primary_key": True},
+    "reason": {"name": "reason", "data_type": "text", "nullable": False},
+    "record": {"name": "record", "data_type": "text", "nullable": False},
+    "_extracted_at": {"name": "_extracted_at", "data_type": "timestamp", "timezone": True},
+    "_source": {"name": "_source", "data_type": "text"},
+    "_batch_id": {"name": "_batch_id", "data_type": "text"},
+}
+
+
+# ---------------------------------------------------------------- metadata and PII
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every row of this run is stamped with."""
+
+    source: str
+    extracted_at: dt.datetime
+    mask_pii: bool
+    pii_key: bytes
+
+
+def run_context(source: str, mask_pii: bool, local: bool) -> RunContext:
+    key = os.environ.get(PII_KEY_ENV)
+    if mask_pii and not key and not local:
+        raise SystemExit(f"set {PII_KEY_ENV}: personal data is hashed with this key before it lands")
+    return RunContext(source, dt.datetime.now(dt.UTC), mask_pii, (key or LOCAL_PII_KEY).encode())
+
+
+def batch_id() -> str:
+    """dlt's load id of the package being extracted: `_batch_id` is that id, not a second one."""
+    return str(dlt.current.load_package_state()["load_id"])
+
+
+def mask_text(value: str) -> str:
+    """Keep the last two characters, hide the rest: enough to recognise, not to read."""
+    return "***" + value[-2:] if len(value) > 4 else "***"
+
+
+def hash_text(value: str, key: bytes) -> str:
+    """Keyed HMAC-SHA256: joinable across tables, not reversible by guessing common values."""
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def protect_value(value: Any, action: str, key: bytes) -> Any:
+    if value is None or action == "none":
+        return value
+    text = value if isinstance(value, str) else str(value)
+    return mask_text(text) if action == "mask" else hash_text(text, key)
+
+
+def protect_record(table: Table, record: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
+    """A raw record with its personal data masked, hashed or dropped (dead letters too)."""
+    if not ctx.mask_pii:
+        return record
+    out = {}
+    for name, value in record.items():
+        action = _pii_action(table, name)
+        if action != "drop":
+            out[name] = protect_value(value, action, ctx.pii_key)
+    return out
+
+
+def _pii_action(table: Table, name: str) -> str:
+    for column in table.columns:
+        if column.name == name:
+            return column.pii
+    return "none"
+
+
+def _protect_arrow(table: Table, batch: pa.Table, ctx: RunContext) -> pa.Table:
+    if not ctx.mask_pii:
+        return batch
+    for column in table.columns:
+        if column.pii == "none" or column.name not in batch.column_names:
+            continue
+        index = batch.column_names.index(column.name)
+        if column.pii == "drop":
+            batch = batch.remove_column(index)
+            continue
+        values = [protect_value(v, column.pii, ctx.pii_key) for v in batch.column(index).to_pylist()]
+        batch = batch.set_column(index, column.name, pa.array(values, pa.string()))
+    return batch
+
+
+def _stamp_arrow(batch: pa.Table, ctx: RunContext, load_id: str) -> pa.Table:
+    n = batch.num_rows
+    batch = batch.append_column("_extracted_at", pa.repeat(pa.scalar(ctx.extracted_at, pa.timestamp("us", "UTC")), n))
+    batch = batch.append_column("_source", pa.repeat(pa.scalar(ctx.source, pa.string()), n))
+    return batch.append_column("_batch_id", pa.repeat(pa.scalar(load_id, pa.string()), n))
+
+
+def _stamp_record(record: dict[str, Any], ctx: RunContext, load_id: str) -> dict[str, Any]:
+    return {**record, "_extracted_at": ctx.extracted_at, "_source": ctx.source, "_batch_id": load_id}
+
+
+# ---------------------------------------------------------------- dead letters
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
+
+
+def dead_letter(table: Table, record: dict[str, Any], reason: str, ctx: RunContext, load_id: str) -> Any:
+    """A row for `<table>__dead_letter`: why, and the raw record (personal data protected)."""
+    raw = json.dumps(protect_record(table, record, ctx), default=_json_default, sort_keys=True, ensure_ascii=False)
+    row = {
+        "_record_hash": hashlib.sha256(f"{reason}\x00{raw}".encode()).hexdigest(),
+        "reason": reason,
+        "record": raw,
+        "_extracted_at": ctx.extracted_at,
+        "_source": ctx.source,
+        "_batch_id": load_id,
+    }
+    return dlt.mark.with_hints(row, dead_letter_hints(table), create_table_variant=True)
+
+
+def dead_letter_hints(table: Table) -> Any:
+    """`<table>__dead_letter`: merged on a hash of reason and record, so a rerun adds nothing."""
+    return dlt.mark.make_hints(
+        table_name=table.dead_letter, write_disposition="merge", primary_key="_record_hash", columns=DEAD_LETTER_COLUMNS
+    )
+
+
+def table_hints(table: Table, mask_pii: bool) -> Any:
+    """The landed table: merged on its primary key, columns typed as the spec says. Rows and
+    dead letters come out of one resource, so each carries its own table's hints (a dlt
+    table variant); the resource itself only holds the incremental cursor."""
+    landed_key = [table.column(k).landed for k in table.primary_key]
+    return dlt.mark.make_hints(
+        table_name=table.landed,
+        write_disposition=write_disposition(table),
+        primary_key=landed_key or None,
+        columns=column_hints(table, mask_pii),
+    )
+
+
+# ---------------------------------------------------------------- conform: contract, casts, dead letters
+
+
+def conform(table: Table, ctx: RunContext) -> Any:
+    """The `add_yield_map` step of every resource of `table` (see the module docstring)."""
+
+    hints = table_hints(table, ctx.mask_pii)
+
+    def step(item: Any) -> Iterator[Any]:
+        load_id = batch_id()
+        if isinstance(item, pa.RecordBatch):
+            item = pa.Table.from_batches([item])
+        if isinstance(item, pa.Table):
+            rows = _conform_arrow(table, item, ctx, load_id)
+        elif isinstance(item, dict):
+            rows = _conform_record(table, item, ctx, load_id)
+        else:
+            raise TypeError(f"{table.source}.{table.name}: cannot conform a {type(item).__name__}")
+        for row in rows:
+            yield (
+                row
+                if isinstance(row, dlt.extract.items.DataItemWithMeta)
+                else dlt.mark.with_hints(row, hints, create_table_variant=True)
+            )
+
+    return step
+
+
+def _first_record(batch: pa.Table, mask: Any = None) -> dict[str, Any]:
+    rows = batch.filter(mask) if mask is not None else batch
+    return rows.slice(0, 1).to_pylist()[0] if rows.num_rows else {}
+
+
+def _violation(table: Table, column: Column, new_type: str, record: dict[str, Any], ctx: RunContext) -> str:
+    shown = json.dumps(protect_record(table, record, ctx), default=_json_default, sort_keys=True, ensure_ascii=False)
+    old = column.type if column.type != "decimal" else f"decimal({column.precision},{column.scale})"
+    return (
+        f"contract violation in table {table.source}.{table.name}, column {column.name}: "
+        f"type changed from {old} to {new_type}; offending record: {shown}. "
+        "Nothing of this batch was loaded. Fix the source, or change the column's type in pipegen.yaml "
+        "and regenerate."
+    )
+
+
+def _check_columns(table: Table, batch: pa.Table, ctx: RunContext) -> None:
+    for column in table.columns:
+        if column.name not in batch.column_names:
+            shown = json.dumps(protect_record(table, _first_record(batch), ctx), default=_json_default, sort_keys=True)
+            raise ContractViolation(
+                f"contract violation in table {table.source}.{table.name}, column {column.name}: "
+                f"the column was dropped at the source (type changed from {column.type} to missing); "
+                f"offending record: {shown}. Nothing of this batch was loaded."
+            )
+        arrow = batch.column(column.name).type
+        if table.typed and not pa.types.is_null(arrow) and not COMPATIBLE[column.type](arrow):
+            bad = pc.invert(pc.is_null(batch.column(column.name)))
+            raise ContractViolation(_violation(table, column, str(arrow), _first_record(batch, bad), ctx))
+
+
+def _cast_values(values: Any, target: pa.DataType) -> Any:
+    """pyarrow's safe cast; integers reach a decimal through decimal(38,0), as pyarrow wants
+    room for the widest integer first."""
+    if pa.types.is_decimal(target) and pa.types.is_integer(values.type):
+        values = pc.cast(values, pa.decimal128(38, 0), safe=True)
+    return pc.cast(values, target, safe=True)
+
+
+CAST_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
+
+
+def _cast(values: pa.ChunkedArray, target: pa.DataType) -> tuple[Any, list[int]]:
+    """The column cast to `target`, and the indexes of values that do not cast (set to null).
+    Only a column that fails as a whole is looked at value by value."""
+    try:
+        return _cast_values(values, target), []
+    except CAST_ERRORS:
+        pass
+    out, bad = [], []
+    for i, value in enumerate(values.to_pylist()):
+        try:
+            out.append(_cast_values(pa.array([value], values.type), target)[0].as_py())
+        except CAST_ERRORS:
+            out.append(None)
+            bad.append(i)
+    return pa.array(out, target), bad
+
+
+def _conform_arrow(table: Table, batch: pa.Table, ctx: RunContext, load_id: str) -> Iterator[Any]:
+    _check_columns(table, batch, ctx)
+    raw = batch
+    reasons: dict[int, str] = {}
+    for column in table.columns:
+        if pa.types.is_dictionary(batch.column(column.name).type):
+            batch = batch.set_column(
+                batch.column_names.index(column.name), column.name, batch.column(column.name).dictionary_decode()
+            )
+        target = arrow_type(column)
+        if batch.column(column.name).type == target:
+            continue
+        cast, bad = _cast(batch.column(column.name), target)
+        for i in bad:
+            value = batch.column(column.name)[i].as_py()
+            reasons.setdefault(i, f"type not castable: column {column.name} value {value!r} is not {column.type}")
+        batch = batch.set_column(batch.column_names.index(column.name), column.name, cast)
+    for key in table.primary_key:
+        nulls = pc.is_null(batch.column(key))
+        if pc.any(nulls).as_py():
+            for i in pc.indices_nonzero(nulls).to_pylist():
+                reasons.setdefault(i, f"primary key {key} is null")
+    if reasons:
+        for i in sorted(reasons):
+            yield dead_letter(table, raw.slice(i, 1).to_pylist()[0], reasons[i], ctx, load_id)
+        keep = pa.array([i not in reasons for i in range(batch.num_rows)])
+        batch = batch.filter(keep)
+    if batch.num_rows:
+        yield _stamp_arrow(_protect_arrow(table, _key_not_null(table, batch), ctx), ctx, load_id)
+
+
+def _key_not_null(table: Table, batch: pa.Table) -> pa.Table:
+    """Rows with a null key went to the dead letters: say so in the schema, as dlt's hint does."""
+    fields = [f.with_nullable(False) if f.name in table.primary_key else f for f in batch.schema]
+    return batch.cast(pa.schema(fields, metadata=batch.schema.metadata))
+
+
+def _timestamp(value: Any) -> dt.datetime:
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def _not_bool(value: Any) -> Any:
+    if isinstance(value, bool | dict | list):
+        raise ValueError(value)
+    return value
+
+
+def _integer(value: Any, bound: int) -> int:
+    value = _not_bool(value)
+    number = decimal.Decimal(str(value))
+    if number != number.to_integral_value() or not -bound <= number < bound:
+        raise ValueError(value)
+    return int(number)
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "t", "1", "yes"):
+        return True
+    if text in ("false", "f", "0", "no"):
+        return False
+    raise ValueError(value)
+
+
+PY_CASTS: dict[str, Any] = {
+    "string": str,
+    "uuid": str,
+    "json": lambda v: v,
+    "int": lambda v: _integer(v, 2**31),
+    "bigint": lambda v: _integer(v, 2**63),
+    "smallint": lambda v: _integer(v, 2**15),
+    "float": lambda v: float(_not_bool(v)),
+    "double": lambda v: float(_not_bool(v)),
+    "decimal": lambda v: decimal.Decimal(str(_not_bool(v))),
+    "boolean": _boolean,
+    "date": lambda v: v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10]),
+    "time": lambda v: v if isinstance(v, dt.time) else dt.time.fromisoformat(str(v)),
+    "timestamp": _timestamp,
+    "timestamp_tz": _timestamp,
+    "binary": lambda v: v if isinstance(v, bytes) else str(v).encode(),
+}
+
+
+def _conform_record(table: Table, record: dict[str, Any], ctx: RunContext, load_id: str) -> Iterator[Any]:
+    out = dict(record)
+    for column in table.columns:
+        value = record.get(column.name)
+        if value is None:
+            continue
+        try:
+            out[column.name] = PY_CASTS[column.type](value)
+        except (ValueError, TypeError, ArithmeticError):
+            reason = f"type not castable: column {column.name} value {value!r} is not {column.type}"
+            yield dead_letter(table, record, reason, ctx, load_id)
+            return
+    for key in table.primary_key:
+        if out.get(key) is None:
+            yield dead_letter(table, record, f"primary key {key} is null", ctx, load_id)
+            return
+    yield _stamp_record(protect_record(table, out, ctx), ctx, load_id)
+
+
+# ---------------------------------------------------------------- resources
+
+
+def write_disposition(table: Table) -> str:
+    """merge on the primary key (a rerun changes nothing); append when only a watermark says
+    what is new; replace when neither exists."""
+    if table.primary_key:
+        return "merge"
+    return "append" if table.watermark else "replace"
+
+
+def incremental(table: Table) -> Any:
+    if table.watermark is None:
+        return None
+    return dlt.sources.incremental(
+        table.watermark,
+        lag=table.lag_seconds or None,  # re-read late updates; merge makes the re-read harmless
+        on_cursor_value_missing="include",  # a null watermark is not a reason to lose the row
+        range_start="closed",
+    )
+
+
+def finish(resource: Any, table: Table, ctx: RunContext) -> Any:
+    """The resource named as the landed table, with the conform step (which carries the hints)."""
+    resource.apply_hints(table_name=table.landed, write_disposition=write_disposition(table))
+    resource.add_yield_map(conform(table, ctx))
+    return resource
+
+
+def sql_resource(table: Table, credentials: str, backend: str, ctx: RunContext, schema: str | None = None) -> Any:
+    """One table of a SQL database, read in Arrow batches (connectorx or pyarrow, never row by row)."""
+    from dlt.sources.sql_database import sql_table
+
+    kwargs: dict[str, Any] = {}
+    if backend == "connectorx":
+        kwargs["backend_kwargs"] = {"return_type": "arrow_stream"}
+    resource = sql_table(
+        credentials=credentials,
+        table=table.name,
+        schema=schema,
+        backend=backend,
+        chunk_size=CHUNK_SIZE,
+        incremental=incremental(table),
+        reflection_level="minimal",  # the spec, not the database, says what the types are
+        **kwargs,
+    )
+    return finish(resource, table, ctx)
+
+
+CHUNK_SIZE = 100_000
+
+
+def read_files(table: Table) -> Any:
+    """A dlt transformer over dlt's filesystem source: every file as Arrow batches. CSV is
+    read as text (the conform step casts it to the spec's types and routes what does not
+    cast to the dead-letter table); Parquet keeps its own types; JSON lines are records."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    fmt = str(table.options["format"])
+
+    @dlt.transformer(name=table.landed + "_reader")
+    def reader(files: Any) -> Iterator[Any]:
+        for item in files:
+            with item.open() as handle:
+                if fmt == "csv":
+                    header = pacsv.open_csv(handle).schema.names
+                    handle.seek(0)
+                    options = pacsv.ConvertOptions(
+                        column_types={name: pa.string() for name in header}, strings_can_be_null=True
+                    )
+                    yield pacsv.read_csv(handle, convert_options=options)
+                elif fmt == "parquet":
+                    for batch in pq.ParquetFile(handle).iter_batches(batch_size=CHUNK_SIZE):
+                        yield pa.Table.from_batches([batch])
+                else:
+                    yield from _json_records(handle, fmt)
+
+    return reader
+
+
+def _json_records(handle: Any, fmt: str) -> Iterator[list[dict[str, Any]]]:
+    text = handle.read().decode("utf-8") if isinstance(handle.read(0), bytes) else handle.read()
+    if fmt == "json":
+        data = json.loads(text)
+        yield data if isinstance(data, list) else [data]
+        return
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    for start in range(0, len(rows), CHUNK_SIZE):
+        yield rows[start : start + CHUNK_SIZE]
+
+
+def file_resource(table: Table, bucket_url: str, ctx: RunContext) -> Any:
+    """Files matching the table's `path` under the source's location (a folder or a bucket)."""
+    from dlt.sources.filesystem import filesystem
+
+    files = filesystem(bucket_url=bucket_url, file_glob=str(table.options["path"]))
+    # only files new or changed since the last run (merge makes a re-read harmless anyway)
+    files.apply_hints(incremental=dlt.sources.incremental("modification_date", range_start="closed"))
+    resource = files | read_files(table)
+    return finish(resource, table, ctx)
+
+
+# rest_api paginator per spec pagination type: a function of the table's options
+PAGINATORS: dict[str, Any] = {
+    "none": lambda o: {"type": "single_page"},
+    "page": lambda o: {"type": "page_number", "page_param": o["param"], "base_page": 1, "total_path": None,
+                       "stop_after_empty_page": True},
+    "offset": lambda o: {"type": "offset", "offset_param": o["param"], "limit": o["page_size"],
+                         "limit_param": "limit", "total_path": None, "stop_after_empty_page": True},
+    "cursor": lambda o: {"type": "cursor", "cursor_param": o["param"], "cursor_path": o["cursor_path"]},
+    "link_header": lambda o: {"type": "header_link"},
+}  # fmt: skip
+# query parameter carrying the page size, per pagination type (offset sends `limit` itself)
+PAGE_SIZE_PARAMS = {"page": "per_page", "cursor": "limit", "link_header": "per_page"}
+
+
+def api_resource(table: Table, base_url: str, auth_config: Any, ctx: RunContext) -> Any:
+    """One endpoint of a REST API through dlt's rest_api source: path, records path and
+    pagination from the table's options (the spec), auth from a secret, retries with
+    exponential backoff on 429/5xx from dlt's runtime settings (.dlt/config.toml). The spec
+    names no request parameter for the watermark, so every run reads the endpoint and the
+    merge on the primary key keeps the table free of duplicates."""
+    from dlt.sources.rest_api import rest_api_resources
+
+    options = table.options
+    client: dict[str, Any] = {"base_url": base_url, "paginator": PAGINATORS[options["pagination"]](options)}
+    if auth_config is not None:
+        client["auth"] = auth_config
+    endpoint: dict[str, Any] = {"path": options["path"], "params": {}}
+    size_param = PAGE_SIZE_PARAMS.get(options["pagination"])
+    if size_param:
+        endpoint["params"][size_param] = options["page_size"]
+    if options.get("records_path"):
+        endpoint["data_selector"] = options["records_path"]
+    (resource,) = rest_api_resources({"client": client, "resources": [{"name": table.landed, "endpoint": endpoint}]})  # type: ignore[typeddict-item]
+    return finish(resource, table, ctx)
+
+
+# ---------------------------------------------------------------- running a source
+
+
+def pipeline_for(pipeline_name: str, dataset: str, destination: Any, pipelines_dir: str) -> Any:
+    return dlt.pipeline(
+        pipeline_name=pipeline_name,
+        destination=destination,
+        dataset_name=dataset,
+        pipelines_dir=pipelines_dir,  # state stays in the project, never in ~/.dlt
+        progress="log" if os.environ.get("PIPEGEN_PROGRESS") else None,
+    )
+
+
+def abort_pending(pipeline: Any, say: Any) -> None:
+    """A failed run leaves its load package pending and dlt's next run would load only that
+    package: abort it (dlt restores the watermarks to before it) and say so."""
+    if not pipeline.has_pending_data:
+        return
+    pending = list(pipeline.list_extracted_load_packages()) + list(pipeline.list_normalized_load_packages())
+    pipeline.abort_packages()
+    say(
+        f"{pipeline.pipeline_name}: aborted load package(s) {', '.join(pending) or '(partial)'} left by a failed "
+        "run; their rows are read again from the source by this run"
+    )
+
+
+def explain(exc: BaseException) -> str:
+    """The reason a load stopped, with the offending record where dlt does not show it."""
+    from dlt.common.schema.exceptions import DataValidationError
+
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ContractViolation):
+            return str(cause)
+        if isinstance(cause, DataValidationError):
+            return _frozen_type(cause)
+        cause = cause.__cause__ or cause.__context__
+    first = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {' '.join(first[:3])}"
+
+
+def _frozen_type(error: Any) -> str:
+    """dlt's frozen-data-type error, with the column's old and new type and the record. A value
+    of another type shows up in dlt as a variant column `<column>__v_<new type>`."""
+    column, _, new_type = (error.column_name or "").partition("__v_")
+    columns = (error.table_schema or {}).get("columns") or {}
+    old_type = (columns.get(column) or {}).get("data_type", "unknown")
+    record = json.dumps(error.data_item, default=_json_default, sort_keys=True) if error.data_item else "(not shown)"
+    return (
+        f"contract violation in table {error.table_name}, column {column}: type changed from {old_type} "
+        f"to {new_type or 'another type'}; offending record: {record}"
+    )
+
+
+def row_counts(info: Any) -> dict[str, int]:
+    """Rows loaded per table by this run (dlt's own tables left out)."""
+    pipeline = dlt.current.pipeline()
+    counts = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace else {}
+    return {t: n for t, n in counts.items() if not t.startswith("_dlt")}
+
+
+SCHEMA_CONTRACT = {"tables": "evolve", "columns": "evolve", "data_type": "freeze"}
+
+
+def load(
+    source: str,
+    resources: list[Any],
+    *,
+    pipeline_name: str,
+    dataset: str,
+    destination: Any,
+    pipelines_dir: str,
+    table_format: str | None = None,
+    loader_file_format: str | None = None,
+    say: Any = print,
+) -> Any:
+    """Run one source into its dataset; a failure aborts the pending package and raises
+    IngestError with a message naming the table, the column and the offending record."""
+    pipeline = pipeline_for(pipeline_name, dataset, destination, pipelines_dir)
+    abort_pending(pipeline, say)
+    try:
+        return pipeline.run(
+            resources,
+            schema_contract=SCHEMA_CONTRACT,
+            table_format=table_format,
+            loader_file_format=loader_file_format,
+        )
+    except Exception as exc:  # dlt wraps every step failure in PipelineStepFailed
+        message = explain(exc)
+        if pipeline.has_pending_data:
+            pipeline.abort_packages()
+            message += " (the failed load package was aborted; fix the cause and run again)"
+        raise IngestError(f"{source}: {message}") from exc

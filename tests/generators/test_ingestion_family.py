@@ -1,0 +1,168 @@
+"""Ingestion family, fast checks: what it contributes to the shared files, and targeted
+assertions on the generated text (current dlt APIs, names from the naming layer, values
+through escaping). The generated code is RUN in tests/generators/test_ingestion_runs.py."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipegen.generators import ingestion
+from pipegen.generators.base import GenContext, MakeTarget, RunStep
+from pipegen.generators.registry import PLANNED, REGISTRY
+from pipegen.pipeline import prepare, render_tree
+from pipegen.plan.families import Family
+from pipegen.plan.plan import make_plan
+from pipegen.render.filters import py_str
+from pipegen.spec.model import Spec
+from tests.conftest import SPECS, example_specs, spec_data
+
+
+def generate(tmp_path: Path, data: dict[str, Any]) -> dict[str, str]:
+    path = tmp_path / "pipegen.yaml"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    ready = prepare(path)
+    return render_tree(ready.spec, ready.plan)
+
+
+def context(name: str) -> GenContext:
+    ready = prepare(SPECS / f"{name}.yaml")
+    return GenContext(ready.spec, ready.plan, frozenset({Family.INGESTION}), "0")
+
+
+def test_ingestion_is_generated_not_planned() -> None:
+    assert Family.INGESTION in REGISTRY and Family.INGESTION not in PLANNED
+
+
+def test_contribution_has_the_agreed_run_step_make_target_and_variables() -> None:
+    part = ingestion.GENERATOR.contribute(context("hello"))
+    assert part.run_steps == (
+        RunStep(20, "ingest", "load every source into the local warehouse (dlt)", ("-m", "pipeline.ingest", "--local")),
+    )
+    assert part.make_targets == (
+        MakeTarget(
+            "ingest",
+            "load every source into the local warehouse (dlt)",
+            (("$(PROJECT_PYTHON)", "-m", "pipeline.ingest", "--local"),),
+        ),
+    )
+    env = {v.name: v for v in part.env}
+    assert env["RUNTIME__DLTHUB_TELEMETRY"].default == "false" and not env["RUNTIME__DLTHUB_TELEMETRY"].secret
+    assert env["PIPEGEN_WAREHOUSE"].default == "warehouse.duckdb"
+    assert env["SHOP_DB_PASSWORD"].secret and env["SHOP_DB_HOST"].secret  # spec references, never defaults
+
+
+def test_requirements_pin_dlt_with_the_extras_of_sources_and_destination() -> None:
+    hello = ingestion.GENERATOR.contribute(context("hello")).requirements
+    assert "dlt[duckdb,filesystem,sql-database]==1.31.0" in hello
+    assert {"connectorx==0.4.6", "psycopg2-binary==2.9.13", "pyarrow==26.0.1", "duckdb==2.0.1"} <= set(hello)
+    saas = ingestion.GENERATOR.contribute(context("saas_elt")).requirements
+    assert any(r.startswith("dlt[") and "snowflake" in r for r in saas)
+    pii = ingestion.GENERATOR.contribute(context("pii_etl")).requirements
+    assert "pymysql==1.2.4" in pii and any("s3" in r for r in pii if r.startswith("dlt["))
+
+
+def test_pii_hash_key_is_a_secret_only_under_etl() -> None:
+    assert "PIPEGEN_PII_KEY" in {v.name for v in ingestion.GENERATOR.contribute(context("pii_etl")).env if v.secret}
+    assert "PIPEGEN_PII_KEY" not in {v.name for v in ingestion.GENERATOR.contribute(context("hello")).env}
+
+
+@pytest.mark.parametrize("spec", example_specs(), ids=lambda p: p.stem)
+def test_generated_python_parses_and_uses_current_dlt_apis(spec: Path) -> None:
+    ready = prepare(spec)
+    files = render_tree(ready.spec, ready.plan)
+    if "pipeline/ingest.py" not in files:
+        assert Family.INGESTION not in ready.plan.families
+        return
+    code = {p: t for p, t in files.items() if p.endswith(".py") and (p.startswith("pipeline/") or "ingestion" in p)}
+    for path, text in code.items():
+        ast.parse(text, filename=path)
+    every = "\n".join(code.values())
+    assert "drop_pending_packages" not in every, "deprecated since dlt 1.30: abort_packages restores state"
+    assert "abort_packages()" in every
+    assert '"sqlalchemy"' not in files["pipeline/sources.py"], "dlt's row-by-row default backend"
+    assert "pipelines_dir=" in every, "dlt state must stay in the project, never ~/.dlt"
+    assert "dlthub_telemetry = false" in files[".dlt/config.toml"]
+    assert 'os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")' in files["pipeline/ingest.py"]
+
+
+def test_sql_sources_read_with_connectorx_and_land_in_raw_schema_from_names() -> None:
+    ready = prepare(SPECS / "saas_elt.yaml")
+    sources = render_tree(ready.spec, ready.plan)["pipeline/sources.py"]
+    names = ready.plan.names.dataset("app_db", "invoices")
+    assert f'landed="{names.raw_table}"' in sources and f'dead_letter="{names.dead_letter_table}"' in sources
+    assert f'"app_db": (raw_app_db, "{names.raw_schema}")' in sources
+    assert 'credentials, "connectorx", ctx' in sources
+    assert 'password=env("APP_DB_PASSWORD")' in sources, "secrets are read when the pipeline runs"
+    assert 'Column("amount", "amount", "decimal", 14, 2)' in sources
+
+
+def test_landed_column_names_follow_dlt_snake_case(tmp_path: Path) -> None:
+    data = spec_data()
+    data["sources"][0]["tables"][0]["columns"].append({"name": "CustomerID", "type": "bigint"})
+    files = generate(tmp_path, data)
+    assert 'Column("CustomerID", "customer_id", "bigint")' in files["pipeline/sources.py"]
+
+
+def test_etl_masks_pii_in_the_extract_step_and_elt_does_not() -> None:
+    etl = render_tree(*_ready("pii_etl"))
+    assert "MASK_PII = True" in etl["pipeline/ingest.py"]
+    assert 'Column("national_id", "national_id", "string", pii="drop")' in etl["pipeline/sources.py"]
+    assert "MASK_PII = False" in render_tree(*_ready("hello"))["pipeline/ingest.py"]
+
+
+def _ready(name: str) -> tuple[Spec, Any]:
+    ready = prepare(SPECS / f"{name}.yaml")
+    return ready.spec, ready.plan
+
+
+def test_hostile_spec_text_stays_inert_in_generated_python(tmp_path: Path) -> None:
+    # a newline is refused outside descriptions (S110), so only the description carries one
+    hostile = '"""; import os; os.system("x") #\\'
+    data = spec_data()
+    data["sources"][0]["description"] = hostile + "\nsecond line"
+    data["sources"].append(
+        {
+            "name": "files_src",
+            "type": "files",
+            "connection": {"url": hostile},
+            "tables": [{"name": "t", "path": hostile, "format": "csv", "columns": [{"name": "a", "type": "int"}]}],
+        }
+    )
+    data["sources"].append(
+        {
+            "name": "api_src",
+            "type": "api",
+            "connection": {"url": hostile},
+            "tables": [
+                {"name": "t", "endpoint": hostile, "records_path": hostile, "columns": [{"name": "a", "type": "int"}]}
+            ],
+        }
+    )
+    files = generate(tmp_path, data)
+    for path in ("pipeline/sources.py", "pipeline/ingest.py"):
+        tree = ast.parse(files[path])
+        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "system"]
+        assert not calls, f"spec text became code in {path}"
+    assert py_str(hostile) in files["pipeline/sources.py"]
+
+
+def test_streaming_sources_are_named_as_not_loaded_rather_than_dropped() -> None:
+    spec, plan = _ready("iot_lambda")
+    sources = render_tree(spec, plan)["pipeline/sources.py"]
+    assert "#   sensors (kafka, stream)" in sources
+    assert '"registry": (raw_registry, "raw_registry")' in sources
+    assert make_plan(spec).architecture == plan.architecture
+
+
+def test_runtime_and_project_tests_are_verbatim_copies_of_the_static_templates() -> None:
+    from pipegen.resources import data_dir
+
+    files = render_tree(*_ready("hello"))
+    static = data_dir("templates") / "ingestion"
+    assert files["pipeline/runtime.py"] == (static / "runtime.py").read_text(encoding="utf-8")
+    assert files["tests/test_ingestion.py"] == (static / "test_ingestion.py").read_text(encoding="utf-8")
