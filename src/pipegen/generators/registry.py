@@ -7,7 +7,7 @@ from PLANNED to REGISTRY). The plan's component graph decides which families a s
 
 from __future__ import annotations
 
-from pipegen.generators import dbt, docs, project
+from pipegen.generators import airflow, dbt, docs, prefect, project
 from pipegen.generators.base import Generator
 from pipegen.plan.families import DESCRIPTIONS, Family
 from pipegen.spec.diagnostics import did_you_mean
@@ -16,6 +16,8 @@ REGISTRY: dict[Family, Generator] = {
     Family.PROJECT: project.GENERATOR,
     Family.DOCS: docs.GENERATOR,
     Family.DBT: dbt.GENERATOR,
+    Family.AIRFLOW: airflow.GENERATOR,
+    Family.PREFECT: prefect.GENERATOR,
 }
 
 # Families the plan can ask for that this version does not generate yet: they are listed in
@@ -24,8 +26,6 @@ PLANNED: frozenset[Family] = frozenset(
     {
         Family.INGESTION,
         Family.GX,
-        Family.AIRFLOW,
-        Family.PREFECT,
         Family.DEBEZIUM,
         Family.KAFKA,
         Family.FLINK,
