@@ -75,12 +75,26 @@ def test(project: Path, dag_id: str, home: Path) -> dict[str, Any]:
         )
     }
     return {
+        "warehouse": warehouse_counts(project / "warehouse.duckdb"),
         "run_state": str(run.state),
         "tasks": states,
         "xcom": xcoms,
         "migrate_seconds": round(migrated - started, 1),
         "test_seconds": round(finished - migrated, 1),
     }
+
+
+def warehouse_counts(path: Path) -> dict[str, int]:
+    """Rows per table of the local warehouse (schema.table), after the run."""
+    if not path.exists():
+        return {}
+    import duckdb
+
+    con = duckdb.connect(str(path))  # dbt-duckdb may still hold it open in this process: same configuration
+    tables = con.execute("select table_schema, table_name from information_schema.tables").fetchall()
+    counts = {f"{s}.{t}": con.execute(f'select count(*) from "{s}"."{t}"').fetchone()[0] for s, t in tables}
+    con.close()
+    return counts
 
 
 def main() -> None:
