@@ -4,6 +4,7 @@ flow's state and return value, every task run (name, state, run count) and the M
 artifacts. Retry delays are set to zero so a retried task does not wait.
 
     python prefect_driver.py PROJECT_DIR FLOW_NAME
+    python prefect_driver.py check ROOT...   # import every flows/*.py, validate each prefect.yaml
 """
 
 from __future__ import annotations
@@ -29,15 +30,57 @@ async def _read(flow_run_id: Any) -> tuple[list[dict[str, Any]], list[dict[str, 
     return tasks, arts
 
 
-def main() -> None:
-    project, name = Path(sys.argv[1]), sys.argv[2]
-    from prefect.testing.utilities import prefect_test_harness
-
-    spec = importlib.util.spec_from_file_location("generated_flow", project / "flows" / f"{name}.py")
+def load(path: Path) -> Any:
+    spec = importlib.util.spec_from_file_location(f"generated_{path.stem}", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    module.RUN_OPTIONS["retry_delay_seconds"] = 0
+    return module
+
+
+def check(roots: list[Path]) -> dict[str, Any]:
+    """Every flow imports without warnings and is a Prefect flow with the retry options;
+    every prefect.yaml validates against Prefect's own model of the file."""
+    import warnings
+
+    import yaml
+    from prefect.cli.deploy._models import PrefectYamlModel
+    from prefect.flows import Flow
+
+    out: dict[str, Any] = {}
+    for root in roots:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            flows = {p.stem: load(p) for p in sorted((root / "flows").glob("*.py"))}
+        model = PrefectYamlModel.model_validate(yaml.safe_load((root / "prefect.yaml").read_text()))
+        out[root.name] = {
+            "warnings": [str(w.message) for w in caught],
+            "flows": {
+                name: {
+                    "is_flow": isinstance(getattr(m, name, None), Flow),
+                    "parameters": sorted(getattr(m, name).parameters.properties),
+                    "ingest_retries": m.ingest.retries,
+                    "ingest_delays": m.ingest.retry_delay_seconds,
+                    "ingest_cache": str(m.ingest.cache_policy),
+                }
+                for name, m in flows.items()
+            },
+            "deployments": [
+                {"name": d.name, "entrypoint": d.entrypoint, "schedules": [s.model_dump(exclude_none=True, exclude_defaults=True) | {"active": s.active} for s in d.schedules or []]}
+                for d in model.deployments
+            ],
+        }
+    return out
+
+
+def main() -> None:
+    if sys.argv[1] == "check":
+        print(json.dumps(check([Path(p) for p in sys.argv[2:]]), default=str))
+        return
+    project, name = Path(sys.argv[1]), sys.argv[2]
+    from prefect.testing.utilities import prefect_test_harness
+
+    module = load(project / "flows" / f"{name}.py")
     module.ingest = module.ingest.with_options(retry_delay_seconds=0)
     for attr in ("synthesize", "transform", "quality"):
         if hasattr(module, attr):
