@@ -66,7 +66,14 @@ def check(roots: list[Path]) -> dict[str, Any]:
                 for name, m in flows.items()
             },
             "deployments": [
-                {"name": d.name, "entrypoint": d.entrypoint, "schedules": [s.model_dump(exclude_none=True, exclude_defaults=True) | {"active": s.active} for s in d.schedules or []]}
+                {
+                    "name": d.name,
+                    "entrypoint": d.entrypoint,
+                    "schedules": [
+                        s.model_dump(exclude_none=True, exclude_defaults=True) | {"active": s.active}
+                        for s in d.schedules or []
+                    ],
+                }
                 for d in model.deployments
             ],
         }

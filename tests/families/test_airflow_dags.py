@@ -52,7 +52,9 @@ def expected_tasks(ctx: Any) -> dict[str, tuple[list[str], str | None]]:
     plan = task_plan(ctx)
     ids = {s.task: f"{s.task}.load" for s in plan.sources}
     ids |= {s.name: str(s.name) for s in plan.steps}
-    out = {ids[name]: ([], ids[name].split(".")[0] if "." in ids[name] else None) for name in plan.names()}
+    out: dict[str, tuple[list[str], str | None]] = {
+        ids[name]: ([], ids[name].split(".")[0] if "." in ids[name] else None) for name in plan.names()
+    }
     for a, b in plan.edges():
         out[ids[b]][0].append(ids[a])
     out["publish"] = ([ids[n] for n in plan.names()], None)  # every summary reaches publish
@@ -65,7 +67,7 @@ def test_every_batch_examples_dag_loads_with_the_plans_tasks_and_policy(
     tmp_path: Path, airflow_python: Path, with_stand_ins: bool
 ) -> None:
     contexts = {}
-    for name, spec, plan in AIRFLOW_SPECS:
+    for _name, spec, plan in AIRFLOW_SPECS:
         files, ctx = render_with(spec, plan, STAND_INS if with_stand_ins else ())
         root = write({p: t for p, t in files.items() if p.startswith(("dags/", "plugins/"))}, tmp_path / "all")
         contexts[str(plan.names.pipeline)] = ctx
@@ -147,4 +149,3 @@ def test_a_failing_dbt_test_fails_the_run_at_once_and_publish_does_not_run(
     assert (tasks["transform"]["state"], tasks["transform"]["try_number"]) == ("failed", 1)  # no retry of bad data
     assert tasks["publish"]["state"] == "upstream_failed"
     assert "publish" not in result["xcom"]
-

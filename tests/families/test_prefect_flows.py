@@ -28,7 +28,9 @@ DRIVER = HERE / "prefect_driver.py"
 
 
 def prefect(python: Path, tmp: Path, *args: str) -> dict[str, Any]:
-    env = offline_env(tmp / "home", PREFECT_HOME=str(tmp / "home" / ".prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    env = offline_env(
+        tmp / "home", PREFECT_HOME=str(tmp / "home" / ".prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false"
+    )
     done = subprocess.run(
         [str(python), str(DRIVER), *args], capture_output=True, text=True, timeout=900, check=False, env=env
     )

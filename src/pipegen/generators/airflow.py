@@ -64,8 +64,11 @@ class AirflowGenerator:
                     "install Airflow and the project's requirements (requirements-airflow.txt)",
                     (("$(PROJECT_PYTHON)", "-m", "pip", "install", "-r", "requirements-airflow.txt"),),
                 ),
-                MakeTarget("dag-check", "parse the DAG with Airflow's DagBag: no import errors, no warnings",
-                           (_airflow_argv("-m", "pytest", "-q", "tests/test_dags.py"),)),  # fmt: skip
+                MakeTarget(
+                    "dag-check",
+                    "parse the DAG with Airflow's DagBag: no import errors, no warnings",
+                    (_airflow_argv("-m", "pytest", "-q", "tests/test_dags.py"),),
+                ),
                 MakeTarget(
                     "dag-test",
                     "run the DAG once, locally (dag.test: a throwaway run on the local warehouse)",
@@ -118,7 +121,7 @@ def dag_context(ctx: GenContext) -> dict[str, Any]:
 def outline(ctx: GenContext) -> str:
     """One line: what runs, in order (for the DAG's docstring and the docs)."""
     plan = task_plan(ctx)
-    parts = [s.name for s in plan.before]
+    parts: list[str] = [s.name for s in plan.before]
     if plan.sources:
         parts.append("a task group per source (" + ", ".join(s.task for s in plan.sources) + ")")
     parts += [s.name for s in plan.after]

@@ -13,6 +13,7 @@ generated for a spec is in none of them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from pipegen.generators.base import GenContext, RunStep
 from pipegen.safe import Ident, Safe, trusted
@@ -150,7 +151,7 @@ class TaskPlan:
 
     def edges(self) -> tuple[tuple[Ident, Ident], ...]:
         layers = self.layers()
-        return tuple((a, b) for up, down in zip(layers, layers[1:], strict=False) for a in up for b in down)
+        return tuple((a, b) for up, down in pairwise(layers) for a in up for b in down)
 
     def names(self) -> tuple[Ident, ...]:
         return tuple(name for layer in self.layers() for name in layer)

@@ -38,7 +38,13 @@ def retry_delays_expr(policy: RunPolicy) -> str:
 
 
 def _prefect_argv(*argv: str) -> tuple[str, ...]:
-    return ("env", "PREFECT_HOME=$(CURDIR)/.prefect", "PREFECT_SERVER_ANALYTICS_ENABLED=false", "$(PROJECT_PYTHON)", *argv)
+    return (
+        "env",
+        "PREFECT_HOME=$(CURDIR)/.prefect",
+        "PREFECT_SERVER_ANALYTICS_ENABLED=false",
+        "$(PROJECT_PYTHON)",
+        *argv,
+    )
 
 
 class PrefectGenerator:
@@ -55,10 +61,16 @@ class PrefectGenerator:
                     "install Prefect and the project's requirements (requirements-prefect.txt)",
                     (("$(PROJECT_PYTHON)", "-m", "pip", "install", "-r", "requirements-prefect.txt"),),
                 ),
-                MakeTarget("prefect-run", "run the flow once, locally (local stand-ins, local warehouse)",
-                           (_prefect_argv(flow_file),)),  # fmt: skip
-                MakeTarget("prefect-deploy", "create or update the deployment of prefect.yaml",
-                           (_prefect_argv("-m", "prefect", "deploy", "--all"),)),  # fmt: skip
+                MakeTarget(
+                    "prefect-run",
+                    "run the flow once, locally (local stand-ins, local warehouse)",
+                    (_prefect_argv(flow_file),),
+                ),
+                MakeTarget(
+                    "prefect-deploy",
+                    "create or update the deployment of prefect.yaml",
+                    (_prefect_argv("-m", "prefect", "deploy", "--all"),),
+                ),
             ),
         )
 
@@ -121,7 +133,7 @@ def flow_context(ctx: GenContext) -> dict[str, Any]:
 
 def outline(ctx: GenContext) -> str:
     plan = task_plan(ctx)
-    parts = [s.name for s in plan.before]
+    parts: list[str] = [s.name for s in plan.before]
     if plan.sources:
         parts.append("the sources in parallel (" + ", ".join(s.task for s in plan.sources) + ")")
     parts += [s.name for s in plan.after]

@@ -153,8 +153,8 @@ class Names:
     datasets: tuple[DatasetNames, ...]
     marts: tuple[MartNames, ...]
     streams: tuple[StreamJobNames, ...]
-    sources: tuple[tuple[str, Ident], ...] = ()  # spec source name -> its snake-case key
-    run_summary_artifact: Ident = Ident("run-summary")  # Prefect artifact key: a-z, 0-9, '-' only
+    sources: tuple[tuple[str, Ident], ...]  # spec source name -> its snake-case key
+    run_summary_artifact: Ident  # Prefect artifact key `<pipeline>-run-summary`: a-z, 0-9, - only
 
     def source_key(self, source: str) -> Ident:
         return dict(self.sources)[source]
