@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("airflow", reason="Airflow is not installed here: pip install -r requirements-airflow.txt")
-from airflow.dag_processing.dagbag import DagBag  # noqa: E402
+from airflow.dag_processing.dagbag import DagBag
 
 DAGS = Path(__file__).resolve().parents[1] / "dags"
 

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
+from pipegen.generators.base import RunStep
 from pipegen.generators.orchestration import CADENCES, derived_schedule, run_policy, task_plan
 from pipegen.spec.model import Orchestrator
 from tests.families.orchestration import INGEST, QUALITY, STAND_INS, SYNTHESIZE, orchestrated, render_with
@@ -143,3 +147,23 @@ def test_a_freshness_sla_becomes_a_deadline_alert_with_its_callback_in_plugins()
     assert "async def notify_late(" in files["plugins/pipegen_callbacks.py"]
     _, spec, plan = next(s for s in AIRFLOW_SPECS if s[0] == "hello")  # no SLA
     assert "DeadlineAlert" not in render_with(spec, plan)[0]["dags/hello.py"]
+
+
+@pytest.mark.parametrize("stand_ins", [(), STAND_INS], ids=["generated-steps", "with-ingest-and-quality"])
+def test_generated_python_is_lint_and_format_clean(tmp_path: Path, stand_ins: tuple[RunStep, ...]) -> None:
+    """Every DAG, flow, plugin and project test passes the repo's ruff rules and ruff format
+    (no unused import or undefined name, 120 columns), whichever steps exist."""
+    for name, spec, plan in ALL:
+        files, _ = render_with(spec, plan, stand_ins)
+        for path, text in files.items():
+            if path.endswith(".py") and path.startswith(("dags/", "flows/", "plugins/", "tests/")):
+                target = tmp_path / name / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text)
+    ruff = Path(sys.executable).parent / "ruff"
+    if not ruff.exists():
+        pytest.skip("ruff is not installed next to this interpreter (run via scripts/test.sh)")
+    config = ["--config", str(Path(__file__).parents[2] / "pyproject.toml")]
+    for command in (["check", *config], ["format", "--check", "--diff", *config]):
+        done = subprocess.run([str(ruff), *command, str(tmp_path)], capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]

@@ -188,8 +188,11 @@ def requirement(value: str) -> str:
 
 
 def py_str(value: str) -> str:
-    """A Python string literal."""
-    return repr(str(value))
+    """A Python string literal, double-quoted where that needs no escape (as ruff format writes it)."""
+    text = repr(str(value))
+    if text.startswith("'") and '"' not in value:
+        return '"' + text[1:-1] + '"'  # no quote of either kind inside: only the delimiters change
+    return text
 
 
 # ---------------------------------------------------------------- Markdown and Mermaid
