@@ -167,3 +167,12 @@ def test_generated_python_is_lint_and_format_clean(tmp_path: Path, stand_ins: tu
     for command in (["check", *config], ["format", "--check", "--diff", *config]):
         done = subprocess.run([str(ruff), *command, str(tmp_path)], capture_output=True, text=True, check=False)
         assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+
+
+def test_the_airflow_project_test_and_callback_are_verbatim_template_copies() -> None:
+    """They are the same for every spec (kept out of the golden trees for that reason)."""
+    templates = Path(__file__).parents[2] / "templates" / "airflow"
+    for _name, spec, plan in AIRFLOW_SPECS:
+        files, _ = render_with(spec, plan)
+        assert files["tests/test_dags.py"] == (templates / "test_dags.py").read_text()
+        assert files["plugins/pipegen_callbacks.py"] == (templates / "pipegen_callbacks.py").read_text()

@@ -1,10 +1,12 @@
-"""Airflow 3 DAG of the azure_playground pipeline: transform -> publish.
+"""Airflow 3 DAG of the azure_playground pipeline.
+
+Runs: transform -> publish.
 
 Every task calls a step of the project's `pipeline` package (the same steps `make run`
 runs locally) and returns that step's JSON summary (counts, failures) as its XCom: no data
 travels through XCom. Step modules are imported inside the tasks, never at parse time.
 
-    schedule: */15 * * * * UTC (latency 15m), data intervals (CronDataIntervalTimetable)
+    schedule: */15 * * * * UTC (latency 15m), with data intervals
     retries: 3, first after 1m, x2.0 each time, at most 30m
     param `local`: true runs against the local stand-ins and the local DuckDB warehouse
 
@@ -23,15 +25,28 @@ from pathlib import Path
 from typing import Any
 
 import pendulum
+from airflow.sdk import (
+    Asset,
+    CronDataIntervalTimetable,
+    Param,
+    dag,
+    get_current_context,
+    task,
+)
 from airflow.sdk.exceptions import AirflowFailException
-from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, get_current_context, task, task_group
 
 # The project root (dags/..), unless the DAG file is deployed elsewhere.
 PROJECT_DIR = Path(os.environ.get("PIPEGEN_PROJECT_DIR") or Path(__file__).resolve().parents[1])
-DBT_TARGET = 'lake'  # dbt target of production runs (local runs build in "local")
-SCHEDULE = '*/15 * * * *'
+DBT_TARGET = "lake"  # dbt target of production runs (local runs build in "local")
+SCHEDULE = "*/15 * * * *"
+DESCRIPTION = (
+    "A cheap, fully automated place to learn data engineering on Azure. Synthetic "
+    "customers, products and orders are generated with Faker (turn rows_per_day up or"
+    " down), page views stream through Event Hubs, and everything lands in Delta "
+    "tables in bronze, silver and gold layers, all from one Terraform project."
+)
 # Downstream pipelines schedule on this asset: it is updated when a run has published.
-PUBLISHED = Asset('pipegen://azure_playground/published')
+PUBLISHED = Asset("pipegen://azure_playground/published")
 
 
 def _step(module: str) -> Any:
@@ -61,41 +76,43 @@ def _local() -> bool:
 
 
 @dag(
-    dag_id='azure_playground',
-    description='A cheap, fully automated place to learn data engineering on Azure. Synthetic customers, products and orders are generated with Faker (turn rows_per_day up or down), page views stream through Event Hubs, and everything lands in Delta tables in bronze, silver and gold layers, all from one Terraform project.',
+    dag_id="azure_playground",
+    description=DESCRIPTION,
     schedule=CronDataIntervalTimetable(SCHEDULE, timezone="UTC"),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
     default_args={
-        "owner": 'data-playground@example.com',
+        "owner": "data-playground@example.com",
         "retries": 3,
         "retry_delay": timedelta(seconds=60.0),
         "retry_exponential_backoff": 2.0,
         "max_retry_delay": timedelta(seconds=1800.0),
     },
     params={
-        "local": Param(False, type="boolean", description="Run on the local stand-ins and the local DuckDB warehouse."),
+        "local": Param(False, type="boolean", description="Run on the local stand-ins and the local DuckDB warehouse"),
     },
-    tags=["pipegen", 'playground', 'azure', 'synthetic'],
+    tags=["pipegen", "playground", "azure", "synthetic"],
     doc_md=__doc__,
 )
 def azure_playground() -> None:
-    @task(task_id='transform')
+    @task(task_id="transform")
     def transform() -> dict[str, Any]:
         """dbt build on the local DuckDB warehouse"""
         local = _local()
-        return _run('pipeline.transform', target="local" if local else DBT_TARGET)
+        return _run("pipeline.transform", target="local" if local else DBT_TARGET)
 
     @task(task_id="publish", outlets=[PUBLISHED])
     def publish(summaries: dict[str, Any]) -> dict[str, Any]:
         """The run's summary: every step's counts and failures (the XCom of this task)."""
-        return {"pipeline": 'azure_playground', "steps": summaries}
+        return {"pipeline": "azure_playground", "steps": summaries}
 
     transform_ = transform()
-    published = publish({
-        'transform': transform_,
-    })
+    published = publish(
+        {
+            "transform": transform_,
+        }
+    )
     transform_ >> published
 
 

@@ -1,4 +1,6 @@
-"""Prefect 3 flow of the iot_lambda pipeline: transform -> run-summary artifact.
+"""Prefect 3 flow of the iot_lambda pipeline.
+
+Runs: transform -> run-summary artifact.
 
 Every task calls a step of the project's `pipeline` package (the same steps `make run`
 runs locally) and returns that step's JSON summary (counts, failures); the sources are
@@ -19,22 +21,26 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import INPUTS, NO_CACHE, TASK_SOURCE
-from prefect.futures import wait
+from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 
 # The project root (flows/..), unless the flow file is deployed elsewhere.
 PROJECT_DIR = Path(os.environ.get("PIPEGEN_PROJECT_DIR") or Path(__file__).resolve().parents[1])
-DBT_TARGET = 'serving'  # dbt target of production runs (local runs build in "local")
+DBT_TARGET = "serving"  # dbt target of production runs (local runs build in "local")
 RETRIES = 3
 RETRY_DELAYS = exponential_backoff(backoff_factor=60)
-ARTIFACT_KEY = 'iot-lambda-run-summary'
+ARTIFACT_KEY = "iot-lambda-run-summary"
+DESCRIPTION = (
+    "Temperature and vibration readings from factory sensors. The speed layer "
+    "aggregates them within seconds for the control room; every night the batch layer"
+    " recomputes the day with late readings and the device registry, correcting the "
+    "fast numbers."
+)
 
 
 def _step(module: str) -> Any:
@@ -47,7 +53,7 @@ def _step(module: str) -> Any:
     return importlib.import_module(module)
 
 
-def _retryable(task: Any, task_run: Any, state: Any) -> bool:
+def _retryable(_task: Any, _task_run: Any, state: Any) -> bool:
     """Retry anything but a failure the step declares final (its StepFailed)."""
     try:
         state.result()
@@ -63,22 +69,10 @@ RUN_OPTIONS: dict[str, Any] = {
 }
 
 
-@task(
-    **RUN_OPTIONS,
-    cache_policy=INPUTS + TASK_SOURCE,
-    cache_expiration=timedelta(seconds=60.0),
-    persist_result=True,
-)
-def ingest(source: str, local: bool, window: str) -> dict[str, Any]:
-    """Extract-load one source (cached per source, mode and schedule window: a retried
-    flow run does not load the same window twice)."""
-    return dict(_step("pipeline.ingest").run(source=source, local=local))
-
-
-@task(name='transform', cache_policy=NO_CACHE, **RUN_OPTIONS)
+@task(name="transform", cache_policy=NO_CACHE, **RUN_OPTIONS)
 def transform(local: bool) -> dict[str, Any]:
     """dbt build on the local DuckDB warehouse"""
-    return dict(_step('pipeline.transform').run(target="local" if local else DBT_TARGET))
+    return dict(_step("pipeline.transform").run(target="local" if local else DBT_TARGET))
 
 
 def summary_markdown(summaries: dict[str, dict[str, Any]]) -> str:
@@ -91,16 +85,14 @@ def summary_markdown(summaries: dict[str, dict[str, Any]]) -> str:
     return "\n".join([*lines, "", *(["## Failures", "", *failures] if failures else [])]).rstrip() + "\n"
 
 
-@flow(name='iot_lambda', description='Temperature and vibration readings from factory sensors. The speed layer aggregates them within seconds for the control room; every night the batch layer recomputes the day with late readings and the device registry, correcting the fast numbers.', log_prints=True)
+@flow(name="iot_lambda", description=DESCRIPTION, log_prints=True)
 def iot_lambda(local: bool = False) -> dict[str, dict[str, Any]]:
-    """Run the pipeline once: transform -> run-summary artifact."""
-    from prefect.runtime import flow_run
-
+    """Run the pipeline once (the module's docstring says what runs)."""
     logger = get_run_logger()
     summaries: dict[str, dict[str, Any]] = {}
-    summaries['transform'] = transform(local)
+    summaries["transform"] = transform(local)
     create_markdown_artifact(key=ARTIFACT_KEY, markdown=summary_markdown(summaries), description="run summary")
-    logger.info("%s: %d tasks done", 'iot_lambda', len(summaries))
+    logger.info("%s: %d tasks done", "iot_lambda", len(summaries))
     return summaries
 
 

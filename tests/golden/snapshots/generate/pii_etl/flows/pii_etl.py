@@ -1,4 +1,6 @@
-"""Prefect 3 flow of the pii_etl pipeline: run-summary artifact.
+"""Prefect 3 flow of the pii_etl pipeline.
+
+Runs: run-summary artifact.
 
 Every task calls a step of the project's `pipeline` package (the same steps `make run`
 runs locally) and returns that step's JSON summary (counts, failures); the sources are
@@ -19,22 +21,24 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import INPUTS, NO_CACHE, TASK_SOURCE
-from prefect.futures import wait
 from prefect.tasks import exponential_backoff
 
 # The project root (flows/..), unless the flow file is deployed elsewhere.
 PROJECT_DIR = Path(os.environ.get("PIPEGEN_PROJECT_DIR") or Path(__file__).resolve().parents[1])
-DBT_TARGET = 'local'  # dbt target of production runs (local runs build in "local")
+DBT_TARGET = "local"  # dbt target of production runs (local runs build in "local")
 RETRIES = 3
 RETRY_DELAYS = exponential_backoff(backoff_factor=60)
-ARTIFACT_KEY = 'pii-etl-run-summary'
+ARTIFACT_KEY = "pii-etl-run-summary"
+DESCRIPTION = (
+    "Nightly export of customer and support data for analytics. Personal data must "
+    "never land in clear: emails are hashed, phone numbers masked, national ids "
+    "dropped."
+)
 
 
 def _step(module: str) -> Any:
@@ -47,7 +51,7 @@ def _step(module: str) -> Any:
     return importlib.import_module(module)
 
 
-def _retryable(task: Any, task_run: Any, state: Any) -> bool:
+def _retryable(_task: Any, _task_run: Any, state: Any) -> bool:
     """Retry anything but a failure the step declares final (its StepFailed)."""
     try:
         state.result()
@@ -63,18 +67,6 @@ RUN_OPTIONS: dict[str, Any] = {
 }
 
 
-@task(
-    **RUN_OPTIONS,
-    cache_policy=INPUTS + TASK_SOURCE,
-    cache_expiration=timedelta(seconds=86400.0),
-    persist_result=True,
-)
-def ingest(source: str, local: bool, window: str) -> dict[str, Any]:
-    """Extract-load one source (cached per source, mode and schedule window: a retried
-    flow run does not load the same window twice)."""
-    return dict(_step("pipeline.ingest").run(source=source, local=local))
-
-
 def summary_markdown(summaries: dict[str, dict[str, Any]]) -> str:
     """The run summary artifact: one row per task, then every failure."""
     lines = ["# pii_etl: run summary", "", "| task | summary |", "|---|---|"]
@@ -85,15 +77,13 @@ def summary_markdown(summaries: dict[str, dict[str, Any]]) -> str:
     return "\n".join([*lines, "", *(["## Failures", "", *failures] if failures else [])]).rstrip() + "\n"
 
 
-@flow(name='pii_etl', description='Nightly export of customer and support data for analytics. Personal data must never land in clear: emails are hashed, phone numbers masked, national ids dropped.', log_prints=True)
+@flow(name="pii_etl", description=DESCRIPTION, log_prints=True)
 def pii_etl(local: bool = False) -> dict[str, dict[str, Any]]:
-    """Run the pipeline once: run-summary artifact."""
-    from prefect.runtime import flow_run
-
+    """Run the pipeline once (the module's docstring says what runs)."""
     logger = get_run_logger()
     summaries: dict[str, dict[str, Any]] = {}
     create_markdown_artifact(key=ARTIFACT_KEY, markdown=summary_markdown(summaries), description="run summary")
-    logger.info("%s: %d tasks done", 'pii_etl', len(summaries))
+    logger.info("%s: %d tasks done", "pii_etl", len(summaries))
     return summaries
 
 

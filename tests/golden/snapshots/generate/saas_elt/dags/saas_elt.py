@@ -1,10 +1,12 @@
-"""Airflow 3 DAG of the saas_elt pipeline: transform -> publish.
+"""Airflow 3 DAG of the saas_elt pipeline.
+
+Runs: transform -> publish.
 
 Every task calls a step of the project's `pipeline` package (the same steps `make run`
 runs locally) and returns that step's JSON summary (counts, failures) as its XCom: no data
 travels through XCom. Step modules are imported inside the tasks, never at parse time.
 
-    schedule: 0 */6 * * * UTC (latency 6h), data intervals (CronDataIntervalTimetable)
+    schedule: 0 */6 * * * UTC (latency 6h), with data intervals
     retries: 3, first after 1m, x2.0 each time, at most 30m
     param `local`: true runs against the local stand-ins and the local DuckDB warehouse
 
@@ -23,16 +25,29 @@ from pathlib import Path
 from typing import Any
 
 import pendulum
+from airflow.sdk import (
+    Asset,
+    AsyncCallback,
+    CronDataIntervalTimetable,
+    DeadlineAlert,
+    DeadlineReference,
+    Param,
+    dag,
+    get_current_context,
+    task,
+)
 from airflow.sdk.exceptions import AirflowFailException
-from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, get_current_context, task, task_group
-from airflow.sdk import AsyncCallback, DeadlineAlert, DeadlineReference
 
 # The project root (dags/..), unless the DAG file is deployed elsewhere.
 PROJECT_DIR = Path(os.environ.get("PIPEGEN_PROJECT_DIR") or Path(__file__).resolve().parents[1])
-DBT_TARGET = 'warehouse'  # dbt target of production runs (local runs build in "local")
-SCHEDULE = '0 */6 * * *'
+DBT_TARGET = "warehouse"  # dbt target of production runs (local runs build in "local")
+SCHEDULE = "0 */6 * * *"
+DESCRIPTION = (
+    "Product and billing data from the app database and the CRM's REST API, landed "
+    "raw in Snowflake every six hours and modelled into revenue and customer marts."
+)
 # Downstream pipelines schedule on this asset: it is updated when a run has published.
-PUBLISHED = Asset('pipegen://saas_elt/published')
+PUBLISHED = Asset("pipegen://saas_elt/published")
 
 
 def _step(module: str) -> Any:
@@ -62,47 +77,49 @@ def _local() -> bool:
 
 
 @dag(
-    dag_id='saas_elt',
-    description="Product and billing data from the app database and the CRM's REST API, landed raw in Snowflake every six hours and modelled into revenue and customer marts.",
+    dag_id="saas_elt",
+    description=DESCRIPTION,
     schedule=CronDataIntervalTimetable(SCHEDULE, timezone="UTC"),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
     default_args={
-        "owner": 'analytics-engineering@example.com',
+        "owner": "analytics-engineering@example.com",
         "retries": 3,
         "retry_delay": timedelta(seconds=60.0),
         "retry_exponential_backoff": 2.0,
         "max_retry_delay": timedelta(seconds=1800.0),
     },
     params={
-        "local": Param(False, type="boolean", description="Run on the local stand-ins and the local DuckDB warehouse."),
+        "local": Param(False, type="boolean", description="Run on the local stand-ins and the local DuckDB warehouse"),
     },
     # monitoring.freshness_sla: a run not done this long after it was queued is late
     deadline=DeadlineAlert(
         reference=DeadlineReference.DAGRUN_QUEUED_AT,
         interval=timedelta(seconds=43200.0),
-        callback=AsyncCallback("pipegen_callbacks.notify_late", kwargs={"pipeline": 'saas_elt'}),
+        callback=AsyncCallback("pipegen_callbacks.notify_late", kwargs={"pipeline": "saas_elt"}),
     ),
-    tags=["pipegen", 'saas', 'finance'],
+    tags=["pipegen", "saas", "finance"],
     doc_md=__doc__,
 )
 def saas_elt() -> None:
-    @task(task_id='transform')
+    @task(task_id="transform")
     def transform() -> dict[str, Any]:
         """dbt build on the local DuckDB warehouse"""
         local = _local()
-        return _run('pipeline.transform', target="local" if local else DBT_TARGET)
+        return _run("pipeline.transform", target="local" if local else DBT_TARGET)
 
     @task(task_id="publish", outlets=[PUBLISHED])
     def publish(summaries: dict[str, Any]) -> dict[str, Any]:
         """The run's summary: every step's counts and failures (the XCom of this task)."""
-        return {"pipeline": 'saas_elt', "steps": summaries}
+        return {"pipeline": "saas_elt", "steps": summaries}
 
     transform_ = transform()
-    published = publish({
-        'transform': transform_,
-    })
+    published = publish(
+        {
+            "transform": transform_,
+        }
+    )
     transform_ >> published
 
 
