@@ -122,7 +122,7 @@ class Warehouse:
         self.locations: dict[str, str] = {}
 
     def load(self, source: str) -> Any:
-        return ingest.run(
+        return ingest.load_sources(
             [source],
             local=True,
             warehouse=self.path,

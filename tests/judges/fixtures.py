@@ -26,3 +26,15 @@ def _judge_python(request: pytest.FixtureRequest, name: str) -> Path:
 def batch_python(request: pytest.FixtureRequest) -> Path:
     """Python of the `batch` judge env (requirements/judges/batch.txt): dlt, connectorx, DuckDB, dbt, GX Core."""
     return _judge_python(request, "batch")
+
+
+@pytest.fixture(scope="session")
+def airflow_python(request: pytest.FixtureRequest) -> Path:
+    """Python of the `airflow` judge env (requirements/judges/airflow.txt): Airflow 3.3 plus the batch set."""
+    return _judge_python(request, "airflow")
+
+
+@pytest.fixture(scope="session")
+def prefect_python(request: pytest.FixtureRequest) -> Path:
+    """Python of the `prefect` judge env (requirements/judges/prefect.txt): Prefect 3.8 plus the batch set."""
+    return _judge_python(request, "prefect")

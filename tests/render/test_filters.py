@@ -180,6 +180,8 @@ def test_make_word_keeps_make_variables_and_quotes_the_rest() -> None:
     assert make_word("$(PYTHON)") == "$(PYTHON)"
     assert make_word("a b") == "'a b'"
     assert make_word("$(shell rm -rf /)") == "'$$(shell rm -rf /)'"
+    assert make_word("AIRFLOW_HOME=$(CURDIR)/.airflow") == '"AIRFLOW_HOME=$(CURDIR)/.airflow"'
+    assert make_word("A=$(CURDIR)/x;rm") == "'A=$$(CURDIR)/x;rm'"  # only plain path characters after it
     with pytest.raises(ValueError, match="line break"):
         make_word("a\nb")
 

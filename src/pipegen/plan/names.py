@@ -153,6 +153,19 @@ class Names:
     datasets: tuple[DatasetNames, ...]
     marts: tuple[MartNames, ...]
     streams: tuple[StreamJobNames, ...]
+    sources: tuple[tuple[str, Ident], ...]  # spec source name -> its snake-case key
+    run_summary_artifact: Ident  # Prefect artifact key `<pipeline>-run-summary`: a-z, 0-9, - only
+
+    def source_key(self, source: str) -> Ident:
+        return dict(self.sources)[source]
+
+    def source_schema(self, source: str) -> Ident:
+        """The schema a source lands in: `raw_<source>`."""
+        return Ident(f"raw_{self.source_key(source)}")
+
+    def source_task(self, source: str) -> Ident:
+        """The orchestrator task (Airflow task group, Prefect task run) loading a source: `ingest_<source>`."""
+        return Ident(f"ingest_{self.source_key(source)}")
 
     def dataset(self, source: str, dataset: str) -> DatasetNames:
         for names in self.datasets:
@@ -238,6 +251,8 @@ def names(spec: Spec) -> Names:
             )
             for j in spec.transforms.streams
         ),
+        sources=tuple((s.name, Ident(snake(s.name))) for s in spec.sources),
+        run_summary_artifact=dns_name(f"{pipeline}-run-summary"),
     )
 
 

@@ -151,13 +151,18 @@ def sh_word(value: str) -> str:
 
 
 MAKE_VAR = re.compile(r"^\$\([A-Z_][A-Z0-9_]*\)$")
+# An environment assignment to a path under a make variable: `HOME_DIR=$(CURDIR)/.cache`.
+MAKE_VAR_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=\$\([A-Z_][A-Z0-9_]*\)[A-Za-z0-9_./-]*$")
 
 
 def make_word(value: str) -> str:
     """One shell word in a Makefile recipe: shell-quoted, `$` doubled for make. A whole
-    make variable reference such as `$(PYTHON)` passes through, so recipes can use them."""
+    make variable reference such as `$(PYTHON)` passes through, so recipes can use them, and
+    so does `NAME=$(VAR)/path` (double-quoted: the variable's value may hold spaces)."""
     if MAKE_VAR.match(value):
         return value
+    if MAKE_VAR_ASSIGNMENT.match(value):
+        return f'"{value}"'
     if "\n" in value or "\r" in value:
         raise ValueError("a Makefile recipe word cannot contain a line break")
     return sh_word(value).replace("$", "$$")

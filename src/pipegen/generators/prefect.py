@@ -1,0 +1,153 @@
+"""Prefect family: one Prefect 3 flow per pipeline (`flows/<pipeline>.py`) generated from the
+plan's task plan (generators/orchestration.py): the local run's steps in order, a task run
+per batch source submitted in parallel (cached per source and schedule window), retries with
+exponential delays, a Markdown artifact with the run summary, and `prefect.yaml` with the
+deployment and its schedule.
+
+Prefect is not in the project's requirements.txt (the local run does not need it): it is in
+`requirements-prefect.txt`, which includes requirements.txt, since the flow's tasks import
+the project's step modules in the flow's process (they resolve together; see
+requirements/judges/prefect.txt)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget
+from pipegen.generators.orchestration import (
+    RunPolicy,
+    dbt_target,
+    description_chunks,
+    docstring_lines,
+    run_policy,
+    task_plan,
+)
+from pipegen.plan.families import Family
+from pipegen.render.env import render
+from pipegen.safe import trusted
+from pipegen.spec.types import format_duration
+
+PREFECT_REQUIREMENTS = ("prefect==3.8.8", "fastapi==0.149.0")  # fastapi: see requirements/judges/prefect.txt
+PREFECT_ENV = (
+    ("PREFECT_HOME", ".prefect", "Prefect (local): profiles, the temporary server's database, results"),
+    ("PREFECT_SERVER_ANALYTICS_ENABLED", "false", "Prefect: no usage analytics over the network"),
+)
+WORK_POOL_SUFFIX = "pool"
+# How long an extraction's cached result is kept: the key already holds the scheduled start,
+# so this only bounds storage; a retried flow run of a window comes well within a day.
+CACHE_SECONDS = 86400.0
+
+
+def retry_delays_expr(policy: RunPolicy) -> str:
+    """Python for Prefect's retry_delay_seconds: `exponential_backoff(...)` when it yields
+    exactly the policy's delays (doubling, under the cap), else the explicit list."""
+    delays = policy.retry_delays()
+    if policy.backoff == 2.0 and all(d == policy.retry_delay * 2**n for n, d in enumerate(delays)):
+        return f"exponential_backoff(backoff_factor={policy.retry_delay:g})"
+    return "[" + ", ".join(f"{d:g}" for d in delays) + "]"
+
+
+def _prefect_argv(*argv: str) -> tuple[str, ...]:
+    return (
+        "env",
+        "PREFECT_HOME=$(CURDIR)/.prefect",
+        "PREFECT_SERVER_ANALYTICS_ENABLED=false",
+        "$(PROJECT_PYTHON)",
+        *argv,
+    )
+
+
+class PrefectGenerator:
+    family = Family.PREFECT
+    description = "Prefect 3 flow (parallel extraction, retries, run-summary artifact) and prefect.yaml deployment"
+
+    def contribute(self, ctx: GenContext) -> Contribution:
+        flow_file = f"flows/{ctx.plan.names.pipeline}.py"
+        return Contribution(
+            env=tuple(EnvVar(name, (uses,), default=default) for name, default, uses in PREFECT_ENV),
+            make_targets=(
+                MakeTarget(
+                    "prefect-install",
+                    "install Prefect and the project's requirements (requirements-prefect.txt)",
+                    (("$(PROJECT_PYTHON)", "-m", "pip", "install", "-r", "requirements-prefect.txt"),),
+                ),
+                MakeTarget(
+                    "prefect-run",
+                    "run the flow once, locally (local stand-ins, local warehouse)",
+                    (_prefect_argv(flow_file),),
+                ),
+                MakeTarget(
+                    "prefect-deploy",
+                    "create or update the deployment of prefect.yaml",
+                    (_prefect_argv("-m", "prefect", "deploy", "--all"),),
+                ),
+            ),
+        )
+
+    def render(self, ctx: GenContext) -> Files:
+        context = flow_context(ctx)
+        name = str(ctx.plan.names.pipeline)
+        return {
+            f"flows/{name}.py": render("prefect/flow.py.j2", context),
+            "prefect.yaml": render("prefect/prefect.yaml.j2", context),
+            "requirements-prefect.txt": render("prefect/requirements-prefect.txt.j2", {"pins": PREFECT_REQUIREMENTS}),
+            "docs/orchestration.md": render("prefect/orchestration.md.j2", context),
+        }
+
+
+def deployment(ctx: GenContext, policy: RunPolicy) -> dict[str, Any]:
+    """prefect.yaml: the project, and one deployment with the schedule (only names and the
+    validated cron reach it: Prefect renders `{{ }}` in this file)."""
+    name = str(ctx.plan.names.pipeline)
+    return {
+        "name": name,
+        "prefect-version": PREFECT_REQUIREMENTS[0].split("==")[1],
+        "deployments": [
+            {
+                "name": name,
+                "entrypoint": f"flows/{name}.py:{name}",
+                "parameters": {"local": False},
+                "schedules": [{"cron": policy.schedule, "timezone": "UTC", "active": True}],
+                "concurrency_limit": policy.max_active_runs,
+                "work_pool": {"name": f"{name}-{WORK_POOL_SUFFIX}"},
+            }
+        ],
+    }
+
+
+def flow_context(ctx: GenContext) -> dict[str, Any]:
+    spec, names = ctx.spec, ctx.plan.names
+    policy = run_policy(spec)
+    plan = task_plan(ctx)
+    return {
+        "version": trusted(ctx.version),
+        "pipeline": names.pipeline,
+        "description_chunks": description_chunks(spec),
+        "policy": policy,
+        "plan": plan,
+        "retry_delays": trusted(retry_delays_expr(policy)),
+        "uses_backoff": "exponential_backoff" in retry_delays_expr(policy),
+        "delays_text": trusted(", ".join(f"{d:g}" for d in policy.retry_delays())),
+        "max_retry_delay_text": trusted(format_duration(policy.max_retry_delay)),
+        "sla_text": trusted(format_duration(policy.freshness_sla)) if policy.freshness_sla else None,
+        "cache_seconds": CACHE_SECONDS,
+        "cache_text": trusted("kept " + format_duration(CACHE_SECONDS)),
+        "dbt_target": dbt_target(ctx),
+        "artifact_key": names.run_summary_artifact,
+        "work_pool": trusted(f"{names.pipeline}-{WORK_POOL_SUFFIX}"),
+        "document": deployment(ctx, policy),
+        "outline": trusted(outline(ctx)),
+        "outline_lines": docstring_lines("Runs: " + outline(ctx) + "."),
+    }
+
+
+def outline(ctx: GenContext) -> str:
+    plan = task_plan(ctx)
+    parts: list[str] = [s.name for s in plan.before]
+    if plan.sources:
+        parts.append("the sources in parallel (" + ", ".join(s.task for s in plan.sources) + ")")
+    parts += [s.name for s in plan.after]
+    return " -> ".join([*parts, "run-summary artifact"])
+
+
+GENERATOR = PrefectGenerator()

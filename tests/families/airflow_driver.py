@@ -1,0 +1,114 @@
+"""Runs inside the airflow judge environment (AIRFLOW_HOME a scratch directory, set by the
+caller). Prints one JSON line.
+
+    python airflow_driver.py bag PROJECT_DIR            # DagBag over PROJECT_DIR/dags
+    python airflow_driver.py test PROJECT_DIR DAG_ID    # dag.test(run_conf={"local": true})
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def bag(project: Path) -> dict[str, Any]:
+    from airflow.dag_processing.dagbag import DagBag
+
+    found = DagBag(dag_folder=str(project / "dags"))
+    dags = {}
+    for dag_id, dag in found.dags.items():
+        tasks = {
+            t.task_id: {
+                "upstream": sorted(t.upstream_task_ids),
+                "group": t.task_group.group_id if t.task_group and t.task_group.group_id else None,
+                "retries": t.retries,
+                "retry_delay": t.retry_delay.total_seconds(),
+                "backoff": t.retry_exponential_backoff,
+                "max_retry_delay": t.max_retry_delay.total_seconds() if t.max_retry_delay else None,
+                "outlets": [getattr(o, "uri", str(o)) for o in t.outlets],
+            }
+            for t in dag.tasks
+        }
+        dags[dag_id] = {
+            "tasks": tasks,
+            "timetable": type(dag.timetable).__name__,
+            "cron": getattr(dag.timetable, "_expression", None),
+            "catchup": dag.catchup,
+            "max_active_runs": dag.max_active_runs,
+            "params": sorted(dag.params.keys()),
+            "deadline": repr(dag.deadline) if dag.deadline else None,
+        }
+    return {
+        "import_errors": {str(k): str(v) for k, v in found.import_errors.items()},
+        "warnings": {str(k): [str(w) for w in v] for k, v in found.captured_warnings.items()},
+        "dags": dags,
+    }
+
+
+def test(project: Path, dag_id: str, home: Path) -> dict[str, Any]:
+    started = time.perf_counter()
+    migrate = subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"], check=False, capture_output=True, text=True
+    )
+    if migrate.returncode != 0:
+        return {"error": "airflow db migrate failed", "output": (migrate.stdout + migrate.stderr)[-4000:]}
+    migrated = time.perf_counter()
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(project / "dags")).dags[dag_id]
+    run = dag.test(run_conf={"local": True})
+    finished = time.perf_counter()
+    con = sqlite3.connect(home / "airflow.db")
+    states = {
+        task_id: {"state": state, "try_number": tries}
+        for task_id, state, tries in con.execute(
+            "select task_id, state, try_number from task_instance where dag_id = ?", (dag_id,)
+        )
+    }
+    xcoms = {
+        task_id: json.loads(value) if isinstance(value, str) else value
+        for task_id, value in con.execute(
+            "select task_id, value from xcom where dag_id = ? and key = 'return_value'", (dag_id,)
+        )
+    }
+    return {
+        "warehouse": warehouse_counts(project / "warehouse.duckdb"),
+        "run_state": str(run.state),
+        "tasks": states,
+        "xcom": xcoms,
+        "migrate_seconds": round(migrated - started, 1),
+        "test_seconds": round(finished - migrated, 1),
+    }
+
+
+def warehouse_counts(path: Path) -> dict[str, int]:
+    """Rows per table of the local warehouse (schema.table), after the run."""
+    if not path.exists():
+        return {}
+    import duckdb
+
+    con = duckdb.connect(str(path))  # dbt-duckdb may still hold it open in this process: same configuration
+    tables = con.execute("select table_schema, table_name from information_schema.tables").fetchall()
+    counts = {f"{s}.{t}": con.execute(f'select count(*) from "{s}"."{t}"').fetchone()[0] for s, t in tables}
+    con.close()
+    return counts
+
+
+def main() -> None:
+    command, project = sys.argv[1], Path(sys.argv[2])
+    if command == "bag":
+        out = bag(project)
+    else:
+        import os
+
+        out = test(project, sys.argv[3], Path(os.environ["AIRFLOW_HOME"]))
+    print(json.dumps(out, default=str))
+
+
+if __name__ == "__main__":
+    main()

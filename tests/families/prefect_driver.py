@@ -1,0 +1,112 @@
+"""Runs inside the prefect judge environment: runs a generated flow once under
+prefect_test_harness (a temporary local API and SQLite DB) and prints one JSON line with the
+flow's state and return value, every task run (name, state, run count) and the Markdown
+artifacts. Retry delays are set to zero so a retried task does not wait.
+
+    python prefect_driver.py PROJECT_DIR FLOW_NAME
+    python prefect_driver.py check ROOT...   # import every flows/*.py, validate each prefect.yaml
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+async def _read(flow_run_id: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    async with get_client() as client:
+        runs = await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+        artifacts = await client.read_artifacts()
+    tasks = [{"name": r.name, "state": r.state_name, "run_count": r.run_count} for r in runs]
+    arts = [{"key": a.key, "type": a.type, "data": a.data} for a in artifacts]
+    return tasks, arts
+
+
+def load(path: Path) -> Any:
+    spec = importlib.util.spec_from_file_location(f"generated_{path.stem}", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def check(roots: list[Path]) -> dict[str, Any]:
+    """Every flow imports without warnings and is a Prefect flow with the retry options;
+    every prefect.yaml validates against Prefect's own model of the file."""
+    import warnings
+
+    import yaml
+    from prefect.cli.deploy._models import PrefectYamlModel
+    from prefect.flows import Flow
+
+    out: dict[str, Any] = {}
+    for root in roots:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            flows = {p.stem: load(p) for p in sorted((root / "flows").glob("*.py"))}
+        model = PrefectYamlModel.model_validate(yaml.safe_load((root / "prefect.yaml").read_text()))
+        out[root.name] = {
+            "warnings": [str(w.message) for w in caught],
+            "flows": {
+                name: {
+                    "is_flow": isinstance(getattr(m, name, None), Flow),
+                    "parameters": sorted(getattr(m, name).parameters.properties),
+                    "ingest_retries": m.ingest.retries,
+                    "ingest_delays": m.ingest.retry_delay_seconds,
+                    "ingest_cache": str(m.ingest.cache_policy),
+                }
+                for name, m in flows.items()
+            },
+            "deployments": [
+                {
+                    "name": d.name,
+                    "entrypoint": d.entrypoint,
+                    "schedules": [
+                        s.model_dump(exclude_none=True, exclude_defaults=True) | {"active": s.active}
+                        for s in d.schedules or []
+                    ],
+                }
+                for d in model.deployments
+            ],
+        }
+    return out
+
+
+def main() -> None:
+    if sys.argv[1] == "check":
+        print(json.dumps(check([Path(p) for p in sys.argv[2:]]), default=str))
+        return
+    project, name = Path(sys.argv[1]), sys.argv[2]
+    from prefect.testing.utilities import prefect_test_harness
+
+    module = load(project / "flows" / f"{name}.py")
+    module.ingest = module.ingest.with_options(retry_delay_seconds=0)
+    for attr in ("synthesize", "transform", "quality"):
+        if hasattr(module, attr):
+            setattr(module, attr, getattr(module, attr).with_options(retry_delay_seconds=0))
+    with prefect_test_harness():
+        started = time.perf_counter()
+        state = getattr(module, name)(local=True, return_state=True)
+        seconds = time.perf_counter() - started
+        result = state.result(raise_on_failure=False)
+        tasks, artifacts = asyncio.run(_read(state.state_details.flow_run_id))
+    out = {
+        "state": state.name,
+        "result": result if isinstance(result, dict) else repr(result),
+        "tasks": tasks,
+        "artifacts": artifacts,
+        "seconds": round(seconds, 1),
+    }
+    print(json.dumps(out, default=str))
+
+
+if __name__ == "__main__":
+    main()
