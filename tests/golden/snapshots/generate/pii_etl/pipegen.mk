@@ -3,11 +3,23 @@
 # edits are kept, but your own targets belong in the Makefile).
 PROJECT_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
-.PHONY: ingest run synthesize
+.PHONY: ingest prefect-deploy prefect-install prefect-run run synthesize
 
 # load every source into the local warehouse (dlt)
 ingest:
 	$(PROJECT_PYTHON) -m pipeline.ingest --local
+
+# create or update the deployment of prefect.yaml
+prefect-deploy:
+	env "PREFECT_HOME=$(CURDIR)/.prefect" PREFECT_SERVER_ANALYTICS_ENABLED=false $(PROJECT_PYTHON) -m prefect deploy --all
+
+# install Prefect and the project's requirements (requirements-prefect.txt)
+prefect-install:
+	$(PROJECT_PYTHON) -m pip install -r requirements-prefect.txt
+
+# run the flow once, locally (local stand-ins, local warehouse)
+prefect-run:
+	env "PREFECT_HOME=$(CURDIR)/.prefect" PREFECT_SERVER_ANALYTICS_ENABLED=false $(PROJECT_PYTHON) flows/pii_etl.py
 
 # run the pipeline locally: synthesize, ingest
 run:

@@ -1,13 +1,13 @@
 """Airflow 3 DAG of the azure_playground pipeline.
 
-Runs: transform -> publish.
+Runs: synthesize -> a task group per source (ingest_synthetic) -> transform -> publish.
 
 Every task calls a step of the project's `pipeline` package (the same steps `make run`
 runs locally) and returns that step's JSON summary (counts, failures) as its XCom: no data
 travels through XCom. Step modules are imported inside the tasks, never at parse time.
 
     schedule: */15 * * * * UTC (latency 15m), with data intervals
-    retries: 3, first after 1m, x2.0 each time, at most 30m
+    retries: 2, first after 5m, x2.0 each time, at most 30m
     param `local`: true runs against the local stand-ins and the local DuckDB warehouse
 
 A step that raises its module's `StepFailed` (bad data, a failed dbt test) fails its task at
@@ -32,6 +32,7 @@ from airflow.sdk import (
     dag,
     get_current_context,
     task,
+    task_group,
 )
 from airflow.sdk.exceptions import AirflowFailException
 
@@ -84,8 +85,8 @@ def _local() -> bool:
     max_active_runs=1,
     default_args={
         "owner": "data-playground@example.com",
-        "retries": 3,
-        "retry_delay": timedelta(seconds=60.0),
+        "retries": 2,
+        "retry_delay": timedelta(seconds=300.0),
         "retry_exponential_backoff": 2.0,
         "max_retry_delay": timedelta(seconds=1800.0),
     },
@@ -96,6 +97,25 @@ def _local() -> bool:
     doc_md=__doc__,
 )
 def azure_playground() -> None:
+    @task(task_id="synthesize")
+    def synthesize() -> dict[str, Any]:
+        """local stand-in source data"""
+        if not _local():
+            return {"summary": "skipped: production runs read the real sources"}
+        return _run("pipeline.synthesize")
+
+    @task_group(group_id="ingest_synthetic")
+    def ingest_synthetic() -> Any:
+        """Extract-load source synthetic into raw_synthetic (customers, products, orders)."""
+
+        @task(task_id="load")
+        def load(data_interval_start: Any = None, data_interval_end: Any = None) -> dict[str, Any]:
+            summary = _run("pipeline.ingest", source="synthetic", local=_local())
+            interval = [str(data_interval_start), str(data_interval_end)]
+            return {**summary, "data_interval": interval}
+
+        return load()
+
     @task(task_id="transform")
     def transform() -> dict[str, Any]:
         """dbt build on the local DuckDB warehouse"""
@@ -107,12 +127,18 @@ def azure_playground() -> None:
         """The run's summary: every step's counts and failures (the XCom of this task)."""
         return {"pipeline": "azure_playground", "steps": summaries}
 
+    synthesize_ = synthesize()
+    ingest_synthetic_ = ingest_synthetic()
     transform_ = transform()
     published = publish(
         {
+            "synthesize": synthesize_,
+            "ingest_synthetic": ingest_synthetic_,
             "transform": transform_,
         }
     )
+    synthesize_ >> ingest_synthetic_
+    ingest_synthetic_ >> transform_
     transform_ >> published
 
 

@@ -44,7 +44,22 @@ def production_destination() -> Any:
     return dlt.destinations.duckdb(str(PROJECT_ROOT / "jaffle_shop.duckdb"))
 
 
-def run(
+def run(source: str | None = None, local: bool = False) -> dict[str, Any]:
+    """The step contract (the local run, Airflow and Prefect call this): load one source, or
+    all, and return a JSON-serialisable summary (rows per table, dead letters). A contract
+    violation raises StepFailed: retrying cannot fix it."""
+    try:
+        infos = load_sources([source] if source else None, local=local)
+    except IngestError as exc:
+        raise StepFailed(str(exc)) from exc
+    return summarize(infos)
+
+
+class StepFailed(IngestError):
+    """A failure no retry can fix (a contract violation); orchestrators fail the task at once."""
+
+
+def load_sources(
     names: list[str] | None = None,
     *,
     local: bool = True,
@@ -91,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", action="append", choices=sorted(sources.SOURCES), help="only this source")
     args = parser.parse_args(argv)
     try:
-        infos = run(args.source, local=args.local)
+        infos = load_sources(args.source, local=args.local)
     except IngestError as exc:
         print(f"ingest stopped: {exc}", file=sys.stderr)
         _write_summary({"summary": "stopped", "failures": [str(exc)]})

@@ -1,13 +1,14 @@
 """Airflow 3 DAG of the saas_elt pipeline.
 
-Runs: transform -> publish.
+Runs: synthesize -> a task group per source (ingest_app_db, ingest_crm) -> transform ->
+publish.
 
 Every task calls a step of the project's `pipeline` package (the same steps `make run`
 runs locally) and returns that step's JSON summary (counts, failures) as its XCom: no data
 travels through XCom. Step modules are imported inside the tasks, never at parse time.
 
     schedule: 0 */6 * * * UTC (latency 6h), with data intervals
-    retries: 3, first after 1m, x2.0 each time, at most 30m
+    retries: 3, first after 5m, x2.0 each time, at most 1h
     param `local`: true runs against the local stand-ins and the local DuckDB warehouse
 
 A step that raises its module's `StepFailed` (bad data, a failed dbt test) fails its task at
@@ -35,6 +36,7 @@ from airflow.sdk import (
     dag,
     get_current_context,
     task,
+    task_group,
 )
 from airflow.sdk.exceptions import AirflowFailException
 
@@ -86,9 +88,10 @@ def _local() -> bool:
     default_args={
         "owner": "analytics-engineering@example.com",
         "retries": 3,
-        "retry_delay": timedelta(seconds=60.0),
+        "retry_delay": timedelta(seconds=300.0),
         "retry_exponential_backoff": 2.0,
-        "max_retry_delay": timedelta(seconds=1800.0),
+        "max_retry_delay": timedelta(seconds=3600.0),
+        "execution_timeout": timedelta(seconds=7200.0),
     },
     params={
         "local": Param(False, type="boolean", description="Run on the local stand-ins and the local DuckDB warehouse"),
@@ -103,6 +106,37 @@ def _local() -> bool:
     doc_md=__doc__,
 )
 def saas_elt() -> None:
+    @task(task_id="synthesize")
+    def synthesize() -> dict[str, Any]:
+        """local stand-in source data"""
+        if not _local():
+            return {"summary": "skipped: production runs read the real sources"}
+        return _run("pipeline.synthesize")
+
+    @task_group(group_id="ingest_app_db")
+    def ingest_app_db() -> Any:
+        """Extract-load source app_db into raw_app_db (accounts, invoices)."""
+
+        @task(task_id="load")
+        def load(data_interval_start: Any = None, data_interval_end: Any = None) -> dict[str, Any]:
+            summary = _run("pipeline.ingest", source="app_db", local=_local())
+            interval = [str(data_interval_start), str(data_interval_end)]
+            return {**summary, "data_interval": interval}
+
+        return load()
+
+    @task_group(group_id="ingest_crm")
+    def ingest_crm() -> Any:
+        """Extract-load source crm into raw_crm (contacts)."""
+
+        @task(task_id="load")
+        def load(data_interval_start: Any = None, data_interval_end: Any = None) -> dict[str, Any]:
+            summary = _run("pipeline.ingest", source="crm", local=_local())
+            interval = [str(data_interval_start), str(data_interval_end)]
+            return {**summary, "data_interval": interval}
+
+        return load()
+
     @task(task_id="transform")
     def transform() -> dict[str, Any]:
         """dbt build on the local DuckDB warehouse"""
@@ -114,12 +148,22 @@ def saas_elt() -> None:
         """The run's summary: every step's counts and failures (the XCom of this task)."""
         return {"pipeline": "saas_elt", "steps": summaries}
 
+    synthesize_ = synthesize()
+    ingest_app_db_ = ingest_app_db()
+    ingest_crm_ = ingest_crm()
     transform_ = transform()
     published = publish(
         {
+            "synthesize": synthesize_,
+            "ingest_app_db": ingest_app_db_,
+            "ingest_crm": ingest_crm_,
             "transform": transform_,
         }
     )
+    synthesize_ >> ingest_app_db_
+    synthesize_ >> ingest_crm_
+    ingest_app_db_ >> transform_
+    ingest_crm_ >> transform_
     transform_ >> published
 
 

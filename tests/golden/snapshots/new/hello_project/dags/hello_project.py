@@ -1,13 +1,13 @@
 """Airflow 3 DAG of the hello_project pipeline.
 
-Runs: transform -> publish.
+Runs: synthesize -> a task group per source (ingest_shop) -> transform -> publish.
 
 Every task calls a step of the project's `pipeline` package (the same steps `make run`
 runs locally) and returns that step's JSON summary (counts, failures) as its XCom: no data
 travels through XCom. Step modules are imported inside the tasks, never at parse time.
 
     schedule: 0 * * * * UTC (latency 1h), with data intervals
-    retries: 3, first after 1m, x2.0 each time, at most 30m
+    retries: 2, first after 5m, x2.0 each time, at most 30m
     param `local`: true runs against the local stand-ins and the local DuckDB warehouse
 
 A step that raises its module's `StepFailed` (bad data, a failed dbt test) fails its task at
@@ -32,6 +32,7 @@ from airflow.sdk import (
     dag,
     get_current_context,
     task,
+    task_group,
 )
 from airflow.sdk.exceptions import AirflowFailException
 
@@ -79,8 +80,8 @@ def _local() -> bool:
     max_active_runs=1,
     default_args={
         "owner": "data-team@example.com",
-        "retries": 3,
-        "retry_delay": timedelta(seconds=60.0),
+        "retries": 2,
+        "retry_delay": timedelta(seconds=300.0),
         "retry_exponential_backoff": 2.0,
         "max_retry_delay": timedelta(seconds=1800.0),
     },
@@ -91,6 +92,25 @@ def _local() -> bool:
     doc_md=__doc__,
 )
 def hello_project() -> None:
+    @task(task_id="synthesize")
+    def synthesize() -> dict[str, Any]:
+        """local stand-in source data"""
+        if not _local():
+            return {"summary": "skipped: production runs read the real sources"}
+        return _run("pipeline.synthesize")
+
+    @task_group(group_id="ingest_shop")
+    def ingest_shop() -> Any:
+        """Extract-load source shop into raw_shop (orders)."""
+
+        @task(task_id="load")
+        def load(data_interval_start: Any = None, data_interval_end: Any = None) -> dict[str, Any]:
+            summary = _run("pipeline.ingest", source="shop", local=_local())
+            interval = [str(data_interval_start), str(data_interval_end)]
+            return {**summary, "data_interval": interval}
+
+        return load()
+
     @task(task_id="transform")
     def transform() -> dict[str, Any]:
         """dbt build on the local DuckDB warehouse"""
@@ -102,12 +122,18 @@ def hello_project() -> None:
         """The run's summary: every step's counts and failures (the XCom of this task)."""
         return {"pipeline": "hello_project", "steps": summaries}
 
+    synthesize_ = synthesize()
+    ingest_shop_ = ingest_shop()
     transform_ = transform()
     published = publish(
         {
+            "synthesize": synthesize_,
+            "ingest_shop": ingest_shop_,
             "transform": transform_,
         }
     )
+    synthesize_ >> ingest_shop_
+    ingest_shop_ >> transform_
     transform_ >> published
 
 
