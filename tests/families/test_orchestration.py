@@ -16,7 +16,7 @@ import pytest
 from pipegen.generators.base import RunStep
 from pipegen.generators.orchestration import CADENCES, derived_schedule, run_policy, task_plan
 from pipegen.spec.model import Orchestrator
-from tests.families.orchestration import INGEST, QUALITY, STAND_INS, SYNTHESIZE, orchestrated, render_with
+from tests.families.orchestration import QUALITY, STAND_INS, orchestrated, render_with
 
 AIRFLOW_SPECS = orchestrated(Orchestrator.AIRFLOW)
 PREFECT_SPECS = orchestrated(Orchestrator.PREFECT)
