@@ -201,8 +201,8 @@ def column_row(ctx: GenContext, source: Source, dataset: Dataset, index: int) ->
         "name": column.name,
         "landed": names.column(column.name),
         "type": trusted("json" if ctype.name in NESTED_TYPES else ctype.name),  # nested types land as JSON
-        "precision": ctype.precision,
-        "scale": ctype.scale,
+        "precision": ctype.precision if ctype.name == "decimal" else None,  # timestamp(3): a Flink detail
+        "scale": (ctype.scale or 0) if ctype.name == "decimal" else None,
         "pii": column.pii if column.pii != PiiAction.NONE else None,
     }
 

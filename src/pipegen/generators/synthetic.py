@@ -130,6 +130,8 @@ def table_config(source: Source, dataset: Dataset, index: SpecIndex, included: s
 def column_config(column: Column, index: SpecIndex, included: set[str]) -> dict[str, Any]:
     ctype = parse_column_type(column.type)
     out: dict[str, Any] = {"name": column.name, "type": "json" if ctype.name in SYNTH_TYPES else column.type}
+    if ctype.name in SYNTH_TYPES:
+        out["shape"] = column.type  # JSON of that shape: staging casts it to the nested type
     if column.faker:
         out["faker"] = column.faker
     if column.not_null:
