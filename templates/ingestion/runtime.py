@@ -110,15 +110,15 @@ class Settings:
         return (self.root / self.data_dir / source).resolve().as_uri()
 
     def local_only(self, source: str, system: str) -> str:
-        """The stand-in folder of a source this version reads only in --local runs."""
-        folder = self.stand_in(source)
-        if folder is None:
+        """The folder of the JSON lines files of a source this version reads only in --local
+        runs: data/<source>/, unless `locations` points the source elsewhere."""
+        if not self.local:
             raise IngestError(
                 f"{source}: this version loads {system} into the batch layer only in --local runs, from "
                 f"data/{source}/<dataset>.jsonl; in production the stream reaches the warehouse through the "
                 "speed layer. Load its archive with your own job, or run with --local"
             )
-        return folder
+        return self.location(source, str(self.data_dir / source))
 
     def location(self, source: str, default: str) -> str:
         """A URL, a bucket or a folder; a relative folder is relative to the project root."""

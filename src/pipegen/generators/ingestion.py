@@ -21,7 +21,7 @@ from pipegen.plan.families import Family
 from pipegen.render.env import render
 from pipegen.resources import data_dir
 from pipegen.safe import Safe, trusted
-from pipegen.spec.catalog import LOCAL_STAND_IN, TARGET_SYSTEMS, TOPIC_SOURCES
+from pipegen.spec.catalog import LOCAL_STAND_IN, TARGET_SYSTEMS
 from pipegen.spec.model import (
     Architecture,
     Cloud,
@@ -132,6 +132,16 @@ UNTYPED_FORMATS = frozenset({FileFormat.CSV, FileFormat.JSON, FileFormat.JSONL})
 PII_KEY_ENV = "PIPEGEN_PII_KEY"
 
 
+# How the batch layer reads a source in production (for the project's docs), per kind.
+PRODUCTION_READERS: dict[SourceType, str] = {
+    SourceType.API: "dlt rest_api",
+    SourceType.FILES: "dlt filesystem",
+    SourceType.FAKER: "the synthetic SQLite file",
+    **{kind: "dlt sql_table (connectorx)" for kind in SQL_SYSTEMS},
+    **{kind: "not by this version: ingest without --local stops and says so" for kind in STAND_IN_ONLY},
+}
+
+
 def loaded_sources(ctx: GenContext) -> list[Source]:
     """Sources this package loads: those the batch layer loads (the plan decides: in Lambda and
     Lakehouse every source, streams included) of a kind it reads."""
@@ -215,6 +225,8 @@ def table_row(ctx: GenContext, source: Source, dataset: Dataset) -> dict[str, An
         options = options_literal({"path": dataset.path or f"{dataset.name}.*", "format": _file_format(dataset)})
     if source.type == SourceType.API:
         options = options_literal(api_options(dataset))
+    if source.type in STAND_IN_ONLY:  # read from its JSON lines stand-in, data/<source>/<dataset>.jsonl
+        options = options_literal({"path": f"{dataset.name}.jsonl", "format": FileFormat.JSONL.value})
     return {
         "source": source.name,
         "name": dataset.name,
@@ -238,7 +250,7 @@ def _file_format(dataset: Dataset) -> str:
 
 
 def _typed(source: Source, dataset: Dataset) -> bool:
-    if source.type == SourceType.API:
+    if source.type == SourceType.API or source.type in STAND_IN_ONLY:
         return False
     if source.type == SourceType.FILES:
         return FileFormat(_file_format(dataset)) not in UNTYPED_FORMATS
@@ -386,9 +398,6 @@ def context(ctx: GenContext) -> dict[str, Any]:
         "has_sql_resource": any(s["sql"] or s["type"] == SourceType.FAKER for s in sources),
         "has_env": any(s["sql"] and "env(" in str(s["sql"]) for s in sources),
         "has_files": any(s["type"] == SourceType.FILES or s["jsonl_stand_in"] for s in sources),
-        "has_stand_ins": any(s["jsonl_stand_in"] for s in sources),
-        "has_local_only": any(s["local_only"] for s in sources),
-        "topics": any(s.type in TOPIC_SOURCES for s in loaded_sources(ctx)),
         "pii_key_env": trusted(PII_KEY_ENV),
     }
 
