@@ -18,7 +18,9 @@ def main() -> None:
     out: dict[str, object] = {}
     for name in sys.argv[2:]:
         schema, model = name.split(".")
-        out[name] = len(con.execute(f'select * from "{schema}"."{model}"').fetchall()) if name in existing else "missing"
+        out[name] = (
+            len(con.execute(f'select * from "{schema}"."{model}"').fetchall()) if name in existing else "missing"
+        )
     print(json.dumps(out))
 
 

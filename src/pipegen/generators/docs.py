@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from pipegen.generators.base import Contribution, Files, GenContext
+from pipegen.generators.ingestion import PRODUCTION_READERS
 from pipegen.plan.capacity import human
 from pipegen.plan.families import Family
 from pipegen.plan.select import Reason
 from pipegen.render.env import render
 from pipegen.safe import trusted
-from pipegen.generators.ingestion import PRODUCTION_READERS
 from pipegen.spec.catalog import LOCAL_STAND_IN
 from pipegen.spec.model import Spec
 from pipegen.spec.types import format_duration
@@ -75,7 +75,7 @@ def inventory(spec: Spec) -> list[dict[str, Any]]:
 STAND_IN_TEXT: dict[str, str] = {
     "sqlite": "data/{source}.sqlite",
     "files": "its files, written where missing",
-    "jsonl": "data/{source}/<dataset>.jsonl",
+    "jsonl": "data/{source}/*.jsonl",  # one file a table or topic
 }
 
 
