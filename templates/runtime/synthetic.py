@@ -1079,7 +1079,8 @@ def _shaped_json(shape: str, n: int, parts: tuple[Any, ...]) -> pa.Array | str:
         pieces: list[pa.Array | str] = ["{"]
         for i, arg in enumerate(args):
             field_name, field_type = (part.strip() for part in arg.split(":", 1))
-            pieces += [", " if i else "", json.dumps(field_name) + ": ", _shaped_json(field_type, n, (*parts, field_name))]
+            value = _shaped_json(field_type, n, (*parts, field_name))
+            pieces += [", " if i else "", json.dumps(field_name) + ": ", value]
         return _join([*pieces, "}"], n)
     canonical = TYPE_ALIASES.get(name, name)
     if canonical in ("int", "bigint", "smallint"):

@@ -16,10 +16,10 @@ from pipeline.runtime import (
     Settings,
     Table,
     api_resource,
-    jsonl_stand_in,
     auth,
     env,
     file_resource,
+    jsonl_stand_in,
     sql_resource,
     sql_url,
 )
