@@ -21,6 +21,7 @@ the rows of a column that fails to cast are looked at one by one. API records ar
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import decimal
 import hashlib
@@ -100,6 +101,24 @@ class Settings:
             f"{source}: neither {folder / (source + '.sqlite')} nor {folder / 'synthetic.sqlite'} exists; "
             "write the local stand-in first (make run does, or the synthetic step)"
         )
+
+    def stand_in(self, source: str) -> str | None:
+        """--local: the folder of a source's JSON lines stand-in, data/<source>/ (REST APIs,
+        MongoDB, streams), unless `locations` points the source elsewhere; None otherwise."""
+        if not self.local or source in self.locations:
+            return None
+        return (self.root / self.data_dir / source).resolve().as_uri()
+
+    def local_only(self, source: str, system: str) -> str:
+        """The folder of the JSON lines files of a source this version reads only in --local
+        runs: data/<source>/, unless `locations` points the source elsewhere."""
+        if not self.local:
+            raise IngestError(
+                f"{source}: this version loads {system} into the batch layer only in --local runs, from "
+                f"data/{source}/<dataset>.jsonl; in production the stream reaches the warehouse through the "
+                "speed layer. Load its archive with your own job, or run with --local"
+            )
+        return self.location(source, str(self.data_dir / source))
 
     def location(self, source: str, default: str) -> str:
         """A URL, a bucket or a folder; a relative folder is relative to the project root."""
@@ -626,6 +645,12 @@ def sql_resource(table: Table, credentials: str, backend: str, ctx: RunContext, 
 
 
 CHUNK_SIZE = 100_000
+
+
+def jsonl_stand_in(table: Table) -> Table:
+    """The table as read from its JSON lines stand-in, data/<source>/<table>.jsonl (untyped:
+    the conform step casts every value and routes what does not cast to dead letters)."""
+    return dataclasses.replace(table, typed=False, options={"path": f"{table.name}.jsonl", "format": "jsonl"})
 
 
 def read_files(table: Table) -> Any:

@@ -36,12 +36,9 @@ def with_stand_ins() -> list[Path]:
     return [p for p in example_specs() if Family.SYNTHETIC in prepare(p).plan.families]
 
 
-def test_examples_without_stand_ins_are_the_streaming_only_ones() -> None:
+def test_examples_without_stand_ins_are_the_ones_with_no_batch_layer() -> None:
     for spec in set(example_specs()) - set(with_stand_ins()):
-        plan = prepare(spec).plan
-        assert plan.graph.batch_sources == () or all(
-            prepare(spec).spec.sources[i].type.value in ("api", "kafka", "mongodb") for i in plan.graph.batch_sources
-        ), spec.stem
+        assert prepare(spec).plan.graph.batch_sources == (), spec.stem
 
 
 @pytest.mark.judge
@@ -62,8 +59,28 @@ def test_every_example_gets_its_stand_ins(spec: Path, tmp_path: Path, batch_pyth
                     (count,) = con.execute(f'select count(*) from "{name}"').fetchone()
                     assert count > 0, f"{source.name}.{name} is empty"
                     written.add(f"{source.name}__{name}")
+    for source in ready.spec.sources:  # REST APIs, MongoDB, topics: data/<source>/<dataset>.jsonl
+        for dataset in (*source.tables, *source.topics):
+            path = project / "data" / source.name / f"{dataset.name}.jsonl"
+            if path.exists():
+                lines = path.read_text(encoding="utf-8").splitlines()
+                assert lines and all(json.loads(line) for line in lines), f"{path} is empty or not JSON lines"
+                written.add(f"{source.name}__{dataset.name}")
     files = {f"{s.name}__{d.name}" for s in ready.spec.sources if s.type.value == "files" for d in s.tables}
     assert expected - files <= written, expected - files - written
+
+
+@pytest.mark.judge
+def test_a_jsonl_stand_in_is_kept_between_runs_and_rewritten_when_forced(tmp_path: Path, batch_python: Path) -> None:
+    project = generated(Path(__file__).parents[2] / "specs" / "saas_elt.yaml", tmp_path / "p")
+    contacts = project / "data" / "crm" / "contacts.jsonl"
+    assert synthesize(project, batch_python, tmp_path / "home", "--rows", "50").returncode == 0
+    assert contacts.exists()
+    contacts.write_text('{"contact_id": "mine"}\n', encoding="utf-8")
+    assert synthesize(project, batch_python, tmp_path / "home").returncode == 0
+    assert contacts.read_text(encoding="utf-8") == '{"contact_id": "mine"}\n', "kept: no new data asked for"
+    assert synthesize(project, batch_python, tmp_path / "home", "--force").returncode == 0
+    assert len(contacts.read_text(encoding="utf-8").splitlines()) > 1, "--force writes it again"
 
 
 @pytest.mark.judge

@@ -151,10 +151,13 @@ def test_hostile_spec_text_stays_inert_in_generated_python(tmp_path: Path) -> No
     assert py_str(hostile) in files["pipeline/sources.py"]
 
 
-def test_streaming_sources_are_named_as_not_loaded_rather_than_dropped() -> None:
+def test_a_lambda_batch_layer_loads_its_streams_from_json_lines_stand_ins_only() -> None:
     spec, plan = _ready("iot_lambda")
     sources = render_tree(spec, plan)["pipeline/sources.py"]
-    assert "#   sensors (kafka, stream)" in sources
+    assert "Not loaded here" not in sources
+    assert 'folder = settings.local_only("sensors", "Kafka topics")' in sources
+    assert '"path": "readings.jsonl"' in sources and '"format": "jsonl"' in sources
+    assert '"sensors": (raw_sensors, "raw_sensors")' in sources
     assert '"registry": (raw_registry, "raw_registry")' in sources
     assert make_plan(spec).architecture == plan.architecture
 

@@ -63,6 +63,12 @@ def ingest(project: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return run(project, "-m", "pipeline.ingest", "--local", *extra)
 
 
+def production_ingest(project: Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    """Without --local: an API source is read at its URL (--local reads its JSON lines stand-in);
+    the spec's duckdb target is warehouse.duckdb."""
+    return run(project, "-m", "pipeline.ingest", timeout=timeout)
+
+
 def query(project: Path, sql: str) -> list[list[Any]]:
     code = (
         "import duckdb, json, sys; c = duckdb.connect('warehouse.duckdb', read_only=True); "
@@ -337,7 +343,7 @@ def test_an_api_source_is_retried_after_a_transient_503_then_loads_every_page(tm
         "targets": [{"name": "warehouse", "type": "duckdb"}],
     }
     project = project_from(data, tmp_path / "apis")
-    proc = run(project, "-m", "pipeline.ingest", "--local", timeout=60)
+    proc = production_ingest(project, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert Flaky.hits[:1] == [1] and len(Flaky.hits) >= 5, "one 503, then pages 1-4 (the last one empty)"
     assert query(project, "select count(*), count(distinct id) from raw_crm.items") == [[5, 5]]
@@ -406,16 +412,16 @@ def test_a_new_column_evolves_its_type_change_stops_and_the_next_run_is_not_stuc
         }
         project = project_from(data, tmp_path / "apis")
         Evolving.extra = [1]
-        assert ingest(project).returncode == 0
+        assert production_ingest(project).returncode == 0
         assert query(project, "select extra from raw_crm.items") == [[1]], "a new column evolves"
         Evolving.extra = ["abc"]
-        stopped = ingest(project)
+        stopped = production_ingest(project)
         assert stopped.returncode == 1
         assert "table items, column extra: type changed from bigint to text" in stopped.stderr
         assert '"extra__v_text": "abc"' in stopped.stderr, "the offending record is shown"
         assert "aborted" in stopped.stderr
         Evolving.extra = [2]
-        again = ingest(project)
+        again = production_ingest(project)
         assert again.returncode == 0, again.stderr  # not stuck on the failed package
         assert query(project, "select extra from raw_crm.items") == [[2]]
     finally:
@@ -489,3 +495,21 @@ def test_the_generated_tests_of_an_api_project_pass_for_every_pagination_type(tm
     proc = run(project, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_ingestion.py", timeout=600)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert "5 passed" in proc.stdout, proc.stdout[-2000:]
+
+
+def test_a_stream_is_loaded_into_the_batch_layer_only_locally_and_production_says_so(tmp_path: Path) -> None:
+    project = write_project(SPECS / "iot_lambda.yaml", tmp_path / "iot")
+    folder = project / "data" / "sensors"
+    folder.mkdir(parents=True)
+    (folder / "readings.jsonl").write_text(
+        '{"device_id": "d1", "temperature_c": 21.5, "vibration_mm_s": 1.0, "measured_at": "2026-01-01T00:00:00"}\n'
+        '{"device_id": "d2", "temperature_c": "hot", "vibration_mm_s": 2.0, "measured_at": "2026-01-01T00:00:01"}\n',
+        encoding="utf-8",
+    )
+    local = ingest(project, "--source", "sensors")
+    assert local.returncode == 0, local.stderr
+    assert query(project, "select device_id, temperature_c from raw_sensors.readings") == [["d1", 21.5]]
+    assert query(project, "select count(*) from raw_sensors.readings__dead_letter") == [[1]], "'hot' is no double"
+    production = run(project, "-m", "pipeline.ingest", "--source", "sensors", timeout=60)
+    assert production.returncode == 1
+    assert "sensors: this version loads Kafka topics into the batch layer only in --local runs" in production.stderr

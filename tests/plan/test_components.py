@@ -109,5 +109,8 @@ def test_restricted_graph_bridges_edges_across_components_not_generated() -> Non
 def test_batch_sources_are_the_sources_the_batch_layer_loads() -> None:
     batch, stream = spec_data()["sources"][0], KAFKA_SOURCE
     assert build(Architecture.ELT, sources=[batch, stream], latency="1m").batch_sources == (0, 1)
-    assert build(Architecture.LAMBDA, sources=[batch, stream], latency="1m").batch_sources == (0,)
+    # Lambda/Lakehouse: the batch layer is the master dataset, streams included (via Kafka)
+    lam = build(Architecture.LAMBDA, sources=[batch, stream], latency="1m")
+    assert lam.batch_sources == (0, 1)
+    assert ("source_1", "kafka") in lam.edges and ("kafka", "extract") in lam.edges and ("kafka", "flink") in lam.edges
     assert build(Architecture.KAPPA, sources=[stream], latency="1m").batch_sources == ()

@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from pipegen.generators.base import Contribution, Files, GenContext
+from pipegen.generators.ingestion import PRODUCTION_READERS
 from pipegen.plan.capacity import human
 from pipegen.plan.families import Family
 from pipegen.plan.select import Reason
 from pipegen.render.env import render
 from pipegen.safe import trusted
+from pipegen.spec.catalog import LOCAL_STAND_IN
 from pipegen.spec.model import Spec
 from pipegen.spec.types import format_duration
 
@@ -69,6 +71,31 @@ def inventory(spec: Spec) -> list[dict[str, Any]]:
     ]
 
 
+# What stands in for a source in the local run (LOCAL_STAND_IN), as the docs say it.
+STAND_IN_TEXT: dict[str, str] = {
+    "sqlite": "data/{source}.sqlite",
+    "files": "its files, written where missing",
+    "jsonl": "data/{source}/*.jsonl",  # one file a table or topic
+}
+
+
+def local_run(ctx: GenContext) -> list[dict[str, Any]]:
+    """Per source the batch layer loads: its local stand-in and how production reads it."""
+    if Family.INGESTION not in ctx.families:
+        return []
+    rows = []
+    for i in ctx.plan.graph.batch_sources:
+        source = ctx.spec.sources[i]
+        kind = LOCAL_STAND_IN[source.type]
+        rows.append({
+            "source": source.name,
+            "type": source.type,
+            "local": STAND_IN_TEXT[kind].format(source=source.name) if kind else "the real system",
+            "production": trusted(PRODUCTION_READERS.get(source.type, "—")),
+        })  # fmt: skip
+    return rows
+
+
 def reason_row(reason: Reason) -> dict[str, Any]:
     return {"rule": trusted(reason.rule), "text": reason.text, "facts": [trusted(f) for f in reason.facts]}
 
@@ -90,6 +117,7 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
         "diagram": diagram(ctx),
         "components": components(ctx),
         "inventory": inventory(spec),
+        "local_run": local_run(ctx),
         "targets": [{"name": t.name, "type": t.type} for t in spec.targets],
         "figures": [
             {"name": f.name, "display": trusted(f.display), "unit": trusted(f.unit), "formula": f.formula}

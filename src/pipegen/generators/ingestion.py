@@ -1,8 +1,10 @@
 """Ingestion family: the generated project's extract-load package on dlt.
 
-`pipeline/sources.py` holds one dlt source function per spec source (SQL databases through
-`sql_database` with a columnar backend, REST APIs through `rest_api`, files through dlt's
-`filesystem` source, Faker sources through the synthetic SQLite file) and a data table of
+`pipeline/sources.py` holds one dlt source function per source the batch layer loads (SQL
+databases through `sql_database` with a columnar backend, REST APIs through `rest_api`,
+files through dlt's `filesystem` source, Faker sources through the synthetic SQLite file;
+with `--local`, REST APIs, MongoDB and the topics of streams through the same filesystem
+reader over their JSON lines stand-ins, data/<source>/<dataset>.jsonl) and a data table of
 every table's columns, key, watermark and PII; `pipeline/ingest.py` runs them into the
 local DuckDB warehouse (`--local`) or the spec's warehouse target; `pipeline/runtime.py`
 (copied verbatim) holds what every resource shares: the contract check, dead letters, PII
@@ -19,14 +21,13 @@ from pipegen.plan.families import Family
 from pipegen.render.env import render
 from pipegen.resources import data_dir
 from pipegen.safe import Safe, trusted
-from pipegen.spec.catalog import TARGET_SYSTEMS
+from pipegen.spec.catalog import LOCAL_STAND_IN, TARGET_SYSTEMS
 from pipegen.spec.model import (
     Architecture,
     Cloud,
     Connection,
     Dataset,
     FileFormat,
-    Ingestion,
     Pagination,
     PiiAction,
     Source,
@@ -35,7 +36,7 @@ from pipegen.spec.model import (
     Target,
     TargetType,
 )
-from pipegen.spec.types import parse_column_type, parse_secret_ref
+from pipegen.spec.types import NESTED_TYPES, parse_column_type, parse_secret_ref
 
 DLT_VERSION = "1.31.0"
 PINS = (
@@ -67,6 +68,17 @@ SQL_SYSTEMS: dict[SourceType, SqlSystem] = {
 }
 # Faker sources are read from the SQLite file the synthetic generator writes, in every mode.
 SYNTHETIC_SOURCES = frozenset({SourceType.FAKER})
+# Sources this version reads into the batch layer only in --local runs, from their JSON lines
+# stand-ins: dlt ships no MongoDB or stream source in its core package (its Kafka and MongoDB
+# sources are `dlt init` verified-source templates, not importable modules). In production a
+# stream reaches the warehouse through the speed layer.
+STAND_IN_ONLY: dict[SourceType, str] = {
+    SourceType.MONGODB: "MongoDB",
+    SourceType.KAFKA: "Kafka topics",
+    SourceType.EVENTHUBS: "Event Hubs",
+    SourceType.KINESIS: "Kinesis streams",
+    SourceType.PUBSUB: "Pub/Sub topics",
+}
 
 # dlt extras per production destination (the local run needs duckdb only).
 DESTINATION_EXTRAS: dict[str, tuple[str, ...]] = {
@@ -120,15 +132,32 @@ UNTYPED_FORMATS = frozenset({FileFormat.CSV, FileFormat.JSON, FileFormat.JSONL})
 PII_KEY_ENV = "PIPEGEN_PII_KEY"
 
 
-def loaded_sources(spec: Spec) -> list[Source]:
-    """Sources this package loads: batch sources of a kind it reads (SQL, API, files, Faker)."""
-    kinds = {*SQL_SYSTEMS, *SYNTHETIC_SOURCES, SourceType.API, SourceType.FILES}
-    return [s for s in spec.sources if s.ingestion == Ingestion.BATCH and s.type in kinds]
+# How the batch layer reads a source in production (for the project's docs), per kind.
+PRODUCTION_READERS: dict[SourceType, str] = {
+    SourceType.API: "dlt rest_api",
+    SourceType.FILES: "dlt filesystem",
+    SourceType.FAKER: "the synthetic SQLite file",
+    **{kind: "dlt sql_table (connectorx)" for kind in SQL_SYSTEMS},
+    **{kind: "not by this version: ingest without --local stops and says so" for kind in STAND_IN_ONLY},
+}
 
 
-def skipped_sources(spec: Spec) -> list[Source]:
-    loaded = {s.name for s in loaded_sources(spec)}
-    return [s for s in spec.sources if s.name not in loaded]
+def loaded_sources(ctx: GenContext) -> list[Source]:
+    """Sources this package loads: those the batch layer loads (the plan decides: in Lambda and
+    Lakehouse every source, streams included) of a kind it reads."""
+    kinds = {*SQL_SYSTEMS, *SYNTHETIC_SOURCES, SourceType.API, SourceType.FILES, *STAND_IN_ONLY}
+    chosen = [ctx.spec.sources[i] for i in ctx.plan.graph.batch_sources]
+    return [s for s in chosen if s.type in kinds]
+
+
+def skipped_sources(ctx: GenContext) -> list[Source]:
+    loaded = {s.name for s in loaded_sources(ctx)}
+    return [s for s in ctx.spec.sources if s.name not in loaded]
+
+
+def datasets(source: Source) -> tuple[Dataset, ...]:
+    """A source's tables, or the topics of a stream."""
+    return (*source.tables, *source.topics)
 
 
 def masks_pii(ctx: GenContext) -> bool:
@@ -181,9 +210,9 @@ def column_row(ctx: GenContext, source: Source, dataset: Dataset, index: int) ->
     return {
         "name": column.name,
         "landed": names.column(column.name),
-        "type": trusted(ctype.name),
-        "precision": ctype.precision,
-        "scale": ctype.scale,
+        "type": trusted("json" if ctype.name in NESTED_TYPES else ctype.name),  # nested types land as JSON
+        "precision": ctype.precision if ctype.name == "decimal" else None,  # timestamp(3): a Flink detail
+        "scale": (ctype.scale or 0) if ctype.name == "decimal" else None,
         "pii": column.pii if column.pii != PiiAction.NONE else None,
     }
 
@@ -196,6 +225,8 @@ def table_row(ctx: GenContext, source: Source, dataset: Dataset) -> dict[str, An
         options = options_literal({"path": dataset.path or f"{dataset.name}.*", "format": _file_format(dataset)})
     if source.type == SourceType.API:
         options = options_literal(api_options(dataset))
+    if source.type in STAND_IN_ONLY:  # read from its JSON lines stand-in, data/<source>/<dataset>.jsonl
+        options = options_literal({"path": f"{dataset.name}.jsonl", "format": FileFormat.JSONL.value})
     return {
         "source": source.name,
         "name": dataset.name,
@@ -219,7 +250,7 @@ def _file_format(dataset: Dataset) -> str:
 
 
 def _typed(source: Source, dataset: Dataset) -> bool:
-    if source.type == SourceType.API:
+    if source.type == SourceType.API or source.type in STAND_IN_ONLY:
         return False
     if source.type == SourceType.FILES:
         return FileFormat(_file_format(dataset)) not in UNTYPED_FORMATS
@@ -298,17 +329,19 @@ def auth_row(source: Source) -> dict[str, Any] | None:
 
 
 def source_row(ctx: GenContext, source: Source) -> dict[str, Any]:
-    first = source.tables[0] if source.tables else None
+    first = next(iter(datasets(source)), None)
     schema = ctx.plan.names.dataset(source.name, first.name).raw_schema if first else None
     row: dict[str, Any] = {
         "name": source.name,
         "type": source.type,
         "function": schema,
         "dataset": schema,
-        "tables": [table_row(ctx, source, d) for d in source.tables],
+        "tables": [table_row(ctx, source, d) for d in datasets(source)],
         "description": source.description or "",
         "sql": None,
         "auth": None,
+        "jsonl_stand_in": LOCAL_STAND_IN[source.type] == "jsonl",
+        "local_only": STAND_IN_ONLY.get(source.type),
     }
     if source.type in SQL_SYSTEMS:
         row["sql"] = sql_row(source)
@@ -350,21 +383,21 @@ def destination_row(spec: Spec) -> dict[str, Any]:
 
 def context(ctx: GenContext) -> dict[str, Any]:
     spec = ctx.spec
-    sources = [source_row(ctx, s) for s in loaded_sources(spec)]
+    sources = [source_row(ctx, s) for s in loaded_sources(ctx)]
     return {
         "version": trusted(ctx.version),
         "pipeline": ctx.plan.names.dlt_pipeline,
         "architecture": ctx.plan.architecture,
         "mask_pii": trusted(str(masks_pii(ctx))),
         "sources": sources,
-        "skipped": [{"name": s.name, "type": s.type, "ingestion": s.ingestion} for s in skipped_sources(spec)],
+        "skipped": [{"name": s.name, "type": s.type, "ingestion": s.ingestion} for s in skipped_sources(ctx)],
         "destination": destination_row(spec),
         "has_auth": any(s.get("auth") for s in sources),
         "has_api": any(s["type"] == SourceType.API for s in sources),
         "has_sql": any(s["sql"] for s in sources),
         "has_sql_resource": any(s["sql"] or s["type"] == SourceType.FAKER for s in sources),
         "has_env": any(s["sql"] and "env(" in str(s["sql"]) for s in sources),
-        "has_files": any(s["type"] == SourceType.FILES for s in sources),
+        "has_files": any(s["type"] == SourceType.FILES or s["jsonl_stand_in"] for s in sources),
         "pii_key_env": trusted(PII_KEY_ENV),
     }
 
@@ -372,9 +405,10 @@ def context(ctx: GenContext) -> dict[str, Any]:
 # ---------------------------------------------------------------- contribution
 
 
-def requirements(spec: Spec) -> tuple[str, ...]:
+def requirements(ctx: GenContext) -> tuple[str, ...]:
     """Pinned: dlt with the extras the spec's destination needs, the columnar readers, and
     the driver of each SQL source kind (dlt reflects tables through SQLAlchemy)."""
+    spec = ctx.spec
     extras = {"duckdb", "sql-database", "filesystem"}  # pyarrow is pinned on its own
     target = warehouse_target(spec)
     if target is not None:
@@ -382,7 +416,7 @@ def requirements(spec: Spec) -> tuple[str, ...]:
         extras |= {*DESTINATION_EXTRAS[destination], *FILESYSTEM_EXTRAS.get(target.type, ())}
         if destination == "filesystem" and target.connection.bucket:
             extras |= set(CLOUD_EXTRAS.get(spec.cloud, ()))
-    drivers = {SQL_SYSTEMS[s.type].requirement for s in loaded_sources(spec) if s.type in SQL_SYSTEMS}
+    drivers = {SQL_SYSTEMS[s.type].requirement for s in loaded_sources(ctx) if s.type in SQL_SYSTEMS}
     dlt_pin = f"dlt[{','.join(sorted(extras))}]=={DLT_VERSION}"
     return tuple(sorted({dlt_pin, *PINS, *(d for d in drivers if d)}))
 
@@ -406,7 +440,7 @@ def env_vars(ctx: GenContext) -> tuple[EnvVar, ...]:
             )
         )
     refs = set()
-    for source in loaded_sources(spec):
+    for source in (s for s in loaded_sources(ctx) if s.type not in STAND_IN_ONLY):  # never read in production
         refs |= set(env_refs(source.connection))
     target = warehouse_target(spec)
     if target is not None:
@@ -423,7 +457,7 @@ class IngestionGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
         command = ("-m", "pipeline.ingest", "--local")
         return Contribution(
-            requirements=requirements(ctx.spec),
+            requirements=requirements(ctx),
             env=env_vars(ctx),
             make_targets=(
                 MakeTarget(

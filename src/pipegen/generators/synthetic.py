@@ -6,8 +6,10 @@ seeded Faker value pools, rules, foreign keys, recorded bad rows), `pipeline/syn
 `pipeline/synthesize.py`, the first step of the local run: for every source the batch layer
 loads, it writes what the ingestion step reads with `--local` — a SQLite file
 `data/<source>.sqlite` standing in for a database (and for Faker sources), the files of a
-files source where they are missing (existing files are the user's data and are kept).
-Sources that cannot be stood in for locally (REST APIs, streams) are listed, not faked."""
+files source where they are missing (existing files are the user's data and are kept), and
+JSON lines files `data/<source>/<dataset>.jsonl` standing in for a REST API, MongoDB or the
+topics of a stream (Lambda and Lakehouse load streams into the batch layer too). A source
+with no stand-in would be listed, not faked."""
 
 from __future__ import annotations
 
@@ -62,8 +64,13 @@ def _json(data: Any) -> str:
 
 
 def stand_in(source: Source) -> str | None:
-    """What stands in for a source locally: 'sqlite', 'files', or None (not possible)."""
+    """What stands in for a source locally: 'sqlite', 'files', 'jsonl', or None (not possible)."""
     return LOCAL_STAND_IN[source.type]
+
+
+def datasets(source: Source) -> tuple[Dataset, ...]:
+    """A source's tables, or the topics of a stream."""
+    return (*source.tables, *source.topics)
 
 
 def config_name(source: Source, dataset: Dataset) -> str:
@@ -77,7 +84,7 @@ def synthetic_config(ctx: GenContext) -> tuple[dict[str, Any], dict[str, Any], l
     index = SpecIndex(spec)
     sources = [spec.sources[i] for i in ctx.plan.graph.batch_sources]
     tables, layout, skipped = [], {}, []
-    included = {config_name(s, d) for s in sources if stand_in(s) for d in s.tables}
+    included = {config_name(s, d) for s in sources if stand_in(s) for d in datasets(s)}
     for source in sources:
         kind = stand_in(source)
         if kind is None:
@@ -86,7 +93,7 @@ def synthetic_config(ctx: GenContext) -> tuple[dict[str, Any], dict[str, Any], l
             )
             continue
         entries = {}
-        for dataset in source.tables:
+        for dataset in datasets(source):
             tables.append(table_config(source, dataset, index, included))
             entries[config_name(source, dataset)] = _placement(source, dataset, kind)
         layout[source.name] = {"kind": kind, "tables": entries}
@@ -99,6 +106,8 @@ def synthetic_config(ctx: GenContext) -> tuple[dict[str, Any], dict[str, Any], l
 def _placement(source: Source, dataset: Dataset, kind: str) -> dict[str, Any]:
     if kind == "sqlite":
         return {"table": dataset.name, "path": f"data/{source.name}.sqlite"}
+    if kind == "jsonl":
+        return {"table": dataset.name, "path": f"data/{source.name}/{dataset.name}.jsonl", "format": "jsonl"}
     base = (source.connection.url or source.connection.path or "data").rstrip("/")
     fmt = dataset.format.value if isinstance(dataset.format, FileFormat) else "csv"
     return {"table": dataset.name, "path": f"{base}/{dataset.path or dataset.name + '.' + fmt}", "format": fmt}
@@ -121,6 +130,8 @@ def table_config(source: Source, dataset: Dataset, index: SpecIndex, included: s
 def column_config(column: Column, index: SpecIndex, included: set[str]) -> dict[str, Any]:
     ctype = parse_column_type(column.type)
     out: dict[str, Any] = {"name": column.name, "type": "json" if ctype.name in SYNTH_TYPES else column.type}
+    if ctype.name in SYNTH_TYPES:
+        out["shape"] = column.type  # JSON of that shape: staging casts it to the nested type
     if column.faker:
         out["faker"] = column.faker
     if column.not_null:

@@ -71,9 +71,9 @@ def graph(spec: Spec, architecture: Architecture) -> Graph:
         b.batch_layer(batch + streaming, via_kafka=streaming, mask=architecture == Architecture.ETL)
     elif architecture == Architecture.KAPPA:
         b.speed_layer(streaming)
-    else:  # lambda and lakehouse: batch sources in batch, streaming sources in the speed layer
-        if batch:
-            b.batch_layer(batch, via_kafka=[], mask=False)
+    else:  # lambda and lakehouse: the batch layer is the master dataset (every source, streams via
+        # Kafka / the lake archive); streaming sources also feed the speed layer
+        b.batch_layer(batch + streaming, via_kafka=streaming, mask=False)
         if streaming:
             b.speed_layer(streaming)
     return b.finish()

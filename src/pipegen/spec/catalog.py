@@ -22,7 +22,8 @@ SOURCE_INGESTION: dict[SourceType, frozenset[Ingestion]] = {
 }
 
 # What stands in for a source in the local run: a SQLite file, files written where the spec
-# says, or nothing (the local run needs the real system: a REST API, a stream).
+# says, or JSON lines files data/<source>/<dataset>.jsonl (REST APIs, MongoDB, the topics of
+# a stream); None would mean the local run needs the real system.
 LOCAL_STAND_IN: dict[SourceType, str | None] = {
     SourceType.POSTGRES: "sqlite",
     SourceType.MYSQL: "sqlite",
@@ -30,12 +31,12 @@ LOCAL_STAND_IN: dict[SourceType, str | None] = {
     SourceType.ORACLE: "sqlite",
     SourceType.FAKER: "sqlite",
     SourceType.FILES: "files",
-    SourceType.MONGODB: None,
-    SourceType.API: None,
-    SourceType.KAFKA: None,
-    SourceType.EVENTHUBS: None,
-    SourceType.KINESIS: None,
-    SourceType.PUBSUB: None,
+    SourceType.MONGODB: "jsonl",
+    SourceType.API: "jsonl",
+    SourceType.KAFKA: "jsonl",
+    SourceType.EVENTHUBS: "jsonl",
+    SourceType.KINESIS: "jsonl",
+    SourceType.PUBSUB: "jsonl",
 }
 
 # Sources whose datasets are topics (message streams) rather than tables.

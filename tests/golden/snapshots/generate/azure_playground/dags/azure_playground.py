@@ -1,6 +1,7 @@
 """Airflow 3 DAG of the azure_playground pipeline.
 
-Runs: synthesize -> a task group per source (ingest_synthetic) -> transform -> publish.
+Runs: synthesize -> a task group per source (ingest_synthetic, ingest_clickstream) ->
+transform -> publish.
 
 Every task calls a step of the project's `pipeline` package (the same steps `make run`
 runs locally) and returns that step's JSON summary (counts, failures) as its XCom: no data
@@ -116,6 +117,18 @@ def azure_playground() -> None:
 
         return load()
 
+    @task_group(group_id="ingest_clickstream")
+    def ingest_clickstream() -> Any:
+        """Extract-load source clickstream into raw_clickstream (page_views)."""
+
+        @task(task_id="load")
+        def load(data_interval_start: Any = None, data_interval_end: Any = None) -> dict[str, Any]:
+            summary = _run("pipeline.ingest", source="clickstream", local=_local())
+            interval = [str(data_interval_start), str(data_interval_end)]
+            return {**summary, "data_interval": interval}
+
+        return load()
+
     @task(task_id="transform")
     def transform() -> dict[str, Any]:
         """dbt build on the local DuckDB warehouse"""
@@ -129,16 +142,20 @@ def azure_playground() -> None:
 
     synthesize_ = synthesize()
     ingest_synthetic_ = ingest_synthetic()
+    ingest_clickstream_ = ingest_clickstream()
     transform_ = transform()
     published = publish(
         {
             "synthesize": synthesize_,
             "ingest_synthetic": ingest_synthetic_,
+            "ingest_clickstream": ingest_clickstream_,
             "transform": transform_,
         }
     )
     synthesize_ >> ingest_synthetic_
+    synthesize_ >> ingest_clickstream_
     ingest_synthetic_ >> transform_
+    ingest_clickstream_ >> transform_
     transform_ >> published
 
 

@@ -6,9 +6,6 @@ portable types, the primary key (merge), the watermark (incremental, with its la
 happens to personal data; landed names come from pipegen's naming layer.
 """
 
-# Not loaded here (not batch extract-load sources):
-#   clickstream (faker, stream)
-
 from __future__ import annotations
 
 from typing import Any
@@ -54,8 +51,8 @@ TABLES: tuple[Table, ...] = (
             Column("product_id", "product_id", "int"),
             Column("product_name", "product_name", "string"),
             Column("price", "price", "decimal", 10, 2),
-            Column("tags", "tags", "array"),
-            Column("dimensions", "dimensions", "struct"),
+            Column("tags", "tags", "json"),
+            Column("dimensions", "dimensions", "json"),
             Column("created_at", "created_at", "timestamp"),
         ),
     ),
@@ -75,6 +72,22 @@ TABLES: tuple[Table, ...] = (
             Column("product_id", "product_id", "int"),
             Column("quantity", "quantity", "int"),
             Column("created_at", "created_at", "timestamp"),
+        ),
+    ),
+    Table(
+        source="clickstream",
+        name="page_views",
+        landed="page_views",
+        dead_letter="page_views__dead_letter",
+        primary_key=(),
+        typed=True,
+        columns=(
+            # source name, landed name, portable type[, precision, scale][, pii]
+            Column("view_id", "view_id", "uuid"),
+            Column("customer_id", "customer_id", "uuid"),
+            Column("page", "page", "string"),
+            Column("user_agent", "user_agent", "string"),
+            Column("viewed_at", "viewed_at", "timestamp"),
         ),
     ),
 )
@@ -99,7 +112,17 @@ def raw_synthetic(ctx: RunContext, settings: Settings) -> list[Any]:
     ]
 
 
+# clickstream (faker): An endless stream of page views into Event Hubs; some events are left out on purpose.
+def raw_clickstream(ctx: RunContext, settings: Settings) -> list[Any]:
+    """The dlt resources of this source's tables."""
+    credentials = settings.sqlite_url("clickstream")  # written by `python -m pipeline.synthetic`
+    return [
+        sql_resource(table("clickstream", "page_views"), credentials, "connectorx", ctx),
+    ]
+
+
 # spec source name -> (dlt source function, dataset the source lands in)
 SOURCES = {
     "synthetic": (raw_synthetic, "raw_synthetic"),
+    "clickstream": (raw_clickstream, "raw_clickstream"),
 }

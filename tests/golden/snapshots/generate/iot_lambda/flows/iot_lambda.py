@@ -1,7 +1,7 @@
 """Prefect 3 flow of the iot_lambda pipeline.
 
-Runs: synthesize -> the sources in parallel (ingest_registry) -> transform ->
-run-summary artifact.
+Runs: synthesize -> the sources in parallel (ingest_sensors, ingest_registry) ->
+transform -> run-summary artifact.
 
 Every task calls a step of the project's `pipeline` package (the same steps `make run`
 runs locally) and returns that step's JSON summary (counts, failures); the sources are
@@ -40,6 +40,7 @@ RETRY_DELAYS = exponential_backoff(backoff_factor=300)
 ARTIFACT_KEY = "iot-lambda-run-summary"
 # task run name -> the source `pipeline.ingest.run(source=...)` loads
 SOURCES = {
+    "ingest_sensors": "sensors",
     "ingest_registry": "registry",
 }
 DESCRIPTION = (

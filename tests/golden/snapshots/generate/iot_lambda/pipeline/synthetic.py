@@ -101,7 +101,7 @@ TOP_KEYS = {"seed", "locale", "start", "window_days", "pool_size", "bad_row_rate
 TABLE_KEYS = {"name", "rows", "primary_key", "columns", "inject", "bad_row_rate", "bad_rules", "description"}
 COLUMN_KEYS = {
     "name", "type", "faker", "not_null", "unique", "range", "accepted_values", "regex",
-    "foreign_key", "pii", "description",
+    "foreign_key", "pii", "description", "shape",
 }  # fmt: skip
 INJECT_KEYS = {"nulls", "outliers", "gaps"}
 
@@ -216,6 +216,7 @@ class Column:
     regex: str | None = None
     foreign_key: tuple[str, str] | None = None
     where: str = ""  # its place in the config, for messages
+    shape: str | None = None  # json columns: the nested type the JSON has, e.g. struct<w: int, h: int>
 
     def has_rule(self, rule: str) -> bool:
         present = {
@@ -369,6 +370,7 @@ def _parse_column(problems: _Problems, where: str, data: Any, locale: str) -> Co
         unique=bool(data.get("unique")), min=low, max=high, accepted=tuple(accepted),
         regex=None if regex is None else str(regex),
         foreign_key=(parts[-2], parts[-1]) if len(parts) in (2, 3) else None, where=where,
+        shape=None if data.get("shape") is None else str(data["shape"]),
     )  # fmt: skip
 
 
@@ -1040,10 +1042,56 @@ def _binary_values(column: Column, n: int, parts: tuple[Any, ...]) -> pa.Array:
 
 
 def _json_values(column: Column, n: int, parts: tuple[Any, ...]) -> pa.Array:
+    if column.shape:
+        return _as_array(_shaped_json(column.shape, n, parts), n)
     ids = pc.cast(sequence(n, 1) if column.unique else ints(n, 1, 1000, *parts, "id"), pa.string())
     flag = pc.if_else(pc.less(uniform(n, *parts, "flag"), 0.5), "true", "false")
     tag = sample(pa.array(["a", "b", "c"]), n, *parts, "tag")
     return pc.binary_join_element_wise('{"id": ', ids, ', "flag": ', flag, ', "tag": "', tag, '"}', "")
+
+
+def _type_args(text: str) -> tuple[str, list[str]]:
+    """'struct<a: int, b: array<string>>' -> ('struct', ['a: int', 'b: array<string>'])."""
+    text = text.strip()
+    if "<" not in text or not text.endswith(">"):
+        return text.split("(")[0].strip().lower(), []
+    name, inner = text[: text.index("<")].strip().lower(), text[text.index("<") + 1 : -1]
+    args, depth, start = [], 0, 0
+    for i, char in enumerate(inner):
+        depth += {"<": 1, ">": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            args.append(inner[start:i].strip())
+            start = i + 1
+    return name, [*args, inner[start:].strip()]
+
+
+def _shaped_json(shape: str, n: int, parts: tuple[Any, ...]) -> pa.Array | str:
+    """JSON text of the nested type `shape` (array<T>: two elements, map<K, V>: two entries,
+    struct<...>: every field), built column-wise, so staging can cast it to the nested type."""
+    name, args = _type_args(shape)
+    if name in ("array", "list"):
+        items = [_shaped_json(args[0], n, (*parts, "item", i)) for i in range(2)]
+        return _join(["[", items[0], ", ", items[1], "]"], n)
+    if name == "map":
+        values = [_shaped_json(args[1], n, (*parts, "value", i)) for i in range(2)]
+        return _join(['{"k1": ', values[0], ', "k2": ', values[1], "}"], n)
+    if name in ("struct", "row"):
+        pieces: list[pa.Array | str] = ["{"]
+        for i, arg in enumerate(args):
+            field_name, field_type = (part.strip() for part in arg.split(":", 1))
+            value = _shaped_json(field_type, n, (*parts, field_name))
+            pieces += [", " if i else "", json.dumps(field_name) + ": ", value]
+        return _join([*pieces, "}"], n)
+    canonical = TYPE_ALIASES.get(name, name)
+    if canonical in ("int", "bigint", "smallint"):
+        return pc.cast(ints(n, 1, 100, *parts), pa.string())
+    if canonical in ("float", "double", "decimal"):
+        return pc.cast(pc.round(pc.multiply(uniform(n, *parts), 100.0), 2), pa.string())
+    if canonical == "boolean":
+        return pc.if_else(pc.less(uniform(n, *parts), 0.5), "true", "false")
+    if canonical in ("date", "timestamp", "timestamp_tz"):
+        return '"2026-01-01"' if canonical == "date" else '"2026-01-01T00:00:00"'
+    return _join(['"', sample(pa.array(["alpha", "beta", "gamma"]), n, *parts), '"'], n)
 
 
 def _number_bounds(column: Column) -> tuple[float, float, int | None]:

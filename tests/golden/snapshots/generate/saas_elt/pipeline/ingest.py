@@ -3,7 +3,8 @@
     python -m pipeline.ingest [--local] [--source NAME]
 
 --local reads the local stand-ins (data/<source>.sqlite for SQL and synthetic sources, the
-spec's folders for files; APIs at their URL) into DuckDB ($PIPEGEN_WAREHOUSE, default
+spec's folders for files, data/<source>/<dataset>.jsonl for REST APIs, MongoDB and streams)
+into DuckDB ($PIPEGEN_WAREHOUSE, default
 warehouse.duckdb). Without it the sources are the real systems and the destination is the
 spec's warehouse target (see production_destination), with credentials from the environment.
 Each source lands in its own dataset (raw_<source>); dlt's state stays in .dlt/pipelines.

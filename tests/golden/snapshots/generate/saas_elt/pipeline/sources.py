@@ -18,6 +18,8 @@ from pipeline.runtime import (
     api_resource,
     auth,
     env,
+    file_resource,
+    jsonl_stand_in,
     sql_resource,
     sql_url,
 )
@@ -122,6 +124,11 @@ def raw_app_db(ctx: RunContext, settings: Settings) -> list[Any]:
 # crm (api)
 def raw_crm(ctx: RunContext, settings: Settings) -> list[Any]:
     """The dlt resources of this source's tables."""
+    folder = settings.stand_in("crm")
+    if folder is not None:  # --local: the JSON lines stand-ins data/crm/<table>.jsonl
+        return [
+            file_resource(jsonl_stand_in(table("crm", "contacts")), folder, ctx),
+        ]
     base_url = settings.location("crm", "https://api.crm.example.com")
     auth_config = auth("bearer_auth", "CRM_API_TOKEN", settings)
     return [
