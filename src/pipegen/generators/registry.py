@@ -7,7 +7,7 @@ from PLANNED to REGISTRY). The plan's component graph decides which families a s
 
 from __future__ import annotations
 
-from pipegen.generators import dbt, docs, ingestion, project, synthetic
+from pipegen.generators import dbt, docs, gx, ingestion, project, synthetic
 from pipegen.generators.base import Generator
 from pipegen.plan.families import DESCRIPTIONS, Family
 from pipegen.spec.diagnostics import did_you_mean
@@ -18,13 +18,13 @@ REGISTRY: dict[Family, Generator] = {
     Family.SYNTHETIC: synthetic.GENERATOR,
     Family.INGESTION: ingestion.GENERATOR,
     Family.DBT: dbt.GENERATOR,
+    Family.GX: gx.GENERATOR,
 }
 
 # Families the plan can ask for that this version does not generate yet: they are listed in
 # the generated docs as "planned", never silently dropped.
 PLANNED: frozenset[Family] = frozenset(
     {
-        Family.GX,
         Family.AIRFLOW,
         Family.PREFECT,
         Family.DEBEZIUM,
