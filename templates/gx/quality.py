@@ -78,7 +78,7 @@ def snapshot(con: Any, check: dict[str, Any], folder: Path) -> str:
     """The relation as a Parquet file GX reads; its row order is the batch's index."""
     name = f"{check['suite']}.parquet"
     path = str(folder / name).replace("'", "''")
-    con.execute(f"copy (select * from {_q(check['schema'])}.{_q(check['table'])}) to '{path}' (format parquet)")
+    con.execute(f"copy (select * from {_q(check['schema'])}.{_q(check['table'])}) to '{path}' (format parquet)").fetchall()
     return name
 
 
@@ -206,17 +206,18 @@ def quarantine(con: Any, check: dict[str, Any], frame: Any, bad: dict[int, list[
     rows["_failed_expectations"] = [json.dumps(bad[i], sort_keys=True) for i in sorted(bad)]
     rows["_quarantine_run_id"] = run_id
     target = f"{_q(raw['schema'])}.{_q(raw['quarantine'])}"
+    con = con.cursor()  # its own cursor: no pending result of the snapshot's statements
     con.register("pipegen_quarantine", rows)
     if _exists(con, raw["schema"], raw["quarantine"]):
-        con.execute(f"insert into {target} by name select * from pipegen_quarantine")
+        con.execute(f"insert into {target} by name select * from pipegen_quarantine").fetchall()
     else:
-        con.execute(f"create table {target} as select * from pipegen_quarantine")
+        con.execute(f"create table {target} as select * from pipegen_quarantine").fetchall()
     match = " and ".join(
         f"cast(r.{_q(landed)} as varchar) = cast(q.{_q(staged)} as varchar)" for staged, landed in raw["key"].items()
     )
     con.execute(
         f"delete from {_q(raw['schema'])}.{_q(raw['table'])} r where exists (select 1 from pipegen_quarantine q where {match})"
-    )
+    ).fetchall()
     con.unregister("pipegen_quarantine")
     return len(rows)
 
