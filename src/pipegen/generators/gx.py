@@ -23,6 +23,7 @@ Writes, without importing GX:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,13 +37,14 @@ from pipegen.spec.model import (
     ColumnRules,
     EventSink,
     ExpectedColumns,
-    Materialization,
     Mart,
+    Materialization,
+    Notification,
     Severity,
     Spec,
     TableQuality,
 )
-from pipegen.spec.types import parse_column_type
+from pipegen.spec.types import parse_column_type, parse_secret_ref
 
 GX_VERSION = "1.24.1"
 REQUIREMENTS = ("great_expectations==1.24.1", "pandas==3.1.1")
@@ -60,7 +62,9 @@ class GxGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
         kafka = ctx.spec.quality.events.sink == EventSink.KAFKA
         env = [
-            EnvVar("GX_ANALYTICS_ENABLED", ("Great Expectations: no usage statistics over the network",), default="false"),
+            EnvVar(
+                "GX_ANALYTICS_ENABLED", ("Great Expectations: no usage statistics over the network",), default="false"
+            ),
         ]
         if kafka:
             env.append(
@@ -71,10 +75,16 @@ class GxGenerator:
             requirements=(*REQUIREMENTS, *(KAFKA_REQUIREMENTS if kafka else ())),
             env=tuple(env),
             make_targets=(
-                MakeTarget("quality", "Great Expectations checkpoint over staged tables and marts",
-                           (("$(PROJECT_PYTHON)", "-m", "pipeline.quality"),)),  # fmt: skip
-                MakeTarget("quality-report", "print the quality read model (last status, pass rate, breaches, drift)",
-                           (("$(PROJECT_PYTHON)", "-m", "pipeline.quality", "--report"),)),  # fmt: skip
+                MakeTarget(
+                    "quality",
+                    "Great Expectations checkpoint over staged tables and marts",
+                    (("$(PROJECT_PYTHON)", "-m", "pipeline.quality"),),
+                ),
+                MakeTarget(
+                    "quality-report",
+                    "print the quality read model (last status, pass rate, breaches, drift)",
+                    (("$(PROJECT_PYTHON)", "-m", "pipeline.quality", "--report"),),
+                ),
             ),
             run_steps=(
                 RunStep(50, "quality", "Great Expectations checkpoint, validation events", ("-m", "pipeline.quality")),
@@ -140,42 +150,42 @@ def _with_mostly(kwargs: dict[str, Any], mostly: float) -> dict[str, Any]:
     return {**kwargs, "mostly": mostly} if mostly < 1 else kwargs
 
 
+# column rule -> (GX expectation, its arguments from the rule)
+COLUMN_EXPECTATIONS: dict[str, tuple[str, Callable[[Any], dict[str, Any]]]] = {
+    "not_null": ("expect_column_values_to_not_be_null", lambda r: {}),
+    "unique": ("expect_column_values_to_be_unique", lambda r: {}),
+    "range": (
+        "expect_column_values_to_be_between",
+        lambda r: {k: v for k, v in (("min_value", r.min), ("max_value", r.max)) if v is not None},
+    ),
+    "accepted_values": ("expect_column_values_to_be_in_set", lambda r: {"value_set": list(r.values)}),
+    "regex": ("expect_column_values_to_match_regex", lambda r: {"regex": r.pattern}),
+}
+
+
 def column_expectations(
     column: str, rules: ColumnRules, where: str, spec: Spec, fk_param: str | None
 ) -> list[dict[str, Any]]:
-    """GX expectations for one column's rules (the same rules dbt tests, one to one)."""
-    out = []
-    base = {"column": column}
-    if rules.not_null:
-        r = rules.not_null
-        out.append(expectation("expect_column_values_to_not_be_null", _with_mostly(base, _mostly(r.mostly, spec)),
-                               _severity(r.severity, spec), f"{where}.not_null", "not_null"))  # fmt: skip
-    if rules.unique:
-        r = rules.unique
-        out.append(expectation("expect_column_values_to_be_unique", _with_mostly(base, _mostly(r.mostly, spec)),
-                               _severity(r.severity, spec), f"{where}.unique", "unique"))  # fmt: skip
-    if rules.range:
-        rr = rules.range
-        bounds = {k: v for k, v in (("min_value", rr.min), ("max_value", rr.max)) if v is not None}
-        out.append(expectation("expect_column_values_to_be_between",
-                               _with_mostly({**base, **bounds}, _mostly(rr.mostly, spec)),
-                               _severity(rr.severity, spec), f"{where}.range", "range"))  # fmt: skip
-    if rules.accepted_values:
-        ra = rules.accepted_values
-        kwargs = {**base, "value_set": list(ra.values)}
-        out.append(expectation("expect_column_values_to_be_in_set", _with_mostly(kwargs, _mostly(ra.mostly, spec)),
-                               _severity(ra.severity, spec), f"{where}.accepted_values", "accepted_values"))  # fmt: skip
-    if rules.regex:
-        rx = rules.regex
-        kwargs = {**base, "regex": rx.pattern}
-        out.append(expectation("expect_column_values_to_match_regex", _with_mostly(kwargs, _mostly(rx.mostly, spec)),
-                               _severity(rx.severity, spec), f"{where}.regex", "regex"))  # fmt: skip
+    """GX expectations for one column's rules (the same rules dbt tests, one to one). A
+    foreign key is a value-set check whose set is a parameter: the parent's keys at run time."""
+    found: list[tuple[str, str, Any, dict[str, Any]]] = [
+        (rule, kind, getattr(rules, rule), args(getattr(rules, rule)))
+        for rule, (kind, args) in COLUMN_EXPECTATIONS.items()
+        if getattr(rules, rule)
+    ]
     if rules.foreign_key and fk_param:
-        rf = rules.foreign_key
-        kwargs = {**base, "value_set": {"$PARAMETER": fk_param}}
-        out.append(expectation("expect_column_values_to_be_in_set", _with_mostly(kwargs, _mostly(rf.mostly, spec)),
-                               _severity(rf.severity, spec), f"{where}.foreign_key", "foreign_key"))  # fmt: skip
-    return out
+        found.append(("foreign_key", "expect_column_values_to_be_in_set", rules.foreign_key,
+                      {"value_set": {"$PARAMETER": fk_param}}))  # fmt: skip
+    return [
+        expectation(
+            kind,
+            _with_mostly({"column": column, **args}, _mostly(rule.mostly, spec)),
+            _severity(rule.severity, spec),
+            f"{where}.{name}",
+            name,
+        )
+        for name, kind, rule, args in found
+    ]
 
 
 def table_expectations(suite: Suite, quality: TableQuality, where: str, spec: Spec) -> list[dict[str, Any]]:
@@ -207,8 +217,9 @@ def freshness_expectations(suite: Suite, quality: TableQuality, where: str, colu
         param = f"freshness__{suite.name}__{level}"
         tz = parse_column_type(suite.types.get(column, "timestamp")).name == "timestamp_tz"
         suite.parameters[param] = {"kind": "freshness", "max_age_seconds": age, "tz": tz}
-        out.append(expectation("expect_column_max_to_be_between", {"column": column, "min_value": {"$PARAMETER": param}},
-                               sev, f"{where}.freshness.{level}_after", "freshness"))  # fmt: skip
+        kwargs = {"column": column, "min_value": {"$PARAMETER": param}}
+        out.append(expectation("expect_column_max_to_be_between", kwargs, sev, f"{where}.freshness.{level}_after",
+                               "freshness"))  # fmt: skip
     return out
 
 
@@ -260,7 +271,9 @@ def staged_suite(ctx: GenContext, ref: TableRef, index: SpecIndex) -> Suite:
     return suite
 
 
-def _add_column_rules(ctx: GenContext, suite: Suite, rules: list[tuple[str, ColumnRules, str]], index: SpecIndex) -> None:
+def _add_column_rules(
+    ctx: GenContext, suite: Suite, rules: list[tuple[str, ColumnRules, str]], index: SpecIndex
+) -> None:
     for column, rule, where in rules:
         param = None
         if rule.foreign_key and (parent := _fk_parent(rule.foreign_key.references, index, ctx)):
@@ -352,9 +365,7 @@ def checks_config(ctx: GenContext, suites: list[Suite]) -> dict[str, Any]:
     }
 
 
-def _notification(n: Any) -> dict[str, Any]:
-    from pipegen.spec.types import parse_secret_ref
-
+def _notification(n: Notification) -> dict[str, Any]:
     secret = next((parse_secret_ref(v) for v in (n.webhook, n.routing_key) if isinstance(v, str)), None)
     return {
         "type": n.type.value,
@@ -365,8 +376,6 @@ def _notification(n: Any) -> dict[str, Any]:
 
 
 def _notification_env(spec: Spec) -> list[EnvVar]:
-    from pipegen.spec.types import parse_secret_ref
-
     out = []
     for n in spec.quality.notifications:
         for value in (n.webhook, n.routing_key):

@@ -15,7 +15,7 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 _STR = {"type": "string", "minLength": 1}
 _NUM_OR_NULL = {"type": ["number", "null"]}
-_ANY = {}  # observed values are whatever GX observed (a number, a list of columns, a timestamp)
+_ANY: dict[str, Any] = {}  # observed values are whatever GX observed (a number, a list of columns, a timestamp)
 
 ENVELOPE: dict[str, Any] = {
     "event_id": {**_STR, "description": "Stable id: the same run, table and subject give the same id (dedup key)."},

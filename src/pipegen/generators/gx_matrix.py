@@ -105,7 +105,9 @@ def cells(rule: str, batch: bool, streamed: bool, families: frozenset[Family]) -
 
 
 def _row(subject: str, rule: str, row_cells: list[Cell]) -> str:
-    shown = [c.text + (f" [{c.why}]" if c.why and c.text != "—" else (f" [{c.why}]" if c.why else "")) for c in row_cells]
+    shown = [
+        c.text + (f" [{c.why}]" if c.why and c.text != "—" else (f" [{c.why}]" if c.why else "")) for c in row_cells
+    ]
     return "| " + " | ".join([subject, md_code(rule), *shown]) + " |"
 
 
@@ -144,7 +146,8 @@ def render_matrix(ctx: GenContext) -> str:
         "`dbt/models/*/_*.yml`; every check's `meta.spec_path` names the rule in pipegen.yaml.",
         "",
         f"On failure: `{ctx.spec.quality.on_failure.value}`. Validation events: "
-        f"`{ctx.spec.quality.events.sink.value}` (topic `{ctx.plan.names.events_topic}`), schemas in `schemas/events/`.",
+        f"`{ctx.spec.quality.events.sink.value}` (topic `{ctx.plan.names.events_topic}`), "
+        "schemas in `schemas/events/`.",
         "",
         "## Source tables",
         "",
@@ -163,7 +166,9 @@ def render_matrix(ctx: GenContext) -> str:
                     ephemeral = mart.materialized == Materialization.EPHEMERAL
                     gx_text = "— [ephemeral]" if ephemeral else gx.text
                     dbt_text = "— [ephemeral]" if ephemeral else dbt.text
-                    out.append("| " + " | ".join([md_code(mart.name), md_code(name), md_code(rule), dbt_text, gx_text]) + " |")
+                    out.append(
+                        "| " + " | ".join([md_code(mart.name), md_code(name), md_code(rule), dbt_text, gx_text]) + " |"
+                    )
         out.append("")
     out += ["## Why a cell is empty", ""]
     out += [f"- `{code}`: {text}" for code, text in REASONS.items()]
