@@ -116,9 +116,13 @@ def table_section(ref: TableRef, batch: bool, families: frozenset[Family]) -> li
     lines = [f"### {md_text(ref.qualified)}", "", "| column | rule | " + " | ".join(ENGINES) + " |",
              "|---|---|" + "---|" * len(ENGINES)]  # fmt: skip
     rows = 0
+    keys = {k.lower() for k in ref.dataset.primary_key}
     for c in ref.dataset.columns:
         for rule in _column_rules(c):
-            lines.append(_row(md_code(c.staged_name), rule, cells(rule, batch, streamed, families)))
+            row_cells = cells(rule, batch, streamed, families)
+            if rule == "not_null" and c.name.lower() not in keys and batch:
+                row_cells[2] = Cell("—", "ingest-rows")  # only a null key is dead-lettered
+            lines.append(_row(md_code(c.staged_name), rule, row_cells))
             rows += 1
     for d in ref.dataset.derived:
         for rule in _column_rules(d):

@@ -14,11 +14,13 @@ from typing import Any
 
 DDL = (
     "create table if not exists applied_events (event_id varchar primary key, event_type varchar, occurred_at varchar)",
-    "create table if not exists validation_runs (suite varchar, table_name varchar, run_id varchar, occurred_at varchar,"
+    "create table if not exists validation_runs (suite varchar, table_name varchar, run_id varchar,"
+    " occurred_at varchar,"
     " passed boolean, evaluated integer, failed integer, row_count bigint, primary key (suite, run_id))",
     "create table if not exists table_status (suite varchar primary key, table_name varchar, last_status varchar,"
     " last_run_id varchar, last_at varchar, failed_expectations integer)",
-    "create table if not exists open_breaches (suite varchar, spec_path varchar, table_name varchar, expectation varchar,"
+    "create table if not exists open_breaches (suite varchar, spec_path varchar, table_name varchar,"
+    " expectation varchar,"
     " column_name varchar, observed double, threshold double, run_id varchar, occurred_at varchar,"
     " primary key (suite, spec_path))",
     "create table if not exists drift_history (event_id varchar primary key, suite varchar, table_name varchar,"
@@ -44,7 +46,16 @@ def _validation(con: Any, e: dict[str, Any], passed: bool) -> None:
     stats = e["statistics"]
     con.execute(
         "insert or replace into validation_runs values (?, ?, ?, ?, ?, ?, ?, ?)",
-        [e["suite"], e["table"], e["run_id"], e["occurred_at"], passed, stats["evaluated"], stats["failed"], e["row_count"]],
+        [
+            e["suite"],
+            e["table"],
+            e["run_id"],
+            e["occurred_at"],
+            passed,
+            stats["evaluated"],
+            stats["failed"],
+            e["row_count"],
+        ],
     )
     con.execute(
         "insert or replace into table_status values (?, ?, ?, ?, ?, ?)",
@@ -78,7 +89,16 @@ def _change(con: Any, e: dict[str, Any]) -> None:
     change = "added" if e["event_type"] == "ExpectationAdded" else "removed"
     con.execute(
         "insert or replace into expectation_changes values (?, ?, ?, ?, ?, ?, ?, ?)",
-        [e["event_id"], e["suite"], change, e["expectation"], e["column"], e["spec_path"], e["run_id"], e["occurred_at"]],
+        [
+            e["event_id"],
+            e["suite"],
+            change,
+            e["expectation"],
+            e["column"],
+            e["spec_path"],
+            e["run_id"],
+            e["occurred_at"],
+        ],
     )
 
 

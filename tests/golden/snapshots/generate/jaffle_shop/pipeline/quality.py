@@ -78,7 +78,9 @@ def snapshot(con: Any, check: dict[str, Any], folder: Path) -> str:
     """The relation as a Parquet file GX reads; its row order is the batch's index."""
     name = f"{check['suite']}.parquet"
     path = str(folder / name).replace("'", "''")
-    con.execute(f"copy (select * from {_q(check['schema'])}.{_q(check['table'])}) to '{path}' (format parquet)").fetchall()
+    con.execute(
+        f"copy (select * from {_q(check['schema'])}.{_q(check['table'])}) to '{path}' (format parquet)"
+    ).fetchall()
     return name
 
 
@@ -109,7 +111,8 @@ def parameters(con: Any, checks: list[dict[str, Any]], now: datetime) -> dict[st
         for name, p in check["parameters"].items():
             if p["kind"] == "foreign_key":
                 rows = con.execute(
-                    f"select distinct {_q(p['column'])} from {_q(p['schema'])}.{_q(p['table'])} where {_q(p['column'])} is not null"
+                    f"select distinct {_q(p['column'])} from {_q(p['schema'])}.{_q(p['table'])}"
+                    f" where {_q(p['column'])} is not null"
                 ).fetchall()
                 out[name] = [r[0] for r in rows]
             elif p["kind"] == "freshness":
@@ -151,13 +154,19 @@ def _notification_actions(config: dict[str, Any]) -> list[Any]:
         if n["type"] == "slack":
             actions.append(cp.SlackNotificationAction(name=f"notify_{i}", slack_webhook=secret, notify_on=notify_on))
         elif n["type"] == "teams":
-            actions.append(cp.MicrosoftTeamsNotificationAction(name=f"notify_{i}", teams_webhook=secret, notify_on=notify_on))
+            actions.append(
+                cp.MicrosoftTeamsNotificationAction(name=f"notify_{i}", teams_webhook=secret, notify_on=notify_on)
+            )
         elif n["type"] == "pagerduty":
-            actions.append(cp.PagerdutyAlertAction(name=f"notify_{i}", api_key=secret, routing_key=secret, notify_on=notify_on))
+            actions.append(
+                cp.PagerdutyAlertAction(name=f"notify_{i}", api_key=secret, routing_key=secret, notify_on=notify_on)
+            )
     return actions
 
 
-def checkpoint(checks: list[dict[str, Any]], files: dict[str, str], folder: Path, config: dict[str, Any], run_id: str) -> Any:
+def checkpoint(
+    checks: list[dict[str, Any]], files: dict[str, str], folder: Path, config: dict[str, Any], run_id: str
+) -> Any:
     import great_expectations as gx
 
     context = gx.get_context(mode="ephemeral")
@@ -165,7 +174,7 @@ def checkpoint(checks: list[dict[str, Any]], files: dict[str, str], folder: Path
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    except Exception:  # noqa: BLE001 - progress bars are cosmetic
+    except Exception:
         pass
     source = context.data_sources.add_pandas_filesystem("warehouse", base_directory=folder)
     definitions = []
@@ -216,7 +225,8 @@ def quarantine(con: Any, check: dict[str, Any], frame: Any, bad: dict[int, list[
         f"cast(r.{_q(landed)} as varchar) = cast(q.{_q(staged)} as varchar)" for staged, landed in raw["key"].items()
     )
     con.execute(
-        f"delete from {_q(raw['schema'])}.{_q(raw['table'])} r where exists (select 1 from pipegen_quarantine q where {match})"
+        f"delete from {_q(raw['schema'])}.{_q(raw['table'])} r"
+        f" where exists (select 1 from pipegen_quarantine q where {match})"
     ).fetchall()
     con.unregister("pipegen_quarantine")
     return len(rows)
@@ -232,14 +242,20 @@ def _row_failures(validation: Any) -> dict[int, list[dict[str, Any]]]:
         for i in (r.result or {}).get("unexpected_index_list") or []:
             index = i if isinstance(i, int) else None
             if index is not None:
-                bad.setdefault(index, []).append({"expectation": cfg.type, "spec_path": (cfg.meta or {}).get("spec_path")})
+                bad.setdefault(index, []).append(
+                    {"expectation": cfg.type, "spec_path": (cfg.meta or {}).get("spec_path")}
+                )
     return bad
+
+
+def _severity_of(config: Any) -> str:
+    return str(getattr(config.severity, "value", config.severity))
 
 
 def _critical(validation: Any) -> list[Any]:
     return [
         r for r in validation.results
-        if not r.success and str(getattr(r.expectation_config.severity, "value", r.expectation_config.severity)) == "critical"
+        if not r.success and _severity_of(r.expectation_config) == "critical"
     ]  # fmt: skip
 
 
@@ -253,14 +269,77 @@ def _quarantinable(check: dict[str, Any], validation: Any) -> bool:
     )
 
 
+class Publish:
+    """What the checkpoint's custom action does: store the result, build this run's events
+    (suite changes and drift first, then each suite's validation events) and publish them."""
+
+    def __init__(self, run_info: dict[str, Any], policy: str, checks: dict[str, Any], profiles: dict[str, Any],
+                 before: list[dict[str, Any]], publisher: Any, state: Path) -> None:  # fmt: skip
+        self.run_info, self.policy, self.checks, self.profiles = run_info, policy, checks, profiles
+        self.before, self.publisher, self.state = before, publisher, state
+        self.published: list[dict[str, Any]] = []
+        self.outcomes: dict[str, Any] = {}
+
+    def publish(self, result: Any) -> dict[str, Any]:
+        events = list(self.before)
+        for validation in result.run_results.values():
+            check = self.checks[validation.suite_name]
+            self.outcomes[check["suite"]] = validation
+            action = "warn" if not _critical(validation) else self.policy
+            rows = self.profiles[check["suite"]]["row_count"]
+            events += quality_events.validation_events(self.run_info, check, validation, rows, action)
+        _write_json(self.state / "results" / f"{self.run_info['run_id']}.json", result.describe_dict())
+        if self.publisher is not None:
+            self.publisher.publish(events)
+        self.published.extend(events)
+        return {"events": len(events)}
+
+
+def _quarantine_all(
+    con: Any, checks: list[dict[str, Any]], outcomes: dict[str, Any], files: dict[str, Path], run_id: str
+) -> dict[str, tuple[str, int]]:
+    """quarantine table -> (suite, rows moved), for every suite whose critical failures are row-level."""
+    import pandas as pd
+
+    moved = {}
+    for c in checks:
+        v = outcomes[c["suite"]]
+        if _critical(v) and _quarantinable(c, v):
+            frame = pd.read_parquet(files[c["suite"]])
+            table = f"{c['raw']['schema']}.{c['raw']['quarantine']}"
+            moved[table] = (c["suite"], quarantine(con, c, frame, _row_failures(v), run_id))
+    return moved
+
+
 # ---------------------------------------------------------------- the step
+
+
+def _change_and_drift_events(
+    run_info: dict[str, Any], checks: list[dict[str, Any]], profiles: dict[str, Any], state: Path
+) -> list[dict[str, Any]]:
+    """ExpectationAdded/Removed and DataDriftDetected: this run against the previous run's state."""
+    events: list[dict[str, Any]] = []
+    for c in checks:
+        suite = json.loads((SUITES / f"{c['suite']}.json").read_text(encoding="utf-8"))
+        previous_suite = _read_json(state / "state" / "suites" / f"{c['suite']}.json")
+        previous_stats = _read_json(state / "state" / "stats" / f"{c['suite']}.json")
+        events += quality_events.suite_change_events(run_info, c, previous_suite, suite)
+        events += quality_events.drift_events(run_info, c, previous_stats, profiles[c["suite"]])
+    return events
+
+
+def _keep_state(checks: list[dict[str, Any]], profiles: dict[str, Any], state: Path) -> None:
+    """This run's suites and statistics: what the next run compares against."""
+    for c in checks:
+        suite = json.loads((SUITES / f"{c['suite']}.json").read_text(encoding="utf-8"))
+        _write_json(state / "state" / "suites" / f"{c['suite']}.json", suite)
+        _write_json(state / "state" / "stats" / f"{c['suite']}.json", profiles[c["suite"]])
 
 
 def run(on_failure: str | None = None) -> dict[str, Any]:
     """Validate every suite once (one checkpoint), publish events, update the read model.
     Returns a JSON-serialisable summary; raises QualityFailed when the policy blocks."""
     import duckdb
-    import pandas as pd
 
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     config = json.loads(CONFIG.read_text(encoding="utf-8"))
@@ -277,52 +356,26 @@ def run(on_failure: str | None = None) -> dict[str, Any]:
         files = {c["suite"]: snapshot(con, c, folder) for c in checks}
         profiles = {c["suite"]: profile(con, c, run_id) for c in checks}
         params = parameters(con, checks, now)
-        before: list[dict[str, Any]] = []
-        for c in checks:
-            suite = json.loads((SUITES / f"{c['suite']}.json").read_text(encoding="utf-8"))
-            before += quality_events.suite_change_events(run_info, c, _read_json(state / "state" / "suites" / f"{c['suite']}.json"), suite)
-            before += quality_events.drift_events(run_info, c, _read_json(state / "state" / "stats" / f"{c['suite']}.json"), profiles[c["suite"]])
-        by_asset = {c["suite"]: c for c in checks}
+        before = _change_and_drift_events(run_info, checks, profiles, state)
         publisher, note = quality_events.sink(config, state / "events.jsonl")
-        published: list[dict[str, Any]] = []
-        outcomes: dict[str, Any] = {}
-
-        def publish(result: Any) -> dict[str, Any]:
-            events = list(before)
-            for validation in result.run_results.values():
-                check = by_asset[validation.suite_name]
-                outcomes[check["suite"]] = validation
-                action = "warn" if not _critical(validation) else policy
-                events += quality_events.validation_events(run_info, check, validation, profiles[check["suite"]]["row_count"], action)
-            _write_json(state / "results" / f"{run_id}.json", result.describe_dict())
-            if publisher is not None:
-                publisher.publish(events)
-            published.extend(events)
-            return {"events": len(events)}
-
-        _RUN["publish"] = publish
+        step = Publish(run_info, policy, {c["suite"]: c for c in checks}, profiles, before, publisher, state)
+        _RUN["publish"] = step.publish
         if checks:
             checkpoint(checks, files, folder, config, run_id).run(expectation_parameters=params)
         model = quality_model.connect(state / "read_model.duckdb")
-        quality_model.apply(model, published)
+        quality_model.apply(model, step.published)
         read_model = quality_model.report(model, config["pass_rate_runs"])
         model.close()
-        for c in checks:
-            _write_json(state / "state" / "suites" / f"{c['suite']}.json", json.loads((SUITES / f"{c['suite']}.json").read_text()))
-            _write_json(state / "state" / "stats" / f"{c['suite']}.json", profiles[c["suite"]])
-        summary = _summary(config, checks, missing, outcomes, published, note, run_id, read_model)
+        _keep_state(checks, profiles, state)
+        outcomes = step.outcomes
+        summary = _summary(config, checks, missing, outcomes, step.published, note, run_id, read_model)
         blocking = [c["suite"] for c in checks if _critical(outcomes[c["suite"]])] + [c["suite"] for c in missing]
         if policy == "quarantine":
-            moved = {}
-            for c in checks:
-                v = outcomes[c["suite"]]
-                if _critical(v) and _quarantinable(c, v):
-                    frame = pd.read_parquet(folder / files[c["suite"]])
-                    moved[f"{c['raw']['schema']}.{c['raw']['quarantine']}"] = quarantine(con, c, frame, _row_failures(v), run_id)
-                    blocking.remove(c["suite"])
-            summary["quarantined"] = moved
+            moved = _quarantine_all(con, checks, outcomes, {c: folder / f for c, f in files.items()}, run_id)
+            blocking = [b for b in blocking if b not in {c for c, _ in moved.values()}]
+            summary["quarantined"] = {t: n for t, (_, n) in moved.items()}
             if moved:
-                summary["summary"] += "; quarantined " + ", ".join(f"{n} row(s) to {t}" for t, n in moved.items())
+                summary["summary"] += "; quarantined " + ", ".join(f"{n} row(s) to {t}" for t, (_, n) in moved.items())
         if blocking and policy != "warn":
             raise QualityFailed("quality checks failed: " + "; ".join(summary["failures"]), summary)
         return summary
@@ -331,8 +384,16 @@ def run(on_failure: str | None = None) -> dict[str, Any]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _summary(config: dict[str, Any], checks: list[dict[str, Any]], missing: list[dict[str, Any]], outcomes: dict[str, Any],
-             events: list[dict[str, Any]], note: str, run_id: str, read_model: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+def _summary(
+    config: dict[str, Any],
+    checks: list[dict[str, Any]],
+    missing: list[dict[str, Any]],
+    outcomes: dict[str, Any],
+    events: list[dict[str, Any]],
+    note: str,
+    run_id: str,
+    read_model: dict[str, Any],
+) -> dict[str, Any]:
     failures = [f"{c['schema']}.{c['table']}: not in the warehouse (did the transform step run?)" for c in missing]
     suites = {}
     for c in checks:
@@ -348,7 +409,11 @@ def _summary(config: dict[str, Any], checks: list[dict[str, Any]], missing: list
     for e in events:
         counts[e["event_type"]] = counts.get(e["event_type"], 0) + 1
     rates = [t["pass_rate"] for t in read_model["tables"] if t["pass_rate"] is not None]
-    rate = f"; pass rate {100 * sum(rates) / len(rates):.0f}% over the last {config['pass_rate_runs']} runs" if rates else ""
+    rate = (
+        f"; pass rate {100 * sum(rates) / len(rates):.0f}% over the last {config['pass_rate_runs']} runs"
+        if rates
+        else ""
+    )
     breaches = len(read_model["open_breaches"])
     return {
         "summary": f"{passed}/{len(suites) + len(missing)} suites passed, "

@@ -130,7 +130,9 @@ def validation_events(
 # ---------------------------------------------------------------- drift
 
 
-def drift_events(run: dict[str, Any], check: dict[str, Any], previous: dict[str, Any] | None, current: dict[str, Any]) -> list[dict[str, Any]]:
+def drift_events(
+    run: dict[str, Any], check: dict[str, Any], previous: dict[str, Any] | None, current: dict[str, Any]
+) -> list[dict[str, Any]]:
     """DataDriftDetected for every statistic that moved past the table's threshold since the
     previous run (relative change; absolute for the null rate)."""
     limits = check.get("drift")
@@ -155,7 +157,9 @@ def drift_events(run: dict[str, Any], check: dict[str, Any], previous: dict[str,
     ]  # fmt: skip
 
 
-def _moved(column: str | None, metric: str, before: float, now: float, limit: float, absolute: bool) -> list[tuple[Any, ...]]:
+def _moved(
+    column: str | None, metric: str, before: float, now: float, limit: float, absolute: bool
+) -> list[tuple[Any, ...]]:
     if absolute:
         change = abs(now - before)
     elif before == 0:
@@ -176,7 +180,9 @@ def _key(expectation: dict[str, Any]) -> str:
     return json.dumps([expectation["type"], kwargs, (expectation.get("meta") or {}).get("spec_path")], sort_keys=True)
 
 
-def suite_change_events(run: dict[str, Any], check: dict[str, Any], previous: dict[str, Any] | None, current: dict[str, Any]) -> list[dict[str, Any]]:
+def suite_change_events(
+    run: dict[str, Any], check: dict[str, Any], previous: dict[str, Any] | None, current: dict[str, Any]
+) -> list[dict[str, Any]]:
     """ExpectationAdded/ExpectationRemoved: this run's suite against the one the previous run
     used (kept in quality/state/suites/). The first run records a baseline and emits none."""
     if previous is None:
@@ -235,7 +241,8 @@ class KafkaSink:
 
     def publish(self, events: list[dict[str, Any]]) -> None:
         for event in events:
-            self.producer.produce(self.topic, key=event["table"].encode(), value=json.dumps(event, sort_keys=True).encode(),
+            value = json.dumps(event, sort_keys=True).encode()
+            self.producer.produce(self.topic, key=event["table"].encode(), value=value,
                                   headers={"event_type": event["event_type"], "event_id": event["event_id"]},
                                   on_delivery=self._delivered)  # fmt: skip
         if self.producer.flush(30) or self.errors:
