@@ -252,3 +252,38 @@ def test_drift_and_a_new_rule_emit_events_and_the_rebuilt_read_model_equals_the_
     report = quality(project, batch_python, tmp_path, "--report")
     assert "staging.stg_shop__orders" in report.stdout and "drift history" in report.stdout
     shutil.rmtree(project / "quality")
+
+
+KAFKA_PROBE = ROOT / "tests" / "judges" / "probes" / "kafka_sink.py"
+
+
+@pytest.mark.judge
+def test_the_kafka_sink_publishes_every_event_keyed_by_table_to_the_events_topic(
+    tmp_path: Path, batch_python: Path, kafka_python: Path
+) -> None:
+    yaml = YAML()
+    spec = yaml.load(HELLO.read_text())
+    spec["quality"] = {"events": {"sink": "kafka", "topic": "shop.dq_events"}}
+    spec_path = tmp_path / "pipegen.yaml"
+    yaml.dump(spec, spec_path)
+    project = landed(spec_path, tmp_path, batch_python, "--rows", "200", "--bad-row-rate", "0.05")
+    assert "confluent-kafka==2.16.1" in (project / "requirements.txt").read_text().splitlines()
+    # No QUALITY_EVENTS_BOOTSTRAP_SERVERS: the step writes the log (and says so); publish that log to a broker.
+    assert quality(project, batch_python, tmp_path, "--on-failure", "warn").returncode == 0
+    emitted = events(project)
+    assert {e["event_type"] for e in emitted} >= {"ValidationFailed", "ThresholdBreached"}
+    topic = json.loads((project / "gx" / "checks.json").read_text())["events"]["topic"]
+    assert topic == "shop.dq_events"
+    log = project / "quality" / "events.jsonl"
+    argv = [str(kafka_python), str(KAFKA_PROBE), topic, str(project), str(log)]
+    done = subprocess.run(
+        argv, capture_output=True, text=True, timeout=180, check=False, env=offline_env(tmp_path / "h")
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    messages = json.loads(done.stdout.strip().splitlines()[-1])
+    assert [m["value"] for m in messages] == emitted
+    assert all(m["key"] == m["value"]["table"] for m in messages)
+    assert all(
+        m["headers"] == {"event_type": m["value"]["event_type"], "event_id": m["value"]["event_id"]} for m in messages
+    )
+    assert_valid(project, [m["value"] for m in messages])

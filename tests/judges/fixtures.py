@@ -26,3 +26,9 @@ def _judge_python(request: pytest.FixtureRequest, name: str) -> Path:
 def batch_python(request: pytest.FixtureRequest) -> Path:
     """Python of the `batch` judge env (requirements/judges/batch.txt): dlt, connectorx, DuckDB, dbt, GX Core."""
     return _judge_python(request, "batch")
+
+
+@pytest.fixture(scope="session")
+def kafka_python(request: pytest.FixtureRequest) -> Path:
+    """Python of the `kafka` judge env (requirements/judges/kafka.txt): confluent-kafka and a tansu broker."""
+    return _judge_python(request, "kafka")

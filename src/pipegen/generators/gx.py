@@ -48,7 +48,7 @@ from pipegen.spec.types import parse_column_type, parse_secret_ref
 
 GX_VERSION = "1.24.1"
 REQUIREMENTS = ("great_expectations==1.24.1", "pandas==3.1.1")
-KAFKA_REQUIREMENTS = ("confluent-kafka==2.16.0",)
+KAFKA_REQUIREMENTS = ("confluent-kafka==2.16.1",)  # requirements/judges/kafka.txt
 METADATA_COLUMNS = ("_extracted_at", "_source", "_batch_id")  # stamped by ingestion, kept by staging
 SEVERITY = {Severity.ERROR: "critical", Severity.WARN: "warning"}
 RUNTIME = ("quality.py", "quality_events.py", "quality_model.py")
