@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import numbers
 import os
 import shutil
 import sys
@@ -240,7 +241,7 @@ def _row_failures(validation: Any) -> dict[int, list[dict[str, Any]]]:
         if r.success or str(getattr(cfg.severity, "value", cfg.severity)) != "critical":
             continue
         for i in (r.result or {}).get("unexpected_index_list") or []:
-            index = i if isinstance(i, int) else None
+            index = int(i) if isinstance(i, numbers.Integral) else None  # numpy integers too
             if index is not None:
                 bad.setdefault(index, []).append(
                     {"expectation": cfg.type, "spec_path": (cfg.meta or {}).get("spec_path")}
