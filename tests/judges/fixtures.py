@@ -38,3 +38,9 @@ def airflow_python(request: pytest.FixtureRequest) -> Path:
 def prefect_python(request: pytest.FixtureRequest) -> Path:
     """Python of the `prefect` judge env (requirements/judges/prefect.txt): Prefect 3.8 plus the batch set."""
     return _judge_python(request, "prefect")
+
+
+@pytest.fixture(scope="session")
+def kafka_python(request: pytest.FixtureRequest) -> Path:
+    """Python of the `kafka` judge env (requirements/judges/kafka.txt): confluent-kafka and a tansu broker."""
+    return _judge_python(request, "kafka")

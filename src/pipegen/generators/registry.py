@@ -7,7 +7,7 @@ from PLANNED to REGISTRY). The plan's component graph decides which families a s
 
 from __future__ import annotations
 
-from pipegen.generators import airflow, dbt, docs, ingestion, prefect, project, synthetic
+from pipegen.generators import airflow, dbt, docs, gx, ingestion, prefect, project, synthetic
 from pipegen.generators.base import Generator
 from pipegen.plan.families import DESCRIPTIONS, Family
 from pipegen.spec.diagnostics import did_you_mean
@@ -18,6 +18,7 @@ REGISTRY: dict[Family, Generator] = {
     Family.SYNTHETIC: synthetic.GENERATOR,
     Family.INGESTION: ingestion.GENERATOR,
     Family.DBT: dbt.GENERATOR,
+    Family.GX: gx.GENERATOR,
     Family.AIRFLOW: airflow.GENERATOR,
     Family.PREFECT: prefect.GENERATOR,
 }
@@ -26,7 +27,6 @@ REGISTRY: dict[Family, Generator] = {
 # the generated docs as "planned", never silently dropped.
 PLANNED: frozenset[Family] = frozenset(
     {
-        Family.GX,
         Family.DEBEZIUM,
         Family.KAFKA,
         Family.FLINK,

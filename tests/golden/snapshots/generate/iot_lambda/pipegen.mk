@@ -3,7 +3,7 @@
 # edits are kept, but your own targets belong in the Makefile).
 PROJECT_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
-.PHONY: ingest prefect-deploy prefect-install prefect-run run synthesize transform
+.PHONY: ingest prefect-deploy prefect-install prefect-run quality quality-report run synthesize transform
 
 # load every source into the local warehouse (dlt)
 ingest:
@@ -21,7 +21,15 @@ prefect-install:
 prefect-run:
 	env "PREFECT_HOME=$(CURDIR)/.prefect" PREFECT_SERVER_ANALYTICS_ENABLED=false $(PROJECT_PYTHON) flows/iot_lambda.py
 
-# run the pipeline locally: synthesize, ingest, transform
+# Great Expectations checkpoint over staged tables and marts
+quality:
+	$(PROJECT_PYTHON) -m pipeline.quality
+
+# print the quality read model (last status, pass rate, breaches, drift)
+quality-report:
+	$(PROJECT_PYTHON) -m pipeline.quality --report
+
+# run the pipeline locally: synthesize, ingest, transform, quality
 run:
 	$(PROJECT_PYTHON) -m pipeline.run
 

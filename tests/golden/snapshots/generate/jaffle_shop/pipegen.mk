@@ -3,7 +3,7 @@
 # edits are kept, but your own targets belong in the Makefile).
 PROJECT_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
-.PHONY: airflow-install dag-check dag-test ingest run synthesize transform
+.PHONY: airflow-install dag-check dag-test ingest quality quality-report run synthesize transform
 
 # install Airflow and the project's requirements (requirements-airflow.txt)
 airflow-install:
@@ -22,7 +22,15 @@ dag-test:
 ingest:
 	$(PROJECT_PYTHON) -m pipeline.ingest --local
 
-# run the pipeline locally: synthesize, ingest, transform
+# Great Expectations checkpoint over staged tables and marts
+quality:
+	$(PROJECT_PYTHON) -m pipeline.quality
+
+# print the quality read model (last status, pass rate, breaches, drift)
+quality-report:
+	$(PROJECT_PYTHON) -m pipeline.quality --report
+
+# run the pipeline locally: synthesize, ingest, transform, quality
 run:
 	$(PROJECT_PYTHON) -m pipeline.run
 

@@ -1,7 +1,7 @@
 """Airflow 3 DAG of the azure_playground pipeline.
 
 Runs: synthesize -> a task group per source (ingest_synthetic, ingest_clickstream) ->
-transform -> publish.
+transform -> quality -> publish.
 
 Every task calls a step of the project's `pipeline` package (the same steps `make run`
 runs locally) and returns that step's JSON summary (counts, failures) as its XCom: no data
@@ -135,6 +135,11 @@ def azure_playground() -> None:
         local = _local()
         return _run("pipeline.transform", target="local" if local else DBT_TARGET)
 
+    @task(task_id="quality")
+    def quality() -> dict[str, Any]:
+        """Great Expectations checkpoint, validation events"""
+        return _run("pipeline.quality")
+
     @task(task_id="publish", outlets=[PUBLISHED])
     def publish(summaries: dict[str, Any]) -> dict[str, Any]:
         """The run's summary: every step's counts and failures (the XCom of this task)."""
@@ -144,19 +149,22 @@ def azure_playground() -> None:
     ingest_synthetic_ = ingest_synthetic()
     ingest_clickstream_ = ingest_clickstream()
     transform_ = transform()
+    quality_ = quality()
     published = publish(
         {
             "synthesize": synthesize_,
             "ingest_synthetic": ingest_synthetic_,
             "ingest_clickstream": ingest_clickstream_,
             "transform": transform_,
+            "quality": quality_,
         }
     )
     synthesize_ >> ingest_synthetic_
     synthesize_ >> ingest_clickstream_
     ingest_synthetic_ >> transform_
     ingest_clickstream_ >> transform_
-    transform_ >> published
+    transform_ >> quality_
+    quality_ >> published
 
 
 azure_playground()

@@ -1,6 +1,7 @@
 """Airflow 3 DAG of the hello pipeline.
 
-Runs: synthesize -> a task group per source (ingest_shop) -> transform -> publish.
+Runs: synthesize -> a task group per source (ingest_shop) -> transform -> quality ->
+publish.
 
 Every task calls a step of the project's `pipeline` package (the same steps `make run`
 runs locally) and returns that step's JSON summary (counts, failures) as its XCom: no data
@@ -117,6 +118,11 @@ def hello() -> None:
         local = _local()
         return _run("pipeline.transform", target="local" if local else DBT_TARGET)
 
+    @task(task_id="quality")
+    def quality() -> dict[str, Any]:
+        """Great Expectations checkpoint, validation events"""
+        return _run("pipeline.quality")
+
     @task(task_id="publish", outlets=[PUBLISHED])
     def publish(summaries: dict[str, Any]) -> dict[str, Any]:
         """The run's summary: every step's counts and failures (the XCom of this task)."""
@@ -125,16 +131,19 @@ def hello() -> None:
     synthesize_ = synthesize()
     ingest_shop_ = ingest_shop()
     transform_ = transform()
+    quality_ = quality()
     published = publish(
         {
             "synthesize": synthesize_,
             "ingest_shop": ingest_shop_,
             "transform": transform_,
+            "quality": quality_,
         }
     )
     synthesize_ >> ingest_shop_
     ingest_shop_ >> transform_
-    transform_ >> published
+    transform_ >> quality_
+    quality_ >> published
 
 
 hello()

@@ -1,7 +1,7 @@
 """Prefect 3 flow of the iot_lambda pipeline.
 
 Runs: synthesize -> the sources in parallel (ingest_sensors, ingest_registry) ->
-transform -> run-summary artifact.
+transform -> quality -> run-summary artifact.
 
 Every task calls a step of the project's `pipeline` package (the same steps `make run`
 runs locally) and returns that step's JSON summary (counts, failures); the sources are
@@ -103,6 +103,12 @@ def transform(local: bool) -> dict[str, Any]:
     return dict(_step("pipeline.transform").run(target="local" if local else DBT_TARGET))
 
 
+@task(name="quality", cache_policy=NO_CACHE, **RUN_OPTIONS)
+def quality(local: bool) -> dict[str, Any]:
+    """Great Expectations checkpoint, validation events"""
+    return dict(_step("pipeline.quality").run())
+
+
 def summary_markdown(summaries: dict[str, dict[str, Any]]) -> str:
     """The run summary artifact: one row per task, then every failure."""
     lines = ["# iot_lambda: run summary", "", "| task | summary |", "|---|---|"]
@@ -130,6 +136,7 @@ def iot_lambda(local: bool = False) -> dict[str, dict[str, Any]]:
     for name, future in extractions.items():
         summaries[name] = future.result()
     summaries["transform"] = transform(local)
+    summaries["quality"] = quality(local)
     create_markdown_artifact(key=ARTIFACT_KEY, markdown=summary_markdown(summaries), description="run summary")
     logger.info("%s: %d tasks done", "iot_lambda", len(summaries))
     return summaries

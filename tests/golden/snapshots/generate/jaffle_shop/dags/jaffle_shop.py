@@ -1,6 +1,7 @@
 """Airflow 3 DAG of the jaffle_shop pipeline.
 
-Runs: synthesize -> a task group per source (ingest_jaffle) -> transform -> publish.
+Runs: synthesize -> a task group per source (ingest_jaffle) -> transform -> quality ->
+publish.
 
 Every task calls a step of the project's `pipeline` package (the same steps `make run`
 runs locally) and returns that step's JSON summary (counts, failures) as its XCom: no data
@@ -122,6 +123,11 @@ def jaffle_shop() -> None:
         local = _local()
         return _run("pipeline.transform", target="local" if local else DBT_TARGET)
 
+    @task(task_id="quality")
+    def quality() -> dict[str, Any]:
+        """Great Expectations checkpoint, validation events"""
+        return _run("pipeline.quality")
+
     @task(task_id="publish", outlets=[PUBLISHED])
     def publish(summaries: dict[str, Any]) -> dict[str, Any]:
         """The run's summary: every step's counts and failures (the XCom of this task)."""
@@ -130,16 +136,19 @@ def jaffle_shop() -> None:
     synthesize_ = synthesize()
     ingest_jaffle_ = ingest_jaffle()
     transform_ = transform()
+    quality_ = quality()
     published = publish(
         {
             "synthesize": synthesize_,
             "ingest_jaffle": ingest_jaffle_,
             "transform": transform_,
+            "quality": quality_,
         }
     )
     synthesize_ >> ingest_jaffle_
     ingest_jaffle_ >> transform_
-    transform_ >> published
+    transform_ >> quality_
+    quality_ >> published
 
 
 jaffle_shop()

@@ -1,7 +1,7 @@
 """Airflow 3 DAG of the saas_elt pipeline.
 
 Runs: synthesize -> a task group per source (ingest_app_db, ingest_crm) -> transform ->
-publish.
+quality -> publish.
 
 Every task calls a step of the project's `pipeline` package (the same steps `make run`
 runs locally) and returns that step's JSON summary (counts, failures) as its XCom: no data
@@ -143,6 +143,11 @@ def saas_elt() -> None:
         local = _local()
         return _run("pipeline.transform", target="local" if local else DBT_TARGET)
 
+    @task(task_id="quality")
+    def quality() -> dict[str, Any]:
+        """Great Expectations checkpoint, validation events"""
+        return _run("pipeline.quality")
+
     @task(task_id="publish", outlets=[PUBLISHED])
     def publish(summaries: dict[str, Any]) -> dict[str, Any]:
         """The run's summary: every step's counts and failures (the XCom of this task)."""
@@ -152,19 +157,22 @@ def saas_elt() -> None:
     ingest_app_db_ = ingest_app_db()
     ingest_crm_ = ingest_crm()
     transform_ = transform()
+    quality_ = quality()
     published = publish(
         {
             "synthesize": synthesize_,
             "ingest_app_db": ingest_app_db_,
             "ingest_crm": ingest_crm_,
             "transform": transform_,
+            "quality": quality_,
         }
     )
     synthesize_ >> ingest_app_db_
     synthesize_ >> ingest_crm_
     ingest_app_db_ >> transform_
     ingest_crm_ >> transform_
-    transform_ >> published
+    transform_ >> quality_
+    quality_ >> published
 
 
 saas_elt()

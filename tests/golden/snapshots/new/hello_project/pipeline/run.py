@@ -1,6 +1,6 @@
 """Run the hello_project pipeline locally, every step in order, and print a summary.
 
-    python -m pipeline.run            # all steps: synthesize, ingest, transform
+    python -m pipeline.run            # all steps: synthesize, ingest, transform, quality
     python -m pipeline.run --from transform
 
 Each step is a module (`python -m <module>`), run as its own process with the environment of
@@ -26,6 +26,7 @@ STEPS: list[tuple[str, str, list[str]]] = [
     ("synthesize", "local stand-in source data", ["-m", "pipeline.synthesize"]),
     ("ingest", "load every source into the local warehouse (dlt)", ["-m", "pipeline.ingest", "--local"]),
     ("transform", "dbt build on the local DuckDB warehouse", ["-m", "pipeline.transform"]),
+    ("quality", "Great Expectations checkpoint, validation events", ["-m", "pipeline.quality"]),
 ]
 OFFLINE = {"RUNTIME__DLTHUB_TELEMETRY": "false", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 

@@ -1,0 +1,180 @@
+"""docs/quality.md of a generated project: every rule of the spec × every engine that checks
+data (dbt data test, GX expectation, ingestion contract / dead letter, Flink filter for
+streamed tables), which cell checks it and which cannot, and why. The cells are data
+(`CELLS`); spec text reaches the page only through md_code/md_text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipegen.generators.base import GenContext
+from pipegen.plan.families import Family
+from pipegen.render.filters import md_code, md_text
+from pipegen.spec.index import SpecIndex, TableRef
+from pipegen.spec.model import ColumnRules, Materialization, TableQuality
+
+ENGINES = ("dbt test", "GX expectation", "ingestion (dlt contract / dead letter)", "Flink filter (stream)")
+COLUMN_RULES = ("not_null", "unique", "range", "accepted_values", "regex", "foreign_key")
+TABLE_RULES = ("expected_columns", "row_count", "freshness", "drift")
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str  # what checks it, or "—"
+    why: str = ""  # a reason code when the engine cannot (see REASONS)
+
+
+# rule -> (dbt, GX, ingestion) for a batch table. Flink cells depend on whether the table streams.
+CELLS: dict[str, tuple[Cell, Cell, Cell]] = {
+    "not_null": (Cell("`not_null` / `pipegen_not_null`"), Cell("`expect_column_values_to_not_be_null`"),
+                 Cell("primary-key columns only: null key → dead letter", "ingest-keys")),
+    "unique": (Cell("`unique` / `pipegen_unique`"), Cell("`expect_column_values_to_be_unique`"),
+               Cell("—", "ingest-rows")),
+    "range": (Cell("`pipegen_range`"), Cell("`expect_column_values_to_be_between`"), Cell("—", "ingest-rows")),
+    "accepted_values": (Cell("`accepted_values`"), Cell("`expect_column_values_to_be_in_set`"),
+                        Cell("—", "ingest-rows")),
+    "regex": (Cell("`pipegen_regex`"), Cell("`expect_column_values_to_match_regex`"), Cell("—", "ingest-rows")),
+    "foreign_key": (Cell("`relationships`"), Cell("`expect_column_values_to_be_in_set` (parent keys read at run time)"),
+                    Cell("—", "ingest-fk")),
+    "expected_columns": (Cell("—", "dbt-columns"), Cell("`expect_table_columns_to_match_ordered_list` / `_set`"),
+                         Cell("contract: a dropped column or changed type stops the load")),
+    "row_count": (Cell("—", "dbt-rowcount"), Cell("`expect_table_row_count_to_be_between`"), Cell("—", "ingest-rows")),
+    "freshness": (Cell("source freshness (`monitoring.freshness_sla`, not per table)", "dbt-freshness"),
+                  Cell("`expect_column_max_to_be_between` (bound = now − age)"), Cell("—", "ingest-rows")),
+    "drift": (Cell("—", "dbt-drift"), Cell("quality runner beside GX: `DataDriftDetected`", "gx-drift"),
+              Cell("—", "ingest-rows")),
+}  # fmt: skip
+
+REASONS: dict[str, str] = {
+    "ingest-keys": "The extract routes rows it cannot land (null keys, uncastable values) to the dead-letter "
+    "table; every other rule is checked after landing, so a bad row stays visible and traceable.",
+    "ingest-rows": "A load sees one page of one table at a time: rules over the whole table (uniqueness, row "
+    "count, freshness, drift) cannot be decided there, and value rules are left to dbt and GX so bad rows are "
+    "kept, reported and (with `quarantine`) moved rather than silently dropped.",
+    "ingest-fk": "The parent table may not be loaded yet when a child page arrives: referential checks need "
+    "both tables landed.",
+    "dbt-columns": "A staging model selects the declared columns itself, so a column-set test on it could "
+    "never fail; GX checks the staged relation's columns instead (and the ingestion contract the source's).",
+    "dbt-rowcount": "dbt-core has no row-count test and dbt_utils cannot be installed offline (`dbt deps`).",
+    "dbt-freshness": "dbt source freshness is set per source from `monitoring.freshness_sla`; the per-table "
+    "bound is checked by GX.",
+    "dbt-drift": "A data test is stateless: it cannot compare this run with the previous one.",
+    "gx-drift": "GX has no expectation that compares two runs; the generated runner keeps the previous "
+    "statistics and emits the event.",
+    "flink-planned": "The Flink family is planned, not generated in this version: no stream job filters "
+    "bad events to the dead-letter topic yet.",
+    "flink-table": "A stream filter sees one event at a time: rules over the whole table or over other "
+    "tables cannot be decided per event.",
+    "batch-only": "The table is not streamed: no Flink job reads it.",
+    "not-batch": "The table is streamed only: dbt and GX check the batch layer's tables.",
+}
+
+FLINK_PER_EVENT = {"not_null", "range", "accepted_values", "regex"}
+
+
+def _column_rules(rules: ColumnRules) -> list[str]:
+    return [r for r in COLUMN_RULES if getattr(rules, r)]
+
+
+def _table_rules(quality: TableQuality | None) -> list[str]:
+    if quality is None:
+        return []
+    present = {
+        "expected_columns": quality.expected_columns.value != "none",
+        "row_count": quality.row_count is not None,
+        "freshness": quality.freshness is not None,
+        "drift": quality.drift is not None,
+    }
+    return [r for r in TABLE_RULES if present[r]]
+
+
+def cells(rule: str, batch: bool, streamed: bool, families: frozenset[Family]) -> list[Cell]:
+    dbt, gx, ingest = CELLS[rule]
+    if not batch:
+        dbt = gx = ingest = Cell("—", "not-batch")
+    else:
+        dbt = dbt if Family.DBT in families else Cell("—", "not-batch")
+        gx = gx if Family.GX in families else Cell("—", "not-batch")
+    if not streamed:
+        flink = Cell("n/a", "batch-only")
+    elif rule not in FLINK_PER_EVENT:
+        flink = Cell("—", "flink-table")
+    else:
+        flink = Cell("— (planned)", "flink-planned")
+    return [dbt, gx, ingest, flink]
+
+
+def _row(subject: str, rule: str, row_cells: list[Cell]) -> str:
+    shown = [
+        c.text + (f" [{c.why}]" if c.why and c.text != "—" else (f" [{c.why}]" if c.why else "")) for c in row_cells
+    ]
+    return "| " + " | ".join([subject, md_code(rule), *shown]) + " |"
+
+
+def table_section(ref: TableRef, batch: bool, families: frozenset[Family]) -> list[str]:
+    streamed = not batch
+    lines = [f"### {md_text(ref.qualified)}", "", "| column | rule | " + " | ".join(ENGINES) + " |",
+             "|---|---|" + "---|" * len(ENGINES)]  # fmt: skip
+    rows = 0
+    keys = {k.lower() for k in ref.dataset.primary_key}
+    for c in ref.dataset.columns:
+        for rule in _column_rules(c):
+            row_cells = cells(rule, batch, streamed, families)
+            if rule == "not_null" and c.name.lower() not in keys and batch:
+                row_cells[2] = Cell("—", "ingest-rows")  # only a null key is dead-lettered
+            lines.append(_row(md_code(c.staged_name), rule, row_cells))
+            rows += 1
+    for d in ref.dataset.derived:
+        for rule in _column_rules(d):
+            lines.append(_row(md_code(d.name), rule, cells(rule, batch, streamed, families)))
+            rows += 1
+    for rule in _table_rules(ref.dataset.quality):
+        lines.append(_row("(table)", rule, cells(rule, batch, streamed, families)))
+        rows += 1
+    if not rows:
+        return [f"### {md_text(ref.qualified)}", "", "No rules.", ""]
+    return [*lines, ""]
+
+
+def render_matrix(ctx: GenContext) -> str:
+    index = SpecIndex(ctx.spec)
+    batch = set(ctx.plan.graph.batch_sources)
+    out = [
+        "# Data quality: which engine checks which rule",
+        "",
+        "Generated by pipegen from pipegen.yaml; regenerate rather than edit.",
+        "",
+        "Each rule of the spec, per engine that checks data. A cell names the check that runs; `—` means the "
+        "engine does not check it, with the reason in brackets (below). GX suites are in `gx/expectations/`, "
+        "their run in `pipeline/quality.py` (`make quality`, step `quality` of the local run); dbt tests in "
+        "`dbt/models/*/_*.yml`; every check's `meta.spec_path` names the rule in pipegen.yaml.",
+        "",
+        f"On failure: `{ctx.spec.quality.on_failure.value}`. Validation events: "
+        f"`{ctx.spec.quality.events.sink.value}` (topic `{ctx.plan.names.events_topic}`), "
+        "schemas in `schemas/events/`.",
+        "",
+        "## Source tables",
+        "",
+    ]
+    for ref in index.tables:
+        out += table_section(ref, ref.source_index in batch, ctx.families)
+    marts = [(mi, m) for mi, m in enumerate(ctx.spec.transforms.marts)]
+    if marts:
+        out += ["## Marts", "", "| mart | column | rule | dbt test | GX expectation |", "|---|---|---|---|---|"]
+        for _, mart in marts:
+            outputs = [*mart.columns, *mart.group_by, *mart.measures]
+            for o in outputs:
+                name = getattr(o, "output_name", None) or getattr(o, "name", "") or ""
+                for rule in _column_rules(o):
+                    dbt, gx, _ = CELLS[rule]
+                    ephemeral = mart.materialized == Materialization.EPHEMERAL
+                    gx_text = "— [ephemeral]" if ephemeral else gx.text
+                    dbt_text = "— [ephemeral]" if ephemeral else dbt.text
+                    out.append(
+                        "| " + " | ".join([md_code(mart.name), md_code(name), md_code(rule), dbt_text, gx_text]) + " |"
+                    )
+        out.append("")
+    out += ["## Why a cell is empty", ""]
+    out += [f"- `{code}`: {text}" for code, text in REASONS.items()]
+    out += ["- `ephemeral`: an ephemeral mart is inlined where it is used; there is no relation to test.", ""]
+    return "\n".join(out)

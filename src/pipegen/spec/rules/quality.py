@@ -1,0 +1,58 @@
+"""Rules no engine can check: pipegen says so at validate time instead of dropping them
+(docs/quality.md of a generated project shows every rule x engine cell)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pipegen.spec.diagnostics import Finding
+from pipegen.spec.index import SpecIndex
+from pipegen.spec.model import ColumnRules, Materialization, Spec
+
+UNCHECKED = "R262"
+RULE_FIELDS = ("not_null", "unique", "range", "accepted_values", "regex", "foreign_key")
+
+
+def _rules(out: ColumnRules) -> list[str]:
+    return [r for r in RULE_FIELDS if getattr(out, r)]
+
+
+def unchecked_rules(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
+    """Column rules on an ephemeral mart's outputs (no relation: neither dbt nor GX can test
+    it) and foreign keys into an ephemeral mart (no relation to read the keys from)."""
+    for mi, mart in enumerate(spec.transforms.marts):
+        outputs = [
+            *(("columns", i, c) for i, c in enumerate(mart.columns)),
+            *(("group_by", i, g) for i, g in enumerate(mart.group_by)),
+            *(("measures", i, m) for i, m in enumerate(mart.measures)),
+        ]
+        for field, i, out in outputs:
+            path = ("transforms", "marts", mi, field, i)
+            if mart.materialized == Materialization.EPHEMERAL:
+                for rule in _rules(out):
+                    yield Finding(
+                        (*path, rule), UNCHECKED,
+                        f"{rule} on an output of the ephemeral mart '{mart.name}' is checked by no engine: "
+                        "dbt tests and GX expectations need a relation, and an ephemeral mart is inlined",
+                        "materialize the mart as a view (`materialized: view`), or state the rule on the mart "
+                        "that uses it", severity="warning", on_key=True,
+                    )  # fmt: skip
+            elif out.foreign_key:
+                yield from _fk_into_ephemeral(index, out.foreign_key.references, (*path, "foreign_key"))
+    for t in index.tables:
+        for ci, c in enumerate(t.dataset.columns):
+            if c.foreign_key:
+                yield from _fk_into_ephemeral(index, c.foreign_key.references, (*t.path, "columns", ci, "foreign_key"))
+
+
+def _fk_into_ephemeral(index: SpecIndex, ref: str, path: tuple[str | int, ...]) -> Iterator[Finding]:
+    name, _, _ = ref.strip().rpartition(".")
+    mart = index.marts.get(name.lower())
+    if mart is not None and mart.materialized == Materialization.EPHEMERAL and index.resolve(name).mart is mart:
+        yield Finding(
+            path, UNCHECKED,
+            f"foreign key into the ephemeral mart '{mart.name}' is checked by no engine: there is no relation "
+            "to read its keys from (dbt relationships and the GX value-set check both need one)",
+            f"materialize '{mart.name}' as a view or table, or refer to the table its keys come from",
+            severity="warning",
+        )  # fmt: skip

@@ -1,0 +1,289 @@
+"""The gx family, judged by Great Expectations Core itself (the batch judge environment):
+every generated suite loads through GX's own classes; the quality step of every example's
+local run passes on clean synthetic data with schema-valid ValidationPassed events; with
+injected bad rows exactly the expectations of the broken rules fail, `block` exits
+non-zero and `quarantine` moves exactly the bad rows; drift and a new rule emit their
+events; the read model rebuilt from the log equals the incremental one."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from ruamel.yaml import YAML
+
+from pipegen.pipeline import prepare
+from pipegen.plan.families import Family
+from tests.conftest import example_specs, run_cli
+from tests.judges import offline_env
+
+ROOT = Path(__file__).parents[2]
+# The synthetic data's time window ends 2026-01-31 (START + 30 days): freshness is judged then.
+NOW = "2026-01-31T00:00:00+00:00"
+DBT_RUN = (
+    "from dbt.cli.main import dbtRunner; import sys;"
+    "r = dbtRunner().invoke(['run', '--project-dir', 'dbt', '--profiles-dir', 'dbt', '--quiet']);"
+    "sys.exit(0 if r.success else 1)"
+)
+LOAD_SUITES = """
+import json, pathlib, sys
+import great_expectations as gx
+ctx = gx.get_context(mode="ephemeral")
+n = 0
+for p in sorted(pathlib.Path(sys.argv[1]).glob("*.json")):
+    suite = ctx.suites.add(gx.ExpectationSuite(**json.loads(p.read_text())))
+    n += len(suite.expectations)
+print(n)
+"""
+
+
+def with_gx() -> list[Path]:
+    return [p for p in example_specs() if Family.GX in prepare(p).plan.families]
+
+
+# Examples whose local run does not reach the quality step on this branch, for reasons outside
+# the gx family (each seen here; the quality step itself is not run for them).
+UPSTREAM = {
+    "azure_playground": "ingestion: no dlt type for array columns (runtime.py DLT_TYPES KeyError 'array')",
+    "iot_lambda": "dbt run: compilation error in the generated models",
+    "saas_elt": "ingestion: the crm API source has no local stand-in; its extract fails",
+    "jaffle_shop": "synthetic data: orders without payments make the mart's amount null; dbt's not_null fails too",
+}
+
+
+def clean_cases() -> list[Any]:
+    return [
+        pytest.param(p, marks=pytest.mark.xfail(reason=UPSTREAM[p.stem], strict=True)) if p.stem in UPSTREAM else p
+        for p in with_gx()
+    ]
+
+
+def step(project: Path, python: Path, home: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(python), *argv], cwd=project, capture_output=True, text=True, timeout=600, check=False,
+        env={**offline_env(home), "PIPEGEN_QUALITY_NOW": NOW},
+    )  # fmt: skip
+
+
+def landed(spec: Path, tmp: Path, python: Path, *synth: str) -> Path:
+    """Generate, synthesize, ingest, and build the dbt models (not their tests: bad rows would stop it)."""
+    project = tmp / "p"
+    proc = run_cli("generate", str(spec), "-o", str(project))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    home = tmp / "home"
+    for argv in (
+        ("-m", "pipeline.synthesize", "--force", *synth),
+        ("-m", "pipeline.ingest", "--local"),
+        ("-c", DBT_RUN),
+    ):
+        done = step(project, python, home, *argv)
+        assert done.returncode == 0, f"{argv}: {done.stdout[-3000:]}{done.stderr[-3000:]}"
+    return project
+
+
+def events(project: Path) -> list[dict[str, Any]]:
+    log = project / "quality" / "events.jsonl"
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def assert_valid(project: Path, emitted: list[dict[str, Any]]) -> None:
+    for event in emitted:
+        schema = json.loads((project / "schemas" / "events" / f"{event['event_type']}.v1.json").read_text())
+        jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(event)
+
+
+def quality(project: Path, python: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return step(project, python, tmp / "home", "-m", "pipeline.quality", *args)
+
+
+@pytest.mark.judge
+def test_every_generated_suite_loads_through_gx_and_an_unknown_argument_does_not(
+    tmp_path: Path, batch_python: Path
+) -> None:
+    for spec in with_gx():
+        project = tmp_path / spec.stem
+        assert run_cli("generate", str(spec), "-o", str(project)).returncode == 0
+        suites = project / "gx" / "expectations"
+        proc = subprocess.run([str(batch_python), "-c", LOAD_SUITES, str(suites)], capture_output=True, text=True,
+                              check=False, env=offline_env(tmp_path / "home"))  # fmt: skip
+        assert proc.returncode == 0, f"{spec.stem}: {proc.stderr[-2000:]}"
+        assert int(proc.stdout.strip()) == sum(
+            len(json.loads(p.read_text())["expectations"]) for p in suites.glob("*.json")
+        )
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    suite = json.loads(next((tmp_path / "hello" / "gx" / "expectations").glob("*.json")).read_text())
+    suite["expectations"][0]["kwargs"]["colum"] = "typo"
+    (bad / "s.json").write_text(json.dumps(suite))
+    proc = subprocess.run([str(batch_python), "-c", LOAD_SUITES, str(bad)], capture_output=True, text=True,
+                          check=False, env=offline_env(tmp_path / "home"))  # fmt: skip
+    assert proc.returncode != 0  # the judge can fail
+
+
+@pytest.mark.judge
+@pytest.mark.parametrize("spec", clean_cases(), ids=lambda p: p.stem)
+def test_clean_synthetic_data_passes_every_suite_with_valid_events(
+    spec: Path, tmp_path: Path, batch_python: Path
+) -> None:
+    project = landed(spec, tmp_path, batch_python, "--rows", "1000")
+    proc = quality(project, batch_python, tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    emitted = events(project)
+    suites = {p.stem for p in (project / "gx" / "expectations").glob("*.json")}
+    assert {e["suite"] for e in emitted if e["event_type"] == "ValidationPassed"} == suites
+    assert not [e for e in emitted if e["event_type"] in ("ValidationFailed", "ThresholdBreached")]
+    assert_valid(project, emitted)
+
+
+def _spec_rule(spec_path: str) -> tuple[int, str]:
+    """'sources[0].tables[0].columns[3].range' -> (3, 'range')."""
+    column, rule = spec_path.split(".")[-2:]
+    return int(column.split("[")[1].rstrip("]")), rule
+
+
+def expected_failures(project: Path, key: set[str]) -> set[tuple[str, str]]:
+    """(column, rule) each bad row breaks once staged: key columns' null and duplicate breaks
+    never reach staging (the extract dead-letters null keys; a key's latest row wins)."""
+    manifest = json.loads((project / "data" / "_bad_rows.json").read_text())
+    out = set()
+    for v in manifest["violations"]:
+        for rule in (v["rule"], *v["also_breaks"]):
+            if v["column"] in key and rule in ("not_null", "unique"):
+                continue
+            out.add((v["column"], rule))
+    return out
+
+
+def failed_rules(emitted: list[dict[str, Any]], columns: list[str]) -> set[tuple[str, str]]:
+    out = set()
+    for e in emitted:
+        if e["event_type"] == "ValidationFailed":
+            for f in e["failed_expectations"]:
+                index, rule = _spec_rule(f["spec_path"])
+                out.add((columns[index], rule))
+    return out
+
+
+HELLO = ROOT / "specs" / "hello.yaml"
+HELLO_COLUMNS = ["order_id", "customer_id", "status", "amount", "updated_at"]
+
+
+@pytest.mark.judge
+def test_bad_rows_fail_exactly_their_expectations_and_block_exits_non_zero(tmp_path: Path, batch_python: Path) -> None:
+    project = landed(HELLO, tmp_path, batch_python, "--rows", "1000", "--bad-row-rate", "0.05")
+    proc = quality(project, batch_python, tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    emitted = events(project)
+    assert_valid(project, emitted)
+    expected = expected_failures(project, {"order_id"})
+    assert expected  # the scenario has bad rows to find
+    assert failed_rules(emitted, HELLO_COLUMNS) == expected
+    breached = {(e["column"], _spec_rule(e["spec_path"])[1]) for e in emitted if e["event_type"] == "ThresholdBreached"}
+    assert breached == expected
+    assert "pipegen.yaml sources[0].tables[0].columns" in proc.stderr
+
+
+@pytest.mark.judge
+def test_quarantine_moves_exactly_the_bad_rows_and_the_run_goes_on(tmp_path: Path, batch_python: Path) -> None:
+    project = landed(HELLO, tmp_path, batch_python, "--rows", "1000", "--bad-row-rate", "0.05")
+    manifest = json.loads((project / "data" / "_bad_rows.json").read_text())
+    bad_keys = {v["key"]["order_id"] for v in manifest["violations"] if v["column"] != "order_id"}
+    proc = quality(project, batch_python, tmp_path, "--on-failure", "quarantine")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    read = (
+        "import duckdb, json; c = duckdb.connect('warehouse.duckdb');"
+        "q = 'select order_id from raw_shop.orders__quarantine';"
+        "print(json.dumps([r[0] for r in c.execute(q).fetchall()]))"
+    )
+    moved = step(project, batch_python, tmp_path / "home", "-c", read)
+    assert moved.returncode == 0, moved.stderr
+    assert sorted(json.loads(moved.stdout)) == sorted(bad_keys)
+    again = quality(project, batch_python, tmp_path)  # the landed table no longer holds them
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
+    assert events(project)[-1]["event_type"] == "ValidationPassed"
+
+
+DRIFT_QUALITY = {"drift": {"row_count": 0.3, "mean": 0.2}}
+
+
+@pytest.mark.judge
+def test_drift_and_a_new_rule_emit_events_and_the_rebuilt_read_model_equals_the_incremental_one(
+    tmp_path: Path, batch_python: Path
+) -> None:
+    yaml = YAML()
+    spec = yaml.load(HELLO.read_text())
+    spec["sources"][0]["tables"][0]["quality"] = DRIFT_QUALITY
+    spec_path = tmp_path / "pipegen.yaml"
+    yaml.dump(spec, spec_path)
+    project = landed(spec_path, tmp_path, batch_python, "--rows", "1000")
+    assert quality(project, batch_python, tmp_path).returncode == 0
+    shift = ("import duckdb; c = duckdb.connect('warehouse.duckdb');"
+             "c.execute('delete from raw_shop.orders where order_id % 2 = 0');"
+             "c.execute('update raw_shop.orders set amount = amount * 3')")  # fmt: skip
+    assert step(project, batch_python, tmp_path / "home", "-c", shift).returncode == 0
+    spec["sources"][0]["tables"][0]["columns"][1]["range"] = {"min": 0}
+    yaml.dump(spec, spec_path)
+    assert run_cli("generate", str(spec_path), "-o", str(project)).returncode == 0
+    proc = quality(project, batch_python, tmp_path)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    emitted = events(project)
+    assert_valid(project, emitted)
+    drift = {(e["column"], e["metric"]) for e in emitted if e["event_type"] == "DataDriftDetected"}
+    assert (None, "row_count") in drift and ("amount", "mean") in drift
+    added = [e for e in emitted if e["event_type"] == "ExpectationAdded"]
+    assert [(e["expectation"], e["spec_path"]) for e in added] == [
+        ("expect_column_values_to_be_between", "sources[0].tables[0].columns[1].range")
+    ]
+    compare = (
+        "import json, pathlib; from pipeline import quality_model as m, quality_events as ev;"
+        "inc = m.connect(pathlib.Path('quality/read_model.duckdb')); a = m.dump(inc); inc.close();"
+        "m.rebuild(ev.read_log(pathlib.Path('quality/events.jsonl')), pathlib.Path('rebuilt.duckdb'));"
+        "re = m.connect(pathlib.Path('rebuilt.duckdb')); b = m.dump(re);"
+        "print(json.dumps([a == b, a['drift_history'] != [], len(a['validation_runs'])], default=str))"
+    )
+    out = step(project, batch_python, tmp_path / "home", "-c", compare)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == [True, True, 2]
+    report = quality(project, batch_python, tmp_path, "--report")
+    assert "staging.stg_shop__orders" in report.stdout and "drift history" in report.stdout
+    shutil.rmtree(project / "quality")
+
+
+KAFKA_PROBE = ROOT / "tests" / "judges" / "probes" / "kafka_sink.py"
+
+
+@pytest.mark.judge
+def test_the_kafka_sink_publishes_every_event_keyed_by_table_to_the_events_topic(
+    tmp_path: Path, batch_python: Path, kafka_python: Path
+) -> None:
+    yaml = YAML()
+    spec = yaml.load(HELLO.read_text())
+    spec["quality"] = {"events": {"sink": "kafka", "topic": "shop.dq_events"}}
+    spec_path = tmp_path / "pipegen.yaml"
+    yaml.dump(spec, spec_path)
+    project = landed(spec_path, tmp_path, batch_python, "--rows", "200", "--bad-row-rate", "0.05")
+    assert "confluent-kafka==2.16.1" in (project / "requirements.txt").read_text().splitlines()
+    # No QUALITY_EVENTS_BOOTSTRAP_SERVERS: the step writes the log (and says so); publish that log to a broker.
+    assert quality(project, batch_python, tmp_path, "--on-failure", "warn").returncode == 0
+    emitted = events(project)
+    assert {e["event_type"] for e in emitted} >= {"ValidationFailed", "ThresholdBreached"}
+    topic = json.loads((project / "gx" / "checks.json").read_text())["events"]["topic"]
+    assert topic == "shop.dq_events"
+    log = project / "quality" / "events.jsonl"
+    argv = [str(kafka_python), str(KAFKA_PROBE), topic, str(project), str(log)]
+    done = subprocess.run(
+        argv, capture_output=True, text=True, timeout=180, check=False, env=offline_env(tmp_path / "h")
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    messages = json.loads(done.stdout.strip().splitlines()[-1])
+    assert [m["value"] for m in messages] == emitted
+    assert all(m["key"] == m["value"]["table"] for m in messages)
+    assert all(
+        m["headers"] == {"event_type": m["value"]["event_type"], "event_id": m["value"]["event_id"]} for m in messages
+    )
+    assert_valid(project, [m["value"] for m in messages])
