@@ -18,6 +18,7 @@ import dataclasses
 import json
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,9 @@ _STAND_INS = json.loads(Path(__file__).with_name("stand_ins.json").read_text(enc
 LAYOUT: dict[str, dict[str, Any]] = _STAND_INS["sources"]
 NO_STAND_IN: list[str] = _STAND_INS["none"]
 MANIFEST = ROOT / "data" / "_bad_rows.json"
+# The end of the synthetic data's time window: a local run measures freshness against it
+# (pipeline/run.py sets PIPEGEN_QUALITY_NOW from it), since the data is not from today.
+CLOCK = ROOT / "data" / "_synthetic_clock.json"
 
 
 def todo(force: bool) -> dict[str, list[str]]:
@@ -89,6 +93,8 @@ def run(rows: int | None = None, seed: int | None = None, bad_row_rate: float | 
     counts = write(dataset, plan)
     MANIFEST.parent.mkdir(parents=True, exist_ok=True)
     MANIFEST.write_text(synthetic.manifest_text(synthetic.manifest(dataset)), encoding="utf-8")
+    end = dataset.config.start + timedelta(days=dataset.config.window_days)
+    CLOCK.write_text(json.dumps({"now": end.isoformat()}), encoding="utf-8")
     bad = len({(v.table, v.row) for v in dataset.violations})
     summary = f"{sum(counts.values()):,} rows in {len(counts)} table(s), {bad} bad row(s)" + _skipped()
     return {"summary": summary, "rows": counts, "bad_rows": bad}

@@ -43,6 +43,15 @@ def dotenv(path: Path) -> dict[str, str]:
     return pairs
 
 
+def with_clock(env: dict[str, str]) -> dict[str, str]:
+    """Synthetic data is not from today: freshness checks of a local run measure against the
+    end of its time window (written by the synthesize step), unless PIPEGEN_QUALITY_NOW is set."""
+    clock = ROOT / "data" / "_synthetic_clock.json"
+    if clock.is_file() and "PIPEGEN_QUALITY_NOW" not in env:
+        return {**env, "PIPEGEN_QUALITY_NOW": json.loads(clock.read_text(encoding="utf-8"))["now"]}
+    return env
+
+
 def run_step(name: str, argv: list[str], env: dict[str, str]) -> tuple[int, float, dict[str, object]]:
     with tempfile.TemporaryDirectory() as tmp:
         summary_path = Path(tmp) / "summary.json"
@@ -82,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     done: list[tuple[str, int, float, dict[str, object]]] = []
     for name, _what, step_argv in todo:
         print(f"==> {name}", flush=True)
-        code, elapsed, summary = run_step(name, step_argv, env)
+        code, elapsed, summary = run_step(name, step_argv, with_clock(env))
         done.append((name, code, elapsed, summary))
         if code != 0:
             break
