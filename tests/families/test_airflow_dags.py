@@ -126,7 +126,7 @@ def test_dag_test_runs_ingestion_and_dbt_build_into_the_local_warehouse(tmp_path
     states = {t: s["state"] for t, s in result["tasks"].items()}
     # synthesize runs too (a local run), but the stand-in ingestion lands raw_data instead of its rows
     assert states == {"synthesize": "success", "ingest_app.load": "success", "transform": "success",
-                      "publish": "success"}  # fmt: skip
+                      "quality": "success", "publish": "success"}  # fmt: skip
     summary = result["xcom"]["publish"]["steps"]
     assert summary["ingest_app"]["rows"] == {"raw_app.customers": 3, "raw_app.orders": 2}
     assert summary["ingest_app"]["data_interval"][0] != "None"  # the run's data interval reached the task
@@ -172,7 +172,7 @@ def test_dag_test_runs_the_real_pipeline_end_to_end_on_synthetic_data(tmp_path: 
     assert result["run_state"] == "success", result
     states = {t: s["state"] for t, s in result["tasks"].items()}
     assert states == {"synthesize": "success", "ingest_shop.load": "success", "transform": "success",
-                      "publish": "success"}  # fmt: skip
+                      "quality": "success", "publish": "success"}  # fmt: skip
     assert result["warehouse"]["raw_shop.orders"] == 1000
     assert result["warehouse"]["staging.stg_shop__orders"] == 1000
     assert result["xcom"]["publish"]["steps"]["ingest_shop"]["rows"]["raw_shop.orders"] == 1000

@@ -9,6 +9,7 @@ import ast
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ import pytest
 from pipegen.generators.base import RunStep
 from pipegen.generators.orchestration import CADENCES, derived_schedule, run_policy, task_plan
 from pipegen.spec.model import Orchestrator
-from tests.families.orchestration import QUALITY, STAND_INS, orchestrated, render_with
+from tests.families.orchestration import STAND_INS, orchestrated, render_with
 
 AIRFLOW_SPECS = orchestrated(Orchestrator.AIRFLOW)
 PREFECT_SPECS = orchestrated(Orchestrator.PREFECT)
@@ -135,13 +136,16 @@ def test_the_task_plan_is_the_local_runs_steps_with_ingestion_split_per_batch_so
 
 def test_a_step_whose_family_is_not_generated_is_not_orchestrated() -> None:
     _, spec, plan = next(s for s in AIRFLOW_SPECS if s[0] == "hello")
-    files, ctx = render_with(spec, plan)  # synthesize, ingest, transform; no quality family yet
+    files, ctx = render_with(spec, plan)  # every family of hello's plan is generated now
     tasks = task_plan(ctx)
-    assert [s.name for s in tasks.before] == ["synthesize"] and [s.name for s in tasks.after] == ["transform"]
+    assert [s.name for s in tasks.before] == ["synthesize"]
+    assert [s.name for s in tasks.after] == ["transform", "quality"]
     dag = files["dags/hello.py"]
-    assert "pipeline.ingest" in dag and "pipeline.quality" not in dag
-    files, _ = render_with(spec, plan, (QUALITY,))
-    assert "pipeline.quality" in files["dags/hello.py"]
+    assert "pipeline.ingest" in dag and "pipeline.quality" in dag
+    # without the gx family (no quality step contributed) no quality task is orchestrated
+    steps = tuple(s for s in ctx.shared.run_steps if s.name != "quality")
+    after = task_plan(replace(ctx, shared=replace(ctx.shared, run_steps=steps))).after
+    assert [s.name for s in after] == ["transform"]
 
 
 def test_a_freshness_sla_becomes_a_deadline_alert_with_its_callback_in_plugins() -> None:

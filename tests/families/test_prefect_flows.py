@@ -93,7 +93,7 @@ def test_the_flow_retries_a_failed_extraction_builds_the_warehouse_and_writes_th
     assert result["state"] == "Completed", result
     # synthesize runs too (a local run); the stand-in ingestion lands the test's rows instead
     assert by_task(result) == {"synthesize": ("Completed", 1), "ingest_app": ("Completed", 2),
-                               "transform": ("Completed", 1)}  # fmt: skip  # ingest: one retry
+                               "transform": ("Completed", 1), "quality": ("Completed", 1)}  # fmt: skip
     assert not (root / "fail_once").exists()
     summaries = result["result"]
     assert summaries["ingest_app"]["rows"] == {"raw_app.customers": 3, "raw_app.orders": 2}
