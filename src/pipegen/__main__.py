@@ -1,4 +1,4 @@
-from pipegen.cli import main
+from pipegen.entry import main
 
 if __name__ == "__main__":
     main()

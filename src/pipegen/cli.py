@@ -10,14 +10,14 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
 from pipegen import __version__
-from pipegen.errors import SpecError, UserError
+from pipegen.entry import exit_for, fail, print_diagnostics, validate_specs
+from pipegen.errors import SpecError
 
-REPORT_URL = "https://github.com/pipegen/pipegen/issues"
 app = typer.Typer(
     name="pipegen",
     help="Declarative data-pipeline generator: one YAML spec in, a complete pipeline project out.",
@@ -55,12 +55,7 @@ def _root(
 
 
 def _print_diagnostics(diags: list[Any], fmt: str) -> None:
-    from pipegen.spec.diagnostics import format_json, format_text
-
-    if fmt == "json":
-        typer.echo(format_json(diags))
-    elif diags:
-        typer.echo(format_text(diags))
+    print_diagnostics(diags, fmt)
 
 
 @app.command(epilog="Example: pipegen validate pipegen.yaml specs/*.yaml --format json")
@@ -69,18 +64,7 @@ def validate(
     format: FormatOpt = OutputFormat.TEXT,
 ) -> None:
     """Check specs and print every problem at once (exit 0 valid, 1 invalid, 2 usage error)."""
-    from pipegen.pipeline import check
-    from pipegen.spec.diagnostics import has_errors
-
-    fmt = format.value
-    diags = []
-    for spec in specs:
-        checked, _ = check(spec)
-        diags.extend(checked.diagnostics)
-        if fmt == "text" and not has_errors(checked.diagnostics):
-            typer.echo(f"{spec}: valid", err=bool(checked.diagnostics))
-    _print_diagnostics(diags, fmt)
-    raise typer.Exit(1 if has_errors(diags) else 0)
+    raise typer.Exit(validate_specs(specs, format.value))  # plain forms never get here: pipegen.entry
 
 
 @app.command(epilog="Example: pipegen plan specs/ecommerce_realtime.yaml --format json")
@@ -201,19 +185,13 @@ def examples() -> None:
         typer.echo(f"{example.name.ljust(width)}  {example.summary}")
 
 
-def _fail(message: str, hint: str | None, code: int) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    if hint:
-        typer.echo(f"hint: {hint}", err=True)
-    sys.exit(code)
-
-
 def _is_usage_error(exc: Exception) -> bool:
     """Typer's (vendored) click errors: bad flags, missing arguments, unknown commands."""
     return callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int)
 
 
 def main(argv: list[str] | None = None) -> None:
+    """The typer app with pipegen's error mapping (the console script enters at pipegen.entry)."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
@@ -222,31 +200,11 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
-        _fail("aborted", None, 130)
-    except SpecError as exc:
-        from pipegen.spec.diagnostics import format_text
-
-        typer.echo(format_text(exc.diagnostics), err=True)
-        sys.exit(exc.exit_code)
-    except UserError as exc:
-        if debug:
-            raise
-        _fail(exc.message, exc.hint, exc.exit_code)
-    except KeyboardInterrupt:
-        _fail("interrupted", None, 130)
-    except OSError as exc:  # the file system said no: a path, a permission, a full disk
-        if debug:
-            raise
-        where = f" ({exc.filename})" if exc.filename else ""
-        _fail(f"{exc.strerror or exc}{where}", "check the path and its permissions", 1)
-    except Exception as exc:  # a bug in pipegen: short message, version, where to report
+        fail("aborted", None, 130)
+    except KeyboardInterrupt as exc:
+        exit_for(exc, debug)
+    except Exception as exc:  # spec, user, file-system errors and bugs: pipegen.entry.exit_for
         if _is_usage_error(exc):
             exc.show()  # type: ignore[attr-defined]
             sys.exit(exc.exit_code)  # type: ignore[attr-defined]
-        if debug:
-            raise
-        _fail(
-            f"internal error: {type(exc).__name__}: {exc}",
-            f"this is a bug in pipegen {__version__}; rerun with --debug and report it at {REPORT_URL}",
-            3,
-        )
+        exit_for(exc, debug)

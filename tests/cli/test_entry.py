@@ -1,0 +1,81 @@
+"""The console script's fast path for `validate`: same bytes and exit codes as the typer app,
+and every other form handed to typer (help, usage errors, other commands)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipegen.entry import fast_validate_args
+from tests.conftest import REPO
+
+SPECS = REPO / "specs"
+INVALID = REPO / "tests" / "invalid" / "fixtures"
+
+
+def run(args: list[str], module: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    code = f"import sys; from {module} import main; main(sys.argv[1:])"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False, timeout=60, cwd=cwd
+    )
+
+
+def invalid_spec() -> Path:
+    found = sorted(INVALID.glob("*.yaml"))
+    assert found, f"no invalid fixture under {INVALID}"
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", str(SPECS / "hello.yaml")],
+        ["validate", str(SPECS / "ecommerce_realtime.yaml"), str(SPECS / "hello.yaml"), "--format", "json"],
+        ["--debug", "validate", "-f", "text", str(SPECS / "jaffle_shop.yaml")],
+        ["validate", "--format=json", "INVALID"],
+        ["validate", "INVALID", str(SPECS / "hello.yaml")],
+        ["validate", "does-not-exist.yaml"],
+    ],
+    ids=["one-valid", "json-two", "debug-short-format", "json-invalid", "text-invalid-and-valid", "missing-file"],
+)
+def test_fast_path_prints_the_same_bytes_and_exit_code_as_the_typer_app(args: list[str], tmp_path: Path) -> None:
+    args = [str(invalid_spec()) if a == "INVALID" else a for a in args]
+    assert fast_validate_args(args) is not None, "this form must take the fast path"
+    fast = run(args, "pipegen.entry", tmp_path)
+    slow = run(args, "pipegen.cli", tmp_path)
+    assert (fast.returncode, fast.stdout, fast.stderr) == (slow.returncode, slow.stdout, slow.stderr)
+    assert "Traceback" not in fast.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate"],
+        ["validate", "--help"],
+        ["validate", "x.yaml", "--debug"],
+        ["validate", "x.yaml", "--format", "xml"],
+        ["validate", "x.yaml", "--format"],
+        ["validate", "-", "x.yaml"],
+        ["plan", "x.yaml"],
+        ["--version"],
+        [],
+    ],
+)
+def test_every_other_form_goes_to_the_typer_app(args: list[str]) -> None:
+    assert fast_validate_args(args) is None
+
+
+def test_fast_path_parses_specs_format_and_debug() -> None:
+    assert fast_validate_args(["--debug", "validate", "a.yaml", "-f", "json", "b.yaml"]) == (
+        [Path("a.yaml"), Path("b.yaml")],
+        "json",
+        True,
+    )
+
+
+def test_usage_errors_still_come_from_typer_with_exit_2(tmp_path: Path) -> None:
+    proc = run(["validate", "x.yaml", "--format", "xml"], "pipegen.entry", tmp_path)
+    assert proc.returncode == 2 and "xml" in proc.stderr and "Traceback" not in proc.stderr
