@@ -16,6 +16,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.spark import Spark
 
+from pipegen.render.filters import flink_ident, flink_str
 from pipegen.render.sqlexpr import Resolver, to_sql
 from pipegen.spec.types import ColumnType, parse_column_type
 
@@ -113,21 +114,8 @@ def _type(ctype: ColumnType) -> str:
     return base
 
 
-def quote(name: str) -> str:
-    """A Flink identifier: always in backticks, a backtick inside doubled."""
-    if not name or "\x00" in name:
-        raise ValueError(f"not a Flink identifier: {name!r}")
-    return "`" + name.replace("`", "``") + "`"
-
-
-def string(value: str) -> str:
-    """A Flink string literal for an option value: the quote doubled (no other escape exists).
-    `${` is refused: the SQL runner substitutes `${VAR}` in option values."""
-    if "\x00" in value:
-        raise ValueError("a Flink string literal cannot contain NUL")
-    if _RUNNER_VAR in value:
-        raise ValueError(f"a Flink option value cannot contain '${{' (the runner substitutes ${{VAR}}): {value!r}")
-    return "'" + value.replace("'", "''") + "'"
+quote = flink_ident  # a Flink identifier (render/filters.py)
+string = flink_str  # a Flink string literal for an option value (render/filters.py)
 
 
 # The legacy group-window functions (deprecated: "use Window TVF Aggregation"); they still
