@@ -4,7 +4,7 @@ pipeline/flink_local.py rewrite:
 - every statement of every stream job of every example is planned (EXPLAIN), external
   connectors swapped for filesystem/blackhole of the same schema;
 - the flink_bids oracle (../shared/oracles/flink_bids, Flink's documented results): each job of
-  specs/flink_bids.yaml runs in the local mini-cluster over the oracle's rows and must produce
+  tests/judges/flink_bids.yaml runs in the local mini-cluster over the oracle's rows and must produce
   exactly the documented rows (a mismatch is a bug in pipegen, never in the oracle).
 """
 
@@ -22,6 +22,7 @@ from tests.conftest import REPO, example_specs, run_cli
 from tests.judges import offline_env
 
 DRIVER = Path(__file__).with_name("flink_driver.py")
+BIDS_SPEC = Path(__file__).with_name("flink_bids.yaml")  # the oracle's stream jobs, as a spec
 ORACLE = REPO.parent / "shared" / "oracles" / "flink_bids"
 if not ORACLE.is_dir():
     ORACLE = Path("/work/shared/oracles/flink_bids")
@@ -38,7 +39,7 @@ def with_flink() -> list[Path]:
         ready = prepare(spec)
         if any(p.startswith("flink/sql/") for p in render_tree(ready.spec, ready.plan)):
             out.append(spec)
-    return out
+    return [*out, BIDS_SPEC]
 
 
 def generate(spec: Path, out: Path) -> Path:
@@ -98,15 +99,15 @@ def _rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
 
 
 def test_the_oracle_declares_every_documented_job() -> None:
-    spec = prepare(REPO / "specs" / "flink_bids.yaml").spec
+    spec = prepare(BIDS_SPEC).spec
     assert {j.name for j in spec.transforms.streams} == set(ORACLE_JOBS)
 
 
 @pytest.fixture(scope="module")
 def oracle_results(flink_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     tmp = tmp_path_factory.mktemp("flink_bids")
-    project = generate(REPO / "specs" / "flink_bids.yaml", tmp / "project")
-    names = prepare(REPO / "specs" / "flink_bids.yaml").plan.names
+    project = generate(BIDS_SPEC, tmp / "project")
+    names = prepare(BIDS_SPEC).plan.names
     data = tmp / "cdc"
     for source_file, topic, _ in ORACLE_JOBS.values():
         folder = data / names.dataset("auction", topic).topic
