@@ -139,3 +139,26 @@ def test_generated_sql_reproduces_flinks_documented_window_results(job: str, ora
     got = sorted(_normalise(columns, r) for r in result["rows"])
     want = sorted(_normalise(columns, [r[c] for c in columns]) for r in expected_rows)
     assert got == want
+
+
+@pytest.mark.parametrize("spec", with_flink(), ids=lambda p: p.stem)
+def test_every_flinkdeployment_validates_strictly_against_the_operator_crd(spec: Path, tmp_path: Path) -> None:
+    from tests.judges.crds import CrdCatalog, load_resources, shared_crds_dir
+
+    folder = shared_crds_dir()
+    if folder is None:
+        pytest.skip("../shared/crds is absent (it lives in the steering repo's shared/ folder)")
+    catalog = CrdCatalog.load(folder)
+    project = generate(spec, tmp_path / "project")
+    deployments = sorted((project / "flink" / "deploy").glob("*.yaml"))
+    jobs = json.loads((project / "flink" / "jobs.json").read_text())["jobs"]
+    assert len(deployments) == len(jobs)
+    for path in deployments:
+        resources = load_resources(path.read_text())
+        assert [r["kind"] for r in resources] == ["FlinkDeployment"]
+        # The operator's CRD schema omits apiVersion/kind/metadata at its root (the API server
+        # implies them for every custom resource); crds.py does not add them yet, so only that
+        # exact root message is set aside: every field under them is still checked strictly.
+        implied = "at (root): Additional properties are not allowed ('apiVersion', 'kind', 'metadata' were unexpected)"
+        assert [p for p in catalog.validate_all(resources) if not p.endswith(implied)] == []
+        assert resources[0]["spec"]["job"]["upgradeMode"] == "savepoint"
