@@ -23,12 +23,18 @@ from pipegen.generators.flink_sql import JobBuilder, JobSql, describe_window, se
 from pipegen.plan.families import Family
 from pipegen.render.env import render, static
 from pipegen.safe import trusted
-from pipegen.spec.index import SpecIndex
+from pipegen.spec.index import SpecIndex, TableRef
+from pipegen.spec.model import Column
 
 FLINK_REQUIREMENTS = ("apache-flink==2.3.0", "duckdb==2.0.1", "Faker==40.63.0")
 FLINK_VERSION = "v2_2"  # the newest flinkVersion the released operator CRD (1.15.0) accepts
 FLINK_IMAGE_TAG = "2.2"
-RUNTIME = ("flink_sql.py", "flink_local.py", "flink_runner.py")
+RUNTIME = ("flink_sql.py", "flink_local.py", "flink_runner.py", "change_events.py", "stream.py")
+FACT_ROWS = 1000  # inserts per fact table for `make stream-local` (--rows scales)
+DIMENSION_ROWS = 50
+UPDATE_RATE = 0.1
+DELETE_RATE = 0.05
+START = "2026-01-01T00:00:00"  # the change events' time anchor: no clock is read
 USRLIB = "/opt/flink/usrlib"
 
 
@@ -50,6 +56,11 @@ class FlinkGenerator:
                     (("$(PROJECT_PYTHON)", "-m", "pip", "install", "-r", "requirements-flink.txt"),),
                 ),
                 MakeTarget(
+                    "stream-local",
+                    "run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty)",
+                    (("$(PROJECT_PYTHON)", "-m", "pipeline.stream"),),
+                ),
+                MakeTarget(
                     "flink-explain",
                     "plan every Flink SQL statement in PyFlink (external connectors swapped)",
                     (("$(PROJECT_PYTHON)", "-m", "pipeline.flink_local", "explain"),),
@@ -66,6 +77,9 @@ class FlinkGenerator:
                 "flink/flinkdeployment.yaml.j2", {"doc": flink_deployment(ctx, j)}
             )
         files["flink/jobs.json"] = json.dumps({"jobs": [j.manifest for j in jobs]}, indent=2, sort_keys=True) + "\n"
+        files["pipeline/change_events.json"] = (
+            json.dumps(change_events_config(ctx), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        )
         for name in RUNTIME:
             files[f"pipeline/{name}"] = static(f"flink/{name}")
         files["requirements-flink.txt"] = render(
@@ -81,6 +95,59 @@ def build_jobs(ctx: GenContext) -> list[JobSql]:
     settings = settings_for(spec, ctx.plan.capacity.flink_parallelism, sized.get("Flink checkpoint interval"))
     builder = JobBuilder(spec, SpecIndex(spec), ctx.plan.names, settings)
     return [builder.build(job) for job in spec.transforms.streams]
+
+
+def change_events_config(ctx: GenContext) -> dict[str, Any]:
+    """The synthetic change-event generator's config: every table a stream job reads (facts:
+    the jobs' inputs; dimensions: their joins), its columns with the spec's rules."""
+    spec, index, names = ctx.spec, SpecIndex(ctx.spec), ctx.plan.names
+    roles: dict[str, tuple[TableRef, str]] = {}
+    for job in spec.transforms.streams:
+        base = index.resolve(job.from_, allow_marts=False).table
+        if base is not None:
+            roles[base.qualified] = (base, "fact")
+        for j in job.joins:
+            dim = index.resolve(j.table, allow_marts=False).table
+            if dim is not None and roles.get(dim.qualified, (dim, ""))[1] != "fact":
+                roles[dim.qualified] = (dim, "dimension")
+    tables = []
+    for _qualified, (ref, role) in sorted(roles.items()):
+        ds = names.dataset(ref.source.name, ref.dataset.name)
+        tables.append(
+            {
+                "name": ref.dataset.name,
+                "topic": ds.topic,
+                "role": role,
+                "rows": FACT_ROWS if role == "fact" else DIMENSION_ROWS,
+                "key": list(ref.dataset.primary_key),
+                "event_time": ref.dataset.event_time if ref.column(ref.dataset.event_time or "") else None,
+                "columns": [_column_config(c) for c in ref.dataset.columns if c.metadata is None],
+            }
+        )
+    seed = next((s.synthetic.seed for s in spec.sources if s.synthetic and s.synthetic.seed is not None), 0)
+    return {
+        "seed": seed,
+        "start": START,
+        "step_seconds": 1,
+        "update_rate": UPDATE_RATE,
+        "delete_rate": DELETE_RATE,
+        "tables": tables,
+    }
+
+
+def _column_config(c: Column) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": c.name, "type": c.type}
+    if c.accepted_values:
+        out["values"] = list(c.accepted_values.values)
+    if c.range:
+        out.update({k: v for k, v in (("min", c.range.min), ("max", c.range.max)) if v is not None})
+    if c.foreign_key:
+        out["references"] = (
+            c.foreign_key.references.split(".", 1)[-1]
+            if c.foreign_key.references.count(".") > 1
+            else c.foreign_key.references
+        )
+    return out
 
 
 def _job_context(ctx: GenContext, j: JobSql) -> dict[str, Any]:
