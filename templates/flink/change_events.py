@@ -118,8 +118,9 @@ def generate(config: dict[str, Any], rows: int | None = None) -> dict[str, list[
                     lines.append(_envelope("d", old, None, ms))
             for name in table["key"]:
                 keys.setdefault(f"{table['name']}.{name}", []).append(row[name])
-        for _, op, old in pending:
-            lines.append(_envelope("d" if op == "d" else "u", old, None if op == "d" else _changed(table, old, rng), ms))
+        for due_at, op, old in pending:  # changes due after the last insert, at their own time
+            due_ms = int((start + due_at * step).timestamp() * 1000)
+            lines.append(_envelope(op, old, None if op == "d" else _changed(table, old, rng), due_ms))
         out[table["topic"]] = lines
     return out
 
