@@ -3,7 +3,7 @@
 # edits are kept, but your own targets belong in the Makefile).
 PROJECT_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
-.PHONY: airflow-install dag-check dag-test flink-explain flink-install ingest quality quality-report run synthesize transform
+.PHONY: airflow-install dag-check dag-test flink-explain flink-install ingest quality quality-report run stream-local synthesize transform
 
 # install Airflow and the project's requirements (requirements-airflow.txt)
 airflow-install:
@@ -41,6 +41,10 @@ quality-report:
 # run the pipeline locally: synthesize, ingest, transform, quality
 run:
 	$(PROJECT_PYTHON) -m pipeline.run
+
+# run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty)
+stream-local:
+	$(PROJECT_PYTHON) -m pipeline.stream
 
 # write local stand-in source data (ROWS=N, BAD_ROW_RATE=R)
 synthesize:

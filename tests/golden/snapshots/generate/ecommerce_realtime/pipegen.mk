@@ -3,7 +3,7 @@
 # edits are kept, but your own targets belong in the Makefile).
 PROJECT_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
-.PHONY: flink-explain flink-install
+.PHONY: flink-explain flink-install stream-local
 
 # plan every Flink SQL statement in PyFlink (external connectors swapped)
 flink-explain:
@@ -12,3 +12,7 @@ flink-explain:
 # install PyFlink for the Flink SQL jobs (requirements-flink.txt, its own environment)
 flink-install:
 	$(PROJECT_PYTHON) -m pip install -r requirements-flink.txt
+
+# run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty)
+stream-local:
+	$(PROJECT_PYTHON) -m pipeline.stream

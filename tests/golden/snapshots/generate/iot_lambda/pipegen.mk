@@ -3,7 +3,7 @@
 # edits are kept, but your own targets belong in the Makefile).
 PROJECT_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
-.PHONY: flink-explain flink-install ingest prefect-deploy prefect-install prefect-run quality quality-report run synthesize transform
+.PHONY: flink-explain flink-install ingest prefect-deploy prefect-install prefect-run quality quality-report run stream-local synthesize transform
 
 # plan every Flink SQL statement in PyFlink (external connectors swapped)
 flink-explain:
@@ -40,6 +40,10 @@ quality-report:
 # run the pipeline locally: synthesize, ingest, transform, quality
 run:
 	$(PROJECT_PYTHON) -m pipeline.run
+
+# run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty)
+stream-local:
+	$(PROJECT_PYTHON) -m pipeline.stream
 
 # write local stand-in source data (ROWS=N, BAD_ROW_RATE=R)
 synthesize:

@@ -27,13 +27,13 @@ CREATE TABLE `shop__orders` (
   `_meta_ts_ms` TIMESTAMP_LTZ(3) METADATA FROM 'value.source.timestamp' VIRTUAL,
   `op` AS CAST('r' AS STRING),
   `ts_ms` AS UNIX_TIMESTAMP(DATE_FORMAT(`_meta_ts_ms`, 'yyyy-MM-dd HH:mm:ss')) * 1000,
-  `event_time` AS CAST(TO_TIMESTAMP(FROM_UNIXTIME((UNIX_TIMESTAMP(DATE_FORMAT(`_meta_ts_ms`, 'yyyy-MM-dd HH:mm:ss')) * 1000) / 1000)) AS TIMESTAMP(3)),
+  `changed_at` AS CAST(TO_TIMESTAMP(FROM_UNIXTIME((UNIX_TIMESTAMP(DATE_FORMAT(`_meta_ts_ms`, 'yyyy-MM-dd HH:mm:ss')) * 1000) / 1000)) AS TIMESTAMP(3)),
   `order_date` AS CAST(CAST(`created_at` AS DATE) AS DATE),
   `order_hour` AS CAST(HOUR(`created_at`) AS INT),
   `order_day_of_week` AS CAST(DAYOFWEEK(`created_at`) AS INT),
   `price_category` AS CAST(CASE WHEN `price` < 50 THEN 'low' WHEN `price` < 100 THEN 'medium' WHEN `price` < 500 THEN 'high' ELSE 'premium' END AS STRING),
   `is_amount_valid` AS CAST(ABS(`total_amount` - `quantity` * `price`) < 0.01 AS BOOLEAN),
-  WATERMARK FOR `event_time` AS `event_time` - INTERVAL '5' SECOND,
+  WATERMARK FOR `created_at` AS `created_at` - INTERVAL '5' SECOND,
   PRIMARY KEY (`order_id`) NOT ENFORCED
 ) WITH (
   'connector' = 'kafka',
@@ -69,6 +69,6 @@ AS SELECT
   COUNT(*) AS `order_count`,
   SUM(`total_amount`) AS `total_spending`
 FROM TABLE(
-  SESSION(TABLE `user_sessions__input` PARTITION BY `user_id`, DESCRIPTOR(`event_time`), INTERVAL '30' MINUTE))
+  SESSION(TABLE `user_sessions__input` PARTITION BY `user_id`, DESCRIPTOR(`created_at`), INTERVAL '30' MINUTE))
 GROUP BY `window_start`, `window_end`, `user_id`;
 
