@@ -120,7 +120,8 @@ def measure(rows: int, python: Path) -> dict[str, float]:
         env = {**os.environ, "PYTHONPATH": ""}
         proc = subprocess.run([str(python), "-c", MEASURE, str(project), str(data), JOB], cwd=project,
                               check=True, capture_output=True, text=True, env=env)  # fmt: skip
-        result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
+        line = next(x for x in reversed(proc.stdout.splitlines()) if x.startswith('{"jvm_start_s"'))
+        result: dict[str, float] = json.loads(line)
         elapsed = time.monotonic() - start
         result.update({"rows": rows, "events": events, "generate_s": generated, "process_s": elapsed})
         return result
