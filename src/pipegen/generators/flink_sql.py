@@ -281,7 +281,8 @@ def _from_metadata(meta_col: str, mtype: str, wanted: str) -> str:
     if mtype == wanted:
         return quote(meta_col)
     if mtype.startswith("TIMESTAMP_LTZ") and wanted == "BIGINT":
-        return f"UNIX_TIMESTAMP(DATE_FORMAT({quote(meta_col)}, 'yyyy-MM-dd HH:mm:ss')) * 1000"
+        col = quote(meta_col)  # epoch milliseconds, in any session time zone (checked on Flink 2.3)
+        return f"UNIX_TIMESTAMP(DATE_FORMAT({col}, 'yyyy-MM-dd HH:mm:ss')) * 1000 + EXTRACT(MILLISECOND FROM {col})"
     return f"CAST({quote(meta_col)} AS {wanted})"
 
 
