@@ -44,3 +44,9 @@ def prefect_python(request: pytest.FixtureRequest) -> Path:
 def kafka_python(request: pytest.FixtureRequest) -> Path:
     """Python of the `kafka` judge env (requirements/judges/kafka.txt): confluent-kafka and a tansu broker."""
     return _judge_python(request, "kafka")
+
+
+@pytest.fixture(scope="session")
+def flink_python(request: pytest.FixtureRequest) -> Path:
+    """Python of the `flink` judge env (requirements/judges/flink.txt): PyFlink 2.3 on Java 17, DuckDB, Faker."""
+    return _judge_python(request, "flink")

@@ -90,6 +90,24 @@ def sql_str(value: str, dialect: str = "duckdb") -> str:
     return f"'{inner}'"
 
 
+def flink_ident(value: str) -> str:
+    """A Flink SQL identifier: always in backticks (Flink reserves `user`, `value`, `timestamp`...),
+    a backtick inside doubled."""
+    if not value or "\x00" in value:
+        raise ValueError(f"not a Flink identifier: {value!r}")
+    return "`" + value.replace("`", "``") + "`"
+
+
+def flink_str(value: str) -> str:
+    """A Flink SQL string literal: the quote doubled (Flink has no other escape). `${` is refused:
+    the generated SQL runner substitutes `${VAR}` in option values."""
+    if "\x00" in value:
+        raise ValueError("a Flink string literal cannot contain NUL")
+    if "${" in value:
+        raise ValueError(f"a Flink option value cannot contain '${{' (the runner substitutes ${{VAR}}): {value!r}")
+    return "'" + value.replace("'", "''") + "'"
+
+
 # ---------------------------------------------------------------- data formats
 
 
@@ -279,6 +297,8 @@ def dns_label(value: str, max_len: int = 63) -> str:
 FILTERS: dict[str, Callable[..., str]] = {
     "sql_ident": sql_ident,
     "sql_str": sql_str,
+    "flink_ident": flink_ident,
+    "flink_str": flink_str,
     "yaml_str": yaml_str,
     "json_value": json_value,
     "hcl_str": hcl_str,

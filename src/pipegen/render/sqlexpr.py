@@ -17,14 +17,24 @@ Resolver = Callable[[str, str], tuple[str | None, str]]
 _OPENERS = ("{{", "{%", "{#")
 
 
-def to_sql(text: str, dialect: str, resolve: Resolver) -> str:
-    """One expression in `dialect`, its columns resolved by `resolve`."""
+def to_sql(
+    text: str,
+    dialect: str,
+    resolve: Resolver,
+    *,
+    identify: bool = False,
+    transform: Callable[[exp.Expression], exp.Expression] | None = None,
+) -> str:
+    """One expression in `dialect`, its columns resolved by `resolve` (every identifier quoted
+    with `identify`; `transform` applied to every node after that)."""
     parsed = parse(text)
     if parsed.tree is None:  # validation refuses these; reaching here is a bug
         raise ValueError(f"expression does not parse: {text!r} ({parsed.error})")
     tree = parsed.tree.copy()
     tree = tree.transform(lambda node: _rewrite(node, resolve))
-    return tree.sql(dialect=dialect)
+    if transform is not None:
+        tree = tree.transform(transform)
+    return tree.sql(dialect=dialect, identify=identify)
 
 
 def _rewrite(node: exp.Expression, resolve: Resolver) -> exp.Expression:

@@ -3,7 +3,7 @@
 # edits are kept, but your own targets belong in the Makefile).
 PROJECT_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
-.PHONY: airflow-install dag-check dag-test ingest quality quality-report run synthesize transform
+.PHONY: airflow-install dag-check dag-test flink-explain flink-install ingest quality quality-report run stream-local synthesize transform
 
 # install Airflow and the project's requirements (requirements-airflow.txt)
 airflow-install:
@@ -17,6 +17,14 @@ dag-check:
 dag-test:
 	env "AIRFLOW_HOME=$(CURDIR)/.airflow" "AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags" "AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins" AIRFLOW__CORE__LOAD_EXAMPLES=false $(PROJECT_PYTHON) -m airflow db migrate
 	env "AIRFLOW_HOME=$(CURDIR)/.airflow" "AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags" "AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins" AIRFLOW__CORE__LOAD_EXAMPLES=false $(PROJECT_PYTHON) -m airflow dags test azure_playground --conf '{"local": true}'
+
+# plan every Flink SQL statement in PyFlink (external connectors swapped)
+flink-explain:
+	$(PROJECT_PYTHON) -m pipeline.flink_local explain
+
+# install PyFlink for the Flink SQL jobs (requirements-flink.txt, its own environment)
+flink-install:
+	$(PROJECT_PYTHON) -m pip install -r requirements-flink.txt
 
 # load every source into the local warehouse (dlt)
 ingest:
@@ -33,6 +41,10 @@ quality-report:
 # run the pipeline locally: synthesize, ingest, transform, quality
 run:
 	$(PROJECT_PYTHON) -m pipeline.run
+
+# run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty)
+stream-local:
+	$(PROJECT_PYTHON) -m pipeline.stream
 
 # write local stand-in source data (ROWS=N, BAD_ROW_RATE=R)
 synthesize:

@@ -1,0 +1,709 @@
+"""The Flink SQL of the flink family, computed as data: one script per stream job.
+
+A script is: SET statements (checkpointing exactly-once, RocksDB state), a CREATE TABLE per
+input (the job's topic or CDC table, with its event-time watermark; each lookup dimension
+with the JDBC lookup cache), an optional `<job>__history` view (per-key statistics over the
+previous events), a `<job>__input` view (joins and the job's filter), and one
+`CREATE TABLE <sink> ... AS SELECT` — the window TVF aggregation (TUMBLE/HOP/SESSION/CUMULATE,
+never the legacy group windows), the window top-N (ROW_NUMBER per window), or the per-event
+selection. The sink's connector follows its target and mode (upsert: a primary key).
+
+Every spec value is rendered here through `render.flinksql` (identifiers quoted, strings
+escaped, expressions through sqlglot); the template only prints these statements.
+`manifest` describes each table's role for the project's local rewrite (pipeline/flink_local.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pipegen.generators.dbt_sql import measure_expr
+from pipegen.plan.names import DatasetNames, Names, StreamJobNames, snake
+from pipegen.render.flinksql import flink_expr, flink_type, quote, string
+from pipegen.spec.index import SpecIndex, TableRef
+from pipegen.spec.model import (
+    Aggregation,
+    Column,
+    FileFormat,
+    History,
+    Ingestion,
+    JoinType,
+    MessageFormat,
+    SinkMode,
+    SourceType,
+    Spec,
+    StreamJob,
+    Target,
+    TargetType,
+    Window,
+    WindowType,
+)
+from pipegen.spec.types import format_duration, parse_secret_ref
+
+
+class Escaped(str):
+    """The inside of a Flink option literal, already escaped (spec text through `string`,
+    `${VAR}` placeholders pipegen wrote)."""
+
+    __slots__ = ()
+
+
+KAFKA_BOOTSTRAP = Escaped("${KAFKA_BOOTSTRAP_SERVERS}")
+PROC_TIME = "proc_time"
+
+# ---------------------------------------------------------------- per-system data
+
+# Formats of stream topics (Flink format identifiers)
+TOPIC_FORMATS: dict[MessageFormat | FileFormat | None, str] = {
+    None: "json",
+    MessageFormat.JSON: "json",
+    MessageFormat.AVRO: "avro-confluent",
+    MessageFormat.PROTOBUF: "protobuf",
+    MessageFormat.CSV: "csv",
+    FileFormat.JSON: "json",
+    FileFormat.JSONL: "json",
+    FileFormat.CSV: "csv",
+    FileFormat.AVRO: "avro",
+    FileFormat.PARQUET: "parquet",
+}
+
+# Stream sources by system: Event Hubs speaks the Kafka protocol (SASL over 9093).
+STREAM_CONNECTORS: dict[SourceType, dict[str, str]] = {
+    SourceType.KAFKA: {"connector": "kafka", "properties.bootstrap.servers": KAFKA_BOOTSTRAP},
+    SourceType.EVENTHUBS: {
+        "connector": "kafka",
+        "properties.bootstrap.servers": Escaped("${EVENTHUBS_BOOTSTRAP_SERVERS}"),
+        "properties.security.protocol": "SASL_SSL",
+        "properties.sasl.mechanism": "PLAIN",
+        "properties.sasl.jaas.config": Escaped("${EVENTHUBS_SASL_JAAS_CONFIG}"),
+    },
+    SourceType.KINESIS: {"connector": "kinesis", "aws.region": Escaped("${AWS_REGION}")},
+}
+
+# `metadata:` of a column -> (Flink metadata key, its type) per reading format.
+KAFKA_METADATA: dict[str, tuple[str, str]] = {
+    "timestamp": ("timestamp", "TIMESTAMP_LTZ(3)"),
+    "partition": ("partition", "INT"),
+    "offset": ("offset", "BIGINT"),
+    "headers": ("headers", "MAP<STRING, BYTES>"),
+}
+CDC_METADATA: dict[str, tuple[str, str]] = {
+    "source.ts_ms": ("value.source.timestamp", "TIMESTAMP_LTZ(3)"),
+    "ts_ms": ("value.ingestion-timestamp", "TIMESTAMP_LTZ(3)"),
+    "source.db": ("value.source.database", "STRING"),
+    "source.table": ("value.source.table", "STRING"),
+}
+# Debezium's `op` is not readable in Flink: debezium-json turns it into the changelog itself
+# (c/r insert, u an update pair, d a retraction). A row of the changelog is the current state
+# of a source row, so `op` reads as 'r' (docs/families.md, "flink").
+CDC_OP_VALUE = "r"
+
+# JDBC URLs of the systems the JDBC connector writes and looks up (flink-connector-jdbc dialects)
+JDBC_URLS: dict[TargetType | SourceType, str] = {
+    TargetType.MYSQL: "jdbc:mysql://{host}:{port}/{database}",
+    TargetType.POSTGRES: "jdbc:postgresql://{host}:{port}/{database}",
+    TargetType.CLICKHOUSE: "jdbc:clickhouse://{host}:{port}/{database}",
+    TargetType.REDSHIFT: "jdbc:redshift://{host}:{port}/{database}",
+    SourceType.MYSQL: "jdbc:mysql://{host}:{port}/{database}",
+    SourceType.POSTGRES: "jdbc:postgresql://{host}:{port}/{database}",
+    SourceType.SQLSERVER: "jdbc:sqlserver://{host}:{port};databaseName={database}",
+    SourceType.ORACLE: "jdbc:oracle:thin:@{host}:{port}/{database}",
+}
+DEFAULT_PORTS: dict[TargetType | SourceType, int] = {
+    TargetType.MYSQL: 3306, TargetType.POSTGRES: 5432, TargetType.CLICKHOUSE: 8123, TargetType.REDSHIFT: 5439,
+    SourceType.MYSQL: 3306, SourceType.POSTGRES: 5432, SourceType.SQLSERVER: 1433, SourceType.ORACLE: 1521,
+}  # fmt: skip
+LAKE_CONNECTORS: dict[TargetType, dict[str, str]] = {
+    TargetType.ICEBERG: {"connector": "iceberg", "catalog-name": "lake", "catalog-type": "rest"},
+    TargetType.DELTA: {"connector": "delta"},
+}
+# The JDBC lookup cache (current option names, ../shared/CURRENCY.md §6)
+LOOKUP_CACHE: dict[str, str] = {
+    "lookup.cache": "PARTIAL",
+    "lookup.partial-cache.max-rows": "100000",
+    "lookup.partial-cache.expire-after-write": "10 min",
+    "lookup.partial-cache.cache-missing-key": "false",
+    "lookup.max-retries": "3",
+}
+SINK_FORMAT = "json"
+TVF: dict[WindowType, str] = {
+    WindowType.TUMBLE: "TUMBLE",
+    WindowType.HOP: "HOP",
+    WindowType.SESSION: "SESSION",
+    WindowType.CUMULATE: "CUMULATE",
+}
+# The window TVF's duration arguments, in Flink's order: HOP takes slide then size, CUMULATE
+# step then max size.
+TVF_ARGS: dict[WindowType, tuple[str, ...]] = {
+    WindowType.TUMBLE: ("size",),
+    WindowType.HOP: ("slide", "size"),
+    WindowType.SESSION: ("gap",),
+    WindowType.CUMULATE: ("step", "size"),
+}
+ROW_NUMBER_COLUMN = "rownum"
+
+
+@dataclass(frozen=True)
+class Settings:
+    checkpoint_interval: str  # a Flink duration, e.g. '60 s'
+    parallelism: int
+
+
+def settings_statements(settings: Settings, job: StreamJobNames, cdc: bool) -> list[str]:
+    pairs = [
+        ("pipeline.name", job.flink_job),
+        ("parallelism.default", str(settings.parallelism)),
+        ("execution.checkpointing.interval", settings.checkpoint_interval),
+        ("execution.checkpointing.mode", "EXACTLY_ONCE"),
+        ("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION"),
+        ("state.backend.type", "rocksdb"),
+        ("execution.checkpointing.incremental", "true"),
+        ("table.exec.sink.upsert-materialize", "AUTO"),
+    ]
+    if cdc:  # Debezium delivers at least once: after a connector restart events repeat
+        pairs.append(("table.exec.source.cdc-events-duplicate", "true"))
+    return [f"SET {string(k)} = {string(v)};" for k, v in pairs]
+
+
+# ---------------------------------------------------------------- values and options
+
+
+def _inside(text: str) -> str:
+    return string(text)[1:-1]
+
+
+def option_value(value: str | int | None, default: str = "") -> Escaped:
+    """A spec connection value as option text: `${secret:X}`/`${env:X}` -> `${X}`, which the SQL
+    runner substitutes from the environment (secrets never appear in the script); anything else
+    escaped (and refused if it holds `${`)."""
+    if value is None:
+        return Escaped(default)
+    ref = parse_secret_ref(str(value))
+    return Escaped("${" + ref.name + "}") if ref else Escaped(_inside(str(value)))
+
+
+def with_clause(options: dict[str, str], closes_columns: bool = True) -> str:
+    """The WITH clause, always last in a CREATE TABLE (after `)` closing the columns, if any)."""
+    body = ",\n".join(f"  {string(k)} = {_option(v)}" for k, v in options.items())
+    return ("\n) " if closes_columns else "\n") + "WITH (\n" + body + "\n)"
+
+
+def _option(value: str) -> str:
+    return "'" + value + "'" if isinstance(value, Escaped) else string(value)
+
+
+def duration(seconds: float) -> str:
+    """A Flink INTERVAL literal for a window argument."""
+    for unit, size in (("DAY", 86400), ("HOUR", 3600), ("MINUTE", 60), ("SECOND", 1)):
+        if seconds >= size and seconds % size == 0:
+            return f"INTERVAL '{int(seconds // size)}' {unit}"
+    return f"INTERVAL '{round(seconds * 1000)}' MILLISECOND"  # pragma: no cover - durations are whole seconds
+
+
+# ---------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class Relation:
+    """One relation of a job's input view: the job's source or a dimension."""
+
+    alias: str
+    ref: TableRef
+    names: DatasetNames
+    columns: dict[str, str]  # spec column name (lowercase, staged or derived) -> physical column
+
+
+def relation(ref: TableRef, names: Names, alias: str) -> Relation:
+    ds = names.dataset(ref.source.name, ref.dataset.name)
+    cols = {c.staged_name.lower(): c.name for c in ref.dataset.columns}
+    cols.update({c.name.lower(): c.name for c in ref.dataset.columns})
+    cols.update({d.name.lower(): d.name for d in ref.dataset.derived})
+    return Relation(alias, ref, ds, cols)
+
+
+def _own(rel: Relation) -> Any:
+    def resolve(_qualifier: str, column: str) -> tuple[str | None, str]:
+        return None, rel.columns.get(column.lower(), column)
+
+    return resolve
+
+
+def _metadata(ref: TableRef) -> dict[str, tuple[str, str]]:
+    return CDC_METADATA if ref.source.ingestion == Ingestion.CDC else KAFKA_METADATA
+
+
+def source_columns(rel: Relation, *, with_proc_time: bool) -> list[str]:
+    """Column lines of a source table: physical, metadata, derived, processing time, watermark, key."""
+    ds = rel.ref.dataset
+    lines: list[str] = []
+    computed: list[str] = []
+    metadata = _metadata(rel.ref)
+    inline: dict[str, str] = {}  # computed column -> its expression (Flink: no computed over computed)
+    for c in ds.columns:
+        if c.metadata is None:
+            lines.append(f"{quote(c.name)} {flink_type(c.type)}{_not_null(c, ds.primary_key)}")
+            continue
+        if c.metadata == "op" and rel.ref.source.ingestion == Ingestion.CDC:
+            expr = f"CAST({string(CDC_OP_VALUE)} AS {flink_type(c.type)})"
+        else:
+            key, mtype = metadata.get(c.metadata, (c.metadata, flink_type(c.type)))
+            meta_col = f"_meta_{snake(c.name)}"
+            lines.append(f"{quote(meta_col)} {mtype} METADATA FROM {string(key)} VIRTUAL")
+            expr = _from_metadata(meta_col, mtype, flink_type(c.type))
+        computed.append(f"{quote(c.name)} AS {expr}")
+        inline[c.name] = expr
+    for d in ds.derived:
+        expr = f"CAST({flink_expr(d.expr, _own(rel), inline)} AS {flink_type(d.type)})"
+        computed.append(f"{quote(d.name)} AS {expr}")
+        inline[d.name] = expr
+    lines += computed
+    if with_proc_time:
+        lines.append(f"{quote(PROC_TIME)} AS PROCTIME()")
+    if ds.event_time:
+        et = quote(rel.columns.get(ds.event_time.lower(), ds.event_time))
+        delay = duration(ds.watermark_delay) if ds.watermark_delay else "INTERVAL '0' SECOND"
+        lines.append(f"WATERMARK FOR {et} AS {et} - {delay}")
+    if ds.primary_key and rel.ref.source.ingestion == Ingestion.CDC:
+        keys = ", ".join(quote(rel.columns.get(k.lower(), k)) for k in ds.primary_key)
+        lines.append(f"PRIMARY KEY ({keys}) NOT ENFORCED")
+    return lines
+
+
+def _not_null(c: Column, key: tuple[str, ...]) -> str:
+    """` NOT NULL` for key columns and columns whose `not_null` rule allows no exception."""
+    strict = c.not_null is not None and (c.not_null.mostly is None or c.not_null.mostly >= 1)
+    return " NOT NULL" if strict or c.name in key else ""
+
+
+def _from_metadata(meta_col: str, mtype: str, wanted: str) -> str:
+    """A metadata value as the column's declared type (epoch milliseconds for a BIGINT time)."""
+    if mtype == wanted:
+        return quote(meta_col)
+    if mtype.startswith("TIMESTAMP_LTZ") and wanted == "BIGINT":
+        col = quote(meta_col)  # epoch milliseconds, in any session time zone (checked on Flink 2.3)
+        return f"UNIX_TIMESTAMP(DATE_FORMAT({col}, 'yyyy-MM-dd HH:mm:ss')) * 1000 + EXTRACT(MILLISECOND FROM {col})"
+    return f"CAST({quote(meta_col)} AS {wanted})"
+
+
+def source_options(rel: Relation, job: StreamJobNames) -> dict[str, str]:
+    src = rel.ref.source
+    ds = rel.names
+    if src.ingestion == Ingestion.CDC:
+        return {
+            "connector": "kafka",
+            "topic": ds.topic,
+            "properties.bootstrap.servers": KAFKA_BOOTSTRAP,
+            "properties.group.id": job.flink_job,
+            "properties.isolation.level": "read_committed",
+            "scan.startup.mode": "group-offsets",
+            "properties.auto.offset.reset": "earliest",
+            "format": "debezium-json",
+        }
+    options = dict(STREAM_CONNECTORS.get(src.type, STREAM_CONNECTORS[SourceType.KAFKA]))
+    if options["connector"] == "kinesis":
+        options["stream.arn"] = Escaped("${KINESIS_STREAM_ARN}")
+    else:
+        options.update(
+            {
+                "topic": rel.ref.dataset.name,
+                "properties.group.id": job.flink_job,
+                "properties.isolation.level": "read_committed",
+                "scan.startup.mode": "group-offsets",
+                "properties.auto.offset.reset": "earliest",
+            }
+        )
+    options["format"] = TOPIC_FORMATS[rel.ref.dataset.format]
+    return options
+
+
+def dimension_table(rel: Relation) -> tuple[list[str], dict[str, str]]:
+    """A lookup dimension: its columns and key, read through JDBC with the lookup cache."""
+    ds = rel.ref.dataset
+    lines = [
+        f"{quote(c.name)} {flink_type(c.type)}{_not_null(c, ds.primary_key)}" for c in ds.columns if c.metadata is None
+    ]
+    if ds.primary_key:
+        lines.append(
+            f"PRIMARY KEY ({', '.join(quote(rel.columns.get(k.lower(), k)) for k in ds.primary_key)}) NOT ENFORCED"
+        )
+    conn = rel.ref.source.connection
+    url = Escaped(
+        JDBC_URLS.get(rel.ref.source.type, "jdbc:{host}:{port}/{database}").format(
+            host=option_value(conn.host, "localhost"),
+            port=option_value(conn.port, str(DEFAULT_PORTS.get(rel.ref.source.type, 0))),
+            database=option_value(conn.database, ""),
+        )
+    )
+    options = {
+        "connector": "jdbc",
+        "url": url,
+        "table-name": ds.name,
+        "username": option_value(conn.user, "${" + snake(rel.ref.source.name).upper() + "_USER}"),
+        "password": option_value(conn.password, "${" + snake(rel.ref.source.name).upper() + "_PASSWORD}"),
+        **LOOKUP_CACHE,
+    }
+    return lines, options
+
+
+# ---------------------------------------------------------------- sinks
+
+
+def sink_options(target: Target, table: str, mode: SinkMode, has_key: bool) -> dict[str, str]:
+    conn = target.connection
+    if target.type in (TargetType.KAFKA,):
+        if mode == SinkMode.UPSERT and has_key:
+            return {
+                "connector": "upsert-kafka",
+                "topic": table,
+                "properties.bootstrap.servers": option_value(conn.bootstrap_servers, KAFKA_BOOTSTRAP),
+                "key.format": SINK_FORMAT,
+                "value.format": SINK_FORMAT,
+            }
+        return {
+            "connector": "kafka",
+            "topic": table,
+            "properties.bootstrap.servers": option_value(conn.bootstrap_servers, KAFKA_BOOTSTRAP),
+            "format": SINK_FORMAT,
+            "sink.delivery-guarantee": "exactly-once",
+            "sink.transactional-id-prefix": table,
+        }
+    if target.type in LAKE_CONNECTORS:
+        options = {**LAKE_CONNECTORS[target.type], "catalog-database": option_value(conn.database, "lake")}
+        options["table-name" if target.type == TargetType.DELTA else "catalog-table"] = table
+        if target.type == TargetType.DELTA:
+            options["table-path"] = Escaped(
+                option_value(conn.url or conn.path or conn.bucket, "${LAKE_PATH}") + "/" + _inside(table)
+            )
+        if target.type == TargetType.ICEBERG and mode == SinkMode.UPSERT:
+            options.update({"format-version": "2", "write.upsert.enabled": "true"})
+        return options
+    if target.type in JDBC_URLS:
+        url = Escaped(
+            JDBC_URLS[target.type].format(
+                host=option_value(conn.host, "localhost"),
+                port=option_value(conn.port, str(DEFAULT_PORTS[target.type])),
+                database=option_value(conn.database, ""),
+            )
+        )
+        return {
+            "connector": "jdbc",
+            "url": url,
+            "table-name": table,
+            "username": option_value(conn.user, "${" + snake(target.name).upper() + "_USER}"),
+            "password": option_value(conn.password, "${" + snake(target.name).upper() + "_PASSWORD}"),
+            "sink.buffer-flush.interval": "1 s",
+            "sink.max-retries": "3",
+        }
+    # files and every target without a streaming connector: Parquet/JSON files in the lake path
+    fmt = "json" if target.format in (FileFormat.JSON, FileFormat.JSONL) else (target.format or FileFormat.PARQUET)
+    return {
+        "connector": "filesystem",
+        "path": Escaped(option_value(conn.url or conn.path or conn.bucket, "${LAKE_PATH}") + "/" + _inside(table)),
+        "format": str(fmt.value if isinstance(fmt, FileFormat) else fmt),
+        "sink.rolling-policy.rollover-interval": "1 min",
+    }
+
+
+# ---------------------------------------------------------------- the job
+
+
+@dataclass(frozen=True)
+class JobSql:
+    job: StreamJobNames
+    script: str
+    manifest: dict[str, Any]
+    outputs: list[str]
+    sink_target: str
+    sink_connector: str
+
+
+class JobBuilder:
+    """The statements of one stream job."""
+
+    def __init__(self, spec: Spec, index: SpecIndex, names: Names, settings: Settings) -> None:
+        self.spec, self.index, self.names, self.settings = spec, index, names, settings
+
+    def build(self, job: StreamJob) -> JobSql:
+        jn = self.names.stream(job.name)
+        base_ref = self.index.resolve(job.from_, allow_marts=False).table
+        if base_ref is None:  # validation refuses this
+            raise ValueError(f"stream job {job.name}: '{job.from_}' is not a table or topic")
+        base = relation(base_ref, self.names, snake(base_ref.dataset.name))
+        dims = self._dimensions(job, base)
+        lookups = [d for d, j in dims if j.type == JoinType.LOOKUP]
+        statements = ["\n".join(settings_statements(self.settings, jn, base_ref.source.ingestion == Ingestion.CDC))]
+        tables: dict[str, dict[str, Any]] = {}
+        cols = source_columns(base, with_proc_time=bool(lookups))
+        statements.append(self._create(base.names.flink_table, cols, source_options(base, jn)))
+        tables[base.names.flink_table] = self._source_manifest(base)
+        for rel, _join in dims:
+            if rel.names.flink_table in tables:
+                continue
+            dcols, dopts = dimension_table(rel)
+            statements.append(self._create(rel.names.flink_table, dcols, dopts))
+            tables[rel.names.flink_table] = {
+                **self._source_manifest(rel),
+                "role": "dimension",
+                "version_time": self._version_time(rel),
+            }
+        view_from = quote(base.names.flink_table)
+        if job.history:
+            history_view = f"{jn.sink_table}__history"
+            statements.append(self._history_view(history_view, base, job.history))
+            view_from = quote(history_view)
+        input_view = f"{jn.sink_table}__input"
+        view_sql, columns = self._input_view(input_view, view_from, base, dims, job)
+        statements.append(view_sql)
+        query, outputs = self._query(job, quote(input_view), columns, base)
+        target = self._target(job)
+        sink_table = job.sink.table if job.sink and job.sink.table else jn.sink_table
+        mode = job.sink.mode if job.sink else SinkMode.APPEND
+        key = [snake(k) for k in job.sink.key] if job.sink else []
+        options = sink_options(target, sink_table, mode, bool(key))
+        sink_name = quote(jn.sink_table)
+        if key and mode == SinkMode.UPSERT:
+            pk = f" (\n  PRIMARY KEY ({', '.join(quote(k) for k in key)}) NOT ENFORCED"
+            statements.append(f"CREATE TABLE {sink_name}{pk}{with_clause(options)}\nAS {query};")
+        else:
+            statements.append(f"CREATE TABLE {sink_name}{with_clause(options, closes_columns=False)}\nAS {query};")
+        tables[jn.sink_table] = {"role": "sink", "key": key, "mode": mode.value}
+        manifest = {
+            "job": jn.flink_job,
+            "sink_table": jn.sink_table,
+            "outputs": outputs,
+            "tables": tables,
+            "lookups": [f"{quote(base.alias)}.{quote(PROC_TIME)}"] if lookups else [],
+            "event_time": self._event_time(base),
+        }
+        return JobSql(jn, "\n\n".join(statements) + "\n", manifest, outputs, target.name, options["connector"])
+
+    # ------------------------------------------------------------ pieces
+
+    def _dimensions(self, job: StreamJob, base: Relation) -> list[tuple[Relation, Any]]:
+        out = []
+        for j in job.joins:
+            ref = self.index.resolve(j.table, allow_marts=False).table
+            if ref is None:
+                raise ValueError(f"stream job {job.name}: join '{j.table}' is not a table")
+            out.append((relation(ref, self.names, snake(ref.dataset.name)), j))
+        return out
+
+    def _source_manifest(self, rel: Relation) -> dict[str, Any]:
+        return {
+            "role": "source",
+            "topic": rel.names.topic,
+            "dataset": rel.names.ref,
+            "format": "debezium-json" if rel.ref.source.ingestion == Ingestion.CDC else "json",
+            "metadata": [c.name for c in rel.ref.dataset.columns if c.metadata is not None],
+        }
+
+    def _version_time(self, rel: Relation) -> str | None:
+        """The dimension's version column for the local event-time temporal join."""
+        ds = rel.ref.dataset
+        for name in (ds.event_time, ds.watermark):
+            if (
+                name
+                and rel.ref.column(name) is not None
+                and (rel.ref.column(name) or ds.columns[0]).type.startswith("timestamp")
+            ):
+                return rel.columns.get(name.lower(), name)
+        return None
+
+    def _event_time(self, rel: Relation) -> str | None:
+        et = rel.ref.dataset.event_time
+        return rel.columns.get(et.lower(), et) if et else None
+
+    def _create(self, name: str, lines: list[str], options: dict[str, str]) -> str:
+        return f"CREATE TABLE {quote(name)} (\n  " + ",\n  ".join(lines) + with_clause(options) + ";"
+
+    def _history_view(self, view: str, base: Relation, history: tuple[History, ...]) -> str:
+        et = quote(self._event_time(base) or PROC_TIME)
+        stats = [f"  {_history_sql(h, base, et)} AS {quote(h.name)}" for h in history]
+        return (
+            f"CREATE TEMPORARY VIEW {quote(view)} AS\nSELECT\n  {quote(base.alias)}.*,\n"
+            + ",\n".join(stats)
+            + f"\nFROM {quote(base.names.flink_table)} AS {quote(base.alias)};"
+        )
+
+    def _input_view(
+        self, view: str, view_from: str, base: Relation, dims: list[tuple[Relation, Any]], job: StreamJob
+    ) -> tuple[str, dict[str, str]]:
+        """The job's input: the source (and its history), dimensions joined, the filter applied.
+        Returns the view and spec column (lowercase, also 'table.column') -> view column."""
+        selected: list[str] = [f"{quote(base.alias)}.*"]
+        columns: dict[str, str] = {k: v for k, v in base.columns.items()}
+        for k, v in base.columns.items():
+            columns[f"{base.ref.dataset.name.lower()}.{k}"] = v
+        for h in job.history:
+            columns[h.name.lower()] = h.name
+        taken = {v.lower() for v in columns.values()} | {PROC_TIME}
+        joins: list[str] = []
+        rels: list[Relation] = [base]
+        for rel, j in dims:
+            for c in rel.ref.dataset.columns:
+                if c.metadata is not None:
+                    continue
+                out = c.name if c.name.lower() not in taken else f"{rel.alias}__{c.name}"
+                if c.name.lower() not in taken:
+                    selected.append(f"{quote(rel.alias)}.{quote(c.name)}")
+                    taken.add(c.name.lower())
+                    columns.setdefault(c.staged_name.lower(), out)
+                elif out.lower() not in taken:
+                    selected.append(f"{quote(rel.alias)}.{quote(c.name)} AS {quote(out)}")
+                    taken.add(out.lower())
+                columns[f"{rel.ref.dataset.name.lower()}.{c.staged_name.lower()}"] = out
+            resolve_left = _resolver(rels)
+            conditions = []
+            for left, right in j.on:
+                qualifier, _, column = left.rpartition(".")
+                la, lc = resolve_left(qualifier, column)
+                right_col = quote(rel.columns.get(right.lower(), right))
+                conditions.append(f"{quote(la or base.alias)}.{quote(lc)} = {quote(rel.alias)}.{right_col}")
+            if j.filter:
+                conditions.append(flink_expr(j.filter, _resolver([rel])))
+            kind = "LEFT JOIN" if j.type == JoinType.LEFT else "JOIN"  # a lookup enriches: no match, no row
+            temporal = (
+                f" FOR SYSTEM_TIME AS OF {quote(base.alias)}.{quote(PROC_TIME)}" if j.type == JoinType.LOOKUP else ""
+            )
+            joins.append(
+                f"{kind} {quote(rel.names.flink_table)}{temporal} AS {quote(rel.alias)}\n  ON "
+                + " AND ".join(conditions)
+            )
+            rels.append(rel)
+        where = f"\nWHERE {flink_expr(job.filter, _view_resolver(rels, columns, job))}" if job.filter and dims else ""
+        if job.filter and not dims:
+            where = f"\nWHERE {flink_expr(job.filter, _view_resolver(rels, columns, job))}"
+        groups = []
+        for g in job.group_by:
+            name = snake(g.output_name)
+            expr = flink_expr(g.expr, _view_resolver(rels, columns, job, qualified=True))
+            if name.lower() not in taken:
+                groups.append(f"{expr} AS {quote(name)}")
+                taken.add(name.lower())
+            columns[g.output_name.lower()] = name
+        body = ",\n  ".join(selected + groups)
+        sql = (
+            f"CREATE TEMPORARY VIEW {quote(view)} AS\nSELECT\n  {body}\nFROM {view_from} AS {quote(base.alias)}"
+            + ("\n" + "\n".join(joins) if joins else "")
+            + where
+            + ";"
+        )
+        return sql, columns
+
+    def _query(self, job: StreamJob, view: str, columns: dict[str, str], base: Relation) -> tuple[str, list[str]]:
+        def resolve(_qualifier: str, column: str) -> tuple[str | None, str]:
+            key = f"{_qualifier.lower()}.{column.lower()}" if _qualifier else column.lower()
+            return None, columns.get(key, columns.get(column.lower(), column))
+
+        if job.window is None:
+            if job.columns:
+                outs = [(flink_expr(c.expr, resolve), snake(c.output_name)) for c in job.columns]
+                body = ",\n  ".join(f"{e} AS {quote(n)}" for e, n in outs)
+                return f"SELECT\n  {body}\nFROM {view}", [n for _, n in outs]
+            names = [c for c in dict.fromkeys(columns.values()) if c != PROC_TIME]
+            return f"SELECT\n  {', '.join(quote(n) for n in names)}\nFROM {view}", names
+        groups = [columns[g.output_name.lower()] for g in job.group_by]
+        measures = [(flink_expr(measure_expr(m), resolve), snake(m.name)) for m in job.measures]
+        et = quote(self._event_time(base) or "")
+        tvf = _tvf(job.window, view, et, groups)
+        keys = ["`window_start`", "`window_end`", *[quote(g) for g in groups]]
+        select = ",\n  ".join([*keys, *[f"{e} AS {quote(n)}" for e, n in measures]])
+        agg = f"SELECT\n  {select}\nFROM TABLE(\n  {tvf})\nGROUP BY {', '.join(keys)}"
+        outputs = ["window_start", "window_end", *groups, *[n for _, n in measures]]
+        if job.top_n is None:
+            return agg, outputs
+        order = quote(snake(job.top_n.order_by))
+        listed = ", ".join(quote(o) for o in outputs)
+        ranked = (
+            f"SELECT {listed},\n  ROW_NUMBER() OVER (PARTITION BY `window_start`, `window_end` ORDER BY {order} DESC)"
+            f" AS {quote(ROW_NUMBER_COLUMN)}\nFROM (\n{agg}\n)"
+        )
+        return (
+            f"SELECT {listed}, {quote(ROW_NUMBER_COLUMN)}\nFROM (\n{ranked}\n)\n"
+            f"WHERE {quote(ROW_NUMBER_COLUMN)} <= {job.top_n.n}",
+            [*outputs, ROW_NUMBER_COLUMN],
+        )
+
+    def _target(self, job: StreamJob) -> Target:
+        wanted = job.sink.target.lower() if job.sink else None
+        for t in self.spec.targets:
+            if wanted is None or t.name.lower() == wanted:
+                return t
+        raise ValueError(f"stream job {job.name}: no target")  # validation refuses this
+
+
+def _resolver(rels: list[Relation]) -> Any:
+    def resolve(qualifier: str, column: str) -> tuple[str | None, str]:
+        key = column.lower()
+        for rel in rels:
+            if qualifier and qualifier.lower() not in (
+                rel.ref.dataset.name.lower(),
+                rel.ref.qualified.lower(),
+                rel.alias,
+            ):
+                continue
+            if key in rel.columns:
+                return rel.alias, rel.columns[key]
+        return (qualifier if qualifier else rels[0].alias), column
+
+    return resolve
+
+
+def _view_resolver(rels: list[Relation], columns: dict[str, str], job: StreamJob, qualified: bool = False) -> Any:
+    """Columns in the input view's body: relation-qualified; history statistics by name."""
+    inner = _resolver(rels)
+    history = {h.name.lower() for h in job.history}
+
+    def resolve(qualifier: str, column: str) -> tuple[str | None, str]:
+        if not qualifier and column.lower() in history:
+            return rels[0].alias, columns[column.lower()]
+        found: tuple[str | None, str] = inner(qualifier, column)
+        return found
+
+    return resolve
+
+
+def _tvf(window: Window, view: str, event_time: str, groups: list[str]) -> str:
+    args = [duration(getattr(window, a)) for a in TVF_ARGS[window.type]]
+    table = f"TABLE {view}"
+    if window.type == WindowType.SESSION and groups:
+        table += f" PARTITION BY {', '.join(quote(g) for g in groups)}"
+    return f"{TVF[window.type]}({table}, DESCRIPTOR({event_time}), {', '.join(args)})"
+
+
+_HISTORY_SUM = {Aggregation.SUM: "SUM({x})", Aggregation.COUNT: "COUNT({x})", Aggregation.AVG: "AVG({x})"}
+
+
+def _history_sql(h: History, base: Relation, event_time: str) -> str:
+    """A statistic over the key's previous events, this one excluded: an OVER window ending
+    at the current row, minus the current row (Flink's OVER windows end at CURRENT ROW)."""
+    x = flink_expr(h.expr or h.column or "1", _own(base))
+    keys = ", ".join(quote(base.columns.get(k.lower(), k)) for k in h.per)
+    bound = (
+        f"ROWS BETWEEN {h.previous} PRECEDING" if h.previous else f"RANGE BETWEEN {duration(h.within or 0)} PRECEDING"
+    )
+    over = f"OVER (PARTITION BY {keys} ORDER BY {event_time} {bound} AND CURRENT ROW)"
+    if h.agg in (Aggregation.SUM, Aggregation.AVG, Aggregation.COUNT):
+        total = f"(SUM(CAST({x} AS DOUBLE)) {over} - CAST({x} AS DOUBLE))"
+        count = f"(COUNT({x}) {over} - 1)"
+        if h.agg == Aggregation.SUM:
+            return total
+        if h.agg == Aggregation.COUNT:
+            return count
+        return f"{total} / NULLIF({count}, 0)"
+    agg = {Aggregation.MIN: "MIN", Aggregation.MAX: "MAX", Aggregation.COUNT_DISTINCT: "COUNT"}[h.agg]
+    inner = f"DISTINCT {x}" if h.agg == Aggregation.COUNT_DISTINCT else x
+    return f"{agg}({inner}) {over}"  # min/max/count_distinct include the current event
+
+
+def settings_for(spec: Spec, parallelism: int | None, checkpoint_seconds: float | None) -> Settings:
+    seconds = checkpoint_seconds or 60
+    return Settings(f"{int(seconds)} s", parallelism or 1)
+
+
+def describe_window(window: Window | None) -> str:
+    if window is None:
+        return "per event"
+    parts = [f"{a} {format_duration(getattr(window, a))}" for a in TVF_ARGS[window.type]]
+    return f"{window.type.value} ({', '.join(parts)})"

@@ -1,0 +1,116 @@
+"""The flink family's generated SQL and deployments, unit-level (PyFlink judges are in
+tests/judges/test_flink_jobs.py): window TVF argument order, session partitions, top-N,
+lookups with the current cache options, sinks by target and mode, secrets as runner variables,
+no legacy windows, determinism."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from pipegen.pipeline import prepare, render_tree
+from pipegen.render.flinksql import legacy_windows
+from tests.conftest import REPO
+
+BIDS = REPO / "tests" / "judges" / "flink_bids.yaml"
+ECOMMERCE = REPO / "specs" / "ecommerce_realtime.yaml"
+
+
+def tree(spec: Path) -> dict[str, str]:
+    ready = prepare(spec)
+    return render_tree(ready.spec, ready.plan)
+
+
+@pytest.fixture(scope="module")
+def bids() -> dict[str, str]:
+    return tree(BIDS)
+
+
+@pytest.fixture(scope="module")
+def shop() -> dict[str, str]:
+    return tree(ECOMMERCE)
+
+
+def test_hop_takes_slide_then_size_and_cumulate_step_then_max(bids: dict[str, str]) -> None:
+    hop = bids["flink/sql/flink_bids__hop_slide5m_size10m.sql"]
+    assert (
+        "HOP(TABLE `hop_slide5m_size10m__input`, DESCRIPTOR(`bidtime`), INTERVAL '5' MINUTE, INTERVAL '10' MINUTE)"
+        in hop
+    )
+    cumulate = bids["flink/sql/flink_bids__cumulate_step2m_max10m.sql"]
+    assert "DESCRIPTOR(`bidtime`), INTERVAL '2' MINUTE, INTERVAL '10' MINUTE)" in cumulate
+
+
+def test_session_windows_partition_by_the_group_keys_only_when_there_are_some(bids: dict[str, str]) -> None:
+    assert (
+        "SESSION(TABLE `session_gap5m_by_item__input` PARTITION BY `item`,"
+        in bids["flink/sql/flink_bids__session_gap5m_by_item.sql"]
+    )
+    assert "SESSION(TABLE `session_gap5m__input`, DESCRIPTOR" in bids["flink/sql/flink_bids__session_gap5m.sql"]
+
+
+def test_window_top_n_ranks_per_window_and_keeps_n(bids: dict[str, str]) -> None:
+    sql = bids["flink/sql/flink_bids__top3_suppliers_tumble_10m.sql"]
+    assert "ROW_NUMBER() OVER (PARTITION BY `window_start`, `window_end` ORDER BY `price` DESC) AS `rownum`" in sql
+    assert "WHERE `rownum` <= 3" in sql
+
+
+def test_every_generated_statement_uses_window_tvfs_never_legacy_group_windows(
+    bids: dict[str, str], shop: dict[str, str]
+) -> None:
+    scripts = {p: t for files in (bids, shop) for p, t in files.items() if p.startswith("flink/sql/")}
+    assert len(scripts) == 11
+    assert {p: legacy_windows(t) for p, t in scripts.items() if legacy_windows(t)} == {}
+
+
+def test_lookups_use_the_current_cache_options_and_processing_time(shop: dict[str, str]) -> None:
+    sql = shop["flink/sql/ecommerce_realtime__category_top_sales.sql"]
+    assert "'lookup.cache' = 'PARTIAL'" in sql
+    assert "'lookup.partial-cache.expire-after-write'" in sql
+    assert not re.search(r"'lookup\.cache\.(max-rows|ttl|caching-missing-key)'", sql)
+    assert "JOIN `shop__products` FOR SYSTEM_TIME AS OF `orders`.`proc_time` AS `products`" in sql
+
+
+def test_cdc_sources_are_debezium_changelogs_with_key_watermark_and_duplicates_setting(shop: dict[str, str]) -> None:
+    sql = shop["flink/sql/ecommerce_realtime__gmv_per_minute.sql"]
+    assert "'format' = 'debezium-json'" in sql
+    assert "PRIMARY KEY (`order_id`) NOT ENFORCED" in sql
+    assert "WATERMARK FOR `created_at` AS `created_at` - INTERVAL '5' SECOND" in sql
+    assert "SET 'table.exec.source.cdc-events-duplicate' = 'true';" in sql
+    assert "SET 'execution.checkpointing.mode' = 'EXACTLY_ONCE';" in sql
+    assert "SET 'state.backend.type' = 'rocksdb';" in sql
+
+
+def test_upsert_sinks_declare_the_key_and_secrets_stay_runner_variables(shop: dict[str, str]) -> None:
+    sql = shop["flink/sql/ecommerce_realtime__user_sessions.sql"]
+    assert "CREATE TABLE `user_sessions` (\n  PRIMARY KEY (`user_id`, `window_start`) NOT ENFORCED\n) WITH (" in sql
+    assert "'connector' = 'jdbc'" in sql and "'table-name' = 'rt_user_sessions'" in sql
+    assert "'password' = '${SERVING_MYSQL_PASSWORD}'" in sql
+
+
+def test_kafka_targets_get_upsert_kafka_or_exactly_once_kafka(bids: dict[str, str]) -> None:
+    sql = bids["flink/sql/flink_bids__tumble_10m.sql"]
+    assert "'connector' = 'kafka'" in sql.split("CREATE TABLE `tumble_10m`")[1]
+    assert "'sink.delivery-guarantee' = 'exactly-once'" in sql
+
+
+def test_deployments_upgrade_through_savepoints_and_manifest_names_every_table(shop: dict[str, str]) -> None:
+    deployment = shop["flink/deploy/ecommerce-realtime-gmv-per-minute.yaml"]
+    assert 'upgradeMode: "savepoint"' in deployment and 'kind: "FlinkDeployment"' in deployment
+    jobs = json.loads(shop["flink/jobs.json"])["jobs"]
+    top = next(j for j in jobs if j["job"] == "ecommerce_realtime__category_top_sales")
+    assert {t: v["role"] for t, v in top["tables"].items()} == {
+        "shop__orders": "source",
+        "shop__products": "dimension",
+        "category_top_sales": "sink",
+    }
+
+
+def test_generation_is_deterministic(shop: dict[str, str]) -> None:
+    again = tree(ECOMMERCE)
+    assert {p: t for p, t in again.items() if p.startswith(("flink/", "pipeline/change"))} == {
+        p: t for p, t in shop.items() if p.startswith(("flink/", "pipeline/change"))
+    }

@@ -1,0 +1,164 @@
+"""Flink judges in PyFlink 2.3 (the flink judge env), through the generated project's own
+pipeline/flink_local.py rewrite:
+
+- every statement of every stream job of every example is planned (EXPLAIN), external
+  connectors swapped for filesystem/blackhole of the same schema;
+- the flink_bids oracle (../shared/oracles/flink_bids, Flink's documented results): each job of
+  tests/judges/flink_bids.yaml runs in the local mini-cluster over the oracle's rows and must produce
+  exactly the documented rows (a mismatch is a bug in pipegen, never in the oracle).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pipegen.pipeline import prepare, render_tree
+from tests.conftest import REPO, example_specs, run_cli
+from tests.judges import offline_env
+
+DRIVER = Path(__file__).with_name("flink_driver.py")
+BIDS_SPEC = Path(__file__).with_name("flink_bids.yaml")  # the oracle's stream jobs, as a spec
+ORACLE = REPO.parent / "shared" / "oracles" / "flink_bids"
+if not ORACLE.is_dir():
+    ORACLE = Path("/work/shared/oracles/flink_bids")
+
+# Jobs that cannot be planned yet, with the reason (Flink refuses them in production too).
+KNOWN_UNPLANNABLE = {
+    "ecommerce_realtime__suspicious_orders": "StreamPhysicalOverAggregate doesn't support consuming update",
+}
+
+
+def with_flink() -> list[Path]:
+    out = []
+    for spec in example_specs():
+        ready = prepare(spec)
+        if any(p.startswith("flink/sql/") for p in render_tree(ready.spec, ready.plan)):
+            out.append(spec)
+    return [*out, BIDS_SPEC]
+
+
+def generate(spec: Path, out: Path) -> Path:
+    result = run_cli("generate", str(spec), "-o", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+def driver(python: Path, home: Path, *args: str) -> dict[str, object]:
+    proc = subprocess.run(
+        [str(python), str(DRIVER), *args],
+        capture_output=True,
+        text=True,
+        env=offline_env(home),
+        timeout=900,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_examples_with_stream_jobs_include_the_oracle_and_the_streaming_examples() -> None:
+    names = {p.stem for p in with_flink()}
+    assert {"ecommerce_realtime", "iot_lambda", "flink_bids"} <= names
+
+
+@pytest.mark.parametrize("spec", with_flink(), ids=lambda p: p.stem)
+def test_pyflink_plans_every_generated_statement(spec: Path, flink_python: Path, tmp_path: Path) -> None:
+    project = generate(spec, tmp_path / "project")
+    planned = driver(flink_python, tmp_path / "home", "explain", str(project))
+    jobs = json.loads((project / "flink" / "jobs.json").read_text())["jobs"]
+    assert set(planned) == {j["job"] for j in jobs}
+    failures = {job: why for job, why in planned.items() if why != "planned"}
+    expected = {job: why for job, why in KNOWN_UNPLANNABLE.items() if job in planned}
+    assert set(failures) == set(expected), failures
+    for job, why in expected.items():
+        assert why in str(failures[job]), failures[job]
+
+
+# job -> (the oracle's data file, its topic, the expected results)
+ORACLE_JOBS = {
+    "tumble_10m": ("bids.csv", "bids", "expected_tumble_10m.csv"),
+    "hop_slide5m_size10m": ("bids.csv", "bids", "expected_hop_slide5m_size10m.csv"),
+    "cumulate_step2m_max10m": ("bids.csv", "bids", "expected_cumulate_step2m_max10m.csv"),
+    "tumble_10m_by_supplier": ("bids.csv", "bids", "expected_tumble_10m_by_supplier.csv"),
+    "top3_suppliers_tumble_10m": ("bids_topn.csv", "bids_topn", "expected_top3_suppliers_tumble_10m.csv"),
+    "session_gap5m_by_item": ("bids_session.csv", "bids_session", "expected_session_gap5m_by_item.csv"),
+    "session_gap5m": ("bids_session.csv", "bids_session", "expected_session_gap5m.csv"),
+}
+
+
+def _rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def test_the_oracle_declares_every_documented_job() -> None:
+    spec = prepare(BIDS_SPEC).spec
+    assert {j.name for j in spec.transforms.streams} == set(ORACLE_JOBS)
+
+
+@pytest.fixture(scope="module")
+def oracle_results(flink_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    tmp = tmp_path_factory.mktemp("flink_bids")
+    project = generate(BIDS_SPEC, tmp / "project")
+    names = prepare(BIDS_SPEC).plan.names
+    data = tmp / "cdc"
+    for source_file, topic, _ in ORACLE_JOBS.values():
+        folder = data / names.dataset("auction", topic).topic
+        folder.mkdir(parents=True, exist_ok=True)
+        _, rows = _rows(ORACLE / source_file)
+        lines = [json.dumps({k: (float(v) if k == "price" else v) for k, v in r.items()}) for r in rows]
+        (folder / "part-0.json").write_text("\n".join(lines) + "\n")
+    return driver(flink_python, tmp / "home", "run", str(project), str(data))
+
+
+def _normalise(columns: list[str], row: list[object]) -> tuple[str, ...]:
+    out = []
+    for c, v in zip(columns, row, strict=True):
+        text = str(v)
+        if c in ("window_start", "window_end"):
+            text = text.replace("T", " ")[:19]
+        elif c in ("price", "total_price"):
+            text = f"{float(text):.2f}"
+        out.append(text)
+    return tuple(out)
+
+
+@pytest.mark.parametrize("job", sorted(ORACLE_JOBS))
+def test_generated_sql_reproduces_flinks_documented_window_results(job: str, oracle_results: dict[str, object]) -> None:
+    result = oracle_results[f"flink_bids__{job}"]
+    assert isinstance(result, dict)
+    columns, expected_rows = _rows(ORACLE / ORACLE_JOBS[job][2])
+    assert result["columns"] == columns
+    got = sorted(_normalise(columns, r) for r in result["rows"])
+    want = sorted(_normalise(columns, [r[c] for c in columns]) for r in expected_rows)
+    assert got == want
+
+
+@pytest.mark.parametrize("spec", with_flink(), ids=lambda p: p.stem)
+def test_every_flinkdeployment_validates_strictly_against_the_operator_crd(spec: Path, tmp_path: Path) -> None:
+    from tests.judges.crds import CrdCatalog, load_resources, shared_crds_dir
+
+    folder = shared_crds_dir()
+    if folder is None:
+        pytest.skip("../shared/crds is absent (it lives in the steering repo's shared/ folder)")
+    catalog = CrdCatalog.load(folder)
+    project = generate(spec, tmp_path / "project")
+    deployments = sorted((project / "flink" / "deploy").glob("*.yaml"))
+    jobs = json.loads((project / "flink" / "jobs.json").read_text())["jobs"]
+    assert len(deployments) == len(jobs)
+    for path in deployments:
+        resources = load_resources(path.read_text())
+        assert [r["kind"] for r in resources] == ["FlinkDeployment"]
+        # The operator's CRD schema omits apiVersion/kind/metadata at its root (the API server
+        # implies them for every custom resource); crds.py does not add them yet, so only that
+        # exact root message is set aside: every field under them is still checked strictly.
+        implied = "at (root): Additional properties are not allowed ('apiVersion', 'kind', 'metadata' were unexpected)"
+        assert [p for p in catalog.validate_all(resources) if not p.endswith(implied)] == []
+        assert resources[0]["spec"]["job"]["upgradeMode"] == "savepoint"

@@ -1,0 +1,77 @@
+"""The generated project's synthetic Debezium change events (templates/flink/change_events.py):
+deterministic, Debezium envelopes, updates and deletes close behind their inserts (inside the
+watermark delay), foreign keys into the dimensions, the event time kept by updates."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import types
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from pipegen.generators.base import GenContext
+from pipegen.generators.flink import change_events_config
+from pipegen.pipeline import prepare
+from pipegen.resources import data_dir
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def module() -> Any:
+    package = types.ModuleType("pipeline")
+    package.__path__ = [str(data_dir("templates") / "flink")]
+    sys.modules["pipeline"] = package
+    try:
+        return importlib.import_module("pipeline.change_events")
+    finally:
+        sys.modules.pop("pipeline", None)
+        sys.modules.pop("pipeline.change_events", None)
+
+
+@pytest.fixture(scope="module")
+def config() -> dict[str, Any]:
+    ready = prepare(REPO / "specs" / "ecommerce_realtime.yaml")
+    ctx = GenContext(ready.spec, ready.plan, frozenset(ready.plan.families), "test")
+    return change_events_config(ctx)
+
+
+def test_config_names_facts_and_lookup_dimensions(config: dict[str, Any]) -> None:
+    roles = {t["name"]: t["role"] for t in config["tables"]}
+    assert roles == {"orders": "fact", "products": "dimension", "users": "dimension"}
+    orders = next(t for t in config["tables"] if t["name"] == "orders")
+    assert orders["event_time"] == "created_at"
+    assert {c["name"] for c in orders["columns"]}.isdisjoint({"op", "ts_ms"})  # metadata is not data
+
+
+def test_same_seed_same_events(module: Any, config: dict[str, Any]) -> None:
+    assert module.generate(config, 200) == module.generate(config, 200)
+    other = {**config, "seed": config["seed"] + 1}
+    assert module.generate(other, 200) != module.generate(config, 200)
+
+
+def test_changes_follow_their_insert_within_the_watermark_delay(module: Any, config: dict[str, Any]) -> None:
+    events = [json.loads(line) for line in module.generate(config, 500)["ecommerce_realtime.shop.orders"]]
+    assert set(events[0]) == {"before", "after", "op", "source", "ts_ms"}
+    ops = Counter(e["op"] for e in events)
+    assert ops["c"] == 500 and ops["u"] > 0 and ops["d"] > 0
+    step_ms = config["step_seconds"] * 1000
+    inserted_at = {}
+    for e in events:
+        if e["op"] == "c":
+            inserted_at[e["after"]["order_id"]] = (e["ts_ms"], e["after"]["created_at"])
+        else:
+            first, created = inserted_at[e["before"]["order_id"]]
+            assert 0 < e["ts_ms"] - first <= module.MAX_DELAY_EVENTS * step_ms  # watermark delay: 5 s
+            if e["op"] == "u":
+                assert e["after"]["created_at"] == created  # the event time does not move
+
+
+def test_foreign_keys_point_at_generated_dimension_rows(module: Any, config: dict[str, Any]) -> None:
+    out = module.generate(config, 200)
+    products = {json.loads(x)["after"]["product_id"] for x in out["ecommerce_realtime.shop.products"]}
+    orders = [json.loads(x) for x in out["ecommerce_realtime.shop.orders"]]
+    assert {e["after"]["product_id"] for e in orders if e["after"]} <= products
