@@ -1,0 +1,141 @@
+"""Strict validation of Kubernetes custom resources against their CRDs' OpenAPI schemas.
+
+The CRDs are the operators' own files, copied unchanged into ../shared/crds/ (its README says
+where each comes from). A resource is validated against
+``spec.versions[<its version>].schema.openAPIV3Schema`` of the CRD whose group and kind match
+its ``apiVersion``/``kind``, made strict the way the API server prunes: every object schema that
+lists ``properties`` (and does not say ``x-kubernetes-preserve-unknown-fields``) gets
+``additionalProperties: false``, so an unknown or misspelt field is an error instead of being
+dropped silently. ``nullable: true`` admits null. Branches of ``oneOf``/``anyOf``/``allOf``/
+``not`` are value checks in Kubernetes' structural schemas (they may list a subset of the
+parent's fields), so they are left as they are.
+
+A resource whose apiVersion/kind has no schema there (a removed version such as Strimzi's
+``v1beta2``, or an unknown kind) is an error, never a pass.
+
+Usage::
+
+    from tests.judges.crds import CrdCatalog, shared_crds_dir
+    catalog = CrdCatalog.load(shared_crds_dir())      # skip the test when it returns None
+    problems = catalog.validate(resource)             # [] when valid; each names the path
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from ruamel.yaml import YAML
+
+REPO = Path(__file__).resolve().parents[2]
+COMBINATORS = ("oneOf", "anyOf", "allOf", "not")
+# Schema keywords whose values are maps of field name -> schema.
+_SCHEMA_MAPS = ("properties", "patternProperties", "definitions", "$defs")
+# Schema keywords whose value is one schema.
+_SCHEMA_ONE = ("items", "additionalItems", "additionalProperties")
+
+
+def shared_dir() -> Path | None:
+    """The steering repo's shared/ folder: ``$PIPEGEN_SHARED`` when set (a worktree elsewhere),
+    else ../shared next to the clone; None when absent."""
+    explicit = os.environ.get("PIPEGEN_SHARED")
+    path = Path(explicit) if explicit else REPO.parent / "shared"
+    return path if path.is_dir() else None
+
+
+def shared_crds_dir() -> Path | None:
+    """shared/crds (see `shared_dir`), or None when absent."""
+    shared = shared_dir()
+    return shared / "crds" if shared is not None and (shared / "crds").is_dir() else None
+
+
+def strict(schema: Any) -> Any:
+    """A copy of an OpenAPI v3 schema in which unknown fields are errors (see the module docstring)."""
+    return _strict(copy.deepcopy(schema), in_combinator=False)
+
+
+def _strict(node: Any, in_combinator: bool) -> Any:
+    if isinstance(node, list):
+        return [_strict(item, in_combinator) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if node.get("nullable") is True and isinstance(node.get("type"), str):
+        node["type"] = [node["type"], "null"]
+    preserve = node.get("x-kubernetes-preserve-unknown-fields") is True
+    if "properties" in node and not preserve and not in_combinator and "additionalProperties" not in node:
+        node["additionalProperties"] = False
+    for key in _SCHEMA_MAPS:
+        if isinstance(node.get(key), dict):
+            node[key] = {name: _strict(sub, False) for name, sub in node[key].items()}
+    for key in _SCHEMA_ONE:
+        if isinstance(node.get(key), (dict, list)):
+            node[key] = _strict(node[key], False)
+    for key in COMBINATORS:
+        if key in node:
+            node[key] = _strict(node[key], True)
+    return node
+
+
+@dataclass(frozen=True)
+class CrdCatalog:
+    """Strict schemas by (apiVersion, kind), from a folder of CRD YAML files."""
+
+    schemas: Mapping[tuple[str, str], Mapping[str, Any]]
+
+    @classmethod
+    def load(cls, folder: Path) -> CrdCatalog:
+        return cls.from_documents(doc for path in sorted(folder.glob("*.y*ml")) for doc in _yaml_documents(path))
+
+    @classmethod
+    def from_documents(cls, documents: Iterable[Any]) -> CrdCatalog:
+        schemas: dict[tuple[str, str], Mapping[str, Any]] = {}
+        for doc in documents:
+            if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
+                continue
+            group, kind = doc["spec"]["group"], doc["spec"]["names"]["kind"]
+            for version in doc["spec"]["versions"]:
+                if version.get("served", True) and "schema" in version:
+                    schemas[(f"{group}/{version['name']}", kind)] = strict(version["schema"]["openAPIV3Schema"])
+        return cls(schemas)
+
+    def known(self) -> list[str]:
+        return sorted(f"{api} {kind}" for api, kind in self.schemas)
+
+    def validate(self, resource: Any) -> list[str]:
+        """Every problem of one resource (empty when valid), each as `<kind>/<name> at <path>: <message>`."""
+        if not isinstance(resource, dict):
+            return [f"not a mapping: {type(resource).__name__}"]
+        api, kind = resource.get("apiVersion"), resource.get("kind")
+        name = (resource.get("metadata") or {}).get("name", "?")
+        schema = self.schemas.get((str(api), str(kind)))
+        if schema is None:
+            same_kind = sorted(a for a, k in self.schemas if k == kind)
+            hint = f"served versions of {kind}: {', '.join(same_kind)}" if same_kind else "no CRD for this kind"
+            return [f"{kind}/{name}: no schema for apiVersion {api!r} ({hint})"]
+        validator = jsonschema.Draft7Validator(schema)
+        errors = sorted(validator.iter_errors(resource), key=lambda e: [str(p) for p in e.absolute_path])
+        return [f"{kind}/{name} at {_path(e.absolute_path)}: {e.message}" for e in errors]
+
+    def validate_all(self, resources: Iterable[Any]) -> list[str]:
+        return [problem for resource in resources for problem in self.validate(resource)]
+
+
+def _path(parts: Iterable[Any]) -> str:
+    text = ".".join(str(p) for p in parts)
+    return text or "(root)"
+
+
+def _yaml_documents(path: Path) -> list[Any]:
+    yaml = YAML(typ="safe", pure=True)
+    return [doc for doc in yaml.load_all(path.read_text(encoding="utf-8")) if doc is not None]
+
+
+def load_resources(text: str) -> list[Any]:
+    """The documents of a multi-document YAML text (a generated manifest file)."""
+    yaml = YAML(typ="safe", pure=True)
+    return [doc for doc in yaml.load_all(text) if doc is not None]
