@@ -17,7 +17,15 @@ import pytest
 from tests.judges.fixtures import airflow_python, batch_python, cdc_python, kafka_python, prefect_python
 from tests.servers import mariadb_server, postgres_server
 
-__all__ = ["airflow_python", "batch_python", "cdc_python", "kafka_python", "mariadb_server", "postgres_server", "prefect_python"]
+__all__ = [
+    "airflow_python",
+    "batch_python",
+    "cdc_python",
+    "kafka_python",
+    "mariadb_server",
+    "postgres_server",
+    "prefect_python",
+]
 
 REPO = Path(__file__).resolve().parents[1]
 SPECS = REPO / "specs"

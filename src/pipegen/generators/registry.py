@@ -7,7 +7,7 @@ from PLANNED to REGISTRY). The plan's component graph decides which families a s
 
 from __future__ import annotations
 
-from pipegen.generators import airflow, dbt, debezium, docs, gx, ingestion, prefect, project, synthetic
+from pipegen.generators import airflow, dbt, debezium, docs, gx, ingestion, kafka, prefect, project, synthetic
 from pipegen.generators.base import Generator
 from pipegen.plan.families import DESCRIPTIONS, Family
 from pipegen.spec.diagnostics import did_you_mean
@@ -22,13 +22,13 @@ REGISTRY: dict[Family, Generator] = {
     Family.AIRFLOW: airflow.GENERATOR,
     Family.PREFECT: prefect.GENERATOR,
     Family.DEBEZIUM: debezium.GENERATOR,
+    Family.KAFKA: kafka.GENERATOR,
 }
 
 # Families the plan can ask for that this version does not generate yet: they are listed in
 # the generated docs as "planned", never silently dropped.
 PLANNED: frozenset[Family] = frozenset(
     {
-        Family.KAFKA,
         Family.FLINK,
         Family.KUBERNETES,
         Family.TERRAFORM,
