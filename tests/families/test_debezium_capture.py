@@ -23,6 +23,7 @@ from tests.families.cdc_specs import cdc_source, cdc_spec, render
 from tests.judges import offline_env
 from tests.servers import DatabaseServer
 
+pytestmark = pytest.mark.judge
 DRIVER = Path(__file__).with_name("cdc_driver.py")
 ORDERS, CUSTOMERS = 50, 10
 ENV = {"APP_DB_HOST": "127.0.0.1", "APP_DB_PASSWORD": ""}
