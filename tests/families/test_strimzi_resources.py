@@ -139,3 +139,18 @@ def test_connect_may_read_exactly_the_secrets_its_connectors_name(tmp_path: Path
     rules = {r["resources"][0]: r["resourceNames"] for r in role["rules"]}
     assert rules["secrets"] == [secret] and all(r["verbs"] == ["get"] for r in role["rules"])
     assert binding["subjects"][0]["name"] == "shop-connect-connect"  # Strimzi's service account for KafkaConnect
+
+
+def test_kafka_docs_list_every_topic_and_acl(tmp_path: Path) -> None:
+    files = render(tmp_path, cdc_spec("mysql"))
+    doc = files["docs/kafka.md"]
+    for topic in by_kind(files, "KafkaTopic"):
+        spec = topic["spec"]
+        row = f"| `{spec['topicName']}` | "
+        (line,) = [ln for ln in doc.splitlines() if ln.startswith(row)]
+        assert f"| {spec['partitions']} | {spec['config']['cleanup.policy']} |" in line
+    for user in by_kind(files, "KafkaUser"):
+        assert len([ln for ln in doc.splitlines() if ln.startswith(f"| `{user['metadata']['name']}` |")]) == len(
+            user["spec"]["authorization"]["acls"]
+        )
+    assert "group `shop-app-cdc-schemahistory`" in doc  # Debezium's schema history consumer group

@@ -29,7 +29,9 @@ from pipegen.plan.capacity import KAFKA_MIN_PARTITIONS, KAFKA_REPLICATION, MIB
 from pipegen.plan.cdc import DEBEZIUM_VERSION, KAFKA_VERSION, Connector, Runtime, connectors, worker_providers
 from pipegen.plan.families import Family
 from pipegen.plan.names import KafkaNames, dns_name
+from pipegen.render.env import render
 from pipegen.render.yamldoc import yaml_doc
+from pipegen.safe import Ident, trusted
 from pipegen.spec.model import Ingestion
 
 API = "kafka.strimzi.io/v1"
@@ -244,7 +246,12 @@ def acls_for(ctx: GenContext) -> dict[str, list[dict[str, Any]]]:
             *[_acl("topic", t, ["Write", "Describe"]) for t in cdc],
             *[_acl("topic", str(c.names.heartbeat_topic), ["Write", "Describe"]) for c in connectors_],
             *[_acl("topic", t, ["Read", "Write", "Describe"]) for t in history],
-            *[_acl("group", t, ["Read"]) for t in history],  # the history consumer's group is its topic
+            # Debezium's schema history consumer joins group `<connector name>-schemahistory`
+            *[
+                _acl("group", f"{c.names.connector}-schemahistory", ["Read"])
+                for c in connectors_
+                if c.system.historized
+            ],
             _acl("transactionalId", str(kafka.connect_group), ["Write", "Describe"], "prefix"),
             _acl("cluster", "", ["IdempotentWrite", "Describe"]),
         ]
@@ -279,7 +286,7 @@ def kafka_user(ctx: GenContext, name: str, acls: list[dict[str, Any]]) -> dict[s
 
 def connect_image(ctx: GenContext) -> str:
     kafka = kafka_names(ctx)
-    return f"registry.local/{ctx.plan.names.k8s_namespace}/{kafka.connect}:{DEBEZIUM_VERSION.lower()}"
+    return f"registry.local/{ctx.plan.names.k8s_namespace}/{kafka.connect}:{DEBEZIUM_VERSION}"
 
 
 def kafka_connect(ctx: GenContext, items: tuple[Connector, ...]) -> dict[str, Any]:
@@ -360,6 +367,53 @@ def connect_rbac(ctx: GenContext, items: tuple[Connector, ...]) -> list[dict[str
     ]
 
 
+def _retention(role: TopicRole) -> str:
+    if role.retention_ms is None:
+        return "latest per key" if role.cleanup == "compact" else "broker default"
+    if role.retention_ms < 0:
+        return "forever"
+    days = role.retention_ms // DAY_MS
+    return f"{days} day" if days == 1 else f"{days} days"
+
+
+def docs_context(ctx: GenContext, all_topics: list[Topic], items: tuple[Connector, ...]) -> dict[str, Any]:
+    kafka = kafka_names(ctx)
+    rows = []
+    for t in all_topics:
+        role = TOPIC_ROLES[t.role]
+        rows.append(
+            {
+                "name": Ident(t.name),
+                "role": trusted(t.role),
+                "partitions": role.fixed_partitions or t.partitions,
+                "cleanup": trusted(role.cleanup),
+                "retention": trusted(_retention(role)),
+            }
+        )
+    users = []
+    for user, acls in acls_for(ctx).items():
+        for acl in acls:
+            res = acl["resource"]
+            what = res["type"] if res["type"] == "cluster" else f"{res['type']} `{res['name']}`"
+            if res.get("patternType") == "prefix":
+                what += " (prefix)"
+            users.append({"user": Ident(user), "resource": trusted(what), "ops": trusted(", ".join(acl["operations"]))})
+    return {
+        "namespace": ctx.plan.names.k8s_namespace,
+        "cluster": kafka.cluster,
+        "kafka_version": trusted(KAFKA_VERSION),
+        "controllers": CONTROLLERS,
+        "brokers": brokers(ctx),
+        "broker_disk": trusted(f"{broker_storage_gib(ctx)} GiB"),
+        "replicas": replicas(ctx),
+        "min_isr": min_isr(ctx),
+        "connect": kafka.connect if items else None,
+        "image": trusted(connect_image(ctx)),
+        "topics": rows,
+        "users": users,
+    }  # fmt: skip
+
+
 def documents(docs: list[dict[str, Any]]) -> str:
     return "---\n".join(yaml_doc(d) for d in docs)
 
@@ -391,6 +445,7 @@ class KafkaGenerator:
             "k8s/kafka/users.yaml": documents([kafka_user(ctx, n, a) for n, a in acls_for(ctx).items()]),
         }
         items = plan_connectors(ctx)
+        files["docs/kafka.md"] = render("kafka/kafka.md.j2", docs_context(ctx, all_topics, items))
         if items:
             files["k8s/kafka/connect.yaml"] = documents([kafka_connect(ctx, items)])
             files["k8s/kafka/connect-rbac.yaml"] = documents(connect_rbac(ctx, items))
