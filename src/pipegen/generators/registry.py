@@ -7,7 +7,7 @@ from PLANNED to REGISTRY). The plan's component graph decides which families a s
 
 from __future__ import annotations
 
-from pipegen.generators import airflow, dbt, docs, flink, gx, ingestion, prefect, project, synthetic
+from pipegen.generators import airflow, dbt, debezium, docs, flink, gx, ingestion, kafka, prefect, project, synthetic
 from pipegen.generators.base import Generator
 from pipegen.plan.families import DESCRIPTIONS, Family
 from pipegen.spec.diagnostics import did_you_mean
@@ -21,6 +21,8 @@ REGISTRY: dict[Family, Generator] = {
     Family.GX: gx.GENERATOR,
     Family.AIRFLOW: airflow.GENERATOR,
     Family.PREFECT: prefect.GENERATOR,
+    Family.DEBEZIUM: debezium.GENERATOR,
+    Family.KAFKA: kafka.GENERATOR,
     Family.FLINK: flink.GENERATOR,
 }
 
@@ -28,8 +30,6 @@ REGISTRY: dict[Family, Generator] = {
 # the generated docs as "planned", never silently dropped.
 PLANNED: frozenset[Family] = frozenset(
     {
-        Family.DEBEZIUM,
-        Family.KAFKA,
         Family.KUBERNETES,
         Family.TERRAFORM,
         Family.MONITORING,

@@ -12,6 +12,9 @@ Conventions (docs/families.md, "Names"):
 - Flink table `<source>__<table>`; stream-job sink table `<job>`
 - Kubernetes objects: DNS-1123 labels (<= 63 characters, a stable hash suffix when cut)
 - buckets/containers per cloud with their length and charset limits (BUCKET_RULES)
+- CDC (CdcNames): connector `<pipeline>-<source>-cdc`, topic prefix `<pipeline>.<source>`, slot
+  `<pipeline>_<source>`, publication `<slot>_pub`, schema history `<prefix>.schema-history`
+- Kafka on Strimzi (KafkaNames): cluster `<pipeline>`, Connect `<cluster>-connect`, users per component
 Every name is an `Ident` (checked charset); a name that cannot be made valid is a bug.
 """
 
@@ -23,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 
 from pipegen.safe import Ident
-from pipegen.spec.model import Cloud, Spec
+from pipegen.spec.model import Cloud, Ingestion, Spec
 
 STAGING_SCHEMA = "staging"
 MARTS_SCHEMA = "marts"
@@ -140,6 +143,40 @@ class StreamJobNames:
 
 
 @dataclass(frozen=True)
+class CdcNames:
+    """Names of one CDC source's Debezium connector and what it owns."""
+
+    source: str  # as written in the spec
+    connector: Ident  # KafkaConnector / Connect REST name: `<pipeline>-<source>-cdc`
+    topic_prefix: Ident  # Debezium `topic.prefix`: `<pipeline>.<source>` (raw topics are routed to dataset topics)
+    slot: Ident  # PostgreSQL replication slot `<pipeline>_<source>` (unique per connector, <= 63)
+    publication: Ident  # PostgreSQL publication `<pipeline>_<source>_pub`
+    history_topic: Ident  # schema history topic `<pipeline>.<source>.schema-history`
+    heartbeat_topic: Ident  # `__debezium-heartbeat.<topic prefix>` (Debezium's default heartbeat prefix)
+    signal_table: Ident  # the signal table for incremental snapshots, in the captured schema
+    credentials_secret: Ident  # Kubernetes Secret holding the source's secret references
+    settings_configmap: Ident  # Kubernetes ConfigMap holding the source's `${env:...}` references
+    server_id: int  # MySQL `database.server.id`: stable, distinct per source (5400-9399)
+
+
+@dataclass(frozen=True)
+class KafkaNames:
+    """Cluster-level Kafka and Kafka Connect names (Strimzi)."""
+
+    cluster: Ident  # Kafka CR `<pipeline>`
+    bootstrap: Ident  # Strimzi's bootstrap service `<cluster>-kafka-bootstrap`
+    connect: Ident  # KafkaConnect CR `<pipeline>-connect`
+    connect_group: Ident  # Connect worker group id
+    connect_configs: Ident  # worker storage topics
+    connect_offsets: Ident
+    connect_status: Ident
+    connect_user: Ident  # KafkaUser of the Connect workers (Debezium)
+    flink_user: Ident  # KafkaUser of the Flink jobs
+    quality_user: Ident  # KafkaUser of the quality step's event producer
+    node_pools: tuple[Ident, Ident]  # KafkaNodePool names: controllers, brokers
+
+
+@dataclass(frozen=True)
 class Names:
     pipeline: Ident
     dbt_project: Ident
@@ -155,6 +192,14 @@ class Names:
     streams: tuple[StreamJobNames, ...]
     sources: tuple[tuple[str, Ident], ...]  # spec source name -> its snake-case key
     run_summary_artifact: Ident  # Prefect artifact key `<pipeline>-run-summary`: a-z, 0-9, - only
+    cdc: tuple[CdcNames, ...] = ()  # one per source with `ingestion: cdc`, in spec order
+    kafka: KafkaNames | None = None
+
+    def cdc_source(self, source: str) -> CdcNames:
+        for names in self.cdc:
+            if names.source == source:
+                return names
+        raise KeyError(f"no CDC source {source}")
 
     def source_key(self, source: str) -> Ident:
         return dict(self.sources)[source]
@@ -253,6 +298,49 @@ def names(spec: Spec) -> Names:
         ),
         sources=tuple((s.name, Ident(snake(s.name))) for s in spec.sources),
         run_summary_artifact=dns_name(f"{pipeline}-run-summary"),
+        cdc=tuple(_cdc_names(pipeline, s.name) for s in spec.sources if s.ingestion == Ingestion.CDC),
+        kafka=_kafka_names(pipeline),
+    )
+
+
+SERVER_ID_BASE, SERVER_ID_SPAN = 5400, 4000
+
+
+def _cdc_names(pipeline: str, source: str) -> CdcNames:
+    src = snake(source)
+    prefix = f"{pipeline}.{src}"
+    slot = f"{pipeline}_{src}"
+    if len(slot) > 63:  # PostgreSQL identifiers (and slot names) are at most 63 bytes
+        slot = f"{slot[:56]}_{_hash(slot)}"
+    return CdcNames(
+        source=source,
+        connector=dns_name(f"{pipeline}-{src}-cdc"),
+        topic_prefix=Ident(prefix),
+        slot=Ident(slot),
+        publication=Ident(f"{slot[:59]}_pub"),
+        history_topic=Ident(f"{prefix}.schema-history"),
+        heartbeat_topic=Ident(f"__debezium-heartbeat.{prefix}"),
+        signal_table=Ident("debezium_signal"),
+        credentials_secret=dns_name(f"{pipeline}-{src}-cdc-credentials"),
+        settings_configmap=dns_name(f"{pipeline}-{src}-cdc-settings"),
+        server_id=SERVER_ID_BASE + int(_hash(prefix, 8), 16) % SERVER_ID_SPAN,
+    )
+
+
+def _kafka_names(pipeline: str) -> KafkaNames:
+    cluster = dns_name(pipeline, max_len=40)  # Strimzi derives pod and service names from it
+    return KafkaNames(
+        cluster=cluster,
+        bootstrap=Ident(f"{cluster}-kafka-bootstrap"),
+        connect=Ident(f"{cluster}-connect"),
+        connect_group=Ident(f"{pipeline}.connect"),
+        connect_configs=Ident(f"{pipeline}.connect.configs"),
+        connect_offsets=Ident(f"{pipeline}.connect.offsets"),
+        connect_status=Ident(f"{pipeline}.connect.status"),
+        connect_user=Ident(f"{cluster}-connect"),
+        flink_user=Ident(f"{cluster}-flink"),
+        quality_user=Ident(f"{cluster}-quality"),
+        node_pools=(Ident(f"{cluster}-controllers"), Ident(f"{cluster}-brokers")),
     )
 
 

@@ -3,16 +3,12 @@
 # edits are kept, but your own targets belong in the Makefile).
 PROJECT_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
-.PHONY: flink-explain flink-install stream-local
+.PHONY: capture cdc-install
 
-# plan every Flink SQL statement in PyFlink (external connectors swapped)
-flink-explain:
-	$(PROJECT_PYTHON) -m pipeline.flink_local explain
+# capture changes of the CDC sources into data/cdc/<topic>/ (Debezium embedded engine)
+capture:
+	$(PROJECT_PYTHON) -m pipeline.capture
 
-# install PyFlink for the Flink SQL jobs (requirements-flink.txt, its own environment)
-flink-install:
-	$(PROJECT_PYTHON) -m pip install -r requirements-flink.txt
-
-# run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty)
-stream-local:
-	$(PROJECT_PYTHON) -m pipeline.stream
+# install the local capture's Debezium engine (requirements-cdc.txt; needs Java 17)
+cdc-install:
+	$(PROJECT_PYTHON) -m pip install -r requirements-cdc.txt

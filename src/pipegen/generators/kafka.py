@@ -1,0 +1,455 @@
+"""kafka family: Kafka on Strimzi (kafka.strimzi.io/v1 only; Strimzi 1.x removed v1beta2).
+
+Writes under `k8s/kafka/`:
+- `kafka.yaml`: the `Kafka` cluster in KRaft mode with two `KafkaNodePool`s (controllers,
+  brokers sized by the plan), a TLS listener with mutual-TLS client authentication, simple
+  authorization, replication and transaction-log settings for exactly-once, no topic
+  auto-creation (topics are declared);
+- `topics.yaml`: a `KafkaTopic` per role (`TOPIC_ROLES`): per CDC table (compacted,
+  partitions from the plan's capacity figures), per streaming dataset its dead-letter topic
+  (retained), the validation-events topic (retained), each connector's schema history and
+  heartbeat topics, and the Connect workers' storage topics;
+- `users.yaml`: one `KafkaUser` per component with least-privilege ACLs (`acls_for`);
+- `connect.yaml` (when there are CDC sources): the `KafkaConnect` that builds an image with
+  the Debezium plugins the connectors need, exactly-once source support, Strimzi's Kubernetes
+  config providers for the connectors' secret references; `connect-rbac.yaml`: the Role that
+  lets the Connect service account read exactly the Secrets/ConfigMaps the connectors name.
+The connectors themselves are the debezium family's `debezium/strimzi/*.yaml`; both come from
+`pipegen.plan.cdc`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from pipegen.generators.base import Contribution, Files, GenContext
+from pipegen.plan.capacity import KAFKA_MIN_PARTITIONS, KAFKA_REPLICATION, MIB
+from pipegen.plan.cdc import DEBEZIUM_VERSION, KAFKA_VERSION, Connector, Runtime, connectors, worker_providers
+from pipegen.plan.families import Family
+from pipegen.plan.names import KafkaNames, dns_name
+from pipegen.render.env import render
+from pipegen.render.yamldoc import yaml_doc
+from pipegen.safe import Ident, trusted
+from pipegen.spec.model import Ingestion
+
+API = "kafka.strimzi.io/v1"
+LISTENER_PORT = 9093
+DAY_MS = 86_400_000
+MIN_BROKER_GIB = 10
+CONTROLLERS = 3
+CONTROLLER_GIB = 20
+RETAINED_DAYS_UNCOMPACTED = 7  # broker disk: uncompacted topics are sized for this many days
+
+
+@dataclass(frozen=True)
+class TopicRole:
+    cleanup: str  # cleanup.policy
+    retention_ms: int | None  # None: Kafka's default; -1: forever
+    fixed_partitions: int | None  # None: from the plan's capacity figures
+    extra: tuple[tuple[str, str], ...] = ()
+
+
+TOPIC_ROLES: dict[str, TopicRole] = {
+    # the latest change per key is kept forever: a new consumer can rebuild a table's state
+    "cdc": TopicRole("compact", None, None,
+                     (("min.compaction.lag.ms", "3600000"), ("delete.retention.ms", str(DAY_MS)))),
+    "dead-letter": TopicRole("delete", 14 * DAY_MS, None),
+    "events": TopicRole("delete", 30 * DAY_MS, 3),
+    "schema-history": TopicRole("delete", -1, 1),  # Debezium requires one partition, kept forever
+    "heartbeat": TopicRole("delete", DAY_MS, 1),
+    "connect-configs": TopicRole("compact", None, 1),
+    "connect-offsets": TopicRole("compact", None, 25),
+    "connect-status": TopicRole("compact", None, 5),
+}  # fmt: skip
+
+
+def sized(ctx: GenContext, name: str, default: float) -> int:
+    for s in ctx.plan.capacity.sizing:
+        if s.name == name:
+            return int(s.value)
+    return int(default)
+
+
+def replicas(ctx: GenContext) -> int:
+    return sized(ctx, "Kafka replication factor", KAFKA_REPLICATION)
+
+
+def brokers(ctx: GenContext) -> int:
+    return max(replicas(ctx), sized(ctx, "Kafka brokers", KAFKA_REPLICATION))
+
+
+def min_isr(ctx: GenContext) -> int:
+    return max(1, min(2, replicas(ctx) - 1))
+
+
+def kafka_names(ctx: GenContext) -> KafkaNames:
+    names = ctx.plan.names.kafka
+    if names is None:  # pragma: no cover - the naming layer always sets it
+        raise ValueError("the plan has no Kafka names")
+    return names
+
+
+def plan_connectors(ctx: GenContext) -> tuple[Connector, ...]:
+    kafka = kafka_names(ctx)
+    return connectors(ctx.spec, ctx.plan.names, Family.FLINK in ctx.plan.families, f"{kafka.bootstrap}:{LISTENER_PORT}")
+
+
+def _meta(ctx: GenContext, name: str, cluster_label: str | None = None) -> dict[str, Any]:
+    labels = {"app.kubernetes.io/part-of": str(ctx.plan.names.pipeline)}
+    if cluster_label:
+        labels = {"strimzi.io/cluster": cluster_label, **labels}
+    return {"name": name, "namespace": str(ctx.plan.names.k8s_namespace), "labels": labels}
+
+
+# ---------------------------------------------------------------- cluster
+
+
+def broker_storage_gib(ctx: GenContext) -> int:
+    """Disk per broker: a week of the streaming tables' bytes, times replication, over the brokers (x2 headroom)."""
+    streaming = [t for t in ctx.plan.capacity.tables if t.kafka_partitions is not None]
+    week = sum(t.raw_bytes_per_day for t in streaming) * RETAINED_DAYS_UNCOMPACTED
+    per_broker = week * replicas(ctx) / brokers(ctx) * 2
+    return max(MIN_BROKER_GIB, math.ceil(per_broker / (1024 * MIB)))
+
+
+def node_pool(ctx: GenContext, name: str, role: str, count: int, gib: int) -> dict[str, Any]:
+    kafka = kafka_names(ctx)
+    volume = {"id": 0, "type": "persistent-claim", "size": f"{gib}Gi", "deleteClaim": False, "kraftMetadata": "shared"}
+    return {
+        "apiVersion": API,
+        "kind": "KafkaNodePool",
+        "metadata": _meta(ctx, name, str(kafka.cluster)),
+        "spec": {"replicas": count, "roles": [role], "storage": {"type": "jbod", "volumes": [volume]}},
+    }
+
+
+def kafka_cluster(ctx: GenContext) -> dict[str, Any]:
+    kafka = kafka_names(ctx)
+    rf, isr = replicas(ctx), min_isr(ctx)
+    return {
+        "apiVersion": API,
+        "kind": "Kafka",
+        "metadata": _meta(ctx, str(kafka.cluster)),
+        "spec": {
+            "kafka": {
+                "version": KAFKA_VERSION,
+                "listeners": [
+                    {"name": "tls", "port": LISTENER_PORT, "type": "internal", "tls": True,
+                     "authentication": {"type": "tls"}},
+                ],
+                "authorization": {"type": "simple"},
+                "config": {
+                    "auto.create.topics.enable": False,
+                    "default.replication.factor": rf,
+                    "min.insync.replicas": isr,
+                    "offsets.topic.replication.factor": rf,
+                    "transaction.state.log.replication.factor": rf,
+                    "transaction.state.log.min.isr": isr,
+                },
+            },
+            "entityOperator": {"topicOperator": {}, "userOperator": {}},
+        },
+    }  # fmt: skip
+
+
+# ---------------------------------------------------------------- topics
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    role: str
+    partitions: int
+
+
+def topics(ctx: GenContext) -> list[Topic]:
+    """Every topic the pipeline owns, with its role and partition count."""
+    names, kafka = ctx.plan.names, kafka_names(ctx)
+    parts = {t.table: t.kafka_partitions for t in ctx.plan.capacity.tables if t.kafka_partitions is not None}
+    out: list[Topic] = []
+    for source in ctx.spec.sources:
+        if source.ingestion == Ingestion.BATCH:
+            continue
+        for dataset in (*source.tables, *source.topics):
+            n = names.dataset(source.name, dataset.name)
+            count = parts.get(f"{source.name}.{dataset.name}") or KAFKA_MIN_PARTITIONS
+            if source.ingestion == Ingestion.CDC:
+                out.append(Topic(str(n.topic), "cdc", count))
+            out.append(Topic(str(n.dead_letter_topic), "dead-letter", count))
+    for c in plan_connectors(ctx):
+        if c.system.historized:
+            out.append(Topic(str(c.names.history_topic), "schema-history", 1))
+        out.append(Topic(str(c.names.heartbeat_topic), "heartbeat", 1))
+    out.append(Topic(str(names.events_topic), "events", 0))
+    if plan_connectors(ctx):
+        out += [
+            Topic(str(kafka.connect_configs), "connect-configs", 0),
+            Topic(str(kafka.connect_offsets), "connect-offsets", 0),
+            Topic(str(kafka.connect_status), "connect-status", 0),
+        ]
+    return out
+
+
+def kafka_topic(ctx: GenContext, topic: Topic, k8s_name: str) -> dict[str, Any]:
+    role = TOPIC_ROLES[topic.role]
+    config: dict[str, Any] = {"cleanup.policy": role.cleanup, "min.insync.replicas": min_isr(ctx)}
+    if role.retention_ms is not None:
+        config["retention.ms"] = role.retention_ms
+    config.update(dict(role.extra))
+    return {
+        "apiVersion": API,
+        "kind": "KafkaTopic",
+        "metadata": _meta(ctx, k8s_name, str(kafka_names(ctx).cluster)),
+        "spec": {
+            "topicName": topic.name,
+            "partitions": role.fixed_partitions or topic.partitions,
+            "replicas": replicas(ctx),
+            "config": config,
+        },
+    }
+
+
+def k8s_topic_names(names: list[str]) -> dict[str, str]:
+    """KafkaTopic resource names: DNS labels of the topic names; a label two topics would share
+    (`a_b.c`, `a.b_c`) ends in a stable hash of each full name."""
+    labels = {t: str(dns_name(t)) for t in names}
+    clashing = {v for v in labels.values() if list(labels.values()).count(v) > 1}
+    return {t: str(dns_name(t, always_hash=True)) if v in clashing else v for t, v in labels.items()}
+
+
+# ---------------------------------------------------------------- users and ACLs
+
+
+def _acl(kind: str, name: str, ops: list[str], pattern: str = "literal") -> dict[str, Any]:
+    resource: dict[str, Any] = {"type": kind}
+    if kind != "cluster":
+        resource.update({"name": name, "patternType": pattern})
+    return {"resource": resource, "operations": ops}
+
+
+def acls_for(ctx: GenContext) -> dict[str, list[dict[str, Any]]]:
+    """Least privilege per component: what each one reads, writes and creates, nothing else."""
+    names, kafka = ctx.plan.names, kafka_names(ctx)
+    all_topics = topics(ctx)
+    cdc = [t.name for t in all_topics if t.role == "cdc"]
+    dlq = [t.name for t in all_topics if t.role == "dead-letter"]
+    users: dict[str, list[dict[str, Any]]] = {}
+    connectors_ = plan_connectors(ctx)
+    if connectors_:
+        worker = [str(kafka.connect_configs), str(kafka.connect_offsets), str(kafka.connect_status)]
+        history = [str(c.names.history_topic) for c in connectors_ if c.system.historized]
+        users[str(kafka.connect_user)] = [
+            _acl("group", str(kafka.connect_group), ["Read"]),
+            *[_acl("topic", t, ["Read", "Write", "Describe"]) for t in worker],
+            *[_acl("topic", t, ["Write", "Describe"]) for t in cdc],
+            *[_acl("topic", str(c.names.heartbeat_topic), ["Write", "Describe"]) for c in connectors_],
+            *[_acl("topic", t, ["Read", "Write", "Describe"]) for t in history],
+            # Debezium's schema history consumer joins group `<connector name>-schemahistory`
+            *[
+                _acl("group", f"{c.names.connector}-schemahistory", ["Read"])
+                for c in connectors_
+                if c.system.historized
+            ],
+            _acl("transactionalId", str(kafka.connect_group), ["Write", "Describe"], "prefix"),
+            _acl("cluster", "", ["IdempotentWrite", "Describe"]),
+        ]
+    streams = [str(s.output_topic) for s in names.streams]
+    if Family.FLINK in ctx.plan.families:
+        users[str(kafka.flink_user)] = [
+            *[_acl("topic", t, ["Read", "Describe"]) for t in cdc],
+            *[_acl("topic", t, ["Write", "Describe"]) for t in [*dlq, *streams]],
+            _acl("group", f"{names.pipeline}.flink", ["Read"], "prefix"),
+            _acl("transactionalId", f"{names.pipeline}.flink", ["Write", "Describe"], "prefix"),
+            _acl("cluster", "", ["IdempotentWrite"]),
+        ]
+    if Family.GX in ctx.plan.families or ctx.spec.quality.events.sink.value == "kafka":
+        users[str(kafka.quality_user)] = [
+            _acl("topic", str(names.events_topic), ["Write", "Describe"]),
+            _acl("cluster", "", ["IdempotentWrite"]),
+        ]
+    return users
+
+
+def kafka_user(ctx: GenContext, name: str, acls: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "apiVersion": API,
+        "kind": "KafkaUser",
+        "metadata": _meta(ctx, name, str(kafka_names(ctx).cluster)),
+        "spec": {"authentication": {"type": "tls"}, "authorization": {"type": "simple", "acls": acls}},
+    }
+
+
+# ---------------------------------------------------------------- Kafka Connect
+
+
+def connect_image(ctx: GenContext) -> str:
+    kafka = kafka_names(ctx)
+    return f"registry.local/{ctx.plan.names.k8s_namespace}/{kafka.connect}:{DEBEZIUM_VERSION}"
+
+
+def kafka_connect(ctx: GenContext, items: tuple[Connector, ...]) -> dict[str, Any]:
+    kafka = kafka_names(ctx)
+    plugins = sorted({c.system.plugin for c in items})
+    config: dict[str, Any] = {
+        **worker_providers(Runtime.STRIMZI),
+        "config.storage.replication.factor": -1,  # the broker default (the cluster's replication factor)
+        "offset.storage.replication.factor": -1,
+        "status.storage.replication.factor": -1,
+        "exactly.once.source.support": "enabled",  # KIP-618: source records written in transactions
+        "consumer.isolation.level": "read_committed",
+        "producer.enable.idempotence": True,
+        "producer.acks": "all",
+    }
+    return {
+        "apiVersion": API,
+        "kind": "KafkaConnect",
+        "metadata": {
+            **_meta(ctx, str(kafka.connect)),
+            "annotations": {"strimzi.io/use-connector-resources": "true"},
+        },
+        "spec": {
+            "version": KAFKA_VERSION,
+            "replicas": 1,
+            "bootstrapServers": f"{kafka.bootstrap}:{LISTENER_PORT}",
+            "groupId": str(kafka.connect_group),
+            "configStorageTopic": str(kafka.connect_configs),
+            "offsetStorageTopic": str(kafka.connect_offsets),
+            "statusStorageTopic": str(kafka.connect_status),
+            "tls": {"trustedCertificates": [{"secretName": f"{kafka.cluster}-cluster-ca-cert", "pattern": "*.crt"}]},
+            "authentication": {
+                "type": "tls",
+                "certificateAndKey": {
+                    "secretName": str(kafka.connect_user),
+                    "certificate": "user.crt",
+                    "key": "user.key",
+                },
+            },
+            "config": config,
+            "build": {
+                "output": {"type": "docker", "image": connect_image(ctx), "pushSecret": f"{kafka.connect}-registry"},
+                "plugins": [
+                    {
+                        "name": plugin,
+                        "artifacts": [
+                            {"type": "maven", "group": "io.debezium", "artifact": plugin, "version": DEBEZIUM_VERSION}
+                        ],
+                    }
+                    for plugin in plugins
+                ],
+            },
+        },
+    }
+
+
+def connect_rbac(ctx: GenContext, items: tuple[Connector, ...]) -> list[dict[str, Any]]:
+    """Role + RoleBinding: the Connect pods' service account may read exactly the connectors' Secrets/ConfigMaps."""
+    kafka = kafka_names(ctx)
+    ns = str(ctx.plan.names.k8s_namespace)
+    secrets = sorted({str(c.names.credentials_secret) for c in items if c.secrets})
+    configmaps = sorted({str(c.names.settings_configmap) for c in items if c.env_names})
+    rules = [
+        {"apiGroups": [""], "resources": [kind], "resourceNames": names, "verbs": ["get"]}
+        for kind, names in (("secrets", secrets), ("configmaps", configmaps))
+        if names
+    ]
+    role = f"{kafka.connect}-config-reader"
+    return [
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": _meta(ctx, role), "rules": rules},
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": _meta(ctx, role),
+            "subjects": [{"kind": "ServiceAccount", "name": f"{kafka.connect}-connect", "namespace": ns}],
+            "roleRef": {"kind": "Role", "name": role, "apiGroup": "rbac.authorization.k8s.io"},
+        },
+    ]
+
+
+def _retention(role: TopicRole) -> str:
+    if role.retention_ms is None:
+        return "latest per key" if role.cleanup == "compact" else "broker default"
+    if role.retention_ms < 0:
+        return "forever"
+    days = role.retention_ms // DAY_MS
+    return f"{days} day" if days == 1 else f"{days} days"
+
+
+def docs_context(ctx: GenContext, all_topics: list[Topic], items: tuple[Connector, ...]) -> dict[str, Any]:
+    kafka = kafka_names(ctx)
+    rows = []
+    for t in all_topics:
+        role = TOPIC_ROLES[t.role]
+        rows.append(
+            {
+                "name": Ident(t.name),
+                "role": trusted(t.role),
+                "partitions": role.fixed_partitions or t.partitions,
+                "cleanup": trusted(role.cleanup),
+                "retention": trusted(_retention(role)),
+            }
+        )
+    users = []
+    for user, acls in acls_for(ctx).items():
+        for acl in acls:
+            res = acl["resource"]
+            what = res["type"] if res["type"] == "cluster" else f"{res['type']} `{res['name']}`"
+            if res.get("patternType") == "prefix":
+                what += " (prefix)"
+            users.append({"user": Ident(user), "resource": trusted(what), "ops": trusted(", ".join(acl["operations"]))})
+    return {
+        "namespace": ctx.plan.names.k8s_namespace,
+        "cluster": kafka.cluster,
+        "kafka_version": trusted(KAFKA_VERSION),
+        "controllers": CONTROLLERS,
+        "brokers": brokers(ctx),
+        "broker_disk": trusted(f"{broker_storage_gib(ctx)} GiB"),
+        "replicas": replicas(ctx),
+        "min_isr": min_isr(ctx),
+        "connect": kafka.connect if items else None,
+        "image": trusted(connect_image(ctx)),
+        "topics": rows,
+        "users": users,
+    }  # fmt: skip
+
+
+def documents(docs: list[dict[str, Any]]) -> str:
+    return "---\n".join(yaml_doc(d) for d in docs)
+
+
+class KafkaGenerator:
+    family = Family.KAFKA
+    description = (
+        "Kafka on Strimzi (v1): KRaft cluster and node pools, topics per CDC table / dead letters / events "
+        "(partitions from the plan), users with least-privilege ACLs, Kafka Connect with the Debezium plugins"
+    )
+
+    def contribute(self, ctx: GenContext) -> Contribution:
+        return Contribution()
+
+    def render(self, ctx: GenContext) -> Files:
+        kafka = kafka_names(ctx)
+        pools = kafka.node_pools
+        all_topics = topics(ctx)
+        labels = k8s_topic_names([t.name for t in all_topics])
+        files: Files = {
+            "k8s/kafka/kafka.yaml": documents(
+                [
+                    node_pool(ctx, str(pools[0]), "controller", CONTROLLERS, CONTROLLER_GIB),
+                    node_pool(ctx, str(pools[1]), "broker", brokers(ctx), broker_storage_gib(ctx)),
+                    kafka_cluster(ctx),
+                ]
+            ),
+            "k8s/kafka/topics.yaml": documents([kafka_topic(ctx, t, labels[t.name]) for t in all_topics]),
+            "k8s/kafka/users.yaml": documents([kafka_user(ctx, n, a) for n, a in acls_for(ctx).items()]),
+        }
+        items = plan_connectors(ctx)
+        files["docs/kafka.md"] = render("kafka/kafka.md.j2", docs_context(ctx, all_topics, items))
+        if items:
+            files["k8s/kafka/connect.yaml"] = documents([kafka_connect(ctx, items)])
+            files["k8s/kafka/connect-rbac.yaml"] = documents(connect_rbac(ctx, items))
+        return files
+
+
+GENERATOR = KafkaGenerator()

