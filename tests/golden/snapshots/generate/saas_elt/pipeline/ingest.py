@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline.ingest", description=__doc__.split("\n\n")[0])
     parser.add_argument("--local", action="store_true", help="local stand-ins into the local DuckDB warehouse")
     parser.add_argument("--source", action="append", choices=sorted(sources.SOURCES), help="only this source")
-    parser.add_argument("--window", nargs=2, metavar=("START", "END"), help="only rows whose watermark is in [START, END)")
+    parser.add_argument("--window", nargs=2, metavar=("START", "END"), help="rows with watermark in [START, END)")
     args = parser.parse_args(argv)
     try:
         infos = load_sources(args.source, local=args.local, window=tuple(args.window) if args.window else None)
