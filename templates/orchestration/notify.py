@@ -37,7 +37,7 @@ def _secret(channel: Mapping[str, Any], key: str) -> str:
     name = channel.get(key) or ""
     value = os.environ.get(name) if name else None
     if not value:
-        raise LookupError(f"{channel['type']}: environment variable {name or '(none named)'} is not set")
+        raise LookupError(f"environment variable {name or '(none named)'} is not set")
     return value
 
 

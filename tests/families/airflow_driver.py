@@ -47,7 +47,7 @@ def bag(project: Path) -> dict[str, Any]:
                     "poke_interval": t.poke_interval,
                     "mode": t.mode,
                 }
-                if type(t).__name__ == "ExternalTaskSensor"
+                if any(c.__name__ == "ExternalTaskSensor" for c in type(t).__mro__)
                 else None,
             }
             for t in dag.tasks

@@ -7,6 +7,7 @@ artifacts. Retry delays are set to zero so a retried task does not wait.
     python prefect_driver.py check ROOT...   # import every flows/*.py, validate each prefect.yaml
     python prefect_driver.py secrets FLOW_FILE    # Secret block + Variable saved, export_secrets()
     python prefect_driver.py wait FLOW_FILE       # wait_for_upstreams: none done, then one done
+    python prefect_driver.py window FLOW_FILE     # schedule_window: given, manual, scheduled, local
 """
 
 from __future__ import annotations
@@ -104,6 +105,24 @@ def secrets(flow_file: Path) -> dict[str, Any]:
     }
 
 
+def window(flow_file: Path) -> dict[str, Any]:
+    """schedule_window: a scheduled deployment run (Prefect's runtime values patched where
+    prefect.runtime reads them) loads the cron interval ending at its scheduled start."""
+    from datetime import UTC, datetime
+
+    import prefect.runtime.deployment
+    import prefect.runtime.flow_run
+
+    module = load(flow_file)
+    given = module.schedule_window(False, "2026-01-01T00:00:00+00:00", "2026-01-02T00:00:00+00:00")
+    manual = module.schedule_window(False, None, None)  # not a deployment run
+    prefect.runtime.deployment.FIELDS["id"] = lambda: "5f6e1b2a-0000-4000-8000-000000000001"
+    prefect.runtime.flow_run.FIELDS["scheduled_start_time"] = lambda: datetime(2026, 1, 11, tzinfo=UTC)
+    scheduled = module.schedule_window(False, None, None)
+    local = module.schedule_window(True, None, None)
+    return {"given": given, "manual": manual, "scheduled": scheduled, "local": local}
+
+
 def wait(flow_file: Path) -> dict[str, Any]:
     """wait_for_upstreams with a 2 s timeout: times out with no upstream run, returns once
     a flow of the upstream's name has completed."""
@@ -130,8 +149,8 @@ def main() -> None:
     if sys.argv[1] == "check":
         print(json.dumps(check([Path(p) for p in sys.argv[2:]]), default=str))
         return
-    if sys.argv[1] in ("secrets", "wait"):
-        command = secrets if sys.argv[1] == "secrets" else wait
+    if sys.argv[1] in ("secrets", "wait", "window"):
+        command = {"secrets": secrets, "wait": wait, "window": window}[sys.argv[1]]
         print(json.dumps(command(Path(sys.argv[2])), default=str))
         return
     project, name = Path(sys.argv[1]), sys.argv[2]

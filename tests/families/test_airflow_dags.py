@@ -282,6 +282,19 @@ def test_depends_on_is_an_external_task_sensor_before_every_first_task(tmp_path:
 
 
 @pytest.mark.judge
+def test_a_local_dag_test_does_not_wait_for_upstream_pipelines(tmp_path: Path, airflow_python: Path) -> None:
+    """The sensor passes at once in a local run (the upstream DAG does not exist here) and
+    the quick-start's pipeline runs after it."""
+    deps = {"depends_on": [{"pipeline": "user_data_etl", "timeout": "1h", "poke_interval": "5m"}]}
+    project = hello_project(tmp_path, orchestration=deps)
+    result = airflow(airflow_python, tmp_path, "test", str(project), "hello")
+    assert result["run_state"] == "success", result
+    states = {t: s["state"] for t, s in result["tasks"].items()}
+    assert states["wait_for_user_data_etl"] == "success" and states["publish"] == "success"
+    assert result["warehouse"]["raw_shop.orders"] == 1000
+
+
+@pytest.mark.judge
 def test_the_generated_projects_dag_test_passes_under_pytest(tmp_path: Path, airflow_python: Path) -> None:
     """tests/test_dags.py of a generated project, run by pytest in the Airflow env, offline."""
     project = hello_project(tmp_path)

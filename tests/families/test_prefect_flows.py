@@ -161,6 +161,20 @@ def test_secrets_come_from_prefect_secret_blocks_and_variables_by_name(tmp_path:
 
 
 @pytest.mark.judge
+def test_a_scheduled_deployment_run_loads_the_cron_interval_ending_at_its_scheduled_start(
+    tmp_path: Path, prefect_python: Path
+) -> None:
+    """Prefect's equivalent of the data interval: the quick-start's hourly run scheduled at
+    2026-01-11 00:00 loads [23:00, 00:00); explicit parameters win; local and manual runs
+    use none (dlt's state)."""
+    root = quick_start(tmp_path)
+    result = prefect(prefect_python, tmp_path, "window", str(root / "flows" / "hello.py"))
+    assert result["given"] == ["2026-01-01T00:00:00+00:00", "2026-01-02T00:00:00+00:00"]
+    assert result["scheduled"] == ["2026-01-10T23:00:00+00:00", "2026-01-11T00:00:00+00:00"]
+    assert (result["manual"], result["local"]) == (None, None)
+
+
+@pytest.mark.judge
 def test_depends_on_waits_for_a_completed_run_of_the_upstream_flow(tmp_path: Path, prefect_python: Path) -> None:
     deps = {"depends_on": [{"pipeline": "user_data_etl", "timeout": "1h", "poke_interval": "5m"}]}
     root = quick_start(tmp_path, orchestration=deps)
