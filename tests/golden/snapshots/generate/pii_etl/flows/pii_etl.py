@@ -23,7 +23,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -98,8 +98,8 @@ def schedule_window(local: bool, start: str | None, end: str | None) -> tuple[st
         return None
     from croniter import croniter  # a dependency of dlt (requirements.txt)
 
-    until = croniter(SCHEDULE, scheduled + timedelta(seconds=1)).get_prev(type(scheduled))
-    since = croniter(SCHEDULE, until).get_prev(type(scheduled))
+    until = croniter(SCHEDULE, datetime.fromisoformat(scheduled.isoformat()) + timedelta(seconds=1)).get_prev(datetime)
+    since = croniter(SCHEDULE, until).get_prev(datetime)
     return (since.isoformat(), until.isoformat())
 
 
