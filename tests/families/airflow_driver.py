@@ -2,7 +2,9 @@
 caller). Prints one JSON line.
 
     python airflow_driver.py bag PROJECT_DIR            # DagBag over PROJECT_DIR/dags
-    python airflow_driver.py test PROJECT_DIR DAG_ID    # dag.test(run_conf={"local": true})
+    python airflow_driver.py test PROJECT_DIR DAG_ID [CONF_JSON [LOGICAL_DATE]]
+                                                      # dag.test(run_conf=CONF or {"local": true})
+    python airflow_driver.py secrets DAG_FILE         # the DAG's _export_secrets(): what it exports
 """
 
 from __future__ import annotations
@@ -14,6 +16,12 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+
+def _callbacks(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
 
 
 def bag(project: Path) -> dict[str, Any]:
@@ -31,6 +39,16 @@ def bag(project: Path) -> dict[str, Any]:
                 "backoff": t.retry_exponential_backoff,
                 "max_retry_delay": t.max_retry_delay.total_seconds() if t.max_retry_delay else None,
                 "outlets": [getattr(o, "uri", str(o)) for o in t.outlets],
+                "on_failure_callback": [getattr(f, "__name__", str(f)) for f in _callbacks(t.on_failure_callback)],
+                "sensor": {
+                    "external_dag_id": t.external_dag_id,
+                    "external_task_id": t.external_task_id,
+                    "timeout": t.timeout,
+                    "poke_interval": t.poke_interval,
+                    "mode": t.mode,
+                }
+                if any(c.__name__ == "ExternalTaskSensor" for c in type(t).__mro__)
+                else None,
             }
             for t in dag.tasks
         }
@@ -50,7 +68,24 @@ def bag(project: Path) -> dict[str, Any]:
     }
 
 
-def test(project: Path, dag_id: str, home: Path) -> dict[str, Any]:
+def secrets(dag_file: Path) -> dict[str, Any]:
+    """Import the DAG file and run its export of secrets (Airflow Connections and Variables
+    come from AIRFLOW_CONN_*/AIRFLOW_VAR_* set by the caller): the environment it leaves."""
+    import importlib.util
+    import os
+
+    spec = importlib.util.spec_from_file_location("generated_dag", dag_file)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module._export_secrets()
+    return {
+        "table": {k: list(v) for k, v in module.SECRETS.items()},
+        "env": {k: os.environ.get(k) for k in module.SECRETS},
+    }
+
+
+def test(project: Path, dag_id: str, home: Path, conf: dict[str, Any], logical_date: str | None) -> dict[str, Any]:
     started = time.perf_counter()
     migrate = subprocess.run(
         [sys.executable, "-m", "airflow", "db", "migrate"], check=False, capture_output=True, text=True
@@ -61,7 +96,12 @@ def test(project: Path, dag_id: str, home: Path) -> dict[str, Any]:
     from airflow.dag_processing.dagbag import DagBag
 
     dag = DagBag(dag_folder=str(project / "dags")).dags[dag_id]
-    run = dag.test(run_conf={"local": True})
+    if logical_date:
+        import pendulum
+
+        run = dag.test(run_conf=conf, logical_date=pendulum.parse(logical_date))
+    else:
+        run = dag.test(run_conf=conf)
     finished = time.perf_counter()
     con = sqlite3.connect(home / "airflow.db")
     states = {
@@ -103,10 +143,14 @@ def main() -> None:
     command, project = sys.argv[1], Path(sys.argv[2])
     if command == "bag":
         out = bag(project)
+    elif command == "secrets":
+        out = secrets(project)
     else:
         import os
 
-        out = test(project, sys.argv[3], Path(os.environ["AIRFLOW_HOME"]))
+        conf = json.loads(sys.argv[4]) if len(sys.argv) > 4 else {"local": True}
+        logical_date = sys.argv[5] if len(sys.argv) > 5 else None
+        out = test(project, sys.argv[3], Path(os.environ["AIRFLOW_HOME"]), conf, logical_date)
     print(json.dumps(out, default=str))
 
 

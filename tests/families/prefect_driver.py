@@ -3,8 +3,11 @@ prefect_test_harness (a temporary local API and SQLite DB) and prints one JSON l
 flow's state and return value, every task run (name, state, run count) and the Markdown
 artifacts. Retry delays are set to zero so a retried task does not wait.
 
-    python prefect_driver.py PROJECT_DIR FLOW_NAME
+    python prefect_driver.py PROJECT_DIR FLOW_NAME [PARAMETERS_JSON]
     python prefect_driver.py check ROOT...   # import every flows/*.py, validate each prefect.yaml
+    python prefect_driver.py secrets FLOW_FILE    # Secret block + Variable saved, export_secrets()
+    python prefect_driver.py wait FLOW_FILE       # wait_for_upstreams: none done, then one done
+    python prefect_driver.py window FLOW_FILE     # schedule_window: given, manual, scheduled, local
 """
 
 from __future__ import annotations
@@ -80,9 +83,75 @@ def check(roots: list[Path]) -> dict[str, Any]:
     return out
 
 
+def secrets(flow_file: Path) -> dict[str, Any]:
+    """Save a Secret block and a Variable for the flow's SECRETS, then run its export."""
+    import os
+
+    from prefect.blocks.system import Secret
+    from prefect.testing.utilities import prefect_test_harness
+    from prefect.variables import Variable
+
+    module = load(flow_file)
+    with prefect_test_harness():
+        for env, (store, name) in module.SECRETS.items():
+            if store == "secret_block":
+                Secret(value=f"secret of {env}").save(name, overwrite=True)
+            else:
+                Variable.set(name, f"value of {env}", overwrite=True)
+        module.export_secrets()
+    return {
+        "table": {k: list(v) for k, v in module.SECRETS.items()},
+        "env": {k: os.environ.get(k) for k in module.SECRETS},
+    }
+
+
+def window(flow_file: Path) -> dict[str, Any]:
+    """schedule_window: a scheduled deployment run (Prefect's runtime values patched where
+    prefect.runtime reads them) loads the cron interval ending at its scheduled start."""
+    from datetime import UTC, datetime
+
+    import prefect.runtime.deployment
+    import prefect.runtime.flow_run
+
+    module = load(flow_file)
+    given = module.schedule_window(False, "2026-01-01T00:00:00+00:00", "2026-01-02T00:00:00+00:00")
+    manual = module.schedule_window(False, None, None)  # not a deployment run
+    prefect.runtime.deployment.FIELDS["id"] = lambda: "5f6e1b2a-0000-4000-8000-000000000001"
+    prefect.runtime.flow_run.FIELDS["scheduled_start_time"] = lambda: datetime(2026, 1, 11, tzinfo=UTC)
+    scheduled = module.schedule_window(False, None, None)
+    local = module.schedule_window(True, None, None)
+    return {"given": given, "manual": manual, "scheduled": scheduled, "local": local}
+
+
+def wait(flow_file: Path) -> dict[str, Any]:
+    """wait_for_upstreams with a 2 s timeout: times out with no upstream run, returns once
+    a flow of the upstream's name has completed."""
+    from prefect import flow
+    from prefect.testing.utilities import prefect_test_harness
+
+    module = load(flow_file)
+    [(upstream, _timeout, _every)] = module.UPSTREAMS
+    module.UPSTREAMS = [(upstream, 2.0, 0.5)]
+    out: dict[str, Any] = {"upstream": upstream}
+    with prefect_test_harness():
+        try:
+            module.wait_for_upstreams.fn(False, None)
+            out["before"] = "returned"
+        except TimeoutError as exc:
+            out["before"] = f"TimeoutError: {exc}"
+        flow(name=upstream)(lambda: None)()
+        out["after"] = module.wait_for_upstreams.fn(False, None)
+        out["local"] = module.wait_for_upstreams.fn(True, None)
+    return out
+
+
 def main() -> None:
     if sys.argv[1] == "check":
         print(json.dumps(check([Path(p) for p in sys.argv[2:]]), default=str))
+        return
+    if sys.argv[1] in ("secrets", "wait", "window"):
+        command = {"secrets": secrets, "wait": wait, "window": window}[sys.argv[1]]
+        print(json.dumps(command(Path(sys.argv[2])), default=str))
         return
     project, name = Path(sys.argv[1]), sys.argv[2]
     from prefect.testing.utilities import prefect_test_harness
@@ -94,7 +163,8 @@ def main() -> None:
             setattr(module, attr, getattr(module, attr).with_options(retry_delay_seconds=0))
     with prefect_test_harness():
         started = time.perf_counter()
-        state = getattr(module, name)(local=True, return_state=True)
+        parameters = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}
+        state = getattr(module, name)(**{"local": True, **parameters}, return_state=True)
         seconds = time.perf_counter() - started
         result = state.result(raise_on_failure=False)
         tasks, artifacts = asyncio.run(_read(state.state_details.flow_run_id))

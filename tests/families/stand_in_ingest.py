@@ -16,7 +16,7 @@ import duckdb
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(source: str | None = None, local: bool = False) -> dict[str, Any]:
+def run(source: str | None = None, local: bool = False, window: Any = None) -> dict[str, Any]:
     marker = ROOT / "fail_once"
     if marker.exists():
         marker.unlink()

@@ -20,6 +20,7 @@ from pipegen.plan.plan import make_plan
 from pipegen.spec.model import Orchestrator
 from tests.families.orchestration import INGEST, STAND_INS, orchestrated, render_with, write
 from tests.families.test_dbt_build import CUSTOMERS, ORDERS, SPEC, T, raw
+from tests.families.webhook import Webhook
 from tests.judges import offline_env
 
 HERE = Path(__file__).parent
@@ -27,7 +28,7 @@ DRIVER = HERE / "airflow_driver.py"
 AIRFLOW_SPECS = orchestrated(Orchestrator.AIRFLOW)
 
 
-def airflow(python: Path, tmp: Path, *args: str) -> dict[str, Any]:
+def airflow(python: Path, tmp: Path, *args: str, **extra_env: str) -> dict[str, Any]:
     home = tmp / "airflow_home"
     home.mkdir(parents=True, exist_ok=True)
     env = offline_env(
@@ -38,6 +39,7 @@ def airflow(python: Path, tmp: Path, *args: str) -> dict[str, Any]:
         AIRFLOW__CORE__DAGS_FOLDER=str(Path(args[1]) / "dags"),
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
         AIRFLOW__LOGGING__BASE_LOG_FOLDER=str(home / "logs"),
+        **extra_env,
     )
     done = subprocess.run(
         [str(python), str(DRIVER), *args], capture_output=True, text=True, timeout=900, check=False, env=env
@@ -85,7 +87,7 @@ def test_every_batch_examples_dag_loads_with_the_plans_tasks_and_policy(
             policy.catchup,
             policy.max_active_runs,
         )
-        assert dag["params"] == ["local"]
+        assert dag["params"] == ["local", "window"]
         for info in dag["tasks"].values():
             assert (info["retries"], info["retry_delay"], info["backoff"], info["max_retry_delay"]) == (
                 policy.retries,
@@ -97,9 +99,16 @@ def test_every_batch_examples_dag_loads_with_the_plans_tasks_and_policy(
         assert (dag["deadline"] is not None) == (ctx.spec.monitoring.freshness_sla is not None), dag_id
 
 
+# Run notifications of the stand-in projects: both to the test's webhook (RUN_HOOK).
+NOTIFY = {
+    "on_failure": [{"type": "webhook", "webhook": "${secret:RUN_HOOK}"}],
+    "on_success": [{"type": "slack", "channel": "#runs", "webhook": "${secret:RUN_HOOK}"}],
+}
+
+
 def project_with_stand_in_ingestion(tmp_path: Path, raw_data: dict[str, Any]) -> Path:
-    """The dbt judge's spec generated with Airflow; the ingestion step is a stand-in that lands
-    raw_data (tests/families/stand_in_ingest.py) until the ingestion family is generated."""
+    """The dbt judge's spec generated with Airflow, run notifications to a webhook; the
+    ingestion step is a stand-in that lands raw_data (tests/families/stand_in_ingest.py)."""
     spec = prepare_spec(tmp_path)
     plan = make_plan(spec)
     files, _ = render_with(spec, plan, (INGEST,))
@@ -113,14 +122,16 @@ def prepare_spec(tmp_path: Path) -> Any:
     from ruamel.yaml import YAML
 
     path = tmp_path / "pipegen.yaml"
-    YAML().dump({**SPEC, "orchestrator": "airflow"}, path)
+    YAML().dump({**SPEC, "orchestrator": "airflow", "orchestration": NOTIFY}, path)
     return prepare(path).spec
 
 
 @pytest.mark.judge
-def test_dag_test_runs_ingestion_and_dbt_build_into_the_local_warehouse(tmp_path: Path, airflow_python: Path) -> None:
+def test_dag_test_runs_ingestion_and_dbt_build_into_the_local_warehouse_and_notifies_success(
+    tmp_path: Path, airflow_python: Path, webhook: Webhook
+) -> None:
     project = project_with_stand_in_ingestion(tmp_path, raw(CUSTOMERS, ORDERS))
-    result = airflow(airflow_python, tmp_path, "test", str(project), "shop")
+    result = airflow(airflow_python, tmp_path, "test", str(project), "shop", RUN_HOOK=webhook.url)
     assert "error" not in result, result
     assert result["run_state"] == "success", result
     states = {t: s["state"] for t, s in result["tasks"].items()}
@@ -129,28 +140,35 @@ def test_dag_test_runs_ingestion_and_dbt_build_into_the_local_warehouse(tmp_path
                       "quality": "success", "publish": "success"}  # fmt: skip
     summary = result["xcom"]["publish"]["steps"]
     assert summary["ingest_app"]["rows"] == {"raw_app.customers": 3, "raw_app.orders": 2}
-    assert summary["ingest_app"]["data_interval"][0] != "None"  # the run's data interval reached the task
+    assert summary["ingest_app"]["window"] is None  # local runs load the whole stand-in (their own clock)
     assert summary["transform"]["failures"] == [] and summary["transform"]["counts"]["pass"] >= 10
     warehouse = result["warehouse"]
     assert (warehouse["raw_app.customers"], warehouse["raw_app.orders"]) == (3, 2)
     assert warehouse["staging.stg_app__customers"] == 2  # deduplicated by primary key
     assert warehouse["staging.stg_app__orders"] == 2
+    # orchestration.on_success: the slack-shaped message carries every step's summary
+    [message] = webhook.received
+    assert message["channel"] == "#runs" and message["text"].startswith("shop succeeded. synthesize: ")
+    assert "ingest_app: " in message["text"] and "transform: " in message["text"]
     print(f"dag.test(): {result['test_seconds']} s (db migrate {result['migrate_seconds']} s)")
 
 
 @pytest.mark.judge
-def test_a_failing_dbt_test_fails_the_run_at_once_and_publish_does_not_run(
-    tmp_path: Path, airflow_python: Path
+def test_a_failing_dbt_test_fails_the_run_at_once_notifies_failure_and_publish_does_not_run(
+    tmp_path: Path, airflow_python: Path, webhook: Webhook
 ) -> None:
     orders = [*ORDERS, {"order_id": 12, "customer_id": 1, "amount": -1, "note": "n", "updated_at": T}]
     project = project_with_stand_in_ingestion(tmp_path, raw(CUSTOMERS, orders))
-    result = airflow(airflow_python, tmp_path, "test", str(project), "shop")
+    result = airflow(airflow_python, tmp_path, "test", str(project), "shop", RUN_HOOK=webhook.url)
     assert result["run_state"] == "failed", result
     tasks = result["tasks"]
     assert tasks["ingest_app.load"]["state"] == "success"
     assert (tasks["transform"]["state"], tasks["transform"]["try_number"]) == ("failed", 1)  # no retry of bad data
     assert tasks["publish"]["state"] == "upstream_failed"
     assert "publish" not in result["xcom"]
+    # orchestration.on_failure: one webhook event naming the failed task; no success message
+    [message] = webhook.received
+    assert (message["pipeline"], message["outcome"], message["details"]["task"]) == ("shop", "failed", "transform")
 
 
 @pytest.mark.judge
@@ -176,3 +194,121 @@ def test_dag_test_runs_the_real_pipeline_end_to_end_on_synthetic_data(tmp_path: 
     assert result["warehouse"]["raw_shop.orders"] == 1000
     assert result["warehouse"]["staging.stg_shop__orders"] == 1000
     assert result["xcom"]["publish"]["steps"]["ingest_shop"]["rows"]["raw_shop.orders"] == 1000
+
+
+def hello_project(tmp_path: Path, **overrides: Any) -> Path:
+    """The quick-start generated with Airflow (top-level spec keys overridden)."""
+    from ruamel.yaml import YAML
+
+    from tests.conftest import SPECS, run_cli
+
+    data = YAML(typ="safe").load((SPECS / "hello.yaml").read_text(encoding="utf-8"))
+    spec = tmp_path / "pipegen.yaml"
+    YAML().dump({**data, "orchestrator": "airflow", **overrides}, spec)
+    project = tmp_path / "project"
+    proc = run_cli("generate", str(spec), "-o", str(project))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return project
+
+
+def rows_in_window(project: Path, start: str, end: str) -> int:
+    """Orders of the synthetic stand-in whose watermark is in [start, end)."""
+    import sqlite3
+    from datetime import datetime
+
+    [path] = [p for p in (project / "data").glob("*.sqlite")]
+    con = sqlite3.connect(path)
+    [table] = [t for (t,) in con.execute("select name from sqlite_master where type = 'table'") if "orders" in t]
+    values = [v for (v,) in con.execute(f'select updated_at from "{table}"')]
+    con.close()
+    lo, hi = (datetime.fromisoformat(v).replace(tzinfo=None) for v in (start, end))
+    return sum(1 for v in values if lo <= datetime.fromisoformat(str(v)).replace(tzinfo=None) < hi)
+
+
+@pytest.mark.judge
+def test_the_data_interval_is_the_ingestion_window(tmp_path: Path, airflow_python: Path) -> None:
+    """A daily run of the quick-start on 2026-01-11 with `window: true` loads exactly the
+    synthetic orders whose updated_at falls in its data interval [01-10, 01-11)."""
+    project = hello_project(tmp_path, pipeline={"name": "hello", "schedule": "0 0 * * *"})
+    conf = json.dumps({"local": True, "window": True})
+    result = airflow(airflow_python, tmp_path, "test", str(project), "hello", conf, "2026-01-11T00:00:00+00:00")
+    assert result["run_state"] == "success", result
+    load = result["xcom"]["ingest_shop.load"]
+    assert load["window"] == ["2026-01-10T00:00:00+00:00", "2026-01-11T00:00:00+00:00"]
+    expected = rows_in_window(project, *load["window"])
+    assert 0 < expected < 1000  # the window is one day of the synthetic month
+    assert load["rows"]["raw_shop.orders"] == expected
+    assert result["warehouse"]["raw_shop.orders"] == expected
+
+
+@pytest.mark.judge
+def test_secrets_come_from_airflow_connections_and_variables_by_id(tmp_path: Path, airflow_python: Path) -> None:
+    """The quick-start's `${env:SHOP_DB_HOST}`/`${secret:SHOP_DB_PASSWORD}` are fields of the
+    Airflow Connection `shop`; a notification webhook is an Airflow Variable. Real Airflow
+    resolves them (from AIRFLOW_CONN_*/AIRFLOW_VAR_*, as from any secrets backend)."""
+    notify = {"on_failure": [{"type": "slack", "channel": "#x", "webhook": "${secret:ALERT_HOOK}"}]}
+    project = hello_project(tmp_path, orchestration=notify)
+    dag_file = project / "dags" / "hello.py"
+    assert "p@ss" not in dag_file.read_text()
+    conn = json.dumps({"conn_type": "postgres", "host": "db.internal", "password": "p@ss/word"})
+    result = airflow(
+        airflow_python, tmp_path, "secrets", str(dag_file), AIRFLOW_CONN_SHOP=conn, AIRFLOW_VAR_ALERT_HOOK="https://h/x"
+    )
+    assert result["table"] == {
+        "ALERT_HOOK": ["variable", "ALERT_HOOK", ""],
+        "SHOP_DB_HOST": ["connection", "shop", "host"],
+        "SHOP_DB_PASSWORD": ["connection", "shop", "password"],
+    }
+    assert result["env"] == {
+        "ALERT_HOOK": "https://h/x",
+        "SHOP_DB_HOST": "db.internal",
+        "SHOP_DB_PASSWORD": "p@ss/word",
+    }
+
+
+@pytest.mark.judge
+def test_depends_on_is_an_external_task_sensor_before_every_first_task(tmp_path: Path, airflow_python: Path) -> None:
+    deps = {"depends_on": [{"pipeline": "user_data_etl", "task": "load", "timeout": "1h", "poke_interval": "5m"}]}
+    project = hello_project(tmp_path, orchestration={**deps, **NOTIFY})
+    result = airflow(airflow_python, tmp_path, "bag", str(project))
+    assert result["import_errors"] == {} and result["warnings"] == {}
+    tasks = result["dags"]["hello"]["tasks"]
+    sensor = tasks["wait_for_user_data_etl"]
+    assert sensor["sensor"] == {"external_dag_id": "user_data_etl", "external_task_id": "load", "timeout": 3600.0,
+                                "poke_interval": 300.0, "mode": "reschedule"}  # fmt: skip
+    assert tasks["synthesize"]["upstream"] == ["wait_for_user_data_etl"]
+    # orchestration.on_failure: every task reports its final failure
+    assert all(t["on_failure_callback"] == ["_on_failure"] for t in tasks.values())
+
+
+@pytest.mark.judge
+def test_a_local_dag_test_does_not_wait_for_upstream_pipelines(tmp_path: Path, airflow_python: Path) -> None:
+    """The sensor passes at once in a local run (the upstream DAG does not exist here) and
+    the quick-start's pipeline runs after it."""
+    deps = {"depends_on": [{"pipeline": "user_data_etl", "timeout": "1h", "poke_interval": "5m"}]}
+    project = hello_project(tmp_path, orchestration=deps)
+    result = airflow(airflow_python, tmp_path, "test", str(project), "hello")
+    assert result["run_state"] == "success", result
+    states = {t: s["state"] for t, s in result["tasks"].items()}
+    assert states["wait_for_user_data_etl"] == "success" and states["publish"] == "success"
+    assert result["warehouse"]["raw_shop.orders"] == 1000
+
+
+@pytest.mark.judge
+def test_the_generated_projects_dag_test_passes_under_pytest(tmp_path: Path, airflow_python: Path) -> None:
+    """tests/test_dags.py of a generated project, run by pytest in the Airflow env, offline."""
+    project = hello_project(tmp_path)
+    home = tmp_path / "airflow_home"
+    home.mkdir()
+    env = offline_env(
+        tmp_path / "home",
+        AIRFLOW_HOME=str(home),
+        AIRFLOW__CORE__LOAD_EXAMPLES="false",
+        AIRFLOW__CORE__PLUGINS_FOLDER=str(project / "plugins"),
+    )
+    done = subprocess.run(
+        [str(airflow_python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_dags.py"],
+        cwd=project, capture_output=True, text=True, timeout=600, check=False, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "2 passed" in done.stdout

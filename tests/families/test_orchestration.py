@@ -15,8 +15,18 @@ from pathlib import Path
 import pytest
 
 from pipegen.generators.base import RunStep
-from pipegen.generators.orchestration import CADENCES, derived_schedule, run_policy, task_plan
-from pipegen.spec.model import Orchestrator
+from pipegen.generators.orchestration import (
+    CADENCES,
+    airflow_bindings,
+    channels,
+    derived_schedule,
+    prefect_bindings,
+    run_policy,
+    task_plan,
+    upstreams,
+)
+from pipegen.plan.plan import make_plan
+from pipegen.spec.model import Orchestration, Orchestrator, Spec
 from tests.families.orchestration import STAND_INS, orchestrated, render_with
 
 AIRFLOW_SPECS = orchestrated(Orchestrator.AIRFLOW)
@@ -186,3 +196,81 @@ def test_the_airflow_project_test_and_callback_are_verbatim_template_copies() ->
         files, _ = render_with(spec, plan)
         assert files["tests/test_dags.py"] == (templates / "test_dags.py").read_text()
         assert files["plugins/pipegen_callbacks.py"] == (templates / "pipegen_callbacks.py").read_text()
+
+
+# Every orchestration setting at once (depends_on with a task, every notification type, secrets).
+FULL = {
+    "depends_on": [{"pipeline": "user_data_etl", "task": "load"}, {"pipeline": "Billing-ETL", "timeout": "2h"}],
+    "on_failure": [
+        {"type": "email", "to": ["a@example.com", "b@example.com"]},
+        {"type": "pagerduty", "routing_key": "${secret:PD_KEY}"},
+        {"type": "teams", "webhook": "${secret:TEAMS_HOOK}"},
+    ],
+    "on_success": [{"type": "slack", "channel": "#runs", "webhook": "${secret:SLACK_HOOK}"}],
+}
+
+
+def full_spec(orchestrator: Orchestrator) -> Spec:
+    _, spec, _ = next(s for s in AIRFLOW_SPECS if s[0] == "hello")
+    update = {"orchestrator": orchestrator, "orchestration": Orchestration.model_validate(FULL)}
+    return spec.model_copy(update=update)
+
+
+def test_secrets_are_bound_by_id_connection_fields_to_connections_the_rest_to_variables() -> None:
+    spec = full_spec(Orchestrator.AIRFLOW)
+    assert [(b.env, b.store, b.id, b.field) for b in airflow_bindings(spec)] == [
+        ("PD_KEY", "variable", "PD_KEY", ""),
+        ("SHOP_DB_HOST", "connection", "shop", "host"),
+        ("SHOP_DB_PASSWORD", "connection", "shop", "password"),
+        ("SLACK_HOOK", "variable", "SLACK_HOOK", ""),
+        ("TEAMS_HOOK", "variable", "TEAMS_HOOK", ""),
+    ]
+    assert [(b.env, b.store, b.id) for b in prefect_bindings(spec)] == [
+        ("PD_KEY", "secret_block", "pd-key"),
+        ("SHOP_DB_HOST", "variable", "shop_db_host"),  # ${env:...}: a setting, not a secret
+        ("SHOP_DB_PASSWORD", "secret_block", "shop-db-password"),
+        ("SLACK_HOOK", "secret_block", "slack-hook"),
+        ("TEAMS_HOOK", "secret_block", "teams-hook"),
+    ]
+    assert airflow_bindings(spec)[1].used_at == "sources[0].connection.host"
+
+
+def test_notifications_and_upstreams_come_from_the_spec() -> None:
+    spec = full_spec(Orchestrator.AIRFLOW)
+    assert [(c.type, c.to, c.url_env, c.key_env) for c in channels(spec, "failure")] == [
+        ("email", ("a@example.com", "b@example.com"), "", ""),
+        ("pagerduty", (), "", "PD_KEY"),
+        ("teams", (), "TEAMS_HOOK", ""),
+    ]
+    assert [(c.type, c.channel, c.url_env) for c in channels(spec, "success")] == [("slack", "#runs", "SLACK_HOOK")]
+    assert [(u.pipeline, u.task, u.sensor, u.timeout, u.poke_interval) for u in upstreams(spec)] == [
+        ("user_data_etl", "load", "wait_for_user_data_etl", 3600.0, 300.0),
+        ("Billing-ETL", None, "wait_for_billing_etl", 7200.0, 300.0),
+    ]
+
+
+@pytest.mark.parametrize("orchestrator", [Orchestrator.AIRFLOW, Orchestrator.PREFECT])
+def test_every_orchestration_setting_renders_lint_clean_with_no_secret_value(
+    tmp_path: Path, orchestrator: Orchestrator
+) -> None:
+    spec = full_spec(orchestrator)
+    files, _ = render_with(spec, make_plan(spec))
+    python = {
+        p: t for p, t in files.items() if p.startswith(("dags/", "flows/", "pipeline/notify")) and p.endswith(".py")
+    }
+    for path, text in python.items():
+        ast.parse(text, filename=path)
+        assert lint(text) == [], path
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    code = files["dags/hello.py"] if orchestrator == Orchestrator.AIRFLOW else files["flows/hello.py"]
+    assert '"key_env": "PD_KEY"' in code and '"to": ["a@example.com", "b@example.com"]' in code
+    assert ("UpstreamSensor(" in code) == (orchestrator == Orchestrator.AIRFLOW)
+    assert ('("Billing-ETL", 7200.0, 300.0)' in code) == (orchestrator == Orchestrator.PREFECT)
+    ruff = Path(sys.executable).parent / "ruff"
+    if not ruff.exists():
+        pytest.skip("ruff is not installed next to this interpreter (run via scripts/test.sh)")
+    config = ["--config", str(Path(__file__).parents[2] / "pyproject.toml")]
+    for command in (["check", *config], ["format", "--check", "--diff", *config]):
+        done = subprocess.run([str(ruff), *command, str(tmp_path)], capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]

@@ -20,16 +20,21 @@ from pipegen.pipeline import prepare
 from pipegen.plan.plan import make_plan
 from pipegen.spec.model import Orchestrator
 from tests.families.orchestration import INGEST, STAND_INS, orchestrated, render_with, write
+from tests.families.test_airflow_dags import NOTIFY
 from tests.families.test_dbt_build import CUSTOMERS, ORDERS, SPEC, T, raw
+from tests.families.webhook import Webhook
 from tests.judges import offline_env
 
 HERE = Path(__file__).parent
 DRIVER = HERE / "prefect_driver.py"
 
 
-def prefect(python: Path, tmp: Path, *args: str) -> dict[str, Any]:
+def prefect(python: Path, tmp: Path, *args: str, **extra_env: str) -> dict[str, Any]:
     env = offline_env(
-        tmp / "home", PREFECT_HOME=str(tmp / "home" / ".prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false"
+        tmp / "home",
+        PREFECT_HOME=str(tmp / "home" / ".prefect"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        **extra_env,
     )
     done = subprocess.run(
         [str(python), str(DRIVER), *args], capture_output=True, text=True, timeout=900, check=False, env=env
@@ -52,7 +57,7 @@ def test_every_batch_examples_flow_imports_and_its_deployment_validates(tmp_path
         got, pipeline, policy = result[name], str(plan.names.pipeline), run_policy(spec)
         assert got["warnings"] == [], name
         flow = got["flows"][pipeline]
-        assert flow["is_flow"] and flow["parameters"] == ["local"]
+        assert flow["is_flow"] and flow["parameters"] == ["local", "window_end", "window_start"]
         assert (flow["ingest_retries"], flow["ingest_delays"]) == (policy.retries, list(policy.retry_delays()))
         assert "Inputs" in flow["ingest_cache"] and "TaskSource" in flow["ingest_cache"], flow["ingest_cache"]
         assert got["deployments"] == [
@@ -65,10 +70,10 @@ def test_every_batch_examples_flow_imports_and_its_deployment_validates(tmp_path
 
 
 def project(tmp_path: Path, raw_data: dict[str, Any], fail_once: bool) -> Path:
-    """The dbt judge's spec generated with Prefect; ingestion is the stand-in that lands
-    raw_data (tests/families/stand_in_ingest.py) until the ingestion family is generated."""
+    """The dbt judge's spec generated with Prefect, run notifications to a webhook (NOTIFY);
+    ingestion is the stand-in that lands raw_data (tests/families/stand_in_ingest.py)."""
     path = tmp_path / "pipegen.yaml"
-    YAML().dump({**SPEC, "orchestrator": "prefect"}, path)
+    YAML().dump({**SPEC, "orchestrator": "prefect", "orchestration": NOTIFY}, path)
     spec = prepare(path).spec
     files, _ = render_with(spec, make_plan(spec), (INGEST,))
     root = write(files, tmp_path / "project")
@@ -85,11 +90,12 @@ def by_task(result: dict[str, Any]) -> dict[str, tuple[str, int]]:
 
 
 @pytest.mark.judge
-def test_the_flow_retries_a_failed_extraction_builds_the_warehouse_and_writes_the_summary(
-    tmp_path: Path, prefect_python: Path
+def test_the_flow_retries_a_failed_extraction_builds_the_warehouse_writes_the_summary_and_notifies(
+    tmp_path: Path, prefect_python: Path, webhook: Webhook
 ) -> None:
     root = project(tmp_path, raw(CUSTOMERS, ORDERS), fail_once=True)
-    result = prefect(prefect_python, tmp_path, str(root), "shop")
+    window = {"window_start": "2026-01-10T00:00:00+00:00", "window_end": "2026-01-11T00:00:00+00:00"}
+    result = prefect(prefect_python, tmp_path, str(root), "shop", json.dumps(window), RUN_HOOK=webhook.url)
     assert result["state"] == "Completed", result
     # synthesize runs too (a local run); the stand-in ingestion lands the test's rows instead
     assert by_task(result) == {"synthesize": ("Completed", 1), "ingest_app": ("Completed", 2),
@@ -102,17 +108,92 @@ def test_the_flow_retries_a_failed_extraction_builds_the_warehouse_and_writes_th
     assert artifact["type"] == "markdown"
     assert "| ingest_app | raw_app.customers 3, raw_app.orders 2 |" in artifact["data"]
     assert "| transform | " in artifact["data"] and "Failures" not in artifact["data"]
+    # the window parameters reached the ingestion step
+    assert summaries["ingest_app"]["window"] == [window["window_start"], window["window_end"]]
+    # orchestration.on_success (a flow hook): the slack-shaped message with every step's summary
+    [message] = webhook.received
+    assert message["channel"] == "#runs" and message["text"].startswith("shop succeeded. synthesize: ")
+    assert "ingest_app: " in message["text"]
     print(f"prefect flow run: {result['seconds']} s")
 
 
 @pytest.mark.judge
-def test_a_failing_dbt_test_fails_the_flow_run_without_retrying_the_transform(
-    tmp_path: Path, prefect_python: Path
+def test_a_failing_dbt_test_fails_the_flow_run_without_retrying_the_transform_and_notifies(
+    tmp_path: Path, prefect_python: Path, webhook: Webhook
 ) -> None:
     orders = [*ORDERS, {"order_id": 12, "customer_id": 1, "amount": -1, "note": "n", "updated_at": T}]
     root = project(tmp_path, raw(CUSTOMERS, orders), fail_once=False)
-    result = prefect(prefect_python, tmp_path, str(root), "shop")
+    result = prefect(prefect_python, tmp_path, str(root), "shop", RUN_HOOK=webhook.url)
     assert result["state"] == "Failed", result
     assert by_task(result) == {"synthesize": ("Completed", 1), "ingest_app": ("Completed", 1),
                                "transform": ("Failed", 1)}  # fmt: skip  # StepFailed: final
     assert [a for a in result["artifacts"] if a["key"] == "shop-run-summary"] == []
+    # orchestration.on_failure (a flow hook): one webhook event, no success message
+    [message] = webhook.received
+    assert (message["pipeline"], message["outcome"]) == ("shop", "failed")
+    assert message["text"].startswith("shop failed") and message["details"]["error"], message
+
+
+def quick_start(tmp_path: Path, **overrides: Any) -> Path:
+    """The quick-start generated with Prefect (top-level spec keys overridden)."""
+    from tests.conftest import SPECS, run_cli
+
+    data = YAML(typ="safe").load((SPECS / "hello.yaml").read_text(encoding="utf-8"))
+    spec = tmp_path / "pipegen.yaml"
+    YAML().dump({**data, "orchestrator": "prefect", **overrides}, spec)
+    root = tmp_path / "project"
+    proc = run_cli("generate", str(spec), "-o", str(root))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return root
+
+
+@pytest.mark.judge
+def test_secrets_come_from_prefect_secret_blocks_and_variables_by_name(tmp_path: Path, prefect_python: Path) -> None:
+    """`${secret:SHOP_DB_PASSWORD}` is the Secret block shop-db-password, `${env:SHOP_DB_HOST}`
+    the Variable shop_db_host; the flow exports them where the steps read them."""
+    root = quick_start(tmp_path)
+    result = prefect(prefect_python, tmp_path, "secrets", str(root / "flows" / "hello.py"))
+    assert result["table"] == {
+        "SHOP_DB_HOST": ["variable", "shop_db_host"],
+        "SHOP_DB_PASSWORD": ["secret_block", "shop-db-password"],
+    }
+    assert result["env"] == {"SHOP_DB_HOST": "value of SHOP_DB_HOST", "SHOP_DB_PASSWORD": "secret of SHOP_DB_PASSWORD"}
+
+
+@pytest.mark.judge
+def test_a_scheduled_deployment_run_loads_the_cron_interval_ending_at_its_scheduled_start(
+    tmp_path: Path, prefect_python: Path
+) -> None:
+    """Prefect's equivalent of the data interval: the quick-start's hourly run scheduled at
+    2026-01-11 00:00 loads [23:00, 00:00); explicit parameters win; local and manual runs
+    use none (dlt's state)."""
+    root = quick_start(tmp_path)
+    result = prefect(prefect_python, tmp_path, "window", str(root / "flows" / "hello.py"))
+    assert result["given"] == ["2026-01-01T00:00:00+00:00", "2026-01-02T00:00:00+00:00"]
+    assert result["scheduled"] == ["2026-01-10T23:00:00+00:00", "2026-01-11T00:00:00+00:00"]
+    assert (result["manual"], result["local"]) == (None, None)
+
+
+@pytest.mark.judge
+def test_depends_on_waits_for_a_completed_run_of_the_upstream_flow(tmp_path: Path, prefect_python: Path) -> None:
+    deps = {"depends_on": [{"pipeline": "user_data_etl", "timeout": "1h", "poke_interval": "5m"}]}
+    root = quick_start(tmp_path, orchestration=deps)
+    result = prefect(prefect_python, tmp_path, "wait", str(root / "flows" / "hello.py"))
+    assert result["before"].startswith("TimeoutError: user_data_etl has no completed run since")
+    assert list(result["after"]["runs"]) == ["user_data_etl"]
+    assert result["local"]["summary"].startswith("skipped")
+
+
+@pytest.mark.judge
+def test_the_generated_projects_flow_test_passes_under_pytest(tmp_path: Path, prefect_python: Path) -> None:
+    """tests/test_flows.py of a generated project, run by pytest in the Prefect env, offline."""
+    root = quick_start(tmp_path)
+    env = offline_env(
+        tmp_path / "home", PREFECT_HOME=str(tmp_path / "home" / ".prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false"
+    )
+    done = subprocess.run(
+        [str(prefect_python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_flows.py"],
+        cwd=root, capture_output=True, text=True, timeout=600, check=False, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "3 passed" in done.stdout

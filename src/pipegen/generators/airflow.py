@@ -15,7 +15,16 @@ from __future__ import annotations
 from typing import Any
 
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget
-from pipegen.generators.orchestration import dbt_target, description_chunks, docstring_lines, run_policy, task_plan
+from pipegen.generators.orchestration import (
+    airflow_bindings,
+    channels,
+    dbt_target,
+    description_chunks,
+    docstring_lines,
+    run_policy,
+    task_plan,
+    upstreams,
+)
 from pipegen.plan.families import Family
 from pipegen.render.env import render, static
 from pipegen.safe import trusted
@@ -86,6 +95,7 @@ class AirflowGenerator:
         return {
             f"dags/{name}.py": render("airflow/dag.py.j2", context),
             "plugins/pipegen_callbacks.py": static("airflow/pipegen_callbacks.py"),
+            "pipeline/notify.py": static("orchestration/notify.py"),
             "tests/test_dags.py": static("airflow/test_dags.py"),
             "requirements-airflow.txt": render("airflow/requirements-airflow.txt.j2", {"pins": AIRFLOW_REQUIREMENTS}),
             "docs/orchestration.md": render("airflow/orchestration.md.j2", context),
@@ -97,11 +107,18 @@ def dag_context(ctx: GenContext) -> dict[str, Any]:
     policy = run_policy(spec)
     plan = task_plan(ctx)
     layers = plan.layers()
+    bindings = airflow_bindings(spec)
     return {
         "version": trusted(ctx.version),
         "pipeline": names.pipeline,
         "description_chunks": description_chunks(spec),
         "sdk_imports": [trusted(n) for n in sdk_imports(plan.sources != (), policy.freshness_sla is not None)],
+        "bindings": bindings,
+        "secret_fields": True,
+        "on_failure": channels(spec, "failure"),
+        "on_success": channels(spec, "success"),
+        "upstreams": upstreams(spec),
+        "first": list(layers[0]) if layers else [],
         "owner": spec.pipeline.owner or "data",
         "tags": list(spec.pipeline.tags),
         "policy": policy,
@@ -122,7 +139,8 @@ def dag_context(ctx: GenContext) -> dict[str, Any]:
 
 def sdk_imports(groups: bool, deadline: bool) -> list[str]:
     """What the DAG imports from airflow.sdk, in isort's order (classes, then functions)."""
-    names = ["Asset", "CronDataIntervalTimetable", "Param", "dag", "get_current_context", "task"]
+    names = ["Asset", "Connection", "CronDataIntervalTimetable", "Param", "Variable", "dag", "get_current_context"]
+    names += ["task"]
     names += ["task_group"] if groups else []
     names += ["AsyncCallback", "DeadlineAlert", "DeadlineReference"] if deadline else []
     return sorted(names, key=lambda n: (not n[0].isupper(), n))

@@ -16,14 +16,17 @@ from typing import Any
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget
 from pipegen.generators.orchestration import (
     RunPolicy,
+    channels,
     dbt_target,
     description_chunks,
     docstring_lines,
+    prefect_bindings,
     run_policy,
     task_plan,
+    upstreams,
 )
 from pipegen.plan.families import Family
-from pipegen.render.env import render
+from pipegen.render.env import render, static
 from pipegen.safe import trusted
 from pipegen.spec.types import format_duration
 
@@ -77,6 +80,11 @@ class PrefectGenerator:
                     (_prefect_argv(flow_file),),
                 ),
                 MakeTarget(
+                    "flow-check",
+                    "import the flow and load prefect.yaml's deployments with Prefect (tests/test_flows.py)",
+                    (_prefect_argv("-m", "pytest", "-q", "tests/test_flows.py"),),
+                ),
+                MakeTarget(
                     "prefect-deploy",
                     "create or update the deployment of prefect.yaml",
                     (_prefect_argv("-m", "prefect", "deploy", "--all"),),
@@ -90,6 +98,8 @@ class PrefectGenerator:
         return {
             f"flows/{name}.py": render("prefect/flow.py.j2", context),
             "prefect.yaml": render("prefect/prefect.yaml.j2", context),
+            "pipeline/notify.py": static("orchestration/notify.py"),
+            "tests/test_flows.py": static("prefect/test_flows.py"),
             "requirements-prefect.txt": render("prefect/requirements-prefect.txt.j2", {"pins": PREFECT_REQUIREMENTS}),
             "docs/orchestration.md": render("prefect/orchestration.md.j2", context),
         }
@@ -125,6 +135,11 @@ def flow_context(ctx: GenContext) -> dict[str, Any]:
         "description_chunks": description_chunks(spec),
         "policy": policy,
         "plan": plan,
+        "bindings": prefect_bindings(spec),
+        "secret_fields": False,
+        "on_failure": channels(spec, "failure"),
+        "on_success": channels(spec, "success"),
+        "upstreams": upstreams(spec),
         "retry_delays": trusted(retry_delays_expr(policy)),
         "uses_backoff": "exponential_backoff" in retry_delays_expr(policy),
         "delays_text": trusted(", ".join(f"{d:g}" for d in policy.retry_delays())),

@@ -16,7 +16,7 @@ from pipegen.spec.rules.expressions import expressions
 from pipegen.spec.rules.names import identifier_lengths, metadata_columns, unique_names
 from pipegen.spec.rules.operations import environments, quality_settings
 from pipegen.spec.rules.quality import unchecked_rules
-from pipegen.spec.rules.runs import layer_locations, orchestration, sizing_and_engines
+from pipegen.spec.rules.runs import layer_locations, orchestration, orchestrator_limits, sizing_and_engines
 from pipegen.spec.rules.secrets import secret_findings
 from pipegen.spec.rules.systems import cloud_match, connection_fields, ingestion_modes, target_options
 from pipegen.spec.rules.tables import column_rule_types, dataset_shapes, foreign_keys, keys_and_watermarks
@@ -44,6 +44,7 @@ RULES: tuple[Rule, ...] = (
     unchecked_rules,
     notifications,
     orchestration,
+    orchestrator_limits,
     sizing_and_engines,
     layer_locations,
     quality_settings,
@@ -70,6 +71,7 @@ RULE_SECTIONS: dict[Rule, frozenset[str]] = {
     streams: frozenset({"sources", "transforms", "targets"}),
     expressions: frozenset({"sources", "transforms"}),
     quality_settings: frozenset({"quality"}),
+    orchestrator_limits: frozenset({"orchestrator", "orchestration"}),
     environments: frozenset({"deploy", "targets"}),
     connection_fields: frozenset({"sources", "targets", "deploy"}),
 }

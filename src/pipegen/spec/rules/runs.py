@@ -2,15 +2,58 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from pipegen.spec.diagnostics import Finding
+from pipegen.spec.diagnostics import Finding, Path
 from pipegen.spec.index import SpecIndex
-from pipegen.spec.model import Cloud, Compute, Ingestion, Spec
+from pipegen.spec.model import Cloud, Compute, Ingestion, Orchestrator, Spec
 from pipegen.spec.types import format_duration
 
 ORCHESTRATION = "R260"
 SIZING = "R261"
+UNEXPRESSED = "R263"
+
+
+def _catchup(spec: Spec) -> Iterator[Path]:
+    if spec.orchestration.catchup:
+        yield ("orchestration", "catchup")
+
+
+def _upstream_tasks(spec: Spec) -> Iterator[Path]:
+    for ui, up in enumerate(spec.orchestration.depends_on):
+        if up.task:
+            yield ("orchestration", "depends_on", ui, "task")
+
+
+# Run settings an orchestrator cannot express: the places in the spec that state one, what
+# the generated DAG/flow does instead, and how to stop the warning. Airflow expresses every
+# setting of `orchestration:`. (monitoring.freshness_sla is monitoring's: Airflow also gets
+# a DeadlineAlert from it, Prefect leaves it to the monitoring alerts.)
+UNEXPRESSIBLE: dict[Orchestrator, tuple[tuple[Callable[[Spec], Iterator[Path]], str, str], ...]] = {
+    Orchestrator.AIRFLOW: (),
+    Orchestrator.PREFECT: (
+        (
+            _catchup,
+            "Prefect does not run the schedule slots a deployment missed while paused (catch-up): "
+            "the flow loads from the next slot on",
+            "set `catchup: false`, or backfill with flow runs given `window_start`/`window_end`",
+        ),
+        (
+            _upstream_tasks,
+            "Prefect waits for a completed run of the whole upstream flow, not for one of its tasks",
+            "remove `task`, or make that task its own flow",
+        ),
+    ),
+}
+
+
+def orchestrator_limits(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
+    """A warning, located, for each run setting the chosen orchestrator cannot express."""
+    for places, message, hint in UNEXPRESSIBLE[spec.orchestrator]:
+        for path in places(spec):
+            yield Finding(
+                path, UNEXPRESSED, f"{message} (orchestrator: {spec.orchestrator.value})", hint, severity="warning"
+            )
 
 
 def orchestration(spec: Spec, index: SpecIndex) -> Iterator[Finding]:

@@ -3,7 +3,11 @@
 # edits are kept, but your own targets belong in the Makefile).
 PROJECT_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
-.PHONY: ingest prefect-deploy prefect-install prefect-run run synthesize
+.PHONY: flow-check ingest prefect-deploy prefect-install prefect-run run synthesize
+
+# import the flow and load prefect.yaml's deployments with Prefect (tests/test_flows.py)
+flow-check:
+	env "PREFECT_HOME=$(CURDIR)/.prefect" PREFECT_SERVER_ANALYTICS_ENABLED=false $(PROJECT_PYTHON) -m pytest -q tests/test_flows.py
 
 # load every source into the local warehouse (dlt)
 ingest:

@@ -10,6 +10,8 @@ and the run ends with a Markdown artifact (iot-lambda-run-summary) summarising e
 
     retries: 2, waits 300, 600 seconds
     parameter `local`: true runs against the local stand-ins and the local DuckDB warehouse
+    parameters `window_start`, `window_end`: the ingestion window (ISO instants); a scheduled
+    production run loads the schedule interval that ends at its scheduled start
 
 A step that raises its module's `StepFailed` (bad data, a failed dbt test) fails at once,
 without retries, and the flow stops there; any other error is retried.
@@ -22,7 +24,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,8 @@ from prefect.cache_policies import INPUTS, NO_CACHE, TASK_SOURCE
 from prefect.futures import wait
 from prefect.tasks import exponential_backoff
 
+PIPELINE = "iot_lambda"
+SCHEDULE = "0 2 * * *"  # prefect.yaml's cron: a scheduled run loads the interval ending now
 # The project root (flows/..), unless the flow file is deployed elsewhere.
 PROJECT_DIR = Path(os.environ.get("PIPEGEN_PROJECT_DIR") or Path(__file__).resolve().parents[1])
 DBT_TARGET = "serving"  # dbt target of production runs (local runs build in "local")
@@ -43,6 +47,21 @@ SOURCES = {
     "ingest_sensors": "sensors",
     "ingest_registry": "registry",
 }
+# Secrets by id, never by value: the environment variable a step reads -> (store, name): a
+# Prefect Secret block or a Prefect Variable. Production runs export each before the steps
+# run (a variable already set wins).
+SECRETS: dict[str, tuple[str, ...]] = {
+    "CLICKHOUSE_HOST": ("variable", "clickhouse_host"),
+    "CLICKHOUSE_PASSWORD": ("secret_block", "clickhouse-password"),
+    "KAFKA_BOOTSTRAP": ("variable", "kafka_bootstrap"),
+    "KAFKA_SASL_PASSWORD": ("secret_block", "kafka-sasl-password"),
+    "PLANT_SLACK_WEBHOOK": ("secret_block", "plant-slack-webhook"),
+    "REGISTRY_DB_HOST": ("variable", "registry_db_host"),
+    "REGISTRY_DB_PASSWORD": ("secret_block", "registry-db-password"),
+}
+# orchestration.on_failure / on_success, sent by pipeline/notify.py (URLs and keys by env var)
+ON_FAILURE: list[dict[str, Any]] = []
+ON_SUCCESS: list[dict[str, Any]] = []
 DESCRIPTION = (
     "Temperature and vibration readings from factory sensors. The speed layer "
     "aggregates them within seconds for the control room; every night the batch layer"
@@ -59,6 +78,63 @@ def _step(module: str) -> Any:
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     return importlib.import_module(module)
+
+
+def export_secrets() -> None:
+    """Put each secret the steps read into its environment variable, from the Prefect Secret
+    block or Variable it names (a missing Variable is left for the step to report)."""
+    from prefect.blocks.system import Secret
+    from prefect.variables import Variable
+
+    for env, (store, name) in SECRETS.items():
+        if env in os.environ:
+            continue
+        value = Secret.load(name).get() if store == "secret_block" else Variable.get(name)
+        if value is not None:
+            os.environ[env] = str(value)
+
+
+def schedule_window(local: bool, start: str | None, end: str | None) -> tuple[str, str] | None:
+    """The ingestion window: the parameters when given; else, for a scheduled production run,
+    the schedule interval that ends at the run's scheduled start; else none (dlt's state)."""
+    if start and end:
+        return (start, end)
+    from prefect.runtime import deployment, flow_run
+
+    scheduled = flow_run.scheduled_start_time
+    if local or scheduled is None or deployment.id is None:
+        return None
+    from croniter import croniter  # a dependency of dlt (requirements.txt)
+
+    until = croniter(SCHEDULE, datetime.fromisoformat(scheduled.isoformat()) + timedelta(seconds=1)).get_prev(datetime)
+    since = croniter(SCHEDULE, until).get_prev(datetime)
+    return (since.isoformat(), until.isoformat())
+
+
+def _notify(channels: list[dict[str, Any]], local: bool, outcome: str, text: str, details: dict[str, Any]) -> None:
+    """Send a run notification (pipeline/notify.py logs what it cannot send)."""
+    if not channels:
+        return
+    if not local:
+        export_secrets()
+    notify = _step("pipeline.notify")
+    notify.send(channels, notify.event(PIPELINE, outcome, text, details))
+
+
+def _on_failure(flow: Any, flow_run: Any, state: Any) -> None:
+    """The flow run failed: tell orchestration.on_failure (a flow hook)."""
+    local = bool(flow_run.parameters.get("local"))
+    details = {"flow_run": str(flow_run.name), "error": str(state.message or "")[:2000]}
+    _notify(ON_FAILURE, local, "failed", f"{PIPELINE} failed: {str(state.message or '')[:300]}", details)
+
+
+def _on_success(flow: Any, flow_run: Any, state: Any) -> None:
+    """The flow run completed: send orchestration.on_success every step's summary (a flow hook)."""
+    summaries = state.result(raise_on_failure=False)
+    steps = summaries if isinstance(summaries, dict) else {}
+    lines = [f"{name}: {step.get('summary') or 'done'}" for name, step in steps.items()]
+    text = f"{PIPELINE} succeeded. " + "; ".join(lines)
+    _notify(ON_SUCCESS, bool(flow_run.parameters.get("local")), "succeeded", text, {"steps": steps})
 
 
 def _retryable(_task: Any, _task_run: Any, state: Any) -> bool:
@@ -83,10 +159,11 @@ RUN_OPTIONS: dict[str, Any] = {
     cache_expiration=timedelta(seconds=86400.0),
     persist_result=True,
 )
-def ingest(source: str, local: bool, window: str) -> dict[str, Any]:
-    """Extract-load one source (cached per source, mode and schedule window: a retried
-    flow run does not load the same window twice)."""
-    return dict(_step("pipeline.ingest").run(source=source, local=local))
+def ingest(source: str, local: bool, window: tuple[str, str] | None, run_key: str) -> dict[str, Any]:
+    """Extract-load one source, the rows of `window` where given (cached per source, mode,
+    window and scheduled run: a retried flow run does not load the same window twice)."""
+    summary = dict(_step("pipeline.ingest").run(source=source, local=local, window=window))
+    return {**summary, "window": list(window) if window else None}
 
 
 @task(name="synthesize", cache_policy=NO_CACHE, **RUN_OPTIONS)
@@ -119,17 +196,28 @@ def summary_markdown(summaries: dict[str, dict[str, Any]]) -> str:
     return "\n".join([*lines, "", *(["## Failures", "", *failures] if failures else [])]).rstrip() + "\n"
 
 
-@flow(name="iot_lambda", description=DESCRIPTION, log_prints=True)
-def iot_lambda(local: bool = False) -> dict[str, dict[str, Any]]:
+@flow(
+    name=PIPELINE,
+    description=DESCRIPTION,
+    log_prints=True,
+    on_failure=[_on_failure],
+    on_completion=[_on_success],
+)
+def iot_lambda(
+    local: bool = False, window_start: str | None = None, window_end: str | None = None
+) -> dict[str, dict[str, Any]]:
     """Run the pipeline once (the module's docstring says what runs)."""
     logger = get_run_logger()
+    if not local:
+        export_secrets()
+    window = schedule_window(local, window_start, window_end)
     summaries: dict[str, dict[str, Any]] = {}
     summaries["synthesize"] = synthesize(local)
     from prefect.runtime import flow_run
 
-    window = str(flow_run.scheduled_start_time or flow_run.id)
+    run_key = str(flow_run.scheduled_start_time or flow_run.id)
     extractions = {
-        task_name: ingest.with_options(name=task_name).submit(source, local, window)
+        task_name: ingest.with_options(name=task_name).submit(source, local, window, run_key)
         for task_name, source in SOURCES.items()
     }
     wait(list(extractions.values()))

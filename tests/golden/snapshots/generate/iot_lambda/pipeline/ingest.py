@@ -51,12 +51,14 @@ def production_destination() -> Any:
     )
 
 
-def run(source: str | None = None, local: bool = False) -> dict[str, Any]:
+def run(source: str | None = None, local: bool = False, window: tuple[str, str] | None = None) -> dict[str, Any]:
     """The step contract (the local run, Airflow and Prefect call this): load one source, or
-    all, and return a JSON-serialisable summary (rows per table, dead letters). A contract
-    violation raises StepFailed: retrying cannot fix it."""
+    all, and return a JSON-serialisable summary (rows per table, dead letters). `window` is
+    the orchestrator's schedule window (ISO instants [start, end): Airflow's data interval):
+    tables with a timestamp or date watermark load exactly its rows. A contract violation
+    raises StepFailed: retrying cannot fix it."""
     try:
-        infos = load_sources([source] if source else None, local=local)
+        infos = load_sources([source] if source else None, local=local, window=window)
     except IngestError as exc:
         raise StepFailed(str(exc)) from exc
     return summarize(infos)
@@ -74,6 +76,7 @@ def load_sources(
     data_dir: Path | None = None,
     pipelines_dir: Path | None = None,
     locations: dict[str, str] | None = None,
+    window: tuple[str, str] | None = None,
     say: Any = print,
 ) -> dict[str, Any]:
     """Load the named sources (all by default); returns dlt's load info per source."""
@@ -88,7 +91,7 @@ def load_sources(
     infos = {}
     for name in names or list(sources.SOURCES):
         function, dataset = sources.SOURCES[name]
-        ctx = run_context(name, mask_pii=MASK_PII, local=local)
+        ctx = run_context(name, mask_pii=MASK_PII, local=local, window=window)
         started = time.perf_counter()
         infos[name] = load(
             name,
@@ -111,9 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline.ingest", description=__doc__.split("\n\n")[0])
     parser.add_argument("--local", action="store_true", help="local stand-ins into the local DuckDB warehouse")
     parser.add_argument("--source", action="append", choices=sorted(sources.SOURCES), help="only this source")
+    parser.add_argument("--window", nargs=2, metavar=("START", "END"), help="rows with watermark in [START, END)")
     args = parser.parse_args(argv)
     try:
-        infos = load_sources(args.source, local=args.local)
+        infos = load_sources(args.source, local=args.local, window=tuple(args.window) if args.window else None)
     except IngestError as exc:
         print(f"ingest stopped: {exc}", file=sys.stderr)
         _write_summary({"summary": "stopped", "failures": [str(exc)]})

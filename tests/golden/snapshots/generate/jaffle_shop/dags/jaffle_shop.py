@@ -10,6 +10,7 @@ travels through XCom. Step modules are imported inside the tasks, never at parse
     schedule: 0 0 * * * UTC (latency 1d), with data intervals
     retries: 2, first after 5m, x2.0 each time, at most 30m
     param `local`: true runs against the local stand-ins and the local DuckDB warehouse
+    param `window`: load only the data interval's rows (default: yes, except in local runs)
 
 A step that raises its module's `StepFailed` (bad data, a failed dbt test) fails its task at
 once, without retries, and no downstream task runs; any other error is retried.
@@ -28,8 +29,10 @@ from typing import Any
 import pendulum
 from airflow.sdk import (
     Asset,
+    Connection,
     CronDataIntervalTimetable,
     Param,
+    Variable,
     dag,
     get_current_context,
     task,
@@ -37,6 +40,7 @@ from airflow.sdk import (
 )
 from airflow.sdk.exceptions import AirflowFailException
 
+PIPELINE = "jaffle_shop"
 # The project root (dags/..), unless the DAG file is deployed elsewhere.
 PROJECT_DIR = Path(os.environ.get("PIPEGEN_PROJECT_DIR") or Path(__file__).resolve().parents[1])
 DBT_TARGET = "local"  # dbt target of production runs (local runs build in "local")
@@ -49,6 +53,13 @@ DESCRIPTION = (
 )
 # Downstream pipelines schedule on this asset: it is updated when a run has published.
 PUBLISHED = Asset("pipegen://jaffle_shop/published")
+# Secrets by id, never by value: the environment variable a step reads -> (store, id, field):
+# a field of an Airflow Connection (`extra.<key>`: one of its extras) or an Airflow Variable.
+# Production runs export each before a step runs (a variable already set wins).
+SECRETS: dict[str, tuple[str, ...]] = {}
+# orchestration.on_failure / on_success, sent by pipeline/notify.py (URLs and keys by env var)
+ON_FAILURE: list[dict[str, Any]] = []
+ON_SUCCESS: list[dict[str, Any]] = []
 
 
 def _step(module: str) -> Any:
@@ -61,8 +72,29 @@ def _step(module: str) -> Any:
     return importlib.import_module(module)
 
 
+def _export_secrets() -> None:
+    """Put each secret the steps read into its environment variable, from the Airflow
+    Connection or Variable it names (a missing one is left for the step to report)."""
+    for env, (store, key, field) in SECRETS.items():
+        if env in os.environ:
+            continue
+        if store == "variable":
+            value = Variable.get(key, default=None)
+        else:
+            try:
+                connection = Connection.get(key)
+            except Exception as exc:
+                raise RuntimeError(f"Airflow connection {key!r} ({field} gives {env}): {exc}") from exc
+            extra = field.removeprefix("extra.")
+            value = connection.extra_dejson.get(extra) if extra != field else getattr(connection, field)
+        if value is not None:
+            os.environ[env] = str(value)
+
+
 def _run(module: str, **kwargs: Any) -> dict[str, Any]:
     """Run a step; a failure the step declares (its StepFailed) is final: no retry."""
+    if not _local():
+        _export_secrets()
     step = _step(module)
     failed = getattr(step, "StepFailed", None)
     try:
@@ -77,8 +109,39 @@ def _local() -> bool:
     return bool(get_current_context()["params"]["local"])
 
 
+def _window(start: Any, end: Any) -> tuple[str, str] | None:
+    """The run's data interval as the ingestion step's window (ISO instants), unless the
+    run's `window` param says otherwise (default: production runs only; local stand-ins keep
+    their own synthetic clock)."""
+    wanted = get_current_context()["params"].get("window")
+    if start is None or end is None or not (wanted if wanted is not None else not _local()):
+        return None
+    return (start.isoformat(), end.isoformat())
+
+
+def _notify(channels: list[dict[str, Any]], local: bool, outcome: str, text: str, details: dict[str, Any]) -> None:
+    """Send a run notification (pipeline/notify.py logs what it cannot send)."""
+    if not channels:
+        return
+    if not local:
+        _export_secrets()
+    notify = _step("pipeline.notify")
+    notify.send(channels, notify.event(PIPELINE, outcome, text, details))
+
+
+def _on_failure(context: Any) -> None:
+    """A task failed for good (retries spent, or a StepFailed): tell orchestration.on_failure."""
+    ti = context.get("ti") or context.get("task_instance")
+    task_id = str(getattr(ti, "task_id", "?"))
+    error = str(context.get("exception") or "")
+    run_id = str(getattr(context.get("dag_run"), "run_id", ""))
+    local = bool((context.get("params") or {}).get("local"))
+    details = {"task": task_id, "error": error[:2000], "run_id": run_id}
+    _notify(ON_FAILURE, local, "failed", f"{PIPELINE} failed at task {task_id}: {error[:300]}", details)
+
+
 @dag(
-    dag_id="jaffle_shop",
+    dag_id=PIPELINE,
     description=DESCRIPTION,
     schedule=CronDataIntervalTimetable(SCHEDULE, timezone="UTC"),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
@@ -93,6 +156,11 @@ def _local() -> bool:
     },
     params={
         "local": Param(False, type="boolean", description="Run on the local stand-ins and the local DuckDB warehouse"),
+        "window": Param(
+            None,
+            type=["null", "boolean"],
+            description="Load only the data interval's rows (default: in production runs, not in local runs)",
+        ),
     },
     tags=["pipegen", "jaffle_shop", "dbt", "example"],
     doc_md=__doc__,
@@ -111,9 +179,9 @@ def jaffle_shop() -> None:
 
         @task(task_id="load")
         def load(data_interval_start: Any = None, data_interval_end: Any = None) -> dict[str, Any]:
-            summary = _run("pipeline.ingest", source="jaffle", local=_local())
-            interval = [str(data_interval_start), str(data_interval_end)]
-            return {**summary, "data_interval": interval}
+            window = _window(data_interval_start, data_interval_end)
+            summary = _run("pipeline.ingest", source="jaffle", local=_local(), window=window)
+            return {**summary, "window": list(window) if window else None}
 
         return load()
 
@@ -130,8 +198,12 @@ def jaffle_shop() -> None:
 
     @task(task_id="publish", outlets=[PUBLISHED])
     def publish(summaries: dict[str, Any]) -> dict[str, Any]:
-        """The run's summary: every step's counts and failures (the XCom of this task)."""
-        return {"pipeline": "jaffle_shop", "steps": summaries}
+        """The run's summary: every step's counts and failures (the XCom of this task), sent
+        to orchestration.on_success."""
+        summary = {"pipeline": PIPELINE, "steps": summaries}
+        lines = [f"{name}: {step.get('summary') or 'done'}" for name, step in summaries.items()]
+        _notify(ON_SUCCESS, _local(), "succeeded", f"{PIPELINE} succeeded. " + "; ".join(lines), summary)
+        return summary
 
     synthesize_ = synthesize()
     ingest_jaffle_ = ingest_jaffle()
