@@ -35,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from pipeline import quality_events, quality_model
+from pipeline import quality_events, quality_model, quality_notify
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "gx" / "checks.json"
@@ -142,29 +142,6 @@ def _publish_action() -> Any:
 _RUN: dict[str, Any] = {}
 
 
-def _notification_actions(config: dict[str, Any]) -> list[Any]:
-    """Slack, Teams and PagerDuty notifications as GX actions, when their secret is set."""
-    from great_expectations import checkpoint as cp
-
-    actions: list[Any] = []
-    for i, n in enumerate(config.get("notifications", [])):
-        secret = os.environ.get(n["env"] or "")
-        if not secret:
-            continue
-        notify_on = "failure" if "critical" in n["on"] else "all"
-        if n["type"] == "slack":
-            actions.append(cp.SlackNotificationAction(name=f"notify_{i}", slack_webhook=secret, notify_on=notify_on))
-        elif n["type"] == "teams":
-            actions.append(
-                cp.MicrosoftTeamsNotificationAction(name=f"notify_{i}", teams_webhook=secret, notify_on=notify_on)
-            )
-        elif n["type"] == "pagerduty":
-            actions.append(
-                cp.PagerdutyAlertAction(name=f"notify_{i}", api_key=secret, routing_key=secret, notify_on=notify_on)
-            )
-    return actions
-
-
 def checkpoint(
     checks: list[dict[str, Any]], files: dict[str, str], folder: Path, config: dict[str, Any], run_id: str
 ) -> Any:
@@ -186,7 +163,8 @@ def checkpoint(
         definitions.append(
             context.validation_definitions.add(gx.ValidationDefinition(name=check["suite"], data=batch, suite=suite))
         )
-    actions = [_publish_action()(name="publish_events"), *_notification_actions(config)]
+    notify, _RUN["notifications_off"] = quality_notify.actions(config)
+    actions = [_publish_action()(name="publish_events"), *notify]
     return context.checkpoints.add(
         gx.Checkpoint(name=f"{config['pipeline']}_quality", validation_definitions=definitions, actions=actions,
                       result_format={"result_format": "COMPLETE"})
@@ -292,6 +270,7 @@ class Publish:
         _write_json(self.state / "results" / f"{self.run_info['run_id']}.json", result.describe_dict())
         if self.publisher is not None:
             self.publisher.publish(events)
+        quality_notify.remember(self.run_info["pipeline"], self.run_info["run_id"], events)
         self.published.extend(events)
         return {"events": len(events)}
 
@@ -425,6 +404,7 @@ def _summary(
         "suites": suites,
         "events": counts,
         "events_note": note,
+        "notifications_off": _RUN.get("notifications_off", []),
         "read_model": read_model,
     }
 
@@ -460,6 +440,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     _write_summary(summary)
     print("quality:", summary["summary"])
+    for note in summary["notifications_off"]:
+        print("quality:", note)
     print(quality_model.format_report(summary["read_model"], runs))
     return 0
 

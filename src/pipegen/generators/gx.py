@@ -40,6 +40,7 @@ from pipegen.spec.model import (
     Mart,
     Materialization,
     Notification,
+    NotificationType,
     Severity,
     Spec,
     TableQuality,
@@ -51,7 +52,7 @@ REQUIREMENTS = ("great_expectations==1.24.1", "pandas==3.1.1")
 KAFKA_REQUIREMENTS = ("confluent-kafka==2.16.1",)  # requirements/judges/kafka.txt
 METADATA_COLUMNS = ("_extracted_at", "_source", "_batch_id")  # stamped by ingestion, kept by staging
 SEVERITY = {Severity.ERROR: "critical", Severity.WARN: "warning"}
-RUNTIME = ("quality.py", "quality_events.py", "quality_model.py")
+RUNTIME = ("quality.py", "quality_events.py", "quality_model.py", "quality_notify.py")
 NUMERIC = {"int", "bigint", "smallint", "float", "double", "decimal"}
 
 
@@ -370,13 +371,30 @@ def _notification(n: Notification) -> dict[str, Any]:
     return {
         "type": n.type.value,
         "channel": n.channel,
+        "to": list(n.to or ()),
         "env": secret.name if secret else None,
         "on": [SEVERITY[s] for s in n.on],
     }
 
 
+# email notifications: the SMTP server (pipeline/quality_notify.py), name -> (use, secret, local default)
+SMTP_ENV: tuple[tuple[str, str, bool, str | None], ...] = (
+    ("QUALITY_SMTP_HOST", "SMTP server; unset: email notifications off", False, None),
+    ("QUALITY_SMTP_PORT", "SMTP port", False, "587"),
+    ("QUALITY_SMTP_SECURITY", "starttls, ssl or none", False, "starttls"),
+    ("QUALITY_SMTP_USER", "SMTP login", False, None),
+    ("QUALITY_SMTP_PASSWORD", "SMTP password", True, None),
+    ("QUALITY_SMTP_SENDER", "From: address (default: the login)", False, None),
+)
+
+
 def _notification_env(spec: Spec) -> list[EnvVar]:
     out = []
+    if any(n.type == NotificationType.EMAIL for n in spec.quality.notifications):
+        out += [
+            EnvVar(name, (f"pipeline/quality_notify.py: email notification, {use}",), secret=secret, default=default)
+            for name, use, secret, default in SMTP_ENV
+        ]
     for n in spec.quality.notifications:
         for value in (n.webhook, n.routing_key):
             if isinstance(value, str) and (ref := parse_secret_ref(value)):
