@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pipegen.generators import gx_events, gx_matrix
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
 from pipegen.plan.families import Family
-from pipegen.plan.names import snake
+from pipegen.plan.names import MartNames, snake
 from pipegen.render.env import static
 from pipegen.spec.index import SpecIndex, TableRef, mart_outputs
 from pipegen.spec.model import (
@@ -41,6 +41,7 @@ from pipegen.spec.model import (
     Materialization,
     Notification,
     NotificationType,
+    OnFailure,
     Severity,
     Spec,
     TableQuality,
@@ -79,7 +80,7 @@ class GxGenerator:
                 MakeTarget(
                     "quality",
                     "Great Expectations checkpoint over staged tables and marts",
-                    (("$(PROJECT_PYTHON)", "-m", "pipeline.quality"),),
+                    (("$(PROJECT_PYTHON)", "-m", "pipeline.quality", "--stage", "all"),),
                 ),
                 MakeTarget(
                     "quality-report",
@@ -87,9 +88,7 @@ class GxGenerator:
                     (("$(PROJECT_PYTHON)", "-m", "pipeline.quality", "--report"),),
                 ),
             ),
-            run_steps=(
-                RunStep(50, "quality", "Great Expectations checkpoint, validation events", ("-m", "pipeline.quality")),
-            ),
+            run_steps=run_steps(ctx),
         )
 
     def render(self, ctx: GenContext) -> Files:
@@ -102,6 +101,22 @@ class GxGenerator:
             files[f"pipeline/{module}"] = static(f"gx/{module}")
         files["docs/quality.md"] = gx_matrix.render_matrix(ctx)
         return files
+
+
+def quarantine_gate(ctx: GenContext) -> bool:
+    """`quarantine` with dbt: the staged tables are validated before `dbt build` (the dbt family's
+    `stage` step builds the staging views first), so bad rows move aside before dbt tests them
+    and the marts are built from the clean rows only."""
+    return ctx.spec.quality.on_failure == OnFailure.QUARANTINE and Family.DBT in ctx.families
+
+
+def run_steps(ctx: GenContext) -> tuple[RunStep, ...]:
+    checkpoint = RunStep(50, "quality", "Great Expectations checkpoint, validation events", ("-m", "pipeline.quality"))
+    if not quarantine_gate(ctx):
+        return (checkpoint,)
+    gate = RunStep(35, "quarantine", "GX on the staged tables: failing rows to their quarantine tables",
+                   ("-m", "pipeline.quality", "--stage", "staging"))  # fmt: skip
+    return (gate, replace(checkpoint, help="GX on the marts (the staged tables passed the quarantine gate)"))
 
 
 def _json(data: Any) -> str:
@@ -124,7 +139,7 @@ class Suite:
     expectations: list[dict[str, Any]]
     parameters: dict[str, dict[str, Any]]
     quality: TableQuality | None
-    raw: dict[str, Any] | None  # staging: where the rows land (quarantine deletes there)
+    quarantine: dict[str, Any] | None  # where failing rows go and the relation they are removed from (by key)
 
     def document(self) -> dict[str, Any]:
         return {
@@ -251,8 +266,9 @@ def staged_suite(ctx: GenContext, ref: TableRef, index: SpecIndex) -> Suite:
         name=str(dn.staging_model), kind="staging", schema=str(names.staging_schema), table=str(dn.staging_model),
         spec_path=where, columns=[*staged, *METADATA_COLUMNS], types=staged, key=key, expectations=[],
         parameters={}, quality=ref.dataset.quality,
-        raw={"schema": str(dn.raw_schema), "table": str(dn.raw_table), "key": raw_key,
-             "quarantine": str(dn.quarantine_table)},
+        quarantine={"schema": str(dn.raw_schema), "table": str(dn.quarantine_table),
+                    "source": {"schema": str(dn.raw_schema), "table": str(dn.raw_table)}, "key": raw_key}
+        if raw_key else None,
     )  # fmt: skip
     derived = {d.name.lower() for d in ref.dataset.derived}
     rules: list[tuple[str, ColumnRules, str]] = [
@@ -293,13 +309,28 @@ def mart_suite(ctx: GenContext, mi: int, mart: Mart, index: SpecIndex) -> Suite:
         else [(snake(g.output_name), g, f"{where}.group_by[{i}]") for i, g in enumerate(mart.group_by)]
         + [(snake(m.name), m, f"{where}.measures[{i}]") for i, m in enumerate(mart.measures)]
     )
+    columns = [o[0] for o in outputs]
+    key = [snake(k) for k in mart.unique_key] or [snake(g.output_name) for g in mart.group_by] or columns
     suite = Suite(
         name=str(mn.model), kind="mart", schema=str(mn.schema), table=str(mn.model), spec_path=where,
-        columns=[o[0] for o in outputs], types={}, key=[snake(k) for k in mart.unique_key], expectations=[],
-        parameters={}, quality=None, raw=None,
+        columns=columns, types={}, key=key, expectations=[], parameters={}, quality=None,
+        quarantine=_mart_quarantine(mn, mart, key),
     )  # fmt: skip
     _add_column_rules(ctx, suite, outputs, index)
     return suite
+
+
+# materializations whose rows the quality step can delete (a view's rows are its query's)
+QUARANTINABLE = {Materialization.TABLE, Materialization.INCREMENTAL}
+
+
+def _mart_quarantine(mn: MartNames, mart: Mart, key: list[str]) -> dict[str, Any] | None:
+    """A table mart's failing rows move to `<mart>__quarantine` beside it, matched on the
+    mart's key (unique_key, else its group-by columns, else every column)."""
+    if mart.materialized not in QUARANTINABLE:
+        return None
+    return {"schema": str(mn.schema), "table": str(mn.quarantine_table),
+            "source": {"schema": str(mn.schema), "table": str(mn.model)}, "key": {k: k for k in key}}  # fmt: skip
 
 
 def build_suites(ctx: GenContext) -> list[Suite]:
@@ -342,7 +373,7 @@ def checks_config(ctx: GenContext, suites: list[Suite]) -> dict[str, Any]:
                 "table": s.table,
                 "spec_path": s.spec_path,
                 "key": s.key,
-                "raw": s.raw,
+                "quarantine": s.quarantine,
                 "parameters": s.parameters,
                 "profile_columns": _profile_columns(s),
                 "drift": None
@@ -359,6 +390,7 @@ def checks_config(ctx: GenContext, suites: list[Suite]) -> dict[str, Any]:
         "pipeline": str(ctx.plan.names.pipeline),
         "generated_by": f"pipegen {ctx.version}",
         "on_failure": spec.quality.on_failure.value,
+        "gate": quarantine_gate(ctx),
         "events": {"sink": spec.quality.events.sink.value, "topic": str(ctx.plan.names.events_topic)},
         "notifications": [_notification(n) for n in spec.quality.notifications],
         "pass_rate_runs": 10,
