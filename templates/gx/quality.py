@@ -44,6 +44,7 @@ from pipeline import quality_events, quality_model, quality_notify
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "gx" / "checks.json"
 SUITES = ROOT / "gx" / "expectations"
+CHANGES = ROOT / "gx" / "suite_changes.json"
 
 
 def state_dir() -> Path:
@@ -303,23 +304,26 @@ def _quarantine_all(
 def _change_and_drift_events(
     run_info: dict[str, Any], checks: list[dict[str, Any]], profiles: dict[str, Any], state: Path
 ) -> list[dict[str, Any]]:
-    """ExpectationAdded/Removed and DataDriftDetected: this run against the previous run's state."""
-    events: list[dict[str, Any]] = []
+    """ExpectationAdded/Removed (the suite changes pipegen recorded between generates, each
+    published once) and DataDriftDetected (this run's statistics against the previous run's)."""
+    ledger = _read_json(CHANGES) or {}
+    published = set(_read_json(state / "state" / "published_changes.json") or [])
+    events = quality_events.change_events(run_info, ledger, published, {c["suite"] for c in checks})
     for c in checks:
-        suite = json.loads((SUITES / f"{c['suite']}.json").read_text(encoding="utf-8"))
-        previous_suite = _read_json(state / "state" / "suites" / f"{c['suite']}.json")
         previous_stats = _read_json(state / "state" / "stats" / f"{c['suite']}.json")
-        events += quality_events.suite_change_events(run_info, c, previous_suite, suite)
         events += quality_events.drift_events(run_info, c, previous_stats, profiles[c["suite"]])
     return events
 
 
-def _keep_state(checks: list[dict[str, Any]], profiles: dict[str, Any], state: Path) -> None:
-    """This run's suites and statistics: what the next run compares against."""
+def _keep_state(
+    checks: list[dict[str, Any]], profiles: dict[str, Any], events: list[dict[str, Any]], state: Path
+) -> None:
+    """This run's statistics (what the next run's drift compares with) and the suite changes published."""
     for c in checks:
-        suite = json.loads((SUITES / f"{c['suite']}.json").read_text(encoding="utf-8"))
-        _write_json(state / "state" / "suites" / f"{c['suite']}.json", suite)
         _write_json(state / "state" / "stats" / f"{c['suite']}.json", profiles[c["suite"]])
+    changes = [e["event_id"] for e in events if e["event_type"] in ("ExpectationAdded", "ExpectationRemoved")]
+    path = state / "state" / "published_changes.json"
+    _write_json(path, sorted(set(_read_json(path) or []) | set(changes)))
 
 
 STAGES = {"all": ("staging", "mart"), "staging": ("staging",), "marts": ("mart",)}
@@ -363,7 +367,7 @@ def run(on_failure: str | None = None, stage: str | None = None) -> dict[str, An
         quality_model.apply(model, step.published)
         read_model = quality_model.report(model, config["pass_rate_runs"])
         model.close()
-        _keep_state(checks, profiles, state)
+        _keep_state(checks, profiles, step.published, state)
         outcomes = step.outcomes
         summary = _summary(config, checks, missing, outcomes, step.published, note, run_id, read_model)
         blocking = [c["suite"] for c in checks if _critical(outcomes[c["suite"]])] + [c["suite"] for c in missing]

@@ -22,6 +22,7 @@ Writes, without importing GX:
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -95,6 +96,7 @@ class GxGenerator:
         suites = build_suites(ctx)
         files: Files = {f"gx/expectations/{s.name}.json": _json(s.document()) for s in suites}
         files["gx/checks.json"] = _json(checks_config(ctx, suites))
+        files[CHANGES] = _json(suite_changes(ctx.previous, suites))
         for name, schema in gx_events.schemas().items():
             files[f"schemas/events/{name}.v{gx_events.SCHEMA_VERSION}.json"] = _json(schema)
         for module in RUNTIME:
@@ -343,6 +345,60 @@ def build_suites(ctx: GenContext) -> list[Suite]:
         if mart.materialized != Materialization.EPHEMERAL
     ]
     return suites
+
+
+# ---------------------------------------------------------------- suite changes between generates
+
+CHANGES = "gx/suite_changes.json"
+KEEP_CHANGE_SETS = 20  # the ledger keeps the last generates that changed a suite
+
+
+def _expectation_key(e: dict[str, Any]) -> str:
+    """An expectation's identity: its type, arguments (but `mostly`) and spec path."""
+    kwargs = {k: v for k, v in e["kwargs"].items() if k != "mostly"}
+    return json.dumps([e["type"], kwargs, (e.get("meta") or {}).get("spec_path")], sort_keys=True)
+
+
+def _previous_suites(previous: Callable[[str], str | None]) -> dict[str, tuple[str, list[dict[str, Any]]]]:
+    """suite -> (table, expectations) as the last generate wrote them; empty on a first generate."""
+    checks = previous("gx/checks.json")
+    out = {}
+    for c in json.loads(checks)["suites"] if checks else []:
+        text = previous(f"gx/expectations/{c['suite']}.json")
+        if text is not None:
+            out[c["suite"]] = (f"{c['schema']}.{c['table']}", json.loads(text)["expectations"])
+    return out
+
+
+def _change(kind: str, suite: str, table: str, e: dict[str, Any]) -> dict[str, Any]:
+    return {"event_type": kind, "suite": suite, "table": table, "key": _expectation_key(e), "expectation": e["type"],
+            "column": e["kwargs"].get("column"), "spec_path": (e.get("meta") or {}).get("spec_path", ""),
+            "kwargs": e["kwargs"]}  # fmt: skip
+
+
+def suite_changes(previous: Callable[[str], str | None], suites: list[Suite]) -> dict[str, Any]:
+    """The ledger of suite changes between generates (`ExpectationAdded` / `ExpectationRemoved`):
+    this generate's suites against the last generated ones (`.pipegen/base/`). A generate that
+    changes no suite keeps the ledger as it was (nothing is rewritten); the first generate
+    records none. The runner publishes each change set once (its id is stable)."""
+    before_text = previous(CHANGES)
+    ledger: dict[str, Any] = json.loads(before_text) if before_text else {"change_sets": []}
+    old = _previous_suites(previous)
+    if not old:
+        return ledger
+    new = {s.name: (f"{s.schema}.{s.table}", s.expectations) for s in suites}
+    changes = []
+    for name in sorted(old.keys() | new.keys()):
+        table = (new.get(name) or old[name])[0]
+        before = {_expectation_key(e): e for e in (old.get(name) or ("", []))[1]}
+        now = {_expectation_key(e): e for e in (new.get(name) or ("", []))[1]}
+        changes += [_change("ExpectationAdded", name, table, now[k]) for k in sorted(now.keys() - before.keys())]
+        changes += [_change("ExpectationRemoved", name, table, before[k]) for k in sorted(before.keys() - now.keys())]
+    if not changes:
+        return ledger
+    digest = hashlib.sha256(json.dumps([ledger["change_sets"][-1:], changes], sort_keys=True).encode()).hexdigest()
+    entry = {"id": digest[:16], "changes": changes}
+    return {"change_sets": [*ledger["change_sets"], entry][-KEEP_CHANGE_SETS:]}
 
 
 # ---------------------------------------------------------------- the runner's configuration
