@@ -31,15 +31,13 @@ import argparse
 import json
 import numbers
 import os
-import shutil
 import sys
-import tempfile
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from pipeline import quality_events, quality_model, quality_notify
+from pipeline import quality_events, quality_model, quality_notify, quality_warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "gx" / "checks.json"
@@ -66,41 +64,18 @@ def _now() -> datetime:
     return datetime.fromisoformat(fixed.replace("Z", "+00:00")) if fixed else datetime.now(UTC)
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _exists(con: Any, schema: str, table: str) -> bool:
-    found = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
-    ).fetchone()
-    return bool(found and found[0])
-
-
 # ---------------------------------------------------------------- reading the warehouse
 
 
-def snapshot(con: Any, check: dict[str, Any], folder: Path) -> str:
-    """The relation as a Parquet file GX reads; its row order is the batch's index."""
-    name = f"{check['suite']}.parquet"
-    path = str(folder / name).replace("'", "''")
-    con.execute(
-        f"copy (select * from {_q(check['schema'])}.{_q(check['table'])}) to '{path}' (format parquet)"
-    ).fetchall()
-    return name
-
-
-def profile(con: Any, check: dict[str, Any], run_id: str) -> dict[str, Any]:
+def profile(wh: Any, check: dict[str, Any], run_id: str) -> dict[str, Any]:
     """Row count and per column: null rate, mean (numbers), distinct count."""
-    rel = f"{_q(check['schema'])}.{_q(check['table'])}"
-    (rows,) = con.execute(f"select count(*) from {rel}").fetchone()
+    rel = f"{wh.q(check['schema'])}.{wh.q(check['table'])}"
+    ((rows,),) = wh.rows(f"select count(*) from {rel}")
     columns = {}
     for col in check["profile_columns"]:
-        c = _q(col["name"])
-        mean = f"avg(cast({c} as double))" if col["numeric"] else "null"
-        nulls, mean_v, distinct = con.execute(
-            f"select count(*) - count({c}), {mean}, count(distinct {c}) from {rel}"
-        ).fetchone()
+        c = wh.q(col["name"])
+        mean = f"avg({c} * 1.0)" if col["numeric"] else "null"
+        ((nulls, mean_v, distinct),) = wh.rows(f"select count(*) - count({c}), {mean}, count(distinct {c}) from {rel}")
         columns[col["name"]] = {
             "null_rate": (nulls / rows) if rows else 0.0,
             "mean": None if mean_v is None else float(mean_v),
@@ -109,17 +84,17 @@ def profile(con: Any, check: dict[str, Any], run_id: str) -> dict[str, Any]:
     return {"run_id": run_id, "row_count": int(rows), "columns": columns}
 
 
-def parameters(con: Any, checks: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
+def parameters(wh: Any, checks: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
     """Suite parameters: a foreign key's allowed values are the parent's keys, read now;
     a freshness bound is now minus the rule's age."""
     out: dict[str, Any] = {}
     for check in checks:
         for name, p in check["parameters"].items():
             if p["kind"] == "foreign_key":
-                rows = con.execute(
-                    f"select distinct {_q(p['column'])} from {_q(p['schema'])}.{_q(p['table'])}"
-                    f" where {_q(p['column'])} is not null"
-                ).fetchall()
+                col = wh.q(p["column"])
+                rows = wh.rows(
+                    f"select distinct {col} from {wh.q(p['schema'])}.{wh.q(p['table'])} where {col} is not null"
+                )
                 out[name] = [r[0] for r in rows]
             elif p["kind"] == "freshness":
                 bound = now - timedelta(seconds=p["max_age_seconds"])
@@ -147,9 +122,7 @@ def _publish_action() -> Any:
 _RUN: dict[str, Any] = {}
 
 
-def checkpoint(
-    checks: list[dict[str, Any]], files: dict[str, str], folder: Path, config: dict[str, Any], run_id: str
-) -> Any:
+def checkpoint(wh: Any, checks: list[dict[str, Any]], config: dict[str, Any]) -> Any:
     import great_expectations as gx
 
     context = gx.get_context(mode="ephemeral")
@@ -159,15 +132,13 @@ def checkpoint(
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
     except Exception:
         pass
-    source = context.data_sources.add_pandas_filesystem("warehouse", base_directory=folder)
+    batches = wh.batches(context, checks)
     definitions = []
     for check in checks:
         suite = context.suites.add(gx.ExpectationSuite(**json.loads((SUITES / f"{check['suite']}.json").read_text())))
-        asset = source.add_parquet_asset(check["suite"])
-        batch = asset.add_batch_definition_path("snapshot", path=files[check["suite"]])
-        definitions.append(
-            context.validation_definitions.add(gx.ValidationDefinition(name=check["suite"], data=batch, suite=suite))
-        )
+        definitions.append(context.validation_definitions.add(
+            gx.ValidationDefinition(name=check["suite"], data=batches[check["suite"]], suite=suite)
+        ))  # fmt: skip
     notify, _RUN["notifications_off"] = quality_notify.actions(config)
     actions = [_publish_action()(name="publish_events"), *notify]
     return context.checkpoints.add(
@@ -191,7 +162,7 @@ def _write_json(path: Path, data: Any) -> None:
 # ---------------------------------------------------------------- quarantine
 
 
-def quarantine(con: Any, check: dict[str, Any], frame: Any, bad: dict[int, list[dict[str, Any]]], run_id: str) -> int:
+def quarantine(wh: Any, check: dict[str, Any], frame: Any, bad: dict[int, list[dict[str, Any]]], run_id: str) -> int:
     """Move the rows at these batch positions: to the quarantine table (with the failed
     expectations) and out of the relation they came from (a staged table's landed table, a
     mart's own table), matched on the key."""
@@ -199,10 +170,12 @@ def quarantine(con: Any, check: dict[str, Any], frame: Any, bad: dict[int, list[
     rows = frame.iloc[sorted(bad)].copy()
     rows["_failed_expectations"] = [json.dumps(bad[i], sort_keys=True) for i in sorted(bad)]
     rows["_quarantine_run_id"] = run_id
+    _q = wh.q
     target = f"{_q(q['schema'])}.{_q(q['table'])}"
-    con = con.cursor()  # its own cursor: no pending result of the snapshot's statements
+    exists = wh.exists(q["schema"], q["table"])
+    con = wh.con.cursor()  # its own cursor: no pending result of the snapshot's statements
     con.register("pipegen_quarantine", rows)
-    if _exists(con, q["schema"], q["table"]):
+    if exists:
         con.execute(f"insert into {target} by name select * from pipegen_quarantine").fetchall()
     else:
         con.execute(f"create table {target} as select * from pipegen_quarantine").fetchall()
@@ -245,9 +218,9 @@ def _critical(validation: Any) -> list[Any]:
     ]  # fmt: skip
 
 
-def _quarantinable(check: dict[str, Any], validation: Any) -> bool:
+def _quarantinable(wh: Any, check: dict[str, Any], validation: Any) -> bool:
     """Every critical failure is row-level with row positions, and the table has a key."""
-    if not check.get("quarantine"):
+    if not check.get("quarantine") or not wh.can_quarantine:
         return False
     return all(
         r.expectation_config.type in quality_events.ROW_LEVEL and (r.result or {}).get("unexpected_index_list")
@@ -283,18 +256,15 @@ class Publish:
 
 
 def _quarantine_all(
-    con: Any, checks: list[dict[str, Any]], outcomes: dict[str, Any], files: dict[str, Path], run_id: str
+    wh: Any, checks: list[dict[str, Any]], outcomes: dict[str, Any], run_id: str
 ) -> dict[str, tuple[str, int]]:
     """quarantine table -> (suite, rows moved), for every suite whose critical failures are row-level."""
-    import pandas as pd
-
     moved = {}
     for c in checks:
         v = outcomes[c["suite"]]
-        if _critical(v) and _quarantinable(c, v):
-            frame = pd.read_parquet(files[c["suite"]])
+        if _critical(v) and _quarantinable(wh, c, v):
             table = f"{c['quarantine']['schema']}.{c['quarantine']['table']}"
-            moved[table] = (c["suite"], quarantine(con, c, frame, _row_failures(v), run_id))
+            moved[table] = (c["suite"], quarantine(wh, c, wh.frame(c["suite"]), _row_failures(v), run_id))
     return moved
 
 
@@ -335,11 +305,10 @@ def default_stage(config: dict[str, Any]) -> str:
     return "marts" if config.get("gate") else "all"
 
 
-def run(on_failure: str | None = None, stage: str | None = None) -> dict[str, Any]:
-    """Validate the stage's suites once (one checkpoint), publish events, update the read model.
-    Returns a JSON-serialisable summary; raises QualityFailed when the policy blocks."""
-    import duckdb
-
+def run(on_failure: str | None = None, stage: str | None = None, target: str | None = None) -> dict[str, Any]:
+    """Validate the stage's suites once (one checkpoint) in the local warehouse or a warehouse
+    target, publish events, update the read model. Returns a JSON-serialisable summary;
+    raises QualityFailed when the policy blocks."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     config = json.loads(CONFIG.read_text(encoding="utf-8"))
     policy = on_failure or config["on_failure"]
@@ -349,20 +318,18 @@ def run(on_failure: str | None = None, stage: str | None = None) -> dict[str, An
     now = _now()
     run_id = now.strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:8]
     run_info = {"run_id": run_id, "pipeline": config["pipeline"], "occurred_at": now.astimezone(UTC).isoformat()}
-    folder = Path(tempfile.mkdtemp(prefix="pipegen-quality-"))
-    con = duckdb.connect(str(warehouse()))
+    wh = quality_warehouse.open_warehouse(config, target, warehouse())
     try:
-        missing = [c for c in suites if not _exists(con, c["schema"], c["table"])]
+        missing = [c for c in suites if not wh.exists(c["schema"], c["table"])]
         checks = [c for c in suites if c not in missing]
-        files = {c["suite"]: snapshot(con, c, folder) for c in checks}
-        profiles = {c["suite"]: profile(con, c, run_id) for c in checks}
-        params = parameters(con, checks, now)
+        profiles = {c["suite"]: profile(wh, c, run_id) for c in checks}
+        params = parameters(wh, checks, now)
         before = _change_and_drift_events(run_info, checks, profiles, state)
         publisher, note = quality_events.sink(config, state / "events.jsonl")
         step = Publish(run_info, policy, {c["suite"]: c for c in checks}, profiles, before, publisher, state)
         _RUN["publish"] = step.publish
         if checks:
-            checkpoint(checks, files, folder, config, run_id).run(expectation_parameters=params)
+            checkpoint(wh, checks, config).run(expectation_parameters=params)
         model = quality_model.connect(state / "read_model.duckdb")
         quality_model.apply(model, step.published)
         read_model = quality_model.report(model, config["pass_rate_runs"])
@@ -370,19 +337,21 @@ def run(on_failure: str | None = None, stage: str | None = None) -> dict[str, An
         _keep_state(checks, profiles, step.published, state)
         outcomes = step.outcomes
         summary = _summary(config, checks, missing, outcomes, step.published, note, run_id, read_model)
+        summary["target"] = wh.name
         blocking = [c["suite"] for c in checks if _critical(outcomes[c["suite"]])] + [c["suite"] for c in missing]
         if policy == "quarantine":
-            moved = _quarantine_all(con, checks, outcomes, {c: folder / f for c, f in files.items()}, run_id)
+            moved = _quarantine_all(wh, checks, outcomes, run_id)
             blocking = [b for b in blocking if b not in {c for c, _ in moved.values()}]
             summary["quarantined"] = {t: n for t, (_, n) in moved.items()}
             if moved:
                 summary["summary"] += "; quarantined " + ", ".join(f"{n} row(s) to {t}" for t, (_, n) in moved.items())
+            if blocking and not wh.can_quarantine:
+                summary["failures"].append(f"quarantine runs on the local warehouse only: on {wh.name} it blocks")
         if blocking and policy != "warn":
             raise QualityFailed("quality checks failed: " + "; ".join(summary["failures"]), summary)
         return summary
     finally:
-        con.close()
-        shutil.rmtree(folder, ignore_errors=True)
+        wh.close()
 
 
 def _summary(
@@ -440,6 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Great Expectations checkpoint over staged tables and marts.")
     parser.add_argument("--on-failure", choices=["block", "warn", "quarantine"], help="override quality.on_failure")
     parser.add_argument("--stage", choices=sorted(STAGES), help="which suites (default: all; marts after the gate)")
+    parser.add_argument("--target", default="local", help="local (the DuckDB warehouse) or a warehouse target")
     parser.add_argument("--report", action="store_true", help="print the read model and exit")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the read model from the event log and exit")
     parser.add_argument("--json", action="store_true", help="--report as JSON")
@@ -455,7 +425,11 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(data, default=str) if args.json else quality_model.format_report(data, runs))
         return 0
     try:
-        summary = run(args.on_failure, args.stage)
+        summary = run(args.on_failure, args.stage, args.target)
+    except quality_warehouse.MissingVariable as exc:
+        print(f"quality: target {args.target} needs the environment variable(s) {exc} (see .env.example)",
+              file=sys.stderr)  # fmt: skip
+        return 1
     except QualityFailed as exc:
         _write_summary(exc.summary)
         print(exc, file=sys.stderr)

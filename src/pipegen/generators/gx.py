@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from pipegen.generators import gx_events, gx_matrix
+from pipegen.generators import gx_events, gx_matrix, gx_sql
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
 from pipegen.plan.families import Family
 from pipegen.plan.names import MartNames, snake
@@ -54,7 +54,7 @@ REQUIREMENTS = ("great_expectations==1.24.1", "pandas==3.1.1")
 KAFKA_REQUIREMENTS = ("confluent-kafka==2.16.1",)  # requirements/judges/kafka.txt
 METADATA_COLUMNS = ("_extracted_at", "_source", "_batch_id")  # stamped by ingestion, kept by staging
 SEVERITY = {Severity.ERROR: "critical", Severity.WARN: "warning"}
-RUNTIME = ("quality.py", "quality_events.py", "quality_model.py", "quality_notify.py")
+RUNTIME = ("quality.py", "quality_events.py", "quality_model.py", "quality_notify.py", "quality_warehouse.py")
 NUMERIC = {"int", "bigint", "smallint", "float", "double", "decimal"}
 
 
@@ -74,6 +74,7 @@ class GxGenerator:
                 EnvVar("QUALITY_EVENTS_BOOTSTRAP_SERVERS", ("pipeline/quality_events.py: Kafka brokers for events",))
             )
         env.extend(_notification_env(ctx.spec))
+        env.extend(EnvVar(name, (use,), secret=secret) for name, use, secret in gx_sql.env_vars(ctx.spec))
         return Contribution(
             requirements=(*REQUIREMENTS, *(KAFKA_REQUIREMENTS if kafka else ())),
             env=tuple(env),
@@ -449,6 +450,7 @@ def checks_config(ctx: GenContext, suites: list[Suite]) -> dict[str, Any]:
         "gate": quarantine_gate(ctx),
         "events": {"sink": spec.quality.events.sink.value, "topic": str(ctx.plan.names.events_topic)},
         "notifications": [_notification(n) for n in spec.quality.notifications],
+        "warehouses": gx_sql.warehouses(spec),
         "pass_rate_runs": 10,
         "suites": out,
     }
