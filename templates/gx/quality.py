@@ -53,10 +53,15 @@ def warehouse() -> Path:
     return Path(os.environ.get("PIPEGEN_WAREHOUSE", "warehouse.duckdb"))
 
 
-class QualityFailed(Exception):
+class StepFailed(Exception):
+    """The checks failed under the policy: final for the DAG/flow (bad data is not retried)."""
+
     def __init__(self, message: str, summary: dict[str, Any]) -> None:
         super().__init__(message)
         self.summary = summary
+
+
+QualityFailed = StepFailed
 
 
 def _now() -> datetime:
