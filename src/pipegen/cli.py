@@ -102,12 +102,12 @@ def generate(
 ) -> None:
     """Render the project and write it, keeping your edits to generated files."""
     from pipegen.pipeline import prepare, render_tree, spec_hash
-    from pipegen.write import WriteMeta, preview, render_summary, unified_diff, write_tree
+    from pipegen.write import WriteMeta, base_reader, preview, render_summary, unified_diff, write_tree
 
     ready = prepare(spec)
     _print_diagnostics(ready.diagnostics, "text")
     out = output if output is not None else spec.parent
-    files = render_tree(ready.spec, ready.plan)
+    files = render_tree(ready.spec, ready.plan, base_reader(out))
     meta = WriteMeta(__version__, spec_hash(ready.spec))
     if dry_run or check or diff:
         planned = preview(out, files, meta)

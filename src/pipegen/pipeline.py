@@ -9,6 +9,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 from pipegen import __version__
 from pipegen.errors import SpecError
 from pipegen.plan.families import Family
@@ -56,16 +59,17 @@ def families_for(plan: Plan) -> list[Family]:
     return [f for f in plan.families if f in REGISTRY]
 
 
-def render_tree(spec: Spec, plan: Plan) -> Files:
+def render_tree(spec: Spec, plan: Plan, previous: Callable[[str], str | None] | None = None) -> Files:
     """Every generated file, in memory (generator modules are imported only here).
 
     Two passes: every family contributes to the shared files, then every family renders
-    with the merged contributions in its context."""
-    from pipegen.generators.base import GenContext, collect, merge
+    with the merged contributions in its context. `previous` reads the last generated copy
+    of a file (`.pipegen/base/`), for families that report what changed since (gx)."""
+    from pipegen.generators.base import GenContext, collect, merge, no_previous
     from pipegen.generators.registry import REGISTRY
 
     families = families_for(plan)
-    ctx = GenContext(spec, plan, frozenset(families), __version__)
+    ctx = GenContext(spec, plan, frozenset(families), __version__, previous=previous or no_previous)
     shared = collect({f: REGISTRY[f].contribute(ctx) for f in families})
     ctx = replace(ctx, shared=shared)
     return merge({f: REGISTRY[f].render(ctx) for f in families})

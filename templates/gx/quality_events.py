@@ -175,34 +175,25 @@ def _moved(
 # ---------------------------------------------------------------- suite changes
 
 
-def _key(expectation: dict[str, Any]) -> str:
-    kwargs = {k: v for k, v in expectation["kwargs"].items() if k != "mostly"}
-    return json.dumps([expectation["type"], kwargs, (expectation.get("meta") or {}).get("spec_path")], sort_keys=True)
-
-
-def suite_change_events(
-    run: dict[str, Any], check: dict[str, Any], previous: dict[str, Any] | None, current: dict[str, Any]
+def change_events(
+    run: dict[str, Any], ledger: dict[str, Any], published: set[str], suites: set[str]
 ) -> list[dict[str, Any]]:
-    """ExpectationAdded/ExpectationRemoved: this run's suite against the one the previous run
-    used (kept in quality/state/suites/). The first run records a baseline and emits none."""
-    if previous is None:
-        return []
-    before = {_key(e): e for e in previous["expectations"]}
-    now = {_key(e): e for e in current["expectations"]}
+    """ExpectationAdded/ExpectationRemoved for the suite changes pipegen recorded between two
+    generates (gx/suite_changes.json, against .pipegen/base/) not yet published: changes of
+    these suites, and of suites a generate removed. The event id comes from the change set,
+    not the run, so a change is one event however often it is published."""
     events = []
-    for kind, keys, source in (("ExpectationAdded", now.keys() - before.keys(), now),
-                               ("ExpectationRemoved", before.keys() - now.keys(), before)):  # fmt: skip
-        for key in sorted(keys):
-            e = source[key]
-            events.append(
-                {
-                    **envelope(kind, run, check, key),
-                    "expectation": e["type"],
-                    "column": e["kwargs"].get("column"),
-                    "spec_path": (e.get("meta") or {}).get("spec_path", ""),
-                    "kwargs": e["kwargs"],
-                }
-            )
+    for change_set in ledger.get("change_sets", []):
+        for c in change_set["changes"]:
+            eid = event_id(change_set["id"], c["event_type"], c["table"], c["key"])
+            if eid in published or (c["suite"] not in suites and c["event_type"] != "ExpectationRemoved"):
+                continue
+            events.append({
+                "event_id": eid, "event_type": c["event_type"], "schema_version": SCHEMA_VERSION,
+                "pipeline": run["pipeline"], "table": c["table"], "suite": c["suite"], "run_id": run["run_id"],
+                "occurred_at": run["occurred_at"], "expectation": c["expectation"], "column": c["column"],
+                "spec_path": c["spec_path"], "kwargs": c["kwargs"],
+            })  # fmt: skip
     return events
 
 

@@ -238,6 +238,11 @@ def test_drift_and_a_new_rule_emit_events_and_the_rebuilt_read_model_equals_the_
     assert [(e["expectation"], e["spec_path"]) for e in added] == [
         ("expect_column_values_to_be_between", "sources[0].tables[0].columns[1].range")
     ]
+    # the change is pipegen's (this generate against .pipegen/base/), recorded in the project
+    ledger = json.loads((project / "gx" / "suite_changes.json").read_text())
+    assert [(c["event_type"], c["spec_path"]) for s in ledger["change_sets"] for c in s["changes"]] == [
+        ("ExpectationAdded", "sources[0].tables[0].columns[1].range")
+    ]
     compare = (
         "import json, pathlib; from pipeline import quality_model as m, quality_events as ev;"
         "inc = m.connect(pathlib.Path('quality/read_model.duckdb')); a = m.dump(inc); inc.close();"
@@ -248,6 +253,8 @@ def test_drift_and_a_new_rule_emit_events_and_the_rebuilt_read_model_equals_the_
     out = step(project, batch_python, tmp_path / "home", "-c", compare)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == [True, True, 2]
+    assert quality(project, batch_python, tmp_path).returncode == 0  # a change is published once
+    assert [e["event_type"] for e in events(project)].count("ExpectationAdded") == 1
     report = quality(project, batch_python, tmp_path, "--report")
     assert "staging.stg_shop__orders" in report.stdout and "drift history" in report.stdout
     shutil.rmtree(project / "quality")

@@ -111,3 +111,58 @@ def test_the_matrix_lists_every_column_rule_and_explains_every_empty_cell(spec: 
     assert len(source_rows) >= expected
     for code in re.findall(r"\[([a-z-]+)\]", page):
         assert code in REASONS or code == "ephemeral"
+
+
+def _render(spec: Path, previous: dict[str, str] | None = None) -> dict[str, str]:
+    ready = prepare(spec)
+    return render_tree(ready.spec, ready.plan, previous.get if previous is not None else None)
+
+
+def test_suite_changes_are_this_generate_against_the_last_generated_suites_and_kept_when_nothing_changed(
+    tmp_path: Path,
+) -> None:
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    spec = yaml.load((ROOT / "specs" / "hello.yaml").read_text())
+    first_path, second_path = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    yaml.dump(spec, first_path)
+    spec["sources"][0]["tables"][0]["columns"][1]["range"] = {"min": 0}
+    del spec["sources"][0]["tables"][0]["columns"][2]["accepted_values"]
+    yaml.dump(spec, second_path)
+
+    def changes(files: dict[str, str]) -> list[tuple[str, str, str]]:
+        ledger = json.loads(files["gx/suite_changes.json"])
+        return [(c["event_type"], c["suite"], c["spec_path"]) for s in ledger["change_sets"] for c in s["changes"]]
+
+    first = _render(first_path)
+    assert changes(first) == []  # a first generate records the baseline only
+    second = _render(second_path, first)
+    assert changes(second) == [
+        ("ExpectationAdded", "stg_shop__orders", "sources[0].tables[0].columns[1].range"),
+        ("ExpectationRemoved", "stg_shop__orders", "sources[0].tables[0].columns[2].accepted_values"),
+    ]
+    assert _render(second_path, second)["gx/suite_changes.json"] == second["gx/suite_changes.json"]  # no rewrite
+    back = _render(first_path, second)
+    assert changes(back)[2:] == [
+        ("ExpectationAdded", "stg_shop__orders", "sources[0].tables[0].columns[2].accepted_values"),
+        ("ExpectationRemoved", "stg_shop__orders", "sources[0].tables[0].columns[1].range"),
+    ]
+    ids = [s["id"] for s in json.loads(back["gx/suite_changes.json"])["change_sets"]]
+    assert len(set(ids)) == 2
+
+
+def test_generate_compares_with_pipegen_base_not_with_the_files_a_user_edited(tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    spec = tmp_path / "pipegen.yaml"
+    spec.write_text((ROOT / "specs" / "hello.yaml").read_text())
+    out = tmp_path / "out"
+    assert run_cli("generate", str(spec), "-o", str(out)).returncode == 0
+    suite = out / "gx" / "expectations" / "stg_shop__orders.json"
+    suite.write_text("{}\n")  # a user's edit: pipegen compares with what it generated, not with this
+    spec.write_text(spec.read_text().replace("range: {min: 0}", "range: {min: 0, max: 100000}"))
+    assert run_cli("generate", str(spec), "-o", str(out)).returncode == 1  # the edited suite: a conflict
+    ledger = json.loads((out / "gx" / "suite_changes.json").read_text())
+    kinds = [(c["event_type"], c["kwargs"].get("max_value")) for s in ledger["change_sets"] for c in s["changes"]]
+    assert kinds == [("ExpectationAdded", 100000), ("ExpectationRemoved", None)]

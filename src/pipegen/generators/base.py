@@ -15,7 +15,7 @@ family.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
@@ -99,6 +99,11 @@ class Shared:
     by_family: tuple[tuple[Family, Contribution], ...] = ()
 
 
+def no_previous(path: str) -> str | None:
+    """A first generate: no file was generated before."""
+    return None
+
+
 @dataclass(frozen=True)
 class GenContext:
     spec: Spec
@@ -106,6 +111,9 @@ class GenContext:
     families: frozenset[Family]  # every family generated in this run
     version: str  # pipegen version, stated in generated files
     shared: Shared = field(default_factory=Shared)
+    # The last generated copy of a file (.pipegen/base/<path>), None when there is none. Output
+    # stays a function of its inputs: (spec, the previous generation). Read only what you need.
+    previous: Callable[[str], str | None] = no_previous
 
 
 class Generator(Protocol):

@@ -20,7 +20,7 @@ from pipegen.render.yamldoc import DbtJinja
 from pipegen.safe import Ident, trusted
 from pipegen.spec.catalog import TARGET_SYSTEMS
 from pipegen.spec.index import SpecIndex, mart_outputs
-from pipegen.spec.model import ColumnRules, Dataset, Materialization, Severity, Source, Spec, Target
+from pipegen.spec.model import ColumnRules, Dataset, Materialization, OnFailure, Severity, Source, Spec, Target
 from pipegen.spec.types import format_duration, parse_secret_ref
 
 DBT_DIR = "dbt"
@@ -64,6 +64,7 @@ class DbtGenerator:
                 MakeTarget("transform", "dbt build: staging and mart models and their tests", (_transform_argv(),)),
             ),
             run_steps=(
+                *_stage_step(ctx),
                 RunStep(40, "transform", "dbt build on the local DuckDB warehouse", ("-m", "pipeline.transform")),
             ),
         )
@@ -87,6 +88,20 @@ class DbtGenerator:
         for path in STATIC:
             files[f"{DBT_DIR}/{path}"] = static(f"dbt/static/{path}")
         return files
+
+
+def quarantine_gate(ctx: GenContext) -> bool:
+    """`quality.on_failure: quarantine` with GX: the staging views are built first (`stage`), GX
+    moves bad rows aside (the gx family's `quarantine` step), then `dbt build` runs on the clean
+    rows; the marts' row-level tests warn, since GX quarantines the marts' failing rows after."""
+    return ctx.spec.quality.on_failure == OnFailure.QUARANTINE and Family.GX in ctx.families
+
+
+def _stage_step(ctx: GenContext) -> tuple[RunStep, ...]:
+    if not quarantine_gate(ctx):
+        return ()
+    return (RunStep(30, "stage", "dbt run: the staging views only (for the quarantine gate)",
+                    ("-m", "pipeline.transform", "--staging-only")),)  # fmt: skip
 
 
 def _transform_argv() -> tuple[str, ...]:
@@ -289,12 +304,14 @@ def _merge_same_name(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _column_doc(
-    name: str, rules: ColumnRules, where: str, spec: Spec, relations: dict[str, tuple[str, str]]
+    name: str, rules: ColumnRules, where: str, spec: Spec, relations: dict[str, tuple[str, str]], warn: bool = False
 ) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": name}
     if rules.description:
         entry["description"] = rules.description
     tests = column_tests(rules, where, spec, relations)
+    if warn:  # the quarantine gate moves these rows after dbt: dbt reports them, GX acts
+        tests = [{k: {**v, "config": {**v["config"], "severity": "warn"}} for k, v in t.items()} for t in tests]
     if tests:
         entry["data_tests"] = tests
     return entry
@@ -313,8 +330,9 @@ def marts_doc(ctx: GenContext, tables: list[Table]) -> dict[str, Any]:
             else [(g.output_name, g, f"group_by[{i}]") for i, g in enumerate(mart.group_by)]
             + [(m.name, m, f"measures[{i}]") for i, m in enumerate(mart.measures)]
         )
+        warn = quarantine_gate(ctx) and mart.materialized in (Materialization.TABLE, Materialization.INCREMENTAL)
         columns = [
-            _column_doc(snake(name), rules, f"transforms.marts[{mi}].{where}", spec, relations)
+            _column_doc(snake(name), rules, f"transforms.marts[{mi}].{where}", spec, relations, warn)
             for name, rules, where in outputs
         ]
         model: dict[str, Any] = {"name": ctx.plan.names.mart(mart.name).model}

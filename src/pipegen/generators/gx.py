@@ -22,15 +22,16 @@ Writes, without importing GX:
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from pipegen.generators import gx_events, gx_matrix
+from pipegen.generators import gx_events, gx_matrix, gx_sql
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
 from pipegen.plan.families import Family
-from pipegen.plan.names import snake
+from pipegen.plan.names import MartNames, snake
 from pipegen.render.env import static
 from pipegen.spec.index import SpecIndex, TableRef, mart_outputs
 from pipegen.spec.model import (
@@ -40,6 +41,8 @@ from pipegen.spec.model import (
     Mart,
     Materialization,
     Notification,
+    NotificationType,
+    OnFailure,
     Severity,
     Spec,
     TableQuality,
@@ -51,7 +54,7 @@ REQUIREMENTS = ("great_expectations==1.24.1", "pandas==3.1.1")
 KAFKA_REQUIREMENTS = ("confluent-kafka==2.16.1",)  # requirements/judges/kafka.txt
 METADATA_COLUMNS = ("_extracted_at", "_source", "_batch_id")  # stamped by ingestion, kept by staging
 SEVERITY = {Severity.ERROR: "critical", Severity.WARN: "warning"}
-RUNTIME = ("quality.py", "quality_events.py", "quality_model.py")
+RUNTIME = ("quality.py", "quality_events.py", "quality_model.py", "quality_notify.py", "quality_warehouse.py")
 NUMERIC = {"int", "bigint", "smallint", "float", "double", "decimal"}
 
 
@@ -71,6 +74,7 @@ class GxGenerator:
                 EnvVar("QUALITY_EVENTS_BOOTSTRAP_SERVERS", ("pipeline/quality_events.py: Kafka brokers for events",))
             )
         env.extend(_notification_env(ctx.spec))
+        env.extend(EnvVar(name, (use,), secret=secret) for name, use, secret in gx_sql.env_vars(ctx.spec))
         return Contribution(
             requirements=(*REQUIREMENTS, *(KAFKA_REQUIREMENTS if kafka else ())),
             env=tuple(env),
@@ -78,7 +82,7 @@ class GxGenerator:
                 MakeTarget(
                     "quality",
                     "Great Expectations checkpoint over staged tables and marts",
-                    (("$(PROJECT_PYTHON)", "-m", "pipeline.quality"),),
+                    (("$(PROJECT_PYTHON)", "-m", "pipeline.quality", "--stage", "all"),),
                 ),
                 MakeTarget(
                     "quality-report",
@@ -86,21 +90,36 @@ class GxGenerator:
                     (("$(PROJECT_PYTHON)", "-m", "pipeline.quality", "--report"),),
                 ),
             ),
-            run_steps=(
-                RunStep(50, "quality", "Great Expectations checkpoint, validation events", ("-m", "pipeline.quality")),
-            ),
+            run_steps=run_steps(ctx),
         )
 
     def render(self, ctx: GenContext) -> Files:
         suites = build_suites(ctx)
         files: Files = {f"gx/expectations/{s.name}.json": _json(s.document()) for s in suites}
         files["gx/checks.json"] = _json(checks_config(ctx, suites))
+        files[CHANGES] = _json(suite_changes(ctx.previous, suites))
         for name, schema in gx_events.schemas().items():
             files[f"schemas/events/{name}.v{gx_events.SCHEMA_VERSION}.json"] = _json(schema)
         for module in RUNTIME:
             files[f"pipeline/{module}"] = static(f"gx/{module}")
         files["docs/quality.md"] = gx_matrix.render_matrix(ctx)
         return files
+
+
+def quarantine_gate(ctx: GenContext) -> bool:
+    """`quarantine` with dbt: the staged tables are validated before `dbt build` (the dbt family's
+    `stage` step builds the staging views first), so bad rows move aside before dbt tests them
+    and the marts are built from the clean rows only."""
+    return ctx.spec.quality.on_failure == OnFailure.QUARANTINE and Family.DBT in ctx.families
+
+
+def run_steps(ctx: GenContext) -> tuple[RunStep, ...]:
+    checkpoint = RunStep(50, "quality", "Great Expectations checkpoint, validation events", ("-m", "pipeline.quality"))
+    if not quarantine_gate(ctx):
+        return (checkpoint,)
+    gate = RunStep(35, "quarantine", "GX on the staged tables: failing rows to their quarantine tables",
+                   ("-m", "pipeline.quality", "--stage", "staging"))  # fmt: skip
+    return (gate, replace(checkpoint, help="GX on the marts (the staged tables passed the quarantine gate)"))
 
 
 def _json(data: Any) -> str:
@@ -123,7 +142,7 @@ class Suite:
     expectations: list[dict[str, Any]]
     parameters: dict[str, dict[str, Any]]
     quality: TableQuality | None
-    raw: dict[str, Any] | None  # staging: where the rows land (quarantine deletes there)
+    quarantine: dict[str, Any] | None  # where failing rows go and the relation they are removed from (by key)
 
     def document(self) -> dict[str, Any]:
         return {
@@ -250,8 +269,9 @@ def staged_suite(ctx: GenContext, ref: TableRef, index: SpecIndex) -> Suite:
         name=str(dn.staging_model), kind="staging", schema=str(names.staging_schema), table=str(dn.staging_model),
         spec_path=where, columns=[*staged, *METADATA_COLUMNS], types=staged, key=key, expectations=[],
         parameters={}, quality=ref.dataset.quality,
-        raw={"schema": str(dn.raw_schema), "table": str(dn.raw_table), "key": raw_key,
-             "quarantine": str(dn.quarantine_table)},
+        quarantine={"schema": str(dn.raw_schema), "table": str(dn.quarantine_table),
+                    "source": {"schema": str(dn.raw_schema), "table": str(dn.raw_table)}, "key": raw_key}
+        if raw_key else None,
     )  # fmt: skip
     derived = {d.name.lower() for d in ref.dataset.derived}
     rules: list[tuple[str, ColumnRules, str]] = [
@@ -292,13 +312,28 @@ def mart_suite(ctx: GenContext, mi: int, mart: Mart, index: SpecIndex) -> Suite:
         else [(snake(g.output_name), g, f"{where}.group_by[{i}]") for i, g in enumerate(mart.group_by)]
         + [(snake(m.name), m, f"{where}.measures[{i}]") for i, m in enumerate(mart.measures)]
     )
+    columns = [o[0] for o in outputs]
+    key = [snake(k) for k in mart.unique_key] or [snake(g.output_name) for g in mart.group_by] or columns
     suite = Suite(
         name=str(mn.model), kind="mart", schema=str(mn.schema), table=str(mn.model), spec_path=where,
-        columns=[o[0] for o in outputs], types={}, key=[snake(k) for k in mart.unique_key], expectations=[],
-        parameters={}, quality=None, raw=None,
+        columns=columns, types={}, key=key, expectations=[], parameters={}, quality=None,
+        quarantine=_mart_quarantine(mn, mart, key),
     )  # fmt: skip
     _add_column_rules(ctx, suite, outputs, index)
     return suite
+
+
+# materializations whose rows the quality step can delete (a view's rows are its query's)
+QUARANTINABLE = {Materialization.TABLE, Materialization.INCREMENTAL}
+
+
+def _mart_quarantine(mn: MartNames, mart: Mart, key: list[str]) -> dict[str, Any] | None:
+    """A table mart's failing rows move to `<mart>__quarantine` beside it, matched on the
+    mart's key (unique_key, else its group-by columns, else every column)."""
+    if mart.materialized not in QUARANTINABLE:
+        return None
+    return {"schema": str(mn.schema), "table": str(mn.quarantine_table),
+            "source": {"schema": str(mn.schema), "table": str(mn.model)}, "key": {k: k for k in key}}  # fmt: skip
 
 
 def build_suites(ctx: GenContext) -> list[Suite]:
@@ -311,6 +346,60 @@ def build_suites(ctx: GenContext) -> list[Suite]:
         if mart.materialized != Materialization.EPHEMERAL
     ]
     return suites
+
+
+# ---------------------------------------------------------------- suite changes between generates
+
+CHANGES = "gx/suite_changes.json"
+KEEP_CHANGE_SETS = 20  # the ledger keeps the last generates that changed a suite
+
+
+def _expectation_key(e: dict[str, Any]) -> str:
+    """An expectation's identity: its type, arguments (but `mostly`) and spec path."""
+    kwargs = {k: v for k, v in e["kwargs"].items() if k != "mostly"}
+    return json.dumps([e["type"], kwargs, (e.get("meta") or {}).get("spec_path")], sort_keys=True)
+
+
+def _previous_suites(previous: Callable[[str], str | None]) -> dict[str, tuple[str, list[dict[str, Any]]]]:
+    """suite -> (table, expectations) as the last generate wrote them; empty on a first generate."""
+    checks = previous("gx/checks.json")
+    out = {}
+    for c in json.loads(checks)["suites"] if checks else []:
+        text = previous(f"gx/expectations/{c['suite']}.json")
+        if text is not None:
+            out[c["suite"]] = (f"{c['schema']}.{c['table']}", json.loads(text)["expectations"])
+    return out
+
+
+def _change(kind: str, suite: str, table: str, e: dict[str, Any]) -> dict[str, Any]:
+    return {"event_type": kind, "suite": suite, "table": table, "key": _expectation_key(e), "expectation": e["type"],
+            "column": e["kwargs"].get("column"), "spec_path": (e.get("meta") or {}).get("spec_path", ""),
+            "kwargs": e["kwargs"]}  # fmt: skip
+
+
+def suite_changes(previous: Callable[[str], str | None], suites: list[Suite]) -> dict[str, Any]:
+    """The ledger of suite changes between generates (`ExpectationAdded` / `ExpectationRemoved`):
+    this generate's suites against the last generated ones (`.pipegen/base/`). A generate that
+    changes no suite keeps the ledger as it was (nothing is rewritten); the first generate
+    records none. The runner publishes each change set once (its id is stable)."""
+    before_text = previous(CHANGES)
+    ledger: dict[str, Any] = json.loads(before_text) if before_text else {"change_sets": []}
+    old = _previous_suites(previous)
+    if not old:
+        return ledger
+    new = {s.name: (f"{s.schema}.{s.table}", s.expectations) for s in suites}
+    changes = []
+    for name in sorted(old.keys() | new.keys()):
+        table = (new.get(name) or old[name])[0]
+        before = {_expectation_key(e): e for e in (old.get(name) or ("", []))[1]}
+        now = {_expectation_key(e): e for e in (new.get(name) or ("", []))[1]}
+        changes += [_change("ExpectationAdded", name, table, now[k]) for k in sorted(now.keys() - before.keys())]
+        changes += [_change("ExpectationRemoved", name, table, before[k]) for k in sorted(before.keys() - now.keys())]
+    if not changes:
+        return ledger
+    digest = hashlib.sha256(json.dumps([ledger["change_sets"][-1:], changes], sort_keys=True).encode()).hexdigest()
+    entry = {"id": digest[:16], "changes": changes}
+    return {"change_sets": [*ledger["change_sets"], entry][-KEEP_CHANGE_SETS:]}
 
 
 # ---------------------------------------------------------------- the runner's configuration
@@ -341,7 +430,7 @@ def checks_config(ctx: GenContext, suites: list[Suite]) -> dict[str, Any]:
                 "table": s.table,
                 "spec_path": s.spec_path,
                 "key": s.key,
-                "raw": s.raw,
+                "quarantine": s.quarantine,
                 "parameters": s.parameters,
                 "profile_columns": _profile_columns(s),
                 "drift": None
@@ -358,8 +447,10 @@ def checks_config(ctx: GenContext, suites: list[Suite]) -> dict[str, Any]:
         "pipeline": str(ctx.plan.names.pipeline),
         "generated_by": f"pipegen {ctx.version}",
         "on_failure": spec.quality.on_failure.value,
+        "gate": quarantine_gate(ctx),
         "events": {"sink": spec.quality.events.sink.value, "topic": str(ctx.plan.names.events_topic)},
         "notifications": [_notification(n) for n in spec.quality.notifications],
+        "warehouses": gx_sql.warehouses(spec),
         "pass_rate_runs": 10,
         "suites": out,
     }
@@ -370,13 +461,30 @@ def _notification(n: Notification) -> dict[str, Any]:
     return {
         "type": n.type.value,
         "channel": n.channel,
+        "to": list(n.to or ()),
         "env": secret.name if secret else None,
         "on": [SEVERITY[s] for s in n.on],
     }
 
 
+# email notifications: the SMTP server (pipeline/quality_notify.py), name -> (use, secret, local default)
+SMTP_ENV: tuple[tuple[str, str, bool, str | None], ...] = (
+    ("QUALITY_SMTP_HOST", "SMTP server; unset: email notifications off", False, None),
+    ("QUALITY_SMTP_PORT", "SMTP port", False, "587"),
+    ("QUALITY_SMTP_SECURITY", "starttls, ssl or none", False, "starttls"),
+    ("QUALITY_SMTP_USER", "SMTP login", False, None),
+    ("QUALITY_SMTP_PASSWORD", "SMTP password", True, None),
+    ("QUALITY_SMTP_SENDER", "From: address (default: the login)", False, None),
+)
+
+
 def _notification_env(spec: Spec) -> list[EnvVar]:
     out = []
+    if any(n.type == NotificationType.EMAIL for n in spec.quality.notifications):
+        out += [
+            EnvVar(name, (f"pipeline/quality_notify.py: email notification, {use}",), secret=secret, default=default)
+            for name, use, secret, default in SMTP_ENV
+        ]
     for n in spec.quality.notifications:
         for value in (n.webhook, n.routing_key):
             if isinstance(value, str) and (ref := parse_secret_ref(value)):

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipegen.generators import gx_sql
 from pipegen.generators.base import GenContext
 from pipegen.plan.families import Family
 from pipegen.render.filters import md_code, md_text
 from pipegen.spec.index import SpecIndex, TableRef
-from pipegen.spec.model import ColumnRules, Materialization, TableQuality
+from pipegen.spec.model import ColumnRules, Materialization, OnFailure, TableQuality
 
 ENGINES = ("dbt test", "GX expectation", "ingestion (dlt contract / dead letter)", "Flink filter (stream)")
 COLUMN_RULES = ("not_null", "unique", "range", "accepted_values", "regex", "foreign_key")
@@ -136,6 +137,59 @@ def table_section(ref: TableRef, batch: bool, families: frozenset[Family]) -> li
     return [*lines, ""]
 
 
+POLICY: dict[OnFailure, str] = {
+    OnFailure.BLOCK: "A failed critical expectation (severity `error`) fails the step: the run, DAG task or flow "
+    "stops, and nothing downstream runs. Warnings are recorded.",
+    OnFailure.WARN: "Failures are recorded (events, read model) and the run goes on.",
+    OnFailure.QUARANTINE: "Rows that break a critical row-level expectation move to a quarantine table, with the "
+    "failed expectations (`_failed_expectations`, JSON) and the run id, and are deleted where they came from; the "
+    "clean rows go on. A critical failure with no rows to move (row count, columns, freshness, a view mart, any "
+    "failure on a warehouse target) still blocks.",
+}
+GATE = (
+    "Order of the steps: `stage` (dbt builds the staging views only) → `quarantine` (GX validates the staged "
+    "tables; bad rows leave the landed tables for `<table>__quarantine`) → `transform` (`dbt build` on the clean "
+    "rows: staging tests still fail the build on anything left; marts are built from clean rows only, their row "
+    "tests warn) → `quality` (GX validates the marts; a table mart's failing rows move to `<mart>__quarantine`). "
+    "Running GX after `dbt build` only would be too late: dbt's tests fail the build on the bad rows first, and the "
+    "marts would already hold them."
+)
+
+
+def operations(ctx: GenContext) -> list[str]:
+    """How a failure is handled, where the checks run, who is notified."""
+    spec = ctx.spec
+    lines = ["## When a check fails", "", POLICY[spec.quality.on_failure], ""]
+    if spec.quality.on_failure == OnFailure.QUARANTINE and Family.DBT in ctx.families:
+        lines += [GATE, ""]
+    lines += ["## Where the checks run", "",
+              "- `local`: the local run's DuckDB warehouse (`python -m pipeline.quality`)."]  # fmt: skip
+    for name, target in sorted(gx_sql.warehouses(spec).items()):
+        lines.append(f"- {md_code(name)} ({md_text(target['type'])}): GX data source `{target['datasource']}`, "
+                     f"`python -m pipeline.quality --target {md_text(name)}` (the DAG/flow in production); "
+                     f"driver package {md_code(target['driver'])}; credentials from the environment.")  # fmt: skip
+    others = [t for t in spec.targets if t.type not in gx_sql.GX_SQL and t.type.value != "duckdb"]
+    for t in others:
+        lines.append(f"- {md_code(t.name)} ({md_text(t.type.value)}): no GX SQL data source; checked locally only.")
+    lines.append("")
+    if spec.quality.notifications:
+        lines += ["## Notifications", ""]
+        for n in spec.quality.notifications:
+            on = ", ".join(s.value for s in n.on)
+            lines.append(f"- {md_text(n.type.value)} on {md_text(on)}: {NOTIFY[n.type.value]}")
+        lines.append("")
+    return lines
+
+
+NOTIFY = {
+    "slack": "GX `SlackNotificationAction`, webhook from the variable the spec names.",
+    "teams": "GX `MicrosoftTeamsNotificationAction`, webhook from the variable the spec names.",
+    "pagerduty": "GX `PagerdutyAlertAction`, routing key from the variable the spec names.",
+    "email": "GX `EmailAction` through `QUALITY_SMTP_HOST` (off while it is unset).",
+    "webhook": "pipegen's action: POSTs the run's validation events as JSON to the URL in the variable.",
+}
+
+
 def render_matrix(ctx: GenContext) -> str:
     index = SpecIndex(ctx.spec)
     batch = set(ctx.plan.graph.batch_sources)
@@ -153,6 +207,7 @@ def render_matrix(ctx: GenContext) -> str:
         f"`{ctx.spec.quality.events.sink.value}` (topic `{ctx.plan.names.events_topic}`), "
         "schemas in `schemas/events/`.",
         "",
+        *operations(ctx),
         "## Source tables",
         "",
     ]

@@ -56,6 +56,9 @@ CADENCES: tuple[tuple[float, str], ...] = (
 # the generated module). A step not listed is called as `run()`.
 STEP_CALLS: dict[str, str] = {
     "transform": 'target="local" if local else DBT_TARGET',
+    "stage": 'target="local" if local else DBT_TARGET, staging_only=True',
+    "quarantine": 'stage="staging", target="local" if local else DBT_TARGET',
+    "quality": 'target="local" if local else DBT_TARGET',
 }
 # Steps that make local stand-in data: they run only in a local run (`local=True`).
 LOCAL_ONLY_STEPS = frozenset({"synthesize"})

@@ -6,7 +6,7 @@ reads it) always agree.
 Conventions (docs/families.md, "Names"):
 - landed (raw) table: the dataset name in dlt's snake_case convention, in schema `raw_<source>`
 - staging model `stg_<source>__<table>`; marts keep their name; schemas `staging`, `marts`
-- dead-letter table `<table>__dead_letter`, quarantine table `<table>__quarantine`
+- dead-letter table `<table>__dead_letter`, quarantine table `<table>__quarantine` (a mart's: `<mart>__quarantine`)
 - Kafka topic `<pipeline>.<source>.<table>`, dead-letter topic `<topic>.dlq`,
   validation events `<pipeline>.quality.events` (or the spec's `quality.events.topic`)
 - Flink table `<source>__<table>`; stream-job sink table `<job>`
@@ -131,6 +131,11 @@ class MartNames:
     mart: str
     model: Ident
     schema: Ident
+
+    @property
+    def quarantine_table(self) -> Ident:
+        """Where the quality step moves a mart's failing rows (beside the mart)."""
+        return Ident(f"{self.model}__quarantine")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ directory's lock, so two pipegen runs never interleave.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from pipegen.errors import WriteError
@@ -34,6 +34,22 @@ def write_tree(out: Path, files: Files, meta: WriteMeta) -> WriteReport:
         return _apply(plan_write(out, files, meta))
 
 
+def base_reader(out: Path) -> Callable[[str], str | None]:
+    """Reads the last generated copy of a file (`.pipegen/base/<path>`): a regular UTF-8 file
+    at a safe path, else None (never generated, or not readable as text)."""
+
+    def read(rel: str) -> str | None:
+        target = out / META_DIR / "base" / safe_relpath(rel)
+        if target.is_symlink() or not target.is_file():
+            return None
+        try:
+            return target.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    return read
+
+
 def preview(out: Path, files: Files, meta: WriteMeta) -> WritePlan:
     """What write_tree would do, writing nothing (the lock file aside). Waits for a run in progress;
     refuses when an interrupted run has to be rolled back first."""
@@ -48,6 +64,6 @@ def preview(out: Path, files: Files, meta: WriteMeta) -> WritePlan:
 
 __all__ = [
     "DEFAULT_MODE", "EXECUTABLE_MODE", "FORMAT", "FileChange", "Files", "Manifest", "Op", "OutFile", "WriteMeta",
-    "WritePlan", "WriteReport", "apply", "interrupted", "load_manifest", "plan_write", "preview", "recover",
-    "render_summary", "safe_relpath", "sha256", "unified_diff", "write_tree",
+    "WritePlan", "WriteReport", "apply", "base_reader", "interrupted", "load_manifest", "plan_write", "preview",
+    "recover", "render_summary", "safe_relpath", "sha256", "unified_diff", "write_tree",
 ]  # fmt: skip

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import SpecIndex
-from pipegen.spec.model import ColumnRules, Materialization, Spec
+from pipegen.spec.model import ColumnRules, Materialization, OnFailure, Spec
 
 UNCHECKED = "R262"
+BLOCKS = "R264"
 RULE_FIELDS = ("not_null", "unique", "range", "accepted_values", "regex", "foreign_key")
 
 
@@ -56,3 +57,22 @@ def _fk_into_ephemeral(index: SpecIndex, ref: str, path: tuple[str | int, ...]) 
             f"materialize '{mart.name}' as a view or table, or refer to the table its keys come from",
             severity="warning",
         )  # fmt: skip
+
+
+def quarantine_cannot_move(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
+    """`on_failure: quarantine` with rules on a view mart: a view has no rows of its own to move,
+    so a critical failure there blocks the run instead (the quality step says the same)."""
+    if spec.quality.on_failure != OnFailure.QUARANTINE:
+        return
+    for mi, mart in enumerate(spec.transforms.marts):
+        if mart.materialized != Materialization.VIEW:
+            continue
+        ruled = [r for out in (*mart.columns, *mart.group_by, *mart.measures) for r in _rules(out)]
+        if ruled:
+            yield Finding(
+                ("transforms", "marts", mi, "materialized"), BLOCKS,
+                f"quarantine cannot move rows out of the view mart '{mart.name}' ({', '.join(sorted(set(ruled)))}): "
+                "a failure of its rules blocks the run instead",
+                "materialize it as a table (`materialized: table`) to quarantine its failing rows, or accept "
+                "that it blocks", severity="warning",
+            )  # fmt: skip

@@ -27,7 +27,7 @@ prefect-run:
 
 # Great Expectations checkpoint over staged tables and marts
 quality:
-	$(PROJECT_PYTHON) -m pipeline.quality
+	$(PROJECT_PYTHON) -m pipeline.quality --stage all
 
 # print the quality read model (last status, pass rate, breaches, drift)
 quality-report:

@@ -183,7 +183,7 @@ def transform(local: bool) -> dict[str, Any]:
 @task(name="quality", cache_policy=NO_CACHE, **RUN_OPTIONS)
 def quality(local: bool) -> dict[str, Any]:
     """Great Expectations checkpoint, validation events"""
-    return dict(_step("pipeline.quality").run())
+    return dict(_step("pipeline.quality").run(target="local" if local else DBT_TARGET))
 
 
 def summary_markdown(summaries: dict[str, dict[str, Any]]) -> str:

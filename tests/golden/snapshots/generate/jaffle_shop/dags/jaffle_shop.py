@@ -194,7 +194,8 @@ def jaffle_shop() -> None:
     @task(task_id="quality")
     def quality() -> dict[str, Any]:
         """Great Expectations checkpoint, validation events"""
-        return _run("pipeline.quality")
+        local = _local()
+        return _run("pipeline.quality", target="local" if local else DBT_TARGET)
 
     @task(task_id="publish", outlets=[PUBLISHED])
     def publish(summaries: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,95 @@
+"""GX SQL data sources for the spec's warehouse targets: which GX data source method reads
+each system, the SQLAlchemy URL it connects with, how that system quotes identifiers and
+which driver package production installs. Credentials never appear in the URL: a connection
+field that is a secret or env reference becomes `${NAME}`, which GX (and the generated
+runner, for its statistics) substitute from the environment at run time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from pipegen.spec.model import Connection, Spec, Target, TargetType
+from pipegen.spec.types import parse_secret_ref
+
+
+@dataclass(frozen=True)
+class GxSql:
+    datasource: str  # the method on context.data_sources
+    url: str  # SQLAlchemy URL; {field} is a connection field
+    quote: str  # identifier quote character
+    driver: str  # the SQLAlchemy dialect package production installs
+    defaults: tuple[tuple[str, str], ...] = ()  # connection field -> value when the spec leaves it out
+
+
+GX_SQL: dict[TargetType, GxSql] = {
+    TargetType.POSTGRES: GxSql("add_postgres", "postgresql+psycopg2://{user}:{password}@{host}:{port}/{database}",
+                               '"', "psycopg2-binary", (("port", "5432"),)),
+    TargetType.REDSHIFT: GxSql("add_redshift", "redshift+psycopg2://{user}:{password}@{host}:{port}/{database}",
+                               '"', "sqlalchemy-redshift", (("port", "5439"),)),
+    TargetType.SNOWFLAKE: GxSql("add_snowflake",
+                                "snowflake://{user}:{password}@{account}/{database}?warehouse={warehouse}&role={role}",
+                                '"', "snowflake-sqlalchemy"),
+    TargetType.BIGQUERY: GxSql("add_bigquery", "bigquery://{project}", "`", "sqlalchemy-bigquery"),
+    TargetType.DATABRICKS: GxSql("add_databricks_sql", "databricks://token:{token}@{host}?catalog={catalog}",
+                                 "`", "databricks-sqlalchemy"),
+    TargetType.SYNAPSE: GxSql("add_sql_server", "mssql+pyodbc://{user}:{password}@{host}:{port}/{database}"
+                              "?driver=ODBC+Driver+18+for+SQL+Server", '"', "pyodbc", (("port", "1433"),)),
+    TargetType.MYSQL: GxSql("add_sql", "mysql+pymysql://{user}:{password}@{host}:{port}/{database}", "`", "pymysql",
+                            (("port", "3306"),)),
+    TargetType.CLICKHOUSE: GxSql("add_sql", "clickhouse+native://{user}:{password}@{host}:{port}/{database}", "`",
+                                 "clickhouse-sqlalchemy", (("port", "9000"),)),
+}  # fmt: skip
+FIELDS = ("user", "password", "host", "port", "database", "account", "warehouse", "role", "project", "token",
+          "catalog")  # fmt: skip
+
+
+def _value(value: Any) -> str:
+    """A URL part: a reference as `${NAME}`, a literal percent-quoted."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and (ref := parse_secret_ref(value)):
+        return "${" + ref.name + "}"
+    return quote(str(value), safe="")
+
+
+def url(gx: GxSql, connection: Connection) -> str:
+    defaults = dict(gx.defaults)
+    parts = {f: _value(getattr(connection, f)) or defaults.get(f, "") for f in FIELDS}
+    return gx.url.format(**parts)
+
+
+def target_name(target: Target) -> str:
+    """The name the runner, the dbt profile and the DAG/flow (DBT_TARGET) know the target by."""
+    return target.name.lower()
+
+
+def warehouses(spec: Spec) -> dict[str, dict[str, str]]:
+    """target name -> what the runner needs to validate there, for every target GX reads with SQL."""
+    out = {}
+    for target in spec.targets:
+        gx = GX_SQL.get(target.type)
+        if gx is not None:
+            out[target_name(target)] = {
+                "type": target.type.value,
+                "datasource": gx.datasource,
+                "url": url(gx, target.connection),
+                "quote": gx.quote,
+                "driver": gx.driver,
+            }
+    return out
+
+
+def env_vars(spec: Spec) -> list[tuple[str, str, bool]]:
+    """(variable, use, secret) for every reference in a GX-read target's connection."""
+    out = []
+    for target in spec.targets:
+        if target.type not in GX_SQL:
+            continue
+        for field in FIELDS:
+            value = getattr(target.connection, field)
+            if isinstance(value, str) and (ref := parse_secret_ref(value)):
+                out.append((ref.name, f"pipeline/quality.py: GX SQL data source, target {target.name}: {field}",
+                            ref.kind == "secret"))  # fmt: skip
+    return out
