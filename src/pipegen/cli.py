@@ -106,19 +106,26 @@ def plan(spec: SpecArg, format: FormatOpt = OutputFormat.TEXT) -> None:
         typer.echo(plan_text(ready, families, files))
 
 
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Output directory (default: the spec's folder).")
+]
+
+
 @app.command(epilog="Example: pipegen generate pipegen.yaml -o . --check")
 def generate(
     spec: SpecArg,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Output directory (default: the spec's folder).")
-    ] = None,
+    output: OutputOpt = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")] = False,
     check: Annotated[bool, typer.Option("--check", help="Exit 1 when the output is stale (for CI).")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Print a unified diff of what would change.")] = False,
+    restore_deleted: Annotated[
+        bool,
+        typer.Option("--restore-deleted", help="Write generated files you deleted again (default: they stay deleted)."),
+    ] = False,
 ) -> None:
-    """Render the project and write it, keeping your edits to generated files."""
+    """Render the project and write it, keeping your edits to generated files (three-way merge)."""
     from pipegen.pipeline import prepare, render_tree, spec_hash
-    from pipegen.write import WriteMeta, preview, render_summary, unified_diff, write_tree
+    from pipegen.write import WriteMeta, WritePlan, preview, render_summary, unified_diff, write_tree
 
     ready = prepare(spec)
     _print_diagnostics(ready.diagnostics, "text")
@@ -126,15 +133,36 @@ def generate(
     files = render_tree(ready.spec, ready.plan)
     meta = WriteMeta(__version__, spec_hash(ready.spec))
     if dry_run or check or diff:
-        planned = preview(out, files, meta)
+        planned = preview(out, files, meta, restore_deleted=restore_deleted)
         if diff:
             typer.echo(unified_diff(planned), nl=False)
         if dry_run or check:
             typer.echo(render_summary(planned.report))
-        raise typer.Exit(1 if check and planned.changed else 0)
-    report = write_tree(out, files, meta)
-    typer.echo(render_summary(report))
+        raise typer.Exit(1 if (check and planned.changed) or planned.report.conflicts else 0)
+
+    def show(planned: WritePlan) -> None:  # the plan, before anything is written
+        typer.echo(render_summary(planned.report))
+
+    report = write_tree(out, files, meta, restore_deleted=restore_deleted, on_plan=show)
+    if report.conflicts:
+        typer.echo(f"{len(report.conflicts)} conflict(s): exit 1 until they are resolved", err=True)
     raise typer.Exit(report.exit_code)
+
+
+@app.command(epilog="Example: pipegen status pipegen.yaml --format json")
+def status(spec: SpecArg, output: OutputOpt = None, format: FormatOpt = OutputFormat.TEXT) -> None:
+    """Show which generated files you edited, which are stale, deleted, retired or in conflict
+    (exit 1 while a conflict is open)."""
+    from pipegen.pipeline import prepare, render_tree, spec_hash
+    from pipegen.write import WriteMeta, load_manifest, preview
+    from pipegen.write.status import file_states, render_status
+
+    ready = prepare(spec)
+    out = output if output is not None else spec.parent
+    planned = preview(out, render_tree(ready.spec, ready.plan), WriteMeta(__version__, spec_hash(ready.spec)))
+    items = file_states(planned, load_manifest(out)[0])
+    typer.echo(render_status(items, format.value))
+    raise typer.Exit(1 if any("conflict" in i.states for i in items) else 0)
 
 
 @app.command(epilog="Example: pipegen new shop --spec ecommerce_realtime")
