@@ -34,6 +34,18 @@ class OutputFormat(StrEnum):
     JSON = "json"
 
 
+class ReportFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    GITHUB = "github"
+
+
+class FailOn(StrEnum):
+    BREAKING = "breaking"
+    ANY = "any"
+    NEVER = "never"
+
+
 SpecArg = Annotated[Path, typer.Argument(help="Path to the spec (pipegen.yaml).", show_default=False)]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 
@@ -55,10 +67,13 @@ def _root(
 
 
 def _print_diagnostics(diags: list[Any], fmt: str) -> None:
-    from pipegen.spec.diagnostics import format_json, format_text
+    from pipegen.spec.diagnostics import format_github, format_json, format_text
 
     if fmt == "json":
         typer.echo(format_json(diags))
+    elif fmt == "github":
+        if diags:
+            typer.echo(format_github(diags))
     elif diags:
         typer.echo(format_text(diags))
 
@@ -66,7 +81,9 @@ def _print_diagnostics(diags: list[Any], fmt: str) -> None:
 @app.command(epilog="Example: pipegen validate pipegen.yaml specs/*.yaml --format json")
 def validate(
     specs: Annotated[list[Path], typer.Argument(help="One or more spec files.", show_default=False)],
-    format: FormatOpt = OutputFormat.TEXT,
+    format: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="text, json, or github (workflow annotations for CI).")
+    ] = ReportFormat.TEXT,
 ) -> None:
     """Check specs and print every problem at once (exit 0 valid, 1 invalid, 2 usage error)."""
     from pipegen.pipeline import check
@@ -163,6 +180,45 @@ def status(spec: SpecArg, output: OutputOpt = None, format: FormatOpt = OutputFo
     items = file_states(planned, load_manifest(out)[0])
     typer.echo(render_status(items, format.value))
     raise typer.Exit(1 if any("conflict" in i.states for i in items) else 0)
+
+
+@app.command(epilog="Example: pipegen diff HEAD~1:pipegen.yaml pipegen.yaml --fail-on breaking")
+def diff(
+    old: Annotated[str, typer.Argument(help="The old spec: a file, or REV:PATH (a git revision of a file).")],
+    new: Annotated[Path, typer.Argument(help="The new spec file.", show_default=False)],
+    format: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="text, json, or github (annotations at the changed line).")
+    ] = ReportFormat.TEXT,
+    fail_on: Annotated[
+        FailOn, typer.Option("--fail-on", help="Exit 1 on a breaking change (default), on any change, or never.")
+    ] = FailOn.BREAKING,
+    allow_breaking: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-breaking", help="A path (glob) whose breaking change is accepted, e.g. 'sources[shop]*'."
+        ),
+    ] = None,
+) -> None:
+    """Classify every change between two specs: breaking, non-breaking or metadata, with what it
+    does downstream (exit 1 per --fail-on)."""
+    from pipegen.spec.specdiff import run_diff
+
+    text, failed = run_diff(old, new, format.value, fail_on.value, tuple(allow_breaking or ()))
+    typer.echo(text)
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command(epilog="Example: pipegen migrate pipegen.yaml --check")
+def migrate(
+    spec: SpecArg,
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 when a migration is pending; write nothing.")] = False,
+) -> None:
+    """Upgrade a spec written for an older version, step by step, in place (comments and layout kept)."""
+    from pipegen.spec.migrate import migrate_file
+
+    result = migrate_file(spec, write=not check)
+    typer.echo(result.message)
+    raise typer.Exit(1 if check and result.pending else 0)
 
 
 @app.command(epilog="Example: pipegen new shop --spec ecommerce_realtime")

@@ -49,12 +49,12 @@ def test_overlapping_edit_gives_markers_exit_1_until_resolved(tmp_path: Path) ->
     assert check.returncode == 1 and "conflict markers remain at line(s) 11, 15" in check.stdout
     status = run_cli("status", str(spec), "--format", "json")
     assert status.returncode == 1
-    assert {"path": STG, "states": ["conflict", "edited"]} == {
+    assert {
         k: v for k, v in next(i for i in json.loads(status.stdout) if i["path"] == STG).items() if k != "detail"
-    }
+    } == {"path": STG, "states": ["conflict", "edited"]}
     lines = text.splitlines(keepends=True)
     start, end = lines.index(f"<<<<<<< yours: {STG}\n"), lines.index(f">>>>>>> pipegen: {STG}\n")
-    (out / STG).write_text("".join(lines[:start] + [mine] + lines[end + 1 :]))  # the user keeps their line
+    (out / STG).write_text("".join([*lines[:start], mine, *lines[end + 1 :]]))  # the user keeps their line
     again = run_cli("generate", str(spec))
     assert again.returncode == 0 and f"resolved     {STG}" in again.stdout
     assert run_cli("generate", str(spec), "--check").returncode == 0
