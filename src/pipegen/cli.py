@@ -155,7 +155,7 @@ def generate(
             typer.echo(unified_diff(planned), nl=False)
         if dry_run or check:
             typer.echo(render_summary(planned.report))
-        raise typer.Exit(1 if (check and planned.changed) or planned.report.conflicts else 0)
+        raise typer.Exit(1 if check and planned.changed else 0)
 
     def show(planned: WritePlan) -> None:  # the plan, before anything is written
         typer.echo(render_summary(planned.report))
