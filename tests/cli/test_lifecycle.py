@@ -92,3 +92,27 @@ def test_deleted_file_stays_deleted_until_restored(tmp_path: Path) -> None:
     assert run_cli("generate", str(spec), "--check").returncode == 0
     restored = run_cli("generate", str(spec), "--restore-deleted")
     assert restored.returncode == 0 and (out / "docs/quality.md").is_file()
+
+
+def test_diff_flag_shows_the_merge_result_and_dry_run_writes_nothing(tmp_path: Path) -> None:
+    spec, out = _project(tmp_path)
+    (out / STG).write_text((out / STG).read_text() + NOTE)
+    before = (out / STG).read_text()
+    spec.write_text(HELLO.replace("          - {name: updated_at,", "          - {name: channel, type: string}\n"
+                                  "          - {name: updated_at,"))  # fmt: skip
+    proc = run_cli("generate", str(spec), "--diff")
+    assert proc.returncode == 0 and f"--- a/{STG}\n+++ b/{STG}\n" in proc.stdout
+    assert "+        cast(channel as" in proc.stdout and f"-{NOTE}" not in proc.stdout, "the diff keeps the edit"
+    assert (out / STG).read_text() == before
+
+
+def test_validate_format_github_prints_annotations(tmp_path: Path) -> None:
+    spec = tmp_path / "pipegen.yaml"
+    spec.write_text(HELLO.replace("latency: 1h", "latency: soon"))
+    proc = run_cli("validate", str(spec), "--format", "github")
+    assert proc.returncode == 1
+    [line] = [x for x in proc.stdout.splitlines() if x.startswith("::error ")]
+    assert line.startswith(f"::error file={spec},line=12,col=10,title=pipegen ")
+    spec.write_text(HELLO)
+    ok = run_cli("validate", str(spec), "--format", "github")
+    assert ok.returncode == 0 and ok.stdout == ""

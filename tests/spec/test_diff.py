@@ -12,12 +12,38 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipegen.spec.diff import CATEGORIES, UNKNOWN, changes, classify, diff, fails, widens
+from pipegen.spec.diff import CATEGORIES, RULES, UNKNOWN, changes, classify, diff, fails, glob_match, widens
 from pipegen.spec.load import load_file
 from tests.conftest import REPO, run_cli
 
 SPECS = sorted((REPO / "specs").glob("*.yaml"))
 HELLO = load_file(REPO / "specs" / "hello.yaml").data
+
+
+# HELLO plus the sections it lacks (raw data: the diff never needs a spec to validate)
+RICH: dict[str, Any] = {
+    **copy.deepcopy(HELLO),
+    "sources": [
+        *copy.deepcopy(HELLO["sources"]),
+        {"name": "events", "type": "kafka", "ingestion": "stream",
+         "topics": [{"name": "clicks", "event_time": "ts", "columns": [{"name": "ts", "type": "timestamp",
+                                                                          "faker": "date_time"}]}]},
+    ],
+    "transforms": {
+        "marts": [{"name": "daily", "from": "orders", "group_by": ["day"], "measures": [{"name": "n", "agg": "count"}],
+                   "columns": ["day"], "materialized": "table", "target": "warehouse", "filter": "amount > 0"}],
+        "streams": [{"name": "per_minute", "from": "clicks", "window": {"type": "tumble", "size": "1m"},
+                     "sink": {"target": "warehouse"}}],
+    },
+    "monitoring": {"enabled": True},
+    "quality": {"severity": "error"},
+    "deploy": {"kubernetes": True},
+    "cloud": "local",
+}  # fmt: skip
+RICH["targets"][0]["format"] = "parquet"
+_RICH_COLS = {c["name"]: c for c in RICH["sources"][0]["tables"][0]["columns"]}
+_RICH_COLS["status"].update(not_null={"mostly": 0.9}, regex="^[a-z]+$")
+_RICH_COLS["customer_id"].update(foreign_key="customers.id")
 
 
 def _col(data: dict[str, Any], name: str) -> dict[str, Any]:
@@ -90,6 +116,89 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str, str, str
      "table added", "shop.t"),
     ("target removed", _set(lambda d: d["targets"].clear()), "breaking", "target removed", "warehouse"),
     ("unknown key", _set(lambda d: d.update(surprise=1)), "breaking", UNKNOWN[0], "counts as breaking"),
+    ("tags", _set(lambda d: d["pipeline"]["tags"].append("x")), "metadata", "tags", "orchestrator tags"),
+    ("column metadata", _set(lambda d: _col(d, "status").update(metadata="x")), "metadata", "column metadata", "docs"),
+    ("faker provider", _set(lambda d: _col(d, "status").update(faker="word")), "non-breaking", "synthetic data only",
+     "local run"),
+    ("synthetic rows", _set(lambda d: d["sources"][0]["tables"][0].update(synthetic={"rows": 5})), "non-breaking",
+     "synthetic data only", "local run"),
+    ("watermark", _set(lambda d: d["sources"][0]["tables"][0].update(watermark="order_id")), "breaking",
+     "watermark changed", "full reload"),
+    ("source system", _set(lambda d: d["sources"][0].update(type="mysql")), "breaking", "source system changed",
+     "another connector"),
+    ("mostly raised", _set(lambda d: _col(d, "status").update(accepted_values={"values": ["placed"], "mostly": 0.9})),
+     "breaking", "accepted value removed", "removed value"),
+    ("unique added", _set(lambda d: _col(d, "status").update(unique=True)), "breaking", "unique rule added",
+     "duplicate rows now fail"),
+    ("unique dropped", _set(lambda d: _col(d, "order_id").pop("unique")), "non-breaking", "unique rule relaxed",
+     "fewer"),
+    ("foreign key added", _set(lambda d: _col(d, "customer_id").update(foreign_key="customers.id")), "breaking",
+     "foreign key rule added or changed", "orphan rows"),
+    ("table checks", _set(lambda d: d["sources"][0]["tables"][0].update(quality={"row_count": {"min": 1}})),
+     "non-breaking", "table check settings", "data is unchanged"),
+    ("rule severity", _set(lambda d: _col(d, "status").update(severity="warn")), "non-breaking", "rule severity",
+     "reported"),
+    ("target connection", _set(lambda d: d["targets"][0]["connection"].update(path="x.duckdb")), "non-breaking",
+     "connection settings", "deployment"),
+    ("lake layers", _set(lambda d: d["targets"][0].update(layers=[{"layer": "bronze"}])), "breaking",
+     "lake layout changed", "rewritten"),
+    ("source added", _set(lambda d: d["sources"].append({"name": "crm", "type": "api"})), "non-breaking",
+     "source added", "crm"),
+    ("target added", _set(lambda d: d["targets"].append({"name": "lake", "type": "delta"})), "non-breaking",
+     "target added", "lake"),
+]  # fmt: skip
+RICH_CASES: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str, str, str]] = [
+    ("source removed", _set(lambda d: d["sources"].pop()), "breaking", "source removed", "source events"),
+    ("mostly raised", _set(lambda d: _col(d, "status")["not_null"].update(mostly=0.99)), "breaking",
+     "rule threshold raised", "may now fail"),
+    ("mostly lowered", _set(lambda d: _col(d, "status")["not_null"].update(mostly=0.5)), "non-breaking",
+     "rule threshold lowered", "fewer rows fail"),
+    ("regex removed", _set(lambda d: _col(d, "status").pop("regex")), "non-breaking", "regex rule removed", "fewer"),
+    ("foreign key removed", _set(lambda d: _col(d, "customer_id").pop("foreign_key")), "non-breaking",
+     "foreign key rule removed", "fewer"),
+    ("topic removed", _set(lambda d: d["sources"][1].update(topics=[])), "breaking", "topic removed", "events.clicks"),
+    ("topic added", _set(lambda d: d["sources"][1]["topics"].append({"name": "views", "columns": []})),
+     "non-breaking", "topic added", "events.views"),
+    ("event time", _set(lambda d: d["sources"][1]["topics"][0].update(event_time="ts2")), "breaking",
+     "event time changed", "state must be reset"),
+    ("file format", _set(lambda d: d["targets"][0].update(format="csv")), "breaking", "file format changed", "csv"),
+    ("mart removed", _set(lambda d: d["transforms"].update(marts=[])), "breaking", "mart removed", "daily"),
+    ("stream removed", _set(lambda d: d["transforms"].update(streams=[])), "breaking", "stream job removed",
+     "per_minute"),
+    ("mart target", _set(lambda d: d["transforms"]["marts"][0].update(target="lake")), "breaking",
+     "mart target changed", "lake"),
+    ("materialization", _set(lambda d: d["transforms"]["marts"][0].update(materialized="incremental")), "breaking",
+     "materialization changed", "full refresh"),
+    ("output column dropped", _set(lambda d: d["transforms"]["marts"][0].update(columns=[])), "breaking",
+     "output column removed or changed", "full refresh of daily"),
+    ("output column added", _set(lambda d: d["transforms"]["marts"][0]["columns"].append("week")), "non-breaking",
+     "output column added", "daily gains"),
+    ("grouping dropped", _set(lambda d: d["transforms"]["marts"][0].update(group_by=[])), "breaking",
+     "grouping changed", "grain"),
+    ("grouping added", _set(lambda d: d["transforms"]["marts"][0]["group_by"].append("shop")), "breaking",
+     "grouping changed", "grain"),
+    ("measure removed", _set(lambda d: d["transforms"]["marts"][0].update(measures=[])), "breaking",
+     "measure removed", "daily"),
+    ("measure added", _set(lambda d: d["transforms"]["marts"][0]["measures"].append({"name": "s", "agg": "sum"})),
+     "non-breaking", "measure added", "daily gains"),
+    ("window", _set(lambda d: d["transforms"]["streams"][0]["window"].update(size="5m")), "breaking",
+     "window changed", "state must be reset"),
+    ("sink", _set(lambda d: d["transforms"]["streams"][0]["sink"].update(target="lake")), "breaking",
+     "sink changed", "writes elsewhere"),
+    ("mart filter", _set(lambda d: d["transforms"]["marts"][0].update(filter="amount > 1")), "breaking",
+     "transform logic changed", "full refresh"),
+    ("mart added", _set(lambda d: d["transforms"]["marts"].append({"name": "weekly", "from": "orders"})),
+     "non-breaking", "transform added", "weekly"),
+    ("architecture", _set(lambda d: d.update(architecture="kappa")), "breaking", "architecture changed", "kappa"),
+    ("cloud", _set(lambda d: d.update(cloud="aws")), "breaking", "cloud changed", "aws"),
+    ("version", _set(lambda d: d.update(version=2)), "breaking", "spec version changed", "pipegen migrate"),
+    ("monitoring", _set(lambda d: d["monitoring"].update(enabled=False)), "non-breaking", "monitoring settings",
+     "alerts"),
+    ("quality", _set(lambda d: d["quality"].update(severity="warn")), "non-breaking", "rule severity", "reported"),
+    ("quality sink", _set(lambda d: d["quality"].update(events="kafka")), "non-breaking", "quality settings",
+     "routed"),
+    ("deploy", _set(lambda d: d["deploy"].update(kubernetes=False)), "non-breaking", "deployment settings",
+     "infrastructure"),
 ]  # fmt: skip
 
 
@@ -101,6 +210,25 @@ def test_each_rule_classifies_its_change(name: str, mutate: Callable[[dict[str, 
     match = [c for c in found if (c.category, c.reason) == (category, reason)]
     assert match, [(c.change.path, c.category, c.reason) for c in found]
     assert downstream in match[0].downstream
+
+
+@pytest.mark.parametrize(("name", "mutate", "category", "reason", "downstream"), RICH_CASES,
+                         ids=[c[0] for c in RICH_CASES])  # fmt: skip
+def test_each_rule_on_marts_streams_and_topics(name: str, mutate: Callable[[dict[str, Any]], dict[str, Any]],
+                                               category: str, reason: str, downstream: str) -> None:  # fmt: skip
+    [found] = diff(RICH, mutate(RICH))
+    assert (found.category, found.reason) == (category, reason) and downstream in found.downstream
+
+
+def test_every_rule_has_a_case() -> None:
+    hit = set()
+    for base, cases in ((HELLO, CASES), (RICH, RICH_CASES)):
+        for _, mutate, *_ in cases:
+            for change in changes(base, mutate(base)):
+                hit.add(next((i for i, r in enumerate(RULES) if change.kind in r.kinds
+                              and glob_match(change.pattern, r.pattern) and (r.test is None or r.test(change))), -1))  # fmt: skip
+    missing = [(r.pattern, r.reason) for i, r in enumerate(RULES) if i not in hit]
+    assert missing == [], "rules without a table case"
 
 
 def test_allowed_breaking_changes_do_not_fail() -> None:

@@ -355,12 +355,10 @@ _RULES: list[Rule] = [
         "breaking",
         "grouping changed",
         "changes the grain of {0}: a full refresh",
-        _items_removed,
     ),
     Rule("transforms.*[].measures[]", REMOVED, "breaking", "measure removed", "drops a column of {0}"),
     Rule("transforms.*[].columns*", ANY, "non-breaking", "output column added", "{0} gains a column"),
     Rule("transforms.*[].measures*", ADDED, "non-breaking", "measure added", "{0} gains a column"),
-    Rule("transforms.*[].group_by*", ADDED, "breaking", "grouping changed", "changes the grain of {0}"),
     Rule(
         "transforms.*[].window*",
         ANY,
