@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipegen.spec.diff import CATEGORIES, RULES, UNKNOWN, changes, classify, diff, fails, glob_match, widens
+from pipegen.spec.diff import CATEGORIES, RULES, UNKNOWN, Change, changes, classify, diff, fails, glob_match, widens
 from pipegen.spec.load import load_file
 from tests.conftest import REPO, run_cli
 
@@ -221,12 +221,17 @@ def test_each_rule_on_marts_streams_and_topics(name: str, mutate: Callable[[dict
 
 
 def test_every_rule_has_a_case() -> None:
+    def first(change: Change) -> int:
+        for i, rule in enumerate(RULES):
+            fits = change.kind in rule.kinds and glob_match(change.pattern, rule.pattern)
+            if fits and (rule.test is None or rule.test(change)):
+                return i
+        return -1
+
     hit = set()
     for base, cases in ((HELLO, CASES), (RICH, RICH_CASES)):
         for _, mutate, *_ in cases:
-            for change in changes(base, mutate(base)):
-                hit.add(next((i for i, r in enumerate(RULES) if change.kind in r.kinds
-                              and glob_match(change.pattern, r.pattern) and (r.test is None or r.test(change))), -1))  # fmt: skip
+            hit.update(first(change) for change in changes(base, mutate(base)))
     missing = [(r.pattern, r.reason) for i, r in enumerate(RULES) if i not in hit]
     assert missing == [], "rules without a table case"
 
