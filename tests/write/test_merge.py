@@ -37,6 +37,18 @@ def test_edit_and_generator_change_in_different_places_merge_cleanly(tmp_path: P
     assert actions(again) == {"m.sql": "kept"}, "the merged file is the user's edit over the new base"
 
 
+def test_a_user_who_already_made_the_generators_change_is_not_rewritten(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"m.sql": BASE}, META)
+    mine = BASE.replace("one\n", "one -- note\n").replace("five\n", "FIVE\n")
+    (tmp_path / "m.sql").write_text(mine)
+    stat = (tmp_path / "m.sql").stat()
+    report = write_tree(tmp_path, {"m.sql": BASE.replace("five\n", "FIVE\n")}, META)
+    assert actions(report) == {"m.sql": "merge"} and "nothing written" in report.changes[0].detail
+    after = (tmp_path / "m.sql").stat()
+    assert (after.st_mtime_ns, after.st_ino) == (stat.st_mtime_ns, stat.st_ino)
+    assert (tmp_path / ".pipegen/base/m.sql").read_text() == BASE.replace("five\n", "FIVE\n")
+
+
 def _overlap(out: Path) -> None:
     write_tree(out, {"m.sql": BASE, "other.txt": "x\n"}, META)
     (out / "m.sql").write_text(BASE.replace("two\n", "two (mine)\n"))

@@ -267,8 +267,11 @@ class _Builder:
             return False
         self.before[path], self.after[path] = _text(disk.data), _text(merged.data)
         if merged.conflicts == 0:
-            self.emit(path, "merge", "your edits and the generator's changes merged")
-            self.put(path, merged.data, result_mode)
+            if merged.data == disk.data and result_mode == disk.mode:  # your file already had the change
+                self.emit(path, "merge", "your file already holds the generator's changes; nothing written")
+            else:
+                self.emit(path, "merge", "your edits and the generator's changes merged")
+                self.put(path, merged.data, result_mode)
             self._base(path, new)
             self.track(path, sha256(new), mode)
             return True
