@@ -20,8 +20,8 @@ from tests.servers import mariadb_server, postgres_server
 __all__ = [
     "airflow_python",
     "batch_python",
-    "flink_python",
     "cdc_python",
+    "flink_python",
     "kafka_python",
     "mariadb_server",
     "postgres_server",

@@ -34,6 +34,18 @@ class OutputFormat(StrEnum):
     JSON = "json"
 
 
+class ReportFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    GITHUB = "github"
+
+
+class FailOn(StrEnum):
+    BREAKING = "breaking"
+    ANY = "any"
+    NEVER = "never"
+
+
 SpecArg = Annotated[Path, typer.Argument(help="Path to the spec (pipegen.yaml).", show_default=False)]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 
@@ -61,7 +73,9 @@ def _print_diagnostics(diags: list[Any], fmt: str) -> None:
 @app.command(epilog="Example: pipegen validate pipegen.yaml specs/*.yaml --format json")
 def validate(
     specs: Annotated[list[Path], typer.Argument(help="One or more spec files.", show_default=False)],
-    format: FormatOpt = OutputFormat.TEXT,
+    format: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="text, json, or github (workflow annotations for CI).")
+    ] = ReportFormat.TEXT,
 ) -> None:
     """Check specs and print every problem at once (exit 0 valid, 1 invalid, 2 usage error)."""
     raise typer.Exit(validate_specs(specs, format.value))  # plain forms never get here: pipegen.entry
@@ -90,19 +104,26 @@ def plan(spec: SpecArg, format: FormatOpt = OutputFormat.TEXT) -> None:
         typer.echo(plan_text(ready, families, files))
 
 
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Output directory (default: the spec's folder).")
+]
+
+
 @app.command(epilog="Example: pipegen generate pipegen.yaml -o . --check")
 def generate(
     spec: SpecArg,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Output directory (default: the spec's folder).")
-    ] = None,
+    output: OutputOpt = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")] = False,
     check: Annotated[bool, typer.Option("--check", help="Exit 1 when the output is stale (for CI).")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Print a unified diff of what would change.")] = False,
+    restore_deleted: Annotated[
+        bool,
+        typer.Option("--restore-deleted", help="Write generated files you deleted again (default: they stay deleted)."),
+    ] = False,
 ) -> None:
-    """Render the project and write it, keeping your edits to generated files."""
+    """Render the project and write it, keeping your edits to generated files (three-way merge)."""
     from pipegen.pipeline import prepare, render_tree, spec_hash
-    from pipegen.write import WriteMeta, base_reader, preview, render_summary, unified_diff, write_tree
+    from pipegen.write import WriteMeta, WritePlan, base_reader, preview, render_summary, unified_diff, write_tree
 
     ready = prepare(spec)
     _print_diagnostics(ready.diagnostics, "text")
@@ -110,15 +131,75 @@ def generate(
     files = render_tree(ready.spec, ready.plan, base_reader(out))
     meta = WriteMeta(__version__, spec_hash(ready.spec))
     if dry_run or check or diff:
-        planned = preview(out, files, meta)
+        planned = preview(out, files, meta, restore_deleted=restore_deleted)
         if diff:
             typer.echo(unified_diff(planned), nl=False)
         if dry_run or check:
             typer.echo(render_summary(planned.report))
         raise typer.Exit(1 if check and planned.changed else 0)
-    report = write_tree(out, files, meta)
-    typer.echo(render_summary(report))
+
+    def show(planned: WritePlan) -> None:  # the plan, before anything is written
+        typer.echo(render_summary(planned.report))
+
+    report = write_tree(out, files, meta, restore_deleted=restore_deleted, on_plan=show)
+    if report.conflicts:
+        typer.echo(f"{len(report.conflicts)} conflict(s): exit 1 until they are resolved", err=True)
     raise typer.Exit(report.exit_code)
+
+
+@app.command(epilog="Example: pipegen status pipegen.yaml --format json")
+def status(spec: SpecArg, output: OutputOpt = None, format: FormatOpt = OutputFormat.TEXT) -> None:
+    """Show which generated files you edited, which are stale, deleted, retired or in conflict
+    (exit 1 while a conflict is open)."""
+    from pipegen.pipeline import prepare, render_tree, spec_hash
+    from pipegen.write import WriteMeta, load_manifest, preview
+    from pipegen.write.status import file_states, render_status
+
+    ready = prepare(spec)
+    out = output if output is not None else spec.parent
+    planned = preview(out, render_tree(ready.spec, ready.plan), WriteMeta(__version__, spec_hash(ready.spec)))
+    items = file_states(planned, load_manifest(out)[0])
+    typer.echo(render_status(items, format.value))
+    raise typer.Exit(1 if any("conflict" in i.states for i in items) else 0)
+
+
+@app.command(epilog="Example: pipegen diff HEAD~1:pipegen.yaml pipegen.yaml --fail-on breaking")
+def diff(
+    old: Annotated[str, typer.Argument(help="The old spec: a file, or REV:PATH (a git revision of a file).")],
+    new: Annotated[Path, typer.Argument(help="The new spec file.", show_default=False)],
+    format: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="text, json, or github (annotations at the changed line).")
+    ] = ReportFormat.TEXT,
+    fail_on: Annotated[
+        FailOn, typer.Option("--fail-on", help="Exit 1 on a breaking change (default), on any change, or never.")
+    ] = FailOn.BREAKING,
+    allow_breaking: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-breaking", help="A path (glob) whose breaking change is accepted, e.g. 'sources[shop]*'."
+        ),
+    ] = None,
+) -> None:
+    """Classify every change between two specs: breaking, non-breaking or metadata, with what it
+    does downstream (exit 1 per --fail-on)."""
+    from pipegen.spec.specdiff import run_diff
+
+    text, failed = run_diff(old, new, format.value, fail_on.value, tuple(allow_breaking or ()))
+    typer.echo(text)
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command(epilog="Example: pipegen migrate pipegen.yaml --check")
+def migrate(
+    spec: SpecArg,
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 when a migration is pending; write nothing.")] = False,
+) -> None:
+    """Upgrade a spec written for an older version, step by step, in place (comments and layout kept)."""
+    from pipegen.spec.migrate import migrate_file
+
+    result = migrate_file(spec, write=not check)
+    typer.echo(result.message)
+    raise typer.Exit(1 if check and result.pending else 0)
 
 
 @app.command(epilog="Example: pipegen new shop --spec ecommerce_realtime")

@@ -1,5 +1,5 @@
 """The `pipegen` console script. `pipegen validate` runs in pre-commit on every commit, so its
-plain forms (`pipegen [--debug] validate SPEC... [--format text|json]`) are served here
+plain forms (`pipegen [--debug] validate SPEC... [--format text|json|github]`) are served here
 without importing typer or building the CLI (about half the start-up time); any other
 command, flag or form goes to the typer app in `pipegen.cli`, which owns usage errors and
 help. Both paths call the same `validate_specs`, so they print the same bytes."""
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from pipegen.spec.diagnostics import Diagnostic
 
 REPORT_URL = "https://github.com/pipegen/pipegen/issues"
-FAST_FORMATS = ("text", "json")
+FAST_FORMATS = ("text", "json", "github")
 
 Echo = Callable[[str, bool], None]
 
@@ -31,10 +31,13 @@ def echo(message: str, err: bool = False) -> None:
 
 
 def print_diagnostics(diags: Sequence[Diagnostic], fmt: str, out: Echo = echo) -> None:
-    from pipegen.spec.diagnostics import format_json, format_text
+    from pipegen.spec.diagnostics import format_github, format_json, format_text
 
     if fmt == "json":
         out(format_json(list(diags)), False)
+    elif fmt == "github":
+        if diags:
+            out(format_github(list(diags)), False)
     elif diags:
         out(format_text(list(diags)), False)
 

@@ -184,8 +184,9 @@ def test_generate_then_check_then_edit_roundtrip(tmp_path: Path) -> None:
     diff = run_cli("generate", str(changed_spec), "-o", str(out), "--diff")
     assert "--- a/docs/plan.md" in diff.stdout
     real = run_cli("generate", str(changed_spec), "-o", str(out))
-    assert real.returncode == 1  # a conflict: the user's edit is kept, new version pending
-    assert (out / "docs" / "plan.md").read_text() == "my notes\n"
+    assert real.returncode == 1  # the whole file was rewritten by both sides: conflict markers
+    merged = (out / "docs" / "plan.md").read_text()
+    assert merged.startswith("<<<<<<< yours: docs/plan.md\nmy notes\n=======\n") and "90,000" in merged
     assert "90,000" in (out / ".pipegen" / "pending" / "docs" / "plan.md").read_text()
 
 

@@ -173,13 +173,18 @@ def test_compose_services_and_ci_steps_render_as_yaml() -> None:
     assert compose == {
         "services": {"db": {"image": "postgres:17", "ports": ["5432:5432"], "environment": {"A": "b: c"}}}
     }
-    workflow = YAML(typ="safe").load(files[".github/workflows/pipeline.yml"])
+    workflow = YAML(typ="safe").load(files[".github/workflows/pipegen.yml"])
     assert workflow["jobs"]["check"]["steps"][-1] == {"name": "dbt build", "run": "make dbt-build"}
 
 
-def test_no_compose_or_ci_file_without_contributions() -> None:
+def test_no_compose_file_without_contributions_and_a_workflow_with_only_pipegens_checks() -> None:
     files = render_with(Contribution())
-    assert "compose.yaml" not in files and ".github/workflows/pipeline.yml" not in files
+    assert "compose.yaml" not in files
+    steps = YAML(typ="safe").load(files[".github/workflows/pipegen.yml"])["jobs"]["check"]["steps"]
+    assert [s.get("name") for s in steps[2:6]] == [
+        "Install pipegen", "Validate the spec", "Generated files are current",
+        "No breaking spec change against the base branch",
+    ]  # fmt: skip
 
 
 def test_env_example_covers_secrets_in_environment_variables() -> None:

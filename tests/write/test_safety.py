@@ -430,7 +430,7 @@ def test_generate_over_a_docs_file_reports_a_conflict_and_every_rerun_agrees(tmp
         proc = _generate(tmp_path)
         stdout, stderr = proc.communicate(timeout=120)
         assert proc.returncode == 1, stderr
-        assert "conflict  docs/architecture.md (docs is a regular file where pipegen needs a directory" in stdout
+        assert "conflict     docs/architecture.md (docs is a regular file where pipegen needs a directory" in stdout
         assert "path(s) are taken by something pipegen did not write" in stdout and "file(s) need you" not in stdout
         assert "Traceback" not in stderr and "File exists" not in stderr
         assert (tmp_path / "docs").read_text() == "my notes\n"

@@ -16,11 +16,18 @@ from hypothesis import strategies as st
 
 from pipegen.errors import WriteError
 from pipegen.write import WriteMeta, interrupted, plan_write, recover, render_summary, safe_relpath, unified_diff
+from pipegen.write import merge as merge_module
 from pipegen.write import write_tree as _write_tree
 
 META = WriteMeta("1.0", "abc")
 V1 = {"a.txt": "one\n", "docs/b.md": "# b\n", "deep/er/c.txt": "c\n"}
 V2 = {"a.txt": "ONE\n", "docs/b.md": "# b\n", "new.txt": "new\n"}
+
+
+@pytest.fixture
+def no_git(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without git a file both sides changed cannot be merged: a conflict with a pending file."""
+    monkeypatch.setattr(merge_module.shutil, "which", lambda name: None)
 
 
 def write_tree(out: Path, files: dict[str, str]):  # type: ignore[no-untyped-def]
@@ -73,7 +80,7 @@ def test_user_edit_is_kept_when_the_generator_did_not_change(tmp_path: Path) -> 
     assert (tmp_path / "docs/b.md").read_text() == "mine\n"
 
 
-def test_conflict_keeps_user_file_writes_pending_and_keeps_base(tmp_path: Path) -> None:
+def test_conflict_keeps_user_file_writes_pending_and_keeps_base(tmp_path: Path, no_git: None) -> None:
     write_tree(tmp_path, V1)
     before = json.loads((tmp_path / ".pipegen/manifest.json").read_text())["files"]["a.txt"]
     (tmp_path / "a.txt").write_text("my edit\n")
@@ -83,10 +90,10 @@ def test_conflict_keeps_user_file_writes_pending_and_keeps_base(tmp_path: Path) 
     assert (tmp_path / ".pipegen/pending/a.txt").read_text() == "ONE\n"
     assert (tmp_path / ".pipegen/base/a.txt").read_text() == "one\n"
     assert json.loads((tmp_path / ".pipegen/manifest.json").read_text())["files"]["a.txt"] == before
-    assert "conflict  a.txt (you edited it; the new version is in .pipegen/pending/a.txt)" in render_summary(report)
+    assert "conflict     a.txt (you edited it; the new version is in .pipegen/pending/a.txt)" in render_summary(report)
 
 
-def test_pending_file_is_removed_once_the_conflict_is_gone(tmp_path: Path) -> None:
+def test_pending_file_is_removed_once_the_conflict_is_gone(tmp_path: Path, no_git: None) -> None:
     write_tree(tmp_path, V1)
     (tmp_path / "a.txt").write_text("my edit\n")
     write_tree(tmp_path, V2)
@@ -96,14 +103,14 @@ def test_pending_file_is_removed_once_the_conflict_is_gone(tmp_path: Path) -> No
     assert not (tmp_path / ".pipegen/pending/a.txt").exists()
 
 
-def test_deleted_by_user_stays_deleted_or_conflicts(tmp_path: Path) -> None:
+def test_deleted_by_user_stays_deleted_whether_or_not_the_generator_changed_it(tmp_path: Path) -> None:
     write_tree(tmp_path, V1)
     (tmp_path / "docs/b.md").unlink()
     (tmp_path / "a.txt").unlink()
     report = write_tree(tmp_path, V2)
-    assert actions(report)["docs/b.md"] == "kept" and not (tmp_path / "docs/b.md").exists()
-    assert actions(report)["a.txt"] == "conflict" and not (tmp_path / "a.txt").exists()
-    assert (tmp_path / ".pipegen/pending/a.txt").read_text() == "ONE\n"
+    assert actions(report)["docs/b.md"] == "user-deleted" and not (tmp_path / "docs/b.md").exists()
+    assert actions(report)["a.txt"] == "user-deleted" and not (tmp_path / "a.txt").exists()
+    assert report.exit_code == 0 and not (tmp_path / ".pipegen/pending").exists()
 
 
 def test_retired_file_the_user_edited_is_kept(tmp_path: Path) -> None:
@@ -268,12 +275,12 @@ def test_a_user_edit_is_never_lost(tmp_path_factory: pytest.TempPathFactory, rou
                 target.write_text(text)
                 edits[path] = text
         write_tree(out, generated)
-        for path, text in edits.items():
-            assert (out / path).read_text() == text, f"the user's edit of {path} was lost"
+        for path, text in edits.items():  # kept as is, merged, or inside conflict markers: never lost
+            assert set(text.splitlines()) <= set((out / path).read_text().splitlines()), f"the edit of {path} was lost"
         edits = {p: t for p, t in edits.items() if p not in generated}  # once reconciled, tracking resets
 
 
-def test_deleting_the_pending_file_resolves_the_conflict(tmp_path: Path) -> None:
+def test_deleting_the_pending_file_resolves_the_conflict(tmp_path: Path, no_git: None) -> None:
     write_tree(tmp_path, V1)
     (tmp_path / "a.txt").write_text("one, plus my notes\n")
     assert write_tree(tmp_path, V2).exit_code == 1
@@ -293,7 +300,7 @@ def test_deleting_the_pending_file_resolves_the_conflict(tmp_path: Path) -> None
     assert (tmp_path / "a.txt").read_text() == "ONE, plus my notes\n"
 
 
-def test_taking_the_generated_version_resolves_the_conflict(tmp_path: Path) -> None:
+def test_taking_the_generated_version_resolves_the_conflict(tmp_path: Path, no_git: None) -> None:
     write_tree(tmp_path, V1)
     (tmp_path / "a.txt").write_text("mine\n")
     write_tree(tmp_path, V2)
@@ -304,7 +311,7 @@ def test_taking_the_generated_version_resolves_the_conflict(tmp_path: Path) -> N
     assert actions(write_tree(tmp_path, {**V2, "a.txt": "ONE?\n"}))["a.txt"] == "update"  # untouched again
 
 
-def test_a_pending_file_left_in_place_keeps_the_conflict_open(tmp_path: Path) -> None:
+def test_a_pending_file_left_in_place_keeps_the_conflict_open(tmp_path: Path, no_git: None) -> None:
     write_tree(tmp_path, V1)
     (tmp_path / "a.txt").write_text("mine\n")
     write_tree(tmp_path, V2)

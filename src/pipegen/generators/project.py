@@ -52,11 +52,32 @@ class ProjectGenerator:
             files["pipeline/run.py"] = render("project/run.py.j2", {**context, **_run_context(shared)})
         if shared.compose_services:
             files["compose.yaml"] = render("project/compose.yaml.j2", {"services": list(shared.compose_services)})
-        if shared.ci_steps:
-            files[".github/workflows/pipeline.yml"] = render(
-                "project/ci.yml.j2", {"pipeline": ctx.plan.names.pipeline, "steps": list(shared.ci_steps)}
-            )
+        files[".github/workflows/pipegen.yml"] = render("project/ci.yml.j2", _ci_context(ctx, shared))
         return files
+
+
+# The judges a generated project's CI runs, per family it has: (step name, command).
+CI_JUDGES: dict[Family, tuple[str, str]] = {
+    Family.INGESTION: ("Ingestion tests", "python -m pytest -q tests/test_ingestion.py"),
+    Family.AIRFLOW: ("Airflow DAG import test", "python -m pytest -q tests/test_dags.py"),
+}
+LOCAL_RUN = ("Local run on synthetic data (dbt build on DuckDB, quality checks)", "python -m pipeline.run")
+CI_REQUIREMENTS: dict[Family, str] = {Family.AIRFLOW: "requirements-airflow.txt"}
+
+
+def _ci_context(ctx: GenContext, shared: Shared) -> dict[str, Any]:
+    """The CI workflow: pipegen's own checks, then the judges of the project's families."""
+    judges = [CI_JUDGES[f] for f in Family if f in ctx.families and f in CI_JUDGES]
+    if shared.run_steps:
+        judges.append(LOCAL_RUN)
+    extra = [CI_REQUIREMENTS[f] for f in Family if f in ctx.families and f in CI_REQUIREMENTS]
+    return {
+        "pipeline": ctx.plan.names.pipeline,
+        "install_pipegen": f"pip install pipegen-cli=={ctx.version}",
+        "install": " ".join(["pip install -r requirements.txt", *(f"-r {r}" for r in extra)]),
+        "judges": [{"name": n, "run": r} for n, r in judges],
+        "steps": list(shared.ci_steps),
+    }
 
 
 RUN_REQUIREMENTS = ("rich==15.0.0",)  # pipeline/run.py prints its summary with rich

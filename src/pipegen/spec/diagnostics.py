@@ -100,3 +100,30 @@ def format_text(diags: Sequence[Diagnostic]) -> str:
 
 def format_json(diags: Sequence[Diagnostic]) -> str:
     return json.dumps([d.to_json() for d in diags], indent=2, ensure_ascii=False)
+
+
+def _gh_escape(text: str, prop: bool = False) -> str:
+    """GitHub workflow-command escaping (data: %, CR, LF; properties also : and ,)."""
+    out = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return out.replace(":", "%3A").replace(",", "%2C") if prop else out
+
+
+def github_annotation(level: str, file: str, line: int, column: int, title: str, message: str) -> str:
+    """One `::error file=...,line=...,col=...,title=...::message` line for GitHub Actions."""
+    props = f"file={_gh_escape(file, True)},line={line},col={column},title={_gh_escape(title, True)}"
+    return f"::{level} {props}::{_gh_escape(message)}"
+
+
+def format_github(diags: Sequence[Diagnostic]) -> str:
+    """Workflow annotations (errors and warnings shown on the changed line of a pull request)."""
+    return "\n".join(
+        github_annotation(
+            d.severity,
+            d.file,
+            d.line,
+            d.column,
+            f"pipegen {d.code}",
+            d.message + (f" (hint: {d.hint})" if d.hint else ""),
+        )
+        for d in diags
+    )

@@ -47,7 +47,7 @@ def _check(loaded: Loaded) -> Checked:
     if _migratable(loaded.data):
         migrated = migrate.migrate(loaded.data)
         loaded.data = migrated.data
-        diags.append(_located(loaded, _migrated_finding(migrated.from_version)))
+        diags.append(_located(loaded, _migrated_finding(migrated.from_version, loaded.file)))
     version_problem = _version_finding(loaded.data)
     if version_problem:
         diags.append(_located(loaded, version_problem))
@@ -100,12 +100,13 @@ def _migratable(data: Any) -> bool:
     return isinstance(version, int) and not isinstance(version, bool) and migrate.can_migrate(version)
 
 
-def _migrated_finding(version: int) -> Finding:
+def _migrated_finding(version: int, file: str) -> Finding:
     return Finding(
         ("version",),
         "P012",
         f"spec version {version} was migrated in memory to version {migrate.CURRENT_VERSION}",
-        f"rewrite the file in version {migrate.CURRENT_VERSION} (see docs/diagnostics.md)",
+        f"run `pipegen migrate {file}` to rewrite the file (comments kept); "
+        f"`pipegen migrate --check {file}` tells CI whether one is pending",
         severity="warning",
     )
 

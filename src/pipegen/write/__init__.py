@@ -23,15 +23,26 @@ from pipegen.write.report import render_summary, unified_diff
 Files = Mapping[str, str | OutFile]
 
 
-def write_tree(out: Path, files: Files, meta: WriteMeta) -> WriteReport:
-    """Under the lock: refuse a manifest from a newer pipegen, recover any interrupted run, decide, apply."""
+def write_tree(
+    out: Path,
+    files: Files,
+    meta: WriteMeta,
+    *,
+    restore_deleted: bool = False,
+    on_plan: Callable[[WritePlan], None] | None = None,
+) -> WriteReport:
+    """Under the lock: refuse a manifest from a newer pipegen, recover any interrupted run, decide,
+    show the plan (`on_plan`, before anything is written), apply."""
     if out.exists() and not out.is_dir():
         raise WriteError(f"{out} exists and is not a directory", hint="pass another --output folder")
     out.mkdir(parents=True, exist_ok=True)
     with output_lock(out):
         refuse_newer(out, meta.generator_version)  # before recovery touches anything
         _recover(out)
-        return _apply(plan_write(out, files, meta))
+        planned = plan_write(out, files, meta, restore_deleted=restore_deleted)
+        if on_plan is not None:
+            on_plan(planned)
+        return _apply(planned)
 
 
 def base_reader(out: Path) -> Callable[[str], str | None]:
@@ -50,16 +61,16 @@ def base_reader(out: Path) -> Callable[[str], str | None]:
     return read
 
 
-def preview(out: Path, files: Files, meta: WriteMeta) -> WritePlan:
+def preview(out: Path, files: Files, meta: WriteMeta, *, restore_deleted: bool = False) -> WritePlan:
     """What write_tree would do, writing nothing (the lock file aside). Waits for a run in progress;
     refuses when an interrupted run has to be rolled back first."""
     if not (out / META_DIR).is_dir():
-        return plan_write(out, files, meta)  # never generated here: nothing to lock or recover
+        return plan_write(out, files, meta, restore_deleted=restore_deleted)  # never generated here: no lock
     with output_lock(out, read_only=True):
         if interrupted(out):
             raise WriteError(f"an interrupted run left {out / META_DIR}/txn",
                              hint="run `pipegen generate` to restore the previous files")  # fmt: skip
-        return plan_write(out, files, meta)
+        return plan_write(out, files, meta, restore_deleted=restore_deleted)
 
 
 __all__ = [

@@ -15,11 +15,26 @@ from typing import Literal, TypeVar
 from pipegen.errors import WriteError
 from pipegen.write.disk import Disk, inspect
 from pipegen.write.manifest import MANIFEST, Manifest, load_manifest, sha256
+from pipegen.write.merge import marker_lines, merge_text
 from pipegen.write.modes import DEFAULT_MODE, OutFile, as_outfile, current_umask, mode_text, same_mode
 from pipegen.write.paths import META_DIR, safe_relpath
 
-Action = Literal["create", "update", "unchanged", "kept", "conflict", "resolved", "adopt", "delete", "retired"]
-CHANGING: frozenset[str] = frozenset({"create", "update", "conflict", "resolved", "adopt", "delete", "retired"})
+Action = Literal[
+    "create",
+    "update",
+    "merge",
+    "unchanged",
+    "kept",
+    "conflict",
+    "resolved",
+    "adopt",
+    "delete",
+    "retired",
+    "user-deleted",
+]
+CHANGING: frozenset[str] = frozenset(
+    {"create", "update", "merge", "conflict", "resolved", "adopt", "delete", "retired"}
+)
 T = TypeVar("T")
 BASE = f"{META_DIR}/base"
 PENDING = f"{META_DIR}/pending"
@@ -37,6 +52,7 @@ class FileChange:
     action: Action
     detail: str = ""
     blocked: bool = False  # a conflict with something that is not a regular file pipegen may replace
+    markers: bool = False  # a conflict written into the file as conflict markers
 
 
 @dataclass(frozen=True)
@@ -111,9 +127,12 @@ class _Builder:
     after: dict[str, str | None] = field(default_factory=dict)
     conflicted: set[str] = field(default_factory=set)
     pending: dict[str, str] = field(default_factory=dict)
+    markers: set[str] = field(default_factory=set)
+    retired: set[str] = field(default_factory=set)
+    restore_deleted: bool = False
 
-    def emit(self, path: str, action: Action, detail: str = "", blocked: bool = False) -> None:
-        self.changes.append(FileChange(path, action, detail, blocked))
+    def emit(self, path: str, action: Action, detail: str = "", blocked: bool = False, markers: bool = False) -> None:
+        self.changes.append(FileChange(path, action, detail, blocked, markers))
 
     def put(self, target: str, data: bytes | None, mode: int = DEFAULT_MODE) -> None:
         seen = inspect(self.out, target).data
@@ -157,8 +176,18 @@ class _Builder:
     def _tracked(self, path: str, new: bytes, mode: int, disk: Disk, tracked: str) -> None:
         old_mode = self.old.mode(path)
         if disk.data is None:
-            self._deleted(path, new, mode, tracked, old_mode)
+            self._deleted(path, new, mode, disk)
             return
+        base: bytes | None = None
+        if path in self.old.markers and path in self.old.pending:
+            if self._markers_remain(path, disk.data, tracked, old_mode):
+                return
+            tracked, base = self.old.pending[path], self._pending_copy(path)
+            if sha256(new) == tracked:
+                self._accept(path, new, mode, "you resolved the conflict markers: your file is kept as the merge")
+                return
+        else:
+            base = self._base_copy(path, tracked)
         user_mode = old_mode if same_mode(disk.mode, old_mode, self.umask) else disk.mode
         user_hash, new_hash = sha256(disk.data), sha256(new)
         content, content_clash = merge3(user_hash, new_hash, tracked)
@@ -166,6 +195,8 @@ class _Builder:
         if content_clash or mode_clash:
             if self._resolved(path, new):
                 self._accept(path, new, mode, "you deleted the pending file: your version is kept as the merge")
+            elif not mode_clash and self._merged(path, new, mode, disk, base, tracked, result_mode):
+                return
             else:
                 self._conflict(path, new, mode, disk.data, _what_you_did(user_hash != tracked, user_mode, old_mode))
                 self.track(path, tracked, old_mode)
@@ -191,15 +222,72 @@ class _Builder:
         else:
             self.emit(path, "resolved", "your file now equals the generated version")
 
-    def _deleted(self, path: str, new: bytes, mode: int, tracked: str, old_mode: int) -> None:
-        if sha256(new) == tracked:
-            self.emit(path, "kept", "you deleted it; the generator's version is unchanged")
-            self.track(path, tracked, mode)
-        elif self._resolved(path, new):
-            self._accept(path, new, mode, "you deleted the pending file: your version is kept as the merge")
-        else:
-            self._conflict(path, new, mode, None, "you deleted it")
-            self.track(path, tracked, old_mode)
+    def _deleted(self, path: str, new: bytes, mode: int, disk: Disk) -> None:
+        """A generated file the user deleted stays deleted (the generator's version becomes the
+        base, so a later restore writes the current one) unless --restore-deleted asks for it back."""
+        if self.restore_deleted:
+            self.emit(path, "create", "restored: you had deleted it")
+            self._write(path, new, mode, disk)
+            return
+        self.emit(path, "user-deleted", "you deleted it; it stays deleted (generate --restore-deleted brings it back)")
+        self._base(path, new)
+        self.track(path, sha256(new), mode)
+
+    def _base_copy(self, path: str, tracked: str) -> bytes | None:
+        """The last generated copy, if it is still exactly what the manifest recorded."""
+        data = _read(self.out / BASE / path)
+        return data if data is not None and sha256(data) == tracked else None
+
+    def _pending_copy(self, path: str) -> bytes | None:
+        data = _read(self.out / PENDING / path)
+        return data if data is not None and sha256(data) == self.old.pending.get(path) else None
+
+    def _markers_remain(self, path: str, data: bytes, tracked: str, old_mode: int) -> bool:
+        """A conflict written as markers stays open, untouched, while any marker is left in the file."""
+        lines = marker_lines(data)
+        if not lines:
+            return False
+        where = ", ".join(str(n) for n in lines[:10]) + (", ..." if len(lines) > 10 else "")
+        what = f"conflict markers remain at line(s) {where}; edit them out, then run generate again"
+        self.emit(path, "conflict", what, markers=True)
+        self.conflicted.add(path)
+        self.markers.add(path)
+        self.pending[path] = self.old.pending[path]  # the version the markers show, until resolved
+        self.track(path, tracked, old_mode)
+        return True
+
+    def _merged(
+        self, path: str, new: bytes, mode: int, disk: Disk, base: bytes | None, tracked: str, result_mode: int
+    ) -> bool:
+        """Both sides changed the content: a three-way merge. False when it cannot run (no git,
+        no base copy, binary content): the caller reports a conflict with a pending file."""
+        assert disk.data is not None
+        merged = None if base is None else merge_text(disk.data, base, new, path)
+        if merged is None:
+            return False
+        self.before[path], self.after[path] = _text(disk.data), _text(merged.data)
+        if merged.conflicts == 0:
+            if merged.data == disk.data and result_mode == disk.mode:  # your file already had the change
+                self.emit(path, "merge", "your file already holds the generator's changes; nothing written")
+            else:
+                self.emit(path, "merge", "your edits and the generator's changes merged")
+                self.put(path, merged.data, result_mode)
+            self._base(path, new)
+            self.track(path, sha256(new), mode)
+            return True
+        lines = marker_lines(merged.data)
+        self.emit(path, "conflict",
+                  f"you and the generator changed the same lines: {merged.conflicts} conflict(s), markers at "
+                  f"line(s) {', '.join(str(n) for n in lines[:10])}; edit them out, then run generate again",
+                  markers=True)  # fmt: skip
+        self.put(path, merged.data, disk.mode)
+        self.conflicted.add(path)
+        self.markers.add(path)
+        self.pending[path] = sha256(new)
+        if _read(self.out / PENDING / path) != new:
+            self.put(f"{PENDING}/{path}", new, mode)
+        self.track(path, tracked, self.old.mode(path))
+        return True
 
     def _resolved(self, path: str, new: bytes) -> bool:
         """The user dealt with the conflict pipegen reported for exactly this version: the
@@ -241,6 +329,7 @@ class _Builder:
             self.before[path], self.after[path] = _text(disk.data), None
         else:
             self.emit(path, "retired", "no longer generated; kept because you changed it")
+            self.retired.add(path)
         if (self.out / BASE / path).is_file():
             self.put(f"{BASE}/{path}", None)
 
@@ -279,20 +368,27 @@ def _normalised(files: Mapping[str, str | OutFile]) -> dict[str, OutFile]:
     return out
 
 
-def plan_write(out: Path, files: Mapping[str, str | OutFile], meta: WriteMeta) -> WritePlan:
+def plan_write(
+    out: Path, files: Mapping[str, str | OutFile], meta: WriteMeta, *, restore_deleted: bool = False
+) -> WritePlan:
     """What writing `files` into `out` would do, without doing it. A plain string is a 0644 file.
+    `restore_deleted` writes generated files the user deleted again (by default they stay deleted).
 
     Refuses a manifest written by a newer pipegen than `meta.generator_version`. Takes no
     lock: write_tree and preview hold it around this call."""
     wanted = _normalised(files)
     old, old_raw = load_manifest(out, meta.generator_version)
-    builder = _Builder(out, old, current_umask())
+    builder = _Builder(out, old, current_umask(), restore_deleted=restore_deleted)
     for path in sorted(set(old.files) - set(wanted)):
         builder.retiring(path)
     for path in sorted(wanted):
         builder.generated(path, wanted[path])
     builder.stale_pending()
-    manifest = Manifest(meta.generator_version, meta.spec_hash, builder.files, builder.pending, builder.modes)
+    still_retired = {p for p in old.retired if p not in wanted and inspect(out, p).regular}
+    manifest = Manifest(
+        meta.generator_version, meta.spec_hash, builder.files, builder.pending, builder.modes,
+        markers=tuple(sorted(builder.markers)), retired=tuple(sorted(builder.retired | still_retired)),
+    )  # fmt: skip
     raw = manifest.dumps().encode()
     if raw != old_raw:
         builder.put(MANIFEST, raw)

@@ -1,5 +1,6 @@
 """`.pipegen/manifest.json`: format, generator version, spec hash, sha256 and mode of every
-generated file, and the conflicts awaiting the user.
+generated file, the conflicts awaiting the user (`pending`; those written as conflict markers
+into the file itself also in `markers`) and the retired files kept because the user edited them.
 
 A manifest written by a newer pipegen (or in a newer format) is refused: an older pipegen
 would otherwise delete files of families it does not know. Manifests without `format`
@@ -38,6 +39,10 @@ class Manifest:
     # mode pipegen gave each file, only where it is not 0644
     modes: dict[str, int] = field(default_factory=dict)
     format: int = FORMAT
+    # pending conflicts written into the file itself as conflict markers (a subset of pending)
+    markers: tuple[str, ...] = ()
+    # files no longer generated that were kept because the user changed them (untracked now)
+    retired: tuple[str, ...] = ()
 
     def mode(self, path: str) -> int:
         return self.modes.get(path, DEFAULT_MODE)
@@ -54,6 +59,11 @@ class Manifest:
             body["modes"] = modes
         if self.pending:
             body["pending"] = dict(sorted(self.pending.items()))
+        markers = sorted(p for p in set(self.markers) if p in self.pending)
+        if markers:
+            body["markers"] = markers
+        if self.retired:
+            body["retired"] = sorted(set(self.retired))
         return json.dumps(body, indent=2, sort_keys=True) + "\n"
 
 
@@ -92,8 +102,10 @@ def _parse(data: object) -> Manifest:
     files = {safe_relpath(str(k)): str(v) for k, v in dict(data["files"]).items()}
     pending = {safe_relpath(str(k)): str(v) for k, v in dict(data.get("pending", {})).items()}
     modes = {safe_relpath(str(k)): parse_mode(str(v)) for k, v in dict(data.get("modes", {})).items()}
+    markers = tuple(safe_relpath(str(p)) for p in list(data.get("markers", [])))
+    retired = tuple(safe_relpath(str(p)) for p in list(data.get("retired", [])))
     version, spec_hash = str(data.get("generator_version", "")), str(data.get("spec_hash", ""))
-    return Manifest(version, spec_hash, files, pending, modes, fmt)
+    return Manifest(version, spec_hash, files, pending, modes, fmt, markers, retired)
 
 
 def refuse_newer(out: Path, running: str) -> None:
