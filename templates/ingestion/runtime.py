@@ -795,9 +795,12 @@ def _frozen_type(error: Any) -> str:
 
 
 def row_counts(info: Any) -> dict[str, int]:
-    """Rows loaded per table by this run (dlt's own tables left out)."""
-    pipeline = dlt.current.pipeline()
-    counts = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace else {}
+    """Rows loaded per table by the run that returned `info` (dlt's own tables left out). Read
+    from that run's own pipeline: each source has one, and `dlt.current.pipeline()` is only the
+    last one run, which made every source report the last source's counts."""
+    trace = info.pipeline.last_trace
+    normalized = trace.last_normalize_info if trace else None
+    counts = normalized.row_counts if normalized else {}
     return {t: n for t, n in counts.items() if not t.startswith("_dlt")}
 
 

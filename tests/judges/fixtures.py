@@ -44,3 +44,15 @@ def prefect_python(request: pytest.FixtureRequest) -> Path:
 def kafka_python(request: pytest.FixtureRequest) -> Path:
     """Python of the `kafka` judge env (requirements/judges/kafka.txt): confluent-kafka and a tansu broker."""
     return _judge_python(request, "kafka")
+
+
+@pytest.fixture(scope="session")
+def dbt_warehouses_python(request: pytest.FixtureRequest) -> Path:
+    """Python of the `dbt_warehouses` judge env: dbt-core 1.11 with the example targets' production adapters."""
+    return _judge_python(request, "dbt_warehouses")
+
+
+@pytest.fixture(scope="session")
+def dbt_databricks_python(request: pytest.FixtureRequest) -> Path:
+    """Python of the `dbt_databricks` judge env: dbt-databricks (its dbt-core pin needs an env of its own)."""
+    return _judge_python(request, "dbt_databricks")
