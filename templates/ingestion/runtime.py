@@ -114,9 +114,10 @@ class Settings:
         runs: data/<source>/, unless `locations` points the source elsewhere."""
         if not self.local:
             raise IngestError(
-                f"{source}: this version loads {system} into the batch layer only in --local runs, from "
-                f"data/{source}/<dataset>.jsonl; in production the stream reaches the warehouse through the "
-                "speed layer. Load its archive with your own job, or run with --local"
+                f"{source}: this version has no production batch reader for {system}; it loads it into the "
+                f"batch layer only in --local runs, from data/{source}/<dataset>.jsonl. A stream reaches the "
+                f"warehouse through the speed layer; otherwise land it with your own job into raw_{source} "
+                "(the dbt models read it as generated), or run with --local"
             )
         return self.location(source, str(self.data_dir / source))
 
