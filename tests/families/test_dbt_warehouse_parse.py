@@ -24,11 +24,9 @@ from tests.conftest import example_specs, run_cli
 from tests.judges import offline_env
 from tests.judges.envs import REQUIREMENTS
 
-# The deprecations pipegen's YAML once triggered (CURRENCY §4), named so the test proves they are
-# errors here, plus every other warning: an adapter's own deprecation must not pass silently.
-WARN_ERROR = json.dumps(
-    {"error": "all", "warn": ["NoNodesForSelectionCriteria"]},
-)
+# Every warning is an error (the deprecations CURRENCY §4 names, PropertyMovedToConfigDeprecation and
+# MissingArgumentsPropertyInGenericTestDeprecation, and any adapter's own), except "nothing selected".
+WARN_ERROR = json.dumps({"error": "all", "warn": ["NoNodesForSelectionCriteria"]})
 # adapter -> judge env holding it (and its session fixture)
 ENV_OF_ADAPTER = {"databricks": "dbt_databricks"}
 DEFAULT_ENV = "dbt_warehouses"
@@ -106,4 +104,5 @@ def test_an_outdated_property_fails_the_warehouse_parse(tmp_path: Path, dbt_ware
         yaml.dump(doc, handle)
     parsed = dbt_parse(project, "warehouse", dbt_warehouses_python.parent / "dbt", tmp_path / "home")
     assert parsed.returncode != 0
-    assert "PropertyMovedToConfigDeprecation" in parsed.stdout or "freshness" in parsed.stdout
+    assert "[PropertyMovedToConfigDeprecation]" in parsed.stdout
+    assert "Found `freshness` as a top-level property of `sources[0]`" in " ".join(parsed.stdout.split())
