@@ -14,13 +14,24 @@ import pytest
 
 # Fixtures shared by the whole suite: judge environments (heavy tools in their own cached venvs)
 # and throwaway database servers.
-from tests.judges.fixtures import airflow_python, batch_python, cdc_python, flink_python, kafka_python, prefect_python
+from tests.judges.fixtures import (
+    airflow_python,
+    batch_python,
+    cdc_python,
+    dbt_databricks_python,
+    dbt_warehouses_python,
+    flink_python,
+    kafka_python,
+    prefect_python,
+)
 from tests.servers import mariadb_server, postgres_server
 
 __all__ = [
     "airflow_python",
     "batch_python",
     "cdc_python",
+    "dbt_databricks_python",
+    "dbt_warehouses_python",
     "flink_python",
     "kafka_python",
     "mariadb_server",

@@ -39,7 +39,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from pipeline import quality_events, quality_model, quality_notify, quality_warehouse
+from pipeline import quality_events, quality_model, quality_notify, quality_warehouse, write_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "gx" / "checks.json"
@@ -406,12 +406,6 @@ def _summary(
     }
 
 
-def _write_summary(summary: dict[str, Any]) -> None:
-    path = os.environ.get("PIPEGEN_STEP_SUMMARY")
-    if path:
-        Path(path).write_text(json.dumps(summary, default=str), encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Great Expectations checkpoint over staged tables and marts.")
     parser.add_argument("--on-failure", choices=["block", "warn", "quarantine"], help="override quality.on_failure")
@@ -438,10 +432,10 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)  # fmt: skip
         return 1
     except QualityFailed as exc:
-        _write_summary(exc.summary)
+        write_summary(exc.summary)
         print(exc, file=sys.stderr)
         return 1
-    _write_summary(summary)
+    write_summary(summary)
     print("quality:", summary["summary"])
     for note in summary["notifications_off"]:
         print("quality:", note)

@@ -114,9 +114,10 @@ class Settings:
         runs: data/<source>/, unless `locations` points the source elsewhere."""
         if not self.local:
             raise IngestError(
-                f"{source}: this version loads {system} into the batch layer only in --local runs, from "
-                f"data/{source}/<dataset>.jsonl; in production the stream reaches the warehouse through the "
-                "speed layer. Load its archive with your own job, or run with --local"
+                f"{source}: this version has no production batch reader for {system}; it loads it into the "
+                f"batch layer only in --local runs, from data/{source}/<dataset>.jsonl. A stream reaches the "
+                f"warehouse through the speed layer; otherwise land it with your own job into raw_{source} "
+                "(the dbt models read it as generated), or run with --local"
             )
         return self.location(source, str(self.data_dir / source))
 
@@ -831,9 +832,12 @@ def _frozen_type(error: Any) -> str:
 
 
 def row_counts(info: Any) -> dict[str, int]:
-    """Rows loaded per table by this run (dlt's own tables left out)."""
-    pipeline = dlt.current.pipeline()
-    counts = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace else {}
+    """Rows loaded per table by the run that returned `info` (dlt's own tables left out). Read
+    from that run's own pipeline: each source has one, and `dlt.current.pipeline()` is only the
+    last one run, which made every source report the last source's counts."""
+    trace = info.pipeline.last_trace
+    normalized = trace.last_normalize_info if trace else None
+    counts = normalized.row_counts if normalized else {}
     return {t: n for t, n in counts.items() if not t.startswith("_dlt")}
 
 

@@ -37,6 +37,7 @@ Config (plain JSON; every key but ``tables`` is optional)::
           "accepted_values": ["a", "b"],
           "regex": "[A-Z]{3}-\\d{4}",      # values are generated to fully match it
           "foreign_key": "customers.customer_id",   # or "source.table.column"
+          "covers": true,                  # with foreign_key: every clean parent key gets >= 1 row
           "pii": "mask"                    # informative only: the value is fake either way
         }]
       }]
@@ -101,7 +102,7 @@ TOP_KEYS = {"seed", "locale", "start", "window_days", "pool_size", "bad_row_rate
 TABLE_KEYS = {"name", "rows", "primary_key", "columns", "inject", "bad_row_rate", "bad_rules", "description"}
 COLUMN_KEYS = {
     "name", "type", "faker", "not_null", "unique", "range", "accepted_values", "regex",
-    "foreign_key", "pii", "description", "shape",
+    "foreign_key", "covers", "pii", "description", "shape",
 }  # fmt: skip
 INJECT_KEYS = {"nulls", "outliers", "gaps"}
 
@@ -217,6 +218,7 @@ class Column:
     foreign_key: tuple[str, str] | None = None
     where: str = ""  # its place in the config, for messages
     shape: str | None = None  # json columns: the nested type the JSON has, e.g. struct<w: int, h: int>
+    covers: bool = False  # foreign keys: every clean parent key is referenced at least once
 
     def has_rule(self, rule: str) -> bool:
         present = {
@@ -365,12 +367,15 @@ def _parse_column(problems: _Problems, where: str, data: Any, locale: str) -> Co
     parts = str(fk).split(".") if fk else []
     if fk and len(parts) not in (2, 3):
         problems.add(f"{where}.foreign_key", f"'{fk}' must be 'table.column' or 'source.table.column'")
+    covers = data.get("covers", False)
+    if not isinstance(covers, bool) or (covers and not fk):
+        problems.add(f"{where}.covers", "expected true or false, and only on a foreign_key column")
     return Column(
         name=data["name"], type=ctype, faker=data.get("faker"), not_null=bool(data.get("not_null")),
         unique=bool(data.get("unique")), min=low, max=high, accepted=tuple(accepted),
         regex=None if regex is None else str(regex),
         foreign_key=(parts[-2], parts[-1]) if len(parts) in (2, 3) else None, where=where,
-        shape=None if data.get("shape") is None else str(data["shape"]),
+        shape=None if data.get("shape") is None else str(data["shape"]), covers=covers is True,
     )  # fmt: skip
 
 
@@ -895,9 +900,20 @@ def _foreign_values(ctx: _Context, column: Column, n: int, parts: tuple[Any, ...
         if len(keys) < n:
             raise ValueError(f"unique foreign key needs {n} parent keys, {parent} has {len(keys)} clean rows")
         values = pc.take(keys, pc.take(permutation(len(keys), *parts), sequence(n)))
+    elif column.covers:
+        values = _covering(keys, n, parent, parts)
     else:
         values = sample(keys, n, *parts)
     return pc.cast(values, column.type.arrow())
+
+
+def _covering(keys: pa.Array, n: int, parent: str, parts: tuple[Any, ...]) -> pa.Array:
+    """Every parent key once, then random parent keys for the remaining rows, in random order."""
+    if n < len(keys):
+        raise ValueError(f"covers: every key of {parent} needs a row here: {len(keys)} rows at least, got {n}")
+    every = pc.take(keys, permutation(len(keys), *parts, "cover"))
+    values = pa.concat_arrays([every, sample(keys, n - len(keys), *parts)])
+    return pc.take(values, permutation(n, *parts, "cover-order"))
 
 
 def _accepted_values(column: Column, n: int, parts: tuple[Any, ...]) -> pa.Array:

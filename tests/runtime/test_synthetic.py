@@ -255,6 +255,59 @@ def test_rows_flag_scales_every_table_and_keeps_their_proportion(
     assert {name: t["rows"] for name, t in tables.items()} == {"orders": 360, "customers": 90, "order_lines": 600}
 
 
+COVERED: dict[str, Any] = {
+    "seed": 3,
+    "tables": [
+        {"name": "orders", "rows": 500, "primary_key": ["id"], "columns": [{"name": "id", "type": "int"}]},
+        {
+            "name": "payments",
+            "rows": 700,
+            "primary_key": ["id"],
+            "columns": [
+                {"name": "id", "type": "int"},
+                {"name": "order_id", "type": "int", "foreign_key": "orders.id", "covers": True},
+                {"name": "loose_order_id", "type": "int", "foreign_key": "orders.id"},
+            ],
+        },
+    ],
+}
+
+
+def test_a_covering_foreign_key_gives_every_parent_key_a_row_and_a_plain_one_does_not(
+    python: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "covered.json"
+    config.write_text(json.dumps(COVERED))
+    out = generate(python, config, tmp_path / "out", "csv")
+    with (out / "payments.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    orders = {str(i) for i in range(1, 501)}
+    assert len(rows) == 700
+    assert {r["order_id"] for r in rows} == orders  # every order has a payment
+    assert {r["loose_order_id"] for r in rows} < orders  # plain sampling misses some orders
+    again = generate(python, config, tmp_path / "again", "csv")
+    assert (again / "payments.csv").read_bytes() == (out / "payments.csv").read_bytes()
+
+
+def test_covers_without_a_foreign_key_or_with_too_few_rows_is_a_clear_error(python: Path, tmp_path: Path) -> None:
+    tables = json.loads(json.dumps(COVERED["tables"]))
+    tables[1]["columns"][2]["covers"] = "yes"
+    tables[1]["columns"][0]["covers"] = True
+    config = tmp_path / "bad.json"
+    config.write_text(json.dumps({"tables": tables}))
+    result = run(python, SYNTHETIC, "--config", config, "--out", tmp_path / "out", check=False)
+    assert result.returncode == 1
+    assert "tables[1].columns[0].covers: expected true or false, and only on a foreign_key column" in result.stderr
+    assert "tables[1].columns[2].covers" in result.stderr
+    few = json.loads(json.dumps(COVERED))
+    few["tables"][1]["rows"] = 100
+    config.write_text(json.dumps(few))
+    result = run(python, SYNTHETIC, "--config", config, "--out", tmp_path / "out2", check=False)
+    assert result.returncode == 1
+    assert "covers: every key of orders needs a row here: 500 rows at least, got 100" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_a_foreign_key_cycle_is_a_clear_error(python: Path, tmp_path: Path) -> None:
     config = tmp_path / "cycle.json"
     ref = {"name": "ref", "type": "int"}

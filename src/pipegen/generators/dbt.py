@@ -27,15 +27,17 @@ DBT_DIR = "dbt"
 LOCAL_TARGET = "local"
 REQUIREMENTS = ("dbt-core==1.11.16", "dbt-duckdb==1.11.1")
 # Production adapters: the package to install for a warehouse target's dbt adapter.
+# Pinned where a judge env parses a project with it (requirements/judges/dbt_warehouses.txt,
+# dbt_databricks.txt: dbt-databricks 1.11.x needs dbt-core<1.11.9, so it cannot share an env).
 ADAPTER_PACKAGES = {
     "postgres": "dbt-postgres==1.11.0",
     "snowflake": "dbt-snowflake==1.11.6",
     "bigquery": "dbt-bigquery==1.11.3",
     "redshift": "dbt-redshift",
     "synapse": "dbt-synapse",
-    "databricks": "dbt-databricks",
-    "spark": "dbt-spark",
-    "clickhouse": "dbt-clickhouse",
+    "databricks": "dbt-databricks==1.11.8",
+    "spark": "dbt-spark[PyHive]==1.11.0",
+    "clickhouse": "dbt-clickhouse==1.10.3",
 }
 STATIC = (
     "macros/generate_schema_name.sql",
@@ -386,6 +388,20 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
+# Profile keys an adapter cannot connect without that the spec's target may not hold (a Delta
+# target names a bucket, not the Spark Thrift server that builds on it; a Databricks target
+# names no SQL warehouse path): read from `<TARGET>_<KEY>` when dbt runs, listed in .env.example.
+REQUIRED_FROM_ENV: dict[str, tuple[str, ...]] = {"spark": ("host",), "databricks": ("http_path",)}
+
+
+def env_defaults(target: Target) -> list[tuple[str, str]]:
+    """(profile key, environment variable) for each required key the spec's target leaves out."""
+    adapter = TARGET_SYSTEMS[target.type].dbt_adapter or "duckdb"
+    given = {key for field, key in PROFILE_KEYS.get(adapter, {}).items() if getattr(target.connection, field)}
+    prefix = snake(target.name).upper()
+    return [(key, f"{prefix}_{key.upper()}") for key in REQUIRED_FROM_ENV.get(adapter, ()) if key not in given]
+
+
 def target_profile(target: Target) -> dict[str, Any]:
     adapter = TARGET_SYSTEMS[target.type].dbt_adapter or "duckdb"
     profile: dict[str, Any] = {"type": adapter, **PROFILE_DEFAULTS.get(adapter, {})}
@@ -393,6 +409,8 @@ def target_profile(target: Target) -> dict[str, Any]:
         value = getattr(target.connection, field)
         if value is not None:
             profile[key] = _profile_value(value)
+    for key, name in env_defaults(target):
+        profile[key] = DbtJinja("{{ env_var('" + name + "') }}")  # NAME: snake_case name upper-cased
     profile.setdefault("schema" if adapter != "bigquery" else "dataset", "analytics")
     profile["threads"] = 4
     return profile
@@ -414,6 +432,7 @@ def _profile_env(spec: Spec) -> tuple[EnvVar, ...]:
                 out.append(
                     EnvVar(ref.name, (f"dbt profile, target {target.name}: {field}",), secret=ref.kind == "secret")
                 )
+        out += [EnvVar(name, (f"dbt profile, target {target.name}: {key}",)) for key, name in env_defaults(target)]
     return tuple(out)
 
 

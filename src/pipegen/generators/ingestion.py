@@ -138,7 +138,13 @@ PRODUCTION_READERS: dict[SourceType, str] = {
     SourceType.FILES: "dlt filesystem",
     SourceType.FAKER: "the synthetic SQLite file",
     **{kind: "dlt sql_table (connectorx)" for kind in SQL_SYSTEMS},
-    **{kind: "not by this version: ingest without --local stops and says so" for kind in STAND_IN_ONLY},
+    **{
+        kind: "none in the batch layer: streams reach the warehouse through the speed layer; ingest without "
+        "--local stops and says so"
+        for kind in STAND_IN_ONLY
+    },
+    SourceType.MONGODB: "none in this version (validate warns, R268): land its collections with your own job "
+    "into the raw schema; ingest without --local stops and says so",
 }
 
 

@@ -21,8 +21,9 @@ from pipegen.plan.families import Family
 from pipegen.render.env import render, static
 from pipegen.safe import trusted
 from pipegen.spec.catalog import LOCAL_STAND_IN
-from pipegen.spec.index import SpecIndex
-from pipegen.spec.model import Column, Dataset, FileFormat, Source
+from pipegen.spec.expr import columns_of
+from pipegen.spec.index import SpecIndex, TableRef
+from pipegen.spec.model import Column, Dataset, FileFormat, JoinType, Mart, Source, Spec
 from pipegen.spec.types import parse_column_type
 
 REQUIREMENTS = ("Faker==40.63.0", "pyarrow==26.0.1")
@@ -85,6 +86,7 @@ def synthetic_config(ctx: GenContext) -> tuple[dict[str, Any], dict[str, Any], l
     sources = [spec.sources[i] for i in ctx.plan.graph.batch_sources]
     tables, layout, skipped = [], {}, []
     included = {config_name(s, d) for s in sources if stand_in(s) for d in datasets(s)}
+    covering = covering_keys(spec, index)
     for source in sources:
         kind = stand_in(source)
         if kind is None:
@@ -94,7 +96,7 @@ def synthetic_config(ctx: GenContext) -> tuple[dict[str, Any], dict[str, Any], l
             continue
         entries = {}
         for dataset in datasets(source):
-            tables.append(table_config(source, dataset, index, included))
+            tables.append(table_config(source, dataset, index, included, covering))
             entries[config_name(source, dataset)] = _placement(source, dataset, kind)
         layout[source.name] = {"kind": kind, "tables": entries}
     seed = next((s.synthetic.seed for s in sources if s.synthetic and s.synthetic.seed is not None), 42)
@@ -113,13 +115,25 @@ def _placement(source: Source, dataset: Dataset, kind: str) -> dict[str, Any]:
     return {"table": dataset.name, "path": f"{base}/{dataset.path or dataset.name + '.' + fmt}", "format": fmt}
 
 
-def table_config(source: Source, dataset: Dataset, index: SpecIndex, included: set[str]) -> dict[str, Any]:
-    rows = dataset.synthetic.rows if dataset.synthetic and dataset.synthetic.rows else DEFAULT_ROWS
+def _rows(dataset: Dataset) -> int:
+    return dataset.synthetic.rows if dataset.synthetic and dataset.synthetic.rows else DEFAULT_ROWS
+
+
+def table_config(
+    source: Source, dataset: Dataset, index: SpecIndex, included: set[str], covering: dict[tuple[str, str], int]
+) -> dict[str, Any]:
+    name = config_name(source, dataset)
+    columns = [column_config(c, index, included) for c in dataset.columns]
+    for column in columns:
+        if (name, column["name"]) in covering and "foreign_key" in column:
+            column["covers"] = True
+    # a covering child needs a row for every parent key
+    least = max((n for (table, column), n in covering.items() if table == name), default=0)
     table: dict[str, Any] = {
-        "name": config_name(source, dataset),
-        "rows": rows,
+        "name": name,
+        "rows": max(_rows(dataset), least),
         "primary_key": list(dataset.primary_key),
-        "columns": [column_config(c, index, included) for c in dataset.columns],
+        "columns": columns,
     }
     inject = dataset.synthetic.inject if dataset.synthetic else None
     if inject is not None:
@@ -152,6 +166,58 @@ def column_config(column: Column, index: SpecIndex, included: set[str]) -> dict[
     if column.pii.value != "none":
         out["pii"] = column.pii.value
     return out
+
+
+# ---------------------------------------------------------------- foreign keys the marts need covered
+
+
+def covering_keys(spec: Spec, index: SpecIndex) -> dict[tuple[str, str], int]:
+    """Foreign keys whose every parent key must have a child row, as the spec implies them:
+    a mart over a parent table left-joins its children (directly, or through a mart grouped by
+    the foreign key) and says a column read from that join is `not_null`. The jaffle shop's
+    `orders.amount` (every order has a payment) is one. -> {(child table, fk column): parent rows}."""
+    out: dict[tuple[str, str], int] = {}
+    for mart in spec.transforms.marts:
+        base = index.resolve(mart.from_).table
+        if base is None:
+            continue
+        read = {q.lower() for c in mart.columns if c.not_null for q, _ in columns_of(c.expr) if q}
+        for join in mart.joins:
+            if join.type != JoinType.LEFT or join.table.lower().rsplit(".", 1)[-1] not in read:
+                continue
+            child = _joined_child(index, join.table, [right for _, right in join.on])
+            if child is None:
+                continue
+            table, column = child
+            fk = column.foreign_key
+            parent = index.resolve_column(fk.references)[0] if fk else None
+            if parent is not None and parent == base:
+                out[(config_name(table.source, table.dataset), column.name)] = _rows(base.dataset)
+    return out
+
+
+def _joined_child(index: SpecIndex, ref: str, keys: list[str]) -> tuple[TableRef, Column] | None:
+    """The source table and column a left join's single key comes from: the joined table's
+    own column, or the group key of a joined mart that groups a source table by it."""
+    resolved = index.resolve(ref)
+    if resolved.mart is not None:
+        return _grouped_child(index, resolved.mart)
+    if resolved.table is None or len(keys) != 1:
+        return None
+    return _staged_column(resolved.table, keys[0])
+
+
+def _grouped_child(index: SpecIndex, mart: Mart) -> tuple[TableRef, Column] | None:
+    table = index.resolve(mart.from_).table
+    if table is None or mart.joins or len(mart.group_by) != 1:
+        return None
+    _, name = (columns_of(mart.group_by[0].expr) or [("", "")])[0]
+    return _staged_column(table, name) if name and not mart.filter else None
+
+
+def _staged_column(table: TableRef, staged: str) -> tuple[TableRef, Column] | None:
+    column = next((c for c in table.dataset.columns if c.staged_name.lower() == staged.lower()), None)
+    return (table, column) if column is not None else None
 
 
 GENERATOR = SyntheticGenerator()

@@ -39,6 +39,11 @@ LOCAL_STAND_IN: dict[SourceType, str | None] = {
     SourceType.PUBSUB: "jsonl",
 }
 
+# Batch sources this version reads only from their local stand-in: production ingest stops and
+# says so (R268 warns at validate time). dlt's MongoDB source is a `dlt init` verified-source
+# template, not an importable module, and no MongoDB server can be had here to judge a reader.
+NO_PRODUCTION_BATCH_READER: dict[SourceType, str] = {SourceType.MONGODB: "MongoDB"}
+
 # Sources whose datasets are topics (message streams) rather than tables.
 TOPIC_SOURCES = frozenset({SourceType.KAFKA, SourceType.EVENTHUBS, SourceType.KINESIS, SourceType.PUBSUB})
 

@@ -18,7 +18,13 @@ from pipegen.spec.rules.operations import environments, quality_settings
 from pipegen.spec.rules.quality import quarantine_cannot_move, unchecked_rules
 from pipegen.spec.rules.runs import layer_locations, orchestration, orchestrator_limits, sizing_and_engines
 from pipegen.spec.rules.secrets import secret_findings
-from pipegen.spec.rules.systems import cloud_match, connection_fields, ingestion_modes, target_options
+from pipegen.spec.rules.systems import (
+    batch_readers,
+    cloud_match,
+    connection_fields,
+    ingestion_modes,
+    target_options,
+)
 from pipegen.spec.rules.tables import column_rule_types, dataset_shapes, foreign_keys, keys_and_watermarks
 from pipegen.spec.rules.transforms import marts, streams
 
@@ -31,6 +37,7 @@ RULES: tuple[Rule, ...] = (
     foreign_keys,
     dataset_shapes,
     ingestion_modes,
+    batch_readers,
     cloud_match,
     target_options,
     connection_fields,
@@ -66,6 +73,7 @@ RULE_SECTIONS: dict[Rule, frozenset[str]] = {
     foreign_keys: frozenset({"sources"}),
     dataset_shapes: frozenset({"sources"}),
     ingestion_modes: frozenset({"sources"}),
+    batch_readers: frozenset({"sources"}),
     cloud_match: frozenset({"sources", "targets", "cloud"}),
     target_options: frozenset({"sources", "targets"}),
     marts: frozenset({"sources", "transforms"}),

@@ -9,6 +9,7 @@ from pipegen.spec.diagnostics import Finding, Path
 from pipegen.spec.index import SpecIndex
 from pipegen.spec.model import (
     Connection,
+    Ingestion,
     Spec,
     TargetType,
 )
@@ -27,6 +28,24 @@ def ingestion_modes(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
                 f"{with_article(source.type.value)} source cannot be read with {source.ingestion.value} ingestion",
                 f"{source.type.value} supports: {modes}",
             )
+
+
+def batch_readers(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
+    """A batch source of a kind this version reads only from its local stand-in (R268)."""
+    for si, source in enumerate(spec.sources):
+        system = catalog.NO_PRODUCTION_BATCH_READER.get(source.type)
+        if system is None or source.ingestion != Ingestion.BATCH:
+            continue
+        yield Finding(
+            ("sources", si, "type"), "R268",
+            f"this version has no production batch reader for {system}: `make run` loads source "
+            f"'{source.name}' from its JSON lines stand-in (data/{source.name}/<collection>.jsonl), and "
+            "`python -m pipeline.ingest` without --local stops with this message",
+            f"land the collections with your own job into the raw schema the project names "
+            f"(raw_{source.name}; the dbt models read it as generated), or export them as JSON lines and "
+            "declare a `files` source",
+            severity="warning",
+        )  # fmt: skip
 
 
 def cloud_match(spec: Spec, index: SpecIndex) -> Iterator[Finding]:

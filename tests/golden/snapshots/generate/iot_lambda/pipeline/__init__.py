@@ -2,3 +2,18 @@
 
 Run it locally with `make run` (every step in order); each step is also a module you can
 run alone with `python -m pipeline.<step>`."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+
+def write_summary(summary: dict[str, Any]) -> None:
+    """Hand a step's summary (counts and messages, never data) to the local run: pipeline/run.py
+    names the file in PIPEGEN_STEP_SUMMARY; run alone, a step writes nothing."""
+    path = os.environ.get("PIPEGEN_STEP_SUMMARY")
+    if path:
+        Path(path).write_text(json.dumps(summary, default=str), encoding="utf-8")

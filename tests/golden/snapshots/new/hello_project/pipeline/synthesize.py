@@ -16,13 +16,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from pipeline import synthetic
+from pipeline import synthetic, write_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = Path(__file__).with_name("synthetic.json")
@@ -116,9 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     except synthetic.ConfigError as exc:
         print(f"synthetic data: {exc}", file=sys.stderr)
         return 1
-    path = os.environ.get("PIPEGEN_STEP_SUMMARY")
-    if path:
-        Path(path).write_text(json.dumps(summary), encoding="utf-8")
+    write_summary(summary)
     print(summary["summary"])
     return 0
 
