@@ -3,7 +3,7 @@
 # edits are kept, but your own targets belong in the Makefile).
 PROJECT_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
-.PHONY: capture cdc-install
+.PHONY: capture cdc-install flink-explain flink-install stream-local
 
 # capture changes of the CDC sources into data/cdc/<topic>/ (Debezium embedded engine)
 capture:
@@ -12,3 +12,15 @@ capture:
 # install the local capture's Debezium engine (requirements-cdc.txt; needs Java 17)
 cdc-install:
 	$(PROJECT_PYTHON) -m pip install -r requirements-cdc.txt
+
+# plan every Flink SQL statement in PyFlink (external connectors swapped)
+flink-explain:
+	$(PROJECT_PYTHON) -m pipeline.flink_local explain
+
+# install PyFlink for the Flink SQL jobs (requirements-flink.txt, its own environment)
+flink-install:
+	$(PROJECT_PYTHON) -m pip install -r requirements-flink.txt
+
+# run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty)
+stream-local:
+	$(PROJECT_PYTHON) -m pipeline.stream

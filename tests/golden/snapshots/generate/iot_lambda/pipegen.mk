@@ -3,7 +3,15 @@
 # edits are kept, but your own targets belong in the Makefile).
 PROJECT_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
-.PHONY: flow-check ingest prefect-deploy prefect-install prefect-run quality quality-report run synthesize transform
+.PHONY: flink-explain flink-install flow-check ingest prefect-deploy prefect-install prefect-run quality quality-report run stream-local synthesize transform
+
+# plan every Flink SQL statement in PyFlink (external connectors swapped)
+flink-explain:
+	$(PROJECT_PYTHON) -m pipeline.flink_local explain
+
+# install PyFlink for the Flink SQL jobs (requirements-flink.txt, its own environment)
+flink-install:
+	$(PROJECT_PYTHON) -m pip install -r requirements-flink.txt
 
 # import the flow and load prefect.yaml's deployments with Prefect (tests/test_flows.py)
 flow-check:
@@ -36,6 +44,10 @@ quality-report:
 # run the pipeline locally: synthesize, ingest, transform, quality
 run:
 	$(PROJECT_PYTHON) -m pipeline.run
+
+# run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty)
+stream-local:
+	$(PROJECT_PYTHON) -m pipeline.stream
 
 # write local stand-in source data (ROWS=N, BAD_ROW_RATE=R)
 synthesize:

@@ -18,13 +18,15 @@ from pipeline import write_summary
 PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt"
 
 
-def run(target: str = "local", extra: list[str] | None = None) -> dict[str, Any]:
-    """Run `dbt build`. Returns a JSON-serialisable summary (counts by status, failed tests
-    with the spec rule they check); raises StepFailed when a model or a test fails."""
+def run(target: str = "local", extra: list[str] | None = None, staging_only: bool = False) -> dict[str, Any]:
+    """Run `dbt build` (or, staging_only, `dbt run` of the staging views: the quarantine gate
+    validates them before the build). Returns a JSON-serialisable summary (counts by status,
+    failed tests with the spec rule they check); raises StepFailed when a model or a test fails."""
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     from dbt.cli.main import dbtRunner
 
-    args = ["build", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR), "--target", target]
+    command = ["run", "--select", "path:models/staging"] if staging_only else ["build"]
+    args = [*command, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR), "--target", target]
     result = dbtRunner().invoke([*args, *(extra or [])])
     if result.exception is not None:
         raise StepFailed(f"dbt build could not run: {result.exception}", {"failures": [str(result.exception)]})
@@ -55,15 +57,16 @@ class StepFailed(Exception):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="dbt build: models and their tests.")
     parser.add_argument("--target", default="local", help="dbt target (profiles.yml): local or a warehouse")
+    parser.add_argument("--staging-only", action="store_true", help="dbt run of the staging views only")
     args, extra = parser.parse_known_args(argv)
     try:
-        summary = run(args.target, extra)
+        summary = run(args.target, extra, args.staging_only)
     except StepFailed as exc:
         write_summary(exc.summary)
         print(exc, file=sys.stderr)
         return 1
     write_summary(summary)
-    print("dbt build:", summary["summary"])
+    print("dbt run (staging):" if args.staging_only else "dbt build:", summary["summary"])
     return 0
 
 
