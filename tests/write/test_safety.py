@@ -407,7 +407,9 @@ def test_two_real_generates_never_interleave(
     reference = tmp_path / "reference"
     assert _generate(reference).wait(timeout=120) == 0
     out = tmp_path / "out"
-    first = _generate(out, PIPEGEN_PAUSE_AFTER_COMMIT="2")
+    # a refused second run must reach the lock while the first holds it: it starts a Python and
+    # renders before it asks, which takes seconds on a loaded machine, so the first holds longer
+    first = _generate(out, PIPEGEN_PAUSE_AFTER_COMMIT="10" if second_code else "2")
     _wait_for(out / ".pipegen/txn/journal.json", first)  # the first run is mid-transaction
     second = _generate(out, *flags, PIPEGEN_LOCK_TIMEOUT=timeout)
     _, err2 = second.communicate(timeout=120)
