@@ -25,9 +25,11 @@ if ! "$py" -m tests.judges; then
   echo "a judge environment could not be built: see pip's message above" >&2
   exit 1
 fi
-echo "==> pytest"
+echo "==> pytest (${PIPEGEN_TEST_WORKERS:-2} workers; a module's tests stay on one worker)"
 set +e
-"$py" -m pytest "$@"
+# two workers on the 2-core CI machine: most judges run one single-threaded tool at a time
+# (dbt, Airflow, a JVM), so two of them overlap; `-n 0` in the arguments runs in one process
+"$py" -m pytest -n "${PIPEGEN_TEST_WORKERS:-2}" --dist loadfile "$@"
 rc=$?
 set -e
 if [ "$rc" -eq 5 ]; then
