@@ -85,7 +85,8 @@ def local_source(stmt: str, table: dict[str, Any], data: Path, version_time: str
             head = _PRIMARY_KEY.sub(lambda m: f"{m.group(1)}WATERMARK FOR {vt} AS {vt},\n{m.group(1)}PRIMARY KEY ", head)
         stmt = head + mark + tail
     path = data / table["topic"]
-    return with_options(stmt, {"connector": "filesystem", "path": str(path), "format": table["format"]})
+    formats = table.get("format_options") or {"format": table["format"]}
+    return with_options(stmt, {"connector": "filesystem", "path": str(path), **formats})
 
 
 def lookup_as_temporal(query: str, job: dict[str, Any]) -> str:
@@ -110,6 +111,11 @@ def rewrite(text: str, job: dict[str, Any], data: Path, mode: str) -> list[State
         table = job["tables"].get(match.group(1).replace("``", "`")) if match else None
         if table is None:
             out.append(Statement("ddl", lookup_as_temporal(stmt, job)))
+        elif table["role"] == "dimension" and table.get("local_ddl"):
+            # a CDC dimension: its raw change files (temporal strings cast) under a view of its name
+            raw, view = table["local_ddl"]
+            out.append(Statement("ddl", local_source(raw.rstrip().rstrip(";"), table, data)))
+            out.append(Statement("ddl", view.rstrip().rstrip(";")))
         elif table["role"] in ("source", "dimension"):
             version = table.get("version_time") if table["role"] == "dimension" and job.get("event_time") else None
             out.append(Statement("ddl", local_source(stmt, table, data, version)))
