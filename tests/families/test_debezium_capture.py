@@ -194,7 +194,7 @@ def test_generated_postgres_connector_captures_snapshot_and_changes(
     first = next(r for r in orders["r"] if r["key"] == {"order_id": 1})
     assert first["value"]["before"] is None
     assert first["value"]["after"] == {
-        "order_id": 1, "customer_id": 2, "amount": "2.50", "status": "placed", "updated_at": 1767225601000,
+        "order_id": 1, "customer_id": 2, "amount": "2.50", "status": "placed", "updated_at": "2026-01-01T00:00:01Z",
     }  # fmt: skip
     assert first["value"]["source"]["table"] == "orders" and first["value"]["source"]["schema"] == "envl"
     (insert,) = orders["c"]

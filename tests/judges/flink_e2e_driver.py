@@ -2,7 +2,10 @@
 the project's data/stream.duckdb) beside the DuckDB reference over the final table state
 (tests/judges/stream_reference.py). Prints JSON {job: {"columns", "got", "want"}}.
 
-    python flink_e2e_driver.py <project> <cdc dir>
+    python flink_e2e_driver.py <project> <cdc dir> [<state.json>]
+
+Without state.json the reference state is folded from the change files; with it (the kappa
+judge), it is the source database's own final state.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from stream_reference import REFERENCE, load_reference
+from stream_reference import REFERENCE, load_reference, states_from_changes
 
 
 def plain(value: Any) -> Any:
@@ -23,7 +26,11 @@ def plain(value: Any) -> Any:
 def main() -> int:
     project, cdc = Path(sys.argv[1]), Path(sys.argv[2])
     config = json.loads((project / "pipeline" / "change_events.json").read_text())
-    ref = load_reference(config, cdc)
+    if len(sys.argv) > 3:  # the source's final state, read from the database: {table: [final, seen]}
+        states = {k: (v[0], v[1]) for k, v in json.loads(Path(sys.argv[3]).read_text()).items()}
+    else:
+        states = states_from_changes(config, cdc)
+    ref = load_reference(config, states)
     results = duckdb.connect(str(project / "data" / "stream.duckdb"), read_only=True)
     out = {}
     for job, sql in REFERENCE.items():

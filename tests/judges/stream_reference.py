@@ -91,27 +91,36 @@ PARSERS = {
     "timestamp_tz": lambda text: datetime.fromisoformat(text.removesuffix("Z")),
     "date": lambda text: date.fromisoformat(text.removesuffix("Z")),
     "time": lambda text: time.fromisoformat(text.removesuffix("Z")),
-    "decimal": Decimal,
+    "decimal": lambda value: Decimal(str(value)),  # Debezium's string, or a JSON number from the database
 }
 
 
 def typed(portable: str, value: Any) -> Any:
-    """A value as the change files carry it, as the column's Python value."""
+    """A value as the change files (or PostgreSQL's JSON) carry it, as the column's Python value."""
     parser = PARSERS.get(portable.split("(", maxsplit=1)[0])
     return parser(value) if parser and value is not None else value
 
 
-def load_reference(config: dict[str, Any], cdc: Path) -> Any:
+def states_from_changes(config: dict[str, Any], cdc: Path) -> dict[str, tuple[list[Any], list[Any]]]:
+    """table -> (final rows, every inserted or read image), folded from the change files under `cdc`."""
+    out = {}
+    for table in config["tables"]:
+        seen: list[dict[str, Any]] = []
+        final = final_state(table, cdc, seen)
+        out[table["name"]] = (final, seen)
+    return out
+
+
+def load_reference(config: dict[str, Any], states: dict[str, tuple[list[Any], list[Any]]]) -> Any:
     """A DuckDB connection with `<table>` (final state) and `<table>_seen` (every inserted or
-    read image) for each table of pipeline/change_events.json, from the change files under `cdc`."""
+    read image) for each table of pipeline/change_events.json."""
     import duckdb
 
     ref = duckdb.connect()
     for table in config["tables"]:
         cols = table["columns"]
         schema = "(" + ", ".join(f"{c['name']} {duck_type(c['type'])}" for c in cols) + ")"
-        seen: list[dict[str, Any]] = []
-        final = final_state(table, cdc, seen)
+        final, seen = states[table["name"]]
         for name, rows in ((table["name"], final), (f"{table['name']}_seen", seen)):
             ref.execute(f"CREATE TABLE {name} {schema}")
             ref.executemany(
@@ -119,3 +128,10 @@ def load_reference(config: dict[str, Any], cdc: Path) -> Any:
                 [[typed(c["type"], r[c["name"]]) for c in cols] for r in rows],
             )
     return ref
+
+
+def comparable(rows: list[list[Any]], tolerant: set[int]) -> list[tuple[Any, ...]]:
+    """Result rows sorted, the columns in `tolerant` rounded to 1e-6 (Flink's AVG of a DECIMAL is
+    DECIMAL(38, 6), DuckDB's a double)."""
+    out = [tuple(round(float(v), 6) if i in tolerant else v for i, v in enumerate(row)) for row in rows]
+    return sorted(out, key=repr)
