@@ -175,6 +175,21 @@ def changelog_state(rows: list[tuple[str, tuple[Any, ...]]]) -> list[tuple[Any, 
     return sorted((row for row, n in state.items() for _ in range(n)), key=repr)
 
 
+def collectable(t_env: Any, query: str) -> str:
+    """The query with its TIMESTAMP_LTZ columns (e.g. CURRENT_TIMESTAMP) cast to TIMESTAMP(3) in
+    the session time zone: PyFlink cannot hand an instant over to Python when collecting."""
+    schema = t_env.sql_query(query).get_schema()
+    names, types = schema.get_field_names(), schema.get_field_data_types()
+    if not any("LocalZoned" in type(t).__name__ for t in types):
+        return query
+    quoted = ["`" + n.replace("`", "``") + "`" for n in names]
+    cols = [
+        f"CAST({q} AS TIMESTAMP(3))" if "LocalZoned" in type(t).__name__ else q
+        for q, t in zip(quoted, types, strict=True)
+    ]
+    return "SELECT " + ", ".join(cols) + f" FROM (\n{query}\n)"
+
+
 def in_order(job: dict[str, Any], data: Path, scratch: Path) -> Path:
     """`data` with each of the job's topics as ONE file, its part files concatenated in name
     order (the capture's order). The filesystem source reads several files in no set order, and an
@@ -209,7 +224,7 @@ def _run_job(job: dict[str, Any], data: Path, root: Path) -> list[tuple[Any, ...
         elif s.kind == "sink":
             query = s.query
     collected = []
-    with t_env.execute_sql(query).collect() as results:
+    with t_env.execute_sql(collectable(t_env, query)).collect() as results:
         for row in results:
             collected.append((str(row.get_row_kind()), tuple(row)))
     return changelog_state(collected)

@@ -292,6 +292,86 @@ def source_columns(rel: Relation, *, with_proc_time: bool) -> list[str]:
     return lines
 
 
+# An append-only read of a CDC topic (jobs with `history:`: OVER windows cannot consume a changelog):
+# the envelope as plain JSON, spec columns computed from `after`, metadata from the envelope.
+ENVELOPE_METADATA: dict[str, tuple[str, str]] = {
+    "op": ("`op`", "STRING"),
+    "ts_ms": ("`ts_ms`", "BIGINT"),
+    "source.ts_ms": ("`source`.`ts_ms`", "BIGINT"),
+    "source.db": ("`source`.`db`", "STRING"),
+    "source.table": ("`source`.`table`", "STRING"),
+}
+ENVELOPE_SOURCE = "`source` ROW<`ts_ms` BIGINT, `db` STRING, `table` STRING>"
+APPEND_OPS = ("c", "r")  # inserts and snapshot reads: each source row once, as first written
+# Key columns read from `after` (a nullable ROW) are nullable to Flink, and an upsert sink keyed by
+# them refuses that; `COALESCE` with a typed default makes them NOT NULL (Flink's CAST has no
+# `NOT NULL`). The default never applies: a c/r event always carries `after`, keys are never null.
+NOT_NULL_DEFAULTS: dict[str, str] = {
+    "BIGINT": "CAST(0 AS BIGINT)", "INT": "0", "SMALLINT": "CAST(0 AS SMALLINT)", "STRING": "''",
+}  # fmt: skip
+# The event time of a delete (no `after`): the epoch, so it never moves the watermark (the view
+# drops deletes before any window sees them).
+ROWTIME_DEFAULT = "1970-01-01 00:00:00"
+
+
+def append_columns(rel: Relation, *, with_proc_time: bool) -> list[str]:
+    """Column lines of an append-only CDC read: `after` (a ROW, temporals as raw strings), `op`,
+    `ts_ms`, `source`; every spec column computed from them; the watermark; no key."""
+    ds = rel.ref.dataset
+    physical = [c for c in ds.columns if c.metadata is None]
+    row = ", ".join(f"{quote(c.name)} {'STRING' if cdc_temporal(c) else flink_type(c.type)}" for c in physical)
+    envelope = {
+        "after": f"`after` ROW<{row}>",
+        "op": "`op` STRING",
+        "ts_ms": "`ts_ms` BIGINT",
+        "source": ENVELOPE_SOURCE,
+    }
+    inline: dict[str, str] = {}
+    computed: list[str] = []
+    for c in ds.columns:
+        if c.metadata is None:
+            field = f"`after`.{quote(c.name)}"
+            raw = CDC_TEMPORAL.get(parse_column_type(c.type).name)
+            expr = raw.format(col=field, type=flink_type(c.type)) if raw else field
+            default = NOT_NULL_DEFAULTS.get(flink_type(c.type)) if c.name in ds.primary_key else None
+            if c.name == ds.event_time:  # a delete has no `after`, and a rowtime must not be null
+                default = f"CAST({string(ROWTIME_DEFAULT)} AS {flink_type(c.type)})"
+            expr = f"COALESCE({expr}, {default})" if default else expr
+        else:
+            source, stype = ENVELOPE_METADATA.get(c.metadata, ("CAST(NULL AS STRING)", "STRING"))
+            expr = source if stype == flink_type(c.type) else f"CAST({source} AS {flink_type(c.type)})"
+        if c.metadata is not None and quote(c.name) == expr:
+            continue  # the envelope's own column (`op`, `ts_ms`)
+        computed.append(f"{quote(c.name)} AS {expr}")
+        inline[c.name] = expr
+    for d in ds.derived:
+        expr = f"CAST({flink_expr(d.expr, _own(rel), inline)} AS {flink_type(d.type)})"
+        computed.append(f"{quote(d.name)} AS {expr}")
+        inline[d.name] = expr
+    # an envelope field a spec column of the same name replaces (e.g. `ts_ms` from `source.ts_ms`)
+    lines = [text for name, text in envelope.items() if name not in inline or name in ("after", "source")]
+    lines += computed
+    if with_proc_time:
+        lines.append(f"{quote(PROC_TIME)} AS PROCTIME()")
+    if ds.event_time:
+        et = quote(rel.columns.get(ds.event_time.lower(), ds.event_time))
+        delay = duration(ds.watermark_delay) if ds.watermark_delay else "INTERVAL '0' SECOND"
+        lines.append(f"WATERMARK FOR {et} AS {et} - {delay}")
+    return lines
+
+
+def append_view(table: str, view: str, rel: Relation, *, with_proc_time: bool) -> str:
+    """The append-only view a history job reads: the spec's columns, inserts and snapshot reads only."""
+    ds = rel.ref.dataset
+    names = [c.name for c in ds.columns] + [d.name for d in ds.derived] + ([PROC_TIME] if with_proc_time else [])
+    ops = ", ".join(string(op) for op in APPEND_OPS)
+    return (
+        f"CREATE TEMPORARY VIEW {quote(view)} AS\nSELECT\n  "
+        + ",\n  ".join(quote(n) for n in names)
+        + f"\nFROM {quote(table)}\nWHERE `op` IN ({ops});"
+    )
+
+
 def cdc_temporal(c: Column) -> str | None:
     """The cast of a raw Debezium temporal string to the column's Flink type (None: read as is)."""
     if c.metadata is not None:
@@ -509,7 +589,14 @@ class JobBuilder:
         statements = ["\n".join(settings_statements(self.settings, jn, base_ref.source.ingestion == Ingestion.CDC))]
         tables: dict[str, dict[str, Any]] = {}
         cols = source_columns(base, with_proc_time=bool(lookups))
-        if base_ref.source.ingestion == Ingestion.CDC:
+        if base_ref.source.ingestion == Ingestion.CDC and job.history:
+            raw_table = CDC_CHANGES.format(table=base.names.flink_table)
+            options = {**source_options(base, jn), "format": "json"}
+            options.pop("debezium-json.timestamp-format.standard", None)
+            statements.append(self._create(raw_table, append_columns(base, with_proc_time=bool(lookups)), options))
+            statements.append(append_view(raw_table, base.names.flink_table, base, with_proc_time=bool(lookups)))
+            tables[raw_table] = {**self._source_manifest(base), "format": "json", "format_options": {"format": "json"}}
+        elif base_ref.source.ingestion == Ingestion.CDC:
             raw_table = CDC_CHANGES.format(table=base.names.flink_table)
             statements.append(self._create(raw_table, cols, source_options(base, jn)))
             statements.append(cdc_view(raw_table, base.names.flink_table, base, with_proc_time=bool(lookups)))
