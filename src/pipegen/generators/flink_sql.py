@@ -1,9 +1,10 @@
 """The Flink SQL of the flink family, computed as data: one script per stream job.
 
 A script is: SET statements (checkpointing exactly-once, RocksDB state), a CREATE TABLE per
-input (the job's topic or CDC table, with its event-time watermark; each lookup dimension
-with the JDBC lookup cache), an optional `<job>__history` view (per-key statistics over the
-previous events), a `<job>__input` view (joins and the job's filter), and one
+input (the job's topic or CDC table, with its event-time watermark — a CDC table as a raw
+`<table>__changes` reading Debezium's isostring temporals as strings, under a view of the spec's
+names and types, append-only for history jobs; each lookup dimension with the JDBC lookup
+cache), an optional `<job>__history` view (per-key statistics over the previous events), a `<job>__input` view (joins and the job's filter), and one
 `CREATE TABLE <sink> ... AS SELECT` — the window TVF aggregation (TUMBLE/HOP/SESSION/CUMULATE,
 never the legacy group windows), the window top-N (ROW_NUMBER per window), or the per-event
 selection. The sink's connector follows its target and mode (upsert: a primary key).
@@ -588,22 +589,9 @@ class JobBuilder:
         lookups = [d for d, j in dims if j.type == JoinType.LOOKUP]
         statements = ["\n".join(settings_statements(self.settings, jn, base_ref.source.ingestion == Ingestion.CDC))]
         tables: dict[str, dict[str, Any]] = {}
-        cols = source_columns(base, with_proc_time=bool(lookups))
-        if base_ref.source.ingestion == Ingestion.CDC and job.history:
-            raw_table = CDC_CHANGES.format(table=base.names.flink_table)
-            options = {**source_options(base, jn), "format": "json"}
-            options.pop("debezium-json.timestamp-format.standard", None)
-            statements.append(self._create(raw_table, append_columns(base, with_proc_time=bool(lookups)), options))
-            statements.append(append_view(raw_table, base.names.flink_table, base, with_proc_time=bool(lookups)))
-            tables[raw_table] = {**self._source_manifest(base), "format": "json", "format_options": {"format": "json"}}
-        elif base_ref.source.ingestion == Ingestion.CDC:
-            raw_table = CDC_CHANGES.format(table=base.names.flink_table)
-            statements.append(self._create(raw_table, cols, source_options(base, jn)))
-            statements.append(cdc_view(raw_table, base.names.flink_table, base, with_proc_time=bool(lookups)))
-            tables[raw_table] = self._source_manifest(base)
-        else:
-            statements.append(self._create(base.names.flink_table, cols, source_options(base, jn)))
-            tables[base.names.flink_table] = self._source_manifest(base)
+        source_sql, source_table = self._source(base, jn, job, with_proc_time=bool(lookups))
+        statements += source_sql
+        tables.update(source_table)
         for rel, _join in dims:
             if rel.names.flink_table in tables:
                 continue
@@ -666,6 +654,29 @@ class JobBuilder:
             "format_options": dict(CDC_FORMAT) if rel.ref.source.ingestion == Ingestion.CDC else {"format": "json"},
             "metadata": [c.name for c in rel.ref.dataset.columns if c.metadata is not None],
         }
+
+    def _source(
+        self, base: Relation, jn: StreamJobNames, job: StreamJob, *, with_proc_time: bool
+    ) -> tuple[list[str], dict[str, dict[str, Any]]]:
+        """The job's source statements and manifest entry: a topic's table; a CDC table as a raw
+        `<table>__changes` under a view of the table's name (append-only for history jobs)."""
+        options = source_options(base, jn)
+        if base.ref.source.ingestion != Ingestion.CDC:
+            cols = source_columns(base, with_proc_time=with_proc_time)
+            return [self._create(base.names.flink_table, cols, options)], {
+                base.names.flink_table: self._source_manifest(base)
+            }
+        raw_table = CDC_CHANGES.format(table=base.names.flink_table)
+        if job.history:
+            options = {**{k: v for k, v in options.items() if not k.startswith("debezium-json.")}, "format": "json"}
+            cols = append_columns(base, with_proc_time=with_proc_time)
+            view = append_view(raw_table, base.names.flink_table, base, with_proc_time=with_proc_time)
+            manifest = {**self._source_manifest(base), "format": "json", "format_options": {"format": "json"}}
+        else:
+            cols = source_columns(base, with_proc_time=with_proc_time)
+            view = cdc_view(raw_table, base.names.flink_table, base, with_proc_time=with_proc_time)
+            manifest = self._source_manifest(base)
+        return [self._create(raw_table, cols, options), view], {raw_table: manifest}
 
     def _local_dimension(self, rel: Relation) -> dict[str, Any]:
         """A CDC dimension's local read (pipeline/flink_local.py): its raw change-file table and the
