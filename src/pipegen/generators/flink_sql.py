@@ -4,7 +4,8 @@ A script is: SET statements (checkpointing exactly-once, RocksDB state), a CREAT
 input (the job's topic or CDC table, with its event-time watermark — a CDC table as a raw
 `<table>__changes` reading Debezium's isostring temporals as strings, under a view of the spec's
 names and types, append-only for history jobs; each lookup dimension with the JDBC lookup
-cache), an optional `<job>__history` view (per-key statistics over the previous events), a `<job>__input` view (joins and the job's filter), and one
+cache), an optional `<job>__history` view (per-key statistics over the previous events), a
+`<job>__input` view (joins and the job's filter), and one
 `CREATE TABLE <sink> ... AS SELECT` — the window TVF aggregation (TUMBLE/HOP/SESSION/CUMULATE,
 never the legacy group windows), the window top-N (ROW_NUMBER per window), or the per-event
 selection. The sink's connector follows its target and mode (upsert: a primary key).
