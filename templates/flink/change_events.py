@@ -12,7 +12,9 @@ deterministic: the same config and seed, the same bytes.
   within the watermark delay, so no change is late for an event-time window (a change that
   arrives after its window closed is dropped by Flink: docs/flink.md).
 
-Values follow the spec's column rules (accepted values, ranges, foreign keys) from
+Values have the shapes the capture writes (the connector's `time.precision.mode=isostring`,
+`decimal.handling.mode=string`): timestamps '2026-01-01T00:00:05Z', dates '2026-01-01Z',
+decimals '12.30'. Values follow the spec's column rules (accepted values, ranges, foreign keys) from
 `pipeline/change_events.json`.
 
     python -m pipeline.change_events [--rows N] [--out data/cdc]
@@ -24,6 +26,7 @@ import argparse
 import json
 import random
 import sys
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -34,16 +37,30 @@ CONFIG = Path(__file__).with_name("change_events.json")
 MAX_DELAY_EVENTS = 3  # an update or delete follows its insert within this many events
 
 
+def _fraction(when: datetime) -> str:
+    """Java's ISO fraction: as many digits as needed, none for whole seconds."""
+    return ("." + f"{when.microsecond:06d}".rstrip("0")) if when.microsecond else ""
+
+
+# Debezium's values with time.precision.mode=isostring (the connector's setting; checked with the
+# embedded engine 3.6.3 against PostgreSQL): a 'Z' even on zoneless types; timestamptz in UTC
+# with six fraction digits.
+DEBEZIUM_TEMPORAL: dict[str, Callable[[datetime], str]] = {
+    "timestamp": lambda when: when.strftime("%Y-%m-%dT%H:%M:%S") + _fraction(when) + "Z",
+    "timestamp_tz": lambda when: when.strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z",
+    "date": lambda when: when.strftime("%Y-%m-%d") + "Z",
+    "time": lambda when: when.strftime("%H:%M:%S") + _fraction(when) + "Z",
+}
+
+
 def _value(column: dict[str, Any], i: int, rng: random.Random, keys: dict[str, list[Any]], when: datetime) -> Any:
     kind = column["type"]
     if column.get("references") and keys.get(column["references"]):
         return rng.choice(keys[column["references"]])
     if column.get("values"):
         return rng.choice(column["values"])
-    if kind.startswith("timestamp"):
-        return when.strftime("%Y-%m-%d %H:%M:%S.%f")[:23]
-    if kind == "date":
-        return when.strftime("%Y-%m-%d")
+    if kind.split("(")[0] in DEBEZIUM_TEMPORAL:
+        return DEBEZIUM_TEMPORAL[kind.split("(")[0]](when)
     if kind == "boolean":
         return rng.random() < column.get("true_rate", 0.8)
     low = column.get("min", 0)
@@ -52,7 +69,8 @@ def _value(column: dict[str, Any], i: int, rng: random.Random, keys: dict[str, l
     if kind.startswith("decimal") or kind in ("double", "float"):
         scale = int(kind[kind.index(",") + 1 : -1]) if kind.startswith("decimal") else 2
         quantum = Decimal(1).scaleb(-scale)
-        return float(Decimal(str(rng.uniform(low, high))).quantize(quantum, rounding=ROUND_HALF_UP))
+        exact = Decimal(str(rng.uniform(low, high))).quantize(quantum, rounding=ROUND_HALF_UP)
+        return str(exact) if kind.startswith("decimal") else float(exact)  # decimal.handling.mode=string
     if kind in ("int", "bigint", "smallint"):
         return rng.randint(int(low), int(high))
     return f"{column['name']}_{i % 50}"

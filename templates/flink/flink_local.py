@@ -85,7 +85,8 @@ def local_source(stmt: str, table: dict[str, Any], data: Path, version_time: str
             head = _PRIMARY_KEY.sub(lambda m: f"{m.group(1)}WATERMARK FOR {vt} AS {vt},\n{m.group(1)}PRIMARY KEY ", head)
         stmt = head + mark + tail
     path = data / table["topic"]
-    return with_options(stmt, {"connector": "filesystem", "path": str(path), "format": table["format"]})
+    formats = table.get("format_options") or {"format": table["format"]}
+    return with_options(stmt, {"connector": "filesystem", "path": str(path), **formats})
 
 
 def lookup_as_temporal(query: str, job: dict[str, Any]) -> str:
@@ -110,6 +111,11 @@ def rewrite(text: str, job: dict[str, Any], data: Path, mode: str) -> list[State
         table = job["tables"].get(match.group(1).replace("``", "`")) if match else None
         if table is None:
             out.append(Statement("ddl", lookup_as_temporal(stmt, job)))
+        elif table["role"] == "dimension" and table.get("local_ddl"):
+            # a CDC dimension: its raw change files (temporal strings cast) under a view of its name
+            raw, view = table["local_ddl"]
+            out.append(Statement("ddl", local_source(raw.rstrip().rstrip(";"), table, data)))
+            out.append(Statement("ddl", view.rstrip().rstrip(";")))
         elif table["role"] in ("source", "dimension"):
             version = table.get("version_time") if table["role"] == "dimension" and job.get("event_time") else None
             out.append(Statement("ddl", local_source(stmt, table, data, version)))
@@ -169,8 +175,46 @@ def changelog_state(rows: list[tuple[str, tuple[Any, ...]]]) -> list[tuple[Any, 
     return sorted((row for row, n in state.items() for _ in range(n)), key=repr)
 
 
+def collectable(t_env: Any, query: str) -> str:
+    """The query with its TIMESTAMP_LTZ columns (e.g. CURRENT_TIMESTAMP) cast to TIMESTAMP(3) in
+    the session time zone: PyFlink cannot hand an instant over to Python when collecting."""
+    schema = t_env.sql_query(query).get_schema()
+    names, types = schema.get_field_names(), schema.get_field_data_types()
+    if not any("LocalZoned" in type(t).__name__ for t in types):
+        return query
+    quoted = ["`" + n.replace("`", "``") + "`" for n in names]
+    cols = [
+        f"CAST({q} AS TIMESTAMP(3))" if "LocalZoned" in type(t).__name__ else q
+        for q, t in zip(quoted, types, strict=True)
+    ]
+    return "SELECT " + ", ".join(cols) + f" FROM (\n{query}\n)"
+
+
+def in_order(job: dict[str, Any], data: Path, scratch: Path) -> Path:
+    """`data` with each of the job's topics as ONE file, its part files concatenated in name
+    order (the capture's order). The filesystem source reads several files in no set order, and an
+    event-time job drops the changes of a file read after a later one moved the watermark on."""
+    out = scratch / "cdc"
+    for table in job["tables"].values():
+        if "topic" not in table:
+            continue
+        parts = sorted((data / table["topic"]).glob("part-*.json"))
+        folder = out / table["topic"]
+        folder.mkdir(parents=True, exist_ok=True)
+        with (folder / "part-0.json").open("w", encoding="utf-8") as merged:
+            for part in parts:
+                text = part.read_text(encoding="utf-8")
+                merged.write(text if text.endswith("\n") or not text else text + "\n")
+    return out
+
+
 def run_job(job: dict[str, Any], data: Path, root: Path = ROOT) -> list[tuple[Any, ...]]:
     """Runs one job over the files under `data`; returns its final rows (columns: job['outputs'])."""
+    with tempfile.TemporaryDirectory() as scratch:
+        return _run_job(job, in_order(job, data, Path(scratch)), root)
+
+
+def _run_job(job: dict[str, Any], data: Path, root: Path) -> list[tuple[Any, ...]]:
     stmts = rewrite(script(job, root), job, data, "run")
     t_env = environment([s for s in stmts if s.kind == "set"])
     query = ""
@@ -180,7 +224,7 @@ def run_job(job: dict[str, Any], data: Path, root: Path = ROOT) -> list[tuple[An
         elif s.kind == "sink":
             query = s.query
     collected = []
-    with t_env.execute_sql(query).collect() as results:
+    with t_env.execute_sql(collectable(t_env, query)).collect() as results:
         for row in results:
             collected.append((str(row.get_row_kind()), tuple(row)))
     return changelog_state(collected)

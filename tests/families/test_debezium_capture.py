@@ -194,7 +194,7 @@ def test_generated_postgres_connector_captures_snapshot_and_changes(
     first = next(r for r in orders["r"] if r["key"] == {"order_id": 1})
     assert first["value"]["before"] is None
     assert first["value"]["after"] == {
-        "order_id": 1, "customer_id": 2, "amount": "2.50", "status": "placed", "updated_at": 1767225601000,
+        "order_id": 1, "customer_id": 2, "amount": "2.50", "status": "placed", "updated_at": "2026-01-01T00:00:01Z",
     }  # fmt: skip
     assert first["value"]["source"]["table"] == "orders" and first["value"]["source"]["schema"] == "envl"
     (insert,) = orders["c"]
@@ -264,7 +264,7 @@ def test_generated_capture_step_writes_debezium_json_files_and_resumes(
     assert second["rows"] == {"capfiles.app.orders": 3}  # resumed from the offsets: no second snapshot
     parts = change_lines(project, "capfiles.app.orders")
     assert len(parts) >= 2
-    latest = [e for part in parts[1:] for e in part]
+    latest = [e for part in parts for e in part][ORDERS:]  # the snapshot may span several batches (parts)
     assert [e["op"] for e in latest] == ["c", "u", "d"]  # the tombstone is dropped
     assert latest[2]["before"]["order_id"] == 2 and latest[2]["after"] is None
 

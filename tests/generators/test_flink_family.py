@@ -78,8 +78,38 @@ def test_cdc_sources_are_debezium_changelogs_with_key_watermark_and_duplicates_s
     sql = shop["flink/sql/ecommerce_realtime__gmv_per_minute.sql"]
     assert "'format' = 'debezium-json'" in sql
     assert "PRIMARY KEY (`order_id`) NOT ENFORCED" in sql
-    assert "WATERMARK FOR `created_at` AS `created_at` - INTERVAL '5' SECOND" in sql
+    assert "WATERMARK FOR `created_at__value` AS `created_at__value` - INTERVAL '5' SECOND" in sql
     assert "SET 'table.exec.source.cdc-events-duplicate' = 'true';" in sql
+
+
+def test_history_jobs_read_their_cdc_topic_append_only(shop: dict[str, str]) -> None:
+    """OVER windows cannot consume a changelog: a job with `history:` reads the envelope as plain
+    JSON (columns from `after`, the real `op`), keeps inserts and snapshot reads only, no key."""
+    sql = shop["flink/sql/ecommerce_realtime__suspicious_orders.sql"]
+    raw = sql[sql.index("CREATE TABLE `shop__orders__changes`") :]
+    raw = raw[: raw.index(";")]
+    assert "'format' = 'json'" in raw and "debezium-json" not in raw and "PRIMARY KEY" not in raw
+    assert "  `after` ROW<`order_id` BIGINT, " in raw and "`created_at` STRING" in raw
+    assert "  `order_id` AS COALESCE(`after`.`order_id`, CAST(0 AS BIGINT)),\n" in raw  # an upsert key: NOT NULL
+    assert "  `ts_ms` AS `source`.`ts_ms`,\n" in raw and "  `op` STRING,\n" in raw
+    assert "WATERMARK FOR `created_at` AS `created_at` - INTERVAL '5' SECOND" in raw
+    assert "FROM `shop__orders__changes`\nWHERE `op` IN ('c', 'r');" in sql
+
+
+def test_cdc_temporal_columns_are_read_as_debezium_isostrings_and_cast_under_a_view(shop: dict[str, str]) -> None:
+    """Debezium (time.precision.mode=isostring) writes '2026-01-02T03:04:05.123Z', which neither
+    debezium-json timestamp standard parses: the raw table reads a STRING, casts it, and the view
+    the job reads carries the spec's name and type; the connector says isostring."""
+    sql = shop["flink/sql/ecommerce_realtime__gmv_per_minute.sql"]
+    assert "CREATE TABLE `shop__orders__changes` (" in sql
+    assert "  `created_at` STRING NOT NULL,\n" in sql
+    assert "`created_at__value` AS CAST(REPLACE(REPLACE(`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP(3))" in sql
+    assert "'debezium-json.timestamp-format.standard' = 'ISO-8601'" in sql
+    assert "CREATE TEMPORARY VIEW `shop__orders` AS\nSELECT\n" in sql
+    assert "  `created_at__value` AS `created_at`,\n" in sql and "FROM `shop__orders__changes`;" in sql
+    assert "`total_amount` DECIMAL(10, 2) NOT NULL" in sql  # decimal.handling.mode=string: Flink parses it
+    connector = json.loads(shop["debezium/connect/ecommerce-realtime-shop-cdc.json"])["config"]
+    assert connector["time.precision.mode"] == "isostring" and connector["decimal.handling.mode"] == "string"
     assert "SET 'execution.checkpointing.mode' = 'EXACTLY_ONCE';" in sql
     assert "SET 'state.backend.type' = 'rocksdb';" in sql
 
@@ -103,7 +133,7 @@ def test_deployments_upgrade_through_savepoints_and_manifest_names_every_table(s
     jobs = json.loads(shop["flink/jobs.json"])["jobs"]
     top = next(j for j in jobs if j["job"] == "ecommerce_realtime__category_top_sales")
     assert {t: v["role"] for t, v in top["tables"].items()} == {
-        "shop__orders": "source",
+        "shop__orders__changes": "source",
         "shop__products": "dimension",
         "category_top_sales": "sink",
     }

@@ -1,8 +1,11 @@
-"""Runs inside the flink judge env: the e-commerce stream jobs' local results beside a DuckDB
-reference over the final table state (the change events folded: inserts and updates keep the
-latest image, deletes remove the row). Prints JSON {job: {"got": [...], "want": [...]}}.
+"""Runs inside the flink judge env: the e-commerce stream jobs' local results (results.<job> in
+the project's data/stream.duckdb) beside the DuckDB reference over the final table state
+(tests/judges/stream_reference.py). Prints JSON {job: {"columns", "got", "want"}}.
 
-    python flink_e2e_driver.py <project> <cdc dir>
+    python flink_e2e_driver.py <project> <cdc dir> [<state.json>]
+
+Without state.json the reference state is folded from the change files; with it (the kappa
+judge), it is the source database's own final state.
 """
 
 from __future__ import annotations
@@ -13,72 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-
-DUCK_TYPES = {"string": "VARCHAR", "bigint": "BIGINT", "int": "INTEGER", "smallint": "SMALLINT", "boolean": "BOOLEAN",
-              "date": "DATE", "double": "DOUBLE", "float": "REAL"}  # fmt: skip
-
-# The reference for each job, over the final state of orders/products (DuckDB SQL).
-REFERENCE = {
-    "gmv_per_minute": """
-        SELECT time_bucket(INTERVAL 1 MINUTE, created_at) AS window_start,
-               time_bucket(INTERVAL 1 MINUTE, created_at) + INTERVAL 1 MINUTE AS window_end,
-               count(*) AS order_count, sum(total_amount) AS total_gmv, avg(total_amount) AS avg_order_value
-        FROM orders GROUP BY 1, 2""",
-    "category_top_sales": """
-        WITH enriched AS (
-            SELECT o.*, p.category, p.cost_price FROM orders o JOIN products p
-              ON o.product_id = p.product_id AND p.is_active WHERE p.category IS NOT NULL),
-        windows AS (
-            SELECT e.*, time_bucket(INTERVAL 1 MINUTE, created_at) - k * INTERVAL 1 MINUTE AS window_start
-            FROM enriched e, range(5) AS r(k)),
-        agg AS (
-            SELECT window_start, window_start + INTERVAL 5 MINUTE AS window_end, category,
-                   count(*) AS order_count, sum(total_amount) AS total_sales,
-                   sum((price - cost_price) * quantity) AS total_profit
-            FROM windows GROUP BY 1, 2, 3)
-        SELECT *, row_number() OVER (PARTITION BY window_start, window_end ORDER BY total_sales DESC) AS rownum
-        FROM agg QUALIFY rownum <= 10""",
-    # Flink's session windows merge as events arrive and never shrink when a row is retracted:
-    # a session spans every order the stream saw (deleted ones included, from `orders_seen`);
-    # its measures are over the final state, and a session with no order left disappears.
-    "user_sessions": """
-        WITH ordered AS (
-            SELECT *, CASE WHEN created_at - lag(created_at) OVER (PARTITION BY user_id ORDER BY created_at)
-                           < INTERVAL 30 MINUTE THEN 0 ELSE 1 END AS starts
-            FROM orders_seen),
-        numbered AS (SELECT *, sum(starts) OVER (PARTITION BY user_id ORDER BY created_at) AS session FROM ordered),
-        sessions AS (
-            SELECT user_id, session, min(created_at) AS window_start, max(created_at) + INTERVAL 30 MINUTE AS window_end
-            FROM numbered GROUP BY user_id, session)
-        SELECT s.window_start, s.window_end, s.user_id, count(*) AS order_count, sum(o.total_amount) AS total_spending
-        FROM sessions s JOIN orders o ON o.user_id = s.user_id
-          AND o.created_at >= s.window_start AND o.created_at < s.window_end
-        GROUP BY 1, 2, 3""",
-}
-
-
-def duck_type(portable: str) -> str:
-    if portable.startswith("decimal"):
-        return portable.upper()
-    if portable.startswith("timestamp"):
-        return "TIMESTAMP"
-    return DUCK_TYPES[portable]
-
-
-def final_state(table: dict[str, Any], folder: Path, seen: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The table after every change; `seen` gets every inserted or read image."""
-    state: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for line in (folder / table["topic"] / "part-0.json").read_text().splitlines():
-        event = json.loads(line)
-        image = event["after"] if event["op"] != "d" else event["before"]
-        key = tuple(image[k] for k in table["key"])
-        if event["op"] in ("c", "r"):
-            seen.append(event["after"])
-        if event["op"] == "d":
-            del state[key]
-        else:
-            state[key] = event["after"]
-    return list(state.values())
+from stream_reference import REFERENCE, load_reference, states_from_changes
 
 
 def plain(value: Any) -> Any:
@@ -88,18 +26,11 @@ def plain(value: Any) -> Any:
 def main() -> int:
     project, cdc = Path(sys.argv[1]), Path(sys.argv[2])
     config = json.loads((project / "pipeline" / "change_events.json").read_text())
-    ref = duckdb.connect()
-    for table in config["tables"]:
-        cols = table["columns"]
-        schema = "(" + ", ".join(f"{c['name']} {duck_type(c['type'])}" for c in cols) + ")"
-        seen: list[dict[str, Any]] = []
-        final = final_state(table, cdc, seen)
-        for name, rows in ((table["name"], final), (f"{table['name']}_seen", seen)):
-            ref.execute(f"CREATE TABLE {name} {schema}")
-            ref.executemany(
-                f"INSERT INTO {name} VALUES ({', '.join('?' for _ in cols)})",
-                [[r[c["name"]] for c in cols] for r in rows],
-            )
+    if len(sys.argv) > 3:  # the source's final state, read from the database: {table: [final, seen]}
+        states = {k: (v[0], v[1]) for k, v in json.loads(Path(sys.argv[3]).read_text()).items()}
+    else:
+        states = states_from_changes(config, cdc)
+    ref = load_reference(config, states)
     results = duckdb.connect(str(project / "data" / "stream.duckdb"), read_only=True)
     out = {}
     for job, sql in REFERENCE.items():

@@ -20,6 +20,7 @@ import pytest
 
 from tests.conftest import REPO, run_cli
 from tests.judges import offline_env
+from tests.judges.stream_reference import comparable
 
 DRIVER = Path(__file__).with_name("flink_e2e_driver.py")
 JOBS = ("gmv_per_minute", "category_top_sales", "user_sessions")
@@ -56,19 +57,12 @@ def test_the_change_events_include_updates_and_deletes(e2e: tuple[dict[str, dict
     assert ops["c"] == ROWS and ops["u"] > 0 and ops["d"] > 0
 
 
-def _rows(result: dict[str, list], tolerant: set[int]) -> list[tuple[object, ...]]:
-    out = []
-    for row in result:
-        out.append(tuple(round(float(v), 6) if i in tolerant else v for i, v in enumerate(row)))
-    return sorted(out, key=repr)
-
-
 @pytest.mark.parametrize("job", JOBS)
 def test_flink_results_equal_the_duckdb_reference_over_the_final_state(
     job: str, e2e: tuple[dict[str, dict[str, list]], Path]
 ) -> None:
     result = e2e[0][job]
     tolerant = {result["columns"].index("avg_order_value")} if "avg_order_value" in result["columns"] else set()
-    want = _rows(result["want"], tolerant)
+    want = comparable(result["want"], tolerant)
     assert want, "the reference is empty: the test would prove nothing"
-    assert _rows(result["got"], tolerant) == want
+    assert comparable(result["got"], tolerant) == want

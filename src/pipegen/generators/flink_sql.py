@@ -1,9 +1,11 @@
 """The Flink SQL of the flink family, computed as data: one script per stream job.
 
 A script is: SET statements (checkpointing exactly-once, RocksDB state), a CREATE TABLE per
-input (the job's topic or CDC table, with its event-time watermark; each lookup dimension
-with the JDBC lookup cache), an optional `<job>__history` view (per-key statistics over the
-previous events), a `<job>__input` view (joins and the job's filter), and one
+input (the job's topic or CDC table, with its event-time watermark — a CDC table as a raw
+`<table>__changes` reading Debezium's isostring temporals as strings, under a view of the spec's
+names and types, append-only for history jobs; each lookup dimension with the JDBC lookup
+cache), an optional `<job>__history` view (per-key statistics over the previous events), a
+`<job>__input` view (joins and the job's filter), and one
 `CREATE TABLE <sink> ... AS SELECT` — the window TVF aggregation (TUMBLE/HOP/SESSION/CUMULATE,
 never the legacy group windows), the window top-N (ROW_NUMBER per window), or the per-event
 selection. The sink's connector follows its target and mode (upsert: a primary key).
@@ -39,7 +41,7 @@ from pipegen.spec.model import (
     Window,
     WindowType,
 )
-from pipegen.spec.types import format_duration, parse_secret_ref
+from pipegen.spec.types import format_duration, parse_column_type, parse_secret_ref
 
 
 class Escaped(str):
@@ -98,6 +100,20 @@ CDC_METADATA: dict[str, tuple[str, str]] = {
 # (c/r insert, u an update pair, d a retraction). A row of the changelog is the current state
 # of a source row, so `op` reads as 'r' (docs/families.md, "flink").
 CDC_OP_VALUE = "r"
+# Debezium writes temporal values as ISO-8601 strings (`time.precision.mode=isostring`, plan/cdc.py;
+# checked with the embedded engine 3.6.3): timestamp '2026-01-02T03:04:05.123456Z', date
+# '2026-01-02Z', time '03:04:05.25Z' — a 'Z' even without a zone, which neither of debezium-json's
+# timestamp standards parses (checked on Flink 2.3). So a CDC table reads them as raw STRINGs,
+# casts each in a computed `<column>__value`, and the job reads a view (the table's name) with the
+# spec's names and types. timestamptz is UTC ('...500000Z'): ISO-8601 reads it as TIMESTAMP_LTZ.
+CDC_TEMPORAL: dict[str, str] = {
+    "timestamp": "CAST(REPLACE(REPLACE({col}, 'T', ' '), 'Z', '') AS {type})",
+    "date": "CAST(REPLACE({col}, 'Z', '') AS {type})",
+    "time": "CAST(REPLACE({col}, 'Z', '') AS {type})",
+}
+CDC_FORMAT = {"format": "debezium-json", "debezium-json.timestamp-format.standard": "ISO-8601"}
+CDC_CHANGES = "{table}__changes"  # the raw CDC table under the view the job reads
+CDC_VALUE = "{column}__value"  # a raw temporal column, cast
 
 # JDBC URLs of the systems the JDBC connector writes and looks up (flink-connector-jdbc dialects)
 JDBC_URLS: dict[TargetType | SourceType, str] = {
@@ -240,7 +256,14 @@ def source_columns(rel: Relation, *, with_proc_time: bool) -> list[str]:
     computed: list[str] = []
     metadata = _metadata(rel.ref)
     inline: dict[str, str] = {}  # computed column -> its expression (Flink: no computed over computed)
+    cdc = rel.ref.source.ingestion == Ingestion.CDC
     for c in ds.columns:
+        raw = cdc_temporal(c) if cdc else None
+        if c.metadata is None and raw:
+            lines.append(f"{quote(c.name)} STRING{_not_null(c, ds.primary_key)}")
+            computed.append(f"{quote(CDC_VALUE.format(column=c.name))} AS {raw}")
+            inline[c.name] = raw
+            continue
         if c.metadata is None:
             lines.append(f"{quote(c.name)} {flink_type(c.type)}{_not_null(c, ds.primary_key)}")
             continue
@@ -261,12 +284,145 @@ def source_columns(rel: Relation, *, with_proc_time: bool) -> list[str]:
     if with_proc_time:
         lines.append(f"{quote(PROC_TIME)} AS PROCTIME()")
     if ds.event_time:
-        et = quote(rel.columns.get(ds.event_time.lower(), ds.event_time))
+        et_name = rel.columns.get(ds.event_time.lower(), ds.event_time)
+        et = quote(CDC_VALUE.format(column=et_name) if et_name in inline and cdc else et_name)
         delay = duration(ds.watermark_delay) if ds.watermark_delay else "INTERVAL '0' SECOND"
         lines.append(f"WATERMARK FOR {et} AS {et} - {delay}")
     if ds.primary_key and rel.ref.source.ingestion == Ingestion.CDC:
         keys = ", ".join(quote(rel.columns.get(k.lower(), k)) for k in ds.primary_key)
         lines.append(f"PRIMARY KEY ({keys}) NOT ENFORCED")
+    return lines
+
+
+# An append-only read of a CDC topic (jobs with `history:`: OVER windows cannot consume a changelog):
+# the envelope as plain JSON, spec columns computed from `after`, metadata from the envelope.
+ENVELOPE_METADATA: dict[str, tuple[str, str]] = {
+    "op": ("`op`", "STRING"),
+    "ts_ms": ("`ts_ms`", "BIGINT"),
+    "source.ts_ms": ("`source`.`ts_ms`", "BIGINT"),
+    "source.db": ("`source`.`db`", "STRING"),
+    "source.table": ("`source`.`table`", "STRING"),
+}
+ENVELOPE_SOURCE = "`source` ROW<`ts_ms` BIGINT, `db` STRING, `table` STRING>"
+APPEND_OPS = ("c", "r")  # inserts and snapshot reads: each source row once, as first written
+# Key columns read from `after` (a nullable ROW) are nullable to Flink, and an upsert sink keyed by
+# them refuses that; `COALESCE` with a typed default makes them NOT NULL (Flink's CAST has no
+# `NOT NULL`). The default never applies: a c/r event always carries `after`, keys are never null.
+NOT_NULL_DEFAULTS: dict[str, str] = {
+    "BIGINT": "CAST(0 AS BIGINT)", "INT": "0", "SMALLINT": "CAST(0 AS SMALLINT)", "STRING": "''",
+}  # fmt: skip
+# The event time of a delete (no `after`): the epoch, so it never moves the watermark (the view
+# drops deletes before any window sees them).
+ROWTIME_DEFAULT = "1970-01-01 00:00:00"
+
+
+def append_columns(rel: Relation, *, with_proc_time: bool) -> list[str]:
+    """Column lines of an append-only CDC read: `after` (a ROW, temporals as raw strings), `op`,
+    `ts_ms`, `source`; every spec column computed from them; the watermark; no key."""
+    ds = rel.ref.dataset
+    physical = [c for c in ds.columns if c.metadata is None]
+    row = ", ".join(f"{quote(c.name)} {'STRING' if cdc_temporal(c) else flink_type(c.type)}" for c in physical)
+    envelope = {
+        "after": f"`after` ROW<{row}>",
+        "op": "`op` STRING",
+        "ts_ms": "`ts_ms` BIGINT",
+        "source": ENVELOPE_SOURCE,
+    }
+    inline: dict[str, str] = {}
+    computed: list[str] = []
+    for c in ds.columns:
+        if c.metadata is None:
+            field = f"`after`.{quote(c.name)}"
+            raw = CDC_TEMPORAL.get(parse_column_type(c.type).name)
+            expr = raw.format(col=field, type=flink_type(c.type)) if raw else field
+            default = NOT_NULL_DEFAULTS.get(flink_type(c.type)) if c.name in ds.primary_key else None
+            if c.name == ds.event_time:  # a delete has no `after`, and a rowtime must not be null
+                default = f"CAST({string(ROWTIME_DEFAULT)} AS {flink_type(c.type)})"
+            expr = f"COALESCE({expr}, {default})" if default else expr
+        else:
+            source, stype = ENVELOPE_METADATA.get(c.metadata, ("CAST(NULL AS STRING)", "STRING"))
+            expr = source if stype == flink_type(c.type) else f"CAST({source} AS {flink_type(c.type)})"
+        if c.metadata is not None and quote(c.name) == expr:
+            continue  # the envelope's own column (`op`, `ts_ms`)
+        computed.append(f"{quote(c.name)} AS {expr}")
+        inline[c.name] = expr
+    for d in ds.derived:
+        expr = f"CAST({flink_expr(d.expr, _own(rel), inline)} AS {flink_type(d.type)})"
+        computed.append(f"{quote(d.name)} AS {expr}")
+        inline[d.name] = expr
+    # an envelope field a spec column of the same name replaces (e.g. `ts_ms` from `source.ts_ms`)
+    lines = [text for name, text in envelope.items() if name not in inline or name in ("after", "source")]
+    lines += computed
+    if with_proc_time:
+        lines.append(f"{quote(PROC_TIME)} AS PROCTIME()")
+    if ds.event_time:
+        et = quote(rel.columns.get(ds.event_time.lower(), ds.event_time))
+        delay = duration(ds.watermark_delay) if ds.watermark_delay else "INTERVAL '0' SECOND"
+        lines.append(f"WATERMARK FOR {et} AS {et} - {delay}")
+    return lines
+
+
+def append_view(table: str, view: str, rel: Relation, *, with_proc_time: bool) -> str:
+    """The append-only view a history job reads: the spec's columns, inserts and snapshot reads only."""
+    ds = rel.ref.dataset
+    names = [c.name for c in ds.columns] + [d.name for d in ds.derived] + ([PROC_TIME] if with_proc_time else [])
+    ops = ", ".join(string(op) for op in APPEND_OPS)
+    return (
+        f"CREATE TEMPORARY VIEW {quote(view)} AS\nSELECT\n  "
+        + ",\n  ".join(quote(n) for n in names)
+        + f"\nFROM {quote(table)}\nWHERE `op` IN ({ops});"
+    )
+
+
+def cdc_temporal(c: Column) -> str | None:
+    """The cast of a raw Debezium temporal string to the column's Flink type (None: read as is)."""
+    if c.metadata is not None:
+        return None
+    pattern = CDC_TEMPORAL.get(parse_column_type(c.type).name)
+    return pattern.format(col=quote(c.name), type=flink_type(c.type)) if pattern else None
+
+
+def cdc_view(table: str, view: str, rel: Relation, *, with_proc_time: bool, physical_only: bool = False) -> str:
+    """The view a job reads over a raw CDC table: every column under its spec name and type."""
+    ds = rel.ref.dataset
+    names = [c.name for c in ds.columns if not (physical_only and c.metadata is not None)]
+    if not physical_only:
+        names += [d.name for d in ds.derived]
+    if with_proc_time:
+        names.append(PROC_TIME)
+    by_name = {c.name: c for c in ds.columns}
+    cols = []
+    for name in names:
+        column = by_name.get(name)
+        if column is not None and cdc_temporal(column):
+            cols.append(f"{quote(CDC_VALUE.format(column=name))} AS {quote(name)}")
+        else:
+            cols.append(quote(name))
+    return f"CREATE TEMPORARY VIEW {quote(view)} AS\nSELECT\n  " + ",\n  ".join(cols) + f"\nFROM {quote(table)};"
+
+
+def cdc_dimension_columns(rel: Relation, version_time: str | None) -> list[str]:
+    """A dimension read from its CDC change files (the local run): raw temporal columns cast,
+    the version time's watermark (an event-time temporal join), the key."""
+    ds = rel.ref.dataset
+    lines: list[str] = []
+    computed: list[str] = []
+    for c in ds.columns:
+        if c.metadata is not None:
+            continue
+        raw = cdc_temporal(c)
+        lines.append(f"{quote(c.name)} {'STRING' if raw else flink_type(c.type)}{_not_null(c, ds.primary_key)}")
+        if raw:
+            computed.append(f"{quote(CDC_VALUE.format(column=c.name))} AS {raw}")
+    lines += computed
+    if version_time:
+        column = next((c for c in ds.columns if c.name == version_time), None)
+        vt = quote(CDC_VALUE.format(column=version_time) if column and cdc_temporal(column) else version_time)
+        lines.append(f"WATERMARK FOR {vt} AS {vt}")
+    if ds.primary_key:
+        lines.append(
+            f"PRIMARY KEY ({', '.join(quote(rel.columns.get(k.lower(), k)) for k in ds.primary_key)}) NOT ENFORCED"
+        )
     return lines
 
 
@@ -298,7 +454,7 @@ def source_options(rel: Relation, job: StreamJobNames) -> dict[str, str]:
             "properties.isolation.level": "read_committed",
             "scan.startup.mode": "group-offsets",
             "properties.auto.offset.reset": "earliest",
-            "format": "debezium-json",
+            **CDC_FORMAT,
         }
     options = dict(STREAM_CONNECTORS.get(src.type, STREAM_CONNECTORS[SourceType.KAFKA]))
     if options["connector"] == "kinesis":
@@ -434,9 +590,9 @@ class JobBuilder:
         lookups = [d for d, j in dims if j.type == JoinType.LOOKUP]
         statements = ["\n".join(settings_statements(self.settings, jn, base_ref.source.ingestion == Ingestion.CDC))]
         tables: dict[str, dict[str, Any]] = {}
-        cols = source_columns(base, with_proc_time=bool(lookups))
-        statements.append(self._create(base.names.flink_table, cols, source_options(base, jn)))
-        tables[base.names.flink_table] = self._source_manifest(base)
+        source_sql, source_table = self._source(base, jn, job, with_proc_time=bool(lookups))
+        statements += source_sql
+        tables.update(source_table)
         for rel, _join in dims:
             if rel.names.flink_table in tables:
                 continue
@@ -446,6 +602,7 @@ class JobBuilder:
                 **self._source_manifest(rel),
                 "role": "dimension",
                 "version_time": self._version_time(rel),
+                **self._local_dimension(rel),
             }
         view_from = quote(base.names.flink_table)
         if job.history:
@@ -495,7 +652,46 @@ class JobBuilder:
             "topic": rel.names.topic,
             "dataset": rel.names.ref,
             "format": "debezium-json" if rel.ref.source.ingestion == Ingestion.CDC else "json",
+            "format_options": dict(CDC_FORMAT) if rel.ref.source.ingestion == Ingestion.CDC else {"format": "json"},
             "metadata": [c.name for c in rel.ref.dataset.columns if c.metadata is not None],
+        }
+
+    def _source(
+        self, base: Relation, jn: StreamJobNames, job: StreamJob, *, with_proc_time: bool
+    ) -> tuple[list[str], dict[str, dict[str, Any]]]:
+        """The job's source statements and manifest entry: a topic's table; a CDC table as a raw
+        `<table>__changes` under a view of the table's name (append-only for history jobs)."""
+        options = source_options(base, jn)
+        if base.ref.source.ingestion != Ingestion.CDC:
+            cols = source_columns(base, with_proc_time=with_proc_time)
+            return [self._create(base.names.flink_table, cols, options)], {
+                base.names.flink_table: self._source_manifest(base)
+            }
+        raw_table = CDC_CHANGES.format(table=base.names.flink_table)
+        if job.history:
+            options = {**{k: v for k, v in options.items() if not k.startswith("debezium-json.")}, "format": "json"}
+            cols = append_columns(base, with_proc_time=with_proc_time)
+            view = append_view(raw_table, base.names.flink_table, base, with_proc_time=with_proc_time)
+            manifest = {**self._source_manifest(base), "format": "json", "format_options": {"format": "json"}}
+        else:
+            cols = source_columns(base, with_proc_time=with_proc_time)
+            view = cdc_view(raw_table, base.names.flink_table, base, with_proc_time=with_proc_time)
+            manifest = self._source_manifest(base)
+        return [self._create(raw_table, cols, options), view], {raw_table: manifest}
+
+    def _local_dimension(self, rel: Relation) -> dict[str, Any]:
+        """A CDC dimension's local read (pipeline/flink_local.py): its raw change-file table and the
+        view under the dimension's name that the event-time temporal join reads."""
+        if rel.ref.source.ingestion != Ingestion.CDC:
+            return {}
+        raw_table = CDC_CHANGES.format(table=rel.names.flink_table)
+        columns = cdc_dimension_columns(rel, self._version_time(rel))
+        return {
+            "local_table": raw_table,
+            "local_ddl": [
+                self._create(raw_table, columns, {"connector": "filesystem", **CDC_FORMAT}),
+                cdc_view(raw_table, rel.names.flink_table, rel, with_proc_time=False, physical_only=True),
+            ],
         }
 
     def _version_time(self, rel: Relation) -> str | None:

@@ -64,9 +64,15 @@ def flink_expr(text: str, resolve: Resolver, inline: dict[str, str] | None = Non
     Flink DDL) are replaced by their Flink expression."""
     table = inline or {}
 
-    def transform(node: exp.Expression) -> exp.Expression:
+    def inlined(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Column) and not node.table and node.name in table:
             return exp.Paren(this=sqlglot.parse_one(table[node.name], read=DIALECT))
+        return node
+
+    def transform(node: exp.Expression) -> exp.Expression:
+        node = inlined(node)
+        if isinstance(node, exp.Date) and isinstance(node.this, exp.Expression):
+            node.set("this", inlined(node.this))  # rewritten to a cast before its argument is visited
         return _inert(_flink_functions(node))
 
     return to_sql(text, DIALECT, resolve, identify=True, transform=transform)

@@ -12,30 +12,30 @@ SET 'execution.checkpointing.incremental' = 'true';
 SET 'table.exec.sink.upsert-materialize' = 'AUTO';
 SET 'table.exec.source.cdc-events-duplicate' = 'true';
 
-CREATE TABLE `shop__orders` (
-  `order_id` BIGINT NOT NULL,
-  `user_id` BIGINT NOT NULL,
-  `product_id` BIGINT NOT NULL,
-  `quantity` INT NOT NULL,
-  `price` DECIMAL(10, 2) NOT NULL,
-  `total_amount` DECIMAL(10, 2) NOT NULL,
-  `order_status` STRING,
-  `payment_method` STRING,
-  `is_deleted` SMALLINT,
-  `created_at` TIMESTAMP(3) NOT NULL,
-  `updated_at` TIMESTAMP(3) NOT NULL,
-  `_meta_ts_ms` TIMESTAMP_LTZ(3) METADATA FROM 'value.source.timestamp' VIRTUAL,
-  `op` AS CAST('r' AS STRING),
-  `ts_ms` AS UNIX_TIMESTAMP(DATE_FORMAT(`_meta_ts_ms`, 'yyyy-MM-dd HH:mm:ss')) * 1000 + EXTRACT(MILLISECOND FROM `_meta_ts_ms`),
-  `changed_at` AS CAST(TO_TIMESTAMP(FROM_UNIXTIME((UNIX_TIMESTAMP(DATE_FORMAT(`_meta_ts_ms`, 'yyyy-MM-dd HH:mm:ss')) * 1000 + EXTRACT(MILLISECOND FROM `_meta_ts_ms`)) / 1000)) AS TIMESTAMP(3)),
-  `order_date` AS CAST(CAST(`created_at` AS DATE) AS DATE),
-  `order_hour` AS CAST(HOUR(`created_at`) AS INT),
-  `order_day_of_week` AS CAST(DAYOFWEEK(`created_at`) AS INT),
-  `price_category` AS CAST(CASE WHEN `price` < 50 THEN 'low' WHEN `price` < 100 THEN 'medium' WHEN `price` < 500 THEN 'high' ELSE 'premium' END AS STRING),
-  `is_amount_valid` AS CAST(ABS(`total_amount` - `quantity` * `price`) < 0.01 AS BOOLEAN),
+CREATE TABLE `shop__orders__changes` (
+  `after` ROW<`order_id` BIGINT, `user_id` BIGINT, `product_id` BIGINT, `quantity` INT, `price` DECIMAL(10, 2), `total_amount` DECIMAL(10, 2), `order_status` STRING, `payment_method` STRING, `is_deleted` SMALLINT, `created_at` STRING, `updated_at` STRING>,
+  `op` STRING,
+  `source` ROW<`ts_ms` BIGINT, `db` STRING, `table` STRING>,
+  `order_id` AS COALESCE(`after`.`order_id`, CAST(0 AS BIGINT)),
+  `user_id` AS `after`.`user_id`,
+  `product_id` AS `after`.`product_id`,
+  `quantity` AS `after`.`quantity`,
+  `price` AS `after`.`price`,
+  `total_amount` AS `after`.`total_amount`,
+  `order_status` AS `after`.`order_status`,
+  `payment_method` AS `after`.`payment_method`,
+  `is_deleted` AS `after`.`is_deleted`,
+  `created_at` AS COALESCE(CAST(REPLACE(REPLACE(`after`.`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP(3)), CAST('1970-01-01 00:00:00' AS TIMESTAMP(3))),
+  `updated_at` AS CAST(REPLACE(REPLACE(`after`.`updated_at`, 'T', ' '), 'Z', '') AS TIMESTAMP(3)),
+  `ts_ms` AS `source`.`ts_ms`,
+  `changed_at` AS CAST(TO_TIMESTAMP(FROM_UNIXTIME((`source`.`ts_ms`) / 1000)) AS TIMESTAMP(3)),
+  `order_date` AS CAST(CAST((COALESCE(CAST(REPLACE(REPLACE(`after`.`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP), CAST('1970-01-01 00:00:00' AS TIMESTAMP))) AS DATE) AS DATE),
+  `order_hour` AS CAST(HOUR((COALESCE(CAST(REPLACE(REPLACE(`after`.`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP), CAST('1970-01-01 00:00:00' AS TIMESTAMP)))) AS INT),
+  `order_day_of_week` AS CAST(DAYOFWEEK((COALESCE(CAST(REPLACE(REPLACE(`after`.`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP), CAST('1970-01-01 00:00:00' AS TIMESTAMP)))) AS INT),
+  `price_category` AS CAST(CASE WHEN (`after`.`price`) < 50 THEN 'low' WHEN (`after`.`price`) < 100 THEN 'medium' WHEN (`after`.`price`) < 500 THEN 'high' ELSE 'premium' END AS STRING),
+  `is_amount_valid` AS CAST(ABS((`after`.`total_amount`) - (`after`.`quantity`) * (`after`.`price`)) < 0.01 AS BOOLEAN),
   `proc_time` AS PROCTIME(),
-  WATERMARK FOR `created_at` AS `created_at` - INTERVAL '5' SECOND,
-  PRIMARY KEY (`order_id`) NOT ENFORCED
+  WATERMARK FOR `created_at` AS `created_at` - INTERVAL '5' SECOND
 ) WITH (
   'connector' = 'kafka',
   'topic' = 'ecommerce_realtime.shop.orders',
@@ -44,8 +44,33 @@ CREATE TABLE `shop__orders` (
   'properties.isolation.level' = 'read_committed',
   'scan.startup.mode' = 'group-offsets',
   'properties.auto.offset.reset' = 'earliest',
-  'format' = 'debezium-json'
+  'format' = 'json'
 );
+
+CREATE TEMPORARY VIEW `shop__orders` AS
+SELECT
+  `order_id`,
+  `user_id`,
+  `product_id`,
+  `quantity`,
+  `price`,
+  `total_amount`,
+  `order_status`,
+  `payment_method`,
+  `is_deleted`,
+  `created_at`,
+  `updated_at`,
+  `op`,
+  `ts_ms`,
+  `changed_at`,
+  `order_date`,
+  `order_hour`,
+  `order_day_of_week`,
+  `price_category`,
+  `is_amount_valid`,
+  `proc_time`
+FROM `shop__orders__changes`
+WHERE `op` IN ('c', 'r');
 
 CREATE TABLE `shop__users` (
   `user_id` BIGINT NOT NULL,

@@ -12,7 +12,7 @@ SET 'execution.checkpointing.incremental' = 'true';
 SET 'table.exec.sink.upsert-materialize' = 'AUTO';
 SET 'table.exec.source.cdc-events-duplicate' = 'true';
 
-CREATE TABLE `shop__orders` (
+CREATE TABLE `shop__orders__changes` (
   `order_id` BIGINT NOT NULL,
   `user_id` BIGINT NOT NULL,
   `product_id` BIGINT NOT NULL,
@@ -22,18 +22,20 @@ CREATE TABLE `shop__orders` (
   `order_status` STRING,
   `payment_method` STRING,
   `is_deleted` SMALLINT,
-  `created_at` TIMESTAMP(3) NOT NULL,
-  `updated_at` TIMESTAMP(3) NOT NULL,
+  `created_at` STRING NOT NULL,
+  `updated_at` STRING NOT NULL,
   `_meta_ts_ms` TIMESTAMP_LTZ(3) METADATA FROM 'value.source.timestamp' VIRTUAL,
+  `created_at__value` AS CAST(REPLACE(REPLACE(`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP(3)),
+  `updated_at__value` AS CAST(REPLACE(REPLACE(`updated_at`, 'T', ' '), 'Z', '') AS TIMESTAMP(3)),
   `op` AS CAST('r' AS STRING),
   `ts_ms` AS UNIX_TIMESTAMP(DATE_FORMAT(`_meta_ts_ms`, 'yyyy-MM-dd HH:mm:ss')) * 1000 + EXTRACT(MILLISECOND FROM `_meta_ts_ms`),
   `changed_at` AS CAST(TO_TIMESTAMP(FROM_UNIXTIME((UNIX_TIMESTAMP(DATE_FORMAT(`_meta_ts_ms`, 'yyyy-MM-dd HH:mm:ss')) * 1000 + EXTRACT(MILLISECOND FROM `_meta_ts_ms`)) / 1000)) AS TIMESTAMP(3)),
-  `order_date` AS CAST(CAST(`created_at` AS DATE) AS DATE),
-  `order_hour` AS CAST(HOUR(`created_at`) AS INT),
-  `order_day_of_week` AS CAST(DAYOFWEEK(`created_at`) AS INT),
+  `order_date` AS CAST(CAST((CAST(REPLACE(REPLACE(`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP)) AS DATE) AS DATE),
+  `order_hour` AS CAST(HOUR((CAST(REPLACE(REPLACE(`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP))) AS INT),
+  `order_day_of_week` AS CAST(DAYOFWEEK((CAST(REPLACE(REPLACE(`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP))) AS INT),
   `price_category` AS CAST(CASE WHEN `price` < 50 THEN 'low' WHEN `price` < 100 THEN 'medium' WHEN `price` < 500 THEN 'high' ELSE 'premium' END AS STRING),
   `is_amount_valid` AS CAST(ABS(`total_amount` - `quantity` * `price`) < 0.01 AS BOOLEAN),
-  WATERMARK FOR `created_at` AS `created_at` - INTERVAL '5' SECOND,
+  WATERMARK FOR `created_at__value` AS `created_at__value` - INTERVAL '5' SECOND,
   PRIMARY KEY (`order_id`) NOT ENFORCED
 ) WITH (
   'connector' = 'kafka',
@@ -43,8 +45,32 @@ CREATE TABLE `shop__orders` (
   'properties.isolation.level' = 'read_committed',
   'scan.startup.mode' = 'group-offsets',
   'properties.auto.offset.reset' = 'earliest',
-  'format' = 'debezium-json'
+  'format' = 'debezium-json',
+  'debezium-json.timestamp-format.standard' = 'ISO-8601'
 );
+
+CREATE TEMPORARY VIEW `shop__orders` AS
+SELECT
+  `order_id`,
+  `user_id`,
+  `product_id`,
+  `quantity`,
+  `price`,
+  `total_amount`,
+  `order_status`,
+  `payment_method`,
+  `is_deleted`,
+  `created_at__value` AS `created_at`,
+  `updated_at__value` AS `updated_at`,
+  `op`,
+  `ts_ms`,
+  `changed_at`,
+  `order_date`,
+  `order_hour`,
+  `order_day_of_week`,
+  `price_category`,
+  `is_amount_valid`
+FROM `shop__orders__changes`;
 
 CREATE TEMPORARY VIEW `user_sessions__input` AS
 SELECT
