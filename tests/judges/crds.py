@@ -54,6 +54,17 @@ def shared_crds_dir() -> Path | None:
     return shared / "crds" if shared is not None and (shared / "crds").is_dir() else None
 
 
+# Fields the API server implies at the root of every custom resource, whether or not the CRD's
+# schema lists them (the Flink operator's omits all three).
+IMPLIED_ROOT = {"apiVersion": {"type": "string"}, "kind": {"type": "string"}, "metadata": {"type": "object"}}
+
+
+def with_implied_root(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """`schema` with the root fields every custom resource has added where it does not list them."""
+    properties = {**IMPLIED_ROOT, **schema.get("properties", {})}
+    return {**schema, "properties": properties}
+
+
 def strict(schema: Any) -> Any:
     """A copy of an OpenAPI v3 schema in which unknown fields are errors (see the module docstring)."""
     return _strict(copy.deepcopy(schema), in_combinator=False)
@@ -100,7 +111,8 @@ class CrdCatalog:
             group, kind = doc["spec"]["group"], doc["spec"]["names"]["kind"]
             for version in doc["spec"]["versions"]:
                 if version.get("served", True) and "schema" in version:
-                    schemas[(f"{group}/{version['name']}", kind)] = strict(version["schema"]["openAPIV3Schema"])
+                    root = with_implied_root(version["schema"]["openAPIV3Schema"])
+                    schemas[(f"{group}/{version['name']}", kind)] = strict(root)
         return cls(schemas)
 
     def known(self) -> list[str]:
@@ -111,7 +123,8 @@ class CrdCatalog:
         if not isinstance(resource, dict):
             return [f"not a mapping: {type(resource).__name__}"]
         api, kind = resource.get("apiVersion"), resource.get("kind")
-        name = (resource.get("metadata") or {}).get("name", "?")
+        metadata = resource.get("metadata")
+        name = metadata.get("name", "?") if isinstance(metadata, dict) else "?"
         schema = self.schemas.get((str(api), str(kind)))
         if schema is None:
             same_kind = sorted(a for a, k in self.schemas if k == kind)

@@ -77,3 +77,27 @@ def test_strict_closes_objects_but_not_combinator_branches_or_preserved_maps() -
     assert "additionalProperties" not in out["properties"]["b"]
     assert "additionalProperties" not in out["properties"]["c"]["oneOf"][0]
     assert "additionalProperties" not in schema  # the input is not modified
+
+
+def test_root_fields_the_api_server_implies_are_accepted_and_other_root_fields_are_not() -> None:
+    """A CRD whose schema omits apiVersion/kind/metadata at its root (the Flink operator's does)
+    still validates a resource carrying them; an unknown root field stays an error."""
+    crd = {
+        "kind": "CustomResourceDefinition",
+        "spec": {
+            "group": "example.org",
+            "names": {"kind": "Widget"},
+            "versions": [
+                {
+                    "name": "v1",
+                    "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": {"type": "object"}}}},
+                }
+            ],
+        },
+    }
+    catalog = CrdCatalog.from_documents([crd])
+    widget = {"apiVersion": "example.org/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {}}
+    assert catalog.validate(widget) == []
+    problems = catalog.validate({**widget, "status2": {}})
+    assert len(problems) == 1 and "'status2' was unexpected" in problems[0], problems
+    assert catalog.validate({**widget, "kind": "Widget", "metadata": "not-an-object"}) != []
