@@ -50,7 +50,7 @@ import shlex
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -151,7 +151,7 @@ def parse_start(text: str) -> Start:
             f"--from {text!r} is neither 'earliest' nor an ISO-8601 time (e.g. 2026-01-01T00:05:00Z)"
         ) from None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return Start(text, int(when.timestamp() * 1000))
 
 
@@ -216,7 +216,7 @@ def replay_script(text: str, job: dict[str, Any], start: Start, version: int) ->
         match = _CREATE_NAME.match(stmt)
         table = job["tables"].get(match.group(2).replace("``", "`")) if match else None
         if pair and pair[0] == "pipeline.name":
-            stmt = f"SET 'pipeline.name' = '{versioned(pair[1], version)}'"
+            out.append(f"SET 'pipeline.name' = '{versioned(pair[1], version)}'")
         elif table is not None and table["role"] == "source":
             options = options_of(stmt)
             if options.get("connector") != "kafka":
@@ -224,14 +224,13 @@ def replay_script(text: str, job: dict[str, Any], start: Start, version: int) ->
                     f"{job['job']}: source connector {options.get('connector')!r} has no startup offsets: "
                     "replay reads Kafka sources only"
                 )
-            stmt = with_options(stmt, replay_source_options(options, start, group))
+            out.append(with_options(stmt, replay_source_options(options, start, group)))
         elif table is not None and table["role"] == "sink":
             head, query = sink_parts(stmt)
-            head = with_options(
-                _rename_create(head, versioned(sink, version)), replay_sink_options(options_of(head), version)
-            )
-            stmt = head + "\nAS " + query
-        out.append(stmt)
+            renamed = _rename_create(head, versioned(sink, version))
+            out.append(with_options(renamed, replay_sink_options(options_of(head), version)) + "\nAS " + query)
+        else:
+            out.append(stmt)
     return ";\n\n".join(out) + ";\n"
 
 
@@ -635,7 +634,8 @@ def _active_local(con: Any, sink: str) -> tuple[int, int | None]:
     """(active version, the version the last switch came from) of results.<sink>."""
     con.execute("CREATE SCHEMA IF NOT EXISTS replay")
     con.execute(
-        "CREATE TABLE IF NOT EXISTS replay.switches (sink VARCHAR, seq INTEGER, from_version INTEGER, to_version INTEGER)"
+        "CREATE TABLE IF NOT EXISTS replay.switches "
+        "(sink VARCHAR, seq INTEGER, from_version INTEGER, to_version INTEGER)"
     )
     row = con.execute(
         "SELECT to_version, from_version FROM replay.switches WHERE sink = ? ORDER BY seq DESC LIMIT 1", [sink]
@@ -689,7 +689,8 @@ def rollback_local(root: Path, name: str) -> list[str]:
         try:
             _swap(con, sink, active, previous)
             con.execute(
-                "DELETE FROM replay.switches WHERE sink = ? AND seq = (SELECT max(seq) FROM replay.switches WHERE sink = ?)",
+                "DELETE FROM replay.switches WHERE sink = ? "
+                "AND seq = (SELECT max(seq) FROM replay.switches WHERE sink = ?)",
                 [sink, sink],
             )
             con.execute("COMMIT")

@@ -80,7 +80,7 @@ class FlinkGenerator:
                 ),
                 MakeTarget(
                     "stream-replay-local",
-                    "run version VERSION of JOB locally into results.<sink>__v<VERSION> and compare it with the live results",
+                    "run version VERSION of JOB locally (results.<sink>__v<VERSION>), compare with the live results",
                     (
                         (*REPLAY, "run", "--local", *REPLAY_JOB, *REPLAY_VERSION),
                         (*REPLAY, "compare", "--local", *REPLAY_JOB, *REPLAY_VERSION),
@@ -88,7 +88,7 @@ class FlinkGenerator:
                 ),
                 MakeTarget(
                     "stream-replay-local-switch",
-                    "make results.<sink> version VERSION of JOB locally (one DuckDB transaction; rollback: ...-rollback)",
+                    "make results.<sink> version VERSION of JOB locally (one DuckDB transaction)",
                     ((*REPLAY, "switch", "--local", *REPLAY_JOB, *REPLAY_VERSION),),
                 ),
                 MakeTarget(
