@@ -65,16 +65,24 @@ def duck_type(portable: str) -> str:
     return DUCK_TYPES[portable]
 
 
-def final_state(table: dict[str, Any], folder: Path, seen: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The table after every change; `seen` gets every inserted or read image."""
+def final_state(
+    table: dict[str, Any], folder: Path, seen: list[dict[str, Any]], since: int | None = None
+) -> list[dict[str, Any]]:
+    """The table after every change; `seen` gets every inserted or read image. With `since`
+    (epoch ms; a replay from a timestamp), only the changes at/after it: an update of a row
+    inserted before it makes the row, a delete of one removes nothing (Flink's changelog
+    normalization of a primary-keyed CDC source does the same)."""
     state: dict[tuple[Any, ...], dict[str, Any]] = {}
     for event in change_events(folder / table["topic"]):
+        if since is not None and event["source"]["ts_ms"] < since:
+            continue
         image = event["after"] if event["op"] != "d" else event["before"]
         key = tuple(image[k] for k in table["key"])
         if event["op"] in ("c", "r"):
             seen.append(event["after"])
         if event["op"] == "d":
-            del state[key]
+            if since is None or key in state:
+                del state[key]
         else:
             state[key] = event["after"]
     return list(state.values())
@@ -101,12 +109,15 @@ def typed(portable: str, value: Any) -> Any:
     return parser(value) if parser and value is not None else value
 
 
-def states_from_changes(config: dict[str, Any], cdc: Path) -> dict[str, tuple[list[Any], list[Any]]]:
-    """table -> (final rows, every inserted or read image), folded from the change files under `cdc`."""
+def states_from_changes(
+    config: dict[str, Any], cdc: Path, since: int | None = None
+) -> dict[str, tuple[list[Any], list[Any]]]:
+    """table -> (final rows, every inserted or read image), folded from the change files under `cdc`
+    (facts only from `since` on, when given: dimensions are looked up whole)."""
     out = {}
     for table in config["tables"]:
         seen: list[dict[str, Any]] = []
-        final = final_state(table, cdc, seen)
+        final = final_state(table, cdc, seen, since if table["role"] == "fact" else None)
         out[table["name"]] = (final, seen)
     return out
 
