@@ -9,6 +9,7 @@ The local PyFlink run is judged in tests/judges/test_flink_replay.py."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -223,3 +224,48 @@ def test_make_targets_run_the_replay_commands(project: Path) -> None:
         ("stream-replay-local-rollback", "-m pipeline.replay rollback --local --job $(JOB)"),
     ):
         assert f"\n{target}:" in mk and command in mk, target
+
+
+def test_apply_runs_the_kubectl_commands_and_records_the_savepoint_path(project: Path, tmp_path: Path) -> None:
+    """A stand-in kubectl on PATH (no cluster here) logs its arguments and answers the savepoint query."""
+    bin_dir, log = tmp_path / "bin", tmp_path / "kubectl.log"
+    bin_dir.mkdir()
+    savepoint = "s3://ecommerce-realtime-checkpoints/ecommerce_realtime__gmv_per_minute/savepoints/savepoint-1a2b"
+    fake = bin_dir / "kubectl"
+    fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> {log}\ncase "$*" in *" get "*) printf "{savepoint}";; esac\n')
+    fake.chmod(0o755)
+    ok(project, "plan", "--job", "gmv_per_minute", "--from", "earliest", "--version", "2")
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline.replay", "switch", "--job", "gmv_per_minute", "--version", "2", "--apply"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    calls = log.read_text().splitlines()
+    assert calls[0].startswith("-n shop-realtime patch flinkdeployment ecommerce-realtime-gmv-per-minute --type merge")
+    assert '"state":"suspended"' in calls[0]
+    assert calls[1] == (
+        "-n shop-realtime get flinkdeployment ecommerce-realtime-gmv-per-minute "
+        "-o jsonpath={.status.jobStatus.upgradeSavepointPath}"
+    )
+    state = json.loads((project / "flink" / "replay" / "state.json").read_text())["jobs"][JOB]
+    assert state["switches"][0]["savepoint"] == savepoint and state["versions"]["1"]["savepoint"] == savepoint
+    assert savepoint in proc.stdout
+
+    failing = bin_dir / "kubectl"
+    failing.write_text("#!/bin/sh\necho 'error: the server could not find the requested resource' >&2\nexit 1\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline.replay", "rollback", "--job", "gmv_per_minute", "--apply"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "could not find" in proc.stderr
+    state = json.loads((project / "flink" / "replay" / "state.json").read_text())["jobs"][JOB]
+    assert state["active"] == 2  # nothing recorded when kubectl failed
