@@ -47,6 +47,7 @@ class FlinkGenerator:
 
     def contribute(self, ctx: GenContext) -> Contribution:
         return Contribution(
+            python_modules=True,
             env=(
                 EnvVar(
                     "KAFKA_BOOTSTRAP_SERVERS", ("flink/sql/*.sql: Kafka sources and sinks",), default="localhost:9092"
