@@ -78,26 +78,23 @@ SINK_TARGETS: dict[str, tuple[tuple[str, ...], str]] = {
     "iceberg": (("catalog-table",), "table"),
     "delta": (("table-name", "table-path"), "table"),
 }
-# JDBC serving databases: (identifier quote, rename, create-or-replace view) by URL scheme
-DIALECTS: dict[str, tuple[str, str, str]] = {
-    "mysql": ("`", "RENAME TABLE {old} TO {new};", "CREATE OR REPLACE VIEW {view} AS SELECT * FROM {table};"),
-    "mariadb": ("`", "RENAME TABLE {old} TO {new};", "CREATE OR REPLACE VIEW {view} AS SELECT * FROM {table};"),
-    "postgresql": (
-        '"',
-        "ALTER TABLE {old} RENAME TO {new_name};",
-        "CREATE OR REPLACE VIEW {view} AS SELECT * FROM {table};",
-    ),
-    "sqlserver": (
-        '"',
-        "EXEC sp_rename '{old_plain}', '{new_name_plain}';",
-        "CREATE OR ALTER VIEW {view} AS SELECT * FROM {table};",
-    ),
-    "oracle": (
-        '"',
-        "ALTER TABLE {old} RENAME TO {new_name};",
-        "CREATE OR REPLACE VIEW {view} AS SELECT * FROM {table};",
-    ),
-}
+# JDBC serving databases, by URL scheme: identifier quote, and the statements that create the new
+# version's table like the live one, rename a table, and point the serving view at a table.
+_REPLACE_VIEW = "CREATE OR REPLACE VIEW {view} AS SELECT * FROM {table};"
+DIALECTS: dict[str, dict[str, str]] = {
+    "mysql": {"quote": "`", "like": "CREATE TABLE {new} LIKE {old};", "rename": "RENAME TABLE {old} TO {new};",
+              "view": _REPLACE_VIEW},
+    "mariadb": {"quote": "`", "like": "CREATE TABLE {new} LIKE {old};", "rename": "RENAME TABLE {old} TO {new};",
+                "view": _REPLACE_VIEW},
+    "postgresql": {"quote": '"', "like": "CREATE TABLE {new} (LIKE {old} INCLUDING ALL);",
+                   "rename": "ALTER TABLE {old} RENAME TO {new_name};", "view": _REPLACE_VIEW},
+    "sqlserver": {"quote": '"', "like": "SELECT * INTO {new} FROM {old} WHERE 1 = 0;  -- then add its primary key",
+                  "rename": "EXEC sp_rename '{old_plain}', '{new_name_plain}';",
+                  "view": "CREATE OR ALTER VIEW {view} AS SELECT * FROM {table};"},
+    "oracle": {"quote": '"',
+               "like": "CREATE TABLE {new} AS SELECT * FROM {old} WHERE 1 = 0;  -- then add its primary key",
+               "rename": "ALTER TABLE {old} RENAME TO {new_name};", "view": _REPLACE_VIEW},
+}  # fmt: skip
 STATE_PATHS = (
     "execution.checkpointing.dir",
     "execution.checkpointing.savepoint-dir",
@@ -392,6 +389,7 @@ def plan(root: Path, name: str, start: Start, version: int) -> list[str]:
     return [
         f"planned {vjob}: {REPLAY_DIR}/{vjob}.sql, {rel}",
         "next (the image must contain flink/replay/: the runner reads " + doc["spec"]["job"]["args"][-1] + "):",
+        *_sink_step(record, version),
         f"  kubectl apply -n {ns} -f {rel}",
         f"  # wait until consumer group {vjob} has caught up (lag near zero):",
         f"  kafka-consumer-groups.sh --bootstrap-server $KAFKA_BOOTSTRAP_SERVERS --describe --group {vjob}",
@@ -400,29 +398,50 @@ def plan(root: Path, name: str, start: Start, version: int) -> list[str]:
     ]
 
 
+def _sink_step(record: dict[str, Any], version: int) -> list[str]:
+    """What the new version's sink needs before it starts: its JDBC table, or its topic."""
+    base, target = record["versions"]["1"], record["versions"][str(version)]
+    if base["readers"] == "view":
+        like = create_like_sql(base["jdbc_url"], base["sink"], record["active"], version)
+        return [f"  # in the serving database ({base['jdbc_url']}): {like}"]
+    if base["readers"] == "topic":
+        return [f"  # create topic {target['sink']} like {base['sink']} (a KafkaTopic; the Flink user writes it)"]
+    return []
+
+
 def _quote(name: str, q: str) -> str:
     return ".".join(q + part.replace(q, q + q) + q for part in name.split("."))
+
+
+def _dialect(url: str) -> dict[str, str]:
+    return DIALECTS.get(url.removeprefix("jdbc:").split(":", 1)[0], DIALECTS["postgresql"])
+
+
+def _statement(dialect: dict[str, str], kind: str, old: str, new: str) -> str:
+    q = dialect["quote"]
+    return dialect[kind].format(
+        old=_quote(old, q), new=_quote(new, q), new_name=_quote(new.rsplit(".", 1)[-1], q),
+        old_plain=old, new_name_plain=new.rsplit(".", 1)[-1], view=_quote(old, q), table=_quote(new, q),
+    )  # fmt: skip
+
+
+def create_like_sql(url: str, sink: str, active: int, version: int) -> str:
+    """The serving database's statement creating version `version`'s table like the active one's."""
+    live = sink if active == 1 else versioned(sink, active)
+    return _statement(_dialect(url), "like", live, versioned(sink, version))
 
 
 def serving_sql(url: str, sink: str, old: int, new: int) -> list[str]:
     """The serving database's statements for readers of JDBC table `sink` to read version `new`
     (version 1 writes `sink` itself; a later version `sink__vN` under a VIEW named `sink`)."""
-    scheme = url.removeprefix("jdbc:").split(":", 1)[0]
-    q, rename, view = DIALECTS.get(scheme, DIALECTS["postgresql"])
-
-    def rename_sql(a: str, b: str) -> str:
-        return rename.format(
-            old=_quote(a, q), new=_quote(b, q), new_name=_quote(b.rsplit(".", 1)[-1], q),
-            old_plain=a, new_name_plain=b.rsplit(".", 1)[-1],
-        )  # fmt: skip
-
+    dialect = _dialect(url)
     out = []
     if old == 1:  # the live table makes room for the view under its name
-        out.append(rename_sql(sink, versioned(sink, 1)))
+        out.append(_statement(dialect, "rename", sink, versioned(sink, 1)))
     if new == 1:
-        out += [f"DROP VIEW {_quote(sink, q)};", rename_sql(versioned(sink, 1), sink)]
+        out += [f"DROP VIEW {_quote(sink, dialect['quote'])};", _statement(dialect, "rename", versioned(sink, 1), sink)]
     else:
-        out.append(view.format(view=_quote(sink, q), table=_quote(versioned(sink, new), q)))
+        out.append(_statement(dialect, "view", sink, versioned(sink, new)))
     return out
 
 

@@ -131,6 +131,13 @@ def test_kafka_and_upsert_kafka_sinks_version_their_topic_and_transactional_pref
     assert upsert == {"connector": "upsert-kafka", "topic": "t__v4", "key.format": "json"}
 
 
+def test_plan_names_the_serving_table_the_new_version_writes(project: Path) -> None:
+    out = ok(project, "plan", "--job", "gmv_per_minute", "--from", "earliest", "--version", "2")
+    assert "CREATE TABLE `rt_gmv_per_minute__v2` LIKE `rt_gmv_per_minute`;" in out  # MySQL serving database
+    assert "kubectl apply -n shop-realtime -f flink/replay/ecommerce-realtime-gmv-per-minute-v2.yaml" in out
+    assert f"--describe --group {JOB}__v2" in out
+
+
 def test_the_replay_flinkdeployment_is_a_fresh_state_copy_that_passes_the_crd_judge(project: Path) -> None:
     ok(project, "plan", "--job", "gmv_per_minute", "--from", "earliest", "--version", "2")
     base = load_resources((project / "flink" / "deploy" / "ecommerce-realtime-gmv-per-minute.yaml").read_text())[0]
