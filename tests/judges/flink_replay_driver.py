@@ -4,7 +4,7 @@ the last line.
     python flink_replay_driver.py explain <project> <replay manifest.json> ...
         -> {job: "planned" or the reason}: each planned replay version EXPLAINed through the
            project's own pipeline/flink_local.py (external connectors swapped)
-    python flink_replay_driver.py results <project> <cdc dir> <job> <table>=<since ms|earliest> ...
+    python flink_replay_driver.py results <project> <cdc dir> <table>:<job>:<since ms|earliest> ...
         -> {table: {"columns", "got", "want"}}: results.<table> of data/stream.duckdb beside the
            DuckDB reference of <job> (tests/judges/stream_reference.py) over the change events
            at/after `since` (all of them for `earliest`)
@@ -40,12 +40,12 @@ def explain(project: Path, manifests: list[str]) -> dict[str, str]:
     return out
 
 
-def results(project: Path, cdc: Path, job: str, wanted: list[str]) -> dict[str, Any]:
+def results(project: Path, cdc: Path, wanted: list[str]) -> dict[str, Any]:
     config = json.loads((project / "pipeline" / "change_events.json").read_text())
     con = duckdb.connect(str(project / "data" / "stream.duckdb"), read_only=True)
     out = {}
     for item in wanted:
-        table, _, since = item.partition("=")
+        table, job, since = item.split(":")
         states = states_from_changes(config, cdc, None if since == "earliest" else int(since))
         want_rel = load_reference(config, states).execute(REFERENCE[job])
         columns = [d[0] for d in want_rel.description]
@@ -63,7 +63,7 @@ def main() -> int:
     if command == "explain":
         print(json.dumps(explain(project, sys.argv[3:])))
     else:
-        print(json.dumps(results(project, Path(sys.argv[3]), sys.argv[4], sys.argv[5:])))
+        print(json.dumps(results(project, Path(sys.argv[3]), sys.argv[4:])))
     return 0
 
 
