@@ -240,7 +240,7 @@ def replay_manifest(job: dict[str, Any], start: Start, version: int) -> dict[str
         "job": versioned(job["job"], version),
         "sink_table": versioned(sink, version),
         "tables": tables,
-        "script": str(REPLAY_DIR / f"{versioned(job['job'], version)}.sql"),
+        "script": (REPLAY_DIR / f"{versioned(job['job'], version)}.sql").as_posix(),
         "replay": {"of": job["job"], "version": version, "from": start.label, "from_millis": start.millis},
     }
 
@@ -270,13 +270,12 @@ def dump_yaml(doc: Any) -> str:
 
 def deployment_path(job: dict[str, Any], root: Path) -> Path:
     """The generated FlinkDeployment of a job (flink/deploy/<k8s-name>.yaml)."""
-    k8s = job["job"].replace("_", "-").replace("--", "-")
     for path in sorted((root / DEPLOY_DIR).glob("*.yaml")):
         doc = load_yaml(path)
         args = doc.get("spec", {}).get("job", {}).get("args", [])
         if args and args[-1].endswith(f"/flink/sql/{job['job']}.sql"):
             return path
-    raise ReplayError(f"{job['job']}: no FlinkDeployment in {DEPLOY_DIR}/ runs it (expected {k8s}.yaml)")
+    raise ReplayError(f"{job['job']}: no FlinkDeployment in {DEPLOY_DIR}/ runs flink/sql/{job['job']}.sql")
 
 
 def replay_deployment(base: dict[str, Any], job: dict[str, Any], version: int) -> dict[str, Any]:
@@ -742,8 +741,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def dispatch(args: argparse.Namespace, root: Path) -> tuple[list[str], int]:
-    needs_version = args.command in ("plan", "run", "compare") or (args.command == "switch")
-    if needs_version and args.version is None:
+    if args.command != "rollback" and args.version is None:
         raise ReplayError(f"{args.command} needs --version N")
     if args.command == "plan":
         if args.local:
