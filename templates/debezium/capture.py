@@ -237,21 +237,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-seconds", type=float, default=120.0, help="stop after this many seconds at most")
     parser.add_argument("--follow", action="store_true", help="keep capturing until interrupted")
     args = parser.parse_args(argv)
+    from pipeline import write_summary  # the package's (pipeline/__init__.py): run as `python -m pipeline.capture`
+
     try:
         summary = run(args.source, args.idle, args.max_seconds, args.follow)
     except StepFailed as exc:
         print(f"capture stopped: {exc}", file=sys.stderr)
-        _write_summary({"summary": "stopped", "failures": [str(exc)]})
+        write_summary({"summary": "stopped", "failures": [str(exc)]})
         return 1
     print(summary["summary"])
-    _write_summary(summary)
+    write_summary(summary)
     return 0
-
-
-def _write_summary(summary: dict[str, Any]) -> None:
-    path = os.environ.get("PIPEGEN_STEP_SUMMARY")
-    if path:
-        Path(path).write_text(json.dumps(summary), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -51,7 +51,9 @@ def jobs(root: Path = ROOT) -> list[dict[str, Any]]:
 
 
 def script(job: dict[str, Any], root: Path = ROOT) -> str:
-    return (root / "flink" / "sql" / f"{job['job']}.sql").read_text(encoding="utf-8")
+    """The job's script: flink/sql/<job>.sql, or the manifest's own `script` (a replay version)."""
+    path = job.get("script") or f"flink/sql/{job['job']}.sql"
+    return (root / path).read_text(encoding="utf-8")
 
 
 def _options(options: dict[str, str]) -> str:

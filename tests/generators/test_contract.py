@@ -192,3 +192,11 @@ def test_env_example_covers_secrets_in_environment_variables() -> None:
     spec = Spec.model_validate(data)
     env = render_tree(spec, make_plan(spec))[".env.example"]
     assert "# secret: deploy.environments.prod.variables.API_TOKEN\nPROD_API_TOKEN=\n" in env
+
+
+def test_the_pipeline_package_init_is_wanted_by_run_steps_or_python_modules() -> None:
+    none = collect({Family.DBT: Contribution(requirements=("duckdb==1.4.0",))})
+    modules = collect({Family.FLINK: Contribution(python_modules=True), Family.DBT: Contribution()})
+    steps = collect({Family.DBT: Contribution(run_steps=(RunStep(10, "transform", "dbt build", ("-m", "x")),))})
+    assert (none.python_modules, modules.python_modules, steps.python_modules) == (False, True, True)
+    assert modules.run_steps == ()

@@ -84,6 +84,7 @@ class Contribution:
     run_steps: tuple[RunStep, ...] = ()
     compose_services: tuple[ComposeService, ...] = ()
     ci_steps: tuple[CiStep, ...] = ()
+    python_modules: bool = False  # writes modules into the generated `pipeline/` package
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ class Shared:
     run_steps: tuple[RunStep, ...] = ()
     compose_services: tuple[ComposeService, ...] = ()
     ci_steps: tuple[CiStep, ...] = ()
+    python_modules: bool = False  # some family writes `pipeline/` modules (the package needs its __init__)
     by_family: tuple[tuple[Family, Contribution], ...] = ()
 
 
@@ -189,6 +191,7 @@ def collect(parts: Mapping[Family, Contribution]) -> Shared:
         run_steps=tuple(steps),
         compose_services=_unique_by_name(((f, s) for f, c in items for s in c.compose_services), "name"),
         ci_steps=tuple(s for _, c in items for s in c.ci_steps),
+        python_modules=any(c.python_modules or c.run_steps for _, c in items),
         by_family=tuple(items),
     )
 

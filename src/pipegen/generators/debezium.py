@@ -184,6 +184,7 @@ class DebeziumGenerator:
             for c in items
         ]
         return Contribution(
+            python_modules=True,
             env=tuple(env),
             make_targets=(
                 MakeTarget(

@@ -29,7 +29,10 @@ from pipegen.spec.model import Column
 FLINK_REQUIREMENTS = ("apache-flink==2.3.0", "duckdb==2.0.1", "Faker==40.63.0")
 FLINK_VERSION = "v2_2"  # the newest flinkVersion the released operator CRD (1.15.0) accepts
 FLINK_IMAGE_TAG = "2.2"
-RUNTIME = ("flink_sql.py", "flink_local.py", "flink_runner.py", "change_events.py", "stream.py")
+RUNTIME = ("flink_sql.py", "flink_local.py", "flink_runner.py", "change_events.py", "stream.py", "replay.py")
+REPLAY = ("$(PROJECT_PYTHON)", "-m", "pipeline.replay")
+REPLAY_JOB = ("--job", "$(JOB)")
+REPLAY_VERSION = ("--version", "$(VERSION)")
 FACT_ROWS = 1000  # inserts per fact table for `make stream-local` (--rows scales)
 DIMENSION_ROWS = 50
 UPDATE_RATE = 0.1
@@ -44,6 +47,7 @@ class FlinkGenerator:
 
     def contribute(self, ctx: GenContext) -> Contribution:
         return Contribution(
+            python_modules=True,
             env=(
                 EnvVar(
                     "KAFKA_BOOTSTRAP_SERVERS", ("flink/sql/*.sql: Kafka sources and sinks",), default="localhost:9092"
@@ -59,6 +63,39 @@ class FlinkGenerator:
                     "stream-local",
                     "run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty)",
                     (("$(PROJECT_PYTHON)", "-m", "pipeline.stream"),),
+                ),
+                MakeTarget(
+                    "stream-replay-plan",
+                    "plan version VERSION of stream job JOB reading from FROM (earliest or an ISO-8601 time)",
+                    ((*REPLAY, "plan", *REPLAY_JOB, "--from", "$(FROM)", *REPLAY_VERSION),),
+                ),
+                MakeTarget(
+                    "stream-replay-switch",
+                    "switch readers of JOB to version VERSION (prints kubectl and SQL; APPLY=--apply runs kubectl)",
+                    ((*REPLAY, "switch", *REPLAY_JOB, *REPLAY_VERSION, "$(APPLY)"),),
+                ),
+                MakeTarget(
+                    "stream-replay-rollback",
+                    "undo the last switch of JOB (APPLY=--apply runs kubectl)",
+                    ((*REPLAY, "rollback", *REPLAY_JOB, "$(APPLY)"),),
+                ),
+                MakeTarget(
+                    "stream-replay-local",
+                    "run version VERSION of JOB locally (results.<sink>__v<VERSION>), compare with the live results",
+                    (
+                        (*REPLAY, "run", "--local", *REPLAY_JOB, *REPLAY_VERSION),
+                        (*REPLAY, "compare", "--local", *REPLAY_JOB, *REPLAY_VERSION),
+                    ),
+                ),
+                MakeTarget(
+                    "stream-replay-local-switch",
+                    "make results.<sink> version VERSION of JOB locally (one DuckDB transaction)",
+                    ((*REPLAY, "switch", "--local", *REPLAY_JOB, *REPLAY_VERSION),),
+                ),
+                MakeTarget(
+                    "stream-replay-local-rollback",
+                    "undo the last local switch of JOB",
+                    ((*REPLAY, "rollback", "--local", *REPLAY_JOB),),
                 ),
                 MakeTarget(
                     "flink-explain",

@@ -47,8 +47,11 @@ class ProjectGenerator:
             "pipegen.mk": render("project/pipegen.mk.j2", context),
             "pipegen.schema.json": json.dumps(spec_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n",
         }
-        if shared.run_steps:  # the families' runnable code lives in the `pipeline` package
-            files["pipeline/__init__.py"] = render("project/pipeline_init.py.j2", context)
+        if shared.python_modules:  # the families' runnable code lives in the `pipeline` package
+            files["pipeline/__init__.py"] = render(
+                "project/pipeline_init.py.j2", {**context, "run": bool(shared.run_steps)}
+            )
+        if shared.run_steps:
             files["pipeline/run.py"] = render("project/run.py.j2", {**context, **_run_context(shared)})
         if shared.compose_services:
             files["compose.yaml"] = render("project/compose.yaml.j2", {"services": list(shared.compose_services)})

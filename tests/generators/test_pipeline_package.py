@@ -1,0 +1,32 @@
+"""A stream-only project (no run steps: the e-commerce example writes only the capture and the
+Flink runtime into `pipeline/`) still gets the package's `__init__.py`, and its capture step writes
+its summary through that one helper instead of a copy of it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO, run_cli
+
+
+def test_a_stream_only_project_gets_the_package_init_and_capture_uses_its_summary_writer(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    result = run_cli("generate", str(REPO / "specs" / "ecommerce_realtime.yaml"), "-o", str(project))
+    assert result.returncode == 0, result.stderr
+    package = project / "pipeline"
+    assert (package / "capture.py").is_file() and (package / "stream.py").is_file()
+    assert not (package / "run.py").exists()  # no run steps: no `make run`
+    init = (package / "__init__.py").read_text()
+    assert "def write_summary" in init and "make run" not in init
+    capture = (package / "capture.py").read_text()
+    assert "def _write_summary" not in capture and "def write_summary" not in capture
+    assert "from pipeline import write_summary" in capture
+    summary = tmp_path / "summary.json"
+    code = "from pipeline import write_summary; write_summary({'summary': '3 change event(s) captured'})"
+    env = {**os.environ, "PIPEGEN_STEP_SUMMARY": str(summary)}
+    subprocess.run([sys.executable, "-c", code], cwd=project, env=env, check=True, timeout=60)
+    assert json.loads(summary.read_text()) == {"summary": "3 change event(s) captured"}

@@ -1,0 +1,71 @@
+"""Runs inside the flink judge env: the replay judges' PyFlink and DuckDB side. Prints JSON on
+the last line.
+
+    python flink_replay_driver.py explain <project> <replay manifest.json> ...
+        -> {job: "planned" or the reason}: each planned replay version EXPLAINed through the
+           project's own pipeline/flink_local.py (external connectors swapped)
+    python flink_replay_driver.py results <project> <cdc dir> <table>:<job>:<since ms|earliest> ...
+        -> {table: {"columns", "got", "want"}}: results.<table> of data/stream.duckdb beside the
+           DuckDB reference of <job> (tests/judges/stream_reference.py) over the change events
+           at/after `since` (all of them for `earliest`)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from stream_reference import REFERENCE, load_reference, states_from_changes
+
+
+def plain(value: Any) -> Any:
+    return value.isoformat(sep=" ") if hasattr(value, "isoformat") else str(value) if value is not None else None
+
+
+def explain(project: Path, manifests: list[str]) -> dict[str, str]:
+    sys.path.insert(0, str(project))
+    from pipeline import flink_local
+
+    out = {}
+    for path in manifests:
+        job = json.loads(Path(path).read_text())
+        try:
+            flink_local.explain_job(job, project)
+            out[job["job"]] = "planned"
+        except Exception as exc:  # every version is reported
+            out[job["job"]] = flink_local.reason(exc)
+    return out
+
+
+def results(project: Path, cdc: Path, wanted: list[str]) -> dict[str, Any]:
+    config = json.loads((project / "pipeline" / "change_events.json").read_text())
+    con = duckdb.connect(str(project / "data" / "stream.duckdb"), read_only=True)
+    out = {}
+    for item in wanted:
+        table, job, since = item.split(":")
+        states = states_from_changes(config, cdc, None if since == "earliest" else int(since))
+        want_rel = load_reference(config, states).execute(REFERENCE[job])
+        columns = [d[0] for d in want_rel.description]
+        want = [[plain(v) for v in row] for row in want_rel.fetchall()]
+        got = [
+            [plain(v) for v in row]
+            for row in con.execute(f'SELECT {", ".join(columns)} FROM results."{table}"').fetchall()
+        ]
+        out[table] = {"columns": columns, "got": got, "want": want}
+    return out
+
+
+def main() -> int:
+    command, project = sys.argv[1], Path(sys.argv[2])
+    if command == "explain":
+        print(json.dumps(explain(project, sys.argv[3:])))
+    else:
+        print(json.dumps(results(project, Path(sys.argv[3]), sys.argv[4:])))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
