@@ -18,10 +18,11 @@ thresholds are now (PIPEGEN_QUALITY_NOW overrides the clock) minus the rule's ag
 On failure (`quality.on_failure`, or --on-failure): `block` raises StepFailed (exit 1)
 when a critical expectation failed; `warn` records and continues; `quarantine` moves the rows
 that broke a critical row-level expectation to the quarantine table (with the failed
-expectations) and deletes them where they came from: a staged table's rows from its landed
-table, a table mart's from the mart; then continues. A critical failure with no rows to move
-(row count, columns, freshness, a view mart, any failure on a warehouse target) still
-blocks. With `quarantine` the local run and the DAG/flow validate the staged tables before
+expectations) and deletes them where they came from, by primary key: a staged table's rows from
+its landed table, a table mart's from the mart, locally and on a warehouse target alike
+(quality_warehouse.move); then the rows whose foreign key pointed at a moved row follow it
+(cascade, to a fixed point); then continues. A critical failure with no rows to move (no
+primary key, a view mart, row count, columns, freshness) still blocks, saying why. With `quarantine` the local run and the DAG/flow validate the staged tables before
 `dbt build` (step `quarantine`, after the staging views are built), so dbt tests and builds
 the marts from the clean rows; the step after dbt then checks the marts (docs/quality.md).
 
@@ -31,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import numbers
 import os
 import sys
 import uuid
@@ -169,48 +169,20 @@ def _write_json(path: Path, data: Any) -> None:
 # ---------------------------------------------------------------- quarantine
 
 
-def quarantine(wh: Any, check: dict[str, Any], frame: Any, bad: dict[int, list[dict[str, Any]]], run_id: str) -> int:
-    """Move the rows at these batch positions: to the quarantine table (with the failed
-    expectations) and out of the relation they came from (a staged table's landed table, a
-    mart's own table), matched on the key."""
-    q = check["quarantine"]
-    rows = frame.iloc[sorted(bad)].copy()
-    rows["_failed_expectations"] = [json.dumps(bad[i], sort_keys=True) for i in sorted(bad)]
-    rows["_quarantine_run_id"] = run_id
-    _q = wh.q
-    target = f"{_q(q['schema'])}.{_q(q['table'])}"
-    exists = wh.exists(q["schema"], q["table"])
-    con = wh.con.cursor()  # its own cursor: no pending result of the snapshot's statements
-    con.register("pipegen_quarantine", rows)
-    if exists:
-        con.execute(f"insert into {target} by name select * from pipegen_quarantine").fetchall()
-    else:
-        con.execute(f"create table {target} as select * from pipegen_quarantine").fetchall()
-    match = " and ".join(
-        f"cast(r.{_q(source)} as varchar) is not distinct from cast(q.{_q(batch)} as varchar)"
-        for batch, source in q["key"].items()
-    )
-    con.execute(
-        f"delete from {_q(q['source']['schema'])}.{_q(q['source']['table'])} r"
-        f" where exists (select 1 from pipegen_quarantine q where {match})"
-    ).fetchall()
-    con.unregister("pipegen_quarantine")
-    return len(rows)
+def _failure(config: Any) -> dict[str, Any]:
+    return {"expectation": config.type, "spec_path": (config.meta or {}).get("spec_path")}
 
 
-def _row_failures(validation: Any) -> dict[int, list[dict[str, Any]]]:
-    """Batch position -> the critical row-level expectations that row broke."""
-    bad: dict[int, list[dict[str, Any]]] = {}
-    for r in validation.results:
-        cfg = r.expectation_config
-        if r.success or str(getattr(cfg.severity, "value", cfg.severity)) != "critical":
-            continue
-        for i in (r.result or {}).get("unexpected_index_list") or []:
-            index = int(i) if isinstance(i, numbers.Integral) else None  # numpy integers too
-            if index is not None:
-                bad.setdefault(index, []).append(
-                    {"expectation": cfg.type, "spec_path": (cfg.meta or {}).get("spec_path")}
-                )
+def failing_keys(
+    wh: Any, check: dict[str, Any], validation: Any, params: dict[str, Any]
+) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
+    """Primary key -> the critical row-level expectations that row broke."""
+    bad: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for r in _critical(validation):
+        for key in wh.unexpected_keys(check, r, params):
+            failures = bad.setdefault(key, [])
+            if _failure(r.expectation_config) not in failures:
+                failures.append(_failure(r.expectation_config))
     return bad
 
 
@@ -225,14 +197,57 @@ def _critical(validation: Any) -> list[Any]:
     ]  # fmt: skip
 
 
-def _quarantinable(wh: Any, check: dict[str, Any], validation: Any) -> bool:
-    """Every critical failure is row-level with row positions, and the table has a key."""
-    if not check.get("quarantine") or not wh.can_quarantine:
-        return False
-    return all(
-        r.expectation_config.type in quality_events.ROW_LEVEL and (r.result or {}).get("unexpected_index_list")
-        for r in _critical(validation)
-    )
+def cannot_move(check: dict[str, Any], validation: Any) -> str | None:
+    """Why the suite's critical failures cannot be quarantined (they block), or None: a table
+    without a primary key, a view, a table-level failure (row count, columns, freshness)."""
+    if not check.get("quarantine"):
+        return check.get("quarantine_off") or "no quarantine table"
+    table_level = sorted({r.expectation_config.type for r in _critical(validation)} - quality_events.ROW_LEVEL)
+    if table_level:
+        return f"{', '.join(table_level)} is a table-level check: there are no rows to move"
+    return None
+
+
+def _cascade(
+    wh: Any, checks: list[dict[str, Any]], parents: set[str], run_id: str
+) -> tuple[dict[str, int], list[str]]:
+    """Children of quarantined rows: a row whose foreign key points at a key that moved this
+    run (and is no longer in the parent) moves to its own quarantine table too, naming the
+    parent and the foreign key's spec path; repeated to a fixed point (chains). Returns the
+    rows moved per suite and, for a child that cannot move (no primary key), why it blocks."""
+    by_relation = {(c["schema"], c["table"]): c for c in checks}
+    moved: dict[str, int] = {}
+    blocked: list[str] = []
+    q = wh.q
+    while parents:
+        moved_now: set[str] = set()
+        for child in checks:
+            for p in child["parameters"].values():
+                parent = by_relation.get((p.get("schema"), p.get("table")))
+                if p["kind"] != "foreign_key" or parent is None or parent["suite"] not in parents:
+                    continue
+                pq, col = parent["quarantine"], q(p["column"])
+                orphans = (
+                    f"from {q(child['schema'])}.{q(child['table'])} r where r.{q(p['fk_column'])} in "
+                    f"(select m.{col} from {q(pq['schema'])}.{q(pq['table'])} m where m.{q('_quarantine_run_id')} "
+                    f"= '{run_id}') and not exists (select 1 from {q(parent['schema'])}.{q(parent['table'])} s "
+                    f"where s.{col} = r.{q(p['fk_column'])})"
+                )
+                where = f"{parent['schema']}.{parent['table']}"
+                if not child.get("quarantine"):
+                    ((n,),) = wh.rows(f"select count(*) {orphans}")
+                    if n:
+                        blocked.append(f"{child['suite']}: {n} row(s) reference rows quarantined from {where} "
+                                       f"({p['spec_path']}) but cannot move: {child.get('quarantine_off')}")  # fmt: skip
+                    continue
+                keys = wh.rows(f"select {', '.join('r.' + q(k) for k in child['key'])} {orphans}")
+                entry = {"expectation": "parent_quarantined", "spec_path": p["spec_path"], "parent": where}
+                n = quality_warehouse.move(wh, child, {tuple(k): [entry] for k in keys}, run_id)
+                if n:
+                    moved[child["suite"]] = moved.get(child["suite"], 0) + n
+                    moved_now.add(child["suite"])
+        parents = moved_now
+    return moved, blocked
 
 
 class Publish:
@@ -263,16 +278,29 @@ class Publish:
 
 
 def _quarantine_all(
-    wh: Any, checks: list[dict[str, Any]], outcomes: dict[str, Any], run_id: str
-) -> dict[str, tuple[str, int]]:
-    """quarantine table -> (suite, rows moved), for every suite whose critical failures are row-level."""
-    moved = {}
+    wh: Any, checks: list[dict[str, Any]], outcomes: dict[str, Any], params: dict[str, Any], run_id: str
+) -> tuple[dict[str, tuple[str, int]], list[str], list[str]]:
+    """quarantine table -> (suite, rows moved) for every suite whose critical failures are
+    row-level, then the children of the moved rows (_cascade); the suites moved, and why the
+    others block."""
+    moved: dict[str, tuple[str, int]] = {}
+    reasons: list[str] = []
     for c in checks:
         v = outcomes[c["suite"]]
-        if _critical(v) and _quarantinable(wh, c, v):
+        if not _critical(v):
+            continue
+        why = cannot_move(c, v)
+        if why:
+            reasons.append(f"{c['suite']}: quarantine cannot move its rows ({why}): it blocks")
+            continue
+        table = f"{c['quarantine']['schema']}.{c['quarantine']['table']}"
+        moved[table] = (c["suite"], quality_warehouse.move(wh, c, failing_keys(wh, c, v, params), run_id))
+    cascaded, blocked = _cascade(wh, checks, {s for s, _ in moved.values()}, run_id)
+    for c in checks:
+        if c["suite"] in cascaded:
             table = f"{c['quarantine']['schema']}.{c['quarantine']['table']}"
-            moved[table] = (c["suite"], quarantine(wh, c, wh.frame(c["suite"]), _row_failures(v), run_id))
-    return moved
+            moved[table] = (c["suite"], moved.get(table, (c["suite"], 0))[1] + cascaded[c["suite"]])
+    return moved, reasons, blocked
 
 
 # ---------------------------------------------------------------- the step
@@ -347,13 +375,13 @@ def run(on_failure: str | None = None, stage: str | None = None, target: str | N
         summary["target"] = wh.name
         blocking = [c["suite"] for c in checks if _critical(outcomes[c["suite"]])] + [c["suite"] for c in missing]
         if policy == "quarantine":
-            moved = _quarantine_all(wh, checks, outcomes, run_id)
+            moved, reasons, orphans = _quarantine_all(wh, checks, outcomes, params, run_id)
             blocking = [b for b in blocking if b not in {c for c, _ in moved.values()}]
+            blocking += [o.split(":", 1)[0] for o in orphans]
             summary["quarantined"] = {t: n for t, (_, n) in moved.items()}
             if moved:
                 summary["summary"] += "; quarantined " + ", ".join(f"{n} row(s) to {t}" for t, (_, n) in moved.items())
-            if blocking and not wh.can_quarantine:
-                summary["failures"].append(f"quarantine runs on the local warehouse only: on {wh.name} it blocks")
+            summary["failures"] += reasons + orphans
         if blocking and policy != "warn":
             raise QualityFailed("quality checks failed: " + "; ".join(summary["failures"]), summary)
         return summary
