@@ -352,7 +352,7 @@ class Sql:
         result_format COMPLETE with the primary key as `unexpected_index_column_names` (a SQL
         batch has no row positions; the checkpoint's one result format cannot name each table's key)."""
         key = list(check["key"])
-        fmt = {"result_format": "COMPLETE", "unexpected_index_column_names": key, "exclude_unexpected_values": True,
+        fmt = {"result_format": "COMPLETE", "unexpected_index_column_names": key,  # one dict per row
                "partial_unexpected_count": max(int((result.result or {}).get("element_count") or 0), 1)}  # fmt: skip
         batch = self.definitions[check["suite"]].get_batch()
         found = batch.validate(result.expectation_config.to_domain_obj(), result_format=fmt,
