@@ -52,7 +52,11 @@ def substitute(text: str, env: dict[str, str] | None = None) -> str:
 
 # The quarantine table's columns beside the validated relation's (name, kind of type): the
 # failed expectations as JSON, the run that moved the row, when.
-QUARANTINE_COLUMNS = (("_failed_expectations", "json"), ("_quarantine_run_id", "text"), ("_quarantined_at", "timestamp"))
+QUARANTINE_COLUMNS = (
+    ("_failed_expectations", "json"),
+    ("_quarantine_run_id", "text"),
+    ("_quarantined_at", "timestamp"),
+)
 FAILED = QUARANTINE_COLUMNS[0][0]
 KEYS = "pipegen_quarantine_keys"
 
@@ -75,10 +79,15 @@ class Dialect:
 
 
 _STD = dict(
-    to_json="{}", now="current_timestamp", create_as="create table {table} as {select}",
-    add_column="alter table {table} add column {column} {type}", key_table=KEYS,
-    create_keys="create temporary table {name} as {select}", drop_keys="drop table {name}",
-    delete="delete from {source} r where exists (select 1 from {keys} k where {match})", ref="r",
+    to_json="{}",
+    now="current_timestamp",
+    create_as="create table {table} as {select}",
+    add_column="alter table {table} add column {column} {type}",
+    key_table=KEYS,
+    create_keys="create temporary table {name} as {select}",
+    drop_keys="drop table {name}",
+    delete="delete from {source} r where exists (select 1 from {keys} k where {match})",
+    ref="r",
 )
 DIALECTS: dict[str, Dialect] = {
     "duckdb": Dialect(**{**_STD, "quote": '"', "to_json": "cast({} as json)",
@@ -154,7 +163,7 @@ def move(wh: Any, check: dict[str, Any], failed: dict[tuple[Any, ...], list[dict
     source = _qualified(d, qc["source"]["schema"], qc["source"]["table"])
     keys = d.key_table.format(schema=quote(d, qc["schema"])) if "{schema}" in d.key_table else quote(d, d.key_table)
     types = dict(d.types)
-    rows = [tuple(_plain(v) for v in k) + (json.dumps(f, sort_keys=True, default=str),) for k, f in sorted(
+    rows = [(*(_plain(v) for v in k), json.dumps(f, sort_keys=True, default=str)) for k, f in sorted(
         failed.items(), key=lambda item: json.dumps(item[0], default=str))]  # fmt: skip
     cols = [quote(d, c) for c in key]
     with wh.transaction() as tx:
@@ -175,7 +184,9 @@ def move(wh: Any, check: dict[str, Any], failed: dict[tuple[Any, ...], list[dict
         tx.execute(f"insert into {target} ({into}) select {picked} from {relation} r join {keys} k on {on}")
         ref = d.ref.format(source=source)
         source_cols = [quote(d, qc["key"][c]) for c in key]
-        match = " and ".join(d.equals.format(a=f"{ref}.{s}", b=f"k.{c}") for s, c in zip(source_cols, cols))
+        match = " and ".join(
+            d.equals.format(a=f"{ref}.{s}", b=f"k.{c}") for s, c in zip(source_cols, cols, strict=True)
+        )
         tx.execute(d.delete.format(source=source, keys=keys, match=match, source_cols=", ".join(source_cols),
                                    key_cols=", ".join(cols)))  # fmt: skip
         tx.execute(d.drop_keys.format(name=keys))
@@ -233,7 +244,7 @@ class _SqlTx:
         in_schema = "{schema}" in self.key_table
         name = self.key_table.removeprefix("{schema}.")
         tbl = sqlalchemy.table(name, *(sqlalchemy.column(c) for c in columns), schema=schema if in_schema else None)
-        self.con.execute(tbl.insert(), [dict(zip(columns, r)) for r in rows])
+        self.con.execute(tbl.insert(), [dict(zip(columns, r, strict=True)) for r in rows])
 
 
 # ---------------------------------------------------------------- warehouses
