@@ -1,7 +1,8 @@
 """`quality.on_failure: quarantine` on warehouse targets, and the children of quarantined rows,
 judged on real servers (a throwaway PostgreSQL and MariaDB) and on the local DuckDB warehouse.
 
-One project (customers <- orders <- payments by foreign key, plus a keyless `notes` table), its
+One project (customers <- orders <- payments by foreign key, a keyless `notes` table, a
+`regions` table over its row-count limit), its
 synthetic data with injected bad rows (the generator's manifest says which rule each bad row
 breaks), landed in DuckDB and copied to the server (the landed table, and the staged relation
 as a view over it). The quarantine gate (`--stage staging`) then, on every warehouse alike:
@@ -9,7 +10,8 @@ as a view over it). The quarantine gate (`--stage staging`) then, on every wareh
   and deletes them from the landed table (the clean rows stay);
 - cascades: a row whose foreign key points at a moved row moves too, naming the parent and
   the foreign key's spec path, through the chain (payments of orders of bad customers);
-- blocks (exit 1) on the keyless table, saying why;
+- blocks (exit 1) on the keyless table and on a table-level failure (row count), saying why,
+  and moves none of that table's rows;
 - moves nothing more on a rerun (no duplicate quarantine rows).
 """
 
@@ -67,6 +69,12 @@ sources:
       - name: notes
         columns:
           - {name: note, type: string, not_null: true}
+      - name: regions
+        primary_key: region_id
+        quality: {row_count: {max: 10}}
+        columns:
+          - {name: region_id, type: bigint, not_null: true}
+          - {name: name, type: string, accepted_values: [north, south]}
 targets:
   - {name: warehouse, type: duckdb, connection: {path: warehouse.duckdb}}
 """
@@ -222,8 +230,16 @@ def judge_run(done: subprocess.CompletedProcess[str], state: Path) -> dict[str, 
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
     assert "stg_shop__notes: quarantine cannot move its rows (the table has no primary key " \
            "(sources[0].tables[3].primary_key)" in done.stderr  # fmt: skip
+    assert "stg_shop__regions: quarantine cannot move its rows (expect_table_row_count_to_be_between is a " \
+           "table-level check: there are no rows to move): it blocks" in done.stderr  # fmt: skip
     summary: dict[str, Any] = json.loads((state / "summary.json").read_text())
     return summary
+
+
+def judge_untouched(read: Any, count: int) -> None:
+    """The blocked table with a key kept all its rows, and no quarantine table was made for it."""
+    assert read("select count(*) from `raw_shop`.`regions`") == [[count]]
+    assert read("select count(*) from information_schema.tables where table_name = 'regions__quarantine'") == [[0]]
 
 
 def test_every_gx_sql_target_has_a_quarantine_dialect() -> None:
@@ -256,7 +272,7 @@ def test_the_local_gate_moves_the_bad_rows_and_their_orphaned_children_and_block
     bad, cascade = expected(project, batch_python, home)
     assert all(bad.values()) and len(cascade["orders"]) >= 3 and len(cascade["payments"]) >= 3  # all three cases
     before = {t: _query(project, batch_python, home, READ_LOCAL, f"select count(*) from raw_shop.{t}")[0][0]
-              for t in TABLES}  # fmt: skip
+              for t in (*TABLES, "regions")}  # fmt: skip
     summary = judge_run(quality(project, batch_python, home, tmp_path / "q1"), tmp_path / "q1")
 
     def read(sql: str) -> list[list[Any]]:
@@ -264,6 +280,7 @@ def test_the_local_gate_moves_the_bad_rows_and_their_orphaned_children_and_block
 
     got = moved(read, '"')
     judge_moves(got, bad, cascade)
+    judge_untouched(read, before["regions"])
     assert summary["quarantined"] == {f"raw_shop.{t}__quarantine": len(got[t]) for t in TABLES}
     for t in TABLES:  # the clean rows stay, the moved ones are gone from the landed table
         left = {int(r[0]) for r in read(f"select {KEYS[t]} from raw_shop.{t}")}
@@ -286,16 +303,18 @@ def test_a_warehouse_target_moves_exactly_what_the_local_gate_moves(
     bad, cascade = expected(project, batch_python, home)
     _query(project, batch_python, home, COPY, server.url, json.dumps([schema_sql, view_sql]))
     creds = {"WH_HOST": server.host, "WH_PASSWORD": server.password or "unused"}
-    summary = judge_run(quality(project, batch_python, home, tmp_path / "w1", "--target", "wh", **creds),
-                        tmp_path / "w1")  # fmt: skip
-    assert summary["target"] == "wh"
     quote = gx_sql.GX_SQL[gx_sql.TargetType(kind)].quote
 
     def read(sql: str) -> list[list[Any]]:
         return _query(project, batch_python, home, READ_SERVER, sql.replace("`", quote), server.url)
 
+    regions = read("select count(*) from `raw_shop`.`regions`")[0][0]
+    summary = judge_run(quality(project, batch_python, home, tmp_path / "w1", "--target", "wh", **creds),
+                        tmp_path / "w1")  # fmt: skip
+    assert summary["target"] == "wh"
     got = moved(read, quote)
     judge_moves(got, bad, cascade)
+    judge_untouched(read, regions)
     for t in TABLES:
         left = {int(r[0]) for r in read(f"select {KEYS[t]} from `raw_shop`.`{t}`")}
         staged = {int(r[0]) for r in read(f"select {KEYS[t]} from `staging`.`stg_shop__{t}`")}
