@@ -176,15 +176,20 @@ def _failure(config: Any) -> dict[str, Any]:
 
 def failing_keys(
     wh: Any, check: dict[str, Any], validation: Any, params: dict[str, Any]
-) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
-    """Primary key -> the critical row-level expectations that row broke."""
+) -> tuple[dict[tuple[Any, ...], list[dict[str, Any]]], list[str]]:
+    """Primary key -> the critical row-level expectations that row broke; and the failed
+    expectations GX named no row for (nothing to move: the suite blocks rather than pass)."""
     bad: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    unnamed = []
     for r in _critical(validation):
-        for key in wh.unexpected_keys(check, r, params):
+        keys = wh.unexpected_keys(check, r, params)
+        if not keys:
+            unnamed.append(r.expectation_config.type)
+        for key in keys:
             failures = bad.setdefault(key, [])
             if _failure(r.expectation_config) not in failures:
                 failures.append(_failure(r.expectation_config))
-    return bad
+    return bad, unnamed
 
 
 def _severity_of(config: Any) -> str:
@@ -293,8 +298,13 @@ def _quarantine_all(
         if why:
             reasons.append(f"{c['suite']}: quarantine cannot move its rows ({why}): it blocks")
             continue
+        bad, unnamed = failing_keys(wh, c, v, params)
+        if unnamed:
+            reasons.append(f"{c['suite']}: quarantine cannot move its rows (GX named no row for "
+                           f"{', '.join(sorted(set(unnamed)))}): it blocks")  # fmt: skip
+            continue
         table = f"{c['quarantine']['schema']}.{c['quarantine']['table']}"
-        moved[table] = (c["suite"], quality_warehouse.move(wh, c, failing_keys(wh, c, v, params), run_id))
+        moved[table] = (c["suite"], quality_warehouse.move(wh, c, bad, run_id))
     cascaded, blocked = _cascade(wh, checks, {s for s, _ in moved.values()}, run_id)
     for c in checks:
         if c["suite"] in cascaded:
