@@ -75,7 +75,7 @@ class Dialect:
     delete: str  # {source} {keys} {match}; {ref} is how {match} names the source's columns
     ref: str  # r (an alias) or {source}
     equals: str = "{a} = {b}"
-    transactional: bool = True  # the copy and the delete commit together
+    clear_keys: str = ""  # {name}: a key table a crashed run left behind (a real table, not a temporary one)
 
 
 _STD = dict(
@@ -101,16 +101,17 @@ DIALECTS: dict[str, Dialect] = {
     "snowflake": Dialect(**{**_STD, "quote": '"', "to_json": "parse_json({})",
                             "types": (("json", "variant"), ("text", "varchar"), ("timestamp", "timestamp_tz")),
                             "delete": "delete from {source} using {keys} k where {match}", "ref": "{source}"}),
-    # no session for temporary tables through SQLAlchemy: the key table is a real one, dropped after
+    # BigQuery, Databricks, ClickHouse: no multi-statement transaction (the copy commits, then the
+    # delete) and no session for temporary tables through SQLAlchemy (the key table is a real one)
     "bigquery": Dialect(**{**_STD, "quote": "`", "to_json": "parse_json({})", "now": "current_timestamp()",
                            "types": (("json", "json"), ("text", "string"), ("timestamp", "timestamp")),
                            "key_table": "{schema}." + KEYS, "create_keys": "create table {name} as {select}",
-                           "transactional": False}),
+                           "clear_keys": "drop table if exists {name}"}),
     "databricks": Dialect(**{**_STD, "quote": "`",
                              "types": (("json", "string"), ("text", "string"), ("timestamp", "timestamp")),
                              "add_column": "alter table {table} add columns ({column} {type})",
                              "key_table": "{schema}." + KEYS, "create_keys": "create table {name} as {select}",
-                             "transactional": False}),
+                             "clear_keys": "drop table if exists {name}"}),
     "synapse": Dialect(**{**_STD, "quote": '"', "now": "sysutcdatetime()",
                           "types": (("json", "nvarchar(max)"), ("text", "nvarchar(4000)"), ("timestamp", "datetime2")),
                           "create_as": "select * into {table} from ({select}) as s",
@@ -122,7 +123,6 @@ DIALECTS: dict[str, Dialect] = {
                         "types": (("json", "json"), ("text", "text"), ("timestamp", "datetime(6)")),
                         "drop_keys": "drop temporary table {name}",
                         "delete": "delete r from {source} r join {keys} k on {match}"}),
-    # no transactions: the delete is a synchronous mutation after the copy
     "clickhouse": Dialect(**{**_STD, "quote": "`", "now": "now64(6)",
                              "types": (("json", "String"), ("text", "String"), ("timestamp", "DateTime64(6)")),
                              "create_as": "create table {table} engine = MergeTree order by tuple() as {select}",
@@ -130,7 +130,7 @@ DIALECTS: dict[str, Dialect] = {
                              "create_keys": "create table {name} engine = Memory as {select}",
                              "delete": "alter table {source} delete where ({source_cols}) in "
                                        "(select {key_cols} from {keys}) settings mutations_sync = 2",
-                             "transactional": False}),
+                             "clear_keys": "drop table if exists {name}"}),
 }  # fmt: skip
 
 
@@ -153,7 +153,8 @@ def move(wh: Any, check: dict[str, Any], failed: dict[tuple[Any, ...], list[dict
     """Move the rows with these keys (of the validated relation) to the quarantine table, with
     their failed expectations, and delete them from the relation they came from (a staged
     table's landed table, a mart's own table). Creates the quarantine table (or adds a missing
-    contract column) first, then copies and deletes in one transaction."""
+    contract column) first, then copies and deletes in one transaction (where the system has
+    them: DDL first, so MySQL's and Snowflake's implicit commits on DDL leave the move atomic)."""
     if not failed:
         return 0
     d: Dialect = wh.dialect
@@ -174,6 +175,8 @@ def move(wh: Any, check: dict[str, Any], failed: dict[tuple[Any, ...], list[dict
         for column, kind in QUARANTINE_COLUMNS:
             if column not in have:
                 tx.execute(d.add_column.format(table=target, column=quote(d, column), type=types[kind]))
+        if d.clear_keys:
+            tx.execute(d.clear_keys.format(name=keys))
         tx.execute(d.create_keys.format(name=keys, select=f"select {', '.join(cols)} from {relation} where 1 = 0"))
         tx.execute(d.add_column.format(table=keys, column=quote(d, FAILED), type=types["text"]))
         tx.insert(keys, qc["schema"], [*key, FAILED], rows)
