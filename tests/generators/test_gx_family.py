@@ -77,7 +77,8 @@ def test_a_foreign_key_is_a_value_set_parameter_the_runner_fills_from_the_parent
     checks = json.loads(files["gx/checks.json"])
     params = next(s for s in checks["suites"] if s["suite"] == "stg_app_db__invoices")["parameters"]
     assert params["fk__stg_app_db__invoices__account_id"] == {
-        "kind": "foreign_key", "schema": "staging", "table": "stg_app_db__accounts", "column": "account_id"
+        "kind": "foreign_key", "schema": "staging", "table": "stg_app_db__accounts", "column": "account_id",
+        "fk_column": "account_id", "spec_path": "sources[0].tables[1].columns[1].foreign_key",  # the cascade's
     }  # fmt: skip
     table_rules = {e["meta"]["rule"] for e in invoices["expectations"]}
     assert {"expected_columns", "row_count", "freshness"} <= table_rules

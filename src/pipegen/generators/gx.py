@@ -143,6 +143,7 @@ class Suite:
     parameters: dict[str, dict[str, Any]]
     quality: TableQuality | None
     quarantine: dict[str, Any] | None  # where failing rows go and the relation they are removed from (by key)
+    quarantine_off: str | None = None  # why there is no quarantine table (a critical failure blocks)
 
     def document(self) -> dict[str, Any]:
         return {
@@ -272,6 +273,8 @@ def staged_suite(ctx: GenContext, ref: TableRef, index: SpecIndex) -> Suite:
         quarantine={"schema": str(dn.raw_schema), "table": str(dn.quarantine_table),
                     "source": {"schema": str(dn.raw_schema), "table": str(dn.raw_table)}, "key": raw_key}
         if raw_key else None,
+        quarantine_off=None if raw_key else f"the table has no primary key ({where}.primary_key): its rows cannot "
+        "be matched",
     )  # fmt: skip
     derived = {d.name.lower() for d in ref.dataset.derived}
     rules: list[tuple[str, ColumnRules, str]] = [
@@ -298,7 +301,8 @@ def _add_column_rules(
         param = None
         if rule.foreign_key and (parent := _fk_parent(rule.foreign_key.references, index, ctx)):
             param = f"fk__{suite.name}__{column}"
-            suite.parameters[param] = {"kind": "foreign_key", **parent}
+            suite.parameters[param] = {"kind": "foreign_key", **parent, "fk_column": column,
+                                       "spec_path": f"{where}.foreign_key"}  # fmt: skip
         suite.expectations += column_expectations(column, rule, where, ctx.spec, param)
 
 
@@ -318,6 +322,8 @@ def mart_suite(ctx: GenContext, mi: int, mart: Mart, index: SpecIndex) -> Suite:
         name=str(mn.model), kind="mart", schema=str(mn.schema), table=str(mn.model), spec_path=where,
         columns=columns, types={}, key=key, expectations=[], parameters={}, quality=None,
         quarantine=_mart_quarantine(mn, mart, key),
+        quarantine_off=None if mart.materialized in QUARANTINABLE else f"the {mart.materialized.value} mart has no "
+        f"rows of its own to move ({where}.materialized)",
     )  # fmt: skip
     _add_column_rules(ctx, suite, outputs, index)
     return suite
@@ -431,6 +437,7 @@ def checks_config(ctx: GenContext, suites: list[Suite]) -> dict[str, Any]:
                 "spec_path": s.spec_path,
                 "key": s.key,
                 "quarantine": s.quarantine,
+                "quarantine_off": s.quarantine_off,
                 "parameters": s.parameters,
                 "profile_columns": _profile_columns(s),
                 "drift": None

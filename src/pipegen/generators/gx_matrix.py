@@ -141,14 +141,19 @@ POLICY: dict[OnFailure, str] = {
     OnFailure.BLOCK: "A failed critical expectation (severity `error`) fails the step: the run, DAG task or flow "
     "stops, and nothing downstream runs. Warnings are recorded.",
     OnFailure.WARN: "Failures are recorded (events, read model) and the run goes on.",
-    OnFailure.QUARANTINE: "Rows that break a critical row-level expectation move to a quarantine table, with the "
-    "failed expectations (`_failed_expectations`, JSON) and the run id, and are deleted where they came from; the "
-    "clean rows go on. A critical failure with no rows to move (row count, columns, freshness, a view mart, any "
-    "failure on a warehouse target) still blocks.",
+    OnFailure.QUARANTINE: "Rows that break a critical row-level expectation move to a quarantine table "
+    "(`<table>__quarantine`: the table's columns plus `_failed_expectations` JSON, `_quarantine_run_id` and "
+    "`_quarantined_at`) and are deleted where they came from, matched on the primary key, in one transaction per "
+    "table; the clean rows go on. The same on the local warehouse and on a warehouse target (`--target`). Rows "
+    "whose foreign key points at a row that moved follow it to their own quarantine table (`parent_quarantined`, "
+    "naming the parent and the foreign key's spec path), down the chain, so the clean rows keep their references. "
+    "A critical failure with no rows to move still blocks, and the summary says why: a table without a primary "
+    "key, a view mart, a table-level failure (row count, columns, freshness).",
 }
 GATE = (
     "Order of the steps: `stage` (dbt builds the staging views only) → `quarantine` (GX validates the staged "
-    "tables; bad rows leave the landed tables for `<table>__quarantine`) → `transform` (`dbt build` on the clean "
+    "tables; bad rows and the rows that referenced them leave the landed tables for `<table>__quarantine`) → "
+    "`transform` (`dbt build` on the clean "
     "rows: staging tests still fail the build on anything left; marts are built from clean rows only, their row "
     "tests warn) → `quality` (GX validates the marts; a table mart's failing rows move to `<mart>__quarantine`). "
     "Running GX after `dbt build` only would be too late: dbt's tests fail the build on the bad rows first, and the "

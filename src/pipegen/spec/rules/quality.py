@@ -60,10 +60,23 @@ def _fk_into_ephemeral(index: SpecIndex, ref: str, path: tuple[str | int, ...]) 
 
 
 def quarantine_cannot_move(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
-    """`on_failure: quarantine` with rules on a view mart: a view has no rows of its own to move,
-    so a critical failure there blocks the run instead (the quality step says the same)."""
+    """`on_failure: quarantine` with rules on a view mart (a view has no rows of its own to move)
+    or on a table without a primary key (its rows cannot be matched, on the local warehouse or a
+    warehouse target): a critical failure there blocks the run instead, and so does a row of it
+    whose parent row was quarantined (the quality step says the same)."""
     if spec.quality.on_failure != OnFailure.QUARANTINE:
         return
+    for t in index.tables:
+        ruled = [r for c in t.dataset.columns for r in _rules(c)] + [r for d in t.dataset.derived for r in _rules(d)]
+        if t.dataset.primary_key or not (ruled or t.dataset.quality):
+            continue
+        rules = ", ".join(sorted(set(ruled))) or "table rules"
+        yield Finding(
+            (*t.path, "name"), BLOCKS,
+            f"quarantine cannot move rows of '{t.dataset.name}' ({rules}): it has no primary key to match them by, "
+            "so a failure of its rules (or a row whose parent row was quarantined) blocks the run instead",
+            "declare its `primary_key` to quarantine its failing rows, or accept that it blocks", severity="warning",
+        )  # fmt: skip
     for mi, mart in enumerate(spec.transforms.marts):
         if mart.materialized != Materialization.VIEW:
             continue
