@@ -19,12 +19,15 @@ import json
 from typing import Any
 
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget
-from pipegen.generators.flink_sql import JobBuilder, JobSql, describe_window, settings_for
+from pipegen.generators.flink_quality import WINDOW_SECONDS, build_quality_jobs
+from pipegen.generators.flink_sql import JobBuilder, JobSql, Settings, describe_window, settings_for
+from pipegen.generators.stream_rules import EventRule, event_rules, streamed_tables
 from pipegen.plan.families import Family
 from pipegen.render.env import render, static
 from pipegen.safe import trusted
 from pipegen.spec.index import SpecIndex, TableRef
-from pipegen.spec.model import Column
+from pipegen.spec.model import Column, OnFailure
+from pipegen.spec.types import format_duration
 
 FLINK_REQUIREMENTS = ("apache-flink==2.3.0", "duckdb==2.0.1", "Faker==40.63.0")
 FLINK_VERSION = "v2_2"  # the newest flinkVersion the released operator CRD (1.15.0) accepts
@@ -69,7 +72,9 @@ class FlinkGenerator:
         )
 
     def render(self, ctx: GenContext) -> Files:
-        jobs = build_jobs(ctx)
+        streams = build_jobs(ctx)
+        quality = quality_jobs(ctx)
+        jobs = [*streams, *quality]
         files: Files = {}
         for j in jobs:
             files[f"flink/sql/{j.job.flink_job}.sql"] = render("flink/job.sql.j2", _job_context(ctx, j))
@@ -85,16 +90,34 @@ class FlinkGenerator:
         files["requirements-flink.txt"] = render(
             "flink/requirements-flink.txt.j2", {"pins": [trusted(p) for p in FLINK_REQUIREMENTS]}
         )
-        files["docs/flink.md"] = render("flink/flink.md.j2", _docs_context(ctx, jobs))
+        files["docs/flink.md"] = render("flink/flink.md.j2", _docs_context(ctx, streams, quality))
         return files
 
 
 def build_jobs(ctx: GenContext) -> list[JobSql]:
     spec = ctx.spec
-    sized = {s.name: s.value for s in ctx.plan.capacity.sizing}
-    settings = settings_for(spec, ctx.plan.capacity.flink_parallelism, sized.get("Flink checkpoint interval"))
-    builder = JobBuilder(spec, SpecIndex(spec), ctx.plan.names, settings)
+    builder = JobBuilder(spec, SpecIndex(spec), ctx.plan.names, _settings(ctx), quarantined(ctx))
     return [builder.build(job) for job in spec.transforms.streams]
+
+
+def _settings(ctx: GenContext) -> Settings:
+    sized = {s.name: s.value for s in ctx.plan.capacity.sizing}
+    return settings_for(ctx.spec, ctx.plan.capacity.flink_parallelism, sized.get("Flink checkpoint interval"))
+
+
+def quality_jobs(ctx: GenContext) -> list[JobSql]:
+    """The dead-letter and validation-event jobs of every streamed table with per-event rules."""
+    return build_quality_jobs(ctx.spec, ctx.plan.names, _settings(ctx), ctx.plan.graph.batch_sources)
+
+
+def quarantined(ctx: GenContext) -> dict[str, list[EventRule]]:
+    """`quality.on_failure: quarantine`: streamed table (qualified) -> its per-event rules; the stream
+    jobs reading it exclude the events that break a critical one (the quality job dead-letters them)."""
+    if ctx.spec.quality.on_failure != OnFailure.QUARANTINE:
+        return {}
+    index = SpecIndex(ctx.spec)
+    found = {ref.qualified: event_rules(ctx.spec, ref) for ref in streamed_tables(index, ctx.plan.graph.batch_sources)}
+    return {k: v for k, v in found.items() if any(r.critical for r in v)}
 
 
 def change_events_config(ctx: GenContext) -> dict[str, Any]:
@@ -210,7 +233,7 @@ def flink_deployment(ctx: GenContext, j: JobSql) -> dict[str, Any]:
     }
 
 
-def _docs_context(ctx: GenContext, jobs: list[JobSql]) -> dict[str, Any]:
+def _docs_context(ctx: GenContext, jobs: list[JobSql], quality: list[JobSql]) -> dict[str, Any]:
     by_name = {j.name: j for j in ctx.spec.transforms.streams}
     rows = []
     for j in jobs:
@@ -226,7 +249,25 @@ def _docs_context(ctx: GenContext, jobs: list[JobSql]) -> dict[str, Any]:
                 "lookups": bool(j.manifest["lookups"]),
             }
         )
-    return {"pipeline": ctx.plan.names.pipeline, "jobs": rows, "namespace": ctx.plan.names.k8s_namespace}
+    checks = [
+        {
+            "name": j.job.flink_job,
+            "table": j.manifest["quality"]["table"],
+            "kind": j.manifest["quality"]["kind"],
+            "sink": trusted(str(j.job.output_topic)),
+            "rules": trusted(", ".join(f"`{r['spec_path']}`" for r in j.manifest["quality"]["rules"])),
+            "k8s": j.job.k8s_name,
+        }
+        for j in quality
+    ]
+    return {
+        "pipeline": ctx.plan.names.pipeline,
+        "jobs": rows,
+        "namespace": ctx.plan.names.k8s_namespace,
+        "quality": checks,
+        "on_failure": ctx.spec.quality.on_failure.value,
+        "window": trusted(format_duration(WINDOW_SECONDS)),
+    }
 
 
 GENERATOR = FlinkGenerator()
