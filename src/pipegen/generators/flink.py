@@ -26,13 +26,13 @@ from pipegen.plan.families import Family
 from pipegen.render.env import render, static
 from pipegen.safe import trusted
 from pipegen.spec.index import SpecIndex, TableRef
-from pipegen.spec.model import Column, OnFailure
+from pipegen.spec.model import Column, OnFailure, Spec
 from pipegen.spec.types import format_duration
 
 FLINK_REQUIREMENTS = ("apache-flink==2.3.0", "duckdb==2.0.1", "Faker==40.63.0")
 FLINK_VERSION = "v2_2"  # the newest flinkVersion the released operator CRD (1.15.0) accepts
 FLINK_IMAGE_TAG = "2.2"
-RUNTIME = ("flink_sql.py", "flink_local.py", "flink_runner.py", "change_events.py", "stream.py")
+RUNTIME = ("flink_sql.py", "flink_local.py", "flink_runner.py", "change_events.py", "stream.py", "stream_quality.py")
 FACT_ROWS = 1000  # inserts per fact table for `make stream-local` (--rows scales)
 DIMENSION_ROWS = 50
 UPDATE_RATE = 0.1
@@ -145,6 +145,7 @@ def change_events_config(ctx: GenContext) -> dict[str, Any]:
                 "key": list(ref.dataset.primary_key),
                 "event_time": ref.dataset.event_time if ref.column(ref.dataset.event_time or "") else None,
                 "columns": [_column_config(c) for c in ref.dataset.columns if c.metadata is None],
+                "rules": _injectable_rules(spec, ref),
             }
         )
     seed = next((s.synthetic.seed for s in spec.sources if s.synthetic and s.synthetic.seed is not None), 0)
@@ -154,8 +155,30 @@ def change_events_config(ctx: GenContext) -> dict[str, Any]:
         "step_seconds": 1,
         "update_rate": UPDATE_RATE,
         "delete_rate": DELETE_RATE,
+        "bad_rate": 0.0,  # --bad-rate: inserts given a value that breaks one rule (recorded in _injected.json)
         "tables": tables,
     }
+
+
+def _injectable_rules(spec: Spec, ref: TableRef) -> list[dict[str, Any]]:
+    """The per-event rules of the table's physical columns that synthetic bad events may break
+    (not its keys or event time: a CDC event always has them), as the quality jobs check them."""
+    out = []
+    fixed = {k.lower() for k in ref.dataset.primary_key} | {(ref.dataset.event_time or "").lower()}
+    for r in event_rules(spec, ref):
+        column = ref.column(r.column)
+        if column is None or r.column.lower() in fixed:
+            continue
+        rule = r.spec_rule
+        params = {
+            "min": getattr(rule, "min", None),
+            "max": getattr(rule, "max", None),
+            "values": list(getattr(rule, "values", ()) or ()) or None,
+            "pattern": getattr(rule, "pattern", None),
+        }
+        out.append({"rule": r.rule, "column": r.column, "spec_path": r.spec_path,
+                    **{k: v for k, v in params.items() if v is not None}})  # fmt: skip
+    return out
 
 
 def _column_config(c: Column) -> dict[str, Any]:
