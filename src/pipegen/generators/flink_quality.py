@@ -146,7 +146,8 @@ def checks_view(q: QualityTable) -> tuple[str, str]:
     broken) and the failed rules as an array."""
     name = f"{q.rel.names.flink_table}__checks"
     cases = [
-        f"CAST(CASE WHEN {r.broken()} THEN {text_literal(r.spec_path)} END AS STRING) AS {quote(RULE_COLUMN.format(i=i))}"
+        f"CAST(CASE WHEN {r.broken()} THEN {text_literal(r.spec_path)} END AS STRING)"
+        f" AS {quote(RULE_COLUMN.format(i=i))}"
         for i, r in enumerate(q.rules)
     ]
     listed = ", ".join(quote(RULE_COLUMN.format(i=i)) for i in range(len(q.rules)))
@@ -302,14 +303,25 @@ def event_selects(ctx: EventContext, rules: list[EventRule], outcomes: str) -> l
     key = text_literal(ctx.table)
     stats = statistics(rules)
     passed = concat(
-        json_object([*envelope(ctx, "ValidationPassed", ""), ("statistics", stats, None),
-                     ("row_count", _number("`events`"), None)])  # fmt: skip
+        json_object(
+            [
+                *envelope(ctx, "ValidationPassed", ""),
+                ("statistics", stats, None),
+                ("row_count", _number("`events`"), None),
+            ]
+        )
     )
     items = "CONCAT('[', CONCAT_WS(',', " + ", ".join(failed_item(i, r) for i, r in enumerate(rules)) + "), ']')"
     failed = concat(
-        json_object([*envelope(ctx, "ValidationFailed", ""), ("statistics", stats, None),
-                     ("row_count", _number("`events`"), None), ("failed_expectations", items, None),
-                     ("action", None, ctx.action)])  # fmt: skip
+        json_object(
+            [
+                *envelope(ctx, "ValidationFailed", ""),
+                ("statistics", stats, None),
+                ("row_count", _number("`events`"), None),
+                ("failed_expectations", items, None),
+                ("action", None, ctx.action),
+            ]
+        )
     )
     selects = [
         f"SELECT {key} AS {quote(EVENT_KEY)}, {passed} AS {quote(EVENT)}\nFROM {quote(outcomes)}\nWHERE `failed` = 0",
@@ -360,7 +372,9 @@ def windows_views(q: QualityTable, checks: str, jn: StreamJobNames) -> tuple[lis
 # ---------------------------------------------------------------- the jobs
 
 
-def _manifest(jn: StreamJobNames, q: QualityTable, kind: str, outputs: list[str], tables: dict[str, Any]) -> dict[str, Any]:
+def _manifest(
+    jn: StreamJobNames, q: QualityTable, kind: str, outputs: list[str], tables: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "job": jn.flink_job,
         "sink_table": jn.sink_table,
@@ -400,17 +414,14 @@ def validation_job(names: Names, settings: Settings, q: QualityTable, action: st
     ctx = EventContext(str(names.pipeline), q.table, q.suite, action)
     query = "\nUNION ALL\n".join(event_selects(ctx, q.rules, outcomes))
     sink = (
-        f"CREATE TABLE {quote(jn.sink_table)}{with_clause(event_options(names, jn), closes_columns=False)}"
-        f"\nAS {query};"
+        f"CREATE TABLE {quote(jn.sink_table)}{with_clause(event_options(names, jn), closes_columns=False)}\nAS {query};"
     )
     script = "\n\n".join([*statements, *src, checks, *views, sink]) + "\n"
     outputs = [EVENT_KEY, EVENT]
     return JobSql(jn, script, _manifest(jn, q, VALIDATION, outputs, tables), outputs, "kafka", "kafka")
 
 
-def build_quality_jobs(
-    spec: Spec, names: Names, settings: Settings, batch_sources: tuple[int, ...]
-) -> list[JobSql]:
+def build_quality_jobs(spec: Spec, names: Names, settings: Settings, batch_sources: tuple[int, ...]) -> list[JobSql]:
     """Per streamed table with per-event rules: its dead-letter job, then its validation job."""
     out = []
     for q in quality_tables(spec, SpecIndex(spec), names, batch_sources):

@@ -839,7 +839,9 @@ class JobBuilder:
         ds = base.ref.dataset
         declared = {c.name for c in ds.columns if _not_null(c, ds.primary_key)}
         rules = [
-            r for r in self.quarantined.get(base.ref.qualified, []) if not (r.rule == "not_null" and r.column in declared)
+            r
+            for r in self.quarantined.get(base.ref.qualified, [])
+            if not (r.rule == "not_null" and r.column in declared)
         ]
         return quarantine_predicate(rules, lambda c: f"{quote(base.alias)}.{quote(c)}")
 

@@ -59,19 +59,21 @@ def _number(value: float) -> str:
 # rule -> (its arguments from the spec rule, the broken predicate over a column expression)
 BROKEN: dict[str, Callable[[Any, str], str]] = {
     "not_null": lambda r, col: f"{col} IS NULL",
-    "range": lambda r, col: f"({col} IS NOT NULL AND ("
-    + " OR ".join(
-        p
-        for p in (
-            f"{col} < {_number(r.min)}" if r.min is not None else "",
-            f"{col} > {_number(r.max)}" if r.max is not None else "",
+    "range": lambda r, col: (
+        f"({col} IS NOT NULL AND ("
+        + " OR ".join(
+            p
+            for p in (
+                f"{col} < {_number(r.min)}" if r.min is not None else "",
+                f"{col} > {_number(r.max)}" if r.max is not None else "",
+            )
+            if p
         )
-        if p
-    )
-    + "))",
-    "accepted_values": lambda r, col: f"({col} IS NOT NULL AND {col} NOT IN ("
-    + ", ".join(value_literal(v) for v in r.values)
-    + "))",
+        + "))"
+    ),
+    "accepted_values": lambda r, col: (
+        f"({col} IS NOT NULL AND {col} NOT IN (" + ", ".join(value_literal(v) for v in r.values) + "))"
+    ),
     "regex": lambda r, col: f"({col} IS NOT NULL AND NOT REGEXP({col}, {text_literal(r.pattern)}))",
 }
 
