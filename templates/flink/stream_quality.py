@@ -13,12 +13,15 @@ their collected rows here instead of writing `results.<job>`:
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+PASS_RATE_RUNS = 10  # the read model's pass rate is over the last N runs (windows), as the GX step's
 
 
 def state_dir() -> Path:
@@ -37,9 +40,7 @@ def store_dead_letters(warehouse: Path, job: dict[str, Any], rows: list[tuple[An
 
     columns = job["outputs"]
     table = job["quality"]["dataset"]
-    types = [
-        "VARCHAR[]" if c == "_failed_rules" else duckdb_type([r[i] for r in rows]) for i, c in enumerate(columns)
-    ]
+    types = ["VARCHAR[]" if c == "_failed_rules" else duckdb_type([r[i] for r in rows]) for i, c in enumerate(columns)]
     ddl = ", ".join('"' + c.replace('"', '""') + '" ' + t for c, t in zip(columns, types, strict=True))
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(warehouse)) as con:
@@ -56,7 +57,9 @@ def append_events(rows: list[tuple[Any, ...]], log: Path) -> list[dict[str, Any]
     seen = set()
     if log.is_file():
         seen = {json.loads(line)["event_id"] for line in log.read_text(encoding="utf-8").splitlines() if line.strip()}
-    events = sorted((json.loads(row[1]) for row in rows), key=lambda e: (e["occurred_at"], e["event_type"], e["event_id"]))
+    events = sorted(
+        (json.loads(row[1]) for row in rows), key=lambda e: (e["occurred_at"], e["event_type"], e["event_id"])
+    )
     new = [e for e in events if e["event_id"] not in seen]
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("a", encoding="utf-8") as out:
@@ -88,3 +91,31 @@ def store(job: dict[str, Any], rows: list[tuple[Any, ...]], warehouse: Path) -> 
     new = append_events(rows, state / "events.jsonl")
     applied = apply_read_model(new, state) if new else False
     return {"events": len(rows), "appended": len(new), "read_model": applied}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="the quality read model over the validation event log")
+    parser.add_argument("--report", action="store_true", help="print the read model (default)")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the read model from the event log first")
+    args = parser.parse_args(argv)
+    from pipeline import quality_model
+
+    state = state_dir()
+    if args.rebuild:
+        log = state / "events.jsonl"
+        events = (
+            [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+            if log.is_file()
+            else []
+        )
+        quality_model.rebuild(events, state / "read_model.duckdb")
+    con = quality_model.connect(state / "read_model.duckdb")
+    try:
+        print(quality_model.format_report(quality_model.report(con, PASS_RATE_RUNS), PASS_RATE_RUNS))
+    finally:
+        con.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

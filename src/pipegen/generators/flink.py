@@ -64,6 +64,11 @@ class FlinkGenerator:
                     (("$(PROJECT_PYTHON)", "-m", "pipeline.stream"),),
                 ),
                 MakeTarget(
+                    "stream-quality-report",
+                    "print the quality read model (validation events of the stream's quality jobs)",
+                    (("$(PROJECT_PYTHON)", "-m", "pipeline.stream_quality", "--report"),),
+                ),
+                MakeTarget(
                     "flink-explain",
                     "plan every Flink SQL statement in PyFlink (external connectors swapped)",
                     (("$(PROJECT_PYTHON)", "-m", "pipeline.flink_local", "explain"),),
@@ -87,6 +92,8 @@ class FlinkGenerator:
         )
         for name in RUNTIME:
             files[f"pipeline/{name}"] = static(f"flink/{name}")
+        if quality and Family.GX not in ctx.families:  # the stream's validation events need a read model too
+            files["pipeline/quality_model.py"] = static("gx/quality_model.py")
         files["requirements-flink.txt"] = render(
             "flink/requirements-flink.txt.j2", {"pins": [trusted(p) for p in FLINK_REQUIREMENTS]}
         )
@@ -107,7 +114,7 @@ def _settings(ctx: GenContext) -> Settings:
 
 def quality_jobs(ctx: GenContext) -> list[JobSql]:
     """The dead-letter and validation-event jobs of every streamed table with per-event rules."""
-    return build_quality_jobs(ctx.spec, ctx.plan.names, _settings(ctx), ctx.plan.graph.batch_sources)
+    return build_quality_jobs(ctx.spec, ctx.plan.names, _settings(ctx))
 
 
 def quarantined(ctx: GenContext) -> dict[str, list[EventRule]]:
@@ -116,7 +123,7 @@ def quarantined(ctx: GenContext) -> dict[str, list[EventRule]]:
     if ctx.spec.quality.on_failure != OnFailure.QUARANTINE:
         return {}
     index = SpecIndex(ctx.spec)
-    found = {ref.qualified: event_rules(ctx.spec, ref) for ref in streamed_tables(index, ctx.plan.graph.batch_sources)}
+    found = {ref.qualified: event_rules(ctx.spec, ref) for ref in streamed_tables(ctx.spec, index)}
     return {k: v for k, v in found.items() if any(r.critical for r in v)}
 
 

@@ -73,9 +73,9 @@ class QualityTable:
     suite: str  # the GX family's suite name for the table
 
 
-def quality_tables(spec: Spec, index: SpecIndex, names: Names, batch_sources: tuple[int, ...]) -> list[QualityTable]:
+def quality_tables(spec: Spec, index: SpecIndex, names: Names) -> list[QualityTable]:
     out = []
-    for ref in streamed_tables(index, batch_sources):
+    for ref in streamed_tables(spec, index):
         rules = event_rules(spec, ref)
         if not rules:
             continue
@@ -421,9 +421,9 @@ def validation_job(names: Names, settings: Settings, q: QualityTable, action: st
     return JobSql(jn, script, _manifest(jn, q, VALIDATION, outputs, tables), outputs, "kafka", "kafka")
 
 
-def build_quality_jobs(spec: Spec, names: Names, settings: Settings, batch_sources: tuple[int, ...]) -> list[JobSql]:
+def build_quality_jobs(spec: Spec, names: Names, settings: Settings) -> list[JobSql]:
     """Per streamed table with per-event rules: its dead-letter job, then its validation job."""
     out = []
-    for q in quality_tables(spec, SpecIndex(spec), names, batch_sources):
+    for q in quality_tables(spec, SpecIndex(spec), names):
         out += [dead_letter_job(names, settings, q), validation_job(names, settings, q, spec.quality.on_failure.value)]
     return out

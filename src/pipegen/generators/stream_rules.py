@@ -18,7 +18,7 @@ from typing import Any
 from pipegen.plan.names import snake
 from pipegen.render.flinksql import quote
 from pipegen.spec.index import SpecIndex, TableRef
-from pipegen.spec.model import ColumnRules, Severity, Spec
+from pipegen.spec.model import ColumnRules, Ingestion, Severity, Spec
 
 FLINK_PER_EVENT = ("not_null", "range", "accepted_values", "regex")
 SEVERITY = {Severity.ERROR: "critical", Severity.WARN: "warning"}  # as the GX suites say it
@@ -130,10 +130,16 @@ def event_rules(spec: Spec, ref: TableRef) -> list[EventRule]:
     return out
 
 
-def streamed_tables(index: SpecIndex, batch_sources: tuple[int, ...] | set[int]) -> list[TableRef]:
-    """Tables of the sources that stream (CDC or a stream source: not loaded by the batch
-    layer): the ones a Flink quality job checks when they have per-event rules."""
-    return [ref for ref in index.tables if ref.source_index not in batch_sources]
+def streamed_tables(spec: Spec, index: SpecIndex) -> list[TableRef]:
+    """The tables a stream job reads (its source or a join) from a CDC or stream source, in spec
+    order: the ones a Flink quality job checks when they have per-event rules."""
+    read: set[str] = set()
+    for job in spec.transforms.streams:
+        for name in (job.from_, *(j.table for j in job.joins)):
+            ref = index.resolve(name, allow_marts=False).table
+            if ref is not None:
+                read.add(ref.qualified)
+    return [r for r in index.tables if r.qualified in read and r.source.ingestion != Ingestion.BATCH]
 
 
 def quarantine_predicate(rules: list[EventRule], column_sql: Callable[[str], str]) -> str | None:
