@@ -3,7 +3,7 @@
 # edits are kept, but your own targets belong in the Makefile).
 PROJECT_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
-.PHONY: airflow-install dag-check dag-test flink-explain flink-install ingest quality quality-report run stream-local synthesize transform
+.PHONY: airflow-install dag-check dag-test flink-explain flink-install ingest quality quality-report run stream-local stream-quality-report synthesize transform
 
 # install Airflow and the project's requirements (requirements-airflow.txt)
 airflow-install:
@@ -45,6 +45,10 @@ run:
 # run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty)
 stream-local:
 	$(PROJECT_PYTHON) -m pipeline.stream
+
+# print the quality read model (validation events of the stream's quality jobs)
+stream-quality-report:
+	$(PROJECT_PYTHON) -m pipeline.stream_quality --report
 
 # write local stand-in source data (ROWS=N, BAD_ROW_RATE=R)
 synthesize:

@@ -3,7 +3,7 @@
 # edits are kept, but your own targets belong in the Makefile).
 PROJECT_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
-.PHONY: capture cdc-install flink-explain flink-install stream-local
+.PHONY: capture cdc-install flink-explain flink-install stream-local stream-quality-report
 
 # capture changes of the CDC sources into data/cdc/<topic>/ (Debezium embedded engine)
 capture:
@@ -24,3 +24,7 @@ flink-install:
 # run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty)
 stream-local:
 	$(PROJECT_PYTHON) -m pipeline.stream
+
+# print the quality read model (validation events of the stream's quality jobs)
+stream-quality-report:
+	$(PROJECT_PYTHON) -m pipeline.stream_quality --report

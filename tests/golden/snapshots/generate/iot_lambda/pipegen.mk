@@ -3,7 +3,7 @@
 # edits are kept, but your own targets belong in the Makefile).
 PROJECT_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
-.PHONY: flink-explain flink-install flow-check ingest prefect-deploy prefect-install prefect-run quality quality-report run stream-local synthesize transform
+.PHONY: flink-explain flink-install flow-check ingest prefect-deploy prefect-install prefect-run quality quality-report run stream-local stream-quality-report synthesize transform
 
 # plan every Flink SQL statement in PyFlink (external connectors swapped)
 flink-explain:
@@ -48,6 +48,10 @@ run:
 # run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty)
 stream-local:
 	$(PROJECT_PYTHON) -m pipeline.stream
+
+# print the quality read model (validation events of the stream's quality jobs)
+stream-quality-report:
+	$(PROJECT_PYTHON) -m pipeline.stream_quality --report
 
 # write local stand-in source data (ROWS=N, BAD_ROW_RATE=R)
 synthesize:
