@@ -97,6 +97,7 @@ def shop(flink_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     args = [str(run["project"]), str(_clean_state(run))]
     out = _run(flink_python, ["-c", GMV_REFERENCE, str(Path(__file__).parent), *args], run["project"], run["env"])
     run["reference"] = json.loads(out.strip().splitlines()[-1])
+    run["report"] = _run(flink_python, ["-m", "pipeline.stream_quality", "--report"], run["project"], run["env"])
     return run
 
 
@@ -187,6 +188,12 @@ def test_every_validation_event_validates_and_clean_windows_pass(shop: dict[str,
     assert failed <= {p for rules in injected for p in rules}
     breaches = {e["spec_path"] for e in events if e["event_type"] == "ThresholdBreached"}
     assert breaches == failed  # mostly 1 - 0.0005: one bad event in a window breaks its threshold
+
+
+def test_the_quality_read_model_shows_the_streams_validation(shop: dict[str, Any]) -> None:
+    table = next(line for line in shop["report"].splitlines() if line.startswith("shop.orders "))
+    windows = {e["run_id"] for e in shop["events"] if e["event_type"].startswith("Validation")}
+    assert f"of {min(len(windows), 10)}" in table  # pass rate over the last 10 windows (runs)
 
 
 def test_quarantine_gmv_equals_the_reference_over_clean_events_only(shop: dict[str, Any]) -> None:

@@ -119,9 +119,7 @@ def source(q: QualityTable, jn: StreamJobNames) -> tuple[list[str], dict[str, di
         "format_options": {"format": "json"},
         "metadata": [c.name for c in ds.columns if c.metadata is not None],
     }
-    if rel.ref.source.ingestion != Ingestion.CDC:
-        manifest["format"] = options["format"]
-        manifest["format_options"] = {"format": options["format"]}
+    if rel.ref.source.ingestion != Ingestion.CDC:  # read locally as JSON lines, as the stream jobs' topics are
         table = _create(rel.names.flink_table, source_columns(rel, with_proc_time=with_proc), options)
         return [table], {rel.names.flink_table: manifest}
     raw = CDC_CHANGES.format(table=rel.names.flink_table)
