@@ -17,7 +17,14 @@ Values have the shapes the capture writes (the connector's `time.precision.mode=
 decimals '12.30'. Values follow the spec's column rules (accepted values, ranges, foreign keys) from
 `pipeline/change_events.json`.
 
-    python -m pipeline.change_events [--rows N] [--out data/cdc]
+With `--bad-rate R` (or `bad_rate` in the config), each fact insert breaks, with probability R,
+one per-event rule of the table (`rules` in the config: not_null, range, accepted_values, regex
+on a column that is not a key or the event time): a null, a value past a bound, one outside the
+set, one the pattern does not match. Every insert or update image that breaks a rule is recorded
+in `<out>/_injected.json` ({topic: [{"op", "key", "rules": [spec paths]}]}): what the quality
+jobs must dead-letter.
+
+    python -m pipeline.change_events [--rows N] [--out data/cdc] [--bad-rate R]
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -103,14 +111,93 @@ def _changed(table: dict[str, Any], row: dict[str, Any], rng: random.Random) -> 
     return new
 
 
+def _number(column: dict[str, Any], value: float) -> Any:
+    kind = column["type"]
+    if kind.startswith("decimal"):
+        scale = int(kind[kind.index(",") + 1 : -1])
+        return str(Decimal(str(value)).quantize(Decimal(1).scaleb(-scale)))
+    return float(value) if kind in ("double", "float") else int(value)
+
+
+def _bad_value(rule: dict[str, Any], column: dict[str, Any]) -> tuple[bool, Any]:
+    """(found, a value breaking `rule`) for the column's type."""
+    kind = rule["rule"]
+    if kind == "not_null":
+        return True, None
+    if kind == "range":
+        bound = rule["min"] - 1 if rule.get("min") is not None else rule["max"] + 1
+        return True, _number(column, bound)
+    if kind == "accepted_values":
+        values = rule["values"]
+        if all(isinstance(v, str) for v in values):
+            return True, "not_" + "_".join(values)
+        numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+        return (True, max(numbers) + 1) if numbers else (False, None)
+    candidates = ["!", "", " ", "0", "#bad#", "Z"]
+    found = next((c for c in candidates if not re.search(rule["pattern"], c)), None)
+    return found is not None, found
+
+
+def broken(table: dict[str, Any], row: dict[str, Any]) -> list[str]:
+    """Spec paths of the rules `row` breaks (NULL passes every rule but not_null), in rule order."""
+    out = []
+    for rule in table.get("rules", []):
+        value = row.get(rule["column"])
+        kind = rule["rule"]
+        if kind == "not_null":
+            bad = value is None
+        elif value is None:
+            bad = False
+        elif kind == "range":
+            number = float(value)
+            bad = (rule.get("min") is not None and number < rule["min"]) or (
+                rule.get("max") is not None and number > rule["max"]
+            )
+        elif kind == "accepted_values":
+            bad = value not in rule["values"]
+        else:
+            bad = re.search(rule["pattern"], str(value)) is None
+        if bad:
+            out.append(rule["spec_path"])
+    return out
+
+
+def _inject(table: dict[str, Any], row: dict[str, Any], rng: random.Random, rate: float) -> None:
+    """With probability `rate`, one of the table's rules broken in `row` (in place)."""
+    rules = table.get("rules", [])
+    if not rate or not rules or rng.random() >= rate:
+        return
+    rule = rng.choice(rules)
+    column = next(c for c in table["columns"] if c["name"] == rule["column"])
+    found, value = _bad_value(rule, column)
+    if found:
+        row[rule["column"]] = value
+
+
+def _record(injected: list[dict[str, Any]], table: dict[str, Any], op: str, row: dict[str, Any] | None) -> None:
+    rules = broken(table, row) if row is not None else []
+    if rules and row is not None:
+        injected.append({"op": op, "key": [row[k] for k in table["key"]], "rules": rules})
+
+
 def generate(config: dict[str, Any], rows: int | None = None) -> dict[str, list[str]]:
     """topic -> envelope lines, dimensions first."""
+    return generate_recorded(config, rows)[0]
+
+
+def generate_recorded(
+    config: dict[str, Any], rows: int | None = None
+) -> tuple[dict[str, list[str]], dict[str, list[dict[str, Any]]]]:
+    """(topic -> envelope lines, dimensions first; topic -> the images that break a rule)."""
     rng = random.Random(config["seed"])
     start = datetime.fromisoformat(config["start"])
     step = timedelta(seconds=config["step_seconds"])
     keys: dict[str, list[Any]] = {}
     out: dict[str, list[str]] = {}
+    record: dict[str, list[dict[str, Any]]] = {}
+    rate = float(config.get("bad_rate", 0.0))
     for table in sorted(config["tables"], key=lambda t: t["role"] != "dimension"):
+        injected = record.setdefault(table["topic"], [])
         n = (rows or table["rows"]) if table["role"] == "fact" else table["rows"]
         lines: list[str] = []
         pending: list[tuple[int, str, dict[str, Any]]] = []  # (due at event i, op, row)
@@ -121,6 +208,8 @@ def generate(config: dict[str, Any], rows: int | None = None) -> dict[str, list[
             if table["role"] == "dimension":
                 lines.append(_envelope("r", None, row, ms))
             else:
+                _inject(table, row, rng, rate)
+                _record(injected, table, "c", row)
                 lines.append(_envelope("c", None, row, ms))
                 roll = rng.random()
                 if roll < config["update_rate"]:
@@ -131,21 +220,29 @@ def generate(config: dict[str, Any], rows: int | None = None) -> dict[str, list[
             pending = [p for p in pending if p[0] > i]
             for _, op, old in due:
                 if op == "u":
-                    lines.append(_envelope("u", old, _changed(table, old, rng), ms))
+                    new = _changed(table, old, rng)
+                    _record(injected, table, "u", new)
+                    lines.append(_envelope("u", old, new, ms))
                 else:
                     lines.append(_envelope("d", old, None, ms))
             for name in table["key"]:
                 keys.setdefault(f"{table['name']}.{name}", []).append(row[name])
         for due_at, op, old in pending:  # changes due after the last insert, at their own time
             due_ms = int((start + due_at * step).timestamp() * 1000)
-            lines.append(_envelope(op, old, None if op == "d" else _changed(table, old, rng), due_ms))
+            new = None if op == "d" else _changed(table, old, rng)
+            _record(injected, table, op, new)
+            lines.append(_envelope(op, old, new, due_ms))
         out[table["topic"]] = lines
-    return out
+    return out, record
 
 
 def write(config: dict[str, Any], out_dir: Path, rows: int | None = None) -> dict[str, int]:
     written = {}
-    for topic, lines in generate(config, rows).items():
+    topics, injected = generate_recorded(config, rows)
+    if any(injected.values()):
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "_injected.json").write_text(json.dumps(injected, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    for topic, lines in topics.items():
         folder = out_dir / topic
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "part-0.json").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -157,8 +254,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="write synthetic Debezium change events for the local stream run")
     parser.add_argument("--rows", type=int, help="fact rows (inserts) per fact table")
     parser.add_argument("--out", type=Path, default=ROOT / "data" / "cdc")
+    parser.add_argument("--bad-rate", type=float, help="fraction of fact inserts that break one rule (0 to 1)")
     args = parser.parse_args(argv)
     config = json.loads(CONFIG.read_text(encoding="utf-8"))
+    if args.bad_rate is not None:
+        config["bad_rate"] = args.bad_rate
     for topic, n in write(config, args.out, args.rows).items():
         print(f"{topic}: {n} change events")
     return 0

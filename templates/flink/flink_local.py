@@ -228,8 +228,13 @@ def _run_job(job: dict[str, Any], data: Path, root: Path) -> list[tuple[Any, ...
     collected = []
     with t_env.execute_sql(collectable(t_env, query)).collect() as results:
         for row in results:
-            collected.append((str(row.get_row_kind()), tuple(row)))
+            collected.append((str(row.get_row_kind()), tuple(_hashable(v) for v in row)))
     return changelog_state(collected)
+
+
+def _hashable(value: Any) -> Any:
+    """An ARRAY value (a list) as a tuple, so the changelog can count rows."""
+    return tuple(value) if isinstance(value, list) else value
 
 
 def reason(exc: Exception) -> str:

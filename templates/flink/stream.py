@@ -5,7 +5,9 @@ Reads `data/cdc/<topic>/` (one Debezium envelope per line: what the capture step
 it is empty, `pipeline.change_events` writes synthetic ones), runs every job of `flink/jobs.json`
 through `pipeline.flink_local` (local connectors, lookups as event-time temporal joins; what
 differs from production is in docs/flink.md), and replaces table `results.<job>` in
-`data/stream.duckdb` with the job's final rows.
+`data/stream.duckdb` with the job's final rows. The quality jobs' rows go elsewhere
+(`pipeline.stream_quality`): dead letters to `dead_letter.<table>`, validation events to the
+quality event log.
 
     python -m pipeline.stream [--data data/cdc] [--job pipeline__job ...]
 """
@@ -19,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline import change_events, flink_local
+from pipeline import change_events, flink_local, stream_quality
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "cdc"
@@ -86,7 +88,10 @@ def run(data: Path = DATA, jobs: list[str] | None = None, warehouse: Path = WARE
             rows = flink_local.run_job(job, data, ROOT)
         except Exception as exc:
             raise StepFailed(f"{job['job']}: {flink_local.reason(exc)}") from exc
-        store(warehouse, job["sink_table"], job["outputs"], rows)
+        if stream_quality.is_quality(job):  # dead letters -> dead_letter.<table>; events -> the quality log
+            summary["quality"] = {**summary.get("quality", {}), job["job"]: stream_quality.store(job, rows, warehouse)}
+        else:
+            store(warehouse, job["sink_table"], job["outputs"], rows)
         summary["jobs"][job["job"]] = {"rows": len(rows), "seconds": round(time.monotonic() - start, 1)}
     return summary
 

@@ -62,7 +62,7 @@ def test_every_generated_statement_uses_window_tvfs_never_legacy_group_windows(
     bids: dict[str, str], shop: dict[str, str]
 ) -> None:
     scripts = {p: t for files in (bids, shop) for p, t in files.items() if p.startswith("flink/sql/")}
-    assert len(scripts) == 11
+    assert len(scripts) == 11 + 2 * 6  # stream jobs, and two quality jobs per streamed table with rules
     assert {p: legacy_windows(t) for p, t in scripts.items() if legacy_windows(t)} == {}
 
 

@@ -75,3 +75,32 @@ def test_foreign_keys_point_at_generated_dimension_rows(module: Any, config: dic
     products = {json.loads(x)["after"]["product_id"] for x in out["ecommerce_realtime.shop.products"]}
     orders = [json.loads(x) for x in out["ecommerce_realtime.shop.orders"]]
     assert {e["after"]["product_id"] for e in orders if e["after"]} <= products
+
+
+def test_without_a_bad_rate_no_event_breaks_a_rule(module: Any, config: dict[str, Any]) -> None:
+    topics, injected = module.generate_recorded(config, 200)
+    assert all(not v for v in injected.values())
+    assert topics == module.generate(config, 200)
+
+
+def test_injected_breaks_are_recorded_with_the_rules_they_break(module: Any, config: dict[str, Any]) -> None:
+    bad = {**config, "bad_rate": 0.2}
+    topics, injected = module.generate_recorded(bad, 200)
+    orders = next(t for t in config["tables"] if t["name"] == "orders")
+    records = injected[orders["topic"]]
+    assert len(records) >= 20
+    kinds = {p.rsplit(".", 1)[1] for r in records for p in r["rules"]}
+    assert {"not_null", "range", "accepted_values"} <= kinds
+    # every image in the file that breaks a rule is recorded, with exactly the rules it breaks
+    found = []
+    for line in topics[orders["topic"]]:
+        event = json.loads(line)
+        image = event["after"]
+        if event["op"] in ("c", "u") and module.broken(orders, image):
+            found.append({"op": event["op"], "key": [image["order_id"]], "rules": module.broken(orders, image)})
+    assert sorted(found, key=repr) == sorted(records, key=repr)
+
+
+def test_a_rule_break_never_touches_keys_or_the_event_time(module: Any, config: dict[str, Any]) -> None:
+    orders = next(t for t in config["tables"] if t["name"] == "orders")
+    assert {r["column"] for r in orders["rules"]}.isdisjoint({"order_id", "created_at"})

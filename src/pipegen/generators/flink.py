@@ -19,17 +19,28 @@ import json
 from typing import Any
 
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget
-from pipegen.generators.flink_sql import JobBuilder, JobSql, describe_window, settings_for
+from pipegen.generators.flink_quality import WINDOW_SECONDS, build_quality_jobs
+from pipegen.generators.flink_sql import JobBuilder, JobSql, Settings, describe_window, settings_for
+from pipegen.generators.stream_rules import EventRule, event_rules, streamed_tables
 from pipegen.plan.families import Family
 from pipegen.render.env import render, static
 from pipegen.safe import trusted
 from pipegen.spec.index import SpecIndex, TableRef
-from pipegen.spec.model import Column
+from pipegen.spec.model import Column, OnFailure, Spec
+from pipegen.spec.types import format_duration
 
 FLINK_REQUIREMENTS = ("apache-flink==2.3.0", "duckdb==2.0.1", "Faker==40.63.0")
 FLINK_VERSION = "v2_2"  # the newest flinkVersion the released operator CRD (1.15.0) accepts
 FLINK_IMAGE_TAG = "2.2"
-RUNTIME = ("flink_sql.py", "flink_local.py", "flink_runner.py", "change_events.py", "stream.py", "replay.py")
+RUNTIME = (
+    "flink_sql.py",
+    "flink_local.py",
+    "flink_runner.py",
+    "change_events.py",
+    "stream.py",
+    "stream_quality.py",
+    "replay.py",
+)
 REPLAY = ("$(PROJECT_PYTHON)", "-m", "pipeline.replay")
 REPLAY_JOB = ("--job", "$(JOB)")
 REPLAY_VERSION = ("--version", "$(VERSION)")
@@ -63,6 +74,11 @@ class FlinkGenerator:
                     "stream-local",
                     "run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty)",
                     (("$(PROJECT_PYTHON)", "-m", "pipeline.stream"),),
+                ),
+                MakeTarget(
+                    "stream-quality-report",
+                    "print the quality read model (validation events of the stream's quality jobs)",
+                    (("$(PROJECT_PYTHON)", "-m", "pipeline.stream_quality", "--report"),),
                 ),
                 MakeTarget(
                     "stream-replay-plan",
@@ -106,7 +122,9 @@ class FlinkGenerator:
         )
 
     def render(self, ctx: GenContext) -> Files:
-        jobs = build_jobs(ctx)
+        streams = build_jobs(ctx)
+        quality = quality_jobs(ctx)
+        jobs = [*streams, *quality]
         files: Files = {}
         for j in jobs:
             files[f"flink/sql/{j.job.flink_job}.sql"] = render("flink/job.sql.j2", _job_context(ctx, j))
@@ -119,19 +137,39 @@ class FlinkGenerator:
         )
         for name in RUNTIME:
             files[f"pipeline/{name}"] = static(f"flink/{name}")
+        if quality and Family.GX not in ctx.families:  # the stream's validation events need a read model too
+            files["pipeline/quality_model.py"] = static("gx/quality_model.py")
         files["requirements-flink.txt"] = render(
             "flink/requirements-flink.txt.j2", {"pins": [trusted(p) for p in FLINK_REQUIREMENTS]}
         )
-        files["docs/flink.md"] = render("flink/flink.md.j2", _docs_context(ctx, jobs))
+        files["docs/flink.md"] = render("flink/flink.md.j2", _docs_context(ctx, streams, quality))
         return files
 
 
 def build_jobs(ctx: GenContext) -> list[JobSql]:
     spec = ctx.spec
-    sized = {s.name: s.value for s in ctx.plan.capacity.sizing}
-    settings = settings_for(spec, ctx.plan.capacity.flink_parallelism, sized.get("Flink checkpoint interval"))
-    builder = JobBuilder(spec, SpecIndex(spec), ctx.plan.names, settings)
+    builder = JobBuilder(spec, SpecIndex(spec), ctx.plan.names, _settings(ctx), quarantined(ctx))
     return [builder.build(job) for job in spec.transforms.streams]
+
+
+def _settings(ctx: GenContext) -> Settings:
+    sized = {s.name: s.value for s in ctx.plan.capacity.sizing}
+    return settings_for(ctx.spec, ctx.plan.capacity.flink_parallelism, sized.get("Flink checkpoint interval"))
+
+
+def quality_jobs(ctx: GenContext) -> list[JobSql]:
+    """The dead-letter and validation-event jobs of every streamed table with per-event rules."""
+    return build_quality_jobs(ctx.spec, ctx.plan.names, _settings(ctx))
+
+
+def quarantined(ctx: GenContext) -> dict[str, list[EventRule]]:
+    """`quality.on_failure: quarantine`: streamed table (qualified) -> its per-event rules; the stream
+    jobs reading it exclude the events that break a critical one (the quality job dead-letters them)."""
+    if ctx.spec.quality.on_failure != OnFailure.QUARANTINE:
+        return {}
+    index = SpecIndex(ctx.spec)
+    found = {ref.qualified: event_rules(ctx.spec, ref) for ref in streamed_tables(ctx.spec, index)}
+    return {k: v for k, v in found.items() if any(r.critical for r in v)}
 
 
 def change_events_config(ctx: GenContext) -> dict[str, Any]:
@@ -159,6 +197,7 @@ def change_events_config(ctx: GenContext) -> dict[str, Any]:
                 "key": list(ref.dataset.primary_key),
                 "event_time": ref.dataset.event_time if ref.column(ref.dataset.event_time or "") else None,
                 "columns": [_column_config(c) for c in ref.dataset.columns if c.metadata is None],
+                "rules": _injectable_rules(spec, ref),
             }
         )
     seed = next((s.synthetic.seed for s in spec.sources if s.synthetic and s.synthetic.seed is not None), 0)
@@ -168,8 +207,30 @@ def change_events_config(ctx: GenContext) -> dict[str, Any]:
         "step_seconds": 1,
         "update_rate": UPDATE_RATE,
         "delete_rate": DELETE_RATE,
+        "bad_rate": 0.0,  # --bad-rate: inserts given a value that breaks one rule (recorded in _injected.json)
         "tables": tables,
     }
+
+
+def _injectable_rules(spec: Spec, ref: TableRef) -> list[dict[str, Any]]:
+    """The per-event rules of the table's physical columns that synthetic bad events may break
+    (not its keys or event time: a CDC event always has them), as the quality jobs check them."""
+    out = []
+    fixed = {k.lower() for k in ref.dataset.primary_key} | {(ref.dataset.event_time or "").lower()}
+    for r in event_rules(spec, ref):
+        column = ref.column(r.column)
+        if column is None or r.column.lower() in fixed:
+            continue
+        rule = r.spec_rule
+        params = {
+            "min": getattr(rule, "min", None),
+            "max": getattr(rule, "max", None),
+            "values": list(getattr(rule, "values", ()) or ()) or None,
+            "pattern": getattr(rule, "pattern", None),
+        }
+        out.append({"rule": r.rule, "column": r.column, "spec_path": r.spec_path,
+                    **{k: v for k, v in params.items() if v is not None}})  # fmt: skip
+    return out
 
 
 def _column_config(c: Column) -> dict[str, Any]:
@@ -247,7 +308,7 @@ def flink_deployment(ctx: GenContext, j: JobSql) -> dict[str, Any]:
     }
 
 
-def _docs_context(ctx: GenContext, jobs: list[JobSql]) -> dict[str, Any]:
+def _docs_context(ctx: GenContext, jobs: list[JobSql], quality: list[JobSql]) -> dict[str, Any]:
     by_name = {j.name: j for j in ctx.spec.transforms.streams}
     rows = []
     for j in jobs:
@@ -263,7 +324,25 @@ def _docs_context(ctx: GenContext, jobs: list[JobSql]) -> dict[str, Any]:
                 "lookups": bool(j.manifest["lookups"]),
             }
         )
-    return {"pipeline": ctx.plan.names.pipeline, "jobs": rows, "namespace": ctx.plan.names.k8s_namespace}
+    checks = [
+        {
+            "name": j.job.flink_job,
+            "table": j.manifest["quality"]["table"],
+            "kind": j.manifest["quality"]["kind"],
+            "sink": trusted(str(j.job.output_topic)),
+            "rules": trusted(", ".join(f"`{r['spec_path']}`" for r in j.manifest["quality"]["rules"])),
+            "k8s": j.job.k8s_name,
+        }
+        for j in quality
+    ]
+    return {
+        "pipeline": ctx.plan.names.pipeline,
+        "jobs": rows,
+        "namespace": ctx.plan.names.k8s_namespace,
+        "quality": checks,
+        "on_failure": ctx.spec.quality.on_failure.value,
+        "window": trusted(format_duration(WINDOW_SECONDS)),
+    }
 
 
 GENERATOR = FlinkGenerator()

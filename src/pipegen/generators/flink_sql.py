@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipegen.generators.dbt_sql import measure_expr
+from pipegen.generators.stream_rules import EventRule, quarantine_predicate
 from pipegen.plan.names import DatasetNames, Names, StreamJobNames, snake
 from pipegen.render.flinksql import flink_expr, flink_type, quote, string
 from pipegen.spec.index import SpecIndex, TableRef
@@ -577,8 +578,16 @@ class JobSql:
 class JobBuilder:
     """The statements of one stream job."""
 
-    def __init__(self, spec: Spec, index: SpecIndex, names: Names, settings: Settings) -> None:
+    def __init__(
+        self,
+        spec: Spec,
+        index: SpecIndex,
+        names: Names,
+        settings: Settings,
+        quarantined: dict[str, list[EventRule]] | None = None,
+    ) -> None:
         self.spec, self.index, self.names, self.settings = spec, index, names, settings
+        self.quarantined = quarantined or {}  # table (qualified) -> rules whose critical breaks are excluded
 
     def build(self, job: StreamJob) -> JobSql:
         jn = self.names.stream(job.name)
@@ -767,9 +776,11 @@ class JobBuilder:
                 + " AND ".join(conditions)
             )
             rels.append(rel)
-        where = f"\nWHERE {flink_expr(job.filter, _view_resolver(rels, columns, job))}" if job.filter and dims else ""
-        if job.filter and not dims:
-            where = f"\nWHERE {flink_expr(job.filter, _view_resolver(rels, columns, job))}"
+        conditions = [flink_expr(job.filter, _view_resolver(rels, columns, job))] if job.filter else []
+        clean = self._quarantine(base)
+        conditions += [clean] if clean else []  # quarantine: events breaking a critical rule go to the dead letters
+        shown = [f"({c})" for c in conditions] if len(conditions) > 1 else conditions
+        where = "\nWHERE " + "\n  AND ".join(shown) if shown else ""
         groups = []
         for g in job.group_by:
             name = snake(g.output_name)
@@ -820,6 +831,19 @@ class JobBuilder:
             f"WHERE {quote(ROW_NUMBER_COLUMN)} <= {job.top_n.n}",
             [*outputs, ROW_NUMBER_COLUMN],
         )
+
+    def _quarantine(self, base: Relation) -> str | None:
+        """`NOT (a critical rule broken)` over the base table's columns. A not_null rule on a column
+        declared NOT NULL (keys, strict not_null) is left out: the planner folds `x IS NULL` to FALSE
+        there; the quality job, which reads `after` as nullable, dead-letters such events."""
+        ds = base.ref.dataset
+        declared = {c.name for c in ds.columns if _not_null(c, ds.primary_key)}
+        rules = [
+            r
+            for r in self.quarantined.get(base.ref.qualified, [])
+            if not (r.rule == "not_null" and r.column in declared)
+        ]
+        return quarantine_predicate(rules, lambda c: f"{quote(base.alias)}.{quote(c)}")
 
     def _target(self, job: StreamJob) -> Target:
         wanted = job.sink.target.lower() if job.sink else None

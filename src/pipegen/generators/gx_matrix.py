@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from pipegen.generators import gx_sql
 from pipegen.generators.base import GenContext
+from pipegen.generators.stream_rules import FLINK_PER_EVENT, streamed_tables
 from pipegen.plan.families import Family
 from pipegen.render.filters import md_code, md_text
 from pipegen.spec.index import SpecIndex, TableRef
@@ -62,15 +63,12 @@ REASONS: dict[str, str] = {
     "dbt-drift": "A data test is stateless: it cannot compare this run with the previous one.",
     "gx-drift": "GX has no expectation that compares two runs; the generated runner keeps the previous "
     "statistics and emits the event.",
-    "flink-planned": "The Flink family is planned, not generated in this version: no stream job filters "
-    "bad events to the dead-letter topic yet.",
-    "flink-table": "A stream filter sees one event at a time: rules over the whole table or over other "
-    "tables cannot be decided per event.",
-    "batch-only": "The table is not streamed: no Flink job reads it.",
+    "flink-table": "A stream filter sees one event at a time: uniqueness, foreign keys and rules over the whole "
+    "table (row count, columns, freshness, drift) cannot be decided per event; dbt and GX check them on the "
+    "landed table where there is one.",
+    "batch-only": "The table is not streamed: no Flink stream job reads it from a CDC or stream source.",
     "not-batch": "The table is streamed only: dbt and GX check the batch layer's tables.",
 }
-
-FLINK_PER_EVENT = {"not_null", "range", "accepted_values", "regex"}
 
 
 def _column_rules(rules: ColumnRules) -> list[str]:
@@ -89,7 +87,8 @@ def _table_rules(quality: TableQuality | None) -> list[str]:
     return [r for r in TABLE_RULES if present[r]]
 
 
-def cells(rule: str, batch: bool, streamed: bool, families: frozenset[Family]) -> list[Cell]:
+def cells(rule: str, batch: bool, streamed: str | None, families: frozenset[Family]) -> list[Cell]:
+    """The row of one rule; `streamed`: the table's dead-letter topic when a Flink job reads it."""
     dbt, gx, ingest = CELLS[rule]
     if not batch:
         dbt = gx = ingest = Cell("—", "not-batch")
@@ -101,7 +100,7 @@ def cells(rule: str, batch: bool, streamed: bool, families: frozenset[Family]) -
     elif rule not in FLINK_PER_EVENT:
         flink = Cell("—", "flink-table")
     else:
-        flink = Cell("— (planned)", "flink-planned")
+        flink = Cell(f"Flink filter → `{streamed}`")
     return [dbt, gx, ingest, flink]
 
 
@@ -112,8 +111,7 @@ def _row(subject: str, rule: str, row_cells: list[Cell]) -> str:
     return "| " + " | ".join([subject, md_code(rule), *shown]) + " |"
 
 
-def table_section(ref: TableRef, batch: bool, families: frozenset[Family]) -> list[str]:
-    streamed = not batch
+def table_section(ref: TableRef, batch: bool, families: frozenset[Family], streamed: str | None = None) -> list[str]:
     lines = [f"### {md_text(ref.qualified)}", "", "| column | rule | " + " | ".join(ENGINES) + " |",
              "|---|---|" + "---|" * len(ENGINES)]  # fmt: skip
     rows = 0
@@ -149,6 +147,17 @@ POLICY: dict[OnFailure, str] = {
     "naming the parent and the foreign key's spec path), down the chain, so the clean rows keep their references. "
     "A critical failure with no rows to move still blocks, and the summary says why: a table without a primary "
     "key, a view mart, a table-level failure (row count, columns, freshness).",
+}
+STREAM_POLICY: dict[OnFailure, str] = {
+    OnFailure.QUARANTINE: "Each streamed table with per-event rules has two Flink quality jobs (docs/flink.md): every "
+    "event that breaks a rule goes to the table's dead-letter topic with the rules it broke, and validation events "
+    "per one-minute window go to the events topic. The stream jobs exclude events that break a critical rule, so "
+    "their aggregates are computed on clean events.",
+    OnFailure.WARN: "Each streamed table with per-event rules has two Flink quality jobs (docs/flink.md): bad "
+    "events go to the dead-letter topic and are reported in validation events; the stream jobs still count them.",
+    OnFailure.BLOCK: "A stream cannot stop on a bad event (validate warns, R267): the Flink quality jobs send bad "
+    "events to the dead-letter topic and report them in validation events, and the stream jobs still count them; "
+    "`quarantine` keeps them out of the aggregates.",
 }
 GATE = (
     "Order of the steps: `stage` (dbt builds the staging views only) → `quarantine` (GX validates the staged "
@@ -198,6 +207,7 @@ NOTIFY = {
 def render_matrix(ctx: GenContext) -> str:
     index = SpecIndex(ctx.spec)
     batch = set(ctx.plan.graph.batch_sources)
+    streamed = {r.qualified for r in streamed_tables(ctx.spec, index)} if Family.FLINK in ctx.families else set()
     out = [
         "# Data quality: which engine checks which rule",
         "",
@@ -217,7 +227,10 @@ def render_matrix(ctx: GenContext) -> str:
         "",
     ]
     for ref in index.tables:
-        out += table_section(ref, ref.source_index in batch, ctx.families)
+        dlq = ctx.plan.names.dataset(ref.source.name, ref.dataset.name).dead_letter_topic
+        out += table_section(
+            ref, ref.source_index in batch, ctx.families, str(dlq) if ref.qualified in streamed else None
+        )
     marts = [(mi, m) for mi, m in enumerate(ctx.spec.transforms.marts)]
     if marts:
         out += ["## Marts", "", "| mart | column | rule | dbt test | GX expectation |", "|---|---|---|---|---|"]
@@ -234,6 +247,8 @@ def render_matrix(ctx: GenContext) -> str:
                         "| " + " | ".join([md_code(mart.name), md_code(name), md_code(rule), dbt_text, gx_text]) + " |"
                     )
         out.append("")
+    if streamed:
+        out += ["## Streamed tables", "", STREAM_POLICY[ctx.spec.quality.on_failure], ""]
     out += ["## Why a cell is empty", ""]
     out += [f"- `{code}`: {text}" for code, text in REASONS.items()]
     out += ["- `ephemeral`: an ephemeral mart is inlined where it is used; there is no relation to test.", ""]

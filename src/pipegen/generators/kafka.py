@@ -260,6 +260,7 @@ def acls_for(ctx: GenContext) -> dict[str, list[dict[str, Any]]]:
         users[str(kafka.flink_user)] = [
             *[_acl("topic", t, ["Read", "Describe"]) for t in cdc],
             *[_acl("topic", t, ["Write", "Describe"]) for t in [*dlq, *streams]],
+            _acl("topic", str(names.events_topic), ["Write", "Describe"]),  # the quality jobs' validation events
             _acl("group", f"{names.pipeline}.flink", ["Read"], "prefix"),
             _acl("transactionalId", f"{names.pipeline}.flink", ["Write", "Describe"], "prefix"),
             _acl("cluster", "", ["IdempotentWrite"]),

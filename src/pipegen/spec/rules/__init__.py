@@ -15,7 +15,7 @@ from pipegen.spec.rules.datasets import mart_output_rules, notifications, stagin
 from pipegen.spec.rules.expressions import expressions
 from pipegen.spec.rules.names import identifier_lengths, metadata_columns, unique_names
 from pipegen.spec.rules.operations import environments, quality_settings
-from pipegen.spec.rules.quality import quarantine_cannot_move, unchecked_rules
+from pipegen.spec.rules.quality import quarantine_cannot_move, stream_cannot_block, unchecked_rules
 from pipegen.spec.rules.runs import layer_locations, orchestration, orchestrator_limits, sizing_and_engines
 from pipegen.spec.rules.secrets import secret_findings
 from pipegen.spec.rules.systems import (
@@ -50,6 +50,7 @@ RULES: tuple[Rule, ...] = (
     mart_output_rules,
     unchecked_rules,
     quarantine_cannot_move,
+    stream_cannot_block,
     notifications,
     orchestration,
     orchestrator_limits,

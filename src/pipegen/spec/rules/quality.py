@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import SpecIndex
-from pipegen.spec.model import ColumnRules, Materialization, OnFailure, Spec
+from pipegen.spec.model import ColumnRules, Ingestion, Materialization, OnFailure, Spec
 
 UNCHECKED = "R262"
 BLOCKS = "R264"
@@ -89,3 +89,38 @@ def quarantine_cannot_move(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
                 "materialize it as a table (`materialized: table`) to quarantine its failing rows, or accept "
                 "that it blocks", severity="warning",
             )  # fmt: skip
+
+
+STREAM_CANNOT_BLOCK = "R267"
+PER_EVENT_RULES = ("not_null", "range", "accepted_values", "regex")
+
+
+def _streamed_with_rules(spec: Spec, index: SpecIndex) -> list[str]:
+    """Tables a stream job reads from a CDC or stream source that have per-event rules."""
+    found: dict[str, None] = {}
+    for job in spec.transforms.streams:
+        for name in (job.from_, *(j.table for j in job.joins)):
+            ref = index.resolve(name, allow_marts=False).table
+            if ref is None or ref.source.ingestion == Ingestion.BATCH:
+                continue
+            outputs = [*ref.dataset.columns, *ref.dataset.derived]
+            if any(getattr(c, r) for c in outputs for r in PER_EVENT_RULES):
+                found[ref.qualified] = None
+    return list(found)
+
+
+def stream_cannot_block(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
+    """`quality.on_failure: block` stated for a spec whose stream jobs read tables with per-event
+    rules: a stream has no run to stop; its quality jobs dead-letter and report the bad events."""
+    if spec.quality.on_failure != OnFailure.BLOCK or "on_failure" not in spec.quality.model_fields_set:
+        return
+    tables = _streamed_with_rules(spec, index)
+    if tables:
+        yield Finding(
+            ("quality", "on_failure"), STREAM_CANNOT_BLOCK,
+            f"a stream cannot block on a bad event: the streamed table(s) {', '.join(tables)} keep flowing; "
+            "their Flink quality jobs send bad events to the dead-letter topic and emit validation events, "
+            "and the stream jobs still count them (`block` applies to the batch layer only)",
+            "set `on_failure: quarantine` to keep events that break a critical rule out of the stream jobs' "
+            "aggregates, or `warn` to state that they flow on", severity="warning",
+        )  # fmt: skip

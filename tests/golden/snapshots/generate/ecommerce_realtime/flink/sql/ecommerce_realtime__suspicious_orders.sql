@@ -144,7 +144,8 @@ JOIN `shop__users` FOR SYSTEM_TIME AS OF `orders`.`proc_time` AS `users`
   ON `orders`.`user_id` = `users`.`user_id`
 JOIN `shop__products` FOR SYSTEM_TIME AS OF `orders`.`proc_time` AS `products`
   ON `orders`.`product_id` = `products`.`product_id`
-WHERE `orders`.`op` IN ('c', 'r') AND (`orders`.`total_amount` > `orders`.`user_avg_spending` * 5 OR `orders`.`quantity` > 50);
+WHERE (`orders`.`op` IN ('c', 'r') AND (`orders`.`total_amount` > `orders`.`user_avg_spending` * 5 OR `orders`.`quantity` > 50))
+  AND (NOT ((`orders`.`quantity` IS NOT NULL AND (`orders`.`quantity` < 1 OR `orders`.`quantity` > 1000)) OR (`orders`.`price` IS NOT NULL AND (`orders`.`price` < 0 OR `orders`.`price` > 1000000)) OR (`orders`.`total_amount` IS NOT NULL AND (`orders`.`total_amount` < 0)) OR (`orders`.`order_status` IS NOT NULL AND `orders`.`order_status` NOT IN ('pending', 'paid', 'shipped', 'delivered', 'cancelled'))));
 
 CREATE TABLE `suspicious_orders` (
   PRIMARY KEY (`order_id`) NOT ENFORCED

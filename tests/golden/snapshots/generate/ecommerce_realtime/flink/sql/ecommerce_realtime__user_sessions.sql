@@ -75,7 +75,8 @@ FROM `shop__orders__changes`;
 CREATE TEMPORARY VIEW `user_sessions__input` AS
 SELECT
   `orders`.*
-FROM `shop__orders` AS `orders`;
+FROM `shop__orders` AS `orders`
+WHERE NOT ((`orders`.`quantity` IS NOT NULL AND (`orders`.`quantity` < 1 OR `orders`.`quantity` > 1000)) OR (`orders`.`price` IS NOT NULL AND (`orders`.`price` < 0 OR `orders`.`price` > 1000000)) OR (`orders`.`total_amount` IS NOT NULL AND (`orders`.`total_amount` < 0)) OR (`orders`.`order_status` IS NOT NULL AND `orders`.`order_status` NOT IN ('pending', 'paid', 'shipped', 'delivered', 'cancelled')));
 
 CREATE TABLE `user_sessions` (
   PRIMARY KEY (`user_id`, `window_start`) NOT ENFORCED
