@@ -4,7 +4,9 @@ the orchestrators name their tasks after the same source keys)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
@@ -40,3 +42,74 @@ def test_ingestion_and_dbt_agree_on_every_landed_name(spec: Path) -> None:
             assert f"source('{n.raw_schema}', '{n.raw_table}')" in model
             for spec_name, landed in n.columns:
                 assert f'"{landed}"' in sources_py, (spec_name, landed)
+
+
+def _kafka_client_options(sql: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {"group": [], "transactionalId": [], "topic": []}
+    for key, kind in (("properties.group.id", "group"), ("sink.transactional-id-prefix", "transactionalId")):
+        found[kind] += re.findall(rf"'{re.escape(key)}' = '([^']+)'", sql)
+    # the topics a Kafka sink writes: the `topic` of a CREATE TABLE ... AS SELECT
+    for statement in sql.split(";\n"):
+        head, sep, _ = statement.partition("\nAS ")
+        if sep and head.lstrip().startswith("CREATE TABLE") and re.search(r"'connector' = '(upsert-)?kafka'", head):
+            found["topic"] += re.findall(r"'topic' = '([^']+)'", head)
+    return found
+
+
+def _granted(acls: list[dict[str, Any]], kind: str, name: str, operation: str) -> bool:
+    for acl in acls:
+        r = acl["resource"]
+        if r["type"] != kind or operation not in acl["operations"]:
+            continue
+        if name == r["name"] or (r.get("patternType") == "prefix" and name.startswith(r["name"])):
+            return True
+    return False
+
+
+def _with_kafka_sink(tmp_path: Path) -> Path:
+    """The e-commerce example with its GMV job writing a Kafka target (no example does)."""
+    yaml = YAML()
+    spec_path = next(p for p in example_specs() if p.stem == "ecommerce_realtime")
+    doc = yaml.load(spec_path.read_text(encoding="utf-8"))
+    doc["targets"].append({"name": "bus", "type": "kafka", "connection": {"bootstrap_servers": "${env:BUS_KAFKA}"}})
+    doc["transforms"]["streams"][0]["sink"] = {"target": "bus"}
+    out = tmp_path / "kafka_sink.yaml"
+    with out.open("w", encoding="utf-8") as fh:
+        yaml.dump(doc, fh)
+    return out
+
+
+def flink_specs() -> list[Path]:
+    return [p for p in example_specs() if {Family.FLINK, Family.KAFKA} <= set(prepare(p).plan.families)]
+
+
+@pytest.mark.parametrize("variant", [*(p.stem for p in flink_specs()), "kafka_sink"])
+def test_every_flink_consumer_group_transaction_and_sink_topic_is_granted_to_the_flink_user(
+    variant: str, tmp_path: Path
+) -> None:
+    examples = {p.stem: p for p in flink_specs()}
+    spec = _with_kafka_sink(tmp_path) if variant == "kafka_sink" else examples[variant]
+    ready = prepare(spec)
+    files = render_tree(ready.spec, ready.plan)
+    users = {d["metadata"]["name"]: d for d in YAML(typ="safe").load_all(files["k8s/kafka/users.yaml"])}
+    kafka = ready.plan.names.kafka
+    assert kafka is not None
+    acls = users[str(kafka.flink_user)]["spec"]["authorization"]["acls"]
+    scripts = {path: sql for path, sql in files.items() if path.startswith("flink/sql/")}
+    assert scripts
+    seen = {"group": 0, "transactionalId": 0, "topic": 0}
+    for path, sql in scripts.items():
+        for kind, values in _kafka_client_options(sql).items():
+            operation = {"group": "Read", "transactionalId": "Write", "topic": "Write"}[kind]
+            for value in values:
+                seen[kind] += 1
+                assert _granted(acls, kind, value, operation), (path, kind, value)
+                # a replay version (`<name>__v<N>`) stays inside the same grants
+                if kind != "topic":
+                    assert _granted(acls, kind, value + "__v2", operation), (path, kind, value)
+    assert seen["group"] and seen["transactionalId"]
+    if variant == "kafka_sink":  # the GMV job writes its output topic, and only it is granted of the jobs'
+        gmv = ready.plan.names.streams[0]
+        assert _kafka_client_options(scripts[f"flink/sql/{gmv.flink_job}.sql"])["topic"] == [str(gmv.output_topic)]
+        others = [str(s.output_topic) for s in ready.plan.names.streams[1:]]
+        assert not any(_granted(acls, "topic", t, "Write") for t in others)

@@ -165,7 +165,7 @@ def checks_view(q: QualityTable) -> tuple[str, str]:
 
 
 def _tx_prefix(names: Names, jn: StreamJobNames) -> str:
-    return f"{names.pipeline}.flink.{jn.sink_table}"  # the Flink user's transactional-id ACL prefix
+    return str(jn.flink_job)  # under the Flink user's transactional-id ACL prefix (KafkaNames.flink_clients)
 
 
 def dead_letter_options(names: Names, q: QualityTable, jn: StreamJobNames) -> dict[str, str]:

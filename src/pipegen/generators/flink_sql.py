@@ -506,24 +506,26 @@ def dimension_table(rel: Relation) -> tuple[list[str], dict[str, str]]:
 # ---------------------------------------------------------------- sinks
 
 
-def sink_options(target: Target, table: str, mode: SinkMode, has_key: bool) -> dict[str, str]:
+def sink_options(target: Target, table: str, mode: SinkMode, has_key: bool, job: StreamJobNames) -> dict[str, str]:
+    """A sink's connector options: a Kafka sink writes the job's output topic (names layer: the
+    KafkaUser's ACLs grant exactly it) under its own transactional id (`job.flink_job`)."""
     conn = target.connection
     if target.type in (TargetType.KAFKA,):
         if mode == SinkMode.UPSERT and has_key:
             return {
                 "connector": "upsert-kafka",
-                "topic": table,
+                "topic": str(job.output_topic),
                 "properties.bootstrap.servers": option_value(conn.bootstrap_servers, KAFKA_BOOTSTRAP),
                 "key.format": SINK_FORMAT,
                 "value.format": SINK_FORMAT,
             }
         return {
             "connector": "kafka",
-            "topic": table,
+            "topic": str(job.output_topic),
             "properties.bootstrap.servers": option_value(conn.bootstrap_servers, KAFKA_BOOTSTRAP),
             "format": SINK_FORMAT,
             "sink.delivery-guarantee": "exactly-once",
-            "sink.transactional-id-prefix": table,
+            "sink.transactional-id-prefix": str(job.flink_job),
         }
     if target.type in LAKE_CONNECTORS:
         options = {**LAKE_CONNECTORS[target.type], "catalog-database": option_value(conn.database, "lake")}
@@ -626,7 +628,7 @@ class JobBuilder:
         sink_table = job.sink.table if job.sink and job.sink.table else jn.sink_table
         mode = job.sink.mode if job.sink else SinkMode.APPEND
         key = [snake(k) for k in job.sink.key] if job.sink else []
-        options = sink_options(target, sink_table, mode, bool(key))
+        options = sink_options(target, sink_table, mode, bool(key), jn)
         sink_name = quote(jn.sink_table)
         if key and mode == SinkMode.UPSERT:
             pk = f" (\n  PRIMARY KEY ({', '.join(quote(k) for k in key)}) NOT ENFORCED"

@@ -32,7 +32,7 @@ from pipegen.plan.names import KafkaNames, dns_name
 from pipegen.render.env import render
 from pipegen.render.yamldoc import yaml_doc
 from pipegen.safe import Ident, trusted
-from pipegen.spec.model import Ingestion
+from pipegen.spec.model import Ingestion, TargetType
 
 API = "kafka.strimzi.io/v1"
 LISTENER_PORT = 9093
@@ -255,14 +255,15 @@ def acls_for(ctx: GenContext) -> dict[str, list[dict[str, Any]]]:
             _acl("transactionalId", str(kafka.connect_group), ["Write", "Describe"], "prefix"),
             _acl("cluster", "", ["IdempotentWrite", "Describe"]),
         ]
-    streams = [str(s.output_topic) for s in names.streams]
+    streams = [str(s.output_topic) for s in names.streams if s.job in kafka_sinks(ctx)]
     if Family.FLINK in ctx.plan.families:
         users[str(kafka.flink_user)] = [
             *[_acl("topic", t, ["Read", "Describe"]) for t in cdc],
             *[_acl("topic", t, ["Write", "Describe"]) for t in [*dlq, *streams]],
             _acl("topic", str(names.events_topic), ["Write", "Describe"]),  # the quality jobs' validation events
-            _acl("group", f"{names.pipeline}.flink", ["Read"], "prefix"),
-            _acl("transactionalId", f"{names.pipeline}.flink", ["Write", "Describe"], "prefix"),
+            # group.id and sink.transactional-id-prefix of every Flink job (and replay version) are its flink_job
+            _acl("group", str(kafka.flink_clients), ["Read"], "prefix"),
+            _acl("transactionalId", str(kafka.flink_clients), ["Write", "Describe"], "prefix"),
             _acl("cluster", "", ["IdempotentWrite"]),
         ]
     if Family.GX in ctx.plan.families or ctx.spec.quality.events.sink.value == "kafka":
@@ -271,6 +272,13 @@ def acls_for(ctx: GenContext) -> dict[str, list[dict[str, Any]]]:
             _acl("cluster", "", ["IdempotentWrite"]),
         ]
     return users
+
+
+def kafka_sinks(ctx: GenContext) -> set[str]:
+    """The stream jobs whose sink is a Kafka target (the Flink user writes their output topics)."""
+    kafka = {t.name.lower() for t in ctx.spec.targets if t.type == TargetType.KAFKA}
+    first = ctx.spec.targets[0].name.lower() if ctx.spec.targets else ""
+    return {j.name for j in ctx.spec.transforms.streams if (j.sink.target.lower() if j.sink else first) in kafka}
 
 
 def kafka_user(ctx: GenContext, name: str, acls: list[dict[str, Any]]) -> dict[str, Any]:

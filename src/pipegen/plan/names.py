@@ -177,6 +177,7 @@ class KafkaNames:
     connect_status: Ident
     connect_user: Ident  # KafkaUser of the Connect workers (Debezium)
     flink_user: Ident  # KafkaUser of the Flink jobs
+    flink_clients: Ident  # prefix of every Flink job's consumer group and transactional id: `<pipeline>__`
     quality_user: Ident  # KafkaUser of the quality step's event producer
     node_pools: tuple[Ident, Ident]  # KafkaNodePool names: controllers, brokers
 
@@ -296,7 +297,8 @@ def names(spec: Spec) -> Names:
                 job=j.name,
                 flink_job=Ident(f"{pipeline}__{snake(j.name)}"),
                 sink_table=Ident(snake(j.name)),
-                output_topic=Ident(f"{pipeline}.{snake(j.name)}"),
+                # a Kafka sink's topic: the spec's `sink.table` when given, else `<pipeline>.<job>`
+                output_topic=Ident(_topic_name(j.sink.table if j.sink else None) or f"{pipeline}.{snake(j.name)}"),
                 k8s_name=dns_name(f"{pipeline}-{j.name}"),
             )
             for j in spec.transforms.streams
@@ -344,6 +346,7 @@ def _kafka_names(pipeline: str) -> KafkaNames:
         connect_status=Ident(f"{pipeline}.connect.status"),
         connect_user=Ident(f"{cluster}-connect"),
         flink_user=Ident(f"{cluster}-flink"),
+        flink_clients=Ident(f"{pipeline}__"),  # StreamJobNames.flink_job starts with it (replays add `__v<N>`)
         quality_user=Ident(f"{cluster}-quality"),
         node_pools=(Ident(f"{cluster}-controllers"), Ident(f"{cluster}-brokers")),
     )

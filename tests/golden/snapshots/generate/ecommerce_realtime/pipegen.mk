@@ -3,7 +3,7 @@
 # edits are kept, but your own targets belong in the Makefile).
 PROJECT_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
-.PHONY: capture cdc-install flink-explain flink-install stream-local stream-quality-report
+.PHONY: capture cdc-install flink-explain flink-install stream-local stream-quality-report stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch
 
 # capture changes of the CDC sources into data/cdc/<topic>/ (Debezium embedded engine)
 capture:
@@ -28,3 +28,28 @@ stream-local:
 # print the quality read model (validation events of the stream's quality jobs)
 stream-quality-report:
 	$(PROJECT_PYTHON) -m pipeline.stream_quality --report
+
+# run version VERSION of JOB locally (results.<sink>__v<VERSION>), compare with the live results
+stream-replay-local:
+	$(PROJECT_PYTHON) -m pipeline.replay run --local --job $(JOB) --version $(VERSION)
+	$(PROJECT_PYTHON) -m pipeline.replay compare --local --job $(JOB) --version $(VERSION)
+
+# undo the last local switch of JOB
+stream-replay-local-rollback:
+	$(PROJECT_PYTHON) -m pipeline.replay rollback --local --job $(JOB)
+
+# make results.<sink> version VERSION of JOB locally (one DuckDB transaction)
+stream-replay-local-switch:
+	$(PROJECT_PYTHON) -m pipeline.replay switch --local --job $(JOB) --version $(VERSION)
+
+# plan version VERSION of stream job JOB reading from FROM (earliest or an ISO-8601 time)
+stream-replay-plan:
+	$(PROJECT_PYTHON) -m pipeline.replay plan --job $(JOB) --from $(FROM) --version $(VERSION)
+
+# undo the last switch of JOB (APPLY=--apply runs kubectl)
+stream-replay-rollback:
+	$(PROJECT_PYTHON) -m pipeline.replay rollback --job $(JOB) $(APPLY)
+
+# switch readers of JOB to version VERSION (prints kubectl and SQL; APPLY=--apply runs kubectl)
+stream-replay-switch:
+	$(PROJECT_PYTHON) -m pipeline.replay switch --job $(JOB) --version $(VERSION) $(APPLY)

@@ -56,7 +56,7 @@ WITH (
   'properties.bootstrap.servers' = '${KAFKA_BOOTSTRAP_SERVERS}',
   'format' = 'json',
   'sink.delivery-guarantee' = 'exactly-once',
-  'sink.transactional-id-prefix' = 'azure_playground.flink.clickstream__page_views__dead_letters'
+  'sink.transactional-id-prefix' = 'azure_playground__clickstream__page_views__dead_letters'
 )
 AS SELECT
   `view_id`, `customer_id`, `page`, `user_agent`, `viewed_at`, `day_of_week`, `_event_time`, `_failed_rules`

@@ -79,7 +79,7 @@ WITH (
   'value.format' = 'raw',
   'value.fields-include' = 'EXCEPT_KEY',
   'sink.delivery-guarantee' = 'exactly-once',
-  'sink.transactional-id-prefix' = 'azure_playground.flink.clickstream__page_views__validation_events'
+  'sink.transactional-id-prefix' = 'azure_playground__clickstream__page_views__validation'
 )
 AS SELECT 'clickstream.page_views' AS `event_key`, CONCAT('{"event_id":', JSON_STRING(SUBSTRING(SHA256(CONCAT(`run_id`, '|ValidationPassed|clickstream.page_views|')) FROM 1 FOR 32)), ',"event_type":"ValidationPassed","schema_version":1,"pipeline":"azure_playground","table":"clickstream.page_views","suite":"stg_clickstream__page_views","run_id":', JSON_STRING(`run_id`), ',"occurred_at":', JSON_STRING(`occurred_at`), ',"statistics":', CONCAT('{"evaluated":3,"successful":', CAST(3 - `failed` AS STRING), ',"failed":', CAST(`failed` AS STRING), ',"success_percent":', CAST(CAST(3 - `failed` AS DOUBLE) * 100 / 3 AS STRING), '}'), ',"row_count":', CAST(`events` AS STRING), '}') AS `event`
 FROM `clickstream__page_views__outcomes`

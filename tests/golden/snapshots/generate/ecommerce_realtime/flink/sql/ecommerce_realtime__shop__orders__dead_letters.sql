@@ -119,7 +119,7 @@ WITH (
   'key.fields' = 'order_id',
   'value.format' = 'json',
   'sink.delivery-guarantee' = 'exactly-once',
-  'sink.transactional-id-prefix' = 'ecommerce_realtime.flink.shop__orders__dead_letters'
+  'sink.transactional-id-prefix' = 'ecommerce_realtime__shop__orders__dead_letters'
 )
 AS SELECT
   `order_id`, `user_id`, `product_id`, `quantity`, `price`, `total_amount`, `order_status`, `payment_method`, `is_deleted`, `created_at`, `updated_at`, `op`, `ts_ms`, `changed_at`, `order_date`, `order_hour`, `order_day_of_week`, `price_category`, `is_amount_valid`, `_event_time`, `_failed_rules`

@@ -149,7 +149,7 @@ WITH (
   'value.format' = 'raw',
   'value.fields-include' = 'EXCEPT_KEY',
   'sink.delivery-guarantee' = 'exactly-once',
-  'sink.transactional-id-prefix' = 'ecommerce_realtime.flink.shop__orders__validation_events'
+  'sink.transactional-id-prefix' = 'ecommerce_realtime__shop__orders__validation'
 )
 AS SELECT 'shop.orders' AS `event_key`, CONCAT('{"event_id":', JSON_STRING(SUBSTRING(SHA256(CONCAT(`run_id`, '|ValidationPassed|shop.orders|')) FROM 1 FOR 32)), ',"event_type":"ValidationPassed","schema_version":1,"pipeline":"ecommerce_realtime","table":"shop.orders","suite":"stg_shop__orders","run_id":', JSON_STRING(`run_id`), ',"occurred_at":', JSON_STRING(`occurred_at`), ',"statistics":', CONCAT('{"evaluated":12,"successful":', CAST(12 - `failed` AS STRING), ',"failed":', CAST(`failed` AS STRING), ',"success_percent":', CAST(CAST(12 - `failed` AS DOUBLE) * 100 / 12 AS STRING), '}'), ',"row_count":', CAST(`events` AS STRING), '}') AS `event`
 FROM `shop__orders__outcomes`

@@ -81,7 +81,7 @@ WITH (
   'key.fields' = 'product_id',
   'value.format' = 'json',
   'sink.delivery-guarantee' = 'exactly-once',
-  'sink.transactional-id-prefix' = 'ecommerce_realtime.flink.shop__products__dead_letters'
+  'sink.transactional-id-prefix' = 'ecommerce_realtime__shop__products__dead_letters'
 )
 AS SELECT
   `product_id`, `product_name`, `category`, `brand`, `cost_price`, `is_active`, `updated_at`, `_event_time`, `_failed_rules`

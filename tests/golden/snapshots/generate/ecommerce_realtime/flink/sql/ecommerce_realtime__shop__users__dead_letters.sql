@@ -78,7 +78,7 @@ WITH (
   'key.fields' = 'user_id',
   'value.format' = 'json',
   'sink.delivery-guarantee' = 'exactly-once',
-  'sink.transactional-id-prefix' = 'ecommerce_realtime.flink.shop__users__dead_letters'
+  'sink.transactional-id-prefix' = 'ecommerce_realtime__shop__users__dead_letters'
 )
 AS SELECT
   `user_id`, `user_name`, `user_level`, `register_date`, `city`, `is_active`, `updated_at`, `_event_time`, `_failed_rules`

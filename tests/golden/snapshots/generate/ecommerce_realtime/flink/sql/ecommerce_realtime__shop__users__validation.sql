@@ -99,7 +99,7 @@ WITH (
   'value.format' = 'raw',
   'value.fields-include' = 'EXCEPT_KEY',
   'sink.delivery-guarantee' = 'exactly-once',
-  'sink.transactional-id-prefix' = 'ecommerce_realtime.flink.shop__users__validation_events'
+  'sink.transactional-id-prefix' = 'ecommerce_realtime__shop__users__validation'
 )
 AS SELECT 'shop.users' AS `event_key`, CONCAT('{"event_id":', JSON_STRING(SUBSTRING(SHA256(CONCAT(`run_id`, '|ValidationPassed|shop.users|')) FROM 1 FOR 32)), ',"event_type":"ValidationPassed","schema_version":1,"pipeline":"ecommerce_realtime","table":"shop.users","suite":"stg_shop__users","run_id":', JSON_STRING(`run_id`), ',"occurred_at":', JSON_STRING(`occurred_at`), ',"statistics":', CONCAT('{"evaluated":3,"successful":', CAST(3 - `failed` AS STRING), ',"failed":', CAST(`failed` AS STRING), ',"success_percent":', CAST(CAST(3 - `failed` AS DOUBLE) * 100 / 3 AS STRING), '}'), ',"row_count":', CAST(`events` AS STRING), '}') AS `event`
 FROM `shop__users__outcomes`

@@ -53,7 +53,7 @@ WITH (
   'properties.bootstrap.servers' = '${KAFKA_BOOTSTRAP_SERVERS}',
   'format' = 'json',
   'sink.delivery-guarantee' = 'exactly-once',
-  'sink.transactional-id-prefix' = 'iot_lambda.flink.sensors__readings__dead_letters'
+  'sink.transactional-id-prefix' = 'iot_lambda__sensors__readings__dead_letters'
 )
 AS SELECT
   `device_id`, `temperature_c`, `vibration_mm_s`, `measured_at`, `_event_time`, `_failed_rules`

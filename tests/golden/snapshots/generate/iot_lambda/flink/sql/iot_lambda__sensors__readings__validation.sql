@@ -77,7 +77,7 @@ WITH (
   'value.format' = 'raw',
   'value.fields-include' = 'EXCEPT_KEY',
   'sink.delivery-guarantee' = 'exactly-once',
-  'sink.transactional-id-prefix' = 'iot_lambda.flink.sensors__readings__validation_events'
+  'sink.transactional-id-prefix' = 'iot_lambda__sensors__readings__validation'
 )
 AS SELECT 'sensors.readings' AS `event_key`, CONCAT('{"event_id":', JSON_STRING(SUBSTRING(SHA256(CONCAT(`run_id`, '|ValidationPassed|sensors.readings|')) FROM 1 FOR 32)), ',"event_type":"ValidationPassed","schema_version":1,"pipeline":"iot_lambda","table":"sensors.readings","suite":"stg_sensors__readings","run_id":', JSON_STRING(`run_id`), ',"occurred_at":', JSON_STRING(`occurred_at`), ',"statistics":', CONCAT('{"evaluated":4,"successful":', CAST(4 - `failed` AS STRING), ',"failed":', CAST(`failed` AS STRING), ',"success_percent":', CAST(CAST(4 - `failed` AS DOUBLE) * 100 / 4 AS STRING), '}'), ',"row_count":', CAST(`events` AS STRING), '}') AS `event`
 FROM `sensors__readings__outcomes`
