@@ -38,10 +38,9 @@ ADAPTER_PACKAGES = {
     "databricks": "dbt-databricks==1.11.8",
     "spark": "dbt-spark[PyHive]==1.11.0",
     "clickhouse": "dbt-clickhouse==1.10.3",
-    "mysql": "dbt-mysql==1.7.0",  # community adapter, its last release
 }
 # dbt-core for an adapter whose releases cap it below REQUIREMENTS' pin.
-DBT_CORE_FOR_ADAPTER = {"databricks": "dbt-core==1.11.8", "mysql": "dbt-core~=1.7.0"}
+DBT_CORE_FOR_ADAPTER = {"databricks": "dbt-core==1.11.8"}
 STATIC = (
     "macros/generate_schema_name.sql",
     "macros/pipegen_regex.sql",

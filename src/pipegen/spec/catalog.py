@@ -127,7 +127,9 @@ TARGET_SYSTEMS: dict[TargetType, TargetSystem] = {
     TargetType.DRUID: TargetSystem("druid", None, None),  # loaded by Druid ingestion specs, queried in Druid SQL
     TargetType.FILES: TargetSystem("duckdb", "duckdb", "filesystem"),  # files written and read through DuckDB
     TargetType.KAFKA: TargetSystem("duckdb", None, None),  # not SQL: stream sinks only
-    TargetType.MYSQL: TargetSystem("mysql", "mysql", "sqlalchemy"),  # dbt-mysql (community); dlt via SQLAlchemy
+    # serving and stream sinks only (marts cannot be built there, R254): dbt never targets it, and
+    # dbt-mysql's last release (1.7.0) needs dbt-core 1.7, older than the project pipegen writes
+    TargetType.MYSQL: TargetSystem("mysql", None, "sqlalchemy"),
 }
 
 
