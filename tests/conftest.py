@@ -94,3 +94,17 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
 
 def example_specs() -> list[Path]:
     return sorted(SPECS.glob("*.yaml"))
+
+
+# The folders whose modules run the real tools (JVMs, dbt, Airflow, Prefect, servers): collected
+# first, so pytest-xdist (`--dist loadfile`, scripts/test.sh) hands them out while the many quick
+# modules fill the gaps, instead of one worker finishing a long judge module alone at the end.
+HEAVY_FIRST = ("tests/judges/", "tests/families/", "tests/generators/test_ingestion_runs.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.replace("\\", "/")
+        return next((i for i, prefix in enumerate(HEAVY_FIRST) if path.startswith(prefix)), len(HEAVY_FIRST))
+
+    items.sort(key=rank)  # stable: the order within each group is kept
