@@ -28,8 +28,10 @@ fi
 echo "==> pytest (${PIPEGEN_TEST_WORKERS:-2} workers; a module's tests stay on one worker)"
 set +e
 # two workers on the 2-core CI machine: most judges run one single-threaded tool at a time
-# (dbt, Airflow, a JVM), so two of them overlap; `-n 0` in the arguments runs in one process
-"$py" -m pytest -n "${PIPEGEN_TEST_WORKERS:-2}" --dist loadfile "$@"
+# (dbt, Airflow, a JVM), so two of them overlap; `-n 0` in the arguments runs in one process.
+# --no-loadscope-reorder keeps the collection order (tests/conftest.py puts the long judge modules
+# first) instead of xdist's most-tests-first order, which left the long modules for the end.
+"$py" -m pytest -n "${PIPEGEN_TEST_WORKERS:-2}" --dist loadfile --no-loadscope-reorder "$@"
 rc=$?
 set -e
 if [ "$rc" -eq 5 ]; then
