@@ -88,16 +88,23 @@ COLUMNS = {
 }
 VIEW = "create view {q}{s}{q}.{q}{v}{q} as select * from {q}{r}{q}.{q}{t}{q}"
 SERVERS = {
-    # warehouse target type -> (fixture, schema statement, view statement)
-    "postgres": ("postgres_server", 'create schema if not exists "{s}"', VIEW.replace("{q}", '"')),
-    "mysql": ("mariadb_server", "create database if not exists `{s}`", VIEW.replace("{q}", "`")),
-}
+    # warehouse target type -> (fixture, schema statement, view statement, drop statement)
+    "postgres": ("postgres_server", 'create schema if not exists "{s}"', VIEW.replace("{q}", '"'),
+                 'drop schema if exists "{s}" cascade'),
+    "mysql": ("mariadb_server", "create database if not exists `{s}`", VIEW.replace("{q}", "`"),
+              "drop database if exists `{s}`"),
+}  # fmt: skip
 COPY = """
 import json, sys, duckdb, sqlalchemy
-schema_sql, view_sql = json.loads(sys.argv[2])
+schema_sql, view_sql, drop_sql = json.loads(sys.argv[2])
 checks = json.load(open("gx/checks.json"))["suites"]
 engine = sqlalchemy.create_engine(sys.argv[1])
 con = duckdb.connect("warehouse.duckdb", read_only=True)
+# the server is the session's (one per worker): another module may have left these schemas behind
+with engine.begin() as db:
+    for s in sorted({(c["quarantine"] or {"source": {"schema": "raw_keyless"}})["source"]["schema"] for c in checks}
+                    | {c["schema"] for c in checks}):
+        db.exec_driver_sql(drop_sql.format(s=s))
 for c in checks:
     q = c["quarantine"] or {"source": {"schema": "raw_keyless", "table": c["table"]}}
     src = q["source"]
@@ -294,14 +301,14 @@ def test_the_local_gate_moves_the_bad_rows_and_their_orphaned_children_and_block
 def test_a_warehouse_target_moves_exactly_what_the_local_gate_moves(
     kind: str, tmp_path: Path, batch_python: Path, request: pytest.FixtureRequest
 ) -> None:
-    fixture, schema_sql, view_sql = SERVERS[kind]
+    fixture, schema_sql, view_sql, drop_sql = SERVERS[kind]
     server: DatabaseServer = request.getfixturevalue(fixture)
     project = landed(spec_with(tmp_path, server, kind), tmp_path, batch_python, "--rows", "300",
                      "--bad-row-rate", "0.05")  # fmt: skip
     home = tmp_path / "home"
     orphan(project, batch_python, home, expected(project, batch_python, home)[0])
     bad, cascade = expected(project, batch_python, home)
-    _query(project, batch_python, home, COPY, server.url, json.dumps([schema_sql, view_sql]))
+    _query(project, batch_python, home, COPY, server.url, json.dumps([schema_sql, view_sql, drop_sql]))
     creds = {"WH_HOST": server.host, "WH_PASSWORD": server.password or "unused"}
     quote = gx_sql.GX_SQL[gx_sql.TargetType(kind)].quote
 
