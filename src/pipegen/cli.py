@@ -96,7 +96,7 @@ def plan(spec: SpecArg, format: FormatOpt = OutputFormat.TEXT) -> None:
         _print_diagnostics(exc.diagnostics, fmt)  # editors and CI get JSON either way
         raise typer.Exit(exc.exit_code) from None
     files = sorted(render_tree(ready.spec, ready.plan))
-    families = [f.value for f in families_for(ready.plan)]
+    families = list(families_for(ready.plan))
     if fmt == "json":
         typer.echo(json.dumps(plan_json(ready, families, files), indent=2, ensure_ascii=False))
     else:

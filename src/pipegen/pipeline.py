@@ -14,14 +14,13 @@ if TYPE_CHECKING:
 
 from pipegen import __version__
 from pipegen.errors import SpecError
-from pipegen.plan.families import Family
 from pipegen.plan.plan import Plan, make_plan
 from pipegen.spec.diagnostics import Diagnostic, sort_diagnostics
 from pipegen.spec.model import Spec
 from pipegen.spec.validate import Checked, check_file, locate
 
 if TYPE_CHECKING:
-    from pipegen.generators.base import Files
+    from pipegen.generators.base import Declaration, Family, Files
 
 
 @dataclass(frozen=True)
@@ -53,10 +52,17 @@ def prepare(path: Path) -> Ready:
 
 def families_for(plan: Plan) -> list[Family]:
     """The families generated for a plan: those its component graph needs that this version
-    registers (the rest are reported as planned in the generated docs)."""
+    generates (the rest are reported as planned in the generated docs)."""
     from pipegen.generators.registry import REGISTRY
 
-    return [f for f in plan.families if f in REGISTRY]
+    return REGISTRY.generated(plan)
+
+
+def needed_families(plan: Plan) -> list[Declaration]:
+    """Every family the plan needs, generated or planned, in registry order."""
+    from pipegen.generators.registry import REGISTRY
+
+    return REGISTRY.needed(plan)
 
 
 def render_tree(spec: Spec, plan: Plan, previous: Callable[[str], str | None] | None = None) -> Files:
@@ -68,11 +74,15 @@ def render_tree(spec: Spec, plan: Plan, previous: Callable[[str], str | None] | 
     from pipegen.generators.base import GenContext, collect, merge, no_previous
     from pipegen.generators.registry import REGISTRY
 
-    families = families_for(plan)
-    ctx = GenContext(spec, plan, frozenset(families), __version__, previous=previous or no_previous)
-    shared = collect({f: REGISTRY[f].contribute(ctx) for f in families})
+    generators = REGISTRY.generators
+    families = REGISTRY.generated(plan)
+    ctx = GenContext(
+        spec, plan, frozenset(families), __version__, previous=previous or no_previous, owners=REGISTRY.owners(),
+        planned=tuple((d.tag, d.description) for d in REGISTRY.planned_for(plan)),
+    )  # fmt: skip
+    shared = collect({f: generators[f].contribute(ctx) for f in families})
     ctx = replace(ctx, shared=shared)
-    return merge({f: REGISTRY[f].render(ctx) for f in families})
+    return merge({f: generators[f].render(ctx) for f in families})
 
 
 def spec_hash(spec: Spec) -> str:

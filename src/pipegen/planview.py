@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipegen.pipeline import Ready
+from pipegen.pipeline import Ready, needed_families
 from pipegen.plan.capacity import human
 
 
 def planned(ready: Ready, families: list[str]) -> list[str]:
     """Families the plan needs that this version does not generate yet."""
-    return [f.value for f in ready.plan.families if f.value not in families]
+    return [d.tag for d in needed_families(ready.plan) if d.tag not in families]
 
 
 def plan_json(ready: Ready, families: list[str], files: list[str]) -> dict[str, Any]:

@@ -9,9 +9,8 @@ from pathlib import Path
 
 from pipegen import __version__
 from pipegen.generators.base import Contribution, Files, GenContext, RunStep, collect, merge
-from pipegen.generators.registry import REGISTRY
+from pipegen.generators.registry import GENERATORS as REGISTRY
 from pipegen.pipeline import families_for, prepare
-from pipegen.plan.families import Family
 from pipegen.plan.plan import Plan, make_plan
 from pipegen.spec.model import Orchestrator, Spec
 from tests.conftest import example_specs
@@ -43,8 +42,8 @@ def render_with(spec: Spec, plan: Plan, extra_steps: tuple[RunStep, ...] = ()) -
     contributed = {step.name for part in parts.values() for step in part.run_steps}
     missing = tuple(step for step in extra_steps if step.name not in contributed)  # a real step wins
     if missing:
-        own = parts.get(Family.INGESTION, Contribution())
-        parts[Family.INGESTION] = replace(own, run_steps=(*own.run_steps, *missing))
+        own = parts.get("ingestion", Contribution())
+        parts["ingestion"] = replace(own, run_steps=(*own.run_steps, *missing))
     ctx = replace(ctx, shared=collect(parts))
     return merge({f: REGISTRY[f].render(ctx) for f in families}), ctx
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from pipegen.generators.orchestration import run_policy, task_plan
+from pipegen.common.orchestration import run_policy, task_plan
 from pipegen.pipeline import prepare
 from pipegen.plan.plan import make_plan
 from pipegen.spec.model import Orchestrator

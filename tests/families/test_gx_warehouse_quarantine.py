@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from pipegen.generators import gx_sql
+from pipegen.generators.gx import sql as gx_sql
 from tests.families.test_gx_quality import NOW, landed
 from tests.judges import offline_env
 from tests.servers import DatabaseServer

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipegen.generators.base import RunStep
-from pipegen.generators.orchestration import (
+from pipegen.common.orchestration import (
     CADENCES,
     airflow_bindings,
     channels,
@@ -25,6 +24,7 @@ from pipegen.generators.orchestration import (
     task_plan,
     upstreams,
 )
+from pipegen.generators.base import RunStep
 from pipegen.plan.plan import make_plan
 from pipegen.spec.model import Orchestration, Orchestrator, Spec
 from tests.families.orchestration import STAND_INS, orchestrated, render_with

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipegen.pipeline import prepare
-from pipegen.plan.families import Family
+from pipegen.pipeline import families_for, prepare
 from tests.conftest import example_specs, run_cli
 from tests.judges import offline_env
 
@@ -33,7 +32,7 @@ def synthesize(project: Path, python: Path, home: Path, *args: str) -> subproces
 
 def with_stand_ins() -> list[Path]:
     """Examples whose batch layer loads a source the local run can stand in for."""
-    return [p for p in example_specs() if Family.SYNTHETIC in prepare(p).plan.families]
+    return [p for p in example_specs() if "synthetic" in families_for(prepare(p).plan)]
 
 
 def test_examples_without_stand_ins_are_the_ones_with_no_batch_layer() -> None:

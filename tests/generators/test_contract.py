@@ -24,12 +24,12 @@ from pipegen.generators.base import (
     RunStep,
     collect,
 )
-from pipegen.generators.registry import PLANNED, REGISTRY, get
-from pipegen.pipeline import families_for, prepare, render_tree
-from pipegen.plan.families import ALWAYS, Family
+from pipegen.generators.registry import GENERATORS, PLANNED, REGISTRY, get
+from pipegen.pipeline import families_for, needed_families, prepare, render_tree
+from pipegen.plan.components import Kind
 from pipegen.plan.plan import Plan, make_plan
 from pipegen.spec.model import Architecture, Orchestrator, Spec
-from tests.conftest import example_specs, spec_data
+from tests.conftest import REPO, example_specs, spec_data
 
 
 def plan_variants() -> list[Plan]:
@@ -58,28 +58,43 @@ def plan_variants() -> list[Plan]:
 PLANS = plan_variants()
 
 
-def test_registry_and_planned_partition_the_family_vocabulary() -> None:
-    assert not set(REGISTRY) & PLANNED, "a family is both generated and planned"
-    assert set(REGISTRY) | PLANNED == set(Family), "a family is neither generated nor listed as planned"
-    for family, generator in REGISTRY.items():
-        assert generator.family == family
+def test_registry_and_planned_partition_the_declared_families() -> None:
+    tags = [d.tag for d in REGISTRY.declarations]
+    assert len(tags) == len(set(tags)), "a family is declared twice"
+    assert not set(GENERATORS) & PLANNED, "a family is both generated and planned"
+    assert set(GENERATORS) | PLANNED == set(tags)
+    for d in REGISTRY.declarations:
+        assert d.description and (d.always or d.needs), f"{d.tag}: no description, or never on"
 
 
-def test_every_family_tag_the_plan_emits_is_registered_or_planned() -> None:
-    emitted = {n.family for p in PLANS for n in p.graph.nodes if n.family is not None}
-    assert emitted <= set(REGISTRY) | PLANNED
-    # and no family in the vocabulary is dead: some plan asks for each
-    assert emitted | set(ALWAYS) == set(Family), set(Family) - emitted - set(ALWAYS)
+def test_every_generated_family_names_its_judge_and_the_judge_tests_exist() -> None:
+    for d in REGISTRY.declarations:
+        if d.generator is None:
+            continue
+        assert d.judge is not None and d.judge.tool and d.judge.tests, f"{d.tag} declares no judge"
+        for test in d.judge.tests:
+            assert (REPO / test).is_file(), f"{d.tag}: judge test {test} does not exist"
 
 
-def test_families_rendered_are_exactly_the_plans_registered_families() -> None:
+def test_every_component_kind_the_plan_emits_is_made_by_a_declared_family() -> None:
+    emitted = {k for p in PLANS for k in p.graph.kinds}
+    owners = REGISTRY.owners()
+    assert emitted <= set(owners), emitted - set(owners)
+    # and no kind or family is dead: some plan emits each kind, some plan needs each family
+    assert set(Kind) == emitted, set(Kind) - emitted
+    needed = {d.tag for p in PLANS for d in needed_families(p)}
+    assert needed == {d.tag for d in REGISTRY.declarations}, {d.tag for d in REGISTRY.declarations} - needed
+
+
+def test_families_rendered_are_exactly_the_plans_generated_families() -> None:
     for plan in PLANS[:12]:
-        assert families_for(plan) == [f for f in plan.families if f in REGISTRY]
-        assert set(ALWAYS) <= set(plan.families)
+        needed = needed_families(plan)
+        assert families_for(plan) == [d.tag for d in needed if d.generator is not None]
+        assert [d.tag for d in needed][:2] == ["project", "docs"]  # always on, in registry order
 
 
 def test_get_suggests_a_close_family_name() -> None:
-    assert get("docs") is REGISTRY[Family.DOCS]
+    assert get("docs") is GENERATORS["docs"]
     with pytest.raises(KeyError, match="did you mean 'docs'"):
         get("dosc")
 
@@ -88,9 +103,10 @@ def test_generated_docs_list_planned_families_as_planned() -> None:
     spec = Spec.model_validate(spec_data())
     plan = make_plan(spec)
     text = render_tree(spec, plan)["docs/architecture.md"]
-    for node in plan.graph.nodes:
-        if node.family in PLANNED:
-            assert f"`{node.family.value}` | planned" in text
+    planned = [d.tag for d in needed_families(plan) if d.generator is None]
+    assert planned, "the base spec needs some planned family (monitoring, compose, lineage)"
+    for tag in planned:
+        assert f"`{tag}` | planned" in text
 
 
 # ---------------------------------------------------------------- contributions
@@ -99,11 +115,11 @@ def test_generated_docs_list_planned_families_as_planned() -> None:
 def test_collect_merges_sorts_and_unites_env_uses() -> None:
     shared = collect(
         {
-            Family.INGESTION: Contribution(
+            "ingestion": Contribution(
                 requirements=("dlt==1.31.0", "duckdb==1.4.0"),
                 env=(EnvVar("PG_PASSWORD", ("ingestion reads it",), secret=True),),
             ),
-            Family.DBT: Contribution(
+            "dbt": Contribution(
                 requirements=("duckdb==1.4.0", "dbt-core==1.11.16"),
                 env=(EnvVar("PG_PASSWORD", ("dbt profile",), secret=True),),
                 run_steps=(RunStep(20, "transform", "dbt build", ("-m", "x")), RunStep(10, "ingest", "load", ())),
@@ -118,16 +134,16 @@ def test_collect_merges_sorts_and_unites_env_uses() -> None:
 @pytest.mark.parametrize(
     "parts",
     [
-        {Family.DBT: Contribution(requirements=("duckdb==1.4.0",)),
-         Family.GX: Contribution(requirements=("duckdb==1.3.0",))},
-        {Family.DBT: Contribution(env=(EnvVar("X", ("a",), secret=True),)),
-         Family.GX: Contribution(env=(EnvVar("X", ("b",), secret=False, default="1"),))},
-        {Family.DBT: Contribution(make_targets=(MakeTarget("t", "a", (("a",),)),)),
-         Family.GX: Contribution(make_targets=(MakeTarget("t", "b", (("b",),)),))},
+        {"dbt": Contribution(requirements=("duckdb==1.4.0",)),
+         "gx": Contribution(requirements=("duckdb==1.3.0",))},
+        {"dbt": Contribution(env=(EnvVar("X", ("a",), secret=True),)),
+         "gx": Contribution(env=(EnvVar("X", ("b",), secret=False, default="1"),))},
+        {"dbt": Contribution(make_targets=(MakeTarget("t", "a", (("a",),)),)),
+         "gx": Contribution(make_targets=(MakeTarget("t", "b", (("b",),)),))},
     ],
     ids=["two-pins", "secret-and-not", "two-targets"],
 )  # fmt: skip
-def test_conflicting_contributions_are_refused(parts: dict[Family, Contribution]) -> None:
+def test_conflicting_contributions_are_refused(parts: dict[str, Contribution]) -> None:
     with pytest.raises(ContributionConflict):
         collect(parts)
 
@@ -136,9 +152,9 @@ def render_with(contribution: Contribution) -> dict[str, str]:
     """The project family's files for the base spec plus one extra family's contribution."""
     spec = Spec.model_validate(spec_data())
     plan = make_plan(spec)
-    project = REGISTRY[Family.PROJECT]
-    ctx = GenContext(spec, plan, frozenset({Family.PROJECT}), __version__)
-    shared = collect({Family.PROJECT: project.contribute(ctx), Family.INGESTION: contribution})
+    project = GENERATORS["project"]
+    ctx = GenContext(spec, plan, frozenset({"project"}), __version__)
+    shared = collect({"project": project.contribute(ctx), "ingestion": contribution})
     return project.render(replace(ctx, shared=shared))
 
 
@@ -195,8 +211,8 @@ def test_env_example_covers_secrets_in_environment_variables() -> None:
 
 
 def test_the_pipeline_package_init_is_wanted_by_run_steps_or_python_modules() -> None:
-    none = collect({Family.DBT: Contribution(requirements=("duckdb==1.4.0",))})
-    modules = collect({Family.FLINK: Contribution(python_modules=True), Family.DBT: Contribution()})
-    steps = collect({Family.DBT: Contribution(run_steps=(RunStep(10, "transform", "dbt build", ("-m", "x")),))})
+    none = collect({"dbt": Contribution(requirements=("duckdb==1.4.0",))})
+    modules = collect({"flink": Contribution(python_modules=True), "dbt": Contribution()})
+    steps = collect({"dbt": Contribution(run_steps=(RunStep(10, "transform", "dbt build", ("-m", "x")),))})
     assert (none.python_modules, modules.python_modules, steps.python_modules) == (False, True, True)
     assert modules.run_steps == ()

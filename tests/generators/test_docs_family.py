@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from pipegen.generators.registry import REGISTRY
 from pipegen.pipeline import families_for, prepare, render_tree
 from pipegen.plan.plan import make_plan
 from pipegen.spec.model import Spec
@@ -32,7 +33,8 @@ def test_mermaid_names_only_spec_entities_and_generated_components(spec: Path) -
     nodes = {m.group(1): m.group(2) for line in lines if (m := NODE_RE.match(line))}
     edges = [(m.group(1), m.group(2)) for line in lines if (m := EDGE_RE.match(line))]
     assert len(nodes) + len(edges) == len(lines), "every diagram line is a node or an edge"
-    allowed = {n.label for n in ready.plan.graph.nodes if n.family is None or n.family in families}
+    owners = REGISTRY.owners()
+    allowed = {n.label for n in ready.plan.graph.nodes if n.kind is None or owners[n.kind] in families}
     assert set(nodes.values()) <= allowed
     for s in ready.spec.sources:
         assert f"{s.name} ({s.type.value})" in nodes.values()

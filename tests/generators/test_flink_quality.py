@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipegen.generators.gx_matrix import REASONS, cells
-from pipegen.generators.stream_rules import text_literal
+from pipegen.common.stream_rules import text_literal
+from pipegen.generators.gx.matrix import REASONS, cells
 from pipegen.pipeline import prepare, render_tree
-from pipegen.plan.families import Family
 from tests.conftest import REPO
 
 SHOP = REPO / "specs" / "ecommerce_realtime.yaml"
@@ -109,19 +108,19 @@ DLQ = "iot_lambda.sensors.readings.dlq"
 
 @pytest.mark.parametrize("rule", PER_EVENT)
 def test_a_per_event_rule_of_a_streamed_table_is_checked_by_the_flink_filter(rule: str) -> None:
-    flink = cells(rule, True, DLQ, frozenset({Family.GX, Family.DBT, Family.FLINK}))[-1]
+    flink = cells(rule, True, DLQ, frozenset({"gx", "dbt", "flink"}))[-1]
     assert (flink.text, flink.why) == (f"Flink filter → `{DLQ}`", "")
 
 
 @pytest.mark.parametrize("rule", IMPOSSIBLE)
 def test_a_rule_over_the_table_or_other_tables_is_impossible_per_event_with_its_reason(rule: str) -> None:
-    flink = cells(rule, True, DLQ, frozenset({Family.GX, Family.DBT, Family.FLINK}))[-1]
+    flink = cells(rule, True, DLQ, frozenset({"gx", "dbt", "flink"}))[-1]
     assert (flink.text, flink.why) == ("—", "flink-table")
     assert "uniqueness, foreign keys and rules over the whole table" in REASONS["flink-table"]
 
 
 def test_a_table_no_stream_job_reads_is_not_applicable_to_flink() -> None:
-    assert cells("range", True, None, frozenset({Family.GX, Family.FLINK}))[-1].why == "batch-only"
+    assert cells("range", True, None, frozenset({"gx", "flink"}))[-1].why == "batch-only"
     assert "flink-planned" not in REASONS
 
 

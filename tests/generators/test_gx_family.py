@@ -13,10 +13,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from pipegen.generators import gx_events
-from pipegen.generators.gx_matrix import REASONS
-from pipegen.pipeline import prepare, render_tree
-from pipegen.plan.families import Family
+from pipegen.generators.gx import events as gx_events
+from pipegen.generators.gx.matrix import REASONS
+from pipegen.pipeline import families_for, prepare, render_tree
 from tests.conftest import example_specs
 
 ROOT = Path(__file__).parents[2]
@@ -24,7 +23,7 @@ RULES = ("not_null", "unique", "range", "accepted_values", "regex", "foreign_key
 
 
 def with_gx() -> list[Path]:
-    return [p for p in example_specs() if Family.GX in prepare(p).plan.families]
+    return [p for p in example_specs() if "gx" in families_for(prepare(p).plan)]
 
 
 def suites(files: dict[str, str]) -> dict[str, dict[str, object]]:

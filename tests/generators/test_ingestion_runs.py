@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from pipegen.generators.ingestion import warehouse_target
+from pipegen.generators.ingestion.generator import warehouse_target
 from pipegen.pipeline import prepare, render_tree
 from pipegen.spec.types import parse_secret_ref
 from tests.conftest import SPECS

@@ -11,13 +11,12 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from pipegen.pipeline import prepare, render_tree
-from pipegen.plan.families import Family
+from pipegen.pipeline import families_for, prepare, render_tree
 from tests.conftest import example_specs
 
 
 def batch_examples() -> list[Path]:
-    return [p for p in example_specs() if {Family.INGESTION, Family.DBT} <= set(prepare(p).plan.families)]
+    return [p for p in example_specs() if {"ingestion", "dbt"} <= set(families_for(prepare(p).plan))]
 
 
 @pytest.mark.parametrize("spec", batch_examples(), ids=lambda p: p.stem)
@@ -80,7 +79,7 @@ def _with_kafka_sink(tmp_path: Path) -> Path:
 
 
 def flink_specs() -> list[Path]:
-    return [p for p in example_specs() if {Family.FLINK, Family.KAFKA} <= set(prepare(p).plan.families)]
+    return [p for p in example_specs() if {"flink", "kafka"} <= set(families_for(prepare(p).plan))]
 
 
 @pytest.mark.parametrize("variant", [*(p.stem for p in flink_specs()), "kafka_sink"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipegen.generators.project import secret_uses
+from pipegen.generators.project.generator import secret_uses
 from pipegen.spec.model import Spec
 from tests.conftest import spec_data
 

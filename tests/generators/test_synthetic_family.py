@@ -11,9 +11,8 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from pipegen.generators.base import GenContext
-from pipegen.generators.synthetic import covering_keys, synthetic_config
+from pipegen.generators.synthetic.generator import covering_keys, synthetic_config
 from pipegen.pipeline import prepare
-from pipegen.plan.families import Family
 from pipegen.spec.index import SpecIndex
 from tests.conftest import SPECS, example_specs
 
@@ -56,7 +55,7 @@ def test_a_covering_child_gets_at_least_as_many_rows_as_its_parent(tmp_path: Pat
     path = tmp_path / "pipegen.yaml"
     path.write_text(json.dumps(data), encoding="utf-8")
     ready = prepare(path)
-    config, _, _ = synthetic_config(GenContext(ready.spec, ready.plan, frozenset({Family.SYNTHETIC}), "0"))
+    config, _, _ = synthetic_config(GenContext(ready.spec, ready.plan, frozenset({"synthetic"}), "0"))
     rows = {t["name"]: t["rows"] for t in config["tables"]}
     assert rows == {"jaffle__raw_customers": 500, "jaffle__raw_orders": 800, "jaffle__raw_payments": 800}
     payments = next(t for t in config["tables"] if t["name"] == "jaffle__raw_payments")

@@ -28,7 +28,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from pipegen.generators import gx_events
+from pipegen.generators.gx import events as gx_events
 from tests.conftest import REPO, run_cli
 from tests.judges import offline_env
 

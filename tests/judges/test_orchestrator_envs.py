@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pipegen.generators.airflow import AIRFLOW_REQUIREMENTS
-from pipegen.generators.prefect import PREFECT_REQUIREMENTS
+from pipegen.generators.airflow.generator import AIRFLOW_REQUIREMENTS
+from pipegen.generators.prefect.generator import PREFECT_REQUIREMENTS
 from tests.judges.test_batch_env import pins
 
 VERSIONS = "import json, importlib.metadata as m, sys; print(json.dumps({n: m.version(n) for n in sys.argv[1:]}))"

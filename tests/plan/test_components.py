@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from pipegen.plan.components import Component, Graph, graph
-from pipegen.plan.families import Family
+from pipegen.generators.registry import REGISTRY
+from pipegen.plan.components import Component, Graph, Kind, graph
 from pipegen.spec.model import Architecture, Spec
 from tests.conftest import spec_data
 
@@ -30,13 +30,15 @@ def build(arch: Architecture, **overrides: Any) -> Graph:
     return graph(Spec.model_validate(spec_data(**overrides)), arch)
 
 
-def families(g: Graph) -> set[Family]:
-    return {n.family for n in g.nodes if n.family is not None}
+def families(g: Graph) -> set[str]:
+    """The families that make the graph's components (by their declarations' `needs`)."""
+    owners = REGISTRY.owners()
+    return {owners[k] for k in g.kinds}
 
 
 def test_elt_is_extract_then_quality_then_dbt_into_every_target() -> None:
     g = build(Architecture.ELT, targets=[{"name": "wh", "type": "duckdb"}, {"name": "lake", "type": "delta"}])
-    assert families(g) == {Family.SYNTHETIC, Family.INGESTION, Family.GX, Family.DBT, Family.AIRFLOW, Family.MONITORING}
+    assert families(g) == {"synthetic", "ingestion", "gx", "dbt", "airflow", "monitoring", "lakehouse"}
     assert ("synthetic", "source_0") in g.edges  # a postgres source has a local stand-in
     assert ("source_0", "extract") in g.edges and ("extract", "quality") in g.edges
     assert ("quality", "dbt") in g.edges
@@ -47,60 +49,67 @@ def test_elt_is_extract_then_quality_then_dbt_into_every_target() -> None:
 def test_etl_masks_before_load_and_has_no_warehouse_transform() -> None:
     g = build(Architecture.ETL)
     assert ("extract", "transform") in g.edges and ("transform", "target_0") in g.edges
-    assert Family.DBT not in families(g)
+    assert "dbt" not in families(g)
 
 
 def test_kappa_with_cdc_goes_through_debezium_and_kafka_to_flink() -> None:
     g = build(Architecture.KAPPA, sources=[CDC_SOURCE], latency="1m")
     assert {("source_0", "debezium"), ("debezium", "kafka"), ("kafka", "flink")} <= set(g.edges)
     assert ("source_0", "kafka") not in g.edges  # CDC goes through the connector
-    assert Family.INGESTION not in families(g) and Family.DBT not in families(g)
+    assert "ingestion" not in families(g) and "dbt" not in families(g)
 
 
 def test_lambda_splits_batch_and_streaming_sources_between_layers() -> None:
     g = build(Architecture.LAMBDA, sources=[spec_data()["sources"][0], KAFKA_SOURCE], latency="1m")
     assert ("source_0", "extract") in g.edges and ("source_1", "kafka") in g.edges
     assert ("source_1", "extract") not in g.edges
-    assert {Family.INGESTION, Family.DBT, Family.FLINK, Family.KAFKA} <= families(g)
-    assert Family.DEBEZIUM not in families(g)  # no CDC source, no connector
+    assert {"ingestion", "dbt", "flink", "kafka"} <= families(g)
+    assert "debezium" not in families(g)  # no CDC source, no connector
 
 
 def test_orchestrator_family_follows_the_spec() -> None:
-    assert Family.PREFECT in families(build(Architecture.ELT, orchestrator="prefect"))
-    assert Family.AIRFLOW not in families(build(Architecture.ELT, orchestrator="prefect"))
+    assert "prefect" in families(build(Architecture.ELT, orchestrator="prefect"))
+    assert "airflow" not in families(build(Architecture.ELT, orchestrator="prefect"))
 
 
 @pytest.mark.parametrize(
     ("deploy", "expected"),
-    [({}, set()), ({"kubernetes": {"enabled": True}}, {Family.KUBERNETES}),
-     ({"terraform": {"enabled": True}}, {Family.TERRAFORM})],
+    [({}, set()), ({"kubernetes": {"enabled": True}}, {"kubernetes"}),
+     ({"terraform": {"enabled": True}}, {"terraform"})],
 )  # fmt: skip
-def test_deploy_families_only_when_enabled(deploy: dict[str, Any], expected: set[Family]) -> None:
-    got = families(build(Architecture.ELT, deploy=deploy)) & {Family.KUBERNETES, Family.TERRAFORM}
+def test_deploy_families_only_when_enabled(deploy: dict[str, Any], expected: set[str]) -> None:
+    got = families(build(Architecture.ELT, deploy=deploy)) & {"kubernetes", "terraform"}
     assert got == expected
 
 
 def test_monitoring_off_means_no_monitoring_family() -> None:
-    assert Family.MONITORING not in families(build(Architecture.ELT, monitoring={"prometheus": False}))
+    assert "monitoring" not in families(build(Architecture.ELT, monitoring={"prometheus": False}))
 
 
-def test_graph_families_always_include_project_and_docs_in_declaration_order() -> None:
-    fams = build(Architecture.ELT).families
-    assert fams[:2] == (Family.PROJECT, Family.DOCS)
-    assert list(fams) == sorted(fams, key=list(Family).index)
+def test_engines_the_plan_chooses_are_components() -> None:
+    """Spark, Databricks and lake tables are components of the plan, so the families that make
+    them are listed (planned) instead of silently missing."""
+    lake = [{"name": "wh", "type": "duckdb"}, {"name": "lake", "type": "delta"}]
+    assert Kind.LAKE_TABLES in build(Architecture.ELT, targets=lake).kinds
+    assert Kind.LAKE_TABLES not in build(Architecture.ELT).kinds
+    from pipegen.plan.engines import choose
+
+    spec = Spec.model_validate(spec_data())
+    etl = graph(spec, Architecture.ETL, choose(spec, Architecture.ETL))
+    assert Kind.SPARK_BATCH in etl.kinds and "spark" in families(etl)
 
 
 def test_restricted_graph_bridges_edges_across_components_not_generated() -> None:
     g = Graph(
         nodes=(
             Component("s", "source", None),
-            Component("a", "a", Family.INGESTION),
-            Component("b", "b", Family.DBT),
+            Component("a", "a", Kind.BATCH_EXTRACT),
+            Component("b", "b", Kind.SQL_MODELS),
             Component("t", "target", None),
         ),
         edges=(("s", "a"), ("a", "b"), ("b", "t")),
     )
-    shown = g.restricted_to(frozenset({Family.DBT}))
+    shown = g.restricted_to(frozenset({Kind.SQL_MODELS}))
     assert [n.id for n in shown.nodes] == ["s", "b", "t"]
     assert shown.edges == (("b", "t"), ("s", "b"))
     assert g.restricted_to(frozenset()).edges == (("s", "t"),)

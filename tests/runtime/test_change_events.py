@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from pipegen.generators.base import GenContext
-from pipegen.generators.flink import change_events_config
-from pipegen.pipeline import prepare
+from pipegen.generators.flink.generator import change_events_config
+from pipegen.pipeline import families_for, prepare
 from pipegen.resources import data_dir
 from tests.conftest import REPO
 
@@ -35,7 +35,7 @@ def module() -> Any:
 @pytest.fixture(scope="module")
 def config() -> dict[str, Any]:
     ready = prepare(REPO / "specs" / "ecommerce_realtime.yaml")
-    ctx = GenContext(ready.spec, ready.plan, frozenset(ready.plan.families), "test")
+    ctx = GenContext(ready.spec, ready.plan, frozenset(families_for(ready.plan)), "test")
     return change_events_config(ctx)
 
 

@@ -1,7 +1,8 @@
 """The family contract.
 
-A family is a module with a `GENERATOR` that has:
-- `family`: its `Family` tag (the plan's component graph names the families a spec needs);
+A family is a package `generators/<family>/` whose `__init__.py` holds its `FAMILY`, a
+`Declaration`: its tag, a one-line description, when it is on (always, or the kinds of plan
+component that need it), the judge that proves its output, and its generator:
 - `contribute(ctx) -> Contribution`: what it adds to files every project shares
   (pinned requirements, environment variables and secrets it reads, Makefile targets,
   local-run steps, Compose services, CI steps). Pure; it sees the spec and plan only;
@@ -19,11 +20,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
-from pipegen.plan.families import Family
 from pipegen.plan.plan import Plan
 from pipegen.spec.model import Spec
 
 Files = dict[str, str]
+Family = str  # a family's tag, as its Declaration states it (the registry holds the vocabulary)
 T = TypeVar("T")
 
 
@@ -70,10 +71,11 @@ class ComposeService:
 
 @dataclass(frozen=True)
 class CiStep:
-    """A step of the generated CI workflow."""
+    """A step of the generated CI workflow (after pipegen's own checks), in family order."""
 
     name: str
     run: str
+    requirements: tuple[str, ...] = ()  # requirement files of the project the step needs installed
 
 
 @dataclass(frozen=True)
@@ -113,15 +115,16 @@ class GenContext:
     families: frozenset[Family]  # every family generated in this run
     version: str  # pipegen version, stated in generated files
     shared: Shared = field(default_factory=Shared)
+    # component kind -> the family that makes it (generated or planned), from the declarations
+    owners: Mapping[str, Family] = field(default_factory=dict)
+    # families the plan needs that this version does not generate: (tag, description), in order
+    planned: tuple[tuple[Family, str], ...] = ()
     # The last generated copy of a file (.pipegen/base/<path>), None when there is none. Output
     # stays a function of its inputs: (spec, the previous generation). Read only what you need.
     previous: Callable[[str], str | None] = no_previous
 
 
 class Generator(Protocol):
-    family: Family
-    description: str
-
     def contribute(self, ctx: GenContext) -> Contribution:
         """What this family adds to the shared project files."""
         ...
@@ -129,6 +132,34 @@ class Generator(Protocol):
     def render(self, ctx: GenContext) -> Files:
         """The files of this family, by relative POSIX path."""
         ...
+
+
+@dataclass(frozen=True)
+class Judge:
+    """The real tool that proves a family's output, and the test modules of pipegen's suite
+    that run it (paths from the repository root)."""
+
+    tool: str
+    tests: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """A family as it describes itself. `needs`: the kinds of plan component it makes (the
+    plan's component graph, src/pipegen/plan/components.py); `always`: on for every plan.
+    `generator` None: planned, i.e. the plan can ask for it and this version does not generate
+    it yet (listed as planned by `pipegen plan` and the generated docs, never dropped)."""
+
+    tag: Family
+    description: str
+    needs: tuple[str, ...] = ()
+    always: bool = False
+    generator: Generator | None = None
+    judge: Judge | None = None
+
+    def on(self, kinds: frozenset[str]) -> bool:
+        """Whether a plan whose component graph has these kinds needs this family."""
+        return self.always or any(k in kinds for k in self.needs)
 
 
 class ContributionConflict(ValueError):

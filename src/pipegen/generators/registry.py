@@ -1,62 +1,102 @@
-"""The one registry of artifact families.
+"""The one registry of artifact families: one line per family package.
 
-Adding a family: a template folder, a generator module, and one line here (moving its tag
-from PLANNED to REGISTRY). The plan's component graph decides which families a spec needs
-(src/pipegen/plan/components.py); this file says which of them this version generates.
+Adding a family: a template folder, a package `generators/<family>/` whose `FAMILY` declares
+it (docs/families.md, "Adding a family"), and its line in `FAMILIES` below (taking its
+declaration out of `planned.py` if it was planned). Everything else is derived from the
+declarations: the vocabulary of tags, which families a plan needs, which are generated.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pipegen.generators import airflow, dbt, debezium, docs, flink, gx, ingestion, kafka, prefect, project, synthetic
-from pipegen.generators.base import Generator
-from pipegen.plan.families import DESCRIPTIONS, Family
+from pipegen.generators.base import Declaration, Family, Generator
+from pipegen.generators.planned import PLANNED as PLANNED_FAMILIES
+from pipegen.plan.plan import Plan
 from pipegen.spec.diagnostics import did_you_mean
 
-REGISTRY: dict[Family, Generator] = {
-    Family.PROJECT: project.GENERATOR,
-    Family.DOCS: docs.GENERATOR,
-    Family.SYNTHETIC: synthetic.GENERATOR,
-    Family.INGESTION: ingestion.GENERATOR,
-    Family.DBT: dbt.GENERATOR,
-    Family.GX: gx.GENERATOR,
-    Family.AIRFLOW: airflow.GENERATOR,
-    Family.PREFECT: prefect.GENERATOR,
-    Family.DEBEZIUM: debezium.GENERATOR,
-    Family.KAFKA: kafka.GENERATOR,
-    Family.FLINK: flink.GENERATOR,
-}
-
-# Families the plan can ask for that this version does not generate yet: they are listed in
-# the generated docs as "planned", never silently dropped.
-PLANNED: frozenset[Family] = frozenset(
-    {
-        Family.KUBERNETES,
-        Family.TERRAFORM,
-        Family.MONITORING,
-    }
+FAMILIES: tuple[Declaration, ...] = (
+    project.FAMILY,
+    docs.FAMILY,
+    synthetic.FAMILY,
+    ingestion.FAMILY,
+    dbt.FAMILY,
+    gx.FAMILY,
+    airflow.FAMILY,
+    prefect.FAMILY,
+    debezium.FAMILY,
+    kafka.FAMILY,
+    flink.FAMILY,
 )
 
 
+class Registry:
+    """Declarations in order (generated first, then planned); everything else derives from them."""
+
+    def __init__(self, declarations: Sequence[Declaration]) -> None:
+        tags = [d.tag for d in declarations]
+        if len(set(tags)) != len(tags):
+            raise ValueError(f"a family tag is declared twice: {sorted(t for t in tags if tags.count(t) > 1)}")
+        self.declarations = tuple(declarations)
+        self.by_tag = {d.tag: d for d in declarations}
+
+    @property
+    def generators(self) -> dict[Family, Generator]:
+        return {d.tag: d.generator for d in self.declarations if d.generator is not None}
+
+    @property
+    def planned(self) -> frozenset[Family]:
+        return frozenset(d.tag for d in self.declarations if d.generator is None)
+
+    def owners(self) -> dict[str, Family]:
+        """Component kind -> the family that makes it (the first declaration that needs it)."""
+        out: dict[str, Family] = {}
+        for d in self.declarations:
+            for kind in d.needs:
+                out.setdefault(str(kind), d.tag)
+        return out
+
+    def needed(self, plan: Plan) -> list[Declaration]:
+        """The families a plan needs, generated or planned, in declaration order."""
+        kinds = frozenset(str(k) for k in plan.graph.kinds)
+        return [d for d in self.declarations if d.on(kinds)]
+
+    def generated(self, plan: Plan) -> list[Family]:
+        return [d.tag for d in self.needed(plan) if d.generator is not None]
+
+    def planned_for(self, plan: Plan) -> list[Declaration]:
+        return [d for d in self.needed(plan) if d.generator is None]
+
+    def get(self, name: str) -> Generator:
+        """A generator by family tag, with a did-you-mean for a typo."""
+        generators = self.generators
+        if name in generators:
+            return generators[name]
+        hint = did_you_mean(name, list(generators)) or "families: " + ", ".join(generators)
+        raise KeyError(f"no artifact family '{name}'; {hint}")
+
+    def markdown(self) -> str:
+        """The table of families in docs/families.md (between its `families` markers)."""
+        rows = ["| family | status | on when | what it makes |", "|---|---|---|---|"]
+        for d in self.declarations:
+            status = "generated" if d.generator is not None else "planned"
+            on = "always" if d.always else ", ".join(f"`{k}`" for k in d.needs)
+            rows.append(f"| `{d.tag}` | {status} | {on} | {d.description} |")
+        return "\n".join(rows) + "\n"
+
+
+REGISTRY = Registry((*FAMILIES, *PLANNED_FAMILIES))
+GENERATORS: dict[Family, Generator] = REGISTRY.generators
+PLANNED: frozenset[Family] = REGISTRY.planned
+
+
 def get(name: str) -> Generator:
-    """A generator by family name, with a did-you-mean for a typo."""
-    try:
-        return REGISTRY[Family(name)]
-    except (KeyError, ValueError):
-        hint = did_you_mean(name, [f.value for f in REGISTRY]) or "families: " + ", ".join(REGISTRY)
-        raise KeyError(f"no artifact family '{name}'; {hint}") from None
-
-
-def describe(family: Family) -> str:
-    return REGISTRY[family].description if family in REGISTRY else DESCRIPTIONS[family]
+    return REGISTRY.get(name)
 
 
 def families_markdown() -> str:
-    """The table of families in docs/families.md (between its `families` markers)."""
-    rows = ["| family | status | what it makes |", "|---|---|---|"]
-    for family in Family:
-        status = "generated" if family in REGISTRY else "planned"
-        rows.append(f"| `{family.value}` | {status} | {describe(family)} |")
-    return "\n".join(rows) + "\n"
+    return REGISTRY.markdown()
 
 
 if __name__ == "__main__":  # pragma: no cover - used by scripts/refresh-docs.sh

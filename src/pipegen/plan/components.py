@@ -1,21 +1,46 @@
-"""What each architecture is made of: components, the artifact family that generates
-each, and the data-flow edges between them (for diagrams and `pipegen plan`)."""
+"""What each architecture is made of: components, each of a `Kind`, and the data-flow edges
+between them (for diagrams and `pipegen plan`). The plan says WHAT a spec needs; which artifact
+family makes a kind of component is said by the family itself (its declaration's `needs`,
+src/pipegen/generators/<family>/__init__.py), so the plan never names a family."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 
-from pipegen.plan.families import ALWAYS, Family, ordered
-from pipegen.spec.catalog import LOCAL_STAND_IN
+from pipegen.plan.engines import EngineChoice
+from pipegen.spec.catalog import LAKE_TARGETS, LOCAL_STAND_IN
 from pipegen.spec.model import Architecture, Ingestion, Spec
+
+
+class Kind(StrEnum):
+    """The kinds of component a plan can have (what is made, not who makes it)."""
+
+    SYNTHETIC_DATA = "synthetic_data"
+    BATCH_EXTRACT = "batch_extract"
+    MASKED_LOAD = "masked_load"
+    QUALITY_CHECKS = "quality_checks"
+    SQL_MODELS = "sql_models"
+    AIRFLOW_SCHEDULE = "airflow_schedule"
+    PREFECT_SCHEDULE = "prefect_schedule"
+    KAFKA_TOPICS = "kafka_topics"
+    CDC_CONNECTORS = "cdc_connectors"
+    FLINK_JOBS = "flink_jobs"
+    SPARK_BATCH = "spark_batch"
+    SPARK_STREAMING = "spark_streaming"
+    DATABRICKS_JOBS = "databricks_jobs"
+    LAKE_TABLES = "lake_tables"
+    METRICS_ALERTS = "metrics_alerts"
+    KUBERNETES_MANIFESTS = "kubernetes_manifests"
+    CLOUD_INFRASTRUCTURE = "cloud_infrastructure"
 
 
 @dataclass(frozen=True)
 class Component:
     id: str
     label: str
-    family: Family | None  # artifact family that generates it; None for spec entities (sources, targets)
+    kind: Kind | None  # what it is; None for spec entities (sources, targets)
 
 
 @dataclass(frozen=True)
@@ -25,13 +50,14 @@ class Graph:
     batch_sources: tuple[int, ...] = ()  # indexes of the sources the batch layer loads into the warehouse
 
     @property
-    def families(self) -> tuple[Family, ...]:
-        """The families this graph needs, ALWAYS-on ones included, in declaration order."""
-        return ordered({*ALWAYS, *(n.family for n in self.nodes if n.family is not None)})
+    def kinds(self) -> frozenset[str]:
+        """The kinds of component this graph has."""
+        return frozenset(n.kind for n in self.nodes if n.kind is not None)
 
-    def restricted_to(self, families: frozenset[Family]) -> Graph:
-        """Only nodes whose family is generated; edges bridged across dropped nodes."""
-        keep = {n.id for n in self.nodes if n.family is None or n.family in families}
+    def restricted_to(self, kinds: frozenset[str]) -> Graph:
+        """Only entities and nodes of these kinds (the generated ones); edges bridged across
+        dropped nodes."""
+        keep = {n.id for n in self.nodes if n.kind is None or n.kind in kinds}
         edges = set()
         for a, b in self.edges:
             if a not in keep:
@@ -62,8 +88,8 @@ def _tgt(i: int) -> str:
     return f"target_{i}"
 
 
-def graph(spec: Spec, architecture: Architecture) -> Graph:
-    """The logical data flow of the chosen architecture."""
+def graph(spec: Spec, architecture: Architecture, engines: tuple[EngineChoice, ...] = ()) -> Graph:
+    """The logical data flow of the chosen architecture, and the engines the plan chose."""
     b = _Builder(spec)
     streaming = [i for i, s in enumerate(spec.sources) if s.ingestion != Ingestion.BATCH]
     batch = [i for i, s in enumerate(spec.sources) if s.ingestion == Ingestion.BATCH]
@@ -76,6 +102,7 @@ def graph(spec: Spec, architecture: Architecture) -> Graph:
         b.batch_layer(batch + streaming, via_kafka=streaming, mask=False)
         if streaming:
             b.speed_layer(streaming)
+    b.engines(engines, architecture)
     return b.finish()
 
 
@@ -83,7 +110,7 @@ class _Builder:
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
         self.orch = spec.orchestrator.value
-        self.orch_family = Family(spec.orchestrator.value)
+        self.orch_kind = Kind(f"{spec.orchestrator.value}_schedule")
         self.nodes: list[Component] = [
             *(Component(_src(i), f"{s.name} ({s.type.value})", None) for i, s in enumerate(spec.sources)),
             *(Component(_tgt(i), f"{t.name} ({t.type.value})", None) for i, t in enumerate(spec.targets)),
@@ -92,15 +119,15 @@ class _Builder:
         self.targets = [_tgt(i) for i in range(len(spec.targets))]
         self.batch_sources: list[int] = []
 
-    def _add(self, node_id: str, label: str, family: Family) -> None:
+    def _add(self, node_id: str, label: str, kind: Kind) -> None:
         if all(n.id != node_id for n in self.nodes):
-            self.nodes.append(Component(node_id, label, family))
+            self.nodes.append(Component(node_id, label, kind))
 
     def _kafka_in(self, sources: list[int]) -> None:
         cdc = [i for i in sources if self.spec.sources[i].ingestion == Ingestion.CDC]
-        self._add("kafka", "Kafka topics", Family.KAFKA)
+        self._add("kafka", "Kafka topics", Kind.KAFKA_TOPICS)
         if cdc:
-            self._add("debezium", "Debezium CDC connectors", Family.DEBEZIUM)
+            self._add("debezium", "Debezium CDC connectors", Kind.CDC_CONNECTORS)
             self.edges |= {(_src(i), "debezium") for i in cdc}
             self.edges.add(("debezium", "kafka"))
         self.edges |= {(_src(i), "kafka") for i in sources if i not in cdc}
@@ -109,36 +136,49 @@ class _Builder:
         self.batch_sources = sorted(sources)
         standing_in = [i for i in sources if LOCAL_STAND_IN[self.spec.sources[i].type] is not None]
         if standing_in:
-            self._add("synthetic", "synthetic source data (local run)", Family.SYNTHETIC)
+            self._add("synthetic", "synthetic source data (local run)", Kind.SYNTHETIC_DATA)
             self.edges |= {("synthetic", _src(i)) for i in standing_in}
-        self._add("extract", f"batch extract ({self.orch})", Family.INGESTION)
+        self._add("extract", f"batch extract ({self.orch})", Kind.BATCH_EXTRACT)
         self.edges |= {(_src(i), "extract") for i in sources if i not in via_kafka}
         if via_kafka:
             self._kafka_in(via_kafka)
             self.edges.add(("kafka", "extract"))
         if mask:
-            self._add("transform", "transform + mask before load", Family.INGESTION)
+            self._add("transform", "transform + mask before load", Kind.MASKED_LOAD)
             self.edges.add(("extract", "transform"))
             self.edges |= {("transform", t) for t in self.targets}
         else:
-            self._add("quality", "Great Expectations checkpoints", Family.GX)
-            self._add("dbt", "dbt staging → marts", Family.DBT)
+            self._add("quality", "Great Expectations checkpoints", Kind.QUALITY_CHECKS)
+            self._add("dbt", "dbt staging → marts", Kind.SQL_MODELS)
             self.edges |= {("extract", "quality"), ("quality", "dbt")}
             self.edges |= {("dbt", t) for t in self.targets}
-        self._add("orchestrator", f"{self.orch} schedule", self.orch_family)
+        self._add("orchestrator", f"{self.orch} schedule", self.orch_kind)
         self.edges.add(("orchestrator", "extract"))
 
     def speed_layer(self, sources: list[int]) -> None:
         self._kafka_in(sources)
-        self._add("flink", "Flink SQL jobs", Family.FLINK)
+        self._add("flink", "Flink SQL jobs", Kind.FLINK_JOBS)
         self.edges.add(("kafka", "flink"))
         self.edges |= {("flink", t) for t in self.targets}
 
+    def engines(self, engines: tuple[EngineChoice, ...], architecture: Architecture) -> None:
+        """Components of the engines the plan chose beyond the batch and speed layers' own,
+        and the lake tables of a lake target (listed; their edges come with their families)."""
+        chosen = {(e.layer, e.engine) for e in engines}
+        if ("batch", "spark") in chosen:
+            self._add("spark_batch", "Spark batch jobs", Kind.SPARK_BATCH)
+        if ("stream", "spark") in chosen:
+            self._add("spark_streaming", "Spark Structured Streaming jobs", Kind.SPARK_STREAMING)
+        if ("compute", "databricks") in chosen:
+            self._add("databricks", "Databricks jobs (Asset Bundles)", Kind.DATABRICKS_JOBS)
+        if architecture == Architecture.LAKEHOUSE or any(t.type in LAKE_TARGETS for t in self.spec.targets):
+            self._add("lake_tables", "lake tables: bronze/silver/gold and their maintenance", Kind.LAKE_TABLES)
+
     def finish(self) -> Graph:
         if self.spec.monitoring.prometheus:
-            self._add("monitoring", "Prometheus alerts + Grafana", Family.MONITORING)
+            self._add("monitoring", "Prometheus alerts + Grafana", Kind.METRICS_ALERTS)
         if self.spec.deploy.kubernetes.enabled:
-            self._add("kubernetes", "Kubernetes manifests", Family.KUBERNETES)
+            self._add("kubernetes", "Kubernetes manifests", Kind.KUBERNETES_MANIFESTS)
         if self.spec.deploy.terraform.enabled:
-            self._add("terraform", "Terraform infrastructure", Family.TERRAFORM)
+            self._add("terraform", "Terraform infrastructure", Kind.CLOUD_INFRASTRUCTURE)
         return Graph(tuple(self.nodes), tuple(sorted(self.edges)), tuple(self.batch_sources))

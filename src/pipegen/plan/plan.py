@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pipegen.plan.capacity import Capacity, capacity_findings, compute
 from pipegen.plan.components import Graph, graph
 from pipegen.plan.engines import EngineChoice, choose
-from pipegen.plan.families import Family
 from pipegen.plan.names import Names, names
 from pipegen.plan.select import Facts, Reason, facts_of, select
 from pipegen.spec.diagnostics import Finding
@@ -26,23 +25,19 @@ class Plan:
     names: Names
     engines: tuple[EngineChoice, ...] = ()
 
-    @property
-    def families(self) -> tuple[Family, ...]:
-        """The artifact families this plan needs (from its component graph), in order."""
-        return self.graph.families
-
 
 def make_plan(spec: Spec) -> Plan:
     selection = select(spec)
     capacity = compute(spec)
+    engines = choose(spec, selection.architecture)
     return Plan(
         architecture=selection.architecture,
         explicit=selection.explicit,
         reasons=selection.reasons,
         facts=facts_of(spec),
-        graph=graph(spec, selection.architecture),
+        graph=graph(spec, selection.architecture, engines),
         capacity=capacity,
         findings=(*selection.findings, *capacity_findings(spec, capacity)),
         names=names(spec),
-        engines=choose(spec, selection.architecture),
+        engines=engines,
     )

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from sqlglot import exp
 
 from pipegen.spec.expr import parse
+from pipegen.spec.model import Aggregation, Measure
 
 # (qualifier as written, or "") and column -> (relation alias or None, SQL column name)
 Resolver = Callable[[str, str], tuple[str | None, str]]
@@ -72,3 +73,27 @@ def per_adapter(render: Callable[[str], str], adapters: Sequence[str], dialects:
         ("{% if " if i == 0 else "{% elif ") + f"target.type == '{a}' %}}{texts[a]}" for i, a in enumerate(others)
     )
     return chain + "{% else %}" + texts[default] + "{% endif %}"
+
+
+AGG_SQL = {
+    Aggregation.COUNT: "count({})",
+    Aggregation.COUNT_DISTINCT: "count(distinct {})",
+    Aggregation.SUM: "sum({})",
+    Aggregation.AVG: "avg({})",
+    Aggregation.MIN: "min({})",
+    Aggregation.MAX: "max({})",
+}
+
+
+def measure_expr(m: Measure) -> str:
+    """A measure as one generic-SQL expression (docs/transforms.md, "Marts")."""
+    if m.agg is None:
+        return m.expr or ""
+    inner = m.expr or m.column or ("1" if m.where else "*")
+    if m.where:
+        inner = f"case when {m.where} then {inner} end"
+    agg = AGG_SQL[m.agg].format(inner)
+    if m.default is not None:
+        default = m.default if not isinstance(m.default, str) else "'" + m.default.replace("'", "''") + "'"
+        agg = f"coalesce({agg}, {str(default).lower() if isinstance(default, bool) else default})"
+    return agg

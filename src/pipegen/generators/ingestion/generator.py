@@ -13,11 +13,10 @@ masking (ETL) and the metadata columns. Per-system differences are the tables be
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
-from pipegen.plan.families import Family
+from pipegen.common.sources import SQL_SYSTEMS, STAND_IN_ONLY, SYNTHETIC_SOURCES
+from pipegen.generators.base import CiStep, Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
 from pipegen.render.env import render
 from pipegen.resources import data_dir
 from pipegen.safe import Safe, trusted
@@ -46,39 +45,6 @@ PINS = (
     "sqlalchemy==2.1.9",
 )
 
-
-@dataclass(frozen=True)
-class SqlSystem:
-    """How one kind of SQL source is reached: SQLAlchemy driver (dlt reflects through it),
-    the columnar backend that reads the rows, the driver package, the default port."""
-
-    drivername: str
-    backend: str
-    requirement: str | None
-    port: int
-
-
-# connectorx reads Postgres, MySQL/MariaDB, SQL Server, Oracle and SQLite in Arrow batches
-# (measured: 3.2 s for 1M rows where dlt's row-by-row default took 4 min 17 s).
-SQL_SYSTEMS: dict[SourceType, SqlSystem] = {
-    SourceType.POSTGRES: SqlSystem("postgresql+psycopg2", "connectorx", "psycopg2-binary==2.9.13", 5432),
-    SourceType.MYSQL: SqlSystem("mysql+pymysql", "connectorx", "pymysql==1.2.4", 3306),
-    SourceType.SQLSERVER: SqlSystem("mssql+pyodbc", "connectorx", "pyodbc==5.5.0", 1433),
-    SourceType.ORACLE: SqlSystem("oracle+oracledb", "connectorx", "oracledb==26.1.0", 1521),
-}
-# Faker sources are read from the SQLite file the synthetic generator writes, in every mode.
-SYNTHETIC_SOURCES = frozenset({SourceType.FAKER})
-# Sources this version reads into the batch layer only in --local runs, from their JSON lines
-# stand-ins: dlt ships no MongoDB or stream source in its core package (its Kafka and MongoDB
-# sources are `dlt init` verified-source templates, not importable modules). In production a
-# stream reaches the warehouse through the speed layer.
-STAND_IN_ONLY: dict[SourceType, str] = {
-    SourceType.MONGODB: "MongoDB",
-    SourceType.KAFKA: "Kafka topics",
-    SourceType.EVENTHUBS: "Event Hubs",
-    SourceType.KINESIS: "Kinesis streams",
-    SourceType.PUBSUB: "Pub/Sub topics",
-}
 
 # dlt extras per production destination (the local run needs duckdb only).
 DESTINATION_EXTRAS: dict[str, tuple[str, ...]] = {
@@ -130,22 +96,6 @@ LAG_BY_TYPE: dict[str, float] = {"timestamp": 300.0, "timestamp_tz": 300.0, "dat
 UNTYPED_FORMATS = frozenset({FileFormat.CSV, FileFormat.JSON, FileFormat.JSONL})
 
 PII_KEY_ENV = "PIPEGEN_PII_KEY"
-
-
-# How the batch layer reads a source in production (for the project's docs), per kind.
-PRODUCTION_READERS: dict[SourceType, str] = {
-    SourceType.API: "dlt rest_api",
-    SourceType.FILES: "dlt filesystem",
-    SourceType.FAKER: "the synthetic SQLite file",
-    **{kind: "dlt sql_table (connectorx)" for kind in SQL_SYSTEMS},
-    **{
-        kind: "none in the batch layer: streams reach the warehouse through the speed layer; ingest without "
-        "--local stops and says so"
-        for kind in STAND_IN_ONLY
-    },
-    SourceType.MONGODB: "none in this version (validate warns, R268): land its collections with your own job "
-    "into the raw schema; ingest without --local stops and says so",
-}
 
 
 def loaded_sources(ctx: GenContext) -> list[Source]:
@@ -457,9 +407,6 @@ def env_vars(ctx: GenContext) -> tuple[EnvVar, ...]:
 
 
 class IngestionGenerator:
-    family = Family.INGESTION
-    description = "extract-load code (dlt): SQL, REST API and file sources into the warehouse, contracts, dead letters"
-
     def contribute(self, ctx: GenContext) -> Contribution:
         command = ("-m", "pipeline.ingest", "--local")
         return Contribution(
@@ -471,6 +418,7 @@ class IngestionGenerator:
                 ),
             ),
             run_steps=(RunStep(20, "ingest", "load every source into the local warehouse (dlt)", command),),
+            ci_steps=(CiStep("Ingestion tests", "python -m pytest -q tests/test_ingestion.py"),),
         )
 
     def render(self, ctx: GenContext) -> Files:

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipegen.plan.names import Names, snake
-from pipegen.render.sqlexpr import Resolver, per_adapter, to_sql
+from pipegen.render.sqlexpr import Resolver, measure_expr, per_adapter, to_sql
 from pipegen.safe import Ident, trusted
 from pipegen.spec.index import SpecIndex, TableRef, mart_outputs
-from pipegen.spec.model import Aggregation, Keep, Mart, Materialization, Measure
+from pipegen.spec.model import Keep, Mart, Materialization
 
 META_COLUMNS = ("_extracted_at", "_source", "_batch_id")
 
@@ -132,30 +132,6 @@ def _column_ref(text: str) -> tuple[str, str]:
     """'orders.user_id' -> ('orders', 'user_id'); 'user_id' -> ('', 'user_id')."""
     qualifier, _, column = text.strip().rpartition(".")
     return qualifier, column
-
-
-AGG_SQL = {
-    Aggregation.COUNT: "count({})",
-    Aggregation.COUNT_DISTINCT: "count(distinct {})",
-    Aggregation.SUM: "sum({})",
-    Aggregation.AVG: "avg({})",
-    Aggregation.MIN: "min({})",
-    Aggregation.MAX: "max({})",
-}
-
-
-def measure_expr(m: Measure) -> str:
-    """A measure as one generic-SQL expression (docs/transforms.md, "Marts")."""
-    if m.agg is None:
-        return m.expr or ""
-    inner = m.expr or m.column or ("1" if m.where else "*")
-    if m.where:
-        inner = f"case when {m.where} then {inner} end"
-    agg = AGG_SQL[m.agg].format(inner)
-    if m.default is not None:
-        default = m.default if not isinstance(m.default, str) else "'" + m.default.replace("'", "''") + "'"
-        agg = f"coalesce({agg}, {str(default).lower() if isinstance(default, bool) else default})"
-    return agg
 
 
 def mart_model(mart: Mart, index: SpecIndex, names: Names, dialects: Dialects) -> dict[str, Any]:

@@ -18,11 +18,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pipegen.common.stream_rules import EventRule, event_rules, streamed_tables
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget
-from pipegen.generators.flink_quality import WINDOW_SECONDS, build_quality_jobs
-from pipegen.generators.flink_sql import JobBuilder, JobSql, Settings, describe_window, settings_for
-from pipegen.generators.stream_rules import EventRule, event_rules, streamed_tables
-from pipegen.plan.families import Family
+from pipegen.generators.flink.quality import WINDOW_SECONDS, build_quality_jobs
+from pipegen.generators.flink.sql import JobBuilder, JobSql, Settings, describe_window, settings_for
 from pipegen.render.env import render, static
 from pipegen.safe import trusted
 from pipegen.spec.index import SpecIndex, TableRef
@@ -53,9 +52,6 @@ USRLIB = "/opt/flink/usrlib"
 
 
 class FlinkGenerator:
-    family = Family.FLINK
-    description = "Flink SQL jobs (window TVFs, top-N, lookups, alerts) and their FlinkDeployments"
-
     def contribute(self, ctx: GenContext) -> Contribution:
         return Contribution(
             python_modules=True,
@@ -137,7 +133,7 @@ class FlinkGenerator:
         )
         for name in RUNTIME:
             files[f"pipeline/{name}"] = static(f"flink/{name}")
-        if quality and Family.GX not in ctx.families:  # the stream's validation events need a read model too
+        if quality and "gx" not in ctx.families:  # the stream's validation events need a read model too
             files["pipeline/quality_model.py"] = static("gx/quality_model.py")
         files["requirements-flink.txt"] = render(
             "flink/requirements-flink.txt.j2", {"pins": [trusted(p) for p in FLINK_REQUIREMENTS]}

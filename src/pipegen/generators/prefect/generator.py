@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget
-from pipegen.generators.orchestration import (
+from pipegen.common.orchestration import (
     RunPolicy,
     channels,
     dbt_target,
@@ -25,7 +24,7 @@ from pipegen.generators.orchestration import (
     task_plan,
     upstreams,
 )
-from pipegen.plan.families import Family
+from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget
 from pipegen.render.env import render, static
 from pipegen.safe import trusted
 from pipegen.spec.types import format_duration
@@ -61,9 +60,6 @@ def _prefect_argv(*argv: str) -> tuple[str, ...]:
 
 
 class PrefectGenerator:
-    family = Family.PREFECT
-    description = "Prefect 3 flow (parallel extraction, retries, run-summary artifact) and prefect.yaml deployment"
-
     def contribute(self, ctx: GenContext) -> Contribution:
         flow_file = f"flows/{ctx.plan.names.pipeline}.py"
         return Contribution(

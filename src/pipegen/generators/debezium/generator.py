@@ -31,7 +31,6 @@ from pipegen.plan.cdc import (
     connectors,
     worker_providers,
 )
-from pipegen.plan.families import Family
 from pipegen.render.env import render, static
 from pipegen.render.yamldoc import yaml_doc
 from pipegen.safe import trusted
@@ -61,7 +60,7 @@ def bootstrap(ctx: GenContext) -> str:
 
 def plan_connectors(ctx: GenContext) -> tuple[Connector, ...]:
     """The spec's connectors; topics carry envelopes when Flink reads them."""
-    return connectors(ctx.spec, ctx.plan.names, Family.FLINK in ctx.plan.families, bootstrap(ctx))
+    return connectors(ctx.spec, ctx.plan.names, "flink" in ctx.families, bootstrap(ctx))
 
 
 def dsn_env(connector: Connector) -> str:
@@ -171,12 +170,6 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
 
 
 class DebeziumGenerator:
-    family = Family.DEBEZIUM
-    description = (
-        "Debezium 3 CDC connectors (Connect REST JSON and Strimzi KafkaConnector), database setup SQL, "
-        "local capture step (embedded engine -> debezium-json files), CDC runbook"
-    )
-
     def contribute(self, ctx: GenContext) -> Contribution:
         items = plan_connectors(ctx)
         env = [

@@ -27,7 +27,6 @@ from typing import Any
 from pipegen.generators.base import Contribution, Files, GenContext
 from pipegen.plan.capacity import KAFKA_MIN_PARTITIONS, KAFKA_REPLICATION, MIB
 from pipegen.plan.cdc import DEBEZIUM_VERSION, KAFKA_VERSION, Connector, Runtime, connectors, worker_providers
-from pipegen.plan.families import Family
 from pipegen.plan.names import KafkaNames, dns_name
 from pipegen.render.env import render
 from pipegen.render.yamldoc import yaml_doc
@@ -93,7 +92,7 @@ def kafka_names(ctx: GenContext) -> KafkaNames:
 
 def plan_connectors(ctx: GenContext) -> tuple[Connector, ...]:
     kafka = kafka_names(ctx)
-    return connectors(ctx.spec, ctx.plan.names, Family.FLINK in ctx.plan.families, f"{kafka.bootstrap}:{LISTENER_PORT}")
+    return connectors(ctx.spec, ctx.plan.names, "flink" in ctx.families, f"{kafka.bootstrap}:{LISTENER_PORT}")
 
 
 def _meta(ctx: GenContext, name: str, cluster_label: str | None = None) -> dict[str, Any]:
@@ -256,7 +255,7 @@ def acls_for(ctx: GenContext) -> dict[str, list[dict[str, Any]]]:
             _acl("cluster", "", ["IdempotentWrite", "Describe"]),
         ]
     streams = [str(s.output_topic) for s in names.streams if s.job in kafka_sinks(ctx)]
-    if Family.FLINK in ctx.plan.families:
+    if "flink" in ctx.families:
         users[str(kafka.flink_user)] = [
             *[_acl("topic", t, ["Read", "Describe"]) for t in cdc],
             *[_acl("topic", t, ["Write", "Describe"]) for t in [*dlq, *streams]],
@@ -266,7 +265,7 @@ def acls_for(ctx: GenContext) -> dict[str, list[dict[str, Any]]]:
             _acl("transactionalId", str(kafka.flink_clients), ["Write", "Describe"], "prefix"),
             _acl("cluster", "", ["IdempotentWrite"]),
         ]
-    if Family.GX in ctx.plan.families or ctx.spec.quality.events.sink.value == "kafka":
+    if "gx" in ctx.families or ctx.spec.quality.events.sink.value == "kafka":
         users[str(kafka.quality_user)] = [
             _acl("topic", str(names.events_topic), ["Write", "Describe"]),
             _acl("cluster", "", ["IdempotentWrite"]),
@@ -428,12 +427,6 @@ def documents(docs: list[dict[str, Any]]) -> str:
 
 
 class KafkaGenerator:
-    family = Family.KAFKA
-    description = (
-        "Kafka on Strimzi (v1): KRaft cluster and node pools, topics per CDC table / dead letters / events "
-        "(partitions from the plan), users with least-privilege ACLs, Kafka Connect with the Debezium plugins"
-    )
-
     def contribute(self, ctx: GenContext) -> Contribution:
         return Contribution()
 

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipegen.generators import gx_sql
-from pipegen.generators.base import GenContext
-from pipegen.generators.stream_rules import FLINK_PER_EVENT, streamed_tables
-from pipegen.plan.families import Family
+from pipegen.common.stream_rules import FLINK_PER_EVENT, streamed_tables
+from pipegen.generators.base import Family, GenContext
+from pipegen.generators.gx import sql as gx_sql
 from pipegen.render.filters import md_code, md_text
 from pipegen.spec.index import SpecIndex, TableRef
 from pipegen.spec.model import ColumnRules, Materialization, OnFailure, TableQuality
@@ -93,8 +92,8 @@ def cells(rule: str, batch: bool, streamed: str | None, families: frozenset[Fami
     if not batch:
         dbt = gx = ingest = Cell("—", "not-batch")
     else:
-        dbt = dbt if Family.DBT in families else Cell("—", "not-batch")
-        gx = gx if Family.GX in families else Cell("—", "not-batch")
+        dbt = dbt if "dbt" in families else Cell("—", "not-batch")
+        gx = gx if "gx" in families else Cell("—", "not-batch")
     if not streamed:
         flink = Cell("n/a", "batch-only")
     elif rule not in FLINK_PER_EVENT:
@@ -174,7 +173,7 @@ def operations(ctx: GenContext) -> list[str]:
     """How a failure is handled, where the checks run, who is notified."""
     spec = ctx.spec
     lines = ["## When a check fails", "", POLICY[spec.quality.on_failure], ""]
-    if spec.quality.on_failure == OnFailure.QUARANTINE and Family.DBT in ctx.families:
+    if spec.quality.on_failure == OnFailure.QUARANTINE and "dbt" in ctx.families:
         lines += [GATE, ""]
     lines += ["## Where the checks run", "",
               "- `local`: the local run's DuckDB warehouse (`python -m pipeline.quality`)."]  # fmt: skip
@@ -207,7 +206,7 @@ NOTIFY = {
 def render_matrix(ctx: GenContext) -> str:
     index = SpecIndex(ctx.spec)
     batch = set(ctx.plan.graph.batch_sources)
-    streamed = {r.qualified for r in streamed_tables(ctx.spec, index)} if Family.FLINK in ctx.families else set()
+    streamed = {r.qualified for r in streamed_tables(ctx.spec, index)} if "flink" in ctx.families else set()
     out = [
         "# Data quality: which engine checks which rule",
         "",

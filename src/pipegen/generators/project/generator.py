@@ -9,7 +9,6 @@ import json
 from typing import Any
 
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, Shared
-from pipegen.plan.families import Family
 from pipegen.render.env import render
 from pipegen.safe import Ident, trusted
 from pipegen.spec.schema import spec_schema
@@ -17,9 +16,6 @@ from pipegen.spec.secretscan import secret_uses
 
 
 class ProjectGenerator:
-    family = Family.PROJECT
-    description = "requirements.txt, .env.example, pipegen.mk (Makefile targets, local run), the spec's JSON Schema"
-
     def contribute(self, ctx: GenContext) -> Contribution:
         uses = secret_uses(ctx.spec)
         env = tuple(
@@ -59,27 +55,21 @@ class ProjectGenerator:
         return files
 
 
-# The judges a generated project's CI runs, per family it has: (step name, command).
-CI_JUDGES: dict[Family, tuple[str, str]] = {
-    Family.INGESTION: ("Ingestion tests", "python -m pytest -q tests/test_ingestion.py"),
-    Family.AIRFLOW: ("Airflow DAG import test", "python -m pytest -q tests/test_dags.py"),
-}
 LOCAL_RUN = ("Local run on synthetic data (dbt build on DuckDB, quality checks)", "python -m pipeline.run")
-CI_REQUIREMENTS: dict[Family, str] = {Family.AIRFLOW: "requirements-airflow.txt"}
 
 
 def _ci_context(ctx: GenContext, shared: Shared) -> dict[str, Any]:
-    """The CI workflow: pipegen's own checks, then the judges of the project's families."""
-    judges = [CI_JUDGES[f] for f in Family if f in ctx.families and f in CI_JUDGES]
+    """The CI workflow: pipegen's own checks, then the families' CI steps (their judges) and the
+    local run."""
+    steps = [{"name": s.name, "run": s.run} for s in shared.ci_steps]
     if shared.run_steps:
-        judges.append(LOCAL_RUN)
-    extra = [CI_REQUIREMENTS[f] for f in Family if f in ctx.families and f in CI_REQUIREMENTS]
+        steps.append({"name": LOCAL_RUN[0], "run": LOCAL_RUN[1]})
+    extra = list(dict.fromkeys(r for s in shared.ci_steps for r in s.requirements))
     return {
         "pipeline": ctx.plan.names.pipeline,
         "install_pipegen": f"pip install pipegen-cli=={ctx.version}",
         "install": " ".join(["pip install -r requirements.txt", *(f"-r {r}" for r in extra)]),
-        "judges": [{"name": n, "run": r} for n, r in judges],
-        "steps": list(shared.ci_steps),
+        "steps": steps,
     }
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipegen.common.sources import PRODUCTION_READERS
 from pipegen.generators.base import Contribution, Files, GenContext
-from pipegen.generators.ingestion import PRODUCTION_READERS
 from pipegen.plan.capacity import human
-from pipegen.plan.families import Family
 from pipegen.plan.select import Reason
 from pipegen.render.env import render
 from pipegen.safe import trusted
@@ -18,9 +17,6 @@ from pipegen.spec.types import format_duration
 
 
 class DocsGenerator:
-    family = Family.DOCS
-    description = "architecture and capacity documentation"
-
     def contribute(self, ctx: GenContext) -> Contribution:
         return Contribution()
 
@@ -32,10 +28,15 @@ class DocsGenerator:
         }
 
 
+def generated_kinds(ctx: GenContext) -> frozenset[str]:
+    """The kinds of component a generated family makes."""
+    return frozenset(kind for kind, family in ctx.owners.items() if family in ctx.families)
+
+
 def diagram(ctx: GenContext) -> dict[str, Any]:
-    shown = ctx.plan.graph.restricted_to(ctx.families)
+    shown = ctx.plan.graph.restricted_to(generated_kinds(ctx))
     return {
-        "nodes": [{"id": n.id, "label": n.label, "entity": n.family is None} for n in shown.nodes],
+        "nodes": [{"id": n.id, "label": n.label, "entity": n.kind is None} for n in shown.nodes],
         "edges": [{"a": a, "b": b} for a, b in shown.edges],
     }
 
@@ -46,12 +47,19 @@ NONE = trusted("—")
 
 
 def components(ctx: GenContext) -> list[dict[str, Any]]:
+    """Every component of the plan with the family that makes it, then the planned families
+    that are on for every plan (they have no component of their own)."""
     rows = []
     for node in ctx.plan.graph.nodes:
-        if node.family is None:
+        if node.kind is None:
             continue
-        status = GENERATED if node.family in ctx.families else PLANNED
-        rows.append({"label": node.label, "family": node.family, "status": status})
+        family = ctx.owners[node.kind]
+        status = GENERATED if family in ctx.families else PLANNED
+        rows.append({"label": node.label, "family": family, "status": status})
+    shown = {row["family"] for row in rows}
+    for tag, description in ctx.planned:
+        if tag not in shown:
+            rows.append({"label": description, "family": tag, "status": PLANNED})
     return rows
 
 
@@ -81,7 +89,7 @@ STAND_IN_TEXT: dict[str, str] = {
 
 def local_run(ctx: GenContext) -> list[dict[str, Any]]:
     """Per source the batch layer loads: its local stand-in and how production reads it."""
-    if Family.INGESTION not in ctx.families:
+    if "ingestion" not in ctx.families:
         return []
     rows = []
     for i in ctx.plan.graph.batch_sources:

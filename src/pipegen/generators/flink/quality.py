@@ -28,7 +28,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from pipegen.generators.flink_sql import (
+from pipegen.common.stream_rules import EventRule, event_rules, streamed_tables, text_literal
+from pipegen.generators.flink.sql import (
     APPEND_OPS,
     CDC_CHANGES,
     KAFKA_BOOTSTRAP,
@@ -44,7 +45,6 @@ from pipegen.generators.flink_sql import (
     source_options,
     with_clause,
 )
-from pipegen.generators.stream_rules import EventRule, event_rules, streamed_tables, text_literal
 from pipegen.plan.names import Names, StreamJobNames, dns_name, snake
 from pipegen.render.flinksql import quote, string
 from pipegen.spec.index import SpecIndex

@@ -20,10 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pipegen.generators.dbt_sql import measure_expr
-from pipegen.generators.stream_rules import EventRule, quarantine_predicate
+from pipegen.common.stream_rules import EventRule, quarantine_predicate
 from pipegen.plan.names import DatasetNames, Names, StreamJobNames, snake
 from pipegen.render.flinksql import flink_expr, flink_type, quote, string
+from pipegen.render.sqlexpr import measure_expr
 from pipegen.spec.index import SpecIndex, TableRef
 from pipegen.spec.model import (
     Aggregation,

@@ -17,7 +17,6 @@ import json
 from typing import Any
 
 from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget, RunStep
-from pipegen.plan.families import Family
 from pipegen.render.env import render, static
 from pipegen.safe import trusted
 from pipegen.spec.catalog import LOCAL_STAND_IN
@@ -33,9 +32,6 @@ START = "2026-01-01T00:00:00Z"  # the generator's time anchor: no clock is read
 
 
 class SyntheticGenerator:
-    family = Family.SYNTHETIC
-    description = "local stand-in source data (Faker) for the local run"
-
     def contribute(self, ctx: GenContext) -> Contribution:
         return Contribution(
             requirements=REQUIREMENTS,

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget
-from pipegen.generators.orchestration import (
+from pipegen.common.orchestration import (
     airflow_bindings,
     channels,
     dbt_target,
@@ -25,7 +24,7 @@ from pipegen.generators.orchestration import (
     task_plan,
     upstreams,
 )
-from pipegen.plan.families import Family
+from pipegen.generators.base import CiStep, Contribution, EnvVar, Files, GenContext, MakeTarget
 from pipegen.render.env import render, static
 from pipegen.safe import trusted
 from pipegen.spec.types import format_duration
@@ -60,13 +59,15 @@ def _airflow_argv(*argv: str) -> tuple[str, ...]:
 
 
 class AirflowGenerator:
-    family = Family.AIRFLOW
-    description = "Airflow 3 DAG (a task group per source, then the run's steps), deadline callback, DagBag test"
-
     def contribute(self, ctx: GenContext) -> Contribution:
         dag_id = str(ctx.plan.names.pipeline)
         return Contribution(
             env=tuple(EnvVar(name, (uses,), default=default) for name, default, uses in AIRFLOW_ENV),
+            ci_steps=(
+                CiStep(
+                    "Airflow DAG import test", "python -m pytest -q tests/test_dags.py", ("requirements-airflow.txt",)
+                ),
+            ),
             make_targets=(
                 MakeTarget(
                     "airflow-install",

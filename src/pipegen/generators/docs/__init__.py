@@ -1,0 +1,17 @@
+"""The docs family: the project's architecture and capacity documentation.
+
+Its code is in `generator.py` (and its siblings); its templates in `templates/docs/`.
+"""
+
+from pipegen.generators.base import Declaration, Judge
+from pipegen.generators.docs.generator import GENERATOR
+
+FAMILY = Declaration(
+    tag="docs",
+    description="architecture and capacity documentation",
+    always=True,
+    generator=GENERATOR,
+    judge=Judge(
+        "Mermaid edges checked against the plan's data flow; Markdown tables", ("tests/generators/test_docs_family.py",)
+    ),
+)

@@ -1,0 +1,23 @@
+"""The kafka family: Kafka on Strimzi.
+
+Its code is in `generator.py` (and its siblings); its templates in `templates/kafka/`.
+"""
+
+from pipegen.generators.base import Declaration, Judge
+from pipegen.generators.kafka.generator import GENERATOR
+from pipegen.plan.components import Kind
+
+FAMILY = Declaration(
+    tag="kafka",
+    description=(
+        "Kafka on Strimzi (v1): KRaft cluster and node pools, topics per CDC table / dead letters / events "
+        "(partitions from the plan), "
+        "users with least-privilege ACLs, Kafka Connect with the Debezium plugins"
+    ),
+    needs=(Kind.KAFKA_TOPICS,),
+    generator=GENERATOR,
+    judge=Judge(
+        "Strimzi v1 CRD schemas (../shared/crds)",
+        ("tests/families/test_strimzi_resources.py", "tests/judges/test_crds.py"),
+    ),
+)

@@ -1,0 +1,27 @@
+"""Families the plan can ask for that this version does not generate yet. Each declares itself
+like a generated one (tag, description, when it is on) without a generator: `pipegen plan` and
+the generated docs list it as planned, so nothing the plan names is silently missing. Building
+one moves its declaration into its own package `generators/<family>/` with a generator."""
+
+from pipegen.generators.base import Declaration
+from pipegen.plan.components import Kind
+
+KUBERNETES = Declaration(
+    "kubernetes", "Kubernetes manifests: namespaces, workloads, kustomize overlays", (Kind.KUBERNETES_MANIFESTS,)
+)
+TERRAFORM = Declaration("terraform", "Terraform infrastructure per cloud and environment", (Kind.CLOUD_INFRASTRUCTURE,))
+MONITORING = Declaration("monitoring", "Prometheus rules and Grafana dashboards", (Kind.METRICS_ALERTS,))
+SPARK = Declaration(
+    "spark", "PySpark batch and Structured Streaming jobs, where the plan chooses Spark",
+    (Kind.SPARK_BATCH, Kind.SPARK_STREAMING),
+)  # fmt: skip
+DATABRICKS = Declaration("databricks", "Databricks jobs (Asset Bundles), where compute is Databricks",
+                         (Kind.DATABRICKS_JOBS,))  # fmt: skip
+LAKEHOUSE = Declaration(
+    "lakehouse", "Delta Lake / Iceberg bronze, silver and gold tables and their maintenance", (Kind.LAKE_TABLES,)
+)
+COMPOSE = Declaration("compose", "compose.yaml: the local services the plan needs", always=True)
+LINEAGE = Declaration("lineage", "OpenLineage events of every step, to a file locally or a lineage backend",
+                      always=True)  # fmt: skip
+
+PLANNED: tuple[Declaration, ...] = (KUBERNETES, TERRAFORM, MONITORING, SPARK, DATABRICKS, LAKEHOUSE, COMPOSE, LINEAGE)
