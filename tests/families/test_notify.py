@@ -1,4 +1,4 @@
-"""The generated run notifier (templates/orchestration/notify.py, written to every orchestrated
+"""The generated run notifier (templates/runtime/notify.py, written to every orchestrated
 project as pipeline/notify.py), run for real: slack, teams and webhook POST their JSON to a
 local HTTP endpoint, PagerDuty posts an Events API v2 trigger, email speaks SMTP to a local
 server; a channel that cannot be reached is reported and never raises."""

@@ -87,6 +87,9 @@ class Contribution:
     compose_services: tuple[ComposeService, ...] = ()
     ci_steps: tuple[CiStep, ...] = ()
     python_modules: bool = False  # writes modules into the generated `pipeline/` package
+    # shared runtime modules its generated code imports: files of templates/runtime/ that the
+    # project family writes once as `pipeline/<name>`, whichever families ask for them
+    runtime: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ class Shared:
     compose_services: tuple[ComposeService, ...] = ()
     ci_steps: tuple[CiStep, ...] = ()
     python_modules: bool = False  # some family writes `pipeline/` modules (the package needs its __init__)
+    runtime: tuple[str, ...] = ()  # shared runtime modules, sorted, each once
     by_family: tuple[tuple[Family, Contribution], ...] = ()
 
 
@@ -222,7 +226,8 @@ def collect(parts: Mapping[Family, Contribution]) -> Shared:
         run_steps=tuple(steps),
         compose_services=_unique_by_name(((f, s) for f, c in items for s in c.compose_services), "name"),
         ci_steps=tuple(s for _, c in items for s in c.ci_steps),
-        python_modules=any(c.python_modules or c.run_steps for _, c in items),
+        python_modules=any(c.python_modules or c.run_steps or c.runtime for _, c in items),
+        runtime=tuple(sorted({m for _, c in items for m in c.runtime})),
         by_family=tuple(items),
     )
 

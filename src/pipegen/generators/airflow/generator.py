@@ -63,6 +63,7 @@ class AirflowGenerator:
         dag_id = str(ctx.plan.names.pipeline)
         return Contribution(
             env=tuple(EnvVar(name, (uses,), default=default) for name, default, uses in AIRFLOW_ENV),
+            runtime=("notify.py",),
             ci_steps=(
                 CiStep(
                     "Airflow DAG import test", "python -m pytest -q tests/test_dags.py", ("requirements-airflow.txt",)
@@ -96,7 +97,6 @@ class AirflowGenerator:
         return {
             f"dags/{name}.py": render("airflow/dag.py.j2", context),
             "plugins/pipegen_callbacks.py": static("airflow/pipegen_callbacks.py"),
-            "pipeline/notify.py": static("orchestration/notify.py"),
             "tests/test_dags.py": static("airflow/test_dags.py"),
             "requirements-airflow.txt": render("airflow/requirements-airflow.txt.j2", {"pins": AIRFLOW_REQUIREMENTS}),
             "docs/orchestration.md": render("airflow/orchestration.md.j2", context),

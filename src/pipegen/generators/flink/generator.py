@@ -55,6 +55,8 @@ class FlinkGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
         return Contribution(
             python_modules=True,
+            # the stream's validation events have a read model, whether or not GX is generated
+            runtime=("quality_model.py",) if quality_jobs(ctx) else (),
             env=(
                 EnvVar(
                     "KAFKA_BOOTSTRAP_SERVERS", ("flink/sql/*.sql: Kafka sources and sinks",), default="localhost:9092"
@@ -133,8 +135,6 @@ class FlinkGenerator:
         )
         for name in RUNTIME:
             files[f"pipeline/{name}"] = static(f"flink/{name}")
-        if quality and "gx" not in ctx.families:  # the stream's validation events need a read model too
-            files["pipeline/quality_model.py"] = static("gx/quality_model.py")
         files["requirements-flink.txt"] = render(
             "flink/requirements-flink.txt.j2", {"pins": [trusted(p) for p in FLINK_REQUIREMENTS]}
         )

@@ -55,7 +55,7 @@ REQUIREMENTS = ("great_expectations==1.24.1", "pandas==3.1.1")
 KAFKA_REQUIREMENTS = ("confluent-kafka==2.16.1",)  # requirements/judges/kafka.txt
 METADATA_COLUMNS = ("_extracted_at", "_source", "_batch_id")  # stamped by ingestion, kept by staging
 SEVERITY = {Severity.ERROR: "critical", Severity.WARN: "warning"}
-RUNTIME = ("quality.py", "quality_events.py", "quality_model.py", "quality_notify.py", "quality_warehouse.py")
+RUNTIME = ("quality.py", "quality_events.py", "quality_notify.py", "quality_warehouse.py")
 NUMERIC = {"int", "bigint", "smallint", "float", "double", "decimal"}
 
 
@@ -75,6 +75,7 @@ class GxGenerator:
         env.extend(EnvVar(name, (use,), secret=secret) for name, use, secret in gx_sql.env_vars(ctx.spec))
         return Contribution(
             requirements=(*REQUIREMENTS, *(KAFKA_REQUIREMENTS if kafka else ())),
+            runtime=("quality_model.py",),
             env=tuple(env),
             make_targets=(
                 MakeTarget(

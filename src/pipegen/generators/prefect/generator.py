@@ -64,6 +64,7 @@ class PrefectGenerator:
         flow_file = f"flows/{ctx.plan.names.pipeline}.py"
         return Contribution(
             env=tuple(EnvVar(name, (uses,), default=default) for name, default, uses in PREFECT_ENV),
+            runtime=("notify.py",),
             make_targets=(
                 MakeTarget(
                     "prefect-install",
@@ -94,7 +95,6 @@ class PrefectGenerator:
         return {
             f"flows/{name}.py": render("prefect/flow.py.j2", context),
             "prefect.yaml": render("prefect/prefect.yaml.j2", context),
-            "pipeline/notify.py": static("orchestration/notify.py"),
             "tests/test_flows.py": static("prefect/test_flows.py"),
             "requirements-prefect.txt": render("prefect/requirements-prefect.txt.j2", {"pins": PREFECT_REQUIREMENTS}),
             "docs/orchestration.md": render("prefect/orchestration.md.j2", context),

@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, Shared
-from pipegen.render.env import render
+from pipegen.render.env import render, static
 from pipegen.safe import Ident, trusted
 from pipegen.spec.schema import spec_schema
 from pipegen.spec.secretscan import secret_uses
@@ -47,6 +47,8 @@ class ProjectGenerator:
             files["pipeline/__init__.py"] = render(
                 "project/pipeline_init.py.j2", {**context, "run": bool(shared.run_steps)}
             )
+        for module in shared.runtime:  # shared runtime modules: one copy, whichever families import them
+            files[f"pipeline/{module}"] = static(f"runtime/{module}")
         if shared.run_steps:
             files["pipeline/run.py"] = render("project/run.py.j2", {**context, **_run_context(shared)})
         if shared.compose_services:
