@@ -1,7 +1,7 @@
 """The SQL of the dbt family's models, computed as data for the templates: staging models
 (rename, cast, derived columns, latest row per key) and marts (inputs, joins, filters,
 deduplication, grouping, measures, outputs), following docs/transforms.md. Part of the dbt
-family (generators/dbt.py); expressions go through render/sqlexpr.py per adapter."""
+family (generators/dbt/generator.py); expressions go through render/sqlexpr.py per adapter."""
 
 from __future__ import annotations
 
