@@ -15,8 +15,8 @@ from typing import Annotated, Any
 import typer
 
 from pipegen import __version__
-from pipegen.entry import exit_for, fail, print_diagnostics, validate_specs
-from pipegen.errors import SpecError
+from pipegen.console import exit_for, fail, print_diagnostics, validate_specs
+from pipegen.spec.diagnostics import SpecError
 
 app = typer.Typer(
     name="pipegen",
@@ -182,7 +182,7 @@ def diff(
 ) -> None:
     """Classify every change between two specs: breaking, non-breaking or metadata, with what it
     does downstream (exit 1 per --fail-on)."""
-    from pipegen.spec.specdiff import run_diff
+    from pipegen.specdiff import run_diff
 
     text, failed = run_diff(old, new, format.value, fail_on.value, tuple(allow_breaking or ()))
     typer.echo(text)
@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> None:
         fail("aborted", None, 130)
     except KeyboardInterrupt as exc:
         exit_for(exc, debug)
-    except Exception as exc:  # spec, user, file-system errors and bugs: pipegen.entry.exit_for
+    except Exception as exc:  # spec, user, file-system errors and bugs: pipegen.console.exit_for
         if _is_usage_error(exc):
             exc.show()  # type: ignore[attr-defined]
             sys.exit(exc.exit_code)  # type: ignore[attr-defined]

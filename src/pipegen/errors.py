@@ -1,12 +1,14 @@
-"""Exception tree. Everything a user can cause is a UserError: shown as-is, exit 1."""
+"""Exception tree. Everything a user can cause is a UserError: shown as-is, exit 1. And
+`did_you_mean`, the hint many of them carry.
+
+The bottom floor: it imports nothing of pipegen. The spec's own error, SpecError (it carries
+located diagnostics), lives beside them in `pipegen.spec.diagnostics`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from pipegen.spec.diagnostics import Diagnostic
+import difflib
+from collections.abc import Iterable
 
 
 class PipegenError(Exception):
@@ -30,15 +32,6 @@ class UsageError(UserError):
     exit_code = 2
 
 
-class SpecError(UserError):
-    """The spec did not validate; carries every diagnostic found."""
-
-    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
-        errors = [d for d in diagnostics if d.severity == "error"]
-        super().__init__(f"the spec has {len(errors)} error(s)")
-        self.diagnostics = list(diagnostics)
-
-
 class PlanError(UserError):
     """The spec is valid but no pipeline can be planned from it."""
 
@@ -49,3 +42,17 @@ class RenderError(PipegenError):
 
 class WriteError(UserError):
     """The output directory cannot be written safely."""
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """A 'did you mean' hint from the known names, or None when nothing is close."""
+    options = sorted(set(choices))
+    lowered = {c.lower(): c for c in options}
+    if word.lower() in lowered and lowered[word.lower()] != word:
+        return f"did you mean '{lowered[word.lower()]}'?"
+    close = difflib.get_close_matches(word, options, n=3, cutoff=0.6)
+    if not close:
+        close = [lowered[c] for c in difflib.get_close_matches(word.lower(), list(lowered), 3, 0.6)]
+    if close:
+        return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+    return None

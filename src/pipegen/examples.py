@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipegen.errors import UserError
+from pipegen.errors import UserError, did_you_mean
 from pipegen.resources import data_dir
-from pipegen.spec.diagnostics import did_you_mean
 
 MODELINE_PREFIX = "# yaml-language-server:"
 

@@ -13,9 +13,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 from pipegen import __version__
-from pipegen.errors import SpecError
 from pipegen.plan.plan import Plan, make_plan
-from pipegen.spec.diagnostics import Diagnostic, sort_diagnostics
+from pipegen.spec.diagnostics import Diagnostic, SpecError, sort_diagnostics
 from pipegen.spec.model import Spec
 from pipegen.spec.validate import Checked, check_file, locate
 

@@ -1,12 +1,18 @@
-"""Diagnostics: what went wrong, where (file:line:col and dotted path), and how to fix it."""
+"""Diagnostics: what went wrong, where (file:line:col and dotted path), and how to fix it; and
+SpecError, the error that carries them."""
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Literal
+
+from pipegen.errors import UserError
+
+# did_you_mean lives on the bottom floor (pipegen.examples needs it too); re-exported for the spec's
+# modules and the registry, which import it from here.
+from pipegen.errors import did_you_mean as did_you_mean  # noqa: PLC0414
 
 Severity = Literal["error", "warning"]
 Path = tuple[str | int, ...]
@@ -35,6 +41,15 @@ class Diagnostic:
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)
+
+
+class SpecError(UserError):
+    """The spec did not validate; carries every diagnostic found."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        errors = [d for d in diagnostics if d.severity == "error"]
+        super().__init__(f"the spec has {len(errors)} error(s)")
+        self.diagnostics = list(diagnostics)
 
 
 @dataclass(frozen=True)
@@ -66,20 +81,6 @@ def dotted(path: Path) -> str:
             text = printable(part)
             out += f".{text}" if out else text
     return out
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
-    """A 'did you mean' hint from the known names, or None when nothing is close."""
-    options = sorted(set(choices))
-    lowered = {c.lower(): c for c in options}
-    if word.lower() in lowered and lowered[word.lower()] != word:
-        return f"did you mean '{lowered[word.lower()]}'?"
-    close = difflib.get_close_matches(word, options, n=3, cutoff=0.6)
-    if not close:
-        close = [lowered[c] for c in difflib.get_close_matches(word.lower(), list(lowered), 3, 0.6)]
-    if close:
-        return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
-    return None
 
 
 def sort_diagnostics(diags: Iterable[Diagnostic]) -> list[Diagnostic]:

@@ -1,5 +1,8 @@
 """`pipegen diff`: read both specs (OLD may be `REV:PATH`, read with `git show`), diff them, and
-add the architecture switch the planner sees when both specs are valid."""
+add the architecture switch the planner sees when both specs are valid.
+
+It sits beside pipeline.py, above the spec and the plan, because it asks both: the diff itself
+is the spec layer's (`pipegen.spec.diff`), the architecture each side gets is the planner's."""
 
 from __future__ import annotations
 
@@ -8,7 +11,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from pipegen.errors import SpecError, UserError
+from pipegen.errors import UserError
+from pipegen.spec.diagnostics import Diagnostic, Finding, SpecError
 from pipegen.spec.diff import (
     Classified,
     IPath,
@@ -46,9 +50,7 @@ def _loaded(loaded: Loaded) -> Loaded:
     return loaded
 
 
-def _problems(loaded: Loaded) -> list[Any]:
-    from pipegen.spec.diagnostics import Diagnostic
-
+def _problems(loaded: Loaded) -> list[Diagnostic]:
     return [Diagnostic(loaded.file, p.line, p.column, f.severity, f.code, f.message, "", f.hint)
             for p, f in loaded.problems]  # fmt: skip
 
@@ -88,7 +90,6 @@ def run_diff(old_arg: str, new_path: Path, fmt: str, fail_on: str, allow: tuple[
     if fmt == "json":
         text = render_json(items)
     elif fmt == "github":
-        from pipegen.spec.diagnostics import Finding
 
         def locate(where: IPath) -> tuple[int, int]:
             pos = new.locate(Finding(where, "", ""))

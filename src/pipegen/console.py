@@ -1,0 +1,78 @@
+"""What pipegen prints and how it exits, shared by both ways in: the console script's fast
+path for `validate` (`pipegen.entry`, no typer) and the typer app (`pipegen.cli`). Both call the
+same `validate_specs` and end through the same `exit_for`, so they print the same bytes."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from pipegen import __version__
+from pipegen.errors import UserError
+from pipegen.spec.diagnostics import Diagnostic, SpecError, format_github, format_json, format_text, has_errors
+
+REPORT_URL = "https://github.com/pipegen/pipegen/issues"
+
+Echo = Callable[[str, bool], None]
+
+
+def echo(message: str, err: bool = False) -> None:
+    """Print a line to stdout (or stderr), as `typer.echo` does."""
+    stream = sys.stderr if err else sys.stdout
+    stream.write(message + "\n")
+    stream.flush()
+
+
+def print_diagnostics(diags: Sequence[Diagnostic], fmt: str, out: Echo = echo) -> None:
+    if fmt == "json":
+        out(format_json(list(diags)), False)
+    elif fmt == "github":
+        if diags:
+            out(format_github(list(diags)), False)
+    elif diags:
+        out(format_text(list(diags)), False)
+
+
+def validate_specs(specs: Sequence[Path], fmt: str, out: Echo = echo) -> int:
+    """Check every spec, print every problem at once; the exit code (0 valid, 1 invalid)."""
+    from pipegen.pipeline import check  # pydantic and the rules: only when a spec is checked
+
+    diags = []
+    for spec in specs:
+        checked, _ = check(spec)
+        diags.extend(checked.diagnostics)
+        if fmt == "text" and not has_errors(checked.diagnostics):
+            out(f"{spec}: valid", bool(checked.diagnostics))
+    print_diagnostics(diags, fmt, out)
+    return 1 if has_errors(diags) else 0
+
+
+def fail(message: str, hint: str | None, code: int) -> NoReturn:
+    echo(f"error: {message}", err=True)
+    if hint:
+        echo(f"hint: {hint}", err=True)
+    sys.exit(code)
+
+
+def exit_for(exc: BaseException, debug: bool) -> NoReturn:
+    """How every command ends on an error it did not handle: a message, never a traceback
+    (unless --debug), and the documented exit code."""
+    if isinstance(exc, SpecError):
+        echo(format_text(exc.diagnostics), err=True)
+        sys.exit(exc.exit_code)
+    if isinstance(exc, KeyboardInterrupt):
+        fail("interrupted", None, 130)
+    if debug:
+        raise exc
+    if isinstance(exc, UserError):
+        fail(exc.message, exc.hint, exc.exit_code)
+    if isinstance(exc, OSError):  # the file system said no: a path, a permission, a full disk
+        where = f" ({exc.filename})" if exc.filename else ""
+        fail(f"{exc.strerror or exc}{where}", "check the path and its permissions", 1)
+    fail(
+        f"internal error: {type(exc).__name__}: {exc}",
+        f"this is a bug in pipegen {__version__}; rerun with --debug and report it at {REPORT_URL}",
+        3,
+    )

@@ -1,0 +1,53 @@
+"""How the spec reaches outside systems: a connection (sources, targets, environments) and a
+notification channel (quality, orchestration, alert jobs). Secrets only as references."""
+
+from __future__ import annotations
+
+from pydantic import ConfigDict, Field
+
+from pipegen.spec.model.base import FiniteFloat, Model, NameList
+from pipegen.spec.model.enums import ApiAuth, NotificationType, Severity
+
+
+class Connection(Model):
+    """How to reach a system. Secrets only as `${secret:NAME}` or `${env:NAME}`."""
+
+    host: str | None = Field(None, description="Host name.")
+    port: int | None = Field(None, ge=1, le=65535, description="TCP port, 1 to 65535.")
+    database: str | None = Field(None, description="Database name.")
+    schema_name: str | None = Field(None, alias="schema", description="Schema (or dataset) name.")
+    user: str | None = Field(None, description="User name (a literal is fine).")
+    password: str | None = Field(None, description="Password: a secret reference.")
+    url: str | None = Field(None, description="A URL (APIs: the base URL; files: the location).")
+    bootstrap_servers: str | None = Field(None, description="Kafka: host:port[,host:port].")
+    namespace: str | None = Field(None, description="Event Hubs namespace.")
+    stream: str | None = Field(None, description="Kinesis stream or Pub/Sub subscription.")
+    bucket: str | None = Field(None, description="Object-store bucket or container.")
+    account: str | None = Field(None, description="Snowflake account or storage account.")
+    warehouse: str | None = Field(None, description="Snowflake/Databricks warehouse.")
+    role: str | None = Field(None, description="Role to assume.")
+    project: str | None = Field(None, description="GCP project.")
+    region: str | None = Field(None, description="Cloud region.")
+    catalog: str | None = Field(None, description="Lake catalog (Unity, Glue, REST).")
+    path: str | None = Field(None, description="Local path (DuckDB file, local lake).")
+    auth: ApiAuth | None = Field(None, description="APIs: the authentication scheme.")
+    token: str | None = Field(None, description="Token: a secret reference.")
+    api_key: str | None = Field(None, description="API key: a secret reference.")
+    client_id: str | None = Field(None, description="OAuth/Service principal client id.")
+    client_secret: str | None = Field(None, description="Client secret: a secret reference.")
+    private_key: str | None = Field(None, description="Private key: a secret reference.")
+    connection_string: str | None = Field(None, description="A full connection string: a secret reference.")
+    options: dict[str, str | int | FiniteFloat | bool] = Field(
+        default_factory=dict, description="Any other driver setting, passed through as-is (numbers finite)."
+    )
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+
+
+class Notification(Model):
+    type: NotificationType = Field(..., description="slack, email, pagerduty, teams or webhook.")
+    channel: str | None = Field(None, description="Slack channel.")
+    to: NameList | None = Field(None, description="Email recipients.")
+    webhook: str | None = Field(None, description="Webhook URL: a secret reference.")
+    routing_key: str | None = Field(None, description="PagerDuty routing key: a secret reference.")
+    on: tuple[Severity, ...] = Field((Severity.ERROR,), description="Which severities notify.")

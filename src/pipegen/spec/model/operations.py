@@ -1,0 +1,112 @@
+"""Running the pipeline: quality policy, monitoring, deployment and orchestration."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from pipegen.spec.model.base import Cron, Duration, EnvironmentName, EnvVarName, EnvVarValue, KubeName, Model
+from pipegen.spec.model.connections import Connection, Notification
+from pipegen.spec.model.enums import EventSink, OnFailure, Severity
+
+
+class Events(Model):
+    sink: EventSink = Field(EventSink.LOG, description="Where validation events go: none, log or kafka.")
+    topic: str | None = Field(None, description="kafka: the topic for validation events.")
+
+
+class Quality(Model):
+    severity: Severity = Field(Severity.ERROR, description="Default severity of column rules.")
+    fail_threshold: float = Field(
+        0.0,
+        ge=0,
+        lt=1,
+        allow_inf_nan=False,
+        description="Fraction of rows a rule may fail before it fails (a default `mostly`), 0 to below 1.",
+    )
+    on_failure: OnFailure = Field(
+        OnFailure.BLOCK, description="block the load, warn and continue, or quarantine bad rows."
+    )
+    events: Events = Field(default_factory=Events, description="Where validation events are published.")
+    notifications: tuple[Notification, ...] = Field((), description="Who hears about failures.")
+
+
+class Alerts(Model):
+    failure_rate: float = Field(
+        0.05, ge=0, le=1, allow_inf_nan=False, description="Alert when the failed-run ratio exceeds this, 0 to 1."
+    )
+    consumer_lag: Duration | None = Field(None, description="Streams: alert when consumer lag exceeds this.")
+    row_drop: float | None = Field(
+        None, ge=0, le=1, allow_inf_nan=False, description="Alert when daily rows drop by this fraction, 0 to 1."
+    )
+
+
+class Monitoring(Model):
+    prometheus: bool = Field(True, description="Generate Prometheus rules and scrape configs.")
+    grafana: bool = Field(True, description="Generate Grafana dashboards.")
+    freshness_sla: Duration | None = Field(
+        None, description="Alert when data is older than this (default: 2 x latency)."
+    )
+    alerts: Alerts = Field(default_factory=Alerts, description="Alert thresholds.")
+
+
+class Resources(Model):
+    cpu: str = Field(
+        "500m", pattern=r"^\d+(\.\d+)?m?$", max_length=12, description="CPU request/limit, e.g. 500m or 2."
+    )
+    memory: str = Field("1Gi", pattern=r"^\d+(Ki|Mi|Gi|Ti)$", max_length=12, description="Memory, e.g. 512Mi or 2Gi.")
+
+
+class Environment(Model):
+    replicas: int | None = Field(None, ge=0, le=1000, description="Worker replicas, 0 to 1,000.")
+    resources: Resources | None = Field(None, description="Container resources.")
+    schedule: Cron | None = Field(None, description="Overrides the batch schedule in this environment.")
+    variables: dict[EnvVarName, EnvVarValue] = Field(
+        default_factory=dict,
+        description="Environment variables: names of letters, digits and `_` (not starting with a digit); "
+        "values non-empty, one line, no `$(` (Kubernetes expands it); no literal secrets.",
+    )
+    targets: dict[str, Connection] = Field(default_factory=dict, description="Per-target connection overrides.")
+
+
+class Kubernetes(Model):
+    enabled: bool = Field(False, description="Generate Kubernetes manifests.")
+    namespace: KubeName | None = Field(
+        None, description="Namespace: a DNS-1123 label (at most 63 lowercase letters, digits and `-`)."
+    )
+
+
+class Terraform(Model):
+    enabled: bool = Field(False, description="Generate a Terraform project for the cloud resources.")
+
+
+class Deploy(Model):
+    kubernetes: Kubernetes = Field(default_factory=Kubernetes, description="Kubernetes manifests.")
+    terraform: Terraform = Field(default_factory=Terraform, description="Terraform infrastructure.")
+    environments: dict[EnvironmentName, Environment] = Field(
+        default_factory=dict,
+        description="dev/staging/prod and their overrides. Names: DNS-1123 labels starting with a letter.",
+    )
+
+
+class Upstream(Model):
+    pipeline: str = Field(..., min_length=1, description="The other pipeline (its DAG/flow name).")
+    task: str | None = Field(None, description="Wait for this task only (default: the whole run).")
+    timeout: Duration = Field(3600.0, description="Give up waiting after this long.")
+    poke_interval: Duration = Field(300.0, description="How often to check.")
+
+
+class Orchestration(Model):
+    """Retry, timeout and run policy of the orchestrated (batch) tasks."""
+
+    retries: int = Field(2, ge=0, le=100, description="Retries per task.")
+    retry_delay: Duration = Field(300.0, description="Wait before the first retry.")
+    exponential_backoff: bool = Field(True, description="Double the delay after each retry.")
+    max_retry_delay: Duration | None = Field(None, description="Upper bound of the retry delay.")
+    execution_timeout: Duration | None = Field(None, description="Fail a task that runs longer than this.")
+    catchup: bool = Field(False, description="Run the schedule's missed intervals after a pause.")
+    max_active_runs: int = Field(1, ge=1, le=100, description="Runs of this pipeline at the same time.")
+    depends_on: tuple[Upstream, ...] = Field((), description="Other pipelines that must succeed first (a sensor).")
+    on_failure: tuple[Notification, ...] = Field((), description="Who is alerted when a run fails.")
+    on_success: tuple[Notification, ...] = Field(
+        (), description="Who receives a run summary (rows, quality results) when a run succeeds."
+    )

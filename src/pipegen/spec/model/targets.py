@@ -1,0 +1,47 @@
+"""Targets: where data lands, and the lakehouse layers placed in it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field
+
+from pipegen.spec.model.base import Model, Name, NameList
+from pipegen.spec.model.connections import Connection
+from pipegen.spec.model.enums import FileFormat, Layer, TargetType
+
+
+class LayerPlace(Model):
+    bucket: str | None = Field(None, description="Container/bucket of this layer (default: the target's).")
+    path: str | None = Field(None, description="Path prefix inside the bucket.")
+
+
+class LayerLocation(LayerPlace):
+    layer: Layer = Field(..., description="bronze, silver or gold.")
+
+
+def _layers(value: Any) -> Any:
+    """[bronze, silver] or {bronze: {bucket: raw}, silver: null} -> [{layer: ..., bucket: ...}, ...]."""
+    if isinstance(value, dict):
+        return [{"layer": k, **(v or {})} if isinstance(v, dict) or v is None else v for k, v in value.items()]
+    if isinstance(value, list | tuple):
+        return [{"layer": v} if isinstance(v, str) else v for v in value]
+    return value
+
+
+class Target(Model):
+    """Where data lands."""
+
+    name: Name = Field(..., description="Unique target name.")
+    type: TargetType = Field(..., description="Warehouse, lake table format, OLAP store, files or Kafka.")
+    connection: Connection = Field(default_factory=Connection, description="How to reach it.")
+    format: FileFormat | None = Field(None, description="files targets: the file format (default parquet).")
+    partition_by: NameList = Field((), description="Partition columns (time columns get a granularity from volume).")
+    layers: Annotated[
+        tuple[LayerLocation, ...],
+        BeforeValidator(_layers, json_schema_input_type=list[Layer] | dict[Layer, LayerPlace | None]),
+    ] = Field(
+        (),
+        description="Lakehouse: medallion layers to build (default all three), as a list, or a mapping "
+        "`{bronze: {bucket: raw}, silver: {bucket: curated}}` placing each in its own container/bucket.",
+    )
