@@ -22,7 +22,6 @@ FAMILIES_PACKAGE = "pipegen.generators"  # every subpackage of it is a family pa
 NO_FAMILY_IMPORTS = ("pipegen.generators.registry",)  # a family never imports these either
 # Modules over MAX_LINES whose split is under way elsewhere; the test fails once one is split,
 # so the entry is removed then.
-SPLIT_ELSEWHERE = {"pipegen.generators.flink.sql": "split by meaning on the families branch (issue 18)"}
 
 Graph = Mapping[str, Set[str]]
 Layers = Sequence[tuple[str, Sequence[str]]]
@@ -253,10 +252,8 @@ def test_no_family_imports_another_family_or_the_registry() -> None:
 
 def test_no_module_in_src_is_longer_than_the_limit() -> None:
     lines = line_counts(FILES)
-    long = oversized({m: n for m, n in lines.items() if m not in SPLIT_ELSEWHERE})
+    long = oversized(lines)
     assert long == [], f"split these by meaning (at most {MAX_LINES} lines each):\n" + "\n".join(long)
-    done = [m for m in SPLIT_ELSEWHERE if lines.get(m, 0) <= MAX_LINES]
-    assert done == [], f"{done} no longer over {MAX_LINES} lines: take them out of SPLIT_ELSEWHERE"
 
 
 # ---------------------------------------------------------------- each check can fail

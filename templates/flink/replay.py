@@ -37,6 +37,9 @@ read whole, as production looks them up in the database); `compare` prints the r
 from the live `results.<sink>`; `switch` renames in one DuckDB transaction: `results.<sink>`
 becomes `results.<sink>__v<M>` (M: the active version) and `results.<sink>__v<N>` becomes
 `results.<sink>` (recorded in `replay.switches`); `rollback` renames back.
+Every name of a version comes from the generator's naming layer: `flink/jobs.json` carries its rules
+(`names`: the version patterns, the jobs' common prefix), which this tool only fills in.
+
 Bad input (unknown job, bad time, version already active) is one line on stderr and exit code 2.
 """
 
@@ -108,17 +111,31 @@ class ReplayError(Exception):
     """Bad input or a refused step: one line for the user, exit code 2."""
 
 
-# ---------------------------------------------------------------- names (one place)
+# ---------------------------------------------------------------- names (the generator's rules)
 
 
-def versioned(name: str, version: int) -> str:
-    """The name of version `version` of a job, sink, topic, table, consumer group or path."""
-    return f"{name}__v{version}"
+@dataclass(frozen=True)
+class Names:
+    """How versions are named: the rules of pipegen's naming layer, as the generator wrote them into
+    flink/jobs.json (`names`). The version number is chosen here, so the rules come as patterns."""
+
+    job_prefix: str  # every job's name starts with it; the rest is the job's short name
+    version: str  # version N of a job, sink, topic, table, consumer group or path (`{name}`, `{version}`)
+    k8s_version: str  # version N of a FlinkDeployment (a Kubernetes name: no underscores)
+
+    def versioned(self, name: str, version: int) -> str:
+        return self.version.format(name=name, version=version)
+
+    def k8s_versioned(self, name: str, version: int) -> str:
+        return self.k8s_version.format(name=name, version=version)
+
+    def short(self, job: str) -> str:
+        return job.removeprefix(self.job_prefix)
 
 
-def k8s_versioned(name: str, version: int) -> str:
-    """A Kubernetes name for version `version` (DNS-1123: no underscores)."""
-    return f"{name}-v{version}"
+def names_of(root: Path) -> Names:
+    doc = json.loads((root / "flink" / "jobs.json").read_text(encoding="utf-8"))
+    return Names(**doc["names"])
 
 
 # ---------------------------------------------------------------- input
@@ -152,14 +169,14 @@ def parse_start(text: str) -> Start:
     return Start(text, int(when.timestamp() * 1000))
 
 
-def find_job(name: str, root: Path) -> dict[str, Any]:
+def find_job(name: str, root: Path, names: Names) -> dict[str, Any]:
     """A job of flink/jobs.json by its name (`<pipeline>__<job>`) or its short name."""
     known = jobs(root)
     for job in known:
-        if name in (job["job"], job["job"].split("__", 1)[-1]):
+        if name in (job["job"], names.short(job["job"])):
             return job
-    names = ", ".join(sorted(j["job"].split("__", 1)[-1] for j in known))
-    raise ReplayError(f"unknown job {name!r}: the jobs are {names}")
+    listed = ", ".join(sorted(names.short(j["job"]) for j in known))
+    raise ReplayError(f"unknown job {name!r}: the jobs are {listed}")
 
 
 def check_version(version: int) -> int:
@@ -190,22 +207,22 @@ def replay_source_options(options: dict[str, str], start: Start, group: str) -> 
     return {**kept, "properties.group.id": group, **start.options()}
 
 
-def replay_sink_options(options: dict[str, str], version: int) -> dict[str, str]:
+def replay_sink_options(options: dict[str, str], version: int, names: Names) -> dict[str, str]:
     """The sink's options writing version `version` side by side (every target option suffixed)."""
     connector = options.get("connector", "")
     if connector not in SINK_TARGETS:
         raise ReplayError(f"sink connector {connector!r} has no side-by-side rule (known: {', '.join(SINK_TARGETS)})")
     keys, _ = SINK_TARGETS[connector]
-    return {k: versioned(v, version) if k in keys else v for k, v in options.items()}
+    return {k: names.versioned(v, version) if k in keys else v for k, v in options.items()}
 
 
 def _rename_create(stmt: str, name: str) -> str:
     return _CREATE_NAME.sub(lambda m: m.group(1) + "`" + name.replace("`", "``") + "`", stmt, count=1)
 
 
-def replay_script(text: str, job: dict[str, Any], start: Start, version: int) -> str:
+def replay_script(text: str, job: dict[str, Any], start: Start, version: int, names: Names) -> str:
     """The job's script as version `version`: sources from `start`, own group, sink side by side."""
-    group = versioned(job["job"], version)
+    group = names.versioned(job["job"], version)
     sink = job["sink_table"]
     out = []
     for stmt in statements(text):
@@ -213,7 +230,7 @@ def replay_script(text: str, job: dict[str, Any], start: Start, version: int) ->
         match = _CREATE_NAME.match(stmt)
         table = job["tables"].get(match.group(2).replace("``", "`")) if match else None
         if pair and pair[0] == "pipeline.name":
-            out.append(f"SET 'pipeline.name' = '{versioned(pair[1], version)}'")
+            out.append(f"SET 'pipeline.name' = '{names.versioned(pair[1], version)}'")
         elif table is not None and table["role"] == "source":
             options = options_of(stmt)
             if options.get("connector") != "kafka":
@@ -224,23 +241,23 @@ def replay_script(text: str, job: dict[str, Any], start: Start, version: int) ->
             out.append(with_options(stmt, replay_source_options(options, start, group)))
         elif table is not None and table["role"] == "sink":
             head, query = sink_parts(stmt)
-            renamed = _rename_create(head, versioned(sink, version))
-            out.append(with_options(renamed, replay_sink_options(options_of(head), version)) + "\nAS " + query)
+            renamed = _rename_create(head, names.versioned(sink, version))
+            out.append(with_options(renamed, replay_sink_options(options_of(head), version, names)) + "\nAS " + query)
         else:
             out.append(stmt)
     return ";\n\n".join(out) + ";\n"
 
 
-def replay_manifest(job: dict[str, Any], start: Start, version: int) -> dict[str, Any]:
+def replay_manifest(job: dict[str, Any], start: Start, version: int, names: Names) -> dict[str, Any]:
     """The job's flink/jobs.json entry as version `version` (pipeline.flink_local runs it)."""
     sink = job["sink_table"]
-    tables = {(versioned(k, version) if k == sink else k): v for k, v in job["tables"].items()}
+    tables = {(names.versioned(k, version) if k == sink else k): v for k, v in job["tables"].items()}
     return {
         **job,
-        "job": versioned(job["job"], version),
-        "sink_table": versioned(sink, version),
+        "job": names.versioned(job["job"], version),
+        "sink_table": names.versioned(sink, version),
         "tables": tables,
-        "script": (REPLAY_DIR / f"{versioned(job['job'], version)}.sql").as_posix(),
+        "script": (REPLAY_DIR / f"{names.versioned(job['job'], version)}.sql").as_posix(),
         "replay": {"of": job["job"], "version": version, "from": start.label, "from_millis": start.millis},
     }
 
@@ -278,20 +295,20 @@ def deployment_path(job: dict[str, Any], root: Path) -> Path:
     raise ReplayError(f"{job['job']}: no FlinkDeployment in {DEPLOY_DIR}/ runs flink/sql/{job['job']}.sql")
 
 
-def replay_deployment(base: dict[str, Any], job: dict[str, Any], version: int) -> dict[str, Any]:
+def replay_deployment(base: dict[str, Any], job: dict[str, Any], version: int, names: Names) -> dict[str, Any]:
     """Version `version` of a job's FlinkDeployment: a new name, fresh state (no initialSavepointPath),
     checkpoints, savepoints and HA under `<job>__v<N>/`, the replay script."""
     doc = copy.deepcopy(base)
     name = doc["metadata"]["name"]
-    doc["metadata"]["name"] = k8s_versioned(name, version)
+    doc["metadata"]["name"] = names.k8s_versioned(name, version)
     doc["metadata"].setdefault("labels", {})["pipegen/version"] = str(version)
     conf = doc["spec"].setdefault("flinkConfiguration", {})
     for key in STATE_PATHS:
         if key in conf:
-            conf[key] = conf[key].replace(f"/{job['job']}/", f"/{versioned(job['job'], version)}/")
+            conf[key] = conf[key].replace(f"/{job['job']}/", f"/{names.versioned(job['job'], version)}/")
     spec_job = doc["spec"]["job"]
     spec_job.pop("initialSavepointPath", None)
-    spec_job["args"] = [*spec_job["args"][:-1], f"{USRLIB}/{REPLAY_DIR}/{versioned(job['job'], version)}.sql"]
+    spec_job["args"] = [*spec_job["args"][:-1], f"{USRLIB}/{REPLAY_DIR}/{names.versioned(job['job'], version)}.sql"]
     spec_job.update({"upgradeMode": "savepoint", "state": "running", "allowNonRestoredState": False})
     return doc
 
@@ -354,7 +371,8 @@ def _sink_options(job: dict[str, Any], text: str) -> dict[str, str]:
 
 
 def plan(root: Path, name: str, start: Start, version: int) -> list[str]:
-    job = find_job(name, root)
+    names = names_of(root)
+    job = find_job(name, root, names)
     check_version(version)
     state = load_state(root)
     record = job_state(state, job, root)
@@ -363,12 +381,12 @@ def plan(root: Path, name: str, start: Start, version: int) -> list[str]:
     if record["versions"].get(str(version), {}).get("status", "planned") != "planned":
         raise ReplayError(f"{job['job']}: version {version} was already switched to once: plan a new version number")
     text = (root / "flink" / "sql" / f"{job['job']}.sql").read_text(encoding="utf-8")
-    script_text = replay_script(text, job, start, version)
-    manifest = replay_manifest(job, start, version)
-    doc = replay_deployment(load_yaml(deployment_path(job, root)), job, version)
+    script_text = replay_script(text, job, start, version, names)
+    manifest = replay_manifest(job, start, version, names)
+    doc = replay_deployment(load_yaml(deployment_path(job, root)), job, version, names)
     folder = root / REPLAY_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    vjob = versioned(job["job"], version)
+    vjob = names.versioned(job["job"], version)
     header = (
         f"-- Flink SQL job {vjob}: version {version} of {job['job']} (pipeline/replay.py plan),\n"
         f"-- reading its Kafka sources from {start.label}, side by side with the live version.\n\n"
@@ -388,7 +406,7 @@ def plan(root: Path, name: str, start: Start, version: int) -> list[str]:
     return [
         f"planned {vjob}: {REPLAY_DIR}/{vjob}.sql, {rel}",
         "next (the image must contain flink/replay/: the runner reads " + doc["spec"]["job"]["args"][-1] + "):",
-        *_sink_step(record, version),
+        *_sink_step(record, version, names),
         f"  kubectl apply -n {ns} -f {rel}",
         f"  # wait until consumer group {vjob} has caught up (lag near zero):",
         f"  kafka-consumer-groups.sh --bootstrap-server $KAFKA_BOOTSTRAP_SERVERS --describe --group {vjob}",
@@ -397,11 +415,11 @@ def plan(root: Path, name: str, start: Start, version: int) -> list[str]:
     ]
 
 
-def _sink_step(record: dict[str, Any], version: int) -> list[str]:
+def _sink_step(record: dict[str, Any], version: int, names: Names) -> list[str]:
     """What the new version's sink needs before it starts: its JDBC table, or its topic."""
     base, target = record["versions"]["1"], record["versions"][str(version)]
     if base["readers"] == "view":
-        like = create_like_sql(base["jdbc_url"], base["sink"], record["active"], version)
+        like = create_like_sql(base["jdbc_url"], base["sink"], record["active"], version, names)
         return [f"  # in the serving database ({base['jdbc_url']}): {like}"]
     if base["readers"] == "topic":
         return [f"  # create topic {target['sink']} like {base['sink']} (a KafkaTopic; the Flink user writes it)"]
@@ -424,33 +442,34 @@ def _statement(dialect: dict[str, str], kind: str, old: str, new: str) -> str:
     )  # fmt: skip
 
 
-def create_like_sql(url: str, sink: str, active: int, version: int) -> str:
+def create_like_sql(url: str, sink: str, active: int, version: int, names: Names) -> str:
     """The serving database's statement creating version `version`'s table like the active one's."""
-    live = sink if active == 1 else versioned(sink, active)
-    return _statement(_dialect(url), "like", live, versioned(sink, version))
+    live = sink if active == 1 else names.versioned(sink, active)
+    return _statement(_dialect(url), "like", live, names.versioned(sink, version))
 
 
-def serving_sql(url: str, sink: str, old: int, new: int) -> list[str]:
+def serving_sql(url: str, sink: str, old: int, new: int, names: Names) -> list[str]:
     """The serving database's statements for readers of JDBC table `sink` to read version `new`
     (version 1 writes `sink` itself; a later version `sink__vN` under a VIEW named `sink`)."""
     dialect = _dialect(url)
     out = []
     if old == 1:  # the live table makes room for the view under its name
-        out.append(_statement(dialect, "rename", sink, versioned(sink, 1)))
+        out.append(_statement(dialect, "rename", sink, names.versioned(sink, 1)))
     if new == 1:
-        out += [f"DROP VIEW {_quote(sink, dialect['quote'])};", _statement(dialect, "rename", versioned(sink, 1), sink)]
+        first = names.versioned(sink, 1)
+        out += [f"DROP VIEW {_quote(sink, dialect['quote'])};", _statement(dialect, "rename", first, sink)]
     else:
-        out.append(_statement(dialect, "view", sink, versioned(sink, new)))
+        out.append(_statement(dialect, "view", sink, names.versioned(sink, new)))
     return out
 
 
-def readers(record: dict[str, Any], old: int, new: int) -> list[str]:
+def readers(record: dict[str, Any], old: int, new: int, names: Names) -> list[str]:
     """How readers move from version `old` to version `new` of the sink."""
     base = record["versions"]["1"]
     target = record["versions"][str(new)]
     if base["readers"] == "view":
         return [f"  # in the serving database ({base['jdbc_url']}):"] + [
-            "  " + s for s in serving_sql(base["jdbc_url"], base["sink"], old, new)
+            "  " + s for s in serving_sql(base["jdbc_url"], base["sink"], old, new, names)
         ]
     what = {"topic": "consumers switch to topic", "path": "readers switch to path", "table": "readers switch to table"}
     return [f"  # {what[base['readers']]} {target['sink']} (was {record['versions'][str(old)]['sink']})"]
@@ -466,7 +485,9 @@ def _savepoint_query(deployment: str, ns: str) -> list[str]:
     return ["kubectl", "-n", ns, "get", "flinkdeployment", deployment, "-o", path]
 
 
-def switch_steps(record: dict[str, Any], old: int, new: int) -> tuple[list[list[str]], list[str], dict[str, Any]]:
+def switch_steps(
+    record: dict[str, Any], old: int, new: int, names: Names
+) -> tuple[list[list[str]], list[str], dict[str, Any]]:
     """kubectl commands, the readers' step and the switch record for moving `old` -> `new`."""
     before, after = record["versions"][str(old)], record["versions"][str(new)]
     commands = [_patch(before["deployment"], before["namespace"], "suspended")]
@@ -481,7 +502,7 @@ def switch_steps(record: dict[str, Any], old: int, new: int) -> tuple[list[list[
         "offsets_from": after["from"],
         "group_id": after["group_id"],
     }
-    return commands, readers(record, old, new), entry
+    return commands, readers(record, old, new, names), entry
 
 
 def _run_kubectl(commands: list[list[str]], apply: bool) -> list[str]:
@@ -505,7 +526,8 @@ def _recorded_savepoint(entry: dict[str, Any], ns: str, apply: bool) -> None:
 
 
 def switch(root: Path, name: str, version: int, apply: bool) -> list[str]:
-    job = find_job(name, root)
+    names = names_of(root)
+    job = find_job(name, root, names)
     state = load_state(root)
     record = job_state(state, job, root)
     old = record["active"]
@@ -513,7 +535,7 @@ def switch(root: Path, name: str, version: int, apply: bool) -> list[str]:
         raise ReplayError(f"{job['job']}: version {version} is already active")
     if str(version) not in record["versions"]:
         raise ReplayError(f"{job['job']}: version {version} is not planned: run `plan --version {version}` first")
-    commands, reader_lines, entry = switch_steps(record, old, version)
+    commands, reader_lines, entry = switch_steps(record, old, version, names)
     lines = [f"switch {job['job']}: version {old} -> {version}", "suspend the active version with a savepoint:"]
     lines += _run_kubectl(commands, apply)
     _recorded_savepoint(entry, record["versions"][str(old)]["namespace"], apply)
@@ -530,14 +552,15 @@ def switch(root: Path, name: str, version: int, apply: bool) -> list[str]:
 
 
 def rollback(root: Path, name: str, apply: bool) -> list[str]:
-    job = find_job(name, root)
+    names = names_of(root)
+    job = find_job(name, root, names)
     state = load_state(root)
     record = job_state(state, job, root)
     if not record["switches"]:
         raise ReplayError(f"{job['job']}: no switch to roll back (version {record['active']} is active)")
     last = record["switches"][-1]
     new, old = last["to"], last["from"]
-    commands, reader_lines, entry = switch_steps(record, new, old)
+    commands, reader_lines, entry = switch_steps(record, new, old, names)
     lines = [f"rollback {job['job']}: version {new} -> {old}", "suspend, then resume from its savepoint:"]
     lines += _run_kubectl(commands, apply)
     _recorded_savepoint(entry, record["versions"][str(new)]["namespace"], apply)
@@ -556,9 +579,10 @@ def rollback(root: Path, name: str, apply: bool) -> list[str]:
 
 
 def planned_manifest(root: Path, name: str, version: int) -> dict[str, Any]:
-    job = find_job(name, root)
+    names = names_of(root)
+    job = find_job(name, root, names)
     check_version(version)
-    path = root / REPLAY_DIR / f"{versioned(job['job'], version)}.json"
+    path = root / REPLAY_DIR / f"{names.versioned(job['job'], version)}.json"
     if not path.is_file():
         raise ReplayError(f"{job['job']}: version {version} is not planned: run `plan --version {version}` first")
     manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
@@ -628,7 +652,7 @@ def _q(name: str) -> str:
 
 def compare_local(root: Path, name: str, version: int) -> tuple[list[str], bool]:
     manifest = planned_manifest(root, name, version)
-    live, replayed = find_job(name, root)["sink_table"], manifest["sink_table"]
+    live, replayed = find_job(name, root, names_of(root))["sink_table"], manifest["sink_table"]
     con = _connect(root)
     try:
         missing = [t for t in (live, replayed) if t not in _tables(con)]
@@ -661,21 +685,21 @@ def _active_local(con: Any, sink: str) -> tuple[int, int | None]:
     return (int(row[0]), int(row[1])) if row else (1, None)
 
 
-def _swap(con: Any, sink: str, active: int, target: int) -> None:
-    """results.<sink> (version `active`) -> <sink>__v<active>; <sink>__v<target> -> results.<sink>."""
+def _swap(con: Any, sink: str, active: int, target: int, names: Names) -> None:
+    """results.<sink> (version `active`) -> version `active`'s name; version `target`'s -> results.<sink>."""
     tables = _tables(con)
-    if versioned(sink, target) not in tables:
-        raise ReplayError(
-            f"results.{versioned(sink, target)} does not exist: run `run --local --version {target}` first"
-        )
-    if versioned(sink, active) in tables:
-        raise ReplayError(f"results.{versioned(sink, active)} already exists: drop or rename it first")
-    con.execute(f"ALTER TABLE results.{_q(sink)} RENAME TO {_q(versioned(sink, active))}")
-    con.execute(f"ALTER TABLE results.{_q(versioned(sink, target))} RENAME TO {_q(sink)}")
+    old, new = names.versioned(sink, active), names.versioned(sink, target)
+    if new not in tables:
+        raise ReplayError(f"results.{new} does not exist: run `run --local --version {target}` first")
+    if old in tables:
+        raise ReplayError(f"results.{old} already exists: drop or rename it first")
+    con.execute(f"ALTER TABLE results.{_q(sink)} RENAME TO {_q(old)}")
+    con.execute(f"ALTER TABLE results.{_q(new)} RENAME TO {_q(sink)}")
 
 
 def switch_local(root: Path, name: str, version: int) -> list[str]:
-    sink = find_job(name, root)["sink_table"]
+    names = names_of(root)
+    sink = find_job(name, root, names)["sink_table"]
     check_version(version)
     con = _connect(root)
     try:
@@ -684,7 +708,7 @@ def switch_local(root: Path, name: str, version: int) -> list[str]:
             raise ReplayError(f"results.{sink}: version {version} is already active")
         con.execute("BEGIN TRANSACTION")
         try:
-            _swap(con, sink, active, version)
+            _swap(con, sink, active, version, names)
             seq = con.execute("SELECT count(*) FROM replay.switches WHERE sink = ?", [sink]).fetchone()[0]
             con.execute("INSERT INTO replay.switches VALUES (?, ?, ?, ?)", [sink, seq, active, version])
             con.execute("COMMIT")
@@ -693,11 +717,12 @@ def switch_local(root: Path, name: str, version: int) -> list[str]:
             raise
     finally:
         con.close()
-    return [f"results.{sink} is version {version}; version {active} kept as results.{versioned(sink, active)}"]
+    return [f"results.{sink} is version {version}; version {active} kept as results.{names.versioned(sink, active)}"]
 
 
 def rollback_local(root: Path, name: str) -> list[str]:
-    sink = find_job(name, root)["sink_table"]
+    names = names_of(root)
+    sink = find_job(name, root, names)["sink_table"]
     con = _connect(root)
     try:
         active, previous = _active_local(con, sink)
@@ -705,7 +730,7 @@ def rollback_local(root: Path, name: str) -> list[str]:
             raise ReplayError(f"results.{sink}: no switch to roll back (version 1 is active)")
         con.execute("BEGIN TRANSACTION")
         try:
-            _swap(con, sink, active, previous)
+            _swap(con, sink, active, previous, names)
             con.execute(
                 "DELETE FROM replay.switches WHERE sink = ? "
                 "AND seq = (SELECT max(seq) FROM replay.switches WHERE sink = ?)",
@@ -717,7 +742,8 @@ def rollback_local(root: Path, name: str) -> list[str]:
             raise
     finally:
         con.close()
-    return [f"results.{sink} is version {previous} again; version {active} kept as results.{versioned(sink, active)}"]
+    kept = names.versioned(sink, active)
+    return [f"results.{sink} is version {previous} again; version {active} kept as results.{kept}"]
 
 
 # ---------------------------------------------------------------- CLI

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from pipegen.pipeline import prepare
 from tests.conftest import REPO, run_cli
 from tests.judges.crds import CrdCatalog, load_resources, shared_crds_dir
 
@@ -126,14 +127,35 @@ def test_the_sink_is_written_side_by_side_under_the_versioned_name(project: Path
 
 def test_kafka_and_upsert_kafka_sinks_version_their_topic_and_transactional_prefix(project: Path) -> None:
     code = (
-        "import json; from pipeline.replay import replay_sink_options as r; print(json.dumps(["
-        "r({'connector': 'kafka', 'topic': 't', 'sink.transactional-id-prefix': 't', 'format': 'json'}, 4),"
-        "r({'connector': 'upsert-kafka', 'topic': 't', 'key.format': 'json'}, 4)]))"
+        "import json; from pathlib import Path; from pipeline.replay import names_of, replay_sink_options as r;"
+        "n = names_of(Path('.')); print(json.dumps(["
+        "r({'connector': 'kafka', 'topic': 't', 'sink.transactional-id-prefix': 't', 'format': 'json'}, 4, n),"
+        "r({'connector': 'upsert-kafka', 'topic': 't', 'key.format': 'json'}, 4, n)]))"
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, check=True)
     kafka, upsert = json.loads(proc.stdout)
     assert kafka == {"connector": "kafka", "topic": "t__v4", "sink.transactional-id-prefix": "t__v4", "format": "json"}
     assert upsert == {"connector": "upsert-kafka", "topic": "t__v4", "key.format": "json"}
+
+
+def test_the_runtime_takes_every_version_name_from_the_naming_layers_rules(project: Path) -> None:
+    """flink/jobs.json carries plan.names.replay; pipeline/replay.py fills the rules in and invents none."""
+    ready = prepare(REPO / "specs" / "ecommerce_realtime.yaml")
+    path = project / "flink" / "jobs.json"
+    doc = json.loads(path.read_text())
+    assert doc["names"] == ready.plan.names.replay.as_data()
+    doc["names"].update({"version": "{name}_r{version}", "k8s_version": "{name}-r{version}"})
+    path.write_text(json.dumps(doc))
+    out = ok(project, "plan", "--job", "gmv_per_minute", "--from", "earliest", "--version", "2")
+    folder = project / "flink" / "replay"
+    assert {p.name for p in folder.iterdir()} == {
+        f"{JOB}_r2.sql",
+        f"{JOB}_r2.json",
+        "ecommerce-realtime-gmv-per-minute-r2.yaml",
+        "state.json",
+    }
+    assert f"--describe --group {JOB}_r2" in out and "`rt_gmv_per_minute_r2`" in out
+    assert not re.search(r"__v\d", (folder / f"{JOB}_r2.sql").read_text())
 
 
 def test_plan_names_the_serving_table_the_new_version_writes(project: Path) -> None:

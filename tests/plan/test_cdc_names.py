@@ -31,3 +31,18 @@ def test_kafka_cluster_names_follow_strimzi_conventions() -> None:
     assert k.cluster == "ecommerce-realtime" and k.bootstrap == "ecommerce-realtime-kafka-bootstrap"
     assert k.connect == "ecommerce-realtime-connect"
     assert len(_kafka_names("x" * 80).cluster) <= 40  # Strimzi derives pod names from it
+
+
+def test_debeziums_schema_history_consumer_group_is_named_after_the_connector() -> None:
+    names = _cdc_names("shop", "orders_db")
+    assert names.connector == "shop-orders-db-cdc"
+    assert names.history_group == "shop-orders-db-cdc-schemahistory"
+
+
+def test_strimzi_objects_around_the_cluster_and_connect_are_named_in_one_place() -> None:
+    k = _kafka_names("ecommerce_realtime")
+    assert k.cluster_ca_secret == "ecommerce-realtime-cluster-ca-cert"  # Strimzi's cluster CA Secret
+    assert k.connect_service_account == "ecommerce-realtime-connect-connect"  # Strimzi: `<KafkaConnect>-connect`
+    assert k.connect_config_reader == "ecommerce-realtime-connect-config-reader"
+    assert k.connect_push_secret == "ecommerce-realtime-connect-registry"
+    assert k.flink_clients == "ecommerce_realtime__"

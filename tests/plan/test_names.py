@@ -9,9 +9,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipegen.plan.names import BUCKET_RULES, STORAGE_ACCOUNT_RULE, bucket_name, dns_name, names, snake
+from pipegen.pipeline import prepare
+from pipegen.plan.names import (
+    BUCKET_RULES,
+    STORAGE_ACCOUNT_RULE,
+    Names,
+    bucket_name,
+    dns_name,
+    k8s_labels,
+    names,
+    snake,
+)
 from pipegen.spec.model import Cloud, Spec
-from tests.conftest import spec_data
+from tests.conftest import SPECS, spec_data
 
 DNS = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -102,3 +112,84 @@ def test_events_topic_defaults_to_the_pipeline_and_honours_the_spec() -> None:
     assert names(shop()).events_topic == "shop.quality.events"
     custom = shop(quality={"events": {"sink": "kafka", "topic": "dq.events"}})
     assert names(custom).events_topic == "dq.events"
+
+
+# ---------------------------------------------------------------- the flink family's names
+
+
+def streaming() -> Names:
+    """The e-commerce example's names: CDC tables, stream jobs, quality jobs."""
+    return prepare(SPECS / "ecommerce_realtime.yaml").plan.names
+
+
+def test_a_cdc_tables_raw_changelog_sits_under_the_flink_table() -> None:
+    orders = streaming().dataset("shop", "orders")
+    assert (orders.flink_table, orders.flink_changes) == ("shop__orders", "shop__orders__changes")
+
+
+def test_stream_jobs_and_their_helper_views_follow_the_documented_conventions() -> None:
+    job = streaming().stream("suspicious_orders")
+    assert (job.flink_job, job.sink_table) == ("ecommerce_realtime__suspicious_orders", "suspicious_orders")
+    assert (job.history_view, job.input_view) == ("suspicious_orders__history", "suspicious_orders__input")
+
+
+def test_each_streamed_table_has_a_dead_letter_and_a_validation_job() -> None:
+    n = streaming()
+    q = n.quality_jobs("shop", "orders")
+    dead, valid = q.dead_letters, q.validation
+    assert (dead.flink_job, dead.sink_table) == (
+        "ecommerce_realtime__shop__orders__dead_letters",
+        "shop__orders__dead_letters",
+    )
+    assert (valid.flink_job, valid.sink_table) == (
+        "ecommerce_realtime__shop__orders__validation",
+        "shop__orders__validation_events",
+    )
+    assert dead.output_topic == n.dataset("shop", "orders").dead_letter_topic
+    assert valid.output_topic == n.events_topic == "dq.validation_events"
+    assert (dead.k8s_name, valid.k8s_name) == (
+        "ecommerce-realtime-shop-orders-dead-letters",
+        "ecommerce-realtime-shop-orders-validation",
+    )
+    assert (dead.job, valid.job) == ("shop.orders dead_letters", "shop.orders validation")
+    assert (q.checks_view, q.windows_view, q.outcomes_view) == (
+        "shop__orders__checks",
+        "shop__orders__windows",
+        "shop__orders__outcomes",
+    )
+
+
+def test_every_flink_job_is_under_the_prefix_the_flink_users_acls_grant() -> None:
+    n = streaming()
+    assert n.kafka is not None and n.replay.job_prefix == n.kafka.flink_clients == "ecommerce_realtime__"
+    jobs = [j.flink_job for j in n.streams]
+    jobs += [j.flink_job for q in n.stream_quality for j in (q.dead_letters, q.validation)]
+    assert jobs and all(j.startswith(n.replay.job_prefix) for j in jobs)
+    assert len(jobs) == len(set(jobs))
+
+
+def test_replay_versions_are_named_by_rules_the_runtime_fills_in() -> None:
+    replay = streaming().replay
+    assert replay.versioned("ecommerce_realtime__gmv_per_minute", 2) == "ecommerce_realtime__gmv_per_minute__v2"
+    assert replay.versioned("results.<sink>", "<VERSION>") == "results.<sink>__v<VERSION>"
+    assert replay.k8s_version.format(name="ecommerce-realtime-gmv-per-minute", version=3) == (
+        "ecommerce-realtime-gmv-per-minute-v3"
+    )
+    # flink/jobs.json carries exactly these rules to pipeline/replay.py
+    assert replay.as_data() == {
+        "job_prefix": "ecommerce_realtime__",
+        "version": "{name}__v{version}",
+        "k8s_version": "{name}-v{version}",
+    }
+
+
+def test_the_flink_jobs_env_secret_is_named_after_the_namespace() -> None:
+    n = names(shop(deploy={"kubernetes": {"namespace": "shop-rt"}}))
+    assert (n.k8s_namespace, n.flink_env_secret) == ("shop-rt", "shop-rt-flink-env")
+
+
+def test_k8s_labels_are_dns_labels_and_hash_only_the_names_that_would_collide() -> None:
+    labels = k8s_labels(["a_b.c", "a.b_c", "shop.db.orders"])
+    assert labels["shop.db.orders"] == "shop-db-orders"
+    assert labels["a_b.c"] != labels["a.b_c"] and all(DNS.match(v) for v in labels.values())
+    assert labels["a_b.c"] == dns_name("a_b.c", always_hash=True)

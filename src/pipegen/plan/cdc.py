@@ -186,7 +186,7 @@ RELATIONAL: tuple[tuple[str, str], ...] = (
     # ISO-8601 strings, the same in every connector and zone (checked with the embedded engine
     # 3.6.3, docs/families.md "debezium"): timestamp '2026-01-02T03:04:05.123456Z', timestamptz
     # '2026-01-02T01:04:05.500000Z' (UTC), date '2026-01-02Z', time '03:04:05.25Z'; the Flink
-    # source tables read them raw and cast (generators/flink_sql.py CDC_TEMPORAL).
+    # source tables read them raw and cast (generators/flink/columns.py CDC_TEMPORAL).
     ("time.precision.mode", "isostring"),
 )
 

@@ -9,12 +9,18 @@ Conventions (docs/families.md, "Names"):
 - dead-letter table `<table>__dead_letter`, quarantine table `<table>__quarantine` (a mart's: `<mart>__quarantine`)
 - Kafka topic `<pipeline>.<source>.<table>`, dead-letter topic `<topic>.dlq`,
   validation events `<pipeline>.quality.events` (or the spec's `quality.events.topic`)
-- Flink table `<source>__<table>`; stream-job sink table `<job>`
+- Flink table `<source>__<table>` (a CDC table's raw changelog `<source>__<table>__changes`); Flink
+  job `<pipeline>__<job>`, its sink table `<job>`, helper views `<job>__history`, `<job>__input`
+- Flink quality jobs per streamed table (StreamQualityNames): `<pipeline>__<source>__<table>__dead_letters`
+  and `…__validation`, views `<source>__<table>__checks`, `__windows`, `__outcomes`
+- replay versions (ReplayNames): `<name>__v<N>` (job, sink, topic, consumer group, path), `<k8s-name>-v<N>`
 - Kubernetes objects: DNS-1123 labels (<= 63 characters, a stable hash suffix when cut)
 - buckets/containers per cloud with their length and charset limits (BUCKET_RULES)
 - CDC (CdcNames): connector `<pipeline>-<source>-cdc`, topic prefix `<pipeline>.<source>`, slot
-  `<pipeline>_<source>`, publication `<slot>_pub`, schema history `<prefix>.schema-history`
-- Kafka on Strimzi (KafkaNames): cluster `<pipeline>`, Connect `<cluster>-connect`, users per component
+  `<pipeline>_<source>`, publication `<slot>_pub`, schema history `<prefix>.schema-history` (read by
+  consumer group `<connector>-schemahistory`)
+- Kafka on Strimzi (KafkaNames): cluster `<pipeline>`, Connect `<cluster>-connect`, users per component,
+  the Secrets and RBAC objects around them
 Every name is an `Ident` (checked charset); a name that cannot be made valid is a bug.
 """
 
@@ -119,6 +125,11 @@ class DatasetNames:
     k8s_name: Ident
     columns: tuple[tuple[str, Ident], ...]  # spec column name -> landed column name
 
+    @property
+    def flink_changes(self) -> Ident:
+        """The raw CDC changelog table under the view named `flink_table` (Debezium's temporals as strings)."""
+        return Ident(f"{self.flink_table}__changes")
+
     def column(self, name: str) -> Ident:
         for spec_name, landed in self.columns:
             if spec_name == name:
@@ -141,10 +152,51 @@ class MartNames:
 @dataclass(frozen=True)
 class StreamJobNames:
     job: str
-    flink_job: Ident
+    flink_job: Ident  # `<pipeline>__<job>`: pipeline.name, consumer group, transactional-id prefix, script
     sink_table: Ident
     output_topic: Ident
     k8s_name: Ident
+
+    @property
+    def history_view(self) -> Ident:
+        """`<sink>__history`: the job's source with its per-key statistics over the previous events."""
+        return Ident(f"{self.sink_table}__history")
+
+    @property
+    def input_view(self) -> Ident:
+        """`<sink>__input`: the job's input (dimensions joined, the filter applied, group keys)."""
+        return Ident(f"{self.sink_table}__input")
+
+
+@dataclass(frozen=True)
+class StreamQualityNames:
+    """The flink family's two quality jobs over one streamed table, and the views they share."""
+
+    source: str  # as written in the spec
+    dataset: str
+    dead_letters: StreamJobNames  # `<pipeline>__<source>__<table>__dead_letters` -> the table's `<topic>.dlq`
+    validation: StreamJobNames  # `<pipeline>__<source>__<table>__validation` -> the validation events topic
+    checks_view: Ident  # `<source>__<table>__checks`: each event's rule outcomes
+    windows_view: Ident  # `<source>__<table>__windows`: events and failures per rule per window
+    outcomes_view: Ident  # `<source>__<table>__outcomes`: run id, window end, failed rules per window
+
+
+@dataclass(frozen=True)
+class ReplayNames:
+    """Names of a Flink job's replay versions (pipeline/replay.py). The version number is chosen when a
+    replay is planned, so the project gets these rules as data (flink/jobs.json, `names`) and the
+    runtime only fills them in."""
+
+    job_prefix: Ident  # `<pipeline>__`: every Flink job's name starts with it; the rest is its short name
+    version: str  # `{name}__v{version}`: version N of a job, sink, topic, table, consumer group or path
+    k8s_version: str  # `{name}-v{version}`: version N of a FlinkDeployment (DNS-1123: no `_`)
+
+    def versioned(self, name: str, version: int | str) -> str:
+        return self.version.format(name=name, version=version)
+
+    def as_data(self) -> dict[str, str]:
+        """The rules as the generated project reads them."""
+        return {"job_prefix": str(self.job_prefix), "version": self.version, "k8s_version": self.k8s_version}
 
 
 @dataclass(frozen=True)
@@ -157,6 +209,7 @@ class CdcNames:
     slot: Ident  # PostgreSQL replication slot `<pipeline>_<source>` (unique per connector, <= 63)
     publication: Ident  # PostgreSQL publication `<pipeline>_<source>_pub`
     history_topic: Ident  # schema history topic `<pipeline>.<source>.schema-history`
+    history_group: Ident  # Debezium's schema history consumer group `<connector>-schemahistory`
     heartbeat_topic: Ident  # `__debezium-heartbeat.<topic prefix>` (Debezium's default heartbeat prefix)
     signal_table: Ident  # the signal table for incremental snapshots, in the captured schema
     credentials_secret: Ident  # Kubernetes Secret holding the source's secret references
@@ -171,6 +224,10 @@ class KafkaNames:
     cluster: Ident  # Kafka CR `<pipeline>`
     bootstrap: Ident  # Strimzi's bootstrap service `<cluster>-kafka-bootstrap`
     connect: Ident  # KafkaConnect CR `<pipeline>-connect`
+    cluster_ca_secret: Ident  # Strimzi's Secret with the cluster CA certificate: `<cluster>-cluster-ca-cert`
+    connect_service_account: Ident  # Strimzi's ServiceAccount of the Connect pods: `<connect>-connect`
+    connect_config_reader: Ident  # Role (and RoleBinding) reading the connectors' Secrets: `<connect>-config-reader`
+    connect_push_secret: Ident  # the Connect image build's registry push Secret: `<connect>-registry`
     connect_group: Ident  # Connect worker group id
     connect_configs: Ident  # worker storage topics
     connect_offsets: Ident
@@ -190,6 +247,7 @@ class Names:
     staging_schema: Ident
     marts_schema: Ident
     k8s_namespace: Ident
+    flink_env_secret: Ident  # Secret with the Flink jobs' `${VAR}` values (envFrom): `<namespace>-flink-env`
     events_topic: Ident
     buckets: tuple[tuple[str, Ident], ...]  # purpose -> bucket/container name for the spec's cloud
     storage_account: Ident | None  # Azure only
@@ -198,6 +256,8 @@ class Names:
     streams: tuple[StreamJobNames, ...]
     sources: tuple[tuple[str, Ident], ...]  # spec source name -> its snake-case key
     run_summary_artifact: Ident  # Prefect artifact key `<pipeline>-run-summary`: a-z, 0-9, - only
+    stream_quality: tuple[StreamQualityNames, ...]  # per dataset: the flink family's quality jobs over it
+    replay: ReplayNames
     cdc: tuple[CdcNames, ...] = ()  # one per source with `ingestion: cdc`, in spec order
     kafka: KafkaNames | None = None
 
@@ -236,11 +296,25 @@ class Names:
                 return names
         raise KeyError(f"no stream job {job}")
 
+    def quality_jobs(self, source: str, dataset: str) -> StreamQualityNames:
+        for names in self.stream_quality:
+            if names.source == source and names.dataset == dataset:
+                return names
+        raise KeyError(f"no dataset {source}.{dataset}")
+
     def bucket(self, purpose: str) -> Ident:
         return dict(self.buckets)[purpose]
 
 
 BUCKET_PURPOSES = ("lake", "checkpoints", "state")
+FLINK_JOB_PREFIX = "{pipeline}__"
+REPLAY_VERSION = "{name}__v{version}"
+REPLAY_K8S_VERSION = "{name}-v{version}"
+
+
+def _flink_job(pipeline: str, job: str) -> Ident:
+    """`<pipeline>__<job>`: the prefix the Flink user's group and transactional-id ACLs grant."""
+    return Ident(FLINK_JOB_PREFIX.format(pipeline=pipeline) + job)
 
 
 def _dataset_names(pipeline: str, source: str, dataset: str, columns: list[str]) -> DatasetNames:
@@ -280,14 +354,17 @@ def names(spec: Spec) -> Names:
         else d
         for d in datasets
     )
+    events_topic = Ident(_topic_name(spec.quality.events.topic) or f"{pipeline}.quality.events")
+    k8s_namespace = dns_name(namespace)
     return Names(
         pipeline=Ident(pipeline),
         dbt_project=Ident(pipeline),
         dlt_pipeline=Ident(pipeline),
         staging_schema=Ident(STAGING_SCHEMA),
         marts_schema=Ident(MARTS_SCHEMA),
-        k8s_namespace=dns_name(namespace),
-        events_topic=Ident(_topic_name(spec.quality.events.topic) or f"{pipeline}.quality.events"),
+        k8s_namespace=k8s_namespace,
+        flink_env_secret=Ident(f"{k8s_namespace}-flink-env"),
+        events_topic=events_topic,
         buckets=tuple((p, bucket_name(pipeline, p, rule)) for p in BUCKET_PURPOSES),
         storage_account=bucket_name(pipeline, "data", STORAGE_ACCOUNT_RULE) if spec.cloud == Cloud.AZURE else None,
         datasets=datasets,
@@ -295,7 +372,7 @@ def names(spec: Spec) -> Names:
         streams=tuple(
             StreamJobNames(
                 job=j.name,
-                flink_job=Ident(f"{pipeline}__{snake(j.name)}"),
+                flink_job=_flink_job(pipeline, snake(j.name)),
                 sink_table=Ident(snake(j.name)),
                 # a Kafka sink's topic: the spec's `sink.table` when given, else `<pipeline>.<job>`
                 output_topic=Ident(_topic_name(j.sink.table if j.sink else None) or f"{pipeline}.{snake(j.name)}"),
@@ -305,8 +382,31 @@ def names(spec: Spec) -> Names:
         ),
         sources=tuple((s.name, Ident(snake(s.name))) for s in spec.sources),
         run_summary_artifact=dns_name(f"{pipeline}-run-summary"),
+        stream_quality=tuple(_stream_quality_names(pipeline, d, events_topic) for d in datasets),
+        replay=ReplayNames(Ident(FLINK_JOB_PREFIX.format(pipeline=pipeline)), REPLAY_VERSION, REPLAY_K8S_VERSION),
         cdc=tuple(_cdc_names(pipeline, s.name) for s in spec.sources if s.ingestion == Ingestion.CDC),
         kafka=_kafka_names(pipeline),
+    )
+
+
+def _stream_quality_names(pipeline: str, ds: DatasetNames, events_topic: Ident) -> StreamQualityNames:
+    def job(short: str, sink: str, topic: Ident) -> StreamJobNames:
+        return StreamJobNames(
+            job=f"{ds.ref} {short}",
+            flink_job=_flink_job(pipeline, f"{ds.flink_table}__{short}"),
+            sink_table=Ident(f"{ds.flink_table}__{sink}"),
+            output_topic=topic,
+            k8s_name=dns_name(f"{pipeline}-{ds.source}-{ds.dataset}-{short}"),
+        )
+
+    return StreamQualityNames(
+        source=ds.source,
+        dataset=ds.dataset,
+        dead_letters=job("dead_letters", "dead_letters", ds.dead_letter_topic),
+        validation=job("validation", "validation_events", events_topic),
+        checks_view=Ident(f"{ds.flink_table}__checks"),
+        windows_view=Ident(f"{ds.flink_table}__windows"),
+        outcomes_view=Ident(f"{ds.flink_table}__outcomes"),
     )
 
 
@@ -319,13 +419,15 @@ def _cdc_names(pipeline: str, source: str) -> CdcNames:
     slot = f"{pipeline}_{src}"
     if len(slot) > 63:  # PostgreSQL identifiers (and slot names) are at most 63 bytes
         slot = f"{slot[:56]}_{_hash(slot)}"
+    connector = dns_name(f"{pipeline}-{src}-cdc")
     return CdcNames(
         source=source,
-        connector=dns_name(f"{pipeline}-{src}-cdc"),
+        connector=connector,
         topic_prefix=Ident(prefix),
         slot=Ident(slot),
         publication=Ident(f"{slot[:59]}_pub"),
         history_topic=Ident(f"{prefix}.schema-history"),
+        history_group=Ident(f"{connector}-schemahistory"),
         heartbeat_topic=Ident(f"__debezium-heartbeat.{prefix}"),
         signal_table=Ident("debezium_signal"),
         credentials_secret=dns_name(f"{pipeline}-{src}-cdc-credentials"),
@@ -336,20 +438,33 @@ def _cdc_names(pipeline: str, source: str) -> CdcNames:
 
 def _kafka_names(pipeline: str) -> KafkaNames:
     cluster = dns_name(pipeline, max_len=40)  # Strimzi derives pod and service names from it
+    connect = f"{cluster}-connect"
     return KafkaNames(
         cluster=cluster,
         bootstrap=Ident(f"{cluster}-kafka-bootstrap"),
-        connect=Ident(f"{cluster}-connect"),
+        connect=Ident(connect),
+        cluster_ca_secret=Ident(f"{cluster}-cluster-ca-cert"),
+        connect_service_account=Ident(f"{connect}-connect"),  # Strimzi: `<KafkaConnect name>-connect`
+        connect_config_reader=Ident(f"{connect}-config-reader"),
+        connect_push_secret=Ident(f"{connect}-registry"),
         connect_group=Ident(f"{pipeline}.connect"),
         connect_configs=Ident(f"{pipeline}.connect.configs"),
         connect_offsets=Ident(f"{pipeline}.connect.offsets"),
         connect_status=Ident(f"{pipeline}.connect.status"),
         connect_user=Ident(f"{cluster}-connect"),
         flink_user=Ident(f"{cluster}-flink"),
-        flink_clients=Ident(f"{pipeline}__"),  # StreamJobNames.flink_job starts with it (replays add `__v<N>`)
+        flink_clients=Ident(FLINK_JOB_PREFIX.format(pipeline=pipeline)),  # every flink_job starts with it (and replays)
         quality_user=Ident(f"{cluster}-quality"),
         node_pools=(Ident(f"{cluster}-controllers"), Ident(f"{cluster}-brokers")),
     )
+
+
+def k8s_labels(values: list[str]) -> dict[str, Ident]:
+    """Kubernetes resource names for a set of names (e.g. KafkaTopic resources for topic names): DNS
+    labels; a label two names would share (`a_b.c`, `a.b_c`) ends in a stable hash of each full name."""
+    labels = {v: dns_name(v) for v in values}
+    clashing = _clashes(list(labels.values()))
+    return {v: dns_name(v, always_hash=True) if label in clashing else label for v, label in labels.items()}
 
 
 def _clashes(values: list[Ident]) -> set[Ident]:

@@ -1,12 +1,13 @@
 """flink family: Flink SQL per stream job and its deployment.
 
 Writes, per stream job of the spec, `flink/sql/<pipeline>__<job>.sql` (the statements of
-generators/flink_sql.py: settings, source and dimension tables, views, and the sink as
+builder.py: settings, source and dimension tables, views, and the sink as
 `CREATE TABLE ... AS SELECT`) and `flink/deploy/<job>.yaml`, a `FlinkDeployment`
 (flink.apache.org/v1beta1, application mode, savepoint upgrades) that runs the script with the
 project's SQL runner (`pipeline/flink_runner.py` through PyFlink's PythonDriver, which
 substitutes `${VAR}` option values from the environment: secrets never sit in a script).
-`flink/jobs.json` names each table's role; `pipeline/flink_local.py` uses it to swap external
+`flink/jobs.json` names each table's role (and carries the naming layer's replay rules for
+`pipeline/replay.py`, which never derives a name itself); `pipeline/flink_local.py` uses it to swap external
 connectors for local ones (EXPLAIN with datagen/blackhole; a local run over `data/cdc/`), and
 `docs/flink.md` describes the jobs, what differs locally, and the replay/savepoint runbook.
 
@@ -20,8 +21,10 @@ from typing import Any
 
 from pipegen.common.stream_rules import EventRule, event_rules, streamed_tables
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget
+from pipegen.generators.flink.builder import JobBuilder, JobSql
+from pipegen.generators.flink.options import Settings, settings_for
 from pipegen.generators.flink.quality import WINDOW_SECONDS, build_quality_jobs
-from pipegen.generators.flink.sql import JobBuilder, JobSql, Settings, describe_window, settings_for
+from pipegen.generators.flink.windows import describe_window
 from pipegen.render.env import render, static
 from pipegen.safe import trusted
 from pipegen.spec.index import SpecIndex, TableRef
@@ -51,8 +54,72 @@ START = "2026-01-01T00:00:00"  # the change events' time anchor: no clock is rea
 USRLIB = "/opt/flink/usrlib"
 
 
+LOCAL_TARGETS = (
+    MakeTarget(
+        "flink-install",
+        "install PyFlink for the Flink SQL jobs (requirements-flink.txt, its own environment)",
+        (("$(PROJECT_PYTHON)", "-m", "pip", "install", "-r", "requirements-flink.txt"),),
+    ),
+    MakeTarget(
+        "stream-local",
+        "run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty)",
+        (("$(PROJECT_PYTHON)", "-m", "pipeline.stream"),),
+    ),
+    MakeTarget(
+        "stream-quality-report",
+        "print the quality read model (validation events of the stream's quality jobs)",
+        (("$(PROJECT_PYTHON)", "-m", "pipeline.stream_quality", "--report"),),
+    ),
+)
+EXPLAIN_TARGET = MakeTarget(
+    "flink-explain",
+    "plan every Flink SQL statement in PyFlink (external connectors swapped)",
+    (("$(PROJECT_PYTHON)", "-m", "pipeline.flink_local", "explain"),),
+)
+
+
+def replay_targets(replayed: str) -> tuple[MakeTarget, ...]:
+    """The replay runbook's targets; `replayed`: the local results table of a version (naming layer)."""
+    return (
+        MakeTarget(
+            "stream-replay-plan",
+            "plan version VERSION of stream job JOB reading from FROM (earliest or an ISO-8601 time)",
+            ((*REPLAY, "plan", *REPLAY_JOB, "--from", "$(FROM)", *REPLAY_VERSION),),
+        ),
+        MakeTarget(
+            "stream-replay-switch",
+            "switch readers of JOB to version VERSION (prints kubectl and SQL; APPLY=--apply runs kubectl)",
+            ((*REPLAY, "switch", *REPLAY_JOB, *REPLAY_VERSION, "$(APPLY)"),),
+        ),
+        MakeTarget(
+            "stream-replay-rollback",
+            "undo the last switch of JOB (APPLY=--apply runs kubectl)",
+            ((*REPLAY, "rollback", *REPLAY_JOB, "$(APPLY)"),),
+        ),
+        MakeTarget(
+            "stream-replay-local",
+            f"run version VERSION of JOB locally ({replayed}), compare with the live results",
+            (
+                (*REPLAY, "run", "--local", *REPLAY_JOB, *REPLAY_VERSION),
+                (*REPLAY, "compare", "--local", *REPLAY_JOB, *REPLAY_VERSION),
+            ),
+        ),
+        MakeTarget(
+            "stream-replay-local-switch",
+            "make results.<sink> version VERSION of JOB locally (one DuckDB transaction)",
+            ((*REPLAY, "switch", "--local", *REPLAY_JOB, *REPLAY_VERSION),),
+        ),
+        MakeTarget(
+            "stream-replay-local-rollback",
+            "undo the last local switch of JOB",
+            ((*REPLAY, "rollback", "--local", *REPLAY_JOB),),
+        ),
+    )
+
+
 class FlinkGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
+        replayed = ctx.plan.names.replay.versioned("results.<sink>", "<VERSION>")
         return Contribution(
             python_modules=True,
             # the stream's validation events have a read model, whether or not GX is generated
@@ -62,61 +129,7 @@ class FlinkGenerator:
                     "KAFKA_BOOTSTRAP_SERVERS", ("flink/sql/*.sql: Kafka sources and sinks",), default="localhost:9092"
                 ),
             ),
-            make_targets=(
-                MakeTarget(
-                    "flink-install",
-                    "install PyFlink for the Flink SQL jobs (requirements-flink.txt, its own environment)",
-                    (("$(PROJECT_PYTHON)", "-m", "pip", "install", "-r", "requirements-flink.txt"),),
-                ),
-                MakeTarget(
-                    "stream-local",
-                    "run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty)",
-                    (("$(PROJECT_PYTHON)", "-m", "pipeline.stream"),),
-                ),
-                MakeTarget(
-                    "stream-quality-report",
-                    "print the quality read model (validation events of the stream's quality jobs)",
-                    (("$(PROJECT_PYTHON)", "-m", "pipeline.stream_quality", "--report"),),
-                ),
-                MakeTarget(
-                    "stream-replay-plan",
-                    "plan version VERSION of stream job JOB reading from FROM (earliest or an ISO-8601 time)",
-                    ((*REPLAY, "plan", *REPLAY_JOB, "--from", "$(FROM)", *REPLAY_VERSION),),
-                ),
-                MakeTarget(
-                    "stream-replay-switch",
-                    "switch readers of JOB to version VERSION (prints kubectl and SQL; APPLY=--apply runs kubectl)",
-                    ((*REPLAY, "switch", *REPLAY_JOB, *REPLAY_VERSION, "$(APPLY)"),),
-                ),
-                MakeTarget(
-                    "stream-replay-rollback",
-                    "undo the last switch of JOB (APPLY=--apply runs kubectl)",
-                    ((*REPLAY, "rollback", *REPLAY_JOB, "$(APPLY)"),),
-                ),
-                MakeTarget(
-                    "stream-replay-local",
-                    "run version VERSION of JOB locally (results.<sink>__v<VERSION>), compare with the live results",
-                    (
-                        (*REPLAY, "run", "--local", *REPLAY_JOB, *REPLAY_VERSION),
-                        (*REPLAY, "compare", "--local", *REPLAY_JOB, *REPLAY_VERSION),
-                    ),
-                ),
-                MakeTarget(
-                    "stream-replay-local-switch",
-                    "make results.<sink> version VERSION of JOB locally (one DuckDB transaction)",
-                    ((*REPLAY, "switch", "--local", *REPLAY_JOB, *REPLAY_VERSION),),
-                ),
-                MakeTarget(
-                    "stream-replay-local-rollback",
-                    "undo the last local switch of JOB",
-                    ((*REPLAY, "rollback", "--local", *REPLAY_JOB),),
-                ),
-                MakeTarget(
-                    "flink-explain",
-                    "plan every Flink SQL statement in PyFlink (external connectors swapped)",
-                    (("$(PROJECT_PYTHON)", "-m", "pipeline.flink_local", "explain"),),
-                ),
-            ),
+            make_targets=(*LOCAL_TARGETS, *replay_targets(replayed), EXPLAIN_TARGET),
         )
 
     def render(self, ctx: GenContext) -> Files:
@@ -129,7 +142,7 @@ class FlinkGenerator:
             files[f"flink/deploy/{j.job.k8s_name}.yaml"] = render(
                 "flink/flinkdeployment.yaml.j2", {"doc": flink_deployment(ctx, j)}
             )
-        files["flink/jobs.json"] = json.dumps({"jobs": [j.manifest for j in jobs]}, indent=2, sort_keys=True) + "\n"
+        files["flink/jobs.json"] = json.dumps(jobs_manifest(ctx, jobs), indent=2, sort_keys=True) + "\n"
         files["pipeline/change_events.json"] = (
             json.dumps(change_events_config(ctx), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         )
@@ -150,7 +163,12 @@ def build_jobs(ctx: GenContext) -> list[JobSql]:
 
 def _settings(ctx: GenContext) -> Settings:
     sized = {s.name: s.value for s in ctx.plan.capacity.sizing}
-    return settings_for(ctx.spec, ctx.plan.capacity.flink_parallelism, sized.get("Flink checkpoint interval"))
+    return settings_for(ctx.plan.capacity.flink_parallelism, sized.get("Flink checkpoint interval"))
+
+
+def jobs_manifest(ctx: GenContext, jobs: list[JobSql]) -> dict[str, Any]:
+    """flink/jobs.json: every job's tables and roles, and the replay versions' naming rules."""
+    return {"jobs": [j.manifest for j in jobs], "names": ctx.plan.names.replay.as_data()}
 
 
 def quality_jobs(ctx: GenContext) -> list[JobSql]:
@@ -286,7 +304,7 @@ def flink_deployment(ctx: GenContext, j: JobSql) -> dict[str, Any]:
                     "containers": [
                         {
                             "name": "flink-main-container",
-                            "envFrom": [{"secretRef": {"name": f"{ctx.plan.names.k8s_namespace}-flink-env"}}],
+                            "envFrom": [{"secretRef": {"name": ctx.plan.names.flink_env_secret}}],
                         }
                     ]
                 }

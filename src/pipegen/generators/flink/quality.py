@@ -15,7 +15,7 @@ two Flink SQL jobs over the table's events, each its own script and FlinkDeploym
 Two jobs, not one with two sinks: the SQL runner submits one `CREATE TABLE ... AS SELECT` per
 script, and an application-mode deployment with high availability runs one job.
 
-Events are read append-only, as the OVER-window history jobs read them (flink_sql.append_columns:
+Events are read append-only, as the OVER-window history jobs read them (columns.append_columns:
 the Debezium envelope as plain JSON, the columns from `after`): op c, r and u, each image once. A
 delete carries no new value to check. The event JSON is assembled with CONCAT from literals
 pipegen writes (json.dumps, then a SQL literal) and numbers Flink computes: JSON_OBJECT inserts a
@@ -29,32 +29,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipegen.common.stream_rules import EventRule, event_rules, streamed_tables, text_literal
-from pipegen.generators.flink.sql import (
+from pipegen.generators.flink.builder import JobSql
+from pipegen.generators.flink.columns import append_columns, source_columns
+from pipegen.generators.flink.connectors import source_options
+from pipegen.generators.flink.options import KAFKA_BOOTSTRAP, Settings, duration, settings_script
+from pipegen.generators.flink.relations import PROC_TIME, Relation, relation
+from pipegen.generators.flink.tables import (
     APPEND_OPS,
-    CDC_CHANGES,
-    KAFKA_BOOTSTRAP,
-    PROC_TIME,
-    JobSql,
-    Relation,
-    Settings,
-    append_columns,
-    duration,
-    relation,
-    settings_statements,
-    source_columns,
-    source_options,
-    with_clause,
+    append_options,
+    append_view,
+    create_table,
+    create_table_as,
+    source_manifest,
 )
-from pipegen.plan.names import Names, StreamJobNames, dns_name, snake
-from pipegen.render.flinksql import quote, string
+from pipegen.plan.names import Names, StreamJobNames, StreamQualityNames
+from pipegen.render.flinksql import quote
 from pipegen.spec.index import SpecIndex
-from pipegen.spec.model import Ingestion, Spec
+from pipegen.spec.model import Spec
 
 # The validation window: one minute, the finest `latency` a streaming spec asks for ("1m" in the
 # e-commerce example) and its GMV window, so a bad minute shows up as one failed run.
 WINDOW_SECONDS = 60
 UPDATE_OP = "u"
-DEAD_LETTERS = "dead_letters"
+DEAD_LETTERS = "dead_letters"  # the manifest's `quality.kind` of each job
 VALIDATION = "validation_events"
 RULE_COLUMN = "__rule_{i}"  # the spec path of rule i when the event breaks it, else NULL
 FAILED_COLUMN = "__failed_{i}"  # events in the window that broke rule i
@@ -71,6 +68,7 @@ class QualityTable:
     time: str  # the window's time attribute: the event time, or proc_time
     table: str  # the events' `table`: <source>.<table>
     suite: str  # the GX family's suite name for the table
+    names: StreamQualityNames  # the jobs' and views' names (naming layer)
 
 
 def quality_tables(spec: Spec, index: SpecIndex, names: Names) -> list[QualityTable]:
@@ -79,59 +77,30 @@ def quality_tables(spec: Spec, index: SpecIndex, names: Names) -> list[QualityTa
         rules = event_rules(spec, ref)
         if not rules:
             continue
-        rel = relation(ref, names, snake(ref.dataset.name))
+        rel = relation(ref, names)
         et = ref.dataset.event_time
-        time = rel.columns.get(et.lower(), et) if et else PROC_TIME
-        out.append(QualityTable(rel, rules, time, str(rel.names.ref), str(rel.names.staging_model)))
+        time = rel.column(et) if et else PROC_TIME
+        jobs = names.quality_jobs(ref.source.name, ref.dataset.name)
+        out.append(QualityTable(rel, rules, time, str(rel.names.ref), str(rel.names.staging_model), jobs))
     return out
-
-
-def job_names(names: Names, q: QualityTable, kind: str) -> StreamJobNames:
-    ds = q.rel.names
-    short = DEAD_LETTERS if kind == DEAD_LETTERS else "validation"
-    return StreamJobNames(
-        job=f"{ds.ref} {short}",
-        flink_job=type(ds.flink_table)(f"{names.pipeline}__{ds.flink_table}__{short}"),
-        sink_table=type(ds.flink_table)(f"{ds.flink_table}__{kind}"),
-        output_topic=ds.dead_letter_topic if kind == DEAD_LETTERS else names.events_topic,
-        k8s_name=dns_name(f"{names.pipeline}-{ds.source}-{ds.dataset}-{short}"),
-    )
 
 
 # ---------------------------------------------------------------- shared: source and checks
 
 
-def _create(name: str, lines: list[str], options: dict[str, str]) -> str:
-    return f"CREATE TABLE {quote(name)} (\n  " + ",\n  ".join(lines) + with_clause(options) + ";"
-
-
 def source(q: QualityTable, jn: StreamJobNames) -> tuple[list[str], dict[str, dict[str, Any]]]:
     """The table's events, append-only, under a view of the table's name (CDC: c/r/u images)."""
     rel = q.rel
-    ds = rel.ref.dataset
     with_proc = q.time == PROC_TIME
     options = source_options(rel, jn)
-    manifest = {
-        "role": "source",
-        "topic": rel.names.topic,
-        "dataset": rel.names.ref,
-        "format": "json",
-        "format_options": {"format": "json"},
-        "metadata": [c.name for c in ds.columns if c.metadata is not None],
-    }
-    if rel.ref.source.ingestion != Ingestion.CDC:  # read locally as JSON lines, as the stream jobs' topics are
-        table = _create(rel.names.flink_table, source_columns(rel, with_proc_time=with_proc), options)
+    manifest = source_manifest(rel, append_only=True)  # read locally as JSON lines, as the stream jobs' topics are
+    if not rel.cdc:
+        table = create_table(rel.names.flink_table, source_columns(rel, with_proc_time=with_proc), options)
         return [table], {rel.names.flink_table: manifest}
-    raw = CDC_CHANGES.format(table=rel.names.flink_table)
-    options = {**{k: v for k, v in options.items() if not k.startswith("debezium-json.")}, "format": "json"}
-    names = [c.name for c in ds.columns] + [d.name for d in ds.derived] + ([PROC_TIME] if with_proc else [])
-    ops = ", ".join(string(op) for op in (*APPEND_OPS, UPDATE_OP))
-    view = (
-        f"CREATE TEMPORARY VIEW {quote(rel.names.flink_table)} AS\nSELECT\n  "
-        + ",\n  ".join(quote(n) for n in names)
-        + f"\nFROM {quote(raw)}\nWHERE `op` IN ({ops});"
-    )
-    return [_create(raw, append_columns(rel, with_proc_time=with_proc), options), view], {raw: manifest}
+    raw = rel.names.flink_changes
+    table = create_table(raw, append_columns(rel, with_proc_time=with_proc), append_options(options))
+    view = append_view(raw, rel.names.flink_table, rel, with_proc_time=with_proc, ops=(*APPEND_OPS, UPDATE_OP))
+    return [table, view], {raw: manifest}
 
 
 def columns(q: QualityTable) -> list[str]:
@@ -142,7 +111,7 @@ def columns(q: QualityTable) -> list[str]:
 def checks_view(q: QualityTable) -> tuple[str, str]:
     """`<table>__checks`: every event, its rules' outcomes (`__rule_<i>`: the spec path when
     broken) and the failed rules as an array."""
-    name = f"{q.rel.names.flink_table}__checks"
+    name = q.names.checks_view
     cases = [
         f"CAST(CASE WHEN {r.broken()} THEN {text_literal(r.spec_path)} END AS STRING)"
         f" AS {quote(RULE_COLUMN.format(i=i))}"
@@ -164,11 +133,11 @@ def checks_view(q: QualityTable) -> tuple[str, str]:
 # ---------------------------------------------------------------- sinks
 
 
-def _tx_prefix(names: Names, jn: StreamJobNames) -> str:
+def _tx_prefix(jn: StreamJobNames) -> str:
     return str(jn.flink_job)  # under the Flink user's transactional-id ACL prefix (KafkaNames.flink_clients)
 
 
-def dead_letter_options(names: Names, q: QualityTable, jn: StreamJobNames) -> dict[str, str]:
+def dead_letter_options(q: QualityTable, jn: StreamJobNames) -> dict[str, str]:
     key = [q.rel.columns.get(k.lower(), k) for k in q.rel.ref.dataset.primary_key]
     options = {
         "connector": "kafka",
@@ -179,7 +148,7 @@ def dead_letter_options(names: Names, q: QualityTable, jn: StreamJobNames) -> di
         options.update({"key.format": "json", "key.fields": ";".join(key), "value.format": "json"})
     else:
         options["format"] = "json"
-    options.update({"sink.delivery-guarantee": "exactly-once", "sink.transactional-id-prefix": _tx_prefix(names, jn)})
+    options.update({"sink.delivery-guarantee": "exactly-once", "sink.transactional-id-prefix": _tx_prefix(jn)})
     return options
 
 
@@ -193,7 +162,7 @@ def event_options(names: Names, jn: StreamJobNames) -> dict[str, str]:
         "value.format": "raw",
         "value.fields-include": "EXCEPT_KEY",
         "sink.delivery-guarantee": "exactly-once",
-        "sink.transactional-id-prefix": _tx_prefix(names, jn),
+        "sink.transactional-id-prefix": _tx_prefix(jn),
     }
 
 
@@ -346,8 +315,7 @@ def event_selects(ctx: EventContext, rules: list[EventRule], outcomes: str) -> l
 def windows_views(q: QualityTable, checks: str, jn: StreamJobNames) -> tuple[list[str], str]:
     """`<table>__windows` (events and failures per rule per window) and `<table>__outcomes`
     (with the run id, the window end as ISO-8601 and how many rules failed)."""
-    ft = q.rel.names.flink_table
-    windows, outcomes = f"{ft}__windows", f"{ft}__outcomes"
+    windows, outcomes = q.names.windows_view, q.names.outcomes_view
     counts = [f"COUNT({quote(RULE_COLUMN.format(i=i))}) AS {quote(FAILED_COLUMN.format(i=i))}"
               for i in range(len(q.rules))]  # fmt: skip
     tvf = f"TUMBLE(TABLE {quote(checks)}, DESCRIPTOR({quote(q.time)}), {duration(WINDOW_SECONDS)})"
@@ -386,35 +354,30 @@ def _manifest(
     }  # fmt: skip
 
 
-def dead_letter_job(names: Names, settings: Settings, q: QualityTable) -> JobSql:
-    jn = job_names(names, q, DEAD_LETTERS)
-    statements = ["\n".join(settings_statements(settings, jn, False))]
+def dead_letter_job(settings: Settings, q: QualityTable) -> JobSql:
+    jn = q.names.dead_letters
     src, tables = source(q, jn)
     checks, checks_name = checks_view(q)
     outputs = [*columns(q), EVENT_TIME, FAILED_RULES]
-    options = dead_letter_options(names, q, jn)
     query = (
         f"SELECT\n  {', '.join(quote(c) for c in outputs)}\nFROM {quote(checks_name)}\n"
         f"WHERE CARDINALITY({quote(FAILED_RULES)}) > 0"
     )
-    sink = f"CREATE TABLE {quote(jn.sink_table)}{with_clause(options, closes_columns=False)}\nAS {query};"
-    script = "\n\n".join([*statements, *src, checks, sink]) + "\n"
+    sink = create_table_as(jn.sink_table, [], dead_letter_options(q, jn), query)
+    script = "\n\n".join([settings_script(settings, jn, False), *src, checks, sink]) + "\n"
     manifest = _manifest(jn, q, DEAD_LETTERS, outputs, tables)
     return JobSql(jn, script, manifest, outputs, "kafka", "kafka")
 
 
 def validation_job(names: Names, settings: Settings, q: QualityTable, action: str) -> JobSql:
-    jn = job_names(names, q, VALIDATION)
-    statements = ["\n".join(settings_statements(settings, jn, False))]
+    jn = q.names.validation
     src, tables = source(q, jn)
     checks, checks_name = checks_view(q)
     views, outcomes = windows_views(q, checks_name, jn)
     ctx = EventContext(str(names.pipeline), q.table, q.suite, action)
     query = "\nUNION ALL\n".join(event_selects(ctx, q.rules, outcomes))
-    sink = (
-        f"CREATE TABLE {quote(jn.sink_table)}{with_clause(event_options(names, jn), closes_columns=False)}\nAS {query};"
-    )
-    script = "\n\n".join([*statements, *src, checks, *views, sink]) + "\n"
+    sink = create_table_as(jn.sink_table, [], event_options(names, jn), query)
+    script = "\n\n".join([settings_script(settings, jn, False), *src, checks, *views, sink]) + "\n"
     outputs = [EVENT_KEY, EVENT]
     return JobSql(jn, script, _manifest(jn, q, VALIDATION, outputs, tables), outputs, "kafka", "kafka")
 
@@ -423,5 +386,5 @@ def build_quality_jobs(spec: Spec, names: Names, settings: Settings) -> list[Job
     """Per streamed table with per-event rules: its dead-letter job, then its validation job."""
     out = []
     for q in quality_tables(spec, SpecIndex(spec), names):
-        out += [dead_letter_job(names, settings, q), validation_job(names, settings, q, spec.quality.on_failure.value)]
+        out += [dead_letter_job(settings, q), validation_job(names, settings, q, spec.quality.on_failure.value)]
     return out

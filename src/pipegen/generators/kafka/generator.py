@@ -27,7 +27,7 @@ from typing import Any
 from pipegen.generators.base import Contribution, Files, GenContext
 from pipegen.plan.capacity import KAFKA_MIN_PARTITIONS, KAFKA_REPLICATION, MIB
 from pipegen.plan.cdc import DEBEZIUM_VERSION, KAFKA_VERSION, Connector, Runtime, connectors, worker_providers
-from pipegen.plan.names import KafkaNames, dns_name
+from pipegen.plan.names import KafkaNames, k8s_labels
 from pipegen.render.env import render
 from pipegen.render.yamldoc import yaml_doc
 from pipegen.safe import Ident, trusted
@@ -210,14 +210,6 @@ def kafka_topic(ctx: GenContext, topic: Topic, k8s_name: str) -> dict[str, Any]:
     }
 
 
-def k8s_topic_names(names: list[str]) -> dict[str, str]:
-    """KafkaTopic resource names: DNS labels of the topic names; a label two topics would share
-    (`a_b.c`, `a.b_c`) ends in a stable hash of each full name."""
-    labels = {t: str(dns_name(t)) for t in names}
-    clashing = {v for v in labels.values() if list(labels.values()).count(v) > 1}
-    return {t: str(dns_name(t, always_hash=True)) if v in clashing else v for t, v in labels.items()}
-
-
 # ---------------------------------------------------------------- users and ACLs
 
 
@@ -245,12 +237,8 @@ def acls_for(ctx: GenContext) -> dict[str, list[dict[str, Any]]]:
             *[_acl("topic", t, ["Write", "Describe"]) for t in cdc],
             *[_acl("topic", str(c.names.heartbeat_topic), ["Write", "Describe"]) for c in connectors_],
             *[_acl("topic", t, ["Read", "Write", "Describe"]) for t in history],
-            # Debezium's schema history consumer joins group `<connector name>-schemahistory`
-            *[
-                _acl("group", f"{c.names.connector}-schemahistory", ["Read"])
-                for c in connectors_
-                if c.system.historized
-            ],
+            # Debezium's schema history consumer joins its own group (CdcNames.history_group)
+            *[_acl("group", str(c.names.history_group), ["Read"]) for c in connectors_ if c.system.historized],
             _acl("transactionalId", str(kafka.connect_group), ["Write", "Describe"], "prefix"),
             _acl("cluster", "", ["IdempotentWrite", "Describe"]),
         ]
@@ -325,7 +313,7 @@ def kafka_connect(ctx: GenContext, items: tuple[Connector, ...]) -> dict[str, An
             "configStorageTopic": str(kafka.connect_configs),
             "offsetStorageTopic": str(kafka.connect_offsets),
             "statusStorageTopic": str(kafka.connect_status),
-            "tls": {"trustedCertificates": [{"secretName": f"{kafka.cluster}-cluster-ca-cert", "pattern": "*.crt"}]},
+            "tls": {"trustedCertificates": [{"secretName": str(kafka.cluster_ca_secret), "pattern": "*.crt"}]},
             "authentication": {
                 "type": "tls",
                 "certificateAndKey": {
@@ -336,7 +324,7 @@ def kafka_connect(ctx: GenContext, items: tuple[Connector, ...]) -> dict[str, An
             },
             "config": config,
             "build": {
-                "output": {"type": "docker", "image": connect_image(ctx), "pushSecret": f"{kafka.connect}-registry"},
+                "output": {"type": "docker", "image": connect_image(ctx), "pushSecret": str(kafka.connect_push_secret)},
                 "plugins": [
                     {
                         "name": plugin,
@@ -362,14 +350,14 @@ def connect_rbac(ctx: GenContext, items: tuple[Connector, ...]) -> list[dict[str
         for kind, names in (("secrets", secrets), ("configmaps", configmaps))
         if names
     ]
-    role = f"{kafka.connect}-config-reader"
+    role = str(kafka.connect_config_reader)
     return [
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": _meta(ctx, role), "rules": rules},
         {
             "apiVersion": "rbac.authorization.k8s.io/v1",
             "kind": "RoleBinding",
             "metadata": _meta(ctx, role),
-            "subjects": [{"kind": "ServiceAccount", "name": f"{kafka.connect}-connect", "namespace": ns}],
+            "subjects": [{"kind": "ServiceAccount", "name": str(kafka.connect_service_account), "namespace": ns}],
             "roleRef": {"kind": "Role", "name": role, "apiGroup": "rbac.authorization.k8s.io"},
         },
     ]
@@ -416,6 +404,7 @@ def docs_context(ctx: GenContext, all_topics: list[Topic], items: tuple[Connecto
         "replicas": replicas(ctx),
         "min_isr": min_isr(ctx),
         "connect": kafka.connect if items else None,
+        "push_secret": kafka.connect_push_secret,
         "image": trusted(connect_image(ctx)),
         "topics": rows,
         "users": users,
@@ -434,7 +423,7 @@ class KafkaGenerator:
         kafka = kafka_names(ctx)
         pools = kafka.node_pools
         all_topics = topics(ctx)
-        labels = k8s_topic_names([t.name for t in all_topics])
+        labels = k8s_labels([t.name for t in all_topics])
         files: Files = {
             "k8s/kafka/kafka.yaml": documents(
                 [
@@ -443,7 +432,7 @@ class KafkaGenerator:
                     kafka_cluster(ctx),
                 ]
             ),
-            "k8s/kafka/topics.yaml": documents([kafka_topic(ctx, t, labels[t.name]) for t in all_topics]),
+            "k8s/kafka/topics.yaml": documents([kafka_topic(ctx, t, str(labels[t.name])) for t in all_topics]),
             "k8s/kafka/users.yaml": documents([kafka_user(ctx, n, a) for n, a in acls_for(ctx).items()]),
         }
         items = plan_connectors(ctx)

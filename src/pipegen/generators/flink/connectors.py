@@ -1,0 +1,210 @@
+"""Connector options of the flink family's tables, per system: a job's source (Kafka, Event Hubs,
+Kinesis, a CDC topic), its lookup dimensions (JDBC with the lookup cache) and its sink (Kafka,
+upsert-Kafka, Iceberg, Delta, JDBC, files). The per-system differences are tables; every spec
+value goes through `options.option_value` or `options.inside`.
+"""
+
+from __future__ import annotations
+
+from pipegen.generators.flink.options import KAFKA_BOOTSTRAP, Escaped, inside, option_value
+from pipegen.generators.flink.relations import Relation
+from pipegen.plan.names import StreamJobNames, snake
+from pipegen.spec.model import (
+    Connection,
+    FileFormat,
+    Ingestion,
+    MessageFormat,
+    SinkMode,
+    SourceType,
+    Target,
+    TargetType,
+)
+
+# Formats of stream topics (Flink format identifiers)
+TOPIC_FORMATS: dict[MessageFormat | FileFormat | None, str] = {
+    None: "json",
+    MessageFormat.JSON: "json",
+    MessageFormat.AVRO: "avro-confluent",
+    MessageFormat.PROTOBUF: "protobuf",
+    MessageFormat.CSV: "csv",
+    FileFormat.JSON: "json",
+    FileFormat.JSONL: "json",
+    FileFormat.CSV: "csv",
+    FileFormat.AVRO: "avro",
+    FileFormat.PARQUET: "parquet",
+}
+
+# Stream sources by system: Event Hubs speaks the Kafka protocol (SASL over 9093).
+STREAM_CONNECTORS: dict[SourceType, dict[str, str]] = {
+    SourceType.KAFKA: {"connector": "kafka", "properties.bootstrap.servers": KAFKA_BOOTSTRAP},
+    SourceType.EVENTHUBS: {
+        "connector": "kafka",
+        "properties.bootstrap.servers": Escaped("${EVENTHUBS_BOOTSTRAP_SERVERS}"),
+        "properties.security.protocol": "SASL_SSL",
+        "properties.sasl.mechanism": "PLAIN",
+        "properties.sasl.jaas.config": Escaped("${EVENTHUBS_SASL_JAAS_CONFIG}"),
+    },
+    SourceType.KINESIS: {"connector": "kinesis", "aws.region": Escaped("${AWS_REGION}")},
+}
+CDC_FORMAT = {"format": "debezium-json", "debezium-json.timestamp-format.standard": "ISO-8601"}
+
+# JDBC URLs of the systems the JDBC connector writes and looks up (flink-connector-jdbc dialects)
+JDBC_URLS: dict[TargetType | SourceType, str] = {
+    TargetType.MYSQL: "jdbc:mysql://{host}:{port}/{database}",
+    TargetType.POSTGRES: "jdbc:postgresql://{host}:{port}/{database}",
+    TargetType.CLICKHOUSE: "jdbc:clickhouse://{host}:{port}/{database}",
+    TargetType.REDSHIFT: "jdbc:redshift://{host}:{port}/{database}",
+    SourceType.MYSQL: "jdbc:mysql://{host}:{port}/{database}",
+    SourceType.POSTGRES: "jdbc:postgresql://{host}:{port}/{database}",
+    SourceType.SQLSERVER: "jdbc:sqlserver://{host}:{port};databaseName={database}",
+    SourceType.ORACLE: "jdbc:oracle:thin:@{host}:{port}/{database}",
+}
+GENERIC_JDBC_URL = "jdbc:{host}:{port}/{database}"
+DEFAULT_PORTS: dict[TargetType | SourceType, int] = {
+    TargetType.MYSQL: 3306, TargetType.POSTGRES: 5432, TargetType.CLICKHOUSE: 8123, TargetType.REDSHIFT: 5439,
+    SourceType.MYSQL: 3306, SourceType.POSTGRES: 5432, SourceType.SQLSERVER: 1433, SourceType.ORACLE: 1521,
+}  # fmt: skip
+LAKE_CONNECTORS: dict[TargetType, dict[str, str]] = {
+    TargetType.ICEBERG: {"connector": "iceberg", "catalog-name": "lake", "catalog-type": "rest"},
+    TargetType.DELTA: {"connector": "delta"},
+}
+# The JDBC lookup cache (current option names, ../shared/CURRENCY.md §6)
+LOOKUP_CACHE: dict[str, str] = {
+    "lookup.cache": "PARTIAL",
+    "lookup.partial-cache.max-rows": "100000",
+    "lookup.partial-cache.expire-after-write": "10 min",
+    "lookup.partial-cache.cache-missing-key": "false",
+    "lookup.max-retries": "3",
+}
+JDBC_SINK: dict[str, str] = {"sink.buffer-flush.interval": "1 s", "sink.max-retries": "3"}
+FILE_SINK: dict[str, str] = {"sink.rolling-policy.rollover-interval": "1 min"}
+SINK_FORMAT = "json"
+LAKE_PATH = "${LAKE_PATH}"
+
+
+# ---------------------------------------------------------------- sources
+
+
+def _consumer(job: StreamJobNames) -> dict[str, str]:
+    """A Kafka source's consumer: the job's own group, committed reads, from its offsets."""
+    return {
+        "properties.group.id": job.flink_job,
+        "properties.isolation.level": "read_committed",
+        "scan.startup.mode": "group-offsets",
+        "properties.auto.offset.reset": "earliest",
+    }
+
+
+def source_options(rel: Relation, job: StreamJobNames) -> dict[str, str]:
+    """A job's source: its CDC topic (debezium-json), or its stream's connector and format."""
+    if rel.ref.source.ingestion == Ingestion.CDC:
+        return {
+            "connector": "kafka",
+            "topic": rel.names.topic,
+            "properties.bootstrap.servers": KAFKA_BOOTSTRAP,
+            **_consumer(job),
+            **CDC_FORMAT,
+        }
+    options = dict(STREAM_CONNECTORS.get(rel.ref.source.type, STREAM_CONNECTORS[SourceType.KAFKA]))
+    if options["connector"] == "kinesis":
+        options["stream.arn"] = Escaped("${KINESIS_STREAM_ARN}")
+    else:
+        options.update({"topic": rel.ref.dataset.name, **_consumer(job)})
+    options["format"] = TOPIC_FORMATS[rel.ref.dataset.format]
+    return options
+
+
+# ---------------------------------------------------------------- JDBC
+
+
+def jdbc_url(system: TargetType | SourceType, conn: Connection) -> Escaped:
+    return Escaped(
+        JDBC_URLS.get(system, GENERIC_JDBC_URL).format(
+            host=option_value(conn.host, "localhost"),
+            port=option_value(conn.port, str(DEFAULT_PORTS.get(system, 0))),
+            database=option_value(conn.database, ""),
+        )
+    )
+
+
+def jdbc_login(name: str, conn: Connection) -> dict[str, str]:
+    """User and password: the spec's references, else `${<NAME>_USER}`/`${<NAME>_PASSWORD}`."""
+    env = snake(name).upper()
+    return {
+        "username": option_value(conn.user, "${" + env + "_USER}"),
+        "password": option_value(conn.password, "${" + env + "_PASSWORD}"),
+    }
+
+
+def dimension_options(rel: Relation) -> dict[str, str]:
+    """A lookup dimension read through JDBC with the lookup cache."""
+    src = rel.ref.source
+    return {
+        "connector": "jdbc",
+        "url": jdbc_url(src.type, src.connection),
+        "table-name": rel.ref.dataset.name,
+        **jdbc_login(src.name, src.connection),
+        **LOOKUP_CACHE,
+    }
+
+
+# ---------------------------------------------------------------- sinks
+
+
+def sink_options(target: Target, table: str, mode: SinkMode, has_key: bool, job: StreamJobNames) -> dict[str, str]:
+    """A sink's connector options: a Kafka sink writes the job's output topic (names layer: the
+    KafkaUser's ACLs grant exactly it) under its own transactional id (`job.flink_job`)."""
+    if target.type == TargetType.KAFKA:
+        return _kafka_sink(target, mode == SinkMode.UPSERT and has_key, job)
+    if target.type in LAKE_CONNECTORS:
+        return _lake_sink(target, table, mode)
+    if target.type in JDBC_URLS:
+        return _jdbc_sink(target, table)
+    return _file_sink(target, table)
+
+
+def _kafka_sink(target: Target, upsert: bool, job: StreamJobNames) -> dict[str, str]:
+    servers = option_value(target.connection.bootstrap_servers, KAFKA_BOOTSTRAP)
+    topic = {"topic": str(job.output_topic), "properties.bootstrap.servers": servers}
+    if upsert:
+        return {"connector": "upsert-kafka", **topic, "key.format": SINK_FORMAT, "value.format": SINK_FORMAT}
+    return {
+        "connector": "kafka",
+        **topic,
+        "format": SINK_FORMAT,
+        "sink.delivery-guarantee": "exactly-once",
+        "sink.transactional-id-prefix": str(job.flink_job),
+    }
+
+
+def _lake_path(conn: Connection, table: str) -> Escaped:
+    return Escaped(option_value(conn.url or conn.path or conn.bucket, LAKE_PATH) + "/" + inside(table))
+
+
+def _lake_sink(target: Target, table: str, mode: SinkMode) -> dict[str, str]:
+    conn = target.connection
+    options = {**LAKE_CONNECTORS[target.type], "catalog-database": option_value(conn.database, "lake")}
+    if target.type == TargetType.DELTA:
+        options.update({"table-name": table, "table-path": _lake_path(conn, table)})
+        return options
+    options["catalog-table"] = table
+    if mode == SinkMode.UPSERT:
+        options.update({"format-version": "2", "write.upsert.enabled": "true"})
+    return options
+
+
+def _jdbc_sink(target: Target, table: str) -> dict[str, str]:
+    conn = target.connection
+    url = jdbc_url(target.type, conn)
+    return {"connector": "jdbc", "url": url, "table-name": table, **jdbc_login(target.name, conn), **JDBC_SINK}
+
+
+def _file_sink(target: Target, table: str) -> dict[str, str]:
+    """Files and every target without a streaming connector: Parquet/JSON files in the lake path."""
+    fmt = "json" if target.format in (FileFormat.JSON, FileFormat.JSONL) else (target.format or FileFormat.PARQUET)
+    return {
+        "connector": "filesystem",
+        "path": _lake_path(target.connection, table),
+        "format": str(fmt.value if isinstance(fmt, FileFormat) else fmt),
+        **FILE_SINK,
+    }

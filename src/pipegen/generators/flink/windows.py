@@ -1,0 +1,119 @@
+"""Windows of the flink family's jobs: the window TVF aggregation (TUMBLE/HOP/SESSION/CUMULATE,
+never the legacy group windows), the window top-N (ROW_NUMBER per window), the per-key history
+statistics (OVER windows over the previous events) and a window's description for the docs.
+"""
+
+from __future__ import annotations
+
+from pipegen.generators.flink.options import duration
+from pipegen.generators.flink.relations import Relation, own
+from pipegen.plan.names import snake
+from pipegen.render.flinksql import flink_expr, quote
+from pipegen.render.sqlexpr import Resolver, measure_expr
+from pipegen.spec.model import Aggregation, History, Measure, TopN, Window, WindowType
+from pipegen.spec.types import format_duration
+
+TVF: dict[WindowType, str] = {
+    WindowType.TUMBLE: "TUMBLE",
+    WindowType.HOP: "HOP",
+    WindowType.SESSION: "SESSION",
+    WindowType.CUMULATE: "CUMULATE",
+}
+# The window TVF's duration arguments, in Flink's order: HOP takes slide then size, CUMULATE
+# step then max size.
+TVF_ARGS: dict[WindowType, tuple[str, ...]] = {
+    WindowType.TUMBLE: ("size",),
+    WindowType.HOP: ("slide", "size"),
+    WindowType.SESSION: ("gap",),
+    WindowType.CUMULATE: ("step", "size"),
+}
+WINDOW_BOUNDS = ("window_start", "window_end")
+ROW_NUMBER_COLUMN = "rownum"
+# A statistic over the previous events: the OVER window's aggregate minus the current event's part.
+ADDITIVE = (Aggregation.SUM, Aggregation.AVG, Aggregation.COUNT)
+OVER_AGGREGATES = {Aggregation.MIN: "MIN", Aggregation.MAX: "MAX", Aggregation.COUNT_DISTINCT: "COUNT"}
+
+
+def describe_window(window: Window | None) -> str:
+    if window is None:
+        return "per event"
+    parts = [f"{a} {format_duration(getattr(window, a))}" for a in TVF_ARGS[window.type]]
+    return f"{window.type.value} ({', '.join(parts)})"
+
+
+def tvf(window: Window, view: str, event_time: str, groups: list[str]) -> str:
+    """The window TVF over `view` (quoted) by `event_time` (quoted); a session per group key."""
+    args = [duration(getattr(window, a)) for a in TVF_ARGS[window.type]]
+    table = f"TABLE {view}"
+    if window.type == WindowType.SESSION and groups:
+        table += f" PARTITION BY {', '.join(quote(g) for g in groups)}"
+    return f"{TVF[window.type]}({table}, DESCRIPTOR({event_time}), {', '.join(args)})"
+
+
+def window_query(
+    window: Window, view: str, event_time: str, groups: list[str], measures: list[Measure], resolve: Resolver
+) -> tuple[str, list[str]]:
+    """The window TVF aggregation per window and group key; returns it and its output columns."""
+    outs = [(flink_expr(measure_expr(m), resolve), snake(m.name)) for m in measures]
+    keys = [*(quote(b) for b in WINDOW_BOUNDS), *(quote(g) for g in groups)]
+    select = ",\n  ".join([*keys, *(f"{e} AS {quote(n)}" for e, n in outs)])
+    query = f"SELECT\n  {select}\nFROM TABLE(\n  {tvf(window, view, event_time, groups)})\nGROUP BY {', '.join(keys)}"
+    return query, [*WINDOW_BOUNDS, *groups, *(n for _, n in outs)]
+
+
+def top_n_query(top_n: TopN, query: str, outputs: list[str]) -> tuple[str, list[str]]:
+    """The top N rows of each window by `top_n.order_by` (ROW_NUMBER per window, descending)."""
+    order = quote(snake(top_n.order_by))
+    listed = ", ".join(quote(o) for o in outputs)
+    rownum = quote(ROW_NUMBER_COLUMN)
+    partition = ", ".join(quote(b) for b in WINDOW_BOUNDS)
+    ranked = (
+        f"SELECT {listed},\n  ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY {order} DESC)"
+        f" AS {rownum}\nFROM (\n{query}\n)"
+    )
+    top = f"SELECT {listed}, {rownum}\nFROM (\n{ranked}\n)\nWHERE {rownum} <= {top_n.n}"
+    return top, [*outputs, ROW_NUMBER_COLUMN]
+
+
+# ---------------------------------------------------------------- history
+
+
+def history_view(view: str, base: Relation, history: tuple[History, ...], event_time: str) -> str:
+    """The source with a column per history statistic (`event_time` quoted)."""
+    stats = [f"  {history_sql(h, base, event_time)} AS {quote(h.name)}" for h in history]
+    return (
+        f"CREATE TEMPORARY VIEW {quote(view)} AS\nSELECT\n  {quote(base.alias)}.*,\n"
+        + ",\n".join(stats)
+        + f"\nFROM {quote(base.names.flink_table)} AS {quote(base.alias)};"
+    )
+
+
+def history_sql(h: History, base: Relation, event_time: str) -> str:
+    """A statistic over the key's previous events, this one excluded: an OVER window ending
+    at the current row, minus the current row (Flink's OVER windows end at CURRENT ROW)."""
+    x = flink_expr(h.expr or h.column or "1", own(base))
+    over = _over(h, base, event_time)
+    if h.agg in ADDITIVE:
+        return _previous(h.agg, x, over)
+    inner = f"DISTINCT {x}" if h.agg == Aggregation.COUNT_DISTINCT else x
+    return f"{OVER_AGGREGATES[h.agg]}({inner}) {over}"  # min/max/count_distinct include the current event
+
+
+def _over(h: History, base: Relation, event_time: str) -> str:
+    keys = ", ".join(quote(base.column(k)) for k in h.per)
+    if h.previous:
+        bound = f"ROWS BETWEEN {h.previous} PRECEDING"
+    else:
+        bound = f"RANGE BETWEEN {duration(h.within or 0)} PRECEDING"
+    return f"OVER (PARTITION BY {keys} ORDER BY {event_time} {bound} AND CURRENT ROW)"
+
+
+def _previous(agg: Aggregation, x: str, over: str) -> str:
+    """SUM, COUNT or AVG over the previous events: the window's value minus the current event's."""
+    total = f"(SUM(CAST({x} AS DOUBLE)) {over} - CAST({x} AS DOUBLE))"
+    count = f"(COUNT({x}) {over} - 1)"
+    if agg == Aggregation.SUM:
+        return total
+    if agg == Aggregation.COUNT:
+        return count
+    return f"{total} / NULLIF({count}, 0)"
