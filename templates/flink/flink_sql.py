@@ -2,7 +2,8 @@
 
 - `statements(text)`: a script split at `;` outside strings, quoted names and comments.
 - `setting(stmt)`: `SET 'key' = 'value'` as (key, value), or None.
-- `substitute(stmt, env)`: `${NAME}` inside option values filled from `env` (a missing name is an error).
+- `substitute(stmt, env)`: `${NAME}` inside option values filled from `env` (pipeline/envsubst.py, the
+  project's one substitution; every missing name is named, in a MissingVariable, a KeyError).
 - `legacy_windows(text)`: legacy group-window syntax (TUMBLE(...) in GROUP BY, TUMBLE_START...).
 """
 
@@ -11,8 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from pipeline import envsubst
+
 _SETTING = re.compile(r"^SET\s+'((?:[^']|'')*)'\s*=\s*'((?:[^']|'')*)'$", re.IGNORECASE | re.DOTALL)
-_VAR = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
 _OPTION = re.compile(r"'(?:[^']|'')*'")
 LEGACY_WINDOW = re.compile(
     r"\b(?:TUMBLE|HOP|SESSION|CUMULATE)_(?:START|END|ROWTIME|PROCTIME)\s*\("
@@ -65,17 +67,11 @@ def setting(stmt: str) -> tuple[str, str] | None:
 
 def substitute(stmt: str, env: Mapping[str, str]) -> str:
     """`${NAME}` filled from env, in string literals only (pipegen never writes `${` elsewhere)."""
+    return envsubst.substitute(stmt, env, within=_OPTION, quote=_sql_text, use="used by a Flink table option")
 
-    def literal(match: re.Match[str]) -> str:
-        def var(inner: re.Match[str]) -> str:
-            name = inner.group(1)
-            if name not in env:
-                raise KeyError(f"environment variable {name} is not set (used by a Flink table option)")
-            return env[name].replace("'", "''")
 
-        return _VAR.sub(var, match.group(0))
-
-    return _OPTION.sub(literal, stmt)
+def _sql_text(value: str) -> str:
+    return value.replace("'", "''")
 
 
 def _code_only(text: str) -> str:

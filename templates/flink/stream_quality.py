@@ -5,27 +5,21 @@ their collected rows here instead of writing `results.<job>`:
 
 - dead letters (`kind: dead_letters`): replace table `dead_letter.<table>` in data/stream.duckdb
   (the event's columns, `_event_time`, `_failed_rules` as a list of spec paths);
-- validation events (`kind: validation_events`): appended to the project's quality event log
-  (`quality/events.jsonl`, or $PIPEGEN_QUALITY_DIR: the log the GX quality step writes), each event
-  id once, so a second run of the same windows appends nothing; then applied to the quality read
-  model when the project has one (pipeline/quality_model.py).
+- validation events (`kind: validation_events`): recorded through pipeline/quality_log.py, the
+  one writer of the project's quality event log (`quality/events.jsonl`, or $PIPEGEN_QUALITY_DIR:
+  the log the GX quality step writes) and read model (pipeline/quality_model.py): each event id
+  once, so a second run of the same windows appends nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
 PASS_RATE_RUNS = 10  # the read model's pass rate is over the last N runs (windows), as the GX step's
-
-
-def state_dir() -> Path:
-    return Path(os.environ.get("PIPEGEN_QUALITY_DIR", ROOT / "quality"))
 
 
 def is_quality(job: dict[str, Any]) -> bool:
@@ -35,7 +29,6 @@ def is_quality(job: dict[str, Any]) -> bool:
 def store_dead_letters(warehouse: Path, job: dict[str, Any], rows: list[tuple[Any, ...]]) -> None:
     """Replaces dead_letter.<table> with `rows` (list values kept as DuckDB lists)."""
     import duckdb
-
     from pipeline.stream import duckdb_type
 
     columns = job["outputs"]
@@ -52,34 +45,10 @@ def store_dead_letters(warehouse: Path, job: dict[str, Any], rows: list[tuple[An
             con.executemany(f'INSERT INTO dead_letter."{table}" VALUES ({marks})', plain)
 
 
-def append_events(rows: list[tuple[Any, ...]], log: Path) -> list[dict[str, Any]]:
-    """Appends the events (rows of (event_key, event JSON)) not yet in the log; returns them."""
-    seen = set()
-    if log.is_file():
-        seen = {json.loads(line)["event_id"] for line in log.read_text(encoding="utf-8").splitlines() if line.strip()}
-    events = sorted(
-        (json.loads(row[1]) for row in rows), key=lambda e: (e["occurred_at"], e["event_type"], e["event_id"])
-    )
-    new = [e for e in events if e["event_id"] not in seen]
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("a", encoding="utf-8") as out:
-        for event in new:
-            out.write(json.dumps(event, sort_keys=True) + "\n")
-    return new
-
-
-def apply_read_model(events: list[dict[str, Any]], state: Path) -> bool:
-    """Applies the events to the quality read model, when the project has one."""
-    try:
-        from pipeline import quality_model
-    except ImportError:
-        return False
-    con = quality_model.connect(state / "read_model.duckdb")
-    try:
-        quality_model.apply(con, events)
-    finally:
-        con.close()
-    return True
+def events_of(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """The events of a validation job's rows (event_key, event JSON), in time order."""
+    events = (json.loads(row[1]) for row in rows)
+    return sorted(events, key=lambda e: (e["occurred_at"], e["event_type"], e["event_id"]))
 
 
 def store(job: dict[str, Any], rows: list[tuple[Any, ...]], warehouse: Path) -> dict[str, Any]:
@@ -87,10 +56,10 @@ def store(job: dict[str, Any], rows: list[tuple[Any, ...]], warehouse: Path) -> 
     if job["quality"]["kind"] == "dead_letters":
         store_dead_letters(warehouse, job, rows)
         return {"dead_letters": len(rows)}
-    state = state_dir()
-    new = append_events(rows, state / "events.jsonl")
-    applied = apply_read_model(new, state) if new else False
-    return {"events": len(rows), "appended": len(new), "read_model": applied}
+    from pipeline import quality_log
+
+    new = quality_log.record(events_of(rows))
+    return {"events": len(rows), "appended": len(new), "read_model": True}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,22 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", action="store_true", help="print the read model (default)")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the read model from the event log first")
     args = parser.parse_args(argv)
-    from pipeline import quality_model
+    from pipeline import quality_log, quality_model
 
-    state = state_dir()
-    if args.rebuild:
-        log = state / "events.jsonl"
-        events = (
-            [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
-            if log.is_file()
-            else []
-        )
-        quality_model.rebuild(events, state / "read_model.duckdb")
-    con = quality_model.connect(state / "read_model.duckdb")
-    try:
-        print(quality_model.format_report(quality_model.report(con, PASS_RATE_RUNS), PASS_RATE_RUNS))
-    finally:
-        con.close()
+    data = quality_log.report(PASS_RATE_RUNS, rebuild=args.rebuild)
+    print(quality_model.format_report(data, PASS_RATE_RUNS))
     return 0
 
 

@@ -40,16 +40,21 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from pipeline import quality_events, quality_model, quality_notify, quality_warehouse, write_summary
+from pipeline import (
+    envsubst,
+    quality_events,
+    quality_log,
+    quality_model,
+    quality_notify,
+    quality_warehouse,
+    write_summary,
+)
+from pipeline.quality_log import state_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "gx" / "checks.json"
 SUITES = ROOT / "gx" / "expectations"
 CHANGES = ROOT / "gx" / "suite_changes.json"
-
-
-def state_dir() -> Path:
-    return Path(os.environ.get("PIPEGEN_QUALITY_DIR", ROOT / "quality"))
 
 
 def warehouse() -> Path:
@@ -257,12 +262,13 @@ def _cascade(wh: Any, checks: list[dict[str, Any]], parents: set[str], run_id: s
 
 class Publish:
     """What the checkpoint's custom action does: store the result, build this run's events
-    (suite changes and drift first, then each suite's validation events) and publish them."""
+    (suite changes and drift first, then each suite's validation events), publish them (Kafka)
+    and record them (the event log, when it is the sink, and the read model: quality_log)."""
 
     def __init__(self, run_info: dict[str, Any], policy: str, checks: dict[str, Any], profiles: dict[str, Any],
-                 before: list[dict[str, Any]], publisher: Any, state: Path) -> None:  # fmt: skip
+                 before: list[dict[str, Any]], sink: tuple[Any, bool], state: Path) -> None:  # fmt: skip
         self.run_info, self.policy, self.checks, self.profiles = run_info, policy, checks, profiles
-        self.before, self.publisher, self.state = before, publisher, state
+        self.before, (self.publisher, self.to_log), self.state = before, sink, state
         self.published: list[dict[str, Any]] = []
         self.outcomes: dict[str, Any] = {}
 
@@ -277,6 +283,7 @@ class Publish:
         _write_json(self.state / "results" / f"{self.run_info['run_id']}.json", result.describe_dict())
         if self.publisher is not None:
             self.publisher.publish(events)
+        quality_log.record(events, self.state, log=self.to_log)
         quality_notify.remember(self.run_info["pipeline"], self.run_info["run_id"], events)
         self.published.extend(events)
         return {"events": len(events)}
@@ -370,15 +377,12 @@ def run(on_failure: str | None = None, stage: str | None = None, target: str | N
         profiles = {c["suite"]: profile(wh, c, run_id) for c in checks}
         params = parameters(wh, checks, now)
         before = _change_and_drift_events(run_info, checks, profiles, state)
-        publisher, note = quality_events.sink(config, state / "events.jsonl")
-        step = Publish(run_info, policy, {c["suite"]: c for c in checks}, profiles, before, publisher, state)
+        publisher, to_log, note = quality_events.sink(config, state / quality_log.LOG)
+        step = Publish(run_info, policy, {c["suite"]: c for c in checks}, profiles, before, (publisher, to_log), state)
         _RUN["publish"] = step.publish
         if checks:
             checkpoint(wh, checks, config).run(expectation_parameters=params)
-        model = quality_model.connect(state / "read_model.duckdb")
-        quality_model.apply(model, step.published)
-        read_model = quality_model.report(model, config["pass_rate_runs"])
-        model.close()
+        read_model = quality_log.report(config["pass_rate_runs"], state)
         _keep_state(checks, profiles, step.published, state)
         outcomes = step.outcomes
         summary = _summary(config, checks, missing, outcomes, step.published, note, run_id, read_model)
@@ -455,18 +459,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     state = state_dir()
     runs = json.loads(CONFIG.read_text(encoding="utf-8"))["pass_rate_runs"]
-    if args.rebuild:
-        quality_model.rebuild(quality_events.read_log(state / "events.jsonl"), state / "read_model.duckdb")
     if args.report or args.rebuild:
-        con = quality_model.connect(state / "read_model.duckdb")
-        data = quality_model.report(con, runs)
-        con.close()
+        data = quality_log.report(runs, state, rebuild=args.rebuild)
         print(json.dumps(data, default=str) if args.json else quality_model.format_report(data, runs))
         return 0
     try:
         summary = run(args.on_failure, args.stage, args.target)
-    except quality_warehouse.MissingVariable as exc:
-        print(f"quality: target {args.target} needs the environment variable(s) {exc} (see .env.example)",
+    except envsubst.MissingVariable as exc:
+        print(f"quality: target {args.target} needs the environment variable(s) {', '.join(exc.names)} "
+              "(see .env.example)",
               file=sys.stderr)  # fmt: skip
         return 1
     except QualityFailed as exc:

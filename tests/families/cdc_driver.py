@@ -20,6 +20,7 @@ from typing import Any
 
 
 def load_capture(project: Path) -> Any:
+    sys.path.insert(0, str(project))  # the capture module imports the project's `pipeline` package
     spec = importlib.util.spec_from_file_location("generated_capture", project / "pipeline" / "capture.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

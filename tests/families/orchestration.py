@@ -10,6 +10,7 @@ from pathlib import Path
 from pipegen import __version__
 from pipegen.generators.base import Contribution, Files, GenContext, RunStep, collect, merge
 from pipegen.generators.registry import GENERATORS as REGISTRY
+from pipegen.generators.registry import REGISTRY as DECLARATIONS
 from pipegen.pipeline import families_for, prepare
 from pipegen.plan.plan import Plan, make_plan
 from pipegen.spec.model import Orchestrator, Spec
@@ -37,7 +38,15 @@ def orchestrated(orchestrator: Orchestrator) -> list[tuple[str, Spec, Plan]]:
 def render_with(spec: Spec, plan: Plan, extra_steps: tuple[RunStep, ...] = ()) -> tuple[Files, GenContext]:
     """render_tree, plus run steps of not-yet-generated families (stand-ins)."""
     families = families_for(plan)
-    ctx = GenContext(spec, plan, frozenset(families), __version__)
+    # as pipeline.render_tree builds it: the docs family names each component's family
+    ctx = GenContext(
+        spec,
+        plan,
+        frozenset(families),
+        __version__,
+        owners=DECLARATIONS.owners(),
+        planned=tuple((d.tag, d.description) for d in DECLARATIONS.planned_for(plan)),
+    )
     parts = {f: REGISTRY[f].contribute(ctx) for f in families}
     contributed = {step.name for part in parts.values() for step in part.run_steps}
     missing = tuple(step for step in extra_steps if step.name not in contributed)  # a real step wins

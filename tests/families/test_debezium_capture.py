@@ -49,11 +49,22 @@ def write_project(root: Path, files: dict[str, str]) -> Path:
 
 
 def load_capture(project: Path) -> ModuleType:
+    """The project's capture module, its `from pipeline import ...` served by the project's own
+    package (the modules it imports stay bound to it; `sys.modules` is restored after)."""
+    saved = {k: v for k, v in sys.modules.items() if k == "pipeline" or k.startswith("pipeline.")}
+    package = ModuleType("pipeline")
+    package.__path__ = [str(project / "pipeline")]
+    sys.modules["pipeline"] = package
     spec = importlib.util.spec_from_file_location("capture_under_test", project / "pipeline" / "capture.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        for name in [k for k in sys.modules if k == "pipeline" or k.startswith("pipeline.")]:
+            del sys.modules[name]
+        sys.modules.update(saved)
     return module
 
 

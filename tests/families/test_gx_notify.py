@@ -121,7 +121,8 @@ def test_failures_are_emailed_and_posted_as_events_to_the_webhook_and_only_match
     yaml.dump(spec, spec_path)
     project = landed(spec_path, tmp_path, batch_python, "--rows", "300", "--bad-row-rate", "0.05")
     env_example = (project / ".env.example").read_text()
-    assert "QUALITY_SMTP_HOST" in env_example and "DQ_WEBHOOK" in env_example
+    assert "PIPEGEN_SMTP_HOST" in env_example and "DQ_WEBHOOK" in env_example
+    assert "QUALITY_SMTP" not in env_example  # one SMTP set for every notification (pipeline/notify.py)
     base = {**offline_env(tmp_path / "home"), "PIPEGEN_QUALITY_NOW": NOW}
 
     def quality(extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -132,11 +133,11 @@ def test_failures_are_emailed_and_posted_as_events_to_the_webhook_and_only_match
     off = quality({})  # no SMTP server, no webhook URL: nobody is notified, and the summary says why
     assert off.returncode == 0, off.stderr[-3000:]
     assert not mail.messages and not hooks.posts
-    assert "email notification off: QUALITY_SMTP_HOST is not set" in off.stdout
+    assert "email notification off: PIPEGEN_SMTP_HOST is not set" in off.stdout
     port = hooks.server_address[1]
     on = quality({
-        "QUALITY_SMTP_HOST": "127.0.0.1", "QUALITY_SMTP_PORT": str(mail.server_address[1]),
-        "QUALITY_SMTP_SECURITY": "none", "QUALITY_SMTP_SENDER": "pipegen@example.com",
+        "PIPEGEN_SMTP_HOST": "127.0.0.1", "PIPEGEN_SMTP_PORT": str(mail.server_address[1]),
+        "PIPEGEN_SMTP_SECURITY": "none", "PIPEGEN_SMTP_FROM": "pipegen@example.com",
         "DQ_WEBHOOK": f"http://127.0.0.1:{port}/dq", "DQ_WEBHOOK_WARN": f"http://127.0.0.1:{port}/warn",
     })  # fmt: skip
     assert on.returncode == 0, on.stderr[-3000:]

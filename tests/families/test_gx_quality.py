@@ -241,9 +241,9 @@ def test_drift_and_a_new_rule_emit_events_and_the_rebuilt_read_model_equals_the_
         ("ExpectationAdded", "sources[0].tables[0].columns[1].range")
     ]
     compare = (
-        "import json, pathlib; from pipeline import quality_model as m, quality_events as ev;"
+        "import json, pathlib; from pipeline import quality_model as m, quality_log as log;"
         "inc = m.connect(pathlib.Path('quality/read_model.duckdb')); a = m.dump(inc); inc.close();"
-        "m.rebuild(ev.read_log(pathlib.Path('quality/events.jsonl')), pathlib.Path('rebuilt.duckdb'));"
+        "m.rebuild(log.read(pathlib.Path('quality/events.jsonl')), pathlib.Path('rebuilt.duckdb'));"
         "re = m.connect(pathlib.Path('rebuilt.duckdb')); b = m.dump(re);"
         "print(json.dumps([a == b, a['drift_history'] != [], len(a['validation_runs'])], default=str))"
     )
@@ -271,7 +271,7 @@ def test_the_kafka_sink_publishes_every_event_keyed_by_table_to_the_events_topic
     yaml.dump(spec, spec_path)
     project = landed(spec_path, tmp_path, batch_python, "--rows", "200", "--bad-row-rate", "0.05")
     assert "confluent-kafka==2.16.1" in (project / "requirements.txt").read_text().splitlines()
-    # No QUALITY_EVENTS_BOOTSTRAP_SERVERS: the step writes the log (and says so); publish that log to a broker.
+    # No KAFKA_BOOTSTRAP_SERVERS: the step writes the log (and says so); publish that log to a broker.
     assert quality(project, batch_python, tmp_path, "--on-failure", "warn").returncode == 0
     emitted = events(project)
     assert {e["event_type"] for e in emitted} >= {"ValidationFailed", "ThresholdBreached"}

@@ -1,12 +1,14 @@
-"""The generated run notifier (templates/runtime/notify.py, written to every orchestrated
-project as pipeline/notify.py), run for real: slack, teams and webhook POST their JSON to a
-local HTTP endpoint, PagerDuty posts an Events API v2 trigger, email speaks SMTP to a local
-server; a channel that cannot be reached is reported and never raises."""
+"""The generated notification module (templates/runtime/notify.py, written to every orchestrated
+or quality-checked project as pipeline/notify.py), run for real: slack, teams and webhook POST
+their JSON to a local HTTP endpoint, PagerDuty posts an Events API v2 trigger, email speaks SMTP to
+a local server through the one PIPEGEN_SMTP_* set (also the quality step's: test_gx_notify.py); a
+channel that cannot be reached, or email without a server, is reported and never raises."""
 
 from __future__ import annotations
 
 import importlib.util
 import socketserver
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +19,7 @@ import pytest
 
 from tests.families.webhook import Webhook
 
-NOTIFY = Path(__file__).parents[2] / "templates" / "orchestration" / "notify.py"
+NOTIFY = Path(__file__).parents[2] / "templates" / "runtime" / "notify.py"
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +27,11 @@ def notify() -> ModuleType:
     spec = importlib.util.spec_from_file_location("generated_notify", NOTIFY)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.modules[spec.name] = module  # its dataclass looks its module up
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
     return module
 
 
@@ -105,23 +111,41 @@ def test_email_goes_to_every_recipient_over_smtp(
     port, messages = smtp
     monkeypatch.setenv("PIPEGEN_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("PIPEGEN_SMTP_PORT", str(port))
+    monkeypatch.setenv("PIPEGEN_SMTP_SECURITY", "none")
+    monkeypatch.setenv("PIPEGEN_SMTP_FROM", "runs@example.com")
     channel = {"type": "email", "channel": "", "to": ["a@example.com", "b@example.com"], "url_env": "", "key_env": ""}
     assert notify.send([channel], notify.event("shop", "succeeded", "shop succeeded", {"rows": 3})) == []
     [message] = messages
-    assert message["to"] == ["<a@example.com>", "<b@example.com>"]
+    assert message["to"] == ["<a@example.com>", "<b@example.com>"] and message["from"] == "<runs@example.com>"
     assert "Subject: [shop] run succeeded" in message["data"] and '"rows": 3' in message["data"]
+
+
+def test_smtp_settings_are_one_set_of_variables_with_defaults_by_security(notify: ModuleType) -> None:
+    assert notify.smtp_settings({}) is None  # no server: email is off
+    starttls = notify.smtp_settings({"PIPEGEN_SMTP_HOST": "mail", "PIPEGEN_SMTP_USER": "bot@example.com"})
+    assert (starttls.port, starttls.security, starttls.sender) == (587, "starttls", "bot@example.com")
+    ssl = notify.smtp_settings({"PIPEGEN_SMTP_HOST": "mail", "PIPEGEN_SMTP_SECURITY": "ssl"})
+    assert (ssl.port, ssl.user, ssl.sender) == (465, None, "pipegen@localhost")
+    given = notify.smtp_settings({"PIPEGEN_SMTP_HOST": "mail", "PIPEGEN_SMTP_PORT": "2525",
+                                  "PIPEGEN_SMTP_SECURITY": "none", "PIPEGEN_SMTP_FROM": "dq@example.com"})  # fmt: skip
+    assert (given.port, given.security, given.sender) == (2525, "none", "dq@example.com")
+    with pytest.raises(ValueError, match="PIPEGEN_SMTP_SECURITY='tls': use one of starttls, ssl, none"):
+        notify.smtp_settings({"PIPEGEN_SMTP_HOST": "mail", "PIPEGEN_SMTP_SECURITY": "tls"})
 
 
 def test_an_unreachable_or_unset_channel_is_reported_not_raised(
     notify: ModuleType, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("NO_SUCH_HOOK", raising=False)
+    monkeypatch.delenv("PIPEGEN_SMTP_HOST", raising=False)
     monkeypatch.setenv("DEAD_HOOK", "http://127.0.0.1:9/hook")  # the discard port: refused
     channels = [
         {"type": "webhook", "channel": "", "to": [], "url_env": "NO_SUCH_HOOK", "key_env": ""},
         {"type": "webhook", "channel": "", "to": [], "url_env": "DEAD_HOOK", "key_env": ""},
+        {"type": "email", "channel": "", "to": ["a@example.com"], "url_env": "", "key_env": ""},
     ]
     problems = notify.send(channels, notify.event("shop", "failed", "x"))
-    assert len(problems) == 2
+    assert len(problems) == 3
     assert problems[0] == "webhook: environment variable NO_SUCH_HOOK is not set"
     assert problems[1].startswith("webhook: ")
+    assert problems[2] == "email: environment variable PIPEGEN_SMTP_HOST is not set (email off)"

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from pipegen.render.flinksql import flink_expr, flink_type, legacy_windows, quote, string
+from pipegen.render.sqltypes import ENGINE_TYPES, sql_type
+from pipegen.spec.types import CANONICAL_TYPES
 
 
 def _plain(_qualifier: str, column: str) -> tuple[str | None, str]:
@@ -60,6 +62,15 @@ def test_computed_columns_are_inlined_where_flink_forbids_computed_over_computed
 )
 def test_portable_types_map_to_flink_types(portable: str, flink: str) -> None:
     assert flink_type(portable) == flink
+
+
+def test_one_table_names_every_portable_type_for_every_engine() -> None:
+    """render/sqltypes.py's ENGINE_TYPES is the one portable-type map (SQL through sqlglot, Flink):
+    a row for every canonical type but decimal (built from its precision and scale)."""
+    assert set(ENGINE_TYPES) == set(CANONICAL_TYPES) - {"decimal"}
+    for portable in ENGINE_TYPES:
+        assert flink_type(portable).startswith(ENGINE_TYPES[portable].flink)
+        assert sql_type(portable, "duckdb")  # every row is a type sqlglot builds
 
 
 @pytest.mark.parametrize(

@@ -58,17 +58,17 @@ JOB = {
 
 @pytest.fixture(scope="module")
 def runtime() -> types.SimpleNamespace:
-    """pipeline.flink_sql and pipeline.flink_local as a generated project imports them."""
+    """pipeline.flink_sql and pipeline.flink_local as a generated project imports them (with the
+    shared runtime modules of templates/runtime/ beside them)."""
     package = types.ModuleType("pipeline")
-    package.__path__ = [str(data_dir("templates") / "flink")]
+    package.__path__ = [str(data_dir("templates") / "flink"), str(data_dir("templates") / "runtime")]
     sys.modules["pipeline"] = package
     try:
         sql = importlib.import_module("pipeline.flink_sql")
         local = importlib.import_module("pipeline.flink_local")
     finally:
-        sys.modules.pop("pipeline", None)
-        sys.modules.pop("pipeline.flink_sql", None)
-        sys.modules.pop("pipeline.flink_local", None)
+        for name in ("pipeline", "pipeline.flink_sql", "pipeline.flink_local", "pipeline.envsubst"):
+            sys.modules.pop(name, None)
     return types.SimpleNamespace(sql=sql, local=local)
 
 
@@ -85,6 +85,10 @@ def test_runner_variables_are_filled_only_inside_literals(runtime: types.SimpleN
     assert "'k:9092'" in filled
     with pytest.raises(KeyError, match="KAFKA_BOOTSTRAP_SERVERS"):
         runtime.sql.substitute(stmt, {})
+    lower = stmt.replace("KAFKA_BOOTSTRAP_SERVERS", "kafka_servers")  # a spec's reference may be lower case
+    assert "'k:9092'" in runtime.sql.substitute(lower, {"kafka_servers": "k:9092"})
+    quoted = runtime.sql.substitute(stmt, {"KAFKA_BOOTSTRAP_SERVERS": "it's"})
+    assert "'it''s'" in quoted  # a value is a SQL string literal's text
 
 
 def test_generated_lint_refuses_legacy_group_windows(runtime: types.SimpleNamespace) -> None:

@@ -16,7 +16,8 @@ import textwrap
 from dataclasses import dataclass
 from itertools import pairwise
 
-from pipegen.generators.base import GenContext, RunStep
+from pipegen.common.notifications import smtp_env
+from pipegen.generators.base import EnvVar, GenContext, RunStep
 from pipegen.plan.names import snake
 from pipegen.safe import Ident, Safe, trusted
 from pipegen.spec.model import Spec
@@ -346,6 +347,13 @@ def channels(spec: Spec, when: str) -> tuple[Channel, ...]:
         )
         for n in notes
     )
+
+
+def notification_env(ctx: GenContext) -> tuple[EnvVar, ...]:
+    """The variables pipeline/notify.py reads for the run notifications beyond the spec's own
+    secrets: the project's SMTP set when a channel is email."""
+    notes = (*ctx.spec.orchestration.on_failure, *ctx.spec.orchestration.on_success)
+    return smtp_env(ctx.plan.names.env) if any(n.type.value == "email" for n in notes) else ()
 
 
 # ---------------------------------------------------------------- upstream pipelines

@@ -18,6 +18,7 @@ from sqlglot.dialects.spark import Spark
 
 from pipegen.render.filters import flink_ident, flink_str
 from pipegen.render.sqlexpr import Resolver, to_sql
+from pipegen.render.sqltypes import ENGINE_TYPES
 from pipegen.spec.types import ColumnType, parse_column_type
 
 
@@ -78,23 +79,8 @@ def flink_expr(text: str, resolve: Resolver, inline: dict[str, str] | None = Non
     return to_sql(text, DIALECT, resolve, identify=True, transform=transform)
 
 
-# portable type -> Flink type; precision and nested types below
-_TYPES: dict[str, str] = {
-    "string": "STRING",
-    "int": "INT",
-    "bigint": "BIGINT",
-    "smallint": "SMALLINT",
-    "float": "FLOAT",
-    "double": "DOUBLE",
-    "boolean": "BOOLEAN",
-    "date": "DATE",
-    "time": "TIME",
-    "timestamp": "TIMESTAMP",
-    "timestamp_tz": "TIMESTAMP_LTZ",
-    "json": "STRING",
-    "binary": "BYTES",
-    "uuid": "STRING",
-}
+# portable type -> Flink type: the `flink` column of render/sqltypes.py's ENGINE_TYPES; precision
+# and nested types below
 # Flink's event-time attributes must be TIMESTAMP(3) or TIMESTAMP_LTZ(3): the default precision
 TIMESTAMP_DEFAULT_PRECISION = 3
 
@@ -114,7 +100,7 @@ def _type(ctype: ColumnType) -> str:
     if ctype.name == "struct":
         fields = ", ".join(f"{quote(n)} {_type(a)}" for n, a in zip(ctype.fields, ctype.args, strict=True))
         return f"ROW<{fields}>"
-    base = _TYPES[ctype.name]
+    base = ENGINE_TYPES[ctype.name].flink
     if ctype.name in ("timestamp", "timestamp_tz"):
         return f"{base}({ctype.precision if ctype.precision is not None else TIMESTAMP_DEFAULT_PRECISION})"
     return base

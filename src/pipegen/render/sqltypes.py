@@ -1,28 +1,40 @@
-"""Portable column types (spec) -> each SQL dialect's type name, through sqlglot's own type
-mappings: per-dialect differences are sqlglot's data, not ours."""
+"""Portable column types (spec) -> each engine's type name: the one table of them
+(`ENGINE_TYPES`), a column per engine. SQL dialects go through sqlglot's own type mappings
+(per-dialect differences are sqlglot's data, not ours); Flink SQL, which sqlglot does not
+know, has its own column (render/flinksql.py renders it)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 from pipegen.spec.types import ColumnType, parse_column_type
 
-# portable name -> the sqlglot type it means (precision filled in for decimal)
-_SQLGLOT: dict[str, str] = {
-    "string": "VARCHAR",
-    "int": "INT",
-    "bigint": "BIGINT",
-    "smallint": "SMALLINT",
-    "float": "FLOAT",
-    "double": "DOUBLE",
-    "boolean": "BOOLEAN",
-    "date": "DATE",
-    "time": "TIME",
-    "timestamp": "TIMESTAMP",
-    "timestamp_tz": "TIMESTAMPTZ",
-    "json": "JSON",
-    "binary": "VARBINARY",
-    "uuid": "UUID",
+
+@dataclass(frozen=True)
+class EngineTypes:
+    """One portable type's name per engine (precision, decimal and nested types are built around it)."""
+
+    sqlglot: str  # sqlglot's notation: every SQL dialect through sqlglot
+    flink: str  # Flink SQL
+
+
+# portable name -> its type per engine (every canonical type but decimal and the nested ones)
+ENGINE_TYPES: dict[str, EngineTypes] = {
+    "string": EngineTypes("VARCHAR", "STRING"),
+    "int": EngineTypes("INT", "INT"),
+    "bigint": EngineTypes("BIGINT", "BIGINT"),
+    "smallint": EngineTypes("SMALLINT", "SMALLINT"),
+    "float": EngineTypes("FLOAT", "FLOAT"),
+    "double": EngineTypes("DOUBLE", "DOUBLE"),
+    "boolean": EngineTypes("BOOLEAN", "BOOLEAN"),
+    "date": EngineTypes("DATE", "DATE"),
+    "time": EngineTypes("TIME", "TIME"),
+    "timestamp": EngineTypes("TIMESTAMP", "TIMESTAMP"),
+    "timestamp_tz": EngineTypes("TIMESTAMPTZ", "TIMESTAMP_LTZ"),
+    "json": EngineTypes("JSON", "STRING"),
+    "binary": EngineTypes("VARBINARY", "BYTES"),
+    "uuid": EngineTypes("UUID", "STRING"),
 }
 
 
@@ -55,5 +67,5 @@ def _sqlglot_name(ctype: ColumnType, precise: bool = True) -> str:
             + ", ".join(f"{n} {_sqlglot_name(a, precise)}" for n, a in zip(ctype.fields, ctype.args, strict=True))
             + ">"
         )
-    base = _SQLGLOT[ctype.name]
+    base = ENGINE_TYPES[ctype.name].sqlglot
     return f"{base}({ctype.precision})" if precise and ctype.precision is not None else base

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipegen.common.notifications import RUNTIME_MODULE as NOTIFY_MODULE
 from pipegen.common.orchestration import (
     airflow_bindings,
     channels,
     dbt_target,
     description_chunks,
     docstring_lines,
+    notification_env,
     run_policy,
     task_plan,
     upstreams,
@@ -62,8 +64,11 @@ class AirflowGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
         dag_id = str(ctx.plan.names.pipeline)
         return Contribution(
-            env=tuple(EnvVar(name, (uses,), default=default) for name, default, uses in AIRFLOW_ENV),
-            runtime=("notify.py",),
+            env=(
+                *(EnvVar(name, (uses,), default=default) for name, default, uses in AIRFLOW_ENV),
+                *notification_env(ctx),
+            ),
+            runtime=(NOTIFY_MODULE,),
             ci_steps=(
                 CiStep(
                     "Airflow DAG import test", "python -m pytest -q tests/test_dags.py", ("requirements-airflow.txt",)
@@ -118,6 +123,7 @@ def dag_context(ctx: GenContext) -> dict[str, Any]:
         "secret_fields": True,
         "on_failure": channels(spec, "failure"),
         "on_success": channels(spec, "success"),
+        "smtp_host": names.env.smtp.host,  # docs: where an email channel's server is named
         "upstreams": upstreams(spec),
         "first": list(layers[0]) if layers else [],
         "owner": spec.pipeline.owner or "data",

@@ -11,7 +11,7 @@ from typing import Any
 
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
 from pipegen.generators.dbt import sql as dbt_sql
-from pipegen.plan.names import DatasetNames, snake
+from pipegen.plan.names import ENV, DatasetNames, snake
 from pipegen.render.env import render, static
 from pipegen.render.filters import reserved_words
 from pipegen.render.sqltypes import sql_type
@@ -366,7 +366,7 @@ def profiles_doc(ctx: GenContext) -> dict[str, Any]:
     outputs: dict[str, Any] = {
         LOCAL_TARGET: {
             "type": "duckdb",
-            "path": DbtJinja("{{ env_var('PIPEGEN_WAREHOUSE', 'warehouse.duckdb') }}"),
+            "path": DbtJinja("{{ env_var('" + ENV.warehouse + "', 'warehouse.duckdb') }}"),
             "schema": "main",
             "threads": 2,
         }
@@ -408,8 +408,7 @@ def env_defaults(target: Target) -> list[tuple[str, str]]:
     """(profile key, environment variable) for each required key the spec's target leaves out."""
     adapter = TARGET_SYSTEMS[target.type].dbt_adapter or "duckdb"
     given = {key for field, key in PROFILE_KEYS.get(adapter, {}).items() if getattr(target.connection, field)}
-    prefix = snake(target.name).upper()
-    return [(key, f"{prefix}_{key.upper()}") for key in REQUIRED_FROM_ENV.get(adapter, ()) if key not in given]
+    return [(key, ENV.connection(target.name, key)) for key in REQUIRED_FROM_ENV.get(adapter, ()) if key not in given]
 
 
 def target_profile(target: Target) -> dict[str, Any]:

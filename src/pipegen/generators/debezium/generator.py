@@ -31,6 +31,7 @@ from pipegen.plan.cdc import (
     connectors,
     worker_providers,
 )
+from pipegen.plan.names import ENV
 from pipegen.render.env import render, static
 from pipegen.render.yamldoc import yaml_doc
 from pipegen.safe import trusted
@@ -64,7 +65,7 @@ def plan_connectors(ctx: GenContext) -> tuple[Connector, ...]:
 
 
 def dsn_env(connector: Connector) -> str:
-    return f"PIPEGEN_CDC_{connector.names.slot.upper()}_DSN"
+    return ENV.cdc_dsn(connector.names)
 
 
 def rest_body(connector: Connector) -> dict[str, Any]:
@@ -178,6 +179,7 @@ class DebeziumGenerator:
         ]
         return Contribution(
             python_modules=True,
+            runtime=("envsubst.py",),  # pipeline/capture.py resolves the connector's `${env:...}` with it
             env=tuple(env),
             make_targets=(
                 MakeTarget(

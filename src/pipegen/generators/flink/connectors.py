@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pipegen.generators.flink.options import KAFKA_BOOTSTRAP, Escaped, inside, option_value
 from pipegen.generators.flink.relations import Relation
-from pipegen.plan.names import StreamJobNames, snake
+from pipegen.plan.names import ENV, StreamJobNames
 from pipegen.spec.model import (
     Connection,
     FileFormat,
@@ -129,10 +129,9 @@ def jdbc_url(system: TargetType | SourceType, conn: Connection) -> Escaped:
 
 def jdbc_login(name: str, conn: Connection) -> dict[str, str]:
     """User and password: the spec's references, else `${<NAME>_USER}`/`${<NAME>_PASSWORD}`."""
-    env = snake(name).upper()
     return {
-        "username": option_value(conn.user, "${" + env + "_USER}"),
-        "password": option_value(conn.password, "${" + env + "_PASSWORD}"),
+        "username": option_value(conn.user, "${" + ENV.connection(name, "user") + "}"),
+        "password": option_value(conn.password, "${" + ENV.connection(name, "password") + "}"),
     }
 
 

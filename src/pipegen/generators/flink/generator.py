@@ -43,6 +43,8 @@ RUNTIME = (
     "stream_quality.py",
     "replay.py",
 )
+# shared runtime modules (templates/runtime/) the stream's quality jobs record their events with
+QUALITY_RUNTIME = ("quality_log.py", "quality_model.py")
 REPLAY = ("$(PROJECT_PYTHON)", "-m", "pipeline.replay")
 REPLAY_JOB = ("--job", "$(JOB)")
 REPLAY_VERSION = ("--version", "$(VERSION)")
@@ -122,11 +124,14 @@ class FlinkGenerator:
         replayed = ctx.plan.names.replay.versioned("results.<sink>", "<VERSION>")
         return Contribution(
             python_modules=True,
-            # the stream's validation events have a read model, whether or not GX is generated
-            runtime=("quality_model.py",) if quality_jobs(ctx) else (),
+            # the runner's `${VAR}` substitution; the stream's validation events are recorded in the
+            # project's quality log and read model, whether or not GX is generated
+            runtime=("envsubst.py", *(QUALITY_RUNTIME if quality_jobs(ctx) else ())),
             env=(
                 EnvVar(
-                    "KAFKA_BOOTSTRAP_SERVERS", ("flink/sql/*.sql: Kafka sources and sinks",), default="localhost:9092"
+                    ctx.plan.names.env.kafka_bootstrap,
+                    ("flink/sql/*.sql: Kafka sources and sinks",),
+                    default="localhost:9092",
                 ),
             ),
             make_targets=(*LOCAL_TARGETS, *replay_targets(replayed), EXPLAIN_TARGET),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipegen.plan.names import StreamJobNames
+from pipegen.plan.names import ENV, StreamJobNames
 from pipegen.render.flinksql import string
 from pipegen.spec.types import parse_secret_ref
 
@@ -22,7 +22,7 @@ class Escaped(str):
     __slots__ = ()
 
 
-KAFKA_BOOTSTRAP = Escaped("${KAFKA_BOOTSTRAP_SERVERS}")
+KAFKA_BOOTSTRAP = Escaped("${" + ENV.kafka_bootstrap + "}")
 ZERO_DELAY = "INTERVAL '0' SECOND"
 DEFAULT_CHECKPOINT_SECONDS = 60
 

@@ -13,10 +13,15 @@ Writes, without importing GX:
 - `gx/checks.json`: what the runner needs beside the suites (where each table is, its key,
   quarantine table, run-time parameters, drift thresholds, the failure policy and the sink);
 - `schemas/events/<Event>.v1.json`: a JSON Schema per validation event type (events.py);
-- `pipeline/quality.py`, `pipeline/quality_events.py`, `pipeline/quality_model.py`: the
-  runner (ephemeral GX context, one checkpoint per run with a custom action that stores
-  the results and publishes events), event building and sinks, and the read model
-  (a projection into DuckDB, rebuildable from the event log), copied verbatim;
+- `pipeline/quality.py`, `pipeline/quality_events.py`, `pipeline/quality_notify.py`,
+  `pipeline/quality_warehouse.py`: the runner (ephemeral GX context, one checkpoint per run
+  with a custom action that stores the results and publishes events), event building and the
+  Kafka sink, the notification actions and the warehouse connections, copied verbatim; and
+  the shared runtime modules it imports (`Contribution.runtime`, written once by the project
+  family): `quality_log.py` (the validation event log and its read-model updates),
+  `quality_model.py` (the read model, a projection into DuckDB rebuildable from the log),
+  `notify.py` (SMTP settings and webhook POST of the notifications), `envsubst.py` (`${VAR}`
+  in a warehouse's connection URL);
 - `docs/quality.md`: which engine checks which rule (gx_matrix.py).
 """
 
@@ -28,11 +33,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from pipegen.common import notifications
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
 from pipegen.generators.gx import events as gx_events
 from pipegen.generators.gx import matrix as gx_matrix
 from pipegen.generators.gx import sql as gx_sql
-from pipegen.plan.names import MartNames, snake
+from pipegen.plan.names import EnvNames, MartNames, snake
 from pipegen.render.env import static
 from pipegen.spec.index import SpecIndex, TableRef, mart_outputs
 from pipegen.spec.model import (
@@ -48,7 +54,7 @@ from pipegen.spec.model import (
     Spec,
     TableQuality,
 )
-from pipegen.spec.types import parse_column_type, parse_secret_ref
+from pipegen.spec.types import NUMERIC_TYPES, parse_column_type, parse_secret_ref
 
 GX_VERSION = "1.24.1"
 REQUIREMENTS = ("great_expectations==1.24.1", "pandas==3.1.1")
@@ -56,26 +62,26 @@ KAFKA_REQUIREMENTS = ("confluent-kafka==2.16.1",)  # requirements/judges/kafka.t
 METADATA_COLUMNS = ("_extracted_at", "_source", "_batch_id")  # stamped by ingestion, kept by staging
 SEVERITY = {Severity.ERROR: "critical", Severity.WARN: "warning"}
 RUNTIME = ("quality.py", "quality_events.py", "quality_notify.py", "quality_warehouse.py")
-NUMERIC = {"int", "bigint", "smallint", "float", "double", "decimal"}
+# shared runtime modules the runner imports (templates/runtime/, written once by the project family)
+SHARED_RUNTIME = ("envsubst.py", notifications.RUNTIME_MODULE, "quality_log.py", "quality_model.py")
 
 
 class GxGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
         kafka = ctx.spec.quality.events.sink == EventSink.KAFKA
+        names = ctx.plan.names.env
         env = [
             EnvVar(
                 "GX_ANALYTICS_ENABLED", ("Great Expectations: no usage statistics over the network",), default="false"
             ),
         ]
         if kafka:
-            env.append(
-                EnvVar("QUALITY_EVENTS_BOOTSTRAP_SERVERS", ("pipeline/quality_events.py: Kafka brokers for events",))
-            )
-        env.extend(_notification_env(ctx.spec))
+            env.append(EnvVar(names.kafka_bootstrap, ("pipeline/quality_events.py: Kafka brokers for events",)))
+        env.extend(_notification_env(ctx.spec, names))
         env.extend(EnvVar(name, (use,), secret=secret) for name, use, secret in gx_sql.env_vars(ctx.spec))
         return Contribution(
             requirements=(*REQUIREMENTS, *(KAFKA_REQUIREMENTS if kafka else ())),
-            runtime=("quality_model.py",),
+            runtime=SHARED_RUNTIME,
             env=tuple(env),
             make_targets=(
                 MakeTarget(
@@ -419,7 +425,7 @@ def _profile_columns(suite: Suite) -> list[dict[str, Any]]:
 
 
 def _numeric(portable: str | None) -> bool:
-    return portable is not None and parse_column_type(portable).name in NUMERIC
+    return portable is not None and parse_column_type(portable).name in NUMERIC_TYPES
 
 
 def checks_config(ctx: GenContext, suites: list[Suite]) -> dict[str, Any]:
@@ -473,24 +479,11 @@ def _notification(n: Notification) -> dict[str, Any]:
     }
 
 
-# email notifications: the SMTP server (pipeline/quality_notify.py), name -> (use, secret, local default)
-SMTP_ENV: tuple[tuple[str, str, bool, str | None], ...] = (
-    ("QUALITY_SMTP_HOST", "SMTP server; unset: email notifications off", False, None),
-    ("QUALITY_SMTP_PORT", "SMTP port", False, "587"),
-    ("QUALITY_SMTP_SECURITY", "starttls, ssl or none", False, "starttls"),
-    ("QUALITY_SMTP_USER", "SMTP login", False, None),
-    ("QUALITY_SMTP_PASSWORD", "SMTP password", True, None),
-    ("QUALITY_SMTP_SENDER", "From: address (default: the login)", False, None),
-)
-
-
-def _notification_env(spec: Spec) -> list[EnvVar]:
-    out = []
+def _notification_env(spec: Spec, names: EnvNames) -> list[EnvVar]:
+    """Email: the project's one SMTP set (pipeline/notify.py); the rest: the secret the spec names."""
+    out: list[EnvVar] = []
     if any(n.type == NotificationType.EMAIL for n in spec.quality.notifications):
-        out += [
-            EnvVar(name, (f"pipeline/quality_notify.py: email notification, {use}",), secret=secret, default=default)
-            for name, use, secret, default in SMTP_ENV
-        ]
+        out += notifications.smtp_env(names)
     for n in spec.quality.notifications:
         for value in (n.webhook, n.routing_key):
             if isinstance(value, str) and (ref := parse_secret_ref(value)):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pipegen.common.stream_rules import FLINK_PER_EVENT, streamed_tables
 from pipegen.generators.base import Family, GenContext
 from pipegen.generators.gx import sql as gx_sql
+from pipegen.plan.names import ENV
 from pipegen.render.filters import md_code, md_text
 from pipegen.spec.index import SpecIndex, TableRef
 from pipegen.spec.model import ColumnRules, Materialization, OnFailure, TableQuality
@@ -198,8 +199,10 @@ NOTIFY = {
     "slack": "GX `SlackNotificationAction`, webhook from the variable the spec names.",
     "teams": "GX `MicrosoftTeamsNotificationAction`, webhook from the variable the spec names.",
     "pagerduty": "GX `PagerdutyAlertAction`, routing key from the variable the spec names.",
-    "email": "GX `EmailAction` through `QUALITY_SMTP_HOST` (off while it is unset).",
-    "webhook": "pipegen's action: POSTs the run's validation events as JSON to the URL in the variable.",
+    "email": f"GX `EmailAction` through the project's SMTP server (`{ENV.smtp.host}` and the other "
+    f"`PIPEGEN_SMTP_*` of `.env.example`, shared with the run notifications; off while `{ENV.smtp.host}` is unset).",
+    "webhook": "pipegen's action: POSTs the run's validation events as JSON to the URL in the variable "
+    "(`pipeline/notify.py`).",
 }
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from pipegen.common.sources import SQL_SYSTEMS, STAND_IN_ONLY, SYNTHETIC_SOURCES
 from pipegen.generators.base import CiStep, Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
+from pipegen.plan.names import ENV
 from pipegen.render.env import render
 from pipegen.resources import data_dir
 from pipegen.safe import Safe, trusted
@@ -95,7 +96,7 @@ LAG_BY_TYPE: dict[str, float] = {"timestamp": 300.0, "timestamp_tz": 300.0, "dat
 # by value, and a value that does not cast is a dead letter.
 UNTYPED_FORMATS = frozenset({FileFormat.CSV, FileFormat.JSON, FileFormat.JSONL})
 
-PII_KEY_ENV = "PIPEGEN_PII_KEY"
+PII_KEY_ENV = ENV.pii_key
 
 
 def loaded_sources(ctx: GenContext) -> list[Source]:
@@ -382,9 +383,9 @@ def env_vars(ctx: GenContext) -> tuple[EnvVar, ...]:
     variables = [
         EnvVar("RUNTIME__DLTHUB_TELEMETRY", ("dlt: anonymous telemetry off (it would try the network)",),
                default="false"),
-        EnvVar("PIPEGEN_WAREHOUSE", ("pipeline/ingest.py: the local DuckDB warehouse of --local runs",),
+        EnvVar(ENV.warehouse, ("pipeline/ingest.py: the local DuckDB warehouse of --local runs",),
                default="warehouse.duckdb"),
-        EnvVar("PIPEGEN_DATA_DIR", ("pipeline/ingest.py: where --local runs read data/<source>.sqlite",),
+        EnvVar(ENV.data_dir, ("pipeline/ingest.py: where --local runs read data/<source>.sqlite",),
                default="data"),
     ]  # fmt: skip
     if masks_pii(ctx) and any(c.pii in (PiiAction.HASH,) for s in spec.sources for d in s.tables for c in d.columns):

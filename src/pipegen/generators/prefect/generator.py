@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipegen.common.notifications import RUNTIME_MODULE as NOTIFY_MODULE
 from pipegen.common.orchestration import (
     RunPolicy,
     channels,
     dbt_target,
     description_chunks,
     docstring_lines,
+    notification_env,
     prefect_bindings,
     run_policy,
     task_plan,
@@ -63,8 +65,11 @@ class PrefectGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
         flow_file = f"flows/{ctx.plan.names.pipeline}.py"
         return Contribution(
-            env=tuple(EnvVar(name, (uses,), default=default) for name, default, uses in PREFECT_ENV),
-            runtime=("notify.py",),
+            env=(
+                *(EnvVar(name, (uses,), default=default) for name, default, uses in PREFECT_ENV),
+                *notification_env(ctx),
+            ),
+            runtime=(NOTIFY_MODULE,),
             make_targets=(
                 MakeTarget(
                     "prefect-install",
@@ -135,6 +140,7 @@ def flow_context(ctx: GenContext) -> dict[str, Any]:
         "secret_fields": False,
         "on_failure": channels(spec, "failure"),
         "on_success": channels(spec, "success"),
+        "smtp_host": names.env.smtp.host,  # docs: where an email channel's server is named
         "upstreams": upstreams(spec),
         "retry_delays": trusted(retry_delays_expr(policy)),
         "uses_backoff": "exponential_backoff" in retry_delays_expr(policy),
