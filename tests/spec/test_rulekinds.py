@@ -84,6 +84,7 @@ def test_a_new_kind_reaches_every_consumer(toy: RuleKind, tmp_path: Path) -> Non
     # Flink: its predicate in the quality jobs of the streamed table
     dead_letters = files["flink/sql/iot_lambda__sensors__readings__dead_letters.sql"]
     assert "CHAR_LENGTH(TRIM(" in dead_letters and path in dead_letters
+    assert "per-event rules (not_null, range, accepted_values, regex, not_blank)" in files["docs/flink.md"]
     # docs/quality.md: its row, with the Flink filter (it is decidable per event)
     row = next(line for line in files["docs/quality.md"].splitlines() if "`not_blank`" in line)
     cells = [c.strip() for c in row.strip("|").split("|")]

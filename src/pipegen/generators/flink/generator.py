@@ -334,6 +334,7 @@ def _docs_context(ctx: GenContext, jobs: list[JobSql], quality: list[JobSql]) ->
         "quality": checks,
         "on_failure": ctx.spec.quality.on_failure.value,
         "window": trusted(format_duration(WINDOW_SECONDS)),
+        "per_event_rules": trusted(", ".join(k.name for k in rulekinds.per_event_kinds())),
     }
 
 
