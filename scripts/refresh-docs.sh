@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerate the committed files that are derived from code: the JSON Schema, the spec
-# reference and the family table of docs/families.md. Review the diff like code.
+# reference, the family table of docs/families.md and the rule kinds the runtime templates read
+# in place (templates/runtime/rules.json). Review the diff like code.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -9,6 +10,7 @@ ensure_venv dev requirements/dev.txt
 install_pipegen
 "$VENV_DIR/bin/pipegen" schema > docs/pipegen.schema.json
 "$VENV_DIR/bin/python" -m pipegen.spec.reference > docs/spec-reference.md
+"$VENV_DIR/bin/python" -m pipegen.spec.rulekinds > templates/runtime/rules.json
 "$VENV_DIR/bin/python" - <<'PY'
 from pathlib import Path
 from pipegen.generators.registry import families_markdown
@@ -18,4 +20,4 @@ head, rest = text.split("<!-- families:start -->\n", 1)
 _, tail = rest.split("<!-- families:end -->", 1)
 path.write_text(f"{head}<!-- families:start -->\n{families_markdown()}<!-- families:end -->{tail}", encoding="utf-8")
 PY
-git --no-pager diff --stat -- docs/
+git --no-pager diff --stat -- docs/ templates/runtime/rules.json

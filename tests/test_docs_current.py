@@ -21,6 +21,15 @@ def test_committed_spec_reference_is_current() -> None:
     assert committed == render_reference(), f"docs/spec-reference.md is stale; {REFRESH}"
 
 
+def test_committed_rule_kinds_are_current() -> None:
+    """templates/runtime/rules.json: what the runtime templates read when run in place (tests,
+    benchmarks); generated projects get the same file from the project family."""
+    from pipegen.spec.rulekinds import rules_json
+
+    committed = (REPO / "templates" / "runtime" / "rules.json").read_text(encoding="utf-8")
+    assert committed == rules_json(), f"templates/runtime/rules.json is stale; {REFRESH}"
+
+
 def test_spec_reference_documents_every_field() -> None:
     from pipegen.spec.model import Spec
     from pipegen.spec.reference import _models

@@ -19,8 +19,9 @@ decimals '12.30'. Values follow the spec's column rules (accepted values, ranges
 
 With `--bad-rate R` (or `bad_rate` in the config), each fact insert breaks, with probability R,
 one per-event rule of the table (`rules` in the config: not_null, range, accepted_values, regex
-on a column that is not a key or the event time): a null, a value past a bound, one outside the
-set, one the pattern does not match. Every insert or update image that breaks a rule is recorded
+on a column that is not a key or the event time) with the bad-value strategy `pipeline/rules.json`
+names for its kind (STRATEGIES): a null, a value past a bound, one outside the set, one the
+pattern does not match. Every insert or update image that breaks a rule is recorded
 in `<out>/_injected.json` ({topic: [{"op", "key", "rules": [spec paths]}]}): what the quality
 jobs must dead-letter.
 
@@ -42,6 +43,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = Path(__file__).with_name("change_events.json")
+RULES = Path(__file__).with_name("rules.json")  # the quality rule kinds (per event? how to break one?)
 MAX_DELAY_EVENTS = 3  # an update or delete follows its insert within this many events
 
 
@@ -119,63 +121,101 @@ def _number(column: dict[str, Any], value: float) -> Any:
     return float(value) if kind in ("double", "float") else int(value)
 
 
-def _bad_value(rule: dict[str, Any], column: dict[str, Any]) -> tuple[bool, Any]:
-    """(found, a value breaking `rule`) for the column's type."""
-    kind = rule["rule"]
-    if kind == "not_null":
-        return True, None
-    if kind == "range":
-        bound = rule["min"] - 1 if rule.get("min") is not None else rule["max"] + 1
-        return True, _number(column, bound)
-    if kind == "accepted_values":
-        values = rule["values"]
-        if all(isinstance(v, str) for v in values):
-            return True, "not_" + "_".join(values)
-        numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
-        return (True, max(numbers) + 1) if numbers else (False, None)
+def _out_of_range(rule: dict[str, Any], column: dict[str, Any]) -> tuple[bool, Any]:
+    bound = rule["min"] - 1 if rule.get("min") is not None else rule["max"] + 1
+    return True, _number(column, bound)
+
+
+def _outside_values(rule: dict[str, Any], column: dict[str, Any]) -> tuple[bool, Any]:
+    values = rule["values"]
+    if all(isinstance(v, str) for v in values):
+        return True, "not_" + "_".join(values)
+    numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    return (True, max(numbers) + 1) if numbers else (False, None)
+
+
+def _regex_miss(rule: dict[str, Any], column: dict[str, Any]) -> tuple[bool, Any]:
     candidates = ["!", "", " ", "0", "#bad#", "Z"]
     found = next((c for c in candidates if not re.search(rule["pattern"], c)), None)
     return found is not None, found
 
 
-def broken(table: dict[str, Any], row: dict[str, Any]) -> list[str]:
+def _outside_range(rule: dict[str, Any], value: Any) -> bool:
+    number = float(value)
+    return (rule.get("min") is not None and number < rule["min"]) or (
+        rule.get("max") is not None and number > rule["max"]
+    )
+
+
+# The bad-value strategies of the per-event rule kinds (pipeline/rules.json names each kind's),
+# in the shapes the capture writes: strategy -> (a value breaking the rule for the column, or not
+# found; whether a non-null value breaks it). A null breaks only `null` (as in dbt, GX and Flink).
+STRATEGIES: dict[str, tuple[Callable[[dict[str, Any], dict[str, Any]], tuple[bool, Any]],
+                            Callable[[dict[str, Any], Any], bool]]] = {
+    "null": (lambda rule, column: (True, None), lambda rule, value: False),
+    "out_of_range": (_out_of_range, _outside_range),
+    "outside_values": (_outside_values, lambda rule, value: value not in rule["values"]),
+    "regex_miss": (_regex_miss, lambda rule, value: re.search(rule["pattern"], str(value)) is None),
+}  # fmt: skip
+
+
+def rule_strategies(path: Path | None = None) -> dict[str, str]:
+    """Per-event rule kind -> its bad-value strategy, from pipeline/rules.json."""
+    path = path or RULES
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: it lists the quality rule kinds; regenerate the project "
+                                "(pipegen generate) to write it")  # fmt: skip
+    kinds = json.loads(path.read_text(encoding="utf-8"))["kinds"]
+    return {k["name"]: k["bad_value"] for k in kinds if k["per_event"] and k["bad_value"] in STRATEGIES}
+
+
+def _strategy(rule: dict[str, Any], strategies: dict[str, str]) -> str:
+    if rule["rule"] not in strategies:
+        raise ValueError(f"rule {rule['rule']!r} ({rule.get('spec_path')}) is not a per-event rule this module can "
+                         f"break (per {RULES.name}: {', '.join(strategies)})")  # fmt: skip
+    return strategies[rule["rule"]]
+
+
+def _bad_value(rule: dict[str, Any], column: dict[str, Any], strategies: dict[str, str]) -> tuple[bool, Any]:
+    """(found, a value breaking `rule`) for the column's type."""
+    return STRATEGIES[_strategy(rule, strategies)][0](rule, column)
+
+
+def broken(table: dict[str, Any], row: dict[str, Any], strategies: dict[str, str] | None = None) -> list[str]:
     """Spec paths of the rules `row` breaks (NULL passes every rule but not_null), in rule order."""
+    strategies = strategies if strategies is not None else rule_strategies()
     out = []
     for rule in table.get("rules", []):
         value = row.get(rule["column"])
-        kind = rule["rule"]
-        if kind == "not_null":
-            bad = value is None
-        elif value is None:
-            bad = False
-        elif kind == "range":
-            number = float(value)
-            bad = (rule.get("min") is not None and number < rule["min"]) or (
-                rule.get("max") is not None and number > rule["max"]
-            )
-        elif kind == "accepted_values":
-            bad = value not in rule["values"]
-        else:
-            bad = re.search(rule["pattern"], str(value)) is None
+        name = _strategy(rule, strategies)
+        bad = name == "null" if value is None else STRATEGIES[name][1](rule, value)
         if bad:
             out.append(rule["spec_path"])
     return out
 
 
-def _inject(table: dict[str, Any], row: dict[str, Any], rng: random.Random, rate: float) -> None:
+def _inject(
+    table: dict[str, Any], row: dict[str, Any], rng: random.Random, rate: float, strategies: dict[str, str]
+) -> None:
     """With probability `rate`, one of the table's rules broken in `row` (in place)."""
     rules = table.get("rules", [])
     if not rate or not rules or rng.random() >= rate:
         return
     rule = rng.choice(rules)
     column = next(c for c in table["columns"] if c["name"] == rule["column"])
-    found, value = _bad_value(rule, column)
+    found, value = _bad_value(rule, column, strategies)
     if found:
         row[rule["column"]] = value
 
 
-def _record(injected: list[dict[str, Any]], table: dict[str, Any], op: str, row: dict[str, Any] | None) -> None:
-    rules = broken(table, row) if row is not None else []
+def _record(
+    injected: list[dict[str, Any]],
+    table: dict[str, Any],
+    op: str,
+    row: dict[str, Any] | None,
+    strategies: dict[str, str],
+) -> None:
+    rules = broken(table, row, strategies) if row is not None else []
     if rules and row is not None:
         injected.append({"op": op, "key": [row[k] for k in table["key"]], "rules": rules})
 
@@ -196,6 +236,7 @@ def generate_recorded(
     out: dict[str, list[str]] = {}
     record: dict[str, list[dict[str, Any]]] = {}
     rate = float(config.get("bad_rate", 0.0))
+    strategies = rule_strategies()
     for table in sorted(config["tables"], key=lambda t: t["role"] != "dimension"):
         injected = record.setdefault(table["topic"], [])
         n = (rows or table["rows"]) if table["role"] == "fact" else table["rows"]
@@ -208,8 +249,8 @@ def generate_recorded(
             if table["role"] == "dimension":
                 lines.append(_envelope("r", None, row, ms))
             else:
-                _inject(table, row, rng, rate)
-                _record(injected, table, "c", row)
+                _inject(table, row, rng, rate, strategies)
+                _record(injected, table, "c", row, strategies)
                 lines.append(_envelope("c", None, row, ms))
                 roll = rng.random()
                 if roll < config["update_rate"]:
@@ -221,7 +262,7 @@ def generate_recorded(
             for _, op, old in due:
                 if op == "u":
                     new = _changed(table, old, rng)
-                    _record(injected, table, "u", new)
+                    _record(injected, table, "u", new, strategies)
                     lines.append(_envelope("u", old, new, ms))
                 else:
                     lines.append(_envelope("d", old, None, ms))
@@ -230,7 +271,7 @@ def generate_recorded(
         for due_at, op, old in pending:  # changes due after the last insert, at their own time
             due_ms = int((start + due_at * step).timestamp() * 1000)
             new = None if op == "d" else _changed(table, old, rng)
-            _record(injected, table, op, new)
+            _record(injected, table, op, new, strategies)
             lines.append(_envelope(op, old, new, due_ms))
         out[table["topic"]] = lines
     return out, record

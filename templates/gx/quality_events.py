@@ -19,13 +19,20 @@ import os
 from typing import Any
 
 SCHEMA_VERSION = 1
-ROW_LEVEL = {
-    "expect_column_values_to_not_be_null",
-    "expect_column_values_to_be_unique",
-    "expect_column_values_to_be_between",
-    "expect_column_values_to_be_in_set",
-    "expect_column_values_to_match_regex",
-}
+RULES = Path(__file__).with_name("rules.json")  # the quality rule kinds, written by pipegen
+
+
+def _row_level(path: Path) -> frozenset[str]:
+    """The expectations that count rows (ThresholdBreached; quarantine moves their rows): those
+    of the row-level rule kinds in pipeline/rules.json."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: it lists the quality rule kinds; regenerate the project "
+                                "(pipegen generate) to write it")  # fmt: skip
+    kinds = json.loads(path.read_text(encoding="utf-8"))["kinds"]
+    return frozenset(e for k in kinds if k["row_level"] for e in k["gx_expectations"])
+
+
+ROW_LEVEL = _row_level(RULES)
 
 
 def event_id(run_id: str, event_type: str, table: str, subject: str) -> str:

@@ -1,7 +1,9 @@
 """Synthetic source data: a seeded, rule-respecting generator with deliberate bad rows.
 
 Copied verbatim into generated projects; driven by a JSON config (pipegen writes it from the
-spec, or you write it by hand). Needs Faker and pyarrow; duckdb only for ``--format duckdb``.
+spec, or you write it by hand) and by ``rules.json`` beside it (the quality rule kinds pipegen
+writes: which rules bad rows break, each by its bad-value strategy). Needs Faker and pyarrow;
+duckdb only for ``--format duckdb``.
 
     python synthetic.py --config synthetic.json --out data/ [--format sqlite|csv|parquet|jsonl|duckdb]
                         [--rows N] [--seed S] [--bad-row-rate R]
@@ -93,7 +95,6 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-RULES = ("not_null", "unique", "range", "accepted_values", "regex", "foreign_key")
 FORMATS = ("sqlite", "csv", "parquet", "jsonl", "duckdb")
 MANIFEST = "_bad_rows.json"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -113,6 +114,28 @@ class ConfigError(Exception):
     def __init__(self, problems: Sequence[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = list(problems)
+
+
+# ---------------------------------------------------------------- rule kinds (rules.json, written by pipegen)
+
+# How a bad row breaks a rule, by the strategy rules.json names for the rule's kind (BAD_VALUES
+# below implements each). Column rules whose strategy is known here are the rules bad rows break.
+STRATEGY_NAMES = ("null", "duplicate", "out_of_range", "outside_values", "regex_miss", "dangling")
+RULES_FILE = Path(__file__).with_name("rules.json")
+
+
+def _rule_kinds(path: Path) -> dict[str, tuple[str, str]]:
+    """Column rule kind -> (its config key, its bad-value strategy), in the kinds' order."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: it lists the quality rule kinds (write it with pipegen, "
+                                "which generates it beside this module)")  # fmt: skip
+    kinds = json.loads(path.read_text(encoding="utf-8"))["kinds"]
+    return {k["name"]: (k["field"], k["bad_value"]) for k in kinds
+            if k["scope"] == "column" and k["bad_value"] in STRATEGY_NAMES}  # fmt: skip
+
+
+KINDS = _rule_kinds(RULES_FILE)
+RULES = tuple(KINDS)  # the rules bad rows can break: not_null, unique, range, accepted_values, regex, foreign_key
 
 
 # ---------------------------------------------------------------- types (data, not if-chains)
@@ -221,12 +244,13 @@ class Column:
     covers: bool = False  # foreign keys: every clean parent key is referenced at least once
 
     def has_rule(self, rule: str) -> bool:
+        """Whether the column states the rule kind (by the kind's config key)."""
         present = {
             "not_null": self.not_null, "unique": self.unique, "range": self.min is not None or self.max is not None,
             "accepted_values": bool(self.accepted), "regex": self.regex is not None,
             "foreign_key": self.foreign_key is not None,
         }  # fmt: skip
-        return present[rule]
+        return present[KINDS[rule][0]]
 
 
 @dataclass(frozen=True)
@@ -1295,22 +1319,15 @@ def _unique_key_tuples(ctx: _Context, table: Table, arrays: dict[str, pa.Array])
 
 
 def _violable(ctx: _Context, table: Table, column: Column) -> list[str]:
-    rules = [r for r in table.bad_rules if column.has_rule(r)]
-    if len(table.primary_key) > 1 and column.name in table.primary_key and "unique" in rules:
-        rules.remove("unique")
-    if "regex" in rules and _regex_miss(str(column.regex), 0) is None:
-        rules.remove("regex")
-    if "range" in rules and _out_of_range(column, 0) is None:
-        rules.remove("range")
-    if "accepted_values" in rules and _outside_values(column, 0) is None:
-        rules.remove("accepted_values")
-    if "regex" in rules and column.type.name not in TEXT_TYPES:
-        rules.remove("regex")
-    if "foreign_key" in rules and column.foreign_key:
-        parent, target = column.foreign_key
-        if _dangling(ctx.tables[parent].column(target), column, table.rows) is None:
-            rules.remove("foreign_key")
-    return rules
+    """The column's rules a bad row can break: its strategy finds a value the type can hold."""
+    return [r for r in table.bad_rules if column.has_rule(r) and BREAKABLE[KINDS[r][1]](ctx, table, column)]
+
+
+def _can_dangle(ctx: _Context, column: Column, rows: int) -> bool:
+    if not column.foreign_key:
+        return True
+    parent, target = column.foreign_key
+    return _dangling(ctx.tables[parent].column(target), column, rows) is not None
 
 
 def _regex_miss(pattern: str, row: int) -> str | None:
@@ -1330,7 +1347,8 @@ def _inject_bad_rows(ctx: _Context, table: Table, arrays: dict[str, pa.Array]) -
     bad = set(rows)
     # a duplicate copies the value of a clean row, so unique needs one
     clean_pool = [r for r in rng.sample(range(n), min(n, count * 2 + 1)) if r not in bad]
-    targets = [(c, r) for c in table.columns for r in _violable(ctx, table, c) if r != "unique" or clean_pool]
+    targets = [(c, r) for c in table.columns for r in _violable(ctx, table, c)
+               if KINDS[r][1] != "duplicate" or clean_pool]  # fmt: skip
     if not count or not targets:
         return []
     plan: dict[str, list[tuple[int, str, Any, int | None]]] = {}
@@ -1349,18 +1367,13 @@ def _inject_bad_rows(ctx: _Context, table: Table, arrays: dict[str, pa.Array]) -
 def _bad_value(
     ctx: _Context, column: Column, rule: str, row: int, values: pa.Array, source: int | None
 ) -> tuple[Any, int | None]:
-    if rule == "not_null":
-        return None, None
-    if rule == "unique":
-        return values[source].as_py(), source
-    if rule == "range":
-        return _out_of_range(column, row), None
-    if rule == "regex":
-        return _regex_miss(str(column.regex), row), None
-    if rule == "accepted_values":
-        return _outside_values(column, row), None
+    """A value breaking `rule` in `row` (by its kind's strategy), and the clean row a duplicate copies."""
+    return BAD_VALUES[KINDS[rule][1]](ctx, column, row, values, source)
+
+
+def _dangling_value(ctx: _Context, column: Column, row: int) -> Any:
     parent, target = column.foreign_key or ("", "")
-    return _dangling(ctx.tables[parent].column(target), column, row), None
+    return _dangling(ctx.tables[parent].column(target), column, row)
 
 
 def _out_of_range(column: Column, row: int) -> Any:
@@ -1455,25 +1468,51 @@ def _value_counts(values: pa.Array, wanted: list[Any]) -> Counter[Any]:
 
 
 def _broken_rules(ctx: _Context, column: Column, value: Any, counts: Counter[Any]) -> list[str]:
+    """The column's rules `value` breaks, in the kinds' order (a null breaks only not-null rules)."""
     if value is None:
-        return ["not_null"] if column.not_null else []
-    broken = []
-    if column.unique and counts[value] > 1:
-        broken.append("unique")
-    low = column.min
-    high = column.max
+        return [r for r in RULES if column.has_rule(r) and KINDS[r][1] == "null"]
+    return [r for r in RULES if column.has_rule(r) and BREAKS[KINDS[r][1]](ctx, column, value, counts)]
+
+
+def _outside_range(column: Column, value: Any) -> bool:
     comparable = _comparable(column, value)
-    if (low is not None and comparable < low) or (high is not None and comparable > high):
-        broken.append("range")
-    if column.accepted and value not in column.accepted:
-        broken.append("accepted_values")
-    if column.regex and re.search(column.regex, str(value)) is None:
-        broken.append("regex")
-    if column.foreign_key:
-        parent, target = column.foreign_key
-        if value not in ctx.key_set(parent, target):
-            broken.append("foreign_key")
-    return broken
+    return (column.min is not None and comparable < column.min) or (column.max is not None and comparable > column.max)
+
+
+def _missing_parent(ctx: _Context, column: Column, value: Any) -> bool:
+    parent, target = column.foreign_key or ("", "")
+    return bool(column.foreign_key) and value not in ctx.key_set(parent, target)
+
+
+# The bad-value strategies rules.json names (STRATEGY_NAMES), as data: whether a bad row can break
+# the column's rule this way, the value it writes (and the clean row a duplicate copies), and
+# whether a non-null value breaks the rule (what the manifest's `also_breaks` lists).
+BREAKABLE: dict[str, Callable[[_Context, Table, Column], bool]] = {
+    "null": lambda ctx, table, column: True,
+    "duplicate": lambda ctx, table, column: not (len(table.primary_key) > 1 and column.name in table.primary_key),
+    "out_of_range": lambda ctx, table, column: _out_of_range(column, 0) is not None,
+    "outside_values": lambda ctx, table, column: _outside_values(column, 0) is not None,
+    "regex_miss": lambda ctx, table, column: (
+        _regex_miss(str(column.regex), 0) is not None and column.type.name in TEXT_TYPES
+    ),
+    "dangling": lambda ctx, table, column: _can_dangle(ctx, column, table.rows),
+}
+BAD_VALUES: dict[str, Callable[[_Context, Column, int, pa.Array, int | None], tuple[Any, int | None]]] = {
+    "null": lambda ctx, column, row, values, source: (None, None),
+    "duplicate": lambda ctx, column, row, values, source: (values[source].as_py(), source),
+    "out_of_range": lambda ctx, column, row, values, source: (_out_of_range(column, row), None),
+    "outside_values": lambda ctx, column, row, values, source: (_outside_values(column, row), None),
+    "regex_miss": lambda ctx, column, row, values, source: (_regex_miss(str(column.regex), row), None),
+    "dangling": lambda ctx, column, row, values, source: (_dangling_value(ctx, column, row), None),
+}
+BREAKS: dict[str, Callable[[_Context, Column, Any, Counter[Any]], bool]] = {
+    "null": lambda ctx, column, value, counts: False,
+    "duplicate": lambda ctx, column, value, counts: counts[value] > 1,
+    "out_of_range": lambda ctx, column, value, counts: _outside_range(column, value),
+    "outside_values": lambda ctx, column, value, counts: value not in column.accepted,
+    "regex_miss": lambda ctx, column, value, counts: re.search(str(column.regex), str(value)) is None,
+    "dangling": lambda ctx, column, value, counts: _missing_parent(ctx, column, value),
+}
 
 
 def _comparable(column: Column, value: Any) -> Any:

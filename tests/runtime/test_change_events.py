@@ -17,19 +17,24 @@ from pipegen.generators.base import GenContext
 from pipegen.generators.flink.generator import change_events_config
 from pipegen.pipeline import families_for, prepare
 from pipegen.resources import data_dir
+from pipegen.spec.rulekinds import rules_json
 from tests.conftest import REPO
 
 
 @pytest.fixture(scope="module")
-def module() -> Any:
+def module(tmp_path_factory: pytest.TempPathFactory) -> Any:
     package = types.ModuleType("pipeline")
     package.__path__ = [str(data_dir("templates") / "flink")]
     sys.modules["pipeline"] = package
     try:
-        return importlib.import_module("pipeline.change_events")
+        loaded = importlib.import_module("pipeline.change_events")
     finally:
         sys.modules.pop("pipeline", None)
         sys.modules.pop("pipeline.change_events", None)
+    rules = tmp_path_factory.mktemp("pipeline") / "rules.json"  # what the project family writes beside it
+    rules.write_text(rules_json(), encoding="utf-8")
+    loaded.RULES = rules
+    return loaded
 
 
 @pytest.fixture(scope="module")
@@ -104,3 +109,17 @@ def test_injected_breaks_are_recorded_with_the_rules_they_break(module: Any, con
 def test_a_rule_break_never_touches_keys_or_the_event_time(module: Any, config: dict[str, Any]) -> None:
     orders = next(t for t in config["tables"] if t["name"] == "orders")
     assert {r["column"] for r in orders["rules"]}.isdisjoint({"order_id", "created_at"})
+
+
+def test_without_rules_json_it_says_what_is_missing(module: Any, config: dict[str, Any], tmp_path: Any) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(module, "RULES", tmp_path / "rules.json")
+        with pytest.raises(FileNotFoundError, match=r"rules\.json is missing: it lists the quality rule kinds"):
+            module.generate(config, 10)
+
+
+def test_the_bad_values_follow_the_strategies_rules_json_names(module: Any) -> None:
+    strategies = module.rule_strategies()
+    assert strategies == {"not_null": "null", "range": "out_of_range", "accepted_values": "outside_values",
+                          "regex": "regex_miss"}  # fmt: skip
+    assert set(strategies.values()) <= set(module.STRATEGIES)

@@ -3,11 +3,12 @@ check on every event of a streamed table (dead letters, validation events) and w
 jobs' input views exclude under `quality.on_failure: quarantine`.
 
 A rule is checkable on one event when it reads only that event's value: not_null, range,
-accepted_values, regex (`FLINK_PER_EVENT`). Each becomes a NULL-safe "broken" predicate (TRUE or
-FALSE, never NULL: NULL passes every rule but not_null, as in dbt and GX). Severity and `mostly`
-follow the GX suites (gx.py): the rule's own, else `quality.severity`, else 1 - fail_threshold.
-Expectation names and spec paths are the GX ones, so a dead letter or a validation event points
-at the same line of pipegen.yaml as a GX failure."""
+accepted_values, regex (the rule kinds with a Flink predicate, `RuleKind.flink` in
+spec/rulekinds.py). Each becomes a NULL-safe "broken" predicate (TRUE or FALSE, never NULL: NULL
+passes every rule but not_null, as in dbt and GX), written by the kind with this module's
+literals. Severity and `mostly` follow the GX suites (gx.py): the rule's own, else
+`quality.severity`, else 1 - fail_threshold. Expectation names and spec paths are the GX ones,
+so a dead letter or a validation event points at the same line of pipegen.yaml as a GX failure."""
 
 from __future__ import annotations
 
@@ -17,17 +18,11 @@ from typing import Any
 
 from pipegen.plan.names import snake
 from pipegen.render.flinksql import quote
+from pipegen.spec import rulekinds
 from pipegen.spec.index import SpecIndex, TableRef
 from pipegen.spec.model import ColumnRules, Ingestion, Severity, Spec
 
-FLINK_PER_EVENT = ("not_null", "range", "accepted_values", "regex")
 SEVERITY = {Severity.ERROR: "critical", Severity.WARN: "warning"}  # as the GX suites say it
-EXPECTATIONS: dict[str, str] = {
-    "not_null": "expect_column_values_to_not_be_null",
-    "range": "expect_column_values_to_be_between",
-    "accepted_values": "expect_column_values_to_be_in_set",
-    "regex": "expect_column_values_to_match_regex",
-}
 _RUNNER_VAR = "${"
 
 
@@ -52,37 +47,11 @@ def value_literal(value: str | int | float | bool) -> str:
     return text_literal(value)
 
 
-def _number(value: float) -> str:
-    return repr(int(value)) if float(value).is_integer() else repr(float(value))
-
-
-# rule -> (its arguments from the spec rule, the broken predicate over a column expression)
-BROKEN: dict[str, Callable[[Any, str], str]] = {
-    "not_null": lambda r, col: f"{col} IS NULL",
-    "range": lambda r, col: (
-        f"({col} IS NOT NULL AND ("
-        + " OR ".join(
-            p
-            for p in (
-                f"{col} < {_number(r.min)}" if r.min is not None else "",
-                f"{col} > {_number(r.max)}" if r.max is not None else "",
-            )
-            if p
-        )
-        + "))"
-    ),
-    "accepted_values": lambda r, col: (
-        f"({col} IS NOT NULL AND {col} NOT IN (" + ", ".join(value_literal(v) for v in r.values) + "))"
-    ),
-    "regex": lambda r, col: f"({col} IS NOT NULL AND NOT REGEXP({col}, {text_literal(r.pattern)}))",
-}
-
-
 @dataclass(frozen=True)
 class EventRule:
     """One per-event rule of a streamed table's column."""
 
-    rule: str  # not_null, range, accepted_values, regex
+    rule: str  # a per-event rule kind (spec/rulekinds.py): not_null, range, accepted_values, regex
     column: str  # the physical (or derived) column the Flink tables carry
     staged: str  # the column's name in GX suites and events (snake-case staged name)
     spec_path: str  # e.g. sources[0].tables[0].columns[4].range (as GX meta.spec_path)
@@ -92,7 +61,9 @@ class EventRule:
 
     @property
     def expectation(self) -> str:
-        return EXPECTATIONS[self.rule]
+        gx = rulekinds.kind(self.rule).gx
+        assert gx is not None, f"per-event rule kind {self.rule} has no GX expectation"
+        return gx.expectation
 
     @property
     def critical(self) -> bool:
@@ -105,7 +76,9 @@ class EventRule:
 
     def broken(self, column_sql: str | None = None) -> str:
         """TRUE when the event breaks the rule (never NULL)."""
-        return BROKEN[self.rule](self.spec_rule, column_sql or quote(self.column))
+        broken = rulekinds.kind(self.rule).flink
+        assert broken is not None, f"rule kind {self.rule} is not decidable per event"
+        return broken(self.spec_rule, column_sql or quote(self.column), value_literal)
 
 
 def event_rules(spec: Spec, ref: TableRef) -> list[EventRule]:
@@ -120,13 +93,13 @@ def event_rules(spec: Spec, ref: TableRef) -> list[EventRule]:
     found += [(d.name, d.name, d, f"{where}.derived[{i}]") for i, d in enumerate(ref.dataset.derived)]
     out = []
     for column, staged, rules, path in found:
-        for name in FLINK_PER_EVENT:
-            rule = getattr(rules, name)
-            if not rule:
+        for kind in rulekinds.stated(rules):
+            if not kind.per_event:
                 continue
+            rule = kind.rule(rules)
             mostly = rule.mostly if rule.mostly is not None else 1.0 - spec.quality.fail_threshold
             severity = SEVERITY[rule.severity or spec.quality.severity]
-            out.append(EventRule(name, column, str(snake(staged)), f"{path}.{name}", severity, mostly, rule))
+            out.append(EventRule(kind.name, column, str(snake(staged)), f"{path}.{kind.field}", severity, mostly, rule))
     return out
 
 

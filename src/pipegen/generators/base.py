@@ -88,7 +88,8 @@ class Contribution:
     ci_steps: tuple[CiStep, ...] = ()
     python_modules: bool = False  # writes modules into the generated `pipeline/` package
     # shared runtime modules its generated code imports: files of templates/runtime/ that the
-    # project family writes once as `pipeline/<name>`, whichever families ask for them
+    # project family writes once as `pipeline/<name>`, whichever families ask for them (and
+    # `rules.json`, the quality rule kinds, written from spec/rulekinds.py)
     runtime: tuple[str, ...] = ()
 
 

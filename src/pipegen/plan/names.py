@@ -7,6 +7,7 @@ Conventions (docs/families.md, "Names"):
 - landed (raw) table: the dataset name in dlt's snake_case convention, in schema `raw_<source>`
 - staging model `stg_<source>__<table>`; marts keep their name; schemas `staging`, `marts`
 - dead-letter table `<table>__dead_letter`, quarantine table `<table>__quarantine` (a mart's: `<mart>__quarantine`)
+- GX suite parameters `fk__<suite>__<column>`, `freshness__<suite>__<warn|error>` (gx_parameter)
 - Kafka topic `<pipeline>.<source>.<table>`, dead-letter topic `<topic>.dlq`,
   validation events `<pipeline>.quality.events` (or the spec's `quality.events.topic`)
 - Flink table `<source>__<table>` (a CDC table's raw changelog `<source>__<table>__changes`); Flink
@@ -141,6 +142,17 @@ class DatasetNames:
             if spec_name == name:
                 return landed
         raise KeyError(f"{self.source}.{self.dataset} has no column {name}")
+
+
+# A GX suite parameter (`{"$PARAMETER": name}` in a suite, filled by the quality runner at run
+# time) is `<prefix>__<suite>__<qualifier>`; the prefix is the rule kind's name, or this short form.
+GX_PARAMETER_PREFIX = {"foreign_key": "fk"}
+
+
+def gx_parameter(rule: str, suite: str, qualifier: str) -> Ident:
+    """A rule's run-time suite parameter: `fk__<suite>__<column>` (a foreign key's parent keys),
+    `freshness__<suite>__<warn|error>` (a freshness bound, now minus the age)."""
+    return Ident(f"{GX_PARAMETER_PREFIX.get(rule, rule)}__{suite}__{qualifier}")
 
 
 @dataclass(frozen=True)

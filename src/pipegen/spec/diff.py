@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from pipegen.spec import rulekinds
+
 Kind = Literal["added", "removed", "changed"]
 Category = Literal["breaking", "non-breaking", "metadata"]
 IPath = tuple[str | int, ...]
@@ -125,36 +127,16 @@ def widens(old: Any, new: Any) -> bool:
     return False
 
 
-def _values(rule: Any) -> set[str]:
-    items = rule.get("values", []) if isinstance(rule, dict) else rule if isinstance(rule, list) else []
-    return {json.dumps(v, sort_keys=True) for v in items}
-
-
-def _on(value: Any) -> bool:
-    return value not in (None, False)
-
-
-def _num(value: Any, default: float) -> float:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else default
-
-
 Test = Callable[[Change], bool]
 
 
-def _values_removed(c: Change) -> bool:
-    return bool(_values(c.old) - _values(c.new))
-
-
-def _tightened_flag(c: Change) -> bool:
-    return _on(c.new) and not _on(c.old)
+def _on_values(test: rulekinds.DiffTest) -> Test:
+    """A rule kind's test of (old, new) values as a test of a change."""
+    return lambda c: test(c.old, c.new)
 
 
 def _raised(default: float) -> Test:
-    return lambda c: _num(c.new, default) > _num(c.old, default)
-
-
-def _lowered(default: float) -> Test:
-    return lambda c: _num(c.new, default) < _num(c.old, default)
+    return _on_values(rulekinds.raised(default))
 
 
 def _items_removed(c: Change) -> bool:
@@ -181,6 +163,17 @@ ADDED: frozenset[Kind] = frozenset({"added"})
 REMOVED: frozenset[Kind] = frozenset({"removed"})
 CHANGED: frozenset[Kind] = frozenset({"changed"})
 COL = "sources[].*[].columns[]"
+
+
+def _kind_rules() -> list[Rule]:
+    """The classifications the rule kinds declare (spec/rulekinds.py), kind by kind."""
+    return [
+        Rule(r.pattern, r.kinds, r.category, r.reason, r.downstream, _on_values(r.test) if r.test else None)
+        for k in rulekinds.kinds()
+        for r in k.diff
+    ]  # fmt: skip
+
+
 _RULES: list[Rule] = [
     # documentation only
     Rule("*description", ANY, "metadata", "documentation only", "regenerates docs and dbt descriptions"),
@@ -288,27 +281,8 @@ _RULES: list[Rule] = [
     # rules: tightening fails existing data, loosening does not
     Rule("*.mostly", ANY, "breaking", "rule threshold raised", "existing data may now fail", _raised(1.0)),
     Rule("*.mostly", ANY, "non-breaking", "rule threshold lowered", "fewer rows fail"),
-    Rule(
-        "*.accepted_values*",
-        ANY,
-        "breaking",
-        "accepted value removed",
-        "rows holding a removed value now fail the check",
-        _values_removed,
-    ),
-    Rule("*.accepted_values*", ANY, "non-breaking", "accepted values widened", "the check accepts more values"),
-    Rule("*.not_null", ANY, "breaking", "not-null rule added", "existing rows with nulls now fail", _tightened_flag),
-    Rule("*.unique", ANY, "breaking", "unique rule added", "existing duplicate rows now fail", _tightened_flag),
-    Rule("*.not_null", ANY, "non-breaking", "not-null rule relaxed", "fewer rows fail"),
-    Rule("*.unique", ANY, "non-breaking", "unique rule relaxed", "fewer rows fail"),
-    Rule("*.range", ADDED, "breaking", "range rule added", "existing values outside the range now fail"),
-    Rule("*.range.min", ANY, "breaking", "range tightened", "values below {new} now fail", _raised(float("-inf"))),
-    Rule("*.range.max", ANY, "breaking", "range tightened", "values above {new} now fail", _lowered(float("inf"))),
-    Rule("*.range*", ANY, "non-breaking", "range relaxed", "fewer rows fail"),
-    Rule("*.regex*", REMOVED, "non-breaking", "regex rule removed", "fewer rows fail"),
-    Rule("*.regex*", ANY, "breaking", "regex rule added or changed", "existing values may no longer match"),
-    Rule("*.foreign_key*", REMOVED, "non-breaking", "foreign key rule removed", "fewer rows fail"),
-    Rule("*.foreign_key*", ANY, "breaking", "foreign key rule added or changed", "orphan rows now fail"),
+    # each rule kind's own classification (spec/rulekinds.py), in the registry's order
+    *_kind_rules(),
     Rule("*.quality*", ANY, "non-breaking", "table check settings", "quality suites change; data is unchanged"),
     Rule("*.severity", ANY, "non-breaking", "rule severity", "how a failing check is reported"),
     # targets and partitioning

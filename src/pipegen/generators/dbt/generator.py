@@ -17,9 +17,11 @@ from pipegen.render.filters import reserved_words
 from pipegen.render.sqltypes import sql_type
 from pipegen.render.yamldoc import DbtJinja
 from pipegen.safe import Ident, trusted
+from pipegen.spec import rulekinds
 from pipegen.spec.catalog import TARGET_SYSTEMS
 from pipegen.spec.index import SpecIndex, mart_outputs
 from pipegen.spec.model import ColumnRules, Dataset, Materialization, OnFailure, Severity, Source, Spec, Target
+from pipegen.spec.rulekinds import DbtSite
 from pipegen.spec.types import format_duration, parse_secret_ref
 
 DBT_DIR = "dbt"
@@ -199,37 +201,15 @@ def _test(name: str, arguments: dict[str, Any], severity: str, where: str) -> di
 
 
 def column_tests(column: ColumnRules, where: str, spec: Spec, relations: dict[str, tuple[str, str]]) -> list[Any]:
-    """dbt data tests for one column's rules (builtins where they express the rule exactly;
-    pipegen's generic tests for ranges, patterns and `mostly` thresholds)."""
+    """dbt data tests for one column's rules, each kind's test from spec/rulekinds.py (builtins
+    where they express the rule exactly; pipegen's generic tests for ranges, patterns and
+    `mostly` thresholds), in `Dbt.order`."""
     tests: list[Any] = []
-    args: dict[str, Any]
-    if column.not_null:
-        mostly = _mostly(column.not_null.mostly, spec)
-        args = {} if mostly >= 1 else {"mostly": mostly}
-        tests.append(_test("not_null" if mostly >= 1 else "pipegen_not_null", args,
-                           _severity(column.not_null.severity, spec), f"{where}.not_null"))  # fmt: skip
-    if column.unique:
-        mostly = _mostly(column.unique.mostly, spec)
-        args = {} if mostly >= 1 else {"mostly": mostly}
-        tests.append(_test("unique" if mostly >= 1 else "pipegen_unique", args,
-                           _severity(column.unique.severity, spec), f"{where}.unique"))  # fmt: skip
-    if column.accepted_values:
-        rule = column.accepted_values
-        args = {"values": list(rule.values), "quote": all(isinstance(v, str) for v in rule.values)}
-        tests.append(_test("accepted_values", args, _severity(rule.severity, spec), f"{where}.accepted_values"))
-    if column.range:
-        rule_r = column.range
-        args = {k: v for k, v in (("min_value", rule_r.min), ("max_value", rule_r.max)) if v is not None}
-        args["mostly"] = _mostly(rule_r.mostly, spec)
-        tests.append(_test("pipegen_range", args, _severity(rule_r.severity, spec), f"{where}.range"))
-    if column.regex:
-        args = {"pattern": column.regex.pattern, "mostly": _mostly(column.regex.mostly, spec)}
-        tests.append(_test("pipegen_regex", args, _severity(column.regex.severity, spec), f"{where}.regex"))
-    if column.foreign_key and column.foreign_key.references in relations:
-        model, field = relations[column.foreign_key.references]
-        args = {"to": f"ref('{model}')", "field": field}
-        tests.append(_test("relationships", args, _severity(column.foreign_key.severity, spec),
-                           f"{where}.foreign_key"))  # fmt: skip
+    for kind in sorted(rulekinds.stated(column), key=lambda k: k.dbt.order if k.dbt else 0):
+        rule = kind.rule(column)
+        made = kind.dbt.test(rule, DbtSite(_mostly(rule.mostly, spec), relations.get)) if kind.dbt else None
+        if made is not None:
+            tests.append(_test(made[0], made[1], _severity(rule.severity, spec), f"{where}.{kind.field}"))
     return tests
 
 

@@ -27,6 +27,7 @@ from pipegen.generators.flink.quality import WINDOW_SECONDS, build_quality_jobs
 from pipegen.generators.flink.windows import describe_window
 from pipegen.render.env import render, static
 from pipegen.safe import trusted
+from pipegen.spec import rulekinds
 from pipegen.spec.index import SpecIndex, TableRef
 from pipegen.spec.model import Column, OnFailure, Spec
 from pipegen.spec.types import format_duration
@@ -125,8 +126,9 @@ class FlinkGenerator:
         return Contribution(
             python_modules=True,
             # the runner's `${VAR}` substitution; the stream's validation events are recorded in the
-            # project's quality log and read model, whether or not GX is generated
-            runtime=("envsubst.py", *(QUALITY_RUNTIME if quality_jobs(ctx) else ())),
+            # project's quality log and read model, whether or not GX is generated; change_events.py
+            # reads the rule kinds (bad-value strategies) from rules.json
+            runtime=("envsubst.py", "rules.json", *(QUALITY_RUNTIME if quality_jobs(ctx) else ())),
             env=(
                 EnvVar(
                     ctx.plan.names.env.kafka_bootstrap,
@@ -233,22 +235,16 @@ def change_events_config(ctx: GenContext) -> dict[str, Any]:
 
 def _injectable_rules(spec: Spec, ref: TableRef) -> list[dict[str, Any]]:
     """The per-event rules of the table's physical columns that synthetic bad events may break
-    (not its keys or event time: a CDC event always has them), as the quality jobs check them."""
+    (not its keys or event time: a CDC event always has them; kinds with a bad-value strategy,
+    spec/rulekinds.py), as the quality jobs check them, with the rule's arguments."""
     out = []
     fixed = {k.lower() for k in ref.dataset.primary_key} | {(ref.dataset.event_time or "").lower()}
     for r in event_rules(spec, ref):
         column = ref.column(r.column)
-        if column is None or r.column.lower() in fixed:
+        kind = rulekinds.kind(r.rule)
+        if column is None or r.column.lower() in fixed or kind.bad_value is None:
             continue
-        rule = r.spec_rule
-        params = {
-            "min": getattr(rule, "min", None),
-            "max": getattr(rule, "max", None),
-            "values": list(getattr(rule, "values", ()) or ()) or None,
-            "pattern": getattr(rule, "pattern", None),
-        }
-        out.append({"rule": r.rule, "column": r.column, "spec_path": r.spec_path,
-                    **{k: v for k, v in params.items() if v is not None}})  # fmt: skip
+        out.append({"rule": r.rule, "column": r.column, "spec_path": r.spec_path, **kind.arguments(r.spec_rule)})
     return out
 
 
@@ -361,6 +357,7 @@ def _docs_context(ctx: GenContext, jobs: list[JobSql], quality: list[JobSql]) ->
         "quality": checks,
         "on_failure": ctx.spec.quality.on_failure.value,
         "window": trusted(format_duration(WINDOW_SECONDS)),
+        "per_event_rules": trusted(", ".join(k.name for k in rulekinds.per_event_kinds())),
     }
 
 

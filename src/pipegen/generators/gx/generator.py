@@ -38,13 +38,13 @@ from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, Mak
 from pipegen.generators.gx import events as gx_events
 from pipegen.generators.gx import matrix as gx_matrix
 from pipegen.generators.gx import sql as gx_sql
-from pipegen.plan.names import EnvNames, MartNames, snake
+from pipegen.plan.names import EnvNames, MartNames, gx_parameter, snake
 from pipegen.render.env import static
+from pipegen.spec import rulekinds
 from pipegen.spec.index import SpecIndex, TableRef, mart_outputs
 from pipegen.spec.model import (
     ColumnRules,
     EventSink,
-    ExpectedColumns,
     Mart,
     Materialization,
     Notification,
@@ -54,6 +54,7 @@ from pipegen.spec.model import (
     Spec,
     TableQuality,
 )
+from pipegen.spec.rulekinds import GxSite, RuleKind, Scope
 from pipegen.spec.types import NUMERIC_TYPES, parse_column_type, parse_secret_ref
 
 GX_VERSION = "1.24.1"
@@ -81,7 +82,7 @@ class GxGenerator:
         env.extend(EnvVar(name, (use,), secret=secret) for name, use, secret in gx_sql.env_vars(ctx.spec))
         return Contribution(
             requirements=(*REQUIREMENTS, *(KAFKA_REQUIREMENTS if kafka else ())),
-            runtime=SHARED_RUNTIME,
+            runtime=(*SHARED_RUNTIME, "rules.json"),  # quality_events.py reads the row-level kinds
             env=tuple(env),
             make_targets=(
                 MakeTarget(
@@ -175,77 +176,51 @@ def _with_mostly(kwargs: dict[str, Any], mostly: float) -> dict[str, Any]:
     return {**kwargs, "mostly": mostly} if mostly < 1 else kwargs
 
 
-# column rule -> (GX expectation, its arguments from the rule)
-COLUMN_EXPECTATIONS: dict[str, tuple[str, Callable[[Any], dict[str, Any]]]] = {
-    "not_null": ("expect_column_values_to_not_be_null", lambda r: {}),
-    "unique": ("expect_column_values_to_be_unique", lambda r: {}),
-    "range": (
-        "expect_column_values_to_be_between",
-        lambda r: {k: v for k, v in (("min_value", r.min), ("max_value", r.max)) if v is not None},
-    ),
-    "accepted_values": ("expect_column_values_to_be_in_set", lambda r: {"value_set": list(r.values)}),
-    "regex": ("expect_column_values_to_match_regex", lambda r: {"regex": r.pattern}),
-}
-
-
-def column_expectations(
-    column: str, rules: ColumnRules, where: str, spec: Spec, fk_param: str | None
+def rule_expectations(
+    ctx: GenContext, suite: Suite, holder: Any, where: str, site: Callable[[RuleKind, str], GxSite], scope: Scope
 ) -> list[dict[str, Any]]:
-    """GX expectations for one column's rules (the same rules dbt tests, one to one). A
-    foreign key is a value-set check whose set is a parameter: the parent's keys at run time."""
-    found: list[tuple[str, str, Any, dict[str, Any]]] = [
-        (rule, kind, getattr(rules, rule), args(getattr(rules, rule)))
-        for rule, (kind, args) in COLUMN_EXPECTATIONS.items()
-        if getattr(rules, rule)
-    ]
-    if rules.foreign_key and fk_param:
-        found.append(("foreign_key", "expect_column_values_to_be_in_set", rules.foreign_key,
-                      {"value_set": {"$PARAMETER": fk_param}}))  # fmt: skip
-    return [
-        expectation(
-            kind,
-            _with_mostly({"column": column, **args}, _mostly(rule.mostly, spec)),
-            _severity(rule.severity, spec),
-            f"{where}.{name}",
-            name,
-        )
-        for name, kind, rule, args in found
-    ]
-
-
-def table_expectations(suite: Suite, quality: TableQuality, where: str, spec: Spec) -> list[dict[str, Any]]:
-    sev = _severity(quality.severity, spec)
+    """The expectations of the rules a column (scope `column`) or a table's `quality:` states, in the
+    registry's order (spec/rulekinds.py); a kind's run-time parameters are added to the suite. A
+    column rule has its `mostly` and severity; a table rule the table's severity."""
+    spec = ctx.spec
     out = []
-    if quality.expected_columns == ExpectedColumns.ORDERED:
-        out.append(expectation("expect_table_columns_to_match_ordered_list", {"column_list": suite.columns}, sev,
-                               f"{where}.expected_columns", "expected_columns"))  # fmt: skip
-    elif quality.expected_columns == ExpectedColumns.UNORDERED:
-        out.append(expectation("expect_table_columns_to_match_set", {"column_set": suite.columns, "exact_match": True},
-                               sev, f"{where}.expected_columns", "expected_columns"))  # fmt: skip
-    if quality.row_count and (quality.row_count.min is not None or quality.row_count.max is not None):
-        rc = quality.row_count
-        bounds = {k: v for k, v in (("min_value", rc.min), ("max_value", rc.max)) if v is not None}
-        out.append(expectation("expect_table_row_count_to_be_between", bounds, sev, f"{where}.row_count", "row_count"))
-    return out
-
-
-def freshness_expectations(suite: Suite, quality: TableQuality, where: str, column: str | None) -> list[dict[str, Any]]:
-    """Newest row no older than warn_after (warning) / error_after (critical): the threshold is
-    a parameter the runner computes from the clock (`now - age`)."""
-    fresh = quality.freshness
-    if fresh is None or column is None:
-        return []
-    out = []
-    for level, age, sev in (("warn", fresh.warn_after, "warning"), ("error", fresh.error_after, "critical")):
-        if age is None:
+    for kind in rulekinds.stated(holder, scope):
+        if kind.gx is None:
             continue
-        param = f"freshness__{suite.name}__{level}"
-        tz = parse_column_type(suite.types.get(column, "timestamp")).name == "timestamp_tz"
-        suite.parameters[param] = {"kind": "freshness", "max_age_seconds": age, "tz": tz}
-        kwargs = {"column": column, "min_value": {"$PARAMETER": param}}
-        out.append(expectation("expect_column_max_to_be_between", kwargs, sev, f"{where}.freshness.{level}_after",
-                               "freshness"))  # fmt: skip
+        rule = kind.rule(holder)
+        path = f"{where}.{kind.field}"
+        severity = _severity(rule.severity if scope == "column" else holder.severity, spec)
+        for check in kind.gx.checks(rule, site(kind, path)):
+            if check.parameter is not None:
+                suite.parameters[check.parameter[0]] = check.parameter[1]
+            kwargs = {"column": check.column, **check.kwargs} if check.column is not None else check.kwargs
+            if scope == "column":
+                kwargs = _with_mostly(kwargs, _mostly(rule.mostly, spec))
+            out.append(expectation(check.expectation, kwargs, check.severity or severity, path + check.path,
+                                   kind.name))  # fmt: skip
     return out
+
+
+def _site(
+    ctx: GenContext, suite: Suite, index: SpecIndex, column: str | None, ref: TableRef | None = None
+) -> Callable[[RuleKind, str], GxSite]:
+    """What a rule kind's GX function knows about where the rule sits (its parameters named by plan.names)."""
+
+    def column_named(name: str | None) -> str | None:
+        if ref is None or not name:
+            return None
+        found = ref.column(name)
+        return snake(found.staged_name) if found else (snake(name) if snake(name) in suite.types else None)
+
+    def make(kind: RuleKind, path: str) -> GxSite:
+        return GxSite(
+            suite=suite.name, path=path, column=column, columns=tuple(suite.columns), types=suite.types,
+            watermark=ref.dataset.watermark if ref is not None else None, column_named=column_named,
+            parent=lambda references: _fk_parent(references, index, ctx),
+            parameter=lambda qualifier: str(gx_parameter(kind.name, suite.name, qualifier)),
+        )  # fmt: skip
+
+    return make
 
 
 def _fk_parent(ref: str, index: SpecIndex, ctx: GenContext) -> dict[str, Any] | None:
@@ -265,7 +240,7 @@ def _fk_parent(ref: str, index: SpecIndex, ctx: GenContext) -> dict[str, Any] | 
 
 
 def staged_suite(ctx: GenContext, ref: TableRef, index: SpecIndex) -> Suite:
-    spec, names = ctx.spec, ctx.plan.names
+    names = ctx.plan.names
     dn = names.dataset(ref.source.name, ref.dataset.name)
     where = f"sources[{ref.source_index}].{ref.kind}[{ref.index}]"
     staged = {snake(k): v for k, v in ref.staged_columns.items()}
@@ -290,25 +265,17 @@ def staged_suite(ctx: GenContext, ref: TableRef, index: SpecIndex) -> Suite:
     rules += [(snake(d.name), d, f"{where}.derived[{i}]") for i, d in enumerate(ref.dataset.derived)]
     _add_column_rules(ctx, suite, rules, index)
     if ref.dataset.quality:
-        q = ref.dataset.quality
-        suite.expectations += table_expectations(suite, q, f"{where}.quality", spec)
-        col = (q.freshness.column if q.freshness else None) or ref.dataset.watermark
-        found = ref.column(col) if col else None
-        staged_col = snake(found.staged_name) if found else (snake(col) if col and snake(col) in staged else None)
-        suite.expectations += freshness_expectations(suite, q, f"{where}.quality", staged_col)
+        site = _site(ctx, suite, index, None, ref)
+        suite.expectations += rule_expectations(ctx, suite, ref.dataset.quality, f"{where}.quality", site, "table")
     return suite
 
 
 def _add_column_rules(
     ctx: GenContext, suite: Suite, rules: list[tuple[str, ColumnRules, str]], index: SpecIndex
 ) -> None:
-    for column, rule, where in rules:
-        param = None
-        if rule.foreign_key and (parent := _fk_parent(rule.foreign_key.references, index, ctx)):
-            param = f"fk__{suite.name}__{column}"
-            suite.parameters[param] = {"kind": "foreign_key", **parent, "fk_column": column,
-                                       "spec_path": f"{where}.foreign_key"}  # fmt: skip
-        suite.expectations += column_expectations(column, rule, where, ctx.spec, param)
+    for column, holder, where in rules:
+        site = _site(ctx, suite, index, column)
+        suite.expectations += rule_expectations(ctx, suite, holder, where, site, "column")
 
 
 def mart_suite(ctx: GenContext, mi: int, mart: Mart, index: SpecIndex) -> Suite:

@@ -1,95 +1,29 @@
 """docs/quality.md of a generated project: every rule of the spec × every engine that checks
 data (dbt data test, GX expectation, ingestion contract / dead letter, Flink filter for
-streamed tables), which cell checks it and which cannot, and why. The cells are data
-(`CELLS`); spec text reaches the page only through md_code/md_text."""
+streamed tables), which cell checks it and which cannot, and why. The cells and the reasons
+are data of the rule kinds (spec/rulekinds.py: `RuleKind.matrix`, `REASONS`); spec text reaches
+the page only through md_code/md_text."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from pipegen.common.stream_rules import FLINK_PER_EVENT, streamed_tables
+from pipegen.common.stream_rules import streamed_tables
 from pipegen.generators.base import Family, GenContext
 from pipegen.generators.gx import sql as gx_sql
 from pipegen.plan.names import ENV
 from pipegen.render.filters import md_code, md_text
+from pipegen.spec import rulekinds
 from pipegen.spec.index import SpecIndex, TableRef
-from pipegen.spec.model import ColumnRules, Materialization, OnFailure, TableQuality
+from pipegen.spec.model import Materialization, OnFailure
+from pipegen.spec.rulekinds import REASONS, Cell
 
 ENGINES = ("dbt test", "GX expectation", "ingestion (dlt contract / dead letter)", "Flink filter (stream)")
-COLUMN_RULES = ("not_null", "unique", "range", "accepted_values", "regex", "foreign_key")
-TABLE_RULES = ("expected_columns", "row_count", "freshness", "drift")
-
-
-@dataclass(frozen=True)
-class Cell:
-    text: str  # what checks it, or "—"
-    why: str = ""  # a reason code when the engine cannot (see REASONS)
-
-
-# rule -> (dbt, GX, ingestion) for a batch table. Flink cells depend on whether the table streams.
-CELLS: dict[str, tuple[Cell, Cell, Cell]] = {
-    "not_null": (Cell("`not_null` / `pipegen_not_null`"), Cell("`expect_column_values_to_not_be_null`"),
-                 Cell("primary-key columns only: null key → dead letter", "ingest-keys")),
-    "unique": (Cell("`unique` / `pipegen_unique`"), Cell("`expect_column_values_to_be_unique`"),
-               Cell("—", "ingest-rows")),
-    "range": (Cell("`pipegen_range`"), Cell("`expect_column_values_to_be_between`"), Cell("—", "ingest-rows")),
-    "accepted_values": (Cell("`accepted_values`"), Cell("`expect_column_values_to_be_in_set`"),
-                        Cell("—", "ingest-rows")),
-    "regex": (Cell("`pipegen_regex`"), Cell("`expect_column_values_to_match_regex`"), Cell("—", "ingest-rows")),
-    "foreign_key": (Cell("`relationships`"), Cell("`expect_column_values_to_be_in_set` (parent keys read at run time)"),
-                    Cell("—", "ingest-fk")),
-    "expected_columns": (Cell("—", "dbt-columns"), Cell("`expect_table_columns_to_match_ordered_list` / `_set`"),
-                         Cell("contract: a dropped column or changed type stops the load")),
-    "row_count": (Cell("—", "dbt-rowcount"), Cell("`expect_table_row_count_to_be_between`"), Cell("—", "ingest-rows")),
-    "freshness": (Cell("source freshness (`monitoring.freshness_sla`, not per table)", "dbt-freshness"),
-                  Cell("`expect_column_max_to_be_between` (bound = now − age)"), Cell("—", "ingest-rows")),
-    "drift": (Cell("—", "dbt-drift"), Cell("quality runner beside GX: `DataDriftDetected`", "gx-drift"),
-              Cell("—", "ingest-rows")),
-}  # fmt: skip
-
-REASONS: dict[str, str] = {
-    "ingest-keys": "The extract routes rows it cannot land (null keys, uncastable values) to the dead-letter "
-    "table; every other rule is checked after landing, so a bad row stays visible and traceable.",
-    "ingest-rows": "A load sees one page of one table at a time: rules over the whole table (uniqueness, row "
-    "count, freshness, drift) cannot be decided there, and value rules are left to dbt and GX so bad rows are "
-    "kept, reported and (with `quarantine`) moved rather than silently dropped.",
-    "ingest-fk": "The parent table may not be loaded yet when a child page arrives: referential checks need "
-    "both tables landed.",
-    "dbt-columns": "A staging model selects the declared columns itself, so a column-set test on it could "
-    "never fail; GX checks the staged relation's columns instead (and the ingestion contract the source's).",
-    "dbt-rowcount": "dbt-core has no row-count test and dbt_utils cannot be installed offline (`dbt deps`).",
-    "dbt-freshness": "dbt source freshness is set per source from `monitoring.freshness_sla`; the per-table "
-    "bound is checked by GX.",
-    "dbt-drift": "A data test is stateless: it cannot compare this run with the previous one.",
-    "gx-drift": "GX has no expectation that compares two runs; the generated runner keeps the previous "
-    "statistics and emits the event.",
-    "flink-table": "A stream filter sees one event at a time: uniqueness, foreign keys and rules over the whole "
-    "table (row count, columns, freshness, drift) cannot be decided per event; dbt and GX check them on the "
-    "landed table where there is one.",
-    "batch-only": "The table is not streamed: no Flink stream job reads it from a CDC or stream source.",
-    "not-batch": "The table is streamed only: dbt and GX check the batch layer's tables.",
-}
-
-
-def _column_rules(rules: ColumnRules) -> list[str]:
-    return [r for r in COLUMN_RULES if getattr(rules, r)]
-
-
-def _table_rules(quality: TableQuality | None) -> list[str]:
-    if quality is None:
-        return []
-    present = {
-        "expected_columns": quality.expected_columns.value != "none",
-        "row_count": quality.row_count is not None,
-        "freshness": quality.freshness is not None,
-        "drift": quality.drift is not None,
-    }
-    return [r for r in TABLE_RULES if present[r]]
 
 
 def cells(rule: str, batch: bool, streamed: str | None, families: frozenset[Family]) -> list[Cell]:
-    """The row of one rule; `streamed`: the table's dead-letter topic when a Flink job reads it."""
-    dbt, gx, ingest = CELLS[rule]
+    """The row of one rule kind (its cells: spec/rulekinds.py); `streamed`: the table's dead-letter
+    topic when a Flink job reads it."""
+    kind = rulekinds.kind(rule)
+    dbt, gx, ingest = kind.matrix.dbt, kind.matrix.gx, kind.matrix.ingestion
     if not batch:
         dbt = gx = ingest = Cell("—", "not-batch")
     else:
@@ -97,7 +31,7 @@ def cells(rule: str, batch: bool, streamed: str | None, families: frozenset[Fami
         gx = gx if "gx" in families else Cell("—", "not-batch")
     if not streamed:
         flink = Cell("n/a", "batch-only")
-    elif rule not in FLINK_PER_EVENT:
+    elif not kind.per_event:
         flink = Cell("—", "flink-table")
     else:
         flink = Cell(f"Flink filter → `{streamed}`")
@@ -117,18 +51,19 @@ def table_section(ref: TableRef, batch: bool, families: frozenset[Family], strea
     rows = 0
     keys = {k.lower() for k in ref.dataset.primary_key}
     for c in ref.dataset.columns:
-        for rule in _column_rules(c):
-            row_cells = cells(rule, batch, streamed, families)
-            if rule == "not_null" and c.name.lower() not in keys and batch:
-                row_cells[2] = Cell("—", "ingest-rows")  # only a null key is dead-lettered
-            lines.append(_row(md_code(c.staged_name), rule, row_cells))
+        for kind in rulekinds.stated(c):
+            row_cells = cells(kind.name, batch, streamed, families)
+            off_key = kind.matrix.ingestion_off_key
+            if off_key is not None and c.name.lower() not in keys and batch:
+                row_cells[2] = off_key  # e.g. only a null key is dead-lettered
+            lines.append(_row(md_code(c.staged_name), kind.name, row_cells))
             rows += 1
     for d in ref.dataset.derived:
-        for rule in _column_rules(d):
-            lines.append(_row(md_code(d.name), rule, cells(rule, batch, streamed, families)))
+        for kind in rulekinds.stated(d):
+            lines.append(_row(md_code(d.name), kind.name, cells(kind.name, batch, streamed, families)))
             rows += 1
-    for rule in _table_rules(ref.dataset.quality):
-        lines.append(_row("(table)", rule, cells(rule, batch, streamed, families)))
+    for kind in rulekinds.stated(ref.dataset.quality, "table"):
+        lines.append(_row("(table)", kind.name, cells(kind.name, batch, streamed, families)))
         rows += 1
     if not rows:
         return [f"### {md_text(ref.qualified)}", "", "No rules.", ""]
@@ -240,8 +175,8 @@ def render_matrix(ctx: GenContext) -> str:
             outputs = [*mart.columns, *mart.group_by, *mart.measures]
             for o in outputs:
                 name = getattr(o, "output_name", None) or getattr(o, "name", "") or ""
-                for rule in _column_rules(o):
-                    dbt, gx, _ = CELLS[rule]
+                for kind in rulekinds.stated(o):
+                    rule, dbt, gx = kind.name, kind.matrix.dbt, kind.matrix.gx
                     ephemeral = mart.materialized == Materialization.EPHEMERAL
                     gx_text = "— [ephemeral]" if ephemeral else gx.text
                     dbt_text = "— [ephemeral]" if ephemeral else dbt.text

@@ -6,11 +6,13 @@ the project's own Makefile), Compose services, CI steps — plus the spec's JSON
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, Shared
 from pipegen.render.env import render, static
 from pipegen.safe import Ident, trusted
+from pipegen.spec.rulekinds import rules_json
 from pipegen.spec.schema import spec_schema
 from pipegen.spec.secretscan import secret_uses
 
@@ -48,7 +50,8 @@ class ProjectGenerator:
                 "project/pipeline_init.py.j2", {**context, "run": bool(shared.run_steps)}
             )
         for module in shared.runtime:  # shared runtime modules: one copy, whichever families import them
-            files[f"pipeline/{module}"] = static(f"runtime/{module}")
+            made = RUNTIME_DATA.get(module)
+            files[f"pipeline/{module}"] = made() if made else static(f"runtime/{module}")
         if shared.run_steps:
             files["pipeline/run.py"] = render("project/run.py.j2", {**context, **_run_context(shared)})
         if shared.compose_services:
@@ -56,6 +59,9 @@ class ProjectGenerator:
         files[".github/workflows/pipegen.yml"] = render("project/ci.yml.j2", _ci_context(ctx, shared))
         return files
 
+
+# shared runtime files written from pipegen's own data rather than copied from templates/runtime/
+RUNTIME_DATA: dict[str, Callable[[], str]] = {"rules.json": rules_json}  # the quality rule kinds
 
 LOCAL_RUN = ("Local run on synthetic data (dbt build on DuckDB, quality checks)", "python -m pipeline.run")
 

@@ -35,6 +35,7 @@ class SyntheticGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
         return Contribution(
             requirements=REQUIREMENTS,
+            runtime=("rules.json",),  # synthetic.py reads the rule kinds and their bad-value strategies
             make_targets=(
                 MakeTarget(
                     "synthesize",

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from pipegen.spec import rulekinds
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import SpecIndex
 from pipegen.spec.model import ColumnRules, Ingestion, Materialization, OnFailure, Spec
+from pipegen.spec.rulekinds import RuleKind
 
 UNCHECKED = "R262"
 BLOCKS = "R264"
-RULE_FIELDS = ("not_null", "unique", "range", "accepted_values", "regex", "foreign_key")
 
 
-def _rules(out: ColumnRules) -> list[str]:
-    return [r for r in RULE_FIELDS if getattr(out, r)]
+def _rules(out: ColumnRules) -> list[RuleKind]:
+    """The column rule kinds an output states (spec/rulekinds.py)."""
+    return rulekinds.stated(out)
 
 
 def unchecked_rules(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
@@ -30,10 +32,10 @@ def unchecked_rules(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
         for field, i, out in outputs:
             path = ("transforms", "marts", mi, field, i)
             if mart.materialized == Materialization.EPHEMERAL:
-                for rule in _rules(out):
+                for kind in _rules(out):
                     yield Finding(
-                        (*path, rule), UNCHECKED,
-                        f"{rule} on an output of the ephemeral mart '{mart.name}' is checked by no engine: "
+                        (*path, kind.field), UNCHECKED,
+                        f"{kind.name} on an output of the ephemeral mart '{mart.name}' is checked by no engine: "
                         "dbt tests and GX expectations need a relation, and an ephemeral mart is inlined",
                         "materialize the mart as a view (`materialized: view`), or state the rule on the mart "
                         "that uses it", severity="warning", on_key=True,
@@ -67,7 +69,7 @@ def quarantine_cannot_move(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
     if spec.quality.on_failure != OnFailure.QUARANTINE:
         return
     for t in index.tables:
-        ruled = [r for c in t.dataset.columns for r in _rules(c)] + [r for d in t.dataset.derived for r in _rules(d)]
+        ruled = [k.name for c in (*t.dataset.columns, *t.dataset.derived) for k in _rules(c)]
         if t.dataset.primary_key or not (ruled or t.dataset.quality):
             continue
         rules = ", ".join(sorted(set(ruled))) or "table rules"
@@ -80,7 +82,7 @@ def quarantine_cannot_move(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
     for mi, mart in enumerate(spec.transforms.marts):
         if mart.materialized != Materialization.VIEW:
             continue
-        ruled = [r for out in (*mart.columns, *mart.group_by, *mart.measures) for r in _rules(out)]
+        ruled = [k.name for out in (*mart.columns, *mart.group_by, *mart.measures) for k in _rules(out)]
         if ruled:
             yield Finding(
                 ("transforms", "marts", mi, "materialized"), BLOCKS,
@@ -92,11 +94,11 @@ def quarantine_cannot_move(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
 
 
 STREAM_CANNOT_BLOCK = "R267"
-PER_EVENT_RULES = ("not_null", "range", "accepted_values", "regex")
 
 
 def _streamed_with_rules(spec: Spec, index: SpecIndex) -> list[str]:
-    """Tables a stream job reads from a CDC or stream source that have per-event rules."""
+    """Tables a stream job reads from a CDC or stream source that have per-event rules (the rule
+    kinds one event decides, spec/rulekinds.py)."""
     found: dict[str, None] = {}
     for job in spec.transforms.streams:
         for name in (job.from_, *(j.table for j in job.joins)):
@@ -104,7 +106,7 @@ def _streamed_with_rules(spec: Spec, index: SpecIndex) -> list[str]:
             if ref is None or ref.source.ingestion == Ingestion.BATCH:
                 continue
             outputs = [*ref.dataset.columns, *ref.dataset.derived]
-            if any(getattr(c, r) for c in outputs for r in PER_EVENT_RULES):
+            if any(k.present(c) for c in outputs for k in rulekinds.per_event_kinds()):
                 found[ref.qualified] = None
     return list(found)
 
