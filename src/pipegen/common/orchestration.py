@@ -375,3 +375,13 @@ def upstreams(spec: Spec) -> tuple[UpstreamWait, ...]:
         UpstreamWait(up.pipeline, up.task, Ident(f"wait_for_{snake(up.pipeline)}"), up.timeout, up.poke_interval)
         for up in spec.orchestration.depends_on
     )
+
+
+def run_outline(plan: TaskPlan, sources: str, last: str) -> str:
+    """One line: what runs, in order; `sources` says how the per-source tasks run, `last` what
+    closes the run (the orchestrator's own final task)."""
+    parts: list[str] = [s.name for s in plan.before]
+    if plan.sources:
+        parts.append(f"{sources} (" + ", ".join(s.task for s in plan.sources) + ")")
+    parts += [s.name for s in plan.after]
+    return " -> ".join([*parts, last])

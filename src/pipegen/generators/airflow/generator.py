@@ -22,6 +22,7 @@ from pipegen.common.orchestration import (
     description_chunks,
     docstring_lines,
     notification_env,
+    run_outline,
     run_policy,
     task_plan,
     upstreams,
@@ -155,12 +156,7 @@ def sdk_imports(groups: bool, deadline: bool) -> list[str]:
 
 def outline(ctx: GenContext) -> str:
     """One line: what runs, in order (for the DAG's docstring and the docs)."""
-    plan = task_plan(ctx)
-    parts: list[str] = [s.name for s in plan.before]
-    if plan.sources:
-        parts.append("a task group per source (" + ", ".join(s.task for s in plan.sources) + ")")
-    parts += [s.name for s in plan.after]
-    return " -> ".join([*parts, "publish"])
+    return run_outline(task_plan(ctx), "a task group per source", "publish")
 
 
 GENERATOR = AirflowGenerator()

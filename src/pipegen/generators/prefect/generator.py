@@ -22,6 +22,7 @@ from pipegen.common.orchestration import (
     docstring_lines,
     notification_env,
     prefect_bindings,
+    run_outline,
     run_policy,
     task_plan,
     upstreams,
@@ -159,12 +160,8 @@ def flow_context(ctx: GenContext) -> dict[str, Any]:
 
 
 def outline(ctx: GenContext) -> str:
-    plan = task_plan(ctx)
-    parts: list[str] = [s.name for s in plan.before]
-    if plan.sources:
-        parts.append("the sources in parallel (" + ", ".join(s.task for s in plan.sources) + ")")
-    parts += [s.name for s in plan.after]
-    return " -> ".join([*parts, "run-summary artifact"])
+    """One line: what runs, in order (for the flow's docstring and the docs)."""
+    return run_outline(task_plan(ctx), "the sources in parallel", "run-summary artifact")
 
 
 GENERATOR = PrefectGenerator()
