@@ -32,86 +32,58 @@ Environment variable names are upper case: `EnvName`s, checked likewise.
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections import Counter
 from dataclasses import dataclass, replace
-from typing import Final
 
+from pipegen.plan.envnames import ENV, EnvName, EnvNames, SmtpEnv, env_name
+from pipegen.plan.idents import (
+    BUCKET_RULES,
+    STORAGE_ACCOUNT_RULE,
+    BucketRule,
+    bucket_name,
+    clashes,
+    dns_name,
+    k8s_labels,
+    short_hash,
+    snake,
+)
 from pipegen.safe import Ident
 from pipegen.spec.model import Cloud, Ingestion, Spec
 
+__all__ = [  # the naming layer: its own names and the rules it re-exports (idents, envnames)
+    "BUCKET_PURPOSES",
+    "BUCKET_RULES",
+    "ENV",
+    "FLINK_JOB_PREFIX",
+    "GX_PARAMETER_PREFIX",
+    "MARTS_SCHEMA",
+    "REPLAY_K8S_VERSION",
+    "REPLAY_VERSION",
+    "STAGING_SCHEMA",
+    "STORAGE_ACCOUNT_RULE",
+    "BucketRule",
+    "CdcNames",
+    "DatasetNames",
+    "EnvName",
+    "EnvNames",
+    "KafkaNames",
+    "MartNames",
+    "Names",
+    "ReplayNames",
+    "SmtpEnv",
+    "StreamJobNames",
+    "StreamQualityNames",
+    "bucket_name",
+    "dns_name",
+    "env_name",
+    "gx_parameter",
+    "k8s_labels",
+    "names",
+    "snake",
+]
+
 STAGING_SCHEMA = "staging"
 MARTS_SCHEMA = "marts"
-
-_BREAK_1 = re.compile(r"([^_])([A-Z][a-z]+)")
-_BREAK_2 = re.compile(r"([a-z0-9])([A-Z])")
-_NON_ALNUM = re.compile(r"[^a-zA-Z0-9_]+")
-_UNDERSCORES = re.compile(r"__+")
-
-
-def snake(name: str) -> str:
-    """A name as dlt's default `snake_case` naming convention stores it (dlt.common.normalizers
-    .naming.snake_case): CamelCase split, lowercased, non-alphanumerics to `_`, trailing `_`
-    to `x`, runs of `_` collapsed, a leading digit prefixed with `_`. Landed tables and
-    columns are named this way, so downstream SQL must use the same."""
-    text = _NON_ALNUM.sub("_", name)
-    text = _BREAK_2.sub(r"\1_\2", _BREAK_1.sub(r"\1_\2", text)).lower()
-    if text[:1].isdigit():
-        text = "_" + text
-    stripped = text.rstrip("_")
-    text = stripped + "x" * (len(text) - len(stripped))
-    return _UNDERSCORES.sub("_", text)
-
-
-def _hash(value: str, n: int = 6) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()[:n]
-
-
-def dns_name(value: str, max_len: int = 63, always_hash: bool = False) -> Ident:
-    """A DNS-1123 label: lowercase alphanumerics and '-', starting and ending alphanumeric,
-    at most `max_len` characters; a name that had to be cut (or `always_hash`) ends in a
-    stable hash of the full value, so distinct values stay distinct."""
-    label = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9]+", "-", value.lower())).strip("-")
-    if always_hash or len(label) > max_len or not label:
-        suffix = _hash(value)
-        head = label[: max_len - len(suffix) - 1].rstrip("-")
-        label = f"{head}-{suffix}" if head else f"x-{suffix}"
-    return Ident(label)
-
-
-@dataclass(frozen=True)
-class BucketRule:
-    min_len: int
-    max_len: int
-    allowed: str  # regex character class body
-    separator: str  # what replaces '_' and other characters ('' = removed)
-
-
-# Object-store names per cloud (AWS S3 bucket, GCS bucket, Azure Blob container; local: a directory).
-BUCKET_RULES: dict[Cloud, BucketRule] = {
-    Cloud.AWS: BucketRule(3, 63, "a-z0-9-", "-"),
-    Cloud.GCP: BucketRule(3, 63, "a-z0-9-", "-"),
-    Cloud.AZURE: BucketRule(3, 63, "a-z0-9-", "-"),
-    Cloud.LOCAL: BucketRule(1, 255, "a-z0-9_-", "_"),
-}
-# Azure storage accounts: 3-24 lowercase letters and digits, globally unique.
-STORAGE_ACCOUNT_RULE = BucketRule(3, 24, "a-z0-9", "")
-
-
-def bucket_name(pipeline: str, purpose: str, rule: BucketRule) -> Ident:
-    """`<pipeline>-<purpose>` within a cloud's limits (a stable hash suffix when cut)."""
-    full = f"{pipeline}_{purpose}".lower()
-    name = re.sub(f"[^{rule.allowed}]+", rule.separator, full)
-    if rule.separator:
-        name = re.sub(f"{re.escape(rule.separator)}{{2,}}", rule.separator, name).strip(rule.separator)
-    if len(name) > rule.max_len:
-        suffix = _hash(full, 6)
-        name = name[: rule.max_len - len(suffix) - len(rule.separator)].rstrip(rule.separator)
-        name = f"{name}{rule.separator}{suffix}"
-    if len(name) < rule.min_len:
-        name = name + "0" * (rule.min_len - len(name))
-    return Ident(name)
 
 
 @dataclass(frozen=True)
@@ -370,7 +342,7 @@ def names(spec: Spec) -> Names:
         for s in spec.sources
         for d in (*s.tables, *s.topics)
     )
-    clashing = _clashes([d.k8s_name for d in datasets])
+    clashing = clashes([d.k8s_name for d in datasets])
     datasets = tuple(
         replace(d, k8s_name=dns_name(f"{pipeline}-{d.source}-{d.dataset}", always_hash=True))
         if d.k8s_name in clashing
@@ -441,7 +413,7 @@ def _cdc_names(pipeline: str, source: str) -> CdcNames:
     prefix = f"{pipeline}.{src}"
     slot = f"{pipeline}_{src}"
     if len(slot) > 63:  # PostgreSQL identifiers (and slot names) are at most 63 bytes
-        slot = f"{slot[:56]}_{_hash(slot)}"
+        slot = f"{slot[:56]}_{short_hash(slot)}"
     connector = dns_name(f"{pipeline}-{src}-cdc")
     return CdcNames(
         source=source,
@@ -455,7 +427,7 @@ def _cdc_names(pipeline: str, source: str) -> CdcNames:
         signal_table=Ident("debezium_signal"),
         credentials_secret=dns_name(f"{pipeline}-{src}-cdc-credentials"),
         settings_configmap=dns_name(f"{pipeline}-{src}-cdc-settings"),
-        server_id=SERVER_ID_BASE + int(_hash(prefix, 8), 16) % SERVER_ID_SPAN,
+        server_id=SERVER_ID_BASE + int(short_hash(prefix, 8), 16) % SERVER_ID_SPAN,
     )
 
 
@@ -482,19 +454,6 @@ def _kafka_names(pipeline: str) -> KafkaNames:
     )
 
 
-def k8s_labels(values: list[str]) -> dict[str, Ident]:
-    """Kubernetes resource names for a set of names (e.g. KafkaTopic resources for topic names): DNS
-    labels; a label two names would share (`a_b.c`, `a.b_c`) ends in a stable hash of each full name."""
-    labels = {v: dns_name(v) for v in values}
-    clashing = _clashes(list(labels.values()))
-    return {v: dns_name(v, always_hash=True) if label in clashing else label for v, label in labels.items()}
-
-
-def _clashes(values: list[Ident]) -> set[Ident]:
-    """Names two different spec entities would share (e.g. `a_b`/`c` and `a`/`b_c`)."""
-    return {v for v, n in Counter(values).items() if n > 1}
-
-
 _TOPIC_RE = re.compile(r"^[a-z0-9._-]+$")
 
 
@@ -503,77 +462,3 @@ def _topic_name(topic: str | None) -> str | None:
     if topic is None:
         return None
     return topic if _TOPIC_RE.match(topic) else snake(topic)
-
-
-# ---------------------------------------------------------------- environment variables
-
-_ENV_NAME_RE = re.compile(r"^[A-Z_][A-Z0-9_]*$")
-
-
-class EnvName(str):
-    """An environment variable name pipegen chose: upper-case letters, digits and `_`, checked."""
-
-    __slots__ = ()
-
-    def __new__(cls, value: str) -> EnvName:
-        if not _ENV_NAME_RE.match(value):
-            raise ValueError(f"not an environment variable name: {value!r} (a bug in pipegen's naming layer)")
-        return super().__new__(cls, value)
-
-
-def env_name(*parts: str) -> EnvName:
-    """`<PART>_<PART>...`: snake-case parts upper-cased, joined by `_` (`shop_db`, `user` -> `SHOP_DB_USER`)."""
-    return EnvName("_".join(part.upper() for part in parts))
-
-
-class SmtpEnv:
-    """The SMTP server of every email notification (run and quality), read by pipeline/notify.py."""
-
-    host: Final = EnvName("PIPEGEN_SMTP_HOST")
-    port: Final = EnvName("PIPEGEN_SMTP_PORT")
-    security: Final = EnvName("PIPEGEN_SMTP_SECURITY")
-    user: Final = EnvName("PIPEGEN_SMTP_USER")
-    password: Final = EnvName("PIPEGEN_SMTP_PASSWORD")
-    sender: Final = EnvName("PIPEGEN_SMTP_FROM")
-
-
-class EnvNames:
-    """Environment variables of the generated project whose names pipegen chooses (docs/families.md,
-    "Names"). The convention:
-    - the spec's own references (`${secret:NAME}`, `${env:NAME}`): NAME as the user wrote it;
-    - pipegen's settings of the steps and the local run: `PIPEGEN_<WHAT>` (below), per entity
-      `PIPEGEN_<AREA>_<ENTITY>_<WHAT>` (`cdc_dsn`);
-    - a connection setting the spec leaves out: `<SOURCE or TARGET>_<FIELD>` (`connection`);
-    - the project's own Kafka cluster: `KAFKA_BOOTSTRAP_SERVERS`, for every reader and writer;
-    - a tool's own settings keep the tool's names (GX_*, DBT_*, RUNTIME__*, AIRFLOW_*, PREFECT_*),
-      declared by the family that runs the tool.
-    Static runtime modules (templates/) read these names literally; a test checks each is here."""
-
-    warehouse: Final = EnvName("PIPEGEN_WAREHOUSE")  # the local DuckDB warehouse
-    data_dir: Final = EnvName("PIPEGEN_DATA_DIR")  # local stand-ins and change events
-    quality_dir: Final = EnvName("PIPEGEN_QUALITY_DIR")  # validation event log, read model, quality state
-    quality_now: Final = EnvName("PIPEGEN_QUALITY_NOW")  # a fixed clock for the quality step and stand-ins
-    step_summary: Final = EnvName("PIPEGEN_STEP_SUMMARY")  # where a step writes its JSON summary
-    project_dir: Final = EnvName("PIPEGEN_PROJECT_DIR")  # the project root, for DAGs and flows
-    progress: Final = EnvName("PIPEGEN_PROGRESS")  # dlt's progress display
-    pii_key: Final = EnvName("PIPEGEN_PII_KEY")  # the HMAC key hashing personal data
-    pagerduty_url: Final = EnvName("PIPEGEN_PAGERDUTY_URL")  # the PagerDuty Events API endpoint
-    smtp: Final = SmtpEnv()
-    kafka_bootstrap: Final = EnvName("KAFKA_BOOTSTRAP_SERVERS")
-
-    def fixed(self) -> tuple[EnvName, ...]:
-        """Every name above that is not per entity, sorted."""
-        found = [v for cls in (EnvNames, SmtpEnv) for v in vars(cls).values() if isinstance(v, EnvName)]
-        return tuple(sorted(set(found)))
-
-    def connection(self, owner: str, field: str) -> EnvName:
-        """A connection setting of a spec source or target that the spec leaves out: `<OWNER>_<FIELD>`
-        (`serving_mysql`, `user` -> `SERVING_MYSQL_USER`; `lake`, `http_path` -> `LAKE_HTTP_PATH`)."""
-        return env_name(snake(owner), snake(field))
-
-    def cdc_dsn(self, cdc: CdcNames) -> EnvName:
-        """The database a CDC source's local capture reads: `PIPEGEN_CDC_<PIPELINE>_<SOURCE>_DSN` (by slot)."""
-        return env_name("pipegen_cdc", cdc.slot, "dsn")
-
-
-ENV = EnvNames()

@@ -1,0 +1,87 @@
+"""Environment variables of the generated project whose names pipegen chooses: the naming layer's
+env part (`names.env`, `ENV`). The convention is `EnvNames`' docstring and docs/families.md
+("Names / Environment variables")."""
+
+from __future__ import annotations
+
+import re
+from typing import Final, Protocol
+
+from pipegen.plan.idents import snake
+
+
+class _HasSlot(Protocol):
+    @property
+    def slot(self) -> str: ...
+
+
+_ENV_NAME_RE = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+
+class EnvName(str):
+    """An environment variable name pipegen chose: upper-case letters, digits and `_`, checked."""
+
+    __slots__ = ()
+
+    def __new__(cls, value: str) -> EnvName:
+        if not _ENV_NAME_RE.match(value):
+            raise ValueError(f"not an environment variable name: {value!r} (a bug in pipegen's naming layer)")
+        return super().__new__(cls, value)
+
+
+def env_name(*parts: str) -> EnvName:
+    """`<PART>_<PART>...`: snake-case parts upper-cased, joined by `_` (`shop_db`, `user` -> `SHOP_DB_USER`)."""
+    return EnvName("_".join(part.upper() for part in parts))
+
+
+class SmtpEnv:
+    """The SMTP server of every email notification (run and quality), read by pipeline/notify.py."""
+
+    host: Final = EnvName("PIPEGEN_SMTP_HOST")
+    port: Final = EnvName("PIPEGEN_SMTP_PORT")
+    security: Final = EnvName("PIPEGEN_SMTP_SECURITY")
+    user: Final = EnvName("PIPEGEN_SMTP_USER")
+    password: Final = EnvName("PIPEGEN_SMTP_PASSWORD")
+    sender: Final = EnvName("PIPEGEN_SMTP_FROM")
+
+
+class EnvNames:
+    """Environment variables of the generated project whose names pipegen chooses (docs/families.md,
+    "Names"). The convention:
+    - the spec's own references (`${secret:NAME}`, `${env:NAME}`): NAME as the user wrote it;
+    - pipegen's settings of the steps and the local run: `PIPEGEN_<WHAT>` (below), per entity
+      `PIPEGEN_<AREA>_<ENTITY>_<WHAT>` (`cdc_dsn`);
+    - a connection setting the spec leaves out: `<SOURCE or TARGET>_<FIELD>` (`connection`);
+    - the project's own Kafka cluster: `KAFKA_BOOTSTRAP_SERVERS`, for every reader and writer;
+    - a tool's own settings keep the tool's names (GX_*, DBT_*, RUNTIME__*, AIRFLOW_*, PREFECT_*),
+      declared by the family that runs the tool.
+    Static runtime modules (templates/) read these names literally; a test checks each is here."""
+
+    warehouse: Final = EnvName("PIPEGEN_WAREHOUSE")  # the local DuckDB warehouse
+    data_dir: Final = EnvName("PIPEGEN_DATA_DIR")  # local stand-ins and change events
+    quality_dir: Final = EnvName("PIPEGEN_QUALITY_DIR")  # validation event log, read model, quality state
+    quality_now: Final = EnvName("PIPEGEN_QUALITY_NOW")  # a fixed clock for the quality step and stand-ins
+    step_summary: Final = EnvName("PIPEGEN_STEP_SUMMARY")  # where a step writes its JSON summary
+    project_dir: Final = EnvName("PIPEGEN_PROJECT_DIR")  # the project root, for DAGs and flows
+    progress: Final = EnvName("PIPEGEN_PROGRESS")  # dlt's progress display
+    pii_key: Final = EnvName("PIPEGEN_PII_KEY")  # the HMAC key hashing personal data
+    pagerduty_url: Final = EnvName("PIPEGEN_PAGERDUTY_URL")  # the PagerDuty Events API endpoint
+    smtp: Final = SmtpEnv()
+    kafka_bootstrap: Final = EnvName("KAFKA_BOOTSTRAP_SERVERS")
+
+    def fixed(self) -> tuple[EnvName, ...]:
+        """Every name above that is not per entity, sorted."""
+        found = [v for cls in (EnvNames, SmtpEnv) for v in vars(cls).values() if isinstance(v, EnvName)]
+        return tuple(sorted(set(found)))
+
+    def connection(self, owner: str, field: str) -> EnvName:
+        """A connection setting of a spec source or target that the spec leaves out: `<OWNER>_<FIELD>`
+        (`serving_mysql`, `user` -> `SERVING_MYSQL_USER`; `lake`, `http_path` -> `LAKE_HTTP_PATH`)."""
+        return env_name(snake(owner), snake(field))
+
+    def cdc_dsn(self, cdc: _HasSlot) -> EnvName:
+        """The database a CDC source's local capture reads: `PIPEGEN_CDC_<PIPELINE>_<SOURCE>_DSN` (by slot)."""
+        return env_name("pipegen_cdc", cdc.slot, "dsn")
+
+
+ENV = EnvNames()
