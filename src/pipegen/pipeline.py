@@ -70,15 +70,12 @@ def render_tree(spec: Spec, plan: Plan, previous: Callable[[str], str | None] | 
     Two passes: every family contributes to the shared files, then every family renders
     with the merged contributions in its context. `previous` reads the last generated copy
     of a file (`.pipegen/base/`), for families that report what changed since (gx)."""
-    from pipegen.generators.base import GenContext, collect, merge, no_previous
+    from pipegen.generators.base import collect, merge
     from pipegen.generators.registry import REGISTRY
 
+    ctx = REGISTRY.context(spec, plan, __version__, previous)
     generators = REGISTRY.generators
-    families = REGISTRY.generated(plan)
-    ctx = GenContext(
-        spec, plan, frozenset(families), __version__, previous=previous or no_previous, owners=REGISTRY.owners(),
-        planned=tuple((d.tag, d.description) for d in REGISTRY.planned_for(plan)),
-    )  # fmt: skip
+    families = [f for f in generators if f in ctx.families]  # registry order
     shared = collect({f: generators[f].contribute(ctx) for f in families})
     ctx = replace(ctx, shared=shared)
     return merge({f: generators[f].render(ctx) for f in families})

@@ -38,15 +38,7 @@ def orchestrated(orchestrator: Orchestrator) -> list[tuple[str, Spec, Plan]]:
 def render_with(spec: Spec, plan: Plan, extra_steps: tuple[RunStep, ...] = ()) -> tuple[Files, GenContext]:
     """render_tree, plus run steps of not-yet-generated families (stand-ins)."""
     families = families_for(plan)
-    # as pipeline.render_tree builds it: the docs family names each component's family
-    ctx = GenContext(
-        spec,
-        plan,
-        frozenset(families),
-        __version__,
-        owners=DECLARATIONS.owners(),
-        planned=tuple((d.tag, d.description) for d in DECLARATIONS.planned_for(plan)),
-    )
+    ctx = DECLARATIONS.context(spec, plan, __version__)  # as pipeline.render_tree builds it
     parts = {f: REGISTRY[f].contribute(ctx) for f in families}
     contributed = {step.name for part in parts.values() for step in part.run_steps}
     missing = tuple(step for step in extra_steps if step.name not in contributed)  # a real step wins

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from pipegen.generators.base import GenContext
 from pipegen.generators.flink.generator import change_events_config
-from pipegen.pipeline import families_for, prepare
+from pipegen.generators.registry import REGISTRY
+from pipegen.pipeline import prepare
 from pipegen.resources import data_dir
 from pipegen.spec.rulekinds import rules_json
 from tests.conftest import REPO
@@ -40,7 +40,7 @@ def module(tmp_path_factory: pytest.TempPathFactory) -> Any:
 @pytest.fixture(scope="module")
 def config() -> dict[str, Any]:
     ready = prepare(REPO / "specs" / "ecommerce_realtime.yaml")
-    ctx = GenContext(ready.spec, ready.plan, frozenset(families_for(ready.plan)), "test")
+    ctx = REGISTRY.context(ready.spec, ready.plan, "test")
     return change_events_config(ctx)
 
 

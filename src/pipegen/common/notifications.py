@@ -6,11 +6,19 @@ variables it reads from here, so `.env.example` lists one SMTP set whoever sends
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pipegen.generators.base import EnvVar
 from pipegen.plan.names import EnvNames
+from pipegen.spec.model import Notification, NotificationType
 
 RUNTIME_MODULE = "notify.py"  # templates/runtime/notify.py -> pipeline/notify.py
 _READER = "pipeline/notify.py"
+
+
+def email_env(notes: Iterable[Notification], env: EnvNames) -> tuple[EnvVar, ...]:
+    """The SMTP set when any of these notifications is an email, else nothing."""
+    return smtp_env(env) if any(n.type == NotificationType.EMAIL for n in notes) else ()
 
 
 def smtp_env(env: EnvNames) -> tuple[EnvVar, ...]:

@@ -16,7 +16,7 @@ import textwrap
 from dataclasses import dataclass
 from itertools import pairwise
 
-from pipegen.common.notifications import smtp_env
+from pipegen.common.notifications import email_env
 from pipegen.generators.base import EnvVar, GenContext, RunStep
 from pipegen.plan.names import snake
 from pipegen.safe import Ident, Safe, trusted
@@ -352,8 +352,7 @@ def channels(spec: Spec, when: str) -> tuple[Channel, ...]:
 def notification_env(ctx: GenContext) -> tuple[EnvVar, ...]:
     """The variables pipeline/notify.py reads for the run notifications beyond the spec's own
     secrets: the project's SMTP set when a channel is email."""
-    notes = (*ctx.spec.orchestration.on_failure, *ctx.spec.orchestration.on_success)
-    return smtp_env(ctx.plan.names.env) if any(n.type.value == "email" for n in notes) else ()
+    return email_env((*ctx.spec.orchestration.on_failure, *ctx.spec.orchestration.on_success), ctx.plan.names.env)
 
 
 # ---------------------------------------------------------------- upstream pipelines

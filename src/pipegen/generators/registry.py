@@ -8,13 +8,14 @@ declarations: the vocabulary of tags, which families a plan needs, which are gen
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pipegen.generators import airflow, dbt, debezium, docs, flink, gx, ingestion, kafka, prefect, project, synthetic
-from pipegen.generators.base import Declaration, Family, Generator
+from pipegen.generators.base import Declaration, Family, GenContext, Generator, no_previous
 from pipegen.generators.planned import PLANNED as PLANNED_FAMILIES
 from pipegen.plan.plan import Plan
 from pipegen.spec.diagnostics import did_you_mean
+from pipegen.spec.model import Spec
 
 FAMILIES: tuple[Declaration, ...] = (
     project.FAMILY,
@@ -59,14 +60,22 @@ class Registry:
 
     def needed(self, plan: Plan) -> list[Declaration]:
         """The families a plan needs, generated or planned, in declaration order."""
-        kinds = frozenset(str(k) for k in plan.graph.kinds)
-        return [d for d in self.declarations if d.on(kinds)]
+        return [d for d in self.declarations if d.on(plan.graph.kinds)]
 
     def generated(self, plan: Plan) -> list[Family]:
         return [d.tag for d in self.needed(plan) if d.generator is not None]
 
-    def planned_for(self, plan: Plan) -> list[Declaration]:
-        return [d for d in self.needed(plan) if d.generator is None]
+    def context(
+        self, spec: Spec, plan: Plan, version: str, previous: Callable[[str], str | None] | None = None
+    ) -> GenContext:
+        """The context every generated family renders with (before contributions are merged): the
+        generated families, which family makes each component kind, the planned families."""
+        needed = self.needed(plan)
+        return GenContext(
+            spec, plan, frozenset(d.tag for d in needed if d.generator is not None), version,
+            previous=previous or no_previous, owners=self.owners(),
+            planned=tuple((d.tag, d.description) for d in needed if d.generator is None),
+        )  # fmt: skip
 
     def get(self, name: str) -> Generator:
         """A generator by family tag, with a did-you-mean for a typo."""

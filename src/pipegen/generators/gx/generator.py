@@ -48,7 +48,6 @@ from pipegen.spec.model import (
     Mart,
     Materialization,
     Notification,
-    NotificationType,
     OnFailure,
     Severity,
     Spec,
@@ -448,9 +447,7 @@ def _notification(n: Notification) -> dict[str, Any]:
 
 def _notification_env(spec: Spec, names: EnvNames) -> list[EnvVar]:
     """Email: the project's one SMTP set (pipeline/notify.py); the rest: the secret the spec names."""
-    out: list[EnvVar] = []
-    if any(n.type == NotificationType.EMAIL for n in spec.quality.notifications):
-        out += notifications.smtp_env(names)
+    out = list(notifications.email_env(spec.quality.notifications, names))
     for n in spec.quality.notifications:
         for value in (n.webhook, n.routing_key):
             if isinstance(value, str) and (ref := parse_secret_ref(value)):
