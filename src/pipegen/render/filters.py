@@ -13,6 +13,8 @@ import shlex
 from collections.abc import Callable
 from functools import cache
 
+from pipegen.spec import reserved
+
 # ---------------------------------------------------------------- SQL
 
 # quote characters (open, close) per dialect; a close char inside the name is doubled
@@ -51,11 +53,16 @@ def _dialect(dialect: str) -> str:
 
 @cache
 def reserved_words(dialect: str) -> frozenset[str]:
-    """ANSI reserved words plus the dialect's own, as sqlglot knows them."""
+    """ANSI reserved words, the dialect's own (render/reserved.py) and sqlglot's list for it."""
     from sqlglot.dialects.dialect import Dialect
 
     extra: set[str] = getattr(Dialect.get_or_raise(dialect).generator_class, "RESERVED_KEYWORDS", set())
-    return ANSI_RESERVED | frozenset(w.lower() for w in extra)
+    return ANSI_RESERVED | reserved.reserved_words(dialect) | frozenset(w.lower() for w in extra)
+
+
+def needs_quotes(value: str, dialect: str = "duckdb") -> bool:
+    """Whether `value` must be quoted as an identifier in `dialect` (not plain lowercase, or reserved)."""
+    return not (PLAIN_IDENT.match(value) and value not in reserved_words(_dialect(dialect)))
 
 
 def sql_ident(value: str, dialect: str = "duckdb") -> str:
@@ -65,7 +72,7 @@ def sql_ident(value: str, dialect: str = "duckdb") -> str:
         raise ValueError("a SQL identifier cannot contain NUL")
     if not value:
         raise ValueError("a SQL identifier cannot be empty")
-    if PLAIN_IDENT.match(value) and value not in reserved_words(dialect):
+    if not needs_quotes(value, dialect):
         return value
     open_q, close_q = SQL_QUOTES[dialect]
     if dialect in SQL_BACKSLASH_IDENT:

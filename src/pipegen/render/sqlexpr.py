@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 from sqlglot import exp
 
+from pipegen.render.filters import SQL_QUOTES, needs_quotes, sql_ident
 from pipegen.spec.expr import parse
 from pipegen.spec.model import Aggregation, Measure
 
@@ -32,16 +33,18 @@ def to_sql(
     if parsed.tree is None:  # validation refuses these; reaching here is a bug
         raise ValueError(f"expression does not parse: {text!r} ({parsed.error})")
     tree = parsed.tree.copy()
-    tree = tree.transform(lambda node: _rewrite(node, resolve))
+    quote = (lambda _name: True) if identify or dialect not in SQL_QUOTES else (lambda n: needs_quotes(n, dialect))
+    tree = tree.transform(lambda node: _rewrite(node, resolve, quote))
     if transform is not None:
         tree = tree.transform(transform)
     return tree.sql(dialect=dialect, identify=identify)
 
 
-def _rewrite(node: exp.Expression, resolve: Resolver) -> exp.Expression:
+def _rewrite(node: exp.Expression, resolve: Resolver, quote: Callable[[str], bool]) -> exp.Expression:
     if isinstance(node, exp.Column) and node.name and not isinstance(node.this, exp.Star):
-        alias, name = resolve(node.table, node.name)
-        return exp.column(name, table=alias)
+        alias, name = resolve(node.table, node.name)  # a reserved word (`order`) is quoted per dialect
+        table = exp.to_identifier(alias, quoted=quote(alias)) if alias else None
+        return exp.Column(this=exp.to_identifier(name, quoted=quote(name)), table=table)
     if isinstance(node, exp.Literal) and node.is_string and any(o in node.this for o in _OPENERS):
         pieces = split_openers(node.this)
         out: exp.Expression = exp.Literal.string(pieces[0])
@@ -49,6 +52,12 @@ def _rewrite(node: exp.Expression, resolve: Resolver) -> exp.Expression:
             out = exp.DPipe(this=out, expression=exp.Literal.string(piece), safe=True)
         return exp.Paren(this=out)
     return node
+
+
+def ident(name: str, adapters: Sequence[str], dialects: dict[str, str]) -> str:
+    """A column or alias name for every dbt adapter in play, quoted where one needs it (never parsed:
+    `order` or `select` is a name here, not SQL)."""
+    return per_adapter(lambda d: sql_ident(name, d), adapters, dialects)
 
 
 def split_openers(text: str) -> list[str]:

@@ -23,9 +23,21 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
-from pipegen.spec.scope import MISPLACED, PARSE, UNKNOWN, WRONG_KIND, Kind, Problem, Scope, resolve
+from pipegen.spec.scope import (
+    MISPLACED,
+    PARSE,
+    SQL_VALUE_WORDS,
+    UNKNOWN,
+    WRONG_KIND,
+    Kind,
+    Problem,
+    Scope,
+    plain_ref,
+    resolve,
+)
 
 MAX_LENGTH = 4000
+RESERVED_COLUMN = "R320"  # an unquoted reserved word naming a column in an expression that does not parse
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,9 @@ def parse(text: str) -> Parsed:
     """One expression, or why not. Cached: the same text is parsed once per process."""
     if len(text) > MAX_LENGTH:
         return Parsed(None, f"it is longer than {MAX_LENGTH} characters")
+    ref = plain_ref(text)
+    if ref is not None and ref[1].lower() not in SQL_VALUE_WORDS:
+        return Parsed(_plain_column(*ref), None)  # a column, as validation resolves it: `order`, `t.select`
     try:
         tokens = sqlglot.tokenize(text)
     except TokenError as exc:
@@ -62,6 +77,15 @@ def parse(text: str) -> Parsed:
     return Parsed(tree, None)
 
 
+def _plain_column(qualifier: str, name: str) -> exp.Column:
+    """A plain reference ('order', 'orders.select', 'src.t.c') as a column node, whatever the
+    words are: SQL would read a reserved word as a keyword, the spec reads it as the column."""
+    parts = [exp.to_identifier(p) for p in qualifier.split(".")] if qualifier else []
+    table = parts[-1] if parts else None
+    db = parts[-2] if len(parts) > 1 else None
+    return exp.Column(this=exp.to_identifier(name), table=table, db=db)
+
+
 def _first_line(exc: Exception) -> str:
     return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
 
@@ -70,6 +94,16 @@ def check(text: str, kind: Kind, scope: Scope) -> list[Problem]:
     """Every problem of one expression used as `kind` in `scope`."""
     parsed = parse(text)
     if parsed.tree is None:
+        reserved = _reserved_columns(text, scope)
+        if reserved:
+            word = reserved[0]
+            return [
+                Problem(
+                    RESERVED_COLUMN,
+                    f"not a single SQL expression: column '{word}' is a reserved word in SQL ({parsed.error})",
+                    f'write it as "{word}" (double quotes name a column in an expression; single quotes are text)',
+                )
+            ]
         return [Problem(PARSE, f"not a single SQL expression: {parsed.error}", _example(kind))]
     tree = parsed.tree
     problems = list(_placement(tree, kind))
@@ -83,6 +117,25 @@ def check(text: str, kind: Kind, scope: Scope) -> list[Problem]:
             )
         )
     return problems
+
+
+def _reserved_columns(text: str, scope: Scope) -> list[str]:
+    """Bare words of `text` (outside strings and quoted names) that are reserved in some SQL
+    dialect and name a column in scope: what the user must write in double quotes."""
+    from pipegen.spec.reserved import is_reserved
+
+    try:
+        tokens = sqlglot.tokenize(text)
+    except TokenError:
+        return []
+    found = []
+    for tok in tokens:
+        word = tok.text
+        if tok.token_type in (TokenType.STRING, TokenType.IDENTIFIER) or not word.isidentifier():
+            continue
+        if is_reserved(word) and resolve(word, "", scope) is None and word not in found:
+            found.append(word)
+    return found
 
 
 def _example(kind: Kind) -> str:

@@ -319,11 +319,11 @@ KINDS: tuple[RuleKind, ...] = (
     ),
     RuleKind(
         "accepted_values", "column", "accepted_values",
-        Matrix(Cell("`accepted_values`"), Cell("`expect_column_values_to_be_in_set`"), _INGEST_ROWS),
+        Matrix(Cell("`pipegen_accepted_values`"), Cell("`expect_column_values_to_be_in_set`"), _INGEST_ROWS),
         gx=_column("expect_column_values_to_be_in_set", lambda r: {"value_set": list(r.values)}),
-        dbt=Dbt(lambda r, s: ("accepted_values",
-                              {"values": list(r.values), "quote": all(isinstance(v, str) for v in r.values)}),
-                order=30),
+        # pipegen's generic test, not dbt's accepted_values: dbt's writes '{{ value }}' unescaped, so a
+        # value holding a quote breaks the test SQL or (`x') and 1=0 and ('a' = 'a`) switches it off
+        dbt=Dbt(lambda r, s: ("pipegen_accepted_values", {"values": list(r.values)}), order=30),
         flink=lambda r, col, lit: f"({col} IS NOT NULL AND {col} NOT IN (" + ", ".join(lit(v) for v in r.values) + "))",
         bad_value="outside_values",
         arguments=lambda r: {"values": list(r.values)},

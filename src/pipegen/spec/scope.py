@@ -20,6 +20,12 @@ AMBIGUOUS = "R251"
 WRONG_KIND = "R252"
 MISPLACED = "R253"
 
+# Bare words SQL reads as values, not columns: they go through the parser. Every other plain
+# reference ('order', 'orders.select') is a column, reserved word or not (spec/expr.py parses it so).
+SQL_VALUE_WORDS = frozenset(
+    {"true", "false", "null", "current_timestamp", "current_date", "current_time", "localtime", "localtimestamp",
+     "current_user", "session_user", "unknown"}
+)  # fmt: skip
 PLAIN_REF_RE = re.compile(
     r"^\s*([A-Za-z_][A-Za-z0-9_]*)(?:\.([A-Za-z_][A-Za-z0-9_]*))?(?:\.([A-Za-z_][A-Za-z0-9_]*))?\s*$"
 )

@@ -13,7 +13,7 @@ from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, Mak
 from pipegen.generators.dbt import sql as dbt_sql
 from pipegen.plan.names import ENV, DatasetNames, snake
 from pipegen.render.env import render, static
-from pipegen.render.filters import reserved_words
+from pipegen.render.filters import needs_quotes
 from pipegen.render.sqltypes import sql_type
 from pipegen.render.yamldoc import DbtJinja
 from pipegen.safe import Ident, trusted
@@ -45,6 +45,8 @@ DBT_CORE_FOR_ADAPTER = {"databricks": "dbt-core==1.11.8"}
 STATIC = (
     "macros/generate_schema_name.sql",
     "macros/pipegen_regex.sql",
+    "macros/pipegen_string_literal.sql",
+    "tests/generic/pipegen_accepted_values.sql",
     "tests/generic/pipegen_range.sql",
     "tests/generic/pipegen_regex.sql",
     "tests/generic/pipegen_not_null.sql",
@@ -155,14 +157,10 @@ def adapters(spec: Spec) -> list[str]:
 # ---------------------------------------------------------------- identifiers and types
 
 
-def quoted_ident(name: str, spec: Spec) -> str:
-    """A column or table name in dbt SQL: bare when it is plain in every adapter in play,
-    else `{{ adapter.quote('name') }}` so each adapter quotes it its own way."""
-    plain = name.isidentifier() and name == name.lower()
-    reserved = any(name in reserved_words(TARGET_SYSTEMS_BY_ADAPTER[a]) for a in adapters(spec))
-    if plain and not reserved:
-        return name
-    return "{{ adapter.quote('" + name + "') }}"
+def needs_quote(name: str, spec: Spec) -> bool:
+    """A column name some adapter in play must quote (a reserved word such as `order`): its dbt
+    properties get `quote: true`, so dbt's and pipegen's generic tests receive it quoted."""
+    return any(needs_quotes(name, TARGET_SYSTEMS_BY_ADAPTER[a]) for a in adapters(spec))
 
 
 TARGET_SYSTEMS_BY_ADAPTER = {s.dbt_adapter: s.dialect for s in TARGET_SYSTEMS.values() if s.dbt_adapter}
@@ -217,14 +215,20 @@ def relation_index(tables: list[Table], spec: Spec) -> dict[str, tuple[str, str]
     """'table.column', 'source.table.column' (source column names) and 'mart.column' ->
     (dbt model, SQL column name) for relationships tests."""
     index: dict[str, tuple[str, str]] = {}
+    dialects = dialects_of(spec)
+
+    def field(name: str) -> str:  # dbt's relationships test writes `field` as is: quoted per adapter
+        quoted = dbt_sql.q(name, dialects)
+        return DbtJinja(quoted) if "{%" in quoted else quoted  # a validated name, an adapter chain
+
     for t in tables:
         for c in t.dataset.columns:
-            target = (t.names.staging_model, snake(c.staged_name))
+            target = (t.names.staging_model, field(snake(c.staged_name)))
             index.setdefault(f"{t.dataset.name}.{c.name}", target)
             index[f"{t.source.name}.{t.dataset.name}.{c.name}"] = target
     for mart in spec.transforms.marts:
         for out in mart_outputs(mart):
-            index[f"{mart.name}.{out}"] = (snake(mart.name), snake(out))
+            index[f"{mart.name}.{out}"] = (snake(mart.name), field(snake(out)))
     return index
 
 
@@ -299,6 +303,8 @@ def _column_doc(
     name: str, rules: ColumnRules, where: str, spec: Spec, relations: dict[str, tuple[str, str]], warn: bool = False
 ) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": name}
+    if needs_quote(name, spec):
+        entry["quote"] = True
     if rules.description:
         entry["description"] = rules.description
     tests = column_tests(rules, where, spec, relations)

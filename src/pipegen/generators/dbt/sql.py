@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipegen.plan.names import Names, snake
-from pipegen.render.sqlexpr import Resolver, measure_expr, per_adapter, to_sql
+from pipegen.render.sqlexpr import Resolver, ident, measure_expr, per_adapter, to_sql
 from pipegen.safe import Ident, trusted
 from pipegen.spec.index import SpecIndex, TableRef, mart_outputs
 from pipegen.spec.model import Keep, Mart, Materialization
@@ -30,7 +30,7 @@ class Dialects:
 
 def q(name: str, dialects: Dialects) -> str:
     """A column or alias name (snake case already) in dbt SQL, quoted where any adapter needs it."""
-    return dialects.sql(name, lambda _q, col: (None, col))
+    return ident(name, dialects.adapters, dialects.dialect)
 
 
 # ---------------------------------------------------------------- staging

@@ -14,14 +14,9 @@ from collections.abc import Iterator
 from pipegen.spec.diagnostics import Finding, Path
 from pipegen.spec.index import Resolved, SpecIndex, TableRef
 from pipegen.spec.model import Aggregation, Mart, Measure, Spec, StreamJob
-from pipegen.spec.scope import MISPLACED, WRONG_KIND, Input, Kind, Problem, Scope, plain_ref, resolve
+from pipegen.spec.scope import MISPLACED, SQL_VALUE_WORDS, WRONG_KIND, Input, Kind, Problem, Scope, plain_ref, resolve
 from pipegen.spec.types import NUMERIC_TYPES
 
-# Bare words SQL reads as values, not columns: they go through the parser.
-SQL_VALUE_WORDS = frozenset(
-    {"true", "false", "null", "current_timestamp", "current_date", "current_time", "localtime", "localtimestamp",
-     "current_user", "session_user", "unknown"}
-)  # fmt: skip
 HISTORY_TYPES = {Aggregation.COUNT: "bigint", Aggregation.COUNT_DISTINCT: "bigint", Aggregation.AVG: "double"}
 
 

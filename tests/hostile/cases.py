@@ -1,0 +1,75 @@
+"""Hostile rule values and names shared by the hostile-value judges: a spec whose every name is a
+reserved word, each rule kind carrying text that would switch it off if it reached SQL unescaped,
+and rows that keep each rule (good) or break it (bad). Expected outcomes come from these rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+INJECTION = "x') and 1=0 and ('a' = 'a"
+ACCEPTED = [INJECTION, "it's", "back\\slash", "{{ 1 }}", "-- not a comment", "/* nor this */", "{% raw %}"]
+# a literal "it's" (quote inside), a backslash-escaped digit class, then digits only
+PATTERN = "^it's\\d+$"
+
+# column -> (portable type, rules); every name is reserved in some dialect pipegen writes
+COLUMNS: dict[str, tuple[str, dict[str, Any]]] = {
+    "select": ("bigint", {"not_null": True, "unique": True}),
+    "order": ("string", {"accepted_values": ACCEPTED}),
+    "group": ("decimal(12,2)", {"range": {"min": 0, "max": 10}}),
+    "user": ("string", {"regex": PATTERN}),
+    "from": ("bigint", {"foreign_key": "limit.all"}),
+    "Desc": ("string", {"not_null": True}),
+    "case": ("string", {"unique": True}),
+    "where": ("timestamp", {"not_null": True}),
+}
+GOOD_ROWS = [
+    {"select": 1, "order": INJECTION, "group": 0, "user": "it's1", "from": 1, "Desc": "a", "case": "p",
+     "where": "2026-01-01 00:00:00"},
+    {"select": 2, "order": "back\\slash", "group": 10, "user": "it's22", "from": 2, "Desc": "b", "case": "q",
+     "where": "2026-01-01 00:00:00"},
+    {"select": 3, "order": "{{ 1 }}", "group": 5, "user": None, "from": None, "Desc": "c", "case": None,
+     "where": "2026-01-01 00:00:00"},
+]  # fmt: skip
+# each bad row breaks the rule of one column (the others hold)
+BAD_ROWS = [
+    {"select": 1, "order": "zzz", "group": 0, "user": "it's1", "from": 1, "Desc": "a", "case": "p",
+     "where": "2026-01-01 00:00:00"},
+    {"select": 2, "order": "it's", "group": -1, "user": "its1", "from": 99, "Desc": None, "case": "p",
+     "where": "2026-01-01 00:00:00"},
+    {"select": 3, "order": "1", "group": 11, "user": "it's1x", "from": 2, "Desc": "c", "case": "r",
+     "where": "2026-01-01 00:00:00"},
+]  # fmt: skip
+PARENT_ROWS = [{"all": 1}, {"all": 2}]
+
+
+def table(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "primary_key": "select",
+        "watermark": "where",
+        "columns": [{"name": c, "type": t, **rules} for c, (t, rules) in COLUMNS.items()],
+    }
+
+
+def spec(good: str = "order", bad: str = "table") -> dict[str, Any]:
+    """Two tables with the same hostile rules (`good` gets GOOD_ROWS, `bad` BAD_ROWS) and their parent."""
+    return {
+        "version": 1,
+        "pipeline": {"name": "hostile"},
+        "latency": "1h",
+        "architecture": "elt",
+        "sources": [
+            {
+                "name": "select",
+                "type": "postgres",
+                "connection": {"host": "db", "password": "${secret:APP_PASSWORD}"},
+                "tables": [
+                    {"name": "limit", "primary_key": "all",
+                     "columns": [{"name": "all", "type": "bigint", "not_null": True, "unique": True}]},
+                    table(good),
+                    table(bad),
+                ],
+            }
+        ],
+        "targets": [{"name": "wh", "type": "duckdb"}],
+    }  # fmt: skip
