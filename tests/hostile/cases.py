@@ -22,22 +22,27 @@ COLUMNS: dict[str, tuple[str, dict[str, Any]]] = {
     "case": ("string", {"unique": True}),
     "where": ("timestamp", {"not_null": True}),
 }
+NEW, OLD = "2026-01-30 00:00:00", "2020-01-01 00:00:00"  # judged at 2026-01-31: fresh / stale
+# table rules (GX): at most 3 rows, the newest `where` at most 7 days old, exactly the declared columns
+TABLE_QUALITY = {"row_count": {"max": 3}, "freshness": {"column": "where", "error_after": "7d"},
+                 "expected_columns": "ordered"}  # fmt: skip
 GOOD_ROWS = [
     {"select": 1, "order": INJECTION, "group": 0, "user": "it's1", "from": 1, "Desc": "a", "case": "p",
-     "where": "2026-01-01 00:00:00"},
+     "where": NEW},
     {"select": 2, "order": "back\\slash", "group": 10, "user": "it's22", "from": 2, "Desc": "b", "case": "q",
-     "where": "2026-01-01 00:00:00"},
+     "where": NEW},
     {"select": 3, "order": "{{ 1 }}", "group": 5, "user": None, "from": None, "Desc": "c", "case": None,
-     "where": "2026-01-01 00:00:00"},
+     "where": NEW},
 ]  # fmt: skip
-# each bad row breaks the rule of one column (the others hold)
+# each bad row breaks column rules; all are stale and there are four (row_count, freshness)
 BAD_ROWS = [
     {"select": 1, "order": "zzz", "group": 0, "user": "it's1", "from": 1, "Desc": "a", "case": "p",
-     "where": "2026-01-01 00:00:00"},
+     "where": OLD},
     {"select": 2, "order": "it's", "group": -1, "user": "its1", "from": 99, "Desc": None, "case": "p",
-     "where": "2026-01-01 00:00:00"},
+     "where": OLD},
     {"select": 3, "order": "1", "group": 11, "user": "it's1x", "from": 2, "Desc": "c", "case": "r",
-     "where": "2026-01-01 00:00:00"},
+     "where": OLD},
+    {"select": 4, "order": "it's", "group": 1, "user": "it's3", "from": 1, "Desc": "d", "case": "s", "where": OLD},
 ]  # fmt: skip
 PARENT_ROWS = [{"all": 1}, {"all": 2}]
 
@@ -47,6 +52,7 @@ def table(name: str) -> dict[str, Any]:
         "name": name,
         "primary_key": "select",
         "watermark": "where",
+        "quality": TABLE_QUALITY,
         "columns": [{"name": c, "type": t, **rules} for c, (t, rules) in COLUMNS.items()],
     }
 
