@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import json
 import re
 import shlex
@@ -64,6 +65,7 @@ ROOT = Path(__file__).resolve().parents[1]
 REPLAY_DIR = Path("flink") / "replay"
 DEPLOY_DIR = Path("flink") / "deploy"
 USRLIB = "/opt/flink/usrlib"
+K8S_NAME_MAX = 63  # a FlinkDeployment name is a DNS-1123 label
 WAREHOUSE = Path("data") / "stream.duckdb"
 DATA = Path("data") / "cdc"
 
@@ -127,7 +129,14 @@ class Names:
         return self.version.format(name=name, version=version)
 
     def k8s_versioned(self, name: str, version: int) -> str:
-        return self.k8s_version.format(name=name, version=version)
+        """At most 63 characters (a DNS-1123 label): a name too long for its version suffix is cut
+        and ends in a stable hash of the whole name, as pipegen's naming layer cuts names."""
+        full = self.k8s_version.format(name=name, version=version)
+        if len(full) <= K8S_NAME_MAX:
+            return full
+        digest = hashlib.sha256(name.encode()).hexdigest()[:6]
+        room = K8S_NAME_MAX - len(self.k8s_version.format(name="", version=version)) - len(digest) - 1
+        return self.k8s_version.format(name=f"{name[:room].rstrip('-')}-{digest}", version=version)
 
     def short(self, job: str) -> str:
         return job.removeprefix(self.job_prefix)

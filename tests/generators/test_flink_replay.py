@@ -313,3 +313,20 @@ def test_apply_runs_the_kubectl_commands_and_records_the_savepoint_path(project:
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "could not find" in proc.stderr
     state = json.loads((project / "flink" / "replay" / "state.json").read_text())["jobs"][JOB]
     assert state["active"] == 2  # nothing recorded when kubectl failed
+
+
+def test_a_replayed_deployment_name_stays_a_dns_label_at_any_version(project: Path) -> None:
+    """`<k8s-name>-v<N>` of a 63-character k8s name would be 66: the runtime cuts it to 63 with a
+    stable hash of the whole name, so two long names stay distinct."""
+    code = (
+        "import json; from pathlib import Path; from pipeline.replay import names_of;"
+        "n = names_of(Path('.')); a, b = 'a' * 60 + '-x1', 'a' * 60 + '-x2';"
+        "print(json.dumps([n.k8s_versioned(a, 12), n.k8s_versioned(b, 12), n.k8s_versioned(a, 12),"
+        " n.k8s_versioned('short', 3)]))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, check=True)
+    first, second, again, short = json.loads(proc.stdout)
+    label = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+    assert all(len(n) <= 63 and label.match(n) for n in (first, second)), (first, second)
+    assert first.endswith("-v12") and first != second and first == again
+    assert short == "short-v3"

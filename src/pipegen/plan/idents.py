@@ -10,25 +10,7 @@ from dataclasses import dataclass
 
 from pipegen.safe import Ident
 from pipegen.spec.model import Cloud
-
-_BREAK_1 = re.compile(r"([^_])([A-Z][a-z]+)")
-_BREAK_2 = re.compile(r"([a-z0-9])([A-Z])")
-_NON_ALNUM = re.compile(r"[^a-zA-Z0-9_]+")
-_UNDERSCORES = re.compile(r"__+")
-
-
-def snake(name: str) -> str:
-    """A name as dlt's default `snake_case` naming convention stores it (dlt.common.normalizers
-    .naming.snake_case): CamelCase split, lowercased, non-alphanumerics to `_`, trailing `_`
-    to `x`, runs of `_` collapsed, a leading digit prefixed with `_`. Landed tables and
-    columns are named this way, so downstream SQL must use the same."""
-    text = _NON_ALNUM.sub("_", name)
-    text = _BREAK_2.sub(r"\1_\2", _BREAK_1.sub(r"\1_\2", text)).lower()
-    if text[:1].isdigit():
-        text = "_" + text
-    stripped = text.rstrip("_")
-    text = stripped + "x" * (len(text) - len(stripped))
-    return _UNDERSCORES.sub("_", text)
+from pipegen.spec.snakecase import snake as snake  # one floor below: validate derives names too
 
 
 def short_hash(value: str, n: int = 6) -> str:
