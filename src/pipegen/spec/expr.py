@@ -100,7 +100,7 @@ def check(text: str, kind: Kind, scope: Scope) -> list[Problem]:
             return [
                 Problem(
                     RESERVED_COLUMN,
-                    f"not a single SQL expression: column '{word}' is a reserved word in SQL ({parsed.error})",
+                    f"not a single SQL expression: column '{word}' is a reserved word, read here as SQL syntax",
                     f'write it as "{word}" (double quotes name a column in an expression; single quotes are text)',
                 )
             ]

@@ -26,6 +26,14 @@ only in `description` and `filter`) or bidi overrides. Secrets are never literal
 `${secret:NAME}` or `${env:NAME}`. Column rules accept a short form (`not_null: true`,
 `accepted_values: [a, b]`, `regex: '^x'`, `foreign_key: table.column`) or a mapping with
 `mostly` and `severity`. The JSON Schema is `docs/pipegen.schema.json` (`pipegen schema`).
+
+Names may be reserved words of any SQL dialect pipegen writes, in any case (`order`, `select`,
+`User`): they are rendered quoted per dialect wherever they reach SQL (the lists:
+`pipegen.spec.reserved`). Expressions are generic SQL: a plain reference (`order`,
+`orders.select`) is always a column, and inside a larger expression a reserved word that SQL
+would read as syntax is written in double quotes, `"select" > 0` (single quotes are text).
+Values (accepted values, patterns, literals) may hold any printable text, quotes and backslashes
+included: every target receives them escaped for its own language.
 """
 
 
