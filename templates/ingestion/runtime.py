@@ -633,6 +633,12 @@ WINDOW_BOUND = {
 }
 
 
+def cursor_path(column: str) -> str:
+    """The watermark as a JSONPath naming one field: quoted, so a column named like a JSONPath
+    keyword (`where`, `and`, `or`) is still that column (dlt reads `"where"` as the field where)."""
+    return '"' + column.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def incremental(table: Table, window: tuple[dt.datetime, dt.datetime] | None = None) -> Any:
     """dlt's cursor on the watermark: past the last loaded value (dlt's state), or, given a
     schedule window, exactly the rows whose watermark is in [start, end) (dlt does not move
@@ -644,10 +650,10 @@ def incremental(table: Table, window: tuple[dt.datetime, dt.datetime] | None = N
     if window and kind:
         start, end = (WINDOW_BOUND[kind](v) for v in window)
         return dlt.sources.incremental(
-            table.watermark, initial_value=start, end_value=end, range_start="closed", range_end="open"
+            cursor_path(table.watermark), initial_value=start, end_value=end, range_start="closed", range_end="open"
         )
     return dlt.sources.incremental(
-        table.watermark,
+        cursor_path(table.watermark),
         lag=table.lag_seconds or None,  # re-read late updates; merge makes the re-read harmless
         on_cursor_value_missing="include",  # a null watermark is not a reason to lose the row
         range_start="closed",

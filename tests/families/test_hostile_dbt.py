@@ -57,7 +57,7 @@ def result(tmp_path_factory: pytest.TempPathFactory, batch_python: Path) -> dict
         capture_output=True, text=True, timeout=900, check=False, env=offline_env(tmp / "home"),
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
-    return dict(json.loads(run.stdout))
+    return {**json.loads(run.stdout), "project": str(project)}
 
 
 def outcomes(result: dict[str, Any], model: str) -> dict[tuple[str, str], str]:
@@ -76,7 +76,37 @@ def test_every_dbt_rule_kind_is_covered_by_the_hostile_columns() -> None:
 @pytest.mark.judge
 def test_models_with_reserved_names_build(result: dict[str, Any]) -> None:
     models = {u.split(".")[2]: s for u, s in result["results"].items() if u.startswith("model.")}
-    assert models == {"stg_select__limit": "success", "stg_select__order": "success", "stg_select__table": "success"}
+    assert models == {"stg_select__limit": "success", "stg_select__order": "success", "stg_select__table": "success",
+                      "group": "success"}  # fmt: skip
+
+
+@pytest.mark.judge
+def test_the_mart_with_reserved_names_builds_and_its_test_passes(result: dict[str, Any]) -> None:
+    assert outcomes(result, "group") == {("not_null", "limit"): "pass"}
+
+
+READ_MART = """
+import duckdb, json, sys
+con = duckdb.connect(sys.argv[1], read_only=True)
+schema = con.execute("select table_schema from information_schema.tables where table_name = 'group'").fetchone()[0]
+rows = con.execute(f'select "order", "having", "limit", "count" from "{schema}"."group" order by 1').fetchall()
+print(json.dumps([[r[0], float(r[1]), float(r[2]), r[3]] for r in rows]))
+"""
+
+
+@pytest.mark.judge
+def test_the_mart_computes_what_its_spec_says_over_reserved_columns(result: dict[str, Any], batch_python: Path) -> None:
+    """The reference is computed here from GOOD_ROWS: filter `"select" > 0 and "order" is not
+    null`, keys order and group * 2, sum(group), count of rows with a user."""
+    expected = sorted(
+        [r["order"], float(r["group"]) * 2, float(r["group"]), int(r["user"] is not None)]
+        for r in cases.GOOD_ROWS
+        if r["select"] > 0 and r["order"] is not None
+    )
+    warehouse = str(Path(result["project"]) / "warehouse.duckdb")
+    proc = subprocess.run([str(batch_python), "-c", READ_MART, warehouse], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == expected
 
 
 @pytest.mark.judge

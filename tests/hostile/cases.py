@@ -47,6 +47,19 @@ BAD_ROWS = [
 PARENT_ROWS = [{"all": 1}, {"all": 2}]
 
 
+# a mart over the good table: reserved names as model, keys, measures; reserved columns in expressions
+MART = {
+    "name": "group",
+    "from": "order",
+    "filter": '"select" > 0 and "order" is not null',
+    "group_by": ["order", {"name": "having", "expr": '"group" * 2'}],
+    "measures": [
+        {"name": "limit", "agg": "sum", "column": "group", "not_null": True},
+        {"name": "Count", "agg": "count", "where": '"user" is not null'},
+    ],
+}
+
+
 def table(name: str) -> dict[str, Any]:
     return {
         "name": name,
@@ -77,5 +90,6 @@ def spec(good: str = "order", bad: str = "table") -> dict[str, Any]:
                 ],
             }
         ],
+        "transforms": {"marts": [MART]},
         "targets": [{"name": "wh", "type": "duckdb"}],
     }  # fmt: skip
