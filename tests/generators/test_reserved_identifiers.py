@@ -6,7 +6,6 @@ dialect, and every identifier that dialect reserves must be a quoted one."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import jinja2

@@ -30,7 +30,8 @@ CASES: dict[str, tuple[str, str, dict[str, Any], list[Any], list[Any]]] = {
     "range": ("group", "decimal(12,2)", {"range": {"min": 0, "max": 10}}, [0, 10, 5.5, None], [-1, 10.01, 11]),
     "accepted_values": ("order", "string", {"accepted_values": ACCEPTED}, [*ACCEPTED, None],
                         ["zzz", "x", "a", "it", "1", "${HOME", "a'b", ""]),
-    "regex": ("User", "string", {"regex": cases.PATTERN}, ["it's1", "it's22", None], ["its1", "it's1x", "it''s1", "it\\'s1"]),
+    "regex": ("User", "string", {"regex": cases.PATTERN}, ["it's1", "it's22", None],
+              ["its1", "it's1x", "it''s1", "it\\'s1"]),
 }  # fmt: skip
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Final, Protocol
 
-from pipegen.plan.idents import snake
+from pipegen.spec.snakecase import snake
 
 
 class _HasSlot(Protocol):

@@ -1,5 +1,6 @@
-"""How the naming layer shapes a name: dlt's snake_case, DNS-1123 labels, object-store names per
-cloud, stable hash suffixes. Pure string rules; `names.py` applies them to a spec."""
+"""How the naming layer shapes a name: DNS-1123 labels, object-store names per cloud, stable hash
+suffixes (dlt's snake_case is one floor below, spec/snakecase.py, so validation can use it).
+Pure string rules; `names.py` applies them to a spec."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from dataclasses import dataclass
 
 from pipegen.safe import Ident
 from pipegen.spec.model import Cloud
-from pipegen.spec.snakecase import snake as snake  # one floor below: validate derives names too
 
 
 def short_hash(value: str, n: int = 6) -> str:

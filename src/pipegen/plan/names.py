@@ -45,10 +45,10 @@ from pipegen.plan.idents import (
     dns_name,
     k8s_labels,
     short_hash,
-    snake,
 )
 from pipegen.safe import Ident
 from pipegen.spec.model import Cloud, Ingestion, Spec
+from pipegen.spec.snakecase import snake
 
 __all__ = [  # the naming layer: its own names and the rules it re-exports (idents, envnames)
     "BUCKET_PURPOSES",

@@ -171,8 +171,13 @@ RESERVED: Mapping[str, frozenset[str]] = {
 }
 # fmt: on
 # sqlglot / dbt dialect names that share a list
-ALIASES: Mapping[str, str] = {"databricks": "spark", "redshift": "postgres", "trino": "postgres", "druid": "postgres",
-                               "tsql": "postgres"}  # fmt: skip
+ALIASES: Mapping[str, str] = {
+    "databricks": "spark",
+    "redshift": "postgres",
+    "trino": "postgres",
+    "druid": "postgres",
+    "tsql": "postgres",
+}  # fmt: skip
 DIALECTS: tuple[str, ...] = tuple(RESERVED)
 ALL_RESERVED: frozenset[str] = frozenset().union(*RESERVED.values())
 

@@ -45,8 +45,10 @@ def derived_lengths(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
             yield _too_long(("sources", si, "name"), heartbeat, KAFKA_TOPIC_MAX, "kafka", "Debezium heartbeat topic",
                             _parts(source.name))  # fmt: skip
     for ji, job in enumerate(spec.transforms.streams):
-        for name, limit, where, what in ((f"{pipeline}.{snake(job.name)}", KAFKA_TOPIC_MAX, "kafka", "output topic"),
-                                         (f"{pipeline}__{snake(job.name)}", NAME_MAX, "pipegen", "Flink job")):
+        for name, limit, where, what in (
+            (f"{pipeline}.{snake(job.name)}", KAFKA_TOPIC_MAX, "kafka", "output topic"),
+            (f"{pipeline}__{snake(job.name)}", NAME_MAX, "pipegen", "Flink job"),
+        ):
             if len(name.encode()) > limit:
                 yield _too_long(("transforms", "streams", ji, "name"), name, limit, where, what, _parts(job.name))
                 break
