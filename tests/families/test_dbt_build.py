@@ -131,7 +131,7 @@ def test_bad_rows_fail_exactly_the_tests_of_the_rules_they_break(tmp_path: Path,
     broken = failed(result)
     assert broken == {
         ("unique", "stg_app__customers", "email"),  # a@x.io twice
-        ("accepted_values", "stg_app__customers", "tier"),  # gold
+        ("pipegen_accepted_values", "stg_app__customers", "tier"),  # gold
         ("pipegen_regex", "stg_app__customers", "email"),  # not-an-email
         ("relationships", "stg_app__orders", "customer_id"),  # 99 has no customer
         ("pipegen_range", "stg_app__orders", "amount"),  # -1
