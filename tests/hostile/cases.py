@@ -7,8 +7,20 @@ from __future__ import annotations
 from typing import Any
 
 INJECTION = "x') and 1=0 and ('a' = 'a"
-ACCEPTED = [INJECTION, "it's", "back\\slash", "{{ 1 }}", "-- not a comment", "/* nor this */", "{% raw %}",
-            "${HOME}", 'say "hi"; drop table x', "zero\u200dwidth", "\u0645\u0631\u062d\u0628\u0627", "\u00e9t\u00e9 \u2713"]
+ACCEPTED = [
+    INJECTION,
+    "it's",
+    "back\\slash",
+    "{{ 1 }}",
+    "-- not a comment",
+    "/* nor this */",
+    "{% raw %}",
+    "${HOME}",
+    'say "hi"; drop table x',
+    "zero\u200dwidth",
+    "\u0645\u0631\u062d\u0628\u0627",
+    "\u00e9t\u00e9 \u2713",
+]
 # a literal "it's" (quote inside), a backslash-escaped digit class, then digits only
 PATTERN = "^it's\\d+$"
 
