@@ -84,3 +84,11 @@ def test_an_unquoted_reserved_word_that_sql_reads_as_syntax_is_r320_with_the_fix
 
 def test_the_hostile_case_spec_validates() -> None:
     assert codes(cases.spec()) == []
+
+
+def test_a_python_keyword_as_pipeline_name_is_r322_and_other_names_may_be_keywords() -> None:
+    doc = spec_with("def", source="class", target={"name": "wh", "type": "duckdb"})
+    doc["sources"][0]["tables"][0]["columns"].append({"name": "lambda", "type": "string"})
+    assert codes(doc) == []
+    doc["pipeline"]["name"] = "import"
+    assert codes(doc) == [("R322", "pipeline.name")]

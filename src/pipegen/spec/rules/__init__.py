@@ -12,7 +12,7 @@ from pipegen.spec.index import SpecIndex
 from pipegen.spec.model import Spec
 from pipegen.spec.rules._common import Rule
 from pipegen.spec.rules.datasets import mart_output_rules, notifications, staging, synthetic, table_quality
-from pipegen.spec.rules.derived import derived_lengths
+from pipegen.spec.rules.derived import derived_lengths, python_function_names
 from pipegen.spec.rules.expressions import expressions
 from pipegen.spec.rules.names import identifier_lengths, metadata_columns, unique_names
 from pipegen.spec.rules.operations import environments, quality_settings
@@ -33,6 +33,7 @@ RULES: tuple[Rule, ...] = (
     unique_names,
     identifier_lengths,
     derived_lengths,
+    python_function_names,
     metadata_columns,
     keys_and_watermarks,
     column_rule_types,
@@ -71,6 +72,7 @@ RULE_SECTIONS: dict[Rule, frozenset[str]] = {
     unique_names: frozenset({"sources", "targets", "transforms"}),
     identifier_lengths: frozenset({"sources", "targets", "transforms"}),
     derived_lengths: frozenset({"pipeline", "sources", "targets", "transforms"}),
+    python_function_names: frozenset({"pipeline"}),
     metadata_columns: frozenset({"sources"}),
     keys_and_watermarks: frozenset({"sources"}),
     column_rule_types: frozenset({"sources"}),

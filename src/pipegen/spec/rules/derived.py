@@ -7,6 +7,7 @@ the naming layer instead (plan/idents.py)."""
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Iterator
 
 from pipegen.spec import reach
@@ -16,6 +17,7 @@ from pipegen.spec.model import Spec
 from pipegen.spec.snakecase import snake
 
 CODE = "R321"
+PYTHON_KEYWORD = "R322"
 NAME_MAX = 255  # safe.Ident: the longest name the naming layer builds
 KAFKA_TOPIC_MAX = 249
 
@@ -57,6 +59,20 @@ def derived_lengths(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
         if found and len(snake(mart.name).encode()) > found[0]:
             yield _too_long(("transforms", "marts", mi, "name"), snake(mart.name), found[0], found[1], "mart model",
                             _parts(mart.name))  # fmt: skip
+
+
+def python_function_names(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
+    """The pipeline's name is the Python function of its Airflow DAG and Prefect flow (and the
+    DAG id and deployment entrypoint that name it): a Python keyword cannot be one."""
+    name = spec.pipeline.name
+    if keyword.iskeyword(name):
+        yield Finding(
+            ("pipeline", "name"),
+            PYTHON_KEYWORD,
+            f"'{name}' is a Python keyword: the Airflow DAG and the Prefect flow are Python functions named "
+            "after the pipeline",
+            f"name the pipeline e.g. '{name}_pipeline'",
+        )
 
 
 def _parts(*names: str) -> str:
