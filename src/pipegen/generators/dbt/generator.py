@@ -34,7 +34,7 @@ ADAPTER_PACKAGES = {
     "postgres": "dbt-postgres==1.11.0",
     "snowflake": "dbt-snowflake==1.11.6",
     "bigquery": "dbt-bigquery==1.11.3",
-    "redshift": "dbt-redshift",
+    "redshift": "dbt-redshift==1.11.2",
     "synapse": "dbt-synapse",
     "databricks": "dbt-databricks==1.11.8",
     "spark": "dbt-spark[PyHive]==1.11.0",
