@@ -929,9 +929,12 @@ def _foreign_values(ctx: _Context, column: Column, n: int, parts: tuple[Any, ...
     assert column.foreign_key
     parent, target = column.foreign_key
     keys = pc.filter(ctx.tables[parent].column(target).combine_chunks(), ctx.clean[parent])
-    keys = pc.drop_null(keys)
+    keys = _own_rules(column, pc.drop_null(keys))
     if len(keys) == 0 and n:
-        raise ValueError(f"parent table {parent} has no clean rows to reference; give it rows")
+        raise ValueError(
+            f"parent table {parent} has no clean rows to reference"
+            + ("; none of its keys meets this column's own range/accepted values" if _has_bounds(column) else "")
+        )
     if column.unique:
         if len(keys) < n:
             raise ValueError(f"unique foreign key needs {n} parent keys, {parent} has {len(keys)} clean rows")
@@ -941,6 +944,22 @@ def _foreign_values(ctx: _Context, column: Column, n: int, parts: tuple[Any, ...
     else:
         values = sample(keys, n, *parts)
     return pc.cast(values, column.type.arrow())
+
+
+def _has_bounds(column: Column) -> bool:
+    return column.min is not None or column.max is not None or bool(column.accepted)
+
+
+def _own_rules(column: Column, keys: pa.Array) -> pa.Array:
+    """The parent keys this column's own rules allow (a foreign key with a range or accepted values
+    references only parent keys inside them, so the clean rows break neither rule)."""
+    if column.min is not None:
+        keys = pc.filter(keys, pc.greater_equal(keys, column.min))
+    if column.max is not None:
+        keys = pc.filter(keys, pc.less_equal(keys, column.max))
+    if column.accepted:
+        keys = pc.filter(keys, pc.is_in(keys, value_set=pa.array(list(column.accepted)).cast(keys.type)))
+    return keys
 
 
 def _covering(keys: pa.Array, n: int, parent: str, parts: tuple[Any, ...]) -> pa.Array:

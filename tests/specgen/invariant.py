@@ -20,8 +20,8 @@ from ruamel.yaml import YAML
 
 from pipegen.pipeline import render_tree
 from pipegen.plan.plan import make_plan
-from pipegen.spec.validate import check_bytes, locate
 from pipegen.spec.diagnostics import sort_diagnostics
+from pipegen.spec.validate import check_bytes, locate
 
 
 def to_yaml(spec: dict[str, Any]) -> str:

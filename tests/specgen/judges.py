@@ -122,3 +122,24 @@ def flink_plans(projects: list[Path], python: Path, home: Path, verdicts: Verdic
         refused = {job: why for job, why in jobs.items() if why != "planned"}
         problem = json.dumps(refused)[:3000] if refused else (None if jobs else "no Flink job to plan")
         verdicts.add("flink EXPLAIN", project, problem)
+
+
+def dbt_parses(projects: list[Path], dbt: Path, home: Path, verdicts: Verdicts, adapters: frozenset[str]) -> None:
+    """`dbt parse --target <warehouse>` with deprecation warnings as errors, for every warehouse
+    output of the project's profile whose adapter `dbt` has (no connection is made)."""
+    from ruamel.yaml import YAML
+
+    from tests.families.test_dbt_warehouse_parse import dbt_parse
+
+    for project in projects:
+        profiles = project / "dbt" / "profiles.yml"
+        if not profiles.is_file():
+            continue
+        doc = YAML(typ="safe").load(profiles.read_text(encoding="utf-8"))
+        for profile in doc.values():
+            for target, output in sorted(profile.get("outputs", {}).items()):
+                if output.get("type") not in adapters:
+                    continue
+                proc = dbt_parse(project, target, dbt, home)
+                failure = None if proc.returncode == 0 else f"--target {target}:\n{proc.stdout[-3000:]}"
+                verdicts.add(f"dbt parse ({output['type']})", project, failure)

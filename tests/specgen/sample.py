@@ -43,4 +43,3 @@ def valid_sample(count: int, seed_value: int, pool: int | None = None) -> list[t
         if len(out) == count:
             break
     return out
-

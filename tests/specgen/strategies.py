@@ -48,6 +48,9 @@ WINDOWS = ("tumble", "hop", "session", "cumulate")
 AGGS = ("count", "count_distinct", "sum", "avg", "min", "max")
 TARGET_CLOUD = {"bigquery": "gcp", "redshift": "aws"}
 MANAGED = ("snowflake", "databricks")
+NAMES = ("orders_pipeline", "shop", "metrics_hub", "x")
+BATCH_LATENCIES = ("1h", "6h", "1d")
+STREAM_LATENCIES = ("1m", "realtime", "30s")
 
 
 @dataclass
@@ -127,7 +130,9 @@ def _table(draw: st.DrawFn, source: str, name: str, streamed: bool, earlier: lis
     columns = draw(_columns(name, streamed))
     table = Table(source, name, columns, key=columns[0].name, streamed=streamed)
     candidates = [t for t in earlier if t.key not in {c.name for c in columns}]
-    for parent in draw(st.lists(st.sampled_from(candidates), max_size=2, unique_by=lambda t: t.name)) if candidates else []:
+    for parent in (
+        draw(st.lists(st.sampled_from(candidates), max_size=2, unique_by=lambda t: t.name)) if candidates else []
+    ):
         table.columns.insert(1, Column(parent.key, "bigint", nullable=draw(st.booleans())))
         table.parents.append((parent.key, parent))
     return table
@@ -183,7 +188,9 @@ def _dataset(draw: st.DrawFn, table: Table, *, filters: bool, kind: str) -> dict
             table.derived.append(Column("event_at", "timestamp(3)", nullable=False))
             data["event_time"] = "event_at"
     if draw(st.integers(0, 15 if table.streamed else 5)) == 0:  # a derived column named like a column replaces it
-        plain = [c for c in table.columns if c.kind in NUMERIC and c.name != table.key and c.name not in dict(table.parents)]
+        plain = [
+            c for c in table.columns if c.kind in NUMERIC and c.name != table.key and c.name not in dict(table.parents)
+        ]
         if plain:
             victim = draw(st.sampled_from(plain))
             derived.append({"name": victim.name, "expr": f"abs({victim.name})", "type": victim.type})
@@ -199,9 +206,11 @@ def _dataset(draw: st.DrawFn, table: Table, *, filters: bool, kind: str) -> dict
 
 
 @st.composite
-def _source(draw: st.DrawFn, name: str, mode: str, names: list[str], earlier: list[Table]) -> tuple[dict[str, Any], list[Table]]:
+def _source(
+    draw: st.DrawFn, name: str, mode: str, names: list[str], earlier: list[Table]
+) -> tuple[dict[str, Any], list[Table]]:
     streamed = mode in ("cdc", "stream")
-    tables = [draw(_table(name, t, streamed, earlier + [])) for t in names]
+    tables = [draw(_table(name, t, streamed, earlier)) for t in names]
     for i, table in enumerate(tables):  # later tables of a source may refer to earlier ones
         if i and not table.parents and draw(st.booleans()):
             parent = tables[i - 1]
@@ -257,7 +266,13 @@ def _connection(draw: st.DrawFn, kind: str, name: str) -> dict[str, Any]:
     if kind == "files":
         return {"connection": {"url": f"data/{name}"}}
     if kind == "api":
-        return {"connection": {"url": f"https://api.{name}.example.com", "auth": "bearer", "token": _secret(upper + "_TOKEN")}}
+        return {
+            "connection": {
+                "url": f"https://api.{name}.example.com",
+                "auth": "bearer",
+                "token": _secret(upper + "_TOKEN"),
+            }
+        }
     if kind == "kafka":
         return {"connection": {"bootstrap_servers": "broker:9092"}}
     return {}
@@ -307,7 +322,9 @@ def _mart(draw: st.DrawFn, name: str, tables: list[Table]) -> dict[str, Any]:
         picked = draw(st.lists(st.sampled_from(refs), min_size=1, max_size=5, unique_by=lambda r: r.text))
         mart["columns"] = [r.text for r in picked]
         if draw(st.booleans()):
-            mart["columns"].append({"name": "computed", "expr": draw(expr(refs, draw(st.sampled_from(["num", "str"])), 1))})
+            mart["columns"].append(
+                {"name": "computed", "expr": draw(expr(refs, draw(st.sampled_from(["num", "str"])), 1))}
+            )
         if draw(st.booleans()):
             key = next(r.text for r in refs if r.text in (base.key, f"{base.name}.{base.key}"))
             stamp = next(r.text for r in refs if r.text in ("updated_at", f"{base.name}.updated_at"))
@@ -319,7 +336,9 @@ def _mart(draw: st.DrawFn, name: str, tables: list[Table]) -> dict[str, Any]:
         if draw(st.booleans()):
             stamps = of_kind(refs, "ts")
             if stamps:
-                mart["group_by"].append({"name": "period", "expr": f"date_trunc('day', {draw(st.sampled_from(stamps)).text})"})
+                mart["group_by"].append(
+                    {"name": "period", "expr": f"date_trunc('day', {draw(st.sampled_from(stamps)).text})"}
+                )
         mart["measures"] = draw(_measures(refs))
     mart["materialized"] = draw(st.sampled_from(["table", "view", "table", "ephemeral"]))
     return mart
@@ -338,7 +357,9 @@ def _measures(draw: st.DrawFn, refs: list[Ref]) -> list[dict[str, Any]]:
         if draw(st.booleans()) or agg == "count":
             measure["column"] = draw(st.sampled_from(pool)).text
         else:
-            measure["expr"] = draw(expr(refs, "num" if agg in ("sum", "avg") else draw(st.sampled_from(["num", "str"])), 1))
+            measure["expr"] = draw(
+                expr(refs, "num" if agg in ("sum", "avg") else draw(st.sampled_from(["num", "str"])), 1)
+            )
         if draw(st.integers(0, 3)) == 0:
             measure["where"] = draw(expr(refs, "bool", 0))
         if agg in ("sum", "count") and draw(st.booleans()):
@@ -353,7 +374,9 @@ def _measures(draw: st.DrawFn, refs: list[Ref]) -> list[dict[str, Any]]:
 
 
 @st.composite
-def _stream_job(draw: st.DrawFn, name: str, streams: list[Table], dims: list[Table], sinks: list[str]) -> dict[str, Any]:
+def _stream_job(
+    draw: st.DrawFn, name: str, streams: list[Table], dims: list[Table], sinks: list[str]
+) -> dict[str, Any]:
     base = draw(st.sampled_from(streams))
     lookups = [p for _, p in base.parents if p in dims]
     joined = draw(st.lists(st.sampled_from(lookups), max_size=1)) if lookups else []
@@ -436,8 +459,8 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
     targets = _targets(draw, mode)
     spec: dict[str, Any] = {
         "version": 1,
-        "pipeline": {"name": draw(st.sampled_from(["orders_pipeline", "shop", "metrics_hub", "x"])), "owner": "data@example.com"},
-        "latency": draw(st.sampled_from(["1h", "6h", "1d"])) if mode == "batch" else draw(st.sampled_from(["1m", "realtime", "30s"])),
+        "pipeline": {"name": draw(st.sampled_from(NAMES)), "owner": "data@example.com"},
+        "latency": draw(st.sampled_from(BATCH_LATENCIES if mode == "batch" else STREAM_LATENCIES)),
         "architecture": _architecture(draw, mode, targets),
         "orchestrator": draw(st.sampled_from(["airflow", "prefect"])),
         "sources": sources,
@@ -445,7 +468,9 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
     }  # fmt: skip
     clouds = {TARGET_CLOUD[t["type"]] for t in targets if t["type"] in TARGET_CLOUD}
     managed = any(t["type"] in MANAGED for t in targets)
-    spec["cloud"] = clouds.pop() if clouds else draw(st.sampled_from(["aws", "gcp", "azure", *([] if managed else ["local"])]))
+    spec["cloud"] = (
+        clouds.pop() if clouds else draw(st.sampled_from(["aws", "gcp", "azure", *([] if managed else ["local"])]))
+    )
     transforms: dict[str, Any] = {}
     martable = batch + streamed
     if martable and draw(st.integers(0, 3)):
@@ -453,7 +478,9 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
     if streamed:
         sinks = [t["name"] for t in targets]
         dims = [t for t in streamed if not t.parents] + (batch if draw(st.booleans()) else [])
-        transforms["streams"] = [draw(_stream_job(f"job_{i}", streamed, dims, sinks)) for i in range(draw(st.integers(1, 3)))]
+        transforms["streams"] = [
+            draw(_stream_job(f"job_{i}", streamed, dims, sinks)) for i in range(draw(st.integers(1, 3)))
+        ]
     if transforms:
         spec["transforms"] = transforms
     spec.update(_policies(draw, mode))
@@ -495,7 +522,9 @@ def _target_connection(kind: str, name: str) -> dict[str, Any]:
     if kind == "kafka":
         return {"connection": {"bootstrap_servers": "broker:9092"}}
     if kind == "databricks":
-        return {"connection": {"host": "${env:DATABRICKS_HOST}", "token": _secret("DATABRICKS_TOKEN"), "catalog": "main"}}
+        return {
+            "connection": {"host": "${env:DATABRICKS_HOST}", "token": _secret("DATABRICKS_TOKEN"), "catalog": "main"}
+        }
     if kind in ("delta", "iceberg"):
         return {"connection": {"bucket": "lake", "path": name}}
     return {}

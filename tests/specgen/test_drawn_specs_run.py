@@ -39,12 +39,15 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 def _report(verdicts: judges.Verdicts) -> str:
     return "\n\n".join(
-        f"== {name}\n{(Path(name.split(': ')[1]).parent / 'pipegen.yaml')}\n{detail}" for name, detail in verdicts.failed.items()
+        f"== {name}\n{(Path(name.split(': ')[1]).parent / 'pipegen.yaml')}\n{detail}"
+        for name, detail in verdicts.failed.items()
     )
 
 
 @pytest.mark.judge
-def test_the_local_run_of_drawn_specs_builds_every_model(projects: list[Path], batch_python: Path, tmp_path: Path) -> None:
+def test_the_local_run_of_drawn_specs_builds_every_model(
+    projects: list[Path], batch_python: Path, tmp_path: Path
+) -> None:
     batch = [p for p in projects if (p / "pipeline" / "run.py").is_file()][:LOCAL_RUNS]
     verdicts = judges.Verdicts()
     judges.local_run(batch, batch_python, tmp_path / "home", verdicts)
@@ -61,8 +64,24 @@ def test_airflow_loads_every_drawn_specs_dag(projects: list[Path], airflow_pytho
 
 
 @pytest.mark.judge
-def test_pyflink_plans_every_drawn_specs_flink_statements(projects: list[Path], flink_python: Path, tmp_path: Path) -> None:
+def test_pyflink_plans_every_drawn_specs_flink_statements(
+    projects: list[Path], flink_python: Path, tmp_path: Path
+) -> None:
     verdicts = judges.Verdicts()
     judges.flink_plans(projects, flink_python, tmp_path / "home", verdicts)
     assert len(verdicts.judged.get("flink EXPLAIN", [])) >= 3
+    assert not verdicts.failed, _report(verdicts)
+
+
+# every adapter of the dbt_warehouses judge environment but DuckDB (built by the local run)
+WAREHOUSE_ADAPTERS = frozenset({"postgres", "snowflake", "bigquery", "redshift", "spark", "clickhouse"})
+
+
+@pytest.mark.judge
+def test_dbt_parses_every_drawn_specs_warehouse_target(
+    projects: list[Path], dbt_warehouses_python: Path, tmp_path: Path
+) -> None:
+    verdicts = judges.Verdicts()
+    judges.dbt_parses(projects, dbt_warehouses_python.parent / "dbt", tmp_path / "home", verdicts, WAREHOUSE_ADAPTERS)
+    assert sum(len(v) for v in verdicts.judged.values()) >= 3, verdicts.judged
     assert not verdicts.failed, _report(verdicts)

@@ -182,6 +182,7 @@ def streams(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
         yield from findings
         if inputs:
             yield from _stream_source(job, inputs[0], base)
+            yield from _lookups(job, inputs[1:], base)
         yield from _stream_outputs(job, target_names, base)
         if job.top_n and job.top_n.order_by.lower() not in {m.name.lower() for m in job.measures}:
             yield Finding(
@@ -222,6 +223,25 @@ def _stream_source(job: StreamJob, base_input: Resolved, base: Path) -> Iterator
             f"a {needs} needs `event_time` on '{table.qualified}'{cursor if table.dataset.watermark else ''}",
             f"set `event_time:` on {table.dataset.name} to its timestamp column (or a derived column)",
             on_key=True,
+        )
+
+
+# Sources a stream job can look a dimension up in: a database Flink's JDBC connector reads.
+LOOKUP_SOURCES = frozenset({"postgres", "mysql", "sqlserver", "oracle"})
+
+
+def _lookups(job: StreamJob, joined: list[Resolved], base: Path) -> Iterator[Finding]:
+    for ji, (join, res) in enumerate(zip(job.joins, joined, strict=True)):
+        table = res.table
+        if join.type.value != "lookup" or table is None or table.source.type.value in LOOKUP_SOURCES:
+            continue
+        yield Finding(
+            (*base, "joins", ji, "type"),
+            "R381",
+            f"a lookup reads its dimension from a database, and '{table.qualified}' is a "
+            f"{table.source.type.value} {'topic' if table.kind == 'topics' else 'table'}",
+            "look up a table of a postgres, mysql, sqlserver or oracle source; join a stream with "
+            "`type: inner` or `left` instead",
         )
 
 
