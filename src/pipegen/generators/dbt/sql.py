@@ -12,7 +12,8 @@ from pipegen.plan.names import Names, snake
 from pipegen.render.sqlexpr import Resolver, measure_expr, per_adapter, to_sql
 from pipegen.safe import Ident, trusted
 from pipegen.spec.index import SpecIndex, TableRef, mart_outputs
-from pipegen.spec.model import Keep, Mart, Materialization
+from pipegen.spec.model import Keep, Mart, Materialization, PiiAction
+from pipegen.spec.pii import landed_column
 
 META_COLUMNS = ("_extracted_at", "_source", "_batch_id")
 
@@ -36,13 +37,14 @@ def q(name: str, dialects: Dialects) -> str:
 # ---------------------------------------------------------------- staging
 
 
-def staging_model(t: TableRef, names: Names, dialects: Dialects) -> dict[str, Any]:
-    """Context of one staging model: renamed + cast columns, derived columns, latest per key."""
+def staging_model(t: TableRef, names: Names, dialects: Dialects, masked: bool = False) -> dict[str, Any]:
+    """Context of one staging model: renamed + cast columns, derived columns, latest per key.
+    With `masked` (etl), columns as they land: protected ones as text, a dropped one null."""
     ds = names.dataset(t.source.name, t.dataset.name)
     staged = {c.name: snake(c.staged_name) for c in t.dataset.columns}
     renamed = [
-        {"landed": trusted(q(ds.column(c.name), dialects)), "type": trusted(c.type),
-         "name": trusted(q(staged[c.name], dialects))}
+        {"landed": trusted("null" if masked and c.pii == PiiAction.DROP else q(ds.column(c.name), dialects)),
+         "type": trusted(landed_column(c).type if masked else c.type), "name": trusted(q(staged[c.name], dialects))}
         for c in t.dataset.columns
     ]  # fmt: skip
     by_staged = {c.staged_name.lower(): staged[c.name] for c in t.dataset.columns}

@@ -42,6 +42,7 @@ from pipegen.plan.names import EnvNames, MartNames, gx_parameter, snake
 from pipegen.render.env import static
 from pipegen.spec import rulekinds
 from pipegen.spec.index import SpecIndex, TableRef, mart_outputs
+from pipegen.spec.pii import landed_column
 from pipegen.spec.model import (
     ColumnRules,
     EventSink,
@@ -256,8 +257,9 @@ def staged_suite(ctx: GenContext, ref: TableRef, index: SpecIndex) -> Suite:
         "be matched",
     )  # fmt: skip
     derived = {d.name.lower() for d in ref.dataset.derived}
+    landed = landed_column if ctx.plan.masks_pii else (lambda c: c)  # etl: the columns as they land
     rules: list[tuple[str, ColumnRules, str]] = [
-        (snake(c.staged_name), c, f"{where}.columns[{i}]")
+        (snake(c.staged_name), landed(c), f"{where}.columns[{i}]")
         for i, c in enumerate(ref.dataset.columns)
         if c.staged_name.lower() not in derived
     ]
