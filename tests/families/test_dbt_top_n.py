@@ -33,17 +33,28 @@ SPEC: dict[str, Any] = {
     "pipeline": {"name": "tpch"},
     "latency": "1d",
     "architecture": "elt",
-    "sources": [{"name": "erp", "type": "postgres", "connection": {"host": "db", "password": "${secret:ERP_PW}"},
-                 "tables": [_table("customer", "c_custkey", CUSTOMER), _table("orders", "o_orderkey", ORDERS),
-                            _table("lineitem", "l_id", LINEITEM)]}],  # fmt: skip
+    "sources": [
+        {
+            "name": "erp",
+            "type": "postgres",
+            "connection": {"host": "db", "password": "${secret:ERP_PW}"},
+            "tables": [
+                _table("customer", "c_custkey", CUSTOMER),
+                _table("orders", "o_orderkey", ORDERS),
+                _table("lineitem", "l_id", LINEITEM),
+            ],
+        }
+    ],
     "targets": [{"name": "wh", "type": "duckdb"}],
     "transforms": {
         "marts": [
             {
                 "name": "top_customers",
                 "from": "lineitem",
-                "joins": [{"table": "orders", "on": {"l_orderkey": "o_orderkey"}, "type": "inner"},
-                          {"table": "customer", "on": {"o_custkey": "c_custkey"}, "type": "inner"}],  # fmt: skip
+                "joins": [
+                    {"table": "orders", "on": {"l_orderkey": "o_orderkey"}, "type": "inner"},
+                    {"table": "customer", "on": {"o_custkey": "c_custkey"}, "type": "inner"},
+                ],
                 "group_by": ["c_name"],
                 "measures": [{"name": "revenue", "agg": "sum", "expr": "l_extendedprice * (1 - l_discount)"}],
                 "order_by": ["revenue desc", "c_name"],
@@ -52,8 +63,10 @@ SPEC: dict[str, Any] = {
             {
                 "name": "shipping_priority",
                 "from": "lineitem",
-                "joins": [{"table": "orders", "on": {"l_orderkey": "o_orderkey"}, "type": "inner"},
-                          {"table": "customer", "on": {"o_custkey": "c_custkey"}, "type": "inner"}],  # fmt: skip
+                "joins": [
+                    {"table": "orders", "on": {"l_orderkey": "o_orderkey"}, "type": "inner"},
+                    {"table": "customer", "on": {"o_custkey": "c_custkey"}, "type": "inner"},
+                ],
                 "filter": "c_mktsegment = 'BUILDING' AND o_orderdate < DATE '1995-03-15' "
                 "AND l_shipdate > DATE '1995-03-15'",
                 "group_by": ["l_orderkey", "o_orderdate", "o_shippriority"],
@@ -64,8 +77,10 @@ SPEC: dict[str, Any] = {
             {
                 "name": "top_customers_per_segment",
                 "from": "lineitem",
-                "joins": [{"table": "orders", "on": {"l_orderkey": "o_orderkey"}, "type": "inner"},
-                          {"table": "customer", "on": {"o_custkey": "c_custkey"}, "type": "inner"}],  # fmt: skip
+                "joins": [
+                    {"table": "orders", "on": {"l_orderkey": "o_orderkey"}, "type": "inner"},
+                    {"table": "customer", "on": {"o_custkey": "c_custkey"}, "type": "inner"},
+                ],
                 "group_by": ["c_mktsegment", "c_name"],
                 "measures": [{"name": "revenue", "agg": "sum", "expr": "l_extendedprice * (1 - l_discount)"}],
                 "order_by": ["revenue desc", "c_name"],

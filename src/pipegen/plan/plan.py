@@ -43,8 +43,12 @@ def make_plan(spec: Spec) -> Plan:
         facts=facts_of(spec),
         graph=graph(spec, selection.architecture, engines),
         capacity=capacity,
-        findings=(*selection.findings, *capacity_findings(spec, capacity), *engine_findings(spec, engines),
-                  *masked_rule_findings(spec, selection.architecture)),
+        findings=(
+            *selection.findings,
+            *capacity_findings(spec, capacity),
+            *engine_findings(spec, engines),
+            *masked_rule_findings(spec, selection.architecture),
+        ),
         names=names(spec),
         engines=engines,
     )

@@ -20,8 +20,8 @@ from pipegen.safe import Ident, trusted
 from pipegen.spec import rulekinds
 from pipegen.spec.catalog import TARGET_SYSTEMS
 from pipegen.spec.index import SpecIndex, mart_outputs
-from pipegen.spec.pii import landed_column
 from pipegen.spec.model import ColumnRules, Dataset, Materialization, OnFailure, Severity, Source, Spec, Target
+from pipegen.spec.pii import landed_column
 from pipegen.spec.rulekinds import DbtSite
 from pipegen.spec.types import format_duration, parse_secret_ref
 

@@ -5,8 +5,8 @@ family (generators/dbt/generator.py); expressions go through render/sqlexpr.py p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from pipegen.plan.names import Names, snake

@@ -42,7 +42,6 @@ from pipegen.plan.names import EnvNames, MartNames, gx_parameter, snake
 from pipegen.render.env import static
 from pipegen.spec import rulekinds
 from pipegen.spec.index import SpecIndex, TableRef, mart_outputs
-from pipegen.spec.pii import landed_column
 from pipegen.spec.model import (
     ColumnRules,
     EventSink,
@@ -54,6 +53,7 @@ from pipegen.spec.model import (
     Spec,
     TableQuality,
 )
+from pipegen.spec.pii import landed_column
 from pipegen.spec.rulekinds import GxSite, RuleKind, Scope
 from pipegen.spec.types import NUMERIC_TYPES, parse_column_type, parse_secret_ref
 
