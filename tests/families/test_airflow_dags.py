@@ -314,16 +314,24 @@ def test_the_generated_projects_dag_test_passes_under_pytest(tmp_path: Path, air
     assert "2 passed" in done.stdout
 
 
-def airflow_examples() -> list[Path]:
+def airflow_examples() -> list[Any]:
     """Every example spec that generates an Airflow DAG (as written, orchestrator included)."""
     from pipegen.pipeline import families_for
     from tests.conftest import example_specs
 
-    return [p for p in example_specs() if "airflow" in families_for(prepare(p).plan)]
+    known = {  # open defects this judge found, outside the deadline fix: strict, so a fix shows up
+        "ecommerce_realtime": "the kappa batch layer's dbt staging fails on DuckDB (stage task; issue 19)",
+        "saas_elt": "table freshness is checked against the wall clock over the January 2026 stand-in (issue 19)",
+    }
+    return [
+        pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=known[p.stem])) if p.stem in known else p
+        for p in example_specs()
+        if "airflow" in families_for(prepare(p).plan)
+    ]
 
 
 @pytest.mark.judge
-@pytest.mark.parametrize("spec", airflow_examples(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("spec", airflow_examples(), ids=lambda p: Path(p).stem)
 def test_every_example_dag_passes_airflows_own_dag_test(tmp_path: Path, airflow_python: Path, spec: Path) -> None:
     """Airflow's dag.test() of each example's generated DAG, every step real on the local
     stand-ins: the run succeeds and every task with it (a DAG with a freshness deadline
