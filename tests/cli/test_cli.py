@@ -132,7 +132,7 @@ def test_plan_shows_engines_with_reasons_and_sizes_beside_their_overrides() -> N
     assert {e["layer"]: e["engine"] for e in data["engines"]} == {
         "compute": "kubernetes",
         "stream": "flink",
-        "batch": "none",
+        "batch": "dbt",
     }
 
 
