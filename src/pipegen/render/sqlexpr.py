@@ -38,6 +38,22 @@ def to_sql(
     return tree.sql(dialect=dialect, identify=identify)
 
 
+def order_key_sql(text: str, dialect: str, resolve: Resolver, *, desc: bool, nulls_first: bool) -> str:
+    """One ORDER BY key in `dialect`: the expression, its direction and where NULLs go, spelled
+    the dialect's way (sqlglot leaves out what the dialect does by default and emulates NULL
+    placement where the dialect has no NULLS FIRST/LAST, e.g. MySQL)."""
+    key = parse_expr(text, resolve)
+    return exp.Ordered(this=key, desc=desc, nulls_first=nulls_first).sql(dialect=dialect)
+
+
+def parse_expr(text: str, resolve: Resolver) -> exp.Expression:
+    """A spec expression parsed once, its columns resolved by `resolve`."""
+    parsed = parse(text)
+    if parsed.tree is None:  # validation refuses these; reaching here is a bug
+        raise ValueError(f"expression does not parse: {text!r} ({parsed.error})")
+    return parsed.tree.copy().transform(lambda node: _rewrite(node, resolve))
+
+
 def _rewrite(node: exp.Expression, resolve: Resolver) -> exp.Expression:
     if isinstance(node, exp.Column) and node.name and not isinstance(node.this, exp.Star):
         alias, name = resolve(node.table, node.name)

@@ -21,6 +21,7 @@ from pipegen.spec import rulekinds
 from pipegen.spec.catalog import TARGET_SYSTEMS
 from pipegen.spec.index import SpecIndex, mart_outputs
 from pipegen.spec.model import ColumnRules, Dataset, Materialization, OnFailure, Severity, Source, Spec, Target
+from pipegen.spec.pii import landed_column
 from pipegen.spec.rulekinds import DbtSite
 from pipegen.spec.types import format_duration, parse_secret_ref
 
@@ -268,13 +269,16 @@ def _period(seconds: float) -> dict[str, Any]:
     return {"count": max(1, round(seconds / 60)), "period": "minute"}
 
 
-def staging_doc(tables: list[Table], spec: Spec) -> dict[str, Any]:
+def staging_doc(tables: list[Table], spec: Spec, masked: bool = False) -> dict[str, Any]:
+    """Staging models' columns and tests; with `masked` (etl), the columns as they land (pipegen.spec.pii)."""
     relations = relation_index(tables, spec)
     models = []
     for t in tables:
         columns = []
         for i, c in enumerate(t.dataset.columns):
-            columns.append(_column_doc(snake(c.staged_name), c, f"{_spec_path(spec, t)}.columns[{i}]", spec, relations))
+            landed = landed_column(c) if masked else c
+            where = f"{_spec_path(spec, t)}.columns[{i}]"
+            columns.append(_column_doc(snake(c.staged_name), landed, where, spec, relations))
         for i, d in enumerate(t.dataset.derived):
             columns.append(_column_doc(snake(d.name), d, f"{_spec_path(spec, t)}.derived[{i}]", spec, relations))
         models.append(
@@ -431,7 +435,8 @@ def dbt_context(ctx: GenContext) -> dict[str, Any]:
     dialects = dialects_of(spec)
     index = SpecIndex(spec)
     refs = {(t.source_index, t.index, t.kind): t for t in index.tables}
-    staged = [dbt_sql.staging_model(refs[_key(spec, t)], names, dialects) for t in tables]
+    masked = ctx.plan.masks_pii
+    staged = [dbt_sql.staging_model(refs[_key(spec, t)], names, dialects, masked) for t in tables]
     marts = [dbt_sql.mart_model(m, index, names, dialects) for m in spec.transforms.marts]
     return {
         "version": trusted(ctx.version),
@@ -441,7 +446,7 @@ def dbt_context(ctx: GenContext) -> dict[str, Any]:
         "latency": trusted(format_duration(spec.latency)),
         "types": type_table(spec),
         "sources": sources_doc(tables, spec),
-        "staging_doc": staging_doc(tables, spec),
+        "staging_doc": staging_doc(tables, spec, masked),
         "staging": staged,
         "marts": marts,
         "marts_doc": marts_doc(ctx, tables),

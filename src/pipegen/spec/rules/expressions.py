@@ -4,7 +4,7 @@ Scopes: a table's `filter` sees the source's column names (it runs at extraction
 `derived` columns see the staged names (renames applied); a mart or stream job sees its
 inputs (the `from` table and every join, each table with its renamed and derived columns, each
 mart with its outputs) plus, for stream jobs, the `history` statistics by name; a join's
-`filter` sees only the joined table.
+`filter` sees only the joined table; a mart's `order_by` sees the mart's own outputs.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pipegen.spec.diagnostics import Finding, Path
-from pipegen.spec.index import Resolved, SpecIndex, TableRef
+from pipegen.spec.index import Resolved, SpecIndex, TableRef, mart_outputs
 from pipegen.spec.model import Aggregation, Mart, Measure, Spec, StreamJob
 from pipegen.spec.scope import MISPLACED, WRONG_KIND, Input, Kind, Problem, Scope, plain_ref, resolve
 from pipegen.spec.types import NUMERIC_TYPES
@@ -141,6 +141,8 @@ def _job(index: SpecIndex, job: Mart | StreamJob, base: Path, allow_marts: bool)
         yield from check_text(dedup.order_by, Kind.SCALAR, scope, (*base, "deduplicate", "order_by"))
     yield from _outputs(job, scope, base)
     yield from _measures(job, scope, base)
+    if isinstance(job, Mart):
+        yield from _order_by(job, scope, base)
     if isinstance(job, StreamJob):
         for hi, h in enumerate(job.history):
             path = (*base, "history", hi)
@@ -262,3 +264,17 @@ def _duplicate_outputs(job: Mart | StreamJob, base: Path) -> Iterator[Finding]:
                 "give it another name with `{name: ..., expr: ...}`",
             )
         seen[name.lower()] = "group key" if field == "group_by" else "column"
+
+
+def _order_by(mart: Mart, inputs: Scope, base: Path) -> Iterator[Finding]:
+    """`order_by` reads the mart's outputs (the rows are ordered after they are computed)."""
+    outputs = mart_outputs(mart)
+    notes = {
+        c.lower(): f"'{c}' is an input column, not an output of the mart: add it to the outputs to order by it"
+        for c in (c for i in inputs.inputs for c in i.columns)
+        if c.lower() not in {o.lower() for o in outputs}
+    }
+    scope = Scope((Input(mart.name, dict.fromkeys(outputs), (), notes),))
+    for ki, key in enumerate(mart.order_by):
+        path = (*base, "order_by", ki) if len(mart.order_by) > 1 else (*base, "order_by")
+        yield from check_text(key.expr, Kind.SCALAR, scope, path)
