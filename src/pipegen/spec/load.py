@@ -2,7 +2,9 @@
 
 The YAML is composed into nodes (never constructed blindly), so duplicate keys are all
 reported, aliases are expanded under a budget (no billion laughs), and every value and
-key keeps its position for diagnostics.
+key keeps its position for diagnostics. The budget counts what aliases add: a node
+converted a second time (reached through an alias). A large spec written out in full uses
+none of it (its size is bounded by MAX_BYTES alone).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from pipegen.spec.diagnostics import Finding, Path
 
 MAX_BYTES = 4 * 1024 * 1024
-MAX_NODES = 250_000  # after alias expansion
+MAX_ALIAS_NODES = 250_000  # nodes added by alias expansion (a node reached again through an alias)
 MAX_DEPTH = 64
 
 
@@ -220,21 +222,39 @@ class _Converter:
     def __init__(self, yaml: YAML, loaded: Loaded) -> None:
         self.constructor = yaml.constructor
         self.loaded = loaded
-        self.count = 0
+        self.expanded = 0  # nodes converted again because an alias refers to them
+        self.seen: set[int] = set()
         self.active: set[int] = set()
+        self.site = Pos(1, 1)  # the innermost node met for the first time: where an alias is used
 
-    def convert(self, node: Node, path: Path, depth: int, key: Node | None) -> Any:
-        self.count += 1
-        if self.count > MAX_NODES:
+    def _count(self, node: Node, key: Node | None) -> None:
+        """Count a node reached again through an alias; refuse past the budget, at the alias's place."""
+        if id(node) not in self.seen:
+            self.seen.add(id(node))
+            self.site = _pos(key) if key is not None else _pos(node)
+            return
+        self.expanded += 1
+        if self.expanded > MAX_ALIAS_NODES:
             raise _Budget(
-                _pos(node),
+                self.site,
                 Finding(
                     (),
                     "P003",
-                    f"the document expands to more than {MAX_NODES:,} nodes (anchors and aliases multiply it)",
+                    f"the aliases here expand the document by more than {MAX_ALIAS_NODES:,} nodes "
+                    "(each alias copies its anchor's whole subtree)",
                     "use fewer aliases; write the values out",
                 ),
             )
+
+    def convert(self, node: Node, path: Path, depth: int, key: Node | None) -> Any:
+        site = self.site
+        self._count(node, key)
+        try:
+            return self._convert(node, path, depth, key)
+        finally:
+            self.site = site
+
+    def _convert(self, node: Node, path: Path, depth: int, key: Node | None) -> Any:
         if depth > MAX_DEPTH:
             raise _Budget(
                 _pos(node), Finding((), "P011", f"nesting deeper than {MAX_DEPTH} levels", "flatten the structure")
