@@ -2,13 +2,19 @@
 
 See docs/regeneration.md. `plan_write` decides (reads only), `apply` performs the plan
 atomically, `recover` rolls back an interrupted run. `write_tree` (recover + decide +
-apply) and `preview` (decide only, for --dry-run/--check/--diff) hold the output
+apply) and `preview` (decide only, for --dry-run/--check/--diff/status) hold the output
 directory's lock, so two pipegen runs never interleave.
+
+Both take the files, or a function that renders them from the last generated copies
+(`.pipegen/base/`, read by `base_reader`): that is called under the lock, after recovery,
+so a rendering never reads base copies an interrupted run left half-replaced, and every
+command that renders (generate, --check, status) reads them the same way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from pipegen.errors import WriteError
@@ -21,11 +27,25 @@ from pipegen.write.paths import META_DIR, safe_relpath
 from pipegen.write.report import render_summary, unified_diff
 
 Files = Mapping[str, str | OutFile]
+Reader = Callable[[str], str | None]
+Render = Callable[[Reader], Files]
+
+
+def _files(out: Path, files: Files | Render) -> Files:
+    return files(base_reader(out)) if callable(files) else files
+
+
+def _recovery_note(kept: tuple[str, ...]) -> str:
+    if not kept:
+        return "an interrupted run was rolled back: the previous files and manifest are restored"
+    shown = ", ".join(kept[:10]) + (", ..." if len(kept) > 10 else "")
+    return (f"an interrupted run was rolled back: the previous files and manifest are restored, except your "
+            f"changes made since, which are kept ({shown}); they are merged below like any edit")  # fmt: skip
 
 
 def write_tree(
     out: Path,
-    files: Files,
+    files: Files | Render,
     meta: WriteMeta,
     *,
     restore_deleted: bool = False,
@@ -38,8 +58,11 @@ def write_tree(
     out.mkdir(parents=True, exist_ok=True)
     with output_lock(out):
         refuse_newer(out, meta.generator_version)  # before recovery touches anything
-        _recover(out)
-        planned = plan_write(out, files, meta, restore_deleted=restore_deleted)
+        kept = _recover(out)
+        planned = plan_write(out, _files(out, files), meta, restore_deleted=restore_deleted)
+        if kept is not None:
+            report = replace(planned.report, notes=(_recovery_note(kept),))
+            planned = replace(planned, report=report)
         if on_plan is not None:
             on_plan(planned)
         return _apply(planned)
@@ -61,20 +84,20 @@ def base_reader(out: Path) -> Callable[[str], str | None]:
     return read
 
 
-def preview(out: Path, files: Files, meta: WriteMeta, *, restore_deleted: bool = False) -> WritePlan:
+def preview(out: Path, files: Files | Render, meta: WriteMeta, *, restore_deleted: bool = False) -> WritePlan:
     """What write_tree would do, writing nothing (the lock file aside). Waits for a run in progress;
     refuses when an interrupted run has to be rolled back first."""
-    if not (out / META_DIR).is_dir():
-        return plan_write(out, files, meta, restore_deleted=restore_deleted)  # never generated here: no lock
+    if not (out / META_DIR).is_dir():  # never generated here: no lock
+        return plan_write(out, _files(out, files), meta, restore_deleted=restore_deleted)
     with output_lock(out, read_only=True):
         if interrupted(out):
             raise WriteError(f"an interrupted run left {out / META_DIR}/txn",
                              hint="run `pipegen generate` to restore the previous files")  # fmt: skip
-        return plan_write(out, files, meta, restore_deleted=restore_deleted)
+        return plan_write(out, _files(out, files), meta, restore_deleted=restore_deleted)
 
 
 __all__ = [
-    "DEFAULT_MODE", "EXECUTABLE_MODE", "FORMAT", "FileChange", "Files", "Manifest", "Op", "OutFile", "WriteMeta",
-    "WritePlan", "WriteReport", "apply", "base_reader", "interrupted", "load_manifest", "plan_write", "preview",
+    "DEFAULT_MODE", "EXECUTABLE_MODE", "FORMAT", "FileChange", "Files", "Manifest", "Op", "OutFile", "Reader",
+    "Render", "WriteMeta", "WritePlan", "WriteReport", "apply", "base_reader", "interrupted", "load_manifest", "plan_write", "preview",
     "recover", "render_summary", "safe_relpath", "sha256", "unified_diff", "write_tree",
 ]  # fmt: skip
