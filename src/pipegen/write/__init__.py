@@ -98,6 +98,6 @@ def preview(out: Path, files: Files | Render, meta: WriteMeta, *, restore_delete
 
 __all__ = [
     "DEFAULT_MODE", "EXECUTABLE_MODE", "FORMAT", "FileChange", "Files", "Manifest", "Op", "OutFile", "Reader",
-    "Render", "WriteMeta", "WritePlan", "WriteReport", "apply", "base_reader", "interrupted", "load_manifest", "plan_write", "preview",
-    "recover", "render_summary", "safe_relpath", "sha256", "unified_diff", "write_tree",
+    "Render", "WriteMeta", "WritePlan", "WriteReport", "apply", "base_reader", "interrupted", "load_manifest",
+    "plan_write", "preview", "recover", "render_summary", "safe_relpath", "sha256", "unified_diff", "write_tree",
 ]  # fmt: skip

@@ -273,7 +273,9 @@ def _installed(target: Path, entry: Entry) -> bool:
         return False
     if entry.get("wrote") is None:
         return True
-    return sha256(target.read_bytes()) == entry["wrote"] and f"{stat.S_IMODE(target.stat().st_mode):04o}" == entry["mode"]
+    return (
+        sha256(target.read_bytes()) == entry["wrote"] and f"{stat.S_IMODE(target.stat().st_mode):04o}" == entry["mode"]
+    )
 
 
 def _empty_dir(path: Path) -> bool:

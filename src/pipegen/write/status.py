@@ -30,7 +30,7 @@ _BY_ACTION: dict[str, tuple[str, ...]] = {
     "adopt": ("stale",),
     "user-deleted": ("deleted",),
     "record": ("stale",),
-    "kept": (),
+    "kept": ("edited",),  # your content or mode, kept
     "unchanged": (),
 }
 
