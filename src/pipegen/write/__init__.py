@@ -20,6 +20,7 @@ from pathlib import Path
 from pipegen.errors import WriteError
 from pipegen.write.apply import _apply, _recover, apply, interrupted, recover
 from pipegen.write.decide import FileChange, Op, WriteMeta, WritePlan, WriteReport, plan_write
+from pipegen.write.disk import write_error
 from pipegen.write.lock import output_lock
 from pipegen.write.manifest import FORMAT, Manifest, load_manifest, refuse_newer, sha256
 from pipegen.write.modes import DEFAULT_MODE, EXECUTABLE_MODE, OutFile
@@ -55,17 +56,36 @@ def write_tree(
     show the plan (`on_plan`, before anything is written), apply."""
     if out.exists() and not out.is_dir():
         raise WriteError(f"{out} exists and is not a directory", hint="pass another --output folder")
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_error(exc, f"cannot create the output folder {out}", after="nothing was written") from exc
     with output_lock(out):
         refuse_newer(out, meta.generator_version)  # before recovery touches anything
-        kept = _recover(out)
-        planned = plan_write(out, _files(out, files), meta, restore_deleted=restore_deleted)
+        kept = _recovered(out)
+        planned = _planned(out, files, meta, restore_deleted)
         if kept is not None:
             report = replace(planned.report, notes=(_recovery_note(kept),))
             planned = replace(planned, report=report)
         if on_plan is not None:
             on_plan(planned)
         return _apply(planned)
+
+
+def _recovered(out: Path) -> tuple[str, ...] | None:
+    try:
+        return _recover(out)
+    except OSError as exc:
+        after = f"the restore resumes from {out / META_DIR}/txn when you run generate again"
+        raise write_error(exc, f"restoring the run interrupted in {out} failed", path=out, after=after) from exc
+
+
+def _planned(out: Path, files: Files | Render, meta: WriteMeta, restore_deleted: bool) -> WritePlan:
+    """plan_write, with a file-system error (an unreadable file, say) naming its path."""
+    try:
+        return plan_write(out, _files(out, files), meta, restore_deleted=restore_deleted)
+    except OSError as exc:
+        raise write_error(exc, f"reading {out} failed", path=out, after="nothing was written") from exc
 
 
 def base_reader(out: Path) -> Callable[[str], str | None]:
@@ -88,12 +108,12 @@ def preview(out: Path, files: Files | Render, meta: WriteMeta, *, restore_delete
     """What write_tree would do, writing nothing (the lock file aside). Waits for a run in progress;
     refuses when an interrupted run has to be rolled back first."""
     if not (out / META_DIR).is_dir():  # never generated here: no lock
-        return plan_write(out, _files(out, files), meta, restore_deleted=restore_deleted)
+        return _planned(out, files, meta, restore_deleted)
     with output_lock(out, read_only=True):
         if interrupted(out):
             raise WriteError(f"an interrupted run left {out / META_DIR}/txn",
                              hint="run `pipegen generate` to restore the previous files")  # fmt: skip
-        return plan_write(out, _files(out, files), meta, restore_deleted=restore_deleted)
+        return _planned(out, files, meta, restore_deleted)
 
 
 __all__ = [

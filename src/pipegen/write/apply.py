@@ -48,9 +48,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import NoReturn
 
-from pipegen.errors import WriteError
+from pipegen.errors import WriteError, os_error_text
 from pipegen.write.decide import Op, WritePlan, WriteReport
-from pipegen.write.disk import kind_of
+from pipegen.write.disk import kind_of, named, write_error
 from pipegen.write.lock import output_lock
 from pipegen.write.manifest import UPGRADE, sha256
 from pipegen.write.paths import META_DIR, check_inside, safe_relpath
@@ -61,20 +61,22 @@ JOURNAL_FORMAT = 3  # 2: every entry names a backup slot and the hash the decisi
 
 
 def _fsync_write(path: Path, data: bytes, mode: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
-    with path.open("wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    path.chmod(mode)
+    with named(path):
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
+        with path.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        path.chmod(mode)
 
 
 def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    with named(path):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 class _Fault:
@@ -139,26 +141,55 @@ def _apply(plan: WritePlan) -> WriteReport:
         fault.at("stage")
         _commit(txn, entries)
     except (OSError, WriteError) as exc:
-        _recover(out)  # nothing outside txn/ was touched yet: this only discards it
-        why = exc.message if isinstance(exc, WriteError) else str(exc)
-        raise WriteError(f"could not prepare the write: {why}",
+        _discard(out, exc)
+        if isinstance(exc, _StagingFailed):
+            raise
+        if isinstance(exc, OSError):
+            raise write_error(exc, "could not prepare the write", after="nothing was changed") from exc
+        raise WriteError(f"could not prepare the write: {exc.message}",
                          hint="nothing was changed; fix that path (or free some space), then run again",
                          ) from exc  # fmt: skip
     fault.pause()
     current = ""
     try:
         for entry in entries:
-            current = str(entry["target"])
+            current = f"writing {entry['target']}"
             _perform(out, txn, entry, fault)
+        current = "syncing the changed folders to disk"
         _fsync_dirs(out, [str(e["target"]) for e in entries])
+        (txn / JOURNAL).unlink()  # the run is complete
     except Exception as exc:
         _rollback_after(out, current, exc)
     except BaseException:  # KeyboardInterrupt, SystemExit: restore before going
         _recover(out)
         raise
-    _finish(txn)
-    _prune_empty(out, [str(e["target"]) for e in entries if not e["stage"]])
+    _done(out, txn, [str(e["target"]) for e in entries if not e["stage"]])
     return plan.report
+
+
+class _StagingFailed(WriteError):
+    """A new file could not be staged (a full disk, say): the message names it and the staging path."""
+
+
+def _discard(out: Path, cause: Exception) -> None:
+    """Drop the staging area after a failure before the commit point: nothing else was touched."""
+    try:
+        _recover(out)
+    except OSError as again:
+        why = os_error_text(cause)[0] if isinstance(cause, OSError) else str(cause)
+        raise write_error(again, f"could not prepare the write ({why}), nor remove {out / TXN}",
+                          after="nothing else was changed: delete that folder, then run again") from cause  # fmt: skip
+
+
+def _done(out: Path, txn: Path, removed: list[str]) -> None:
+    """Tidy up after the run is complete. The journal is gone, so the new tree stands: a failure
+    here (an empty folder left, staging not removed) changes nothing and is not an error."""
+    try:
+        _fsync_dir(txn)
+        shutil.rmtree(txn, ignore_errors=True)
+        _prune_empty(out, removed)
+    except OSError:
+        shutil.rmtree(txn, ignore_errors=True)
 
 
 Entry = dict[str, str | None]
@@ -171,7 +202,12 @@ def _stage(out: Path, txn: Path, ops: list[Op]) -> list[Entry]:
         staged, wrote = None, None
         if op.data is not None:
             staged, wrote = f"stage/{i}", sha256(op.data)
-            _fsync_write(txn / staged, op.data, op.mode)
+            try:
+                _fsync_write(txn / staged, op.data, op.mode)
+            except OSError as exc:
+                message, advice = os_error_text(exc)
+                raise _StagingFailed(f"could not prepare the write: staging {op.target} failed: {message}",
+                                     hint=f"{advice}; nothing was changed") from exc  # fmt: skip
         entries.append({"target": op.target, "stage": staged, "backup": f"backup/{i}", "expect": op.expect,
                         "wrote": wrote, "mode": f"{op.mode:04o}"})  # fmt: skip
     (txn / "backup").mkdir(parents=True, exist_ok=True)
@@ -204,21 +240,25 @@ def _perform(out: Path, txn: Path, entry: Entry, fault: _Fault) -> None:
         _prune_empty(out, [str(entry["target"])])  # so a file can take the place of an emptied directory
 
 
-def _rollback_after(out: Path, path: str, exc: Exception) -> NoReturn:
+def _rollback_after(out: Path, doing: str, exc: Exception) -> NoReturn:
     """An error (not a kill) half-way: put everything back, then say what failed and what to do."""
-    why = exc.message if isinstance(exc, WriteError) else (getattr(exc, "strerror", None) or str(exc))
-    where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+    if isinstance(exc, OSError):
+        why, advice = os_error_text(exc, out)
+    elif isinstance(exc, WriteError):
+        why, advice = exc.message, "move away what is in the way, or fix its permissions, then run generate again"
+    else:
+        why, advice = f"{type(exc).__name__}: {exc}", "run generate again; if it happens again, report it"
     try:
         _recover(out)
     except Exception as again:
+        again_text = os_error_text(again)[0] if isinstance(again, OSError) else str(again)
         raise WriteError(
-            f"writing {path} failed: {why}{where}; restoring the previous files also failed: {again}",
-            hint=f"fix the cause, then run pipegen generate again: it finishes the restore from {out / TXN}",
+            f"{doing} failed: {why}; restoring the previous files also failed: {again_text}",
+            hint=f"{advice}; pipegen generate then finishes the restore from {out / TXN}",
         ) from exc
     raise WriteError(
-        f"writing {path} failed: {why}{where}",
-        hint="nothing was changed (the previous files and manifest are restored); "
-        "fix that path (move away what is in the way, or fix its permissions), then run pipegen generate again",
+        f"{doing} failed: {why}",
+        hint=f"{advice}; nothing was changed (the previous files and manifest are restored)",
     ) from exc
 
 
