@@ -8,10 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tests.conftest import REPO
 
 from pipegen.cli import main
 from pipegen.resources import data_dir
+from tests.conftest import REPO
 
 HELLO = (REPO / "specs" / "hello.yaml").read_text()
 
