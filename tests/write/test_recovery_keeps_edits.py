@@ -8,6 +8,7 @@ deletion) a file that stays deleted, as docs/regeneration.md says for any edit.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -173,3 +174,22 @@ def _tree(root: Path) -> dict[str, bytes]:
         for p in sorted(root.rglob("*"))
         if p.is_file() and p.name != "lock"
     }
+
+
+def test_a_journal_from_before_the_installed_hashes_is_still_rolled_back(
+    project: Callable[[int], Path], faults: list[int], tmp_path: Path
+) -> None:
+    """A format-2 journal (left by the previous pipegen) records no hash of what it installed:
+    every regular file at a target counts as the run's, as it did then."""
+    reference = tmp_path / "reference"
+    write_tree(reference, V1, WriteMeta("1.0", "v1"))
+    for fault in faults:
+        out = project(fault)
+        journal = out / ".pipegen/txn/journal.json"
+        if not journal.exists():
+            continue  # killed before the commit point
+        data = json.loads(journal.read_text())
+        ops = [{k: v for k, v in op.items() if k not in ("wrote", "mode")} for op in data["ops"]]
+        journal.write_text(json.dumps({"format": 2, "ops": ops}))
+        write_tree(out, V1, WriteMeta("1.0", "v1"))
+        assert _tree(out) == _tree(reference), fault
