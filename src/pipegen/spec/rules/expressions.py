@@ -112,13 +112,32 @@ def job_scope(index: SpecIndex, job: Mart | StreamJob, allow_marts: bool) -> Sco
     if resolved is None:
         return None
     free: dict[str, str | None] = {}
+    inputs = tuple(resolved_input(r) for r in resolved)
     if isinstance(job, StreamJob):
-        inputs = tuple(resolved_input(r) for r in resolved)
+        lookups = [i + 1 for i, j in enumerate(job.joins) if j.type.value == "lookup"]
+        inputs = tuple(lookup_input(r) if i in lookups else x for i, (r, x) in enumerate(zip(resolved, inputs)))
         for h in job.history:
             source_type = Scope(inputs).type_of(*(plain_ref(h.column) or ("", ""))) if h.column else None
             free[h.name] = HISTORY_TYPES.get(h.agg, source_type)
     merged = frozenset(left.lower() for j in job.joins for left, right in j.on if left == right and "." not in left)
-    return Scope(tuple(resolved_input(r) for r in resolved), free, merged=merged)
+    return Scope(inputs, free, merged=merged)
+
+
+def lookup_input(r: Resolved) -> Input:
+    """A dimension a stream job looks up: its table as the database holds it, so without the
+    record metadata (`metadata:` columns exist on the change stream, not in the table)."""
+    base = resolved_input(r)
+    if r.table is None:
+        return base
+    meta = {c.staged_name.lower() for c in r.table.dataset.columns if c.metadata is not None}
+    columns = {name: kind for name, kind in base.columns.items() if name.lower() not in meta}
+    notes = dict(base.notes)
+    for name in sorted(meta):
+        notes[name] = (
+            f"'{name}' is record metadata of '{r.table.dataset.name}': a lookup reads the table from the "
+            "database, which has no record metadata"
+        )
+    return Input(base.name, columns, base.aliases, notes)
 
 
 def _job(index: SpecIndex, job: Mart | StreamJob, base: Path, allow_marts: bool) -> Iterator[Finding]:
