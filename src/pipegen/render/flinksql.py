@@ -3,9 +3,9 @@ portable column types as Flink types, and the legacy group-window lint.
 
 sqlglot has no Flink dialect; Flink SQL is Spark's surface (backtick identifiers, the same
 function names for what the spec uses) with ANSI string literals: a quote is doubled and a
-backslash is an ordinary character. The differences are data: `_FUNCTIONS` rewrites what Flink
-spells differently, every identifier is quoted (Flink's reserved words include `user`,
-`value`, `timestamp`...), and a string literal holding `${` is split into a concatenation so
+backslash is an ordinary character. The differences are data: the function catalogue
+(spec/functions.py) holds what Flink spells differently (its `flink` templates), every
+identifier is quoted (Flink's reserved words include `user`, `value`, `timestamp`...), and a string literal holding `${` is split into a concatenation so
 the SQL runner's `${VAR}` substitution can never reach spec text."""
 
 from __future__ import annotations
@@ -27,20 +27,6 @@ class Flink(Spark):
 
     class Tokenizer(Spark.Tokenizer):
         STRING_ESCAPES = ["'"]  # noqa: RUF012 - sqlglot's own idiom
-
-
-# Functions Flink spells differently from Spark, as tree rewrites: DATE(x) is a cast, and the
-# niladic time functions take no parentheses.
-_NILADIC = {exp.CurrentTimestamp: "CURRENT_TIMESTAMP", exp.CurrentDate: "CURRENT_DATE"}
-
-
-def _flink_functions(node: exp.Expression) -> exp.Expression:
-    if isinstance(node, exp.Date) and not node.expressions:
-        return exp.cast(node.this, "DATE")
-    for kind, name in _NILADIC.items():
-        if isinstance(node, kind):
-            return exp.var(name)
-    return node
 
 
 DIALECT = "flink"
@@ -71,10 +57,7 @@ def flink_expr(text: str, resolve: Resolver, inline: dict[str, str] | None = Non
         return node
 
     def transform(node: exp.Expression) -> exp.Expression:
-        node = inlined(node)
-        if isinstance(node, exp.Date) and isinstance(node.this, exp.Expression):
-            node.set("this", inlined(node.this))  # rewritten to a cast before its argument is visited
-        return _inert(_flink_functions(node))
+        return _inert(inlined(node))
 
     return to_sql(text, DIALECT, resolve, identify=True, transform=transform)
 

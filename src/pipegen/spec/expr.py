@@ -23,6 +23,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
+from pipegen.spec.functions import SpecDialect
 from pipegen.spec.scope import MISPLACED, PARSE, UNKNOWN, WRONG_KIND, Kind, Problem, Scope, resolve
 
 MAX_LENGTH = 4000
@@ -48,7 +49,7 @@ def parse(text: str) -> Parsed:
     if any(tok.comments for tok in tokens):
         return Parsed(None, "comments are not allowed in an expression")
     try:
-        tree = sqlglot.parse_one(text, into=exp.Condition)
+        tree = sqlglot.parse_one(text, read=SpecDialect, into=exp.Condition)
     except (ParseError, TokenError) as exc:
         return Parsed(None, _first_line(exc))
     if not isinstance(tree, exp.Expression):
