@@ -23,8 +23,22 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
+from pipegen.errors import did_you_mean
+from pipegen.spec import functions
 from pipegen.spec.functions import SpecDialect
-from pipegen.spec.scope import MISPLACED, PARSE, UNKNOWN, WRONG_KIND, Kind, Problem, Scope, resolve
+from pipegen.spec.scope import (
+    ARGUMENTS,
+    MISPLACED,
+    PARSE,
+    UNKNOWN,
+    UNKNOWN_FUNCTION,
+    UNTRANSLATABLE,
+    WRONG_KIND,
+    Kind,
+    Problem,
+    Scope,
+    resolve,
+)
 
 MAX_LENGTH = 4000
 
@@ -73,7 +87,8 @@ def check(text: str, kind: Kind, scope: Scope) -> list[Problem]:
     if parsed.tree is None:
         return [Problem(PARSE, f"not a single SQL expression: {parsed.error}", _example(kind))]
     tree = parsed.tree
-    problems = list(_placement(tree, kind))
+    problems = list(_calls(tree, scope.dialects))
+    problems += _placement(tree, kind)
     problems += _columns(tree, kind, scope)
     if kind == Kind.CONDITION and not problems and is_boolean(tree, scope) is False:
         problems.append(
@@ -84,6 +99,59 @@ def check(text: str, kind: Kind, scope: Scope) -> list[Problem]:
             )
         )
     return problems
+
+
+def _calls(tree: exp.Expression, dialects: frozenset[str]) -> Iterator[Problem]:
+    """Every call checked against the function catalogue (spec/functions.py): known, with as
+    many arguments as it takes, a unit it knows, and a translation for every dialect in reach."""
+    for node in tree.walk():
+        if not functions.is_call(node) or isinstance(node.parent, exp.Window):
+            continue  # a window function is refused as such (_placement)
+        name = functions.called_name(node)
+        entry = functions.entry_of(node)
+        if entry is None:
+            hint = did_you_mean(name, [*functions.CATALOGUE, *functions.ALIASES])
+            yield Problem(
+                UNKNOWN_FUNCTION,
+                f"unknown function '{name}': spec expressions use the functions of the catalogue",
+                (hint + " " if hint else "") + "the catalogue: docs/transforms.md#functions",
+            )
+            continue
+        yield from _arguments(node, entry)
+        for dialect in sorted(d for d in dialects if not entry.supported(d)):
+            yield Problem(
+                UNTRANSLATABLE,
+                f"'{entry.name}' has no translation for {dialect}, where this expression runs",
+                f"instead: {entry.unsupported[dialect]}",
+            )
+
+
+def _arguments(node: exp.Expression, entry: functions.Function) -> Iterator[Problem]:
+    if entry.name == "case":
+        return
+    args, extra = functions.arguments(node, entry)
+    most = entry.max_args
+    if extra or len(args) < entry.min_args or (most is not None and len(args) > most):
+        count = len(args) + len(extra)
+        takes = f"{entry.min_args}" if most == entry.min_args else f"{entry.min_args} or more"
+        if most is not None and most != entry.min_args:
+            takes = f"{entry.min_args} to {most}"
+        yield Problem(
+            ARGUMENTS,
+            f"'{entry.name}' takes {takes} argument(s), not {count}",
+            f"write it as {entry.signature()}",
+        )
+        return
+    for index, arg in enumerate(entry.args[: len(args)]):
+        if arg.kind != functions.ArgKind.UNIT:
+            continue
+        unit = functions.unit_of(args[index])
+        if unit not in entry.units:
+            yield Problem(
+                ARGUMENTS,
+                f"'{entry.name}' does not take the unit '{args[index].sql()}'",
+                f"units: {', '.join(entry.units)}",
+            )
 
 
 def _example(kind: Kind) -> str:

@@ -274,9 +274,13 @@ def supported(name: str, dialect: str) -> bool:
     return entry is not None and entry.supported(dialect)
 
 
+# Operators sqlglot models as functions that every dialect spells alike: not calls.
+_OPERATORS = (exp.And, exp.Or)
+
+
 def is_call(node: exp.Expression) -> bool:
     """A node validate checks against the catalogue: a function call or a catalogued operator."""
-    return isinstance(node, exp.Func) or type(node) in _BY_NODE
+    return (isinstance(node, exp.Func) and not isinstance(node, _OPERATORS)) or type(node) in _BY_NODE
 
 
 def called_name(node: exp.Expression) -> str:
