@@ -149,7 +149,7 @@ def _arguments(node: exp.Expression, entry: functions.Function) -> Iterator[Prob
         if unit not in entry.units:
             yield Problem(
                 ARGUMENTS,
-                f"'{entry.name}' does not take the unit '{args[index].sql()}'",
+                f"'{entry.name}' does not take the unit '{unit or args[index].sql()}'",
                 f"units: {', '.join(entry.units)}",
             )
 

@@ -293,9 +293,8 @@ def called_name(node: exp.Expression) -> str:
 
 
 def entry_of(node: exp.Expression) -> Function | None:
-    if isinstance(node, exp.Anonymous):
-        entry = lookup(node.name)
-        return entry if entry is not None and entry.node is None else None
+    if isinstance(node, exp.Anonymous):  # by name; a catalogued node's name here had the wrong arguments
+        return lookup(node.name)
     return CATALOGUE.get(called_name(node)) if type(node) in _BY_NODE else None
 
 
