@@ -46,11 +46,13 @@ def test_a_mysql_only_function_is_refused() -> None:
     assert code == "R300" and "date_format" in message
 
 
-@pytest.mark.parametrize("text", ["concat(name)", "from_unixtime()", "to_timestamp(name, 'yyyy')", "date_add('day', at)"])
+@pytest.mark.parametrize(
+    "text", ["concat(name)", "from_unixtime()", "to_timestamp(name, 'yyyy')", "date_add('day', at)"]
+)
 def test_a_wrong_argument_count_is_refused_with_the_signature(text: str) -> None:
     found = problems(text)
     assert [c for c, _, _ in found] == ["R301"], found
-    name = functions.lookup(text.split("(")[0])
+    name = functions.lookup(text.split("(", maxsplit=1)[0])
     assert name is not None and name.signature() in found[0][2]
 
 

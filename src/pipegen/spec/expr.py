@@ -101,7 +101,7 @@ def check(text: str, kind: Kind, scope: Scope) -> list[Problem]:
     return problems
 
 
-def _calls(tree: exp.Expression, dialects: frozenset[str]) -> Iterator[Problem]:
+def _calls(tree: exp.Expr, dialects: frozenset[str]) -> Iterator[Problem]:
     """Every call checked against the function catalogue (spec/functions.py): known, with as
     many arguments as it takes, a unit it knows, and a translation for every dialect in reach."""
     for node in tree.walk():
@@ -126,7 +126,7 @@ def _calls(tree: exp.Expression, dialects: frozenset[str]) -> Iterator[Problem]:
             )
 
 
-def _arguments(node: exp.Expression, entry: functions.Function) -> Iterator[Problem]:
+def _arguments(node: exp.Expr, entry: functions.Function) -> Iterator[Problem]:
     if entry.name == "case":
         return
     args, extra = functions.arguments(node, entry)

@@ -55,7 +55,9 @@ def dbt_dialects(targets: Sequence[Target]) -> frozenset[str]:
     """The SQL dialects dbt models are written in: DuckDB (the local run) and the dialect of
     each target's dbt adapter (generators/dbt writes one model text per adapter)."""
     systems = [catalog.TARGET_SYSTEMS[t.type] for t in targets]
-    return frozenset({LOCAL_DIALECT} | {s.dialect for s in systems if (s.dbt_adapter or LOCAL_DIALECT) != LOCAL_DIALECT})
+    return frozenset(
+        {LOCAL_DIALECT} | {s.dialect for s in systems if (s.dbt_adapter or LOCAL_DIALECT) != LOCAL_DIALECT}
+    )
 
 
 def table_dialects(source: Source, targets: Sequence[Target], read_by_stream_job: bool) -> frozenset[str]:
