@@ -6,7 +6,8 @@ function names for what the spec uses) with ANSI string literals: a quote is dou
 backslash is an ordinary character. The differences are data: the function catalogue
 (spec/functions.py) holds what Flink spells differently (its `flink` templates), every
 identifier is quoted (Flink's reserved words include `user`, `value`, `timestamp`...), and a
-string literal holding `${` is split into a concatenation so the SQL runner's `${VAR}` substitution can never reach spec text."""
+string literal holding `${` is split into a concatenation so the SQL runner's `${VAR}` substitution
+can never reach spec text."""
 
 from __future__ import annotations
 
