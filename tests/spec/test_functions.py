@@ -47,7 +47,19 @@ def test_a_mysql_only_function_is_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["concat(name)", "from_unixtime()", "to_timestamp(name, 'yyyy')", "date_add('day', at)"]
+    "text",
+    [
+        "concat(name)",
+        "from_unixtime()",
+        "to_timestamp(name, 'yyyy')",
+        "date_add('day', at)",
+        "nullif(name)",
+        "lower(name, name)",
+        "upper()",
+        "abs(amount, 2)",
+        "substring(name)",
+        "round(amount, 1, 2)",
+    ],
 )
 def test_a_wrong_argument_count_is_refused_with_the_signature(text: str) -> None:
     found = problems(text)

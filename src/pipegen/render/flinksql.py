@@ -24,7 +24,11 @@ from pipegen.spec.types import ColumnType, parse_column_type
 
 
 class Flink(Spark):
-    """Flink SQL for sqlglot: Spark's surface with ANSI string literals (a quote doubled)."""
+    """Flink SQL for sqlglot: Spark's surface with ANSI string literals (a quote doubled), and
+    `/` of two integers is integer division (7 / 2 = 3): a spec's `/` is true division
+    (docs/transforms.md), so sqlglot casts the dividend to DOUBLE (TYPED_DIVISION)."""
+
+    TYPED_DIVISION = True
 
     class Tokenizer(Spark.Tokenizer):
         STRING_ESCAPES = ["'"]  # noqa: RUF012 - sqlglot's own idiom

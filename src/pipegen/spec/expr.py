@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
@@ -47,6 +48,7 @@ MAX_LENGTH = 4000
 class Parsed:
     tree: exp.Expression | None
     error: str | None
+    miscounted: Problem | None = None  # the error is a catalogue call with the wrong number of arguments
 
 
 @lru_cache(maxsize=4096)
@@ -65,7 +67,7 @@ def parse(text: str) -> Parsed:
     try:
         tree = sqlglot.parse_one(text, read=SpecDialect, into=exp.Condition)
     except (ParseError, TokenError) as exc:
-        return Parsed(None, _first_line(exc))
+        return Parsed(None, _first_line(exc), _miscounted(tokens) if _about_arguments(exc) else None)
     if not isinstance(tree, exp.Expression):
         return Parsed(None, "it is empty")
     if any(node.comments for node in tree.walk()):
@@ -77,6 +79,50 @@ def parse(text: str) -> Parsed:
     return Parsed(tree, None)
 
 
+# sqlglot refuses a known function with too few or too many arguments while parsing.
+_ARITY_ERRORS = ("Required keyword", "The number of provided arguments")
+_SPECIAL_SYNTAX = frozenset({"case", "cast", "extract", "trim", "substring"})  # FROM/AS inside the parentheses
+
+
+def _about_arguments(exc: Exception) -> bool:
+    errors = getattr(exc, "errors", None) or []
+    return any(str(e.get("description") or "").startswith(_ARITY_ERRORS) for e in errors)
+
+
+def _miscounted(tokens: list[Any]) -> Problem | None:
+    """The first catalogue call whose argument count (top-level commas) does not fit, from tokens."""
+    for i, tok in enumerate(tokens[:-1]):
+        entry = functions.lookup(tok.text)
+        if entry is None or entry.name in _SPECIAL_SYNTAX or tokens[i + 1].token_type != TokenType.L_PAREN:
+            continue
+        depth, count, empty = 0, 1, True
+        for inner in tokens[i + 1 :]:
+            depth += {TokenType.L_PAREN: 1, TokenType.R_PAREN: -1}.get(inner.token_type, 0)
+            if depth == 0:
+                break
+            if depth == 1 and inner.token_type == TokenType.COMMA:
+                count += 1
+            if inner.token_type != TokenType.L_PAREN or depth > 1:
+                empty = False
+        count = 0 if empty else count
+        if count < entry.min_args or (entry.max_args is not None and count > entry.max_args):
+            return _count_problem(entry, count)
+    return None
+
+
+def _count_problem(entry: functions.Function, count: int) -> Problem:
+    most = entry.max_args
+    if most == entry.min_args:
+        takes = f"{entry.min_args}"
+    elif most is None:
+        takes = f"{entry.min_args} or more"
+    else:
+        takes = f"{entry.min_args} to {most}"
+    return Problem(
+        ARGUMENTS, f"'{entry.name}' takes {takes} argument(s), not {count}", f"write it as {entry.signature()}"
+    )
+
+
 def _first_line(exc: Exception) -> str:
     return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
 
@@ -84,6 +130,8 @@ def _first_line(exc: Exception) -> str:
 def check(text: str, kind: Kind, scope: Scope) -> list[Problem]:
     """Every problem of one expression used as `kind` in `scope`."""
     parsed = parse(text)
+    if parsed.miscounted is not None:
+        return [parsed.miscounted]
     if parsed.tree is None:
         return [Problem(PARSE, f"not a single SQL expression: {parsed.error}", _example(kind))]
     tree = parsed.tree
@@ -132,15 +180,7 @@ def _arguments(node: exp.Expr, entry: functions.Function) -> Iterator[Problem]:
     args, extra = functions.arguments(node, entry)
     most = entry.max_args
     if extra or len(args) < entry.min_args or (most is not None and len(args) > most):
-        count = len(args) + len(extra)
-        takes = f"{entry.min_args}" if most == entry.min_args else f"{entry.min_args} or more"
-        if most is not None and most != entry.min_args:
-            takes = f"{entry.min_args} to {most}"
-        yield Problem(
-            ARGUMENTS,
-            f"'{entry.name}' takes {takes} argument(s), not {count}",
-            f"write it as {entry.signature()}",
-        )
+        yield _count_problem(entry, len(args) + len(extra))
         return
     for index, arg in enumerate(entry.args[: len(args)]):
         if arg.kind != functions.ArgKind.UNIT:
