@@ -14,7 +14,7 @@ How a call becomes SQL in a dialect, in order:
 2. `templates[dialect]`: the exact text for that dialect, `{0}`, `{1}`... being the
    arguments already written in the dialect and `{unit}`/`{unit_lower}` the unit;
 3. otherwise sqlglot's own generator for the dialect (`SQLGLOT`).
-Every translation is proven by executing it (tests/spec/test_functions_run.py) on DuckDB,
+Every translation is proven by executing it (tests/judges/test_function_catalogue.py) on DuckDB,
 PostgreSQL, MariaDB (for MySQL) and PyFlink; the other dialects are checked to parse back.
 """
 

@@ -27,7 +27,7 @@ CREATE TABLE `shop__orders__changes` (
   `created_at` AS COALESCE(CAST(REPLACE(REPLACE(`after`.`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP(3)), CAST('1970-01-01 00:00:00' AS TIMESTAMP(3))),
   `updated_at` AS CAST(REPLACE(REPLACE(`after`.`updated_at`, 'T', ' '), 'Z', '') AS TIMESTAMP(3)),
   `ts_ms` AS `source`.`ts_ms`,
-  `changed_at` AS CAST(TO_TIMESTAMP(FROM_UNIXTIME(CAST(FLOOR((`source`.`ts_ms`) / 1000) AS BIGINT))) AS TIMESTAMP(3)),
+  `changed_at` AS CAST(TO_TIMESTAMP(FROM_UNIXTIME(CAST(FLOOR(CAST((`source`.`ts_ms`) AS DOUBLE) / 1000) AS BIGINT))) AS TIMESTAMP(3)),
   `order_date` AS CAST(CAST((COALESCE(CAST(REPLACE(REPLACE(`after`.`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP), CAST('1970-01-01 00:00:00' AS TIMESTAMP))) AS DATE) AS DATE),
   `order_hour` AS CAST(EXTRACT(HOUR FROM (COALESCE(CAST(REPLACE(REPLACE(`after`.`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP), CAST('1970-01-01 00:00:00' AS TIMESTAMP)))) AS INT),
   `order_day_of_week` AS CAST(DAYOFWEEK((COALESCE(CAST(REPLACE(REPLACE(`after`.`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP), CAST('1970-01-01 00:00:00' AS TIMESTAMP)))) AS INT),

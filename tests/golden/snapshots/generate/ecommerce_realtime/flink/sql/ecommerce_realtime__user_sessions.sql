@@ -29,7 +29,7 @@ CREATE TABLE `shop__orders__changes` (
   `updated_at__value` AS CAST(REPLACE(REPLACE(`updated_at`, 'T', ' '), 'Z', '') AS TIMESTAMP(3)),
   `op` AS CAST('r' AS STRING),
   `ts_ms` AS UNIX_TIMESTAMP(DATE_FORMAT(`_meta_ts_ms`, 'yyyy-MM-dd HH:mm:ss')) * 1000 + EXTRACT(MILLISECOND FROM `_meta_ts_ms`),
-  `changed_at` AS CAST(TO_TIMESTAMP(FROM_UNIXTIME(CAST(FLOOR((UNIX_TIMESTAMP(DATE_FORMAT(`_meta_ts_ms`, 'yyyy-MM-dd HH:mm:ss')) * 1000 + EXTRACT(MILLISECOND FROM `_meta_ts_ms`)) / 1000) AS BIGINT))) AS TIMESTAMP(3)),
+  `changed_at` AS CAST(TO_TIMESTAMP(FROM_UNIXTIME(CAST(FLOOR(CAST((UNIX_TIMESTAMP(DATE_FORMAT(`_meta_ts_ms`, 'yyyy-MM-dd HH:mm:ss')) * 1000 + EXTRACT(MILLISECOND FROM `_meta_ts_ms`)) AS DOUBLE) / 1000) AS BIGINT))) AS TIMESTAMP(3)),
   `order_date` AS CAST(CAST((CAST(REPLACE(REPLACE(`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP)) AS DATE) AS DATE),
   `order_hour` AS CAST(EXTRACT(HOUR FROM (CAST(REPLACE(REPLACE(`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP))) AS INT),
   `order_day_of_week` AS CAST(DAYOFWEEK((CAST(REPLACE(REPLACE(`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP))) AS INT),
