@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.spark import Spark
 
@@ -58,7 +57,7 @@ def flink_expr(text: str, resolve: Resolver, inline: dict[str, str] | None = Non
 
     def inlined(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Column) and not node.table and node.name in table:
-            return exp.Paren(this=sqlglot.parse_one(table[node.name], read=DIALECT))
+            return exp.Paren(this=exp.var(table[node.name]))  # Flink SQL already: kept verbatim, not re-translated
         return node
 
     def transform(node: exp.Expression) -> exp.Expression:
