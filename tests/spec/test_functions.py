@@ -15,9 +15,11 @@ from ruamel.yaml import YAML
 
 from pipegen.spec import functions
 from pipegen.spec.expr import check, parse
+from pipegen.spec.model import Spec, TargetType
+from pipegen.spec.reach import dbt_dialects
 from pipegen.spec.scope import Input, Kind, Scope
 from pipegen.spec.validate import check_bytes
-from tests.conftest import BASE_SPEC
+from tests.conftest import BASE_SPEC, spec_data
 
 EVENTS = Input("events", {"amount": "decimal(12,2)", "name": "string", "at": "timestamp"})
 
@@ -138,3 +140,20 @@ def test_every_entry_is_documented_data() -> None:
         assert set(entry.templates) <= set(functions.DIALECTS)
         assert set(entry.unsupported) <= set(functions.DIALECTS)
         assert all(a.kind != functions.ArgKind.UNIT for a in entry.args) or entry.units
+
+
+@pytest.mark.parametrize("target", [t.value for t in TargetType])
+def test_the_dialects_validate_checks_marts_against_are_those_dbt_writes(target: str) -> None:
+    from pipegen.generators.dbt.generator import dialects_of
+
+    spec = Spec.model_validate(spec_data(targets=[{"name": "wh", "type": "duckdb"}, {"name": "t", "type": target}]))
+    assert dbt_dialects(spec.targets) == set(dialects_of(spec).dialect.values())
+
+
+def test_a_mart_reaching_a_dialect_without_the_function_is_refused_there() -> None:
+    data = copy.deepcopy(BASE_SPEC)
+    data["targets"].append({"name": "syn", "type": "synapse"})
+    data["transforms"] = {
+        "marts": [{"name": "big_orders", "from": "orders", "filter": "regexp_like(cast(order_id as varchar), '^1')"}]
+    }
+    assert _validate(data) == [("R302", "transforms.marts[0].filter")]

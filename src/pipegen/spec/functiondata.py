@@ -104,6 +104,7 @@ def _f(name: str, category: Category, args: str, result: ArgKind, summary: str, 
 _TRUNC_UNITS = ("year", "quarter", "month", "day", "hour", "minute")
 _ADD_UNITS = ("year", "month", "day", "hour", "minute", "second")
 _PARTS = ("year", "quarter", "month", "day", "hour", "minute")
+_NOW = "allowed; its value is when the engine computes the row (a rerun differs): not for keys or tests"
 _NO_REGEX = "no regular expressions on this target: use like / replace"
 _C = Category
 
@@ -369,6 +370,7 @@ ENTRIES: tuple[Function, ...] = (
         node=exp.CurrentDate,
         templates={"tsql": "CAST(GETDATE() AS DATE)", "flink": "CURRENT_DATE"},
         deterministic=False,
+        note=_NOW,
     ),
     _f(
         "current_timestamp",
@@ -379,6 +381,7 @@ ENTRIES: tuple[Function, ...] = (
         node=exp.CurrentTimestamp,
         templates={"flink": "CURRENT_TIMESTAMP"},
         deterministic=False,
+        note=_NOW,
     ),
     _f(
         "to_timestamp",
