@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from sqlglot import exp
 
 from pipegen.spec.expr import parse
+from pipegen.spec.functions import canonical, generate
 from pipegen.spec.model import Aggregation, Measure
 
 # (qualifier as written, or "") and column -> (relation alias or None, SQL column name)
@@ -27,15 +28,16 @@ def to_sql(
     transform: Callable[[exp.Expression], exp.Expression] | None = None,
 ) -> str:
     """One expression in `dialect`, its columns resolved by `resolve` (every identifier quoted
-    with `identify`; `transform` applied to every node after that)."""
+    with `identify`; `transform` applied to every node after that), every function call written
+    as the catalogue (spec/functions.py) spells it for `dialect`."""
     parsed = parse(text)
     if parsed.tree is None:  # validation refuses these; reaching here is a bug
         raise ValueError(f"expression does not parse: {text!r} ({parsed.error})")
-    tree = parsed.tree.copy()
+    tree = canonical(parsed.tree.copy())
     tree = tree.transform(lambda node: _rewrite(node, resolve))
     if transform is not None:
         tree = tree.transform(transform)
-    return tree.sql(dialect=dialect, identify=identify)
+    return generate(tree, dialect, identify=identify)
 
 
 def order_key_sql(text: str, dialect: str, resolve: Resolver, *, desc: bool, nulls_first: bool) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pipegen.spec.diagnostics import Finding, Path
 from pipegen.spec.index import Resolved, SpecIndex, TableRef, mart_outputs
 from pipegen.spec.model import Aggregation, Mart, Measure, Spec, StreamJob
+from pipegen.spec.reach import FLINK_DIALECT, dbt_dialects, table_dialects
 from pipegen.spec.scope import MISPLACED, WRONG_KIND, Input, Kind, Problem, Scope, plain_ref, resolve
 from pipegen.spec.types import NUMERIC_TYPES
 
@@ -73,15 +74,25 @@ def problems_of(text: str, kind: Kind, scope: Scope) -> list[Problem]:
 
 
 def expressions(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
+    streamed = _read_by_streams(spec, index)
     for t in index.tables:
-        yield from _table(t)
+        yield from _table(t, table_dialects(t.source, spec.targets, t.qualified.lower() in streamed))
+    marts = dbt_dialects(spec.targets)
     for mi, mart in enumerate(spec.transforms.marts):
-        yield from _job(index, mart, ("transforms", "marts", mi), allow_marts=True)
+        yield from _job(index, mart, ("transforms", "marts", mi), allow_marts=True, dialects=marts)
     for ji, job in enumerate(spec.transforms.streams):
-        yield from _job(index, job, ("transforms", "streams", ji), allow_marts=False)
+        path = ("transforms", "streams", ji)
+        yield from _job(index, job, path, allow_marts=False, dialects=frozenset({FLINK_DIALECT}))
 
 
-def _table(t: TableRef) -> Iterator[Finding]:
+def _read_by_streams(spec: Spec, index: SpecIndex) -> set[str]:
+    """Qualified names (lowercase) of the tables some stream job reads."""
+    refs = [r for job in spec.transforms.streams for r in (job.from_, *(j.table for j in job.joins))]
+    tables = [index.resolve(r, allow_marts=False).table for r in refs]
+    return {t.qualified.lower() for t in tables if t is not None}
+
+
+def _table(t: TableRef, dialects: frozenset[str]) -> Iterator[Finding]:
     d = t.dataset
     if d.filter:
         renamed = {
@@ -98,7 +109,8 @@ def _table(t: TableRef) -> Iterator[Finding]:
     }
     staged = Input(d.name, {c.staged_name: c.type for c in d.columns}, (t.qualified,), notes)
     for di, derived in enumerate(d.derived):
-        yield from check_text(derived.expr, Kind.SCALAR, Scope((staged,)), (*t.path, "derived", di, "expr"))
+        scope = Scope((staged,), dialects=dialects)
+        yield from check_text(derived.expr, Kind.SCALAR, scope, (*t.path, "derived", di, "expr"))
 
 
 def job_inputs(index: SpecIndex, job: Mart | StreamJob, allow_marts: bool) -> list[Resolved] | None:
@@ -107,7 +119,9 @@ def job_inputs(index: SpecIndex, job: Mart | StreamJob, allow_marts: bool) -> li
     return None if any(r.error for r in resolved) else resolved
 
 
-def job_scope(index: SpecIndex, job: Mart | StreamJob, allow_marts: bool) -> Scope | None:
+def job_scope(
+    index: SpecIndex, job: Mart | StreamJob, allow_marts: bool, dialects: frozenset[str] = frozenset()
+) -> Scope | None:
     resolved = job_inputs(index, job, allow_marts)
     if resolved is None:
         return None
@@ -115,12 +129,14 @@ def job_scope(index: SpecIndex, job: Mart | StreamJob, allow_marts: bool) -> Sco
     inputs = tuple(resolved_input(r) for r in resolved)
     if isinstance(job, StreamJob):
         lookups = [i + 1 for i, j in enumerate(job.joins) if j.type.value == "lookup"]
-        inputs = tuple(lookup_input(r) if i in lookups else x for i, (r, x) in enumerate(zip(resolved, inputs)))
+        inputs = tuple(
+            lookup_input(r) if i in lookups else x for i, (r, x) in enumerate(zip(resolved, inputs, strict=True))
+        )
         for h in job.history:
             source_type = Scope(inputs).type_of(*(plain_ref(h.column) or ("", ""))) if h.column else None
             free[h.name] = HISTORY_TYPES.get(h.agg, source_type)
     merged = frozenset(left.lower() for j in job.joins for left, right in j.on if left == right and "." not in left)
-    return Scope(inputs, free, merged=merged)
+    return Scope(inputs, free, merged=merged, dialects=dialects)
 
 
 def lookup_input(r: Resolved) -> Input:
@@ -140,15 +156,17 @@ def lookup_input(r: Resolved) -> Input:
     return Input(base.name, columns, base.aliases, notes)
 
 
-def _job(index: SpecIndex, job: Mart | StreamJob, base: Path, allow_marts: bool) -> Iterator[Finding]:
+def _job(
+    index: SpecIndex, job: Mart | StreamJob, base: Path, allow_marts: bool, dialects: frozenset[str]
+) -> Iterator[Finding]:
     resolved = job_inputs(index, job, allow_marts)
     if resolved is None:
         return  # unknown inputs are reported by the transforms rules
-    scope = job_scope(index, job, allow_marts)
+    scope = job_scope(index, job, allow_marts, dialects)
     assert scope is not None
     for ji, join in enumerate(job.joins):
         if join.filter:
-            joined = Scope((resolved_input(resolved[ji + 1]),))
+            joined = Scope((resolved_input(resolved[ji + 1]),), dialects=dialects)
             yield from check_text(join.filter, Kind.CONDITION, joined, (*base, "joins", ji, "filter"))
     if job.filter:
         yield from check_text(job.filter, Kind.CONDITION, scope, (*base, "filter"))
@@ -165,7 +183,7 @@ def _job(index: SpecIndex, job: Mart | StreamJob, base: Path, allow_marts: bool)
     if isinstance(job, StreamJob):
         for hi, h in enumerate(job.history):
             path = (*base, "history", hi)
-            plain = Scope(scope.inputs, merged=scope.merged)
+            plain = Scope(scope.inputs, merged=scope.merged, dialects=dialects)
             if h.column:
                 yield from check_text(h.column, Kind.SCALAR, plain, (*path, "column"))
             if h.expr:
@@ -203,7 +221,7 @@ def _outputs(job: Mart | StreamJob, scope: Scope, base: Path) -> Iterator[Findin
 
 def _measures(job: Mart | StreamJob, scope: Scope, base: Path) -> Iterator[Finding]:
     keys = frozenset(g.output_name.lower() for g in job.group_by)
-    aggregate_scope = Scope(scope.inputs, scope.free, keys, scope.merged)
+    aggregate_scope = Scope(scope.inputs, scope.free, keys, scope.merged, scope.dialects)
     for mi, m in enumerate(job.measures):
         path = (*base, "measures", mi)
         if m.column and m.expr:
