@@ -10,7 +10,22 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
+from pipegen.spec.functions import CATALOGUE, ArgKind, Category, Function
+
 NUMERIC = ("num", "int")
+# expression kind -> the catalogue's result kind; and back, for the arguments a call takes
+RESULT_KINDS = {"num": ArgKind.NUMERIC, "int": ArgKind.NUMERIC, "str": ArgKind.STRING, "bool": ArgKind.BOOLEAN,
+                "date": ArgKind.TEMPORAL, "ts": ArgKind.TEMPORAL}  # fmt: skip
+ARG_KINDS = {ArgKind.NUMERIC: "num", ArgKind.STRING: "str", ArgKind.BOOLEAN: "bool", ArgKind.TEMPORAL: "ts"}
+
+
+def callable_for(kind: str) -> list[Function]:
+    """Row-level, deterministic catalogue functions whose result has the kind (for drawn calls)."""
+    wanted = RESULT_KINDS[kind]
+    return [
+        f for _, f in sorted(CATALOGUE.items())
+        if f.category != Category.AGGREGATE and f.deterministic and f.result == wanted
+    ]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -60,9 +75,28 @@ def expr(draw: st.DrawFn, refs: list[Ref], kind: str, depth: int = 2) -> str:
         "date": _temporal,
         "ts": _temporal,
     }
-    if draw(st.integers(0, 2)) == 0:
+    pick = draw(st.integers(0, 5))
+    if pick <= 1:
         return draw(leaf)
+    if pick == 2 and callable_for(kind):  # a function of the catalogue, its arguments drawn by kind
+        return draw(_call(refs, kind, depth - 1))
     return draw(builders[kind](refs, kind, depth - 1))
+
+
+@st.composite
+def _call(draw: st.DrawFn, refs: list[Ref], kind: str, depth: int) -> str:
+    function = draw(st.sampled_from(callable_for(kind)))
+    count = draw(st.integers(function.min_args, function.max_args or function.min_args + 1))
+    args = []
+    for i in range(count):
+        arg = function.args[min(i, len(function.args) - 1)]
+        if arg.kind == ArgKind.UNIT:
+            args.append(draw(st.sampled_from(function.units)))
+        elif arg.kind == ArgKind.ANY:
+            args.append(draw(expr(refs, draw(st.sampled_from(["num", "str"])), depth)))
+        else:
+            args.append(draw(expr(refs, ARG_KINDS[arg.kind], depth)))
+    return f"{function.name}({', '.join(args)})"
 
 
 @st.composite

@@ -78,6 +78,11 @@ class Table:
         return next(c for c in (*self.columns, *self.derived) if c.name == name)
 
 
+def one_in(draw: st.DrawFn, n: int) -> bool:
+    """True about once in `n` draws (a middle value: Hypothesis favours the bounds of a range)."""
+    return draw(st.integers(0, n - 1)) == n // 2
+
+
 def _secret(name: str) -> str:
     return "${secret:" + name + "}"
 
@@ -169,25 +174,25 @@ def _dataset(draw: st.DrawFn, table: Table, *, filters: bool, kind: str) -> dict
         parent = next((p for fk, p in table.parents if fk == column.name), None)
         if parent is not None:
             rules["foreign_key"] = f"{parent.name}.{parent.key}"
-        elif kind in BATCH_DB and column.kind == "str" and draw(st.integers(0, 6)) == 0:
+        elif kind in BATCH_DB and column.kind == "str" and one_in(draw, 7):
             rules["pii"] = draw(st.sampled_from(["mask", "hash", "drop"]))
         data["columns"].append(rules)
     if kind in CDC_DB and table.streamed and draw(st.booleans()):  # Debezium's metadata as columns
         data["columns"].append({"name": "op", "type": "string", "metadata": "op"})
         data["columns"].append({"name": "ts_ms", "type": "bigint", "metadata": "source.ts_ms"})
         table.columns += [Column("op", "string"), Column("ts_ms", "bigint")]
-    if kind == "kafka" and draw(st.integers(0, 2)) == 0:
+    if kind == "kafka" and one_in(draw, 3):
         data["columns"].append({"name": "kafka_ts", "type": "timestamp(3)", "metadata": "timestamp"})
         table.columns.append(Column("kafka_ts", "timestamp(3)"))
     derived = draw(_derived(table))
     if table.streamed:
         data["event_time"] = "updated_at"
         data["watermark_delay"] = draw(st.sampled_from(["1s", "5s", "30s"]))
-        if draw(st.integers(0, 4)) == 0:  # an event time computed from the record
+        if one_in(draw, 5):  # an event time computed from the record
             derived.append({"name": "event_at", "expr": "CAST(updated_at AS TIMESTAMP(3))", "type": "timestamp(3)"})
             table.derived.append(Column("event_at", "timestamp(3)", nullable=False))
             data["event_time"] = "event_at"
-    if draw(st.integers(0, 15 if table.streamed else 5)) == 0:  # a derived column named like a column replaces it
+    if one_in(draw, 16 if table.streamed else 6):  # a derived column named like a column replaces it
         plain = [
             c for c in table.columns if c.kind in NUMERIC and c.name != table.key and c.name not in dict(table.parents)
         ]
@@ -260,7 +265,7 @@ def _connection(draw: st.DrawFn, kind: str, name: str) -> dict[str, Any]:
         }
         if draw(st.booleans()):
             conn["options"] = {"connect_timeout": 10}
-        if draw(st.integers(0, 3)) == 0:
+        if one_in(draw, 4):
             conn["schema"] = "sales"
         return {"connection": conn}
     if kind == "files":
@@ -312,13 +317,13 @@ def _mart(draw: st.DrawFn, name: str, tables: list[Table]) -> dict[str, Any]:
         mart["joins"] = []
         for parent, on in zip(joined, ons, strict=True):
             join: dict[str, Any] = {"table": parent.name, "on": on, "type": draw(st.sampled_from(["inner", "left"]))}
-            if draw(st.integers(0, 3)) == 0:  # a filter on the joined table's rows, qualified or not
+            if one_in(draw, 4):  # a filter on the joined table's rows, qualified or not
                 join["filter"] = draw(expr(_refs(parent, qualify=draw(st.booleans())), "bool", 0))
             mart["joins"].append(join)
     refs = _scope(base, joined)
     if draw(st.booleans()):
         mart["filter"] = draw(expr(refs, "bool", 1))
-    if draw(st.integers(0, 2)) == 0:  # a plain-column mart
+    if one_in(draw, 3):  # a plain-column mart
         picked = draw(st.lists(st.sampled_from(refs), min_size=1, max_size=5, unique_by=lambda r: r.text))
         mart["columns"] = [r.text for r in picked]
         if draw(st.booleans()):
@@ -360,12 +365,12 @@ def _measures(draw: st.DrawFn, refs: list[Ref]) -> list[dict[str, Any]]:
             measure["expr"] = draw(
                 expr(refs, "num" if agg in ("sum", "avg") else draw(st.sampled_from(["num", "str"])), 1)
             )
-        if draw(st.integers(0, 3)) == 0:
+        if one_in(draw, 4):
             measure["where"] = draw(expr(refs, "bool", 0))
         if agg in ("sum", "count") and draw(st.booleans()):
             measure["default"] = 0
         out.append(measure)
-    if numbers and draw(st.integers(0, 3)) == 0:
+    if numbers and one_in(draw, 4):
         out.append({"name": "ratio", "expr": f"sum({numbers[0].text}) / count(*)"})
     return out
 
@@ -427,7 +432,7 @@ def _stream_job(
             key = [base.key] if base.key in outputs else []
         if key and all("." not in k for k in key):
             job["sink"].update({"mode": "upsert", "key": key, "table": f"rt_{name}"})
-    if draw(st.integers(0, 4)) == 0:
+    if one_in(draw, 5):
         job["notify"] = [{"type": "slack", "channel": "#alerts", "webhook": _secret("ALERT_WEBHOOK")}]
     return job
 
@@ -490,7 +495,7 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
 def _architecture(draw: st.DrawFn, mode: str, targets: list[dict[str, Any]]) -> str:
     """Mostly an architecture that fits the sources (auto, or one that can work); now and then any,
     so the refusals are drawn too."""
-    if draw(st.integers(0, 9)) == 0:
+    if one_in(draw, 10):
         return draw(st.sampled_from(ARCHITECTURES))
     lake = any(t["type"] in LAKES for t in targets)
     fitting = {"batch": ["etl", "elt"], "stream": ["kappa", "lambda"], "mixed": ["lambda"]}[mode]
@@ -502,7 +507,7 @@ def _targets(draw: st.DrawFn, mode: str) -> list[dict[str, Any]]:
     targets = [{"name": "warehouse", "type": first}]
     if mode != "batch" and draw(st.booleans()):
         targets.append({"name": "serving", "type": draw(st.sampled_from(SERVING))})
-    if draw(st.integers(0, 5)) == 0:
+    if one_in(draw, 6):
         targets.append({"name": "lake", "type": draw(st.sampled_from(LAKES))})
     for target in targets:
         target.update(_target_connection(target["type"], target["name"]))
@@ -550,6 +555,6 @@ def _policies(draw: st.DrawFn, mode: str) -> dict[str, Any]:
         }
     if draw(st.booleans()):
         out["volume"] = {"rows_per_day": draw(st.sampled_from([1000, 1_000_000, 500_000_000])), "avg_row_bytes": 300}
-    if draw(st.integers(0, 3)) == 0:
+    if one_in(draw, 4):
         out["deploy"] = {"kubernetes": {"enabled": True, "namespace": "data"}}
     return out
