@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerate the committed files that are derived from code: the JSON Schema, the spec
-# reference, the family table of docs/families.md and the rule kinds the runtime templates read
+# reference, the family table of docs/families.md, the function catalogue of docs/transforms.md
+# and the rule kinds the runtime templates read
 # in place (templates/runtime/rules.json). Review the diff like code.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,5 +20,11 @@ text = path.read_text(encoding="utf-8")
 head, rest = text.split("<!-- families:start -->\n", 1)
 _, tail = rest.split("<!-- families:end -->", 1)
 path.write_text(f"{head}<!-- families:start -->\n{families_markdown()}<!-- families:end -->{tail}", encoding="utf-8")
+from pipegen.spec.functions import functions_markdown
+path = Path("docs/transforms.md")
+text = path.read_text(encoding="utf-8")
+head, rest = text.split("<!-- functions:start -->\n", 1)
+_, tail = rest.split("<!-- functions:end -->", 1)
+path.write_text(f"{head}<!-- functions:start -->\n{functions_markdown()}<!-- functions:end -->{tail}", encoding="utf-8")
 PY
 git --no-pager diff --stat -- docs/ templates/runtime/rules.json

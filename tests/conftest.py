@@ -99,7 +99,12 @@ def example_specs() -> list[Path]:
 # The folders whose modules run the real tools (JVMs, dbt, Airflow, Prefect, servers): collected
 # first, so pytest-xdist (`--dist loadfile`, scripts/test.sh) hands them out while the many quick
 # modules fill the gaps, instead of one worker finishing a long judge module alone at the end.
-HEAVY_FIRST = ("tests/judges/", "tests/families/", "tests/generators/test_ingestion_runs.py")
+HEAVY_FIRST = (
+    "tests/specgen/test_drawn_specs_run.py",
+    "tests/judges/",
+    "tests/families/",
+    "tests/generators/test_ingestion_runs.py",
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

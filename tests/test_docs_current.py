@@ -59,3 +59,11 @@ def test_families_doc_lists_the_registry() -> None:
     text = (REPO / "docs" / "families.md").read_text(encoding="utf-8")
     table = text.split("<!-- families:start -->\n", 1)[1].split("<!-- families:end -->", 1)[0]
     assert table == families_markdown(), f"docs/families.md is stale; {REFRESH}"
+
+
+def test_transforms_doc_lists_the_function_catalogue() -> None:
+    from pipegen.spec.functions import functions_markdown
+
+    text = (REPO / "docs" / "transforms.md").read_text(encoding="utf-8")
+    table = text.split("<!-- functions:start -->\n", 1)[1].split("<!-- functions:end -->", 1)[0]
+    assert table == functions_markdown(), f"docs/transforms.md is stale; {REFRESH}"

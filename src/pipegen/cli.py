@@ -105,7 +105,14 @@ def plan(spec: SpecArg, format: FormatOpt = OutputFormat.TEXT) -> None:
 
 
 OutputOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Output directory (default: the spec's folder).")
+    str | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Output folder (default: the spec's folder). Refused (exit 2): empty, not a folder, "
+        "inside pipegen's own files, or / and your home folder unless generated there before.",
+        show_default=False,
+    ),
 ]
 
 
@@ -122,13 +129,14 @@ def generate(
     ] = False,
 ) -> None:
     """Render the project and write it, keeping your edits to generated files (three-way merge)."""
-    from pipegen.pipeline import prepare, render_tree, spec_hash
-    from pipegen.write import WriteMeta, WritePlan, base_reader, preview, render_summary, unified_diff, write_tree
+    from pipegen.pipeline import prepare, renderer, spec_hash
+    from pipegen.write import WriteMeta, WritePlan, preview, render_summary, unified_diff, write_tree
+    from pipegen.write.outdir import output_dir
 
+    out = output_dir(output, spec)  # a usage error before the spec is even read
     ready = prepare(spec)
     _print_diagnostics(ready.diagnostics, "text")
-    out = output if output is not None else spec.parent
-    files = render_tree(ready.spec, ready.plan, base_reader(out))
+    files = renderer(ready)  # renders under the output's lock, after recovery, from its base copies
     meta = WriteMeta(__version__, spec_hash(ready.spec))
     if dry_run or check or diff:
         planned = preview(out, files, meta, restore_deleted=restore_deleted)
@@ -150,17 +158,18 @@ def generate(
 @app.command(epilog="Example: pipegen status pipegen.yaml --format json")
 def status(spec: SpecArg, output: OutputOpt = None, format: FormatOpt = OutputFormat.TEXT) -> None:
     """Show which generated files you edited, which are stale, deleted, retired or in conflict
-    (exit 1 while a conflict is open)."""
-    from pipegen.pipeline import prepare, render_tree, spec_hash
+    (exit 1 when something is stale or in conflict, exactly when `generate --check` fails)."""
+    from pipegen.pipeline import prepare, renderer, spec_hash
     from pipegen.write import WriteMeta, load_manifest, preview
-    from pipegen.write.status import file_states, render_status
+    from pipegen.write.outdir import output_dir
+    from pipegen.write.status import file_states, render_status, status_exit
 
+    out = output_dir(output, spec)
     ready = prepare(spec)
-    out = output if output is not None else spec.parent
-    planned = preview(out, render_tree(ready.spec, ready.plan), WriteMeta(__version__, spec_hash(ready.spec)))
+    planned = preview(out, renderer(ready), WriteMeta(__version__, spec_hash(ready.spec)))  # the plan --check reads
     items = file_states(planned, load_manifest(out)[0])
     typer.echo(render_status(items, format.value))
-    raise typer.Exit(1 if any("conflict" in i.states for i in items) else 0)
+    raise typer.Exit(status_exit(items))
 
 
 @app.command(epilog="Example: pipegen diff HEAD~1:pipegen.yaml pipegen.yaml --fail-on breaking")

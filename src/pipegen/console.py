@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from pipegen import __version__
-from pipegen.errors import UserError
+from pipegen.errors import UserError, os_error_text
 from pipegen.spec.diagnostics import Diagnostic, SpecError, format_github, format_json, format_text, has_errors
 
 REPORT_URL = "https://github.com/pipegen/pipegen/issues"
@@ -69,8 +69,8 @@ def exit_for(exc: BaseException, debug: bool) -> NoReturn:
     if isinstance(exc, UserError):
         fail(exc.message, exc.hint, exc.exit_code)
     if isinstance(exc, OSError):  # the file system said no: a path, a permission, a full disk
-        where = f" ({exc.filename})" if exc.filename else ""
-        fail(f"{exc.strerror or exc}{where}", "check the path and its permissions", 1)
+        message, advice = os_error_text(exc)
+        fail(message, advice, 1)
     fail(
         f"internal error: {type(exc).__name__}: {exc}",
         f"this is a bug in pipegen {__version__}; rerun with --debug and report it at {REPORT_URL}",

@@ -8,6 +8,7 @@ located diagnostics), lives beside them in `pipegen.spec.diagnostics`.
 from __future__ import annotations
 
 import difflib
+import errno
 from collections.abc import Iterable
 
 
@@ -56,3 +57,32 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     if close:
         return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
     return None
+
+
+# what to do about a file-system error, by errno (the path is named by the caller)
+_OS_ADVICE = {
+    errno.ENOSPC: "the disk is full: free some space on it (df -h shows which), then run again",
+    errno.EDQUOT: "your disk quota is used up: free some space, then run again",
+    errno.EACCES: "permission denied: make it (and its folder) writable for you, or choose another --output",
+    errno.EPERM: "not permitted there: check its permissions and attributes, or choose another --output",
+    errno.EROFS: "it is on a read-only file system: choose another --output, or remount it read-write",
+    errno.EISDIR: "a directory is where a file must go: move it away, then run again",
+    errno.ENOTDIR: "a file is where a directory must go: move it away, then run again",
+    errno.EEXIST: "something is already in the way there: move it away, then run again",
+    errno.ENOTEMPTY: "a directory that must be replaced is not empty: move it away, then run again",
+    errno.ENAMETOOLONG: "the path is too long for the file system: choose a shorter --output",
+    errno.EIO: "the device reported an I/O error: check the disk, then run again",
+    errno.EMFILE: "too many files are open: raise the limit (ulimit -n), then run again",
+    errno.ENFILE: "too many files are open on this system: close some programs, then run again",
+}
+
+
+def os_error_text(exc: OSError, path: object = None) -> tuple[str, str]:
+    """(what happened, naming the path; what to do) for a file-system error. `path` stands in
+    when the error carries none (a write or fsync on an open file names no path)."""
+    where = exc.filename if exc.filename is not None else path
+    what = exc.strerror or str(exc) or type(exc).__name__
+    other = f" -> {exc.filename2}" if getattr(exc, "filename2", None) else ""
+    message = f"{where}{other}: {what}" if where is not None else what
+    advice = _OS_ADVICE.get(exc.errno or 0, "check that path, its permissions and the free space, then run again")
+    return message, advice

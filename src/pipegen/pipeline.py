@@ -81,6 +81,12 @@ def render_tree(spec: Spec, plan: Plan, previous: Callable[[str], str | None] | 
     return merge({f: generators[f].render(ctx) for f in families})
 
 
+def renderer(ready: Ready) -> Callable[[Callable[[str], str | None]], Files]:
+    """render_tree for this spec, given the reader of the last generated copies: what the write
+    stage calls under the output's lock (generate, --check and status all render through it)."""
+    return lambda previous: render_tree(ready.spec, ready.plan, previous)
+
+
 def spec_hash(spec: Spec) -> str:
     canonical = json.dumps(spec.model_dump(mode="json", by_alias=True), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()

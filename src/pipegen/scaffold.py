@@ -146,7 +146,7 @@ def new_project(
     force: bool,
 ) -> tuple[NewProject, Any]:
     """Scaffold NAME under `output`, then generate into it. Returns the project and write report."""
-    from pipegen.pipeline import prepare, render_tree, spec_hash
+    from pipegen.pipeline import prepare, renderer, spec_hash
     from pipegen.write import WriteMeta, write_tree
 
     if not PROJECT_NAME_RE.match(name):
@@ -172,7 +172,7 @@ def new_project(
         if named or not spec_out.exists():
             spec_out.write_text(renamed_spec(spec_file.read_text(encoding="utf-8"), slug), encoding="utf-8")
         ready = prepare(spec_out)
-        report = write_tree(project, render_tree(ready.spec, ready.plan), WriteMeta(__version__, spec_hash(ready.spec)))
+        report = write_tree(project, renderer(ready), WriteMeta(__version__, spec_hash(ready.spec)))
         place(project, target)
     finally:
         cleanup(staging)

@@ -5,25 +5,29 @@ envelope per line, `{"before", "after", "op", "source": {"ts_ms"}, "ts_ms"}` —
 Debezium capture step writes, so `make stream-local` runs without a database. Seeded and
 deterministic: the same config and seed, the same bytes.
 
-- dimensions (tables joined by lookup, or referenced by a foreign key) are snapshot reads
-  (`op: r`) whose timestamps lie before every fact;
-- facts get inserts (`c`) one `step_seconds` apart in event time, and some of them an update
-  (`u`, non-key values changed, the event time kept) or a delete (`d`) a few events later —
-  within the watermark delay, so no change is late for an event-time window (a change that
-  arrives after its window closed is dropped by Flink: docs/flink.md).
+The rows are the synthetic data's (`pipeline/synthetic.py`, the project's one table model):
+`pipeline/change_events.json` holds the same table entries the synthetic family writes
+(columns, types, rules, foreign keys; parsed by `synthetic.parse_config`), so values follow the
+spec's column rules the same way, and bad values are made by the same injector with the
+bad-value strategy `pipeline/rules.json` names for each rule kind (a null, a value past a bound,
+one outside the set, one the pattern does not match). Its `change_events` section holds what only
+change events need, and this module adds only that:
 
-Values have the shapes the capture writes (the connector's `time.precision.mode=isostring`,
-`decimal.handling.mode=string`): timestamps '2026-01-01T00:00:05Z', dates '2026-01-01Z',
-decimals '12.30'. Values follow the spec's column rules (accepted values, ranges, foreign keys) from
-`pipeline/change_events.json`.
+- dimensions (tables joined by lookup) are snapshot reads (`op: r`) whose version time lies a day
+  before every fact;
+- facts get inserts (`c`) one `step_seconds` apart in event time (the row's other timestamps move
+  with it), and some of them an update (`u`: numeric values that are not a key, a foreign key or
+  the event time changed to a fresh clean row's) or a delete (`d`) a few events later — within the
+  watermark delay, so no change is late for an event-time window (a change that arrives after its
+  window closed is dropped by Flink: docs/flink.md);
+- values in the shapes the capture writes (the connector's `time.precision.mode=isostring`,
+  `decimal.handling.mode=string`): timestamps '2026-01-01T00:00:05Z', dates '2026-01-01Z',
+  decimals '12.30'.
 
-With `--bad-rate R` (or `bad_rate` in the config), each fact insert breaks, with probability R,
-one per-event rule of the table (`rules` in the config: not_null, range, accepted_values, regex
-on a column that is not a key or the event time) with the bad-value strategy `pipeline/rules.json`
-names for its kind (STRATEGIES): a null, a value past a bound, one outside the set, one the
-pattern does not match. Every insert or update image that breaks a rule is recorded
-in `<out>/_injected.json` ({topic: [{"op", "key", "rules": [spec paths]}]}): what the quality
-jobs must dead-letter.
+With `--bad-rate R` (or a table's `bad_row_rate`), that fraction of fact inserts breaks one
+per-event rule each (the table's `bad_rules`, never a column of `intact`: the key and the event
+time). Every insert or update image that breaks one of the table's `rules` (the ones the quality
+jobs check) is recorded in `<out>/_injected.json` ({topic: [{"op", "key", "rules": [spec paths]}]}).
 
     python -m pipeline.change_events [--rows N] [--out data/cdc] [--bad-rate R]
 """
@@ -31,69 +35,74 @@ jobs must dead-letter.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import random
-import re
 import sys
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from pipeline import synthetic
+
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = Path(__file__).with_name("change_events.json")
-RULES = Path(__file__).with_name("rules.json")  # the quality rule kinds (per event? how to break one?)
+EVENTS = "change_events"  # the config's section of what only change events need
 MAX_DELAY_EVENTS = 3  # an update or delete follows its insert within this many events
+DIMENSION_DELAY = timedelta(days=1)  # dimension rows are versioned this long before the first fact
 
 
-def _fraction(when: datetime) -> str:
+def _fraction(when: Any) -> str:
     """Java's ISO fraction: as many digits as needed, none for whole seconds."""
     return ("." + f"{when.microsecond:06d}".rstrip("0")) if when.microsecond else ""
 
 
 # Debezium's values with time.precision.mode=isostring (the connector's setting; checked with the
 # embedded engine 3.6.3 against PostgreSQL): a 'Z' even on zoneless types; timestamptz in UTC
-# with six fraction digits.
-DEBEZIUM_TEMPORAL: dict[str, Callable[[datetime], str]] = {
+# with six fraction digits. Keyed by the table model's type names.
+DEBEZIUM_TEMPORAL: dict[str, Callable[[Any], str]] = {
     "timestamp": lambda when: when.strftime("%Y-%m-%dT%H:%M:%S") + _fraction(when) + "Z",
-    "timestamp_tz": lambda when: when.strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z",
+    "timestamp_tz": lambda when: when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z",
     "date": lambda when: when.strftime("%Y-%m-%d") + "Z",
     "time": lambda when: when.strftime("%H:%M:%S") + _fraction(when) + "Z",
 }
 
 
-def _value(column: dict[str, Any], i: int, rng: random.Random, keys: dict[str, list[Any]], when: datetime) -> Any:
-    kind = column["type"]
-    if column.get("references") and keys.get(column["references"]):
-        return rng.choice(keys[column["references"]])
-    if column.get("values"):
-        return rng.choice(column["values"])
-    if kind.split("(")[0] in DEBEZIUM_TEMPORAL:
-        return DEBEZIUM_TEMPORAL[kind.split("(")[0]](when)
-    if kind == "boolean":
-        return rng.random() < column.get("true_rate", 0.8)
-    low = column.get("min", 0)
-    high = column.get("max", low + 1000)
-    high = min(high, low + 1000)
-    if kind.startswith("decimal") or kind in ("double", "float"):
-        scale = int(kind[kind.index(",") + 1 : -1]) if kind.startswith("decimal") else 2
-        quantum = Decimal(1).scaleb(-scale)
-        exact = Decimal(str(rng.uniform(low, high))).quantize(quantum, rounding=ROUND_HALF_UP)
-        return str(exact) if kind.startswith("decimal") else float(exact)  # decimal.handling.mode=string
-    if kind in ("int", "bigint", "smallint"):
-        return rng.randint(int(low), int(high))
-    return f"{column['name']}_{i % 50}"
+def debezium_value(ctype: synthetic.ColType, value: Any) -> Any:
+    """A model value as the capture writes it (decimals as strings, bytes base64)."""
+    if value is None:
+        return None
+    if ctype.name in DEBEZIUM_TEMPORAL:
+        return DEBEZIUM_TEMPORAL[ctype.name](value)
+    if isinstance(value, Decimal):
+        return str(value)  # decimal.handling.mode=string
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")  # binary.handling.mode=bytes
+    return value
 
 
-def _row(table: dict[str, Any], i: int, rng: random.Random, keys: dict[str, list[Any]], when: datetime) -> dict[str, Any]:
-    row = {}
-    for column in table["columns"]:
-        if column["name"] in table["key"]:
-            row[column["name"]] = i + 1
+def model(
+    config: dict[str, Any], rows: int | None = None, bad_rate: float | None = None
+) -> tuple[synthetic.Config, dict[str, Any]]:
+    """(the table model, as pipeline/synthetic.py parses it; the change-event section). `rows` and
+    `bad_rate` override the facts' own; dimensions are never broken."""
+    events = config[EVENTS]
+    parsed = synthetic.parse_config({k: v for k, v in config.items() if k != EVENTS})
+    missing = [t.name for t in parsed.tables if t.name not in events["tables"]]
+    if missing:
+        raise synthetic.ConfigError([f"{EVENTS}.tables: no entry for table '{name}'" for name in missing])
+    tables = []
+    for table in parsed.tables:
+        if events["tables"][table.name]["role"] == "fact":
+            table = replace(table, rows=table.rows if rows is None else rows,
+                            bad_row_rate=table.bad_row_rate if bad_rate is None else bad_rate)  # fmt: skip
         else:
-            row[column["name"]] = _value(column, i, rng, keys, when)
-    return row
+            table = replace(table, bad_row_rate=0.0)
+        tables.append(table)
+    return replace(parsed, tables=tuple(tables)), events
 
 
 def _envelope(op: str, before: Any, after: Any, ms: int) -> str:
@@ -102,122 +111,80 @@ def _envelope(op: str, before: Any, after: Any, ms: int) -> str:
     )
 
 
-def _changed(table: dict[str, Any], row: dict[str, Any], rng: random.Random) -> dict[str, Any]:
-    """An update: numeric non-key values changed; keys, references and the event time kept."""
+def _image(table: synthetic.Table, row: dict[str, Any]) -> dict[str, Any]:
+    return {c.name: debezium_value(c.type, row[c.name]) for c in table.columns}
+
+
+def _timed(table: synthetic.Table, event_time: str | None, row: dict[str, Any], when: datetime) -> None:
+    """The row's event (or version) time set to `when`, its other timestamps moved with it."""
+    if event_time is None:
+        return
+    stamp = when if table.column(event_time).type.name == "timestamp_tz" else when.replace(tzinfo=None)
+    synthetic.move_times(row, table, event_time, stamp)
+
+
+def _changed(table: synthetic.Table, event_time: str | None, row: dict[str, Any], fresh: dict[str, Any]) -> dict[str, Any]:
+    """An update: numeric values taken from a fresh clean row; keys, foreign keys and the event time kept."""
     new = dict(row)
-    for column in table["columns"]:
-        name = column["name"]
-        fixed = name in table["key"] or column.get("references") or name == table.get("event_time")
-        if not fixed and column["type"].split("(")[0] in ("decimal", "double", "float", "int", "bigint"):
-            new[name] = _value(column, 0, rng, {}, datetime(2000, 1, 1))
+    for column in table.columns:
+        fixed = column.name in table.primary_key or column.foreign_key or column.name == event_time
+        if not fixed and column.type.numeric:
+            new[column.name] = fresh[column.name]
     return new
 
 
-def _number(column: dict[str, Any], value: float) -> Any:
-    kind = column["type"]
-    if kind.startswith("decimal"):
-        scale = int(kind[kind.index(",") + 1 : -1])
-        return str(Decimal(str(value)).quantize(Decimal(1).scaleb(-scale)))
-    return float(value) if kind in ("double", "float") else int(value)
+def broken(table: synthetic.Table, rules: list[dict[str, Any]], row: dict[str, Any]) -> list[str]:
+    """Spec paths of the `rules` a model row breaks (a null breaks only not_null), in rule order."""
+    return [r["spec_path"] for r in rules if synthetic.breaks(table.column(r["column"]), r["rule"], row[r["column"]])]
 
 
-def _out_of_range(rule: dict[str, Any], column: dict[str, Any]) -> tuple[bool, Any]:
-    bound = rule["min"] - 1 if rule.get("min") is not None else rule["max"] + 1
-    return True, _number(column, bound)
+class _Changes:
+    """One table's envelopes, in order, and the images that break a rule."""
+
+    def __init__(self, table: synthetic.Table, entry: dict[str, Any]) -> None:
+        self.table, self.entry = table, entry
+        self.lines: list[str] = []
+        self.injected: list[dict[str, Any]] = []
+
+    def add(self, op: str, old: dict[str, Any] | None, new: dict[str, Any] | None, ms: int) -> None:
+        after = None if new is None else _image(self.table, new)
+        rules = broken(self.table, self.entry["rules"], new) if new is not None else []
+        if rules and after is not None:
+            self.injected.append({"op": op, "key": [after[k] for k in self.table.primary_key], "rules": rules})
+        self.lines.append(_envelope(op, None if old is None else _image(self.table, old), after, ms))
 
 
-def _outside_values(rule: dict[str, Any], column: dict[str, Any]) -> tuple[bool, Any]:
-    values = rule["values"]
-    if all(isinstance(v, str) for v in values):
-        return True, "not_" + "_".join(values)
-    numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
-    return (True, max(numbers) + 1) if numbers else (False, None)
+def _ms(when: datetime) -> int:
+    return int(when.timestamp() * 1000)
 
 
-def _regex_miss(rule: dict[str, Any], column: dict[str, Any]) -> tuple[bool, Any]:
-    candidates = ["!", "", " ", "0", "#bad#", "Z"]
-    found = next((c for c in candidates if not re.search(rule["pattern"], c)), None)
-    return found is not None, found
-
-
-def _outside_range(rule: dict[str, Any], value: Any) -> bool:
-    number = float(value)
-    return (rule.get("min") is not None and number < rule["min"]) or (
-        rule.get("max") is not None and number > rule["max"]
-    )
-
-
-# The bad-value strategies of the per-event rule kinds (pipeline/rules.json names each kind's),
-# in the shapes the capture writes: strategy -> (a value breaking the rule for the column, or not
-# found; whether a non-null value breaks it). A null breaks only `null` (as in dbt, GX and Flink).
-STRATEGIES: dict[str, tuple[Callable[[dict[str, Any], dict[str, Any]], tuple[bool, Any]],
-                            Callable[[dict[str, Any], Any], bool]]] = {
-    "null": (lambda rule, column: (True, None), lambda rule, value: False),
-    "out_of_range": (_out_of_range, _outside_range),
-    "outside_values": (_outside_values, lambda rule, value: value not in rule["values"]),
-    "regex_miss": (_regex_miss, lambda rule, value: re.search(rule["pattern"], str(value)) is None),
-}  # fmt: skip
-
-
-def rule_strategies(path: Path | None = None) -> dict[str, str]:
-    """Per-event rule kind -> its bad-value strategy, from pipeline/rules.json."""
-    path = path or RULES
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing: it lists the quality rule kinds; regenerate the project "
-                                "(pipegen generate) to write it")  # fmt: skip
-    kinds = json.loads(path.read_text(encoding="utf-8"))["kinds"]
-    return {k["name"]: k["bad_value"] for k in kinds if k["per_event"] and k["bad_value"] in STRATEGIES}
-
-
-def _strategy(rule: dict[str, Any], strategies: dict[str, str]) -> str:
-    if rule["rule"] not in strategies:
-        raise ValueError(f"rule {rule['rule']!r} ({rule.get('spec_path')}) is not a per-event rule this module can "
-                         f"break (per {RULES.name}: {', '.join(strategies)})")  # fmt: skip
-    return strategies[rule["rule"]]
-
-
-def _bad_value(rule: dict[str, Any], column: dict[str, Any], strategies: dict[str, str]) -> tuple[bool, Any]:
-    """(found, a value breaking `rule`) for the column's type."""
-    return STRATEGIES[_strategy(rule, strategies)][0](rule, column)
-
-
-def broken(table: dict[str, Any], row: dict[str, Any], strategies: dict[str, str] | None = None) -> list[str]:
-    """Spec paths of the rules `row` breaks (NULL passes every rule but not_null), in rule order."""
-    strategies = strategies if strategies is not None else rule_strategies()
-    out = []
-    for rule in table.get("rules", []):
-        value = row.get(rule["column"])
-        name = _strategy(rule, strategies)
-        bad = name == "null" if value is None else STRATEGIES[name][1](rule, value)
-        if bad:
-            out.append(rule["spec_path"])
-    return out
-
-
-def _inject(
-    table: dict[str, Any], row: dict[str, Any], rng: random.Random, rate: float, strategies: dict[str, str]
-) -> None:
-    """With probability `rate`, one of the table's rules broken in `row` (in place)."""
-    rules = table.get("rules", [])
-    if not rate or not rules or rng.random() >= rate:
-        return
-    rule = rng.choice(rules)
-    column = next(c for c in table["columns"] if c["name"] == rule["column"])
-    found, value = _bad_value(rule, column, strategies)
-    if found:
-        row[rule["column"]] = value
-
-
-def _record(
-    injected: list[dict[str, Any]],
-    table: dict[str, Any],
-    op: str,
-    row: dict[str, Any] | None,
-    strategies: dict[str, str],
-) -> None:
-    rules = broken(table, row, strategies) if row is not None else []
-    if rules and row is not None:
-        injected.append({"op": op, "key": [row[k] for k in table["key"]], "rules": rules})
+def _table_changes(
+    table: synthetic.Table, entry: dict[str, Any], rows: list[dict[str, Any]], fresh: list[dict[str, Any]],
+    rng: random.Random, start: datetime, events: dict[str, Any],
+) -> _Changes:  # fmt: skip
+    changes = _Changes(table, entry)
+    step = timedelta(seconds=events["step_seconds"])
+    update, delete = events["update_rate"], events["delete_rate"]
+    pending: list[tuple[int, str, int]] = []  # (due at event i, op, row)
+    for i, row in enumerate(rows):
+        if entry["role"] == "dimension":
+            _timed(table, entry["event_time"], row, start - DIMENSION_DELAY)
+            changes.add("r", None, row, _ms(start - DIMENSION_DELAY))
+            continue
+        when = start + i * step
+        _timed(table, entry["event_time"], row, when)
+        changes.add("c", None, row, _ms(when))
+        roll = rng.random()
+        if roll < update + delete:
+            pending.append((i + rng.randint(1, MAX_DELAY_EVENTS), "u" if roll < update else "d", i))
+        for _, op, k in [p for p in pending if p[0] <= i]:
+            changes.add(op, rows[k], _changed(table, entry["event_time"], rows[k], fresh[k]) if op == "u" else None,
+                        _ms(when))  # fmt: skip
+        pending = [p for p in pending if p[0] > i]
+    for due_at, op, k in pending:  # changes due after the last insert, at their own time
+        new = _changed(table, entry["event_time"], rows[k], fresh[k]) if op == "u" else None
+        changes.add(op, rows[k], new, _ms(start + due_at * step))
+    return changes
 
 
 def generate(config: dict[str, Any], rows: int | None = None) -> dict[str, list[str]]:
@@ -226,60 +193,28 @@ def generate(config: dict[str, Any], rows: int | None = None) -> dict[str, list[
 
 
 def generate_recorded(
-    config: dict[str, Any], rows: int | None = None
+    config: dict[str, Any], rows: int | None = None, bad_rate: float | None = None
 ) -> tuple[dict[str, list[str]], dict[str, list[dict[str, Any]]]]:
     """(topic -> envelope lines, dimensions first; topic -> the images that break a rule)."""
-    rng = random.Random(config["seed"])
-    start = datetime.fromisoformat(config["start"])
-    step = timedelta(seconds=config["step_seconds"])
-    keys: dict[str, list[Any]] = {}
+    tables, events = model(config, rows, bad_rate)
+    data = synthetic.generate(tables)
+    # the updates' fresh values: clean rows of the same model, under another seed
+    clean = tuple(replace(t, bad_row_rate=0.0) for t in tables.tables)
+    fresh = synthetic.generate(replace(tables, seed=synthetic.seed_for(tables.seed, "updates"), tables=clean))
+    rng = random.Random(tables.seed)
     out: dict[str, list[str]] = {}
     record: dict[str, list[dict[str, Any]]] = {}
-    rate = float(config.get("bad_rate", 0.0))
-    strategies = rule_strategies()
-    for table in sorted(config["tables"], key=lambda t: t["role"] != "dimension"):
-        injected = record.setdefault(table["topic"], [])
-        n = (rows or table["rows"]) if table["role"] == "fact" else table["rows"]
-        lines: list[str] = []
-        pending: list[tuple[int, str, dict[str, Any]]] = []  # (due at event i, op, row)
-        for i in range(n):
-            when = start + i * step if table["role"] == "fact" else start - timedelta(days=1)
-            ms = int(when.timestamp() * 1000)
-            row = _row(table, i, rng, keys, when)
-            if table["role"] == "dimension":
-                lines.append(_envelope("r", None, row, ms))
-            else:
-                _inject(table, row, rng, rate, strategies)
-                _record(injected, table, "c", row, strategies)
-                lines.append(_envelope("c", None, row, ms))
-                roll = rng.random()
-                if roll < config["update_rate"]:
-                    pending.append((i + rng.randint(1, MAX_DELAY_EVENTS), "u", row))
-                elif roll < config["update_rate"] + config["delete_rate"]:
-                    pending.append((i + rng.randint(1, MAX_DELAY_EVENTS), "d", row))
-            due = [p for p in pending if p[0] <= i]
-            pending = [p for p in pending if p[0] > i]
-            for _, op, old in due:
-                if op == "u":
-                    new = _changed(table, old, rng)
-                    _record(injected, table, "u", new, strategies)
-                    lines.append(_envelope("u", old, new, ms))
-                else:
-                    lines.append(_envelope("d", old, None, ms))
-            for name in table["key"]:
-                keys.setdefault(f"{table['name']}.{name}", []).append(row[name])
-        for due_at, op, old in pending:  # changes due after the last insert, at their own time
-            due_ms = int((start + due_at * step).timestamp() * 1000)
-            new = None if op == "d" else _changed(table, old, rng)
-            _record(injected, table, op, new, strategies)
-            lines.append(_envelope(op, old, new, due_ms))
-        out[table["topic"]] = lines
+    for table in sorted(tables.tables, key=lambda t: events["tables"][t.name]["role"] != "dimension"):
+        entry = events["tables"][table.name]
+        inserted, updates = data.tables[table.name].to_pylist(), fresh.tables[table.name].to_pylist()
+        changes = _table_changes(table, entry, inserted, updates, rng, tables.start, events)
+        out[entry["topic"]], record[entry["topic"]] = changes.lines, changes.injected
     return out, record
 
 
-def write(config: dict[str, Any], out_dir: Path, rows: int | None = None) -> dict[str, int]:
+def write(config: dict[str, Any], out_dir: Path, rows: int | None = None, bad_rate: float | None = None) -> dict[str, int]:
     written = {}
-    topics, injected = generate_recorded(config, rows)
+    topics, injected = generate_recorded(config, rows, bad_rate)
     if any(injected.values()):
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "_injected.json").write_text(json.dumps(injected, indent=1, sort_keys=True) + "\n", encoding="utf-8")
@@ -298,9 +233,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bad-rate", type=float, help="fraction of fact inserts that break one rule (0 to 1)")
     args = parser.parse_args(argv)
     config = json.loads(CONFIG.read_text(encoding="utf-8"))
-    if args.bad_rate is not None:
-        config["bad_rate"] = args.bad_rate
-    for topic, n in write(config, args.out, args.rows).items():
+    try:
+        written = write(config, args.out, args.rows, args.bad_rate)
+    except synthetic.ConfigError as exc:
+        for problem in exc.problems:
+            print(f"error: {CONFIG.name}: {problem}", file=sys.stderr)
+        return 1
+    for topic, n in written.items():
         print(f"{topic}: {n} change events")
     return 0
 

@@ -13,7 +13,9 @@ duckdb only for ``--format duckdb``.
 problem with its place (``tables[0].columns[2].type: unknown type 'strng' (did you mean ...)``).
 Python API: ``load_config(path)`` / ``parse_config(dict)`` -> ``Config``; ``generate(config)`` ->
 ``Dataset`` (``.tables``: name -> pyarrow.Table, ``.violations``); ``write(dataset, out, fmt)``;
-``stream_events(config, table, rate=..., burst_every=..., endless=...)`` -> dicts.
+``stream_events(config, table, rate=..., burst_every=..., endless=...)`` -> dicts;
+``breaks(column, rule, value)`` and ``move_times(row, table, column, stamp)`` for row-wise
+callers (the flink family's ``change_events.py`` builds its change events on this model).
 
 Config (plain JSON; every key but ``tables`` is optional)::
 
@@ -30,6 +32,7 @@ Config (plain JSON; every key but ``tables`` is optional)::
         "primary_key": ["order_id"],       # not null; one column: unique, counts up from 1;
                                            # composite: the last int column counts within the others
         "bad_row_rate": 0.01,              # per-table override (also "bad_rules")
+        "intact": ["order_id"],            # columns bad rows never break (a change event's key)
         "inject": {"nulls": 0.05, "outliers": 0.01, "gaps": 0.1},
         "columns": [{
           "name": "order_id", "type": "bigint",
@@ -54,8 +57,8 @@ NAME_PROVIDERS and NAME_RANGES); ``updated_at`` follows ``created_at`` (ORDERED_
 Clean rows keep every rule. ``inject.nulls`` adds nulls only to nullable, non-unique columns,
 ``inject.outliers`` scales int/float values by 100 only where no rule bounds them,
 ``inject.gaps`` leaves that fraction of the time window without rows: all three stay inside the
-rules. Bad rows (``bad_row_rate``) break exactly one chosen rule each, in one column, and are
-listed in ``<out>/_bad_rows.json`` (one violation a line)::
+rules. Bad rows (``bad_row_rate``) break exactly one chosen rule each (of ``bad_rules``), in one
+column (not one of ``intact``), and are listed in ``<out>/_bad_rows.json`` (one violation a line)::
 
     {"seed": 42, "tables": {"orders": {"bad_rows": 10, "rows": 1000}},
      "violations": [
@@ -100,7 +103,9 @@ MANIFEST = "_bad_rows.json"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 TICKS = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
 TOP_KEYS = {"seed", "locale", "start", "window_days", "pool_size", "bad_row_rate", "bad_rules", "tables"}
-TABLE_KEYS = {"name", "rows", "primary_key", "columns", "inject", "bad_row_rate", "bad_rules", "description"}
+TABLE_KEYS = {
+    "name", "rows", "primary_key", "columns", "inject", "bad_row_rate", "bad_rules", "intact", "description",
+}  # fmt: skip
 COLUMN_KEYS = {
     "name", "type", "faker", "not_null", "unique", "range", "accepted_values", "regex",
     "foreign_key", "covers", "pii", "description", "shape",
@@ -264,6 +269,7 @@ class Table:
     gaps: float = 0.0
     bad_row_rate: float = 0.0
     bad_rules: tuple[str, ...] = RULES
+    intact: tuple[str, ...] = ()  # columns bad rows never break
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -434,6 +440,12 @@ def _parse_table(problems: _Problems, where: str, data: Any, defaults: dict[str,
         inject = {}
     problems.unknown_keys(f"{where}.inject", inject, INJECT_KEYS)
     rules = _bad_rules(problems, f"{where}.bad_rules", data.get("bad_rules", defaults["bad_rules"]))
+    intact = data.get("intact") or []
+    if not isinstance(intact, list) or not all(isinstance(c, str) for c in intact):
+        problems.add(f"{where}.intact", "expected a list of column names")
+        intact = []
+    for missing in [c for c in intact if c not in names]:
+        problems.add(f"{where}.intact", f"'{missing}' is not a column of {data['name']}")
     cols = tuple(_key_rules(c, key) for c in columns if c)
     return Table(
         name=data["name"], rows=rows, columns=cols, primary_key=tuple(key),
@@ -441,7 +453,7 @@ def _parse_table(problems: _Problems, where: str, data: Any, defaults: dict[str,
         outliers=_rate(problems, f"{where}.inject.outliers", inject.get("outliers", 0.0)),
         gaps=_rate(problems, f"{where}.inject.gaps", inject.get("gaps", 0.0)),
         bad_row_rate=_rate(problems, f"{where}.bad_row_rate", data.get("bad_row_rate", defaults["bad_row_rate"])),
-        bad_rules=rules,
+        bad_rules=rules, intact=tuple(intact),
     )  # fmt: skip
 
 
@@ -917,9 +929,12 @@ def _foreign_values(ctx: _Context, column: Column, n: int, parts: tuple[Any, ...
     assert column.foreign_key
     parent, target = column.foreign_key
     keys = pc.filter(ctx.tables[parent].column(target).combine_chunks(), ctx.clean[parent])
-    keys = pc.drop_null(keys)
+    keys = _own_rules(column, pc.drop_null(keys))
     if len(keys) == 0 and n:
-        raise ValueError(f"parent table {parent} has no clean rows to reference; give it rows")
+        raise ValueError(
+            f"parent table {parent} has no clean rows to reference"
+            + ("; none of its keys meets this column's own range/accepted values" if _has_bounds(column) else "")
+        )
     if column.unique:
         if len(keys) < n:
             raise ValueError(f"unique foreign key needs {n} parent keys, {parent} has {len(keys)} clean rows")
@@ -929,6 +944,22 @@ def _foreign_values(ctx: _Context, column: Column, n: int, parts: tuple[Any, ...
     else:
         values = sample(keys, n, *parts)
     return pc.cast(values, column.type.arrow())
+
+
+def _has_bounds(column: Column) -> bool:
+    return column.min is not None or column.max is not None or bool(column.accepted)
+
+
+def _own_rules(column: Column, keys: pa.Array) -> pa.Array:
+    """The parent keys this column's own rules allow (a foreign key with a range or accepted values
+    references only parent keys inside them, so the clean rows break neither rule)."""
+    if column.min is not None:
+        keys = pc.filter(keys, pc.greater_equal(keys, column.min))
+    if column.max is not None:
+        keys = pc.filter(keys, pc.less_equal(keys, column.max))
+    if column.accepted:
+        keys = pc.filter(keys, pc.is_in(keys, value_set=pa.array(list(column.accepted)).cast(keys.type)))
+    return keys
 
 
 def _covering(keys: pa.Array, n: int, parent: str, parts: tuple[Any, ...]) -> pa.Array:
@@ -1320,6 +1351,8 @@ def _unique_key_tuples(ctx: _Context, table: Table, arrays: dict[str, pa.Array])
 
 def _violable(ctx: _Context, table: Table, column: Column) -> list[str]:
     """The column's rules a bad row can break: its strategy finds a value the type can hold."""
+    if column.name in table.intact:
+        return []
     return [r for r in table.bad_rules if column.has_rule(r) and BREAKABLE[KINDS[r][1]](ctx, table, column)]
 
 
@@ -1479,6 +1512,15 @@ def _outside_range(column: Column, value: Any) -> bool:
     return (column.min is not None and comparable < column.min) or (column.max is not None and comparable > column.max)
 
 
+def breaks(column: Column, rule: str, value: Any) -> bool:
+    """Whether one value breaks the column's `rule` (a kind whose strategy one value decides: null,
+    out_of_range, outside_values, regex_miss); a null breaks only not-null rules."""
+    strategy = KINDS[rule][1]
+    if strategy not in PER_VALUE:
+        raise ValueError(f"rule {rule!r} ({strategy}) is not decided by one value (one of: {', '.join(PER_VALUE)})")
+    return strategy == "null" if value is None else BREAKS[strategy](None, column, value, Counter())  # type: ignore[arg-type]
+
+
 def _missing_parent(ctx: _Context, column: Column, value: Any) -> bool:
     parent, target = column.foreign_key or ("", "")
     return bool(column.foreign_key) and value not in ctx.key_set(parent, target)
@@ -1497,6 +1539,7 @@ BREAKABLE: dict[str, Callable[[_Context, Table, Column], bool]] = {
     ),
     "dangling": lambda ctx, table, column: _can_dangle(ctx, column, table.rows),
 }
+PER_VALUE = ("null", "out_of_range", "outside_values", "regex_miss")  # strategies one value decides (BREAKS)
 BAD_VALUES: dict[str, Callable[[_Context, Column, int, pa.Array, int | None], tuple[Any, int | None]]] = {
     "null": lambda ctx, column, row, values, source: (None, None),
     "duplicate": lambda ctx, column, row, values, source: (values[source].as_py(), source),
@@ -1753,13 +1796,13 @@ def stream_events(
             elapsed += 1.0 / (rate * (burst_factor if in_burst else 1.0))
             if time_column:
                 stamp = config.start + timedelta(seconds=elapsed)
-                _move_times(row, table, time_column, stamp.replace(tzinfo=None) if naive else stamp)
+                move_times(row, table, time_column, stamp.replace(tzinfo=None) if naive else stamp)
             yield row
         emitted += size
         chunk += 1
 
 
-def _move_times(row: dict[str, Any], table: Table, time_column: str, stamp: datetime) -> None:
+def move_times(row: dict[str, Any], table: Table, time_column: str, stamp: datetime) -> None:
     """Set the event time and shift the row's other timestamps with it (updated_at stays after)."""
     before = row[time_column]
     row[time_column] = stamp

@@ -122,7 +122,8 @@ def test_plan_shows_engines_with_reasons_and_sizes_beside_their_overrides() -> N
     proc = run_cli("plan", str(REPO / "specs" / "ecommerce_realtime.yaml"))
     assert proc.returncode == 0, proc.stderr
     assert "  stream: flink (auto: Flink SQL: event-time windows" in proc.stdout
-    assert "  batch: none (auto: kappa has no batch layer)" in proc.stdout
+    # marts under kappa: a batch layer (dbt over the tables landed from Kafka), never dropped
+    assert "  batch: dbt (auto: marts (fact_orders, order_daily_stats) are built by dbt over the tables" in proc.stdout
     assert "  Flink checkpoint interval: 1m (override; computed 30s)" in proc.stdout
     data = json.loads(run_cli("plan", str(REPO / "specs" / "ecommerce_realtime.yaml"), "--format", "json").stdout)
     parallelism = next(z for z in data["capacity"]["sizing"] if z["name"] == "Flink parallelism")
@@ -131,7 +132,7 @@ def test_plan_shows_engines_with_reasons_and_sizes_beside_their_overrides() -> N
     assert {e["layer"]: e["engine"] for e in data["engines"]} == {
         "compute": "kubernetes",
         "stream": "flink",
-        "batch": "none",
+        "batch": "dbt",
     }
 
 

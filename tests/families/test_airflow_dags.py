@@ -312,3 +312,38 @@ def test_the_generated_projects_dag_test_passes_under_pytest(tmp_path: Path, air
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "2 passed" in done.stdout
+
+
+def airflow_examples() -> list[Any]:
+    """Every example spec that generates an Airflow DAG (as written, orchestrator included)."""
+    from pipegen.pipeline import families_for
+    from tests.conftest import example_specs
+
+    known = {  # open defects this judge found, outside the deadline fix: strict, so a fix shows up
+        "ecommerce_realtime": "the kappa batch layer's dbt staging fails on DuckDB (stage task; issue 19)",
+        "saas_elt": "table freshness is checked against the wall clock over the January 2026 stand-in (issue 19)",
+    }
+    return [
+        pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=known[p.stem])) if p.stem in known else p
+        for p in example_specs()
+        if "airflow" in families_for(prepare(p).plan)
+    ]
+
+
+@pytest.mark.judge
+@pytest.mark.parametrize("spec", airflow_examples(), ids=lambda p: Path(p).stem)
+def test_every_example_dag_passes_airflows_own_dag_test(tmp_path: Path, airflow_python: Path, spec: Path) -> None:
+    """Airflow's dag.test() of each example's generated DAG, every step real on the local
+    stand-ins: the run succeeds and every task with it (a DAG with a freshness deadline
+    included: Airflow 3.3's dag.test() crashed on those after the run, apache/airflow#73428)."""
+    from tests.conftest import run_cli
+
+    project = tmp_path / "project"
+    proc = run_cli("generate", str(spec), "-o", str(project))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    dag_id = prepare(spec).spec.pipeline.name
+    result = airflow(airflow_python, tmp_path, "test", str(project), dag_id)
+    assert "error" not in result, result
+    states = {t: s["state"] for t, s in result["tasks"].items()}
+    assert states and "publish" in states, result
+    assert (result["run_state"], set(states.values())) == ("success", {"success"}), states

@@ -30,6 +30,11 @@ def suites(files: dict[str, str]) -> dict[str, dict[str, object]]:
     return {p: json.loads(t) for p, t in files.items() if p.startswith("gx/expectations/")}
 
 
+# etl lands protected columns as text: a keyed hash still follows not_null and unique, a mask
+# not_null, a dropped column nothing (written here by hand, not taken from pipegen.spec.pii)
+KEPT_AFTER_PROTECTION = {"hash": {"not_null", "unique"}, "mask": {"not_null"}, "drop": set()}
+
+
 @pytest.mark.parametrize("spec", with_gx(), ids=lambda p: p.stem)
 def test_every_staged_column_rule_is_one_expectation_with_its_spec_path(spec: Path) -> None:
     ready = prepare(spec)
@@ -49,6 +54,8 @@ def test_every_staged_column_rule_is_one_expectation_with_its_spec_path(spec: Pa
                 for rule in RULES:
                     found = getattr(column, rule)
                     path = f"sources[{si}].tables[{ti}].columns[{ci}].{rule}"
+                    if ready.plan.architecture.value == "etl" and column.pii.value in KEPT_AFTER_PROTECTION:
+                        found = found if rule in KEPT_AFTER_PROTECTION[column.pii.value] else None
                     if not found:
                         assert path not in by_path
                         continue

@@ -90,6 +90,17 @@ def duck_type(portable: str) -> str:
     return DUCK_TYPES[portable]
 
 
+def stream_tables(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """pipeline/change_events.json's tables as the reference reads them: the source table's own
+    `name` (the reference SQL's), `topic`, `role`, `key` (the primary key) and `columns`."""
+    events = config["change_events"]["tables"]
+    return [
+        {"name": events[t["name"]]["table"], "topic": events[t["name"]]["topic"], "role": events[t["name"]]["role"],
+         "key": t["primary_key"], "columns": t["columns"]}
+        for t in config["tables"]
+    ]  # fmt: skip
+
+
 def final_state(
     table: dict[str, Any], folder: Path, seen: list[dict[str, Any]], since: int | None = None
 ) -> list[dict[str, Any]]:
@@ -140,7 +151,7 @@ def states_from_changes(
     """table -> (final rows, every inserted or read image), folded from the change files under `cdc`
     (facts only from `since` on, when given: dimensions are looked up whole)."""
     out = {}
-    for table in config["tables"]:
+    for table in stream_tables(config):
         seen: list[dict[str, Any]] = []
         final = final_state(table, cdc, seen, since if table["role"] == "fact" else None)
         out[table["name"]] = (final, seen)
@@ -153,7 +164,7 @@ def load_reference(config: dict[str, Any], states: dict[str, tuple[list[Any], li
     import duckdb
 
     ref = duckdb.connect()
-    for table in config["tables"]:
+    for table in stream_tables(config):
         cols = table["columns"]
         schema = "(" + ", ".join(f"{c['name']} {duck_type(c['type'])}" for c in cols) + ")"
         final, seen = states[table["name"]]

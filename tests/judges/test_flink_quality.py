@@ -1,36 +1,46 @@
 """The flink family's quality jobs, run for real in PyFlink's mini-cluster (the flink judge env)
 through the generated project's own `python -m pipeline.stream`, over seeded synthetic change
-events with INJECTED rule breaks (`pipeline.change_events --bad-rate`, which records in
-`_injected.json` every image that breaks a rule and which rules):
+events with injected rule breaks (`pipeline.change_events --bad-rate`):
 
-- exactly the recorded events land in `dead_letter.<table>`, each with exactly its rules;
+- exactly the change events whose new image breaks one of the spec's per-event rules land in
+  `dead_letter.<table>`, each with exactly those rules. What breaks a rule is decided here, not by
+  the generated code: an oracle reads the spec's YAML (not_null, range, accepted_values, regex on
+  each column, with their spec paths) and evaluates each rule, written by hand below, on every
+  change event of the raw files;
 - every validation event appended to the quality log validates against its JSON Schema
   (gx_events.py), ids are the documented hash of run/type/table/subject, and a window without a
   bad event gives ValidationPassed;
-- with `quarantine`, the stream job's result equals the DuckDB reference over the clean events only;
+- with `quarantine`, the stream job's result equals the DuckDB reference over the events the
+  oracle finds clean;
 - one matrix cell each: not_null (with `mostly`), range, accepted_values and regex are caught.
 
 Two projects, one stream run (one JVM) each: the e-commerce example (range and accepted values
 on orders; its not_null columns are declared NOT NULL to the planner, so only the quality job
 sees their nulls: that case runs on the sensor spec, whose not_null allows exceptions) and
-tests/judges/flink_quality.yaml (every per-event rule on one CDC table).
+tests/judges/flink_quality.yaml (every per-event rule on one CDC table). Nothing of the generated
+project is imported here: the module leaves nothing behind in `sys.modules`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 from collections import Counter
+from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+from ruamel.yaml import YAML
 
 from pipegen.generators.gx import events as gx_events
 from tests.conftest import REPO, run_cli
 from tests.judges import offline_env
+from tests.judges.stream_reference import change_events, final_state, stream_tables
 
 pytestmark = pytest.mark.judge
 
@@ -45,6 +55,75 @@ def _run(python: Path, args: list[str], cwd: Path, env: dict[str, str]) -> str:
     return proc.stdout
 
 
+# ---------------------------------------------------------------- the oracle: the spec's per-event rules, by hand
+
+
+def _number(value: Any) -> Decimal:
+    return Decimal(str(value))  # decimals are strings in the change files (decimal.handling.mode=string)
+
+
+def _range(rule: dict[str, Any]) -> Callable[[Any], bool]:
+    low, high = rule.get("min"), rule.get("max")
+    return lambda v: (
+        v is not None and ((low is not None and _number(v) < low) or (high is not None and _number(v) > high))
+    )
+
+
+def _values(rule: Any) -> Callable[[Any], bool]:
+    values = rule["values"] if isinstance(rule, dict) else rule
+    return lambda v: v is not None and v not in values
+
+
+def _pattern(rule: Any) -> Callable[[Any], bool]:
+    pattern = rule["pattern"] if isinstance(rule, dict) else rule
+    return lambda v: v is not None and re.search(pattern, str(v)) is None  # Flink's REGEXP finds, as re.search
+
+
+# A rule one event decides: whether a value breaks it (a null passes every rule but not_null).
+BREAKS: dict[str, Callable[[Any], Callable[[Any], bool]]] = {
+    "not_null": lambda rule: lambda v: v is None,
+    "range": _range,
+    "accepted_values": _values,
+    "regex": _pattern,
+}
+Oracle = dict[str, list[tuple[str, str, Callable[[Any], bool]]]]  # table -> (spec path, column, breaks)
+
+
+def oracle(spec: Path) -> Oracle:
+    """Every column rule of the spec that one event decides, read from its YAML."""
+    data = YAML(typ="safe").load(spec.read_text())
+    out: Oracle = {}
+    for i, source in enumerate(data["sources"]):
+        for j, table in enumerate(source.get("tables", [])):
+            assert table["name"] not in out, "table names repeat across sources: key the oracle by source too"
+            out[table["name"]] = [
+                (f"sources[{i}].tables[{j}].columns[{k}].{kind}", column["name"], BREAKS[kind](column[kind]))
+                for k, column in enumerate(table["columns"])
+                for kind in BREAKS
+                if column.get(kind) not in (None, False)
+            ]
+    return out
+
+
+def broken(rules: list[tuple[str, str, Callable[[Any], bool]]], image: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(sorted(path for path, column, breaks in rules if breaks(image[column])))
+
+
+def expected_dead_letters(run: dict[str, Any], table: str) -> Counter[tuple[Any, ...]]:
+    """(key, rules) of every insert or update whose new image breaks a rule, from the raw files."""
+    entry = next(t for t in stream_tables(run["config"]) if t["name"] == table)
+    (key,) = entry["key"]
+    rules = run["oracle"][table]
+    return Counter(
+        (str(e["after"][key]), broken(rules, e["after"]))
+        for e in change_events(run["cdc"] / entry["topic"])
+        if e["op"] in ("c", "u") and broken(rules, e["after"])
+    )
+
+
+# ---------------------------------------------------------------- the runs
+
+
 def _project(
     spec: Path, tmp: Path, python: Path, bad_rate: float, rules: set[str] | None, jobs: list[str]
 ) -> dict[str, Any]:
@@ -53,9 +132,9 @@ def _project(
     assert result.returncode == 0, result.stderr
     config_path = project / "pipeline" / "change_events.json"
     config = json.loads(config_path.read_text())
-    if rules is not None:  # only the rules this run injects
+    if rules is not None:  # only the rule kinds this run breaks
         for table in config["tables"]:
-            table["rules"] = [r for r in table["rules"] if r["rule"] in rules]
+            table["bad_rules"] = [r for r in table["bad_rules"] if r in rules]
         config_path.write_text(json.dumps(config))
     env = {**offline_env(tmp / "home"), "PIPEGEN_QUALITY_DIR": str(tmp / "quality")}
     cdc = tmp / "cdc"
@@ -67,9 +146,11 @@ def _project(
     log = tmp / "quality" / "events.jsonl"
     return {
         "project": project,
+        "config": config,
+        "oracle": oracle(spec),
         "cdc": cdc,
         "env": env,
-        "injected": json.loads((cdc / "_injected.json").read_text()),
+        "recorded": json.loads((cdc / "_injected.json").read_text()),  # the generator's own account
         "tables": json.loads(duck.strip().splitlines()[-1]),
         "events": [json.loads(line) for line in log.read_text().splitlines()] if log.is_file() else [],
     }
@@ -130,22 +211,13 @@ def sensor(flink_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
 
 def _clean_state(run: dict[str, Any]) -> Path:
     """The reference's input: each table's final state and seen images, without the rows whose
-    final image breaks a rule (quarantine: the stream jobs never count them)."""
-    import sys
-
-    sys.path.insert(0, str(run["project"]))
-    from pipeline import change_events  # the generated module: its `broken` is the recorder's rule check
-
-    from tests.judges.stream_reference import final_state
-
-    config = json.loads((run["project"] / "pipeline" / "change_events.json").read_text())
+    final image breaks a rule by the oracle (quarantine: the stream jobs never count them)."""
     state = {}
-    for table in config["tables"]:
+    for table in stream_tables(run["config"]):
+        rules = run["oracle"][table["name"]]
         seen: list[dict[str, Any]] = []
         final = final_state(table, run["cdc"], seen)
-        clean = [r for r in final if not change_events.broken(table, r)]
-        state[table["name"]] = [clean, [r for r in seen if not change_events.broken(table, r)]]
-    sys.path.remove(str(run["project"]))
+        state[table["name"]] = [[r for r in final if not broken(rules, r)], [r for r in seen if not broken(rules, r)]]
     path = run["cdc"].parent / "clean_state.json"
     path.write_text(json.dumps(state))
     return path
@@ -153,16 +225,12 @@ def _clean_state(run: dict[str, Any]) -> Path:
 
 def _dead_letters(run: dict[str, Any], table: str, key: str) -> Counter[tuple[Any, ...]]:
     rows = run["tables"][f"dead_letter.{table}"]
-    return Counter((str(r[key]), tuple(r["_failed_rules"])) for r in rows)
+    return Counter((str(r[key]), tuple(sorted(r["_failed_rules"]))) for r in rows)
 
 
-def _expected(run: dict[str, Any], topic: str) -> Counter[tuple[Any, ...]]:
-    return Counter((str(e["key"][0]), tuple(e["rules"])) for e in run["injected"][topic])
-
-
-def test_exactly_the_injected_events_are_dead_lettered_with_exactly_their_rules(shop: dict[str, Any]) -> None:
-    want = _expected(shop, "ecommerce_realtime.shop.orders")
-    assert want, "nothing injected: the test would prove nothing"
+def test_exactly_the_events_breaking_a_rule_are_dead_lettered_with_exactly_their_rules(shop: dict[str, Any]) -> None:
+    want = expected_dead_letters(shop, "orders")
+    assert want, "no event breaks a rule: the test would prove nothing"
     assert _dead_letters(shop, "shop__orders", "order_id") == want
 
 
@@ -183,9 +251,9 @@ def test_every_validation_event_validates_and_clean_windows_pass(shop: dict[str,
     _validate(events)
     kinds = Counter(e["event_type"] for e in events)
     assert kinds["ValidationPassed"] >= 1 and kinds["ValidationFailed"] >= 1, kinds
-    injected = {tuple(e["rules"]) for e in shop["injected"]["ecommerce_realtime.shop.orders"]}
+    broken_paths = {p for _, rules in expected_dead_letters(shop, "orders") for p in rules}
     failed = {f["spec_path"] for e in events if e["event_type"] == "ValidationFailed" for f in e["failed_expectations"]}
-    assert failed <= {p for rules in injected for p in rules}
+    assert failed and failed <= broken_paths
     breaches = {e["spec_path"] for e in events if e["event_type"] == "ThresholdBreached"}
     assert breaches == failed  # mostly 1 - 0.0005: one bad event in a window breaks its threshold
 
@@ -208,9 +276,15 @@ def test_quarantine_gmv_equals_the_reference_over_clean_events_only(shop: dict[s
 
 @pytest.mark.parametrize("rule", ["not_null", "range", "accepted_values", "regex"])
 def test_each_per_event_rule_is_caught_by_the_flink_filter(rule: str, sensor: dict[str, Any]) -> None:
-    want = _expected(sensor, "sensor_quality.plant.readings")
+    want = expected_dead_letters(sensor, "readings")
     path_rule = {p.rsplit(".", 1)[1] for _, rules in want for p in rules}
     assert rule in path_rule, f"no {rule} break injected"
     got = _dead_letters(sensor, "plant__readings", "reading_id")
     assert got == want
     _validate(sensor["events"])
+
+
+def test_the_generators_own_record_agrees_with_the_oracle(sensor: dict[str, Any]) -> None:
+    want = expected_dead_letters(sensor, "readings")
+    recorded = sensor["recorded"]["sensor_quality.plant.readings"]
+    assert want and Counter((str(r["key"][0]), tuple(sorted(r["rules"]))) for r in recorded) == want

@@ -9,28 +9,27 @@ the top categories (hop + window top-N over the product lookup) and the user ses
 The example's source is MySQL; there is no MySQL server here and Debezium's MySQL connector
 refuses MariaDB, so the spec is varied in the test to `type: postgres` with the same tables and
 jobs (the example itself is unchanged). The rows and their changes come from the generated
-`pipeline/change_events.py` (seeded): a prefix becomes the snapshot, the rest is replayed as
-DML while the engine streams, each update or delete within the watermark delay of its insert.
+`pipeline/change_events.py` (seeded; run in the flink env, as the local stream run runs it): a
+prefix becomes the snapshot, the rest is replayed as DML while the engine streams, each update or
+delete within the watermark delay of its insert.
 One JVM per env: one capture run, one stream run.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from tests.conftest import REPO, run_cli
 from tests.judges import offline_env
-from tests.judges.stream_reference import PARSERS, comparable, final_state, typed
+from tests.judges.stream_reference import PARSERS, comparable, final_state, stream_tables, typed
+from tests.judges.stream_reference import change_events as stream_changes
 from tests.servers import DatabaseServer
 
 pytestmark = pytest.mark.judge
@@ -125,24 +124,14 @@ def statement(table: dict[str, Any], event: dict[str, Any]) -> str:
     return f"UPDATE {SCHEMA}.{table['name']} SET {sets} WHERE {where(table, event['before'])};"
 
 
-def load_module(path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location("kappa_change_events", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def split(config: dict[str, Any], module: ModuleType) -> tuple[list[str], list[str], dict[str, list[Any]]]:
-    """The synthetic changes as (snapshot inserts, DML replayed while capturing, the images the
-    stream sees: the snapshot rows and every later insert, per table)."""
+def split(config: dict[str, Any], generated: Path) -> tuple[list[str], list[str], dict[str, list[Any]]]:
+    """The synthetic changes under `generated` as (snapshot inserts, DML replayed while capturing,
+    the images the stream sees: the snapshot rows and every later insert, per table)."""
     snapshot: list[str] = []
     replay: list[str] = []
     seen: dict[str, list[Any]] = {}
-    by_topic = module.generate(config, ORDERS)
-    for table in sorted(config["tables"], key=lambda t: t["role"] != "dimension"):
-        events = [json.loads(line) for line in by_topic[table["topic"]]]
+    for table in sorted(stream_tables(config), key=lambda t: t["role"] != "dimension"):
+        events = stream_changes(generated / table["topic"])
         cut = len(events)
         if table["role"] == "fact":
             cut = next(
@@ -185,9 +174,13 @@ def kappa(
     result = run_cli("generate", str(spec_file), "-o", str(project))
     assert result.returncode == 0, result.stdout + result.stderr
     config = json.loads((project / "pipeline" / "change_events.json").read_text())
-    snapshot, replay, seen = split(config, load_module(project / "pipeline" / "change_events.py"))
+    generated = tmp / "generated"  # the generated module's changes, replayed below as DML
+    _run(flink_python, ["-m", "pipeline.change_events", "--rows", str(ORDERS), "--out", str(generated)], project,
+         offline_env(tmp / "home"))  # fmt: skip
+    snapshot, replay, seen = split(config, generated)
+    tables = stream_tables(config)
     postgres_server.query(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE; CREATE SCHEMA {SCHEMA};")
-    postgres_server.query("".join(ddl(t) for t in config["tables"]) + "".join(snapshot))
+    postgres_server.query("".join(ddl(t) for t in tables) + "".join(snapshot))
     for setup in sorted((project / "debezium" / "sql").glob("*.sql")):
         postgres_server.query(setup.read_text())  # signal table, publication, REPLICA IDENTITY FULL
 
@@ -196,7 +189,7 @@ def kappa(
         f"postgresql://{postgres_server.user}@{postgres_server.host}:{postgres_server.port}/{postgres_server.database}"
     )
     env = {**offline_env(tmp / "home"), **ENV, entry["dsn_env"]: dsn, "PIPEGEN_STEP_SUMMARY": str(tmp / "capture.json")}
-    orders_topic = next(t["topic"] for t in config["tables"] if t["name"] == "orders")
+    orders_topic = next(t["topic"] for t in tables if t["name"] == "orders")
     cdc = project / "data" / "cdc"
     started = time.monotonic()
     capture = subprocess.Popen(
@@ -220,7 +213,7 @@ def kappa(
     capture_s = time.monotonic() - started
 
     database: dict[str, list[Any]] = {}
-    for table in config["tables"]:
+    for table in tables:
         text = postgres_server.query(f"SELECT coalesce(json_agg(t), '[]') FROM {SCHEMA}.{table['name']} t")
         database[table["name"]] = json.loads(text)
     state_file = tmp / "state.json"
@@ -264,7 +257,7 @@ def test_the_captured_values_have_the_isostring_shapes_flink_reads(kappa: dict[s
 
 
 def test_the_captured_changes_fold_to_the_database_final_state(kappa: dict[str, Any]) -> None:
-    for table in kappa["config"]["tables"]:
+    for table in stream_tables(kappa["config"]):
         folded = final_state(table, kappa["cdc"], [])
         cols = table["columns"]
 

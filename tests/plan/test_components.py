@@ -46,10 +46,12 @@ def test_elt_is_extract_then_quality_then_dbt_into_every_target() -> None:
     assert ("orchestrator", "extract") in g.edges
 
 
-def test_etl_masks_before_load_and_has_no_warehouse_transform() -> None:
+def test_etl_masks_before_load_then_checks_and_models_the_masked_rows() -> None:
     g = build(Architecture.ETL)
     assert ("extract", "transform") in g.edges and ("transform", "target_0") in g.edges
-    assert "dbt" not in families(g)
+    # rules and marts are never dropped: GX and dbt run over the rows as they landed (masked)
+    assert {("transform", "quality"), ("quality", "dbt")} <= set(g.edges)
+    assert {"dbt", "gx"} <= families(g)
 
 
 def test_kappa_with_cdc_goes_through_debezium_and_kafka_to_flink() -> None:

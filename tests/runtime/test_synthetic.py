@@ -552,3 +552,39 @@ def test_random_configs_never_break_a_rule_outside_the_manifest(python: Path, tm
     result = json.loads(run(python, Path(__file__).with_name("synth_fuzz.py"), "0", "150", tmp_path).stdout)
     assert result["failures"] == []
     assert result["config_errors"] < result["runs"] / 4, "most random configs are generated, not refused"
+
+
+def test_a_foreign_key_with_its_own_range_and_accepted_values_references_only_keys_inside_them(
+    python: Path, tmp_path: Path
+) -> None:
+    """Found by the spec generator: a foreign key column with `range: {max: 100}` over a parent of
+    300 keys failed its own range test in dbt (values were drawn from every parent key)."""
+    config = {
+        "seed": 3,
+        "tables": [
+            {"name": "parents", "rows": 300, "primary_key": ["parent_id"],
+             "columns": [{"name": "parent_id", "type": "bigint"}]},
+            {
+                "name": "children",
+                "rows": 500,
+                "primary_key": ["child_id"],
+                "columns": [
+                    {"name": "child_id", "type": "bigint"},
+                    {"name": "parent_id", "type": "bigint", "foreign_key": "parents.parent_id",
+                     "range": {"min": 0, "max": 100}},
+                    {"name": "other_id", "type": "bigint", "foreign_key": "parents.parent_id",
+                     "accepted_values": [1, 2, 3]},
+                ],
+            },
+        ],
+    }  # fmt: skip
+    path = tmp_path / "synthetic.json"
+    path.write_text(json.dumps(config))
+    out = generate(python, path, tmp_path / "out", "csv")
+    with (out / "parents.csv").open(newline="") as handle:
+        parents = {int(row["parent_id"]) for row in csv.DictReader(handle)}
+    with (out / "children.csv").open(newline="") as handle:
+        children = list(csv.DictReader(handle))
+    assert len(children) == 500 and len(parents) == 300
+    assert {int(r["parent_id"]) for r in children} <= {p for p in parents if 0 <= p <= 100}
+    assert {int(r["other_id"]) for r in children} <= {1, 2, 3} & parents

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipegen.spec.load import load_file, parse
+from pipegen.spec.load import MAX_ALIAS_NODES, load_file, parse
 from tests.conftest import example_specs
 
 
@@ -39,3 +39,43 @@ def test_yaml_1_2_plain_scalars_libyaml_refuses_still_load() -> None:
 def test_yaml_1_2_booleans_and_dates_become_plain_values() -> None:
     loaded = parse("a: yes\nb: on\nc: 2024-01-02\nd: 0x1F\ne: ~\n", "x.yaml")
     assert loaded.data == {"a": "yes", "b": "on", "c": "2024-01-02", "d": 31, "e": None}
+
+
+def _large_spec(tables: int) -> str:
+    """A spec written out in full, without one anchor or alias: `tables` tables of fifty columns
+    (about 150 nodes each: 2,000 tables hold more nodes than the alias budget allows aliases to add)."""
+    head, _, _ = (Path(__file__).parents[2] / "specs" / "hello.yaml").read_text().partition("    tables:\n")
+    rows = []
+    for t in range(tables):
+        columns = ", ".join(
+            ["{name: id, type: bigint, not_null: true}", *(f"{{name: c{c}, type: int}}" for c in range(49))]
+        )
+        rows.append(f"      - name: t{t:04d}\n        primary_key: id\n        columns: [{columns}]\n")
+    tail = "\ntargets:\n  - name: warehouse\n    type: duckdb\n    connection:\n      path: warehouse.duckdb\n"
+    return head + "    tables:\n" + "".join(rows) + tail
+
+
+def test_a_large_spec_without_aliases_loads_whatever_its_node_count() -> None:
+    text = _large_spec(2000)
+    assert "&" not in text and "*" not in text
+    loaded = parse(text, "big.yaml")
+    assert loaded.problems == []
+    tables = loaded.data["sources"][0]["tables"]
+    assert len(tables) == 2000 and tables[-1]["name"] == "t1999" and len(tables[-1]["columns"]) == 50
+    assert len(loaded.positions) > MAX_ALIAS_NODES, "the spec is larger than the alias budget, which must not apply"
+
+
+def test_an_alias_bomb_is_refused_at_the_key_whose_aliases_expand() -> None:
+    lines = ["version: 1", 'a: &a ["x","x","x","x","x","x","x","x","x","x"]']
+    for prev, name in zip("abcdefg", "bcdefgh", strict=True):
+        lines.append(f"{name}: &{name} [{','.join([f'*{prev}'] * 10)}]")
+    loaded = parse("\n".join(lines) + "\n", "bomb.yaml")
+    [(pos, finding)] = loaded.problems
+    assert finding.code == "P003" and "aliases" in finding.message and f"{MAX_ALIAS_NODES:,}" in finding.message
+    # a..e expand to 111,110 nodes, f adds 1,111,110: f (line 7) crosses the budget
+    assert (pos.line, pos.column) == (7, 1) and loaded.data is None
+
+
+def test_aliases_within_the_budget_expand() -> None:
+    loaded = parse("cols: &c [{name: a}, {name: b}]\nx: *c\ny: *c\n", "x.yaml")
+    assert loaded.problems == [] and loaded.data["y"] == [{"name": "a"}, {"name": "b"}]

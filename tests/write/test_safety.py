@@ -461,8 +461,9 @@ def test_a_check_on_a_read_only_checkout_runs_without_the_lock(tmp_path: Path, m
 
     monkeypatch.setattr(lock_module, "_try_lock", read_only_fs)
     assert not preview(tmp_path, OLD, META).changed
-    with pytest.raises(OSError, match="Read-only file system"):  # a write still needs the lock
-        write_tree(tmp_path, NEW)
+    with pytest.raises(WriteError, match=r"cannot take the lock of .*lock: Read-only file system") as refused:
+        write_tree(tmp_path, NEW)  # a write still needs the lock
+    assert "read-only file system: choose another --output" in str(refused.value.hint)
 
 
 PATHS = ["a.txt", "b/c.sh", "b"]  # `b` is both a file and the directory of b/c.sh, in different rounds

@@ -97,6 +97,8 @@ def graph(spec: Spec, architecture: Architecture, engines: tuple[EngineChoice, .
         b.batch_layer(batch + streaming, via_kafka=streaming, mask=architecture == Architecture.ETL)
     elif architecture == Architecture.KAPPA:
         b.speed_layer(streaming)
+        if spec.transforms.marts:  # marts still need a batch layer: dbt over the tables landed from Kafka
+            b.batch_layer(streaming, via_kafka=streaming, mask=False)
     else:  # lambda and lakehouse: the batch layer is the master dataset (every source, streams via
         # Kafka / the lake archive); streaming sources also feed the speed layer
         b.batch_layer(batch + streaming, via_kafka=streaming, mask=False)
@@ -143,15 +145,16 @@ class _Builder:
         if via_kafka:
             self._kafka_in(via_kafka)
             self.edges.add(("kafka", "extract"))
-        if mask:
+        landed = "extract"
+        if mask:  # etl: PII is masked before anything lands; rules and marts then run on the masked rows
             self._add("transform", "transform + mask before load", Kind.MASKED_LOAD)
             self.edges.add(("extract", "transform"))
             self.edges |= {("transform", t) for t in self.targets}
-        else:
-            self._add("quality", "Great Expectations checkpoints", Kind.QUALITY_CHECKS)
-            self._add("dbt", "dbt staging → marts", Kind.SQL_MODELS)
-            self.edges |= {("extract", "quality"), ("quality", "dbt")}
-            self.edges |= {("dbt", t) for t in self.targets}
+            landed = "transform"
+        self._add("quality", "Great Expectations checkpoints", Kind.QUALITY_CHECKS)
+        self._add("dbt", "dbt staging → marts", Kind.SQL_MODELS)
+        self.edges |= {(landed, "quality"), ("quality", "dbt")}
+        self.edges |= {("dbt", t) for t in self.targets}
         self._add("orchestrator", f"{self.orch} schedule", self.orch_kind)
         self.edges.add(("orchestrator", "extract"))
 

@@ -55,8 +55,13 @@ def _stream(spec: Spec, architecture: Architecture, compute: str) -> EngineChoic
 
 
 def _batch(spec: Spec, architecture: Architecture, compute: str) -> EngineChoice:
-    if architecture == Architecture.KAPPA:
+    if architecture == Architecture.KAPPA and not spec.transforms.marts:
         return EngineChoice("batch", "none", False, "kappa has no batch layer")
+    if architecture == Architecture.KAPPA and spec.engines.batch.value == "auto":
+        marts = ", ".join(m.name for m in spec.transforms.marts)
+        return EngineChoice(
+            "batch", "dbt", False, f"marts ({marts}) are built by dbt over the tables landed from Kafka"
+        )
     if spec.engines.batch.value != "auto":
         return EngineChoice("batch", spec.engines.batch.value, True, "set in engines.batch")
     if architecture == Architecture.ETL:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pipegen.plan.capacity import Capacity, capacity_findings, compute
 from pipegen.plan.components import Graph, graph
 from pipegen.plan.engines import EngineChoice, choose
+from pipegen.plan.layers import engine_findings, layer_reasons, masked_rule_findings
 from pipegen.plan.names import Names, names
 from pipegen.plan.select import Facts, Reason, facts_of, select
 from pipegen.spec.diagnostics import Finding
@@ -25,6 +26,11 @@ class Plan:
     names: Names
     engines: tuple[EngineChoice, ...] = ()
 
+    @property
+    def masks_pii(self) -> bool:
+        """ETL: personal data is masked, hashed or dropped in the extract step, before it lands."""
+        return self.architecture == Architecture.ETL
+
 
 def make_plan(spec: Spec) -> Plan:
     selection = select(spec)
@@ -33,11 +39,16 @@ def make_plan(spec: Spec) -> Plan:
     return Plan(
         architecture=selection.architecture,
         explicit=selection.explicit,
-        reasons=selection.reasons,
+        reasons=(*selection.reasons, *layer_reasons(spec, selection.architecture)),
         facts=facts_of(spec),
         graph=graph(spec, selection.architecture, engines),
         capacity=capacity,
-        findings=(*selection.findings, *capacity_findings(spec, capacity)),
+        findings=(
+            *selection.findings,
+            *capacity_findings(spec, capacity),
+            *engine_findings(spec, engines),
+            *masked_rule_findings(spec, selection.architecture),
+        ),
         names=names(spec),
         engines=engines,
     )

@@ -3,16 +3,16 @@ portable column types as Flink types, and the legacy group-window lint.
 
 sqlglot has no Flink dialect; Flink SQL is Spark's surface (backtick identifiers, the same
 function names for what the spec uses) with ANSI string literals: a quote is doubled and a
-backslash is an ordinary character. The differences are data: `_FUNCTIONS` rewrites what Flink
-spells differently, every identifier is quoted (Flink's reserved words include `user`,
-`value`, `timestamp`...), and a string literal holding `${` is split into a concatenation so
-the SQL runner's `${VAR}` substitution can never reach spec text."""
+backslash is an ordinary character. The differences are data: the function catalogue
+(spec/functions.py) holds what Flink spells differently (its `flink` templates), every
+identifier is quoted (Flink's reserved words include `user`, `value`, `timestamp`...), and a
+string literal holding `${` is split into a concatenation so the SQL runner's `${VAR}` substitution
+can never reach spec text."""
 
 from __future__ import annotations
 
 import re
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.spark import Spark
 
@@ -23,24 +23,14 @@ from pipegen.spec.types import ColumnType, parse_column_type
 
 
 class Flink(Spark):
-    """Flink SQL for sqlglot: Spark's surface with ANSI string literals (a quote doubled)."""
+    """Flink SQL for sqlglot: Spark's surface with ANSI string literals (a quote doubled), and
+    `/` of two integers is integer division (7 / 2 = 3): a spec's `/` is true division
+    (docs/transforms.md), so sqlglot casts the dividend to DOUBLE (TYPED_DIVISION)."""
+
+    TYPED_DIVISION = True
 
     class Tokenizer(Spark.Tokenizer):
         STRING_ESCAPES = ["'"]  # noqa: RUF012 - sqlglot's own idiom
-
-
-# Functions Flink spells differently from Spark, as tree rewrites: DATE(x) is a cast, and the
-# niladic time functions take no parentheses.
-_NILADIC = {exp.CurrentTimestamp: "CURRENT_TIMESTAMP", exp.CurrentDate: "CURRENT_DATE"}
-
-
-def _flink_functions(node: exp.Expression) -> exp.Expression:
-    if isinstance(node, exp.Date) and not node.expressions:
-        return exp.cast(node.this, "DATE")
-    for kind, name in _NILADIC.items():
-        if isinstance(node, kind):
-            return exp.var(name)
-    return node
 
 
 DIALECT = "flink"
@@ -67,14 +57,11 @@ def flink_expr(text: str, resolve: Resolver, inline: dict[str, str] | None = Non
 
     def inlined(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Column) and not node.table and node.name in table:
-            return exp.Paren(this=sqlglot.parse_one(table[node.name], read=DIALECT))
+            return exp.Paren(this=exp.var(table[node.name]))  # Flink SQL already: kept verbatim, not re-translated
         return node
 
     def transform(node: exp.Expression) -> exp.Expression:
-        node = inlined(node)
-        if isinstance(node, exp.Date) and isinstance(node.this, exp.Expression):
-            node.set("this", inlined(node.this))  # rewritten to a cast before its argument is visited
-        return _inert(_flink_functions(node))
+        return _inert(inlined(node))
 
     return to_sql(text, DIALECT, resolve, identify=True, transform=transform)
 

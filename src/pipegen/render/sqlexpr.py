@@ -12,7 +12,9 @@ from sqlglot import exp
 
 from pipegen.render.filters import SQL_QUOTES, needs_quotes, sql_ident
 from pipegen.spec.expr import parse
+from pipegen.spec.functions import canonical, generate
 from pipegen.spec.model import Aggregation, Measure
+from pipegen.spec.reserved import is_reserved
 
 # (qualifier as written, or "") and column -> (relation alias or None, SQL column name)
 Resolver = Callable[[str, str], tuple[str | None, str]]
@@ -28,16 +30,41 @@ def to_sql(
     transform: Callable[[exp.Expression], exp.Expression] | None = None,
 ) -> str:
     """One expression in `dialect`, its columns resolved by `resolve` (every identifier quoted
-    with `identify`; `transform` applied to every node after that)."""
+    with `identify`; `transform` applied to every node after that), every function call written
+    as the catalogue (spec/functions.py) spells it for `dialect`."""
     parsed = parse(text)
     if parsed.tree is None:  # validation refuses these; reaching here is a bug
         raise ValueError(f"expression does not parse: {text!r} ({parsed.error})")
-    tree = parsed.tree.copy()
-    quote = (lambda _name: True) if identify or dialect not in SQL_QUOTES else (lambda n: needs_quotes(n, dialect))
-    tree = tree.transform(lambda node: _rewrite(node, resolve, quote))
+    tree = canonical(parsed.tree.copy())
+    tree = tree.transform(lambda node: _rewrite(node, resolve, _quoter(dialect, identify)))
     if transform is not None:
         tree = tree.transform(transform)
-    return tree.sql(dialect=dialect, identify=identify)
+    return generate(tree, dialect, identify=identify)
+
+
+def order_key_sql(text: str, dialect: str, resolve: Resolver, *, desc: bool, nulls_first: bool) -> str:
+    """One ORDER BY key in `dialect`: the expression, its direction and where NULLs go, spelled
+    the dialect's way (sqlglot leaves out what the dialect does by default and emulates NULL
+    placement where the dialect has no NULLS FIRST/LAST, e.g. MySQL)."""
+    key = parse_expr(text, resolve, _quoter(dialect, False))
+    return exp.Ordered(this=key, desc=desc, nulls_first=nulls_first).sql(dialect=dialect)
+
+
+def parse_expr(text: str, resolve: Resolver, quote: Callable[[str], bool] | None = None) -> exp.Expression:
+    """A spec expression parsed once, its columns resolved by `resolve` (names quoted where `quote`
+    says; by default where any dialect pipegen writes reserves them)."""
+    parsed = parse(text)
+    if parsed.tree is None:  # validation refuses these; reaching here is a bug
+        raise ValueError(f"expression does not parse: {text!r} ({parsed.error})")
+    quoter = quote or (lambda n: needs_quotes(n) or is_reserved(n))
+    return parsed.tree.copy().transform(lambda node: _rewrite(node, resolve, quoter))
+
+
+def _quoter(dialect: str, identify: bool) -> Callable[[str], bool]:
+    """Which names to quote in `dialect`: all with `identify` (Flink), else the ones it must."""
+    if identify or dialect not in SQL_QUOTES:
+        return lambda _name: True
+    return lambda name: needs_quotes(name, dialect)
 
 
 def _rewrite(node: exp.Expression, resolve: Resolver, quote: Callable[[str], bool]) -> exp.Expression:

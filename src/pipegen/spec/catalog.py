@@ -61,6 +61,12 @@ TARGET_CLOUD: dict[TargetType, Cloud] = {
 # Managed services with no local edition.
 CLOUD_ONLY_TARGETS = frozenset({TargetType.SNOWFLAKE, TargetType.DATABRICKS})
 
+# The port each SQL system listens on when its connection names none (the systems' defaults).
+DEFAULT_PORTS: dict[str, int] = {
+    "postgres": 5432, "redshift": 5439, "mysql": 3306, "sqlserver": 1433, "synapse": 1433, "oracle": 1521,
+    "clickhouse": 8123,
+}  # fmt: skip
+
 # Longest identifier each system accepts (None: no practical limit).
 IDENT_MAX: dict[str, int | None] = {
     "postgres": 63,

@@ -17,17 +17,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
+from pipegen.errors import did_you_mean
+from pipegen.spec import functions
+from pipegen.spec.functions import SpecDialect
 from pipegen.spec.scope import (
+    ARGUMENTS,
     MISPLACED,
     PARSE,
     SQL_VALUE_WORDS,
     UNKNOWN,
+    UNKNOWN_FUNCTION,
+    UNTRANSLATABLE,
     WRONG_KIND,
     Kind,
     Problem,
@@ -44,6 +51,7 @@ RESERVED_COLUMN = "R320"  # an unquoted reserved word naming a column in an expr
 class Parsed:
     tree: exp.Expression | None
     error: str | None
+    miscounted: Problem | None = None  # the error is a catalogue call with the wrong number of arguments
 
 
 @lru_cache(maxsize=4096)
@@ -63,9 +71,9 @@ def parse(text: str) -> Parsed:
     if any(tok.comments for tok in tokens):
         return Parsed(None, "comments are not allowed in an expression")
     try:
-        tree = sqlglot.parse_one(text, into=exp.Condition)
+        tree = sqlglot.parse_one(text, read=SpecDialect, into=exp.Condition)
     except (ParseError, TokenError) as exc:
-        return Parsed(None, _first_line(exc))
+        return Parsed(None, _first_line(exc), _miscounted(tokens) if _about_arguments(exc) else None)
     if not isinstance(tree, exp.Expression):
         return Parsed(None, "it is empty")
     if any(node.comments for node in tree.walk()):
@@ -86,6 +94,50 @@ def _plain_column(qualifier: str, name: str) -> exp.Column:
     return exp.Column(this=exp.to_identifier(name), table=table, db=db)
 
 
+# sqlglot refuses a known function with too few or too many arguments while parsing.
+_ARITY_ERRORS = ("Required keyword", "The number of provided arguments")
+_SPECIAL_SYNTAX = frozenset({"case", "cast", "extract", "trim", "substring"})  # FROM/AS inside the parentheses
+
+
+def _about_arguments(exc: Exception) -> bool:
+    errors = getattr(exc, "errors", None) or []
+    return any(str(e.get("description") or "").startswith(_ARITY_ERRORS) for e in errors)
+
+
+def _miscounted(tokens: list[Any]) -> Problem | None:
+    """The first catalogue call whose argument count (top-level commas) does not fit, from tokens."""
+    for i, tok in enumerate(tokens[:-1]):
+        entry = functions.lookup(tok.text)
+        if entry is None or entry.name in _SPECIAL_SYNTAX or tokens[i + 1].token_type != TokenType.L_PAREN:
+            continue
+        depth, count, empty = 0, 1, True
+        for inner in tokens[i + 1 :]:
+            depth += {TokenType.L_PAREN: 1, TokenType.R_PAREN: -1}.get(inner.token_type, 0)
+            if depth == 0:
+                break
+            if depth == 1 and inner.token_type == TokenType.COMMA:
+                count += 1
+            if inner.token_type != TokenType.L_PAREN or depth > 1:
+                empty = False
+        count = 0 if empty else count
+        if count < entry.min_args or (entry.max_args is not None and count > entry.max_args):
+            return _count_problem(entry, count)
+    return None
+
+
+def _count_problem(entry: functions.Function, count: int) -> Problem:
+    most = entry.max_args
+    if most == entry.min_args:
+        takes = f"{entry.min_args}"
+    elif most is None:
+        takes = f"{entry.min_args} or more"
+    else:
+        takes = f"{entry.min_args} to {most}"
+    return Problem(
+        ARGUMENTS, f"'{entry.name}' takes {takes} argument(s), not {count}", f"write it as {entry.signature()}"
+    )
+
+
 def _first_line(exc: Exception) -> str:
     return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
 
@@ -93,6 +145,8 @@ def _first_line(exc: Exception) -> str:
 def check(text: str, kind: Kind, scope: Scope) -> list[Problem]:
     """Every problem of one expression used as `kind` in `scope`."""
     parsed = parse(text)
+    if parsed.miscounted is not None:
+        return [parsed.miscounted]
     if parsed.tree is None:
         reserved = _reserved_columns(text, scope)
         if reserved:
@@ -106,7 +160,8 @@ def check(text: str, kind: Kind, scope: Scope) -> list[Problem]:
             ]
         return [Problem(PARSE, f"not a single SQL expression: {parsed.error}", _example(kind))]
     tree = parsed.tree
-    problems = list(_placement(tree, kind))
+    problems = list(_calls(tree, scope.dialects))
+    problems += _placement(tree, kind)
     problems += _columns(tree, kind, scope)
     if kind == Kind.CONDITION and not problems and is_boolean(tree, scope) is False:
         problems.append(
@@ -136,6 +191,51 @@ def _reserved_columns(text: str, scope: Scope) -> list[str]:
         if is_reserved(word) and resolve(word, "", scope) is None and word not in found:
             found.append(word)
     return found
+
+
+def _calls(tree: exp.Expr, dialects: frozenset[str]) -> Iterator[Problem]:
+    """Every call checked against the function catalogue (spec/functions.py): known, with as
+    many arguments as it takes, a unit it knows, and a translation for every dialect in reach."""
+    for node in tree.walk():
+        if not functions.is_call(node) or isinstance(node.parent, exp.Window):
+            continue  # a window function is refused as such (_placement)
+        name = functions.called_name(node)
+        entry = functions.entry_of(node)
+        if entry is None:
+            hint = did_you_mean(name, [*functions.CATALOGUE, *functions.ALIASES])
+            yield Problem(
+                UNKNOWN_FUNCTION,
+                f"unknown function '{name}': spec expressions use the functions of the catalogue",
+                (hint + " " if hint else "") + "the catalogue: docs/transforms.md#functions",
+            )
+            continue
+        yield from _arguments(node, entry)
+        for dialect in sorted(d for d in dialects if not entry.supported(d)):
+            yield Problem(
+                UNTRANSLATABLE,
+                f"'{entry.name}' has no translation for {dialect}, where this expression runs",
+                f"instead: {entry.unsupported[dialect]}",
+            )
+
+
+def _arguments(node: exp.Expr, entry: functions.Function) -> Iterator[Problem]:
+    if entry.name == "case":
+        return
+    args, extra = functions.arguments(node, entry)
+    most = entry.max_args
+    if extra or len(args) < entry.min_args or (most is not None and len(args) > most):
+        yield _count_problem(entry, len(args) + len(extra))
+        return
+    for index, arg in enumerate(entry.args[: len(args)]):
+        if arg.kind != functions.ArgKind.UNIT:
+            continue
+        unit = functions.unit_of(args[index])
+        if unit not in entry.units:
+            yield Problem(
+                ARGUMENTS,
+                f"'{entry.name}' does not take the unit '{unit or args[index].sql()}'",
+                f"units: {', '.join(entry.units)}",
+            )
 
 
 def _example(kind: Kind) -> str:

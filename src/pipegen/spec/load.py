@@ -2,7 +2,10 @@
 
 The YAML is composed into nodes (never constructed blindly), so duplicate keys are all
 reported, aliases are expanded under a budget (no billion laughs), and every value and
-key keeps its position for diagnostics.
+key keeps its position for diagnostics. The budget counts what aliases add: every node
+converted again because an alias leads back into a collection met before. A large spec
+written out in full uses none of it (its size is bounded by MAX_BYTES alone); an alias to a
+scalar adds one node per use, which the file's size bounds.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from pipegen.spec.diagnostics import Finding, Path
 
 MAX_BYTES = 4 * 1024 * 1024
-MAX_NODES = 250_000  # after alias expansion
+MAX_ALIAS_NODES = 250_000  # nodes added by alias expansion (a node reached again through an alias)
 MAX_DEPTH = 64
 
 
@@ -220,21 +223,39 @@ class _Converter:
     def __init__(self, yaml: YAML, loaded: Loaded) -> None:
         self.constructor = yaml.constructor
         self.loaded = loaded
-        self.count = 0
+        self.expanded = 0  # nodes converted again because an alias refers to them
+        self.seen: set[int] = set()  # collections converted once (a scalar alias cannot multiply)
         self.active: set[int] = set()
 
-    def convert(self, node: Node, path: Path, depth: int, key: Node | None) -> Any:
-        self.count += 1
-        if self.count > MAX_NODES:
+    def _expand(self, node: Node, site: Node | None) -> None:
+        """Count one node an alias adds; refuse past the budget, at the key (or item) using the alias."""
+        self.expanded += 1
+        if self.expanded > MAX_ALIAS_NODES:
             raise _Budget(
-                _pos(node),
+                _pos(site if site is not None else node),
                 Finding(
                     (),
                     "P003",
-                    f"the document expands to more than {MAX_NODES:,} nodes (anchors and aliases multiply it)",
+                    f"the aliases here expand the document by more than {MAX_ALIAS_NODES:,} nodes "
+                    "(each alias copies its anchor's whole subtree)",
                     "use fewer aliases; write the values out",
                 ),
             )
+
+    def convert(
+        self, node: Node, path: Path, depth: int, key: Node | None, site: Node | None = None, again: bool = False
+    ) -> Any:
+        """`again`: inside a collection met before (through an alias), where every node counts;
+        `site`: the innermost key or item met for the first time, where that alias is used."""
+        if again:
+            self._expand(node, site)
+        elif not isinstance(node, ScalarNode):
+            if id(node) in self.seen:
+                again = True
+                self._expand(node, site)
+            else:
+                self.seen.add(id(node))
+                site = key if key is not None else node
         if depth > MAX_DEPTH:
             raise _Budget(
                 _pos(node), Finding((), "P011", f"nesting deeper than {MAX_DEPTH} levels", "flatten the structure")
@@ -250,13 +271,15 @@ class _Converter:
         self.active.add(id(node))
         try:
             if isinstance(node, SequenceNode):
-                return [self.convert(item, (*path, i), depth + 1, None) for i, item in enumerate(node.value)]
+                return [
+                    self.convert(item, (*path, i), depth + 1, None, site, again) for i, item in enumerate(node.value)
+                ]
             assert isinstance(node, MappingNode)
-            return self._mapping(node, path, depth)
+            return self._mapping(node, path, depth, site, again)
         finally:
             self.active.discard(id(node))
 
-    def _mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
+    def _mapping(self, node: MappingNode, path: Path, depth: int, site: Node | None, again: bool) -> dict[str, Any]:
         out: dict[str, Any] = {}
         seen: dict[str, Node] = {}
         for key_node, value_node in node.value:
@@ -292,7 +315,7 @@ class _Converter:
                 )
                 continue
             seen[key] = key_node
-            out[key] = self.convert(value_node, (*path, key), depth + 1, key_node)
+            out[key] = self.convert(value_node, (*path, key), depth + 1, key_node, site, again)
         return out
 
     def _scalar(self, node: ScalarNode) -> Any:

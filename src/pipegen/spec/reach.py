@@ -45,6 +45,28 @@ def job_systems(job: StreamJob, targets: Sequence[Target]) -> frozenset[str]:
     return frozenset({sink.type.value}) if sink else frozenset()
 
 
+# The dialect stream jobs are written in (render/flinksql.py).
+FLINK_DIALECT = "flink"
+# The dialect dbt models run in locally (dbt-duckdb): every project has it.
+LOCAL_DIALECT = "duckdb"
+
+
+def dbt_dialects(targets: Sequence[Target]) -> frozenset[str]:
+    """The SQL dialects dbt models are written in: DuckDB (the local run) and the dialect of
+    each target's dbt adapter (generators/dbt writes one model text per adapter)."""
+    systems = [catalog.TARGET_SYSTEMS[t.type] for t in targets]
+    return frozenset(
+        {LOCAL_DIALECT} | {s.dialect for s in systems if (s.dbt_adapter or LOCAL_DIALECT) != LOCAL_DIALECT}
+    )
+
+
+def table_dialects(source: Source, targets: Sequence[Target], read_by_stream_job: bool) -> frozenset[str]:
+    """Where a table's derived columns are computed: its dbt staging model, and Flink when the
+    table is streamed (the quality jobs) or read by a stream job."""
+    flink = read_by_stream_job or source.ingestion in (Ingestion.CDC, Ingestion.STREAM)
+    return dbt_dialects(targets) | ({FLINK_DIALECT} if flink else frozenset())
+
+
 def tightest(systems: frozenset[str]) -> tuple[int, str] | None:
     """(limit, system) of the shortest identifier limit among `systems`, or None when none has one."""
     limits = [(limit, name) for name in sorted(systems) if (limit := catalog.IDENT_MAX.get(name)) is not None]

@@ -19,6 +19,9 @@ UNKNOWN = "R250"
 AMBIGUOUS = "R251"
 WRONG_KIND = "R252"
 MISPLACED = "R253"
+UNKNOWN_FUNCTION = "R300"
+ARGUMENTS = "R301"
+UNTRANSLATABLE = "R302"
 
 # Bare words SQL reads as values, not columns: they go through the parser. Every other plain
 # reference ('order', 'orders.select') is a column, reserved word or not (spec/expr.py parses it so).
@@ -62,6 +65,7 @@ class Scope:
     free: Mapping[str, str | None] = field(default_factory=dict)  # unqualified-only names (history stats)
     group_keys: frozenset[str] = frozenset()  # AGGREGATE: names usable outside an aggregate
     merged: frozenset[str] = frozenset()  # keys joined by the same name: unqualified, the first input's
+    dialects: frozenset[str] = frozenset()  # SQL dialects the expression is written in (spec/reach.py)
 
     def candidates(self, column: str) -> list[str]:
         return [f"{i.name}.{i.lookup(column)}" for i in self.inputs if i.lookup(column)]

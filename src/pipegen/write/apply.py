@@ -15,7 +15,14 @@ into place (its `stage/<i>` is gone) is moved back to `stage/<i>`, then a file i
 `backup/<i>` is moved back into place. Each step undoes exactly one move and its condition
 is false once done, so recovery is idempotent and a crash during recovery is recovered by
 the next one; the previous tree and manifest are then intact. Without a journal nothing
-had been touched and the staging area is discarded. An error in step 3 (not a kill) runs
+had been touched and the staging area is discarded.
+
+A change made after the run stopped is the user's and is never rolled back: each entry
+records the sha256 and mode of the file it installs, and a file at its target that is not
+exactly that (edited, chmod-ed, deleted, replaced by a directory), or anything at a target
+the run had emptied, stays as it is (its backup, the version before the run, is dropped).
+The rest of the tree and the manifest go back to the previous generation, so the next
+decision sees that path as edited by the user: a merge or a conflict, never a loss. An error in step 3 (not a kill) runs
 the same rollback at once and is reported as a WriteError naming the path.
 
 Only a regular file is ever moved aside: anything else at a target stops the run (and rolls
@@ -41,33 +48,35 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import NoReturn
 
-from pipegen.errors import WriteError
+from pipegen.errors import WriteError, os_error_text
 from pipegen.write.decide import Op, WritePlan, WriteReport
-from pipegen.write.disk import kind_of
+from pipegen.write.disk import kind_of, named, write_error
 from pipegen.write.lock import output_lock
 from pipegen.write.manifest import UPGRADE, sha256
 from pipegen.write.paths import META_DIR, check_inside, safe_relpath
 
 TXN = f"{META_DIR}/txn"
 JOURNAL = "journal.json"
-JOURNAL_FORMAT = 2  # 2: every entry names a backup slot and the hash the decision expected
+JOURNAL_FORMAT = 3  # 2: every entry names a backup slot and the hash the decision expected; 3: and what it installs
 
 
 def _fsync_write(path: Path, data: bytes, mode: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
-    with path.open("wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    path.chmod(mode)
+    with named(path):
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
+        with path.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        path.chmod(mode)
 
 
 def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    with named(path):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 class _Fault:
@@ -132,37 +141,75 @@ def _apply(plan: WritePlan) -> WriteReport:
         fault.at("stage")
         _commit(txn, entries)
     except (OSError, WriteError) as exc:
-        _recover(out)  # nothing outside txn/ was touched yet: this only discards it
-        why = exc.message if isinstance(exc, WriteError) else str(exc)
-        raise WriteError(f"could not prepare the write: {why}",
+        _discard(out, exc)
+        if isinstance(exc, _StagingFailed):
+            raise
+        if isinstance(exc, OSError):
+            raise write_error(exc, "could not prepare the write", after="nothing was changed") from exc
+        raise WriteError(f"could not prepare the write: {exc.message}",
                          hint="nothing was changed; fix that path (or free some space), then run again",
                          ) from exc  # fmt: skip
     fault.pause()
     current = ""
     try:
         for entry in entries:
-            current = str(entry["target"])
+            current = f"writing {entry['target']}"
             _perform(out, txn, entry, fault)
+        current = "syncing the changed folders to disk"
         _fsync_dirs(out, [str(e["target"]) for e in entries])
+        (txn / JOURNAL).unlink()  # the run is complete
     except Exception as exc:
         _rollback_after(out, current, exc)
     except BaseException:  # KeyboardInterrupt, SystemExit: restore before going
         _recover(out)
         raise
-    _finish(txn)
-    _prune_empty(out, [str(e["target"]) for e in entries if not e["stage"]])
+    _done(out, txn, [str(e["target"]) for e in entries if not e["stage"]])
     return plan.report
 
 
-def _stage(out: Path, txn: Path, ops: list[Op]) -> list[dict[str, str | None]]:
-    entries: list[dict[str, str | None]] = []
+class _StagingFailed(WriteError):
+    """A new file could not be staged (a full disk, say): the message names it and the staging path."""
+
+
+def _discard(out: Path, cause: Exception) -> None:
+    """Drop the staging area after a failure before the commit point: nothing else was touched."""
+    try:
+        _recover(out)
+    except OSError as again:
+        why = os_error_text(cause)[0] if isinstance(cause, OSError) else str(cause)
+        raise write_error(again, f"could not prepare the write ({why}), nor remove {out / TXN}",
+                          after="nothing else was changed: delete that folder, then run again") from cause  # fmt: skip
+
+
+def _done(out: Path, txn: Path, removed: list[str]) -> None:
+    """Tidy up after the run is complete. The journal is gone, so the new tree stands: a failure
+    here (an empty folder left, staging not removed) changes nothing and is not an error."""
+    try:
+        _fsync_dir(txn)
+        shutil.rmtree(txn, ignore_errors=True)
+        _prune_empty(out, removed)
+    except OSError:
+        shutil.rmtree(txn, ignore_errors=True)
+
+
+Entry = dict[str, str | None]
+
+
+def _stage(out: Path, txn: Path, ops: list[Op]) -> list[Entry]:
+    entries: list[Entry] = []
     for i, op in enumerate(ops):
         _target(out, op.target)  # refuses an unsafe path before anything is staged
-        staged = None
+        staged, wrote = None, None
         if op.data is not None:
-            staged = f"stage/{i}"
-            _fsync_write(txn / staged, op.data, op.mode)
-        entries.append({"target": op.target, "stage": staged, "backup": f"backup/{i}", "expect": op.expect})
+            staged, wrote = f"stage/{i}", sha256(op.data)
+            try:
+                _fsync_write(txn / staged, op.data, op.mode)
+            except OSError as exc:
+                message, advice = os_error_text(exc)
+                raise _StagingFailed(f"could not prepare the write: staging {op.target} failed: {message}",
+                                     hint=f"{advice}; nothing was changed") from exc  # fmt: skip
+        entries.append({"target": op.target, "stage": staged, "backup": f"backup/{i}", "expect": op.expect,
+                        "wrote": wrote, "mode": f"{op.mode:04o}"})  # fmt: skip
     (txn / "backup").mkdir(parents=True, exist_ok=True)
     for directory in (txn / "stage", txn / "backup", txn):
         if directory.is_dir():
@@ -170,14 +217,14 @@ def _stage(out: Path, txn: Path, ops: list[Op]) -> list[dict[str, str | None]]:
     return entries
 
 
-def _commit(txn: Path, entries: list[dict[str, str | None]]) -> None:
+def _commit(txn: Path, entries: list[Entry]) -> None:
     tmp = txn / (JOURNAL + ".tmp")
     _fsync_write(tmp, json.dumps({"format": JOURNAL_FORMAT, "ops": entries}, indent=1).encode(), 0o644)
     tmp.replace(txn / JOURNAL)
     _fsync_dir(txn)
 
 
-def _perform(out: Path, txn: Path, entry: dict[str, str | None], fault: _Fault) -> None:
+def _perform(out: Path, txn: Path, entry: Entry, fault: _Fault) -> None:
     target = _target(out, str(entry["target"]))
     present = _replaceable(target)
     if (sha256(target.read_bytes()) if present else None) != entry["expect"]:
@@ -193,21 +240,25 @@ def _perform(out: Path, txn: Path, entry: dict[str, str | None], fault: _Fault) 
         _prune_empty(out, [str(entry["target"])])  # so a file can take the place of an emptied directory
 
 
-def _rollback_after(out: Path, path: str, exc: Exception) -> NoReturn:
+def _rollback_after(out: Path, doing: str, exc: Exception) -> NoReturn:
     """An error (not a kill) half-way: put everything back, then say what failed and what to do."""
-    why = exc.message if isinstance(exc, WriteError) else (getattr(exc, "strerror", None) or str(exc))
-    where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+    if isinstance(exc, OSError):
+        why, advice = os_error_text(exc, out)
+    elif isinstance(exc, WriteError):
+        why, advice = exc.message, "move away what is in the way, or fix its permissions, then run generate again"
+    else:
+        why, advice = f"{type(exc).__name__}: {exc}", "run generate again; if it happens again, report it"
     try:
         _recover(out)
     except Exception as again:
+        again_text = os_error_text(again)[0] if isinstance(again, OSError) else str(again)
         raise WriteError(
-            f"writing {path} failed: {why}{where}; restoring the previous files also failed: {again}",
-            hint=f"fix the cause, then run pipegen generate again: it finishes the restore from {out / TXN}",
+            f"{doing} failed: {why}; restoring the previous files also failed: {again_text}",
+            hint=f"{advice}; pipegen generate then finishes the restore from {out / TXN}",
         ) from exc
     raise WriteError(
-        f"writing {path} failed: {why}{where}",
-        hint="nothing was changed (the previous files and manifest are restored); "
-        "fix that path (move away what is in the way, or fix its permissions), then run pipegen generate again",
+        f"{doing} failed: {why}",
+        hint=f"{advice}; nothing was changed (the previous files and manifest are restored)",
     ) from exc
 
 
@@ -252,36 +303,72 @@ def recover(out: Path) -> bool:
     if not (out / TXN).exists():
         return False
     with output_lock(out):
-        return _recover(out)
+        return _recover(out) is not None
 
 
-def _undo(out: Path, txn: Path, entry: dict[str, str | None]) -> None:
-    """Undo one entry's moves, newest first; safe to repeat after a crash part-way."""
+def _installed(target: Path, entry: Entry) -> bool:
+    """The target holds exactly the file this entry installed (a journal before format 3 did not
+    record it: then any regular file counts, as it did then)."""
+    if target.is_symlink() or not target.is_file():
+        return False
+    if entry.get("wrote") is None:
+        return True
+    return (
+        sha256(target.read_bytes()) == entry["wrote"] and f"{stat.S_IMODE(target.stat().st_mode):04o}" == entry["mode"]
+    )
+
+
+def _empty_dir(path: Path) -> bool:
+    """An empty directory (one this run created for a file it has just moved back, say) holds
+    nothing of anyone's: it is removed so the old file can take its place."""
+    if path.is_symlink() or not path.is_dir() or any(path.iterdir()):
+        return False
+    path.rmdir()
+    return True
+
+
+def _undo(out: Path, txn: Path, entry: Entry) -> bool:
+    """Undo one entry's moves, newest first; safe to repeat after a crash part-way. False when
+    the user changed the target after the run stopped: their change stays, the backup goes."""
     target = _target(out, str(entry["target"]))
     staged = txn / str(entry["stage"]) if entry["stage"] else None
-    if staged is not None and not staged.exists() and target.is_file() and not target.is_symlink():
-        staged.parent.mkdir(parents=True, exist_ok=True)
-        target.replace(staged)  # the file this run installed goes back to the staging area
     backup = txn / str(entry["backup"]) if entry["backup"] else None
+    theirs = False
+    if staged is not None and not staged.exists():  # this run had moved its file into place
+        if _installed(target, entry):
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            target.replace(staged)  # the file this run installed goes back to the staging area
+        else:
+            theirs = True  # edited, chmod-ed, deleted or replaced since: the user's
+    elif backup is not None and backup.exists() and os.path.lexists(target):
+        theirs = not _empty_dir(target)  # the run had moved the old file away: what is there was put there since
     if backup is not None and backup.exists():
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
-        backup.replace(target)
+        if theirs:
+            backup.unlink()
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
+            backup.replace(target)
+    return not theirs
 
 
-def _recover(out: Path) -> bool:
+def _recover(out: Path) -> tuple[str, ...] | None:
+    """Roll back an interrupted run: None if there was none, else the paths where a change made
+    since it stopped was kept (see the module's docstring)."""
     txn = out / TXN
     if not txn.exists():
-        return False
+        return None
     journal = txn / JOURNAL
+    kept: list[str] = []
     if journal.is_file():
         data = json.loads(journal.read_text(encoding="utf-8"))
         if int(data.get("format", 1)) > JOURNAL_FORMAT:
             raise WriteError(f"{journal} was left by a newer pipegen",
                              hint=f"upgrade pipegen ({UPGRADE}) and run it again to restore the files")  # fmt: skip
         for entry in reversed(data["ops"]):
-            _undo(out, txn, entry)
+            if not _undo(out, txn, entry):
+                kept.append(str(entry["target"]))
         targets = [str(e["target"]) for e in data["ops"]]
         _prune_empty(out, [t for t in targets if not (out / t).exists()])
         _fsync_dirs(out, targets)
     _finish(txn)
-    return True
+    return tuple(sorted(kept))

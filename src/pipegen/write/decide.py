@@ -31,9 +31,13 @@ Action = Literal[
     "delete",
     "retired",
     "user-deleted",
+    "record",
 ]
+# what makes a plan write something (and `--check` fail); "record" stands for writes to pipegen's
+# own records (.pipegen/) that no file's action accounts for, so a plan never writes while
+# saying "up to date"
 CHANGING: frozenset[str] = frozenset(
-    {"create", "update", "merge", "conflict", "resolved", "adopt", "delete", "retired"}
+    {"create", "update", "merge", "conflict", "resolved", "adopt", "delete", "retired", "record"}
 )
 T = TypeVar("T")
 BASE = f"{META_DIR}/base"
@@ -69,6 +73,7 @@ class Op:
 class WriteReport:
     out: Path
     changes: tuple[FileChange, ...]
+    notes: tuple[str, ...] = ()  # said before the plan (e.g. an interrupted run was rolled back)
 
     @property
     def conflicts(self) -> list[FileChange]:
@@ -93,7 +98,8 @@ class WritePlan:
 
     @property
     def changed(self) -> bool:
-        return self.report.changed or any(op.target == MANIFEST for op in self.ops)
+        """Whether a write would touch anything; plan_write makes this the report's `changed`."""
+        return self.report.changed or bool(self.ops)
 
 
 def _read(path: Path) -> bytes | None:
@@ -357,6 +363,21 @@ def _update_detail(theirs: bool, result_mode: int, generated_mode: int, edited: 
     return ""
 
 
+def _record(old: Manifest, new: Manifest, targets: list[str]) -> tuple[str, Action, str]:
+    """The line for writes to .pipegen/ alone: no generated file changes, pipegen's records do."""
+    why = []
+    if old.spec_hash != new.spec_hash:
+        why.append("the spec changed but no generated file did: the manifest records the new spec")
+    if old.generator_version != new.generator_version:
+        why.append(f"the manifest records pipegen {new.generator_version} (was {old.generator_version or 'unknown'})")
+    if old.files != new.files or old.modes != new.modes:
+        why.append("the generated version of a file you deleted changed: recorded for --restore-deleted")
+    if any(t != MANIFEST for t in targets):
+        why.append(f"pipegen's copies in {BASE}/ or {PENDING}/ are brought up to date")
+    path = MANIFEST if MANIFEST in targets else targets[0]
+    return path, "record", "; ".join(why or ["the manifest is rewritten in the current format"])
+
+
 def _normalised(files: Mapping[str, str | OutFile]) -> dict[str, OutFile]:
     out = {safe_relpath(path): as_outfile(path, value) for path, value in files.items()}
     for path in out:
@@ -392,5 +413,7 @@ def plan_write(
     raw = manifest.dumps().encode()
     if raw != old_raw:
         builder.put(MANIFEST, raw)
+    if builder.ops and not any(c.action in CHANGING for c in builder.changes):
+        builder.emit(*_record(old, manifest, [op.target for op in builder.ops]))
     report = WriteReport(out, tuple(sorted(builder.changes, key=lambda c: c.path)))
     return WritePlan(out, report, tuple(builder.ops), builder.before, builder.after)

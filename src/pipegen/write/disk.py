@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from pipegen.errors import WriteError, os_error_text
 
 _KINDS = (
     (stat.S_ISREG, "a regular file"),
@@ -81,3 +84,22 @@ def _read_regular(path: Path) -> Disk:
         if not stat.S_ISREG(st.st_mode):
             return Disk(blocker=f"{kind_of(st.st_mode)} is in its place")
         return Disk(fh.read(), stat.S_IMODE(st.st_mode))
+
+
+@contextmanager
+def named(path: Path) -> Iterator[None]:
+    """Give a file-system error raised in the block a path: a write, flush or fsync on an open
+    file (a full disk, an I/O error) says only what went wrong, never where."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is not None:
+            raise
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+
+
+def write_error(exc: OSError, doing: str, *, after: str, path: object = None) -> WriteError:
+    """A WriteError for a file-system error: what pipegen was doing, the path, what happened, what
+    to do, and (`after`) the state it leaves."""
+    message, advice = os_error_text(exc, path)
+    return WriteError(f"{doing}: {message}", hint=f"{advice}; {after}")

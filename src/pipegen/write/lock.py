@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pipegen.errors import WriteError
+from pipegen.write.disk import named, write_error
 from pipegen.write.paths import META_DIR
 
 LOCK = f"{META_DIR}/lock"
@@ -108,11 +109,12 @@ def _acquire(out: Path, timeout: float) -> int:
 
 def _acquire_or_skip(out: Path, timeout: float, read_only: bool) -> int | None:
     try:
-        return _acquire(out, timeout)
+        with named(out / LOCK):
+            return _acquire(out, timeout)
     except OSError as exc:
         if read_only and exc.errno in _CANNOT_CREATE:
             return None
-        raise
+        raise write_error(exc, f"cannot take the lock of {out}", after="nothing was written") from exc
 
 
 @contextmanager
@@ -141,5 +143,7 @@ def output_lock(out: Path, timeout: float | None = None, *, read_only: bool = Fa
         del _held[key]
         try:
             (out / LOCK).unlink(missing_ok=True)
+        except OSError:
+            pass  # a lock file left behind is harmless: the next run locks it again (as after a kill)
         finally:
             os.close(fd)

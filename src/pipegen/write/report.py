@@ -9,7 +9,7 @@ from pipegen.write.decide import WritePlan, WriteReport
 
 # always counted, in this order (the plan summary's head line), then the others when present
 MAIN = ("create", "update", "merge", "conflict", "delete", "retired")
-OTHERS = ("resolved", "adopt", "user-deleted", "kept", "unchanged")
+OTHERS = ("resolved", "adopt", "record", "user-deleted", "kept", "unchanged")
 ORDER = MAIN + OTHERS
 WIDTH = max(len(a) for a in ORDER)
 
@@ -22,7 +22,7 @@ def counts_line(report: WriteReport) -> str:
 def render_summary(report: WriteReport) -> str:
     """The counts, then every file that is not unchanged, then what the user has to do."""
     state = "" if report.changed else "up to date: "
-    lines = [f"{report.out}: {state}{counts_line(report)}"]
+    lines = [*report.notes, f"{report.out}: {state}{counts_line(report)}"]
     lines += [f"  {c.action:<{WIDTH}} {c.path}" + (f" ({c.detail})" if c.detail else "")
               for c in sorted(report.changes, key=lambda c: (ORDER.index(c.action), c.path))
               if c.action != "unchanged"]  # fmt: skip

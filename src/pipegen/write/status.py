@@ -1,9 +1,12 @@
 """`pipegen status`: the state of every generated file, from the plan a generate would make.
 
 States (a file may have several): `edited` (differs from what pipegen last wrote), `stale`
-(the next generate would write or delete it), `deleted` (you deleted it; it stays deleted),
-`retired` (no longer generated, kept because you changed it), `conflict` (markers or a
-pending version wait for you).
+(the next generate would write, delete or record it), `deleted` (you deleted it; it stays
+deleted), `retired` (no longer generated, kept because you changed it), `conflict` (markers or
+a pending version wait for you).
+
+Status reads the same plan as `generate --check` and exits as it does: 1 when any path is
+`stale` or in `conflict` (the check would fail), 0 otherwise.
 """
 
 from __future__ import annotations
@@ -22,11 +25,12 @@ _BY_ACTION: dict[str, tuple[str, ...]] = {
     "merge": ("edited", "stale"),
     "conflict": ("conflict",),
     "delete": ("stale",),
-    "retired": ("retired",),
+    "retired": ("retired", "stale"),  # the run that retires it records that in the manifest
     "resolved": ("stale",),
     "adopt": ("stale",),
     "user-deleted": ("deleted",),
-    "kept": (),
+    "record": ("stale",),
+    "kept": ("edited",),  # your content or mode, kept
     "unchanged": (),
 }
 
@@ -57,6 +61,11 @@ def file_states(plan: WritePlan, manifest: Manifest) -> list[FileStatus]:
         for path, found in sorted(states.items())
         if found
     ]
+
+
+def status_exit(items: list[FileStatus]) -> int:
+    """1 exactly when `generate --check` fails on the same plan: something stale or in conflict."""
+    return 1 if any(s in ("stale", "conflict") for i in items for s in i.states) else 0
 
 
 def render_status(items: list[FileStatus], fmt: str) -> str:

@@ -5,14 +5,16 @@ family (generators/dbt/generator.py); expressions go through render/sqlexpr.py p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipegen.plan.names import Names, snake
-from pipegen.render.sqlexpr import Resolver, ident, measure_expr, per_adapter, to_sql
+from pipegen.render.sqlexpr import Resolver, ident, measure_expr, order_key_sql, per_adapter, to_sql
 from pipegen.safe import Ident, trusted
 from pipegen.spec.index import SpecIndex, TableRef, mart_outputs
-from pipegen.spec.model import Keep, Mart, Materialization
+from pipegen.spec.model import Keep, Mart, Materialization, NullsOrder, PiiAction, SortDirection
+from pipegen.spec.pii import landed_column
 
 META_COLUMNS = ("_extracted_at", "_source", "_batch_id")
 
@@ -27,6 +29,10 @@ class Dialects:
     def sql(self, text: str, resolve: Resolver) -> str:
         return per_adapter(lambda d: to_sql(text, d, resolve), self.adapters, self.dialect)
 
+    def each(self, render: Callable[[str], str]) -> str:
+        """Text rendered per sqlglot dialect: one text when the adapters agree, else a Jinja chain."""
+        return per_adapter(render, self.adapters, self.dialect)
+
 
 def q(name: str, dialects: Dialects) -> str:
     """A column or alias name (snake case already) in dbt SQL, quoted where any adapter needs it."""
@@ -36,13 +42,14 @@ def q(name: str, dialects: Dialects) -> str:
 # ---------------------------------------------------------------- staging
 
 
-def staging_model(t: TableRef, names: Names, dialects: Dialects) -> dict[str, Any]:
-    """Context of one staging model: renamed + cast columns, derived columns, latest per key."""
+def staging_model(t: TableRef, names: Names, dialects: Dialects, masked: bool = False) -> dict[str, Any]:
+    """Context of one staging model: renamed + cast columns, derived columns, latest per key.
+    With `masked` (etl), columns as they land: protected ones as text, a dropped one null."""
     ds = names.dataset(t.source.name, t.dataset.name)
     staged = {c.name: snake(c.staged_name) for c in t.dataset.columns}
     renamed = [
-        {"landed": trusted(q(ds.column(c.name), dialects)), "type": trusted(c.type),
-         "name": trusted(q(staged[c.name], dialects))}
+        {"landed": trusted("null" if masked and c.pii == PiiAction.DROP else q(ds.column(c.name), dialects)),
+         "type": trusted(landed_column(c).type if masked else c.type), "name": trusted(q(staged[c.name], dialects))}
         for c in t.dataset.columns
     ]  # fmt: skip
     by_staged = {c.staged_name.lower(): staged[c.name] for c in t.dataset.columns}
@@ -184,6 +191,36 @@ def mart_model(mart: Mart, index: SpecIndex, names: Names, dialects: Dialects) -
         "dedupe": dedupe,
         "outputs": outputs,
         "group_by": [trusted(str(i + 1)) for i in range(len(mart.group_by))] if grouped and not mart.columns else [],
+        "order": _ordering(mart, dialects),
+    }
+
+
+# Dialects that refuse ORDER BY in a view or CTAS body (T-SQL: Synapse): a model's rows keep no order there.
+NO_MODEL_ORDER = frozenset({"tsql"})
+
+
+def _ordering(mart: Mart, dialects: Dialects) -> dict[str, Any] | None:
+    """`order_by`, `limit` and `limit_per` over the mart's rows (docs/transforms.md): keys over
+    the outputs by name; a limit as row_number() (per `limit_per` group) so every adapter
+    keeps the same rows, Synapse included (no LIMIT there); the final ORDER BY per dialect."""
+    if not mart.order_by:
+        return None
+
+    def own(_qualifier: str, column: str) -> tuple[str | None, str]:
+        return None, snake(column)
+
+    def keys(dialect: str) -> str:
+        return ", ".join(
+            order_key_sql(k.expr, dialect, own, desc=k.direction == SortDirection.DESC,
+                          nulls_first=k.nulls == NullsOrder.FIRST)
+            for k in mart.order_by
+        )  # fmt: skip
+
+    return {
+        "rank": trusted(dialects.each(keys)),
+        "final": trusted(dialects.each(lambda d: "" if d in NO_MODEL_ORDER else "order by " + keys(d))),
+        "limit": trusted(str(mart.limit)) if mart.limit is not None else None,
+        "per": [trusted(q(snake(p), dialects)) for p in mart.limit_per],
     }
 
 

@@ -177,7 +177,9 @@ def _source_watermark(rel: Relation, inline: dict[str, str]) -> list[str]:
     if not ds.event_time:
         return []
     name = rel.column(ds.event_time)
-    column = CDC_VALUE.format(column=name) if name in inline and rel.cdc else name
+    physical = next((c for c in ds.columns if c.name == name), None)  # None: a derived event time
+    raw = rel.cdc and physical is not None and cdc_temporal(physical) is not None
+    column = CDC_VALUE.format(column=name) if raw else name
     return [watermark(quote(column), ds.watermark_delay)]
 
 
@@ -236,6 +238,7 @@ def dimension_columns(rel: Relation) -> list[str]:
     for c in ds.columns:
         if c.metadata is None:
             lines.physical(c, ds.primary_key, raw_temporals=False)
+    lines.derived(rel)  # the dimension's derived columns, computed as the job reads them
     return [*lines.all(), *primary_key(rel)]
 
 
@@ -247,6 +250,7 @@ def cdc_dimension_columns(rel: Relation, version_time: str | None) -> list[str]:
     for c in ds.columns:
         if c.metadata is None:
             lines.physical(c, ds.primary_key, raw_temporals=True)
+    lines.derived(rel)
     return [*lines.all(), *_version_watermark(rel, version_time), *primary_key(rel)]
 
 

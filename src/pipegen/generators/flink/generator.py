@@ -20,6 +20,7 @@ import json
 from typing import Any
 
 from pipegen.common.stream_rules import EventRule, event_rules, streamed_tables
+from pipegen.common.synthetic_tables import START, config_name, seed_and_locale, table_config
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget
 from pipegen.generators.flink.builder import JobBuilder, JobSql
 from pipegen.generators.flink.options import Settings, settings_for
@@ -29,7 +30,7 @@ from pipegen.render.env import render, static
 from pipegen.safe import trusted
 from pipegen.spec import rulekinds
 from pipegen.spec.index import SpecIndex, TableRef
-from pipegen.spec.model import Column, OnFailure, Spec
+from pipegen.spec.model import OnFailure, Spec
 from pipegen.spec.types import format_duration
 
 FLINK_REQUIREMENTS = ("apache-flink==2.3.0", "duckdb==2.0.1", "Faker==40.63.0")
@@ -53,7 +54,6 @@ FACT_ROWS = 1000  # inserts per fact table for `make stream-local` (--rows scale
 DIMENSION_ROWS = 50
 UPDATE_RATE = 0.1
 DELETE_RATE = 0.05
-START = "2026-01-01T00:00:00"  # the change events' time anchor: no clock is read
 USRLIB = "/opt/flink/usrlib"
 
 
@@ -127,8 +127,9 @@ class FlinkGenerator:
             python_modules=True,
             # the runner's `${VAR}` substitution; the stream's validation events are recorded in the
             # project's quality log and read model, whether or not GX is generated; change_events.py
-            # reads the rule kinds (bad-value strategies) from rules.json
-            runtime=("envsubst.py", "rules.json", *(QUALITY_RUNTIME if quality_jobs(ctx) else ())),
+            # builds on the synthetic data's table model, values and bad values (synthetic.py, which
+            # reads the rule kinds' bad-value strategies from rules.json)
+            runtime=("envsubst.py", "rules.json", "synthetic.py", *(QUALITY_RUNTIME if quality_jobs(ctx) else ())),
             env=(
                 EnvVar(
                     ctx.plan.names.env.kafka_bootstrap,
@@ -194,8 +195,10 @@ def quarantined(ctx: GenContext) -> dict[str, list[EventRule]]:
 
 
 def change_events_config(ctx: GenContext) -> dict[str, Any]:
-    """The synthetic change-event generator's config: every table a stream job reads (facts:
-    the jobs' inputs; dimensions: their joins), its columns with the spec's rules."""
+    """The synthetic change events' config: the synthetic data's table model (common/synthetic_tables.py,
+    the shape `pipeline/synthetic.py` parses) for every table a stream job reads (facts: the jobs'
+    inputs; dimensions: their joins), plus `change_events`: what only change events need (each
+    table's topic, role, event time and the per-event rules bad events break, the op rates)."""
     spec, index, names = ctx.spec, SpecIndex(ctx.spec), ctx.plan.names
     roles: dict[str, tuple[TableRef, str]] = {}
     for job in spec.transforms.streams:
@@ -206,60 +209,62 @@ def change_events_config(ctx: GenContext) -> dict[str, Any]:
             dim = index.resolve(j.table, allow_marts=False).table
             if dim is not None and roles.get(dim.qualified, (dim, ""))[1] != "fact":
                 roles[dim.qualified] = (dim, "dimension")
-    tables = []
+    included = {config_name(ref.source, ref.dataset) for ref, _ in roles.values()}
+    tables, events = [], {}
     for _qualified, (ref, role) in sorted(roles.items()):
-        ds = names.dataset(ref.source.name, ref.dataset.name)
-        tables.append(
-            {
-                "name": ref.dataset.name,
-                "topic": ds.topic,
-                "role": role,
-                "rows": FACT_ROWS if role == "fact" else DIMENSION_ROWS,
-                "key": list(ref.dataset.primary_key),
-                "event_time": ref.dataset.event_time if ref.column(ref.dataset.event_time or "") else None,
-                "columns": [_column_config(c) for c in ref.dataset.columns if c.metadata is None],
-                "rules": _injectable_rules(spec, ref),
-            }
-        )
-    seed = next((s.synthetic.seed for s in spec.sources if s.synthetic and s.synthetic.seed is not None), 0)
+        table = table_config(ref.source, ref.dataset, index, included, {}, keep=lambda c: c.metadata is None)
+        rules = _injectable_rules(spec, ref)
+        time = _event_time(ref, role)
+        table["rows"] = FACT_ROWS if role == "fact" else DIMENSION_ROWS
+        table["bad_rules"] = list(dict.fromkeys(r["rule"] for r in rules))  # kinds bad events break
+        table["intact"] = list(dict.fromkeys([*ref.dataset.primary_key, *([time] if time else [])]))
+        tables.append(table)
+        events[table["name"]] = {
+            "table": ref.dataset.name,
+            "topic": names.dataset(ref.source.name, ref.dataset.name).topic,
+            "role": role,
+            "event_time": time,
+            "rules": rules,
+        }
+    seed, locale = seed_and_locale(spec.sources)
     return {
         "seed": seed,
+        "locale": locale,
         "start": START,
-        "step_seconds": 1,
-        "update_rate": UPDATE_RATE,
-        "delete_rate": DELETE_RATE,
-        "bad_rate": 0.0,  # --bad-rate: inserts given a value that breaks one rule (recorded in _injected.json)
+        "bad_row_rate": 0.0,  # --bad-rate: fact inserts that break one rule (recorded in _injected.json)
         "tables": tables,
+        "change_events": {
+            "step_seconds": 1,
+            "update_rate": UPDATE_RATE,
+            "delete_rate": DELETE_RATE,
+            "tables": events,
+        },
     }
+
+
+def _event_time(ref: TableRef, role: str) -> str | None:
+    """The column a change event's time is written to: a fact's event time; a dimension's version
+    time (event time or watermark, a timestamp), as the local temporal join reads it."""
+    candidates = (ref.dataset.event_time,) if role == "fact" else (ref.dataset.event_time, ref.dataset.watermark)
+    for name in candidates:
+        column = ref.column(name or "")
+        if column is not None and column.metadata is None and (role == "fact" or column.type.startswith("timestamp")):
+            return column.name
+    return None
 
 
 def _injectable_rules(spec: Spec, ref: TableRef) -> list[dict[str, Any]]:
     """The per-event rules of the table's physical columns that synthetic bad events may break
     (not its keys or event time: a CDC event always has them; kinds with a bad-value strategy,
-    spec/rulekinds.py), as the quality jobs check them, with the rule's arguments."""
+    spec/rulekinds.py), with the spec paths the quality jobs report; their arguments are the
+    columns' own (the table model)."""
     out = []
     fixed = {k.lower() for k in ref.dataset.primary_key} | {(ref.dataset.event_time or "").lower()}
     for r in event_rules(spec, ref):
         column = ref.column(r.column)
-        kind = rulekinds.kind(r.rule)
-        if column is None or r.column.lower() in fixed or kind.bad_value is None:
+        if column is None or r.column.lower() in fixed or rulekinds.kind(r.rule).bad_value is None:
             continue
-        out.append({"rule": r.rule, "column": r.column, "spec_path": r.spec_path, **kind.arguments(r.spec_rule)})
-    return out
-
-
-def _column_config(c: Column) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": c.name, "type": c.type}
-    if c.accepted_values:
-        out["values"] = list(c.accepted_values.values)
-    if c.range:
-        out.update({k: v for k, v in (("min", c.range.min), ("max", c.range.max)) if v is not None})
-    if c.foreign_key:
-        out["references"] = (
-            c.foreign_key.references.split(".", 1)[-1]
-            if c.foreign_key.references.count(".") > 1
-            else c.foreign_key.references
-        )
+        out.append({"rule": r.rule, "column": column.name, "spec_path": r.spec_path})
     return out
 
 

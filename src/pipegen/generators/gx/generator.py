@@ -53,6 +53,7 @@ from pipegen.spec.model import (
     Spec,
     TableQuality,
 )
+from pipegen.spec.pii import landed_column
 from pipegen.spec.rulekinds import GxSite, RuleKind, Scope
 from pipegen.spec.types import NUMERIC_TYPES, parse_column_type, parse_secret_ref
 
@@ -256,8 +257,9 @@ def staged_suite(ctx: GenContext, ref: TableRef, index: SpecIndex) -> Suite:
         "be matched",
     )  # fmt: skip
     derived = {d.name.lower() for d in ref.dataset.derived}
+    landed = landed_column if ctx.plan.masks_pii else (lambda c: c)  # etl: the columns as they land
     rules: list[tuple[str, ColumnRules, str]] = [
-        (snake(c.staged_name), c, f"{where}.columns[{i}]")
+        (snake(c.staged_name), landed(c), f"{where}.columns[{i}]")
         for i, c in enumerate(ref.dataset.columns)
         if c.staged_name.lower() not in derived
     ]

@@ -57,8 +57,11 @@ DESTINATION_EXTRAS: dict[str, tuple[str, ...]] = {
     "synapse": ("synapse",),
     "databricks": ("databricks",),
     "clickhouse": ("clickhouse",),
+    "sqlalchemy": ("sqlalchemy",),
     "filesystem": (),
 }
+# Targets dlt writes through its sqlalchemy destination: SQLAlchemy's driver name and its pin.
+SQLALCHEMY_DRIVERS: dict[TargetType, tuple[str, str]] = {TargetType.MYSQL: ("mysql+pymysql", "pymysql==1.2.4")}
 # The lake table format a filesystem destination writes, per target type.
 TABLE_FORMATS: dict[TargetType, str] = {TargetType.DELTA: "delta", TargetType.ICEBERG: "iceberg"}
 FILESYSTEM_EXTRAS: dict[TargetType, tuple[str, ...]] = {
@@ -83,6 +86,8 @@ CREDENTIAL_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
                    ("password", "password")),
     "synapse": (("host", "host"), ("port", "port"), ("database", "database"), ("username", "user"),
                 ("password", "password")),
+    "sqlalchemy": (("host", "host"), ("port", "port"), ("database", "database"), ("username", "user"),
+                   ("password", "password")),
     "duckdb": (),
     "filesystem": (),
 }  # fmt: skip
@@ -312,11 +317,13 @@ def source_row(ctx: GenContext, source: Source) -> dict[str, Any]:
 
 def destination_row(spec: Spec) -> dict[str, Any]:
     target = warehouse_target(spec)
-    if target is None:
-        return {"target": None, "needs_env": False}
+    if target is None:  # no target dlt can write: the local run still lands in DuckDB
+        return {"target": None, "needs_env": False, "table_format": None, "file_format": None}
     destination = TARGET_SYSTEMS[target.type].dlt_destination or "duckdb"
     conn = target.connection
     fields = [(trusted(key), py_value(getattr(conn, attr))) for key, attr in CREDENTIAL_FIELDS[destination]]
+    if target.type in SQLALCHEMY_DRIVERS:
+        fields.insert(0, (trusted("drivername"), py_value(SQLALCHEMY_DRIVERS[target.type][0])))
     bucket = None
     if destination == "filesystem":
         bucket = conn.bucket or conn.path or "lake"
@@ -367,13 +374,15 @@ def requirements(ctx: GenContext) -> tuple[str, ...]:
     the driver of each SQL source kind (dlt reflects tables through SQLAlchemy)."""
     spec = ctx.spec
     extras = {"duckdb", "sql-database", "filesystem"}  # pyarrow is pinned on its own
+    drivers: set[str | None] = {SQL_SYSTEMS[s.type].requirement for s in loaded_sources(ctx) if s.type in SQL_SYSTEMS}
     target = warehouse_target(spec)
     if target is not None:
         destination = TARGET_SYSTEMS[target.type].dlt_destination or "duckdb"
         extras |= {*DESTINATION_EXTRAS[destination], *FILESYSTEM_EXTRAS.get(target.type, ())}
+        if target.type in SQLALCHEMY_DRIVERS:
+            drivers.add(SQLALCHEMY_DRIVERS[target.type][1])
         if destination == "filesystem" and target.connection.bucket:
             extras |= set(CLOUD_EXTRAS.get(spec.cloud, ()))
-    drivers = {SQL_SYSTEMS[s.type].requirement for s in loaded_sources(ctx) if s.type in SQL_SYSTEMS}
     dlt_pin = f"dlt[{','.join(sorted(extras))}]=={DLT_VERSION}"
     return tuple(sorted({dlt_pin, *PINS, *(d for d in drivers if d)}))
 

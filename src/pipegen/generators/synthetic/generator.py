@@ -1,41 +1,41 @@
 """Synthetic family: local stand-in source data, so a project runs with no data to bring.
 
-Writes `pipeline/synthetic.py` (the generator, templates/runtime/synthetic.py, copied as-is:
-seeded Faker value pools, rules, foreign keys, recorded bad rows), `pipeline/synthetic.json`
-(its config, computed here from the spec's tables, columns, rules and `faker:` hints) and
-`pipeline/synthesize.py`, the first step of the local run: for every source the batch layer
-loads, it writes what the ingestion step reads with `--local` — a SQLite file
-`data/<source>.sqlite` standing in for a database (and for Faker sources), the files of a
-files source where they are missing (existing files are the user's data and are kept), and
-JSON lines files `data/<source>/<dataset>.jsonl` standing in for a REST API, MongoDB or the
-topics of a stream (Lambda and Lakehouse load streams into the batch layer too). A source
-with no stand-in would be listed, not faked."""
+Asks for `pipeline/synthetic.py` (the generator, templates/runtime/synthetic.py: a shared runtime
+module the project family writes once, which the flink family's change events use too: seeded
+Faker value pools, rules, foreign keys, recorded bad rows) and writes `pipeline/synthetic.json`
+(its config: the table model of common/synthetic_tables.py over the batch sources' tables, with
+the spec's columns, rules and `faker:` hints) and `pipeline/synthesize.py`, the first step of the
+local run: for every source the batch layer loads, it writes what the ingestion step reads with
+`--local` — a SQLite file `data/<source>.sqlite` standing in for a database (and for Faker
+sources), the files of a files source where they are missing (existing files are the user's data
+and are kept), and JSON lines files `data/<source>/<dataset>.jsonl` standing in for a REST API,
+MongoDB or the topics of a stream (Lambda and Lakehouse load streams into the batch layer too). A
+source with no stand-in would be listed, not faked."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from pipegen.common.synthetic_tables import START, config_name, rows, seed_and_locale, table_config
 from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget, RunStep
-from pipegen.render.env import render, static
+from pipegen.render.env import render
 from pipegen.safe import trusted
 from pipegen.spec.catalog import LOCAL_STAND_IN
 from pipegen.spec.expr import columns_of
 from pipegen.spec.index import SpecIndex, TableRef
 from pipegen.spec.model import Column, Dataset, FileFormat, JoinType, Mart, Source, Spec
-from pipegen.spec.types import parse_column_type
 
 REQUIREMENTS = ("Faker==40.63.0", "pyarrow==26.0.1")
-DEFAULT_ROWS = 1000  # per table, for the local run (`--rows` scales; a spec's synthetic.rows wins)
-SYNTH_TYPES = {"array", "map", "struct"}  # nested types: generated as JSON text
-START = "2026-01-01T00:00:00Z"  # the generator's time anchor: no clock is read
 
 
 class SyntheticGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
         return Contribution(
             requirements=REQUIREMENTS,
-            runtime=("rules.json",),  # synthetic.py reads the rule kinds and their bad-value strategies
+            # the generator (shared: the flink family's change events use its model too) and the
+            # rule kinds it reads (their bad-value strategies)
+            runtime=("rules.json", "synthetic.py"),
             make_targets=(
                 MakeTarget(
                     "synthesize",
@@ -50,7 +50,6 @@ class SyntheticGenerator:
         config, layout, skipped = synthetic_config(ctx)
         context = {"version": trusted(ctx.version), "pipeline": ctx.plan.names.pipeline}
         return {
-            "pipeline/synthetic.py": static("runtime/synthetic.py"),
             "pipeline/synthetic.json": _json(config),
             "pipeline/stand_ins.json": _json({"sources": layout, "none": skipped}),
             "pipeline/synthesize.py": render("synthetic/synthesize.py.j2", context),
@@ -69,11 +68,6 @@ def stand_in(source: Source) -> str | None:
 def datasets(source: Source) -> tuple[Dataset, ...]:
     """A source's tables, or the topics of a stream."""
     return (*source.tables, *source.topics)
-
-
-def config_name(source: Source, dataset: Dataset) -> str:
-    """Table names in the generator's config: unique across sources."""
-    return f"{source.name}__{dataset.name}"
 
 
 def synthetic_config(ctx: GenContext) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
@@ -96,8 +90,7 @@ def synthetic_config(ctx: GenContext) -> tuple[dict[str, Any], dict[str, Any], l
             tables.append(table_config(source, dataset, index, included, covering))
             entries[config_name(source, dataset)] = _placement(source, dataset, kind)
         layout[source.name] = {"kind": kind, "tables": entries}
-    seed = next((s.synthetic.seed for s in sources if s.synthetic and s.synthetic.seed is not None), 42)
-    locale = next((s.synthetic.locale for s in sources if s.synthetic), "en_US")
+    seed, locale = seed_and_locale(sources)
     config = {"seed": seed, "locale": locale, "start": START, "bad_row_rate": 0.0, "tables": tables}
     return config, layout, skipped
 
@@ -110,59 +103,6 @@ def _placement(source: Source, dataset: Dataset, kind: str) -> dict[str, Any]:
     base = (source.connection.url or source.connection.path or "data").rstrip("/")
     fmt = dataset.format.value if isinstance(dataset.format, FileFormat) else "csv"
     return {"table": dataset.name, "path": f"{base}/{dataset.path or dataset.name + '.' + fmt}", "format": fmt}
-
-
-def _rows(dataset: Dataset) -> int:
-    return dataset.synthetic.rows if dataset.synthetic and dataset.synthetic.rows else DEFAULT_ROWS
-
-
-def table_config(
-    source: Source, dataset: Dataset, index: SpecIndex, included: set[str], covering: dict[tuple[str, str], int]
-) -> dict[str, Any]:
-    name = config_name(source, dataset)
-    columns = [column_config(c, index, included) for c in dataset.columns]
-    for column in columns:
-        if (name, column["name"]) in covering and "foreign_key" in column:
-            column["covers"] = True
-    # a covering child needs a row for every parent key
-    least = max((n for (table, column), n in covering.items() if table == name), default=0)
-    table: dict[str, Any] = {
-        "name": name,
-        "rows": max(_rows(dataset), least),
-        "primary_key": list(dataset.primary_key),
-        "columns": columns,
-    }
-    inject = dataset.synthetic.inject if dataset.synthetic else None
-    if inject is not None:
-        table["inject"] = {"nulls": inject.nulls, "outliers": inject.outliers, "gaps": inject.gaps}
-    return table
-
-
-def column_config(column: Column, index: SpecIndex, included: set[str]) -> dict[str, Any]:
-    ctype = parse_column_type(column.type)
-    out: dict[str, Any] = {"name": column.name, "type": "json" if ctype.name in SYNTH_TYPES else column.type}
-    if ctype.name in SYNTH_TYPES:
-        out["shape"] = column.type  # JSON of that shape: staging casts it to the nested type
-    if column.faker:
-        out["faker"] = column.faker
-    if column.not_null:
-        out["not_null"] = True
-    if column.unique:
-        out["unique"] = True
-    if column.range:
-        out["range"] = {k: v for k, v in (("min", column.range.min), ("max", column.range.max)) if v is not None}
-    if column.accepted_values:
-        out["accepted_values"] = list(column.accepted_values.values)
-    if column.regex:
-        out["regex"] = column.regex.pattern
-    if column.foreign_key:
-        table, col, _ = index.resolve_column(column.foreign_key.references)
-        parent = config_name(table.source, table.dataset) if table is not None else ""
-        if col is not None and parent in included:  # a parent with no stand-in cannot be referenced
-            out["foreign_key"] = f"{parent}.{col.name}"
-    if column.pii.value != "none":
-        out["pii"] = column.pii.value
-    return out
 
 
 # ---------------------------------------------------------------- foreign keys the marts need covered
@@ -189,7 +129,7 @@ def covering_keys(spec: Spec, index: SpecIndex) -> dict[tuple[str, str], int]:
             fk = column.foreign_key
             parent = index.resolve_column(fk.references)[0] if fk else None
             if parent is not None and parent == base:
-                out[(config_name(table.source, table.dataset), column.name)] = _rows(base.dataset)
+                out[(config_name(table.source, table.dataset), column.name)] = rows(base.dataset)
     return out
 
 

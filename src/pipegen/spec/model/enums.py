@@ -201,3 +201,13 @@ class Compute(StrEnum):
 class Keep(StrEnum):
     LAST = "last"
     FIRST = "first"
+
+
+class SortDirection(StrEnum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+class NullsOrder(StrEnum):
+    FIRST = "first"
+    LAST = "last"

@@ -3,6 +3,7 @@ measures, windows and sinks."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, ConfigDict, Field
@@ -10,7 +11,16 @@ from pydantic import BeforeValidator, ConfigDict, Field
 from pipegen.spec.model.base import Duration, Model, Name, NameList, SnakeName
 from pipegen.spec.model.columns import ColumnRules
 from pipegen.spec.model.connections import Notification
-from pipegen.spec.model.enums import Aggregation, JoinType, Keep, Materialization, SinkMode, WindowType
+from pipegen.spec.model.enums import (
+    Aggregation,
+    JoinType,
+    Keep,
+    Materialization,
+    NullsOrder,
+    SinkMode,
+    SortDirection,
+    WindowType,
+)
 
 ScalarValue = str | int | float | bool
 
@@ -94,6 +104,45 @@ class Deduplicate(Model):
     keep: Keep = Field(Keep.LAST, description="last (the greatest order_by) or first.")
 
 
+class OrderKey(Model):
+    """One key of a mart's order: an output (or an expression over the outputs), its direction
+    and where NULLs go."""
+
+    expr: str = Field(..., min_length=1, description="An output name, or an expression over the outputs.")
+    direction: SortDirection = Field(SortDirection.ASC, description="asc (smallest first) or desc.")
+    nulls: NullsOrder = Field(
+        NullsOrder.LAST, description="first or last (default): where NULLs go, the same on every engine."
+    )
+
+
+# `revenue desc`, `name asc nulls first`: the trailing words of the short form
+_ORDER_SUFFIX = re.compile(r"\s+(asc|desc)?\s*(?:nulls\s+(first|last))?\s*$", re.IGNORECASE)
+
+
+def _order_key(value: Any) -> Any:
+    """'expr [asc|desc] [nulls first|last]' -> {expr, direction, nulls}; a mapping stays."""
+    if not isinstance(value, str):
+        return value
+    match = _ORDER_SUFFIX.search(value)
+    if match is None or not (match.group(1) or match.group(2)):
+        return {"expr": value}
+    out: dict[str, str] = {"expr": value[: match.start()]}
+    if match.group(1):
+        out["direction"] = match.group(1).lower()
+    if match.group(2):
+        out["nulls"] = match.group(2).lower()
+    return out
+
+
+OrderBy = Annotated[
+    tuple[OrderKey, ...],
+    BeforeValidator(
+        lambda v: [_order_key(x) for x in v] if isinstance(v, list | tuple) else [_order_key(v)],
+        json_schema_input_type=str | list[str | OrderKey],
+    ),
+]
+
+
 class Sink(Model):
     target: str = Field(..., description="Target name.")
     table: str | None = Field(None, description="Table (or topic) in the target (default: the job name).")
@@ -127,6 +176,19 @@ class Mart(Model):
     )
     unique_key: NameList = Field((), description="Incremental models: the key to upsert on.")
     target: str | None = Field(None, description="Target the mart is built in (default: the first that runs SQL).")
+    order_by: OrderBy = Field(
+        (),
+        description="The rows' order: outputs or expressions over them, each `name [asc|desc] [nulls first|last]` "
+        "or `{expr, direction, nulls}`, e.g. `[total_revenue desc, customer_name]`.",
+    )
+    limit: int | None = Field(
+        None, ge=1, le=1_000_000, description="Keep only the first N rows in `order_by` order (a top-N report)."
+    )
+    limit_per: NameList = Field(
+        (),
+        description="Top-N per group: `limit` rows for each value of these outputs (e.g. `[region]`), "
+        "like a stream job's `top_n` per window.",
+    )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
 

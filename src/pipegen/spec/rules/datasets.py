@@ -38,6 +38,7 @@ def staging(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
     for t in index.tables:
         yield from _renames(t)
         yield from _derived_names(t)
+        yield from _streamed_replacements(t)
         yield from _metadata(t)
 
 
@@ -90,6 +91,24 @@ def _derived_names(t: TableRef) -> Iterator[Finding]:
                 "give each derived column its own name",
             )
         seen.add(d.name.lower())
+
+
+def _streamed_replacements(t: TableRef) -> Iterator[Finding]:
+    """A derived column may replace a column in staging (dbt selects the expression under the
+    column's name), but a streamed table is also read by Flink, whose CREATE TABLE cannot hold a
+    computed column under the name of a column it reads (the planner refuses the duplicate)."""
+    if t.source.ingestion.value not in ("cdc", "stream"):
+        return
+    columns = {n.lower() for c in t.dataset.columns for n in (c.name, c.staged_name)}
+    for di, d in enumerate(t.dataset.derived):
+        if d.name.lower() in columns:
+            yield Finding(
+                (*t.path, "derived", di, "name"),
+                "R380",
+                f"derived column '{d.name}' replaces a column of '{t.dataset.name}', a {t.source.ingestion.value} "
+                "table: Flink SQL cannot compute a column under the name of a column it reads",
+                f"give the derived column its own name (e.g. '{d.name}_value') and use that name in jobs and marts",
+            )
 
 
 def event_time_column(t: TableRef, name: str) -> tuple[str, str] | None:

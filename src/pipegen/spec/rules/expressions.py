@@ -4,7 +4,7 @@ Scopes: a table's `filter` sees the source's column names (it runs at extraction
 `derived` columns see the staged names (renames applied); a mart or stream job sees its
 inputs (the `from` table and every join, each table with its renamed and derived columns, each
 mart with its outputs) plus, for stream jobs, the `history` statistics by name; a join's
-`filter` sees only the joined table.
+`filter` sees only the joined table; a mart's `order_by` sees the mart's own outputs.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pipegen.spec.diagnostics import Finding, Path
-from pipegen.spec.index import Resolved, SpecIndex, TableRef
+from pipegen.spec.index import Resolved, SpecIndex, TableRef, mart_outputs
 from pipegen.spec.model import Aggregation, Mart, Measure, Spec, StreamJob
+from pipegen.spec.reach import FLINK_DIALECT, dbt_dialects, table_dialects
 from pipegen.spec.scope import MISPLACED, SQL_VALUE_WORDS, WRONG_KIND, Input, Kind, Problem, Scope, plain_ref, resolve
 from pipegen.spec.types import NUMERIC_TYPES
 
@@ -68,15 +69,25 @@ def problems_of(text: str, kind: Kind, scope: Scope) -> list[Problem]:
 
 
 def expressions(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
+    streamed = _read_by_streams(spec, index)
     for t in index.tables:
-        yield from _table(t)
+        yield from _table(t, table_dialects(t.source, spec.targets, t.qualified.lower() in streamed))
+    marts = dbt_dialects(spec.targets)
     for mi, mart in enumerate(spec.transforms.marts):
-        yield from _job(index, mart, ("transforms", "marts", mi), allow_marts=True)
+        yield from _job(index, mart, ("transforms", "marts", mi), allow_marts=True, dialects=marts)
     for ji, job in enumerate(spec.transforms.streams):
-        yield from _job(index, job, ("transforms", "streams", ji), allow_marts=False)
+        path = ("transforms", "streams", ji)
+        yield from _job(index, job, path, allow_marts=False, dialects=frozenset({FLINK_DIALECT}))
 
 
-def _table(t: TableRef) -> Iterator[Finding]:
+def _read_by_streams(spec: Spec, index: SpecIndex) -> set[str]:
+    """Qualified names (lowercase) of the tables some stream job reads."""
+    refs = [r for job in spec.transforms.streams for r in (job.from_, *(j.table for j in job.joins))]
+    tables = [index.resolve(r, allow_marts=False).table for r in refs]
+    return {t.qualified.lower() for t in tables if t is not None}
+
+
+def _table(t: TableRef, dialects: frozenset[str]) -> Iterator[Finding]:
     d = t.dataset
     if d.filter:
         renamed = {
@@ -93,7 +104,8 @@ def _table(t: TableRef) -> Iterator[Finding]:
     }
     staged = Input(d.name, {c.staged_name: c.type for c in d.columns}, (t.qualified,), notes)
     for di, derived in enumerate(d.derived):
-        yield from check_text(derived.expr, Kind.SCALAR, Scope((staged,)), (*t.path, "derived", di, "expr"))
+        scope = Scope((staged,), dialects=dialects)
+        yield from check_text(derived.expr, Kind.SCALAR, scope, (*t.path, "derived", di, "expr"))
 
 
 def job_inputs(index: SpecIndex, job: Mart | StreamJob, allow_marts: bool) -> list[Resolved] | None:
@@ -102,29 +114,54 @@ def job_inputs(index: SpecIndex, job: Mart | StreamJob, allow_marts: bool) -> li
     return None if any(r.error for r in resolved) else resolved
 
 
-def job_scope(index: SpecIndex, job: Mart | StreamJob, allow_marts: bool) -> Scope | None:
+def job_scope(
+    index: SpecIndex, job: Mart | StreamJob, allow_marts: bool, dialects: frozenset[str] = frozenset()
+) -> Scope | None:
     resolved = job_inputs(index, job, allow_marts)
     if resolved is None:
         return None
     free: dict[str, str | None] = {}
+    inputs = tuple(resolved_input(r) for r in resolved)
     if isinstance(job, StreamJob):
-        inputs = tuple(resolved_input(r) for r in resolved)
+        lookups = [i + 1 for i, j in enumerate(job.joins) if j.type.value == "lookup"]
+        inputs = tuple(
+            lookup_input(r) if i in lookups else x for i, (r, x) in enumerate(zip(resolved, inputs, strict=True))
+        )
         for h in job.history:
             source_type = Scope(inputs).type_of(*(plain_ref(h.column) or ("", ""))) if h.column else None
             free[h.name] = HISTORY_TYPES.get(h.agg, source_type)
     merged = frozenset(left.lower() for j in job.joins for left, right in j.on if left == right and "." not in left)
-    return Scope(tuple(resolved_input(r) for r in resolved), free, merged=merged)
+    return Scope(inputs, free, merged=merged, dialects=dialects)
 
 
-def _job(index: SpecIndex, job: Mart | StreamJob, base: Path, allow_marts: bool) -> Iterator[Finding]:
+def lookup_input(r: Resolved) -> Input:
+    """A dimension a stream job looks up: its table as the database holds it, so without the
+    record metadata (`metadata:` columns exist on the change stream, not in the table)."""
+    base = resolved_input(r)
+    if r.table is None:
+        return base
+    meta = {c.staged_name.lower() for c in r.table.dataset.columns if c.metadata is not None}
+    columns = {name: kind for name, kind in base.columns.items() if name.lower() not in meta}
+    notes = dict(base.notes)
+    for name in sorted(meta):
+        notes[name] = (
+            f"'{name}' is record metadata of '{r.table.dataset.name}': a lookup reads the table from the "
+            "database, which has no record metadata"
+        )
+    return Input(base.name, columns, base.aliases, notes)
+
+
+def _job(
+    index: SpecIndex, job: Mart | StreamJob, base: Path, allow_marts: bool, dialects: frozenset[str]
+) -> Iterator[Finding]:
     resolved = job_inputs(index, job, allow_marts)
     if resolved is None:
         return  # unknown inputs are reported by the transforms rules
-    scope = job_scope(index, job, allow_marts)
+    scope = job_scope(index, job, allow_marts, dialects)
     assert scope is not None
     for ji, join in enumerate(job.joins):
         if join.filter:
-            joined = Scope((resolved_input(resolved[ji + 1]),))
+            joined = Scope((resolved_input(resolved[ji + 1]),), dialects=dialects)
             yield from check_text(join.filter, Kind.CONDITION, joined, (*base, "joins", ji, "filter"))
     if job.filter:
         yield from check_text(job.filter, Kind.CONDITION, scope, (*base, "filter"))
@@ -136,10 +173,12 @@ def _job(index: SpecIndex, job: Mart | StreamJob, base: Path, allow_marts: bool)
         yield from check_text(dedup.order_by, Kind.SCALAR, scope, (*base, "deduplicate", "order_by"))
     yield from _outputs(job, scope, base)
     yield from _measures(job, scope, base)
+    if isinstance(job, Mart):
+        yield from _order_by(job, scope, base)
     if isinstance(job, StreamJob):
         for hi, h in enumerate(job.history):
             path = (*base, "history", hi)
-            plain = Scope(scope.inputs, merged=scope.merged)
+            plain = Scope(scope.inputs, merged=scope.merged, dialects=dialects)
             if h.column:
                 yield from check_text(h.column, Kind.SCALAR, plain, (*path, "column"))
             if h.expr:
@@ -177,7 +216,7 @@ def _outputs(job: Mart | StreamJob, scope: Scope, base: Path) -> Iterator[Findin
 
 def _measures(job: Mart | StreamJob, scope: Scope, base: Path) -> Iterator[Finding]:
     keys = frozenset(g.output_name.lower() for g in job.group_by)
-    aggregate_scope = Scope(scope.inputs, scope.free, keys, scope.merged)
+    aggregate_scope = Scope(scope.inputs, scope.free, keys, scope.merged, scope.dialects)
     for mi, m in enumerate(job.measures):
         path = (*base, "measures", mi)
         if m.column and m.expr:
@@ -257,3 +296,17 @@ def _duplicate_outputs(job: Mart | StreamJob, base: Path) -> Iterator[Finding]:
                 "give it another name with `{name: ..., expr: ...}`",
             )
         seen[name.lower()] = "group key" if field == "group_by" else "column"
+
+
+def _order_by(mart: Mart, inputs: Scope, base: Path) -> Iterator[Finding]:
+    """`order_by` reads the mart's outputs (the rows are ordered after they are computed)."""
+    outputs = mart_outputs(mart)
+    notes = {
+        c.lower(): f"'{c}' is an input column, not an output of the mart: add it to the outputs to order by it"
+        for c in (c for i in inputs.inputs for c in i.columns)
+        if c.lower() not in {o.lower() for o in outputs}
+    }
+    scope = Scope((Input(mart.name, dict.fromkeys(outputs), (), notes),))
+    for ki, key in enumerate(mart.order_by):
+        path = (*base, "order_by", ki) if len(mart.order_by) > 1 else (*base, "order_by")
+        yield from check_text(key.expr, Kind.SCALAR, scope, path)

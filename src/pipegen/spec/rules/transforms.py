@@ -7,10 +7,11 @@ from collections.abc import Iterator
 
 from pipegen.spec import catalog
 from pipegen.spec.diagnostics import Finding, Path
-from pipegen.spec.index import Resolved, SpecIndex
+from pipegen.spec.index import Resolved, SpecIndex, mart_outputs
 from pipegen.spec.model import (
     Join,
     Mart,
+    Materialization,
     SinkMode,
     Spec,
     StreamJob,
@@ -115,6 +116,7 @@ def marts(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
         findings, _ = _job_inputs(index, mart, base, allow_marts=True)
         yield from findings
         yield from _mart_shape(spec, mart, base)
+        yield from _mart_limit(mart, base)
         if mart.materialized.value == "incremental" and not mart.unique_key and not mart.group_by:
             yield Finding(
                 (*base, "materialized"),
@@ -182,6 +184,7 @@ def streams(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
         yield from findings
         if inputs:
             yield from _stream_source(job, inputs[0], base)
+            yield from _lookups(job, inputs[1:], base)
         yield from _stream_outputs(job, target_names, base)
         if job.top_n and job.top_n.order_by.lower() not in {m.name.lower() for m in job.measures}:
             yield Finding(
@@ -222,6 +225,25 @@ def _stream_source(job: StreamJob, base_input: Resolved, base: Path) -> Iterator
             f"a {needs} needs `event_time` on '{table.qualified}'{cursor if table.dataset.watermark else ''}",
             f"set `event_time:` on {table.dataset.name} to its timestamp column (or a derived column)",
             on_key=True,
+        )
+
+
+# Sources a stream job can look a dimension up in: a database Flink's JDBC connector reads.
+LOOKUP_SOURCES = frozenset({"postgres", "mysql", "sqlserver", "oracle"})
+
+
+def _lookups(job: StreamJob, joined: list[Resolved], base: Path) -> Iterator[Finding]:
+    for ji, (join, res) in enumerate(zip(job.joins, joined, strict=True)):
+        table = res.table
+        if join.type.value != "lookup" or table is None or table.source.type.value in LOOKUP_SOURCES:
+            continue
+        yield Finding(
+            (*base, "joins", ji, "type"),
+            "R381",
+            f"a lookup reads its dimension from a database, and '{table.qualified}' is a "
+            f"{table.source.type.value} {'topic' if table.kind == 'topics' else 'table'}",
+            "look up a table of a postgres, mysql, sqlserver or oracle source; join a stream with "
+            "`type: inner` or `left` instead",
         )
 
 
@@ -355,3 +377,24 @@ def stream_output_names(job: StreamJob) -> list[str] | None:
         window = ["window_start", "window_end"] if job.window else []
         return [*window, *(g.output_name for g in job.group_by), *(m.name for m in job.measures)]
     return None
+
+
+def _mart_limit(mart: Mart, base: Path) -> Iterator[Finding]:
+    """R342: a limit says which rows only with an order, limit_per only with a limit and over
+    outputs; R343: a top-N is recomputed as a whole, so an incremental mart cannot keep one."""
+    if mart.limit is not None and not mart.order_by:
+        yield Finding((*base, "limit"), "R342", f"mart '{mart.name}' has a limit but no order_by: which rows is "
+                      "undefined", "add `order_by`, e.g. `order_by: [total_revenue desc]`", on_key=True)  # fmt: skip
+    if mart.limit_per and mart.limit is None:
+        yield Finding((*base, "limit_per"), "R342", "limit_per needs limit (how many rows per group)",
+                      "add `limit: 3` for a top 3 per group", on_key=True)  # fmt: skip
+    outputs = {o.lower() for o in mart_outputs(mart)}
+    for ki, key in enumerate(mart.limit_per):
+        if key.lower() not in outputs:
+            path = (*base, "limit_per", ki) if len(mart.limit_per) > 1 else (*base, "limit_per")
+            yield Finding(path, "R342", f"limit_per '{key}' is not an output of mart '{mart.name}'",
+                          suggest(key, mart_outputs(mart)) or f"outputs: {', '.join(mart_outputs(mart))}")  # fmt: skip
+    if mart.limit is not None and mart.materialized == Materialization.INCREMENTAL:
+        yield Finding((*base, "materialized"), "R343", f"mart '{mart.name}' keeps a top-N (limit), which an "
+                      "incremental model cannot: rows that fall out of the top stay", "use `materialized: table` "
+                      "(or view)")  # fmt: skip

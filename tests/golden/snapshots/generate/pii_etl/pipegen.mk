@@ -3,7 +3,7 @@
 # edits are kept, but your own targets belong in the Makefile).
 PROJECT_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
-.PHONY: flow-check ingest prefect-deploy prefect-install prefect-run run synthesize
+.PHONY: flow-check ingest prefect-deploy prefect-install prefect-run quality quality-report run synthesize transform
 
 # import the flow and load prefect.yaml's deployments with Prefect (tests/test_flows.py)
 flow-check:
@@ -25,10 +25,22 @@ prefect-install:
 prefect-run:
 	env "PREFECT_HOME=$(CURDIR)/.prefect" PREFECT_SERVER_ANALYTICS_ENABLED=false $(PROJECT_PYTHON) flows/pii_etl.py
 
-# run the pipeline locally: synthesize, ingest
+# Great Expectations checkpoint over staged tables and marts
+quality:
+	$(PROJECT_PYTHON) -m pipeline.quality --stage all
+
+# print the quality read model (last status, pass rate, breaches, drift)
+quality-report:
+	$(PROJECT_PYTHON) -m pipeline.quality --report
+
+# run the pipeline locally: synthesize, ingest, stage, quarantine, transform, quality
 run:
 	$(PROJECT_PYTHON) -m pipeline.run
 
 # write local stand-in source data (ROWS=N, BAD_ROW_RATE=R)
 synthesize:
 	$(PROJECT_PYTHON) -m pipeline.synthesize --force
+
+# dbt build: staging and mart models and their tests
+transform:
+	$(PROJECT_PYTHON) -m pipeline.transform

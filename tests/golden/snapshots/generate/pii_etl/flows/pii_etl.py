@@ -1,6 +1,7 @@
 """Prefect 3 flow of the pii_etl pipeline.
 
-Runs: synthesize -> the sources in parallel (ingest_crm_db) -> run-summary artifact.
+Runs: synthesize -> the sources in parallel (ingest_crm_db) -> stage -> quarantine ->
+transform -> quality -> run-summary artifact.
 
 Every task calls a step of the project's `pipeline` package (the same steps `make run`
 runs locally) and returns that step's JSON summary (counts, failures); the sources are
@@ -166,6 +167,30 @@ def synthesize(local: bool) -> dict[str, Any]:
     return dict(_step("pipeline.synthesize").run())
 
 
+@task(name="stage", cache_policy=NO_CACHE, **RUN_OPTIONS)
+def stage(local: bool) -> dict[str, Any]:
+    """dbt run: the staging views only (for the quarantine gate)"""
+    return dict(_step("pipeline.transform").run(target="local" if local else DBT_TARGET, staging_only=True))
+
+
+@task(name="quarantine", cache_policy=NO_CACHE, **RUN_OPTIONS)
+def quarantine(local: bool) -> dict[str, Any]:
+    """GX on the staged tables: failing rows to their quarantine tables"""
+    return dict(_step("pipeline.quality").run(stage="staging", target="local" if local else DBT_TARGET))
+
+
+@task(name="transform", cache_policy=NO_CACHE, **RUN_OPTIONS)
+def transform(local: bool) -> dict[str, Any]:
+    """dbt build on the local DuckDB warehouse"""
+    return dict(_step("pipeline.transform").run(target="local" if local else DBT_TARGET))
+
+
+@task(name="quality", cache_policy=NO_CACHE, **RUN_OPTIONS)
+def quality(local: bool) -> dict[str, Any]:
+    """GX on the marts (the staged tables passed the quarantine gate)"""
+    return dict(_step("pipeline.quality").run(target="local" if local else DBT_TARGET))
+
+
 def summary_markdown(summaries: dict[str, dict[str, Any]]) -> str:
     """The run summary artifact: one row per task, then every failure."""
     lines = ["# pii_etl: run summary", "", "| task | summary |", "|---|---|"]
@@ -203,6 +228,10 @@ def pii_etl(
     wait(list(extractions.values()))
     for name, future in extractions.items():
         summaries[name] = future.result()
+    summaries["stage"] = stage(local)
+    summaries["quarantine"] = quarantine(local)
+    summaries["transform"] = transform(local)
+    summaries["quality"] = quality(local)
     create_markdown_artifact(key=ARTIFACT_KEY, markdown=summary_markdown(summaries), description="run summary")
     logger.info("%s: %d tasks done", "pii_etl", len(summaries))
     return summaries

@@ -1,6 +1,6 @@
 """Run the pii_etl pipeline locally, every step in order, and print a summary.
 
-    python -m pipeline.run            # all steps: synthesize, ingest
+    python -m pipeline.run            # all steps: synthesize, ingest, stage, quarantine, transform, quality
     python -m pipeline.run --from transform
 
 Each step is a module (`python -m <module>`), run as its own process with the environment of
@@ -25,6 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 STEPS: list[tuple[str, str, list[str]]] = [
     ("synthesize", "local stand-in source data", ["-m", "pipeline.synthesize"]),
     ("ingest", "load every source into the local warehouse (dlt)", ["-m", "pipeline.ingest", "--local"]),
+    ("stage", "dbt run: the staging views only (for the quarantine gate)", ["-m", "pipeline.transform", "--staging-only"]),
+    ("quarantine", "GX on the staged tables: failing rows to their quarantine tables", ["-m", "pipeline.quality", "--stage", "staging"]),
+    ("transform", "dbt build on the local DuckDB warehouse", ["-m", "pipeline.transform"]),
+    ("quality", "GX on the marts (the staged tables passed the quarantine gate)", ["-m", "pipeline.quality"]),
 ]
 OFFLINE = {"RUNTIME__DLTHUB_TELEMETRY": "false", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 

@@ -29,10 +29,10 @@ CREATE TABLE `shop__orders__changes` (
   `updated_at__value` AS CAST(REPLACE(REPLACE(`updated_at`, 'T', ' '), 'Z', '') AS TIMESTAMP(3)),
   `op` AS CAST('r' AS STRING),
   `ts_ms` AS UNIX_TIMESTAMP(DATE_FORMAT(`_meta_ts_ms`, 'yyyy-MM-dd HH:mm:ss')) * 1000 + EXTRACT(MILLISECOND FROM `_meta_ts_ms`),
-  `changed_at` AS CAST(TO_TIMESTAMP(FROM_UNIXTIME((UNIX_TIMESTAMP(DATE_FORMAT(`_meta_ts_ms`, 'yyyy-MM-dd HH:mm:ss')) * 1000 + EXTRACT(MILLISECOND FROM `_meta_ts_ms`)) / 1000)) AS TIMESTAMP(3)),
-  `order_date` AS CAST(CAST((CAST(REPLACE(REPLACE(`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP)) AS DATE) AS DATE),
-  `order_hour` AS CAST(HOUR((CAST(REPLACE(REPLACE(`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP))) AS INT),
-  `order_day_of_week` AS CAST(DAYOFWEEK((CAST(REPLACE(REPLACE(`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP))) AS INT),
+  `changed_at` AS CAST(TO_TIMESTAMP(FROM_UNIXTIME(CAST(FLOOR(CAST((UNIX_TIMESTAMP(DATE_FORMAT(`_meta_ts_ms`, 'yyyy-MM-dd HH:mm:ss')) * 1000 + EXTRACT(MILLISECOND FROM `_meta_ts_ms`)) AS DOUBLE) / 1000) AS BIGINT))) AS TIMESTAMP(3)),
+  `order_date` AS CAST(CAST((CAST(REPLACE(REPLACE(`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP(3))) AS DATE) AS DATE),
+  `order_hour` AS CAST(EXTRACT(HOUR FROM (CAST(REPLACE(REPLACE(`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP(3)))) AS INT),
+  `order_day_of_week` AS CAST(DAYOFWEEK((CAST(REPLACE(REPLACE(`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP(3)))) AS INT),
   `price_category` AS CAST(CASE WHEN `price` < 50 THEN 'low' WHEN `price` < 100 THEN 'medium' WHEN `price` < 500 THEN 'high' ELSE 'premium' END AS STRING),
   `is_amount_valid` AS CAST(ABS(`total_amount` - `quantity` * `price`) < 0.01 AS BOOLEAN),
   WATERMARK FOR `created_at__value` AS `created_at__value` - INTERVAL '5' SECOND,
@@ -95,7 +95,7 @@ AS SELECT
   `window_end`,
   COUNT(*) AS `order_count`,
   SUM(`total_amount`) AS `total_gmv`,
-  AVG(`total_amount`) AS `avg_order_value`
+  AVG(CAST(`total_amount` AS DOUBLE)) AS `avg_order_value`
 FROM TABLE(
   TUMBLE(TABLE `gmv_per_minute__input`, DESCRIPTOR(`created_at`), INTERVAL '1' MINUTE))
 GROUP BY `window_start`, `window_end`;

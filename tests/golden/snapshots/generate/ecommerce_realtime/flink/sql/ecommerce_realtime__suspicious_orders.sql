@@ -28,10 +28,10 @@ CREATE TABLE `shop__orders__changes` (
   `created_at` AS COALESCE(CAST(REPLACE(REPLACE(`after`.`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP(3)), CAST('1970-01-01 00:00:00' AS TIMESTAMP(3))),
   `updated_at` AS CAST(REPLACE(REPLACE(`after`.`updated_at`, 'T', ' '), 'Z', '') AS TIMESTAMP(3)),
   `ts_ms` AS `source`.`ts_ms`,
-  `changed_at` AS CAST(TO_TIMESTAMP(FROM_UNIXTIME((`source`.`ts_ms`) / 1000)) AS TIMESTAMP(3)),
-  `order_date` AS CAST(CAST((COALESCE(CAST(REPLACE(REPLACE(`after`.`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP), CAST('1970-01-01 00:00:00' AS TIMESTAMP))) AS DATE) AS DATE),
-  `order_hour` AS CAST(HOUR((COALESCE(CAST(REPLACE(REPLACE(`after`.`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP), CAST('1970-01-01 00:00:00' AS TIMESTAMP)))) AS INT),
-  `order_day_of_week` AS CAST(DAYOFWEEK((COALESCE(CAST(REPLACE(REPLACE(`after`.`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP), CAST('1970-01-01 00:00:00' AS TIMESTAMP)))) AS INT),
+  `changed_at` AS CAST(TO_TIMESTAMP(FROM_UNIXTIME(CAST(FLOOR(CAST((`source`.`ts_ms`) AS DOUBLE) / 1000) AS BIGINT))) AS TIMESTAMP(3)),
+  `order_date` AS CAST(CAST((COALESCE(CAST(REPLACE(REPLACE(`after`.`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP(3)), CAST('1970-01-01 00:00:00' AS TIMESTAMP(3)))) AS DATE) AS DATE),
+  `order_hour` AS CAST(EXTRACT(HOUR FROM (COALESCE(CAST(REPLACE(REPLACE(`after`.`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP(3)), CAST('1970-01-01 00:00:00' AS TIMESTAMP(3))))) AS INT),
+  `order_day_of_week` AS CAST(DAYOFWEEK((COALESCE(CAST(REPLACE(REPLACE(`after`.`created_at`, 'T', ' '), 'Z', '') AS TIMESTAMP(3)), CAST('1970-01-01 00:00:00' AS TIMESTAMP(3))))) AS INT),
   `price_category` AS CAST(CASE WHEN (`after`.`price`) < 50 THEN 'low' WHEN (`after`.`price`) < 100 THEN 'medium' WHEN (`after`.`price`) < 500 THEN 'high' ELSE 'premium' END AS STRING),
   `is_amount_valid` AS CAST(ABS((`after`.`total_amount`) - (`after`.`quantity`) * (`after`.`price`)) < 0.01 AS BOOLEAN),
   `proc_time` AS PROCTIME(),
@@ -168,7 +168,7 @@ AS SELECT
   `price` AS `price`,
   `total_amount` AS `total_amount`,
   `user_avg_spending` AS `user_avg_spending`,
-  CASE WHEN `user_avg_spending` > 0 THEN (`total_amount` - `user_avg_spending`) / `user_avg_spending` * 100 ELSE 0 END AS `deviation_ratio`,
+  CASE WHEN `user_avg_spending` > 0 THEN CAST((`total_amount` - `user_avg_spending`) AS DOUBLE) / `user_avg_spending` * 100 ELSE 0 END AS `deviation_ratio`,
   CURRENT_TIMESTAMP AS `alert_time`,
   CASE WHEN `total_amount` > `user_avg_spending` * 5 THEN 'amount above 5x the user average' WHEN `quantity` > 50 THEN 'unusual quantity' ELSE 'other' END AS `alert_reason`
 FROM `suspicious_orders__input`;

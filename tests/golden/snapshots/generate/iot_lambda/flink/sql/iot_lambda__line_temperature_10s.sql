@@ -75,7 +75,7 @@ AS SELECT
   `window_start`,
   `window_end`,
   `line`,
-  AVG(`temperature_c`) AS `avg_temperature_c`,
+  AVG(CAST(`temperature_c` AS DOUBLE)) AS `avg_temperature_c`,
   MAX(`temperature_c`) AS `max_temperature_c`
 FROM TABLE(
   TUMBLE(TABLE `line_temperature_10s__input`, DESCRIPTOR(`measured_at`), INTERVAL '10' SECOND))

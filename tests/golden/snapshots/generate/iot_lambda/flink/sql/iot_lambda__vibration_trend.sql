@@ -47,7 +47,7 @@ AS SELECT
   `window_start`,
   `window_end`,
   `device_id`,
-  AVG(`vibration_mm_s`) AS `avg_vibration`
+  AVG(CAST(`vibration_mm_s` AS DOUBLE)) AS `avg_vibration`
 FROM TABLE(
   HOP(TABLE `vibration_trend__input`, DESCRIPTOR(`measured_at`), INTERVAL '30' SECOND, INTERVAL '5' MINUTE))
 GROUP BY `window_start`, `window_end`, `device_id`;

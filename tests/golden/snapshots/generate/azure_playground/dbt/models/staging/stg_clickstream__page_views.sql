@@ -24,7 +24,7 @@ derived as (
         page,
         user_agent,
         viewed_at,
-        cast(DAYOFWEEK(viewed_at) as {{ pipegen_type('int') }}) as day_of_week,
+        cast({% if target.type == 'databricks' %}DAYOFWEEK(viewed_at){% elif target.type == 'spark' %}DAYOFWEEK(viewed_at){% else %}(DAYOFWEEK(viewed_at) + 1){% endif %} as {{ pipegen_type('int') }}) as day_of_week,
         _extracted_at,
         _source,
         _batch_id

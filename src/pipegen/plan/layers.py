@@ -1,0 +1,109 @@
+"""Marts and quality rules always reach a layer that runs them, whatever the architecture and
+the batch engine: a Kappa plan with marts gets a batch layer beside its stream (dbt over the
+tables landed from Kafka), and a batch engine this version does not generate (Spark) leaves
+them on dbt and GX with a located warning (R340) instead of dropping them. docs/architecture.md
+("Marts and rules always reach a layer") documents this."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pipegen.plan.engines import EngineChoice
+from pipegen.plan.select import Reason
+from pipegen.spec import catalog
+from pipegen.spec.diagnostics import Finding, Path
+from pipegen.spec.model import Architecture, PiiAction, Spec
+from pipegen.spec.model.columns import ColumnRules
+from pipegen.spec.pii import lost_rules
+
+# The batch engines whose family this version generates (dbt); the others (spark) are planned
+# families (generators/planned.py): tests/plan/test_layers.py keeps the two in step.
+GENERATED_BATCH_ENGINES = frozenset({"dbt"})
+_RULES = ("not_null", "unique", "range", "accepted_values", "regex", "foreign_key")
+
+
+def layer_reasons(spec: Spec, architecture: Architecture) -> tuple[Reason, ...]:
+    """Why the plan has a batch layer its architecture alone would not have."""
+    if architecture != Architecture.KAPPA or not spec.transforms.marts:
+        return ()
+    marts = ", ".join(m.name for m in spec.transforms.marts)
+    text = (
+        f"Kappa + batch marts: marts ({marts}) are built by dbt over the tables landed from Kafka, "
+        f"on the {spec.orchestrator.value} schedule, beside the stream jobs"
+    )
+    return (Reason("marts-batch-layer", ("marts", "architecture"), text),)
+
+
+def _has_rules(rules: ColumnRules) -> bool:
+    return any(getattr(rules, r) is not None for r in _RULES)
+
+
+def first_rule_path(spec: Spec) -> Path | None:
+    """The spec path of the first quality rule (column or table level), or None when it has none."""
+    for si, source in enumerate(spec.sources):
+        for kind in ("tables", "topics"):
+            for di, dataset in enumerate(getattr(source, kind)):
+                base: Path = ("sources", si, kind, di)
+                if dataset.quality is not None:
+                    return (*base, "quality")
+                for ci, column in enumerate(dataset.columns):
+                    if _has_rules(column):
+                        return (*base, "columns", ci)
+                for ci, derived in enumerate(dataset.derived):
+                    if _has_rules(derived):
+                        return (*base, "derived", ci)
+    return None
+
+
+def engine_findings(spec: Spec, engines: tuple[EngineChoice, ...]) -> Iterator[Finding]:
+    """R340: the batch engine is one this version does not generate, so the marts and quality
+    rules run on dbt and GX instead (never dropped); where, and how to make it the plan."""
+    batch = next((e for e in engines if e.layer == "batch"), None)
+    if batch is None or batch.engine == "none" or batch.engine in GENERATED_BATCH_ENGINES:
+        return
+    marts, rules = spec.transforms.marts, first_rule_path(spec)
+    work = ([f"{len(marts)} mart(s) run as dbt models"] if marts else []) + (
+        ["quality rules run as GX checkpoints"] if rules is not None else []
+    )
+    if not work:
+        return
+    sql = [t.name for t in spec.targets if t.type in catalog.TRANSFORMING_TARGETS]
+    where = (
+        f"in {', '.join(sql)} (DuckDB in the local run)"
+        if sql
+        else "on the local DuckDB warehouse only (no target runs SQL, so production has no place for them yet)"
+    )
+    path: Path = ("transforms", "marts") if marts else rules  # type: ignore[assignment]
+    yield Finding(
+        path,
+        "R340",
+        f"the plan's batch engine is {batch.engine} ({batch.reason}), which this version does not generate: "
+        f"instead, {' and '.join(work)} {where}",
+        "set `engines.batch: dbt` to make that the plan (`pipegen plan` lists the families still planned)"
+        + ("" if sql else ", and add a warehouse target for production"),
+        severity="warning",
+        on_key=True,
+    )
+
+
+def masked_rule_findings(spec: Spec, architecture: Architecture) -> Iterator[Finding]:
+    """R341: under etl a protected column lands masked, hashed or not at all, so the rules its
+    landed values no longer follow are not checked after the load (pipegen.spec.pii)."""
+    if architecture != Architecture.ETL:
+        return
+    for si, source in enumerate(spec.sources):
+        for kind in ("tables", "topics"):
+            for di, dataset in enumerate(getattr(source, kind)):
+                for ci, column in enumerate(dataset.columns):
+                    for rule in lost_rules(column):
+                        yield Finding(
+                            ("sources", si, kind, di, "columns", ci, rule),
+                            "R341",
+                            f"`{rule}` on {dataset.name}.{column.name} is not checked: etl lands the column "
+                            f"{'dropped' if column.pii == PiiAction.DROP else column.pii.value + 'ed'}, so its "
+                            "values no longer follow the rule",
+                            "check it at the source, or drop the rule (a hash keeps not_null and unique, "
+                            "a mask keeps not_null)",
+                            severity="warning",
+                            on_key=True,
+                        )

@@ -1,0 +1,145 @@
+"""The real tools, run over many generated projects at once (one process per tool, so a sample
+of drawn specs costs one Airflow import and one JVM, not one per spec).
+
+Each judge returns {project dir: failure detail} for the projects it failed; a judge that
+judged nothing says so (the caller asserts the counts)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.judges import offline_env
+
+HERE = Path(__file__).parent
+MATERIALIZED = re.compile(r"materialized='(\w+)'")
+
+
+@dataclass
+class Verdicts:
+    judged: dict[str, list[str]] = field(default_factory=dict)  # judge -> projects judged
+    failed: dict[str, str] = field(default_factory=dict)  # "judge: project" -> detail
+
+    def add(self, judge: str, project: Path, failure: str | None) -> None:
+        name = f"{project.parent.name}/{project.name}"
+        self.judged.setdefault(judge, []).append(name)
+        if failure:
+            self.failed[f"{judge}: {name}"] = failure
+
+
+def local_run(projects: list[Path], python: Path, home: Path, verdicts: Verdicts) -> None:
+    """`python -m pipeline.run` (synthesize, ingest with dlt, dbt build, GX) exits 0, and every
+    staging model and every non-ephemeral mart exists in the project's DuckDB warehouse."""
+    for project in projects:
+        if not (project / "pipeline" / "run.py").is_file():
+            continue
+        proc = subprocess.run(
+            [str(python), "-m", "pipeline.run"],
+            cwd=project, capture_output=True, text=True, timeout=900, check=False, env=offline_env(home),
+        )  # fmt: skip
+        if proc.returncode != 0:
+            verdicts.add("local run", project, (proc.stdout + proc.stderr)[-3000:])
+            continue
+        verdicts.add("local run", project, _missing_models(project, python))
+
+
+def _missing_models(project: Path, python: Path) -> str | None:
+    warehouse = project / "warehouse.duckdb"
+    names = models(project)
+    if not names:
+        return None
+    if not warehouse.is_file():
+        return f"no warehouse at {warehouse}"
+    proc = subprocess.run(
+        [str(python), str(HERE.parent / "families" / "local_run_driver.py"), str(warehouse), *names],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        return proc.stderr[-2000:]
+    found = json.loads(proc.stdout)
+    missing = sorted(n for n, rows in found.items() if rows == "missing")
+    return f"models missing from the warehouse: {missing}" if missing else None
+
+
+def models(project: Path) -> list[str]:
+    """schema.model of every staging model and every mart dbt materializes (not ephemeral)."""
+    found = [f"staging.{p.stem}" for p in sorted((project / "dbt" / "models" / "staging").glob("*.sql"))]
+    for path in sorted((project / "dbt" / "models" / "marts").glob("*.sql")):
+        match = MATERIALIZED.search(path.read_text(encoding="utf-8").splitlines()[0])
+        if match is None or match.group(1) != "ephemeral":
+            found.append(f"marts.{path.stem}")
+    return found
+
+
+def airflow_bags(projects: list[Path], python: Path, home: Path, verdicts: Verdicts) -> None:
+    """Airflow's DagBag loads every generated DAG without an import error."""
+    with_dags = [p for p in projects if any((p / "dags").glob("*.py"))]
+    if not with_dags:
+        return
+    env = offline_env(
+        home,
+        AIRFLOW_HOME=str(home / "airflow"),
+        AIRFLOW__CORE__LOAD_EXAMPLES="false",
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
+        AIRFLOW__LOGGING__BASE_LOG_FOLDER=str(home / "logs"),
+    )
+    proc = subprocess.run(
+        [str(python), str(HERE / "airflow_bags.py"), *map(str, with_dags)],
+        capture_output=True, text=True, timeout=1800, check=False, env=env,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        for project in with_dags:
+            verdicts.add("airflow DagBag", project, proc.stderr[-3000:])
+        return
+    results = json.loads(proc.stdout.strip().splitlines()[-1])
+    for project in with_dags:
+        result = results[str(project)]
+        problem = json.dumps(result["errors"])[:3000] if result["errors"] else None
+        if not problem and not result["dags"]:
+            problem = "no DAG loaded"
+        verdicts.add("airflow DagBag", project, problem)
+
+
+def flink_plans(projects: list[Path], python: Path, home: Path, verdicts: Verdicts) -> None:
+    """PyFlink's planner accepts every statement of every generated Flink job (EXPLAIN)."""
+    with_jobs = [p for p in projects if (p / "pipeline" / "flink_local.py").is_file()]
+    if not with_jobs:
+        return
+    proc = subprocess.run(
+        [str(python), str(HERE / "flink_plans.py"), *map(str, with_jobs)],
+        capture_output=True, text=True, timeout=1800, check=False, env=offline_env(home),
+    )  # fmt: skip
+    if proc.returncode != 0:
+        for project in with_jobs:
+            verdicts.add("flink EXPLAIN", project, proc.stderr[-3000:])
+        return
+    results = json.loads(proc.stdout.strip().splitlines()[-1])
+    for project in with_jobs:
+        jobs = results[str(project)]
+        refused = {job: why for job, why in jobs.items() if why != "planned"}
+        problem = json.dumps(refused)[:3000] if refused else (None if jobs else "no Flink job to plan")
+        verdicts.add("flink EXPLAIN", project, problem)
+
+
+def dbt_parses(projects: list[Path], dbt: Path, home: Path, verdicts: Verdicts, adapters: frozenset[str]) -> None:
+    """`dbt parse --target <warehouse>` with deprecation warnings as errors, for every warehouse
+    output of the project's profile whose adapter `dbt` has (no connection is made)."""
+    from ruamel.yaml import YAML
+
+    from tests.families.test_dbt_warehouse_parse import dbt_parse
+
+    for project in projects:
+        profiles = project / "dbt" / "profiles.yml"
+        if not profiles.is_file():
+            continue
+        doc = YAML(typ="safe").load(profiles.read_text(encoding="utf-8"))
+        for profile in doc.values():
+            for target, output in sorted(profile.get("outputs", {}).items()):
+                if output.get("type") not in adapters:
+                    continue
+                proc = dbt_parse(project, target, dbt, home)
+                failure = None if proc.returncode == 0 else f"--target {target}:\n{proc.stdout[-3000:]}"
+                verdicts.add(f"dbt parse ({output['type']})", project, failure)
