@@ -102,8 +102,10 @@ def table(source: str, name: str) -> Table:
 def raw_shop(ctx: RunContext, settings: Settings) -> list[Any]:
     """The dlt resources of this source's tables."""
     if settings.local:
-        credentials = settings.sqlite_url("shop")
+        # the SQLite stand-in has no schemas: connection.schema is the production database's
+        credentials, schema = settings.sqlite_url("shop"), None
     else:
+        schema = None
         credentials = sql_url(
             "mysql+pymysql",
             host=env("SHOP_MYSQL_HOST"),
@@ -113,9 +115,9 @@ def raw_shop(ctx: RunContext, settings: Settings) -> list[Any]:
             password=env("SHOP_MYSQL_PASSWORD"),
         )
     return [
-        sql_resource(table("shop", "orders"), credentials, "connectorx", ctx, schema=None),
-        sql_resource(table("shop", "users"), credentials, "connectorx", ctx, schema=None),
-        sql_resource(table("shop", "products"), credentials, "connectorx", ctx, schema=None),
+        sql_resource(table("shop", "orders"), credentials, "connectorx", ctx, schema=schema),
+        sql_resource(table("shop", "users"), credentials, "connectorx", ctx, schema=schema),
+        sql_resource(table("shop", "products"), credentials, "connectorx", ctx, schema=schema),
     ]
 
 

@@ -84,8 +84,10 @@ def raw_sensors(ctx: RunContext, settings: Settings) -> list[Any]:
 def raw_registry(ctx: RunContext, settings: Settings) -> list[Any]:
     """The dlt resources of this source's tables."""
     if settings.local:
-        credentials = settings.sqlite_url("registry")
+        # the SQLite stand-in has no schemas: connection.schema is the production database's
+        credentials, schema = settings.sqlite_url("registry"), None
     else:
+        schema = None
         credentials = sql_url(
             "postgresql+psycopg2",
             host=env("REGISTRY_DB_HOST"),
@@ -95,7 +97,7 @@ def raw_registry(ctx: RunContext, settings: Settings) -> list[Any]:
             password=env("REGISTRY_DB_PASSWORD"),
         )
     return [
-        sql_resource(table("registry", "devices"), credentials, "connectorx", ctx, schema=None),
+        sql_resource(table("registry", "devices"), credentials, "connectorx", ctx, schema=schema),
     ]
 
 

@@ -75,8 +75,10 @@ def table(source: str, name: str) -> Table:
 def raw_crm_db(ctx: RunContext, settings: Settings) -> list[Any]:
     """The dlt resources of this source's tables."""
     if settings.local:
-        credentials = settings.sqlite_url("crm_db")
+        # the SQLite stand-in has no schemas: connection.schema is the production database's
+        credentials, schema = settings.sqlite_url("crm_db"), None
     else:
+        schema = None
         credentials = sql_url(
             "mysql+pymysql",
             host=env("CRM_DB_HOST"),
@@ -86,8 +88,8 @@ def raw_crm_db(ctx: RunContext, settings: Settings) -> list[Any]:
             password=env("CRM_DB_PASSWORD"),
         )
     return [
-        sql_resource(table("crm_db", "customers"), credentials, "connectorx", ctx, schema=None),
-        sql_resource(table("crm_db", "tickets"), credentials, "connectorx", ctx, schema=None),
+        sql_resource(table("crm_db", "customers"), credentials, "connectorx", ctx, schema=schema),
+        sql_resource(table("crm_db", "tickets"), credentials, "connectorx", ctx, schema=schema),
     ]
 
 

@@ -105,8 +105,10 @@ def table(source: str, name: str) -> Table:
 def raw_app_db(ctx: RunContext, settings: Settings) -> list[Any]:
     """The dlt resources of this source's tables."""
     if settings.local:
-        credentials = settings.sqlite_url("app_db")
+        # the SQLite stand-in has no schemas: connection.schema is the production database's
+        credentials, schema = settings.sqlite_url("app_db"), None
     else:
+        schema = None
         credentials = sql_url(
             "postgresql+psycopg2",
             host=env("APP_DB_HOST"),
@@ -116,8 +118,8 @@ def raw_app_db(ctx: RunContext, settings: Settings) -> list[Any]:
             password=env("APP_DB_PASSWORD"),
         )
     return [
-        sql_resource(table("app_db", "accounts"), credentials, "connectorx", ctx, schema=None),
-        sql_resource(table("app_db", "invoices"), credentials, "connectorx", ctx, schema=None),
+        sql_resource(table("app_db", "accounts"), credentials, "connectorx", ctx, schema=schema),
+        sql_resource(table("app_db", "invoices"), credentials, "connectorx", ctx, schema=schema),
     ]
 
 

@@ -54,8 +54,10 @@ def table(source: str, name: str) -> Table:
 def raw_shop(ctx: RunContext, settings: Settings) -> list[Any]:
     """The dlt resources of this source's tables."""
     if settings.local:
-        credentials = settings.sqlite_url("shop")
+        # the SQLite stand-in has no schemas: connection.schema is the production database's
+        credentials, schema = settings.sqlite_url("shop"), None
     else:
+        schema = None
         credentials = sql_url(
             "postgresql+psycopg2",
             host=env("SHOP_DB_HOST"),
@@ -65,7 +67,7 @@ def raw_shop(ctx: RunContext, settings: Settings) -> list[Any]:
             password=env("SHOP_DB_PASSWORD"),
         )
     return [
-        sql_resource(table("shop", "orders"), credentials, "connectorx", ctx, schema=None),
+        sql_resource(table("shop", "orders"), credentials, "connectorx", ctx, schema=schema),
     ]
 
 
