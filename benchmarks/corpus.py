@@ -50,7 +50,8 @@ def _judge(paths: list[Path], chosen: tuple[str, ...], local_runs: int, home: Pa
         judges.flink_plans(paths, judge_python("flink"), home, verdicts)
     if "dbt" in chosen:
         dbt = judge_python("dbt_warehouses").parent / "dbt"
-        judges.dbt_parses(paths, dbt, home, verdicts, WAREHOUSE_ADAPTERS)
+        with_profiles = [p for p in paths if (p / "dbt" / "profiles.yml").is_file()][:local_runs]
+        judges.dbt_parses(with_profiles, dbt, home, verdicts, WAREHOUSE_ADAPTERS)
     if "stream" in chosen:
         streaming = [p for p in paths if (p / "flink" / "jobs.json").is_file()][:local_runs]
         judges.stream_runs(streaming, judge_python("flink"), home, verdicts)
@@ -148,7 +149,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--seed", type=int, default=20261204)
     parser.add_argument("--judges", default=",".join(ALL_JUDGES))
-    parser.add_argument("--local-runs", type=int, default=40, help="at most this many local (batch and stream) runs")
+    parser.add_argument(
+        "--local-runs",
+        type=int,
+        default=40,
+        help="at most this many projects per slow judge (local runs, stream runs, dbt parse)",
+    )
     parser.add_argument("--keep", type=Path, help="write failing specs and their judge output here")
     parser.add_argument("--write", type=Path, help="write the report here (e.g. docs/corpus.md)")
     args = parser.parse_args(argv)
