@@ -28,7 +28,7 @@ from tests.specgen.invariant import Outcome, static
 from tests.specgen.sample import draw
 
 REPO = Path(__file__).resolve().parents[1]
-ALL_JUDGES = ("static", "airflow", "flink", "local", "dbt")
+ALL_JUDGES = ("static", "airflow", "flink", "local", "dbt", "stream")
 WAREHOUSE_ADAPTERS = frozenset({"postgres", "snowflake", "bigquery", "redshift", "spark", "clickhouse"})
 
 
@@ -41,6 +41,23 @@ def failure_class(judge: str, detail: str) -> str:
     error = re.sub(r"'[^']*'|\"[^\"]*\"|`[^`]*`", "'…'", error)
     error = re.sub(r"\d+", "N", error)
     return f"{judge}: {error[:160]}"
+
+
+def _judge(paths: list[Path], chosen: tuple[str, ...], local_runs: int, home: Path, verdicts: judges.Verdicts) -> None:
+    if "airflow" in chosen:
+        judges.airflow_bags(paths, judge_python("airflow"), home, verdicts)
+    if "flink" in chosen:
+        judges.flink_plans(paths, judge_python("flink"), home, verdicts)
+    if "dbt" in chosen:
+        dbt = judge_python("dbt_warehouses").parent / "dbt"
+        with_profiles = [p for p in paths if (p / "dbt" / "profiles.yml").is_file()][:local_runs]
+        judges.dbt_parses(with_profiles, dbt, home, verdicts, WAREHOUSE_ADAPTERS)
+    if "stream" in chosen:
+        streaming = [p for p in paths if (p / "flink" / "jobs.json").is_file()][:local_runs]
+        judges.stream_runs(streaming, judge_python("flink"), home, verdicts)
+    if "local" in chosen:
+        batch = [p for p in paths if (p / "pipeline" / "run.py").is_file()][:local_runs]
+        judges.local_run(batch, judge_python("batch"), home, verdicts)
 
 
 def run(count: int, seed: int, chosen: tuple[str, ...], local_runs: int, keep: Path | None) -> dict[str, object]:
@@ -74,16 +91,7 @@ def run(count: int, seed: int, chosen: tuple[str, ...], local_runs: int, keep: P
         verdicts = judges.Verdicts()
         home = root / "home"
         paths = list(projects.values())
-        if "airflow" in chosen:
-            judges.airflow_bags(paths, judge_python("airflow"), home, verdicts)
-        if "flink" in chosen:
-            judges.flink_plans(paths, judge_python("flink"), home, verdicts)
-        if "dbt" in chosen:
-            dbt = judge_python("dbt_warehouses").parent / "dbt"
-            judges.dbt_parses(paths, dbt, home, verdicts, WAREHOUSE_ADAPTERS)
-        if "local" in chosen:
-            batch = [p for p in paths if (p / "pipeline" / "run.py").is_file()][:local_runs]
-            judges.local_run(batch, judge_python("batch"), home, verdicts)
+        _judge(paths, chosen, local_runs, home, verdicts)
         for judge, names in verdicts.judged.items():
             judged[judge] = len(names)
         by_folder = {f"{p.parent.name}/{p.name}": i for i, p in projects.items()}
@@ -141,7 +149,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--seed", type=int, default=20261204)
     parser.add_argument("--judges", default=",".join(ALL_JUDGES))
-    parser.add_argument("--local-runs", type=int, default=40, help="at most this many local runs (~10 s each)")
+    parser.add_argument(
+        "--local-runs",
+        type=int,
+        default=40,
+        help="at most this many projects per slow judge (local runs, stream runs, dbt parse)",
+    )
     parser.add_argument("--keep", type=Path, help="write failing specs and their judge output here")
     parser.add_argument("--write", type=Path, help="write the report here (e.g. docs/corpus.md)")
     args = parser.parse_args(argv)

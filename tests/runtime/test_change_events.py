@@ -234,3 +234,27 @@ def test_a_config_without_its_change_event_entries_is_refused_by_name(
     proc = _run(flink_python, tmp_path, tmp_path / "out", "--rows", "10", check=False)
     assert proc.returncode == 1
     assert "change_events.tables: no entry for table 'shop__orders'" in proc.stderr
+
+
+def test_a_topic_and_a_batch_loaded_dimension_get_plain_records_their_json_format_reads(
+    flink_python: Path, tmp_path: Path
+) -> None:
+    """Found by the spec generator: a Kafka topic's local events were Debezium envelopes, which the
+    job's plain JSON table read as all-null rows ("RowTime field should not be null")."""
+    ready = prepare(REPO / "specs" / "iot_lambda.yaml")
+    files = render_tree(ready.spec, ready.plan)
+    root = tmp_path / "project"
+    for path, text in files.items():
+        if path.startswith("pipeline/"):
+            (root / path).parent.mkdir(parents=True, exist_ok=True)
+            (root / path).write_text(text, encoding="utf-8")
+    out = tmp_path / "events"
+    _run(flink_python, root, out, "--rows", "50")
+    readings = _events(out, "iot_lambda.sensors.readings")  # a topic of the kafka source
+    devices = _events(out, "iot_lambda.registry.devices")  # a lookup dimension loaded in batch
+    assert len(readings) == 50 and devices
+    assert all("after" not in r and "op" not in r for r in (*readings, *devices))
+    assert set(readings[0]) == {"device_id", "measured_at", "temperature_c", "vibration_mm_s"}
+    for record in readings:  # Flink JSON's SQL timestamp format: 'yyyy-MM-dd HH:mm:ss[.fff]', no T, no Z
+        datetime.strptime(record["measured_at"][:19], "%Y-%m-%d %H:%M:%S")
+    assert set(devices[0]) == {"device_id", "installed_at", "line", "plant", "updated_at"}

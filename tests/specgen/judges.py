@@ -143,3 +143,28 @@ def dbt_parses(projects: list[Path], dbt: Path, home: Path, verdicts: Verdicts, 
                 proc = dbt_parse(project, target, dbt, home)
                 failure = None if proc.returncode == 0 else f"--target {target}:\n{proc.stdout[-3000:]}"
                 verdicts.add(f"dbt parse ({output['type']})", project, failure)
+
+
+def stream_runs(projects: list[Path], python: Path, home: Path, verdicts: Verdicts, rows: int = 100) -> None:
+    """The local stream run: synthetic change events (`pipeline.change_events`), then every Flink
+    job in PyFlink's mini-cluster over them (`pipeline.stream`), which must exit 0 with a result
+    line per job."""
+    for project in projects:
+        jobs = json.loads((project / "flink" / "jobs.json").read_text(encoding="utf-8"))["jobs"]
+        events = project / "data" / "cdc"
+        steps = (["-m", "pipeline.change_events", "--rows", str(rows), "--out", str(events)],
+                 ["-m", "pipeline.stream", "--data", str(events)])  # fmt: skip
+        failure = None
+        for args in steps:
+            proc = subprocess.run(
+                [str(python), *args], cwd=project, capture_output=True, text=True, timeout=1200, check=False,
+                env=offline_env(home),
+            )  # fmt: skip
+            if proc.returncode != 0:
+                failure = (proc.stdout + proc.stderr)[-3000:]
+                break
+        else:
+            ran = [job["job"] for job in jobs if f"{job['job']}: " in proc.stdout and " rows in " in proc.stdout]
+            missing = sorted({job["job"] for job in jobs} - set(ran))
+            failure = f"no result line for {missing}:\n{proc.stdout[-2000:]}" if missing else None
+        verdicts.add("flink local run", project, failure)

@@ -26,10 +26,18 @@ def test_every_example_declares_its_architecture_here() -> None:
     assert sorted(p.stem for p in example_specs()) == sorted(EXPECTED)
 
 
+# Warnings an example is meant to show (each names a real limit of this version, never a typo):
+# R340, its plan's batch engine is Spark, a planned family (issue "lakehouse, Lambda and Spark"),
+# so its marts and rules run on dbt and GX meanwhile; R341, rules on columns that ETL masks
+# before they land cannot be checked after the load.
+EXPECTED_WARNINGS: dict[str, list[str]] = {"azure_playground": ["R340"], "pii_etl": ["R340", "R341", "R341"]}
+
+
 @pytest.mark.parametrize("spec", example_specs(), ids=lambda p: p.stem)
-def test_example_is_valid_with_no_warnings(spec: Path) -> None:
+def test_example_is_valid_with_no_warnings_but_the_ones_it_shows_on_purpose(spec: Path) -> None:
     checked, plan = check(spec)
-    assert checked.diagnostics == []
+    assert [d.code for d in checked.diagnostics] == EXPECTED_WARNINGS.get(spec.stem, [])
+    assert all(d.severity == "warning" for d in checked.diagnostics)
     assert plan is not None
 
 

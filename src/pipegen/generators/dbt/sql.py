@@ -232,7 +232,8 @@ def _from_lines(base: Input, base_alias: str, joins: list[dict[str, Any]], where
     """FROM, JOIN ... ON and WHERE lines (dbt refs by model name, aliases quoted)."""
     lines = [f"from {_ref(base.model)} as {base_alias}"]
     for j in joins:
-        relation = f"(select * from {_ref(j['model'])} where {j['filter']})" if j["filter"] else _ref(j["model"])
+        model = _ref(j["model"])  # aliased inside too: the filter may name the joined table (`customer.segment`)
+        relation = f"(select * from {model} as {j['alias']} where {j['filter']})" if j["filter"] else model
         lines.append(f"{j['kind']} {relation} as {j['alias']}")
         lines.append("    on " + " and ".join(j["on"]))
     if where:

@@ -30,7 +30,7 @@ from pipegen.render.env import render, static
 from pipegen.safe import trusted
 from pipegen.spec import rulekinds
 from pipegen.spec.index import SpecIndex, TableRef
-from pipegen.spec.model import OnFailure, Spec
+from pipegen.spec.model import Ingestion, OnFailure, Spec
 from pipegen.spec.types import format_duration
 
 FLINK_REQUIREMENTS = ("apache-flink==2.3.0", "duckdb==2.0.1", "Faker==40.63.0")
@@ -225,6 +225,8 @@ def change_events_config(ctx: GenContext) -> dict[str, Any]:
             "role": role,
             "event_time": time,
             "rules": rules,
+            # a CDC table's changes are Debezium envelopes; a topic's events are its records
+            "changelog": ref.source.ingestion == Ingestion.CDC,
         }
     seed, locale = seed_and_locale(spec.sources)
     return {

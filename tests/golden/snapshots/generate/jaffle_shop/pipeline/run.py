@@ -23,10 +23,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # (name, what it does, argv after the Python interpreter)
 STEPS: list[tuple[str, str, list[str]]] = [
-    ("synthesize", "local stand-in source data", ["-m", "pipeline.synthesize"]),
-    ("ingest", "load every source into the local warehouse (dlt)", ["-m", "pipeline.ingest", "--local"]),
-    ("transform", "dbt build on the local DuckDB warehouse", ["-m", "pipeline.transform"]),
-    ("quality", "Great Expectations checkpoint, validation events", ["-m", "pipeline.quality"]),
+    (
+        "synthesize",
+        "local stand-in source data",
+        ["-m", "pipeline.synthesize"],
+    ),
+    (
+        "ingest",
+        "load every source into the local warehouse (dlt)",
+        ["-m", "pipeline.ingest", "--local"],
+    ),
+    (
+        "transform",
+        "dbt build on the local DuckDB warehouse",
+        ["-m", "pipeline.transform"],
+    ),
+    (
+        "quality",
+        "Great Expectations checkpoint, validation events",
+        ["-m", "pipeline.quality"],
+    ),
 ]
 OFFLINE = {"RUNTIME__DLTHUB_TELEMETRY": "false", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 

@@ -23,12 +23,36 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # (name, what it does, argv after the Python interpreter)
 STEPS: list[tuple[str, str, list[str]]] = [
-    ("synthesize", "local stand-in source data", ["-m", "pipeline.synthesize"]),
-    ("ingest", "load every source into the local warehouse (dlt)", ["-m", "pipeline.ingest", "--local"]),
-    ("stage", "dbt run: the staging views only (for the quarantine gate)", ["-m", "pipeline.transform", "--staging-only"]),
-    ("quarantine", "GX on the staged tables: failing rows to their quarantine tables", ["-m", "pipeline.quality", "--stage", "staging"]),
-    ("transform", "dbt build on the local DuckDB warehouse", ["-m", "pipeline.transform"]),
-    ("quality", "GX on the marts (the staged tables passed the quarantine gate)", ["-m", "pipeline.quality"]),
+    (
+        "synthesize",
+        "local stand-in source data",
+        ["-m", "pipeline.synthesize"],
+    ),
+    (
+        "ingest",
+        "load every source into the local warehouse (dlt)",
+        ["-m", "pipeline.ingest", "--local"],
+    ),
+    (
+        "stage",
+        "dbt run: the staging views only (for the quarantine gate)",
+        ["-m", "pipeline.transform", "--staging-only"],
+    ),
+    (
+        "quarantine",
+        "GX on the staged tables: failing rows to their quarantine tables",
+        ["-m", "pipeline.quality", "--stage", "staging"],
+    ),
+    (
+        "transform",
+        "dbt build on the local DuckDB warehouse",
+        ["-m", "pipeline.transform"],
+    ),
+    (
+        "quality",
+        "GX on the marts (the staged tables passed the quarantine gate)",
+        ["-m", "pipeline.quality"],
+    ),
 ]
 OFFLINE = {"RUNTIME__DLTHUB_TELEMETRY": "false", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 

@@ -38,9 +38,9 @@ with deduplicated as (
         products.updated_at as products__updated_at,
         row_number() over (partition by orders.order_id order by orders.updated_at desc) as _pipegen_row
 from {{ ref('stg_shop__orders') }} as orders
-left join (select * from {{ ref('stg_shop__users') }} where users.is_active) as users
+left join (select * from {{ ref('stg_shop__users') }} as users where users.is_active) as users
     on orders.user_id = users.user_id
-left join (select * from {{ ref('stg_shop__products') }} where products.is_active) as products
+left join (select * from {{ ref('stg_shop__products') }} as products where products.is_active) as products
     on orders.product_id = products.product_id
 )
 
