@@ -62,7 +62,7 @@ def _quote(text: str) -> str:
 @st.composite
 def expr(draw: st.DrawFn, refs: list[Ref], kind: str, depth: int = 2) -> str:
     """One expression of `kind` over `refs` (a literal when nothing in scope has the kind)."""
-    own = of_kind(refs, kind) if kind not in NUMERIC else of_kind(refs, *NUMERIC)
+    own = of_kind(refs, *NUMERIC) if kind == "num" else of_kind(refs, kind)  # an int stays whole
     leaves = [st.sampled_from([r.text for r in own])] if own else []
     leaf = st.one_of(*leaves, _literal(kind)) if leaves else _literal(kind)
     if depth <= 0:
@@ -78,7 +78,7 @@ def expr(draw: st.DrawFn, refs: list[Ref], kind: str, depth: int = 2) -> str:
     pick = draw(st.integers(0, 5))
     if pick <= 1:
         return draw(leaf)
-    if pick == 2 and callable_for(kind):  # a function of the catalogue, its arguments drawn by kind
+    if pick == 2 and kind != "int" and callable_for(kind):  # a catalogue function, its arguments by kind
         return draw(_call(refs, kind, depth - 1))
     return draw(builders[kind](refs, kind, depth - 1))
 
@@ -94,6 +94,8 @@ def _call(draw: st.DrawFn, refs: list[Ref], kind: str, depth: int) -> str:
             args.append(draw(st.sampled_from(function.units)))
         elif arg.kind == ArgKind.ANY:
             args.append(draw(expr(refs, draw(st.sampled_from(["num", "str"])), depth)))
+        elif function.name == "date_add" and arg.name == "n":  # a whole number of units (R301)
+            args.append(draw(expr(refs, "int", depth)))
         else:
             args.append(draw(expr(refs, ARG_KINDS[arg.kind], depth)))
     return f"{function.name}({', '.join(args)})"

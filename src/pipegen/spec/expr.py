@@ -160,7 +160,7 @@ def check(text: str, kind: Kind, scope: Scope) -> list[Problem]:
             ]
         return [Problem(PARSE, f"not a single SQL expression: {parsed.error}", _example(kind))]
     tree = parsed.tree
-    problems = list(_calls(tree, scope.dialects))
+    problems = list(_calls(tree, scope))
     problems += _placement(tree, kind)
     problems += _columns(tree, kind, scope)
     if kind == Kind.CONDITION and not problems and is_boolean(tree, scope) is False:
@@ -193,7 +193,7 @@ def _reserved_columns(text: str, scope: Scope) -> list[str]:
     return found
 
 
-def _calls(tree: exp.Expr, dialects: frozenset[str]) -> Iterator[Problem]:
+def _calls(tree: exp.Expr, scope: Scope) -> Iterator[Problem]:
     """Every call checked against the function catalogue (spec/functions.py): known, with as
     many arguments as it takes, a unit it knows, and a translation for every dialect in reach."""
     for node in tree.walk():
@@ -210,12 +210,46 @@ def _calls(tree: exp.Expr, dialects: frozenset[str]) -> Iterator[Problem]:
             )
             continue
         yield from _arguments(node, entry)
-        for dialect in sorted(d for d in dialects if not entry.supported(d)):
+        yield from _whole_counts(node, entry, scope)
+        for dialect in sorted(d for d in scope.dialects if not entry.supported(d)):
             yield Problem(
                 UNTRANSLATABLE,
                 f"'{entry.name}' has no translation for {dialect}, where this expression runs",
                 f"instead: {entry.unsupported[dialect]}",
             )
+
+
+# Arguments that count whole units (`date_add(day, n, t)`): Flink and Spark refuse a decimal
+# there at plan time and the SQL engines disagree on a fraction, so a known fractional type is refused.
+WHOLE_COUNTS = {"date_add": 1}
+FRACTIONAL = ("decimal", "double", "float")
+
+
+def _whole_counts(node: exp.Expr, entry: functions.Function, scope: Scope) -> Iterator[Problem]:
+    index = WHOLE_COUNTS.get(entry.name)
+    args, _ = functions.arguments(node, entry)
+    if index is None or index >= len(args):
+        return
+    arg = args[index]
+    if _fractional(arg, scope):
+        yield Problem(
+            ARGUMENTS,
+            f"'{entry.name}' adds a whole number of units, and `{arg.sql()}` is fractional",
+            f"round it first: `{entry.name}(..., CAST(round({arg.sql()}) AS BIGINT), ...)`, or use a smaller unit",
+        )
+
+
+def _fractional(arg: exp.Expr, scope: Scope) -> bool:
+    """Whether a value may have a fraction: a fractional literal or column anywhere in it, or a
+    division (integer division differs between engines too)."""
+    for node in arg.walk():
+        if isinstance(node, exp.Literal) and not node.is_string and not node.this.lstrip("-").isdigit():
+            return True
+        if isinstance(node, exp.Column) and (column_type(node, scope) or "").startswith(FRACTIONAL):
+            return True
+        if isinstance(node, exp.Div):
+            return True
+    return False
 
 
 def _arguments(node: exp.Expr, entry: functions.Function) -> Iterator[Problem]:
