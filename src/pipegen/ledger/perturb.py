@@ -44,6 +44,11 @@ _SIBLING_TYPES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Keys whose text is a SQL expression: parentheses keep its meaning and change its text.
+EXPRESSION_KEYS = frozenset({"filter", "expr", "where"})
+NEARBY = 3  # other names tried for a reference
+
+
 @dataclass(frozen=True)
 class Candidate:
     how: str  # what was changed, for the ledger's report
@@ -99,6 +104,30 @@ def rename_everywhere(data: Any, old: str, new: str) -> Any:
     return walk(data)
 
 
+def nearby_names(data: Any, path: Path, value: str) -> list[str]:
+    """Names defined (`name:` values) under the closest enclosing elements of `path`, nearest first."""
+    found: list[str] = []
+    for depth in range(len(path) - 1, 0, -1):
+        for name in _names(get(data, path[:depth])):
+            if name != value and name not in found:
+                found.append(name)
+        if len(found) >= NEARBY:
+            break
+    return found[:NEARBY]
+
+
+def _names(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, child in node.items():
+            if key == "name" and isinstance(child, str):
+                yield child
+            else:
+                yield from _names(child)
+    elif isinstance(node, list):
+        for child in node:
+            yield from _names(child)
+
+
 def candidates(data: Any, path: Path) -> Iterator[Candidate]:
     """The changes tried for the value at `path`, most local first."""
     value = get(data, path)
@@ -131,13 +160,17 @@ def _texts(data: Any, path: Path, value: str) -> Iterator[Candidate]:
         yield Candidate(f"number in text changed: {new!r}", replace_at(data, path, new))
     for sibling in _SIBLING_TYPES.get(value.lower(), ()) if path[-1] == "type" else ():
         yield Candidate(f"{value!r} -> {sibling!r}", replace_at(data, path, sibling))
+    if path[-1] in EXPRESSION_KEYS:
+        yield Candidate("wrapped in parentheses", replace_at(data, path, f"({value})"))
     if _NAME.match(value):
         new = f"{value}_{MARK}"
         yield Candidate(f"{value!r} -> {new!r}", replace_at(data, path, new))
-        yield Candidate(f"renamed with its references to {new!r}", rename_everywhere(data, value, new))
+        if path[-1] == "name":  # a definition: renamed together with every reference to it
+            yield Candidate(f"renamed with its references to {new!r}", rename_everywhere(data, value, new))
+        else:  # a reference: pointed at another name defined nearby
+            for other in nearby_names(data, path, value):
+                yield Candidate(f"{value!r} -> {other!r} (another name nearby)", replace_at(data, path, other))
         return
-    if any(c in value for c in " ()=<>"):
-        yield Candidate("wrapped in parentheses", replace_at(data, path, f"({value})"))
     yield Candidate(f"{MARK!r} appended", replace_at(data, path, f"{value} {MARK}"))
     yield Candidate(f"{MARK!r} appended", replace_at(data, path, f"{value}{MARK}"))
 

@@ -8,6 +8,7 @@ from pipegen.plan.capacity import Capacity, capacity_findings, compute
 from pipegen.plan.components import Graph, graph
 from pipegen.plan.engines import EngineChoice, choose
 from pipegen.plan.names import Names, names
+from pipegen.plan.reach import reach_findings
 from pipegen.plan.select import Facts, Reason, facts_of, select
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.model import Architecture, Spec
@@ -30,14 +31,15 @@ def make_plan(spec: Spec) -> Plan:
     selection = select(spec)
     capacity = compute(spec)
     engines = choose(spec, selection.architecture)
+    flow = graph(spec, selection.architecture, engines)
     return Plan(
         architecture=selection.architecture,
         explicit=selection.explicit,
         reasons=selection.reasons,
         facts=facts_of(spec),
-        graph=graph(spec, selection.architecture, engines),
+        graph=flow,
         capacity=capacity,
-        findings=(*selection.findings, *capacity_findings(spec, capacity)),
+        findings=(*selection.findings, *capacity_findings(spec, capacity), *reach_findings(spec, flow)),
         names=names(spec),
         engines=engines,
     )

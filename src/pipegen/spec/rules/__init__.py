@@ -22,6 +22,7 @@ from pipegen.spec.rules.systems import (
     batch_readers,
     cloud_match,
     connection_fields,
+    connection_options,
     ingestion_modes,
     target_options,
 )
@@ -41,6 +42,7 @@ RULES: tuple[Rule, ...] = (
     cloud_match,
     target_options,
     connection_fields,
+    connection_options,
     marts,
     streams,
     expressions,
@@ -84,6 +86,7 @@ RULE_SECTIONS: dict[Rule, frozenset[str]] = {
     orchestrator_limits: frozenset({"orchestrator", "orchestration"}),
     environments: frozenset({"deploy", "targets"}),
     connection_fields: frozenset({"sources", "targets", "deploy"}),
+    connection_options: frozenset({"sources", "targets"}),
 }
 
 __all__ = ["RULES", "RULE_SECTIONS", "check", "secret_findings"]
