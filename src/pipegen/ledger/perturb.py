@@ -33,6 +33,7 @@ _SIBLING_TYPES: dict[str, tuple[str, ...]] = {
     "string": ("uuid", "date", "json"),  # not `text`: an alias of `string`, the same column
     "text": ("uuid", "date", "json"),
     "varchar": ("uuid", "date", "json"),
+    "char": ("uuid", "date", "json"),
     "double": ("float", "bigint"),
     "float": ("double", "bigint"),
     "timestamp": ("timestamp_tz", "date"),
@@ -158,7 +159,7 @@ def _texts(data: Any, path: Path, value: str) -> Iterator[Candidate]:
     if _NUMBER.search(value):
         new = _NUMBER.sub(lambda m: str(int(m.group()) + 1), value, count=1)
         yield Candidate(f"number in text changed: {new!r}", replace_at(data, path, new))
-    for sibling in _SIBLING_TYPES.get(value.lower(), ()) if path[-1] == "type" else ():
+    for sibling in _SIBLING_TYPES.get(value.lower().split("(")[0], ()) if path[-1] == "type" else ():
         yield Candidate(f"{value!r} -> {sibling!r}", replace_at(data, path, sibling))
     if path[-1] in EXPRESSION_KEYS:
         yield Candidate("wrapped in parentheses", replace_at(data, path, f"({value})"))

@@ -221,8 +221,8 @@ def extract_where(source: Source, dataset: Dataset, dialect: str) -> str | None:
 
 
 def _file_format(dataset: Dataset) -> str:
-    fmt = dataset.format
-    if isinstance(fmt, FileFormat):
+    fmt = dataset.file_format
+    if fmt is not None:
         return fmt.value
     suffix = (dataset.path or "").rsplit(".", 1)[-1].lower()
     return suffix if suffix in {f.value for f in FileFormat} else FileFormat.CSV.value

@@ -119,6 +119,14 @@ class Dataset(Model):
     synthetic: SyntheticTable | None = Field(None, description="Faker sources: rows, destination, stream shape.")
 
 
+    @property
+    def file_format(self) -> FileFormat | None:
+        """`format` as a file format (`csv`, `json` and `avro` also parse as message formats)."""
+        if self.format is None:
+            return None
+        return next((f for f in FileFormat if f.value == self.format.value), None)
+
+
 class Source(Model):
     """Where data comes from and how it is read."""
 
