@@ -144,6 +144,8 @@ def candidates(data: Any, path: Path) -> Iterator[Candidate]:
         yield from _texts(data, path, value)
     if isinstance(path[-1], int) and len(get(data, path[:-1])) > 1:
         yield Candidate("list element dropped", drop_at(data, path))
+    if isinstance(value, dict | list) and not value and path:  # an empty section: its key removed
+        yield Candidate("removed", drop_at(data, path))
 
 
 def _ints(value: int) -> tuple[int, ...]:

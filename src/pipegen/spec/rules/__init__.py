@@ -28,6 +28,7 @@ from pipegen.spec.rules.systems import (
 )
 from pipegen.spec.rules.tables import column_rule_types, dataset_shapes, foreign_keys, keys_and_watermarks
 from pipegen.spec.rules.transforms import marts, streams
+from pipegen.spec.rules.unread import unread_settings
 
 RULES: tuple[Rule, ...] = (
     unique_names,
@@ -60,6 +61,7 @@ RULES: tuple[Rule, ...] = (
     layer_locations,
     quality_settings,
     environments,
+    unread_settings,
 )
 
 
@@ -87,6 +89,7 @@ RULE_SECTIONS: dict[Rule, frozenset[str]] = {
     environments: frozenset({"deploy", "targets"}),
     connection_fields: frozenset({"sources", "targets", "deploy"}),
     connection_options: frozenset({"sources", "targets"}),
+    unread_settings: frozenset({"sources", "targets", "transforms", "monitoring"}),
 }
 
 __all__ = ["RULES", "RULE_SECTIONS", "check", "secret_findings"]
