@@ -79,7 +79,7 @@ def test_every_sampled_value_of_an_example_reaches_a_file_or_a_warning(spec: Pat
 
 def test_a_renderer_that_ignores_the_spec_leaves_every_free_value_unaccounted(monkeypatch: pytest.MonkeyPatch) -> None:
     """The twin of the examples' test: the ledger does catch a drop."""
-    import pipegen.ledger.core as core
+    from pipegen.ledger import core
 
     real = core._render
     frozen = real(*_spec_and_plan(spec_data()))
@@ -153,7 +153,7 @@ def test_a_synthetic_tables_filter_applies_to_its_sqlite_file() -> None:
     data = _table(spec_data(), filter="amount > 0")
     data["sources"][0] = {**data["sources"][0], "type": "faker"}
     sources = baseline(data).files["pipeline/sources.py"]
-    assert "where_local='\"amount\" > 0'," in sources and ', local=True)' in sources
+    assert "where_local='\"amount\" > 0'," in sources and ", local=True)" in sources
 
 
 def test_a_cdc_tables_filter_holds_in_the_stream_jobs_that_read_it() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, time
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -174,9 +174,12 @@ def load_reference(config: dict[str, Any], states: dict[str, tuple[list[Any], li
 
 
 def comparable(rows: list[list[Any]], tolerant: set[int]) -> list[tuple[Any, ...]]:
-    """Result rows sorted, the columns in `tolerant` rounded to 1e-6 (Flink's AVG of a DECIMAL is
-    DECIMAL(38, 6), DuckDB's a double)."""
-    out = [
-        tuple(round(float(v), 6) if i in tolerant and v is not None else v for i, v in enumerate(row)) for row in rows
-    ]
+    """Result rows sorted, the columns in `tolerant` rounded half up to 1e-6 (Flink's AVG of a
+    DECIMAL is DECIMAL(38, 6), rounded half up; DuckDB's a double: 518.6328125 is 518.632813 in
+    Flink, and Python's round() would make it 518.632812)."""
+    out = [tuple(_micro(v) if i in tolerant and v is not None else v for i, v in enumerate(row)) for row in rows]
     return sorted(out, key=repr)
+
+
+def _micro(value: Any) -> float:
+    return float(Decimal(repr(float(value))).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP))

@@ -53,8 +53,7 @@ def unapplied_filters(spec: Spec, graph: Graph) -> Iterator[Finding]:
             (*ref.path, "filter"),
             "R362",
             f"the filter of {ref.qualified} is applied by no generated reader: {_why(ref)}",
-            "filter in the marts or stream jobs that read it (their `filter`, or a join's `filter`), "
-            "or remove it here",
+            "filter in the marts or stream jobs that read it (their `filter`, or a join's `filter`), or remove it here",
             severity="warning",
         )
 

@@ -123,7 +123,6 @@ class Dataset(Model):
     quality: TableQuality | None = Field(None, description="Table-level checks: columns, row count, freshness, drift.")
     synthetic: SyntheticTable | None = Field(None, description="Faker sources: rows, destination, stream shape.")
 
-
     @property
     def file_format(self) -> FileFormat | None:
         """`format` as a file format (`csv`, `json` and `avro` also parse as message formats)."""
