@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from pipegen.ledger import baseline, leaves, ledger, trace, unaccounted
+from pipegen.ledger import Entry, baseline, leaves, ledger, trace, unaccounted
 from pipegen.ledger.core import Baseline, covering_warning
 from pipegen.spec.diagnostics import dotted
 from tests.conftest import REPO, example_specs, spec_data
@@ -60,6 +60,12 @@ def _known(name: str, path: str) -> bool:
     return any(fnmatch.fnmatchcase(path, pattern) for pattern in KNOWN_ELSEWHERE.get(name, ()))
 
 
+def _really_reaches(entry: Entry) -> bool:
+    """Warned, or reaching more than .env.example (a secret reference of an unsent notification is
+    listed there: not what the known drop is about)."""
+    return entry.status == "warned" or (entry.status == "reaches" and set(entry.files) != {".env.example"})
+
+
 @pytest.mark.parametrize("spec", example_specs(), ids=lambda p: p.stem)
 def test_every_sampled_value_of_an_example_reaches_a_file_or_a_warning(spec: Path) -> None:
     base = baseline(spec)
@@ -70,7 +76,7 @@ def test_every_sampled_value_of_an_example_reaches_a_file_or_a_warning(spec: Pat
     dropped = {path: e for path, e in entries.items() if not e.accounted}
     new = {path: f"{e.status}: {e.why}" for path, e in dropped.items() if not _known(spec.stem, path)}
     assert new == {}, "dropped silently (explain with `pipegen explain SPEC PATH`)"
-    fixed = [p for p, e in entries.items() if e.status in ("reaches", "warned") and _known(spec.stem, p)]
+    fixed = [p for p, e in entries.items() if _known(spec.stem, p) and _really_reaches(e)]
     assert fixed == [], "accounted for now: remove these from KNOWN_ELSEWHERE"
 
 

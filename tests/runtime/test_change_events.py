@@ -90,10 +90,10 @@ def test_without_a_bad_rate_no_event_breaks_a_rule(module: Any, config: dict[str
 
 def test_injected_breaks_are_recorded_with_the_rules_they_break(module: Any, config: dict[str, Any]) -> None:
     bad = {**config, "bad_rate": 0.2}
-    topics, injected = module.generate_recorded(bad, 200)
+    topics, injected = module.generate_recorded(bad, 400)  # enough breaks that every rule kind is drawn
     orders = next(t for t in config["tables"] if t["name"] == "orders")
     records = injected[orders["topic"]]
-    assert len(records) >= 20
+    assert len(records) >= 40
     kinds = {p.rsplit(".", 1)[1] for r in records for p in r["rules"]}
     assert {"not_null", "range", "accepted_values"} <= kinds
     # every image in the file that breaks a rule is recorded, with exactly the rules it breaks

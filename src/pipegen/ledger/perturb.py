@@ -117,6 +117,12 @@ def nearby_names(data: Any, path: Path, value: str) -> list[str]:
     return found[:NEARBY]
 
 
+def _defined_once(data: Any, value: str) -> bool:
+    """Whether `value` names one thing only: renaming a name two things share (a mart's measure and
+    a stream job's) would credit one with the files of the other."""
+    return sum(name.lower() == value.lower() for name in _names(data)) == 1
+
+
 def _names(node: Any) -> Iterator[str]:
     if isinstance(node, dict):
         for key, child in node.items():
@@ -168,7 +174,7 @@ def _texts(data: Any, path: Path, value: str) -> Iterator[Candidate]:
     if _NAME.match(value):
         new = f"{value}_{MARK}"
         yield Candidate(f"{value!r} -> {new!r}", replace_at(data, path, new))
-        if path[-1] == "name":  # a definition: renamed together with every reference to it
+        if path[-1] == "name" and _defined_once(data, value):  # renamed together with every reference
             yield Candidate(f"renamed with its references to {new!r}", rename_everywhere(data, value, new))
         else:  # a reference: pointed at another name defined nearby
             for other in nearby_names(data, path, value):
