@@ -274,9 +274,9 @@ def _explain(*args: str) -> tuple[int, str]:
 
 
 def test_explain_lists_the_files_a_path_reaches() -> None:
-    code, out = _explain(str(REPO / "specs" / "saas_elt.yaml"), "sources[0].tables[0].filter")
+    code, out = _explain(str(REPO / "specs" / "saas_elt.yaml"), "sources[0].tables[1].filter")
     assert code == 0
-    assert out.splitlines()[0].startswith("sources[0].tables[0].filter  (")
+    assert out.splitlines()[0].startswith("sources[0].tables[1].filter  (")
     assert "    pipeline/sources.py" in out.splitlines()
 
 

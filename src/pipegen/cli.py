@@ -104,7 +104,7 @@ def plan(spec: SpecArg, format: FormatOpt = OutputFormat.TEXT) -> None:
         typer.echo(plan_text(ready, families, files))
 
 
-@app.command(epilog="Example: pipegen explain specs/saas_elt.yaml 'sources[0].tables[0].filter'")
+@app.command(epilog="Example: pipegen explain specs/saas_elt.yaml 'sources[0].tables[1].filter'")
 def explain(
     spec: SpecArg,
     path: Annotated[

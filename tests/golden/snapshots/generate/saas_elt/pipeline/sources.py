@@ -34,8 +34,6 @@ TABLES: tuple[Table, ...] = (
         watermark="updated_at",
         lag_seconds=300.0,
         typed=True,
-        where='NOT "is_deleted"',  # the spec's filter, applied in the extract query
-        where_local='NOT "is_deleted"',
         columns=(
             # source name, landed name, portable type[, precision, scale][, pii]
             Column("account_id", "account_id", "bigint"),
@@ -55,6 +53,8 @@ TABLES: tuple[Table, ...] = (
         watermark="updated_at",
         lag_seconds=300.0,
         typed=True,
+        where='"status" <> \'draft\'',  # the spec's filter, applied in the extract query
+        where_local='"status" <> \'draft\'',
         columns=(
             # source name, landed name, portable type[, precision, scale][, pii]
             Column("invoice_id", "invoice_id", "bigint"),
@@ -118,8 +118,8 @@ def raw_app_db(ctx: RunContext, settings: Settings) -> list[Any]:
             password=env("APP_DB_PASSWORD"),
         )
     return [
-        sql_resource(table("app_db", "accounts"), credentials, "connectorx", ctx, schema=None, local=settings.local),
-        sql_resource(table("app_db", "invoices"), credentials, "connectorx", ctx, schema=None),
+        sql_resource(table("app_db", "accounts"), credentials, "connectorx", ctx, schema=None),
+        sql_resource(table("app_db", "invoices"), credentials, "connectorx", ctx, schema=None, local=settings.local),
     ]
 
 
