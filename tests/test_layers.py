@@ -42,7 +42,9 @@ LAYERS: Layers = (
     ("families", ("pipegen.generators.*.**", "pipegen.generators.planned")),
     ("registry", ("pipegen.generators.registry",)),
     ("pipeline: check, plan, render, write; spec diff", ("pipegen.pipeline", "pipegen.write.**", "pipegen.specdiff")),
-    ("project tools: plan view, new project, local run", ("pipegen.planview", "pipegen.scaffold", "pipegen.runner")),
+    ("project tools: plan view, new project, local run, ledger", (
+        "pipegen.planview", "pipegen.scaffold", "pipegen.runner", "pipegen.ledger.**",
+    )),
     ("terminal: printing and exit codes", ("pipegen.console",)),
     ("commands (typer)", ("pipegen.cli",)),
     ("console script", ("pipegen.entry", "pipegen.__main__")),

@@ -104,6 +104,29 @@ def plan(spec: SpecArg, format: FormatOpt = OutputFormat.TEXT) -> None:
         typer.echo(plan_text(ready, families, files))
 
 
+@app.command(epilog="Example: pipegen explain specs/saas_elt.yaml 'sources[0].tables[1].filter'")
+def explain(
+    spec: SpecArg,
+    path: Annotated[
+        str,
+        typer.Argument(
+            help="A spec path as diagnostics print it (sources[0].tables[0].filter), a section, or FILE:LINE.",
+            show_default=False,
+        ),
+    ],
+    format: FormatOpt = OutputFormat.TEXT,
+) -> None:
+    """Show which generated files a spec value reaches (found by changing it and rendering again),
+    or the warning that says why it reaches none (exit 1 when a value is dropped silently)."""
+    from pipegen.ledger.explain import explain as run_explain
+    from pipegen.ledger.explain import format_json as explain_json
+    from pipegen.ledger.explain import format_text as explain_text
+
+    items = run_explain(spec, path)
+    typer.echo(explain_json(items) if format.value == "json" else explain_text(items))
+    raise typer.Exit(0 if all(entry.accounted for entry, _ in items) else 1)
+
+
 OutputOpt = Annotated[
     str | None,
     typer.Option(

@@ -69,6 +69,8 @@ class Table:
     lag_seconds: float = 0.0
     typed: bool = True  # the source declares column types (databases, parquet); csv/json do not
     options: Mapping[str, Any] = field(default_factory=dict)  # files and APIs: path, format, endpoint...
+    where: str | None = None  # the spec's `filter`, in the source's SQL dialect (the extract query's WHERE)
+    where_local: str | None = None  # the same condition in SQLite's dialect (the local stand-in)
 
     def column(self, name: str) -> Column:
         for column in self.columns:
@@ -137,13 +139,20 @@ def env(name: str) -> str:
     return value
 
 
-def sql_url(drivername: str, **parts: Any) -> str:
-    """A SQLAlchemy URL with every part escaped (a password may hold '@' or '/')."""
+def sql_url(drivername: str, query: Mapping[str, str] | None = None, **parts: Any) -> str:
+    """A SQLAlchemy URL with every part escaped (a password may hold '@' or '/'); `query`: the
+    driver settings of the spec's `connection.options`."""
     from sqlalchemy.engine import URL
 
-    return URL.create(drivername, **{k: v for k, v in parts.items() if v is not None}).render_as_string(
-        hide_password=False
-    )
+    url = URL.create(drivername, query=dict(query or {}), **{k: v for k, v in parts.items() if v is not None})
+    return url.render_as_string(hide_password=False)
+
+
+def with_query(url: str, query: Mapping[str, str]) -> str:
+    """A full connection string with the spec's `connection.options` added as query parameters."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).update_query_dict(dict(query)).render_as_string(hide_password=False)
 
 
 AUTH_TYPES = {"bearer_auth": "bearer", "api_key_auth": "api_key", "basic_auth": "http_basic"}
@@ -667,13 +676,19 @@ def finish(resource: Any, table: Table, ctx: RunContext) -> Any:
     return resource
 
 
-def sql_resource(table: Table, credentials: str, backend: str, ctx: RunContext, schema: str | None = None) -> Any:
-    """One table of a SQL database, read in Arrow batches (connectorx or pyarrow, never row by row)."""
+def sql_resource(
+    table: Table, credentials: str, backend: str, ctx: RunContext, schema: str | None = None, local: bool = False
+) -> Any:
+    """One table of a SQL database, read in Arrow batches (connectorx or pyarrow, never row by row);
+    the table's `filter` is the extract query's WHERE (rows it excludes never leave the source)."""
     from dlt.sources.sql_database import sql_table
 
     kwargs: dict[str, Any] = {}
     if backend == "connectorx":
         kwargs["backend_kwargs"] = {"return_type": "arrow_stream"}
+    where = table.where_local if local else table.where
+    if where:
+        kwargs["query_adapter_callback"] = extract_filter(where)
     resource = sql_table(
         credentials=credentials,
         table=table.name,
@@ -688,6 +703,16 @@ def sql_resource(table: Table, credentials: str, backend: str, ctx: RunContext, 
 
 
 CHUNK_SIZE = 100_000
+
+
+def extract_filter(where: str) -> Any:
+    """dlt's query adapter adding the spec's `filter` to the extract query (beside the watermark's condition)."""
+    import sqlalchemy as sa
+
+    def adapt(query: Any, _table: Any) -> Any:
+        return query.where(sa.text(f"({where})"))
+
+    return adapt
 
 
 def jsonl_stand_in(table: Table) -> Table:

@@ -10,6 +10,7 @@ transient error, metadata columns carry dlt's load id, personal data never lands
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import sqlite3
@@ -173,6 +174,28 @@ def wh(tmp_path: Path) -> Warehouse:
 INCREMENTAL_SQL = tables_of({"sql"}, need=("primary_key", "watermark"))
 KEYED_SQL = tables_of({"sql"}, need=("primary_key",))
 TYPED_SQL = [t for t in KEYED_SQL if any(c.type not in ("string", "uuid", "json") for c in t.columns)]
+FILTERED_SQL = [t for t in tables_of({"sql"}) if t.where_local]
+
+
+@pytest.fixture(autouse=True)
+def _without_extraction_filters(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests seed rows of their own and count what lands: a table's `filter` would drop some of
+    them, so it is off here except in the test of the filter itself."""
+    if "extraction_filter" not in request.node.name:
+        unfiltered = tuple(dataclasses.replace(t, where=None, where_local=None) for t in sources.TABLES)
+        monkeypatch.setattr(sources, "TABLES", unfiltered)
+
+
+@pytest.mark.skipif(not FILTERED_SQL, reason="no SQL table of this project has a `filter`")
+@pytest.mark.parametrize("table", FILTERED_SQL, ids=ids(FILTERED_SQL))
+def test_the_extraction_filter_lands_exactly_the_rows_it_selects(wh: Warehouse, table: Table) -> None:
+    seed_source(wh.data, table.source, rows=6)
+    with sqlite3.connect(wh.data / f"{table.source}.sqlite") as con:
+        total = con.execute(f'SELECT count(*) FROM "{table.name}"').fetchone()[0]
+        selected = con.execute(f'SELECT count(*) FROM "{table.name}" WHERE {table.where_local}').fetchone()[0]
+    assert total == 6, "the stand-in must hold the seeded rows"
+    wh.load(table.source)
+    assert len(wh.rows(table)) == selected, f"the filter {table.where_local} selects {selected} of {total} rows"
 
 
 def changed_column(table: Table) -> Any:

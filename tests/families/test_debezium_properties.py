@@ -81,3 +81,25 @@ def test_no_secret_is_a_literal(tmp_path: Path) -> None:
         password = config["database.password"]
         assert password.startswith(("${file:", "${secrets:")) and password.endswith(":APP_DB_PASSWORD}"), path
         assert config["database.hostname"].startswith(("${env:", "${configmaps:")), path
+
+
+# Debezium properties a user may set through `connection.options` (current names, common to every
+# connector: the `all` scope of properties.json), with the values the spec gives.
+USER_OPTIONS = {"max.batch.size": 4096, "poll.interval.ms": 250, "provide.transaction.metadata": True}
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_connection_options_reach_every_connector_and_pass_the_property_check(
+    tmp_path: Path, rules: PropertyRules, system: str
+) -> None:
+    data = cdc_spec(system)
+    data["sources"][0]["connection"] = {**data["sources"][0]["connection"], "options": USER_OPTIONS}
+    configs = connector_configs(render(tmp_path, data))
+    assert len(configs) == 2, configs.keys()
+    for path, config in configs.items():
+        assert {k: config[k] for k in USER_OPTIONS} == {
+            "max.batch.size": "4096",
+            "poll.interval.ms": "250",
+            "provide.transaction.metadata": "true",
+        }, path
+        assert rules.check(config) == [], path

@@ -93,7 +93,8 @@ def test_history_jobs_read_their_cdc_topic_append_only(shop: dict[str, str]) -> 
     assert "  `order_id` AS COALESCE(`after`.`order_id`, CAST(0 AS BIGINT)),\n" in raw  # an upsert key: NOT NULL
     assert "  `ts_ms` AS `source`.`ts_ms`,\n" in raw and "  `op` STRING,\n" in raw
     assert "WATERMARK FOR `created_at` AS `created_at` - INTERVAL '5' SECOND" in raw
-    assert "FROM `shop__orders__changes`\nWHERE `op` IN ('c', 'r');" in sql
+    # the table's extraction filter (`is_deleted = 0`) holds before the statistics
+    assert "FROM `shop__orders__changes`\nWHERE `op` IN ('c', 'r') AND (`is_deleted` = 0);" in sql
 
 
 def test_cdc_temporal_columns_are_read_as_debezium_isostrings_and_cast_under_a_view(shop: dict[str, str]) -> None:

@@ -174,7 +174,7 @@ def shop(flink_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     names = [f"ecommerce_realtime__{j}" for j in jobs]
     tmp = tmp_path_factory.mktemp("shop_quality")
     spec = REPO / "specs" / "ecommerce_realtime.yaml"
-    run = _project(spec, tmp, flink_python, 0.03, {"range", "accepted_values"}, names)
+    run = _project(spec, tmp, flink_python, 0.02, {"range", "accepted_values"}, names)
     args = [str(run["project"]), str(_clean_state(run))]
     out = _run(flink_python, ["-c", GMV_REFERENCE, str(Path(__file__).parent), *args], run["project"], run["env"])
     run["reference"] = json.loads(out.strip().splitlines()[-1])

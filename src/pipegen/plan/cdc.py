@@ -315,8 +315,7 @@ def _connector(spec: Spec, names: Names, source: Source, shape: Shape, bootstrap
 
 def _references(system: CdcSystem, conn: Connection) -> tuple[tuple[str, str], ...]:
     refs = []
-    for _, field in system.address:
-        value = getattr(conn, field)
+    for value in [getattr(conn, field) for _, field in system.address] + list(conn.options.values()):
         ref = parse_secret_ref(value) if isinstance(value, str) else None
         if ref is not None:
             refs.append((ref.kind, ref.name))
@@ -401,7 +400,20 @@ def _config(
         config.update(RELATIONAL)
     config["signal.data.collection"] = signal
     config.update(_transforms(system, tables, cdc, shape))
+    config.update(_options(source.connection, runtime, cdc, ns))
     return config
+
+
+def _options(conn: Connection, runtime: Runtime, cdc: CdcNames, ns: str) -> dict[str, str]:
+    """`connection.options`: more Debezium properties, passed as-is (validate refuses the ones
+    pipegen derives, R360); a reference goes through the runtime's config provider."""
+    return {key: _option_text(value, runtime, cdc, ns) for key, value in sorted(conn.options.items())}
+
+
+def _option_text(value: str | int | float | bool, runtime: Runtime, cdc: CdcNames, ns: str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return _value(value, runtime, cdc, ns)
 
 
 def _has_booleans(source: Source) -> bool:

@@ -9,6 +9,7 @@ from pipegen.plan.components import Graph, graph
 from pipegen.plan.engines import EngineChoice, choose
 from pipegen.plan.layers import engine_findings, layer_reasons, masked_rule_findings
 from pipegen.plan.names import Names, names
+from pipegen.plan.reach import reach_findings
 from pipegen.plan.select import Facts, Reason, facts_of, select
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.model import Architecture, Spec
@@ -36,18 +37,20 @@ def make_plan(spec: Spec) -> Plan:
     selection = select(spec)
     capacity = compute(spec)
     engines = choose(spec, selection.architecture)
+    flow = graph(spec, selection.architecture, engines)
     return Plan(
         architecture=selection.architecture,
         explicit=selection.explicit,
         reasons=(*selection.reasons, *layer_reasons(spec, selection.architecture)),
         facts=facts_of(spec),
-        graph=graph(spec, selection.architecture, engines),
+        graph=flow,
         capacity=capacity,
         findings=(
             *selection.findings,
             *capacity_findings(spec, capacity),
             *engine_findings(spec, engines),
             *masked_rule_findings(spec, selection.architecture),
+            *reach_findings(spec, flow),
         ),
         names=names(spec),
         engines=engines,

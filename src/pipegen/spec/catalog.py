@@ -196,3 +196,35 @@ TARGET_CONNECTION_FIELDS: dict[TargetType, frozenset[str]] = {
     TargetType.KAFKA: _KAFKA,
     TargetType.MYSQL: _SQL_DB,
 }
+
+
+# Where a `connection.options` entry goes: the client that reads the system in generated code.
+# (source type, ingestion) -> what receives the options; absent: the options reach nothing (R361).
+OPTION_RECEIVERS: dict[tuple[SourceType, str], str] = {
+    **{(kind, "cdc"): "the Debezium connector's properties" for kind in (
+        SourceType.POSTGRES, SourceType.MYSQL, SourceType.SQLSERVER, SourceType.ORACLE, SourceType.MONGODB)},
+    **{(kind, "batch"): "the SQLAlchemy URL's query parameters (the driver's settings)" for kind in (
+        SourceType.POSTGRES, SourceType.MYSQL, SourceType.SQLSERVER, SourceType.ORACLE)},
+    (SourceType.KAFKA, "stream"): "the Kafka consumer's properties (Flink `properties.<key>`)",
+    (SourceType.EVENTHUBS, "stream"): "the Kafka consumer's properties (Flink `properties.<key>`)",
+}  # fmt: skip
+# Options a source may not set, per receiver: pipegen derives them from the spec (address,
+# tables, names) or the generated readers depend on their value (record shape, converters).
+DERIVED_OPTIONS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
+    "cdc": (
+        frozenset({
+            "connector.class", "tasks.max", "topic.prefix", "database.hostname", "database.port", "database.user",
+            "database.password", "database.dbname", "database.names", "database.server.id",
+            "database.include.list", "schema.include.list", "table.include.list", "collection.include.list",
+            "mongodb.connection.string", "mongodb.user", "mongodb.password", "slot.name", "publication.name",
+            "plugin.name", "publication.autocreate.mode", "capture.mode", "decimal.handling.mode",
+            "time.precision.mode", "tombstones.on.delete",
+        }),
+        ("transforms", "signal.", "schema.history.internal.kafka.", "key.converter", "value.converter"),
+    ),
+    "stream": (
+        frozenset({"bootstrap.servers", "group.id", "isolation.level", "auto.offset.reset"}),
+        (),
+    ),
+    "batch": (frozenset(), ()),
+}  # fmt: skip

@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from pipegen.spec import migrate
-from pipegen.spec.diagnostics import Diagnostic, Finding, dotted, has_errors, printable, sort_diagnostics
-from pipegen.spec.load import Loaded, load_bytes, load_file
+from pipegen.spec.diagnostics import Diagnostic, Finding, Path, dotted, has_errors, printable, sort_diagnostics
+from pipegen.spec.load import Loaded, Pos, load_bytes, load_file
 from pipegen.spec.model import SUPPORTED_VERSIONS, Spec
 from pipegen.spec.pydantic_errors import findings_from_validation_error
 from pipegen.spec.rules import check, secret_findings
@@ -38,6 +38,12 @@ def check_file(path: FsPath) -> Checked:
 
 def check_bytes(raw: bytes, file: str = "<spec>") -> Checked:
     return _check(load_bytes(raw, file))
+
+
+def check_data(data: Any, file: str = "<spec>", positions: dict[Path, Pos] | None = None) -> Checked:
+    """Check plain data (a spec already read, e.g. a dict built in memory), with the positions
+    of the file it came from when there is one (diagnostics are placed at 1:1 otherwise)."""
+    return _check(Loaded(file, data, dict(positions or {})))
 
 
 def _check(loaded: Loaded) -> Checked:

@@ -252,10 +252,22 @@ def sources_doc(tables: list[Table], spec: Spec) -> dict[str, Any]:
                     "freshness": {"warn_after": warn, "error_after": error},
                     "loaded_at_field": "_extracted_at",
                 },
-                "tables": [{"name": t.names.raw_table, "description": t.dataset.description or ""} for t in members],
+                "tables": [_raw_table_doc(t) for t in members],
             }
         )
     return {"version": 2, "sources": sources}
+
+
+def _raw_table_doc(t: Table) -> dict[str, Any]:
+    """A landed table and the descriptions of its columns as they land (before staging renames or
+    replaces them: a derived column named like a column documents the staged one)."""
+    doc: dict[str, Any] = {"name": t.names.raw_table, "description": t.dataset.description or ""}
+    columns = [
+        {"name": t.names.column(c.name), "description": c.description} for c in t.dataset.columns if c.description
+    ]
+    if columns:
+        doc["columns"] = columns
+    return doc
 
 
 def _freshness(spec: Spec) -> tuple[dict[str, Any], dict[str, Any]]:

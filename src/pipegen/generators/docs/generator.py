@@ -116,6 +116,8 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
         "name": spec.pipeline.name,
         "description": spec.pipeline.description or "",
         "owner": spec.pipeline.owner or "—",
+        "tags": list(spec.pipeline.tags),
+        "declared_rows": trusted(f"{spec.volume.rows_per_day:,}"),
         "architecture": plan.architecture,
         "explicit": plan.explicit,
         "latency": trusted(format_duration(spec.latency)),

@@ -110,8 +110,19 @@ def source_options(rel: Relation, job: StreamJobNames) -> dict[str, str]:
         options["stream.arn"] = Escaped("${KINESIS_STREAM_ARN}")
     else:
         options.update({"topic": rel.ref.dataset.name, **_consumer(job)})
+        options.update(client_properties(rel.ref.source.connection))
     options["format"] = TOPIC_FORMATS[rel.ref.dataset.format]
     return options
+
+
+def client_properties(conn: Connection) -> dict[str, str]:
+    """`connection.options` of a Kafka-protocol source: the consumer's properties (`properties.<key>`),
+    references as `${NAME}` (validate refuses the keys the job sets itself, R360)."""
+    out: dict[str, str] = {}
+    for key, value in sorted(conn.options.items()):
+        text = ("true" if value else "false") if isinstance(value, bool) else value
+        out[f"properties.{key}"] = option_value(text if isinstance(text, str) else str(text))
+    return out
 
 
 # ---------------------------------------------------------------- JDBC

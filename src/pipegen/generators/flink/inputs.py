@@ -98,9 +98,20 @@ def join_clause(rel: Relation, j: Join, base: Relation, left: list[Relation]) ->
         conditions.append(f"{quote(alias or base.alias)}.{quote(physical)} = {quote(rel.alias)}.{right}")
     if j.filter:
         conditions.append(flink_expr(j.filter, resolver([rel])))
+    if rel.ref.dataset.filter:  # the dimension's own extraction filter
+        conditions.append(flink_expr(rel.ref.dataset.filter, resolver([rel])))
     kind = "LEFT JOIN" if j.type == JoinType.LEFT else "JOIN"  # a lookup enriches: no match, no row
     temporal = f" FOR SYSTEM_TIME AS OF {quote(base.alias)}.{quote(PROC_TIME)}" if j.type == JoinType.LOOKUP else ""
     return f"{kind} {quote(rel.names.flink_table)}{temporal} AS {quote(rel.alias)}\n  ON " + " AND ".join(conditions)
+
+
+def extract_filter(base: Relation, job: StreamJob) -> str | None:
+    """The source table's own `filter` (rows that never leave the source), over its columns; a
+    history job's CDC source applies it in its append-only view, before the statistics."""
+    text = base.ref.dataset.filter
+    if not text or (job.history and base.cdc):
+        return None
+    return flink_expr(text, resolver([base]))
 
 
 def where_clause(conditions: list[str]) -> str:
@@ -125,6 +136,6 @@ def input_view(
     iv = InputView.over(base, job.history)
     for rel, j in dims:
         iv.join(rel, j)
-    where = where_clause([c for c in (iv.filter(job), quarantine) if c])
+    where = where_clause([c for c in (extract_filter(base, job), iv.filter(job), quarantine) if c])
     iv.group_keys(job)
     return iv.statement(view, view_from, where), iv.columns

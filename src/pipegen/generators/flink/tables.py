@@ -20,9 +20,9 @@ from pipegen.generators.flink.columns import (
 )
 from pipegen.generators.flink.connectors import CDC_FORMAT, dimension_options, source_options
 from pipegen.generators.flink.options import with_clause
-from pipegen.generators.flink.relations import PROC_TIME, Relation
+from pipegen.generators.flink.relations import PROC_TIME, Relation, own
 from pipegen.plan.names import StreamJobNames
-from pipegen.render.flinksql import quote, string
+from pipegen.render.flinksql import flink_expr, quote, string
 
 APPEND_OPS = ("c", "r")  # inserts and snapshot reads: each source row once, as first written
 JSON_FORMAT = {"format": "json"}
@@ -62,11 +62,21 @@ def ops_filter(ops: tuple[str, ...]) -> str:
 
 
 def append_view(
-    table: str, view: str, rel: Relation, *, with_proc_time: bool, ops: tuple[str, ...] = APPEND_OPS
+    table: str,
+    view: str,
+    rel: Relation,
+    *,
+    with_proc_time: bool,
+    ops: tuple[str, ...] = APPEND_OPS,
+    extract_filter: bool = False,
 ) -> str:
-    """The append-only view over a raw CDC table: the spec's columns, the events of `ops` only."""
+    """The append-only view over a raw CDC table: the spec's columns, the events of `ops` only
+    (and, with `extract_filter`, the rows the table's `filter` keeps)."""
     names = spec_columns(rel, with_proc_time=with_proc_time)
-    return create_view(view, [quote(n) for n in names], table, ops_filter(ops))
+    where = ops_filter(ops)
+    if extract_filter and rel.ref.dataset.filter:
+        where += f" AND ({flink_expr(rel.ref.dataset.filter, own(rel))})"
+    return create_view(view, [quote(n) for n in names], table, where)
 
 
 def cdc_view(table: str, view: str, rel: Relation, *, with_proc_time: bool, physical_only: bool = False) -> str:
@@ -125,7 +135,7 @@ def source_tables(
     raw = rel.names.flink_changes
     if history:
         cols = append_columns(rel, with_proc_time=with_proc_time)
-        view = append_view(raw, table, rel, with_proc_time=with_proc_time)
+        view = append_view(raw, table, rel, with_proc_time=with_proc_time, extract_filter=True)
         return [create_table(raw, cols, append_options(options)), view], {raw: source_manifest(rel, append_only=True)}
     cols = source_columns(rel, with_proc_time=with_proc_time)
     view = cdc_view(raw, table, rel, with_proc_time=with_proc_time)

@@ -200,12 +200,34 @@ def table_row(ctx: GenContext, source: Source, dataset: Dataset) -> dict[str, An
         "lag": LAG_BY_TYPE.get(watermark_type, 0.0),
         "typed": trusted(str(_typed(source, dataset))),
         "options": options,
+        "where": extract_where(source, dataset, SOURCE_DIALECTS.get(source.type, "sqlite")),
+        "where_local": extract_where(source, dataset, "sqlite"),
     }
 
 
+# sqlglot dialect of each SQL source the extract query runs on (synthetic sources: their SQLite file).
+SOURCE_DIALECTS: dict[SourceType, str] = {
+    SourceType.POSTGRES: "postgres",
+    SourceType.MYSQL: "mysql",
+    SourceType.SQLSERVER: "tsql",
+    SourceType.ORACLE: "oracle",
+    SourceType.FAKER: "sqlite",
+}
+
+
+def extract_where(source: Source, dataset: Dataset, dialect: str) -> str | None:
+    """The table's `filter` as the extract query's condition in `dialect` (source column names,
+    every identifier quoted); None for sources not read by SQL (validate warns, R362)."""
+    if not dataset.filter or source.type not in SOURCE_DIALECTS:
+        return None
+    from pipegen.render.sqlexpr import to_sql
+
+    return to_sql(dataset.filter, dialect, lambda _qualifier, column: (None, column), identify=True)
+
+
 def _file_format(dataset: Dataset) -> str:
-    fmt = dataset.format
-    if isinstance(fmt, FileFormat):
+    fmt = dataset.file_format
+    if fmt is not None:
         return fmt.value
     suffix = (dataset.path or "").rsplit(".", 1)[-1].lower()
     return suffix if suffix in {f.value for f in FileFormat} else FileFormat.CSV.value
@@ -234,7 +256,22 @@ def sql_row(source: Source) -> dict[str, Any]:
             (trusted("password"), py_value(conn.password)),
         ],
         "schema": py_value(conn.schema_name),
+        "query": query_literal(conn) if conn.options else None,
     }
+
+
+def query_literal(conn: Connection) -> Safe:
+    """`connection.options` as the URL's query parameters: a Python dict literal, references read
+    from the environment when the pipeline runs."""
+    from pipegen.render.filters import py_str
+
+    def text(value: str | int | float | bool) -> str | int:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return value if isinstance(value, str) else str(value)
+
+    entries = ", ".join(f"{py_str(k)}: {py_value(text(v))}" for k, v in sorted(conn.options.items()))
+    return trusted("{" + entries + "}")
 
 
 # Query parameter each pagination type sends when the spec names none.
@@ -359,6 +396,7 @@ def context(ctx: GenContext) -> dict[str, Any]:
         "has_auth": any(s.get("auth") for s in sources),
         "has_api": any(s["type"] == SourceType.API for s in sources),
         "has_sql": any(s["sql"] for s in sources),
+        "has_query_string": any(s["sql"] and s["sql"]["query"] and s["sql"]["connection_string"] for s in sources),
         "has_sql_resource": any(s["sql"] or s["type"] == SourceType.FAKER for s in sources),
         "has_env": any(s["sql"] and "env(" in str(s["sql"]) for s in sources),
         "has_files": any(s["type"] == SourceType.FILES or s["jsonl_stand_in"] for s in sources),

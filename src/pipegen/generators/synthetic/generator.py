@@ -24,7 +24,7 @@ from pipegen.safe import trusted
 from pipegen.spec.catalog import LOCAL_STAND_IN
 from pipegen.spec.expr import columns_of
 from pipegen.spec.index import SpecIndex, TableRef
-from pipegen.spec.model import Column, Dataset, FileFormat, JoinType, Mart, Source, Spec
+from pipegen.spec.model import Column, Dataset, JoinType, Mart, Source, Spec
 
 REQUIREMENTS = ("Faker==40.63.0", "pyarrow==26.0.1")
 
@@ -101,7 +101,7 @@ def _placement(source: Source, dataset: Dataset, kind: str) -> dict[str, Any]:
     if kind == "jsonl":
         return {"table": dataset.name, "path": f"data/{source.name}/{dataset.name}.jsonl", "format": "jsonl"}
     base = (source.connection.url or source.connection.path or "data").rstrip("/")
-    fmt = dataset.format.value if isinstance(dataset.format, FileFormat) else "csv"
+    fmt = dataset.file_format.value if dataset.file_format else "csv"
     return {"table": dataset.name, "path": f"{base}/{dataset.path or dataset.name + '.' + fmt}", "format": fmt}
 
 

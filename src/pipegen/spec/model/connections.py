@@ -38,7 +38,11 @@ class Connection(Model):
     private_key: str | None = Field(None, description="Private key: a secret reference.")
     connection_string: str | None = Field(None, description="A full connection string: a secret reference.")
     options: dict[str, str | int | FiniteFloat | bool] = Field(
-        default_factory=dict, description="Any other driver setting, passed through as-is (numbers finite)."
+        default_factory=dict,
+        description="Any other client setting, passed through as-is (numbers finite): CDC sources' to the "
+        "Debezium connector, batch SQL sources' to the SQLAlchemy URL (query parameters), Kafka and Event Hubs "
+        "streams' to the Flink Kafka consumer (`properties.<key>`). Settings pipegen derives are refused (R360); "
+        "other sources and targets take none (R361 warns).",
     )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)

@@ -42,11 +42,13 @@ class Alerts(Model):
 
 class Monitoring(Model):
     prometheus: bool = Field(True, description="Generate Prometheus rules and scrape configs.")
-    grafana: bool = Field(True, description="Generate Grafana dashboards.")
+    grafana: bool = Field(True, description="Grafana dashboards. Planned, not generated yet: R364 warns when set.")
     freshness_sla: Duration | None = Field(
         None, description="Alert when data is older than this (default: 2 x latency)."
     )
-    alerts: Alerts = Field(default_factory=Alerts, description="Alert thresholds.")
+    alerts: Alerts = Field(
+        default_factory=Alerts, description="Alert thresholds. Planned, not generated yet: R364 warns when set."
+    )
 
 
 class Resources(Model):
@@ -57,8 +59,10 @@ class Resources(Model):
 
 
 class Environment(Model):
-    replicas: int | None = Field(None, ge=0, le=1000, description="Worker replicas, 0 to 1,000.")
-    resources: Resources | None = Field(None, description="Container resources.")
+    replicas: int | None = Field(
+        None, ge=0, le=1000, description="Worker replicas, 0 to 1,000. Not generated yet: R367 warns."
+    )
+    resources: Resources | None = Field(None, description="Container resources. Not generated yet: R367 warns.")
     schedule: Cron | None = Field(None, description="Overrides the batch schedule in this environment.")
     variables: dict[EnvVarName, EnvVarValue] = Field(
         default_factory=dict,

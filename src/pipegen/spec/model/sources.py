@@ -54,17 +54,19 @@ class SyntheticTable(Model):
 
     rows: int | None = Field(None, ge=1, le=10**12, description="Rows generated per run (the volume knob).")
     writes_to: SyntheticWrites = Field(
-        SyntheticWrites.FILES, description="files (the lake), database (a SQL database) or stream (an event stream)."
+        SyntheticWrites.FILES,
+        description="files (the lake), database (a SQL database) or stream (an event stream). "
+        "Not read by the local generator yet: R365 warns.",
     )
     system: SourceType | None = Field(
         None,
         description="database: postgres, mysql or sqlserver; stream: kafka, eventhubs, kinesis or pubsub "
-        "(default from the cloud).",
+        "(default from the cloud). Not read by the local generator yet: R365 warns.",
     )
-    format: FileFormat | None = Field(None, description="files: the file format (default jsonl).")
-    file_per_row: bool = Field(False, description="files: one file per row (e.g. one JSON document per product).")
-    stream: StreamShape | None = Field(None, description="stream: rate, bursts, endless.")
-    inject: Inject | None = Field(None, description="Injected nulls, gaps, outliers, duplicates.")
+    format: FileFormat | None = Field(None, description="files: the file format. Not read yet: R365 warns.")
+    file_per_row: bool = Field(False, description="files: one file per row. Not read yet: R365 warns.")
+    stream: StreamShape | None = Field(None, description="stream: rate, bursts, endless. Not read yet: R365 warns.")
+    inject: Inject | None = Field(None, description="Injected nulls, gaps, outliers (duplicates: not yet, R365 warns).")
 
 
 class SyntheticSource(Model):
@@ -113,10 +115,20 @@ class Dataset(Model):
         (), description="Columns computed in staging: `{name: profit, expr: (price - cost) * qty, type: double}`."
     )
     filter: str | None = Field(
-        None, description="A SQL condition applied at extraction (source column names), e.g. `is_deleted = 0`."
+        None,
+        description="A SQL condition applied at extraction (source column names), e.g. `is_deleted = 0`: the "
+        "WHERE of the batch extract query (SQL databases, synthetic sources) and of the Flink jobs that read the "
+        "table (CDC and topics; Debezium itself captures every row). Elsewhere R362 warns.",
     )
     quality: TableQuality | None = Field(None, description="Table-level checks: columns, row count, freshness, drift.")
     synthetic: SyntheticTable | None = Field(None, description="Faker sources: rows, destination, stream shape.")
+
+    @property
+    def file_format(self) -> FileFormat | None:
+        """`format` as a file format (`csv`, `json` and `avro` also parse as message formats)."""
+        if self.format is None:
+            return None
+        return next((f for f in FileFormat if f.value == self.format.value), None)
 
 
 class Source(Model):

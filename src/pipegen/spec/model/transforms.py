@@ -242,7 +242,9 @@ class StreamJob(Model):
         "(default: the first target, table named like the job).",
     )
     notify: tuple[Notification, ...] = Field(
-        (), description="Alert jobs: also send each result to these channels (same as quality.notifications)."
+        (),
+        description="Alert jobs: also send each result to these channels (same as quality.notifications)."
+        + " Not sent yet: R363 warns.",
     )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)

@@ -23,11 +23,13 @@ from pipegen.spec.rules.systems import (
     batch_readers,
     cloud_match,
     connection_fields,
+    connection_options,
     ingestion_modes,
     target_options,
 )
 from pipegen.spec.rules.tables import column_rule_types, dataset_shapes, foreign_keys, keys_and_watermarks
 from pipegen.spec.rules.transforms import marts, streams
+from pipegen.spec.rules.unread import unread_settings
 
 RULES: tuple[Rule, ...] = (
     unique_names,
@@ -44,6 +46,7 @@ RULES: tuple[Rule, ...] = (
     cloud_match,
     target_options,
     connection_fields,
+    connection_options,
     marts,
     streams,
     expressions,
@@ -61,6 +64,7 @@ RULES: tuple[Rule, ...] = (
     layer_locations,
     quality_settings,
     environments,
+    unread_settings,
 )
 
 
@@ -89,6 +93,8 @@ RULE_SECTIONS: dict[Rule, frozenset[str]] = {
     orchestrator_limits: frozenset({"orchestrator", "orchestration"}),
     environments: frozenset({"deploy", "targets"}),
     connection_fields: frozenset({"sources", "targets", "deploy"}),
+    connection_options: frozenset({"sources", "targets"}),
+    unread_settings: frozenset({"sources", "targets", "transforms", "monitoring"}),
 }
 
 __all__ = ["RULES", "RULE_SECTIONS", "check", "secret_findings"]

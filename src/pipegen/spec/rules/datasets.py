@@ -271,13 +271,7 @@ def _synthetic_table(t: TableRef) -> Iterator[Finding]:
             "set `writes_to: stream`, or remove `stream`",
             on_key=True,
         )
-    if syn.writes_to == SyntheticWrites.STREAM and syn.stream is None:
-        yield Finding(
-            path,
-            SYNTHETIC,
-            "a generator writing to a stream needs `stream: {rate: ...}`",
-            "e.g. `stream: {rate: 50/s}`",
-        )
+    # `stream` (rate, bursts) is optional: the local generator does not read it yet (R365 warns).
     if (syn.format is not None or syn.file_per_row) and syn.writes_to != SyntheticWrites.FILES:
         yield Finding(
             path,

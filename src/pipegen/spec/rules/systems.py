@@ -148,3 +148,50 @@ def _unused_fields(conn: Connection, used: frozenset[str] | None, system: str, p
             severity="error" if secret else "warning",
             on_key=True,
         )
+
+
+def connection_options(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
+    """`connection.options` reach the client that reads the source (Debezium, SQLAlchemy, the
+    Kafka consumer) or nothing: a warning says so (R361); an option that would override what
+    pipegen derives from the spec is an error (R360)."""
+    for si, source in enumerate(spec.sources):
+        options = source.connection.options
+        if not options:
+            continue
+        path: Path = ("sources", si, "connection", "options")
+        receiver = catalog.OPTION_RECEIVERS.get((source.type, source.ingestion.value))
+        if receiver is None:
+            yield Finding(
+                path,
+                "R361",
+                f"`connection.options` of {with_article(source.type.value)} {source.ingestion.value} source reach "
+                "no generated file: pipegen passes options only to Debezium (CDC sources), SQLAlchemy (batch "
+                "SQL databases) and the Kafka consumer (Kafka and Event Hubs streams)",
+                "remove them, or set the setting in the generated code by hand (regeneration keeps your edit)",
+                severity="warning",
+                on_key=True,
+            )
+            continue
+        exact, prefixes = catalog.DERIVED_OPTIONS[source.ingestion.value]
+        for key in options:
+            if key in exact or key.startswith(prefixes):
+                yield Finding(
+                    (*path, key),
+                    "R360",
+                    f"option `{key}` would override a setting of {receiver} that pipegen derives from the spec "
+                    "(connection fields, tables, names) or that the generated readers rely on",
+                    "remove it: set the spec field it comes from instead (e.g. `connection.host`, the tables)",
+                    on_key=True,
+                )
+    for ti, target in enumerate(spec.targets):
+        if target.connection.options:
+            yield Finding(
+                ("targets", ti, "connection", "options"),
+                "R361",
+                f"`connection.options` of {with_article(target.type.value + ' target')} reach no generated file: "
+                "pipegen passes target options to no client yet",
+                "remove them, or set the setting in the generated profiles or configuration by hand "
+                "(regeneration keeps your edit)",
+                severity="warning",
+                on_key=True,
+            )

@@ -59,7 +59,6 @@ PUBLISHED = Asset("pipegen://azure_playground/published")
 SECRETS: dict[str, tuple[str, ...]] = {
     "DATABRICKS_HOST": ("connection", "databricks", "host"),
     "DATABRICKS_TOKEN": ("connection", "databricks", "extra.token"),
-    "TEAMS_WEBHOOK": ("variable", "TEAMS_WEBHOOK", ""),
 }
 # orchestration.on_failure / on_success, sent by pipeline/notify.py (URLs and keys by env var)
 ON_FAILURE: list[dict[str, Any]] = []

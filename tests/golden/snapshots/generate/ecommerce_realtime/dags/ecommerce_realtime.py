@@ -64,7 +64,6 @@ PUBLISHED = Asset("pipegen://ecommerce_realtime/published")
 SECRETS: dict[str, tuple[str, ...]] = {
     "CLICKHOUSE_HOST": ("connection", "warehouse", "host"),
     "CLICKHOUSE_PASSWORD": ("connection", "warehouse", "password"),
-    "FRAUD_SLACK_WEBHOOK": ("variable", "FRAUD_SLACK_WEBHOOK", ""),
     "PAGERDUTY_KEY": ("variable", "PAGERDUTY_KEY", ""),
     "SERVING_MYSQL_HOST": ("connection", "serving", "host"),
     "SERVING_MYSQL_PASSWORD": ("connection", "serving", "password"),

@@ -30,6 +30,8 @@ TABLES: tuple[Table, ...] = (
         watermark="updated_at",
         lag_seconds=300.0,
         typed=True,
+        where="`is_deleted` = 0",  # the spec's filter, applied in the extract query
+        where_local='"is_deleted" = 0',
         columns=(
             # source name, landed name, portable type[, precision, scale][, pii]
             Column("order_id", "order_id", "bigint"),
@@ -115,7 +117,7 @@ def raw_shop(ctx: RunContext, settings: Settings) -> list[Any]:
             password=env("SHOP_MYSQL_PASSWORD"),
         )
     return [
-        sql_resource(table("shop", "orders"), credentials, "connectorx", ctx, schema=schema),
+        sql_resource(table("shop", "orders"), credentials, "connectorx", ctx, schema=schema, local=settings.local),
         sql_resource(table("shop", "users"), credentials, "connectorx", ctx, schema=schema),
         sql_resource(table("shop", "products"), credentials, "connectorx", ctx, schema=schema),
     ]

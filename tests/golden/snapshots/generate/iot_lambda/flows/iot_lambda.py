@@ -55,7 +55,6 @@ SECRETS: dict[str, tuple[str, ...]] = {
     "CLICKHOUSE_PASSWORD": ("secret_block", "clickhouse-password"),
     "KAFKA_BOOTSTRAP": ("variable", "kafka_bootstrap"),
     "KAFKA_SASL_PASSWORD": ("secret_block", "kafka-sasl-password"),
-    "PLANT_SLACK_WEBHOOK": ("secret_block", "plant-slack-webhook"),
     "REGISTRY_DB_HOST": ("variable", "registry_db_host"),
     "REGISTRY_DB_PASSWORD": ("secret_block", "registry-db-password"),
 }

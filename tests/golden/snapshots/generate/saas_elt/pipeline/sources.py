@@ -53,6 +53,8 @@ TABLES: tuple[Table, ...] = (
         watermark="updated_at",
         lag_seconds=300.0,
         typed=True,
+        where='"status" <> \'draft\'',  # the spec's filter, applied in the extract query
+        where_local='"status" <> \'draft\'',
         columns=(
             # source name, landed name, portable type[, precision, scale][, pii]
             Column("invoice_id", "invoice_id", "bigint"),
@@ -119,7 +121,7 @@ def raw_app_db(ctx: RunContext, settings: Settings) -> list[Any]:
         )
     return [
         sql_resource(table("app_db", "accounts"), credentials, "connectorx", ctx, schema=schema),
-        sql_resource(table("app_db", "invoices"), credentials, "connectorx", ctx, schema=schema),
+        sql_resource(table("app_db", "invoices"), credentials, "connectorx", ctx, schema=schema, local=settings.local),
     ]
 
 

@@ -109,8 +109,9 @@ SELECT
 FROM `shop__orders` AS `orders`
 JOIN `shop__products` FOR SYSTEM_TIME AS OF `orders`.`proc_time` AS `products`
   ON `orders`.`product_id` = `products`.`product_id` AND `products`.`is_active`
-WHERE (`orders`.`op` IN ('c', 'r') AND NOT `products`.`category` IS NULL)
-  AND (NOT ((`orders`.`quantity` IS NOT NULL AND (`orders`.`quantity` < 1 OR `orders`.`quantity` > 1000)) OR (`orders`.`price` IS NOT NULL AND (`orders`.`price` < 0 OR `orders`.`price` > 1000000)) OR (`orders`.`total_amount` IS NOT NULL AND (`orders`.`total_amount` < 0)) OR (`orders`.`order_status` IS NOT NULL AND `orders`.`order_status` NOT IN ('pending', 'paid', 'shipped', 'delivered', 'cancelled'))));
+WHERE (`orders`.`is_deleted` = 0)
+  AND (`orders`.`op` IN ('c', 'r') AND NOT `products`.`category` IS NULL)
+  AND (NOT ((`orders`.`quantity` IS NOT NULL AND (`orders`.`quantity` < 1 OR `orders`.`quantity` > 1000)) OR (`orders`.`price` IS NOT NULL AND (`orders`.`price` < 0 OR `orders`.`price` > 1000000)) OR (`orders`.`total_amount` IS NOT NULL AND (`orders`.`total_amount` < 0)) OR (`orders`.`order_status` IS NOT NULL AND `orders`.`order_status` NOT IN ('pending', 'paid', 'shipped', 'delivered', 'cancelled')) OR (`orders`.`is_deleted` IS NOT NULL AND (`orders`.`is_deleted` < 0 OR `orders`.`is_deleted` > 1))));
 
 CREATE TABLE `category_top_sales` (
   PRIMARY KEY (`window_start`, `window_end`, `category`) NOT ENFORCED

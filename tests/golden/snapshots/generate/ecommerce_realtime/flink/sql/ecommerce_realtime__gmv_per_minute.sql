@@ -76,8 +76,9 @@ CREATE TEMPORARY VIEW `gmv_per_minute__input` AS
 SELECT
   `orders`.*
 FROM `shop__orders` AS `orders`
-WHERE (`orders`.`op` IN ('c', 'r'))
-  AND (NOT ((`orders`.`quantity` IS NOT NULL AND (`orders`.`quantity` < 1 OR `orders`.`quantity` > 1000)) OR (`orders`.`price` IS NOT NULL AND (`orders`.`price` < 0 OR `orders`.`price` > 1000000)) OR (`orders`.`total_amount` IS NOT NULL AND (`orders`.`total_amount` < 0)) OR (`orders`.`order_status` IS NOT NULL AND `orders`.`order_status` NOT IN ('pending', 'paid', 'shipped', 'delivered', 'cancelled'))));
+WHERE (`orders`.`is_deleted` = 0)
+  AND (`orders`.`op` IN ('c', 'r'))
+  AND (NOT ((`orders`.`quantity` IS NOT NULL AND (`orders`.`quantity` < 1 OR `orders`.`quantity` > 1000)) OR (`orders`.`price` IS NOT NULL AND (`orders`.`price` < 0 OR `orders`.`price` > 1000000)) OR (`orders`.`total_amount` IS NOT NULL AND (`orders`.`total_amount` < 0)) OR (`orders`.`order_status` IS NOT NULL AND `orders`.`order_status` NOT IN ('pending', 'paid', 'shipped', 'delivered', 'cancelled')) OR (`orders`.`is_deleted` IS NOT NULL AND (`orders`.`is_deleted` < 0 OR `orders`.`is_deleted` > 1))));
 
 CREATE TABLE `gmv_per_minute` (
   PRIMARY KEY (`window_start`, `window_end`) NOT ENFORCED

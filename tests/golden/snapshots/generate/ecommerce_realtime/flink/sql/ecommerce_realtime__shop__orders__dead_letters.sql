@@ -73,7 +73,7 @@ CREATE TEMPORARY VIEW `shop__orders__checks` AS
 SELECT
   *,
   CAST(`created_at` AS TIMESTAMP(3)) AS `_event_time`,
-  ARRAY_REMOVE(ARRAY[`__rule_0`, `__rule_1`, `__rule_2`, `__rule_3`, `__rule_4`, `__rule_5`, `__rule_6`, `__rule_7`, `__rule_8`, `__rule_9`, `__rule_10`, `__rule_11`], CAST(NULL AS STRING)) AS `_failed_rules`
+  ARRAY_REMOVE(ARRAY[`__rule_0`, `__rule_1`, `__rule_2`, `__rule_3`, `__rule_4`, `__rule_5`, `__rule_6`, `__rule_7`, `__rule_8`, `__rule_9`, `__rule_10`, `__rule_11`, `__rule_12`], CAST(NULL AS STRING)) AS `_failed_rules`
 FROM (
 SELECT
   `order_id`,
@@ -105,8 +105,9 @@ SELECT
   CAST(CASE WHEN `total_amount` IS NULL THEN 'sources[0].tables[0].columns[5].not_null' END AS STRING) AS `__rule_7`,
   CAST(CASE WHEN (`total_amount` IS NOT NULL AND (`total_amount` < 0)) THEN 'sources[0].tables[0].columns[5].range' END AS STRING) AS `__rule_8`,
   CAST(CASE WHEN (`order_status` IS NOT NULL AND `order_status` NOT IN ('pending', 'paid', 'shipped', 'delivered', 'cancelled')) THEN 'sources[0].tables[0].columns[6].accepted_values' END AS STRING) AS `__rule_9`,
-  CAST(CASE WHEN `created_at` IS NULL THEN 'sources[0].tables[0].columns[9].not_null' END AS STRING) AS `__rule_10`,
-  CAST(CASE WHEN `updated_at` IS NULL THEN 'sources[0].tables[0].columns[10].not_null' END AS STRING) AS `__rule_11`
+  CAST(CASE WHEN (`is_deleted` IS NOT NULL AND (`is_deleted` < 0 OR `is_deleted` > 1)) THEN 'sources[0].tables[0].columns[8].range' END AS STRING) AS `__rule_10`,
+  CAST(CASE WHEN `created_at` IS NULL THEN 'sources[0].tables[0].columns[9].not_null' END AS STRING) AS `__rule_11`,
+  CAST(CASE WHEN `updated_at` IS NULL THEN 'sources[0].tables[0].columns[10].not_null' END AS STRING) AS `__rule_12`
 FROM `shop__orders`
 );
 

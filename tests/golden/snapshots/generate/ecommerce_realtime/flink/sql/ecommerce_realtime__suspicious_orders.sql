@@ -70,7 +70,7 @@ SELECT
   `is_amount_valid`,
   `proc_time`
 FROM `shop__orders__changes`
-WHERE `op` IN ('c', 'r');
+WHERE `op` IN ('c', 'r') AND (`is_deleted` = 0);
 
 CREATE TABLE `shop__users` (
   `user_id` BIGINT NOT NULL,
@@ -145,7 +145,7 @@ JOIN `shop__users` FOR SYSTEM_TIME AS OF `orders`.`proc_time` AS `users`
 JOIN `shop__products` FOR SYSTEM_TIME AS OF `orders`.`proc_time` AS `products`
   ON `orders`.`product_id` = `products`.`product_id`
 WHERE (`orders`.`op` IN ('c', 'r') AND (`orders`.`total_amount` > `orders`.`user_avg_spending` * 5 OR `orders`.`quantity` > 50))
-  AND (NOT ((`orders`.`quantity` IS NOT NULL AND (`orders`.`quantity` < 1 OR `orders`.`quantity` > 1000)) OR (`orders`.`price` IS NOT NULL AND (`orders`.`price` < 0 OR `orders`.`price` > 1000000)) OR (`orders`.`total_amount` IS NOT NULL AND (`orders`.`total_amount` < 0)) OR (`orders`.`order_status` IS NOT NULL AND `orders`.`order_status` NOT IN ('pending', 'paid', 'shipped', 'delivered', 'cancelled'))));
+  AND (NOT ((`orders`.`quantity` IS NOT NULL AND (`orders`.`quantity` < 1 OR `orders`.`quantity` > 1000)) OR (`orders`.`price` IS NOT NULL AND (`orders`.`price` < 0 OR `orders`.`price` > 1000000)) OR (`orders`.`total_amount` IS NOT NULL AND (`orders`.`total_amount` < 0)) OR (`orders`.`order_status` IS NOT NULL AND `orders`.`order_status` NOT IN ('pending', 'paid', 'shipped', 'delivered', 'cancelled')) OR (`orders`.`is_deleted` IS NOT NULL AND (`orders`.`is_deleted` < 0 OR `orders`.`is_deleted` > 1))));
 
 CREATE TABLE `suspicious_orders` (
   PRIMARY KEY (`order_id`) NOT ENFORCED

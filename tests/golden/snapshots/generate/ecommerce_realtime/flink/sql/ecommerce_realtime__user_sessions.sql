@@ -76,7 +76,8 @@ CREATE TEMPORARY VIEW `user_sessions__input` AS
 SELECT
   `orders`.*
 FROM `shop__orders` AS `orders`
-WHERE NOT ((`orders`.`quantity` IS NOT NULL AND (`orders`.`quantity` < 1 OR `orders`.`quantity` > 1000)) OR (`orders`.`price` IS NOT NULL AND (`orders`.`price` < 0 OR `orders`.`price` > 1000000)) OR (`orders`.`total_amount` IS NOT NULL AND (`orders`.`total_amount` < 0)) OR (`orders`.`order_status` IS NOT NULL AND `orders`.`order_status` NOT IN ('pending', 'paid', 'shipped', 'delivered', 'cancelled')));
+WHERE (`orders`.`is_deleted` = 0)
+  AND (NOT ((`orders`.`quantity` IS NOT NULL AND (`orders`.`quantity` < 1 OR `orders`.`quantity` > 1000)) OR (`orders`.`price` IS NOT NULL AND (`orders`.`price` < 0 OR `orders`.`price` > 1000000)) OR (`orders`.`total_amount` IS NOT NULL AND (`orders`.`total_amount` < 0)) OR (`orders`.`order_status` IS NOT NULL AND `orders`.`order_status` NOT IN ('pending', 'paid', 'shipped', 'delivered', 'cancelled')) OR (`orders`.`is_deleted` IS NOT NULL AND (`orders`.`is_deleted` < 0 OR `orders`.`is_deleted` > 1))));
 
 CREATE TABLE `user_sessions` (
   PRIMARY KEY (`user_id`, `window_start`) NOT ENFORCED

@@ -25,6 +25,8 @@ CREATE TABLE `sensors__readings` (
   'properties.isolation.level' = 'read_committed',
   'scan.startup.mode' = 'group-offsets',
   'properties.auto.offset.reset' = 'earliest',
+  'properties.sasl.password' = '${KAFKA_SASL_PASSWORD}',
+  'properties.security.protocol' = 'SASL_SSL',
   'format' = 'avro'
 );
 

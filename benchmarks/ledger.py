@@ -1,0 +1,51 @@
+"""The full ledger sweep: every value of every example spec traced to the generated files it
+reaches (pipegen.ledger), with the CPU time each spec took. Not a test: tests/test_ledger.py
+runs a deterministic sample within the suite's budget; this runs them all.
+
+Run: python -m benchmarks.ledger [SPEC...]   (exit 1 when a value is dropped silently)
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import Counter
+from pathlib import Path
+
+from pipegen.ledger import ledger
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def sweep(spec: Path) -> tuple[list[str], str]:
+    """(the unaccounted paths, a summary line) of one spec."""
+    start = time.process_time()
+    entries = ledger(spec)
+    seconds = time.process_time() - start
+    counts = Counter(e.status for e in entries.values())
+    bad = [f"  {e.status}: {path} {e.why}" for path, e in entries.items() if not e.accounted]
+    summary = f"{spec.name}: {len(entries)} values, {seconds:.1f} s CPU, " + ", ".join(
+        f"{status} {n}" for status, n in sorted(counts.items())
+    )
+    return bad, summary
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("specs", nargs="*", type=Path, help="spec files (default: every example in specs/)")
+    args = parser.parse_args()
+    specs = args.specs or sorted((REPO / "specs").glob("*.yaml"))
+    total = time.process_time()
+    failed = False
+    for spec in specs:
+        bad, summary = sweep(spec)
+        print(summary)
+        if bad:
+            print("\n".join(bad))
+        failed = failed or bool(bad)
+    print(f"total: {time.process_time() - total:.1f} s CPU")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,193 @@
+"""Type-preserving changes of one spec value, for the ledger.
+
+Each candidate is a whole new data tree (the spec as plain data) with one value changed, or,
+for a name, renamed together with every reference to it. Candidates come cheapest and most
+local first; the ledger keeps the first one that validates and changes a generated file.
+Nothing here knows the spec's vocabulary beyond a few shapes of text (names, durations,
+`${secret:...}` references, column types); enumerations are learned from validate's own
+"is not one of" message (`retry_values`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pipegen.spec.diagnostics import Path
+
+MARK = "zq"  # appended to text; short, lowercase, never a word of the vocabulary
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_NUMBER = re.compile(r"\d+")
+_REF = re.compile(r"^\$\{(secret|env):([^}]*)\}$")
+_CHOICES = re.compile(r"is not one of: (.+?)(?: \[|$)")
+# Column types that are usually interchangeable for the rules of a spec (a wider or narrower
+# type of the same family), for a type that has no digits to change.
+_SIBLING_TYPES: dict[str, tuple[str, ...]] = {
+    "bigint": ("int", "double"),
+    "int": ("bigint", "double"),
+    "integer": ("bigint", "double"),
+    "smallint": ("int", "bigint"),
+    "tinyint": ("smallint", "int"),
+    "string": ("uuid", "date", "json"),  # not `text`: an alias of `string`, the same column
+    "text": ("uuid", "date", "json"),
+    "varchar": ("uuid", "date", "json"),
+    "char": ("uuid", "date", "json"),
+    "double": ("float", "bigint"),
+    "float": ("double", "bigint"),
+    "timestamp": ("timestamp_tz", "date"),
+    "timestamp_tz": ("timestamp", "date"),
+    "date": ("timestamp", "string"),
+    "boolean": ("string", "int"),
+    "json": ("string",),
+    "uuid": ("string",),
+}
+
+
+# Keys whose text is a SQL expression: parentheses keep its meaning and change its text.
+EXPRESSION_KEYS = frozenset({"filter", "expr", "where"})
+NEARBY = 3  # other names tried for a reference
+
+
+@dataclass(frozen=True)
+class Candidate:
+    how: str  # what was changed, for the ledger's report
+    data: Any
+
+
+def get(data: Any, path: Path) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
+def replace_at(data: Any, path: Path, value: Any) -> Any:
+    """A copy of `data` with the node at `path` replaced (only the containers on the path are copied)."""
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if isinstance(data, list):
+        assert isinstance(head, int)
+        out_list = list(data)
+        out_list[head] = replace_at(data[head], rest, value)
+        return out_list
+    out = dict(data)
+    out[head] = replace_at(data[head], rest, value)
+    return out
+
+
+def drop_at(data: Any, path: Path) -> Any:
+    """A copy of `data` without the list element or mapping key at `path`."""
+    parent = get(data, path[:-1])
+    last = path[-1]
+    if isinstance(parent, list):
+        new: Any = [v for i, v in enumerate(parent) if i != last]
+    else:
+        new = {k: v for k, v in parent.items() if k != last}
+    return replace_at(data, path[:-1], new)
+
+
+def rename_everywhere(data: Any, old: str, new: str) -> Any:
+    """Every occurrence of the name `old` (a whole word, any case kept as written) in every
+    text value and every mapping key, renamed to `new`: a name and its references together."""
+    word = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(old)}(?![A-Za-z0-9_])")
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, str):
+            return word.sub(new, node)
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        if isinstance(node, dict):
+            return {word.sub(new, k): walk(v) for k, v in node.items()}
+        return node
+
+    return walk(data)
+
+
+def nearby_names(data: Any, path: Path, value: str) -> list[str]:
+    """Names defined (`name:` values) under the closest enclosing elements of `path`, nearest first."""
+    found: list[str] = []
+    for depth in range(len(path) - 1, 0, -1):
+        for name in _names(get(data, path[:depth])):
+            if name != value and name not in found:
+                found.append(name)
+        if len(found) >= NEARBY:
+            break
+    return found[:NEARBY]
+
+
+def _defined_once(data: Any, value: str) -> bool:
+    """Whether `value` names one thing only: renaming a name two things share (a mart's measure and
+    a stream job's) would credit one with the files of the other."""
+    return sum(name.lower() == value.lower() for name in _names(data)) == 1
+
+
+def _names(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, child in node.items():
+            if key == "name" and isinstance(child, str):
+                yield child
+            else:
+                yield from _names(child)
+    elif isinstance(node, list):
+        for child in node:
+            yield from _names(child)
+
+
+def candidates(data: Any, path: Path) -> Iterator[Candidate]:
+    """The changes tried for the value at `path`, most local first."""
+    value = get(data, path)
+    if isinstance(value, bool):
+        yield Candidate(f"flipped to {not value}", replace_at(data, path, not value))
+    elif isinstance(value, int):
+        for new in _ints(value):
+            yield Candidate(f"{value} -> {new}", replace_at(data, path, new))
+    elif isinstance(value, float):
+        for new_f in (value / 2, value * 2 if value else 0.5, value + 1):
+            yield Candidate(f"{value} -> {new_f}", replace_at(data, path, new_f))
+    elif isinstance(value, str):
+        yield from _texts(data, path, value)
+    if isinstance(path[-1], int) and len(get(data, path[:-1])) > 1:
+        yield Candidate("list element dropped", drop_at(data, path))
+    if isinstance(value, dict | list) and not value and path:  # an empty section: its key removed
+        yield Candidate("removed", drop_at(data, path))
+
+
+def _ints(value: int) -> tuple[int, ...]:
+    return tuple(dict.fromkeys(v for v in (value + 1, value - 1, value * 2, 1) if v != value and v >= 0))
+
+
+def _texts(data: Any, path: Path, value: str) -> Iterator[Candidate]:
+    ref = _REF.match(value)
+    if ref:
+        new = f"${{{ref.group(1)}:{ref.group(2)}_{MARK.upper()}}}"
+        yield Candidate(f"reference renamed to {new}", replace_at(data, path, new))
+        return
+    if _NUMBER.search(value):
+        new = _NUMBER.sub(lambda m: str(int(m.group()) + 1), value, count=1)
+        yield Candidate(f"number in text changed: {new!r}", replace_at(data, path, new))
+    for sibling in _SIBLING_TYPES.get(value.lower().split("(")[0], ()) if path[-1] == "type" else ():
+        yield Candidate(f"{value!r} -> {sibling!r}", replace_at(data, path, sibling))
+    if path[-1] in EXPRESSION_KEYS:
+        yield Candidate("wrapped in parentheses", replace_at(data, path, f"({value})"))
+    if _NAME.match(value):
+        new = f"{value}_{MARK}"
+        yield Candidate(f"{value!r} -> {new!r}", replace_at(data, path, new))
+        if path[-1] == "name" and _defined_once(data, value):  # renamed together with every reference
+            yield Candidate(f"renamed with its references to {new!r}", rename_everywhere(data, value, new))
+        else:  # a reference: pointed at another name defined nearby
+            for other in nearby_names(data, path, value):
+                yield Candidate(f"{value!r} -> {other!r} (another name nearby)", replace_at(data, path, other))
+        return
+    yield Candidate(f"{MARK!r} appended", replace_at(data, path, f"{value} {MARK}"))
+    yield Candidate(f"{MARK!r} appended", replace_at(data, path, f"{value}{MARK}"))
+
+
+def retry_values(message: str, value: Any) -> list[str]:
+    """The other values an enumeration allows, read from validate's 'is not one of: a, b' message."""
+    found = _CHOICES.search(message)
+    if not found:
+        return []
+    choices = [c.strip().strip("'") for c in found.group(1).split(",")]
+    return [c for c in choices if c and c != value][:4]
