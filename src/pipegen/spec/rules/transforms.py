@@ -185,6 +185,7 @@ def streams(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
         if inputs:
             yield from _stream_source(job, inputs[0], base)
             yield from _lookups(job, inputs[1:], base)
+            yield from _upsert_keys(job, inputs, base)
         yield from _stream_outputs(job, target_names, base)
         if job.top_n and job.top_n.order_by.lower() not in {m.name.lower() for m in job.measures}:
             yield Finding(
@@ -230,6 +231,56 @@ def _stream_source(job: StreamJob, base_input: Resolved, base: Path) -> Iterator
 
 # Sources a stream job can look a dimension up in: a database Flink's JDBC connector reads.
 LOOKUP_SOURCES = frozenset({"postgres", "mysql", "sqlserver", "oracle"})
+
+
+NEVER_NULL_OUTPUTS = frozenset({"window_start", "window_end"})
+
+
+def _never_null(job: StreamJob, key: str, inputs: list[Resolved]) -> bool:
+    """Whether Flink can prove an output never null: the window bounds, a count, or a plain
+    reference to a key column or a physical column declared `not_null: true` (without `mostly`)."""
+    if key.lower() in NEVER_NULL_OUTPUTS:
+        return True
+    measure = next((m for m in job.measures if m.name.lower() == key.lower()), None)
+    if measure is not None:
+        return measure.agg is not None and measure.agg.value in ("count", "count_distinct") and not measure.expr
+    outputs = [*job.group_by, *job.columns]
+    output = next((o for o in outputs if (o.name or o.expr).lower() == key.lower()), None)
+    ref = plain_ref(output.expr if output is not None else key)
+    if ref is None:
+        return False
+    qualifier, name = ref
+    for res in inputs:
+        table = res.table
+        if table is None or (
+            qualifier and qualifier.lower() not in (table.dataset.name.lower(), table.qualified.lower())
+        ):
+            continue
+        column = next(
+            (c for c in table.dataset.columns if name.lower() in (c.name.lower(), c.staged_name.lower())), None
+        )
+        if column is None:
+            continue
+        strict = column.not_null is not None and (column.not_null.mostly is None or column.not_null.mostly >= 1)
+        return column.metadata is None and (strict or column.name in table.dataset.primary_key)
+    return False
+
+
+def _upsert_keys(job: StreamJob, inputs: list[Resolved], base: Path) -> Iterator[Finding]:
+    """Flink's upsert sinks declare their key as the table's primary key, which must be NOT NULL:
+    a key output the planner cannot prove never null is refused at plan time."""
+    sink = job.sink
+    if sink is None or sink.mode != SinkMode.UPSERT:
+        return
+    for ki, key in enumerate(sink.key):
+        if not _never_null(job, key, inputs):
+            yield Finding(
+                (*base, "sink", "key", ki) if len(sink.key) > 1 else (*base, "sink", "key"),
+                "R382",
+                f"upsert key '{key}' of '{job.name}' may be null: Flink refuses a nullable primary key",
+                "key by window_start/window_end and outputs that read a key column or a column with "
+                "`not_null: true` (record metadata and expressions may be null), or append",
+            )
 
 
 def _lookups(job: StreamJob, joined: list[Resolved], base: Path) -> Iterator[Finding]:
