@@ -1,13 +1,13 @@
 """The prefect family, judged by Prefect 3.8: every batch example's flow imports without
 warnings and its prefect.yaml validates against Prefect's own model; a generated flow runs
-under prefect_test_harness against the local DuckDB warehouse: the extraction that fails
-once is retried and succeeds, dbt builds, the flow returns every step's summary and writes
+under prefect_test_harness against the local DuckDB warehouse, with the real generated
+ingestion (no stand-in): the extraction that fails once is retried and lands exactly the
+rows of the window, dbt builds, the flow returns every step's summary and writes
 the Markdown run-summary artifact; bad rows fail the run without retrying the transform."""
 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -21,8 +21,9 @@ from pipegen.spec.model import Orchestrator
 from tests.families.expected_orchestration import EXPECTED
 from tests.families.orchestration import INGEST, STAND_INS, orchestrated, render_with, write
 from tests.families.test_airflow_dags import NOTIFY
-from tests.families.test_dbt_build import CUSTOMERS, ORDERS, SPEC, T, raw
+from tests.families.test_dbt_build import CUSTOMERS, ORDERS, SPEC, T
 from tests.families.webhook import Webhook
+from tests.generators.test_ingestion_runs import sqlite_table
 from tests.judges import offline_env
 
 HERE = Path(__file__).parent
@@ -73,19 +74,43 @@ def test_every_batch_examples_flow_imports_and_its_deployment_validates(tmp_path
         ]
 
 
-def project(tmp_path: Path, raw_data: dict[str, Any], fail_once: bool) -> Path:
-    """The dbt judge's spec generated with Prefect, run notifications to a webhook (NOTIFY);
-    ingestion is the stand-in that lands raw_data (tests/families/stand_in_ingest.py)."""
+CUSTOMERS_DDL = "CREATE TABLE customers (customer_id INTEGER, email TEXT, tier TEXT, updated_at DATETIME)"
+ORDERS_DDL = "CREATE TABLE orders (order_id INTEGER, customer_id INTEGER, amount REAL, note TEXT, updated_at DATETIME)"
+IN_WINDOW = "2026-01-10 12:00:00"  # inside the retry test's window [2026-01-10, 2026-01-11)
+
+
+def project(tmp_path: Path, customers: list[dict[str, Any]], orders: list[dict[str, Any]], fail_once: bool) -> Path:
+    """The dbt judge's spec generated with Prefect, run notifications to a webhook (NOTIFY); the
+    source's local stand-in (data/app.sqlite) holds the given rows, so the flow's synthesize
+    step keeps it and the real ingestion (dlt) loads them."""
     path = tmp_path / "pipegen.yaml"
     YAML().dump({**SPEC, "orchestrator": "prefect", "orchestration": NOTIFY}, path)
     spec = prepare(path).spec
     files, _ = render_with(spec, make_plan(spec), (INGEST,))
     root = write(files, tmp_path / "project")
-    shutil.copy(HERE / "stand_in_ingest.py", root / "pipeline" / "ingest.py")
-    (root / "raw.json").write_text(json.dumps(raw_data))
+    assert "def run(" in (root / "pipeline" / "ingest.py").read_text()  # the generated ingestion, not a stand-in
+    for ddl, rows, table in ((CUSTOMERS_DDL, customers, "customers"), (ORDERS_DDL, orders, "orders")):
+        sqlite_table(root / "data" / "app.sqlite", ddl, [tuple(r.values()) for r in rows], table)
     if fail_once:
-        (root / "fail_once").write_text("the stand-in ingestion fails its first call\n")
+        (root / "fail_once").write_text("the first ingestion call fails\n")
     return root
+
+
+def in_window(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with updated_at T moved into the retry test's window (older versions stay out)."""
+    return [{**r, "updated_at": IN_WINDOW if r["updated_at"] == T else r["updated_at"]} for r in rows]
+
+
+def rows_between(root: Path, table: str, start: str, end: str) -> int:
+    """Rows of the stand-in's table whose watermark is in [start, end): counted in SQLite."""
+    import sqlite3
+
+    con = sqlite3.connect(root / "data" / "app.sqlite")
+    try:
+        sql = f"select count(*) from {table} where updated_at >= ? and updated_at < ?"
+        return int(con.execute(sql, (start, end)).fetchone()[0])
+    finally:
+        con.close()
 
 
 def by_task(result: dict[str, Any]) -> dict[str, tuple[str, int]]:
@@ -97,20 +122,22 @@ def by_task(result: dict[str, Any]) -> dict[str, tuple[str, int]]:
 def test_the_flow_retries_a_failed_extraction_builds_the_warehouse_writes_the_summary_and_notifies(
     tmp_path: Path, prefect_python: Path, webhook: Webhook
 ) -> None:
-    root = project(tmp_path, raw(CUSTOMERS, ORDERS), fail_once=True)
+    root = project(tmp_path, in_window(CUSTOMERS), in_window(ORDERS), fail_once=True)
     window = {"window_start": "2026-01-10T00:00:00+00:00", "window_end": "2026-01-11T00:00:00+00:00"}
+    want = {f"raw_app.{t}": rows_between(root, t, "2026-01-10", "2026-01-11") for t in ("customers", "orders")}
+    assert want == {"raw_app.customers": 2, "raw_app.orders": 2}  # customer 2's older version is outside
     result = prefect(prefect_python, tmp_path, str(root), "shop", json.dumps(window), RUN_HOOK=webhook.url)
     assert result["state"] == "Completed", result
-    # synthesize runs too (a local run); the stand-in ingestion lands the test's rows instead
+    # synthesize runs too (a local run) and keeps the test's stand-in; the real ingestion loads it
     assert by_task(result) == {"synthesize": ("Completed", 1), "ingest_app": ("Completed", 2),
                                "transform": ("Completed", 1), "quality": ("Completed", 1)}  # fmt: skip
     assert not (root / "fail_once").exists()
     summaries = result["result"]
-    assert summaries["ingest_app"]["rows"] == {"raw_app.customers": 3, "raw_app.orders": 2}
+    assert summaries["ingest_app"]["rows"] == want
     assert summaries["transform"]["failures"] == [] and summaries["transform"]["counts"]["pass"] >= 10
     [artifact] = [a for a in result["artifacts"] if a["key"] == "shop-run-summary"]
     assert artifact["type"] == "markdown"
-    assert "| ingest_app | raw_app.customers 3, raw_app.orders 2 |" in artifact["data"]
+    assert f"| ingest_app | {sum(want.values())} rows loaded, 0 dead letter(s) |" in artifact["data"]
     assert "| transform | " in artifact["data"] and "Failures" not in artifact["data"]
     # the window parameters reached the ingestion step
     assert summaries["ingest_app"]["window"] == [window["window_start"], window["window_end"]]
@@ -126,7 +153,7 @@ def test_a_failing_dbt_test_fails_the_flow_run_without_retrying_the_transform_an
     tmp_path: Path, prefect_python: Path, webhook: Webhook
 ) -> None:
     orders = [*ORDERS, {"order_id": 12, "customer_id": 1, "amount": -1, "note": "n", "updated_at": T}]
-    root = project(tmp_path, raw(CUSTOMERS, orders), fail_once=False)
+    root = project(tmp_path, CUSTOMERS, orders, fail_once=False)
     result = prefect(prefect_python, tmp_path, str(root), "shop", RUN_HOOK=webhook.url)
     assert result["state"] == "Failed", result
     assert by_task(result) == {"synthesize": ("Completed", 1), "ingest_app": ("Completed", 1),
