@@ -7,7 +7,6 @@ warehouse; bad rows fail the transform task at once (no retry) and publish does 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -18,8 +17,16 @@ from pipegen.pipeline import prepare
 from pipegen.plan.plan import make_plan
 from pipegen.spec.model import Orchestrator
 from tests.families.expected_orchestration import EXPECTED
-from tests.families.orchestration import INGEST, STAND_INS, orchestrated, render_with, write
-from tests.families.test_dbt_build import CUSTOMERS, ORDERS, SPEC, T, raw
+from tests.families.orchestration import (
+    INGEST,
+    STAND_INS,
+    app_stand_in,
+    orchestrated,
+    render_with,
+    sqlite_count,
+    write,
+)
+from tests.families.test_dbt_build import CUSTOMERS, ORDERS, SPEC, T
 from tests.families.webhook import Webhook
 from tests.judges import offline_env
 
@@ -87,15 +94,16 @@ NOTIFY = {
 }
 
 
-def project_with_stand_in_ingestion(tmp_path: Path, raw_data: dict[str, Any]) -> Path:
-    """The dbt judge's spec generated with Airflow, run notifications to a webhook; the
-    ingestion step is a stand-in that lands raw_data (tests/families/stand_in_ingest.py)."""
+def project_with_stand_in(tmp_path: Path, tables: dict[str, list[dict[str, Any]]]) -> Path:
+    """The dbt judge's spec generated with Airflow, run notifications to a webhook; the source's
+    local stand-in (data/app.sqlite) holds `tables`, which the DAG's synthesize step keeps and
+    the real generated ingestion (dlt) loads."""
     spec = prepare_spec(tmp_path)
     plan = make_plan(spec)
     files, _ = render_with(spec, plan, (INGEST,))
     project = write(files, tmp_path / "project")
-    shutil.copy(HERE / "stand_in_ingest.py", project / "pipeline" / "ingest.py")
-    (project / "raw.json").write_text(json.dumps(raw_data))
+    assert "def run(" in (project / "pipeline" / "ingest.py").read_text()  # the generated ingestion
+    app_stand_in(project, tables)
     return project
 
 
@@ -111,22 +119,26 @@ def prepare_spec(tmp_path: Path) -> Any:
 def test_dag_test_runs_ingestion_and_dbt_build_into_the_local_warehouse_and_notifies_success(
     tmp_path: Path, airflow_python: Path, webhook: Webhook
 ) -> None:
-    project = project_with_stand_in_ingestion(tmp_path, raw(CUSTOMERS, ORDERS))
+    project = project_with_stand_in(tmp_path, {"customers": CUSTOMERS, "orders": ORDERS})
+    stand_in = project / "data" / "app.sqlite"
     result = airflow(airflow_python, tmp_path, "test", str(project), "shop", RUN_HOOK=webhook.url)
     assert "error" not in result, result
     assert result["run_state"] == "success", result
     states = {t: s["state"] for t, s in result["tasks"].items()}
-    # synthesize runs too (a local run), but the stand-in ingestion lands raw_data instead of its rows
+    # synthesize runs too (a local run) and keeps the test's stand-in; the real ingestion loads it
     assert states == {"synthesize": "success", "ingest_app.load": "success", "transform": "success",
                       "quality": "success", "publish": "success"}  # fmt: skip
     summary = result["xcom"]["publish"]["steps"]
-    assert summary["ingest_app"]["rows"] == {"raw_app.customers": 3, "raw_app.orders": 2}
+    rows = {t: sqlite_count(stand_in, f"select count(*) from {t}") for t in ("customers", "orders")}
+    keys = {t: sqlite_count(stand_in, f"select count(distinct {t[:-1]}_id) from {t}") for t in rows}
+    assert (rows, keys) == ({"customers": 3, "orders": 2}, {"customers": 2, "orders": 2})  # the reference
+    assert summary["ingest_app"]["rows"] == {f"raw_app.{t}": n for t, n in rows.items()}
     assert summary["ingest_app"]["window"] is None  # local runs load the whole stand-in (their own clock)
     assert summary["transform"]["failures"] == [] and summary["transform"]["counts"]["pass"] >= 10
     warehouse = result["warehouse"]
-    assert (warehouse["raw_app.customers"], warehouse["raw_app.orders"]) == (3, 2)
-    assert warehouse["staging.stg_app__customers"] == 2  # deduplicated by primary key
-    assert warehouse["staging.stg_app__orders"] == 2
+    assert (warehouse["raw_app.customers"], warehouse["raw_app.orders"]) == (keys["customers"], keys["orders"])
+    assert warehouse["staging.stg_app__customers"] == keys["customers"]  # deduplicated by primary key
+    assert warehouse["staging.stg_app__orders"] == keys["orders"]
     # orchestration.on_success: the slack-shaped message carries every step's summary
     [message] = webhook.received
     assert message["channel"] == "#runs" and message["text"].startswith("shop succeeded. synthesize: ")
@@ -139,7 +151,7 @@ def test_a_failing_dbt_test_fails_the_run_at_once_notifies_failure_and_publish_d
     tmp_path: Path, airflow_python: Path, webhook: Webhook
 ) -> None:
     orders = [*ORDERS, {"order_id": 12, "customer_id": 1, "amount": -1, "note": "n", "updated_at": T}]
-    project = project_with_stand_in_ingestion(tmp_path, raw(CUSTOMERS, orders))
+    project = project_with_stand_in(tmp_path, {"customers": CUSTOMERS, "orders": orders})
     result = airflow(airflow_python, tmp_path, "test", str(project), "shop", RUN_HOOK=webhook.url)
     assert result["run_state"] == "failed", result
     tasks = result["tasks"]

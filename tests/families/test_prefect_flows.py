@@ -19,11 +19,18 @@ from pipegen.pipeline import prepare
 from pipegen.plan.plan import make_plan
 from pipegen.spec.model import Orchestrator
 from tests.families.expected_orchestration import EXPECTED
-from tests.families.orchestration import INGEST, STAND_INS, orchestrated, render_with, write
+from tests.families.orchestration import (
+    INGEST,
+    STAND_INS,
+    app_stand_in,
+    orchestrated,
+    render_with,
+    sqlite_count,
+    write,
+)
 from tests.families.test_airflow_dags import NOTIFY
 from tests.families.test_dbt_build import CUSTOMERS, ORDERS, SPEC, T
 from tests.families.webhook import Webhook
-from tests.generators.test_ingestion_runs import sqlite_table
 from tests.judges import offline_env
 
 HERE = Path(__file__).parent
@@ -74,8 +81,6 @@ def test_every_batch_examples_flow_imports_and_its_deployment_validates(tmp_path
         ]
 
 
-CUSTOMERS_DDL = "CREATE TABLE customers (customer_id INTEGER, email TEXT, tier TEXT, updated_at DATETIME)"
-ORDERS_DDL = "CREATE TABLE orders (order_id INTEGER, customer_id INTEGER, amount REAL, note TEXT, updated_at DATETIME)"
 IN_WINDOW = "2026-01-10 12:00:00"  # inside the retry test's window [2026-01-10, 2026-01-11)
 
 
@@ -89,8 +94,7 @@ def project(tmp_path: Path, customers: list[dict[str, Any]], orders: list[dict[s
     files, _ = render_with(spec, make_plan(spec), (INGEST,))
     root = write(files, tmp_path / "project")
     assert "def run(" in (root / "pipeline" / "ingest.py").read_text()  # the generated ingestion, not a stand-in
-    for ddl, rows, table in ((CUSTOMERS_DDL, customers, "customers"), (ORDERS_DDL, orders, "orders")):
-        sqlite_table(root / "data" / "app.sqlite", ddl, [tuple(r.values()) for r in rows], table)
+    app_stand_in(root, {"customers": customers, "orders": orders})
     if fail_once:
         (root / "fail_once").write_text("the first ingestion call fails\n")
     return root
@@ -103,14 +107,8 @@ def in_window(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def rows_between(root: Path, table: str, start: str, end: str) -> int:
     """Rows of the stand-in's table whose watermark is in [start, end): counted in SQLite."""
-    import sqlite3
-
-    con = sqlite3.connect(root / "data" / "app.sqlite")
-    try:
-        sql = f"select count(*) from {table} where updated_at >= ? and updated_at < ?"
-        return int(con.execute(sql, (start, end)).fetchone()[0])
-    finally:
-        con.close()
+    sql = f"select count(*) from {table} where updated_at >= ? and updated_at < ?"
+    return sqlite_count(root / "data" / "app.sqlite", sql, start, end)
 
 
 def by_task(result: dict[str, Any]) -> dict[str, tuple[str, int]]:
