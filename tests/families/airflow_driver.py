@@ -55,7 +55,7 @@ def bag(project: Path) -> dict[str, Any]:
         dags[dag_id] = {
             "tasks": tasks,
             "timetable": type(dag.timetable).__name__,
-            "cron": getattr(dag.timetable, "_expression", None),
+            "cron": getattr(dag.timetable, "expression", None) or getattr(dag.timetable, "_expression", None),
             "catchup": dag.catchup,
             "max_active_runs": dag.max_active_runs,
             "params": sorted(dag.params.keys()),

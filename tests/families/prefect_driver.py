@@ -1,7 +1,8 @@
 """Runs inside the prefect judge environment: runs a generated flow once under
 prefect_test_harness (a temporary local API and SQLite DB) and prints one JSON line with the
 flow's state and return value, every task run (name, state, run count) and the Markdown
-artifacts. Retry delays are set to zero so a retried task does not wait.
+artifacts. Retry delays are set to zero so a retried task does not wait; a file
+PROJECT_DIR/fail_once makes the first ingestion call fail (then the real ingestion runs).
 
     python prefect_driver.py PROJECT_DIR FLOW_NAME [PARAMETERS_JSON]
     python prefect_driver.py check ROOT...   # import every flows/*.py, validate each prefect.yaml
@@ -145,6 +146,28 @@ def wait(flow_file: Path) -> dict[str, Any]:
     return out
 
 
+def fail_first_ingest_call(project: Path) -> None:
+    """If PROJECT/fail_once exists, the first call of the project's real `pipeline.ingest.run`
+    removes it and raises a transient error (the flow's task imports the module at run time
+    and finds this one, already imported); every other call is the real ingestion."""
+    marker = project / "fail_once"
+    if not marker.exists():
+        return
+    sys.path.insert(0, str(project))
+    import importlib
+
+    ingest = importlib.import_module("pipeline.ingest")
+    real = ingest.run
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        if marker.exists():
+            marker.unlink()
+            raise ConnectionError("source unreachable (a transient failure, injected by the test)")
+        return real(*args, **kwargs)
+
+    ingest.run = run
+
+
 def main() -> None:
     if sys.argv[1] == "check":
         print(json.dumps(check([Path(p) for p in sys.argv[2:]]), default=str))
@@ -157,6 +180,7 @@ def main() -> None:
     from prefect.testing.utilities import prefect_test_harness
 
     module = load(project / "flows" / f"{name}.py")
+    fail_first_ingest_call(project)
     module.ingest = module.ingest.with_options(retry_delay_seconds=0)
     for attr in ("synthesize", "transform", "quality"):
         if hasattr(module, attr):

@@ -1,25 +1,32 @@
 """The airflow family, judged by Airflow 3.3: every batch example's DAG loads in a DagBag with
-no import errors and no warnings, its tasks, groups, dependencies and run policy are the
-plan's, and a generated DAG runs end to end with dag.test() on a throwaway SQLite metadata
-DB against the local DuckDB warehouse: clean rows build the warehouse; bad rows fail the
-transform task at once (no retry) and publish does not run."""
+no import errors and no warnings, its tasks, groups, dependencies and run policy are the ones
+written by hand from each spec, and a generated DAG runs end to end with dag.test() on a
+throwaway SQLite metadata DB against the local DuckDB warehouse: clean rows build the
+warehouse; bad rows fail the transform task at once (no retry) and publish does not run."""
 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pipegen.common.orchestration import run_policy, task_plan
 from pipegen.pipeline import prepare
 from pipegen.plan.plan import make_plan
 from pipegen.spec.model import Orchestrator
-from tests.families.orchestration import INGEST, STAND_INS, orchestrated, render_with, write
-from tests.families.test_dbt_build import CUSTOMERS, ORDERS, SPEC, T, raw
+from tests.families.expected_orchestration import EXPECTED
+from tests.families.orchestration import (
+    INGEST,
+    STAND_INS,
+    app_stand_in,
+    orchestrated,
+    render_with,
+    sqlite_count,
+    write,
+)
+from tests.families.test_dbt_build import CUSTOMERS, ORDERS, SPEC, T
 from tests.families.webhook import Webhook
 from tests.judges import offline_env
 
@@ -49,54 +56,35 @@ def airflow(python: Path, tmp: Path, *args: str, **extra_env: str) -> dict[str, 
     return result
 
 
-def expected_tasks(ctx: Any) -> dict[str, tuple[list[str], str | None]]:
-    """task id -> (upstream task ids, task group), from the plan's task plan."""
-    plan = task_plan(ctx)
-    ids = {s.task: f"{s.task}.load" for s in plan.sources}
-    ids |= {s.name: str(s.name) for s in plan.steps}
-    out: dict[str, tuple[list[str], str | None]] = {
-        ids[name]: ([], ids[name].split(".")[0] if "." in ids[name] else None) for name in plan.names()
-    }
-    for a, b in plan.edges():
-        out[ids[b]][0].append(ids[a])
-    out["publish"] = ([ids[n] for n in plan.names()], None)  # every summary reaches publish
-    return {k: (sorted(up), group) for k, (up, group) in out.items()}
-
-
 @pytest.mark.judge
 @pytest.mark.parametrize("with_stand_ins", [False, True], ids=["generated-steps", "with-ingest-and-quality"])
-def test_every_batch_examples_dag_loads_with_the_plans_tasks_and_policy(
+def test_every_batch_examples_dag_loads_with_the_hand_written_tasks_and_policy(
     tmp_path: Path, airflow_python: Path, with_stand_ins: bool
 ) -> None:
-    contexts = {}
+    """The expected tasks, groups, dependencies and run policy are written by hand from each
+    spec (tests/families/expected_orchestration.py), not taken from pipegen's task plan."""
+    assert {name for name, _, _ in AIRFLOW_SPECS} == set(EXPECTED)  # every batch example, no other
     for _name, spec, plan in AIRFLOW_SPECS:
-        files, ctx = render_with(spec, plan, STAND_INS if with_stand_ins else ())
+        files, _ = render_with(spec, plan, STAND_INS if with_stand_ins else ())
         root = write({p: t for p, t in files.items() if p.startswith(("dags/", "plugins/"))}, tmp_path / "all")
-        contexts[str(plan.names.pipeline)] = ctx
     result = airflow(airflow_python, tmp_path, "bag", str(root))
     assert result["import_errors"] == {}
     assert result["warnings"] == {}
-    assert set(result["dags"]) == set(contexts)
-    for dag_id, ctx in contexts.items():
+    assert set(result["dags"]) == set(EXPECTED)  # each example's pipeline name is its file's stem
+    for dag_id, want in EXPECTED.items():
         dag = result["dags"][dag_id]
         got = {t: (info["upstream"], info["group"]) for t, info in dag["tasks"].items()}
-        assert got == expected_tasks(ctx), dag_id
-        policy = run_policy(ctx.spec)
-        assert (dag["timetable"], dag["catchup"], dag["max_active_runs"]) == (
-            "CronDataIntervalTimetable",
-            policy.catchup,
-            policy.max_active_runs,
-        )
+        assert got == want.airflow_tasks(), dag_id
+        assert (dag["timetable"], dag["cron"], dag["catchup"], dag["max_active_runs"]) == (
+            "CronDataIntervalTimetable", want.cron, want.catchup, want.max_active_runs
+        ), dag_id  # fmt: skip
         assert dag["params"] == ["local", "window"]
-        for info in dag["tasks"].values():
+        for task, info in dag["tasks"].items():
             assert (info["retries"], info["retry_delay"], info["backoff"], info["max_retry_delay"]) == (
-                policy.retries,
-                policy.retry_delay,
-                policy.backoff,
-                policy.max_retry_delay,
-            )
+                want.retries, want.retry_delay, want.backoff, want.max_retry_delay
+            ), (dag_id, task)  # fmt: skip
         assert dag["tasks"]["publish"]["outlets"] == [f"pipegen://{dag_id}/published"]
-        assert (dag["deadline"] is not None) == (ctx.spec.monitoring.freshness_sla is not None), dag_id
+        assert (dag["deadline"] is not None) == want.freshness_sla, dag_id
 
 
 # Run notifications of the stand-in projects: both to the test's webhook (RUN_HOOK).
@@ -106,15 +94,16 @@ NOTIFY = {
 }
 
 
-def project_with_stand_in_ingestion(tmp_path: Path, raw_data: dict[str, Any]) -> Path:
-    """The dbt judge's spec generated with Airflow, run notifications to a webhook; the
-    ingestion step is a stand-in that lands raw_data (tests/families/stand_in_ingest.py)."""
+def project_with_stand_in(tmp_path: Path, tables: dict[str, list[dict[str, Any]]]) -> Path:
+    """The dbt judge's spec generated with Airflow, run notifications to a webhook; the source's
+    local stand-in (data/app.sqlite) holds `tables`, which the DAG's synthesize step keeps and
+    the real generated ingestion (dlt) loads."""
     spec = prepare_spec(tmp_path)
     plan = make_plan(spec)
     files, _ = render_with(spec, plan, (INGEST,))
     project = write(files, tmp_path / "project")
-    shutil.copy(HERE / "stand_in_ingest.py", project / "pipeline" / "ingest.py")
-    (project / "raw.json").write_text(json.dumps(raw_data))
+    assert "def run(" in (project / "pipeline" / "ingest.py").read_text()  # the generated ingestion
+    app_stand_in(project, tables)
     return project
 
 
@@ -130,22 +119,26 @@ def prepare_spec(tmp_path: Path) -> Any:
 def test_dag_test_runs_ingestion_and_dbt_build_into_the_local_warehouse_and_notifies_success(
     tmp_path: Path, airflow_python: Path, webhook: Webhook
 ) -> None:
-    project = project_with_stand_in_ingestion(tmp_path, raw(CUSTOMERS, ORDERS))
+    project = project_with_stand_in(tmp_path, {"customers": CUSTOMERS, "orders": ORDERS})
+    stand_in = project / "data" / "app.sqlite"
     result = airflow(airflow_python, tmp_path, "test", str(project), "shop", RUN_HOOK=webhook.url)
     assert "error" not in result, result
     assert result["run_state"] == "success", result
     states = {t: s["state"] for t, s in result["tasks"].items()}
-    # synthesize runs too (a local run), but the stand-in ingestion lands raw_data instead of its rows
+    # synthesize runs too (a local run) and keeps the test's stand-in; the real ingestion loads it
     assert states == {"synthesize": "success", "ingest_app.load": "success", "transform": "success",
                       "quality": "success", "publish": "success"}  # fmt: skip
     summary = result["xcom"]["publish"]["steps"]
-    assert summary["ingest_app"]["rows"] == {"raw_app.customers": 3, "raw_app.orders": 2}
+    rows = {t: sqlite_count(stand_in, f"select count(*) from {t}") for t in ("customers", "orders")}
+    keys = {t: sqlite_count(stand_in, f"select count(distinct {t[:-1]}_id) from {t}") for t in rows}
+    assert (rows, keys) == ({"customers": 3, "orders": 2}, {"customers": 2, "orders": 2})  # the reference
+    assert summary["ingest_app"]["rows"] == {f"raw_app.{t}": n for t, n in rows.items()}
     assert summary["ingest_app"]["window"] is None  # local runs load the whole stand-in (their own clock)
     assert summary["transform"]["failures"] == [] and summary["transform"]["counts"]["pass"] >= 10
     warehouse = result["warehouse"]
-    assert (warehouse["raw_app.customers"], warehouse["raw_app.orders"]) == (3, 2)
-    assert warehouse["staging.stg_app__customers"] == 2  # deduplicated by primary key
-    assert warehouse["staging.stg_app__orders"] == 2
+    assert (warehouse["raw_app.customers"], warehouse["raw_app.orders"]) == (keys["customers"], keys["orders"])
+    assert warehouse["staging.stg_app__customers"] == keys["customers"]  # deduplicated by primary key
+    assert warehouse["staging.stg_app__orders"] == keys["orders"]
     # orchestration.on_success: the slack-shaped message carries every step's summary
     [message] = webhook.received
     assert message["channel"] == "#runs" and message["text"].startswith("shop succeeded. synthesize: ")
@@ -158,7 +151,7 @@ def test_a_failing_dbt_test_fails_the_run_at_once_notifies_failure_and_publish_d
     tmp_path: Path, airflow_python: Path, webhook: Webhook
 ) -> None:
     orders = [*ORDERS, {"order_id": 12, "customer_id": 1, "amount": -1, "note": "n", "updated_at": T}]
-    project = project_with_stand_in_ingestion(tmp_path, raw(CUSTOMERS, orders))
+    project = project_with_stand_in(tmp_path, {"customers": CUSTOMERS, "orders": orders})
     result = airflow(airflow_python, tmp_path, "test", str(project), "shop", RUN_HOOK=webhook.url)
     assert result["run_state"] == "failed", result
     tasks = result["tasks"]

@@ -77,7 +77,9 @@ def test_legacy_smt_option_value_and_unknown_key_fail(rules: PropertyRules) -> N
 
 
 def test_no_secret_is_a_literal(tmp_path: Path) -> None:
-    for path, config in connector_configs(render(tmp_path, cdc_spec("postgres"))).items():
+    configs = connector_configs(render(tmp_path, cdc_spec("postgres")))
+    assert len(configs) == 2, configs.keys()  # one REST body, one KafkaConnector
+    for path, config in configs.items():
         password = config["database.password"]
         assert password.startswith(("${file:", "${secrets:")) and password.endswith(":APP_DB_PASSWORD}"), path
         assert config["database.hostname"].startswith(("${env:", "${configmaps:")), path

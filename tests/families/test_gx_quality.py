@@ -87,6 +87,7 @@ def events(project: Path) -> list[dict[str, Any]]:
 
 
 def assert_valid(project: Path, emitted: list[dict[str, Any]]) -> None:
+    assert emitted, "no event to validate"  # an empty log would pass the loop below
     for event in emitted:
         schema = json.loads((project / "schemas" / "events" / f"{event['event_type']}.v1.json").read_text())
         jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(event)
@@ -100,13 +101,16 @@ def quality(project: Path, python: Path, tmp: Path, *args: str) -> subprocess.Co
 def test_every_generated_suite_loads_through_gx_and_an_unknown_argument_does_not(
     tmp_path: Path, batch_python: Path
 ) -> None:
-    for spec in with_gx():
+    specs = with_gx()
+    assert "hello" in {p.stem for p in specs}  # the suite judged below includes the quick-start's
+    for spec in specs:
         project = tmp_path / spec.stem
         assert run_cli("generate", str(spec), "-o", str(project)).returncode == 0
         suites = project / "gx" / "expectations"
         proc = subprocess.run([str(batch_python), "-c", LOAD_SUITES, str(suites)], capture_output=True, text=True,
                               check=False, env=offline_env(tmp_path / "home"))  # fmt: skip
         assert proc.returncode == 0, f"{spec.stem}: {proc.stderr[-2000:]}"
+        assert int(proc.stdout.strip()) > 0, f"{spec.stem}: GX loaded no expectation"
         assert int(proc.stdout.strip()) == sum(
             len(json.loads(p.read_text())["expectations"]) for p in suites.glob("*.json")
         )
@@ -131,6 +135,7 @@ def test_clean_synthetic_data_passes_every_suite_with_valid_events(
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     emitted = events(project)
     suites = {p.stem for p in (project / "gx" / "expectations").glob("*.json")}
+    assert suites, "the project has no suite to run"
     assert {e["suite"] for e in emitted if e["event_type"] == "ValidationPassed"} == suites
     assert not [e for e in emitted if e["event_type"] in ("ValidationFailed", "ThresholdBreached")]
     assert_valid(project, emitted)

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import json
 import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +34,20 @@ for c in checks:
     frame = con.execute(f'select * from "{c["schema"]}"."{c["table"]}"').df()
     frame.to_sql(c["table"], engine, schema=c["schema"], if_exists="replace", index=False)
 """
+
+
+@pytest.fixture
+def own_database(postgres_server: DatabaseServer) -> Iterator[DatabaseServer]:
+    """A database of this test's own on the session's server, dropped afterwards: the server is
+    shared (one per worker) and another module may have left `raw_shop`/`staging` behind in
+    its default database (test_gx_warehouse_quarantine leaves views there)."""
+    name = f"gx_warehouse_{uuid.uuid4().hex[:12]}"
+    postgres_server.query(f'create database "{name}"')
+    base, _, _ = postgres_server.url.rpartition("/")
+    try:
+        yield replace(postgres_server, database=name, url=f"{base}/{name}")
+    finally:
+        postgres_server.query(f'drop database if exists "{name}" with (force)')
 
 
 def pg_spec(tmp: Path, server: DatabaseServer) -> Path:
@@ -71,12 +88,13 @@ def _failures(emitted: list[dict[str, Any]]) -> set[tuple[str, str, int]]:
 
 @pytest.mark.judge
 def test_postgres_fails_exactly_the_expectations_duckdb_fails_on_the_same_rows(
-    tmp_path: Path, batch_python: Path, postgres_server: DatabaseServer
+    tmp_path: Path, batch_python: Path, own_database: DatabaseServer
 ) -> None:
-    project = landed(pg_spec(tmp_path, postgres_server), tmp_path, batch_python, "--rows", "300",
+    server = own_database
+    project = landed(pg_spec(tmp_path, server), tmp_path, batch_python, "--rows", "300",
                      "--bad-row-rate", "0.05")  # fmt: skip
     home = tmp_path / "home"
-    copied = subprocess.run([str(batch_python), "-c", COPY, postgres_server.url], cwd=project, capture_output=True,
+    copied = subprocess.run([str(batch_python), "-c", COPY, server.url], cwd=project, capture_output=True,
                             text=True, check=False, env=offline_env(home))  # fmt: skip
     assert copied.returncode == 0, copied.stderr[-3000:]
 
@@ -91,7 +109,7 @@ def test_postgres_fails_exactly_the_expectations_duckdb_fails_on_the_same_rows(
     assert local.returncode == 0, local.stderr[-3000:]
     unset, _ = quality("unset", "--target", "pg")
     assert unset.returncode == 1 and "PG_HOST, PG_PASSWORD" in unset.stderr
-    creds = {"PG_HOST": postgres_server.host, "PG_PASSWORD": postgres_server.password or "unused"}
+    creds = {"PG_HOST": server.host, "PG_PASSWORD": server.password or "unused"}
     summary = tmp_path / "summary.json"
     pg, pg_events = quality("pg", "--target", "pg", "--on-failure", "warn", PIPEGEN_STEP_SUMMARY=str(summary), **creds)
     assert pg.returncode == 0, pg.stdout[-3000:] + pg.stderr[-3000:]

@@ -27,6 +27,7 @@ from pipegen.common.orchestration import (
 from pipegen.generators.base import RunStep
 from pipegen.plan.plan import make_plan
 from pipegen.spec.model import Orchestration, Orchestrator, Spec
+from tests.families.expected_orchestration import EXPECTED
 from tests.families.orchestration import STAND_INS, orchestrated, render_with
 
 AIRFLOW_SPECS = orchestrated(Orchestrator.AIRFLOW)
@@ -173,6 +174,7 @@ def test_a_freshness_sla_becomes_a_deadline_alert_with_its_callback_in_plugins()
 def test_generated_python_is_lint_and_format_clean(tmp_path: Path, stand_ins: tuple[RunStep, ...]) -> None:
     """Every DAG, flow, plugin and project test passes the repo's ruff rules and ruff format
     (no unused import or undefined name, 120 columns), whichever steps exist."""
+    written = 0
     for name, spec, plan in ALL:
         files, _ = render_with(spec, plan, stand_ins)
         for path, text in files.items():
@@ -180,6 +182,8 @@ def test_generated_python_is_lint_and_format_clean(tmp_path: Path, stand_ins: tu
                 target = tmp_path / name / path
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(text)
+                written += 1
+    assert written >= 2 * len(EXPECTED), "too few DAGs and flows to lint"  # a DAG and a flow per batch example
     ruff = Path(sys.executable).parent / "ruff"
     if not ruff.exists():
         pytest.skip("ruff is not installed next to this interpreter (run via scripts/test.sh)")
@@ -192,6 +196,7 @@ def test_generated_python_is_lint_and_format_clean(tmp_path: Path, stand_ins: tu
 def test_the_airflow_project_test_and_callback_are_verbatim_template_copies() -> None:
     """They are the same for every spec (kept out of the golden trees for that reason)."""
     templates = Path(__file__).parents[2] / "templates" / "airflow"
+    assert {name for name, _, _ in AIRFLOW_SPECS} == set(EXPECTED)
     for _name, spec, plan in AIRFLOW_SPECS:
         files, _ = render_with(spec, plan)
         assert files["tests/test_dags.py"] == (templates / "test_dags.py").read_text()

@@ -1,13 +1,13 @@
 """The prefect family, judged by Prefect 3.8: every batch example's flow imports without
 warnings and its prefect.yaml validates against Prefect's own model; a generated flow runs
-under prefect_test_harness against the local DuckDB warehouse: the extraction that fails
-once is retried and succeeds, dbt builds, the flow returns every step's summary and writes
+under prefect_test_harness against the local DuckDB warehouse, with the real generated
+ingestion (no stand-in): the extraction that fails once is retried and lands exactly the
+rows of the window, dbt builds, the flow returns every step's summary and writes
 the Markdown run-summary artifact; bad rows fail the run without retrying the transform."""
 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -15,13 +15,21 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from pipegen.common.orchestration import run_policy
 from pipegen.pipeline import prepare
 from pipegen.plan.plan import make_plan
 from pipegen.spec.model import Orchestrator
-from tests.families.orchestration import INGEST, STAND_INS, orchestrated, render_with, write
+from tests.families.expected_orchestration import EXPECTED
+from tests.families.orchestration import (
+    INGEST,
+    STAND_INS,
+    app_stand_in,
+    orchestrated,
+    render_with,
+    sqlite_count,
+    write,
+)
 from tests.families.test_airflow_dags import NOTIFY
-from tests.families.test_dbt_build import CUSTOMERS, ORDERS, SPEC, T, raw
+from tests.families.test_dbt_build import CUSTOMERS, ORDERS, SPEC, T
 from tests.families.webhook import Webhook
 from tests.judges import offline_env
 
@@ -46,42 +54,61 @@ def prefect(python: Path, tmp: Path, *args: str, **extra_env: str) -> dict[str, 
 
 @pytest.mark.judge
 def test_every_batch_examples_flow_imports_and_its_deployment_validates(tmp_path: Path, prefect_python: Path) -> None:
-    roots, specs = [], {}
+    """Retries, delays and the schedule are compared with the values written by hand from each
+    spec (tests/families/expected_orchestration.py), not with pipegen's run policy."""
+    roots = []
     for name, spec, plan in orchestrated(Orchestrator.PREFECT):
         files, _ = render_with(spec, plan, STAND_INS)
         roots.append(write({p: t for p, t in files.items() if p.startswith("flows/") or p == "prefect.yaml"},
                            tmp_path / name))  # fmt: skip
-        specs[name] = (spec, plan)
+    assert {root.name for root in roots} == set(EXPECTED)  # every batch example, no other
     result = prefect(prefect_python, tmp_path, "check", *map(str, roots))
-    for name, (spec, plan) in specs.items():
-        got, pipeline, policy = result[name], str(plan.names.pipeline), run_policy(spec)
+    assert set(result) == set(EXPECTED)
+    for name, want in EXPECTED.items():
+        got, pipeline = result[name], name  # each example's pipeline name is its file's stem
         assert got["warnings"] == [], name
+        assert list(got["flows"]) == [pipeline], name
         flow = got["flows"][pipeline]
         assert flow["is_flow"] and flow["parameters"] == ["local", "window_end", "window_start"]
-        assert (flow["ingest_retries"], flow["ingest_delays"]) == (policy.retries, list(policy.retry_delays()))
+        assert (flow["ingest_retries"], flow["ingest_delays"]) == (want.retries, want.retry_delays()), name
         assert "Inputs" in flow["ingest_cache"] and "TaskSource" in flow["ingest_cache"], flow["ingest_cache"]
         assert got["deployments"] == [
             {
                 "name": pipeline,
                 "entrypoint": f"flows/{pipeline}.py:{pipeline}",
-                "schedules": [{"cron": policy.schedule, "timezone": "UTC", "active": True}],
+                "schedules": [{"cron": want.cron, "timezone": "UTC", "active": True}],
             }
         ]
 
 
-def project(tmp_path: Path, raw_data: dict[str, Any], fail_once: bool) -> Path:
-    """The dbt judge's spec generated with Prefect, run notifications to a webhook (NOTIFY);
-    ingestion is the stand-in that lands raw_data (tests/families/stand_in_ingest.py)."""
+IN_WINDOW = "2026-01-10 12:00:00"  # inside the retry test's window [2026-01-10, 2026-01-11)
+
+
+def project(tmp_path: Path, customers: list[dict[str, Any]], orders: list[dict[str, Any]], fail_once: bool) -> Path:
+    """The dbt judge's spec generated with Prefect, run notifications to a webhook (NOTIFY); the
+    source's local stand-in (data/app.sqlite) holds the given rows, so the flow's synthesize
+    step keeps it and the real ingestion (dlt) loads them."""
     path = tmp_path / "pipegen.yaml"
     YAML().dump({**SPEC, "orchestrator": "prefect", "orchestration": NOTIFY}, path)
     spec = prepare(path).spec
     files, _ = render_with(spec, make_plan(spec), (INGEST,))
     root = write(files, tmp_path / "project")
-    shutil.copy(HERE / "stand_in_ingest.py", root / "pipeline" / "ingest.py")
-    (root / "raw.json").write_text(json.dumps(raw_data))
+    assert "def run(" in (root / "pipeline" / "ingest.py").read_text()  # the generated ingestion, not a stand-in
+    app_stand_in(root, {"customers": customers, "orders": orders})
     if fail_once:
-        (root / "fail_once").write_text("the stand-in ingestion fails its first call\n")
+        (root / "fail_once").write_text("the first ingestion call fails\n")
     return root
+
+
+def in_window(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with updated_at T moved into the retry test's window (older versions stay out)."""
+    return [{**r, "updated_at": IN_WINDOW if r["updated_at"] == T else r["updated_at"]} for r in rows]
+
+
+def rows_between(root: Path, table: str, start: str, end: str) -> int:
+    """Rows of the stand-in's table whose watermark is in [start, end): counted in SQLite."""
+    sql = f"select count(*) from {table} where updated_at >= ? and updated_at < ?"
+    return sqlite_count(root / "data" / "app.sqlite", sql, start, end)
 
 
 def by_task(result: dict[str, Any]) -> dict[str, tuple[str, int]]:
@@ -93,20 +120,22 @@ def by_task(result: dict[str, Any]) -> dict[str, tuple[str, int]]:
 def test_the_flow_retries_a_failed_extraction_builds_the_warehouse_writes_the_summary_and_notifies(
     tmp_path: Path, prefect_python: Path, webhook: Webhook
 ) -> None:
-    root = project(tmp_path, raw(CUSTOMERS, ORDERS), fail_once=True)
+    root = project(tmp_path, in_window(CUSTOMERS), in_window(ORDERS), fail_once=True)
     window = {"window_start": "2026-01-10T00:00:00+00:00", "window_end": "2026-01-11T00:00:00+00:00"}
+    want = {f"raw_app.{t}": rows_between(root, t, "2026-01-10", "2026-01-11") for t in ("customers", "orders")}
+    assert want == {"raw_app.customers": 2, "raw_app.orders": 2}  # customer 2's older version is outside
     result = prefect(prefect_python, tmp_path, str(root), "shop", json.dumps(window), RUN_HOOK=webhook.url)
     assert result["state"] == "Completed", result
-    # synthesize runs too (a local run); the stand-in ingestion lands the test's rows instead
+    # synthesize runs too (a local run) and keeps the test's stand-in; the real ingestion loads it
     assert by_task(result) == {"synthesize": ("Completed", 1), "ingest_app": ("Completed", 2),
                                "transform": ("Completed", 1), "quality": ("Completed", 1)}  # fmt: skip
     assert not (root / "fail_once").exists()
     summaries = result["result"]
-    assert summaries["ingest_app"]["rows"] == {"raw_app.customers": 3, "raw_app.orders": 2}
+    assert summaries["ingest_app"]["rows"] == want
     assert summaries["transform"]["failures"] == [] and summaries["transform"]["counts"]["pass"] >= 10
     [artifact] = [a for a in result["artifacts"] if a["key"] == "shop-run-summary"]
     assert artifact["type"] == "markdown"
-    assert "| ingest_app | raw_app.customers 3, raw_app.orders 2 |" in artifact["data"]
+    assert f"| ingest_app | {sum(want.values())} rows loaded, 0 dead letter(s) |" in artifact["data"]
     assert "| transform | " in artifact["data"] and "Failures" not in artifact["data"]
     # the window parameters reached the ingestion step
     assert summaries["ingest_app"]["window"] == [window["window_start"], window["window_end"]]
@@ -122,7 +151,7 @@ def test_a_failing_dbt_test_fails_the_flow_run_without_retrying_the_transform_an
     tmp_path: Path, prefect_python: Path, webhook: Webhook
 ) -> None:
     orders = [*ORDERS, {"order_id": 12, "customer_id": 1, "amount": -1, "note": "n", "updated_at": T}]
-    root = project(tmp_path, raw(CUSTOMERS, orders), fail_once=False)
+    root = project(tmp_path, CUSTOMERS, orders, fail_once=False)
     result = prefect(prefect_python, tmp_path, str(root), "shop", RUN_HOOK=webhook.url)
     assert result["state"] == "Failed", result
     assert by_task(result) == {"synthesize": ("Completed", 1), "ingest_app": ("Completed", 1),
@@ -145,6 +174,49 @@ def quick_start(tmp_path: Path, **overrides: Any) -> Path:
     proc = run_cli("generate", str(spec), "-o", str(root))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return root
+
+
+COUNT_LANDED = (
+    "import duckdb, json, sys; c = duckdb.connect(sys.argv[1], read_only=True);"
+    "print(json.dumps([c.execute(f'select count(*) from {t}').fetchone()[0] for t in sys.argv[2:]]))"
+)
+
+
+def stand_in_orders(root: Path) -> tuple[int, int]:
+    """(rows, distinct order ids) of the synthetic stand-in's orders table, read from its SQLite
+    file directly (the independent reference for what the ingestion must land)."""
+    import sqlite3
+
+    [path] = list((root / "data").glob("*.sqlite"))
+    con = sqlite3.connect(path)
+    try:
+        [table] = [t for (t,) in con.execute("select name from sqlite_master where type = 'table'") if "orders" in t]
+        rows, keys = con.execute(f'select count(*), count(distinct order_id) from "{table}"').fetchone()
+    finally:
+        con.close()
+    return int(rows), int(keys)
+
+
+@pytest.mark.judge
+def test_the_flow_runs_the_real_pipeline_end_to_end_on_synthetic_data(tmp_path: Path, prefect_python: Path) -> None:
+    """The quick-start's flow with every generated step real (no stand-in ingestion): synthetic
+    stand-in data, dlt ingestion, dbt build, the GX checkpoint. What landed equals what the
+    stand-in's SQLite file holds, counted outside pipegen."""
+    root = quick_start(tmp_path)
+    result = prefect(prefect_python, tmp_path, str(root), "hello")
+    assert result["state"] == "Completed", result
+    assert by_task(result) == {"synthesize": ("Completed", 1), "ingest_shop": ("Completed", 1),
+                               "transform": ("Completed", 1), "quality": ("Completed", 1)}  # fmt: skip
+    rows, keys = stand_in_orders(root)
+    assert rows > 0, "the synthetic stand-in is empty: the run would prove nothing"
+    assert result["result"]["ingest_shop"]["rows"] == {"raw_shop.orders": rows}
+    counted = subprocess.run(
+        [str(prefect_python), "-c", COUNT_LANDED, str(root / "warehouse.duckdb"), "raw_shop.orders",
+         "staging.stg_shop__orders"],
+        capture_output=True, text=True, timeout=120, check=False, env=offline_env(tmp_path / "home"),
+    )  # fmt: skip
+    assert counted.returncode == 0, counted.stderr[-3000:]
+    assert json.loads(counted.stdout) == [rows, keys]  # staging keeps one row per primary key
 
 
 @pytest.mark.judge

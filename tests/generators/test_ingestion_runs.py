@@ -98,9 +98,10 @@ def orders(n: int, day: int = 1) -> list[tuple[Any, ...]]:
     return [(i, 100 + i, "placed", i * 1.25, f"2024-01-{day:02d} {i % 24:02d}:00:00") for i in range(1, n + 1)]
 
 
-@pytest.fixture(scope="module")
-def hello(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_project(SPECS / "hello.yaml", tmp_path_factory.mktemp("hello"))
+@pytest.fixture
+def hello(tmp_path: Path) -> Path:
+    """A fresh quick-start project per test: no test reads what another one loaded."""
+    return write_project(SPECS / "hello.yaml", tmp_path / "hello")
 
 
 # ---------------------------------------------------------------- SQL source, CLI
@@ -132,6 +133,11 @@ def test_watermark_advances_updates_merge_and_a_rerun_changes_nothing(hello: Pat
 
 
 def test_batch_id_is_the_dlt_load_id_of_each_row(hello: Path) -> None:
+    db = hello / "data" / "shop.sqlite"
+    sqlite_table(db, ORDERS_DDL, orders(20), "orders")
+    assert ingest(hello).returncode == 0
+    sqlite_table(db, ORDERS_DDL, [*orders(20), (21, 121, "placed", 1.0, "2024-02-01 01:00:00")], "orders")
+    assert ingest(hello).returncode == 0  # a second load: the new row carries the second load's id
     loads = {r[0] for r in query(hello, "select load_id from raw_shop._dlt_loads")}
     batch_ids = {r[0] for r in query(hello, "select distinct _batch_id from raw_shop.orders")}
     assert batch_ids and batch_ids <= loads

@@ -154,6 +154,7 @@ def test_every_flinkdeployment_validates_strictly_against_the_operator_crd(spec:
     deployments = sorted((project / "flink" / "deploy").glob("*.yaml"))
     jobs = json.loads((project / "flink" / "jobs.json").read_text())["jobs"]
     assert len(deployments) == len(jobs)
+    assert jobs, "the spec plans no Flink job: no FlinkDeployment was judged"
     for path in deployments:
         resources = load_resources(path.read_text())
         assert [r["kind"] for r in resources] == ["FlinkDeployment"]

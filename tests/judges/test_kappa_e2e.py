@@ -257,7 +257,10 @@ def test_the_captured_values_have_the_isostring_shapes_flink_reads(kappa: dict[s
 
 
 def test_the_captured_changes_fold_to_the_database_final_state(kappa: dict[str, Any]) -> None:
-    for table in stream_tables(kappa["config"]):
+    tables = stream_tables(kappa["config"])
+    assert tables, "no captured table: nothing would be compared"
+    for table in tables:
+        assert kappa["database"][table["name"]], f"{table['name']} is empty in the database: the fold proves nothing"
         folded = final_state(table, kappa["cdc"], [])
         cols = table["columns"]
 
