@@ -31,22 +31,9 @@ ALWAYS = ("filter", "options", "description", "tags")  # kinds of value the ledg
 # under a Kappa plan, and an ETL plan whose engine is not generated; branch `marts`). Patterns
 # (fnmatch) of paths that are unaccounted today; the test fails when one of them reaches a file or
 # a warning, so the entry is removed then (values validate holds in place are ignored).
-KNOWN_ELSEWHERE: dict[str, tuple[str, ...]] = {
-    "ecommerce_realtime": (
-        "transforms.marts[[]*",
-        "orchestration.*",
-        "quality.notifications[[]0].*",
-        "monitoring.freshness_sla",
-        "targets[[]0].connection.*",  # the ClickHouse warehouse the marts are built in
-        "sources[[]0].tables[[]*].columns[[]*].unique",  # checked by dbt/GX on the marts' inputs
-        "sources[[]0].tables[[]0].columns[[]1[12]].description",  # documented in dbt's sources
-    ),
-    "pii_etl": (
-        "sources[[]0].tables[[]0].columns[[]2].regex.mostly",
-        "quality.*",
-        "targets[[]0].connection.region",
-    ),
-}
+# Drops left to another issue: the target's cloud region is read by no generated file until the
+# Terraform family (issue "Infrastructure you can deploy") lands; it needs a warning meanwhile.
+KNOWN_ELSEWHERE: dict[str, tuple[str, ...]] = {"pii_etl": ("targets[[]0].connection.region",)}
 
 
 def sample(base: Baseline) -> list[tuple[str | int, ...]]:

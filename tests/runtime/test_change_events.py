@@ -47,6 +47,7 @@ ORDER_RULES: dict[str, Callable[[dict[str, Any]], bool]] = {
     "sources[0].tables[0].columns[4].range": lambda r: r["price"] is not None
     and not 0 <= _number(r["price"]) <= 1_000_000,
     "sources[0].tables[0].columns[5].range": lambda r: r["total_amount"] is not None and _number(r["total_amount"]) < 0,
+    "sources[0].tables[0].columns[8].range": lambda r: r["is_deleted"] is not None and not 0 <= r["is_deleted"] <= 1,
     "sources[0].tables[0].columns[6].accepted_values": lambda r: r["order_status"] is not None
     and r["order_status"] not in ("pending", "paid", "shipped", "delivered", "cancelled"),
 }  # fmt: skip

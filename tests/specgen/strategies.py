@@ -228,7 +228,7 @@ def _source(
         "stream": lambda: draw(st.sampled_from(["kafka", "kafka", "faker"])),
     }[mode]()
     source: dict[str, Any] = {"name": name, "type": kind, "ingestion": "batch" if mode == "batch" else mode}
-    source.update(_connection(draw, kind, name))
+    source.update(_connection(draw, kind, name, mode))
     key = "topics" if kind == "kafka" else "tables"
     source[key] = [_dataset(draw, t, filters=kind in (*BATCH_DB, "faker"), kind=kind) for t in tables]
     if kind == "files":
@@ -254,7 +254,7 @@ def _source(
     return source, tables
 
 
-def _connection(draw: st.DrawFn, kind: str, name: str) -> dict[str, Any]:
+def _connection(draw: st.DrawFn, kind: str, name: str, mode: str) -> dict[str, Any]:
     upper = name.upper()
     if kind in BATCH_DB:
         conn: dict[str, Any] = {
@@ -263,8 +263,8 @@ def _connection(draw: st.DrawFn, kind: str, name: str) -> dict[str, Any]:
             "user": "reader",
             "password": _secret(upper + "_PASSWORD"),
         }
-        if draw(st.booleans()):
-            conn["options"] = {"connect_timeout": 10}
+        if draw(st.booleans()):  # options reach SQLAlchemy's URL (batch) or Debezium's properties (cdc)
+            conn["options"] = {"connect_timeout": 10} if mode == "batch" else {"heartbeat.interval.ms": 10000}
         if one_in(draw, 4):
             conn["schema"] = "sales"
         return {"connection": conn}
