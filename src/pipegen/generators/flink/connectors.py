@@ -9,6 +9,7 @@ from __future__ import annotations
 from pipegen.generators.flink.options import KAFKA_BOOTSTRAP, Escaped, inside, option_value
 from pipegen.generators.flink.relations import Relation
 from pipegen.plan.names import ENV, StreamJobNames
+from pipegen.spec import catalog
 from pipegen.spec.model import (
     Connection,
     FileFormat,
@@ -60,10 +61,6 @@ JDBC_URLS: dict[TargetType | SourceType, str] = {
     SourceType.ORACLE: "jdbc:oracle:thin:@{host}:{port}/{database}",
 }
 GENERIC_JDBC_URL = "jdbc:{host}:{port}/{database}"
-DEFAULT_PORTS: dict[TargetType | SourceType, int] = {
-    TargetType.MYSQL: 3306, TargetType.POSTGRES: 5432, TargetType.CLICKHOUSE: 8123, TargetType.REDSHIFT: 5439,
-    SourceType.MYSQL: 3306, SourceType.POSTGRES: 5432, SourceType.SQLSERVER: 1433, SourceType.ORACLE: 1521,
-}  # fmt: skip
 LAKE_CONNECTORS: dict[TargetType, dict[str, str]] = {
     TargetType.ICEBERG: {"connector": "iceberg", "catalog-name": "lake", "catalog-type": "rest"},
     TargetType.DELTA: {"connector": "delta"},
@@ -132,7 +129,7 @@ def jdbc_url(system: TargetType | SourceType, conn: Connection) -> Escaped:
     return Escaped(
         JDBC_URLS.get(system, GENERIC_JDBC_URL).format(
             host=option_value(conn.host, "localhost"),
-            port=option_value(conn.port, str(DEFAULT_PORTS.get(system, 0))),
+            port=option_value(conn.port, str(catalog.DEFAULT_PORTS.get(system, 0))),
             database=option_value(conn.database, ""),
         )
     )
