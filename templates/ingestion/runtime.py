@@ -689,8 +689,12 @@ def sql_resource(
     where = table.where_local if local else table.where
     if where:
         kwargs["query_adapter_callback"] = extract_filter(where)
+    source: Any = credentials
+    if local and where and "REGEXP" in where.upper():  # SQLite's REGEXP calls a function it does not ship
+        source, backend = sqlite_with_regexp(credentials), "pyarrow"
+        kwargs.pop("backend_kwargs", None)
     resource = sql_table(
-        credentials=credentials,
+        credentials=source,
         table=table.name,
         schema=schema,
         backend=backend,
@@ -703,6 +707,24 @@ def sql_resource(
 
 
 CHUNK_SIZE = 100_000
+
+
+def sqlite_with_regexp(url: str) -> Any:
+    """An engine on the SQLite stand-in whose connections define regexp(pattern, value), the
+    function SQLite's `value REGEXP pattern` calls (Python's re.search, as the spec's regexp_like)."""
+    import re
+
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+
+    def define(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.create_function(
+            "regexp", 2, lambda pattern, value: value is not None and re.search(pattern, str(value)) is not None
+        )
+
+    sa.event.listen(engine, "connect", define)
+    return engine
 
 
 def extract_filter(where: str) -> Any:
