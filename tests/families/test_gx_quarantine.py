@@ -49,8 +49,8 @@ def test_quarantine_orders_the_run_stage_then_gate_then_dbt_build_then_the_marts
     ready = prepare(quarantine_spec(tmp_path))
     files = render_tree(ready.spec, ready.plan)
     run = files["pipeline/run.py"]
-    order = [run.index(f'("{name}"') for name in ("synthesize", "ingest", "stage", "quarantine", "transform")]
-    assert order == sorted(order) and run.index('("quality"') > order[-1]
+    order = [run.index(f'"{name}",') for name in ("synthesize", "ingest", "stage", "quarantine", "transform")]
+    assert order == sorted(order) and run.index('"quality",') > order[-1]
     assert '["-m", "pipeline.transform", "--staging-only"]' in run
     assert '["-m", "pipeline.quality", "--stage", "staging"]' in run
     assert json.loads(files["gx/checks.json"])["gate"] is True

@@ -103,16 +103,22 @@ def test_pyflink_plans_every_drawn_specs_flink_statements(
 WAREHOUSE_ADAPTERS = frozenset({"postgres", "snowflake", "bigquery", "redshift", "spark", "clickhouse"})
 
 
+def _warehouse_outputs(project: Path) -> bool:
+    """Whether the project's dbt profile has an output of a warehouse adapter (not only DuckDB)."""
+    profiles = project / "dbt" / "profiles.yml"
+    return profiles.is_file() and any(f'type: "{a}"' in profiles.read_text() for a in WAREHOUSE_ADAPTERS)
+
+
 @pytest.mark.judge
 def test_dbt_parses_every_drawn_specs_warehouse_target(
     projects: list[Path], dbt_warehouses_python: Path, tmp_path: Path
 ) -> None:
     verdicts = judges.Verdicts()
-    with_profiles = [p for p in projects if (p / "dbt" / "profiles.yml").is_file()][:DBT_PARSES]
+    with_profiles = [p for p in projects if _warehouse_outputs(p)][:DBT_PARSES]
     judges.dbt_parses(
         with_profiles, dbt_warehouses_python.parent / "dbt", tmp_path / "home", verdicts, WAREHOUSE_ADAPTERS
     )
-    assert sum(len(v) for v in verdicts.judged.values()) >= 3, verdicts.judged
+    assert sum(len(v) for v in verdicts.judged.values()) >= min(3, len(with_profiles)) > 0, verdicts.judged
     assert not verdicts.failed, _report(verdicts)
 
 
