@@ -29,7 +29,6 @@ from tests.specgen.sample import draw
 
 REPO = Path(__file__).resolve().parents[1]
 ALL_JUDGES = ("static", "airflow", "flink", "local", "dbt", "stream")
-WAREHOUSE_ADAPTERS = frozenset({"postgres", "snowflake", "bigquery", "redshift", "spark", "clickhouse"})
 
 
 def failure_class(judge: str, detail: str) -> str:
@@ -51,7 +50,7 @@ def _judge(paths: list[Path], chosen: tuple[str, ...], local_runs: int, home: Pa
     if "dbt" in chosen:
         dbt = judge_python("dbt_warehouses").parent / "dbt"
         with_profiles = [p for p in paths if (p / "dbt" / "profiles.yml").is_file()][:local_runs]
-        judges.dbt_parses(with_profiles, dbt, home, verdicts, WAREHOUSE_ADAPTERS)
+        judges.dbt_parses(with_profiles, dbt, home, verdicts, judges.WAREHOUSE_ADAPTERS)
     if "stream" in chosen:
         streaming = [p for p in paths if (p / "flink" / "jobs.json").is_file()][:local_runs]
         judges.stream_runs(streaming, judge_python("flink"), home, verdicts)

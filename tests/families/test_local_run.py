@@ -7,7 +7,6 @@ dlt -> dbt), and its marts must then pass the jaffle oracle (../shared/oracles/j
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import time
@@ -18,12 +17,12 @@ import pytest
 from pipegen.pipeline import prepare
 from tests.conftest import REPO, example_specs, run_cli
 from tests.judges import offline_env
+from tests.specgen.judges import models
 
 ORACLE = REPO.parent / "shared" / "oracles" / "jaffle"
 if not ORACLE.is_dir():
     ORACLE = Path("/work/shared/oracles/jaffle")
 DRIVER = Path(__file__).with_name("local_run_driver.py")
-MATERIALIZED = re.compile(r"materialized='(\w+)'")
 
 
 def with_local_run() -> list[Path]:
@@ -36,16 +35,6 @@ def _paths(spec: Path) -> set[str]:
 
     ready = prepare(spec)
     return set(render_tree(ready.spec, ready.plan))
-
-
-def models(project: Path) -> list[str]:
-    """schema.model of every staging model and every mart dbt materializes (not ephemeral)."""
-    found = [f"staging.{p.stem}" for p in sorted((project / "dbt" / "models" / "staging").glob("*.sql"))]
-    for path in sorted((project / "dbt" / "models" / "marts").glob("*.sql")):
-        match = MATERIALIZED.search(path.read_text(encoding="utf-8").splitlines()[0])
-        if match is None or match.group(1) != "ephemeral":
-            found.append(f"marts.{path.stem}")
-    return found
 
 
 def landed(spec: Path) -> list[str]:

@@ -99,14 +99,10 @@ def test_pyflink_plans_every_drawn_specs_flink_statements(
     assert not verdicts.failed, _report(verdicts)
 
 
-# every adapter of the dbt_warehouses judge environment but DuckDB (built by the local run)
-WAREHOUSE_ADAPTERS = frozenset({"postgres", "snowflake", "bigquery", "redshift", "spark", "clickhouse"})
-
-
 def _warehouse_outputs(project: Path) -> bool:
     """Whether the project's dbt profile has an output of a warehouse adapter (not only DuckDB)."""
     profiles = project / "dbt" / "profiles.yml"
-    return profiles.is_file() and any(f'type: "{a}"' in profiles.read_text() for a in WAREHOUSE_ADAPTERS)
+    return profiles.is_file() and any(f'type: "{a}"' in profiles.read_text() for a in judges.WAREHOUSE_ADAPTERS)
 
 
 @pytest.mark.judge
@@ -116,7 +112,7 @@ def test_dbt_parses_every_drawn_specs_warehouse_target(
     verdicts = judges.Verdicts()
     with_profiles = [p for p in projects if _warehouse_outputs(p)][:DBT_PARSES]
     judges.dbt_parses(
-        with_profiles, dbt_warehouses_python.parent / "dbt", tmp_path / "home", verdicts, WAREHOUSE_ADAPTERS
+        with_profiles, dbt_warehouses_python.parent / "dbt", tmp_path / "home", verdicts, judges.WAREHOUSE_ADAPTERS
     )
     assert sum(len(v) for v in verdicts.judged.values()) >= min(3, len(with_profiles)) > 0, verdicts.judged
     assert not verdicts.failed, _report(verdicts)
