@@ -1,0 +1,71 @@
+"""Where the suite's time goes: a pytest plugin that records, per test module, the wall time and
+the CPU time of the test process and of every child it waited for (dbt, Airflow, the JVMs),
+setup and teardown included. CPU time hardly depends on the machine's load, so a run on a busy
+machine still ranks the modules right.
+
+    PIPEGEN_TIMING=timing.json bash scripts/test.sh -p tests.timing
+    python -m tests.timing timing.json   # the top modules, as docs/benchmarks.md shows them
+
+Each xdist worker writes `<file>.<worker>`; the report merges them."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import time
+from collections.abc import Generator
+from pathlib import Path
+
+import pytest
+
+_TOTALS: dict[str, list[float]] = {}  # module -> [wall s, cpu s, tests]
+
+
+def _cpu() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
+    wall, cpu = time.perf_counter(), _cpu()
+    yield
+    row = _TOTALS.setdefault(item.nodeid.split("::")[0], [0.0, 0.0, 0.0])
+    row[0] += time.perf_counter() - wall
+    row[1] += _cpu() - cpu
+    row[2] += 1
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    target = os.environ.get("PIPEGEN_TIMING")
+    if not target or not _TOTALS:
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    Path(f"{target}.{worker}").write_text(json.dumps(_TOTALS, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def report(target: str, top: int = 20) -> str:
+    """A markdown table of the `top` modules by CPU time, with the suite's totals."""
+    merged: dict[str, list[float]] = {}
+    for part in sorted(Path(target).parent.glob(Path(target).name + ".*")):
+        for module, row in json.loads(part.read_text(encoding="utf-8")).items():
+            merged.setdefault(module, [0.0, 0.0, 0.0])
+            merged[module] = [a + b for a, b in zip(merged[module], row, strict=True)]
+    ranked = sorted(merged.items(), key=lambda kv: -kv[1][1])
+    cpu_total = sum(row[1] for row in merged.values())
+    lines = ["| module | tests | wall (s) | CPU (s) | share of CPU |", "|---|---|---|---|---|"]
+    for module, (wall, cpu, tests) in ranked[:top]:
+        lines.append(f"| {module} | {int(tests)} | {wall:.0f} | {cpu:.0f} | {100 * cpu / cpu_total:.1f} % |")
+    rest = ranked[top:]
+    lines.append(
+        f"| the other {len(rest)} modules | {int(sum(r[2] for _, r in rest))} | {sum(r[0] for _, r in rest):.0f} "
+        f"| {sum(r[1] for _, r in rest):.0f} | {100 * sum(r[1] for _, r in rest) / cpu_total:.1f} % |"
+    )
+    lines.append(f"\nTotal: {len(merged)} modules, {cpu_total:.0f} s of CPU.")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(report(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 20))
