@@ -18,7 +18,6 @@ from tests.judges.crds import CrdCatalog, load_resources, shared_crds_dir
 from tests.judges.kubernetes import failures, is_core
 
 
-
 @pytest.fixture(scope="module")
 def catalog() -> CrdCatalog:
     folder = shared_crds_dir()

@@ -38,7 +38,10 @@ def test_built_in_groups_are_core_and_operator_groups_are_not() -> None:
 def test_manifests_are_the_documents_with_an_api_version_and_a_kind() -> None:
     files = {"k8s/rbac.yaml": "apiVersion: v1\nkind: ConfigMap\n---\napiVersion: v1\nkind: Secret\n",
              ".github/workflows/ci.yml": "name: ci\non: push\n", "dbt/x.yml": "version: 2\n"}  # fmt: skip
-    assert [(p, d["kind"]) for p, d in manifests(files)] == [("k8s/rbac.yaml", "ConfigMap"), ("k8s/rbac.yaml", "Secret")]
+    assert [(p, d["kind"]) for p, d in manifests(files)] == [
+        ("k8s/rbac.yaml", "ConfigMap"),
+        ("k8s/rbac.yaml", "Secret"),
+    ]
 
 
 def broken(resource: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:

@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pipegen.plan.components import Graph, Kind
+from pipegen.spec import catalog
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import SpecIndex, TableRef
-from pipegen.spec import catalog
 from pipegen.spec.model import SourceType, Spec
 
 # Sources whose batch extract runs a SQL query (the filter is its WHERE).
