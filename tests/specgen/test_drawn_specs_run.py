@@ -1,9 +1,10 @@
 """Valid means it runs, judged by the real tools on specs nobody here wrote: a fixed-seed
 sample of drawn specs that validate, plus every spec in tests/corpus/, is generated with the
 CLI and judged in batches — the local run (synthetic data, dlt into DuckDB, dbt build, GX),
-Airflow's DagBag, PyFlink's planner over every Flink statement, dbt parse per warehouse target
-and one local stream run. benchmarks/corpus.py runs
-hundreds with a recorded seed and writes the pass rate to docs/corpus.md."""
+Airflow's DagBag, a Prefect flow run and Airflow's dag.test() of a local run, PyFlink's planner
+over every Flink statement, dbt parse per warehouse target and one local stream run.
+benchmarks/corpus.py runs hundreds with a recorded seed and writes the pass rate to
+docs/corpus.md; docs/judges.md lists what is not judged and why."""
 
 from __future__ import annotations
 
