@@ -61,6 +61,19 @@ def test_a_warehouse_only_stream_jobs_write_warns_on_each_connection_setting_not
     }
 
 
+def test_the_location_of_a_lake_target_nothing_lands_in_or_sinks_to_gets_a_located_warning() -> None:
+    data = spec_data()
+    data["cloud"] = "azure"
+    data["targets"].append({"name": "lake", "type": "iceberg", "connection": {"bucket": "lake", "path": "lake"}})
+    found = codes(data)
+    assert {p: c for p, c in found.items() if c == "R397"} == {
+        "targets[1].connection.bucket": "R397",
+        "targets[1].connection.path": "R397",
+    }
+    data["targets"].reverse()  # the lake first: the batch layer lands there, and reads its bucket
+    assert "R397" not in codes(data).values()
+
+
 def test_the_rules_of_a_column_a_derived_column_replaces_get_a_located_warning() -> None:
     data = spec_data()
     table = data["sources"][0]["tables"][0]

@@ -12,7 +12,10 @@ silently (the ledger, pipegen.ledger, proves every other element reaches a gener
   `watermark_delay` only shapes a Flink source's WATERMARK (the warning is at that value).
 - R397: a target's connection settings under a plan with no batch layer (nothing extract-loads
   into it, no dbt profile connects to it) when Flink has no sink connector for its system: the
-  stream jobs write files under its location (`url`, `path`, `bucket`) and nothing reads the rest.
+  stream jobs write files under its location (`url`, `path`, `bucket`) and nothing reads the rest;
+  and the location of a lake target (delta, iceberg) that neither lands the batch layer's raw data
+  (dlt writes the first target it has a destination for) nor receives a stream job's sink: dbt
+  builds on it through the Spark Thrift server, whose catalog holds the tables' location.
 """
 
 from __future__ import annotations
@@ -32,7 +35,12 @@ SQL_EXTRACTED = frozenset(
 
 
 def reach_findings(spec: Spec, graph: Graph) -> tuple[Finding, ...]:
-    return (*unapplied_filters(spec, graph), *unread_streams(spec, graph), *unconnected_targets(spec, graph))
+    return (
+        *unapplied_filters(spec, graph),
+        *unread_streams(spec, graph),
+        *unconnected_targets(spec, graph),
+        *unread_lake_locations(spec, graph),
+    )
 
 
 def streamed_tables(spec: Spec, graph: Graph, index: SpecIndex) -> frozenset[str]:
@@ -122,4 +130,27 @@ def unconnected_targets(spec: Spec, graph: Graph) -> Iterator[Finding]:
                 "load those files into the target with its own loader, sink the stream jobs to a kafka, "
                 "postgres, mysql, clickhouse, redshift, delta or iceberg target, or remove the setting",
                 severity="warning",
+            )  # fmt: skip
+
+
+def unread_lake_locations(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    landing = next((t for t in spec.targets if catalog.TARGET_SYSTEMS[t.type].dlt_destination), None)
+    landed = landing.name.lower() if landing is not None and Kind.BATCH_EXTRACT in graph.kinds else None
+    sinks = set()
+    if Kind.FLINK_JOBS in graph.kinds and spec.targets:
+        sinks = {(job.sink.target if job.sink else spec.targets[0].name).lower() for job in spec.transforms.streams}
+    for ti, target in enumerate(spec.targets):
+        if target.type not in catalog.LAKE_TARGETS or target.name.lower() in {landed, *sinks}:
+            continue
+        for field in catalog.FILE_SINK_LOCATION:
+            if getattr(target.connection, field) is None:
+                continue
+            yield Finding(
+                ("targets", ti, "connection", field), "R397",
+                f"the connection `{field}` of lake target {target.name} is read by no generated code: the batch "
+                "layer lands raw data in " + (f"target {landing.name}" if landed and landing else "no lake")
+                + ", no stream job writes to it, and dbt builds on it through the Spark Thrift server, whose "
+                "catalog holds the tables' location",
+                "set the location in the Spark catalog (or make this target the landing one by listing it first, "
+                "or sink a stream job to it), or remove the setting", severity="warning",
             )  # fmt: skip
