@@ -147,8 +147,8 @@ def unread_lake_locations(spec: Spec, graph: Graph) -> Iterator[Finding]:
                 continue
             yield Finding(
                 ("targets", ti, "connection", field), "R397",
-                f"the connection `{field}` of lake target {target.name} is read by no generated code: the batch "
-                "layer lands raw data in " + (f"target {landing.name}" if landed and landing else "no lake")
+                f"the connection `{field}` of lake target {target.name} is read by no generated code: no batch "
+                "layer lands raw data in it" + (f" (dlt writes target {landing.name})" if landed and landing else "")
                 + ", no stream job writes to it, and dbt builds on it through the Spark Thrift server, whose "
                 "catalog holds the tables' location",
                 "set the location in the Spark catalog (or make this target the landing one by listing it first, "
