@@ -2,7 +2,7 @@
 invariant (validate refuses it with located errors, or every family renders and every judge
 passes), and write the pass rate and the failure classes to docs/corpus.md.
 
-    python -m benchmarks.corpus --count 300 --seed 20261204 [--judges static,airflow,flink,local,dbt]
+    python -m benchmarks.corpus --count 300 --seed 20261204 [--judges static,airflow,flink,local,dbt,...]
                                 [--local-runs 40] [--keep /tmp/failing] [--write docs/corpus.md]
 
 Run from the repo root in the dev environment (scripts/test.sh builds it); the judge
@@ -28,7 +28,7 @@ from tests.specgen.invariant import Outcome, static
 from tests.specgen.sample import draw
 
 REPO = Path(__file__).resolve().parents[1]
-ALL_JUDGES = ("static", "airflow", "flink", "local", "dbt", "stream")
+ALL_JUDGES = ("static", "airflow", "flink", "local", "dbt", "stream", "prefect", "dag_test", "k8s")
 
 
 def failure_class(judge: str, detail: str) -> str:
@@ -57,6 +57,14 @@ def _judge(paths: list[Path], chosen: tuple[str, ...], local_runs: int, home: Pa
     if "local" in chosen:
         batch = [p for p in paths if (p / "pipeline" / "run.py").is_file()][:local_runs]
         judges.local_run(batch, judge_python("batch"), home, verdicts)
+    if "prefect" in chosen:
+        flows = [p for p in paths if any((p / "flows").glob("*.py"))][:local_runs]
+        judges.prefect_runs(flows, judge_python("prefect"), home / "prefect", verdicts)
+    if "dag_test" in chosen:
+        dags = [p for p in paths if any((p / "dags").glob("*.py")) and (p / "pipeline" / "run.py").is_file()]
+        judges.airflow_runs(dags[:local_runs], judge_python("airflow"), home / "dag_test", verdicts)
+    if "k8s" in chosen:
+        judges.kubernetes_core(paths, judge_python("k8s"), home, verdicts)
 
 
 def run(count: int, seed: int, chosen: tuple[str, ...], local_runs: int, keep: Path | None) -> dict[str, object]:

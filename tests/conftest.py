@@ -21,6 +21,7 @@ from tests.judges.fixtures import (
     dbt_databricks_python,
     dbt_warehouses_python,
     flink_python,
+    k8s_python,
     kafka_python,
     prefect_python,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "dbt_databricks_python",
     "dbt_warehouses_python",
     "flink_python",
+    "k8s_python",
     "kafka_python",
     "mariadb_server",
     "postgres_server",

@@ -15,8 +15,7 @@ from pipegen.pipeline import families_for, prepare, render_tree
 from tests.conftest import example_specs
 from tests.families.cdc_specs import SYSTEMS, cdc_spec, render
 from tests.judges.crds import CrdCatalog, load_resources, shared_crds_dir
-
-CORE_KINDS = {"Role", "RoleBinding"}  # core Kubernetes objects: judged by the kubernetes family's validator
+from tests.judges.kubernetes import failures, is_core
 
 
 @pytest.fixture(scope="module")
@@ -55,17 +54,39 @@ def test_the_examples_without_kafka_render_no_strimzi_resource() -> None:
 @pytest.mark.parametrize("spec", with_strimzi(), ids=lambda p: p.stem)
 def test_every_example_resource_is_valid(catalog: CrdCatalog, spec: Path) -> None:
     ready = prepare(spec)
-    docs = [r for r in resources(render_tree(ready.spec, ready.plan)) if r["kind"] not in CORE_KINDS]
+    docs = [r for r in resources(render_tree(ready.spec, ready.plan)) if not is_core(r)]
     assert {"Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser"} <= {r["kind"] for r in docs}  # judged something
     assert catalog.validate_all(docs) == []
 
 
 @pytest.mark.parametrize("system", SYSTEMS)
 def test_every_cdc_resource_is_valid(tmp_path: Path, catalog: CrdCatalog, system: str) -> None:
-    docs = [r for r in resources(render(tmp_path, cdc_spec(system))) if r["kind"] not in CORE_KINDS]
+    docs = [r for r in resources(render(tmp_path, cdc_spec(system))) if not is_core(r)]
     kinds = {r["kind"] for r in docs}
     assert kinds == {"Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser", "KafkaConnect", "KafkaConnector"}
     assert catalog.validate_all(docs) == []
+
+
+@pytest.mark.judge
+def test_every_core_kind_resource_of_the_examples_and_cdc_specs_is_valid_against_kubernetes_schemas(
+    tmp_path: Path, k8s_python: Path
+) -> None:
+    """Role, RoleBinding and every other built-in kind in any generated file, of every example and
+    of the CDC spec of each system, against the Kubernetes API's strict schemas (kubernetes-validate,
+    offline): no core kind is left out of validation."""
+    from tests.judges.kubernetes import core_resources
+
+    found = []
+    for spec in example_specs():
+        ready = prepare(spec)
+        found += [(f"{spec.stem}/{p}", r) for p, r in core_resources(render_tree(ready.spec, ready.plan))]
+    for system in SYSTEMS:
+        folder = tmp_path / system
+        folder.mkdir()
+        found += [(f"cdc-{system}/{p}", r) for p, r in core_resources(render(folder, cdc_spec(system)))]
+    kinds = {r["kind"] for _, r in found}
+    assert {"Role", "RoleBinding"} <= kinds, kinds  # judged something: the Connect pods' secret readers
+    assert failures(found, k8s_python, tmp_path / "home") == {}
 
 
 def test_ecommerce_topics_follow_the_plan() -> None:

@@ -47,6 +47,13 @@ def kafka_python(request: pytest.FixtureRequest) -> Path:
 
 
 @pytest.fixture(scope="session")
+def k8s_python(request: pytest.FixtureRequest) -> Path:
+    """Python of the `k8s` judge env (requirements/judges/k8s.txt): kubernetes-validate and the
+    Kubernetes API's schemas it bundles."""
+    return _judge_python(request, "k8s")
+
+
+@pytest.fixture(scope="session")
 def flink_python(request: pytest.FixtureRequest) -> Path:
     """Python of the `flink` judge env (requirements/judges/flink.txt): PyFlink 2.3 on Java 17, DuckDB, Faker."""
     return _judge_python(request, "flink")

@@ -1,12 +1,14 @@
 """Valid means it runs, judged by the real tools on specs nobody here wrote: a fixed-seed
 sample of drawn specs that validate, plus every spec in tests/corpus/, is generated with the
 CLI and judged in batches — the local run (synthetic data, dlt into DuckDB, dbt build, GX),
-Airflow's DagBag, PyFlink's planner over every Flink statement, dbt parse per warehouse target
-and one local stream run. benchmarks/corpus.py runs
-hundreds with a recorded seed and writes the pass rate to docs/corpus.md."""
+Airflow's DagBag, a Prefect flow run and Airflow's dag.test() of a local run, PyFlink's planner
+over every Flink statement, dbt parse per warehouse target and one local stream run.
+benchmarks/corpus.py runs hundreds with a recorded seed and writes the pass rate to
+docs/corpus.md; docs/judges.md lists what is not judged and why."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
@@ -21,12 +23,21 @@ CORPUS = Path(__file__).parents[1] / "corpus"
 LOCAL_RUNS = 8  # the local run costs ~10 s a project: the first ones with a batch layer (the corpus first)
 STREAM_RUNS = 1
 DBT_PARSES = 8  # projects whose warehouse targets dbt parses (~5 s a target)
+# Runs under an orchestrator, of drawn specs (not the corpus), within ~2 minutes on 2 cores: a
+# Prefect flow run costs ~15 s a project after the test harness's ~10 s start, a dag.test() ~20 s
+# after Airflow's ~20 s db migrate (one process each for all its projects).
+PREFECT_RUNS = 2
+AIRFLOW_RUNS = 2
+
+
+def corpus() -> list[str]:
+    return [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.yaml"))]
 
 
 @pytest.fixture(scope="module")
 def projects(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     root = tmp_path_factory.mktemp("drawn")
-    specs = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.yaml"))]  # first: every judge runs them
+    specs = corpus()  # first: every judge runs them
     specs += [outcome.text for _, outcome in valid_sample(SAMPLE, SEED, pool=SAMPLE * 3)]
     out = []
     for i, text in enumerate(specs):
@@ -40,8 +51,9 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return out
 
 
-# Failure classes found and not fixed yet, each in docs/corpus.md and on issue 19: a failure that
-# matches one is printed (visible in the run's output), never counted as a pass; any other fails.
+# Failure classes found and not fixed yet, each in docs/corpus.md, docs/judges.md and on issue 19: a
+# failure that matches one is a KnownOpenFailure warning (in the run's warnings summary), never
+# counted as a pass; any other fails.
 KNOWN_OPEN = {
     "an extract that keeps no row lands no raw table, and dbt's staging model fails on the missing relation":
         r"Table with name \w+ does not exist",
@@ -59,7 +71,12 @@ def _open_failures(verdicts: judges.Verdicts) -> judges.Verdicts:
             kept.failed[name] = detail
         else:
             print(f"KNOWN OPEN FAILURE ({known}): {name}")
+            warnings.warn(KnownOpenFailure(f"{name}: {known} (docs/judges.md)"), stacklevel=2)
     return kept
+
+
+class KnownOpenFailure(UserWarning):
+    """A drawn spec's judge failure of a known open class (KNOWN_OPEN)."""
 
 
 def _report(verdicts: judges.Verdicts) -> str:
@@ -86,6 +103,46 @@ def test_airflow_loads_every_drawn_specs_dag(projects: list[Path], airflow_pytho
     verdicts = judges.Verdicts()
     judges.airflow_bags(projects, airflow_python, tmp_path / "home", verdicts)
     assert len(verdicts.judged.get("airflow DagBag", [])) >= 4
+    assert not verdicts.failed, _report(verdicts)
+
+
+def drawn(projects: list[Path]) -> list[Path]:
+    """The projects of drawn specs (after the corpus's)."""
+    return projects[len(corpus()) :]
+
+
+def _distinct_pipelines(projects: list[Path]) -> list[Path]:
+    """The first project of each pipeline name: one Airflow process runs them all (a DAG id
+    twice would take a second process, judges.airflow_runs)."""
+    seen: dict[str, Path] = {}
+    for project in projects:
+        for dag_file in sorted((project / "dags").glob("*.py")):  # dags/<pipeline>.py: the DAG id's file
+            seen.setdefault(dag_file.stem, project)
+    return list(dict.fromkeys(seen.values()))
+
+
+@pytest.mark.judge
+def test_a_prefect_flow_run_of_drawn_specs_completes_every_task_and_builds_every_model(
+    projects: list[Path], prefect_python: Path, tmp_path: Path
+) -> None:
+    flows = [p for p in drawn(projects) if any((p / "flows").glob("*.py"))][:PREFECT_RUNS]
+    verdicts = judges.Verdicts()
+    judges.prefect_runs(flows, prefect_python, tmp_path / "home", verdicts)
+    assert len(verdicts.judged.get("prefect flow run", [])) == PREFECT_RUNS
+    verdicts = _open_failures(verdicts)
+    assert not verdicts.failed, _report(verdicts)
+
+
+@pytest.mark.judge
+def test_dag_test_of_drawn_specs_runs_every_task_and_builds_every_model(
+    projects: list[Path], airflow_python: Path, tmp_path: Path
+) -> None:
+    with_dags = [p for p in drawn(projects) if any((p / "dags").glob("*.py")) and (p / "pipeline" / "run.py").is_file()]
+    chosen = _distinct_pipelines(with_dags)[:AIRFLOW_RUNS]
+    verdicts = judges.Verdicts()
+    judges.airflow_runs(chosen, airflow_python, tmp_path / "home", verdicts)
+    assert len(verdicts.judged.get("airflow dag.test", [])) == AIRFLOW_RUNS
+    verdicts = _open_failures(verdicts)
     assert not verdicts.failed, _report(verdicts)
 
 

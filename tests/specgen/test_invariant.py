@@ -102,7 +102,6 @@ def static_text(text: str) -> Any:
 # ---------------------------------------------------------------- judges that run in-process
 
 CUSTOM_RESOURCES = ("k8s/kafka/", "debezium/strimzi/", "flink/deploy/")
-CORE_GROUPS = ("rbac.authorization.k8s.io/", "v1")
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +114,7 @@ def test_every_custom_resource_of_drawn_specs_validates_strictly_against_its_ope
     rendered: list[dict[str, str]],
 ) -> None:
     from tests.judges.crds import CrdCatalog, load_resources, shared_crds_dir
+    from tests.judges.kubernetes import is_core
 
     folder = shared_crds_dir()
     if folder is None:
@@ -126,12 +126,25 @@ def test_every_custom_resource_of_drawn_specs_validates_strictly_against_its_ope
         for path, text in sorted(files.items()):
             if not path.startswith(CUSTOM_RESOURCES) or not path.endswith(".yaml"):
                 continue
-            # RBAC (rbac.authorization.k8s.io) is core Kubernetes, not an operator's CRD: no schema here
-            custom = [r for r in load_resources(text) if not r["apiVersion"].startswith(CORE_GROUPS)]
+            # built-in kinds (Role, RoleBinding) are judged by the next test, against Kubernetes' schemas
+            custom = [r for r in load_resources(text) if not is_core(r)]
             problems = catalog.validate_all(custom)
             assert problems == [], f"{path}: {problems}"
             judged += len(custom)
     assert judged >= 20, judged
+
+
+@pytest.mark.judge
+def test_every_core_kind_resource_of_drawn_specs_is_valid_against_kubernetes_schemas(
+    rendered: list[dict[str, str]], k8s_python: Path, tmp_path: Path
+) -> None:
+    """Role, RoleBinding and any other built-in kind in any generated file, strictly against the
+    Kubernetes API's schemas (kubernetes-validate, offline), all in one process."""
+    from tests.judges.kubernetes import core_resources, failures
+
+    found = [(f"spec{i:02d}/{path}", r) for i, files in enumerate(rendered) for path, r in core_resources(files)]
+    assert len(found) >= 4 and {"Role", "RoleBinding"} <= {r["kind"] for _, r in found}, found  # judged something
+    assert failures(found, k8s_python, tmp_path / "home") == {}
 
 
 def test_every_debezium_connector_of_drawn_specs_uses_current_property_names(rendered: list[dict[str, str]]) -> None:

@@ -32,6 +32,9 @@ from pipegen.spec.validate import check_data, locate
 Status = Literal["reaches", "warned", "allowed", "held", "unchanged", "crashed"]
 ACCOUNTED: frozenset[str] = frozenset({"reaches", "warned", "allowed", "held"})
 MAX_VALID_TRIES = 3  # accepted changes tried per value before it is called unchanged
+# An empty list or mapping (`group_by: []`) whose removal changes no file says what leaving the key
+# out says: it holds no value that could be dropped.
+EMPTY = "an empty list or mapping, the same as leaving the key out: it holds nothing to drop"
 
 SpecInput = str | bytes | FsPath | Mapping[str, Any]
 
@@ -165,6 +168,8 @@ def _unreached(base: Baseline, path: Path, text: str, held: list[str], valid_tri
     reason = allowed(path)
     if reason is not None:
         return Entry(text, "allowed", why=reason)
+    if valid_tries and get(base.data, path) in ([], {}):
+        return Entry(text, "allowed", why=EMPTY)
     if not valid_tries:
         return Entry(text, "held", why="every change tried is refused by validate: " + ", ".join(sorted(set(held))))
     return Entry(text, "unchanged", why="every accepted change leaves every generated file byte-identical")

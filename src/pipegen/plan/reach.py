@@ -6,6 +6,16 @@ silently (the ledger, pipegen.ledger, proves every other element reaches a gener
   Flink jobs that read the table (a job's source or a lookup dimension). Debezium captures every
   row: its only row filter is a scripting SMT (Groovy/GraalVM JavaScript) that pipegen does not
   install, so a CDC table's filter holds where its changes are consumed.
+- R396: a streamed table or topic (cdc or stream ingestion) that no stream job reads. A topic of
+  a message system the batch layer does not land reaches no file at all (the warning is at the
+  topic); any other such table still reaches its stand-ins, capture or warehouse, but its
+  `watermark_delay` only shapes a Flink source's WATERMARK (the warning is at that value).
+- R397: a target's connection settings under a plan with no batch layer (nothing extract-loads
+  into it, no dbt profile connects to it) when Flink has no sink connector for its system: the
+  stream jobs write files under its location (`url`, `path`, `bucket`) and nothing reads the rest;
+  and the location of a lake target (delta, iceberg) that neither lands the batch layer's raw data
+  (dlt writes the first target it has a destination for) nor receives a stream job's sink: dbt
+  builds on it through the Spark Thrift server, whose catalog holds the tables' location.
 """
 
 from __future__ import annotations
@@ -13,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pipegen.plan.components import Graph, Kind
+from pipegen.spec import catalog
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import SpecIndex, TableRef
 from pipegen.spec.model import SourceType, Spec
@@ -24,7 +35,12 @@ SQL_EXTRACTED = frozenset(
 
 
 def reach_findings(spec: Spec, graph: Graph) -> tuple[Finding, ...]:
-    return tuple(unapplied_filters(spec, graph))
+    return (
+        *unapplied_filters(spec, graph),
+        *unread_streams(spec, graph),
+        *unconnected_targets(spec, graph),
+        *unread_lake_locations(spec, graph),
+    )
 
 
 def streamed_tables(spec: Spec, graph: Graph, index: SpecIndex) -> frozenset[str]:
@@ -67,3 +83,74 @@ def _why(ref: TableRef) -> str:
     if ref.source.ingestion.value == "stream":
         return "no stream job of this plan reads the topic"
     return f"the batch layer reads {ref.source.type.value} sources without a SQL query to add it to"
+
+
+# Message systems whose topics only Flink jobs read (CDC tables are captured by Debezium, and
+# Faker stream tables are written as local stand-ins, whether or not a job reads them).
+MESSAGE_SYSTEMS = frozenset({SourceType.KAFKA, SourceType.EVENTHUBS, SourceType.KINESIS})
+
+
+def unread_streams(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    index = SpecIndex(spec)
+    streamed = streamed_tables(spec, graph, index)
+    hint = "read it in a stream job (`from:` or a join), or remove it"
+    for ref in index.tables:
+        if ref.source.ingestion.value not in ("cdc", "stream") or ref.qualified.lower() in streamed:
+            continue
+        if ref.source.type in MESSAGE_SYSTEMS and ref.source_index not in graph.batch_sources:
+            what = "topic" if ref.kind == "topics" else "table"
+            yield Finding(
+                ref.path, "R396",
+                f"no stream job of this plan reads the {what} {ref.qualified}: only its name reaches the docs "
+                "(no job, table or check is generated for its columns)",
+                hint, severity="warning",
+            )  # fmt: skip
+        elif ref.dataset.watermark_delay is not None:
+            yield Finding(
+                (*ref.path, "watermark_delay"), "R396",
+                f"the watermark_delay of {ref.qualified} is used by no generated reader: only a stream job's "
+                "source has a watermark, and no stream job of this plan reads the table",
+                hint + " (or drop `watermark_delay`)", severity="warning",
+            )  # fmt: skip
+
+
+def unconnected_targets(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    if graph.kinds & {Kind.BATCH_EXTRACT, Kind.SQL_MODELS}:
+        return
+    for ti, target in enumerate(spec.targets):
+        if target.type in catalog.FLINK_SINK_TARGETS:
+            continue
+        given = target.connection.model_dump(exclude_none=True, exclude_defaults=True, by_alias=True)
+        for field in sorted(set(given) - {*catalog.FILE_SINK_LOCATION, "options"}):
+            yield Finding(
+                ("targets", ti, "connection", field), "R397",
+                f"the connection `{field}` of target {target.name} ({target.type.value}) is read by no generated "
+                f"code: this plan has no batch layer to load into it, and Flink has no {target.type.value} sink "
+                "connector (stream jobs write Parquet files under the target's url, path or bucket)",
+                "load those files into the target with its own loader, sink the stream jobs to a kafka, "
+                "postgres, mysql, clickhouse, redshift, delta or iceberg target, or remove the setting",
+                severity="warning",
+            )  # fmt: skip
+
+
+def unread_lake_locations(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    landing = next((t for t in spec.targets if catalog.TARGET_SYSTEMS[t.type].dlt_destination), None)
+    landed = landing.name.lower() if landing is not None and Kind.BATCH_EXTRACT in graph.kinds else None
+    sinks = set()
+    if Kind.FLINK_JOBS in graph.kinds and spec.targets:
+        sinks = {(job.sink.target if job.sink else spec.targets[0].name).lower() for job in spec.transforms.streams}
+    for ti, target in enumerate(spec.targets):
+        if target.type not in catalog.LAKE_TARGETS or target.name.lower() in {landed, *sinks}:
+            continue
+        for field in catalog.FILE_SINK_LOCATION:
+            if getattr(target.connection, field) is None:
+                continue
+            yield Finding(
+                ("targets", ti, "connection", field), "R397",
+                f"the connection `{field}` of lake target {target.name} is read by no generated code: no batch "
+                "layer lands raw data in it" + (f" (dlt writes target {landing.name})" if landed and landing else "")
+                + ", no stream job writes to it, and dbt builds on it through the Spark Thrift server, whose "
+                "catalog holds the tables' location",
+                "set the location in the Spark catalog (or make this target the landing one by listing it first, "
+                "or sink a stream job to it), or remove the setting", severity="warning",
+            )  # fmt: skip

@@ -106,6 +106,13 @@ OLAP_TARGETS = frozenset({TargetType.CLICKHOUSE, TargetType.DRUID})
 SERVING_TARGETS = frozenset({TargetType.MYSQL, TargetType.POSTGRES})
 # Targets that can run SQL transformations after loading (ELT needs one).
 TRANSFORMING_TARGETS = WAREHOUSE_TARGETS | LAKE_TARGETS | frozenset({TargetType.CLICKHOUSE})
+# Targets a Flink job writes through a connector of its own (Kafka, JDBC, the lake formats:
+# generators/flink/connectors.py); a stream job's sink on any other target writes files under the
+# lake path instead, and only the connection's location (url, path, bucket) reaches it.
+FLINK_SINK_TARGETS = LAKE_TARGETS | frozenset(
+    {TargetType.KAFKA, TargetType.POSTGRES, TargetType.MYSQL, TargetType.CLICKHOUSE, TargetType.REDSHIFT}
+)
+FILE_SINK_LOCATION = ("url", "path", "bucket")
 
 
 @dataclass(frozen=True)

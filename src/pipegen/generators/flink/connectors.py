@@ -107,9 +107,18 @@ def source_options(rel: Relation, job: StreamJobNames) -> dict[str, str]:
         options["stream.arn"] = Escaped("${KINESIS_STREAM_ARN}")
     else:
         options.update({"topic": rel.ref.dataset.name, **_consumer(job)})
+        options.update(_brokers(rel.ref.source.type, rel.ref.source.connection))
         options.update(client_properties(rel.ref.source.connection))
     options["format"] = TOPIC_FORMATS[rel.ref.dataset.format]
     return options
+
+
+def _brokers(system: SourceType, conn: Connection) -> dict[str, str]:
+    """A Kafka source's brokers: the spec's `bootstrap_servers` when it gives them (a cluster of
+    its own), else the project's cluster (`KAFKA_BOOTSTRAP_SERVERS`)."""
+    if system != SourceType.KAFKA or conn.bootstrap_servers is None:
+        return {}
+    return {"properties.bootstrap.servers": option_value(conn.bootstrap_servers, KAFKA_BOOTSTRAP)}
 
 
 def client_properties(conn: Connection) -> dict[str, str]:

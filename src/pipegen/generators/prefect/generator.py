@@ -148,6 +148,7 @@ def flow_context(ctx: GenContext) -> dict[str, Any]:
         "delays_text": trusted(", ".join(f"{d:g}" for d in policy.retry_delays())),
         "max_retry_delay_text": trusted(format_duration(policy.max_retry_delay)),
         "sla_text": trusted(format_duration(policy.freshness_sla)) if policy.freshness_sla else None,
+        "timeout_text": trusted(format_duration(policy.execution_timeout)) if policy.execution_timeout else None,
         "cache_seconds": CACHE_SECONDS,
         "cache_text": trusted("kept " + format_duration(CACHE_SECONDS)),
         "dbt_target": dbt_target(ctx),

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 
+from pipegen.spec import rulekinds
 from pipegen.spec.diagnostics import Finding, Path
 from pipegen.spec.index import SpecIndex, TableRef, mart_outputs
 from pipegen.spec.model import Notification, SourceType, Spec, SyntheticWrites
@@ -39,6 +40,7 @@ def staging(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
         yield from _renames(t)
         yield from _derived_names(t)
         yield from _streamed_replacements(t)
+        yield from _replaced_rules(t)
         yield from _metadata(t)
 
 
@@ -109,6 +111,27 @@ def _streamed_replacements(t: TableRef) -> Iterator[Finding]:
                 "table: Flink SQL cannot compute a column under the name of a column it reads",
                 f"give the derived column its own name (e.g. '{d.name}_value') and use that name in jobs and marts",
             )
+
+
+def _replaced_rules(t: TableRef) -> Iterator[Finding]:
+    """The quality rules of a column a derived column replaces in staging: the checks run on the
+    staging model, where the column holds the derived value, so the column's own rules reach no
+    check (the derived column's rules do). Streamed tables cannot replace a column (R380)."""
+    if t.source.ingestion.value in ("cdc", "stream"):
+        return
+    derived = {d.name.lower(): d.name for d in t.dataset.derived}
+    for ci, c in enumerate(t.dataset.columns):
+        replacing = derived.get(c.staged_name.lower()) or derived.get(c.name.lower())
+        if replacing is None:
+            continue
+        for kind in rulekinds.stated(c):
+            yield Finding(
+                (*t.path, "columns", ci, kind.field), "R398",
+                f"the `{kind.field}` rule of column '{c.name}' of '{t.dataset.name}' is checked nowhere: derived "
+                f"column '{replacing}' replaces the column in staging, where the checks run",
+                f"state the rule on the derived column '{replacing}' (it then holds for the derived value), or give "
+                "the derived column its own name", severity="warning", on_key=True,
+            )  # fmt: skip
 
 
 def event_time_column(t: TableRef, name: str) -> tuple[str, str] | None:

@@ -19,7 +19,7 @@ CREATE TABLE `sensors__readings` (
   WATERMARK FOR `measured_at` AS `measured_at` - INTERVAL '10' SECOND
 ) WITH (
   'connector' = 'kafka',
-  'properties.bootstrap.servers' = '${KAFKA_BOOTSTRAP_SERVERS}',
+  'properties.bootstrap.servers' = '${KAFKA_BOOTSTRAP}',
   'topic' = 'readings',
   'properties.group.id' = 'iot_lambda__overheating',
   'properties.isolation.level' = 'read_committed',

@@ -1,0 +1,78 @@
+"""Runs inside the airflow judge environment (AIRFLOW_HOME a scratch directory with a SQLite
+metadata DB, AIRFLOW__CORE__DAGS_FOLDER a path this driver links to each project's dags/ in turn,
+set by the caller): `airflow db migrate` once, then each generated project's DAG
+with `dag.test(run_conf={"local": True})` (a local run: synthetic stand-ins, the real dlt
+ingestion, dbt build, GX), many projects in one process (their DAG ids must differ).
+Prints one JSON line {project: {"dag", "run_state", "tasks": {task_id: state}, "error"}}.
+
+    python airflow_runs.py PROJECT_DIR...
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+from project_modules import enter, leave, output_to, tail
+
+
+def run(project: Path, db: Path) -> dict[str, Any]:
+    from airflow.dag_processing.dagbag import DagBag
+
+    added = enter(project, project / "plugins")
+    # dag.test() first writes the DAGs of the configured bundle (the dags folder, read from the
+    # configuration once per process) to the metadata DB: that folder is a link to this project's
+    bundle = Path(os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
+    if bundle.is_symlink():
+        bundle.unlink()
+    bundle.symlink_to(project / "dags", target_is_directory=True)
+    try:
+        bag = DagBag(dag_folder=str(bundle))
+        if bag.import_errors or len(bag.dags) != 1:
+            return {"error": f"DagBag: {sorted(bag.dags)} {bag.import_errors}"}
+        [(dag_id, dag)] = bag.dags.items()
+        started = time.perf_counter()
+        try:
+            with output_to(project / "judge.log"):
+                run = dag.test(run_conf={"local": True})
+        except Exception:
+            return {"dag": dag_id, "error": traceback.format_exc()[-3000:] + tail(project / "judge.log")}
+        with sqlite3.connect(db) as con:
+            tasks = dict(con.execute(
+                "select task_id, state from task_instance where dag_id = ? and run_id = ?", (dag_id, run.run_id)
+            ).fetchall())  # fmt: skip
+        return {
+            "dag": dag_id,
+            "run_state": str(run.state),
+            "tasks": tasks,
+            "error": None if str(run.state) == "success" else tail(project / "judge.log"),
+            "seconds": round(time.perf_counter() - started, 1),
+        }
+    finally:
+        leave(added)
+
+
+def main() -> int:
+    migrate = subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"], check=False, capture_output=True, text=True
+    )
+    if migrate.returncode != 0:
+        print((migrate.stdout + migrate.stderr)[-4000:], file=sys.stderr)
+        return 1
+    db = Path(os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix("sqlite:///"))
+    out = {arg: run(Path(arg), db) for arg in sys.argv[1:]}
+    import json
+
+    print(json.dumps(out, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""Runs several generated projects in one Python process (a judge driver's helper): each
+project's `pipeline` package, plugins and settings are cleared before the next one runs, so a
+project never imports another's step modules or writes into another's warehouse. Standard
+library only (imported inside the judge environments). A project's output goes to
+PROJECT/judge.log (`output_to`), whose tail the judge reports when the project fails."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+# Settings a generated DAG or flow sets with os.environ.setdefault (per project: cleared between projects)
+PROJECT_SETTINGS = ("PIPEGEN_WAREHOUSE", "PIPEGEN_PROJECT_DIR", "PIPEGEN_DATA_DIR", "PIPEGEN_QUALITY_DIR")
+PROJECT_PACKAGES = ("pipeline", "pipegen_callbacks")
+
+
+def enter(project: Path, *extra_paths: Path) -> list[str]:
+    """Forget the previous project (its modules, settings, working directory) and make `project`
+    the current one; returns the sys.path entries added (give them to `leave`)."""
+    for name in [m for m in sys.modules if m.split(".")[0] in PROJECT_PACKAGES]:
+        del sys.modules[name]
+    for key in PROJECT_SETTINGS:
+        os.environ.pop(key, None)
+    os.chdir(project)
+    added = [str(p) for p in (project, *extra_paths)]
+    for path in reversed(added):
+        sys.path.insert(0, path)
+    return added
+
+
+def leave(added: list[str]) -> None:
+    for path in added:
+        while path in sys.path:
+            sys.path.remove(path)
+
+
+@contextmanager
+def output_to(log: Path) -> Iterator[None]:
+    """The process's stdout and stderr (file descriptors 1 and 2: what the tools a project runs
+    print, dbt's and dlt's logs included) go to `log` while the project runs."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with log.open("ab") as handle:
+        os.dup2(handle.fileno(), 1)
+        os.dup2(handle.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
+def tail(log: Path, chars: int = 2000) -> str:
+    """The log's error lines (a tool's own message, e.g. dbt's, comes before the orchestrator's
+    closing lines), then its last `chars` characters."""
+    text = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
+    errors = [line for line in text.splitlines() if "Error" in line or "error:" in line][:30]
+    return "\n".join(errors) + "\n...\n" + text[-chars:]

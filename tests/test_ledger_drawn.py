@@ -1,0 +1,107 @@
+"""Regression specs of the drops the ledger found over drawn specs (tests/specgen/test_drawn_ledger.py),
+each minimal, with what it must reach (or the warning it must get) written out by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipegen.ledger import baseline, ledger
+from tests.conftest import spec_data
+from tests.families.cdc_specs import cdc_spec
+
+
+def kafka_spec(**connection: Any) -> dict[str, Any]:
+    """Two topics of a Kafka source; one stream job reads `clicks` only."""
+    data = spec_data(latency="1m")
+    data["sources"] = [{
+        "name": "events", "type": "kafka", "ingestion": "stream",
+        "connection": {"bootstrap_servers": "broker-1:9092", **connection},
+        "topics": [{"name": "clicks", "columns": [{"name": "id", "type": "bigint"}]},
+                   {"name": "views", "columns": [{"name": "id", "type": "bigint"}]}],
+    }]  # fmt: skip
+    data["transforms"] = {"streams": [{"name": "all_clicks", "from": "clicks", "columns": ["id"]}]}
+    return data
+
+
+def codes(data: dict[str, Any]) -> dict[str, str]:
+    return {d.path: d.code for d in baseline(data).diagnostics}
+
+
+def test_a_kafka_sources_bootstrap_servers_are_its_flink_sources_brokers() -> None:
+    sql = baseline(kafka_spec()).files["flink/sql/shop__all_clicks.sql"]
+    assert "'properties.bootstrap.servers' = 'broker-1:9092'" in sql
+    referenced = baseline(kafka_spec(bootstrap_servers="${env:EVENTS_BROKERS}")).files
+    assert "'properties.bootstrap.servers' = '${EVENTS_BROKERS}'" in referenced["flink/sql/shop__all_clicks.sql"]
+
+
+def test_a_topic_no_stream_job_reads_gets_a_located_warning_covering_its_columns() -> None:
+    assert codes(kafka_spec()) == {"sources[0].topics[1]": "R396"}
+    entry = ledger(kafka_spec(), [("sources", 0, "topics", 1, "columns", 0, "type")])
+    assert entry["sources[0].topics[1].columns[0].type"].status == "warned"
+
+
+def test_the_watermark_delay_of_a_cdc_table_no_stream_job_reads_gets_a_located_warning() -> None:
+    data = cdc_spec("postgres", "kappa")
+    data["sources"][0]["tables"][1] = {**data["sources"][0]["tables"][1], "watermark_delay": "5s"}
+    data["transforms"] = {"streams": [{"name": "big_orders", "from": "orders", "columns": ["order_id"]}]}
+    found = codes(data)
+    assert found.get("sources[0].tables[1].watermark_delay") == "R396", found
+    assert not any(path.startswith("sources[0].tables[0]") for path in found)  # the table a job reads
+
+
+def test_a_warehouse_only_stream_jobs_write_warns_on_each_connection_setting_nothing_reads() -> None:
+    data = kafka_spec()
+    data["sources"][0]["topics"].pop()
+    data["cloud"] = "aws"
+    data["targets"] = [{"name": "warehouse", "type": "snowflake",
+                        "connection": {"account": "acme", "user": "LOADER", "warehouse": "LOADING"}}]  # fmt: skip
+    found = codes(data)
+    assert {p: c for p, c in found.items() if c == "R397"} == {
+        f"targets[0].connection.{field}": "R397" for field in ("account", "user", "warehouse")
+    }
+
+
+def test_the_location_of_a_lake_target_nothing_lands_in_or_sinks_to_gets_a_located_warning() -> None:
+    data = spec_data()
+    data["cloud"] = "azure"
+    data["targets"].append({"name": "lake", "type": "iceberg", "connection": {"bucket": "lake", "path": "lake"}})
+    found = codes(data)
+    assert {p: c for p, c in found.items() if c == "R397"} == {
+        "targets[1].connection.bucket": "R397",
+        "targets[1].connection.path": "R397",
+    }
+    data["targets"].reverse()  # the lake first: the batch layer lands there, and reads its bucket
+    assert "R397" not in codes(data).values()
+
+
+def test_the_rules_of_a_column_a_derived_column_replaces_get_a_located_warning() -> None:
+    data = spec_data()
+    table = data["sources"][0]["tables"][0]
+    table["columns"][1] = {**table["columns"][1], "not_null": {"mostly": 0.9}, "range": {"min": 0}}
+    table["derived"] = [{"name": table["columns"][1]["name"], "expr": f"abs({table['columns'][1]['name']})",
+                         "type": "double"}]  # fmt: skip
+    found = codes(data)
+    assert {p: c for p, c in found.items() if c == "R398"} == {
+        "sources[0].tables[0].columns[1].not_null": "R398",
+        "sources[0].tables[0].columns[1].range": "R398",
+    }
+
+
+def test_prefect_tasks_fail_after_the_execution_timeout() -> None:
+    data = spec_data(orchestrator="prefect", orchestration={"execution_timeout": "2h"})
+    files = baseline(data).files
+    assert '    "timeout_seconds": 7200.0,' in files["flows/shop.py"]
+    assert "| task timeout | 2h (`timeout_seconds`)" in files["docs/orchestration.md"]
+
+
+def test_an_empty_group_by_holds_nothing_to_drop() -> None:
+    data = kafka_spec()
+    data["sources"][0]["topics"].pop()
+    data["sources"][0]["topics"][0]["columns"].append({"name": "at", "type": "timestamp(3)"})
+    data["sources"][0]["topics"][0]["event_time"] = "at"
+    data["transforms"] = {"streams": [{
+        "name": "per_minute", "from": "clicks", "window": {"type": "tumble", "size": "1m"}, "group_by": [],
+        "measures": [{"name": "n", "agg": "count"}],
+    }]}  # fmt: skip
+    entry = ledger(data, [("transforms", "streams", 0, "group_by")])["transforms.streams[0].group_by"]
+    assert entry.status == "allowed" and "empty" in entry.why
