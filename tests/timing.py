@@ -21,6 +21,14 @@ from pathlib import Path
 import pytest
 
 _TOTALS: dict[str, list[float]] = {}  # module -> [wall s, cpu s, tests]
+_TARGET: list[Path] = []  # where this process writes its figures (read once, before any test runs)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    target = os.environ.get("PIPEGEN_TIMING")
+    if target:
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        _TARGET.append(Path(f"{Path(target).resolve()}.{worker}"))
 
 
 def _cpu() -> float:
@@ -39,11 +47,10 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    target = os.environ.get("PIPEGEN_TIMING")
-    if not target or not _TOTALS:
+    if not _TARGET or not _TOTALS:
         return
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    Path(f"{target}.{worker}").write_text(json.dumps(_TOTALS, indent=1, sort_keys=True), encoding="utf-8")
+    _TARGET[0].parent.mkdir(parents=True, exist_ok=True)
+    _TARGET[0].write_text(json.dumps(_TOTALS, indent=1, sort_keys=True), encoding="utf-8")
 
 
 def report(target: str, top: int = 20) -> str:

@@ -32,6 +32,7 @@ from tests.families.test_airflow_dags import NOTIFY
 from tests.families.test_dbt_build import CUSTOMERS, ORDERS, SPEC, T
 from tests.families.webhook import Webhook
 from tests.judges import offline_env
+from tests.specgen.judges import EPHEMERAL_STARTUP
 
 HERE = Path(__file__).parent
 DRIVER = HERE / "prefect_driver.py"
@@ -42,6 +43,7 @@ def prefect(python: Path, tmp: Path, *args: str, **extra_env: str) -> dict[str, 
         tmp / "home",
         PREFECT_HOME=str(tmp / "home" / ".prefect"),
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS=EPHEMERAL_STARTUP,
         **extra_env,
     )
     done = subprocess.run(
@@ -261,7 +263,10 @@ def test_the_generated_projects_flow_test_passes_under_pytest(tmp_path: Path, pr
     """tests/test_flows.py of a generated project, run by pytest in the Prefect env, offline."""
     root = quick_start(tmp_path)
     env = offline_env(
-        tmp_path / "home", PREFECT_HOME=str(tmp_path / "home" / ".prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false"
+        tmp_path / "home",
+        PREFECT_HOME=str(tmp_path / "home" / ".prefect"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS=EPHEMERAL_STARTUP,
     )
     done = subprocess.run(
         [str(prefect_python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_flows.py"],

@@ -15,6 +15,9 @@ from pathlib import Path
 from tests.judges import offline_env
 
 HERE = Path(__file__).parent
+# Prefect's temporary API server gets 20 s to start by default: on a loaded 2-core machine that
+# failed four flow runs that were otherwise fine, so the judges give it two minutes.
+EPHEMERAL_STARTUP = "120"
 MATERIALIZED = re.compile(r"materialized='(\w+)'")
 # every adapter of the dbt_warehouses judge environment but DuckDB (built by the local run)
 WAREHOUSE_ADAPTERS = frozenset({"postgres", "snowflake", "bigquery", "redshift", "spark", "clickhouse"})
@@ -141,7 +144,12 @@ def _run_failure(result: dict[str, object], done: str, project: Path, python: Pa
 def prefect_runs(projects: list[Path], python: Path, home: Path, verdicts: Verdicts) -> None:
     """Each project's Prefect flow, a local run under prefect_test_harness (one for all), ends
     Completed with every task run Completed, and every model is in its DuckDB warehouse."""
-    env = offline_env(home, PREFECT_HOME=str(home / ".prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    env = offline_env(
+        home,
+        PREFECT_HOME=str(home / ".prefect"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS=EPHEMERAL_STARTUP,
+    )
     results = _batch("prefect_runs.py", projects, python, env)
     for project in projects:
         verdicts.add("prefect flow run", project, _run_failure(results[str(project)], "completed", project, python))
