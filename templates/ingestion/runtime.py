@@ -422,8 +422,9 @@ def empty_tables(source: str, tables: tuple[Table, ...], ctx: RunContext) -> Any
     item, one per table, with the table's hints and the metadata columns): dlt creates a table
     for rows only, so an extract that keeps no row (a `filter` that matches nothing, an empty
     file or endpoint) still lands an empty table with the contract's columns, and the models
-    reading it run on zero rows instead of failing on a missing relation. A table that already
-    exists is left as it is (no row is written)."""
+    reading it run on zero rows instead of failing on a missing relation. No row is written: a
+    merge or append table keeps its rows, a replace table (no key, no watermark) is emptied as
+    its source is."""
     declared = [t for t in tables if t.source == source]
 
     @dlt.resource(name=f"{source}__empty_tables")
