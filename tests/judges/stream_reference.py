@@ -185,7 +185,8 @@ def load_reference(config: dict[str, Any], states: dict[str, tuple[list[Any], li
         schema = "(" + ", ".join(f"{c['name']} {duck_type(c['type'])}" for c in cols) + ")"
         final, seen = states[table["name"]]
         first = [r for r in seen if r.get(OP, "c") in FIRST_WRITTEN]
-        for name, rows in ((table["name"], final), (f"{table['name']}_seen", first), (f"{table['name']}_entered", seen)):
+        base = table["name"]
+        for name, rows in ((base, final), (f"{base}_seen", first), (f"{base}_entered", seen)):
             ref.execute(f"CREATE TABLE {name} {schema}")
             ref.executemany(
                 f"INSERT INTO {name} VALUES ({', '.join('?' for _ in cols)})",
