@@ -259,9 +259,11 @@ def column_hints(table: Table, mask_pii: bool) -> dict[str, dict[str, Any]]:
     for column in table.columns:
         if mask_pii and column.pii == "drop":
             continue
-        hint: dict[str, Any] = {"name": column.landed, **DLT_TYPES[column.type]}
+        # nullable said outright: dlt stores it for every landed column, and a table declared
+        # before its first row (empty_tables) must not differ from one made by rows
+        hint: dict[str, Any] = {"name": column.landed, "nullable": True, **DLT_TYPES[column.type]}
         if mask_pii and column.pii in ("mask", "hash"):
-            hint = {"name": column.landed, "data_type": "text"}
+            hint = {"name": column.landed, "nullable": True, "data_type": "text"}
         if column.type == "decimal":
             hint.update(precision=column.precision, scale=column.scale)
         if column.name in table.primary_key:
@@ -272,6 +274,12 @@ def column_hints(table: Table, mask_pii: bool) -> dict[str, dict[str, Any]]:
     return hints  # metadata columns take their types from the Arrow batch / records
 
 
+# The metadata columns as dlt stores them when rows make the table (types from the batch).
+METADATA_HINTS: dict[str, dict[str, Any]] = {
+    "_extracted_at": {"name": "_extracted_at", "data_type": "timestamp", "nullable": True},
+    "_source": {"name": "_source", "data_type": "text", "nullable": True},
+    "_batch_id": {"name": "_batch_id", "data_type": "text", "nullable": True},
+}
 DEAD_LETTER_COLUMNS: dict[str, dict[str, Any]] = {
     "_record_hash": {"name": "_record_hash", "data_type": "text", "nullable": False, "primary_key": True},
     "reason": {"name": "reason", "data_type": "text", "nullable": False},
@@ -409,6 +417,25 @@ def dead_letter(table: Table, record: dict[str, Any], reason: str, ctx: RunConte
     return dlt.mark.with_hints(row, dead_letter_hints(table), create_table_variant=True)
 
 
+def empty_tables(source: str, tables: tuple[Table, ...], ctx: RunContext) -> Any:
+    """A resource that only declares the landed tables of `source` (dlt's materialize_table_schema
+    item, one per table, with the table's hints and the metadata columns): dlt creates a table
+    for rows only, so an extract that keeps no row (a `filter` that matches nothing, an empty
+    file or endpoint) still lands an empty table with the contract's columns, and the models
+    reading it run on zero rows instead of failing on a missing relation. No row is written: a
+    merge or append table keeps its rows, a replace table (no key, no watermark) is emptied as
+    its source is."""
+    declared = [t for t in tables if t.source == source]
+
+    @dlt.resource(name=f"{source}__empty_tables")
+    def declare() -> Iterator[Any]:
+        for table in declared:
+            hints = table_hints(table, ctx.mask_pii, metadata=True)
+            yield dlt.mark.with_hints(dlt.mark.materialize_table_schema(), hints, create_table_variant=True)
+
+    return declare
+
+
 def dead_letter_hints(table: Table) -> Any:
     """`<table>__dead_letter`: merged on a hash of reason and record, so a rerun adds nothing."""
     return dlt.mark.make_hints(
@@ -416,16 +443,20 @@ def dead_letter_hints(table: Table) -> Any:
     )
 
 
-def table_hints(table: Table, mask_pii: bool) -> Any:
-    """The landed table: merged on its primary key, columns typed as the spec says. Rows and
-    dead letters come out of one resource, so each carries its own table's hints (a dlt
-    table variant); the resource itself only holds the incremental cursor."""
+def table_hints(table: Table, mask_pii: bool, metadata: bool = False) -> Any:
+    """The landed table: merged on its primary key, columns typed as the spec says (and, with
+    `metadata`, the metadata columns every row is stamped with). Rows and dead letters come out
+    of one resource, so each carries its own table's hints (a dlt table variant); the resource
+    itself only holds the incremental cursor."""
     landed_key = [table.column(k).landed for k in table.primary_key]
+    columns = column_hints(table, mask_pii)
+    if metadata:
+        columns.update(METADATA_HINTS)
     return dlt.mark.make_hints(
         table_name=table.landed,
         write_disposition=write_disposition(table),
         primary_key=landed_key or None,
-        columns=column_hints(table, mask_pii),
+        columns=columns,
     )
 
 
@@ -483,7 +514,9 @@ def _check_columns(table: Table, batch: pa.Table, ctx: RunContext) -> None:
                 f"offending record: {shown}. Nothing of this batch was loaded."
             )
         arrow = batch.column(column.name).type
-        if table.typed and not pa.types.is_null(arrow) and not COMPATIBLE[column.type](arrow):
+        # an empty batch has no value to break the contract: its types are the driver's guess
+        # (connectorx reads a column of an empty SQLite result as text)
+        if table.typed and batch.num_rows and not pa.types.is_null(arrow) and not COMPATIBLE[column.type](arrow):
             bad = pc.invert(pc.is_null(batch.column(column.name)))
             raise ContractViolation(_violation(table, column, str(arrow), _first_record(batch, bad), ctx))
 

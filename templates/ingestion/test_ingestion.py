@@ -26,7 +26,7 @@ import duckdb
 import pytest
 
 from pipeline import ingest, sources
-from pipeline.runtime import IngestError, Table
+from pipeline.runtime import METADATA_COLUMNS, IngestError, Table
 
 BASE_TIME = dt.datetime(2024, 1, 1, 8, 0, 0)
 
@@ -133,9 +133,9 @@ class Warehouse:
             say=lambda message: None,
         )[source]
 
-    def query(self, sql: str) -> list[tuple[Any, ...]]:
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         with duckdb.connect(str(self.path), read_only=True) as con:
-            return con.execute(sql).fetchall()
+            return con.execute(sql, params or []).fetchall()
 
     def rows(self, table: Table, dead: bool = False) -> list[dict[str, Any]]:
         name = table.dead_letter if dead else table.landed
@@ -196,6 +196,25 @@ def test_the_extraction_filter_lands_exactly_the_rows_it_selects(wh: Warehouse, 
     assert total == 6, "the stand-in must hold the seeded rows"
     wh.load(table.source)
     assert len(wh.rows(table)) == selected, f"the filter {table.where_local} selects {selected} of {total} rows"
+
+
+SQL_TABLES = tables_of({"sql"})
+
+
+@pytest.mark.skipif(not SQL_TABLES, reason="no SQL table in this project")
+@pytest.mark.parametrize("table", SQL_TABLES, ids=ids(SQL_TABLES))
+def test_an_extract_of_no_row_lands_an_empty_table_with_the_contract_columns(wh: Warehouse, table: Table) -> None:
+    """A `filter` that keeps nothing, or an empty source table: the models reading the raw table
+    must find it (empty, with the spec's columns and the metadata columns), not a missing relation."""
+    seed_source(wh.data, table.source, rows=0)
+    wh.load(table.source)
+    found = wh.query(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+        [dataset(table), table.landed],
+    )
+    landed = {name for (name,) in found}
+    assert {*data_columns(table), *METADATA_COLUMNS} <= landed, sorted(landed)
+    assert wh.rows(table) == []
 
 
 def changed_column(table: Table) -> Any:

@@ -43,6 +43,7 @@ Config (plain JSON; every key but ``tables`` is optional)::
           "regex": "[A-Z]{3}-\\d{4}",      # values are generated to fully match it
           "foreign_key": "customers.customer_id",   # or "source.table.column"
           "covers": true,                  # with foreign_key: every clean parent key gets >= 1 row
+          "holds": true,                   # boolean columns: every clean row is true
           "pii": "mask"                    # informative only: the value is fake either way
         }]
       }]
@@ -108,7 +109,7 @@ TABLE_KEYS = {
 }  # fmt: skip
 COLUMN_KEYS = {
     "name", "type", "faker", "not_null", "unique", "range", "accepted_values", "regex",
-    "foreign_key", "covers", "pii", "description", "shape",
+    "foreign_key", "covers", "holds", "pii", "description", "shape",
 }  # fmt: skip
 INJECT_KEYS = {"nulls", "outliers", "gaps"}
 
@@ -247,6 +248,7 @@ class Column:
     where: str = ""  # its place in the config, for messages
     shape: str | None = None  # json columns: the nested type the JSON has, e.g. struct<w: int, h: int>
     covers: bool = False  # foreign keys: every clean parent key is referenced at least once
+    holds: bool = False  # booleans: every clean row is true (a condition the spec's marts rely on)
 
     def has_rule(self, rule: str) -> bool:
         """Whether the column states the rule kind (by the kind's config key)."""
@@ -400,12 +402,16 @@ def _parse_column(problems: _Problems, where: str, data: Any, locale: str) -> Co
     covers = data.get("covers", False)
     if not isinstance(covers, bool) or (covers and not fk):
         problems.add(f"{where}.covers", "expected true or false, and only on a foreign_key column")
+    holds = data.get("holds", False)
+    if not isinstance(holds, bool) or (holds and ctype.name != "boolean"):
+        problems.add(f"{where}.holds", "expected true or false, and only on a boolean column")
     return Column(
         name=data["name"], type=ctype, faker=data.get("faker"), not_null=bool(data.get("not_null")),
         unique=bool(data.get("unique")), min=low, max=high, accepted=tuple(accepted),
         regex=None if regex is None else str(regex),
         foreign_key=(parts[-2], parts[-1]) if len(parts) in (2, 3) else None, where=where,
         shape=None if data.get("shape") is None else str(data["shape"]), covers=covers is True,
+        holds=holds is True and ctype.name == "boolean",
     )  # fmt: skip
 
 
@@ -1102,6 +1108,8 @@ def _draw(column: Column, n: int, low: int, high: int, parts: tuple[Any, ...]) -
 def _boolean_values(column: Column, n: int, parts: tuple[Any, ...]) -> pa.Array:
     if column.unique and n > 2:
         raise ValueError(f"a unique boolean column holds at most 2 rows, not {n}; drop unique")
+    if column.holds:
+        return pa.array([True] * n, pa.bool_())
     return pc.equal(_draw(column, n, 0, 1, parts), 1)
 
 

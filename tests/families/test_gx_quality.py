@@ -124,19 +124,8 @@ def test_every_generated_suite_loads_through_gx_and_an_unknown_argument_does_not
     assert proc.returncode != 0  # the judge can fail
 
 
-# Open (issue 19): ecommerce's incremental, deduplicated fact_orders suite emits no ValidationPassed
-# on the landed project (its marts got GX when Kappa plans gained a batch layer): strict, so the fix shows.
-FACT_ORDERS_OPEN = pytest.mark.xfail(
-    strict=True, reason="ecommerce's fact_orders suite emits no validation event (open)"
-)
-
-
 @pytest.mark.judge
-@pytest.mark.parametrize(
-    "spec",
-    [pytest.param(p, marks=FACT_ORDERS_OPEN) if p.stem == "ecommerce_realtime" else p for p in clean_cases()],
-    ids=lambda p: p.stem,
-)
+@pytest.mark.parametrize("spec", clean_cases(), ids=lambda p: p.stem)
 def test_clean_synthetic_data_passes_every_suite_with_valid_events(
     spec: Path, tmp_path: Path, batch_python: Path
 ) -> None:

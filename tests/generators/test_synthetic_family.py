@@ -11,7 +11,7 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from pipegen.generators.base import GenContext
-from pipegen.generators.synthetic.generator import covering_keys, synthetic_config
+from pipegen.generators.synthetic.generator import covering_keys, held_conditions, synthetic_config
 from pipegen.pipeline import prepare
 from pipegen.spec.index import SpecIndex
 from tests.conftest import SPECS, example_specs
@@ -67,3 +67,42 @@ def test_no_other_example_has_a_covering_key() -> None:
         spec = prepare(path).spec
         found = covering_keys(spec, SpecIndex(spec))
         assert (path.stem == "jaffle_shop") == bool(found), (path.stem, found)
+
+
+# ---------------------------------------------------------------- join filters the marts rely on
+
+
+def held(data: dict[str, Any], tmp_path: Path) -> frozenset[tuple[str, str]]:
+    path = tmp_path / "pipegen.yaml"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    spec = prepare(path).spec
+    return held_conditions(spec, SpecIndex(spec))
+
+
+def ecommerce() -> dict[str, Any]:
+    return dict(YAML(typ="safe").load((SPECS / "ecommerce_realtime.yaml").read_text(encoding="utf-8")))
+
+
+def test_a_flag_filter_of_a_left_join_that_a_not_null_column_reads_holds_on_every_clean_row(tmp_path: Path) -> None:
+    # fact_orders left-joins users and products `filter: is_active` and says user_name and
+    # product_name are not null (mostly 0.99): half the flags false would null half the rows
+    assert held(ecommerce(), tmp_path) == {("shop__users", "is_active"), ("shop__products", "is_active")}
+
+
+def test_no_not_null_column_from_the_join_or_a_filter_other_than_a_flag_holds_nothing(tmp_path: Path) -> None:
+    data = ecommerce()
+    fact = data["transforms"]["marts"][0]
+    fact["columns"] = [c for c in fact["columns"] if not (isinstance(c, dict) and c.get("expr") == "product_name")]
+    fact["joins"][0]["filter"] = "user_level = 'gold'"  # not a flag: the generator cannot make it hold
+    assert held(data, tmp_path) == set()
+    data = ecommerce()
+    data["transforms"]["marts"][0]["joins"][1]["filter"] = "is_active = true"  # the same flag, said outright
+    data["transforms"]["marts"][0]["joins"][0]["type"] = "inner"  # drops orders of inactive users: no null
+    assert held(data, tmp_path) == {("shop__products", "is_active")}
+
+
+def test_the_held_flag_reaches_the_synthetic_config(tmp_path: Path) -> None:
+    ready = prepare(SPECS / "ecommerce_realtime.yaml")
+    config, _, _ = synthetic_config(GenContext(ready.spec, ready.plan, frozenset({"synthetic"}), "0"))
+    flags = {(t["name"], c["name"]) for t in config["tables"] for c in t["columns"] if c.get("holds")}
+    assert flags == {("shop__users", "is_active"), ("shop__products", "is_active")}

@@ -38,13 +38,17 @@ REFERENCE = {
         SELECT *, row_number() OVER (PARTITION BY window_start, window_end ORDER BY total_sales DESC) AS rownum
         FROM agg QUALIFY rownum <= 10""",
     # Flink's session windows merge as events arrive and never shrink when a row is retracted:
-    # a session spans every order the stream saw (deleted ones included, from `orders_seen`);
-    # its measures are over the final state, and a session with no order left disappears.
+    # a session spans every order image the filtered stream added (`orders_entered`: inserts,
+    # reads and update after-images that pass the extraction filter, deleted orders included —
+    # an update that un-deletes an order adds it at that update); its measures are over the final
+    # state, and a session with no order left disappears. Two orders exactly one gap apart are
+    # in one session: Flink gives each row the window [t, t + gap) and merges windows that
+    # intersect, bounds included (TimeWindow.intersects: start <= other.end, end >= other.start).
     "user_sessions": """
         WITH ordered AS (
             SELECT *, CASE WHEN created_at - lag(created_at) OVER (PARTITION BY user_id ORDER BY created_at)
-                           < INTERVAL 30 MINUTE THEN 0 ELSE 1 END AS starts
-            FROM orders_seen),
+                           <= INTERVAL 30 MINUTE THEN 0 ELSE 1 END AS starts
+            FROM orders_entered),
         numbered AS (SELECT *, sum(starts) OVER (PARTITION BY user_id ORDER BY created_at) AS session FROM ordered),
         sessions AS (
             SELECT user_id, session, min(created_at) AS window_start, max(created_at) + INTERVAL 30 MINUTE AS window_end
@@ -76,9 +80,14 @@ REFERENCE = {
         WHERE h.total_amount > h.user_avg_spending * 5 OR h.quantity > 50""",
 }
 # The example's extraction filters (specs/ecommerce_realtime.yaml, sources[0].tables[*].filter:
-# rows they exclude never leave the source), applied to each table's final state and seen images.
-# The synthetic change events never flip `is_deleted`, so a row is in or out for its whole life.
+# rows they exclude never leave the source), applied to each table's final state and to every
+# image. An update may flip `is_deleted` either way: the filtered stream then sees the order enter
+# (its update's after-image passes) or leave (a retraction) at that update.
 EXTRACT_FILTERS = {"orders": "is_deleted = 0"}
+# `seen` images carry the operation that wrote them under this key: `<table>_seen` holds the
+# inserts and snapshot reads (each row as first written), `<table>_entered` every after-image.
+OP = "_op"
+FIRST_WRITTEN = ("c", "r")
 # Result columns a reference cannot know (CURRENT_TIMESTAMP), returned apart for their own checks.
 UNCOMPARED = {"suspicious_orders": ("alert_time",)}
 # Double columns (Flink and DuckDB may sum in another order), compared to 1e-6.
@@ -109,7 +118,8 @@ def stream_tables(config: dict[str, Any]) -> list[dict[str, Any]]:
 def final_state(
     table: dict[str, Any], folder: Path, seen: list[dict[str, Any]], since: int | None = None
 ) -> list[dict[str, Any]]:
-    """The table after every change; `seen` gets every inserted or read image. With `since`
+    """The table after every change; `seen` gets every inserted, read or updated after-image,
+    with its operation under OP (load_reference tells first writes from updates). With `since`
     (epoch ms; a replay from a timestamp), only the changes at/after it: an update of a row
     inserted before it makes the row, a delete of one removes nothing (Flink's changelog
     normalization of a primary-keyed CDC source does the same)."""
@@ -119,8 +129,8 @@ def final_state(
             continue
         image = event["after"] if event["op"] != "d" else event["before"]
         key = tuple(image[k] for k in table["key"])
-        if event["op"] in ("c", "r"):
-            seen.append(event["after"])
+        if event["op"] != "d":
+            seen.append({**event["after"], OP: event["op"]})
         if event["op"] == "d":
             if since is None or key in state:
                 del state[key]
@@ -164,8 +174,9 @@ def states_from_changes(
 
 
 def load_reference(config: dict[str, Any], states: dict[str, tuple[list[Any], list[Any]]]) -> Any:
-    """A DuckDB connection with `<table>` (final state) and `<table>_seen` (every inserted or
-    read image) for each table of pipeline/change_events.json."""
+    """A DuckDB connection with `<table>` (final state), `<table>_seen` (every inserted or read
+    image) and `<table>_entered` (those and every update's after-image) for each table of
+    pipeline/change_events.json. A seen image without OP (a caller's own list) is a first write."""
     import duckdb
 
     ref = duckdb.connect()
@@ -173,7 +184,9 @@ def load_reference(config: dict[str, Any], states: dict[str, tuple[list[Any], li
         cols = table["columns"]
         schema = "(" + ", ".join(f"{c['name']} {duck_type(c['type'])}" for c in cols) + ")"
         final, seen = states[table["name"]]
-        for name, rows in ((table["name"], final), (f"{table['name']}_seen", seen)):
+        first = [r for r in seen if r.get(OP, "c") in FIRST_WRITTEN]
+        base = table["name"]
+        for name, rows in ((base, final), (f"{base}_seen", first), (f"{base}_entered", seen)):
             ref.execute(f"CREATE TABLE {name} {schema}")
             ref.executemany(
                 f"INSERT INTO {name} VALUES ({', '.join('?' for _ in cols)})",

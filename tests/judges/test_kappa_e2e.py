@@ -28,7 +28,7 @@ import pytest
 
 from tests.conftest import REPO, run_cli
 from tests.judges import offline_env
-from tests.judges.stream_reference import PARSERS, comparable, final_state, stream_tables, typed
+from tests.judges.stream_reference import OP, PARSERS, comparable, final_state, stream_tables, typed
 from tests.judges.stream_reference import change_events as stream_changes
 from tests.servers import DatabaseServer
 
@@ -126,7 +126,8 @@ def statement(table: dict[str, Any], event: dict[str, Any]) -> str:
 
 def split(config: dict[str, Any], generated: Path) -> tuple[list[str], list[str], dict[str, list[Any]]]:
     """The synthetic changes under `generated` as (snapshot inserts, DML replayed while capturing,
-    the images the stream sees: the snapshot rows and every later insert, per table)."""
+    the images the stream sees, per table: the snapshot rows and every later insert or update's
+    after-image, each with its operation under stream_reference.OP)."""
     snapshot: list[str] = []
     replay: list[str] = []
     seen: dict[str, list[Any]] = {}
@@ -147,7 +148,9 @@ def split(config: dict[str, Any], generated: Path) -> tuple[list[str], list[str]
                 state[key] = event["after"]
         snapshot += [insert(table, row) for row in state.values()]
         replay += [statement(table, e) for e in events[cut:]]
-        seen[table["name"]] = list(state.values()) + [e["after"] for e in events[cut:] if e["op"] == "c"]
+        seen[table["name"]] = [{**row, OP: "r"} for row in state.values()] + [
+            {**e["after"], OP: e["op"]} for e in events[cut:] if e["op"] != "d"
+        ]
     return snapshot, replay, seen
 
 

@@ -289,6 +289,47 @@ def test_a_covering_foreign_key_gives_every_parent_key_a_row_and_a_plain_one_doe
     assert (again / "payments.csv").read_bytes() == (out / "payments.csv").read_bytes()
 
 
+FLAGS: dict[str, Any] = {
+    "seed": 3,
+    "tables": [
+        {
+            "name": "users",
+            "rows": 400,
+            "primary_key": ["id"],
+            "columns": [
+                {"name": "id", "type": "int"},
+                {"name": "is_active", "type": "boolean", "not_null": True, "holds": True},
+                {"name": "is_admin", "type": "boolean", "not_null": True},
+            ],
+        }
+    ],
+}
+
+
+def test_a_held_flag_is_true_on_every_clean_row_and_a_plain_one_is_not(python: Path, tmp_path: Path) -> None:
+    config = tmp_path / "flags.json"
+    config.write_text(json.dumps(FLAGS))
+    out = generate(python, config, tmp_path / "out", "csv")
+    with (out / "users.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 400
+    assert {r["is_active"] for r in rows} == {"true"}
+    assert {r["is_admin"] for r in rows} == {"true", "false"}
+
+
+def test_holds_on_a_column_that_is_not_boolean_is_a_clear_error(python: Path, tmp_path: Path) -> None:
+    flags = json.loads(json.dumps(FLAGS))
+    flags["tables"][0]["columns"][0]["holds"] = True
+    flags["tables"][0]["columns"][2]["holds"] = "yes"
+    config = tmp_path / "bad.json"
+    config.write_text(json.dumps(flags))
+    result = run(python, SYNTHETIC, "--config", config, "--out", tmp_path / "out", check=False)
+    assert result.returncode == 1
+    assert "tables[0].columns[0].holds: expected true or false, and only on a boolean column" in result.stderr
+    assert "tables[0].columns[2].holds" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_covers_without_a_foreign_key_or_with_too_few_rows_is_a_clear_error(python: Path, tmp_path: Path) -> None:
     tables = json.loads(json.dumps(COVERED["tables"]))
     tables[1]["columns"][2]["covers"] = "yes"

@@ -8,7 +8,6 @@ docs/corpus.md; docs/judges.md lists what is not judged and why."""
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import pytest
@@ -51,34 +50,6 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return out
 
 
-# Failure classes found and not fixed yet, each in docs/corpus.md, docs/judges.md and on issue 19: a
-# failure that matches one is a KnownOpenFailure warning (in the run's warnings summary), never
-# counted as a pass; any other fails.
-KNOWN_OPEN = {
-    "an extract that keeps no row lands no raw table, and dbt's staging model fails on the missing relation":
-        r"Table with name \w+ does not exist",
-}  # fmt: skip
-
-
-def _open_failures(verdicts: judges.Verdicts) -> judges.Verdicts:
-    """`verdicts` without the failures of a known open class (printed instead)."""
-    import re
-
-    kept = judges.Verdicts(verdicts.judged, {})
-    for name, detail in verdicts.failed.items():
-        known = next((why for why, pattern in KNOWN_OPEN.items() if re.search(pattern, detail)), None)
-        if known is None:
-            kept.failed[name] = detail
-        else:
-            print(f"KNOWN OPEN FAILURE ({known}): {name}")
-            warnings.warn(KnownOpenFailure(f"{name}: {known} (docs/judges.md)"), stacklevel=2)
-    return kept
-
-
-class KnownOpenFailure(UserWarning):
-    """A drawn spec's judge failure of a known open class (KNOWN_OPEN)."""
-
-
 def _report(verdicts: judges.Verdicts) -> str:
     return "\n\n".join(
         f"== {name}\n{(Path(name.split(': ')[1]).parent / 'pipegen.yaml')}\n{detail}"
@@ -94,7 +65,6 @@ def test_the_local_run_of_drawn_specs_builds_every_model(
     verdicts = judges.Verdicts()
     judges.local_run(batch, batch_python, tmp_path / "home", verdicts)
     assert len(verdicts.judged.get("local run", [])) >= 4
-    verdicts = _open_failures(verdicts)
     assert not verdicts.failed, _report(verdicts)
 
 
@@ -129,7 +99,6 @@ def test_a_prefect_flow_run_of_drawn_specs_completes_every_task_and_builds_every
     verdicts = judges.Verdicts()
     judges.prefect_runs(flows, prefect_python, tmp_path / "home", verdicts)
     assert len(verdicts.judged.get("prefect flow run", [])) == PREFECT_RUNS
-    verdicts = _open_failures(verdicts)
     assert not verdicts.failed, _report(verdicts)
 
 
@@ -142,7 +111,6 @@ def test_dag_test_of_drawn_specs_runs_every_task_and_builds_every_model(
     verdicts = judges.Verdicts()
     judges.airflow_runs(chosen, airflow_python, tmp_path / "home", verdicts)
     assert len(verdicts.judged.get("airflow dag.test", [])) == AIRFLOW_RUNS
-    verdicts = _open_failures(verdicts)
     assert not verdicts.failed, _report(verdicts)
 
 

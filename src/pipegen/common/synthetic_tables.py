@@ -45,14 +45,18 @@ def table_config(
     included: set[str],
     covering: dict[tuple[str, str], int],
     keep: Callable[[Column], bool] = lambda column: True,
+    held: frozenset[tuple[str, str]] = frozenset(),
 ) -> dict[str, Any]:
     """One table of the config: its `keep` columns, their rules; foreign keys only into `included`
-    tables; `covering`: {(table, fk column): parent rows} whose every parent key needs a row."""
+    tables; `covering`: {(table, fk column): parent rows} whose every parent key needs a row;
+    `held`: {(table, boolean column)} true on every clean row."""
     name = config_name(source, dataset)
     columns = [column_config(c, index, included) for c in dataset.columns if keep(c)]
     for column in columns:
         if (name, column["name"]) in covering and "foreign_key" in column:
             column["covers"] = True
+        if (name, column["name"]) in held:
+            column["holds"] = True
     # a covering child needs a row for every parent key
     least = max((n for (table, column), n in covering.items() if table == name), default=0)
     table: dict[str, Any] = {

@@ -407,6 +407,14 @@ def columns_of(text: str) -> list[tuple[str, str]]:
     return [(c.table, c.name) for c in tree.find_all(exp.Column) if c.name]
 
 
+def flag_of(text: str) -> str | None:
+    """The column a condition tests as a flag (`flag`, `t.flag`, `flag = true`, `flag is true`), or None."""
+    tree = parse(text).tree
+    if isinstance(tree, exp.EQ | exp.Is) and isinstance(tree.expression, exp.Boolean) and tree.expression.this:
+        tree = tree.this
+    return tree.name if isinstance(tree, exp.Column) and not isinstance(tree.this, exp.Star) else None
+
+
 def is_plain_column(text: str) -> bool:
     tree = parse(text).tree
     return isinstance(tree, exp.Column) and not isinstance(tree.this, exp.Star)

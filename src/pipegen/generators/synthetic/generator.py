@@ -22,9 +22,10 @@ from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget,
 from pipegen.render.env import render
 from pipegen.safe import trusted
 from pipegen.spec.catalog import LOCAL_STAND_IN
-from pipegen.spec.expr import columns_of
+from pipegen.spec.expr import columns_of, flag_of
 from pipegen.spec.index import SpecIndex, TableRef
 from pipegen.spec.model import Column, Dataset, JoinType, Mart, Source, Spec
+from pipegen.spec.types import parse_column_type
 
 REQUIREMENTS = ("Faker==40.63.0", "pyarrow==26.0.1")
 
@@ -78,6 +79,7 @@ def synthetic_config(ctx: GenContext) -> tuple[dict[str, Any], dict[str, Any], l
     tables, layout, skipped = [], {}, []
     included = {config_name(s, d) for s in sources if stand_in(s) for d in datasets(s)}
     covering = covering_keys(spec, index)
+    held = held_conditions(spec, index)
     for source in sources:
         kind = stand_in(source)
         if kind is None:
@@ -87,7 +89,7 @@ def synthetic_config(ctx: GenContext) -> tuple[dict[str, Any], dict[str, Any], l
             continue
         entries = {}
         for dataset in datasets(source):
-            tables.append(table_config(source, dataset, index, included, covering))
+            tables.append(table_config(source, dataset, index, included, covering, held=held))
             entries[config_name(source, dataset)] = _placement(source, dataset, kind)
         layout[source.name] = {"kind": kind, "tables": entries}
     seed, locale = seed_and_locale(sources)
@@ -155,6 +157,50 @@ def _grouped_child(index: SpecIndex, mart: Mart) -> tuple[TableRef, Column] | No
 def _staged_column(table: TableRef, staged: str) -> tuple[TableRef, Column] | None:
     column = next((c for c in table.dataset.columns if c.staged_name.lower() == staged.lower()), None)
     return (table, column) if column is not None else None
+
+
+# ---------------------------------------------------------------- join filters the marts rely on
+
+
+def held_conditions(spec: Spec, index: SpecIndex) -> frozenset[tuple[str, str]]:
+    """Boolean columns that must be true on every clean row, as the spec implies them: a mart
+    left-joins a source table on a filter that is one boolean column (`is_active`, `is_active =
+    true`) and says a column read from that join is `not_null`. Random flags would leave about
+    half the mart's rows without the joined values (the e-commerce example's `fact_orders.user_name`,
+    not null for 99 % of orders). -> {(config table, column)}."""
+    out: set[tuple[str, str]] = set()
+    for mart in spec.transforms.marts:
+        base = index.resolve(mart.from_).table
+        for join in mart.joins:
+            joined = index.resolve(join.table).table
+            if join.type != JoinType.LEFT or not join.filter or joined is None:
+                continue
+            flag = _flag_column(joined, join.filter)
+            if flag is not None and any(
+                _reads_joined(c.expr, join.table, joined, base) for c in mart.columns if c.not_null
+            ):
+                out.add((config_name(joined.source, joined.dataset), flag.name))
+    return frozenset(out)
+
+
+def _flag_column(table: TableRef, condition: str) -> Column | None:
+    """The boolean column a condition is (`flag`, `t.flag`, `flag = true`, `flag is true`), or None."""
+    name = flag_of(condition)
+    found = _staged_column(table, name) if name else None
+    return found[1] if found is not None and parse_column_type(found[1].type).name == "boolean" else None
+
+
+def _reads_joined(expr: str, ref: str, joined: TableRef, base: TableRef | None) -> bool:
+    """Whether an output expression reads a column of the joined table: qualified by its name, or
+    unqualified and not a column of the mart's base table."""
+    alias = ref.lower().rsplit(".", 1)[-1]
+    for qualifier, name in columns_of(expr):
+        if qualifier:
+            if qualifier.lower().rsplit(".", 1)[-1] == alias:
+                return True
+        elif _staged_column(joined, name) is not None and (base is None or _staged_column(base, name) is None):
+            return True
+    return False
 
 
 GENERATOR = SyntheticGenerator()

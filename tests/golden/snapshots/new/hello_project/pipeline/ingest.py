@@ -25,7 +25,7 @@ os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")  # before dlt is imp
 import dlt
 
 from pipeline import sources, write_summary
-from pipeline.runtime import IngestError, Settings, load, row_counts, run_context
+from pipeline.runtime import IngestError, Settings, empty_tables, load, row_counts, run_context
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PIPELINE = "hello_project"
@@ -88,7 +88,7 @@ def load_sources(
         started = time.perf_counter()
         infos[name] = load(
             name,
-            function(ctx, settings),
+            [*function(ctx, settings), empty_tables(name, sources.TABLES, ctx)],
             pipeline_name=f"{PIPELINE}__{dataset}",
             dataset=dataset,
             destination=local_destination(warehouse) if local else production_destination(),
