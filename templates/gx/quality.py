@@ -13,7 +13,8 @@ warehouse.duckdb) into a Parquet snapshot validated through GX's pandas filesyst
 one checkpoint per run whose custom action stores the results (quality/results/<run id>.json)
 and publishes the events; notifications are further actions (pipeline/quality_notify.py).
 Run-time suite parameters: a foreign key's value set is the parent's keys, read now; freshness
-thresholds are now (PIPEGEN_QUALITY_NOW overrides the clock) minus the rule's age.
+thresholds are now (PIPEGEN_QUALITY_NOW overrides the clock; on the local warehouse, the end of the
+synthetic data's window when the synthesize step wrote it) minus the rule's age.
 
 On failure (`quality.on_failure`, or --on-failure): `block` raises StepFailed (exit 1)
 when a critical expectation failed; `warn` records and continues; `quarantine` moves the rows
@@ -72,8 +73,18 @@ class StepFailed(Exception):
 QualityFailed = StepFailed
 
 
-def _now() -> datetime:
+# The end of the synthetic data's time window (written by the synthesize step): a local run's
+# freshness is measured against it, since the stand-in data is not from today.
+SYNTHETIC_CLOCK = ROOT / "data" / "_synthetic_clock.json"
+
+
+def _now(local: bool = False) -> datetime:
+    """PIPEGEN_QUALITY_NOW when set; on the local warehouse after the synthesize step, the end of
+    the synthetic window (whoever runs the step: pipeline.run, an Airflow DAG, a Prefect flow);
+    otherwise the wall clock."""
     fixed = os.environ.get("PIPEGEN_QUALITY_NOW")
+    if not fixed and local and SYNTHETIC_CLOCK.is_file():
+        fixed = json.loads(SYNTHETIC_CLOCK.read_text(encoding="utf-8"))["now"]
     return datetime.fromisoformat(fixed.replace("Z", "+00:00")) if fixed else datetime.now(UTC)
 
 
@@ -119,6 +130,11 @@ def parameters(wh: Any, checks: list[dict[str, Any]], now: datetime) -> dict[str
 
 
 def _publish_action() -> Any:
+    """The action class, defined once per process (GX registers every ValidationAction type by
+    name: a second definition fails when two quality stages run in one process, as in Airflow's
+    dag.test() or a Prefect flow)."""
+    if "action" in _RUN:
+        return _RUN["action"]
     from great_expectations.checkpoint import ValidationAction
 
     class PublishEvents(ValidationAction):
@@ -129,6 +145,7 @@ def _publish_action() -> Any:
         def run(self, checkpoint_result: Any, action_context: Any = None) -> dict[str, Any]:
             return _RUN["publish"](checkpoint_result)
 
+    _RUN["action"] = PublishEvents
     return PublishEvents
 
 
@@ -367,7 +384,7 @@ def run(on_failure: str | None = None, stage: str | None = None, target: str | N
     kinds = STAGES[stage or default_stage(config)]
     suites = [c for c in config["suites"] if c["kind"] in kinds]
     state = state_dir()
-    now = _now()
+    now = _now(local=target in (None, "local"))
     run_id = now.strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:8]
     run_info = {"run_id": run_id, "pipeline": config["pipeline"], "occurred_at": now.astimezone(UTC).isoformat()}
     wh = quality_warehouse.open_warehouse(config, target, warehouse())

@@ -312,15 +312,7 @@ def airflow_examples() -> list[Any]:
     from pipegen.pipeline import families_for
     from tests.conftest import example_specs
 
-    known = {  # open defects this judge found, outside the deadline fix: strict, so a fix shows up
-        "ecommerce_realtime": "the kappa batch layer's dbt staging fails on DuckDB (stage task; issue 19)",
-        "saas_elt": "table freshness is checked against the wall clock over the January 2026 stand-in (issue 19)",
-    }
-    return [
-        pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=known[p.stem])) if p.stem in known else p
-        for p in example_specs()
-        if "airflow" in families_for(prepare(p).plan)
-    ]
+    return [p for p in example_specs() if "airflow" in families_for(prepare(p).plan)]
 
 
 @pytest.mark.judge
