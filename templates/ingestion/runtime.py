@@ -485,7 +485,8 @@ def _check_columns(table: Table, batch: pa.Table, ctx: RunContext) -> None:
         arrow = batch.column(column.name).type
         if table.typed and not pa.types.is_null(arrow) and not COMPATIBLE[column.type](arrow):
             bad = pc.invert(pc.is_null(batch.column(column.name)))
-            raise ContractViolation(_violation(table, column, str(arrow), _first_record(batch, bad), ctx))
+            if batch.num_rows and pc.any(bad).as_py():  # no value, no type to object to (an empty extract)
+                raise ContractViolation(_violation(table, column, str(arrow), _first_record(batch, bad), ctx))
 
 
 def _cast_values(values: Any, target: pa.DataType) -> Any:
@@ -673,7 +674,22 @@ def finish(resource: Any, table: Table, ctx: RunContext) -> Any:
     """The resource named as the landed table, with the conform step (which carries the hints)."""
     resource.apply_hints(table_name=table.landed, write_disposition=write_disposition(table))
     resource.add_yield_map(conform(table, ctx))
+    resource.pipegen_landing = (table, ctx)  # `load` lands the table empty when no row came
     return resource
+
+
+def empty_resource(table: Table, ctx: RunContext) -> Any:
+    """The landed table with no row, shaped as `conform` lands rows (typed columns, personal data
+    protected, metadata columns): dlt creates no table for a resource that yields nothing, and
+    the staging model that reads it would fail on a missing relation."""
+    batch = pa.schema([(c.name, arrow_type(c)) for c in table.columns]).empty_table()
+    batch = _stamp_arrow(_protect_arrow(table, _key_not_null(table, batch), ctx), ctx, "")  # no row to stamp
+    hints = table_hints(table, ctx.mask_pii)
+
+    def rows() -> Iterator[Any]:
+        yield dlt.mark.with_hints(batch, hints, create_table_variant=True)
+
+    return dlt.resource(rows, name=table.landed, write_disposition=write_disposition(table))
 
 
 def sql_resource(
@@ -897,6 +913,17 @@ def row_counts(info: Any) -> dict[str, int]:
 SCHEMA_CONTRACT = {"tables": "evolve", "columns": "evolve", "data_type": "freeze"}
 
 
+def _never_landed(pipeline: Any, resource: Any) -> bool:
+    """Whether `resource`'s table has never received data in this pipeline's schema."""
+    from dlt.common.schema.utils import has_table_seen_data
+
+    landing = getattr(resource, "pipegen_landing", None)
+    if landing is None:
+        return False
+    table = pipeline.default_schema.tables.get(landing[0].landed)
+    return table is None or not has_table_seen_data(table)
+
+
 def load(
     source: str,
     resources: list[Any],
@@ -913,13 +940,13 @@ def load(
     IngestError with a message naming the table, the column and the offending record."""
     pipeline = pipeline_for(pipeline_name, dataset, destination, pipelines_dir)
     abort_pending(pipeline, say)
+    options = {"schema_contract": SCHEMA_CONTRACT, "table_format": table_format, "loader_file_format": loader_file_format}
     try:
-        return pipeline.run(
-            resources,
-            schema_contract=SCHEMA_CONTRACT,
-            table_format=table_format,
-            loader_file_format=loader_file_format,
-        )
+        info = pipeline.run(resources, **options)
+        empty = [empty_resource(*r.pipegen_landing) for r in resources if _never_landed(pipeline, r)]
+        if empty:  # tables no row reached yet (a filter that keeps none, an empty source): created empty
+            pipeline.run(empty, **options)
+        return info
     except Exception as exc:  # dlt wraps every step failure in PipelineStepFailed
         message = explain(exc)
         if pipeline.has_pending_data:
