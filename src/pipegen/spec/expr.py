@@ -15,7 +15,6 @@ Importing this module imports sqlglot (~30 ms): rules import it only when an exp
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
