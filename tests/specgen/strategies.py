@@ -184,6 +184,7 @@ def _dataset(draw: st.DrawFn, table: Table, *, filters: bool, kind: str) -> dict
             rules["pii"] = draw(st.sampled_from(["mask", "hash", "drop"]))
         elif kind == "faker" and column.kind in FAKER_PROVIDERS and one_in(draw, 4):
             rules["faker"] = draw(st.sampled_from(FAKER_PROVIDERS[column.kind]))
+        _long_forms(draw, rules)
         data["columns"].append(rules)
     if kind in CDC_DB and table.streamed and draw(st.booleans()):  # Debezium's metadata as columns
         data["columns"].append({"name": "op", "type": "string", "metadata": "op"})
@@ -200,7 +201,7 @@ def _dataset(draw: st.DrawFn, table: Table, *, filters: bool, kind: str) -> dict
             derived.append({"name": "event_at", "expr": "CAST(updated_at AS TIMESTAMP(3))", "type": "timestamp(3)"})
             table.derived.append(Column("event_at", "timestamp(3)", nullable=False))
             data["event_time"] = "event_at"
-    if one_in(draw, 16 if table.streamed else 6):  # a derived column named like a column replaces it
+    if one_in(draw, 24 if table.streamed else 10):  # a derived column named like a column replaces it
         plain = [
             c for c in table.columns if c.kind in NUMERIC and c.name != table.key and c.name not in dict(table.parents)
         ]
@@ -282,6 +283,18 @@ TOPICS = ("kafka", "eventhubs", "kinesis", "pubsub")
 FAKER_PROVIDERS = {"str": ("city", "country_code", "email", "word"), "date": ("date_this_year",)}
 
 
+def _long_forms(draw: st.DrawFn, rules: dict[str, Any]) -> None:
+    """Now and then a column rule in its long form, with `mostly` or `severity`."""
+    if not one_in(draw, 4):
+        return
+    short = {"accepted_values": "values", "regex": "pattern", "foreign_key": "references"}
+    for key, long in short.items():
+        if key in rules:
+            extra = draw(st.sampled_from([{"mostly": 0.95}, {"severity": "warn"}]))
+            rules[key] = {long: rules[key], **extra}
+            return
+
+
 def _renames(draw: st.DrawFn, tables: list[Table]) -> None:
     """Now and then a column whose staged name differs from the source's (`c_amount` -> `amount`):
     extraction (and a table filter) reads the source name, everything after staging the new one.
@@ -301,10 +314,16 @@ def _synthetic(draw: st.DrawFn, table: Table, mode: str) -> dict[str, Any]:
         if one_in(draw, 3):
             shape["bursts"] = {"every": "10m", "length": "1m", "factor": 5}
         out = {"writes_to": "stream", "rows": 200, "stream": shape}
+        if one_in(draw, 4):  # settings the local generator does not read yet (R365 warns)
+            out.update({"system": "kafka", "stream": {**shape, "endless": False}})
     elif one_in(draw, 3):
         out["rows"] = draw(st.sampled_from([50, 500]))
+    elif one_in(draw, 6):
+        out.update({"writes_to": "files", "format": "parquet", "file_per_row": False})
     if one_in(draw, 4):
         out["inject"] = {"nulls": draw(st.sampled_from([0.0, 0.05])), "outliers": draw(st.sampled_from([0.0, 0.01]))}
+        if one_in(draw, 3):
+            out["inject"].update({"gaps": 0.01, "duplicates": 0.01})
     return {"synthetic": out} if out else {}
 
 
@@ -345,6 +364,8 @@ def _connection(draw: st.DrawFn, kind: str, name: str, mode: str) -> dict[str, A
             conn["options"] = {"connect_timeout": 10} if mode == "batch" else {"heartbeat.interval.ms": 10000}
         if one_in(draw, 4):
             conn["schema"] = "sales"
+        if one_in(draw, 4):
+            conn["port"] = {"postgres": 5433, "mysql": 3307, "sqlserver": 1433, "oracle": 1521}[kind]
         return {"connection": conn}
     if kind == "files":
         return {"connection": {"url": f"data/{name}"}}
@@ -434,6 +455,8 @@ def _mart(draw: st.DrawFn, name: str, tables: list[Table], marts: list[Table] | 
         stamp = next((r.text for r in refs if r.text in ("updated_at", f"{base.name}.updated_at")), None)
         if key and stamp and draw(st.booleans()):
             mart["deduplicate"] = {"key": [key], "order_by": stamp}
+            if one_in(draw, 3):
+                mart["deduplicate"]["keep"] = "first"
         unique = [_output_name(key)] if key and key in mart["columns"] else []
     else:
         keys = [r for r in of_kind(refs, "str", "int", "bool", "date") if not r.text.startswith(MEASURE_NAMES)]
@@ -449,6 +472,8 @@ def _mart(draw: st.DrawFn, name: str, tables: list[Table], marts: list[Table] | 
                 outputs.append(Ref("period", "ts"))
         unique = [r.text for r in outputs]
         measures = draw(_typed_measures(refs))
+        if one_in(draw, 4):  # rules and a description on an output (a count is never negative)
+            measures[0][0].update({"description": "Rows in the group.", "range": {"min": 0, "severity": "warn"}})
         mart["measures"] = [m for m, _ in measures]
         outputs += [Ref(m["name"], kind) for m, kind in measures]
     if one_in(draw, 5):
@@ -750,7 +775,14 @@ def _targets(draw: st.DrawFn, mode: str, cloud: str | None = None) -> list[dict[
     if one_in(draw, 6):
         targets.append({"name": "lake", "type": draw(st.sampled_from(LAKES))})
         if one_in(draw, 3):
-            targets[-1]["layers"] = draw(st.sampled_from([["bronze", "silver", "gold"], ["bronze", "silver"]]))
+            targets[-1]["layers"] = draw(
+                st.sampled_from([
+                    ["bronze", "silver", "gold"], ["bronze", "silver"],
+                    {"bronze": {"bucket": "raw"}, "silver": None, "gold": {"path": "marts"}},
+                ])
+            )  # fmt: skip
+        if one_in(draw, 3):
+            targets[-1]["partition_by"] = ["updated_at"]
     if one_in(draw, 8):
         extra = draw(st.sampled_from(["files", "druid"]))
         targets.append({"name": "extra", "type": extra})
