@@ -597,7 +597,7 @@ def _stream_job(
     job: dict[str, Any] = {"name": name, "from": base.name}
     if joined:
         job["joins"] = [{"table": p.name, "on": p.key, "type": "lookup"} for p in joined]
-    elif one_in(draw, 6):  # a stream joined with a streamed parent (a regular join)
+    elif one_in(draw, 3):  # a stream joined with a streamed parent (a regular join)
         parents = [p for _, p in base.parents if p in streams]
         if parents:
             joined = [draw(st.sampled_from(parents))]
