@@ -592,12 +592,13 @@ def _stream_job(
     draw: st.DrawFn, name: str, streams: list[Table], dims: list[Table], sinks: list[str]
 ) -> dict[str, Any]:
     base = draw(st.sampled_from(streams))
+    shape = draw(st.sampled_from(["window", "window", "filter", "history"]))
     lookups = [p for _, p in base.parents if p in dims]
     joined = draw(st.lists(st.sampled_from(lookups), max_size=1)) if lookups else []
     job: dict[str, Any] = {"name": name, "from": base.name}
     if joined:
         job["joins"] = [{"table": p.name, "on": p.key, "type": "lookup"} for p in joined]
-    elif one_in(draw, 3):  # a stream joined with a streamed parent (a regular join)
+    elif one_in(draw, 3) and (shape != "window" or one_in(draw, 4)):  # a regular join (a window after it: R388)
         parents = [p for _, p in base.parents if p in streams]
         if parents:
             joined = [draw(st.sampled_from(parents))]
@@ -607,7 +608,6 @@ def _stream_job(
     refs = _scope(base, joined)
     if one_in(draw, 6):
         job["description"] = "Flags what needs a look."
-    shape = draw(st.sampled_from(["window", "window", "filter", "history"]))
     if shape == "window":
         job.update(draw(_window_job(refs)))
     else:
@@ -741,6 +741,9 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
     if streamed:
         sinks = [t["name"] for t in targets]
         dims = [t for t in streamed if not t.parents] + (batch if draw(st.booleans()) else [])
+        kinds = {src["name"]: src["type"] for src in sources}
+        if not one_in(draw, 5):  # mostly tables of a database Flink's JDBC connector reads (else R381)
+            dims = [t for t in dims if kinds[t.source] in BATCH_DB]
         transforms["streams"] = [
             draw(_stream_job(f"job_{i}", streamed, dims, sinks)) for i in range(draw(st.integers(1, 3)))
         ]
