@@ -41,7 +41,7 @@ TABLES = ("orders", "customers", "products", "payments", "events", "devices", "a
 SOURCE_NAMES = ("app", "shop", "crm", "billing", "sensors", "web")
 BATCH_DB = ("postgres", "mysql", "sqlserver", "oracle")
 CDC_DB = ("postgres", "mysql", "sqlserver", "oracle", "mongodb")
-STREAMS = ("kafka", "pubsub", "faker", "eventhubs", "kinesis", "kafka", "faker")
+STREAMS = ("kafka", "pubsub", "faker", "eventhubs", "kinesis")
 SOURCE_CLOUD = {"eventhubs": "azure", "kinesis": "aws", "pubsub": "gcp"}
 WAREHOUSES = ("duckdb", "postgres", "snowflake", "bigquery", "redshift", "clickhouse", "databricks", "synapse")
 SERVING = ("postgres", "mysql", "kafka", "clickhouse")
@@ -232,7 +232,7 @@ def _source(
                 table.columns.insert(1, Column(parent.key, "bigint"))
                 table.parents.append((parent.key, parent))
     kind = {
-        "batch": lambda: draw(st.sampled_from((*BATCH_DB, "faker", "files", "api", "mongodb"))),
+        "batch": lambda: draw(st.sampled_from((*BATCH_DB, "faker", "files", "api", "mongodb", "api"))),
         "cdc": lambda: draw(st.sampled_from(CDC_DB)),
         "stream": lambda: draw(st.sampled_from(STREAMS)),
     }[mode]()
@@ -598,7 +598,7 @@ def _stream_job(
     job: dict[str, Any] = {"name": name, "from": base.name}
     if joined:
         job["joins"] = [{"table": p.name, "on": p.key, "type": "lookup"} for p in joined]
-    elif one_in(draw, 3) and (shape != "window" or one_in(draw, 4)):  # a regular join (a window after it: R388)
+    elif draw(st.booleans()) and (shape != "window" or one_in(draw, 4)):  # a regular join (a window after it: R388)
         parents = [p for _, p in base.parents if p in streams]
         if parents:
             joined = [draw(st.sampled_from(parents))]
