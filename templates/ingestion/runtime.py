@@ -518,7 +518,8 @@ def _check_columns(table: Table, batch: pa.Table, ctx: RunContext) -> None:
         # (connectorx reads a column of an empty SQLite result as text)
         if table.typed and batch.num_rows and not pa.types.is_null(arrow) and not COMPATIBLE[column.type](arrow):
             bad = pc.invert(pc.is_null(batch.column(column.name)))
-            raise ContractViolation(_violation(table, column, str(arrow), _first_record(batch, bad), ctx))
+            if pc.any(bad).as_py():  # only nulls: no value, no type to object to
+                raise ContractViolation(_violation(table, column, str(arrow), _first_record(batch, bad), ctx))
 
 
 def _cast_values(values: Any, target: pa.DataType) -> Any:

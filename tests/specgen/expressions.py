@@ -96,6 +96,9 @@ def _call(draw: st.DrawFn, refs: list[Ref], kind: str, depth: int) -> str:
             args.append(draw(expr(refs, draw(st.sampled_from(["num", "str"])), depth)))
         elif function.name == "date_add" and arg.name == "n":  # a whole number of units (R301)
             args.append(draw(expr(refs, "int", depth)))
+        elif function.name == "to_timestamp":  # a text it converts (R301 refuses a literal it cannot)
+            seconds = draw(expr(refs, "int", 0))
+            args.append(draw(st.sampled_from(["'2026-01-02 03:04:05'", "'2026-01-02'", f"from_unixtime({seconds})"])))
         else:
             args.append(draw(expr(refs, ARG_KINDS[arg.kind], depth)))
     return f"{function.name}({', '.join(args)})"

@@ -35,53 +35,104 @@ def _features(spec: dict[str, Any]) -> set[str]:
     """What a drawn spec uses, as 'key=value' words (the vocabulary coverage)."""
     out = {f"architecture={spec['architecture']}", f"orchestrator={spec['orchestrator']}", f"cloud={spec['cloud']}"}
     for source in spec["sources"]:
-        out |= {f"source={source['type']}", f"ingestion={source['ingestion']}"}
+        out |= {f"source={source['type']}", f"ingestion={source['ingestion']}", f"cdc={source['type']}"
+                if source["ingestion"] == "cdc" else "cdc=none"}  # fmt: skip
+        out |= {f"auth={source.get('connection', {}).get('auth', 'none')}"} if source["type"] == "api" else set()
+        out |= {f"options={bool(source.get('connection', {}).get('options'))}"}
         for data in source.get("tables", []) + source.get("topics", []):
             out |= {f"derived={bool(data.get('derived'))}", f"filter={'filter' in data}"}
+            out |= {f"table_quality={k}" for k in data.get("quality", {})}
+            out |= {f"pagination={data['pagination']['type']}"} if "pagination" in data else set()
+            out |= {f"synthetic={k}" for k in data.get("synthetic", {})}
             for column in data["columns"]:
                 out |= {f"type={column['type']}", *(f"rule={k}" for k in column if k not in ("name", "type"))}
-    out |= {f"target={t['type']}" for t in spec["targets"]}
+    for target in spec["targets"]:
+        out |= {f"target={target['type']}", *(f"target_option={k}" for k in target if k in ("layers", "format"))}
     transforms = spec.get("transforms", {})
+    mart_names = {m["name"] for m in transforms.get("marts", [])}
     for mart in transforms.get("marts", []):
         out |= {f"materialized={mart['materialized']}", f"mart_shape={'columns' if 'columns' in mart else 'grouped'}"}
         out |= {f"join={j['type']}" for j in mart.get("joins", [])}
         out |= {f"join_filter={'filter' in j}" for j in mart.get("joins", [])}
         out |= {f"agg={m.get('agg', 'expr')}" for m in mart.get("measures", [])}
-        out |= {f"deduplicate={'deduplicate' in mart}"}
+        out |= {f"deduplicate={'deduplicate' in mart}", f"mart_from_mart={mart['from'] in mart_names}"}
+        out |= {f"group_expr={any(isinstance(g, dict) for g in mart.get('group_by', []))}"}
+        order = mart.get("order_by", [])
+        for key in order if isinstance(order, list) else [order]:
+            text = key if isinstance(key, str) else f"{key['expr']} {key.get('direction', '')}"
+            out |= {"order_by=mapping" if isinstance(key, dict) else "order_by=text"}
+            out |= {f"order_direction={w}" for w in ("asc", "desc") if text.endswith(w) or f" {w} " in text}
+            out |= {"order_nulls=True"} if "nulls" in str(key) else set()
+        out |= {f"limit={'limit' in mart}", f"limit_per={'limit_per' in mart}"}
     for job in transforms.get("streams", []):
         out |= {f"window={job['window']['type']}" if "window" in job else "window=none"}
         out |= {f"top_n={'top_n' in job}", f"history={'history' in job}", f"notify={'notify' in job}"}
-        out |= {f"sink_mode={job['sink'].get('mode', 'append')}", f"lookup={'joins' in job}"}
+        out |= {f"sink_mode={job['sink'].get('mode', 'append')}"}
+        out |= {f"stream_join={j['type']}" for j in job.get("joins", [])}
+        out |= {f"stream_group_expr={any(isinstance(g, dict) for g in job.get('group_by', []))}"}
+        out |= {f"history_input={k}" for h in job.get("history", []) for k in ("column", "expr") if k in h}
+        out |= {f"notification={n['type']}" for n in job.get("notify", [])}
+    out |= {f"notification={n['type']}" for n in spec.get("quality", {}).get("notifications", [])}
+    orchestration = spec.get("orchestration", {})
+    out |= {f"orchestration={k}" for k in orchestration}
+    out |= {f"notification={n['type']}" for k in ("on_failure", "on_success") for n in orchestration.get(k, [])}
+    out |= {f"engine_{k}={v}" for k, v in spec.get("engines", {}).items()}
+    out |= {f"section={k}" for k in ("sizing", "monitoring", "volume", "quality") if k in spec}
+    out |= {f"pipeline={k}" for k in spec["pipeline"]}
+    out |= {f"deploy={k}" for k in spec.get("deploy", {})}
+    out |= {f"monitoring={k}" for k in spec.get("monitoring", {})}
     return out
 
 
 def test_the_generator_draws_the_whole_vocabulary_and_mostly_specs_that_validate() -> None:
-    drawn = draw(200, 1)
+    # the vocabulary over 600 specs of two seeds (the rarest shapes, such as a regular stream join's
+    # type, come a handful of times in 400), the share that validates over the first 200
+    drawn = draw(400, 1) + draw(200, 2)
     seen: Counter[str] = Counter()
     valid = 0
     for spec in drawn:
         seen.update(_features(spec))
+    for spec in drawn[:200]:
         checked = check_bytes(static(spec).text.encode(), "pipegen.yaml")
         valid += checked.ok
     expected = {
-        *(f"source={s}" for s in ("postgres", "mysql", "sqlserver", "oracle", "mongodb", "api", "files", "faker")),
-        "source=kafka",
+        *(f"source={s}" for s in ("postgres", "mysql", "sqlserver", "oracle", "mongodb", "api", "files", "faker",
+                                  "kafka", "eventhubs", "kinesis", "pubsub")),
+        *(f"cdc={s}" for s in ("postgres", "mysql", "sqlserver", "oracle", "mongodb")),
+        *(f"auth={a}" for a in ("bearer", "api_key", "basic", "oauth2", "none")),
+        *(f"pagination={p}" for p in ("none", "page", "offset", "cursor", "link_header")),
+        *(f"table_quality={q}" for q in ("expected_columns", "row_count", "freshness", "drift")),
+        "synthetic=stream", "synthetic=inject", "synthetic=rows", "options=True", "rule=rename", "rule=faker",
+        "target_option=layers", "target_option=format",
         *(f"ingestion={i}" for i in ("batch", "cdc", "stream")),
         *(f"architecture={a}" for a in ("auto", "etl", "elt", "lambda", "kappa", "lakehouse")),
         "orchestrator=airflow", "orchestrator=prefect",
         *(f"target={t}" for t in ("duckdb", "postgres", "snowflake", "bigquery", "redshift", "clickhouse",
-                                   "databricks", "mysql", "kafka", "delta", "iceberg")),
+                                   "databricks", "synapse", "mysql", "kafka", "delta", "iceberg", "files", "druid")),
         *(f"window={w}" for w in ("tumble", "hop", "session", "cumulate", "none")),
-        *(f"materialized={m}" for m in ("table", "view", "ephemeral")),
+        *(f"materialized={m}" for m in ("table", "view", "ephemeral", "incremental")),
+        "order_by=text", "order_by=mapping", "order_direction=asc", "order_direction=desc", "order_nulls=True",
+        "limit=True", "limit_per=True", "mart_from_mart=True", "group_expr=True",
+        "stream_join=lookup", "stream_join=inner", "stream_join=left", "stream_group_expr=True",
+        "history_input=column", "history_input=expr",
+        *(f"notification={n}" for n in ("slack", "email", "pagerduty", "teams", "webhook")),
+        *(f"orchestration={k}" for k in ("exponential_backoff", "max_retry_delay", "catchup", "max_active_runs",
+                                         "depends_on", "on_failure", "on_success")),
+        *(f"engine_stream={e}" for e in ("auto", "flink", "spark")),
+        *(f"engine_batch={e}" for e in ("auto", "dbt", "spark")),
+        *(f"engine_compute={e}" for e in ("auto", "local", "kubernetes", "databricks")),
+        "section=sizing", "section=monitoring", "monitoring=freshness_sla", "monitoring=grafana", "monitoring=alerts",
+        "pipeline=description", "pipeline=tags", "pipeline=schedule",
+        "deploy=kubernetes", "deploy=terraform", "deploy=environments",
         *(f"agg={a}" for a in ("count", "count_distinct", "sum", "avg", "min", "max", "expr")),
         *(f"rule={r}" for r in ("not_null", "unique", "range", "accepted_values", "regex", "foreign_key", "pii",
                                 "metadata")),
         "join=inner", "join=left", "join_filter=True", "deduplicate=True", "derived=True", "filter=True",
-        "top_n=True", "history=True", "notify=True", "sink_mode=upsert", "lookup=True", "mart_shape=columns",
+        "top_n=True", "history=True", "notify=True", "sink_mode=upsert", "mart_shape=columns",
         "mart_shape=grouped",
     }  # fmt: skip
     assert expected - set(seen) == set()
-    assert valid >= 0.8 * len(drawn), f"only {valid} of {len(drawn)} drawn specs validate"
+    assert valid >= 0.8 * 200, f"only {valid} of 200 drawn specs validate"
 
 
 @pytest.mark.parametrize("path", sorted(CORPUS.glob("*.yaml")), ids=lambda p: p.stem)

@@ -14,6 +14,7 @@ Importing this module imports sqlglot (~30 ms): rules import it only when an exp
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -211,6 +212,7 @@ def _calls(tree: exp.Expr, scope: Scope) -> Iterator[Problem]:
             continue
         yield from _arguments(node, entry)
         yield from _whole_counts(node, entry, scope)
+        yield from _timestamp_literals(node, entry)
         for dialect in sorted(d for d in scope.dialects if not entry.supported(d)):
             yield Problem(
                 UNTRANSLATABLE,
@@ -236,6 +238,25 @@ def _whole_counts(node: exp.Expr, entry: functions.Function, scope: Scope) -> It
             ARGUMENTS,
             f"'{entry.name}' adds a whole number of units, and `{arg.sql()}` is fractional",
             f"round it first: `{entry.name}(..., CAST(round({arg.sql()}) AS BIGINT), ...)`, or use a smaller unit",
+        )
+
+
+# What `to_timestamp` converts on every engine: 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM[:SS[.fraction]]'
+TIMESTAMP_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?")
+
+
+def _timestamp_literals(node: exp.Expr, entry: functions.Function) -> Iterator[Problem]:
+    """A text literal `to_timestamp` cannot convert fails every row at run time (DuckDB,
+    PostgreSQL) or gives NULL (Flink, MySQL): refused here, whatever the data."""
+    if entry.name != "to_timestamp":
+        return
+    args, _ = functions.arguments(node, entry)
+    text = args[0] if args else None
+    if isinstance(text, exp.Literal) and text.is_string and not TIMESTAMP_TEXT.fullmatch(text.this.strip()):
+        yield Problem(
+            ARGUMENTS,
+            f"'to_timestamp' converts a 'YYYY-MM-DD HH:MM:SS' text, and {text.sql()} is not one",
+            "write the timestamp as '2026-01-31 23:59:00' (or a literal TIMESTAMP '2026-01-31 23:59:00')",
         )
 
 

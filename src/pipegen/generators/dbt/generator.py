@@ -36,7 +36,9 @@ ADAPTER_PACKAGES = {
     "snowflake": "dbt-snowflake==1.11.6",
     "bigquery": "dbt-bigquery==1.11.3",
     "redshift": "dbt-redshift==1.11.2",
-    "synapse": "dbt-synapse",
+    # its last release (1.8.5) resolves with dbt-core 1.11.16 through dbt-fabric 1.9.10; no judge env
+    # parses with it yet (docs/corpus.md)
+    "synapse": "dbt-synapse==1.8.5",
     "databricks": "dbt-databricks==1.11.8",
     "spark": "dbt-spark[PyHive]==1.11.0",
     "clickhouse": "dbt-clickhouse==1.10.3",

@@ -14,8 +14,8 @@ from pipegen.common.stream_rules import EventRule, quarantine_predicate
 from pipegen.generators.flink.columns import not_null
 from pipegen.generators.flink.relations import PROC_TIME, Relation, resolver, view_resolver
 from pipegen.plan.names import snake
-from pipegen.render.flinksql import flink_expr, quote
-from pipegen.spec.model import History, Join, JoinType, OutputColumn, StreamJob
+from pipegen.render.flinksql import flink_expr, flink_type, quote
+from pipegen.spec.model import Column, History, Join, JoinType, OutputColumn, StreamJob
 
 DIMENSION_COLUMN = "{alias}__{column}"  # a dimension's column whose name the view already has
 
@@ -54,11 +54,13 @@ class InputView:
                 continue
             free = c.name.lower() not in self.taken
             out = c.name if free else DIMENSION_COLUMN.format(alias=rel.alias, column=c.name)
+            column = f"{quote(rel.alias)}.{quote(c.name)}"
+            value = _plain_time(rel, c, column)
             if free:
-                self._take(f"{quote(rel.alias)}.{quote(c.name)}", c.name)
+                self._take(column if value == column else f"{value} AS {quote(c.name)}", c.name)
                 self.columns.setdefault(c.staged_name.lower(), out)
             elif out.lower() not in self.taken:
-                self._take(f"{quote(rel.alias)}.{quote(c.name)} AS {quote(out)}", out)
+                self._take(f"{value} AS {quote(out)}", out)
             self.columns[f"{table}.{c.staged_name.lower()}"] = out
 
     def _take(self, selected: str, name: str) -> None:
@@ -85,6 +87,15 @@ class InputView:
         joins = "\n" + "\n".join(self.joins) if self.joins else ""
         head = f"CREATE TEMPORARY VIEW {quote(view)} AS\nSELECT\n  {body}\nFROM {view_from} AS {quote(self.base.alias)}"
         return head + joins + where + ";"
+
+
+def _plain_time(rel: Relation, c: Column, selected: str) -> str:
+    """A joined table's column as the view selects it: its event time cast to a plain timestamp,
+    since a sink takes at most one time attribute (the job's source keeps its own)."""
+    event_time = rel.ref.dataset.event_time
+    if event_time and event_time.lower() in (c.name.lower(), c.staged_name.lower()):
+        return f"CAST({selected} AS {flink_type(c.type)})"
+    return selected
 
 
 def join_clause(rel: Relation, j: Join, base: Relation, left: list[Relation]) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from pipegen.spec import catalog
 from pipegen.spec.diagnostics import Finding, Path
-from pipegen.spec.index import Resolved, SpecIndex, mart_outputs
+from pipegen.spec.index import Resolved, SpecIndex, TableRef, mart_outputs
 from pipegen.spec.model import (
     Join,
     Mart,
@@ -286,7 +286,19 @@ def _upsert_keys(job: StreamJob, inputs: list[Resolved], base: Path) -> Iterator
 def _lookups(job: StreamJob, joined: list[Resolved], base: Path) -> Iterator[Finding]:
     for ji, (join, res) in enumerate(zip(job.joins, joined, strict=True)):
         table = res.table
-        if join.type.value != "lookup" or table is None or table.source.type.value in LOOKUP_SOURCES:
+        if join.type.value != "lookup" and job.window is not None:
+            yield Finding(
+                (*base, "joins", ji, "type"),
+                "R388",
+                f"stream job '{job.name}' windows after a regular ({join.type.value}) join: Flink's regular join "
+                "drops the event-time attribute a window needs",
+                "look the table up instead (`type: lookup`, a table of a postgres, mysql, sqlserver or oracle "
+                "source), or make the job a per-event filter (no `window`)",
+            )
+        if join.type.value != "lookup" or table is None:
+            continue
+        yield from _replaced_in_lookup(job, table)
+        if table.source.type.value in LOOKUP_SOURCES:
             continue
         yield Finding(
             (*base, "joins", ji, "type"),
@@ -296,6 +308,24 @@ def _lookups(job: StreamJob, joined: list[Resolved], base: Path) -> Iterator[Fin
             "look up a table of a postgres, mysql, sqlserver or oracle source; join a stream with "
             "`type: inner` or `left` instead",
         )
+
+
+def _replaced_in_lookup(job: StreamJob, table: TableRef) -> Iterator[Finding]:
+    """R380 for a batch table a job looks up: Flink reads it through JDBC into a table whose derived
+    columns are computed columns, which cannot share a name with a column it reads (a streamed
+    table gets R380 from the staging rules already)."""
+    if table.source.ingestion.value != "batch":
+        return
+    columns = {n.lower() for c in table.dataset.columns for n in (c.name, c.staged_name)}
+    for di, d in enumerate(table.dataset.derived):
+        if d.name.lower() in columns:
+            yield Finding(
+                (*table.path, "derived", di, "name"),
+                "R380",
+                f"derived column '{d.name}' replaces a column of '{table.dataset.name}', which stream job "
+                f"'{job.name}' looks up: Flink SQL cannot compute a column under the name of a column it reads",
+                f"give the derived column its own name (e.g. '{d.name}_value') and use that name in jobs and marts",
+            )
 
 
 _WINDOW_FIELDS = {

@@ -1,0 +1,135 @@
+"""Strategies for the spec's run-time sections (the parts `strategies.specs` does not derive
+from the schema): pipeline identity, notification channels of every kind, engines, sizing,
+monitoring, environments and Terraform. Each is drawn now and then, so most specs keep the
+defaults and the rest cover the vocabulary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+
+def pick(draw: st.DrawFn, choices: tuple[str, ...]) -> str:
+    """One of `choices`, each drawn now and then (this seed's sampled_from never drew the last
+    stream kind or a regular join's `inner` in hundreds of specs)."""
+    return choices[draw(st.integers(0, 10 * len(choices) - 1)) % len(choices)]
+
+
+def one_in(draw: st.DrawFn, n: int) -> bool:
+    """True about once in `n` draws."""
+    return draw(st.integers(0, n - 1)) == n // 2
+
+
+def secret(name: str) -> str:
+    return "${secret:" + name + "}"
+
+
+def pipeline_extras(draw: st.DrawFn, mode: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if one_in(draw, 4):
+        out["description"] = "Loads the sources and builds the reports."
+    if one_in(draw, 4):
+        out["tags"] = draw(st.sampled_from([["finance"], ["sales", "daily"]]))
+    if mode == "batch" and one_in(draw, 5):
+        out["schedule"] = draw(st.sampled_from(["0 * * * *", "15 3 * * *", "*/30 * * * *"]))
+    return out
+
+
+@st.composite
+def notification(draw: st.DrawFn, name: str) -> dict[str, Any]:
+    """A channel of any kind, with the field that kind needs and now and then its severities."""
+    kind = draw(st.sampled_from(["slack", "slack", "email", "pagerduty", "teams", "webhook"]))
+    out: dict[str, Any] = {"type": kind}
+    if kind == "slack":
+        out.update({"channel": "#data", "webhook": secret(f"{name}_SLACK_WEBHOOK")})
+    elif kind == "email":
+        out["to"] = ["data@example.com"]
+    elif kind == "pagerduty":
+        out["routing_key"] = secret(f"{name}_PAGERDUTY_KEY")
+    else:
+        out["webhook"] = secret(f"{name}_{kind.upper()}_WEBHOOK")
+    if one_in(draw, 3):
+        out["on"] = draw(st.sampled_from([["error", "warn"], ["warn"]]))
+    return out
+
+
+def quality_extras(draw: st.DrawFn) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if one_in(draw, 3):
+        out["events"] = draw(st.sampled_from([{"sink": "kafka", "topic": "quality_events"}, {"sink": "none"}]))
+    return out
+
+
+def orchestration_extras(draw: st.DrawFn) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if one_in(draw, 3):
+        out["exponential_backoff"] = draw(st.booleans())
+        out["max_retry_delay"] = "30m"
+    if one_in(draw, 4):
+        out["catchup"] = draw(st.booleans())
+        out["max_active_runs"] = draw(st.sampled_from([1, 3]))
+    if one_in(draw, 4):
+        upstream: dict[str, Any] = {"pipeline": "upstream_pipeline"}
+        if draw(st.booleans()):
+            upstream.update({"task": "load", "timeout": "2h", "poke_interval": "1m"})
+        out["depends_on"] = [upstream]
+    if one_in(draw, 3):
+        out["on_failure"] = [draw(notification("ON_FAILURE"))]
+    if one_in(draw, 4):
+        out["on_success"] = [draw(notification("ON_SUCCESS"))]
+    return out
+
+
+# a connection field each target kind reads, for an environment's override
+OVERRIDES = {
+    "duckdb": {"path": "prod.duckdb"}, "postgres": {"host": "${env:PROD_HOST}"}, "mysql": {"host": "${env:PROD_HOST}"},
+    "redshift": {"host": "${env:PROD_HOST}"}, "synapse": {"host": "${env:PROD_HOST}"},
+    "clickhouse": {"host": "${env:PROD_HOST}"}, "snowflake": {"warehouse": "PROD_WH"},
+    "bigquery": {"project": "acme-prod"}, "databricks": {"catalog": "prod"}, "delta": {"bucket": "prod-lake"},
+    "iceberg": {"bucket": "prod-lake"}, "kafka": {"bootstrap_servers": "prod-broker:9092"},
+}  # fmt: skip
+
+
+def sections(draw: st.DrawFn, mode: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """engines, sizing, monitoring, and deploy's environments and Terraform (merged into the
+    spec's deploy section when it has one)."""
+    out: dict[str, Any] = {}
+    if one_in(draw, 5):
+        out["engines"] = {
+            "stream": draw(st.sampled_from(["auto", "flink", "spark"])),
+            "batch": draw(st.sampled_from(["auto", "dbt", "dbt", "spark"])),
+            "compute": pick(draw, ("auto", "local", "kubernetes", "databricks")),
+        }
+    if mode != "batch" and one_in(draw, 4):
+        out["sizing"] = {
+            "kafka": {"brokers": 3, "replication_factor": draw(st.sampled_from([1, 3])), "partitions": 6},
+            "flink": {"parallelism": draw(st.sampled_from([1, 4])), "checkpoint_interval": "1m"},
+        }
+    if one_in(draw, 4):
+        monitoring: dict[str, Any] = {"prometheus": draw(st.booleans())}
+        if draw(st.booleans()):
+            monitoring["freshness_sla"] = draw(st.sampled_from(["2h", "2d"]))
+        if one_in(draw, 3):
+            monitoring["grafana"] = draw(st.booleans())
+        if one_in(draw, 3):
+            monitoring["alerts"] = {"failure_rate": 0.1, "row_drop": 0.5, "consumer_lag": "5m"}
+        out["monitoring"] = monitoring
+    deploy = dict(spec.get("deploy", {}))
+    if out.get("engines", {}).get("compute") == "kubernetes" and not one_in(draw, 4):  # else R261 refuses
+        deploy["kubernetes"] = {"enabled": True, "namespace": "data"}
+    if one_in(draw, 5):
+        deploy["terraform"] = {"enabled": True}
+    if one_in(draw, 4):
+        environments: dict[str, Any] = {"dev": {}, "prod": {"variables": {"LOG_LEVEL": "info"}}}
+        target = spec["targets"][0]
+        if target["type"] in OVERRIDES and draw(st.booleans()):
+            environments["prod"]["targets"] = {target["name"]: OVERRIDES[target["type"]]}
+        if mode == "batch" and draw(st.booleans()):
+            environments["dev"]["schedule"] = "0 6 * * *"
+        if one_in(draw, 3):
+            environments["prod"].update({"replicas": 2, "resources": {"cpu": "1", "memory": "2Gi"}})
+        deploy["environments"] = environments
+    if deploy:
+        out["deploy"] = deploy
+    return out
