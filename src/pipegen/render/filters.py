@@ -125,24 +125,13 @@ def yaml_str(value: str) -> str:
     return _escape_unprintable(text)
 
 
+# what no YAML parser may see raw: line and paragraph separators, NEL, BOM, C1 controls (and
+# DEL), lone surrogates, the two non-characters
+_UNPRINTABLE = re.compile("[\u2028\u2029\u0085\ufeff\u007f-\u009f\ud800-\udfff\ufffe\uffff]")
+
+
 def _escape_unprintable(text: str) -> str:
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if (
-            ch in "\u2028\u2029\u0085\ufeff"
-            or (0x7F <= code <= 0x9F)
-            or (0xD800 <= code <= 0xDFFF)
-            or code
-            in (
-                0xFFFE,
-                0xFFFF,
-            )
-        ):
-            out.append(f"\\u{code:04x}" if code <= 0xFFFF else ch)
-        else:
-            out.append(ch)
-    return "".join(out)
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def json_value(value: object) -> str:

@@ -7,6 +7,7 @@ concatenation, so it still means exactly the same string)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from sqlglot import exp
 
@@ -32,14 +33,20 @@ def to_sql(
     """One expression in `dialect`, its columns resolved by `resolve` (every identifier quoted
     with `identify`; `transform` applied to every node after that), every function call written
     as the catalogue (spec/functions.py) spells it for `dialect`."""
+    tree = _canonical(text).transform(lambda node: _rewrite(node, resolve, _quoter(dialect, identify)))
+    if transform is not None:
+        tree = tree.transform(transform, copy=False)  # the tree is this call's own copy already
+    return generate(tree, dialect, identify=identify)
+
+
+@lru_cache(maxsize=4096)
+def _canonical(text: str) -> exp.Expression:
+    """The parsed expression with the catalogue's canonical calls, once per text (every dialect
+    and every table with the same expression starts from it): never changed, `transform` copies."""
     parsed = parse(text)
     if parsed.tree is None:  # validation refuses these; reaching here is a bug
         raise ValueError(f"expression does not parse: {text!r} ({parsed.error})")
-    tree = canonical(parsed.tree.copy())
-    tree = tree.transform(lambda node: _rewrite(node, resolve, _quoter(dialect, identify)))
-    if transform is not None:
-        tree = tree.transform(transform)
-    return generate(tree, dialect, identify=identify)
+    return canonical(parsed.tree.copy())
 
 
 def order_key_sql(text: str, dialect: str, resolve: Resolver, *, desc: bool, nulls_first: bool) -> str:

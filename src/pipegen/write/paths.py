@@ -41,8 +41,9 @@ def _problem(path: str) -> str | None:
     return None
 
 
-def check_inside(root: Path, rel: str) -> Path:
-    """root/rel, refusing symlinks on the way (a link could point outside the directory)."""
+def check_inside(root: Path, rel: str, resolved_root: Path | None = None) -> Path:
+    """root/rel, refusing symlinks on the way (a link could point outside the directory).
+    `resolved_root`: `root.resolve()`, when the caller checks many paths under one root."""
     current = root
     for part in rel.split("/"):
         current = current / part
@@ -51,7 +52,7 @@ def check_inside(root: Path, rel: str) -> Path:
                 f"{current} is a symbolic link; pipegen does not write through links",
                 hint="replace the link with a real file or directory",
             )
-    resolved_root = root.resolve()
+    resolved_root = resolved_root or root.resolve()
     if not str(current.resolve()).startswith(str(resolved_root)):
         raise WriteError(f"{rel} resolves outside {root}")
     return current
