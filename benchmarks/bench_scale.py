@@ -111,8 +111,8 @@ def output_files(out: Path) -> dict[str, int]:
     for root, dirs, files in os.walk(out):
         dirs[:] = [d for d in dirs if d != ".pipegen"]
         for name in files:
-            path = os.path.join(root, name)
-            found[path] = os.stat(path).st_mtime_ns
+            path = Path(root) / name
+            found[str(path)] = path.stat().st_mtime_ns
     return found
 
 
@@ -187,12 +187,21 @@ def markdown(results: list[dict[str, object]]) -> str:
         )
     by = {(r["example"], r["tables"]): r for r in results}
     ratios = [
-        (ex, ms_per_file(by[(ex, 5000)]), ms_per_file(by[(ex, 1000)]), float(by[(ex, 5000)]["cpu_s"]) / float(by[(ex, 1000)]["cpu_s"]))  # type: ignore[arg-type]
+        (
+            ex,
+            ms_per_file(by[(ex, 5000)]),
+            ms_per_file(by[(ex, 1000)]),
+            float(by[(ex, 5000)]["cpu_s"]) / float(by[(ex, 1000)]["cpu_s"]),
+        )  # type: ignore[arg-type]
         for ex, n in by
         if n == 5000 and (ex, 1000) in by
     ]
     if ratios:
-        lines += ["", "| example | ms/file at 1,000 | ms/file at 5,000 | CPU 5,000 / 1,000 (linear: 5.0x) |", "|---|---:|---:|---:|"]
+        lines += [
+            "",
+            "| example | ms/file at 1,000 | ms/file at 5,000 | CPU 5,000 / 1,000 (linear: 5.0x) |",
+            "|---|---:|---:|---:|",
+        ]
         lines += [f"| {ex} | {m1:.2f} | {m5:.2f} | {ratio:.2f}x |" for ex, m5, m1, ratio in ratios]
     return "\n".join(lines)
 
@@ -211,8 +220,10 @@ def main(argv: list[str] | None = None) -> int:
             for example in args.specs:
                 results.append(measure(example, n, Path(tmp), args.runs, args.reads))
                 print(json.dumps(results[-1]), file=sys.stderr, flush=True)
-    print(f"Machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end\n")
+    print(
+        f"Machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end\n"
+    )
     print(markdown(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")

@@ -100,12 +100,12 @@ class _Fault:
             time.sleep(float(seconds))
 
 
-def _target(out: Path, rel: str, resolved_out: Path | None = None) -> Path:
+def _target(out: Path, rel: str, seen: dict[str, str] | None = None) -> Path:
     """A journal or plan target: a safe path in the tree, or under .pipegen/ (base, pending, manifest).
-    `resolved_out`: `out.resolve()`, resolved once by a caller that checks every target of a run."""
+    `seen`: the folders this pass over a run's targets has checked already (check_inside)."""
     inner = rel[len(META_DIR) + 1 :] if rel.startswith(f"{META_DIR}/") else None
     safe_relpath(inner if inner is not None else rel)
-    return check_inside(out, rel, resolved_out)
+    return check_inside(out, rel, seen)
 
 
 def _replaceable(target: Path) -> bool:
@@ -153,10 +153,10 @@ def _apply(plan: WritePlan) -> WriteReport:
     fault.pause()
     current = ""
     try:
-        resolved_out = out.resolve()
+        seen: dict[str, str] = {}
         for entry in entries:
             current = f"writing {entry['target']}"
-            _perform(out, txn, entry, fault, resolved_out)
+            _perform(out, txn, entry, fault, seen)
         current = "syncing the changed folders to disk"
         _fsync_dirs(out, [str(e["target"]) for e in entries])
         (txn / JOURNAL).unlink()  # the run is complete
@@ -199,9 +199,9 @@ Entry = dict[str, str | None]
 
 def _stage(out: Path, txn: Path, ops: list[Op]) -> list[Entry]:
     entries: list[Entry] = []
-    resolved_out = out.resolve()
+    seen: dict[str, str] = {}
     for i, op in enumerate(ops):
-        _target(out, op.target, resolved_out)  # refuses an unsafe path before anything is staged
+        _target(out, op.target, seen)  # refuses an unsafe path before anything is staged
         staged, wrote = None, None
         if op.data is not None:
             staged, wrote = f"stage/{i}", sha256(op.data)
@@ -227,8 +227,8 @@ def _commit(txn: Path, entries: list[Entry]) -> None:
     _fsync_dir(txn)
 
 
-def _perform(out: Path, txn: Path, entry: Entry, fault: _Fault, resolved_out: Path | None = None) -> None:
-    target = _target(out, str(entry["target"]), resolved_out)
+def _perform(out: Path, txn: Path, entry: Entry, fault: _Fault, seen: dict[str, str] | None = None) -> None:
+    target = _target(out, str(entry["target"]), seen)
     present = _replaceable(target)
     if (sha256(target.read_bytes()) if present else None) != entry["expect"]:
         raise WriteError(f"{entry['target']} changed while pipegen was writing it; run generate again")

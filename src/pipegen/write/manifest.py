@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipegen.errors import WriteError
+from pipegen.render.jsondoc import json_doc
 from pipegen.write.modes import DEFAULT_MODE, mode_text, parse_mode
 from pipegen.write.paths import META_DIR, safe_relpath
 
@@ -64,7 +65,7 @@ class Manifest:
             body["markers"] = markers
         if self.retired:
             body["retired"] = sorted(set(self.retired))
-        return json.dumps(body, indent=2, sort_keys=True) + "\n"
+        return json_doc(body, sort_keys=True, ensure_ascii=True) + "\n"
 
 
 def version_key(version: str) -> tuple[int, ...]:
