@@ -11,7 +11,7 @@ import json
 import re
 import shlex
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 
 from pipegen.spec import reserved
 
@@ -65,6 +65,7 @@ def needs_quotes(value: str, dialect: str = "duckdb") -> bool:
     return not (PLAIN_IDENT.match(value) and value not in reserved_words(_dialect(dialect)))
 
 
+@lru_cache(maxsize=65536, typed=True)  # pure; typed: a name (Ident) and plain text stay apart
 def sql_ident(value: str, dialect: str = "duckdb") -> str:
     """An identifier: bare when plain lowercase and not reserved, otherwise quoted."""
     dialect = _dialect(dialect)
