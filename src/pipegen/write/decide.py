@@ -153,10 +153,15 @@ class _Builder:
     retired: set[str] = field(default_factory=set)
     restore_deleted: bool = False
     base: BaseCopies | None = None  # set in __post_init__ unless shared with the rendering
+    text_of: dict[str, str] = field(default_factory=dict)  # the generated text, kept for `after` (not a decoded copy)
 
     def __post_init__(self) -> None:
         if self.base is None:
             self.base = BaseCopies(self.out)
+
+    def _new_text(self, path: str, new: bytes) -> str:
+        text = self.text_of.get(path)
+        return new.decode("utf-8") if text is None else text
 
     def _base_data(self, path: str) -> bytes | None:
         assert self.base is not None
@@ -174,6 +179,7 @@ class _Builder:
 
     def generated(self, path: str, gen: OutFile) -> None:
         new = gen.text.encode("utf-8")
+        self.text_of[path] = gen.text
         disk = inspect(self.out, path, self.going)
         tracked = self.old.files.get(path)
         if disk.blocker is not None:
@@ -339,7 +345,7 @@ class _Builder:
         self.put(path, new, mode)
         self.put(f"{BASE}/{path}", new)
         self.track(path, sha256(new), mode)
-        self.before[path], self.after[path] = _text(disk.data), new.decode("utf-8")
+        self.before[path], self.after[path] = _text(disk.data), self._new_text(path, new)
 
     def _conflict(self, path: str, new: bytes, mode: int, disk: bytes | None, why: str, blocked: bool = False) -> None:
         self.emit(path, "conflict", f"{why}; the new version is in {PENDING}/{path}", blocked)
@@ -347,7 +353,7 @@ class _Builder:
         self.pending[path] = sha256(new)
         if _read(self.out / PENDING / path) != new:
             self.put(f"{PENDING}/{path}", new, mode)
-        self.before[path], self.after[path] = _text(disk), new.decode("utf-8")
+        self.before[path], self.after[path] = _text(disk), self._new_text(path, new)
 
     def retiring(self, path: str) -> None:
         """A tracked file no longer generated: deleted only if it is still exactly what pipegen wrote."""
