@@ -10,7 +10,8 @@ so the machine's other load does not count), ms of CPU per file, peak RSS of the
 same for a no-change regenerate (which must write nothing: every file's mtime is compared) and
 the anchor. Runs are interleaved (pipegen, anchor, regenerate, ...) and the minimum CPU of
 --runs is kept. --reads also counts, with an audit hook in a separate untimed run, how often
-the no-change regenerate opens each file of the output.
+the no-change regenerate opens each file of the output and each base copy ("max"), and
+.pipegen/manifest.json apart (read before recovery, then for the decision).
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ try:
 except SystemExit:
     pass
 sys.stdout.flush()
-print(json.dumps({"opened": len(opens), "max": max(opens.values(), default=0)}), file=sys.stderr)
+manifest = opens.pop(os.path.join(out, ".pipegen", "manifest.json"), 0)
+print(json.dumps({"opened": len(opens), "max": max(opens.values(), default=0), "manifest": manifest}), file=sys.stderr)
 """
 
 
