@@ -33,7 +33,10 @@ Environment variable names are upper case: `EnvName`s, checked likewise.
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import TypeVar
 
 from pipegen.plan.envnames import ENV, EnvName, EnvNames, SmtpEnv, env_name
 from pipegen.plan.idents import (
@@ -251,14 +254,14 @@ class Names:
     cdc: tuple[CdcNames, ...] = ()  # one per source with `ingestion: cdc`, in spec order
     kafka: KafkaNames | None = None
 
+    # Lookups go through maps built once per Names (from the end, so the first entry wins as a scan found it):
+    # a family asks for every dataset's names, so a scan per lookup would be quadratic in the spec.
+
     def cdc_source(self, source: str) -> CdcNames:
-        for names in self.cdc:
-            if names.source == source:
-                return names
-        raise KeyError(f"no CDC source {source}")
+        return _lookup(self._cdc_index, source, f"no CDC source {source}")
 
     def source_key(self, source: str) -> Ident:
-        return dict(self.sources)[source]
+        return self._source_keys[source]
 
     def source_schema(self, source: str) -> Ident:
         """The schema a source lands in: `raw_<source>`."""
@@ -269,36 +272,63 @@ class Names:
         return Ident(f"ingest_{self.source_key(source)}")
 
     def dataset(self, source: str, dataset: str) -> DatasetNames:
-        for names in self.datasets:
-            if names.source == source and names.dataset == dataset:
-                return names
-        raise KeyError(f"no dataset {source}.{dataset}")
+        return _lookup(self._dataset_index, (source, dataset), f"no dataset {source}.{dataset}")
 
     def mart(self, mart: str) -> MartNames:
-        for names in self.marts:
-            if names.mart == mart:
-                return names
-        raise KeyError(f"no mart {mart}")
+        return _lookup(self._mart_index, mart, f"no mart {mart}")
 
     def stream(self, job: str) -> StreamJobNames:
-        for names in self.streams:
-            if names.job == job:
-                return names
-        raise KeyError(f"no stream job {job}")
+        return _lookup(self._stream_index, job, f"no stream job {job}")
 
     def quality_jobs(self, source: str, dataset: str) -> StreamQualityNames:
-        for names in self.stream_quality:
-            if names.source == source and names.dataset == dataset:
-                return names
-        raise KeyError(f"no dataset {source}.{dataset}")
+        return _lookup(self._quality_index, (source, dataset), f"no dataset {source}.{dataset}")
 
     def bucket(self, purpose: str) -> Ident:
-        return dict(self.buckets)[purpose]
+        return self._bucket_index[purpose]
+
+    @cached_property
+    def _cdc_index(self) -> dict[str, CdcNames]:
+        return {n.source: n for n in reversed(self.cdc)}
+
+    @cached_property
+    def _source_keys(self) -> dict[str, Ident]:
+        return dict(self.sources)
+
+    @cached_property
+    def _dataset_index(self) -> dict[tuple[str, str], DatasetNames]:
+        return {(n.source, n.dataset): n for n in reversed(self.datasets)}
+
+    @cached_property
+    def _mart_index(self) -> dict[str, MartNames]:
+        return {n.mart: n for n in reversed(self.marts)}
+
+    @cached_property
+    def _stream_index(self) -> dict[str, StreamJobNames]:
+        return {n.job: n for n in reversed(self.streams)}
+
+    @cached_property
+    def _quality_index(self) -> dict[tuple[str, str], StreamQualityNames]:
+        return {(n.source, n.dataset): n for n in reversed(self.stream_quality)}
+
+    @cached_property
+    def _bucket_index(self) -> dict[str, Ident]:
+        return dict(self.buckets)
 
     @property
     def env(self) -> EnvNames:
         """The environment variables the generated code reads that pipegen names."""
         return ENV
+
+
+_K = TypeVar("_K", bound=Hashable)
+_V = TypeVar("_V")
+
+
+def _lookup(index: dict[_K, _V], key: _K, missing: str) -> _V:
+    found = index.get(key)
+    if found is None:
+        raise KeyError(missing)
+    return found
 
 
 BUCKET_PURPOSES = ("lake", "checkpoints", "state")

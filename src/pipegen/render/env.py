@@ -74,6 +74,8 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         finalize=_finalize,
+        auto_reload=False,  # each template is compiled once per process, never stat-ed again
+        cache_size=-1,  # however many templates the families have
     )
     env.filters.update({name: _filter(fn) for name, fn in FILTERS.items()})
     env.filters["join"] = _strict_join

@@ -11,7 +11,7 @@ import json
 import re
 import shlex
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 
 from pipegen.spec import reserved
 
@@ -65,6 +65,7 @@ def needs_quotes(value: str, dialect: str = "duckdb") -> bool:
     return not (PLAIN_IDENT.match(value) and value not in reserved_words(_dialect(dialect)))
 
 
+@lru_cache(maxsize=65536, typed=True)  # pure; typed: a name (Ident) and plain text stay apart
 def sql_ident(value: str, dialect: str = "duckdb") -> str:
     """An identifier: bare when plain lowercase and not reserved, otherwise quoted."""
     dialect = _dialect(dialect)
@@ -125,24 +126,13 @@ def yaml_str(value: str) -> str:
     return _escape_unprintable(text)
 
 
+# what no YAML parser may see raw: line and paragraph separators, NEL, BOM, C1 controls (and
+# DEL), lone surrogates, the two non-characters
+_UNPRINTABLE = re.compile("[\u2028\u2029\u0085\ufeff\u007f-\u009f\ud800-\udfff\ufffe\uffff]")
+
+
 def _escape_unprintable(text: str) -> str:
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if (
-            ch in "\u2028\u2029\u0085\ufeff"
-            or (0x7F <= code <= 0x9F)
-            or (0xD800 <= code <= 0xDFFF)
-            or code
-            in (
-                0xFFFE,
-                0xFFFF,
-            )
-        ):
-            out.append(f"\\u{code:04x}" if code <= 0xFFFF else ch)
-        else:
-            out.append(ch)
-    return "".join(out)
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def json_value(value: object) -> str:

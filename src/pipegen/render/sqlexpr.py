@@ -7,6 +7,7 @@ concatenation, so it still means exactly the same string)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from sqlglot import exp
 
@@ -32,14 +33,36 @@ def to_sql(
     """One expression in `dialect`, its columns resolved by `resolve` (every identifier quoted
     with `identify`; `transform` applied to every node after that), every function call written
     as the catalogue (spec/functions.py) spells it for `dialect`."""
+    if transform is None:  # then the text is a pure function of these: the same expression is written once
+        return _resolved_sql(text, dialect, identify, tuple(resolve(q, c) for q, c in _columns(text)))
+    tree = _canonical(text).transform(lambda node: _rewrite(node, resolve, _quoter(dialect, identify)))
+    tree = tree.transform(transform, copy=False)  # the tree is this call's own copy already
+    return generate(tree, dialect, identify=identify)
+
+
+@lru_cache(maxsize=8192)
+def _resolved_sql(text: str, dialect: str, identify: bool, resolved: tuple[tuple[str | None, str], ...]) -> str:
+    """to_sql of `text` whose columns (`_columns`, in order) resolve to `resolved`."""
+    by_column = dict(zip(_columns(text), resolved, strict=True))
+    quote = _quoter(dialect, identify)
+    tree = _canonical(text).transform(lambda node: _rewrite(node, lambda q, c: by_column[(q, c)], quote))
+    return generate(tree, dialect, identify=identify)
+
+
+@lru_cache(maxsize=4096)
+def _columns(text: str) -> tuple[tuple[str, str], ...]:
+    """(qualifier, name) of every column reference `_rewrite` resolves, in the order it meets them."""
+    return tuple((c.table, c.name) for c in _canonical(text).find_all(exp.Column) if _resolvable(c))
+
+
+@lru_cache(maxsize=4096)
+def _canonical(text: str) -> exp.Expr:
+    """The parsed expression with the catalogue's canonical calls, once per text (every dialect
+    and every table with the same expression starts from it): never changed, `transform` copies."""
     parsed = parse(text)
     if parsed.tree is None:  # validation refuses these; reaching here is a bug
         raise ValueError(f"expression does not parse: {text!r} ({parsed.error})")
-    tree = canonical(parsed.tree.copy())
-    tree = tree.transform(lambda node: _rewrite(node, resolve, _quoter(dialect, identify)))
-    if transform is not None:
-        tree = tree.transform(transform)
-    return generate(tree, dialect, identify=identify)
+    return canonical(parsed.tree.copy())
 
 
 def order_key_sql(text: str, dialect: str, resolve: Resolver, *, desc: bool, nulls_first: bool) -> str:
@@ -67,8 +90,13 @@ def _quoter(dialect: str, identify: bool) -> Callable[[str], bool]:
     return lambda name: needs_quotes(name, dialect)
 
 
+def _resolvable(node: exp.Expression) -> bool:
+    return isinstance(node, exp.Column) and bool(node.name) and not isinstance(node.this, exp.Star)
+
+
 def _rewrite(node: exp.Expression, resolve: Resolver, quote: Callable[[str], bool]) -> exp.Expression:
-    if isinstance(node, exp.Column) and node.name and not isinstance(node.this, exp.Star):
+    if _resolvable(node):
+        assert isinstance(node, exp.Column)
         alias, name = resolve(node.table, node.name)  # a reserved word (`order`) is quoted per dialect
         table = exp.to_identifier(alias, quoted=quote(alias)) if alias else None
         return exp.Column(this=exp.to_identifier(name, quoted=quote(name)), table=table)

@@ -27,7 +27,7 @@ MAX_ALIAS_NODES = 250_000  # nodes added by alias expansion (a node reached agai
 MAX_DEPTH = 64
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per node of the spec: no __dict__ each
 class Pos:
     line: int  # 1-based
     column: int  # 1-based

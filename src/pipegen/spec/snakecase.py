@@ -4,6 +4,7 @@ validation can compute the names pipegen derives from spec names and check their
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _BREAK_1 = re.compile(r"([^_])([A-Z][a-z]+)")
 _BREAK_2 = re.compile(r"([a-z0-9])([A-Z])")
@@ -11,6 +12,7 @@ _NON_ALNUM = re.compile(r"[^a-zA-Z0-9_]+")
 _UNDERSCORES = re.compile(r"__+")
 
 
+@lru_cache(maxsize=65536, typed=True)  # a pure function asked for every name of every family
 def snake(name: str) -> str:
     """A name as dlt's default `snake_case` naming convention stores it (dlt.common.normalizers
     .naming.snake_case): CamelCase split, lowercased, non-alphanumerics to `_`, trailing `_`

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pipegen.errors import WriteError
 from pipegen.write.apply import _apply, _recover, apply, interrupted, recover
-from pipegen.write.decide import FileChange, Op, WriteMeta, WritePlan, WriteReport, plan_write
+from pipegen.write.decide import BaseCopies, FileChange, Op, WriteMeta, WritePlan, WriteReport, plan_write
 from pipegen.write.disk import write_error
 from pipegen.write.lock import output_lock
 from pipegen.write.manifest import FORMAT, Manifest, load_manifest, refuse_newer, sha256
@@ -32,8 +32,8 @@ Reader = Callable[[str], str | None]
 Render = Callable[[Reader], Files]
 
 
-def _files(out: Path, files: Files | Render) -> Files:
-    return files(base_reader(out)) if callable(files) else files
+def _files(out: Path, files: Files | Render, base: BaseCopies) -> Files:
+    return files(base_reader(out, base)) if callable(files) else files
 
 
 def _recovery_note(kept: tuple[str, ...]) -> str:
@@ -82,24 +82,26 @@ def _recovered(out: Path) -> tuple[str, ...] | None:
 
 def _planned(out: Path, files: Files | Render, meta: WriteMeta, restore_deleted: bool) -> WritePlan:
     """plan_write, with a file-system error (an unreadable file, say) naming its path."""
+    base = BaseCopies(out)  # read once, by the rendering and the decision alike
     try:
-        return plan_write(out, _files(out, files), meta, restore_deleted=restore_deleted)
+        return plan_write(out, _files(out, files, base), meta, restore_deleted=restore_deleted, base=base)
     except OSError as exc:
         raise write_error(exc, f"reading {out} failed", path=out, after="nothing was written") from exc
 
 
-def base_reader(out: Path) -> Callable[[str], str | None]:
+def base_reader(out: Path, base: BaseCopies | None = None) -> Callable[[str], str | None]:
     """Reads the last generated copy of a file (`.pipegen/base/<path>`): a regular UTF-8 file
-    at a safe path, else None (never generated, or not readable as text)."""
+    at a safe path, else None (never generated, or not readable as text). Text as `read_text`
+    gives it (universal newlines). Through `base`, the decision reuses what was read."""
+    copies = base or BaseCopies(out)
 
     def read(rel: str) -> str | None:
-        target = out / META_DIR / "base" / safe_relpath(rel)
-        if target.is_symlink() or not target.is_file():
-            return None
         try:
-            return target.read_text(encoding="utf-8")
+            data = copies.read(safe_relpath(rel))
+            text = None if data is None else data.decode("utf-8")
         except (OSError, UnicodeDecodeError):
             return None
+        return None if text is None else text.replace("\r\n", "\n").replace("\r", "\n")
 
     return read
 

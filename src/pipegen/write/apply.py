@@ -100,11 +100,12 @@ class _Fault:
             time.sleep(float(seconds))
 
 
-def _target(out: Path, rel: str) -> Path:
-    """A journal or plan target: a safe path in the tree, or under .pipegen/ (base, pending, manifest)."""
+def _target(out: Path, rel: str, seen: dict[str, str] | None = None) -> Path:
+    """A journal or plan target: a safe path in the tree, or under .pipegen/ (base, pending, manifest).
+    `seen`: the folders this pass over a run's targets has checked already (check_inside)."""
     inner = rel[len(META_DIR) + 1 :] if rel.startswith(f"{META_DIR}/") else None
     safe_relpath(inner if inner is not None else rel)
-    return check_inside(out, rel)
+    return check_inside(out, rel, seen)
 
 
 def _replaceable(target: Path) -> bool:
@@ -152,9 +153,10 @@ def _apply(plan: WritePlan) -> WriteReport:
     fault.pause()
     current = ""
     try:
+        seen: dict[str, str] = {}
         for entry in entries:
             current = f"writing {entry['target']}"
-            _perform(out, txn, entry, fault)
+            _perform(out, txn, entry, fault, seen)
         current = "syncing the changed folders to disk"
         _fsync_dirs(out, [str(e["target"]) for e in entries])
         (txn / JOURNAL).unlink()  # the run is complete
@@ -197,8 +199,9 @@ Entry = dict[str, str | None]
 
 def _stage(out: Path, txn: Path, ops: list[Op]) -> list[Entry]:
     entries: list[Entry] = []
+    seen: dict[str, str] = {}
     for i, op in enumerate(ops):
-        _target(out, op.target)  # refuses an unsafe path before anything is staged
+        _target(out, op.target, seen)  # refuses an unsafe path before anything is staged
         staged, wrote = None, None
         if op.data is not None:
             staged, wrote = f"stage/{i}", sha256(op.data)
@@ -224,8 +227,8 @@ def _commit(txn: Path, entries: list[Entry]) -> None:
     _fsync_dir(txn)
 
 
-def _perform(out: Path, txn: Path, entry: Entry, fault: _Fault) -> None:
-    target = _target(out, str(entry["target"]))
+def _perform(out: Path, txn: Path, entry: Entry, fault: _Fault, seen: dict[str, str] | None = None) -> None:
+    target = _target(out, str(entry["target"]), seen)
     present = _replaceable(target)
     if (sha256(target.read_bytes()) if present else None) != entry["expect"]:
         raise WriteError(f"{entry['target']} changed while pipegen was writing it; run generate again")

@@ -106,6 +106,22 @@ def _read(path: Path) -> bytes | None:
     return path.read_bytes() if path.is_file() and not path.is_symlink() else None
 
 
+class BaseCopies:
+    """The last generated copies (`.pipegen/base/<path>`), each read from disk at most once: a
+    rendering that reads its previous output and the decision both ask for them, under one lock
+    and after recovery, while nothing writes them. A failed read is not kept (it is retried)."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self._seen: dict[str, bytes | None] = {}
+
+    def read(self, path: str) -> bytes | None:
+        """The copy of the normalised relative `path`, None when there is no regular file."""
+        if path not in self._seen:
+            self._seen[path] = _read(self.out / BASE / path)
+        return self._seen[path]
+
+
 def _text(data: bytes | None) -> str | None:
     return None if data is None else data.decode("utf-8", errors="replace")
 
@@ -136,6 +152,20 @@ class _Builder:
     markers: set[str] = field(default_factory=set)
     retired: set[str] = field(default_factory=set)
     restore_deleted: bool = False
+    base: BaseCopies | None = None  # set in __post_init__ unless shared with the rendering
+    text_of: dict[str, str] = field(default_factory=dict)  # the generated text, kept for `after` (not a decoded copy)
+
+    def __post_init__(self) -> None:
+        if self.base is None:
+            self.base = BaseCopies(self.out)
+
+    def _new_text(self, path: str, new: bytes) -> str:
+        text = self.text_of.get(path)
+        return new.decode("utf-8") if text is None else text
+
+    def _base_data(self, path: str) -> bytes | None:
+        assert self.base is not None
+        return self.base.read(path)
 
     def emit(self, path: str, action: Action, detail: str = "", blocked: bool = False, markers: bool = False) -> None:
         self.changes.append(FileChange(path, action, detail, blocked, markers))
@@ -149,6 +179,7 @@ class _Builder:
 
     def generated(self, path: str, gen: OutFile) -> None:
         new = gen.text.encode("utf-8")
+        self.text_of[path] = gen.text
         disk = inspect(self.out, path, self.going)
         tracked = self.old.files.get(path)
         if disk.blocker is not None:
@@ -241,7 +272,7 @@ class _Builder:
 
     def _base_copy(self, path: str, tracked: str) -> bytes | None:
         """The last generated copy, if it is still exactly what the manifest recorded."""
-        data = _read(self.out / BASE / path)
+        data = self._base_data(path)
         return data if data is not None and sha256(data) == tracked else None
 
     def _pending_copy(self, path: str) -> bytes | None:
@@ -307,14 +338,14 @@ class _Builder:
         self.track(path, sha256(new), mode)
 
     def _base(self, path: str, new: bytes) -> None:
-        if _read(self.out / BASE / path) != new:
+        if self._base_data(path) != new:
             self.put(f"{BASE}/{path}", new)
 
     def _write(self, path: str, new: bytes, mode: int, disk: Disk) -> None:
         self.put(path, new, mode)
         self.put(f"{BASE}/{path}", new)
         self.track(path, sha256(new), mode)
-        self.before[path], self.after[path] = _text(disk.data), new.decode("utf-8")
+        self.before[path], self.after[path] = _text(disk.data), self._new_text(path, new)
 
     def _conflict(self, path: str, new: bytes, mode: int, disk: bytes | None, why: str, blocked: bool = False) -> None:
         self.emit(path, "conflict", f"{why}; the new version is in {PENDING}/{path}", blocked)
@@ -322,7 +353,7 @@ class _Builder:
         self.pending[path] = sha256(new)
         if _read(self.out / PENDING / path) != new:
             self.put(f"{PENDING}/{path}", new, mode)
-        self.before[path], self.after[path] = _text(disk), new.decode("utf-8")
+        self.before[path], self.after[path] = _text(disk), self._new_text(path, new)
 
     def retiring(self, path: str) -> None:
         """A tracked file no longer generated: deleted only if it is still exactly what pipegen wrote."""
@@ -390,16 +421,22 @@ def _normalised(files: Mapping[str, str | OutFile]) -> dict[str, OutFile]:
 
 
 def plan_write(
-    out: Path, files: Mapping[str, str | OutFile], meta: WriteMeta, *, restore_deleted: bool = False
+    out: Path,
+    files: Mapping[str, str | OutFile],
+    meta: WriteMeta,
+    *,
+    restore_deleted: bool = False,
+    base: BaseCopies | None = None,
 ) -> WritePlan:
     """What writing `files` into `out` would do, without doing it. A plain string is a 0644 file.
     `restore_deleted` writes generated files the user deleted again (by default they stay deleted).
 
     Refuses a manifest written by a newer pipegen than `meta.generator_version`. Takes no
-    lock: write_tree and preview hold it around this call."""
+    lock: write_tree and preview hold it around this call. `base`: the base copies the rendering
+    already read (each file is then read once), else they are read here."""
     wanted = _normalised(files)
     old, old_raw = load_manifest(out, meta.generator_version)
-    builder = _Builder(out, old, current_umask(), restore_deleted=restore_deleted)
+    builder = _Builder(out, old, current_umask(), restore_deleted=restore_deleted, base=base)
     for path in sorted(set(old.files) - set(wanted)):
         builder.retiring(path)
     for path in sorted(wanted):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipegen.errors import WriteError
+from pipegen.render.jsondoc import json_doc
 from pipegen.write.modes import DEFAULT_MODE, mode_text, parse_mode
 from pipegen.write.paths import META_DIR, safe_relpath
 
@@ -64,7 +65,7 @@ class Manifest:
             body["markers"] = markers
         if self.retired:
             body["retired"] = sorted(set(self.retired))
-        return json.dumps(body, indent=2, sort_keys=True) + "\n"
+        return json_doc(body, sort_keys=True, ensure_ascii=True) + "\n"
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -113,8 +114,16 @@ def refuse_newer(out: Path, running: str) -> None:
     left for load_manifest to report. Reads only the two keys, so any future layout is judged."""
     path = out / MANIFEST
     try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        raw = path.read_bytes()
+    except OSError:
+        return
+    _refuse_newer(path, raw, running)
+
+
+def _refuse_newer(path: Path, raw: bytes, running: str) -> None:
+    try:
+        data = json.loads(raw)
+    except ValueError:
         return
     if not isinstance(data, dict):
         return
@@ -129,9 +138,9 @@ def load_manifest(out: Path, running: str | None = None) -> tuple[Manifest, byte
     path = out / MANIFEST
     if not path.is_file():
         return Manifest(), None
+    raw = path.read_bytes()  # once: the version check and the parse read the same bytes
     if running is not None:
-        refuse_newer(out, running)
-    raw = path.read_bytes()
+        _refuse_newer(path, raw, running)
     try:
         return _parse(json.loads(raw)), raw
     except (ValueError, KeyError, TypeError, AttributeError) as exc:

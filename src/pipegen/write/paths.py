@@ -41,17 +41,33 @@ def _problem(path: str) -> str | None:
     return None
 
 
-def check_inside(root: Path, rel: str) -> Path:
-    """root/rel, refusing symlinks on the way (a link could point outside the directory)."""
-    current = root
-    for part in rel.split("/"):
+def check_inside(root: Path, rel: str, seen: dict[str, str] | None = None) -> Path:
+    """root/rel, refusing symlinks on the way (a link could point outside the directory).
+
+    `seen` serves the many paths of one run: the folders on the way already checked, each with
+    its resolved path (and "" with the root's), so each is checked and resolved once. A checked
+    component that is no link resolves to its parent's resolved path joined with its name."""
+    seen = {} if seen is None else seen
+    if "" not in seen:
+        seen[""] = str(root.resolve())
+    resolved_root = resolved = seen[""]
+    parts = rel.split("/")
+    current, prefix = root, ""
+    for i, part in enumerate(parts):
         current = current / part
+        prefix = f"{prefix}/{part}" if prefix else part
+        folder = i < len(parts) - 1
+        if folder and prefix in seen:
+            resolved = seen[prefix]
+            continue
         if current.is_symlink():
             raise WriteError(
                 f"{current} is a symbolic link; pipegen does not write through links",
                 hint="replace the link with a real file or directory",
             )
-    resolved_root = root.resolve()
-    if not str(current.resolve()).startswith(str(resolved_root)):
+        resolved = f"{resolved.rstrip('/')}/{part}"
+        if folder:
+            seen[prefix] = resolved
+    if not resolved.startswith(resolved_root):
         raise WriteError(f"{rel} resolves outside {root}")
     return current

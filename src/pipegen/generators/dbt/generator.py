@@ -135,15 +135,18 @@ class Table:
     source: Source
     dataset: Dataset
     names: DatasetNames
+    key: tuple[int, int, str]  # (source index, index in its list, "tables" or "topics"): where it is in the spec
 
 
 def batch_tables(ctx: GenContext) -> list[Table]:
     """Source tables the batch layer lands in the warehouse (the plan decides which)."""
     spec, names = ctx.spec, ctx.plan.names
     return [
-        Table(spec.sources[i], d, names.dataset(spec.sources[i].name, d.name))
+        Table(source, d, names.dataset(source.name, d.name), (i, di, kind))
         for i in ctx.plan.graph.batch_sources
-        for d in (*spec.sources[i].tables, *spec.sources[i].topics)
+        for source in (spec.sources[i],)
+        for kind in ("tables", "topics")
+        for di, d in enumerate(getattr(source, kind))
     ]
 
 
@@ -295,10 +298,10 @@ def staging_doc(tables: list[Table], spec: Spec, masked: bool = False) -> dict[s
         columns = []
         for i, c in enumerate(t.dataset.columns):
             landed = landed_column(c) if masked else c
-            where = f"{_spec_path(spec, t)}.columns[{i}]"
+            where = f"{_spec_path(t)}.columns[{i}]"
             columns.append(_column_doc(snake(c.staged_name), landed, where, spec, relations))
         for i, d in enumerate(t.dataset.derived):
-            columns.append(_column_doc(snake(d.name), d, f"{_spec_path(spec, t)}.derived[{i}]", spec, relations))
+            columns.append(_column_doc(snake(d.name), d, f"{_spec_path(t)}.derived[{i}]", spec, relations))
         models.append(
             {
                 "name": t.names.staging_model,
@@ -359,10 +362,8 @@ def marts_doc(ctx: GenContext, tables: list[Table]) -> dict[str, Any]:
     return {"version": 2, "models": models}
 
 
-def _spec_path(spec: Spec, t: Table) -> str:
-    si = spec.sources.index(t.source)
-    kind = "tables" if t.dataset in t.source.tables else "topics"
-    di = getattr(t.source, kind).index(t.dataset)
+def _spec_path(t: Table) -> str:
+    si, di, kind = t.key
     return f"sources[{si}].{kind}[{di}]"
 
 
@@ -458,7 +459,7 @@ def dbt_context(ctx: GenContext) -> dict[str, Any]:
     index = SpecIndex(spec)
     refs = {(t.source_index, t.index, t.kind): t for t in index.tables}
     masked = ctx.plan.masks_pii
-    staged = [dbt_sql.staging_model(refs[_key(spec, t)], names, dialects, masked) for t in tables]
+    staged = [dbt_sql.staging_model(refs[t.key], names, dialects, masked) for t in tables]
     marts = [dbt_sql.mart_model(m, index, names, dialects) for m in spec.transforms.marts]
     return {
         "version": trusted(ctx.version),
@@ -485,12 +486,6 @@ def model_configs(project: str, staging: str, marts: str, has_marts: bool) -> di
     if has_marts:
         folders["marts"] = {"+materialized": "table", "+schema": marts}
     return {project: folders}
-
-
-def _key(spec: Spec, t: Table) -> tuple[int, int, str]:
-    si = spec.sources.index(t.source)
-    kind = "tables" if t.dataset in t.source.tables else "topics"
-    return si, getattr(t.source, kind).index(t.dataset), kind
 
 
 def dialects_of(spec: Spec) -> dbt_sql.Dialects:

@@ -18,7 +18,6 @@ Writes, from the connectors computed in `pipegen.plan.cdc` (shared with the kafk
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget
@@ -33,6 +32,7 @@ from pipegen.plan.cdc import (
 )
 from pipegen.plan.names import ENV
 from pipegen.render.env import render, static
+from pipegen.render.jsondoc import json_doc
 from pipegen.render.yamldoc import yaml_doc
 from pipegen.safe import trusted
 
@@ -119,7 +119,7 @@ def capture_config(ctx: GenContext) -> dict[str, Any]:
 
 
 def _json(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json_doc(data) + "\n"
 
 
 def _properties(values: dict[str, str]) -> str:

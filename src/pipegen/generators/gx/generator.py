@@ -40,6 +40,7 @@ from pipegen.generators.gx import matrix as gx_matrix
 from pipegen.generators.gx import sql as gx_sql
 from pipegen.plan.names import EnvNames, MartNames, gx_parameter, snake
 from pipegen.render.env import static
+from pipegen.render.jsondoc import json_doc
 from pipegen.spec import rulekinds
 from pipegen.spec.index import SpecIndex, TableRef, mart_outputs
 from pipegen.spec.model import (
@@ -129,7 +130,7 @@ def run_steps(ctx: GenContext) -> tuple[RunStep, ...]:
 
 
 def _json(data: Any) -> str:
-    return json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    return json_doc(data) + "\n"
 
 
 # ---------------------------------------------------------------- suites

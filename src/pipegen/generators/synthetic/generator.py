@@ -14,12 +14,12 @@ source with no stand-in would be listed, not faked."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pipegen.common.synthetic_tables import START, config_name, rows, seed_and_locale, table_config
 from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget, RunStep
 from pipegen.render.env import render
+from pipegen.render.jsondoc import json_doc
 from pipegen.safe import trusted
 from pipegen.spec.catalog import LOCAL_STAND_IN
 from pipegen.spec.expr import columns_of, flag_of
@@ -58,7 +58,7 @@ class SyntheticGenerator:
 
 
 def _json(data: Any) -> str:
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json_doc(data, sort_keys=True) + "\n"
 
 
 def stand_in(source: Source) -> str | None:
