@@ -24,11 +24,24 @@ def enter(project: Path, *extra_paths: Path) -> list[str]:
         del sys.modules[name]
     for key in PROJECT_SETTINGS:
         os.environ.pop(key, None)
+    _forget_gx_actions()
     os.chdir(project)
     added = [str(p) for p in (project, *extra_paths)]
     for path in reversed(added):
         sys.path.insert(0, path)
     return added
+
+
+def _forget_gx_actions() -> None:
+    """GX registers each ValidationAction type by name for the life of the process, and a project's
+    quality step defines its action classes once per process: a fresh process per project would
+    start without them, so the previous project's are dropped (their `run` reads its modules)."""
+    actions = sys.modules.get("great_expectations.checkpoint.actions")
+    registry = getattr(actions, "_VALIDATION_ACTION_REGISTRY", None)
+    registered = getattr(registry, "_registered_actions", None)
+    if isinstance(registered, dict):
+        for name in [n for n in registered if n.startswith("pipegen_")]:
+            del registered[name]
 
 
 def leave(added: list[str]) -> None:
