@@ -67,3 +67,14 @@ def test_transforms_doc_lists_the_function_catalogue() -> None:
     text = (REPO / "docs" / "transforms.md").read_text(encoding="utf-8")
     table = text.split("<!-- functions:start -->\n", 1)[1].split("<!-- functions:end -->", 1)[0]
     assert table == functions_markdown(), f"docs/transforms.md is stale; {REFRESH}"
+
+
+def test_readme_family_table_is_the_registry() -> None:
+    """README.md's "What is generated today" is the registry's table (issue 23: it had said GX,
+    Debezium and Flink were planned after they were generated)."""
+    from pipegen.generators.registry import families_markdown
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text.split("## What is generated today", 1)[1]
+    table = section.split("<!-- families:start -->\n", 1)[1].split("<!-- families:end -->", 1)[0]
+    assert table == families_markdown(), f"README.md's family table is stale; {REFRESH}"

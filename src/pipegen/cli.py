@@ -15,16 +15,19 @@ from typing import Annotated, Any
 import typer
 
 from pipegen import __version__
-from pipegen.console import exit_for, fail, print_diagnostics, validate_specs
+from pipegen.cliparams import Command, epilog, root_epilog
+from pipegen.console import exit_for, fail, print_diagnostics, spec_file, validate_specs
 from pipegen.spec.diagnostics import SpecError
 
 app = typer.Typer(
     name="pipegen",
     help="Declarative data-pipeline generator: one YAML spec in, a complete pipeline project out.",
+    epilog=root_epilog(),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 _state = {"debug": False}
 
@@ -46,7 +49,14 @@ class FailOn(StrEnum):
     NEVER = "never"
 
 
-SpecArg = Annotated[Path, typer.Argument(help="Path to the spec (pipegen.yaml).", show_default=False)]
+SpecArg = Annotated[
+    Path,
+    typer.Argument(
+        metavar="SPEC",
+        help="The spec file, or a folder holding pipegen.yaml (default: ./pipegen.yaml).",
+        show_default=False,
+    ),
+]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 
 
@@ -70,26 +80,31 @@ def _print_diagnostics(diags: list[Any], fmt: str) -> None:
     print_diagnostics(diags, fmt)
 
 
-@app.command(epilog="Example: pipegen validate pipegen.yaml specs/*.yaml --format json")
+@app.command(cls=Command, epilog=epilog("validate", "pipegen validate pipegen.yaml specs/*.yaml --format json"))
 def validate(
-    specs: Annotated[list[Path], typer.Argument(help="One or more spec files.", show_default=False)],
+    specs: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="SPEC", help="Spec files or folders holding pipegen.yaml (default: ./pipegen.yaml).", show_default=False
+        ),
+    ] = None,
     format: Annotated[
         ReportFormat, typer.Option("--format", "-f", help="text, json, or github (workflow annotations for CI).")
     ] = ReportFormat.TEXT,
 ) -> None:
-    """Check specs and print every problem at once (exit 0 valid, 1 invalid, 2 usage error)."""
-    raise typer.Exit(validate_specs(specs, format.value))  # plain forms never get here: pipegen.entry
+    """Check specs and print every problem at once."""
+    raise typer.Exit(validate_specs(specs or [Path()], format.value))  # plain forms never get here: pipegen.entry
 
 
-@app.command(epilog="Example: pipegen plan specs/ecommerce_realtime.yaml --format json")
-def plan(spec: SpecArg, format: FormatOpt = OutputFormat.TEXT) -> None:
+@app.command(cls=Command, epilog=epilog("plan", "pipegen plan specs/ecommerce_realtime.yaml --format json"))
+def plan(spec: SpecArg = Path(), format: FormatOpt = OutputFormat.TEXT) -> None:
     """Show the chosen architecture and why, the files it would generate, and capacity figures."""
     from pipegen.pipeline import families_for, prepare, render_tree
     from pipegen.planview import plan_json, plan_text
 
     fmt = format.value
     try:
-        ready = prepare(spec)
+        ready = prepare(spec_file(spec))
     except SpecError as exc:
         if fmt != "json":
             raise
@@ -104,12 +119,13 @@ def plan(spec: SpecArg, format: FormatOpt = OutputFormat.TEXT) -> None:
         typer.echo(plan_text(ready, families, files))
 
 
-@app.command(epilog="Example: pipegen explain specs/saas_elt.yaml 'sources[0].tables[1].filter'")
+@app.command(cls=Command, epilog=epilog("explain", "pipegen explain specs/saas_elt.yaml 'sources[0].tables[1].filter'"))
 def explain(
     spec: SpecArg,
     path: Annotated[
         str,
         typer.Argument(
+            metavar="PATH",
             help="A spec path as diagnostics print it (sources[0].tables[0].filter), a section, or FILE:LINE.",
             show_default=False,
         ),
@@ -139,9 +155,9 @@ OutputOpt = Annotated[
 ]
 
 
-@app.command(epilog="Example: pipegen generate pipegen.yaml -o . --check")
+@app.command(cls=Command, epilog=epilog("generate", "pipegen generate pipegen.yaml -o . --check"))
 def generate(
-    spec: SpecArg,
+    spec: SpecArg = Path(),
     output: OutputOpt = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")] = False,
     check: Annotated[bool, typer.Option("--check", help="Exit 1 when the output is stale (for CI).")] = False,
@@ -156,6 +172,7 @@ def generate(
     from pipegen.write import WriteMeta, WritePlan, preview, render_summary, unified_diff, write_tree
     from pipegen.write.outdir import output_dir
 
+    spec = spec_file(spec)
     out = output_dir(output, spec)  # a usage error before the spec is even read
     ready = prepare(spec)
     _print_diagnostics(ready.diagnostics, "text")
@@ -178,8 +195,8 @@ def generate(
     raise typer.Exit(report.exit_code)
 
 
-@app.command(epilog="Example: pipegen status pipegen.yaml --format json")
-def status(spec: SpecArg, output: OutputOpt = None, format: FormatOpt = OutputFormat.TEXT) -> None:
+@app.command(cls=Command, epilog=epilog("status", "pipegen status pipegen.yaml --format json"))
+def status(spec: SpecArg = Path(), output: OutputOpt = None, format: FormatOpt = OutputFormat.TEXT) -> None:
     """Show which generated files you edited, which are stale, deleted, retired or in conflict
     (exit 1 when something is stale or in conflict, exactly when `generate --check` fails)."""
     from pipegen.pipeline import prepare, renderer, spec_hash
@@ -187,6 +204,7 @@ def status(spec: SpecArg, output: OutputOpt = None, format: FormatOpt = OutputFo
     from pipegen.write.outdir import output_dir
     from pipegen.write.status import file_states, render_status, status_exit
 
+    spec = spec_file(spec)
     out = output_dir(output, spec)
     ready = prepare(spec)
     planned = preview(out, renderer(ready), WriteMeta(__version__, spec_hash(ready.spec)))  # the plan --check reads
@@ -195,10 +213,15 @@ def status(spec: SpecArg, output: OutputOpt = None, format: FormatOpt = OutputFo
     raise typer.Exit(status_exit(items))
 
 
-@app.command(epilog="Example: pipegen diff HEAD~1:pipegen.yaml pipegen.yaml --fail-on breaking")
+@app.command(cls=Command, epilog=epilog("diff", "pipegen diff HEAD~1:pipegen.yaml pipegen.yaml --fail-on breaking"))
 def diff(
-    old: Annotated[str, typer.Argument(help="The old spec: a file, or REV:PATH (a git revision of a file).")],
-    new: Annotated[Path, typer.Argument(help="The new spec file.", show_default=False)],
+    old: Annotated[
+        str, typer.Argument(metavar="OLD", help="The old spec: a file, or REV:PATH (a git revision of a file).")
+    ],
+    new: Annotated[
+        Path,
+        typer.Argument(metavar="NEW", help="The new spec file or its folder (default: ./pipegen.yaml).", show_default=False),
+    ] = Path(),
     format: Annotated[
         ReportFormat, typer.Option("--format", "-f", help="text, json, or github (annotations at the changed line).")
     ] = ReportFormat.TEXT,
@@ -208,7 +231,10 @@ def diff(
     allow_breaking: Annotated[
         list[str] | None,
         typer.Option(
-            "--allow-breaking", help="A path (glob) whose breaking change is accepted, e.g. 'sources[shop]*'."
+            "--allow-breaking",
+            metavar="GLOB",
+            help="A spec path (glob) whose breaking change is accepted, e.g. 'sources[shop]*'; repeat the option "
+            "for several.",
         ),
     ] = None,
 ) -> None:
@@ -216,27 +242,27 @@ def diff(
     does downstream (exit 1 per --fail-on)."""
     from pipegen.specdiff import run_diff
 
-    text, failed = run_diff(old, new, format.value, fail_on.value, tuple(allow_breaking or ()))
+    text, failed = run_diff(old, spec_file(new), format.value, fail_on.value, tuple(allow_breaking or ()))
     typer.echo(text)
     raise typer.Exit(1 if failed else 0)
 
 
-@app.command(epilog="Example: pipegen migrate pipegen.yaml --check")
+@app.command(cls=Command, epilog=epilog("migrate", "pipegen migrate pipegen.yaml --check"))
 def migrate(
-    spec: SpecArg,
+    spec: SpecArg = Path(),
     check: Annotated[bool, typer.Option("--check", help="Exit 1 when a migration is pending; write nothing.")] = False,
 ) -> None:
     """Upgrade a spec written for an older version, step by step, in place (comments and layout kept)."""
     from pipegen.spec.migrate import migrate_file
 
-    result = migrate_file(spec, write=not check)
+    result = migrate_file(spec_file(spec), write=not check)
     typer.echo(result.message)
     raise typer.Exit(1 if check and result.pending else 0)
 
 
-@app.command(epilog="Example: pipegen new shop --spec ecommerce_realtime")
+@app.command(cls=Command, epilog=epilog("new", "pipegen new shop --spec ecommerce_realtime"))
 def new(
-    name: Annotated[str, typer.Argument(help="Project folder name.", show_default=False)],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Project folder name.", show_default=False)],
     spec: Annotated[
         str | None, typer.Option("--spec", "-s", help="An example name (see `pipegen examples`) or a spec file.")
     ] = None,
@@ -262,13 +288,15 @@ def new(
     raise typer.Exit(report.exit_code)
 
 
-@app.command(epilog="Example: pipegen run demo/hello_demo")
+@app.command(cls=Command, epilog=epilog("run", "pipegen run demo/hello_demo"))
 def run(
-    project: Annotated[Path, typer.Argument(help="The generated project folder.")] = Path(),
+    project: Annotated[
+        Path, typer.Argument(metavar="DIR", help="The generated project folder (default: the current folder).")
+    ] = Path(),
     python: Annotated[
-        Path | None, typer.Option("--python", help="Use this interpreter (it must have requirements.txt installed).")
+        Path | None, typer.Option("--python", metavar="PYTHON", help="Use this interpreter (it must have requirements.txt installed).")
     ] = None,
-    start: Annotated[str | None, typer.Option("--from", help="Start at this step (e.g. transform).")] = None,
+    start: Annotated[str | None, typer.Option("--from", metavar="STEP", help="Start at this step (e.g. transform).")] = None,
 ) -> None:
     """Run the generated pipeline locally on its embedded defaults and print a summary.
 
@@ -279,7 +307,7 @@ def run(
     raise typer.Exit(run_project(project, python, start))
 
 
-@app.command(epilog="Example: pipegen schema > pipegen.schema.json")
+@app.command(cls=Command, epilog=epilog("schema", "pipegen schema > pipegen.schema.json"))
 def schema() -> None:
     """Print the JSON Schema of pipegen.yaml (for editors and CI)."""
     from pipegen.spec.schema import spec_schema
@@ -287,7 +315,7 @@ def schema() -> None:
     typer.echo(json.dumps(spec_schema(), indent=2, sort_keys=True, ensure_ascii=False))
 
 
-@app.command(epilog="Example: pipegen new demo --spec saas_elt")
+@app.command(cls=Command, epilog=epilog("examples", "pipegen new demo --spec saas_elt"))
 def examples() -> None:
     """List the example specs you can start from."""
     from pipegen.examples import examples as all_examples

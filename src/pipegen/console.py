@@ -40,7 +40,8 @@ def validate_specs(specs: Sequence[Path], fmt: str, out: Echo = echo) -> int:
     from pipegen.pipeline import check  # pydantic and the rules: only when a spec is checked
 
     diags = []
-    for spec in specs:
+    for given in specs:
+        spec = spec_file(given)
         checked, _ = check(spec)
         diags.extend(checked.diagnostics)
         if fmt == "text" and not has_errors(checked.diagnostics):
@@ -76,3 +77,9 @@ def exit_for(exc: BaseException, debug: bool) -> NoReturn:
         f"this is a bug in pipegen {__version__}; rerun with --debug and report it at {REPORT_URL}",
         3,
     )
+
+
+def spec_file(path: Path) -> Path:
+    """The spec a command reads: `path` itself, or the pipegen.yaml in it when it is a folder
+    (every command's SPEC defaults to the current folder)."""
+    return path / "pipegen.yaml" if path.is_dir() else path

@@ -55,6 +55,7 @@ def test_fast_path_prints_the_same_bytes_and_exit_code_as_the_typer_app(args: li
     [
         ["validate"],
         ["validate", "--help"],
+        ["validate", "-h"],
         ["validate", "x.yaml", "--debug"],
         ["validate", "x.yaml", "--format", "xml"],
         ["validate", "x.yaml", "--format"],

@@ -1,0 +1,135 @@
+"""The command line follows the conventions a new user expects (issue 23): ./pipegen.yaml is
+every command's default spec and a folder means the pipegen.yaml in it, `-h` works everywhere,
+placeholders are words, shell completion is offered, a mistyped command gets a did-you-mean,
+and the exit codes are documented once (README, every --help) and true to what the commands do."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, run_cli
+
+HELLO = REPO / "specs" / "hello.yaml"
+COMMANDS = ("validate", "plan", "explain", "generate", "status", "diff", "migrate", "new", "run", "schema", "examples")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    folder = tmp_path / "proj"
+    folder.mkdir()
+    shutil.copy(HELLO, folder / "pipegen.yaml")
+    return folder
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_dash_h_prints_help_with_word_placeholders_and_exit_codes(command: str) -> None:
+    proc = run_cli(command, "-h")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert out.startswith(f"Usage: pipegen {command} ")
+    assert not re.search(r"<(list\[|path>|str>)", out), f"a Python type as a placeholder:\n{out}"
+    assert not re.search(r"\{\w+\}", out.splitlines()[0]), f"typer's {{arg}} in the usage line:\n{out}"
+    assert "Exit codes: 0 success; 1 " in " ".join(out.split()), out
+
+
+def test_root_help_offers_shell_completion_and_dash_h() -> None:
+    proc = run_cli("-h")
+    assert proc.returncode == 0
+    assert "--install-completion" in proc.stdout and "--show-completion" in proc.stdout
+    assert "-h, --help" in proc.stdout
+
+
+def test_show_completion_prints_a_bash_completion_script() -> None:
+    proc = run_cli("--show-completion", "bash")
+    assert proc.returncode == 0, proc.stderr
+    assert "complete" in proc.stdout and "_PIPEGEN_COMPLETE" in proc.stdout
+
+
+def test_a_mistyped_command_gets_a_did_you_mean_and_exit_2() -> None:
+    proc = run_cli("valdate")
+    assert proc.returncode == 2
+    assert "Did you mean 'validate'?" in proc.stderr
+
+
+@pytest.mark.parametrize("command", ["validate", "plan", "status", "migrate"])
+def test_spec_defaults_to_pipegen_yaml_in_the_current_folder(command: str, project: Path) -> None:
+    proc = run_cli(command, cwd=project)
+    assert proc.returncode in (0, 1), proc.stderr  # status: 1 before the first generate
+    assert "Missing argument" not in proc.stderr and "no such file" not in proc.stdout + proc.stderr
+
+
+def test_validate_without_a_spec_says_pipegen_yaml_is_missing(tmp_path: Path) -> None:
+    proc = run_cli("validate", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "pipegen.yaml:1:1: error: no such file [P000]" in proc.stdout
+
+
+@pytest.mark.parametrize("command", ["validate", "plan", "generate", "status", "migrate"])
+def test_a_folder_means_the_pipegen_yaml_in_it(command: str, project: Path, tmp_path: Path) -> None:
+    proc = run_cli(command, str(project), cwd=tmp_path)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "Traceback" not in proc.stderr and "is a directory" not in proc.stdout + proc.stderr
+    if command == "validate":
+        assert proc.stdout.strip() == f"{project / 'pipegen.yaml'}: valid"
+    if command == "generate":
+        assert (project / "pipegen.mk").is_file()
+
+
+def test_generate_then_status_and_diff_default_to_the_current_folder(project: Path) -> None:
+    assert run_cli("generate", cwd=project).returncode == 0
+    assert run_cli("status", cwd=project).returncode == 0
+    proc = run_cli("diff", "pipegen.yaml", cwd=project)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_allow_breaking_is_a_repeated_option_as_documented(tmp_path: Path) -> None:
+    new = tmp_path / "new.yaml"
+    new.write_text(HELLO.read_text().replace("{name: customer_id,", "{name: client_id,", 1))
+    assert new.read_text() != HELLO.read_text(), "the fixture must change a column name"
+    refused = run_cli("diff", str(HELLO), str(new))
+    assert refused.returncode == 1, refused.stdout
+    accepted = run_cli("diff", str(HELLO), str(new), "--allow-breaking", "nothing*", "--allow-breaking", "sources*")
+    assert accepted.returncode == 0, accepted.stdout
+    doc = (REPO / "docs" / "regeneration.md").read_text()
+    assert "[--allow-breaking GLOB]..." in doc and "PATH..." not in doc
+
+
+def test_readme_exit_code_tables_are_generated_from_the_cli() -> None:
+    from pipegen.cliparams import exit_codes_markdown
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    table = text.split("<!-- exit-codes:start -->\n", 1)[1].split("<!-- exit-codes:end -->", 1)[0]
+    assert table == exit_codes_markdown(), "README.md's exit codes are stale; refresh with scripts/refresh-docs.sh"
+
+
+def test_every_documented_exit_code_is_what_the_cli_returns(tmp_path: Path) -> None:
+    """Cases per code of the README's table (3 is tests/cli/test_cli.py's internal-error test;
+    130 is the next test)."""
+    from pipegen.cliparams import EXIT_CODES
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(HELLO.read_text().replace("orchestrator: airflow", "orchestrator: airflw"))
+    cases = {
+        0: [("validate", str(HELLO))],
+        1: [("validate", str(bad)), ("validate", str(tmp_path / "missing.yaml")), ("run", str(tmp_path))],
+        2: [("validate", "--bogus"), ("nonsense",), ("plan", str(HELLO), "--format", "xml")],
+    }
+    assert {code for code, _ in EXIT_CODES} >= set(cases)
+    for code, invocations in cases.items():
+        for args in invocations:
+            proc = run_cli(*args)
+            assert proc.returncode == code, f"pipegen {' '.join(args)}: {proc.returncode}\n{proc.stderr}"
+            assert "Traceback" not in proc.stderr
+
+
+def test_an_interrupt_exits_130_without_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    from pipegen.console import exit_for
+
+    with pytest.raises(SystemExit) as exc:
+        exit_for(KeyboardInterrupt(), debug=False)
+    assert exc.value.code == 130
+    assert capsys.readouterr().err == "error: interrupted\n"
