@@ -43,10 +43,10 @@ LAYERS: Layers = (
     ("registry", ("pipegen.generators.registry",)),
     ("pipeline: check, plan, render, write; spec diff", ("pipegen.pipeline", "pipegen.write.**", "pipegen.specdiff")),
     ("project tools: plan view, new project, local run, ledger", (
-        "pipegen.planview", "pipegen.scaffold", "pipegen.runner", "pipegen.ledger.**",
+        "pipegen.planview", "pipegen.scaffold", "pipegen.runner", "pipegen.localenv", "pipegen.ledger.**",
     )),
     ("terminal: printing and exit codes", ("pipegen.console",)),
-    ("commands (typer)", ("pipegen.cli",)),
+    ("commands (typer)", ("pipegen.cli", "pipegen.cliparams")),
     ("console script", ("pipegen.entry", "pipegen.__main__")),
 )  # fmt: skip
 

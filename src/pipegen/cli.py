@@ -148,6 +148,7 @@ OutputOpt = Annotated[
     typer.Option(
         "--output",
         "-o",
+        metavar="DIR",
         help="Output folder (default: the spec's folder). Refused (exit 2): empty, not a folder, "
         "inside pipegen's own files, or / and your home folder unless generated there before.",
         show_default=False,
@@ -264,24 +265,27 @@ def migrate(
 def new(
     name: Annotated[str, typer.Argument(metavar="NAME", help="Project folder name.", show_default=False)],
     spec: Annotated[
-        str | None, typer.Option("--spec", "-s", help="An example name (see `pipegen examples`) or a spec file.")
+        str | None, typer.Option("--spec", "-s", metavar="SPEC", help="An example name (see `pipegen examples`) or a spec file.")
     ] = None,
     template: Annotated[
-        Path | None, typer.Option("--template", help="Your own cookiecutter template for the skeleton.")
+        Path | None, typer.Option("--template", metavar="DIR", help="Your own cookiecutter template for the skeleton.")
     ] = None,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt; use defaults.")] = False,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder to create the project in.")] = Path(),
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="DIR", help="Folder to create the project in.")] = Path(),
     force: Annotated[bool, typer.Option("--force", help="Write into a non-empty folder.")] = False,
 ) -> None:
     """Scaffold a new pipeline project from an example or your spec, then generate it."""
+    from pipegen.localenv import record
     from pipegen.scaffold import new_project
     from pipegen.write import render_summary
 
     project, report = new_project(name, spec, template, no_input, output, force)
+    record(project.path)  # make targets find this pipegen without it being on the PATH
     typer.echo(render_summary(report))
     typer.echo(f"\nCreated {project.path}")
     typer.echo("Next:")
     typer.echo(f"  cd {project.path}")
+    typer.echo("  pipegen run               # run it locally (or: make run); make help lists every target")
     typer.echo("  $EDITOR pipegen.yaml      # describe your sources, latency, rules and targets")
     typer.echo("  make validate generate    # check the spec, regenerate; your edits are kept")
     typer.echo("  cat docs/architecture.md  # the chosen architecture and why")

@@ -2,8 +2,11 @@
 
 pipegen itself does not depend on dlt, dbt or GX: the project's own pinned requirements
 (requirements.txt) are installed once into a virtual environment cached outside the project
-(`$PIPEGEN_CACHE/projects/<hash of requirements.txt and the Python version>`), with pip's
-progress shown; `--python` (or an active virtual environment that already has them) skips it.
+(`$PIPEGEN_CACHE/projects/<hash of requirements.txt and the Python version>`): one line per
+stage with its elapsed time (a spinner on a terminal), pip's output kept in `install.log` beside
+the environment and its path printed when the install fails; `--python` (or an active virtual
+environment that already has them) skips it. The interpreter is recorded in the project's
+`.pipegen/local/env.mk` (pipegen.localenv), so its make targets use the same environment.
 """
 
 from __future__ import annotations
@@ -14,11 +17,14 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from pipegen.errors import UserError
+from pipegen.localenv import record
 
 RUN_MODULE = "pipeline.run"
 OFFLINE = {"RUNTIME__DLTHUB_TELEMETRY": "false", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
@@ -74,20 +80,59 @@ def ensure_env(requirements: Path, log: object = None) -> Path:
 
 
 def _build(venv: Path, requirements: Path) -> None:
-    print(f"==> creating the project's environment in {venv} (first run only)", file=sys.stderr, flush=True)
-    steps = [
-        [sys.executable, "-m", "venv", str(venv)],
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "--upgrade", "pip", "--progress-bar", "off"],
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "-r", str(requirements), "--progress-bar", "off"],
-    ]
-    for cmd in steps:
-        proc = subprocess.run(cmd, stdout=sys.stderr, stderr=sys.stderr, check=False)
-        if proc.returncode != 0:
-            shutil.rmtree(venv, ignore_errors=True)
-            raise UserError(
-                f"installing the project's requirements failed ({' '.join(cmd[-3:])}, exit {proc.returncode})",
-                hint="see pip's message above; fix requirements.txt or pass --python with a ready interpreter",
-            )
+    log_path = venv.with_name(venv.name + ".install.log")
+    say(f"==> creating the project's environment in {venv} (first run only; pip's log: {log_path})")
+    python = str(venv / "bin" / "python")
+    stages = [
+        ("virtual environment", [sys.executable, "-m", "venv", str(venv)]),
+        ("pip", [python, "-m", "pip", "install", "--upgrade", "pip", "--progress-bar", "off"]),
+        (f"requirements ({requirements.name})", [python, "-m", "pip", "install", "-r", str(requirements),
+                                                 "--progress-bar", "off"]),
+    ]  # fmt: skip
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w", encoding="utf-8") as log:
+        for label, cmd in stages:
+            code, elapsed = _stage(label, cmd, log)
+            if code != 0:
+                shutil.rmtree(venv, ignore_errors=True)
+                raise UserError(
+                    f"installing the project's {label} failed (exit {code}); pip's output is in {log_path}",
+                    hint=f"read the end of {log_path}; fix requirements.txt or pass --python with a ready interpreter",
+                )
+            say(f"    {label}: done in {elapsed:.0f}s")
+
+
+def say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _stage(label: str, cmd: list[str], log: IO[str]) -> tuple[int, float]:
+    """Run one install stage with its output in the log; a spinner with the elapsed time on a
+    terminal (rich, when installed; NO_COLOR respected), nothing live otherwise."""
+    log.write(f"$ {' '.join(cmd)}\n")
+    log.flush()
+    started = time.monotonic()
+    with _spinner(f"installing {label}"):
+        code = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, check=False).returncode
+    return code, time.monotonic() - started
+
+
+@contextmanager
+def _spinner(text: str) -> Iterator[None]:
+    if not sys.stderr.isatty():
+        yield
+        return
+    try:
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    except ImportError:  # pragma: no cover - typer brings rich
+        yield
+        return
+    console = Console(stderr=True)  # honours NO_COLOR and TERM=dumb
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        progress.add_task(text, total=None)
+        yield
 
 
 def run(project: Path, python: Path | None = None, start: str | None = None) -> int:
@@ -97,6 +142,7 @@ def run(project: Path, python: Path | None = None, start: str | None = None) -> 
     interpreter = python if python is not None else ensure_env(requirements)
     if not Path(interpreter).exists():
         raise UserError(f"no Python interpreter at {interpreter}", hint="pass --python PATH to an existing one")
+    record(project, Path(interpreter))  # make targets use the same environment
     argv = [str(interpreter), "-m", RUN_MODULE, *(["--from", start] if start else [])]
     env = {**os.environ, **OFFLINE}
     env.pop("PYTHONPATH", None)

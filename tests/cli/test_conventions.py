@@ -43,10 +43,13 @@ def test_root_help_offers_shell_completion_and_dash_h() -> None:
     assert "-h, --help" in proc.stdout
 
 
-def test_show_completion_prints_a_bash_completion_script() -> None:
-    proc = run_cli("--show-completion", "bash")
+def test_shell_completion_completes_a_command_name() -> None:
+    """What bash's completion function asks (the script --install-completion installs)."""
+    proc = run_cli(env={"_PIPEGEN_COMPLETE": "complete_bash", "COMP_WORDS": "pipegen val", "COMP_CWORD": "1"})
     assert proc.returncode == 0, proc.stderr
-    assert "complete" in proc.stdout and "_PIPEGEN_COMPLETE" in proc.stdout
+    assert proc.stdout.split() == ["validate"]
+    script = run_cli(env={"_PIPEGEN_COMPLETE": "source_bash"})
+    assert "_pipegen_completion" in script.stdout and "complete " in script.stdout
 
 
 def test_a_mistyped_command_gets_a_did_you_mean_and_exit_2() -> None:

@@ -171,7 +171,7 @@ def test_contributions_reach_requirements_env_and_makefile(tmp_path: Path) -> No
     assert "RUNTIME__DLTHUB_TELEMETRY=false\n" in files[".env.example"]
     (tmp_path / "pipegen.mk").write_text(files["pipegen.mk"])
     (tmp_path / "Makefile").write_text("include pipegen.mk\n")
-    cmd = ["make", "-n", "-C", str(tmp_path), "ingest", "run"]
+    cmd = ["make", "-n", "-C", str(tmp_path), "ingest", "run", "PROJECT_PYTHON=python3"]
     dry = subprocess.run(cmd, check=False, capture_output=True, text=True)
     assert dry.returncode == 0, dry.stderr
     assert "python3 -m ingestion 'it'\"'\"'s'" in dry.stdout  # quoted for the shell, run by make

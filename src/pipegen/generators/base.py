@@ -46,6 +46,9 @@ class MakeTarget:
     help: str
     recipe: tuple[tuple[str, ...], ...]  # lines, each an argv (quoted by the template; `$(VAR)` kept)
     deps: tuple[str, ...] = ()
+    # optional make variables and the flag each becomes on the last recipe line when set:
+    # (("ROWS", "--rows"),) runs `... --rows 500` for `make TARGET ROWS=500`, nothing without it
+    options: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

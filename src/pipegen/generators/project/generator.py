@@ -6,6 +6,7 @@ the project's own Makefile), Compose services, CI steps — plus the spec's JSON
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +40,7 @@ class ProjectGenerator:
             "variables": [_env_row(v) for v in shared.env],
             "targets": [_target_row(t) for t in _make_targets(shared)],
         }
+        context["help_format"] = trusted(_help_format(context["targets"]))
         files = {
             "requirements.txt": render("project/requirements.txt.j2", context),
             ".env.example": render("project/env.example.j2", context),
@@ -75,7 +77,7 @@ def _ci_context(ctx: GenContext, shared: Shared) -> dict[str, Any]:
     extra = list(dict.fromkeys(r for s in shared.ci_steps for r in s.requirements))
     return {
         "pipeline": ctx.plan.names.pipeline,
-        "install_pipegen": f"pip install pipegen-cli=={ctx.version}",
+        "install_pipegen": trusted(f"pipegen-cli=={ctx.version}"),
         "install": " ".join(["pip install -r requirements.txt", *(f"-r {r}" for r in extra)]),
         "steps": steps,
     }
@@ -111,8 +113,49 @@ def _make_targets(shared: Shared) -> list[MakeTarget]:
 
 
 def _target_row(target: MakeTarget) -> dict[str, Any]:
+    needs = required_variables(target)
+    usage = " ".join([target.name, *(f"{v}=..." for v in needs), *(f"[{v}=...]" for v, _ in target.options)])
     return {"name": Ident(target.name), "help": target.help, "deps": [Ident(d) for d in target.deps],
-            "recipe": [list(line) for line in target.recipe]}  # fmt: skip
+            "recipe": [list(line) for line in target.recipe], "needs": [trusted(v) for v in needs],
+            "needs_usage": usage, "usage_error": trusted(_usage_error(target.name, needs)),
+            "options": trusted("".join(_option(v, f) for v, f in target.options))}  # fmt: skip
+
+
+def _help_format(rows: list[dict[str, Any]]) -> str:
+    """printf's format for `make help`: usages in one column as wide as the widest."""
+    width = max((len(row["needs_usage"]) for row in rows), default=0)
+    return f"  %-{max(width, 28)}s  %s\\n"
+
+
+MAKE_FLAG = re.compile(r"^--[a-z][a-z0-9-]*$")
+
+
+def _option(variable: str, flag: str) -> str:
+    """` $(if $(ROWS),--rows $(ROWS))`: the flag with the variable's value, only when it is set."""
+    if not MAKE_VARIABLE.match(f"$({variable})") or not MAKE_FLAG.match(flag):
+        raise ValueError(f"not a make option: {variable} -> {flag}")
+    return f" $(if $({variable}),{flag} $({variable}))"
+
+
+MAKE_VARIABLE = re.compile(r"^\$\(([A-Z][A-Z0-9_]*)\)$")
+
+
+def required_variables(target: MakeTarget) -> list[str]:
+    """The make variables a target cannot run without: those given as an option's value
+    (`--job $(JOB)`); a variable standing alone (`$(APPLY)`) is an optional switch."""
+    found: list[str] = []
+    for line in target.recipe:
+        for before, word in zip(line, line[1:], strict=False):
+            match = MAKE_VARIABLE.match(word)
+            if match and before.startswith("-") and match.group(1) not in found:
+                found.append(match.group(1))
+    return found
+
+
+def _usage_error(name: str, needs: list[str]) -> str:
+    """make's $(error) text (no comma or parenthesis: make would split or end the call there)."""
+    example = " ".join(f"{v}=..." for v in needs)
+    return f"make {name} needs {' and '.join(needs)}: run make {name} {example}"
 
 
 GENERATOR = ProjectGenerator()

@@ -42,6 +42,7 @@ class SyntheticGenerator:
                     "synthesize",
                     "write local stand-in source data (ROWS=N, BAD_ROW_RATE=R)",
                     (("$(PROJECT_PYTHON)", "-m", "pipeline.synthesize", "--force"),),
+                    options=(("ROWS", "--rows"), ("BAD_ROW_RATE", "--bad-row-rate")),
                 ),
             ),
             run_steps=(RunStep(10, "synthesize", "local stand-in source data", ("-m", "pipeline.synthesize")),),

@@ -1,0 +1,132 @@
+"""The generated project stands on its own (issue 23): `make help` lists every target, targets
+run with the environment `pipegen run` built (or say how to get one, never a traceback),
+targets that need a variable say which, setup and CI never fetch pipegen-cli by guess, and
+.gitignore covers the local run's outputs. Expected texts come from GNU make itself."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from tests.conftest import REPO, run_cli
+
+pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="GNU make is not installed")
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("first_hour")
+    proc = run_cli("new", "shop", "--spec", "ecommerce_realtime", "--no-input", "--output", str(out))
+    assert proc.returncode == 0, proc.stderr
+    return out / "shop"
+
+
+def make(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    cmd = ["make", "--no-print-directory", "-C", str(project), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, check=False)
+
+
+def make_targets(project: Path) -> set[str]:
+    """Every target make knows from the project's Makefiles (make's own database)."""
+    db = subprocess.run(["make", "-C", str(project), "-pRrq", ":"], capture_output=True, text=True, check=False)
+    names = set()
+    for line in db.stdout.splitlines():
+        match = re.match(r"^([a-z][a-z0-9-]*):{1,2}(\s|$)", line)
+        if match:
+            names.add(match.group(1))
+    return names
+
+
+def test_make_help_lists_every_target_with_one_line(project: Path) -> None:
+    proc = make(project, "help")
+    assert proc.returncode == 0, proc.stderr
+    listed = {line.split()[0] for line in proc.stdout.splitlines() if line.startswith("  ")}
+    targets = make_targets(project) - {"help"}
+    assert targets, "make's database names no target"
+    assert listed == targets
+    assert all(len(line.split(None, 1)) == 2 for line in proc.stdout.splitlines() if line.startswith("  "))
+
+
+def test_a_target_without_an_environment_says_how_to_get_one(project: Path, tmp_path: Path) -> None:
+    bare = tmp_path / "bare"
+    shutil.copytree(project, bare)
+    shutil.rmtree(bare / ".pipegen" / "local", ignore_errors=True)
+    proc = make(bare, "synthesize")
+    assert proc.returncode == 2
+    assert "no project environment yet: run `pipegen run`" in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_targets_use_the_environment_pipegen_run_recorded(project: Path, tmp_path: Path) -> None:
+    from pipegen.localenv import LOCAL_MK, record
+
+    copy = tmp_path / "copy"
+    shutil.copytree(project, copy)
+    record(copy, Path("/opt/run-env/bin/python"))
+    assert "PIPEGEN_RUN_PYTHON ?= /opt/run-env/bin/python" in (copy / LOCAL_MK).read_text()
+    dry = make(copy, "-n", "synthesize")
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.startswith("/opt/run-env/bin/python -m pipeline.synthesize")
+    assert make(copy, "-n", "synthesize", "PROJECT_PYTHON=/x/python").stdout.startswith("/x/python -m")
+
+
+def test_a_target_that_needs_variables_names_them(project: Path) -> None:
+    proc = make(project, "stream-replay-plan", "PROJECT_PYTHON=python3")
+    assert proc.returncode == 2
+    assert "make stream-replay-plan needs JOB and FROM and VERSION" in proc.stderr
+    given = make(project, "-n", "stream-replay-plan", "PROJECT_PYTHON=python3", "JOB=j", "FROM=earliest", "VERSION=2")
+    assert given.returncode == 0 and "--job j --from earliest --version 2" in given.stdout
+
+
+def test_make_synthesize_honours_rows_and_bad_row_rate(project: Path) -> None:
+    plain = make(project, "-n", "synthesize", "PROJECT_PYTHON=py")
+    assert plain.stdout.split() == ["py", "-m", "pipeline.synthesize", "--force"]
+    given = make(project, "-n", "synthesize", "PROJECT_PYTHON=py", "ROWS=500", "BAD_ROW_RATE=0.1")
+    assert given.stdout.split() == ["py", "-m", "pipeline.synthesize", "--force", "--rows", "500", "--bad-row-rate", "0.1"]
+    synthesize = (project / "pipeline" / "synthesize.py").read_text()
+    assert '"--rows"' in synthesize and '"--bad-row-rate"' in synthesize  # the flags the module parses
+
+
+def test_make_validate_uses_the_pipegen_that_generated_the_project(project: Path) -> None:
+    proc = make(project, "validate")
+    assert proc.returncode == 0, proc.stderr
+    assert "pipegen.yaml: valid" in proc.stdout
+
+
+def test_setup_never_installs_pipegen_cli_by_guess(project: Path) -> None:
+    from pipegen.localenv import pipegen_spec
+
+    dry = make(project, "-n", "setup")
+    assert dry.returncode == 0, dry.stderr
+    install = next(line for line in dry.stdout.splitlines() if "-r requirements.txt" in line)
+    assert pipegen_spec() in install
+    assert "pipegen-cli" not in install or pipegen_spec().startswith("pipegen-cli==")
+
+
+def test_ci_installs_pipegen_only_from_the_configured_spec(project: Path) -> None:
+    workflow = YAML(typ="safe").load((project / ".github" / "workflows" / "pipegen.yml").read_text())
+    steps = workflow["jobs"]["check"]["steps"]
+    runs = "\n".join(str(s.get("run", "")) for s in steps)
+    assert "pip install pipegen-cli" not in runs
+    install = next(s for s in steps if s.get("name") == "Install pipegen")
+    assert install["env"]["PIPEGEN_SPEC"] == "${{ vars.PIPEGEN_SPEC }}"
+    for step in steps:
+        if "pipegen " in str(step.get("run", "")) and step is not install:
+            assert "steps.pipegen.outputs.installed == 'true'" in step["if"], step
+
+
+def test_gitignore_covers_every_local_output_folder(project: Path) -> None:
+    ignored = (project / ".gitignore").read_text().splitlines()
+    for entry in ("data/", "quality/", ".pipegen/local/", ".venv/"):
+        assert entry in ignored
+    check = subprocess.run(["git", "init", "-q", str(project)], check=False)
+    assert check.returncode == 0
+    for path in ("data/cdc/x.json", "quality/events.jsonl", ".pipegen/local/env.mk"):
+        proc = subprocess.run(["git", "-C", str(project), "check-ignore", "-q", path], check=False)
+        assert proc.returncode == 0, f"{path} is not ignored"
+    assert REPO.is_dir()
