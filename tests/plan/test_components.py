@@ -36,12 +36,13 @@ def families(g: Graph) -> set[str]:
     return {owners[k] for k in g.kinds}
 
 
-def test_elt_is_extract_then_quality_then_dbt_into_every_target() -> None:
+def test_elt_is_extract_then_dbt_into_every_target_then_quality() -> None:
     g = build(Architecture.ELT, targets=[{"name": "wh", "type": "duckdb"}, {"name": "lake", "type": "delta"}])
     assert families(g) == {"synthetic", "ingestion", "gx", "dbt", "airflow", "monitoring", "lakehouse"}
     assert ("synthetic", "source_0") in g.edges  # a postgres source has a local stand-in
-    assert ("source_0", "extract") in g.edges and ("extract", "quality") in g.edges
-    assert ("quality", "dbt") in g.edges
+    assert ("source_0", "extract") in g.edges and ("extract", "dbt") in g.edges
+    assert ("dbt", "quality") in g.edges  # the checkpoints read the staged tables and marts dbt built
+    assert ("quality", "dbt") not in g.edges and ("extract", "quality") not in g.edges
     assert {("dbt", "target_0"), ("dbt", "target_1")} <= set(g.edges)
     assert ("orchestrator", "extract") in g.edges
 
@@ -49,8 +50,8 @@ def test_elt_is_extract_then_quality_then_dbt_into_every_target() -> None:
 def test_etl_masks_before_load_then_checks_and_models_the_masked_rows() -> None:
     g = build(Architecture.ETL)
     assert ("extract", "transform") in g.edges and ("transform", "target_0") in g.edges
-    # rules and marts are never dropped: GX and dbt run over the rows as they landed (masked)
-    assert {("transform", "quality"), ("quality", "dbt")} <= set(g.edges)
+    # rules and marts are never dropped: dbt and then GX run over the rows as they landed (masked)
+    assert {("transform", "dbt"), ("dbt", "quality")} <= set(g.edges)
     assert {"dbt", "gx"} <= families(g)
 
 
@@ -125,3 +126,25 @@ def test_batch_sources_are_the_sources_the_batch_layer_loads() -> None:
     assert lam.batch_sources == (0, 1)
     assert ("source_1", "kafka") in lam.edges and ("kafka", "extract") in lam.edges and ("kafka", "flink") in lam.edges
     assert build(Architecture.KAPPA, sources=[stream], latency="1m").batch_sources == ()
+
+
+def test_flink_draws_edges_only_to_the_targets_its_jobs_sink_into() -> None:
+    """Issue 23: a Flink -> warehouse edge was drawn where every sink was MySQL or Kafka."""
+    from pathlib import Path
+
+    from pipegen.pipeline import prepare
+
+    ready = prepare(Path(__file__).parents[2] / "specs" / "ecommerce_realtime.yaml")
+    names = {f"target_{i}": t.name for i, t in enumerate(ready.spec.targets)}
+    sinks = {job.sink.target for job in ready.spec.transforms.streams if job.sink is not None}
+    assert sinks == {"serving"}  # read from the example: every stream job writes to `serving`
+    flink_to = {names[b] for a, b in ready.plan.graph.edges if a == "flink"}
+    assert flink_to == sinks
+    dbt_to = {names[b] for a, b in ready.plan.graph.edges if a == "dbt" and b in names}
+    assert dbt_to == {"warehouse"}  # clickhouse has a dbt adapter; mysql (`serving`) has none
+
+
+def test_dbt_node_says_marts_only_when_the_spec_has_marts() -> None:
+    g = build(Architecture.ELT)
+    assert Spec.model_validate(spec_data()).transforms.marts == ()
+    assert [n.label for n in g.nodes if n.id == "dbt"] == ["dbt staging"]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from pipegen.plan.engines import EngineChoice
-from pipegen.spec.catalog import LAKE_TARGETS, LOCAL_STAND_IN
+from pipegen.spec.catalog import LAKE_TARGETS, LOCAL_STAND_IN, TARGET_SYSTEMS
 from pipegen.spec.model import Architecture, Ingestion, Spec
 
 
@@ -152,9 +152,11 @@ class _Builder:
             self.edges |= {("transform", t) for t in self.targets}
             landed = "transform"
         self._add("quality", "Great Expectations checkpoints", Kind.QUALITY_CHECKS)
-        self._add("dbt", "dbt staging → marts", Kind.SQL_MODELS)
-        self.edges |= {(landed, "quality"), ("quality", "dbt")}
-        self.edges |= {("dbt", t) for t in self.targets}
+        self._add("dbt", "dbt staging → marts" if self.spec.transforms.marts else "dbt staging", Kind.SQL_MODELS)
+        # dbt builds on what landed and the checkpoints read what dbt built (staged tables, marts);
+        # dbt writes only to the targets it has an adapter for (the others get no dbt model)
+        self.edges |= {(landed, "dbt"), ("dbt", "quality")}
+        self.edges |= {("dbt", _tgt(i)) for i, t in enumerate(self.spec.targets) if TARGET_SYSTEMS[t.type].dbt_adapter}
         self._add("orchestrator", f"{self.orch} schedule", self.orch_kind)
         self.edges.add(("orchestrator", "extract"))
 
@@ -162,7 +164,15 @@ class _Builder:
         self._kafka_in(sources)
         self._add("flink", "Flink SQL jobs", Kind.FLINK_JOBS)
         self.edges.add(("kafka", "flink"))
-        self.edges |= {("flink", t) for t in self.targets}
+        self.edges |= {("flink", t) for t in self._stream_sinks()}
+
+    def _stream_sinks(self) -> list[str]:
+        """The targets the stream jobs write to (every target when a job names none)."""
+        jobs = self.spec.transforms.streams
+        if not jobs or any(job.sink is None for job in jobs):
+            return self.targets
+        names = {job.sink.target for job in jobs if job.sink is not None}
+        return [_tgt(i) for i, t in enumerate(self.spec.targets) if t.name in names]
 
     def engines(self, engines: tuple[EngineChoice, ...], architecture: Architecture) -> None:
         """Components of the engines the plan chose beyond the batch and speed layers' own,

@@ -49,7 +49,8 @@ class ProjectGenerator:
         }
         if shared.python_modules:  # the families' runnable code lives in the `pipeline` package
             files["pipeline/__init__.py"] = render(
-                "project/pipeline_init.py.j2", {**context, "run": bool(shared.run_steps)}
+                "project/pipeline_init.py.j2",
+                {**context, "run": bool(shared.run_steps), "install_targets": install_targets(shared)},
             )
         for module in shared.runtime:  # shared runtime modules: one copy, whichever families import them
             made = RUNTIME_DATA.get(module)
@@ -119,6 +120,17 @@ def _target_row(target: MakeTarget) -> dict[str, Any]:
             "recipe": [list(line) for line in target.recipe], "needs": [trusted(v) for v in needs],
             "needs_usage": usage, "usage_error": trusted(_usage_error(target.name, needs)),
             "options": trusted("".join(_option(v, f) for v, f in target.options))}  # fmt: skip
+
+
+def install_targets(shared: Shared) -> dict[str, str]:
+    """requirements file -> the make target whose recipe installs it (`pip install -r FILE`)."""
+    found: dict[str, str] = {}
+    for target in sorted(shared.make_targets, key=lambda t: t.name):
+        for line in target.recipe:
+            for flag, word in zip(line, line[1:], strict=False):
+                if flag == "-r" and "install" in line:
+                    found.setdefault(word, target.name)
+    return dict(sorted(found.items()))
 
 
 def _help_format(rows: list[dict[str, Any]]) -> str:
