@@ -54,7 +54,8 @@ def test_new_project_tree_matches_golden(tmp_path: Path, snapshot: Any) -> None:
     files = {
         str(p.relative_to(root)): p.read_text(encoding="utf-8")
         for p in sorted(root.rglob("*"))
-        if p.is_file() and not p.relative_to(root).as_posix().startswith(".pipegen/base/")  # copies of the tree
+        # .pipegen/base/: copies of the tree; .pipegen/local/: this machine's paths (pipegen.localenv)
+        if p.is_file() and not p.relative_to(root).as_posix().startswith((".pipegen/base/", ".pipegen/local/"))
     }
     snapshot.snapshot_dir = Path(__file__).parent / "snapshots" / "new"
     snapshot.assert_match_dir(nested(specific(files)), "hello_project")

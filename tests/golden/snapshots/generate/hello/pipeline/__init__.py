@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 
@@ -17,3 +19,37 @@ def write_summary(summary: dict[str, Any]) -> None:
     path = os.environ.get("PIPEGEN_STEP_SUMMARY")
     if path:
         Path(path).write_text(json.dumps(summary, default=str), encoding="utf-8")
+
+
+# requirements file -> the make target that installs it into the project's environment
+INSTALL_TARGETS: dict[str, str] = {"requirements-airflow.txt": "airflow-install"}
+
+
+def missing_module_hint(module: str, root: Path) -> str:
+    """Which make target installs the package a step could not import, from the requirements
+    files that pin it (a package whose name differs from its module lists every install)."""
+    wanted = module.split(".")[0].lower().replace("_", "-")
+    for name, target in {"requirements.txt": "setup", **INSTALL_TARGETS}.items():
+        path = root / name
+        lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+        pinned = {line.split("==")[0].split("[")[0].strip().lower().replace("_", "-") for line in lines}
+        if wanted in pinned:
+            return f"`make {target}` installs it ({name})"
+    every = ", ".join(f"`make {target}` ({name})" for name, target in INSTALL_TARGETS.items())
+    return f"install the requirements this step needs: {every or 'pip install -r requirements.txt'}"
+
+
+def _explain_missing_module(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    if not isinstance(exc, ModuleNotFoundError) or not exc.name or os.environ.get("PIPEGEN_TRACEBACK"):
+        sys.__excepthook__(kind, exc, tb)
+        return
+    sys.stderr.write(
+        f"error: No module named '{exc.name}': {sys.executable} lacks a requirement of this step\n"
+        f"hint: {missing_module_hint(exc.name, Path(__file__).resolve().parents[1])}; "
+        "`pipegen run` or `make setup` installs requirements.txt (PIPEGEN_TRACEBACK=1 shows the traceback)\n"
+    )
+    sys.exit(1)
+
+
+if sys.argv[:1] == ["-m"]:  # `python -m pipeline.<step>` (a make target), not an import by a tool
+    sys.excepthook = _explain_missing_module
