@@ -85,7 +85,9 @@ def validate(
     specs: Annotated[
         list[Path] | None,
         typer.Argument(
-            metavar="SPEC", help="Spec files or folders holding pipegen.yaml (default: ./pipegen.yaml).", show_default=False
+            metavar="SPEC",
+            help="Spec files or folders holding pipegen.yaml (default: ./pipegen.yaml).",
+            show_default=False,
         ),
     ] = None,
     format: Annotated[
@@ -221,7 +223,9 @@ def diff(
     ],
     new: Annotated[
         Path,
-        typer.Argument(metavar="NEW", help="The new spec file or its folder (default: ./pipegen.yaml).", show_default=False),
+        typer.Argument(
+            metavar="NEW", help="The new spec file or its folder (default: ./pipegen.yaml).", show_default=False
+        ),
     ] = Path(),
     format: Annotated[
         ReportFormat, typer.Option("--format", "-f", help="text, json, or github (annotations at the changed line).")
@@ -265,13 +269,16 @@ def migrate(
 def new(
     name: Annotated[str, typer.Argument(metavar="NAME", help="Project folder name.", show_default=False)],
     spec: Annotated[
-        str | None, typer.Option("--spec", "-s", metavar="SPEC", help="An example name (see `pipegen examples`) or a spec file.")
+        str | None,
+        typer.Option("--spec", "-s", metavar="SPEC", help="An example name (see `pipegen examples`) or a spec file."),
     ] = None,
     template: Annotated[
         Path | None, typer.Option("--template", metavar="DIR", help="Your own cookiecutter template for the skeleton.")
     ] = None,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt; use defaults.")] = False,
-    output: Annotated[Path, typer.Option("--output", "-o", metavar="DIR", help="Folder to create the project in.")] = Path(),
+    output: Annotated[
+        Path, typer.Option("--output", "-o", metavar="DIR", help="Folder to create the project in.")
+    ] = Path(),
     force: Annotated[bool, typer.Option("--force", help="Write into a non-empty folder.")] = False,
 ) -> None:
     """Scaffold a new pipeline project from an example or your spec, then generate it."""
@@ -298,9 +305,14 @@ def run(
         Path, typer.Argument(metavar="DIR", help="The generated project folder (default: the current folder).")
     ] = Path(),
     python: Annotated[
-        Path | None, typer.Option("--python", metavar="PYTHON", help="Use this interpreter (it must have requirements.txt installed).")
+        Path | None,
+        typer.Option(
+            "--python", metavar="PYTHON", help="Use this interpreter (it must have requirements.txt installed)."
+        ),
     ] = None,
-    start: Annotated[str | None, typer.Option("--from", metavar="STEP", help="Start at this step (e.g. transform).")] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", metavar="STEP", help="Start at this step (e.g. transform).")
+    ] = None,
 ) -> None:
     """Run the generated pipeline locally on its embedded defaults and print a summary.
 

@@ -78,9 +78,12 @@ def renamed_spec(text: str, slug: str) -> str:
     raise UserError("pipeline.name is written in a form pipegen cannot rename", hint="write it as `name: my_name`")
 
 
-def skeleton_context(name: str, slug: str, orchestrator: str, architecture: str, cloud: str) -> dict[str, Any]:
+def skeleton_context(
+    name: str, slug: str, orchestrator: str, architecture: str, cloud: str, families: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """Only validated identifiers and enum values: cookiecutter renders context values as templates."""
     return {
+        "_families": ", ".join(f"`{tag}`" for tag in families if tag.isidentifier()),
         "project_name": name,
         "project_slug": slug,  # for users' templates that prompt for it
         "_project_slug": slug,
@@ -146,7 +149,7 @@ def new_project(
     force: bool,
 ) -> tuple[NewProject, Any]:
     """Scaffold NAME under `output`, then generate into it. Returns the project and write report."""
-    from pipegen.pipeline import prepare, renderer, spec_hash
+    from pipegen.pipeline import families_for, prepare, renderer, spec_hash
     from pipegen.write import WriteMeta, write_tree
 
     if not PROJECT_NAME_RE.match(name):
@@ -163,8 +166,9 @@ def new_project(
     if not skeleton.is_dir():
         raise UserError(f"template {skeleton} does not exist", hint="--template takes a cookiecutter template folder")
     context = skeleton_context(
-        name, slug, ready.spec.orchestrator.value, ready.plan.architecture.value, ready.spec.cloud.value
-    )
+        name, slug, ready.spec.orchestrator.value, ready.plan.architecture.value, ready.spec.cloud.value,
+        tuple(families_for(ready.plan)),
+    )  # fmt: skip
     staging = stage_dir(output)
     try:
         project = run_cookiecutter(skeleton, context, not interactive(no_input), staging)

@@ -80,7 +80,13 @@ def test_validate_several_files_at_once_exits_one_if_any_is_invalid(tmp_path: Pa
 
 @pytest.mark.parametrize(
     "args",
-    [["validate", "--bogus"], ["validate", "x.yaml", "--format", "xml"], ["nonsense"], ["plan", "a", "b"], ["generate", "--bogus"]],
+    [
+        ["validate", "--bogus"],
+        ["validate", "x.yaml", "--format", "xml"],
+        ["nonsense"],
+        ["plan", "a", "b"],
+        ["generate", "--bogus"],
+    ],
 )
 def test_usage_errors_exit_two_without_traceback(args: list[str]) -> None:
     proc = run_cli(*args)

@@ -87,7 +87,16 @@ def test_make_synthesize_honours_rows_and_bad_row_rate(project: Path) -> None:
     plain = make(project, "-n", "synthesize", "PROJECT_PYTHON=py")
     assert plain.stdout.split() == ["py", "-m", "pipeline.synthesize", "--force"]
     given = make(project, "-n", "synthesize", "PROJECT_PYTHON=py", "ROWS=500", "BAD_ROW_RATE=0.1")
-    assert given.stdout.split() == ["py", "-m", "pipeline.synthesize", "--force", "--rows", "500", "--bad-row-rate", "0.1"]
+    assert given.stdout.split() == [
+        "py",
+        "-m",
+        "pipeline.synthesize",
+        "--force",
+        "--rows",
+        "500",
+        "--bad-row-rate",
+        "0.1",
+    ]
     synthesize = (project / "pipeline" / "synthesize.py").read_text()
     assert '"--rows"' in synthesize and '"--bad-row-rate"' in synthesize  # the flags the module parses
 
@@ -146,3 +155,31 @@ def test_a_missing_module_names_the_target_that_installs_it(
     assert f"error: No module named '{module}'" in proc.stderr
     assert f"`{install}` installs it" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("example", ["hello", "ecommerce_realtime"])
+def test_every_make_command_the_generated_readme_shows_exists(example: str, tmp_path: Path) -> None:
+    proc = run_cli("new", "p", "--spec", example, "--no-input", "--output", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    project = tmp_path / "p"
+    readme = (project / "README.md").read_text()
+    inline = re.findall(r"`make ([^`]*)`", readme)
+    blocks = [line.strip()[5:] for line in readme.splitlines() if line.strip().startswith("make ")]
+    words = set()
+    for command in inline + blocks:
+        for part in re.split(r"&&|#", command)[0].split():
+            if not part.startswith("-") and "=" not in part:
+                words.add(part)
+    for chained in re.findall(r"&& make ([a-z-]+)", readme):
+        words.add(chained)
+    assert {"help", "setup", "synthesize"} <= words, f"the README's make commands as read: {sorted(words)}"
+    targets = make_targets(project)
+    assert words <= targets, f"not a target: {sorted(words - targets)}"
+
+
+def test_generated_readme_names_the_families_generated_for_this_spec(project: Path) -> None:
+    from pipegen.pipeline import families_for, prepare
+
+    readme = (project / "README.md").read_text()
+    generated = families_for(prepare(project / "pipegen.yaml").plan)
+    assert ", ".join(f"`{tag}`" for tag in generated) in " ".join(readme.split())

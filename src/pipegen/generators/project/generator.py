@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from itertools import pairwise
 from typing import Any
 
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, Shared
@@ -33,14 +34,15 @@ class ProjectGenerator:
 
     def render(self, ctx: GenContext) -> Files:
         shared = ctx.shared
-        context = {
+        targets = [_target_row(t) for t in _make_targets(shared)]
+        context: dict[str, Any] = {
             "version": trusted(ctx.version),
             "pipeline": ctx.plan.names.pipeline,
             "requirements": _requirements(shared),
             "variables": [_env_row(v) for v in shared.env],
-            "targets": [_target_row(t) for t in _make_targets(shared)],
+            "targets": targets,
+            "help_format": trusted(_help_format(targets)),
         }
-        context["help_format"] = trusted(_help_format(context["targets"]))
         files = {
             "requirements.txt": render("project/requirements.txt.j2", context),
             ".env.example": render("project/env.example.j2", context),
@@ -127,7 +129,7 @@ def install_targets(shared: Shared) -> dict[str, str]:
     found: dict[str, str] = {}
     for target in sorted(shared.make_targets, key=lambda t: t.name):
         for line in target.recipe:
-            for flag, word in zip(line, line[1:], strict=False):
+            for flag, word in pairwise(line):
                 if flag == "-r" and "install" in line:
                     found.setdefault(word, target.name)
     return dict(sorted(found.items()))
@@ -157,7 +159,7 @@ def required_variables(target: MakeTarget) -> list[str]:
     (`--job $(JOB)`); a variable standing alone (`$(APPLY)`) is an optional switch."""
     found: list[str] = []
     for line in target.recipe:
-        for before, word in zip(line, line[1:], strict=False):
+        for before, word in pairwise(line):
             match = MAKE_VARIABLE.match(word)
             if match and before.startswith("-") and match.group(1) not in found:
                 found.append(match.group(1))
