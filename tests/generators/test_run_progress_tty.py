@@ -1,0 +1,83 @@
+"""The local run shows live progress on a terminal (issue 23): a spinner naming the running step
+with its elapsed time, redrawn while the step's own output scrolls above it; plain output with
+no control sequences when stdout is not a terminal (CI logs). Runs the generated pipeline/run.py
+with one slow stand-in step, under a pseudo-terminal."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipegen.pipeline import prepare, render_tree
+from tests.conftest import REPO
+
+pytest.importorskip("rich")
+
+SLOW_STEP = "import time; print('step says hello', flush=True); time.sleep(2.5); print('step says bye', flush=True)"
+DRIVER = f"""
+import sys
+sys.path.insert(0, sys.argv[1])
+from pipeline import run
+run.STEPS = [("slowstep", "a slow stand-in", ["-c", {SLOW_STEP!r}])]
+sys.exit(run.main([]))
+"""
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    ready = prepare(REPO / "specs" / "hello.yaml")
+    root = tmp_path_factory.mktemp("progress")
+    for path in ("pipeline/__init__.py", "pipeline/run.py"):
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(render_tree(ready.spec, ready.plan)[path], encoding="utf-8")
+    return root
+
+
+def run_in_pty(project: Path) -> tuple[int, bytes]:
+    """Run the driver with a pseudo-terminal as stdout; everything it wrote, and its exit code."""
+    main, child = pty.openpty()
+    env = {**os.environ, "COLUMNS": "100", "TERM": "xterm-256color"}
+    env.pop("NO_COLOR", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", DRIVER, str(project)], stdout=child, stderr=child, cwd=project, env=env
+    )
+    os.close(child)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            data = os.read(main, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(main)
+    return proc.wait(timeout=30), b"".join(chunks)
+
+
+def test_a_long_step_shows_a_spinner_with_its_name_and_elapsed_time_on_a_terminal(project: Path) -> None:
+    code, out = run_in_pty(project)
+    text = out.decode("utf-8", "replace")
+    assert code == 0, text
+    assert "step says hello" in text and "step says bye" in text
+    redraws = text.count("slowstep")
+    assert redraws >= 3, f"the progress line was drawn {redraws} time(s):\n{text!r}"
+    assert "0:00:01" in text or "0:00:02" in text, "no elapsed time shown while the step ran"
+    assert "\x1b[" in text  # a live display: cursor movement
+
+
+def test_without_a_terminal_the_output_is_plain(project: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", DRIVER, str(project)], capture_output=True, text=True, cwd=project, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("==> slowstep\nstep says hello\nstep says bye\n")
+    assert "\x1b[" not in proc.stdout.split("step says bye")[0]
