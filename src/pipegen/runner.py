@@ -39,10 +39,13 @@ def cache_root() -> Path:
 def check_project(project: Path) -> Path:
     """The project's requirements file, or a UserError saying what is missing."""
     if not (project / "pipeline" / "run.py").is_file():
-        raise UserError(
-            f"{project} has no local run (pipeline/run.py)",
-            hint="run `pipegen generate pipegen.yaml` in it first; specs with a batch layer get a local run",
-        )
+        if (project / "pipeline" / "stream.py").is_file():
+            hint = "its stream jobs run locally with `make flink-install stream-local` (`make help` lists every target)"
+        elif (project / "pipegen.yaml").is_file():
+            hint = "run `pipegen generate` in it first; specs with a batch layer get a local run"
+        else:
+            hint = "pass the folder of a generated project (it holds pipegen.yaml), e.g. pipegen run demo/hello_demo"
+        raise UserError(f"{project} has no local run (pipeline/run.py)", hint=hint)
     requirements = project / "requirements.txt"
     if not requirements.is_file():
         raise UserError(f"{project} has no requirements.txt", hint="run `pipegen generate pipegen.yaml` to restore it")

@@ -52,3 +52,11 @@ def test_run_records_the_interpreter_for_the_project_make_targets(tmp_path: Path
     recorded = (tmp_path / LOCAL_MK).read_text()
     assert f"PIPEGEN_RUN_PYTHON ?= {sys.executable}" in recorded
     assert "PIPEGEN ?= " in recorded and "PIPEGEN_SPEC ?= " in recorded
+
+
+def test_a_stream_only_project_is_pointed_at_its_stream_target(tmp_path: Path) -> None:
+    (tmp_path / "pipeline").mkdir()
+    (tmp_path / "pipeline" / "stream.py").write_text("")
+    with pytest.raises(UserError) as exc:
+        runner.check_project(tmp_path)
+    assert exc.value.hint is not None and "make flink-install stream-local" in exc.value.hint
