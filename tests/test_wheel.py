@@ -35,8 +35,15 @@ def _fresh_env() -> Path:
     return env_dir
 
 
+LOCAL = ".pipegen/local/"  # this machine's paths (pipegen.localenv): checked apart
+
+
 def _tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.relative_to(root).as_posix().startswith(LOCAL)
+    }
 
 
 def test_wheel_installs_outside_the_repo_and_scaffolds_identically(tmp_path: Path) -> None:
@@ -89,3 +96,6 @@ def test_wheel_installs_outside_the_repo_and_scaffolds_identically(tmp_path: Pat
     local = run_cli("new", "demo", "--spec", "saas_elt", "--no-input", "--output", str(inrepo))
     assert local.returncode == 0, local.stderr
     assert _tree(outside / "demo") == _tree(inrepo / "demo")
+    # the wheel's pipegen records the wheel it came from for `make setup`, not pipegen-cli by guess
+    recorded = (outside / "demo" / LOCAL / "env.mk").read_text(encoding="utf-8")
+    assert f"PIPEGEN_SPEC ?= {next(dist.glob('*.whl'))}" in recorded

@@ -17,8 +17,6 @@ import pytest
 from pipegen.pipeline import prepare, render_tree
 from tests.conftest import REPO
 
-pytest.importorskip("rich")
-
 SLOW_STEP = "import time; print('step says hello', flush=True); time.sleep(2.5); print('step says bye', flush=True)"
 DRIVER = f"""
 import sys

@@ -64,6 +64,9 @@ class EnvNames:
     step_summary: Final = EnvName("PIPEGEN_STEP_SUMMARY")  # where a step writes its JSON summary
     project_dir: Final = EnvName("PIPEGEN_PROJECT_DIR")  # the project root, for DAGs and flows
     progress: Final = EnvName("PIPEGEN_PROGRESS")  # dlt's progress display
+    traceback: Final = EnvName("PIPEGEN_TRACEBACK")  # a step's missing module: the traceback, not a hint
+    run_python: Final = EnvName("PIPEGEN_RUN_PYTHON")  # make: the environment `pipegen run` built
+    pipegen_spec: Final = EnvName("PIPEGEN_SPEC")  # make setup / CI: how to install pipegen
     pii_key: Final = EnvName("PIPEGEN_PII_KEY")  # the HMAC key hashing personal data
     pagerduty_url: Final = EnvName("PIPEGEN_PAGERDUTY_URL")  # the PagerDuty Events API endpoint
     smtp: Final = SmtpEnv()
