@@ -29,7 +29,7 @@ EXIT_ONE: dict[str, str] = {
     "diff": "a breaking change (or any change, per --fail-on)",
     "migrate": "with --check: a migration is pending",
     "new": "the project folder is not empty (without --force), or the spec is invalid",
-    "run": "a step of the local run failed, or the project has no local run",
+    "run": "the project has no local run; a failed step ends the run with that step's own exit code",
     "schema": "never",
     "examples": "never",
 }
@@ -37,7 +37,9 @@ EXIT_ONE: dict[str, str] = {
 
 def exit_epilog(command: str) -> str:
     """The exit-code line every command's --help ends with."""
-    return f"Exit codes: 0 success; 1 {EXIT_ONE[command]}, or a missing file; 2 usage error; 3 internal error."
+    one = EXIT_ONE[command]
+    middle = "" if one == "never" else f" 1 {one}, or a missing file;"
+    return f"Exit codes: 0 success;{middle} 2 usage error; 3 internal error."
 
 
 def epilog(command: str, example: str) -> str:
