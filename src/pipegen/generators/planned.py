@@ -9,7 +9,6 @@ from pipegen.plan.components import Kind
 KUBERNETES = Declaration(
     "kubernetes", "Kubernetes manifests: namespaces, workloads, kustomize overlays", (Kind.KUBERNETES_MANIFESTS,)
 )
-TERRAFORM = Declaration("terraform", "Terraform infrastructure per cloud and environment", (Kind.CLOUD_INFRASTRUCTURE,))
 MONITORING = Declaration("monitoring", "Prometheus rules and Grafana dashboards", (Kind.METRICS_ALERTS,))
 SPARK = Declaration(
     "spark", "PySpark batch and Structured Streaming jobs, where the plan chooses Spark",
@@ -24,4 +23,4 @@ COMPOSE = Declaration("compose", "compose.yaml: the local services the plan need
 LINEAGE = Declaration("lineage", "OpenLineage events of every step, to a file locally or a lineage backend",
                       always=True)  # fmt: skip
 
-PLANNED: tuple[Declaration, ...] = (KUBERNETES, TERRAFORM, MONITORING, SPARK, DATABRICKS, LAKEHOUSE, COMPOSE, LINEAGE)
+PLANNED: tuple[Declaration, ...] = (KUBERNETES, MONITORING, SPARK, DATABRICKS, LAKEHOUSE, COMPOSE, LINEAGE)
