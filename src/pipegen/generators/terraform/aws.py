@@ -15,7 +15,7 @@ from pipegen.generators.terraform.common import (
     tags_var,
     tier_days,
 )
-from pipegen.generators.terraform.hcl import Attr, Block, Item, Ref, Value, block
+from pipegen.generators.terraform.hcl import Attr, Block, Comment, Item, Ref, Value, block
 from pipegen.generators.terraform.model import CloudModule, Cost, EnvPlan, Infra, Output, Var
 from pipegen.plan.cloudnames import CloudNames
 
@@ -33,6 +33,12 @@ SKIPS = (
     ("CKV2_AWS_62", "no consumer of S3 event notifications: the orchestrator schedules the loads"),
     ("CKV2_AWS_57", "the secrets hold credentials of the spec's own systems, rotated by their owners"),
 )  # fmt: skip
+# skipped in the key policy only (an inline `checkov:skip` comment there), never for the workloads' policies
+KEY_POLICY_SKIPS = (
+    ("CKV_AWS_109", "a KMS key policy's `*` resource is the key itself; the account root administers it"),
+    ("CKV_AWS_111", "as CKV_AWS_109: the key policy governs this key only"),
+    ("CKV_AWS_356", "as CKV_AWS_109: `*` in a key policy means this key"),
+)
 
 
 def _v(name: str) -> Ref:
@@ -87,7 +93,8 @@ def kms() -> tuple[Block, ...]:
     ])  # fmt: skip
     return (
         block("data", "aws_caller_identity", "current"),
-        block("data", "aws_iam_policy_document", "key", body=[root, logs]),
+        block("data", "aws_iam_policy_document", "key",
+              body=[*(Comment(f"checkov:skip={c}: {r}") for c, r in KEY_POLICY_SKIPS), root, logs]),
         block("resource", "aws_kms_key", "data", body=[
             Attr("description", Ref('"${var.name_prefix}: lake, secrets, stream and logs"')),
             Attr("enable_key_rotation", True), Attr("deletion_window_in_days", 30),
@@ -266,7 +273,7 @@ def module(inf: Infra) -> CloudModule:
     if inf.stream:
         files.append(("stream.tf", stream()))
     return CloudModule("aws", "hashicorp/aws", PROVIDER_VERSION, variables(inf), tuple(files), outputs(inf),
-                       SKIPS, REGION)  # fmt: skip
+                       SKIPS, REGION, KEY_POLICY_SKIPS)  # fmt: skip
 
 
 def provider() -> Block:

@@ -33,6 +33,8 @@ PRICES = {"hot": 0.0196, "cool": 0.01, "cold": 0.0036, "tu": 0.03 * 730, "secret
 READS = {"ingest": ("bronze",), "transform": ("bronze", "silver", "gold"), "stream": ("bronze", "checkpoints")}
 SKIPS = (
     ("CKV_AZURE_33", "queue service logging: the account holds no queues"),
+    ("CKV2_AZURE_21", "blob read logging needs a Log Analytics workspace billed per GB; the playground keeps "
+                      "costs down (add a diagnostic setting for production)"),
     ("CKV_AZURE_206", "locally or zone redundant storage by default: the lake is rebuilt from its sources; "
                       "raise `storage_replication` in terraform.tfvars for geo-redundancy"),
     ("CKV2_AZURE_1", "Microsoft-managed keys with infrastructure encryption; customer-managed keys add a Key "

@@ -29,7 +29,8 @@ PRICES = {"standard": 0.020, "nearline": 0.010, "coldline": 0.004, "kms": 0.06, 
           "kafka_vcpu": 0.09 * 730, "kafka_gib": 0.0081 * 730}  # fmt: skip
 SKIPS = (
     ("CKV_GCP_62", "access logs need a separate log bucket; Cloud Audit Logs record data access"),
-    ("CKV_GCP_78", "versioning is on (checkov reads the block's default wrongly for this provider version)"),
+    ("CKV_GCP_82", "`terraform destroy` must remove an environment; Cloud KMS never deletes a key, only "
+                   "schedules its versions for destruction"),
 )  # fmt: skip
 
 

@@ -131,6 +131,7 @@ def docs_context(ctx: GenContext, mod: CloudModule, plans: list[EnvPlan]) -> dic
         "envs": envs,
         "files": [Ident(name.removesuffix(".tf")) for name, _ in mod.files],
         "skips": [{"check": trusted(c), "reason": trusted(r)} for c, r in mod.skips],
+        "inline_skips": [{"check": trusted(c), "reason": trusted(r)} for c, r in mod.inline_skips],
         "dev_share": trusted(f"{DEV_SHARE:.0%}"),
         "retention": ctx.spec.volume.retention_days,
     }
