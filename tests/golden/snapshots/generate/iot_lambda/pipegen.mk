@@ -3,7 +3,7 @@
 # edits are kept, but your own targets belong in the Makefile).
 PROJECT_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
-.PHONY: flink-explain flink-install flow-check ingest prefect-deploy prefect-install prefect-run quality quality-report run stream-local stream-quality-report stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize transform
+.PHONY: flink-explain flink-install flow-check ingest prefect-deploy prefect-install prefect-run quality quality-report run stream-local stream-quality-report stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize terraform-fmt transform
 
 # plan every Flink SQL statement in PyFlink (external connectors swapped)
 flink-explain:
@@ -81,6 +81,10 @@ stream-replay-switch:
 # write local stand-in source data (ROWS=N, BAD_ROW_RATE=R)
 synthesize:
 	$(PROJECT_PYTHON) -m pipeline.synthesize --force
+
+# Check the Terraform files' layout (terraform fmt -check)
+terraform-fmt:
+	terraform fmt -check -recursive terraform
 
 # dbt build: staging and mart models and their tests
 transform:

@@ -3,7 +3,7 @@
 # edits are kept, but your own targets belong in the Makefile).
 PROJECT_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
-.PHONY: flow-check ingest prefect-deploy prefect-install prefect-run quality quality-report run synthesize transform
+.PHONY: flow-check ingest prefect-deploy prefect-install prefect-run quality quality-report run synthesize terraform-fmt transform
 
 # import the flow and load prefect.yaml's deployments with Prefect (tests/test_flows.py)
 flow-check:
@@ -40,6 +40,10 @@ run:
 # write local stand-in source data (ROWS=N, BAD_ROW_RATE=R)
 synthesize:
 	$(PROJECT_PYTHON) -m pipeline.synthesize --force
+
+# Check the Terraform files' layout (terraform fmt -check)
+terraform-fmt:
+	terraform fmt -check -recursive terraform
 
 # dbt build: staging and mart models and their tests
 transform:
