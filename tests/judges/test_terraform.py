@@ -181,9 +181,7 @@ def test_roots_wire_every_module_input_and_value_every_variable(spec: Path, pars
 
 
 @pytest.mark.parametrize("spec", terraform_specs(), ids=lambda p: p.stem)
-def test_every_spec_secret_is_a_secret_store_entry_never_a_value(
-    spec: Path, parsed: dict[str, dict[str, Any]]
-) -> None:
+def test_every_spec_secret_is_a_secret_store_entry_never_a_value(spec: Path, parsed: dict[str, dict[str, Any]]) -> None:
     ready = prepare(spec)
     secrets = {u.name for u in secret_uses(ready.spec) if u.kind == "secret"}
     docs = parsed[spec.stem]

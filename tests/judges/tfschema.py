@@ -16,7 +16,6 @@ Standard library only (the judge venv needs nothing but python-hcl2, which runs 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -161,7 +160,7 @@ def load_schema(provider: str, root: Path | None = None) -> dict[str, Any]:
                     compact = convert(_jsii_from_npm(package, version, work))
                     tmp = path.with_suffix(".tmp")
                     tmp.write_text(json.dumps(compact, separators=(",", ":")))
-                    os.replace(tmp, path)
+                    tmp.replace(path)
                 finally:
                     shutil.rmtree(work, ignore_errors=True)
     loaded: dict[str, Any] = json.loads(path.read_text())
@@ -212,38 +211,36 @@ def _blocks(value: Any) -> list[dict[str, Any]]:
     return []
 
 
+def _check_nested(key: str, value: Any, spec: list[Any], where: str) -> list[str]:
+    nested, _required, many = spec
+    items = _blocks(value)
+    if not items:
+        return [] if _is_expression(value) else [f"{where}: `{key}` should be a block"]
+    problems = [f"{where}: `{key}` may appear once, appears {len(items)} times"] if not many and len(items) > 1 else []
+    for item in items:
+        problems += check_block(item, nested, f"{where}.{key}")
+    return problems
+
+
 def check_block(body: dict[str, Any], schema: dict[str, Any], where: str, meta: bool = False) -> list[str]:
     """Problems of one block body against its schema (arguments, nested blocks, required, types)."""
     problems: list[str] = []
     attrs, blocks = schema["a"], schema["b"]
     for key, value in body.items():
-        if key.startswith("__") or (meta and key in META_ARGUMENTS):
-            continue
-        if key == "dynamic" and isinstance(value, list):
+        if key.startswith("__") or (meta and key in META_ARGUMENTS) or (key == "dynamic" and isinstance(value, list)):
             continue
         if key in attrs:
             wrong = _type_problem(value, attrs[key][0])
             if wrong:
                 problems.append(f"{where}: `{key}` should be {wrong}, got {value!r}")
         elif key in blocks:
-            nested, _required, many = blocks[key]
-            items = _blocks(value)
-            if not items:
-                if not _is_expression(value):
-                    problems.append(f"{where}: `{key}` should be a block")
-                continue
-            if not many and len(items) > 1:
-                problems.append(f"{where}: `{key}` may appear once, appears {len(items)} times")
-            for item in items:
-                problems += check_block(item, nested, f"{where}.{key}")
+            problems += _check_nested(key, value, blocks[key], where)
         else:
             problems.append(f"{where}: unknown argument `{key}`")
-    for name, (_type, required) in attrs.items():
-        if required and name not in body:
-            problems.append(f"{where}: missing required argument `{name}`")
-    for name, (_block, required, _many) in blocks.items():
-        if required and name not in body:
-            problems.append(f"{where}: missing required block `{name}`")
+    problems += [f"{where}: missing required argument `{n}`" for n, (_t, req) in attrs.items() if req and n not in body]
+    problems += [
+        f"{where}: missing required block `{n}`" for n, (_b, req, _m) in blocks.items() if req and n not in body
+    ]
     return problems
 
 

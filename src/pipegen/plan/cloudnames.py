@@ -3,7 +3,8 @@ cloud's length and charset limits, and the tags/labels every resource carries.
 
 - environments: the spec's `deploy.environments` keys, else dev, staging and prod
 - prefix `<pipeline>-<env>` (DNS label, <= 40); object-store buckets `<pipeline>-<env>-<purpose>`
-  (BUCKET_RULES), on Azure one container per lake layer in the environment's account; the Terraform state bucket is the pipeline's own `state` bucket (all environments)
+  (BUCKET_RULES), on Azure one container per lake layer in the environment's account; the
+  Terraform state bucket `<pipeline>-state` holds every environment's state under its own key
 - Azure: resource group `rg-<pipeline>-<env>`, storage account `<pipeline><env>` (3-24 lowercase
   letters and digits), its state account `<pipeline>tfstate`, Key Vault `kv-<pipeline>-<env>` (3-24)
 - the stream service (MSK cluster, Event Hubs namespace, Managed Kafka cluster) `<prefix>-kafka` /
@@ -69,8 +70,7 @@ def _secret_names(prefix: str, secrets: list[str]) -> tuple[tuple[str, Ident], .
     names = {s: dns_name(f"{prefix}-{s}", max_len=127) for s in secrets}
     clashing = clashes(list(names.values()))
     return tuple(
-        (s, dns_name(f"{prefix}-{s}", max_len=127, always_hash=True) if n in clashing else n)
-        for s, n in names.items()
+        (s, dns_name(f"{prefix}-{s}", max_len=127, always_hash=True) if n in clashing else n) for s, n in names.items()
     )
 
 

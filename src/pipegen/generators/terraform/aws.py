@@ -50,7 +50,8 @@ def variables(inf: Infra) -> tuple[Var, ...]:
         prefix_var(),
         regex_var("region", "AWS region.", "^[a-z]{2}(-[a-z]+)+-[0-9]$", "region: an AWS region such as eu-central-1."),
         tags_var(128, 256),
-        regex_var("lake_bucket", "S3 bucket of the lake.", BUCKET_RE, "lake_bucket: 3-63 lowercase letters, digits, . and -."),
+        regex_var("lake_bucket", "S3 bucket of the lake.", BUCKET_RE,
+                  "lake_bucket: 3-63 lowercase letters, digits, . and -."),
         retention_var(),
         names_map_var("workload_roles", "IAM role name per workload.", "^[A-Za-z0-9+=,.@_-]{1,64}$",
                       "workload_roles: IAM role names of at most 64 characters."),
@@ -79,17 +80,20 @@ def _tags() -> Attr:
     return Attr("tags", _v("tags"))
 
 
+ACCOUNT_ROOT = Ref('"arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"')
+LOGS_SERVICE = Ref('"logs.${var.region}.amazonaws.com"')
+
+
 def kms() -> tuple[Block, ...]:
     root = block("statement", body=[
         Attr("sid", "AccountAdministers"), Attr("actions", ["kms:*"]), Attr("resources", ["*"]),
-        block("principals", body=[Attr("type", "AWS"),
-                                  Attr("identifiers", [Ref('"arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"')])]),
+        block("principals", body=[Attr("type", "AWS"), Attr("identifiers", [ACCOUNT_ROOT])]),
     ])  # fmt: skip
     logs = block("statement", body=[
         Attr("sid", "CloudWatchLogsEncrypt"),
         Attr("actions", ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]),
         Attr("resources", ["*"]),
-        block("principals", body=[Attr("type", "Service"), Attr("identifiers", [Ref('"logs.${var.region}.amazonaws.com"')])]),
+        block("principals", body=[Attr("type", "Service"), Attr("identifiers", [LOGS_SERVICE])]),
     ])  # fmt: skip
     return (
         block("data", "aws_caller_identity", "current"),
@@ -173,11 +177,13 @@ def stream() -> tuple[Block, ...]:
             block("broker_node_group_info", body=[
                 Attr("instance_type", _v("kafka_instance_type")), Attr("client_subnets", _v("subnet_ids")),
                 Attr("security_groups", [Ref("aws_security_group.kafka.id")]),
-                block("storage_info", body=[block("ebs_storage_info", body=[Attr("volume_size", _v("kafka_volume_gib"))])])]),
+                block("storage_info", body=[
+                    block("ebs_storage_info", body=[Attr("volume_size", _v("kafka_volume_gib"))])])]),
             block("encryption_info", body=[
                 Attr("encryption_at_rest_kms_key_arn", Ref("aws_kms_key.data.arn")),
                 block("encryption_in_transit", body=[Attr("client_broker", "TLS"), Attr("in_cluster", True)])]),
-            block("client_authentication", body=[Attr("unauthenticated", False), block("sasl", body=[Attr("iam", True)])]),
+            block("client_authentication", body=[
+                Attr("unauthenticated", False), block("sasl", body=[Attr("iam", True)])]),
             block("logging_info", body=[block("broker_logs", body=[block("cloudwatch_logs", body=[
                 Attr("enabled", True), Attr("log_group", Ref("aws_cloudwatch_log_group.kafka.name"))])])]),
         ]),
@@ -225,7 +231,8 @@ def policies(inf: Infra) -> dict[str, list[Block]]:
 def iam(inf: Infra) -> tuple[Block, ...]:
     trust = block("data", "aws_iam_policy_document", "pod_identity", body=[block("statement", body=[
         Attr("actions", ["sts:AssumeRole", "sts:TagSession"]),
-        block("principals", body=[Attr("type", "Service"), Attr("identifiers", ["pods.eks.amazonaws.com"])])])])  # fmt: skip
+        block("principals", body=[
+            Attr("type", "Service"), Attr("identifiers", ["pods.eks.amazonaws.com"])])])])  # fmt: skip
     out: list[Block] = [
         trust,
         block("resource", "aws_iam_role", "workload", body=[

@@ -67,7 +67,8 @@ def variables(inf: Infra) -> tuple[Var, ...]:
         prefix_var(),
         regex_var("location", "Azure region.", "^[a-z0-9]+$", "location: an Azure region name such as westeurope."),
         tags_var(512, 256),
-        regex_var("resource_group", "Resource group name.", "^[-\\w._()]{1,90}$", "resource_group: at most 90 characters."),
+        regex_var("resource_group", "Resource group name.", "^[-\\w._()]{1,90}$",
+                  "resource_group: at most 90 characters."),
         regex_var("storage_account", "Storage account of the lake (globally unique).", "^[a-z0-9]{3,24}$",
                   "storage_account: 3-24 lowercase letters and digits."),
         regex_var("storage_replication", "Storage redundancy.", "^(LRS|ZRS|GRS|GZRS)$",
@@ -83,7 +84,8 @@ def variables(inf: Infra) -> tuple[Var, ...]:
     if inf.stream:
         out += [
             regex_var("eventhub_namespace", "Event Hubs namespace (globally unique).",
-                      "^[a-zA-Z][a-zA-Z0-9-]{4,48}[a-zA-Z0-9]$", "eventhub_namespace: 6-50 letters, digits and hyphens."),
+                      "^[a-zA-Z][a-zA-Z0-9-]{4,48}[a-zA-Z0-9]$",
+                      "eventhub_namespace: 6-50 letters, digits and hyphens."),
             number_var("eventhub_throughput_units", "Event Hubs throughput units (1 MB/s in each).", 1, MAX_TU),
             Var("eventhubs", "map(number)", "Event hub (Kafka topic) -> partitions.",
                 ((f"alltrue([for p in values(var.eventhubs) : p >= 1 && p <= {MAX_PARTITIONS}])",
@@ -183,12 +185,12 @@ def grants(inf: Infra) -> dict[str, dict[str, Value]]:
             out[f"{w}-{c}"] = {"workload": w, "role": "Storage Blob Data Contributor",
                                "scope": Ref(f'azurerm_storage_container.layer["{c}"].id')}  # fmt: skip
         for s in readers.get(w, ()):
-            out[f"{w}-secret-{s}"] = {"workload": w, "role": "Key Vault Secrets User",
-                                      "scope": Ref(f"azurerm_key_vault_secret.spec[{quote(s)}].resource_versionless_id")}  # fmt: skip
+            scope = Ref(f"azurerm_key_vault_secret.spec[{quote(s)}].resource_versionless_id")
+            out[f"{w}-secret-{s}"] = {"workload": w, "role": "Key Vault Secrets User", "scope": scope}
         if inf.stream and w in ("ingest", "stream"):
             for role in ("Azure Event Hubs Data Sender", "Azure Event Hubs Data Receiver"):
-                out[f"{w}-{role.split()[-1].lower()}"] = {"workload": w, "role": role,
-                                                          "scope": Ref("azurerm_eventhub_namespace.stream.id")}  # fmt: skip
+                scope = Ref("azurerm_eventhub_namespace.stream.id")
+                out[f"{w}-{role.split()[-1].lower()}"] = {"workload": w, "role": role, "scope": scope}
     return out
 
 
@@ -242,8 +244,9 @@ def provider() -> Block:
 
 def backend(names: CloudNames) -> Block:
     return block("backend", "azurerm", body=[
-        Attr("resource_group_name", f"rg-{names.state_account}"), Attr("storage_account_name", str(names.state_account)),
-        Attr("container_name", STATE_CONTAINER), Attr("key", str(names.state_key)), Attr("use_azuread_auth", True)])  # fmt: skip
+        Attr("resource_group_name", f"rg-{names.state_account}"),
+        Attr("storage_account_name", str(names.state_account)), Attr("container_name", STATE_CONTAINER),
+        Attr("key", str(names.state_key)), Attr("use_azuread_auth", True)])  # fmt: skip
 
 
 def throughput_units(inf: Infra, dev: bool) -> int:

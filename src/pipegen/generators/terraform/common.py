@@ -21,7 +21,7 @@ def prefix_var() -> Var:
 
 
 def tags_var(max_key: int, max_value: int) -> Var:
-    cond = (f"alltrue([for k, v in var.tags : length(k) <= {max_key} && length(v) <= {max_value}])")
+    cond = f"alltrue([for k, v in var.tags : length(k) <= {max_key} && length(v) <= {max_value}])"
     return Var("tags", "map(string)", "Tags (labels) every resource carries: pipeline, environment, owner, spec tags.",
                ((cond, f"tags: keys of at most {max_key} characters, values of at most {max_value}."),))  # fmt: skip
 

@@ -44,7 +44,8 @@ def variables(inf: Infra) -> tuple[Var, ...]:
         regex_var("project", "The GCP project id.", "^[a-z][a-z0-9-]{4,28}[a-z0-9]$", "project: a GCP project id."),
         regex_var("region", "GCP region.", "^[a-z]+-[a-z]+[0-9]$", "region: a GCP region such as europe-west1."),
         tags_var(63, 63),
-        regex_var("lake_bucket", "GCS bucket of the lake.", BUCKET_RE, "lake_bucket: 3-63 lowercase letters, digits, _ . -."),
+        regex_var("lake_bucket", "GCS bucket of the lake.", BUCKET_RE,
+                  "lake_bucket: 3-63 lowercase letters, digits, _ . -."),
         retention_var(),
         names_map_var("workload_accounts", "Service account id per workload.", "^[a-z][a-z0-9-]{4,28}[a-z0-9]$",
                       "workload_accounts: service account ids of 6-30 lowercase letters, digits and hyphens."),
@@ -183,7 +184,7 @@ def outputs(inf: Infra) -> tuple[Output, ...]:
 
 
 def module(inf: Infra) -> CloudModule:
-    buckets = (bucket("lake", "lake_bucket", inf.retention_days),)
+    buckets: tuple[Block, ...] = (bucket("lake", "lake_bucket", inf.retention_days),)
     if inf.stream_jobs:
         buckets += (bucket("checkpoints", "checkpoints_bucket", None),)
     files: list[tuple[str, tuple[Block, ...]]] = [("kms.tf", kms()), ("storage.tf", buckets),

@@ -122,8 +122,11 @@ def docs_context(ctx: GenContext, mod: CloudModule, plans: list[EnvPlan]) -> dic
                  "price": trusted(f"{c.usd_per_unit:,.4f}"), "monthly": trusted(f"{c.monthly:,.2f}")}
                 for c in p.costs]  # fmt: skip
         total = sum(c.monthly for c in p.costs)
+        state = trusted(str(p.names.state_bucket))  # an Ident: [a-z0-9_.-]
+        if p.names.state_account:  # Azure: container `tfstate` of the state account, in `rg-<account>`
+            state = trusted(f"{p.names.state_account}/tfstate (resource group rg-{p.names.state_account})")
         envs.append({"name": p.names.environment, "rows": rows, "total": trusted(f"{total:,.2f}"),
-                     "state_bucket": p.names.state_bucket, "state_key": p.names.state_key})  # fmt: skip
+                     "state_bucket": state, "state_key": p.names.state_key})  # fmt: skip
     return {
         "cloud": trusted(ctx.spec.cloud.value),
         "region": trusted(mod.region),

@@ -28,7 +28,7 @@ class Comment:
     text: str
 
 
-Value = Union[str, int, float, bool, Ref, Sequence["Value"], Mapping[str, "Value"]]
+Value = Union[str, int, float, bool, Ref, Sequence["Value"], Mapping[str, "Value"]]  # noqa: UP007 (recursive alias)
 
 
 @dataclass(frozen=True)
