@@ -19,8 +19,7 @@ DATABRICKS = Declaration("databricks", "Databricks jobs (Asset Bundles), where c
 LAKEHOUSE = Declaration(
     "lakehouse", "Delta Lake / Iceberg bronze, silver and gold tables and their maintenance", (Kind.LAKE_TABLES,)
 )
-COMPOSE = Declaration("compose", "compose.yaml: the local services the plan needs", always=True)
 LINEAGE = Declaration("lineage", "OpenLineage events of every step, to a file locally or a lineage backend",
                       always=True)  # fmt: skip
 
-PLANNED: tuple[Declaration, ...] = (KUBERNETES, MONITORING, SPARK, DATABRICKS, LAKEHOUSE, COMPOSE, LINEAGE)
+PLANNED: tuple[Declaration, ...] = (KUBERNETES, MONITORING, SPARK, DATABRICKS, LAKEHOUSE, LINEAGE)

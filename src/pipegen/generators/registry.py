@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 from pipegen.generators import (
     airflow,
+    compose,
     dbt,
     debezium,
     docs,
@@ -43,6 +44,7 @@ FAMILIES: tuple[Declaration, ...] = (
     kafka.FAMILY,
     flink.FAMILY,
     terraform.FAMILY,
+    compose.FAMILY,
 )
 
 

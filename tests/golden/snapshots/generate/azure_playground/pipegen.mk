@@ -3,7 +3,7 @@
 # edits are kept, but your own targets belong in the Makefile).
 PROJECT_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
-.PHONY: airflow-install dag-check dag-test flink-explain flink-install ingest quality quality-report run stream-local stream-quality-report stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize terraform-fmt transform
+.PHONY: airflow-install dag-check dag-test down flink-explain flink-install ingest quality quality-report run stream-local stream-quality-report stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize terraform-fmt transform up
 
 # install Airflow and the project's requirements (requirements-airflow.txt)
 airflow-install:
@@ -17,6 +17,10 @@ dag-check:
 dag-test:
 	env "AIRFLOW_HOME=$(CURDIR)/.airflow" "AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags" "AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins" AIRFLOW__CORE__LOAD_EXAMPLES=false $(PROJECT_PYTHON) -m airflow db migrate
 	env "AIRFLOW_HOME=$(CURDIR)/.airflow" "AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags" "AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins" AIRFLOW__CORE__LOAD_EXAMPLES=false $(PROJECT_PYTHON) -m airflow dags test azure_playground --conf '{"local": true}'
+
+# stop the local services and remove their volumes
+down:
+	docker compose down -v
 
 # plan every Flink SQL statement in PyFlink (external connectors swapped)
 flink-explain:
@@ -86,3 +90,7 @@ terraform-fmt:
 # dbt build: staging and mart models and their tests
 transform:
 	$(PROJECT_PYTHON) -m pipeline.transform
+
+# start the local services (compose.yaml; secrets from .env)
+up:
+	docker compose up -d --wait

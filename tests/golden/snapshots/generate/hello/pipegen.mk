@@ -3,7 +3,7 @@
 # edits are kept, but your own targets belong in the Makefile).
 PROJECT_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
-.PHONY: airflow-install dag-check dag-test ingest quality quality-report run synthesize transform
+.PHONY: airflow-install dag-check dag-test down ingest quality quality-report run synthesize transform up
 
 # install Airflow and the project's requirements (requirements-airflow.txt)
 airflow-install:
@@ -17,6 +17,10 @@ dag-check:
 dag-test:
 	env "AIRFLOW_HOME=$(CURDIR)/.airflow" "AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags" "AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins" AIRFLOW__CORE__LOAD_EXAMPLES=false $(PROJECT_PYTHON) -m airflow db migrate
 	env "AIRFLOW_HOME=$(CURDIR)/.airflow" "AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags" "AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins" AIRFLOW__CORE__LOAD_EXAMPLES=false $(PROJECT_PYTHON) -m airflow dags test hello --conf '{"local": true}'
+
+# stop the local services and remove their volumes
+down:
+	docker compose down -v
 
 # load every source into the local warehouse (dlt)
 ingest:
@@ -41,3 +45,7 @@ synthesize:
 # dbt build: staging and mart models and their tests
 transform:
 	$(PROJECT_PYTHON) -m pipeline.transform
+
+# start the local services (compose.yaml; secrets from .env)
+up:
+	docker compose up -d --wait

@@ -3,7 +3,11 @@
 # edits are kept, but your own targets belong in the Makefile).
 PROJECT_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
-.PHONY: flink-explain flink-install flow-check ingest prefect-deploy prefect-install prefect-run quality quality-report run stream-local stream-quality-report stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize terraform-fmt transform
+.PHONY: down flink-explain flink-install flow-check ingest prefect-deploy prefect-install prefect-run quality quality-report run stream-local stream-quality-report stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize terraform-fmt transform up
+
+# stop the local services and remove their volumes
+down:
+	docker compose down -v
 
 # plan every Flink SQL statement in PyFlink (external connectors swapped)
 flink-explain:
@@ -89,3 +93,7 @@ terraform-fmt:
 # dbt build: staging and mart models and their tests
 transform:
 	$(PROJECT_PYTHON) -m pipeline.transform
+
+# start the local services (compose.yaml; secrets from .env)
+up:
+	docker compose up -d --wait

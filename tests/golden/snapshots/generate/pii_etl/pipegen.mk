@@ -3,7 +3,11 @@
 # edits are kept, but your own targets belong in the Makefile).
 PROJECT_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
-.PHONY: flow-check ingest prefect-deploy prefect-install prefect-run quality quality-report run synthesize terraform-fmt transform
+.PHONY: down flow-check ingest prefect-deploy prefect-install prefect-run quality quality-report run synthesize terraform-fmt transform up
+
+# stop the local services and remove their volumes
+down:
+	docker compose down -v
 
 # import the flow and load prefect.yaml's deployments with Prefect (tests/test_flows.py)
 flow-check:
@@ -48,3 +52,7 @@ terraform-fmt:
 # dbt build: staging and mart models and their tests
 transform:
 	$(PROJECT_PYTHON) -m pipeline.transform
+
+# start the local services (compose.yaml; secrets from .env)
+up:
+	docker compose up -d --wait
