@@ -76,3 +76,15 @@ def dbt_warehouses_python(request: pytest.FixtureRequest) -> Path:
 def dbt_databricks_python(request: pytest.FixtureRequest) -> Path:
     """Python of the `dbt_databricks` judge env: dbt-databricks (its dbt-core pin needs an env of its own)."""
     return _judge_python(request, "dbt_databricks")
+
+
+@pytest.fixture(scope="session")
+def hcl_python(request: pytest.FixtureRequest) -> Path:
+    """Python of the `hcl` judge env: python-hcl2 8 (parses the generated Terraform)."""
+    return _judge_python(request, "hcl")
+
+
+@pytest.fixture(scope="session")
+def checkov_python(request: pytest.FixtureRequest) -> Path:
+    """Python of the `checkov` judge env: checkov 3 (its bc-python-hcl2 replaces python-hcl2's module)."""
+    return _judge_python(request, "checkov")

@@ -8,6 +8,7 @@ docs/corpus.md; docs/judges.md lists what is not judged and why."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,26 @@ def test_the_local_stream_run_of_a_drawn_spec_runs_every_flink_job(
     judges.stream_runs(streaming, flink_python, tmp_path / "home", verdicts)
     assert len(verdicts.judged.get("flink local run", [])) == STREAM_RUNS
     assert not verdicts.failed, _report(verdicts)
+
+
+@pytest.mark.judge
+def test_drawn_specs_terraform_parses_matches_provider_schemas_and_passes_checkov(
+    projects: list[Path], hcl_python: Path, checkov_python: Path, tmp_path: Path
+) -> None:
+    """The terraform family's judges (tests/judges/test_terraform.py) over the drawn specs that deploy
+    with Terraform: python-hcl2 parse, the provider-schema check, one checkov run over all of them."""
+    from tests.judges.terraform import parse_dir, run_checkov, schema_problems, schemas
+
+    dirs = [p / "terraform" for p in projects if (p / "terraform").is_dir()]
+    assert dirs, "no drawn spec deploys with Terraform: the sample judged nothing"
+    parsed = parse_dir(hcl_python, *dirs)
+    problems, checked = schema_problems({k: v for k, v in parsed.items() if k.endswith(".tf")}, schemas())
+    assert problems == []
+    assert checked >= 5 * len(dirs)
+    root = tmp_path / "terraform"
+    for d in dirs:  # one checkov process for all of them
+        shutil.copytree(d, root / d.parent.parent.name / "terraform")
+    report = run_checkov(checkov_python, root, tmp_path / "home")
+    failed = [f"{f['check_id']} {f['file_abs_path']}" for f in report["results"]["failed_checks"]]
+    assert failed == []
+    assert len(report["results"]["passed_checks"]) >= 10 * len(dirs)

@@ -66,10 +66,12 @@ class ComposeService:
     """A service of the generated `compose.yaml` (local infrastructure)."""
 
     name: str
-    image: str
+    image: str  # a pinned tag
     ports: tuple[str, ...] = ()
-    environment: tuple[tuple[str, str], ...] = ()
+    environment: tuple[tuple[str, str], ...] = ()  # a secret as `${NAME:?...}`: its value comes from .env
     command: tuple[str, ...] = ()
+    healthcheck: tuple[str, ...] = ()  # a CMD-SHELL command line
+    depends_on: tuple[str, ...] = ()  # services that must be healthy first
 
 
 @dataclass(frozen=True)

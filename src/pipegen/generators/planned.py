@@ -9,7 +9,6 @@ from pipegen.plan.components import Kind
 KUBERNETES = Declaration(
     "kubernetes", "Kubernetes manifests: namespaces, workloads, kustomize overlays", (Kind.KUBERNETES_MANIFESTS,)
 )
-TERRAFORM = Declaration("terraform", "Terraform infrastructure per cloud and environment", (Kind.CLOUD_INFRASTRUCTURE,))
 MONITORING = Declaration("monitoring", "Prometheus rules and Grafana dashboards", (Kind.METRICS_ALERTS,))
 SPARK = Declaration(
     "spark", "PySpark batch and Structured Streaming jobs, where the plan chooses Spark",
@@ -20,8 +19,7 @@ DATABRICKS = Declaration("databricks", "Databricks jobs (Asset Bundles), where c
 LAKEHOUSE = Declaration(
     "lakehouse", "Delta Lake / Iceberg bronze, silver and gold tables and their maintenance", (Kind.LAKE_TABLES,)
 )
-COMPOSE = Declaration("compose", "compose.yaml: the local services the plan needs", always=True)
 LINEAGE = Declaration("lineage", "OpenLineage events of every step, to a file locally or a lineage backend",
                       always=True)  # fmt: skip
 
-PLANNED: tuple[Declaration, ...] = (KUBERNETES, TERRAFORM, MONITORING, SPARK, DATABRICKS, LAKEHOUSE, COMPOSE, LINEAGE)
+PLANNED: tuple[Declaration, ...] = (KUBERNETES, MONITORING, SPARK, DATABRICKS, LAKEHOUSE, LINEAGE)

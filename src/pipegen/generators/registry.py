@@ -10,7 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from pipegen.generators import airflow, dbt, debezium, docs, flink, gx, ingestion, kafka, prefect, project, synthetic
+from pipegen.generators import (
+    airflow,
+    compose,
+    dbt,
+    debezium,
+    docs,
+    flink,
+    gx,
+    ingestion,
+    kafka,
+    prefect,
+    project,
+    synthetic,
+    terraform,
+)
 from pipegen.generators.base import Declaration, Family, GenContext, Generator, no_previous
 from pipegen.generators.planned import PLANNED as PLANNED_FAMILIES
 from pipegen.plan.plan import Plan
@@ -29,6 +43,8 @@ FAMILIES: tuple[Declaration, ...] = (
     debezium.FAMILY,
     kafka.FAMILY,
     flink.FAMILY,
+    terraform.FAMILY,
+    compose.FAMILY,
 )
 
 

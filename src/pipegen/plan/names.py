@@ -15,6 +15,7 @@ Conventions (docs/families.md, "Names"):
 - Flink quality jobs per streamed table (StreamQualityNames): `<pipeline>__<source>__<table>__dead_letters`
   and `…__validation`, views `<source>__<table>__checks`, `__windows`, `__outcomes`
 - replay versions (ReplayNames): `<name>__v<N>` (job, sink, topic, consumer group, path), `<k8s-name>-v<N>`
+- compose.yaml services: a source's database `<source>-db`, the broker `kafka`, Kafka Connect `connect`
 - Kubernetes objects: DNS-1123 labels (<= 63 characters, a stable hash suffix when cut)
 - buckets/containers per cloud with their length and charset limits (BUCKET_RULES)
 - CDC (CdcNames): connector `<pipeline>-<source>-cdc`, topic prefix `<pipeline>.<source>`, slot
@@ -56,6 +57,8 @@ from pipegen.spec.snakecase import snake
 __all__ = [  # the naming layer: its own names and the rules it re-exports (idents, envnames)
     "BUCKET_PURPOSES",
     "BUCKET_RULES",
+    "COMPOSE_CONNECT",
+    "COMPOSE_KAFKA",
     "ENV",
     "FLINK_JOB_PREFIX",
     "GX_PARAMETER_PREFIX",
@@ -77,6 +80,7 @@ __all__ = [  # the naming layer: its own names and the rules it re-exports (iden
     "StreamJobNames",
     "StreamQualityNames",
     "bucket_name",
+    "compose_service",
     "dns_name",
     "env_name",
     "gx_parameter",
@@ -332,6 +336,14 @@ def _lookup(index: dict[_K, _V], key: _K, missing: str) -> _V:
 
 
 BUCKET_PURPOSES = ("lake", "checkpoints", "state")
+COMPOSE_KAFKA, COMPOSE_CONNECT = Ident("kafka"), Ident("connect")  # compose.yaml's broker and Kafka Connect
+
+
+def compose_service(source: str) -> Ident:
+    """A source database's local stand-in service in compose.yaml: `<source>-db` (a DNS label)."""
+    return dns_name(f"{snake(source)}-db")
+
+
 FLINK_JOB_PREFIX = "{pipeline}__"
 REPLAY_VERSION = "{name}__v{version}"
 REPLAY_K8S_VERSION = "{name}-v{version}"

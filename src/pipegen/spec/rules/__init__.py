@@ -15,7 +15,7 @@ from pipegen.spec.rules.datasets import mart_output_rules, notifications, stagin
 from pipegen.spec.rules.derived import derived_lengths, python_function_names
 from pipegen.spec.rules.expressions import expressions
 from pipegen.spec.rules.names import identifier_lengths, metadata_columns, unique_names
-from pipegen.spec.rules.operations import environments, quality_settings
+from pipegen.spec.rules.operations import environments, infrastructure, quality_settings
 from pipegen.spec.rules.quality import quarantine_cannot_move, stream_cannot_block, unchecked_rules
 from pipegen.spec.rules.runs import layer_locations, orchestration, orchestrator_limits, sizing_and_engines
 from pipegen.spec.rules.secrets import secret_findings
@@ -64,6 +64,7 @@ RULES: tuple[Rule, ...] = (
     layer_locations,
     quality_settings,
     environments,
+    infrastructure,
     unread_settings,
 )
 
@@ -92,6 +93,7 @@ RULE_SECTIONS: dict[Rule, frozenset[str]] = {
     quality_settings: frozenset({"quality"}),
     orchestrator_limits: frozenset({"orchestrator", "orchestration"}),
     environments: frozenset({"deploy", "targets"}),
+    infrastructure: frozenset({"deploy", "cloud"}),
     connection_fields: frozenset({"sources", "targets", "deploy"}),
     connection_options: frozenset({"sources", "targets"}),
     unread_settings: frozenset({"sources", "targets", "transforms", "monitoring"}),

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import SpecIndex
 from pipegen.spec.model import (
+    Cloud,
     EventSink,
     NotificationType,
     Spec,
@@ -54,3 +55,14 @@ def environments(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
                     suggest(target, names) or f"targets: {', '.join(names)}",
                     on_key=True,
                 )
+
+
+def infrastructure(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
+    """Terraform describes a cloud's resources: `cloud: local` has none to describe."""
+    if spec.deploy.terraform.enabled and spec.cloud == Cloud.LOCAL:
+        yield Finding(
+            ("deploy", "terraform", "enabled"),
+            "R420",
+            "Terraform infrastructure needs a cloud, and `cloud` is local",
+            "set `cloud: aws`, `gcp` or `azure`, or remove `deploy.terraform` (Compose runs the local services)",
+        )

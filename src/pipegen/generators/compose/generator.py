@@ -1,0 +1,144 @@
+"""compose family: the local services the plan needs, as `compose.yaml` services (rendered by the
+project family from every family's contribution) and `make up` / `make down`.
+
+- a database per PostgreSQL or MySQL source (`<source>-db`, names.compose_service): a pinned image, its
+  password from .env (`${NAME:?...}`: the same variable the pipeline reads), logical replication / row
+  binlog when the source is captured (CDC), a health check;
+- a Kafka broker in KRaft mode (`kafka`) when the plan has Kafka topics;
+- Kafka Connect with the Debezium plugins (`connect`) when a source is captured.
+Every service that needs another waits for it to be healthy. Flink, Prometheus, Grafana and the
+orchestrator are not in it yet (issue 21).
+"""
+
+from __future__ import annotations
+
+from pipegen.generators.base import ComposeService, Contribution, EnvVar, Files, GenContext, MakeTarget
+from pipegen.plan.cdc import DEBEZIUM_VERSION, KAFKA_VERSION
+from pipegen.plan.components import Kind
+from pipegen.plan.names import COMPOSE_CONNECT, COMPOSE_KAFKA, compose_service
+from pipegen.spec.model import Ingestion, Source, SourceType
+from pipegen.spec.types import parse_secret_ref
+
+IMAGES = {
+    SourceType.POSTGRES: "postgres:17.6",
+    SourceType.MYSQL: "mysql:8.4.6",
+}
+KAFKA_IMAGE = f"apache/kafka:{KAFKA_VERSION}"
+CONNECT_IMAGE = f"quay.io/debezium/connect:{DEBEZIUM_VERSION}"
+PORTS = {SourceType.POSTGRES: 5432, SourceType.MYSQL: 3306}
+KAFKA_PORT = 9092  # from the host
+INTERNAL_PORT = 29092  # from the other services
+
+
+def _literal(value: str | None, default: str) -> str:
+    """A connection value as the database's own setting: a literal (with Compose's `$` escaped), an
+    `${env:NAME}` reference as `${NAME:-default}`; a secret never (it is the password's job)."""
+    if value is None:
+        return default
+    ref = parse_secret_ref(value)
+    if ref is None:
+        return value.replace("$", "$$")
+    return default if ref.kind == "secret" else f"${{{ref.name}:-{default}}}"
+
+
+def password_var(ctx: GenContext, source: Source) -> str:
+    """The variable holding the source's password: the spec's `${secret:NAME}`, else `<SOURCE>_PASSWORD`."""
+    ref = parse_secret_ref(source.connection.password or "") if source.connection else None
+    return ref.name if ref else str(ctx.plan.names.env.connection(source.name, "password"))
+
+
+def database(ctx: GenContext, source: Source, port: int) -> ComposeService:
+    conn = source.connection
+    name = _literal(conn.database if conn else None, "app")
+    user = _literal(conn.user if conn else None, "app")
+    secret = f"${{{password_var(ctx, source)}:?set {password_var(ctx, source)} in .env}}"
+    cdc = source.ingestion == Ingestion.CDC
+    if source.type == SourceType.POSTGRES:
+        return ComposeService(
+            name=str(compose_service(source.name)), image=IMAGES[source.type], ports=(f"127.0.0.1:{port}:5432",),
+            environment=(("POSTGRES_DB", name), ("POSTGRES_USER", user), ("POSTGRES_PASSWORD", secret)),
+            command=("postgres", "-c", "wal_level=logical") if cdc else (),
+            healthcheck=("pg_isready -U \"$${POSTGRES_USER}\" -d \"$${POSTGRES_DB}\"",),
+        )  # fmt: skip
+    return ComposeService(
+        name=str(compose_service(source.name)), image=IMAGES[source.type], ports=(f"127.0.0.1:{port}:3306",),
+        environment=(("MYSQL_DATABASE", name), ("MYSQL_USER", user), ("MYSQL_PASSWORD", secret),
+                     ("MYSQL_RANDOM_ROOT_PASSWORD", "yes")),
+        command=("--log-bin=binlog", "--binlog-format=ROW", "--server-id=1") if cdc else (),
+        healthcheck=("mysqladmin ping -h 127.0.0.1 --silent",),
+    )  # fmt: skip
+
+
+def kafka() -> ComposeService:
+    """One KRaft node: `kafka:29092` inside the Compose network, `localhost:9092` from the host."""
+    return ComposeService(
+        name=str(COMPOSE_KAFKA), image=KAFKA_IMAGE, ports=(f"127.0.0.1:{KAFKA_PORT}:{KAFKA_PORT}",),
+        environment=(
+            ("KAFKA_NODE_ID", "1"), ("KAFKA_PROCESS_ROLES", "broker,controller"),
+            ("KAFKA_LISTENERS", f"INTERNAL://:{INTERNAL_PORT},EXTERNAL://:{KAFKA_PORT},CONTROLLER://:9093"),
+            ("KAFKA_ADVERTISED_LISTENERS",
+             f"INTERNAL://{COMPOSE_KAFKA}:{INTERNAL_PORT},EXTERNAL://localhost:{KAFKA_PORT}"),
+            ("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP", "CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT"),
+            ("KAFKA_INTER_BROKER_LISTENER_NAME", "INTERNAL"),
+            ("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER"), ("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@localhost:9093"),
+            ("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "1"), ("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1"),
+            ("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1"), ("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false"),
+        ),
+        healthcheck=(f"/opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:{KAFKA_PORT}",),
+    )  # fmt: skip
+
+
+def connect(ctx: GenContext, captured: list[Source]) -> ComposeService:
+    kafka_names = ctx.plan.names.kafka
+    assert kafka_names is not None
+    return ComposeService(
+        name=str(COMPOSE_CONNECT), image=CONNECT_IMAGE, ports=("127.0.0.1:8083:8083",),
+        environment=(
+            ("BOOTSTRAP_SERVERS", f"{COMPOSE_KAFKA}:{INTERNAL_PORT}"), ("GROUP_ID", str(kafka_names.connect_group)),
+            ("CONFIG_STORAGE_TOPIC", str(kafka_names.connect_configs)),
+            ("OFFSET_STORAGE_TOPIC", str(kafka_names.connect_offsets)),
+            ("STATUS_STORAGE_TOPIC", str(kafka_names.connect_status)),
+        ),
+        healthcheck=("curl -fsS http://localhost:8083/connectors",),
+        depends_on=(str(COMPOSE_KAFKA), *(str(compose_service(s.name)) for s in captured if s.type in IMAGES)),
+    )  # fmt: skip
+
+
+def services(ctx: GenContext) -> tuple[ComposeService, ...]:
+    out: list[ComposeService] = []
+    used: dict[SourceType, int] = {}
+    for source in ctx.spec.sources:
+        if source.type in IMAGES:
+            port = PORTS[source.type] + used.get(source.type, 0)
+            used[source.type] = used.get(source.type, 0) + 1
+            out.append(database(ctx, source, port))
+    if Kind.KAFKA_TOPICS in ctx.plan.graph.kinds:
+        out.append(kafka())
+        captured = [s for s in ctx.spec.sources if s.ingestion == Ingestion.CDC]
+        if captured:
+            out.append(connect(ctx, captured))
+    return tuple(out)
+
+
+class ComposeGenerator:
+    def contribute(self, ctx: GenContext) -> Contribution:
+        found = services(ctx)
+        if not found:
+            return Contribution()
+        secrets = sorted({password_var(ctx, s) for s in ctx.spec.sources if s.type in IMAGES})
+        return Contribution(
+            compose_services=found,
+            env=tuple(EnvVar(n, ("compose.yaml: the local database's password",), secret=True) for n in secrets),
+            make_targets=(
+                MakeTarget("up", "start the local services (compose.yaml; secrets from .env)",
+                           (("docker", "compose", "up", "-d", "--wait"),)),
+                MakeTarget("down", "stop the local services and remove their volumes",
+                           (("docker", "compose", "down", "-v"),)),
+            ),
+        )  # fmt: skip
+
+    def render(self, ctx: GenContext) -> Files:
+        return {}
+
+
+GENERATOR = ComposeGenerator()

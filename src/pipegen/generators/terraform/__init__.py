@@ -1,0 +1,24 @@
+"""The terraform family: cloud infrastructure per environment.
+
+Its code is in `generator.py` (the layout) and one module per cloud (`aws.py`, `azure.py`,
+`gcp.py`); the HCL writer in `hcl.py`; its template in `templates/terraform/`.
+"""
+
+from pipegen.generators.base import Declaration, Judge
+from pipegen.generators.terraform.generator import GENERATOR
+from pipegen.plan.components import Kind
+
+FAMILY = Declaration(
+    tag="terraform",
+    description=(
+        "Terraform per cloud (AWS, Azure, GCP): a platform module and one root per environment with tfvars, "
+        "pinned provider, remote state; encrypted private storage with lifecycle tiers, the stream service, "
+        "secret store entries, one least-privilege identity per workload, a cost estimate"
+    ),
+    needs=(Kind.CLOUD_INFRASTRUCTURE,),
+    generator=GENERATOR,
+    judge=Judge(
+        "python-hcl2 parse, provider-schema check (CDKTF .jsii), checkov --skip-download, terraform fmt -check",
+        ("tests/judges/test_terraform.py",),
+    ),
+)

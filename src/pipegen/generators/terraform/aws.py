@@ -1,0 +1,328 @@
+"""AWS (provider v6): S3 with KMS, public access blocked, versioning and lifecycle tiers as the
+separate lifecycle resource; MSK with IAM auth where the plan has Kafka topics; Secrets Manager
+entries for every spec secret; one IAM role per workload (EKS Pod Identity) with least privilege."""
+
+from __future__ import annotations
+
+from pipegen.generators.terraform.common import (
+    each_secret,
+    names_map_var,
+    number_var,
+    prefix_var,
+    regex_var,
+    retention_var,
+    secret_readers,
+    tags_var,
+    tier_days,
+)
+from pipegen.generators.terraform.hcl import Attr, Block, Comment, Item, Ref, Value, block
+from pipegen.generators.terraform.model import CloudModule, Cost, EnvPlan, Infra, Output, Var
+from pipegen.plan.cloudnames import CloudNames
+
+REGION = "eu-central-1"
+PROVIDER_VERSION = "~> 6.25"
+KAFKA_VERSION = "3.9.x"
+BUCKET_RE = "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+# monthly list prices (USD) assumed for the estimate
+PRICES = {"s3_standard": 0.0245, "s3_ia": 0.0135, "s3_glacier_ir": 0.005, "kms_key": 1.0, "secret": 0.40,
+          "kafka.t3.small": 0.0496 * 730, "kafka.m7g.large": 0.2226 * 730, "msk_storage": 0.119}  # fmt: skip
+SKIPS = (
+    ("CKV_AWS_18", "access logging needs a separate log bucket per environment; CloudTrail data events are the "
+                   "account-wide alternative"),
+    ("CKV_AWS_144", "cross-region replication doubles the storage cost; the lake is rebuilt from its sources"),
+    ("CKV2_AWS_62", "no consumer of S3 event notifications: the orchestrator schedules the loads"),
+    ("CKV2_AWS_57", "the secrets hold credentials of the spec's own systems, rotated by their owners"),
+)  # fmt: skip
+# skipped in the key policy only (an inline `checkov:skip` comment there), never for the workloads' policies
+KEY_POLICY_SKIPS = (
+    ("CKV_AWS_109", "a KMS key policy's `*` resource is the key itself; the account root administers it"),
+    ("CKV_AWS_111", "as CKV_AWS_109: the key policy governs this key only"),
+    ("CKV_AWS_356", "as CKV_AWS_109: `*` in a key policy means this key"),
+)
+
+
+def _v(name: str) -> Ref:
+    return Ref(f"var.{name}")
+
+
+def variables(inf: Infra) -> tuple[Var, ...]:
+    out = [
+        prefix_var(),
+        regex_var("region", "AWS region.", "^[a-z]{2}(-[a-z]+)+-[0-9]$", "region: an AWS region such as eu-central-1."),
+        tags_var(128, 256),
+        regex_var("lake_bucket", "S3 bucket of the lake.", BUCKET_RE,
+                  "lake_bucket: 3-63 lowercase letters, digits, . and -."),
+        retention_var(),
+        names_map_var("workload_roles", "IAM role name per workload.", "^[A-Za-z0-9+=,.@_-]{1,64}$",
+                      "workload_roles: IAM role names of at most 64 characters."),
+        names_map_var("secret_names", "Secrets Manager name per spec secret.", "^[A-Za-z0-9/_+=.@-]{1,512}$",
+                      "secret_names: Secrets Manager names (letters, digits, /_+=.@-)."),
+    ]  # fmt: skip
+    if inf.stream_jobs:
+        out.append(regex_var("checkpoints_bucket", "S3 bucket of the stream jobs' checkpoints.", BUCKET_RE,
+                             "checkpoints_bucket: 3-63 lowercase letters, digits, . and -."))  # fmt: skip
+    if inf.stream:
+        out += [
+            regex_var("kafka_cluster_name", "MSK cluster name.", "^[a-zA-Z][a-zA-Z0-9-]{0,63}$",
+                      "kafka_cluster_name: at most 64 letters, digits and hyphens, starting with a letter."),
+            number_var("kafka_brokers", "MSK broker count (a multiple of the subnets).", 2, 30),
+            regex_var("kafka_instance_type", "MSK broker instance type.", "^kafka\\.[a-z0-9]+\\.[a-z0-9]+$",
+                      "kafka_instance_type: an MSK instance type such as kafka.m7g.large."),
+            number_var("kafka_volume_gib", "EBS storage per broker, GiB.", 1, 16384),
+            regex_var("vpc_id", "The VPC of the brokers.", "^vpc-[0-9a-f]+$", "vpc_id: a VPC id (vpc-...)."),
+            Var("subnet_ids", "list(string)", "Private subnets of the brokers, one per availability zone (2 or 3).",
+                (("length(var.subnet_ids) >= 2 && length(var.subnet_ids) <= 3", "subnet_ids: 2 or 3 subnets."),)),
+        ]  # fmt: skip
+    return tuple(out)
+
+
+def _tags() -> Attr:
+    return Attr("tags", _v("tags"))
+
+
+ACCOUNT_ROOT = Ref('"arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"')
+LOGS_SERVICE = Ref('"logs.${var.region}.amazonaws.com"')
+
+
+def kms() -> tuple[Block, ...]:
+    root = block("statement", body=[
+        Attr("sid", "AccountAdministers"), Attr("actions", ["kms:*"]), Attr("resources", ["*"]),
+        block("principals", body=[Attr("type", "AWS"), Attr("identifiers", [ACCOUNT_ROOT])]),
+    ])  # fmt: skip
+    logs = block("statement", body=[
+        Attr("sid", "CloudWatchLogsEncrypt"),
+        Attr("actions", ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]),
+        Attr("resources", ["*"]),
+        block("principals", body=[Attr("type", "Service"), Attr("identifiers", [LOGS_SERVICE])]),
+    ])  # fmt: skip
+    return (
+        block("data", "aws_caller_identity", "current"),
+        block("data", "aws_iam_policy_document", "key",
+              body=[*(Comment(f"checkov:skip={c}: {r}") for c, r in KEY_POLICY_SKIPS), root, logs]),
+        block("resource", "aws_kms_key", "data", body=[
+            Attr("description", Ref('"${var.name_prefix}: lake, secrets, stream and logs"')),
+            Attr("enable_key_rotation", True), Attr("deletion_window_in_days", 30),
+            Attr("policy", Ref("data.aws_iam_policy_document.key.json")), _tags(),
+        ]),
+        block("resource", "aws_kms_alias", "data", body=[
+            Attr("name", Ref('"alias/${var.name_prefix}-key"')), Attr("target_key_id", Ref("aws_kms_key.data.key_id")),
+        ]),
+    )  # fmt: skip
+
+
+def bucket(label: str, var: str, retention: int | None) -> tuple[Block, ...]:
+    """A private, KMS-encrypted, versioned bucket; `retention`: tiered and expired after it (None: never)."""
+    ref = Ref(f"aws_s3_bucket.{label}.id")
+    rule: list[Item | None] = [Attr("id", "tiers" if retention else "housekeeping"), Attr("status", "Enabled"),
+                               block("filter")]  # fmt: skip
+    if retention:
+        warm, cold = tier_days(retention)
+        for days, cls in ((warm, "STANDARD_IA"), (cold, "GLACIER_IR")):
+            if days:
+                rule.append(block("transition", body=[Attr("days", days), Attr("storage_class", cls)]))
+        rule.append(block("expiration", body=[Attr("days", _v("retention_days"))]))
+    rule += [
+        block("noncurrent_version_expiration", body=[Attr("noncurrent_days", 30)]),
+        block("abort_incomplete_multipart_upload", body=[Attr("days_after_initiation", 7)]),
+    ]
+    return (
+        block("resource", "aws_s3_bucket", label, body=[Attr("bucket", _v(var)), _tags()]),
+        block("resource", "aws_s3_bucket_ownership_controls", label, body=[
+            Attr("bucket", ref), block("rule", body=[Attr("object_ownership", "BucketOwnerEnforced")])]),
+        block("resource", "aws_s3_bucket_public_access_block", label, body=[
+            Attr("bucket", ref), Attr("block_public_acls", True), Attr("block_public_policy", True),
+            Attr("ignore_public_acls", True), Attr("restrict_public_buckets", True)]),
+        block("resource", "aws_s3_bucket_versioning", label, body=[
+            Attr("bucket", ref), block("versioning_configuration", body=[Attr("status", "Enabled")])]),
+        block("resource", "aws_s3_bucket_server_side_encryption_configuration", label, body=[
+            Attr("bucket", ref),
+            block("rule", body=[
+                block("apply_server_side_encryption_by_default", body=[
+                    Attr("sse_algorithm", "aws:kms"), Attr("kms_master_key_id", Ref("aws_kms_key.data.arn"))]),
+                Attr("bucket_key_enabled", True)])]),
+        block("resource", "aws_s3_bucket_lifecycle_configuration", label, body=[
+            Attr("bucket", ref), Attr("depends_on", [Ref(f"aws_s3_bucket_versioning.{label}")]),
+            block("rule", body=rule)]),
+    )  # fmt: skip
+
+
+def secrets(inf: Infra) -> tuple[Block, ...]:
+    if not inf.secrets:
+        return ()
+    return (
+        block("resource", "aws_secretsmanager_secret", "spec", body=[
+            Attr("for_each", _v("secret_names")), Attr("name", Ref("each.value")),
+            Attr("description", Ref('"${var.name_prefix}: ${each.key} (value set outside Terraform)"')),
+            Attr("kms_key_id", Ref("aws_kms_key.data.arn")), Attr("recovery_window_in_days", 7), _tags()]),
+    )  # fmt: skip
+
+
+def stream() -> tuple[Block, ...]:
+    return (
+        block("resource", "aws_security_group", "kafka", body=[
+            Attr("name", Ref('"${var.name_prefix}-kafka"')),
+            Attr("description", "MSK brokers: reachable by the workloads that carry this group"),
+            Attr("vpc_id", _v("vpc_id")), _tags()]),
+        block("resource", "aws_vpc_security_group_ingress_rule", "kafka_iam", body=[
+            Attr("security_group_id", Ref("aws_security_group.kafka.id")),
+            Attr("description", "Kafka over TLS with IAM authentication, from members of this group"),
+            Attr("referenced_security_group_id", Ref("aws_security_group.kafka.id")),
+            Attr("ip_protocol", "tcp"), Attr("from_port", 9098), Attr("to_port", 9098)]),
+        block("resource", "aws_cloudwatch_log_group", "kafka", body=[
+            Attr("name", Ref('"/aws/msk/${var.name_prefix}"')), Attr("retention_in_days", 365),
+            Attr("kms_key_id", Ref("aws_kms_key.data.arn")), _tags()]),
+        block("resource", "aws_msk_cluster", "kafka", body=[
+            Attr("cluster_name", _v("kafka_cluster_name")), Attr("kafka_version", KAFKA_VERSION),
+            Attr("number_of_broker_nodes", _v("kafka_brokers")), _tags(),
+            block("broker_node_group_info", body=[
+                Attr("instance_type", _v("kafka_instance_type")), Attr("client_subnets", _v("subnet_ids")),
+                Attr("security_groups", [Ref("aws_security_group.kafka.id")]),
+                block("storage_info", body=[
+                    block("ebs_storage_info", body=[Attr("volume_size", _v("kafka_volume_gib"))])])]),
+            block("encryption_info", body=[
+                Attr("encryption_at_rest_kms_key_arn", Ref("aws_kms_key.data.arn")),
+                block("encryption_in_transit", body=[Attr("client_broker", "TLS"), Attr("in_cluster", True)])]),
+            block("client_authentication", body=[
+                Attr("unauthenticated", False), block("sasl", body=[Attr("iam", True)])]),
+            block("logging_info", body=[block("broker_logs", body=[block("cloudwatch_logs", body=[
+                Attr("enabled", True), Attr("log_group", Ref("aws_cloudwatch_log_group.kafka.name"))])])]),
+        ]),
+    )  # fmt: skip
+
+
+def _statement(sid: str, actions: list[str], resources: Value) -> Block:
+    return block("statement", body=[Attr("sid", sid), Attr("actions", actions), Attr("resources", resources)])
+
+
+def _bucket_access(label: str, write: bool) -> list[Block]:
+    objects = ["s3:GetObject", *(["s3:PutObject", "s3:DeleteObject"] if write else [])]
+    return [
+        _statement(f"List{label.title()}", ["s3:ListBucket"], [Ref(f"aws_s3_bucket.{label}.arn")]),
+        _statement(f"Objects{label.title()}", objects, [Ref(f'"${{aws_s3_bucket.{label}.arn}}/*"')]),
+    ]
+
+
+def policies(inf: Infra) -> dict[str, list[Block]]:
+    """Least privilege per workload: its buckets, the key, the secrets it reads, the stream."""
+    key = _statement("DataKey", ["kms:Decrypt", "kms:GenerateDataKey"], [Ref("aws_kms_key.data.arn")])
+    readers = secret_readers(inf)
+    out: dict[str, list[Block]] = {}
+    for w in inf.workloads:
+        statements = [*_bucket_access("lake", write=True), key]
+        if w == "stream":
+            statements += _bucket_access("checkpoints", write=True)
+        if readers.get(w):
+            statements.append(_statement("ReadSecrets", ["secretsmanager:GetSecretValue"],
+                                         each_secret("aws_secretsmanager_secret.spec", readers[w], "arn")))  # fmt: skip
+        if inf.stream and w in ("ingest", "stream"):
+            cluster = "aws_msk_cluster.kafka.arn"
+            statements += [
+                _statement("KafkaCluster", ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"], [Ref(cluster)]),
+                _statement("KafkaTopics", ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData",
+                                           "kafka-cluster:WriteData"],
+                           [Ref(f'"${{replace({cluster}, ":cluster/", ":topic/")}}/*"')]),
+                _statement("KafkaGroups", ["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"],
+                           [Ref(f'"${{replace({cluster}, ":cluster/", ":group/")}}/*"')]),
+            ]  # fmt: skip
+        out[w] = statements
+    return out
+
+
+def iam(inf: Infra) -> tuple[Block, ...]:
+    trust = block("data", "aws_iam_policy_document", "pod_identity", body=[block("statement", body=[
+        Attr("actions", ["sts:AssumeRole", "sts:TagSession"]),
+        block("principals", body=[
+            Attr("type", "Service"), Attr("identifiers", ["pods.eks.amazonaws.com"])])])])  # fmt: skip
+    out: list[Block] = [
+        trust,
+        block("resource", "aws_iam_role", "workload", body=[
+            Attr("for_each", _v("workload_roles")), Attr("name", Ref("each.value")),
+            Attr("assume_role_policy", Ref("data.aws_iam_policy_document.pod_identity.json")), _tags()]),
+    ]  # fmt: skip
+    for w, statements in policies(inf).items():
+        out += [
+            block("data", "aws_iam_policy_document", w, body=statements),
+            block("resource", "aws_iam_policy", w, body=[
+                Attr("name", Ref(f'"${{var.workload_roles["{w}"]}}-access"')),
+                Attr("policy", Ref(f"data.aws_iam_policy_document.{w}.json")), _tags()]),
+            block("resource", "aws_iam_role_policy_attachment", w, body=[
+                Attr("role", Ref(f'aws_iam_role.workload["{w}"].name')),
+                Attr("policy_arn", Ref(f"aws_iam_policy.{w}.arn"))]),
+        ]  # fmt: skip
+    return tuple(out)
+
+
+def outputs(inf: Infra) -> tuple[Output, ...]:
+    out = [
+        Output("lake_bucket", "aws_s3_bucket.lake.bucket", "The lake's S3 bucket."),
+        Output("kms_key_arn", "aws_kms_key.data.arn", "The key encrypting the lake, secrets, stream and logs."),
+        Output("workload_role_arns", "{ for k, r in aws_iam_role.workload : k => r.arn }",
+               "IAM role per workload (bind each with an EKS Pod Identity association)."),
+    ]  # fmt: skip
+    if inf.secrets:
+        out.append(Output("secret_arns", "{ for k, s in aws_secretsmanager_secret.spec : k => s.arn }",
+                          "Secrets Manager entry per spec secret."))  # fmt: skip
+    if inf.stream:
+        out.append(Output("kafka_bootstrap_brokers", "aws_msk_cluster.kafka.bootstrap_brokers_sasl_iam",
+                          "Kafka bootstrap servers (TLS, IAM authentication).", sensitive=True))  # fmt: skip
+    return tuple(out)
+
+
+def module(inf: Infra) -> CloudModule:
+    files: list[tuple[str, tuple[Block, ...]]] = [
+        ("kms.tf", kms()),
+        ("storage.tf", bucket("lake", "lake_bucket", inf.retention_days)
+         + (bucket("checkpoints", "checkpoints_bucket", None) if inf.stream_jobs else ())),
+        ("iam.tf", iam(inf)),
+    ]  # fmt: skip
+    if inf.secrets:
+        files.append(("secrets.tf", secrets(inf)))
+    if inf.stream:
+        files.append(("stream.tf", stream()))
+    return CloudModule("aws", "hashicorp/aws", PROVIDER_VERSION, variables(inf), tuple(files), outputs(inf),
+                       SKIPS, REGION, KEY_POLICY_SKIPS)  # fmt: skip
+
+
+def provider() -> Block:
+    return block("provider", "aws", body=[Attr("region", _v("region")),
+                                          block("default_tags", body=[Attr("tags", _v("tags"))])])  # fmt: skip
+
+
+def backend(names: CloudNames) -> Block:
+    return block("backend", "s3", body=[
+        Attr("bucket", str(names.state_bucket)), Attr("key", str(names.state_key)), Attr("region", REGION),
+        Attr("encrypt", True), Attr("use_lockfile", True)])  # fmt: skip
+
+
+def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
+    values: list[tuple[str, Value]] = [
+        ("name_prefix", str(names.prefix)), ("region", REGION), ("tags", dict(names.tags)),
+        ("lake_bucket", str(names.bucket("lake"))), ("retention_days", inf.retention_days),
+        ("workload_roles", {w: str(names.identity(w)) for w in inf.workloads}),
+        ("secret_names", {s: str(n) for s, n in names.secrets}),
+    ]  # fmt: skip
+    if inf.stream_jobs:
+        values.append(("checkpoints_bucket", str(names.bucket("checkpoints"))))
+    broker = "kafka.t3.small" if dev else "kafka.m7g.large"
+    brokers = 2 if dev else max(3, -(-inf.kafka_brokers // 3) * 3)
+    volume = 10 if dev else inf.broker_gib
+    if inf.stream:
+        values += [("kafka_cluster_name", str(names.stream)), ("kafka_brokers", brokers),
+                   ("kafka_instance_type", broker), ("kafka_volume_gib", volume)]  # fmt: skip
+    stored = inf.stored_gib_per_day * share
+    warm, cold = tier_days(inf.retention_days)
+    hot_days = min(inf.retention_days, warm or inf.retention_days)
+    warm_days = (min(inf.retention_days, cold or inf.retention_days) - warm) if warm else 0
+    cold_days = inf.retention_days - (cold or inf.retention_days)
+    costs = [
+        Cost("S3 Standard (hot tier)", round(stored * hot_days, 2), "GB-month", PRICES["s3_standard"]),
+        Cost("S3 Standard-IA (warm tier)", round(stored * warm_days, 2), "GB-month", PRICES["s3_ia"]),
+        Cost("S3 Glacier Instant Retrieval (cold tier)", round(stored * cold_days, 2), "GB-month",
+             PRICES["s3_glacier_ir"]),
+        Cost("KMS key", 1, "key-month", PRICES["kms_key"]),
+        Cost("Secrets Manager secrets", len(inf.secrets), "secret-month", PRICES["secret"]),
+    ]  # fmt: skip
+    if inf.stream:
+        costs += [Cost(f"MSK brokers ({broker})", brokers, "broker-month", PRICES[broker]),
+                  Cost("MSK broker storage", brokers * volume, "GB-month", PRICES["msk_storage"])]  # fmt: skip
+    return EnvPlan(names, tuple(values), tuple(costs))

@@ -1,0 +1,286 @@
+"""Azure (azurerm v4): a resource group; ADLS Gen2 (hierarchical namespace) with one container per
+lake layer and a management policy tiering and expiring by the plan's retention; Event Hubs (Standard:
+the Kafka surface) with one event hub per topic where the plan has Kafka topics; Key Vault (RBAC) with
+an entry per spec secret; a Databricks workspace where compute is Databricks; one managed identity per
+workload with role assignments on exactly what it reads and writes. Cheapest SKUs by default."""
+
+from __future__ import annotations
+
+import math
+
+from pipegen.generators.terraform.common import (
+    names_map_var,
+    number_var,
+    prefix_var,
+    regex_var,
+    retention_var,
+    secret_readers,
+    tags_var,
+    tier_days,
+)
+from pipegen.generators.terraform.hcl import Attr, Block, Item, Ref, Value, block, quote
+from pipegen.generators.terraform.model import CloudModule, Cost, EnvPlan, Infra, Output, Var
+from pipegen.plan.cloudnames import AZURE_CONTAINERS, CloudNames
+
+LOCATION = "westeurope"
+PROVIDER_VERSION = "~> 4.55"
+STATE_CONTAINER = "tfstate"
+MIB_S_PER_TU = 1024 * 1024  # one Event Hubs throughput unit: 1 MB/s in
+MAX_TU, MAX_PARTITIONS = 40, 32  # Standard tier
+# monthly list prices (USD) assumed for the estimate
+PRICES = {"hot": 0.0196, "cool": 0.01, "cold": 0.0036, "tu": 0.03 * 730, "secret_ops": 0.15,
+          "databricks": 0.0}  # fmt: skip
+READS = {"ingest": ("bronze",), "transform": ("bronze", "silver", "gold"), "stream": ("bronze", "checkpoints")}
+SKIPS = (
+    ("CKV_AZURE_33", "queue service logging: the account holds no queues"),
+    ("CKV2_AZURE_21", "blob read logging needs a Log Analytics workspace billed per GB; the playground keeps "
+                      "costs down (add a diagnostic setting for production)"),
+    ("CKV_AZURE_206", "locally or zone redundant storage by default: the lake is rebuilt from its sources; "
+                      "raise `storage_replication` in terraform.tfvars for geo-redundancy"),
+    ("CKV2_AZURE_1", "Microsoft-managed keys with infrastructure encryption; customer-managed keys add a Key "
+                     "Vault key and its rotation to operate"),
+    ("CKV2_AZURE_33", "no private endpoints: the playground has no virtual network of its own"),
+    ("CKV_AZURE_59", "public network access stays on for the workloads and Databricks without a virtual network; "
+                     "access needs Entra ID (shared keys are off)"),
+    ("CKV_AZURE_109", "Key Vault network ACLs would lock out the Terraform run that writes the entries"),
+    ("CKV_AZURE_189", "Key Vault public access: as CKV_AZURE_109"),
+    ("CKV2_AZURE_32", "Key Vault private endpoint: as CKV2_AZURE_33"),
+    ("CKV_AZURE_41", "secret expiry is the owning system's rotation policy, not Terraform's"),
+    ("CKV2_AZURE_41", "SAS expiration policy: shared keys are disabled, so no SAS can be signed"),
+    ("CKV2_AZURE_38", "soft delete of blobs: as configured in blob_properties (7 days)"),
+    ("CKV2_AZURE_48", "Databricks without VNet injection: the cheapest layout for a playground"),
+    ("CKV_AZURE_158", "Databricks public access: as CKV2_AZURE_48"),
+)  # fmt: skip
+
+
+def _v(name: str) -> Ref:
+    return Ref(f"var.{name}")
+
+
+def _common() -> list[Item]:
+    return [Attr("location", Ref("azurerm_resource_group.main.location")),
+            Attr("resource_group_name", Ref("azurerm_resource_group.main.name"))]  # fmt: skip
+
+
+def variables(inf: Infra) -> tuple[Var, ...]:
+    out = [
+        prefix_var(),
+        regex_var("location", "Azure region.", "^[a-z0-9]+$", "location: an Azure region name such as westeurope."),
+        tags_var(512, 256),
+        regex_var("resource_group", "Resource group name.", "^[-\\w._()]{1,90}$",
+                  "resource_group: at most 90 characters."),
+        regex_var("storage_account", "Storage account of the lake (globally unique).", "^[a-z0-9]{3,24}$",
+                  "storage_account: 3-24 lowercase letters and digits."),
+        regex_var("storage_replication", "Storage redundancy.", "^(LRS|ZRS|GRS|GZRS)$",
+                  "storage_replication: LRS, ZRS, GRS or GZRS."),
+        retention_var(),
+        regex_var("key_vault", "Key Vault name (globally unique).", "^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$",
+                  "key_vault: 3-24 letters, digits and hyphens, starting with a letter."),
+        names_map_var("workload_identities", "Managed identity name per workload.", "^[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}$",
+                      "workload_identities: 3-128 letters, digits, _ and -."),
+        names_map_var("secret_names", "Key Vault secret name per spec secret.", "^[a-zA-Z0-9-]{1,127}$",
+                      "secret_names: 1-127 letters, digits and hyphens."),
+    ]  # fmt: skip
+    if inf.stream:
+        out += [
+            regex_var("eventhub_namespace", "Event Hubs namespace (globally unique).",
+                      "^[a-zA-Z][a-zA-Z0-9-]{4,48}[a-zA-Z0-9]$",
+                      "eventhub_namespace: 6-50 letters, digits and hyphens."),
+            number_var("eventhub_throughput_units", "Event Hubs throughput units (1 MB/s in each).", 1, MAX_TU),
+            Var("eventhubs", "map(number)", "Event hub (Kafka topic) -> partitions.",
+                ((f"alltrue([for p in values(var.eventhubs) : p >= 1 && p <= {MAX_PARTITIONS}])",
+                  f"eventhubs: 1 to {MAX_PARTITIONS} partitions each (Standard tier)."),)),
+        ]  # fmt: skip
+    if inf.databricks:
+        out.append(regex_var("databricks_sku", "Databricks workspace tier.", "^(standard|premium|trial)$",
+                             "databricks_sku: standard, premium or trial."))  # fmt: skip
+    return tuple(out)
+
+
+def storage(inf: Infra) -> tuple[Block, ...]:
+    warm, cold = tier_days(inf.retention_days)
+    base: list[Item | None] = [
+        Attr("tier_to_cool_after_days_since_modification_greater_than", warm) if warm else None,
+        Attr("tier_to_cold_after_days_since_modification_greater_than", cold) if cold else None,
+        Attr("delete_after_days_since_modification_greater_than", _v("retention_days")),
+    ]
+    layers = [f"{c}/" for c in AZURE_CONTAINERS if c != "checkpoints"]
+    return (
+        block("resource", "azurerm_resource_group", "main", body=[
+            Attr("name", _v("resource_group")), Attr("location", _v("location")), Attr("tags", _v("tags"))]),
+        block("resource", "azurerm_storage_account", "lake", body=[
+            Attr("name", _v("storage_account")), *_common(), Attr("account_kind", "StorageV2"),
+            Attr("account_tier", "Standard"), Attr("account_replication_type", _v("storage_replication")),
+            Attr("is_hns_enabled", True), Attr("min_tls_version", "TLS1_2"), Attr("https_traffic_only_enabled", True),
+            Attr("allow_nested_items_to_be_public", False), Attr("shared_access_key_enabled", False),
+            Attr("default_to_oauth_authentication", True), Attr("infrastructure_encryption_enabled", True),
+            Attr("local_user_enabled", False), Attr("cross_tenant_replication_enabled", False),
+            Attr("tags", _v("tags")),
+            block("blob_properties", body=[
+                block("delete_retention_policy", body=[Attr("days", 7)]),
+                block("container_delete_retention_policy", body=[Attr("days", 7)])]),
+        ]),
+        block("resource", "azurerm_storage_container", "layer", body=[
+            Attr("for_each", Ref("toset(" + "[" + ", ".join(quote(c) for c in AZURE_CONTAINERS) + "])")),
+            Attr("name", Ref("each.value")), Attr("storage_account_id", Ref("azurerm_storage_account.lake.id")),
+            Attr("container_access_type", "private")]),
+        block("resource", "azurerm_storage_management_policy", "lake", body=[
+            Attr("storage_account_id", Ref("azurerm_storage_account.lake.id")),
+            block("rule", body=[
+                Attr("name", "tiers"), Attr("enabled", True),
+                block("filters", body=[Attr("blob_types", ["blockBlob"]), Attr("prefix_match", layers)]),
+                block("actions", body=[block("base_blob", body=base)])])]),
+    )  # fmt: skip
+
+
+def stream() -> tuple[Block, ...]:
+    return (
+        block("resource", "azurerm_eventhub_namespace", "stream", body=[
+            Attr("name", _v("eventhub_namespace")), *_common(), Attr("sku", "Standard"),
+            Attr("capacity", _v("eventhub_throughput_units")), Attr("auto_inflate_enabled", False),
+            Attr("minimum_tls_version", "1.2"), Attr("local_authentication_enabled", False),
+            Attr("tags", _v("tags"))]),
+        block("resource", "azurerm_eventhub", "topic", body=[
+            Attr("for_each", _v("eventhubs")), Attr("name", Ref("each.key")),
+            Attr("namespace_id", Ref("azurerm_eventhub_namespace.stream.id")),
+            Attr("partition_count", Ref("each.value")), Attr("message_retention", 7)]),
+    )  # fmt: skip
+
+
+def secrets(inf: Infra) -> tuple[Block, ...]:
+    vault = block("resource", "azurerm_key_vault", "main", body=[
+        Attr("name", _v("key_vault")), *_common(),
+        Attr("tenant_id", Ref("data.azurerm_client_config.current.tenant_id")), Attr("sku_name", "standard"),
+        Attr("rbac_authorization_enabled", True), Attr("purge_protection_enabled", True),
+        Attr("soft_delete_retention_days", 7), Attr("tags", _v("tags"))])  # fmt: skip
+    officer = block("resource", "azurerm_role_assignment", "deployer_secrets", body=[
+        Attr("scope", Ref("azurerm_key_vault.main.id")), Attr("role_definition_name", "Key Vault Secrets Officer"),
+        Attr("principal_id", Ref("data.azurerm_client_config.current.object_id"))])  # fmt: skip
+    out: list[Block] = [block("data", "azurerm_client_config", "current"), vault, officer]
+    if inf.secrets:
+        out.append(block("resource", "azurerm_key_vault_secret", "spec", body=[
+            Attr("for_each", _v("secret_names")), Attr("name", Ref("each.value")),
+            Attr("key_vault_id", Ref("azurerm_key_vault.main.id")),
+            Attr("value", "set-outside-terraform"), Attr("content_type", "text/plain"), Attr("tags", _v("tags")),
+            Attr("depends_on", [Ref("azurerm_role_assignment.deployer_secrets")]),
+            block("lifecycle", body=[Attr("ignore_changes", [Ref("value")])])]))  # fmt: skip
+    return tuple(out)
+
+
+def databricks() -> tuple[Block, ...]:
+    return (
+        block("resource", "azurerm_databricks_workspace", "main", body=[
+            Attr("name", Ref('"${var.name_prefix}-dbw"')), *_common(), Attr("sku", _v("databricks_sku")),
+            Attr("managed_resource_group_name", Ref('"${var.resource_group}-databricks"')),
+            Attr("tags", _v("tags"))]),
+    )  # fmt: skip
+
+
+def grants(inf: Infra) -> dict[str, dict[str, Value]]:
+    """One role assignment per (workload, scope): its containers, its secrets, the event hubs."""
+    readers = secret_readers(inf)
+    out: dict[str, dict[str, Value]] = {}
+    for w in inf.workloads:
+        for c in READS[w]:
+            out[f"{w}-{c}"] = {"workload": w, "role": "Storage Blob Data Contributor",
+                               "scope": Ref(f'azurerm_storage_container.layer["{c}"].id')}  # fmt: skip
+        for s in readers.get(w, ()):
+            scope = Ref(f"azurerm_key_vault_secret.spec[{quote(s)}].resource_versionless_id")
+            out[f"{w}-secret-{s}"] = {"workload": w, "role": "Key Vault Secrets User", "scope": scope}
+        if inf.stream and w in ("ingest", "stream"):
+            for role in ("Azure Event Hubs Data Sender", "Azure Event Hubs Data Receiver"):
+                scope = Ref("azurerm_eventhub_namespace.stream.id")
+                out[f"{w}-{role.split()[-1].lower()}"] = {"workload": w, "role": role, "scope": scope}
+    return out
+
+
+def identities(inf: Infra) -> tuple[Block, ...]:
+    return (
+        block("resource", "azurerm_user_assigned_identity", "workload", body=[
+            Attr("for_each", _v("workload_identities")), Attr("name", Ref("each.value")), *_common(),
+            Attr("tags", _v("tags"))]),
+        block("locals", body=[Attr("grants", grants(inf))]),
+        block("resource", "azurerm_role_assignment", "workload", body=[
+            Attr("for_each", Ref("local.grants")), Attr("scope", Ref("each.value.scope")),
+            Attr("role_definition_name", Ref("each.value.role")),
+            Attr("principal_id", Ref("azurerm_user_assigned_identity.workload[each.value.workload].principal_id")),
+            Attr("principal_type", "ServicePrincipal")]),
+    )  # fmt: skip
+
+
+def outputs(inf: Infra) -> tuple[Output, ...]:
+    out = [
+        Output("storage_account", "azurerm_storage_account.lake.name", "The lake's storage account (ADLS Gen2)."),
+        Output("dfs_endpoint", "azurerm_storage_account.lake.primary_dfs_endpoint", "The lake's abfss endpoint."),
+        Output("key_vault_uri", "azurerm_key_vault.main.vault_uri", "Key Vault holding the spec's secrets."),
+        Output("workload_client_ids", "{ for k, i in azurerm_user_assigned_identity.workload : k => i.client_id }",
+               "Managed identity (client id) per workload, for workload identity federation."),
+    ]  # fmt: skip
+    if inf.stream:
+        out.append(Output("kafka_bootstrap", '"${azurerm_eventhub_namespace.stream.name}.servicebus.windows.net:9093"',
+                          "The Event Hubs Kafka endpoint (Entra ID OAuth; local keys are off)."))  # fmt: skip
+        out.append(Output("eventhub_namespace_id", "azurerm_eventhub_namespace.stream.id",
+                          "Event Hubs namespace resource id.", sensitive=True))  # fmt: skip
+    if inf.databricks:
+        out.append(Output("databricks_url", "azurerm_databricks_workspace.main.workspace_url",
+                          "The Databricks workspace URL."))  # fmt: skip
+    return tuple(out)
+
+
+def module(inf: Infra) -> CloudModule:
+    files: list[tuple[str, tuple[Block, ...]]] = [("storage.tf", storage(inf)), ("secrets.tf", secrets(inf)),
+                                                  ("identities.tf", identities(inf))]  # fmt: skip
+    if inf.stream:
+        files.append(("stream.tf", stream()))
+    if inf.databricks:
+        files.append(("databricks.tf", databricks()))
+    return CloudModule("azurerm", "hashicorp/azurerm", PROVIDER_VERSION, variables(inf), tuple(files),
+                       outputs(inf), SKIPS, LOCATION)  # fmt: skip
+
+
+def provider() -> Block:
+    return block("provider", "azurerm", body=[Attr("storage_use_azuread", True), block("features")])
+
+
+def backend(names: CloudNames) -> Block:
+    return block("backend", "azurerm", body=[
+        Attr("resource_group_name", f"rg-{names.state_account}"),
+        Attr("storage_account_name", str(names.state_account)), Attr("container_name", STATE_CONTAINER),
+        Attr("key", str(names.state_key)), Attr("use_azuread_auth", True)])  # fmt: skip
+
+
+def throughput_units(inf: Infra, dev: bool) -> int:
+    return 1 if dev else max(1, min(MAX_TU, math.ceil(inf.peak_bytes_s / MIB_S_PER_TU)))
+
+
+def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
+    values: list[tuple[str, Value]] = [
+        ("name_prefix", str(names.prefix)), ("location", LOCATION), ("tags", dict(names.tags)),
+        ("resource_group", str(names.resource_group)), ("storage_account", str(names.storage_account)),
+        ("storage_replication", "LRS" if dev else "ZRS"), ("retention_days", inf.retention_days),
+        ("key_vault", str(names.key_vault)),
+        ("workload_identities", {w: str(names.identity(w)) for w in inf.workloads}),
+        ("secret_names", {s: str(n) for s, n in names.secrets}),
+    ]  # fmt: skip
+    tus = throughput_units(inf, dev)
+    if inf.stream:
+        values += [("eventhub_namespace", str(names.stream)), ("eventhub_throughput_units", tus),
+                   ("eventhubs", {t: min(p, MAX_PARTITIONS) for t, p in inf.topics})]  # fmt: skip
+    if inf.databricks:
+        values.append(("databricks_sku", "premium"))
+    stored = inf.stored_gib_per_day * share
+    warm, cold = tier_days(inf.retention_days)
+    hot_days = min(inf.retention_days, warm or inf.retention_days)
+    warm_days = (min(inf.retention_days, cold or inf.retention_days) - warm) if warm else 0
+    cold_days = inf.retention_days - (cold or inf.retention_days)
+    costs = [
+        Cost("ADLS Gen2 hot tier", round(stored * hot_days, 2), "GB-month", PRICES["hot"]),
+        Cost("ADLS Gen2 cool tier", round(stored * warm_days, 2), "GB-month", PRICES["cool"]),
+        Cost("ADLS Gen2 cold tier", round(stored * cold_days, 2), "GB-month", PRICES["cold"]),
+        Cost("Key Vault operations (10,000 a month assumed)", 1, "10k operations", PRICES["secret_ops"]),
+    ]  # fmt: skip
+    if inf.stream:
+        costs.append(Cost("Event Hubs Standard throughput units", tus, "TU-month", PRICES["tu"]))
+    if inf.databricks:
+        costs.append(Cost("Databricks workspace (compute billed per DBU as jobs run)", 1, "workspace", 0.0))
+    return EnvPlan(names, tuple(values), tuple(costs))

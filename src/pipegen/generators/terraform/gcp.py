@@ -1,0 +1,243 @@
+"""GCP (google v6): GCS buckets with a customer-managed key, uniform access, public access prevented,
+versioning and lifecycle tiers from the plan's retention; Managed Service for Apache Kafka where the plan
+has Kafka topics (a topic per plan topic); Secret Manager entries for every spec secret; one service
+account per workload with bucket-, secret- and Kafka-level roles only."""
+
+from __future__ import annotations
+
+import math
+
+from pipegen.generators.terraform.common import (
+    names_map_var,
+    number_var,
+    prefix_var,
+    regex_var,
+    retention_var,
+    secret_readers,
+    tags_var,
+    tier_days,
+)
+from pipegen.generators.terraform.hcl import Attr, Block, Item, Ref, Value, block, quote
+from pipegen.generators.terraform.model import CloudModule, Cost, EnvPlan, Infra, Output, Var
+from pipegen.plan.cloudnames import CloudNames
+
+REGION = "europe-west1"
+PROVIDER_VERSION = "~> 6.50"
+GIB = 1024**3
+BUCKET_RE = "^[a-z0-9][a-z0-9_.-]{1,61}[a-z0-9]$"
+PRICES = {"standard": 0.020, "nearline": 0.010, "coldline": 0.004, "kms": 0.06, "secret": 0.06,
+          "kafka_vcpu": 0.09 * 730, "kafka_gib": 0.0081 * 730}  # fmt: skip
+SKIPS = (
+    ("CKV_GCP_62", "access logs need a separate log bucket; Cloud Audit Logs record data access"),
+    ("CKV_GCP_82", "`terraform destroy` must remove an environment; Cloud KMS never deletes a key, only "
+                   "schedules its versions for destruction"),
+)  # fmt: skip
+
+
+def _v(name: str) -> Ref:
+    return Ref(f"var.{name}")
+
+
+def variables(inf: Infra) -> tuple[Var, ...]:
+    out = [
+        prefix_var(),
+        regex_var("project", "The GCP project id.", "^[a-z][a-z0-9-]{4,28}[a-z0-9]$", "project: a GCP project id."),
+        regex_var("region", "GCP region.", "^[a-z]+-[a-z]+[0-9]$", "region: a GCP region such as europe-west1."),
+        tags_var(63, 63),
+        regex_var("lake_bucket", "GCS bucket of the lake.", BUCKET_RE,
+                  "lake_bucket: 3-63 lowercase letters, digits, _ . -."),
+        retention_var(),
+        names_map_var("workload_accounts", "Service account id per workload.", "^[a-z][a-z0-9-]{4,28}[a-z0-9]$",
+                      "workload_accounts: service account ids of 6-30 lowercase letters, digits and hyphens."),
+        names_map_var("secret_names", "Secret Manager id per spec secret.", "^[a-zA-Z0-9_-]{1,255}$",
+                      "secret_names: letters, digits, _ and -."),
+    ]  # fmt: skip
+    if inf.stream_jobs:
+        out.append(regex_var("checkpoints_bucket", "GCS bucket of the stream jobs' checkpoints.", BUCKET_RE,
+                             "checkpoints_bucket: 3-63 lowercase letters, digits, _ . -."))  # fmt: skip
+    if inf.stream:
+        out += [
+            regex_var("kafka_cluster_id", "Managed Kafka cluster id.", "^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$",
+                      "kafka_cluster_id: a lowercase DNS label."),
+            number_var("kafka_vcpus", "Managed Kafka vCPUs (at least 3).", 3, 1000),
+            number_var("kafka_memory_gib", "Managed Kafka memory, GiB (1-8 per vCPU).", 3, 8000),
+            regex_var("kafka_subnet", "The subnet the cluster is reachable from (projects/P/regions/R/subnetworks/S).",
+                      "^projects/[^/]+/regions/[^/]+/subnetworks/[^/]+$", "kafka_subnet: a subnetwork path."),
+            Var("kafka_topics", "map(number)", "Kafka topic -> partitions.",
+                (("alltrue([for p in values(var.kafka_topics) : p >= 1])", "kafka_topics: at least 1 partition."),)),
+        ]  # fmt: skip
+    return tuple(out)
+
+
+def kms() -> tuple[Block, ...]:
+    return (
+        block("resource", "google_kms_key_ring", "data", body=[
+            Attr("name", Ref('"${var.name_prefix}-keys"')), Attr("location", _v("region"))]),
+        block("resource", "google_kms_crypto_key", "data", body=[
+            Attr("name", Ref('"${var.name_prefix}-data"')), Attr("key_ring", Ref("google_kms_key_ring.data.id")),
+            Attr("rotation_period", "7776000s"), Attr("labels", _v("tags"))]),
+        block("data", "google_storage_project_service_account", "gcs"),
+        block("resource", "google_kms_crypto_key_iam_member", "gcs", body=[
+            Attr("crypto_key_id", Ref("google_kms_crypto_key.data.id")),
+            Attr("role", "roles/cloudkms.cryptoKeyEncrypterDecrypter"),
+            Attr("member", Ref('"serviceAccount:${data.google_storage_project_service_account.gcs.email_address}"'))]),
+    )  # fmt: skip
+
+
+def _rule(action: list[Item | None], age: Value) -> Block:
+    return block("lifecycle_rule", body=[block("condition", body=[Attr("age", age)]), block("action", body=action)])
+
+
+def bucket(label: str, var: str, retention: int | None) -> Block:
+    rules: list[Item | None] = []
+    if retention:
+        warm, cold = tier_days(retention)
+        for days, cls in ((warm, "NEARLINE"), (cold, "COLDLINE")):
+            if days:
+                rules.append(_rule([Attr("type", "SetStorageClass"), Attr("storage_class", cls)], days))
+        rules.append(_rule([Attr("type", "Delete")], _v("retention_days")))
+    return block("resource", "google_storage_bucket", label, body=[
+        Attr("name", _v(var)), Attr("location", _v("region")), Attr("storage_class", "STANDARD"),
+        Attr("uniform_bucket_level_access", True), Attr("public_access_prevention", "enforced"),
+        Attr("labels", _v("tags")), Attr("depends_on", [Ref("google_kms_crypto_key_iam_member.gcs")]),
+        block("versioning", body=[Attr("enabled", True)]),
+        block("encryption", body=[Attr("default_kms_key_name", Ref("google_kms_crypto_key.data.id"))]),
+        *rules])  # fmt: skip
+
+
+def stream() -> tuple[Block, ...]:
+    return (
+        block("resource", "google_managed_kafka_cluster", "kafka", body=[
+            Attr("cluster_id", _v("kafka_cluster_id")), Attr("location", _v("region")), Attr("labels", _v("tags")),
+            block("capacity_config", body=[Attr("vcpu_count", Ref("tostring(var.kafka_vcpus)")),
+                                           Attr("memory_bytes", Ref("tostring(var.kafka_memory_gib * 1073741824)"))]),
+            block("gcp_config", body=[
+                Attr("kms_key", Ref("google_kms_crypto_key.data.id")),
+                block("access_config", body=[block("network_configs", body=[Attr("subnet", _v("kafka_subnet"))])])])]),
+        block("resource", "google_managed_kafka_topic", "topic", body=[
+            Attr("for_each", _v("kafka_topics")), Attr("topic_id", Ref("each.key")),
+            Attr("cluster", Ref("google_managed_kafka_cluster.kafka.cluster_id")), Attr("location", _v("region")),
+            Attr("partition_count", Ref("each.value")), Attr("replication_factor", 3)]),
+    )  # fmt: skip
+
+
+def secrets() -> tuple[Block, ...]:
+    return (
+        block("resource", "google_secret_manager_secret", "spec", body=[
+            Attr("for_each", _v("secret_names")), Attr("secret_id", Ref("each.value")), Attr("labels", _v("tags")),
+            block("replication", body=[block("auto")])]),
+    )  # fmt: skip
+
+
+def grants(inf: Infra) -> tuple[dict[str, dict[str, Value]], dict[str, dict[str, Value]]]:
+    """(bucket grants, secret grants): key -> {workload, bucket/secret}."""
+    buckets: dict[str, dict[str, Value]] = {}
+    secrets_: dict[str, dict[str, Value]] = {}
+    readers = secret_readers(inf)
+    for w in inf.workloads:
+        buckets[f"{w}-lake"] = {"workload": w, "bucket": Ref("google_storage_bucket.lake.name")}
+        if w == "stream":
+            buckets[f"{w}-checkpoints"] = {"workload": w, "bucket": Ref("google_storage_bucket.checkpoints.name")}
+        for s in readers.get(w, ()):
+            secrets_[f"{w}-{s}"] = {"workload": w, "secret": Ref(f"google_secret_manager_secret.spec[{quote(s)}].id")}
+    return buckets, secrets_
+
+
+def identities(inf: Infra) -> tuple[Block, ...]:
+    buckets, secrets_ = grants(inf)
+    member = Ref('"serviceAccount:${google_service_account.workload[each.value.workload].email}"')
+    out = [
+        block("resource", "google_service_account", "workload", body=[
+            Attr("for_each", _v("workload_accounts")), Attr("account_id", Ref("each.value")),
+            Attr("display_name", Ref('"${var.name_prefix} ${each.key}"'))]),
+        block("locals", body=[Attr("bucket_grants", buckets), Attr("secret_grants", secrets_)]),
+        block("resource", "google_storage_bucket_iam_member", "workload", body=[
+            Attr("for_each", Ref("local.bucket_grants")), Attr("bucket", Ref("each.value.bucket")),
+            Attr("role", "roles/storage.objectUser"), Attr("member", member)]),
+        block("resource", "google_secret_manager_secret_iam_member", "workload", body=[
+            Attr("for_each", Ref("local.secret_grants")), Attr("secret_id", Ref("each.value.secret")),
+            Attr("role", "roles/secretmanager.secretAccessor"), Attr("member", member)]),
+        block("resource", "google_kms_crypto_key_iam_member", "workload", body=[
+            Attr("for_each", _v("workload_accounts")), Attr("crypto_key_id", Ref("google_kms_crypto_key.data.id")),
+            Attr("role", "roles/cloudkms.cryptoKeyEncrypterDecrypter"),
+            Attr("member", Ref('"serviceAccount:${google_service_account.workload[each.key].email}"'))]),
+    ]  # fmt: skip
+    if inf.stream:
+        kafka = [w for w in inf.workloads if w in ("ingest", "stream")]
+        out.append(block("resource", "google_project_iam_member", "kafka_client", body=[
+            Attr("for_each", Ref("toset([" + ", ".join(quote(w) for w in kafka) + "])")),
+            Attr("project", _v("project")), Attr("role", "roles/managedkafka.client"),
+            Attr("member", Ref('"serviceAccount:${google_service_account.workload[each.value].email}"'))]))  # fmt: skip
+    return tuple(out)
+
+
+def outputs(inf: Infra) -> tuple[Output, ...]:
+    out = [
+        Output("lake_bucket", "google_storage_bucket.lake.name", "The lake's GCS bucket."),
+        Output("workload_service_accounts", "{ for k, a in google_service_account.workload : k => a.email }",
+               "Service account per workload (bind each with Workload Identity)."),
+    ]  # fmt: skip
+    if inf.stream:
+        out.append(Output("kafka_cluster", "google_managed_kafka_cluster.kafka.id", "The Managed Kafka cluster.",
+                          sensitive=True))  # fmt: skip
+    return tuple(out)
+
+
+def module(inf: Infra) -> CloudModule:
+    buckets: tuple[Block, ...] = (bucket("lake", "lake_bucket", inf.retention_days),)
+    if inf.stream_jobs:
+        buckets += (bucket("checkpoints", "checkpoints_bucket", None),)
+    files: list[tuple[str, tuple[Block, ...]]] = [("kms.tf", kms()), ("storage.tf", buckets),
+                                                  ("identities.tf", identities(inf))]  # fmt: skip
+    if inf.secrets:
+        files.append(("secrets.tf", secrets()))
+    if inf.stream:
+        files.append(("stream.tf", stream()))
+    return CloudModule("google", "hashicorp/google", PROVIDER_VERSION, variables(inf), tuple(files), outputs(inf),
+                       SKIPS, REGION)  # fmt: skip
+
+
+def provider() -> Block:
+    return block("provider", "google", body=[Attr("project", _v("project")), Attr("region", _v("region")),
+                                             Attr("default_labels", _v("tags"))])  # fmt: skip
+
+
+def backend(names: CloudNames) -> Block:
+    return block("backend", "gcs", body=[Attr("bucket", str(names.state_bucket)),
+                                         Attr("prefix", str(names.state_key).removesuffix(".tfstate"))])  # fmt: skip
+
+
+def kafka_size(inf: Infra, dev: bool) -> tuple[int, int]:
+    vcpus = 3 if dev else max(3, 3 * math.ceil(inf.kafka_brokers / 3))
+    return vcpus, vcpus * (1 if dev else 4)
+
+
+def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
+    values: list[tuple[str, Value]] = [
+        ("name_prefix", str(names.prefix)), ("region", REGION), ("tags", dict(names.tags)),
+        ("lake_bucket", str(names.bucket("lake"))), ("retention_days", inf.retention_days),
+        ("workload_accounts", {w: str(names.identity(w)) for w in inf.workloads}),
+        ("secret_names", {s: str(n) for s, n in names.secrets}),
+    ]  # fmt: skip
+    if inf.stream_jobs:
+        values.append(("checkpoints_bucket", str(names.bucket("checkpoints"))))
+    vcpus, memory = kafka_size(inf, dev)
+    if inf.stream:
+        values += [("kafka_cluster_id", str(names.stream)), ("kafka_vcpus", vcpus), ("kafka_memory_gib", memory),
+                   ("kafka_topics", dict(inf.topics))]  # fmt: skip
+    stored = inf.stored_gib_per_day * share
+    warm, cold = tier_days(inf.retention_days)
+    hot_days = min(inf.retention_days, warm or inf.retention_days)
+    warm_days = (min(inf.retention_days, cold or inf.retention_days) - warm) if warm else 0
+    cold_days = inf.retention_days - (cold or inf.retention_days)
+    costs = [
+        Cost("GCS Standard (hot tier)", round(stored * hot_days, 2), "GB-month", PRICES["standard"]),
+        Cost("GCS Nearline (warm tier)", round(stored * warm_days, 2), "GB-month", PRICES["nearline"]),
+        Cost("GCS Coldline (cold tier)", round(stored * cold_days, 2), "GB-month", PRICES["coldline"]),
+        Cost("Cloud KMS key version", 1, "key-month", PRICES["kms"]),
+        Cost("Secret Manager secret versions", len(inf.secrets), "version-month", PRICES["secret"]),
+    ]  # fmt: skip
+    if inf.stream:
+        costs += [Cost("Managed Kafka vCPUs", vcpus, "vCPU-month", PRICES["kafka_vcpu"]),
+                  Cost("Managed Kafka memory", memory, "GiB-month", PRICES["kafka_gib"])]  # fmt: skip
+    return EnvPlan(names, tuple(values), tuple(costs))

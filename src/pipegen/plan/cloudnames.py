@@ -1,0 +1,129 @@
+"""Cloud resource names per deployment environment (the terraform family's names), with each
+cloud's length and charset limits, and the tags/labels every resource carries.
+
+- environments: the spec's `deploy.environments` keys, else dev, staging and prod
+- prefix `<pipeline>-<env>` (DNS label, <= 40); object-store buckets `<pipeline>-<env>-<purpose>`
+  (BUCKET_RULES), on Azure one container per lake layer in the environment's account; the
+  Terraform state bucket `<pipeline>-state` holds every environment's state under its own key
+- Azure: resource group `rg-<pipeline>-<env>`, storage account `<pipeline><env>` (3-24 lowercase
+  letters and digits), its state account `<pipeline>tfstate`, Key Vault `kv-<pipeline>-<env>` (3-24)
+- the stream service (MSK cluster, Event Hubs namespace, Managed Kafka cluster) `<prefix>-kafka` /
+  `<prefix>-events`; encryption key (alias, key ring) `<prefix>-key`
+- one identity per workload (IAM role, managed identity, service account: GCP's 6-30 characters)
+- secret store entries `<prefix>-<secret name>` in lower case with `-` (a hash suffix if two clash)
+Tags are values, not identifiers: sanitised per cloud (GCP labels: lowercase letters, digits, `_`, `-`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipegen.plan.idents import BUCKET_RULES, STORAGE_ACCOUNT_RULE, bucket_name, clashes, dns_name
+from pipegen.safe import Ident
+from pipegen.spec.model import Cloud, Spec
+from pipegen.spec.snakecase import snake
+
+DEFAULT_ENVIRONMENTS = ("dev", "staging", "prod")
+WORKLOADS = ("ingest", "transform", "stream")  # batch extract; dbt + quality; stream jobs
+LAKE_PURPOSES = ("lake", "checkpoints")
+AZURE_CONTAINERS = ("bronze", "silver", "gold", "checkpoints")  # one container per lake layer
+
+
+@dataclass(frozen=True)
+class CloudNames:
+    environment: Ident
+    prefix: Ident
+    buckets: tuple[tuple[str, Ident], ...]  # purpose -> bucket (LAKE_PURPOSES) / Azure container (AZURE_CONTAINERS)
+    state_bucket: Ident  # Terraform remote state (shared by the environments, one key each)
+    state_key: Ident  # `<pipeline>-<env>.tfstate`
+    resource_group: Ident | None  # Azure
+    storage_account: Ident | None  # Azure: the lake's account (ADLS Gen2)
+    state_account: Ident | None  # Azure: the account holding the state container
+    key_vault: Ident | None  # Azure
+    stream: Ident  # MSK cluster / Event Hubs namespace / Managed Kafka cluster id
+    key_alias: Ident  # KMS alias (written `alias/<name>`) / key ring
+    identities: tuple[tuple[str, Ident], ...]  # workload -> role / identity / service account id
+    secrets: tuple[tuple[str, Ident], ...]  # spec secret name -> secret store entry
+    tags: tuple[tuple[str, str], ...]  # key -> value, within the cloud's limits
+
+    def bucket(self, purpose: str) -> Ident:
+        return dict(self.buckets)[purpose]
+
+    def identity(self, workload: str) -> Ident:
+        return dict(self.identities)[workload]
+
+
+def environments(spec: Spec) -> tuple[str, ...]:
+    """The deployment environments: the spec's, in its order, else dev/staging/prod."""
+    return tuple(spec.deploy.environments) or DEFAULT_ENVIRONMENTS
+
+
+def _identity(prefix: str, workload: str, cloud: Cloud) -> Ident:
+    if cloud == Cloud.GCP:  # service account ids: 6-30 characters, a letter first
+        name = dns_name(f"{prefix}-{workload}", max_len=30)
+        return Ident(name.ljust(6, "0")) if len(name) < 6 else name
+    return dns_name(f"{prefix}-{workload}", max_len=64)
+
+
+def _secret_names(prefix: str, secrets: list[str]) -> tuple[tuple[str, Ident], ...]:
+    names = {s: dns_name(f"{prefix}-{s}", max_len=127) for s in secrets}
+    clashing = clashes(list(names.values()))
+    return tuple(
+        (s, dns_name(f"{prefix}-{s}", max_len=127, always_hash=True) if n in clashing else n) for s, n in names.items()
+    )
+
+
+_AWS_TAG = re.compile(r"[^\w .:/=+\-@]", re.ASCII)
+_AZURE_TAG = re.compile(r"[<>%&\\?/]")
+_GCP_LABEL = re.compile(r"[^a-z0-9_-]")
+
+
+def _tag(cloud: Cloud, key: str, value: str) -> tuple[str, str]:
+    if cloud == Cloud.GCP:
+        k = _GCP_LABEL.sub("_", key.lower())[:63]
+        k = k if k[:1].isalpha() else f"t_{k}"[:63]
+        return k, _GCP_LABEL.sub("_", value.lower())[:63]
+    if cloud == Cloud.AZURE:
+        return _AZURE_TAG.sub("_", key)[:512] or "_", value[:256]
+    return _AWS_TAG.sub("_", key)[:128] or "_", _AWS_TAG.sub("_", value)[:256]
+
+
+def tags(spec: Spec, environment: str) -> tuple[tuple[str, str], ...]:
+    """pipeline, environment, owner, managed-by, and each spec tag as `<tag> = "true"`."""
+    pairs = [("pipeline", spec.pipeline.name), ("environment", environment), ("managed-by", "pipegen")]
+    if spec.pipeline.owner:
+        pairs.append(("owner", spec.pipeline.owner))
+    pairs += [(t, "true") for t in spec.pipeline.tags if t.strip()]
+    out: dict[str, str] = {}
+    for key, value in pairs:
+        k, v = _tag(spec.cloud, key, value)
+        out.setdefault(k, v)
+    return tuple(out.items())
+
+
+def cloud_names(spec: Spec, environment: str, secrets: list[str]) -> CloudNames:
+    """Every cloud resource name of one environment."""
+    pipeline = snake(spec.pipeline.name)
+    env = dns_name(environment, max_len=20)
+    prefix = dns_name(f"{pipeline}-{env}", max_len=40)
+    rule = BUCKET_RULES[spec.cloud]
+    azure = spec.cloud == Cloud.AZURE
+    return CloudNames(
+        environment=env,
+        prefix=prefix,
+        buckets=tuple((p, Ident(p)) for p in AZURE_CONTAINERS)
+        if azure
+        else tuple((p, bucket_name(f"{pipeline}_{env}", p, rule)) for p in LAKE_PURPOSES),
+        state_bucket=bucket_name(pipeline, "state" if not azure else "tfstate", rule),
+        state_key=Ident(f"{pipeline}-{env}.tfstate"),
+        resource_group=dns_name(f"rg-{pipeline}-{env}", max_len=90) if azure else None,
+        storage_account=bucket_name(f"{pipeline}{env}", "", STORAGE_ACCOUNT_RULE) if azure else None,
+        state_account=bucket_name(pipeline, "tfstate", STORAGE_ACCOUNT_RULE) if azure else None,
+        key_vault=dns_name(f"kv-{pipeline}-{env}", max_len=24) if azure else None,
+        stream=dns_name(f"{prefix}-{'events' if azure else 'kafka'}", max_len=50 if azure else 63),
+        key_alias=dns_name(f"{prefix}-key"),
+        identities=tuple((w, _identity(prefix, w, spec.cloud)) for w in WORKLOADS),
+        secrets=_secret_names(prefix, secrets),
+        tags=tags(spec, environment),
+    )

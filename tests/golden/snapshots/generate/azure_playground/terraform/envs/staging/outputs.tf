@@ -1,0 +1,35 @@
+output "storage_account" {
+  description = "The lake's storage account (ADLS Gen2)."
+  value       = module.platform.storage_account
+}
+
+output "dfs_endpoint" {
+  description = "The lake's abfss endpoint."
+  value       = module.platform.dfs_endpoint
+}
+
+output "key_vault_uri" {
+  description = "Key Vault holding the spec's secrets."
+  value       = module.platform.key_vault_uri
+}
+
+output "workload_client_ids" {
+  description = "Managed identity (client id) per workload, for workload identity federation."
+  value       = module.platform.workload_client_ids
+}
+
+output "kafka_bootstrap" {
+  description = "The Event Hubs Kafka endpoint (Entra ID OAuth; local keys are off)."
+  value       = module.platform.kafka_bootstrap
+}
+
+output "eventhub_namespace_id" {
+  description = "Event Hubs namespace resource id."
+  value       = module.platform.eventhub_namespace_id
+  sensitive   = true
+}
+
+output "databricks_url" {
+  description = "The Databricks workspace URL."
+  value       = module.platform.databricks_url
+}

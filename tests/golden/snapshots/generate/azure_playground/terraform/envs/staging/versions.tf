@@ -1,0 +1,18 @@
+terraform {
+  required_version = ">= 1.9.0"
+
+  required_providers {
+    azurerm = {
+      source  = "hashicorp/azurerm"
+      version = "~> 4.55"
+    }
+  }
+
+  backend "azurerm" {
+    resource_group_name  = "rg-azureplaygroundtfstate"
+    storage_account_name = "azureplaygroundtfstate"
+    container_name       = "tfstate"
+    key                  = "azure_playground-staging.tfstate"
+    use_azuread_auth     = true
+  }
+}

@@ -1,0 +1,84 @@
+resource "google_service_account" "workload" {
+  for_each     = var.workload_accounts
+  account_id   = each.value
+  display_name = "${var.name_prefix} ${each.key}"
+}
+
+locals {
+  bucket_grants = {
+    ingest-lake = {
+      workload = "ingest"
+      bucket   = google_storage_bucket.lake.name
+    }
+    transform-lake = {
+      workload = "transform"
+      bucket   = google_storage_bucket.lake.name
+    }
+    stream-lake = {
+      workload = "stream"
+      bucket   = google_storage_bucket.lake.name
+    }
+    stream-checkpoints = {
+      workload = "stream"
+      bucket   = google_storage_bucket.checkpoints.name
+    }
+  }
+  secret_grants = {
+    ingest-CLICKHOUSE_PASSWORD = {
+      workload = "ingest"
+      secret   = google_secret_manager_secret.spec["CLICKHOUSE_PASSWORD"].id
+    }
+    ingest-KAFKA_SASL_PASSWORD = {
+      workload = "ingest"
+      secret   = google_secret_manager_secret.spec["KAFKA_SASL_PASSWORD"].id
+    }
+    ingest-REGISTRY_DB_PASSWORD = {
+      workload = "ingest"
+      secret   = google_secret_manager_secret.spec["REGISTRY_DB_PASSWORD"].id
+    }
+    transform-CLICKHOUSE_PASSWORD = {
+      workload = "transform"
+      secret   = google_secret_manager_secret.spec["CLICKHOUSE_PASSWORD"].id
+    }
+    stream-CLICKHOUSE_PASSWORD = {
+      workload = "stream"
+      secret   = google_secret_manager_secret.spec["CLICKHOUSE_PASSWORD"].id
+    }
+    stream-KAFKA_SASL_PASSWORD = {
+      workload = "stream"
+      secret   = google_secret_manager_secret.spec["KAFKA_SASL_PASSWORD"].id
+    }
+    stream-REGISTRY_DB_PASSWORD = {
+      workload = "stream"
+      secret   = google_secret_manager_secret.spec["REGISTRY_DB_PASSWORD"].id
+    }
+  }
+}
+
+resource "google_storage_bucket_iam_member" "workload" {
+  for_each = local.bucket_grants
+  bucket   = each.value.bucket
+  role     = "roles/storage.objectUser"
+  member   = "serviceAccount:${google_service_account.workload[each.value.workload].email}"
+}
+
+resource "google_secret_manager_secret_iam_member" "workload" {
+  for_each  = local.secret_grants
+  secret_id = each.value.secret
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "serviceAccount:${google_service_account.workload[each.value.workload].email}"
+}
+
+resource "google_kms_crypto_key_iam_member" "workload" {
+  for_each      = var.workload_accounts
+  crypto_key_id = google_kms_crypto_key.data.id
+  role          = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+  member        = "serviceAccount:${google_service_account.workload[each.key].email}"
+}
+
+resource "google_project_iam_member" "kafka_client" {
+  for_each = toset(["ingest", "stream"])
+  project  = var.project
+  role     = "roles/managedkafka.client"
+  member   = "serviceAccount:${google_service_account.workload[each.value].email}"
+}

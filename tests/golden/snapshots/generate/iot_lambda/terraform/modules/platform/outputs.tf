@@ -1,0 +1,15 @@
+output "lake_bucket" {
+  description = "The lake's GCS bucket."
+  value       = google_storage_bucket.lake.name
+}
+
+output "workload_service_accounts" {
+  description = "Service account per workload (bind each with Workload Identity)."
+  value       = { for k, a in google_service_account.workload : k => a.email }
+}
+
+output "kafka_cluster" {
+  description = "The Managed Kafka cluster."
+  value       = google_managed_kafka_cluster.kafka.id
+  sensitive   = true
+}

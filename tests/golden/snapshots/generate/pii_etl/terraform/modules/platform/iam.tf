@@ -1,0 +1,85 @@
+data "aws_iam_policy_document" "pod_identity" {
+  statement {
+    actions = ["sts:AssumeRole", "sts:TagSession"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["pods.eks.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "workload" {
+  for_each           = var.workload_roles
+  name               = each.value
+  assume_role_policy = data.aws_iam_policy_document.pod_identity.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "ingest" {
+  statement {
+    sid       = "ListLake"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.lake.arn]
+  }
+
+  statement {
+    sid       = "ObjectsLake"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["${aws_s3_bucket.lake.arn}/*"]
+  }
+
+  statement {
+    sid       = "DataKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.data.arn]
+  }
+
+  statement {
+    sid       = "ReadSecrets"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [for k in ["CRM_DB_PASSWORD"] : aws_secretsmanager_secret.spec[k].arn]
+  }
+}
+
+resource "aws_iam_policy" "ingest" {
+  name   = "${var.workload_roles["ingest"]}-access"
+  policy = data.aws_iam_policy_document.ingest.json
+  tags   = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "ingest" {
+  role       = aws_iam_role.workload["ingest"].name
+  policy_arn = aws_iam_policy.ingest.arn
+}
+
+data "aws_iam_policy_document" "transform" {
+  statement {
+    sid       = "ListLake"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.lake.arn]
+  }
+
+  statement {
+    sid       = "ObjectsLake"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["${aws_s3_bucket.lake.arn}/*"]
+  }
+
+  statement {
+    sid       = "DataKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.data.arn]
+  }
+}
+
+resource "aws_iam_policy" "transform" {
+  name   = "${var.workload_roles["transform"]}-access"
+  policy = data.aws_iam_policy_document.transform.json
+  tags   = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "transform" {
+  role       = aws_iam_role.workload["transform"].name
+  policy_arn = aws_iam_policy.transform.arn
+}

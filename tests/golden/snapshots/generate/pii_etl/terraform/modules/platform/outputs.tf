@@ -1,0 +1,19 @@
+output "lake_bucket" {
+  description = "The lake's S3 bucket."
+  value       = aws_s3_bucket.lake.bucket
+}
+
+output "kms_key_arn" {
+  description = "The key encrypting the lake, secrets, stream and logs."
+  value       = aws_kms_key.data.arn
+}
+
+output "workload_role_arns" {
+  description = "IAM role per workload (bind each with an EKS Pod Identity association)."
+  value       = { for k, r in aws_iam_role.workload : k => r.arn }
+}
+
+output "secret_arns" {
+  description = "Secrets Manager entry per spec secret."
+  value       = { for k, s in aws_secretsmanager_secret.spec : k => s.arn }
+}

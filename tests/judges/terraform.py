@@ -1,0 +1,90 @@
+"""Judging generated Terraform offline (../shared/CURRENCY.md §8, §11, §12): write the files of a
+rendered project to disk, parse them with python-hcl2 (the `hcl` judge env), check every provider,
+resource and data block against the provider's own schema (tests/judges/tfschema.py), run checkov
+(`checkov` judge env, --skip-download) and `terraform fmt -check` where a terraform binary exists.
+
+    from tests.judges.terraform import write_terraform, parse_dir, schema_problems, run_checkov
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from tests.judges.envs import offline_env
+from tests.judges.tfschema import check_document, load_schema
+
+DRIVER = Path(__file__).with_name("tf_driver.py")
+PROVIDERS = ("aws", "azurerm", "google")
+
+
+def write_terraform(files: Mapping[str, str], root: Path) -> Path:
+    """Writes the project's terraform/ files under root; returns root/terraform."""
+    for path, text in files.items():
+        if path.startswith("terraform/"):
+            target = root / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(str(text))
+    return root / "terraform"
+
+
+def parse_dir(python: Path, *dirs: Path) -> dict[str, Any]:
+    """path -> parsed document (or {"__error__": message}) of every .tf/.tfvars file under dirs."""
+    proc = subprocess.run([str(python), str(DRIVER), *map(str, dirs)], capture_output=True, text=True,
+                          timeout=300, check=False)  # fmt: skip
+    if proc.returncode != 0:
+        raise RuntimeError(f"tf_driver failed:\n{proc.stderr[-3000:]}")
+    parsed: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return parsed
+
+
+def schemas() -> dict[str, dict[str, Any]]:
+    return {p: load_schema(p) for p in PROVIDERS}
+
+
+def schema_problems(parsed: Mapping[str, Any], provider_schemas: dict[str, dict[str, Any]]) -> tuple[list[str], int]:
+    """(problems, blocks checked) over parsed .tf files."""
+    problems: list[str] = []
+    checked = 0
+    for path, doc in parsed.items():
+        if "__error__" in doc:
+            problems.append(f"{path}: {doc['__error__']}")
+            continue
+        found, count = check_document(doc, provider_schemas, path)
+        problems += found
+        checked += count
+    return problems, checked
+
+
+def skips(terraform_dir: Path) -> list[str]:
+    """The checks a project's `.checkov.yaml` skips."""
+    return [line.strip()[2:] for line in (terraform_dir / ".checkov.yaml").read_text().splitlines()
+            if line.strip().startswith("- CKV")]  # fmt: skip
+
+
+def run_checkov(python: Path, root: Path, home: Path) -> dict[str, Any]:
+    """checkov's JSON report over every terraform/ directory under root (one process: ~15 s of imports
+    each time), skipping the union of their `.checkov.yaml` skips (check ids are per provider)."""
+    checkov = python.parent / "checkov"
+    skipped = sorted({c for d in root.rglob(".checkov.yaml") for c in skips(d.parent)})
+    cmd = [str(checkov), "-d", str(root), "--framework", "terraform", "--skip-download", "--compact",
+           "-o", "json", *(["--skip-check", ",".join(skipped)] if skipped else [])]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False, env=offline_env(home))
+    if proc.returncode not in (0, 1) or not proc.stdout.strip().startswith(("{", "[")):
+        raise RuntimeError(f"checkov failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}\n{proc.stdout[-2000:]}")
+    report = json.loads(proc.stdout)
+    merged: dict[str, Any] = report[0] if isinstance(report, list) else report
+    return merged
+
+
+def terraform_binary() -> str | None:
+    return shutil.which("terraform")
+
+
+def fmt_check(terraform: str, root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([terraform, "fmt", "-check", "-recursive", "-list=true", str(root)], capture_output=True,
+                          text=True, timeout=120, check=False)  # fmt: skip
