@@ -7,7 +7,7 @@ so the contract check in `pipeline.runtime` never looks at rows one by one.
 - JSON lines are read in blocks of whole lines by pyarrow's JSON reader, each spec column
   declared with the type JSON writes it in (numbers, booleans, text). A block pyarrow
   refuses (a value of another JSON type, such as "12" or "n/a" in a number column) is read
-  again with Python's json module and built column by column from the records: the values
+  again with Python's json module and its records built into the same columns: the values
   the contract accepts are the same either way.
 - Records (API pages, JSON documents, those blocks) become one Arrow column per spec column.
 - Text becomes the spec's type by `cast_text`: the value rules below, then pyarrow's cast.
@@ -247,23 +247,24 @@ def records_table(columns: Sequence[Any], records: list[dict[str, Any]]) -> pa.T
     return pa.Table.from_arrays(arrays, names=[c.name for c in columns])
 
 
-def records_to_arrow(columns: Sequence[Any], records: list[dict[str, Any]]) -> pa.Table:
-    """`records_table` plus the records' other keys, each typed as Arrow infers it."""
-    table = records_table(columns, records)
-    declared = {c.name for c in columns}
+def other_columns(declared: Sequence[Any], records: list[dict[str, Any]]) -> list[tuple[str, pa.Array]]:
+    """The records' keys the spec does not declare, each typed as Arrow infers it (text where
+    the records mix JSON types, as a CSV column would be)."""
+    names = {c.name for c in declared}
     extra: dict[str, None] = {}
     for record in records:
         for key in record:
-            if key not in declared:
+            if key not in names:
                 extra.setdefault(key)
+    out = []
     for key in extra:
         values = [r.get(key) for r in records]
         try:
             array = pa.array(values)
-        except CAST_ERRORS:  # mixed JSON types: kept as text, as a CSV column would be
+        except CAST_ERRORS:
             array = pa.array([_text(v, "string") for v in values], pa.string())
-        table = table.append_column(key, array)
-    return table
+        out.append((key, array))
+    return out
 
 
 # ---------------------------------------------------------------- JSON lines
@@ -289,19 +290,20 @@ def json_blocks(handle: Any, block_bytes: int = BLOCK_BYTES) -> Iterator[bytes]:
         yield rest + b"\n"
 
 
-def read_json_lines(handle: Any, columns: Sequence[Any], block_bytes: int = BLOCK_BYTES) -> Iterator[pa.Table]:
-    """A JSON lines file as Arrow tables, a block at a time: pyarrow's reader where it takes
-    the block, Python's json module and `records_to_arrow` where it refuses a value."""
+def read_json_lines(handle: Any, columns: Sequence[Any], block_bytes: int | None = None) -> Iterator[Any]:
+    """A JSON lines file a block at a time: an Arrow table where pyarrow's reader takes the
+    block, else the block's records (Python's json module), which the conform step turns
+    into the same Arrow columns by the same rules, keeping each record as sent for its
+    dead letter."""
     import pyarrow.json as pajson
 
     schema = pa.schema([(c.name, json_type(c)) for c in columns])
     options = pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer")
     read = pajson.ReadOptions(block_size=READ_BLOCK)  # pyarrow parses its blocks in parallel
-    for block in json_blocks(handle, block_bytes):
+    for block in json_blocks(handle, block_bytes or BLOCK_BYTES):
         if not block.strip():
             continue
         try:
             yield pajson.read_json(io.BytesIO(block), read_options=read, parse_options=options)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-            records = [json.loads(line) for line in block.splitlines() if line.strip()]
-            yield records_to_arrow(columns, records)
+            yield [json.loads(line) for line in block.splitlines() if line.strip()]

@@ -39,7 +39,7 @@ import dlt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.columnar import arrow_type, cast_text, read_json_lines, records_table, records_to_arrow, try_cast
+from pipeline.columnar import arrow_type, cast_text, other_columns, read_json_lines, records_table, try_cast
 
 METADATA_COLUMNS = ("_extracted_at", "_source", "_batch_id")
 PII_KEY_ENV = "PIPEGEN_PII_KEY"
@@ -510,9 +510,12 @@ def _is_text_column(values: Any) -> bool:
     return _is_text(values.type)
 
 
-def _cast_columns(table: Table, batch: pa.Table) -> tuple[pa.Table, dict[int, str]]:
+def _cast_columns(
+    table: Table, batch: pa.Table, records: list[dict[str, Any]] | None = None
+) -> tuple[pa.Table, dict[int, str]]:
     """Every spec column cast to its type, a column at a time; the rows that do not cast or
-    have a null key, each with its reason (the first failing column, then the key)."""
+    have a null key, each with its reason (the first failing column, then the key). A
+    reason shows the value as sent: from `records` when the batch was built from them."""
     reasons: dict[int, str] = {}
     for column in table.columns:
         index = batch.column_names.index(column.name)
@@ -528,7 +531,7 @@ def _cast_columns(table: Table, batch: pa.Table) -> tuple[pa.Table, dict[int, st
         else:
             cast, bad = try_cast(values, target)
         for i in bad:
-            value = batch.column(index)[i].as_py()
+            value = records[i].get(column.name) if records is not None else batch.column(index)[i].as_py()
             reasons.setdefault(i, f"type not castable: column {column.name} value {value!r} is not {column.type}")
         batch = batch.set_column(index, column.name, cast)
     for key in table.primary_key:
@@ -577,12 +580,12 @@ def _conform_arrow(
 def _conform_records(
     table: Table, records: list[dict[str, Any]], ctx: RunContext, load_id: str
 ) -> tuple[list[dict[str, Any]], Any]:
-    """A page of records: the spec's columns cast as an Arrow batch; the good records go on
-    as records (dlt types their other keys as it always does) with the cast values."""
+    """Records (an API page, a block of JSON lines pyarrow refused, a JSON document): the
+    spec's columns cast as an Arrow batch. Files go on as Arrow; an API page goes on as
+    records with the cast values (dlt types the keys the spec does not declare, as always)."""
     if not records:
         return [], None
-    columns = records_table(table.columns, records)
-    cast, reasons = _cast_columns(dataclasses.replace(table, typed=False), columns)
+    cast, reasons = _cast_columns(dataclasses.replace(table, typed=False), records_table(table.columns, records), records)
     bad = sorted(reasons)
     dead = _dead_letters(table, [records[i] for i in bad], [reasons[i] for i in bad], ctx, load_id)
     if reasons:
@@ -590,15 +593,18 @@ def _conform_records(
         records = [r for i, r in enumerate(records) if i not in reasons]
     if not records:
         return dead, None
+    if "pagination" not in table.options:
+        for name, values in other_columns(table.columns, records):
+            cast = cast.append_column(name, values)
+        return dead, _stamp_arrow(_protect_arrow(table, _key_not_null(table, cast), ctx), ctx, load_id)
     names = [c.name for c in table.columns if c.type != "json"]  # JSON values land as sent
     values = {name: cast.column(name).to_pylist() for name in names}
-    present = [(name, values[name]) for name in names]
     rows = []
     for i, record in enumerate(records):
         out = dict(record)
-        for name, column in present:
+        for name in names:
             if name in record:
-                out[name] = column[i]
+                out[name] = values[name][i]
         rows.append(_stamp_record(protect_record(table, out, ctx), ctx, load_id))
     return dead, rows
 
@@ -749,8 +755,8 @@ def read_files(table: Table) -> Any:
                 if fmt == "csv":
                     header = pacsv.open_csv(handle).schema.names
                     handle.seek(0)
-                    options = pacsv.ConvertOptions(
-                        column_types={name: pa.string() for name in header}, strings_can_be_null=True
+                    options = pacsv.ConvertOptions(  # only an empty cell is null: "n/a" is a value to check
+                        column_types={name: pa.string() for name in header}, strings_can_be_null=True, null_values=[""]
                     )
                     yield from pacsv.open_csv(handle, convert_options=options)
                 elif fmt == "parquet":
@@ -758,7 +764,7 @@ def read_files(table: Table) -> Any:
                         yield pa.Table.from_batches([batch])
                 elif fmt == "json":
                     data = json.loads(handle.read())
-                    yield records_to_arrow(table.columns, data if isinstance(data, list) else [data])
+                    yield data if isinstance(data, list) else [data]
                 else:
                     yield from read_json_lines(handle, table.columns)
 
