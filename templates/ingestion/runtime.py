@@ -18,8 +18,8 @@ resource as a step, so it runs inside dlt's extract step on whole batches and pa
 SQL tables and files reach it as Arrow tables (JSON lines too: `pipeline.columnar` reads
 them in blocks), API pages as lists of records; either way the spec's columns are cast a
 column at a time (pyarrow.compute, rules in `pipeline.columnar`), the rows that fail are
-found without looking at the others, and each batch yields one Arrow table (a page: one
-list) of good rows and one list of dead letters.
+found without looking at the others, and each batch or page yields one Arrow table of good
+rows (dlt writes it as Parquet) and one list of dead letters.
 """
 
 from __future__ import annotations
@@ -370,10 +370,6 @@ def _stamp_arrow(batch: pa.Table, ctx: RunContext, load_id: str) -> pa.Table:
     return batch.append_column("_batch_id", pa.repeat(pa.scalar(load_id, pa.string()), n))
 
 
-def _stamp_record(record: dict[str, Any], ctx: RunContext, load_id: str) -> dict[str, Any]:
-    return {**record, "_extracted_at": ctx.extracted_at, "_source": ctx.source, "_batch_id": load_id}
-
-
 # ---------------------------------------------------------------- dead letters
 
 
@@ -579,10 +575,10 @@ def _conform_arrow(
 
 def _conform_records(
     table: Table, records: list[dict[str, Any]], ctx: RunContext, load_id: str
-) -> tuple[list[dict[str, Any]], Any]:
+) -> tuple[list[dict[str, Any]], pa.Table | None]:
     """Records (an API page, a block of JSON lines pyarrow refused, a JSON document): the
-    spec's columns cast as an Arrow batch. Files go on as Arrow; an API page goes on as
-    records with the cast values (dlt types the keys the spec does not declare, as always)."""
+    spec's columns cast as an Arrow batch, the records' other keys as Arrow infers them, so
+    an API lands as its JSON lines stand-in does (and dlt writes Parquet, not SQL inserts)."""
     if not records:
         return [], None
     cast, reasons = _cast_columns(dataclasses.replace(table, typed=False), records_table(table.columns, records), records)
@@ -593,20 +589,9 @@ def _conform_records(
         records = [r for i, r in enumerate(records) if i not in reasons]
     if not records:
         return dead, None
-    if "pagination" not in table.options:
-        for name, values in other_columns(table.columns, records):
-            cast = cast.append_column(name, values)
-        return dead, _stamp_arrow(_protect_arrow(table, _key_not_null(table, cast), ctx), ctx, load_id)
-    names = [c.name for c in table.columns if c.type != "json"]  # JSON values land as sent
-    values = {name: cast.column(name).to_pylist() for name in names}
-    rows = []
-    for i, record in enumerate(records):
-        out = dict(record)
-        for name in names:
-            if name in record:
-                out[name] = values[name][i]
-        rows.append(_stamp_record(protect_record(table, out, ctx), ctx, load_id))
-    return dead, rows
+    for name, values in other_columns(table.columns, records):
+        cast = cast.append_column(name, values)
+    return dead, _stamp_arrow(_protect_arrow(table, _key_not_null(table, cast), ctx), ctx, load_id)
 
 
 def _key_not_null(table: Table, batch: pa.Table) -> pa.Table:
@@ -860,12 +845,21 @@ def explain(exc: BaseException) -> str:
 
 
 def _frozen_type(error: Any) -> str:
-    """dlt's frozen-data-type error, with the column's old and new type and the record. A value
-    of another type shows up in dlt as a variant column `<column>__v_<new type>`."""
+    """dlt's frozen-data-type error, with the column's old and new type and the record. In a
+    record a value of another type shows up as a variant column `<column>__v_<new type>`; in
+    an Arrow batch the column has another Arrow type (its first row with a value is shown)."""
     column, _, new_type = (error.column_name or "").partition("__v_")
     columns = (error.table_schema or {}).get("columns") or {}
     old_type = (columns.get(column) or {}).get("data_type", "unknown")
-    record = json.dumps(error.data_item, default=_json_default, sort_keys=True) if error.data_item else "(not shown)"
+    item = error.data_item
+    if isinstance(item, pa.RecordBatch):
+        item = pa.Table.from_batches([item])
+    if isinstance(item, pa.Table) and column in item.column_names:
+        from dlt.common.libs.pyarrow import get_column_type_from_py_arrow
+
+        new_type = new_type or get_column_type_from_py_arrow(item.schema.field(column).type).get("data_type", "")
+        item = _first_record(item, pc.is_valid(item.column(column)))
+    record = json.dumps(item, default=_json_default, sort_keys=True) if item else "(not shown)"
     return (
         f"contract violation in table {error.table_name}, column {column}: type changed from {old_type} "
         f"to {new_type or 'another type'}; offending record: {record}"
