@@ -97,8 +97,9 @@ def files_spec(folder: Path) -> dict[str, Any]:
 
 
 def api_spec(url: str) -> dict[str, Any]:
+    pages = {"type": "page", "page_size": PAGE_SIZE}
     source = {"name": "shop", "type": "api", "connection": {"url": url},
-              "tables": [table("events", endpoint="/events", pagination={"type": "page", "page_size": PAGE_SIZE})]}  # fmt: skip
+              "tables": [table("events", endpoint="/events", pagination=pages)]}  # fmt: skip
     return spec(source)
 
 
@@ -138,18 +139,17 @@ PLAIN_DLT = textwrap.dedent(
 FETCH_ONLY = textwrap.dedent(
     """
     import sys, requests
-    url, total = sys.argv[1], 0
+    url, size, total = sys.argv[1], int(sys.argv[2]), 0
     with requests.Session() as session:
         page = 1
         while True:
-            rows = session.get(url, params={"page": page, "per_page": %d}, timeout=60).json()
+            rows = session.get(url, params={"page": page, "per_page": size}, timeout=60).json()
             if not rows:
                 break
             total += len(rows)
             page += 1
     print(total)
     """
-    % PAGE_SIZE
 )
 
 
@@ -235,7 +235,7 @@ def measure_api(python: Path, rows: int, repeat: int, root: Path) -> list[dict[s
         project = generate(api_spec(url), root / "api_project")
         results = []
         for _ in range(repeat):
-            fetch = timed([str(python), "-c", FETCH_ONLY, url + "/events"], project)
+            fetch = timed([str(python), "-c", FETCH_ONLY, url + "/events", str(PAGE_SIZE)], project)
             assert int(fetch["stdout"].strip()) == rows
             fresh(project)
             gen = timed([str(python), "-m", "pipeline.ingest"], project)

@@ -124,9 +124,7 @@ def test_mixed_good_and_bad_json_rows_of_one_batch_are_rejected_row_exactly(hand
 
 @pytest.mark.parametrize("fmt", ["jsonl", "json"])
 def test_the_good_rows_of_a_mixed_json_batch_land_cast_to_the_spec_types(hand_written: Path, fmt: str) -> None:
-    rows = query(
-        hand_written, f'select seq, qty, amount, price, active, day, "at", label from raw_drop.events_{fmt}'
-    )
+    rows = query(hand_written, f'select seq, qty, amount, price, active, day, "at", label from raw_drop.events_{fmt}')
     assert {r[0]: r[1:] for r in rows} == LANDED
 
 
@@ -168,7 +166,7 @@ def duckdb_expected(project: Path, path: Path, fmt: str) -> dict[str, str]:
         else f"read_csv('{path}', header=true, all_varchar=true)"
     )
     checks = " ".join(
-        f"when \"{c}\" is not null and try_cast(\"{c}\" as {t}) is null then 'type not castable: column {c}'"
+        f'when "{c}" is not null and try_cast("{c}" as {t}) is null then \'type not castable: column {c}\''
         for c, t in DUCK_TYPES.items()
     )
     sql = f"select seq, case {checks} when id is null then 'primary key id is null' end as why from {reader}"
