@@ -142,9 +142,9 @@ def cast_text(values: Any, column: Any) -> tuple[pa.Array, pa.Array]:
     target = arrow_type(column)
     kind = column.type
     if kind in TEXT_TYPES:
-        return values, pa.array([False] * len(values), pa.bool_())
+        return values, pa.repeat(False, len(values))
     if kind == "binary":
-        return values.cast(pa.binary()), pa.array([False] * len(values), pa.bool_())
+        return values.cast(pa.binary()), pa.repeat(False, len(values))
     text = pc.utf8_trim_whitespace(values)
     if kind in INTEGER_TYPES:
         text = pc.replace_substring_regex(pc.replace_substring_regex(text, r"^\+", ""), r"\.0*$", "")

@@ -852,6 +852,8 @@ def _frozen_type(error: Any) -> str:
     columns = (error.table_schema or {}).get("columns") or {}
     old_type = (columns.get(column) or {}).get("data_type", "unknown")
     item = error.data_item
+    if isinstance(item, list) and item and isinstance(item[0], pa.Table | pa.RecordBatch):
+        item = item[0]  # dlt hands the batches of the failing item as a list
     if isinstance(item, pa.RecordBatch):
         item = pa.Table.from_batches([item])
     if isinstance(item, pa.Table) and column in item.column_names:
