@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import io
 import json
+import operator
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -230,20 +231,25 @@ DIRECT: dict[str, tuple[type, pa.DataType]] = {
 def column_from_values(values: list[Any], column: Any) -> pa.Array:
     """The values of one column of a list of records: typed when every value already has the
     column's JSON type, else as text (cast by `cast_text`)."""
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
     direct = DIRECT.get(column.type)
-    if direct is not None:
-        wanted, arrow = direct
-        if all(type(v) is wanted or v is None for v in values):
-            try:
-                return pa.array(values, arrow)
-            except CAST_ERRORS:  # an integer beyond 64 bits: its text is read and refused
-                pass
+    if direct is not None and kinds <= {direct[0]}:
+        try:
+            return pa.array(values, direct[1])
+        except CAST_ERRORS:  # an integer beyond 64 bits: its text is read and refused
+            pass
+    if kinds <= {str}:
+        return pa.array(values, pa.string())
+    if column.type in ("float", "double", "decimal") and kinds <= {int, float}:
+        # numbers as their shortest text, as JSON writes them (Arrow's float-to-text is Python's repr)
+        return pc.cast(pa.array(values, pa.float64() if float in kinds else pa.int64()), pa.string())
     return pa.array([_text(v, column.type) for v in values], pa.string())
 
 
 def records_table(columns: Sequence[Any], records: list[dict[str, Any]]) -> pa.Table:
     """The spec's columns of `records` (a missing key is null), one Arrow column each."""
-    arrays = [column_from_values([r.get(c.name) for r in records], c) for c in columns]
+    arrays = [column_from_values(list(map(operator.methodcaller("get", c.name), records)), c) for c in columns]
     return pa.Table.from_arrays(arrays, names=[c.name for c in columns])
 
 

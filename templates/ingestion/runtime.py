@@ -781,26 +781,45 @@ PAGINATORS: dict[str, Any] = {
 PAGE_SIZE_PARAMS = {"page": "per_page", "cursor": "limit", "link_header": "per_page"}
 
 
+# Records handed to dlt at a time: pages are gathered up to this many, as dlt's cost per item
+# (its schema for the batch) does not grow with the item's rows.
+API_BATCH = 10_000
+
+
 def api_resource(table: Table, base_url: str, auth_config: Any, ctx: RunContext) -> Any:
-    """One endpoint of a REST API through dlt's rest_api source: path, records path and
-    pagination from the table's options (the spec), auth from a secret, retries with
-    exponential backoff on 429/5xx from dlt's runtime settings (.dlt/config.toml). The spec
-    names no request parameter for the watermark, so every run reads the endpoint and the
-    merge on the primary key keeps the table free of duplicates."""
-    from dlt.sources.rest_api import rest_api_resources
+    """One endpoint of a REST API through dlt's REST client with rest_api's paginators: path,
+    records path and pagination from the table's options (the spec), auth from a secret,
+    retries with exponential backoff on 429/5xx from dlt's runtime settings (.dlt/config.toml).
+    Pages are gathered into batches of API_BATCH records, each conformed into one Arrow table.
+    The spec names no request parameter for the watermark, so every run reads the endpoint
+    and the merge on the primary key keeps the table free of duplicates."""
+    from dlt.sources.helpers.rest_client import RESTClient
+    from dlt.sources.rest_api.config_setup import create_auth, create_paginator
 
     options = table.options
-    client: dict[str, Any] = {"base_url": base_url, "paginator": PAGINATORS[options["pagination"]](options)}
-    if auth_config is not None:
-        client["auth"] = auth_config
-    endpoint: dict[str, Any] = {"path": options["path"], "params": {}}
+    client = RESTClient(
+        base_url=base_url,
+        auth=create_auth(auth_config),
+        paginator=create_paginator(PAGINATORS[options["pagination"]](options)),
+    )
+    params: dict[str, Any] = {}
     size_param = PAGE_SIZE_PARAMS.get(options["pagination"])
     if size_param:
-        endpoint["params"][size_param] = options["page_size"]
-    if options.get("records_path"):
-        endpoint["data_selector"] = options["records_path"]
-    (resource,) = rest_api_resources({"client": client, "resources": [{"name": table.landed, "endpoint": endpoint}]})  # type: ignore[typeddict-item]
-    return finish(resource, table, ctx)
+        params[size_param] = options["page_size"]
+    selector = options.get("records_path") or None
+
+    @dlt.resource(name=table.landed)
+    def pages() -> Iterator[list[Any]]:
+        batch: list[Any] = []
+        for page in client.paginate(str(options["path"]), params=params, data_selector=selector):
+            batch.extend(page)
+            if len(batch) >= API_BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    return finish(pages(), table, ctx)
 
 
 # ---------------------------------------------------------------- running a source
