@@ -18,7 +18,8 @@ API: an http.server in a thread of this process serves N records in pages of 1,0
 (`?page=N`, each page serialised when asked, as a server would). Per repeat, interleaved:
 - fetch only: a client that requests every page and parses its JSON, nothing else (what the
   server and HTTP allow any client);
-- generated: `python -m pipeline.ingest` of a generated API project against the server.
+- generated: `python -m pipeline.ingest` of a generated API project against the server (pages
+  gathered into Arrow batches of 10,000 records, merged on the key into DuckDB).
 Wall time is the child's whole process (interpreter start and imports included); peak RSS is
 the child's own `ru_maxrss` from `wait4`.
 """
