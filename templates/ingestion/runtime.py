@@ -1,7 +1,7 @@
 """Runtime helpers of the ingestion package (written by pipegen, the same in every project).
 
 Every resource built in `pipeline.sources` goes through `conform`, added to the dlt
-resource with `add_yield_map`, so it runs inside dlt's extract step:
+resource as a step, so it runs inside dlt's extract step on whole batches and pages:
 
 1. contract: a column of the spec missing from a batch (dropped at the source) or a typed
    column whose type changed (the source now sends text where the spec says bigint) stops
@@ -15,15 +15,17 @@ resource with `add_yield_map`, so it runs inside dlt's extract step:
 4. metadata on every row: `_extracted_at` (start of this run, UTC), `_source` (the spec's
    source name) and `_batch_id` (dlt's load id of the package the row is in).
 
-Bulk batches (SQL tables, files) are Arrow tables and are handled column by column; only
-the rows of a column that fails to cast are looked at one by one. API records are dicts.
+SQL tables and files reach it as Arrow tables (JSON lines too: `pipeline.columnar` reads
+them in blocks), API pages as lists of records; either way the spec's columns are cast a
+column at a time (pyarrow.compute, rules in `pipeline.columnar`), the rows that fail are
+found without looking at the others, and each batch or page yields one Arrow table of good
+rows (dlt writes it as Parquet) and one list of dead letters.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import decimal
 import hashlib
 import hmac
 import json
@@ -36,6 +38,8 @@ from typing import Any
 import dlt
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from pipeline.columnar import arrow_type, cast_text, other_columns, read_json_lines, records_table, try_cast
 
 METADATA_COLUMNS = ("_extracted_at", "_source", "_batch_id")
 PII_KEY_ENV = "PIPEGEN_PII_KEY"
@@ -180,24 +184,6 @@ class ContractViolation(Exception):
 
 # ---------------------------------------------------------------- types
 
-ARROW_TYPES: dict[str, Any] = {
-    "string": lambda c: pa.string(),
-    "uuid": lambda c: pa.string(),
-    "json": lambda c: pa.string(),
-    "int": lambda c: pa.int32(),
-    "bigint": lambda c: pa.int64(),
-    "smallint": lambda c: pa.int16(),
-    "float": lambda c: pa.float64(),
-    "double": lambda c: pa.float64(),
-    "decimal": lambda c: pa.decimal128(c.precision or 38, c.scale or 0),
-    "boolean": lambda c: pa.bool_(),
-    "date": lambda c: pa.date32(),
-    "time": lambda c: pa.time64("us"),
-    "timestamp": lambda c: pa.timestamp("us"),
-    "timestamp_tz": lambda c: pa.timestamp("us", tz="UTC"),
-    "binary": lambda c: pa.binary(),
-}
-
 # dlt column hints per portable type
 DLT_TYPES: dict[str, dict[str, Any]] = {
     "string": {"data_type": "text"},
@@ -247,10 +233,6 @@ COMPATIBLE: dict[str, Any] = {
     "timestamp_tz": _is_temporal,
     "binary": lambda t: pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t),
 }
-
-
-def arrow_type(column: Column) -> pa.DataType:
-    return ARROW_TYPES[column.type](column)
 
 
 def column_hints(table: Table, mask_pii: bool) -> dict[str, dict[str, Any]]:
@@ -388,10 +370,6 @@ def _stamp_arrow(batch: pa.Table, ctx: RunContext, load_id: str) -> pa.Table:
     return batch.append_column("_batch_id", pa.repeat(pa.scalar(load_id, pa.string()), n))
 
 
-def _stamp_record(record: dict[str, Any], ctx: RunContext, load_id: str) -> dict[str, Any]:
-    return {**record, "_extracted_at": ctx.extracted_at, "_source": ctx.source, "_batch_id": load_id}
-
-
 # ---------------------------------------------------------------- dead letters
 
 
@@ -403,7 +381,7 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-def dead_letter(table: Table, record: dict[str, Any], reason: str, ctx: RunContext, load_id: str) -> Any:
+def dead_letter(table: Table, record: dict[str, Any], reason: str, ctx: RunContext, load_id: str) -> dict[str, Any]:
     """A row for `<table>__dead_letter`: why, and the raw record (personal data protected)."""
     raw = json.dumps(protect_record(table, record, ctx), default=_json_default, sort_keys=True, ensure_ascii=False)
     row = {
@@ -414,7 +392,7 @@ def dead_letter(table: Table, record: dict[str, Any], reason: str, ctx: RunConte
         "_source": ctx.source,
         "_batch_id": load_id,
     }
-    return dlt.mark.with_hints(row, dead_letter_hints(table), create_table_variant=True)
+    return row
 
 
 def empty_tables(source: str, tables: tuple[Table, ...], ctx: RunContext) -> Any:
@@ -464,26 +442,28 @@ def table_hints(table: Table, mask_pii: bool, metadata: bool = False) -> Any:
 
 
 def conform(table: Table, ctx: RunContext) -> Any:
-    """The `add_yield_map` step of every resource of `table` (see the module docstring)."""
+    """The step every resource of `table` ends with (see the module docstring). It takes what
+    the reader yields whole: an Arrow table, or a list of records (an API page), never a row
+    at a time."""
 
     hints = table_hints(table, ctx.mask_pii)
 
-    def step(item: Any) -> Iterator[Any]:
+    def step(item: Any, meta: Any = None) -> Iterator[Any]:
         load_id = batch_id()
         if isinstance(item, pa.RecordBatch):
             item = pa.Table.from_batches([item])
+        if isinstance(item, dict):
+            item = [item]
         if isinstance(item, pa.Table):
-            rows = _conform_arrow(table, item, ctx, load_id)
-        elif isinstance(item, dict):
-            rows = _conform_record(table, item, ctx, load_id)
+            dead, rows = _conform_arrow(table, item, ctx, load_id)
+        elif isinstance(item, list):
+            dead, rows = _conform_records(table, item, ctx, load_id)
         else:
             raise TypeError(f"{table.source}.{table.name}: cannot conform a {type(item).__name__}")
-        for row in rows:
-            yield (
-                row
-                if isinstance(row, dlt.extract.items.DataItemWithMeta)
-                else dlt.mark.with_hints(row, hints, create_table_variant=True)
-            )
+        if dead:
+            yield dlt.mark.with_hints(dead, dead_letter_hints(table), create_table_variant=True)
+        if rows is not None:
+            yield dlt.mark.with_hints(rows, hints, create_table_variant=True)
 
     return step
 
@@ -522,136 +502,102 @@ def _check_columns(table: Table, batch: pa.Table, ctx: RunContext) -> None:
                 raise ContractViolation(_violation(table, column, str(arrow), _first_record(batch, bad), ctx))
 
 
-def _cast_values(values: Any, target: pa.DataType) -> Any:
-    """pyarrow's safe cast; integers reach a decimal through decimal(38,0), as pyarrow wants
-    room for the widest integer first."""
-    if pa.types.is_decimal(target) and pa.types.is_integer(values.type):
-        values = pc.cast(values, pa.decimal128(38, 0), safe=True)
-    return pc.cast(values, target, safe=True)
+def _is_text_column(values: Any) -> bool:
+    return _is_text(values.type)
 
 
-CAST_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
-
-
-def _cast(values: pa.ChunkedArray, target: pa.DataType) -> tuple[Any, list[int]]:
-    """The column cast to `target`, and the indexes of values that do not cast (set to null).
-    Only a column that fails as a whole is looked at value by value."""
-    try:
-        return _cast_values(values, target), []
-    except CAST_ERRORS:
-        pass
-    out, bad = [], []
-    for i, value in enumerate(values.to_pylist()):
-        try:
-            out.append(_cast_values(pa.array([value], values.type), target)[0].as_py())
-        except CAST_ERRORS:
-            out.append(None)
-            bad.append(i)
-    return pa.array(out, target), bad
-
-
-def _conform_arrow(table: Table, batch: pa.Table, ctx: RunContext, load_id: str) -> Iterator[Any]:
-    _check_columns(table, batch, ctx)
-    raw = batch
+def _cast_columns(
+    table: Table, batch: pa.Table, records: list[dict[str, Any]] | None = None
+) -> tuple[pa.Table, dict[int, str]]:
+    """Every spec column cast to its type, a column at a time; the rows that do not cast or
+    have a null key, each with its reason (the first failing column, then the key). A
+    reason shows the value as sent: from `records` when the batch was built from them."""
     reasons: dict[int, str] = {}
     for column in table.columns:
-        if pa.types.is_dictionary(batch.column(column.name).type):
-            batch = batch.set_column(
-                batch.column_names.index(column.name), column.name, batch.column(column.name).dictionary_decode()
-            )
+        index = batch.column_names.index(column.name)
+        values = batch.column(index)
+        if pa.types.is_dictionary(values.type):
+            values = values.dictionary_decode()
         target = arrow_type(column)
-        if batch.column(column.name).type == target:
+        if values.type == target:
             continue
-        cast, bad = _cast(batch.column(column.name), target)
+        if not table.typed and _is_text_column(values):
+            cast, failed = cast_text(values, column)
+            bad = pc.indices_nonzero(failed).to_pylist() if pc.any(failed).as_py() else []
+        else:
+            cast, bad = try_cast(values, target)
         for i in bad:
-            value = batch.column(column.name)[i].as_py()
+            value = records[i].get(column.name) if records is not None else batch.column(index)[i].as_py()
             reasons.setdefault(i, f"type not castable: column {column.name} value {value!r} is not {column.type}")
-        batch = batch.set_column(batch.column_names.index(column.name), column.name, cast)
+        batch = batch.set_column(index, column.name, cast)
     for key in table.primary_key:
         nulls = pc.is_null(batch.column(key))
         if pc.any(nulls).as_py():
             for i in pc.indices_nonzero(nulls).to_pylist():
                 reasons.setdefault(i, f"primary key {key} is null")
+    return batch, reasons
+
+
+def _dead_letters(
+    table: Table, records: list[dict[str, Any]], reasons: list[str], ctx: RunContext, load_id: str
+) -> list[dict[str, Any]]:
+    return [dead_letter(table, record, reason, ctx, load_id) for record, reason in zip(records, reasons, strict=True)]
+
+
+def _without(batch: pa.Table, reasons: dict[int, str]) -> pa.Table:
+    keep = _keep_mask(batch.num_rows, reasons)
+    return batch.filter(keep)
+
+
+def _keep_mask(length: int, reasons: dict[int, str]) -> pa.Array:
+    flags = [True] * length
+    for i in reasons:
+        flags[i] = False
+    return pa.array(flags, pa.bool_())
+
+
+def _conform_arrow(
+    table: Table, batch: pa.Table, ctx: RunContext, load_id: str
+) -> tuple[list[dict[str, Any]], pa.Table | None]:
+    _check_columns(table, batch, ctx)
+    raw = batch
+    batch, reasons = _cast_columns(table, batch)
+    dead: list[dict[str, Any]] = []
     if reasons:
-        for i in sorted(reasons):
-            yield dead_letter(table, raw.slice(i, 1).to_pylist()[0], reasons[i], ctx, load_id)
-        keep = pa.array([i not in reasons for i in range(batch.num_rows)])
-        batch = batch.filter(keep)
-    if batch.num_rows:
-        yield _stamp_arrow(_protect_arrow(table, _key_not_null(table, batch), ctx), ctx, load_id)
+        bad = sorted(reasons)
+        records = raw.take(pa.array(bad, pa.int64())).to_pylist()
+        dead = _dead_letters(table, records, [reasons[i] for i in bad], ctx, load_id)
+        batch = _without(batch, reasons)
+    if not batch.num_rows:
+        return dead, None
+    return dead, _stamp_arrow(_protect_arrow(table, _key_not_null(table, batch), ctx), ctx, load_id)
+
+
+def _conform_records(
+    table: Table, records: list[dict[str, Any]], ctx: RunContext, load_id: str
+) -> tuple[list[dict[str, Any]], pa.Table | None]:
+    """Records (an API page, a block of JSON lines pyarrow refused, a JSON document): the
+    spec's columns cast as an Arrow batch, the records' other keys as Arrow infers them, so
+    an API lands as its JSON lines stand-in does (and dlt writes Parquet, not SQL inserts)."""
+    if not records:
+        return [], None
+    cast, reasons = _cast_columns(dataclasses.replace(table, typed=False), records_table(table.columns, records), records)
+    bad = sorted(reasons)
+    dead = _dead_letters(table, [records[i] for i in bad], [reasons[i] for i in bad], ctx, load_id)
+    if reasons:
+        cast = _without(cast, reasons)
+        records = [r for i, r in enumerate(records) if i not in reasons]
+    if not records:
+        return dead, None
+    for name, values in other_columns(table.columns, records):
+        cast = cast.append_column(name, values)
+    return dead, _stamp_arrow(_protect_arrow(table, _key_not_null(table, cast), ctx), ctx, load_id)
 
 
 def _key_not_null(table: Table, batch: pa.Table) -> pa.Table:
     """Rows with a null key went to the dead letters: say so in the schema, as dlt's hint does."""
     fields = [f.with_nullable(False) if f.name in table.primary_key else f for f in batch.schema]
     return batch.cast(pa.schema(fields, metadata=batch.schema.metadata))
-
-
-def _timestamp(value: Any) -> dt.datetime:
-    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-
-
-def _not_bool(value: Any) -> Any:
-    if isinstance(value, bool | dict | list):
-        raise ValueError(value)
-    return value
-
-
-def _integer(value: Any, bound: int) -> int:
-    value = _not_bool(value)
-    number = decimal.Decimal(str(value))
-    if number != number.to_integral_value() or not -bound <= number < bound:
-        raise ValueError(value)
-    return int(number)
-
-
-def _boolean(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("true", "t", "1", "yes"):
-        return True
-    if text in ("false", "f", "0", "no"):
-        return False
-    raise ValueError(value)
-
-
-PY_CASTS: dict[str, Any] = {
-    "string": str,
-    "uuid": str,
-    "json": lambda v: v,
-    "int": lambda v: _integer(v, 2**31),
-    "bigint": lambda v: _integer(v, 2**63),
-    "smallint": lambda v: _integer(v, 2**15),
-    "float": lambda v: float(_not_bool(v)),
-    "double": lambda v: float(_not_bool(v)),
-    "decimal": lambda v: decimal.Decimal(str(_not_bool(v))),
-    "boolean": _boolean,
-    "date": lambda v: v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10]),
-    "time": lambda v: v if isinstance(v, dt.time) else dt.time.fromisoformat(str(v)),
-    "timestamp": _timestamp,
-    "timestamp_tz": _timestamp,
-    "binary": lambda v: v if isinstance(v, bytes) else str(v).encode(),
-}
-
-
-def _conform_record(table: Table, record: dict[str, Any], ctx: RunContext, load_id: str) -> Iterator[Any]:
-    out = dict(record)
-    for column in table.columns:
-        value = record.get(column.name)
-        if value is None:
-            continue
-        try:
-            out[column.name] = PY_CASTS[column.type](value)
-        except (ValueError, TypeError, ArithmeticError):
-            reason = f"type not castable: column {column.name} value {value!r} is not {column.type}"
-            yield dead_letter(table, record, reason, ctx, load_id)
-            return
-    for key in table.primary_key:
-        if out.get(key) is None:
-            yield dead_letter(table, record, f"primary key {key} is null", ctx, load_id)
-            return
-    yield _stamp_record(protect_record(table, out, ctx), ctx, load_id)
 
 
 # ---------------------------------------------------------------- resources
@@ -706,7 +652,7 @@ def incremental(table: Table, window: tuple[dt.datetime, dt.datetime] | None = N
 def finish(resource: Any, table: Table, ctx: RunContext) -> Any:
     """The resource named as the landed table, with the conform step (which carries the hints)."""
     resource.apply_hints(table_name=table.landed, write_disposition=write_disposition(table))
-    resource.add_yield_map(conform(table, ctx))
+    resource.add_step(conform(table, ctx))  # a step, not a yield map: it takes a page or a batch whole
     return resource
 
 
@@ -778,9 +724,10 @@ def jsonl_stand_in(table: Table) -> Table:
 
 
 def read_files(table: Table) -> Any:
-    """A dlt transformer over dlt's filesystem source: every file as Arrow batches. CSV is
-    read as text (the conform step casts it to the spec's types and routes what does not
-    cast to the dead-letter table); Parquet keeps its own types; JSON lines are records."""
+    """A dlt transformer over dlt's filesystem source: every file as Arrow tables. CSV is read
+    as text and JSON lines in blocks of whole lines by pyarrow's JSON reader (the conform
+    step casts them to the spec's types, a column at a time, and routes what does not cast to
+    the dead-letter table); Parquet keeps its own types; a JSON document becomes one table."""
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
@@ -793,28 +740,20 @@ def read_files(table: Table) -> Any:
                 if fmt == "csv":
                     header = pacsv.open_csv(handle).schema.names
                     handle.seek(0)
-                    options = pacsv.ConvertOptions(
-                        column_types={name: pa.string() for name in header}, strings_can_be_null=True
+                    options = pacsv.ConvertOptions(  # only an empty cell is null: "n/a" is a value to check
+                        column_types={name: pa.string() for name in header}, strings_can_be_null=True, null_values=[""]
                     )
-                    yield pacsv.read_csv(handle, convert_options=options)
+                    yield from pacsv.open_csv(handle, convert_options=options)
                 elif fmt == "parquet":
                     for batch in pq.ParquetFile(handle).iter_batches(batch_size=CHUNK_SIZE):
                         yield pa.Table.from_batches([batch])
+                elif fmt == "json":
+                    data = json.loads(handle.read())
+                    yield data if isinstance(data, list) else [data]
                 else:
-                    yield from _json_records(handle, fmt)
+                    yield from read_json_lines(handle, table.columns)
 
     return reader
-
-
-def _json_records(handle: Any, fmt: str) -> Iterator[list[dict[str, Any]]]:
-    text = handle.read().decode("utf-8") if isinstance(handle.read(0), bytes) else handle.read()
-    if fmt == "json":
-        data = json.loads(text)
-        yield data if isinstance(data, list) else [data]
-        return
-    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-    for start in range(0, len(rows), CHUNK_SIZE):
-        yield rows[start : start + CHUNK_SIZE]
 
 
 def file_resource(table: Table, bucket_url: str, ctx: RunContext) -> Any:
@@ -842,26 +781,45 @@ PAGINATORS: dict[str, Any] = {
 PAGE_SIZE_PARAMS = {"page": "per_page", "cursor": "limit", "link_header": "per_page"}
 
 
+# Records handed to dlt at a time: pages are gathered up to this many, as dlt's cost per item
+# (its schema for the batch) does not grow with the item's rows.
+API_BATCH = 10_000
+
+
 def api_resource(table: Table, base_url: str, auth_config: Any, ctx: RunContext) -> Any:
-    """One endpoint of a REST API through dlt's rest_api source: path, records path and
-    pagination from the table's options (the spec), auth from a secret, retries with
-    exponential backoff on 429/5xx from dlt's runtime settings (.dlt/config.toml). The spec
-    names no request parameter for the watermark, so every run reads the endpoint and the
-    merge on the primary key keeps the table free of duplicates."""
-    from dlt.sources.rest_api import rest_api_resources
+    """One endpoint of a REST API through dlt's REST client with rest_api's paginators: path,
+    records path and pagination from the table's options (the spec), auth from a secret,
+    retries with exponential backoff on 429/5xx from dlt's runtime settings (.dlt/config.toml).
+    Pages are gathered into batches of API_BATCH records, each conformed into one Arrow table.
+    The spec names no request parameter for the watermark, so every run reads the endpoint
+    and the merge on the primary key keeps the table free of duplicates."""
+    from dlt.sources.helpers.rest_client import RESTClient
+    from dlt.sources.rest_api.config_setup import create_auth, create_paginator
 
     options = table.options
-    client: dict[str, Any] = {"base_url": base_url, "paginator": PAGINATORS[options["pagination"]](options)}
-    if auth_config is not None:
-        client["auth"] = auth_config
-    endpoint: dict[str, Any] = {"path": options["path"], "params": {}}
+    client = RESTClient(
+        base_url=base_url,
+        auth=create_auth(auth_config),
+        paginator=create_paginator(PAGINATORS[options["pagination"]](options)),
+    )
+    params: dict[str, Any] = {}
     size_param = PAGE_SIZE_PARAMS.get(options["pagination"])
     if size_param:
-        endpoint["params"][size_param] = options["page_size"]
-    if options.get("records_path"):
-        endpoint["data_selector"] = options["records_path"]
-    (resource,) = rest_api_resources({"client": client, "resources": [{"name": table.landed, "endpoint": endpoint}]})  # type: ignore[typeddict-item]
-    return finish(resource, table, ctx)
+        params[size_param] = options["page_size"]
+    selector = options.get("records_path") or None
+
+    @dlt.resource(name=table.landed)
+    def pages() -> Iterator[list[Any]]:
+        batch: list[Any] = []
+        for page in client.paginate(str(options["path"]), params=params, data_selector=selector):
+            batch.extend(page)
+            if len(batch) >= API_BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    return finish(pages(), table, ctx)
 
 
 # ---------------------------------------------------------------- running a source
@@ -906,12 +864,23 @@ def explain(exc: BaseException) -> str:
 
 
 def _frozen_type(error: Any) -> str:
-    """dlt's frozen-data-type error, with the column's old and new type and the record. A value
-    of another type shows up in dlt as a variant column `<column>__v_<new type>`."""
+    """dlt's frozen-data-type error, with the column's old and new type and the record. In a
+    record a value of another type shows up as a variant column `<column>__v_<new type>`; in
+    an Arrow batch the column has another Arrow type (its first row with a value is shown)."""
     column, _, new_type = (error.column_name or "").partition("__v_")
     columns = (error.table_schema or {}).get("columns") or {}
     old_type = (columns.get(column) or {}).get("data_type", "unknown")
-    record = json.dumps(error.data_item, default=_json_default, sort_keys=True) if error.data_item else "(not shown)"
+    item = error.data_item
+    if isinstance(item, list) and item and isinstance(item[0], pa.Table | pa.RecordBatch):
+        item = item[0]  # dlt hands the batches of the failing item as a list
+    if isinstance(item, pa.RecordBatch):
+        item = pa.Table.from_batches([item])
+    if isinstance(item, pa.Table) and column in item.column_names:
+        from dlt.common.libs.pyarrow import get_column_type_from_py_arrow
+
+        new_type = new_type or get_column_type_from_py_arrow(item.schema.field(column).type).get("data_type", "")
+        item = _first_record(item, pc.is_valid(item.column(column)))
+    record = json.dumps(item, default=_json_default, sort_keys=True) if item else "(not shown)"
     return (
         f"contract violation in table {error.table_name}, column {column}: type changed from {old_type} "
         f"to {new_type or 'another type'}; offending record: {record}"

@@ -424,8 +424,10 @@ def test_a_new_column_evolves_its_type_change_stops_and_the_next_run_is_not_stuc
         stopped = production_ingest(project)
         assert stopped.returncode == 1
         assert "table items, column extra: type changed from bigint to text" in stopped.stderr
-        assert '"extra__v_text": "abc"' in stopped.stderr, "the offending record is shown"
-        assert "aborted" in stopped.stderr
+        assert '"extra": "abc"' in stopped.stderr, "the offending record is shown"
+        # an Arrow page fails in dlt's extract step, before any load package exists (a failure in a
+        # later step leaves one, and the message then says it was aborted): nothing of it landed
+        assert query(project, "select extra from raw_crm.items") == [[1]]
         Evolving.extra = [2]
         again = production_ingest(project)
         assert again.returncode == 0, again.stderr  # not stuck on the failed package

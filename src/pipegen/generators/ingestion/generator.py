@@ -8,7 +8,9 @@ reader over their JSON lines stand-ins, data/<source>/<dataset>.jsonl) and a dat
 every table's columns, key, watermark and PII; `pipeline/ingest.py` runs them into the
 local DuckDB warehouse (`--local`) or the spec's warehouse target; `pipeline/runtime.py`
 (copied verbatim) holds what every resource shares: the contract check, dead letters, PII
-masking (ETL) and the metadata columns. Per-system differences are the tables below.
+masking (ETL) and the metadata columns; `pipeline/columnar.py` (copied verbatim) reads JSON
+lines and records into Arrow and casts them a column at a time. Per-system differences are
+the tables below.
 """
 
 from __future__ import annotations
@@ -475,6 +477,7 @@ class IngestionGenerator:
         return {
             ".dlt/config.toml": render("ingestion/config.toml.j2", values),
             "pipeline/ingest.py": render("ingestion/ingest.py.j2", values),
+            "pipeline/columnar.py": (static / "columnar.py").read_text(encoding="utf-8"),
             "pipeline/runtime.py": (static / "runtime.py").read_text(encoding="utf-8"),
             "pipeline/sources.py": render("ingestion/sources.py.j2", values),
             "tests/test_ingestion.py": (static / "test_ingestion.py").read_text(encoding="utf-8"),
