@@ -10,7 +10,6 @@ KUBERNETES = Declaration(
     "kubernetes", "Kubernetes manifests: namespaces, workloads, kustomize overlays", (Kind.KUBERNETES_MANIFESTS,)
 )
 TERRAFORM = Declaration("terraform", "Terraform infrastructure per cloud and environment", (Kind.CLOUD_INFRASTRUCTURE,))
-MONITORING = Declaration("monitoring", "Prometheus rules and Grafana dashboards", (Kind.METRICS_ALERTS,))
 SPARK = Declaration(
     "spark", "PySpark batch and Structured Streaming jobs, where the plan chooses Spark",
     (Kind.SPARK_BATCH, Kind.SPARK_STREAMING),
@@ -24,4 +23,4 @@ COMPOSE = Declaration("compose", "compose.yaml: the local services the plan need
 LINEAGE = Declaration("lineage", "OpenLineage events of every step, to a file locally or a lineage backend",
                       always=True)  # fmt: skip
 
-PLANNED: tuple[Declaration, ...] = (KUBERNETES, TERRAFORM, MONITORING, SPARK, DATABRICKS, LAKEHOUSE, COMPOSE, LINEAGE)
+PLANNED: tuple[Declaration, ...] = (KUBERNETES, TERRAFORM, SPARK, DATABRICKS, LAKEHOUSE, COMPOSE, LINEAGE)
