@@ -35,13 +35,14 @@ class Alert:
     for_: float  # seconds the condition must hold
     summary: str
     description: str  # Prometheus templates ({{ $labels.x }}, {{ $value }}) are kept as written
+    labels: tuple[tuple[str, str], ...] = ()  # beside severity: what tells two rules of one kind apart
 
     def rule(self) -> dict[str, Any]:
         return {
             "alert": self.name,
             "expr": self.expr,
             "for": format_duration(self.for_) if self.for_ else "0s",
-            "labels": {"severity": self.severity},
+            "labels": {"severity": self.severity, **dict(self.labels)},
             "annotations": {
                 "summary": self.summary,
                 "description": self.description,
@@ -91,7 +92,7 @@ def _batch_alerts(s: Scope) -> list[Alert]:
             f"pipeline_table:pipegen_table_freshness_lag_seconds{{{p},table={promql_str(t.table)}}} > {age:g}",
             0, f"{t.table} is older than {format_duration(age)}",
             "The newest row of {{ $labels.table }} is {{ $value | humanizeDuration }} old "
-            f"(allowed: {format_duration(age)}).",
+            f"(allowed: {format_duration(age)}).", (("table", t.table),),
         )
         for t in s.tables if t.column is not None
         for severity, age in t.stale_after
