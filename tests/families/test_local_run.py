@@ -16,6 +16,7 @@ import pytest
 
 from pipegen.pipeline import prepare
 from tests.conftest import REPO, example_specs, run_cli
+from tests.families import metrics_check
 from tests.judges import offline_env
 from tests.specgen.judges import models
 
@@ -86,6 +87,9 @@ def test_the_local_run_builds_every_staging_model_and_mart_with_rows(
     rows = json.loads(read.stdout)
     empty = {m: n for m, n in rows.items() if n in {"missing", 0}}
     assert not empty, f"{spec.stem}: models missing or empty after the local run: {empty}"
+    # the same run's metrics file (the monitoring family), against the warehouse and event log
+    compared = metrics_check.check(spec, project, batch_python, tmp_path / "home", run.stdout)
+    assert compared or not prepare(spec).spec.monitoring.prometheus, f"{spec.stem}: no metric compared"
 
     if jaffle:
         check = subprocess.run(
