@@ -41,6 +41,16 @@ def queried_metrics(rules_text: str) -> set[str]:
     return {m for g in doc["groups"] for r in g["rules"] for m in re.findall(r"(?<![:\w])pipegen_\w+\b(?!:)", r["expr"])}
 
 
+def dashboard_metrics(project: Path) -> set[str]:
+    """The `pipegen_` metrics the generated Grafana dashboards' panels query."""
+    out: set[str] = set()
+    for board in sorted((project / "monitoring" / "grafana" / "dashboards").glob("*.json")):
+        for panel in json.loads(board.read_text(encoding="utf-8"))["panels"]:
+            for target in panel["targets"]:
+                out |= set(re.findall(r"(?<![:\w])pipegen_\w+\b(?!:)", target["expr"]))
+    return out
+
+
 def check(spec: Path, project: Path, python: Path, home: Path, run_output: str) -> int:
     """Asserts the run's metrics; returns how many values were compared."""
     ready = prepare(spec)
@@ -97,4 +107,8 @@ def check(spec: Path, project: Path, python: Path, home: Path, run_output: str) 
     written = {name for name, _ in values} | {name.removesuffix("_total") for name, _ in values}
     missing = queried_metrics((project / RULES).read_text(encoding="utf-8")) - written
     assert not missing, f"{spec.stem}: the rules query metrics the run never wrote: {sorted(missing)}"
+    panels = dashboard_metrics(project)
+    assert panels or not ready.spec.monitoring.grafana, f"{spec.stem}: no dashboard query"
+    missing = panels - written
+    assert not missing, f"{spec.stem}: the dashboards query metrics the run never wrote: {sorted(missing)}"
     return compared

@@ -45,7 +45,7 @@ EXPORTED: dict[str, str] = {
 }
 
 TIME_TYPES = frozenset({"timestamp", "timestamp_tz", "date"})
-MIN_SLA = 300.0  # a freshness alert never fires on an age under five minutes (scrape and run jitter)
+MIN_SLA = 300.0  # the default freshness SLA is never under five minutes (a realtime latency is 0)
 
 
 @dataclass(frozen=True)
@@ -77,8 +77,8 @@ class Scope:
 
 
 def freshness_sla(spec: Spec) -> float:
-    """`monitoring.freshness_sla`, else twice the latency; never under MIN_SLA."""
-    return max(spec.monitoring.freshness_sla or 2 * spec.latency, MIN_SLA)
+    """`monitoring.freshness_sla`, else twice the latency (at least MIN_SLA)."""
+    return spec.monitoring.freshness_sla or max(2 * spec.latency, MIN_SLA)
 
 
 def _column(d: Dataset) -> str | None:
@@ -93,7 +93,7 @@ def _column(d: Dataset) -> str | None:
 def _stale_after(spec: Spec, d: Dataset) -> tuple[tuple[str, float], ...]:
     fresh = d.quality.freshness if d.quality else None
     levels = [("warning", fresh.warn_after), ("critical", fresh.error_after)] if fresh else []
-    out = tuple((sev, max(age, MIN_SLA)) for sev, age in levels if age is not None)
+    out = tuple((sev, age) for sev, age in levels if age is not None)
     return out or (("critical", freshness_sla(spec)),)
 
 
