@@ -38,7 +38,9 @@ def watched(spec: Path) -> list[str]:
 def queried_metrics(rules_text: str) -> set[str]:
     doc = yaml.safe_load(rules_text)
     # a metric name, not a part of a recorded one (`level:pipegen_metric:operations`)
-    return {m for g in doc["groups"] for r in g["rules"] for m in re.findall(r"(?<![:\w])pipegen_\w+\b(?!:)", r["expr"])}
+    return {
+        m for g in doc["groups"] for r in g["rules"] for m in re.findall(r"(?<![:\w])pipegen_\w+\b(?!:)", r["expr"])
+    }
 
 
 def dashboard_metrics(project: Path) -> set[str]:

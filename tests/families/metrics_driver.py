@@ -25,7 +25,9 @@ def main() -> None:
     ]
     con = duckdb.connect(warehouse, read_only=True)
     con.execute("set TimeZone = 'UTC'")
-    existing = {f"{s}.{t}" for s, t in con.execute("select table_schema, table_name from information_schema.tables").fetchall()}
+    existing = {
+        f"{s}.{t}" for s, t in con.execute("select table_schema, table_name from information_schema.tables").fetchall()
+    }
     rows, newest = {}, {}
     for arg in sys.argv[4:]:
         table, _, column = arg.partition(":")
@@ -36,9 +38,8 @@ def main() -> None:
         if column and table in existing:
             schema, rel = table.split(".")
             value = con.execute(f'select max("{column}") from "{schema}"."{rel}"').fetchone()[0]
-            if value is not None:
-                if hasattr(value, "hour"):  # a timestamp (naive ones are UTC), not a date
-                    newest[table] = (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+            if value is not None and hasattr(value, "hour"):  # a timestamp (naive ones are UTC), not a date
+                newest[table] = (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
     quality: dict[str, list[int]] = {}
     if events.is_file():
         for line in events.read_text(encoding="utf-8").splitlines():

@@ -29,7 +29,9 @@ def _install() -> str | None:
     if done.returncode != 0:
         subprocess.run(["apt-get", "update", "-q"], capture_output=True, timeout=900, check=False, env=env)
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False, env=env)
-    return None if done.returncode == 0 else f"apt-get install {PACKAGE} failed: {done.stdout[-800:]}{done.stderr[-800:]}"
+    return (
+        None if done.returncode == 0 else f"apt-get install {PACKAGE} failed: {done.stdout[-800:]}{done.stderr[-800:]}"
+    )
 
 
 def promtool() -> Path:

@@ -59,25 +59,37 @@ def dashboard(s: Scope, key: str, title: str, panels: list[Panel]) -> dict[str, 
         "editable": True,
         "time": {"from": "now-24h", "to": "now"},
         "refresh": "1m",
-        "templating": {"list": [{"name": "datasource", "label": "Data source", "type": "datasource",
-                                 "query": "prometheus", "current": {}, "hide": 0}]},  # fmt: skip
+        "templating": {
+            "list": [
+                {
+                    "name": "datasource",
+                    "label": "Data source",
+                    "type": "datasource",
+                    "query": "prometheus",
+                    "current": {},
+                    "hide": 0,
+                }
+            ]
+        },
         "panels": [_panel(i, p) for i, p in enumerate(panels)],
     }
 
 
 def _overview(s: Scope) -> list[Panel]:
     p = f"pipeline={promql_str(s.pipeline)}"
-    return [
+    out: list[Panel] = [
         ("Step outcome (1 ok, 0 failed)", f"pipegen_step_success{{{p}}}", "{{step}}", "none"),
         ("Step duration", f"pipegen_step_duration_seconds{{{p}}}", "{{step}}", "s"),
         ("Rows loaded per hour", f"sum by (table) (increase(pipegen_rows_loaded_total{{{p}}}[1h]))", "{{table}}",
          "short"),
         ("Rows rejected per hour (dead letters)",
          f"sum by (table) (increase(pipegen_rows_rejected_total{{{p}}}[1h]))", "{{table}}", "short"),
-        ("Freshness lag", f"pipeline_table:pipegen_table_freshness_lag_seconds{{{p}}}", "{{table}}", "s"),
         ("Failed runs over a day", f"pipeline_step:pipegen_step_failure_ratio:increase1d{{{p}}}", "{{step}}",
          "percentunit"),
     ]  # fmt: skip
+    if s.timed:
+        out.append(("Freshness lag", f"pipeline_table:pipegen_table_freshness_lag_seconds{{{p}}}", "{{table}}", "s"))
+    return out
 
 
 def _quality(s: Scope) -> list[Panel]:
@@ -125,6 +137,7 @@ def dashboards(s: Scope) -> dict[str, dict[str, Any]]:
     out = {}
     if s.batch:
         out["overview.json"] = dashboard(s, "overview", "pipeline overview", _overview(s))
+    if s.quality:
         out["quality.json"] = dashboard(s, "quality", "data quality", _quality(s))
     streaming = _streaming(s)
     if streaming:

@@ -42,9 +42,16 @@ class MonitoringGenerator:
             return Contribution()
         return Contribution(
             requirements=REQUIREMENTS,
-            env=(EnvVar("PIPEGEN_METRICS_FILE", ("pipeline/metrics.py: the metrics textfile the local run writes "
-                                                  "(node_exporter's textfile collector reads *.prom)",),
-                        default=textfile(s)),),  # fmt: skip
+            env=(
+                EnvVar(
+                    "PIPEGEN_METRICS_FILE",
+                    (
+                        "pipeline/metrics.py: the metrics textfile the local run writes "
+                        "(node_exporter's textfile collector reads *.prom)",
+                    ),
+                    default=textfile(s),
+                ),
+            ),
             runtime=("metrics.py",),
         )
 

@@ -63,7 +63,8 @@ class Watched:
 class Scope:
     pipeline: str
     tables: tuple[Watched, ...]
-    batch: bool  # the plan has a batch layer (steps, loads, quality)
+    batch: bool  # the plan has a batch layer (steps, loads)
+    quality: bool  # the plan has GX quality checks (validation events)
     kafka: bool
     flink: bool
     topic_prefix: str  # every topic of the pipeline starts with it
@@ -74,6 +75,11 @@ class Scope:
     kubernetes: bool
     namespace: str
     grafana: bool
+
+    @property
+    def timed(self) -> bool:
+        """Some watched table has a freshness column."""
+        return any(t.column for t in self.tables)
 
 
 def freshness_sla(spec: Spec) -> float:
@@ -115,6 +121,7 @@ def scope(spec: Spec, plan: Plan) -> Scope:
         pipeline=str(names.pipeline),
         tables=tuple(tables),
         batch=bool(plan.graph.batch_sources),
+        quality=bool(plan.graph.batch_sources) and Kind.QUALITY_CHECKS in kinds,
         kafka=Kind.KAFKA_TOPICS in kinds,
         flink=Kind.FLINK_JOBS in kinds,
         topic_prefix=f"{names.pipeline}.",

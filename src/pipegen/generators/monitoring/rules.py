@@ -56,19 +56,25 @@ def recording(s: Scope) -> list[dict[str, str]]:
     p = f"pipeline={promql_str(s.pipeline)}"
     out = []
     if s.batch:
+        if s.timed:  # some table has a freshness column (its newest row is measured)
+            out.append(
+                {
+                    "record": "pipeline_table:pipegen_table_freshness_lag_seconds",
+                    "expr": f"time() - pipegen_table_newest_row_timestamp_seconds{{{p}}}",
+                }
+            )
         out += [
-            {"record": "pipeline_table:pipegen_table_freshness_lag_seconds",
-             "expr": f"time() - pipegen_table_newest_row_timestamp_seconds{{{p}}}"},
             {"record": "pipeline_step:pipegen_step_failure_ratio:increase1d",
              "expr": f'sum by (pipeline, step) (increase(pipegen_step_runs_total{{{p},outcome="failure"}}[1d]))'
                      f" / sum by (pipeline, step) (increase(pipegen_step_runs_total{{{p}}}[1d])) > -1"},
-            {"record": "pipeline_table:pipegen_quality_pass_ratio:increase1d",
-             "expr": f"1 - sum by (pipeline, table) (increase(pipegen_quality_expectations_failed_total{{{p}}}[1d]))"
-                     f" / sum by (pipeline, table) (increase(pipegen_quality_expectations_evaluated_total{{{p}}}[1d]))"
-                     " > -1"},
             {"record": "pipeline_table:pipegen_rows_loaded:increase1d",
              "expr": f"sum by (pipeline, table) (increase(pipegen_rows_loaded_total{{{p}}}[1d]))"},
         ]  # fmt: skip
+    if s.quality:  # `> -1` drops the NaN of a day without a run (0 / 0)
+        failed = f"increase(pipegen_quality_expectations_failed_total{{{p}}}[1d])"
+        evaluated = f"increase(pipegen_quality_expectations_evaluated_total{{{p}}}[1d])"
+        ratio = f"1 - sum by (pipeline, table) ({failed}) / sum by (pipeline, table) ({evaluated}) > -1"
+        out.append({"record": "pipeline_table:pipegen_quality_pass_ratio:increase1d", "expr": ratio})
     if s.kafka:
         topic = f"topic=~{prefix_re(s.topic_prefix)}"
         out.append({
@@ -104,20 +110,26 @@ def _batch_alerts(s: Scope) -> list[Alert]:
         Alert("PipelineFailureRateHigh", "warning",
               f"pipeline_step:pipegen_step_failure_ratio:increase1d{{{p}}} > {s.failure_rate:g}", 0,
               "step {{ $labels.step }} fails too often",
-              f"{{{{ $value | humanizePercentage }}}} of the step's runs failed over a day (allowed: {s.failure_rate:g})."),
-        Alert("PipelineQualityBreach", "critical",
-              f'increase(pipegen_quality_breaches_total{{{p},severity="critical"}}[1h]) > 0', 0,
-              "{{ $labels.table }}: an error-severity quality rule was breached",
-              "A row-level rule of {{ $labels.table }} at severity error failed past its `mostly` in the last hour."),
-        Alert("PipelineQualityBreach", "warning",
-              f'increase(pipegen_quality_breaches_total{{{p},severity="warning"}}[1h]) > 0', 0,
-              "{{ $labels.table }}: a warn-severity quality rule was breached",
-              "A row-level rule of {{ $labels.table }} at severity warn failed past its `mostly` in the last hour."),
+              f"{{{{ $value | humanizePercentage }}}} of the step's runs failed over a day "
+              f"(allowed: {s.failure_rate:g})."),
         Alert("PipelineDeadLettersGrowing", "warning",
               f"increase(pipegen_rows_rejected_total{{{p}}}[1h]) > 0", 0,
               "{{ $labels.table }}: rows are going to the dead-letter table",
               "{{ $value }} row(s) of {{ $labels.table }} were rejected in the last hour."),
     ]  # fmt: skip
+    if s.quality:
+        out += [
+            Alert("PipelineQualityBreach", "critical",
+                  f'increase(pipegen_quality_breaches_total{{{p},severity="critical"}}[1h]) > 0', 0,
+                  "{{ $labels.table }}: an error-severity quality rule was breached",
+                  "A row-level rule of {{ $labels.table }} at severity error failed past its `mostly` "
+                  "in the last hour."),
+            Alert("PipelineQualityBreach", "warning",
+                  f'increase(pipegen_quality_breaches_total{{{p},severity="warning"}}[1h]) > 0', 0,
+                  "{{ $labels.table }}: a warn-severity quality rule was breached",
+                  "A row-level rule of {{ $labels.table }} at severity warn failed past its `mostly` "
+                  "in the last hour."),
+        ]  # fmt: skip
     if s.row_drop is not None:
         keep = 1 - s.row_drop
         out.append(Alert(

@@ -34,7 +34,11 @@ class Alerts(Model):
     failure_rate: float = Field(
         0.05, ge=0, le=1, allow_inf_nan=False, description="Alert when the failed-run ratio exceeds this, 0 to 1."
     )
-    consumer_lag: Duration | None = Field(None, description="Streams: alert when a consumer group is further behind than this at its topic's rate (default: the latency, at least 1m).")
+    consumer_lag: Duration | None = Field(
+        None,
+        description="Streams: alert when a consumer group is further behind than this at its topic's rate "
+        "(default: the latency, at least 1m).",
+    )
     row_drop: float | None = Field(
         None, ge=0, le=1, allow_inf_nan=False, description="Alert when daily rows drop by this fraction, 0 to 1."
     )
