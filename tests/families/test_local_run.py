@@ -1,7 +1,9 @@
 """The local run, judged end to end: for every example with a batch layer, the generated
 project's `python -m pipeline.run` (synthesize -> ingest with dlt into DuckDB -> dbt build)
 exits 0 in the batch judge environment, and every landed table, every staging model and
-every non-ephemeral mart is in the warehouse with rows. jaffle_shop runs over the shop's real CSVs (files source ->
+every non-ephemeral mart is in the warehouse with rows; and the run's metrics file (the
+monitoring family) holds the row counts, newest rows and quality statistics the warehouse and the
+event log hold (tests/families/metrics_check.py). jaffle_shop runs over the shop's real CSVs (files source ->
 dlt -> dbt), and its marts must then pass the jaffle oracle (../shared/oracles/jaffle)."""
 
 from __future__ import annotations
