@@ -19,6 +19,7 @@ from pipegen.generators.base import Contribution, EnvVar, Files, GenContext
 from pipegen.generators.monitoring import dashboards
 from pipegen.generators.monitoring.metrics import Scope, Watched, scope
 from pipegen.generators.monitoring.rules import alerts, groups
+from pipegen.plan.names import ENV
 from pipegen.render.env import render
 from pipegen.render.jsondoc import json_doc
 from pipegen.render.yamldoc import yaml_doc
@@ -44,7 +45,7 @@ class MonitoringGenerator:
             requirements=REQUIREMENTS,
             env=(
                 EnvVar(
-                    "PIPEGEN_METRICS_FILE",
+                    ENV.metrics_file,
                     (
                         "pipeline/metrics.py: the metrics textfile the local run writes "
                         "(node_exporter's textfile collector reads *.prom)",
