@@ -32,12 +32,18 @@ apt_install() {
     && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >>"$log" 2>&1
 }
 
+have_promtool() {
+  # promtool (Debian `prometheus`) judges the monitoring family's Prometheus rules
+  command -v promtool >/dev/null 2>&1
+}
+
 ensure_db_servers() {
   local missing=()
   have_postgres || missing+=(postgresql)
   have_mariadb || missing+=(mariadb-server)
   have_java || missing+=(openjdk-17-jre-headless)
   have_node || missing+=(nodejs npm)
+  have_promtool || missing+=(prometheus)
   [ "${#missing[@]}" -eq 0 ] && return 0
   local skip="the tests that need them will skip (reasons in the pytest summary)"
   if [ "$(id -u)" -ne 0 ]; then

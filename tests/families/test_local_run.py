@@ -1,7 +1,9 @@
 """The local run, judged end to end: for every example with a batch layer, the generated
 project's `python -m pipeline.run` (synthesize -> ingest with dlt into DuckDB -> dbt build)
 exits 0 in the batch judge environment, and every landed table, every staging model and
-every non-ephemeral mart is in the warehouse with rows. jaffle_shop runs over the shop's real CSVs (files source ->
+every non-ephemeral mart is in the warehouse with rows; and the run's metrics file (the
+monitoring family) holds the row counts, newest rows and quality statistics the warehouse and the
+event log hold (tests/families/metrics_check.py). jaffle_shop runs over the shop's real CSVs (files source ->
 dlt -> dbt), and its marts must then pass the jaffle oracle (../shared/oracles/jaffle)."""
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pytest
 
 from pipegen.pipeline import prepare
 from tests.conftest import REPO, example_specs, run_cli
+from tests.families import metrics_check
 from tests.judges import offline_env
 from tests.specgen.judges import models
 
@@ -86,6 +89,9 @@ def test_the_local_run_builds_every_staging_model_and_mart_with_rows(
     rows = json.loads(read.stdout)
     empty = {m: n for m, n in rows.items() if n in {"missing", 0}}
     assert not empty, f"{spec.stem}: models missing or empty after the local run: {empty}"
+    # the same run's metrics file (the monitoring family), against the warehouse and event log
+    compared = metrics_check.check(spec, project, batch_python, tmp_path / "home", run.stdout)
+    assert compared or not prepare(spec).spec.monitoring.prometheus, f"{spec.stem}: no metric compared"
 
     if jaffle:
         check = subprocess.run(

@@ -9,7 +9,6 @@ from pipegen.plan.components import Kind
 KUBERNETES = Declaration(
     "kubernetes", "Kubernetes manifests: namespaces, workloads, kustomize overlays", (Kind.KUBERNETES_MANIFESTS,)
 )
-MONITORING = Declaration("monitoring", "Prometheus rules and Grafana dashboards", (Kind.METRICS_ALERTS,))
 SPARK = Declaration(
     "spark", "PySpark batch and Structured Streaming jobs, where the plan chooses Spark",
     (Kind.SPARK_BATCH, Kind.SPARK_STREAMING),
@@ -22,4 +21,4 @@ LAKEHOUSE = Declaration(
 LINEAGE = Declaration("lineage", "OpenLineage events of every step, to a file locally or a lineage backend",
                       always=True)  # fmt: skip
 
-PLANNED: tuple[Declaration, ...] = (KUBERNETES, MONITORING, SPARK, DATABRICKS, LAKEHOUSE, LINEAGE)
+PLANNED: tuple[Declaration, ...] = (KUBERNETES, SPARK, DATABRICKS, LAKEHOUSE, LINEAGE)

@@ -20,6 +20,7 @@ from pipegen.generators import (
     gx,
     ingestion,
     kafka,
+    monitoring,
     prefect,
     project,
     synthetic,
@@ -45,6 +46,7 @@ FAMILIES: tuple[Declaration, ...] = (
     flink.FAMILY,
     terraform.FAMILY,
     compose.FAMILY,
+    monitoring.FAMILY,
 )
 
 

@@ -69,6 +69,7 @@ class EnvNames:
     pipegen_spec: Final = EnvName("PIPEGEN_SPEC")  # make setup / CI: how to install pipegen
     pii_key: Final = EnvName("PIPEGEN_PII_KEY")  # the HMAC key hashing personal data
     pagerduty_url: Final = EnvName("PIPEGEN_PAGERDUTY_URL")  # the PagerDuty Events API endpoint
+    metrics_file: Final = EnvName("PIPEGEN_METRICS_FILE")  # the local run's metrics textfile (monitoring)
     smtp: Final = SmtpEnv()
     kafka_bootstrap: Final = EnvName("KAFKA_BOOTSTRAP_SERVERS")
 

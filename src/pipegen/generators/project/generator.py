@@ -98,7 +98,11 @@ def _requirements(shared: Shared) -> list[str]:
 
 def _run_context(shared: Shared) -> dict[str, Any]:
     steps = [{"name": s.name, "help": s.help, "command": list(s.command)} for s in shared.run_steps]
-    return {"steps": steps, "step_names": trusted(", ".join(s.name for s in shared.run_steps))}
+    return {
+        "steps": steps,
+        "step_names": trusted(", ".join(s.name for s in shared.run_steps)),
+        "metrics": "metrics.py" in shared.runtime,  # the run's metrics (pipeline/metrics.py), when a family asks
+    }
 
 
 def _env_row(var: EnvVar) -> dict[str, Any]:

@@ -34,20 +34,26 @@ class Alerts(Model):
     failure_rate: float = Field(
         0.05, ge=0, le=1, allow_inf_nan=False, description="Alert when the failed-run ratio exceeds this, 0 to 1."
     )
-    consumer_lag: Duration | None = Field(None, description="Streams: alert when consumer lag exceeds this.")
+    consumer_lag: Duration | None = Field(
+        None,
+        description="Streams: alert when a consumer group is further behind than this at its topic's rate "
+        "(default: the latency, at least 1m).",
+    )
     row_drop: float | None = Field(
         None, ge=0, le=1, allow_inf_nan=False, description="Alert when daily rows drop by this fraction, 0 to 1."
     )
 
 
 class Monitoring(Model):
-    prometheus: bool = Field(True, description="Generate Prometheus rules and scrape configs.")
-    grafana: bool = Field(True, description="Grafana dashboards. Planned, not generated yet: R364 warns when set.")
+    prometheus: bool = Field(
+        True, description="Generate the monitoring family: metrics the local run writes, Prometheus rules, runbooks."
+    )
+    grafana: bool = Field(True, description="Grafana dashboards and their provisioning files (with `prometheus`).")
     freshness_sla: Duration | None = Field(
         None, description="Alert when data is older than this (default: 2 x latency)."
     )
     alerts: Alerts = Field(
-        default_factory=Alerts, description="Alert thresholds. Planned, not generated yet: R364 warns when set."
+        default_factory=Alerts, description="Alert thresholds (docs/runbooks.md of the generated project)."
     )
 
 

@@ -133,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
         done.append((name, code, elapsed, summary))
         if code != 0:
             break
+    from pipeline import metrics
+
+    print(f"metrics: {metrics.publish(done, with_clock(env))}", flush=True)
     report(done)
     return next((code for _, code, _, _ in done if code != 0), 0)
 

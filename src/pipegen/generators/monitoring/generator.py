@@ -1,0 +1,118 @@
+"""monitoring family: what operates the pipeline.
+
+- `monitoring/prometheus/rules.yml`: recording rules and alerts (`rules.py`), each alert with a
+  `severity` label and a `runbook_url` into `docs/runbooks.md`;
+- `monitoring/kubernetes/prometheusrule.yaml` (Kubernetes deployments): the same groups as a
+  Prometheus Operator `PrometheusRule`;
+- `docs/runbooks.md`: one section per alert (meaning, diagnose, fix, replay or backfill);
+- with a batch layer, `monitoring/metrics.json`: what `pipeline/metrics.py` (a shared runtime
+  module) measures when the local run ends — the tables, their dead-letter tables and freshness
+  columns — and the textfile it writes for node_exporter's textfile collector;
+- with `monitoring.grafana`, Grafana dashboards and their provisioning files (`dashboards.py`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipegen.generators.base import Contribution, EnvVar, Files, GenContext
+from pipegen.generators.monitoring import dashboards
+from pipegen.generators.monitoring.metrics import Scope, Watched, scope
+from pipegen.generators.monitoring.rules import alerts, groups
+from pipegen.plan.names import ENV
+from pipegen.render.env import render
+from pipegen.render.jsondoc import json_doc
+from pipegen.render.yamldoc import yaml_doc
+from pipegen.safe import trusted
+from pipegen.spec.types import format_duration
+
+REQUIREMENTS = ("prometheus_client==0.26.0",)
+RULES = "monitoring/prometheus/rules.yml"
+PROMETHEUS_RULE = "monitoring/kubernetes/prometheusrule.yaml"
+CONFIG = "monitoring/metrics.json"
+
+
+def textfile(s: Scope) -> str:
+    return f"metrics/{s.pipeline}.prom"
+
+
+class MonitoringGenerator:
+    def contribute(self, ctx: GenContext) -> Contribution:
+        s = scope(ctx.spec, ctx.plan)
+        if not s.batch:
+            return Contribution()
+        return Contribution(
+            requirements=REQUIREMENTS,
+            env=(
+                EnvVar(
+                    ENV.metrics_file,
+                    (
+                        "pipeline/metrics.py: the metrics textfile the local run writes "
+                        "(node_exporter's textfile collector reads *.prom)",
+                    ),
+                    default=textfile(s),
+                ),
+            ),
+            runtime=("metrics.py",),
+        )
+
+    def render(self, ctx: GenContext) -> Files:
+        s = scope(ctx.spec, ctx.plan)
+        rule_groups = groups(s)
+        files = {
+            RULES: yaml_doc(rule_groups),
+            "docs/runbooks.md": render("monitoring/runbooks.md.j2", _runbook_context(s, ctx.version)),
+        }
+        if s.batch:
+            files[CONFIG] = json_doc(metrics_config(s)) + "\n"
+        if s.kubernetes:
+            files[PROMETHEUS_RULE] = yaml_doc(prometheus_rule(s, rule_groups))
+        if s.grafana:
+            files.update(dashboards.files(s))
+        return files
+
+
+def metrics_config(s: Scope) -> dict[str, Any]:
+    return {
+        "pipeline": s.pipeline,
+        "textfile": textfile(s),
+        "tables": [{"table": t.table, "dead_letter": t.dead_letter, "column": t.column} for t in s.tables],
+    }
+
+
+def prometheus_rule(s: Scope, rule_groups: dict[str, Any]) -> dict[str, Any]:
+    """The rules as a Prometheus Operator resource (monitoring.coreos.com/v1). The Prometheus
+    resource's `ruleSelector` must match its labels (kube-prometheus-stack: `release`)."""
+    name = s.pipeline.replace("_", "-")[:50].strip("-") + "-rules"
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PrometheusRule",
+        "metadata": {
+            "name": name,
+            "namespace": s.namespace,
+            "labels": {"app.kubernetes.io/part-of": s.pipeline.replace("_", "-")[:63].strip("-"),
+                       "app.kubernetes.io/managed-by": "pipegen", "role": "alert-rules"},
+        },
+        "spec": rule_groups,
+    }  # fmt: skip
+
+
+def _levels(t: Watched) -> str:
+    return ", ".join(f"{sev} after {format_duration(age)}" for sev, age in t.stale_after)
+
+
+def _runbook_context(s: Scope, version: str) -> dict[str, Any]:
+    return {
+        "pipeline": s.pipeline,
+        "version": trusted(version),
+        "batch": s.batch,
+        "textfile": textfile(s),
+        "kinds": sorted({a.name for a in alerts(s)}),
+        "stale": [{"table": t.table, "column": t.column, "levels": _levels(t)} for t in s.tables if t.column],
+        "failure_rate": f"{s.failure_rate:g}",
+        "keep": f"{1 - s.row_drop:g}" if s.row_drop is not None else "",
+        "consumer_lag": format_duration(s.consumer_lag),
+    }
+
+
+GENERATOR = MonitoringGenerator()

@@ -1,0 +1,361 @@
+"""The monitoring family judged: every example's Prometheus rules pass `promtool check rules`;
+each alert kind fires and resolves under `promtool test rules` on synthetic series, with the
+alerts expected written here by hand from the spec's settings (never read from the generator);
+every alert has a severity and a runbook link to a section of docs/runbooks.md; the
+PrometheusRule of a Kubernetes deployment passes the Prometheus Operator's CRD schema."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from pipegen.pipeline import prepare, render_tree
+from tests.conftest import REPO, example_specs
+from tests.judges import promtool
+from tests.judges.crds import CrdCatalog, shared_crds_dir
+
+RULES = "monitoring/prometheus/rules.yml"
+RUNBOOKS = "docs/runbooks.md"
+
+
+def generated(spec: Path) -> dict[str, str]:
+    ready = prepare(spec)
+    return render_tree(ready.spec, ready.plan)
+
+
+def variant(tmp_path: Path, example: str, old: str, new: str) -> Path:
+    text = (REPO / "specs" / f"{example}.yaml").read_text(encoding="utf-8")
+    assert old in text, f"{example}.yaml no longer has {old!r}"
+    path = tmp_path / f"{example}.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+READY = {p.stem: prepare(p) for p in example_specs()}  # each example prepared once
+
+
+@pytest.fixture(scope="module")
+def examples() -> dict[str, dict[str, str]]:
+    """The examples with `monitoring.prometheus` on (the default), generated in memory."""
+    return {name: render_tree(r.spec, r.plan) for name, r in READY.items() if r.spec.monitoring.prometheus}
+
+
+def alert_rules(files: dict[str, str]) -> list[dict[str, Any]]:
+    doc = yaml.safe_load(files[RULES])
+    return [r for g in doc["groups"] for r in g["rules"] if "alert" in r]
+
+
+def test_every_example_gets_rules_and_runbooks_unless_prometheus_is_off(examples: dict[str, dict[str, str]]) -> None:
+    off = [r for r in READY.values() if not r.spec.monitoring.prometheus]
+    assert examples and off, "want examples with monitoring.prometheus on and off"
+    for r in off:
+        assert not any(path.startswith("monitoring/") for path in render_tree(r.spec, r.plan)), r.spec.pipeline.name
+    for name, files in examples.items():
+        assert RULES in files and RUNBOOKS in files, name
+        assert alert_rules(files), f"{name}: no alert"
+
+
+def test_every_examples_rules_pass_promtool_check_rules(examples: dict[str, dict[str, str]], tmp_path: Path) -> None:
+    paths = []
+    for name, files in examples.items():
+        path = tmp_path / f"{name}.rules.yml"
+        path.write_text(files[RULES], encoding="utf-8")
+        paths.append(path.name)
+    done = promtool.run("check", "rules", *paths, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("SUCCESS") == len(paths), done.stdout + done.stderr  # promtool warns of duplicates
+
+
+def github_anchor(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading: lower case, punctuation dropped, spaces to '-'."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_alert_has_a_severity_and_a_runbook_section_that_exists(examples: dict[str, dict[str, str]]) -> None:
+    checked = 0
+    for name, files in examples.items():
+        anchors = {github_anchor(line[3:]) for line in files[RUNBOOKS].splitlines() if line.startswith("## ")}
+        sections = {a: 0 for a in anchors}
+        for rule in alert_rules(files):
+            assert rule["labels"]["severity"] in {"critical", "warning"}, (name, rule["alert"])
+            url = rule["annotations"]["runbook_url"]
+            doc, _, anchor = url.partition("#")
+            assert doc == RUNBOOKS and anchor in anchors, f"{name}: {rule['alert']} links {url}; headings: {anchors}"
+            sections[anchor] += 1
+            checked += 1
+        assert all(sections.values()), f"{name}: runbook sections no alert links: {sections}"
+    assert checked
+
+
+# ------------------------------------------------------------------ promtool test rules
+# The expectations below are written by hand from each spec's settings: hello's latency is 1h, so
+# its table is stale past twice that (7200 s, monitoring.freshness_sla's default); the failure
+# rate threshold is monitoring.alerts.failure_rate's default, 0.05; row_drop and consumer_lag are
+# set in the variants. Descriptions quote `$value` (extrapolated by increase/rate), so the copy of
+# the rules promtool tests drops them; summaries and runbook links are expected verbatim.
+
+HELLO = 'pipeline="hello"'
+
+
+def without_descriptions(text: str) -> str:
+    doc = yaml.safe_load(text)
+    for group in doc["groups"]:
+        for rule in group["rules"]:
+            rule.get("annotations", {}).pop("description", None)
+    return yaml.safe_dump(doc, sort_keys=False)
+
+
+def expect(labels: dict[str, str], summary: str, kind: str) -> dict[str, Any]:
+    return {
+        "exp_labels": labels,
+        "exp_annotations": {"summary": summary, "runbook_url": f"docs/runbooks.md#{kind.lower()}"},
+    }
+
+
+def case(
+    interval: str, series: dict[str, str], alert: str, evals: list[tuple[str, list[dict[str, Any]]]]
+) -> dict[str, Any]:
+    return {
+        "interval": interval,
+        "input_series": [{"series": s, "values": v} for s, v in series.items()],
+        "alert_rule_test": [{"eval_time": t, "alertname": alert, "exp_alerts": exp} for t, exp in evals],
+    }
+
+
+def hello_cases() -> list[dict[str, Any]]:
+    table = {"pipeline": "hello", "table": "raw_shop.orders"}
+    step = {"pipeline": "hello", "step": "ingest"}
+    stale = expect({**table, "severity": "critical"}, "raw_shop.orders is older than 2h", "PipelineTableStale")
+    failed = expect({**step, "severity": "critical"}, "step ingest of hello failed", "PipelineStepFailed")
+    rate = expect({**step, "severity": "warning"}, "step ingest fails too often", "PipelineFailureRateHigh")
+    dead = expect({**table, "severity": "warning"}, "raw_shop.orders: rows are going to the dead-letter table",
+                  "PipelineDeadLettersGrowing")  # fmt: skip
+    staged = {"pipeline": "hello", "table": "staging.stg_shop__orders"}
+    breach_error = expect({**staged, "severity": "critical"},
+                          "staging.stg_shop__orders: an error-severity quality rule was breached",
+                          "PipelineQualityBreach")  # fmt: skip
+    breach_warn = expect({**staged, "severity": "warning"},
+                         "staging.stg_shop__orders: a warn-severity quality rule was breached",
+                         "PipelineQualityBreach")  # fmt: skip
+    return [
+        # the newest row stays at t=0: stale once older than 7200 s; a new load (newest row at
+        # 7200 s) makes it fresh again
+        case("1m", {f'pipegen_table_newest_row_timestamp_seconds{{{HELLO},table="raw_shop.orders"}}': "0x125 7200x20"},
+             "PipelineTableStale", [("119m", []), ("122m", [stale]), ("140m", [])]),
+        case("1m", {f'pipegen_step_success{{{HELLO},step="ingest"}}': "1 1 0 0 1 1"},
+             "PipelineStepFailed", [("1m", []), ("3m", [failed]), ("5m", [])]),
+        # a run an hour, each succeeding; from hour 24 to 30 each also fails once: over the day
+        # to hour 30 about 6 of 30 runs failed (> 0.05); a day later none has
+        case("1h", {f'pipegen_step_runs_total{{{HELLO},step="ingest",outcome="success"}}': "0+1x80",
+                    f'pipegen_step_runs_total{{{HELLO},step="ingest",outcome="failure"}}': "0x24 1+1x5 6x50"},
+             "PipelineFailureRateHigh", [("20h", []), ("30h", [rate]), ("70h", [])]),
+        case("1m", {f'pipegen_quality_breaches_total{{{HELLO},table="staging.stg_shop__orders",severity="critical"}}':
+                    "0x10 1x100",
+                    f'pipegen_quality_breaches_total{{{HELLO},table="staging.stg_shop__orders",severity="warning"}}':
+                    "0x100"},
+             "PipelineQualityBreach", [("5m", []), ("15m", [breach_error]), ("80m", [])]),
+        case("1m", {f'pipegen_quality_breaches_total{{{HELLO},table="staging.stg_shop__orders",severity="warning"}}':
+                    "0x10 3x100"},
+             "PipelineQualityBreach", [("5m", []), ("15m", [breach_warn]), ("80m", [])]),
+        case("1m", {f'pipegen_rows_rejected_total{{{HELLO},table="raw_shop.orders"}}': "0x10 4x100"},
+             "PipelineDeadLettersGrowing", [("5m", []), ("15m", [dead]), ("80m", [])]),
+    ]  # fmt: skip
+
+
+def row_drop_cases() -> list[dict[str, Any]]:
+    # 100 rows an hour for two days, then 10 an hour: with row_drop 0.5 a day under half the day
+    # before alerts; two days later both days are low and it resolves
+    table = {"pipeline": "hello", "table": "raw_shop.orders", "severity": "warning"}
+    drop = expect(table, "raw_shop.orders: fewer rows than yesterday", "PipelineRowDrop")
+    series = {f'pipegen_rows_loaded_total{{{HELLO},table="raw_shop.orders"}}': "0+100x48 4810+10x60"}
+    return [case("1h", series, "PipelineRowDrop", [("47h", []), ("70h", [drop]), ("105h", [])])]
+
+
+def stream_cases(pipeline: str, topic: str) -> list[dict[str, Any]]:
+    job = f"{pipeline}__job"
+    lag = expect({"consumergroup": "g", "topic": topic, "severity": "warning"}, f"g is behind on {topic}",
+                 "PipelineConsumerLagHigh")  # fmt: skip
+    checkpoint = expect({"job_name": job, "severity": "critical"}, f"Flink job {job}: checkpoints are failing",
+                        "PipelineFlinkCheckpointFailing")  # fmt: skip
+    pressure = expect({"job_name": job, "task_name": "sink", "severity": "warning"},
+                      f"Flink job {job}: sink is back-pressured", "PipelineFlinkBackpressured")  # fmt: skip
+    return [
+        # 10 messages a second arrive; the group is 6000 behind (600 s > consumer_lag 5m) for
+        # 5 minutes, then 100 behind (10 s); another pipeline's topic never alerts
+        case("1m", {f'kafka_topic_partition_current_offset{{topic="{topic}",partition="0"}}': "0+600x60",
+                    f'kafka_consumergroup_lag{{consumergroup="g",topic="{topic}",partition="0"}}': "6000x20 100x40",
+                    'kafka_topic_partition_current_offset{topic="other.x",partition="0"}': "0+600x60",
+                    'kafka_consumergroup_lag{consumergroup="g",topic="other.x",partition="0"}': "6000x60"},
+             "PipelineConsumerLagHigh", [("3m", []), ("15m", [lag]), ("40m", [])]),
+        case("1m", {f'flink_jobmanager_job_numberOfFailedCheckpoints{{job_name="{job}"}}': "0x10 2x40",
+                    'flink_jobmanager_job_numberOfFailedCheckpoints{job_name="other__job"}': "0x10 5x40"},
+             "PipelineFlinkCheckpointFailing", [("5m", []), ("15m", [checkpoint]), ("30m", [])]),
+        case("1m", {f'flink_taskmanager_job_task_backPressuredTimeMsPerSecond{{job_name="{job}",task_name="sink"}}':
+                    "900x30 0x20",
+                    'flink_taskmanager_job_task_backPressuredTimeMsPerSecond{job_name="other__job",task_name="sink"}':
+                    "900x50"},
+             "PipelineFlinkBackpressured", [("5m", []), ("15m", [pressure]), ("45m", [])]),
+    ]  # fmt: skip
+
+
+def promtool_test(tmp_path: Path, rules: str, cases: list[dict[str, Any]]) -> str:
+    (tmp_path / "rules.yml").write_text(without_descriptions(rules), encoding="utf-8")
+    tests = {"rule_files": ["rules.yml"], "evaluation_interval": "1m", "tests": cases}
+    (tmp_path / "tests.yml").write_text(yaml.safe_dump(tests, sort_keys=False), encoding="utf-8")
+    done = promtool.run("test", "rules", "tests.yml", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_batch_alerts_fire_and_resolve_as_expected_by_hand(examples: dict[str, dict[str, str]], tmp_path: Path) -> None:
+    files = examples["hello"]
+    kinds = {r["alert"] for r in alert_rules(files)}
+    cases = hello_cases()
+    assert kinds == {c["alert_rule_test"][0]["alertname"] for c in cases}, "an alert kind has no hand-written case"
+    assert "SUCCESS" in promtool_test(tmp_path, files[RULES], cases)
+
+
+def test_row_drop_alert_fires_when_set(examples: dict[str, dict[str, str]], tmp_path: Path) -> None:
+    spec = variant(tmp_path, "hello", "latency: 1h\n", "latency: 1h\nmonitoring:\n  alerts: {row_drop: 0.5}\n")
+    files = generated(spec)
+    assert "PipelineRowDrop" in {r["alert"] for r in alert_rules(files)}
+    assert "PipelineRowDrop" not in {r["alert"] for r in alert_rules(examples["hello"])}
+    assert "SUCCESS" in promtool_test(tmp_path, files[RULES], row_drop_cases())
+
+
+def test_stream_alerts_fire_on_flink_and_kafka_exporter_metrics(tmp_path: Path) -> None:
+    spec = (
+        variant(tmp_path, "iot_lambda", "\nmonitoring:\n", "\nmonitoring:\n  alerts: {consumer_lag: 5m}\n")
+        if ("\nmonitoring:\n" in (REPO / "specs" / "iot_lambda.yaml").read_text(encoding="utf-8"))
+        else variant(
+            tmp_path, "iot_lambda", "\nsources:\n", "\nmonitoring:\n  alerts: {consumer_lag: 5m}\n\nsources:\n"
+        )
+    )
+    ready = prepare(spec)
+    files = render_tree(ready.spec, ready.plan)
+    kinds = {r["alert"] for r in alert_rules(files)}
+    assert {"PipelineConsumerLagHigh", "PipelineFlinkCheckpointFailing", "PipelineFlinkBackpressured"} <= kinds
+    topic = f"{ready.plan.names.pipeline}.some_source.some_table"
+    assert "SUCCESS" in promtool_test(tmp_path, files[RULES], stream_cases(str(ready.plan.names.pipeline), topic))
+
+
+# ------------------------------------------------------------------ Kubernetes
+
+
+def test_prometheus_rule_of_a_kubernetes_deployment_passes_the_crd_schema_and_promtool(
+    examples: dict[str, dict[str, str]], tmp_path: Path
+) -> None:
+    folder = shared_crds_dir()
+    if folder is None:
+        pytest.skip("../shared/crds is absent (it lives in the steering repo's shared/ folder)")
+    crd = folder / "prometheus-operator-monitoring.coreos.com_prometheusrules.yaml"
+    assert crd.is_file(), f"the PrometheusRule CRD is not in {folder}"
+    (tmp_path / "crds").mkdir()
+    shutil.copy(crd, tmp_path / "crds" / crd.name)  # only this CRD: the Strimzi ones are slow to load
+    catalog = CrdCatalog.load(tmp_path / "crds")
+    assert ("monitoring.coreos.com/v1", "PrometheusRule") in catalog.schemas
+    checked = 0
+    for name, files in examples.items():
+        ready = READY[name]
+        path = "monitoring/kubernetes/prometheusrule.yaml"
+        assert (path in files) == ready.spec.deploy.kubernetes.enabled, name
+        if path not in files:
+            continue
+        resource = yaml.safe_load(files[path])
+        assert catalog.validate(resource) == [], name
+        assert resource["spec"] == yaml.safe_load(files[RULES]), f"{name}: the PrometheusRule differs from rules.yml"
+        (tmp_path / f"{name}.yml").write_text(yaml.safe_dump(resource["spec"]), encoding="utf-8")
+        done = promtool.run("check", "rules", f"{name}.yml", cwd=tmp_path)
+        assert done.returncode == 0, done.stdout + done.stderr
+        checked += 1
+    assert checked, "no example deploys to Kubernetes"
+
+
+# ------------------------------------------------------------------ Grafana (no server here)
+# Grafana cannot be installed on these machines (no registry ships a server), so the dashboards
+# are checked by structure and by cross-reference: every metric a panel queries is one the
+# generated code emits (the local-run judge finds each `pipegen_` metric in the run's metrics
+# file), a recording rule of rules.yml, or one of these documented exporter metrics.
+EXPORTER_METRICS = {
+    # Strimzi's Kafka Exporter (danielqsj/kafka_exporter)
+    "kafka_consumergroup_lag", "kafka_topic_partition_current_offset",
+    # Flink's Prometheus metrics reporter
+    "flink_jobmanager_job_numberOfFailedCheckpoints", "flink_jobmanager_job_lastCheckpointDuration",
+    "flink_taskmanager_job_task_backPressuredTimeMsPerSecond",
+}  # fmt: skip
+PROMQL_WORDS = {"sum", "by", "max", "increase", "rate", "time", "on", "group_left", "clamp_min", "offset"}
+
+
+def dashboards(files: dict[str, str]) -> dict[str, dict[str, Any]]:
+    import json
+
+    prefix = "monitoring/grafana/dashboards/"
+    return {p[len(prefix) :]: json.loads(t) for p, t in files.items() if p.startswith(prefix)}
+
+
+def metric_names(expr: str) -> set[str]:
+    """Metric names of a PromQL expression: identifiers outside {...}, [...] and grouping
+    clauses that are not functions (followed by `(`) or keywords."""
+    bare = re.sub(r"\{[^}]*\}|\[[^\]]*\]", " ", expr)
+    bare = re.sub(r"\b(by|on|group_left) *\([^)]*\)", " ", bare)
+    words = [m for m in re.finditer(r"(?<![\w.])[A-Za-z_:][A-Za-z0-9_:]*", bare)
+             if not bare[m.end():].lstrip().startswith("(")]  # fmt: skip
+    return {m.group() for m in words if m.group() not in PROMQL_WORDS}
+
+
+def test_dashboards_have_a_datasource_variable_and_every_panel_a_query_through_it(
+    examples: dict[str, dict[str, str]],
+) -> None:
+    checked = 0
+    for name, files in examples.items():
+        boards = dashboards(files)
+        ready = READY[name]
+        kinds = ready.plan.graph.kinds
+        want = {"overview.json", "quality.json"} if ready.plan.graph.batch_sources else set()
+        if "kafka_topics" in kinds or "flink_jobs" in kinds:
+            want.add("streaming.json")
+        assert set(boards) == want, name
+        uids = [b["uid"] for b in boards.values()]
+        assert len(set(uids)) == len(uids) and all(len(u) <= 40 for u in uids), uids
+        for board in boards.values():
+            variables = {v["name"]: v for v in board["templating"]["list"]}
+            assert variables["datasource"]["type"] == "datasource" and variables["datasource"]["query"] == "prometheus"
+            ids = [p["id"] for p in board["panels"]]
+            assert board["panels"] and len(set(ids)) == len(ids), board["title"]
+            for panel in board["panels"]:
+                assert panel["datasource"] == {"type": "prometheus", "uid": "${datasource}"}, panel["title"]
+                assert panel["targets"] and all(t["expr"].strip() for t in panel["targets"]), panel["title"]
+                assert set(panel["gridPos"]) == {"h", "w", "x", "y"}
+                checked += 1
+        provisioning = [p for p in files if p.startswith("monitoring/grafana/provisioning/")]
+        assert len(provisioning) == (2 if boards else 0), provisioning
+        for path in provisioning:
+            assert yaml.safe_load(files[path])["apiVersion"] == 1
+    assert checked
+
+
+def test_every_panel_queries_an_emitted_recorded_or_exporter_metric(examples: dict[str, dict[str, str]]) -> None:
+    checked = 0
+    for name, files in examples.items():
+        rules = yaml.safe_load(files[RULES])
+        recorded = {r["record"] for g in rules["groups"] for r in g["rules"] if "record" in r}
+        for board in dashboards(files).values():
+            for panel in board["panels"]:
+                for target in panel["targets"]:
+                    names = metric_names(target["expr"])
+                    assert names, target["expr"]
+                    unknown = {n for n in names if not n.startswith("pipegen_")} - recorded - EXPORTER_METRICS
+                    assert not unknown, f"{name}: {panel['title']} queries {unknown}"
+                    checked += len(names)
+    assert checked
+
+
+def test_grafana_false_writes_no_dashboard(tmp_path: Path) -> None:
+    spec = variant(tmp_path, "hello", "latency: 1h\n", "latency: 1h\nmonitoring: {grafana: false}\n")
+    files = generated(spec)
+    assert RULES in files and not [p for p in files if p.startswith("monitoring/grafana/")]
