@@ -20,7 +20,9 @@ silently (the ledger, pipegen.ledger, proves every other element reaches a gener
   extract applies a `filter`: children may name parent rows the filter keeps out of the warehouse
   (real data does, and with a filter that keeps no parent no data can pass), so the key's checks
   (dbt relationships, the GX value-set check) default to severity warn: orphans are reported and
-  the run goes on. A rule that sets its own `severity` keeps it, and gets no warning.
+  the run goes on. A rule that sets its own `severity` keeps it, and gets no warning. The local
+  run's synthetic children name only parent rows the filter keeps (the synthetic family's
+  `keeps`), so a rule that says `error` holds there too.
 """
 
 from __future__ import annotations
