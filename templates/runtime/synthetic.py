@@ -34,6 +34,8 @@ Config (plain JSON; every key but ``tables`` is optional)::
         "bad_row_rate": 0.01,              # per-table override (also "bad_rules")
         "intact": ["order_id"],            # columns bad rows never break (a change event's key)
         "inject": {"nulls": 0.05, "outliers": 0.01, "gaps": 0.1},
+        "keeps": "\"status\" <> 'void'",  # the extract's filter (SQLite): foreign keys into this
+                                           # table name only rows it keeps (all, if it keeps none)
         "columns": [{
           "name": "order_id", "type": "bigint",
           "faker": "email",                # a Faker provider; wins over the name heuristics
