@@ -5,6 +5,9 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
+from sqlglot import exp
+from sqlglot.optimizer.simplify import simplify
+
 from pipegen.spec import catalog
 from pipegen.spec.diagnostics import Finding, Path
 from pipegen.spec.expr import columns_of, parse
@@ -316,10 +319,11 @@ def _constant_lookup_conditions(
     job: StreamJob, join_filter: str | None, table: TableRef, join_path: Path
 ) -> Iterator[Finding]:
     """R482: the dimension's `filter` and the lookup's own `filter` join Flink's lookup condition;
-    one that reads no column folds to a constant, and a constant FALSE leaves the temporal join
+    one that reads no column folds to a constant, and a constant other than TRUE leaves the temporal join
     without a key, which Flink refuses ("the join key in Temporal Table Join can not be empty")."""
     for path, condition in (((*table.path, "filter"), table.dataset.filter), (join_path, join_filter)):
-        if not condition or parse(condition).tree is None or columns_of(condition):
+        tree = parse(condition).tree if condition else None
+        if tree is None or columns_of(condition or "") or _always_true(tree):
             continue
         yield Finding(
             path, "R482",
@@ -328,6 +332,14 @@ def _constant_lookup_conditions(
             "a join key, which it refuses",
             "filter on a column of the table (e.g. `is_active`), or remove the condition", severity="error",
         )  # fmt: skip
+
+
+def _always_true(tree: exp.Expr) -> bool:
+    """A condition that reads no column and folds to TRUE (Flink drops it from the join)."""
+    try:
+        return bool(simplify(tree.copy()).sql() == "TRUE")
+    except Exception:
+        return False
 
 
 def _replaced_in_lookup(job: StreamJob, table: TableRef) -> Iterator[Finding]:
