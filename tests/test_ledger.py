@@ -287,3 +287,30 @@ def _explain_raising(spec: str, path: str) -> None:
     from pipegen.ledger.explain import explain
 
     explain(Path(spec), path)
+
+
+def test_a_tables_quality_severity_reaches_the_table_checks_it_governs() -> None:
+    data = spec_data()
+    data["sources"][0]["tables"][0]["quality"] = {"row_count": {"min": 1}, "severity": "warn"}
+    entry = trace(baseline(data), ("sources", 0, "tables", 0, "quality", "severity"))
+    assert entry.status == "reaches" and "gx/expectations/stg_db__orders.json" in entry.files
+
+
+def test_a_tables_quality_severity_that_governs_no_check_gets_a_located_warning() -> None:
+    data = spec_data()
+    data["sources"][0]["tables"][0]["columns"][0]["not_null"] = True  # a column rule: not governed by it
+    data["sources"][0]["tables"][0]["quality"] = {"freshness": {"warn_after": "1d"}, "severity": "warn"}
+    entry = trace(baseline(data), ("sources", 0, "tables", 0, "quality", "severity"))
+    assert entry.status == "warned" and entry.why.startswith("R481 at sources[0].tables[0].quality.severity")
+
+
+def test_an_ephemeral_marts_output_descriptions_reach_the_dbt_docs() -> None:
+    mart = {"name": "order_days", "from": "orders", "materialized": "ephemeral",
+            "group_by": [{"name": "day", "expr": "date_trunc('day', updated_at)", "description": "The day."}],
+            "measures": [{"name": "orders", "agg": "count", "description": "Orders that day."}]}  # fmt: skip
+    data = spec_data(transforms={"marts": [mart]})
+    base = baseline(data)
+    for path in (("transforms", "marts", 0, "group_by", 0, "description"),
+                 ("transforms", "marts", 0, "measures", 0, "description")):  # fmt: skip
+        assert trace(base, path).files == ("dbt/models/marts/_marts.yml",)
+    assert "data_tests" not in base.files["dbt/models/marts/_marts.yml"]  # an ephemeral model has no relation

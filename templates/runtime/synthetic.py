@@ -34,6 +34,8 @@ Config (plain JSON; every key but ``tables`` is optional)::
         "bad_row_rate": 0.01,              # per-table override (also "bad_rules")
         "intact": ["order_id"],            # columns bad rows never break (a change event's key)
         "inject": {"nulls": 0.05, "outliers": 0.01, "gaps": 0.1},
+        "keeps": "\"status\" <> 'void'",  # the extract's filter (SQLite): foreign keys into this
+                                           # table name only rows it keeps (all, if it keeps none)
         "columns": [{
           "name": "order_id", "type": "bigint",
           "faker": "email",                # a Faker provider; wins over the name heuristics
@@ -106,6 +108,7 @@ TICKS = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
 TOP_KEYS = {"seed", "locale", "start", "window_days", "pool_size", "bad_row_rate", "bad_rules", "tables"}
 TABLE_KEYS = {
     "name", "rows", "primary_key", "columns", "inject", "bad_row_rate", "bad_rules", "intact", "description",
+    "keeps",
 }  # fmt: skip
 COLUMN_KEYS = {
     "name", "type", "faker", "not_null", "unique", "range", "accepted_values", "regex",
@@ -272,6 +275,7 @@ class Table:
     bad_row_rate: float = 0.0
     bad_rules: tuple[str, ...] = RULES
     intact: tuple[str, ...] = ()  # columns bad rows never break
+    keeps: str | None = None  # the local extract's filter (SQLite): foreign keys name rows it keeps
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -452,6 +456,10 @@ def _parse_table(problems: _Problems, where: str, data: Any, defaults: dict[str,
         intact = []
     for missing in [c for c in intact if c not in names]:
         problems.add(f"{where}.intact", f"'{missing}' is not a column of {data['name']}")
+    keeps = data.get("keeps")
+    if keeps is not None and not (isinstance(keeps, str) and keeps.strip()):
+        problems.add(f"{where}.keeps", "expected a SQL condition (SQLite) the table's extract keeps rows by")
+        keeps = None
     cols = tuple(_key_rules(c, key) for c in columns if c)
     return Table(
         name=data["name"], rows=rows, columns=cols, primary_key=tuple(key),
@@ -459,7 +467,7 @@ def _parse_table(problems: _Problems, where: str, data: Any, defaults: dict[str,
         outliers=_rate(problems, f"{where}.inject.outliers", inject.get("outliers", 0.0)),
         gaps=_rate(problems, f"{where}.inject.gaps", inject.get("gaps", 0.0)),
         bad_row_rate=_rate(problems, f"{where}.bad_row_rate", data.get("bad_row_rate", defaults["bad_row_rate"])),
-        bad_rules=rules, intact=tuple(intact),
+        bad_rules=rules, intact=tuple(intact), keeps=keeps,
     )  # fmt: skip
 
 
@@ -843,12 +851,26 @@ class _Context:
         self.clean: dict[str, pa.BooleanArray] = {}
         self._pools: dict[tuple[str, ...], pa.Array] = {}
         self._keys: dict[tuple[str, str], set[Any]] = {}
+        self._kept: dict[str, pa.BooleanArray] = {}
 
     def key_set(self, table: str, column: str) -> set[Any]:
         """Every value of a generated parent column (for checking dangling references)."""
         if (table, column) not in self._keys:
             self._keys[(table, column)] = set(self.tables[table].column(column).to_pylist())
         return self._keys[(table, column)]
+
+    def kept(self, name: str) -> pa.BooleanArray:
+        """The clean rows of a generated parent that its extract's filter keeps (`keeps`): the rows
+        the warehouse will hold. Every clean row when it has no filter, or when the filter keeps
+        none (the children then name rows the warehouse lacks; validate warns, R480)."""
+        if name not in self._kept:
+            table = next(t for t in self.config.tables if t.name == name)
+            clean = self.clean[name]
+            if table.keeps:
+                kept = pc.and_(clean, filter_mask(self.tables[name], table))
+                clean = kept if pc.any(kept).as_py() else clean
+            self._kept[name] = clean
+        return self._kept[name]
 
     def provider(self, name: str) -> Callable[[], Any]:
         method = getattr(self.faker, name, None)
@@ -934,7 +956,7 @@ def _column_values(
 def _foreign_values(ctx: _Context, column: Column, n: int, parts: tuple[Any, ...]) -> pa.Array:
     assert column.foreign_key
     parent, target = column.foreign_key
-    keys = pc.filter(ctx.tables[parent].column(target).combine_chunks(), ctx.clean[parent])
+    keys = pc.filter(ctx.tables[parent].column(target).combine_chunks(), ctx.kept(parent))
     keys = _own_rules(column, pc.drop_null(keys))
     if len(keys) == 0 and n:
         raise ValueError(
@@ -1697,16 +1719,34 @@ def write_sqlite(tables: dict[str, tuple[pa.Table, Table]], path: Path) -> None:
     try:
         con.execute("PRAGMA journal_mode = OFF")
         con.execute("PRAGMA synchronous = OFF")
-        for arrow, table in tables.values():
-            cols = ", ".join(f"{_quote(c.name)} {c.type.sql(0)}" for c in table.columns)
-            con.execute(f"CREATE TABLE {_quote(table.name)} ({cols})")
-            marks = ", ".join("?" for _ in table.columns)
-            insert = f"INSERT INTO {_quote(table.name)} VALUES ({marks})"
-            for batch in _text_table(arrow, table, keep_bytes=True).to_batches(100_000):
-                con.executemany(insert, zip(*(col.to_pylist() for col in batch.columns), strict=True))
+        _load_sqlite(con, tables)
         con.commit()
     finally:
         con.close()
+
+
+def _load_sqlite(con: sqlite3.Connection, tables: dict[str, tuple[pa.Table, Table]]) -> None:
+    for arrow, table in tables.values():
+        cols = ", ".join(f"{_quote(c.name)} {c.type.sql(0)}" for c in table.columns)
+        con.execute(f"CREATE TABLE {_quote(table.name)} ({cols})")
+        marks = ", ".join("?" for _ in table.columns)
+        insert = f"INSERT INTO {_quote(table.name)} VALUES ({marks})"
+        for batch in _text_table(arrow, table, keep_bytes=True).to_batches(100_000):
+            con.executemany(insert, zip(*(col.to_pylist() for col in batch.columns), strict=True))
+
+
+def filter_mask(arrow: pa.Table, table: Table) -> pa.BooleanArray:
+    """Which rows the table's `keeps` condition keeps, decided by SQLite over the rows as the
+    stand-in holds them (the local extract runs the same WHERE there; REGEXP as the extract's)."""
+    con = sqlite3.connect(":memory:")
+    try:
+        con.create_function("regexp", 2, lambda p, v: v is not None and re.search(p, str(v)) is not None)
+        _load_sqlite(con, {table.name: (arrow, table)})
+        query = f"SELECT rowid - 1 FROM {_quote(table.name)} WHERE {table.keeps}"
+        kept = {row for (row,) in con.execute(query)}
+    finally:
+        con.close()
+    return pa.array([i in kept for i in range(arrow.num_rows)], pa.bool_())
 
 
 def write_duckdb(tables: dict[str, tuple[pa.Table, Table]], path: Path) -> None:

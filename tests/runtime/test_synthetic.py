@@ -289,6 +289,45 @@ def test_a_covering_foreign_key_gives_every_parent_key_a_row_and_a_plain_one_doe
     assert (again / "payments.csv").read_bytes() == (out / "payments.csv").read_bytes()
 
 
+KEPT: dict[str, Any] = {
+    "seed": 5,
+    "tables": [
+        {
+            "name": "stores", "rows": 200, "primary_key": ["id"], "keeps": "\"region\" = 'north' AND \"id\" % 3 <> 0",
+            "columns": [{"name": "id", "type": "int"}, {"name": "region", "type": "string",
+                                                          "accepted_values": ["north", "south"]}],
+        },
+        {"name": "regions", "rows": 50, "primary_key": ["id"], "keeps": "FALSE",
+         "columns": [{"name": "id", "type": "int"}]},
+        {
+            "name": "sales", "rows": 900, "primary_key": ["id"],
+            "columns": [
+                {"name": "id", "type": "int"},
+                {"name": "store_id", "type": "int", "not_null": True, "foreign_key": "stores.id"},
+                {"name": "region_id", "type": "int", "not_null": True, "foreign_key": "regions.id"},
+            ],
+        },
+    ],
+}  # fmt: skip
+
+
+def test_foreign_keys_name_only_the_parent_rows_its_extract_filter_keeps(python: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    config = tmp_path / "kept.json"
+    config.write_text(json.dumps(KEPT))
+    out = generate(python, config, tmp_path / "out", "sqlite")
+    con = sqlite3.connect(out / "synthetic.sqlite")
+    kept = {r for (r,) in con.execute("SELECT id FROM stores WHERE region = 'north' AND id % 3 <> 0")}
+    every = {r for (r,) in con.execute("SELECT id FROM stores")}
+    named = {r for (r,) in con.execute("SELECT store_id FROM sales")}
+    regions = {r for (r,) in con.execute("SELECT id FROM regions")}
+    named_regions = {r for (r,) in con.execute("SELECT region_id FROM sales")}
+    assert 0 < len(kept) < len(every)
+    assert named <= kept and len(named) > len(kept) // 2  # drawn from the kept stores, many of them
+    assert named_regions <= regions  # a filter that keeps no row: every clean row (validate warns, R480)
+
+
 FLAGS: dict[str, Any] = {
     "seed": 3,
     "tables": [

@@ -16,17 +16,24 @@ silently (the ledger, pipegen.ledger, proves every other element reaches a gener
   and the location of a lake target (delta, iceberg) that neither lands the batch layer's raw data
   (dlt writes the first target it has a destination for) nor receives a stream job's sink: dbt
   builds on it through the Spark Thrift server, whose catalog holds the tables' location.
+- R480: a foreign key (a source table's column or a mart's output) into a table whose batch
+  extract applies a `filter`: children may name parent rows the filter keeps out of the warehouse
+  (real data does, and with a filter that keeps no parent no data can pass), so the key's checks
+  (dbt relationships, the GX value-set check) default to severity warn: orphans are reported and
+  the run goes on. A rule that sets its own `severity` keeps it, and gets no warning. The local
+  run's synthetic children name only parent rows the filter keeps (the synthetic family's
+  `keeps`), so a rule that says `error` holds there too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from pipegen.plan.components import Graph, Kind
 from pipegen.spec import catalog
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import SpecIndex, TableRef
-from pipegen.spec.model import SourceType, Spec
+from pipegen.spec.model import Dataset, ForeignKeyRule, Measure, OutputColumn, Source, SourceType, Spec
 
 # Sources whose batch extract runs a SQL query (the filter is its WHERE).
 SQL_EXTRACTED = frozenset(
@@ -40,6 +47,7 @@ def reach_findings(spec: Spec, graph: Graph) -> tuple[Finding, ...]:
         *unread_streams(spec, graph),
         *unconnected_targets(spec, graph),
         *unread_lake_locations(spec, graph),
+        *foreign_keys_into_filtered_tables(spec, graph),
     )
 
 
@@ -154,3 +162,51 @@ def unread_lake_locations(spec: Spec, graph: Graph) -> Iterator[Finding]:
                 "set the location in the Spark catalog (or make this target the landing one by listing it first, "
                 "or sink a stream job to it), or remove the setting", severity="warning",
             )  # fmt: skip
+
+
+def extract_drops_rows(source: Source, dataset: Dataset) -> bool:
+    """Whether the batch extract of a table (of a source the batch layer loads) applies its
+    `filter`: the warehouse then holds only the rows the filter keeps."""
+    return bool(dataset.filter) and source.type in SQL_EXTRACTED
+
+
+def loose_foreign_key(rule: ForeignKeyRule, index: SpecIndex, batch_sources: Iterable[int]) -> TableRef | None:
+    """The parent table of a foreign key whose checks default to severity warn (R480): the rule
+    sets no `severity` of its own and the parent's batch extract drops rows. None otherwise."""
+    if rule.severity is not None:
+        return None
+    parent, _, _ = index.resolve_column(rule.references)
+    loaded = parent is not None and parent.source_index in set(batch_sources)
+    return parent if loaded and parent is not None and extract_drops_rows(parent.source, parent.dataset) else None
+
+
+def foreign_keys_into_filtered_tables(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    if Kind.BATCH_EXTRACT not in graph.kinds:
+        return
+    index = SpecIndex(spec)
+    found: list[tuple[tuple[str | int, ...], str, ForeignKeyRule]] = []
+    for t in index.tables:
+        if t.source_index in graph.batch_sources:
+            found += [((*t.path, "columns", ci, "foreign_key"), f"{t.qualified}.{c.name}", c.foreign_key)
+                      for ci, c in enumerate(t.dataset.columns) if c.foreign_key]  # fmt: skip
+    for mi, mart in enumerate(spec.transforms.marts):
+        for field in ("columns", "group_by", "measures"):
+            found += [(("transforms", "marts", mi, field, i, "foreign_key"), f"{mart.name}.{_output(out)}",
+                       out.foreign_key) for i, out in enumerate(getattr(mart, field)) if out.foreign_key]  # fmt: skip
+    for path, child, rule in found:
+        parent = loose_foreign_key(rule, index, graph.batch_sources)
+        if parent is None:
+            continue
+        yield Finding(
+            path, "R480",
+            f"the foreign key of {child} refers to {parent.qualified}, whose `filter` drops rows at extraction: "
+            f"a value of {child} may name a row the filter keeps out of the warehouse, so the key's checks (dbt "
+            "relationships, GX value set) report such rows as a warning and do not fail the run",
+            f"filter the child the same way (or in the marts that read it), or set the rule's `severity: error` "
+            f"(long form: `foreign_key: {{references: {rule.references}, severity: error}}`) if every row it "
+            "names passes the filter", severity="warning",
+        )  # fmt: skip
+
+
+def _output(out: OutputColumn | Measure) -> str:
+    return out.name if isinstance(out, Measure) else out.output_name

@@ -221,23 +221,30 @@ def _calls(tree: exp.Expr, scope: Scope) -> Iterator[Problem]:
             )
 
 
-# Arguments that count whole units (`date_add(day, n, t)`): Flink and Spark refuse a decimal
-# there at plan time and the SQL engines disagree on a fraction, so a known fractional type is refused.
-WHOLE_COUNTS = {"date_add": 1}
+# Arguments that count whole units (`date_add(day, n, t)`, `left(s, n)`): Flink and Spark refuse a
+# decimal there at plan time, DuckDB has no `left(string, decimal)`, and the SQL engines disagree on
+# a fraction, so a known fractional type is refused.
+WHOLE_COUNTS = {"date_add": (1,), "left": (1,), "right": (1,), "substring": (1, 2), "round": (1,)}
 FRACTIONAL = ("decimal", "double", "float")
 
 
 def _whole_counts(node: exp.Expr, entry: functions.Function, scope: Scope) -> Iterator[Problem]:
-    index = WHOLE_COUNTS.get(entry.name)
     args, _ = functions.arguments(node, entry)
-    if index is None or index >= len(args):
-        return
-    arg = args[index]
-    if _fractional(arg, scope):
+    for index in WHOLE_COUNTS.get(entry.name, ()):
+        if index >= len(args) or not _fractional(args[index], scope):
+            continue
+        arg = args[index]
+        if entry.name == "date_add":
+            yield Problem(
+                ARGUMENTS,
+                f"'{entry.name}' adds a whole number of units, and `{arg.sql()}` is fractional",
+                f"round it first: `{entry.name}(..., CAST(round({arg.sql()}) AS BIGINT), ...)`, or use a smaller unit",
+            )
+            continue
         yield Problem(
             ARGUMENTS,
-            f"'{entry.name}' adds a whole number of units, and `{arg.sql()}` is fractional",
-            f"round it first: `{entry.name}(..., CAST(round({arg.sql()}) AS BIGINT), ...)`, or use a smaller unit",
+            f"'{entry.name}' takes a whole number as `{entry.args[index].name}`, and `{arg.sql()}` is fractional",
+            f"round it first: `CAST(round({arg.sql()}) AS BIGINT)`",
         )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
 from pipegen.generators.dbt import sql as dbt_sql
 from pipegen.plan.names import ENV, DatasetNames, snake
+from pipegen.plan.reach import extract_drops_rows
 from pipegen.render.env import render, static
 from pipegen.render.filters import needs_quotes
 from pipegen.render.sqltypes import sql_type
@@ -130,6 +131,9 @@ def _transform_argv() -> tuple[str, ...]:
 # ---------------------------------------------------------------- what the project reads
 
 
+Loose = frozenset[str]  # staging models whose extract drops rows (loose_models)
+
+
 @dataclass(frozen=True)
 class Table:
     source: Source
@@ -204,17 +208,29 @@ def _test(name: str, arguments: dict[str, Any], severity: str, where: str) -> di
     return {name: body}
 
 
-def column_tests(column: ColumnRules, where: str, spec: Spec, relations: dict[str, tuple[str, str]]) -> list[Any]:
+def column_tests(
+    column: ColumnRules, where: str, spec: Spec, relations: dict[str, tuple[str, str]], loose: Loose = frozenset()
+) -> list[Any]:
     """dbt data tests for one column's rules, each kind's test from spec/rulekinds.py (builtins
     where they express the rule exactly; pipegen's generic tests for ranges, patterns and
-    `mostly` thresholds), in `Dbt.order`."""
+    `mostly` thresholds), in `Dbt.order`. A foreign key into a model in `loose` (its extract
+    drops rows, R480) warns unless the rule sets its own severity."""
     tests: list[Any] = []
     for kind in sorted(rulekinds.stated(column), key=lambda k: k.dbt.order if k.dbt else 0):
         rule = kind.rule(column)
         made = kind.dbt.test(rule, DbtSite(_mostly(rule.mostly, spec), relations.get)) if kind.dbt else None
         if made is not None:
-            tests.append(_test(made[0], made[1], _severity(rule.severity, spec), f"{where}.{kind.field}"))
+            severity = rule.severity
+            if kind.name == "foreign_key" and severity is None and relations.get(rule.references, ("",))[0] in loose:
+                severity = Severity.WARN
+            tests.append(_test(made[0], made[1], _severity(severity, spec), f"{where}.{kind.field}"))
     return tests
+
+
+def loose_models(tables: list[Table]) -> Loose:
+    """Staging models of the tables whose batch extract drops rows (their `filter`): a foreign
+    key into one defaults to severity warn (plan/reach.py, R480)."""
+    return frozenset(t.names.staging_model for t in tables if extract_drops_rows(t.source, t.dataset))
 
 
 def relation_index(tables: list[Table], spec: Spec) -> dict[str, tuple[str, str]]:
@@ -292,16 +308,17 @@ def _period(seconds: float) -> dict[str, Any]:
 
 def staging_doc(tables: list[Table], spec: Spec, masked: bool = False) -> dict[str, Any]:
     """Staging models' columns and tests; with `masked` (etl), the columns as they land (pipegen.spec.pii)."""
-    relations = relation_index(tables, spec)
+    relations, loose = relation_index(tables, spec), loose_models(tables)
     models = []
     for t in tables:
         columns = []
         for i, c in enumerate(t.dataset.columns):
             landed = landed_column(c) if masked else c
             where = f"{_spec_path(t)}.columns[{i}]"
-            columns.append(_column_doc(snake(c.staged_name), landed, where, spec, relations))
+            columns.append(_column_doc(snake(c.staged_name), landed, where, spec, relations, loose=loose))
         for i, d in enumerate(t.dataset.derived):
-            columns.append(_column_doc(snake(d.name), d, f"{_spec_path(t)}.derived[{i}]", spec, relations))
+            path = f"{_spec_path(t)}.derived[{i}]"
+            columns.append(_column_doc(snake(d.name), d, path, spec, relations, loose=loose))
         models.append(
             {
                 "name": t.names.staging_model,
@@ -321,14 +338,20 @@ def _merge_same_name(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _column_doc(
-    name: str, rules: ColumnRules, where: str, spec: Spec, relations: dict[str, tuple[str, str]], warn: bool = False
+    name: str,
+    rules: ColumnRules,
+    where: str,
+    spec: Spec,
+    relations: dict[str, tuple[str, str]],
+    warn: bool = False,
+    loose: Loose = frozenset(),
 ) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": name}
     if needs_quote(name, spec):
         entry["quote"] = True
     if rules.description:
         entry["description"] = rules.description
-    tests = column_tests(rules, where, spec, relations)
+    tests = column_tests(rules, where, spec, relations, loose)
     if warn:  # the quarantine gate moves these rows after dbt: dbt reports them, GX acts
         tests = [{k: {**v, "config": {**v["config"], "severity": "warn"}} for k, v in t.items()} for t in tests]
     if tests:
@@ -338,11 +361,10 @@ def _column_doc(
 
 def marts_doc(ctx: GenContext, tables: list[Table]) -> dict[str, Any]:
     spec = ctx.spec
-    relations = relation_index(tables, spec)
+    relations, loose = relation_index(tables, spec), loose_models(tables)
     models = []
     for mi, mart in enumerate(spec.transforms.marts):
-        if mart.materialized == Materialization.EPHEMERAL:
-            continue  # inlined where used: nothing to test on its own
+        ephemeral = mart.materialized == Materialization.EPHEMERAL
         outputs: list[tuple[str, ColumnRules, str]] = (
             [(c.output_name, c, f"columns[{i}]") for i, c in enumerate(mart.columns)]
             if mart.columns
@@ -351,9 +373,11 @@ def marts_doc(ctx: GenContext, tables: list[Table]) -> dict[str, Any]:
         )
         warn = quarantine_gate(ctx) and mart.materialized in (Materialization.TABLE, Materialization.INCREMENTAL)
         columns = [
-            _column_doc(snake(name), rules, f"transforms.marts[{mi}].{where}", spec, relations, warn)
+            _column_doc(snake(name), rules, f"transforms.marts[{mi}].{where}", spec, relations, warn, loose)
             for name, rules, where in outputs
         ]
+        if ephemeral:  # inlined where used: documented (dbt docs), tested nowhere (validate says so, R262)
+            columns = [{k: v for k, v in c.items() if k != "data_tests"} for c in columns]
         model: dict[str, Any] = {"name": ctx.plan.names.mart(mart.name).model}
         if mart.description:
             model["description"] = mart.description

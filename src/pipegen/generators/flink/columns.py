@@ -94,8 +94,12 @@ class _Lines:
             self.inline[c.name] = raw
 
     def derived(self, rel: Relation) -> None:
+        event_time = (rel.ref.dataset.event_time or "").lower()
         for d in rel.ref.dataset.derived:
-            self.compute(d.name, f"CAST({flink_expr(d.expr, own(rel), self.inline)} AS {flink_type(d.type)})")
+            expr = f"CAST({flink_expr(d.expr, own(rel), self.inline)} AS {flink_type(d.type)})"
+            if d.name.lower() == event_time:  # a rowtime must not be null: a delete has no `after`
+                expr = f"COALESCE({expr}, CAST({string(ROWTIME_DEFAULT)} AS {flink_type(d.type)}))"
+            self.compute(d.name, expr)
 
     def all(self) -> list[str]:
         return [*self.declared, *self.computed]

@@ -18,8 +18,10 @@ from typing import Any
 
 from pipegen.common.synthetic_tables import START, config_name, rows, seed_and_locale, table_config
 from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget, RunStep
+from pipegen.plan.reach import extract_drops_rows
 from pipegen.render.env import render
 from pipegen.render.jsondoc import json_doc
+from pipegen.render.sqlexpr import to_sql
 from pipegen.safe import trusted
 from pipegen.spec.catalog import LOCAL_STAND_IN
 from pipegen.spec.expr import columns_of, flag_of
@@ -91,11 +93,19 @@ def synthetic_config(ctx: GenContext) -> tuple[dict[str, Any], dict[str, Any], l
         entries = {}
         for dataset in datasets(source):
             tables.append(table_config(source, dataset, index, included, covering, held=held))
+            if extract_drops_rows(source, dataset) and dataset.filter:
+                tables[-1]["keeps"] = local_where(dataset.filter)
             entries[config_name(source, dataset)] = _placement(source, dataset, kind)
         layout[source.name] = {"kind": kind, "tables": entries}
     seed, locale = seed_and_locale(sources)
     config = {"seed": seed, "locale": locale, "start": START, "bad_row_rate": 0.0, "tables": tables}
     return config, layout, skipped
+
+
+def local_where(condition: str) -> str:
+    """A table's `filter` as the local extract runs it on the SQLite stand-in (the ingestion
+    family's `where_local`): the synthetic foreign keys name only parent rows it keeps."""
+    return to_sql(condition, "sqlite", lambda _qualifier, column: (None, column), identify=True)
 
 
 def _placement(source: Source, dataset: Dataset, kind: str) -> dict[str, Any]:

@@ -179,4 +179,8 @@ class TableQuality(Model):
     row_count: RowCount | None = Field(None, description="`{min: 1000, max: 10000000}` rows per load.")
     freshness: Freshness | None = Field(None, description="Per-table freshness (overrides monitoring.freshness_sla).")
     drift: Drift | None = Field(None, description="Drift thresholds between runs.")
-    severity: Severity | None = Field(None, description="Overrides quality.severity for these checks.")
+    severity: Severity | None = Field(
+        None,
+        description="Overrides quality.severity for this table's `expected_columns` and `row_count` checks "
+        "(column rules take their own `severity`; R481 warns when it governs no check).",
+    )

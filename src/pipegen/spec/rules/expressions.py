@@ -176,15 +176,31 @@ def _job(
     if isinstance(job, Mart):
         yield from _order_by(job, scope, base)
     if isinstance(job, StreamJob):
+        plain = Scope((history_input(scope),), dialects=dialects)
         for hi, h in enumerate(job.history):
             path = (*base, "history", hi)
-            plain = Scope(scope.inputs, merged=scope.merged, dialects=dialects)
             if h.column:
                 yield from check_text(h.column, Kind.SCALAR, plain, (*path, "column"))
             if h.expr:
                 yield from check_text(h.expr, Kind.SCALAR, plain, (*path, "expr"))
             for ki, key in enumerate(h.per):
                 yield from check_text(key, Kind.SCALAR, plain, (*path, "per", ki) if len(h.per) > 1 else (*path, "per"))
+
+
+def history_input(scope: Scope) -> Input:
+    """What a stream job's `history` reads: its source's events only. The statistic is an OVER
+    window on the source, computed before the joins, so a joined table's column is not there."""
+    source, joined = scope.inputs[0], scope.inputs[1:]
+    notes = dict(source.notes)
+    for other in joined:
+        for name in other.columns:
+            if source.lookup(name) is None:
+                notes.setdefault(
+                    name.lower(),
+                    f"'{name}' is a column of the joined table '{other.name}': a history statistic is computed "
+                    "over the job's source events before its joins; use a column of the source",
+                )
+    return Input(source.name, source.columns, source.aliases, notes)
 
 
 def _outputs(job: Mart | StreamJob, scope: Scope, base: Path) -> Iterator[Finding]:

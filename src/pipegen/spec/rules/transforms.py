@@ -5,8 +5,12 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
+from sqlglot import exp
+from sqlglot.optimizer.simplify import simplify
+
 from pipegen.spec import catalog
 from pipegen.spec.diagnostics import Finding, Path
+from pipegen.spec.expr import columns_of, parse
 from pipegen.spec.index import Resolved, SpecIndex, TableRef, mart_outputs
 from pipegen.spec.model import (
     Join,
@@ -298,6 +302,7 @@ def _lookups(job: StreamJob, joined: list[Resolved], base: Path) -> Iterator[Fin
         if join.type.value != "lookup" or table is None:
             continue
         yield from _replaced_in_lookup(job, table)
+        yield from _constant_lookup_conditions(job, join.filter, table, (*base, "joins", ji, "filter"))
         if table.source.type.value in LOOKUP_SOURCES:
             continue
         yield Finding(
@@ -308,6 +313,33 @@ def _lookups(job: StreamJob, joined: list[Resolved], base: Path) -> Iterator[Fin
             "look up a table of a postgres, mysql, sqlserver or oracle source; join a stream with "
             "`type: inner` or `left` instead",
         )
+
+
+def _constant_lookup_conditions(
+    job: StreamJob, join_filter: str | None, table: TableRef, join_path: Path
+) -> Iterator[Finding]:
+    """R482: the dimension's `filter` and the lookup's own `filter` join Flink's lookup condition;
+    one that reads no column folds to a constant, and a constant other than TRUE leaves the temporal join
+    without a key, which Flink refuses ("the join key in Temporal Table Join can not be empty")."""
+    for path, condition in (((*table.path, "filter"), table.dataset.filter), (join_path, join_filter)):
+        tree = parse(condition).tree if condition else None
+        if tree is None or columns_of(condition or "") or _always_true(tree):
+            continue
+        yield Finding(
+            path, "R482",
+            f"stream job '{job.name}' looks up {table.qualified}, and the condition `{condition}` reads no column: "
+            "Flink folds it into the lookup's join condition, and a constant false leaves the lookup without "
+            "a join key, which it refuses",
+            "filter on a column of the table (e.g. `is_active`), or remove the condition", severity="error",
+        )  # fmt: skip
+
+
+def _always_true(tree: exp.Expr) -> bool:
+    """A condition that reads no column and folds to TRUE (Flink drops it from the join)."""
+    try:
+        return bool(simplify(tree.copy()).sql() == "TRUE")
+    except Exception:
+        return False
 
 
 def _replaced_in_lookup(job: StreamJob, table: TableRef) -> Iterator[Finding]:

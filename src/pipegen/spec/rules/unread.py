@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from pipegen.spec import rulekinds
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import SpecIndex
 from pipegen.spec.model import Spec
@@ -15,6 +16,9 @@ from pipegen.spec.model import Spec
 # Synthetic table settings that describe a production destination the local generator does not
 # write to (it writes the SQLite file and JSON lines stand-ins of `pipegen run`).
 SYNTHETIC_UNREAD = ("writes_to", "system", "format", "file_per_row", "stream")
+# The table-level checks a table's `quality.severity` sets the severity of (GX); freshness has its
+# own two levels (warn_after, error_after) and drift is reported as events.
+TABLE_SEVERITY_GOVERNS = ("expected_columns", "row_count")
 
 
 def unread_settings(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
@@ -22,6 +26,7 @@ def unread_settings(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
     yield from _synthetic(index)
     yield from _target_layout(spec)
     yield from _environments(spec)
+    yield from _table_severity(index)
 
 
 def _stream_notify(spec: Spec) -> Iterator[Finding]:
@@ -102,3 +107,22 @@ def _environments(spec: Spec) -> Iterator[Finding]:
                     severity="warning",
                     on_key=True,
                 )
+
+
+def _table_severity(index: SpecIndex) -> Iterator[Finding]:
+    for ref in index.tables:
+        quality = ref.dataset.quality
+        if quality is None or quality.severity is None:
+            continue
+        if any(k.name in TABLE_SEVERITY_GOVERNS for k in rulekinds.stated(quality, "table")):
+            continue
+        yield Finding(
+            (*ref.path, "quality", "severity"), "R481",
+            f"`quality.severity` of {ref.qualified} sets the severity of no check: it applies to the table-level "
+            "`expected_columns` and `row_count` checks, and the table states neither (freshness has its own "
+            "`warn_after`/`error_after` levels, drift is reported as events, column rules take the rule's own "
+            "`severity` or the top-level `quality.severity`)",
+            "set `severity` on the column rules (long form: `not_null: {severity: warn}`) or on the top-level "
+            "`quality:`, add an `expected_columns` or `row_count` check, or remove it",
+            severity="warning", on_key=True,
+        )  # fmt: skip
