@@ -17,11 +17,8 @@ SPARK = Declaration(
 )  # fmt: skip
 DATABRICKS = Declaration("databricks", "Databricks jobs (Asset Bundles), where compute is Databricks",
                          (Kind.DATABRICKS_JOBS,))  # fmt: skip
-LAKEHOUSE = Declaration(
-    "lakehouse", "Delta Lake / Iceberg bronze, silver and gold tables and their maintenance", (Kind.LAKE_TABLES,)
-)
 COMPOSE = Declaration("compose", "compose.yaml: the local services the plan needs", always=True)
 LINEAGE = Declaration("lineage", "OpenLineage events of every step, to a file locally or a lineage backend",
                       always=True)  # fmt: skip
 
-PLANNED: tuple[Declaration, ...] = (KUBERNETES, TERRAFORM, MONITORING, SPARK, DATABRICKS, LAKEHOUSE, COMPOSE, LINEAGE)
+PLANNED: tuple[Declaration, ...] = (KUBERNETES, TERRAFORM, MONITORING, SPARK, DATABRICKS, COMPOSE, LINEAGE)

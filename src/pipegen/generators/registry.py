@@ -10,7 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from pipegen.generators import airflow, dbt, debezium, docs, flink, gx, ingestion, kafka, prefect, project, synthetic
+from pipegen.generators import (
+    airflow,
+    dbt,
+    debezium,
+    docs,
+    flink,
+    gx,
+    ingestion,
+    kafka,
+    lakehouse,
+    prefect,
+    project,
+    synthetic,
+)
 from pipegen.generators.base import Declaration, Family, GenContext, Generator, no_previous
 from pipegen.generators.planned import PLANNED as PLANNED_FAMILIES
 from pipegen.plan.plan import Plan
@@ -29,6 +42,7 @@ FAMILIES: tuple[Declaration, ...] = (
     debezium.FAMILY,
     kafka.FAMILY,
     flink.FAMILY,
+    lakehouse.FAMILY,
 )
 
 
