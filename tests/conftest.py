@@ -23,6 +23,7 @@ from tests.judges.fixtures import (
     flink_python,
     k8s_python,
     kafka_python,
+    lake_python,
     prefect_python,
 )
 from tests.servers import mariadb_server, postgres_server
@@ -36,6 +37,7 @@ __all__ = [
     "flink_python",
     "k8s_python",
     "kafka_python",
+    "lake_python",
     "mariadb_server",
     "postgres_server",
     "prefect_python",

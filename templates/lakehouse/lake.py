@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -42,6 +43,12 @@ def lake_root() -> Path:
 
 def warehouse_path() -> Path:
     return Path(os.environ.get("PIPEGEN_WAREHOUSE") or ROOT / "warehouse.duckdb")
+
+
+def arrow_of(result: Any) -> Any:
+    """A DuckDB result as a pyarrow Table (`.arrow()` returns a reader in some DuckDB versions)."""
+    data = result.arrow()
+    return data.read_all() if hasattr(data, "read_all") else data
 
 
 def now() -> dt.datetime:
@@ -107,10 +114,10 @@ class Delta:
         from deltalake import DeltaTable
 
         table_ = DeltaTable(str(self.path(layer, table)))
-        # the spec's retention (validate refuses one shorter than the time-travel window)
-        removed = table_.vacuum(
-            retention_hours=self.target["retention_hours"], dry_run=False, enforce_retention_duration=False
-        )
+        # the spec's retention, in whole hours rounded up (validate refuses one shorter than the
+        # time-travel window); below Delta's default of 7 days only with enforcement off
+        hours = math.ceil(self.target["retention_hours"])
+        removed = table_.vacuum(retention_hours=hours, dry_run=False, enforce_retention_duration=False)
         return {"files_vacuumed": len(removed)}
 
 
@@ -175,12 +182,12 @@ class Iceberg:
         on = " AND ".join(f"c.{q(k)} = t.{q(k)}" for k in key)
         newer = f"(c.{q(watermark)} IS NULL OR t.{q(watermark)} IS NULL OR c.{q(watermark)} >= t.{q(watermark)})"
         newer = newer if watermark else "TRUE"
-        effective = con.sql(
+        effective = arrow_of(con.sql(
             f"SELECT c.*, t.{q(key[0])} IS NOT NULL AS _matched FROM changes c LEFT JOIN current t ON {on} "
             f"WHERE t.{q(key[0])} IS NULL OR {newer}"
-        ).arrow()
-        matched = con.sql("SELECT * FROM effective WHERE _matched").arrow()
-        rows = con.sql("SELECT * FROM effective WHERE _op <> 'd'").arrow().select(payload)
+        ))
+        matched = arrow_of(con.sql("SELECT * FROM effective WHERE _matched"))
+        rows = arrow_of(con.sql("SELECT * FROM effective WHERE _op <> 'd'")).select(payload)
         with self.table(layer, table).transaction() as tx:
             if matched.num_rows:
                 tx.delete(_key_filter(matched, key))
@@ -264,7 +271,7 @@ def warehouse_batches(table: dict[str, Any], seen: set[str]) -> list[tuple[str, 
     relation = f"{q(table['raw_schema'])}.{q(table['raw_table'])}"
     loads = [r[0] for r in con.execute(f"SELECT DISTINCT _dlt_load_id FROM {relation} ORDER BY 1").fetchall()]
     return [
-        (f"dlt:{load}", con.execute(f"SELECT * FROM {relation} WHERE _dlt_load_id = ?", [load]).arrow())
+        (f"dlt:{load}", arrow_of(con.execute(f"SELECT * FROM {relation} WHERE _dlt_load_id = ?", [load])))
         for load in loads
         if f"dlt:{load}" not in seen
     ]
@@ -282,11 +289,11 @@ def as_bronze(table: dict[str, Any], batch_id: str, rows: Any, ingested: dt.date
         for c in table["columns"]
     ]
     op = "coalesce(CAST(_op AS VARCHAR), 'u')" if "_op" in present else "'u'"
-    return con.execute(
+    return arrow_of(con.execute(
         f"SELECT {', '.join(cols)}, ?::VARCHAR AS _batch_id, ?::TIMESTAMPTZ AS _ingested_at, "
         f"(row_number() OVER ())::BIGINT AS _row, {op} AS _op FROM batch",
         [batch_id, ingested],
-    ).arrow()
+    ))
 
 
 def bronze(store: Any, table: dict[str, Any], ingested: dt.datetime) -> int:
@@ -359,23 +366,23 @@ def silver(store: Any, table: dict[str, Any], state: dict[str, Any]) -> dict[str
         return {"new": 0}
     typed_and_checked(con, table)
     payload = ", ".join(q(c["name"]) for c in table["columns"])
-    rejected = con.execute(
+    rejected = arrow_of(con.execute(
         f"SELECT {payload}, _batch_id, _row, array_to_string(_failures, '; ') AS _failures "
         "FROM checked WHERE len(_failures) > 0"
-    ).arrow()
+    ))
     counts: dict[str, Any] = {"new": new, "rejected": rejected.num_rows}
     if rejected.num_rows:
         store.write("silver", f"{name}__rejected", rejected, "append")
     if key:
         order = [f"(_op = 'd' AND {q(wm)} IS NULL) DESC", f"{q(wm)} DESC NULLS LAST"] if wm else []
         order += ["_ingested_at DESC", "_batch_id DESC", "_row DESC"]
-        latest = con.execute(
+        latest = arrow_of(con.execute(
             f"SELECT {payload}, _op FROM checked WHERE len(_failures) = 0 QUALIFY row_number() OVER "
             f"(PARTITION BY {', '.join(q(k) for k in key)} ORDER BY {', '.join(order)}) = 1"
-        ).arrow()
+        ))
         counts.update(store.merge("silver", name, latest, key, wm) if latest.num_rows else {})
     else:  # no primary key: nothing to merge by, the checked rows are appended
-        rows = con.execute(f"SELECT {payload} FROM checked WHERE len(_failures) = 0 AND _op <> 'd'").arrow()
+        rows = arrow_of(con.execute(f"SELECT {payload} FROM checked WHERE len(_failures) = 0 AND _op <> 'd'"))
         if rows.num_rows:
             store.write("silver", name, rows, "append")
         counts["appended"] = rows.num_rows
@@ -398,7 +405,7 @@ def gold(store: Any) -> dict[str, Any]:
         if (mart["schema"], mart["table"]) not in built:
             out[mart["name"]] = "not built in the warehouse"
             continue
-        rows = con.execute(f"SELECT * FROM {q(mart['schema'])}.{q(mart['table'])}").arrow()
+        rows = arrow_of(con.execute(f"SELECT * FROM {q(mart['schema'])}.{q(mart['table'])}"))
         store.write("gold", mart["table"], rows, "overwrite")
         out[mart["name"]] = rows.num_rows
     return out

@@ -76,3 +76,10 @@ def dbt_warehouses_python(request: pytest.FixtureRequest) -> Path:
 def dbt_databricks_python(request: pytest.FixtureRequest) -> Path:
     """Python of the `dbt_databricks` judge env: dbt-databricks (its dbt-core pin needs an env of its own)."""
     return _judge_python(request, "dbt_databricks")
+
+
+@pytest.fixture(scope="session")
+def lake_python(request: pytest.FixtureRequest) -> Path:
+    """Python of the `lake` judge env (requirements/judges/lake.txt): deltalake, pyiceberg (SQL
+    catalog) and DuckDB 1.5.5 with its delta/iceberg extensions as the independent reader."""
+    return _judge_python(request, "lake")
