@@ -46,13 +46,12 @@ def warehouse_path() -> Path:
 
 
 def arrow_of(result: Any) -> Any:
-    """A DuckDB result as a pyarrow Table (`.arrow()` returns a reader in some DuckDB versions)."""
-    data = result.arrow()
-    return data.read_all() if hasattr(data, "read_all") else data
+    """A DuckDB result (a connection after execute, or a relation) as a pyarrow Table."""
+    return result.to_arrow_table()
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 # ---------------------------------------------------------------- formats
@@ -182,10 +181,13 @@ class Iceberg:
         on = " AND ".join(f"c.{q(k)} = t.{q(k)}" for k in key)
         newer = f"(c.{q(watermark)} IS NULL OR t.{q(watermark)} IS NULL OR c.{q(watermark)} >= t.{q(watermark)})"
         newer = newer if watermark else "TRUE"
-        effective = arrow_of(con.sql(
-            f"SELECT c.*, t.{q(key[0])} IS NOT NULL AS _matched FROM changes c LEFT JOIN current t ON {on} "
-            f"WHERE t.{q(key[0])} IS NULL OR {newer}"
-        ))
+        effective = arrow_of(
+            con.sql(
+                f"SELECT c.*, t.{q(key[0])} IS NOT NULL AS _matched FROM changes c LEFT JOIN current t ON {on} "
+                f"WHERE t.{q(key[0])} IS NULL OR {newer}"
+            )
+        )
+        con.register("effective", effective)
         matched = arrow_of(con.sql("SELECT * FROM effective WHERE _matched"))
         rows = arrow_of(con.sql("SELECT * FROM effective WHERE _op <> 'd'")).select(payload)
         with self.table(layer, table).transaction() as tx:
@@ -285,15 +287,19 @@ def as_bronze(table: dict[str, Any], batch_id: str, rows: Any, ingested: dt.date
     con.register("batch", rows)
     present = set(rows.column_names)
     cols = [
-        f"CAST({q(c['name'])} AS VARCHAR) AS {q(c['name'])}" if c["name"] in present else f"NULL::VARCHAR AS {q(c['name'])}"
+        f"CAST({q(c['name'])} AS VARCHAR) AS {q(c['name'])}"
+        if c["name"] in present
+        else f"NULL::VARCHAR AS {q(c['name'])}"
         for c in table["columns"]
     ]
     op = "coalesce(CAST(_op AS VARCHAR), 'u')" if "_op" in present else "'u'"
-    return arrow_of(con.execute(
-        f"SELECT {', '.join(cols)}, ?::VARCHAR AS _batch_id, ?::TIMESTAMPTZ AS _ingested_at, "
-        f"(row_number() OVER ())::BIGINT AS _row, {op} AS _op FROM batch",
-        [batch_id, ingested],
-    ))
+    return arrow_of(
+        con.execute(
+            f"SELECT {', '.join(cols)}, ?::VARCHAR AS _batch_id, ?::TIMESTAMPTZ AS _ingested_at, "
+            f"(row_number() OVER ())::BIGINT AS _row, {op} AS _op FROM batch",
+            [batch_id, ingested],
+        )
+    )
 
 
 def bronze(store: Any, table: dict[str, Any], ingested: dt.datetime) -> int:
@@ -317,7 +323,10 @@ def broken(rule: dict[str, Any], col: str) -> str:
     if rule["rule"] == "not_null":
         return f"({col} IS NULL)"
     if rule["rule"] == "range":
-        terms = [f"{col} < {args['min']!r}" if "min" in args else "", f"{col} > {args['max']!r}" if "max" in args else ""]
+        terms = [
+            f"{col} < {args['min']!r}" if "min" in args else "",
+            f"{col} > {args['max']!r}" if "max" in args else "",
+        ]
         return "coalesce(" + " OR ".join(t for t in terms if t) + ", FALSE)"
     if rule["rule"] == "accepted_values":
         values = ", ".join(_literal(v) for v in args["values"])
@@ -366,20 +375,24 @@ def silver(store: Any, table: dict[str, Any], state: dict[str, Any]) -> dict[str
         return {"new": 0}
     typed_and_checked(con, table)
     payload = ", ".join(q(c["name"]) for c in table["columns"])
-    rejected = arrow_of(con.execute(
-        f"SELECT {payload}, _batch_id, _row, array_to_string(_failures, '; ') AS _failures "
-        "FROM checked WHERE len(_failures) > 0"
-    ))
+    rejected = arrow_of(
+        con.execute(
+            f"SELECT {payload}, _batch_id, _row, array_to_string(_failures, '; ') AS _failures "
+            "FROM checked WHERE len(_failures) > 0"
+        )
+    )
     counts: dict[str, Any] = {"new": new, "rejected": rejected.num_rows}
     if rejected.num_rows:
         store.write("silver", f"{name}__rejected", rejected, "append")
     if key:
         order = [f"(_op = 'd' AND {q(wm)} IS NULL) DESC", f"{q(wm)} DESC NULLS LAST"] if wm else []
         order += ["_ingested_at DESC", "_batch_id DESC", "_row DESC"]
-        latest = arrow_of(con.execute(
-            f"SELECT {payload}, _op FROM checked WHERE len(_failures) = 0 QUALIFY row_number() OVER "
-            f"(PARTITION BY {', '.join(q(k) for k in key)} ORDER BY {', '.join(order)}) = 1"
-        ))
+        latest = arrow_of(
+            con.execute(
+                f"SELECT {payload}, _op FROM checked WHERE len(_failures) = 0 QUALIFY row_number() OVER "
+                f"(PARTITION BY {', '.join(q(k) for k in key)} ORDER BY {', '.join(order)}) = 1"
+            )
+        )
         counts.update(store.merge("silver", name, latest, key, wm) if latest.num_rows else {})
     else:  # no primary key: nothing to merge by, the checked rows are appended
         rows = arrow_of(con.execute(f"SELECT {payload} FROM checked WHERE len(_failures) = 0 AND _op <> 'd'"))
@@ -423,7 +436,9 @@ def lake_tables(store: Any) -> list[tuple[str, str, list[str]]]:
 def maintain(store: Any, force: bool) -> dict[str, Any]:
     path = lake_root() / store.target["layers"]["silver"] / "_pipegen_maintenance.json"
     last = json.loads(path.read_text(encoding="utf-8"))["at"] if path.is_file() else None
-    due = last is None or (now() - dt.datetime.fromisoformat(last)).total_seconds() >= store.target["maintenance_every_s"]
+    due = (
+        last is None or (now() - dt.datetime.fromisoformat(last)).total_seconds() >= store.target["maintenance_every_s"]
+    )
     if not (due or force):
         return {"maintenance": f"not due (last {last})"}
     out = {f"{layer}.{name}": {**store.compact(layer, name, z), **store.expire(layer, name)}

@@ -7,7 +7,6 @@ Usage: python lake_driver.py PROJECT SCENARIO.json"""
 
 from __future__ import annotations
 
-import glob
 import json
 import subprocess
 import sys
@@ -20,7 +19,8 @@ import pyarrow.parquet as pq
 
 
 def job(project: Path, *args: str) -> None:
-    proc = subprocess.run([sys.executable, "-m", "pipeline.lake", *args], cwd=project, capture_output=True, text=True)
+    argv = [sys.executable, "-m", "pipeline.lake", *args]
+    proc = subprocess.run(argv, cwd=project, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise SystemExit(f"pipeline.lake {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
 
@@ -36,7 +36,7 @@ class Reader:
         return self.project / "lake" / self.target["layers"][layer] / table
 
     def metadata(self, layer: str, table: str) -> str:
-        return sorted(glob.glob(str(self.path(layer, table) / "metadata" / "*.metadata.json")))[-1]
+        return str(sorted((self.path(layer, table) / "metadata").glob("*.metadata.json"))[-1])
 
     def scan(self, layer: str, table: str, version: int | None = None) -> str:
         if self.target["format"] == "delta":
@@ -82,10 +82,12 @@ def main() -> None:
         for b, batch in enumerate(batches):
             land(project, table["landing"], f"step{step}_batch{b}", batch, columns)
         job(project, "bronze", "silver")
-        out["steps"].append({
-            "silver": reader.rows("silver", name, payload),
-            "silver_versions": reader.versions("silver", name),
-        })
+        out["steps"].append(
+            {
+                "silver": reader.rows("silver", name, payload),
+                "silver_versions": reader.versions("silver", name),
+            }
+        )
     job(project, "bronze", "silver")  # nothing new: bronze and silver unchanged
     out["rerun_silver_versions"] = reader.versions("silver", name)
     out["bronze"] = reader.rows("bronze", name, f"{payload}, _op, _batch_id")

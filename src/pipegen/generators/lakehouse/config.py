@@ -12,7 +12,7 @@ from pipegen.plan.names import Names, snake
 from pipegen.render.sqltypes import sql_type
 from pipegen.spec import catalog, rulekinds
 from pipegen.spec.index import SpecIndex, TableRef
-from pipegen.spec.model import Layer, LakeSettings, Materialization, Spec, Target
+from pipegen.spec.model import LakeSettings, Layer, Materialization, Spec, Target
 from pipegen.spec.types import parse_column_type
 
 HOUR = 3600.0

@@ -23,7 +23,9 @@ from pipegen.spec.types import format_duration
 REQUIREMENTS = ("deltalake==1.6.6", "pyiceberg[pyiceberg-core,sql-sqlite]==0.12.0", "pyarrow==26.0.1")
 LAKE_STEP = RunStep(25, "lake", "bronze and silver lake tables (Delta/Iceberg): land, type, check, merge",
                     ("-m", "pipeline.lake", "bronze", "silver"))  # fmt: skip
-GOLD_STEP = RunStep(45, "lake_gold", "publish the marts to the gold lake tables", ("-m", "pipeline.lake", "gold"))
+GOLD_STEP = RunStep(
+    55, "lake_gold", "publish the checked marts to the gold lake tables", ("-m", "pipeline.lake", "gold")
+)
 MAINTAIN_STEP = RunStep(60, "lake_maintain", "lake maintenance when due: compaction (Z-order), vacuum/expiry",
                         ("-m", "pipeline.lake", "maintain"))  # fmt: skip
 

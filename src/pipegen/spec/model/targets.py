@@ -41,7 +41,8 @@ class LakeSettings(Model):
         "(default: `time_travel`); shorter than `time_travel` is an error (R400).",
     )
     maintenance_every: Duration = Field(
-        86400.0, description="How often compaction and vacuum/expiry run (a task of every scheduled run, due after this)."
+        86400.0,
+        description="How often compaction and vacuum/expiry run (a task of every scheduled run, due after this).",
     )
 
     @property

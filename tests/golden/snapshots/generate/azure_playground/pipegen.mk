@@ -3,7 +3,7 @@
 # edits are kept, but your own targets belong in the Makefile).
 PROJECT_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
-.PHONY: airflow-install dag-check dag-test flink-explain flink-install ingest quality quality-report run stream-local stream-quality-report stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize transform
+.PHONY: airflow-install dag-check dag-test flink-explain flink-install ingest lake lake-maintain quality quality-report run stream-local stream-quality-report stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize transform
 
 # install Airflow and the project's requirements (requirements-airflow.txt)
 airflow-install:
@@ -30,6 +30,14 @@ flink-install:
 ingest:
 	$(PROJECT_PYTHON) -m pipeline.ingest --local
 
+# build the bronze and silver lake tables
+lake:
+	$(PROJECT_PYTHON) -m pipeline.lake bronze silver
+
+# compact, Z-order and vacuum / expire the lake tables now
+lake-maintain:
+	$(PROJECT_PYTHON) -m pipeline.lake maintain --force
+
 # Great Expectations checkpoint over staged tables and marts
 quality:
 	$(PROJECT_PYTHON) -m pipeline.quality --stage all
@@ -38,7 +46,7 @@ quality:
 quality-report:
 	$(PROJECT_PYTHON) -m pipeline.quality --report
 
-# run the pipeline locally: synthesize, ingest, transform, quality
+# run the pipeline locally: synthesize, ingest, lake, transform, quality, lake_gold, lake_maintain
 run:
 	$(PROJECT_PYTHON) -m pipeline.run
 
