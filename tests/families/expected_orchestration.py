@@ -11,7 +11,8 @@ The rules used to write them (docs/families.md "Orchestration", docs/spec-refere
   `stage` and `quarantine` when `quality.on_failure: quarantine` (dbt and GX generated),
   `transform` (dbt), `quality` (GX); with a delta or iceberg target (the lakehouse family)
   `lake` right after the loads, `lake_gold` after `quality` (when there are marts) and
-  `lake_maintain` last; `publish` after every task; an Airflow sensor
+  `lake_maintain` last; under `architecture: lambda` with windowed stream jobs (the serving
+  family) `serving` right after `transform`; `publish` after every task; an Airflow sensor
   `wait_for_<pipeline>` per `orchestration.depends_on` before the first task;
 - the schedule is `pipeline.schedule`, else the longest cadence at or below `latency`
   (15m: every 15 minutes; 1h: hourly; 6h: every 6 hours; 1d: daily at midnight);
@@ -40,6 +41,7 @@ class Expected:
     freshness_sla: bool = False  # monitoring.freshness_sla given
     upstreams: tuple[str, ...] = ()  # orchestration.depends_on pipelines: Airflow sensors before the first task
     lake: bool = False  # a delta or iceberg target: the lake steps
+    serving: bool = False  # a Lambda plan with windowed stream jobs: the serving step after transform
 
     def retry_delays(self) -> list[float]:
         """The wait before each retry, by hand: delay, x2, x4, ... capped at the maximum."""
@@ -49,6 +51,8 @@ class Expected:
         """task id -> (sorted upstream task ids, task group)."""
         loads = [f"ingest_{s}.load" for s in self.sources]
         after = ["stage", "quarantine", "transform", "quality"] if self.quarantine_gate else ["transform", "quality"]
+        if self.serving:
+            after.insert(after.index("transform") + 1, "serving")
         if self.lake:
             after = ["lake", *after, "lake_gold", "lake_maintain"]
         sensors = [f"wait_for_{u}" for u in self.upstreams]
@@ -84,9 +88,9 @@ EXPECTED: dict[str, Expected] = {
     # latency 1h; one postgres source; no orchestration/monitoring sections
     "hello": Expected(sources=("shop",), quarantine_gate=False, cron="0 * * * *"),
     # pipeline.schedule "0 2 * * *"; `sensors` is kafka (a stream the mart daily_device_stats
-    # reads), `registry` postgres; freshness_sla 2m
+    # reads), `registry` postgres; freshness_sla 2m; Lambda with windowed stream jobs: serving
     "iot_lambda": Expected(
-        sources=("sensors", "registry"), quarantine_gate=False, cron="0 2 * * *", freshness_sla=True
+        sources=("sensors", "registry"), quarantine_gate=False, cron="0 2 * * *", freshness_sla=True, serving=True
     ),
     # latency 1d; one files source; quality: block
     "jaffle_shop": Expected(sources=("jaffle",), quarantine_gate=False, cron="0 0 * * *"),

@@ -22,6 +22,7 @@ from pipegen.generators import (
     lakehouse,
     prefect,
     project,
+    serving,
     synthetic,
 )
 from pipegen.generators.base import Declaration, Family, GenContext, Generator, no_previous
@@ -43,6 +44,7 @@ FAMILIES: tuple[Declaration, ...] = (
     kafka.FAMILY,
     flink.FAMILY,
     lakehouse.FAMILY,
+    serving.FAMILY,
 )
 
 
