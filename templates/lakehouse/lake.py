@@ -434,7 +434,8 @@ def lake_tables(store: Any) -> list[tuple[str, str, list[str]]]:
 
 
 def maintain(store: Any, force: bool) -> dict[str, Any]:
-    path = lake_root() / store.target["layers"]["silver"] / "_pipegen_maintenance.json"
+    first_layer = next(iter(store.target["layers"].values()))
+    path = lake_root() / first_layer / "_pipegen_maintenance.json"
     last = json.loads(path.read_text(encoding="utf-8"))["at"] if path.is_file() else None
     due = (
         last is None or (now() - dt.datetime.fromisoformat(last)).total_seconds() >= store.target["maintenance_every_s"]

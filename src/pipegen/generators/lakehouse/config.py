@@ -107,7 +107,11 @@ def lake_config(spec: Spec, names: Names) -> dict[str, Any]:
     return {
         "pipeline": str(names.pipeline),
         "targets": [target_config(t) for t in lake_targets(spec)],
-        "tables": [table_config(spec, names, ref) for ref in index.tables],
+        "tables": [
+            table_config(spec, names, ref)
+            for ref in index.tables
+            if any(c.metadata is None for c in ref.dataset.columns)
+        ],
         "marts": [
             {"name": m.name, "schema": str(names.mart(m.name).schema), "table": str(names.mart(m.name).model)}
             for m in marts
