@@ -7,8 +7,9 @@ Iceberg (pyiceberg, SQL catalog), and their maintenance. Driven by pipeline/lake
 
 bronze: every landed batch appended once (payload as text, schema-on-read) with metadata
   columns _batch_id, _ingested_at, _row and _op ('d' marks a delete). Batches come from the
-  local warehouse (rows of a dlt load not yet in bronze) and from files dropped in the
-  table's landing directory (data/landing/<source>/<table>/*.parquet, a `_op` column allowed).
+  local warehouse (rows of a load, by the raw table's `_batch_id`, not yet in bronze) and from
+  files dropped in the table's landing directory (data/landing/<source>/<table>/*.parquet, a
+  `_op` column allowed).
 silver: the bronze rows no silver run has taken yet, typed (a value that does not cast is a
   failure), checked with the spec's per-row rules (rows breaking an error-severity rule, or
   not casting, go to `<table>__rejected`), reduced to the latest row per key (watermark, then
@@ -45,9 +46,9 @@ def warehouse_path() -> Path:
     return Path(os.environ.get("PIPEGEN_WAREHOUSE") or ROOT / "warehouse.duckdb")
 
 
-def arrow_of(result: Any) -> Any:
-    """A DuckDB result (a connection after execute, or a relation) as a pyarrow Table."""
-    return result.to_arrow_table()
+def arrow_of(con: Any, sql: str, params: list[Any] | None = None) -> Any:
+    """A query's result as a pyarrow Table."""
+    return con.sql(sql, params=params).to_arrow_table()
 
 
 def now() -> dt.datetime:
@@ -182,14 +183,13 @@ class Iceberg:
         newer = f"(c.{q(watermark)} IS NULL OR t.{q(watermark)} IS NULL OR c.{q(watermark)} >= t.{q(watermark)})"
         newer = newer if watermark else "TRUE"
         effective = arrow_of(
-            con.sql(
-                f"SELECT c.*, t.{q(key[0])} IS NOT NULL AS _matched FROM changes c LEFT JOIN current t ON {on} "
-                f"WHERE t.{q(key[0])} IS NULL OR {newer}"
-            )
+            con,
+            f"SELECT c.*, t.{q(key[0])} IS NOT NULL AS _matched FROM changes c LEFT JOIN current t ON {on} "
+            f"WHERE t.{q(key[0])} IS NULL OR {newer}",
         )
         con.register("effective", effective)
-        matched = arrow_of(con.sql("SELECT * FROM effective WHERE _matched"))
-        rows = arrow_of(con.sql("SELECT * FROM effective WHERE _op <> 'd'")).select(payload)
+        matched = arrow_of(con, "SELECT * FROM effective WHERE _matched")
+        rows = arrow_of(con, "SELECT * FROM effective WHERE _op <> 'd'").select(payload)
         with self.table(layer, table).transaction() as tx:
             if matched.num_rows:
                 tx.delete(_key_filter(matched, key))
@@ -263,20 +263,24 @@ def warehouse_batches(table: dict[str, Any], seen: set[str]) -> list[tuple[str, 
 
     if not warehouse_path().is_file():
         return []
-    con = duckdb.connect(str(warehouse_path()), read_only=True)
-    found = con.execute(
-        "SELECT count(*) FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-        "AND column_name = '_dlt_load_id'", [table["raw_schema"], table["raw_table"]]
-    ).fetchone()  # fmt: skip
-    if not found or not found[0]:
-        return []
-    relation = f"{q(table['raw_schema'])}.{q(table['raw_table'])}"
-    loads = [r[0] for r in con.execute(f"SELECT DISTINCT _dlt_load_id FROM {relation} ORDER BY 1").fetchall()]
-    return [
-        (f"dlt:{load}", arrow_of(con.execute(f"SELECT * FROM {relation} WHERE _dlt_load_id = ?", [load])))
-        for load in loads
-        if f"dlt:{load}" not in seen
-    ]
+    # the default configuration, like every step's connection: an Airflow or Prefect worker runs
+    # the steps in one process, where DuckDB refuses a second configuration of the same file
+    with duckdb.connect(str(warehouse_path())) as con:
+        found = con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+            "AND column_name IN ('_batch_id', '_dlt_load_id') ORDER BY column_name",
+            [table["raw_schema"], table["raw_table"]],
+        ).fetchall()
+        if not found:
+            return []
+        load_id = q(found[0][0])  # the ingestion step's `_batch_id` (dlt's load id), else dlt's own column
+        relation = f"{q(table['raw_schema'])}.{q(table['raw_table'])}"
+        loads = [r[0] for r in con.execute(f"SELECT DISTINCT {load_id} FROM {relation} ORDER BY 1").fetchall()]
+        return [
+            (f"dlt:{load}", arrow_of(con, f"SELECT * FROM {relation} WHERE {load_id} = ?", [load]))
+            for load in loads
+            if f"dlt:{load}" not in seen
+        ]
 
 
 def as_bronze(table: dict[str, Any], batch_id: str, rows: Any, ingested: dt.datetime) -> Any:
@@ -294,11 +298,10 @@ def as_bronze(table: dict[str, Any], batch_id: str, rows: Any, ingested: dt.date
     ]
     op = "coalesce(CAST(_op AS VARCHAR), 'u')" if "_op" in present else "'u'"
     return arrow_of(
-        con.execute(
-            f"SELECT {', '.join(cols)}, ?::VARCHAR AS _batch_id, ?::TIMESTAMPTZ AS _ingested_at, "
-            f"(row_number() OVER ())::BIGINT AS _row, {op} AS _op FROM batch",
-            [batch_id, ingested],
-        )
+        con,
+        f"SELECT {', '.join(cols)}, ?::VARCHAR AS _batch_id, ?::TIMESTAMPTZ AS _ingested_at, "
+        f"(row_number() OVER ())::BIGINT AS _row, {op} AS _op FROM batch",
+        [batch_id, ingested],
     )
 
 
@@ -350,7 +353,7 @@ def typed_and_checked(con: Any, table: dict[str, Any]) -> None:
         for c in table["columns"]
     ]
     rules = [f"CASE WHEN {broken(r, 't.' + q(r['column']))} THEN {_literal(r['label'])} END" for r in table["rules"]]
-    failures = "list_filter([" + ", ".join([*casts, *rules]) + "], x -> x IS NOT NULL)"
+    failures = "list_filter([" + ", ".join([*casts, *rules]) + "], lambda x: x IS NOT NULL)"
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW checked AS SELECT t.*, CASE WHEN t._op = 'd' THEN []::VARCHAR[] ELSE "
         f"{failures} END AS _failures FROM typed t JOIN bronze_new b USING (_batch_id, _row)"
@@ -376,10 +379,9 @@ def silver(store: Any, table: dict[str, Any], state: dict[str, Any]) -> dict[str
     typed_and_checked(con, table)
     payload = ", ".join(q(c["name"]) for c in table["columns"])
     rejected = arrow_of(
-        con.execute(
-            f"SELECT {payload}, _batch_id, _row, array_to_string(_failures, '; ') AS _failures "
-            "FROM checked WHERE len(_failures) > 0"
-        )
+        con,
+        f"SELECT {payload}, _batch_id, _row, array_to_string(_failures, '; ') AS _failures "
+        "FROM checked WHERE len(_failures) > 0",
     )
     counts: dict[str, Any] = {"new": new, "rejected": rejected.num_rows}
     if rejected.num_rows:
@@ -388,14 +390,13 @@ def silver(store: Any, table: dict[str, Any], state: dict[str, Any]) -> dict[str
         order = [f"(_op = 'd' AND {q(wm)} IS NULL) DESC", f"{q(wm)} DESC NULLS LAST"] if wm else []
         order += ["_ingested_at DESC", "_batch_id DESC", "_row DESC"]
         latest = arrow_of(
-            con.execute(
-                f"SELECT {payload}, _op FROM checked WHERE len(_failures) = 0 QUALIFY row_number() OVER "
-                f"(PARTITION BY {', '.join(q(k) for k in key)} ORDER BY {', '.join(order)}) = 1"
-            )
+            con,
+            f"SELECT {payload}, _op FROM checked WHERE len(_failures) = 0 QUALIFY row_number() OVER "
+            f"(PARTITION BY {', '.join(q(k) for k in key)} ORDER BY {', '.join(order)}) = 1",
         )
         counts.update(store.merge("silver", name, latest, key, wm) if latest.num_rows else {})
     else:  # no primary key: nothing to merge by, the checked rows are appended
-        rows = arrow_of(con.execute(f"SELECT {payload} FROM checked WHERE len(_failures) = 0 AND _op <> 'd'"))
+        rows = arrow_of(con, f"SELECT {payload} FROM checked WHERE len(_failures) = 0 AND _op <> 'd'")
         if rows.num_rows:
             store.write("silver", name, rows, "append")
         counts["appended"] = rows.num_rows
@@ -411,14 +412,19 @@ def gold(store: Any) -> dict[str, Any]:
 
     if not warehouse_path().is_file():
         return {"marts": "no warehouse yet"}
-    con = duckdb.connect(str(warehouse_path()), read_only=True)
-    built = {tuple(r) for r in con.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall()}
+    marts: dict[str, Any] = {}
+    with duckdb.connect(str(warehouse_path())) as con:  # the default configuration (warehouse_batches)
+        tables = con.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall()
+        built = {tuple(r) for r in tables}
+        for mart in CONFIG["marts"]:
+            if (mart["schema"], mart["table"]) in built:
+                marts[mart["table"]] = arrow_of(con, f"SELECT * FROM {q(mart['schema'])}.{q(mart['table'])}")
     out: dict[str, Any] = {}
     for mart in CONFIG["marts"]:
-        if (mart["schema"], mart["table"]) not in built:
+        rows = marts.get(mart["table"])
+        if rows is None:
             out[mart["name"]] = "not built in the warehouse"
             continue
-        rows = arrow_of(con.execute(f"SELECT * FROM {q(mart['schema'])}.{q(mart['table'])}"))
         store.write("gold", mart["table"], rows, "overwrite")
         out[mart["name"]] = rows.num_rows
     return out

@@ -112,7 +112,7 @@ def serve(con: Any, job: dict[str, Any], speed: bool) -> dict[str, Any]:
 def run() -> dict[str, Any]:
     import duckdb
 
-    con = duckdb.connect(str(warehouse_path()))
+    con = duckdb.connect(str(warehouse_path()))  # the default configuration, like every step's
     speed = speed_path().is_file()
     if speed:
         con.execute(f"ATTACH {literal(str(speed_path()))} AS speed (READ_ONLY)")
