@@ -786,10 +786,6 @@ def _targets(draw: st.DrawFn, mode: str, cloud: str | None = None) -> list[dict[
             )  # fmt: skip
         if one_in(draw, 3):
             targets[-1]["partition_by"] = ["updated_at"]
-        if one_in(draw, 2):  # time travel, and a retention at least as long (shorter is R400)
-            days = draw(st.integers(1, 30))
-            targets[-1]["lake"] = {"time_travel": f"{days}d", "retention": f"{days + draw(st.integers(0, 7))}d",
-                                   "maintenance_every": draw(st.sampled_from(["1h", "1d", "1w"]))}  # fmt: skip
     if one_in(draw, 8):
         extra = draw(st.sampled_from(["files", "druid"]))
         targets.append({"name": "extra", "type": extra})
