@@ -25,6 +25,7 @@ from tests.judges.fixtures import (
     hcl_python,
     k8s_python,
     kafka_python,
+    lake_python,
     prefect_python,
 )
 from tests.servers import mariadb_server, postgres_server
@@ -40,6 +41,7 @@ __all__ = [
     "hcl_python",
     "k8s_python",
     "kafka_python",
+    "lake_python",
     "mariadb_server",
     "postgres_server",
     "prefect_python",

@@ -9,7 +9,10 @@ The rules used to write them (docs/families.md "Orchestration", docs/spec-refere
   task group `ingest_<source>` per source landed in the batch layer (task
   `ingest_<source>.load`): every batch source, and a stream or CDC source that a mart reads;
   `stage` and `quarantine` when `quality.on_failure: quarantine` (dbt and GX generated),
-  `transform` (dbt), `quality` (GX); `publish` after every task; an Airflow sensor
+  `transform` (dbt), `quality` (GX); with a delta or iceberg target (the lakehouse family)
+  `lake` right after the loads, `lake_gold` after `quality` (when there are marts) and
+  `lake_maintain` last; under `architecture: lambda` with windowed stream jobs (the serving
+  family) `serving` right after `transform`; `publish` after every task; an Airflow sensor
   `wait_for_<pipeline>` per `orchestration.depends_on` before the first task;
 - the schedule is `pipeline.schedule`, else the longest cadence at or below `latency`
   (15m: every 15 minutes; 1h: hourly; 6h: every 6 hours; 1d: daily at midnight);
@@ -37,6 +40,8 @@ class Expected:
     max_active_runs: int = 1
     freshness_sla: bool = False  # monitoring.freshness_sla given
     upstreams: tuple[str, ...] = ()  # orchestration.depends_on pipelines: Airflow sensors before the first task
+    lake: bool = False  # a delta or iceberg target: the lake steps
+    serving: bool = False  # a Lambda plan with windowed stream jobs: the serving step after transform
 
     def retry_delays(self) -> list[float]:
         """The wait before each retry, by hand: delay, x2, x4, ... capped at the maximum."""
@@ -46,6 +51,10 @@ class Expected:
         """task id -> (sorted upstream task ids, task group)."""
         loads = [f"ingest_{s}.load" for s in self.sources]
         after = ["stage", "quarantine", "transform", "quality"] if self.quarantine_gate else ["transform", "quality"]
+        if self.serving:
+            after.insert(after.index("transform") + 1, "serving")
+        if self.lake:
+            after = ["lake", *after, "lake_gold", "lake_maintain"]
         sensors = [f"wait_for_{u}" for u in self.upstreams]
         tasks: dict[str, tuple[list[str], str | None]] = {sensor: ([], None) for sensor in sensors}
         tasks["synthesize"] = (sensors, None)
@@ -61,8 +70,10 @@ class Expected:
 # Every example with a batch source.
 EXPECTED: dict[str, Expected] = {
     # latency 15m; `synthetic` is a batch faker source, `clickstream` a stream that the mart
-    # daily_page_views reads; quality: warn
-    "azure_playground": Expected(sources=("synthetic", "clickstream"), quarantine_gate=False, cron="*/15 * * * *"),
+    # daily_page_views reads; quality: warn; the delta target `lake` (with marts): the lake steps
+    "azure_playground": Expected(
+        sources=("synthetic", "clickstream"), quarantine_gate=False, cron="*/15 * * * *", lake=True
+    ),
     # latency 1m (below the shortest cadence: every 5 minutes); the CDC source `shop` (its
     # daily marts read it); quality: quarantine; orchestration: retries 3, 5m, backoff,
     # max 30m, depends_on user_data_etl; freshness_sla 5m
@@ -77,9 +88,9 @@ EXPECTED: dict[str, Expected] = {
     # latency 1h; one postgres source; no orchestration/monitoring sections
     "hello": Expected(sources=("shop",), quarantine_gate=False, cron="0 * * * *"),
     # pipeline.schedule "0 2 * * *"; `sensors` is kafka (a stream the mart daily_device_stats
-    # reads), `registry` postgres; freshness_sla 2m
+    # reads), `registry` postgres; freshness_sla 2m; Lambda with windowed stream jobs: serving
     "iot_lambda": Expected(
-        sources=("sensors", "registry"), quarantine_gate=False, cron="0 2 * * *", freshness_sla=True
+        sources=("sensors", "registry"), quarantine_gate=False, cron="0 2 * * *", freshness_sla=True, serving=True
     ),
     # latency 1d; one files source; quality: block
     "jaffle_shop": Expected(sources=("jaffle",), quarantine_gate=False, cron="0 0 * * *"),

@@ -1,7 +1,8 @@
 """The local run, judged end to end: for every example with a batch layer, the generated
 project's `python -m pipeline.run` (synthesize -> ingest with dlt into DuckDB -> dbt build)
 exits 0 in the batch judge environment, and every landed table, every staging model and
-every non-ephemeral mart is in the warehouse with rows; and the run's metrics file (the
+every non-ephemeral mart is in the warehouse with rows (a Lakehouse: every table of its lake
+in bronze and silver with rows); and the run's metrics file (the
 monitoring family) holds the row counts, newest rows and quality statistics the warehouse and the
 event log hold (tests/families/metrics_check.py). jaffle_shop runs over the shop's real CSVs (files source ->
 dlt -> dbt), and its marts must then pass the jaffle oracle (../shared/oracles/jaffle)."""
@@ -26,6 +27,7 @@ ORACLE = REPO.parent / "shared" / "oracles" / "jaffle"
 if not ORACLE.is_dir():
     ORACLE = Path("/work/shared/oracles/jaffle")
 DRIVER = Path(__file__).with_name("local_run_driver.py")
+LAKE_COUNTS = Path(__file__).with_name("lake_counts_driver.py")
 
 
 def with_local_run() -> list[Path]:
@@ -92,6 +94,14 @@ def test_the_local_run_builds_every_staging_model_and_mart_with_rows(
     # the same run's metrics file (the monitoring family), against the warehouse and event log
     compared = metrics_check.check(spec, project, batch_python, tmp_path / "home", run.stdout)
     assert compared or not prepare(spec).spec.monitoring.prometheus, f"{spec.stem}: no metric compared"
+    if (project / "pipeline" / "lake.json").is_file():  # a Lakehouse: every landed table in bronze and silver
+        lake = subprocess.run(
+            [str(batch_python), str(LAKE_COUNTS), str(project)],
+            capture_output=True, text=True, timeout=300, check=False, env=offline_env(tmp_path / "home"),
+        )  # fmt: skip
+        assert lake.returncode == 0, lake.stderr[-3000:]
+        counts = json.loads(lake.stdout)
+        assert counts and all(isinstance(n, int) and n > 0 for n in counts.values()), counts
 
     if jaffle:
         check = subprocess.run(

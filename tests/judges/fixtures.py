@@ -88,3 +88,10 @@ def hcl_python(request: pytest.FixtureRequest) -> Path:
 def checkov_python(request: pytest.FixtureRequest) -> Path:
     """Python of the `checkov` judge env: checkov 3 (its bc-python-hcl2 replaces python-hcl2's module)."""
     return _judge_python(request, "checkov")
+
+
+@pytest.fixture(scope="session")
+def lake_python(request: pytest.FixtureRequest) -> Path:
+    """Python of the `lake` judge env (requirements/judges/lake.txt): deltalake, pyiceberg (SQL
+    catalog) and DuckDB 1.5.5 with its delta/iceberg extensions as the independent reader."""
+    return _judge_python(request, "lake")

@@ -60,6 +60,9 @@ STEP_CALLS: dict[str, str] = {
     "stage": 'target="local" if local else DBT_TARGET, staging_only=True',
     "quarantine": 'stage="staging", target="local" if local else DBT_TARGET',
     "quality": 'target="local" if local else DBT_TARGET',
+    "lake": 'layers=("bronze", "silver")',
+    "lake_gold": 'layers=("gold",)',
+    "lake_maintain": 'layers=("maintain",)',
 }
 # Steps that make local stand-in data: they run only in a local run (`local=True`).
 LOCAL_ONLY_STEPS = frozenset({"synthesize"})

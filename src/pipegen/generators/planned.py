@@ -15,10 +15,7 @@ SPARK = Declaration(
 )  # fmt: skip
 DATABRICKS = Declaration("databricks", "Databricks jobs (Asset Bundles), where compute is Databricks",
                          (Kind.DATABRICKS_JOBS,))  # fmt: skip
-LAKEHOUSE = Declaration(
-    "lakehouse", "Delta Lake / Iceberg bronze, silver and gold tables and their maintenance", (Kind.LAKE_TABLES,)
-)
 LINEAGE = Declaration("lineage", "OpenLineage events of every step, to a file locally or a lineage backend",
                       always=True)  # fmt: skip
 
-PLANNED: tuple[Declaration, ...] = (KUBERNETES, SPARK, DATABRICKS, LAKEHOUSE, LINEAGE)
+PLANNED: tuple[Declaration, ...] = (KUBERNETES, SPARK, DATABRICKS, LINEAGE)

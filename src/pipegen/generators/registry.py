@@ -20,9 +20,11 @@ from pipegen.generators import (
     gx,
     ingestion,
     kafka,
+    lakehouse,
     monitoring,
     prefect,
     project,
+    serving,
     synthetic,
     terraform,
 )
@@ -47,6 +49,8 @@ FAMILIES: tuple[Declaration, ...] = (
     terraform.FAMILY,
     compose.FAMILY,
     monitoring.FAMILY,
+    lakehouse.FAMILY,
+    serving.FAMILY,
 )
 
 

@@ -31,6 +31,7 @@ class Kind(StrEnum):
     SPARK_STREAMING = "spark_streaming"
     DATABRICKS_JOBS = "databricks_jobs"
     LAKE_TABLES = "lake_tables"
+    SERVING_VIEWS = "serving_views"
     METRICS_ALERTS = "metrics_alerts"
     KUBERNETES_MANIFESTS = "kubernetes_manifests"
     CLOUD_INFRASTRUCTURE = "cloud_infrastructure"
@@ -104,6 +105,8 @@ def graph(spec: Spec, architecture: Architecture, engines: tuple[EngineChoice, .
         b.batch_layer(batch + streaming, via_kafka=streaming, mask=False)
         if streaming:
             b.speed_layer(streaming)
+            if architecture == Architecture.LAMBDA and any(j.window for j in spec.transforms.streams):
+                b.serving()
     b.engines(engines, architecture)
     return b.finish()
 
@@ -173,6 +176,11 @@ class _Builder:
             return self.targets
         names = {job.sink.target for job in jobs if job.sink is not None}
         return [_tgt(i) for i, t in enumerate(self.spec.targets) if t.name in names]
+
+    def serving(self) -> None:
+        """Lambda: views serving the batch layer's windows up to its high-water mark, the speed layer's past it."""
+        self._add("serving", "serving views: batch + speed, no double counting", Kind.SERVING_VIEWS)
+        self.edges |= {("dbt", "serving"), ("flink", "serving")}
 
     def engines(self, engines: tuple[EngineChoice, ...], architecture: Architecture) -> None:
         """Components of the engines the plan chose beyond the batch and speed layers' own,

@@ -70,6 +70,9 @@ class EnvNames:
     pii_key: Final = EnvName("PIPEGEN_PII_KEY")  # the HMAC key hashing personal data
     pagerduty_url: Final = EnvName("PIPEGEN_PAGERDUTY_URL")  # the PagerDuty Events API endpoint
     metrics_file: Final = EnvName("PIPEGEN_METRICS_FILE")  # the local run's metrics textfile (monitoring)
+    lake_root: Final = EnvName("PIPEGEN_LAKE_ROOT")  # the lake's layers (a local directory by default)
+    iceberg_catalog: Final = EnvName("PIPEGEN_ICEBERG_CATALOG_URI")  # the Iceberg SQL catalog's URI
+    stream_warehouse: Final = EnvName("PIPEGEN_STREAM_WAREHOUSE")  # the speed layer's local results
     smtp: Final = SmtpEnv()
     kafka_bootstrap: Final = EnvName("KAFKA_BOOTSTRAP_SERVERS")
 

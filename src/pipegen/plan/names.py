@@ -10,6 +10,8 @@ Conventions (docs/families.md, "Names"):
 - GX suite parameters `fk__<suite>__<column>`, `freshness__<suite>__<warn|error>` (gx_parameter)
 - Kafka topic `<pipeline>.<source>.<table>`, dead-letter topic `<topic>.dlq`,
   validation events `<pipeline>.quality.events` (or the spec's `quality.events.topic`)
+- lake tables (bronze, silver) `<source>__<table>`, silver's rejected rows `<source>__<table>__rejected`;
+  gold tables keep the mart's name
 - Flink table `<source>__<table>` (a CDC table's raw changelog `<source>__<table>__changes`); Flink
   job `<pipeline>__<job>`, its sink table `<job>`, helper views `<job>__history`, `<job>__input`
 - Flink quality jobs per streamed table (StreamQualityNames): `<pipeline>__<source>__<table>__dead_letters`
@@ -110,6 +112,11 @@ class DatasetNames:
     flink_table: Ident
     k8s_name: Ident
     columns: tuple[tuple[str, Ident], ...]  # spec column name -> landed column name
+
+    @property
+    def lake_table(self) -> Ident:
+        """Its bronze and silver lake tables: `<source>__<table>` (silver's rejected rows: `…__rejected`)."""
+        return Ident(f"{self.ref.replace('.', '__', 1)}")
 
     @property
     def flink_changes(self) -> Ident:

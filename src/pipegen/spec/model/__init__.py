@@ -104,7 +104,7 @@ from pipegen.spec.model.sources import (
     SyntheticSource,
     SyntheticTable,
 )
-from pipegen.spec.model.targets import LayerLocation, LayerPlace, Target
+from pipegen.spec.model.targets import LakeSettings, LayerLocation, LayerPlace, Target
 from pipegen.spec.model.transforms import (
     Deduplicate,
     History,
@@ -174,6 +174,7 @@ __all__ = [
     "Keep",
     "KubeName",
     "Kubernetes",
+    "LakeSettings",
     "Latency",
     "Layer",
     "LayerLocation",

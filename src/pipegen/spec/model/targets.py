@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
-from pipegen.spec.model.base import Model, Name, NameList
+from pipegen.spec.model.base import Duration, Model, Name, NameList
 from pipegen.spec.model.connections import Connection
 from pipegen.spec.model.enums import FileFormat, Layer, TargetType
 
@@ -29,6 +29,28 @@ def _layers(value: Any) -> Any:
     return value
 
 
+class LakeSettings(Model):
+    """Delta/Iceberg targets: how long old versions stay readable and when maintenance runs."""
+
+    time_travel: Duration = Field(
+        7 * 86400.0, description="How far back readers may read an old version (time travel), e.g. 7d."
+    )
+    retention: Duration | None = Field(
+        None,
+        description="Vacuum (Delta) / snapshot expiry (Iceberg) removes what is older than this "
+        "(default: `time_travel`); shorter than `time_travel` is an error (R400).",
+    )
+    maintenance_every: Duration = Field(
+        86400.0,
+        description="How often compaction and vacuum/expiry run (a task of every scheduled run, due after this).",
+    )
+
+    @property
+    def kept(self) -> float:
+        """Seconds vacuum/expiry keeps: `retention`, else `time_travel`."""
+        return self.retention if self.retention is not None else self.time_travel
+
+
 class Target(Model):
     """Where data lands."""
 
@@ -44,5 +66,8 @@ class Target(Model):
         (),
         description="Lakehouse: medallion layers to build (default all three), as a list, or a mapping "
         "`{bronze: {bucket: raw}, silver: {bucket: curated}}` placing each in its own container/bucket "
-        "(not applied yet: R366 warns).",
+        "(local directories in a local run).",
+    )
+    lake: LakeSettings | None = Field(
+        None, description="delta and iceberg targets: time travel, retention and maintenance cadence."
     )

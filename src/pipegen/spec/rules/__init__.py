@@ -14,6 +14,7 @@ from pipegen.spec.rules._common import Rule
 from pipegen.spec.rules.datasets import mart_output_rules, notifications, staging, synthetic, table_quality
 from pipegen.spec.rules.derived import derived_lengths, python_function_names
 from pipegen.spec.rules.expressions import expressions
+from pipegen.spec.rules.lake import lake_settings
 from pipegen.spec.rules.names import identifier_lengths, metadata_columns, unique_names
 from pipegen.spec.rules.operations import environments, infrastructure, quality_settings
 from pipegen.spec.rules.quality import quarantine_cannot_move, stream_cannot_block, unchecked_rules
@@ -45,6 +46,7 @@ RULES: tuple[Rule, ...] = (
     batch_readers,
     cloud_match,
     target_options,
+    lake_settings,
     connection_fields,
     connection_options,
     marts,

@@ -82,16 +82,6 @@ def _target_layout(spec: Spec) -> Iterator[Finding]:
                 severity="warning",
                 on_key=True,
             )
-        if target.layers:
-            yield Finding(
-                ("targets", ti, "layers"),
-                "R366",
-                f"target '{target.name}': `layers` reaches no generated file: this version builds the medallion "
-                "layers of its plan under the target's own connection (`bucket`, `path`)",
-                "remove it, or place the layers in the generated infrastructure by hand",
-                severity="warning",
-                on_key=True,
-            )
 
 
 def _environments(spec: Spec) -> Iterator[Finding]:

@@ -3,7 +3,7 @@
 # edits are kept, but your own targets belong in the Makefile).
 PROJECT_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
-.PHONY: airflow-install dag-check dag-test down flink-explain flink-install ingest quality quality-report run stream-local stream-quality-report stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize terraform-fmt transform up
+.PHONY: airflow-install dag-check dag-test flink-explain flink-install ingest lake lake-maintain quality quality-report run stream-local stream-quality-report stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize transform
 
 # install Airflow and the project's requirements (requirements-airflow.txt)
 airflow-install:
@@ -18,10 +18,6 @@ dag-test:
 	env "AIRFLOW_HOME=$(CURDIR)/.airflow" "AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags" "AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins" AIRFLOW__CORE__LOAD_EXAMPLES=false $(PROJECT_PYTHON) -m airflow db migrate
 	env "AIRFLOW_HOME=$(CURDIR)/.airflow" "AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags" "AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins" AIRFLOW__CORE__LOAD_EXAMPLES=false $(PROJECT_PYTHON) -m airflow dags test azure_playground --conf '{"local": true}'
 
-# stop the local services and remove their volumes
-down:
-	docker compose down -v
-
 # plan every Flink SQL statement in PyFlink (external connectors swapped)
 flink-explain:
 	$(PROJECT_PYTHON) -m pipeline.flink_local explain
@@ -34,6 +30,14 @@ flink-install:
 ingest:
 	$(PROJECT_PYTHON) -m pipeline.ingest --local
 
+# build the bronze and silver lake tables
+lake:
+	$(PROJECT_PYTHON) -m pipeline.lake bronze silver
+
+# compact, Z-order and vacuum / expire the lake tables now
+lake-maintain:
+	$(PROJECT_PYTHON) -m pipeline.lake maintain --force
+
 # Great Expectations checkpoint over staged tables and marts
 quality:
 	$(PROJECT_PYTHON) -m pipeline.quality --stage all
@@ -42,7 +46,7 @@ quality:
 quality-report:
 	$(PROJECT_PYTHON) -m pipeline.quality --report
 
-# run the pipeline locally: synthesize, ingest, transform, quality
+# run the pipeline locally: synthesize, ingest, lake, transform, quality, lake_gold, lake_maintain
 run:
 	$(PROJECT_PYTHON) -m pipeline.run
 
@@ -83,14 +87,6 @@ stream-replay-switch:
 synthesize:
 	$(PROJECT_PYTHON) -m pipeline.synthesize --force
 
-# Check the Terraform files' layout (terraform fmt -check)
-terraform-fmt:
-	terraform fmt -check -recursive terraform
-
 # dbt build: staging and mart models and their tests
 transform:
 	$(PROJECT_PYTHON) -m pipeline.transform
-
-# start the local services (compose.yaml; secrets from .env)
-up:
-	docker compose up -d --wait

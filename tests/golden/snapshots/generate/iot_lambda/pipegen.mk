@@ -3,11 +3,7 @@
 # edits are kept, but your own targets belong in the Makefile).
 PROJECT_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
-.PHONY: down flink-explain flink-install flow-check ingest prefect-deploy prefect-install prefect-run quality quality-report run stream-local stream-quality-report stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize terraform-fmt transform up
-
-# stop the local services and remove their volumes
-down:
-	docker compose down -v
+.PHONY: flink-explain flink-install flow-check ingest prefect-deploy prefect-install prefect-run quality quality-report run serving stream-local stream-quality-report stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize transform
 
 # plan every Flink SQL statement in PyFlink (external connectors swapped)
 flink-explain:
@@ -45,9 +41,13 @@ quality:
 quality-report:
 	$(PROJECT_PYTHON) -m pipeline.quality --report
 
-# run the pipeline locally: synthesize, ingest, transform, quality
+# run the pipeline locally: synthesize, ingest, transform, serving, quality
 run:
 	$(PROJECT_PYTHON) -m pipeline.run
+
+# rebuild the Lambda serving views
+serving:
+	$(PROJECT_PYTHON) -m pipeline.serving
 
 # run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty)
 stream-local:
@@ -86,14 +86,6 @@ stream-replay-switch:
 synthesize:
 	$(PROJECT_PYTHON) -m pipeline.synthesize --force
 
-# Check the Terraform files' layout (terraform fmt -check)
-terraform-fmt:
-	terraform fmt -check -recursive terraform
-
 # dbt build: staging and mart models and their tests
 transform:
 	$(PROJECT_PYTHON) -m pipeline.transform
-
-# start the local services (compose.yaml; secrets from .env)
-up:
-	docker compose up -d --wait

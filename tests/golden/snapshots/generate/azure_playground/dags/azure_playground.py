@@ -1,7 +1,7 @@
 """Airflow 3 DAG of the azure_playground pipeline.
 
 Runs: synthesize -> a task group per source (ingest_synthetic, ingest_clickstream) ->
-transform -> quality -> publish.
+lake -> transform -> quality -> lake_gold -> lake_maintain -> publish.
 
 Every task calls a step of the project's `pipeline` package (the same steps `make run`
 runs locally) and returns that step's JSON summary (counts, failures) as its XCom: no data
@@ -200,6 +200,11 @@ def azure_playground() -> None:
 
         return load()
 
+    @task(task_id="lake")
+    def lake() -> dict[str, Any]:
+        """bronze and silver lake tables (Delta/Iceberg): land, type, check, merge"""
+        return _run("pipeline.lake", layers=("bronze", "silver"))
+
     @task(task_id="transform")
     def transform() -> dict[str, Any]:
         """dbt build on the local DuckDB warehouse"""
@@ -211,6 +216,16 @@ def azure_playground() -> None:
         """Great Expectations checkpoint, validation events"""
         local = _local()
         return _run("pipeline.quality", target="local" if local else DBT_TARGET)
+
+    @task(task_id="lake_gold")
+    def lake_gold() -> dict[str, Any]:
+        """publish the checked marts to the gold lake tables"""
+        return _run("pipeline.lake", layers=("gold",))
+
+    @task(task_id="lake_maintain")
+    def lake_maintain() -> dict[str, Any]:
+        """lake maintenance when due: compaction (Z-order), vacuum/expiry"""
+        return _run("pipeline.lake", layers=("maintain",))
 
     @task(task_id="publish", outlets=[PUBLISHED])
     def publish(summaries: dict[str, Any]) -> dict[str, Any]:
@@ -224,23 +239,32 @@ def azure_playground() -> None:
     synthesize_ = synthesize()
     ingest_synthetic_ = ingest_synthetic()
     ingest_clickstream_ = ingest_clickstream()
+    lake_ = lake()
     transform_ = transform()
     quality_ = quality()
+    lake_gold_ = lake_gold()
+    lake_maintain_ = lake_maintain()
     published = publish(
         {
             "synthesize": synthesize_,
             "ingest_synthetic": ingest_synthetic_,
             "ingest_clickstream": ingest_clickstream_,
+            "lake": lake_,
             "transform": transform_,
             "quality": quality_,
+            "lake_gold": lake_gold_,
+            "lake_maintain": lake_maintain_,
         }
     )
     synthesize_ >> ingest_synthetic_
     synthesize_ >> ingest_clickstream_
-    ingest_synthetic_ >> transform_
-    ingest_clickstream_ >> transform_
+    ingest_synthetic_ >> lake_
+    ingest_clickstream_ >> lake_
+    lake_ >> transform_
     transform_ >> quality_
-    quality_ >> published
+    quality_ >> lake_gold_
+    lake_gold_ >> lake_maintain_
+    lake_maintain_ >> published
 
 
 azure_playground()

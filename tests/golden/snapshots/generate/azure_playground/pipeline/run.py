@@ -1,6 +1,6 @@
 """Run the azure_playground pipeline locally, every step in order, and print a summary.
 
-    python -m pipeline.run            # all steps: synthesize, ingest, transform, quality
+    python -m pipeline.run            # all steps: synthesize, ingest, lake, transform, quality, lake_gold, lake_maintain
     python -m pipeline.run --from transform
 
 Each step is a module (`python -m <module>`), run as its own process with the environment of
@@ -36,6 +36,11 @@ STEPS: list[tuple[str, str, list[str]]] = [
         ["-m", "pipeline.ingest", "--local"],
     ),
     (
+        "lake",
+        "bronze and silver lake tables (Delta/Iceberg): land, type, check, merge",
+        ["-m", "pipeline.lake", "bronze", "silver"],
+    ),
+    (
         "transform",
         "dbt build on the local DuckDB warehouse",
         ["-m", "pipeline.transform"],
@@ -44,6 +49,16 @@ STEPS: list[tuple[str, str, list[str]]] = [
         "quality",
         "Great Expectations checkpoint, validation events",
         ["-m", "pipeline.quality"],
+    ),
+    (
+        "lake_gold",
+        "publish the checked marts to the gold lake tables",
+        ["-m", "pipeline.lake", "gold"],
+    ),
+    (
+        "lake_maintain",
+        "lake maintenance when due: compaction (Z-order), vacuum/expiry",
+        ["-m", "pipeline.lake", "maintain"],
     ),
 ]
 OFFLINE = {"RUNTIME__DLTHUB_TELEMETRY": "false", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}

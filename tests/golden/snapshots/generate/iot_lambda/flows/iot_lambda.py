@@ -1,7 +1,7 @@
 """Prefect 3 flow of the iot_lambda pipeline.
 
 Runs: synthesize -> the sources in parallel (ingest_sensors, ingest_registry) ->
-transform -> quality -> run-summary artifact.
+transform -> serving -> quality -> run-summary artifact.
 
 Every task calls a step of the project's `pipeline` package (the same steps `make run`
 runs locally) and returns that step's JSON summary (counts, failures); the sources are
@@ -179,6 +179,12 @@ def transform(local: bool) -> dict[str, Any]:
     return dict(_step("pipeline.transform").run(target="local" if local else DBT_TARGET))
 
 
+@task(name="serving", cache_policy=NO_CACHE, **RUN_OPTIONS)
+def serving(local: bool) -> dict[str, Any]:
+    """Lambda serving views: batch windows up to its high-water mark, speed windows past it"""
+    return dict(_step("pipeline.serving").run())
+
+
 @task(name="quality", cache_policy=NO_CACHE, **RUN_OPTIONS)
 def quality(local: bool) -> dict[str, Any]:
     """Great Expectations checkpoint, validation events"""
@@ -223,6 +229,7 @@ def iot_lambda(
     for name, future in extractions.items():
         summaries[name] = future.result()
     summaries["transform"] = transform(local)
+    summaries["serving"] = serving(local)
     summaries["quality"] = quality(local)
     create_markdown_artifact(key=ARTIFACT_KEY, markdown=summary_markdown(summaries), description="run summary")
     logger.info("%s: %d tasks done", "iot_lambda", len(summaries))

@@ -1,6 +1,6 @@
 """Run the iot_lambda pipeline locally, every step in order, and print a summary.
 
-    python -m pipeline.run            # all steps: synthesize, ingest, transform, quality
+    python -m pipeline.run            # all steps: synthesize, ingest, transform, serving, quality
     python -m pipeline.run --from transform
 
 Each step is a module (`python -m <module>`), run as its own process with the environment of
@@ -39,6 +39,11 @@ STEPS: list[tuple[str, str, list[str]]] = [
         "transform",
         "dbt build on the local DuckDB warehouse",
         ["-m", "pipeline.transform"],
+    ),
+    (
+        "serving",
+        "Lambda serving views: batch windows up to its high-water mark, speed windows past it",
+        ["-m", "pipeline.serving"],
     ),
     (
         "quality",

@@ -1,0 +1,119 @@
+"""pipeline/lake.json: what the generated lake job (templates/lakehouse/lake.py) reads, as data:
+the lake targets and where each layer lives, every source table's bronze/silver shape (columns
+and their lake types, key, watermark, the per-row rules that gate silver, Z-order columns) and
+the marts published to gold. Pure functions of the spec and the plan's names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipegen.common.stream_rules import event_rules
+from pipegen.plan.names import Names, snake
+from pipegen.render.sqltypes import sql_type
+from pipegen.spec import catalog, rulekinds
+from pipegen.spec.index import SpecIndex, TableRef
+from pipegen.spec.model import LakeSettings, Layer, Materialization, Spec, Target
+from pipegen.spec.types import parse_column_type
+
+HOUR = 3600.0
+LAYERS = (Layer.BRONZE, Layer.SILVER, Layer.GOLD)
+# Portable types the lake stores as text: Delta has no TIME or UUID type, Iceberg's UUID and
+# JSON are not read back by every engine; smallint widens to int (Iceberg has no 16-bit int).
+LAKE_TYPES: dict[str, str] = {"uuid": "VARCHAR", "json": "VARCHAR", "time": "VARCHAR", "smallint": "INTEGER"}
+
+
+def lake_targets(spec: Spec) -> list[Target]:
+    return [t for t in spec.targets if t.type in catalog.LAKE_TARGETS]
+
+
+def settings(target: Target) -> LakeSettings:
+    return target.lake or LakeSettings()
+
+
+def lake_type(portable: str) -> str:
+    """The DuckDB type silver casts a column to (the type it has in the lake)."""
+    name = parse_column_type(portable).name
+    return LAKE_TYPES.get(name) or sql_type(portable, "duckdb")
+
+
+def _dir(*parts: str) -> str:
+    """A relative directory from spec text: each path segment snake-cased (no `..`, no root)."""
+    return "/".join(s for p in parts for s in (str(snake(x)) for x in p.split("/") if x.strip()) if s)
+
+
+def layer_dirs(target: Target) -> dict[str, str]:
+    """Layer -> directory under the lake root: `<bucket>/<path or layer>`; the layer's own bucket
+    (container) when `layers:` places it, else the target's (its `bucket`, else its name)."""
+    default = _dir(target.connection.bucket or target.name)
+    listed = {loc.layer: loc for loc in target.layers}
+    out = {}
+    for layer in LAYERS:
+        if listed and layer not in listed:
+            continue
+        loc = listed.get(layer)
+        bucket = _dir(loc.bucket) if loc is not None and loc.bucket else default
+        out[layer.value] = f"{bucket}/{_dir(loc.path) if loc is not None and loc.path else layer.value}"
+    return out
+
+
+def target_config(target: Target) -> dict[str, Any]:
+    lake = settings(target)
+    out: dict[str, Any] = {
+        "name": target.name,
+        "format": target.type.value,
+        "layers": layer_dirs(target),
+        "time_travel_hours": lake.time_travel / HOUR,
+        "retention_hours": lake.kept / HOUR,
+        "maintenance_every_s": lake.maintenance_every,
+    }
+    if target.type.value == "iceberg":
+        out["catalog"] = f"{_dir(target.name)}_catalog.db"
+    return out
+
+
+def table_config(spec: Spec, names: Names, ref: TableRef) -> dict[str, Any]:
+    ds = names.dataset(ref.source.name, ref.dataset.name)
+    columns = [c for c in ref.dataset.columns if c.metadata is None]
+    landed = {c.name: str(ds.column(c.name)) for c in columns}
+    rules = []
+    for r in event_rules(spec, ref):
+        if not r.critical or r.column not in landed:
+            continue
+        rules.append({
+            "rule": r.rule,
+            "column": landed[r.column],
+            "args": rulekinds.kind(r.rule).arguments(r.spec_rule),
+            "label": f"{landed[r.column]}: {r.rule} ({r.spec_path})",
+        })  # fmt: skip
+    key = [landed[k] for k in ref.dataset.primary_key if k in landed]
+    wm = ref.dataset.watermark or ref.dataset.event_time
+    return {
+        "ref": str(ds.ref),
+        "name": str(ds.lake_table),
+        "raw_schema": str(ds.raw_schema),
+        "raw_table": str(ds.raw_table),
+        "landing": f"data/landing/{snake(ref.source.name)}/{ds.raw_table}",
+        "columns": [{"name": landed[c.name], "type": lake_type(c.type)} for c in columns],
+        "key": key,
+        "watermark": landed.get(wm) if wm else None,
+        "rules": rules,
+        "zorder": key,
+    }
+
+
+def lake_config(spec: Spec, names: Names) -> dict[str, Any]:
+    index = SpecIndex(spec)
+    marts = [m for m in spec.transforms.marts if m.materialized != Materialization.EPHEMERAL]
+    return {
+        "pipeline": str(names.pipeline),
+        "targets": [target_config(t) for t in lake_targets(spec)],
+        "tables": [
+            table_config(spec, names, ref)
+            for ref in index.tables
+            if any(c.metadata is None for c in ref.dataset.columns)
+        ],
+        "marts": [
+            {"name": m.name, "schema": str(names.mart(m.name).schema), "table": str(names.mart(m.name).model)}
+            for m in marts
+        ],
+    }

@@ -1,0 +1,89 @@
+"""The lakehouse family without a lake: where each layer lives (its own bucket when `layers:`
+places it), the types silver casts to, the rules that gate silver, the run steps and their
+order around the other families' steps, and the generated docs' retention and compaction
+notes. The lake job itself is judged in tests/families/test_lake_tables.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pipegen.pipeline import families_for, prepare, render_tree
+
+ROOT = Path(__file__).parents[2]
+
+SPEC = """\
+version: 1
+pipeline: {{name: lake_unit}}
+latency: 1h
+sources:
+  - name: ShopFloor
+    type: faker
+    tables:
+      - name: Orders
+        primary_key: [order_id, line]
+        watermark: updated_at
+        columns:
+          - {{name: order_id, type: uuid, not_null: true}}
+          - {{name: line, type: smallint}}
+          - {{name: amount, type: "decimal(10,2)", range: {{min: 0, severity: error}}}}
+          - {{name: status, type: string, accepted_values: [open, done]}}
+          - {{name: updated_at, type: timestamp}}
+{marts}targets:
+  - name: Lake
+    type: {fmt}
+    connection: {{bucket: company-lake}}
+{layers}"""
+
+
+def generate(tmp_path: Path, fmt: str = "delta", layers: str = "", marts: str = "") -> dict[str, str]:
+    path = tmp_path / "pipegen.yaml"
+    path.write_text(SPEC.format(fmt=fmt, layers=layers, marts=marts))
+    ready = prepare(path)
+    assert "lakehouse" in families_for(ready.plan)
+    return render_tree(ready.spec, ready.plan)
+
+
+def test_layers_default_to_the_targets_bucket_and_move_to_their_own_when_placed(tmp_path: Path) -> None:
+    plain = json.loads(generate(tmp_path)["pipeline/lake.json"])
+    assert plain["targets"][0]["layers"] == {
+        "bronze": "company_lake/bronze", "silver": "company_lake/silver", "gold": "company_lake/gold"
+    }  # fmt: skip
+    placed = "    layers:\n      bronze: {bucket: Raw Zone}\n      silver: {path: curated/v1}\n"
+    config = json.loads(generate(tmp_path, layers=placed)["pipeline/lake.json"])
+    assert config["targets"][0]["layers"] == {"bronze": "raw_zone/bronze", "silver": "company_lake/curated/v1"}
+
+
+def test_silver_keys_types_and_the_error_rules_that_gate_it(tmp_path: Path) -> None:
+    table = json.loads(generate(tmp_path)["pipeline/lake.json"])["tables"][0]
+    assert table["name"] == "shop_floor__orders" and table["landing"] == "data/landing/shop_floor/orders"
+    assert table["key"] == ["order_id", "line"] == table["zorder"] and table["watermark"] == "updated_at"
+    types = {c["name"]: c["type"] for c in table["columns"]}
+    # uuid as text (Delta has no UUID type), smallint widened (Iceberg has no 16-bit int)
+    assert types == {"order_id": "VARCHAR", "line": "INTEGER", "amount": "DECIMAL(10, 2)", "status": "TEXT",
+                     "updated_at": "TIMESTAMP"}  # fmt: skip
+    # not_null is an error by default in quality.severity; the warn-level accepted_values is not a gate
+    gates = {(r["rule"], r["column"]) for r in table["rules"]}
+    assert ("range", "amount") in gates and ("not_null", "order_id") in gates
+    assert all(r["args"] is not None and r["label"].startswith(r["column"]) for r in table["rules"])
+
+
+def test_the_steps_run_after_the_loads_and_gold_after_the_checkpoint(tmp_path: Path) -> None:
+    marts = "transforms:\n  marts:\n    - {name: totals, from: Orders, measures: [{name: n, agg: count}]}\n"
+    run = generate(tmp_path, marts=marts)["pipeline/run.py"]
+    order = [s for s in ("ingest", "lake", "transform", "quality", "lake_gold", "lake_maintain") if f'"{s}"' in run]
+    assert order == ["ingest", "lake", "transform", "quality", "lake_gold", "lake_maintain"]
+    assert [run.index(f'"{s}",') for s in order] == sorted(run.index(f'"{s}",') for s in order)
+    assert '"lake_gold"' not in generate(tmp_path)["pipeline/run.py"]  # no marts: nothing to publish
+
+
+def test_the_docs_say_where_iceberg_is_compacted_and_why_the_retention(tmp_path: Path) -> None:
+    docs = generate(tmp_path, fmt="iceberg")["docs/lakehouse.md"]
+    assert "pyiceberg has no compaction" in docs and "rewrite_data_files" in docs
+    assert "R400" in docs
+    assert "Z-order" in generate(tmp_path)["docs/lakehouse.md"]
+
+
+def test_the_lake_job_is_a_verbatim_copy_of_its_template(tmp_path: Path) -> None:
+    files = generate(tmp_path)
+    assert files["pipeline/lake.py"] == (ROOT / "templates" / "lakehouse" / "lake.py").read_text(encoding="utf-8")
