@@ -16,6 +16,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from tests.specgen import hostile
 from tests.specgen.expressions import NUMERIC, Ref, expr, of_kind
 
 # portable type -> expression kind
@@ -95,6 +96,7 @@ def _columns(draw: st.DrawFn, table: str, streamed: bool) -> list[Column]:
     key = Column(f"{table[:-1] if table.endswith('s') else table}_id", "bigint", nullable=False)
     words = draw(st.lists(st.sampled_from(WORDS), min_size=2, max_size=6, unique=True))
     columns = [key]
+    taken = {key.name.lower(), "updated_at", "op", "ts_ms", "kafka_ts", "event_at", *words}
     for word in words:
         kind = (
             "boolean"
@@ -105,7 +107,7 @@ def _columns(draw: st.DrawFn, table: str, streamed: bool) -> list[Column]:
             if word.endswith("_at")
             else draw(st.sampled_from(sorted(TYPES)))
         )
-        columns.append(Column(word, kind, nullable=draw(st.booleans())))
+        columns.append(Column(hostile.name(draw, word, taken), kind, nullable=draw(st.booleans())))
     columns.append(Column("updated_at", "timestamp(3)" if streamed else "timestamp", nullable=False))
     return columns
 
@@ -122,9 +124,10 @@ def _rules(draw: st.DrawFn, column: Column, key: bool) -> dict[str, Any]:
     if kind in NUMERIC and pick == 0:
         out["range"] = {"min": 0, "max": draw(st.sampled_from([100, 1000, 1_000_000]))}
     elif kind == "str" and pick == 1:
-        out["accepted_values"] = draw(st.sampled_from([["a", "b", "c"], ["paid", "open", "void"], ["O'Neil", "x"]]))
+        tame = draw(st.sampled_from([["a", "b", "c"], ["paid", "open", "void"], ["O'Neil", "x"]]))
+        out["accepted_values"] = hostile.accepted_values(draw, tame)
     elif kind == "str" and pick == 2:
-        out["regex"] = draw(st.sampled_from(["^[a-z_0-9]+$", "^[A-Z]{2}$", "^\\S+$"]))
+        out["regex"] = hostile.pattern(draw, draw(st.sampled_from(["^[a-z_0-9]+$", "^[A-Z]{2}$", "^\\S+$"])))
     elif pick == 3 and column.nullable:
         out["not_null"] = {"mostly": 0.9}
     return out
@@ -144,8 +147,8 @@ def _table(draw: st.DrawFn, source: str, name: str, streamed: bool, earlier: lis
 
 
 def _refs(table: Table, qualify: bool = False) -> list[Ref]:
-    prefix = f"{table.name}." if qualify else ""
-    return [Ref(prefix + c.name, c.kind, c.nullable) for c in (*table.columns, *table.derived)]
+    qualifier = table.name if qualify else ""
+    return [Ref(hostile.plain_ref(qualifier, c.name), c.kind, c.nullable) for c in (*table.columns, *table.derived)]
 
 
 @st.composite
@@ -198,7 +201,8 @@ def _dataset(draw: st.DrawFn, table: Table, *, filters: bool, kind: str) -> dict
         ]
         if plain:
             victim = draw(st.sampled_from(plain))
-            derived.append({"name": victim.name, "expr": f"abs({victim.name})", "type": victim.type})
+            text = f"abs({hostile.sql_ref(draw, victim.name)})"
+            derived.append({"name": victim.name, "expr": text, "type": victim.type})
     if derived:
         data["derived"] = derived
     if filters and draw(st.booleans()):
@@ -296,7 +300,7 @@ def _scope(base: Table, joined: list[Table]) -> list[Ref]:
     refs = []
     for t in tables:
         for c in (*t.columns, *t.derived):
-            text = c.name if counts[c.name] == 1 else f"{t.name}.{c.name}"
+            text = hostile.plain_ref("" if counts[c.name] == 1 else t.name, c.name)
             refs.append(Ref(text, c.kind, c.nullable))
     return refs
 
@@ -341,9 +345,8 @@ def _mart(draw: st.DrawFn, name: str, tables: list[Table]) -> dict[str, Any]:
         if draw(st.booleans()):
             stamps = of_kind(refs, "ts")
             if stamps:
-                mart["group_by"].append(
-                    {"name": "period", "expr": f"date_trunc('day', {draw(st.sampled_from(stamps)).text})"}
-                )
+                stamp = hostile.sql_ref(draw, draw(st.sampled_from(stamps)).text)
+                mart["group_by"].append({"name": "period", "expr": f"date_trunc('day', {stamp})"})
         mart["measures"] = draw(_measures(refs))
     mart["materialized"] = draw(st.sampled_from(["table", "view", "table", "ephemeral"]))
     return mart
@@ -371,7 +374,7 @@ def _measures(draw: st.DrawFn, refs: list[Ref]) -> list[dict[str, Any]]:
             measure["default"] = 0
         out.append(measure)
     if numbers and one_in(draw, 4):
-        out.append({"name": "ratio", "expr": f"sum({numbers[0].text}) / count(*)"})
+        out.append({"name": "ratio", "expr": f"sum({hostile.sql_ref(draw, numbers[0].text)}) / count(*)"})
     return out
 
 
@@ -446,15 +449,18 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
     mode = draw(st.sampled_from(["batch", "batch", "stream", "mixed"]))
     names = list(TABLES)
     draw(st.randoms(use_true_random=False)).shuffle(names)
+    names = hostile.names(draw, names, room=len(hostile.DEAD_LETTER))
     modes = {"batch": ["batch"], "stream": [draw(st.sampled_from(["cdc", "stream"]))], "mixed": ["batch", "cdc"]}[mode]
     if mode != "stream" and draw(st.booleans()):
         modes.append("batch")
     sources, tables_by_mode = [], {"batch": [], "cdc": [], "stream": []}
     earlier: list[Table] = []
+    taken = {n.lower() for n in SOURCE_NAMES}
     for i, source_mode in enumerate(modes):
         count = draw(st.integers(1, 3))
         picked, names = names[:count], names[count:]
-        source, tables = draw(_source(SOURCE_NAMES[i], source_mode, picked, earlier))
+        source_name = hostile.name(draw, SOURCE_NAMES[i], taken, rate=6, long=False)
+        source, tables = draw(_source(source_name, source_mode, picked, earlier))
         sources.append(source)
         tables_by_mode[source_mode] += tables
         earlier += tables
@@ -464,7 +470,7 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
     targets = _targets(draw, mode)
     spec: dict[str, Any] = {
         "version": 1,
-        "pipeline": {"name": draw(st.sampled_from(NAMES)), "owner": "data@example.com"},
+        "pipeline": {"name": hostile.pipeline_name(draw, draw(st.sampled_from(NAMES))), "owner": "data@example.com"},
         "latency": draw(st.sampled_from(BATCH_LATENCIES if mode == "batch" else STREAM_LATENCIES)),
         "architecture": _architecture(draw, mode, targets),
         "orchestrator": draw(st.sampled_from(["airflow", "prefect"])),
@@ -479,16 +485,17 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
     transforms: dict[str, Any] = {}
     martable = batch + streamed
     if martable and draw(st.integers(0, 3)):
-        transforms["marts"] = [draw(_mart(f"mart_{i}", martable)) for i in range(draw(st.integers(1, 3)))]
+        marts = hostile.names(draw, [f"mart_{i}" for i in range(draw(st.integers(1, 3)))], snake=True)
+        transforms["marts"] = [draw(_mart(name, martable)) for name in marts]
     if streamed:
         sinks = [t["name"] for t in targets]
         dims = [t for t in streamed if not t.parents] + (batch if draw(st.booleans()) else [])
-        transforms["streams"] = [
-            draw(_stream_job(f"job_{i}", streamed, dims, sinks)) for i in range(draw(st.integers(1, 3)))
-        ]
+        jobs = hostile.names(draw, [f"job_{i}" for i in range(draw(st.integers(1, 3)))], snake=True)
+        transforms["streams"] = [draw(_stream_job(name, streamed, dims, sinks)) for name in jobs]
     if transforms:
         spec["transforms"] = transforms
     spec.update(_policies(draw, mode))
+    hostile.decorate(draw, spec)
     return spec
 
 

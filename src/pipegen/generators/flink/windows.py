@@ -9,7 +9,7 @@ from pipegen.generators.flink.options import duration
 from pipegen.generators.flink.relations import Relation, own
 from pipegen.plan.names import snake
 from pipegen.render.flinksql import flink_expr, quote
-from pipegen.render.sqlexpr import Resolver, measure_expr
+from pipegen.render.sqlexpr import Resolver, column_expr, measure_expr
 from pipegen.spec.model import Aggregation, History, Measure, TopN, Window, WindowType
 from pipegen.spec.types import format_duration
 
@@ -91,7 +91,7 @@ def history_view(view: str, base: Relation, history: tuple[History, ...], event_
 def history_sql(h: History, base: Relation, event_time: str) -> str:
     """A statistic over the key's previous events, this one excluded: an OVER window ending
     at the current row, minus the current row (Flink's OVER windows end at CURRENT ROW)."""
-    x = flink_expr(h.expr or h.column or "1", own(base))
+    x = flink_expr(h.expr or (column_expr(h.column) if h.column else "1"), own(base))
     over = _over(h, base, event_time)
     if h.agg in ADDITIVE:
         return _previous(h.agg, x, over)
