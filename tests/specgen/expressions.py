@@ -44,9 +44,9 @@ def of_kind(refs: list[Ref], *kinds: str) -> list[Ref]:
 
 def _literal(kind: str) -> st.SearchStrategy[str]:
     if kind == "int":
-        return st.integers(0, 500).map(str)
+        return _number(False)
     if kind == "num":
-        return st.one_of(st.integers(0, 500).map(str), st.decimals(0, 500, places=2).map(str))
+        return st.one_of(_number(False), _number(True))
     if kind == "str":
         return _string_literal()
     if kind == "bool":
@@ -54,6 +54,13 @@ def _literal(kind: str) -> st.SearchStrategy[str]:
     if kind == "date":
         return st.just("DATE '2026-01-01'")
     return st.just("TIMESTAMP '2026-01-01 00:00:00'")
+
+
+@st.composite
+def _number(draw: st.DrawFn, places: bool) -> str:
+    """0..500, or with two decimal places (drawn digit by digit: hostile.DIGIT says why)."""
+    whole = hostile.number(draw, 500)
+    return f"{whole}.{hostile.number(draw, 99):02d}" if places and whole < 500 else str(whole)
 
 
 @st.composite

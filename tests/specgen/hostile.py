@@ -19,7 +19,8 @@ low enough that most drawn specs stay valid (test_invariant.py asks for 80 %).""
 from __future__ import annotations
 
 import keyword
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 
@@ -27,6 +28,7 @@ from pipegen.spec import catalog
 from pipegen.spec.reserved import ALL_RESERVED, is_reserved
 from pipegen.spec.scope import SQL_VALUE_WORDS
 
+T = TypeVar("T")
 RESERVED_WORDS: tuple[str, ...] = tuple(sorted(ALL_RESERVED))
 CASES = (str.lower, str.upper, str.title)
 NAME_MAX = 255  # the spec's Name: at most 255 characters
@@ -49,8 +51,40 @@ TAME_TEXT = ("a", "paid", "open", "it's")
 PATTERNS = ("^it's\\d+$", "^[{][{] ?x", "^a--b/\\*$", '^"[a-z]+"$', "^é+✓?$", "^\\$\\{x\\}$", "^[%_]+$")
 
 
+# Determinism: Hypothesis mixes into an integer draw, now and then, constants it finds in the
+# source of the local modules loaded so far (hypothesis.internal.conjecture.providers), so a draw
+# over a wide range (an index into 900 reserved words) depends on what the process imported
+# before: the same seed gave other specs after another test had run. Every choice here is made of
+# draws over 0..7 (all of which every process has already seen as constants), never a wider range.
+DIGIT = 8
+
+
 def one_in(draw: st.DrawFn, n: int) -> bool:
-    return draw(st.integers(0, n - 1)) == n // 2
+    """True about once in `n` draws (n a product of numbers up to 8: 3, 12, 60...)."""
+    return all(draw(st.integers(0, factor - 1)) == factor // 2 for factor in _factors(n))
+
+
+def _factors(n: int) -> list[int]:
+    out = []
+    while n > DIGIT:
+        factor = next(f for f in range(DIGIT, 1, -1) if n % f == 0)
+        out.append(factor)
+        n //= factor
+    return [*out, n] if n > 1 else out
+
+
+def pick(draw: st.DrawFn, items: Sequence[T]) -> T:
+    """One of `items`, from base-8 digits (see DIGIT)."""
+    index, span = 0, 1
+    while span < len(items):
+        index = index * DIGIT + draw(st.integers(0, DIGIT - 1))
+        span *= DIGIT
+    return items[index % len(items)]
+
+
+def number(draw: st.DrawFn, high: int) -> int:
+    """A whole number in 0..high (see DIGIT: never `st.integers(0, high)` for a wide range)."""
+    return pick(draw, range(high + 1))
 
 
 # ---------------------------------------------------------------- names
@@ -58,15 +92,15 @@ def one_in(draw: st.DrawFn, n: int) -> bool:
 
 def reserved_word(draw: st.DrawFn, *, snake: bool = False) -> str:
     """A reserved word of some dialect, in lower, upper or title case (lower for a snake_case name)."""
-    word = draw(st.sampled_from(RESERVED_WORDS))
-    return word if snake else draw(st.sampled_from(CASES))(word)
+    word = pick(draw, RESERVED_WORDS)
+    return word if snake else pick(draw, CASES)(word)
 
 
 def at_limit(draw: st.DrawFn, base: str, room: int = 0, *, snake: bool = False) -> str:
     """`base` padded (or cut) to an identifier limit less `room` (for a suffix the naming layer
     adds): PostgreSQL's 63 bytes half the time (every system takes it), else any limit. A
     snake_case name (pipeline, mart, stream job) is at most 63 characters (the spec's SnakeName)."""
-    limit = SNAKE_MAX if snake or draw(st.booleans()) else draw(st.sampled_from(LIMITS))
+    limit = SNAKE_MAX if snake or draw(st.booleans()) else pick(draw, LIMITS)
     size = limit - room
     return (base + "_" + "x" * size)[:size]
 
@@ -78,10 +112,9 @@ def name(
     """`plain`, or about once in `rate` draws a reserved word and once in `12 * rate` a name at a
     length limit (unless not `long`); never one already `taken` (compared ignoring case, as
     validate does), which it adds."""
-    pick = draw(st.integers(0, rate * 12 - 1))
-    if pick < 12:
+    if one_in(draw, rate):
         out = reserved_word(draw, snake=snake)
-    elif pick == 12 and long:
+    elif long and one_in(draw, 12):
         out = at_limit(draw, plain, room, snake=snake)
     else:
         out = plain
@@ -149,11 +182,11 @@ def _quoted(part: str) -> str:
 
 def text(draw: st.DrawFn, *, newlines: bool = False, refusable: bool = True) -> str:
     """One to three hostile fragments; once in a long while a character validate refuses."""
-    parts = draw(st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=3))
+    parts = [pick(draw, FRAGMENTS) for _ in range(draw(st.integers(1, 3)))]
     if newlines and one_in(draw, 4):
         parts.insert(1, "\n")
     if refusable and one_in(draw, 60):
-        parts.insert(draw(st.integers(0, len(parts))), draw(st.sampled_from(REFUSED)))
+        parts.insert(draw(st.integers(0, len(parts))), pick(draw, REFUSED))
     return "".join(parts)
 
 
@@ -163,17 +196,17 @@ def accepted_values(draw: st.DrawFn, tame: list[str]) -> list[str]:
         return tame
     values = [text(draw) for _ in range(draw(st.integers(1, 4)))]
     if draw(st.booleans()):
-        values.append(draw(st.sampled_from(TAME_TEXT)))
+        values.append(pick(draw, TAME_TEXT))
     return list(dict.fromkeys(values))
 
 
 def pattern(draw: st.DrawFn, tame: str) -> str:
-    return draw(st.sampled_from(PATTERNS)) if one_in(draw, 3) else tame
+    return pick(draw, PATTERNS) if one_in(draw, 3) else tame
 
 
 def literal(draw: st.DrawFn, tame: list[str]) -> str:
     """The text of a SQL string literal (the caller quotes it): tame, or hostile one time in three."""
-    return text(draw, refusable=False) if one_in(draw, 3) else draw(st.sampled_from(tame))
+    return text(draw, refusable=False) if one_in(draw, 3) else pick(draw, tame)
 
 
 def decorate(draw: st.DrawFn, spec: dict[str, Any]) -> None:
