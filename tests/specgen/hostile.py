@@ -30,6 +30,7 @@ from pipegen.spec.scope import SQL_VALUE_WORDS
 
 T = TypeVar("T")
 RESERVED_WORDS: tuple[str, ...] = tuple(sorted(ALL_RESERVED))
+COLUMN_WORDS: tuple[str, ...] = tuple(w for w in RESERVED_WORDS if w not in SQL_VALUE_WORDS)
 CASES = (str.lower, str.upper, str.title)
 NAME_MAX = 255  # the spec's Name: at most 255 characters
 SNAKE_MAX = 63  # the spec's SnakeName (pipeline, mart, stream job): at most 63
@@ -90,9 +91,12 @@ def number(draw: st.DrawFn, high: int) -> int:
 # ---------------------------------------------------------------- names
 
 
-def reserved_word(draw: st.DrawFn, *, snake: bool = False) -> str:
-    """A reserved word of some dialect, in lower, upper or title case (lower for a snake_case name)."""
-    word = pick(draw, RESERVED_WORDS)
+def reserved_word(draw: st.DrawFn, *, snake: bool = False, column: bool = False) -> str:
+    """A reserved word of some dialect, in lower, upper or title case (lower for a snake_case name).
+    A column is not named by a word SQL reads as a value (`current_date`, `true`): a mart's plain
+    `columns: [current_date]` would be that value, which validate refuses (R383); the spelling
+    that works, `{name: current_date, expr: '"current_date"'}`, is tests/invalid's business."""
+    word = pick(draw, COLUMN_WORDS if column else RESERVED_WORDS)
     return word if snake else pick(draw, CASES)(word)
 
 
@@ -107,13 +111,13 @@ def at_limit(draw: st.DrawFn, base: str, room: int = 0, *, snake: bool = False) 
 
 def name(
     draw: st.DrawFn, plain: str, taken: set[str], *, rate: int = 8, room: int = 0, snake: bool = False,
-    long: bool = True,
+    long: bool = True, column: bool = False,
 ) -> str:  # fmt: skip
     """`plain`, or about once in `rate` draws a reserved word and once in `12 * rate` a name at a
     length limit (unless not `long`); never one already `taken` (compared ignoring case, as
     validate does), which it adds."""
     if one_in(draw, rate):
-        out = reserved_word(draw, snake=snake)
+        out = reserved_word(draw, snake=snake, column=column)
     elif long and one_in(draw, 12):
         out = at_limit(draw, plain, room, snake=snake)
     else:
@@ -140,13 +144,6 @@ def pipeline_name(draw: st.DrawFn, plain: str) -> str:
         return plain
     word = reserved_word(draw, snake=True)
     return word if not keyword.iskeyword(word) or one_in(draw, 4) else plain
-
-
-def plain_ref(qualifier: str, column: str) -> str:
-    """How the spec writes a plain reference to a column (`group_by: [order]`, `columns: [t.select]`):
-    as it is, except a word SQL reads as a value (`current_date`, `null`, `true`) in double quotes."""
-    text = f'"{column}"' if column.lower() in SQL_VALUE_WORDS else column
-    return f"{qualifier}.{text}" if qualifier else text
 
 
 def sql_ref(draw: st.DrawFn, text: str) -> str:

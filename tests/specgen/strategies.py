@@ -107,7 +107,7 @@ def _columns(draw: st.DrawFn, table: str, streamed: bool) -> list[Column]:
             if word.endswith("_at")
             else draw(st.sampled_from(sorted(TYPES)))
         )
-        columns.append(Column(hostile.name(draw, word, taken), kind, nullable=draw(st.booleans())))
+        columns.append(Column(hostile.name(draw, word, taken, column=True), kind, nullable=draw(st.booleans())))
     columns.append(Column("updated_at", "timestamp(3)" if streamed else "timestamp", nullable=False))
     return columns
 
@@ -147,8 +147,8 @@ def _table(draw: st.DrawFn, source: str, name: str, streamed: bool, earlier: lis
 
 
 def _refs(table: Table, qualify: bool = False) -> list[Ref]:
-    qualifier = table.name if qualify else ""
-    return [Ref(hostile.plain_ref(qualifier, c.name), c.kind, c.nullable) for c in (*table.columns, *table.derived)]
+    prefix = f"{table.name}." if qualify else ""
+    return [Ref(prefix + c.name, c.kind, c.nullable) for c in (*table.columns, *table.derived)]
 
 
 @st.composite
@@ -300,7 +300,7 @@ def _scope(base: Table, joined: list[Table]) -> list[Ref]:
     refs = []
     for t in tables:
         for c in (*t.columns, *t.derived):
-            text = hostile.plain_ref("" if counts[c.name] == 1 else t.name, c.name)
+            text = c.name if counts[c.name] == 1 else f"{t.name}.{c.name}"
             refs.append(Ref(text, c.kind, c.nullable))
     return refs
 

@@ -53,12 +53,18 @@ def tvf(window: Window, view: str, event_time: str, groups: list[str]) -> str:
 def window_query(
     window: Window, view: str, event_time: str, groups: list[str], measures: list[Measure], resolve: Resolver
 ) -> tuple[str, list[str]]:
-    """The window TVF aggregation per window and group key; returns it and its output columns."""
+    """The window TVF aggregation per window and group key (`groups`: view columns, output under
+    their snake-case names, `Drop` as `drop`); returns it and its output columns."""
     outs = [(flink_expr(measure_expr(m), resolve), snake(m.name)) for m in measures]
     keys = [*(quote(b) for b in WINDOW_BOUNDS), *(quote(g) for g in groups)]
-    select = ",\n  ".join([*keys, *(f"{e} AS {quote(n)}" for e, n in outs)])
+    named = [*(quote(b) for b in WINDOW_BOUNDS), *(_as_output(g) for g in groups)]
+    select = ",\n  ".join([*named, *(f"{e} AS {quote(n)}" for e, n in outs)])
     query = f"SELECT\n  {select}\nFROM TABLE(\n  {tvf(window, view, event_time, groups)})\nGROUP BY {', '.join(keys)}"
-    return query, [*WINDOW_BOUNDS, *groups, *(n for _, n in outs)]
+    return query, [*WINDOW_BOUNDS, *(snake(g) for g in groups), *(n for _, n in outs)]
+
+
+def _as_output(column: str) -> str:
+    return quote(column) if snake(column) == column else f"{quote(column)} AS {quote(snake(column))}"
 
 
 def top_n_query(top_n: TopN, query: str, outputs: list[str]) -> tuple[str, list[str]]:
