@@ -54,17 +54,25 @@ def window_query(
     window: Window, view: str, event_time: str, groups: list[str], measures: list[Measure], resolve: Resolver
 ) -> tuple[str, list[str]]:
     """The window TVF aggregation per window and group key (`groups`: view columns, output under
-    their snake-case names, `Drop` as `drop`); returns it and its output columns."""
+    `output_name`, `Drop` as `drop`); returns it and its output columns."""
     outs = [(flink_expr(measure_expr(m), resolve), snake(m.name)) for m in measures]
     keys = [*(quote(b) for b in WINDOW_BOUNDS), *(quote(g) for g in groups)]
-    named = [*(quote(b) for b in WINDOW_BOUNDS), *(_as_output(g) for g in groups)]
+    named = [*(quote(b) for b in WINDOW_BOUNDS), *(as_output(g) for g in groups)]
     select = ",\n  ".join([*named, *(f"{e} AS {quote(n)}" for e, n in outs)])
     query = f"SELECT\n  {select}\nFROM TABLE(\n  {tvf(window, view, event_time, groups)})\nGROUP BY {', '.join(keys)}"
-    return query, [*WINDOW_BOUNDS, *(snake(g) for g in groups), *(n for _, n in outs)]
+    return query, [*WINDOW_BOUNDS, *(output_name(g) for g in groups), *(n for _, n in outs)]
 
 
-def _as_output(column: str) -> str:
-    return quote(column) if snake(column) == column else f"{quote(column)} AS {quote(snake(column))}"
+def output_name(column: str) -> str:
+    """The name a job outputs a view column under: as it is, or snake_case when it has capitals
+    (`Drop` -> `drop`), as group keys, measures and upsert keys are named (Flink's names are exact)."""
+    return column if column == column.lower() else snake(column)
+
+
+def as_output(column: str) -> str:
+    """A view column selected under its output name (`Drop` AS `drop`)."""
+    name = output_name(column)
+    return quote(column) if name == column else f"{quote(column)} AS {quote(name)}"
 
 
 def top_n_query(top_n: TopN, query: str, outputs: list[str]) -> tuple[str, list[str]]:
