@@ -14,7 +14,7 @@ from pipegen.common.stream_rules import EventRule, quarantine_predicate
 from pipegen.generators.flink.columns import not_null
 from pipegen.generators.flink.relations import PROC_TIME, Relation, resolver, view_resolver
 from pipegen.plan.names import snake
-from pipegen.render.flinksql import flink_expr, quote
+from pipegen.render.flinksql import flink_expr, flink_type, quote
 from pipegen.spec.model import History, Join, JoinType, OutputColumn, StreamJob
 
 DIMENSION_COLUMN = "{alias}__{column}"  # a dimension's column whose name the view already has
@@ -54,11 +54,16 @@ class InputView:
                 continue
             free = c.name.lower() not in self.taken
             out = c.name if free else DIMENSION_COLUMN.format(alias=rel.alias, column=c.name)
+            value = f"{quote(rel.alias)}.{quote(c.name)}"
+            if c.name.lower() == (rel.ref.dataset.event_time or "").lower():
+                # a plain timestamp: a sink takes one time attribute, the job's source's (the local
+                # run's stand-in of a CDC dimension declares a watermark on its event time)
+                value = f"CAST({value} AS {flink_type(c.type)})"
             if free:
-                self._take(f"{quote(rel.alias)}.{quote(c.name)}", c.name)
+                self._take(value if value.startswith(quote(rel.alias)) else f"{value} AS {quote(out)}", c.name)
                 self.columns.setdefault(c.staged_name.lower(), out)
             elif out.lower() not in self.taken:
-                self._take(f"{quote(rel.alias)}.{quote(c.name)} AS {quote(out)}", out)
+                self._take(f"{value} AS {quote(out)}", out)
             self.columns[f"{table}.{c.staged_name.lower()}"] = out
 
     def _take(self, selected: str, name: str) -> None:
