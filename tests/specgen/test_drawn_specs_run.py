@@ -45,6 +45,8 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 KNOWN_OPEN = {
     "an extract that keeps no row lands no raw table, and dbt's staging model fails on the missing relation":
         r"Table with name \w+ does not exist",
+    "an extract that keeps no row: the empty batch's column types read as a contract violation (record {})":
+        r"offending record: \{\}\. Nothing of this batch was loaded",
 }  # fmt: skip
 
 
