@@ -11,7 +11,7 @@ from pipegen.spec import rulekinds
 from pipegen.spec.diagnostics import Finding, Path
 from pipegen.spec.index import SpecIndex, TableRef, mart_outputs
 from pipegen.spec.model import Notification, SourceType, Spec, SyntheticWrites
-from pipegen.spec.rules._common import suggest
+from pipegen.spec.rules._common import derived_replacing_columns, suggest
 from pipegen.spec.rules.operations import _NOTIFY_NEEDS
 from pipegen.spec.types import TIME_TYPES, parse_column_type
 
@@ -99,18 +99,8 @@ def _streamed_replacements(t: TableRef) -> Iterator[Finding]:
     """A derived column may replace a column in staging (dbt selects the expression under the
     column's name), but a streamed table is also read by Flink, whose CREATE TABLE cannot hold a
     computed column under the name of a column it reads (the planner refuses the duplicate)."""
-    if t.source.ingestion.value not in ("cdc", "stream"):
-        return
-    columns = {n.lower() for c in t.dataset.columns for n in (c.name, c.staged_name)}
-    for di, d in enumerate(t.dataset.derived):
-        if d.name.lower() in columns:
-            yield Finding(
-                (*t.path, "derived", di, "name"),
-                "R380",
-                f"derived column '{d.name}' replaces a column of '{t.dataset.name}', a {t.source.ingestion.value} "
-                "table: Flink SQL cannot compute a column under the name of a column it reads",
-                f"give the derived column its own name (e.g. '{d.name}_value') and use that name in jobs and marts",
-            )
+    if t.source.ingestion.value in ("cdc", "stream"):
+        yield from derived_replacing_columns(t, f"a {t.source.ingestion.value} table")
 
 
 def _replaced_rules(t: TableRef) -> Iterator[Finding]:

@@ -17,7 +17,7 @@ from pipegen.spec.model import (
     StreamJob,
     WindowType,
 )
-from pipegen.spec.rules._common import suggest
+from pipegen.spec.rules._common import derived_replacing_columns, suggest
 from pipegen.spec.rules.expressions import resolved_input
 from pipegen.spec.scope import AMBIGUOUS, Scope, plain_ref, resolve
 from pipegen.spec.types import format_duration
@@ -314,18 +314,8 @@ def _replaced_in_lookup(job: StreamJob, table: TableRef) -> Iterator[Finding]:
     """R380 for a batch table a job looks up: Flink reads it through JDBC into a table whose derived
     columns are computed columns, which cannot share a name with a column it reads (a streamed
     table gets R380 from the staging rules already)."""
-    if table.source.ingestion.value != "batch":
-        return
-    columns = {n.lower() for c in table.dataset.columns for n in (c.name, c.staged_name)}
-    for di, d in enumerate(table.dataset.derived):
-        if d.name.lower() in columns:
-            yield Finding(
-                (*table.path, "derived", di, "name"),
-                "R380",
-                f"derived column '{d.name}' replaces a column of '{table.dataset.name}', which stream job "
-                f"'{job.name}' looks up: Flink SQL cannot compute a column under the name of a column it reads",
-                f"give the derived column its own name (e.g. '{d.name}_value') and use that name in jobs and marts",
-            )
+    if table.source.ingestion.value == "batch":
+        yield from derived_replacing_columns(table, f"which stream job '{job.name}' looks up")
 
 
 _WINDOW_FIELDS = {
