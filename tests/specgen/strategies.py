@@ -306,8 +306,9 @@ def _renames(draw: st.DrawFn, tables: list[Table]) -> None:
     for table in tables:
         fixed = {table.key, "updated_at", *dict(table.parents)}
         for column in table.columns:
-            if column.name not in fixed and one_in(draw, 6):
-                column.raw = f"c_{column.name}"
+            if column.name not in fixed and one_in(draw, 6):  # a name at a limit: cut to its length
+                raw = f"c_{column.name}"
+                column.raw = raw[: len(column.name)] if len(raw) > hostile.SNAKE_MAX else raw
 
 
 def _synthetic(draw: st.DrawFn, table: Table, mode: str) -> dict[str, Any]:
@@ -702,7 +703,6 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
     mode = draw(st.sampled_from(["batch", "batch", "stream", "mixed"]))
     names = list(TABLES)
     draw(st.randoms(use_true_random=False)).shuffle(names)
-    names = hostile.names(draw, names, room=len(hostile.DEAD_LETTER))
     modes = {"batch": ["batch"], "stream": [draw(st.sampled_from(["cdc", "stream"]))], "mixed": ["batch", "cdc"]}[mode]
     if mode != "stream" and draw(st.booleans()):
         modes.append("batch")
@@ -711,10 +711,15 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
     sources, tables_by_mode = [], {"batch": [], "cdc": [], "stream": []}
     earlier: list[Table] = []
     taken = {n.lower() for n in SOURCE_NAMES}
+    taken_tables = {n.lower() for n in names}
     for i, source_mode in enumerate(modes):
         count = draw(st.integers(1, 3))
         picked, names = names[:count], names[count:]
         source_name = hostile.name(draw, SOURCE_NAMES[i], taken, rate=6, long=False)
+        room = hostile.table_room(source_name)  # a table name at a limit leaves room for its derived names
+        for j, plain in enumerate(picked):
+            taken_tables.discard(plain.lower())
+            picked[j] = hostile.name(draw, plain, taken_tables, room=room)
         source, tables = draw(_source(source_name, source_mode, picked, earlier))
         sources.append(source)
         tables_by_mode[source_mode] += tables
