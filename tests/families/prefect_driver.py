@@ -93,7 +93,7 @@ def secrets(flow_file: Path) -> dict[str, Any]:
     from prefect.variables import Variable
 
     module = load(flow_file)
-    with prefect_test_harness():
+    with prefect_test_harness(server_startup_timeout=None):  # PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
         for env, (store, name) in module.SECRETS.items():
             if store == "secret_block":
                 Secret(value=f"secret of {env}").save(name, overwrite=True)
@@ -134,7 +134,7 @@ def wait(flow_file: Path) -> dict[str, Any]:
     [(upstream, _timeout, _every)] = module.UPSTREAMS
     module.UPSTREAMS = [(upstream, 2.0, 0.5)]
     out: dict[str, Any] = {"upstream": upstream}
-    with prefect_test_harness():
+    with prefect_test_harness(server_startup_timeout=None):  # PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
         try:
             module.wait_for_upstreams.fn(False, None)
             out["before"] = "returned"
@@ -185,7 +185,7 @@ def main() -> None:
     for attr in ("synthesize", "transform", "quality"):
         if hasattr(module, attr):
             setattr(module, attr, getattr(module, attr).with_options(retry_delay_seconds=0))
-    with prefect_test_harness():
+    with prefect_test_harness(server_startup_timeout=None):  # PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
         started = time.perf_counter()
         parameters = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}
         state = getattr(module, name)(**{"local": True, **parameters}, return_state=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from hypothesis import strategies as st
 
 from pipegen.spec.functions import CATALOGUE, ArgKind, Category, Function
+from tests.specgen import hostile
 
 NUMERIC = ("num", "int")
 # expression kind -> the catalogue's result kind; and back, for the arguments a call takes
@@ -43,16 +44,34 @@ def of_kind(refs: list[Ref], *kinds: str) -> list[Ref]:
 
 def _literal(kind: str) -> st.SearchStrategy[str]:
     if kind == "int":
-        return st.integers(0, 500).map(str)
+        return _number(False)
     if kind == "num":
-        return st.one_of(st.integers(0, 500).map(str), st.decimals(0, 500, places=2).map(str))
+        return st.one_of(_number(False), _number(True))
     if kind == "str":
-        return st.sampled_from(["a", "paid", "x y", "O'Neil", "50%", "{{ x }}"]).map(_quote)
+        return _string_literal()
     if kind == "bool":
         return st.sampled_from(["true", "false"])
     if kind == "date":
         return st.just("DATE '2026-01-01'")
     return st.just("TIMESTAMP '2026-01-01 00:00:00'")
+
+
+@st.composite
+def _number(draw: st.DrawFn, places: bool) -> str:
+    """0..500, or with two decimal places (drawn digit by digit: hostile.DIGIT says why)."""
+    whole = hostile.number(draw, 500)
+    return f"{whole}.{hostile.number(draw, 99):02d}" if places and whole < 500 else str(whole)
+
+
+@st.composite
+def _string_literal(draw: st.DrawFn) -> str:
+    return _quote(hostile.literal(draw, ["a", "paid", "x y", "O'Neil", "50%", "{{ x }}"]))
+
+
+@st.composite
+def _ref(draw: st.DrawFn, refs: list[Ref]) -> str:
+    """A column in scope as an expression writes it (a reserved word in double quotes)."""
+    return hostile.sql_ref(draw, draw(st.sampled_from([r.text for r in refs])))
 
 
 def _quote(text: str) -> str:
@@ -63,7 +82,7 @@ def _quote(text: str) -> str:
 def expr(draw: st.DrawFn, refs: list[Ref], kind: str, depth: int = 2) -> str:
     """One expression of `kind` over `refs` (a literal when nothing in scope has the kind)."""
     own = of_kind(refs, *NUMERIC) if kind == "num" else of_kind(refs, kind)  # an int stays whole
-    leaves = [st.sampled_from([r.text for r in own])] if own else []
+    leaves = [_ref(own)] if own else []
     leaf = st.one_of(*leaves, _literal(kind)) if leaves else _literal(kind)
     if depth <= 0:
         return draw(leaf)
@@ -153,15 +172,15 @@ def _boolean(draw: st.DrawFn, refs: list[Ref], kind: str, depth: int) -> str:
         op = draw(st.sampled_from([">", ">=", "<", "<=", "=", "<>"]))
         return f"{draw(expr(refs, 'num', depth))} {op} {draw(_literal('int'))}"
     if shape == "between":
-        return f"{draw(st.sampled_from([r.text for r in numbers]))} BETWEEN 1 AND 100"
+        return f"{draw(_ref(numbers))} BETWEEN 1 AND 100"
     if shape == "eq":
-        return f"{draw(st.sampled_from([r.text for r in strings]))} = {draw(_literal('str'))}"
+        return f"{draw(_ref(strings))} = {draw(_literal('str'))}"
     if shape == "in":
-        return f"{draw(st.sampled_from([r.text for r in strings]))} IN ('a', 'b', 'paid')"
+        return f"{draw(_ref(strings))} IN ('a', 'b', 'paid')"
     if shape == "like":
-        return f"{draw(st.sampled_from([r.text for r in strings]))} LIKE 'a%'"
+        return f"{draw(_ref(strings))} LIKE 'a%'"
     if shape == "null":
-        ref = draw(st.sampled_from([r.text for r in refs])) if refs else "1"
+        ref = draw(_ref(refs)) if refs else "1"
         return f"{ref} IS {draw(st.sampled_from(['', 'NOT ']))}NULL"
     if shape == "not":
         return f"NOT ({draw(expr(refs, 'bool', depth))})"
@@ -175,7 +194,7 @@ def _temporal(draw: st.DrawFn, refs: list[Ref], kind: str, depth: int) -> str:
     stamps = of_kind(refs, "ts")
     if not stamps:
         return draw(_literal(kind))
-    ts = draw(st.sampled_from([r.text for r in stamps]))
+    ts = draw(_ref(stamps))
     if kind == "date":
         return f"CAST({ts} AS DATE)"
     return draw(st.sampled_from([ts, f"date_trunc('hour', {ts})", f"date_trunc('day', {ts})"]))

@@ -59,7 +59,7 @@ def run(project: Path) -> dict[str, Any]:
 def main() -> int:
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness():
+    with prefect_test_harness(server_startup_timeout=None):  # PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
         out = {arg: run(Path(arg)) for arg in sys.argv[1:]}
     print(json.dumps(out, default=str))
     return 0

@@ -9,10 +9,14 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from tests.specgen import hostile
+
 
 def pick(draw: st.DrawFn, choices: tuple[str, ...]) -> str:
     """One of `choices`, each drawn now and then (this seed's sampled_from never drew the last
     stream kind or a regular join's `inner` in hundreds of specs)."""
+    if 10 * len(choices) > hostile.SMALL:  # a wider draw would depend on the modules loaded (hostile.DIGIT)
+        return hostile.pick(draw, choices)
     return choices[draw(st.integers(0, 10 * len(choices) - 1)) % len(choices)]
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from tests.specgen import hostile
 from tests.specgen.expressions import NUMERIC, Ref, expr, of_kind
 from tests.specgen.sections import notification, orchestration_extras, pick, pipeline_extras, quality_extras, sections
 
@@ -99,6 +100,7 @@ def _columns(draw: st.DrawFn, table: str, streamed: bool) -> list[Column]:
     key = Column(f"{table[:-1] if table.endswith('s') else table}_id", "bigint", nullable=False)
     words = draw(st.lists(st.sampled_from(WORDS), min_size=2, max_size=6, unique=True))
     columns = [key]
+    taken = {key.name.lower(), "updated_at", "op", "ts_ms", "kafka_ts", "event_at", *words}
     for word in words:
         kind = (
             "boolean"
@@ -109,7 +111,7 @@ def _columns(draw: st.DrawFn, table: str, streamed: bool) -> list[Column]:
             if word.endswith("_at")
             else draw(st.sampled_from(sorted(TYPES)))
         )
-        columns.append(Column(word, kind, nullable=draw(st.booleans())))
+        columns.append(Column(hostile.name(draw, word, taken, column=True), kind, nullable=draw(st.booleans())))
     columns.append(Column("updated_at", "timestamp(3)" if streamed else "timestamp", nullable=False))
     return columns
 
@@ -126,9 +128,10 @@ def _rules(draw: st.DrawFn, column: Column, key: bool) -> dict[str, Any]:
     if kind in NUMERIC and pick == 0:
         out["range"] = {"min": 0, "max": draw(st.sampled_from([100, 1000, 1_000_000]))}
     elif kind == "str" and pick == 1:
-        out["accepted_values"] = draw(st.sampled_from([["a", "b", "c"], ["paid", "open", "void"], ["O'Neil", "x"]]))
+        tame = draw(st.sampled_from([["a", "b", "c"], ["paid", "open", "void"], ["O'Neil", "x"]]))
+        out["accepted_values"] = hostile.accepted_values(draw, tame)
     elif kind == "str" and pick == 2:
-        out["regex"] = draw(st.sampled_from(["^[a-z_0-9]+$", "^[A-Z]{2}$", "^\\S+$"]))
+        out["regex"] = hostile.pattern(draw, draw(st.sampled_from(["^[a-z_0-9]+$", "^[A-Z]{2}$", "^\\S+$"])))
     elif pick == 3 and column.nullable:
         out["not_null"] = {"mostly": 0.9}
     return out
@@ -207,7 +210,8 @@ def _dataset(draw: st.DrawFn, table: Table, *, filters: bool, kind: str) -> dict
         ]
         if plain:
             victim = draw(st.sampled_from(plain))
-            derived.append({"name": victim.name, "expr": f"abs({victim.name})", "type": victim.type})
+            text = f"abs({hostile.sql_ref(draw, victim.name)})"
+            derived.append({"name": victim.name, "expr": text, "type": victim.type})
     if derived:
         data["derived"] = derived
     if filters and draw(st.booleans()):
@@ -234,7 +238,7 @@ def _source(
     kind = {
         "batch": lambda: draw(st.sampled_from((*BATCH_DB, "faker", "files", "api", "mongodb", "api"))),
         "cdc": lambda: draw(st.sampled_from(CDC_DB)),
-        "stream": lambda: pick(draw, STREAMS),
+        "stream": lambda: "faker" if one_in(draw, 4) else pick(draw, tuple(k for k in STREAMS if k != "faker")),
     }[mode]()
     _renames(draw, tables)
     source: dict[str, Any] = {"name": name, "type": kind, "ingestion": "batch" if mode == "batch" else mode}
@@ -302,8 +306,9 @@ def _renames(draw: st.DrawFn, tables: list[Table]) -> None:
     for table in tables:
         fixed = {table.key, "updated_at", *dict(table.parents)}
         for column in table.columns:
-            if column.name not in fixed and one_in(draw, 6):
-                column.raw = f"c_{column.name}"
+            if column.name not in fixed and one_in(draw, 6):  # a name at a limit: cut to its length
+                raw = f"c_{column.name}"
+                column.raw = raw[: len(column.name)] if len(raw) > hostile.SNAKE_MAX else raw
 
 
 def _synthetic(draw: st.DrawFn, table: Table, mode: str) -> dict[str, Any]:
@@ -467,7 +472,10 @@ def _mart(draw: st.DrawFn, name: str, tables: list[Table], marts: list[Table] | 
             stamps = of_kind(refs, "ts")
             if stamps:
                 mart["group_by"].append(
-                    {"name": "period", "expr": f"date_trunc('day', {draw(st.sampled_from(stamps)).text})"}
+                    {
+                        "name": "period",
+                        "expr": f"date_trunc('day', {hostile.sql_ref(draw, draw(st.sampled_from(stamps)).text)})",
+                    }
                 )
                 outputs.append(Ref("period", "ts"))
         unique = [r.text for r in outputs]
@@ -580,7 +588,7 @@ def _typed_measures(draw: st.DrawFn, refs: list[Ref]) -> list[tuple[dict[str, An
         result = {"count": "int", "count_distinct": "int", "sum": "num", "avg": "num"}.get(agg, kind)
         out.append((measure, "num" if result == "int" and agg in ("sum", "avg") else result))
     if numbers and one_in(draw, 4):
-        out.append(({"name": "ratio", "expr": f"sum({numbers[0].text}) / count(*)"}, "num"))
+        out.append(({"name": "ratio", "expr": f"sum({hostile.sql_ref(draw, numbers[0].text)}) / count(*)"}, "num"))
     return out
 
 
@@ -603,7 +611,7 @@ def _stream_job(
         if parents:
             joined = [draw(st.sampled_from(parents))]
             job["joins"] = [
-                {"table": joined[0].name, "on": joined[0].key, "type": "left" if one_in(draw, 2) else "inner"}
+                {"table": joined[0].name, "on": joined[0].key, "type": hostile.pick(draw, ("inner", "left"))}
             ]
     refs = _scope(base, joined)
     if one_in(draw, 6):
@@ -702,10 +710,17 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
         modes.append(draw(st.sampled_from(["cdc", "stream"])))
     sources, tables_by_mode = [], {"batch": [], "cdc": [], "stream": []}
     earlier: list[Table] = []
+    taken = {n.lower() for n in SOURCE_NAMES}
+    taken_tables = {n.lower() for n in names}
     for i, source_mode in enumerate(modes):
         count = draw(st.integers(1, 3))
         picked, names = names[:count], names[count:]
-        source, tables = draw(_source(SOURCE_NAMES[i], source_mode, picked, earlier))
+        source_name = hostile.name(draw, SOURCE_NAMES[i], taken, rate=6, long=False)
+        room = hostile.table_room(source_name)  # a table name at a limit leaves room for its derived names
+        for j, plain in enumerate(picked):
+            taken_tables.discard(plain.lower())
+            picked[j] = hostile.name(draw, plain, taken_tables, room=room)
+        source, tables = draw(_source(source_name, source_mode, picked, earlier))
         sources.append(source)
         tables_by_mode[source_mode] += tables
         earlier += tables
@@ -717,7 +732,11 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
     targets = _targets(draw, mode, cloud)
     spec: dict[str, Any] = {
         "version": 1,
-        "pipeline": {"name": draw(st.sampled_from(NAMES)), "owner": "data@example.com", **pipeline_extras(draw, mode)},
+        "pipeline": {
+            "name": hostile.pipeline_name(draw, draw(st.sampled_from(NAMES))),
+            "owner": "data@example.com",
+            **pipeline_extras(draw, mode),
+        },
         "latency": draw(st.sampled_from(BATCH_LATENCIES if mode == "batch" else STREAM_LATENCIES)),
         "architecture": _architecture(draw, mode, targets),
         "orchestrator": draw(st.sampled_from(["airflow", "prefect"])),
@@ -737,20 +756,21 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
     martable = batch + streamed
     if martable and draw(st.integers(0, 3)):
         readable: list[Table] = []  # marts a later mart may read
-        transforms["marts"] = [draw(_mart(f"mart_{i}", martable, readable)) for i in range(draw(st.integers(1, 3)))]
+        marts = hostile.names(draw, [f"mart_{i}" for i in range(draw(st.integers(1, 3)))], snake=True)
+        transforms["marts"] = [draw(_mart(name, martable, readable)) for name in marts]
     if streamed:
         sinks = [t["name"] for t in targets]
         dims = [t for t in streamed if not t.parents] + (batch if draw(st.booleans()) else [])
         kinds = {src["name"]: src["type"] for src in sources}
         if not one_in(draw, 5):  # mostly tables of a database Flink's JDBC connector reads (else R381)
             dims = [t for t in dims if kinds[t.source] in BATCH_DB]
-        transforms["streams"] = [
-            draw(_stream_job(f"job_{i}", streamed, dims, sinks)) for i in range(draw(st.integers(1, 3)))
-        ]
+        jobs = hostile.names(draw, [f"job_{i}" for i in range(draw(st.integers(1, 3)))], snake=True)
+        transforms["streams"] = [draw(_stream_job(name, streamed, dims, sinks)) for name in jobs]
     if transforms:
         spec["transforms"] = transforms
     spec.update(_policies(draw, mode))
     spec.update(sections(draw, mode, spec))
+    hostile.decorate(draw, spec)
     return spec
 
 

@@ -25,9 +25,10 @@ PER_SPEC = 10  # values traced per spec (a stride through its values)
 
 
 # Drops the widened generator found that are not fixed yet, each in docs/judges.md and on issue 19:
-# printed (a KnownDrop warning in the run's summary), never counted as accounted. Not strict: which
-# specs a seed draws still depends on the modules loaded before (Hypothesis mixes constants it finds
-# in them into integer draws), so a class may not occur in a given run.
+# printed (a KnownDrop warning in the run's summary), never counted as accounted. Not strict: the
+# traced stride holds about PER_SPEC values of each spec, so a class may not occur among them when
+# the generator changes (which specs a seed draws no longer depends on the modules loaded before:
+# test_draw_determinism.py).
 KNOWN_OPEN = {
     "`deploy` environments' settings and Kubernetes settings, and `engines` choices the generated families "
     "do not read yet (issues 20 and 21: the kubernetes, Spark and lakehouse families; `deploy.terraform` is read)":

@@ -16,6 +16,7 @@ from pipegen.spec.expr import parse
 from pipegen.spec.functions import canonical, generate
 from pipegen.spec.model import Aggregation, Measure
 from pipegen.spec.reserved import is_reserved
+from pipegen.spec.scope import SQL_VALUE_WORDS, plain_ref
 
 # (qualifier as written, or "") and column -> (relation alias or None, SQL column name)
 Resolver = Callable[[str, str], tuple[str | None, str]]
@@ -149,13 +150,25 @@ AGG_SQL = {
 }
 
 
+def column_expr(text: str) -> str:
+    """A `column:` value (a plain reference, `order` or `orders.select`, which names a column
+    whatever its words are) as an expression that still reads that column inside a larger one:
+    each part in double quotes (`count("order")`, never `count(order)`). Other text is returned
+    as it is: it is already an expression."""
+    ref = plain_ref(text)
+    if ref is None or ref[1].lower() in SQL_VALUE_WORDS:
+        return text
+    qualifier, name = ref
+    return ".".join(f'"{part}"' for part in [*(qualifier.split(".") if qualifier else []), name])
+
+
 def measure_expr(m: Measure) -> str:
     """A measure as one generic-SQL expression (docs/transforms.md, "Marts")."""
     if m.agg is None:
         return m.expr or ""
-    inner = m.expr or m.column or ("1" if m.where else "*")
+    inner = column_expr(m.expr or m.column or ("1" if m.where else "*"))
     if m.where:
-        inner = f"case when {m.where} then {inner} end"
+        inner = f"case when {column_expr(m.where)} then {inner} end"
     agg = AGG_SQL[m.agg].format(inner)
     if m.default is not None:
         default = m.default if not isinstance(m.default, str) else "'" + m.default.replace("'", "''") + "'"

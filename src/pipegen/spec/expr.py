@@ -46,6 +46,7 @@ from pipegen.spec.scope import (
 
 MAX_LENGTH = 4000
 RESERVED_COLUMN = "R320"  # an unquoted reserved word naming a column in an expression that does not parse
+VALUE_WORD_COLUMN = "R383"  # a bare `current_date`/`true`/`null` where a column has that name
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,17 @@ def check(text: str, kind: Kind, scope: Scope) -> list[Problem]:
             ]
         return [Problem(PARSE, f"not a single SQL expression: {parsed.error}", _example(kind))]
     tree = parsed.tree
+    shadowed = _value_words_naming_columns(text, tree, scope)
+    if shadowed:
+        word = shadowed[0]
+        return [
+            Problem(
+                VALUE_WORD_COLUMN,
+                f"`{word}` reads as SQL's {word.upper()} here, but a column in scope is named '{word}'",
+                f'write "{word}" in double quotes for the column (as an output: '
+                f"`{{name: {word.lower()}, expr: '\"{word}\"'}}`), or rename the column",
+            )
+        ]
     problems = list(_calls(tree, scope))
     problems += _placement(tree, kind)
     problems += _columns(tree, kind, scope)
@@ -190,6 +202,25 @@ def _reserved_columns(text: str, scope: Scope) -> list[str]:
         if tok.token_type in (TokenType.STRING, TokenType.IDENTIFIER) or not word.isidentifier():
             continue
         if is_reserved(word) and resolve(word, "", scope) is None and word not in found:
+            found.append(word)
+    return found
+
+
+def _value_words_naming_columns(text: str, tree: exp.Expr, scope: Scope) -> list[str]:
+    """Bare, unqualified words of `text` that SQL reads as a value (`current_date`, `true`, `null`:
+    not a column of the parsed tree) and that also name a column in scope: the column would
+    silently become the value."""
+    tokens = sqlglot.tokenize(text)  # parse() has tokenized it already: no TokenError here
+    columns = {c.name.lower() for c in tree.find_all(exp.Column)}
+    found = []
+    for i, tok in enumerate(tokens):
+        word = tok.text
+        if tok.token_type in (TokenType.STRING, TokenType.IDENTIFIER) or word.lower() not in SQL_VALUE_WORDS:
+            continue
+        if word.lower() in columns:
+            continue
+        after_dot = i > 0 and tokens[i - 1].token_type == TokenType.DOT
+        if not after_dot and resolve(word, "", scope) is None and word not in found:
             found.append(word)
     return found
 

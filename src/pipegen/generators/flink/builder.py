@@ -26,7 +26,7 @@ from pipegen.generators.flink.inputs import input_view, quarantine_condition
 from pipegen.generators.flink.options import Settings, settings_script
 from pipegen.generators.flink.relations import PROC_TIME, Relation, output_resolver, relation
 from pipegen.generators.flink.tables import Manifest, create_table_as, dimension_table, source_tables
-from pipegen.generators.flink.windows import history_view, top_n_query, window_query
+from pipegen.generators.flink.windows import as_output, history_view, output_name, top_n_query, window_query
 from pipegen.plan.names import Names, StreamJobNames, snake
 from pipegen.render.flinksql import flink_expr, quote
 from pipegen.spec.index import SpecIndex
@@ -156,7 +156,8 @@ def event_query(outputs: tuple[OutputColumn, ...], view: str, columns: dict[str,
         body = ",\n  ".join(f"{e} AS {quote(n)}" for e, n in outs)
         return f"SELECT\n  {body}\nFROM {view}", [n for _, n in outs]
     names = [c for c in dict.fromkeys(columns.values()) if c != PROC_TIME]
-    return f"SELECT\n  {', '.join(quote(n) for n in names)}\nFROM {view}", names
+    # a name with capitals under its snake-case name (`Varcharacter_id` as `varcharacter_id`), as the sink key
+    return f"SELECT\n  {', '.join(as_output(n) for n in names)}\nFROM {view}", [output_name(n) for n in names]
 
 
 def job_manifest(

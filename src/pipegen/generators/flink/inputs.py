@@ -80,6 +80,9 @@ class InputView:
         expr = flink_expr(g.expr, view_resolver(self.rels, self.columns, history))
         if name.lower() not in self.taken:
             self._take(f"{expr} AS {quote(name)}", name)
+        else:  # a column of the view has the name, maybe spelled otherwise (`Drop`): Flink's names are exact
+            existing = self.columns.get(name.lower(), name)
+            name = existing if existing.lower() == name.lower() else name
         self.columns[g.output_name.lower()] = name
 
     def statement(self, view: str, view_from: str, where: str) -> str:

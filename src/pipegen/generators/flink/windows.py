@@ -9,7 +9,7 @@ from pipegen.generators.flink.options import duration
 from pipegen.generators.flink.relations import Relation, own
 from pipegen.plan.names import snake
 from pipegen.render.flinksql import flink_expr, quote
-from pipegen.render.sqlexpr import Resolver, measure_expr
+from pipegen.render.sqlexpr import Resolver, column_expr, measure_expr
 from pipegen.spec.model import Aggregation, History, Measure, TopN, Window, WindowType
 from pipegen.spec.types import format_duration
 
@@ -53,12 +53,26 @@ def tvf(window: Window, view: str, event_time: str, groups: list[str]) -> str:
 def window_query(
     window: Window, view: str, event_time: str, groups: list[str], measures: list[Measure], resolve: Resolver
 ) -> tuple[str, list[str]]:
-    """The window TVF aggregation per window and group key; returns it and its output columns."""
+    """The window TVF aggregation per window and group key (`groups`: view columns, output under
+    `output_name`, `Drop` as `drop`); returns it and its output columns."""
     outs = [(flink_expr(measure_expr(m), resolve), snake(m.name)) for m in measures]
     keys = [*(quote(b) for b in WINDOW_BOUNDS), *(quote(g) for g in groups)]
-    select = ",\n  ".join([*keys, *(f"{e} AS {quote(n)}" for e, n in outs)])
+    named = [*(quote(b) for b in WINDOW_BOUNDS), *(as_output(g) for g in groups)]
+    select = ",\n  ".join([*named, *(f"{e} AS {quote(n)}" for e, n in outs)])
     query = f"SELECT\n  {select}\nFROM TABLE(\n  {tvf(window, view, event_time, groups)})\nGROUP BY {', '.join(keys)}"
-    return query, [*WINDOW_BOUNDS, *groups, *(n for _, n in outs)]
+    return query, [*WINDOW_BOUNDS, *(output_name(g) for g in groups), *(n for _, n in outs)]
+
+
+def output_name(column: str) -> str:
+    """The name a job outputs a view column under: as it is, or snake_case when it has capitals
+    (`Drop` -> `drop`), as group keys, measures and upsert keys are named (Flink's names are exact)."""
+    return column if column == column.lower() else snake(column)
+
+
+def as_output(column: str) -> str:
+    """A view column selected under its output name (`Drop` AS `drop`)."""
+    name = output_name(column)
+    return quote(column) if name == column else f"{quote(column)} AS {quote(name)}"
 
 
 def top_n_query(top_n: TopN, query: str, outputs: list[str]) -> tuple[str, list[str]]:
@@ -91,7 +105,7 @@ def history_view(view: str, base: Relation, history: tuple[History, ...], event_
 def history_sql(h: History, base: Relation, event_time: str) -> str:
     """A statistic over the key's previous events, this one excluded: an OVER window ending
     at the current row, minus the current row (Flink's OVER windows end at CURRENT ROW)."""
-    x = flink_expr(h.expr or h.column or "1", own(base))
+    x = flink_expr(h.expr or (column_expr(h.column) if h.column else "1"), own(base))
     over = _over(h, base, event_time)
     if h.agg in ADDITIVE:
         return _previous(h.agg, x, over)
