@@ -156,11 +156,14 @@ TYPE_ALIASES = {
     "bool": "boolean", "datetime": "timestamp", "timestamptz": "timestamp_tz", "bytes": "binary",
     "bytea": "binary", "jsonb": "json", "object": "json", "array": "json",
 }  # fmt: skip
-# canonical -> (sqlite declared type, duckdb type); decimal and timestamp fill in their sizes
+# canonical -> (sqlite declared type, duckdb type); decimal and timestamp fill in their sizes. The
+# SQLite stand-in holds a decimal as REAL: its NUMERIC affinity would store 12.00 as the integer 12
+# and 12.5 as a real, and connectorx, typing a column by its first value, fails on the mix (the
+# extract takes the types from the spec, not the stand-in, and casts to the decimal)
 SQL_TYPES = {
     "string": ("TEXT", "VARCHAR"), "int": ("INTEGER", "INTEGER"), "bigint": ("BIGINT", "BIGINT"),
     "smallint": ("SMALLINT", "SMALLINT"), "float": ("REAL", "FLOAT"), "double": ("DOUBLE", "DOUBLE"),
-    "decimal": ("DECIMAL({p},{s})", "DECIMAL({p},{s})"), "boolean": ("BOOLEAN", "BOOLEAN"),
+    "decimal": ("REAL", "DECIMAL({p},{s})"), "boolean": ("BOOLEAN", "BOOLEAN"),
     "date": ("DATE", "DATE"), "time": ("TIME", "TIME"), "timestamp": ("TIMESTAMP", "TIMESTAMP"),
     "timestamp_tz": ("TIMESTAMP", "TIMESTAMPTZ"), "json": ("JSON", "JSON"), "binary": ("BLOB", "BLOB"),
     "uuid": ("TEXT", "UUID"),

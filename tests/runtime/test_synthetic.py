@@ -189,13 +189,14 @@ EXPECTED_TYPES = {
     "jsonl": {"order_id": "BIGINT", "order_date": "DATE", "paid": "BOOLEAN", "quantity": "BIGINT"},
 }  # fmt: skip
 SQLITE_DECLARED = {
-    "order_id": "BIGINT", "amount": "DECIMAL(12,2)", "created_at": "TIMESTAMP", "order_date": "DATE",
+    "order_id": "BIGINT", "amount": "REAL", "created_at": "TIMESTAMP", "order_date": "DATE",
     "paid": "BOOLEAN", "blob": "BLOB", "quantity": "INTEGER", "payload": "JSON", "slot": "TIME",
 }  # fmt: skip
 
-# storage classes allowed per column (DECIMAL has NUMERIC affinity: 12.00 is stored as integer 12)
+# storage classes allowed per column (a decimal is declared REAL: DECIMAL's NUMERIC affinity stored
+# 12.00 as the integer 12, a mix connectorx cannot read)
 SQLITE_STORED = {
-    "order_id": {"integer"}, "amount": {"integer", "real"}, "discount": {"real"}, "created_at": {"text"},
+    "order_id": {"integer"}, "amount": {"real"}, "discount": {"real"}, "created_at": {"text"},
     "paid": {"integer"}, "blob": {"blob"}, "order_date": {"text"}, "payload": {"text"}, "uid": {"text"},
 }  # fmt: skip
 
@@ -668,3 +669,42 @@ def test_a_foreign_key_with_its_own_range_and_accepted_values_references_only_ke
     assert len(children) == 500 and len(parents) == 300
     assert {int(r["parent_id"]) for r in children} <= {p for p in parents if 0 <= p <= 100}
     assert {int(r["other_id"]) for r in children} <= {1, 2, 3} & parents
+
+
+DECIMALS: dict[str, Any] = {
+    "seed": 5,
+    "tables": [
+        {
+            "name": "payments", "rows": 2000, "primary_key": ["id"],
+            "columns": [
+                {"name": "id", "type": "int"},
+                {"name": "amount", "type": "decimal(10,2)", "not_null": True, "range": {"min": 0, "max": 3}},
+            ],
+        },
+    ],
+}  # fmt: skip
+
+
+def test_the_sqlite_stand_in_holds_whole_and_fractional_decimals_alike_and_connectorx_reads_them(
+    python: Path, tmp_path: Path
+) -> None:
+    """Found by the spec generator: SQLite's NUMERIC affinity stored 2.00 as the integer 2 and 2.5 as
+    a real, and connectorx (the local extract's backend), typing a column by its first value,
+    panicked on the mix. Every decimal is a real now, and connectorx reads the whole column."""
+    import sqlite3
+
+    config = tmp_path / "decimals.json"
+    config.write_text(json.dumps(DECIMALS))
+    out = generate(python, config, tmp_path / "out", "sqlite")
+    db = out / "synthetic.sqlite"
+    con = sqlite3.connect(db)
+    kinds = dict(con.execute("SELECT typeof(amount), count(*) FROM payments GROUP BY 1").fetchall())
+    whole = con.execute("SELECT count(*) FROM payments WHERE amount = CAST(amount AS INTEGER)").fetchone()[0]
+    first = con.execute("SELECT amount FROM payments ORDER BY amount LIMIT 1").fetchone()[0]
+    con.close()
+    assert whole > 0 and kinds == {"real": 2000}, kinds  # whole values exist, and are reals
+    query = "SELECT amount FROM payments ORDER BY amount"
+    read = f"import connectorx as cx; print(cx.read_sql('sqlite://{db}', '{query}', return_type='arrow').num_rows)"
+    proc = subprocess.run([str(python), "-c", read], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0 and proc.stdout.strip() == "2000", proc.stderr[-2000:]
+    assert first == float(int(first))  # the read started on a whole value: the case that panicked
