@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
-
-from sqlglot import exp
-from sqlglot.optimizer.simplify import simplify
+from typing import Any
 
 from pipegen.spec import catalog
 from pipegen.spec.diagnostics import Finding, Path
-from pipegen.spec.expr import columns_of, parse
 from pipegen.spec.index import Resolved, SpecIndex, TableRef, mart_outputs
 from pipegen.spec.model import (
     Join,
@@ -320,7 +317,11 @@ def _constant_lookup_conditions(
 ) -> Iterator[Finding]:
     """R482: the dimension's `filter` and the lookup's own `filter` join Flink's lookup condition;
     one that reads no column folds to a constant, and a constant other than TRUE leaves the temporal join
-    without a key, which Flink refuses ("the join key in Temporal Table Join can not be empty")."""
+    without a key, which Flink refuses ("the join key in Temporal Table Join can not be empty").
+    Imports the expression parser (sqlglot) only when a stream job looks a table up: validate of a
+    spec without one never loads it (tests/test_imports.py)."""
+    from pipegen.spec.expr import columns_of, parse
+
     for path, condition in (((*table.path, "filter"), table.dataset.filter), (join_path, join_filter)):
         tree = parse(condition).tree if condition else None
         if tree is None or columns_of(condition or "") or _always_true(tree):
@@ -334,8 +335,10 @@ def _constant_lookup_conditions(
         )  # fmt: skip
 
 
-def _always_true(tree: exp.Expr) -> bool:
+def _always_true(tree: Any) -> bool:
     """A condition that reads no column and folds to TRUE (Flink drops it from the join)."""
+    from sqlglot.optimizer.simplify import simplify
+
     try:
         return bool(simplify(tree.copy()).sql() == "TRUE")
     except Exception:
