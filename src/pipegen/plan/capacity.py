@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import SpecIndex, TableRef
@@ -24,6 +25,8 @@ KAFKA_MIN_PARTITIONS = 3
 FLINK_ROWS_S_PER_SLOT = 20_000
 KAFKA_BROKER_BYTES_S = 50 * MIB  # sustained write per broker, replication included
 KAFKA_REPLICATION = 3  # survives one broker down with min.insync.replicas=2
+MIN_BROKER_GIB = 10
+RETAINED_DAYS_UNCOMPACTED = 7  # broker disk: uncompacted topics are sized for this many days
 CHECKPOINT_MIN_S, CHECKPOINT_MAX_S = 10, 300  # checkpoint every latency/2, within these bounds
 HOT_DAYS, WARM_DAYS = 30, 90
 GRANULARITIES = (("hour", 3600), ("day", 86400), ("month", 30 * 86400), ("year", 365 * 86400))
@@ -110,6 +113,23 @@ class Capacity:
     tables: tuple[TableCapacity, ...]
     flink_parallelism: int | None  # the value used: sizing.flink.parallelism when set
     sizing: tuple[Sized, ...] = ()  # streaming sizes: computed value and override
+
+    @cached_property
+    def _partitions(self) -> dict[str, int]:
+        return {t.table: t.kafka_partitions for t in self.tables if t.kafka_partitions is not None}
+
+    def topic_partitions(self, table: str) -> int:
+        """Partitions of a streamed table's topic and its dead-letter topic (`source.table`): the
+        plan's figure, KAFKA_MIN_PARTITIONS for a table it has none for. The one derivation the
+        Strimzi topics and the cloud's topics (Terraform) share."""
+        return self._partitions.get(table) or KAFKA_MIN_PARTITIONS
+
+    def broker_gib(self, brokers: int, replication: int) -> int:
+        """Disk per Kafka broker: RETAINED_DAYS_UNCOMPACTED days of the streamed tables' raw bytes,
+        times replication, over the brokers, with x2 headroom; at least MIN_BROKER_GIB."""
+        days = sum(t.raw_bytes_per_day for t in self.tables if t.kafka_partitions is not None)
+        per_broker = days * RETAINED_DAYS_UNCOMPACTED * replication / max(brokers, 1) * 2
+        return max(MIN_BROKER_GIB, math.ceil(per_broker / GIB))
 
 
 def _row_shares(spec: Spec, index: SpecIndex) -> dict[str, int]:

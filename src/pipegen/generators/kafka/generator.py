@@ -20,12 +20,11 @@ The connectors themselves are the debezium family's `debezium/strimzi/*.yaml`; b
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 from pipegen.generators.base import Contribution, Files, GenContext
-from pipegen.plan.capacity import KAFKA_MIN_PARTITIONS, KAFKA_REPLICATION, MIB
+from pipegen.plan.capacity import KAFKA_REPLICATION
 from pipegen.plan.cdc import DEBEZIUM_VERSION, KAFKA_VERSION, Connector, Runtime, connectors, worker_providers
 from pipegen.plan.names import KafkaNames, k8s_labels
 from pipegen.render.env import render
@@ -36,10 +35,8 @@ from pipegen.spec.model import Ingestion, TargetType
 API = "kafka.strimzi.io/v1"
 LISTENER_PORT = 9093
 DAY_MS = 86_400_000
-MIN_BROKER_GIB = 10
 CONTROLLERS = 3
 CONTROLLER_GIB = 20
-RETAINED_DAYS_UNCOMPACTED = 7  # broker disk: uncompacted topics are sized for this many days
 
 
 @dataclass(frozen=True)
@@ -106,11 +103,8 @@ def _meta(ctx: GenContext, name: str, cluster_label: str | None = None) -> dict[
 
 
 def broker_storage_gib(ctx: GenContext) -> int:
-    """Disk per broker: a week of the streaming tables' bytes, times replication, over the brokers (x2 headroom)."""
-    streaming = [t for t in ctx.plan.capacity.tables if t.kafka_partitions is not None]
-    week = sum(t.raw_bytes_per_day for t in streaming) * RETAINED_DAYS_UNCOMPACTED
-    per_broker = week * replicas(ctx) / brokers(ctx) * 2
-    return max(MIN_BROKER_GIB, math.ceil(per_broker / (1024 * MIB)))
+    """Disk per broker (the plan's capacity: a week of the streaming tables' bytes, replicated)."""
+    return ctx.plan.capacity.broker_gib(brokers(ctx), replicas(ctx))
 
 
 def node_pool(ctx: GenContext, name: str, role: str, count: int, gib: int) -> dict[str, Any]:
@@ -166,14 +160,13 @@ class Topic:
 def topics(ctx: GenContext) -> list[Topic]:
     """Every topic the pipeline owns, with its role and partition count."""
     names, kafka = ctx.plan.names, kafka_names(ctx)
-    parts = {t.table: t.kafka_partitions for t in ctx.plan.capacity.tables if t.kafka_partitions is not None}
     out: list[Topic] = []
     for source in ctx.spec.sources:
         if source.ingestion == Ingestion.BATCH:
             continue
         for dataset in (*source.tables, *source.topics):
             n = names.dataset(source.name, dataset.name)
-            count = parts.get(f"{source.name}.{dataset.name}") or KAFKA_MIN_PARTITIONS
+            count = ctx.plan.capacity.topic_partitions(f"{source.name}.{dataset.name}")
             if source.ingestion == Ingestion.CDC:
                 out.append(Topic(str(n.topic), "cdc", count))
             out.append(Topic(str(n.dead_letter_topic), "dead-letter", count))

@@ -4,7 +4,6 @@ root, per-environment values, cost lines and the checkov checks it skips with th
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from pipegen.generators.base import GenContext
@@ -89,8 +88,6 @@ def _sized(ctx: GenContext, name: str, default: float) -> float:
 
 def infra(ctx: GenContext) -> Infra:
     kinds = ctx.plan.graph.kinds
-    streaming = [t for t in ctx.plan.capacity.tables if t.kafka_partitions is not None]
-    week = sum(t.raw_bytes_per_day for t in streaming) * 7
     brokers = int(_sized(ctx, "Kafka brokers", KAFKA_REPLICATION))
     replication = int(_sized(ctx, "Kafka replication factor", KAFKA_REPLICATION))
     stored = next((f.value for f in ctx.plan.capacity.figures if f.name == "stored volume"), 0.0)
@@ -104,8 +101,8 @@ def infra(ctx: GenContext) -> Infra:
         stream_jobs=stream_jobs,
         databricks=Kind.DATABRICKS_JOBS in kinds,
         kafka_brokers=brokers,
-        kafka_partitions=int(_sized(ctx, "Kafka partitions", 3)),
-        broker_gib=max(10, math.ceil(week * replication / max(brokers, 1) * 2 / GIB)),
+        kafka_partitions=int(_sized(ctx, "Kafka partitions", KAFKA_MIN_PARTITIONS)),
+        broker_gib=ctx.plan.capacity.broker_gib(brokers, replication),
         retention_days=ctx.spec.volume.retention_days,
         stored_gib_per_day=stored / GIB,
         peak_bytes_s=peak_rows * ctx.spec.volume.avg_row_bytes,
@@ -117,14 +114,13 @@ def infra(ctx: GenContext) -> Infra:
 def topics(ctx: GenContext) -> tuple[tuple[str, int], ...]:
     """Each streamed table's topic and dead-letter topic (partitions from the plan), the events topic."""
     names = ctx.plan.names
-    parts = {t.table: t.kafka_partitions for t in ctx.plan.capacity.tables if t.kafka_partitions is not None}
     out: dict[str, int] = {}
     for source in ctx.spec.sources:
         if source.ingestion == Ingestion.BATCH:
             continue
         for dataset in (*source.tables, *source.topics):
             n = names.dataset(source.name, dataset.name)
-            count = parts.get(f"{source.name}.{dataset.name}") or KAFKA_MIN_PARTITIONS
+            count = ctx.plan.capacity.topic_partitions(f"{source.name}.{dataset.name}")
             out.setdefault(str(n.topic), count)
             out.setdefault(str(n.dead_letter_topic), count)
     out.setdefault(str(names.events_topic), KAFKA_MIN_PARTITIONS)
