@@ -96,6 +96,8 @@ class Contribution:
     # project family writes once as `pipeline/<name>`, whichever families ask for them (and
     # `rules.json`, the quality rule kinds, written from spec/rulekinds.py)
     runtime: tuple[str, ...] = ()
+    # Kubernetes resource files it writes (paths): the kubernetes family lists them in the kustomization
+    manifests: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class Shared:
     ci_steps: tuple[CiStep, ...] = ()
     python_modules: bool = False  # some family writes `pipeline/` modules (the package needs its __init__)
     runtime: tuple[str, ...] = ()  # shared runtime modules, sorted, each once
+    manifests: tuple[str, ...] = ()  # every family's Kubernetes resource files, sorted
     by_family: tuple[tuple[Family, Contribution], ...] = ()
 
 
@@ -234,6 +237,7 @@ def collect(parts: Mapping[Family, Contribution]) -> Shared:
         ci_steps=tuple(s for _, c in items for s in c.ci_steps),
         python_modules=any(c.python_modules or c.run_steps or c.runtime for _, c in items),
         runtime=tuple(sorted({m for _, c in items for m in c.runtime})),
+        manifests=tuple(sorted({m for _, c in items for m in c.manifests})),
         by_family=tuple(items),
     )
 

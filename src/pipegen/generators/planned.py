@@ -6,9 +6,6 @@ one moves its declaration into its own package `generators/<family>/` with a gen
 from pipegen.generators.base import Declaration
 from pipegen.plan.components import Kind
 
-KUBERNETES = Declaration(
-    "kubernetes", "Kubernetes manifests: namespaces, workloads, kustomize overlays", (Kind.KUBERNETES_MANIFESTS,)
-)
 SPARK = Declaration(
     "spark", "PySpark batch and Structured Streaming jobs, where the plan chooses Spark",
     (Kind.SPARK_BATCH, Kind.SPARK_STREAMING),
@@ -18,4 +15,4 @@ DATABRICKS = Declaration("databricks", "Databricks jobs (Asset Bundles), where c
 LINEAGE = Declaration("lineage", "OpenLineage events of every step, to a file locally or a lineage backend",
                       always=True)  # fmt: skip
 
-PLANNED: tuple[Declaration, ...] = (KUBERNETES, SPARK, DATABRICKS, LINEAGE)
+PLANNED: tuple[Declaration, ...] = (SPARK, DATABRICKS, LINEAGE)

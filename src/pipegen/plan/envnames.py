@@ -75,6 +75,7 @@ class EnvNames:
     stream_warehouse: Final = EnvName("PIPEGEN_STREAM_WAREHOUSE")  # the speed layer's local results
     smtp: Final = SmtpEnv()
     kafka_bootstrap: Final = EnvName("KAFKA_BOOTSTRAP_SERVERS")
+    environment: Final = EnvName("PIPEGEN_ENVIRONMENT")  # the deployment environment (Kubernetes overlays)
 
     def fixed(self) -> tuple[EnvName, ...]:
         """Every name above that is not per entity, sorted."""

@@ -25,6 +25,11 @@ Conventions (docs/families.md, "Names"):
   consumer group `<connector>-schemahistory`)
 - Kafka on Strimzi (KafkaNames): cluster `<pipeline>`, Connect `<cluster>-connect`, users per component,
   the Secrets and RBAC objects around them
+- the kubernetes family's own objects (KubeNames): `<app>-<what>` with `<app>` the pipeline as a DNS
+  label (the image name too): CronJob `<app>-batch`, orchestrator workers `<app>-<orchestrator>-worker`,
+  a ServiceAccount each (same name), the Secret every workload reads `<app>-secrets`, the ConfigMap
+  `<app>-config`, NetworkPolicies `<app>-default-deny`, `<app>-allow-dns`, `<app>-<workload>`
+- the Prefect work pool `<pipeline>-pool`
 - environment variables the generated code reads (EnvNames, `names.env`): the spec's own
   `${secret:NAME}`/`${env:NAME}` as written; pipegen's settings `PIPEGEN_<WHAT>`; a connection
   setting the spec leaves out `<SOURCE or TARGET>_<FIELD>`; the project's Kafka cluster
@@ -75,6 +80,7 @@ __all__ = [  # the naming layer: its own names and the rules it re-exports (iden
     "EnvName",
     "EnvNames",
     "KafkaNames",
+    "KubeNames",
     "MartNames",
     "Names",
     "ReplayNames",
@@ -244,6 +250,36 @@ class KafkaNames:
 
 
 @dataclass(frozen=True)
+class KubeNames:
+    """The kubernetes family's own objects (docs/families.md, "Names"): DNS-1123 labels."""
+
+    app: Ident  # the pipeline as a DNS label: the image name, the `app.kubernetes.io/part-of` value
+    batch: Ident  # CronJob running the batch DAG once per schedule tick (and its ServiceAccount)
+    worker: Ident  # Deployment of the orchestrator's workers (and its ServiceAccount)
+    secrets: Ident  # Secret holding every secret the workloads read: created outside pipegen, referenced
+    config: Ident  # ConfigMap of the environment's variables (kustomize configMapGenerator)
+    default_deny: Ident  # NetworkPolicy: no traffic in or out of any pod of the namespace
+    dns: Ident  # NetworkPolicy: every pod may resolve names (kube-dns)
+
+    def policy(self, workload: str) -> Ident:
+        """The NetworkPolicy of one workload: `<app>-<workload>`."""
+        return dns_name(f"{self.app}-{workload}")
+
+
+def _kube_names(pipeline: str, orchestrator: str) -> KubeNames:
+    app = dns_name(pipeline, max_len=40)
+    return KubeNames(
+        app=app,
+        batch=Ident(f"{app}-batch"),
+        worker=Ident(f"{app}-{orchestrator}-worker"),
+        secrets=Ident(f"{app}-secrets"),
+        config=Ident(f"{app}-config"),
+        default_deny=Ident(f"{app}-default-deny"),
+        dns=Ident(f"{app}-allow-dns"),
+    )
+
+
+@dataclass(frozen=True)
 class Names:
     pipeline: Ident
     dbt_project: Ident
@@ -264,6 +300,8 @@ class Names:
     replay: ReplayNames
     cdc: tuple[CdcNames, ...] = ()  # one per source with `ingestion: cdc`, in spec order
     kafka: KafkaNames | None = None
+    kube: KubeNames | None = None  # the kubernetes family's objects
+    prefect_work_pool: Ident = Ident("pool")  # the Prefect work pool the deployment and its workers use
 
     # Lookups go through maps built once per Names (from the end, so the first entry wins as a scan found it):
     # a family asks for every dataset's names, so a scan per lookup would be quadratic in the spec.
@@ -430,6 +468,8 @@ def names(spec: Spec) -> Names:
         replay=ReplayNames(Ident(FLINK_JOB_PREFIX.format(pipeline=pipeline)), REPLAY_VERSION, REPLAY_K8S_VERSION),
         cdc=tuple(_cdc_names(pipeline, s.name) for s in spec.sources if s.ingestion == Ingestion.CDC),
         kafka=_kafka_names(pipeline),
+        kube=_kube_names(pipeline, spec.orchestrator.value),
+        prefect_work_pool=Ident(f"{pipeline}-pool"),
     )
 
 

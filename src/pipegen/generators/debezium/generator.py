@@ -170,6 +170,11 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
     }
 
 
+def strimzi_path(c: Connector) -> str:
+    """A connector's KafkaConnector file."""
+    return f"debezium/strimzi/{c.names.connector}.yaml"
+
+
 class DebeziumGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
         items = plan_connectors(ctx)
@@ -178,6 +183,7 @@ class DebeziumGenerator:
             for c in items
         ]
         return Contribution(
+            manifests=tuple(strimzi_path(c) for c in items),
             python_modules=True,
             runtime=("envsubst.py",),  # pipeline/capture.py resolves the connector's `${env:...}` with it
             env=tuple(env),
@@ -200,7 +206,7 @@ class DebeziumGenerator:
         files: Files = {}
         for c in items:
             files[f"debezium/connect/{c.names.connector}.json"] = _json(rest_body(c))
-            files[f"debezium/strimzi/{c.names.connector}.yaml"] = yaml_doc(kafka_connector(ctx, c))
+            files[strimzi_path(c)] = yaml_doc(kafka_connector(ctx, c))
             if c.system.key in SETUP_SQL:
                 template, dialect = SETUP_SQL[c.system.key]
                 files[f"debezium/sql/{c.names.connector}.sql"] = render(template, setup_context(c, dialect))

@@ -120,16 +120,25 @@ def replay_targets(replayed: str) -> tuple[MakeTarget, ...]:
     )
 
 
+def deploy_path(k8s_name: str) -> str:
+    """A job's FlinkDeployment file."""
+    return f"flink/deploy/{k8s_name}.yaml"
+
+
 class FlinkGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
         replayed = ctx.plan.names.replay.versioned("results.<sink>", "<VERSION>")
+        quality = quality_jobs(ctx)
+        deployments = [ctx.plan.names.stream(j.name).k8s_name for j in ctx.spec.transforms.streams]
+        deployments += [q.job.k8s_name for q in quality]
         return Contribution(
+            manifests=tuple(deploy_path(name) for name in deployments),
             python_modules=True,
             # the runner's `${VAR}` substitution; the stream's validation events are recorded in the
             # project's quality log and read model, whether or not GX is generated; change_events.py
             # builds on the synthetic data's table model, values and bad values (synthetic.py, which
             # reads the rule kinds' bad-value strategies from rules.json)
-            runtime=("envsubst.py", "rules.json", "synthetic.py", *(QUALITY_RUNTIME if quality_jobs(ctx) else ())),
+            runtime=("envsubst.py", "rules.json", "synthetic.py", *(QUALITY_RUNTIME if quality else ())),
             env=(
                 EnvVar(
                     ctx.plan.names.env.kafka_bootstrap,
@@ -147,7 +156,7 @@ class FlinkGenerator:
         files: Files = {}
         for j in jobs:
             files[f"flink/sql/{j.job.flink_job}.sql"] = render("flink/job.sql.j2", _job_context(ctx, j))
-            files[f"flink/deploy/{j.job.k8s_name}.yaml"] = render(
+            files[deploy_path(j.job.k8s_name)] = render(
                 "flink/flinkdeployment.yaml.j2", {"doc": flink_deployment(ctx, j)}
             )
         files["flink/jobs.json"] = json.dumps(jobs_manifest(ctx, jobs), indent=2, sort_keys=True) + "\n"

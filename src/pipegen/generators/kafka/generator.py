@@ -408,31 +408,36 @@ def documents(docs: list[dict[str, Any]]) -> str:
     return "---\n".join(yaml_doc(d) for d in docs)
 
 
+CLUSTER_FILES = ("k8s/kafka/kafka.yaml", "k8s/kafka/topics.yaml", "k8s/kafka/users.yaml")
+CONNECT_FILES = ("k8s/kafka/connect.yaml", "k8s/kafka/connect-rbac.yaml")
+
+
 class KafkaGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
-        return Contribution()
+        return Contribution(manifests=(*CLUSTER_FILES, *(CONNECT_FILES if plan_connectors(ctx) else ())))
 
     def render(self, ctx: GenContext) -> Files:
         kafka = kafka_names(ctx)
         pools = kafka.node_pools
         all_topics = topics(ctx)
         labels = k8s_labels([t.name for t in all_topics])
+        cluster, topics_file, users_file = CLUSTER_FILES
         files: Files = {
-            "k8s/kafka/kafka.yaml": documents(
+            cluster: documents(
                 [
                     node_pool(ctx, str(pools[0]), "controller", CONTROLLERS, CONTROLLER_GIB),
                     node_pool(ctx, str(pools[1]), "broker", brokers(ctx), broker_storage_gib(ctx)),
                     kafka_cluster(ctx),
                 ]
             ),
-            "k8s/kafka/topics.yaml": documents([kafka_topic(ctx, t, str(labels[t.name])) for t in all_topics]),
-            "k8s/kafka/users.yaml": documents([kafka_user(ctx, n, a) for n, a in acls_for(ctx).items()]),
+            topics_file: documents([kafka_topic(ctx, t, str(labels[t.name])) for t in all_topics]),
+            users_file: documents([kafka_user(ctx, n, a) for n, a in acls_for(ctx).items()]),
         }
         items = plan_connectors(ctx)
         files["docs/kafka.md"] = render("kafka/kafka.md.j2", docs_context(ctx, all_topics, items))
         if items:
-            files["k8s/kafka/connect.yaml"] = documents([kafka_connect(ctx, items)])
-            files["k8s/kafka/connect-rbac.yaml"] = documents(connect_rbac(ctx, items))
+            files[CONNECT_FILES[0]] = documents([kafka_connect(ctx, items)])
+            files[CONNECT_FILES[1]] = documents(connect_rbac(ctx, items))
         return files
 
 

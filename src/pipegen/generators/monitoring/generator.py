@@ -39,9 +39,11 @@ def textfile(s: Scope) -> str:
 class MonitoringGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
         s = scope(ctx.spec, ctx.plan)
+        manifests = (PROMETHEUS_RULE,) if s.kubernetes else ()
         if not s.batch:
-            return Contribution()
+            return Contribution(manifests=manifests)
         return Contribution(
+            manifests=manifests,
             requirements=REQUIREMENTS,
             env=(
                 EnvVar(

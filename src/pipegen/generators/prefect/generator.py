@@ -37,7 +37,6 @@ PREFECT_ENV = (
     ("PREFECT_HOME", ".prefect", "Prefect (local): profiles, the temporary server's database, results"),
     ("PREFECT_SERVER_ANALYTICS_ENABLED", "false", "Prefect: no usage analytics over the network"),
 )
-WORK_POOL_SUFFIX = "pool"
 # How long an extraction's cached result is kept: the key already holds the scheduled start,
 # so this only bounds storage; a retried flow run of a window comes well within a day.
 CACHE_SECONDS = 86400.0
@@ -121,7 +120,7 @@ def deployment(ctx: GenContext, policy: RunPolicy) -> dict[str, Any]:
                 "parameters": {"local": False},
                 "schedules": [{"cron": policy.schedule, "timezone": "UTC", "active": True}],
                 "concurrency_limit": policy.max_active_runs,
-                "work_pool": {"name": f"{name}-{WORK_POOL_SUFFIX}"},
+                "work_pool": {"name": str(ctx.plan.names.prefect_work_pool)},
             }
         ],
     }
@@ -153,7 +152,7 @@ def flow_context(ctx: GenContext) -> dict[str, Any]:
         "cache_text": trusted("kept " + format_duration(CACHE_SECONDS)),
         "dbt_target": dbt_target(ctx),
         "artifact_key": names.run_summary_artifact,
-        "work_pool": trusted(f"{names.pipeline}-{WORK_POOL_SUFFIX}"),
+        "work_pool": names.prefect_work_pool,
         "document": deployment(ctx, policy),
         "outline": trusted(outline(ctx)),
         "outline_lines": docstring_lines("Runs: " + outline(ctx) + "."),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from pipegen.spec.model.base import Cron, Duration, EnvironmentName, EnvVarName, EnvVarValue, KubeName, Model
@@ -66,9 +68,14 @@ class Resources(Model):
 
 class Environment(Model):
     replicas: int | None = Field(
-        None, ge=0, le=1000, description="Worker replicas, 0 to 1,000. Not generated yet: R367 warns."
+        None, ge=0, le=1000,
+        description="Replicas of the orchestrator's workers on Kubernetes (Prefect), 0 to 1,000; "
+        "R367 warns where nothing reads it (no Kubernetes, or Airflow: its batch run is a CronJob).",
+    )  # fmt: skip
+    resources: Resources | None = Field(
+        None, description="Requests and limits of the kubernetes family's containers (default: sized from the "
+        "plan's capacity); R367 warns without `deploy.kubernetes`.",
     )
-    resources: Resources | None = Field(None, description="Container resources. Not generated yet: R367 warns.")
     schedule: Cron | None = Field(None, description="Overrides the batch schedule in this environment.")
     variables: dict[EnvVarName, EnvVarValue] = Field(
         default_factory=dict,
@@ -78,10 +85,24 @@ class Environment(Model):
     targets: dict[str, Connection] = Field(default_factory=dict, description="Per-target connection overrides.")
 
 
+IMAGE_PATTERN = r"^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]{1,5})?(/[a-z0-9]+([._-]{1,2}[a-z0-9]+)*)*$"
+TAG_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
+
+
 class Kubernetes(Model):
     enabled: bool = Field(False, description="Generate Kubernetes manifests.")
     namespace: KubeName | None = Field(
         None, description="Namespace: a DNS-1123 label (at most 63 lowercase letters, digits and `-`)."
+    )
+    image: str | None = Field(
+        None, pattern=IMAGE_PATTERN, max_length=255,
+        description="The project's container image, without tag (e.g. `registry.example.com/team/shop`; "
+        "default: the pipeline's name). It must be in a registry the cloud's clusters pull from (R422).",
+    )  # fmt: skip
+    image_tags: dict[EnvironmentName, Annotated[str, Field(pattern=TAG_PATTERN)]] = Field(
+        default_factory=dict,
+        description="The image tag per deployment environment (default: the environment's name); "
+        "every key names an environment of `deploy.environments` (else dev, staging, prod; R421).",
     )
 
 

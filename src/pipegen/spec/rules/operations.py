@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from pipegen.spec.diagnostics import Finding
@@ -66,3 +67,53 @@ def infrastructure(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
             "Terraform infrastructure needs a cloud, and `cloud` is local",
             "set `cloud: aws`, `gcp` or `azure`, or remove `deploy.terraform` (Compose runs the local services)",
         )
+
+
+# Container registries tied to one cloud: a host pattern, the registry's name, and the one cluster
+# nodes of that cloud pull from with their own identity. A cluster on another cloud cannot pull
+# from them without a pull secret refreshed by hand (ECR's tokens expire after 12 hours).
+CLOUD_REGISTRIES: tuple[tuple[str, Cloud, str], ...] = (
+    (r"^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(/|$)", Cloud.AWS, "Amazon ECR"),
+    (r"^([a-z0-9-]+-docker\.pkg\.dev|([a-z]+\.)?gcr\.io)(/|$)", Cloud.GCP, "Google Artifact Registry"),
+    (r"^[a-z0-9]+\.azurecr\.io(/|$)", Cloud.AZURE, "Azure Container Registry"),
+)
+OWN_REGISTRY = {Cloud.AWS: "Amazon ECR", Cloud.GCP: "Google Artifact Registry", Cloud.AZURE: "Azure Container Registry"}
+
+
+def kubernetes_settings(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
+    """R421: an image tag for an environment the spec does not deploy to; R422: an image in one
+    cloud's registry while the spec deploys to another cloud; R423 (warning): image settings with
+    Kubernetes off."""
+    k8s = spec.deploy.kubernetes
+    known = list(spec.deploy.environments) or ["dev", "staging", "prod"]
+    if not k8s.enabled:
+        for key in ("image", "image_tags"):
+            if getattr(k8s, key):
+                yield Finding(
+                    ("deploy", "kubernetes", key),
+                    "R423",
+                    f"`deploy.kubernetes.{key}` reaches no generated file: `deploy.kubernetes.enabled` is false",
+                    "set `enabled: true` under deploy.kubernetes, or remove it",
+                    severity="warning",
+                    on_key=True,
+                )
+    for env in k8s.image_tags:
+        if env not in known:
+            yield Finding(
+                ("deploy", "kubernetes", "image_tags", env),
+                "R421",
+                f"image tag for unknown environment '{env}': the overlays are {', '.join(known)}",
+                suggest(env, known) or f"use one of: {', '.join(known)}, or add '{env}' under deploy.environments",
+                on_key=True,
+            )
+    if k8s.image is None or spec.cloud == Cloud.LOCAL:
+        return
+    for pattern, cloud, registry in CLOUD_REGISTRIES:
+        if cloud != spec.cloud and re.match(pattern, k8s.image):
+            yield Finding(
+                ("deploy", "kubernetes", "image"),
+                "R422",
+                f"the image is in {registry} ({cloud.value}), and `cloud` is {spec.cloud.value}: its clusters "
+                f"pull from {OWN_REGISTRY[spec.cloud]} with their own identity",
+                f"push the image to {OWN_REGISTRY[spec.cloud]} and name it here, or set `cloud: {cloud.value}`",
+            )

@@ -1,0 +1,26 @@
+"""The kubernetes family: a kustomize base and one overlay per deployment environment.
+
+Its code: `workloads.py` (what runs, sizes, traffic), `objects.py` (the manifests as data),
+`generator.py` (the kustomizations, overlays and docs); its template in `templates/kubernetes/`.
+"""
+
+from pipegen.generators.base import Declaration, Judge
+from pipegen.generators.kubernetes.generator import GENERATOR
+from pipegen.plan.components import Kind
+
+FAMILY = Declaration(
+    tag="kubernetes",
+    description=(
+        "Kubernetes: a kustomize base (namespace, the batch CronJob or the orchestrator's workers, "
+        "ServiceAccounts, default-deny NetworkPolicies plus what each workload needs; the Strimzi, Debezium "
+        "and Flink resources joined by reference) and an overlay per environment (image tag, config, "
+        "requests and limits, replicas, schedule); non-root, read-only containers, secrets by reference"
+    ),
+    needs=(Kind.KUBERNETES_MANIFESTS,),
+    generator=GENERATOR,
+    judge=Judge(
+        "kubectl kustomize (every overlay), kubernetes-validate --strict (1.31, 1.37), the operators' CRDs, "
+        "enum checks, checkov --skip-download",
+        ("tests/judges/test_kubernetes_family.py",),
+    ),
+)

@@ -1,0 +1,203 @@
+"""The kubernetes family's own objects as data (dicts the YAML writer emits): the Namespace, a
+ServiceAccount and a CronJob or Deployment per workload, the NetworkPolicies, and the overlays'
+patches. Every container runs as a non-root user with a read-only root filesystem, no privilege
+escalation, every capability dropped, the runtime's seccomp profile, requests and limits; no pod
+mounts a ServiceAccount token (no workload calls the Kubernetes API); secrets come from one Secret
+by reference (`envFrom`), never as literals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipegen.generators.kubernetes.workloads import KAFKA_TLS, SCRATCH, Container, Peer, Size, Workload
+from pipegen.plan.names import KubeNames
+
+USER = 10001  # the image's non-root user and group
+SCRATCH_LIMIT = "1Gi"
+MANAGED_BY = ("app.kubernetes.io/managed-by", "pipegen")
+HISTORY = 3  # finished Jobs a CronJob keeps
+JOB_DEADLINE_FACTOR = 1  # a run may take at most one schedule period (concurrency: Forbid)
+
+
+def labels(kube: KubeNames, name: str | None = None, component: str | None = None) -> dict[str, str]:
+    out = {"app.kubernetes.io/part-of": str(kube.app), MANAGED_BY[0]: MANAGED_BY[1]}
+    if name is not None:
+        out["app.kubernetes.io/name"] = name
+    if component is not None:
+        out["app.kubernetes.io/component"] = component
+    return out
+
+
+def meta(kube: KubeNames, namespace: str, name: str, w: Workload | None = None) -> dict[str, Any]:
+    """Name, namespace and labels (a workload's objects also carry its name and component)."""
+    extra = labels(kube, str(w.name), w.key) if w is not None else labels(kube)
+    return {"name": name, "namespace": namespace, "labels": extra}
+
+
+def namespace(kube: KubeNames, name: str) -> dict[str, Any]:
+    """Pod Security Admission: `baseline` enforced (the operators' pods meet it), `restricted` audited
+    and warned (pipegen's own pods meet it)."""
+    pss = {f"pod-security.kubernetes.io/{mode}": level
+           for mode, level in (("enforce", "baseline"), ("audit", "restricted"), ("warn", "restricted"))}  # fmt: skip
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": {**labels(kube), **pss}}}
+
+
+def service_account(kube: KubeNames, ns: str, w: Workload) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta(kube, ns, w.name, w),
+            "automountServiceAccountToken": False}  # fmt: skip
+
+
+def resources(size: Size) -> dict[str, Any]:
+    return {
+        "requests": {"cpu": size.cpu_request, "memory": size.memory},
+        "limits": {"cpu": size.cpu_limit, "memory": size.memory},
+    }
+
+
+def container(kube: KubeNames, w: Workload, c: Container, size: Size, image: str) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": c.name,
+        "image": image,
+        "imagePullPolicy": "Always",
+        "args": list(c.args),
+        "env": [{"name": k, "value": v} for k, v in w.env],
+        "envFrom": [{"configMapRef": {"name": str(kube.config)}}, {"secretRef": {"name": str(kube.secrets)}}],
+        "resources": resources(size),
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "privileged": False,
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "runAsUser": USER,
+            "runAsGroup": USER,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "volumeMounts": [{"name": "scratch", "mountPath": SCRATCH}],
+    }
+    if w.health_port is not None and c is w.main:
+        probe = {"httpGet": {"path": "/health", "port": w.health_port, "scheme": "HTTP"}, "periodSeconds": 30}
+        out["ports"] = [{"name": "health", "containerPort": w.health_port, "protocol": "TCP"}]
+        out["livenessProbe"] = {**probe, "initialDelaySeconds": 30, "failureThreshold": 3}
+        out["readinessProbe"] = {**probe, "initialDelaySeconds": 10}
+    return out
+
+
+def pod_spec(kube: KubeNames, w: Workload, size: Size, image: str, restart: str) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "serviceAccountName": str(w.name),
+        "automountServiceAccountToken": False,
+        "restartPolicy": restart,
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": USER,
+            "runAsGroup": USER,
+            "fsGroup": USER,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+    }
+    if w.init:
+        spec["initContainers"] = [container(kube, w, c, size, image) for c in w.init]
+    spec["containers"] = [container(kube, w, w.main, size, image)]
+    spec["volumes"] = [{"name": "scratch", "emptyDir": {"sizeLimit": SCRATCH_LIMIT}}]
+    return spec
+
+
+def workload(kube: KubeNames, ns: str, w: Workload, size: Size, image: str, retries: int) -> dict[str, Any]:
+    pod_labels = labels(kube, name=w.name, component=w.key)
+    if w.kind == "CronJob":
+        assert w.schedule is not None
+        job = {
+            "backoffLimit": retries,
+            "template": {"metadata": {"labels": pod_labels}, "spec": pod_spec(kube, w, size, image, "Never")},
+        }
+        return {
+            "apiVersion": "batch/v1", "kind": "CronJob", "metadata": meta(kube, ns, w.name, w),
+            "spec": {"schedule": w.schedule, "timeZone": "Etc/UTC", "concurrencyPolicy": "Forbid",
+                     "startingDeadlineSeconds": 300, "successfulJobsHistoryLimit": HISTORY,
+                     "failedJobsHistoryLimit": HISTORY, "jobTemplate": {"spec": job}},
+        }  # fmt: skip
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta(kube, ns, w.name, w),
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"app.kubernetes.io/name": str(w.name)}},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+            "template": {"metadata": {"labels": pod_labels}, "spec": pod_spec(kube, w, size, image, "Always")},
+        },
+    }  # fmt: skip
+
+
+# ---------------------------------------------------------------- network policies
+
+
+def _policy(kube: KubeNames, ns: str, name: str, selector: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    types = [t for t, key in (("Ingress", "ingress"), ("Egress", "egress")) if key in body]
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta(kube, ns, name),
+            "spec": {"podSelector": selector, "policyTypes": types, **body}}  # fmt: skip
+
+
+def _tcp(ports: tuple[int, ...]) -> list[dict[str, Any]]:
+    return [{"protocol": "TCP", "port": p} for p in ports]
+
+
+def default_policies(kube: KubeNames, ns: str) -> list[dict[str, Any]]:
+    """Nothing in or out of any pod of the namespace; then every pod may ask kube-dns."""
+    dns = {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                   "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+           "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}  # fmt: skip
+    deny = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta(kube, ns, kube.default_deny),
+            "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}  # fmt: skip
+    return [deny, _policy(kube, ns, kube.dns, {}, {"egress": [dns]})]
+
+
+def _kafka_rule(kafka_selector: dict[str, str] | None) -> list[dict[str, Any]]:
+    if kafka_selector is None:
+        return []
+    return [{"to": [{"podSelector": {"matchLabels": kafka_selector}}], "ports": _tcp((KAFKA_TLS,))}]
+
+
+def workload_policy(kube: KubeNames, ns: str, w: Workload, kafka: dict[str, str] | None) -> dict[str, Any]:
+    """A workload of pipegen's own: egress to the ports of the systems it reads and writes (their
+    addresses are outside the cluster and unknown here), to Kafka when it reads it; no ingress."""
+    egress = [{"ports": _tcp(w.ports)}, *_kafka_rule(kafka if w.kafka else None)]
+    return _policy(kube, ns, kube.policy(w.key), {"matchLabels": {"app.kubernetes.io/name": str(w.name)}},
+                   {"egress": egress})  # fmt: skip
+
+
+def peer_policy(kube: KubeNames, ns: str, p: Peer, kafka: dict[str, str] | None) -> dict[str, Any]:
+    """Another family's pods: to and from each other, egress to their systems' ports, Kafka, and ingress
+    on the ports their operator calls (the operators run in namespaces of their own)."""
+    selector = {"matchLabels": dict(p.selector)}
+    body: dict[str, Any] = {"egress": []}
+    if p.self_traffic:
+        body["ingress"] = [{"from": [{"podSelector": selector}]}]
+        body["egress"].append({"to": [{"podSelector": selector}]})
+    if p.ingress_ports:
+        body.setdefault("ingress", []).append({"from": [{"namespaceSelector": {}}], "ports": _tcp(p.ingress_ports)})
+    if p.egress_ports:
+        body["egress"].append({"ports": _tcp(p.egress_ports)})
+    body["egress"] += _kafka_rule(kafka if p.kafka else None)
+    return _policy(kube, ns, kube.policy(p.key), selector, body)
+
+
+# ---------------------------------------------------------------- overlay patches
+
+
+def size_patch(kube: KubeNames, ns: str, w: Workload, size: Size, replicas: int | None,
+               schedule: str | None) -> dict[str, Any]:  # fmt: skip
+    """A strategic-merge patch of one workload for one environment: its containers' requests and
+    limits, the workers' replicas, the batch schedule."""
+    containers = [{"name": c.name, "resources": resources(size)} for c in (*w.init, w.main)]
+    init = containers[: len(w.init)]
+    pod: dict[str, Any] = {"containers": containers[len(w.init) :]}
+    if init:
+        pod["initContainers"] = init
+    head = {"name": str(w.name), "namespace": ns}
+    if w.kind == "CronJob":
+        spec: dict[str, Any] = {"jobTemplate": {"spec": {"template": {"spec": pod}}}}
+        if schedule is not None:
+            spec = {"schedule": schedule, **spec}
+        return {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": head, "spec": spec}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": head,
+            "spec": {"replicas": replicas if replicas is not None else 1, "template": {"spec": pod}}}  # fmt: skip

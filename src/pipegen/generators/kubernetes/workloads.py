@@ -1,0 +1,207 @@
+"""What the kubernetes family runs, as data: the workloads of the plan, their sizes per environment and
+the traffic each needs. Pure functions of the spec and plan; `objects.py` turns them into manifests.
+
+- Airflow: the batch DAG runs once per schedule tick as a CronJob (`airflow dags test`, the DAG's own
+  code path, with a throwaway SQLite metadata database in the pod); the schedule is the DAG's, or the
+  environment's `schedule`.
+- Prefect: the orchestrator's workers, self-hosted, as a Deployment polling the project's work pool
+  (the flow's schedule lives in the Prefect deployment, prefect.yaml).
+- The capture and stream jobs are the kafka, debezium and flink families' custom resources
+  (KafkaConnect, KafkaConnector, FlinkDeployment): the kustomization lists their files; this module
+  only says which traffic their pods need (`Peer`s of the NetworkPolicies).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from pipegen.common.orchestration import CADENCES, run_policy
+from pipegen.generators.base import GenContext
+from pipegen.plan.components import Kind
+from pipegen.plan.names import KubeNames
+from pipegen.safe import Ident
+from pipegen.spec.catalog import DEFAULT_PORTS
+from pipegen.spec.model import Connection, Ingestion, Orchestrator, Resources
+
+HTTPS = 443
+API_SERVER = (443, 6443)  # the Kubernetes API (its Service's port, and the usual port of the server itself)
+KAFKA_TLS = 9093  # the Strimzi cluster's TLS listener (the kafka family's LISTENER_PORT)
+FLINK_REST = 8081  # the JobManager's REST port the Flink operator calls
+PREFECT_HEALTH = 8080  # `prefect worker start --with-healthcheck`
+# Ports of systems pipegen has no SQL default for (DEFAULT_PORTS has the SQL databases').
+OTHER_PORTS: dict[str, tuple[int, ...]] = {"mongodb": (27017,), "kafka": (9092, 9093), "druid": (8888,)}
+APP_DIR = "/app"  # the image's working directory: the generated project
+SCRATCH = "/tmp"  # the one writable path (an emptyDir): HOME, the Airflow metadata database, caches
+MIN_MEMORY_MIB, MAX_MEMORY_MIB = 512, 16384
+WORKING_SET = 4  # memory per byte of a run's largest table: dlt's buffers, normalisation, parquet
+DEV_ENV = "dev"
+
+
+@dataclass(frozen=True)
+class Size:
+    cpu_request: str
+    cpu_limit: str
+    memory: str  # request = limit: a container is never killed for memory it was promised
+
+
+@dataclass(frozen=True)
+class Container:
+    name: str
+    args: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Workload:
+    key: str  # batch / worker: the component label and the NetworkPolicy's suffix
+    name: Ident  # the object, its ServiceAccount and its pods' `app.kubernetes.io/name`
+    kind: str  # CronJob / Deployment
+    init: tuple[Container, ...]
+    main: Container
+    env: tuple[tuple[str, str], ...]  # fixed variables (pipegen's own text)
+    ports: tuple[int, ...]  # TCP egress: the sources and targets it reads and writes, HTTPS
+    kafka: bool  # reads the project's Kafka cluster
+    schedule: str | None = None  # CronJob: the batch schedule
+    health_port: int | None = None  # Deployment: the liveness/readiness endpoint
+
+
+@dataclass(frozen=True)
+class Peer:
+    """A custom resource's pods (another family's) and the traffic they need."""
+
+    key: str  # the NetworkPolicy's suffix
+    selector: tuple[tuple[str, str], ...]  # pod labels the operator sets
+    egress_ports: tuple[int, ...]  # TCP, any destination
+    kafka: bool  # to the Kafka pods on the TLS listener
+    self_traffic: bool  # to and from pods of the same selector, any port
+    ingress_ports: tuple[int, ...] = ()  # TCP, from any namespace (an operator's calls)
+
+
+def ports_of(kind: str, connection: Connection | None) -> tuple[int, ...]:
+    """The TCP port(s) a system listens on: the connection's own port, else its default, else HTTPS."""
+    if connection is not None and connection.port is not None:
+        return (connection.port,)
+    if kind in DEFAULT_PORTS:
+        return (DEFAULT_PORTS[kind],)
+    return OTHER_PORTS.get(kind, (HTTPS,))
+
+
+def batch_ports(ctx: GenContext) -> tuple[int, ...]:
+    """What the batch run reaches: its batch sources, every target, HTTPS (APIs, object stores,
+    notifications, the orchestrator's API)."""
+    spec = ctx.spec
+    found = {HTTPS}
+    for i in ctx.plan.graph.batch_sources:
+        source = spec.sources[i]
+        if source.ingestion == Ingestion.BATCH:
+            found.update(ports_of(source.type.value, source.connection))
+    for target in spec.targets:
+        found.update(ports_of(target.type.value, target.connection))
+    return tuple(sorted(found))
+
+
+def _generated(ctx: GenContext, kind: Kind) -> bool:
+    return kind in ctx.plan.graph.kinds and ctx.owners.get(str(kind)) in ctx.families
+
+
+def workloads(ctx: GenContext, kube: KubeNames) -> tuple[Workload, ...]:
+    spec, names = ctx.spec, ctx.plan.names
+    kafka = Kind.KAFKA_TOPICS in ctx.plan.graph.kinds and bool(ctx.plan.graph.batch_sources) and any(
+        spec.sources[i].ingestion != Ingestion.BATCH for i in ctx.plan.graph.batch_sources
+    )
+    common = (("PIPEGEN_PROJECT_DIR", APP_DIR), ("HOME", SCRATCH))
+    if spec.orchestrator == Orchestrator.AIRFLOW and _generated(ctx, Kind.AIRFLOW_SCHEDULE):
+        airflow_env = (
+            ("AIRFLOW_HOME", f"{SCRATCH}/airflow"),
+            ("AIRFLOW__CORE__DAGS_FOLDER", f"{APP_DIR}/dags"),
+            ("AIRFLOW__CORE__LOAD_EXAMPLES", "False"),
+            ("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{SCRATCH}/airflow/airflow.db"),
+        )
+        return (
+            Workload(
+                "batch", kube.batch, "CronJob",
+                init=(Container("migrate", ("airflow", "db", "migrate")),),
+                main=Container("run", ("airflow", "dags", "test", str(names.pipeline))),
+                env=(*common, *airflow_env), ports=batch_ports(ctx), kafka=kafka,
+                schedule=run_policy(spec).schedule,
+            ),
+        )  # fmt: skip
+    if spec.orchestrator == Orchestrator.PREFECT and _generated(ctx, Kind.PREFECT_SCHEDULE):
+        args = ("prefect", "worker", "start", "--pool", str(names.prefect_work_pool), "--type", "process",
+                "--with-healthcheck")  # fmt: skip
+        return (
+            Workload(
+                "worker", kube.worker, "Deployment", init=(), main=Container("worker", args),
+                env=(*common, ("PREFECT_HOME", f"{SCRATCH}/prefect"),
+                     ("PREFECT_WORKER_WEBSERVER_PORT", str(PREFECT_HEALTH))),
+                ports=batch_ports(ctx), kafka=kafka, health_port=PREFECT_HEALTH,
+            ),
+        )  # fmt: skip
+    return ()
+
+
+def peers(ctx: GenContext) -> tuple[Peer, ...]:
+    """The other families' pods in the namespace, by the labels their operators set."""
+    kafka = ctx.plan.names.kafka
+    manifests = ctx.shared.manifests
+    out: list[Peer] = []
+    if kafka is not None and any(m.startswith("k8s/kafka/kafka.yaml") for m in manifests):
+        out.append(Peer("kafka", (("strimzi.io/cluster", str(kafka.cluster)), ("strimzi.io/kind", "Kafka")),
+                        (), kafka=False, self_traffic=True))  # fmt: skip
+    if kafka is not None and "k8s/kafka/connect.yaml" in manifests:
+        captured = {p for s in ctx.spec.sources if s.ingestion == Ingestion.CDC
+                    for p in ports_of(s.type.value, s.connection)}  # fmt: skip
+        out.append(Peer("connect", (("strimzi.io/cluster", str(kafka.connect)), ("strimzi.io/kind", "KafkaConnect")),
+                        tuple(sorted(captured | set(API_SERVER))), kafka=True, self_traffic=True))  # fmt: skip
+    if any(m.startswith("flink/deploy/") for m in manifests):
+        sinks = {p for t in ctx.spec.targets for p in ports_of(t.type.value, t.connection)}
+        out.append(Peer("flink", (("type", "flink-native-kubernetes"),),
+                        tuple(sorted(sinks | set(API_SERVER) | {HTTPS})), kafka=kafka is not None,
+                        self_traffic=True, ingress_ports=(FLINK_REST,)))  # fmt: skip
+    return tuple(out)
+
+
+# ---------------------------------------------------------------- sizes
+
+
+def runs_per_day(schedule: str) -> float:
+    """Runs a day of a derived cadence; one for any other schedule (the largest batch: conservative)."""
+    for seconds, cron in CADENCES:
+        if cron == schedule:
+            return 86400 / seconds
+    return 1.0
+
+
+def _cpu(memory_mib: int) -> tuple[str, str]:
+    request = 250 if memory_mib <= 512 else 500 if memory_mib <= 2048 else 1000 if memory_mib <= 8192 else 2000
+    return f"{request}m", f"{request * 2}m"
+
+
+def planned_size(ctx: GenContext) -> Size:
+    """From the plan's capacity: a run's share of the largest batch table's daily bytes, times the
+    working set, in a power of two of MiB between MIN_MEMORY_MIB and MAX_MEMORY_MIB."""
+    batch = {f"{ctx.spec.sources[i].name}." for i in ctx.plan.graph.batch_sources}
+    daily = [t.raw_bytes_per_day for t in ctx.plan.capacity.tables if any(t.table.startswith(b) for b in batch)]
+    per_run = max(daily, default=0.0) / runs_per_day(run_policy(ctx.spec).schedule) * WORKING_SET
+    mib = max(MIN_MEMORY_MIB, min(MAX_MEMORY_MIB, 2 ** math.ceil(math.log2(max(per_run / 2**20, 1)))))
+    request, limit = _cpu(mib)
+    return Size(request, limit, f"{mib}Mi")
+
+
+def env_size(planned: Size, environment: str, resources: Resources | None) -> Size:
+    """An environment's size: the spec's `resources` (request = limit), else the smallest in dev,
+    else the planned size."""
+    if resources is not None:
+        return Size(resources.cpu, resources.cpu, resources.memory)
+    if environment == DEV_ENV:
+        request, limit = _cpu(MIN_MEMORY_MIB)
+        return Size(request, limit, f"{MIN_MEMORY_MIB}Mi")
+    return planned
+
+
+def env_replicas(environment: str, replicas: int | None) -> int:
+    """Workers per environment: the spec's `replicas`, else two in prod (a worker can restart without
+    a missed run), else one."""
+    if replicas is not None:
+        return replicas
+    return 2 if environment == "prod" else 1
