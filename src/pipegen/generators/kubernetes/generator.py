@@ -42,6 +42,23 @@ BASE = "k8s/base"
 OVERLAYS = "k8s/overlays"
 KUSTOMIZE_API = "kustomize.config.k8s.io/v1beta1"
 ENV_LABEL = "pipegen.dev/environment"
+CHECKOV = "k8s/.checkov.yaml"
+# checkov checks that do not apply, each with its reason (written into the project's k8s/.checkov.yaml).
+SKIPS: tuple[tuple[str, str], ...] = (
+    ("CKV_K8S_35", "secrets as environment variables: the generated code resolves every `${secret:NAME}` from "
+     "its environment (dlt, dbt profiles, GX, the notifiers); they come from one Secret by reference (envFrom), "
+     "never as literals"),
+    ("CKV_K8S_43", "image digest: the image is built from this project per release, so its digest exists only "
+     "after the build; the overlays pin a tag per environment (set `digest:` under `images:` once known)"),
+)  # fmt: skip
+
+
+def checkov_config() -> str:
+    lines = ["# checkov checks that do not apply to the built overlays, each with its reason (docs/kubernetes.md).",
+             "framework:", "  - kubernetes", "skip-check:"]  # fmt: skip
+    for check, reason in SKIPS:
+        lines += [f"  # {reason}", f"  - {check}"]
+    return "\n".join(lines) + "\n"
 
 
 def documents(docs: list[dict[str, Any]]) -> str:
@@ -159,6 +176,7 @@ def docs_context(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...]) 
         "config": kube.config,
         "kind": trusted(found[0].kind) if found else None,
         "orchestrator": trusted(spec.orchestrator.value),
+        "skips": [{"check": trusted(c), "reason": trusted(r)} for c, r in SKIPS],
     }
 
 
@@ -178,6 +196,7 @@ class KubernetesGenerator:
         files = base_files(ctx, kube, found)
         for env in environments(ctx.spec):
             files.update(overlay_files(ctx, kube, found, env))
+        files[CHECKOV] = checkov_config()
         files["docs/kubernetes.md"] = render("kubernetes/kubernetes.md.j2", docs_context(ctx, kube, found))
         return files
 

@@ -33,8 +33,9 @@ PREFECT_HEALTH = 8080  # `prefect worker start --with-healthcheck`
 OTHER_PORTS: dict[str, tuple[int, ...]] = {"mongodb": (27017,), "kafka": (9092, 9093), "druid": (8888,)}
 APP_DIR = "/app"  # the image's working directory: the generated project
 SCRATCH = "/tmp"  # the one writable path (an emptyDir): HOME, the Airflow metadata database, caches
-MIN_MEMORY_MIB, MAX_MEMORY_MIB = 512, 16384
-WORKING_SET = 4  # memory per byte of a run's largest table: dlt's buffers, normalisation, parquet
+MIN_MEMORY_MIB, MAX_MEMORY_MIB = 512, 8192
+# the share of a run's largest table in memory at once: dlt extracts, normalises and writes in chunks
+WORKING_SET = 1 / 16
 DEV_ENV = "dev"
 
 
@@ -179,7 +180,8 @@ def _cpu(memory_mib: int) -> tuple[str, str]:
 
 def planned_size(ctx: GenContext) -> Size:
     """From the plan's capacity: a run's share of the largest batch table's daily bytes, times the
-    working set, in a power of two of MiB between MIN_MEMORY_MIB and MAX_MEMORY_MIB."""
+    share of it in memory at once (WORKING_SET), as a power of two of MiB between MIN_MEMORY_MIB and
+    MAX_MEMORY_MIB."""
     batch = {f"{ctx.spec.sources[i].name}." for i in ctx.plan.graph.batch_sources}
     daily = [t.raw_bytes_per_day for t in ctx.plan.capacity.tables if any(t.table.startswith(b) for b in batch)]
     per_run = max(daily, default=0.0) / runs_per_day(run_policy(ctx.spec).schedule) * WORKING_SET
