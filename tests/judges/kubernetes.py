@@ -39,16 +39,24 @@ def is_core(resource: Mapping[str, Any]) -> bool:
     return "." not in group or group.endswith(BUILT_IN_SUFFIX)
 
 
+# kustomize's own files: a Kustomization is read by kustomize, not the API server; an overlay's
+# patches are partial objects, judged after `kubectl kustomize` merges them (tests/judges/kustomize.py).
+NOT_RESOURCES = ("Kustomization",)
+PATCHES = "k8s/overlays/"
+
+
 def manifests(files: Mapping[str, str]) -> list[tuple[str, dict[str, Any]]]:
     """(path, resource) of every Kubernetes resource in the generated YAML files: documents with
-    a string apiVersion and kind (a workflow, a compose file or dbt's YAML has neither)."""
+    a string apiVersion and kind (a workflow, a compose file or dbt's YAML has neither), except
+    kustomize's own files (NOT_RESOURCES, PATCHES)."""
     out = []
     for path, text in sorted(files.items()):
-        if not path.endswith((".yaml", ".yml")) or "apiVersion" not in text:
+        if not path.endswith((".yaml", ".yml")) or "apiVersion" not in text or path.startswith(PATCHES):
             continue
         for doc in load_resources(text):
             if isinstance(doc, dict) and isinstance(doc.get("apiVersion"), str) and isinstance(doc.get("kind"), str):
-                out.append((path, doc))
+                if doc["kind"] not in NOT_RESOURCES:
+                    out.append((path, doc))
     return out
 
 

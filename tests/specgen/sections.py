@@ -95,6 +95,12 @@ OVERRIDES = {
 }  # fmt: skip
 
 
+# An image in each cloud's own registry (R422 refuses another cloud's), and any registry on local.
+REGISTRIES = {"aws": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/data/pipe",
+              "gcp": "europe-docker.pkg.dev/acme/data/pipe", "azure": "acme.azurecr.io/data/pipe",
+              "local": "registry.example.com/data/pipe"}  # fmt: skip
+
+
 def sections(draw: st.DrawFn, mode: str, spec: dict[str, Any]) -> dict[str, Any]:
     """engines, sizing, monitoring, and deploy's environments and Terraform (merged into the
     spec's deploy section when it has one)."""
@@ -134,6 +140,9 @@ def sections(draw: st.DrawFn, mode: str, spec: dict[str, Any]) -> dict[str, Any]
         if one_in(draw, 3):
             environments["prod"].update({"replicas": 2, "resources": {"cpu": "1", "memory": "2Gi"}})
         deploy["environments"] = environments
+    k8s = deploy.get("kubernetes")
+    if k8s and (spec.get("orchestrator") == "prefect" or "environments" in deploy):  # no draw: the corpus stays
+        deploy["kubernetes"] = {**k8s, "image": REGISTRIES[spec["cloud"]], "image_tags": {"prod": "v1.2.3"}}
     if deploy:
         out["deploy"] = deploy
     return out
