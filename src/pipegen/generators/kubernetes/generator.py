@@ -126,9 +126,10 @@ def overlay_files(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...],
         "resources": ["../../base"],
         "labels": [{"pairs": {ENV_LABEL: env}}],
     }
+    # the image tag even without a workload of pipegen's own (kustomize leaves other images alone)
+    body["images"] = [{"name": image_of(spec, kube), "newTag": tag}]
     files: Files = {}
     if found:
-        body["images"] = [{"name": image_of(spec, kube), "newTag": tag}]
         variables = sorted((settings.variables if settings else {}).items())
         literals = [f"{ENV.environment}={env}", *(f"{k}={v}" for k, v in variables)]
         body["configMapGenerator"] = [{"name": str(kube.config), "namespace": ns, "behavior": "merge",
