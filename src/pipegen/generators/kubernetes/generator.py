@@ -161,7 +161,8 @@ def docs_context(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...]) 
             "schedule": trusted((settings.schedule if settings and settings.schedule else None)
                                 or run_policy(spec).schedule),
         })  # fmt: skip
-    secrets = sorted({str(e.name) for e in ctx.shared.env if e.secret})
+    local_only = {ctx.plan.names.env.cdc_dsn(c) for c in ctx.plan.names.cdc}  # the local capture's databases
+    secrets = sorted({str(e.name) for e in ctx.shared.env if e.secret and e.name not in local_only})
     return {
         "namespace": ctx.plan.names.k8s_namespace,
         "image": trusted(image_of(spec, kube)),

@@ -10,7 +10,7 @@ ifeq ($(strip $(PROJECT_PYTHON)),)
 PROJECT_PYTHON = $(error no project environment yet: run `pipegen run` (it builds one) or `make setup` (.venv), or pass PROJECT_PYTHON=/path/to/python)
 endif
 
-.PHONY: help airflow-install capture cdc-install dag-check dag-test down flink-explain flink-install ingest quality quality-report run stream-local stream-quality-report stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize terraform-fmt transform up
+.PHONY: help airflow-install capture cdc-install dag-check dag-test down flink-explain flink-install ingest k8s-build quality quality-report run stream-local stream-quality-report stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize terraform-fmt transform up
 
 # every target of pipegen.mk with what it does
 help::
@@ -24,6 +24,7 @@ help::
 	@printf '  %-47s  %s\n' flink-explain 'plan every Flink SQL statement in PyFlink (external connectors swapped)'
 	@printf '  %-47s  %s\n' flink-install 'install PyFlink for the Flink SQL jobs (requirements-flink.txt, its own environment)'
 	@printf '  %-47s  %s\n' ingest 'load every source into the local warehouse (dlt)'
+	@printf '  %-47s  %s\n' k8s-build 'build every Kubernetes overlay (kubectl kustomize k8s/overlays/<env>)'
 	@printf '  %-47s  %s\n' quality 'Great Expectations checkpoint over staged tables and marts'
 	@printf '  %-47s  %s\n' quality-report 'print the quality read model (last status, pass rate, breaches, drift)'
 	@printf '  %-47s  %s\n' run 'run the pipeline locally: synthesize, ingest, stage, quarantine, transform, quality'
@@ -76,6 +77,10 @@ flink-install:
 # load every source into the local warehouse (dlt)
 ingest:
 	$(PROJECT_PYTHON) -m pipeline.ingest --local
+
+# build every Kubernetes overlay (kubectl kustomize k8s/overlays/<env>)
+k8s-build:
+	kubectl kustomize k8s/overlays/prod
 
 # Great Expectations checkpoint over staged tables and marts
 quality:

@@ -10,7 +10,7 @@ ifeq ($(strip $(PROJECT_PYTHON)),)
 PROJECT_PYTHON = $(error no project environment yet: run `pipegen run` (it builds one) or `make setup` (.venv), or pass PROJECT_PYTHON=/path/to/python)
 endif
 
-.PHONY: help down flink-explain flink-install flow-check ingest prefect-deploy prefect-install prefect-run quality quality-report run serving stream-local stream-quality-report stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize terraform-fmt transform up
+.PHONY: help down flink-explain flink-install flow-check ingest k8s-build prefect-deploy prefect-install prefect-run quality quality-report run serving stream-local stream-quality-report stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize terraform-fmt transform up
 
 # every target of pipegen.mk with what it does
 help::
@@ -20,6 +20,7 @@ help::
 	@printf '  %-47s  %s\n' flink-install 'install PyFlink for the Flink SQL jobs (requirements-flink.txt, its own environment)'
 	@printf '  %-47s  %s\n' flow-check 'import the flow and load prefect.yaml'"'"'s deployments with Prefect (tests/test_flows.py)'
 	@printf '  %-47s  %s\n' ingest 'load every source into the local warehouse (dlt)'
+	@printf '  %-47s  %s\n' k8s-build 'build every Kubernetes overlay (kubectl kustomize k8s/overlays/<env>)'
 	@printf '  %-47s  %s\n' prefect-deploy 'create or update the deployment of prefect.yaml'
 	@printf '  %-47s  %s\n' prefect-install 'install Prefect and the project'"'"'s requirements (requirements-prefect.txt)'
 	@printf '  %-47s  %s\n' prefect-run 'run the flow once, locally (local stand-ins, local warehouse)'
@@ -59,6 +60,12 @@ flow-check:
 # load every source into the local warehouse (dlt)
 ingest:
 	$(PROJECT_PYTHON) -m pipeline.ingest --local
+
+# build every Kubernetes overlay (kubectl kustomize k8s/overlays/<env>)
+k8s-build:
+	kubectl kustomize k8s/overlays/dev
+	kubectl kustomize k8s/overlays/staging
+	kubectl kustomize k8s/overlays/prod
 
 # create or update the deployment of prefect.yaml
 prefect-deploy:
