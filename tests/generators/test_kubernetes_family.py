@@ -96,7 +96,8 @@ def codes(deploy: str) -> list[tuple[str, str]]:
 
 
 def test_image_settings_are_checked_against_the_environments_and_the_cloud() -> None:
-    ok = "deploy:\n  kubernetes: {enabled: true, image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/a, image_tags: {prod: v1}}\n"
+    ecr = "123456789012.dkr.ecr.us-east-1.amazonaws.com/a"
+    ok = f"deploy:\n  kubernetes: {{enabled: true, image: {ecr}, image_tags: {{prod: v1}}}}\n"
     assert codes(ok) == []
     assert codes(ok.replace("{prod: v1}", "{qa: v1}")) == [("R421", "error")]
     assert codes(ok.replace("123456789012.dkr.ecr.us-east-1.amazonaws.com", "acme.azurecr.io")) == [("R422", "error")]
@@ -107,5 +108,5 @@ def test_image_settings_are_checked_against_the_environments_and_the_cloud() -> 
 def test_no_file_of_the_family_holds_a_secret_value(tmp_path: Path) -> None:
     files = rendered("ecommerce_realtime")
     ours = {p: t for p, t in files.items() if p.startswith(("k8s/base/", "k8s/overlays/"))}
-    assert ours and not any("kind: \"Secret\"" in t or "stringData" in t for t in ours.values())
+    assert ours and not any('kind: "Secret"' in t or "stringData" in t for t in ours.values())
     assert "secretRef" in ours["k8s/base/workloads.yaml"]

@@ -54,9 +54,10 @@ def manifests(files: Mapping[str, str]) -> list[tuple[str, dict[str, Any]]]:
         if not path.endswith((".yaml", ".yml")) or "apiVersion" not in text or path.startswith(PATCHES):
             continue
         for doc in load_resources(text):
-            if isinstance(doc, dict) and isinstance(doc.get("apiVersion"), str) and isinstance(doc.get("kind"), str):
-                if doc["kind"] not in NOT_RESOURCES:
-                    out.append((path, doc))
+            if not (isinstance(doc, dict) and isinstance(doc.get("apiVersion"), str)):
+                continue
+            if isinstance(doc.get("kind"), str) and doc["kind"] not in NOT_RESOURCES:
+                out.append((path, doc))
     return out
 
 

@@ -101,6 +101,14 @@ REGISTRIES = {"aws": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/data/pipe",
               "local": "registry.example.com/data/pipe"}  # fmt: skip
 
 
+def _image(spec: dict[str, Any], deploy: dict[str, Any]) -> None:
+    """An image and a prod tag for some Kubernetes deployments: decided from what is drawn already (no
+    draw of its own, so the drawn corpus stays the same)."""
+    k8s = deploy.get("kubernetes")
+    if k8s and (spec.get("orchestrator") == "prefect" or "environments" in deploy):
+        deploy["kubernetes"] = {**k8s, "image": REGISTRIES[spec["cloud"]], "image_tags": {"prod": "v1.2.3"}}
+
+
 def sections(draw: st.DrawFn, mode: str, spec: dict[str, Any]) -> dict[str, Any]:
     """engines, sizing, monitoring, and deploy's environments and Terraform (merged into the
     spec's deploy section when it has one)."""
@@ -140,9 +148,7 @@ def sections(draw: st.DrawFn, mode: str, spec: dict[str, Any]) -> dict[str, Any]
         if one_in(draw, 3):
             environments["prod"].update({"replicas": 2, "resources": {"cpu": "1", "memory": "2Gi"}})
         deploy["environments"] = environments
-    k8s = deploy.get("kubernetes")
-    if k8s and (spec.get("orchestrator") == "prefect" or "environments" in deploy):  # no draw: the corpus stays
-        deploy["kubernetes"] = {**k8s, "image": REGISTRIES[spec["cloud"]], "image_tags": {"prod": "v1.2.3"}}
+    _image(spec, deploy)
     if deploy:
         out["deploy"] = deploy
     return out

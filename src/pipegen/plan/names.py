@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TypeVar
 
@@ -301,7 +301,8 @@ class Names:
     cdc: tuple[CdcNames, ...] = ()  # one per source with `ingestion: cdc`, in spec order
     kafka: KafkaNames | None = None
     kube: KubeNames | None = None  # the kubernetes family's objects
-    prefect_work_pool: Ident = Ident("pool")  # the Prefect work pool the deployment and its workers use
+    # the Prefect work pool the deployment and its workers use
+    prefect_work_pool: Ident = field(default_factory=lambda: Ident("pool"))
 
     # Lookups go through maps built once per Names (from the end, so the first entry wins as a scan found it):
     # a family asks for every dataset's names, so a scan per lookup would be quadratic in the spec.

@@ -165,12 +165,24 @@ def docs_context(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...]) 
     secrets = sorted({str(e.name) for e in ctx.shared.env if e.secret and e.name not in local_only})
     return {
         "namespace": ctx.plan.names.k8s_namespace,
-        "image": trusted(image_of(spec, kube)),
-        "workloads": [{"name": w.name, "kind": trusted(w.kind), "command": trusted(" ".join(w.main.args)),
-                       "ports": trusted(", ".join(str(p) for p in w.ports))} for w in found],  # fmt: skip
-        "peers": [{"key": trusted(p.key), "selector": trusted(", ".join(f"{k}={v}" for k, v in p.selector)),
-                   "ports": trusted(", ".join(str(x) for x in p.egress_ports) or "none")}
-                  for p in peers(ctx)],  # fmt: skip
+        "image": trusted(image_of(spec, kube)),  # the spec's: [a-z0-9._:/-] only (IMAGE_PATTERN)
+        "workloads": [
+            {
+                "name": w.name,
+                "kind": trusted(w.kind),
+                "command": trusted(" ".join(w.main.args)),
+                "ports": trusted(", ".join(str(p) for p in w.ports)),
+            }
+            for w in found
+        ],
+        "peers": [
+            {
+                "key": trusted(p.key),
+                "selector": trusted(", ".join(f"{k}={v}" for k, v in p.selector)),
+                "ports": trusted(", ".join(str(x) for x in p.egress_ports) or "none"),
+            }
+            for p in peers(ctx)
+        ],
         "folders": [trusted(f) for f in folders(ctx.shared.manifests)],
         "envs": envs,
         "secret": kube.secrets,

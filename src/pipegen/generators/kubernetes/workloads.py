@@ -107,8 +107,10 @@ def _generated(ctx: GenContext, kind: Kind) -> bool:
 
 def workloads(ctx: GenContext, kube: KubeNames) -> tuple[Workload, ...]:
     spec, names = ctx.spec, ctx.plan.names
-    kafka = Kind.KAFKA_TOPICS in ctx.plan.graph.kinds and bool(ctx.plan.graph.batch_sources) and any(
-        spec.sources[i].ingestion != Ingestion.BATCH for i in ctx.plan.graph.batch_sources
+    kafka = (
+        Kind.KAFKA_TOPICS in ctx.plan.graph.kinds
+        and bool(ctx.plan.graph.batch_sources)
+        and any(spec.sources[i].ingestion != Ingestion.BATCH for i in ctx.plan.graph.batch_sources)
     )
     common = (("PIPEGEN_PROJECT_DIR", APP_DIR), ("HOME", SCRATCH))
     if spec.orchestrator == Orchestrator.AIRFLOW and _generated(ctx, Kind.AIRFLOW_SCHEDULE):

@@ -73,7 +73,8 @@ class Environment(Model):
         "R367 warns where nothing reads it (no Kubernetes, or Airflow: its batch run is a CronJob).",
     )  # fmt: skip
     resources: Resources | None = Field(
-        None, description="Requests and limits of the kubernetes family's containers (default: sized from the "
+        None,
+        description="Requests and limits of the kubernetes family's containers (default: sized from the "
         "plan's capacity); R367 warns without `deploy.kubernetes`.",
     )
     schedule: Cron | None = Field(None, description="Overrides the batch schedule in this environment.")
