@@ -49,10 +49,9 @@ def test_each_folder_kustomization_lists_exactly_its_resource_files() -> None:
         folders = [posixpath.normpath(posixpath.join("k8s/base", r)) for r in base["resources"] if "/" in r]
         assert {"k8s/kafka", "flink/deploy"} <= set(folders), folders
         for folder in folders:
-            listed = yaml.safe_load(files[f"{folder}/kustomization.yaml"])["resources"]
+            listed = yaml.safe_load(files[f"{folder}/Kustomization"])["resources"]
             present = sorted(posixpath.basename(p) for p in files
-                             if posixpath.dirname(p) == folder and p.endswith(".yaml")
-                             and not p.endswith("kustomization.yaml"))  # fmt: skip
+                             if posixpath.dirname(p) == folder and p.endswith(".yaml"))  # fmt: skip
             assert listed == present, (name, folder)
 
 

@@ -6,8 +6,9 @@ Writes:
   DNS, then exactly what each workload and each operator's pods need), and `kustomization.yaml`, which
   also lists the other families' resources by their folders (Strimzi Kafka and Connect, the Debezium
   connectors, the FlinkDeployments, the PrometheusRule: `Contribution.manifests`);
-- a `kustomization.yaml` in each of those folders, listing their files (kustomize loads files only
-  from inside a kustomization's own folder; folders elsewhere are loaded as kustomizations);
+- a `Kustomization` (kustomize's extension-less file name, so no `*.yaml` reader of the folder takes it
+  for a resource) in each of those folders, listing their files (kustomize loads files only from inside
+  a kustomization's own folder; folders elsewhere are loaded as kustomizations);
 - `k8s/overlays/<env>/` per environment (the spec's, else dev/staging/prod): the image tag, the
   environment's variables (a ConfigMap generator), a patch per workload with its requests and limits
   (the spec's `resources`, else sized from the plan's capacity), replicas and schedule;
@@ -43,6 +44,9 @@ OVERLAYS = "k8s/overlays"
 KUSTOMIZE_API = "kustomize.config.k8s.io/v1beta1"
 ENV_LABEL = "pipegen.dev/environment"
 CHECKOV = "k8s/.checkov.yaml"
+# The kustomization in another family's folder: kustomize's third file name, so that nothing reading that
+# folder's `*.yaml` (its family's tools, pipeline/replay.py) takes it for one of its resources.
+FOLDER_KUSTOMIZATION = "Kustomization"
 # checkov checks that do not apply, each with its reason (written into the project's k8s/.checkov.yaml).
 SKIPS: tuple[tuple[str, str], ...] = (
     ("CKV_K8S_35", "secrets as environment variables: the generated code resolves every `${secret:NAME}` from "
@@ -113,7 +117,7 @@ def base_files(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...]) ->
         ]
     files[f"{BASE}/kustomization.yaml"] = kustomization(**body)
     for folder, names in folders(ctx.shared.manifests).items():
-        files[f"{folder}/kustomization.yaml"] = kustomization(resources=names)
+        files[f"{folder}/{FOLDER_KUSTOMIZATION}"] = kustomization(resources=names)
     return files
 
 
