@@ -74,7 +74,7 @@ def connector_configs(files: dict[str, str]) -> dict[str, dict[str, str]]:
     for path, text in files.items():
         if path.startswith("debezium/connect/") and path.endswith(".json"):
             out[path] = json.loads(text)["config"]
-        elif path.startswith("debezium/strimzi/"):
+        elif path.startswith("debezium/strimzi/") and path.endswith(".yaml"):  # not the folder's Kustomization
             for doc in load_resources(text):
                 out[path] = {"connector.class": doc["spec"]["class"], **doc["spec"]["config"]}
     return out

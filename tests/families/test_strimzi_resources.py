@@ -30,7 +30,7 @@ def catalog() -> CrdCatalog:
 def resources(files: dict[str, str]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for path, text in sorted(files.items()):
-        if path.startswith(("k8s/kafka/", "debezium/strimzi/")):
+        if path.startswith(("k8s/kafka/", "debezium/strimzi/")) and path.endswith(".yaml"):  # not a Kustomization
             out += load_resources(text)
     return out
 

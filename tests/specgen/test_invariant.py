@@ -249,7 +249,7 @@ def test_every_overlay_of_drawn_specs_builds_and_every_object_passes_its_schema(
     for i, files in with_k8s[:KUSTOMIZED]:
         root = tmp_path / f"spec{i:02d}"
         for path, text in files.items():
-            if path.endswith(".yaml"):
+            if path.endswith((".yaml", "/Kustomization")):
                 (root / path).parent.mkdir(parents=True, exist_ok=True)
                 (root / path).write_text(text, encoding="utf-8")
         for overlay in sorted((root / "k8s" / "overlays").iterdir()):
