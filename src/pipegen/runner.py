@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -20,11 +21,13 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from pipegen.errors import UserError
 from pipegen.localenv import record
+from pipegen.runresult import located_failures
 
 RUN_MODULE = "pipeline.run"
 OFFLINE = {"RUNTIME__DLTHUB_TELEMETRY": "false", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
@@ -68,7 +71,7 @@ def _lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def ensure_env(requirements: Path, log: object = None) -> Path:
+def ensure_env(requirements: Path) -> Path:
     """The cached venv for these requirements (built once; a half-built one is rebuilt)."""
     venv = cache_root() / env_key(requirements)
     marker = venv / ".complete"
@@ -138,15 +141,52 @@ def _spinner(text: str) -> Iterator[None]:
         yield
 
 
-def run(project: Path, python: Path | None = None, start: str | None = None) -> int:
+@dataclass(frozen=True)
+class RunOptions:
+    """What `pipegen run` passes on to `python -m pipeline.run` (and `make run` takes as variables)."""
+
+    start: str | None = None
+    only: tuple[str, ...] = ()
+    rows: int | None = None
+    bad_row_rate: float | None = None
+    quiet: bool = False
+    verbose: bool = False
+
+    def argv(self) -> list[str]:
+        words = [*(["--from", self.start] if self.start else []), *(w for o in self.only for w in ("--only", o))]
+        words += [*(["--rows", str(self.rows)] if self.rows is not None else [])]
+        words += [*(["--bad-row-rate", str(self.bad_row_rate)] if self.bad_row_rate is not None else [])]
+        return [*words, *(["--quiet"] if self.quiet else []), *(["--verbose"] if self.verbose else [])]
+
+
+def step_environments(project: Path, interpreter: Path, options: RunOptions, env: dict[str, str]) -> dict[str, str]:
+    """The interpreters of the steps that need their own requirements (PyFlink's, say): the one
+    the variable names when it is set, else a cached environment built like the project's.
+    Returns {variable: interpreter}."""
+    ask = [str(interpreter), "-m", RUN_MODULE, "--environments", *options.argv()]
+    proc = subprocess.run(ask, cwd=project, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:  # a usage error (an unknown step): the run itself says it again
+        return {}
+    found: dict[str, str] = {}
+    for requirements, variable in json.loads(proc.stdout or "{}").items():
+        given = env.get(variable)
+        found[variable] = given if given else str(ensure_env(project / requirements))
+    return found
+
+
+def run(project: Path, python: Path | None = None, options: RunOptions | None = None) -> int:
     """Run the project's local pipeline; returns its exit code."""
+    options = options or RunOptions()
     project = project.resolve()
     requirements = check_project(project)
     interpreter = python if python is not None else ensure_env(requirements)
     if not Path(interpreter).exists():
         raise UserError(f"no Python interpreter at {interpreter}", hint="pass --python PATH to an existing one")
-    record(project, Path(interpreter))  # make targets use the same environment
-    argv = [str(interpreter), "-m", RUN_MODULE, *(["--from", start] if start else [])]
     env = {**os.environ, **OFFLINE}
     env.pop("PYTHONPATH", None)
-    return subprocess.call(argv, cwd=project, env=env)
+    extra = step_environments(project, Path(interpreter), options, env)
+    record(project, Path(interpreter), extra)  # make targets use the same environments
+    code = subprocess.call([str(interpreter), "-m", RUN_MODULE, *options.argv()], cwd=project, env={**env, **extra})
+    for line in located_failures(project):
+        say(line)
+    return code
