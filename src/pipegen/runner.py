@@ -2,11 +2,15 @@
 
 pipegen itself does not depend on dlt, dbt or GX: the project's own pinned requirements
 (requirements.txt) are installed once into a virtual environment cached outside the project
-(`$PIPEGEN_CACHE/projects/<hash of requirements.txt and the Python version>`): one line per
+(`$PIPEGEN_CACHE/projects/<hash of requirements.txt and the Python version>`), and so are the
+requirements of steps with their own environment (requirements-flink.txt: PyFlink pins what the
+project's other packages need newer); one line per
 stage with its elapsed time (a spinner on a terminal), pip's output kept in `install.log` beside
 the environment and its path printed when the install fails; `--python` (or an active virtual
-environment that already has them) skips it. The interpreter is recorded in the project's
-`.pipegen/local/env.mk` (pipegen.localenv), so its make targets use the same environment.
+environment that already has them) skips it, as do PIPEGEN_RUN_PYTHON and, for a step's own
+environment, its variable (PIPEGEN_FLINK_PYTHON). The interpreters are recorded in the project's
+`.pipegen/local/env.mk` (pipegen.localenv), so its make targets use the same environments. After
+the run, failures that name a spec path are printed again at their pipegen.yaml line.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from pipegen.localenv import record
 from pipegen.runresult import located_failures
 
 RUN_MODULE = "pipeline.run"
+RUN_PYTHON = "PIPEGEN_RUN_PYTHON"  # an interpreter with requirements.txt installed: used instead of building one
 OFFLINE = {"RUNTIME__DLTHUB_TELEMETRY": "false", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 
 
@@ -179,7 +184,8 @@ def run(project: Path, python: Path | None = None, options: RunOptions | None = 
     options = options or RunOptions()
     project = project.resolve()
     requirements = check_project(project)
-    interpreter = python if python is not None else ensure_env(requirements)
+    given = python if python is not None else os.environ.get(RUN_PYTHON)  # CI, tests: an environment at hand
+    interpreter = Path(given) if given else ensure_env(requirements)
     if not Path(interpreter).exists():
         raise UserError(f"no Python interpreter at {interpreter}", hint="pass --python PATH to an existing one")
     env = {**os.environ, **OFFLINE}

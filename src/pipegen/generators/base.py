@@ -63,6 +63,7 @@ class RunStep:
     environment: str = ""
     # (("rows", "--rows"),): `pipegen run --rows 500` (and `make run ROWS=500`) runs the step with `--rows 500`
     options: tuple[tuple[str, str], ...] = ()
+    orchestrated: bool = True  # False: a local stand-in for what runs elsewhere (the stream jobs, on Flink)
 
 
 @dataclass(frozen=True)

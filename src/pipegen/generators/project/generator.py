@@ -135,8 +135,8 @@ def batch_results(ctx: GenContext) -> list[dict[str, str]]:
     for i, mart in enumerate(ctx.spec.transforms.marts):
         if mart.materialized == Materialization.EPHEMERAL:
             continue
-        names = ctx.plan.names.mart(mart.name)
-        found.append({"table": f"{names.schema}.{names.model}", "where": "warehouse.duckdb",
+        mart_names = ctx.plan.names.mart(mart.name)
+        found.append({"table": f"{mart_names.schema}.{mart_names.model}", "where": "warehouse.duckdb",
                       "spec_path": f"transforms.marts[{i}]"})  # fmt: skip
     return found
 
