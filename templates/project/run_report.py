@@ -20,10 +20,9 @@ MERMAID = "https://cdn.jsdelivr.net/npm/mermaid@11/dist/mermaid.esm.min.mjs"
 ARTIFACTS = (
     ("Architecture (docs/architecture.md)", "docs/architecture.md"),
     ("Capacity plan (docs/plan.md)", "docs/plan.md"),
-    ("Data quality: Great Expectations data docs", "gx/uncommitted/data_docs/local_site/index.html"),
+    ("Data quality: Great Expectations Data Docs", "reports/data_docs/index.html"),
     ("Data quality: validation events (quality/events.jsonl)", "quality/events.jsonl"),
     ("dbt docs (static)", "dbt/target/static_index.html"),
-    ("dbt docs", "dbt/target/index.html"),
 )
 STYLE = """body{font-family:system-ui,sans-serif;margin:2rem;max-width:72rem}
 table{border-collapse:collapse;margin:0.5rem 0 1.5rem}th,td{border:1px solid #ccc;padding:0.25rem 0.6rem;text-align:left}
