@@ -283,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({s["environment"]: ENVIRONMENTS[s["environment"]] for s in todo if s["environment"]}))
         return 0
     mode = "quiet" if args.quiet else "verbose" if args.verbose else "normal"
-    env = {**os.environ, **OFFLINE, **dotenv(ROOT / ".env")}
+    env = {**os.environ, **OFFLINE, "PIPEGEN_DATA_DOCS": str(REPORTS / "data_docs"), "PIPEGEN_DBT_DOCS": "1", **dotenv(ROOT / ".env")}
     started = time.time()
     done: list[dict[str, Any]] = []
     for step in todo:
