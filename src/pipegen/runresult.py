@@ -50,7 +50,9 @@ def located_failures(project: Path) -> list[str]:
     for failure, at in wanted:
         pos = positions.get(at)
         where = f"{spec.name}:{pos[0]}:{pos[1]}" if pos else spec.name
-        lines.append(f"{where}: failed in step {failure.get('step')}: {failure.get('message')}")
+        lines.append(
+            f"{where}: {failure.get('severity', 'failed')} in step {failure.get('step')}: {failure.get('message')}"
+        )
     return lines
 
 

@@ -26,7 +26,7 @@ ARTIFACTS = (
 )
 STYLE = """body{font-family:system-ui,sans-serif;margin:2rem;max-width:72rem}
 table{border-collapse:collapse;margin:0.5rem 0 1.5rem}th,td{border:1px solid #ccc;padding:0.25rem 0.6rem;text-align:left}
-th{background:#f3f3f3}.failed{color:#b00020}pre{background:#f7f7f7;padding:0.8rem;overflow:auto}"""
+th{background:#f3f3f3}.failed{color:#b00020}.warning{color:#8a6d00}pre{background:#f7f7f7;padding:0.8rem;overflow:auto}"""
 
 
 def write(run: dict[str, Any], folder: Path) -> Path:
@@ -86,8 +86,9 @@ def render(run: dict[str, Any], folder: Path) -> str:
         "<h2>Results (names from pipegen.yaml)</h2>", table(["table", "rows", "where", "spec path"], results),
     ]  # fmt: skip
     if run["failures"]:
-        items = "".join(f"<li class=failed>{e(f['step'])}: {e(f['message'])}</li>" for f in run["failures"])
-        parts += ["<h2>Failures</h2>", f"<ul>{items}</ul>"]
+        items = "".join(f"<li class={e(f['severity'])}>{e(f['severity'])}: {e(f['step'])}: {e(f['message'])}</li>"
+                        for f in run["failures"])  # fmt: skip
+        parts += ["<h2>Failures and warnings</h2>", f"<ul>{items}</ul>"]
     found = links(folder)
     if found:
         parts += ["<h2>Reports</h2>", "<ul>" + "".join(f'<li><a href="{e(h)}">{e(t)}</a></li>' for t, h in found) + "</ul>"]

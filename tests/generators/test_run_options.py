@@ -142,7 +142,7 @@ def test_a_failing_step_stops_the_run_and_the_report_names_it(project: Path) -> 
     assert proc.returncode == 4
     run_json = last_run(project)
     assert [s["name"] for s in run_json["steps"]] == ["ingest"]
-    assert run_json["failures"] == [{"step": "ingest", "message": "exit 4"}]
+    assert run_json["failures"] == [{"step": "ingest", "message": "exit 4", "severity": "failed"}]
     assert "failed: ingest" in proc.stdout
 
 

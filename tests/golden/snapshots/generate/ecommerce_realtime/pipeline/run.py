@@ -219,8 +219,9 @@ def record(done: list[dict[str, Any]], args: argparse.Namespace, started: float)
     results = [r for s in done for r in s["summary"].get("results", []) or []]
     seen = {r["table"] for r in results}
     results += [r for r in RESULTS if r["table"] not in seen]
-    failures = [{"step": s["name"], "message": str(f)} for s in done for f in s["summary"].get("failures", []) or []]
-    failures += [{"step": s["name"], "message": f"exit {s['code']}"} for s in done
+    failures = [{"step": s["name"], "message": str(f), "severity": "failed" if s["code"] else "warning"}
+                for s in done for f in s["summary"].get("failures", []) or []]  # fmt: skip
+    failures += [{"step": s["name"], "message": f"exit {s['code']}", "severity": "failed"} for s in done
                  if s["code"] not in (0, None) and not s["summary"].get("failures")]  # fmt: skip
     return {
         "pipeline": "ecommerce_realtime",
@@ -254,7 +255,9 @@ def print_summary(run: dict[str, Any]) -> None:
             found.add_row(result["table"], rows, result["where"], result.get("spec_path", ""))
         console.print(found)
     for failure in run["failures"]:
-        console.print(f"[red]failed: {failure['step']}[/red]: {failure['message']}", highlight=False)
+        colour = "red" if failure["severity"] == "failed" else "yellow"
+        console.print(f"[{colour}]{failure['severity']}: {failure['step']}[/{colour}]: {failure['message']}",
+                      markup=True, highlight=False)  # fmt: skip
     warehouse = Path(os.environ.get("PIPEGEN_WAREHOUSE", ROOT / "warehouse.duckdb"))
     if warehouse.is_file():
         console.print(f"warehouse: {warehouse}", highlight=False)
