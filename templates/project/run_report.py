@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -58,8 +59,7 @@ def links(folder: Path) -> list[tuple[str, str]]:
 
 
 def relative(target: Path, folder: Path) -> str:
-    up = "../" * len(folder.resolve().relative_to(ROOT).parts) if folder.resolve().is_relative_to(ROOT) else ""
-    return up + target.relative_to(ROOT).as_posix()
+    return Path(os.path.relpath(target.resolve(), folder.resolve())).as_posix()
 
 
 def diagram() -> str:
