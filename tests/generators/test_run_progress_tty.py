@@ -68,8 +68,16 @@ def run_in_pty(project: Path, *args: str, **extra: str) -> tuple[int, bytes]:
     return proc.wait(timeout=30), b"".join(chunks)
 
 
-def test_a_long_step_shows_a_spinner_with_its_name_and_elapsed_time_on_a_terminal(project: Path) -> None:
-    code, out = run_in_pty(project)
+@pytest.fixture(scope="module")
+def on_terminal(project: Path) -> tuple[int, bytes]:
+    """One run under a pseudo-terminal, read by several tests (the slow step takes 2.5 s)."""
+    return run_in_pty(project)
+
+
+def test_a_long_step_shows_a_spinner_with_its_name_and_elapsed_time_on_a_terminal(
+    on_terminal: tuple[int, bytes],
+) -> None:
+    code, out = on_terminal
     text = out.decode("utf-8", "replace")
     assert code == 0, text
     assert "step says hello" in text and "step says bye" in text
@@ -91,8 +99,10 @@ def test_without_a_terminal_the_output_is_plain(project: Path) -> None:
 COLOUR = re.compile(r"\x1b\[[0-9;]*(?:3[0-9]|9[0-7]|38;[25];[0-9;]+)m")  # a foreground colour (SGR 30-39, 90-97)
 
 
-def test_the_summary_is_coloured_on_a_terminal_and_no_color_turns_colour_off(project: Path) -> None:
-    _, coloured = run_in_pty(project)
+def test_the_summary_is_coloured_on_a_terminal_and_no_color_turns_colour_off(
+    project: Path, on_terminal: tuple[int, bytes]
+) -> None:
+    _, coloured = on_terminal
     assert COLOUR.search(coloured.decode("utf-8", "replace")), "no colour on a terminal: the control is blind"
     code, out = run_in_pty(project, NO_COLOR="1")
     text = out.decode("utf-8", "replace")
