@@ -43,7 +43,8 @@ LAYERS: Layers = (
     ("registry", ("pipegen.generators.registry",)),
     ("pipeline: check, plan, render, write; spec diff", ("pipegen.pipeline", "pipegen.write.**", "pipegen.specdiff")),
     ("project tools: plan view, new project, local run, ledger", (
-        "pipegen.planview", "pipegen.scaffold", "pipegen.runner", "pipegen.localenv", "pipegen.ledger.**",
+        "pipegen.planview", "pipegen.scaffold", "pipegen.runner", "pipegen.runresult", "pipegen.localenv",
+        "pipegen.ledger.**",
     )),
     ("terminal: printing and exit codes", ("pipegen.console",)),
     ("commands (typer)", ("pipegen.cli", "pipegen.cliparams")),

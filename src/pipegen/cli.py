@@ -313,14 +313,52 @@ def run(
     start: Annotated[
         str | None, typer.Option("--from", metavar="STEP", help="Start at this step (e.g. transform).")
     ] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", metavar="STEP[,STEP]", help="Run only these steps (repeat or comma-separate)."),
+    ] = None,
+    rows: Annotated[
+        int | None, typer.Option("--rows", metavar="N", help="Rows of synthetic data (and fact rows of change events).")
+    ] = None,
+    bad_row_rate: Annotated[
+        float | None, typer.Option("--bad-row-rate", metavar="RATE", help="Share of synthetic rows that break a rule.")
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print the summary only (the steps' output goes to reports/logs/).")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also print each step's command.")] = False,
 ) -> None:
-    """Run the generated pipeline locally on its embedded defaults and print a summary.
+    """Run the generated pipeline locally on synthetic data (every layer: batch, stream, lake,
+    serving) and print a summary; leaves reports/index.html (see `pipegen report`).
 
     Installs the project's pinned requirements once into a cached environment (pipegen itself
-    needs none of them), then runs `python -m pipeline.run` in the project."""
+    needs none of them), and the stream jobs' own (PyFlink) beside it, then runs
+    `python -m pipeline.run` in the project. Plain output when not on a terminal; NO_COLOR
+    is honoured."""
+    from pipegen.runner import RunOptions
     from pipegen.runner import run as run_project
 
-    raise typer.Exit(run_project(project, python, start))
+    options = RunOptions(start, tuple(only or ()), rows, bad_row_rate, quiet, verbose)
+    raise typer.Exit(run_project(project, python, options))
+
+
+@app.command(cls=Command, epilog=epilog("report", "pipegen report demo/hello_demo --open"))
+def report(
+    project: Annotated[
+        Path, typer.Argument(metavar="DIR", help="The generated project folder (default: the current folder).")
+    ] = Path(),
+    open_it: Annotated[bool, typer.Option("--open", help="Open it in the browser too.")] = False,
+) -> None:
+    """Print the path of the last local run's HTML report (reports/index.html): the run's
+    summary, results, quality and dbt docs, the architecture diagram and capacity figures."""
+    from pipegen.runresult import report_path
+
+    page = report_path(project.resolve())
+    typer.echo(str(page))
+    if open_it:
+        import webbrowser
+
+        webbrowser.open(page.as_uri())
 
 
 @app.command(cls=Command, epilog=epilog("schema", "pipegen schema > pipegen.schema.json"))

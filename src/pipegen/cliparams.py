@@ -30,6 +30,7 @@ EXIT_ONE: dict[str, str] = {
     "migrate": "with --check: a migration is pending",
     "new": "the project folder is not empty (without --force), or the spec is invalid",
     "run": "the project has no local run; a failed step ends the run with that step's own exit code",
+    "report": "the project has no run report yet (run it first)",
     "schema": "never",
     "examples": "never",
 }

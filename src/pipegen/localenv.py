@@ -8,6 +8,8 @@ pipegen.mk, so make targets use the pipegen that generated the project and the e
                                                 its checkout or wheel when it came from one, else
                                                 pipegen-cli==VERSION (the package index)
     PIPEGEN_RUN_PYTHON ?= /path/to/python       the project environment `pipegen run` built
+    PIPEGEN_FLINK_PYTHON ?= /path/to/python     the environment of steps with their own requirements
+                                                (requirements-flink.txt), built by `pipegen run` too
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ def read_values(path: Path) -> dict[str, str]:
     return values
 
 
-def record(project: Path, run_python: Path | None = None) -> Path:
+def record(project: Path, run_python: Path | None = None, step_pythons: dict[str, str] | None = None) -> Path:
     """Write (or update) the project's env.mk; returns its path. Best effort: a read-only
     project is left as it is."""
     path = project / LOCAL_MK
@@ -77,6 +79,8 @@ def record(project: Path, run_python: Path | None = None) -> Path:
     values["PIPEGEN_SPEC"] = pipegen_spec()
     if run_python is not None:
         values["PIPEGEN_RUN_PYTHON"] = shlex.quote(str(run_python))
+    for variable, python in (step_pythons or {}).items():  # PIPEGEN_FLINK_PYTHON: a step's own environment
+        values[variable] = shlex.quote(python)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(local_mk(values), encoding="utf-8")

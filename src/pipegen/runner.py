@@ -2,17 +2,22 @@
 
 pipegen itself does not depend on dlt, dbt or GX: the project's own pinned requirements
 (requirements.txt) are installed once into a virtual environment cached outside the project
-(`$PIPEGEN_CACHE/projects/<hash of requirements.txt and the Python version>`): one line per
+(`$PIPEGEN_CACHE/projects/<hash of requirements.txt and the Python version>`), and so are the
+requirements of steps with their own environment (requirements-flink.txt: PyFlink pins what the
+project's other packages need newer); one line per
 stage with its elapsed time (a spinner on a terminal), pip's output kept in `install.log` beside
 the environment and its path printed when the install fails; `--python` (or an active virtual
-environment that already has them) skips it. The interpreter is recorded in the project's
-`.pipegen/local/env.mk` (pipegen.localenv), so its make targets use the same environment.
+environment that already has them) skips it, as do PIPEGEN_RUN_PYTHON and, for a step's own
+environment, its variable (PIPEGEN_FLINK_PYTHON). The interpreters are recorded in the project's
+`.pipegen/local/env.mk` (pipegen.localenv), so its make targets use the same environments. After
+the run, failures that name a spec path are printed again at their pipegen.yaml line.
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -20,13 +25,16 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from pipegen.errors import UserError
 from pipegen.localenv import record
+from pipegen.runresult import located_failures
 
 RUN_MODULE = "pipeline.run"
+RUN_PYTHON = "PIPEGEN_RUN_PYTHON"  # an interpreter with requirements.txt installed: used instead of building one
 OFFLINE = {"RUNTIME__DLTHUB_TELEMETRY": "false", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 
 
@@ -68,7 +76,7 @@ def _lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def ensure_env(requirements: Path, log: object = None) -> Path:
+def ensure_env(requirements: Path) -> Path:
     """The cached venv for these requirements (built once; a half-built one is rebuilt)."""
     venv = cache_root() / env_key(requirements)
     marker = venv / ".complete"
@@ -138,15 +146,53 @@ def _spinner(text: str) -> Iterator[None]:
         yield
 
 
-def run(project: Path, python: Path | None = None, start: str | None = None) -> int:
+@dataclass(frozen=True)
+class RunOptions:
+    """What `pipegen run` passes on to `python -m pipeline.run` (and `make run` takes as variables)."""
+
+    start: str | None = None
+    only: tuple[str, ...] = ()
+    rows: int | None = None
+    bad_row_rate: float | None = None
+    quiet: bool = False
+    verbose: bool = False
+
+    def argv(self) -> list[str]:
+        words = [*(["--from", self.start] if self.start else []), *(w for o in self.only for w in ("--only", o))]
+        words += [*(["--rows", str(self.rows)] if self.rows is not None else [])]
+        words += [*(["--bad-row-rate", str(self.bad_row_rate)] if self.bad_row_rate is not None else [])]
+        return [*words, *(["--quiet"] if self.quiet else []), *(["--verbose"] if self.verbose else [])]
+
+
+def step_environments(project: Path, interpreter: Path, options: RunOptions, env: dict[str, str]) -> dict[str, str]:
+    """The interpreters of the steps that need their own requirements (PyFlink's, say): the one
+    the variable names when it is set, else a cached environment built like the project's.
+    Returns {variable: interpreter}."""
+    ask = [str(interpreter), "-m", RUN_MODULE, "--environments", *options.argv()]
+    proc = subprocess.run(ask, cwd=project, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:  # a usage error (an unknown step): the run itself says it again
+        return {}
+    found: dict[str, str] = {}
+    for requirements, variable in json.loads(proc.stdout or "{}").items():
+        given = env.get(variable)
+        found[variable] = given if given else str(ensure_env(project / requirements))
+    return found
+
+
+def run(project: Path, python: Path | None = None, options: RunOptions | None = None) -> int:
     """Run the project's local pipeline; returns its exit code."""
+    options = options or RunOptions()
     project = project.resolve()
     requirements = check_project(project)
-    interpreter = python if python is not None else ensure_env(requirements)
+    given = python if python is not None else os.environ.get(RUN_PYTHON)  # CI, tests: an environment at hand
+    interpreter = Path(given) if given else ensure_env(requirements)
     if not Path(interpreter).exists():
         raise UserError(f"no Python interpreter at {interpreter}", hint="pass --python PATH to an existing one")
-    record(project, Path(interpreter))  # make targets use the same environment
-    argv = [str(interpreter), "-m", RUN_MODULE, *(["--from", start] if start else [])]
     env = {**os.environ, **OFFLINE}
     env.pop("PYTHONPATH", None)
-    return subprocess.call(argv, cwd=project, env=env)
+    extra = step_environments(project, Path(interpreter), options, env)
+    record(project, Path(interpreter), extra)  # make targets use the same environments
+    code = subprocess.call([str(interpreter), "-m", RUN_MODULE, *options.argv()], cwd=project, env={**env, **extra})
+    for line in located_failures(project):
+        say(line)
+    return code

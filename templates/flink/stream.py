@@ -5,11 +5,15 @@ Reads `data/cdc/<topic>/` (one Debezium envelope per line: what the capture step
 it is empty, `pipeline.change_events` writes synthetic ones), runs every job of `flink/jobs.json`
 through `pipeline.flink_local` (local connectors, lookups as event-time temporal joins; what
 differs from production is in docs/flink.md), and replaces table `results.<job>` in
-`data/stream.duckdb` with the job's final rows. The quality jobs' rows go elsewhere
+`data/stream.duckdb` with the job's final rows, and makes them readable under the name the spec
+gives them (`<target>.<table>`, a view). The quality jobs' rows go elsewhere
 (`pipeline.stream_quality`): dead letters to `dead_letter.<table>`, validation events to the
-quality event log.
+quality event log. A line per job says which one runs and what it wrote.
 
-    python -m pipeline.stream [--data data/cdc] [--job pipeline__job ...]
+    python -m pipeline.stream [--data data/cdc] [--job pipeline__job ...] [--rows N] [--bad-row-rate R]
+
+`--rows`/`--bad-row-rate` write the synthetic change events again with that many fact rows and
+that share of bad ones; captured events (no `.synthetic` marker in the folder) are kept.
 """
 
 from __future__ import annotations
@@ -21,23 +25,31 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline import change_events, flink_local, stream_quality
+from pipeline import change_events, flink_local, stream_quality, write_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "cdc"
 WAREHOUSE = ROOT / "data" / "stream.duckdb"
+SYNTHETIC = ".synthetic"  # marks a folder of change events this module wrote (not a capture)
 
 
 class StepFailed(Exception):
     """A job could not run: the message names it and says why; retrying will not help."""
 
 
-def ensure_events(data: Path) -> dict[str, int]:
-    """Synthetic change events where no capture has written any."""
-    if data.is_dir() and any(data.glob("*/*.json")):
+def ensure_events(data: Path, rows: int | None = None, bad_rate: float | None = None) -> dict[str, int]:
+    """Synthetic change events where no capture has written any (again, when rows or a bad-row
+    rate is asked for and the events there are synthetic)."""
+    again = (rows is not None or bad_rate is not None) and (data / SYNTHETIC).is_file()
+    if data.is_dir() and any(data.glob("*/*.json")) and not again:
         return {}
+    if again:
+        for old in data.glob("*/*.json"):
+            old.unlink()
     config = json.loads(change_events.CONFIG.read_text(encoding="utf-8"))
-    return change_events.write(config, data)
+    written = change_events.write(config, data, rows, bad_rate)
+    (data / SYNTHETIC).write_text(json.dumps(written), encoding="utf-8")
+    return written
 
 
 def duckdb_type(values: list[Any]) -> str:
@@ -77,37 +89,79 @@ def store(warehouse: Path, table: str, columns: list[str], rows: list[tuple[Any,
             con.executemany(f'INSERT INTO results."{table}" VALUES ({placeholders})', [list(r) for r in rows])
 
 
-def run(data: Path = DATA, jobs: list[str] | None = None, warehouse: Path = WAREHOUSE) -> dict[str, Any]:
-    """Runs the jobs; returns {"synthesized": {topic: events}, "jobs": {job: {"rows", "seconds"}}}."""
-    summary: dict[str, Any] = {"synthesized": ensure_events(data), "jobs": {}}
-    for job in flink_local.jobs(ROOT):
-        if jobs and job["job"] not in jobs:
-            continue
+def quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def name_result(warehouse: Path, table: str, result: dict[str, str]) -> str:
+    """The spec's name for results.<table> (`<target>.<table>`, a view over it); returns it."""
+    import duckdb
+
+    schema, name = result["schema"], result["table"]
+    if schema in ("results", "dead_letter"):  # this module's own schemas: a view there could take a job's name
+        return f"results.{table}"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted(schema)}")
+        con.execute(f"CREATE OR REPLACE VIEW {quoted(schema)}.{quoted(name)} AS SELECT * FROM results.{quoted(table)}")
+    return f"{schema}.{name}"
+
+
+def run(
+    data: Path = DATA, jobs: list[str] | None = None, warehouse: Path = WAREHOUSE,
+    rows: int | None = None, bad_rate: float | None = None,
+) -> dict[str, Any]:
+    """Runs the jobs; returns {"synthesized": {topic: events}, "jobs": {job: {"rows", "seconds"}},
+    "results": [{"table", "where", "rows", "spec_path"}]}."""  # fmt: skip
+    summary: dict[str, Any] = {"synthesized": ensure_events(data, rows, bad_rate), "jobs": {}, "results": []}
+    todo = [job for job in flink_local.jobs(ROOT) if not jobs or job["job"] in jobs]
+    for number, job in enumerate(todo, 1):
+        print(f"stream: job {number}/{len(todo)} {job['job']} ...", flush=True)
         start = time.monotonic()
         try:
-            rows = flink_local.run_job(job, data, ROOT)
+            out = flink_local.run_job(job, data, ROOT)
         except Exception as exc:
-            raise StepFailed(f"{job['job']}: {flink_local.reason(exc)}") from exc
+            where = job.get("result", {}).get("spec_path")
+            reason = flink_local.reason(exc) + (f" (pipegen.yaml {where})" if where else "")
+            raise StepFailed(f"{job['job']}: {reason}") from exc
         if stream_quality.is_quality(job):  # dead letters -> dead_letter.<table>; events -> the quality log
-            summary["quality"] = {**summary.get("quality", {}), job["job"]: stream_quality.store(job, rows, warehouse)}
+            summary["quality"] = {**summary.get("quality", {}), job["job"]: stream_quality.store(job, out, warehouse)}
         else:
-            store(warehouse, job["sink_table"], job["outputs"], rows)
-        summary["jobs"][job["job"]] = {"rows": len(rows), "seconds": round(time.monotonic() - start, 1)}
+            store(warehouse, job["sink_table"], job["outputs"], out)
+            if "result" in job:
+                table = name_result(warehouse, job["sink_table"], job["result"])
+                where = str(warehouse.relative_to(ROOT) if warehouse.is_relative_to(ROOT) else warehouse)
+                result = {"table": table, "where": where, "rows": len(out), "spec_path": job["result"]["spec_path"]}
+                summary["results"].append(result)
+        seconds = round(time.monotonic() - start, 1)
+        summary["jobs"][job["job"]] = {"rows": len(out), "seconds": seconds}
+        print(f"stream: job {number}/{len(todo)} {job['job']}: {len(out)} rows in {seconds} s", flush=True)
     return summary
+
+
+def step_summary(summary: dict[str, Any]) -> dict[str, Any]:
+    """What the local run's table shows: jobs, result rows, synthetic events; rows per result."""
+    events = sum(summary["synthesized"].values())
+    total = sum(r["rows"] for r in summary["results"])
+    text = f"{len(summary['jobs'])} job(s), {total:,} result rows" + (f", {events:,} synthetic events" if events else "")
+    return {"summary": text, "rows": {r["table"]: r["rows"] for r in summary["results"]}, "results": summary["results"]}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="run the Flink SQL jobs locally over change files")
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--job", action="append")
+    parser.add_argument("--rows", type=int, help="fact rows of the synthetic change events (written again)")
+    parser.add_argument("--bad-row-rate", type=float, help="share of bad synthetic events (written again)")
     args = parser.parse_args(argv)
     try:
-        summary = run(args.data, args.job)
+        summary = run(args.data, args.job, rows=args.rows, bad_rate=args.bad_row_rate)
     except StepFailed as exc:
+        write_summary({"summary": "failed", "failures": [str(exc)]})
         print(f"stream: {exc}", file=sys.stderr)
         return 1
-    for name, info in summary["jobs"].items():
-        print(f"{name}: {info['rows']} rows in {info['seconds']} s")
+    write_summary(step_summary(summary))
+    for result in summary["results"]:
+        print(f"{result['table']}: {result['rows']} rows in {result['where']} (pipegen.yaml {result['spec_path']})")
     return 0
 
 

@@ -150,6 +150,21 @@ def _publish_action() -> Any:
 
 
 _RUN: dict[str, Any] = {}
+DATA_DOCS = "PIPEGEN_DATA_DOCS"  # a folder: the local run asks for GX Data Docs there (its report links them)
+
+
+def _data_docs(context: Any) -> list[Any]:
+    """GX's Data Docs of this checkpoint's results, as a static site in $PIPEGEN_DATA_DOCS (the
+    local run sets it; elsewhere, none)."""
+    folder = os.environ.get(DATA_DOCS)
+    if not folder:
+        return []
+    import great_expectations as gx
+
+    site = {"class_name": "SiteBuilder", "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(Path(folder).resolve())}}  # fmt: skip
+    context.add_data_docs_site(site_name="pipegen_local_run", site_config=site)
+    return [gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["pipegen_local_run"])]
 
 
 def checkpoint(wh: Any, checks: list[dict[str, Any]], config: dict[str, Any]) -> Any:
@@ -170,7 +185,7 @@ def checkpoint(wh: Any, checks: list[dict[str, Any]], config: dict[str, Any]) ->
             gx.ValidationDefinition(name=check["suite"], data=batches[check["suite"]], suite=suite)
         ))  # fmt: skip
     notify, _RUN["notifications_off"] = quality_notify.actions(config)
-    actions = [_publish_action()(name="publish_events"), *notify]
+    actions = [_publish_action()(name="publish_events"), *notify, *_data_docs(context)]
     return context.checkpoints.add(
         gx.Checkpoint(name=f"{config['pipeline']}_quality", validation_definitions=definitions, actions=actions,
                       result_format={"result_format": "COMPLETE"})

@@ -14,7 +14,20 @@ import pytest
 from tests.conftest import REPO, run_cli
 
 HELLO = REPO / "specs" / "hello.yaml"
-COMMANDS = ("validate", "plan", "explain", "generate", "status", "diff", "migrate", "new", "run", "schema", "examples")
+COMMANDS = (
+    "validate",
+    "plan",
+    "explain",
+    "generate",
+    "status",
+    "diff",
+    "migrate",
+    "new",
+    "run",
+    "report",
+    "schema",
+    "examples",
+)
 
 
 @pytest.fixture

@@ -51,9 +51,10 @@ def landed(spec: Path) -> list[str]:
 
 
 def local_run(project: Path, python: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in offline_env(home).items() if k != "PIPEGEN_FLINK_PYTHON"}
     return subprocess.run(
         [str(python), "-m", "pipeline.run"],
-        cwd=project, capture_output=True, text=True, timeout=900, check=False, env=offline_env(home),
+        cwd=project, capture_output=True, text=True, timeout=900, check=False, env=env,
     )  # fmt: skip
 
 
@@ -81,6 +82,12 @@ def test_the_local_run_builds_every_staging_model_and_mart_with_rows(
     run = local_run(project, batch_python, tmp_path / "home")
     print(f"{spec.stem}: local run {time.perf_counter() - started:.1f} s")
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-3000:]
+    # every architecture's run ends with its summary and report; the stream layer (Kappa, Lambda,
+    # Lakehouse) needs PyFlink's environment, which this judge does not give: skipped, saying so
+    assert "local run" in run.stdout and (project / "reports" / "index.html").is_file()
+    steps = {s["name"]: s for s in json.loads((project / "reports" / "run.json").read_text())["steps"]}
+    if (project / "requirements-flink.txt").is_file():
+        assert steps["stream"]["status"] == "skipped" and "PIPEGEN_FLINK_PYTHON" in steps["stream"]["text"]
 
     expected = landed(spec) + models(project)
     read = subprocess.run(

@@ -175,7 +175,10 @@ def test_contributions_reach_requirements_env_and_makefile(tmp_path: Path) -> No
     dry = subprocess.run(cmd, check=False, capture_output=True, text=True)
     assert dry.returncode == 0, dry.stderr
     assert "python3 -m ingestion 'it'\"'\"'s'" in dry.stdout  # quoted for the shell, run by make
-    assert re.search(r"^python3 -m pipeline.run$", dry.stdout, re.MULTILINE)  # `make run` runs every step
+    assert re.search(r"^python3 -m pipeline.run *$", dry.stdout, re.MULTILINE)  # `make run` runs every step
+    chosen = subprocess.run([*cmd[:-3], "run", "PROJECT_PYTHON=python3", "ONLY=ingest", "ROWS=5", "FROM=ingest"],
+                            check=False, capture_output=True, text=True)  # fmt: skip
+    assert re.search(r"^python3 -m pipeline.run --from ingest +--only ingest +--rows 5 *$", chosen.stdout, re.M), chosen
 
 
 def test_compose_services_and_ci_steps_render_as_yaml() -> None:

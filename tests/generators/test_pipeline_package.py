@@ -25,9 +25,11 @@ def test_a_stream_only_project_gets_the_package_init_and_capture_uses_its_summar
     assert result.returncode == 0, result.stderr
     package = project / "pipeline"
     assert (package / "capture.py").is_file() and (package / "stream.py").is_file()
-    assert not (package / "run.py").exists()  # no run steps: no `make run`
+    # its local run is the stream step alone (issue 23: every architecture runs with `pipegen run`)
+    run = (package / "run.py").read_text()
+    assert '"name": "stream"' in run and '"name": "ingest"' not in run
     init = (package / "__init__.py").read_text()
-    assert "def write_summary" in init and "make run" not in init
+    assert "def write_summary" in init
     capture = (package / "capture.py").read_text()
     assert "def _write_summary" not in capture and "def write_summary" not in capture
     assert "from pipeline import write_summary" in capture

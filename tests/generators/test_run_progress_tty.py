@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import subprocess
 import sys
 import time
@@ -22,8 +23,9 @@ DRIVER = f"""
 import sys
 sys.path.insert(0, sys.argv[1])
 from pipeline import run
-run.STEPS = [("slowstep", "a slow stand-in", ["-c", {SLOW_STEP!r}])]
-sys.exit(run.main([]))
+run.STEPS = [{{"name": "slowstep", "help": "a slow stand-in", "argv": ["-c", {SLOW_STEP!r}], "environment": "",
+              "options": []}}]
+sys.exit(run.main(sys.argv[2:]))
 """
 
 
@@ -35,21 +37,22 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     spec = root / "pipegen.yaml"
     spec.write_text((REPO / "specs" / "hello.yaml").read_text() + "monitoring: {prometheus: false}\n")
     ready = prepare(spec)
-    for path in ("pipeline/__init__.py", "pipeline/run.py"):
+    for path in ("pipeline/__init__.py", "pipeline/run.py", "pipeline/run_report.py"):
         target = root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(render_tree(ready.spec, ready.plan)[path], encoding="utf-8")
     return root
 
 
-def run_in_pty(project: Path) -> tuple[int, bytes]:
+def run_in_pty(project: Path, *args: str, **extra: str) -> tuple[int, bytes]:
     """Run the driver with a pseudo-terminal as stdout; everything it wrote, and its exit code."""
     main, child = pty.openpty()
     env = {**os.environ, "COLUMNS": "100", "TERM": "xterm-256color"}
     env.pop("NO_COLOR", None)
     proc = subprocess.Popen(
-        [sys.executable, "-c", DRIVER, str(project)], stdout=child, stderr=child, cwd=project, env=env
-    )
+        [sys.executable, "-c", DRIVER, str(project), *args],
+        stdout=child, stderr=child, cwd=project, env={**env, **extra},
+    )  # fmt: skip
     os.close(child)
     chunks: list[bytes] = []
     deadline = time.monotonic() + 60
@@ -65,8 +68,16 @@ def run_in_pty(project: Path) -> tuple[int, bytes]:
     return proc.wait(timeout=30), b"".join(chunks)
 
 
-def test_a_long_step_shows_a_spinner_with_its_name_and_elapsed_time_on_a_terminal(project: Path) -> None:
-    code, out = run_in_pty(project)
+@pytest.fixture(scope="module")
+def on_terminal(project: Path) -> tuple[int, bytes]:
+    """One run under a pseudo-terminal, read by several tests (the slow step takes 2.5 s)."""
+    return run_in_pty(project)
+
+
+def test_a_long_step_shows_a_spinner_with_its_name_and_elapsed_time_on_a_terminal(
+    on_terminal: tuple[int, bytes],
+) -> None:
+    code, out = on_terminal
     text = out.decode("utf-8", "replace")
     assert code == 0, text
     assert "step says hello" in text and "step says bye" in text
@@ -83,3 +94,25 @@ def test_without_a_terminal_the_output_is_plain(project: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("==> slowstep\nstep says hello\nstep says bye\n")
     assert "\x1b[" not in proc.stdout.split("step says bye")[0]
+
+
+COLOUR = re.compile(r"\x1b\[[0-9;]*(?:3[0-9]|9[0-7]|38;[25];[0-9;]+)m")  # a foreground colour (SGR 30-39, 90-97)
+
+
+def test_the_summary_is_coloured_on_a_terminal_and_no_color_turns_colour_off(
+    project: Path, on_terminal: tuple[int, bytes]
+) -> None:
+    _, coloured = on_terminal
+    assert COLOUR.search(coloured.decode("utf-8", "replace")), "no colour on a terminal: the control is blind"
+    code, out = run_in_pty(project, NO_COLOR="1")
+    text = out.decode("utf-8", "replace")
+    assert code == 0, text
+    assert not COLOUR.search(text), f"colour despite NO_COLOR: {COLOUR.search(text)}"
+    assert text.count("slowstep") >= 3 and "\x1b[" in text  # still live: NO_COLOR is about colour only
+
+
+def test_quiet_on_a_terminal_shows_no_step_output_only_the_summary(project: Path) -> None:
+    code, out = run_in_pty(project, "--quiet")
+    text = out.decode("utf-8", "replace")
+    assert code == 0, text
+    assert "step says hello" not in text and "local run" in text

@@ -63,7 +63,7 @@ def test_the_local_run_of_drawn_specs_builds_every_model(
     projects: list[Path], batch_python: Path, tmp_path: Path
 ) -> None:
     """Every corpus spec with a batch layer (each a regression fixture) and the first drawn ones."""
-    runnable = [p for p in projects if (p / "pipeline" / "run.py").is_file()]
+    runnable = [p for p in projects if judges.batch_layer(p)]
     regressions = [p for p in runnable if p not in drawn(projects)]
     batch = regressions + [p for p in runnable if p in drawn(projects)][:LOCAL_RUNS]
     verdicts = judges.Verdicts()
@@ -110,7 +110,7 @@ def test_a_prefect_flow_run_of_drawn_specs_completes_every_task_and_builds_every
 def test_dag_test_of_drawn_specs_runs_every_task_and_builds_every_model(
     projects: list[Path], airflow_python: Path, tmp_path: Path
 ) -> None:
-    with_dags = [p for p in drawn(projects) if any((p / "dags").glob("*.py")) and (p / "pipeline" / "run.py").is_file()]
+    with_dags = [p for p in drawn(projects) if any((p / "dags").glob("*.py")) and judges.batch_layer(p)]
     chosen = _distinct_pipelines(with_dags)[:AIRFLOW_RUNS]
     verdicts = judges.Verdicts()
     judges.airflow_runs(chosen, airflow_python, tmp_path / "home", verdicts)

@@ -207,8 +207,9 @@ def source_tasks(ctx: GenContext) -> tuple[SourceTask, ...]:
 
 
 def task_plan(ctx: GenContext) -> TaskPlan:
-    """The orchestrated tasks: the local run's steps in order, ingestion split per source."""
-    steps = list(ctx.shared.run_steps)
+    """The orchestrated tasks: the local run's steps in order (those that are only local left
+    out: the stream jobs run on Flink, not in a batch schedule), ingestion split per source."""
+    steps = [s for s in ctx.shared.run_steps if s.orchestrated]
     ingest = next((s for s in steps if s.name == INGEST_STEP), None)
     if ingest is None:
         return TaskPlan((), (), tuple(_step_task(s) for s in steps))

@@ -59,6 +59,11 @@ class RunStep:
     name: str
     help: str
     command: tuple[str, ...]  # argv after the project's Python (`python -m ...`), run from the project root
+    # the requirements file of the step's own environment ("" = requirements.txt's), e.g. PyFlink's
+    environment: str = ""
+    # (("rows", "--rows"),): `pipegen run --rows 500` (and `make run ROWS=500`) runs the step with `--rows 500`
+    options: tuple[tuple[str, str], ...] = ()
+    orchestrated: bool = True  # False: a local stand-in for what runs elsewhere (the stream jobs, on Flink)
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ class JobBuilder:
         sink = self._sink(job, jn, query)
         tables[jn.sink_table] = sink.manifest
         script = "\n\n".join([*reads, view, sink.statement]) + "\n"
-        manifest = job_manifest(jn, outputs, tables, base, lookups)
+        manifest = {**job_manifest(jn, outputs, tables, base, lookups), "result": self._result(job)}
         return JobSql(jn, script, manifest, outputs, sink.target, sink.connector)
 
     # ------------------------------------------------------------ pieces
@@ -127,6 +127,13 @@ class JobBuilder:
         statement = create_table_as(jn.sink_table, key if mode == SinkMode.UPSERT else [], options, query)
         manifest = {"role": "sink", "key": key, "mode": mode.value}
         return Sink(statement, manifest, target.name, options["connector"])
+
+    def _result(self, job: StreamJob) -> dict[str, str]:
+        """Where the spec says the job's rows go (`<target>.<table>`) and the spec path that says
+        it: the local stream run leaves its rows under that name too."""
+        at = f"transforms.streams[{self.spec.transforms.streams.index(job)}]"
+        table = job.sink.table if job.sink and job.sink.table else self.names.stream(job.name).sink_table
+        return {"schema": self._target(job).name, "table": table, "spec_path": at + (".sink" if job.sink else "")}
 
     def _target(self, job: StreamJob) -> Target:
         wanted = job.sink.target.lower() if job.sink else None

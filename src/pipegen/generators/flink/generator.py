@@ -21,7 +21,7 @@ from typing import Any
 
 from pipegen.common.stream_rules import EventRule, event_rules, streamed_tables
 from pipegen.common.synthetic_tables import START, config_name, seed_and_locale, table_config
-from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget
+from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
 from pipegen.generators.flink.builder import JobBuilder, JobSql
 from pipegen.generators.flink.options import Settings, settings_for
 from pipegen.generators.flink.quality import WINDOW_SECONDS, build_quality_jobs
@@ -47,7 +47,7 @@ RUNTIME = (
 )
 # shared runtime modules (templates/runtime/) the stream's quality jobs record their events with
 QUALITY_RUNTIME = ("quality_log.py", "quality_model.py")
-REPLAY = ("$(PROJECT_PYTHON)", "-m", "pipeline.replay")
+REPLAY = ("$(FLINK_PYTHON)", "-m", "pipeline.replay")
 REPLAY_JOB = ("--job", "$(JOB)")
 REPLAY_VERSION = ("--version", "$(VERSION)")
 FACT_ROWS = 1000  # inserts per fact table for `make stream-local` (--rows scales)
@@ -61,12 +61,13 @@ LOCAL_TARGETS = (
     MakeTarget(
         "flink-install",
         "install PyFlink for the Flink SQL jobs (requirements-flink.txt, its own environment)",
-        (("$(PROJECT_PYTHON)", "-m", "pip", "install", "-r", "requirements-flink.txt"),),
+        (("$(FLINK_PYTHON)", "-m", "pip", "install", "-r", "requirements-flink.txt"),),
     ),
     MakeTarget(
         "stream-local",
-        "run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty)",
-        (("$(PROJECT_PYTHON)", "-m", "pipeline.stream"),),
+        "run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty; ROWS=N, BAD_ROW_RATE=R)",
+        (("$(FLINK_PYTHON)", "-m", "pipeline.stream"),),
+        options=(("ROWS", "--rows"), ("BAD_ROW_RATE", "--bad-row-rate")),
     ),
     MakeTarget(
         "stream-quality-report",
@@ -74,10 +75,17 @@ LOCAL_TARGETS = (
         (("$(PROJECT_PYTHON)", "-m", "pipeline.stream_quality", "--report"),),
     ),
 )
+# the stream layer's step of the local run, in PyFlink's own environment (requirements-flink.txt);
+# before the Lambda serving step (45), which reads its results
+STREAM_STEP = RunStep(
+    42, "stream", "the Flink SQL jobs in PyFlink over change events (synthetic when none were captured)",
+    ("-m", "pipeline.stream"), environment="requirements-flink.txt",
+    options=(("rows", "--rows"), ("bad_row_rate", "--bad-row-rate")), orchestrated=False,
+)  # fmt: skip
 EXPLAIN_TARGET = MakeTarget(
     "flink-explain",
     "plan every Flink SQL statement in PyFlink (external connectors swapped)",
-    (("$(PROJECT_PYTHON)", "-m", "pipeline.flink_local", "explain"),),
+    (("$(FLINK_PYTHON)", "-m", "pipeline.flink_local", "explain"),),
 )
 
 
@@ -147,6 +155,7 @@ class FlinkGenerator:
                 ),
             ),
             make_targets=(*LOCAL_TARGETS, *replay_targets(replayed), EXPLAIN_TARGET),
+            run_steps=(STREAM_STEP,),
         )
 
     def render(self, ctx: GenContext) -> Files:

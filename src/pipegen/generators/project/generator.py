@@ -14,6 +14,7 @@ from typing import Any
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, Shared
 from pipegen.render.env import render, static
 from pipegen.safe import Ident, trusted
+from pipegen.spec.model.enums import Materialization
 from pipegen.spec.rulekinds import rules_json
 from pipegen.spec.schema import spec_schema
 from pipegen.spec.secretscan import secret_uses
@@ -42,6 +43,7 @@ class ProjectGenerator:
             "variables": [_env_row(v) for v in shared.env],
             "targets": targets,
             "help_format": trusted(_help_format(targets)),
+            "environments": [{"name": trusted(n), "file": trusted(f)} for n, f in step_environments(shared).items()],
         }
         files = {
             "requirements.txt": render("project/requirements.txt.j2", context),
@@ -58,7 +60,8 @@ class ProjectGenerator:
             made = RUNTIME_DATA.get(module)
             files[f"pipeline/{module}"] = made() if made else static(f"runtime/{module}")
         if shared.run_steps:
-            files["pipeline/run.py"] = render("project/run.py.j2", {**context, **_run_context(shared)})
+            files["pipeline/run.py"] = render("project/run.py.j2", {**context, **_run_context(ctx, shared)})
+            files["pipeline/run_report.py"] = static("project/run_report.py")
         if shared.compose_services:
             files["compose.yaml"] = render("project/compose.yaml.j2", {"services": list(shared.compose_services)})
         files[".github/workflows/pipegen.yml"] = render("project/ci.yml.j2", _ci_context(ctx, shared))
@@ -96,13 +99,46 @@ def _requirements(shared: Shared) -> list[str]:
     return sorted([*shared.requirements, *own], key=str.lower)
 
 
-def _run_context(shared: Shared) -> dict[str, Any]:
-    steps = [{"name": s.name, "help": s.help, "command": list(s.command)} for s in shared.run_steps]
+def _run_context(ctx: GenContext, shared: Shared) -> dict[str, Any]:
+    steps = [{"name": s.name, "help": s.help, "command": list(s.command), "environment": s.environment,
+              "options": [list(o) for o in s.options]} for s in shared.run_steps]  # fmt: skip
     return {
         "steps": steps,
         "step_names": trusted(", ".join(s.name for s in shared.run_steps)),
         "metrics": "metrics.py" in shared.runtime,  # the run's metrics (pipeline/metrics.py), when a family asks
+        "environments": {f: f"PIPEGEN_{n}_PYTHON" for n, f in step_environments(shared).items()},
+        "results": batch_results(ctx),
     }
+
+
+def step_environments(shared: Shared) -> dict[str, str]:
+    """NAME -> requirements file of each step environment (`requirements-flink.txt` -> FLINK):
+    make's NAME_PYTHON, and PIPEGEN_NAME_PYTHON where `pipegen run` records the one it built."""
+    files = sorted({s.environment for s in shared.run_steps if s.environment})
+    return {re.sub(r"[^A-Z0-9]+", "_", f.removeprefix("requirements-").removesuffix(".txt").upper()): f for f in files}
+
+
+def batch_results(ctx: GenContext) -> list[dict[str, str]]:
+    """What the local run's batch layer leaves in its warehouse, as the summary lists it: every
+    landed table and every mart (ephemeral marts are not tables, and are left out), with the
+    spec path each comes from."""
+    found = []
+    for i in ctx.plan.graph.batch_sources:
+        source = ctx.spec.sources[i]
+        for kind, datasets in (("tables", source.tables), ("topics", source.topics)):
+            for j, dataset in enumerate(datasets):
+                names = ctx.plan.names.dataset(source.name, dataset.name)
+                found.append({"table": f"{names.raw_schema}.{names.raw_table}", "where": "warehouse.duckdb",
+                              "spec_path": f"sources[{i}].{kind}[{j}]"})  # fmt: skip
+    if not ctx.plan.graph.batch_sources:
+        return found
+    for i, mart in enumerate(ctx.spec.transforms.marts):
+        if mart.materialized == Materialization.EPHEMERAL:
+            continue
+        mart_names = ctx.plan.names.mart(mart.name)
+        found.append({"table": f"{mart_names.schema}.{mart_names.model}", "where": "warehouse.duckdb",
+                      "spec_path": f"transforms.marts[{i}]"})  # fmt: skip
+    return found
 
 
 def _env_row(var: EnvVar) -> dict[str, Any]:
@@ -114,9 +150,13 @@ def _make_targets(shared: Shared) -> list[MakeTarget]:
     targets = list(shared.make_targets)
     if shared.run_steps and all(t.name != "run" for t in targets):
         recipe = (("$(PROJECT_PYTHON)", "-m", "pipeline.run"),)
-        targets.append(MakeTarget("run", "run the pipeline locally: " + ", ".join(s.name for s in shared.run_steps),
-                                  recipe))  # fmt: skip
+        steps = ", ".join(s.name for s in shared.run_steps)
+        help_text = f"run the pipeline locally: {steps} (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R)"
+        targets.append(MakeTarget("run", help_text, recipe, options=RUN_OPTIONS))
     return sorted(targets, key=lambda t: t.name)
+
+
+RUN_OPTIONS = (("FROM", "--from"), ("ONLY", "--only"), ("ROWS", "--rows"), ("BAD_ROW_RATE", "--bad-row-rate"))
 
 
 def _target_row(target: MakeTarget) -> dict[str, Any]:

@@ -47,7 +47,15 @@ class SyntheticGenerator:
                     options=(("ROWS", "--rows"), ("BAD_ROW_RATE", "--bad-row-rate")),
                 ),
             ),
-            run_steps=(RunStep(10, "synthesize", "local stand-in source data", ("-m", "pipeline.synthesize")),),
+            run_steps=(
+                RunStep(
+                    10,
+                    "synthesize",
+                    "local stand-in source data",
+                    ("-m", "pipeline.synthesize"),
+                    options=(("rows", "--rows"), ("bad_row_rate", "--bad-row-rate")),
+                ),
+            ),
         )
 
     def render(self, ctx: GenContext) -> Files:

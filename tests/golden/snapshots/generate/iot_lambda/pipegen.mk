@@ -9,37 +9,40 @@ PROJECT_PYTHON ?= $(firstword $(wildcard .venv/bin/python) $(PIPEGEN_RUN_PYTHON)
 ifeq ($(strip $(PROJECT_PYTHON)),)
 PROJECT_PYTHON = $(error no project environment yet: run `pipegen run` (it builds one) or `make setup` (.venv), or pass PROJECT_PYTHON=/path/to/python)
 endif
+# The Python of the steps needing requirements-flink.txt (their own environment): FLINK_PYTHON when
+# you pass it, else the one `pipegen run` built, else PROJECT_PYTHON (its install target installs into it).
+FLINK_PYTHON ?= $(firstword $(PIPEGEN_FLINK_PYTHON) $(PROJECT_PYTHON))
 
 .PHONY: help down flink-explain flink-install flow-check ingest k8s-build prefect-deploy prefect-install prefect-run quality quality-report run serving stream-local stream-quality-report stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize terraform-fmt transform up
 
 # every target of pipegen.mk with what it does
 help::
 	@echo 'Targets generated from pipegen.yaml (pipegen.mk):'
-	@printf '  %-47s  %s\n' down 'stop the local services and remove their volumes'
-	@printf '  %-47s  %s\n' flink-explain 'plan every Flink SQL statement in PyFlink (external connectors swapped)'
-	@printf '  %-47s  %s\n' flink-install 'install PyFlink for the Flink SQL jobs (requirements-flink.txt, its own environment)'
-	@printf '  %-47s  %s\n' flow-check 'import the flow and load prefect.yaml'"'"'s deployments with Prefect (tests/test_flows.py)'
-	@printf '  %-47s  %s\n' ingest 'load every source into the local warehouse (dlt)'
-	@printf '  %-47s  %s\n' k8s-build 'build every Kubernetes overlay (kubectl kustomize k8s/overlays/<env>)'
-	@printf '  %-47s  %s\n' prefect-deploy 'create or update the deployment of prefect.yaml'
-	@printf '  %-47s  %s\n' prefect-install 'install Prefect and the project'"'"'s requirements (requirements-prefect.txt)'
-	@printf '  %-47s  %s\n' prefect-run 'run the flow once, locally (local stand-ins, local warehouse)'
-	@printf '  %-47s  %s\n' quality 'Great Expectations checkpoint over staged tables and marts'
-	@printf '  %-47s  %s\n' quality-report 'print the quality read model (last status, pass rate, breaches, drift)'
-	@printf '  %-47s  %s\n' run 'run the pipeline locally: synthesize, ingest, transform, serving, quality'
-	@printf '  %-47s  %s\n' serving 'rebuild the Lambda serving views'
-	@printf '  %-47s  %s\n' stream-local 'run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty)'
-	@printf '  %-47s  %s\n' stream-quality-report 'print the quality read model (validation events of the stream'"'"'s quality jobs)'
-	@printf '  %-47s  %s\n' 'stream-replay-local JOB=... VERSION=...' 'run version VERSION of JOB locally (results.<sink>__v<VERSION>), compare with the live results'
-	@printf '  %-47s  %s\n' 'stream-replay-local-rollback JOB=...' 'undo the last local switch of JOB'
-	@printf '  %-47s  %s\n' 'stream-replay-local-switch JOB=... VERSION=...' 'make results.<sink> version VERSION of JOB locally (one DuckDB transaction)'
-	@printf '  %-47s  %s\n' 'stream-replay-plan JOB=... FROM=... VERSION=...' 'plan version VERSION of stream job JOB reading from FROM (earliest or an ISO-8601 time)'
-	@printf '  %-47s  %s\n' 'stream-replay-rollback JOB=...' 'undo the last switch of JOB (APPLY=--apply runs kubectl)'
-	@printf '  %-47s  %s\n' 'stream-replay-switch JOB=... VERSION=...' 'switch readers of JOB to version VERSION (prints kubectl and SQL; APPLY=--apply runs kubectl)'
-	@printf '  %-47s  %s\n' 'synthesize [ROWS=...] [BAD_ROW_RATE=...]' 'write local stand-in source data (ROWS=N, BAD_ROW_RATE=R)'
-	@printf '  %-47s  %s\n' terraform-fmt 'Check the Terraform files'"'"' layout (terraform fmt -check)'
-	@printf '  %-47s  %s\n' transform 'dbt build: staging and mart models and their tests'
-	@printf '  %-47s  %s\n' up 'start the local services (compose.yaml; secrets from .env)'
+	@printf '  %-55s  %s\n' down 'stop the local services and remove their volumes'
+	@printf '  %-55s  %s\n' flink-explain 'plan every Flink SQL statement in PyFlink (external connectors swapped)'
+	@printf '  %-55s  %s\n' flink-install 'install PyFlink for the Flink SQL jobs (requirements-flink.txt, its own environment)'
+	@printf '  %-55s  %s\n' flow-check 'import the flow and load prefect.yaml'"'"'s deployments with Prefect (tests/test_flows.py)'
+	@printf '  %-55s  %s\n' ingest 'load every source into the local warehouse (dlt)'
+	@printf '  %-55s  %s\n' k8s-build 'build every Kubernetes overlay (kubectl kustomize k8s/overlays/<env>)'
+	@printf '  %-55s  %s\n' prefect-deploy 'create or update the deployment of prefect.yaml'
+	@printf '  %-55s  %s\n' prefect-install 'install Prefect and the project'"'"'s requirements (requirements-prefect.txt)'
+	@printf '  %-55s  %s\n' prefect-run 'run the flow once, locally (local stand-ins, local warehouse)'
+	@printf '  %-55s  %s\n' quality 'Great Expectations checkpoint over staged tables and marts'
+	@printf '  %-55s  %s\n' quality-report 'print the quality read model (last status, pass rate, breaches, drift)'
+	@printf '  %-55s  %s\n' 'run [FROM=...] [ONLY=...] [ROWS=...] [BAD_ROW_RATE=...]' 'run the pipeline locally: synthesize, ingest, transform, stream, serving, quality (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R)'
+	@printf '  %-55s  %s\n' serving 'rebuild the Lambda serving views'
+	@printf '  %-55s  %s\n' 'stream-local [ROWS=...] [BAD_ROW_RATE=...]' 'run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty; ROWS=N, BAD_ROW_RATE=R)'
+	@printf '  %-55s  %s\n' stream-quality-report 'print the quality read model (validation events of the stream'"'"'s quality jobs)'
+	@printf '  %-55s  %s\n' 'stream-replay-local JOB=... VERSION=...' 'run version VERSION of JOB locally (results.<sink>__v<VERSION>), compare with the live results'
+	@printf '  %-55s  %s\n' 'stream-replay-local-rollback JOB=...' 'undo the last local switch of JOB'
+	@printf '  %-55s  %s\n' 'stream-replay-local-switch JOB=... VERSION=...' 'make results.<sink> version VERSION of JOB locally (one DuckDB transaction)'
+	@printf '  %-55s  %s\n' 'stream-replay-plan JOB=... FROM=... VERSION=...' 'plan version VERSION of stream job JOB reading from FROM (earliest or an ISO-8601 time)'
+	@printf '  %-55s  %s\n' 'stream-replay-rollback JOB=...' 'undo the last switch of JOB (APPLY=--apply runs kubectl)'
+	@printf '  %-55s  %s\n' 'stream-replay-switch JOB=... VERSION=...' 'switch readers of JOB to version VERSION (prints kubectl and SQL; APPLY=--apply runs kubectl)'
+	@printf '  %-55s  %s\n' 'synthesize [ROWS=...] [BAD_ROW_RATE=...]' 'write local stand-in source data (ROWS=N, BAD_ROW_RATE=R)'
+	@printf '  %-55s  %s\n' terraform-fmt 'Check the Terraform files'"'"' layout (terraform fmt -check)'
+	@printf '  %-55s  %s\n' transform 'dbt build: staging and mart models and their tests'
+	@printf '  %-55s  %s\n' up 'start the local services (compose.yaml; secrets from .env)'
 
 # stop the local services and remove their volumes
 down:
@@ -47,11 +50,11 @@ down:
 
 # plan every Flink SQL statement in PyFlink (external connectors swapped)
 flink-explain:
-	$(PROJECT_PYTHON) -m pipeline.flink_local explain
+	$(FLINK_PYTHON) -m pipeline.flink_local explain
 
 # install PyFlink for the Flink SQL jobs (requirements-flink.txt, its own environment)
 flink-install:
-	$(PROJECT_PYTHON) -m pip install -r requirements-flink.txt
+	$(FLINK_PYTHON) -m pip install -r requirements-flink.txt
 
 # import the flow and load prefect.yaml's deployments with Prefect (tests/test_flows.py)
 flow-check:
@@ -87,17 +90,17 @@ quality:
 quality-report:
 	$(PROJECT_PYTHON) -m pipeline.quality --report
 
-# run the pipeline locally: synthesize, ingest, transform, serving, quality
+# run the pipeline locally: synthesize, ingest, transform, stream, serving, quality (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R)
 run:
-	$(PROJECT_PYTHON) -m pipeline.run
+	$(PROJECT_PYTHON) -m pipeline.run $(if $(FROM),--from $(FROM)) $(if $(ONLY),--only $(ONLY)) $(if $(ROWS),--rows $(ROWS)) $(if $(BAD_ROW_RATE),--bad-row-rate $(BAD_ROW_RATE))
 
 # rebuild the Lambda serving views
 serving:
 	$(PROJECT_PYTHON) -m pipeline.serving
 
-# run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty)
+# run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty; ROWS=N, BAD_ROW_RATE=R)
 stream-local:
-	$(PROJECT_PYTHON) -m pipeline.stream
+	$(FLINK_PYTHON) -m pipeline.stream $(if $(ROWS),--rows $(ROWS)) $(if $(BAD_ROW_RATE),--bad-row-rate $(BAD_ROW_RATE))
 
 # print the quality read model (validation events of the stream's quality jobs)
 stream-quality-report:
@@ -107,37 +110,37 @@ stream-quality-report:
 stream-replay-local:
 	$(if $(JOB),,$(error make stream-replay-local needs JOB and VERSION: run make stream-replay-local JOB=... VERSION=...))
 	$(if $(VERSION),,$(error make stream-replay-local needs JOB and VERSION: run make stream-replay-local JOB=... VERSION=...))
-	$(PROJECT_PYTHON) -m pipeline.replay run --local --job $(JOB) --version $(VERSION)
-	$(PROJECT_PYTHON) -m pipeline.replay compare --local --job $(JOB) --version $(VERSION)
+	$(FLINK_PYTHON) -m pipeline.replay run --local --job $(JOB) --version $(VERSION)
+	$(FLINK_PYTHON) -m pipeline.replay compare --local --job $(JOB) --version $(VERSION)
 
 # undo the last local switch of JOB
 stream-replay-local-rollback:
 	$(if $(JOB),,$(error make stream-replay-local-rollback needs JOB: run make stream-replay-local-rollback JOB=...))
-	$(PROJECT_PYTHON) -m pipeline.replay rollback --local --job $(JOB)
+	$(FLINK_PYTHON) -m pipeline.replay rollback --local --job $(JOB)
 
 # make results.<sink> version VERSION of JOB locally (one DuckDB transaction)
 stream-replay-local-switch:
 	$(if $(JOB),,$(error make stream-replay-local-switch needs JOB and VERSION: run make stream-replay-local-switch JOB=... VERSION=...))
 	$(if $(VERSION),,$(error make stream-replay-local-switch needs JOB and VERSION: run make stream-replay-local-switch JOB=... VERSION=...))
-	$(PROJECT_PYTHON) -m pipeline.replay switch --local --job $(JOB) --version $(VERSION)
+	$(FLINK_PYTHON) -m pipeline.replay switch --local --job $(JOB) --version $(VERSION)
 
 # plan version VERSION of stream job JOB reading from FROM (earliest or an ISO-8601 time)
 stream-replay-plan:
 	$(if $(JOB),,$(error make stream-replay-plan needs JOB and FROM and VERSION: run make stream-replay-plan JOB=... FROM=... VERSION=...))
 	$(if $(FROM),,$(error make stream-replay-plan needs JOB and FROM and VERSION: run make stream-replay-plan JOB=... FROM=... VERSION=...))
 	$(if $(VERSION),,$(error make stream-replay-plan needs JOB and FROM and VERSION: run make stream-replay-plan JOB=... FROM=... VERSION=...))
-	$(PROJECT_PYTHON) -m pipeline.replay plan --job $(JOB) --from $(FROM) --version $(VERSION)
+	$(FLINK_PYTHON) -m pipeline.replay plan --job $(JOB) --from $(FROM) --version $(VERSION)
 
 # undo the last switch of JOB (APPLY=--apply runs kubectl)
 stream-replay-rollback:
 	$(if $(JOB),,$(error make stream-replay-rollback needs JOB: run make stream-replay-rollback JOB=...))
-	$(PROJECT_PYTHON) -m pipeline.replay rollback --job $(JOB) $(APPLY)
+	$(FLINK_PYTHON) -m pipeline.replay rollback --job $(JOB) $(APPLY)
 
 # switch readers of JOB to version VERSION (prints kubectl and SQL; APPLY=--apply runs kubectl)
 stream-replay-switch:
 	$(if $(JOB),,$(error make stream-replay-switch needs JOB and VERSION: run make stream-replay-switch JOB=... VERSION=...))
 	$(if $(VERSION),,$(error make stream-replay-switch needs JOB and VERSION: run make stream-replay-switch JOB=... VERSION=...))
-	$(PROJECT_PYTHON) -m pipeline.replay switch --job $(JOB) --version $(VERSION) $(APPLY)
+	$(FLINK_PYTHON) -m pipeline.replay switch --job $(JOB) --version $(VERSION) $(APPLY)
 
 # write local stand-in source data (ROWS=N, BAD_ROW_RATE=R)
 synthesize:

@@ -26,8 +26,8 @@ def run(target: str = "local", extra: list[str] | None = None, staging_only: boo
     from dbt.cli.main import dbtRunner
 
     command = ["run", "--select", "path:models/staging"] if staging_only else ["build"]
-    args = [*command, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR), "--target", target]
-    result = dbtRunner().invoke([*args, *(extra or [])])
+    where = ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR), "--target", target]
+    result = dbtRunner().invoke([*command, *where, *(extra or [])])
     if result.exception is not None:
         raise StepFailed(f"dbt build could not run: {result.exception}", {"failures": [str(result.exception)]})
     counts: dict[str, int] = {}
@@ -45,7 +45,21 @@ def run(target: str = "local", extra: list[str] | None = None, staging_only: boo
     }
     if not result.success:
         raise StepFailed("dbt build failed: " + "; ".join(failures), summary)
+    if os.environ.get(DOCS) and not staging_only:  # the local run's report links them
+        summary["docs"] = docs(where)
     return summary
+
+
+DOCS = "PIPEGEN_DBT_DOCS"  # set by the local run: dbt's docs as one static page after the build
+
+
+def docs(args: list[str]) -> str:
+    """`dbt docs generate --static` over the manifest the build left (no compile again): the
+    project's models, tests and lineage in dbt/target/static_index.html, a file you open."""
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner().invoke(["docs", "generate", "--static", "--no-compile", *args])
+    return "dbt/target/static_index.html" if result.success else f"dbt docs generate failed: {result.exception}"
 
 
 class StepFailed(Exception):

@@ -108,10 +108,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, help="rows of the largest table (the others in proportion)")
     parser.add_argument("--seed", type=int, help="random seed (same seed, same data)")
     parser.add_argument("--bad-row-rate", type=float, help="share of rows that break one rule each")
-    parser.add_argument("--force", action="store_true", help="rewrite SQLite stand-ins that exist")
+    parser.add_argument("--force", action="store_true", help="rewrite SQLite stand-ins that exist (implied by "
+                        "--rows and --bad-row-rate: asking for other data writes it)")
     args = parser.parse_args(argv)
+    force = args.force or args.rows is not None or args.bad_row_rate is not None
     try:
-        summary = run(args.rows, args.seed, args.bad_row_rate, args.force)
+        summary = run(args.rows, args.seed, args.bad_row_rate, force)
     except synthetic.ConfigError as exc:
         print(f"synthetic data: {exc}", file=sys.stderr)
         return 1

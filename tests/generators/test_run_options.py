@@ -1,0 +1,181 @@
+"""The generated local run's options and report (issue 23), on stand-in steps so no tool runs:
+`--only`/`--from` pick the steps, `--rows`/`--bad-row-rate` reach exactly the steps that take
+them, a step with its own environment (PyFlink's) runs with the interpreter its variable names
+and is skipped, saying which variable, without one; `--quiet` prints the summary only and keeps
+each step's output in reports/logs/, `--verbose` adds each step's command; the report
+(reports/index.html and run.json) exists, every link in it resolves to a file, and its numbers
+are the ones the steps reported. The project is rendered once (ecommerce_realtime: batch steps
+and the stream step), and its STEPS replaced by stand-ins that echo what they were given."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from pipegen.pipeline import prepare, render_tree
+from tests.conftest import REPO
+
+# each stand-in step reports the rows it was told to make (its --rows, else 3), and echoes its argv
+STAND_IN = (
+    "import json, os, sys; args = sys.argv[1:]; rows = int(args[args.index('--rows') + 1]) if '--rows' in args else 3; "
+    "print('output of', os.environ['STEP'], args, flush=True); "
+    "open(os.environ['PIPEGEN_STEP_SUMMARY'], 'w').write(json.dumps({'summary': 'made ' + str(rows), "
+    "'rows': {os.environ['STEP'] + '_table': rows}, 'argv': args, 'python': sys.executable}))"
+)
+DRIVER = """
+import os, sys
+sys.path.insert(0, sys.argv[1])
+from pipeline import run
+for step in run.STEPS:
+    step["argv"] = ["-c", os.environ["STAND_IN"].replace("os.environ['STEP']", repr(step["name"]))]
+sys.exit(run.main(sys.argv[2:]))
+"""
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("runopts")
+    spec = root / "pipegen.yaml"  # without metrics: the stand-in interpreter has no prometheus_client
+    text = (REPO / "specs" / "ecommerce_realtime.yaml").read_text()
+    assert text.count("  prometheus: true\n") == 1, "the example's monitoring changed: update this fixture"
+    spec.write_text(text.replace("  prometheus: true\n", "  prometheus: false\n"))
+    ready = prepare(spec)
+    tree = render_tree(ready.spec, ready.plan)
+    for path in ("pipeline/__init__.py", "pipeline/run.py", "pipeline/run_report.py", "docs/architecture.md",
+                 "docs/plan.md"):  # fmt: skip
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(tree[path], encoding="utf-8")
+    return root
+
+
+def run(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("PIPEGEN_")}
+    return subprocess.run(
+        [sys.executable, "-c", DRIVER, str(project), *args],
+        capture_output=True, text=True, cwd=project, check=False, env={**base, "STAND_IN": STAND_IN, **env},
+    )  # fmt: skip
+
+
+def last_run(project: Path) -> dict:  # type: ignore[type-arg]
+    return json.loads((project / "reports" / "run.json").read_text())
+
+
+def ran(project: Path) -> list[str]:
+    return [s["name"] for s in last_run(project)["steps"] if s["status"] == "ok"]
+
+
+def test_the_stream_step_runs_with_its_own_environment_between_transform_and_quality(project: Path) -> None:
+    proc = run(project, "--from", "transform", PIPEGEN_FLINK_PYTHON=sys.executable)
+    assert proc.returncode == 0, proc.stderr
+    assert ran(project) == ["transform", "stream", "quality"]
+
+
+def test_only_and_from_pick_the_steps(project: Path) -> None:
+    assert run(project, "--only", "ingest,quality").returncode == 0
+    assert ran(project) == ["ingest", "quality"]
+    assert run(project, "--only", "synthesize", "--only", "stage").returncode == 0
+    assert ran(project) == ["synthesize", "stage"]
+    bad = run(project, "--only", "nosuchstep")
+    assert bad.returncode == 2 and "no step nosuchstep" in bad.stderr and "synthesize" in bad.stderr
+
+
+def test_rows_and_bad_row_rate_reach_the_steps_that_take_them_only(project: Path) -> None:
+    proc = run(project, "--only", "synthesize,ingest,stream", "--rows", "7", "--bad-row-rate", "0.25",
+               PIPEGEN_FLINK_PYTHON=sys.executable)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    steps = {s["name"]: s for s in last_run(project)["steps"]}
+    assert "output of synthesize ['--rows', '7', '--bad-row-rate', '0.25']" in proc.stdout
+    assert "output of stream ['--rows', '7', '--bad-row-rate', '0.25']" in proc.stdout
+    assert "output of ingest []" in proc.stdout
+    assert steps["synthesize"]["rows"] == 7 and steps["ingest"]["rows"] == 3
+
+
+def test_a_step_without_its_environment_is_skipped_saying_which_variable(project: Path) -> None:
+    proc = run(project, "--only", "stream,quality")
+    assert proc.returncode == 0, proc.stderr
+    steps = {s["name"]: s for s in last_run(project)["steps"]}
+    assert steps["stream"]["status"] == "skipped" and "PIPEGEN_FLINK_PYTHON" in steps["stream"]["text"]
+    assert steps["quality"]["status"] == "ok"
+    # recorded by `pipegen run` in .pipegen/local/env.mk: found there too
+    local = project / ".pipegen" / "local" / "env.mk"
+    local.parent.mkdir(parents=True, exist_ok=True)
+    local.write_text(f"PIPEGEN_FLINK_PYTHON ?= {sys.executable}\n")
+    try:
+        assert run(project, "--only", "stream").returncode == 0
+        assert ran(project) == ["stream"]
+    finally:
+        local.unlink()
+
+
+def test_environments_lists_what_pipegen_run_must_build_for_the_chosen_steps(project: Path) -> None:
+    every = run(project, "--environments")
+    assert json.loads(every.stdout) == {"requirements-flink.txt": "PIPEGEN_FLINK_PYTHON"}
+    assert json.loads(run(project, "--environments", "--only", "ingest").stdout) == {}
+
+
+def test_quiet_prints_the_summary_only_and_keeps_each_steps_output(project: Path) -> None:
+    proc = run(project, "--only", "synthesize,ingest", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert "output of" not in proc.stdout and "==>" not in proc.stdout
+    assert "local run" in proc.stdout and "synthesize" in proc.stdout  # the summary table
+    log = project / "reports" / "logs" / "ingest.log"
+    assert "output of ingest" in log.read_text()
+
+
+def test_verbose_prints_each_steps_command(project: Path) -> None:
+    proc = run(project, "--only", "ingest", "--verbose")
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"^==> ingest\n    \$ \S*python\S* -c ", proc.stdout, re.M), proc.stdout
+
+
+def test_a_failing_step_stops_the_run_and_the_report_names_it(project: Path) -> None:
+    failing = STAND_IN + "; sys.exit(4)"
+    proc = run(project, "--only", "ingest,stage", STAND_IN=failing)
+    assert proc.returncode == 4
+    run_json = last_run(project)
+    assert [s["name"] for s in run_json["steps"]] == ["ingest"]
+    assert run_json["failures"] == [{"step": "ingest", "message": "exit 4", "severity": "failed"}]
+    assert "failed: ingest" in proc.stdout
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.cells: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.hrefs += [v for k, v in attrs if tag == "a" and k == "href" and v]
+
+    def handle_data(self, data: str) -> None:
+        self.cells.append(data.strip())
+
+
+def test_the_report_exists_its_links_resolve_and_its_numbers_are_the_runs(project: Path) -> None:
+    proc = run(project, "--only", "synthesize,ingest", "--rows", "11", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    page = project / "reports" / "index.html"
+    assert f"report: {page}" in proc.stdout
+    parser = Links()
+    parser.feed(page.read_text())
+    assert parser.hrefs, "the report links nothing"
+    for href in parser.hrefs:
+        assert (page.parent / href).resolve().is_file(), f"{href} does not resolve"
+    assert {"../docs/architecture.md", "../docs/plan.md", "logs/ingest.log"} <= set(parser.hrefs)
+    # the numbers: what the stand-ins were told to make (11 rows from --rows, else 3)
+    cells = parser.cells
+    synthesize, ingest = cells.index("synthesize"), cells.index("ingest")
+    assert cells[synthesize + 1 : synthesize + 3] == ["ok", "11"] and cells[ingest + 1 : ingest + 3] == ["ok", "3"]
+    assert "flowchart" in page.read_text()  # the architecture diagram's source
+    # every result under its spec name, with the spec path it comes from
+    tables = {r["table"]: r["spec_path"] for r in last_run(project)["results"]}
+    assert tables["marts.fact_orders"] == "transforms.marts[0]"
+    assert tables["raw_shop.orders"] == "sources[0].tables[0]"
