@@ -21,6 +21,7 @@ from pipegen.generators import (
     ingestion,
     kafka,
     lakehouse,
+    lineage,
     monitoring,
     prefect,
     project,
@@ -49,6 +50,7 @@ FAMILIES: tuple[Declaration, ...] = (
     terraform.FAMILY,
     compose.FAMILY,
     monitoring.FAMILY,
+    lineage.FAMILY,
     lakehouse.FAMILY,
     serving.FAMILY,
 )

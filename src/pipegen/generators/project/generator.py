@@ -102,6 +102,8 @@ def _run_context(shared: Shared) -> dict[str, Any]:
         "steps": steps,
         "step_names": trusted(", ".join(s.name for s in shared.run_steps)),
         "metrics": "metrics.py" in shared.runtime,  # the run's metrics (pipeline/metrics.py), when a family asks
+        "lineage": "lineage.py" in shared.runtime,  # the run's OpenLineage events (pipeline/lineage.py)
+        "lineage_file": "lineage/events.jsonl",
     }
 
 
