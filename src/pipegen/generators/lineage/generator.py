@@ -21,6 +21,7 @@ from pipegen.render.env import render
 from pipegen.render.jsondoc import json_doc
 from pipegen.safe import trusted
 from pipegen.spec.model import LineageTransport, Spec
+from pipegen.spec.types import parse_secret_ref
 
 REQUIREMENTS = ("openlineage-python==1.54.0",)
 JOBS = "lineage/jobs.json"
@@ -55,7 +56,8 @@ class LineageGenerator:
             "pipeline/lineage.py: the local run's OpenLineage events (pipeline/run.py sets it; "
             "unset, events go to the spec's transport)",
         )
-        return Contribution(requirements=REQUIREMENTS, env=(EnvVar(ENV.lineage_file, uses),), runtime=("lineage.py",))
+        env = [EnvVar(ENV.lineage_file, uses), *_references(ctx.spec)]
+        return Contribution(requirements=REQUIREMENTS, env=tuple(env), runtime=("lineage.py",))
 
     def render(self, ctx: GenContext) -> Files:
         spec = ctx.spec
@@ -85,6 +87,20 @@ class LineageGenerator:
             "local_file": LOCAL_FILE,
         }
         return {JOBS: json_doc(config) + "\n", "docs/lineage.md": render("lineage/lineage.md.j2", doc)}
+
+
+def _references(spec: Spec) -> list[EnvVar]:
+    """The `${env:…}`/`${secret:…}` of an http transport's url and api_key, read when events are sent."""
+    lineage = spec.monitoring.lineage
+    if lineage.transport != LineageTransport.HTTP:
+        return []
+    out = []
+    for key in ("url", "api_key"):
+        ref = parse_secret_ref(getattr(lineage, key) or "")
+        if ref is not None:
+            use = f"pipeline/lineage.py: the lineage backend's {key.replace('_', ' ')} (monitoring.lineage.{key})"
+            out.append(EnvVar(ref.name, (use,), secret=ref.kind == "secret"))
+    return out
 
 
 def _row(job: dict[str, Any]) -> dict[str, Any]:
