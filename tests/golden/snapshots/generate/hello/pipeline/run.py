@@ -127,12 +127,22 @@ def main(argv: list[str] | None = None) -> int:
     names = [s[0] for s in STEPS]
     todo = STEPS[names.index(args.start) :] if args.start else STEPS
     done: list[tuple[str, int, float, dict[str, object]]] = []
+    from pipeline import lineage
+
+    env.setdefault("PIPEGEN_LINEAGE_FILE", "lineage/events.jsonl")  # the local run's OpenLineage events
+    tracker = lineage.Tracker.begin(env)
     for name, _what, step_argv in todo:
         print(f"==> {name}", flush=True)
+        step_run = tracker.step_started(name) if tracker else ""
         code, elapsed, summary = run_step(name, step_argv, with_clock(env))
         done.append((name, code, elapsed, summary))
+        if tracker:
+            tracker.step_ended(name, step_run, code, summary)
         if code != 0:
             break
+    if tracker:
+        tracker.end(next((code for _, code, _, _ in done if code != 0), 0))
+        print(f"lineage: {ROOT / env['PIPEGEN_LINEAGE_FILE']}", flush=True)
     from pipeline import metrics
 
     print(f"metrics: {metrics.publish(done, with_clock(env))}", flush=True)
