@@ -4,7 +4,9 @@ exits 0 in the batch judge environment, and every landed table, every staging mo
 every non-ephemeral mart is in the warehouse with rows (a Lakehouse: every table of its lake
 in bronze and silver with rows); and the run's metrics file (the
 monitoring family) holds the row counts, newest rows and quality statistics the warehouse and the
-event log hold (tests/families/metrics_check.py). jaffle_shop runs over the shop's real CSVs (files source ->
+event log hold (tests/families/metrics_check.py); and its OpenLineage events validate against the
+OpenLineage schemas and name the run's real tables (tests/families/lineage_check.py). jaffle_shop
+runs over the shop's real CSVs (files source ->
 dlt -> dbt), and its marts must then pass the jaffle oracle (../shared/oracles/jaffle)."""
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pytest
 
 from pipegen.pipeline import prepare
 from tests.conftest import REPO, example_specs, run_cli
-from tests.families import metrics_check
+from tests.families import lineage_check, metrics_check
 from tests.judges import offline_env
 from tests.specgen.judges import models
 
@@ -101,6 +103,9 @@ def test_the_local_run_builds_every_staging_model_and_mart_with_rows(
     # the same run's metrics file (the monitoring family), against the warehouse and event log
     compared = metrics_check.check(spec, project, batch_python, tmp_path / "home", run.stdout)
     assert compared or not prepare(spec).spec.monitoring.prometheus, f"{spec.stem}: no metric compared"
+    # the same run's OpenLineage events (the lineage family): schemas, parent/child runs, real tables
+    judged = lineage_check.check(project, landed(spec), models(project), batch_python, tmp_path / "home")
+    assert judged, f"{spec.stem}: no lineage event judged"
     if (project / "pipeline" / "lake.json").is_file():  # a Lakehouse: every landed table in bronze and silver
         lake = subprocess.run(
             [str(batch_python), str(LAKE_COUNTS), str(project)],

@@ -276,6 +276,55 @@ def test_prometheus_rule_of_a_kubernetes_deployment_passes_the_crd_schema_and_pr
     assert checked, "no example deploys to Kubernetes"
 
 
+def test_podmonitors_pass_the_crd_schema_and_select_pods_that_expose_the_metrics(
+    examples: dict[str, dict[str, str]], tmp_path: Path
+) -> None:
+    """The PodMonitors against the Prometheus Operator's CRD, and against what they select: every
+    FlinkDeployment's pods carry the selected label and open the scraped port with Flink's Prometheus
+    reporter on it; the Kafka cluster runs Strimzi's Kafka Exporter (whose pods Strimzi labels
+    `strimzi.io/kind: Kafka`, port `tcp-prometheus`) in the PodMonitor's namespace."""
+    folder = shared_crds_dir()
+    if folder is None:
+        pytest.skip("../shared/crds is absent (it lives in the steering repo's shared/ folder)")
+    crd = folder / "prometheus-operator-monitoring.coreos.com_podmonitors.yaml"
+    assert crd.is_file(), f"the PodMonitor CRD is not in {folder}"
+    (tmp_path / "crds").mkdir()
+    shutil.copy(crd, tmp_path / "crds" / crd.name)
+    catalog = CrdCatalog.load(tmp_path / "crds")
+    checked = 0
+    for name, files in examples.items():
+        deployments = [yaml.safe_load(t) for p, t in sorted(files.items()) if p.startswith("flink/deploy/")]
+        flink = files.get("monitoring/kubernetes/podmonitor-flink.yaml")
+        assert (flink is not None) == bool(deployments), name
+        if flink is not None:
+            monitor = yaml.safe_load(flink)
+            assert catalog.validate(monitor) == [], name
+            (expr,) = monitor["spec"]["selector"]["matchExpressions"]
+            port = monitor["spec"]["podMetricsEndpoints"][0]["port"]
+            for d in deployments:
+                pod = d["spec"]["podTemplate"]
+                assert expr["key"] in pod["metadata"]["labels"], (name, d["metadata"]["name"])
+                (container,) = pod["spec"]["containers"]
+                opened = {p["name"]: p["containerPort"] for p in container["ports"]}
+                conf = d["spec"]["flinkConfiguration"]
+                assert str(opened[port]) == conf["metrics.reporter.prom.port"], (name, d["metadata"]["name"])
+                assert conf["metrics.reporter.prom.factory.class"].endswith("PrometheusReporterFactory")
+                assert monitor["metadata"]["namespace"] == d["metadata"]["namespace"]
+            checked += 1
+        kafka = files.get("monitoring/kubernetes/podmonitor-kafka.yaml")
+        assert (kafka is not None) == ("k8s/kafka/kafka.yaml" in files), name
+        if kafka is not None:
+            monitor = yaml.safe_load(kafka)
+            assert catalog.validate(monitor) == [], name
+            docs = list(yaml.safe_load_all(files["k8s/kafka/kafka.yaml"]))
+            (cluster,) = [d for d in docs if d["kind"] == "Kafka"]
+            assert "kafkaExporter" in cluster["spec"], f"{name}: no Kafka Exporter, nothing serves the lag metrics"
+            assert monitor["spec"]["podMetricsEndpoints"][0]["port"] == "tcp-prometheus"
+            assert monitor["metadata"]["namespace"] == cluster["metadata"]["namespace"]
+            checked += 1
+    assert checked, "no example runs Flink or Kafka"
+
+
 # ------------------------------------------------------------------ Grafana (no server here)
 # Grafana cannot be installed on these machines (no registry ships a server), so the dashboards
 # are checked by structure and by cross-reference: every metric a panel queries is one the

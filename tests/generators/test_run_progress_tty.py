@@ -32,10 +32,11 @@ sys.exit(run.main(sys.argv[2:]))
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("progress")
-    # hello without its metrics: the run's end publishes through prometheus_client, which the
-    # interpreter running this stand-in step (pipegen's own) does not have
+    # hello without its metrics and lineage: the run publishes through prometheus_client and
+    # openlineage-python, which the interpreter running this stand-in step (pipegen's own) does not have
     spec = root / "pipegen.yaml"
-    spec.write_text((REPO / "specs" / "hello.yaml").read_text() + "monitoring: {prometheus: false}\n")
+    off = "monitoring: {prometheus: false, lineage: {enabled: false}}\n"
+    spec.write_text((REPO / "specs" / "hello.yaml").read_text() + off)
     ready = prepare(spec)
     for path in ("pipeline/__init__.py", "pipeline/run.py", "pipeline/run_report.py"):
         target = root / path

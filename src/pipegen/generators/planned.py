@@ -12,7 +12,4 @@ SPARK = Declaration(
 )  # fmt: skip
 DATABRICKS = Declaration("databricks", "Databricks jobs (Asset Bundles), where compute is Databricks",
                          (Kind.DATABRICKS_JOBS,))  # fmt: skip
-LINEAGE = Declaration("lineage", "OpenLineage events of every step, to a file locally or a lineage backend",
-                      always=True)  # fmt: skip
-
-PLANNED: tuple[Declaration, ...] = (SPARK, DATABRICKS, LINEAGE)
+PLANNED: tuple[Declaration, ...] = (SPARK, DATABRICKS)

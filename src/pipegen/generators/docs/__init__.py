@@ -1,4 +1,4 @@
-"""The docs family: the project's architecture and capacity documentation.
+"""The docs family: the project's architecture and capacity documentation, and its operations guide.
 
 Its code is in `generator.py` (and its siblings); its templates in `templates/docs/`.
 """
@@ -8,10 +8,11 @@ from pipegen.generators.docs.generator import GENERATOR
 
 FAMILY = Declaration(
     tag="docs",
-    description="architecture and capacity documentation",
+    description="architecture and capacity documentation, the operations guide",
     always=True,
     generator=GENERATOR,
     judge=Judge(
-        "Mermaid edges checked against the plan's data flow; Markdown tables", ("tests/generators/test_docs_family.py",)
+        "Mermaid edges checked against the plan's data flow; Markdown tables; the operations guide's commands",
+        ("tests/generators/test_docs_family.py", "tests/generators/test_operations_guide.py"),
     ),
 )

@@ -1,5 +1,6 @@
 """Docs family: docs/architecture.md (Mermaid diagram naming only generated components,
-reasons, inventory) and docs/plan.md (capacity figures with units and formulas)."""
+reasons, inventory), docs/plan.md (capacity figures with units and formulas) and
+docs/operations.md (the operations guide, `operations.py`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from pipegen.common.sources import PRODUCTION_READERS
 from pipegen.generators.base import Contribution, Files, GenContext
+from pipegen.generators.docs.operations import operations_context
 from pipegen.plan.capacity import human
 from pipegen.plan.select import Reason
 from pipegen.render.env import render
@@ -25,6 +27,7 @@ class DocsGenerator:
         return {
             "docs/architecture.md": render("docs/architecture.md.j2", context),
             "docs/plan.md": render("docs/plan.md.j2", context),
+            "docs/operations.md": render("docs/operations.md.j2", operations_context(ctx)),
         }
 
 

@@ -292,6 +292,19 @@ def _job_context(ctx: GenContext, j: JobSql) -> dict[str, Any]:
     return {"version": trusted(ctx.version), "job": j.job.flink_job, "script": trusted(j.script)}
 
 
+METRICS_PORT = 9249  # Flink's Prometheus reporter (plugins/metrics-prometheus of the Flink image)
+METRICS_LABEL = "pipegen/flink-job"  # on the job's pods: the monitoring family's PodMonitor selects it
+
+
+def _metrics_reporter(ctx: GenContext) -> dict[str, str]:
+    """Flink's Prometheus reporter on every JobManager and TaskManager, when monitoring is on: the
+    checkpoint and backpressure alerts read its metrics (PodMonitor port `metrics`)."""
+    if not ctx.spec.monitoring.prometheus:
+        return {}
+    return {"metrics.reporter.prom.factory.class": "org.apache.flink.metrics.prometheus.PrometheusReporterFactory",
+            "metrics.reporter.prom.port": str(METRICS_PORT)}  # fmt: skip
+
+
 def flink_deployment(ctx: GenContext, j: JobSql) -> dict[str, Any]:
     """The FlinkDeployment of one job (application mode; the SQL runner is a Python job)."""
     sized = {s.name: s.value for s in ctx.plan.capacity.sizing}
@@ -322,18 +335,25 @@ def flink_deployment(ctx: GenContext, j: JobSql) -> dict[str, Any]:
                 "high-availability.storageDir": checkpoints + "/ha",
                 "kubernetes.operator.savepoint.history.max.count": "5",
                 "kubernetes.operator.periodic.savepoint.interval": "6h",
+                **_metrics_reporter(ctx),
             },
             "jobManager": {"resource": {"memory": "2048m", "cpu": 1}},
             "taskManager": {"resource": {"memory": "4096m", "cpu": 2}},
             "podTemplate": {
+                **({"metadata": {"labels": {METRICS_LABEL: j.job.k8s_name}}} if ctx.spec.monitoring.prometheus else {}),
                 "spec": {
                     "containers": [
                         {
                             "name": "flink-main-container",
                             "envFrom": [{"secretRef": {"name": ctx.plan.names.flink_env_secret}}],
+                            **(
+                                {"ports": [{"name": "metrics", "containerPort": METRICS_PORT}]}
+                                if ctx.spec.monitoring.prometheus
+                                else {}
+                            ),
                         }
                     ]
-                }
+                },
             },
             "job": {
                 "jarURI": "local:///opt/flink/opt/flink-python-2.2.0.jar",

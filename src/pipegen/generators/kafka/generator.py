@@ -20,6 +20,7 @@ The connectors themselves are the debezium family's `debezium/strimzi/*.yaml`; b
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,8 +144,17 @@ def kafka_cluster(ctx: GenContext) -> dict[str, Any]:
                 },
             },
             "entityOperator": {"topicOperator": {}, "userOperator": {}},
+            **_exporter(ctx),
         },
     }  # fmt: skip
+
+
+def _exporter(ctx: GenContext) -> dict[str, Any]:
+    """Strimzi's Kafka Exporter (consumer-group lag, topic offsets: the monitoring family's consumer-lag
+    alert reads `kafka_consumergroup_lag`), over the pipeline's topics, when monitoring is on."""
+    if not ctx.spec.monitoring.prometheus:
+        return {}
+    return {"kafkaExporter": {"topicRegex": re.escape(f"{ctx.plan.names.pipeline}.") + ".*", "groupRegex": ".*"}}
 
 
 # ---------------------------------------------------------------- topics

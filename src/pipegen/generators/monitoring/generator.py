@@ -8,7 +8,8 @@
 - with a batch layer, `monitoring/metrics.json`: what `pipeline/metrics.py` (a shared runtime
   module) measures when the local run ends — the tables, their dead-letter tables and freshness
   columns — and the textfile it writes for node_exporter's textfile collector;
-- with `monitoring.grafana`, Grafana dashboards and their provisioning files (`dashboards.py`).
+- with `monitoring.grafana`, Grafana dashboards and their provisioning files (`dashboards.py`);
+- with Flink jobs or Kafka, PodMonitors for their pods (`podmonitors.py`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext
-from pipegen.generators.monitoring import dashboards
+from pipegen.generators.monitoring import dashboards, podmonitors
 from pipegen.generators.monitoring.metrics import Scope, Watched, scope
 from pipegen.generators.monitoring.rules import alerts, groups
 from pipegen.plan.names import ENV
@@ -71,6 +72,7 @@ class MonitoringGenerator:
             files[PROMETHEUS_RULE] = yaml_doc(prometheus_rule(s, rule_groups))
         if s.grafana:
             files.update(dashboards.files(s))
+        files.update({path: yaml_doc(resource) for path, resource in podmonitors.resources(s).items()})
         return files
 
 

@@ -108,6 +108,8 @@ def _run_context(ctx: GenContext, shared: Shared) -> dict[str, Any]:
         "metrics": "metrics.py" in shared.runtime,  # the run's metrics (pipeline/metrics.py), when a family asks
         "environments": {f: f"PIPEGEN_{n}_PYTHON" for n, f in step_environments(shared).items()},
         "results": batch_results(ctx),
+        "lineage": "lineage.py" in shared.runtime,  # the run's OpenLineage events (pipeline/lineage.py)
+        "lineage_file": "lineage/events.jsonl",
     }
 
 

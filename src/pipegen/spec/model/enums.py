@@ -156,6 +156,11 @@ class EventSink(StrEnum):
     KAFKA = "kafka"
 
 
+class LineageTransport(StrEnum):
+    FILE = "file"
+    HTTP = "http"
+
+
 class Layer(StrEnum):
     BRONZE = "bronze"
     SILVER = "silver"

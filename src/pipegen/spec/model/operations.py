@@ -8,7 +8,7 @@ from pydantic import Field
 
 from pipegen.spec.model.base import Cron, Duration, EnvironmentName, EnvVarName, EnvVarValue, KubeName, Model
 from pipegen.spec.model.connections import Connection, Notification
-from pipegen.spec.model.enums import EventSink, OnFailure, Severity
+from pipegen.spec.model.enums import EventSink, LineageTransport, OnFailure, Severity
 
 
 class Events(Model):
@@ -46,6 +46,29 @@ class Alerts(Model):
     )
 
 
+class Lineage(Model):
+    enabled: bool = Field(True, description="Emit OpenLineage run events (START, COMPLETE, FAIL) for every step.")
+    transport: LineageTransport = Field(
+        LineageTransport.FILE,
+        description="Where production runs send them: file (JSON lines at `path`) or http (Marquez or another "
+        "OpenLineage backend at `url`). The local run always writes lineage/events.jsonl.",
+    )
+    url: str | None = Field(
+        None,
+        max_length=500,
+        description="http: the backend's base URL (http:// or https://) or a ${env:NAME} reference.",
+    )
+    api_key: str | None = Field(None, description="http: the backend's API key: a secret reference.")
+    path: str = Field(
+        "lineage/events.jsonl", min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_./-]+$",
+        description="file: the events file, relative to the project (letters, digits, `_`, `.`, `/`, `-`).",
+    )  # fmt: skip
+    namespace: str | None = Field(
+        None, max_length=200, pattern=r"^[A-Za-z0-9_.:/-]+$",
+        description="The jobs' OpenLineage namespace (default: the pipeline's name).",
+    )  # fmt: skip
+
+
 class Monitoring(Model):
     prometheus: bool = Field(
         True, description="Generate the monitoring family: metrics the local run writes, Prometheus rules, runbooks."
@@ -57,6 +80,7 @@ class Monitoring(Model):
     alerts: Alerts = Field(
         default_factory=Alerts, description="Alert thresholds (docs/runbooks.md of the generated project)."
     )
+    lineage: Lineage = Field(default_factory=Lineage, description="OpenLineage run events of every step.")
 
 
 class Resources(Model):

@@ -16,7 +16,13 @@ from pipegen.spec.rules.derived import derived_lengths, python_function_names
 from pipegen.spec.rules.expressions import expressions
 from pipegen.spec.rules.lake import lake_settings
 from pipegen.spec.rules.names import identifier_lengths, metadata_columns, unique_names
-from pipegen.spec.rules.operations import environments, infrastructure, kubernetes_settings, quality_settings
+from pipegen.spec.rules.operations import (
+    environments,
+    infrastructure,
+    kubernetes_settings,
+    lineage_settings,
+    quality_settings,
+)
 from pipegen.spec.rules.quality import quarantine_cannot_move, stream_cannot_block, unchecked_rules
 from pipegen.spec.rules.runs import layer_locations, orchestration, orchestrator_limits, sizing_and_engines
 from pipegen.spec.rules.secrets import secret_findings
@@ -68,6 +74,7 @@ RULES: tuple[Rule, ...] = (
     environments,
     infrastructure,
     kubernetes_settings,
+    lineage_settings,
     unread_settings,
 )
 
@@ -98,6 +105,7 @@ RULE_SECTIONS: dict[Rule, frozenset[str]] = {
     environments: frozenset({"deploy", "targets"}),
     infrastructure: frozenset({"deploy", "cloud"}),
     kubernetes_settings: frozenset({"deploy", "cloud"}),
+    lineage_settings: frozenset({"monitoring"}),
     connection_fields: frozenset({"sources", "targets", "deploy"}),
     connection_options: frozenset({"sources", "targets"}),
     unread_settings: frozenset({"sources", "targets", "transforms", "monitoring"}),

@@ -10,10 +10,12 @@ from pipegen.spec.index import SpecIndex
 from pipegen.spec.model import (
     Cloud,
     EventSink,
+    LineageTransport,
     NotificationType,
     Spec,
 )
 from pipegen.spec.rules._common import suggest, with_article
+from pipegen.spec.types import parse_secret_ref
 
 _NOTIFY_NEEDS = {
     NotificationType.SLACK: ("webhook",),
@@ -117,3 +119,30 @@ def kubernetes_settings(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
                 f"pull from {OWN_REGISTRY[spec.cloud]} with their own identity",
                 f"push the image to {OWN_REGISTRY[spec.cloud]} and name it here, or set `cloud: {cloud.value}`",
             )
+
+
+def lineage_settings(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
+    """`monitoring.lineage`: an http transport needs a backend URL (R444), a file transport reads
+    neither `url` nor `api_key` (R445), and the events file stays inside the project (R446)."""
+    lineage = spec.monitoring.lineage
+    at = ("monitoring", "lineage")
+    if lineage.transport == LineageTransport.HTTP and not lineage.url:
+        yield Finding((*at, "transport"), "R444", "an http lineage transport needs the backend's `url`",
+                      "add `url: http://marquez:5000` (or `${env:OPENLINEAGE_URL}`) under monitoring.lineage, "
+                      "or use `transport: file`")  # fmt: skip
+    url = lineage.url
+    if url and parse_secret_ref(url) is None and not url.startswith(("http://", "https://")):
+        yield Finding((*at, "url"), "R444", f"lineage url '{url}' is not an http:// or https:// URL",
+                      "write the backend's base URL (http://marquez:5000) or an ${env:NAME} reference")  # fmt: skip
+    if lineage.transport == LineageTransport.FILE:
+        for key in ("url", "api_key"):
+            if getattr(lineage, key) is not None:
+                yield Finding(
+                    (*at, key), "R445",
+                    f"`monitoring.lineage.{key}` is read only by the http transport, and the transport is file",
+                    "remove it, or set `transport: http`", severity="warning", on_key=True,
+                )  # fmt: skip
+    parts = lineage.path.split("/")
+    if lineage.path.startswith("/") or ".." in parts:
+        yield Finding((*at, "path"), "R446", f"lineage path '{lineage.path}' leaves the project",
+                      "use a path relative to the project without `..`, e.g. lineage/events.jsonl")  # fmt: skip

@@ -275,6 +275,10 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, **OFFLINE, "PIPEGEN_DATA_DOCS": str(REPORTS / "data_docs"), "PIPEGEN_DBT_DOCS": "1", **dotenv(ROOT / ".env")}
     started = time.time()
     done: list[dict[str, Any]] = []
+    from pipeline import lineage
+
+    env.setdefault("PIPEGEN_LINEAGE_FILE", "lineage/events.jsonl")  # the local run's OpenLineage events
+    tracker = lineage.Tracker.begin(env)
     for step in todo:
         name, python = step["name"], interpreter(step, env)
         if python is None:
@@ -288,12 +292,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"==> {name}", flush=True)
         if mode == "verbose":
             print("    $ " + " ".join(shlex.quote(word) for word in cmd), flush=True)
+        step_run = tracker.step_started(name) if tracker else ""
         code, elapsed, summary = run_step(name, cmd, with_clock(env), mode)
+        if tracker:
+            tracker.step_ended(name, step_run, code, summary)
         status = "ok" if code == 0 else f"failed ({code})"
         done.append({"name": name, "status": status, "code": code, "seconds": round(elapsed, 1),
                      "rows": step_rows(summary), "text": str(summary.get("summary", "")), "summary": summary})  # fmt: skip
         if code != 0:
             break
+    if tracker:
+        tracker.end(next((s["code"] for s in done if s["code"] not in (0, None)), 0))
+        if mode != "quiet":
+            print(f"lineage: {ROOT / env['PIPEGEN_LINEAGE_FILE']}", flush=True)
     from pipeline import metrics
 
     published = metrics.publish([(s["name"], s["code"] or 0, s["seconds"], s["summary"]) for s in done
