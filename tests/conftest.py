@@ -100,6 +100,20 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     )
 
 
+def generate(spec: Path, output: Path) -> tuple[int, str]:
+    """`pipegen generate SPEC -o OUTPUT` through the CLI's own Typer app, in this process: the
+    judges' many projects without a fresh interpreter each (~0.6 s of CPU per project). Tests of
+    the console script itself use run_cli. Returns (exit code, output)."""
+    from typer.testing import CliRunner
+
+    from pipegen.cli import app
+
+    result = CliRunner().invoke(app, ["generate", str(spec), "-o", str(output)])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.output
+
+
 def example_specs() -> list[Path]:
     return sorted(SPECS.glob("*.yaml"))
 

@@ -192,15 +192,15 @@ def hello_project(tmp_path: Path, **overrides: Any) -> Path:
     """The quick-start generated with Airflow (top-level spec keys overridden)."""
     from ruamel.yaml import YAML
 
-    from tests.conftest import SPECS, run_cli
+    from tests.conftest import SPECS, generate
 
     data = YAML(typ="safe").load((SPECS / "hello.yaml").read_text(encoding="utf-8"))
     spec = tmp_path / "pipegen.yaml"
     spec.parent.mkdir(parents=True, exist_ok=True)
     YAML().dump({**data, "orchestrator": "airflow", **overrides}, spec)
     project = tmp_path / "project"
-    proc = run_cli("generate", str(spec), "-o", str(project))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    code, output = generate(spec, project)
+    assert code == 0, output
     return project
 
 
@@ -233,14 +233,14 @@ def dag_tests(airflow_python: Path, tmp_path_factory: pytest.TempPathFactory) ->
     one Airflow process (an Airflow start and a migrate cost ~20 s of CPU each): {dag id: the
     driver's result, with "project" the generated project}; the runs' notifications go to one
     webhook, dag_tests[HOOK] holds what it received."""
-    from tests.conftest import run_cli
+    from tests.conftest import generate
 
     root = tmp_path_factory.mktemp("dag_tests")
     runs: list[dict[str, Any]] = []
     for spec in airflow_examples():
         project = root / spec.stem
-        proc = run_cli("generate", str(spec), "-o", str(project))
-        assert proc.returncode == 0, proc.stdout + proc.stderr
+        code, output = generate(spec, project)
+        assert code == 0, output
         runs.append({"project": str(project), "dag": prepare(spec).spec.pipeline.name})
     window = hello_project(root / "window", pipeline=WINDOW)
     conf = {"local": True, "window": True}

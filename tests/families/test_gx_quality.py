@@ -19,7 +19,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from pipegen.pipeline import families_for, prepare
-from tests.conftest import example_specs, run_cli
+from tests.conftest import example_specs, generate
 from tests.judges import offline_env
 
 ROOT = Path(__file__).parents[2]
@@ -87,8 +87,8 @@ def step(project: Path, python: Path, home: Path, *argv: str) -> subprocess.Comp
 def landed(spec: Path, tmp: Path, python: Path, *synth: str) -> Path:
     """Generate, synthesize, ingest, and build the dbt models (not their tests: bad rows would stop it)."""
     project = tmp / "p"
-    proc = run_cli("generate", str(spec), "-o", str(project))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    code, output = generate(spec, project)
+    assert code == 0, output
     home = tmp / "home"
     for argv in (
         ("-m", "pipeline.synthesize", "--force", *synth),
@@ -125,7 +125,7 @@ def test_every_generated_suite_loads_through_gx_and_an_unknown_argument_does_not
     folders = []
     for spec in specs:
         project = tmp_path / spec.stem
-        assert run_cli("generate", str(spec), "-o", str(project)).returncode == 0
+        assert generate(spec, project)[0] == 0
         folders.append(project / "gx" / "expectations")
     proc = subprocess.run([str(batch_python), "-c", LOAD_SUITES, *map(str, folders)], capture_output=True, text=True,
                           check=False, env=offline_env(tmp_path / "home"))  # fmt: skip
@@ -272,7 +272,7 @@ def test_drift_and_a_new_rule_emit_events_and_the_rebuilt_read_model_equals_the_
     assert step(project, batch_python, tmp_path / "home", "-c", shift).returncode == 0
     spec["sources"][0]["tables"][0]["columns"][1]["range"] = {"min": 0}
     yaml.dump(spec, spec_path)
-    assert run_cli("generate", str(spec_path), "-o", str(project)).returncode == 0
+    assert generate(spec_path, project)[0] == 0
     proc = quality(project, batch_python, tmp_path)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     emitted = events(project)

@@ -28,7 +28,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from pipegen.generators.gx import sql as gx_sql
-from tests.conftest import run_cli
+from tests.conftest import generate
 from tests.families.test_gx_quality import NOW, landed
 from tests.judges import offline_env
 from tests.servers import DatabaseServer
@@ -288,8 +288,8 @@ def landed_copy(landed_once: Path, tmp_path: Path, server: DatabaseServer | None
     project = tmp_path / "p"
     shutil.copytree(landed_once, project)
     if server is not None:
-        proc = run_cli("generate", str(spec_with(tmp_path, server, kind)), "-o", str(project))
-        assert proc.returncode == 0, proc.stdout + proc.stderr
+        code, output = generate(spec_with(tmp_path, server, kind), project)
+        assert code == 0, output
         assert '"wh": {' in (project / "gx" / "checks.json").read_text()  # the quality step knows the target
     return project
 

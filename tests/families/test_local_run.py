@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from pipegen.pipeline import prepare
-from tests.conftest import REPO, example_specs, run_cli
+from tests.conftest import REPO, example_specs, generate, run_cli
 from tests.families import metrics_check
 from tests.families.test_gx_quality import assert_valid, events
 from tests.judges import offline_env
@@ -70,8 +70,8 @@ def test_the_local_run_builds_every_staging_model_and_mart_with_rows(
     spec: Path, tmp_path: Path, batch_python: Path
 ) -> None:
     project = tmp_path / spec.stem
-    proc = run_cli("generate", str(spec), "-o", str(project))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    code, output = generate(spec, project)
+    assert code == 0, output
     jaffle = spec.stem == "jaffle_shop"
     if jaffle:
         if not (ORACLE / "seeds").is_dir():

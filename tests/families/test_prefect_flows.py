@@ -216,15 +216,15 @@ def test_every_message_the_batchs_webhook_received_is_one_of_its_runs(flow_runs:
 
 def quick_start(tmp_path: Path, **overrides: Any) -> Path:
     """The quick-start generated with Prefect (top-level spec keys overridden)."""
-    from tests.conftest import SPECS, run_cli
+    from tests.conftest import SPECS, generate
 
     data = YAML(typ="safe").load((SPECS / "hello.yaml").read_text(encoding="utf-8"))
     spec = tmp_path / "pipegen.yaml"
     spec.parent.mkdir(parents=True, exist_ok=True)
     YAML().dump({**data, "orchestrator": "prefect", **overrides}, spec)
     root = tmp_path / "project"
-    proc = run_cli("generate", str(spec), "-o", str(root))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    code, output = generate(spec, root)
+    assert code == 0, output
     return root
 
 
