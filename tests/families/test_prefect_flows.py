@@ -39,7 +39,7 @@ HERE = Path(__file__).parent
 DRIVER = HERE / "prefect_driver.py"
 
 
-def prefect(python: Path, tmp: Path, *args: str, **extra_env: str) -> dict[str, Any]:
+def prefect(python: Path, tmp: Path, *args: str, timeout: int = 900, **extra_env: str) -> dict[str, Any]:
     env = offline_env(
         tmp / "home",
         PREFECT_HOME=str(tmp / "home" / ".prefect"),
@@ -48,7 +48,7 @@ def prefect(python: Path, tmp: Path, *args: str, **extra_env: str) -> dict[str, 
         **extra_env,
     )
     done = subprocess.run(
-        [str(python), str(DRIVER), *args], capture_output=True, text=True, timeout=900, check=False, env=env
+        [str(python), str(DRIVER), *args], capture_output=True, text=True, timeout=timeout, check=False, env=env
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-6000:]
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -152,7 +152,9 @@ def flow_runs(prefect_python: Path, tmp_path_factory: pytest.TempPathFactory) ->
         "window": {"window": flow},  # last: it patches Prefect's runtime values in the process
     }
     with contextmanager(serve)() as hook:
-        results = prefect(prefect_python, root, "batch", json.dumps(list(jobs.values())), RUN_HOOK=hook.url)
+        results = prefect(
+            prefect_python, root, "batch", json.dumps(list(jobs.values())), timeout=2400, RUN_HOOK=hook.url
+        )
     assert len(results) == len(jobs), results
     out: dict[str, Any] = {HOOK: hook.received}
     for (name, job), result in zip(jobs.items(), results, strict=True):
