@@ -5,6 +5,11 @@ caller). Prints one JSON line.
     python airflow_driver.py test PROJECT_DIR DAG_ID [CONF_JSON [LOGICAL_DATE]]
                                                       # dag.test(run_conf=CONF or {"local": true})
     python airflow_driver.py secrets DAG_FILE         # the DAG's _export_secrets(): what it exports
+    python airflow_driver.py tests RUNS_JSON          # one db migrate, then dag.test() of every run
+                                                      # [{"project", "dag", "conf", "logical_date"}]
+                                                      # in this process (DAG ids must differ); the
+                                                      # caller's AIRFLOW__CORE__DAGS_FOLDER is a scratch
+                                                      # path, linked to each project's dags/ in turn
 """
 
 from __future__ import annotations
@@ -85,17 +90,72 @@ def secrets(dag_file: Path) -> dict[str, Any]:
     }
 
 
-def test(project: Path, dag_id: str, home: Path, conf: dict[str, Any], logical_date: str | None) -> dict[str, Any]:
-    started = time.perf_counter()
-    migrate = subprocess.run(
+def migrate() -> dict[str, Any] | None:
+    """`airflow db migrate` of the scratch metadata DB: None, or the error to report."""
+    done = subprocess.run(
         [sys.executable, "-m", "airflow", "db", "migrate"], check=False, capture_output=True, text=True
     )
-    if migrate.returncode != 0:
-        return {"error": "airflow db migrate failed", "output": (migrate.stdout + migrate.stderr)[-4000:]}
+    if done.returncode != 0:
+        return {"error": "airflow db migrate failed", "output": (done.stdout + done.stderr)[-4000:]}
+    return None
+
+
+def test(project: Path, dag_id: str, home: Path, conf: dict[str, Any], logical_date: str | None) -> dict[str, Any]:
+    started = time.perf_counter()
+    failed = migrate()
+    if failed:
+        return failed
+    migrated = time.perf_counter()
+    return run_dag(project, dag_id, home, conf, logical_date, project / "dags", round(migrated - started, 1))
+
+
+def tests(runs: list[dict[str, Any]], home: Path) -> dict[str, Any]:
+    """dag.test() of many projects after one db migrate, {dag id: what `test` returns}. As in
+    tests/specgen/airflow_runs.py: dag.test() writes the configured bundle's DAGs (the dags
+    folder, read once per process) to the metadata DB, so that folder is a link to the project
+    under test; each project's modules and settings are forgotten before the next (project_modules)."""
+    sys.path.insert(0, str(Path(__file__).parents[1] / "specgen"))
+    import os
+
+    from project_modules import enter, leave
+
+    started = time.perf_counter()
+    failed = migrate()
+    if failed:
+        return {run["dag"]: failed for run in runs}
+    migrated = round(time.perf_counter() - started, 1)
+    bundle = Path(os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
+    out = {}
+    for run in runs:
+        project = Path(run["project"])
+        added = enter(project, project / "plugins")
+        if bundle.is_symlink():
+            bundle.unlink()
+        bundle.symlink_to(project / "dags", target_is_directory=True)
+        try:
+            out[run["dag"]] = run_dag(
+                project, run["dag"], home, run.get("conf") or {"local": True}, run.get("logical_date"), bundle, migrated
+            )
+        except Exception as exc:  # one project's crash is its own failure, not the others'
+            out[run["dag"]] = {"error": f"{type(exc).__name__}: {exc}"}
+        finally:
+            leave(added)
+    return out
+
+
+def run_dag(
+    project: Path,
+    dag_id: str,
+    home: Path,
+    conf: dict[str, Any],
+    logical_date: str | None,
+    dags: Path,
+    migrate_seconds: float,
+) -> dict[str, Any]:
     migrated = time.perf_counter()
     from airflow.dag_processing.dagbag import DagBag
 
-    dag = DagBag(dag_folder=str(project / "dags")).dags[dag_id]
+    dag = DagBag(dag_folder=str(dags)).dags[dag_id]
     if logical_date:
         import pendulum
 
@@ -121,7 +181,7 @@ def test(project: Path, dag_id: str, home: Path, conf: dict[str, Any], logical_d
         "run_state": str(run.state),
         "tasks": states,
         "xcom": xcoms,
-        "migrate_seconds": round(migrated - started, 1),
+        "migrate_seconds": migrate_seconds,
         "test_seconds": round(finished - migrated, 1),
     }
 
@@ -145,6 +205,10 @@ def main() -> None:
         out = bag(project)
     elif command == "secrets":
         out = secrets(project)
+    elif command == "tests":
+        import os
+
+        out = tests(json.loads(sys.argv[2]), Path(os.environ["AIRFLOW_HOME"]))
     else:
         import os
 

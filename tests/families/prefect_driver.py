@@ -9,6 +9,9 @@ PROJECT_DIR/fail_once makes the first ingestion call fail (then the real ingesti
     python prefect_driver.py secrets FLOW_FILE    # Secret block + Variable saved, export_secrets()
     python prefect_driver.py wait FLOW_FILE       # wait_for_upstreams: none done, then one done
     python prefect_driver.py window FLOW_FILE     # schedule_window: given, manual, scheduled, local
+    python prefect_driver.py batch JOBS_JSON      # all of these under one harness, in this process:
+        # [{"run": PROJECT_DIR, "flow": NAME, "parameters": {...}} | {"secrets"|"wait"|"window": FLOW_FILE}]
+        # -> one result each, in order (a run's artifacts: those of its own flow run)
 """
 
 from __future__ import annotations
@@ -16,8 +19,11 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +36,7 @@ async def _read(flow_run_id: Any) -> tuple[list[dict[str, Any]], list[dict[str, 
         runs = await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
         artifacts = await client.read_artifacts()
     tasks = [{"name": r.name, "state": r.state_name, "run_count": r.run_count} for r in runs]
-    arts = [{"key": a.key, "type": a.type, "data": a.data} for a in artifacts]
+    arts = [{"key": a.key, "type": a.type, "data": a.data} for a in artifacts if a.flow_run_id == flow_run_id]
     return tasks, arts
 
 
@@ -86,14 +92,11 @@ def check(roots: list[Path]) -> dict[str, Any]:
 
 def secrets(flow_file: Path) -> dict[str, Any]:
     """Save a Secret block and a Variable for the flow's SECRETS, then run its export."""
-    import os
-
     from prefect.blocks.system import Secret
-    from prefect.testing.utilities import prefect_test_harness
     from prefect.variables import Variable
 
     module = load(flow_file)
-    with prefect_test_harness(server_startup_timeout=None):  # PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
+    with harness():
         for env, (store, name) in module.SECRETS.items():
             if store == "secret_block":
                 Secret(value=f"secret of {env}").save(name, overwrite=True)
@@ -128,13 +131,12 @@ def wait(flow_file: Path) -> dict[str, Any]:
     """wait_for_upstreams with a 2 s timeout: times out with no upstream run, returns once
     a flow of the upstream's name has completed."""
     from prefect import flow
-    from prefect.testing.utilities import prefect_test_harness
 
     module = load(flow_file)
     [(upstream, _timeout, _every)] = module.UPSTREAMS
     module.UPSTREAMS = [(upstream, 2.0, 0.5)]
     out: dict[str, Any] = {"upstream": upstream}
-    with prefect_test_harness(server_startup_timeout=None):  # PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
+    with harness():
         try:
             module.wait_for_upstreams.fn(False, None)
             out["before"] = "returned"
@@ -168,6 +170,74 @@ def fail_first_ingest_call(project: Path) -> None:
     ingest.run = run
 
 
+_HARNESS: list[Any] = []  # the batch's harness, when one is open: every job runs under it
+
+
+@contextmanager
+def harness() -> Iterator[None]:
+    """prefect_test_harness (a local API and SQLite DB: seconds to start), or the batch's open one."""
+    if _HARNESS:
+        yield
+        return
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=None):  # PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
+        _HARNESS.append(True)
+        try:
+            yield
+        finally:
+            _HARNESS.clear()
+
+
+def flow_run(project: Path, name: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    module = load(project / "flows" / f"{name}.py")
+    fail_first_ingest_call(project)
+    module.ingest = module.ingest.with_options(retry_delay_seconds=0)
+    for attr in ("synthesize", "transform", "quality"):
+        if hasattr(module, attr):
+            setattr(module, attr, getattr(module, attr).with_options(retry_delay_seconds=0))
+    with harness():
+        started = time.perf_counter()
+        state = getattr(module, name)(**{"local": True, **parameters}, return_state=True)
+        seconds = time.perf_counter() - started
+        result = state.result(raise_on_failure=False)
+        tasks, artifacts = asyncio.run(_read(state.state_details.flow_run_id))
+    return {
+        "state": state.name,
+        "result": result if isinstance(result, dict) else repr(result),
+        "tasks": tasks,
+        "artifacts": artifacts,
+        "seconds": round(seconds, 1),
+    }
+
+
+def batch(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every job under one harness; each run's project modules and settings are forgotten
+    before the next job (tests/specgen/project_modules.py)."""
+    sys.path.insert(0, str(Path(__file__).parents[1] / "specgen"))
+    from project_modules import enter, leave
+
+    out = []
+    with harness():
+        for job in jobs:
+            environment = dict(os.environ)  # what a job exports (secrets, settings) is not the next one's
+            try:
+                if "run" in job:
+                    project = Path(job["run"])
+                    added = enter(project)
+                    try:
+                        out.append(flow_run(project, job["flow"], job.get("parameters") or {}))
+                    finally:
+                        leave(added)
+                else:
+                    [(command, flow_file)] = job.items()
+                    out.append({"secrets": secrets, "wait": wait, "window": window}[command](Path(flow_file)))
+            finally:
+                os.environ.clear()
+                os.environ.update(environment)
+    return out
+
+
 def main() -> None:
     if sys.argv[1] == "check":
         print(json.dumps(check([Path(p) for p in sys.argv[2:]]), default=str))
@@ -176,30 +246,11 @@ def main() -> None:
         command = {"secrets": secrets, "wait": wait, "window": window}[sys.argv[1]]
         print(json.dumps(command(Path(sys.argv[2])), default=str))
         return
-    project, name = Path(sys.argv[1]), sys.argv[2]
-    from prefect.testing.utilities import prefect_test_harness
-
-    module = load(project / "flows" / f"{name}.py")
-    fail_first_ingest_call(project)
-    module.ingest = module.ingest.with_options(retry_delay_seconds=0)
-    for attr in ("synthesize", "transform", "quality"):
-        if hasattr(module, attr):
-            setattr(module, attr, getattr(module, attr).with_options(retry_delay_seconds=0))
-    with prefect_test_harness(server_startup_timeout=None):  # PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
-        started = time.perf_counter()
-        parameters = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}
-        state = getattr(module, name)(**{"local": True, **parameters}, return_state=True)
-        seconds = time.perf_counter() - started
-        result = state.result(raise_on_failure=False)
-        tasks, artifacts = asyncio.run(_read(state.state_details.flow_run_id))
-    out = {
-        "state": state.name,
-        "result": result if isinstance(result, dict) else repr(result),
-        "tasks": tasks,
-        "artifacts": artifacts,
-        "seconds": round(seconds, 1),
-    }
-    print(json.dumps(out, default=str))
+    if sys.argv[1] == "batch":
+        print(json.dumps(batch(json.loads(sys.argv[2])), default=str))
+        return
+    parameters = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}
+    print(json.dumps(flow_run(Path(sys.argv[1]), sys.argv[2], parameters), default=str))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from tests.families.orchestration import (
     write,
 )
 from tests.families.test_dbt_build import CUSTOMERS, ORDERS, SPEC, T
-from tests.families.webhook import Webhook
+from tests.families.webhook import serve
 from tests.judges import offline_env
 
 HERE = Path(__file__).parent
@@ -35,21 +36,20 @@ DRIVER = HERE / "airflow_driver.py"
 AIRFLOW_SPECS = orchestrated(Orchestrator.AIRFLOW)
 
 
-def airflow(python: Path, tmp: Path, *args: str, **extra_env: str) -> dict[str, Any]:
+def airflow(python: Path, tmp: Path, *args: str, timeout: int = 900, **extra_env: str) -> dict[str, Any]:
     home = tmp / "airflow_home"
     home.mkdir(parents=True, exist_ok=True)
-    env = offline_env(
-        tmp / "home",
-        AIRFLOW_HOME=str(home),
-        AIRFLOW__CORE__LOAD_EXAMPLES="false",
-        AIRFLOW__CORE__PLUGINS_FOLDER=str(Path(args[1]) / "plugins"),
-        AIRFLOW__CORE__DAGS_FOLDER=str(Path(args[1]) / "dags"),
-        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
-        AIRFLOW__LOGGING__BASE_LOG_FOLDER=str(home / "logs"),
-        **extra_env,
-    )
+    settings = {
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "false",
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(Path(args[1]) / "plugins"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(Path(args[1]) / "dags"),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
+    }
+    env = offline_env(tmp / "home", **{**settings, **extra_env})
     done = subprocess.run(
-        [str(python), str(DRIVER), *args], capture_output=True, text=True, timeout=900, check=False, env=env
+        [str(python), str(DRIVER), *args], capture_output=True, text=True, timeout=timeout, check=False, env=env
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-6000:]
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -94,11 +94,11 @@ NOTIFY = {
 }
 
 
-def project_with_stand_in(tmp_path: Path, tables: dict[str, list[dict[str, Any]]]) -> Path:
+def project_with_stand_in(tmp_path: Path, tables: dict[str, list[dict[str, Any]]], name: str = "shop") -> Path:
     """The dbt judge's spec generated with Airflow, run notifications to a webhook; the source's
     local stand-in (data/app.sqlite) holds `tables`, which the DAG's synthesize step keeps and
     the real generated ingestion (dlt) loads."""
-    spec = prepare_spec(tmp_path)
+    spec = prepare_spec(tmp_path, name)
     plan = make_plan(spec)
     files, _ = render_with(spec, plan, (INGEST,))
     project = write(files, tmp_path / "project")
@@ -107,21 +107,27 @@ def project_with_stand_in(tmp_path: Path, tables: dict[str, list[dict[str, Any]]
     return project
 
 
-def prepare_spec(tmp_path: Path) -> Any:
+def prepare_spec(tmp_path: Path, name: str) -> Any:
     from ruamel.yaml import YAML
 
     path = tmp_path / "pipegen.yaml"
-    YAML().dump({**SPEC, "orchestrator": "airflow", "orchestration": NOTIFY}, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    YAML().dump({**SPEC, "pipeline": {"name": name}, "orchestrator": "airflow", "orchestration": NOTIFY}, path)
     return prepare(path).spec
+
+
+def messages_of(dag_tests: dict[str, Any], pipeline: str) -> list[dict[str, Any]]:
+    """The run notifications of one pipeline among those the batch's webhook received (a slack
+    message names it first in its text, a webhook event in its `pipeline`)."""
+    return [m for m in dag_tests[HOOK] if m.get("pipeline") == pipeline or m.get("text", "").startswith(f"{pipeline} ")]
 
 
 @pytest.mark.judge
 def test_dag_test_runs_ingestion_and_dbt_build_into_the_local_warehouse_and_notifies_success(
-    tmp_path: Path, airflow_python: Path, webhook: Webhook
+    dag_tests: dict[str, Any],
 ) -> None:
-    project = project_with_stand_in(tmp_path, {"customers": CUSTOMERS, "orders": ORDERS})
-    stand_in = project / "data" / "app.sqlite"
-    result = airflow(airflow_python, tmp_path, "test", str(project), "shop", RUN_HOOK=webhook.url)
+    result = dag_tests["shop"]
+    stand_in = result["project"] / "data" / "app.sqlite"
     assert "error" not in result, result
     assert result["run_state"] == "success", result
     states = {t: s["state"] for t, s in result["tasks"].items()}
@@ -140,7 +146,7 @@ def test_dag_test_runs_ingestion_and_dbt_build_into_the_local_warehouse_and_noti
     assert warehouse["staging.stg_app__customers"] == keys["customers"]  # deduplicated by primary key
     assert warehouse["staging.stg_app__orders"] == keys["orders"]
     # orchestration.on_success: the slack-shaped message carries every step's summary
-    [message] = webhook.received
+    [message] = messages_of(dag_tests, "shop")
     assert message["channel"] == "#runs" and message["text"].startswith("shop succeeded. synthesize: ")
     assert "ingest_app: " in message["text"] and "transform: " in message["text"]
     print(f"dag.test(): {result['test_seconds']} s (db migrate {result['migrate_seconds']} s)")
@@ -148,11 +154,9 @@ def test_dag_test_runs_ingestion_and_dbt_build_into_the_local_warehouse_and_noti
 
 @pytest.mark.judge
 def test_a_failing_dbt_test_fails_the_run_at_once_notifies_failure_and_publish_does_not_run(
-    tmp_path: Path, airflow_python: Path, webhook: Webhook
+    dag_tests: dict[str, Any],
 ) -> None:
-    orders = [*ORDERS, {"order_id": 12, "customer_id": 1, "amount": -1, "note": "n", "updated_at": T}]
-    project = project_with_stand_in(tmp_path, {"customers": CUSTOMERS, "orders": orders})
-    result = airflow(airflow_python, tmp_path, "test", str(project), "shop", RUN_HOOK=webhook.url)
+    result = dag_tests[FAILING]
     assert result["run_state"] == "failed", result
     tasks = result["tasks"]
     assert tasks["ingest_app.load"]["state"] == "success"
@@ -160,25 +164,20 @@ def test_a_failing_dbt_test_fails_the_run_at_once_notifies_failure_and_publish_d
     assert tasks["publish"]["state"] == "upstream_failed"
     assert "publish" not in result["xcom"]
     # orchestration.on_failure: one webhook event naming the failed task; no success message
-    [message] = webhook.received
-    assert (message["pipeline"], message["outcome"], message["details"]["task"]) == ("shop", "failed", "transform")
+    [message] = messages_of(dag_tests, FAILING)
+    assert (message["pipeline"], message["outcome"], message["details"]["task"]) == (FAILING, "failed", "transform")
+
+
+def test_every_message_the_batchs_webhook_received_is_one_of_its_runs(dag_tests: dict[str, Any]) -> None:
+    assert len(dag_tests[HOOK]) == len(messages_of(dag_tests, "shop")) + len(messages_of(dag_tests, FAILING)) == 2
 
 
 @pytest.mark.judge
-def test_dag_test_runs_the_real_pipeline_end_to_end_on_synthetic_data(tmp_path: Path, airflow_python: Path) -> None:
-    """The quick-start's DAG with every generated step real: synthetic stand-in data, dlt
-    ingestion, dbt build; the warehouse holds the expected rows afterwards."""
-    from ruamel.yaml import YAML
-
-    from tests.conftest import SPECS, run_cli
-
-    data = YAML(typ="safe").load((SPECS / "hello.yaml").read_text(encoding="utf-8"))
-    spec = tmp_path / "pipegen.yaml"
-    YAML().dump({**data, "orchestrator": "airflow"}, spec)
-    project = tmp_path / "project"
-    proc = run_cli("generate", str(spec), "-o", str(project))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    result = airflow(airflow_python, tmp_path, "test", str(project), "hello")
+def test_dag_test_runs_the_real_pipeline_end_to_end_on_synthetic_data(dag_tests: dict[str, Any]) -> None:
+    """The quick-start's DAG (specs/hello.yaml as written: orchestrator airflow) with every
+    generated step real: synthetic stand-in data, dlt ingestion, dbt build; the warehouse holds
+    the expected rows afterwards."""
+    result = dag_tests["hello"]
     assert "error" not in result, result
     assert result["run_state"] == "success", result
     states = {t: s["state"] for t, s in result["tasks"].items()}
@@ -193,14 +192,15 @@ def hello_project(tmp_path: Path, **overrides: Any) -> Path:
     """The quick-start generated with Airflow (top-level spec keys overridden)."""
     from ruamel.yaml import YAML
 
-    from tests.conftest import SPECS, run_cli
+    from tests.conftest import SPECS, generate
 
     data = YAML(typ="safe").load((SPECS / "hello.yaml").read_text(encoding="utf-8"))
     spec = tmp_path / "pipegen.yaml"
+    spec.parent.mkdir(parents=True, exist_ok=True)
     YAML().dump({**data, "orchestrator": "airflow", **overrides}, spec)
     project = tmp_path / "project"
-    proc = run_cli("generate", str(spec), "-o", str(project))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    code, output = generate(spec, project)
+    assert code == 0, output
     return project
 
 
@@ -218,17 +218,59 @@ def rows_in_window(project: Path, start: str, end: str) -> int:
     return sum(1 for v in values if lo <= datetime.fromisoformat(str(v)).replace(tzinfo=None) < hi)
 
 
+# Runs of the shared batch (dag_tests) on variants of the quick-start and of the dbt judge's
+# spec: one DAG id each.
+FAILING = "shop_failing"
+HOOK = "webhook"  # dag_tests[HOOK]: every message the batch's webhook received
+WINDOW = {"name": "hello_window", "schedule": "0 0 * * *"}
+UPSTREAM = {"depends_on": [{"pipeline": "user_data_etl", "timeout": "1h", "poke_interval": "5m"}]}
+
+
+@pytest.fixture(scope="module")
+def dag_tests(airflow_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """dag.test() of every example's DAG, of the quick-start variants above and of the dbt judge's
+    spec on its stand-in (clean, and with a failing dbt test), after one `airflow db migrate`, in
+    one Airflow process (an Airflow start and a migrate cost ~20 s of CPU each): {dag id: the
+    driver's result, with "project" the generated project}; the runs' notifications go to one
+    webhook, dag_tests[HOOK] holds what it received."""
+    from tests.conftest import generate
+
+    root = tmp_path_factory.mktemp("dag_tests")
+    runs: list[dict[str, Any]] = []
+    for spec in airflow_examples():
+        project = root / spec.stem
+        code, output = generate(spec, project)
+        assert code == 0, output
+        runs.append({"project": str(project), "dag": prepare(spec).spec.pipeline.name})
+    window = hello_project(root / "window", pipeline=WINDOW)
+    conf = {"local": True, "window": True}
+    runs.append(
+        {"project": str(window), "dag": WINDOW["name"], "conf": conf, "logical_date": "2026-01-11T00:00:00+00:00"}
+    )
+    upstream = hello_project(root / "upstream", pipeline={"name": "hello_upstream"}, orchestration=UPSTREAM)
+    runs.append({"project": str(upstream), "dag": "hello_upstream"})
+    clean = project_with_stand_in(root / "shop", {"customers": CUSTOMERS, "orders": ORDERS})
+    bad = [*ORDERS, {"order_id": 12, "customer_id": 1, "amount": -1, "note": "n", "updated_at": T}]
+    failing = project_with_stand_in(root / FAILING, {"customers": CUSTOMERS, "orders": bad}, FAILING)
+    runs += [{"project": str(clean), "dag": "shop"}, {"project": str(failing), "dag": FAILING}]
+    assert len({r["dag"] for r in runs}) == len(runs)  # one process: DAG ids must differ
+    scratch = {"AIRFLOW__CORE__DAGS_FOLDER": str(root / "bundle"), "AIRFLOW__CORE__PLUGINS_FOLDER": str(root / "none")}
+    with contextmanager(serve)() as hook:
+        # nine dag.test() runs: ~6 min of wall time on a loaded 2-core machine, 15 at load 20
+        result = airflow(airflow_python, root, "tests", json.dumps(runs), timeout=3600, RUN_HOOK=hook.url, **scratch)
+    assert set(result) == {r["dag"] for r in runs}, result
+    return {HOOK: hook.received, **{r["dag"]: {**result[r["dag"]], "project": Path(r["project"])} for r in runs}}
+
+
 @pytest.mark.judge
-def test_the_data_interval_is_the_ingestion_window(tmp_path: Path, airflow_python: Path) -> None:
+def test_the_data_interval_is_the_ingestion_window(dag_tests: dict[str, Any]) -> None:
     """A daily run of the quick-start on 2026-01-11 with `window: true` loads exactly the
     synthetic orders whose updated_at falls in its data interval [01-10, 01-11)."""
-    project = hello_project(tmp_path, pipeline={"name": "hello", "schedule": "0 0 * * *"})
-    conf = json.dumps({"local": True, "window": True})
-    result = airflow(airflow_python, tmp_path, "test", str(project), "hello", conf, "2026-01-11T00:00:00+00:00")
+    result = dag_tests[WINDOW["name"]]
     assert result["run_state"] == "success", result
     load = result["xcom"]["ingest_shop.load"]
     assert load["window"] == ["2026-01-10T00:00:00+00:00", "2026-01-11T00:00:00+00:00"]
-    expected = rows_in_window(project, *load["window"])
+    expected = rows_in_window(result["project"], *load["window"])
     assert 0 < expected < 1000  # the window is one day of the synthetic month
     assert load["rows"]["raw_shop.orders"] == expected
     assert result["warehouse"]["raw_shop.orders"] == expected
@@ -275,12 +317,10 @@ def test_depends_on_is_an_external_task_sensor_before_every_first_task(tmp_path:
 
 
 @pytest.mark.judge
-def test_a_local_dag_test_does_not_wait_for_upstream_pipelines(tmp_path: Path, airflow_python: Path) -> None:
+def test_a_local_dag_test_does_not_wait_for_upstream_pipelines(dag_tests: dict[str, Any]) -> None:
     """The sensor passes at once in a local run (the upstream DAG does not exist here) and
     the quick-start's pipeline runs after it."""
-    deps = {"depends_on": [{"pipeline": "user_data_etl", "timeout": "1h", "poke_interval": "5m"}]}
-    project = hello_project(tmp_path, orchestration=deps)
-    result = airflow(airflow_python, tmp_path, "test", str(project), "hello")
+    result = dag_tests["hello_upstream"]
     assert result["run_state"] == "success", result
     states = {t: s["state"] for t, s in result["tasks"].items()}
     assert states["wait_for_user_data_etl"] == "success" and states["publish"] == "success"
@@ -317,17 +357,11 @@ def airflow_examples() -> list[Any]:
 
 @pytest.mark.judge
 @pytest.mark.parametrize("spec", airflow_examples(), ids=lambda p: Path(p).stem)
-def test_every_example_dag_passes_airflows_own_dag_test(tmp_path: Path, airflow_python: Path, spec: Path) -> None:
+def test_every_example_dag_passes_airflows_own_dag_test(dag_tests: dict[str, Any], spec: Path) -> None:
     """Airflow's dag.test() of each example's generated DAG, every step real on the local
     stand-ins: the run succeeds and every task with it (a DAG with a freshness deadline
     included: Airflow 3.3's dag.test() crashed on those after the run, apache/airflow#73428)."""
-    from tests.conftest import run_cli
-
-    project = tmp_path / "project"
-    proc = run_cli("generate", str(spec), "-o", str(project))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    dag_id = prepare(spec).spec.pipeline.name
-    result = airflow(airflow_python, tmp_path, "test", str(project), dag_id)
+    result = dag_tests[prepare(spec).spec.pipeline.name]
     assert "error" not in result, result
     states = {t: s["state"] for t, s in result["tasks"].items()}
     assert states and "publish" in states, result

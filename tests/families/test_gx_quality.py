@@ -1,6 +1,7 @@
 """The gx family, judged by Great Expectations Core itself (the batch judge environment):
-every generated suite loads through GX's own classes; the quality step of every example's
-local run passes on clean synthetic data with schema-valid ValidationPassed events; with
+every generated suite loads through GX's own classes; the quality step passes on clean
+synthetic data with schema-valid ValidationPassed events (jaffle_shop here; every other
+example in the quality step of its local run, tests/families/test_local_run.py); with
 injected bad rows exactly the expectations of the broken rules fail, `block` exits
 non-zero and `quarantine` moves exactly the bad rows; drift and a new rule emit their
 events; the read model rebuilt from the log equals the incremental one."""
@@ -18,7 +19,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from pipegen.pipeline import families_for, prepare
-from tests.conftest import example_specs, run_cli
+from tests.conftest import example_specs, generate
 from tests.judges import offline_env
 
 ROOT = Path(__file__).parents[2]
@@ -29,15 +30,18 @@ DBT_RUN = (
     "r = dbtRunner().invoke(['run', '--project-dir', 'dbt', '--profiles-dir', 'dbt', '--quiet']);"
     "sys.exit(0 if r.success else 1)"
 )
+# Every folder of suites given, in one GX process (its import costs seconds): one line per
+# folder, the number of expectations GX loaded from it.
 LOAD_SUITES = """
 import json, pathlib, sys
 import great_expectations as gx
 ctx = gx.get_context(mode="ephemeral")
-n = 0
-for p in sorted(pathlib.Path(sys.argv[1]).glob("*.json")):
-    suite = ctx.suites.add(gx.ExpectationSuite(**json.loads(p.read_text())))
-    n += len(suite.expectations)
-print(n)
+for i, folder in enumerate(sys.argv[1:]):
+    n = 0
+    for p in sorted(pathlib.Path(folder).glob("*.json")):
+        suite = gx.ExpectationSuite(**{**json.loads(p.read_text()), "name": f"{i}:{p.stem}"})
+        n += len(ctx.suites.add(suite).expectations)
+    print(n)
 """
 
 
@@ -51,11 +55,26 @@ def with_gx() -> list[Path]:
 UPSTREAM: dict[str, str] = {}
 
 
+# Examples whose local run is not on synthetic data: test_local_run loads jaffle_shop's real CSVs.
+# Every other example's clean synthetic run, quality step included, is judged there (its events:
+# ValidationPassed for every suite, schema-valid), so it is not run a second time here.
+NOT_SYNTHETIC_IN_THE_LOCAL_RUN = {"jaffle_shop"}
+
+
 def clean_cases() -> list[Any]:
     return [
         pytest.param(p, marks=pytest.mark.xfail(reason=UPSTREAM[p.stem], strict=True)) if p.stem in UPSTREAM else p
         for p in with_gx()
+        if p.stem in NOT_SYNTHETIC_IN_THE_LOCAL_RUN
     ]
+
+
+def test_every_example_with_gx_has_its_clean_run_judged_here_or_in_the_local_run() -> None:
+    from tests.families.test_local_run import with_local_run
+
+    judged = {p.stem for p in with_local_run()} | NOT_SYNTHETIC_IN_THE_LOCAL_RUN
+    assert {p.stem for p in with_gx()} <= judged
+    assert [p.stem for p in clean_cases()] == sorted(NOT_SYNTHETIC_IN_THE_LOCAL_RUN)
 
 
 def step(project: Path, python: Path, home: Path, *argv: str) -> subprocess.CompletedProcess[str]:
@@ -68,8 +87,8 @@ def step(project: Path, python: Path, home: Path, *argv: str) -> subprocess.Comp
 def landed(spec: Path, tmp: Path, python: Path, *synth: str) -> Path:
     """Generate, synthesize, ingest, and build the dbt models (not their tests: bad rows would stop it)."""
     project = tmp / "p"
-    proc = run_cli("generate", str(spec), "-o", str(project))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    code, output = generate(spec, project)
+    assert code == 0, output
     home = tmp / "home"
     for argv in (
         ("-m", "pipeline.synthesize", "--force", *synth),
@@ -103,17 +122,19 @@ def test_every_generated_suite_loads_through_gx_and_an_unknown_argument_does_not
 ) -> None:
     specs = with_gx()
     assert "hello" in {p.stem for p in specs}  # the suite judged below includes the quick-start's
+    folders = []
     for spec in specs:
         project = tmp_path / spec.stem
-        assert run_cli("generate", str(spec), "-o", str(project)).returncode == 0
-        suites = project / "gx" / "expectations"
-        proc = subprocess.run([str(batch_python), "-c", LOAD_SUITES, str(suites)], capture_output=True, text=True,
-                              check=False, env=offline_env(tmp_path / "home"))  # fmt: skip
-        assert proc.returncode == 0, f"{spec.stem}: {proc.stderr[-2000:]}"
-        assert int(proc.stdout.strip()) > 0, f"{spec.stem}: GX loaded no expectation"
-        assert int(proc.stdout.strip()) == sum(
-            len(json.loads(p.read_text())["expectations"]) for p in suites.glob("*.json")
-        )
+        assert generate(spec, project)[0] == 0
+        folders.append(project / "gx" / "expectations")
+    proc = subprocess.run([str(batch_python), "-c", LOAD_SUITES, *map(str, folders)], capture_output=True, text=True,
+                          check=False, env=offline_env(tmp_path / "home"))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    loaded = [int(line) for line in proc.stdout.split()]
+    assert len(loaded) == len(specs), proc.stdout
+    for spec, suites, n in zip(specs, folders, loaded, strict=True):
+        assert n > 0, f"{spec.stem}: GX loaded no expectation"
+        assert n == sum(len(json.loads(p.read_text())["expectations"]) for p in suites.glob("*.json")), spec.stem
     bad = tmp_path / "bad"
     bad.mkdir()
     suite = json.loads(next((tmp_path / "hello" / "gx" / "expectations").glob("*.json")).read_text())
@@ -178,9 +199,25 @@ HELLO = ROOT / "specs" / "hello.yaml"
 HELLO_COLUMNS = ["order_id", "customer_id", "status", "amount", "updated_at"]
 
 
+@pytest.fixture(scope="module")
+def hello_with_bad_rows(batch_python: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The quick-start landed once for the module with 5 % bad rows (synthesize, dlt, dbt run:
+    three tool starts); each test judges its own copy (`copy_of`)."""
+    tmp = tmp_path_factory.mktemp("bad_rows")
+    return landed(HELLO, tmp, batch_python, "--rows", "1000", "--bad-row-rate", "0.05")
+
+
+def copy_of(project: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "p"
+    shutil.copytree(project, copy)
+    return copy
+
+
 @pytest.mark.judge
-def test_bad_rows_fail_exactly_their_expectations_and_block_exits_non_zero(tmp_path: Path, batch_python: Path) -> None:
-    project = landed(HELLO, tmp_path, batch_python, "--rows", "1000", "--bad-row-rate", "0.05")
+def test_bad_rows_fail_exactly_their_expectations_and_block_exits_non_zero(
+    tmp_path: Path, batch_python: Path, hello_with_bad_rows: Path
+) -> None:
+    project = copy_of(hello_with_bad_rows, tmp_path)
     proc = quality(project, batch_python, tmp_path)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     emitted = events(project)
@@ -194,8 +231,10 @@ def test_bad_rows_fail_exactly_their_expectations_and_block_exits_non_zero(tmp_p
 
 
 @pytest.mark.judge
-def test_quarantine_moves_exactly_the_bad_rows_and_the_run_goes_on(tmp_path: Path, batch_python: Path) -> None:
-    project = landed(HELLO, tmp_path, batch_python, "--rows", "1000", "--bad-row-rate", "0.05")
+def test_quarantine_moves_exactly_the_bad_rows_and_the_run_goes_on(
+    tmp_path: Path, batch_python: Path, hello_with_bad_rows: Path
+) -> None:
+    project = copy_of(hello_with_bad_rows, tmp_path)
     manifest = json.loads((project / "data" / "_bad_rows.json").read_text())
     bad_keys = {v["key"]["order_id"] for v in manifest["violations"] if v["column"] != "order_id"}
     proc = quality(project, batch_python, tmp_path, "--on-failure", "quarantine")
@@ -233,7 +272,7 @@ def test_drift_and_a_new_rule_emit_events_and_the_rebuilt_read_model_equals_the_
     assert step(project, batch_python, tmp_path / "home", "-c", shift).returncode == 0
     spec["sources"][0]["tables"][0]["columns"][1]["range"] = {"min": 0}
     yaml.dump(spec, spec_path)
-    assert run_cli("generate", str(spec_path), "-o", str(project)).returncode == 0
+    assert generate(spec_path, project)[0] == 0
     proc = quality(project, batch_python, tmp_path)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     emitted = events(project)

@@ -18,6 +18,7 @@ as a view over it). The quarantine gate (`--stage staging`) then, on every wareh
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +28,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from pipegen.generators.gx import sql as gx_sql
+from tests.conftest import generate
 from tests.families.test_gx_quality import NOW, landed
 from tests.judges import offline_env
 from tests.servers import DatabaseServer
@@ -269,13 +271,35 @@ def test_every_gx_sql_target_has_a_quarantine_dialect() -> None:
         assert {k for k, _ in d.types} == {kind for _, kind in module.QUARANTINE_COLUMNS}
 
 
+@pytest.fixture(scope="module")
+def landed_once(batch_python: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project generated for the local warehouse, its synthetic data with bad rows landed in
+    DuckDB (synthesize, dlt, dbt run: three tool starts) and three orphans injected, once for
+    the module: each test gates a copy of it (`landed_copy`), regenerated for its own target."""
+    tmp = tmp_path_factory.mktemp("landed")
+    project = landed(spec_with(tmp, None, ""), tmp, batch_python, "--rows", "300", "--bad-row-rate", "0.05")
+    orphan(project, batch_python, tmp / "home", expected(project, batch_python, tmp / "home")[0])
+    return project
+
+
+def landed_copy(landed_once: Path, tmp_path: Path, server: DatabaseServer | None = None, kind: str = "") -> Path:
+    """A copy of the landed project; with a server, generated again with that warehouse target
+    added (the landed data and the warehouse file are not generated: they stay as landed)."""
+    project = tmp_path / "p"
+    shutil.copytree(landed_once, project)
+    if server is not None:
+        code, output = generate(spec_with(tmp_path, server, kind), project)
+        assert code == 0, output
+        assert '"wh": {' in (project / "gx" / "checks.json").read_text()  # the quality step knows the target
+    return project
+
+
 @pytest.mark.judge
 def test_the_local_gate_moves_the_bad_rows_and_their_orphaned_children_and_blocks_on_a_keyless_table(
-    tmp_path: Path, batch_python: Path
+    tmp_path: Path, batch_python: Path, landed_once: Path
 ) -> None:
-    project = landed(spec_with(tmp_path, None, ""), tmp_path, batch_python, "--rows", "300", "--bad-row-rate", "0.05")
+    project = landed_copy(landed_once, tmp_path)
     home = tmp_path / "home"
-    orphan(project, batch_python, home, expected(project, batch_python, home)[0])
     bad, cascade = expected(project, batch_python, home)
     assert all(bad.values()) and len(cascade["orders"]) >= 3 and len(cascade["payments"]) >= 3  # all three cases
     before = {t: _query(project, batch_python, home, READ_LOCAL, f"select count(*) from raw_shop.{t}")[0][0]
@@ -299,14 +323,12 @@ def test_the_local_gate_moves_the_bad_rows_and_their_orphaned_children_and_block
 @pytest.mark.judge
 @pytest.mark.parametrize("kind", sorted(SERVERS))
 def test_a_warehouse_target_moves_exactly_what_the_local_gate_moves(
-    kind: str, tmp_path: Path, batch_python: Path, request: pytest.FixtureRequest
+    kind: str, tmp_path: Path, batch_python: Path, landed_once: Path, request: pytest.FixtureRequest
 ) -> None:
     fixture, schema_sql, view_sql, drop_sql = SERVERS[kind]
     server: DatabaseServer = request.getfixturevalue(fixture)
-    project = landed(spec_with(tmp_path, server, kind), tmp_path, batch_python, "--rows", "300",
-                     "--bad-row-rate", "0.05")  # fmt: skip
+    project = landed_copy(landed_once, tmp_path, server, kind)
     home = tmp_path / "home"
-    orphan(project, batch_python, home, expected(project, batch_python, home)[0])
     bad, cascade = expected(project, batch_python, home)
     _query(project, batch_python, home, COPY, server.url, json.dumps([schema_sql, view_sql, drop_sql]))
     creds = {"WH_HOST": server.host, "WH_PASSWORD": server.password or "unused"}

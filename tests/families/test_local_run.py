@@ -2,7 +2,8 @@
 project's `python -m pipeline.run` (synthesize -> ingest with dlt into DuckDB -> dbt build)
 exits 0 in the batch judge environment, and every landed table, every staging model and
 every non-ephemeral mart is in the warehouse with rows (a Lakehouse: every table of its lake
-in bronze and silver with rows); and the run's metrics file (the
+in bronze and silver with rows); its quality step passed every GX suite of the project with
+schema-valid ValidationPassed events; and the run's metrics file (the
 monitoring family) holds the row counts, newest rows and quality statistics the warehouse and the
 event log hold (tests/families/metrics_check.py); and its OpenLineage events validate against the
 OpenLineage schemas and name the run's real tables (tests/families/lineage_check.py). jaffle_shop
@@ -20,8 +21,9 @@ from pathlib import Path
 import pytest
 
 from pipegen.pipeline import prepare
-from tests.conftest import REPO, example_specs, run_cli
+from tests.conftest import REPO, example_specs, generate, run_cli
 from tests.families import lineage_check, metrics_check
+from tests.families.test_gx_quality import assert_valid, events
 from tests.judges import offline_env
 from tests.specgen.judges import models
 
@@ -71,8 +73,8 @@ def test_the_local_run_builds_every_staging_model_and_mart_with_rows(
     spec: Path, tmp_path: Path, batch_python: Path
 ) -> None:
     project = tmp_path / spec.stem
-    proc = run_cli("generate", str(spec), "-o", str(project))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    code, output = generate(spec, project)
+    assert code == 0, output
     jaffle = spec.stem == "jaffle_shop"
     if jaffle:
         if not (ORACLE / "seeds").is_dir():
@@ -100,6 +102,14 @@ def test_the_local_run_builds_every_staging_model_and_mart_with_rows(
     rows = json.loads(read.stdout)
     empty = {m: n for m, n in rows.items() if n in {"missing", 0}}
     assert not empty, f"{spec.stem}: models missing or empty after the local run: {empty}"
+    # the same run's quality step (GX, both stages of a quarantine plan): every suite passed, and
+    # every event is valid against the project's schema (test_gx_quality judges the failures)
+    emitted = events(project)
+    suites = {p.stem for p in (project / "gx" / "expectations").glob("*.json")}
+    assert suites, f"{spec.stem}: the project has no suite to run"
+    assert {e["suite"] for e in emitted if e["event_type"] == "ValidationPassed"} == suites
+    assert not [e for e in emitted if e["event_type"] in ("ValidationFailed", "ThresholdBreached")]
+    assert_valid(project, emitted)
     # the same run's metrics file (the monitoring family), against the warehouse and event log
     compared = metrics_check.check(spec, project, batch_python, tmp_path / "home", run.stdout)
     assert compared or not prepare(spec).spec.monitoring.prometheus, f"{spec.stem}: no metric compared"

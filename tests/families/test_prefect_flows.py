@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from tests.families.orchestration import (
 )
 from tests.families.test_airflow_dags import NOTIFY
 from tests.families.test_dbt_build import CUSTOMERS, ORDERS, SPEC, T
-from tests.families.webhook import Webhook
+from tests.families.webhook import serve
 from tests.judges import offline_env
 from tests.specgen.judges import EPHEMERAL_STARTUP
 
@@ -38,7 +39,7 @@ HERE = Path(__file__).parent
 DRIVER = HERE / "prefect_driver.py"
 
 
-def prefect(python: Path, tmp: Path, *args: str, **extra_env: str) -> dict[str, Any]:
+def prefect(python: Path, tmp: Path, *args: str, timeout: int = 900, **extra_env: str) -> dict[str, Any]:
     env = offline_env(
         tmp / "home",
         PREFECT_HOME=str(tmp / "home" / ".prefect"),
@@ -47,7 +48,7 @@ def prefect(python: Path, tmp: Path, *args: str, **extra_env: str) -> dict[str, 
         **extra_env,
     )
     done = subprocess.run(
-        [str(python), str(DRIVER), *args], capture_output=True, text=True, timeout=900, check=False, env=env
+        [str(python), str(DRIVER), *args], capture_output=True, text=True, timeout=timeout, check=False, env=env
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-6000:]
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -86,12 +87,15 @@ def test_every_batch_examples_flow_imports_and_its_deployment_validates(tmp_path
 IN_WINDOW = "2026-01-10 12:00:00"  # inside the retry test's window [2026-01-10, 2026-01-11)
 
 
-def project(tmp_path: Path, customers: list[dict[str, Any]], orders: list[dict[str, Any]], fail_once: bool) -> Path:
+def project(
+    tmp_path: Path, customers: list[dict[str, Any]], orders: list[dict[str, Any]], fail_once: bool, name: str = "shop"
+) -> Path:
     """The dbt judge's spec generated with Prefect, run notifications to a webhook (NOTIFY); the
     source's local stand-in (data/app.sqlite) holds the given rows, so the flow's synthesize
     step keeps it and the real ingestion (dlt) loads them."""
     path = tmp_path / "pipegen.yaml"
-    YAML().dump({**SPEC, "orchestrator": "prefect", "orchestration": NOTIFY}, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    YAML().dump({**SPEC, "pipeline": {"name": name}, "orchestrator": "prefect", "orchestration": NOTIFY}, path)
     spec = prepare(path).spec
     files, _ = render_with(spec, make_plan(spec), (INGEST,))
     root = write(files, tmp_path / "project")
@@ -118,15 +122,60 @@ def by_task(result: dict[str, Any]) -> dict[str, tuple[str, int]]:
     return {t["name"].rsplit("-", 1)[0]: (t["state"], t["run_count"]) for t in result["tasks"]}
 
 
+FAILING = "shop_failing"
+HOOK = "webhook"  # flow_runs[HOOK]: every message the batch's webhook received
+WINDOW = {"window_start": "2026-01-10T00:00:00+00:00", "window_end": "2026-01-11T00:00:00+00:00"}
+UPSTREAM = {"depends_on": [{"pipeline": "user_data_etl", "timeout": "1h", "poke_interval": "5m"}]}
+
+
+@pytest.fixture(scope="module")
+def flow_runs(prefect_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The module's flow runs and checks of generated flows in one Prefect process, under one
+    prefect_test_harness (a Prefect start and a harness cost seconds of CPU each): the dbt
+    judge's spec with a retried extraction ("shop") and with a failing dbt test (FAILING), the
+    quick-start's run ("hello"), its secrets and schedule window, and its upstream wait.
+    {job: the driver's result, with "project" a run's project}; a run's notifications go to
+    one webhook (HOOK)."""
+    root = tmp_path_factory.mktemp("flow_runs")
+    retried = project(root / "shop", in_window(CUSTOMERS), in_window(ORDERS), fail_once=True)
+    bad = [*ORDERS, {"order_id": 12, "customer_id": 1, "amount": -1, "note": "n", "updated_at": T}]
+    failing = project(root / FAILING, CUSTOMERS, bad, fail_once=False, name=FAILING)
+    hello = quick_start(root / "hello")
+    upstream = quick_start(root / "upstream", orchestration=UPSTREAM)
+    flow = str(hello / "flows" / "hello.py")
+    jobs: dict[str, dict[str, Any]] = {
+        "shop": {"run": str(retried), "flow": "shop", "parameters": WINDOW},
+        FAILING: {"run": str(failing), "flow": FAILING},
+        "hello": {"run": str(hello), "flow": "hello"},  # before the secrets job saves the quick-start's blocks
+        "secrets": {"secrets": flow},
+        "wait": {"wait": str(upstream / "flows" / "hello.py")},
+        "window": {"window": flow},  # last: it patches Prefect's runtime values in the process
+    }
+    with contextmanager(serve)() as hook:
+        results = prefect(
+            prefect_python, root, "batch", json.dumps(list(jobs.values())), timeout=2400, RUN_HOOK=hook.url
+        )
+    assert len(results) == len(jobs), results
+    out: dict[str, Any] = {HOOK: hook.received}
+    for (name, job), result in zip(jobs.items(), results, strict=True):
+        out[name] = {**result, "project": Path(job["run"])} if "run" in job else result
+    return out
+
+
+def messages_of(flow_runs: dict[str, Any], pipeline: str) -> list[dict[str, Any]]:
+    """The run notifications of one pipeline among those the batch's webhook received (a slack
+    message names it first in its text, a webhook event in its `pipeline`)."""
+    return [m for m in flow_runs[HOOK] if m.get("pipeline") == pipeline or m.get("text", "").startswith(f"{pipeline} ")]
+
+
 @pytest.mark.judge
 def test_the_flow_retries_a_failed_extraction_builds_the_warehouse_writes_the_summary_and_notifies(
-    tmp_path: Path, prefect_python: Path, webhook: Webhook
+    flow_runs: dict[str, Any],
 ) -> None:
-    root = project(tmp_path, in_window(CUSTOMERS), in_window(ORDERS), fail_once=True)
-    window = {"window_start": "2026-01-10T00:00:00+00:00", "window_end": "2026-01-11T00:00:00+00:00"}
+    result, root = flow_runs["shop"], flow_runs["shop"]["project"]
+    window = WINDOW
     want = {f"raw_app.{t}": rows_between(root, t, "2026-01-10", "2026-01-11") for t in ("customers", "orders")}
     assert want == {"raw_app.customers": 2, "raw_app.orders": 2}  # customer 2's older version is outside
-    result = prefect(prefect_python, tmp_path, str(root), "shop", json.dumps(window), RUN_HOOK=webhook.url)
     assert result["state"] == "Completed", result
     # synthesize runs too (a local run) and keeps the test's stand-in; the real ingestion loads it
     assert by_task(result) == {"synthesize": ("Completed", 1), "ingest_app": ("Completed", 2),
@@ -142,7 +191,7 @@ def test_the_flow_retries_a_failed_extraction_builds_the_warehouse_writes_the_su
     # the window parameters reached the ingestion step
     assert summaries["ingest_app"]["window"] == [window["window_start"], window["window_end"]]
     # orchestration.on_success (a flow hook): the slack-shaped message with every step's summary
-    [message] = webhook.received
+    [message] = messages_of(flow_runs, "shop")
     assert message["channel"] == "#runs" and message["text"].startswith("shop succeeded. synthesize: ")
     assert "ingest_app: " in message["text"]
     print(f"prefect flow run: {result['seconds']} s")
@@ -150,31 +199,34 @@ def test_the_flow_retries_a_failed_extraction_builds_the_warehouse_writes_the_su
 
 @pytest.mark.judge
 def test_a_failing_dbt_test_fails_the_flow_run_without_retrying_the_transform_and_notifies(
-    tmp_path: Path, prefect_python: Path, webhook: Webhook
+    flow_runs: dict[str, Any],
 ) -> None:
-    orders = [*ORDERS, {"order_id": 12, "customer_id": 1, "amount": -1, "note": "n", "updated_at": T}]
-    root = project(tmp_path, CUSTOMERS, orders, fail_once=False)
-    result = prefect(prefect_python, tmp_path, str(root), "shop", RUN_HOOK=webhook.url)
+    result = flow_runs[FAILING]
     assert result["state"] == "Failed", result
     assert by_task(result) == {"synthesize": ("Completed", 1), "ingest_app": ("Completed", 1),
                                "transform": ("Failed", 1)}  # fmt: skip  # StepFailed: final
-    assert [a for a in result["artifacts"] if a["key"] == "shop-run-summary"] == []
+    assert [a for a in result["artifacts"] if str(a["key"]).endswith("-run-summary")] == []  # this run's artifacts
     # orchestration.on_failure (a flow hook): one webhook event, no success message
-    [message] = webhook.received
-    assert (message["pipeline"], message["outcome"]) == ("shop", "failed")
-    assert message["text"].startswith("shop failed") and message["details"]["error"], message
+    [message] = messages_of(flow_runs, FAILING)
+    assert (message["pipeline"], message["outcome"]) == (FAILING, "failed")
+    assert message["text"].startswith(f"{FAILING} failed") and message["details"]["error"], message
+
+
+def test_every_message_the_batchs_webhook_received_is_one_of_its_runs(flow_runs: dict[str, Any]) -> None:
+    assert len(flow_runs[HOOK]) == len(messages_of(flow_runs, "shop")) + len(messages_of(flow_runs, FAILING)) == 2
 
 
 def quick_start(tmp_path: Path, **overrides: Any) -> Path:
     """The quick-start generated with Prefect (top-level spec keys overridden)."""
-    from tests.conftest import SPECS, run_cli
+    from tests.conftest import SPECS, generate
 
     data = YAML(typ="safe").load((SPECS / "hello.yaml").read_text(encoding="utf-8"))
     spec = tmp_path / "pipegen.yaml"
+    spec.parent.mkdir(parents=True, exist_ok=True)
     YAML().dump({**data, "orchestrator": "prefect", **overrides}, spec)
     root = tmp_path / "project"
-    proc = run_cli("generate", str(spec), "-o", str(root))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    code, output = generate(spec, root)
+    assert code == 0, output
     return root
 
 
@@ -200,12 +252,13 @@ def stand_in_orders(root: Path) -> tuple[int, int]:
 
 
 @pytest.mark.judge
-def test_the_flow_runs_the_real_pipeline_end_to_end_on_synthetic_data(tmp_path: Path, prefect_python: Path) -> None:
+def test_the_flow_runs_the_real_pipeline_end_to_end_on_synthetic_data(
+    flow_runs: dict[str, Any], prefect_python: Path, tmp_path: Path
+) -> None:
     """The quick-start's flow with every generated step real (no stand-in ingestion): synthetic
     stand-in data, dlt ingestion, dbt build, the GX checkpoint. What landed equals what the
     stand-in's SQLite file holds, counted outside pipegen."""
-    root = quick_start(tmp_path)
-    result = prefect(prefect_python, tmp_path, str(root), "hello")
+    result, root = flow_runs["hello"], flow_runs["hello"]["project"]
     assert result["state"] == "Completed", result
     assert by_task(result) == {"synthesize": ("Completed", 1), "ingest_shop": ("Completed", 1),
                                "transform": ("Completed", 1), "quality": ("Completed", 1)}  # fmt: skip
@@ -222,11 +275,10 @@ def test_the_flow_runs_the_real_pipeline_end_to_end_on_synthetic_data(tmp_path: 
 
 
 @pytest.mark.judge
-def test_secrets_come_from_prefect_secret_blocks_and_variables_by_name(tmp_path: Path, prefect_python: Path) -> None:
+def test_secrets_come_from_prefect_secret_blocks_and_variables_by_name(flow_runs: dict[str, Any]) -> None:
     """`${secret:SHOP_DB_PASSWORD}` is the Secret block shop-db-password, `${env:SHOP_DB_HOST}`
     the Variable shop_db_host; the flow exports them where the steps read them."""
-    root = quick_start(tmp_path)
-    result = prefect(prefect_python, tmp_path, "secrets", str(root / "flows" / "hello.py"))
+    result = flow_runs["secrets"]
     assert result["table"] == {
         "SHOP_DB_HOST": ["variable", "shop_db_host"],
         "SHOP_DB_PASSWORD": ["secret_block", "shop-db-password"],
@@ -236,23 +288,20 @@ def test_secrets_come_from_prefect_secret_blocks_and_variables_by_name(tmp_path:
 
 @pytest.mark.judge
 def test_a_scheduled_deployment_run_loads_the_cron_interval_ending_at_its_scheduled_start(
-    tmp_path: Path, prefect_python: Path
+    flow_runs: dict[str, Any],
 ) -> None:
     """Prefect's equivalent of the data interval: the quick-start's hourly run scheduled at
     2026-01-11 00:00 loads [23:00, 00:00); explicit parameters win; local and manual runs
     use none (dlt's state)."""
-    root = quick_start(tmp_path)
-    result = prefect(prefect_python, tmp_path, "window", str(root / "flows" / "hello.py"))
+    result = flow_runs["window"]
     assert result["given"] == ["2026-01-01T00:00:00+00:00", "2026-01-02T00:00:00+00:00"]
     assert result["scheduled"] == ["2026-01-10T23:00:00+00:00", "2026-01-11T00:00:00+00:00"]
     assert (result["manual"], result["local"]) == (None, None)
 
 
 @pytest.mark.judge
-def test_depends_on_waits_for_a_completed_run_of_the_upstream_flow(tmp_path: Path, prefect_python: Path) -> None:
-    deps = {"depends_on": [{"pipeline": "user_data_etl", "timeout": "1h", "poke_interval": "5m"}]}
-    root = quick_start(tmp_path, orchestration=deps)
-    result = prefect(prefect_python, tmp_path, "wait", str(root / "flows" / "hello.py"))
+def test_depends_on_waits_for_a_completed_run_of_the_upstream_flow(flow_runs: dict[str, Any]) -> None:
+    result = flow_runs["wait"]
     assert result["before"].startswith("TimeoutError: user_data_etl has no completed run since")
     assert list(result["after"]["runs"]) == ["user_data_etl"]
     assert result["local"]["summary"].startswith("skipped")

@@ -2,7 +2,7 @@
 pipeline/flink_local.py rewrite:
 
 - every statement of every stream job of every example is planned (EXPLAIN), external
-  connectors swapped for filesystem/blackhole of the same schema;
+  connectors swapped for filesystem/blackhole of the same schema (every example in one JVM);
 - the flink_bids oracle (../shared/oracles/flink_bids, Flink's documented results): each job of
   tests/judges/flink_bids.yaml runs in the local mini-cluster over the oracle's rows and must produce
   exactly the documented rows (a mismatch is a bug in pipegen, never in the oracle).
@@ -68,10 +68,27 @@ def test_examples_with_stream_jobs_include_the_oracle_and_the_streaming_examples
     assert {"ecommerce_realtime", "iot_lambda", "flink_bids"} <= names
 
 
+PLANS = REPO / "tests" / "specgen" / "flink_plans.py"  # many projects planned in one JVM
+
+
+@pytest.fixture(scope="module")
+def plans(flink_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[Path, tuple[Path, dict[str, str]]]:
+    """EXPLAIN of every job of every example with stream jobs, in one JVM (a PyFlink gateway
+    start costs 10-30 s): {spec: (its project, {job: "planned" or the planner's reason})}."""
+    tmp = tmp_path_factory.mktemp("flink_plans")
+    projects = {spec: generate(spec, tmp / spec.stem / "project") for spec in with_flink()}
+    proc = subprocess.run(
+        [str(flink_python), str(PLANS), *map(str, projects.values())],
+        capture_output=True, text=True, env=offline_env(tmp / "home"), timeout=1800, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    planned = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {spec: (project, planned[str(project)]) for spec, project in projects.items()}
+
+
 @pytest.mark.parametrize("spec", with_flink(), ids=lambda p: p.stem)
-def test_pyflink_plans_every_generated_statement(spec: Path, flink_python: Path, tmp_path: Path) -> None:
-    project = generate(spec, tmp_path / "project")
-    planned = driver(flink_python, tmp_path / "home", "explain", str(project))
+def test_pyflink_plans_every_generated_statement(spec: Path, plans: dict[Path, tuple[Path, dict[str, str]]]) -> None:
+    project, planned = plans[spec]
     jobs = json.loads((project / "flink" / "jobs.json").read_text())["jobs"]
     assert set(planned) == {j["job"] for j in jobs}
     failures = {job: why for job, why in planned.items() if why != "planned"}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import generate
 from tests.specgen import judges
 from tests.specgen.sample import valid_sample
 
@@ -44,8 +44,8 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
         folder = root / f"spec{i:02d}"
         folder.mkdir()
         (folder / "pipegen.yaml").write_text(text, encoding="utf-8")
-        proc = run_cli("generate", str(folder / "pipegen.yaml"), "-o", str(folder / "project"))
-        assert proc.returncode == 0, f"{text}\n{proc.stdout}{proc.stderr}"
+        code, output = generate(folder / "pipegen.yaml", folder / "project")
+        assert code == 0, f"{text}\n{output}"
         out.append(folder / "project")
     assert len(out) >= SAMPLE
     return out
