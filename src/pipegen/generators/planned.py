@@ -9,13 +9,13 @@ from pipegen.plan.components import Kind
 KUBERNETES = Declaration(
     "kubernetes", "Kubernetes manifests: namespaces, workloads, kustomize overlays", (Kind.KUBERNETES_MANIFESTS,)
 )
-SPARK = Declaration(
-    "spark", "PySpark batch and Structured Streaming jobs, where the plan chooses Spark",
-    (Kind.SPARK_BATCH, Kind.SPARK_STREAMING),
+SPARK_STREAMING = Declaration("spark_streaming", "Spark Structured Streaming jobs, where the stream engine is Spark",
+                              (Kind.SPARK_STREAMING,))  # fmt: skip
+DATABRICKS = Declaration(
+    "databricks", "Databricks jobs beyond the Spark batch job's bundle (dbt tasks, streaming), where compute is "
+    "Databricks", (Kind.DATABRICKS_JOBS,),
 )  # fmt: skip
-DATABRICKS = Declaration("databricks", "Databricks jobs (Asset Bundles), where compute is Databricks",
-                         (Kind.DATABRICKS_JOBS,))  # fmt: skip
 LINEAGE = Declaration("lineage", "OpenLineage events of every step, to a file locally or a lineage backend",
                       always=True)  # fmt: skip
 
-PLANNED: tuple[Declaration, ...] = (KUBERNETES, SPARK, DATABRICKS, LINEAGE)
+PLANNED: tuple[Declaration, ...] = (KUBERNETES, SPARK_STREAMING, DATABRICKS, LINEAGE)

@@ -25,6 +25,7 @@ from pipegen.generators import (
     prefect,
     project,
     serving,
+    spark,
     synthetic,
     terraform,
 )
@@ -51,6 +52,7 @@ FAMILIES: tuple[Declaration, ...] = (
     monitoring.FAMILY,
     lakehouse.FAMILY,
     serving.FAMILY,
+    spark.FAMILY,
 )
 
 
