@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import run_cli
+from tests.conftest import SPECS, run_cli
 from tests.families.test_lake_tables import scenario
 from tests.judges import offline_env
 from tests.judges.fixtures import _judge_python
@@ -97,8 +97,11 @@ def judged(spark_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "R403" in proc.stdout + proc.stderr  # top_orders orders and limits: dbt only, said so
     (tmp / "scenario.json").write_text(json.dumps({"steps": scenario()}))
-    bundle = YAML(typ="safe").load((project / "databricks.yml").read_text())
-    work = {"projects": [{"dir": str(project), "scenario": str(tmp / "scenario.json")}], "bundles": [bundle],
+    example = tmp / "example"  # the Spark example spec's bundle is judged in the same process
+    proc = run_cli("generate", str(SPECS / "spark_lakehouse.yaml"), "-o", str(example))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    bundles = [YAML(typ="safe").load((p / "databricks.yml").read_text()) for p in (project, example)]
+    work = {"projects": [{"dir": str(project), "scenario": str(tmp / "scenario.json")}], "bundles": bundles,
             "reference": REFERENCE}  # fmt: skip
     (tmp / "work.json").write_text(json.dumps(work))
     run = subprocess.run(
@@ -152,8 +155,9 @@ def test_maintenance_keeps_the_rows_and_drops_old_versions(judged: dict) -> None
 
 @pytest.mark.judge
 def test_every_bundle_job_loads_through_databricks_bundles(judged: dict) -> None:
-    (bundle,) = judged["bundles"]
-    assert bundle["bundle"] == "spark_judge"
+    bundle, example = judged["bundles"]
+    assert bundle["bundle"] == "spark_judge" and example["bundle"] == "spark_lakehouse"
+    assert example["jobs"]["spark_lakehouse_medallion"]["tasks"] == ["bronze_silver", "gold"]
     jobs = bundle["jobs"]
     assert jobs["spark_judge_medallion"]["tasks"] == ["bronze_silver", "gold"]
     assert jobs["spark_judge_lake_maintenance"]["tasks"] == ["maintain"]

@@ -10,7 +10,7 @@ ifeq ($(strip $(PROJECT_PYTHON)),)
 PROJECT_PYTHON = $(error no project environment yet: run `pipegen run` (it builds one) or `make setup` (.venv), or pass PROJECT_PYTHON=/path/to/python)
 endif
 
-.PHONY: help airflow-install dag-check dag-test down flink-explain flink-install ingest lake lake-maintain quality quality-report run stream-local stream-quality-report stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize terraform-fmt transform up
+.PHONY: help airflow-install dag-check dag-test down flink-explain flink-install ingest lake lake-maintain quality quality-report run spark-maintain spark-run stream-local stream-quality-report stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize terraform-fmt transform up
 
 # every target of pipegen.mk with what it does
 help::
@@ -27,6 +27,8 @@ help::
 	@printf '  %-47s  %s\n' quality 'Great Expectations checkpoint over staged tables and marts'
 	@printf '  %-47s  %s\n' quality-report 'print the quality read model (last status, pass rate, breaches, drift)'
 	@printf '  %-47s  %s\n' run 'run the pipeline locally: synthesize, ingest, lake, transform, quality, lake_gold, lake_maintain'
+	@printf '  %-47s  %s\n' spark-maintain 'compact and expire the Spark job'"'"'s local tables'
+	@printf '  %-47s  %s\n' spark-run 'run the Spark job locally (local[2], Parquet tables): bronze, silver, gold'
 	@printf '  %-47s  %s\n' stream-local 'run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty)'
 	@printf '  %-47s  %s\n' stream-quality-report 'print the quality read model (validation events of the stream'"'"'s quality jobs)'
 	@printf '  %-47s  %s\n' 'stream-replay-local JOB=... VERSION=...' 'run version VERSION of JOB locally (results.<sink>__v<VERSION>), compare with the live results'
@@ -88,6 +90,14 @@ quality-report:
 # run the pipeline locally: synthesize, ingest, lake, transform, quality, lake_gold, lake_maintain
 run:
 	$(PROJECT_PYTHON) -m pipeline.run
+
+# compact and expire the Spark job's local tables
+spark-maintain:
+	env PIPEGEN_SPARK_FORMAT=parquet 'PYSPARK_SUBMIT_ARGS=--master local[2] pyspark-shell' $(PROJECT_PYTHON) spark/medallion.py maintain
+
+# run the Spark job locally (local[2], Parquet tables): bronze, silver, gold
+spark-run:
+	env PIPEGEN_SPARK_FORMAT=parquet 'PYSPARK_SUBMIT_ARGS=--master local[2] pyspark-shell' $(PROJECT_PYTHON) spark/medallion.py bronze silver gold
 
 # run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty)
 stream-local:
