@@ -101,8 +101,10 @@ def load_bundle(doc: dict) -> dict:
     loaded = {}
     for key, job in doc["resources"]["jobs"].items():
         model = Job.from_dict(job)
-        loaded[key] = {"tasks": [t.task_key for t in model.tasks], "python_files": [
-            t.spark_python_task.python_file for t in model.tasks if t.spark_python_task]}
+        loaded[key] = {
+            "tasks": [t.task_key for t in model.tasks],
+            "python_files": [t.spark_python_task.python_file for t in model.tasks if t.spark_python_task],
+        }
     return {"bundle": doc["bundle"]["name"], "jobs": loaded}
 
 
@@ -117,8 +119,9 @@ def main() -> None:
     started = time.monotonic() - start
     out = {"session_start_s": round(started, 1), "projects": [], "bundles": []}
     for item in work["projects"]:
-        out["projects"].append(run_project(spark, Path(item["dir"]), json.loads(Path(item["scenario"]).read_text()),
-                                           work["reference"]))
+        out["projects"].append(
+            run_project(spark, Path(item["dir"]), json.loads(Path(item["scenario"]).read_text()), work["reference"])
+        )
     out["bundles"] = [load_bundle(doc) for doc in work["bundles"]]
     spark.stop()
     print("@@JSON@@" + json.dumps(out, default=str))

@@ -150,7 +150,10 @@ def test_maintenance_keeps_the_rows_and_drops_old_versions(judged: dict) -> None
     # Delta and Iceberg statements: MERGE and the Iceberg procedures parse in Spark's own parser;
     # OPTIMIZE / VACUUM are Delta's SQL extensions (no jars here): checked as text
     assert got["parsed"] == 3
-    assert got["delta_sql"] == ["OPTIMIZE delta.`/lake/t` ZORDER BY (`order_id`)", "VACUUM delta.`/lake/t` RETAIN 0 HOURS"]
+    assert got["delta_sql"] == [
+        "OPTIMIZE delta.`/lake/t` ZORDER BY (`order_id`)",
+        "VACUUM delta.`/lake/t` RETAIN 0 HOURS",
+    ]
 
 
 @pytest.mark.judge

@@ -13,7 +13,7 @@ from pipegen.plan.layers import spark_gold_gap
 from pipegen.plan.names import Names, snake
 from pipegen.render.sqlexpr import Resolver, measure_expr, to_sql
 from pipegen.spec.index import SpecIndex, TableRef
-from pipegen.spec.model import Materialization, Mart, Spec
+from pipegen.spec.model import Mart, Materialization, Spec
 
 DIALECT = "spark"
 
