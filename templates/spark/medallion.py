@@ -4,6 +4,7 @@ spark/medallion.json (the same layers and the same logic as the local lake job).
     spark-submit spark/medallion.py bronze silver   # land new raw batches, merge them into silver
     spark-submit spark/medallion.py gold            # the marts, in Spark SQL over silver
     spark-submit spark/medallion.py maintain        # compaction (Z-order), vacuum / snapshot expiry
+    (--lake-root URI --landing-root URI, else PIPEGEN_LAKE_ROOT / PIPEGEN_LANDING_ROOT, else ./lake, .)
 
 bronze: every landed batch (a Parquet file of data/landing/<source>/<table>/, strings, an `_op`
   column allowed: 'd' marks a delete) appended once, with _batch_id, _ingested_at, _row, _op.
@@ -407,7 +408,15 @@ def run(spark: Any, layers: tuple[str, ...]) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    layers = tuple(argv) or ("bronze", "silver", "gold")
+    """Layers to run, in order; `--lake-root URI` / `--landing-root URI` set PIPEGEN_LAKE_ROOT /
+    PIPEGEN_LANDING_ROOT (how the EMR and Dataproc submissions pass them)."""
+    args = list(argv)
+    for flag, var in (("--lake-root", "PIPEGEN_LAKE_ROOT"), ("--landing-root", "PIPEGEN_LANDING_ROOT")):
+        if flag in args[:-1]:
+            at = args.index(flag)
+            os.environ[var] = args[at + 1]
+            del args[at : at + 2]
+    layers = tuple(args) or ("bronze", "silver", "gold")
     unknown = sorted(set(layers) - {"bronze", "silver", "gold", "maintain"})
     if unknown:
         print(f"unknown layer(s) {', '.join(unknown)}: bronze, silver, gold, maintain", file=sys.stderr)

@@ -5,7 +5,8 @@ and reads silver, rejected and gold back with DuckDB (read_parquet, the independ
 Also parses the job's MERGE / CALL statements with Spark's own SQL parser and loads every job
 of a generated databricks.yml through databricks-bundles' models. Prints JSON.
 
-Usage: python spark_driver.py WORK.json   ({"projects": [{"dir", "scenario"}], "bundles": [databricks.yml as data]})"""
+Usage: python spark_driver.py WORK.json   ({"projects": [{"dir", "scenario"}], "bundles": [databricks.yml as data],
+                                    "emr": [request], "dataproc": [batch]})"""
 
 from __future__ import annotations
 
@@ -108,6 +109,23 @@ def load_bundle(doc: dict) -> dict:
     return {"bundle": doc["bundle"]["name"], "jobs": loaded}
 
 
+def check_submissions(emr: list[dict], dataproc: list[dict]) -> dict:
+    """EMR Serverless StartJobRun inputs against botocore's service model (the CLI fills the
+    idempotency token clientToken itself), Dataproc Serverless batches as dataproc_v1.Batch
+    (JSON parsing refuses unknown fields). Returns what was checked; raises on a refusal."""
+    import botocore.session
+    from botocore.validate import ParamValidator
+    from google.cloud import dataproc_v1
+
+    shape = botocore.session.get_session().get_service_model("emr-serverless").operation_model("StartJobRun")
+    for body in emr:
+        report = ParamValidator().validate({**body, "clientToken": "judge"}, shape.input_shape)
+        if report.has_errors():
+            raise SystemExit(f"EMR Serverless StartJobRun refused {body['name']}: {report.generate_report()}")
+    args = [list(dataproc_v1.Batch.from_json(json.dumps(b)).pyspark_batch.args) for b in dataproc]
+    return {"emr": [b["jobDriver"]["sparkSubmit"]["entryPointArguments"] for b in emr], "dataproc": args}
+
+
 def main() -> None:
     from pyspark.sql import SparkSession
 
@@ -123,6 +141,7 @@ def main() -> None:
             run_project(spark, Path(item["dir"]), json.loads(Path(item["scenario"]).read_text()), work["reference"])
         )
     out["bundles"] = [load_bundle(doc) for doc in work["bundles"]]
+    out["submissions"] = check_submissions(work["emr"], work["dataproc"])
     spark.stop()
     print("@@JSON@@" + json.dumps(out, default=str))
 

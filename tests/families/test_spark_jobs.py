@@ -5,7 +5,9 @@ late older rows, deletes, rows breaking a rule or not casting), on Parquet table
 Iceberg on Spark need jars these machines cannot download, so those formats' statements
 (MERGE INTO, the Iceberg procedures) are only parsed by Spark's own SQL parser. The expected
 silver and gold come from DuckDB SQL written here over the raw batches, never from the job.
-Every job of the generated Databricks Asset Bundle loads through databricks-bundles' models."""
+Every job of the generated Databricks Asset Bundle loads through databricks-bundles' models; the
+EMR Serverless and Dataproc Serverless requests (aws, gcp) through botocore's and
+google-cloud-dataproc's API models."""
 
 from __future__ import annotations
 
@@ -101,8 +103,18 @@ def judged(spark_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
     proc = run_cli("generate", str(SPECS / "spark_lakehouse.yaml"), "-o", str(example))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     bundles = [YAML(typ="safe").load((p / "databricks.yml").read_text()) for p in (project, example)]
+    submit = {}  # the same spec on aws and gcp without Databricks: serverless submit requests
+    for cloud in ("aws", "gcp"):
+        (tmp / f"{cloud}.yaml").write_text(
+            SPEC.replace("cloud: azure", f"cloud: {cloud}").replace(", compute: databricks", "")
+        )
+        proc = run_cli("generate", str(tmp / f"{cloud}.yaml"), "-o", str(tmp / cloud))
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert not (tmp / cloud / "databricks.yml").exists()
+        folder = tmp / cloud / "spark" / ("emr-serverless" if cloud == "aws" else "dataproc")
+        submit[cloud] = [json.loads(f.read_text()) for f in sorted(folder.glob("*.json"))]
     work = {"projects": [{"dir": str(project), "scenario": str(tmp / "scenario.json")}], "bundles": bundles,
-            "reference": REFERENCE}  # fmt: skip
+            "reference": REFERENCE, "emr": submit["aws"], "dataproc": submit["gcp"]}  # fmt: skip
     (tmp / "work.json").write_text(json.dumps(work))
     run = subprocess.run(
         [str(spark_python), str(DRIVER), str(tmp / "work.json")],
@@ -165,3 +177,11 @@ def test_every_bundle_job_loads_through_databricks_bundles(judged: dict) -> None
     assert jobs["spark_judge_medallion"]["tasks"] == ["bronze_silver", "gold"]
     assert jobs["spark_judge_lake_maintenance"]["tasks"] == ["maintain"]
     assert {f for j in jobs.values() for f in j["python_files"]} == {"./spark/medallion.py"}
+
+
+@pytest.mark.judge
+def test_emr_and_dataproc_serverless_requests_load_through_their_api_models(judged: dict) -> None:
+    got = judged["submissions"]
+    roots = ["--lake-root", "${PIPEGEN_LAKE_ROOT}", "--landing-root", "${PIPEGEN_LANDING_ROOT}"]
+    expected = [["bronze", "silver", *roots], ["gold", *roots], ["maintain", *roots]]
+    assert got["emr"] == expected and got["dataproc"] == expected  # sorted file names: bronze_silver, gold, maintain

@@ -3,13 +3,15 @@ the logic is there, driven by data) over the medallion layers, its data `spark/m
 (config.py: tables, lake layout and format, gold marts as Spark SQL), and where compute is
 Databricks a Databricks Asset Bundle `databricks.yml` (bundle.py). Contributes `make spark-run`
 (the job on a local[2] session over the landed files, Parquet tables: Delta and Iceberg on
-Spark need jars a local run does not have) and the pinned pyspark."""
+Spark need jars a local run does not have) and the pinned pyspark. Elsewhere on aws and gcp,
+serverless submit requests (submit.py): EMR Serverless StartJobRun, Dataproc Serverless Batch."""
 
 from __future__ import annotations
 
 from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget
 from pipegen.generators.spark.bundle import bundle
 from pipegen.generators.spark.config import spark_config
+from pipegen.generators.spark.submit import submit_files
 from pipegen.plan.components import Kind
 from pipegen.render.env import static
 from pipegen.render.jsondoc import json_doc
@@ -42,9 +44,11 @@ class SparkGenerator:
             "spark/medallion.py": static("spark/medallion.py"),
             "spark/medallion.json": json_doc(config) + "\n",
         }
+        gold = any(m["sql"] is not None for m in config["marts"])
         if Kind.DATABRICKS_JOBS in ctx.plan.graph.kinds:
-            gold = any(m["sql"] is not None for m in config["marts"])
             files["databricks.yml"] = yaml_doc(bundle(ctx, gold))
+        else:  # EMR Serverless (aws) or Dataproc Serverless (gcp) requests, one per run step
+            files.update({path: json_doc(body) + "\n" for path, body in submit_files(ctx, gold).items()})
         return files
 
 
