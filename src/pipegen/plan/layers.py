@@ -1,8 +1,9 @@
 """Marts and quality rules always reach a layer that runs them, whatever the architecture and
 the batch engine: a Kappa plan with marts gets a batch layer beside its stream (dbt over the
-tables landed from Kafka), and a batch engine this version does not generate (Spark) leaves
-them on dbt and GX with a located warning (R340) instead of dropping them. docs/architecture.md
-("Marts and rules always reach a layer") documents this."""
+tables landed from Kafka), a batch engine without a generated family would leave them on dbt
+and GX with a located warning (R340) instead of dropping them, and a mart the Spark job's gold
+layer cannot express stays a dbt model, named by R403. docs/architecture.md ("Marts and rules
+always reach a layer") documents this."""
 
 from __future__ import annotations
 
