@@ -13,7 +13,7 @@ from pipegen.plan.names import Names, snake
 from pipegen.render.sqltypes import sql_type
 from pipegen.spec import catalog, rulekinds
 from pipegen.spec.index import SpecIndex, TableRef
-from pipegen.spec.model import Architecture, LakeSettings, Layer, Spec, Target
+from pipegen.spec.model import LakeSettings, Layer, Spec, Target
 from pipegen.spec.pii import PROTECTED, landed_column, lost_rules
 from pipegen.spec.types import parse_column_type
 
@@ -70,9 +70,10 @@ def target_config(spec: Spec) -> dict[str, Any]:
     }
 
 
-def table_config(spec: Spec, names: Names, ref: TableRef) -> dict[str, Any]:
+def table_config(spec: Spec, names: Names, ref: TableRef, etl: bool) -> dict[str, Any]:
+    """One table's shape; with `etl` (the plan masks PII before it lands) protected columns are
+    text and keep only the rules their landed values still follow (pipegen.spec.pii)."""
     ds = names.dataset(ref.source.name, ref.dataset.name)
-    etl = spec.architecture == Architecture.ETL
     columns = [c for c in ref.dataset.columns if c.metadata is None]
     landed = {c.name: str(ds.column(c.name)) for c in columns}
     protected = {c.name for c in columns if etl and c.pii in PROTECTED}
@@ -103,10 +104,12 @@ def table_config(spec: Spec, names: Names, ref: TableRef) -> dict[str, Any]:
     }
 
 
-def spark_config(spec: Spec, names: Names) -> dict[str, Any]:
+def spark_config(spec: Spec, names: Names, etl: bool = False) -> dict[str, Any]:
     index = SpecIndex(spec)
     tables = [
-        table_config(spec, names, ref) for ref in index.tables if any(c.metadata is None for c in ref.dataset.columns)
+        table_config(spec, names, ref, etl)
+        for ref in index.tables
+        if any(c.metadata is None for c in ref.dataset.columns)
     ]
     return {
         "pipeline": str(names.pipeline),

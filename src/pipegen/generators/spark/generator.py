@@ -39,7 +39,7 @@ class SparkGenerator:
     def render(self, ctx: GenContext) -> Files:
         if Kind.SPARK_BATCH not in ctx.plan.graph.kinds:
             return {}
-        config = spark_config(ctx.spec, ctx.plan.names)
+        config = spark_config(ctx.spec, ctx.plan.names, etl=ctx.plan.masks_pii)
         files = {
             "spark/medallion.py": static("spark/medallion.py"),
             "spark/medallion.json": json_doc(config) + "\n",
