@@ -100,12 +100,12 @@ def test_get_suggests_a_close_family_name() -> None:
 
 
 def test_generated_docs_list_planned_families_as_planned() -> None:
-    # Kubernetes manifests are a planned family (the lineage family, once planned for every plan, is generated)
-    spec = Spec.model_validate(spec_data(deploy={"kubernetes": {"enabled": True}}))
-    plan = make_plan(spec)
-    text = render_tree(spec, plan)["docs/architecture.md"]
-    planned = [d.tag for d in needed_families(plan) if d.generator is None]
-    assert planned, "a spec deploying to Kubernetes needs the planned kubernetes family"
+    # Databricks compute needs the planned databricks family (jobs beyond the Spark bundle) and,
+    # with it, Spark Structured Streaming for the stream layer: both still planned
+    prepared = prepare(REPO / "specs" / "azure_playground.yaml")
+    text = render_tree(prepared.spec, prepared.plan)["docs/architecture.md"]
+    planned = [d.tag for d in needed_families(prepared.plan) if d.generator is None]
+    assert "databricks" in planned, "a spec on Databricks compute needs the planned databricks family"
     for tag in planned:
         assert f"`{tag}` | planned" in text
 

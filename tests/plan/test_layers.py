@@ -1,6 +1,7 @@
 """plan/layers.py's list of batch engines this version generates stays in step with the
 registry: an engine in it has a generated family, and a batch engine the plan can choose
-without a generated family (spark today) is not in it, so its marts get R340 and run on dbt."""
+without a generated family (none today: dbt and spark are generated) is not in it, so its
+marts would get R340 and run on dbt."""
 
 from __future__ import annotations
 

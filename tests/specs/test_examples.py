@@ -19,6 +19,7 @@ EXPECTED = {
     "pii_etl": "etl",
     "iot_lambda": "lambda",
     "jaffle_shop": "elt",
+    "spark_lakehouse": "lakehouse",
 }
 
 
@@ -27,10 +28,8 @@ def test_every_example_declares_its_architecture_here() -> None:
 
 
 # Warnings an example is meant to show (each names a real limit of this version, never a typo):
-# R340, its plan's batch engine is Spark, a planned family (issue "lakehouse, Lambda and Spark"),
-# so its marts and rules run on dbt and GX meanwhile; R341, rules on columns that ETL masks
-# before they land cannot be checked after the load.
-EXPECTED_WARNINGS: dict[str, list[str]] = {"azure_playground": ["R340"], "pii_etl": ["R340", "R341", "R341"]}
+# R341, rules on columns that ETL masks before they land cannot be checked after the load.
+EXPECTED_WARNINGS: dict[str, list[str]] = {"pii_etl": ["R341", "R341"]}
 
 
 @pytest.mark.parametrize("spec", example_specs(), ids=lambda p: p.stem)

@@ -27,6 +27,7 @@ from pipegen.generators import (
     prefect,
     project,
     serving,
+    spark,
     synthetic,
     terraform,
 )
@@ -55,6 +56,7 @@ FAMILIES: tuple[Declaration, ...] = (
     lineage.FAMILY,
     lakehouse.FAMILY,
     serving.FAMILY,
+    spark.FAMILY,
 )
 
 

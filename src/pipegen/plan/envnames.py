@@ -73,7 +73,11 @@ class EnvNames:
     lineage_file: Final = EnvName("PIPEGEN_LINEAGE_FILE")  # the local run's OpenLineage events (lineage)
     lake_root: Final = EnvName("PIPEGEN_LAKE_ROOT")  # the lake's layers (a local directory by default)
     iceberg_catalog: Final = EnvName("PIPEGEN_ICEBERG_CATALOG_URI")  # the Iceberg SQL catalog's URI
+    landing_root: Final = EnvName("PIPEGEN_LANDING_ROOT")  # where the Spark job finds data/landing/ (the project)
+    spark_format: Final = EnvName("PIPEGEN_SPARK_FORMAT")  # the Spark job's table format (parquet locally)
     stream_warehouse: Final = EnvName("PIPEGEN_STREAM_WAREHOUSE")  # the speed layer's local results
+    data_docs: Final = EnvName("PIPEGEN_DATA_DOCS")  # the local run: GX Data Docs' folder (the run report links it)
+    dbt_docs: Final = EnvName("PIPEGEN_DBT_DOCS")  # the local run: dbt's static docs after the build
     smtp: Final = SmtpEnv()
     kafka_bootstrap: Final = EnvName("KAFKA_BOOTSTRAP_SERVERS")
     environment: Final = EnvName("PIPEGEN_ENVIRONMENT")  # the deployment environment (Kubernetes overlays)

@@ -1,8 +1,9 @@
 """Marts and quality rules always reach a layer that runs them, whatever the architecture and
 the batch engine: a Kappa plan with marts gets a batch layer beside its stream (dbt over the
-tables landed from Kafka), and a batch engine this version does not generate (Spark) leaves
-them on dbt and GX with a located warning (R340) instead of dropping them. docs/architecture.md
-("Marts and rules always reach a layer") documents this."""
+tables landed from Kafka), a batch engine without a generated family would leave them on dbt
+and GX with a located warning (R340) instead of dropping them, and a mart the Spark job's gold
+layer cannot express stays a dbt model, named by R403. docs/architecture.md ("Marts and rules
+always reach a layer") documents this."""
 
 from __future__ import annotations
 
@@ -12,13 +13,15 @@ from pipegen.plan.engines import EngineChoice
 from pipegen.plan.select import Reason
 from pipegen.spec import catalog
 from pipegen.spec.diagnostics import Finding, Path
-from pipegen.spec.model import Architecture, PiiAction, Spec
+from pipegen.spec.index import SpecIndex
+from pipegen.spec.model import Architecture, Mart, Materialization, PiiAction, Spec
 from pipegen.spec.model.columns import ColumnRules
 from pipegen.spec.pii import lost_rules
 
-# The batch engines whose family this version generates (dbt); the others (spark) are planned
-# families (generators/planned.py): tests/plan/test_layers.py keeps the two in step.
-GENERATED_BATCH_ENGINES = frozenset({"dbt"})
+# The batch engines whose family this version generates (dbt, spark: the spark family's gold
+# layer builds the marts spark_gold_gap accepts, R403 names the others; dbt builds them all):
+# tests/plan/test_layers.py keeps this in step with the registry.
+GENERATED_BATCH_ENGINES = frozenset({"dbt", "spark"})
 _RULES = ("not_null", "unique", "range", "accepted_values", "regex", "foreign_key")
 
 
@@ -84,6 +87,37 @@ def engine_findings(spec: Spec, engines: tuple[EngineChoice, ...]) -> Iterator[F
         severity="warning",
         on_key=True,
     )
+
+
+def spark_gold_gap(mart: Mart, index: SpecIndex) -> str | None:
+    """Why the Spark job's gold layer does not build this mart (dbt still does), or None."""
+    inputs = [mart.from_, *(j.table for j in mart.joins)]
+    if any(index.resolve(ref).table is None for ref in inputs):
+        return "it reads another mart"
+    if mart.deduplicate is not None:
+        return "it deduplicates"
+    if mart.order_by or mart.limit is not None:
+        return "it orders or limits its rows"
+    return None
+
+
+def spark_gold_findings(spec: Spec, engines: tuple[EngineChoice, ...]) -> Iterator[Finding]:
+    """R403: a mart the Spark job's gold layer does not build, when the batch engine is Spark."""
+    if not any(e.layer == "batch" and e.engine == "spark" for e in engines):
+        return
+    index = SpecIndex(spec)
+    for i, mart in enumerate(spec.transforms.marts):
+        gap = spark_gold_gap(mart, index) if mart.materialized != Materialization.EPHEMERAL else None
+        if gap:
+            yield Finding(
+                ("transforms", "marts", i),
+                "R403",
+                f"mart {mart.name} is not built by the Spark job's gold layer: {gap}; it runs as a dbt model only",
+                "Spark builds marts over source tables with joins, filter, group_by, measures and columns; "
+                "to have it in the gold lake layer, build it from tables without deduplicate, order_by or limit",
+                severity="warning",
+                on_key=True,
+            )
 
 
 def masked_rule_findings(spec: Spec, architecture: Architecture) -> Iterator[Finding]:

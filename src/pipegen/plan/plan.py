@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pipegen.plan.capacity import Capacity, capacity_findings, compute
 from pipegen.plan.components import Graph, graph
 from pipegen.plan.engines import EngineChoice, choose
-from pipegen.plan.layers import engine_findings, layer_reasons, masked_rule_findings
+from pipegen.plan.layers import engine_findings, layer_reasons, masked_rule_findings, spark_gold_findings
 from pipegen.plan.monitoring import monitoring_findings
 from pipegen.plan.names import Names, names
 from pipegen.plan.reach import reach_findings
@@ -50,6 +50,7 @@ def make_plan(spec: Spec) -> Plan:
             *selection.findings,
             *capacity_findings(spec, capacity),
             *engine_findings(spec, engines),
+            *spark_gold_findings(spec, engines),
             *masked_rule_findings(spec, selection.architecture),
             *reach_findings(spec, flow),
             *monitoring_findings(spec, flow),

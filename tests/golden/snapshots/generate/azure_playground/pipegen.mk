@@ -13,7 +13,7 @@ endif
 # you pass it, else the one `pipegen run` built, else PROJECT_PYTHON (its install target installs into it).
 FLINK_PYTHON ?= $(firstword $(PIPEGEN_FLINK_PYTHON) $(PROJECT_PYTHON))
 
-.PHONY: help airflow-install dag-check dag-test down flink-explain flink-install ingest lake lake-maintain quality quality-report run stream-local stream-quality-report stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize terraform-fmt transform up
+.PHONY: help airflow-install dag-check dag-test down flink-explain flink-install ingest lake lake-maintain quality quality-report run spark-maintain spark-run stream-local stream-quality-report stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize terraform-fmt transform up
 
 # every target of pipegen.mk with what it does
 help::
@@ -30,6 +30,8 @@ help::
 	@printf '  %-55s  %s\n' quality 'Great Expectations checkpoint over staged tables and marts'
 	@printf '  %-55s  %s\n' quality-report 'print the quality read model (last status, pass rate, breaches, drift)'
 	@printf '  %-55s  %s\n' 'run [FROM=...] [ONLY=...] [ROWS=...] [BAD_ROW_RATE=...]' 'run the pipeline locally: synthesize, ingest, lake, transform, stream, quality, lake_gold, lake_maintain (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R)'
+	@printf '  %-55s  %s\n' spark-maintain 'compact and expire the Spark job'"'"'s local tables'
+	@printf '  %-55s  %s\n' spark-run 'run the Spark job locally (local[2], Parquet tables): bronze, silver, gold'
 	@printf '  %-55s  %s\n' 'stream-local [ROWS=...] [BAD_ROW_RATE=...]' 'run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty; ROWS=N, BAD_ROW_RATE=R)'
 	@printf '  %-55s  %s\n' stream-quality-report 'print the quality read model (validation events of the stream'"'"'s quality jobs)'
 	@printf '  %-55s  %s\n' 'stream-replay-local JOB=... VERSION=...' 'run version VERSION of JOB locally (results.<sink>__v<VERSION>), compare with the live results'
@@ -91,6 +93,14 @@ quality-report:
 # run the pipeline locally: synthesize, ingest, lake, transform, stream, quality, lake_gold, lake_maintain (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R)
 run:
 	$(PROJECT_PYTHON) -m pipeline.run $(if $(FROM),--from $(FROM)) $(if $(ONLY),--only $(ONLY)) $(if $(ROWS),--rows $(ROWS)) $(if $(BAD_ROW_RATE),--bad-row-rate $(BAD_ROW_RATE))
+
+# compact and expire the Spark job's local tables
+spark-maintain:
+	env PIPEGEN_SPARK_FORMAT=parquet 'PYSPARK_SUBMIT_ARGS=--master local[2] pyspark-shell' $(PROJECT_PYTHON) spark/medallion.py maintain
+
+# run the Spark job locally (local[2], Parquet tables): bronze, silver, gold
+spark-run:
+	env PIPEGEN_SPARK_FORMAT=parquet 'PYSPARK_SUBMIT_ARGS=--master local[2] pyspark-shell' $(PROJECT_PYTHON) spark/medallion.py bronze silver gold
 
 # run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty; ROWS=N, BAD_ROW_RATE=R)
 stream-local:

@@ -10,7 +10,7 @@ ifeq ($(strip $(PROJECT_PYTHON)),)
 PROJECT_PYTHON = $(error no project environment yet: run `pipegen run` (it builds one) or `make setup` (.venv), or pass PROJECT_PYTHON=/path/to/python)
 endif
 
-.PHONY: help down flow-check ingest prefect-deploy prefect-install prefect-run quality quality-report run synthesize terraform-fmt transform up
+.PHONY: help down flow-check ingest prefect-deploy prefect-install prefect-run quality quality-report run spark-maintain spark-run synthesize terraform-fmt transform up
 
 # every target of pipegen.mk with what it does
 help::
@@ -24,6 +24,8 @@ help::
 	@printf '  %-55s  %s\n' quality 'Great Expectations checkpoint over staged tables and marts'
 	@printf '  %-55s  %s\n' quality-report 'print the quality read model (last status, pass rate, breaches, drift)'
 	@printf '  %-55s  %s\n' 'run [FROM=...] [ONLY=...] [ROWS=...] [BAD_ROW_RATE=...]' 'run the pipeline locally: synthesize, ingest, stage, quarantine, transform, quality (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R)'
+	@printf '  %-55s  %s\n' spark-maintain 'compact and expire the Spark job'"'"'s local tables'
+	@printf '  %-55s  %s\n' spark-run 'run the Spark job locally (local[2], Parquet tables): bronze, silver, gold'
 	@printf '  %-55s  %s\n' 'synthesize [ROWS=...] [BAD_ROW_RATE=...]' 'write local stand-in source data (ROWS=N, BAD_ROW_RATE=R)'
 	@printf '  %-55s  %s\n' terraform-fmt 'Check the Terraform files'"'"' layout (terraform fmt -check)'
 	@printf '  %-55s  %s\n' transform 'dbt build: staging and mart models and their tests'
@@ -64,6 +66,14 @@ quality-report:
 # run the pipeline locally: synthesize, ingest, stage, quarantine, transform, quality (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R)
 run:
 	$(PROJECT_PYTHON) -m pipeline.run $(if $(FROM),--from $(FROM)) $(if $(ONLY),--only $(ONLY)) $(if $(ROWS),--rows $(ROWS)) $(if $(BAD_ROW_RATE),--bad-row-rate $(BAD_ROW_RATE))
+
+# compact and expire the Spark job's local tables
+spark-maintain:
+	env PIPEGEN_SPARK_FORMAT=parquet 'PYSPARK_SUBMIT_ARGS=--master local[2] pyspark-shell' $(PROJECT_PYTHON) spark/medallion.py maintain
+
+# run the Spark job locally (local[2], Parquet tables): bronze, silver, gold
+spark-run:
+	env PIPEGEN_SPARK_FORMAT=parquet 'PYSPARK_SUBMIT_ARGS=--master local[2] pyspark-shell' $(PROJECT_PYTHON) spark/medallion.py bronze silver gold
 
 # write local stand-in source data (ROWS=N, BAD_ROW_RATE=R)
 synthesize:

@@ -1,0 +1,120 @@
+"""spark/medallion.json: what the generated PySpark job (templates/spark/medallion.py) reads, as
+data: where the lake lives and in which format, every source table's bronze/silver shape (its
+columns as Spark types, key, watermark, the per-row rules that gate silver) and the marts the
+job publishes to gold as Spark SQL (marts.py). Pure functions of the spec and the plan's names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipegen.common.stream_rules import event_rules
+from pipegen.generators.spark.marts import spark_marts, views
+from pipegen.plan.names import Names, snake
+from pipegen.render.sqltypes import sql_type
+from pipegen.spec import catalog, rulekinds
+from pipegen.spec.index import SpecIndex, TableRef
+from pipegen.spec.model import LakeSettings, Layer, Spec, Target
+from pipegen.spec.pii import PROTECTED, landed_column, lost_rules
+from pipegen.spec.types import parse_column_type
+
+HOUR = 3600.0
+LAYERS = (Layer.BRONZE, Layer.SILVER, Layer.GOLD)
+# Portable types Spark keeps as text in the lake, as the lakehouse family does (Delta has no
+# TIME or UUID type; JSON is not a Delta/Iceberg column type); smallint widens to int.
+TEXT_TYPES = frozenset({"uuid", "json", "time"})
+WIDENED = {"smallint": "INT"}
+
+
+def lake_target(spec: Spec) -> Target | None:
+    return next((t for t in spec.targets if t.type in catalog.LAKE_TARGETS), None)
+
+
+def spark_type(portable: str) -> str:
+    """The Spark SQL type silver casts a column to."""
+    name = parse_column_type(portable).name
+    if name in TEXT_TYPES:
+        return "STRING"
+    return WIDENED.get(name) or sql_type(portable, "spark")
+
+
+def _dir(*parts: str) -> str:
+    """A relative directory from spec text: each path segment snake-cased (no `..`, no root)."""
+    return "/".join(s for p in parts for s in (str(snake(x)) for x in p.split("/") if x.strip()) if s)
+
+
+def layer_dirs(target: Target | None) -> dict[str, str]:
+    """Layer -> directory under the lake root (the lakehouse family's layout: `<bucket>/<path>`)."""
+    if target is None:
+        return {layer.value: f"lake/{layer.value}" for layer in LAYERS}
+    default = _dir(target.connection.bucket or target.name)
+    listed = {loc.layer: loc for loc in target.layers}
+    out = {}
+    for layer in LAYERS:
+        if listed and layer not in listed:
+            continue
+        loc = listed.get(layer)
+        bucket = _dir(loc.bucket) if loc is not None and loc.bucket else default
+        out[layer.value] = f"{bucket}/{_dir(loc.path) if loc is not None and loc.path else layer.value}"
+    return out
+
+
+def target_config(spec: Spec) -> dict[str, Any]:
+    target = lake_target(spec)
+    lake = (target.lake if target is not None else None) or LakeSettings()
+    return {
+        "name": target.name if target is not None else "lake",
+        "format": target.type.value if target is not None else "parquet",
+        "layers": layer_dirs(target),
+        "retention_hours": lake.kept / HOUR,
+        "time_travel_hours": lake.time_travel / HOUR,
+    }
+
+
+def table_config(spec: Spec, names: Names, ref: TableRef, etl: bool) -> dict[str, Any]:
+    """One table's shape; with `etl` (the plan masks PII before it lands) protected columns are
+    text and keep only the rules their landed values still follow (pipegen.spec.pii)."""
+    ds = names.dataset(ref.source.name, ref.dataset.name)
+    columns = [c for c in ref.dataset.columns if c.metadata is None]
+    landed = {c.name: str(ds.column(c.name)) for c in columns}
+    protected = {c.name for c in columns if etl and c.pii in PROTECTED}
+    lost = {c.name: lost_rules(c) for c in columns if c.name in protected}
+    rules = []
+    for r in event_rules(spec, ref):
+        if not r.critical or r.column not in landed or r.rule in lost.get(r.column, ()):
+            continue
+        rules.append({
+            "rule": r.rule,
+            "column": landed[r.column],
+            "args": rulekinds.kind(r.rule).arguments(r.spec_rule),
+            "label": f"{landed[r.column]}: {r.rule} ({r.spec_path})",
+        })  # fmt: skip
+    key = [landed[k] for k in ref.dataset.primary_key if k in landed]
+    wm = ref.dataset.watermark or ref.dataset.event_time
+    return {
+        "ref": str(ds.ref),
+        "name": str(ds.lake_table),
+        "landing": f"data/landing/{snake(ref.source.name)}/{ds.raw_table}",
+        "columns": [
+            {"name": landed[c.name], "type": spark_type(landed_column(c).type if c.name in protected else c.type)}
+            for c in columns
+        ],
+        "key": key,
+        "watermark": landed.get(wm) if wm else None,
+        "rules": rules,
+    }
+
+
+def spark_config(spec: Spec, names: Names, etl: bool = False) -> dict[str, Any]:
+    index = SpecIndex(spec)
+    tables = [
+        table_config(spec, names, ref, etl)
+        for ref in index.tables
+        if any(c.metadata is None for c in ref.dataset.columns)
+    ]
+    return {
+        "pipeline": str(names.pipeline),
+        "target": target_config(spec),
+        "tables": tables,
+        "views": views(index, names),
+        "marts": spark_marts(spec, index, names),
+    }

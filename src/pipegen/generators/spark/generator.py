@@ -1,0 +1,55 @@
+"""spark family: the pipeline's Spark job (PySpark, templates/spark/medallion.py, verbatim:
+the logic is there, driven by data) over the medallion layers, its data `spark/medallion.json`
+(config.py: tables, lake layout and format, gold marts as Spark SQL), and where compute is
+Databricks a Databricks Asset Bundle `databricks.yml` (bundle.py). Contributes `make spark-run`
+(the job on a local[2] session over the landed files, Parquet tables: Delta and Iceberg on
+Spark need jars a local run does not have) and the pinned pyspark. Elsewhere on aws and gcp,
+serverless submit requests (submit.py): EMR Serverless StartJobRun, Dataproc Serverless Batch."""
+
+from __future__ import annotations
+
+from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget
+from pipegen.generators.spark.bundle import bundle
+from pipegen.generators.spark.config import spark_config
+from pipegen.generators.spark.submit import submit_files
+from pipegen.plan.components import Kind
+from pipegen.render.env import static
+from pipegen.render.jsondoc import json_doc
+from pipegen.render.yamldoc import yaml_doc
+
+# pinned as requirements/judges/spark.txt (the judge environment the Spark job runs in)
+REQUIREMENTS = ("pyspark==4.3.0",)
+LOCAL = ("env", "PIPEGEN_SPARK_FORMAT=parquet", "PYSPARK_SUBMIT_ARGS=--master local[2] pyspark-shell")
+
+
+class SparkGenerator:
+    def contribute(self, ctx: GenContext) -> Contribution:
+        if Kind.SPARK_BATCH not in ctx.plan.graph.kinds:
+            return Contribution()
+        return Contribution(
+            requirements=REQUIREMENTS,
+            make_targets=(
+                MakeTarget("spark-run", "run the Spark job locally (local[2], Parquet tables): bronze, silver, gold",
+                           ((*LOCAL, "$(PROJECT_PYTHON)", "spark/medallion.py", "bronze", "silver", "gold"),)),
+                MakeTarget("spark-maintain", "compact and expire the Spark job's local tables",
+                           ((*LOCAL, "$(PROJECT_PYTHON)", "spark/medallion.py", "maintain"),)),
+            ),
+        )  # fmt: skip
+
+    def render(self, ctx: GenContext) -> Files:
+        if Kind.SPARK_BATCH not in ctx.plan.graph.kinds:
+            return {}
+        config = spark_config(ctx.spec, ctx.plan.names, etl=ctx.plan.masks_pii)
+        files = {
+            "spark/medallion.py": static("spark/medallion.py"),
+            "spark/medallion.json": json_doc(config) + "\n",
+        }
+        gold = any(m["sql"] is not None for m in config["marts"])
+        if Kind.DATABRICKS_JOBS in ctx.plan.graph.kinds:
+            files["databricks.yml"] = yaml_doc(bundle(ctx, gold))
+        else:  # EMR Serverless (aws) or Dataproc Serverless (gcp) requests, one per run step
+            files.update({path: json_doc(body) + "\n" for path, body in submit_files(ctx, gold).items()})
+        return files
+
+
+GENERATOR = SparkGenerator()

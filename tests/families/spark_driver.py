@@ -1,0 +1,150 @@
+"""Runs inside the `spark` judge environment, ONE local[2] Spark session for every project it
+is given: for each, lands the scenario's raw batches one step at a time as Parquet files, runs
+the generated job (spark/medallion.py, imported, on that session, Parquet tables) after each,
+and reads silver, rejected and gold back with DuckDB (read_parquet, the independent reader).
+Also parses the job's MERGE / CALL statements with Spark's own SQL parser and loads every job
+of a generated databricks.yml through databricks-bundles' models. Prints JSON.
+
+Usage: python spark_driver.py WORK.json   ({"projects": [{"dir", "scenario"}], "bundles": [databricks.yml as data],
+                                    "emr": [request], "dataproc": [batch]})"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+def load_job(project: Path):  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location(f"medallion_{abs(hash(project))}", project / "spark" / "medallion.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def land(project: Path, landing: str, name: str, batch: list[dict], columns: list[str]) -> None:
+    folder = project / landing
+    folder.mkdir(parents=True, exist_ok=True)
+    data = {c: pa.array([None if r.get(c) is None else str(r[c]) for r in batch], pa.string()) for c in columns}
+    data["_op"] = pa.array([r.get("_op", "u") for r in batch], pa.string())
+    pq.write_table(pa.table(data), folder / f"{name}.parquet")
+
+
+def rows(job, layer: str, table: str, columns: str) -> list[list]:  # type: ignore[no-untyped-def]
+    store = job.Parquet(None)
+    folder = store.path(layer, table) / f"v={store.version(layer, table)}"
+    sql = f"SELECT {columns} FROM read_parquet('{folder}/*.parquet', hive_partitioning = false) ORDER BY ALL"
+    return [list(r) for r in duckdb.sql(sql).fetchall()]
+
+
+def reference(landed: list[dict], columns: list[str], queries: dict[str, str]) -> dict[str, list[list]]:
+    """The test's DuckDB queries over every row landed so far (`raw`: text columns, _op, arrival)."""
+    con = duckdb.connect()
+    data = {c: pa.array([None if r.get(c) is None else str(r[c]) for r in landed], pa.string()) for c in columns}
+    data["_op"] = pa.array([r.get("_op", "u") for r in landed], pa.string())
+    data["arrival"] = pa.array(range(len(landed)), pa.int64())
+    con.register("raw", pa.table(data))
+    return {name: [list(r) for r in con.execute(sql).fetchall()] for name, sql in queries.items()}
+
+
+def run_project(spark, project: Path, scenario: dict, work_reference: dict) -> dict:  # type: ignore[no-untyped-def]
+    import os
+
+    os.environ["PIPEGEN_SPARK_FORMAT"] = "parquet"
+    os.environ.pop("PIPEGEN_LAKE_ROOT", None)
+    os.environ.pop("PIPEGEN_LANDING_ROOT", None)
+    job = load_job(project)
+    table = job.CONFIG["tables"][0]
+    columns = [c["name"] for c in table["columns"]]
+    payload = ", ".join(f'"{c}"' for c in columns)
+    out: dict = {"steps": [], "layers": job.TARGET["layers"], "reference": []}
+    landed: list[dict] = []
+    for step, batches in enumerate(scenario["steps"]):
+        for b, batch in enumerate(batches):
+            land(project, table["landing"], f"step{step}_batch{b}", batch, columns)
+            landed += batch
+        job.run(spark, ("bronze", "silver"))
+        out["steps"].append({"silver": rows(job, "silver", table["name"], payload)})
+        out["reference"].append(reference(landed, columns, work_reference))
+    store = job.Parquet(spark)
+    before = store.version("silver", table["name"])
+    summary = job.run(spark, ("bronze", "silver", "gold"))  # nothing new: silver unchanged
+    out["rerun_silver_version"] = [before, store.version("silver", table["name"])]
+    out["summary"] = summary
+    out["bronze"] = rows(job, "bronze", table["name"], f"{payload}, _op, _batch_id")
+    out["rejected"] = rows(job, "silver", f"{table['name']}__rejected", f'"{columns[0]}", _failures')
+    out["gold"] = {m["name"]: rows(job, "gold", m["table"], "*") for m in job.CONFIG["marts"] if m["sql"]}
+    out["gold_skipped"] = {m["name"]: m["skipped"] for m in job.CONFIG["marts"] if not m["sql"]}
+    job.TARGET["retention_hours"] = 0
+    out["maintain"] = job.run(spark, ("maintain",))
+    out["silver_after_maintenance"] = rows(job, "silver", table["name"], payload)
+    out["silver_versions_after"] = sorted(p.name for p in store.path("silver", table["name"]).glob("v=*"))
+    parser = spark._jsparkSession.sessionState().sqlParser()
+    statements = [job.merge_sql("lake.`silver`.`t`", columns, table["key"], table["watermark"])]
+    statements += job.maintenance_sql("iceberg", "lake.`silver`.`t`", "silver.t", table["key"])
+    for sql in statements:
+        parser.parsePlan(sql)  # raises ParseException on a syntax error
+    out["parsed"] = len(statements)
+    out["delta_sql"] = job.maintenance_sql("delta", "delta.`/lake/t`", "silver.t", table["key"])
+    return out
+
+
+def load_bundle(doc: dict) -> dict:
+    """Every job of a bundle (databricks.yml, parsed by the test) through Job.from_dict."""
+    from databricks.bundles.jobs import Job
+
+    loaded = {}
+    for key, job in doc["resources"]["jobs"].items():
+        model = Job.from_dict(job)
+        loaded[key] = {
+            "tasks": [t.task_key for t in model.tasks],
+            "python_files": [t.spark_python_task.python_file for t in model.tasks if t.spark_python_task],
+        }
+    return {"bundle": doc["bundle"]["name"], "jobs": loaded}
+
+
+def check_submissions(emr: list[dict], dataproc: list[dict]) -> dict:
+    """EMR Serverless StartJobRun inputs against botocore's service model (the CLI fills the
+    idempotency token clientToken itself), Dataproc Serverless batches as dataproc_v1.Batch
+    (JSON parsing refuses unknown fields). Returns what was checked; raises on a refusal."""
+    import botocore.session
+    from botocore.validate import ParamValidator
+    from google.cloud import dataproc_v1
+
+    shape = botocore.session.get_session().get_service_model("emr-serverless").operation_model("StartJobRun")
+    for body in emr:
+        report = ParamValidator().validate({**body, "clientToken": "judge"}, shape.input_shape)
+        if report.has_errors():
+            raise SystemExit(f"EMR Serverless StartJobRun refused {body['name']}: {report.generate_report()}")
+    args = [list(dataproc_v1.Batch.from_json(json.dumps(b)).pyspark_batch.args) for b in dataproc]
+    return {"emr": [b["jobDriver"]["sparkSubmit"]["entryPointArguments"] for b in emr], "dataproc": args}
+
+
+def main() -> None:
+    from pyspark.sql import SparkSession
+
+    work = json.loads(Path(sys.argv[1]).read_text())
+    start = time.monotonic()
+    spark = (SparkSession.builder.master("local[2]").appName("pipegen-spark-judge")
+             .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
+             .config("spark.sql.shuffle.partitions", "2").getOrCreate())  # fmt: skip
+    started = time.monotonic() - start
+    out = {"session_start_s": round(started, 1), "projects": [], "bundles": []}
+    for item in work["projects"]:
+        out["projects"].append(
+            run_project(spark, Path(item["dir"]), json.loads(Path(item["scenario"]).read_text()), work["reference"])
+        )
+    out["bundles"] = [load_bundle(doc) for doc in work["bundles"]]
+    out["submissions"] = check_submissions(work["emr"], work["dataproc"])
+    spark.stop()
+    print("@@JSON@@" + json.dumps(out, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""The spark family without Spark: when it is on, the types silver casts to, the rules that gate
+silver (and the ones ETL's masking loses), the gold marts' Spark SQL (a join, a filter, a
+grouping, a measure with its default) and the marts left to dbt, the bundle's cluster sizes
+from the plan's capacity and the submit requests per cloud. The job itself is judged in
+tests/families/test_spark_jobs.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pipegen.pipeline import families_for, prepare, render_tree
+
+SPEC = """\
+version: 1
+pipeline: {{name: spark_unit}}
+latency: 1d
+cloud: {cloud}
+engines: {{batch: spark{compute}}}
+volume: {{rows_per_day: {rows}, avg_row_bytes: 1000}}
+sources:
+  - name: Shop
+    type: postgres
+    tables:
+      - name: Orders
+        primary_key: order_id
+        watermark: updated_at
+        columns:
+          - {{name: order_id, type: uuid, not_null: true}}
+          - {{name: customer_id, type: bigint}}
+          - {{name: line, type: smallint}}
+          - {{name: amount, type: "decimal(10,2)", range: {{min: 0, severity: error}}}}
+          - {{name: status, type: string, accepted_values: [open, done]}}
+          - {{name: updated_at, type: timestamp}}
+      - name: customers
+        primary_key: id
+        columns:
+          - {{name: id, type: bigint, not_null: true}}
+          - {{name: segment, type: string}}
+targets:
+  - name: lake
+    type: iceberg
+    connection: {{bucket: company-lake}}
+transforms:
+  marts:
+    - name: revenue_by_segment
+      from: Orders
+      joins: [{{table: customers, on: {{customer_id: id}}, type: inner}}]
+      filter: "status = 'done'"
+      group_by: [customers.segment]
+      measures: [{{name: revenue, agg: sum, column: amount, default: 0}}]
+    - name: latest_orders
+      from: Orders
+      columns: [order_id, amount]
+      order_by: amount desc
+      limit: 5
+"""
+
+
+def generate(tmp_path: Path, cloud: str = "aws", compute: str = "", rows: int = 1000) -> dict[str, str]:
+    path = tmp_path / "pipegen.yaml"
+    path.write_text(SPEC.format(cloud=cloud, compute=compute, rows=rows))
+    ready = prepare(path)
+    assert "spark" in families_for(ready.plan)
+    return render_tree(ready.spec, ready.plan)
+
+
+def test_silver_types_keys_and_the_error_rules_that_gate_it(tmp_path: Path) -> None:
+    config = json.loads(generate(tmp_path)["spark/medallion.json"])
+    orders = config["tables"][0]
+    assert orders["name"] == "shop__orders" and orders["landing"] == "data/landing/shop/orders"
+    assert {c["name"]: c["type"] for c in orders["columns"]} == {
+        "order_id": "STRING", "customer_id": "BIGINT", "line": "INT", "amount": "DECIMAL(10, 2)",
+        "status": "STRING", "updated_at": "TIMESTAMP",
+    }  # fmt: skip
+    assert orders["key"] == ["order_id"] and orders["watermark"] == "updated_at"
+    # quality.severity defaults to error: every per-row rule gates silver
+    gates = [(r["rule"], r["column"]) for r in orders["rules"]]
+    assert gates == [("not_null", "order_id"), ("range", "amount"), ("accepted_values", "status")]
+    assert config["target"]["format"] == "iceberg" and config["target"]["layers"]["silver"] == "company_lake/silver"
+
+
+def test_gold_marts_are_spark_sql_over_the_silver_views_and_the_rest_left_to_dbt(tmp_path: Path) -> None:
+    marts = {m["name"]: m for m in json.loads(generate(tmp_path)["spark/medallion.json"])["marts"]}
+    assert marts["revenue_by_segment"]["sql"] == (
+        "SELECT t1.segment AS `segment`, COALESCE(SUM(t0.amount), 0) AS `revenue`\n"
+        "FROM `shop__orders` AS t0\n"
+        "INNER JOIN `shop__customers` AS t1 ON t0.`customer_id` = t1.`id`\n"
+        "WHERE t0.status = 'done'\n"
+        "GROUP BY 1"
+    )
+    assert marts["latest_orders"] == {"name": "latest_orders", "table": "latest_orders", "sql": None,
+                                      "skipped": "it orders or limits its rows"}  # fmt: skip
+
+
+def test_the_bundle_sizes_its_clusters_from_the_capacity_and_only_where_compute_is_databricks(tmp_path: Path) -> None:
+    small = generate(tmp_path, cloud="azure", compute=", compute: databricks")
+    assert "databricks.yml" in small and not any(p.startswith("spark/emr") for p in small)
+    assert "max_workers: 1\n" in small["databricks.yml"] and '"Standard_D4ds_v5"' in small["databricks.yml"]
+    big = generate(tmp_path, cloud="azure", compute=", compute: databricks", rows=2_000_000_000)
+    assert "max_workers: 8\n" in big["databricks.yml"]  # capped
+    assert "databricks.yml" not in generate(tmp_path)
+
+
+def test_submit_requests_per_cloud(tmp_path: Path) -> None:
+    aws = generate(tmp_path, cloud="aws")
+    assert sorted(p for p in aws if p.startswith("spark/emr-serverless/")) == [
+        "spark/emr-serverless/bronze_silver.json", "spark/emr-serverless/gold.json",
+        "spark/emr-serverless/maintain.json",
+    ]  # fmt: skip
+    gcp = generate(tmp_path, cloud="gcp")
+    batch = json.loads(gcp["spark/dataproc/gold.json"])
+    assert batch["pysparkBatch"]["args"][0] == "gold" and batch["runtimeConfig"]["version"] == "2.2"
+    assert not any(p.startswith("spark/emr") or p.startswith("spark/dataproc") for p in generate(tmp_path, "azure"))
+
+
+def test_the_job_is_a_verbatim_copy_of_its_template(tmp_path: Path) -> None:
+    template = Path(__file__).parents[2] / "templates" / "spark" / "medallion.py"
+    assert generate(tmp_path)["spark/medallion.py"] == template.read_text(encoding="utf-8")
+
+
+def test_etl_reads_protected_columns_as_text_without_the_rules_masking_loses(tmp_path: Path) -> None:
+    path = tmp_path / "pipegen.yaml"
+    text = (Path(__file__).parents[2] / "specs" / "pii_etl.yaml").read_text(encoding="utf-8")
+    path.write_text(text)
+    ready = prepare(path)
+    customers = json.loads(render_tree(ready.spec, ready.plan)["spark/medallion.json"])["tables"][0]
+    gates = {(r["rule"], r["column"]) for r in customers["rules"]}
+    # email is hashed and phone masked before landing: their regexes are lost (R341), not checked
+    assert ("regex", "email") not in gates and ("regex", "phone") not in gates
+    assert ("range", "birth_year") in gates and ("not_null", "customer_id") in gates
+    assert {c["name"]: c["type"] for c in customers["columns"]}["birth_year"] == "INT"
