@@ -137,6 +137,7 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
             {
                 "table": t.table,
                 "rows": trusted(f"{t.rows_per_day:,}"),
+                "row_bytes": trusted(f"{t.row_bytes:,}"),
                 "stored": trusted(human(t.stored_bytes_per_day, "bytes/day")),
                 "partition": trusted(t.partition if t.partition != "none" else "no time partitioning"),
                 "partition_size": trusted(human(t.partition_bytes, "bytes")),

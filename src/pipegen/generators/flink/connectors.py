@@ -10,6 +10,7 @@ from pipegen.generators.flink.options import KAFKA_BOOTSTRAP, Escaped, inside, o
 from pipegen.generators.flink.relations import Relation
 from pipegen.plan.names import ENV, StreamJobNames
 from pipegen.spec import catalog
+from pipegen.spec.types import parse_secret_ref
 from pipegen.spec.model import (
     Connection,
     FileFormat,
@@ -45,7 +46,7 @@ STREAM_CONNECTORS: dict[SourceType, dict[str, str]] = {
         "properties.sasl.mechanism": "PLAIN",
         "properties.sasl.jaas.config": Escaped("${EVENTHUBS_SASL_JAAS_CONFIG}"),
     },
-    SourceType.KINESIS: {"connector": "kinesis", "aws.region": Escaped("${AWS_REGION}")},
+    SourceType.KINESIS: {"connector": "kinesis"},  # region, stream and role: kinesis_options
 }
 CDC_FORMAT = {"format": "debezium-json", "debezium-json.timestamp-format.standard": "ISO-8601"}
 
@@ -104,12 +105,34 @@ def source_options(rel: Relation, job: StreamJobNames) -> dict[str, str]:
         }
     options = dict(STREAM_CONNECTORS.get(rel.ref.source.type, STREAM_CONNECTORS[SourceType.KAFKA]))
     if options["connector"] == "kinesis":
-        options["stream.arn"] = Escaped("${KINESIS_STREAM_ARN}")
+        options.update(kinesis_options(rel.ref.source.connection, job))
     else:
         options.update({"topic": rel.ref.dataset.name, **_consumer(job)})
         options.update(_brokers(rel.ref.source.type, rel.ref.source.connection))
         options.update(client_properties(rel.ref.source.connection))
     options["format"] = TOPIC_FORMATS[rel.ref.dataset.format]
+    return options
+
+
+def kinesis_options(conn: Connection, job: StreamJobNames) -> dict[str, str]:
+    """A Kinesis source's region, stream and role from the spec (`${AWS_REGION}` and
+    `${KINESIS_STREAM_ARN}` when it names none): the connector takes the stream's ARN, built from
+    a stream name with the account from `${AWS_ACCOUNT_ID}`; a role is assumed per job session."""
+    region = option_value(conn.region, "${AWS_REGION}")
+    stream = conn.stream
+    if stream is None:
+        arn = Escaped("${KINESIS_STREAM_ARN}")
+    elif stream.startswith("arn:") or parse_secret_ref(stream) is not None:
+        arn = option_value(stream)
+    else:
+        arn = Escaped(f"arn:aws:kinesis:{region}:${{AWS_ACCOUNT_ID}}:stream/{inside(stream)}")
+    options = {"aws.region": region, "stream.arn": arn}
+    if conn.role is not None:
+        options.update({
+            "aws.credentials.provider": "ASSUME_ROLE",
+            "aws.credentials.role.arn": option_value(conn.role),
+            "aws.credentials.role.sessionName": str(job.flink_job),
+        })  # fmt: skip
     return options
 
 
