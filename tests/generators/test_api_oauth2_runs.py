@@ -36,7 +36,11 @@ class OAuthApi(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         form = parse_qs(self.rfile.read(length).decode())
         OAuthApi.grants.append(form)
-        good = form == {"grant_type": ["client_credentials"], "client_id": [CLIENT_ID], "client_secret": [CLIENT_SECRET]}
+        good = form == {
+            "grant_type": ["client_credentials"],
+            "client_id": [CLIENT_ID],
+            "client_secret": [CLIENT_SECRET],
+        }
         if self.path != "/oauth/token" or not good:
             self._json(401, {"error": "invalid_client"})
             return

@@ -10,7 +10,6 @@ from pipegen.generators.flink.options import KAFKA_BOOTSTRAP, Escaped, inside, o
 from pipegen.generators.flink.relations import Relation
 from pipegen.plan.names import ENV, StreamJobNames
 from pipegen.spec import catalog
-from pipegen.spec.types import parse_secret_ref
 from pipegen.spec.model import (
     Connection,
     FileFormat,
@@ -21,6 +20,7 @@ from pipegen.spec.model import (
     Target,
     TargetType,
 )
+from pipegen.spec.types import parse_secret_ref
 
 # Formats of stream topics (Flink format identifiers)
 TOPIC_FORMATS: dict[MessageFormat | FileFormat | None, str] = {
@@ -126,7 +126,7 @@ def kinesis_options(conn: Connection, job: StreamJobNames) -> dict[str, str]:
         arn = option_value(stream)
     else:
         arn = Escaped(f"arn:aws:kinesis:{region}:${{AWS_ACCOUNT_ID}}:stream/{inside(stream)}")
-    options = {"aws.region": region, "stream.arn": arn}
+    options: dict[str, str] = {"aws.region": region, "stream.arn": arn}
     if conn.role is not None:
         options.update({
             "aws.credentials.provider": "ASSUME_ROLE",

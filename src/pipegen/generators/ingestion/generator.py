@@ -406,7 +406,10 @@ def context(ctx: GenContext) -> dict[str, Any]:
         "has_sql": any(s["sql"] for s in sources),
         "has_query_string": any(s["sql"] and s["sql"]["query"] and s["sql"]["connection_string"] for s in sources),
         "has_sql_resource": any(s["sql"] or s["type"] == SourceType.FAKER for s in sources),
-        "has_env": any(("env(" in str(s["sql"])) if s["sql"] else "env(" in str(s.get("auth")) + str(s.get("base_url")) for s in sources),
+        "has_env": any(
+            ("env(" in str(s["sql"])) if s["sql"] else "env(" in str(s.get("auth")) + str(s.get("base_url"))
+            for s in sources
+        ),
         "has_files": any(s["type"] == SourceType.FILES or s["jsonl_stand_in"] for s in sources),
         "pii_key_env": trusted(PII_KEY_ENV),
     }
