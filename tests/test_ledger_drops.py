@@ -208,3 +208,55 @@ def test_a_cdc_columns_rename_no_staging_model_applies_gets_a_located_warning() 
     )
     entry = traced(data, "sources", 0, "tables", 0, "columns", 1, "rename")
     assert entry.status == "warned" and entry.why.startswith("R487 at sources[0].tables[0].columns[1].rename"), entry
+
+
+# ---------------------------------------------------------------- found by widening the ledger to seed 7
+
+
+def test_an_event_hubs_namespace_is_the_flink_sources_kafka_endpoint() -> None:
+    data = spec(
+        topics("eventhubs", "{namespace: app-ns, connection_string: '${secret:APP_EVENTHUBS}'}"),
+        STREAM_JOB,
+        latency="1m",
+        cloud="azure",
+    )
+    base = baseline(data)
+    assert (
+        "'properties.bootstrap.servers' = 'app-ns.servicebus.windows.net:9093'"
+        in (base.files["flink/sql/drops__per_minute.sql"])
+    )
+    entry = trace(base, ("sources", 0, "connection", "namespace"))
+    assert entry.status == "reaches" and "flink/sql/drops__per_minute.sql" in entry.files, entry
+
+
+def test_the_connection_of_a_kafka_source_no_stream_job_reads_gets_a_located_warning() -> None:
+    other = """
+- name: shop
+  type: kafka
+  ingestion: stream
+  connection: {bootstrap_servers: "broker-2:9092", options: {fetch.min.bytes: 1024}}
+  topics:
+    - name: tickets
+      primary_key: ticket_id
+      columns: [{name: ticket_id, type: bigint}]
+"""
+    data = spec(topics("kafka", "{bootstrap_servers: 'broker-1:9092'}") + other, STREAM_JOB, latency="1m")
+    for path in (("connection", "bootstrap_servers"), ("connection", "options", "fetch.min.bytes")):
+        entry = traced(data, "sources", 1, *path)
+        assert entry.status == "warned" and entry.why.startswith("R396 at sources[1].connection:"), entry
+
+
+def test_the_location_and_format_of_a_files_target_nothing_writes_get_located_warnings() -> None:
+    data = spec("""
+- name: shop
+  type: postgres
+  connection: {host: db, database: shop, user: reader, password: "${secret:SHOP_PASSWORD}"}
+  tables:
+    - name: orders
+      primary_key: order_id
+      columns: [{name: order_id, type: bigint}]
+""")
+    data["targets"].append({"name": "extra", "type": "files", "format": "csv", "connection": {"path": "extra"}})
+    for path in (("connection", "path"), ("format",)):
+        entry = traced(data, "targets", 1, *path)
+        assert entry.status == "warned" and entry.why.startswith("R397 at targets[1]."), entry

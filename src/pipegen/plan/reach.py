@@ -10,13 +10,15 @@ silently (the ledger, pipegen.ledger, proves every other element reaches a gener
   a message system the batch layer does not land reaches no file at all (the warning is at the
   topic); any other such table still reaches its stand-ins, capture or warehouse, but its
   `watermark_delay` only shapes a Flink source's WATERMARK, and a topic's `event_time` and `format`
-  only a Flink source's time attribute and decoding (the warning is at each such value).
+  only a Flink source's time attribute and decoding (the warning is at each such value). A
+  Kafka, Event Hubs or Kinesis source none of whose topics is read: its connection, too.
 - R397: a target's connection settings under a plan with no batch layer (nothing extract-loads
   into it, no dbt profile connects to it) when Flink has no sink connector for its system: the
   stream jobs write files under its location (`url`, `path`, `bucket`) and nothing reads the rest;
   and the location of a lake target (delta, iceberg) that neither lands the batch layer's raw data
   (dlt writes the first target it has a destination for) nor receives a stream job's sink: dbt
-  builds on it through the Spark Thrift server, whose catalog holds the tables' location.
+  builds on it through the Spark Thrift server, whose catalog holds the tables' location; and the
+  location and format of a files target nothing writes (neither the landing target nor a sink).
 - R487: a column's `rename` in a table no dbt staging model reads: staging is where a column is
   renamed (the warehouse's staged column); the stream jobs read the source's columns and accept
   either name in expressions, so without a staging model the rename renames nothing.
@@ -37,7 +39,16 @@ from pipegen.plan.components import Graph, Kind
 from pipegen.spec import catalog
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import SpecIndex, TableRef
-from pipegen.spec.model import Dataset, ForeignKeyRule, Measure, OutputColumn, Source, SourceType, Spec
+from pipegen.spec.model import (
+    Dataset,
+    ForeignKeyRule,
+    Measure,
+    OutputColumn,
+    Source,
+    SourceType,
+    Spec,
+    TargetType,
+)
 
 # Sources whose batch extract runs a SQL query (the filter is its WHERE).
 SQL_EXTRACTED = frozenset(
@@ -51,6 +62,7 @@ def reach_findings(spec: Spec, graph: Graph) -> tuple[Finding, ...]:
         *unread_streams(spec, graph),
         *unconnected_targets(spec, graph),
         *unread_lake_locations(spec, graph),
+        *unread_file_targets(spec, graph),
         *foreign_keys_into_filtered_tables(spec, graph),
         *unstaged_renames(spec, graph),
     )
@@ -120,6 +132,25 @@ def unread_streams(spec: Spec, graph: Graph) -> Iterator[Finding]:
             )  # fmt: skip
         else:
             yield from _unread_stream_settings(ref, hint)
+    yield from _unread_stream_connections(spec, graph, streamed)
+
+
+def _unread_stream_connections(spec: Spec, graph: Graph, streamed: frozenset[str]) -> Iterator[Finding]:
+    """A message-system source none of whose topics a stream job reads (each topic warned above):
+    its connection settings reach no file either."""
+    for si, source in enumerate(spec.sources):
+        if source.type not in MESSAGE_SYSTEMS or si in graph.batch_sources or source.ingestion.value != "stream":
+            continue
+        if any(f"{source.name}.{d.name}".lower() in streamed for d in (*source.tables, *source.topics)):
+            continue
+        if not source.connection.model_dump(exclude_none=True, exclude_defaults=True):
+            continue
+        yield Finding(
+            ("sources", si, "connection"), "R396",
+            f"no stream job of this plan reads a topic of {source.name}: its connection settings reach no file",
+            "read one of its topics in a stream job (`from:` or a join), or remove the source", severity="warning",
+            on_key=True,
+        )  # fmt: skip
 
 
 # What a stream job's source makes of a table's settings; nothing else reads them (a topic's
@@ -184,6 +215,29 @@ def unread_lake_locations(spec: Spec, graph: Graph) -> Iterator[Finding]:
                 "catalog holds the tables' location",
                 "set the location in the Spark catalog (or make this target the landing one by listing it first, "
                 "or sink a stream job to it), or remove the setting", severity="warning",
+            )  # fmt: skip
+
+
+def unread_file_targets(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    """A files target that neither lands the raw data (dlt writes the first target it has a
+    destination for) nor receives a stream job's sink: its location and format reach no file."""
+    landing = next((t for t in spec.targets if catalog.TARGET_SYSTEMS[t.type].dlt_destination), None)
+    landed = landing.name.lower() if landing is not None and Kind.BATCH_EXTRACT in graph.kinds else None
+    sinks = set()
+    if Kind.FLINK_JOBS in graph.kinds and spec.targets:
+        sinks = {(job.sink.target if job.sink else spec.targets[0].name).lower() for job in spec.transforms.streams}
+    for ti, target in enumerate(spec.targets):
+        if target.type != TargetType.FILES or target.name.lower() in {landed, *sinks}:
+            continue
+        given = [("connection", f) for f in catalog.FILE_SINK_LOCATION if getattr(target.connection, f) is not None]
+        for path in [*given, *([("format",)] if target.format is not None else [])]:
+            yield Finding(
+                ("targets", ti, *path), "R397",
+                f"the `{'.'.join(path)}` of files target {target.name} is read by no generated code: nothing is "
+                "written to the target (no batch layer lands raw data in it"
+                + (f", dlt writes target {landing.name}" if landed and landing else "") + ", no stream job sinks to it)",
+                "list it first among the targets (the batch layer lands in the first one dlt writes), sink a stream "
+                "job to it, or remove the target", severity="warning",
             )  # fmt: skip
 
 
