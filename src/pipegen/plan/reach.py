@@ -230,12 +230,12 @@ def unread_file_targets(spec: Spec, graph: Graph) -> Iterator[Finding]:
         if target.type != TargetType.FILES or target.name.lower() in {landed, *sinks}:
             continue
         given = [("connection", f) for f in catalog.FILE_SINK_LOCATION if getattr(target.connection, f) is not None]
+        lands = f", dlt writes target {landing.name}" if landed and landing else ""
         for path in [*given, *([("format",)] if target.format is not None else [])]:
             yield Finding(
                 ("targets", ti, *path), "R397",
                 f"the `{'.'.join(path)}` of files target {target.name} is read by no generated code: nothing is "
-                "written to the target (no batch layer lands raw data in it"
-                + (f", dlt writes target {landing.name}" if landed and landing else "") + ", no stream job sinks to it)",
+                f"written to the target (no batch layer lands raw data in it{lands}, no stream job sinks to it)",
                 "list it first among the targets (the batch layer lands in the first one dlt writes), sink a stream "
                 "job to it, or remove the target", severity="warning",
             )  # fmt: skip
