@@ -260,3 +260,13 @@ def test_the_location_and_format_of_a_files_target_nothing_writes_get_located_wa
     for path in (("connection", "path"), ("format",)):
         entry = traced(data, "targets", 1, *path)
         assert entry.status == "warned" and entry.why.startswith("R397 at targets[1]."), entry
+
+
+def test_a_sources_description_reaches_the_architecture_docs_under_a_plan_without_dbt() -> None:
+    data = spec(topics("kinesis", "{stream: app-stream, region: eu-west-1}"), STREAM_JOB, latency="1m", cloud="aws")
+    data["sources"][0]["description"] = "Device events from the mobile app."
+    data["architecture"] = "kappa"
+    base = baseline(data)
+    assert "- app: Device events from the mobile app.\n" in base.files["docs/architecture.md"]
+    entry = trace(base, ("sources", 0, "description"))
+    assert entry.status == "reaches" and "docs/architecture.md" in entry.files, entry

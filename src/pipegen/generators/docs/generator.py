@@ -127,6 +127,7 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
         "diagram": diagram(ctx),
         "components": components(ctx),
         "inventory": inventory(spec),
+        "described": [{"name": s.name, "description": s.description} for s in spec.sources if s.description],
         "local_run": local_run(ctx),
         "targets": [{"name": t.name, "type": t.type} for t in spec.targets],
         "figures": [
