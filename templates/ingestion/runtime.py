@@ -159,12 +159,26 @@ def with_query(url: str, query: Mapping[str, str]) -> str:
     return make_url(url).update_query_dict(dict(query)).render_as_string(hide_password=False)
 
 
-AUTH_TYPES = {"bearer_auth": "bearer", "api_key_auth": "api_key", "basic_auth": "http_basic"}
+AUTH_TYPES = {
+    "bearer_auth": "bearer",
+    "api_key_auth": "api_key",
+    "basic_auth": "http_basic",
+    "oauth2_client_credentials": "oauth2_client_credentials",
+}
 
 
-def auth(helper: str, variable: str, settings: Settings, username: str | None = None) -> Any:
+def auth(
+    helper: str,
+    variable: str,
+    settings: Settings,
+    username: str | None = None,
+    client_id: str | None = None,
+    token_url: str | None = None,
+) -> Any:
     """dlt rest_api auth from a secret; a --local run against a stand-in without the secret
-    set runs without auth."""
+    set runs without auth. OAuth2 client credentials (the secret is the client secret) are
+    exchanged for an access token at `token_url` by dlt's OAuth2ClientCredentials, again when
+    the token expires."""
     secret = os.environ.get(variable)
     if secret is None and settings.local:
         return None
@@ -175,6 +189,8 @@ def auth(helper: str, variable: str, settings: Settings, username: str | None = 
         return {"type": "bearer", "token": secret}
     if kind == "api_key":
         return {"type": "api_key", "api_key": secret}
+    if kind == "oauth2_client_credentials":
+        return {"type": kind, "access_token_url": token_url, "client_id": client_id, "client_secret": secret}
     return {"type": "http_basic", "username": username or "", "password": secret}
 
 

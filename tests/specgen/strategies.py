@@ -381,7 +381,8 @@ def _connection(draw: st.DrawFn, kind: str, name: str, mode: str) -> dict[str, A
             "bearer": {"token": _secret(upper + "_TOKEN")},
             "api_key": {"api_key": _secret(upper + "_API_KEY")},
             "basic": {"user": "reader", "password": _secret(upper + "_PASSWORD")},
-            "oauth2": {"client_id": "pipegen", "client_secret": _secret(upper + "_CLIENT_SECRET")},
+            "oauth2": {"client_id": "pipegen", "client_secret": _secret(upper + "_CLIENT_SECRET"),
+                       "token_url": f"https://auth.{name}.example.com/oauth/token"},
             "none": {},
         }[auth])  # fmt: skip
         return {"connection": conn}

@@ -84,6 +84,7 @@ class TableCapacity:
     file_bytes: float
     kafka_partitions: int | None  # streaming/cdc tables only
     partition_reason: str = ""  # why this granularity (or none), printed by `pipegen plan`
+    row_bytes: int = 0  # the table's avg_row_bytes, else volume.avg_row_bytes
 
 
 @dataclass(frozen=True)
@@ -246,6 +247,7 @@ def compute(spec: Spec) -> Capacity:
                 file_bytes,
                 parts,
                 choice.reason,
+                row_bytes,
             )
         )
     sized = _sizing(spec, tables)

@@ -9,13 +9,19 @@ silently (the ledger, pipegen.ledger, proves every other element reaches a gener
 - R396: a streamed table or topic (cdc or stream ingestion) that no stream job reads. A topic of
   a message system the batch layer does not land reaches no file at all (the warning is at the
   topic); any other such table still reaches its stand-ins, capture or warehouse, but its
-  `watermark_delay` only shapes a Flink source's WATERMARK (the warning is at that value).
+  `watermark_delay` only shapes a Flink source's WATERMARK, and a topic's `event_time` and `format`
+  only a Flink source's time attribute and decoding (the warning is at each such value). A
+  Kafka, Event Hubs or Kinesis source none of whose topics is read: its connection, too.
 - R397: a target's connection settings under a plan with no batch layer (nothing extract-loads
   into it, no dbt profile connects to it) when Flink has no sink connector for its system: the
   stream jobs write files under its location (`url`, `path`, `bucket`) and nothing reads the rest;
   and the location of a lake target (delta, iceberg) that neither lands the batch layer's raw data
   (dlt writes the first target it has a destination for) nor receives a stream job's sink: dbt
-  builds on it through the Spark Thrift server, whose catalog holds the tables' location.
+  builds on it through the Spark Thrift server, whose catalog holds the tables' location; and the
+  location and format of a files target nothing writes (neither the landing target nor a sink).
+- R487: a column's `rename` in a table no dbt staging model reads: staging is where a column is
+  renamed (the warehouse's staged column); the stream jobs read the source's columns and accept
+  either name in expressions, so without a staging model the rename renames nothing.
 - R480: a foreign key (a source table's column or a mart's output) into a table whose batch
   extract applies a `filter`: children may name parent rows the filter keeps out of the warehouse
   (real data does, and with a filter that keeps no parent no data can pass), so the key's checks
@@ -33,7 +39,16 @@ from pipegen.plan.components import Graph, Kind
 from pipegen.spec import catalog
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import SpecIndex, TableRef
-from pipegen.spec.model import Dataset, ForeignKeyRule, Measure, OutputColumn, Source, SourceType, Spec
+from pipegen.spec.model import (
+    Dataset,
+    ForeignKeyRule,
+    Measure,
+    OutputColumn,
+    Source,
+    SourceType,
+    Spec,
+    TargetType,
+)
 
 # Sources whose batch extract runs a SQL query (the filter is its WHERE).
 SQL_EXTRACTED = frozenset(
@@ -47,7 +62,9 @@ def reach_findings(spec: Spec, graph: Graph) -> tuple[Finding, ...]:
         *unread_streams(spec, graph),
         *unconnected_targets(spec, graph),
         *unread_lake_locations(spec, graph),
+        *unread_file_targets(spec, graph),
         *foreign_keys_into_filtered_tables(spec, graph),
+        *unstaged_renames(spec, graph),
     )
 
 
@@ -113,13 +130,50 @@ def unread_streams(spec: Spec, graph: Graph) -> Iterator[Finding]:
                 "(no job, table or check is generated for its columns)",
                 hint, severity="warning",
             )  # fmt: skip
-        elif ref.dataset.watermark_delay is not None:
-            yield Finding(
-                (*ref.path, "watermark_delay"), "R396",
-                f"the watermark_delay of {ref.qualified} is used by no generated reader: only a stream job's "
-                "source has a watermark, and no stream job of this plan reads the table",
-                hint + " (or drop `watermark_delay`)", severity="warning",
-            )  # fmt: skip
+        else:
+            yield from _unread_stream_settings(ref, hint)
+    yield from _unread_stream_connections(spec, graph, streamed)
+
+
+def _unread_stream_connections(spec: Spec, graph: Graph, streamed: frozenset[str]) -> Iterator[Finding]:
+    """A message-system source none of whose topics a stream job reads (each topic warned above):
+    its connection settings reach no file either."""
+    for si, source in enumerate(spec.sources):
+        if source.type not in MESSAGE_SYSTEMS or si in graph.batch_sources or source.ingestion.value != "stream":
+            continue
+        if any(f"{source.name}.{d.name}".lower() in streamed for d in (*source.tables, *source.topics)):
+            continue
+        if not source.connection.model_dump(exclude_none=True, exclude_defaults=True):
+            continue
+        yield Finding(
+            ("sources", si, "connection"), "R396",
+            f"no stream job of this plan reads a topic of {source.name}: its connection settings reach no file",
+            "read one of its topics in a stream job (`from:` or a join), or remove the source", severity="warning",
+            on_key=True,
+        )  # fmt: skip
+
+
+# What a stream job's source makes of a table's settings; nothing else reads them (a topic's
+# event_time: the capacity plan calls every topic a stream that grows by time, whatever its column).
+STREAM_ONLY_SETTINGS: dict[str, str] = {
+    "watermark_delay": "only a stream job's source has a watermark",
+    "event_time": "only a stream job's source has an event time (its WATERMARK and windows)",
+    "format": "only a stream job's source decodes the topic's records (a local batch layer reads the topic's "
+    "JSON lines stand-in; in production no batch reader reads topics)",
+}
+
+
+def _unread_stream_settings(ref: TableRef, hint: str) -> Iterator[Finding]:
+    """A streamed table's settings that only a stream job reads, when none reads the table."""
+    for key, why in STREAM_ONLY_SETTINGS.items():
+        if getattr(ref.dataset, key) is None or (key != "watermark_delay" and ref.kind != "topics"):
+            continue
+        yield Finding(
+            (*ref.path, key), "R396",
+            f"the {key} of {ref.qualified} is used by no generated reader: {why}, and no stream job of this plan "
+            "reads the table",
+            hint + f" (or drop `{key}`)", severity="warning",
+        )  # fmt: skip
 
 
 def unconnected_targets(spec: Spec, graph: Graph) -> Iterator[Finding]:
@@ -161,6 +215,29 @@ def unread_lake_locations(spec: Spec, graph: Graph) -> Iterator[Finding]:
                 "catalog holds the tables' location",
                 "set the location in the Spark catalog (or make this target the landing one by listing it first, "
                 "or sink a stream job to it), or remove the setting", severity="warning",
+            )  # fmt: skip
+
+
+def unread_file_targets(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    """A files target that neither lands the raw data (dlt writes the first target it has a
+    destination for) nor receives a stream job's sink: its location and format reach no file."""
+    landing = next((t for t in spec.targets if catalog.TARGET_SYSTEMS[t.type].dlt_destination), None)
+    landed = landing.name.lower() if landing is not None and Kind.BATCH_EXTRACT in graph.kinds else None
+    sinks = set()
+    if Kind.FLINK_JOBS in graph.kinds and spec.targets:
+        sinks = {(job.sink.target if job.sink else spec.targets[0].name).lower() for job in spec.transforms.streams}
+    for ti, target in enumerate(spec.targets):
+        if target.type != TargetType.FILES or target.name.lower() in {landed, *sinks}:
+            continue
+        given = [("connection", f) for f in catalog.FILE_SINK_LOCATION if getattr(target.connection, f) is not None]
+        lands = f", dlt writes target {landing.name}" if landed and landing else ""
+        for path in [*given, *([("format",)] if target.format is not None else [])]:
+            yield Finding(
+                ("targets", ti, *path), "R397",
+                f"the `{'.'.join(path)}` of files target {target.name} is read by no generated code: nothing is "
+                f"written to the target (no batch layer lands raw data in it{lands}, no stream job sinks to it)",
+                "list it first among the targets (the batch layer lands in the first one dlt writes), sink a stream "
+                "job to it, or remove the target", severity="warning",
             )  # fmt: skip
 
 
@@ -210,3 +287,22 @@ def foreign_keys_into_filtered_tables(spec: Spec, graph: Graph) -> Iterator[Find
 
 def _output(out: OutputColumn | Measure) -> str:
     return out.name if isinstance(out, Measure) else out.output_name
+
+
+def unstaged_renames(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    staged = frozenset(graph.batch_sources) if Kind.SQL_MODELS in graph.kinds else frozenset()
+    for ref in SpecIndex(spec).tables:
+        if ref.source_index in staged:
+            continue
+        for ci, column in enumerate(ref.dataset.columns):
+            if column.rename is None:
+                continue
+            yield Finding(
+                (*ref.path, "columns", ci, "rename"), "R487",
+                f"the rename of {ref.qualified}.{column.name} to '{column.rename}' renames no column of this plan: "
+                "columns are renamed in dbt staging, and this plan builds no staging model for the table (stream "
+                "jobs read the source's columns and accept either name in expressions)",
+                f"refer to the column as '{column.name}' and remove `rename`, or read the table in a mart under a plan "
+                "with a batch layer (its staging model renames the column)",
+                severity="warning",
+            )  # fmt: skip

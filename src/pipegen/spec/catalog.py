@@ -174,7 +174,9 @@ SOURCE_CONNECTION_FIELDS: dict[SourceType, frozenset[str]] = {
     SourceType.SQLSERVER: _SQL_DB,
     SourceType.ORACLE: _SQL_DB,
     SourceType.MONGODB: frozenset({"host", "port", "database", "user", "password", "url", "connection_string"}),
-    SourceType.API: frozenset({"url", "auth", "user", "password", "token", "api_key", "client_id", "client_secret"}),
+    SourceType.API: frozenset(
+        {"url", "auth", "user", "password", "token", "api_key", "client_id", "client_secret", "token_url"}
+    ),
     SourceType.FILES: _OBJECT_STORE,
     SourceType.FAKER: frozenset({"path", "url", "bucket"}),
     SourceType.KAFKA: _KAFKA,

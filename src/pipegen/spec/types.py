@@ -314,8 +314,12 @@ def parse_secret_ref(value: str) -> SecretRef | None:
     return SecretRef(match.group(1), match.group(2)) if match else None
 
 
+# Keys that name a secret-sounding thing but hold no secret: an OAuth2 token endpoint is a URL.
+NOT_SECRET_KEYS = frozenset({"token_url"})
+
+
 def is_secret_key(key: str) -> bool:
-    return bool(SECRET_KEY_RE.search(key))
+    return key not in NOT_SECRET_KEYS and bool(SECRET_KEY_RE.search(key))
 
 
 CRON_FIELD_RE = re.compile(r"^(\*|\d+(-\d+)?)(/\d+)?(,(\*|\d+(-\d+)?)(/\d+)?)*$|^[A-Za-z]{3}(-[A-Za-z]{3})?$")

@@ -130,6 +130,7 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
         "diagram": diagram(ctx),
         "components": components(ctx),
         "inventory": inventory(spec),
+        "described": [{"name": s.name, "description": s.description} for s in spec.sources if s.description],
         "local_run": local_run(ctx),
         "targets": [{"name": t.name, "type": t.type} for t in spec.targets],
         "figures": [
@@ -140,6 +141,7 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
             {
                 "table": t.table,
                 "rows": trusted(f"{t.rows_per_day:,}"),
+                "row_bytes": trusted(f"{t.row_bytes:,}"),
                 "stored": trusted(human(t.stored_bytes_per_day, "bytes/day")),
                 "partition": trusted(t.partition if t.partition != "none" else "no time partitioning"),
                 "partition_size": trusted(human(t.partition_bytes, "bytes")),

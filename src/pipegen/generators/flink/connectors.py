@@ -20,6 +20,7 @@ from pipegen.spec.model import (
     Target,
     TargetType,
 )
+from pipegen.spec.types import parse_secret_ref
 
 # Formats of stream topics (Flink format identifiers)
 TOPIC_FORMATS: dict[MessageFormat | FileFormat | None, str] = {
@@ -45,8 +46,10 @@ STREAM_CONNECTORS: dict[SourceType, dict[str, str]] = {
         "properties.sasl.mechanism": "PLAIN",
         "properties.sasl.jaas.config": Escaped("${EVENTHUBS_SASL_JAAS_CONFIG}"),
     },
-    SourceType.KINESIS: {"connector": "kinesis", "aws.region": Escaped("${AWS_REGION}")},
+    SourceType.KINESIS: {"connector": "kinesis"},  # region, stream and role: kinesis_options
 }
+EVENTHUBS_DOMAIN = ".servicebus.windows.net"  # a namespace's host; its Kafka endpoint listens on 9093
+EVENTHUBS_KAFKA_PORT = 9093
 CDC_FORMAT = {"format": "debezium-json", "debezium-json.timestamp-format.standard": "ISO-8601"}
 
 # JDBC URLs of the systems the JDBC connector writes and looks up (flink-connector-jdbc dialects)
@@ -104,7 +107,7 @@ def source_options(rel: Relation, job: StreamJobNames) -> dict[str, str]:
         }
     options = dict(STREAM_CONNECTORS.get(rel.ref.source.type, STREAM_CONNECTORS[SourceType.KAFKA]))
     if options["connector"] == "kinesis":
-        options["stream.arn"] = Escaped("${KINESIS_STREAM_ARN}")
+        options.update(kinesis_options(rel.ref.source.connection, job))
     else:
         options.update({"topic": rel.ref.dataset.name, **_consumer(job)})
         options.update(_brokers(rel.ref.source.type, rel.ref.source.connection))
@@ -113,9 +116,36 @@ def source_options(rel: Relation, job: StreamJobNames) -> dict[str, str]:
     return options
 
 
+def kinesis_options(conn: Connection, job: StreamJobNames) -> dict[str, str]:
+    """A Kinesis source's region, stream and role from the spec (`${AWS_REGION}` and
+    `${KINESIS_STREAM_ARN}` when it names none): the connector takes the stream's ARN, built from
+    a stream name with the account from `${AWS_ACCOUNT_ID}`; a role is assumed per job session."""
+    region = option_value(conn.region, "${AWS_REGION}")
+    stream = conn.stream
+    if stream is None:
+        arn = Escaped("${KINESIS_STREAM_ARN}")
+    elif stream.startswith("arn:") or parse_secret_ref(stream) is not None:
+        arn = option_value(stream)
+    else:
+        arn = Escaped(f"arn:aws:kinesis:{region}:${{AWS_ACCOUNT_ID}}:stream/{inside(stream)}")
+    options: dict[str, str] = {"aws.region": region, "stream.arn": arn}
+    if conn.role is not None:
+        options.update({
+            "aws.credentials.provider": "ASSUME_ROLE",
+            "aws.credentials.role.arn": option_value(conn.role),
+            "aws.credentials.role.sessionName": str(job.flink_job),
+        })  # fmt: skip
+    return options
+
+
 def _brokers(system: SourceType, conn: Connection) -> dict[str, str]:
     """A Kafka source's brokers: the spec's `bootstrap_servers` when it gives them (a cluster of
-    its own), else the project's cluster (`KAFKA_BOOTSTRAP_SERVERS`)."""
+    its own), else the project's cluster (`KAFKA_BOOTSTRAP_SERVERS`); an Event Hubs namespace's
+    Kafka endpoint (`<namespace>.servicebus.windows.net:9093`), else `EVENTHUBS_BOOTSTRAP_SERVERS`."""
+    if system == SourceType.EVENTHUBS and conn.namespace is not None:
+        host = option_value(conn.namespace)
+        host = host if "." in conn.namespace else Escaped(host + EVENTHUBS_DOMAIN)
+        return {"properties.bootstrap.servers": Escaped(f"{host}:{EVENTHUBS_KAFKA_PORT}")}
     if system != SourceType.KAFKA or conn.bootstrap_servers is None:
         return {}
     return {"properties.bootstrap.servers": option_value(conn.bootstrap_servers, KAFKA_BOOTSTRAP)}

@@ -312,8 +312,10 @@ AUTH_HELPERS: dict[str, tuple[str, str]] = {
     "bearer": ("bearer_auth", "token"),
     "api_key": ("api_key_auth", "api_key"),
     "basic": ("basic_auth", "password"),
-    "oauth2": ("bearer_auth", "token"),
+    "oauth2": ("bearer_auth", "token"),  # an access token the user obtains
 }
+# `auth: oauth2` with client credentials: dlt's OAuth2ClientCredentials exchanges them at `token_url`.
+CLIENT_CREDENTIALS = ("oauth2_client_credentials", "client_secret")
 
 
 def auth_row(source: Source) -> dict[str, Any] | None:
@@ -321,12 +323,16 @@ def auth_row(source: Source) -> dict[str, Any] | None:
     if conn.auth is None or conn.auth.value == "none":
         return None
     helper, field_name = AUTH_HELPERS[conn.auth.value]
+    credentials = conn.auth.value == "oauth2" and conn.client_secret is not None
+    if credentials:
+        helper, field_name = CLIENT_CREDENTIALS
     value = getattr(conn, field_name)
     ref = parse_secret_ref(value) if isinstance(value, str) else None
     if ref is None:
         return None
     user = py_value(conn.user) if conn.auth.value == "basic" else None
-    return {"helper": trusted(helper), "variable": ref.name, "user": user}
+    extra = [(trusted("client_id"), py_value(conn.client_id)), (trusted("token_url"), py_value(conn.token_url))]
+    return {"helper": trusted(helper), "variable": ref.name, "user": user, "extra": extra if credentials else []}
 
 
 def source_row(ctx: GenContext, source: Source) -> dict[str, Any]:
@@ -400,7 +406,10 @@ def context(ctx: GenContext) -> dict[str, Any]:
         "has_sql": any(s["sql"] for s in sources),
         "has_query_string": any(s["sql"] and s["sql"]["query"] and s["sql"]["connection_string"] for s in sources),
         "has_sql_resource": any(s["sql"] or s["type"] == SourceType.FAKER for s in sources),
-        "has_env": any(s["sql"] and "env(" in str(s["sql"]) for s in sources),
+        "has_env": any(
+            ("env(" in str(s["sql"])) if s["sql"] else "env(" in str(s.get("auth")) + str(s.get("base_url"))
+            for s in sources
+        ),
         "has_files": any(s["type"] == SourceType.FILES or s["jsonl_stand_in"] for s in sources),
         "pii_key_env": trusted(PII_KEY_ENV),
     }

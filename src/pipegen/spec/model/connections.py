@@ -35,6 +35,11 @@ class Connection(Model):
     api_key: str | None = Field(None, description="API key: a secret reference.")
     client_id: str | None = Field(None, description="OAuth/Service principal client id.")
     client_secret: str | None = Field(None, description="Client secret: a secret reference.")
+    token_url: str | None = Field(
+        None,
+        description="APIs with `auth: oauth2` and `client_id`/`client_secret` (client credentials): the token "
+        "endpoint that issues access tokens, e.g. https://auth.example.com/oauth/token.",
+    )
     private_key: str | None = Field(None, description="Private key: a secret reference.")
     connection_string: str | None = Field(None, description="A full connection string: a secret reference.")
     options: dict[str, str | int | FiniteFloat | bool] = Field(

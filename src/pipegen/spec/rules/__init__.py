@@ -27,6 +27,7 @@ from pipegen.spec.rules.quality import quarantine_cannot_move, stream_cannot_blo
 from pipegen.spec.rules.runs import layer_locations, orchestration, orchestrator_limits, sizing_and_engines
 from pipegen.spec.rules.secrets import secret_findings
 from pipegen.spec.rules.systems import (
+    api_auth,
     batch_readers,
     cloud_match,
     connection_fields,
@@ -55,6 +56,7 @@ RULES: tuple[Rule, ...] = (
     lake_settings,
     connection_fields,
     connection_options,
+    api_auth,
     marts,
     streams,
     expressions,
@@ -108,6 +110,7 @@ RULE_SECTIONS: dict[Rule, frozenset[str]] = {
     lineage_settings: frozenset({"monitoring"}),
     connection_fields: frozenset({"sources", "targets", "deploy"}),
     connection_options: frozenset({"sources", "targets"}),
+    api_auth: frozenset({"sources"}),
     unread_settings: frozenset({"sources", "targets", "transforms", "monitoring"}),
 }
 

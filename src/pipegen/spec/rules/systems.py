@@ -195,3 +195,49 @@ def connection_options(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
                 severity="warning",
                 on_key=True,
             )
+
+
+def api_auth(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
+    """An API's OAuth2 settings: an access token (`token`, sent as a bearer token) or client
+    credentials (`client_id`, `client_secret` and the `token_url` that exchanges them for tokens,
+    dlt's OAuth2ClientCredentials). Incomplete credentials are an error: the request would go out
+    without authentication (R483, R484); a `token_url` nothing reads is a warning (R485)."""
+    for si, source in enumerate(spec.sources):
+        if source.type.value == "api":
+            yield from _oauth2(source.connection, ("sources", si, "connection"))
+
+
+def _oauth2(conn: Connection, path: Path) -> Iterator[Finding]:
+    credentials = [k for k in ("client_id", "client_secret") if getattr(conn, k) is not None]
+    oauth2 = conn.auth is not None and conn.auth.value == "oauth2"
+    if oauth2 and credentials and conn.token is not None:
+        yield Finding(
+            (*path, "token"), "R484",
+            "`auth: oauth2` with both an access `token` and client credentials: say which one is sent",
+            "keep `token` (an access token you obtain) or `client_id`, `client_secret` and `token_url` (client "
+            "credentials, exchanged for tokens when the pipeline runs), not both",
+            on_key=True,
+        )  # fmt: skip
+    elif oauth2 and len(credentials) == 1:
+        missing = "client_secret" if credentials == ["client_id"] else "client_id"
+        yield Finding(
+            (*path, credentials[0]), "R484",
+            f"`auth: oauth2` client credentials without `{missing}`: the token endpoint would refuse them",
+            f"add `{missing}:` (a client secret as ${{secret:NAME}}), or use an access `token` instead",
+            on_key=True,
+        )  # fmt: skip
+    elif oauth2 and credentials and conn.token_url is None:
+        yield Finding(
+            (*path, "auth"), "R483",
+            "`auth: oauth2` with client credentials needs the token endpoint that issues access tokens",
+            "add `token_url:` with the provider's token endpoint, e.g. https://auth.example.com/oauth/token",
+            on_key=True,
+        )  # fmt: skip
+    if conn.token_url is not None and not (oauth2 and credentials and conn.token is None):
+        yield Finding(
+            (*path, "token_url"), "R485",
+            "`token_url` is read only for `auth: oauth2` with `client_id` and `client_secret`: nothing requests a "
+            "token here",
+            "remove it, or set `auth: oauth2` with `client_id` and `client_secret`",
+            severity="warning", on_key=True,
+        )  # fmt: skip

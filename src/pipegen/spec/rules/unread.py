@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pipegen.spec import rulekinds
+from pipegen.spec import catalog, rulekinds
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import SpecIndex
-from pipegen.spec.model import Orchestrator, Spec
+from pipegen.spec.model import Connection, Ingestion, Orchestrator, SourceType, Spec
 
 # Synthetic table settings that describe a production destination the local generator does not
 # write to (it writes the SQLite file and JSON lines stand-ins of `pipegen run`).
@@ -27,6 +27,7 @@ def unread_settings(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
     yield from _target_layout(spec)
     yield from _environments(spec)
     yield from _table_severity(index)
+    yield from _unconnected_sources(spec)
 
 
 def _stream_notify(spec: Spec) -> Iterator[Finding]:
@@ -123,4 +124,40 @@ def _table_severity(index: SpecIndex) -> Iterator[Finding]:
             "set `severity` on the column rules (long form: `not_null: {severity: warn}`) or on the top-level "
             "`quality:`, add an `expected_columns` or `row_count` check, or remove it",
             severity="warning", on_key=True,
+        )  # fmt: skip
+
+
+# Why no generated reader connects to a source of these kinds (its connection settings reach no file).
+UNCONNECTED = {
+    SourceType.PUBSUB: (
+        "Flink SQL has no Pub/Sub connector (Apache Flink's is DataStream-only): the stream jobs read each topic "
+        "from the Kafka topic of the same name on the project's cluster (KAFKA_BOOTSTRAP_SERVERS), and no batch "
+        "reader reads Pub/Sub",
+        "bridge the subscription into Kafka topics named like the spec's topics (e.g. Google's Pub/Sub Group Kafka "
+        "Connector) and declare the source `type: kafka`, or remove these settings",
+    ),
+    SourceType.MONGODB: (
+        "this version has no production batch reader for MongoDB (R268): `make run` loads its JSON lines "
+        "stand-ins and `python -m pipeline.ingest` without --local stops",
+        "land the collections with your own job into the raw schema, or remove these settings",
+    ),
+}
+
+
+def _unconnected_sources(spec: Spec) -> Iterator[Finding]:
+    """A source no generated reader connects to: its connection settings (besides `options`, R361)."""
+    for si, source in enumerate(spec.sources):
+        why = UNCONNECTED.get(source.type)
+        if why is None or (source.type in catalog.NO_PRODUCTION_BATCH_READER and source.ingestion != Ingestion.BATCH):
+            continue
+        fields = [f.alias or n for n, f in Connection.model_fields.items()
+                  if n != "options" and getattr(source.connection, n) is not None]  # fmt: skip
+        if not fields:
+            continue
+        listed = ", ".join(f"`{f}`" for f in fields)
+        yield Finding(
+            ("sources", si, "connection"), "R486",
+            f"the connection settings of {source.type.value} source '{source.name}' ({listed}) reach no generated "
+            f"reader: {why[0]}",
+            why[1], severity="warning", on_key=True,
         )  # fmt: skip
