@@ -83,7 +83,7 @@ def promtool_rules(projects: list[Path], promtool: Path, verdicts: Verdicts) -> 
 def lake_tables(projects: list[Path], python: Path, home: Path, verdicts: Verdicts, already_run: set[Path]) -> None:
     """Every Lakehouse project's local run passes, then every bronze and silver table its lake.json
     names exists (read by deltalake / pyiceberg, not by the generated job; a table whose extract
-keeps no row may be empty)."""
+    keeps no row may be empty)."""
     lakes = [p for p in projects if (p / "pipeline" / "lake.json").is_file() and (p / "pipeline" / "run.py").is_file()]
     fresh = [p for p in lakes if p not in already_run]
     local_run(fresh, python, home, verdicts)
