@@ -5,8 +5,9 @@ a declared column's type (`group`: decimal to text) the load stops with the tabl
 the offending record named, and nothing of it lands; a column the spec does not declare, named
 `Order` (reserved, mixed case), evolves into the landed table (as dlt names it, `order`), and a
 later change of its type stops the load too, the message giving the new type and the offending
-record although the batch still calls the column `Order`. Each state is read back from the DuckDB warehouse by DuckDB, and the expected rows and
-messages are written here from the rows served, never from pipegen."""
+record although the batch still calls the column `Order`. Each state is read back from the DuckDB
+warehouse by DuckDB, and the expected rows and messages are written here from the rows served,
+never from pipegen."""
 
 from __future__ import annotations
 
