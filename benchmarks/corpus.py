@@ -22,13 +22,17 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from tests.judges.envs import judge_python
-from tests.specgen import judges
+from tests.judges import promtool
+from tests.judges.envs import ensure_env, judge_python
+from tests.specgen import infra_judges, judges
 from tests.specgen.invariant import Outcome, static
 from tests.specgen.sample import draw
 
 REPO = Path(__file__).resolve().parents[1]
-ALL_JUDGES = ("static", "airflow", "flink", "local", "dbt", "stream", "prefect", "dag_test", "k8s")
+ALL_JUDGES = (
+    "static", "airflow", "flink", "local", "dbt", "stream", "prefect", "dag_test", "k8s",
+    "compose", "terraform", "promtool", "lake",
+)  # fmt: skip
 
 
 def failure_class(judge: str, detail: str) -> str:
@@ -42,7 +46,10 @@ def failure_class(judge: str, detail: str) -> str:
     return f"{judge}: {error[:160]}"
 
 
-def _judge(paths: list[Path], chosen: tuple[str, ...], local_runs: int, home: Path, verdicts: judges.Verdicts) -> None:
+def _judge(
+    paths: list[Path], chosen: tuple[str, ...], runs: dict[str, int], home: Path, verdicts: judges.Verdicts
+) -> None:
+    local_runs = runs["local"]
     if "airflow" in chosen:
         judges.airflow_bags(paths, judge_python("airflow"), home, verdicts)
     if "flink" in chosen:
@@ -52,7 +59,7 @@ def _judge(paths: list[Path], chosen: tuple[str, ...], local_runs: int, home: Pa
         with_profiles = [p for p in paths if (p / "dbt" / "profiles.yml").is_file()][:local_runs]
         judges.dbt_parses(with_profiles, dbt, home, verdicts, judges.WAREHOUSE_ADAPTERS)
     if "stream" in chosen:
-        streaming = [p for p in paths if (p / "flink" / "jobs.json").is_file()][:local_runs]
+        streaming = [p for p in paths if (p / "flink" / "jobs.json").is_file()][: runs["stream"]]
         judges.stream_runs(streaming, judge_python("flink"), home, verdicts)
     if "local" in chosen:
         batch = [p for p in paths if (p / "pipeline" / "run.py").is_file()][:local_runs]
@@ -65,9 +72,27 @@ def _judge(paths: list[Path], chosen: tuple[str, ...], local_runs: int, home: Pa
         judges.airflow_runs(dags[:local_runs], judge_python("airflow"), home / "dag_test", verdicts)
     if "k8s" in chosen:
         judges.kubernetes_core(paths, judge_python("k8s"), home, verdicts)
+    _judge_infra(paths, chosen, runs, home, verdicts)
 
 
-def run(count: int, seed: int, chosen: tuple[str, ...], local_runs: int, keep: Path | None) -> dict[str, object]:
+def _judge_infra(
+    paths: list[Path], chosen: tuple[str, ...], runs: dict[str, int], home: Path, verdicts: judges.Verdicts
+) -> None:
+    if "compose" in chosen:
+        found = sorted(ensure_env("compose").glob("lib/python*/site-packages/compose/docker-compose"))
+        infra_judges.compose_configs(paths, found[0], verdicts)
+    if "terraform" in chosen:
+        infra_judges.terraform_checks(paths, judge_python("hcl"), verdicts)
+    if "promtool" in chosen:
+        infra_judges.promtool_rules(paths, promtool.promtool(), verdicts)
+    if "lake" in chosen:
+        batch = [p for p in paths if (p / "pipeline" / "run.py").is_file()][: runs["local"]]
+        ran = set(batch) if "local" in chosen else set()
+        lakes = [p for p in paths if (p / "pipeline" / "lake.json").is_file()][: runs["local"]]
+        infra_judges.lake_tables(lakes, judge_python("batch"), home, verdicts, ran)
+
+
+def run(count: int, seed: int, chosen: tuple[str, ...], runs: dict[str, int], keep: Path | None) -> dict[str, object]:
     started = time.perf_counter()
     specs = draw(count, seed)
     outcomes: list[Outcome] = [static(s) for s in specs]
@@ -98,7 +123,7 @@ def run(count: int, seed: int, chosen: tuple[str, ...], local_runs: int, keep: P
         verdicts = judges.Verdicts()
         home = root / "home"
         paths = list(projects.values())
-        _judge(paths, chosen, local_runs, home, verdicts)
+        _judge(paths, chosen, runs, home, verdicts)
         for judge, names in verdicts.judged.items():
             judged[judge] = len(names)
         by_folder = {f"{p.parent.name}/{p.name}": i for i, p in projects.items()}
@@ -123,7 +148,7 @@ def run(count: int, seed: int, chosen: tuple[str, ...], local_runs: int, keep: P
     }
 
 
-def markdown(result: dict[str, object], chosen: tuple[str, ...]) -> str:
+def markdown(result: dict[str, object], chosen: tuple[str, ...], runs: dict[str, int]) -> str:
     count, failing = int(result["count"]), int(result["failing"])  # type: ignore[call-overload]
     rate = 100.0 * (count - failing) / count if count else 0.0
     judged = result["judged"]
@@ -135,7 +160,8 @@ def markdown(result: dict[str, object], chosen: tuple[str, ...]) -> str:
         "each held to the invariant — `validate` refuses it with located errors, or every family renders and",
         "every judge run passes. Same seed, same specs.",
         "",
-        f"- command: `python -m benchmarks.corpus --count {count} --seed {result['seed']} --judges {','.join(chosen)}`",
+        f"- command: `python -m benchmarks.corpus --count {count} --seed {result['seed']} --judges {','.join(chosen)}"
+        f" --local-runs {runs['local']} --stream-runs {runs['stream']}`",
         f"- specs drawn: {count}; valid: {result['valid']}; refused with located errors: {result['refused']}",
         f"- **pass rate: {rate:.1f} %** ({count - failing} of {count} met the invariant)",
         f"- judged: {', '.join(f'{k} {v}' for k, v in judged.items())}",  # type: ignore[attr-defined]
@@ -160,8 +186,9 @@ def main(argv: list[str] | None = None) -> int:
         "--local-runs",
         type=int,
         default=40,
-        help="at most this many projects per slow judge (local runs, stream runs, dbt parse)",
+        help="at most this many projects per slow judge (local runs, lake runs, Prefect, dag.test, dbt parse)",
     )
+    parser.add_argument("--stream-runs", type=int, help="at most this many Flink local runs (default: --local-runs)")
     parser.add_argument("--keep", type=Path, help="write failing specs and their judge output here")
     parser.add_argument("--write", type=Path, help="write the report here (e.g. docs/corpus.md)")
     args = parser.parse_args(argv)
@@ -171,8 +198,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown judge(s) {sorted(unknown)}: choose from {', '.join(ALL_JUDGES)}")
     if args.keep is not None and args.keep.exists():
         shutil.rmtree(args.keep)
-    result = run(args.count, args.seed, chosen, args.local_runs, args.keep)
-    text = markdown(result, chosen)
+    runs = {"local": args.local_runs, "stream": args.local_runs if args.stream_runs is None else args.stream_runs}
+    result = run(args.count, args.seed, chosen, runs, args.keep)
+    text = markdown(result, chosen, runs)
     print(text)
     if args.write:
         args.write.write_text(text, encoding="utf-8")

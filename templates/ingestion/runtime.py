@@ -879,6 +879,17 @@ def explain(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {' '.join(first[:3])}"
 
 
+def _arrow_column(table: Any, column: str) -> str | None:
+    """The Arrow column that lands as `column`: dlt's snake_case naming makes a source's `Order`
+    the landed `order`, so the error names `order` while the batch still holds `Order`."""
+    if column in table.column_names:
+        return column
+    from dlt.common.normalizers.naming.snake_case import NamingConvention
+
+    naming = NamingConvention()
+    return next((name for name in table.column_names if naming.normalize_identifier(name) == column), None)
+
+
 def _frozen_type(error: Any) -> str:
     """dlt's frozen-data-type error, with the column's old and new type and the record. In a
     record a value of another type shows up as a variant column `<column>__v_<new type>`; in
@@ -891,11 +902,13 @@ def _frozen_type(error: Any) -> str:
         item = item[0]  # dlt hands the batches of the failing item as a list
     if isinstance(item, pa.RecordBatch):
         item = pa.Table.from_batches([item])
-    if isinstance(item, pa.Table) and column in item.column_names:
+    source_column = _arrow_column(item, column) if isinstance(item, pa.Table) else None
+    if source_column is not None:
         from dlt.common.libs.pyarrow import get_column_type_from_py_arrow
 
-        new_type = new_type or get_column_type_from_py_arrow(item.schema.field(column).type).get("data_type", "")
-        item = _first_record(item, pc.is_valid(item.column(column)))
+        arrow_type = item.schema.field(source_column).type
+        new_type = new_type or get_column_type_from_py_arrow(arrow_type).get("data_type", "")
+        item = _first_record(item, pc.is_valid(item.column(source_column)))
     record = json.dumps(item, default=_json_default, sort_keys=True) if item else "(not shown)"
     return (
         f"contract violation in table {error.table_name}, column {column}: type changed from {old_type} "

@@ -2,7 +2,9 @@
 each rule's own fields (an accepted value shaped `x') and 1=0 and ('a' = 'a`, quotes, backslashes,
 comment and Jinja markers; a regex with a quote and a backslash), dbt on DuckDB runs every test of
 each dbt rule kind, each passes on the table holding good rows and fails on the one holding bad
-rows. Expected outcomes come from the rows in tests/hostile/cases.py, not from pipegen."""
+rows; the same rules on a mart's outputs (cases.RULE_MARTS) pass on a mart over the good rows and
+fail, exactly where the rows break them, on a mart over the bad rows. Expected outcomes come from
+the rows in tests/hostile/cases.py, not from pipegen."""
 
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ def raw_data() -> dict[str, Any]:
         "raw_select.limit": {"columns": {"all": "bigint"}, "rows": cases.PARENT_ROWS},
         "raw_select.order": {"columns": columns, "rows": rows(cases.GOOD_ROWS)},
         "raw_select.table": {"columns": columns, "rows": rows(cases.BAD_ROWS)},
+        f"raw_select.{cases.RULE_MARTS['union']}": {"columns": columns, "rows": rows(cases.BAD_ROWS)},
     }
 
 
@@ -46,7 +49,7 @@ def raw_data() -> dict[str, Any]:
 def result(tmp_path_factory: pytest.TempPathFactory, batch_python: Path) -> dict[str, Any]:
     tmp = tmp_path_factory.mktemp("hostile_dbt")
     spec = tmp / "pipegen.yaml"
-    YAML().dump(cases.spec(), spec)
+    YAML().dump(cases.spec(rule_marts=True), spec)
     project = tmp / "project"
     proc = run_cli("generate", str(spec), "-o", str(project))
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -77,7 +80,8 @@ def test_every_dbt_rule_kind_is_covered_by_the_hostile_columns() -> None:
 def test_models_with_reserved_names_build(result: dict[str, Any]) -> None:
     models = {u.split(".")[2]: s for u, s in result["results"].items() if u.startswith("model.")}
     assert models == {"stg_select__limit": "success", "stg_select__order": "success", "stg_select__table": "success",
-                      "group": "success"}  # fmt: skip
+                      "stg_select__values": "success", "group": "success", "window": "success",
+                      "union": "success"}  # fmt: skip
 
 
 @pytest.mark.judge
@@ -125,3 +129,22 @@ def test_each_rule_fails_on_bad_rows_whatever_its_values_say(result: dict[str, A
         for name in names
     }
     assert got == expected, result["stdout"]
+
+
+@pytest.mark.judge
+def test_each_mart_rule_passes_on_good_rows(result: dict[str, Any]) -> None:
+    """A mart's output rules (cases.RULE_MARTS: the same hostile values as the columns') over the good table."""
+    good = next(m for m, base in cases.RULE_MARTS.items() if base == "order")
+    expected = {(name, column): "pass" for column, names in EXPECTED_TESTS.items() for name in names}
+    assert outcomes(result, good) == expected, result["stdout"]
+
+
+@pytest.mark.judge
+def test_each_mart_rule_fails_on_bad_rows_whatever_its_values_say(result: dict[str, Any]) -> None:
+    bad = next(m for m, base in cases.RULE_MARTS.items() if base != "order")
+    expected = {
+        (name, column): "fail" if column in BROKEN else "pass"
+        for column, names in EXPECTED_TESTS.items()
+        for name in names
+    }
+    assert outcomes(result, bad) == expected, result["stdout"]

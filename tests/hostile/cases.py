@@ -73,6 +73,12 @@ MART = {
 }
 
 
+def rule_mart(name: str, base: str) -> dict[str, Any]:
+    """A row-level mart over `base` whose outputs carry the hostile columns' rules (reserved names,
+    accepted values shaped like SQL injection, a regex with a quote and a backslash, a foreign key)."""
+    return {"name": name, "from": base, "columns": [{"expr": c, **rules} for c, (_, rules) in COLUMNS.items()]}
+
+
 def table(name: str) -> dict[str, Any]:
     return {
         "name": name,
@@ -83,8 +89,20 @@ def table(name: str) -> dict[str, Any]:
     }
 
 
-def spec(good: str = "order", bad: str = "table") -> dict[str, Any]:
-    """Two tables with the same hostile rules (`good` gets GOOD_ROWS, `bad` BAD_ROWS) and their parent."""
+# marts whose outputs carry the same rules, over the good table and over a table holding BAD_ROWS with
+# no rules of its own (so dbt builds the mart rather than skipping it after failed staging tests)
+RULE_MARTS = {"window": "order", "union": "values"}
+
+
+def plain_table(name: str) -> dict[str, Any]:
+    return {"name": name, "primary_key": "select", "watermark": "where",
+            "columns": [{"name": c, "type": t} for c, (t, _) in COLUMNS.items()]}  # fmt: skip
+
+
+def spec(good: str = "order", bad: str = "table", rule_marts: bool = False) -> dict[str, Any]:
+    """Two tables with the same hostile rules (`good` gets GOOD_ROWS, `bad` BAD_ROWS) and their parent;
+    with `rule_marts`, also RULE_MARTS."""
+    marts = [MART, *(rule_mart(m, base) for m, base in RULE_MARTS.items())] if rule_marts else [MART]
     return {
         "version": 1,
         "pipeline": {"name": "hostile"},
@@ -100,9 +118,10 @@ def spec(good: str = "order", bad: str = "table") -> dict[str, Any]:
                      "columns": [{"name": "all", "type": "bigint", "not_null": True, "unique": True}]},
                     table(good),
                     table(bad),
+                    *([plain_table(RULE_MARTS["union"])] if rule_marts else []),
                 ],
             }
         ],
-        "transforms": {"marts": [MART]},
+        "transforms": {"marts": marts},
         "targets": [{"name": "wh", "type": "duckdb"}],
     }  # fmt: skip

@@ -121,10 +121,14 @@ def _airflow_env(home: Path, **extra: str) -> dict[str, str]:
 def _batch(driver: str, projects: list[Path], python: Path, env: dict[str, str]) -> dict[str, dict[str, object]]:
     """Run a driver over many projects in one process: {project: its result}; a crash of the
     driver itself is every project's failure."""
-    proc = subprocess.run(
-        [str(python), str(HERE / driver), *map(str, projects)],
-        capture_output=True, text=True, timeout=1800, check=False, env=env,
-    )  # fmt: skip
+    try:
+        proc = subprocess.run(
+            [str(python), str(HERE / driver), *map(str, projects)],
+            capture_output=True, text=True, timeout=1800, check=False, env=env,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired as exc:  # a verdict for each project, not a crash of the long run
+        return {str(p): {"error": f"{driver} timed out after {exc.timeout:.0f} s over {len(projects)} projects"}
+                for p in projects}  # fmt: skip
     if proc.returncode != 0:
         return {str(p): {"error": (proc.stdout + proc.stderr)[-3000:]} for p in projects}
     results: dict[str, dict[str, object]] = json.loads(proc.stdout.strip().splitlines()[-1])

@@ -172,6 +172,11 @@ class StreamJobNames:
         """`<sink>__history`: the job's source with its per-key statistics over the previous events."""
         return Ident(f"{self.sink_table}__history")
 
+    def history_views(self, windows: int) -> list[str]:
+        """One view per OVER window of the history statistics, chained: `<sink>__history1`, ...,
+        the last one `<sink>__history` (the job reads it)."""
+        return [f"{self.sink_table}__history{i}" for i in range(1, windows)] + [str(self.history_view)]
+
     @property
     def input_view(self) -> Ident:
         """`<sink>__input`: the job's input (dimensions joined, the filter applied, group keys)."""

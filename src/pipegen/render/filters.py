@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import shlex
 from collections.abc import Callable
@@ -208,6 +209,16 @@ def py_str(value: str) -> str:
     if text.startswith("'") and '"' not in value:
         return '"' + text[1:-1] + '"'  # no quote of either kind inside: only the delimiters change
     return text
+
+
+def number(value: float) -> str:
+    """A number literal of exactly `value` (PromQL, Python, JSON, YAML): a whole number without
+    a point, else the shortest decimal that reads back as the same float. (`f"{x:g}"` keeps six
+    significant digits: a 1000001 s threshold became 1e+06, an alert a second early.)"""
+    x = float(value)
+    if not math.isfinite(x):
+        raise ValueError(f"not a finite number: {value!r}")
+    return str(int(x)) if x.is_integer() else repr(x)
 
 
 # ---------------------------------------------------------------- Markdown and Mermaid

@@ -26,7 +26,13 @@ from pipegen.generators.flink.inputs import input_view, quarantine_condition
 from pipegen.generators.flink.options import Settings, settings_script
 from pipegen.generators.flink.relations import PROC_TIME, Relation, output_resolver, relation
 from pipegen.generators.flink.tables import Manifest, create_table_as, dimension_table, source_tables
-from pipegen.generators.flink.windows import as_output, history_view, output_name, top_n_query, window_query
+from pipegen.generators.flink.windows import (
+    as_output,
+    history_view,
+    output_name,
+    top_n_query,
+    window_query,
+)
 from pipegen.plan.names import Names, StreamJobNames, snake
 from pipegen.render.flinksql import flink_expr, quote
 from pipegen.spec.index import SpecIndex
@@ -115,7 +121,7 @@ class JobBuilder:
             tables[rel.names.flink_table] = entry
         if job.history:
             event_time = quote(base.event_time() or PROC_TIME)
-            statements.append(history_view(jn.history_view, base, job.history, event_time))
+            statements.extend(history_view(jn.history_views, base, job.history, event_time))
         return statements, tables
 
     def _sink(self, job: StreamJob, jn: StreamJobNames, query: str) -> Sink:

@@ -5,6 +5,8 @@ statistics (OVER windows over the previous events) and a window's description fo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pipegen.generators.flink.options import duration
 from pipegen.generators.flink.relations import Relation, own
 from pipegen.plan.names import snake
@@ -92,14 +94,25 @@ def top_n_query(top_n: TopN, query: str, outputs: list[str]) -> tuple[str, list[
 # ---------------------------------------------------------------- history
 
 
-def history_view(view: str, base: Relation, history: tuple[History, ...], event_time: str) -> str:
-    """The source with a column per history statistic (`event_time` quoted)."""
-    stats = [f"  {history_sql(h, base, event_time)} AS {quote(h.name)}" for h in history]
-    return (
-        f"CREATE TEMPORARY VIEW {quote(view)} AS\nSELECT\n  {quote(base.alias)}.*,\n"
-        + ",\n".join(stats)
-        + f"\nFROM {quote(base.names.flink_table)} AS {quote(base.alias)};"
-    )
+def history_view(
+    views: Callable[[int], list[str]], base: Relation, history: tuple[History, ...], event_time: str
+) -> list[str]:
+    """The source with a column per history statistic (`event_time` quoted): one view per OVER
+    window (Flink computes every OVER aggregate of one query on a single window, and refused two
+    statistics with another `per`, `previous` or `within`), each over the one before; `views(n)`
+    names the n views, the last being the job's history view."""
+    windows: dict[str, list[History]] = {}
+    for h in history:
+        windows.setdefault(_over(h, base, event_time), []).append(h)
+    statements, source = [], quote(base.names.flink_table)
+    for view, stats in zip(views(len(windows)), windows.values(), strict=True):
+        columns = ",\n".join(f"  {history_sql(h, base, event_time)} AS {quote(h.name)}" for h in stats)
+        statements.append(
+            f"CREATE TEMPORARY VIEW {quote(view)} AS\nSELECT\n  {quote(base.alias)}.*,\n{columns}"
+            f"\nFROM {source} AS {quote(base.alias)};"
+        )
+        source = quote(view)
+    return statements
 
 
 def history_sql(h: History, base: Relation, event_time: str) -> str:
@@ -123,9 +136,10 @@ def _over(h: History, base: Relation, event_time: str) -> str:
 
 
 def _previous(agg: Aggregation, x: str, over: str) -> str:
-    """SUM, COUNT or AVG over the previous events: the window's value minus the current event's."""
-    total = f"(SUM(CAST({x} AS DOUBLE)) {over} - CAST({x} AS DOUBLE))"
-    count = f"(COUNT({x}) {over} - 1)"
+    """SUM, COUNT or AVG over the previous events: the window's value minus the current event's,
+    where it has one (a NULL current value is in neither the window's SUM nor its COUNT)."""
+    total = f"(SUM(CAST({x} AS DOUBLE)) {over} - COALESCE(CAST({x} AS DOUBLE), 0))"
+    count = f"(COUNT({x}) {over} - CASE WHEN {x} IS NULL THEN 0 ELSE 1 END)"
     if agg == Aggregation.SUM:
         return total
     if agg == Aggregation.COUNT:

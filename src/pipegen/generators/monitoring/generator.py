@@ -19,9 +19,10 @@ from typing import Any
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext
 from pipegen.generators.monitoring import dashboards, podmonitors
 from pipegen.generators.monitoring.metrics import Scope, Watched, scope
-from pipegen.generators.monitoring.rules import alerts, groups
+from pipegen.generators.monitoring.rules import alerts, groups, keep_ratio
 from pipegen.plan.names import ENV
 from pipegen.render.env import render
+from pipegen.render.filters import number
 from pipegen.render.jsondoc import json_doc
 from pipegen.render.yamldoc import yaml_doc
 from pipegen.safe import trusted
@@ -113,8 +114,8 @@ def _runbook_context(s: Scope, version: str) -> dict[str, Any]:
         "textfile": textfile(s),
         "kinds": sorted({a.name for a in alerts(s)}),
         "stale": [{"table": t.table, "column": t.column, "levels": _levels(t)} for t in s.tables if t.column],
-        "failure_rate": f"{s.failure_rate:g}",
-        "keep": f"{1 - s.row_drop:g}" if s.row_drop is not None else "",
+        "failure_rate": number(s.failure_rate),
+        "keep": number(keep_ratio(s.row_drop)) if s.row_drop is not None else "",
         "consumer_lag": format_duration(s.consumer_lag),
     }
 

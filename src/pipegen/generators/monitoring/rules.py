@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from pipegen.generators.monitoring.metrics import Scope
+from pipegen.render.filters import number
 from pipegen.spec.types import format_duration
 
 RUNBOOKS = "docs/runbooks.md"
@@ -25,6 +27,11 @@ def promql_str(value: str) -> str:
 def prefix_re(prefix: str) -> str:
     """A PromQL regex literal matching label values that start with `prefix`."""
     return promql_str(re.escape(prefix) + ".*")
+
+
+def keep_ratio(row_drop: float) -> float:
+    """1 - row_drop in decimal, as the spec writes it (float subtraction made 1 - 0.7 0.30000000000000004)."""
+    return float(Decimal(1) - Decimal(repr(row_drop)))
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,7 @@ def _batch_alerts(s: Scope) -> list[Alert]:
     out = [
         Alert(
             "PipelineTableStale", severity,
-            f"pipeline_table:pipegen_table_freshness_lag_seconds{{{p},table={promql_str(t.table)}}} > {age:g}",
+            f"pipeline_table:pipegen_table_freshness_lag_seconds{{{p},table={promql_str(t.table)}}} > {number(age)}",
             0, f"{t.table} is older than {format_duration(age)}",
             "The newest row of {{ $labels.table }} is {{ $value | humanizeDuration }} old "
             f"(allowed: {format_duration(age)}).", (("table", t.table),),
@@ -108,10 +115,10 @@ def _batch_alerts(s: Scope) -> list[Alert]:
               "step {{ $labels.step }} of {{ $labels.pipeline }} failed",
               "The last run of step {{ $labels.step }} failed; nothing after it ran."),
         Alert("PipelineFailureRateHigh", "warning",
-              f"pipeline_step:pipegen_step_failure_ratio:increase1d{{{p}}} > {s.failure_rate:g}", 0,
+              f"pipeline_step:pipegen_step_failure_ratio:increase1d{{{p}}} > {number(s.failure_rate)}", 0,
               "step {{ $labels.step }} fails too often",
               f"{{{{ $value | humanizePercentage }}}} of the step's runs failed over a day "
-              f"(allowed: {s.failure_rate:g})."),
+              f"(allowed: {number(s.failure_rate)})."),
         Alert("PipelineDeadLettersGrowing", "warning",
               f"increase(pipegen_rows_rejected_total{{{p}}}[1h]) > 0", 0,
               "{{ $labels.table }}: rows are going to the dead-letter table",
@@ -131,13 +138,13 @@ def _batch_alerts(s: Scope) -> list[Alert]:
                   "in the last hour."),
         ]  # fmt: skip
     if s.row_drop is not None:
-        keep = 1 - s.row_drop
+        keep = keep_ratio(s.row_drop)
         out.append(Alert(
             "PipelineRowDrop", "warning",
             f"pipeline_table:pipegen_rows_loaded:increase1d{{{p}}}"
-            f" < {keep:g} * (pipeline_table:pipegen_rows_loaded:increase1d{{{p}}} offset 1d)", 0,
+            f" < {number(keep)} * (pipeline_table:pipegen_rows_loaded:increase1d{{{p}}} offset 1d)", 0,
             "{{ $labels.table }}: fewer rows than yesterday",
-            f"The rows loaded into {{{{ $labels.table }}}} over a day dropped by more than {s.row_drop:g}.",
+            f"The rows loaded into {{{{ $labels.table }}}} over a day dropped by more than {number(s.row_drop)}.",
         ))  # fmt: skip
     return out
 
@@ -147,7 +154,7 @@ def _stream_alerts(s: Scope) -> list[Alert]:
     if s.kafka:
         out.append(Alert(
             "PipelineConsumerLagHigh", "warning",
-            f"consumergroup_topic:kafka_consumergroup_lag_seconds:rate5m > {s.consumer_lag:g}", 300,
+            f"consumergroup_topic:kafka_consumergroup_lag_seconds:rate5m > {number(s.consumer_lag)}", 300,
             "{{ $labels.consumergroup }} is behind on {{ $labels.topic }}",
             f"At the topic's current rate the group needs {{{{ $value | humanizeDuration }}}} to catch up "
             f"(allowed: {format_duration(s.consumer_lag)}).",

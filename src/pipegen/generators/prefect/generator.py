@@ -29,6 +29,7 @@ from pipegen.common.orchestration import (
 )
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget
 from pipegen.render.env import render, static
+from pipegen.render.filters import number
 from pipegen.safe import trusted
 from pipegen.spec.types import format_duration
 
@@ -47,8 +48,8 @@ def retry_delays_expr(policy: RunPolicy) -> str:
     exactly the policy's delays (doubling, under the cap), else the explicit list."""
     delays = policy.retry_delays()
     if policy.backoff == 2.0 and all(d == policy.retry_delay * 2**n for n, d in enumerate(delays)):
-        return f"exponential_backoff(backoff_factor={policy.retry_delay:g})"
-    return "[" + ", ".join(f"{d:g}" for d in delays) + "]"
+        return f"exponential_backoff(backoff_factor={number(policy.retry_delay)})"
+    return "[" + ", ".join(number(d) for d in delays) + "]"
 
 
 def _prefect_argv(*argv: str) -> tuple[str, ...]:
@@ -144,7 +145,7 @@ def flow_context(ctx: GenContext) -> dict[str, Any]:
         "upstreams": upstreams(spec),
         "retry_delays": trusted(retry_delays_expr(policy)),
         "uses_backoff": "exponential_backoff" in retry_delays_expr(policy),
-        "delays_text": trusted(", ".join(f"{d:g}" for d in policy.retry_delays())),
+        "delays_text": trusted(", ".join(number(d) for d in policy.retry_delays())),
         "max_retry_delay_text": trusted(format_duration(policy.max_retry_delay)),
         "sla_text": trusted(format_duration(policy.freshness_sla)) if policy.freshness_sla else None,
         "timeout_text": trusted(format_duration(policy.execution_timeout)) if policy.execution_timeout else None,

@@ -119,7 +119,7 @@ CREATE TABLE `shop__products` (
 CREATE TEMPORARY VIEW `suspicious_orders__history` AS
 SELECT
   `orders`.*,
-  (SUM(CAST(`total_amount` AS DOUBLE)) OVER (PARTITION BY `user_id` ORDER BY `created_at` ROWS BETWEEN 100 PRECEDING AND CURRENT ROW) - CAST(`total_amount` AS DOUBLE)) / NULLIF((COUNT(`total_amount`) OVER (PARTITION BY `user_id` ORDER BY `created_at` ROWS BETWEEN 100 PRECEDING AND CURRENT ROW) - 1), 0) AS `user_avg_spending`
+  (SUM(CAST(`total_amount` AS DOUBLE)) OVER (PARTITION BY `user_id` ORDER BY `created_at` ROWS BETWEEN 100 PRECEDING AND CURRENT ROW) - COALESCE(CAST(`total_amount` AS DOUBLE), 0)) / NULLIF((COUNT(`total_amount`) OVER (PARTITION BY `user_id` ORDER BY `created_at` ROWS BETWEEN 100 PRECEDING AND CURRENT ROW) - CASE WHEN `total_amount` IS NULL THEN 0 ELSE 1 END), 0) AS `user_avg_spending`
 FROM `shop__orders` AS `orders`;
 
 CREATE TEMPORARY VIEW `suspicious_orders__input` AS

@@ -33,7 +33,7 @@ CREATE TABLE `sensors__readings` (
 CREATE TEMPORARY VIEW `overheating__history` AS
 SELECT
   `readings`.*,
-  (SUM(CAST(`temperature_c` AS DOUBLE)) OVER (PARTITION BY `device_id` ORDER BY `measured_at` RANGE BETWEEN INTERVAL '1' HOUR PRECEDING AND CURRENT ROW) - CAST(`temperature_c` AS DOUBLE)) / NULLIF((COUNT(`temperature_c`) OVER (PARTITION BY `device_id` ORDER BY `measured_at` RANGE BETWEEN INTERVAL '1' HOUR PRECEDING AND CURRENT ROW) - 1), 0) AS `hour_avg_c`
+  (SUM(CAST(`temperature_c` AS DOUBLE)) OVER (PARTITION BY `device_id` ORDER BY `measured_at` RANGE BETWEEN INTERVAL '1' HOUR PRECEDING AND CURRENT ROW) - COALESCE(CAST(`temperature_c` AS DOUBLE), 0)) / NULLIF((COUNT(`temperature_c`) OVER (PARTITION BY `device_id` ORDER BY `measured_at` RANGE BETWEEN INTERVAL '1' HOUR PRECEDING AND CURRENT ROW) - CASE WHEN `temperature_c` IS NULL THEN 0 ELSE 1 END), 0) AS `hour_avg_c`
 FROM `sensors__readings` AS `readings`;
 
 CREATE TEMPORARY VIEW `overheating__input` AS
