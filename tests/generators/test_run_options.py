@@ -48,8 +48,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     spec.write_text(text.replace("  prometheus: true\n", "  prometheus: false\n"))
     ready = prepare(spec)
     tree = render_tree(ready.spec, ready.plan)
-    for path in ("pipeline/__init__.py", "pipeline/run.py", "pipeline/run_report.py", "docs/architecture.md",
-                 "docs/plan.md"):  # fmt: skip
+    for path in ("pipeline/__init__.py", "pipeline/run.py", "pipeline/run_report.py", "pipeline/lineage.py",
+                 "docs/architecture.md", "docs/plan.md"):  # fmt: skip
         target = root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(tree[path], encoding="utf-8")

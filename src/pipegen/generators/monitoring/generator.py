@@ -41,7 +41,7 @@ def textfile(s: Scope) -> str:
 class MonitoringGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
         s = scope(ctx.spec, ctx.plan)
-        manifests = (PROMETHEUS_RULE,) if s.kubernetes else ()
+        manifests = (PROMETHEUS_RULE, *sorted(podmonitors.resources(s))) if s.kubernetes else ()
         if not s.batch:
             return Contribution(manifests=manifests)
         return Contribution(
