@@ -314,6 +314,13 @@ def bronze(store: Any, table: dict[str, Any], ingested: dt.datetime) -> int:
         landed = as_bronze(table, batch_id, data, ingested)
         store.write("bronze", name, landed, "append")
         rows += landed.num_rows
+    if existing is None and not store.exists("bronze", name):
+        # nothing landed yet (a filter that keeps no row, an empty source): the table exists, empty,
+        # with its columns, like the warehouse's raw table, so readers and silver find it
+        import pyarrow as pa
+
+        empty = pa.table({c["name"]: pa.array([], pa.string()) for c in table["columns"]})
+        store.write("bronze", name, as_bronze(table, "", empty, ingested), "append")
     return rows
 
 
@@ -374,9 +381,9 @@ def silver(store: Any, table: dict[str, Any], state: dict[str, Any]) -> dict[str
                 [sorted(done)])  # fmt: skip
     new = con.execute("SELECT count(*) FROM bronze_new").fetchone()[0]  # type: ignore[index]
     batches = [r[0] for r in con.execute("SELECT DISTINCT _batch_id FROM bronze_new").fetchall()]
-    if not new:
+    if not new and store.exists("silver", name):
         return {"new": 0}
-    typed_and_checked(con, table)
+    typed_and_checked(con, table)  # with no new row and no silver table yet: silver is created empty
     payload = ", ".join(q(c["name"]) for c in table["columns"])
     rejected = arrow_of(
         con,
@@ -394,10 +401,11 @@ def silver(store: Any, table: dict[str, Any], state: dict[str, Any]) -> dict[str
             f"SELECT {payload}, _op FROM checked WHERE len(_failures) = 0 QUALIFY row_number() OVER "
             f"(PARTITION BY {', '.join(q(k) for k in key)} ORDER BY {', '.join(order)}) = 1",
         )
-        counts.update(store.merge("silver", name, latest, key, wm) if latest.num_rows else {})
+        if latest.num_rows or not store.exists("silver", name):
+            counts.update(store.merge("silver", name, latest, key, wm))
     else:  # no primary key: nothing to merge by, the checked rows are appended
         rows = arrow_of(con, f"SELECT {payload} FROM checked WHERE len(_failures) = 0 AND _op <> 'd'")
-        if rows.num_rows:
+        if rows.num_rows or not store.exists("silver", name):
             store.write("silver", name, rows, "append")
         counts["appended"] = rows.num_rows
     state[name] = sorted(done | set(batches))

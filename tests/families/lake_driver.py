@@ -3,7 +3,7 @@ batches of a scenario one step at a time as Parquet files, runs the generated la
 (`python -m pipeline.lake ...`) after each, and reads every table back with DuckDB's
 delta_scan / iceberg_scan (the independent reader). Prints what it read as JSON.
 
-Usage: python lake_driver.py PROJECT SCENARIO.json"""
+Usage: python lake_driver.py PROJECT SCENARIO.json | --empty"""
 
 from __future__ import annotations
 
@@ -69,7 +69,23 @@ def land(project: Path, landing: str, name: str, batch: list[dict], columns: lis
     pq.write_table(pa.table(data), folder / f"{name}.parquet")
 
 
+def empty(project: Path) -> None:
+    """Nothing landed (a filter that keeps no row): one job run, then every table of lake.json's
+    bronze and silver read back, {layer.table: [columns, rows]}."""
+    config = json.loads((project / "pipeline" / "lake.json").read_text())
+    reader = Reader(project, config["targets"][0])
+    job(project, "bronze", "silver")
+    out = {}
+    for table in config["tables"]:
+        for layer in ("bronze", "silver"):
+            rel = reader.con.execute(f"SELECT * FROM {reader.scan(layer, table['name'])}")
+            out[f"{layer}.{table['name']}"] = [[d[0] for d in rel.description], len(rel.fetchall())]
+    print(json.dumps(out))
+
+
 def main() -> None:
+    if sys.argv[2] == "--empty":
+        return empty(Path(sys.argv[1]))
     project, scenario = Path(sys.argv[1]), json.loads(Path(sys.argv[2]).read_text())
     config = json.loads((project / "pipeline" / "lake.json").read_text())
     table = config["tables"][0]
