@@ -96,6 +96,9 @@ EXPECTED: dict[str, Expected] = {
     "jaffle_shop": Expected(sources=("jaffle",), quarantine_gate=False, cron="0 0 * * *"),
     # latency 1d; one mysql source; quality: quarantine (the stage + quarantine gate)
     "pii_etl": Expected(sources=("crm_db",), quarantine_gate=True, cron="0 0 * * *"),
+    # latency 1d; one faker source; no quality section (warn); the delta target `lake` with a
+    # mart: the lake steps (engines.batch spark: the Spark job is the Databricks bundle's, not a task)
+    "spark_lakehouse": Expected(sources=("shop",), quarantine_gate=False, cron="0 0 * * *", lake=True),
     # latency 6h; postgres + api sources; orchestration: retries 3, 5m, backoff, max 1h; freshness_sla 12h
     "saas_elt": Expected(
         sources=("app_db", "crm"),
