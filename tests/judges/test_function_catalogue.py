@@ -1,6 +1,6 @@
 """The function catalogue's translations, proven by executing them: every catalogue function
 is evaluated with sample arguments in DuckDB (batch judge env), PyFlink (flink judge env, one
-JVM for all), PostgreSQL and MariaDB (throwaway servers; MariaDB stands in for MySQL), through
+JVM and one job per FROM clause for all), PostgreSQL and MariaDB (throwaway servers; MariaDB stands in for MySQL), through
 the renderers pipegen writes SQL with (render/sqlexpr.py, render/flinksql.py), and must give
 the value Python computes for it here (the reference is written in this file, never taken from
 the catalogue). A function a dialect has no translation for must be refused there instead.
@@ -171,10 +171,19 @@ def test_the_cases_cover_every_catalogue_function() -> None:
     assert set(functions.CATALOGUE) - called == set()
 
 
+def _parts(sql: str) -> list[str | None]:
+    """[select list, FROM clause or None] of a statement _statement wrote."""
+    select = sql.removeprefix("SELECT ")
+    for source in (ROWS, PROBE):
+        if select.endswith(f" FROM {source}"):
+            return [select.removesuffix(f" FROM {source}"), source]
+    return [select, None]
+
+
 def _driver(python: Path, engine: str, cases: list[tuple[str, Any, str]], tmp_path: Path) -> list[list[Any]]:
     done = subprocess.run(
         [str(python), str(DRIVER), engine],
-        input=json.dumps([sql for _, _, sql in cases]),
+        input=json.dumps([_parts(sql) for _, _, sql in cases]),
         capture_output=True,
         text=True,
         timeout=900,
@@ -192,9 +201,23 @@ def test_translations_run_on_duckdb(batch_python: Path, tmp_path: Path) -> None:
     _judge("duckdb", [(e, x, s, ok, got) for (e, x, s), (ok, got) in zip(cases, out, strict=True)])
 
 
+# A group of statements the driver runs as one Flink query, one of which Flink refuses: the
+# group is run again statement by statement, so the refusal is reported against its own
+# statement and the others still give their values (the catalogue's cases rely on it).
+PROBE = "(select 41 as y) as probe"
+PROBES: list[tuple[str, Any, str]] = [
+    ("y + 1", 42, f"SELECT y + 1 FROM {PROBE}"),
+    ("no_such_function(y)", None, f"SELECT no_such_function(y) FROM {PROBE}"),
+]
+
+
 def test_translations_run_on_flink(flink_python: Path, tmp_path: Path) -> None:
     cases = _cases("flink")
-    out = _driver(flink_python, "flink", cases, tmp_path)
+    out = _driver(flink_python, "flink", cases + PROBES, tmp_path)
+    probes = out[len(cases) :]
+    assert probes[0] == [True, "42"], probes
+    assert probes[1][0] is False and "no_such_function" in probes[1][1].lower(), probes
+    out = out[: len(cases)]
     _judge("flink", [(e, x, s, ok, got) for (e, x, s), (ok, got) in zip(cases, out, strict=True)])
 
 
