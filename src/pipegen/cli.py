@@ -327,6 +327,9 @@ def run(
         bool, typer.Option("--quiet", "-q", help="Print the summary only (the steps' output goes to reports/logs/).")
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also print each step's command.")] = False,
+    docs: Annotated[
+        bool, typer.Option("--docs/--no-docs", help="Build GX Data Docs and dbt's docs for the report (slower).")
+    ] = True,
 ) -> None:
     """Run the generated pipeline locally on synthetic data (every layer: batch, stream, lake,
     serving) and print a summary; leaves reports/index.html (see `pipegen report`).
@@ -338,7 +341,7 @@ def run(
     from pipegen.runner import RunOptions
     from pipegen.runner import run as run_project
 
-    options = RunOptions(start, tuple(only or ()), rows, bad_row_rate, quiet, verbose)
+    options = RunOptions(start, tuple(only or ()), rows, bad_row_rate, quiet, verbose, docs)
     raise typer.Exit(run_project(project, python, options))
 
 

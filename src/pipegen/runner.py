@@ -156,11 +156,13 @@ class RunOptions:
     bad_row_rate: float | None = None
     quiet: bool = False
     verbose: bool = False
+    docs: bool = True
 
     def argv(self) -> list[str]:
         words = [*(["--from", self.start] if self.start else []), *(w for o in self.only for w in ("--only", o))]
         words += [*(["--rows", str(self.rows)] if self.rows is not None else [])]
         words += [*(["--bad-row-rate", str(self.bad_row_rate)] if self.bad_row_rate is not None else [])]
+        words += [*(["--no-docs"] if not self.docs else [])]
         return [*words, *(["--quiet"] if self.quiet else []), *(["--verbose"] if self.verbose else [])]
 
 

@@ -26,6 +26,8 @@ from tests.conftest import REPO
 STAND_IN = (
     "import json, os, sys; args = sys.argv[1:]; rows = int(args[args.index('--rows') + 1]) if '--rows' in args else 3; "
     "print('output of', os.environ['STEP'], args, flush=True); "
+    "print('docs of', os.environ['STEP'], [os.environ.get(v) is not None for v in ('PIPEGEN_DBT_DOCS', "
+    "'PIPEGEN_DATA_DOCS')], flush=True); "
     "open(os.environ['PIPEGEN_STEP_SUMMARY'], 'w').write(json.dumps({'summary': 'made ' + str(rows), "
     "'rows': {os.environ['STEP'] + '_table': rows}, 'argv': args, 'python': sys.executable}))"
 )
@@ -96,6 +98,18 @@ def test_rows_and_bad_row_rate_reach_the_steps_that_take_them_only(project: Path
     assert "output of stream ['--rows', '7', '--bad-row-rate', '0.25']" in proc.stdout
     assert "output of ingest []" in proc.stdout
     assert steps["synthesize"]["rows"] == 7 and steps["ingest"]["rows"] == 3
+
+
+def test_no_docs_keeps_the_docs_variables_from_every_step(project: Path) -> None:
+    """The transform step builds dbt's docs when PIPEGEN_DBT_DOCS is set, the quality step GX's
+    Data Docs when PIPEGEN_DATA_DOCS is (their templates read them; the local-run judge checks the
+    files): both are set by default and neither with --no-docs."""
+    proc = run(project, "--only", "transform,quality")
+    assert proc.returncode == 0, proc.stderr
+    assert "docs of transform [True, True]" in proc.stdout and "docs of quality [True, True]" in proc.stdout
+    proc = run(project, "--only", "transform,quality", "--no-docs")
+    assert proc.returncode == 0, proc.stderr
+    assert "docs of transform [False, False]" in proc.stdout and "docs of quality [False, False]" in proc.stdout
 
 
 def test_a_step_without_its_environment_is_skipped_saying_which_variable(project: Path) -> None:

@@ -41,20 +41,34 @@ def batch_layer(project: Path) -> bool:
     return (project / "pipeline" / "run.py").is_file() and (project / "pipeline" / "ingest.py").is_file()
 
 
-def local_run(projects: list[Path], python: Path, home: Path, verdicts: Verdicts) -> None:
+def local_run(projects: list[Path], python: Path, home: Path, verdicts: Verdicts, docs: bool = True) -> None:
     """`python -m pipeline.run` (synthesize, ingest with dlt, dbt build, GX) exits 0, and every
-    staging model and every non-ephemeral mart exists in the project's DuckDB warehouse."""
+    staging model and every non-ephemeral mart exists in the project's DuckDB warehouse. With
+    `docs`, the run also builds dbt's static docs and GX's Data Docs for its report (~3 s of CPU
+    a project), and both must be there; without, it runs with `--no-docs`."""
     for project in projects:
         if not batch_layer(project):
             continue
         proc = subprocess.run(
-            [str(python), "-m", "pipeline.run"],
+            [str(python), "-m", "pipeline.run", *([] if docs else ["--no-docs"])],
             cwd=project, capture_output=True, text=True, timeout=900, check=False, env=offline_env(home),
         )  # fmt: skip
         if proc.returncode != 0:
             verdicts.add("local run", project, (proc.stdout + proc.stderr)[-3000:])
             continue
-        verdicts.add("local run", project, _missing_models(project, python))
+        verdicts.add("local run", project, _missing_models(project, python) or (_missing_docs(project) if docs else None))
+
+
+def _missing_docs(project: Path) -> str | None:
+    """The report's documentation: dbt's static page where dbt built models, GX's Data Docs where
+    a quality step ran a suite."""
+    wanted = []
+    if models(project):
+        wanted.append(project / "dbt" / "target" / "static_index.html")
+    if any((project / "gx" / "expectations").glob("*.json")):
+        wanted.append(project / "reports" / "data_docs" / "index.html")
+    missing = [str(p.relative_to(project)) for p in wanted if not p.is_file()]
+    return f"the run built no {missing}" if missing else None
 
 
 def _missing_models(project: Path, python: Path) -> str | None:

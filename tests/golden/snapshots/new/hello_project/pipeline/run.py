@@ -4,6 +4,7 @@
     python -m pipeline.run --from transform     # this step and the ones after it
     python -m pipeline.run --only ingest,transform
     python -m pipeline.run --rows 500 --bad-row-rate 0.02 --quiet
+    python -m pipeline.run --no-docs            # without GX Data Docs and dbt docs (faster)
 
 Each step is a module (`python -m <module>`), run as its own process with the environment of
 .env (when present) on top of this one; a step with its own requirements file (PyFlink's, say)
@@ -261,6 +262,8 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, argparse.Argument
     parser.add_argument("--bad-row-rate", type=float, help="share of synthetic rows that break a rule")
     parser.add_argument("-q", "--quiet", action="store_true", help="only the summary (steps' output: reports/logs/)")
     parser.add_argument("-v", "--verbose", action="store_true", help="also print each step's command")
+    parser.add_argument("--no-docs", dest="docs", action="store_false",
+                        help="skip GX Data Docs and dbt's static docs (faster; the report links what exists)")
     parser.add_argument("--environments", action="store_true", help="print the step environments as JSON and exit")
     return parser.parse_args(argv), parser
 
@@ -272,7 +275,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({s["environment"]: ENVIRONMENTS[s["environment"]] for s in todo if s["environment"]}))
         return 0
     mode = "quiet" if args.quiet else "verbose" if args.verbose else "normal"
-    env = {**os.environ, **OFFLINE, "PIPEGEN_DATA_DOCS": str(REPORTS / "data_docs"), "PIPEGEN_DBT_DOCS": "1", **dotenv(ROOT / ".env")}
+    docs = {"PIPEGEN_DATA_DOCS": str(REPORTS / "data_docs"), "PIPEGEN_DBT_DOCS": "1"} if args.docs else {}
+    env = {**os.environ, **OFFLINE, **docs, **dotenv(ROOT / ".env")}
     started = time.time()
     done: list[dict[str, Any]] = []
     from pipeline import lineage
