@@ -16,6 +16,7 @@ Each xdist worker writes `<file>.<worker>`; the report merges them."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -71,10 +72,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     """Back to the parent group; the group itself goes when nothing of this run is left in it."""
     if _GROUP:
         (CPUACCT / "cgroup.procs").write_text(str(os.getpid()), encoding="utf-8")
-        try:
+        with contextlib.suppress(OSError):
             _GROUP[0].rmdir()
-        except OSError:
-            pass
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -74,7 +74,7 @@ def _grouped(run: Callable[[str], list[Any]], statements: list[list[Any]]) -> li
             values = run(_query([statements[i][0] for i in members], source))
             for i, value in zip(members, values, strict=True):
                 out[i] = [True, _text(value)]
-        except Exception:  # noqa: BLE001 - one by one, so each refusal is reported as its own
+        except Exception:
             for i in members:
                 out[i] = _alone(run, statements[i][0], source)
     return out

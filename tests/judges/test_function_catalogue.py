@@ -1,6 +1,7 @@
 """The function catalogue's translations, proven by executing them: every catalogue function
 is evaluated with sample arguments in DuckDB (batch judge env), PyFlink (flink judge env, one
-JVM and one job per FROM clause for all), PostgreSQL and MariaDB (throwaway servers; MariaDB stands in for MySQL), through
+JVM and one job per FROM clause for all), PostgreSQL and MariaDB (throwaway servers; MariaDB
+stands in for MySQL), through
 the renderers pipegen writes SQL with (render/sqlexpr.py, render/flinksql.py), and must give
 the value Python computes for it here (the reference is written in this file, never taken from
 the catalogue). A function a dialect has no translation for must be refused there instead.

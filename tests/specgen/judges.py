@@ -56,7 +56,8 @@ def local_run(projects: list[Path], python: Path, home: Path, verdicts: Verdicts
         if proc.returncode != 0:
             verdicts.add("local run", project, (proc.stdout + proc.stderr)[-3000:])
             continue
-        verdicts.add("local run", project, _missing_models(project, python) or (_missing_docs(project) if docs else None))
+        missing = _missing_models(project, python) or (_missing_docs(project) if docs else None)
+        verdicts.add("local run", project, missing)
 
 
 def _missing_docs(project: Path) -> str | None:
