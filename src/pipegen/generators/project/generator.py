@@ -5,7 +5,6 @@ the project's own Makefile), Compose services, CI steps — plus the spec's JSON
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from itertools import pairwise
@@ -16,7 +15,7 @@ from pipegen.render.env import render, static
 from pipegen.safe import Ident, trusted
 from pipegen.spec.model.enums import Materialization
 from pipegen.spec.rulekinds import rules_json
-from pipegen.spec.schema import spec_schema
+from pipegen.spec.schema import spec_schema_text
 from pipegen.spec.secretscan import secret_uses
 
 
@@ -49,7 +48,7 @@ class ProjectGenerator:
             "requirements.txt": render("project/requirements.txt.j2", context),
             ".env.example": render("project/env.example.j2", context),
             "pipegen.mk": render("project/pipegen.mk.j2", context),
-            "pipegen.schema.json": json.dumps(spec_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+            "pipegen.schema.json": spec_schema_text(),
         }
         if shared.python_modules:  # the families' runnable code lives in the `pipeline` package
             files["pipeline/__init__.py"] = render(
