@@ -409,10 +409,13 @@ def test_two_real_generates_never_interleave(
     out = tmp_path / "out"
     # a refused second run must reach the lock while the first holds it: it starts a Python and
     # renders before it asks, which takes seconds on a loaded machine, so the first holds longer
-    first = _generate(out, PIPEGEN_PAUSE_AFTER_COMMIT="10" if second_code else "2")
+    # (a refused second run lets the first go on at once: the first resumes when `resume` exists)
+    resume = tmp_path / "resume"
+    first = _generate(out, PIPEGEN_PAUSE_AFTER_COMMIT="30" if second_code else "2", PIPEGEN_RESUME_FILE=str(resume))
     _wait_for(out / ".pipegen/txn/journal.json", first)  # the first run is mid-transaction
     second = _generate(out, *flags, PIPEGEN_LOCK_TIMEOUT=timeout)
     _, err2 = second.communicate(timeout=120)
+    resume.touch()
     _, err1 = first.communicate(timeout=120)
     assert first.returncode == 0, err1
     assert second.returncode == second_code, err2

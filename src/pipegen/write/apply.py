@@ -33,7 +33,8 @@ the decision did not see: each entry carries the sha256 the decision expected th
 
 Test hooks: PIPEGEN_FAULT_AFTER_OPS=N kills the process (SIGKILL) after the Nth filesystem
 operation of step 3; PIPEGEN_FAULT_AFTER_OPS=stage kills it after staging;
-PIPEGEN_PAUSE_AFTER_COMMIT=S sleeps S seconds after the commit point (a slow run, for lock tests).
+PIPEGEN_PAUSE_AFTER_COMMIT=S sleeps S seconds after the commit point (a slow run, for lock tests),
+or less once the file PIPEGEN_RESUME_FILE names exists.
 """
 
 from __future__ import annotations
@@ -96,8 +97,10 @@ class _Fault:
     @staticmethod
     def pause() -> None:
         seconds = os.environ.get("PIPEGEN_PAUSE_AFTER_COMMIT", "")
-        if seconds:
-            time.sleep(float(seconds))
+        resume = os.environ.get("PIPEGEN_RESUME_FILE", "")
+        deadline = time.monotonic() + float(seconds or 0)
+        while time.monotonic() < deadline and not (resume and os.path.exists(resume)):
+            time.sleep(0.02)
 
 
 def _target(out: Path, rel: str, seen: dict[str, str] | None = None) -> Path:
