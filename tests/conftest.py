@@ -118,6 +118,17 @@ def example_specs() -> list[Path]:
     return sorted(SPECS.glob("*.yaml"))
 
 
+# The JVMs the judges start (PyFlink's gateway and its local cluster, Spark, the Debezium engine)
+# run for seconds over a few hundred rows: the C1 compiler alone and the serial collector halve
+# their CPU time (a Flink end-to-end module: 32 s -> 18 s) without changing what they compute. A
+# value set outside the suite wins; docs/judges.md says so.
+JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("JAVA_TOOL_OPTIONS", JVM_OPTIONS)
+
+
 # The order pytest-xdist hands modules out in (`--dist loadfile --no-loadscope-reorder`,
 # scripts/test.sh): longest first, so the many quick modules fill the gaps at the end instead of
 # one worker finishing a long judge module alone while the other idles. First the slowest modules
