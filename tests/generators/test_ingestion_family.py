@@ -49,6 +49,16 @@ def test_contribution_has_the_agreed_run_step_make_target_and_variables() -> Non
             "load every source into the local warehouse (dlt)",
             (("$(PROJECT_PYTHON)", "-m", "pipeline.ingest", "--local"),),
         ),
+        MakeTarget(
+            "dead-letters",
+            "re-validate the local warehouse's dead letters against the current contract (dry run)",
+            (("$(PROJECT_PYTHON)", "-m", "pipeline.dead_letters", "--local"),),
+        ),
+        MakeTarget(
+            "dead-letters-replay",
+            "load the local dead letters that now pass their contract, delete them, leave the rest",
+            (("$(PROJECT_PYTHON)", "-m", "pipeline.dead_letters", "--local", "--replay"),),
+        ),
     )
     env = {v.name: v for v in part.env}
     assert env["RUNTIME__DLTHUB_TELEMETRY"].default == "false" and not env["RUNTIME__DLTHUB_TELEMETRY"].secret

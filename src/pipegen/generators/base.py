@@ -77,6 +77,15 @@ class ComposeService:
     command: tuple[str, ...] = ()
     healthcheck: tuple[str, ...] = ()  # a CMD-SHELL command line
     depends_on: tuple[str, ...] = ()  # services that must be healthy first
+    volumes: tuple[str, ...] = ()  # bind mounts `./<project path>:<container path>:ro`
+
+
+# `make up` / `make down`: contributed (identically) by every family that contributes a compose service
+COMPOSE_TARGETS = (
+    MakeTarget("up", "start the local services (compose.yaml; secrets from .env)",
+               (("docker", "compose", "up", "-d", "--wait"),)),
+    MakeTarget("down", "stop the local services and remove their volumes", (("docker", "compose", "down", "-v"),)),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,14 @@ project family from every family's contribution) and `make up` / `make down`.
   binlog when the source is captured (CDC), a health check;
 - a Kafka broker in KRaft mode (`kafka`) when the plan has Kafka topics;
 - Kafka Connect with the Debezium plugins (`connect`) when a source is captured.
-Every service that needs another waits for it to be healthy. Flink, Prometheus, Grafana and the
-orchestrator are not in it yet (issue 21).
+Every service that needs another waits for it to be healthy. Grafana (with the generated dashboards
+provisioned) is the monitoring family's contribution; Flink, Prometheus and the orchestrator are not
+in it yet (issue 21).
 """
 
 from __future__ import annotations
 
-from pipegen.generators.base import ComposeService, Contribution, EnvVar, Files, GenContext, MakeTarget
+from pipegen.generators.base import COMPOSE_TARGETS, ComposeService, Contribution, EnvVar, Files, GenContext
 from pipegen.plan.cdc import DEBEZIUM_VERSION, KAFKA_VERSION
 from pipegen.plan.components import Kind
 from pipegen.plan.names import COMPOSE_CONNECT, COMPOSE_KAFKA, compose_service
@@ -129,12 +130,7 @@ class ComposeGenerator:
         return Contribution(
             compose_services=found,
             env=tuple(EnvVar(n, ("compose.yaml: the local database's password",), secret=True) for n in secrets),
-            make_targets=(
-                MakeTarget("up", "start the local services (compose.yaml; secrets from .env)",
-                           (("docker", "compose", "up", "-d", "--wait"),)),
-                MakeTarget("down", "stop the local services and remove their volumes",
-                           (("docker", "compose", "down", "-v"),)),
-            ),
+            make_targets=COMPOSE_TARGETS,
         )  # fmt: skip
 
     def render(self, ctx: GenContext) -> Files:

@@ -36,6 +36,6 @@ def operations_context(ctx: GenContext) -> dict[str, Any]:
         "dlq_topics": sorted({str(q.dead_letters.output_topic) for q in names.stream_quality})
         if Kind.FLINK_JOBS in kinds
         else [],
-        "secrets": sorted(v.name for v in ctx.shared.env if v.secret),
+        "secrets": sorted(v.name for v in ctx.shared.env if v.secret and v.name != names.env.grafana_password),
         "kafka": Kind.KAFKA_TOPICS in kinds,
     }

@@ -9,8 +9,10 @@ every table's columns, key, watermark and PII; `pipeline/ingest.py` runs them in
 local DuckDB warehouse (`--local`) or the spec's warehouse target; `pipeline/runtime.py`
 (copied verbatim) holds what every resource shares: the contract check, dead letters, PII
 masking (ETL) and the metadata columns; `pipeline/columnar.py` (copied verbatim) reads JSON
-lines and records into Arrow and casts them a column at a time. Per-system differences are
-the tables below.
+lines and records into Arrow and casts them a column at a time; `pipeline/dead_letters.py`
+(copied verbatim) re-validates the dead letters against the current contract and replays the
+ones that now pass (make dead-letters / dead-letters-replay). Per-system differences are the
+tables below.
 """
 
 from __future__ import annotations
@@ -465,6 +467,9 @@ def env_vars(ctx: GenContext) -> tuple[EnvVar, ...]:
     return tuple(variables)
 
 
+DEAD_LETTERS = ("-m", "pipeline.dead_letters", "--local")
+
+
 class IngestionGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
         command = ("-m", "pipeline.ingest", "--local")
@@ -474,6 +479,16 @@ class IngestionGenerator:
             make_targets=(
                 MakeTarget(
                     "ingest", "load every source into the local warehouse (dlt)", (("$(PROJECT_PYTHON)", *command),)
+                ),
+                MakeTarget(
+                    "dead-letters",
+                    "re-validate the local warehouse's dead letters against the current contract (dry run)",
+                    (("$(PROJECT_PYTHON)", *DEAD_LETTERS),),
+                ),
+                MakeTarget(
+                    "dead-letters-replay",
+                    "load the local dead letters that now pass their contract, delete them, leave the rest",
+                    (("$(PROJECT_PYTHON)", *DEAD_LETTERS, "--replay"),),
                 ),
             ),
             run_steps=(RunStep(20, "ingest", "load every source into the local warehouse (dlt)", command),),
@@ -487,6 +502,7 @@ class IngestionGenerator:
             ".dlt/config.toml": render("ingestion/config.toml.j2", values),
             "pipeline/ingest.py": render("ingestion/ingest.py.j2", values),
             "pipeline/columnar.py": (static / "columnar.py").read_text(encoding="utf-8"),
+            "pipeline/dead_letters.py": (static / "dead_letters.py").read_text(encoding="utf-8"),
             "pipeline/runtime.py": (static / "runtime.py").read_text(encoding="utf-8"),
             "pipeline/sources.py": render("ingestion/sources.py.j2", values),
             "tests/test_ingestion.py": (static / "test_ingestion.py").read_text(encoding="utf-8"),

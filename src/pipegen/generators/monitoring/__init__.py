@@ -12,7 +12,7 @@ FAMILY = Declaration(
     tag="monitoring",
     description=(
         "metrics the local run writes (prometheus_client textfile), Prometheus recording rules and alerts "
-        "(PrometheusRule on Kubernetes), a runbook per alert, Grafana dashboards"
+        "(PrometheusRule on Kubernetes), a runbook per alert, Grafana dashboards (and Grafana in compose.yaml)"
     ),
     needs=(Kind.METRICS_ALERTS,),
     generator=GENERATOR,

@@ -8,16 +8,18 @@ the provisioning files that load them (a file provider and a Prometheus data sou
 - `<pipeline>-streaming`: consumer lag (Kafka Exporter), Flink checkpoints and backpressure
   (Flink's Prometheus reporter), for a plan with Kafka or Flink.
 Every query names a metric the generated code emits, a recording rule of rules.yml, or an
-exporter metric (`metrics.EXPORTED`)."""
+exporter metric (`metrics.EXPORTED`). `compose_service` runs Grafana locally (compose.yaml) with
+these provisioning files and dashboards mounted."""
 
 from __future__ import annotations
 
 import hashlib
 from typing import Any
 
-from pipegen.generators.base import Files
+from pipegen.generators.base import ComposeService, Files
 from pipegen.generators.monitoring.metrics import Scope
 from pipegen.generators.monitoring.rules import prefix_re, promql_str
+from pipegen.plan.names import ENV
 from pipegen.render.jsondoc import json_doc
 from pipegen.render.yamldoc import yaml_doc
 
@@ -145,8 +147,13 @@ def dashboards(s: Scope) -> dict[str, dict[str, Any]]:
     return out
 
 
+def dashboard_folder(s: Scope) -> str:
+    """Where Grafana finds this pipeline's dashboards (the provider's `options.path`)."""
+    return f"/var/lib/grafana/dashboards/{s.pipeline}"
+
+
 def provisioning(s: Scope) -> Files:
-    folder = f"/var/lib/grafana/dashboards/{s.pipeline}"
+    folder = dashboard_folder(s)
     providers = {"apiVersion": 1, "providers": [{
         "name": f"pipegen-{s.pipeline}", "folder": s.pipeline, "type": "file", "disableDeletion": False,
         "updateIntervalSeconds": 60, "options": {"path": folder},
@@ -167,3 +174,25 @@ def files(s: Scope) -> Files:
         return {}
     out = {f"{FOLDER}/dashboards/{name}": json_doc(board) + "\n" for name, board in boards.items()}
     return {**out, **provisioning(s)}
+
+
+GRAFANA_IMAGE = "grafana/grafana:13.2.3"  # Grafana 13.2: knows dashboard schemaVersion 42 (CURRENCY.md §10)
+GRAFANA_PORT = 3000
+PROVISIONING = "/etc/grafana/provisioning"  # where Grafana reads provisioning files
+
+
+def compose_service(s: Scope) -> ComposeService | None:
+    """Grafana in compose.yaml with this project's provisioning and dashboards mounted read-only
+    (the dashboards where the provider's `options.path` looks), or None without dashboards. Its
+    health check uses whichever of wget (Alpine's BusyBox) or curl the image has."""
+    if not s.grafana or not dashboards(s):
+        return None
+    password = ENV.grafana_password
+    health = f"http://localhost:{GRAFANA_PORT}/api/health"
+    return ComposeService(
+        name="grafana", image=GRAFANA_IMAGE, ports=(f"127.0.0.1:{GRAFANA_PORT}:{GRAFANA_PORT}",),
+        environment=(("GF_SECURITY_ADMIN_PASSWORD", f"${{{password}:?set {password} in .env}}"),
+                     ("GF_USERS_ALLOW_SIGN_UP", "false")),
+        healthcheck=(f"wget -qO- {health} || curl -fsS {health}",),
+        volumes=(f"./{FOLDER}/provisioning:{PROVISIONING}:ro", f"./{FOLDER}/dashboards:{dashboard_folder(s)}:ro"),
+    )  # fmt: skip

@@ -8,7 +8,8 @@
 - with a batch layer, `monitoring/metrics.json`: what `pipeline/metrics.py` (a shared runtime
   module) measures when the local run ends — the tables, their dead-letter tables and freshness
   columns — and the textfile it writes for node_exporter's textfile collector;
-- with `monitoring.grafana`, Grafana dashboards and their provisioning files (`dashboards.py`);
+- with `monitoring.grafana`, Grafana dashboards and their provisioning files (`dashboards.py`), and a
+  `grafana` service in compose.yaml that loads them (with `make up` / `make down`);
 - with Flink jobs or Kafka, PodMonitors for their pods (`podmonitors.py`).
 """
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipegen.generators.base import Contribution, EnvVar, Files, GenContext
+from pipegen.generators.base import COMPOSE_TARGETS, Contribution, EnvVar, Files, GenContext
 from pipegen.generators.monitoring import dashboards, podmonitors
 from pipegen.generators.monitoring.metrics import Scope, Watched, scope
 from pipegen.generators.monitoring.rules import alerts, groups, keep_ratio
@@ -32,6 +33,8 @@ REQUIREMENTS = ("prometheus_client==0.26.0",)
 RULES = "monitoring/prometheus/rules.yml"
 PROMETHEUS_RULE = "monitoring/kubernetes/prometheusrule.yaml"
 CONFIG = "monitoring/metrics.json"
+GRAFANA_PASSWORD = EnvVar(ENV.grafana_password, ("compose.yaml: the local Grafana's admin password (user admin)",),
+                          secret=True)  # fmt: skip
 
 
 def textfile(s: Scope) -> str:
@@ -42,22 +45,27 @@ class MonitoringGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
         s = scope(ctx.spec, ctx.plan)
         manifests = (PROMETHEUS_RULE, *sorted(podmonitors.resources(s))) if s.kubernetes else ()
+        grafana = dashboards.compose_service(s)
+        services = (grafana,) if grafana else ()
+        targets = COMPOSE_TARGETS if grafana else ()
+        secrets = (GRAFANA_PASSWORD,) if grafana else ()
         if not s.batch:
-            return Contribution(manifests=manifests)
+            return Contribution(manifests=manifests, compose_services=services, make_targets=targets, env=secrets)
+        metrics = EnvVar(
+            ENV.metrics_file,
+            (
+                "pipeline/metrics.py: the metrics textfile the local run writes "
+                "(node_exporter's textfile collector reads *.prom)",
+            ),
+            default=textfile(s),
+        )
         return Contribution(
             manifests=manifests,
             requirements=REQUIREMENTS,
-            env=(
-                EnvVar(
-                    ENV.metrics_file,
-                    (
-                        "pipeline/metrics.py: the metrics textfile the local run writes "
-                        "(node_exporter's textfile collector reads *.prom)",
-                    ),
-                    default=textfile(s),
-                ),
-            ),
+            env=(metrics, *secrets),
             runtime=("metrics.py",),
+            compose_services=services,
+            make_targets=targets,
         )
 
     def render(self, ctx: GenContext) -> Files:

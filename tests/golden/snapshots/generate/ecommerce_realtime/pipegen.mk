@@ -13,7 +13,7 @@ endif
 # you pass it, else the one `pipegen run` built, else PROJECT_PYTHON (its install target installs into it).
 FLINK_PYTHON ?= $(firstword $(PIPEGEN_FLINK_PYTHON) $(PROJECT_PYTHON))
 
-.PHONY: help airflow-install capture cdc-install dag-check dag-test down flink-explain flink-install ingest k8s-build quality quality-report run stream-local stream-quality-report stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize terraform-fmt transform up
+.PHONY: help airflow-install capture cdc-install dag-check dag-test dead-letters dead-letters-replay down flink-explain flink-install ingest k8s-build quality quality-report run stream-local stream-quality-report stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize terraform-fmt transform up
 
 # every target of pipegen.mk with what it does
 help::
@@ -23,6 +23,8 @@ help::
 	@printf '  %-55s  %s\n' cdc-install 'install the local capture'"'"'s Debezium engine (requirements-cdc.txt; needs Java 17)'
 	@printf '  %-55s  %s\n' dag-check 'parse the DAG with Airflow'"'"'s DagBag: no import errors, no warnings'
 	@printf '  %-55s  %s\n' dag-test 'run the DAG once, locally (dag.test: a throwaway run on the local warehouse)'
+	@printf '  %-55s  %s\n' dead-letters 're-validate the local warehouse'"'"'s dead letters against the current contract (dry run)'
+	@printf '  %-55s  %s\n' dead-letters-replay 'load the local dead letters that now pass their contract, delete them, leave the rest'
 	@printf '  %-55s  %s\n' down 'stop the local services and remove their volumes'
 	@printf '  %-55s  %s\n' flink-explain 'plan every Flink SQL statement in PyFlink (external connectors swapped)'
 	@printf '  %-55s  %s\n' flink-install 'install PyFlink for the Flink SQL jobs (requirements-flink.txt, its own environment)'
@@ -64,6 +66,14 @@ dag-check:
 dag-test:
 	env "AIRFLOW_HOME=$(CURDIR)/.airflow" "AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags" "AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins" AIRFLOW__CORE__LOAD_EXAMPLES=false $(PROJECT_PYTHON) -m airflow db migrate
 	env "AIRFLOW_HOME=$(CURDIR)/.airflow" "AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags" "AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins" AIRFLOW__CORE__LOAD_EXAMPLES=false $(PROJECT_PYTHON) -m airflow dags test ecommerce_realtime --conf '{"local": true}'
+
+# re-validate the local warehouse's dead letters against the current contract (dry run)
+dead-letters:
+	$(PROJECT_PYTHON) -m pipeline.dead_letters --local
+
+# load the local dead letters that now pass their contract, delete them, leave the rest
+dead-letters-replay:
+	$(PROJECT_PYTHON) -m pipeline.dead_letters --local --replay
 
 # stop the local services and remove their volumes
 down:

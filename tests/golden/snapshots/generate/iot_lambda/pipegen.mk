@@ -13,11 +13,13 @@ endif
 # you pass it, else the one `pipegen run` built, else PROJECT_PYTHON (its install target installs into it).
 FLINK_PYTHON ?= $(firstword $(PIPEGEN_FLINK_PYTHON) $(PROJECT_PYTHON))
 
-.PHONY: help down flink-explain flink-install flow-check ingest k8s-build prefect-deploy prefect-install prefect-run quality quality-report run serving stream-local stream-quality-report stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize terraform-fmt transform up
+.PHONY: help dead-letters dead-letters-replay down flink-explain flink-install flow-check ingest k8s-build prefect-deploy prefect-install prefect-run quality quality-report run serving stream-local stream-quality-report stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize terraform-fmt transform up
 
 # every target of pipegen.mk with what it does
 help::
 	@echo 'Targets generated from pipegen.yaml (pipegen.mk):'
+	@printf '  %-55s  %s\n' dead-letters 're-validate the local warehouse'"'"'s dead letters against the current contract (dry run)'
+	@printf '  %-55s  %s\n' dead-letters-replay 'load the local dead letters that now pass their contract, delete them, leave the rest'
 	@printf '  %-55s  %s\n' down 'stop the local services and remove their volumes'
 	@printf '  %-55s  %s\n' flink-explain 'plan every Flink SQL statement in PyFlink (external connectors swapped)'
 	@printf '  %-55s  %s\n' flink-install 'install PyFlink for the Flink SQL jobs (requirements-flink.txt, its own environment)'
@@ -43,6 +45,14 @@ help::
 	@printf '  %-55s  %s\n' terraform-fmt 'Check the Terraform files'"'"' layout (terraform fmt -check)'
 	@printf '  %-55s  %s\n' transform 'dbt build: staging and mart models and their tests'
 	@printf '  %-55s  %s\n' up 'start the local services (compose.yaml; secrets from .env)'
+
+# re-validate the local warehouse's dead letters against the current contract (dry run)
+dead-letters:
+	$(PROJECT_PYTHON) -m pipeline.dead_letters --local
+
+# load the local dead letters that now pass their contract, delete them, leave the rest
+dead-letters-replay:
+	$(PROJECT_PYTHON) -m pipeline.dead_letters --local --replay
 
 # stop the local services and remove their volumes
 down:

@@ -10,11 +10,13 @@ ifeq ($(strip $(PROJECT_PYTHON)),)
 PROJECT_PYTHON = $(error no project environment yet: run `pipegen run` (it builds one) or `make setup` (.venv), or pass PROJECT_PYTHON=/path/to/python)
 endif
 
-.PHONY: help down flow-check ingest prefect-deploy prefect-install prefect-run quality quality-report run spark-maintain spark-run synthesize terraform-fmt transform up
+.PHONY: help dead-letters dead-letters-replay down flow-check ingest prefect-deploy prefect-install prefect-run quality quality-report run spark-maintain spark-run synthesize terraform-fmt transform up
 
 # every target of pipegen.mk with what it does
 help::
 	@echo 'Targets generated from pipegen.yaml (pipegen.mk):'
+	@printf '  %-55s  %s\n' dead-letters 're-validate the local warehouse'"'"'s dead letters against the current contract (dry run)'
+	@printf '  %-55s  %s\n' dead-letters-replay 'load the local dead letters that now pass their contract, delete them, leave the rest'
 	@printf '  %-55s  %s\n' down 'stop the local services and remove their volumes'
 	@printf '  %-55s  %s\n' flow-check 'import the flow and load prefect.yaml'"'"'s deployments with Prefect (tests/test_flows.py)'
 	@printf '  %-55s  %s\n' ingest 'load every source into the local warehouse (dlt)'
@@ -30,6 +32,14 @@ help::
 	@printf '  %-55s  %s\n' terraform-fmt 'Check the Terraform files'"'"' layout (terraform fmt -check)'
 	@printf '  %-55s  %s\n' transform 'dbt build: staging and mart models and their tests'
 	@printf '  %-55s  %s\n' up 'start the local services (compose.yaml; secrets from .env)'
+
+# re-validate the local warehouse's dead letters against the current contract (dry run)
+dead-letters:
+	$(PROJECT_PYTHON) -m pipeline.dead_letters --local
+
+# load the local dead letters that now pass their contract, delete them, leave the rest
+dead-letters-replay:
+	$(PROJECT_PYTHON) -m pipeline.dead_letters --local --replay
 
 # stop the local services and remove their volumes
 down:

@@ -10,7 +10,7 @@ ifeq ($(strip $(PROJECT_PYTHON)),)
 PROJECT_PYTHON = $(error no project environment yet: run `pipegen run` (it builds one) or `make setup` (.venv), or pass PROJECT_PYTHON=/path/to/python)
 endif
 
-.PHONY: help airflow-install dag-check dag-test ingest lake lake-maintain quality quality-report run spark-maintain spark-run synthesize transform
+.PHONY: help airflow-install dag-check dag-test dead-letters dead-letters-replay down ingest lake lake-maintain quality quality-report run spark-maintain spark-run synthesize transform up
 
 # every target of pipegen.mk with what it does
 help::
@@ -18,6 +18,9 @@ help::
 	@printf '  %-55s  %s\n' airflow-install 'install Airflow and the project'"'"'s requirements (requirements-airflow.txt)'
 	@printf '  %-55s  %s\n' dag-check 'parse the DAG with Airflow'"'"'s DagBag: no import errors, no warnings'
 	@printf '  %-55s  %s\n' dag-test 'run the DAG once, locally (dag.test: a throwaway run on the local warehouse)'
+	@printf '  %-55s  %s\n' dead-letters 're-validate the local warehouse'"'"'s dead letters against the current contract (dry run)'
+	@printf '  %-55s  %s\n' dead-letters-replay 'load the local dead letters that now pass their contract, delete them, leave the rest'
+	@printf '  %-55s  %s\n' down 'stop the local services and remove their volumes'
 	@printf '  %-55s  %s\n' ingest 'load every source into the local warehouse (dlt)'
 	@printf '  %-55s  %s\n' lake 'build the bronze and silver lake tables'
 	@printf '  %-55s  %s\n' lake-maintain 'compact, Z-order and vacuum / expire the lake tables now'
@@ -28,6 +31,7 @@ help::
 	@printf '  %-55s  %s\n' spark-run 'run the Spark job locally (local[2], Parquet tables): bronze, silver, gold'
 	@printf '  %-55s  %s\n' 'synthesize [ROWS=...] [BAD_ROW_RATE=...]' 'write local stand-in source data (ROWS=N, BAD_ROW_RATE=R)'
 	@printf '  %-55s  %s\n' transform 'dbt build: staging and mart models and their tests'
+	@printf '  %-55s  %s\n' up 'start the local services (compose.yaml; secrets from .env)'
 
 # install Airflow and the project's requirements (requirements-airflow.txt)
 airflow-install:
@@ -41,6 +45,18 @@ dag-check:
 dag-test:
 	env "AIRFLOW_HOME=$(CURDIR)/.airflow" "AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags" "AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins" AIRFLOW__CORE__LOAD_EXAMPLES=false $(PROJECT_PYTHON) -m airflow db migrate
 	env "AIRFLOW_HOME=$(CURDIR)/.airflow" "AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags" "AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins" AIRFLOW__CORE__LOAD_EXAMPLES=false $(PROJECT_PYTHON) -m airflow dags test spark_lakehouse --conf '{"local": true}'
+
+# re-validate the local warehouse's dead letters against the current contract (dry run)
+dead-letters:
+	$(PROJECT_PYTHON) -m pipeline.dead_letters --local
+
+# load the local dead letters that now pass their contract, delete them, leave the rest
+dead-letters-replay:
+	$(PROJECT_PYTHON) -m pipeline.dead_letters --local --replay
+
+# stop the local services and remove their volumes
+down:
+	docker compose down -v
 
 # load every source into the local warehouse (dlt)
 ingest:
@@ -81,3 +97,7 @@ synthesize:
 # dbt build: staging and mart models and their tests
 transform:
 	$(PROJECT_PYTHON) -m pipeline.transform
+
+# start the local services (compose.yaml; secrets from .env)
+up:
+	docker compose up -d --wait

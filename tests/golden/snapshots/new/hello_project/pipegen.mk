@@ -10,7 +10,7 @@ ifeq ($(strip $(PROJECT_PYTHON)),)
 PROJECT_PYTHON = $(error no project environment yet: run `pipegen run` (it builds one) or `make setup` (.venv), or pass PROJECT_PYTHON=/path/to/python)
 endif
 
-.PHONY: help airflow-install dag-check dag-test down ingest quality quality-report run synthesize transform up
+.PHONY: help airflow-install dag-check dag-test dead-letters dead-letters-replay down ingest quality quality-report run synthesize transform up
 
 # every target of pipegen.mk with what it does
 help::
@@ -18,6 +18,8 @@ help::
 	@printf '  %-55s  %s\n' airflow-install 'install Airflow and the project'"'"'s requirements (requirements-airflow.txt)'
 	@printf '  %-55s  %s\n' dag-check 'parse the DAG with Airflow'"'"'s DagBag: no import errors, no warnings'
 	@printf '  %-55s  %s\n' dag-test 'run the DAG once, locally (dag.test: a throwaway run on the local warehouse)'
+	@printf '  %-55s  %s\n' dead-letters 're-validate the local warehouse'"'"'s dead letters against the current contract (dry run)'
+	@printf '  %-55s  %s\n' dead-letters-replay 'load the local dead letters that now pass their contract, delete them, leave the rest'
 	@printf '  %-55s  %s\n' down 'stop the local services and remove their volumes'
 	@printf '  %-55s  %s\n' ingest 'load every source into the local warehouse (dlt)'
 	@printf '  %-55s  %s\n' quality 'Great Expectations checkpoint over staged tables and marts'
@@ -39,6 +41,14 @@ dag-check:
 dag-test:
 	env "AIRFLOW_HOME=$(CURDIR)/.airflow" "AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags" "AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins" AIRFLOW__CORE__LOAD_EXAMPLES=false $(PROJECT_PYTHON) -m airflow db migrate
 	env "AIRFLOW_HOME=$(CURDIR)/.airflow" "AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags" "AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins" AIRFLOW__CORE__LOAD_EXAMPLES=false $(PROJECT_PYTHON) -m airflow dags test hello_project --conf '{"local": true}'
+
+# re-validate the local warehouse's dead letters against the current contract (dry run)
+dead-letters:
+	$(PROJECT_PYTHON) -m pipeline.dead_letters --local
+
+# load the local dead letters that now pass their contract, delete them, leave the rest
+dead-letters-replay:
+	$(PROJECT_PYTHON) -m pipeline.dead_letters --local --replay
 
 # stop the local services and remove their volumes
 down:

@@ -1,0 +1,156 @@
+"""The generated Kafka side judged against a real Kafka-protocol broker (tansu, the session's
+`kafka_broker`): every `KafkaTopic` the examples declare (k8s/kafka/topics.yaml) is created as
+Strimzi's topic operator would create it, and the broker reports the declared partitions and
+config and takes and returns a record on every partition; the generated validation-events
+publisher (pipeline/quality_events.py, KafkaSink) writes to the declared events topic, keyed by
+table; and every topic a generated Flink job reads or writes (dead-letter topics included) is one
+the cluster declares. One probe process judges all examples."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from tests.conftest import SPECS, generate
+from tests.judges import offline_env
+from tests.servers import KafkaBroker
+
+PROBE = Path(__file__).parents[1] / "judges" / "probes" / "kafka_topics.py"
+EXAMPLES = ("ecommerce_realtime", "iot_lambda", "azure_playground")  # the examples with a Kafka cluster
+TOPIC_OPTION = re.compile(r"'topic'\s*=\s*'([^']+)'")
+SINK_OPTION = "'sink."  # only a Kafka sink's WITH clause sets sink.* options (delivery guarantee, transactions)
+
+
+def declared_topics(project: Path) -> list[dict[str, Any]]:
+    docs = YAML(typ="safe").load_all((project / "k8s" / "kafka" / "topics.yaml").read_text())
+    return [
+        {"name": d["spec"]["topicName"], "partitions": d["spec"]["partitions"], "replicas": d["spec"]["replicas"],
+         "config": d["spec"]["config"]}
+        for d in docs if d and d["kind"] == "KafkaTopic"
+    ]  # fmt: skip
+
+
+def flink_topics(project: Path) -> tuple[set[str], set[str]]:
+    """(topics the Flink jobs read, topics they write), from the Kafka tables of their SQL."""
+    statements = [s for sql in (project / "flink" / "sql").glob("*.sql") for s in sql.read_text().split(";\n")]
+    read, written = set(), set()
+    for statement in statements:
+        (written if SINK_OPTION in statement else read).update(TOPIC_OPTION.findall(statement))
+    return read, written
+
+
+def external_topics(example: str) -> set[str]:
+    """Topics of the spec's Kafka stream sources: they live on the source's own cluster, not the pipeline's."""
+    spec = YAML(typ="safe").load((SPECS / f"{example}.yaml").read_text())
+    return {t["name"] for s in spec["sources"] if s["type"] == "kafka" for t in s.get("topics", [])}
+
+
+def validation_events(tables: list[str]) -> list[dict[str, Any]]:
+    """Two events per table, in the fields KafkaSink keys and heads them by (the GX judges check the
+    events' schemas; this judges where they land)."""
+    return [
+        {"event_id": f"{table}-{i}", "event_type": "ValidationFailed", "table": table, "n": i}
+        for table in tables
+        for i in range(2)
+    ]
+
+
+@pytest.fixture(scope="module")
+def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out: dict[str, Path] = {}
+    for name in EXAMPLES:
+        project = tmp_path_factory.mktemp(name)
+        code, output = generate(SPECS / f"{name}.yaml", project)
+        assert code == 0, output
+        out[name] = project
+    return out
+
+
+@pytest.fixture(scope="module")
+def broker_report(
+    projects: dict[str, Path], kafka_python: Path, kafka_broker: KafkaBroker, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    scratch = tmp_path_factory.mktemp("kafka_topics")
+    declared = [t for project in projects.values() for t in declared_topics(project)]
+    (scratch / "declared.json").write_text(json.dumps(declared))
+    shop = projects["ecommerce_realtime"]
+    events = scratch / "events.jsonl"
+    events.write_text("".join(json.dumps(e) + "\n" for e in validation_events(["shop.orders", "shop.users"])))
+    topic = json.loads((shop / "gx" / "checks.json").read_text())["events"]["topic"]
+    argv = [str(kafka_python), str(PROBE), kafka_broker.bootstrap, str(scratch / "declared.json"),
+            str(shop), topic, str(events)]  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=180, check=False,
+                          env=offline_env(scratch / "home"))  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    report["declared"] = declared
+    return report
+
+
+@pytest.mark.judge
+def test_every_declared_topic_is_created_on_the_broker_with_its_partitions_and_config(
+    broker_report: dict[str, Any],
+) -> None:
+    declared = broker_report["declared"]
+    assert len(declared) >= 12 + 2 + 2  # ecommerce_realtime's CDC, dead-letter, Debezium, Connect topics; the others'
+    for topic in declared:
+        held = broker_report["topics"][topic["name"]]
+        assert held["partitions"] == topic["partitions"], topic["name"]
+        assert held["config"] == {k: str(v) for k, v in topic["config"].items()}, topic["name"]
+
+
+@pytest.mark.judge
+def test_every_partition_of_every_declared_topic_takes_a_record_and_returns_it(broker_report: dict[str, Any]) -> None:
+    for topic in broker_report["declared"]:
+        records = broker_report["topics"][topic["name"]]["records"]
+        wrote = [
+            {"partition": p, "key": str(p), "value": {"partition": p}, "headers": {}}
+            for p in range(topic["partitions"])
+        ]
+        assert records == wrote, topic["name"]
+
+
+@pytest.mark.judge
+def test_the_validation_events_publisher_writes_the_declared_events_topic_keyed_by_table(
+    broker_report: dict[str, Any], projects: dict[str, Path]
+) -> None:
+    checks = json.loads((projects["ecommerce_realtime"] / "gx" / "checks.json").read_text())
+    assert checks["events"]["sink"] == "kafka"
+    declared = {t["name"]: t for t in broker_report["declared"]}
+    assert declared[checks["events"]["topic"]]["partitions"] > 1  # so keying decides the partition
+    sent = validation_events(["shop.orders", "shop.users"])
+    got = broker_report["events"]
+    assert sorted(m["value"]["event_id"] for m in got) == sorted(e["event_id"] for e in sent)
+    assert all(m["key"] == m["value"]["table"] for m in got)
+    assert all(m["headers"] == {"event_type": "ValidationFailed", "event_id": m["value"]["event_id"]} for m in got)
+    by_table: dict[str, set[int]] = {}
+    for m in got:
+        by_table.setdefault(m["key"], set()).add(m["partition"])
+    assert all(len(partitions) == 1 for partitions in by_table.values()), by_table  # one table, one partition: in order
+
+
+UNDECLARED_FAKER_TOPIC = pytest.mark.xfail(
+    strict=True,
+    reason="a faker stream source's topic (azure_playground's `page_views`) is read from the pipeline's cluster "
+    "but no KafkaTopic declares it and no ACL grants it (found by this test; left for the kafka family)",
+)
+
+
+@pytest.mark.parametrize(
+    "example", [e if e != "azure_playground" else pytest.param(e, marks=UNDECLARED_FAKER_TOPIC) for e in EXAMPLES]
+)
+def test_every_topic_a_flink_job_writes_or_reads_of_the_pipelines_cluster_is_declared(
+    projects: dict[str, Path], example: str
+) -> None:
+    project = projects[example]
+    read, written = flink_topics(project)
+    declared = {t["name"] for t in declared_topics(project)}
+    assert any(t.endswith(".dlq") for t in written), "no Flink job writes a dead-letter topic"
+    assert written <= declared, sorted(written - declared)
+    assert read <= declared | external_topics(example), sorted(read - declared)
