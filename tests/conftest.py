@@ -120,10 +120,11 @@ def example_specs() -> list[Path]:
 
 
 # The JVMs the judges start (PyFlink's gateway and its local cluster, Spark, the Debezium engine)
-# run for seconds over a few hundred rows: the C1 compiler alone and the serial collector halve
-# their CPU time (a Flink end-to-end module: 32 s -> 18 s) without changing what they compute. A
-# value set outside the suite wins; docs/judges.md says so.
-JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+# run for seconds over a few hundred rows: with the C1 compiler alone they spend about 40 % less
+# CPU time (a Flink end-to-end module: 32 s -> 18 s) without changing what they compute. (No
+# collector is chosen here: the Debezium engine chooses its own, and two are refused.) A value
+# set outside the suite wins; docs/judges.md says so.
+JVM_OPTIONS = "-XX:TieredStopAtLevel=1"
 
 
 def pytest_configure(config: pytest.Config) -> None:
