@@ -301,3 +301,33 @@ def test_athena_and_glue_query_the_s3_lake_only_where_no_target_serves_sql(parse
     assert re.fullmatch(r"[a-z0-9_]+", docs["envs/prod/terraform.tfvars"]["glue_database"])
     assert "AthenaQueries" in str(docs["modules/platform/iam.tf"])
     assert not any(p.endswith("catalog.tf") for p in parsed["ecommerce_realtime"])
+
+
+def test_gcp_bigquery_datasets_of_the_target_with_retention_labels_and_writer_grants(
+    parsed: dict[str, dict[str, Any]],
+) -> None:
+    # iot_lambda's BigQuery target: project acme-iot, dataset (schema) iot, region europe-west3; a batch
+    # layer with sources sensors and registry: dbt's staging and marts and the raw datasets land there too
+    docs = {p.split("/terraform/", 1)[1]: d for p, d in parsed["iot_lambda"].items()}
+    datasets = docs["envs/prod/terraform.tfvars"]["bigquery_datasets"]
+    assert set(datasets) == {"iot", "staging", "marts", "raw_sensors", "raw_registry"}
+    assert all(d == {"project": "acme-iot", "location": "europe-west3"} for d in datasets.values())
+    dataset = _blocks(docs["modules/platform/bigquery.tf"], "resource")["google_bigquery_dataset"]["target"]
+    assert dataset["default_table_expiration_ms"] == "${var.retention_days * 86400000}"
+    assert dataset["labels"] == "${var.tags}"
+    identities = str(docs["modules/platform/identities.tf"])
+    assert "roles/bigquery.dataEditor" in identities and "roles/bigquery.jobUser" in identities
+    assert "roles/bigquery.admin" not in identities and "roles/owner" not in identities
+
+
+def test_azure_databricks_is_standard_unless_a_target_names_a_unity_catalog(tmp_path: Path) -> None:
+    assert (
+        'databricks_sku = "premium"'
+        in rendered(REPO / "specs/azure_playground.yaml")["terraform/envs/dev/terraform.tfvars"]
+    )  # fmt: skip  (its Databricks target names catalog `playground`)
+    text = (REPO / "specs/azure_playground.yaml").read_text()
+    assert text.count("      catalog: playground\n") == 1
+    (tmp_path / "playground.yaml").write_text(text.replace("      catalog: playground\n", ""))
+    ready = prepare(tmp_path / "playground.yaml")
+    tfvars = str(render_tree(ready.spec, ready.plan)["terraform/envs/dev/terraform.tfvars"])
+    assert 'databricks_sku = "standard"' in tfvars
