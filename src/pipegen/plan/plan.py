@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pipegen.plan.capacity import Capacity, capacity_findings, compute
 from pipegen.plan.components import Graph, graph
 from pipegen.plan.engines import EngineChoice, choose
-from pipegen.plan.layers import engine_findings, layer_reasons, masked_rule_findings, spark_gold_findings
 from pipegen.plan.infra_findings import infra_findings
+from pipegen.plan.layers import engine_findings, layer_reasons, masked_rule_findings, spark_gold_findings
 from pipegen.plan.monitoring import monitoring_findings
 from pipegen.plan.names import Names, names
 from pipegen.plan.reach import reach_findings
