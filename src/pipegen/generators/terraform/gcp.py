@@ -318,6 +318,9 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
         Cost("Cloud KMS key version", 1, "key-month", PRICES["kms"]),
         Cost("Secret Manager secret versions", len(inf.secrets), "version-month", PRICES["secret"]),
     ]  # fmt: skip
+    if datasets:
+        costs.append(Cost("BigQuery datasets (storage and queries billed by use; not estimated)", len(datasets),
+                          "dataset", 0.0))  # fmt: skip
     if inf.stream:
         costs += [Cost("Managed Kafka vCPUs", vcpus, "vCPU-month", PRICES["kafka_vcpu"]),
                   Cost("Managed Kafka memory", memory, "GiB-month", PRICES["kafka_gib"])]  # fmt: skip
