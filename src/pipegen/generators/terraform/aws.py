@@ -4,7 +4,7 @@ entries for every spec secret; one IAM role per workload (EKS Pod Identity) with
 
 from __future__ import annotations
 
-from pipegen.generators.terraform.aws_alarms import alarms
+from pipegen.generators.terraform.aws_alarms import EMAIL_RE, alarms, alert_emails
 from pipegen.generators.terraform.common import (
     each_secret,
     names_map_var,
@@ -16,7 +16,7 @@ from pipegen.generators.terraform.common import (
     tags_var,
     tier_days,
 )
-from pipegen.generators.terraform.hcl import Attr, Block, Comment, Item, Ref, Value, block
+from pipegen.generators.terraform.hcl import Attr, Block, Comment, Item, Ref, Value, block, quote
 from pipegen.generators.terraform.model import CloudModule, Cost, EnvPlan, Infra, Output, Var
 from pipegen.plan.cloudnames import CloudNames
 from pipegen.spec.catalog import LAKE_TARGETS, OLAP_TARGETS, SERVING_TARGETS, WAREHOUSE_TARGETS
@@ -76,6 +76,10 @@ def variables(inf: Infra) -> tuple[Var, ...]:
             regex_var("glue_database", "Glue Data Catalog database of the lake's tables.", GLUE_RE,
                       "glue_database: at most 255 lowercase letters, digits and _."),
         ]  # fmt: skip
+    if alarms(inf)[0] and alert_emails(inf):
+        cond = f"alltrue([for e in var.alert_emails : can(regex({quote(EMAIL_RE)}, e))])"
+        out.append(Var("alert_emails", "list(string)", "Addresses the alarms' SNS topic mails (on_failure emails).",
+                       ((cond, "alert_emails: email addresses."),)))  # fmt: skip
     if inf.stream:
         out += [
             regex_var("kafka_cluster_name", "MSK cluster name.", "^[a-zA-Z][a-zA-Z0-9-]{0,63}$",
@@ -401,6 +405,8 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
     if athena(inf):
         values += [("query_results_bucket", str(names.bucket("query-results"))),
                    ("glue_database", str(names.catalog_database))]  # fmt: skip
+    if alarms(inf)[0] and alert_emails(inf):
+        values.append(("alert_emails", list(alert_emails(inf))))
     broker = "kafka.t3.small" if dev else "kafka.m7g.large"
     brokers = 2 if dev else max(3, -(-inf.kafka_brokers // 3) * 3)
     volume = 10 if dev else inf.broker_gib

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pipegen.generators.terraform.hcl import Attr, Block, Item, Ref, Value, block
 from pipegen.generators.terraform.model import Infra
 from pipegen.plan.alerting import ALERTS, CRITICAL, WARNING, consumer_lag, runbook_url, watched
-from pipegen.spec.types import format_duration
+from pipegen.spec.model import NotificationType
+from pipegen.spec.types import format_duration, parse_secret_ref
 
 NAMESPACE = '"pipegen/${var.name_prefix}"'  # the CloudWatch agent's `metric_namespace`
 FRESHNESS_PERIOD = 300
@@ -158,10 +159,26 @@ def _lag(inf: Infra) -> tuple[list[Block], list[Alarm]]:
     return [alarm], [Alarm(ALERTS.consumer_lag, WARNING, "", f"a group more than {format_duration(lag)} behind")]
 
 
-def topic() -> Block:
-    return block("resource", "aws_sns_topic", "alerts", body=[
+EMAIL_RE = "^[^@\\s]+@[^@\\s]+$"
+
+
+def alert_emails(inf: Infra) -> tuple[str, ...]:
+    """The literal addresses of `orchestration.on_failure`'s email notifications (who is alerted when a
+    run fails), subscribed to the alarms' topic; references and other channels are not."""
+    found = [to for n in inf.ctx.spec.orchestration.on_failure if n.type == NotificationType.EMAIL
+             for to in (n.to or ()) if not parse_secret_ref(to)]  # fmt: skip
+    return tuple(dict.fromkeys(found))
+
+
+def topic(inf: Infra) -> tuple[Block, ...]:
+    out = [block("resource", "aws_sns_topic", "alerts", body=[
         Attr("name", Ref('"${var.name_prefix}-alerts"')), Attr("kms_master_key_id", Ref("aws_kms_key.data.arn")),
-        Attr("tags", Ref("var.tags"))])  # fmt: skip
+        Attr("tags", Ref("var.tags"))])]  # fmt: skip
+    if alert_emails(inf):  # each address confirms its subscription from the mail SNS sends
+        out.append(block("resource", "aws_sns_topic_subscription", "email", body=[
+            Attr("for_each", Ref("toset(var.alert_emails)")), Attr("topic_arn", Ref("aws_sns_topic.alerts.arn")),
+            Attr("protocol", "email"), Attr("endpoint", Ref("each.value"))]))  # fmt: skip
+    return tuple(out)
 
 
 def alarms(inf: Infra) -> tuple[tuple[Block, ...], tuple[Alarm, ...]]:
@@ -180,7 +197,7 @@ def alarms(inf: Infra) -> tuple[tuple[Block, ...], tuple[Alarm, ...]]:
         listed += a
     if not blocks:
         return (), ()
-    return (topic(), *blocks), tuple(listed)
+    return (*topic(inf), *blocks), tuple(listed)
 
 
 __all__ = ["CRITICAL", "METRIC_DIMENSIONS", "Alarm", "alarms"]
