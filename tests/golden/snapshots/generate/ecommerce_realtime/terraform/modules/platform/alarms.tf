@@ -4,6 +4,13 @@ resource "aws_sns_topic" "alerts" {
   tags              = var.tags
 }
 
+resource "aws_sns_topic_subscription" "email" {
+  for_each  = toset(var.alert_emails)
+  topic_arn = aws_sns_topic.alerts.arn
+  protocol  = "email"
+  endpoint  = each.value
+}
+
 locals {
   stale_alarms = {
     "raw_shop.orders:critical" = {
