@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from pipegen.generators.terraform.hcl import Attr, Block, Item, Ref, Value, block
 from pipegen.generators.terraform.model import Infra
-from pipegen.plan.alerting import ALERTS, CRITICAL, WARNING, consumer_lag, runbook_url, watched
+from pipegen.plan.alerting import ALERTS, WARNING, consumer_lag, runbook_url, watched
 from pipegen.spec.model import NotificationType
 from pipegen.spec.types import format_duration, parse_secret_ref
 
@@ -200,4 +200,4 @@ def alarms(inf: Infra) -> tuple[tuple[Block, ...], tuple[Alarm, ...]]:
     return (*topic(inf), *blocks), tuple(listed)
 
 
-__all__ = ["CRITICAL", "METRIC_DIMENSIONS", "Alarm", "alarms"]
+__all__ = ["EMAIL_RE", "METRIC_DIMENSIONS", "Alarm", "alarms", "alert_emails"]
