@@ -50,6 +50,7 @@ def test_cloud_names_stay_within_each_clouds_limits(cloud: str) -> None:
         for _, identity in names.identities:
             assert len(identity) <= (30 if cloud == "gcp" else 64)
             assert cloud != "gcp" or len(identity) >= 6
+        assert re.fullmatch(r"[a-z0-9_]{1,255}", names.catalog_database)  # Glue (and Athena) database names
         secrets = dict(names.secrets)
         assert len(set(secrets.values())) == 2  # two spec secrets differing in case stay distinct
         if cloud == "azure":

@@ -7,6 +7,8 @@ cloud's length and charset limits, and the tags/labels every resource carries.
   Terraform state bucket `<pipeline>-state` holds every environment's state under its own key
 - Azure: resource group `rg-<pipeline>-<env>`, storage account `<pipeline><env>` (3-24 lowercase
   letters and digits), its state account `<pipeline>tfstate`, Key Vault `kv-<pipeline>-<env>` (3-24)
+- AWS: the Glue database `<pipeline>_<env>`, Athena's workgroup `<prefix>` and results bucket
+  `<pipeline>-<env>-query-results`
 - the stream service (MSK cluster, Event Hubs namespace, Managed Kafka cluster) `<prefix>-kafka` /
   `<prefix>-events`; encryption key (alias, key ring) `<prefix>-key`
 - one identity per workload (IAM role, managed identity, service account: GCP's 6-30 characters)
@@ -26,7 +28,7 @@ from pipegen.spec.snakecase import snake
 
 DEFAULT_ENVIRONMENTS = ("dev", "staging", "prod")
 WORKLOADS = ("ingest", "transform", "stream")  # batch extract; dbt + quality; stream jobs
-LAKE_PURPOSES = ("lake", "checkpoints")
+LAKE_PURPOSES = ("lake", "checkpoints", "query-results")  # query-results: Athena's (AWS)
 AZURE_CONTAINERS = ("bronze", "silver", "gold", "checkpoints")  # one container per lake layer
 
 
@@ -43,6 +45,7 @@ class CloudNames:
     key_vault: Ident | None  # Azure
     stream: Ident  # MSK cluster / Event Hubs namespace / Managed Kafka cluster id
     key_alias: Ident  # KMS alias (written `alias/<name>`) / key ring
+    catalog_database: Ident  # AWS Glue database `<pipeline>_<env>` (lowercase letters, digits, `_`)
     identities: tuple[tuple[str, Ident], ...]  # workload -> role / identity / service account id
     secrets: tuple[tuple[str, Ident], ...]  # spec secret name -> secret store entry
     tags: tuple[tuple[str, str], ...]  # key -> value, within the cloud's limits
@@ -123,6 +126,7 @@ def cloud_names(spec: Spec, environment: str, secrets: list[str]) -> CloudNames:
         key_vault=dns_name(f"kv-{pipeline}-{env}", max_len=24) if azure else None,
         stream=dns_name(f"{prefix}-{'events' if azure else 'kafka'}", max_len=50 if azure else 63),
         key_alias=dns_name(f"{prefix}-key"),
+        catalog_database=Ident(snake(f"{pipeline}_{env}")[:255]),
         identities=tuple((w, _identity(prefix, w, spec.cloud)) for w in WORKLOADS),
         secrets=_secret_names(prefix, secrets),
         tags=tags(spec, environment),

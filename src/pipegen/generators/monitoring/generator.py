@@ -19,8 +19,9 @@ from typing import Any
 
 from pipegen.generators.base import COMPOSE_TARGETS, Contribution, EnvVar, Files, GenContext
 from pipegen.generators.monitoring import dashboards, podmonitors
-from pipegen.generators.monitoring.metrics import Scope, Watched, scope
+from pipegen.generators.monitoring.metrics import Scope, scope
 from pipegen.generators.monitoring.rules import alerts, groups, keep_ratio
+from pipegen.plan.alerting import Watched
 from pipegen.plan.names import ENV
 from pipegen.render.env import render
 from pipegen.render.filters import number

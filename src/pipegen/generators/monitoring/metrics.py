@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipegen.plan.alerting import Watched, consumer_lag, watched
 from pipegen.plan.components import Kind
 from pipegen.plan.plan import Plan
-from pipegen.spec.model import Dataset, Spec
-from pipegen.spec.types import parse_column_type
+from pipegen.spec.model import Spec
 
 # name -> (type, help): the metrics pipeline/metrics.py writes (the one list; a test reads the
 # local run's metrics file and finds each one there).
@@ -44,20 +44,6 @@ EXPORTED: dict[str, str] = {
     "flink_taskmanager_job_task_backPressuredTimeMsPerSecond": "Flink: ms per second a task is back-pressured",
 }
 
-TIME_TYPES = frozenset({"timestamp", "timestamp_tz", "date"})
-MIN_SLA = 300.0  # the default freshness SLA is never under five minutes (a realtime latency is 0)
-
-
-@dataclass(frozen=True)
-class Watched:
-    """A table the batch layer loads, as the metrics name it (`raw_schema.raw_table`)."""
-
-    table: str
-    dead_letter: str
-    column: str | None  # landed freshness column (timestamp or date), None when there is none
-    # (severity, seconds): the age past which it alerts; table freshness overrides the SLA
-    stale_after: tuple[tuple[str, float], ...]
-
 
 @dataclass(frozen=True)
 class Scope:
@@ -82,44 +68,13 @@ class Scope:
         return any(t.column for t in self.tables)
 
 
-def freshness_sla(spec: Spec) -> float:
-    """`monitoring.freshness_sla`, else twice the latency (at least MIN_SLA)."""
-    return spec.monitoring.freshness_sla or max(2 * spec.latency, MIN_SLA)
-
-
-def _column(d: Dataset) -> str | None:
-    fresh = d.quality.freshness if d.quality else None
-    name = (fresh.column if fresh else None) or d.watermark
-    col = next((c for c in d.columns if c.name == name), None)
-    if col is None or parse_column_type(col.type).name not in TIME_TYPES:
-        return None
-    return name
-
-
-def _stale_after(spec: Spec, d: Dataset) -> tuple[tuple[str, float], ...]:
-    fresh = d.quality.freshness if d.quality else None
-    levels = [("warning", fresh.warn_after), ("critical", fresh.error_after)] if fresh else []
-    out = tuple((sev, age) for sev, age in levels if age is not None)
-    return out or (("critical", freshness_sla(spec)),)
-
-
 def scope(spec: Spec, plan: Plan) -> Scope:
     names = plan.names
-    tables = []
-    for i in plan.graph.batch_sources:
-        source = spec.sources[i]
-        for d in (*source.tables, *source.topics):
-            n = names.dataset(source.name, d.name)
-            column = _column(d)
-            tables.append(Watched(
-                f"{n.raw_schema}.{n.raw_table}", f"{n.raw_schema}.{n.dead_letter_table}",
-                str(n.column(column)) if column else None, _stale_after(spec, d),
-            ))  # fmt: skip
     kinds = plan.graph.kinds
     alerts = spec.monitoring.alerts
     return Scope(
         pipeline=str(names.pipeline),
-        tables=tuple(tables),
+        tables=watched(spec, plan),
         batch=bool(plan.graph.batch_sources),
         quality=bool(plan.graph.batch_sources) and Kind.QUALITY_CHECKS in kinds,
         kafka=Kind.KAFKA_TOPICS in kinds,
@@ -128,7 +83,7 @@ def scope(spec: Spec, plan: Plan) -> Scope:
         job_prefix=f"{names.pipeline}__",
         failure_rate=alerts.failure_rate,
         row_drop=alerts.row_drop,
-        consumer_lag=max(alerts.consumer_lag or max(spec.latency, 60.0), 1.0),
+        consumer_lag=consumer_lag(spec),
         kubernetes=spec.deploy.kubernetes.enabled,
         namespace=str(names.k8s_namespace),
         grafana=spec.monitoring.grafana,

@@ -12,10 +12,10 @@ from decimal import Decimal
 from typing import Any
 
 from pipegen.generators.monitoring.metrics import Scope
+from pipegen.plan.alerting import ALERTS, runbook_url
 from pipegen.render.filters import number
 from pipegen.spec.types import format_duration
 
-RUNBOOKS = "docs/runbooks.md"
 BACKPRESSURE_MS = 500  # a task back-pressured over half of every second
 
 
@@ -53,7 +53,7 @@ class Alert:
             "annotations": {
                 "summary": self.summary,
                 "description": self.description,
-                "runbook_url": f"{RUNBOOKS}#{self.name.lower()}",
+                "runbook_url": runbook_url(self.name),
             },
         }
 
@@ -101,7 +101,7 @@ def _batch_alerts(s: Scope) -> list[Alert]:
     p = f"pipeline={promql_str(s.pipeline)}"
     out = [
         Alert(
-            "PipelineTableStale", severity,
+            ALERTS.table_stale, severity,
             f"pipeline_table:pipegen_table_freshness_lag_seconds{{{p},table={promql_str(t.table)}}} > {number(age)}",
             0, f"{t.table} is older than {format_duration(age)}",
             "The newest row of {{ $labels.table }} is {{ $value | humanizeDuration }} old "
@@ -111,27 +111,27 @@ def _batch_alerts(s: Scope) -> list[Alert]:
         for severity, age in t.stale_after
     ]  # fmt: skip
     out += [
-        Alert("PipelineStepFailed", "critical", f"pipegen_step_success{{{p}}} == 0", 0,
+        Alert(ALERTS.step_failed, "critical", f"pipegen_step_success{{{p}}} == 0", 0,
               "step {{ $labels.step }} of {{ $labels.pipeline }} failed",
               "The last run of step {{ $labels.step }} failed; nothing after it ran."),
-        Alert("PipelineFailureRateHigh", "warning",
+        Alert(ALERTS.failure_rate, "warning",
               f"pipeline_step:pipegen_step_failure_ratio:increase1d{{{p}}} > {number(s.failure_rate)}", 0,
               "step {{ $labels.step }} fails too often",
               f"{{{{ $value | humanizePercentage }}}} of the step's runs failed over a day "
               f"(allowed: {number(s.failure_rate)})."),
-        Alert("PipelineDeadLettersGrowing", "warning",
+        Alert(ALERTS.dead_letters, "warning",
               f"increase(pipegen_rows_rejected_total{{{p}}}[1h]) > 0", 0,
               "{{ $labels.table }}: rows are going to the dead-letter table",
               "{{ $value }} row(s) of {{ $labels.table }} were rejected in the last hour."),
     ]  # fmt: skip
     if s.quality:
         out += [
-            Alert("PipelineQualityBreach", "critical",
+            Alert(ALERTS.quality_breach, "critical",
                   f'increase(pipegen_quality_breaches_total{{{p},severity="critical"}}[1h]) > 0', 0,
                   "{{ $labels.table }}: an error-severity quality rule was breached",
                   "A row-level rule of {{ $labels.table }} at severity error failed past its `mostly` "
                   "in the last hour."),
-            Alert("PipelineQualityBreach", "warning",
+            Alert(ALERTS.quality_breach, "warning",
                   f'increase(pipegen_quality_breaches_total{{{p},severity="warning"}}[1h]) > 0', 0,
                   "{{ $labels.table }}: a warn-severity quality rule was breached",
                   "A row-level rule of {{ $labels.table }} at severity warn failed past its `mostly` "
@@ -140,7 +140,7 @@ def _batch_alerts(s: Scope) -> list[Alert]:
     if s.row_drop is not None:
         keep = keep_ratio(s.row_drop)
         out.append(Alert(
-            "PipelineRowDrop", "warning",
+            ALERTS.row_drop, "warning",
             f"pipeline_table:pipegen_rows_loaded:increase1d{{{p}}}"
             f" < {number(keep)} * (pipeline_table:pipegen_rows_loaded:increase1d{{{p}}} offset 1d)", 0,
             "{{ $labels.table }}: fewer rows than yesterday",
@@ -153,7 +153,7 @@ def _stream_alerts(s: Scope) -> list[Alert]:
     out = []
     if s.kafka:
         out.append(Alert(
-            "PipelineConsumerLagHigh", "warning",
+            ALERTS.consumer_lag, "warning",
             f"consumergroup_topic:kafka_consumergroup_lag_seconds:rate5m > {number(s.consumer_lag)}", 300,
             "{{ $labels.consumergroup }} is behind on {{ $labels.topic }}",
             f"At the topic's current rate the group needs {{{{ $value | humanizeDuration }}}} to catch up "
@@ -162,11 +162,11 @@ def _stream_alerts(s: Scope) -> list[Alert]:
     if s.flink:
         job = f"job_name=~{prefix_re(s.job_prefix)}"
         out += [
-            Alert("PipelineFlinkCheckpointFailing", "critical",
+            Alert(ALERTS.checkpoint_failing, "critical",
                   f"increase(flink_jobmanager_job_numberOfFailedCheckpoints{{{job}}}[10m]) > 0", 0,
                   "Flink job {{ $labels.job_name }}: checkpoints are failing",
                   "{{ $value }} checkpoint(s) failed in the last 10 minutes: the job cannot commit its output."),
-            Alert("PipelineFlinkBackpressured", "warning",
+            Alert(ALERTS.backpressured, "warning",
                   f"max by (job_name, task_name) (flink_taskmanager_job_task_backPressuredTimeMsPerSecond{{{job}}})"
                   f" > {BACKPRESSURE_MS}", 600,
                   "Flink job {{ $labels.job_name }}: {{ $labels.task_name }} is back-pressured",

@@ -13,7 +13,8 @@ FAMILY = Declaration(
     description=(
         "Terraform per cloud (AWS, Azure, GCP): a platform module and one root per environment with tfvars, "
         "pinned provider, remote state; encrypted private storage with lifecycle tiers, the stream service, "
-        "secret store entries, one least-privilege identity per workload, a cost estimate"
+        "secret store entries, one least-privilege identity per workload, the warehouse's datasets (BigQuery) or a "
+        "query catalog (Glue/Athena), CloudWatch alarms for the alerts (AWS), a cost estimate"
     ),
     needs=(Kind.CLOUD_INFRASTRUCTURE,),
     generator=GENERATOR,

@@ -4,6 +4,7 @@ entries for every spec secret; one IAM role per workload (EKS Pod Identity) with
 
 from __future__ import annotations
 
+from pipegen.generators.terraform.aws_alarms import EMAIL_RE, alarms, alert_emails
 from pipegen.generators.terraform.common import (
     each_secret,
     names_map_var,
@@ -15,9 +16,11 @@ from pipegen.generators.terraform.common import (
     tags_var,
     tier_days,
 )
-from pipegen.generators.terraform.hcl import Attr, Block, Comment, Item, Ref, Value, block
+from pipegen.generators.terraform.hcl import Attr, Block, Comment, Item, Ref, Value, block, quote
 from pipegen.generators.terraform.model import CloudModule, Cost, EnvPlan, Infra, Output, Var
 from pipegen.plan.cloudnames import CloudNames
+from pipegen.spec.catalog import LAKE_TARGETS, OLAP_TARGETS, SERVING_TARGETS, WAREHOUSE_TARGETS
+from pipegen.spec.model import TargetType
 
 REGION = "eu-central-1"
 PROVIDER_VERSION = "~> 6.25"
@@ -25,7 +28,12 @@ KAFKA_VERSION = "3.9.x"
 BUCKET_RE = "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 # monthly list prices (USD) assumed for the estimate
 PRICES = {"s3_standard": 0.0245, "s3_ia": 0.0135, "s3_glacier_ir": 0.005, "kms_key": 1.0, "secret": 0.40,
-          "kafka.t3.small": 0.0496 * 730, "kafka.m7g.large": 0.2226 * 730, "msk_storage": 0.119}  # fmt: skip
+          "kafka.t3.small": 0.0496 * 730, "kafka.m7g.large": 0.2226 * 730, "msk_storage": 0.119,
+          "alarm_metric": 0.10, "athena_tb": 5.0}  # fmt: skip
+# targets that serve SQL themselves: with none of them, Athena over the Glue catalog queries the lake
+SQL_SERVERS = (WAREHOUSE_TARGETS - {TargetType.DUCKDB}) | OLAP_TARGETS | SERVING_TARGETS
+QUERY_RESULTS_DAYS = 30  # Athena's result files are kept this long
+GLUE_RE = "^[a-z0-9_]{1,255}$"
 SKIPS = (
     ("CKV_AWS_18", "access logging needs a separate log bucket per environment; CloudTrail data events are the "
                    "account-wide alternative"),
@@ -61,6 +69,17 @@ def variables(inf: Infra) -> tuple[Var, ...]:
     if inf.stream_jobs:
         out.append(regex_var("checkpoints_bucket", "S3 bucket of the stream jobs' checkpoints.", BUCKET_RE,
                              "checkpoints_bucket: 3-63 lowercase letters, digits, . and -."))  # fmt: skip
+    if athena(inf):
+        out += [
+            regex_var("query_results_bucket", "S3 bucket of Athena's query results.", BUCKET_RE,
+                      "query_results_bucket: 3-63 lowercase letters, digits, . and -."),
+            regex_var("glue_database", "Glue Data Catalog database of the lake's tables.", GLUE_RE,
+                      "glue_database: at most 255 lowercase letters, digits and _."),
+        ]  # fmt: skip
+    if alarms(inf)[0] and alert_emails(inf):
+        cond = f"alltrue([for e in var.alert_emails : can(regex({quote(EMAIL_RE)}, e))])"
+        out.append(Var("alert_emails", "list(string)", "Addresses the alarms' SNS topic mails (on_failure emails).",
+                       ((cond, "alert_emails: email addresses."),)))  # fmt: skip
     if inf.stream:
         out += [
             regex_var("kafka_cluster_name", "MSK cluster name.", "^[a-zA-Z][a-zA-Z0-9-]{0,63}$",
@@ -84,7 +103,13 @@ ACCOUNT_ROOT = Ref('"arn:aws:iam::${data.aws_caller_identity.current.account_id}
 LOGS_SERVICE = Ref('"logs.${var.region}.amazonaws.com"')
 
 
-def kms() -> tuple[Block, ...]:
+def athena(inf: Infra) -> bool:
+    """The lake is on S3 (a lake or files target) and no target serves SQL: Athena queries it."""
+    types = {t.type for t in inf.ctx.spec.targets}
+    return bool(types & (LAKE_TARGETS | {TargetType.FILES})) and not types & SQL_SERVERS
+
+
+def kms(alarms: bool) -> tuple[Block, ...]:
     root = block("statement", body=[
         Attr("sid", "AccountAdministers"), Attr("actions", ["kms:*"]), Attr("resources", ["*"]),
         block("principals", body=[Attr("type", "AWS"), Attr("identifiers", [ACCOUNT_ROOT])]),
@@ -95,10 +120,15 @@ def kms() -> tuple[Block, ...]:
         Attr("resources", ["*"]),
         block("principals", body=[Attr("type", "Service"), Attr("identifiers", [LOGS_SERVICE])]),
     ])  # fmt: skip
+    alarm = block("statement", body=[
+        Attr("sid", "CloudWatchAlarmsNotify"), Attr("actions", ["kms:Decrypt", "kms:GenerateDataKey*"]),
+        Attr("resources", ["*"]),
+        block("principals", body=[Attr("type", "Service"), Attr("identifiers", ["cloudwatch.amazonaws.com"])]),
+    ]) if alarms else None  # fmt: skip
     return (
         block("data", "aws_caller_identity", "current"),
         block("data", "aws_iam_policy_document", "key",
-              body=[*(Comment(f"checkov:skip={c}: {r}") for c, r in KEY_POLICY_SKIPS), root, logs]),
+              body=[*(Comment(f"checkov:skip={c}: {r}") for c, r in KEY_POLICY_SKIPS), root, logs, alarm]),
         block("resource", "aws_kms_key", "data", body=[
             Attr("description", Ref('"${var.name_prefix}: lake, secrets, stream and logs"')),
             Attr("enable_key_rotation", True), Attr("deletion_window_in_days", 30),
@@ -110,8 +140,9 @@ def kms() -> tuple[Block, ...]:
     )  # fmt: skip
 
 
-def bucket(label: str, var: str, retention: int | None) -> tuple[Block, ...]:
-    """A private, KMS-encrypted, versioned bucket; `retention`: tiered and expired after it (None: never)."""
+def bucket(label: str, var: str, retention: int | None, expire_days: int | None = None) -> tuple[Block, ...]:
+    """A private, KMS-encrypted, versioned bucket; `retention`: tiered and expired after it (None: never);
+    `expire_days`: objects expired after that many days, untiered (Athena's query results)."""
     ref = Ref(f"aws_s3_bucket.{label}.id")
     rule: list[Item | None] = [Attr("id", "tiers" if retention else "housekeeping"), Attr("status", "Enabled"),
                                block("filter")]  # fmt: skip
@@ -121,6 +152,8 @@ def bucket(label: str, var: str, retention: int | None) -> tuple[Block, ...]:
             if days:
                 rule.append(block("transition", body=[Attr("days", days), Attr("storage_class", cls)]))
         rule.append(block("expiration", body=[Attr("days", _v("retention_days"))]))
+    elif expire_days:
+        rule.append(block("expiration", body=[Attr("days", expire_days)]))
     rule += [
         block("noncurrent_version_expiration", body=[Attr("noncurrent_days", 30)]),
         block("abort_incomplete_multipart_upload", body=[Attr("days_after_initiation", 7)]),
@@ -154,6 +187,28 @@ def secrets(inf: Infra) -> tuple[Block, ...]:
             Attr("for_each", _v("secret_names")), Attr("name", Ref("each.value")),
             Attr("description", Ref('"${var.name_prefix}: ${each.key} (value set outside Terraform)"')),
             Attr("kms_key_id", Ref("aws_kms_key.data.arn")), Attr("recovery_window_in_days", 7), _tags()]),
+    )  # fmt: skip
+
+
+def catalog() -> tuple[Block, ...]:
+    """The Glue database the lake's tables are registered in and the Athena workgroup that queries
+    them, its results encrypted with the key in their own bucket (expired after QUERY_RESULTS_DAYS)."""
+    results = Ref('"s3://${aws_s3_bucket.query_results.bucket}/results/"')
+    return (
+        *bucket("query_results", "query_results_bucket", None, QUERY_RESULTS_DAYS),
+        block("resource", "aws_glue_catalog_database", "lake", body=[
+            Attr("name", _v("glue_database")),
+            Attr("description", Ref('"${var.name_prefix}: the lake\'s tables, queried with Athena"')),
+            Attr("location_uri", Ref('"s3://${aws_s3_bucket.lake.bucket}/"')), _tags()]),
+        block("resource", "aws_athena_workgroup", "lake", body=[
+            Attr("name", _v("name_prefix")), Attr("description", "Queries over the lake (Glue catalog)"),
+            Attr("force_destroy", True), _tags(),
+            block("configuration", body=[
+                Attr("enforce_workgroup_configuration", True), Attr("publish_cloudwatch_metrics_enabled", True),
+                block("result_configuration", body=[
+                    Attr("output_location", results),
+                    block("encryption_configuration", body=[
+                        Attr("encryption_option", "SSE_KMS"), Attr("kms_key_arn", Ref("aws_kms_key.data.arn"))])])])]),
     )  # fmt: skip
 
 
@@ -202,6 +257,20 @@ def _bucket_access(label: str, write: bool) -> list[Block]:
     ]
 
 
+def _catalog_access() -> list[Block]:
+    glue = '"arn:aws:glue:${var.region}:${data.aws_caller_identity.current.account_id}'
+    return [
+        _statement("AthenaQueries", ["athena:StartQueryExecution", "athena:GetQueryExecution",
+                                     "athena:GetQueryResults", "athena:StopQueryExecution", "athena:GetWorkGroup"],
+                   [Ref("aws_athena_workgroup.lake.arn")]),
+        _statement("GlueTables", ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartition",
+                                  "glue:GetPartitions", "glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable",
+                                  "glue:BatchCreatePartition", "glue:BatchDeletePartition"],
+                   [Ref(f'{glue}:catalog"'), Ref("aws_glue_catalog_database.lake.arn"),
+                    Ref(f'{glue}:table/${{aws_glue_catalog_database.lake.name}}/*"')]),
+    ]  # fmt: skip
+
+
 def policies(inf: Infra) -> dict[str, list[Block]]:
     """Least privilege per workload: its buckets, the key, the secrets it reads, the stream."""
     key = _statement("DataKey", ["kms:Decrypt", "kms:GenerateDataKey"], [Ref("aws_kms_key.data.arn")])
@@ -214,6 +283,8 @@ def policies(inf: Infra) -> dict[str, list[Block]]:
         if readers.get(w):
             statements.append(_statement("ReadSecrets", ["secretsmanager:GetSecretValue"],
                                          each_secret("aws_secretsmanager_secret.spec", readers[w], "arn")))  # fmt: skip
+        if w == "transform" and athena(inf):
+            statements += [*_bucket_access("query_results", write=True), *_catalog_access()]
         if inf.stream and w in ("ingest", "stream"):
             cluster = "aws_msk_cluster.kafka.arn"
             statements += [
@@ -262,6 +333,24 @@ def outputs(inf: Infra) -> tuple[Output, ...]:
     if inf.secrets:
         out.append(Output("secret_arns", "{ for k, s in aws_secretsmanager_secret.spec : k => s.arn }",
                           "Secrets Manager entry per spec secret."))  # fmt: skip
+    if athena(inf):
+        out += [
+            Output("athena_workgroup", "aws_athena_workgroup.lake.name", "Athena workgroup querying the lake."),
+            Output("glue_database", "aws_glue_catalog_database.lake.name", "Glue database of the lake's tables."),
+        ]
+    if alarms(inf)[0]:
+        out += [
+            Output(
+                "alerts_topic_arn",
+                "aws_sns_topic.alerts.arn",
+                "SNS topic the CloudWatch alarms notify (subscribe the on-call address to it).",
+            ),
+            Output(
+                "metrics_namespace",
+                '"pipegen/${var.name_prefix}"',
+                "CloudWatch namespace the alarms read (the CloudWatch agent's metric_namespace).",
+            ),
+        ]
     if inf.stream:
         out.append(Output("kafka_bootstrap_brokers", "aws_msk_cluster.kafka.bootstrap_brokers_sasl_iam",
                           "Kafka bootstrap servers (TLS, IAM authentication).", sensitive=True))  # fmt: skip
@@ -269,8 +358,9 @@ def outputs(inf: Infra) -> tuple[Output, ...]:
 
 
 def module(inf: Infra) -> CloudModule:
+    alarm_blocks, listed = alarms(inf)
     files: list[tuple[str, tuple[Block, ...]]] = [
-        ("kms.tf", kms()),
+        ("kms.tf", kms(bool(alarm_blocks))),
         ("storage.tf", bucket("lake", "lake_bucket", inf.retention_days)
          + (bucket("checkpoints", "checkpoints_bucket", None) if inf.stream_jobs else ())),
         ("iam.tf", iam(inf)),
@@ -279,8 +369,13 @@ def module(inf: Infra) -> CloudModule:
         files.append(("secrets.tf", secrets(inf)))
     if inf.stream:
         files.append(("stream.tf", stream()))
+    if athena(inf):
+        files.append(("catalog.tf", catalog()))
+    if alarm_blocks:
+        files.append(("alarms.tf", alarm_blocks))
     return CloudModule("aws", "hashicorp/aws", PROVIDER_VERSION, variables(inf), tuple(files), outputs(inf),
-                       SKIPS, REGION, KEY_POLICY_SKIPS)  # fmt: skip
+                       SKIPS, REGION, KEY_POLICY_SKIPS,
+                       tuple((a.alert, a.severity, a.what, a.threshold) for a in listed))  # fmt: skip
 
 
 def provider() -> Block:
@@ -294,6 +389,10 @@ def backend(names: CloudNames) -> Block:
         Attr("encrypt", True), Attr("use_lockfile", True)])  # fmt: skip
 
 
+def alarm_list(inf: Infra) -> tuple[tuple[str, str, str, str], ...]:
+    return tuple((a.alert, a.severity, a.what, a.threshold) for a in alarms(inf)[1])
+
+
 def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
     values: list[tuple[str, Value]] = [
         ("name_prefix", str(names.prefix)), ("region", REGION), ("tags", dict(names.tags)),
@@ -303,6 +402,11 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
     ]  # fmt: skip
     if inf.stream_jobs:
         values.append(("checkpoints_bucket", str(names.bucket("checkpoints"))))
+    if athena(inf):
+        values += [("query_results_bucket", str(names.bucket("query-results"))),
+                   ("glue_database", str(names.catalog_database))]  # fmt: skip
+    if alarms(inf)[0] and alert_emails(inf):
+        values.append(("alert_emails", list(alert_emails(inf))))
     broker = "kafka.t3.small" if dev else "kafka.m7g.large"
     brokers = 2 if dev else max(3, -(-inf.kafka_brokers // 3) * 3)
     volume = 10 if dev else inf.broker_gib
@@ -322,6 +426,12 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
         Cost("KMS key", 1, "key-month", PRICES["kms_key"]),
         Cost("Secrets Manager secrets", len(inf.secrets), "secret-month", PRICES["secret"]),
     ]  # fmt: skip
+    queried = sum(1 + (a[0] == "PipelineFailureRateHigh") for a in alarm_list(inf))  # metrics read per alarm
+    if queried:
+        costs.append(Cost("CloudWatch alarms (standard resolution, per metric read)", queried, "metric-month",
+                          PRICES["alarm_metric"]))  # fmt: skip
+    if athena(inf):
+        costs.append(Cost("Athena queries (billed per TB scanned; none assumed)", 0, "TB", PRICES["athena_tb"]))
     if inf.stream:
         costs += [Cost(f"MSK brokers ({broker})", brokers, "broker-month", PRICES[broker]),
                   Cost("MSK broker storage", brokers * volume, "GB-month", PRICES["msk_storage"])]  # fmt: skip

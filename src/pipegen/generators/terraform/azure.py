@@ -21,6 +21,7 @@ from pipegen.generators.terraform.common import (
 from pipegen.generators.terraform.hcl import Attr, Block, Item, Ref, Value, block, quote
 from pipegen.generators.terraform.model import CloudModule, Cost, EnvPlan, Infra, Output, Var
 from pipegen.plan.cloudnames import AZURE_CONTAINERS, CloudNames
+from pipegen.spec.model import TargetType
 
 LOCATION = "westeurope"
 PROVIDER_VERSION = "~> 4.55"
@@ -249,6 +250,13 @@ def backend(names: CloudNames) -> Block:
         Attr("key", str(names.state_key)), Attr("use_azuread_auth", True)])  # fmt: skip
 
 
+def databricks_sku(inf: Infra) -> str:
+    """`standard`, the cheapest, unless a Databricks target names a Unity Catalog catalog (Unity Catalog
+    needs the premium tier); `hive_metastore` is the workspace's own, on any tier."""
+    catalogs = {t.connection.catalog for t in inf.ctx.spec.targets if t.type == TargetType.DATABRICKS}
+    return "premium" if catalogs - {None, "hive_metastore"} else "standard"
+
+
 def throughput_units(inf: Infra, dev: bool) -> int:
     return 1 if dev else max(1, min(MAX_TU, math.ceil(inf.peak_bytes_s / MIB_S_PER_TU)))
 
@@ -267,7 +275,7 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
         values += [("eventhub_namespace", str(names.stream)), ("eventhub_throughput_units", tus),
                    ("eventhubs", {t: min(p, MAX_PARTITIONS) for t, p in inf.topics})]  # fmt: skip
     if inf.databricks:
-        values.append(("databricks_sku", "premium"))
+        values.append(("databricks_sku", databricks_sku(inf)))
     stored = inf.stored_gib_per_day * share
     warm, cold = tier_days(inf.retention_days)
     hot_days = min(inf.retention_days, warm or inf.retention_days)
@@ -282,5 +290,6 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
     if inf.stream:
         costs.append(Cost("Event Hubs Standard throughput units", tus, "TU-month", PRICES["tu"]))
     if inf.databricks:
-        costs.append(Cost("Databricks workspace (compute billed per DBU as jobs run)", 1, "workspace", 0.0))
+        costs.append(Cost(f"Databricks workspace, {databricks_sku(inf)} tier (compute billed per DBU as jobs run)", 1,
+                          "workspace", 0.0))  # fmt: skip
     return EnvPlan(names, tuple(values), tuple(costs))

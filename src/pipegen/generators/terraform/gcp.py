@@ -20,6 +20,9 @@ from pipegen.generators.terraform.common import (
 from pipegen.generators.terraform.hcl import Attr, Block, Item, Ref, Value, block, quote
 from pipegen.generators.terraform.model import CloudModule, Cost, EnvPlan, Infra, Output, Var
 from pipegen.plan.cloudnames import CloudNames
+from pipegen.plan.idents import dns_name
+from pipegen.spec.model import TargetType
+from pipegen.spec.types import parse_secret_ref
 
 REGION = "europe-west1"
 PROVIDER_VERSION = "~> 6.50"
@@ -27,8 +30,12 @@ GIB = 1024**3
 BUCKET_RE = "^[a-z0-9][a-z0-9_.-]{1,61}[a-z0-9]$"
 PRICES = {"standard": 0.020, "nearline": 0.010, "coldline": 0.004, "kms": 0.06, "secret": 0.06,
           "kafka_vcpu": 0.09 * 730, "kafka_gib": 0.0081 * 730}  # fmt: skip
+BQ_WRITERS = ("ingest", "transform")  # extract-load lands the raw datasets, dbt builds staging and marts
+BQ_DATASET_RE = "^[A-Za-z0-9_]{1,1024}$"
 SKIPS = (
     ("CKV_GCP_62", "access logs need a separate log bucket; Cloud Audit Logs record data access"),
+    ("CKV_GCP_81", "BigQuery datasets use Google-managed keys: a customer-managed key must live in each dataset's "
+                   "location, and the datasets' locations are the targets' own"),
     ("CKV_GCP_82", "`terraform destroy` must remove an environment; Cloud KMS never deletes a key, only "
                    "schedules its versions for destruction"),
 )  # fmt: skip
@@ -55,6 +62,12 @@ def variables(inf: Infra) -> tuple[Var, ...]:
     if inf.stream_jobs:
         out.append(regex_var("checkpoints_bucket", "GCS bucket of the stream jobs' checkpoints.", BUCKET_RE,
                              "checkpoints_bucket: 3-63 lowercase letters, digits, _ . -."))  # fmt: skip
+    if bigquery_datasets(inf, None):
+        out.append(Var("bigquery_datasets", "map(object({ project = string, location = string }))",
+                       "BigQuery dataset id -> its project and location (\"\": the module's), every dataset a "
+                       "BigQuery target holds.",
+                       ((f"alltrue([for k in keys(var.bigquery_datasets) : can(regex({quote(BQ_DATASET_RE)}, k))])",
+                         "bigquery_datasets: ids of letters, digits and _ (at most 1024)."),)))  # fmt: skip
     if inf.stream:
         out += [
             regex_var("kafka_cluster_id", "Managed Kafka cluster id.", "^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$",
@@ -121,6 +134,51 @@ def stream() -> tuple[Block, ...]:
     )  # fmt: skip
 
 
+def bigquery_datasets(inf: Infra, environment: str | None) -> dict[str, Value]:
+    """Dataset id -> {project, location} of every BigQuery target (the environment's connection
+    overrides first): its own dataset (default `analytics`), and with a batch layer the datasets dbt and
+    extract-load write there (`staging`, `marts`, `raw_<source>`). A project or region given as a
+    reference (or none) is "": the module's project and region."""
+    spec, names = inf.ctx.spec, inf.ctx.plan.names
+    env = next((e for k, e in spec.deploy.environments.items() if environment and str(dns_name(k, 20)) == environment),
+               None)  # fmt: skip
+    out: dict[str, Value] = {}
+    for target in spec.targets:
+        if target.type != TargetType.BIGQUERY:
+            continue
+        base = target.connection
+        override = env.targets.get(target.name) if env else None
+        dataset = (override and override.schema_name) or base.schema_name or "analytics"
+        project = (override and override.project) or base.project
+        region = (override and override.region) or base.region
+        where: dict[str, Value] = {
+            "project": project if project and not parse_secret_ref(project) else "",
+            "location": region if region and not parse_secret_ref(region) else "",
+        }
+        ids = [dataset]
+        if inf.ctx.plan.graph.batch_sources:
+            ids += [
+                str(names.staging_schema),
+                str(names.marts_schema),
+                *(str(names.source_schema(inf.ctx.spec.sources[i].name)) for i in inf.ctx.plan.graph.batch_sources),
+            ]
+        for d in ids:
+            out.setdefault(d, where)
+    return out
+
+
+def bigquery() -> tuple[Block, ...]:
+    return (
+        block("resource", "google_bigquery_dataset", "target", body=[
+            Attr("for_each", _v("bigquery_datasets")), Attr("dataset_id", Ref("each.key")),
+            Attr("project", Ref("coalesce(each.value.project, var.project)")),
+            Attr("location", Ref("coalesce(each.value.location, var.region)")),
+            Attr("description", Ref('"${var.name_prefix}: written by the pipeline"')),
+            Attr("default_table_expiration_ms", Ref("var.retention_days * 86400000")),
+            Attr("delete_contents_on_destroy", False), Attr("labels", _v("tags"))]),
+    )  # fmt: skip
+
+
 def secrets() -> tuple[Block, ...]:
     return (
         block("resource", "google_secret_manager_secret", "spec", body=[
@@ -162,6 +220,24 @@ def identities(inf: Infra) -> tuple[Block, ...]:
             Attr("role", "roles/cloudkms.cryptoKeyEncrypterDecrypter"),
             Attr("member", Ref('"serviceAccount:${google_service_account.workload[each.key].email}"'))]),
     ]  # fmt: skip
+    if bigquery_datasets(inf, None):
+        out += [
+            block("locals", body=[Attr("dataset_grants", Ref(
+                "merge([for w in " + "[" + ", ".join(quote(w) for w in BQ_WRITERS) + "] : "
+                "{ for d, where in var.bigquery_datasets : \"${w}-${d}\" => { workload = w, dataset = d, "
+                "project = coalesce(where.project, var.project) } }]...)"))]),
+            block("resource", "google_bigquery_dataset_iam_member", "workload", body=[
+                Attr("for_each", Ref("local.dataset_grants")),
+                Attr("dataset_id", Ref("google_bigquery_dataset.target[each.value.dataset].dataset_id")),
+                Attr("project", Ref("each.value.project")), Attr("role", "roles/bigquery.dataEditor"),
+                Attr("member", member)]),
+            block("resource", "google_project_iam_member", "bigquery_jobs", body=[
+                Attr("for_each", Ref("{ for g in values(local.dataset_grants) : "
+                                     "\"${g.workload}-${g.project}\" => g... }")),
+                Attr("project", Ref("each.value[0].project")), Attr("role", "roles/bigquery.jobUser"),
+                Attr("member", Ref('"serviceAccount:'
+                                   '${google_service_account.workload[each.value[0].workload].email}"'))]),
+        ]  # fmt: skip
     if inf.stream:
         kafka = [w for w in inf.workloads if w in ("ingest", "stream")]
         out.append(block("resource", "google_project_iam_member", "kafka_client", body=[
@@ -191,6 +267,8 @@ def module(inf: Infra) -> CloudModule:
                                                   ("identities.tf", identities(inf))]  # fmt: skip
     if inf.secrets:
         files.append(("secrets.tf", secrets()))
+    if bigquery_datasets(inf, None):
+        files.append(("bigquery.tf", bigquery()))
     if inf.stream:
         files.append(("stream.tf", stream()))
     return CloudModule("google", "hashicorp/google", PROVIDER_VERSION, variables(inf), tuple(files), outputs(inf),
@@ -221,6 +299,9 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
     ]  # fmt: skip
     if inf.stream_jobs:
         values.append(("checkpoints_bucket", str(names.bucket("checkpoints"))))
+    datasets = bigquery_datasets(inf, str(names.environment))
+    if datasets:
+        values.append(("bigquery_datasets", datasets))
     vcpus, memory = kafka_size(inf, dev)
     if inf.stream:
         values += [("kafka_cluster_id", str(names.stream)), ("kafka_vcpus", vcpus), ("kafka_memory_gib", memory),
@@ -237,6 +318,9 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
         Cost("Cloud KMS key version", 1, "key-month", PRICES["kms"]),
         Cost("Secret Manager secret versions", len(inf.secrets), "version-month", PRICES["secret"]),
     ]  # fmt: skip
+    if datasets:
+        costs.append(Cost("BigQuery datasets (storage and queries billed by use; not estimated)", len(datasets),
+                          "dataset", 0.0))  # fmt: skip
     if inf.stream:
         costs += [Cost("Managed Kafka vCPUs", vcpus, "vCPU-month", PRICES["kafka_vcpu"]),
                   Cost("Managed Kafka memory", memory, "GiB-month", PRICES["kafka_gib"])]  # fmt: skip

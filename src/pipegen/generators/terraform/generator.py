@@ -17,8 +17,11 @@ from dataclasses import dataclass
 
 from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget
 from pipegen.generators.terraform import aws, azure, gcp
+from pipegen.generators.terraform.aws import QUERY_RESULTS_DAYS
+from pipegen.generators.terraform.aws_alarms import METRIC_DIMENSIONS
 from pipegen.generators.terraform.hcl import Attr, Block, Item, Ref, Value, block, quote, render
 from pipegen.generators.terraform.model import DEV, CloudModule, EnvPlan, Infra, Output, Var, infra
+from pipegen.plan.alerting import ALERTS
 from pipegen.plan.cloudnames import CloudNames, cloud_names, environments
 from pipegen.render.env import render as render_template
 from pipegen.safe import Ident, trusted
@@ -116,6 +119,7 @@ def env_plans(ctx: GenContext, inf: Infra, kit: CloudKit) -> list[EnvPlan]:
 
 
 def docs_context(ctx: GenContext, mod: CloudModule, plans: list[EnvPlan]) -> dict[str, object]:
+    metrics = METRIC_DIMENSIONS.items() if mod.alarms else ()
     envs = []
     for p in plans:
         rows = [{"item": trusted(c.item), "quantity": trusted(f"{c.quantity:,.2f} {c.unit}"),
@@ -135,6 +139,11 @@ def docs_context(ctx: GenContext, mod: CloudModule, plans: list[EnvPlan]) -> dic
         "files": [Ident(name.removesuffix(".tf")) for name, _ in mod.files],
         "skips": [{"check": trusted(c), "reason": trusted(r)} for c, r in mod.skips],
         "inline_skips": [{"check": trusted(c), "reason": trusted(r)} for c, r in mod.inline_skips],
+        "alarms": [{"alert": a, "severity": s, "what": w, "threshold": t} for a, s, w, t in mod.alarms],
+        "alarm_metrics": [{"name": trusted(m), "dimensions": trusted(", ".join(d))} for m, d in metrics],
+        "stream_lag": any(a == ALERTS.consumer_lag for a, *_ in mod.alarms),
+        "athena": any(name == "catalog.tf" for name, _ in mod.files) and mod.provider == "aws",
+        "results_days": QUERY_RESULTS_DAYS,
         "dev_share": trusted(f"{DEV_SHARE:.0%}"),
         "retention": ctx.spec.volume.retention_days,
     }

@@ -57,6 +57,7 @@ class CloudModule:
     skips: tuple[tuple[str, str], ...] = ()  # checkov check id -> why it does not apply
     region: str = ""  # the default region (tfvars; the backend's)
     inline_skips: tuple[tuple[str, str], ...] = ()  # skipped in one resource only (a `checkov:skip` comment)
+    alarms: tuple[tuple[str, str, str, str], ...] = ()  # (alert, severity, table or "", threshold): AWS
 
 
 @dataclass(frozen=True)

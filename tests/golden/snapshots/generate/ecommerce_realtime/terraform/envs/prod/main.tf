@@ -16,6 +16,7 @@ module "platform" {
   workload_roles      = var.workload_roles
   secret_names        = var.secret_names
   checkpoints_bucket  = var.checkpoints_bucket
+  alert_emails        = var.alert_emails
   kafka_cluster_name  = var.kafka_cluster_name
   kafka_brokers       = var.kafka_brokers
   kafka_instance_type = var.kafka_instance_type

@@ -18,6 +18,16 @@ output "secret_arns" {
   value       = module.platform.secret_arns
 }
 
+output "alerts_topic_arn" {
+  description = "SNS topic the CloudWatch alarms notify (subscribe the on-call address to it)."
+  value       = module.platform.alerts_topic_arn
+}
+
+output "metrics_namespace" {
+  description = "CloudWatch namespace the alarms read (the CloudWatch agent's metric_namespace)."
+  value       = module.platform.metrics_namespace
+}
+
 output "kafka_bootstrap_brokers" {
   description = "Kafka bootstrap servers (TLS, IAM authentication)."
   value       = module.platform.kafka_bootstrap_brokers

@@ -26,6 +26,7 @@ secret_names = {
   SLACK_WEBHOOK            = "ecommerce-realtime-prod-slack-webhook"
 }
 checkpoints_bucket  = "ecommerce-realtime-prod-checkpoints"
+alert_emails        = ["data-alerts@example.com"]
 kafka_cluster_name  = "ecommerce-realtime-prod-kafka"
 kafka_brokers       = 3
 kafka_instance_type = "kafka.m7g.large"

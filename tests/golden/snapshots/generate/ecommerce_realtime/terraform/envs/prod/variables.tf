@@ -78,6 +78,16 @@ variable "checkpoints_bucket" {
   }
 }
 
+variable "alert_emails" {
+  type        = list(string)
+  description = "Addresses the alarms' SNS topic mails (on_failure emails)."
+
+  validation {
+    condition     = alltrue([for e in var.alert_emails : can(regex("^[^@\\s]+@[^@\\s]+$", e))])
+    error_message = "alert_emails: email addresses."
+  }
+}
+
 variable "kafka_cluster_name" {
   type        = string
   description = "MSK cluster name."

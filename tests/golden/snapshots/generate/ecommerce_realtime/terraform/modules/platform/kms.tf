@@ -25,6 +25,17 @@ data "aws_iam_policy_document" "key" {
       identifiers = ["logs.${var.region}.amazonaws.com"]
     }
   }
+
+  statement {
+    sid       = "CloudWatchAlarmsNotify"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+  }
 }
 
 resource "aws_kms_key" "data" {

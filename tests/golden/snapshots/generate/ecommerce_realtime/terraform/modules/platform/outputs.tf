@@ -18,6 +18,16 @@ output "secret_arns" {
   value       = { for k, s in aws_secretsmanager_secret.spec : k => s.arn }
 }
 
+output "alerts_topic_arn" {
+  description = "SNS topic the CloudWatch alarms notify (subscribe the on-call address to it)."
+  value       = aws_sns_topic.alerts.arn
+}
+
+output "metrics_namespace" {
+  description = "CloudWatch namespace the alarms read (the CloudWatch agent's metric_namespace)."
+  value       = "pipegen/${var.name_prefix}"
+}
+
 output "kafka_bootstrap_brokers" {
   description = "Kafka bootstrap servers (TLS, IAM authentication)."
   value       = aws_msk_cluster.kafka.bootstrap_brokers_sasl_iam

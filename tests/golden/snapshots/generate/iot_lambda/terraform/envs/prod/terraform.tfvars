@@ -23,9 +23,31 @@ secret_names = {
   REGISTRY_DB_PASSWORD = "iot-lambda-prod-registry-db-password"
 }
 checkpoints_bucket = "iot-lambda-prod-checkpoints"
-kafka_cluster_id   = "iot-lambda-prod-kafka"
-kafka_vcpus        = 3
-kafka_memory_gib   = 12
+bigquery_datasets = {
+  iot = {
+    project  = "acme-iot"
+    location = "europe-west3"
+  }
+  staging = {
+    project  = "acme-iot"
+    location = "europe-west3"
+  }
+  marts = {
+    project  = "acme-iot"
+    location = "europe-west3"
+  }
+  raw_sensors = {
+    project  = "acme-iot"
+    location = "europe-west3"
+  }
+  raw_registry = {
+    project  = "acme-iot"
+    location = "europe-west3"
+  }
+}
+kafka_cluster_id = "iot-lambda-prod-kafka"
+kafka_vcpus      = 3
+kafka_memory_gib = 12
 kafka_topics = {
   "iot_lambda.sensors.readings"     = 3
   "iot_lambda.sensors.readings.dlq" = 3

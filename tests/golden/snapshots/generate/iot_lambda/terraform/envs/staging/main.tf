@@ -15,6 +15,7 @@ module "platform" {
   workload_accounts  = var.workload_accounts
   secret_names       = var.secret_names
   checkpoints_bucket = var.checkpoints_bucket
+  bigquery_datasets  = var.bigquery_datasets
   kafka_cluster_id   = var.kafka_cluster_id
   kafka_vcpus        = var.kafka_vcpus
   kafka_memory_gib   = var.kafka_memory_gib

@@ -88,6 +88,16 @@ variable "checkpoints_bucket" {
   }
 }
 
+variable "bigquery_datasets" {
+  type        = map(object({ project = string, location = string }))
+  description = "BigQuery dataset id -> its project and location (\"\": the module's), every dataset a BigQuery target holds."
+
+  validation {
+    condition     = alltrue([for k in keys(var.bigquery_datasets) : can(regex("^[A-Za-z0-9_]{1,1024}$", k))])
+    error_message = "bigquery_datasets: ids of letters, digits and _ (at most 1024)."
+  }
+}
+
 variable "kafka_cluster_id" {
   type        = string
   description = "Managed Kafka cluster id."

@@ -76,6 +76,25 @@ resource "google_kms_crypto_key_iam_member" "workload" {
   member        = "serviceAccount:${google_service_account.workload[each.key].email}"
 }
 
+locals {
+  dataset_grants = merge([for w in ["ingest", "transform"] : { for d, where in var.bigquery_datasets : "${w}-${d}" => { workload = w, dataset = d, project = coalesce(where.project, var.project) } }]...)
+}
+
+resource "google_bigquery_dataset_iam_member" "workload" {
+  for_each   = local.dataset_grants
+  dataset_id = google_bigquery_dataset.target[each.value.dataset].dataset_id
+  project    = each.value.project
+  role       = "roles/bigquery.dataEditor"
+  member     = "serviceAccount:${google_service_account.workload[each.value.workload].email}"
+}
+
+resource "google_project_iam_member" "bigquery_jobs" {
+  for_each = { for g in values(local.dataset_grants) : "${g.workload}-${g.project}" => g... }
+  project  = each.value[0].project
+  role     = "roles/bigquery.jobUser"
+  member   = "serviceAccount:${google_service_account.workload[each.value[0].workload].email}"
+}
+
 resource "google_project_iam_member" "kafka_client" {
   for_each = toset(["ingest", "stream"])
   project  = var.project

@@ -7,12 +7,14 @@ provider "aws" {
 }
 
 module "platform" {
-  source         = "../../modules/platform"
-  name_prefix    = var.name_prefix
-  region         = var.region
-  tags           = var.tags
-  lake_bucket    = var.lake_bucket
-  retention_days = var.retention_days
-  workload_roles = var.workload_roles
-  secret_names   = var.secret_names
+  source               = "../../modules/platform"
+  name_prefix          = var.name_prefix
+  region               = var.region
+  tags                 = var.tags
+  lake_bucket          = var.lake_bucket
+  retention_days       = var.retention_days
+  workload_roles       = var.workload_roles
+  secret_names         = var.secret_names
+  query_results_bucket = var.query_results_bucket
+  glue_database        = var.glue_database
 }

@@ -17,3 +17,23 @@ output "secret_arns" {
   description = "Secrets Manager entry per spec secret."
   value       = module.platform.secret_arns
 }
+
+output "athena_workgroup" {
+  description = "Athena workgroup querying the lake."
+  value       = module.platform.athena_workgroup
+}
+
+output "glue_database" {
+  description = "Glue database of the lake's tables."
+  value       = module.platform.glue_database
+}
+
+output "alerts_topic_arn" {
+  description = "SNS topic the CloudWatch alarms notify (subscribe the on-call address to it)."
+  value       = module.platform.alerts_topic_arn
+}
+
+output "metrics_namespace" {
+  description = "CloudWatch namespace the alarms read (the CloudWatch agent's metric_namespace)."
+  value       = module.platform.metrics_namespace
+}

@@ -18,3 +18,5 @@ workload_roles = {
 secret_names = {
   CRM_DB_PASSWORD = "pii-etl-prod-crm-db-password"
 }
+query_results_bucket = "pii-etl-prod-query-results"
+glue_database        = "pii_etl_prod"

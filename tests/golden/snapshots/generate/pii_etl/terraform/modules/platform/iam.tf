@@ -71,6 +71,30 @@ data "aws_iam_policy_document" "transform" {
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
     resources = [aws_kms_key.data.arn]
   }
+
+  statement {
+    sid       = "ListQuery_Results"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.query_results.arn]
+  }
+
+  statement {
+    sid       = "ObjectsQuery_Results"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["${aws_s3_bucket.query_results.arn}/*"]
+  }
+
+  statement {
+    sid       = "AthenaQueries"
+    actions   = ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults", "athena:StopQueryExecution", "athena:GetWorkGroup"]
+    resources = [aws_athena_workgroup.lake.arn]
+  }
+
+  statement {
+    sid       = "GlueTables"
+    actions   = ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartition", "glue:GetPartitions", "glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable", "glue:BatchCreatePartition", "glue:BatchDeletePartition"]
+    resources = ["arn:aws:glue:${var.region}:${data.aws_caller_identity.current.account_id}:catalog", aws_glue_catalog_database.lake.arn, "arn:aws:glue:${var.region}:${data.aws_caller_identity.current.account_id}:table/${aws_glue_catalog_database.lake.name}/*"]
+  }
 }
 
 resource "aws_iam_policy" "transform" {

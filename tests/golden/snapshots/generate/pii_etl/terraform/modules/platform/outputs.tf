@@ -17,3 +17,23 @@ output "secret_arns" {
   description = "Secrets Manager entry per spec secret."
   value       = { for k, s in aws_secretsmanager_secret.spec : k => s.arn }
 }
+
+output "athena_workgroup" {
+  description = "Athena workgroup querying the lake."
+  value       = aws_athena_workgroup.lake.name
+}
+
+output "glue_database" {
+  description = "Glue database of the lake's tables."
+  value       = aws_glue_catalog_database.lake.name
+}
+
+output "alerts_topic_arn" {
+  description = "SNS topic the CloudWatch alarms notify (subscribe the on-call address to it)."
+  value       = aws_sns_topic.alerts.arn
+}
+
+output "metrics_namespace" {
+  description = "CloudWatch namespace the alarms read (the CloudWatch agent's metric_namespace)."
+  value       = "pipegen/${var.name_prefix}"
+}

@@ -67,3 +67,23 @@ variable "secret_names" {
     error_message = "secret_names: Secrets Manager names (letters, digits, /_+=.@-)."
   }
 }
+
+variable "query_results_bucket" {
+  type        = string
+  description = "S3 bucket of Athena's query results."
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.query_results_bucket))
+    error_message = "query_results_bucket: 3-63 lowercase letters, digits, . and -."
+  }
+}
+
+variable "glue_database" {
+  type        = string
+  description = "Glue Data Catalog database of the lake's tables."
+
+  validation {
+    condition     = can(regex("^[a-z0-9_]{1,255}$", var.glue_database))
+    error_message = "glue_database: at most 255 lowercase letters, digits and _."
+  }
+}
