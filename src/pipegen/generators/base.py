@@ -67,6 +67,9 @@ class RunStep:
     # (("rows", "--rows"),): `pipegen run --rows 500` (and `make run ROWS=500`) runs the step with `--rows 500`
     options: tuple[tuple[str, str], ...] = ()
     orchestrated: bool = True  # False: a local stand-in for what runs elsewhere (the stream jobs, on Flink)
+    # the Java releases the step runs on (PyFlink: (11, 17)): `pipegen run` checks `java` before it
+    # builds any environment, and refuses a missing or older one, naming what to install
+    java: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "reports"
 # name, what it does, argv after the Python interpreter, its requirements file ("" = requirements.txt's),
-# and the run's options it takes (run option -> the step's flag)
+# the run's options it takes (run option -> the step's flag), and the Java releases it needs, if any
 STEPS: list[dict[str, Any]] = [
     {
         "name": "synthesize",
