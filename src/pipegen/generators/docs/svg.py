@@ -30,7 +30,8 @@ class Box:
 
 def layers(ids: Sequence[str], edges: Sequence[tuple[str, str]]) -> dict[str, int]:
     """Node -> column: the length of its longest path from a node without predecessors, edges
-    closing a cycle (found by a depth-first walk in node order) left out."""
+    closing a cycle (found by a depth-first walk in node order) left out; a node without
+    predecessors then moves right, to just before the nearest node it feeds."""
     succ: dict[str, list[str]] = {n: [] for n in ids}
     for a, b in edges:
         succ[a].append(b)
@@ -57,6 +58,11 @@ def layers(ids: Sequence[str], edges: Sequence[tuple[str, str]]) -> dict[str, in
         for m in succ[n]:
             if (n, m) in forward:
                 column[m] = max(column[m], column[n] + 1)
+    has_pred = {b for a, b in forward}
+    for n in ids:  # a node nothing feeds (a scheduler) sits just before the first node it feeds
+        after = [column[m] for m in succ[n] if (n, m) in forward]
+        if n not in has_pred and after:
+            column[n] = min(after) - 1
     return column
 
 
