@@ -44,6 +44,7 @@ LAYERS: Layers = (
     ("pipeline: check, plan, render, write; spec diff", ("pipegen.pipeline", "pipegen.write.**", "pipegen.specdiff")),
     ("project tools: plan view, new project, local run, ledger", (
         "pipegen.planview", "pipegen.scaffold", "pipegen.runner", "pipegen.runresult", "pipegen.localenv",
+        "pipegen.javacheck",
         "pipegen.ledger.**",
     )),
     ("terminal: printing and exit codes", ("pipegen.console",)),

@@ -10,7 +10,8 @@ the environment and its path printed when the install fails; `--python` (or an a
 environment that already has them) skips it, as do PIPEGEN_RUN_PYTHON and, for a step's own
 environment, its variable (PIPEGEN_FLINK_PYTHON). The interpreters are recorded in the project's
 `.pipegen/local/env.mk` (pipegen.localenv), so its make targets use the same environments. After
-the run, failures that name a spec path are printed again at their pipegen.yaml line.
+the run, failures that name a spec path are printed again at their pipegen.yaml line. Before any
+environment is built, a chosen step that runs on Java (PyFlink's) finds it (pipegen.javacheck).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import IO
 
 from pipegen.errors import UserError
+from pipegen.javacheck import check_java, java_steps
 from pipegen.localenv import record
 from pipegen.runresult import located_failures
 
@@ -186,6 +188,9 @@ def run(project: Path, python: Path | None = None, options: RunOptions | None = 
     options = options or RunOptions()
     project = project.resolve()
     requirements = check_project(project)
+    note = check_java(java_steps(project, options.argv()), dict(os.environ))  # before any environment is built
+    if note:
+        say(note)
     given = python if python is not None else os.environ.get(RUN_PYTHON)  # CI, tests: an environment at hand
     interpreter = Path(given) if given else ensure_env(requirements)
     if not Path(interpreter).exists():

@@ -447,6 +447,17 @@ def lake_tables(store: Any) -> list[tuple[str, str, list[str]]]:
     return [(layer, name, z) for layer, name, z in out if layer in store.target["layers"] and store.exists(layer, name)]
 
 
+def result_rows(result: dict[str, Any]) -> int | None:
+    """Rows of one lake table the local run's summary lists ({"target", "layer", "name"}; None:
+    the table is not there)."""
+    target = next((t for t in CONFIG["targets"] if t["name"] == result["target"]), None)
+    if target is None or result["layer"] not in target["layers"]:
+        return None
+    store = FORMATS[target["format"]](target)
+    data = store.read(result["layer"], result["name"]) if store.exists(result["layer"], result["name"]) else None
+    return None if data is None else int(data.num_rows)
+
+
 def maintain(store: Any, force: bool) -> dict[str, Any]:
     first_layer = next(iter(store.target["layers"].values()))
     path = lake_root() / first_layer / "_pipegen_maintenance.json"

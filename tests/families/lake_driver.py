@@ -108,6 +108,11 @@ def main() -> None:
     out["rerun_silver_versions"] = reader.versions("silver", name)
     out["bronze"] = reader.rows("bronze", name, f"{payload}, _op, _batch_id")
     out["rejected"] = reader.rows("silver", f"{name}__rejected", f"{columns[0]}, _failures")
+    sys.path.insert(0, str(project))  # the local run's summary of the lake tables: pipeline/run.py's count
+    from pipeline import run
+
+    out["summary"] = run.count_results([r for r in run.RESULTS if r.get("counter") == "lake"])
+    out["read_back"] = {f"{layer}.{name}": len(reader.rows(layer, name, columns[0])) for layer in ("bronze", "silver")}
     first = out["steps"][0]["silver_versions"][-1]
     out["time_travel"] = reader.rows("silver", name, payload, first)
     out["files_before"] = reader.data_files("silver", name)

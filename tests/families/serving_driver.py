@@ -1,7 +1,8 @@
 """Runs inside the `lake` judge environment (DuckDB), in a generated Lambda project: writes a
 phase of the scenario (the batch layer's landed tables into warehouse.duckdb, the speed layer's
 results into data/stream.duckdb), runs the generated `python -m pipeline.serving`, and prints
-the serving table's rows as JSON. Usage: python serving_driver.py PROJECT PHASE.json"""
+the serving table's rows as JSON, with the serving views as the local run's summary lists them.
+Usage: python serving_driver.py PROJECT PHASE.json"""
 
 from __future__ import annotations
 
@@ -40,7 +41,12 @@ def main() -> None:
     con = duckdb.connect(str(project / "warehouse.duckdb"), read_only=True)
     rows = con.execute(f'SELECT * FROM serving."{phase["table"]}" ORDER BY ALL').fetchall()
     cols = [d[0] for d in con.description]
-    print(json.dumps({"columns": cols, "rows": [list(r) for r in rows]}, default=str))
+    con.close()
+    sys.path.insert(0, str(project))  # the local run's summary of the serving views: pipeline/run.py's count
+    from pipeline import run
+
+    summary = run.count_results([r for r in run.RESULTS if r["table"].startswith("serving.")])
+    print(json.dumps({"columns": cols, "rows": [list(r) for r in rows], "summary": summary}, default=str))
 
 
 if __name__ == "__main__":

@@ -138,6 +138,15 @@ def test_the_lake_job_builds_bronze_and_silver_read_back_by_duckdb(fmt: str, tmp
     landed = [r for batches in steps for batch in batches for r in batch]
     assert len(got["bronze"]) == len(landed)
     assert sorted(r[4] for r in got["bronze"]) == sorted(str(r["_op"]) for r in landed)
+    # the local run's summary lists bronze and silver under the lake's names, rows counted from the tables
+    summary = {r["table"]: r for r in got["summary"]}
+    assert {t: r["rows"] for t, r in summary.items()} == got["read_back"] == {
+        "bronze.shop__orders": len(landed), "silver.shop__orders": len(final)}  # fmt: skip
+    assert {r["where"] for r in summary.values()} == {
+        "lake/raw/bronze/shop__orders",
+        "lake/curated/silver/shop__orders",
+    }
+    assert {r["spec_path"] for r in summary.values()} == {"sources[0].tables[0]"}
     # the re-run with nothing new wrote no silver version
     assert got["rerun_silver_versions"] == got["steps"][-1]["silver_versions"]
     # rows breaking the error rule or not casting are rejected, with the reason

@@ -117,6 +117,9 @@ def phase(batch_events: list[tuple[int, int, datetime]], speed_events: list[tupl
     }
 
 
+SUMMARY: list[dict] = []  # the local run's summary of the serving views, after each serve()
+
+
 def serve(project: Path, tmp_path: Path, python: Path, data: dict) -> list[dict]:
     path = tmp_path / "phase.json"
     path.write_text(json.dumps(data))
@@ -126,6 +129,7 @@ def serve(project: Path, tmp_path: Path, python: Path, data: dict) -> list[dict]
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     got = json.loads(run.stdout)
+    SUMMARY[:] = got["summary"]
     return [dict(zip(got["columns"], r, strict=True)) for r in got["rows"]]
 
 
@@ -163,3 +167,7 @@ def test_an_event_in_both_layers_is_counted_once_before_and_after_the_batch_catc
     assert sum(r["clicks"] for r in after) == len(evs) + 1
     last_end = max(datetime.fromisoformat(str(r["window_end"])) for r in after)
     assert {r["_layer"] for r in after if datetime.fromisoformat(str(r["window_end"])) < last_end} == {"batch"}
+    # the local run's summary lists the serving view under the stream job's sink name, its rows counted
+    table = json.loads((project / "pipeline" / "serving.json").read_text())["jobs"][0]["table"]
+    expected = {"table": f"serving.{table}", "where": "warehouse.duckdb", "spec_path": "transforms.streams[0]"}
+    assert [{**expected, "rows": len(after)}] == SUMMARY

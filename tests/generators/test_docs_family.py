@@ -105,3 +105,51 @@ def test_hostile_descriptions_render_inert(text: str) -> None:
     assert not re.search(r"^#\s*heading", arch, re.MULTILINE)
     lines = mermaid_block(arch)
     assert all(NODE_RE.match(ln) or EDGE_RE.match(ln) for ln in lines)
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_drawing(text: str) -> tuple[dict[str, tuple[str, list[float]]], set[tuple[str, str]], list[str]]:
+    """(node id -> (label, [x, y, w, h])), edges (from, to) and each edge's path data, read back
+    from docs/architecture.svg with an XML parser."""
+    from xml.etree import ElementTree
+
+    root = ElementTree.fromstring(text)
+    nodes, edges, paths = {}, set(), []
+    for group in root.iter(f"{SVG}g"):
+        if "node" in group.get("class", "").split():
+            rect, label = group.find(f"{SVG}rect"), group.find(f"{SVG}text")
+            assert rect is not None and label is not None
+            box = [float(rect.get(k, "nan")) for k in ("x", "y", "width", "height")]
+            nodes[group.get("data-id", "")] = (label.text or "", box)
+        elif group.get("class") == "edge":
+            edges.add((group.get("data-from", ""), group.get("data-to", "")))
+            path = group.find(f"{SVG}path")
+            assert path is not None
+            paths.append(path.get("d", ""))
+    return nodes, edges, paths
+
+
+@pytest.mark.parametrize("spec", example_specs(), ids=lambda p: p.stem)
+def test_svg_diagram_draws_exactly_the_plans_generated_data_flow(spec: Path) -> None:
+    """docs/architecture.svg (what the local run's report shows offline): its nodes and edges are
+    the plan's graph restricted to the generated families (computed here from the registry, as
+    the Mermaid test does), no two boxes overlap, and every edge leaves its source's right side
+    and ends at its target's left side."""
+    ready = prepare(spec)
+    families = set(families_for(ready.plan))
+    owners = REGISTRY.owners()
+    kinds = frozenset(k for k in ready.plan.graph.kinds if owners[k] in families)
+    expected = ready.plan.graph.restricted_to(kinds)
+    nodes, edges, paths = svg_drawing(render_tree(ready.spec, ready.plan)["docs/architecture.svg"])
+    assert {n: label for n, (label, _) in nodes.items()} == {n.id: n.label for n in expected.nodes}
+    assert edges == set(expected.edges) and len(paths) == len(expected.edges)
+    boxes = [box for _, box in nodes.values()]
+    for i, (x, y, w, h) in enumerate(boxes):
+        for x2, y2, w2, h2 in boxes[i + 1 :]:
+            assert x + w <= x2 or x2 + w2 <= x or y + h <= y2 or y2 + h2 <= y, "two boxes overlap"
+    for (a, b), d in zip(sorted(expected.edges), paths, strict=True):
+        numbers = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", d)]
+        (ax, ay, aw, ah), (bx, by, _, bh) = nodes[a][1], nodes[b][1]
+        assert numbers[:2] == [ax + aw, ay + ah / 2] and abs(numbers[-2] - bx) <= 2 and numbers[-1] == by + bh / 2

@@ -99,6 +99,24 @@ def test_make_synthesize_honours_rows_and_bad_row_rate(project: Path) -> None:
     assert '"--rows"' in synthesize and '"--bad-row-rate"' in synthesize  # the flags the module parses
 
 
+def test_make_run_passes_every_run_option_and_help_lists_them(project: Path) -> None:
+    """`make run` takes pipeline.run's options as variables: a value for FROM/ONLY/ROWS/
+    BAD_ROW_RATE, a switch for QUIET/VERBOSE; unset, none is passed; `make help` shows them."""
+    base = ["py", "-m", "pipeline.run"]
+    assert make(project, "-n", "run", "PROJECT_PYTHON=py").stdout.split() == base
+    given = make(project, "-n", "run", "PROJECT_PYTHON=py", "FROM=stage", "ONLY=stage,transform", "ROWS=50",
+                 "BAD_ROW_RATE=0.2", "QUIET=1", "VERBOSE=yes")  # fmt: skip
+    assert given.stdout.split() == [*base, "--from", "stage", "--only", "stage,transform", "--rows", "50",
+                                    "--bad-row-rate", "0.2", "--quiet", "--verbose"]  # fmt: skip
+    assert make(project, "-n", "run", "PROJECT_PYTHON=py", "QUIET=1").stdout.split() == [*base, "--quiet"]
+    run_py = (project / "pipeline" / "run.py").read_text()
+    assert all(
+        f'"{flag}"' in run_py for flag in ("--from", "--only", "--rows", "--bad-row-rate", "--quiet", "--verbose")
+    )
+    usage = next(line for line in make(project, "help").stdout.splitlines() if line.split()[:1] == ["run"])
+    assert "[QUIET=1] [VERBOSE=1]" in usage and "[ROWS=...]" in usage and "QUIET=1: the summary only" in usage
+
+
 def test_make_validate_uses_the_pipegen_that_generated_the_project(project: Path) -> None:
     proc = make(project, "validate")
     assert proc.returncode == 0, proc.stderr

@@ -51,7 +51,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ready = prepare(spec)
     tree = render_tree(ready.spec, ready.plan)
     for path in ("pipeline/__init__.py", "pipeline/run.py", "pipeline/run_report.py", "pipeline/lineage.py",
-                 "docs/architecture.md", "docs/plan.md"):  # fmt: skip
+                 "docs/architecture.md", "docs/architecture.svg", "docs/plan.md"):  # fmt: skip
         target = root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(tree[path], encoding="utf-8")
@@ -165,12 +165,39 @@ class Links(HTMLParser):
         super().__init__()
         self.hrefs: list[str] = []
         self.cells: list[str] = []
+        self.loads: list[str] = []  # what a browser would fetch: every URL-valued attribute, scripts, styles
+        self.tags: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.hrefs += [v for k, v in attrs if tag == "a" and k == "href" and v]
+        self.tags.append(tag)
+        urls = ("src", "href", "xlink:href", "srcset", "data", "action", "poster", "background", "style")
+        self.loads += [v for k, v in attrs if k in urls and v]
 
     def handle_data(self, data: str) -> None:
         self.cells.append(data.strip())
+
+
+REMOTE = re.compile(r"(https?:)?//|url\(\s*['\"]?[a-z][a-z0-9+.-]*:|@import", re.I)
+
+
+def test_the_report_is_self_contained_and_draws_the_diagram_inline(project: Path) -> None:
+    """Offline, the whole report shows: no script, stylesheet, frame or image comes from the
+    network (no http(s) URL anywhere in the page), and the data-flow diagram is the inline SVG
+    of docs/architecture.svg with every edge of docs/architecture.md's Mermaid diagram."""
+    proc = run(project, "--only", "ingest", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    page = (project / "reports" / "index.html").read_text()
+    parser = Links()
+    parser.feed(page)
+    assert not re.search(r"https?://", page, re.I)
+    assert not [v for v in parser.loads if REMOTE.search(v)], parser.loads
+    assert not {"script", "link", "iframe", "img", "object", "embed"} & set(parser.tags), parser.tags
+    assert "svg" in parser.tags
+    mermaid = (project / "docs" / "architecture.md").read_text().split("```mermaid\n", 1)[1].split("```", 1)[0]
+    expected = set(re.findall(r"^\s+(\w+) --> (\w+)$", mermaid, re.M))
+    drawn = set(re.findall(r'<g class="edge" data-from="(\w+)" data-to="(\w+)">', page))
+    assert expected and drawn == expected
 
 
 def test_the_report_exists_its_links_resolve_and_its_numbers_are_the_runs(project: Path) -> None:
@@ -188,7 +215,7 @@ def test_the_report_exists_its_links_resolve_and_its_numbers_are_the_runs(projec
     cells = parser.cells
     synthesize, ingest = cells.index("synthesize"), cells.index("ingest")
     assert cells[synthesize + 1 : synthesize + 3] == ["ok", "11"] and cells[ingest + 1 : ingest + 3] == ["ok", "3"]
-    assert "flowchart" in page.read_text()  # the architecture diagram's source
+    assert '<g class="edge" data-from="' in page.read_text()  # the architecture diagram, inlined
     # every result under its spec name, with the spec path it comes from
     tables = {r["table"]: r["spec_path"] for r in last_run(project)["results"]}
     assert tables["marts.fact_orders"] == "transforms.marts[0]"

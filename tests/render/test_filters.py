@@ -30,6 +30,7 @@ from pipegen.render.filters import (
     sh_word,
     sql_ident,
     sql_str,
+    xml_text,
     yaml_str,
 )
 
@@ -153,6 +154,16 @@ def test_mermaid_labels_and_ids_are_inert_and_distinct() -> None:
     for value in HOSTILE:
         label = mermaid_label(value)
         assert label.startswith('"') and label.endswith('"') and '"' not in label[1:-1] and "\n" not in label
+
+
+@pytest.mark.parametrize("value", [*HOSTILE, "a<b>&c</title>", "\x00nul\x1bescape\ufffe"], ids=repr)
+def test_xml_text_parses_back_as_the_value_on_one_line(value: str) -> None:
+    from xml.etree import ElementTree
+
+    element = ElementTree.fromstring(f'<t a="{xml_text(value)}">{xml_text(value)}</t>')
+    allowed = "".join(ch for ch in value if ch in "\t\n\r" or (ch >= " " and ch not in "\ufffe\uffff"))
+    expected = " ".join(allowed.split())
+    assert element.text == expected and element.get("a") == expected
 
 
 def test_dns_label_is_valid_stable_and_distinct() -> None:

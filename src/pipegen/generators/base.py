@@ -49,6 +49,9 @@ class MakeTarget:
     # optional make variables and the flag each becomes on the last recipe line when set:
     # (("ROWS", "--rows"),) runs `... --rows 500` for `make TARGET ROWS=500`, nothing without it
     options: tuple[tuple[str, str], ...] = ()
+    # optional make variables that add a flag without a value: (("QUIET", "--quiet"),) runs
+    # `... --quiet` for `make TARGET QUIET=1` (any non-empty value), nothing without it
+    switches: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,22 @@ class RunStep:
     # (("rows", "--rows"),): `pipegen run --rows 500` (and `make run ROWS=500`) runs the step with `--rows 500`
     options: tuple[tuple[str, str], ...] = ()
     orchestrated: bool = True  # False: a local stand-in for what runs elsewhere (the stream jobs, on Flink)
+    # the Java releases the step runs on (PyFlink: (11, 17)): `pipegen run` checks `java` before it
+    # builds any environment, and refuses a missing or older one, naming what to install
+    java: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """A table the local run leaves, as its summary lists it, with rows counted after the run."""
+
+    table: str  # the name the spec gives it (`serving.rt_sales`, `silver.orders`)
+    where: str  # the file or folder under the project that holds it
+    spec_path: str  # where pipegen.yaml declares it (`transforms.streams[0]`)
+    # the `pipeline` module whose `result_rows(result)` counts it, with the keys it reads
+    # (`lake`: target, layer, name); "" = a DuckDB table at `where`
+    counter: str = ""
+    keys: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -112,6 +131,7 @@ class Contribution:
     runtime: tuple[str, ...] = ()
     # Kubernetes resource files it writes (paths): the kubernetes family lists them in the kustomization
     manifests: tuple[str, ...] = ()
+    results: tuple[RunResult, ...] = ()  # tables its local-run steps leave (the summary counts them)
 
 
 @dataclass(frozen=True)
@@ -127,6 +147,7 @@ class Shared:
     python_modules: bool = False  # some family writes `pipeline/` modules (the package needs its __init__)
     runtime: tuple[str, ...] = ()  # shared runtime modules, sorted, each once
     manifests: tuple[str, ...] = ()  # every family's Kubernetes resource files, sorted
+    results: tuple[RunResult, ...] = ()  # in family order, each family's in its own order
     by_family: tuple[tuple[Family, Contribution], ...] = ()
 
 
@@ -252,6 +273,7 @@ def collect(parts: Mapping[Family, Contribution]) -> Shared:
         python_modules=any(c.python_modules or c.run_steps or c.runtime for _, c in items),
         runtime=tuple(sorted({m for _, c in items for m in c.runtime})),
         manifests=tuple(sorted({m for _, c in items for m in c.manifests})),
+        results=tuple(r for _, c in items for r in c.results),
         by_family=tuple(items),
     )
 

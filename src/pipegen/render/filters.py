@@ -291,6 +291,18 @@ def mermaid_id(value: str) -> str:
     return safe
 
 
+# XML 1.0 allows tab, newline, carriage return and these ranges; nothing else may appear, even escaped
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+XML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
+
+
+def xml_text(value: str) -> str:
+    """SVG/XML text or attribute value on one line: markup characters as entities, characters
+    XML cannot hold dropped."""
+    flat = " ".join(_NOT_XML.sub("", value).split())
+    return "".join(XML_ENTITIES.get(ch, ch) for ch in flat)
+
+
 def dns_label(value: str, max_len: int = 63) -> str:
     """A DNS-1123 label (Kubernetes names): lowercase alphanumerics and '-', stable."""
     lowered = re.sub(r"[^a-z0-9-]+", "-", value.lower()).strip("-")
@@ -321,4 +333,5 @@ FILTERS: dict[str, Callable[..., str]] = {
     "mermaid_label": mermaid_label,
     "mermaid_id": mermaid_id,
     "dns_label": dns_label,
+    "xml_text": xml_text,
 }

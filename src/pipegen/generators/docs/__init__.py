@@ -12,7 +12,7 @@ FAMILY = Declaration(
     always=True,
     generator=GENERATOR,
     judge=Judge(
-        "Mermaid edges checked against the plan's data flow; Markdown tables; the operations guide's commands",
+        "Mermaid and SVG edges checked against the plan's data flow; Markdown tables; the operations guide's commands",
         ("tests/generators/test_docs_family.py", "tests/generators/test_operations_guide.py"),
     ),
 )

@@ -1,6 +1,7 @@
 """Docs family: docs/architecture.md (Mermaid diagram naming only generated components,
-reasons, inventory), docs/plan.md (capacity figures with units and formulas) and
-docs/operations.md (the operations guide, `operations.py`)."""
+reasons, inventory), docs/architecture.svg (the same diagram drawn offline, svg.py),
+docs/plan.md (capacity figures with units and formulas) and docs/operations.md (the
+operations guide, `operations.py`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from pipegen.common.sources import PRODUCTION_READERS
 from pipegen.generators.base import Contribution, Files, GenContext
 from pipegen.generators.docs.operations import operations_context
+from pipegen.generators.docs.svg import layout
 from pipegen.plan.capacity import human
 from pipegen.plan.select import Reason
 from pipegen.render.env import render
@@ -26,6 +28,7 @@ class DocsGenerator:
         context = docs_context(ctx)
         return {
             "docs/architecture.md": render("docs/architecture.md.j2", context),
+            "docs/architecture.svg": render("docs/architecture.svg.j2", svg_context(ctx)),
             "docs/plan.md": render("docs/plan.md.j2", context),
             "docs/operations.md": render("docs/operations.md.j2", operations_context(ctx)),
         }
@@ -42,6 +45,13 @@ def diagram(ctx: GenContext) -> dict[str, Any]:
         "nodes": [{"id": n.id, "label": n.label, "entity": n.kind is None} for n in shown.nodes],
         "edges": [{"a": a, "b": b} for a, b in shown.edges],
     }
+
+
+def svg_context(ctx: GenContext) -> dict[str, Any]:
+    """docs/architecture.svg: the same nodes and edges as the Mermaid diagram, laid out here."""
+    shown = diagram(ctx)
+    edges = [(e["a"], e["b"]) for e in shown["edges"]]
+    return {"title": f"{ctx.spec.pipeline.name}: data flow", **layout(shown["nodes"], edges)}
 
 
 GENERATED = trusted("generated")

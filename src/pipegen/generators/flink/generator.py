@@ -80,7 +80,7 @@ LOCAL_TARGETS = (
 STREAM_STEP = RunStep(
     42, "stream", "the Flink SQL jobs in PyFlink over change events (synthetic when none were captured)",
     ("-m", "pipeline.stream"), environment="requirements-flink.txt",
-    options=(("rows", "--rows"), ("bad_row_rate", "--bad-row-rate")), orchestrated=False,
+    options=(("rows", "--rows"), ("bad_row_rate", "--bad-row-rate")), orchestrated=False, java=(11, 17),
 )  # fmt: skip
 EXPLAIN_TARGET = MakeTarget(
     "flink-explain",

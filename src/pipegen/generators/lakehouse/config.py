@@ -11,6 +11,7 @@ from pipegen.common.stream_rules import event_rules
 from pipegen.plan.names import Names, snake
 from pipegen.render.sqltypes import sql_type
 from pipegen.spec import catalog, rulekinds
+from pipegen.spec.diagnostics import dotted
 from pipegen.spec.index import SpecIndex, TableRef
 from pipegen.spec.model import LakeSettings, Layer, Materialization, Spec, Target
 from pipegen.spec.types import parse_column_type
@@ -117,3 +118,23 @@ def lake_config(spec: Spec, names: Names) -> dict[str, Any]:
             for m in marts
         ],
     }
+
+
+def lake_results(spec: Spec, names: Names) -> list[tuple[str, str, str, dict[str, str]]]:
+    """(table, where, spec path, keys of pipeline/lake.py's result_rows) of every bronze, silver
+    and gold table the lake job keeps, per lake target and layer it has."""
+    index = SpecIndex(spec)
+    tables = [(str(names.dataset(r.source.name, r.dataset.name).lake_table), dotted(r.path))
+              for r in index.tables if any(c.metadata is None for c in r.dataset.columns)]  # fmt: skip
+    marts = [(str(names.mart(m.name).model), f"transforms.marts[{i}]")
+             for i, m in enumerate(spec.transforms.marts) if m.materialized != Materialization.EPHEMERAL]  # fmt: skip
+    out = []
+    for target in lake_targets(spec):
+        dirs = layer_dirs(target)
+        for layer, rows in (("bronze", tables), ("silver", tables), ("gold", marts)):
+            if layer not in dirs:
+                continue
+            for name, spec_path in rows:
+                keys = {"target": target.name, "layer": layer, "name": name}
+                out.append((f"{layer}.{name}", f"lake/{dirs[layer]}/{name}", spec_path, keys))
+    return out

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget, RunStep
-from pipegen.generators.lakehouse.config import lake_config, lake_targets, settings
+from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget, RunResult, RunStep
+from pipegen.generators.lakehouse.config import lake_config, lake_results, lake_targets, settings
 from pipegen.render.env import render, static
 from pipegen.render.jsondoc import json_doc
 from pipegen.safe import trusted
@@ -58,6 +58,15 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
             "iceberg": any(t.type.value == "iceberg" for t in lake_targets(ctx.spec))}  # fmt: skip
 
 
+def results(ctx: GenContext) -> tuple[RunResult, ...]:
+    """The lake tables the local run leaves, counted by pipeline/lake.py's result_rows; gold only
+    when the run publishes it (a gold step)."""
+    gold = any(step.name == GOLD_STEP.name for step in run_steps(ctx))
+    return tuple(RunResult(table, where, spec_path, "lake", tuple(keys.items()))
+                 for table, where, spec_path, keys in lake_results(ctx.spec, ctx.plan.names)
+                 if gold or keys["layer"] != "gold")  # fmt: skip
+
+
 class LakehouseGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
         return Contribution(
@@ -70,6 +79,7 @@ class LakehouseGenerator:
                 MakeTarget("lake-maintain", "compact, Z-order and vacuum / expire the lake tables now",
                            (("$(PROJECT_PYTHON)", "-m", "pipeline.lake", "maintain", "--force"),)),
             ),
+            results=results(ctx),
         )  # fmt: skip
 
     def render(self, ctx: GenContext) -> Files:

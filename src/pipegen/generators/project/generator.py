@@ -10,7 +10,7 @@ from collections.abc import Callable
 from itertools import pairwise
 from typing import Any
 
-from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, Shared
+from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunResult, Shared
 from pipegen.render.env import render, static
 from pipegen.safe import Ident, trusted
 from pipegen.spec.model.enums import Materialization
@@ -100,13 +100,13 @@ def _requirements(shared: Shared) -> list[str]:
 
 def _run_context(ctx: GenContext, shared: Shared) -> dict[str, Any]:
     steps = [{"name": s.name, "help": s.help, "command": list(s.command), "environment": s.environment,
-              "options": [list(o) for o in s.options]} for s in shared.run_steps]  # fmt: skip
+              "options": [list(o) for o in s.options], "java": list(s.java)} for s in shared.run_steps]  # fmt: skip
     return {
         "steps": steps,
         "step_names": trusted(", ".join(s.name for s in shared.run_steps)),
         "metrics": "metrics.py" in shared.runtime,  # the run's metrics (pipeline/metrics.py), when a family asks
         "environments": {f: f"PIPEGEN_{n}_PYTHON" for n, f in step_environments(shared).items()},
-        "results": batch_results(ctx),
+        "results": [*batch_results(ctx), *(_result_row(r) for r in shared.results)],
         "lineage": "lineage.py" in shared.runtime,  # the run's OpenLineage events (pipeline/lineage.py)
         "lineage_file": "lineage/events.jsonl",
     }
@@ -142,6 +142,12 @@ def batch_results(ctx: GenContext) -> list[dict[str, str]]:
     return found
 
 
+def _result_row(result: RunResult) -> dict[str, str]:
+    """A family's result as run.py's RESULTS lists it (`counter` and its keys only when it has one)."""
+    row = {"table": result.table, "where": result.where, "spec_path": result.spec_path}
+    return {**row, "counter": result.counter, **dict(result.keys)} if result.counter else row
+
+
 def _env_row(var: EnvVar) -> dict[str, Any]:
     return {"name": var.name, "uses": list(var.uses), "secret": var.secret, "default": var.default}
 
@@ -152,21 +158,26 @@ def _make_targets(shared: Shared) -> list[MakeTarget]:
     if shared.run_steps and all(t.name != "run" for t in targets):
         recipe = (("$(PROJECT_PYTHON)", "-m", "pipeline.run"),)
         steps = ", ".join(s.name for s in shared.run_steps)
-        help_text = f"run the pipeline locally: {steps} (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R)"
-        targets.append(MakeTarget("run", help_text, recipe, options=RUN_OPTIONS))
+        help_text = (f"run the pipeline locally: {steps} (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R, "
+                     "QUIET=1: the summary only, VERBOSE=1: each step's command)")  # fmt: skip
+        targets.append(MakeTarget("run", help_text, recipe, options=RUN_OPTIONS, switches=RUN_SWITCHES))
     return sorted(targets, key=lambda t: t.name)
 
 
+# pipeline.run's options as make variables (`make run ROWS=500 QUIET=1`), the same as `pipegen run`'s
 RUN_OPTIONS = (("FROM", "--from"), ("ONLY", "--only"), ("ROWS", "--rows"), ("BAD_ROW_RATE", "--bad-row-rate"))
+RUN_SWITCHES = (("QUIET", "--quiet"), ("VERBOSE", "--verbose"))
 
 
 def _target_row(target: MakeTarget) -> dict[str, Any]:
     needs = required_variables(target)
-    usage = " ".join([target.name, *(f"{v}=..." for v in needs), *(f"[{v}=...]" for v, _ in target.options)])
+    usage = " ".join([target.name, *(f"{v}=..." for v in needs), *(f"[{v}=...]" for v, _ in target.options),
+                      *(f"[{v}=1]" for v, _ in target.switches)])  # fmt: skip
     return {"name": Ident(target.name), "help": target.help, "deps": [Ident(d) for d in target.deps],
             "recipe": [list(line) for line in target.recipe], "needs": [trusted(v) for v in needs],
             "needs_usage": usage, "usage_error": trusted(_usage_error(target.name, needs)),
-            "options": trusted("".join(_option(v, f) for v, f in target.options))}  # fmt: skip
+            "options": trusted("".join([*(_option(v, f) for v, f in target.options),
+                                        *(_switch(v, f) for v, f in target.switches)]))}  # fmt: skip
 
 
 def install_targets(shared: Shared) -> dict[str, str]:
@@ -194,6 +205,13 @@ def _option(variable: str, flag: str) -> str:
     if not MAKE_VARIABLE.match(f"$({variable})") or not MAKE_FLAG.match(flag):
         raise ValueError(f"not a make option: {variable} -> {flag}")
     return f" $(if $({variable}),{flag} $({variable}))"
+
+
+def _switch(variable: str, flag: str) -> str:
+    """` $(if $(QUIET),--quiet)`: the flag alone, only when the variable is set."""
+    if not MAKE_VARIABLE.match(f"$({variable})") or not MAKE_FLAG.match(flag):
+        raise ValueError(f"not a make switch: {variable} -> {flag}")
+    return f" $(if $({variable}),{flag})"
 
 
 MAKE_VARIABLE = re.compile(r"^\$\(([A-Z][A-Z0-9_]*)\)$")

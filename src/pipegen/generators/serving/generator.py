@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget, RunStep
+from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget, RunResult, RunStep
 from pipegen.generators.serving.config import serving_config
 from pipegen.render.env import render, static
 from pipegen.render.jsondoc import json_doc
@@ -29,6 +29,15 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
     }
 
 
+def results(ctx: GenContext) -> tuple[RunResult, ...]:
+    """The serving views the local run leaves in its warehouse, under the stream jobs' sink names."""
+    config = serving_config(ctx.spec, ctx.plan.names)
+    position = {job.name: i for i, job in enumerate(ctx.spec.transforms.streams)}
+    where = "warehouse.duckdb"
+    return tuple(RunResult(f"{config['schema']}.{j['table']}", where, f"transforms.streams[{position[j['job']]}]")
+                 for j in config["jobs"])  # fmt: skip
+
+
 class ServingGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
         return Contribution(
@@ -39,6 +48,7 @@ class ServingGenerator:
                     "serving", "rebuild the Lambda serving views", (("$(PROJECT_PYTHON)", "-m", "pipeline.serving"),)
                 ),
             ),
+            results=results(ctx),
         )  # fmt: skip
 
     def render(self, ctx: GenContext) -> Files:

@@ -18,33 +18,33 @@ FLINK_PYTHON ?= $(firstword $(PIPEGEN_FLINK_PYTHON) $(PROJECT_PYTHON))
 # every target of pipegen.mk with what it does
 help::
 	@echo 'Targets generated from pipegen.yaml (pipegen.mk):'
-	@printf '  %-55s  %s\n' dead-letters 're-validate the local warehouse'"'"'s dead letters against the current contract (dry run)'
-	@printf '  %-55s  %s\n' dead-letters-replay 'load the local dead letters that now pass their contract, delete them, leave the rest'
-	@printf '  %-55s  %s\n' down 'stop the local services and remove their volumes'
-	@printf '  %-55s  %s\n' flink-explain 'plan every Flink SQL statement in PyFlink (external connectors swapped)'
-	@printf '  %-55s  %s\n' flink-install 'install PyFlink for the Flink SQL jobs (requirements-flink.txt, its own environment)'
-	@printf '  %-55s  %s\n' flow-check 'import the flow and load prefect.yaml'"'"'s deployments with Prefect (tests/test_flows.py)'
-	@printf '  %-55s  %s\n' ingest 'load every source into the local warehouse (dlt)'
-	@printf '  %-55s  %s\n' k8s-build 'build every Kubernetes overlay (kubectl kustomize k8s/overlays/<env>)'
-	@printf '  %-55s  %s\n' prefect-deploy 'create or update the deployment of prefect.yaml'
-	@printf '  %-55s  %s\n' prefect-install 'install Prefect and the project'"'"'s requirements (requirements-prefect.txt)'
-	@printf '  %-55s  %s\n' prefect-run 'run the flow once, locally (local stand-ins, local warehouse)'
-	@printf '  %-55s  %s\n' quality 'Great Expectations checkpoint over staged tables and marts'
-	@printf '  %-55s  %s\n' quality-report 'print the quality read model (last status, pass rate, breaches, drift)'
-	@printf '  %-55s  %s\n' 'run [FROM=...] [ONLY=...] [ROWS=...] [BAD_ROW_RATE=...]' 'run the pipeline locally: synthesize, ingest, transform, stream, serving, quality (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R)'
-	@printf '  %-55s  %s\n' serving 'rebuild the Lambda serving views'
-	@printf '  %-55s  %s\n' 'stream-local [ROWS=...] [BAD_ROW_RATE=...]' 'run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty; ROWS=N, BAD_ROW_RATE=R)'
-	@printf '  %-55s  %s\n' stream-quality-report 'print the quality read model (validation events of the stream'"'"'s quality jobs)'
-	@printf '  %-55s  %s\n' 'stream-replay-local JOB=... VERSION=...' 'run version VERSION of JOB locally (results.<sink>__v<VERSION>), compare with the live results'
-	@printf '  %-55s  %s\n' 'stream-replay-local-rollback JOB=...' 'undo the last local switch of JOB'
-	@printf '  %-55s  %s\n' 'stream-replay-local-switch JOB=... VERSION=...' 'make results.<sink> version VERSION of JOB locally (one DuckDB transaction)'
-	@printf '  %-55s  %s\n' 'stream-replay-plan JOB=... FROM=... VERSION=...' 'plan version VERSION of stream job JOB reading from FROM (earliest or an ISO-8601 time)'
-	@printf '  %-55s  %s\n' 'stream-replay-rollback JOB=...' 'undo the last switch of JOB (APPLY=--apply runs kubectl)'
-	@printf '  %-55s  %s\n' 'stream-replay-switch JOB=... VERSION=...' 'switch readers of JOB to version VERSION (prints kubectl and SQL; APPLY=--apply runs kubectl)'
-	@printf '  %-55s  %s\n' 'synthesize [ROWS=...] [BAD_ROW_RATE=...]' 'write local stand-in source data (ROWS=N, BAD_ROW_RATE=R)'
-	@printf '  %-55s  %s\n' terraform-fmt 'Check the Terraform files'"'"' layout (terraform fmt -check)'
-	@printf '  %-55s  %s\n' transform 'dbt build: staging and mart models and their tests'
-	@printf '  %-55s  %s\n' up 'start the local services (compose.yaml; secrets from .env)'
+	@printf '  %-77s  %s\n' dead-letters 're-validate the local warehouse'"'"'s dead letters against the current contract (dry run)'
+	@printf '  %-77s  %s\n' dead-letters-replay 'load the local dead letters that now pass their contract, delete them, leave the rest'
+	@printf '  %-77s  %s\n' down 'stop the local services and remove their volumes'
+	@printf '  %-77s  %s\n' flink-explain 'plan every Flink SQL statement in PyFlink (external connectors swapped)'
+	@printf '  %-77s  %s\n' flink-install 'install PyFlink for the Flink SQL jobs (requirements-flink.txt, its own environment)'
+	@printf '  %-77s  %s\n' flow-check 'import the flow and load prefect.yaml'"'"'s deployments with Prefect (tests/test_flows.py)'
+	@printf '  %-77s  %s\n' ingest 'load every source into the local warehouse (dlt)'
+	@printf '  %-77s  %s\n' k8s-build 'build every Kubernetes overlay (kubectl kustomize k8s/overlays/<env>)'
+	@printf '  %-77s  %s\n' prefect-deploy 'create or update the deployment of prefect.yaml'
+	@printf '  %-77s  %s\n' prefect-install 'install Prefect and the project'"'"'s requirements (requirements-prefect.txt)'
+	@printf '  %-77s  %s\n' prefect-run 'run the flow once, locally (local stand-ins, local warehouse)'
+	@printf '  %-77s  %s\n' quality 'Great Expectations checkpoint over staged tables and marts'
+	@printf '  %-77s  %s\n' quality-report 'print the quality read model (last status, pass rate, breaches, drift)'
+	@printf '  %-77s  %s\n' 'run [FROM=...] [ONLY=...] [ROWS=...] [BAD_ROW_RATE=...] [QUIET=1] [VERBOSE=1]' 'run the pipeline locally: synthesize, ingest, transform, stream, serving, quality (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R, QUIET=1: the summary only, VERBOSE=1: each step'"'"'s command)'
+	@printf '  %-77s  %s\n' serving 'rebuild the Lambda serving views'
+	@printf '  %-77s  %s\n' 'stream-local [ROWS=...] [BAD_ROW_RATE=...]' 'run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty; ROWS=N, BAD_ROW_RATE=R)'
+	@printf '  %-77s  %s\n' stream-quality-report 'print the quality read model (validation events of the stream'"'"'s quality jobs)'
+	@printf '  %-77s  %s\n' 'stream-replay-local JOB=... VERSION=...' 'run version VERSION of JOB locally (results.<sink>__v<VERSION>), compare with the live results'
+	@printf '  %-77s  %s\n' 'stream-replay-local-rollback JOB=...' 'undo the last local switch of JOB'
+	@printf '  %-77s  %s\n' 'stream-replay-local-switch JOB=... VERSION=...' 'make results.<sink> version VERSION of JOB locally (one DuckDB transaction)'
+	@printf '  %-77s  %s\n' 'stream-replay-plan JOB=... FROM=... VERSION=...' 'plan version VERSION of stream job JOB reading from FROM (earliest or an ISO-8601 time)'
+	@printf '  %-77s  %s\n' 'stream-replay-rollback JOB=...' 'undo the last switch of JOB (APPLY=--apply runs kubectl)'
+	@printf '  %-77s  %s\n' 'stream-replay-switch JOB=... VERSION=...' 'switch readers of JOB to version VERSION (prints kubectl and SQL; APPLY=--apply runs kubectl)'
+	@printf '  %-77s  %s\n' 'synthesize [ROWS=...] [BAD_ROW_RATE=...]' 'write local stand-in source data (ROWS=N, BAD_ROW_RATE=R)'
+	@printf '  %-77s  %s\n' terraform-fmt 'Check the Terraform files'"'"' layout (terraform fmt -check)'
+	@printf '  %-77s  %s\n' transform 'dbt build: staging and mart models and their tests'
+	@printf '  %-77s  %s\n' up 'start the local services (compose.yaml; secrets from .env)'
 
 # re-validate the local warehouse's dead letters against the current contract (dry run)
 dead-letters:
@@ -100,9 +100,9 @@ quality:
 quality-report:
 	$(PROJECT_PYTHON) -m pipeline.quality --report
 
-# run the pipeline locally: synthesize, ingest, transform, stream, serving, quality (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R)
+# run the pipeline locally: synthesize, ingest, transform, stream, serving, quality (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R, QUIET=1: the summary only, VERBOSE=1: each step's command)
 run:
-	$(PROJECT_PYTHON) -m pipeline.run $(if $(FROM),--from $(FROM)) $(if $(ONLY),--only $(ONLY)) $(if $(ROWS),--rows $(ROWS)) $(if $(BAD_ROW_RATE),--bad-row-rate $(BAD_ROW_RATE))
+	$(PROJECT_PYTHON) -m pipeline.run $(if $(FROM),--from $(FROM)) $(if $(ONLY),--only $(ONLY)) $(if $(ROWS),--rows $(ROWS)) $(if $(BAD_ROW_RATE),--bad-row-rate $(BAD_ROW_RATE)) $(if $(QUIET),--quiet) $(if $(VERBOSE),--verbose)
 
 # rebuild the Lambda serving views
 serving:

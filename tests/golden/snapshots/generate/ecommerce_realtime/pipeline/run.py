@@ -36,7 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "reports"
 # name, what it does, argv after the Python interpreter, its requirements file ("" = requirements.txt's),
-# and the run's options it takes (run option -> the step's flag)
+# the run's options it takes (run option -> the step's flag), and the Java releases it needs, if any
 STEPS: list[dict[str, Any]] = [
     {
         "name": "synthesize",
@@ -79,6 +79,7 @@ STEPS: list[dict[str, Any]] = [
         "argv": ["-m", "pipeline.stream"],
         "environment": "requirements-flink.txt",
         "options": [["rows", "--rows"], ["bad_row_rate", "--bad-row-rate"]],
+        "java": [11, 17],  # the Java releases it runs on: `pipegen run` checks `java` first
     },
     {
         "name": "quality",
@@ -90,7 +91,8 @@ STEPS: list[dict[str, Any]] = [
 ]
 # requirements file -> the variable naming the interpreter that has it installed
 ENVIRONMENTS: dict[str, str] = {"requirements-flink.txt": "PIPEGEN_FLINK_PYTHON"}
-# where the spec's results are: {"table": schema.name, "where": file, "spec_path"} (rows counted at the end)
+# where the spec's results are: {"table": schema.name, "where": file or folder, "spec_path"} (rows counted at
+# the end; "counter": the pipeline module that counts a result DuckDB does not hold)
 RESULTS: list[dict[str, str]] = [{"spec_path": "sources[0].tables[0]", "table": "raw_shop.orders", "where": "warehouse.duckdb"}, {"spec_path": "sources[0].tables[1]", "table": "raw_shop.users", "where": "warehouse.duckdb"}, {"spec_path": "sources[0].tables[2]", "table": "raw_shop.products", "where": "warehouse.duckdb"}, {"spec_path": "transforms.marts[0]", "table": "marts.fact_orders", "where": "warehouse.duckdb"}, {"spec_path": "transforms.marts[1]", "table": "marts.order_daily_stats", "where": "warehouse.duckdb"}]
 OFFLINE = {"RUNTIME__DLTHUB_TELEMETRY": "false", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 LOCAL_MK = ROOT / ".pipegen" / "local" / "env.mk"
@@ -184,15 +186,27 @@ def _live(name: str, cmd: list[str], env: dict[str, str]) -> int:
 
 
 def count_results(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each result with its rows, read from where it is (None: not there after this run)."""
+    """Each result with its rows, read from where it is (None: not there after this run): a
+    DuckDB table, or what the module named by its `counter` counts (`pipeline.lake`: a lake table)."""
     counted = []
     for result in results:
         rows = result.get("rows")
         path = ROOT / result["where"]
-        if rows is None and path.is_file():
+        if rows is None and result.get("counter"):
+            rows = _counted(result)
+        elif rows is None and path.is_file():
             rows = _rows(path, result["table"])
         counted.append({**result, "rows": rows})
     return counted
+
+
+def _counted(result: dict[str, Any]) -> int | None:
+    try:
+        import importlib
+
+        return importlib.import_module(f"pipeline.{result['counter']}").result_rows(result)
+    except Exception:  # not built, or its library is not here
+        return None
 
 
 def _rows(path: Path, table: str) -> int | None:
@@ -218,8 +232,8 @@ def step_rows(summary: dict[str, Any]) -> int | None:
 def record(done: list[dict[str, Any]], args: argparse.Namespace, started: float) -> dict[str, Any]:
     """The run as reports/run.json holds it (and reports/index.html shows it)."""
     results = [r for s in done for r in s["summary"].get("results", []) or []]
-    seen = {r["table"] for r in results}
-    results += [r for r in RESULTS if r["table"] not in seen]
+    seen = {(r["table"], r["where"]) for r in results}  # a stream sink and its serving view share a name
+    results += [r for r in RESULTS if (r["table"], r["where"]) not in seen]
     failures = [{"step": s["name"], "message": str(f), "severity": "failed" if s["code"] else "warning"}
                 for s in done for f in s["summary"].get("failures", []) or []]  # fmt: skip
     failures += [{"step": s["name"], "message": f"exit {s['code']}", "severity": "failed"} for s in done
