@@ -1,6 +1,7 @@
 """The spark family's judge: the generated PySpark job (spark/medallion.py) runs in the `spark`
 judge environment on ONE local[2] session (tests/families/spark_driver.py) over the lakehouse
-judge's raw batches (tests/families/test_lake_tables.py `scenario`: duplicates, late updates,
+judge's raw batches as change events with record metadata (tests/families/test_lake_tables.py
+`scenario`, plus `op` and `ts_ms`: duplicates, late updates,
 late older rows, deletes, rows breaking a rule or not casting), on Parquet tables: Delta and
 Iceberg on Spark need jars these machines cannot download, so those formats' statements
 (MERGE INTO, the Iceberg procedures) are only parsed by Spark's own SQL parser. The expected
@@ -32,18 +33,20 @@ cloud: azure
 engines: {batch: spark, compute: databricks}
 sources:
   - name: shop
-    type: faker
-    ingestion: batch
+    type: postgres
+    ingestion: cdc
+    connection: {host: db, port: 5432, database: shop, user: cdc, password: "${secret:SHOP_PASSWORD}"}
     tables:
       - name: orders
         primary_key: order_id
         watermark: updated_at
-        synthetic: {rows: 10}
         columns:
           - {name: order_id, type: bigint, not_null: true}
           - {name: customer, type: string}
           - {name: amount, type: "decimal(10,2)", range: {min: 0, severity: error}}
           - {name: updated_at, type: timestamp, not_null: true}
+          - {name: op, type: string, metadata: op}
+          - {name: ts_ms, type: bigint, metadata: source.ts_ms}
 targets:
   - name: lake
     type: delta
@@ -61,6 +64,7 @@ transforms:
       measures:
         - {name: orders, agg: count, column: order_id}
         - {name: revenue, agg: sum, column: amount}
+        - {name: last_change, agg: max, column: ts_ms}
     - name: top_orders
       from: orders
       columns: [order_id, amount]
@@ -74,13 +78,28 @@ WITH typed AS (SELECT *, TRY_CAST(amount AS DECIMAL(10,2)) AS amt FROM raw),
 valid AS (SELECT * FROM typed WHERE _op = 'd' OR (amt IS NOT NULL AND amt >= 0)),
 latest AS (SELECT * FROM valid QUALIFY row_number() OVER (PARTITION BY order_id
            ORDER BY CAST(updated_at AS TIMESTAMP) DESC, arrival DESC) = 1)
-SELECT CAST(order_id AS BIGINT) AS order_id, customer, amt AS amount, CAST(updated_at AS TIMESTAMP) AS updated_at
+SELECT CAST(order_id AS BIGINT) AS order_id, customer, amt AS amount, CAST(updated_at AS TIMESTAMP) AS updated_at,
+       op, CAST(ts_ms AS BIGINT) AS ts_ms
 FROM latest WHERE _op <> 'd'"""
 REFERENCE = {
     "silver": f"SELECT * FROM ({SILVER}) ORDER BY ALL",
-    "customer_totals": f"SELECT customer, count(order_id), sum(amount) FROM ({SILVER}) WHERE amount > 1 "
+    "customer_totals": f"SELECT customer, count(order_id), sum(amount), max(ts_ms) FROM ({SILVER}) WHERE amount > 1 "
     "GROUP BY customer ORDER BY ALL",
 }
+
+
+def change_events() -> list[list[list[dict[str, object]]]]:
+    """The lakehouse scenario as change events: each row with its record metadata (`op`: c on
+    the first step, u or d after; `ts_ms`: the commit time, later for every row that arrives)."""
+    steps = scenario()
+    arrival = 0
+    for i, batches in enumerate(steps):
+        for batch in batches:
+            for r in batch:
+                arrival += 1
+                r["op"] = "d" if r["_op"] == "d" else "c" if i == 0 else "u"
+                r["ts_ms"] = 1_767_225_600_000 + arrival * 1000
+    return steps
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +117,7 @@ def judged(spark_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
     proc = run_cli("generate", str(tmp / "pipegen.yaml"), "-o", str(project))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "R403" in proc.stdout + proc.stderr  # top_orders orders and limits: dbt only, said so
-    (tmp / "scenario.json").write_text(json.dumps({"steps": scenario()}))
+    (tmp / "scenario.json").write_text(json.dumps({"steps": change_events()}))
     example = tmp / "example"  # the Spark example spec's bundle is judged in the same process
     proc = run_cli("generate", str(SPECS / "spark_lakehouse.yaml"), "-o", str(example))
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -131,14 +150,14 @@ def text(rows: list[list[object]]) -> list[list[str]]:
 @pytest.mark.judge
 def test_silver_after_every_step_equals_the_duckdb_reference(judged: dict) -> None:
     got = judged["projects"][0]
-    steps = scenario()
+    steps = change_events()
     for i, step in enumerate(got["steps"]):
         assert text(step["silver"]) == text(got["reference"][i]["silver"]), f"silver after step {i}"
     final = got["reference"][-1]["silver"]
     assert len(final) >= 15 and len({r[0] for r in final}) == len(final)  # one row per key: judged something
     landed = [r for batches in steps for batch in batches for r in batch]
     assert len(got["bronze"]) == len(landed)  # every landed row once, deletes and rejected rows included
-    assert sorted(r[4] for r in got["bronze"]) == sorted(str(r["_op"]) for r in landed)
+    assert sorted(r[-2] for r in got["bronze"]) == sorted(str(r["_op"]) for r in landed)
     rejected = {int(r[0]): r[1] for r in got["rejected"]}
     assert set(rejected) == {12, 13} and "range" in rejected[12] and "not a DECIMAL" in rejected[13]
     before, after = got["rerun_silver_version"]
@@ -151,6 +170,8 @@ def test_gold_marts_equal_the_duckdb_reference_and_the_rest_are_left_to_dbt(judg
     got = judged["projects"][0]
     expected = got["reference"][-1]["customer_totals"]
     assert expected and text(got["gold"]["customer_totals"]) == text(expected)
+    # record metadata reaches gold (the commit time of each customer's latest change), never NULL
+    assert all(r[-1] is not None for r in got["gold"]["customer_totals"])
     assert got["gold_skipped"] == {"top_orders": "it orders or limits its rows"}
 
 

@@ -72,15 +72,19 @@ def target_config(spec: Spec) -> dict[str, Any]:
 
 def table_config(spec: Spec, names: Names, ref: TableRef, etl: bool) -> dict[str, Any]:
     """One table's shape; with `etl` (the plan masks PII before it lands) protected columns are
-    text and keep only the rules their landed values still follow (pipegen.spec.pii)."""
+    text and keep only the rules their landed values still follow (pipegen.spec.pii). Record
+    metadata columns (`metadata:`, a topic's or a change event's) land as columns of the batch,
+    as the warehouse's raw table holds them for dbt: carried through bronze and silver, typed,
+    gated by no rule."""
     ds = names.dataset(ref.source.name, ref.dataset.name)
-    columns = [c for c in ref.dataset.columns if c.metadata is None]
+    columns = list(ref.dataset.columns)
     landed = {c.name: str(ds.column(c.name)) for c in columns}
+    physical = {c.name for c in columns if c.metadata is None}
     protected = {c.name for c in columns if etl and c.pii in PROTECTED}
     lost = {c.name: lost_rules(c) for c in columns if c.name in protected}
     rules = []
     for r in event_rules(spec, ref):
-        if not r.critical or r.column not in landed or r.rule in lost.get(r.column, ()):
+        if not r.critical or r.column not in physical or r.rule in lost.get(r.column, ()):
             continue
         rules.append({
             "rule": r.rule,
@@ -88,7 +92,7 @@ def table_config(spec: Spec, names: Names, ref: TableRef, etl: bool) -> dict[str
             "args": rulekinds.kind(r.rule).arguments(r.spec_rule),
             "label": f"{landed[r.column]}: {r.rule} ({r.spec_path})",
         })  # fmt: skip
-    key = [landed[k] for k in ref.dataset.primary_key if k in landed]
+    key = [landed[k] for k in ref.dataset.primary_key if k in physical]
     wm = ref.dataset.watermark or ref.dataset.event_time
     return {
         "ref": str(ds.ref),
