@@ -4,6 +4,7 @@ spark/medallion.json (the same layers and the same logic as the local lake job).
     spark-submit spark/medallion.py bronze silver   # land new raw batches, merge them into silver
     spark-submit spark/medallion.py gold            # the marts, in Spark SQL over silver
     spark-submit spark/medallion.py maintain        # compaction (Z-order), vacuum / snapshot expiry
+    spark-submit spark/medallion.py stream          # Structured Streaming: streamed tables into bronze, silver
     (--lake-root URI --landing-root URI, else PIPEGEN_LAKE_ROOT / PIPEGEN_LANDING_ROOT, else ./lake, .)
 
 bronze: every landed batch (a Parquet file of data/landing/<source>/<table>/, strings, an `_op`
@@ -13,6 +14,10 @@ silver: the bronze rows no silver run has taken yet, typed (a value that does no
   reduced to the latest row per key (watermark, then arrival) and merged by key: a newer row
   updates, a delete removes, an older row is ignored.
 gold: every mart of the spec Spark builds (spark/medallion.json says why it leaves one to dbt).
+stream (where the stream engine is Spark): a streamed table's change events, from its Kafka topic
+  (PIPEGEN_SPARK_STREAM_SOURCE=kafka, KAFKA_BOOTSTRAP_SERVERS) or its landing directory (`files`,
+  the local run), land in bronze micro-batch by micro-batch (foreachBatch), each merged into silver
+  as above; the batch bronze step leaves streamed tables to the stream.
 
 Table formats: PIPEGEN_SPARK_FORMAT (else the lake target's format) picks the I/O layer, the
 only part that differs per format: `parquet` (the local run: one directory per table version),
@@ -260,9 +265,24 @@ def landed_files(table: dict[str, Any]) -> list[Path]:
     return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
 
 
-def bronze(spark: Any, store: Any, table: dict[str, Any], ingested: dt.datetime) -> int:
+def as_bronze(raw: Any, table: dict[str, Any], batch_id: str, ingested: dt.datetime) -> Any:
+    """A landed batch as bronze rows: the table's columns as text (a missing one NULL), then
+    _batch_id, _ingested_at, _row and _op ('u' unless the batch says 'd')."""
     from pyspark.sql import functions as F
 
+    present = set(raw.columns)
+    cols = [
+        (F.col(bq(c["name"])) if c["name"] in present else F.lit(None)).cast("string").alias(c["name"])
+        for c in table["columns"]
+    ]
+    op = F.coalesce(F.col("_op").cast("string"), F.lit("u")) if "_op" in present else F.lit("u")
+    return raw.select(
+        *cols, F.lit(batch_id).alias("_batch_id"), F.lit(ingested).cast("timestamp").alias("_ingested_at"),
+        (F.monotonically_increasing_id() + 1).alias("_row"), op.alias("_op"),
+    )  # fmt: skip
+
+
+def bronze(spark: Any, store: Any, table: dict[str, Any], ingested: dt.datetime) -> int:
     name = table["name"]
     existing = store.read("bronze", name)
     seen = {r[0] for r in existing.select("_batch_id").distinct().collect()} if existing is not None else set()
@@ -271,17 +291,7 @@ def bronze(spark: Any, store: Any, table: dict[str, Any], ingested: dt.datetime)
         batch_id = f"file:{path.name}"
         if batch_id in seen:
             continue
-        raw = spark.read.parquet(str(path))
-        present = set(raw.columns)
-        cols = [
-            (F.col(bq(c["name"])) if c["name"] in present else F.lit(None)).cast("string").alias(c["name"])
-            for c in table["columns"]
-        ]
-        op = F.coalesce(F.col("_op").cast("string"), F.lit("u")) if "_op" in present else F.lit("u")
-        landed = raw.select(
-            *cols, F.lit(batch_id).alias("_batch_id"), F.lit(ingested).cast("timestamp").alias("_ingested_at"),
-            (F.monotonically_increasing_id() + 1).alias("_row"), op.alias("_op"),
-        )  # fmt: skip
+        landed = as_bronze(spark.read.parquet(str(path)), table, batch_id, ingested)
         store.append("bronze", name, landed)
         rows += landed.count()
     return rows
@@ -378,6 +388,77 @@ def gold(spark: Any, store: Any) -> dict[str, Any]:
     return out
 
 
+# ---------------------------------------------------------------- the stream (Structured Streaming)
+
+
+def stream_source() -> str:
+    """Where a streamed table's change events come from: `kafka` (the table's topic, the
+    default) or `files` (its landing directory, the local run's stand-in for Kafka)."""
+    return os.environ.get("PIPEGEN_SPARK_STREAM_SOURCE") or "kafka"
+
+
+def from_kafka(records: Any, table: dict[str, Any]) -> Any:
+    """Kafka records (value, key, topic, partition, offset, timestamp, timestampType) as landed
+    rows: a Debezium envelope's `after` (`before` for a delete) or a plain JSON value, `_op`
+    'd' for a delete, record metadata columns from the envelope or the record."""
+    from pyspark.sql import functions as F
+
+    value = F.col("value").cast("string")
+    cdc = table["stream"]["format"] == "debezium"
+    record = {"timestamp": F.col("timestamp"), "timestamp_type": F.col("timestampType"), "partition": F.col("partition"),
+              "offset": F.col("offset"), "key": F.col("key").cast("string"), "topic": F.col("topic"),
+              "headers": F.lit(None)}  # fmt: skip
+    cols = []
+    for c in table["columns"]:
+        path = c["name"] if "metadata" not in c else None
+        if path is None:
+            cols.append((F.get_json_object(value, "$." + c["metadata"]) if cdc else record[c["metadata"]]).alias(c["name"]))
+        elif cdc:
+            after, before = F.get_json_object(value, "$.after." + path), F.get_json_object(value, "$.before." + path)
+            cols.append(F.coalesce(after, before).alias(c["name"]))
+        else:
+            cols.append(F.get_json_object(value, "$." + path).alias(c["name"]))
+    op = F.when(F.get_json_object(value, "$.op") == "d", "d").otherwise("u") if cdc else F.lit("u")
+    return records.where(value.isNotNull()).select(*cols, op.alias("_op"))
+
+
+def stream_reader(spark: Any, table: dict[str, Any]) -> Any:
+    if stream_source() == "files":
+        schema = ", ".join([f"{bq(c['name'])} STRING" for c in table["columns"]] + ["`_op` STRING"])
+        return spark.readStream.schema(schema).parquet(str(Path(landing_root()) / table["landing"]))
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092")
+    records = (spark.readStream.format("kafka").option("kafka.bootstrap.servers", bootstrap)
+               .option("subscribe", table["stream"]["topic"]).option("startingOffsets", "earliest").load())  # fmt: skip
+    return from_kafka(records, table)
+
+
+def stream(spark: Any, store: Any, table: dict[str, Any]) -> dict[str, Any]:
+    """Lands a streamed table's change events in bronze, one micro-batch at a time
+    (foreachBatch: append the batch once, `stream:<epoch>`, then merge into silver as the batch
+    job does). Files: until caught up (availableNow); Kafka: every minute, until stopped."""
+    name, counts = table["name"], {"batches": 0, "rows": 0}
+
+    def land(batch: Any, epoch: int) -> None:
+        batch_id = f"stream:{epoch}"
+        existing = store.read("bronze", name)
+        if existing is not None and not existing.where(existing["_batch_id"] == batch_id).isEmpty():
+            return  # a replayed micro-batch (after a failure) lands once
+        landed = as_bronze(batch, table, batch_id, dt.datetime.now(dt.UTC).replace(tzinfo=None)).localCheckpoint()
+        if landed.isEmpty():
+            return
+        store.append("bronze", name, landed)
+        counts["batches"] += 1
+        counts["rows"] += landed.count()
+        silver(spark, store, table)
+
+    checkpoint = f"{lake_root()}/_checkpoints/{TARGET['layers']['bronze']}/{name}"
+    writer = stream_reader(spark, table).writeStream.foreachBatch(land).option("checkpointLocation", checkpoint)
+    files = stream_source() == "files"
+    query = (writer.trigger(availableNow=True) if files else writer.trigger(processingTime="1 minute")).start()
+    query.awaitTermination()
+    return counts
+
+
 def maintain(store: Any) -> dict[str, Any]:
     tables = [("bronze", t["name"], []) for t in CONFIG["tables"]]
     tables += [("silver", t["name"], t["key"]) for t in CONFIG["tables"]]
@@ -390,12 +471,15 @@ def maintain(store: Any) -> dict[str, Any]:
 
 
 def run(spark: Any, layers: tuple[str, ...]) -> dict[str, Any]:
-    """Run the given layers ("bronze", "silver", "gold", "maintain") in order."""
+    """Run the given layers ("stream", "bronze", "silver", "gold", "maintain") in order."""
     store = FORMATS[table_format()](spark)
     out: dict[str, Any] = {}
     ingested = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    for table in CONFIG["tables"]:  # a streamed table lands through its stream, never as files too
+        if "stream" in layers and table.get("stream") and "bronze" in TARGET["layers"]:
+            out[f"stream.{table['name']}"] = stream(spark, store, table)
     for table in CONFIG["tables"]:
-        if "bronze" in layers and "bronze" in TARGET["layers"]:
+        if "bronze" in layers and "bronze" in TARGET["layers"] and not table.get("stream"):
             out[f"bronze.{table['name']}"] = bronze(spark, store, table, ingested)
     for table in CONFIG["tables"]:
         if "silver" in layers and "silver" in TARGET["layers"]:
@@ -417,9 +501,9 @@ def main(argv: list[str]) -> int:
             os.environ[var] = args[at + 1]
             del args[at : at + 2]
     layers = tuple(args) or ("bronze", "silver", "gold")
-    unknown = sorted(set(layers) - {"bronze", "silver", "gold", "maintain"})
+    unknown = sorted(set(layers) - {"stream", "bronze", "silver", "gold", "maintain"})
     if unknown:
-        print(f"unknown layer(s) {', '.join(unknown)}: bronze, silver, gold, maintain", file=sys.stderr)
+        print(f"unknown layer(s) {', '.join(unknown)}: stream, bronze, silver, gold, maintain", file=sys.stderr)
         return 2
     print(json.dumps(run(session(), layers), indent=2, default=str))
     return 0

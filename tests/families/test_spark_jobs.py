@@ -102,6 +102,21 @@ def change_events() -> list[list[list[dict[str, object]]]]:
     return steps
 
 
+# Debezium envelopes as the job's Kafka source reads them (the table's topic): an insert, a delete
+# (only `before`), a tombstone (no value); the landed rows expected of them, written here
+KAFKA = [
+    {"value": {"before": None, "after": {"order_id": 1, "customer": "c1", "amount": "5.00", "updated_at":
+     "2026-01-01 00:01:00"}, "op": "c", "source": {"ts_ms": 1767225601000, "table": "orders"}, "ts_ms": 1767225602000}},
+    {"value": {"before": {"order_id": 2, "customer": "c2", "amount": "7.50", "updated_at": "2026-01-01 00:02:00"},
+     "after": None, "op": "d", "source": {"ts_ms": 1767225603000}, "ts_ms": 1767225604000}},
+    {"value": None},
+]  # fmt: skip
+KAFKA_LANDED = [
+    ["1", "c1", "5.00", "2026-01-01 00:01:00", "c", "1767225601000", "u"],
+    ["2", "c2", "7.50", "2026-01-01 00:02:00", "d", "1767225603000", "d"],
+]
+
+
 @pytest.fixture(scope="module")
 def spark_python(request: pytest.FixtureRequest) -> Path:
     """Python of the `spark` judge env (requirements/judges/spark.txt): pyspark, databricks-bundles, DuckDB."""
@@ -117,7 +132,7 @@ def judged(spark_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
     proc = run_cli("generate", str(tmp / "pipegen.yaml"), "-o", str(project))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "R403" in proc.stdout + proc.stderr  # top_orders orders and limits: dbt only, said so
-    (tmp / "scenario.json").write_text(json.dumps({"steps": change_events()}))
+    (tmp / "scenario.json").write_text(json.dumps({"steps": change_events(), "kafka": KAFKA}))
     example = tmp / "example"  # the Spark example spec's bundle is judged in the same process
     proc = run_cli("generate", str(SPECS / "spark_lakehouse.yaml"), "-o", str(example))
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -132,7 +147,11 @@ def judged(spark_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
         assert not (tmp / cloud / "databricks.yml").exists()
         folder = tmp / cloud / "spark" / ("emr-serverless" if cloud == "aws" else "dataproc")
         submit[cloud] = [json.loads(f.read_text()) for f in sorted(folder.glob("*.json"))]
-    work = {"projects": [{"dir": str(project), "scenario": str(tmp / "scenario.json")}], "bundles": bundles,
+    # aws (stream engine Flink): the batch job lands the files; azure on Databricks (stream engine
+    # Spark): the same table streams into bronze and silver (Structured Streaming over the files)
+    scenario_file = str(tmp / "scenario.json")
+    projects = [{"dir": str(tmp / "aws"), "scenario": scenario_file}, {"dir": str(project), "scenario": scenario_file}]
+    work = {"projects": projects, "bundles": bundles,
             "reference": REFERENCE, "emr": submit["aws"], "dataproc": submit["gcp"]}  # fmt: skip
     (tmp / "work.json").write_text(json.dumps(work))
     run = subprocess.run(
@@ -176,6 +195,22 @@ def test_gold_marts_equal_the_duckdb_reference_and_the_rest_are_left_to_dbt(judg
 
 
 @pytest.mark.judge
+def test_the_stream_lands_change_events_in_bronze_and_merges_them_into_silver(judged: dict) -> None:
+    batch, got = judged["projects"]
+    assert not batch["streamed"] and got["streamed"]  # Spark streams only where it is the stream engine
+    for i, step in enumerate(got["steps"]):
+        assert text(step["silver"]) == text(got["reference"][i]["silver"]), f"streamed silver after step {i}"
+    assert [s[f"stream.{'shop__orders'}"]["batches"] for s in got["step_summaries"]] == [1, 1, 1]
+    assert got["summary"]["stream.shop__orders"] == {"batches": 0, "rows": 0}  # caught up: nothing new
+    before, after = got["rerun_silver_version"]
+    assert before == after
+    assert {r[-1].split(":")[0] for r in got["bronze"]} == {"stream"}  # landed by the stream, not as files too
+    assert len(got["bronze"]) == len(batch["bronze"])
+    assert text(got["gold"]["customer_totals"]) == text(got["reference"][-1]["customer_totals"])
+    assert text(got["kafka"]) == text(KAFKA_LANDED)
+
+
+@pytest.mark.judge
 def test_maintenance_keeps_the_rows_and_drops_old_versions(judged: dict) -> None:
     got = judged["projects"][0]
     assert text(got["silver_after_maintenance"]) == text(got["reference"][-1]["silver"])
@@ -193,6 +228,8 @@ def test_maintenance_keeps_the_rows_and_drops_old_versions(judged: dict) -> None
 def test_every_bundle_job_loads_through_databricks_bundles(judged: dict) -> None:
     bundle, example = judged["bundles"]
     assert bundle["bundle"] == "spark_judge" and example["bundle"] == "spark_lakehouse"
+    assert bundle["jobs"]["spark_judge_stream"] == {"tasks": ["stream"], "python_files": ["./spark/medallion.py"],
+                                                    "continuous": "UNPAUSED"}  # fmt: skip
     assert example["jobs"]["spark_lakehouse_medallion"]["tasks"] == ["bronze_silver", "gold"]
     jobs = bundle["jobs"]
     assert jobs["spark_judge_medallion"]["tasks"] == ["bronze_silver", "gold"]

@@ -12,8 +12,9 @@ from pipegen.plan.components import Kind
 FAMILY = Declaration(
     tag="spark",
     description="PySpark job over the bronze, silver and gold layers (gold: the marts in Spark SQL), "
-    "and where compute is Databricks an Asset Bundle (databricks.yml) running it",
-    needs=(Kind.SPARK_BATCH,),
+    "with a Structured Streaming layer where the stream engine is Spark, and where compute is Databricks "
+    "an Asset Bundle (databricks.yml) running it",
+    needs=(Kind.SPARK_BATCH, Kind.SPARK_STREAMING),
     generator=GENERATOR,
     judge=Judge(
         "PySpark local[2] runs the job over the lakehouse judge's batches, equal to a DuckDB reference; "

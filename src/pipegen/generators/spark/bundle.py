@@ -48,23 +48,34 @@ def task(key: str, layers: list[str], after: str | None = None) -> dict[str, Any
     return out
 
 
-def jobs(ctx: GenContext, gold: bool) -> dict[str, dict[str, Any]]:
+def stream_job(ctx: GenContext) -> dict[str, Any]:
+    """The Structured Streaming job: continuous (Databricks restarts it when it stops), no retries
+    of its own (the continuous trigger is the retry), its micro-batches land every minute."""
+    pipeline = str(ctx.plan.names.pipeline)
+    task_ = {"task_key": "stream", "job_cluster_key": "medallion",
+             "spark_python_task": {"python_file": JOB_PATH, "parameters": ["stream"]}}  # fmt: skip
+    return {"name": f"{pipeline} stream", "max_concurrent_runs": 1, "tags": {"pipeline": pipeline},
+            "continuous": {"pause_status": "UNPAUSED"}, "job_clusters": [cluster(ctx)], "tasks": [task_]}  # fmt: skip
+
+
+def jobs(ctx: GenContext, gold: bool, streaming: bool = False) -> dict[str, dict[str, Any]]:
     """Job key -> the job, as the bundle's `resources.jobs` holds it (Job.from_dict loads each)."""
     pipeline = str(ctx.plan.names.pipeline)
     medallion = [task("bronze_silver", ["bronze", "silver"])]
     if gold:
         medallion.append(task("gold", ["gold"], after="bronze_silver"))
     common = {"max_concurrent_runs": 1, "timeout_seconds": 4 * 3600, "tags": {"pipeline": pipeline}}
-    return {
+    out = {
         f"{pipeline}_medallion": {"name": f"{pipeline} medallion", **common, "job_clusters": [cluster(ctx)],
                                   "tasks": medallion},
         f"{pipeline}_lake_maintenance": {"name": f"{pipeline} lake maintenance", **common,
                                          "job_clusters": [cluster(ctx)],
                                          "tasks": [task("maintain", ["maintain"])]},
     }  # fmt: skip
+    return out | ({f"{pipeline}_stream": stream_job(ctx)} if streaming else {})
 
 
-def bundle(ctx: GenContext, gold: bool) -> dict[str, Any]:
+def bundle(ctx: GenContext, gold: bool, streaming: bool = False) -> dict[str, Any]:
     pipeline = str(ctx.plan.names.pipeline)
     return {
         "bundle": {"name": pipeline},
@@ -72,7 +83,7 @@ def bundle(ctx: GenContext, gold: bool) -> dict[str, Any]:
             "lake_root": {"description": "Where the lake layers live (abfss://, s3://, gs:// or a volume)."},
             "landing_root": {"description": "Where the raw batches land (data/landing/<source>/<table>/)."},
         },
-        "resources": {"jobs": jobs(ctx, gold)},
+        "resources": {"jobs": jobs(ctx, gold, streaming)},
         "targets": {
             "dev": {"mode": "development", "default": True},
             "prod": {"mode": "production"},

@@ -13,7 +13,7 @@ from pipegen.plan.names import Names, snake
 from pipegen.render.sqltypes import sql_type
 from pipegen.spec import catalog, rulekinds
 from pipegen.spec.index import SpecIndex, TableRef
-from pipegen.spec.model import LakeSettings, Layer, Spec, Target
+from pipegen.spec.model import Column, Ingestion, LakeSettings, Layer, Spec, Target
 from pipegen.spec.pii import PROTECTED, landed_column, lost_rules
 from pipegen.spec.types import parse_column_type
 
@@ -70,7 +70,20 @@ def target_config(spec: Spec) -> dict[str, Any]:
     }
 
 
-def table_config(spec: Spec, names: Names, ref: TableRef, etl: bool) -> dict[str, Any]:
+def column_config(name: str, c: Column, etl: bool, protected: bool) -> dict[str, Any]:
+    out = {"name": name, "type": spark_type(landed_column(c).type if etl and protected else c.type)}
+    return out if c.metadata is None else {**out, "metadata": c.metadata}
+
+
+def stream_config(ref: TableRef, names: Names) -> dict[str, Any] | None:
+    """A streamed table's topic and how its records read (a Debezium envelope or plain JSON)."""
+    if ref.source.ingestion == Ingestion.BATCH:
+        return None
+    ds = names.dataset(ref.source.name, ref.dataset.name)
+    return {"topic": str(ds.topic), "format": "debezium" if ref.source.ingestion == Ingestion.CDC else "json"}
+
+
+def table_config(spec: Spec, names: Names, ref: TableRef, etl: bool, streaming: bool = False) -> dict[str, Any]:
     """One table's shape; with `etl` (the plan masks PII before it lands) protected columns are
     text and keep only the rules their landed values still follow (pipegen.spec.pii). Record
     metadata columns (`metadata:`, a topic's or a change event's) land as columns of the batch,
@@ -98,20 +111,18 @@ def table_config(spec: Spec, names: Names, ref: TableRef, etl: bool) -> dict[str
         "ref": str(ds.ref),
         "name": str(ds.lake_table),
         "landing": f"data/landing/{snake(ref.source.name)}/{ds.raw_table}",
-        "columns": [
-            {"name": landed[c.name], "type": spark_type(landed_column(c).type if c.name in protected else c.type)}
-            for c in columns
-        ],
+        "columns": [column_config(landed[c.name], c, etl, c.name in protected) for c in columns],
         "key": key,
         "watermark": landed.get(wm) if wm else None,
         "rules": rules,
-    }
+    } | ({"stream": stream_config(ref, names)} if streaming else {})
 
 
-def spark_config(spec: Spec, names: Names, etl: bool = False) -> dict[str, Any]:
+def spark_config(spec: Spec, names: Names, etl: bool = False, streaming: bool = False) -> dict[str, Any]:
+    """`streaming`: the stream engine is Spark, streamed tables get their `stream` (topic, format)."""
     index = SpecIndex(spec)
     tables = [
-        table_config(spec, names, ref, etl)
+        table_config(spec, names, ref, etl, streaming)
         for ref in index.tables
         if any(c.metadata is None for c in ref.dataset.columns)
     ]
