@@ -126,6 +126,10 @@ def load_bundle(doc: dict) -> dict:
             "tasks": [t.task_key for t in model.tasks],
             "python_files": [t.spark_python_task.python_file for t in model.tasks if t.spark_python_task],
         }
+        dbt = [t.dbt_task for t in model.tasks if t.dbt_task]
+        if dbt:
+            loaded[key]["dbt"] = [{k: v for k, v in d.as_dict().items() if k != "source"} for d in dbt]
+            loaded[key]["environments"] = [e.as_dict() for e in model.environments]
         if model.continuous:
             loaded[key]["continuous"] = str(getattr(model.continuous.pause_status, "value", model.continuous.pause_status))
     return {"bundle": doc["bundle"]["name"], "jobs": loaded}

@@ -71,6 +71,32 @@ transforms:
       order_by: amount desc
       limit: 3
 """
+# Databricks compute with dbt as the batch engine (an ELT plan on a Databricks target): a dbt job
+DBT_SPEC = """\
+version: 1
+pipeline: {name: dbt_on_databricks}
+latency: 1d
+cloud: azure
+sources:
+  - name: shop
+    type: faker
+    ingestion: batch
+    tables:
+      - name: orders
+        primary_key: order_id
+        synthetic: {rows: 10}
+        columns:
+          - {name: order_id, type: bigint, not_null: true}
+          - {name: amount, type: "decimal(10,2)"}
+targets:
+  - name: dbx
+    type: databricks
+    connection: {host: "${env:DATABRICKS_HOST}", token: "${secret:DATABRICKS_TOKEN}", catalog: main, schema: sales,
+                 warehouse: 1234567890abcdef}
+transforms:
+  marts:
+    - {name: revenue, from: orders, measures: [{name: revenue, agg: sum, column: amount}]}
+"""
 # DuckDB reference over every landed row (`raw`: the batch columns as text, `_op`, `arrival`):
 # per key the latest valid row by (updated_at, arrival), deletes applied, bad rows rejected
 SILVER = """
@@ -136,7 +162,12 @@ def judged(spark_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
     example = tmp / "example"  # the Spark example spec's bundle is judged in the same process
     proc = run_cli("generate", str(SPECS / "spark_lakehouse.yaml"), "-o", str(example))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    bundles = [YAML(typ="safe").load((p / "databricks.yml").read_text()) for p in (project, example)]
+    (tmp / "dbt.yaml").write_text(DBT_SPEC)
+    proc = run_cli("generate", str(tmp / "dbt.yaml"), "-o", str(tmp / "dbt"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert not (tmp / "dbt" / "spark").exists()  # no Spark: the bundle runs dbt only
+    assert (tmp / "dbt" / "dbt" / "requirements-dbx.txt").is_file()  # the dbt job's dependencies
+    bundles = [YAML(typ="safe").load((p / "databricks.yml").read_text()) for p in (project, example, tmp / "dbt")]
     submit = {}  # the same spec on aws and gcp without Databricks: serverless submit requests
     for cloud in ("aws", "gcp"):
         (tmp / f"{cloud}.yaml").write_text(
@@ -226,7 +257,7 @@ def test_maintenance_keeps_the_rows_and_drops_old_versions(judged: dict) -> None
 
 @pytest.mark.judge
 def test_every_bundle_job_loads_through_databricks_bundles(judged: dict) -> None:
-    bundle, example = judged["bundles"]
+    bundle, example, _ = judged["bundles"]
     assert bundle["bundle"] == "spark_judge" and example["bundle"] == "spark_lakehouse"
     assert bundle["jobs"]["spark_judge_stream"] == {"tasks": ["stream"], "python_files": ["./spark/medallion.py"],
                                                     "continuous": "UNPAUSED"}  # fmt: skip
@@ -235,6 +266,18 @@ def test_every_bundle_job_loads_through_databricks_bundles(judged: dict) -> None
     assert jobs["spark_judge_medallion"]["tasks"] == ["bronze_silver", "gold"]
     assert jobs["spark_judge_lake_maintenance"]["tasks"] == ["maintain"]
     assert {f for j in jobs.values() for f in j["python_files"]} == {"./spark/medallion.py"}
+
+
+@pytest.mark.judge
+def test_a_dbt_batch_engine_on_databricks_gets_a_dbt_job_that_loads_through_databricks_bundles(judged: dict) -> None:
+    bundle = judged["bundles"][2]
+    assert bundle["bundle"] == "dbt_on_databricks" and list(bundle["jobs"]) == ["dbt_on_databricks_dbt"]
+    job = bundle["jobs"]["dbt_on_databricks_dbt"]
+    assert job["tasks"] == ["dbt_build"] and job["python_files"] == []
+    # the warehouse, catalog and schema of the spec's Databricks target; Databricks writes the profile
+    assert job["dbt"] == [{"project_directory": "./dbt", "commands": ["dbt deps", "dbt build"],
+                           "warehouse_id": "${var.warehouse_id}", "catalog": "main", "schema": "sales"}]  # fmt: skip
+    assert job["environments"][0]["spec"]["dependencies"] == ["-r ${workspace.file_path}/dbt/requirements-dbx.txt"]
 
 
 @pytest.mark.judge

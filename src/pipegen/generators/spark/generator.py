@@ -1,9 +1,8 @@
 """spark family: the pipeline's Spark job (PySpark, templates/spark/medallion.py, verbatim:
 the logic is there, driven by data) over the medallion layers, its data `spark/medallion.json`
 (config.py: tables, lake layout and format, gold marts as Spark SQL), and where compute is
-Databricks a Databricks Asset Bundle `databricks.yml` (bundle.py). Where the stream engine is
-Spark the same job has a `stream` layer (Structured Streaming, foreachBatch into bronze and
-silver), and the bundle a continuous stream job. Contributes `make spark-run`
+Databricks the databricks family's bundle runs it. Where the stream engine is Spark the same job
+has a `stream` layer (Structured Streaming, foreachBatch into bronze and silver). Contributes `make spark-run`
 (the job on a local[2] session over the landed files, Parquet tables: Delta and Iceberg on
 Spark need jars a local run does not have) and the pinned pyspark. Elsewhere on aws and gcp,
 serverless submit requests (submit.py): EMR Serverless StartJobRun, Dataproc Serverless Batch."""
@@ -11,13 +10,11 @@ serverless submit requests (submit.py): EMR Serverless StartJobRun, Dataproc Ser
 from __future__ import annotations
 
 from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget
-from pipegen.generators.spark.bundle import bundle
 from pipegen.generators.spark.config import spark_config
 from pipegen.generators.spark.submit import submit_files
 from pipegen.plan.components import Kind
 from pipegen.render.env import static
 from pipegen.render.jsondoc import json_doc
-from pipegen.render.yamldoc import yaml_doc
 
 # pinned as requirements/judges/spark.txt (the judge environment the Spark job runs in)
 REQUIREMENTS = ("pyspark==4.3.0",)
@@ -61,9 +58,8 @@ class SparkGenerator:
             "spark/medallion.json": json_doc(config) + "\n",
         }
         gold = any(m["sql"] is not None for m in config["marts"])
-        if Kind.DATABRICKS_JOBS in ctx.plan.graph.kinds:
-            files["databricks.yml"] = yaml_doc(bundle(ctx, gold, streaming))
-        else:  # EMR Serverless (aws) or Dataproc Serverless (gcp) requests, one per run step
+        if Kind.DATABRICKS_JOBS not in ctx.plan.graph.kinds:  # (Databricks: the databricks family's bundle)
+            # EMR Serverless (aws) or Dataproc Serverless (gcp) requests, one per run step
             files.update({path: json_doc(body) + "\n" for path, body in submit_files(ctx, gold).items()})
         return files
 
