@@ -13,7 +13,7 @@ from pipegen.plan.names import Names, snake
 from pipegen.render.sqltypes import sql_type
 from pipegen.spec import catalog, rulekinds
 from pipegen.spec.index import SpecIndex, TableRef
-from pipegen.spec.model import Column, Ingestion, LakeSettings, Layer, Spec, Target
+from pipegen.spec.model import Column, Ingestion, LakeCatalog, LakeSettings, Layer, Spec, Target
 from pipegen.spec.pii import PROTECTED, landed_column, lost_rules
 from pipegen.spec.types import parse_column_type
 
@@ -58,16 +58,34 @@ def layer_dirs(target: Target | None) -> dict[str, str]:
     return out
 
 
+UNITY_ICEBERG_PATH = "/api/2.1/unity-catalog/iceberg-rest"  # Unity Catalog's Iceberg REST endpoint
+
+
+def catalog_config(target: Target) -> dict[str, Any] | None:
+    """The Iceberg target's production catalog (lake.catalog) as the job's Spark `lake` catalog
+    reads it: type, URI, warehouse, token (a `${secret:NAME}` the job reads from the environment)
+    and region; None: a path-based catalog under the lake root. R404 checked what each needs."""
+    lake, conn = target.lake, target.connection
+    if lake is None or lake.catalog is None or target.type.value != "iceberg":
+        return None
+    if lake.catalog == LakeCatalog.GLUE:
+        return {"type": "glue", "warehouse": f"s3://{conn.bucket or _dir(target.name)}/", "region": conn.region}
+    path = UNITY_ICEBERG_PATH if lake.catalog == LakeCatalog.UNITY else ""  # below the workspace URL
+    return {"type": lake.catalog.value, "uri": conn.url, "path": path, "warehouse": conn.catalog, "token": conn.token}
+
+
 def target_config(spec: Spec) -> dict[str, Any]:
     target = lake_target(spec)
     lake = (target.lake if target is not None else None) or LakeSettings()
-    return {
+    out = {
         "name": target.name if target is not None else "lake",
         "format": target.type.value if target is not None else "parquet",
         "layers": layer_dirs(target),
         "retention_hours": lake.kept / HOUR,
         "time_travel_hours": lake.time_travel / HOUR,
     }
+    catalog_ = catalog_config(target) if target is not None else None
+    return out | ({"catalog": catalog_} if catalog_ else {})
 
 
 def column_config(name: str, c: Column, etl: bool, protected: bool) -> dict[str, Any]:
