@@ -131,7 +131,8 @@ def load_bundle(doc: dict) -> dict:
             loaded[key]["dbt"] = [{k: v for k, v in d.as_dict().items() if k != "source"} for d in dbt]
             loaded[key]["environments"] = [e.as_dict() for e in model.environments]
         if model.continuous:
-            loaded[key]["continuous"] = str(getattr(model.continuous.pause_status, "value", model.continuous.pause_status))
+            pause = model.continuous.pause_status
+            loaded[key]["continuous"] = str(getattr(pause, "value", pause))
     return {"bundle": doc["bundle"]["name"], "jobs": loaded}
 
 

@@ -13,19 +13,19 @@ import pytest
 from ruamel.yaml import YAML
 
 from pipegen import __version__
+from pipegen.generators import registry
 from pipegen.generators.base import (
     CiStep,
-    Declaration,
     ComposeService,
     Contribution,
     ContributionConflict,
+    Declaration,
     EnvVar,
     GenContext,
     MakeTarget,
     RunStep,
     collect,
 )
-from pipegen.generators import registry
 from pipegen.generators.registry import GENERATORS, PLANNED, REGISTRY, get
 from pipegen.pipeline import families_for, needed_families, prepare, render_tree
 from pipegen.plan.components import Kind

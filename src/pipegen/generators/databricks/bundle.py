@@ -17,9 +17,9 @@ from typing import Any
 from pipegen.common.spark_sizing import max_workers
 from pipegen.generators.base import GenContext
 from pipegen.plan.components import Kind
-from pipegen.safe import Ident
 from pipegen.plan.layers import spark_gold_gap
 from pipegen.plan.names import snake
+from pipegen.safe import Ident
 from pipegen.spec import catalog
 from pipegen.spec.index import SpecIndex
 from pipegen.spec.model import Materialization, Target, TargetType
@@ -89,7 +89,8 @@ def stream_job(ctx: GenContext) -> dict[str, Any]:
     task_ = {"task_key": "stream", "job_cluster_key": "medallion",
              "spark_python_task": {"python_file": JOB_PATH, "parameters": ["stream"]}}  # fmt: skip
     return {"name": f"{pipeline} stream", "max_concurrent_runs": 1, "tags": {"pipeline": pipeline},
-            "continuous": {"pause_status": "UNPAUSED"}, "job_clusters": [cluster(ctx, stream=True)], "tasks": [task_]}  # fmt: skip
+            "continuous": {"pause_status": "UNPAUSED"}, "job_clusters": [cluster(ctx, stream=True)],
+            "tasks": [task_]}  # fmt: skip
 
 
 def dbt_target(ctx: GenContext) -> Target | None:
@@ -105,7 +106,8 @@ def dbt_task(target: Target) -> dict[str, Any]:
     its output named like the target (the profile reads its secrets from the environment)."""
     if target.type == TargetType.DATABRICKS:
         out = {"project_directory": DBT_DIR, "commands": ["dbt deps", "dbt build"],
-               "warehouse_id": "${var.warehouse_id}", "schema": target.connection.schema_name or DEFAULT_SCHEMA}  # fmt: skip
+               "warehouse_id": "${var.warehouse_id}",
+               "schema": target.connection.schema_name or DEFAULT_SCHEMA}  # fmt: skip
         return out | ({"catalog": target.connection.catalog} if target.connection.catalog else {})
     name = str(Ident(target.name.lower()))
     return {"project_directory": DBT_DIR, "profiles_directory": DBT_DIR,

@@ -67,7 +67,7 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
     marts = [trusted(m["table"]) for m in config["marts"]]
     return {"pipeline": ctx.plan.names.pipeline, "targets": targets, "tables": tables, "marts": marts,
             "iceberg": any(t.type.value == "iceberg" for t in lake_targets(ctx.spec)),
-            "spark": Kind.SPARK_BATCH in ctx.plan.graph.kinds or Kind.SPARK_STREAMING in ctx.plan.graph.kinds}  # fmt: skip
+            "spark": bool({Kind.SPARK_BATCH, Kind.SPARK_STREAMING} & ctx.plan.graph.kinds)}  # fmt: skip
 
 
 class LakehouseGenerator:

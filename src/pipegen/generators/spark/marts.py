@@ -41,10 +41,8 @@ def table_view(ref: TableRef, names: Names) -> dict[str, Any]:
     for c in ref.dataset.columns:
         d = derived.pop(c.staged_name.lower(), None)
         staged = snake(d.name if d else c.staged_name)
-        if d is not None:
-            expr = to_sql(d.expr, DIALECT, own)
-        else:  # record metadata columns too: silver carries them as they landed
-            expr = bq(landed[c.name.lower()])
+        # a landed column (record metadata columns too: silver carries them as they landed)
+        expr = to_sql(d.expr, DIALECT, own) if d is not None else bq(landed[c.name.lower()])
         outputs.append(f"{expr} AS {bq(staged)}")
     outputs += [f"{to_sql(d.expr, DIALECT, own)} AS {bq(snake(d.name))}" for d in derived.values()]
     return {"view": view_name(ref), "table": str(ds.lake_table), "select": ", ".join(outputs)}

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipegen.generators.base import GenContext
 from pipegen.common.spark_sizing import max_workers
+from pipegen.generators.base import GenContext
 
 DATAPROC_RUNTIME = "2.2"  # Dataproc Serverless runtime 2.2 LTS (Spark 3.5, Java 17, Python 3.12)
 ROOTS = ["--lake-root", "${PIPEGEN_LAKE_ROOT}", "--landing-root", "${PIPEGEN_LANDING_ROOT}"]
