@@ -6,7 +6,10 @@ late older rows, deletes, rows breaking a rule or not casting), on Parquet table
 Iceberg on Spark need jars these machines cannot download, so those formats' statements
 (MERGE INTO, the Iceberg procedures) are only parsed by Spark's own SQL parser. The expected
 silver and gold come from DuckDB SQL written here over the raw batches, never from the job.
-Every job of the generated Databricks Asset Bundle loads through databricks-bundles' models; the
+Two projects share the session: the aws one (Flink is the stream engine) lands the batches with
+the batch job; the azure one on Databricks (Spark is the stream engine) streams the same table into
+bronze and silver with Structured Streaming. Every job of the generated Databricks Asset Bundles
+(the Spark jobs, the stream job, a dbt job) loads through databricks-bundles' models; the
 EMR Serverless and Dataproc Serverless requests (aws, gcp) through botocore's and
 google-cloud-dataproc's API models."""
 
