@@ -4,8 +4,8 @@ the generated job (spark/medallion.py, imported, on that session, Parquet tables
 its `stream` layer too where a table is streamed (Structured Streaming over the landing files,
 availableNow, Kafka's stand-in) — and reads silver, rejected and gold back with DuckDB
 (read_parquet, the independent reader). A streamed project's Kafka reading (from_kafka) runs over
-hand-built Kafka records on a static frame (no Kafka connector jars here). Also parses the job's MERGE / CALL statements with Spark's own SQL parser and loads every job
-of a generated databricks.yml through databricks-bundles' models. Prints JSON.
+hand-built Kafka records on a static frame (no Kafka connector jars here). Also parses the job's
+MERGE / CALL statements with Spark's own SQL parser and loads every job of a generated databricks.yml through databricks-bundles' models. Prints JSON.
 
 Usage: python spark_driver.py WORK.json   ({"projects": [{"dir", "scenario"}], "bundles": [databricks.yml as data],
                                     "emr": [request], "dataproc": [batch]})"""
