@@ -5,7 +5,8 @@ its `stream` layer too where a table is streamed (Structured Streaming over the 
 availableNow, Kafka's stand-in) — and reads silver, rejected and gold back with DuckDB
 (read_parquet, the independent reader). A streamed project's Kafka reading (from_kafka) runs over
 hand-built Kafka records on a static frame (no Kafka connector jars here). Also parses the job's
-MERGE / CALL statements with Spark's own SQL parser and loads every job of a generated databricks.yml through databricks-bundles' models. Prints JSON.
+MERGE / CALL statements with Spark's own SQL parser and loads every job of a generated
+databricks.yml through databricks-bundles' models. Prints JSON.
 
 Usage: python spark_driver.py WORK.json   ({"projects": [{"dir", "scenario"}], "bundles": [databricks.yml as data],
                                     "emr": [request], "dataproc": [batch]})"""
