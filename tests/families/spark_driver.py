@@ -1,9 +1,12 @@
 """Runs inside the `spark` judge environment, ONE local[2] Spark session for every project it
 is given: for each, lands the scenario's raw batches one step at a time as Parquet files, runs
-the generated job (spark/medallion.py, imported, on that session, Parquet tables) after each,
-and reads silver, rejected and gold back with DuckDB (read_parquet, the independent reader).
-Also parses the job's MERGE / CALL statements with Spark's own SQL parser and loads every job
-of a generated databricks.yml through databricks-bundles' models. Prints JSON.
+the generated job (spark/medallion.py, imported, on that session, Parquet tables) after each —
+its `stream` layer too where a table is streamed (Structured Streaming over the landing files,
+availableNow, Kafka's stand-in) — and reads silver, rejected and gold back with DuckDB
+(read_parquet, the independent reader). A streamed project's Kafka reading (from_kafka) runs over
+hand-built Kafka records on a static frame (no Kafka connector jars here). Also parses the job's
+MERGE / CALL statements with Spark's own SQL parser and loads every job of a generated
+databricks.yml through databricks-bundles' models. Prints JSON.
 
 Usage: python spark_driver.py WORK.json   ({"projects": [{"dir", "scenario"}], "bundles": [databricks.yml as data],
                                     "emr": [request], "dataproc": [batch]})"""
@@ -61,26 +64,33 @@ def run_project(spark, project: Path, scenario: dict, work_reference: dict) -> d
     os.environ.pop("PIPEGEN_LANDING_ROOT", None)
     job = load_job(project)
     table = job.CONFIG["tables"][0]
+    streamed = bool(table.get("stream"))
+    if streamed:  # Structured Streaming over the landing directory's files, Kafka's stand-in
+        os.environ["PIPEGEN_SPARK_STREAM_SOURCE"] = "files"
     columns = [c["name"] for c in table["columns"]]
     payload = ", ".join(f'"{c}"' for c in columns)
-    out: dict = {"steps": [], "layers": job.TARGET["layers"], "reference": []}
+    out: dict = {"steps": [], "layers": job.TARGET["layers"], "reference": [], "streamed": streamed}
     landed: list[dict] = []
     for step, batches in enumerate(scenario["steps"]):
         for b, batch in enumerate(batches):
             land(project, table["landing"], f"step{step}_batch{b}", batch, columns)
             landed += batch
-        job.run(spark, ("bronze", "silver"))
+        out["step_summaries"] = [*out.get("step_summaries", []), job.run(spark, ("stream", "bronze", "silver"))]
         out["steps"].append({"silver": rows(job, "silver", table["name"], payload)})
         out["reference"].append(reference(landed, columns, work_reference))
     store = job.Parquet(spark)
     before = store.version("silver", table["name"])
-    summary = job.run(spark, ("bronze", "silver", "gold"))  # nothing new: silver unchanged
+    summary = job.run(spark, ("stream", "bronze", "silver", "gold"))  # nothing new: silver unchanged
     out["rerun_silver_version"] = [before, store.version("silver", table["name"])]
     out["summary"] = summary
     out["bronze"] = rows(job, "bronze", table["name"], f"{payload}, _op, _batch_id")
     out["rejected"] = rows(job, "silver", f"{table['name']}__rejected", f'"{columns[0]}", _failures')
     out["gold"] = {m["name"]: rows(job, "gold", m["table"], "*") for m in job.CONFIG["marts"] if m["sql"]}
     out["gold_skipped"] = {m["name"]: m["skipped"] for m in job.CONFIG["marts"] if not m["sql"]}
+    if streamed:
+        os.environ.pop("PIPEGEN_SPARK_STREAM_SOURCE")
+        out["kafka"] = kafka_records(spark, job, table, scenario["kafka"])
+        return out
     job.TARGET["retention_hours"] = 0
     out["maintain"] = job.run(spark, ("maintain",))
     out["silver_after_maintenance"] = rows(job, "silver", table["name"], payload)
@@ -95,6 +105,19 @@ def run_project(spark, project: Path, scenario: dict, work_reference: dict) -> d
     return out
 
 
+def kafka_records(spark, job, table: dict, records: list[dict]) -> list[list]:  # type: ignore[no-untyped-def]
+    """The job's Kafka reading (from_kafka) over records as the Kafka source gives them (no
+    Kafka connector jars here: a static DataFrame with the source's columns), as landed rows."""
+    import datetime as dt
+
+    schema = ("key BINARY, value BINARY, topic STRING, `partition` INT, `offset` BIGINT, "
+              "`timestamp` TIMESTAMP, timestampType INT")  # fmt: skip
+    data = [(None, None if r["value"] is None else json.dumps(r["value"]).encode(), table["stream"]["topic"], 0, i,
+             dt.datetime(2026, 1, 1), 0) for i, r in enumerate(records)]  # fmt: skip
+    landed = job.from_kafka(spark.createDataFrame(data, schema), table)
+    return [list(r) for r in landed.collect()]
+
+
 def load_bundle(doc: dict) -> dict:
     """Every job of a bundle (databricks.yml, parsed by the test) through Job.from_dict."""
     from databricks.bundles.jobs import Job
@@ -106,6 +129,13 @@ def load_bundle(doc: dict) -> dict:
             "tasks": [t.task_key for t in model.tasks],
             "python_files": [t.spark_python_task.python_file for t in model.tasks if t.spark_python_task],
         }
+        dbt = [t.dbt_task for t in model.tasks if t.dbt_task]
+        if dbt:
+            loaded[key]["dbt"] = [{k: v for k, v in d.as_dict().items() if k != "source"} for d in dbt]
+            loaded[key]["environments"] = [e.as_dict() for e in model.environments]
+        if model.continuous:
+            pause = model.continuous.pause_status
+            loaded[key]["continuous"] = str(getattr(pause, "value", pause))
     return {"bundle": doc["bundle"]["name"], "jobs": loaded}
 
 

@@ -1,11 +1,15 @@
 """The spark family's judge: the generated PySpark job (spark/medallion.py) runs in the `spark`
 judge environment on ONE local[2] session (tests/families/spark_driver.py) over the lakehouse
-judge's raw batches (tests/families/test_lake_tables.py `scenario`: duplicates, late updates,
+judge's raw batches as change events with record metadata (tests/families/test_lake_tables.py
+`scenario`, plus `op` and `ts_ms`: duplicates, late updates,
 late older rows, deletes, rows breaking a rule or not casting), on Parquet tables: Delta and
 Iceberg on Spark need jars these machines cannot download, so those formats' statements
 (MERGE INTO, the Iceberg procedures) are only parsed by Spark's own SQL parser. The expected
 silver and gold come from DuckDB SQL written here over the raw batches, never from the job.
-Every job of the generated Databricks Asset Bundle loads through databricks-bundles' models; the
+Two projects share the session: the aws one (Flink is the stream engine) lands the batches with
+the batch job; the azure one on Databricks (Spark is the stream engine) streams the same table into
+bronze and silver with Structured Streaming. Every job of the generated Databricks Asset Bundles
+(the Spark jobs, the stream job, a dbt job) loads through databricks-bundles' models; the
 EMR Serverless and Dataproc Serverless requests (aws, gcp) through botocore's and
 google-cloud-dataproc's API models."""
 
@@ -32,18 +36,20 @@ cloud: azure
 engines: {batch: spark, compute: databricks}
 sources:
   - name: shop
-    type: faker
-    ingestion: batch
+    type: postgres
+    ingestion: cdc
+    connection: {host: db, port: 5432, database: shop, user: cdc, password: "${secret:SHOP_PASSWORD}"}
     tables:
       - name: orders
         primary_key: order_id
         watermark: updated_at
-        synthetic: {rows: 10}
         columns:
           - {name: order_id, type: bigint, not_null: true}
           - {name: customer, type: string}
           - {name: amount, type: "decimal(10,2)", range: {min: 0, severity: error}}
           - {name: updated_at, type: timestamp, not_null: true}
+          - {name: op, type: string, metadata: op}
+          - {name: ts_ms, type: bigint, metadata: source.ts_ms}
 targets:
   - name: lake
     type: delta
@@ -61,11 +67,38 @@ transforms:
       measures:
         - {name: orders, agg: count, column: order_id}
         - {name: revenue, agg: sum, column: amount}
+        - {name: last_change, agg: max, column: ts_ms}
     - name: top_orders
       from: orders
       columns: [order_id, amount]
       order_by: amount desc
       limit: 3
+"""
+# Databricks compute with dbt as the batch engine (an ELT plan on a Databricks target): a dbt job
+DBT_SPEC = """\
+version: 1
+pipeline: {name: dbt_on_databricks}
+latency: 1d
+cloud: azure
+sources:
+  - name: shop
+    type: faker
+    ingestion: batch
+    tables:
+      - name: orders
+        primary_key: order_id
+        synthetic: {rows: 10}
+        columns:
+          - {name: order_id, type: bigint, not_null: true}
+          - {name: amount, type: "decimal(10,2)"}
+targets:
+  - name: dbx
+    type: databricks
+    connection: {host: "${env:DATABRICKS_HOST}", token: "${secret:DATABRICKS_TOKEN}", catalog: main, schema: sales,
+                 warehouse: 1234567890abcdef}
+transforms:
+  marts:
+    - {name: revenue, from: orders, measures: [{name: revenue, agg: sum, column: amount}]}
 """
 # DuckDB reference over every landed row (`raw`: the batch columns as text, `_op`, `arrival`):
 # per key the latest valid row by (updated_at, arrival), deletes applied, bad rows rejected
@@ -74,13 +107,43 @@ WITH typed AS (SELECT *, TRY_CAST(amount AS DECIMAL(10,2)) AS amt FROM raw),
 valid AS (SELECT * FROM typed WHERE _op = 'd' OR (amt IS NOT NULL AND amt >= 0)),
 latest AS (SELECT * FROM valid QUALIFY row_number() OVER (PARTITION BY order_id
            ORDER BY CAST(updated_at AS TIMESTAMP) DESC, arrival DESC) = 1)
-SELECT CAST(order_id AS BIGINT) AS order_id, customer, amt AS amount, CAST(updated_at AS TIMESTAMP) AS updated_at
+SELECT CAST(order_id AS BIGINT) AS order_id, customer, amt AS amount, CAST(updated_at AS TIMESTAMP) AS updated_at,
+       op, CAST(ts_ms AS BIGINT) AS ts_ms
 FROM latest WHERE _op <> 'd'"""
 REFERENCE = {
     "silver": f"SELECT * FROM ({SILVER}) ORDER BY ALL",
-    "customer_totals": f"SELECT customer, count(order_id), sum(amount) FROM ({SILVER}) WHERE amount > 1 "
+    "customer_totals": f"SELECT customer, count(order_id), sum(amount), max(ts_ms) FROM ({SILVER}) WHERE amount > 1 "
     "GROUP BY customer ORDER BY ALL",
 }
+
+
+def change_events() -> list[list[list[dict[str, object]]]]:
+    """The lakehouse scenario as change events: each row with its record metadata (`op`: c on
+    the first step, u or d after; `ts_ms`: the commit time, later for every row that arrives)."""
+    steps = scenario()
+    arrival = 0
+    for i, batches in enumerate(steps):
+        for batch in batches:
+            for r in batch:
+                arrival += 1
+                r["op"] = "d" if r["_op"] == "d" else "c" if i == 0 else "u"
+                r["ts_ms"] = 1_767_225_600_000 + arrival * 1000
+    return steps
+
+
+# Debezium envelopes as the job's Kafka source reads them (the table's topic): an insert, a delete
+# (only `before`), a tombstone (no value); the landed rows expected of them, written here
+KAFKA = [
+    {"value": {"before": None, "after": {"order_id": 1, "customer": "c1", "amount": "5.00", "updated_at":
+     "2026-01-01 00:01:00"}, "op": "c", "source": {"ts_ms": 1767225601000, "table": "orders"}, "ts_ms": 1767225602000}},
+    {"value": {"before": {"order_id": 2, "customer": "c2", "amount": "7.50", "updated_at": "2026-01-01 00:02:00"},
+     "after": None, "op": "d", "source": {"ts_ms": 1767225603000}, "ts_ms": 1767225604000}},
+    {"value": None},
+]  # fmt: skip
+KAFKA_LANDED = [
+    ["1", "c1", "5.00", "2026-01-01 00:01:00", "c", "1767225601000", "u"],
+    ["2", "c2", "7.50", "2026-01-01 00:02:00", "d", "1767225603000", "d"],
+]
 
 
 @pytest.fixture(scope="module")
@@ -98,11 +161,16 @@ def judged(spark_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
     proc = run_cli("generate", str(tmp / "pipegen.yaml"), "-o", str(project))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "R403" in proc.stdout + proc.stderr  # top_orders orders and limits: dbt only, said so
-    (tmp / "scenario.json").write_text(json.dumps({"steps": scenario()}))
+    (tmp / "scenario.json").write_text(json.dumps({"steps": change_events(), "kafka": KAFKA}))
     example = tmp / "example"  # the Spark example spec's bundle is judged in the same process
     proc = run_cli("generate", str(SPECS / "spark_lakehouse.yaml"), "-o", str(example))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    bundles = [YAML(typ="safe").load((p / "databricks.yml").read_text()) for p in (project, example)]
+    (tmp / "dbt.yaml").write_text(DBT_SPEC)
+    proc = run_cli("generate", str(tmp / "dbt.yaml"), "-o", str(tmp / "dbt"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert not (tmp / "dbt" / "spark").exists()  # no Spark: the bundle runs dbt only
+    assert (tmp / "dbt" / "dbt" / "requirements-dbx.txt").is_file()  # the dbt job's dependencies
+    bundles = [YAML(typ="safe").load((p / "databricks.yml").read_text()) for p in (project, example, tmp / "dbt")]
     submit = {}  # the same spec on aws and gcp without Databricks: serverless submit requests
     for cloud in ("aws", "gcp"):
         (tmp / f"{cloud}.yaml").write_text(
@@ -113,7 +181,11 @@ def judged(spark_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
         assert not (tmp / cloud / "databricks.yml").exists()
         folder = tmp / cloud / "spark" / ("emr-serverless" if cloud == "aws" else "dataproc")
         submit[cloud] = [json.loads(f.read_text()) for f in sorted(folder.glob("*.json"))]
-    work = {"projects": [{"dir": str(project), "scenario": str(tmp / "scenario.json")}], "bundles": bundles,
+    # aws (stream engine Flink): the batch job lands the files; azure on Databricks (stream engine
+    # Spark): the same table streams into bronze and silver (Structured Streaming over the files)
+    scenario_file = str(tmp / "scenario.json")
+    projects = [{"dir": str(tmp / "aws"), "scenario": scenario_file}, {"dir": str(project), "scenario": scenario_file}]
+    work = {"projects": projects, "bundles": bundles,
             "reference": REFERENCE, "emr": submit["aws"], "dataproc": submit["gcp"]}  # fmt: skip
     (tmp / "work.json").write_text(json.dumps(work))
     run = subprocess.run(
@@ -131,14 +203,14 @@ def text(rows: list[list[object]]) -> list[list[str]]:
 @pytest.mark.judge
 def test_silver_after_every_step_equals_the_duckdb_reference(judged: dict) -> None:
     got = judged["projects"][0]
-    steps = scenario()
+    steps = change_events()
     for i, step in enumerate(got["steps"]):
         assert text(step["silver"]) == text(got["reference"][i]["silver"]), f"silver after step {i}"
     final = got["reference"][-1]["silver"]
     assert len(final) >= 15 and len({r[0] for r in final}) == len(final)  # one row per key: judged something
     landed = [r for batches in steps for batch in batches for r in batch]
     assert len(got["bronze"]) == len(landed)  # every landed row once, deletes and rejected rows included
-    assert sorted(r[4] for r in got["bronze"]) == sorted(str(r["_op"]) for r in landed)
+    assert sorted(r[-2] for r in got["bronze"]) == sorted(str(r["_op"]) for r in landed)
     rejected = {int(r[0]): r[1] for r in got["rejected"]}
     assert set(rejected) == {12, 13} and "range" in rejected[12] and "not a DECIMAL" in rejected[13]
     before, after = got["rerun_silver_version"]
@@ -151,7 +223,25 @@ def test_gold_marts_equal_the_duckdb_reference_and_the_rest_are_left_to_dbt(judg
     got = judged["projects"][0]
     expected = got["reference"][-1]["customer_totals"]
     assert expected and text(got["gold"]["customer_totals"]) == text(expected)
+    # record metadata reaches gold (the commit time of each customer's latest change), never NULL
+    assert all(r[-1] is not None for r in got["gold"]["customer_totals"])
     assert got["gold_skipped"] == {"top_orders": "it orders or limits its rows"}
+
+
+@pytest.mark.judge
+def test_the_stream_lands_change_events_in_bronze_and_merges_them_into_silver(judged: dict) -> None:
+    batch, got = judged["projects"]
+    assert not batch["streamed"] and got["streamed"]  # Spark streams only where it is the stream engine
+    for i, step in enumerate(got["steps"]):
+        assert text(step["silver"]) == text(got["reference"][i]["silver"]), f"streamed silver after step {i}"
+    assert [s[f"stream.{'shop__orders'}"]["batches"] for s in got["step_summaries"]] == [1, 1, 1]
+    assert got["summary"]["stream.shop__orders"] == {"batches": 0, "rows": 0}  # caught up: nothing new
+    before, after = got["rerun_silver_version"]
+    assert before == after
+    assert {r[-1].split(":")[0] for r in got["bronze"]} == {"stream"}  # landed by the stream, not as files too
+    assert len(got["bronze"]) == len(batch["bronze"])
+    assert text(got["gold"]["customer_totals"]) == text(got["reference"][-1]["customer_totals"])
+    assert text(got["kafka"]) == text(KAFKA_LANDED)
 
 
 @pytest.mark.judge
@@ -170,13 +260,27 @@ def test_maintenance_keeps_the_rows_and_drops_old_versions(judged: dict) -> None
 
 @pytest.mark.judge
 def test_every_bundle_job_loads_through_databricks_bundles(judged: dict) -> None:
-    bundle, example = judged["bundles"]
+    bundle, example, _ = judged["bundles"]
     assert bundle["bundle"] == "spark_judge" and example["bundle"] == "spark_lakehouse"
+    assert bundle["jobs"]["spark_judge_stream"] == {"tasks": ["stream"], "python_files": ["./spark/medallion.py"],
+                                                    "continuous": "UNPAUSED"}  # fmt: skip
     assert example["jobs"]["spark_lakehouse_medallion"]["tasks"] == ["bronze_silver", "gold"]
     jobs = bundle["jobs"]
     assert jobs["spark_judge_medallion"]["tasks"] == ["bronze_silver", "gold"]
     assert jobs["spark_judge_lake_maintenance"]["tasks"] == ["maintain"]
     assert {f for j in jobs.values() for f in j["python_files"]} == {"./spark/medallion.py"}
+
+
+@pytest.mark.judge
+def test_a_dbt_batch_engine_on_databricks_gets_a_dbt_job_that_loads_through_databricks_bundles(judged: dict) -> None:
+    bundle = judged["bundles"][2]
+    assert bundle["bundle"] == "dbt_on_databricks" and list(bundle["jobs"]) == ["dbt_on_databricks_dbt"]
+    job = bundle["jobs"]["dbt_on_databricks_dbt"]
+    assert job["tasks"] == ["dbt_build"] and job["python_files"] == []
+    # the warehouse, catalog and schema of the spec's Databricks target; Databricks writes the profile
+    assert job["dbt"] == [{"project_directory": "./dbt", "commands": ["dbt deps", "dbt build"],
+                           "warehouse_id": "${var.warehouse_id}", "catalog": "main", "schema": "sales"}]  # fmt: skip
+    assert job["environments"][0]["spec"]["dependencies"] == ["-r ${workspace.file_path}/dbt/requirements-dbx.txt"]
 
 
 @pytest.mark.judge

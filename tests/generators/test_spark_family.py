@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from pipegen.pipeline import families_for, prepare, render_tree
 
 SPEC = """\
@@ -130,3 +132,73 @@ def test_etl_reads_protected_columns_as_text_without_the_rules_masking_loses(tmp
     assert ("regex", "email") not in gates and ("regex", "phone") not in gates
     assert ("range", "birth_year") in gates and ("not_null", "customer_id") in gates
     assert {c["name"]: c["type"] for c in customers["columns"]}["birth_year"] == "INT"
+
+
+def load_job(tmp_path: Path, files: dict[str, str]):  # type: ignore[no-untyped-def]
+    """The generated job as a module (it imports pyspark only inside its functions)."""
+    import importlib.util
+
+    for rel in ("spark/medallion.py", "spark/medallion.json"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(files[rel], encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(f"medallion_{tmp_path.name}", tmp_path / "spark" / "medallion.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+CATALOGS = {
+    "rest": ('{url: "https://catalog.example.com/api", catalog: prod, token: "${secret:LAKE_TOKEN}", bucket: lake}',
+             "aws"),
+    "unity": ('{url: "${env:DATABRICKS_HOST}", catalog: main, token: "${secret:LAKE_TOKEN}", bucket: lake}', "azure"),
+    "glue": ("{bucket: company-lake, region: eu-west-1}", "aws"),
+}  # fmt: skip
+
+
+def test_iceberg_catalogs_from_the_spec_configure_the_jobs_spark_catalog(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LAKE_TOKEN", "t0ken")
+    monkeypatch.setenv("DATABRICKS_HOST", "https://adb-1.2.azuredatabricks.net/")
+    monkeypatch.setenv("PIPEGEN_SPARK_FORMAT", "iceberg")
+    lake = "spark.sql.catalog.lake"
+    confs = {}
+    for kind, (connection, cloud) in CATALOGS.items():
+        spec = SPEC.format(cloud=cloud, compute="", rows=1000).replace(
+            "connection: {bucket: company-lake}", f"connection: {connection}\n    lake: {{catalog: {kind}}}"
+        )
+        (tmp_path / kind).mkdir()
+        (tmp_path / kind / "pipegen.yaml").write_text(spec)
+        ready = prepare(tmp_path / kind / "pipegen.yaml")
+        assert not [d for d in ready.diagnostics if d.severity == "error"], ready.diagnostics
+        job = load_job(tmp_path / kind, render_tree(ready.spec, ready.plan))
+        confs[kind] = job.catalog_conf(job.TARGET.get("catalog"))
+    assert confs["rest"][f"{lake}.type"] == "rest" and confs["rest"][f"{lake}.uri"] == "https://catalog.example.com/api"
+    assert confs["rest"][f"{lake}.warehouse"] == "prod" and confs["rest"][f"{lake}.token"] == "t0ken"
+    unity = confs["unity"]  # the workspace URL from the environment, the spec's secret as the token
+    assert unity[f"{lake}.uri"] == "https://adb-1.2.azuredatabricks.net/api/2.1/unity-catalog/iceberg-rest"
+    assert unity[f"{lake}.warehouse"] == "main" and unity[f"{lake}.token"] == "t0ken"
+    assert unity[f"{lake}.header.X-Iceberg-Access-Delegation"] == "vended-credentials"
+    glue = confs["glue"]
+    assert glue[f"{lake}.catalog-impl"] == "org.apache.iceberg.aws.glue.GlueCatalog"
+    assert glue[f"{lake}.warehouse"] == "s3://company-lake/" and glue[f"{lake}.client.region"] == "eu-west-1"
+    assert all(c[lake] == "org.apache.iceberg.spark.SparkCatalog" for c in confs.values())
+    # no catalog in the spec: a path-based catalog under the lake root
+    default = job.catalog_conf(None)
+    assert default[f"{lake}.type"] == "hadoop" and default[f"{lake}.warehouse"] == job.lake_root()
+
+
+def test_only_a_spark_stream_engine_streams_tables_and_only_streamed_tables_get_a_topic(tmp_path: Path) -> None:
+    path = tmp_path / "pipegen.yaml"
+    path.write_text((Path(__file__).parents[2] / "specs" / "azure_playground.yaml").read_text(encoding="utf-8"))
+    ready = prepare(path)
+    files = render_tree(ready.spec, ready.plan)
+    streams = {t["ref"]: t["stream"] for t in json.loads(files["spark/medallion.json"])["tables"]}
+    assert streams["clickstream.page_views"] == {"topic": "azure_playground.clickstream.page_views", "format": "json"}
+    assert streams["synthetic.orders"] is None  # a batch source's table lands as files
+    assert "spark/medallion.py stream bronze silver gold" in files["pipegen.mk"]
+    assert "PIPEGEN_SPARK_STREAM_SOURCE=files" in files["pipegen.mk"]
+    (tmp_path / "batch").mkdir()
+    plain = json.loads(generate(tmp_path / "batch")["spark/medallion.json"])
+    assert all("stream" not in t for t in plain["tables"])  # stream engine none: no stream layer

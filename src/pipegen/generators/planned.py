@@ -4,13 +4,5 @@ the generated docs list it as planned, so nothing the plan names is silently mis
 one moves its declaration into its own package `generators/<family>/` with a generator."""
 
 from pipegen.generators.base import Declaration
-from pipegen.plan.components import Kind
 
-SPARK_STREAMING = Declaration("spark_streaming", "Spark Structured Streaming jobs, where the stream engine is Spark",
-                              (Kind.SPARK_STREAMING,))  # fmt: skip
-DATABRICKS = Declaration(
-    "databricks", "Databricks jobs beyond the Spark batch job's bundle (dbt tasks, streaming), where compute is "
-    "Databricks", (Kind.DATABRICKS_JOBS,),
-)  # fmt: skip
-
-PLANNED: tuple[Declaration, ...] = (SPARK_STREAMING, DATABRICKS)
+PLANNED: tuple[Declaration, ...] = ()

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pipegen.generators import (
     airflow,
     compose,
+    databricks,
     dbt,
     debezium,
     docs,
@@ -57,6 +58,7 @@ FAMILIES: tuple[Declaration, ...] = (
     lakehouse.FAMILY,
     serving.FAMILY,
     spark.FAMILY,
+    databricks.FAMILY,
 )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget, RunResult, RunStep
 from pipegen.generators.lakehouse.config import lake_config, lake_results, lake_targets, settings
+from pipegen.plan.components import Kind
 from pipegen.render.env import render, static
 from pipegen.render.jsondoc import json_doc
 from pipegen.safe import trusted
@@ -35,6 +36,15 @@ def run_steps(ctx: GenContext) -> tuple[RunStep, ...]:
     return (LAKE_STEP, *((GOLD_STEP,) if gold else ()), MAINTAIN_STEP)
 
 
+# The production Iceberg catalogs the Spark job connects to (spec `lake.catalog`), as the docs say them.
+CATALOGS = {
+    "rest": "an Iceberg REST catalog at the target's `connection.url` (warehouse: its `catalog`, token: its `token`)",
+    "glue": "AWS Glue (the warehouse: `s3://<bucket>/`)",
+    "unity": "Unity Catalog's Iceberg REST endpoint (`<workspace url>/api/2.1/unity-catalog/iceberg-rest`, the "
+    "target's `catalog` and `token`, vended storage credentials)",
+}
+
+
 def docs_context(ctx: GenContext) -> dict[str, Any]:
     config = lake_config(ctx.spec, ctx.plan.names)
     targets = []
@@ -47,6 +57,7 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
             "time_travel": trusted(format_duration(lake.time_travel)),
             "retention": trusted(format_duration(lake.kept)),
             "every": trusted(format_duration(lake.maintenance_every)),
+            "catalog": trusted(CATALOGS[lake.catalog.value]) if lake.catalog is not None else None,
         })  # fmt: skip
     tables = [
         {"name": trusted(t["name"]), "key": trusted(", ".join(t["key"]) or "none: silver appends"),
@@ -55,7 +66,8 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
     ]  # fmt: skip
     marts = [trusted(m["table"]) for m in config["marts"]]
     return {"pipeline": ctx.plan.names.pipeline, "targets": targets, "tables": tables, "marts": marts,
-            "iceberg": any(t.type.value == "iceberg" for t in lake_targets(ctx.spec))}  # fmt: skip
+            "iceberg": any(t.type.value == "iceberg" for t in lake_targets(ctx.spec)),
+            "spark": bool({Kind.SPARK_BATCH, Kind.SPARK_STREAMING} & ctx.plan.graph.kinds)}  # fmt: skip
 
 
 def results(ctx: GenContext) -> tuple[RunResult, ...]:

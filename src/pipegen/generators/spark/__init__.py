@@ -1,7 +1,8 @@
-"""The spark family: the pipeline's PySpark job over the bronze, silver and gold layers and,
-where compute is Databricks, the Databricks Asset Bundle that runs it.
+"""The spark family: the pipeline's PySpark job over the bronze, silver and gold layers (and its
+Structured Streaming layer where the stream engine is Spark); the databricks family's bundle runs
+it on Databricks, submit.py's requests on EMR / Dataproc Serverless.
 
-Its code is in `generator.py`, `config.py`, `marts.py` and `bundle.py`; its template in
+Its code is in `generator.py`, `config.py`, `marts.py` and `submit.py`; its template in
 `templates/spark/`.
 """
 
@@ -12,12 +13,13 @@ from pipegen.plan.components import Kind
 FAMILY = Declaration(
     tag="spark",
     description="PySpark job over the bronze, silver and gold layers (gold: the marts in Spark SQL), "
-    "and where compute is Databricks an Asset Bundle (databricks.yml) running it",
-    needs=(Kind.SPARK_BATCH,),
+    "with a Structured Streaming layer (foreachBatch into bronze and silver) where the stream engine is Spark; "
+    "EMR / Dataproc Serverless requests on aws / gcp without Databricks",
+    needs=(Kind.SPARK_BATCH, Kind.SPARK_STREAMING),
     generator=GENERATOR,
     judge=Judge(
-        "PySpark local[2] runs the job over the lakehouse judge's batches, equal to a DuckDB reference; "
-        "databricks-bundles loads every bundle job",
+        "PySpark local[2] runs the job (batch and stream) over the lakehouse judge's batches, equal to a DuckDB "
+        "reference; botocore and dataproc_v1 load the submit requests",
         ("tests/families/test_spark_jobs.py",),
     ),
 )

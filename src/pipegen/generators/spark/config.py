@@ -13,7 +13,7 @@ from pipegen.plan.names import Names, snake
 from pipegen.render.sqltypes import sql_type
 from pipegen.spec import catalog, rulekinds
 from pipegen.spec.index import SpecIndex, TableRef
-from pipegen.spec.model import LakeSettings, Layer, Spec, Target
+from pipegen.spec.model import Column, Ingestion, LakeCatalog, LakeSettings, Layer, Spec, Target
 from pipegen.spec.pii import PROTECTED, landed_column, lost_rules
 from pipegen.spec.types import parse_column_type
 
@@ -58,29 +58,64 @@ def layer_dirs(target: Target | None) -> dict[str, str]:
     return out
 
 
+UNITY_ICEBERG_PATH = "/api/2.1/unity-catalog/iceberg-rest"  # Unity Catalog's Iceberg REST endpoint
+
+
+def catalog_config(target: Target) -> dict[str, Any] | None:
+    """The Iceberg target's production catalog (lake.catalog) as the job's Spark `lake` catalog
+    reads it: type, URI, warehouse, token (a `${secret:NAME}` the job reads from the environment)
+    and region; None: a path-based catalog under the lake root. R404 checked what each needs."""
+    lake, conn = target.lake, target.connection
+    if lake is None or lake.catalog is None or target.type.value != "iceberg":
+        return None
+    if lake.catalog == LakeCatalog.GLUE:
+        return {"type": "glue", "warehouse": f"s3://{conn.bucket or _dir(target.name)}/", "region": conn.region}
+    path = UNITY_ICEBERG_PATH if lake.catalog == LakeCatalog.UNITY else ""  # below the workspace URL
+    return {"type": lake.catalog.value, "uri": conn.url, "path": path, "warehouse": conn.catalog, "token": conn.token}
+
+
 def target_config(spec: Spec) -> dict[str, Any]:
     target = lake_target(spec)
     lake = (target.lake if target is not None else None) or LakeSettings()
-    return {
+    out = {
         "name": target.name if target is not None else "lake",
         "format": target.type.value if target is not None else "parquet",
         "layers": layer_dirs(target),
         "retention_hours": lake.kept / HOUR,
         "time_travel_hours": lake.time_travel / HOUR,
     }
+    catalog_ = catalog_config(target) if target is not None else None
+    return out | ({"catalog": catalog_} if catalog_ else {})
 
 
-def table_config(spec: Spec, names: Names, ref: TableRef, etl: bool) -> dict[str, Any]:
-    """One table's shape; with `etl` (the plan masks PII before it lands) protected columns are
-    text and keep only the rules their landed values still follow (pipegen.spec.pii)."""
+def column_config(name: str, c: Column, etl: bool, protected: bool) -> dict[str, Any]:
+    out = {"name": name, "type": spark_type(landed_column(c).type if etl and protected else c.type)}
+    return out if c.metadata is None else {**out, "metadata": c.metadata}
+
+
+def stream_config(ref: TableRef, names: Names) -> dict[str, Any] | None:
+    """A streamed table's topic and how its records read (a Debezium envelope or plain JSON)."""
+    if ref.source.ingestion == Ingestion.BATCH:
+        return None
     ds = names.dataset(ref.source.name, ref.dataset.name)
-    columns = [c for c in ref.dataset.columns if c.metadata is None]
+    return {"topic": str(ds.topic), "format": "debezium" if ref.source.ingestion == Ingestion.CDC else "json"}
+
+
+def table_config(spec: Spec, names: Names, ref: TableRef, etl: bool, streaming: bool = False) -> dict[str, Any]:
+    """One table's shape; with `etl` (the plan masks PII before it lands) protected columns are
+    text and keep only the rules their landed values still follow (pipegen.spec.pii). Record
+    metadata columns (`metadata:`, a topic's or a change event's) land as columns of the batch,
+    as the warehouse's raw table holds them for dbt: carried through bronze and silver, typed,
+    gated by no rule."""
+    ds = names.dataset(ref.source.name, ref.dataset.name)
+    columns = list(ref.dataset.columns)
     landed = {c.name: str(ds.column(c.name)) for c in columns}
+    physical = {c.name for c in columns if c.metadata is None}
     protected = {c.name for c in columns if etl and c.pii in PROTECTED}
     lost = {c.name: lost_rules(c) for c in columns if c.name in protected}
     rules = []
     for r in event_rules(spec, ref):
-        if not r.critical or r.column not in landed or r.rule in lost.get(r.column, ()):
+        if not r.critical or r.column not in physical or r.rule in lost.get(r.column, ()):
             continue
         rules.append({
             "rule": r.rule,
@@ -88,26 +123,24 @@ def table_config(spec: Spec, names: Names, ref: TableRef, etl: bool) -> dict[str
             "args": rulekinds.kind(r.rule).arguments(r.spec_rule),
             "label": f"{landed[r.column]}: {r.rule} ({r.spec_path})",
         })  # fmt: skip
-    key = [landed[k] for k in ref.dataset.primary_key if k in landed]
+    key = [landed[k] for k in ref.dataset.primary_key if k in physical]
     wm = ref.dataset.watermark or ref.dataset.event_time
     return {
         "ref": str(ds.ref),
         "name": str(ds.lake_table),
         "landing": f"data/landing/{snake(ref.source.name)}/{ds.raw_table}",
-        "columns": [
-            {"name": landed[c.name], "type": spark_type(landed_column(c).type if c.name in protected else c.type)}
-            for c in columns
-        ],
+        "columns": [column_config(landed[c.name], c, etl, c.name in protected) for c in columns],
         "key": key,
         "watermark": landed.get(wm) if wm else None,
         "rules": rules,
-    }
+    } | ({"stream": stream_config(ref, names)} if streaming else {})
 
 
-def spark_config(spec: Spec, names: Names, etl: bool = False) -> dict[str, Any]:
+def spark_config(spec: Spec, names: Names, etl: bool = False, streaming: bool = False) -> dict[str, Any]:
+    """`streaming`: the stream engine is Spark, streamed tables get their `stream` (topic, format)."""
     index = SpecIndex(spec)
     tables = [
-        table_config(spec, names, ref, etl)
+        table_config(spec, names, ref, etl, streaming)
         for ref in index.tables
         if any(c.metadata is None for c in ref.dataset.columns)
     ]

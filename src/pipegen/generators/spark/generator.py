@@ -1,7 +1,8 @@
 """spark family: the pipeline's Spark job (PySpark, templates/spark/medallion.py, verbatim:
 the logic is there, driven by data) over the medallion layers, its data `spark/medallion.json`
 (config.py: tables, lake layout and format, gold marts as Spark SQL), and where compute is
-Databricks a Databricks Asset Bundle `databricks.yml` (bundle.py). Contributes `make spark-run`
+Databricks the databricks family's bundle runs it. Where the stream engine is Spark the same job
+has a `stream` layer (Structured Streaming, foreachBatch into bronze and silver). Contributes `make spark-run`
 (the job on a local[2] session over the landed files, Parquet tables: Delta and Iceberg on
 Spark need jars a local run does not have) and the pinned pyspark. Elsewhere on aws and gcp,
 serverless submit requests (submit.py): EMR Serverless StartJobRun, Dataproc Serverless Batch."""
@@ -9,45 +10,56 @@ serverless submit requests (submit.py): EMR Serverless StartJobRun, Dataproc Ser
 from __future__ import annotations
 
 from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget
-from pipegen.generators.spark.bundle import bundle
 from pipegen.generators.spark.config import spark_config
 from pipegen.generators.spark.submit import submit_files
 from pipegen.plan.components import Kind
 from pipegen.render.env import static
 from pipegen.render.jsondoc import json_doc
-from pipegen.render.yamldoc import yaml_doc
 
 # pinned as requirements/judges/spark.txt (the judge environment the Spark job runs in)
 REQUIREMENTS = ("pyspark==4.3.0",)
 LOCAL = ("env", "PIPEGEN_SPARK_FORMAT=parquet", "PYSPARK_SUBMIT_ARGS=--master local[2] pyspark-shell")
+# the local stand-in for Kafka: a streamed table's change events from its landing directory
+LOCAL_STREAM = ("PIPEGEN_SPARK_STREAM_SOURCE=files",)
+KINDS = frozenset({Kind.SPARK_BATCH, Kind.SPARK_STREAMING})
+
+
+def local_run(ctx: GenContext) -> tuple[str, ...]:
+    """The layers `make spark-run` runs: the stream first (until caught up) where Spark streams."""
+    streaming = Kind.SPARK_STREAMING in ctx.plan.graph.kinds
+    batch = ("bronze", "silver", "gold") if Kind.SPARK_BATCH in ctx.plan.graph.kinds else ()
+    return (*LOCAL, *(LOCAL_STREAM if streaming else ()), "$(PROJECT_PYTHON)", "spark/medallion.py",
+            *(("stream",) if streaming else ()), *batch)  # fmt: skip
 
 
 class SparkGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
-        if Kind.SPARK_BATCH not in ctx.plan.graph.kinds:
+        if not KINDS & ctx.plan.graph.kinds:
             return Contribution()
         return Contribution(
             requirements=REQUIREMENTS,
             make_targets=(
                 MakeTarget("spark-run", "run the Spark job locally (local[2], Parquet tables): bronze, silver, gold",
-                           ((*LOCAL, "$(PROJECT_PYTHON)", "spark/medallion.py", "bronze", "silver", "gold"),)),
+                           (local_run(ctx),)),
                 MakeTarget("spark-maintain", "compact and expire the Spark job's local tables",
                            ((*LOCAL, "$(PROJECT_PYTHON)", "spark/medallion.py", "maintain"),)),
             ),
         )  # fmt: skip
 
     def render(self, ctx: GenContext) -> Files:
-        if Kind.SPARK_BATCH not in ctx.plan.graph.kinds:
+        if not KINDS & ctx.plan.graph.kinds:
             return {}
-        config = spark_config(ctx.spec, ctx.plan.names, etl=ctx.plan.masks_pii)
+        streaming = Kind.SPARK_STREAMING in ctx.plan.graph.kinds
+        config = spark_config(ctx.spec, ctx.plan.names, etl=ctx.plan.masks_pii, streaming=streaming)
+        if Kind.SPARK_BATCH not in ctx.plan.graph.kinds:  # the stream only: dbt builds the marts
+            config |= {"views": [], "marts": []}
         files = {
             "spark/medallion.py": static("spark/medallion.py"),
             "spark/medallion.json": json_doc(config) + "\n",
         }
         gold = any(m["sql"] is not None for m in config["marts"])
-        if Kind.DATABRICKS_JOBS in ctx.plan.graph.kinds:
-            files["databricks.yml"] = yaml_doc(bundle(ctx, gold))
-        else:  # EMR Serverless (aws) or Dataproc Serverless (gcp) requests, one per run step
+        if Kind.DATABRICKS_JOBS not in ctx.plan.graph.kinds:  # (Databricks: the databricks family's bundle)
+            # EMR Serverless (aws) or Dataproc Serverless (gcp) requests, one per run step
             files.update({path: json_doc(body) + "\n" for path, body in submit_files(ctx, gold).items()})
         return files
 

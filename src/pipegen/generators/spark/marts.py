@@ -30,8 +30,8 @@ def view_name(ref: TableRef) -> str:
 def table_view(ref: TableRef, names: Names) -> dict[str, Any]:
     """`SELECT` of one silver table as transforms see it: staged names, then derived columns."""
     ds = names.dataset(ref.source.name, ref.dataset.name)
-    landed = {c.name.lower(): str(ds.column(c.name)) for c in ref.dataset.columns if c.metadata is None}
-    landed |= {c.staged_name.lower(): landed[c.name.lower()] for c in ref.dataset.columns if c.metadata is None}
+    landed = {c.name.lower(): str(ds.column(c.name)) for c in ref.dataset.columns}
+    landed |= {c.staged_name.lower(): landed[c.name.lower()] for c in ref.dataset.columns}
 
     def own(_qualifier: str, column: str) -> tuple[str | None, str]:
         return None, landed.get(column.lower(), snake(column))
@@ -41,12 +41,8 @@ def table_view(ref: TableRef, names: Names) -> dict[str, Any]:
     for c in ref.dataset.columns:
         d = derived.pop(c.staged_name.lower(), None)
         staged = snake(d.name if d else c.staged_name)
-        if d is not None:
-            expr = to_sql(d.expr, DIALECT, own)
-        elif c.metadata is None:
-            expr = bq(landed[c.name.lower()])
-        else:  # a metadata column (load time, source name) is not a silver column
-            expr = "NULL"
+        # a landed column (record metadata columns too: silver carries them as they landed)
+        expr = to_sql(d.expr, DIALECT, own) if d is not None else bq(landed[c.name.lower()])
         outputs.append(f"{expr} AS {bq(staged)}")
     outputs += [f"{to_sql(d.expr, DIALECT, own)} AS {bq(snake(d.name))}" for d in derived.values()]
     return {"view": view_name(ref), "table": str(ds.lake_table), "select": ", ".join(outputs)}

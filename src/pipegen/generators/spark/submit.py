@@ -2,7 +2,7 @@
 cluster left running): AWS, an EMR Serverless StartJobRun request per run step
 (`aws emr-serverless start-job-run --cli-input-json file://...`); GCP, a Dataproc Serverless
 Batch per run step (`gcloud dataproc batches submit`, or the REST `batches.create` body).
-Executors from the plan's capacity figures (bundle.max_workers), small ones. Account-specific
+Executors from the plan's capacity figures (common.spark_sizing), small ones. Account-specific
 values (application id, role, bucket, service account) are `${VAR}` placeholders the deploy
 step substitutes (pipeline/envsubst.py's syntax)."""
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipegen.common.spark_sizing import max_workers
 from pipegen.generators.base import GenContext
-from pipegen.generators.spark.bundle import max_workers
 
 DATAPROC_RUNTIME = "2.2"  # Dataproc Serverless runtime 2.2 LTS (Spark 3.5, Java 17, Python 3.12)
 ROOTS = ["--lake-root", "${PIPEGEN_LAKE_ROOT}", "--landing-root", "${PIPEGEN_LANDING_ROOT}"]
@@ -24,7 +24,7 @@ def steps(gold: bool) -> dict[str, list[str]]:
 
 def emr_run(ctx: GenContext, step: str, layers: list[str]) -> dict[str, Any]:
     """StartJobRun's input (botocore's emr-serverless model) for one run step."""
-    executors = max_workers(ctx)
+    executors = max_workers(ctx.plan)
     conf = [f"--conf spark.executor.instances={executors}", "--conf spark.executor.cores=2",
             "--conf spark.executor.memory=4g", "--conf spark.sql.session.timeZone=UTC",
             "--files ${PIPEGEN_JOB_ROOT}/spark/medallion.json"]  # fmt: skip
@@ -46,7 +46,7 @@ def emr_run(ctx: GenContext, step: str, layers: list[str]) -> dict[str, Any]:
 
 def dataproc_batch(ctx: GenContext, step: str, layers: list[str]) -> dict[str, Any]:
     """A Dataproc Serverless Batch (google.cloud.dataproc_v1.Batch, JSON field names)."""
-    executors = max_workers(ctx)
+    executors = max_workers(ctx.plan)
     return {
         "pysparkBatch": {
             "mainPythonFileUri": "${PIPEGEN_JOB_ROOT}/spark/medallion.py",

@@ -216,3 +216,11 @@ class SortDirection(StrEnum):
 class NullsOrder(StrEnum):
     FIRST = "first"
     LAST = "last"
+
+
+class LakeCatalog(StrEnum):
+    """The production catalog of an Iceberg target (the Spark job's `lake` catalog)."""
+
+    REST = "rest"
+    GLUE = "glue"
+    UNITY = "unity"

@@ -8,7 +8,7 @@ from pydantic import BeforeValidator, Field
 
 from pipegen.spec.model.base import Duration, Model, Name, NameList
 from pipegen.spec.model.connections import Connection
-from pipegen.spec.model.enums import FileFormat, Layer, TargetType
+from pipegen.spec.model.enums import FileFormat, LakeCatalog, Layer, TargetType
 
 
 class LayerPlace(Model):
@@ -43,6 +43,13 @@ class LakeSettings(Model):
     maintenance_every: Duration = Field(
         86400.0,
         description="How often compaction and vacuum/expiry run (a task of every scheduled run, due after this).",
+    )
+    catalog: LakeCatalog | None = Field(
+        None,
+        description="iceberg targets: the production catalog the Spark job uses, from the target's `connection` "
+        "(rest: `url`, optional `catalog` as the warehouse and `token`; glue: aws, the `bucket` as the warehouse, "
+        "optional `region`; unity: the workspace `url`, `token` and the Unity `catalog`); missing ones: R404. "
+        "Default: a path-based catalog under the lake root.",
     )
 
     @property

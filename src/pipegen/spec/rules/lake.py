@@ -1,5 +1,5 @@
 """Lake targets (delta, iceberg): retention against the time-travel window, lake settings where
-no lake is."""
+no lake is, an Iceberg catalog without the settings it connects with."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pipegen.spec import catalog
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import SpecIndex
-from pipegen.spec.model import Layer, Spec
+from pipegen.spec.model import Cloud, LakeCatalog, Layer, Spec, Target, TargetType
 from pipegen.spec.types import format_duration
 
 
@@ -27,6 +27,7 @@ def lake_settings(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
                 on_key=True,
             )
             continue
+        yield from _catalog(spec, ti, target)
         if lake.retention is not None and lake.retention < lake.time_travel:
             yield Finding(
                 ("targets", ti, "lake", "retention"),
@@ -50,3 +51,46 @@ def _silver_needs_bronze(spec: Spec) -> Iterator[Finding]:
                 "add bronze to `layers`, or leave `layers` out (all three)",
                 on_key=True,
             )
+
+
+# What each Iceberg catalog connects with, from the target's connection (field, what it is).
+CATALOG_NEEDS: dict[LakeCatalog, tuple[tuple[str, str], ...]] = {
+    LakeCatalog.REST: (("url", "the catalog's REST endpoint"),),
+    LakeCatalog.GLUE: (),
+    LakeCatalog.UNITY: (("url", "the Databricks workspace URL"), ("token", "a token: ${secret:NAME}"),
+                        ("catalog", "the Unity Catalog catalog")),
+}  # fmt: skip
+
+
+def _catalog(spec: Spec, ti: int, target: Target) -> Iterator[Finding]:
+    """R405: a catalog on a Delta target (Delta tables are read by path); R404: a catalog without
+    the connection settings it needs (Glue: only on aws)."""
+    lake = target.lake
+    if lake is None or lake.catalog is None:
+        return
+    path = ("targets", ti, "lake", "catalog")
+    if target.type != TargetType.ICEBERG:
+        yield Finding(
+            path,
+            "R405",
+            f"target '{target.name}' is {target.type.value}: `lake.catalog` names an Iceberg catalog",
+            "remove `catalog` (Delta tables are reached by path; on Databricks, Unity Catalog governs them) "
+            "or make the target `type: iceberg`",
+        )
+        return
+    if lake.catalog == LakeCatalog.GLUE and spec.cloud != Cloud.AWS:
+        yield Finding(
+            path,
+            "R404",
+            f"target '{target.name}': the glue catalog is AWS Glue, and the spec's cloud is {spec.cloud.value}",
+            "set `cloud: aws`, or use `catalog: rest` (any cloud) or `unity` (Databricks)",
+        )
+    missing = [(f, what) for f, what in CATALOG_NEEDS[lake.catalog] if not getattr(target.connection, f)]
+    if missing:
+        listed = ", ".join(f"`connection.{f}` ({what})" for f, what in missing)
+        yield Finding(
+            path,
+            "R404",
+            f"target '{target.name}': the {lake.catalog.value} catalog needs {listed}",
+            "add " + " and ".join(f"`{f}`" for f, _ in missing) + " under the target's `connection`",
+        )

@@ -110,7 +110,7 @@ spark-maintain:
 
 # run the Spark job locally (local[2], Parquet tables): bronze, silver, gold
 spark-run:
-	env PIPEGEN_SPARK_FORMAT=parquet 'PYSPARK_SUBMIT_ARGS=--master local[2] pyspark-shell' $(PROJECT_PYTHON) spark/medallion.py bronze silver gold
+	env PIPEGEN_SPARK_FORMAT=parquet 'PYSPARK_SUBMIT_ARGS=--master local[2] pyspark-shell' PIPEGEN_SPARK_STREAM_SOURCE=files $(PROJECT_PYTHON) spark/medallion.py stream bronze silver gold
 
 # run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty; ROWS=N, BAD_ROW_RATE=R)
 stream-local:

@@ -1,0 +1,176 @@
+"""databricks.yml: the Databricks Asset Bundle of a plan whose compute is Databricks. Jobs by
+what the plan runs there:
+- the Spark job (spark/medallion.py, the spark family's) where the batch engine is Spark: the
+  medallion run (bronze + silver, then gold) and the lake maintenance;
+- its stream layer where the stream engine is Spark: a continuous job;
+- where the batch engine is dbt, a dbt job: a dbt task over the dbt project (`dbt deps`,
+  `dbt build`) on a SQL warehouse, its catalog and schema from the spec's Databricks target
+  (Databricks writes the dbt profile), or, for another warehouse, the project's own profile.
+Spark jobs run on job clusters sized from the plan's capacity figures with cheap defaults
+(autoscaling from one worker, a small general-purpose node of the cloud); the dbt CLI on
+serverless compute with the dbt project's requirements file. Pure data, emitted by render/yamldoc."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipegen.common.spark_sizing import max_workers
+from pipegen.generators.base import GenContext
+from pipegen.plan.components import Kind
+from pipegen.plan.layers import spark_gold_gap
+from pipegen.plan.names import snake
+from pipegen.safe import Ident
+from pipegen.spec import catalog
+from pipegen.spec.index import SpecIndex
+from pipegen.spec.model import Materialization, Target, TargetType
+from pipegen.spec.types import ANY_REF_RE
+
+SPARK_VERSION = "16.4.x-scala2.12"  # Databricks Runtime 16.4 LTS (Spark 3.5 + Delta), the current LTS line
+NODE_TYPES = {"aws": "m5d.large", "azure": "Standard_D4ds_v5", "gcp": "n2-standard-4", "local": "m5d.large"}
+JOB_PATH = "./spark/medallion.py"  # the spark family's job
+DBT_DIR = "./dbt"  # the dbt family's project
+SERVERLESS_ENV = "2"  # serverless environment version of the dbt CLI
+DEFAULT_SCHEMA = "analytics"  # as the dbt family's profiles
+
+
+def cluster(ctx: GenContext, stream: bool = False) -> dict[str, Any]:
+    env = {"PIPEGEN_LAKE_ROOT": "${var.lake_root}", "PIPEGEN_LANDING_ROOT": "${var.landing_root}"}
+    if stream:  # the stream layer reads each streamed table's topic
+        env["KAFKA_BOOTSTRAP_SERVERS"] = "${var.kafka_bootstrap_servers}"
+    return {
+        "job_cluster_key": "medallion",
+        "new_cluster": {
+            "spark_version": SPARK_VERSION,
+            "node_type_id": NODE_TYPES[ctx.spec.cloud.value],
+            "autoscale": {"min_workers": 1, "max_workers": max_workers(ctx.plan)},
+            "spark_conf": {"spark.sql.session.timeZone": "UTC"},
+            "spark_env_vars": env,
+        },
+    }
+
+
+def task(key: str, layers: list[str], after: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"task_key": key}
+    if after:
+        out["depends_on"] = [{"task_key": after}]
+    out["job_cluster_key"] = "medallion"
+    out["spark_python_task"] = {"python_file": JOB_PATH, "parameters": layers}
+    out["max_retries"] = 2
+    out["min_retry_interval_millis"] = 120_000
+    return out
+
+
+def spark_gold(ctx: GenContext) -> bool:
+    """Whether the Spark job's gold layer builds any mart (R403 names those it leaves to dbt)."""
+    index = SpecIndex(ctx.spec)
+    marts = [m for m in ctx.spec.transforms.marts if m.materialized != Materialization.EPHEMERAL]
+    return any(spark_gold_gap(m, index) is None for m in marts)
+
+
+def spark_jobs(ctx: GenContext) -> dict[str, dict[str, Any]]:
+    pipeline = str(ctx.plan.names.pipeline)
+    medallion = [task("bronze_silver", ["bronze", "silver"])]
+    if spark_gold(ctx):
+        medallion.append(task("gold", ["gold"], after="bronze_silver"))
+    common = {"max_concurrent_runs": 1, "timeout_seconds": 4 * 3600, "tags": {"pipeline": pipeline}}
+    return {
+        f"{pipeline}_medallion": {"name": f"{pipeline} medallion", **common, "job_clusters": [cluster(ctx)],
+                                  "tasks": medallion},
+        f"{pipeline}_lake_maintenance": {"name": f"{pipeline} lake maintenance", **common,
+                                         "job_clusters": [cluster(ctx)],
+                                         "tasks": [task("maintain", ["maintain"])]},
+    }  # fmt: skip
+
+
+def stream_job(ctx: GenContext) -> dict[str, Any]:
+    """The Structured Streaming job: continuous (Databricks restarts it when it stops), no retries
+    of its own (the continuous trigger is the retry), its micro-batches land every minute."""
+    pipeline = str(ctx.plan.names.pipeline)
+    task_ = {"task_key": "stream", "job_cluster_key": "medallion",
+             "spark_python_task": {"python_file": JOB_PATH, "parameters": ["stream"]}}  # fmt: skip
+    return {"name": f"{pipeline} stream", "max_concurrent_runs": 1, "tags": {"pipeline": pipeline},
+            "continuous": {"pause_status": "UNPAUSED"}, "job_clusters": [cluster(ctx, stream=True)],
+            "tasks": [task_]}  # fmt: skip
+
+
+def dbt_target(ctx: GenContext) -> Target | None:
+    """The warehouse the dbt job builds in: the spec's Databricks target, else its first target
+    with a dbt adapter (None: dbt builds only in the local DuckDB file, no job)."""
+    adapted = [t for t in ctx.spec.targets if (catalog.TARGET_SYSTEMS[t.type].dbt_adapter or "duckdb") != "duckdb"]
+    return next((t for t in adapted if t.type == TargetType.DATABRICKS), adapted[0] if adapted else None)
+
+
+def dbt_task(target: Target) -> dict[str, Any]:
+    """A Databricks target: on the SQL warehouse `${var.warehouse_id}` with the target's catalog
+    and schema (Databricks writes the profile); another warehouse: the project's profile and
+    its output named like the target (the profile reads its secrets from the environment)."""
+    if target.type == TargetType.DATABRICKS:
+        out = {"project_directory": DBT_DIR, "commands": ["dbt deps", "dbt build"],
+               "warehouse_id": "${var.warehouse_id}",
+               "schema": target.connection.schema_name or DEFAULT_SCHEMA}  # fmt: skip
+        return out | ({"catalog": target.connection.catalog} if target.connection.catalog else {})
+    name = str(Ident(target.name.lower()))
+    return {"project_directory": DBT_DIR, "profiles_directory": DBT_DIR,
+            "commands": ["dbt deps", f"dbt build --target {name}"]}  # fmt: skip
+
+
+def dbt_job(ctx: GenContext, target: Target) -> dict[str, Any]:
+    pipeline = str(ctx.plan.names.pipeline)
+    requirements = f"-r ${{workspace.file_path}}/dbt/requirements-{snake(target.name)}.txt"
+    return {
+        "name": f"{pipeline} dbt",
+        "max_concurrent_runs": 1,
+        "timeout_seconds": 4 * 3600,
+        "tags": {"pipeline": pipeline},
+        "environments": [{"environment_key": "dbt",
+                          "spec": {"environment_version": SERVERLESS_ENV, "dependencies": [requirements]}}],
+        "tasks": [{"task_key": "dbt_build", "environment_key": "dbt", "dbt_task": dbt_task(target),
+                   "max_retries": 2, "min_retry_interval_millis": 120_000}],
+    }  # fmt: skip
+
+
+def batch_engine(ctx: GenContext) -> str:
+    return next((e.engine for e in ctx.plan.engines if e.layer == "batch"), "none")
+
+
+def jobs(ctx: GenContext) -> dict[str, dict[str, Any]]:
+    """Job key -> the job, as the bundle's `resources.jobs` holds it (Job.from_dict loads each)."""
+    pipeline, kinds = str(ctx.plan.names.pipeline), ctx.plan.graph.kinds
+    out = spark_jobs(ctx) if Kind.SPARK_BATCH in kinds else {}
+    if Kind.SPARK_STREAMING in kinds:
+        out[f"{pipeline}_stream"] = stream_job(ctx)
+    target = dbt_target(ctx)
+    if Kind.SQL_MODELS in kinds and batch_engine(ctx) == "dbt" and target is not None:
+        out[f"{pipeline}_dbt"] = dbt_job(ctx, target)
+    return out
+
+
+def variables(ctx: GenContext, jobs_: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if any("job_clusters" in j for j in jobs_.values()):
+        out["lake_root"] = {"description": "Where the lake layers live (abfss://, s3://, gs:// or a volume)."}
+        out["landing_root"] = {"description": "Where the raw batches land (data/landing/<source>/<table>/)."}
+    if Kind.SPARK_STREAMING in ctx.plan.graph.kinds:
+        out["kafka_bootstrap_servers"] = {"description": "The Kafka bootstrap servers the stream job reads "
+                                          "(host:port[,host:port])."}  # fmt: skip
+    target = dbt_target(ctx)
+    if any("environments" in j for j in jobs_.values()) and target is not None and target.type == TargetType.DATABRICKS:
+        warehouse = target.connection.warehouse
+        out["warehouse_id"] = {"description": "The SQL warehouse (pro or serverless) dbt builds on: --var "
+                               "warehouse_id=... or BUNDLE_VAR_warehouse_id."}  # fmt: skip
+        if warehouse and not ANY_REF_RE.search(warehouse):  # a reference: set at deploy
+            out["warehouse_id"]["default"] = warehouse
+    return out
+
+
+def bundle(ctx: GenContext) -> dict[str, Any]:
+    jobs_ = jobs(ctx)
+    return {
+        "bundle": {"name": str(ctx.plan.names.pipeline)},
+        "variables": variables(ctx, jobs_),
+        "resources": {"jobs": jobs_},
+        "targets": {
+            "dev": {"mode": "development", "default": True},
+            "prod": {"mode": "production"},
+        },
+    }

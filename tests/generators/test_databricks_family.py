@@ -1,0 +1,71 @@
+"""The databricks family without Databricks: which jobs the bundle holds for which plan (the Spark
+job's, its stream, a dbt job), and how the dbt job reaches its warehouse. Every job is loaded
+through databricks-bundles' models in tests/families/test_spark_jobs.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+from pipegen.pipeline import families_for, prepare, render_tree
+
+SPEC = """\
+version: 1
+pipeline: {{name: dbx}}
+latency: 1d
+cloud: aws
+engines: {{compute: databricks}}
+sources:
+  - name: shop
+    type: faker
+    tables:
+      - name: orders
+        primary_key: id
+        columns: [{{name: id, type: bigint}}, {{name: amount, type: double}}]
+targets:
+{targets}
+transforms:
+  marts:
+    - {{name: revenue, from: orders, measures: [{{name: revenue, agg: sum, column: amount}}]}}
+"""
+SNOWFLAKE = """\
+  - name: Analytics_WH
+    type: snowflake
+    connection: {account: acme, user: loader, password: "${secret:SF_PASSWORD}", database: analytics,
+                 warehouse: transform}
+"""
+DATABRICKS = """\
+  - name: dbx
+    type: databricks
+    connection: {host: "${env:DATABRICKS_HOST}", token: "${secret:DATABRICKS_TOKEN}", warehouse: "${env:WH_ID}"}
+"""
+
+
+def bundle(tmp_path: Path, targets: str) -> dict:
+    path = tmp_path / "pipegen.yaml"
+    path.write_text(SPEC.format(targets=targets))
+    ready = prepare(path)
+    assert "databricks" in families_for(ready.plan) and "spark" not in families_for(ready.plan)
+    return dict(YAML(typ="safe").load(render_tree(ready.spec, ready.plan)["databricks.yml"]))
+
+
+def test_dbt_on_databricks_compute_with_another_warehouse_uses_the_projects_profile(tmp_path: Path) -> None:
+    doc = bundle(tmp_path, SNOWFLAKE)
+    [job] = doc["resources"]["jobs"].values()
+    [task] = job["tasks"]
+    # no SQL warehouse of Databricks to hand the profile to: the project's own, its Snowflake output
+    assert task["dbt_task"] == {"project_directory": "./dbt", "profiles_directory": "./dbt",
+                                "commands": ["dbt deps", "dbt build --target analytics_wh"]}  # fmt: skip
+    assert job["environments"][0]["spec"]["dependencies"] == [
+        "-r ${workspace.file_path}/dbt/requirements-analytics_wh.txt"
+    ]
+    assert "warehouse_id" not in doc["variables"]
+
+
+def test_a_warehouse_given_as_a_reference_is_a_deploy_variable_without_default(tmp_path: Path) -> None:
+    doc = bundle(tmp_path, DATABRICKS)
+    [job] = doc["resources"]["jobs"].values()
+    assert job["tasks"][0]["dbt_task"]["warehouse_id"] == "${var.warehouse_id}"
+    assert job["tasks"][0]["dbt_task"]["schema"] == "analytics" and "catalog" not in job["tasks"][0]["dbt_task"]
+    assert "default" not in doc["variables"]["warehouse_id"]  # ${env:WH_ID}: set at deploy
