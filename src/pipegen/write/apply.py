@@ -99,7 +99,7 @@ class _Fault:
         seconds = os.environ.get("PIPEGEN_PAUSE_AFTER_COMMIT", "")
         resume = os.environ.get("PIPEGEN_RESUME_FILE", "")
         deadline = time.monotonic() + float(seconds or 0)
-        while time.monotonic() < deadline and not (resume and os.path.exists(resume)):
+        while time.monotonic() < deadline and not (resume and Path(resume).exists()):
             time.sleep(0.02)
 
 
