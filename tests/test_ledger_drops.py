@@ -270,3 +270,16 @@ def test_a_sources_description_reaches_the_architecture_docs_under_a_plan_withou
     assert "- app: Device events from the mobile app.\n" in base.files["docs/architecture.md"]
     entry = trace(base, ("sources", 0, "description"))
     assert entry.status == "reaches" and "docs/architecture.md" in entry.files, entry
+
+
+def test_an_api_sources_auth_none_is_held_since_a_scheme_without_its_secret_is_refused() -> None:
+    """Seed 4 (specs 07, 08): `auth: none` changed to `bearer` (no `token`) validated and generated
+    the same files: requests went out unauthenticated whatever the scheme said. A scheme without
+    the secret it sends is refused now (R489), so `none` is pinned by validate."""
+    data = spec(f"""
+- name: shop
+  type: api
+  connection: {{url: https://api.shop.example.com, auth: none}}
+  tables:{ITEMS}""")
+    entry = traced(data, "sources", 0, "connection", "auth")
+    assert entry.status == "held" and "R489" in entry.why, entry
