@@ -283,3 +283,29 @@ def test_an_api_sources_auth_none_is_held_since_a_scheme_without_its_secret_is_r
   tables:{ITEMS}""")
     entry = traced(data, "sources", 0, "connection", "auth")
     assert entry.status == "held" and "R489" in entry.why, entry
+
+
+def test_the_connection_of_an_event_hubs_source_the_batch_layer_lands_but_no_job_reads_is_warned() -> None:
+    """Seed 4 (spec 16): under Lambda the batch layer lands every source, so the unread-connection
+    warning skipped it; but the batch layer lands topics from the project's Kafka and only a stream
+    job's source connects to Event Hubs: the namespace reached nothing."""
+    other = """
+- name: shop
+  type: eventhubs
+  ingestion: stream
+  connection: {namespace: shop-ns, connection_string: "${secret:SHOP_EVENTHUBS}"}
+  topics:
+    - name: tickets
+      primary_key: ticket_id
+      columns: [{name: ticket_id, type: bigint}, {name: amount, type: bigint}]
+"""
+    marts = STREAM_JOB + """
+marts:
+  - name: ticket_totals
+    from: tickets
+    measures: [{name: total, agg: sum, expr: amount}]
+"""
+    data = spec(topics("kafka", "{bootstrap_servers: 'broker-1:9092'}") + other, marts, latency="1m",
+                architecture="lambda", cloud="azure")  # fmt: skip
+    entry = traced(data, "sources", 1, "connection", "namespace")
+    assert entry.status == "warned" and entry.why.startswith("R396 at sources[1].connection:"), entry

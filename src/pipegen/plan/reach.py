@@ -11,7 +11,8 @@ silently (the ledger, pipegen.ledger, proves every other element reaches a gener
   topic); any other such table still reaches its stand-ins, capture or warehouse, but its
   `watermark_delay` only shapes a Flink source's WATERMARK, and a topic's `event_time` and `format`
   only a Flink source's time attribute and decoding (the warning is at each such value). A
-  Kafka, Event Hubs or Kinesis source none of whose topics is read: its connection, too.
+  Kafka, Event Hubs or Kinesis source none of whose topics is read: its connection, too (a batch
+  layer that lands the topics reads them from the project's Kafka, not through it).
 - R397: a target's connection settings under a plan with no batch layer (nothing extract-loads
   into it, no dbt profile connects to it) when Flink has no sink connector for its system: the
   stream jobs write files under its location (`url`, `path`, `bucket`) and nothing reads the rest;
@@ -137,9 +138,10 @@ def unread_streams(spec: Spec, graph: Graph) -> Iterator[Finding]:
 
 def _unread_stream_connections(spec: Spec, graph: Graph, streamed: frozenset[str]) -> Iterator[Finding]:
     """A message-system source none of whose topics a stream job reads (each topic warned above):
-    its connection settings reach no file either."""
+    its connection settings reach no reader either, batch layer or not (only a Flink source connects
+    to a message system; a batch layer lands its topics from the project's Kafka)."""
     for si, source in enumerate(spec.sources):
-        if source.type not in MESSAGE_SYSTEMS or si in graph.batch_sources or source.ingestion.value != "stream":
+        if source.type not in MESSAGE_SYSTEMS or source.ingestion.value != "stream":
             continue
         if any(f"{source.name}.{d.name}".lower() in streamed for d in (*source.tables, *source.topics)):
             continue
@@ -147,7 +149,8 @@ def _unread_stream_connections(spec: Spec, graph: Graph, streamed: frozenset[str
             continue
         yield Finding(
             ("sources", si, "connection"), "R396",
-            f"no stream job of this plan reads a topic of {source.name}: its connection settings reach no file",
+            f"no stream job of this plan reads a topic of {source.name}: its connection settings reach no reader "
+            "(only a stream job's source connects to it)",
             "read one of its topics in a stream job (`from:` or a join), or remove the source", severity="warning",
             on_key=True,
         )  # fmt: skip
