@@ -309,3 +309,18 @@ marts:
                 architecture="lambda", cloud="azure")  # fmt: skip
     entry = traced(data, "sources", 1, "connection", "namespace")
     assert entry.status == "warned" and entry.why.startswith("R396 at sources[1].connection:"), entry
+
+
+def test_a_files_sinks_bucket_and_path_both_reach_the_flink_sink() -> None:
+    """Seed 4 (spec 17): a stream job sinking to a files target with `bucket` and `path` wrote under
+    the path alone (`url or path or bucket`): the bucket reached nothing. The sink now writes
+    under `<bucket>/<path>/<table>`, the lakehouse family's layout."""
+    data = spec(topics("kafka", "{bootstrap_servers: 'broker-1:9092'}"), STREAM_JOB, latency="1m")
+    data["targets"] = [{"name": "warehouse", "type": "files", "format": "parquet",
+                        "connection": {"bucket": "exports", "path": "extra"}}]  # fmt: skip
+    base = baseline(data)
+    job = base.files["flink/sql/drops__per_minute.sql"]
+    assert "'path' = 'exports/extra/per_minute'" in job, job
+    for key in ("bucket", "path"):
+        entry = trace(base, ("targets", 0, "connection", key))
+        assert entry.status == "reaches" and "flink/sql/drops__per_minute.sql" in entry.files, (key, entry)

@@ -224,7 +224,15 @@ def _kafka_sink(target: Target, upsert: bool, job: StreamJobNames) -> dict[str, 
 
 
 def _lake_path(conn: Connection, table: str) -> Escaped:
-    return Escaped(option_value(conn.url or conn.path or conn.bucket, LAKE_PATH) + "/" + inside(table))
+    """A table's directory: under the target's `url`, else `<bucket>/<path>` (either alone: the
+    lakehouse family's layout), else `${LAKE_PATH}`."""
+    if conn.url is not None:
+        base = option_value(conn.url)
+    elif conn.bucket is not None or conn.path is not None:
+        base = Escaped("/".join(option_value(part) for part in (conn.bucket, conn.path) if part is not None))
+    else:
+        base = Escaped(LAKE_PATH)
+    return Escaped(base + "/" + inside(table))
 
 
 def _lake_sink(target: Target, table: str, mode: SinkMode) -> dict[str, str]:
