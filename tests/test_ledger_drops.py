@@ -324,3 +324,23 @@ def test_a_files_sinks_bucket_and_path_both_reach_the_flink_sink() -> None:
     for key in ("bucket", "path"):
         entry = trace(base, ("targets", 0, "connection", key))
         assert entry.status == "reaches" and "flink/sql/drops__per_minute.sql" in entry.files, (key, entry)
+
+
+def test_the_default_row_size_reaches_the_capacity_plan_when_every_table_states_its_own() -> None:
+    """Seed 4 (specs 18-20): every table had its own `avg_row_bytes`, so `volume.avg_row_bytes`
+    sized nothing and reached no file; docs/plan.md states the default beside the declared rows,
+    as it does `volume.rows_per_day`."""
+    data = spec("""
+- name: shop
+  type: postgres
+  connection: {host: db, database: shop, user: reader, password: "${secret:SHOP_PASSWORD}"}
+  tables:
+    - name: orders
+      primary_key: order_id
+      avg_row_bytes: 120
+      columns: [{name: order_id, type: bigint}]
+""", volume={"rows_per_day": 1000, "avg_row_bytes": 300})
+    base = baseline(data)
+    assert "Rows\nare 300 bytes (`volume.avg_row_bytes`)" in base.files["docs/plan.md"]
+    entry = traced(data, "volume", "avg_row_bytes")
+    assert entry.status == "reaches" and entry.files == ("docs/plan.md",), entry
