@@ -344,3 +344,22 @@ def test_the_default_row_size_reaches_the_capacity_plan_when_every_table_states_
     assert "Rows\nare 300 bytes (`volume.avg_row_bytes`)" in base.files["docs/plan.md"]
     entry = traced(data, "volume", "avg_row_bytes")
     assert entry.status == "reaches" and entry.files == ("docs/plan.md",), entry
+
+
+def test_the_connection_of_a_druid_target_under_a_batch_plan_gets_a_located_warning() -> None:
+    """Seed 5 (spec 16): a Druid target beside the warehouse under ETL: no dlt destination, no dbt
+    adapter and no stream sink, so nothing loads it; the R397 warning covered only plans without a
+    batch layer."""
+    data = spec("""
+- name: shop
+  type: postgres
+  connection: {host: db, database: shop, user: reader, password: "${secret:SHOP_PASSWORD}"}
+  tables:
+    - name: orders
+      primary_key: order_id
+      columns: [{name: order_id, type: bigint}]
+""")
+    data["targets"].append({"name": "extra", "type": "druid", "connection": {"url": "http://druid-router:8888"}})
+    entry = traced(data, "targets", 1, "connection", "url")
+    assert entry.status == "warned" and entry.why.startswith("R397 at targets[1].connection.url:"), entry
+    assert "no dlt destination, no dbt adapter" in entry.why

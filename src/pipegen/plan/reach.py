@@ -19,7 +19,9 @@ silently (the ledger, pipegen.ledger, proves every other element reaches a gener
   and the location of a lake target (delta, iceberg) that neither lands the batch layer's raw data
   (dlt writes the first target it has a destination for) nor receives a stream job's sink: dbt
   builds on it through the Spark Thrift server, whose catalog holds the tables' location; and the
-  location and format of a files target nothing writes (neither the landing target nor a sink).
+  location and format of a files target nothing writes (neither the landing target nor a sink);
+  and, under a plan with a batch layer, the connection of a target the batch layer has no loader
+  for and Flink no sink connector (Druid), but for the location a stream job's file sink uses.
 - R487: a column's `rename` in a table no dbt staging model reads: staging is where a column is
   renamed (the warehouse's staged column); the stream jobs read the source's columns and accept
   either name in expressions, so without a staging model the rename renames nothing.
@@ -62,6 +64,7 @@ def reach_findings(spec: Spec, graph: Graph) -> tuple[Finding, ...]:
         *unapplied_filters(spec, graph),
         *unread_streams(spec, graph),
         *unconnected_targets(spec, graph),
+        *unloaded_targets(spec, graph),
         *unread_lake_locations(spec, graph),
         *unread_file_targets(spec, graph),
         *foreign_keys_into_filtered_tables(spec, graph),
@@ -194,6 +197,39 @@ def unconnected_targets(spec: Spec, graph: Graph) -> Iterator[Finding]:
                 "connector (stream jobs write Parquet files under the target's url, path or bucket)",
                 "load those files into the target with its own loader, sink the stream jobs to a kafka, "
                 "postgres, mysql, clickhouse, redshift, delta or iceberg target, or remove the setting",
+                severity="warning",
+            )  # fmt: skip
+
+
+def _stream_sinks(spec: Spec, graph: Graph) -> set[str]:
+    """Lower-cased names of the targets a generated stream job writes."""
+    if Kind.FLINK_JOBS not in graph.kinds or not spec.targets:
+        return set()
+    return {(job.sink.target if job.sink else spec.targets[0].name).lower() for job in spec.transforms.streams}
+
+
+def unloaded_targets(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    """Under a plan with a batch layer, a target of a system nothing of it writes (no dlt
+    destination, no dbt adapter, no Flink sink connector: Druid): its connection reaches no file,
+    but for the location a stream job's file sink writes under."""
+    if not graph.kinds & {Kind.BATCH_EXTRACT, Kind.SQL_MODELS}:
+        return  # unconnected_targets
+    sinks = _stream_sinks(spec, graph)
+    for ti, target in enumerate(spec.targets):
+        system = catalog.TARGET_SYSTEMS[target.type]
+        if target.type in catalog.FLINK_SINK_TARGETS or system.dlt_destination or system.dbt_adapter:
+            continue
+        written = target.name.lower() in sinks
+        given = target.connection.model_dump(exclude_none=True, exclude_defaults=True, by_alias=True)
+        for field in sorted(set(given) - ({*catalog.FILE_SINK_LOCATION, "options"} if written else {"options"})):
+            yield Finding(
+                ("targets", ti, "connection", field), "R397",
+                f"the connection `{field}` of target {target.name} ({target.type.value}) is read by no generated "
+                f"code: the batch layer has no {target.type.value} loader (no dlt destination, no dbt adapter)"
+                + (" and stream jobs write Parquet files under its url, path or bucket" if written else
+                   " and no stream job sinks to it"),
+                f"load the data into {target.name} with its own ingestion (for Druid, an ingestion spec over the "
+                "warehouse or the lake), or remove the setting",
                 severity="warning",
             )  # fmt: skip
 
