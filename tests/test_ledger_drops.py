@@ -299,12 +299,15 @@ def test_the_connection_of_an_event_hubs_source_the_batch_layer_lands_but_no_job
       primary_key: ticket_id
       columns: [{name: ticket_id, type: bigint}, {name: amount, type: bigint}]
 """
-    marts = STREAM_JOB + """
+    marts = (
+        STREAM_JOB
+        + """
 marts:
   - name: ticket_totals
     from: tickets
     measures: [{name: total, agg: sum, expr: amount}]
 """
+    )
     data = spec(topics("kafka", "{bootstrap_servers: 'broker-1:9092'}") + other, marts, latency="1m",
                 architecture="lambda", cloud="azure")  # fmt: skip
     entry = traced(data, "sources", 1, "connection", "namespace")
@@ -330,7 +333,8 @@ def test_the_default_row_size_reaches_the_capacity_plan_when_every_table_states_
     """Seed 4 (specs 18-20): every table had its own `avg_row_bytes`, so `volume.avg_row_bytes`
     sized nothing and reached no file; docs/plan.md states the default beside the declared rows,
     as it does `volume.rows_per_day`."""
-    data = spec("""
+    data = spec(
+        """
 - name: shop
   type: postgres
   connection: {host: db, database: shop, user: reader, password: "${secret:SHOP_PASSWORD}"}
@@ -339,7 +343,9 @@ def test_the_default_row_size_reaches_the_capacity_plan_when_every_table_states_
       primary_key: order_id
       avg_row_bytes: 120
       columns: [{name: order_id, type: bigint}]
-""", volume={"rows_per_day": 1000, "avg_row_bytes": 300})
+""",
+        volume={"rows_per_day": 1000, "avg_row_bytes": 300},
+    )
     base = baseline(data)
     assert "Rows\nare 300 bytes (`volume.avg_row_bytes`)" in base.files["docs/plan.md"]
     entry = traced(data, "volume", "avg_row_bytes")
