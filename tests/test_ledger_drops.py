@@ -369,3 +369,23 @@ def test_the_connection_of_a_druid_target_under_a_batch_plan_gets_a_located_warn
     entry = traced(data, "targets", 1, "connection", "url")
     assert entry.status == "warned" and entry.why.startswith("R397 at targets[1].connection.url:"), entry
     assert "no dlt destination, no dbt adapter" in entry.why
+
+
+def test_the_severities_of_a_run_notification_get_a_located_warning() -> None:
+    """Seed 3 (specs 30-33): `on: [warn]` of an `orchestration.on_success` notification reached no
+    file: severities select quality results; a run notification is sent on every such run (R490)."""
+    data = spec(
+        """
+- name: shop
+  type: postgres
+  connection: {host: db, database: shop, user: reader, password: "${secret:SHOP_PASSWORD}"}
+  tables:
+    - name: orders
+      primary_key: order_id
+      columns: [{name: order_id, type: bigint}]
+""",
+        orchestration={"on_success": [{"type": "slack", "channel": "#data", "webhook": "${secret:HOOK}",
+                                       "on": ["warn"]}]},
+    )  # fmt: skip
+    entry = traced(data, "orchestration", "on_success", 0, "on", 0)
+    assert entry.status == "warned" and entry.why.startswith("R490 at orchestration.on_success[0].on"), entry
