@@ -389,3 +389,46 @@ def test_the_severities_of_a_run_notification_get_a_located_warning() -> None:
     )  # fmt: skip
     entry = traced(data, "orchestration", "on_success", 0, "on", 0)
     assert entry.status == "warned" and entry.why.startswith("R490 at orchestration.on_success[0].on"), entry
+
+
+def test_catchup_false_under_prefect_gets_a_located_warning() -> None:
+    """Seed 4 (spec 32): `catchup: false` under Prefect reached no file (a Prefect deployment never
+    runs the slots it missed, whatever the spec says); R263 says so at the setting."""
+    data = spec(
+        """
+- name: shop
+  type: postgres
+  connection: {host: db, database: shop, user: reader, password: "${secret:SHOP_PASSWORD}"}
+  tables:
+    - name: orders
+      primary_key: order_id
+      columns: [{name: order_id, type: bigint}]
+""",
+        orchestrator="prefect",
+        orchestration={"catchup": False},
+    )
+    entry = traced(data, "orchestration", "catchup")
+    assert entry.status == "warned" and entry.why.startswith("R263 at orchestration.catchup"), entry
+
+
+def test_a_lake_targets_path_places_its_layers_under_the_bucket() -> None:
+    """Seed 4 (spec 35): an Iceberg target's `connection.path` beside its `bucket` reached no file:
+    the lake's layers lived under `<bucket>/<layer>`. They now live under `<bucket>/<path>/<layer>`
+    (the lakehouse and Spark families alike)."""
+    data = spec(
+        """
+- name: shop
+  type: postgres
+  connection: {host: db, database: shop, user: reader, password: "${secret:SHOP_PASSWORD}"}
+  tables:
+    - name: orders
+      primary_key: order_id
+      columns: [{name: order_id, type: bigint}]
+""",
+        architecture="lakehouse",
+    )
+    data["targets"] = [{"name": "lake", "type": "iceberg", "connection": {"bucket": "lake", "path": "raw"}}]
+    base = baseline(data)
+    assert '"bronze": "lake/raw/bronze"' in base.files["pipeline/lake.json"]
+    entry = trace(base, ("targets", 0, "connection", "path"))
+    assert entry.status == "reaches" and "pipeline/lake.json" in entry.files, entry
