@@ -237,9 +237,7 @@ def unloaded_targets(spec: Spec, graph: Graph) -> Iterator[Finding]:
 def unread_lake_locations(spec: Spec, graph: Graph) -> Iterator[Finding]:
     landing = next((t for t in spec.targets if catalog.TARGET_SYSTEMS[t.type].dlt_destination), None)
     landed = landing.name.lower() if landing is not None and Kind.BATCH_EXTRACT in graph.kinds else None
-    sinks = set()
-    if Kind.FLINK_JOBS in graph.kinds and spec.targets:
-        sinks = {(job.sink.target if job.sink else spec.targets[0].name).lower() for job in spec.transforms.streams}
+    sinks = _stream_sinks(spec, graph)
     for ti, target in enumerate(spec.targets):
         if target.type not in catalog.LAKE_TARGETS or target.name.lower() in {landed, *sinks}:
             continue
@@ -262,9 +260,7 @@ def unread_file_targets(spec: Spec, graph: Graph) -> Iterator[Finding]:
     destination for) nor receives a stream job's sink: its location and format reach no file."""
     landing = next((t for t in spec.targets if catalog.TARGET_SYSTEMS[t.type].dlt_destination), None)
     landed = landing.name.lower() if landing is not None and Kind.BATCH_EXTRACT in graph.kinds else None
-    sinks = set()
-    if Kind.FLINK_JOBS in graph.kinds and spec.targets:
-        sinks = {(job.sink.target if job.sink else spec.targets[0].name).lower() for job in spec.transforms.streams}
+    sinks = _stream_sinks(spec, graph)
     for ti, target in enumerate(spec.targets):
         if target.type != TargetType.FILES or target.name.lower() in {landed, *sinks}:
             continue
