@@ -259,7 +259,7 @@ def test_every_overlay_of_drawn_specs_builds_and_every_object_passes_its_schema(
                 (root / path).write_text(text, encoding="utf-8")
         for overlay in sorted((root / "k8s" / "overlays").iterdir()):
             built += [(f"spec{i:02d}/{overlay.name}", o) for o in build(binary, overlay)]
-    assert len(with_k8s) >= 3 and len(built) >= 30, (len(with_k8s), len(built))  # judged something
+    assert len(with_k8s) >= 2 and len(built) >= 30, (len(with_k8s), len(built))  # judged something
     core = [(k, o) for k, o in built if is_core(o)]
     assert failures(core, k8s_python, tmp_path / "home") == {}
     assert [p for _, o in core for p in (*enum_problems(o), *hardening_problems(o))] == []
