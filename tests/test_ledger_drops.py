@@ -270,3 +270,165 @@ def test_a_sources_description_reaches_the_architecture_docs_under_a_plan_withou
     assert "- app: Device events from the mobile app.\n" in base.files["docs/architecture.md"]
     entry = trace(base, ("sources", 0, "description"))
     assert entry.status == "reaches" and "docs/architecture.md" in entry.files, entry
+
+
+def test_an_api_sources_auth_none_is_held_since_a_scheme_without_its_secret_is_refused() -> None:
+    """Seed 4 (specs 07, 08): `auth: none` changed to `bearer` (no `token`) validated and generated
+    the same files: requests went out unauthenticated whatever the scheme said. A scheme without
+    the secret it sends is refused now (R489), so `none` is pinned by validate."""
+    data = spec(f"""
+- name: shop
+  type: api
+  connection: {{url: https://api.shop.example.com, auth: none}}
+  tables:{ITEMS}""")
+    entry = traced(data, "sources", 0, "connection", "auth")
+    assert entry.status == "held" and "R489" in entry.why, entry
+
+
+def test_the_connection_of_an_event_hubs_source_the_batch_layer_lands_but_no_job_reads_is_warned() -> None:
+    """Seed 4 (spec 16): under Lambda the batch layer lands every source, so the unread-connection
+    warning skipped it; but the batch layer lands topics from the project's Kafka and only a stream
+    job's source connects to Event Hubs: the namespace reached nothing."""
+    other = """
+- name: shop
+  type: eventhubs
+  ingestion: stream
+  connection: {namespace: shop-ns, connection_string: "${secret:SHOP_EVENTHUBS}"}
+  topics:
+    - name: tickets
+      primary_key: ticket_id
+      columns: [{name: ticket_id, type: bigint}, {name: amount, type: bigint}]
+"""
+    marts = (
+        STREAM_JOB
+        + """
+marts:
+  - name: ticket_totals
+    from: tickets
+    measures: [{name: total, agg: sum, expr: amount}]
+"""
+    )
+    data = spec(topics("kafka", "{bootstrap_servers: 'broker-1:9092'}") + other, marts, latency="1m",
+                architecture="lambda", cloud="azure")  # fmt: skip
+    entry = traced(data, "sources", 1, "connection", "namespace")
+    assert entry.status == "warned" and entry.why.startswith("R396 at sources[1].connection:"), entry
+
+
+def test_a_files_sinks_bucket_and_path_both_reach_the_flink_sink() -> None:
+    """Seed 4 (spec 17): a stream job sinking to a files target with `bucket` and `path` wrote under
+    the path alone (`url or path or bucket`): the bucket reached nothing. The sink now writes
+    under `<bucket>/<path>/<table>`, the lakehouse family's layout."""
+    data = spec(topics("kafka", "{bootstrap_servers: 'broker-1:9092'}"), STREAM_JOB, latency="1m")
+    data["targets"] = [{"name": "warehouse", "type": "files", "format": "parquet",
+                        "connection": {"bucket": "exports", "path": "extra"}}]  # fmt: skip
+    base = baseline(data)
+    job = base.files["flink/sql/drops__per_minute.sql"]
+    assert "'path' = 'exports/extra/per_minute'" in job, job
+    for key in ("bucket", "path"):
+        entry = trace(base, ("targets", 0, "connection", key))
+        assert entry.status == "reaches" and "flink/sql/drops__per_minute.sql" in entry.files, (key, entry)
+
+
+def test_the_default_row_size_reaches_the_capacity_plan_when_every_table_states_its_own() -> None:
+    """Seed 4 (specs 18-20): every table had its own `avg_row_bytes`, so `volume.avg_row_bytes`
+    sized nothing and reached no file; docs/plan.md states the default beside the declared rows,
+    as it does `volume.rows_per_day`."""
+    data = spec(
+        """
+- name: shop
+  type: postgres
+  connection: {host: db, database: shop, user: reader, password: "${secret:SHOP_PASSWORD}"}
+  tables:
+    - name: orders
+      primary_key: order_id
+      avg_row_bytes: 120
+      columns: [{name: order_id, type: bigint}]
+""",
+        volume={"rows_per_day": 1000, "avg_row_bytes": 300},
+    )
+    base = baseline(data)
+    assert "Rows\nare 300 bytes (`volume.avg_row_bytes`)" in base.files["docs/plan.md"]
+    entry = traced(data, "volume", "avg_row_bytes")
+    assert entry.status == "reaches" and entry.files == ("docs/plan.md",), entry
+
+
+def test_the_connection_of_a_druid_target_under_a_batch_plan_gets_a_located_warning() -> None:
+    """Seed 5 (spec 16): a Druid target beside the warehouse under ETL: no dlt destination, no dbt
+    adapter and no stream sink, so nothing loads it; the R397 warning covered only plans without a
+    batch layer."""
+    data = spec("""
+- name: shop
+  type: postgres
+  connection: {host: db, database: shop, user: reader, password: "${secret:SHOP_PASSWORD}"}
+  tables:
+    - name: orders
+      primary_key: order_id
+      columns: [{name: order_id, type: bigint}]
+""")
+    data["targets"].append({"name": "extra", "type": "druid", "connection": {"url": "http://druid-router:8888"}})
+    entry = traced(data, "targets", 1, "connection", "url")
+    assert entry.status == "warned" and entry.why.startswith("R397 at targets[1].connection.url:"), entry
+    assert "no dlt destination, no dbt adapter" in entry.why
+
+
+def test_the_severities_of_a_run_notification_get_a_located_warning() -> None:
+    """Seed 3 (specs 30-33): `on: [warn]` of an `orchestration.on_success` notification reached no
+    file: severities select quality results; a run notification is sent on every such run (R490)."""
+    data = spec(
+        """
+- name: shop
+  type: postgres
+  connection: {host: db, database: shop, user: reader, password: "${secret:SHOP_PASSWORD}"}
+  tables:
+    - name: orders
+      primary_key: order_id
+      columns: [{name: order_id, type: bigint}]
+""",
+        orchestration={"on_success": [{"type": "slack", "channel": "#data", "webhook": "${secret:HOOK}",
+                                       "on": ["warn"]}]},
+    )  # fmt: skip
+    entry = traced(data, "orchestration", "on_success", 0, "on", 0)
+    assert entry.status == "warned" and entry.why.startswith("R490 at orchestration.on_success[0].on"), entry
+
+
+def test_catchup_false_under_prefect_gets_a_located_warning() -> None:
+    """Seed 4 (spec 32): `catchup: false` under Prefect reached no file (a Prefect deployment never
+    runs the slots it missed, whatever the spec says); R263 says so at the setting."""
+    data = spec(
+        """
+- name: shop
+  type: postgres
+  connection: {host: db, database: shop, user: reader, password: "${secret:SHOP_PASSWORD}"}
+  tables:
+    - name: orders
+      primary_key: order_id
+      columns: [{name: order_id, type: bigint}]
+""",
+        orchestrator="prefect",
+        orchestration={"catchup": False},
+    )
+    entry = traced(data, "orchestration", "catchup")
+    assert entry.status == "warned" and entry.why.startswith("R263 at orchestration.catchup"), entry
+
+
+def test_a_lake_targets_path_places_its_layers_under_the_bucket() -> None:
+    """Seed 4 (spec 35): an Iceberg target's `connection.path` beside its `bucket` reached no file:
+    the lake's layers lived under `<bucket>/<layer>`. They now live under `<bucket>/<path>/<layer>`
+    (the lakehouse and Spark families alike)."""
+    data = spec(
+        """
+- name: shop
+  type: postgres
+  connection: {host: db, database: shop, user: reader, password: "${secret:SHOP_PASSWORD}"}
+  tables:
+    - name: orders
+      primary_key: order_id
+      columns: [{name: order_id, type: bigint}]
+""",
+        architecture="lakehouse",
+    )
+    data["targets"] = [{"name": "lake", "type": "iceberg", "connection": {"bucket": "lake", "path": "raw"}}]
+    base = baseline(data)
+    assert '"bronze": "lake/raw/bronze"' in base.files["pipeline/lake.json"]
+    entry = trace(base, ("targets", 0, "connection", "path"))
+    assert entry.status == "reaches" and "pipeline/lake.json" in entry.files, entry

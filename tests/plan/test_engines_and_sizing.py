@@ -110,3 +110,22 @@ def test_overrides_are_shown_beside_the_computed_value_and_used() -> None:
 @pytest.mark.parametrize(("latency", "seconds"), [("realtime", 10), ("1m", 30), ("1h", 300)])
 def test_checkpoint_interval_is_half_the_latency_within_bounds(latency: str, seconds: float) -> None:
     assert sizes(streaming(latency=latency))["Flink checkpoint interval"] == (seconds, None)
+
+
+def test_kafka_brokers_and_partitions_count_each_topics_own_row_size() -> None:
+    """A wide topic (its own avg_row_bytes) beside a narrow one: the brokers carry the wide topic's
+    bytes, not volume.avg_row_bytes' (computed by hand below, not by pipegen.plan.capacity)."""
+    wide = {**STREAMING_SOURCE["topics"][0], "name": "frames", "avg_row_bytes": 102_400}  # type: ignore[index]
+    narrow = {**STREAMING_SOURCE["topics"][0], "name": "clicks"}  # type: ignore[index]
+    source = {**STREAMING_SOURCE, "topics": [wide, narrow]}
+    volume = {"rows_per_day": 172_800_000, "avg_row_bytes": 100, "peak_factor": 2}
+    # 86,400,000 rows/day each = 1,000 rows/s, x2 at peak: 2,000 rows/s per topic
+    peak_bytes = 2_000 * 102_400 + 2_000 * 100  # bytes/s at peak, each topic at its own row size
+    brokers = -(-peak_bytes * 3 // (50 * 1024 * 1024))  # replication 3, 50 MiB/s per broker (ceil)
+    wide_parts = -(-2_000 * 102_400 // (10 * 1024 * 1024))  # 10 MiB/s per partition (ceil)
+    assert (brokers, wide_parts) == (12, 20)  # the hand figures (the old code: 3 brokers, 3 partitions)
+    got = sizes(streaming(sources=[source], volume=volume))
+    assert got["Kafka brokers"] == (brokers, None)
+    assert got["Kafka partitions per topic (largest)"] == (wide_parts, None)
+    overridden = sizes(streaming(sources=[source], volume=volume, sizing={"kafka": {"partitions": 6}}))
+    assert overridden["Kafka partitions per topic (largest)"] == (wide_parts, 6)  # computed beside the override

@@ -30,7 +30,23 @@ def draw(count: int, seed_value: int) -> list[dict[str, Any]]:
             drawn.append(data.draw(specs()))
 
     collect()
-    return drawn
+    return distinct_pipelines(drawn)
+
+
+def distinct_pipelines(specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each spec's pipeline under a name no earlier one has (`shop`, `shop_2`, ...): drawn projects'
+    DAG ids differ, so Airflow's `dag.test()` judges many of them in one process (one round,
+    tests/specgen/judges.py). Renamed after drawing: the random draws stay those of the seed."""
+    seen: set[str] = set()
+    for spec in specs:
+        name = base = spec["pipeline"]["name"]
+        n = 1
+        while name.lower() in seen:
+            n += 1
+            name = f"{base}_{n}"
+        seen.add(name.lower())
+        spec["pipeline"]["name"] = name
+    return specs
 
 
 def valid_sample(count: int, seed_value: int, pool: int | None = None) -> list[tuple[dict[str, Any], Outcome]]:

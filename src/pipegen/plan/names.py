@@ -46,7 +46,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TypeVar
 
-from pipegen.plan.envnames import ENV, EnvName, EnvNames, SmtpEnv, env_name
+from pipegen.plan.envnames import ENV, ConnectorEnv, EnvName, EnvNames, SmtpEnv, env_name
 from pipegen.plan.idents import (
     BUCKET_RULES,
     STORAGE_ACCOUNT_RULE,
@@ -76,6 +76,7 @@ __all__ = [  # the naming layer: its own names and the rules it re-exports (iden
     "STORAGE_ACCOUNT_RULE",
     "BucketRule",
     "CdcNames",
+    "ConnectorEnv",
     "DatasetNames",
     "EnvName",
     "EnvNames",

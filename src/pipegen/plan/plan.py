@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pipegen.plan.capacity import Capacity, capacity_findings, compute
 from pipegen.plan.components import Graph, graph
 from pipegen.plan.engines import EngineChoice, choose
+from pipegen.plan.freshness import freshness_findings
 from pipegen.plan.infra_findings import infra_findings
 from pipegen.plan.layers import engine_findings, layer_reasons, masked_rule_findings, spark_gold_findings
 from pipegen.plan.monitoring import monitoring_findings
@@ -56,6 +57,7 @@ def make_plan(spec: Spec) -> Plan:
             *reach_findings(spec, flow),
             *monitoring_findings(spec, flow),
             *infra_findings(spec, flow),
+            *freshness_findings(spec, flow),
         ),
         names=names(spec),
         engines=engines,

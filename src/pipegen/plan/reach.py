@@ -11,14 +11,17 @@ silently (the ledger, pipegen.ledger, proves every other element reaches a gener
   topic); any other such table still reaches its stand-ins, capture or warehouse, but its
   `watermark_delay` only shapes a Flink source's WATERMARK, and a topic's `event_time` and `format`
   only a Flink source's time attribute and decoding (the warning is at each such value). A
-  Kafka, Event Hubs or Kinesis source none of whose topics is read: its connection, too.
+  Kafka, Event Hubs or Kinesis source none of whose topics is read: its connection, too (a batch
+  layer that lands the topics reads them from the project's Kafka, not through it).
 - R397: a target's connection settings under a plan with no batch layer (nothing extract-loads
   into it, no dbt profile connects to it) when Flink has no sink connector for its system: the
   stream jobs write files under its location (`url`, `path`, `bucket`) and nothing reads the rest;
   and the location of a lake target (delta, iceberg) that neither lands the batch layer's raw data
   (dlt writes the first target it has a destination for) nor receives a stream job's sink: dbt
   builds on it through the Spark Thrift server, whose catalog holds the tables' location; and the
-  location and format of a files target nothing writes (neither the landing target nor a sink).
+  location and format of a files target nothing writes (neither the landing target nor a sink);
+  and, under a plan with a batch layer, the connection of a target the batch layer has no loader
+  for and Flink no sink connector (Druid), but for the location a stream job's file sink uses.
 - R487: a column's `rename` in a table no dbt staging model reads: staging is where a column is
   renamed (the warehouse's staged column); the stream jobs read the source's columns and accept
   either name in expressions, so without a staging model the rename renames nothing.
@@ -61,6 +64,7 @@ def reach_findings(spec: Spec, graph: Graph) -> tuple[Finding, ...]:
         *unapplied_filters(spec, graph),
         *unread_streams(spec, graph),
         *unconnected_targets(spec, graph),
+        *unloaded_targets(spec, graph),
         *unread_lake_locations(spec, graph),
         *unread_file_targets(spec, graph),
         *foreign_keys_into_filtered_tables(spec, graph),
@@ -137,9 +141,10 @@ def unread_streams(spec: Spec, graph: Graph) -> Iterator[Finding]:
 
 def _unread_stream_connections(spec: Spec, graph: Graph, streamed: frozenset[str]) -> Iterator[Finding]:
     """A message-system source none of whose topics a stream job reads (each topic warned above):
-    its connection settings reach no file either."""
+    its connection settings reach no reader either, batch layer or not (only a Flink source connects
+    to a message system; a batch layer lands its topics from the project's Kafka)."""
     for si, source in enumerate(spec.sources):
-        if source.type not in MESSAGE_SYSTEMS or si in graph.batch_sources or source.ingestion.value != "stream":
+        if source.type not in MESSAGE_SYSTEMS or source.ingestion.value != "stream":
             continue
         if any(f"{source.name}.{d.name}".lower() in streamed for d in (*source.tables, *source.topics)):
             continue
@@ -147,7 +152,8 @@ def _unread_stream_connections(spec: Spec, graph: Graph, streamed: frozenset[str
             continue
         yield Finding(
             ("sources", si, "connection"), "R396",
-            f"no stream job of this plan reads a topic of {source.name}: its connection settings reach no file",
+            f"no stream job of this plan reads a topic of {source.name}: its connection settings reach no reader "
+            "(only a stream job's source connects to it)",
             "read one of its topics in a stream job (`from:` or a join), or remove the source", severity="warning",
             on_key=True,
         )  # fmt: skip
@@ -195,12 +201,43 @@ def unconnected_targets(spec: Spec, graph: Graph) -> Iterator[Finding]:
             )  # fmt: skip
 
 
+def _stream_sinks(spec: Spec, graph: Graph) -> set[str]:
+    """Lower-cased names of the targets a generated stream job writes."""
+    if Kind.FLINK_JOBS not in graph.kinds or not spec.targets:
+        return set()
+    return {(job.sink.target if job.sink else spec.targets[0].name).lower() for job in spec.transforms.streams}
+
+
+def unloaded_targets(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    """Under a plan with a batch layer, a target of a system nothing of it writes (no dlt
+    destination, no dbt adapter, no Flink sink connector: Druid): its connection reaches no file,
+    but for the location a stream job's file sink writes under."""
+    if not graph.kinds & {Kind.BATCH_EXTRACT, Kind.SQL_MODELS}:
+        return  # unconnected_targets
+    sinks = _stream_sinks(spec, graph)
+    for ti, target in enumerate(spec.targets):
+        system = catalog.TARGET_SYSTEMS[target.type]
+        if target.type in catalog.FLINK_SINK_TARGETS or system.dlt_destination or system.dbt_adapter:
+            continue
+        written = target.name.lower() in sinks
+        given = target.connection.model_dump(exclude_none=True, exclude_defaults=True, by_alias=True)
+        for field in sorted(set(given) - ({*catalog.FILE_SINK_LOCATION, "options"} if written else {"options"})):
+            yield Finding(
+                ("targets", ti, "connection", field), "R397",
+                f"the connection `{field}` of target {target.name} ({target.type.value}) is read by no generated "
+                f"code: the batch layer has no {target.type.value} loader (no dlt destination, no dbt adapter)"
+                + (" and stream jobs write Parquet files under its url, path or bucket" if written else
+                   " and no stream job sinks to it"),
+                f"load the data into {target.name} with its own ingestion (for Druid, an ingestion spec over the "
+                "warehouse or the lake), or remove the setting",
+                severity="warning",
+            )  # fmt: skip
+
+
 def unread_lake_locations(spec: Spec, graph: Graph) -> Iterator[Finding]:
     landing = next((t for t in spec.targets if catalog.TARGET_SYSTEMS[t.type].dlt_destination), None)
     landed = landing.name.lower() if landing is not None and Kind.BATCH_EXTRACT in graph.kinds else None
-    sinks = set()
-    if Kind.FLINK_JOBS in graph.kinds and spec.targets:
-        sinks = {(job.sink.target if job.sink else spec.targets[0].name).lower() for job in spec.transforms.streams}
+    sinks = _stream_sinks(spec, graph)
     for ti, target in enumerate(spec.targets):
         if target.type not in catalog.LAKE_TARGETS or target.name.lower() in {landed, *sinks}:
             continue
@@ -223,9 +260,7 @@ def unread_file_targets(spec: Spec, graph: Graph) -> Iterator[Finding]:
     destination for) nor receives a stream job's sink: its location and format reach no file."""
     landing = next((t for t in spec.targets if catalog.TARGET_SYSTEMS[t.type].dlt_destination), None)
     landed = landing.name.lower() if landing is not None and Kind.BATCH_EXTRACT in graph.kinds else None
-    sinks = set()
-    if Kind.FLINK_JOBS in graph.kinds and spec.targets:
-        sinks = {(job.sink.target if job.sink else spec.targets[0].name).lower() for job in spec.transforms.streams}
+    sinks = _stream_sinks(spec, graph)
     for ti, target in enumerate(spec.targets):
         if target.type != TargetType.FILES or target.name.lower() in {landed, *sinks}:
             continue

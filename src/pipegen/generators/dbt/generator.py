@@ -11,6 +11,7 @@ from typing import Any
 
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
 from pipegen.generators.dbt import sql as dbt_sql
+from pipegen.plan.freshness import dbt_period, freshness_bounds
 from pipegen.plan.names import ENV, DatasetNames, snake
 from pipegen.plan.reach import extract_drops_rows
 from pipegen.render.env import render, static
@@ -292,18 +293,14 @@ def _raw_table_doc(t: Table) -> dict[str, Any]:
 
 
 def _freshness(spec: Spec) -> tuple[dict[str, Any], dict[str, Any]]:
-    """warn after twice the latency, error after the freshness SLA (default: four times)."""
-    latency = max(spec.latency, 3600.0)
-    error = spec.monitoring.freshness_sla or 4 * latency
-    return _period(2 * latency), _period(max(error, 2 * latency))
+    """warn and error bounds of the landed sources (pipegen.plan.freshness), in dbt's periods."""
+    warn, error = freshness_bounds(spec)
+    return _period(warn.seconds), _period(error.seconds)
 
 
 def _period(seconds: float) -> dict[str, Any]:
-    if seconds % 86400 == 0:
-        return {"count": int(seconds // 86400), "period": "day"}
-    if seconds % 3600 == 0:
-        return {"count": int(seconds // 3600), "period": "hour"}
-    return {"count": max(1, round(seconds / 60)), "period": "minute"}
+    count, period = dbt_period(seconds)
+    return {"count": count, "period": period}
 
 
 def staging_doc(tables: list[Table], spec: Spec, masked: bool = False) -> dict[str, Any]:

@@ -131,6 +131,7 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
         "owner": spec.pipeline.owner or "—",
         "tags": list(spec.pipeline.tags),
         "declared_rows": trusted(f"{spec.volume.rows_per_day:,}"),
+        "declared_row_bytes": trusted(f"{spec.volume.avg_row_bytes:,}"),
         "architecture": plan.architecture,
         "explicit": plan.explicit,
         "latency": trusted(format_duration(spec.latency)),

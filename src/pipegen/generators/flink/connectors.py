@@ -36,15 +36,23 @@ TOPIC_FORMATS: dict[MessageFormat | FileFormat | None, str] = {
     FileFormat.PARQUET: "parquet",
 }
 
+CONNECTOR_ENV = ENV.connectors  # what a connector reads from the environment when the spec leaves it out
+
+
+def _env(name: str) -> Escaped:
+    """`${NAME}`: filled from the environment by the SQL runner (listed in .env.example)."""
+    return Escaped("${" + name + "}")
+
+
 # Stream sources by system: Event Hubs speaks the Kafka protocol (SASL over 9093).
 STREAM_CONNECTORS: dict[SourceType, dict[str, str]] = {
     SourceType.KAFKA: {"connector": "kafka", "properties.bootstrap.servers": KAFKA_BOOTSTRAP},
     SourceType.EVENTHUBS: {
         "connector": "kafka",
-        "properties.bootstrap.servers": Escaped("${EVENTHUBS_BOOTSTRAP_SERVERS}"),
+        "properties.bootstrap.servers": _env(CONNECTOR_ENV.eventhubs_bootstrap),
         "properties.security.protocol": "SASL_SSL",
         "properties.sasl.mechanism": "PLAIN",
-        "properties.sasl.jaas.config": Escaped("${EVENTHUBS_SASL_JAAS_CONFIG}"),
+        "properties.sasl.jaas.config": _env(CONNECTOR_ENV.eventhubs_jaas),
     },
     SourceType.KINESIS: {"connector": "kinesis"},  # region, stream and role: kinesis_options
 }
@@ -79,7 +87,11 @@ LOOKUP_CACHE: dict[str, str] = {
 JDBC_SINK: dict[str, str] = {"sink.buffer-flush.interval": "1 s", "sink.max-retries": "3"}
 FILE_SINK: dict[str, str] = {"sink.rolling-policy.rollover-interval": "1 min"}
 SINK_FORMAT = "json"
-LAKE_PATH = "${LAKE_PATH}"
+LAKE_PATH = _env(CONNECTOR_ENV.lake_path)
+# Event Hubs' Kafka endpoint authenticates with the namespace's connection string as the password
+EVENTHUBS_JAAS = (
+    'org.apache.kafka.common.security.plain.PlainLoginModule required username="$ConnectionString" password="{}";'
+)
 
 
 # ---------------------------------------------------------------- sources
@@ -111,6 +123,7 @@ def source_options(rel: Relation, job: StreamJobNames) -> dict[str, str]:
     else:
         options.update({"topic": rel.ref.dataset.name, **_consumer(job)})
         options.update(_brokers(rel.ref.source.type, rel.ref.source.connection))
+        options.update(_eventhubs_login(rel.ref.source.type, rel.ref.source.connection))
         options.update(client_properties(rel.ref.source.connection))
     options["format"] = TOPIC_FORMATS[rel.ref.dataset.format]
     return options
@@ -120,14 +133,14 @@ def kinesis_options(conn: Connection, job: StreamJobNames) -> dict[str, str]:
     """A Kinesis source's region, stream and role from the spec (`${AWS_REGION}` and
     `${KINESIS_STREAM_ARN}` when it names none): the connector takes the stream's ARN, built from
     a stream name with the account from `${AWS_ACCOUNT_ID}`; a role is assumed per job session."""
-    region = option_value(conn.region, "${AWS_REGION}")
+    region = option_value(conn.region, _env(CONNECTOR_ENV.aws_region))
     stream = conn.stream
     if stream is None:
-        arn = Escaped("${KINESIS_STREAM_ARN}")
+        arn = _env(CONNECTOR_ENV.kinesis_stream_arn)
     elif stream.startswith("arn:") or parse_secret_ref(stream) is not None:
         arn = option_value(stream)
     else:
-        arn = Escaped(f"arn:aws:kinesis:{region}:${{AWS_ACCOUNT_ID}}:stream/{inside(stream)}")
+        arn = Escaped(f"arn:aws:kinesis:{region}:{_env(CONNECTOR_ENV.aws_account_id)}:stream/{inside(stream)}")
     options: dict[str, str] = {"aws.region": region, "stream.arn": arn}
     if conn.role is not None:
         options.update({
@@ -149,6 +162,15 @@ def _brokers(system: SourceType, conn: Connection) -> dict[str, str]:
     if system != SourceType.KAFKA or conn.bootstrap_servers is None:
         return {}
     return {"properties.bootstrap.servers": option_value(conn.bootstrap_servers, KAFKA_BOOTSTRAP)}
+
+
+def _eventhubs_login(system: SourceType, conn: Connection) -> dict[str, str]:
+    """An Event Hubs source's SASL login from its `connection_string` (a secret reference the
+    runner fills), else `EVENTHUBS_SASL_JAAS_CONFIG` (STREAM_CONNECTORS)."""
+    if system != SourceType.EVENTHUBS or conn.connection_string is None:
+        return {}
+    secret = option_value(conn.connection_string).replace("\\", "\\\\").replace('"', '\\"')
+    return {"properties.sasl.jaas.config": Escaped(EVENTHUBS_JAAS.format(secret))}
 
 
 def client_properties(conn: Connection) -> dict[str, str]:
@@ -224,7 +246,15 @@ def _kafka_sink(target: Target, upsert: bool, job: StreamJobNames) -> dict[str, 
 
 
 def _lake_path(conn: Connection, table: str) -> Escaped:
-    return Escaped(option_value(conn.url or conn.path or conn.bucket, LAKE_PATH) + "/" + inside(table))
+    """A table's directory: under the target's `url`, else `<bucket>/<path>` (either alone: the
+    lakehouse family's layout), else `${LAKE_PATH}`."""
+    if conn.url is not None:
+        base = option_value(conn.url)
+    elif conn.bucket is not None or conn.path is not None:
+        base = Escaped("/".join(option_value(part) for part in (conn.bucket, conn.path) if part is not None))
+    else:
+        base = Escaped(LAKE_PATH)
+    return Escaped(base + "/" + inside(table))
 
 
 def _lake_sink(target: Target, table: str, mode: SinkMode) -> dict[str, str]:

@@ -17,6 +17,7 @@ in `requirements-flink.txt` (the judge env requirements/judges/flink.txt has the
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from pipegen.common.stream_rules import EventRule, event_rules, streamed_tables
@@ -26,6 +27,7 @@ from pipegen.generators.flink.builder import JobBuilder, JobSql
 from pipegen.generators.flink.options import Settings, settings_for
 from pipegen.generators.flink.quality import WINDOW_SECONDS, build_quality_jobs
 from pipegen.generators.flink.windows import describe_window
+from pipegen.plan.names import ENV
 from pipegen.render.env import render, static
 from pipegen.safe import trusted
 from pipegen.spec import rulekinds
@@ -153,6 +155,7 @@ class FlinkGenerator:
                     ("flink/sql/*.sql: Kafka sources and sinks",),
                     default="localhost:9092",
                 ),
+                *option_variables([*build_jobs(ctx), *quality]),
             ),
             make_targets=(*LOCAL_TARGETS, *replay_targets(replayed), EXPLAIN_TARGET),
             run_steps=(STREAM_STEP,),
@@ -179,6 +182,33 @@ class FlinkGenerator:
         )
         files["docs/flink.md"] = render("flink/flink.md.j2", _docs_context(ctx, streams, quality))
         return files
+
+
+PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")  # what pipeline/flink_sql.py substitutes
+CONNECTOR_USES: dict[str, str] = {
+    ENV.connectors.aws_region: "the Kinesis sources' AWS region (the spec gives no `region`)",
+    ENV.connectors.aws_account_id: "the AWS account of the Kinesis streams' ARNs (built from `stream`)",
+    ENV.connectors.kinesis_stream_arn: "the Kinesis stream's ARN (the spec gives no `stream`)",
+    ENV.connectors.eventhubs_bootstrap: "Event Hubs' Kafka endpoint, host:9093 (the spec gives no `namespace`)",
+    ENV.connectors.eventhubs_jaas: "Event Hubs' SASL login (the spec gives no `connection_string`)",
+    ENV.connectors.lake_path: "where file and Delta sinks write (the target gives no url, path or bucket)",
+}
+
+
+def option_variables(jobs: list[JobSql]) -> tuple[EnvVar, ...]:
+    """Every `${NAME}` a job's options read from the environment (the runner fills them), but the
+    project's Kafka cluster (declared with its local default): a connector's setting the spec
+    leaves out, a connection's user or password, a spec reference (also listed as the spec's)."""
+    files: dict[str, list[str]] = {}
+    for j in jobs:
+        for name in dict.fromkeys(PLACEHOLDER.findall(j.script)):
+            files.setdefault(name, []).append(f"flink/sql/{j.job.flink_job}.sql")
+    files.pop(ENV.kafka_bootstrap, None)
+    return tuple(
+        EnvVar(name, (f"{paths[0] if len(paths) == 1 else f'flink/sql/*.sql ({len(paths)} jobs)'}: "
+                      f"{CONNECTOR_USES.get(name, 'a Flink table option')}",))
+        for name, paths in sorted(files.items())
+    )  # fmt: skip
 
 
 def build_jobs(ctx: GenContext) -> list[JobSql]:

@@ -45,7 +45,8 @@ def _dir(*parts: str) -> str:
 def layer_dirs(target: Target) -> dict[str, str]:
     """Layer -> directory under the lake root: `<bucket>/<path or layer>`; the layer's own bucket
     (container) when `layers:` places it, else the target's (its `bucket`, else its name)."""
-    default = _dir(target.connection.bucket or target.name)
+    conn = target.connection
+    default = _dir(conn.bucket or target.name, *([conn.path] if conn.path else []))  # `<bucket>/<path>`
     listed = {loc.layer: loc for loc in target.layers}
     out = {}
     for layer in LAYERS:

@@ -46,7 +46,8 @@ def layer_dirs(target: Target | None) -> dict[str, str]:
     """Layer -> directory under the lake root (the lakehouse family's layout: `<bucket>/<path>`)."""
     if target is None:
         return {layer.value: f"lake/{layer.value}" for layer in LAYERS}
-    default = _dir(target.connection.bucket or target.name)
+    conn = target.connection
+    default = _dir(conn.bucket or target.name, *([conn.path] if conn.path else []))  # `<bucket>/<path>`
     listed = {loc.layer: loc for loc in target.layers}
     out = {}
     for layer in LAYERS:

@@ -19,6 +19,11 @@ def _catchup(spec: Spec) -> Iterator[Path]:
         yield ("orchestration", "catchup")
 
 
+def _no_catchup(spec: Spec) -> Iterator[Path]:
+    if not spec.orchestration.catchup and "catchup" in spec.orchestration.model_fields_set:
+        yield ("orchestration", "catchup")
+
+
 def _upstream_tasks(spec: Spec) -> Iterator[Path]:
     for ui, up in enumerate(spec.orchestration.depends_on):
         if up.task:
@@ -37,6 +42,12 @@ UNEXPRESSIBLE: dict[Orchestrator, tuple[tuple[Callable[[Spec], Iterator[Path]], 
             "Prefect does not run the schedule slots a deployment missed while paused (catch-up): "
             "the flow loads from the next slot on",
             "set `catchup: false`, or backfill with flow runs given `window_start`/`window_end`",
+        ),
+        (
+            _no_catchup,
+            "`catchup: false` is what a Prefect deployment does anyway (it never runs the slots it missed): "
+            "the setting reaches no generated file",
+            "remove `catchup` (it applies to Airflow)",
         ),
         (
             _upstream_tasks,

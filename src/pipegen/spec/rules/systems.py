@@ -205,6 +205,29 @@ def api_auth(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
     for si, source in enumerate(spec.sources):
         if source.type.value == "api":
             yield from _oauth2(source.connection, ("sources", si, "connection"))
+            yield from _auth_secret(source.connection, ("sources", si, "connection"))
+
+
+# An API's `auth` scheme -> the connection field holding what it sends (oauth2: an access token,
+# unless client credentials are given, which _oauth2 checks).
+AUTH_SECRETS = {"bearer": "token", "api_key": "api_key", "basic": "password", "oauth2": "token"}
+
+
+def _auth_secret(conn: Connection, path: Path) -> Iterator[Finding]:
+    """An `auth` scheme without the secret it sends: the pipeline would request unauthenticated (R489)."""
+    scheme = conn.auth.value if conn.auth is not None else "none"
+    field = AUTH_SECRETS.get(scheme)
+    if field is None or getattr(conn, field) is not None:
+        return
+    if scheme == "oauth2" and (conn.client_id is not None or conn.client_secret is not None):
+        return  # client credentials (R483, R484 check them)
+    alternative = " (or `client_id`, `client_secret` and `token_url`)" if scheme == "oauth2" else ""
+    yield Finding(
+        (*path, "auth"), "R489",
+        f"`auth: {scheme}` without `{field}`: the pipeline would send its requests unauthenticated",
+        f"add `{field}: ${{secret:NAME}}`{alternative}, or set `auth: none` if the API needs no credentials",
+        on_key=True,
+    )  # fmt: skip
 
 
 def _oauth2(conn: Connection, path: Path) -> Iterator[Finding]:

@@ -28,6 +28,23 @@ def unread_settings(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
     yield from _environments(spec)
     yield from _table_severity(index)
     yield from _unconnected_sources(spec)
+    yield from _run_notification_severities(spec)
+
+
+def _run_notification_severities(spec: Spec) -> Iterator[Finding]:
+    """A run notification's `on` (R490): severities select quality results (`quality.notifications`);
+    `orchestration.on_failure` / `on_success` already say which runs notify."""
+    for key in ("on_failure", "on_success"):
+        for ni, note in enumerate(getattr(spec.orchestration, key)):
+            if "on" not in note.model_fields_set:
+                continue
+            yield Finding(
+                ("orchestration", key, ni, "on"), "R490",
+                f"`on` selects which quality severities notify (`quality.notifications`); a notification under "
+                f"`orchestration.{key}` is sent on every {'failed' if key == 'on_failure' else 'successful'} run",
+                "remove `on`, or move the notification to `quality.notifications` to be told of quality results",
+                severity="warning", on_key=True,
+            )  # fmt: skip
 
 
 def _stream_notify(spec: Spec) -> Iterator[Finding]:
