@@ -4,10 +4,11 @@ line, one [ok, text] per statement (the value as text, None for NULL; the error 
     python sql_driver.py duckdb < statements.json
     python sql_driver.py flink < statements.json   (one PyFlink batch TableEnvironment, UTC)
 
-statements.json: a list of [select list, FROM clause or null], one expression each. DuckDB runs
-each alone; Flink runs the expressions that share a FROM clause as the columns of one query (each
-query is a Flink job, ~1 s of JVM time), and a group Flink refuses runs again one by one so the
-refusal is reported against its own statement.
+statements.json: a list whose items are either a whole statement (a string, run alone) or
+[select list, FROM clause or null], one expression each. DuckDB runs each alone; Flink runs the
+expressions that share a FROM clause as the columns of one query (each query is a Flink job, ~1 s
+of JVM time), and a group Flink refuses runs again one by one so the refusal is reported against
+its own statement.
 """
 
 from __future__ import annotations
@@ -59,24 +60,32 @@ def _error(exc: Exception) -> list[Any]:
     return [False, " | ".join(lines[:3])[:400] or type(exc).__name__]
 
 
-def _alone(run: Callable[[str], list[Any]], select: str, source: str | None) -> list[Any]:
+def _whole(item: str | list[Any]) -> str:
+    if isinstance(item, str):
+        return item
+    select, source = item
+    return f"SELECT {select}" + (f" FROM {source}" if source else "")
+
+
+def _alone(run: Callable[[str], list[Any]], item: str | list[Any]) -> list[Any]:
     try:
-        return [True, _text(run(f"SELECT {select}" + (f" FROM {source}" if source else ""))[0])]
+        return [True, _text(run(_whole(item))[0])]
     except Exception as exc:  # every statement is reported
         return _error(exc)
 
 
-def _grouped(run: Callable[[str], list[Any]], statements: list[list[Any]]) -> list[list[Any]]:
-    out: list[list[Any]] = [[] for _ in statements]
-    for source in dict.fromkeys(source for _, source in statements):
-        members = [i for i, (_, s) in enumerate(statements) if s == source]
+def _grouped(run: Callable[[str], list[Any]], statements: list[Any]) -> list[list[Any]]:
+    out: list[list[Any]] = [_alone(run, item) if isinstance(item, str) else [] for item in statements]
+    pairs = [(i, item) for i, item in enumerate(statements) if not isinstance(item, str)]
+    for source in dict.fromkeys(item[1] for _, item in pairs):
+        members = [(i, item) for i, item in pairs if item[1] == source]
         try:
-            values = run(_query([statements[i][0] for i in members], source))
-            for i, value in zip(members, values, strict=True):
+            values = run(_query([item[0] for _, item in members], source))
+            for (i, _), value in zip(members, values, strict=True):
                 out[i] = [True, _text(value)]
         except Exception:
-            for i in members:
-                out[i] = _alone(run, statements[i][0], source)
+            for i, item in members:
+                out[i] = _alone(run, item)
     return out
 
 
@@ -84,10 +93,7 @@ def main() -> int:
     engine = sys.argv[1]
     run = {"duckdb": _duckdb, "flink": _flink}[engine]()
     statements = json.load(sys.stdin)
-    if engine == "flink":
-        out = _grouped(run, statements)
-    else:
-        out = [_alone(run, select, source) for select, source in statements]
+    out = _grouped(run, statements) if engine == "flink" else [_alone(run, item) for item in statements]
     print(json.dumps(out))
     return 0
 
