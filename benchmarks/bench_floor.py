@@ -1,0 +1,84 @@
+"""`pipegen validate` of every example against the import floor (the libraries the CLI is built
+on, imported by a fresh interpreter: benchmarks/bench.py's FLOOR), whole processes, interleaved
+round by round so every command sees the same machine load. The figure is the child's CPU time
+(user + system, from wait4) and its wall time, median of the rounds, each over the floor's.
+
+    python -m benchmarks.bench_floor [--rounds 11] [--json out.json]
+
+Issue 24's target: validate within 2.0x of the floor (CPU) on every example."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmarks.bench import FLOOR, REPO, pipegen
+
+
+def commands() -> dict[str, list[str]]:
+    specs = sorted((REPO / "specs").glob("*.yaml"))
+    return {"floor": [sys.executable, "-c", FLOOR]} | {s.stem: [pipegen(), "validate", str(s)] for s in specs}
+
+
+def once(args: list[str]) -> tuple[float, float]:
+    """(CPU s, wall s) of one process; it must exit 0."""
+    started = os.times().elapsed
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(args)} exited {os.waitstatus_to_exitcode(status)}")
+    return usage.ru_utime + usage.ru_stime, os.times().elapsed - started
+
+
+def measure(rounds: int) -> dict[str, dict[str, float]]:
+    cmds = commands()
+    cpu: dict[str, list[float]] = {k: [] for k in cmds}
+    wall: dict[str, list[float]] = {k: [] for k in cmds}
+    for _ in range(rounds):
+        for name, args in cmds.items():
+            c, w = once(args)
+            cpu[name].append(c)
+            wall[name].append(w)
+    floor_cpu, floor_wall = statistics.median(cpu["floor"]), statistics.median(wall["floor"])
+    return {
+        name: {
+            "cpu_s": statistics.median(cpu[name]),
+            "cpu_ratio": statistics.median(cpu[name]) / floor_cpu,
+            "wall_s": statistics.median(wall[name]),
+            "wall_ratio": statistics.median(wall[name]) / floor_wall,
+        }
+        for name in cmds
+    }
+
+
+def table(result: dict[str, dict[str, float]], rounds: int) -> str:
+    lines = ["| process | CPU (s) | / floor | wall (s) | / floor |", "|---|---:|---:|---:|---:|"]
+    for name, r in result.items():
+        label = f"import floor: `{FLOOR}`" if name == "floor" else f"validate specs/{name}.yaml"
+        lines.append(
+            f"| {label} | {r['cpu_s']:.3f} | {r['cpu_ratio']:.2f}x | {r['wall_s']:.3f} | {r['wall_ratio']:.2f}x |"
+        )
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    lines.append(f"\n{rounds} interleaved rounds, median; load average after: {load}.")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=11)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    result = measure(args.rounds)
+    print(table(result, args.rounds))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1, sort_keys=True), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
