@@ -19,6 +19,18 @@ WAREHOUSE = {
 }
 
 
+# a one-table PostgreSQL source: the spec around it is what each test varies
+SHOP = """
+- name: shop
+  type: postgres
+  connection: {host: db, database: shop, user: reader, password: "${secret:SHOP_PASSWORD}"}
+  tables:
+    - name: orders
+      primary_key: order_id
+      columns: [{name: order_id, type: bigint}]
+"""
+
+
 def spec(sources: str, transforms: str = "", **top: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "version": 1,
@@ -247,15 +259,7 @@ def test_the_connection_of_a_kafka_source_no_stream_job_reads_gets_a_located_war
 
 
 def test_the_location_and_format_of_a_files_target_nothing_writes_get_located_warnings() -> None:
-    data = spec("""
-- name: shop
-  type: postgres
-  connection: {host: db, database: shop, user: reader, password: "${secret:SHOP_PASSWORD}"}
-  tables:
-    - name: orders
-      primary_key: order_id
-      columns: [{name: order_id, type: bigint}]
-""")
+    data = spec(SHOP)
     data["targets"].append({"name": "extra", "type": "files", "format": "csv", "connection": {"path": "extra"}})
     for path in (("connection", "path"), ("format",)):
         entry = traced(data, "targets", 1, *path)
@@ -356,15 +360,7 @@ def test_the_connection_of_a_druid_target_under_a_batch_plan_gets_a_located_warn
     """Seed 5 (spec 16): a Druid target beside the warehouse under ETL: no dlt destination, no dbt
     adapter and no stream sink, so nothing loads it; the R397 warning covered only plans without a
     batch layer."""
-    data = spec("""
-- name: shop
-  type: postgres
-  connection: {host: db, database: shop, user: reader, password: "${secret:SHOP_PASSWORD}"}
-  tables:
-    - name: orders
-      primary_key: order_id
-      columns: [{name: order_id, type: bigint}]
-""")
+    data = spec(SHOP)
     data["targets"].append({"name": "extra", "type": "druid", "connection": {"url": "http://druid-router:8888"}})
     entry = traced(data, "targets", 1, "connection", "url")
     assert entry.status == "warned" and entry.why.startswith("R397 at targets[1].connection.url:"), entry
@@ -375,15 +371,7 @@ def test_the_severities_of_a_run_notification_get_a_located_warning() -> None:
     """Seed 3 (specs 30-33): `on: [warn]` of an `orchestration.on_success` notification reached no
     file: severities select quality results; a run notification is sent on every such run (R490)."""
     data = spec(
-        """
-- name: shop
-  type: postgres
-  connection: {host: db, database: shop, user: reader, password: "${secret:SHOP_PASSWORD}"}
-  tables:
-    - name: orders
-      primary_key: order_id
-      columns: [{name: order_id, type: bigint}]
-""",
+        SHOP,
         orchestration={"on_success": [{"type": "slack", "channel": "#data", "webhook": "${secret:HOOK}",
                                        "on": ["warn"]}]},
     )  # fmt: skip
@@ -395,15 +383,7 @@ def test_catchup_false_under_prefect_gets_a_located_warning() -> None:
     """Seed 4 (spec 32): `catchup: false` under Prefect reached no file (a Prefect deployment never
     runs the slots it missed, whatever the spec says); R263 says so at the setting."""
     data = spec(
-        """
-- name: shop
-  type: postgres
-  connection: {host: db, database: shop, user: reader, password: "${secret:SHOP_PASSWORD}"}
-  tables:
-    - name: orders
-      primary_key: order_id
-      columns: [{name: order_id, type: bigint}]
-""",
+        SHOP,
         orchestrator="prefect",
         orchestration={"catchup": False},
     )
@@ -416,15 +396,7 @@ def test_a_lake_targets_path_places_its_layers_under_the_bucket() -> None:
     the lake's layers lived under `<bucket>/<layer>`. They now live under `<bucket>/<path>/<layer>`
     (the lakehouse and Spark families alike)."""
     data = spec(
-        """
-- name: shop
-  type: postgres
-  connection: {host: db, database: shop, user: reader, password: "${secret:SHOP_PASSWORD}"}
-  tables:
-    - name: orders
-      primary_key: order_id
-      columns: [{name: order_id, type: bigint}]
-""",
+        SHOP,
         architecture="lakehouse",
     )
     data["targets"] = [{"name": "lake", "type": "iceberg", "connection": {"bucket": "lake", "path": "raw"}}]

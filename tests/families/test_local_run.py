@@ -25,7 +25,7 @@ from tests.conftest import REPO, example_specs, generate, run_cli
 from tests.families import lineage_check, metrics_check
 from tests.families.test_gx_quality import assert_valid, events
 from tests.judges import offline_env
-from tests.specgen.judges import models
+from tests.specgen.judges import DATA_DOCS, DBT_DOCS, models
 
 ORACLE = REPO.parent / "shared" / "oracles" / "jaffle"
 if not ORACLE.is_dir():
@@ -95,7 +95,7 @@ def test_the_local_run_builds_every_staging_model_and_mart_with_rows(
     # every architecture's run ends with its summary and report; the stream layer (Kappa, Lambda,
     # Lakehouse) needs PyFlink's environment, which this judge does not give: skipped, saying so
     assert "local run" in run.stdout and (project / "reports" / "index.html").is_file()
-    built = [(project / p).is_file() for p in ("dbt/target/static_index.html", "reports/data_docs/index.html")]
+    built = [(project / p).is_file() for p in (DBT_DOCS, DATA_DOCS)]
     assert built == [docs, docs], f"{spec.stem}: docs built {built}, asked for {docs}"
     steps = {s["name"]: s for s in json.loads((project / "reports" / "run.json").read_text())["steps"]}
     if (project / "requirements-flink.txt").is_file():

@@ -60,14 +60,18 @@ def local_run(projects: list[Path], python: Path, home: Path, verdicts: Verdicts
         verdicts.add("local run", project, missing)
 
 
+# the report's documentation a local run builds unless --no-docs: dbt's static page, GX's Data Docs
+DBT_DOCS, DATA_DOCS = "dbt/target/static_index.html", "reports/data_docs/index.html"
+
+
 def _missing_docs(project: Path) -> str | None:
     """The report's documentation: dbt's static page where dbt built models, GX's Data Docs where
     a quality step ran a suite."""
     wanted = []
     if models(project):
-        wanted.append(project / "dbt" / "target" / "static_index.html")
+        wanted.append(project / DBT_DOCS)
     if any((project / "gx" / "expectations").glob("*.json")):
-        wanted.append(project / "reports" / "data_docs" / "index.html")
+        wanted.append(project / DATA_DOCS)
     missing = [str(p.relative_to(project)) for p in wanted if not p.is_file()]
     return f"the run built no {missing}" if missing else None
 

@@ -74,6 +74,15 @@ class EventRule:
         """The failure ratio a window may reach: 1 - mostly."""
         return round(1.0 - self.mostly, 12)
 
+    def gate(self, column: str) -> dict[str, Any]:
+        """The rule as the lake and Spark jobs' configs hold it, on the column's landed name."""
+        return {
+            "rule": self.rule,
+            "column": column,
+            "args": rulekinds.kind(self.rule).arguments(self.spec_rule),
+            "label": f"{column}: {self.rule} ({self.spec_path})",
+        }
+
     def broken(self, column_sql: str | None = None) -> str:
         """TRUE when the event breaks the rule (never NULL)."""
         broken = rulekinds.kind(self.rule).flink

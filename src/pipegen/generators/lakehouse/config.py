@@ -10,7 +10,7 @@ from typing import Any
 from pipegen.common.stream_rules import event_rules
 from pipegen.plan.names import Names, snake
 from pipegen.render.sqltypes import sql_type
-from pipegen.spec import catalog, rulekinds
+from pipegen.spec import catalog
 from pipegen.spec.diagnostics import dotted
 from pipegen.spec.index import SpecIndex, TableRef
 from pipegen.spec.model import LakeSettings, Layer, Materialization, Spec, Target
@@ -77,16 +77,7 @@ def table_config(spec: Spec, names: Names, ref: TableRef) -> dict[str, Any]:
     ds = names.dataset(ref.source.name, ref.dataset.name)
     columns = [c for c in ref.dataset.columns if c.metadata is None]
     landed = {c.name: str(ds.column(c.name)) for c in columns}
-    rules = []
-    for r in event_rules(spec, ref):
-        if not r.critical or r.column not in landed:
-            continue
-        rules.append({
-            "rule": r.rule,
-            "column": landed[r.column],
-            "args": rulekinds.kind(r.rule).arguments(r.spec_rule),
-            "label": f"{landed[r.column]}: {r.rule} ({r.spec_path})",
-        })  # fmt: skip
+    rules = [r.gate(landed[r.column]) for r in event_rules(spec, ref) if r.critical and r.column in landed]
     key = [landed[k] for k in ref.dataset.primary_key if k in landed]
     wm = ref.dataset.watermark or ref.dataset.event_time
     return {

@@ -11,7 +11,7 @@ from pipegen.common.stream_rules import event_rules
 from pipegen.generators.spark.marts import spark_marts, views
 from pipegen.plan.names import Names, snake
 from pipegen.render.sqltypes import sql_type
-from pipegen.spec import catalog, rulekinds
+from pipegen.spec import catalog
 from pipegen.spec.index import SpecIndex, TableRef
 from pipegen.spec.model import Column, Ingestion, LakeCatalog, LakeSettings, Layer, Spec, Target
 from pipegen.spec.pii import PROTECTED, landed_column, lost_rules
@@ -114,16 +114,8 @@ def table_config(spec: Spec, names: Names, ref: TableRef, etl: bool, streaming: 
     physical = {c.name for c in columns if c.metadata is None}
     protected = {c.name for c in columns if etl and c.pii in PROTECTED}
     lost = {c.name: lost_rules(c) for c in columns if c.name in protected}
-    rules = []
-    for r in event_rules(spec, ref):
-        if not r.critical or r.column not in physical or r.rule in lost.get(r.column, ()):
-            continue
-        rules.append({
-            "rule": r.rule,
-            "column": landed[r.column],
-            "args": rulekinds.kind(r.rule).arguments(r.spec_rule),
-            "label": f"{landed[r.column]}: {r.rule} ({r.spec_path})",
-        })  # fmt: skip
+    rules = [r.gate(landed[r.column]) for r in event_rules(spec, ref)
+             if r.critical and r.column in physical and r.rule not in lost.get(r.column, ())]  # fmt: skip
     key = [landed[k] for k in ref.dataset.primary_key if k in physical]
     wm = ref.dataset.watermark or ref.dataset.event_time
     return {
