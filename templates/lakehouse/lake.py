@@ -75,7 +75,10 @@ class Delta:
 
         if not self.exists(layer, table):
             return None
-        return DeltaTable(str(self.path(layer, table))).to_pyarrow_table(columns=columns)
+        # one thread: pyarrow's threaded scan can leave a thread that aborts the interpreter at exit
+        # ("terminate called without an active exception", apache/arrow#34314), after a run that worked
+        dataset = DeltaTable(str(self.path(layer, table))).to_pyarrow_dataset()
+        return dataset.to_table(columns=columns, use_threads=False)
 
     def write(self, layer: str, table: str, data: Any, mode: str) -> None:
         from deltalake import write_deltalake
