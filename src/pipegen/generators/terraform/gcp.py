@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 
+from pipegen.generators.terraform import gcp_alerts
+from pipegen.generators.terraform.alerts import alert_emails, alert_list
 from pipegen.generators.terraform.common import (
     names_map_var,
     number_var,
@@ -29,7 +31,7 @@ PROVIDER_VERSION = "~> 6.50"
 GIB = 1024**3
 BUCKET_RE = "^[a-z0-9][a-z0-9_.-]{1,61}[a-z0-9]$"
 PRICES = {"standard": 0.020, "nearline": 0.010, "coldline": 0.004, "kms": 0.06, "secret": 0.06,
-          "kafka_vcpu": 0.09 * 730, "kafka_gib": 0.0081 * 730}  # fmt: skip
+          "condition": 0.10, "kafka_vcpu": 0.09 * 730, "kafka_gib": 0.0081 * 730}  # fmt: skip
 BQ_WRITERS = ("ingest", "transform")  # extract-load lands the raw datasets, dbt builds staging and marts
 BQ_DATASET_RE = "^[A-Za-z0-9_]{1,1024}$"
 SKIPS = (
@@ -68,6 +70,7 @@ def variables(inf: Infra) -> tuple[Var, ...]:
                        "BigQuery target holds.",
                        ((f"alltrue([for k in keys(var.bigquery_datasets) : can(regex({quote(BQ_DATASET_RE)}, k))])",
                          "bigquery_datasets: ids of letters, digits and _ (at most 1024)."),)))  # fmt: skip
+    out += gcp_alerts.variables(inf)
     if inf.stream:
         out += [
             regex_var("kafka_cluster_id", "Managed Kafka cluster id.", "^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$",
@@ -271,8 +274,10 @@ def module(inf: Infra) -> CloudModule:
         files.append(("bigquery.tf", bigquery()))
     if inf.stream:
         files.append(("stream.tf", stream()))
+    if gcp_alerts.alerting(inf):
+        files.append(("alerts.tf", gcp_alerts.alerting(inf)))
     return CloudModule("google", "hashicorp/google", PROVIDER_VERSION, variables(inf), tuple(files), outputs(inf),
-                       SKIPS, REGION)  # fmt: skip
+                       SKIPS, REGION, alarms=alert_list(inf))  # fmt: skip
 
 
 def provider() -> Block:
@@ -302,6 +307,8 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
     datasets = bigquery_datasets(inf, str(names.environment))
     if datasets:
         values.append(("bigquery_datasets", datasets))
+    if gcp_alerts.variables(inf):
+        values.append(("alert_emails", list(alert_emails(inf))))
     vcpus, memory = kafka_size(inf, dev)
     if inf.stream:
         values += [("kafka_cluster_id", str(names.stream)), ("kafka_vcpus", vcpus), ("kafka_memory_gib", memory),
@@ -318,6 +325,9 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
         Cost("Cloud KMS key version", 1, "key-month", PRICES["kms"]),
         Cost("Secret Manager secret versions", len(inf.secrets), "version-month", PRICES["secret"]),
     ]  # fmt: skip
+    if alert_list(inf):
+        costs.append(Cost("Cloud Monitoring alert conditions (PromQL)", len(alert_list(inf)), "condition-month",
+                          PRICES["condition"]))
     if datasets:
         costs.append(Cost("BigQuery datasets (storage and queries billed by use; not estimated)", len(datasets),
                           "dataset", 0.0))  # fmt: skip
