@@ -226,8 +226,13 @@ def outputs(inf: Infra) -> tuple[Output, ...]:
         out.append(Output("eventhub_namespace_id", "azurerm_eventhub_namespace.stream.id",
                           "Event Hubs namespace resource id.", sensitive=True))  # fmt: skip
     if alert_list(inf):
-        out.append(Output("monitor_workspace_id", "azurerm_monitor_workspace.metrics.id",
-                          "Azure Monitor workspace the alerts query: send the cluster's Prometheus metrics here."))
+        out.append(
+            Output(
+                "monitor_workspace_id",
+                "azurerm_monitor_workspace.metrics.id",
+                "Azure Monitor workspace the alerts query: send the cluster's Prometheus metrics here.",
+            )
+        )
     if inf.databricks:
         out.append(Output("databricks_url", "azurerm_databricks_workspace.main.workspace_url",
                           "The Databricks workspace URL."))  # fmt: skip
@@ -298,8 +303,14 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
         Cost("Key Vault operations (10,000 a month assumed)", 1, "10k operations", PRICES["secret_ops"]),
     ]  # fmt: skip
     if alert_list(inf):
-        costs.append(Cost("Azure Monitor managed Prometheus (samples ingested and queried, billed by use; "
-                          "not estimated)", len(alert_list(inf)), "alert rule", 0.0))
+        costs.append(
+            Cost(
+                "Azure Monitor managed Prometheus (samples ingested and queried, billed by use; not estimated)",
+                len(alert_list(inf)),
+                "alert rule",
+                0.0,
+            )
+        )
     if inf.stream:
         costs.append(Cost("Event Hubs Standard throughput units", tus, "TU-month", PRICES["tu"]))
     if inf.databricks:

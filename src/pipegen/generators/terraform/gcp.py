@@ -326,8 +326,14 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
         Cost("Secret Manager secret versions", len(inf.secrets), "version-month", PRICES["secret"]),
     ]  # fmt: skip
     if alert_list(inf):
-        costs.append(Cost("Cloud Monitoring alert conditions (PromQL)", len(alert_list(inf)), "condition-month",
-                          PRICES["condition"]))
+        costs.append(
+            Cost(
+                "Cloud Monitoring alert conditions (PromQL)",
+                len(alert_list(inf)),
+                "condition-month",
+                PRICES["condition"],
+            )
+        )
     if datasets:
         costs.append(Cost("BigQuery datasets (storage and queries billed by use; not estimated)", len(datasets),
                           "dataset", 0.0))  # fmt: skip

@@ -40,8 +40,9 @@ def policy(a: CloudAlert, channels: bool) -> Block:
 
 def channels() -> Block:
     return block("resource", "google_monitoring_notification_channel", "email", body=[
-        Attr("for_each", Ref("toset(var.alert_emails)")), Attr("display_name", Ref('"${var.name_prefix}: ${each.value}"')),
-        Attr("type", "email"), Attr("labels", {"email_address": Ref("each.value")}), Attr("user_labels", Ref("var.tags"))])  # fmt: skip
+        Attr("for_each", Ref("toset(var.alert_emails)")),
+        Attr("display_name", Ref('"${var.name_prefix}: ${each.value}"')), Attr("type", "email"),
+        Attr("labels", {"email_address": Ref("each.value")}), Attr("user_labels", Ref("var.tags"))])  # fmt: skip
 
 
 def alerting(inf: Infra) -> tuple[Block, ...]:
