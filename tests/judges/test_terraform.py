@@ -488,3 +488,36 @@ def test_the_gcp_and_azure_alerts_match_their_provider_schemas_and_notify_the_on
             action_group = _resources(alerts, "azurerm_monitor_action_group")["alerts"]
             assert ("email_receiver" in str(action_group.get("dynamic"))) == mails
     assert checked >= 4 * 15  # every variant's resources and roots were judged
+
+
+# Athena's names for the spec types as dlt lands them (written here from Athena's data types, not pipegen's table)
+ATHENA_TYPES = {"bigint": "bigint", "smallint": "smallint", "string": "string", "timestamp": "timestamp"}
+
+
+def test_glue_tables_register_every_landed_table_with_its_columns_and_location(
+    parsed: dict[str, dict[str, Any]],
+) -> None:
+    import yaml
+
+    spec = yaml.safe_load((REPO / "specs/pii_etl.yaml").read_text())
+    target = spec["targets"][0]
+    assert target["type"] == "files" and target["format"] == "parquet"
+    expected = {}
+    for source in spec["sources"]:
+        for table in source["tables"]:  # ETL: hashed and masked columns land as text, dropped ones not at all
+            columns = [(c["name"], "string" if c.get("pii") in ("hash", "mask") else ATHENA_TYPES[c["type"]])
+                       for c in table["columns"] if c.get("pii") != "drop"]  # fmt: skip
+            expected[f"{source['name']}__{table['name']}"] = {
+                "location": f"s3://{target['connection']['bucket']}/raw_{source['name']}/{table['name']}/",
+                "columns": [*columns, ("_dlt_load_id", "string"), ("_dlt_id", "string")],
+            }
+    docs = {p.split("/terraform/", 1)[1]: d for p, d in parsed["pii_etl"].items()}
+    tables = _resources(docs["modules/platform/catalog.tf"], "aws_glue_catalog_table")
+    assert set(tables) == set(expected) and len(expected) == 2
+    for label, table in tables.items():
+        assert table["name"] == label and table["database_name"] == "${aws_glue_catalog_database.lake.name}"
+        assert table["parameters"]["classification"] == "parquet"
+        sd = table["storage_descriptor"][0]
+        assert sd["location"] == expected[label]["location"]
+        assert "Parquet" in sd["ser_de_info"][0]["serialization_library"]
+        assert [(c["name"], c["type"]) for c in sd["columns"]] == expected[label]["columns"]

@@ -4,6 +4,7 @@ entries for every spec secret; one IAM role per workload (EKS Pod Identity) with
 
 from __future__ import annotations
 
+from pipegen.generators.terraform.aws_catalog import catalog_tables
 from pipegen.generators.terraform.aws_alarms import EMAIL_RE, alarms, alert_emails
 from pipegen.generators.terraform.common import (
     each_secret,
@@ -190,9 +191,10 @@ def secrets(inf: Infra) -> tuple[Block, ...]:
     )  # fmt: skip
 
 
-def catalog() -> tuple[Block, ...]:
-    """The Glue database the lake's tables are registered in and the Athena workgroup that queries
-    them, its results encrypted with the key in their own bucket (expired after QUERY_RESULTS_DAYS)."""
+def catalog(inf: Infra) -> tuple[Block, ...]:
+    """The Glue database the lake's tables are registered in (aws_catalog.py: a table each) and the Athena
+    workgroup that queries them, its results encrypted with the key in their own bucket (expired after
+    QUERY_RESULTS_DAYS)."""
     results = Ref('"s3://${aws_s3_bucket.query_results.bucket}/results/"')
     return (
         *bucket("query_results", "query_results_bucket", None, QUERY_RESULTS_DAYS),
@@ -209,6 +211,7 @@ def catalog() -> tuple[Block, ...]:
                     Attr("output_location", results),
                     block("encryption_configuration", body=[
                         Attr("encryption_option", "SSE_KMS"), Attr("kms_key_arn", Ref("aws_kms_key.data.arn"))])])])]),
+        *catalog_tables(inf),
     )  # fmt: skip
 
 
@@ -370,7 +373,7 @@ def module(inf: Infra) -> CloudModule:
     if inf.stream:
         files.append(("stream.tf", stream()))
     if athena(inf):
-        files.append(("catalog.tf", catalog()))
+        files.append(("catalog.tf", catalog(inf)))
     if alarm_blocks:
         files.append(("alarms.tf", alarm_blocks))
     return CloudModule("aws", "hashicorp/aws", PROVIDER_VERSION, variables(inf), tuple(files), outputs(inf),
