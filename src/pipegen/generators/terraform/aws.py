@@ -4,8 +4,8 @@ entries for every spec secret; one IAM role per workload (EKS Pod Identity) with
 
 from __future__ import annotations
 
-from pipegen.generators.terraform.aws_catalog import catalog_tables
 from pipegen.generators.terraform.aws_alarms import EMAIL_RE, alarms, alert_emails
+from pipegen.generators.terraform.aws_catalog import catalog_tables
 from pipegen.generators.terraform.common import (
     each_secret,
     names_map_var,

@@ -57,12 +57,11 @@ def glue_type(t: ColumnType) -> str:
 def _columns(inf: Infra, source: str, d: Dataset) -> tuple[tuple[str, str], ...]:
     n = inf.ctx.plan.names.dataset(source, d.name)
     out = []
-    for c in d.columns:
-        if inf.ctx.plan.masks_pii:
-            if c.pii == PiiAction.DROP:
-                continue
-            c = landed_column(c)
-        out.append((str(n.column(c.name)), glue_type(parse_column_type(c.type))))
+    for column in d.columns:
+        if inf.ctx.plan.masks_pii and column.pii == PiiAction.DROP:
+            continue
+        landed = landed_column(column) if inf.ctx.plan.masks_pii else column
+        out.append((str(n.column(landed.name)), glue_type(parse_column_type(landed.type))))
     return (*out, *DLT_COLUMNS)
 
 
@@ -108,12 +107,13 @@ def table_block(t: GlueTable) -> Block:
     serde_body: list[Item | None] = [Attr("serialization_library", serde)]
     if serde_params:
         serde_body.append(Attr("parameters", serde_params))
+    columns = [block("columns", body=[Attr("name", name), Attr("type", type_)]) for name, type_ in t.columns]
     return block("resource", "aws_glue_catalog_table", t.name, body=[
         *head, Attr("parameters", params),
         block("storage_descriptor", body=[
             Attr("location", t.location), Attr("input_format", input_format), Attr("output_format", output_format),
             block("ser_de_info", body=serde_body),
-            *(block("columns", body=[Attr("name", name), Attr("type", type_)]) for name, type_ in t.columns)])])  # fmt: skip
+            *columns])])  # fmt: skip
 
 
 def catalog_tables(inf: Infra) -> tuple[Block, ...]:
