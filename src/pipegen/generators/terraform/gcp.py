@@ -22,6 +22,7 @@ from pipegen.generators.terraform.common import (
 from pipegen.generators.terraform.hcl import Attr, Block, Item, Ref, Value, block, quote
 from pipegen.generators.terraform.model import CloudModule, Cost, EnvPlan, Infra, Output, Var
 from pipegen.plan.cloudnames import CloudNames
+from pipegen.plan.envsizes import env_sizes
 from pipegen.plan.idents import dns_name
 from pipegen.spec.model import TargetType
 from pipegen.spec.types import parse_secret_ref
@@ -290,9 +291,13 @@ def backend(names: CloudNames) -> Block:
                                          Attr("prefix", str(names.state_key).removesuffix(".tfstate"))])  # fmt: skip
 
 
-def kafka_size(inf: Infra, dev: bool) -> tuple[int, int]:
-    vcpus = 3 if dev else max(3, 3 * math.ceil(inf.kafka_brokers / 3))
-    return vcpus, vcpus * (1 if dev else 4)
+def kafka_size(inf: Infra, environment: str, dev: bool) -> tuple[int, int]:
+    """(vCPUs, memory GiB): a multiple of 3 vCPUs, one per broker of the environment (plan/envsizes.py);
+    `dev` without an override the fewest, 3 vCPUs with 1 GiB each."""
+    sizes = env_sizes(inf.ctx.spec, inf.ctx.plan.capacity, environment)
+    small = dev and not sizes.kafka_override
+    vcpus = 3 if small else max(3, 3 * math.ceil(sizes.kafka_brokers / 3))
+    return vcpus, vcpus * (1 if small else 4)
 
 
 def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
@@ -309,7 +314,7 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
         values.append(("bigquery_datasets", datasets))
     if gcp_alerts.variables(inf):
         values.append(("alert_emails", list(alert_emails(inf))))
-    vcpus, memory = kafka_size(inf, dev)
+    vcpus, memory = kafka_size(inf, str(names.environment), dev)
     if inf.stream:
         values += [("kafka_cluster_id", str(names.stream)), ("kafka_vcpus", vcpus), ("kafka_memory_gib", memory),
                    ("kafka_topics", dict(inf.topics))]  # fmt: skip
