@@ -78,10 +78,34 @@ def provider_schemas() -> dict[str, dict[str, Any]]:
     return schemas()
 
 
+# the AWS examples moved to the other clouds (alerts on GCP and Azure, which no example has with a
+# batch layer and streams both); one of them mails an on_failure address (the clouds' email channels)
+MAILS = "\norchestration:\n  on_failure:\n    - {type: email, to: [oncall@example.com, '${secret:PAGER_MAIL}']}\n"
+VARIANTS = {f"{spec}_{cloud}": (spec, cloud, mails) for spec, mails in (("pii_etl", MAILS), ("ecommerce_realtime", ""))
+            for cloud in ("gcp", "azure")}  # fmt: skip
+
+
+def variant(name: str, where: Path) -> dict[str, str]:
+    spec, cloud, extra = VARIANTS[name]
+    text = (REPO / "specs" / f"{spec}.yaml").read_text()
+    assert text.count("\ncloud: aws\n") == 1
+    (where / f"{name}.yaml").write_text(text.replace("\ncloud: aws\n", f"\ncloud: {cloud}\n") + extra)
+    ready = prepare(where / f"{name}.yaml")
+    return {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}
+
+
 @pytest.fixture(scope="module")
-def project_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def variant_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
+    where = tmp_path_factory.mktemp("variants")
+    return {name: variant(name, where) for name in VARIANTS}
+
+
+@pytest.fixture(scope="module")
+def project_dirs(tmp_path_factory: pytest.TempPathFactory, variant_files: dict[str, dict[str, str]]) -> dict[str, Path]:
+    """Every example's project and every variant's (checkov, the parser and the schema check judge all)."""
     root = tmp_path_factory.mktemp("terraform")
-    return {p.stem: write_terraform(rendered(p), root / p.stem) for p in terraform_specs()}
+    out = {p.stem: write_terraform(rendered(p), root / p.stem) for p in terraform_specs()}
+    return out | {name: write_terraform(files, root / name) for name, files in variant_files.items()}
 
 
 @pytest.fixture(scope="module")
@@ -138,14 +162,14 @@ def test_checkov_fails_nothing_beyond_the_reasoned_skips(
                 assert config[i - 1].strip().startswith("# ") and len(config[i - 1]) > 20, f"{line}: no reason"
 
 
-@pytest.mark.parametrize("spec", terraform_specs(), ids=lambda p: p.stem)
-def test_terraform_fmt_accepts_every_file(spec: Path, project_dirs: dict[str, Path]) -> None:
+@pytest.mark.parametrize("name", [*(p.stem for p in terraform_specs()), *VARIANTS])
+def test_terraform_fmt_accepts_every_file(name: str, project_dirs: dict[str, Path]) -> None:
     terraform = terraform_binary()
     if terraform is None:
         print("terraform is not installed (it is not in any registry here): skipping `terraform fmt -check`")
         pytest.skip("no terraform binary on this machine")
-    assert len(list(project_dirs[spec.stem].rglob("*.tf"))) >= 10
-    done = fmt_check(terraform, project_dirs[spec.stem])
+    assert len(list(project_dirs[name].rglob("*.tf"))) >= 10
+    done = fmt_check(terraform, project_dirs[name])
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -364,3 +388,136 @@ def test_every_spec_secret_is_granted_to_a_workload_that_reads_it_by_reference(s
         listed = rf'for k in \[[^\]]*"{re.escape(name)}"[^\]]*\] : {re.escape(store)}\[k\]'
         assert f'{store}["{name}"]' in grants or re.search(listed, grants), (spec.stem, name)
     assert secrets  # every Terraform example names secrets: the test judged something
+
+
+# ---------------------------------------------------------------- every cloud raises the plan's alerts
+
+CLOUD_ALERTS = {
+    "PipelineTableStale",
+    "PipelineFailureRateHigh",
+    "PipelineDeadLettersGrowing",
+    "PipelineConsumerLagHigh",
+}
+
+
+def _expected_alerts(rules_yml: str) -> set[tuple[str, str, str, float]]:
+    """(alert, severity, table or "", threshold) of every Prometheus alert a cloud raises too: the
+    independent reference is the monitoring family's rules file (the threshold ends its expression)."""
+    import yaml
+
+    rules = [r for g in yaml.safe_load(rules_yml)["groups"] for r in g["rules"] if r.get("alert") in CLOUD_ALERTS]
+    return {(r["alert"], r["labels"]["severity"], r["labels"].get("table", ""), float(r["expr"].rsplit(">", 1)[1]))
+            for r in rules}  # fmt: skip
+
+
+def _resources(doc: dict[str, Any], kind: str) -> dict[str, Any]:
+    return {k: v for e in doc.get("resource", []) for k, v in e.get(kind, {}).items()}
+
+
+def _threshold(query: str) -> float:
+    return float(query.rsplit(">", 1)[1])
+
+
+def _cloud_alerts(docs: dict[str, Any]) -> set[tuple[str, str, str, float]]:
+    """(alert, severity, table, threshold) of every alert resource in a project's module, any cloud."""
+    alarms = docs.get("modules/platform/alarms.tf") or docs.get("modules/platform/alerts.tf") or {}
+    out: set[tuple[str, str, str, float]] = set()
+    for label, a in _resources(alarms, "aws_cloudwatch_metric_alarm").items():
+        if label == "table_stale":
+            out |= {(a["tags"].split('alert = "')[1].split('"')[0], e["severity"], e["table"], float(e["seconds"]))
+                    for e in _blocks(alarms, "locals")["stale_alarms"].values()}  # fmt: skip
+            continue
+        tag = dict(re.findall(r'(alert|severity) = "(\w+)"', a["tags"]))
+        out.add((tag["alert"], tag["severity"], "", float(a["threshold"])))
+    for policy in _resources(alarms, "google_monitoring_alert_policy").values():
+        for cond in policy["conditions"]:
+            q = cond["condition_prometheus_query_language"][0]
+            out.add((q["alert_rule"], q["labels"]["severity"], q["labels"].get("table", ""), _threshold(q["query"])))
+    for group in _resources(alarms, "azurerm_monitor_alert_prometheus_rule_group").values():
+        for rule in group["rule"]:
+            severity = rule["labels"]["severity"]
+            assert rule["severity"] == {"critical": 0, "warning": 2}[severity]
+            out.add((rule["alert"], severity, rule["labels"].get("table", ""), _threshold(rule["expression"])))
+    return out
+
+
+ALERT_PROJECTS = ("pii_etl", "ecommerce_realtime", "iot_lambda", *VARIANTS)
+
+
+@pytest.mark.parametrize("name", ALERT_PROJECTS)
+def test_every_cloud_raises_each_prometheus_alert_of_the_plan_with_its_threshold(
+    name: str, parsed: dict[str, dict[str, Any]], variant_files: dict[str, dict[str, str]]
+) -> None:
+    files = variant_files.get(name) or rendered(REPO / "specs" / f"{name}.yaml")
+    expected = _expected_alerts(files["monitoring/prometheus/rules.yml"])
+    docs = {p.split("/terraform/", 1)[1]: d for p, d in parsed[name].items()}
+    assert _cloud_alerts(docs) == expected
+    kinds = {a for a, *_ in expected}
+    assert {"PipelineTableStale", "PipelineFailureRateHigh", "PipelineDeadLettersGrowing"} <= kinds  # judged some
+    assert ("PipelineConsumerLagHigh" in kinds) == (name.startswith(("ecommerce", "iot")))
+    doc = files["docs/terraform.md"]
+    assert all(f"| {a} | {s} | {t} |" in doc for a, s, t, _ in expected)
+
+
+def test_the_gcp_and_azure_alerts_match_their_provider_schemas_and_notify_the_on_failure_addresses(
+    parsed: dict[str, dict[str, Any]], provider_schemas: dict[str, dict[str, Any]]
+) -> None:
+    checked = 0
+    for name in VARIANTS:
+        docs = {p.split("/terraform/", 1)[1]: d for p, d in parsed[name].items()}
+        problems, count = schema_problems({p: d for p, d in docs.items() if p.endswith(".tf")}, provider_schemas)
+        assert problems == [], name
+        checked += count
+        alerts = docs["modules/platform/alerts.tf"]
+        mails = "alert_emails" in docs["envs/prod/terraform.tfvars"]
+        if VARIANTS[name][2]:  # a literal address is mailed, a ${secret:...} reference never
+            assert docs["envs/prod/terraform.tfvars"]["alert_emails"] == ["oncall@example.com"]
+        if name.endswith("_gcp"):
+            channels = _resources(alerts, "google_monitoring_notification_channel")
+            assert (channels["email"]["type"] == "email") if mails else not channels
+            for policy in _resources(alerts, "google_monitoring_alert_policy").values():
+                wired = policy["notification_channels"]
+                assert wired == ("${[for c in google_monitoring_notification_channel.email : c.id]}" if mails else [])
+                assert "docs/runbooks.md#" in policy["documentation"][0]["content"]
+        else:
+            group = _resources(alerts, "azurerm_monitor_alert_prometheus_rule_group")["alerts"]
+            assert group["scopes"] == ["${azurerm_monitor_workspace.metrics.id}"]
+            for rule in group["rule"]:
+                assert rule["action"][0]["action_group_id"] == "${azurerm_monitor_action_group.alerts.id}"
+                assert rule["annotations"]["runbook_url"] == f"docs/runbooks.md#{rule['alert'].lower()}"
+            action_group = _resources(alerts, "azurerm_monitor_action_group")["alerts"]
+            assert ("email_receiver" in str(action_group.get("dynamic"))) == mails
+    assert checked >= 4 * 15  # every variant's resources and roots were judged
+
+
+# Athena's names for the spec types as dlt lands them (written here from Athena's data types, not pipegen's table)
+ATHENA_TYPES = {"bigint": "bigint", "smallint": "smallint", "string": "string", "timestamp": "timestamp"}
+
+
+def test_glue_tables_register_every_landed_table_with_its_columns_and_location(
+    parsed: dict[str, dict[str, Any]],
+) -> None:
+    import yaml
+
+    spec = yaml.safe_load((REPO / "specs/pii_etl.yaml").read_text())
+    target = spec["targets"][0]
+    assert target["type"] == "files" and target["format"] == "parquet"
+    expected = {}
+    for source in spec["sources"]:
+        for table in source["tables"]:  # ETL: hashed and masked columns land as text, dropped ones not at all
+            columns = [(c["name"], "string" if c.get("pii") in ("hash", "mask") else ATHENA_TYPES[c["type"]])
+                       for c in table["columns"] if c.get("pii") != "drop"]  # fmt: skip
+            expected[f"{source['name']}__{table['name']}"] = {
+                "location": f"s3://{target['connection']['bucket']}/raw_{source['name']}/{table['name']}/",
+                "columns": [*columns, ("_dlt_load_id", "string"), ("_dlt_id", "string")],
+            }
+    docs = {p.split("/terraform/", 1)[1]: d for p, d in parsed["pii_etl"].items()}
+    tables = _resources(docs["modules/platform/catalog.tf"], "aws_glue_catalog_table")
+    assert set(tables) == set(expected) and len(expected) == 2
+    for label, table in tables.items():
+        assert table["name"] == label and table["database_name"] == "${aws_glue_catalog_database.lake.name}"
+        assert table["parameters"]["classification"] == "parquet"
+        sd = table["storage_descriptor"][0]
+        assert sd["location"] == expected[label]["location"]
+        assert "Parquet" in sd["ser_de_info"][0]["serialization_library"]
+        assert [(c["name"], c["type"]) for c in sd["columns"]] == expected[label]["columns"]

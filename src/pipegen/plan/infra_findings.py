@@ -5,21 +5,54 @@
   kubernetes family sizes its CronJob or workers with them; the stream jobs' FlinkDeployments, the
   Kafka cluster and the Terraform sizes come from the plan's capacity figures (docs/plan.md), per
   environment (the `dev` one smallest). Without Kubernetes, R367 says so instead.
+- R425: an environment's `kafka_brokers` below the Kafka replication factor (a topic's replicas need a
+  broker each); R426: above what the cloud's managed Kafka takes (MSK: MSK_MAX_BROKERS per cluster,
+  after rounding up to the availability zones).
+- R427: an environment's `kafka_brokers` without Kafka in the plan, or `flink_task_managers` without
+  Flink jobs: nothing reads it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from pipegen.plan.capacity import Capacity
 from pipegen.plan.components import Graph, Kind
+from pipegen.plan.envsizes import replication
 from pipegen.spec.diagnostics import Finding
-from pipegen.spec.model import Orchestrator, Spec
+from pipegen.spec.model import Cloud, Orchestrator, Spec
 
 BATCH_WORKLOADS = frozenset({Kind.AIRFLOW_SCHEDULE, Kind.PREFECT_SCHEDULE})
+MSK_MAX_BROKERS = 30  # brokers per MSK cluster (the default quota), a multiple of 3 zones outside dev
 
 
-def infra_findings(spec: Spec, graph: Graph) -> tuple[Finding, ...]:
-    return tuple(_unsized(spec, graph))
+def infra_findings(spec: Spec, graph: Graph, capacity: Capacity) -> tuple[Finding, ...]:
+    return (*_unsized(spec, graph), *_stream_sizes(spec, graph, capacity))
+
+
+def _stream_sizes(spec: Spec, graph: Graph, capacity: Capacity) -> Iterator[Finding]:
+    rf = replication(capacity)
+    kafka, flink = Kind.KAFKA_TOPICS in graph.kinds, Kind.FLINK_JOBS in graph.kinds
+    for name, env in spec.deploy.environments.items():
+        brokers = env.kafka_brokers
+        where = ("deploy", "environments", name, "kafka_brokers")
+        if brokers is not None and not kafka:
+            yield Finding(where, "R427", f"environment '{name}': `kafka_brokers` reaches no generated file: the "
+                          "plan has no Kafka topics", "remove it", severity="warning", on_key=True)  # fmt: skip
+        elif brokers is not None and brokers < rf:
+            yield Finding(where, "R425", f"environment '{name}': {brokers} Kafka broker(s) cannot hold the "
+                          f"{rf} replicas of every topic (the replication factor)",
+                          f"set `kafka_brokers` to at least {rf}, or lower "
+                          "`sizing.kafka.replication_factor`")  # fmt: skip
+        elif brokers is not None and spec.cloud == Cloud.AWS and -(-brokers // 3) * 3 > MSK_MAX_BROKERS:
+            yield Finding(where, "R426", f"environment '{name}': {brokers} Kafka brokers is more than an MSK "
+                          f"cluster holds ({MSK_MAX_BROKERS}, in multiples of its 3 availability zones)",
+                          f"set `kafka_brokers` to at most {MSK_MAX_BROKERS}, or size the topics' partitions "
+                          "instead (`sizing.kafka.partitions`)")  # fmt: skip
+        if env.flink_task_managers is not None and not flink:
+            yield Finding(("deploy", "environments", name, "flink_task_managers"), "R427",
+                          f"environment '{name}': `flink_task_managers` reaches no generated file: the plan runs "
+                          "no Flink job", "remove it", severity="warning", on_key=True)  # fmt: skip
 
 
 def _unsized(spec: Spec, graph: Graph) -> Iterator[Finding]:

@@ -56,7 +56,7 @@ def make_plan(spec: Spec) -> Plan:
             *masked_rule_findings(spec, selection.architecture),
             *reach_findings(spec, flow),
             *monitoring_findings(spec, flow),
-            *infra_findings(spec, flow),
+            *infra_findings(spec, flow, capacity),
             *freshness_findings(spec, flow),
         ),
         names=names(spec),

@@ -27,6 +27,7 @@ from pipegen.generators.flink.builder import JobBuilder, JobSql
 from pipegen.generators.flink.options import Settings, settings_for
 from pipegen.generators.flink.quality import WINDOW_SECONDS, build_quality_jobs
 from pipegen.generators.flink.windows import describe_window
+from pipegen.plan.envsizes import flink_slots
 from pipegen.plan.names import ENV
 from pipegen.render.env import render, static
 from pipegen.safe import trusted
@@ -353,7 +354,7 @@ def flink_deployment(ctx: GenContext, j: JobSql) -> dict[str, Any]:
             "flinkVersion": FLINK_VERSION,
             "serviceAccount": "flink",
             "flinkConfiguration": {
-                "taskmanager.numberOfTaskSlots": str(min(parallelism, 4)),
+                "taskmanager.numberOfTaskSlots": str(flink_slots(ctx.plan.capacity)),
                 "state.backend.type": "rocksdb",
                 "execution.checkpointing.incremental": "true",
                 "execution.checkpointing.interval": f"{int(sized.get('Flink checkpoint interval', 60))} s",

@@ -33,6 +33,7 @@ from pipegen.generators.kubernetes.workloads import (
     workloads,
 )
 from pipegen.plan.cloudnames import environments
+from pipegen.plan.envsizes import env_sizes
 from pipegen.plan.names import ENV, KubeNames
 from pipegen.render.env import render
 from pipegen.render.yamldoc import yaml_doc
@@ -47,6 +48,8 @@ CHECKOV = "k8s/.checkov.yaml"
 # The kustomization in another family's folder: kustomize's third file name, so that nothing reading that
 # folder's `*.yaml` (its family's tools, pipeline/replay.py) takes it for one of its resources.
 FOLDER_KUSTOMIZATION = "Kustomization"
+# the folders of the stream resources the overlays size per environment (kafka and flink families)
+KAFKA_FOLDER, FLINK_FOLDER = "k8s/kafka/", "flink/deploy/"
 # checkov checks that do not apply, each with its reason (written into the project's k8s/.checkov.yaml).
 SKIPS: tuple[tuple[str, str], ...] = (
     ("CKV_K8S_35", "secrets as environment variables: the generated code resolves every `${secret:NAME}` from "
@@ -146,8 +149,33 @@ def overlay_files(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...],
             files[f"{root}/{w.name}.yaml"] = yaml_doc(objects.size_patch(kube, ns, w, size, replicas, schedule))
             patches.append({"path": f"{w.name}.yaml"})
         body["patches"] = patches
+    stream = stream_patches(ctx, env)
+    for name, (target, ops) in stream.items():
+        files[f"{root}/{name}"] = yaml_doc(ops)
+        body.setdefault("patches", []).append({"path": name, "target": target})
     files[f"{root}/kustomization.yaml"] = kustomization(**body)
     return files
+
+
+def stream_patches(ctx: GenContext, env: str) -> dict[str, tuple[dict[str, str], list[dict[str, Any]]]]:
+    """Patch file -> (target, JSON patch) sizing the other families' stream resources in `env`
+    (plan/envsizes.py): the Strimzi broker pool's replicas, every FlinkDeployment's parallelism and
+    task managers."""
+    sizes = env_sizes(ctx.spec, ctx.plan.capacity, env)
+    out: dict[str, tuple[dict[str, str], list[dict[str, Any]]]] = {}
+    kafka = ctx.plan.names.kafka
+    if kafka is not None and any(p.startswith(KAFKA_FOLDER) for p in ctx.shared.manifests):
+        out["kafka-brokers.yaml"] = (
+            {"group": "kafka.strimzi.io", "kind": "KafkaNodePool", "name": str(kafka.node_pools[1])},
+            [{"op": "replace", "path": "/spec/replicas", "value": sizes.kafka_brokers}],
+        )
+    if any(p.startswith(FLINK_FOLDER) for p in ctx.shared.manifests):
+        out["flink-size.yaml"] = (
+            {"group": "flink.apache.org", "kind": "FlinkDeployment"},
+            [{"op": "replace", "path": "/spec/job/parallelism", "value": sizes.flink_parallelism},
+             {"op": "add", "path": "/spec/taskManager/replicas", "value": sizes.flink_task_managers}],
+        )  # fmt: skip
+    return out
 
 
 def docs_context(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...]) -> dict[str, Any]:

@@ -14,7 +14,8 @@ FAMILY = Declaration(
         "Terraform per cloud (AWS, Azure, GCP): a platform module and one root per environment with tfvars, "
         "pinned provider, remote state; encrypted private storage with lifecycle tiers, the stream service, "
         "secret store entries, one least-privilege identity per workload, the warehouse's datasets (BigQuery) or a "
-        "query catalog (Glue/Athena), CloudWatch alarms for the alerts (AWS), a cost estimate"
+        "query catalog (Glue/Athena), the monitoring alerts as CloudWatch alarms (AWS), Cloud Monitoring alert "
+        "policies (GCP) or an Azure Monitor Prometheus rule group with an action group (Azure), a cost estimate"
     ),
     needs=(Kind.CLOUD_INFRASTRUCTURE,),
     generator=GENERATOR,

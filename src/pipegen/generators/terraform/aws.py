@@ -5,6 +5,7 @@ entries for every spec secret; one IAM role per workload (EKS Pod Identity) with
 from __future__ import annotations
 
 from pipegen.generators.terraform.aws_alarms import EMAIL_RE, alarms, alert_emails
+from pipegen.generators.terraform.aws_catalog import catalog_tables
 from pipegen.generators.terraform.common import (
     each_secret,
     names_map_var,
@@ -19,6 +20,7 @@ from pipegen.generators.terraform.common import (
 from pipegen.generators.terraform.hcl import Attr, Block, Comment, Item, Ref, Value, block, quote
 from pipegen.generators.terraform.model import CloudModule, Cost, EnvPlan, Infra, Output, Var
 from pipegen.plan.cloudnames import CloudNames
+from pipegen.plan.envsizes import env_sizes, replication
 from pipegen.spec.catalog import LAKE_TARGETS, OLAP_TARGETS, SERVING_TARGETS, WAREHOUSE_TARGETS
 from pipegen.spec.model import TargetType
 
@@ -190,9 +192,10 @@ def secrets(inf: Infra) -> tuple[Block, ...]:
     )  # fmt: skip
 
 
-def catalog() -> tuple[Block, ...]:
-    """The Glue database the lake's tables are registered in and the Athena workgroup that queries
-    them, its results encrypted with the key in their own bucket (expired after QUERY_RESULTS_DAYS)."""
+def catalog(inf: Infra) -> tuple[Block, ...]:
+    """The Glue database the lake's tables are registered in (aws_catalog.py: a table each) and the Athena
+    workgroup that queries them, its results encrypted with the key in their own bucket (expired after
+    QUERY_RESULTS_DAYS)."""
     results = Ref('"s3://${aws_s3_bucket.query_results.bucket}/results/"')
     return (
         *bucket("query_results", "query_results_bucket", None, QUERY_RESULTS_DAYS),
@@ -209,6 +212,7 @@ def catalog() -> tuple[Block, ...]:
                     Attr("output_location", results),
                     block("encryption_configuration", body=[
                         Attr("encryption_option", "SSE_KMS"), Attr("kms_key_arn", Ref("aws_kms_key.data.arn"))])])])]),
+        *catalog_tables(inf),
     )  # fmt: skip
 
 
@@ -370,7 +374,7 @@ def module(inf: Infra) -> CloudModule:
     if inf.stream:
         files.append(("stream.tf", stream()))
     if athena(inf):
-        files.append(("catalog.tf", catalog()))
+        files.append(("catalog.tf", catalog(inf)))
     if alarm_blocks:
         files.append(("alarms.tf", alarm_blocks))
     return CloudModule("aws", "hashicorp/aws", PROVIDER_VERSION, variables(inf), tuple(files), outputs(inf),
@@ -393,6 +397,16 @@ def alarm_list(inf: Infra) -> tuple[tuple[str, str, str, str], ...]:
     return tuple((a.alert, a.severity, a.what, a.threshold) for a in alarms(inf)[1])
 
 
+def msk_brokers(inf: Infra, environment: str, dev: bool) -> int:
+    """The environment's brokers (plan/envsizes.py) rounded up to a multiple of the availability zones
+    (2 in dev, 3 elsewhere); `dev` without an override the fewest MSK allows, 2."""
+    sizes = env_sizes(inf.ctx.spec, inf.ctx.plan.capacity, environment)
+    if dev and not sizes.kafka_override:
+        return 2
+    zones = 2 if dev else 3
+    return -(-sizes.kafka_brokers // zones) * zones
+
+
 def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
     values: list[tuple[str, Value]] = [
         ("name_prefix", str(names.prefix)), ("region", REGION), ("tags", dict(names.tags)),
@@ -408,8 +422,8 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
     if alarms(inf)[0] and alert_emails(inf):
         values.append(("alert_emails", list(alert_emails(inf))))
     broker = "kafka.t3.small" if dev else "kafka.m7g.large"
-    brokers = 2 if dev else max(3, -(-inf.kafka_brokers // 3) * 3)
-    volume = 10 if dev else inf.broker_gib
+    brokers = msk_brokers(inf, str(names.environment), dev)
+    volume = 10 if dev else inf.ctx.plan.capacity.broker_gib(brokers, replication(inf.ctx.plan.capacity))
     if inf.stream:
         values += [("kafka_cluster_name", str(names.stream)), ("kafka_brokers", brokers),
                    ("kafka_instance_type", broker), ("kafka_volume_gib", volume)]  # fmt: skip

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipegen.generators.terraform.alerts import EMAIL_RE, alert_emails
 from pipegen.generators.terraform.hcl import Attr, Block, Item, Ref, Value, block
 from pipegen.generators.terraform.model import Infra
 from pipegen.plan.alerting import ALERTS, WARNING, consumer_lag, runbook_url, watched
-from pipegen.spec.model import NotificationType
-from pipegen.spec.types import format_duration, parse_secret_ref
+from pipegen.spec.types import format_duration
 
 NAMESPACE = '"pipegen/${var.name_prefix}"'  # the CloudWatch agent's `metric_namespace`
 FRESHNESS_PERIOD = 300
@@ -157,17 +157,6 @@ def _lag(inf: Infra) -> tuple[list[Block], list[Alarm]]:
                    [_query("lag", expression=MSK_LAG,
                            label="largest estimated time lag, seconds", period=300)])  # fmt: skip
     return [alarm], [Alarm(ALERTS.consumer_lag, WARNING, "", f"a group more than {format_duration(lag)} behind")]
-
-
-EMAIL_RE = "^[^@\\s]+@[^@\\s]+$"
-
-
-def alert_emails(inf: Infra) -> tuple[str, ...]:
-    """The literal addresses of `orchestration.on_failure`'s email notifications (who is alerted when a
-    run fails), subscribed to the alarms' topic; references and other channels are not."""
-    found = [to for n in inf.ctx.spec.orchestration.on_failure if n.type == NotificationType.EMAIL
-             for to in (n.to or ()) if not parse_secret_ref(to)]  # fmt: skip
-    return tuple(dict.fromkeys(found))
 
 
 def topic(inf: Infra) -> tuple[Block, ...]:

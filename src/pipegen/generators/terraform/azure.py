@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from pipegen.generators.terraform import azure_alerts
+from pipegen.generators.terraform.alerts import alert_emails, alert_list
 from pipegen.generators.terraform.common import (
     names_map_var,
     number_var,
@@ -92,6 +94,7 @@ def variables(inf: Infra) -> tuple[Var, ...]:
                 ((f"alltrue([for p in values(var.eventhubs) : p >= 1 && p <= {MAX_PARTITIONS}])",
                   f"eventhubs: 1 to {MAX_PARTITIONS} partitions each (Standard tier)."),)),
         ]  # fmt: skip
+    out += azure_alerts.variables(inf)
     if inf.databricks:
         out.append(regex_var("databricks_sku", "Databricks workspace tier.", "^(standard|premium|trial)$",
                              "databricks_sku: standard, premium or trial."))  # fmt: skip
@@ -222,6 +225,14 @@ def outputs(inf: Infra) -> tuple[Output, ...]:
                           "The Event Hubs Kafka endpoint (Entra ID OAuth; local keys are off)."))  # fmt: skip
         out.append(Output("eventhub_namespace_id", "azurerm_eventhub_namespace.stream.id",
                           "Event Hubs namespace resource id.", sensitive=True))  # fmt: skip
+    if alert_list(inf):
+        out.append(
+            Output(
+                "monitor_workspace_id",
+                "azurerm_monitor_workspace.metrics.id",
+                "Azure Monitor workspace the alerts query: send the cluster's Prometheus metrics here.",
+            )
+        )
     if inf.databricks:
         out.append(Output("databricks_url", "azurerm_databricks_workspace.main.workspace_url",
                           "The Databricks workspace URL."))  # fmt: skip
@@ -235,8 +246,10 @@ def module(inf: Infra) -> CloudModule:
         files.append(("stream.tf", stream()))
     if inf.databricks:
         files.append(("databricks.tf", databricks()))
+    if azure_alerts.alerting(inf):
+        files.append(("alerts.tf", azure_alerts.alerting(inf)))
     return CloudModule("azurerm", "hashicorp/azurerm", PROVIDER_VERSION, variables(inf), tuple(files),
-                       outputs(inf), SKIPS, LOCATION)  # fmt: skip
+                       outputs(inf), SKIPS, LOCATION, alarms=alert_list(inf))  # fmt: skip
 
 
 def provider() -> Block:
@@ -270,6 +283,8 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
         ("workload_identities", {w: str(names.identity(w)) for w in inf.workloads}),
         ("secret_names", {s: str(n) for s, n in names.secrets}),
     ]  # fmt: skip
+    if azure_alerts.variables(inf):
+        values.append(("alert_emails", list(alert_emails(inf))))
     tus = throughput_units(inf, dev)
     if inf.stream:
         values += [("eventhub_namespace", str(names.stream)), ("eventhub_throughput_units", tus),
@@ -287,6 +302,15 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
         Cost("ADLS Gen2 cold tier", round(stored * cold_days, 2), "GB-month", PRICES["cold"]),
         Cost("Key Vault operations (10,000 a month assumed)", 1, "10k operations", PRICES["secret_ops"]),
     ]  # fmt: skip
+    if alert_list(inf):
+        costs.append(
+            Cost(
+                "Azure Monitor managed Prometheus (samples ingested and queried, billed by use; not estimated)",
+                len(alert_list(inf)),
+                "alert rule",
+                0.0,
+            )
+        )
     if inf.stream:
         costs.append(Cost("Event Hubs Standard throughput units", tus, "TU-month", PRICES["tu"]))
     if inf.databricks:

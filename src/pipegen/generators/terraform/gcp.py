@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 
+from pipegen.generators.terraform import gcp_alerts
+from pipegen.generators.terraform.alerts import alert_emails, alert_list
 from pipegen.generators.terraform.common import (
     names_map_var,
     number_var,
@@ -20,6 +22,7 @@ from pipegen.generators.terraform.common import (
 from pipegen.generators.terraform.hcl import Attr, Block, Item, Ref, Value, block, quote
 from pipegen.generators.terraform.model import CloudModule, Cost, EnvPlan, Infra, Output, Var
 from pipegen.plan.cloudnames import CloudNames
+from pipegen.plan.envsizes import env_sizes
 from pipegen.plan.idents import dns_name
 from pipegen.spec.model import TargetType
 from pipegen.spec.types import parse_secret_ref
@@ -29,7 +32,7 @@ PROVIDER_VERSION = "~> 6.50"
 GIB = 1024**3
 BUCKET_RE = "^[a-z0-9][a-z0-9_.-]{1,61}[a-z0-9]$"
 PRICES = {"standard": 0.020, "nearline": 0.010, "coldline": 0.004, "kms": 0.06, "secret": 0.06,
-          "kafka_vcpu": 0.09 * 730, "kafka_gib": 0.0081 * 730}  # fmt: skip
+          "condition": 0.10, "kafka_vcpu": 0.09 * 730, "kafka_gib": 0.0081 * 730}  # fmt: skip
 BQ_WRITERS = ("ingest", "transform")  # extract-load lands the raw datasets, dbt builds staging and marts
 BQ_DATASET_RE = "^[A-Za-z0-9_]{1,1024}$"
 SKIPS = (
@@ -68,6 +71,7 @@ def variables(inf: Infra) -> tuple[Var, ...]:
                        "BigQuery target holds.",
                        ((f"alltrue([for k in keys(var.bigquery_datasets) : can(regex({quote(BQ_DATASET_RE)}, k))])",
                          "bigquery_datasets: ids of letters, digits and _ (at most 1024)."),)))  # fmt: skip
+    out += gcp_alerts.variables(inf)
     if inf.stream:
         out += [
             regex_var("kafka_cluster_id", "Managed Kafka cluster id.", "^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$",
@@ -271,8 +275,10 @@ def module(inf: Infra) -> CloudModule:
         files.append(("bigquery.tf", bigquery()))
     if inf.stream:
         files.append(("stream.tf", stream()))
+    if gcp_alerts.alerting(inf):
+        files.append(("alerts.tf", gcp_alerts.alerting(inf)))
     return CloudModule("google", "hashicorp/google", PROVIDER_VERSION, variables(inf), tuple(files), outputs(inf),
-                       SKIPS, REGION)  # fmt: skip
+                       SKIPS, REGION, alarms=alert_list(inf))  # fmt: skip
 
 
 def provider() -> Block:
@@ -285,9 +291,13 @@ def backend(names: CloudNames) -> Block:
                                          Attr("prefix", str(names.state_key).removesuffix(".tfstate"))])  # fmt: skip
 
 
-def kafka_size(inf: Infra, dev: bool) -> tuple[int, int]:
-    vcpus = 3 if dev else max(3, 3 * math.ceil(inf.kafka_brokers / 3))
-    return vcpus, vcpus * (1 if dev else 4)
+def kafka_size(inf: Infra, environment: str, dev: bool) -> tuple[int, int]:
+    """(vCPUs, memory GiB): a multiple of 3 vCPUs, one per broker of the environment (plan/envsizes.py);
+    `dev` without an override the fewest, 3 vCPUs with 1 GiB each."""
+    sizes = env_sizes(inf.ctx.spec, inf.ctx.plan.capacity, environment)
+    small = dev and not sizes.kafka_override
+    vcpus = 3 if small else max(3, 3 * math.ceil(sizes.kafka_brokers / 3))
+    return vcpus, vcpus * (1 if small else 4)
 
 
 def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
@@ -302,7 +312,9 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
     datasets = bigquery_datasets(inf, str(names.environment))
     if datasets:
         values.append(("bigquery_datasets", datasets))
-    vcpus, memory = kafka_size(inf, dev)
+    if gcp_alerts.variables(inf):
+        values.append(("alert_emails", list(alert_emails(inf))))
+    vcpus, memory = kafka_size(inf, str(names.environment), dev)
     if inf.stream:
         values += [("kafka_cluster_id", str(names.stream)), ("kafka_vcpus", vcpus), ("kafka_memory_gib", memory),
                    ("kafka_topics", dict(inf.topics))]  # fmt: skip
@@ -318,6 +330,15 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
         Cost("Cloud KMS key version", 1, "key-month", PRICES["kms"]),
         Cost("Secret Manager secret versions", len(inf.secrets), "version-month", PRICES["secret"]),
     ]  # fmt: skip
+    if alert_list(inf):
+        costs.append(
+            Cost(
+                "Cloud Monitoring alert conditions (PromQL)",
+                len(alert_list(inf)),
+                "condition-month",
+                PRICES["condition"],
+            )
+        )
     if datasets:
         costs.append(Cost("BigQuery datasets (storage and queries billed by use; not estimated)", len(datasets),
                           "dataset", 0.0))  # fmt: skip

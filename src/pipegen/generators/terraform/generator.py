@@ -29,6 +29,7 @@ from pipegen.spec.model import Cloud
 
 TERRAFORM_VERSION = ">= 1.9.0"
 MODULE = "terraform/modules/platform"
+ALARM_SERVICES = {"aws": "CloudWatch", "google": "Cloud Monitoring", "azurerm": "Azure Monitor"}
 DEV_SHARE = 0.1  # the dev environment is assumed to hold a tenth of the plan's data
 
 
@@ -119,7 +120,7 @@ def env_plans(ctx: GenContext, inf: Infra, kit: CloudKit) -> list[EnvPlan]:
 
 
 def docs_context(ctx: GenContext, mod: CloudModule, plans: list[EnvPlan]) -> dict[str, object]:
-    metrics = METRIC_DIMENSIONS.items() if mod.alarms else ()
+    metrics = METRIC_DIMENSIONS.items() if mod.alarms and mod.provider == "aws" else ()
     envs = []
     for p in plans:
         rows = [{"item": trusted(c.item), "quantity": trusted(f"{c.quantity:,.2f} {c.unit}"),
@@ -142,6 +143,7 @@ def docs_context(ctx: GenContext, mod: CloudModule, plans: list[EnvPlan]) -> dic
         "alarms": [{"alert": a, "severity": s, "what": w, "threshold": t} for a, s, w, t in mod.alarms],
         "alarm_metrics": [{"name": trusted(m), "dimensions": trusted(", ".join(d))} for m, d in metrics],
         "stream_lag": any(a == ALERTS.consumer_lag for a, *_ in mod.alarms),
+        "alarm_service": trusted(ALARM_SERVICES[mod.provider]),
         "athena": any(name == "catalog.tf" for name, _ in mod.files) and mod.provider == "aws",
         "results_days": QUERY_RESULTS_DAYS,
         "dev_share": trusted(f"{DEV_SHARE:.0%}"),

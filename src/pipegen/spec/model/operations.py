@@ -102,6 +102,17 @@ class Environment(Model):
         "plan's capacity); R367 warns without `deploy.kubernetes`.",
     )
     schedule: Cron | None = Field(None, description="Overrides the batch schedule in this environment.")
+    kafka_brokers: int | None = Field(
+        None, ge=1, le=1000,
+        description="Kafka brokers in this environment (the Strimzi broker pool, MSK, Managed Kafka's vCPUs): "
+        "default `dev` the replication factor, the others the plan's brokers; at least the replication "
+        "factor (R425).",
+    )  # fmt: skip
+    flink_task_managers: int | None = Field(
+        None, ge=1, le=1000,
+        description="Flink task managers per stream job in this environment (its parallelism: task managers "
+        "× slots); default `dev` one, the others from the plan's parallelism.",
+    )  # fmt: skip
     variables: dict[EnvVarName, EnvVarValue] = Field(
         default_factory=dict,
         description="Environment variables: names of letters, digits and `_` (not starting with a digit); "

@@ -91,3 +91,123 @@ resource "aws_athena_workgroup" "lake" {
     }
   }
 }
+
+resource "aws_glue_catalog_table" "crm_db__customers" {
+  name          = "crm_db__customers"
+  database_name = aws_glue_catalog_database.lake.name
+  table_type    = "EXTERNAL_TABLE"
+  parameters = {
+    EXTERNAL       = "TRUE"
+    classification = "parquet"
+  }
+
+  storage_descriptor {
+    location      = "s3://acme-analytics-exports/raw_crm_db/customers/"
+    input_format  = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
+    output_format = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
+
+    ser_de_info {
+      serialization_library = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+    }
+
+    columns {
+      name = "customer_id"
+      type = "bigint"
+    }
+
+    columns {
+      name = "email"
+      type = "string"
+    }
+
+    columns {
+      name = "phone"
+      type = "string"
+    }
+
+    columns {
+      name = "birth_year"
+      type = "smallint"
+    }
+
+    columns {
+      name = "country"
+      type = "string"
+    }
+
+    columns {
+      name = "updated_at"
+      type = "timestamp"
+    }
+
+    columns {
+      name = "_dlt_load_id"
+      type = "string"
+    }
+
+    columns {
+      name = "_dlt_id"
+      type = "string"
+    }
+  }
+}
+
+resource "aws_glue_catalog_table" "crm_db__tickets" {
+  name          = "crm_db__tickets"
+  database_name = aws_glue_catalog_database.lake.name
+  table_type    = "EXTERNAL_TABLE"
+  parameters = {
+    EXTERNAL       = "TRUE"
+    classification = "parquet"
+  }
+
+  storage_descriptor {
+    location      = "s3://acme-analytics-exports/raw_crm_db/tickets/"
+    input_format  = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
+    output_format = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
+
+    ser_de_info {
+      serialization_library = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+    }
+
+    columns {
+      name = "ticket_id"
+      type = "bigint"
+    }
+
+    columns {
+      name = "customer_id"
+      type = "bigint"
+    }
+
+    columns {
+      name = "subject"
+      type = "string"
+    }
+
+    columns {
+      name = "priority"
+      type = "string"
+    }
+
+    columns {
+      name = "opened_at"
+      type = "timestamp"
+    }
+
+    columns {
+      name = "updated_at"
+      type = "timestamp"
+    }
+
+    columns {
+      name = "_dlt_load_id"
+      type = "string"
+    }
+
+    columns {
+      name = "_dlt_id"
+      type = "string"
+    }
+  }
+}
