@@ -4,7 +4,7 @@ names, durations, cron, column types, bounded numbers."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
@@ -38,7 +38,7 @@ def empty(model: type[M]) -> Callable[[], M]:
     first validation's ~40 (docs/benchmarks.md)."""
 
     def make() -> M:
-        return model.model_construct()
+        return cast(M, model.model_construct())
 
     make.__qualname__ = f"empty({model.__name__})"
     return make
