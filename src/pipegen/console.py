@@ -37,12 +37,12 @@ def print_diagnostics(diags: Sequence[Diagnostic], fmt: str, out: Echo = echo) -
 
 def validate_specs(specs: Sequence[Path], fmt: str, out: Echo = echo) -> int:
     """Check every spec, print every problem at once; the exit code (0 valid, 1 invalid)."""
-    from pipegen.pipeline import check  # pydantic and the rules: only when a spec is checked
+    from pipegen.pipeline import validate  # pydantic and the rules: only when a spec is checked
 
     diags = []
     for given in specs:
         spec = spec_file(given)
-        checked, _ = check(spec)
+        checked = validate(spec)
         diags.extend(checked.diagnostics)
         if fmt == "text" and not has_errors(checked.diagnostics):
             out(f"{spec}: valid", bool(checked.diagnostics))

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 from pipegen import __version__
-from pipegen.plan.plan import Plan, make_plan
+from pipegen.plan.plan import Plan, make_plan, plan_findings
 from pipegen.spec.diagnostics import Diagnostic, SpecError, sort_diagnostics
 from pipegen.spec.model import Spec
 from pipegen.spec.validate import Checked, check_file, locate
@@ -39,6 +39,17 @@ def check(path: Path) -> tuple[Checked, Plan | None]:
     plan = make_plan(checked.spec)
     checked.diagnostics = sort_diagnostics([*checked.diagnostics, *locate(checked, list(plan.findings))])
     return checked, plan
+
+
+def validate(path: Path) -> Checked:
+    """check() for `validate`: the same diagnostics, the plan's findings made without building
+    the rest of the plan (its naming layer is for generation)."""
+    checked = check_file(path)
+    if checked.spec is None or not checked.ok:
+        return checked
+    findings = plan_findings(checked.spec)
+    checked.diagnostics = sort_diagnostics([*checked.diagnostics, *locate(checked, list(findings))])
+    return checked
 
 
 def prepare(path: Path) -> Ready:

@@ -294,7 +294,7 @@ def test_internal_errors_are_short_with_version_and_report_hint(
     def boom(*args: object) -> None:
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(pipegen.pipeline, "check", boom)
+    monkeypatch.setattr(pipegen.pipeline, "validate", boom)
     from pipegen import __version__
     from pipegen.cli import main
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pipegen.pipeline import check
+from pipegen.pipeline import check, validate
 from pipegen.spec.load import MAX_BYTES
 from pipegen.spec.validate import check_bytes
 
@@ -23,7 +23,7 @@ EXPECTED = HERE / "expected.txt"
 
 
 def actual_lines(fixture: Path) -> list[str]:
-    checked, _ = check(fixture)
+    checked = validate(fixture)  # what `pipegen validate` reports (tests/spec/test_validate_path.py: = check())
     return [f"{fixture.name}:{d.line}:{d.column}: {d.severity}: {d.message} [{d.code}]" for d in checked.diagnostics]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pipegen.plan.capacity import Capacity, capacity_findings, compute
 from pipegen.plan.components import Graph, graph
@@ -11,11 +12,13 @@ from pipegen.plan.freshness import freshness_findings
 from pipegen.plan.infra_findings import infra_findings
 from pipegen.plan.layers import engine_findings, layer_reasons, masked_rule_findings, spark_gold_findings
 from pipegen.plan.monitoring import monitoring_findings
-from pipegen.plan.names import Names, names
 from pipegen.plan.reach import reach_findings
-from pipegen.plan.select import Facts, Reason, facts_of, select
+from pipegen.plan.select import Facts, Reason, Selection, facts_of, select
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.model import Architecture, Spec
+
+if TYPE_CHECKING:  # the naming layer is for generation: `validate` never imports it
+    from pipegen.plan.names import Names
 
 
 @dataclass(frozen=True)
@@ -36,29 +39,55 @@ class Plan:
         return self.architecture == Architecture.ETL
 
 
-def make_plan(spec: Spec) -> Plan:
+@dataclass(frozen=True)
+class _Decided:
+    """What the findings are made from: the architecture, capacity, engines and data flow."""
+
+    selection: Selection
+    capacity: Capacity
+    engines: tuple[EngineChoice, ...]
+    flow: Graph
+
+
+def _decide(spec: Spec) -> _Decided:
     selection = select(spec)
     capacity = compute(spec)
     engines = choose(spec, selection.architecture)
-    flow = graph(spec, selection.architecture, engines)
+    return _Decided(selection, capacity, engines, graph(spec, selection.architecture, engines))
+
+
+def _findings(spec: Spec, d: _Decided) -> tuple[Finding, ...]:
+    return (
+        *d.selection.findings,
+        *capacity_findings(spec, d.capacity),
+        *engine_findings(spec, d.engines),
+        *spark_gold_findings(spec, d.engines),
+        *masked_rule_findings(spec, d.selection.architecture),
+        *reach_findings(spec, d.flow),
+        *monitoring_findings(spec, d.flow),
+        *infra_findings(spec, d.flow, d.capacity),
+        *freshness_findings(spec, d.flow),
+    )
+
+
+def plan_findings(spec: Spec) -> tuple[Finding, ...]:
+    """The plan's findings alone, exactly as `make_plan(spec).findings`: what `validate` reports,
+    without the naming layer and reasons that only generation and `plan` use."""
+    return _findings(spec, _decide(spec))
+
+
+def make_plan(spec: Spec) -> Plan:
+    from pipegen.plan.names import names
+
+    d = _decide(spec)
     return Plan(
-        architecture=selection.architecture,
-        explicit=selection.explicit,
-        reasons=(*selection.reasons, *layer_reasons(spec, selection.architecture)),
+        architecture=d.selection.architecture,
+        explicit=d.selection.explicit,
+        reasons=(*d.selection.reasons, *layer_reasons(spec, d.selection.architecture)),
         facts=facts_of(spec),
-        graph=flow,
-        capacity=capacity,
-        findings=(
-            *selection.findings,
-            *capacity_findings(spec, capacity),
-            *engine_findings(spec, engines),
-            *spark_gold_findings(spec, engines),
-            *masked_rule_findings(spec, selection.architecture),
-            *reach_findings(spec, flow),
-            *monitoring_findings(spec, flow),
-            *infra_findings(spec, flow, capacity),
-            *freshness_findings(spec, flow),
-        ),
+        graph=d.flow,
+        capacity=d.capacity,
+        findings=_findings(spec, d),
         names=names(spec),
-        engines=engines,
+        engines=d.engines,
     )

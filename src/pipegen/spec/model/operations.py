@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from pipegen.spec.model.base import Cron, Duration, EnvironmentName, EnvVarName, EnvVarValue, KubeName, Model
+from pipegen.spec.model.base import Cron, Duration, EnvironmentName, EnvVarName, EnvVarValue, KubeName, Model, empty
 from pipegen.spec.model.connections import Connection, Notification
 from pipegen.spec.model.enums import EventSink, LineageTransport, OnFailure, Severity
 
@@ -28,7 +28,7 @@ class Quality(Model):
     on_failure: OnFailure = Field(
         OnFailure.BLOCK, description="block the load, warn and continue, or quarantine bad rows."
     )
-    events: Events = Field(default_factory=Events, description="Where validation events are published.")
+    events: Events = Field(default_factory=empty(Events), description="Where validation events are published.")
     notifications: tuple[Notification, ...] = Field((), description="Who hears about failures.")
 
 
@@ -78,9 +78,9 @@ class Monitoring(Model):
         None, description="Alert when data is older than this (default: 2 x latency)."
     )
     alerts: Alerts = Field(
-        default_factory=Alerts, description="Alert thresholds (docs/runbooks.md of the generated project)."
+        default_factory=empty(Alerts), description="Alert thresholds (docs/runbooks.md of the generated project)."
     )
-    lineage: Lineage = Field(default_factory=Lineage, description="OpenLineage run events of every step.")
+    lineage: Lineage = Field(default_factory=empty(Lineage), description="OpenLineage run events of every step.")
 
 
 class Resources(Model):
@@ -147,8 +147,8 @@ class Terraform(Model):
 
 
 class Deploy(Model):
-    kubernetes: Kubernetes = Field(default_factory=Kubernetes, description="Kubernetes manifests.")
-    terraform: Terraform = Field(default_factory=Terraform, description="Terraform infrastructure.")
+    kubernetes: Kubernetes = Field(default_factory=empty(Kubernetes), description="Kubernetes manifests.")
+    terraform: Terraform = Field(default_factory=empty(Terraform), description="Terraform infrastructure.")
     environments: dict[EnvironmentName, Environment] = Field(
         default_factory=dict,
         description="dev/staging/prod and their overrides. Names: DNS-1123 labels starting with a letter.",

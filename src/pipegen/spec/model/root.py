@@ -13,6 +13,7 @@ from pipegen.spec.model.base import (
     Latency,
     Model,
     SnakeName,
+    empty,
 )
 from pipegen.spec.model.enums import Architecture, BatchEngine, Cloud, Compute, Orchestrator, StreamEngine
 from pipegen.spec.model.operations import Deploy, Monitoring, Orchestration, Quality
@@ -61,8 +62,8 @@ class FlinkSizing(Model):
 class Sizing(Model):
     """Overrides of the plan's computed figures; `pipegen plan` shows both."""
 
-    kafka: KafkaSizing = Field(default_factory=KafkaSizing, description="Kafka cluster and topics.")
-    flink: FlinkSizing = Field(default_factory=FlinkSizing, description="Stream jobs.")
+    kafka: KafkaSizing = Field(default_factory=empty(KafkaSizing), description="Kafka cluster and topics.")
+    flink: FlinkSizing = Field(default_factory=empty(FlinkSizing), description="Stream jobs.")
 
 
 class Engines(Model):
@@ -79,16 +80,18 @@ class Spec(Model):
     version: int = Field(..., strict=True, description="Spec format version. Supported: 1.")
     pipeline: Pipeline = Field(..., description="Identity of the pipeline.")
     latency: Latency = Field(..., description="How fresh consumers need the data: a duration or `realtime`.")
-    volume: Volume = Field(default_factory=Volume, description="Expected load; drives capacity figures.")
+    volume: Volume = Field(default_factory=empty(Volume), description="Expected load; drives capacity figures.")
     architecture: Architecture = Field(Architecture.AUTO, description="auto (recommended) or a fixed pattern.")
     orchestrator: Orchestrator = Field(Orchestrator.AIRFLOW, description="airflow or prefect.")
     cloud: Cloud = Field(Cloud.LOCAL, description="aws, gcp, azure or local.")
     sources: tuple[Source, ...] = Field(..., min_length=1, description="Where data comes from.")
-    transforms: Transforms = Field(default_factory=Transforms, description="Marts and stream jobs.")
+    transforms: Transforms = Field(default_factory=empty(Transforms), description="Marts and stream jobs.")
     targets: tuple[Target, ...] = Field(..., min_length=1, description="Where data lands.")
-    quality: Quality = Field(default_factory=Quality, description="Data-quality policy.")
-    monitoring: Monitoring = Field(default_factory=Monitoring, description="Metrics, dashboards, alerts.")
-    deploy: Deploy = Field(default_factory=Deploy, description="Kubernetes, Terraform, environments.")
-    orchestration: Orchestration = Field(default_factory=Orchestration, description="Retries, timeouts, upstreams.")
-    sizing: Sizing = Field(default_factory=Sizing, description="Overrides of computed Kafka and Flink sizes.")
-    engines: Engines = Field(default_factory=Engines, description="Processing engine per layer.")
+    quality: Quality = Field(default_factory=empty(Quality), description="Data-quality policy.")
+    monitoring: Monitoring = Field(default_factory=empty(Monitoring), description="Metrics, dashboards, alerts.")
+    deploy: Deploy = Field(default_factory=empty(Deploy), description="Kubernetes, Terraform, environments.")
+    orchestration: Orchestration = Field(
+        default_factory=empty(Orchestration), description="Retries, timeouts, upstreams."
+    )
+    sizing: Sizing = Field(default_factory=empty(Sizing), description="Overrides of computed Kafka and Flink sizes.")
+    engines: Engines = Field(default_factory=empty(Engines), description="Processing engine per layer.")

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field
 
 from pipegen.spec import types as t
-from pipegen.spec.model.base import MAX_ROW_BYTES, MAX_ROWS_PER_DAY, Duration, Model, Name, NameList
+from pipegen.spec.model.base import MAX_ROW_BYTES, MAX_ROWS_PER_DAY, Duration, Model, Name, NameList, empty
 from pipegen.spec.model.columns import Column, DerivedColumn, TableQuality
 from pipegen.spec.model.connections import Connection
 from pipegen.spec.model.enums import FileFormat, Ingestion, MessageFormat, Pagination, SourceType, SyntheticWrites
@@ -138,7 +138,7 @@ class Source(Model):
     type: SourceType = Field(..., description="The kind of system.")
     ingestion: Ingestion = Field(Ingestion.BATCH, description="batch (incremental pulls), cdc (log-based) or stream.")
     description: str | None = Field(None, description="What this source is.")
-    connection: Connection = Field(default_factory=Connection, description="How to reach it.")
+    connection: Connection = Field(default_factory=empty(Connection), description="How to reach it.")
     tables: tuple[Dataset, ...] = Field((), description="Databases, APIs, files and synthetic sources: the tables.")
     topics: tuple[Dataset, ...] = Field((), description="Kafka, Event Hubs, Kinesis, Pub/Sub: the topics/streams.")
     synthetic: SyntheticSource | None = Field(None, description="Faker sources: locale and seed.")

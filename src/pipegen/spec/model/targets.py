@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
-from pipegen.spec.model.base import Duration, Model, Name, NameList
+from pipegen.spec.model.base import Duration, Model, Name, NameList, empty
 from pipegen.spec.model.connections import Connection
 from pipegen.spec.model.enums import FileFormat, LakeCatalog, Layer, TargetType
 
@@ -63,7 +63,7 @@ class Target(Model):
 
     name: Name = Field(..., description="Unique target name.")
     type: TargetType = Field(..., description="Warehouse, lake table format, OLAP store, files or Kafka.")
-    connection: Connection = Field(default_factory=Connection, description="How to reach it.")
+    connection: Connection = Field(default_factory=empty(Connection), description="How to reach it.")
     format: FileFormat | None = Field(None, description="files targets: the file format (default parquet).")
     partition_by: NameList = Field((), description="Partition columns. Not applied yet: R366 warns.")
     layers: Annotated[
