@@ -3,8 +3,9 @@
 Strimzi's topic operator would create it, and the broker reports the declared partitions and
 config and takes and returns a record on every partition; the generated validation-events
 publisher (pipeline/quality_events.py, KafkaSink) writes to the declared events topic, keyed by
-table; and every topic a generated Flink job reads or writes (dead-letter topics included) is one
-the cluster declares. One probe process judges all examples."""
+table; and every topic a generated Flink job reads or writes on the pipeline's cluster (dead-letter
+topics and a Faker stream's topic included) is one the cluster declares and the Flink user is granted.
+One probe process judges all examples."""
 
 from __future__ import annotations
 
@@ -46,9 +47,15 @@ def flink_topics(project: Path) -> tuple[set[str], set[str]]:
 
 
 def external_topics(example: str) -> set[str]:
-    """Topics of the spec's Kafka stream sources: they live on the source's own cluster, not the pipeline's."""
+    """Topics of the spec's Kafka stream sources that name their own `bootstrap_servers`: they live on that
+    cluster, not the pipeline's (a Kafka source without them, or a Faker stream, is read from the pipeline's)."""
     spec = YAML(typ="safe").load((SPECS / f"{example}.yaml").read_text())
-    return {t["name"] for s in spec["sources"] if s["type"] == "kafka" for t in s.get("topics", [])}
+    return {
+        t["name"]
+        for s in spec["sources"]
+        if s["type"] == "kafka" and "bootstrap_servers" in s.get("connection", {})
+        for t in s.get("topics", [])
+    }
 
 
 def validation_events(tables: list[str]) -> list[dict[str, Any]]:
@@ -135,16 +142,7 @@ def test_the_validation_events_publisher_writes_the_declared_events_topic_keyed_
     assert all(len(partitions) == 1 for partitions in by_table.values()), by_table  # one table, one partition: in order
 
 
-UNDECLARED_FAKER_TOPIC = pytest.mark.xfail(
-    strict=True,
-    reason="a faker stream source's topic (azure_playground's `page_views`) is read from the pipeline's cluster "
-    "but no KafkaTopic declares it and no ACL grants it (found by this test; left for the kafka family)",
-)
-
-
-@pytest.mark.parametrize(
-    "example", [e if e != "azure_playground" else pytest.param(e, marks=UNDECLARED_FAKER_TOPIC) for e in EXAMPLES]
-)
+@pytest.mark.parametrize("example", EXAMPLES)
 def test_every_topic_a_flink_job_writes_or_reads_of_the_pipelines_cluster_is_declared(
     projects: dict[str, Path], example: str
 ) -> None:
@@ -152,5 +150,16 @@ def test_every_topic_a_flink_job_writes_or_reads_of_the_pipelines_cluster_is_dec
     read, written = flink_topics(project)
     declared = {t["name"] for t in declared_topics(project)}
     assert any(t.endswith(".dlq") for t in written), "no Flink job writes a dead-letter topic"
+    assert read, "no Flink job reads a Kafka topic"
     assert written <= declared, sorted(written - declared)
     assert read <= declared | external_topics(example), sorted(read - declared)
+    users = YAML(typ="safe").load_all((project / "k8s" / "kafka" / "users.yaml").read_text())
+    (flink,) = [u for u in users if u and u["metadata"]["name"].endswith("-flink")]
+    granted = {
+        (acl["resource"]["name"], op)
+        for acl in flink["spec"]["authorization"]["acls"]
+        if acl["resource"]["type"] == "topic" and acl["resource"]["patternType"] == "literal"
+        for op in acl["operations"]
+    }
+    assert {(t, "Read") for t in read - external_topics(example)} <= granted, sorted(granted)
+    assert {(t, "Write") for t in written} <= granted, sorted(granted)

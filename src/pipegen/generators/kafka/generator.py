@@ -6,9 +6,10 @@ Writes under `k8s/kafka/`:
   authorization, replication and transaction-log settings for exactly-once, no topic
   auto-creation (topics are declared);
 - `topics.yaml`: a `KafkaTopic` per role (`TOPIC_ROLES`): per CDC table (compacted,
-  partitions from the plan's capacity figures), per streaming dataset its dead-letter topic
-  (retained), the validation-events topic (retained), each connector's schema history and
-  heartbeat topics, and the Connect workers' storage topics;
+  partitions from the plan's capacity figures), per stream dataset read from this cluster (a Faker
+  stream, a Kafka source without `bootstrap_servers`: `DatasetNames.read_topic`) its topic, per
+  streaming dataset its dead-letter topic (retained), the validation-events topic (retained), each
+  connector's schema history and heartbeat topics, and the Connect workers' storage topics;
 - `users.yaml`: one `KafkaUser` per component with least-privilege ACLs (`acls_for`);
 - `connect.yaml` (when there are CDC sources): the `KafkaConnect` that builds an image with
   the Debezium plugins the connectors need, exactly-once source support, Strimzi's Kubernetes
@@ -52,6 +53,7 @@ TOPIC_ROLES: dict[str, TopicRole] = {
     # the latest change per key is kept forever: a new consumer can rebuild a table's state
     "cdc": TopicRole("compact", None, None,
                      (("min.compaction.lag.ms", "3600000"), ("delete.retention.ms", str(DAY_MS)))),
+    "stream": TopicRole("delete", None, None),  # a stream source's topic on this cluster: the broker's retention
     "dead-letter": TopicRole("delete", 14 * DAY_MS, None),
     "events": TopicRole("delete", 30 * DAY_MS, 3),
     "schema-history": TopicRole("delete", -1, 1),  # Debezium requires one partition, kept forever
@@ -179,6 +181,8 @@ def topics(ctx: GenContext) -> list[Topic]:
             count = ctx.plan.capacity.topic_partitions(f"{source.name}.{dataset.name}")
             if source.ingestion == Ingestion.CDC:
                 out.append(Topic(str(n.topic), "cdc", count))
+            elif n.on_pipeline_cluster:
+                out.append(Topic(n.read_topic, "stream", count))
             out.append(Topic(str(n.dead_letter_topic), "dead-letter", count))
     for c in plan_connectors(ctx):
         if c.system.historized:
@@ -191,7 +195,10 @@ def topics(ctx: GenContext) -> list[Topic]:
             Topic(str(kafka.connect_offsets), "connect-offsets", 0),
             Topic(str(kafka.connect_status), "connect-status", 0),
         ]
-    return out
+    unique: dict[str, Topic] = {}
+    for t in out:  # one per name: two Kafka sources may read one topic
+        unique.setdefault(t.name, t)
+    return list(unique.values())
 
 
 def kafka_topic(ctx: GenContext, topic: Topic, k8s_name: str) -> dict[str, Any]:
@@ -229,6 +236,7 @@ def acls_for(ctx: GenContext) -> dict[str, list[dict[str, Any]]]:
     all_topics = topics(ctx)
     cdc = [t.name for t in all_topics if t.role == "cdc"]
     dlq = [t.name for t in all_topics if t.role == "dead-letter"]
+    read = [t.name for t in all_topics if t.role in ("cdc", "stream")]
     users: dict[str, list[dict[str, Any]]] = {}
     connectors_ = plan_connectors(ctx)
     if connectors_:
@@ -248,7 +256,7 @@ def acls_for(ctx: GenContext) -> dict[str, list[dict[str, Any]]]:
     streams = [str(s.output_topic) for s in names.streams if s.job in kafka_sinks(ctx)]
     if "flink" in ctx.families:
         users[str(kafka.flink_user)] = [
-            *[_acl("topic", t, ["Read", "Describe"]) for t in cdc],
+            *[_acl("topic", t, ["Read", "Describe"]) for t in read],
             *[_acl("topic", t, ["Write", "Describe"]) for t in [*dlq, *streams]],
             _acl("topic", str(names.events_topic), ["Write", "Describe"]),  # the quality jobs' validation events
             # group.id and sink.transactional-id-prefix of every Flink job (and replay version) are its flink_job
