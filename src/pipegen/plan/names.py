@@ -16,7 +16,8 @@ Conventions (docs/families.md, "Names"):
 - Flink table `<source>__<table>` (a CDC table's raw changelog `<source>__<table>__changes`); Flink
   job `<pipeline>__<job>`, its sink table `<job>`, helper views `<job>__history`, `<job>__input`
 - Flink quality jobs per streamed table (StreamQualityNames): `<pipeline>__<source>__<table>__dead_letters`
-  and `…__validation`, views `<source>__<table>__checks`, `__windows`, `__outcomes`
+  and `…__validation`, views `<source>__<table>__checks`, `__windows`, `__outcomes`; the dead letters'
+  redrive (group and transactional id) `…__dead_letters__redrive`, its KafkaUser `<cluster>-redrive`
 - replay versions (ReplayNames): `<name>__v<N>` (job, sink, topic, consumer group, path), `<k8s-name>-v<N>`
 - compose.yaml services: a source's database `<source>-db`, the broker `kafka`, Kafka Connect `connect`
 - Kubernetes objects: DNS-1123 labels (<= 63 characters, a stable hash suffix when cut)
@@ -198,6 +199,7 @@ class StreamQualityNames:
     checks_view: Ident  # `<source>__<table>__checks`: each event's rule outcomes
     windows_view: Ident  # `<source>__<table>__windows`: events and failures per rule per window
     outcomes_view: Ident  # `<source>__<table>__outcomes`: run id, window end, failed rules per window
+    redrive: Ident  # `<dead_letters job>__redrive`: consumer group and transactional id of pipeline/redrive.py
 
 
 @dataclass(frozen=True)
@@ -255,6 +257,7 @@ class KafkaNames:
     flink_user: Ident  # KafkaUser of the Flink jobs
     flink_clients: Ident  # prefix of every Flink job's consumer group and transactional id: `<pipeline>__`
     quality_user: Ident  # KafkaUser of the quality step's event producer
+    redrive_user: Ident  # KafkaUser of the stream dead letters' redrive (pipeline/redrive.py)
     node_pools: tuple[Ident, Ident]  # KafkaNodePool names: controllers, brokers
 
 
@@ -515,6 +518,7 @@ def _stream_quality_names(pipeline: str, ds: DatasetNames, events_topic: Ident) 
         checks_view=Ident(f"{ds.flink_table}__checks"),
         windows_view=Ident(f"{ds.flink_table}__windows"),
         outcomes_view=Ident(f"{ds.flink_table}__outcomes"),
+        redrive=_flink_job(pipeline, f"{ds.flink_table}__dead_letters__redrive"),
     )
 
 
@@ -563,6 +567,7 @@ def _kafka_names(pipeline: str) -> KafkaNames:
         flink_user=Ident(f"{cluster}-flink"),
         flink_clients=Ident(FLINK_JOB_PREFIX.format(pipeline=pipeline)),  # every flink_job starts with it (and replays)
         quality_user=Ident(f"{cluster}-quality"),
+        redrive_user=Ident(f"{cluster}-redrive"),
         node_pools=(Ident(f"{cluster}-controllers"), Ident(f"{cluster}-brokers")),
     )
 

@@ -10,7 +10,8 @@ Writes under `k8s/kafka/`:
   stream, a Kafka source without `bootstrap_servers`: `DatasetNames.read_topic`) its topic, per
   streaming dataset its dead-letter topic (retained), the validation-events topic (retained), each
   connector's schema history and heartbeat topics, and the Connect workers' storage topics;
-- `users.yaml`: one `KafkaUser` per component with least-privilege ACLs (`acls_for`);
+- `users.yaml`: one `KafkaUser` per component with least-privilege ACLs (`acls_for`; the stream
+  dead letters' redrive: `redrive_acls`);
 - `connect.yaml` (when there are CDC sources): the `KafkaConnect` that builds an image with
   the Debezium plugins the connectors need, exactly-once source support, Strimzi's Kubernetes
   config providers for the connectors' secret references; `connect-rbac.yaml`: the Role that
@@ -25,6 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from pipegen.common.stream_rules import dead_letter_tables
 from pipegen.generators.base import Contribution, Files, GenContext
 from pipegen.plan.capacity import KAFKA_REPLICATION
 from pipegen.plan.cdc import DEBEZIUM_VERSION, KAFKA_VERSION, Connector, Runtime, connectors, worker_providers
@@ -264,12 +266,38 @@ def acls_for(ctx: GenContext) -> dict[str, list[dict[str, Any]]]:
             _acl("transactionalId", str(kafka.flink_clients), ["Write", "Describe"], "prefix"),
             _acl("cluster", "", ["IdempotentWrite"]),
         ]
+    redrive = redrive_acls(ctx)
+    if redrive:
+        users[str(kafka.redrive_user)] = redrive
     if "gx" in ctx.families or ctx.spec.quality.events.sink.value == "kafka":
         users[str(kafka.quality_user)] = [
             _acl("topic", str(names.events_topic), ["Write", "Describe"]),
             _acl("cluster", "", ["IdempotentWrite"]),
         ]
     return users
+
+
+def redrive_acls(ctx: GenContext) -> list[dict[str, Any]]:
+    """The stream dead letters' redrive (the flink family's pipeline/redrive.py): per table whose dead
+    letters can go back, read its `.dlq` topic as its own consumer group and write the topic its
+    events are read from in transactions of its own id; nothing without such a table."""
+    if "flink" not in ctx.families:
+        return []
+    names, out = ctx.plan.names, []
+    for ref, blocker in dead_letter_tables(ctx.spec, names):
+        if blocker is not None:
+            continue
+        ds, redrive = (
+            names.dataset(ref.source.name, ref.dataset.name),
+            names.quality_jobs(ref.source.name, ref.dataset.name).redrive,
+        )
+        out += [
+            _acl("topic", str(ds.dead_letter_topic), ["Read", "Describe"]),
+            _acl("topic", ds.read_topic, ["Write", "Describe"]),
+            _acl("group", str(redrive), ["Read"]),
+            _acl("transactionalId", str(redrive), ["Write", "Describe"]),
+        ]
+    return [*out, _acl("cluster", "", ["IdempotentWrite"])] if out else []
 
 
 def kafka_sinks(ctx: GenContext) -> set[str]:
