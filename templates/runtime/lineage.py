@@ -10,8 +10,15 @@ and, on outputs, the rows the step's summary counts. `pipeline.run` drives it fo
     tracker.step_ended("ingest", started, exit_code, summary)
     tracker.end(exit_code)                       # COMPLETE or FAIL of the pipeline's run
 
-Where the events go: $PIPEGEN_LINEAGE_FILE (the local run sets lineage/events.jsonl: one JSON
-event a line, appended), else the transport of lineage/jobs.json (the spec's
+An orchestrated run (the Airflow DAG, the Prefect flow) emits the same events from its tasks, each in
+its own process: the pipeline's run is the DAG run or flow run, its id derived from the
+orchestrator's run id (`orchestrated_run_id`), so every task names the same parent:
+
+    run_event(run_key, local, "START")          # the first task; COMPLETE: the last; FAIL: a failure hook
+    run_step(run_key, local, "transform", call)  # a task's step inside its START and COMPLETE or FAIL
+
+Where the events go: $PIPEGEN_LINEAGE_FILE (the local run, and an orchestrated run with its
+`local` parameter, set lineage/events.jsonl: one JSON event a line, appended), else the transport of lineage/jobs.json (the spec's
 `monitoring.lineage`: a file, or HTTP to Marquez or another backend; `${env:NAME}` and
 `${secret:NAME}` in it are read from the environment). OPENLINEAGE_DISABLED=true turns it off.
 Lineage never fails a run: an emission that fails is reported on stderr and the run goes on.
@@ -23,6 +30,8 @@ from __future__ import annotations
 import os
 import re
 import sys
+import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -77,34 +86,93 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
+def orchestrated_run_id(pipeline: str, run_key: str) -> str:
+    """The pipeline run's id in an orchestrated run: a UUID of the orchestrator's own run id (the
+    DAG run's, the flow run's), the same in every task's process."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"pipegen://{pipeline}/runs/{run_key}"))
+
+
+def run_step(run_key: str, local: bool, step: str, call: Callable[[], Any]) -> dict[str, Any]:
+    """Run one task's step inside its START and COMPLETE or FAIL events (children of the
+    orchestrated run `run_key`); the step's own error is raised again."""
+    tracker = Tracker.attach(run_key, local)
+    if tracker is None:
+        return dict(call())
+    started = tracker.step_started(step)
+    try:
+        summary = dict(call())
+    except BaseException as exc:
+        tracker.step_ended(step, started, 1, {"failures": [f"{type(exc).__name__}: {exc}"]})
+        raise
+    tracker.step_ended(step, started, 0, summary)
+    return summary
+
+
+def run_event(run_key: str, local: bool, state: str, error: str = "") -> None:
+    """START, COMPLETE or FAIL of the orchestrated run `run_key` itself."""
+    tracker = Tracker.attach(run_key, local)
+    if tracker is not None:
+        tracker.pipeline(state, error)
+
+
 class Tracker:
     """Emits the events of one run of the pipeline and its steps."""
 
-    def __init__(self, cfg: dict[str, Any], client: Any, local: bool, env: dict[str, str]) -> None:
+    def __init__(
+        self, cfg: dict[str, Any], client: Any, local: bool, env: dict[str, str], run_id: str | None = None
+    ) -> None:
         from openlineage.client.uuid import generate_new_uuid
 
         self.cfg, self.client, self.env = cfg, client, env
         self.stores = namespaces(cfg, local, env)
         self.steps = {s["step"]: s for s in cfg["steps"]}
-        self.run_id = str(generate_new_uuid())
+        self.run_id = run_id or str(generate_new_uuid())
+
+    @classmethod
+    def open(cls, env: dict[str, str], root: Path = ROOT, run_key: str | None = None) -> Tracker:
+        """A tracker on the transport `env` chooses (`run_key`: an orchestrated run's)."""
+        from openlineage.client import OpenLineageClient
+
+        cfg = config(root / "lineage" / "jobs.json")
+        chosen, local = transport_config(cfg, env, root)
+        if chosen["type"] == "file":
+            Path(chosen["log_file_path"]).parent.mkdir(parents=True, exist_ok=True)
+        run_id = orchestrated_run_id(cfg["pipeline"], run_key) if run_key is not None else None
+        return cls(cfg, OpenLineageClient(config={"transport": chosen}), local, env, run_id)
 
     @classmethod
     def begin(cls, env: dict[str, str] | None = None, root: Path = ROOT) -> Tracker | None:
         """START of the pipeline's run; None (and a line on stderr) when lineage cannot be emitted."""
         env = dict(os.environ) if env is None else env
         try:
-            from openlineage.client import OpenLineageClient
-
-            cfg = config(root / "lineage" / "jobs.json")
-            chosen, local = transport_config(cfg, env, root)
-            if chosen["type"] == "file":
-                Path(chosen["log_file_path"]).parent.mkdir(parents=True, exist_ok=True)
-            tracker = cls(cfg, OpenLineageClient(config={"transport": chosen}), local, env)
-            tracker._emit("START", cfg["pipeline"], tracker.run_id, "PIPELINE", "the pipeline's run", parent=False)
+            tracker = cls.open(env, root)
+            tracker._emit("START", tracker.cfg["pipeline"], tracker.run_id, "PIPELINE", "the pipeline's run",
+                          parent=False)  # fmt: skip
             return tracker
         except Exception as exc:  # lineage never fails the run
             print(f"lineage: no events ({type(exc).__name__}: {exc})", file=sys.stderr)
             return None
+
+    @classmethod
+    def attach(cls, run_key: str, local: bool, env: dict[str, str] | None = None, root: Path = ROOT) -> Tracker | None:
+        """The tracker of the orchestrated run `run_key` in one task's process (emits nothing by
+        itself); a local run's events go to lineage/events.jsonl. None when lineage cannot be emitted."""
+        env = dict(os.environ) if env is None else dict(env)
+        try:
+            if local:
+                env.setdefault(FILE_ENV, str(config(root / "lineage" / "jobs.json")["local_file"]))
+            return cls.open(env, root, run_key)
+        except Exception as exc:  # lineage never fails the run
+            print(f"lineage: no events ({type(exc).__name__}: {exc})", file=sys.stderr)
+            return None
+
+    def pipeline(self, state: str, error: str = "") -> None:
+        """START, COMPLETE or FAIL of the pipeline's run (of an orchestrated run: its DAG or flow run)."""
+        try:
+            self._emit(state, self.cfg["pipeline"], self.run_id, "PIPELINE", "the pipeline's run", parent=False,
+                       error=error if state == "FAIL" else "")  # fmt: skip
+        except Exception as exc:
+            print(f"lineage: {state} of the run not emitted ({type(exc).__name__}: {exc})", file=sys.stderr)
 
     def step_started(self, step: str) -> str:
         from openlineage.client.uuid import generate_new_uuid
@@ -122,13 +190,11 @@ class Tracker:
             self._safe(state, step, run_id, summary, failures or f"the step exited with code {code}")
 
     def end(self, code: int) -> None:
-        state = "COMPLETE" if code == 0 else "FAIL"
+        self.pipeline("COMPLETE" if code == 0 else "FAIL", f"the run failed (exit code {code})")
         try:
-            self._emit(state, self.cfg["pipeline"], self.run_id, "PIPELINE", "the pipeline's run", parent=False,
-                       error="" if code == 0 else f"the run failed (exit code {code})")  # fmt: skip
             self.client.close(timeout=10)
         except Exception as exc:
-            print(f"lineage: {state} of the run not emitted ({type(exc).__name__}: {exc})", file=sys.stderr)
+            print(f"lineage: the client did not close ({type(exc).__name__}: {exc})", file=sys.stderr)
 
     def _safe(self, state: str, step: str, run_id: str, summary: dict[str, Any], error: str = "") -> None:
         job = self.steps[step]

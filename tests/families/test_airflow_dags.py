@@ -17,6 +17,7 @@ import pytest
 from pipegen.pipeline import prepare
 from pipegen.plan.plan import make_plan
 from pipegen.spec.model import Orchestrator
+from tests.families import orchestrated_lineage
 from tests.families.expected_orchestration import EXPECTED
 from tests.families.orchestration import (
     INGEST,
@@ -366,3 +367,44 @@ def test_every_example_dag_passes_airflows_own_dag_test(dag_tests: dict[str, Any
     states = {t: s["state"] for t, s in result["tasks"].items()}
     assert states and "publish" in states, result
     assert (result["run_state"], set(states.values())) == ("success", {"success"}), states
+
+
+def lineage_steps(result: dict[str, Any]) -> set[str]:
+    """The jobs a DAG run's lineage should name: every task that ran a step (a source's load: its
+    group), from the task states Airflow's metadata DB holds (synthesize is local stand-in data,
+    publish and the sensors run no step)."""
+    tasks = {t.split(".")[0] for t, s in result["tasks"].items() if s["state"] in ("success", "failed")}
+    return {t for t in tasks if t not in ("synthesize", "publish") and not t.startswith("wait_for_")}
+
+
+@pytest.mark.judge
+def test_the_dag_runs_tasks_emit_the_local_runs_openlineage_events(dag_tests: dict[str, Any]) -> None:
+    """The quick-start's DAG run (the real pipeline) as OpenLineage events: valid against the schemas,
+    the DAG run the parent of one job per task, ingest_shop writing the landed table with the rows the
+    warehouse holds and transform the staging model; the failing run ends in FAIL, its transform
+    task's step in FAIL."""
+    result = dag_tests["hello"]
+    ended = orchestrated_lineage.check(result["project"], "hello", {"ingest_shop", "transform", "quality"}, True)
+    assert lineage_steps(result) == set(ended)
+    assert orchestrated_lineage.row_counts(ended["ingest_shop"]) == {"raw_shop.orders": 1000}
+    assert result["warehouse"]["raw_shop.orders"] == 1000
+    assert orchestrated_lineage.names(ended["transform"]["outputs"]) == {"staging.stg_shop__orders"}
+    assert orchestrated_lineage.names(ended["transform"]["inputs"]) == {"raw_shop.orders"}
+    named = {n for e in ended.values() for n in orchestrated_lineage.names([*e["inputs"], *e["outputs"]])}
+    assert named <= set(result["warehouse"]), sorted(named - set(result["warehouse"]))
+
+    failing = dag_tests[FAILING]
+    ended = orchestrated_lineage.check(failing["project"], FAILING, {"ingest_app", "transform"}, False)
+    assert (ended["ingest_app"]["eventType"], ended["transform"]["eventType"]) == ("COMPLETE", "FAIL")
+    assert ended["transform"]["run"]["facets"]["errorMessage"]["message"]
+
+
+@pytest.mark.judge
+@pytest.mark.parametrize("spec", airflow_examples(), ids=lambda p: Path(p).stem)
+def test_every_example_dag_runs_events_are_valid_openlineage_one_job_per_task(
+    dag_tests: dict[str, Any], spec: Path
+) -> None:
+    pipeline = prepare(spec).spec.pipeline.name
+    result = dag_tests[pipeline]
+    ended = orchestrated_lineage.check(result["project"], pipeline, lineage_steps(result), True)
+    assert ended and all(e["eventType"] == "COMPLETE" for e in ended.values())

@@ -3,8 +3,9 @@
 Strimzi's topic operator would create it, and the broker reports the declared partitions and
 config and takes and returns a record on every partition; the generated validation-events
 publisher (pipeline/quality_events.py, KafkaSink) writes to the declared events topic, keyed by
-table; and every topic a generated Flink job reads or writes (dead-letter topics included) is one
-the cluster declares. One probe process judges all examples."""
+table; and every topic a generated Flink job reads or writes on the pipeline's cluster (dead-letter
+topics and a Faker stream's topic included) is one the cluster declares and the Flink user is granted.
+One probe process judges all examples."""
 
 from __future__ import annotations
 
@@ -46,9 +47,15 @@ def flink_topics(project: Path) -> tuple[set[str], set[str]]:
 
 
 def external_topics(example: str) -> set[str]:
-    """Topics of the spec's Kafka stream sources: they live on the source's own cluster, not the pipeline's."""
+    """Topics of the spec's Kafka stream sources that name their own `bootstrap_servers`: they live on that
+    cluster, not the pipeline's (a Kafka source without them, or a Faker stream, is read from the pipeline's)."""
     spec = YAML(typ="safe").load((SPECS / f"{example}.yaml").read_text())
-    return {t["name"] for s in spec["sources"] if s["type"] == "kafka" for t in s.get("topics", [])}
+    return {
+        t["name"]
+        for s in spec["sources"]
+        if s["type"] == "kafka" and "bootstrap_servers" in s.get("connection", {})
+        for t in s.get("topics", [])
+    }
 
 
 def validation_events(tables: list[str]) -> list[dict[str, Any]]:
@@ -135,16 +142,7 @@ def test_the_validation_events_publisher_writes_the_declared_events_topic_keyed_
     assert all(len(partitions) == 1 for partitions in by_table.values()), by_table  # one table, one partition: in order
 
 
-UNDECLARED_FAKER_TOPIC = pytest.mark.xfail(
-    strict=True,
-    reason="a faker stream source's topic (azure_playground's `page_views`) is read from the pipeline's cluster "
-    "but no KafkaTopic declares it and no ACL grants it (found by this test; left for the kafka family)",
-)
-
-
-@pytest.mark.parametrize(
-    "example", [e if e != "azure_playground" else pytest.param(e, marks=UNDECLARED_FAKER_TOPIC) for e in EXAMPLES]
-)
+@pytest.mark.parametrize("example", EXAMPLES)
 def test_every_topic_a_flink_job_writes_or_reads_of_the_pipelines_cluster_is_declared(
     projects: dict[str, Path], example: str
 ) -> None:
@@ -152,5 +150,105 @@ def test_every_topic_a_flink_job_writes_or_reads_of_the_pipelines_cluster_is_dec
     read, written = flink_topics(project)
     declared = {t["name"] for t in declared_topics(project)}
     assert any(t.endswith(".dlq") for t in written), "no Flink job writes a dead-letter topic"
+    assert read, "no Flink job reads a Kafka topic"
     assert written <= declared, sorted(written - declared)
     assert read <= declared | external_topics(example), sorted(read - declared)
+    users = YAML(typ="safe").load_all((project / "k8s" / "kafka" / "users.yaml").read_text())
+    (flink,) = [u for u in users if u and u["metadata"]["name"].endswith("-flink")]
+    granted = {
+        (acl["resource"]["name"], op)
+        for acl in flink["spec"]["authorization"]["acls"]
+        if acl["resource"]["type"] == "topic" and acl["resource"]["patternType"] == "literal"
+        for op in acl["operations"]
+    }
+    assert {(t, "Read") for t in read - external_topics(example)} <= granted, sorted(granted)
+    assert {(t, "Write") for t in written} <= granted, sorted(granted)
+
+
+REDRIVE_PROBE = Path(__file__).parents[1] / "judges" / "probes" / "kafka_redrive.py"
+REDRIVEN = "clickstream.page_views"  # azure_playground's Faker stream: its topic is the pipeline's
+SPEC_COLUMNS = ["view_id", "customer_id", "page", "user_agent", "viewed_at"]  # as specs/azure_playground.yaml
+NOT_NULL_PAGE = "sources[1].tables[0].columns[2].not_null"
+
+
+def dead_letters() -> list[dict[str, Any]]:
+    """Five events as the dead-letter job writes them (the event, its derived column, `_event_time`,
+    `_failed_rules`), on the `.dlq` topic's three partitions."""
+    return [
+        {"partition": i % 3, "value": {"view_id": f"v{i}", "customer_id": None, "page": None, "user_agent": "ua",
+                                       "viewed_at": f"2026-01-01 00:00:0{i}", "day_of_week": 5,
+                                       "_event_time": f"2026-01-01 00:00:0{i}", "_failed_rules": [NOT_NULL_PAGE]}}
+        for i in range(5)
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def redrive_report(
+    kafka_python: Path, kafka_broker: KafkaBroker, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """The generated redrive of azure_playground (renamed, so its topics are its own on the shared
+    broker) on the broker: a dry run, a redrive, a second redrive."""
+    scratch = tmp_path_factory.mktemp("redrive")
+    spec = YAML(typ="safe").load((SPECS / "azure_playground.yaml").read_text())
+    spec["pipeline"]["name"] = "redrive_check"
+    (scratch / "pipegen.yaml").write_text(json.dumps(spec))
+    project = scratch / "project"
+    code, output = generate(scratch / "pipegen.yaml", project)
+    assert code == 0, output
+    (scratch / "declared.json").write_text(json.dumps(declared_topics(project)))
+    (scratch / "letters.json").write_text(json.dumps({"table": REDRIVEN, "records": dead_letters()}))
+    argv = [str(kafka_python), str(REDRIVE_PROBE), kafka_broker.bootstrap, str(project),
+            str(scratch / "declared.json"), str(scratch / "letters.json")]  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False,
+                          env=offline_env(scratch / "home"))  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    report["config"] = json.loads((project / "flink" / "dead_letters.json").read_text())
+    return report
+
+
+@pytest.mark.judge
+def test_a_redrive_sends_the_held_dead_letters_back_to_their_topic_once_committing_its_offsets(
+    redrive_report: dict[str, Any],
+) -> None:
+    dry, applied, again = redrive_report["runs"]
+    assert [r["code"] for r in redrive_report["runs"]] == [0, 0, 0], redrive_report["runs"]
+    [table] = [t for t in redrive_report["config"]["tables"] if t["table"] == REDRIVEN]
+    assert dry["summary"][REDRIVEN] == {"held": 5, "redriven": 0, "rules": {NOT_NULL_PAGE: 5},
+                                        "from": table["dead_letter_topic"], "to": table["topic"]}  # fmt: skip
+    assert applied["summary"][REDRIVEN]["redriven"] == 5
+    assert (again["summary"][REDRIVEN]["held"], again["summary"][REDRIVEN]["redriven"]) == (0, 0)  # no duplicate
+    got = redrive_report["topic"]
+    want = [{c: letter["value"][c] for c in SPEC_COLUMNS} for letter in dead_letters()]
+    assert sorted((r["value"] for r in got), key=lambda v: v["view_id"]) == want  # the events, without the checks'
+    assert all(r["headers"]["pipegen.redrive.rules"] == NOT_NULL_PAGE for r in got)
+    origins = {r["headers"]["pipegen.redrive.from"] for r in got}
+    assert {o.rsplit(":", 2)[0] for o in origins} == {table["dead_letter_topic"]} and len(origins) == 5
+    assert redrive_report["committed"] == redrive_report["ends"], "the redrive's offsets: the .dlq topic's end"
+
+
+def test_the_redrive_user_may_read_the_dead_letters_and_write_their_topic_and_nothing_else(
+    projects: dict[str, Path],
+) -> None:
+    for example, project in projects.items():
+        tables = json.loads((project / "flink" / "dead_letters.json").read_text())["tables"]
+        users = {
+            u["metadata"]["name"]: u
+            for u in YAML(typ="safe").load_all((project / "k8s/kafka/users.yaml").read_text())
+            if u
+        }
+        redrivable = [t for t in tables if t["blocked"] is None]
+        found = [u for name, u in users.items() if name.endswith("-redrive")]
+        assert len(found) == (1 if redrivable else 0), example
+        if not redrivable:
+            assert all(t["blocked"] for t in tables), example  # every table says why its events cannot go back
+            continue
+        acls = {(a["resource"]["type"], a["resource"].get("name", "")): set(a["operations"])
+                for a in found[0]["spec"]["authorization"]["acls"]}  # fmt: skip
+        want: dict[tuple[str, str], set[str]] = {("cluster", ""): {"IdempotentWrite"}}
+        for t in redrivable:
+            want[("topic", t["dead_letter_topic"])] = {"Read", "Describe"}
+            want[("topic", t["topic"])] = {"Write", "Describe"}
+            want[("group", t["group"])] = {"Read"}
+            want[("transactionalId", t["transactional_id"])] = {"Write", "Describe"}
+        assert acls == want, example

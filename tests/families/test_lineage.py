@@ -102,7 +102,8 @@ def test_each_step_names_the_tables_it_reads_and_writes() -> None:
     tree = _tree(HELLO.read_text(encoding="utf-8"))
     jobs = json.loads(tree["lineage/jobs.json"])
     steps = {s["step"]: s for s in jobs["steps"]}
-    assert set(steps) == {"ingest", "transform", "quality"}  # synthesize makes stand-ins, not a job
+    # synthesize makes stand-ins, not a job; an orchestrated run ingests per source (task ingest_shop)
+    assert set(steps) == {"ingest", "transform", "quality", "ingest_shop"}
 
     def names(step: str, side: str) -> list[tuple[str, str]]:
         return [(d["store"], d["name"]) for d in steps[step][side]]
@@ -111,6 +112,8 @@ def test_each_step_names_the_tables_it_reads_and_writes() -> None:
     assert names("ingest", "inputs") == [("postgres://shop", "orders")]
     assert names("ingest", "outputs") == [("warehouse", "raw_shop.orders")]
     assert names("ingest", "optional") == [("warehouse", "raw_shop.orders__dead_letter")]
+    for side in ("inputs", "outputs", "optional"):  # the only source: its task's job reads and writes the same
+        assert names("ingest_shop", side) == names("ingest", side)
     assert names("transform", "inputs") == [("warehouse", "raw_shop.orders")]
     assert names("transform", "outputs") == [("warehouse", "staging.stg_shop__orders")]
     assert names("quality", "inputs") == [("warehouse", "staging.stg_shop__orders")]
@@ -191,3 +194,23 @@ def test_a_failed_step_emits_fail_events_that_validate(tmp_path: Path, batch_pyt
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+def test_an_orchestrated_runs_ingest_jobs_split_the_ingest_step_per_source() -> None:
+    """One job per batch source (the DAG's task group, the flow's task run `ingest_<source>`), each
+    writing exactly its source's landed tables (`raw_<source>`), together the ingest step's."""
+    split = 0
+    for spec in sorted((REPO / "specs").glob("*.yaml")):
+        tree = _tree(spec.read_text(encoding="utf-8"))
+        steps = {s["step"]: s for s in json.loads(tree["lineage/jobs.json"])["steps"]}
+        if "ingest" not in steps:
+            continue
+        per_source = {k: s for k, s in steps.items() if k.startswith("ingest_")}
+        assert per_source, spec.stem
+        landed = sorted(d["name"] for d in steps["ingest"]["outputs"])
+        assert sorted(d["name"] for s in per_source.values() for d in s["outputs"]) == landed, spec.stem
+        for step, job in per_source.items():
+            schema = "raw_" + step.removeprefix("ingest_")
+            assert {d["name"].split(".")[0] for d in job["outputs"]} == {schema}, (spec.stem, step)
+        split += len(per_source) > 1
+    assert split, "no example with two batch sources: the split judged nothing"

@@ -6,6 +6,7 @@ PrometheusRule of a Kubernetes deployment passes the Prometheus Operator's CRD s
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -409,3 +410,56 @@ def test_grafana_false_writes_no_dashboard(tmp_path: Path) -> None:
     spec = variant(tmp_path, "hello", "latency: 1h\n", "latency: 1h\nmonitoring: {grafana: false}\n")
     files = generated(spec)
     assert RULES in files and not [p for p in files if p.startswith("monitoring/grafana/")]
+
+
+PROMETHEUS_CONFIG = "monitoring/prometheus/prometheus.yml"
+
+
+def test_every_examples_local_prometheus_config_passes_promtool_check_config(
+    examples: dict[str, dict[str, str]], tmp_path: Path
+) -> None:
+    """`promtool check config` on each generated prometheus.yml, its rules.yml beside it (one call)."""
+    paths = []
+    for name, files in examples.items():
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "prometheus.yml").write_text(files[PROMETHEUS_CONFIG], encoding="utf-8")
+        (folder / "rules.yml").write_text(files[RULES], encoding="utf-8")
+        paths.append(f"{name}/prometheus.yml")
+    done = promtool.run("check", "config", *paths, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("is valid prometheus config file syntax") == len(paths), done.stdout + done.stderr
+    assert done.stdout.count("SUCCESS: 1 rule files found") == len(paths), done.stdout  # the rules are loaded
+
+
+def test_compose_runs_prometheus_over_the_local_runs_metrics_textfile_for_grafana(
+    examples: dict[str, dict[str, str]],
+) -> None:
+    """node_exporter's textfile collector reads the folder the local run writes its metrics to
+    (monitoring/metrics.json), Prometheus scrapes it and loads the generated rules, Grafana's
+    datasource is that Prometheus."""
+    judged = 0
+    for name, files in examples.items():
+        services = yaml.safe_load(files["compose.yaml"])["services"]
+        prometheus = services["prometheus"]
+        mounts = dict(v.rsplit(":", 1)[0].split(":", 1) for v in prometheus["volumes"])
+        assert {"./" + PROMETHEUS_CONFIG, "./" + RULES} <= set(mounts), name
+        assert mounts["./" + PROMETHEUS_CONFIG] == "/etc/prometheus/prometheus.yml", name
+        config = yaml.safe_load(files[PROMETHEUS_CONFIG])
+        rules_in_container = str(Path(mounts["./" + PROMETHEUS_CONFIG]).parent / config["rule_files"][0])
+        assert mounts["./" + RULES] == rules_in_container, name
+        datasource = yaml.safe_load(files["monitoring/grafana/provisioning/datasources/prometheus.yaml"])
+        url = datasource["datasources"][0]["url"]
+        assert url == f"http://prometheus:{prometheus['ports'][0].rsplit(':', 1)[1]}", name
+        if "monitoring/metrics.json" not in files:
+            continue
+        textfile = json.loads(files["monitoring/metrics.json"])["textfile"]
+        exporter = services["node-exporter"]
+        [mount] = exporter["volumes"]
+        host, container = mount.rsplit(":", 1)[0].split(":", 1)
+        assert host == "./" + str(Path(textfile).parent), name
+        assert f"--collector.textfile.directory={container}" in exporter["command"], name
+        targets = [t for job in config["scrape_configs"] for c in job["static_configs"] for t in c["targets"]]
+        assert "node-exporter:9100" in targets and "node-exporter" in prometheus["depends_on"], name
+        judged += 1
+    assert judged, "no example with a batch layer's metrics textfile"

@@ -19,6 +19,7 @@ from ruamel.yaml import YAML
 from pipegen.pipeline import prepare
 from pipegen.plan.plan import make_plan
 from pipegen.spec.model import Orchestrator
+from tests.families import orchestrated_lineage
 from tests.families.expected_orchestration import EXPECTED
 from tests.families.orchestration import (
     INGEST,
@@ -323,3 +324,29 @@ def test_the_generated_projects_flow_test_passes_under_pytest(tmp_path: Path, pr
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "3 passed" in done.stdout
+
+
+@pytest.mark.judge
+def test_the_flow_runs_tasks_emit_the_local_runs_openlineage_events(flow_runs: dict[str, Any]) -> None:
+    """The flow runs as OpenLineage events, valid against the schemas, the flow run the parent of one
+    job per task run: the quick-start's ingest_shop writes the rows the stand-in holds, transform the
+    staging model; the retried extraction is a FAIL, then a run that completes; the failing run ends
+    in FAIL, its transform's step in FAIL."""
+    result, root = flow_runs["hello"], flow_runs["hello"]["project"]
+    ended = orchestrated_lineage.check(root, "hello", {"ingest_shop", "transform", "quality"}, True)
+    rows, _ = stand_in_orders(root)
+    assert orchestrated_lineage.row_counts(ended["ingest_shop"]) == {"raw_shop.orders": rows}
+    assert orchestrated_lineage.names(ended["transform"]["outputs"]) == {"staging.stg_shop__orders"}
+    assert set(by_task(result)) - {"synthesize"} == set(ended)
+
+    shop = flow_runs["shop"]["project"]
+    ended = orchestrated_lineage.check(shop, "shop", {"ingest_app", "transform", "quality"}, True)
+    ingest = [e["eventType"] for e in orchestrated_lineage.read_events(shop / orchestrated_lineage.EVENTS)
+              if e["job"]["name"] == "shop.ingest_app"]  # fmt: skip
+    assert ingest == ["START", "FAIL", "START", "COMPLETE"]  # the extraction that fails once, retried
+    want = {f"raw_app.{t}": rows_between(shop, t, "2026-01-10", "2026-01-11") for t in ("customers", "orders")}
+    assert orchestrated_lineage.row_counts(ended["ingest_app"]) == want
+
+    failing = flow_runs[FAILING]["project"]
+    ended = orchestrated_lineage.check(failing, FAILING, {"ingest_app", "transform"}, False)
+    assert (ended["ingest_app"]["eventType"], ended["transform"]["eventType"]) == ("COMPLETE", "FAIL")

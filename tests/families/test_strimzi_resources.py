@@ -6,13 +6,15 @@ secrets readable only by the Connect pods."""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
 import pytest
+from ruamel.yaml import YAML
 
 from pipegen.pipeline import families_for, prepare, render_tree
-from tests.conftest import example_specs
+from tests.conftest import SPECS, example_specs
 from tests.families.cdc_specs import SYSTEMS, cdc_spec, render
 from tests.judges.crds import CrdCatalog, load_resources, shared_crds_dir
 from tests.judges.kubernetes import failures, is_core
@@ -188,3 +190,50 @@ def test_kafka_docs_list_every_topic_and_acl(tmp_path: Path) -> None:
             user["spec"]["authorization"]["acls"]
         )
     assert "group `shop-app-cdc-schemahistory`" in doc  # Debezium's schema history consumer group
+
+
+def _iot_on_the_pipelines_cluster(tmp_path: Path) -> Path:
+    """iot_lambda with its Kafka source moved onto the project's cluster (no `bootstrap_servers`) and a
+    second source reading the same topic: the cluster has topic auto-creation off and simple authorization."""
+    yaml = YAML()
+    doc = yaml.load((SPECS / "iot_lambda.yaml").read_text(encoding="utf-8"))
+    sensors = doc["sources"][0]
+    del sensors["connection"]["bootstrap_servers"]
+    twin = copy.deepcopy(sensors)
+    twin["name"] = "sensors_twin"
+    doc["sources"].append(twin)
+    for job in (*doc["transforms"].get("marts", ()), *doc["transforms"]["streams"]):
+        if job["from"] == "readings":
+            job["from"] = "sensors.readings"  # no longer one source's alone
+    out = tmp_path / "pipegen.yaml"
+    with out.open("w", encoding="utf-8") as fh:
+        yaml.dump(doc, fh)
+    return out
+
+
+def test_a_stream_topic_read_from_the_pipelines_cluster_is_declared_once_and_granted_read_only(
+    tmp_path: Path,
+) -> None:
+    ready = prepare(_iot_on_the_pipelines_cluster(tmp_path))
+    files = render_tree(ready.spec, ready.plan)
+    topics = [t["spec"] for t in by_kind(files, "KafkaTopic")]
+    readings = [t for t in topics if t["topicName"] == "readings"]  # the spec's topic name, as written
+    assert len(readings) == 1  # two sources read it: one KafkaTopic
+    assert readings[0]["config"]["cleanup.policy"] == "delete"
+    assert "'topic' = 'readings'" in "".join(t for p, t in files.items() if p.startswith("flink/sql/"))
+    users = {u["metadata"]["name"]: acl_ops(u) for u in by_kind(files, "KafkaUser")}
+    assert users["iot-lambda-flink"][("topic", "readings")] == {"Read", "Describe"}
+    assert not any(("topic", "readings") in ops for name, ops in users.items() if name != "iot-lambda-flink")
+
+
+def test_a_faker_stream_is_read_from_its_own_declared_topic_and_an_external_clusters_topic_is_not_declared() -> None:
+    for example, topic, declared in (
+        ("azure_playground", "azure_playground.clickstream.page_views", True),  # Faker: pipegen's own topic
+        ("iot_lambda", "readings", False),  # the source's `bootstrap_servers`: its own cluster
+    ):
+        ready = prepare(SPECS / f"{example}.yaml")
+        files = render_tree(ready.spec, ready.plan)
+        assert f"'topic' = '{topic}'" in "".join(t for p, t in files.items() if p.startswith("flink/sql/"))
+        names = {t["spec"]["topicName"] for t in by_kind(files, "KafkaTopic")}
+        flink = next(acl_ops(u) for u in by_kind(files, "KafkaUser") if u["metadata"]["name"].endswith("-flink"))
+        assert (topic in names) is declared and (("topic", topic) in flink) is declared, example

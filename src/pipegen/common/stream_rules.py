@@ -16,11 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pipegen.plan.names import snake
+from pipegen.plan.names import Names, snake
 from pipegen.render.flinksql import quote
 from pipegen.spec import rulekinds
 from pipegen.spec.index import SpecIndex, TableRef
-from pipegen.spec.model import ColumnRules, Ingestion, Severity, Spec
+from pipegen.spec.model import ColumnRules, Ingestion, MessageFormat, Severity, Spec
 
 SEVERITY = {Severity.ERROR: "critical", Severity.WARN: "warning"}  # as the GX suites say it
 _RUNNER_VAR = "${"
@@ -130,3 +130,24 @@ def quarantine_predicate(rules: list[EventRule], column_sql: Callable[[str], str
     if not critical:
         return None
     return "NOT (" + " OR ".join(critical) + ")"
+
+
+def redrive_blocker(ref: TableRef, names: Names) -> str | None:
+    """Why pipeline/redrive.py cannot send a streamed table's dead letters back to the topic it is
+    read from (None: it can). The dead letters are the events as JSON; a redrive writes them to that
+    topic on the pipeline's cluster, where the quality jobs check them again."""
+    ds = names.dataset(ref.source.name, ref.dataset.name)
+    if ref.source.ingestion == Ingestion.CDC:
+        return "a CDC table's topic holds Debezium change events: re-capture the rows instead (an incremental snapshot)"
+    if not ds.on_pipeline_cluster:
+        return "its topic is on the source's own cluster or service, which the pipeline does not write to"
+    if ref.dataset.format not in (None, MessageFormat.JSON):
+        return f"its topic's records are {ref.dataset.format.value}, the dead letters JSON"
+    return None
+
+
+def dead_letter_tables(spec: Spec, names: Names) -> list[tuple[TableRef, str | None]]:
+    """The streamed tables the flink family dead-letters (per-event rules), each with its
+    `redrive_blocker`."""
+    index = SpecIndex(spec)
+    return [(ref, redrive_blocker(ref, names)) for ref in streamed_tables(spec, index) if event_rules(spec, ref)]

@@ -8,14 +8,16 @@ Conventions (docs/families.md, "Names"):
 - staging model `stg_<source>__<table>`; marts keep their name; schemas `staging`, `marts`
 - dead-letter table `<table>__dead_letter`, quarantine table `<table>__quarantine` (a mart's: `<mart>__quarantine`)
 - GX suite parameters `fk__<suite>__<column>`, `freshness__<suite>__<warn|error>` (gx_parameter)
-- Kafka topic `<pipeline>.<source>.<table>`, dead-letter topic `<topic>.dlq`,
-  validation events `<pipeline>.quality.events` (or the spec's `quality.events.topic`)
+- Kafka topic `<pipeline>.<source>.<table>`, dead-letter topic `<topic>.dlq`; the topic stream jobs
+  read (`read_topic`): that one when pipegen owns it (CDC, a Faker stream), else the source's own as the
+  spec names it; validation events `<pipeline>.quality.events` (or the spec's `quality.events.topic`)
 - lake tables (bronze, silver) `<source>__<table>`, silver's rejected rows `<source>__<table>__rejected`;
   gold tables keep the mart's name
 - Flink table `<source>__<table>` (a CDC table's raw changelog `<source>__<table>__changes`); Flink
   job `<pipeline>__<job>`, its sink table `<job>`, helper views `<job>__history`, `<job>__input`
 - Flink quality jobs per streamed table (StreamQualityNames): `<pipeline>__<source>__<table>__dead_letters`
-  and `…__validation`, views `<source>__<table>__checks`, `__windows`, `__outcomes`
+  and `…__validation`, views `<source>__<table>__checks`, `__windows`, `__outcomes`; the dead letters'
+  redrive (group and transactional id) `…__dead_letters__redrive`, its KafkaUser `<cluster>-redrive`
 - replay versions (ReplayNames): `<name>__v<N>` (job, sink, topic, consumer group, path), `<k8s-name>-v<N>`
 - compose.yaml services: a source's database `<source>-db`, the broker `kafka`, Kafka Connect `connect`
 - Kubernetes objects: DNS-1123 labels (<= 63 characters, a stable hash suffix when cut)
@@ -58,7 +60,7 @@ from pipegen.plan.idents import (
     short_hash,
 )
 from pipegen.safe import Ident
-from pipegen.spec.model import Cloud, Ingestion, Spec
+from pipegen.spec.model import Cloud, Ingestion, Source, SourceType, Spec
 from pipegen.spec.snakecase import snake
 
 __all__ = [  # the naming layer: its own names and the rules it re-exports (idents, envnames)
@@ -119,6 +121,8 @@ class DatasetNames:
     flink_table: Ident
     k8s_name: Ident
     columns: tuple[tuple[str, Ident], ...]  # spec column name -> landed column name
+    read_topic: str  # the topic stream jobs read (a Kafka source's own name as written: case kept)
+    on_pipeline_cluster: bool  # read_topic is on the project's Kafka cluster: the kafka family declares and grants it
 
     @property
     def lake_table(self) -> Ident:
@@ -195,6 +199,7 @@ class StreamQualityNames:
     checks_view: Ident  # `<source>__<table>__checks`: each event's rule outcomes
     windows_view: Ident  # `<source>__<table>__windows`: events and failures per rule per window
     outcomes_view: Ident  # `<source>__<table>__outcomes`: run id, window end, failed rules per window
+    redrive: Ident  # `<dead_letters job>__redrive`: consumer group and transactional id of pipeline/redrive.py
 
 
 @dataclass(frozen=True)
@@ -252,6 +257,7 @@ class KafkaNames:
     flink_user: Ident  # KafkaUser of the Flink jobs
     flink_clients: Ident  # prefix of every Flink job's consumer group and transactional id: `<pipeline>__`
     quality_user: Ident  # KafkaUser of the quality step's event producer
+    redrive_user: Ident  # KafkaUser of the stream dead letters' redrive (pipeline/redrive.py)
     node_pools: tuple[Ident, Ident]  # KafkaNodePool names: controllers, brokers
 
 
@@ -406,11 +412,23 @@ def _flink_job(pipeline: str, job: str) -> Ident:
     return Ident(FLINK_JOB_PREFIX.format(pipeline=pipeline) + job)
 
 
-def _dataset_names(pipeline: str, source: str, dataset: str, columns: list[str]) -> DatasetNames:
-    src, table = snake(source), snake(dataset)
+def _read_topic(source: Source, dataset: str, topic: str) -> tuple[str, bool]:
+    """(the topic stream jobs read a dataset from, whether it is on the project's cluster): pipegen's own
+    topic for a CDC table or a Faker stream; a Kafka source's topic as written, on the project's cluster
+    unless the source names its `bootstrap_servers`; other stream systems' (Event Hubs, Kinesis) elsewhere."""
+    if source.ingestion == Ingestion.BATCH:
+        return topic, False
+    if source.ingestion == Ingestion.CDC or source.type == SourceType.FAKER:
+        return topic, True
+    return dataset, source.type == SourceType.KAFKA and source.connection.bootstrap_servers is None
+
+
+def _dataset_names(pipeline: str, source: Source, dataset: str, columns: list[str]) -> DatasetNames:
+    src, table = snake(source.name), snake(dataset)
     topic = f"{pipeline}.{src}.{table}"
+    read_topic, on_pipeline_cluster = _read_topic(source, dataset, topic)
     return DatasetNames(
-        source=source,
+        source=source.name,
         dataset=dataset,
         ref=Ident(f"{src}.{table}"),
         raw_schema=Ident(f"raw_{src}"),
@@ -423,6 +441,8 @@ def _dataset_names(pipeline: str, source: str, dataset: str, columns: list[str])
         flink_table=Ident(f"{src}__{table}"),
         k8s_name=dns_name(f"{pipeline}-{src}-{table}"),
         columns=tuple((c, Ident(snake(c))) for c in columns),
+        read_topic=read_topic,
+        on_pipeline_cluster=on_pipeline_cluster,
     )
 
 
@@ -432,7 +452,7 @@ def names(spec: Spec) -> Names:
     rule = BUCKET_RULES[spec.cloud]
     namespace = spec.deploy.kubernetes.namespace or pipeline
     datasets = tuple(
-        _dataset_names(pipeline, s.name, d.name, [c.name for c in d.columns])
+        _dataset_names(pipeline, s, d.name, [c.name for c in d.columns])
         for s in spec.sources
         for d in (*s.tables, *s.topics)
     )
@@ -498,6 +518,7 @@ def _stream_quality_names(pipeline: str, ds: DatasetNames, events_topic: Ident) 
         checks_view=Ident(f"{ds.flink_table}__checks"),
         windows_view=Ident(f"{ds.flink_table}__windows"),
         outcomes_view=Ident(f"{ds.flink_table}__outcomes"),
+        redrive=_flink_job(pipeline, f"{ds.flink_table}__dead_letters__redrive"),
     )
 
 
@@ -546,6 +567,7 @@ def _kafka_names(pipeline: str) -> KafkaNames:
         flink_user=Ident(f"{cluster}-flink"),
         flink_clients=Ident(FLINK_JOB_PREFIX.format(pipeline=pipeline)),  # every flink_job starts with it (and replays)
         quality_user=Ident(f"{cluster}-quality"),
+        redrive_user=Ident(f"{cluster}-redrive"),
         node_pools=(Ident(f"{cluster}-controllers"), Ident(f"{cluster}-brokers")),
     )
 

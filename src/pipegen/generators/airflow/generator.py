@@ -124,6 +124,7 @@ def dag_context(ctx: GenContext) -> dict[str, Any]:
         "secret_fields": True,
         "on_failure": channels(spec, "failure"),
         "on_success": channels(spec, "success"),
+        "lineage": spec.monitoring.lineage.enabled,  # the lineage family's pipeline/lineage.py
         "smtp_host": names.env.smtp.host,  # docs: where an email channel's server is named
         "upstreams": upstreams(spec),
         "first": list(layers[0]) if layers else [],

@@ -7,8 +7,8 @@ project family from every family's contribution) and `make up` / `make down`.
 - a Kafka broker in KRaft mode (`kafka`) when the plan has Kafka topics;
 - Kafka Connect with the Debezium plugins (`connect`) when a source is captured.
 Every service that needs another waits for it to be healthy. Grafana (with the generated dashboards
-provisioned) is the monitoring family's contribution; Flink, Prometheus and the orchestrator are not
-in it yet (issue 21).
+provisioned), Prometheus and node_exporter are the monitoring family's contribution; Flink and the
+orchestrator are not in it yet (issue 21).
 """
 
 from __future__ import annotations

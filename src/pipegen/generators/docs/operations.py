@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipegen.common.stream_rules import dead_letter_tables
 from pipegen.generators.base import GenContext
 from pipegen.plan.cloudnames import environments
 from pipegen.plan.components import Kind
@@ -35,6 +36,12 @@ def operations_context(ctx: GenContext) -> dict[str, Any]:
         "quarantine": [f"{d.raw_schema}.{d.quarantine_table}" for d in datasets] if "gx" in ctx.families else [],
         "dlq_topics": sorted({str(q.dead_letters.output_topic) for q in names.stream_quality})
         if Kind.FLINK_JOBS in kinds
+        else [],
+        # the flink family's redrive of the stream dead letters (its `stream-redrive` target): table -> why not
+        "redrive": [
+            {"table": f"{r.source.name}.{r.dataset.name}", "blocked": b} for r, b in dead_letter_tables(spec, names)
+        ]
+        if "stream-redrive" in targets
         else [],
         "secrets": sorted(v.name for v in ctx.shared.env if v.secret and v.name != names.env.grafana_password),
         "kafka": Kind.KAFKA_TOPICS in kinds,

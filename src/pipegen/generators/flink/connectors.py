@@ -121,7 +121,7 @@ def source_options(rel: Relation, job: StreamJobNames) -> dict[str, str]:
     if options["connector"] == "kinesis":
         options.update(kinesis_options(rel.ref.source.connection, job))
     else:
-        options.update({"topic": rel.ref.dataset.name, **_consumer(job)})
+        options.update({"topic": rel.names.read_topic, **_consumer(job)})  # a Faker stream: its own topic
         options.update(_brokers(rel.ref.source.type, rel.ref.source.connection))
         options.update(_eventhubs_login(rel.ref.source.type, rel.ref.source.connection))
         options.update(client_properties(rel.ref.source.connection))

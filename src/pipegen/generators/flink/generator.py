@@ -23,6 +23,7 @@ from typing import Any
 from pipegen.common.stream_rules import EventRule, event_rules, streamed_tables
 from pipegen.common.synthetic_tables import START, config_name, seed_and_locale, table_config
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
+from pipegen.generators.flink import redrive
 from pipegen.generators.flink.builder import JobBuilder, JobSql
 from pipegen.generators.flink.options import Settings, settings_for
 from pipegen.generators.flink.quality import WINDOW_SECONDS, build_quality_jobs
@@ -158,8 +159,14 @@ class FlinkGenerator:
                 ),
                 *option_variables([*build_jobs(ctx), *quality]),
             ),
-            make_targets=(*LOCAL_TARGETS, *replay_targets(replayed), EXPLAIN_TARGET),
+            make_targets=(
+                *LOCAL_TARGETS,
+                *replay_targets(replayed),
+                EXPLAIN_TARGET,
+                *(redrive.TARGETS if quality else ()),
+            ),
             run_steps=(STREAM_STEP,),
+            requirements=redrive.REQUIREMENTS if quality else (),  # pipeline/redrive.py
         )
 
     def render(self, ctx: GenContext) -> Files:
@@ -178,6 +185,9 @@ class FlinkGenerator:
         )
         for name in RUNTIME:
             files[f"pipeline/{name}"] = static(f"flink/{name}")
+        if quality:  # the dead letters' redrive
+            files[redrive.CONFIG] = json.dumps(redrive.dead_letters_config(ctx), indent=2, sort_keys=True) + "\n"
+            files[f"pipeline/{redrive.MODULE}"] = static(f"flink/{redrive.MODULE}")
         files["requirements-flink.txt"] = render(
             "flink/requirements-flink.txt.j2", {"pins": [trusted(p) for p in FLINK_REQUIREMENTS]}
         )

@@ -10,7 +10,8 @@ from pipegen.plan.components import Kind
 FAMILY = Declaration(
     tag="kafka",
     description=(
-        "Kafka on Strimzi (v1): KRaft cluster and node pools, topics per CDC table / dead letters / events "
+        "Kafka on Strimzi (v1): KRaft cluster and node pools, topics per CDC table / stream read from it / "
+        "dead letters / events "
         "(partitions from the plan), "
         "users with least-privilege ACLs, Kafka Connect with the Debezium plugins"
     ),

@@ -6,10 +6,12 @@ Writes under `k8s/kafka/`:
   authorization, replication and transaction-log settings for exactly-once, no topic
   auto-creation (topics are declared);
 - `topics.yaml`: a `KafkaTopic` per role (`TOPIC_ROLES`): per CDC table (compacted,
-  partitions from the plan's capacity figures), per streaming dataset its dead-letter topic
-  (retained), the validation-events topic (retained), each connector's schema history and
-  heartbeat topics, and the Connect workers' storage topics;
-- `users.yaml`: one `KafkaUser` per component with least-privilege ACLs (`acls_for`);
+  partitions from the plan's capacity figures), per stream dataset read from this cluster (a Faker
+  stream, a Kafka source without `bootstrap_servers`: `DatasetNames.read_topic`) its topic, per
+  streaming dataset its dead-letter topic (retained), the validation-events topic (retained), each
+  connector's schema history and heartbeat topics, and the Connect workers' storage topics;
+- `users.yaml`: one `KafkaUser` per component with least-privilege ACLs (`acls_for`; the stream
+  dead letters' redrive: `redrive_acls`);
 - `connect.yaml` (when there are CDC sources): the `KafkaConnect` that builds an image with
   the Debezium plugins the connectors need, exactly-once source support, Strimzi's Kubernetes
   config providers for the connectors' secret references; `connect-rbac.yaml`: the Role that
@@ -24,6 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from pipegen.common.stream_rules import dead_letter_tables
 from pipegen.generators.base import Contribution, Files, GenContext
 from pipegen.plan.capacity import KAFKA_REPLICATION
 from pipegen.plan.cdc import DEBEZIUM_VERSION, KAFKA_VERSION, Connector, Runtime, connectors, worker_providers
@@ -52,6 +55,7 @@ TOPIC_ROLES: dict[str, TopicRole] = {
     # the latest change per key is kept forever: a new consumer can rebuild a table's state
     "cdc": TopicRole("compact", None, None,
                      (("min.compaction.lag.ms", "3600000"), ("delete.retention.ms", str(DAY_MS)))),
+    "stream": TopicRole("delete", None, None),  # a stream source's topic on this cluster: the broker's retention
     "dead-letter": TopicRole("delete", 14 * DAY_MS, None),
     "events": TopicRole("delete", 30 * DAY_MS, 3),
     "schema-history": TopicRole("delete", -1, 1),  # Debezium requires one partition, kept forever
@@ -179,6 +183,8 @@ def topics(ctx: GenContext) -> list[Topic]:
             count = ctx.plan.capacity.topic_partitions(f"{source.name}.{dataset.name}")
             if source.ingestion == Ingestion.CDC:
                 out.append(Topic(str(n.topic), "cdc", count))
+            elif n.on_pipeline_cluster:
+                out.append(Topic(n.read_topic, "stream", count))
             out.append(Topic(str(n.dead_letter_topic), "dead-letter", count))
     for c in plan_connectors(ctx):
         if c.system.historized:
@@ -191,7 +197,10 @@ def topics(ctx: GenContext) -> list[Topic]:
             Topic(str(kafka.connect_offsets), "connect-offsets", 0),
             Topic(str(kafka.connect_status), "connect-status", 0),
         ]
-    return out
+    unique: dict[str, Topic] = {}
+    for t in out:  # one per name: two Kafka sources may read one topic
+        unique.setdefault(t.name, t)
+    return list(unique.values())
 
 
 def kafka_topic(ctx: GenContext, topic: Topic, k8s_name: str) -> dict[str, Any]:
@@ -229,6 +238,7 @@ def acls_for(ctx: GenContext) -> dict[str, list[dict[str, Any]]]:
     all_topics = topics(ctx)
     cdc = [t.name for t in all_topics if t.role == "cdc"]
     dlq = [t.name for t in all_topics if t.role == "dead-letter"]
+    read = [t.name for t in all_topics if t.role in ("cdc", "stream")]
     users: dict[str, list[dict[str, Any]]] = {}
     connectors_ = plan_connectors(ctx)
     if connectors_:
@@ -248,7 +258,7 @@ def acls_for(ctx: GenContext) -> dict[str, list[dict[str, Any]]]:
     streams = [str(s.output_topic) for s in names.streams if s.job in kafka_sinks(ctx)]
     if "flink" in ctx.families:
         users[str(kafka.flink_user)] = [
-            *[_acl("topic", t, ["Read", "Describe"]) for t in cdc],
+            *[_acl("topic", t, ["Read", "Describe"]) for t in read],
             *[_acl("topic", t, ["Write", "Describe"]) for t in [*dlq, *streams]],
             _acl("topic", str(names.events_topic), ["Write", "Describe"]),  # the quality jobs' validation events
             # group.id and sink.transactional-id-prefix of every Flink job (and replay version) are its flink_job
@@ -256,12 +266,38 @@ def acls_for(ctx: GenContext) -> dict[str, list[dict[str, Any]]]:
             _acl("transactionalId", str(kafka.flink_clients), ["Write", "Describe"], "prefix"),
             _acl("cluster", "", ["IdempotentWrite"]),
         ]
+    redrive = redrive_acls(ctx)
+    if redrive:
+        users[str(kafka.redrive_user)] = redrive
     if "gx" in ctx.families or ctx.spec.quality.events.sink.value == "kafka":
         users[str(kafka.quality_user)] = [
             _acl("topic", str(names.events_topic), ["Write", "Describe"]),
             _acl("cluster", "", ["IdempotentWrite"]),
         ]
     return users
+
+
+def redrive_acls(ctx: GenContext) -> list[dict[str, Any]]:
+    """The stream dead letters' redrive (the flink family's pipeline/redrive.py): per table whose dead
+    letters can go back, read its `.dlq` topic as its own consumer group and write the topic its
+    events are read from in transactions of its own id; nothing without such a table."""
+    if "flink" not in ctx.families:
+        return []
+    names, out = ctx.plan.names, []
+    for ref, blocker in dead_letter_tables(ctx.spec, names):
+        if blocker is not None:
+            continue
+        ds, redrive = (
+            names.dataset(ref.source.name, ref.dataset.name),
+            names.quality_jobs(ref.source.name, ref.dataset.name).redrive,
+        )
+        out += [
+            _acl("topic", str(ds.dead_letter_topic), ["Read", "Describe"]),
+            _acl("topic", ds.read_topic, ["Write", "Describe"]),
+            _acl("group", str(redrive), ["Read"]),
+            _acl("transactionalId", str(redrive), ["Write", "Describe"]),
+        ]
+    return [*out, _acl("cluster", "", ["IdempotentWrite"])] if out else []
 
 
 def kafka_sinks(ctx: GenContext) -> set[str]:

@@ -5,7 +5,10 @@
 - `docs/lineage.md`: what is emitted, where it goes, how to look at it, what is not covered;
 - the shared runtime module `pipeline/lineage.py` (templates/runtime/lineage.py) emits the events
   through openlineage-python: `pipeline/run.py` wraps every step of the local run in a START and a
-  COMPLETE or FAIL event (children of one run of the pipeline), into `lineage/events.jsonl`.
+  COMPLETE or FAIL event (children of one run of the pipeline), into `lineage/events.jsonl`; the
+  Airflow DAG's and the Prefect flow's tasks do the same per task (`run_step`, `run_event`: the
+  pipeline's run is the DAG run or flow run, its id derived from the orchestrator's), the ingestion
+  one job per source (`jobs.source_steps`).
 
 Off (nothing contributed or written) with `monitoring.lineage.enabled: false`.
 """
@@ -15,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext
-from pipegen.generators.lineage.jobs import WAREHOUSE, datasets, steps
+from pipegen.generators.lineage.jobs import WAREHOUSE, datasets, source_steps, steps
 from pipegen.plan.names import ENV
 from pipegen.render.env import render
 from pipegen.render.jsondoc import json_doc
@@ -64,6 +67,8 @@ class LineageGenerator:
         if not spec.monitoring.lineage.enabled:
             return {}
         jobs = steps(ctx.shared.run_steps, datasets(spec, ctx.plan))
+        if any(j["module"] == "pipeline.ingest" for j in jobs):
+            jobs += source_steps(spec, ctx.plan)
         namespace = spec.monitoring.lineage.namespace or str(ctx.plan.names.pipeline)
         warehouse = warehouse_namespace(spec)
         config = {

@@ -9,8 +9,10 @@ Naming (docs/lineage.md of the generated project):
 
 A step is known by its module (`python -m pipeline.<module>`): ingest (sources -> raw tables),
 transform (raw tables -> staging models and marts), quality (what it validates -> quarantine
-tables). Other steps (the lake, the stream side) emit run events with the datasets they do
-not name left out, and the docs say so."""
+tables). An orchestrated run (the Airflow DAG, the Prefect flow) ingests one source per task: its
+jobs `ingest_<source>` (`source_steps`) read and write that source's datasets only. Other steps
+(the lake, the stream side) emit run events with the datasets they do not name left out, and the
+docs say so."""
 
 from __future__ import annotations
 
@@ -42,12 +44,12 @@ def _table(schema: str, table: str, fields: list[list[str]] | None = None) -> di
 Parts = dict[str, list[dict[str, Any]]]
 
 
-def datasets(spec: Spec, plan: Plan) -> Parts:
+def datasets(spec: Spec, plan: Plan, sources: tuple[int, ...] | None = None) -> Parts:
     """The run's datasets by role: sources, raw (landed), dead (dead letters), staging, marts, and
-    the quarantine tables of staged tables and of marts."""
+    the quarantine tables of staged tables and of marts (`sources`: those batch sources' only)."""
     names = plan.names
     parts: Parts = {k: [] for k in ("sources", "raw", "dead", "staging", "marts", "q_staging", "q_marts")}
-    for i in plan.graph.batch_sources:
+    for i in plan.graph.batch_sources if sources is None else sources:
         source = spec.sources[i]
         for d in (*source.tables, *source.topics):
             n = names.dataset(source.name, d.name)
@@ -91,6 +93,18 @@ def _datasets_of(argv: tuple[str, ...], p: Parts, gated: bool) -> dict[str, Any]
         kinds = {"staging": ("staging",), "marts": ("marts",)}.get(stage, ("staging", "marts"))
         return _job(p, kinds, (), tuple(f"q_{k}" for k in kinds))
     return _job(p, (), (), ())
+
+
+def source_steps(spec: Spec, plan: Plan) -> list[dict[str, Any]]:
+    """An orchestrated run's ingest jobs, one per batch source (the DAG's task group, the flow's task
+    run `ingest_<source>`): what that source's load reads and writes."""
+    out = []
+    for i in plan.graph.batch_sources:
+        name = spec.sources[i].name
+        found = _job(datasets(spec, plan, (i,)), ("sources",), ("raw",), ("dead",))
+        step = {"step": str(plan.names.source_task(name)), "module": "pipeline.ingest"}
+        out.append({**step, "description": f"extract-load source {name} (an orchestrated run's task)", **found})
+    return out
 
 
 def steps(run_steps: tuple[RunStep, ...], parts: Parts) -> list[dict[str, Any]]:

@@ -12,7 +12,8 @@ FAMILY = Declaration(
     tag="monitoring",
     description=(
         "metrics the local run writes (prometheus_client textfile), Prometheus recording rules and alerts "
-        "(PrometheusRule on Kubernetes), a runbook per alert, Grafana dashboards (and Grafana in compose.yaml)"
+        "(PrometheusRule on Kubernetes), a runbook per alert, Grafana dashboards "
+        "(and Grafana, Prometheus over the local textfile, node_exporter in compose.yaml)"
     ),
     needs=(Kind.METRICS_ALERTS,),
     generator=GENERATOR,

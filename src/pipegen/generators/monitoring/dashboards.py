@@ -195,4 +195,5 @@ def compose_service(s: Scope) -> ComposeService | None:
                      ("GF_USERS_ALLOW_SIGN_UP", "false")),
         healthcheck=(f"wget -qO- {health} || curl -fsS {health}",),
         volumes=(f"./{FOLDER}/provisioning:{PROVISIONING}:ro", f"./{FOLDER}/dashboards:{dashboard_folder(s)}:ro"),
+        depends_on=("prometheus",),  # its datasource (monitoring/local.py)
     )  # fmt: skip

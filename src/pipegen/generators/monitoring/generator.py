@@ -10,6 +10,8 @@
   columns — and the textfile it writes for node_exporter's textfile collector;
 - with `monitoring.grafana`, Grafana dashboards and their provisioning files (`dashboards.py`), and a
   `grafana` service in compose.yaml that loads them (with `make up` / `make down`);
+- `prometheus` and `node-exporter` services in compose.yaml and `monitoring/prometheus/prometheus.yml`
+  (`local.py`): the rules evaluated over the local run's metrics textfile;
 - with Flink jobs or Kafka, PodMonitors for their pods (`podmonitors.py`).
 """
 
@@ -18,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipegen.generators.base import COMPOSE_TARGETS, Contribution, EnvVar, Files, GenContext
-from pipegen.generators.monitoring import dashboards, podmonitors
+from pipegen.generators.monitoring import dashboards, local, podmonitors
 from pipegen.generators.monitoring.metrics import Scope, scope
 from pipegen.generators.monitoring.rules import alerts, groups, keep_ratio
 from pipegen.plan.alerting import Watched
@@ -39,7 +41,7 @@ GRAFANA_PASSWORD = EnvVar(ENV.grafana_password, ("compose.yaml: the local Grafan
 
 
 def textfile(s: Scope) -> str:
-    return f"metrics/{s.pipeline}.prom"
+    return f"{local.TEXTFILE_FOLDER}/{s.pipeline}.prom"
 
 
 class MonitoringGenerator:
@@ -47,8 +49,8 @@ class MonitoringGenerator:
         s = scope(ctx.spec, ctx.plan)
         manifests = (PROMETHEUS_RULE, *sorted(podmonitors.resources(s))) if s.kubernetes else ()
         grafana = dashboards.compose_service(s)
-        services = (grafana,) if grafana else ()
-        targets = COMPOSE_TARGETS if grafana else ()
+        services = (*local.services(s, grafana is not None), *((grafana,) if grafana else ()))
+        targets = COMPOSE_TARGETS if services else ()
         secrets = (GRAFANA_PASSWORD,) if grafana else ()
         if not s.batch:
             return Contribution(manifests=manifests, compose_services=services, make_targets=targets, env=secrets)
@@ -78,6 +80,8 @@ class MonitoringGenerator:
         }
         if s.batch:
             files[CONFIG] = json_doc(metrics_config(s)) + "\n"
+        if local.enabled(s, dashboards.compose_service(s) is not None):
+            files[local.CONFIG] = yaml_doc(local.prometheus_config(s))
         if s.kubernetes:
             files[PROMETHEUS_RULE] = yaml_doc(prometheus_rule(s, rule_groups))
         if s.grafana:

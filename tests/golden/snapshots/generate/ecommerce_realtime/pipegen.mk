@@ -13,7 +13,7 @@ endif
 # you pass it, else the one `pipegen run` built, else PROJECT_PYTHON (its install target installs into it).
 FLINK_PYTHON ?= $(firstword $(PIPEGEN_FLINK_PYTHON) $(PROJECT_PYTHON))
 
-.PHONY: help airflow-install capture cdc-install dag-check dag-test dead-letters dead-letters-replay down flink-explain flink-install ingest k8s-build quality quality-report run stream-local stream-quality-report stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize terraform-fmt transform up
+.PHONY: help airflow-install capture cdc-install dag-check dag-test dead-letters dead-letters-replay down flink-explain flink-install ingest k8s-build quality quality-report run stream-local stream-quality-report stream-redrive stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize terraform-fmt transform up
 
 # every target of pipegen.mk with what it does
 help::
@@ -35,6 +35,7 @@ help::
 	@printf '  %-77s  %s\n' 'run [FROM=...] [ONLY=...] [ROWS=...] [BAD_ROW_RATE=...] [QUIET=1] [VERBOSE=1]' 'run the pipeline locally: synthesize, ingest, stage, quarantine, transform, stream, quality (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R, QUIET=1: the summary only, VERBOSE=1: each step'"'"'s command)'
 	@printf '  %-77s  %s\n' 'stream-local [ROWS=...] [BAD_ROW_RATE=...]' 'run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty; ROWS=N, BAD_ROW_RATE=R)'
 	@printf '  %-77s  %s\n' stream-quality-report 'print the quality read model (validation events of the stream'"'"'s quality jobs)'
+	@printf '  %-77s  %s\n' stream-redrive 'the stream'"'"'s dead letters held per table and the rules they broke (APPLY=--apply sends them back)'
 	@printf '  %-77s  %s\n' 'stream-replay-local JOB=... VERSION=...' 'run version VERSION of JOB locally (results.<sink>__v<VERSION>), compare with the live results'
 	@printf '  %-77s  %s\n' 'stream-replay-local-rollback JOB=...' 'undo the last local switch of JOB'
 	@printf '  %-77s  %s\n' 'stream-replay-local-switch JOB=... VERSION=...' 'make results.<sink> version VERSION of JOB locally (one DuckDB transaction)'
@@ -114,6 +115,10 @@ stream-local:
 # print the quality read model (validation events of the stream's quality jobs)
 stream-quality-report:
 	$(PROJECT_PYTHON) -m pipeline.stream_quality --report
+
+# the stream's dead letters held per table and the rules they broke (APPLY=--apply sends them back)
+stream-redrive:
+	$(PROJECT_PYTHON) -m pipeline.redrive $(APPLY)
 
 # run version VERSION of JOB locally (results.<sink>__v<VERSION>), compare with the live results
 stream-replay-local:

@@ -114,11 +114,25 @@ def _notify(channels: list[dict[str, Any]], local: bool, outcome: str, text: str
     notify.send(channels, notify.event(PIPELINE, outcome, text, details))
 
 
+def _lineage_step(job: str, local: bool, call: Any) -> dict[str, Any]:
+    """A task's step inside its OpenLineage START and COMPLETE or FAIL (pipeline/lineage.py): a
+    child of the flow run, which is the pipeline's run."""
+    from prefect.runtime import flow_run
+
+    return dict(_step("pipeline.lineage").run_step(str(flow_run.id), local, job, call))
+
+
+def _lineage_run(flow_run_id: Any, local: bool, state: str, error: str = "") -> None:
+    """START, COMPLETE or FAIL of the flow run as the pipeline's OpenLineage run."""
+    _step("pipeline.lineage").run_event(str(flow_run_id), local, state, error)
+
+
 def _on_failure(flow: Any, flow_run: Any, state: Any) -> None:
     """The flow run failed: tell orchestration.on_failure (a flow hook)."""
     local = bool(flow_run.parameters.get("local"))
     details = {"flow_run": str(flow_run.name), "error": str(state.message or "")[:2000]}
     _notify(ON_FAILURE, local, "failed", f"{PIPELINE} failed: {str(state.message or '')[:300]}", details)
+    _lineage_run(flow_run.id, local, "FAIL", str(state.message or "the flow run failed"))
 
 
 def _on_success(flow: Any, flow_run: Any, state: Any) -> None:
@@ -128,6 +142,7 @@ def _on_success(flow: Any, flow_run: Any, state: Any) -> None:
     lines = [f"{name}: {step.get('summary') or 'done'}" for name, step in steps.items()]
     text = f"{PIPELINE} succeeded. " + "; ".join(lines)
     _notify(ON_SUCCESS, bool(flow_run.parameters.get("local")), "succeeded", text, {"steps": steps})
+    _lineage_run(flow_run.id, bool(flow_run.parameters.get("local")), "COMPLETE")
 
 
 def _retryable(_task: Any, _task_run: Any, state: Any) -> bool:
@@ -155,7 +170,12 @@ RUN_OPTIONS: dict[str, Any] = {
 def ingest(source: str, local: bool, window: tuple[str, str] | None, run_key: str) -> dict[str, Any]:
     """Extract-load one source, the rows of `window` where given (cached per source, mode,
     window and scheduled run: a retried flow run does not load the same window twice)."""
-    summary = dict(_step("pipeline.ingest").run(source=source, local=local, window=window))
+
+    def call() -> Any:
+        return _step("pipeline.ingest").run(source=source, local=local, window=window)
+
+    job = {loaded: name for name, loaded in SOURCES.items()}[source]  # the task run's name: its lineage job
+    summary = _lineage_step(job, local, call)
     return {**summary, "window": list(window) if window else None}
 
 
@@ -164,31 +184,51 @@ def synthesize(local: bool) -> dict[str, Any]:
     """local stand-in source data"""
     if not local:
         return {"summary": "skipped: production runs read the real sources"}
-    return dict(_step("pipeline.synthesize").run())
+
+    def call() -> Any:
+        return _step("pipeline.synthesize").run()
+
+    return _lineage_step("synthesize", local, call)
 
 
 @task(name="stage", cache_policy=NO_CACHE, **RUN_OPTIONS)
 def stage(local: bool) -> dict[str, Any]:
     """dbt run: the staging views only (for the quarantine gate)"""
-    return dict(_step("pipeline.transform").run(target="local" if local else DBT_TARGET, staging_only=True))
+
+    def call() -> Any:
+        return _step("pipeline.transform").run(target="local" if local else DBT_TARGET, staging_only=True)
+
+    return _lineage_step("stage", local, call)
 
 
 @task(name="quarantine", cache_policy=NO_CACHE, **RUN_OPTIONS)
 def quarantine(local: bool) -> dict[str, Any]:
     """GX on the staged tables: failing rows to their quarantine tables"""
-    return dict(_step("pipeline.quality").run(stage="staging", target="local" if local else DBT_TARGET))
+
+    def call() -> Any:
+        return _step("pipeline.quality").run(stage="staging", target="local" if local else DBT_TARGET)
+
+    return _lineage_step("quarantine", local, call)
 
 
 @task(name="transform", cache_policy=NO_CACHE, **RUN_OPTIONS)
 def transform(local: bool) -> dict[str, Any]:
     """dbt build on the local DuckDB warehouse"""
-    return dict(_step("pipeline.transform").run(target="local" if local else DBT_TARGET))
+
+    def call() -> Any:
+        return _step("pipeline.transform").run(target="local" if local else DBT_TARGET)
+
+    return _lineage_step("transform", local, call)
 
 
 @task(name="quality", cache_policy=NO_CACHE, **RUN_OPTIONS)
 def quality(local: bool) -> dict[str, Any]:
     """GX on the marts (the staged tables passed the quarantine gate)"""
-    return dict(_step("pipeline.quality").run(target="local" if local else DBT_TARGET))
+
+    def call() -> Any:
+        return _step("pipeline.quality").run(target="local" if local else DBT_TARGET)
+
+    return _lineage_step("quality", local, call)
 
 
 def summary_markdown(summaries: dict[str, dict[str, Any]]) -> str:
@@ -215,6 +255,9 @@ def pii_etl(
     logger = get_run_logger()
     if not local:
         export_secrets()
+    from prefect.runtime import flow_run as this_run
+
+    _lineage_run(this_run.id, local, "START")
     window = schedule_window(local, window_start, window_end)
     summaries: dict[str, dict[str, Any]] = {}
     summaries["synthesize"] = synthesize(local)

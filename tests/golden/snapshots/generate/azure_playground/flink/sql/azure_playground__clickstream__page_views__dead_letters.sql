@@ -22,7 +22,7 @@ CREATE TABLE `clickstream__page_views` (
 ) WITH (
   'connector' = 'kafka',
   'properties.bootstrap.servers' = '${KAFKA_BOOTSTRAP_SERVERS}',
-  'topic' = 'page_views',
+  'topic' = 'azure_playground.clickstream.page_views',
   'properties.group.id' = 'azure_playground__clickstream__page_views__dead_letters',
   'properties.isolation.level' = 'read_committed',
   'scan.startup.mode' = 'group-offsets',
