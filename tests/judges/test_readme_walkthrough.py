@@ -26,6 +26,7 @@ import yaml
 
 from tests.conftest import REPO, pipegen_exe
 from tests.judges import offline_env
+from tests.offline_assets import remote_assets
 
 pytestmark = pytest.mark.judge
 
@@ -40,10 +41,10 @@ print(json.dumps(out))
 """
 
 
-def walkthrough() -> list[str]:
-    """The README's walk-through commands, comments dropped."""
+def walkthrough(marker: str = "walkthrough") -> list[str]:
+    """The commands of one of the README's walk-throughs (between its markers), comments dropped."""
     text = (REPO / "README.md").read_text(encoding="utf-8")
-    block = text.split("<!-- walkthrough:start -->\n", 1)[1].split("<!-- walkthrough:end -->", 1)[0]
+    block = text.split(f"<!-- {marker}:start -->\n", 1)[1].split(f"<!-- {marker}:end -->", 1)[0]
     lines = [line.split("  #", 1)[0].strip() for line in block.splitlines()]
     return [line for line in lines if line and not line.startswith("```")]
 
@@ -148,3 +149,19 @@ def test_the_reports_links_resolve(walked: tuple[Path, str]) -> None:
                  "../docs/plan.md"}  # fmt: skip
         assert built <= set(links.hrefs), links.hrefs
         assert "<svg" in page.read_text() and not re.search(r"https?://", page.read_text())  # drawn inline, offline
+
+
+def test_no_page_of_the_report_loads_anything_from_the_network(walked: tuple[Path, str]) -> None:
+    """Opened offline, every page the report links shows: GX Data Docs (which GX writes with
+    Bootstrap, jQuery and Vega from CDNs) were rewritten by the run, and dbt's static docs page has
+    its scripts inline, its usage tracker (a script it would add from a CDN) off."""
+    root, _ = walked
+    for project in ("shop", "shop_rt"):
+        pages = [root / project / "reports" / "index.html", root / project / "dbt" / "target" / "static_index.html",
+                 *sorted((root / project / "reports" / "data_docs").rglob("*.html"))]  # fmt: skip
+        assert len(pages) >= 5, pages  # the report, dbt docs, GX's index and a page per suite and result
+        for page in pages:
+            assert remote_assets(page.read_text(encoding="utf-8")) == [], page
+        dbt_docs = pages[1].read_text(encoding="utf-8")
+        assert re.search(r'"send_anonymous_usage_stats":\s*false', dbt_docs)
+        assert not re.search(r'"send_anonymous_usage_stats":\s*true', dbt_docs)
