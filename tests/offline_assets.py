@@ -24,7 +24,8 @@ class _Assets(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for key, value in attrs:
             if value and tag in LOADED_BY.get(key, set()):
-                self.urls += [part.split()[0] for part in value.split(",") if part.strip()] if key == "srcset" else [value]
+                srcset = [part.split()[0] for part in value.split(",") if part.strip()]
+                self.urls += srcset if key == "srcset" else [value]
             if value and key == "style":
                 self.urls += css_urls(value)
         self._in_style = tag == "style"

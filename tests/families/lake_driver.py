@@ -11,8 +11,8 @@ import argparse
 import json
 import os
 import subprocess
-import time
 import sys
+import time
 from pathlib import Path
 
 import duckdb

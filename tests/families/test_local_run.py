@@ -115,9 +115,9 @@ def test_every_example_with_a_batch_layer_has_a_local_run() -> None:
     assert {"hello", "saas_elt", "iot_lambda", "azure_playground", "jaffle_shop", "pii_etl"} <= names
 
 
-# Examples whose local run the README walk-through makes and judges with judge_run (its `pipegen
-# run` is a local run; one run instead of two: tests/judges/test_readme_walkthrough_layers.py)
-WALKED = {"iot_lambda", "azure_playground"}
+# Examples whose local run the README's walk-throughs make and judge with judge_run (their `pipegen
+# run` is a local run: one run instead of two; tests/judges/test_readme_walkthrough*.py)
+WALKED = {"hello", "ecommerce_realtime", "iot_lambda", "azure_playground"}
 
 
 @pytest.mark.judge

@@ -151,9 +151,18 @@ def test_gitignore_covers_every_local_output_folder(project: Path) -> None:
         assert entry in ignored
     check = subprocess.run(["git", "init", "-q", str(project)], check=False)
     assert check.returncode == 0
-    for path in ("data/cdc/x.json", "quality/events.jsonl", ".pipegen/local/env.mk"):
+    # what a local run writes (data/, quality/, lineage/, metrics/, a Lakehouse's lake/: the
+    # templates' defaults), never what generate writes
+    written = ("data/cdc/x.json", "quality/events.jsonl", ".pipegen/local/env.mk", "lineage/events.jsonl",
+               "metrics/shop.prom", "lake/lake/silver/t/part-0.parquet", "reports/index.html")  # fmt: skip
+    for path in written:
         proc = subprocess.run(["git", "-C", str(project), "check-ignore", "-q", path], check=False)
         assert proc.returncode == 0, f"{path} is not ignored"
+    generated = [p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file() and ".git/" not in
+                 p.as_posix() and not p.relative_to(project).as_posix().startswith(".pipegen/")]  # fmt: skip
+    listed = subprocess.run(["git", "-C", str(project), "check-ignore", "--stdin"], input="\n".join(generated),
+                            capture_output=True, text=True, check=False)  # fmt: skip
+    assert listed.stdout.split() == [], "generated files git would ignore"
     assert REPO.is_dir()
 
 

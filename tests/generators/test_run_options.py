@@ -225,18 +225,23 @@ def test_the_report_exists_its_links_resolve_and_its_numbers_are_the_runs(projec
 
 # The head and images of a GX 1.24.1 Data Docs page, as GX writes them (great_expectations/render/
 # view/templates: page.j2, js_script_imports.j2, top_navbar.j2), around a result the page shows.
-GX_PAGE = """<!DOCTYPE html><html><head><title>Data Docs created by Great Expectations</title>
-<link rel="stylesheet" href="https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css">
-<link rel="stylesheet" href="https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css"/>
-<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css" />
-<style>.navbar-brand a { background: url('https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/full_logo_dark.png') 0 0 no-repeat; }</style>
-<script src="https://cdn.jsdelivr.net/npm/vega@5"></script>
-<script src="https://code.jquery.com/jquery-3.7.1.min.js"></script>
-<script src="https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js" integrity="sha384-ApNbgh9B+Y1QKtv3Rn7W3mgPxhU9K/ScQsAP7hUibX39j7fakFPskvXusvfa0b4Q" crossorigin="anonymous"></script>
-<link rel="shortcut icon" href="./static/images/favicon.ico" type="image/x-icon"/>
-</head><body><nav><a href="https://greatexpectations.io"><img src="https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/logo-long.png?d=20261205T062537.810670Z" alt="Great Expectations"></a></nav>
-<table><tr><td>values must never be null.</td><td>100% not null</td></tr></table></body></html>
-"""
+GX_PAGE = "\n".join([
+    "<!DOCTYPE html><html><head><title>Data Docs created by Great Expectations</title>",
+    '<link rel="stylesheet" href="https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css">',
+    '<link rel="stylesheet" href="https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css"/>',
+    '<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/'
+    'bootstrap-prefers-dark.css" />',
+    "<style>.navbar-brand a { background: url('https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/"
+    "full_logo_dark.png') 0 0 no-repeat; }</style>",
+    '<script src="https://cdn.jsdelivr.net/npm/vega@5"></script>',
+    '<script src="https://code.jquery.com/jquery-3.7.1.min.js"></script>',
+    '<script src="https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js" integrity="sha384-'
+    'ApNbgh9B+Y1QKtv3Rn7W3mgPxhU9K/ScQsAP7hUibX39j7fakFPskvXusvfa0b4Q" crossorigin="anonymous"></script>',
+    '<link rel="shortcut icon" href="./static/images/favicon.ico" type="image/x-icon"/>',
+    '</head><body><nav><a href="https://greatexpectations.io"><img src="https://great-expectations-web-assets.s3.'
+    'us-east-2.amazonaws.com/logo-long.png?d=20261205T062537.810670Z" alt="Great Expectations"></a></nav>',
+    "<table><tr><td>values must never be null.</td><td>100% not null</td></tr></table></body></html>",
+])  # fmt: skip
 
 
 def test_gx_data_docs_pages_are_rewritten_to_load_nothing_from_the_network(project: Path) -> None:

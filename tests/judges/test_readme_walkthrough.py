@@ -10,7 +10,10 @@ once per module), the checks the README promises:
   (`serving.rt_*`), with the rows of the job's own table, read here with DuckDB;
 - the summary's rows per result are the rows DuckDB counts in the warehouse;
 - the report exists, its links resolve to files (GX Data Docs and dbt's static docs among them,
-  built by the run), and `pipegen report` prints its path."""
+  built by the run), and `pipegen report` prints its path;
+- no page of the report loads anything from the network (GX Data Docs rewritten by the run);
+- each run is judged as tests/families/test_local_run.py judges a local run (`judge_run`), which
+  leaves these examples out: the walk-through's run is their local run (one run, not two)."""
 
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO, pipegen_exe
+from tests.families import test_local_run as local
 from tests.judges import offline_env
 from tests.offline_assets import remote_assets
 
@@ -74,6 +78,35 @@ def test_each_example_ends_with_its_summary_and_report(walked: tuple[Path, str])
         assert f"report: {root / project / 'reports' / 'index.html'}" in out
     assert out.count("local run") >= 2  # the two summary tables' titles
     assert f"{root / 'shop' / 'reports' / 'index.html'}\n" in out  # `pipegen report`
+
+
+def run_output(root: Path, out: str, project: str) -> str:
+    """One `pipegen run`'s output in a walk-through's: up to its report line, from the one before."""
+    runs = re.split(r"^report: .*$", out, flags=re.M)
+    projects = re.findall(r"^report: (.*)/reports/index\.html$", out, flags=re.M)
+    return runs[projects.index(str(root / project))]
+
+
+def walked_examples() -> dict[str, str]:
+    """Project folder -> the example it is made from, over every walk-through of the README."""
+    commands = " ".join(walkthrough() + walkthrough("walkthrough-layers"))
+    return dict(re.findall(r"pipegen new (\w+) --spec (\w+)", commands))
+
+
+def test_each_walked_example_is_left_out_of_the_local_run_module() -> None:
+    # a walked example's `pipegen run` is its local run, judged here by the same judge_run: the
+    # local-run module leaves it out (one run instead of two); no example is judged nowhere
+    assert set(walked_examples().values()) == local.WALKED
+    assert {p.stem for p in local.with_local_run()} >= local.WALKED
+
+
+@pytest.mark.parametrize("project", ["shop", "shop_rt"])
+def test_each_run_is_judged_as_the_local_run_judges_the_others(
+    project: str, walked: tuple[Path, str], batch_python: Path
+) -> None:
+    root, out = walked
+    spec = root / project / "pipegen.yaml"  # the example under the project's name (`pipegen new` renames it)
+    local.judge_run(spec, root / project, run_output(root, out, project), batch_python, root / "home", docs=True)
 
 
 def run_json(project: Path) -> dict:  # type: ignore[type-arg]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from pipegen.spec.model.enums import Architecture
 from tests.conftest import REPO, pipegen_exe
 from tests.families import test_local_run as local
 from tests.judges import offline_env
-from tests.judges.test_readme_walkthrough import walkthrough
+from tests.judges.test_readme_walkthrough import run_output, walkthrough
 
 pytestmark = pytest.mark.judge
 
@@ -46,14 +45,6 @@ def walked(tmp_path_factory: pytest.TempPathFactory, batch_python: Path, flink_p
     return root, proc.stdout
 
 
-def output_of(root: Path, out: str, project: str) -> str:
-    """One `pipegen run`'s output: from the end of the previous run's to its own report line."""
-    runs = re.split(r"^report: .*$", out, flags=re.M)
-    names = re.findall(r"^report: (.*)/reports/index\.html$", out, flags=re.M)
-    assert len(names) == len(PROJECTS), names
-    return runs[names.index(str(root / project))]
-
-
 def run_json(project: Path) -> dict:  # type: ignore[type-arg]
     return json.loads((project / "reports" / "run.json").read_text())
 
@@ -66,19 +57,13 @@ def test_the_layers_walkthrough_is_one_lambda_and_one_lakehouse_example() -> Non
     assert planned == [Architecture.LAMBDA, Architecture.LAKEHOUSE]
 
 
-def test_the_local_run_leaves_these_examples_to_the_walkthrough() -> None:
-    # each example with a local run is judged in one place: test_local_run or a README walk-through
-    assert set(PROJECTS.values()) <= local.WALKED
-    assert local.WALKED <= {p.stem for p in local.with_local_run()}
-
-
 def test_each_ends_with_every_step_run_its_summary_and_report(walked: tuple[Path, str]) -> None:
     root, out = walked
     for project in PROJECTS:
         assert f"report: {root / project / 'reports' / 'index.html'}" in out
         steps = {s["name"]: s["status"] for s in run_json(root / project)["steps"]}
         assert "stream" in steps and set(steps.values()) == {"ok"}, (project, steps)
-        assert "local run" in output_of(root, out, project)
+        assert "local run" in run_output(root, out, project)
 
 
 @pytest.mark.parametrize("project", list(PROJECTS))
@@ -86,8 +71,8 @@ def test_each_run_is_judged_as_the_local_run_judges_the_others(
     project: str, walked: tuple[Path, str], batch_python: Path
 ) -> None:
     root, out = walked
-    spec = REPO / "specs" / f"{PROJECTS[project]}.yaml"
-    local.judge_run(spec, root / project, output_of(root, out, project), batch_python, root / "home", docs=True)
+    spec = root / project / "pipegen.yaml"  # the example under the project's name (`pipegen new` renames it)
+    local.judge_run(spec, root / project, run_output(root, out, project), batch_python, root / "home", docs=True)
 
 
 def test_the_results_list_the_serving_views_and_lake_tables_with_their_rows(walked: tuple[Path, str]) -> None:

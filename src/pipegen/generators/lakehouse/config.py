@@ -87,8 +87,11 @@ def table_config(spec: Spec, names: Names, ref: TableRef) -> dict[str, Any]:
         "raw_schema": str(ds.raw_schema),
         "raw_table": str(ds.raw_table),
         "landing": f"data/landing/{snake(ref.source.name)}/{ds.raw_table}",
-        "columns": [{"name": landed[c.name], "type": lake_type(c.type), "spec_path": f"{where}.columns[{i}].type"}
-                    for i, c in enumerate(ref.dataset.columns) if c.metadata is None],
+        "columns": [
+            {"name": landed[c.name], "type": lake_type(c.type), "spec_path": f"{where}.columns[{i}].type"}
+            for i, c in enumerate(ref.dataset.columns)
+            if c.metadata is None
+        ],
         "key": key,
         "watermark": landed.get(wm) if wm else None,
         "rules": rules,
