@@ -182,7 +182,7 @@ def test_a_missing_module_names_the_target_that_installs_it(
     assert "Traceback" not in proc.stderr
 
 
-@pytest.mark.parametrize("example", ["hello", "ecommerce_realtime"])
+@pytest.mark.parametrize("example", ["hello", "ecommerce_realtime", "iot_lambda", "azure_playground"])
 def test_every_make_command_the_generated_readme_shows_exists(example: str, tmp_path: Path) -> None:
     proc = run_cli("new", "p", "--spec", example, "--no-input", "--output", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
@@ -200,6 +200,13 @@ def test_every_make_command_the_generated_readme_shows_exists(example: str, tmp_
     assert {"help", "setup", "synthesize"} <= words, f"the README's make commands as read: {sorted(words)}"
     targets = make_targets(project)
     assert words <= targets, f"not a target: {sorted(words - targets)}"
+    # written for its architecture: what a Lakehouse or Lambda run adds, only there, and every
+    # pipeline file the README names exists
+    flat = " ".join(readme.split())
+    assert ("Being a Lakehouse" in flat) == (example == "azure_playground")
+    assert ("Being a Lambda" in flat) == (example == "iot_lambda")
+    named = set(re.findall(r"`(pipeline/[\w./]+\.(?:py|json))`", readme))
+    assert all((project / path).is_file() for path in named), sorted(p for p in named if not (project / p).is_file())
 
 
 def test_generated_readme_names_the_families_generated_for_this_spec(project: Path) -> None:
