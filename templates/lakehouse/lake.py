@@ -534,8 +534,9 @@ def main(argv: list[str] | None = None) -> int:
     if step:
         line = "; ".join(f"{t}: {len(v)} table(s)" for t, v in summary.items())
         found = quarantined() if "silver" in args.layers else []
-        warnings = [f"{r['table']}: {r['rows']} row(s) rejected by " +
-                    ", ".join(f"{path} ({n})" for path, n in r["by_rule"].items()) for r in found]  # fmt: skip
+        # one warning per rule, naming it as `pipegen run` locates it (pipegen.yaml:LINE:COL)
+        warnings = [f"{r['table']}: {n} row(s) rejected (pipegen.yaml {path})"
+                    for r in found for path, n in r["by_rule"].items()]  # fmt: skip
         results = [{k: v for k, v in r.items() if k != "by_rule"} for r in found]
         Path(step).write_text(json.dumps({"summary": f"{' '.join(args.layers)}: {line}", "results": results,
                                           "failures": warnings}), encoding="utf-8")  # fmt: skip
