@@ -87,6 +87,13 @@ def run_output(root: Path, out: str, project: str) -> str:
     return runs[projects.index(str(root / project))]
 
 
+def run_command(project: str) -> str:
+    """The `pipegen run` command a walk-through gives for the project."""
+    commands = walkthrough() + walkthrough("walkthrough-layers")
+    at = next(i for i, c in enumerate(commands) if re.search(rf"pipegen new {project} ", c))
+    return next(c for c in commands[at:] if c.startswith("pipegen run"))
+
+
 def walked_examples() -> dict[str, str]:
     """Project folder -> the example it is made from, over every walk-through of the README."""
     commands = " ".join(walkthrough() + walkthrough("walkthrough-layers"))
@@ -106,7 +113,15 @@ def test_each_run_is_judged_as_the_local_run_judges_the_others(
 ) -> None:
     root, out = walked
     spec = root / project / "pipegen.yaml"  # the example under the project's name (`pipegen new` renames it)
-    local.judge_run(spec, root / project, run_output(root, out, project), batch_python, root / "home", docs=True)
+    local.judge_run(
+        spec,
+        root / project,
+        run_output(root, out, project),
+        batch_python,
+        root / "home",
+        docs=True,
+        sized="--rows" in run_command(project),
+    )
 
 
 def run_json(project: Path) -> dict:  # type: ignore[type-arg]

@@ -24,7 +24,7 @@ from pipegen.spec.model.enums import Architecture
 from tests.conftest import REPO, pipegen_exe
 from tests.families import test_local_run as local
 from tests.judges import offline_env
-from tests.judges.test_readme_walkthrough import run_output, walkthrough
+from tests.judges.test_readme_walkthrough import run_command, run_output, walkthrough
 
 pytestmark = pytest.mark.judge
 
@@ -72,7 +72,15 @@ def test_each_run_is_judged_as_the_local_run_judges_the_others(
 ) -> None:
     root, out = walked
     spec = root / project / "pipegen.yaml"  # the example under the project's name (`pipegen new` renames it)
-    local.judge_run(spec, root / project, run_output(root, out, project), batch_python, root / "home", docs=True)
+    local.judge_run(
+        spec,
+        root / project,
+        run_output(root, out, project),
+        batch_python,
+        root / "home",
+        docs=True,
+        sized="--rows" in run_command(project),
+    )
 
 
 def test_the_results_list_the_serving_views_and_lake_tables_with_their_rows(walked: tuple[Path, str]) -> None:
