@@ -30,6 +30,7 @@ echo "==> pipegen run (local run: synthetic data, ingestion, transforms; first r
 "$pipegen" run "$project"
 echo
 echo "Project: $project"
+echo "pipegen: $pipegen (\`. $VENV_DIR/bin/activate\` puts \`pipegen\` on your PATH; then: cd $project && pipegen report)"
 echo "Data:    $project/warehouse.duckdb (schemas raw_<source>, staging, marts); rerun: $pipegen run $project"
 echo "Try:     $pipegen validate $project/pipegen.yaml"
 echo "         edit $project/pipegen.yaml, then: $pipegen generate $project/pipegen.yaml --diff"

@@ -24,6 +24,7 @@ import datetime as dt
 import json
 import math
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -359,7 +360,8 @@ def typed_and_checked(con: Any, table: dict[str, Any]) -> None:
     con.execute(f"CREATE OR REPLACE TEMP VIEW typed AS SELECT {', '.join(cols)}, _raw.* EXCLUDE "
                 f"({', '.join(q(c['name']) for c in table['columns'])}) FROM bronze_new _raw")  # fmt: skip
     casts = [
-        f"CASE WHEN b.{q(c['name'])} IS NOT NULL AND t.{q(c['name'])} IS NULL THEN '{c['name']}: not a {c['type']}' END"
+        f"CASE WHEN b.{q(c['name'])} IS NOT NULL AND t.{q(c['name'])} IS NULL THEN "
+        f"{_literal(c['name'] + ': not a ' + c['type'] + ' (' + c['spec_path'] + ')')} END"
         for c in table["columns"]
     ]
     rules = [f"CASE WHEN {broken(r, 't.' + q(r['column']))} THEN {_literal(r['label'])} END" for r in table["rules"]]
@@ -461,6 +463,24 @@ def result_rows(result: dict[str, Any]) -> int | None:
     return None if data is None else int(data.num_rows)
 
 
+def rejected(store: Any, table: dict[str, Any]) -> dict[str, Any] | None:
+    """silver's `<table>__rejected` as the local run's summary lists it: its rows, where it is, and
+    the spec path of every rule (or column type) that rejected a row, with how many it rejected
+    (None: no row was ever rejected)."""
+    name = f"{table['name']}__rejected"
+    if "silver" not in store.target["layers"] or not store.exists("silver", name):
+        return None
+    by_rule: dict[str, int] = {}
+    data = store.read("silver", name, ["_failures"])
+    for failures in data.column("_failures").to_pylist():
+        for failure in (failures or "").split("; "):
+            found = re.search(r"\(([^()]*)\)$", failure)
+            path = found.group(1) if found else failure
+            by_rule[path] = by_rule.get(path, 0) + 1
+    return {"table": f"silver.{name}", "where": f"lake/{store.target['layers']['silver']}/{name}", "rows": data.num_rows,
+            "spec_path": ", ".join(sorted(by_rule)), "by_rule": dict(sorted(by_rule.items()))}  # fmt: skip
+
+
 def maintain(store: Any, force: bool) -> dict[str, Any]:
     first_layer = next(iter(store.target["layers"].values()))
     path = lake_root() / first_layer / "_pipegen_maintenance.json"
@@ -513,8 +533,20 @@ def main(argv: list[str] | None = None) -> int:
     step = os.environ.get("PIPEGEN_STEP_SUMMARY")
     if step:
         line = "; ".join(f"{t}: {len(v)} table(s)" for t, v in summary.items())
-        Path(step).write_text(json.dumps({"summary": f"{' '.join(args.layers)}: {line}"}), encoding="utf-8")
+        found = quarantined() if "silver" in args.layers else []
+        # one warning per rule, naming it as `pipegen run` locates it (pipegen.yaml:LINE:COL)
+        warnings = [f"{r['table']}: {n} row(s) rejected (pipegen.yaml {path})"
+                    for r in found for path, n in r["by_rule"].items()]  # fmt: skip
+        results = [{k: v for k, v in r.items() if k != "by_rule"} for r in found]
+        Path(step).write_text(json.dumps({"summary": f"{' '.join(args.layers)}: {line}", "results": results,
+                                          "failures": warnings}), encoding="utf-8")  # fmt: skip
     return 0
+
+
+def quarantined() -> list[dict[str, Any]]:
+    """The `__rejected` table of every lake table that has one, on every target (see rejected)."""
+    stores = [FORMATS[target["format"]](target) for target in CONFIG["targets"]]
+    return [r for store in stores for table in CONFIG["tables"] if (r := rejected(store, table))]
 
 
 if __name__ == "__main__":

@@ -35,3 +35,17 @@ def test_a_failure_naming_a_spec_path_is_located_at_its_line(tmp_path: Path) -> 
     (tmp_path / "reports").mkdir()
     (tmp_path / "reports" / "run.json").write_text(json.dumps(run))
     assert located_failures(tmp_path) == [f"pipegen.yaml:{row}:{column}: failed in step stream: {message}"]
+
+
+def test_a_lake_rejection_is_located_at_the_rule_that_rejected_the_rows(tmp_path: Path) -> None:
+    # the lake step's warning for rows silver rejected (templates/lakehouse/lake.py), as run.json holds it
+    spec = REPO / "specs" / "spark_lakehouse.yaml"
+    shutil.copy(spec, tmp_path / "pipegen.yaml")
+    lines = spec.read_text().splitlines()
+    row = next(i for i, line in enumerate(lines, 1) if "name: order_id" in line)
+    column = lines[row - 1].index("not_null") + 1
+    message = "silver.shop__orders__rejected: 3 row(s) rejected (pipegen.yaml sources[0].tables[0].columns[0].not_null)"
+    (tmp_path / "reports").mkdir()
+    run = {"failures": [{"step": "lake", "severity": "warning", "message": message}]}
+    (tmp_path / "reports" / "run.json").write_text(json.dumps(run))
+    assert located_failures(tmp_path) == [f"pipegen.yaml:{row}:{column}: warning in step lake: {message}"]

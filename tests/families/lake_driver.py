@@ -7,9 +7,12 @@ Usage: python lake_driver.py PROJECT SCENARIO.json | --empty"""
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -18,9 +21,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 
-def job(project: Path, *args: str) -> None:
+def job(project: Path, *args: str, summary: Path | None = None) -> None:
     argv = [sys.executable, "-m", "pipeline.lake", *args]
-    proc = subprocess.run(argv, cwd=project, capture_output=True, text=True, check=False)
+    env = {**os.environ, **({"PIPEGEN_STEP_SUMMARY": str(summary)} if summary else {})}
+    proc = subprocess.run(argv, cwd=project, capture_output=True, text=True, check=False, env=env)
     if proc.returncode != 0:
         raise SystemExit(f"pipeline.lake {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
 
@@ -104,7 +108,8 @@ def main() -> None:
                 "silver_versions": reader.versions("silver", name),
             }
         )
-    job(project, "bronze", "silver")  # nothing new: bronze and silver unchanged
+    step = project / "lake_step.json"  # the lake step's summary, as the local run reads it
+    job(project, "bronze", "silver", summary=step)  # nothing new: bronze and silver unchanged
     out["rerun_silver_versions"] = reader.versions("silver", name)
     out["bronze"] = reader.rows("bronze", name, f"{payload}, _op, _batch_id")
     out["rejected"] = reader.rows("silver", f"{name}__rejected", f"{columns[0]}, _failures")
@@ -112,6 +117,10 @@ def main() -> None:
     from pipeline import run
 
     out["summary"] = run.count_results([r for r in run.RESULTS if r.get("counter") == "lake"])
+    lake_step = {"name": "lake", "status": "ok", "code": 0, "seconds": 0.0, "rows": None, "text": "",
+                 "summary": json.loads(step.read_text())}  # fmt: skip
+    recorded = run.record([lake_step], argparse.Namespace(), time.time())  # what run.json and the summary show
+    out["run_results"], out["run_failures"] = recorded["results"], recorded["failures"]
     out["read_back"] = {f"{layer}.{name}": len(reader.rows(layer, name, columns[0])) for layer in ("bronze", "silver")}
     first = out["steps"][0]["silver_versions"][-1]
     out["time_travel"] = reader.rows("silver", name, payload, first)

@@ -44,7 +44,9 @@ def main() -> None:
     if events.is_file():
         for line in events.read_text(encoding="utf-8").splitlines():
             e = json.loads(line)
-            if e["event_type"] in ("ValidationPassed", "ValidationFailed"):
+            # the quality step's events, as the metrics count them (templates/runtime/metrics.py): not
+            # those of the stream's quality jobs (run id `stream:...`), which a run with PyFlink adds
+            if e["event_type"] in ("ValidationPassed", "ValidationFailed") and not e["run_id"].startswith("stream:"):
                 total = quality.setdefault(e["table"], [0, 0])
                 total[0] += e["statistics"]["evaluated"]
                 total[1] += e["statistics"]["failed"]

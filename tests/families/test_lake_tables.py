@@ -153,6 +153,17 @@ def test_the_lake_job_builds_bronze_and_silver_read_back_by_duckdb(fmt: str, tmp
     rejected = {int(r[0]): r[1] for r in got["rejected"]}
     assert set(rejected) == {12, 13}
     assert "range" in rejected[12] and "not a DECIMAL" in rejected[13]
+    # ... and the local run's results list the rejected table with its rows and the spec paths of
+    # what rejected them (amount is the spec's columns[2]: its range rule, its decimal type)
+    range_rule, amount_type = "sources[0].tables[0].columns[2].range", "sources[0].tables[0].columns[2].type"
+    listed = {r["table"]: r for r in got["run_results"]}
+    assert listed["silver.shop__orders__rejected"] == {
+        "table": "silver.shop__orders__rejected", "where": "lake/curated/silver/shop__orders__rejected", "rows": 2,
+        "spec_path": f"{range_rule}, {amount_type}"}  # fmt: skip
+    assert got["run_failures"] == [
+        {"step": "lake", "severity": "warning", "message": f"silver.shop__orders__rejected: 1 row(s) rejected "
+         f"(pipegen.yaml {path})"} for path in (range_rule, amount_type)]  # fmt: skip
+    assert {"bronze.shop__orders", "silver.shop__orders"} <= set(listed)
     # time travel: the first version is still readable and is step 0's silver
     assert normalized(got["time_travel"]) == expected_silver(steps[:1])
     # maintenance keeps the rows; past the retention the old version is gone

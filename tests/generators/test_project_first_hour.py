@@ -151,9 +151,18 @@ def test_gitignore_covers_every_local_output_folder(project: Path) -> None:
         assert entry in ignored
     check = subprocess.run(["git", "init", "-q", str(project)], check=False)
     assert check.returncode == 0
-    for path in ("data/cdc/x.json", "quality/events.jsonl", ".pipegen/local/env.mk"):
+    # what a local run writes (data/, quality/, lineage/, metrics/, a Lakehouse's lake/: the
+    # templates' defaults), never what generate writes
+    written = ("data/cdc/x.json", "quality/events.jsonl", ".pipegen/local/env.mk", "lineage/events.jsonl",
+               "metrics/shop.prom", "lake/lake/silver/t/part-0.parquet", "reports/index.html")  # fmt: skip
+    for path in written:
         proc = subprocess.run(["git", "-C", str(project), "check-ignore", "-q", path], check=False)
         assert proc.returncode == 0, f"{path} is not ignored"
+    generated = [p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file() and ".git/" not in
+                 p.as_posix() and not p.relative_to(project).as_posix().startswith(".pipegen/")]  # fmt: skip
+    listed = subprocess.run(["git", "-C", str(project), "check-ignore", "--stdin"], input="\n".join(generated),
+                            capture_output=True, text=True, check=False)  # fmt: skip
+    assert listed.stdout.split() == [], "generated files git would ignore"
     assert REPO.is_dir()
 
 
@@ -173,7 +182,7 @@ def test_a_missing_module_names_the_target_that_installs_it(
     assert "Traceback" not in proc.stderr
 
 
-@pytest.mark.parametrize("example", ["hello", "ecommerce_realtime"])
+@pytest.mark.parametrize("example", ["hello", "ecommerce_realtime", "iot_lambda", "azure_playground"])
 def test_every_make_command_the_generated_readme_shows_exists(example: str, tmp_path: Path) -> None:
     proc = run_cli("new", "p", "--spec", example, "--no-input", "--output", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
@@ -191,6 +200,13 @@ def test_every_make_command_the_generated_readme_shows_exists(example: str, tmp_
     assert {"help", "setup", "synthesize"} <= words, f"the README's make commands as read: {sorted(words)}"
     targets = make_targets(project)
     assert words <= targets, f"not a target: {sorted(words - targets)}"
+    # written for its architecture: what a Lakehouse or Lambda run adds, only there, and every
+    # pipeline file the README names exists
+    flat = " ".join(readme.split())
+    assert ("Being a Lakehouse" in flat) == (example == "azure_playground")
+    assert ("Being a Lambda" in flat) == (example == "iot_lambda")
+    named = set(re.findall(r"`(pipeline/[\w./]+\.(?:py|json))`", readme))
+    assert all((project / path).is_file() for path in named), sorted(p for p in named if not (project / p).is_file())
 
 
 def test_generated_readme_names_the_families_generated_for_this_spec(project: Path) -> None:

@@ -21,6 +21,7 @@ import pytest
 
 from pipegen.pipeline import prepare, render_tree
 from tests.conftest import REPO
+from tests.offline_assets import remote_assets
 
 # each stand-in step reports the rows it was told to make (its --rows, else 3), and echoes its argv
 STAND_IN = (
@@ -220,3 +221,49 @@ def test_the_report_exists_its_links_resolve_and_its_numbers_are_the_runs(projec
     tables = {r["table"]: r["spec_path"] for r in last_run(project)["results"]}
     assert tables["marts.fact_orders"] == "transforms.marts[0]"
     assert tables["raw_shop.orders"] == "sources[0].tables[0]"
+
+
+# The head and images of a GX 1.24.1 Data Docs page, as GX writes them (great_expectations/render/
+# view/templates: page.j2, js_script_imports.j2, top_navbar.j2), around a result the page shows.
+GX_PAGE = "\n".join([
+    "<!DOCTYPE html><html><head><title>Data Docs created by Great Expectations</title>",
+    '<link rel="stylesheet" href="https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css">',
+    '<link rel="stylesheet" href="https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css"/>',
+    '<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/'
+    'bootstrap-prefers-dark.css" />',
+    "<style>.navbar-brand a { background: url('https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/"
+    "full_logo_dark.png') 0 0 no-repeat; }</style>",
+    '<script src="https://cdn.jsdelivr.net/npm/vega@5"></script>',
+    '<script src="https://code.jquery.com/jquery-3.7.1.min.js"></script>',
+    '<script src="https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js" integrity="sha384-'
+    'ApNbgh9B+Y1QKtv3Rn7W3mgPxhU9K/ScQsAP7hUibX39j7fakFPskvXusvfa0b4Q" crossorigin="anonymous"></script>',
+    '<link rel="shortcut icon" href="./static/images/favicon.ico" type="image/x-icon"/>',
+    '</head><body><nav><a href="https://greatexpectations.io"><img src="https://great-expectations-web-assets.s3.'
+    'us-east-2.amazonaws.com/logo-long.png?d=20261205T062537.810670Z" alt="Great Expectations"></a></nav>',
+    "<table><tr><td>values must never be null.</td><td>100% not null</td></tr></table></body></html>",
+])  # fmt: skip
+
+
+def test_gx_data_docs_pages_are_rewritten_to_load_nothing_from_the_network(project: Path) -> None:
+    """GX Data Docs load Bootstrap, jQuery and Vega from CDNs (no installed package ships them):
+    the report's pages must open offline, with a note saying what is missing, their results
+    kept, and the index listing the pages its script-drawn table would have listed."""
+    site = project / "reports" / "data_docs"
+    pages = [site / "index.html", site / "validations" / "orders" / "run" / "orders.html"]
+    for page in pages:
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(GX_PAGE)
+    assert len(remote_assets(GX_PAGE)) == 8  # what the rewrite must remove (the anchor stays a link)
+    proc = run(project, "--only", "ingest", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    for page in pages:
+        text = page.read_text()
+        assert remote_assets(text) == [], page
+        assert "100% not null" in text and 'href="https://greatexpectations.io"' in text
+        assert "no installed package ships them" in text and text.count('class="pipegen-offline"') == 2
+        assert '<link rel="shortcut icon" href="./static/images/favicon.ico"' in text  # local: kept
+    assert 'href="validations/orders/run/orders.html"' in pages[0].read_text()
+    report = (project / "reports" / "index.html").read_text()
+    assert "The Data Docs pages open offline" in report
+    once = pages[1].read_text()
+    assert run(project, "--only", "ingest", "--quiet").returncode == 0 and pages[1].read_text() == once

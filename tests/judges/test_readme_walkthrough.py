@@ -10,7 +10,10 @@ once per module), the checks the README promises:
   (`serving.rt_*`), with the rows of the job's own table, read here with DuckDB;
 - the summary's rows per result are the rows DuckDB counts in the warehouse;
 - the report exists, its links resolve to files (GX Data Docs and dbt's static docs among them,
-  built by the run), and `pipegen report` prints its path."""
+  built by the run), and `pipegen report` prints its path;
+- no page of the report loads anything from the network (GX Data Docs rewritten by the run);
+- each run is judged as tests/families/test_local_run.py judges a local run (`judge_run`), which
+  leaves these examples out: the walk-through's run is their local run (one run, not two)."""
 
 from __future__ import annotations
 
@@ -25,7 +28,9 @@ import pytest
 import yaml
 
 from tests.conftest import REPO, pipegen_exe
+from tests.families import test_local_run as local
 from tests.judges import offline_env
+from tests.offline_assets import remote_assets
 
 pytestmark = pytest.mark.judge
 
@@ -40,10 +45,10 @@ print(json.dumps(out))
 """
 
 
-def walkthrough() -> list[str]:
-    """The README's walk-through commands, comments dropped."""
+def walkthrough(marker: str = "walkthrough") -> list[str]:
+    """The commands of one of the README's walk-throughs (between its markers), comments dropped."""
     text = (REPO / "README.md").read_text(encoding="utf-8")
-    block = text.split("<!-- walkthrough:start -->\n", 1)[1].split("<!-- walkthrough:end -->", 1)[0]
+    block = text.split(f"<!-- {marker}:start -->\n", 1)[1].split(f"<!-- {marker}:end -->", 1)[0]
     lines = [line.split("  #", 1)[0].strip() for line in block.splitlines()]
     return [line for line in lines if line and not line.startswith("```")]
 
@@ -73,6 +78,50 @@ def test_each_example_ends_with_its_summary_and_report(walked: tuple[Path, str])
         assert f"report: {root / project / 'reports' / 'index.html'}" in out
     assert out.count("local run") >= 2  # the two summary tables' titles
     assert f"{root / 'shop' / 'reports' / 'index.html'}\n" in out  # `pipegen report`
+
+
+def run_output(root: Path, out: str, project: str) -> str:
+    """One `pipegen run`'s output in a walk-through's: up to its report line, from the one before."""
+    runs = re.split(r"^report: .*$", out, flags=re.M)
+    projects = re.findall(r"^report: (.*)/reports/index\.html$", out, flags=re.M)
+    return runs[projects.index(str(root / project))]
+
+
+def run_command(project: str) -> str:
+    """The `pipegen run` command a walk-through gives for the project."""
+    commands = walkthrough() + walkthrough("walkthrough-layers")
+    at = next(i for i, c in enumerate(commands) if re.search(rf"pipegen new {project} ", c))
+    return next(c for c in commands[at:] if c.startswith("pipegen run"))
+
+
+def walked_examples() -> dict[str, str]:
+    """Project folder -> the example it is made from, over every walk-through of the README."""
+    commands = " ".join(walkthrough() + walkthrough("walkthrough-layers"))
+    return dict(re.findall(r"pipegen new (\w+) --spec (\w+)", commands))
+
+
+def test_each_walked_example_is_left_out_of_the_local_run_module() -> None:
+    # a walked example's `pipegen run` is its local run, judged here by the same judge_run: the
+    # local-run module leaves it out (one run instead of two); no example is judged nowhere
+    assert set(walked_examples().values()) == local.WALKED
+    assert {p.stem for p in local.with_local_run()} >= local.WALKED
+
+
+@pytest.mark.parametrize("project", ["shop", "shop_rt"])
+def test_each_run_is_judged_as_the_local_run_judges_the_others(
+    project: str, walked: tuple[Path, str], batch_python: Path
+) -> None:
+    root, out = walked
+    spec = root / project / "pipegen.yaml"  # the example under the project's name (`pipegen new` renames it)
+    local.judge_run(
+        spec,
+        root / project,
+        run_output(root, out, project),
+        batch_python,
+        root / "home",
+        docs=True,
+        sized="--rows" in run_command(project),
+    )
 
 
 def run_json(project: Path) -> dict:  # type: ignore[type-arg]
@@ -148,3 +197,19 @@ def test_the_reports_links_resolve(walked: tuple[Path, str]) -> None:
                  "../docs/plan.md"}  # fmt: skip
         assert built <= set(links.hrefs), links.hrefs
         assert "<svg" in page.read_text() and not re.search(r"https?://", page.read_text())  # drawn inline, offline
+
+
+def test_no_page_of_the_report_loads_anything_from_the_network(walked: tuple[Path, str]) -> None:
+    """Opened offline, every page the report links shows: GX Data Docs (which GX writes with
+    Bootstrap, jQuery and Vega from CDNs) were rewritten by the run, and dbt's static docs page has
+    its scripts inline, its usage tracker (a script it would add from a CDN) off."""
+    root, _ = walked
+    for project in ("shop", "shop_rt"):
+        pages = [root / project / "reports" / "index.html", root / project / "dbt" / "target" / "static_index.html",
+                 *sorted((root / project / "reports" / "data_docs").rglob("*.html"))]  # fmt: skip
+        assert len(pages) >= 5, pages  # the report, dbt docs, GX's index and a page per suite and result
+        for page in pages:
+            assert remote_assets(page.read_text(encoding="utf-8")) == [], page
+        dbt_docs = pages[1].read_text(encoding="utf-8")
+        assert re.search(r'"send_anonymous_usage_stats":\s*false', dbt_docs)
+        assert not re.search(r'"send_anonymous_usage_stats":\s*true', dbt_docs)

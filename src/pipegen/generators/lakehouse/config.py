@@ -80,13 +80,18 @@ def table_config(spec: Spec, names: Names, ref: TableRef) -> dict[str, Any]:
     rules = [r.gate(landed[r.column]) for r in event_rules(spec, ref) if r.critical and r.column in landed]
     key = [landed[k] for k in ref.dataset.primary_key if k in landed]
     wm = ref.dataset.watermark or ref.dataset.event_time
+    where = dotted(ref.path)  # sources[i].tables[j] (or topics)
     return {
         "ref": str(ds.ref),
         "name": str(ds.lake_table),
         "raw_schema": str(ds.raw_schema),
         "raw_table": str(ds.raw_table),
         "landing": f"data/landing/{snake(ref.source.name)}/{ds.raw_table}",
-        "columns": [{"name": landed[c.name], "type": lake_type(c.type)} for c in columns],
+        "columns": [
+            {"name": landed[c.name], "type": lake_type(c.type), "spec_path": f"{where}.columns[{i}].type"}
+            for i, c in enumerate(ref.dataset.columns)
+            if c.metadata is None
+        ],
         "key": key,
         "watermark": landed.get(wm) if wm else None,
         "rules": rules,
