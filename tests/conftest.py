@@ -143,6 +143,8 @@ SLOWEST_FIRST = (
     "tests/judges/test_flink_replay.py",
     "tests/families/test_airflow_dags.py",
     "tests/families/test_local_run.py",
+    "tests/judges/test_readme_walkthrough.py",
+    "tests/judges/test_readme_walkthrough_layers.py",
     "tests/families/test_gx_quality.py",
     "tests/families/test_prefect_flows.py",
     "tests/generators/test_ingestion_runs.py",
