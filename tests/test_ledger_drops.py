@@ -404,3 +404,64 @@ def test_a_lake_targets_path_places_its_layers_under_the_bucket() -> None:
     assert '"bronze": "lake/raw/bronze"' in base.files["pipeline/lake.json"]
     entry = trace(base, ("targets", 0, "connection", "path"))
     assert entry.status == "reaches" and "pipeline/lake.json" in entry.files, entry
+
+
+# ---------------------------------------------------------------- the s31 sweeps (seeds 6-9)
+
+KAPPA_CDC = """
+- name: app
+  type: postgres
+  ingestion: cdc
+  connection: {host: db, database: app, user: reader, password: "${secret:APP_PASSWORD}"}
+  tables:
+    - name: devices
+      primary_key: device_id
+      event_time: updated_at
+      description: One device per row.
+      columns:
+        - {name: device_id, type: bigint, not_null: true, description: the device}
+        - {name: updated_at, type: timestamp(3), not_null: true}
+    - name: customers
+      primary_key: customer_id
+      columns:
+        - {name: customer_id, type: bigint, not_null: true}
+        - {name: segment, type: string}
+"""
+
+
+def kappa_cdc(**top: Any) -> dict[str, Any]:
+    data = spec(KAPPA_CDC, STREAM_JOB, latency="1m", architecture="kappa", **top)
+    data["targets"].append({"name": "serving", "type": "postgres",
+                            "connection": {"host": "serving", "database": "serving", "user": "writer"}})  # fmt: skip
+    return data
+
+
+def test_a_cdc_table_no_job_reads_under_kappa_is_warned_at_the_table() -> None:
+    """Seed 7 (spec 8): under Kappa a CDC table no stream job read reached only Debezium's
+    connector (its name and key): its columns' types, `not_null` and `unique` reached no file."""
+    base = baseline(kappa_cdc())
+    for key in ("type", "not_null"):
+        entry = trace(base, ("sources", 0, "tables", 1, "columns", 1, key) if key == "type" else
+                      ("sources", 0, "tables", 1, "columns", 0, key))  # fmt: skip
+        assert entry.status == "warned" and entry.why.startswith("R396 at sources[0].tables[1]:"), (key, entry)
+
+
+def test_a_sink_capable_target_no_job_sinks_to_under_kappa_is_warned() -> None:
+    """Seed 7 (spec 8): a second PostgreSQL target under Kappa that no stream job sinks to: its
+    `database` and `user` reached no file and no warning (R397 skipped every target Flink can write)."""
+    base = baseline(kappa_cdc())
+    for key in ("database", "user"):
+        entry = trace(base, ("targets", 1, "connection", key))
+        assert entry.status == "warned" and entry.why.startswith(f"R397 at targets[1].connection.{key}:"), entry
+
+
+def test_table_and_column_descriptions_reach_the_architecture_doc_under_kappa() -> None:
+    """Seeds 6 (specs 14-16) and 7 (spec 8): without a dbt staging model (Kappa) a table's and a
+    column's `description` reached no file; docs/architecture.md lists them under the sources."""
+    base = baseline(kappa_cdc())
+    doc = base.files["docs/architecture.md"]
+    assert "- app.devices: One device per row." in doc
+    assert "- app.devices.device_id: the device" in doc
+    for path in (("sources", 0, "tables", 0, "description"), ("sources", 0, "tables", 0, "columns", 0, "description")):
+        entry = trace(base, path)
+        assert entry.status == "reaches" and "docs/architecture.md" in entry.files, (path, entry)

@@ -10,12 +10,15 @@ silently (the ledger, pipegen.ledger, proves every other element reaches a gener
   a message system the batch layer does not land reaches no file at all (the warning is at the
   topic); any other such table still reaches its stand-ins, capture or warehouse, but its
   `watermark_delay` only shapes a Flink source's WATERMARK, and a topic's `event_time` and `format`
-  only a Flink source's time attribute and decoding (the warning is at each such value). A
+  only a Flink source's time attribute and decoding (the warning is at each such value). A CDC
+  table no batch layer lands either: Debezium captures it, but nothing reads its columns (the
+  warning is at the table). A
   Kafka, Event Hubs or Kinesis source none of whose topics is read: its connection, too (a batch
   layer that lands the topics reads them from the project's Kafka, not through it).
 - R397: a target's connection settings under a plan with no batch layer (nothing extract-loads
   into it, no dbt profile connects to it) when Flink has no sink connector for its system: the
-  stream jobs write files under its location (`url`, `path`, `bucket`) and nothing reads the rest;
+  stream jobs write files under its location (`url`, `path`, `bucket`) and nothing reads the rest,
+  or when Flink could write it but no stream job sinks to it;
   and the location of a lake target (delta, iceberg) that neither lands the batch layer's raw data
   (dlt writes the first target it has a destination for) nor receives a stream job's sink: dbt
   builds on it through the Spark Thrift server, whose catalog holds the tables' location; and the
@@ -50,6 +53,7 @@ from pipegen.spec.model import (
     Source,
     SourceType,
     Spec,
+    Target,
     TargetType,
 )
 
@@ -134,6 +138,14 @@ def unread_streams(spec: Spec, graph: Graph) -> Iterator[Finding]:
                 "(no job, table or check is generated for its columns)",
                 hint, severity="warning",
             )  # fmt: skip
+        elif ref.source.ingestion.value == "cdc" and ref.source_index not in graph.batch_sources:
+            yield Finding(
+                ref.path, "R396",
+                f"no stream job of this plan reads the CDC table {ref.qualified} and no batch layer lands it: "
+                "Debezium captures its changes into their topic (its name and key reach the connector), but no "
+                "job, stand-in, table or check is generated for its columns",
+                hint + " (or read it in a mart under a plan with a batch layer)", severity="warning",
+            )  # fmt: skip
         else:
             yield from _unread_stream_settings(ref, hint)
     yield from _unread_stream_connections(spec, graph, streamed)
@@ -185,8 +197,10 @@ def _unread_stream_settings(ref: TableRef, hint: str) -> Iterator[Finding]:
 def unconnected_targets(spec: Spec, graph: Graph) -> Iterator[Finding]:
     if graph.kinds & {Kind.BATCH_EXTRACT, Kind.SQL_MODELS}:
         return
+    sinks = _stream_sinks(spec, graph)
     for ti, target in enumerate(spec.targets):
         if target.type in catalog.FLINK_SINK_TARGETS:
+            yield from _unsunk_target(ti, target, sinks)
             continue
         given = target.connection.model_dump(exclude_none=True, exclude_defaults=True, by_alias=True)
         for field in sorted(set(given) - {*catalog.FILE_SINK_LOCATION, "options"}):
@@ -199,6 +213,22 @@ def unconnected_targets(spec: Spec, graph: Graph) -> Iterator[Finding]:
                 "postgres, mysql, clickhouse, redshift, delta or iceberg target, or remove the setting",
                 severity="warning",
             )  # fmt: skip
+
+
+def _unsunk_target(ti: int, target: Target, sinks: set[str]) -> Iterator[Finding]:
+    """Under a plan with no batch layer, a target Flink could write that no stream job sinks to:
+    its connection reaches no reader (nothing loads into it, no dbt profile connects to it)."""
+    if target.name.lower() in sinks:
+        return
+    given = target.connection.model_dump(exclude_none=True, exclude_defaults=True, by_alias=True)
+    for field in sorted(given):
+        yield Finding(
+            ("targets", ti, "connection", field), "R397",
+            f"the connection `{field}` of target {target.name} ({target.type.value}) is read by no generated "
+            "code: this plan has no batch layer to load into it and no stream job sinks to it",
+            f"sink a stream job to it (`sink: {{target: {target.name}}}`), or remove the target",
+            severity="warning",
+        )  # fmt: skip
 
 
 def _stream_sinks(spec: Spec, graph: Graph) -> set[str]:
