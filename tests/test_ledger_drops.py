@@ -5,6 +5,7 @@ generated artifact can. What each must reach is written out here by hand."""
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import yaml
@@ -465,3 +466,63 @@ def test_table_and_column_descriptions_reach_the_architecture_doc_under_kappa() 
     for path in (("sources", 0, "tables", 0, "description"), ("sources", 0, "tables", 0, "columns", 0, "description")):
         entry = trace(base, path)
         assert entry.status == "reaches" and "docs/architecture.md" in entry.files, (path, entry)
+
+
+FAKER_STREAM = """
+- name: shop
+  type: faker
+  ingestion: stream
+  tables:
+    - name: accounts
+      primary_key: account_id
+      event_time: updated_at
+      columns:
+        - {name: account_id, type: bigint, not_null: true}
+        - {name: updated_at, type: timestamp(3), not_null: true}
+      synthetic: {rows: 200}
+    - name: events
+      primary_key: event_id
+      event_time: updated_at
+      columns:
+        - {name: event_id, type: bigint, not_null: true}
+        - {name: channel, type: int, not_null: true}
+        - {name: updated_at, type: timestamp(3), not_null: true}
+      quality: {row_count: {min: 1, max: 1000000}, severity: warn}
+      synthetic: {rows: 500}
+"""
+EVENTS_JOB = """
+streams:
+  - name: per_minute
+    from: events
+    window: {type: tumble, size: 1m}
+    measures: [{name: events, agg: count}]
+    sink: {target: warehouse}
+"""
+
+
+def test_a_faker_stream_table_no_job_reads_under_kappa_is_warned_at_the_table() -> None:
+    """Seed 9 (specs 16-21): a Faker stream table no job read under Kappa got no stand-in, no job
+    and no check: its columns and `synthetic.rows` reached no file (R396 assumed a stand-in)."""
+    base = baseline(spec(FAKER_STREAM, EVENTS_JOB, latency="1m", architecture="kappa"))
+    for path in (("columns", 0, "type"), ("synthetic", "rows")):
+        entry = trace(base, ("sources", 0, "tables", 0, *path))
+        assert entry.status == "warned" and entry.why.startswith("R396 at sources[0].tables[0]:"), (path, entry)
+
+
+def test_a_row_count_rule_of_a_table_no_batch_layer_lands_is_warned() -> None:
+    """Seed 9 (specs 16-21): `quality.row_count` (and its `severity`) of a table only stream jobs
+    read: GX counts rows on the warehouse's table, which Kappa does not have (R491)."""
+    base = baseline(spec(FAKER_STREAM, EVENTS_JOB, latency="1m", architecture="kappa"))
+    for key in (("row_count", "min"), ("row_count", "max"), ("severity",)):
+        entry = trace(base, ("sources", 0, "tables", 1, "quality", *key))
+        assert entry.status == "warned" and entry.why.startswith("R491 at sources[0].tables[1].quality."), entry
+
+
+def test_a_streamed_tables_synthetic_rows_sizes_its_change_events() -> None:
+    """Seed 9 (specs 16-21): the local stream run wrote 1000 change events per fact table whatever
+    its `synthetic.rows` said (500 here)."""
+    base = baseline(spec(FAKER_STREAM, EVENTS_JOB, latency="1m", architecture="kappa"))
+    tables = {t["name"]: t for t in json.loads(base.files["pipeline/change_events.json"])["tables"]}
+    assert tables["shop__events"]["rows"] == 500
+    entry = trace(base, ("sources", 0, "tables", 1, "synthetic", "rows"))
+    assert entry.status == "reaches" and "pipeline/change_events.json" in entry.files, entry

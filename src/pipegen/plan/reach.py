@@ -28,6 +28,9 @@ silently (the ledger, pipegen.ledger, proves every other element reaches a gener
 - R487: a column's `rename` in a table no dbt staging model reads: staging is where a column is
   renamed (the warehouse's staged column); the stream jobs read the source's columns and accept
   either name in expressions, so without a staging model the rename renames nothing.
+- R491: a table-level `row_count` or `expected_columns` rule (and the `severity` of those) of a
+  table no batch layer lands: GX checks them on the warehouse's table; the stream quality jobs
+  check each event's column rules only.
 - R480: a foreign key (a source table's column or a mart's output) into a table whose batch
   extract applies a `filter`: children may name parent rows the filter keeps out of the warehouse
   (real data does, and with a filter that keeps no parent no data can pass), so the key's checks
@@ -42,7 +45,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from pipegen.plan.components import Graph, Kind
-from pipegen.spec import catalog
+from pipegen.spec import catalog, rulekinds
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import SpecIndex, TableRef
 from pipegen.spec.model import (
@@ -73,6 +76,7 @@ def reach_findings(spec: Spec, graph: Graph) -> tuple[Finding, ...]:
         *unread_file_targets(spec, graph),
         *foreign_keys_into_filtered_tables(spec, graph),
         *unstaged_renames(spec, graph),
+        *unchecked_table_rules(spec, graph),
     )
 
 
@@ -87,6 +91,31 @@ def streamed_tables(spec: Spec, graph: Graph, index: SpecIndex) -> frozenset[str
             if table is not None:
                 names.add(table.qualified.lower())
     return frozenset(names)
+
+
+# Table-level rules only the batch layer checks (GX's table expectations over the warehouse's
+# table): the stream quality jobs check each event's column rules. `severity` governs both.
+BATCH_TABLE_RULES = ("row_count", "expected_columns")
+
+
+def unchecked_table_rules(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    """R491: a table-level `row_count` or `expected_columns` rule of a table no batch layer lands
+    (its quality `severity` too, when it governs only those): no generated check counts or
+    compares the table's rows, since no warehouse holds them."""
+    for ref in SpecIndex(spec).tables:
+        quality = ref.dataset.quality
+        if quality is None or ref.source_index in graph.batch_sources:
+            continue
+        stated = [k.name for k in rulekinds.stated(quality, "table") if k.name in BATCH_TABLE_RULES]
+        for key in [*stated, *(["severity"] if stated and quality.severity is not None else [])]:
+            yield Finding(
+                (*ref.path, "quality", key), "R491",
+                f"the table rule `quality.{key}` of {ref.qualified} is checked by no generated code: "
+                "no batch layer lands the table (row counts and the column list are checked on the warehouse's "
+                "table; the stream quality jobs check each event's column rules)",
+                "check it downstream of the stream jobs' sink, read the table in a mart under a plan with a batch "
+                "layer (lambda, elt or etl), or remove it", severity="warning",
+            )  # fmt: skip
 
 
 def unapplied_filters(spec: Spec, graph: Graph) -> Iterator[Finding]:
@@ -138,12 +167,15 @@ def unread_streams(spec: Spec, graph: Graph) -> Iterator[Finding]:
                 "(no job, table or check is generated for its columns)",
                 hint, severity="warning",
             )  # fmt: skip
-        elif ref.source.ingestion.value == "cdc" and ref.source_index not in graph.batch_sources:
+        elif ref.source_index not in graph.batch_sources:
+            captured = (
+                "Debezium captures its changes into their topic (its name and key reach the connector), but "
+                if ref.source.ingestion.value == "cdc" else ""
+            )  # fmt: skip
             yield Finding(
                 ref.path, "R396",
-                f"no stream job of this plan reads the CDC table {ref.qualified} and no batch layer lands it: "
-                "Debezium captures its changes into their topic (its name and key reach the connector), but no "
-                "job, stand-in, table or check is generated for its columns",
+                f"no stream job of this plan reads the table {ref.qualified} and no batch layer lands it: {captured}"
+                "no job, stand-in, table or check is generated for its columns",
                 hint + " (or read it in a mart under a plan with a batch layer)", severity="warning",
             )  # fmt: skip
         else:

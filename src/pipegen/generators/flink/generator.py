@@ -265,7 +265,8 @@ def change_events_config(ctx: GenContext) -> dict[str, Any]:
         table = table_config(ref.source, ref.dataset, index, included, {}, keep=lambda c: c.metadata is None)
         rules = _injectable_rules(spec, ref)
         time = _event_time(ref, role)
-        table["rows"] = FACT_ROWS if role == "fact" else DIMENSION_ROWS
+        stated = ref.dataset.synthetic.rows if ref.dataset.synthetic else None
+        table["rows"] = stated or (FACT_ROWS if role == "fact" else DIMENSION_ROWS)  # the spec's synthetic.rows wins
         table["bad_rules"] = list(dict.fromkeys(r["rule"] for r in rules))  # kinds bad events break
         table["intact"] = list(dict.fromkeys([*ref.dataset.primary_key, *([time] if time else [])]))
         tables.append(table)
