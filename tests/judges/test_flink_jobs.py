@@ -23,7 +23,7 @@ import pytest
 from pipegen.ledger import baseline
 from pipegen.pipeline import prepare, render_tree
 from tests.conftest import REPO, example_specs, run_cli
-from tests.generators.test_flink_cloud_paths import JUDGED, cloud_spec, sink_paths
+from tests.generators.test_flink_cloud_paths import JUDGED, cloud_spec
 from tests.judges import offline_env
 
 DRIVER = Path(__file__).with_name("flink_driver.py")
@@ -110,9 +110,8 @@ def test_pyflink_plans_file_sinks_on_s3_gcs_and_azure_as_production_writes_them(
     """Each cloud project's one job, its sink kept as generated: the path is the bucket's URI
     (written out by hand in JUDGED) and Flink's planner accepts the statement."""
     sinks = flink_runs["planned"]["sinks"]
-    for cloud, connection, expected in JUDGED:
+    for cloud, _connection, expected in JUDGED:
         project = flink_runs["clouds"][cloud]
-        assert sink_paths(cloud_spec(cloud, **connection)) == [expected]
         assert f"'path' = '{expected}'" in (project / "flink/sql/clouds__per_minute.sql").read_text()
         assert sinks[str(project)] == {"clouds__per_minute": "planned"}, (cloud, sinks[str(project)])
 

@@ -4,7 +4,7 @@ JSON on the last line: {project: {job: "planned" or the planner's reason}}.
 
     python flink_plans.py PROJECT_DIR... [--sinks PROJECT_DIR...]
 
-After `--sinks`, a project's jobs are also planned with their production filesystem sink kept
+After `--sinks`, a project's jobs are planned (only) with their production filesystem sink kept
 as generated (its connector options and path, e.g. `s3://bucket/...`; the sources still read
 local files), under the top-level key "sinks": {project: {job: verdict}}. Only filesystem sinks
 in a format the judge environment has (json, csv): it has no Parquet, Delta, Iceberg or JDBC jar.
@@ -77,7 +77,7 @@ def sink_plans(project: Path) -> dict[str, str]:
 def main() -> int:
     args = sys.argv[1:]
     cut = args.index("--sinks") if "--sinks" in args else len(args)
-    out: dict[str, Any] = {arg: plans(Path(arg)) for arg in args[:cut] + args[cut + 1 :]}
+    out: dict[str, Any] = {arg: plans(Path(arg)) for arg in args[:cut]}
     if cut < len(args):
         out["sinks"] = {arg: sink_plans(Path(arg)) for arg in args[cut + 1 :]}
     print(json.dumps(out))
