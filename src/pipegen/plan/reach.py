@@ -178,6 +178,7 @@ def unread_streams(spec: Spec, graph: Graph) -> Iterator[Finding]:
                 "no job, stand-in, table or check is generated for its columns",
                 hint + " (or read it in a mart under a plan with a batch layer)", severity="warning",
             )  # fmt: skip
+            yield from _unread_stream_settings(ref, hint)  # and why each stream-only setting is unread
         else:
             yield from _unread_stream_settings(ref, hint)
     yield from _unread_stream_connections(spec, graph, streamed)
