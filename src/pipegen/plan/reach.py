@@ -10,9 +10,9 @@ silently (the ledger, pipegen.ledger, proves every other element reaches a gener
   a message system the batch layer does not land reaches no file at all (the warning is at the
   topic); any other such table still reaches its stand-ins, capture or warehouse, but its
   `watermark_delay` only shapes a Flink source's WATERMARK, and a topic's `event_time` and `format`
-  only a Flink source's time attribute and decoding (the warning is at each such value). A CDC
-  table no batch layer lands either: Debezium captures it, but nothing reads its columns (the
-  warning is at the table). A
+  only a Flink source's time attribute and decoding (the warning is at each such value). A table
+  no batch layer lands either gets no stand-in, job or check (a CDC table: only Debezium captures
+  it): the warning is at the table too. A
   Kafka, Event Hubs or Kinesis source none of whose topics is read: its connection, too (a batch
   layer that lands the topics reads them from the project's Kafka, not through it).
 - R397: a target's connection settings under a plan with no batch layer (nothing extract-loads
