@@ -5,6 +5,7 @@ generated artifact can. What each must reach is written out here by hand."""
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import yaml
@@ -144,10 +145,12 @@ def test_kinesis_region_stream_and_role_reach_the_flink_source() -> None:
 
 
 def test_the_format_and_event_time_of_a_topic_no_stream_job_reads_get_located_warnings() -> None:
+    """Under Kappa no batch layer lands the topic either: the warning is at the topic (s31), which
+    covers its `format` and `event_time` (it was at each of them)."""
     data = spec(topics("pubsub", "{project: acme-data}"), STREAM_JOB, latency="1m", cloud="gcp")
     for key in ("format", "event_time"):
         entry = traced(data, "sources", 0, "topics", 1, key)
-        assert entry.status == "warned" and entry.why.startswith(f"R396 at sources[0].topics[1].{key}"), entry
+        assert entry.status == "warned" and entry.why.startswith("R396 at sources[0].topics[1]:"), entry
 
 
 def test_pubsub_connection_settings_get_a_located_warning_saying_no_reader_connects() -> None:
@@ -404,3 +407,124 @@ def test_a_lake_targets_path_places_its_layers_under_the_bucket() -> None:
     assert '"bronze": "lake/raw/bronze"' in base.files["pipeline/lake.json"]
     entry = trace(base, ("targets", 0, "connection", "path"))
     assert entry.status == "reaches" and "pipeline/lake.json" in entry.files, entry
+
+
+# ---------------------------------------------------------------- the s31 sweeps (seeds 6-9)
+
+KAPPA_CDC = """
+- name: app
+  type: postgres
+  ingestion: cdc
+  connection: {host: db, database: app, user: reader, password: "${secret:APP_PASSWORD}"}
+  tables:
+    - name: devices
+      primary_key: device_id
+      event_time: updated_at
+      description: One device per row.
+      columns:
+        - {name: device_id, type: bigint, not_null: true, description: the device}
+        - {name: updated_at, type: timestamp(3), not_null: true}
+    - name: customers
+      primary_key: customer_id
+      columns:
+        - {name: customer_id, type: bigint, not_null: true}
+        - {name: segment, type: string}
+"""
+
+
+def kappa_cdc(**top: Any) -> dict[str, Any]:
+    data = spec(KAPPA_CDC, STREAM_JOB, latency="1m", architecture="kappa", **top)
+    data["targets"].append({"name": "serving", "type": "postgres",
+                            "connection": {"host": "serving", "database": "serving", "user": "writer"}})  # fmt: skip
+    return data
+
+
+def test_a_cdc_table_no_job_reads_under_kappa_is_warned_at_the_table() -> None:
+    """Seed 7 (spec 8): under Kappa a CDC table no stream job read reached only Debezium's
+    connector (its name and key): its columns' types, `not_null` and `unique` reached no file."""
+    base = baseline(kappa_cdc())
+    for key in ("type", "not_null"):
+        entry = trace(base, ("sources", 0, "tables", 1, "columns", 1, key) if key == "type" else
+                      ("sources", 0, "tables", 1, "columns", 0, key))  # fmt: skip
+        assert entry.status == "warned" and entry.why.startswith("R396 at sources[0].tables[1]:"), (key, entry)
+
+
+def test_a_sink_capable_target_no_job_sinks_to_under_kappa_is_warned() -> None:
+    """Seed 7 (spec 8): a second PostgreSQL target under Kappa that no stream job sinks to: its
+    `database` and `user` reached no file and no warning (R397 skipped every target Flink can write)."""
+    base = baseline(kappa_cdc())
+    for key in ("database", "user"):
+        entry = trace(base, ("targets", 1, "connection", key))
+        assert entry.status == "warned" and entry.why.startswith(f"R397 at targets[1].connection.{key}:"), entry
+
+
+def test_table_and_column_descriptions_reach_the_architecture_doc_under_kappa() -> None:
+    """Seeds 6 (specs 14-16) and 7 (spec 8): without a dbt staging model (Kappa) a table's and a
+    column's `description` reached no file; docs/architecture.md lists them under the sources."""
+    base = baseline(kappa_cdc())
+    doc = base.files["docs/architecture.md"]
+    assert "- app.devices: One device per row." in doc
+    assert "- app.devices.device_id: the device" in doc
+    for path in (("sources", 0, "tables", 0, "description"), ("sources", 0, "tables", 0, "columns", 0, "description")):
+        entry = trace(base, path)
+        assert entry.status == "reaches" and "docs/architecture.md" in entry.files, (path, entry)
+
+
+FAKER_STREAM = """
+- name: shop
+  type: faker
+  ingestion: stream
+  tables:
+    - name: accounts
+      primary_key: account_id
+      event_time: updated_at
+      columns:
+        - {name: account_id, type: bigint, not_null: true}
+        - {name: updated_at, type: timestamp(3), not_null: true}
+      synthetic: {rows: 200}
+    - name: events
+      primary_key: event_id
+      event_time: updated_at
+      columns:
+        - {name: event_id, type: bigint, not_null: true}
+        - {name: channel, type: int, not_null: true}
+        - {name: updated_at, type: timestamp(3), not_null: true}
+      quality: {row_count: {min: 1, max: 1000000}, severity: warn}
+      synthetic: {rows: 500}
+"""
+EVENTS_JOB = """
+streams:
+  - name: per_minute
+    from: events
+    window: {type: tumble, size: 1m}
+    measures: [{name: events, agg: count}]
+    sink: {target: warehouse}
+"""
+
+
+def test_a_faker_stream_table_no_job_reads_under_kappa_is_warned_at_the_table() -> None:
+    """Seed 9 (specs 16-21): a Faker stream table no job read under Kappa got no stand-in, no job
+    and no check: its columns and `synthetic.rows` reached no file (R396 assumed a stand-in)."""
+    base = baseline(spec(FAKER_STREAM, EVENTS_JOB, latency="1m", architecture="kappa"))
+    for path in (("columns", 0, "type"), ("synthetic", "rows")):
+        entry = trace(base, ("sources", 0, "tables", 0, *path))
+        assert entry.status == "warned" and entry.why.startswith("R396 at sources[0].tables[0]:"), (path, entry)
+
+
+def test_a_row_count_rule_of_a_table_no_batch_layer_lands_is_warned() -> None:
+    """Seed 9 (specs 16-21): `quality.row_count` (and its `severity`) of a table only stream jobs
+    read: GX counts rows on the warehouse's table, which Kappa does not have (R491)."""
+    base = baseline(spec(FAKER_STREAM, EVENTS_JOB, latency="1m", architecture="kappa"))
+    for key in (("row_count", "min"), ("row_count", "max"), ("severity",)):
+        entry = trace(base, ("sources", 0, "tables", 1, "quality", *key))
+        assert entry.status == "warned" and entry.why.startswith("R491 at sources[0].tables[1].quality."), entry
+
+
+def test_a_streamed_tables_synthetic_rows_sizes_its_change_events() -> None:
+    """Seed 9 (specs 16-21): the local stream run wrote 1000 change events per fact table whatever
+    its `synthetic.rows` said (500 here)."""
+    base = baseline(spec(FAKER_STREAM, EVENTS_JOB, latency="1m", architecture="kappa"))
+    tables = {t["name"]: t for t in json.loads(base.files["pipeline/change_events.json"])["tables"]}
+    assert tables["shop__events"]["rows"] == 500
+    entry = trace(base, ("sources", 0, "tables", 1, "synthetic", "rows"))
+    assert entry.status == "reaches" and "pipeline/change_events.json" in entry.files, entry

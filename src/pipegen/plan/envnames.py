@@ -55,6 +55,7 @@ class ConnectorEnv:
     eventhubs_bootstrap: Final = EnvName("EVENTHUBS_BOOTSTRAP_SERVERS")  # Event Hubs without `namespace`
     eventhubs_jaas: Final = EnvName("EVENTHUBS_SASL_JAAS_CONFIG")  # Event Hubs without `connection_string`
     lake_path: Final = EnvName("LAKE_PATH")  # a file or Delta sink whose target gives no location
+    azure_storage_account: Final = EnvName("AZURE_STORAGE_ACCOUNT")  # an Azure bucket sink without `account`
 
 
 class EnvNames:

@@ -10,12 +10,15 @@ silently (the ledger, pipegen.ledger, proves every other element reaches a gener
   a message system the batch layer does not land reaches no file at all (the warning is at the
   topic); any other such table still reaches its stand-ins, capture or warehouse, but its
   `watermark_delay` only shapes a Flink source's WATERMARK, and a topic's `event_time` and `format`
-  only a Flink source's time attribute and decoding (the warning is at each such value). A
+  only a Flink source's time attribute and decoding (the warning is at each such value). A table
+  no batch layer lands either gets no stand-in, job or check (a CDC table: only Debezium captures
+  it): the warning is at the table too. A
   Kafka, Event Hubs or Kinesis source none of whose topics is read: its connection, too (a batch
   layer that lands the topics reads them from the project's Kafka, not through it).
 - R397: a target's connection settings under a plan with no batch layer (nothing extract-loads
   into it, no dbt profile connects to it) when Flink has no sink connector for its system: the
-  stream jobs write files under its location (`url`, `path`, `bucket`) and nothing reads the rest;
+  stream jobs write files under its location (`url`, `path`, `bucket`) and nothing reads the rest,
+  or when Flink could write it but no stream job sinks to it;
   and the location of a lake target (delta, iceberg) that neither lands the batch layer's raw data
   (dlt writes the first target it has a destination for) nor receives a stream job's sink: dbt
   builds on it through the Spark Thrift server, whose catalog holds the tables' location; and the
@@ -25,6 +28,9 @@ silently (the ledger, pipegen.ledger, proves every other element reaches a gener
 - R487: a column's `rename` in a table no dbt staging model reads: staging is where a column is
   renamed (the warehouse's staged column); the stream jobs read the source's columns and accept
   either name in expressions, so without a staging model the rename renames nothing.
+- R491: a table-level `row_count` or `expected_columns` rule (and the `severity` of those) of a
+  table no batch layer lands: GX checks them on the warehouse's table; the stream quality jobs
+  check each event's column rules only.
 - R480: a foreign key (a source table's column or a mart's output) into a table whose batch
   extract applies a `filter`: children may name parent rows the filter keeps out of the warehouse
   (real data does, and with a filter that keeps no parent no data can pass), so the key's checks
@@ -39,7 +45,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from pipegen.plan.components import Graph, Kind
-from pipegen.spec import catalog
+from pipegen.spec import catalog, rulekinds
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import SpecIndex, TableRef
 from pipegen.spec.model import (
@@ -50,6 +56,7 @@ from pipegen.spec.model import (
     Source,
     SourceType,
     Spec,
+    Target,
     TargetType,
 )
 
@@ -69,6 +76,7 @@ def reach_findings(spec: Spec, graph: Graph) -> tuple[Finding, ...]:
         *unread_file_targets(spec, graph),
         *foreign_keys_into_filtered_tables(spec, graph),
         *unstaged_renames(spec, graph),
+        *unchecked_table_rules(spec, graph),
     )
 
 
@@ -83,6 +91,31 @@ def streamed_tables(spec: Spec, graph: Graph, index: SpecIndex) -> frozenset[str
             if table is not None:
                 names.add(table.qualified.lower())
     return frozenset(names)
+
+
+# Table-level rules only the batch layer checks (GX's table expectations over the warehouse's
+# table): the stream quality jobs check each event's column rules. `severity` governs both.
+BATCH_TABLE_RULES = ("row_count", "expected_columns")
+
+
+def unchecked_table_rules(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    """R491: a table-level `row_count` or `expected_columns` rule of a table no batch layer lands
+    (its quality `severity` too, when it governs only those): no generated check counts or
+    compares the table's rows, since no warehouse holds them."""
+    for ref in SpecIndex(spec).tables:
+        quality = ref.dataset.quality
+        if quality is None or ref.source_index in graph.batch_sources:
+            continue
+        stated = [k.name for k in rulekinds.stated(quality, "table") if k.name in BATCH_TABLE_RULES]
+        for key in [*stated, *(["severity"] if stated and quality.severity is not None else [])]:
+            yield Finding(
+                (*ref.path, "quality", key), "R491",
+                f"the table rule `quality.{key}` of {ref.qualified} is checked by no generated code: "
+                "no batch layer lands the table (row counts and the column list are checked on the warehouse's "
+                "table; the stream quality jobs check each event's column rules)",
+                "check it downstream of the stream jobs' sink, read the table in a mart under a plan with a batch "
+                "layer (lambda, elt or etl), or remove it", severity="warning",
+            )  # fmt: skip
 
 
 def unapplied_filters(spec: Spec, graph: Graph) -> Iterator[Finding]:
@@ -134,6 +167,18 @@ def unread_streams(spec: Spec, graph: Graph) -> Iterator[Finding]:
                 "(no job, table or check is generated for its columns)",
                 hint, severity="warning",
             )  # fmt: skip
+        elif ref.source_index not in graph.batch_sources:
+            captured = (
+                "Debezium captures its changes into their topic (its name and key reach the connector), but "
+                if ref.source.ingestion.value == "cdc" else ""
+            )  # fmt: skip
+            yield Finding(
+                ref.path, "R396",
+                f"no stream job of this plan reads the table {ref.qualified} and no batch layer lands it: {captured}"
+                "no job, stand-in, table or check is generated for its columns",
+                hint + " (or read it in a mart under a plan with a batch layer)", severity="warning",
+            )  # fmt: skip
+            yield from _unread_stream_settings(ref, hint)  # and why each stream-only setting is unread
         else:
             yield from _unread_stream_settings(ref, hint)
     yield from _unread_stream_connections(spec, graph, streamed)
@@ -185,8 +230,10 @@ def _unread_stream_settings(ref: TableRef, hint: str) -> Iterator[Finding]:
 def unconnected_targets(spec: Spec, graph: Graph) -> Iterator[Finding]:
     if graph.kinds & {Kind.BATCH_EXTRACT, Kind.SQL_MODELS}:
         return
+    sinks = _stream_sinks(spec, graph)
     for ti, target in enumerate(spec.targets):
         if target.type in catalog.FLINK_SINK_TARGETS:
+            yield from _unsunk_target(ti, target, sinks)
             continue
         given = target.connection.model_dump(exclude_none=True, exclude_defaults=True, by_alias=True)
         for field in sorted(set(given) - {*catalog.FILE_SINK_LOCATION, "options"}):
@@ -199,6 +246,22 @@ def unconnected_targets(spec: Spec, graph: Graph) -> Iterator[Finding]:
                 "postgres, mysql, clickhouse, redshift, delta or iceberg target, or remove the setting",
                 severity="warning",
             )  # fmt: skip
+
+
+def _unsunk_target(ti: int, target: Target, sinks: set[str]) -> Iterator[Finding]:
+    """Under a plan with no batch layer, a target Flink could write that no stream job sinks to:
+    its connection reaches no reader (nothing loads into it, no dbt profile connects to it)."""
+    if target.name.lower() in sinks:
+        return
+    given = target.connection.model_dump(exclude_none=True, exclude_defaults=True, by_alias=True)
+    for field in sorted(given):
+        yield Finding(
+            ("targets", ti, "connection", field), "R397",
+            f"the connection `{field}` of target {target.name} ({target.type.value}) is read by no generated "
+            "code: this plan has no batch layer to load into it and no stream job sinks to it",
+            f"sink a stream job to it (`sink: {{target: {target.name}}}`), or remove the target",
+            severity="warning",
+        )  # fmt: skip
 
 
 def _stream_sinks(spec: Spec, graph: Graph) -> set[str]:

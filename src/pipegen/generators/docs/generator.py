@@ -121,6 +121,24 @@ def reason_row(reason: Reason) -> dict[str, Any]:
     return {"rule": trusted(reason.rule), "text": reason.text, "facts": [trusted(f) for f in reason.facts]}
 
 
+def described(spec: Spec) -> list[dict[str, str]]:
+    """Each description of a source, its tables and topics and their columns (`source.table.column`):
+    the docs state them under every plan (dbt's YAML carries them only where it stages the table)."""
+    out = []
+    for source in spec.sources:
+        if source.description:
+            out.append({"name": source.name, "description": source.description})
+        for ds in (*source.tables, *source.topics):
+            if ds.description:
+                out.append({"name": f"{source.name}.{ds.name}", "description": ds.description})
+            out += [
+                {"name": f"{source.name}.{ds.name}.{c.name}", "description": c.description}
+                for c in ds.columns
+                if c.description
+            ]
+    return out
+
+
 def docs_context(ctx: GenContext) -> dict[str, Any]:
     spec, plan = ctx.spec, ctx.plan
     cap = plan.capacity
@@ -141,7 +159,7 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
         "diagram": diagram(ctx),
         "components": components(ctx),
         "inventory": inventory(spec),
-        "described": [{"name": s.name, "description": s.description} for s in spec.sources if s.description],
+        "described": described(spec),
         "local_run": local_run(ctx),
         "targets": [{"name": t.name, "type": t.type} for t in spec.targets],
         "figures": [

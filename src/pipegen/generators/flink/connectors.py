@@ -11,6 +11,7 @@ from pipegen.generators.flink.relations import Relation
 from pipegen.plan.names import ENV, StreamJobNames
 from pipegen.spec import catalog
 from pipegen.spec.model import (
+    Cloud,
     Connection,
     FileFormat,
     Ingestion,
@@ -88,6 +89,17 @@ JDBC_SINK: dict[str, str] = {"sink.buffer-flush.interval": "1 s", "sink.max-retr
 FILE_SINK: dict[str, str] = {"sink.rolling-policy.rollover-interval": "1 min"}
 SINK_FORMAT = "json"
 LAKE_PATH = _env(CONNECTOR_ENV.lake_path)
+# A bucket (container) as the sink's file system names it on the spec's cloud: Flink's own S3, GCS
+# and Azure file systems (the flink-s3-fs-*, flink-gs-fs-hadoop and flink-azure-fs-hadoop plugins)
+# for the filesystem connector; Hadoop's (S3A, the GCS connector, ABFS) for Delta's connector,
+# which writes through a Hadoop FileSystem (Hadoop has no `s3://`). Local: the path as written.
+FILE_SYSTEM_ROOTS: dict[Cloud, str] = {
+    Cloud.AWS: "s3://{bucket}",
+    Cloud.GCP: "gs://{bucket}",
+    Cloud.AZURE: "abfss://{bucket}@{account}.dfs.core.windows.net",
+    Cloud.LOCAL: "{bucket}",
+}
+HADOOP_ROOTS: dict[Cloud, str] = {**FILE_SYSTEM_ROOTS, Cloud.AWS: "s3a://{bucket}"}
 # Event Hubs' Kafka endpoint authenticates with the namespace's connection string as the password
 EVENTHUBS_JAAS = (
     'org.apache.kafka.common.security.plain.PlainLoginModule required username="$ConnectionString" password="{}";'
@@ -219,16 +231,19 @@ def dimension_options(rel: Relation) -> dict[str, str]:
 # ---------------------------------------------------------------- sinks
 
 
-def sink_options(target: Target, table: str, mode: SinkMode, has_key: bool, job: StreamJobNames) -> dict[str, str]:
+def sink_options(
+    target: Target, table: str, mode: SinkMode, has_key: bool, job: StreamJobNames, cloud: Cloud = Cloud.LOCAL
+) -> dict[str, str]:
     """A sink's connector options: a Kafka sink writes the job's output topic (names layer: the
-    KafkaUser's ACLs grant exactly it) under its own transactional id (`job.flink_job`)."""
+    KafkaUser's ACLs grant exactly it) under its own transactional id (`job.flink_job`); a file or
+    Delta sink writes under the target's bucket on the spec's `cloud`."""
     if target.type == TargetType.KAFKA:
         return _kafka_sink(target, mode == SinkMode.UPSERT and has_key, job)
     if target.type in LAKE_CONNECTORS:
-        return _lake_sink(target, table, mode)
+        return _lake_sink(target, table, mode, cloud)
     if target.type in JDBC_URLS:
         return _jdbc_sink(target, table)
-    return _file_sink(target, table)
+    return _file_sink(target, table, cloud)
 
 
 def _kafka_sink(target: Target, upsert: bool, job: StreamJobNames) -> dict[str, str]:
@@ -245,23 +260,37 @@ def _kafka_sink(target: Target, upsert: bool, job: StreamJobNames) -> dict[str, 
     }
 
 
-def _lake_path(conn: Connection, table: str) -> Escaped:
-    """A table's directory: under the target's `url`, else `<bucket>/<path>` (either alone: the
-    lakehouse family's layout), else `${LAKE_PATH}`."""
+def bucket_root(conn: Connection, cloud: Cloud, roots: dict[Cloud, str] = FILE_SYSTEM_ROOTS) -> Escaped:
+    """The target's bucket (container) with the scheme of the spec's cloud (`roots`): an Azure
+    container in the target's storage `account`, else `${AZURE_STORAGE_ACCOUNT}`. A bucket that is a
+    reference, or already a URL, is the whole root (as the ingestion family's dlt bucket_url)."""
+    bucket = (conn.bucket or "").rstrip("/")
+    if parse_secret_ref(bucket) is not None or "://" in bucket:
+        return option_value(bucket)
+    account = option_value(conn.account, _env(CONNECTOR_ENV.azure_storage_account))
+    return Escaped(roots[cloud].format(bucket=inside(bucket), account=account))
+
+
+def _lake_path(conn: Connection, table: str, cloud: Cloud, roots: dict[Cloud, str] = FILE_SYSTEM_ROOTS) -> Escaped:
+    """A table's directory: under the target's `url`, else `<bucket>/<path>` (the bucket with its
+    cloud's scheme; either alone: the lakehouse family's layout), else `${LAKE_PATH}`."""
     if conn.url is not None:
         base = option_value(conn.url)
-    elif conn.bucket is not None or conn.path is not None:
-        base = Escaped("/".join(option_value(part) for part in (conn.bucket, conn.path) if part is not None))
+    elif conn.bucket is not None:
+        base = bucket_root(conn, cloud, roots)
+        base = Escaped(base + "/" + option_value(conn.path)) if conn.path is not None else base
+    elif conn.path is not None:
+        base = option_value(conn.path)
     else:
         base = Escaped(LAKE_PATH)
     return Escaped(base + "/" + inside(table))
 
 
-def _lake_sink(target: Target, table: str, mode: SinkMode) -> dict[str, str]:
+def _lake_sink(target: Target, table: str, mode: SinkMode, cloud: Cloud) -> dict[str, str]:
     conn = target.connection
     options = {**LAKE_CONNECTORS[target.type], "catalog-database": option_value(conn.database, "lake")}
     if target.type == TargetType.DELTA:
-        options.update({"table-name": table, "table-path": _lake_path(conn, table)})
+        options.update({"table-name": table, "table-path": _lake_path(conn, table, cloud, HADOOP_ROOTS)})
         return options
     options["catalog-table"] = table
     if mode == SinkMode.UPSERT:
@@ -275,12 +304,12 @@ def _jdbc_sink(target: Target, table: str) -> dict[str, str]:
     return {"connector": "jdbc", "url": url, "table-name": table, **jdbc_login(target.name, conn), **JDBC_SINK}
 
 
-def _file_sink(target: Target, table: str) -> dict[str, str]:
+def _file_sink(target: Target, table: str, cloud: Cloud) -> dict[str, str]:
     """Files and every target without a streaming connector: Parquet/JSON files in the lake path."""
     fmt = "json" if target.format in (FileFormat.JSON, FileFormat.JSONL) else (target.format or FileFormat.PARQUET)
     return {
         "connector": "filesystem",
-        "path": _lake_path(target.connection, table),
+        "path": _lake_path(target.connection, table, cloud),
         "format": str(fmt.value if isinstance(fmt, FileFormat) else fmt),
         **FILE_SINK,
     }

@@ -25,6 +25,7 @@ from pipegen.common.synthetic_tables import START, config_name, seed_and_locale,
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
 from pipegen.generators.flink import redrive
 from pipegen.generators.flink.builder import JobBuilder, JobSql
+from pipegen.generators.flink.connectors import FILE_SYSTEM_ROOTS
 from pipegen.generators.flink.options import Settings, settings_for
 from pipegen.generators.flink.quality import WINDOW_SECONDS, build_quality_jobs
 from pipegen.generators.flink.windows import describe_window
@@ -34,7 +35,7 @@ from pipegen.render.env import render, static
 from pipegen.safe import trusted
 from pipegen.spec import rulekinds
 from pipegen.spec.index import SpecIndex, TableRef
-from pipegen.spec.model import Ingestion, OnFailure, Spec
+from pipegen.spec.model import Cloud, Ingestion, OnFailure, Spec
 from pipegen.spec.types import format_duration
 
 FLINK_REQUIREMENTS = ("apache-flink==2.3.0", "duckdb==2.0.1", "Faker==40.63.0")
@@ -203,6 +204,7 @@ CONNECTOR_USES: dict[str, str] = {
     ENV.connectors.eventhubs_bootstrap: "Event Hubs' Kafka endpoint, host:9093 (the spec gives no `namespace`)",
     ENV.connectors.eventhubs_jaas: "Event Hubs' SASL login (the spec gives no `connection_string`)",
     ENV.connectors.lake_path: "where file and Delta sinks write (the target gives no url, path or bucket)",
+    ENV.connectors.azure_storage_account: "the Azure storage account file and Delta sinks write to (no `account`)",
 }
 
 
@@ -274,7 +276,8 @@ def change_events_config(ctx: GenContext) -> dict[str, Any]:
         table = table_config(ref.source, ref.dataset, index, included, {}, keep=lambda c: c.metadata is None)
         rules = _injectable_rules(spec, ref)
         time = _event_time(ref, role)
-        table["rows"] = FACT_ROWS if role == "fact" else DIMENSION_ROWS
+        stated = ref.dataset.synthetic.rows if ref.dataset.synthetic else None
+        table["rows"] = stated or (FACT_ROWS if role == "fact" else DIMENSION_ROWS)  # the spec's synthetic.rows wins
         table["bad_rules"] = list(dict.fromkeys(r["rule"] for r in rules))  # kinds bad events break
         table["intact"] = list(dict.fromkeys([*ref.dataset.primary_key, *([time] if time else [])]))
         tables.append(table)
@@ -346,11 +349,23 @@ def _metrics_reporter(ctx: GenContext) -> dict[str, str]:
             "metrics.reporter.prom.port": str(METRICS_PORT)}  # fmt: skip
 
 
+# Where the jobs' checkpoints live on each cloud (its file system's scheme; an Azure container of
+# the project's storage account); a local project's deployment keeps S3 (an S3-compatible store).
+CHECKPOINT_ROOTS: dict[Cloud, str] = {**FILE_SYSTEM_ROOTS, Cloud.LOCAL: FILE_SYSTEM_ROOTS[Cloud.AWS]}
+
+
+def checkpoint_root(ctx: GenContext) -> str:
+    names = ctx.plan.names
+    azure = ctx.spec.cloud == Cloud.AZURE
+    bucket = "checkpoints" if azure else names.bucket("checkpoints")  # Azure: the lake account's container
+    return CHECKPOINT_ROOTS[ctx.spec.cloud].format(bucket=bucket, account=names.storage_account)
+
+
 def flink_deployment(ctx: GenContext, j: JobSql) -> dict[str, Any]:
     """The FlinkDeployment of one job (application mode; the SQL runner is a Python job)."""
     sized = {s.name: s.value for s in ctx.plan.capacity.sizing}
     parallelism = int(ctx.plan.capacity.flink_parallelism or 1)
-    checkpoints = f"s3://{ctx.plan.names.bucket('checkpoints')}/{j.job.flink_job}"
+    checkpoints = f"{checkpoint_root(ctx)}/{j.job.flink_job}"
     return {
         "apiVersion": "flink.apache.org/v1beta1",
         "kind": "FlinkDeployment",

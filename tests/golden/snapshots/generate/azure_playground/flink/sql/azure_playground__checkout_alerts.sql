@@ -41,7 +41,7 @@ WITH (
   'connector' = 'delta',
   'catalog-database' = 'lake',
   'table-name' = 'checkout_alerts',
-  'table-path' = 'lake/checkout_alerts'
+  'table-path' = 'abfss://lake@playgroundlake.dfs.core.windows.net/checkout_alerts'
 )
 AS SELECT
   `view_id` AS `view_id`,

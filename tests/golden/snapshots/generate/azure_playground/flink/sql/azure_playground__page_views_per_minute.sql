@@ -40,7 +40,7 @@ WITH (
   'connector' = 'delta',
   'catalog-database' = 'lake',
   'table-name' = 'page_views_per_minute',
-  'table-path' = 'lake/page_views_per_minute'
+  'table-path' = 'abfss://lake@playgroundlake.dfs.core.windows.net/page_views_per_minute'
 )
 AS SELECT
   `window_start`,

@@ -1,0 +1,117 @@
+"""A stream job's file or Delta sink on a cloud bucket writes under the bucket's URI on the spec's
+cloud (docs/corpus.md, "Open: what the ledger's fixes leave"): the generated path was
+`exports/extra/<table>`, a directory on the TaskManager's disk. The expected URIs are written
+out here by hand from the spec's bucket, path and storage account, in each file system's own
+form (Flink's S3/GCS/Azure file systems; Hadoop's S3A for Delta's connector). The Flink planner
+accepts them: tests/judges/test_flink_jobs.py plans the production sinks of `cloud_spec`."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import yaml
+
+from pipegen.ledger import baseline
+
+JOB = "flink/sql/clouds__per_minute.sql"
+SPEC = """
+version: 1
+pipeline: {name: clouds}
+latency: 1m
+sources:
+  - name: app
+    type: kafka
+    ingestion: stream
+    connection: {bootstrap_servers: 'broker-1:9092'}
+    topics:
+      - name: devices
+        primary_key: device_id
+        event_time: updated_at
+        columns:
+          - {name: device_id, type: bigint, not_null: true}
+          - {name: updated_at, type: timestamp(3), not_null: true}
+transforms:
+  streams:
+    - name: per_minute
+      from: devices
+      window: {type: tumble, size: 1m}
+      measures: [{name: events, agg: count}]
+      sink: {target: exports}
+"""
+
+
+def cloud_spec(cloud: str, target_type: str = "files", **connection: str) -> dict[str, Any]:
+    """One stream job sinking to a `target_type` target on `cloud` (JSON files: the judge's
+    Flink has the JSON format, not Parquet)."""
+    data: dict[str, Any] = {**yaml.safe_load(SPEC), "cloud": cloud}
+    target: dict[str, Any] = {"name": "exports", "type": target_type, "connection": connection}
+    if target_type == "files":
+        target["format"] = "jsonl"
+    data["targets"] = [target]
+    return data
+
+
+def sink_paths(data: dict[str, Any]) -> list[str]:
+    job = baseline(data).files[JOB]
+    return re.findall(r"'(?:table-)?path' = '((?:[^']|'')*)'", job)
+
+
+# the judge's specs: (cloud, connection, the sink's path written out by hand)
+JUDGED = [
+    ("aws", {"bucket": "acme-exports", "path": "extra"}, "s3://acme-exports/extra/per_minute"),
+    ("gcp", {"bucket": "acme-exports", "path": "extra"}, "gs://acme-exports/extra/per_minute"),
+    ("azure", {"bucket": "exports", "path": "extra", "account": "acmelake"},
+     "abfss://exports@acmelake.dfs.core.windows.net/extra/per_minute"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("cloud", "connection", "expected"), JUDGED, ids=[c for c, _, _ in JUDGED])
+def test_a_file_sink_on_a_cloud_bucket_writes_under_the_buckets_uri(
+    cloud: str, connection: dict[str, str], expected: str
+) -> None:
+    assert sink_paths(cloud_spec(cloud, **connection)) == [expected]
+
+
+def test_a_delta_sink_writes_through_hadoops_file_systems() -> None:
+    """Delta's connector writes through a Hadoop FileSystem: S3A on AWS (Hadoop has no `s3://`)."""
+    paths = {
+        cloud: sink_paths(cloud_spec(cloud, "delta", bucket="lake", path="raw", account="acmelake"))
+        for cloud in ("aws", "gcp", "azure")
+    }
+    assert paths == {
+        "aws": ["s3a://lake/raw/per_minute"],
+        "gcp": ["gs://lake/raw/per_minute"],
+        "azure": ["abfss://lake@acmelake.dfs.core.windows.net/raw/per_minute"],
+    }
+
+
+def test_an_azure_container_without_an_account_takes_the_account_from_the_environment() -> None:
+    data = cloud_spec("azure", bucket="exports")
+    assert sink_paths(data) == ["abfss://exports@${AZURE_STORAGE_ACCOUNT}.dfs.core.windows.net/per_minute"]
+    assert "AZURE_STORAGE_ACCOUNT=" in baseline(data).files[".env.example"]
+
+
+def test_local_paths_references_and_urls_stay_as_written() -> None:
+    """A local project writes where it says; a bucket given as a reference or as a URL is the
+    whole root (as dlt's bucket_url takes it); a path without a bucket is a path."""
+    assert sink_paths(cloud_spec("local", bucket="exports", path="extra")) == ["exports/extra/per_minute"]
+    assert sink_paths(cloud_spec("aws", bucket="${env:EXPORTS_URL}")) == ["${EXPORTS_URL}/per_minute"]
+    assert sink_paths(cloud_spec("gcp", bucket="gs://other/")) == ["gs://other/per_minute"]
+    assert sink_paths(cloud_spec("aws", path="/mnt/exports")) == ["/mnt/exports/per_minute"]
+    assert sink_paths(cloud_spec("aws", url="s3a://own/place")) == ["s3a://own/place/per_minute"]
+
+
+@pytest.mark.parametrize(
+    ("cloud", "expected"),
+    [
+        ("aws", "s3://clouds-checkpoints/clouds__per_minute/checkpoints"),
+        ("gcp", "gs://clouds-checkpoints/clouds__per_minute/checkpoints"),
+        ("azure", "abfss://checkpoints@cloudsdata.dfs.core.windows.net/clouds__per_minute/checkpoints"),
+    ],
+)
+def test_the_jobs_checkpoints_live_on_the_specs_cloud(cloud: str, expected: str) -> None:
+    """The FlinkDeployment's checkpoints were `s3://` on every cloud (GCP and Azure projects too)."""
+    deployment = baseline(cloud_spec(cloud, bucket="exports")).files["flink/deploy/clouds-per-minute.yaml"]
+    assert f'"execution.checkpointing.dir": "{expected}"' in deployment, deployment
