@@ -87,6 +87,9 @@ def run_project(spark, project: Path, scenario: dict, work_reference: dict) -> d
     out["rejected"] = rows(job, "silver", f"{table['name']}__rejected", f'"{columns[0]}", _failures')
     out["gold"] = {m["name"]: rows(job, "gold", m["table"], "*") for m in job.CONFIG["marts"] if m["sql"]}
     out["gold_skipped"] = {m["name"]: m["skipped"] for m in job.CONFIG["marts"] if not m["sql"]}
+    streams = job.CONFIG.get("streams", [])
+    out["streams"] = {s["name"]: rows(job, "gold", s["table"], "*") for s in streams if s["sql"]}
+    out["streams_skipped"] = {s["name"]: s["skipped"] for s in streams if not s["sql"]}
     if streamed:
         os.environ.pop("PIPEGEN_SPARK_STREAM_SOURCE")
         out["kafka"] = kafka_records(spark, job, table, scenario["kafka"])

@@ -202,3 +202,34 @@ def test_only_a_spark_stream_engine_streams_tables_and_only_streamed_tables_get_
     (tmp_path / "batch").mkdir()
     plain = json.loads(generate(tmp_path / "batch")["spark/medallion.json"])
     assert all("stream" not in t for t in plain["tables"])  # stream engine none: no stream layer
+
+
+def test_the_azure_playground_streams_its_jobs_in_spark_and_has_no_flink_jobs(tmp_path: Path) -> None:
+    """One stream engine: the playground's stream engine is Spark (Databricks compute), so its two
+    stream jobs are the Spark job's (Spark SQL written out here by hand), and nothing is Flink's."""
+    path = tmp_path / "pipegen.yaml"
+    path.write_text((Path(__file__).parents[2] / "specs" / "azure_playground.yaml").read_text(encoding="utf-8"))
+    ready = prepare(path)
+    files = render_tree(ready.spec, ready.plan)
+    assert not [f for f in files if f.startswith("flink/")] and "requirements-flink.txt" not in files
+    jobs = {j["name"]: j for j in json.loads(files["spark/medallion.json"])["streams"]}
+    per_minute, alerts = jobs["page_views_per_minute"], jobs["checkout_alerts"]
+    assert per_minute["mode"] == "replace" and per_minute["sql"] == (
+        "SELECT window.start AS `window_start`, window.end AS `window_end`, t0.page AS `page`, COUNT(*) AS `views`\n"
+        "FROM `clickstream__page_views` AS t0\nGROUP BY window(t0.`viewed_at`, '60 seconds'), 3"
+    )
+    assert alerts["mode"] == "append" and alerts["table"] == "checkout_alerts"
+    assert alerts["sql"].endswith("FROM `clickstream__page_views` AS t0\nWHERE t0.page LIKE '/checkout/error%'")
+    assert not [f for f in ready.plan.findings if f.code == "R406"]  # Spark runs both
+
+
+def test_hop_and_session_windows_are_spark_sql_window_groupings() -> None:
+    from pipegen.generators.spark.streams import window_call
+    from pipegen.spec.model import Window
+
+    hop = Window.model_validate({"type": "hop", "size": "10m", "slide": "1m"})
+    assert window_call(hop, "t0.`at`") == ("window(t0.`at`, '600 seconds', '60 seconds')", "window")
+    session = Window.model_validate({"type": "session", "gap": "5m"})
+    assert window_call(session, "t0.`at`") == ("session_window(t0.`at`, '300 seconds')", "session_window")
+    half = Window.model_validate({"type": "tumble", "size": "1500ms"})
+    assert window_call(half, "t0.`at`")[0] == "window(t0.`at`, '1500 milliseconds')"

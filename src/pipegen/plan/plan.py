@@ -14,6 +14,7 @@ from pipegen.plan.monitoring import monitoring_findings
 from pipegen.plan.names import Names, names
 from pipegen.plan.reach import reach_findings
 from pipegen.plan.select import Facts, Reason, facts_of, select
+from pipegen.plan.spark_streams import spark_stream_findings
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.model import Architecture, Spec
 
@@ -53,6 +54,7 @@ def make_plan(spec: Spec) -> Plan:
             *capacity_findings(spec, capacity),
             *engine_findings(spec, engines),
             *spark_gold_findings(spec, engines),
+            *spark_stream_findings(spec, engines),
             *masked_rule_findings(spec, selection.architecture),
             *reach_findings(spec, flow),
             *monitoring_findings(spec, flow),

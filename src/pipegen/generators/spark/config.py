@@ -9,6 +9,7 @@ from typing import Any
 
 from pipegen.common.stream_rules import event_rules
 from pipegen.generators.spark.marts import spark_marts, views
+from pipegen.generators.spark.streams import stream_jobs
 from pipegen.plan.names import Names, snake
 from pipegen.render.sqltypes import sql_type
 from pipegen.spec import catalog
@@ -130,7 +131,8 @@ def table_config(spec: Spec, names: Names, ref: TableRef, etl: bool, streaming: 
 
 
 def spark_config(spec: Spec, names: Names, etl: bool = False, streaming: bool = False) -> dict[str, Any]:
-    """`streaming`: the stream engine is Spark, streamed tables get their `stream` (topic, format)."""
+    """`streaming`: the stream engine is Spark, streamed tables get their `stream` (topic, format)
+    and the stream jobs their Spark SQL (streams.py)."""
     index = SpecIndex(spec)
     tables = [
         table_config(spec, names, ref, etl, streaming)
@@ -143,4 +145,5 @@ def spark_config(spec: Spec, names: Names, etl: bool = False, streaming: bool = 
         "tables": tables,
         "views": views(index, names),
         "marts": spark_marts(spec, index, names),
+        "streams": stream_jobs(spec, index, names) if streaming else [],
     }

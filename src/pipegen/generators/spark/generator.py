@@ -52,7 +52,7 @@ class SparkGenerator:
         streaming = Kind.SPARK_STREAMING in ctx.plan.graph.kinds
         config = spark_config(ctx.spec, ctx.plan.names, etl=ctx.plan.masks_pii, streaming=streaming)
         if Kind.SPARK_BATCH not in ctx.plan.graph.kinds:  # the stream only: dbt builds the marts
-            config |= {"views": [], "marts": []}
+            config |= {"marts": []}  # (the views stay: the stream jobs read them)
         files = {
             "spark/medallion.py": static("spark/medallion.py"),
             "spark/medallion.json": json_doc(config) + "\n",
