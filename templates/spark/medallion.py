@@ -465,10 +465,27 @@ def stream_reader(spark: Any, table: dict[str, Any]) -> Any:
     if stream_source() == "files":
         schema = ", ".join([f"{bq(c['name'])} STRING" for c in table["columns"]] + ["`_op` STRING"])
         return spark.readStream.schema(schema).parquet(str(Path(landing_root()) / table["landing"]))
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092")
-    records = (spark.readStream.format("kafka").option("kafka.bootstrap.servers", bootstrap)
-               .option("subscribe", table["stream"]["topic"]).option("startingOffsets", "earliest").load())  # fmt: skip
-    return from_kafka(records, table)
+    reader = spark.readStream.format("kafka").options(**kafka_options(table["stream"]))
+    return from_kafka(reader.option("startingOffsets", "earliest").load(), table)
+
+
+def kafka_options(stream: dict[str, Any]) -> dict[str, str]:
+    """The Kafka source's options: the project's cluster (KAFKA_BOOTSTRAP_SERVERS), or an Event
+    Hubs namespace's Kafka endpoint (else EVENTHUBS_BOOTSTRAP_SERVERS) with SASL PLAIN, the
+    connection string as the password (else the JAAS line in EVENTHUBS_SASL_JAAS_CONFIG).
+    Databricks runtimes shade the Kafka client: its login module is under `kafkashaded.`."""
+    if stream.get("sasl") != "plain":
+        return {"kafka.bootstrap.servers": os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092"),
+                "subscribe": stream["topic"]}  # fmt: skip
+    secret = resolved(stream.get("connection_string"))
+    module = ("kafkashaded." if os.environ.get("DATABRICKS_RUNTIME_VERSION") else "") + (
+        "org.apache.kafka.common.security.plain.PlainLoginModule")
+    jaas = (f'{module} required username="$ConnectionString" password="'
+            + secret.replace("\\", "\\\\").replace('"', '\\"') + '";') if secret else os.environ.get(
+        "EVENTHUBS_SASL_JAAS_CONFIG", "")  # fmt: skip
+    bootstrap = stream.get("bootstrap") or os.environ.get("EVENTHUBS_BOOTSTRAP_SERVERS", "")
+    return {"kafka.bootstrap.servers": bootstrap, "subscribe": stream["topic"], "kafka.security.protocol": "SASL_SSL",
+            "kafka.sasl.mechanism": "PLAIN", "kafka.sasl.jaas.config": jaas}  # fmt: skip
 
 
 def events(rows: Any, table: dict[str, Any]) -> Any:

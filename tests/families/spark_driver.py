@@ -155,8 +155,11 @@ def check_submissions(emr: list[dict], dataproc: list[dict]) -> dict:
         report = ParamValidator().validate({**body, "clientToken": "judge"}, shape.input_shape)
         if report.has_errors():
             raise SystemExit(f"EMR Serverless StartJobRun refused {body['name']}: {report.generate_report()}")
-    args = [list(dataproc_v1.Batch.from_json(json.dumps(b)).pyspark_batch.args) for b in dataproc]
-    return {"emr": [b["jobDriver"]["sparkSubmit"]["entryPointArguments"] for b in emr], "dataproc": args}
+    batches = [dataproc_v1.Batch.from_json(json.dumps(b)) for b in dataproc]
+    return {"emr": [b["jobDriver"]["sparkSubmit"]["entryPointArguments"] for b in emr],
+            "emr_modes": [b.get("mode", "BATCH") for b in emr],
+            "dataproc": [list(b.pyspark_batch.args) for b in batches],
+            "dataproc_ttl_s": [b.environment_config.execution_config.ttl.total_seconds() for b in batches]}  # fmt: skip
 
 
 def main() -> None:

@@ -209,6 +209,14 @@ def judged(spark_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
         assert not (tmp / cloud / "databricks.yml").exists()
         folder = tmp / cloud / "spark" / ("emr-serverless" if cloud == "aws" else "dataproc")
         submit[cloud] = [json.loads(f.read_text()) for f in sorted(folder.glob("*.json"))]
+        # the same with Spark as the stream engine: a stream step too (generated, not run)
+        (tmp / f"{cloud}_stream.yaml").write_text(
+            SPEC.replace("cloud: azure", f"cloud: {cloud}").replace("compute: databricks", "stream: spark")
+        )
+        proc = run_cli("generate", str(tmp / f"{cloud}_stream.yaml"), "-o", str(tmp / f"{cloud}_stream"))
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        folder = tmp / f"{cloud}_stream" / "spark" / ("emr-serverless" if cloud == "aws" else "dataproc")
+        submit[cloud] += [json.loads(f.read_text()) for f in sorted(folder.glob("*.json"))]
     # aws (stream engine Flink): the batch job lands the files; azure on Databricks (stream engine
     # Spark): the same table streams into bronze and silver (Structured Streaming over the files)
     scenario_file = str(tmp / "scenario.json")
@@ -326,5 +334,9 @@ def test_a_dbt_batch_engine_on_databricks_gets_a_dbt_job_that_loads_through_data
 def test_emr_and_dataproc_serverless_requests_load_through_their_api_models(judged: dict) -> None:
     got = judged["submissions"]
     roots = ["--lake-root", "${PIPEGEN_LAKE_ROOT}", "--landing-root", "${PIPEGEN_LANDING_ROOT}"]
-    expected = [["bronze", "silver", *roots], ["gold", *roots], ["maintain", *roots]]
+    batch = [["bronze", "silver", *roots], ["gold", *roots], ["maintain", *roots]]
+    expected = [*batch, *batch, ["stream", *roots]]  # then the stream-engine-Spark project's, stream last
     assert got["emr"] == expected and got["dataproc"] == expected  # sorted file names: bronze_silver, gold, maintain
+    # the stream runs as an EMR Serverless STREAMING job run; a Dataproc batch for the longest TTL (14 days)
+    assert got["emr_modes"] == ["BATCH"] * 6 + ["STREAMING"]
+    assert got["dataproc_ttl_s"] == [0.0] * 6 + [14 * 24 * 3600.0]

@@ -233,3 +233,52 @@ def test_hop_and_session_windows_are_spark_sql_window_groupings() -> None:
     assert window_call(session, "t0.`at`") == ("session_window(t0.`at`, '300 seconds')", "session_window")
     half = Window.model_validate({"type": "tumble", "size": "1500ms"})
     assert window_call(half, "t0.`at`")[0] == "window(t0.`at`, '1500 milliseconds')"
+
+
+EVENTHUBS = """\
+version: 1
+pipeline: {name: hubs}
+latency: 1m
+cloud: azure
+engines: {stream: spark}
+sources:
+  - name: clicks
+    type: eventhubs
+    ingestion: stream
+    connection: {namespace: acme-ns, connection_string: "${secret:EH_CONNECTION}"}
+    topics:
+      - name: page_views
+        columns:
+          - {name: id, type: bigint}
+          - {name: page, type: string}
+targets:
+  - {name: lake, type: delta, connection: {bucket: lake}}
+"""
+
+
+def test_an_event_hubs_source_streams_through_its_kafka_endpoint_with_the_connection_string(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Event Hubs' Kafka surface: `<namespace>.servicebus.windows.net:9093`, SASL_SSL + PLAIN, user
+    `$ConnectionString` and the connection string (from the secret store, via the environment) as
+    the password; on Databricks the shaded Kafka client's login module (kafkashaded.)."""
+    (tmp_path / "pipegen.yaml").write_text(EVENTHUBS)
+    ready = prepare(tmp_path / "pipegen.yaml")
+    files = render_tree(ready.spec, ready.plan)
+    (table,) = json.loads(files["spark/medallion.json"])["tables"]
+    assert table["stream"] == {"topic": "page_views", "format": "json",
+                               "bootstrap": "acme-ns.servicebus.windows.net:9093", "sasl": "plain",
+                               "connection_string": "${secret:EH_CONNECTION}"}  # fmt: skip
+    job = load_job(tmp_path, files)
+    monkeypatch.setenv("EH_CONNECTION", 'Endpoint=sb://acme-ns/;SharedAccessKey=k"1')
+    monkeypatch.delenv("DATABRICKS_RUNTIME_VERSION", raising=False)
+    options = job.kafka_options(table["stream"])
+    login = 'username="$ConnectionString" password="Endpoint=sb://acme-ns/;SharedAccessKey=k\\"1";'
+    assert options == {
+        "kafka.bootstrap.servers": "acme-ns.servicebus.windows.net:9093", "subscribe": "page_views",
+        "kafka.security.protocol": "SASL_SSL", "kafka.sasl.mechanism": "PLAIN",
+        "kafka.sasl.jaas.config": f"org.apache.kafka.common.security.plain.PlainLoginModule required {login}",
+    }  # fmt: skip
+    monkeypatch.setenv("DATABRICKS_RUNTIME_VERSION", "16.4")
+    assert job.kafka_options(table["stream"])["kafka.sasl.jaas.config"].startswith("kafkashaded.org.apache.kafka.")
+    assert not [f for f in files if f.startswith("flink/")]  # Spark streams: no Flink job beside it

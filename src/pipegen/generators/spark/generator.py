@@ -60,7 +60,8 @@ class SparkGenerator:
         gold = any(m["sql"] is not None for m in config["marts"])
         if Kind.DATABRICKS_JOBS not in ctx.plan.graph.kinds:  # (Databricks: the databricks family's bundle)
             # EMR Serverless (aws) or Dataproc Serverless (gcp) requests, one per run step
-            files.update({path: json_doc(body) + "\n" for path, body in submit_files(ctx, gold).items()})
+            requests = submit_files(ctx, gold, streaming, Kind.SPARK_BATCH in ctx.plan.graph.kinds)
+            files.update({path: json_doc(body) + "\n" for path, body in requests.items()})
         return files
 
 
