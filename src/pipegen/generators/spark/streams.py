@@ -73,6 +73,7 @@ def stream_jobs(spec: Spec, index: SpecIndex, names: Names) -> list[dict[str, An
     out = []
     for job in spec.transforms.streams:
         entry: dict[str, Any] = {"name": job.name, "table": sink_table(job, names)}
+        entry |= {"description": job.description} if job.description else {}
         gap = spark_stream_gap(job, index, spec)
         ref = index.resolve(job.from_, allow_marts=False).table
         if gap or ref is None:
