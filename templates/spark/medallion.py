@@ -471,21 +471,19 @@ def stream_reader(spark: Any, table: dict[str, Any]) -> Any:
 
 def kafka_options(stream: dict[str, Any]) -> dict[str, str]:
     """The Kafka source's options: the project's cluster (KAFKA_BOOTSTRAP_SERVERS), or an Event
-    Hubs namespace's Kafka endpoint (else EVENTHUBS_BOOTSTRAP_SERVERS) with SASL PLAIN, the
-    connection string as the password (else the JAAS line in EVENTHUBS_SASL_JAAS_CONFIG).
-    Databricks runtimes shade the Kafka client: its login module is under `kafkashaded.`."""
+    Hubs namespace's Kafka endpoint with SASL PLAIN, the connection string as the password (else
+    the JAAS line the config names). Databricks runtimes shade the Kafka client (`shaded`): its
+    login module is under `kafkashaded.`."""
     if stream.get("sasl") != "plain":
         return {"kafka.bootstrap.servers": os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092"),
                 "subscribe": stream["topic"]}  # fmt: skip
     secret = resolved(stream.get("connection_string"))
-    module = ("kafkashaded." if os.environ.get("DATABRICKS_RUNTIME_VERSION") else "") + (
-        "org.apache.kafka.common.security.plain.PlainLoginModule")
-    jaas = (f'{module} required username="$ConnectionString" password="'
-            + secret.replace("\\", "\\\\").replace('"', '\\"') + '";') if secret else os.environ.get(
-        "EVENTHUBS_SASL_JAAS_CONFIG", "")  # fmt: skip
-    bootstrap = stream.get("bootstrap") or os.environ.get("EVENTHUBS_BOOTSTRAP_SERVERS", "")
-    return {"kafka.bootstrap.servers": bootstrap, "subscribe": stream["topic"], "kafka.security.protocol": "SASL_SSL",
-            "kafka.sasl.mechanism": "PLAIN", "kafka.sasl.jaas.config": jaas}  # fmt: skip
+    module = ("kafkashaded." if stream.get("shaded") else "") + "org.apache.kafka.common.security.plain.PlainLoginModule"
+    escaped = (secret or "").replace("\\", "\\\\").replace('"', '\\"')
+    login = f'{module} required username="$ConnectionString" password="{escaped}";'
+    return {"kafka.bootstrap.servers": resolved(stream.get("bootstrap")) or "", "subscribe": stream["topic"],
+            "kafka.security.protocol": "SASL_SSL", "kafka.sasl.mechanism": "PLAIN",
+            "kafka.sasl.jaas.config": login if secret else resolved(stream.get("jaas")) or ""}  # fmt: skip
 
 
 def events(rows: Any, table: dict[str, Any]) -> Any:

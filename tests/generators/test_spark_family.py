@@ -268,10 +268,10 @@ def test_an_event_hubs_source_streams_through_its_kafka_endpoint_with_the_connec
     (table,) = json.loads(files["spark/medallion.json"])["tables"]
     assert table["stream"] == {"topic": "page_views", "format": "json",
                                "bootstrap": "acme-ns.servicebus.windows.net:9093", "sasl": "plain",
-                               "connection_string": "${secret:EH_CONNECTION}"}  # fmt: skip
+                               "connection_string": "${secret:EH_CONNECTION}", "jaas": None,
+                               "shaded": False}  # fmt: skip
     job = load_job(tmp_path, files)
     monkeypatch.setenv("EH_CONNECTION", 'Endpoint=sb://acme-ns/;SharedAccessKey=k"1')
-    monkeypatch.delenv("DATABRICKS_RUNTIME_VERSION", raising=False)
     options = job.kafka_options(table["stream"])
     login = 'username="$ConnectionString" password="Endpoint=sb://acme-ns/;SharedAccessKey=k\\"1";'
     assert options == {
@@ -279,6 +279,6 @@ def test_an_event_hubs_source_streams_through_its_kafka_endpoint_with_the_connec
         "kafka.security.protocol": "SASL_SSL", "kafka.sasl.mechanism": "PLAIN",
         "kafka.sasl.jaas.config": f"org.apache.kafka.common.security.plain.PlainLoginModule required {login}",
     }  # fmt: skip
-    monkeypatch.setenv("DATABRICKS_RUNTIME_VERSION", "16.4")
-    assert job.kafka_options(table["stream"])["kafka.sasl.jaas.config"].startswith("kafkashaded.org.apache.kafka.")
+    shaded = {**table["stream"], "shaded": True}  # Databricks compute: the shaded client's module
+    assert job.kafka_options(shaded)["kafka.sasl.jaas.config"].startswith("kafkashaded.org.apache.kafka.")
     assert not [f for f in files if f.startswith("flink/")]  # Spark streams: no Flink job beside it

@@ -105,8 +105,9 @@ def eventhubs_config(ref: TableRef) -> dict[str, Any]:
     the whole JAAS line from EVENTHUBS_SASL_JAAS_CONFIG, as the Flink jobs read it)."""
     conn = ref.source.connection
     host = conn.namespace if conn.namespace is None or "." in conn.namespace else conn.namespace + EVENTHUBS_DOMAIN
-    return {"topic": ref.dataset.name, "bootstrap": f"{host}:9093" if host else None, "sasl": "plain",
-            "connection_string": conn.connection_string}  # fmt: skip
+    return {"topic": ref.dataset.name, "bootstrap": f"{host}:9093" if host else "${env:EVENTHUBS_BOOTSTRAP_SERVERS}",
+            "sasl": "plain", "connection_string": conn.connection_string,
+            "jaas": None if conn.connection_string else "${env:EVENTHUBS_SASL_JAAS_CONFIG}"}  # fmt: skip
 
 
 def stream_config(ref: TableRef, names: Names) -> dict[str, Any] | None:

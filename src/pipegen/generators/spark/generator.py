@@ -53,6 +53,9 @@ class SparkGenerator:
         config = spark_config(ctx.spec, ctx.plan.names, etl=ctx.plan.masks_pii, streaming=streaming)
         if Kind.SPARK_BATCH not in ctx.plan.graph.kinds:  # the stream only: dbt builds the marts
             config |= {"marts": []}  # (the views stay: the stream jobs read them)
+        for table in config["tables"]:  # Databricks runtimes shade the Kafka client (its login module)
+            if (table.get("stream") or {}).get("sasl"):
+                table["stream"]["shaded"] = Kind.DATABRICKS_JOBS in ctx.plan.graph.kinds
         files = {
             "spark/medallion.py": static("spark/medallion.py"),
             "spark/medallion.json": json_doc(config) + "\n",
