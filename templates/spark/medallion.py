@@ -17,7 +17,11 @@ gold: every mart of the spec Spark builds (spark/medallion.json says why it leav
 stream (where the stream engine is Spark): a streamed table's change events, from its Kafka topic
   (PIPEGEN_SPARK_STREAM_SOURCE=kafka, KAFKA_BOOTSTRAP_SERVERS) or its landing directory (`files`,
   the local run), land in bronze micro-batch by micro-batch (foreachBatch), each merged into silver
-  as above; the batch bronze step leaves streamed tables to the stream.
+  as above; the batch bronze step leaves streamed tables to the stream. Then the spec's stream
+  jobs over that table write gold (spark/medallion.json `streams`, over the events that pass the
+  table's rules, deletes left out): a per-event job appends the micro-batch's results, an
+  aggregation (tumble / hop / session window or none) is recomputed from bronze, so a late event
+  updates its window (Flink would drop it past the watermark); a job Spark cannot run says why.
 
 Table formats: PIPEGEN_SPARK_FORMAT (else the lake target's format) picks the I/O layer, the
 only part that differs per format: `parquet` (the local run: one directory per table version),
@@ -461,10 +465,54 @@ def stream_reader(spark: Any, table: dict[str, Any]) -> Any:
     if stream_source() == "files":
         schema = ", ".join([f"{bq(c['name'])} STRING" for c in table["columns"]] + ["`_op` STRING"])
         return spark.readStream.schema(schema).parquet(str(Path(landing_root()) / table["landing"]))
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092")
-    records = (spark.readStream.format("kafka").option("kafka.bootstrap.servers", bootstrap)
-               .option("subscribe", table["stream"]["topic"]).option("startingOffsets", "earliest").load())  # fmt: skip
-    return from_kafka(records, table)
+    reader = spark.readStream.format("kafka").options(**kafka_options(table["stream"]))
+    return from_kafka(reader.option("startingOffsets", "earliest").load(), table)
+
+
+def kafka_options(stream: dict[str, Any]) -> dict[str, str]:
+    """The Kafka source's options: the project's cluster (KAFKA_BOOTSTRAP_SERVERS), or an Event
+    Hubs namespace's Kafka endpoint with SASL PLAIN, the connection string as the password (else
+    the JAAS line the config names). Databricks runtimes shade the Kafka client (`shaded`): its
+    login module is under `kafkashaded.`."""
+    if stream.get("sasl") != "plain":
+        return {"kafka.bootstrap.servers": os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092"),
+                "subscribe": stream["topic"]}  # fmt: skip
+    secret = resolved(stream.get("connection_string"))
+    module = ("kafkashaded." if stream.get("shaded") else "") + "org.apache.kafka.common.security.plain.PlainLoginModule"
+    escaped = (secret or "").replace("\\", "\\\\").replace('"', '\\"')
+    login = f'{module} required username="$ConnectionString" password="{escaped}";'
+    return {"kafka.bootstrap.servers": resolved(stream.get("bootstrap")) or "", "subscribe": stream["topic"],
+            "kafka.security.protocol": "SASL_SSL", "kafka.sasl.mechanism": "PLAIN",
+            "kafka.sasl.jaas.config": login if secret else resolved(stream.get("jaas")) or ""}  # fmt: skip
+
+
+def events(rows: Any, table: dict[str, Any]) -> Any:
+    """Bronze rows as the stream jobs see them: typed, passing the table's rules, deletes left
+    out, under the names transforms use (the gold views' SELECT). In the rows' own session: a
+    micro-batch's is the stream's clone, whose temporary views the job's session does not see."""
+    from pyspark.sql import functions as F
+
+    good = checked(rows, table).where((F.size("_failures") == 0) & (F.col("_op") != "d"))
+    good.select(*[bq(c["name"]) for c in table["columns"]]).createOrReplaceTempView("_silver")
+    view = next(v for v in CONFIG["views"] if v["table"] == table["name"])
+    return rows.sparkSession.sql(f"SELECT {view['select']} FROM _silver")
+
+
+def stream_jobs(store: Any, table: dict[str, Any], landed: Any) -> dict[str, Any]:
+    """The stream jobs over this table into gold: a per-event job appends the micro-batch's
+    results, an aggregation is recomputed from the table's bronze events (a late event updates
+    its window); each job's results count (its gold table's rows)."""
+    out: dict[str, Any] = {}
+    for job in CONFIG.get("streams", []):
+        if job["sql"] is None or job["input"] != table["name"] or "gold" not in TARGET["layers"]:
+            continue
+        rows = landed if job["mode"] == "append" else store.read("bronze", table["name"])
+        seen = events(rows, table).localCheckpoint()
+        seen.createOrReplaceTempView(job["view"])
+        results = seen.sparkSession.sql(job["sql"])
+        (store.append if job["mode"] == "append" else store.replace)("gold", job["table"], results)
+        out[job["name"]] = store.read("gold", job["table"]).count()
+    return out
 
 
 def stream(spark: Any, store: Any, table: dict[str, Any]) -> dict[str, Any]:
@@ -485,6 +533,7 @@ def stream(spark: Any, store: Any, table: dict[str, Any]) -> dict[str, Any]:
         counts["batches"] += 1
         counts["rows"] += landed.count()
         silver(spark, store, table)
+        counts["jobs"] = stream_jobs(store, table, landed)
 
     checkpoint = f"{lake_root()}/_checkpoints/{TARGET['layers']['bronze']}/{name}"
     writer = stream_reader(spark, table).writeStream.foreachBatch(land).option("checkpointLocation", checkpoint)

@@ -87,6 +87,9 @@ def run_project(spark, project: Path, scenario: dict, work_reference: dict) -> d
     out["rejected"] = rows(job, "silver", f"{table['name']}__rejected", f'"{columns[0]}", _failures')
     out["gold"] = {m["name"]: rows(job, "gold", m["table"], "*") for m in job.CONFIG["marts"] if m["sql"]}
     out["gold_skipped"] = {m["name"]: m["skipped"] for m in job.CONFIG["marts"] if not m["sql"]}
+    streams = job.CONFIG.get("streams", [])
+    out["streams"] = {s["name"]: rows(job, "gold", s["table"], "*") for s in streams if s["sql"]}
+    out["streams_skipped"] = {s["name"]: s["skipped"] for s in streams if not s["sql"]}
     if streamed:
         os.environ.pop("PIPEGEN_SPARK_STREAM_SOURCE")
         out["kafka"] = kafka_records(spark, job, table, scenario["kafka"])
@@ -152,8 +155,11 @@ def check_submissions(emr: list[dict], dataproc: list[dict]) -> dict:
         report = ParamValidator().validate({**body, "clientToken": "judge"}, shape.input_shape)
         if report.has_errors():
             raise SystemExit(f"EMR Serverless StartJobRun refused {body['name']}: {report.generate_report()}")
-    args = [list(dataproc_v1.Batch.from_json(json.dumps(b)).pyspark_batch.args) for b in dataproc]
-    return {"emr": [b["jobDriver"]["sparkSubmit"]["entryPointArguments"] for b in emr], "dataproc": args}
+    batches = [dataproc_v1.Batch.from_json(json.dumps(b)) for b in dataproc]
+    return {"emr": [b["jobDriver"]["sparkSubmit"]["entryPointArguments"] for b in emr],
+            "emr_modes": [b.get("mode", "BATCH") for b in emr],
+            "dataproc": [list(b.pyspark_batch.args) for b in batches],
+            "dataproc_ttl_s": [b.environment_config.execution_config.ttl.total_seconds() for b in batches]}  # fmt: skip
 
 
 def main() -> None:

@@ -43,6 +43,7 @@ sources:
       - name: orders
         primary_key: order_id
         watermark: updated_at
+        event_time: updated_at
         columns:
           - {name: order_id, type: bigint, not_null: true}
           - {name: customer, type: string}
@@ -73,6 +74,24 @@ transforms:
       columns: [order_id, amount]
       order_by: amount desc
       limit: 3
+  streams:
+    - name: big_orders
+      from: orders
+      filter: "amount > 50"
+      columns: [order_id, customer, amount]
+    - name: orders_per_ten_minutes
+      from: orders
+      window: {type: tumble, size: 10m}
+      group_by: [customer]
+      measures:
+        - {name: orders, agg: count, column: order_id}
+        - {name: revenue, agg: sum, column: amount}
+    - name: top_customer
+      from: orders
+      window: {type: tumble, size: 10m}
+      group_by: [customer]
+      measures: [{name: orders, agg: count}]
+      top_n: {n: 1, order_by: orders}
 """
 # Databricks compute with dbt as the batch engine (an ELT plan on a Databricks target): a dbt job
 DBT_SPEC = """\
@@ -110,7 +129,14 @@ latest AS (SELECT * FROM valid QUALIFY row_number() OVER (PARTITION BY order_id
 SELECT CAST(order_id AS BIGINT) AS order_id, customer, amt AS amount, CAST(updated_at AS TIMESTAMP) AS updated_at,
        op, CAST(ts_ms AS BIGINT) AS ts_ms
 FROM latest WHERE _op <> 'd'"""
+# the stream jobs' input: every landed event that types and passes the rules, deletes left out
+EVENTS = """
+SELECT CAST(order_id AS BIGINT) AS order_id, customer, amt AS amount, CAST(updated_at AS TIMESTAMP) AS updated_at
+FROM (SELECT *, TRY_CAST(amount AS DECIMAL(10,2)) AS amt FROM raw) WHERE _op <> 'd' AND amt IS NOT NULL AND amt >= 0"""
 REFERENCE = {
+    "big_orders": f"SELECT order_id, customer, amount FROM ({EVENTS}) WHERE amount > 50 ORDER BY ALL",
+    "orders_per_ten_minutes": "SELECT time_bucket(INTERVAL 10 minute, updated_at) AS w, w + INTERVAL 10 minute, "
+    f"customer, count(order_id), sum(amount) FROM ({EVENTS}) GROUP BY ALL ORDER BY ALL",
     "silver": f"SELECT * FROM ({SILVER}) ORDER BY ALL",
     "customer_totals": f"SELECT customer, count(order_id), sum(amount), max(ts_ms) FROM ({SILVER}) WHERE amount > 1 "
     "GROUP BY customer ORDER BY ALL",
@@ -161,6 +187,8 @@ def judged(spark_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
     proc = run_cli("generate", str(tmp / "pipegen.yaml"), "-o", str(project))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "R403" in proc.stdout + proc.stderr  # top_orders orders and limits: dbt only, said so
+    assert "R406" in proc.stdout + proc.stderr  # top_customer's top-N: not run by the Spark stream, said so
+    assert not (project / "flink").exists()  # one stream engine: Spark, no Flink jobs beside it
     (tmp / "scenario.json").write_text(json.dumps({"steps": change_events(), "kafka": KAFKA}))
     example = tmp / "example"  # the Spark example spec's bundle is judged in the same process
     proc = run_cli("generate", str(SPECS / "spark_lakehouse.yaml"), "-o", str(example))
@@ -181,6 +209,14 @@ def judged(spark_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
         assert not (tmp / cloud / "databricks.yml").exists()
         folder = tmp / cloud / "spark" / ("emr-serverless" if cloud == "aws" else "dataproc")
         submit[cloud] = [json.loads(f.read_text()) for f in sorted(folder.glob("*.json"))]
+        # the same with Spark as the stream engine: a stream step too (generated, not run)
+        (tmp / f"{cloud}_stream.yaml").write_text(
+            SPEC.replace("cloud: azure", f"cloud: {cloud}").replace("compute: databricks", "stream: spark")
+        )
+        proc = run_cli("generate", str(tmp / f"{cloud}_stream.yaml"), "-o", str(tmp / f"{cloud}_stream"))
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        folder = tmp / f"{cloud}_stream" / "spark" / ("emr-serverless" if cloud == "aws" else "dataproc")
+        submit[cloud] += [json.loads(f.read_text()) for f in sorted(folder.glob("*.json"))]
     # aws (stream engine Flink): the batch job lands the files; azure on Databricks (stream engine
     # Spark): the same table streams into bronze and silver (Structured Streaming over the files)
     scenario_file = str(tmp / "scenario.json")
@@ -245,6 +281,17 @@ def test_the_stream_lands_change_events_in_bronze_and_merges_them_into_silver(ju
 
 
 @pytest.mark.judge
+def test_the_spark_stream_runs_the_stream_jobs_into_gold_equal_to_the_duckdb_reference(judged: dict) -> None:
+    got = judged["projects"][1]
+    final = got["reference"][-1]
+    assert len(final["big_orders"]) >= 5 and len(final["orders_per_ten_minutes"]) >= 5  # judged something
+    assert text(got["streams"]["big_orders"]) == text(final["big_orders"])  # every event once, appended
+    # windows recomputed from bronze: the late rows (minutes 0 and 5) counted in their windows
+    assert text(got["streams"]["orders_per_ten_minutes"]) == text(final["orders_per_ten_minutes"])
+    assert got["streams_skipped"] == {"top_customer": "it keeps the top N per window"}  # and R406 said so
+
+
+@pytest.mark.judge
 def test_maintenance_keeps_the_rows_and_drops_old_versions(judged: dict) -> None:
     got = judged["projects"][0]
     assert text(got["silver_after_maintenance"]) == text(got["reference"][-1]["silver"])
@@ -287,5 +334,9 @@ def test_a_dbt_batch_engine_on_databricks_gets_a_dbt_job_that_loads_through_data
 def test_emr_and_dataproc_serverless_requests_load_through_their_api_models(judged: dict) -> None:
     got = judged["submissions"]
     roots = ["--lake-root", "${PIPEGEN_LAKE_ROOT}", "--landing-root", "${PIPEGEN_LANDING_ROOT}"]
-    expected = [["bronze", "silver", *roots], ["gold", *roots], ["maintain", *roots]]
+    batch = [["bronze", "silver", *roots], ["gold", *roots], ["maintain", *roots]]
+    expected = [*batch, *batch, ["stream", *roots]]  # then the stream-engine-Spark project's, stream last
     assert got["emr"] == expected and got["dataproc"] == expected  # sorted file names: bronze_silver, gold, maintain
+    # the stream runs as an EMR Serverless STREAMING job run; a Dataproc batch for the longest TTL (14 days)
+    assert got["emr_modes"] == ["BATCH"] * 6 + ["STREAMING"]
+    assert got["dataproc_ttl_s"] == [0.0] * 6 + [14 * 24 * 3600.0]

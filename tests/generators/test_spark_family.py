@@ -202,3 +202,83 @@ def test_only_a_spark_stream_engine_streams_tables_and_only_streamed_tables_get_
     (tmp_path / "batch").mkdir()
     plain = json.loads(generate(tmp_path / "batch")["spark/medallion.json"])
     assert all("stream" not in t for t in plain["tables"])  # stream engine none: no stream layer
+
+
+def test_the_azure_playground_streams_its_jobs_in_spark_and_has_no_flink_jobs(tmp_path: Path) -> None:
+    """One stream engine: the playground's stream engine is Spark (Databricks compute), so its two
+    stream jobs are the Spark job's (Spark SQL written out here by hand), and nothing is Flink's."""
+    path = tmp_path / "pipegen.yaml"
+    path.write_text((Path(__file__).parents[2] / "specs" / "azure_playground.yaml").read_text(encoding="utf-8"))
+    ready = prepare(path)
+    files = render_tree(ready.spec, ready.plan)
+    assert not [f for f in files if f.startswith("flink/")] and "requirements-flink.txt" not in files
+    jobs = {j["name"]: j for j in json.loads(files["spark/medallion.json"])["streams"]}
+    per_minute, alerts = jobs["page_views_per_minute"], jobs["checkout_alerts"]
+    assert per_minute["mode"] == "replace" and per_minute["sql"] == (
+        "SELECT window.start AS `window_start`, window.end AS `window_end`, t0.page AS `page`, COUNT(*) AS `views`\n"
+        "FROM `clickstream__page_views` AS t0\nGROUP BY window(t0.`viewed_at`, '60 seconds'), 3"
+    )
+    assert alerts["mode"] == "append" and alerts["table"] == "checkout_alerts"
+    assert alerts["sql"].endswith("FROM `clickstream__page_views` AS t0\nWHERE t0.page LIKE '/checkout/error%'")
+    assert not [f for f in ready.plan.findings if f.code == "R406"]  # Spark runs both
+
+
+def test_hop_and_session_windows_are_spark_sql_window_groupings() -> None:
+    from pipegen.generators.spark.streams import window_call
+    from pipegen.spec.model import Window
+
+    hop = Window.model_validate({"type": "hop", "size": "10m", "slide": "1m"})
+    assert window_call(hop, "t0.`at`") == ("window(t0.`at`, '600 seconds', '60 seconds')", "window")
+    session = Window.model_validate({"type": "session", "gap": "5m"})
+    assert window_call(session, "t0.`at`") == ("session_window(t0.`at`, '300 seconds')", "session_window")
+    half = Window.model_validate({"type": "tumble", "size": "1500ms"})
+    assert window_call(half, "t0.`at`")[0] == "window(t0.`at`, '1500 milliseconds')"
+
+
+EVENTHUBS = """\
+version: 1
+pipeline: {name: hubs}
+latency: 1m
+cloud: azure
+engines: {stream: spark}
+sources:
+  - name: clicks
+    type: eventhubs
+    ingestion: stream
+    connection: {namespace: acme-ns, connection_string: "${secret:EH_CONNECTION}"}
+    topics:
+      - name: page_views
+        columns:
+          - {name: id, type: bigint}
+          - {name: page, type: string}
+targets:
+  - {name: lake, type: delta, connection: {bucket: lake}}
+"""
+
+
+def test_an_event_hubs_source_streams_through_its_kafka_endpoint_with_the_connection_string(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Event Hubs' Kafka surface: `<namespace>.servicebus.windows.net:9093`, SASL_SSL + PLAIN, user
+    `$ConnectionString` and the connection string (from the secret store, via the environment) as
+    the password; on Databricks the shaded Kafka client's login module (kafkashaded.)."""
+    (tmp_path / "pipegen.yaml").write_text(EVENTHUBS)
+    ready = prepare(tmp_path / "pipegen.yaml")
+    files = render_tree(ready.spec, ready.plan)
+    (table,) = json.loads(files["spark/medallion.json"])["tables"]
+    assert table["stream"] == {"topic": "page_views", "format": "json",
+                               "bootstrap": "acme-ns.servicebus.windows.net:9093", "sasl": "plain",
+                               "connection_string": "${secret:EH_CONNECTION}", "jaas": None,
+                               "shaded": False}  # fmt: skip
+    job = load_job(tmp_path, files)
+    monkeypatch.setenv("EH_CONNECTION", 'Endpoint=sb://acme-ns/;SharedAccessKey=k"1')
+    options = job.kafka_options(table["stream"])
+    login = 'username="$ConnectionString" password="Endpoint=sb://acme-ns/;SharedAccessKey=k\\"1";'
+    assert options == {
+        "kafka.bootstrap.servers": "acme-ns.servicebus.windows.net:9093", "subscribe": "page_views",
+        "kafka.security.protocol": "SASL_SSL", "kafka.sasl.mechanism": "PLAIN",
+        "kafka.sasl.jaas.config": f"org.apache.kafka.common.security.plain.PlainLoginModule required {login}",
+    }  # fmt: skip
+    shaded = {**table["stream"], "shaded": True}  # Databricks compute: the shaded client's module
+    assert job.kafka_options(shaded)["kafka.sasl.jaas.config"].startswith("kafkashaded.org.apache.kafka.")
+    assert not [f for f in files if f.startswith("flink/")]  # Spark streams: no Flink job beside it

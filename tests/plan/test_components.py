@@ -102,6 +102,26 @@ def test_engines_the_plan_chooses_are_components() -> None:
     assert Kind.SPARK_BATCH in etl.kinds and "spark" in families(etl)
 
 
+@pytest.mark.parametrize("arch", [Architecture.KAPPA, Architecture.LAMBDA, Architecture.LAKEHOUSE])
+def test_one_stream_engine_per_speed_layer_spark_streams_without_flink(arch: Architecture) -> None:
+    """Issue 20: with the stream engine Spark the planner also drew (and generated) Flink jobs."""
+    from pipegen.plan.engines import choose
+
+    window = {"type": "tumble", "size": "1m"}
+    job = {"name": "per_minute", "from": "click", "window": window, "measures": [{"name": "n", "agg": "count"}]}
+    targets = [{"name": "lake", "type": "delta"}]
+    sources = [KAFKA_SOURCE] if arch == Architecture.KAPPA else [spec_data()["sources"][0], KAFKA_SOURCE]
+    for engine, speed, other in (("spark", "spark_streaming", "flink"), ("flink", "flink", "spark_streaming")):
+        spec = Spec.model_validate(spec_data(sources=sources, latency="1m", targets=targets,
+                                             engines={"stream": engine}, transforms={"streams": [job]}))  # fmt: skip
+        g = graph(spec, arch, choose(spec, arch))
+        ids = {n.id for n in g.nodes}
+        assert speed in ids and other not in ids, (engine, sorted(ids))
+        assert ("kafka", speed) in g.edges and (speed, "target_0") in g.edges
+        if arch == Architecture.LAMBDA:  # the serving views merge the batch layer and this speed layer
+            assert (speed, "serving") in g.edges
+
+
 def test_restricted_graph_bridges_edges_across_components_not_generated() -> None:
     g = Graph(
         nodes=(

@@ -109,6 +109,28 @@ def _image(spec: dict[str, Any], deploy: dict[str, Any]) -> None:
         deploy["kubernetes"] = {**k8s, "image": REGISTRIES[spec["cloud"]], "image_tags": {"prod": "v1.2.3"}}
 
 
+LAKE_CATALOGS = ("sql", "rest", "unity", "glue")
+CATALOG_CONNECTIONS = {
+    "rest": {"url": "https://catalog.example.com/api", "catalog": "prod"},
+    "unity": {"url": "${env:DATABRICKS_HOST}", "token": "${secret:LAKE_TOKEN}", "catalog": "main"},
+}
+
+
+def _lake_catalog(spec: dict[str, Any]) -> None:
+    """An Iceberg target's production catalog (`lake.catalog`, with the connection settings R404
+    asks for), decided from what is drawn already (no draw of its own, so the drawn corpus stays
+    the same): none (the local SQL catalog), rest, unity, or glue (aws only: elsewhere rest)."""
+    for target in spec["targets"]:
+        if target["type"] != "iceberg":
+            continue
+        kind = LAKE_CATALOGS[len(spec["pipeline"]["name"]) % len(LAKE_CATALOGS)]
+        kind = "glue" if kind == "rest" and spec["cloud"] == "aws" else kind
+        kind = "rest" if kind == "glue" and spec["cloud"] != "aws" else kind
+        if kind != "sql":
+            target["lake"] = {**target.get("lake", {}), "catalog": kind}
+            target["connection"] = {**target.get("connection", {}), **CATALOG_CONNECTIONS.get(kind, {})}
+
+
 def sections(draw: st.DrawFn, mode: str, spec: dict[str, Any]) -> dict[str, Any]:
     """engines, sizing, monitoring, and deploy's environments and Terraform (merged into the
     spec's deploy section when it has one)."""
@@ -149,6 +171,7 @@ def sections(draw: st.DrawFn, mode: str, spec: dict[str, Any]) -> dict[str, Any]
             environments["prod"].update({"replicas": 2, "resources": {"cpu": "1", "memory": "2Gi"}})
         deploy["environments"] = environments
     _image(spec, deploy)
+    _lake_catalog(spec)
     if deploy:
         out["deploy"] = deploy
     return out

@@ -48,6 +48,8 @@ def _features(spec: dict[str, Any]) -> set[str]:
                 out |= {f"type={column['type']}", *(f"rule={k}" for k in column if k not in ("name", "type"))}
     for target in spec["targets"]:
         out |= {f"target={target['type']}", *(f"target_option={k}" for k in target if k in ("layers", "format"))}
+        if target["type"] == "iceberg":
+            out |= {f"lake_catalog={target.get('lake', {}).get('catalog', 'sql')}"}
     transforms = spec.get("transforms", {})
     mart_names = {m["name"] for m in transforms.get("marts", [])}
     for mart in transforms.get("marts", []):
@@ -124,6 +126,7 @@ def test_the_generator_draws_the_whole_vocabulary_and_mostly_specs_that_validate
         *(f"notification={n}" for n in ("slack", "email", "pagerduty", "teams", "webhook")),
         *(f"orchestration={k}" for k in ("exponential_backoff", "max_retry_delay", "catchup", "max_active_runs",
                                          "depends_on", "on_failure", "on_success")),
+        *(f"lake_catalog={c}" for c in ("sql", "rest", "unity", "glue")),
         *(f"engine_stream={e}" for e in ("auto", "flink", "spark")),
         *(f"engine_batch={e}" for e in ("auto", "dbt", "spark")),
         *(f"engine_compute={e}" for e in ("auto", "local", "kubernetes", "databricks")),

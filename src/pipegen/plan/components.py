@@ -97,18 +97,29 @@ def graph(spec: Spec, architecture: Architecture, engines: tuple[EngineChoice, .
     if architecture in (Architecture.ELT, Architecture.ETL):
         b.batch_layer(batch + streaming, via_kafka=streaming, mask=architecture == Architecture.ETL)
     elif architecture == Architecture.KAPPA:
-        b.speed_layer(streaming)
+        b.speed_layer(streaming, stream_engine(engines))
         if spec.transforms.marts:  # marts still need a batch layer: dbt over the tables landed from Kafka
             b.batch_layer(streaming, via_kafka=streaming, mask=False)
     else:  # lambda and lakehouse: the batch layer is the master dataset (every source, streams via
         # Kafka / the lake archive); streaming sources also feed the speed layer
         b.batch_layer(batch + streaming, via_kafka=streaming, mask=False)
         if streaming:
-            b.speed_layer(streaming)
+            b.speed_layer(streaming, stream_engine(engines))
             if architecture == Architecture.LAMBDA and any(j.window for j in spec.transforms.streams):
                 b.serving()
     b.engines(engines, architecture)
     return b.finish()
+
+
+def stream_engine(engines: tuple[EngineChoice, ...]) -> str:
+    """The one engine of the plan's speed layer (pipegen.plan.engines; Flink when none was chosen)."""
+    return next((e.engine for e in engines if e.layer == "stream" and e.engine != "none"), "flink")
+
+
+# The speed layer's component per stream engine: Flink SQL jobs, or the Spark job's Structured
+# Streaming layer; never both (one engine per plan stream layer)
+SPEED = {"flink": ("flink", "Flink SQL jobs", Kind.FLINK_JOBS),
+         "spark": ("spark_streaming", "Spark Structured Streaming jobs", Kind.SPARK_STREAMING)}  # fmt: skip
 
 
 class _Builder:
@@ -123,6 +134,7 @@ class _Builder:
         self.edges: set[tuple[str, str]] = set()
         self.targets = [_tgt(i) for i in range(len(spec.targets))]
         self.batch_sources: list[int] = []
+        self.speed = "flink"  # the speed layer's component id (speed_layer)
 
     def _add(self, node_id: str, label: str, kind: Kind) -> None:
         if all(n.id != node_id for n in self.nodes):
@@ -163,11 +175,12 @@ class _Builder:
         self._add("orchestrator", f"{self.orch} schedule", self.orch_kind)
         self.edges.add(("orchestrator", "extract"))
 
-    def speed_layer(self, sources: list[int]) -> None:
+    def speed_layer(self, sources: list[int], engine: str) -> None:
         self._kafka_in(sources)
-        self._add("flink", "Flink SQL jobs", Kind.FLINK_JOBS)
-        self.edges.add(("kafka", "flink"))
-        self.edges |= {("flink", t) for t in self._stream_sinks()}
+        self.speed, label, kind = SPEED[engine]
+        self._add(self.speed, label, kind)
+        self.edges.add(("kafka", self.speed))
+        self.edges |= {(self.speed, t) for t in self._stream_sinks()}
 
     def _stream_sinks(self) -> list[str]:
         """The targets the stream jobs write to (every target when a job names none)."""
@@ -180,7 +193,7 @@ class _Builder:
     def serving(self) -> None:
         """Lambda: views serving the batch layer's windows up to its high-water mark, the speed layer's past it."""
         self._add("serving", "serving views: batch + speed, no double counting", Kind.SERVING_VIEWS)
-        self.edges |= {("dbt", "serving"), ("flink", "serving")}
+        self.edges |= {("dbt", "serving"), (self.speed, "serving")}
 
     def engines(self, engines: tuple[EngineChoice, ...], architecture: Architecture) -> None:
         """Components of the engines the plan chose beyond the batch and speed layers' own,

@@ -2,7 +2,7 @@
 Structured Streaming layer where the stream engine is Spark); the databricks family's bundle runs
 it on Databricks, submit.py's requests on EMR / Dataproc Serverless.
 
-Its code is in `generator.py`, `config.py`, `marts.py` and `submit.py`; its template in
+Its code is in `generator.py`, `config.py`, `marts.py`, `streams.py` and `submit.py`; its template in
 `templates/spark/`.
 """
 
@@ -13,7 +13,8 @@ from pipegen.plan.components import Kind
 FAMILY = Declaration(
     tag="spark",
     description="PySpark job over the bronze, silver and gold layers (gold: the marts in Spark SQL), "
-    "with a Structured Streaming layer (foreachBatch into bronze and silver) where the stream engine is Spark; "
+    "with a Structured Streaming layer (foreachBatch into bronze and silver, the stream jobs into gold) where the "
+    "stream engine is Spark; "
     "EMR / Dataproc Serverless requests on aws / gcp without Databricks",
     needs=(Kind.SPARK_BATCH, Kind.SPARK_STREAMING),
     generator=GENERATOR,

@@ -9,11 +9,12 @@ from typing import Any
 
 from pipegen.common.stream_rules import event_rules
 from pipegen.generators.spark.marts import spark_marts, views
+from pipegen.generators.spark.streams import stream_jobs
 from pipegen.plan.names import Names, snake
 from pipegen.render.sqltypes import sql_type
 from pipegen.spec import catalog
 from pipegen.spec.index import SpecIndex, TableRef
-from pipegen.spec.model import Column, Ingestion, LakeCatalog, LakeSettings, Layer, Spec, Target
+from pipegen.spec.model import Column, Ingestion, LakeCatalog, LakeSettings, Layer, SourceType, Spec, Target
 from pipegen.spec.pii import PROTECTED, landed_column, lost_rules
 from pipegen.spec.types import parse_column_type
 
@@ -94,12 +95,31 @@ def column_config(name: str, c: Column, etl: bool, protected: bool) -> dict[str,
     return out if c.metadata is None else {**out, "metadata": c.metadata}
 
 
+EVENTHUBS_DOMAIN = ".servicebus.windows.net"  # a namespace's host; its Kafka endpoint listens on 9093
+
+
+def eventhubs_config(ref: TableRef) -> dict[str, Any]:
+    """An Event Hubs source read through its Kafka endpoint: the event hub (the topic's name), the
+    namespace's `<ns>.servicebus.windows.net:9093` (else EVENTHUBS_BOOTSTRAP_SERVERS) and SASL
+    PLAIN with the connection string (a `${secret:NAME}` the job reads from the environment; else
+    the whole JAAS line from EVENTHUBS_SASL_JAAS_CONFIG, as the Flink jobs read it)."""
+    conn = ref.source.connection
+    host = conn.namespace if conn.namespace is None or "." in conn.namespace else conn.namespace + EVENTHUBS_DOMAIN
+    return {"topic": ref.dataset.name, "bootstrap": f"{host}:9093" if host else "${env:EVENTHUBS_BOOTSTRAP_SERVERS}",
+            "sasl": "plain", "connection_string": conn.connection_string,
+            "jaas": None if conn.connection_string else "${env:EVENTHUBS_SASL_JAAS_CONFIG}"}  # fmt: skip
+
+
 def stream_config(ref: TableRef, names: Names) -> dict[str, Any] | None:
-    """A streamed table's topic and how its records read (a Debezium envelope or plain JSON)."""
+    """A streamed table's topic and how its records read (a Debezium envelope or plain JSON);
+    an Event Hubs source's Kafka endpoint and login (eventhubs_config)."""
     if ref.source.ingestion == Ingestion.BATCH:
         return None
     ds = names.dataset(ref.source.name, ref.dataset.name)
-    return {"topic": str(ds.topic), "format": "debezium" if ref.source.ingestion == Ingestion.CDC else "json"}
+    out = {"topic": str(ds.topic), "format": "debezium" if ref.source.ingestion == Ingestion.CDC else "json"}
+    if ref.source.type == SourceType.EVENTHUBS and ref.source.ingestion == Ingestion.STREAM:
+        out |= eventhubs_config(ref)
+    return out
 
 
 def table_config(spec: Spec, names: Names, ref: TableRef, etl: bool, streaming: bool = False) -> dict[str, Any]:
@@ -130,7 +150,8 @@ def table_config(spec: Spec, names: Names, ref: TableRef, etl: bool, streaming: 
 
 
 def spark_config(spec: Spec, names: Names, etl: bool = False, streaming: bool = False) -> dict[str, Any]:
-    """`streaming`: the stream engine is Spark, streamed tables get their `stream` (topic, format)."""
+    """`streaming`: the stream engine is Spark, streamed tables get their `stream` (topic, format)
+    and the stream jobs their Spark SQL (streams.py)."""
     index = SpecIndex(spec)
     tables = [
         table_config(spec, names, ref, etl, streaming)
@@ -143,4 +164,5 @@ def spark_config(spec: Spec, names: Names, etl: bool = False, streaming: bool = 
         "tables": tables,
         "views": views(index, names),
         "marts": spark_marts(spec, index, names),
+        "streams": stream_jobs(spec, index, names) if streaming else [],
     }

@@ -52,7 +52,10 @@ class SparkGenerator:
         streaming = Kind.SPARK_STREAMING in ctx.plan.graph.kinds
         config = spark_config(ctx.spec, ctx.plan.names, etl=ctx.plan.masks_pii, streaming=streaming)
         if Kind.SPARK_BATCH not in ctx.plan.graph.kinds:  # the stream only: dbt builds the marts
-            config |= {"views": [], "marts": []}
+            config |= {"marts": []}  # (the views stay: the stream jobs read them)
+        for table in config["tables"]:  # Databricks runtimes shade the Kafka client (its login module)
+            if (table.get("stream") or {}).get("sasl"):
+                table["stream"]["shaded"] = Kind.DATABRICKS_JOBS in ctx.plan.graph.kinds
         files = {
             "spark/medallion.py": static("spark/medallion.py"),
             "spark/medallion.json": json_doc(config) + "\n",
@@ -60,7 +63,8 @@ class SparkGenerator:
         gold = any(m["sql"] is not None for m in config["marts"])
         if Kind.DATABRICKS_JOBS not in ctx.plan.graph.kinds:  # (Databricks: the databricks family's bundle)
             # EMR Serverless (aws) or Dataproc Serverless (gcp) requests, one per run step
-            files.update({path: json_doc(body) + "\n" for path, body in submit_files(ctx, gold).items()})
+            requests = submit_files(ctx, gold, streaming, Kind.SPARK_BATCH in ctx.plan.graph.kinds)
+            files.update({path: json_doc(body) + "\n" for path, body in requests.items()})
         return files
 
 

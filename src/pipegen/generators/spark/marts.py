@@ -48,7 +48,7 @@ def table_view(ref: TableRef, names: Names) -> dict[str, Any]:
     return {"view": view_name(ref), "table": str(ds.lake_table), "select": ", ".join(outputs)}
 
 
-def _resolver(inputs: list[tuple[str, TableRef]]) -> Resolver:
+def resolver(inputs: list[tuple[str, TableRef]]) -> Resolver:
     """Columns as the spec writes them ('col', 'table.col', 'source.table.col') -> alias.column."""
 
     def resolve(qualifier: str, column: str) -> tuple[str | None, str]:
@@ -71,14 +71,14 @@ def mart_sql(mart: Mart, index: SpecIndex) -> str:
     for i, ref in enumerate(refs):
         assert ref is not None  # spark_gold_gap: every input is a table
         inputs.append((f"t{i}", ref))
-    resolve = _resolver(inputs)
+    resolve = resolver(inputs)
     lines = [f"FROM {bq(view_name(inputs[0][1]))} AS t0"]
     for i, join in enumerate(mart.joins, start=1):
         alias, ref = inputs[i]
-        left_scope = _resolver(inputs[:i])
+        left_scope = resolver(inputs[:i])
         relation = bq(view_name(ref))
         if join.filter:
-            filt = to_sql(join.filter, DIALECT, _resolver([(alias, ref)]))
+            filt = to_sql(join.filter, DIALECT, resolver([(alias, ref)]))
             relation = f"(SELECT * FROM {relation} AS {alias} WHERE {filt})"
         conditions = []
         for left, right in join.on:

@@ -18,8 +18,18 @@ ROOTS = ["--lake-root", "${PIPEGEN_LAKE_ROOT}", "--landing-root", "${PIPEGEN_LAN
 STEPS = {"bronze_silver": ["bronze", "silver"], "gold": ["gold"], "maintain": ["maintain"]}
 
 
-def steps(gold: bool) -> dict[str, list[str]]:
-    return {k: v for k, v in STEPS.items() if gold or k != "gold"}
+# The stream step (where Spark streams): the Kafka source's connector package for the runtime's
+# Spark and Scala (`${SPARK_KAFKA_PACKAGE}`, e.g. org.apache.spark:spark-sql-kafka-0-10_2.12:<spark
+# version> on EMR 7, _2.13 on Dataproc runtime 2.2) and the brokers, as driver environment
+STREAM_ENV = ("KAFKA_BOOTSTRAP_SERVERS",)
+DATAPROC_MAX_TTL = "1209600s"  # 14 days, a batch's longest run: resubmit; the checkpoint resumes it
+
+
+def steps(gold: bool, streaming: bool = False, batch: bool = True) -> dict[str, list[str]]:
+    """The run steps: the stream where Spark streams, the batch layers where Spark is the batch
+    engine (gold where it builds a mart), maintenance always."""
+    out = {k: v for k, v in STEPS.items() if (gold or k != "gold") and (batch or k == "maintain")}
+    return {"stream": ["stream"], **out} if streaming else out
 
 
 def emr_run(ctx: GenContext, step: str, layers: list[str]) -> dict[str, Any]:
@@ -28,7 +38,10 @@ def emr_run(ctx: GenContext, step: str, layers: list[str]) -> dict[str, Any]:
     conf = [f"--conf spark.executor.instances={executors}", "--conf spark.executor.cores=2",
             "--conf spark.executor.memory=4g", "--conf spark.sql.session.timeZone=UTC",
             "--files ${PIPEGEN_JOB_ROOT}/spark/medallion.json"]  # fmt: skip
-    return {
+    if step == "stream":
+        conf += ["--packages ${SPARK_KAFKA_PACKAGE}",
+                 *[f"--conf spark.emr-serverless.driverEnv.{v}=${{{v}}}" for v in STREAM_ENV]]  # fmt: skip
+    run = {
         "applicationId": "${EMR_APPLICATION_ID}",
         "executionRoleArn": "${EMR_EXECUTION_ROLE_ARN}",
         "name": f"{ctx.plan.names.pipeline}_{step}",
@@ -42,12 +55,24 @@ def emr_run(ctx: GenContext, step: str, layers: list[str]) -> dict[str, Any]:
         "executionTimeoutMinutes": 240,
         "tags": {"pipeline": str(ctx.plan.names.pipeline)},
     }
+    if step != "stream":
+        return run
+    # a streaming job run: no timeout, restarted on failure (at most 5 failed attempts an hour)
+    del run["executionTimeoutMinutes"]
+    return run | {"mode": "STREAMING", "retryPolicy": {"maxFailedAttemptsPerHour": 5}}
 
 
 def dataproc_batch(ctx: GenContext, step: str, layers: list[str]) -> dict[str, Any]:
     """A Dataproc Serverless Batch (google.cloud.dataproc_v1.Batch, JSON field names)."""
     executors = max_workers(ctx.plan)
-    return {
+    properties = {
+        "spark.executor.instances": str(max(2, executors)),  # Dataproc Serverless runs at least 2
+        "spark.executor.cores": "4",
+        "spark.dynamicAllocation.maxExecutors": str(max(2, executors)),
+        "spark.sql.session.timeZone": "UTC",
+    }
+    execution = {"serviceAccount": "${DATAPROC_SERVICE_ACCOUNT}"}
+    batch = {
         "pysparkBatch": {
             "mainPythonFileUri": "${PIPEGEN_JOB_ROOT}/spark/medallion.py",
             "args": [*layers, *ROOTS],
@@ -55,23 +80,25 @@ def dataproc_batch(ctx: GenContext, step: str, layers: list[str]) -> dict[str, A
         },
         "runtimeConfig": {
             "version": DATAPROC_RUNTIME,
-            "properties": {
-                "spark.executor.instances": str(max(2, executors)),  # Dataproc Serverless runs at least 2
-                "spark.executor.cores": "4",
-                "spark.dynamicAllocation.maxExecutors": str(max(2, executors)),
-                "spark.sql.session.timeZone": "UTC",
-            },
+            "properties": properties,
         },
-        "environmentConfig": {"executionConfig": {"serviceAccount": "${DATAPROC_SERVICE_ACCOUNT}"}},
+        "environmentConfig": {"executionConfig": execution},
         "labels": {"pipeline": str(ctx.plan.names.pipeline).replace("_", "-")[:63], "step": step.replace("_", "-")},
     }
+    if step == "stream":  # a batch that runs until its TTL: the Kafka package, the brokers, the longest TTL
+        properties["spark.jars.packages"] = "${SPARK_KAFKA_PACKAGE}"
+        properties.update({f"spark.dataproc.driverEnv.{v}": f"${{{v}}}" for v in STREAM_ENV})
+        execution["ttl"] = DATAPROC_MAX_TTL
+    return batch
 
 
-def submit_files(ctx: GenContext, gold: bool) -> dict[str, dict[str, Any]]:
-    """Relative path -> request body, for the spec's cloud (none for azure and local)."""
+def submit_files(ctx: GenContext, gold: bool, streaming: bool = False, batch: bool = True) -> dict[str, dict[str, Any]]:
+    """Relative path -> request body, for the spec's cloud (none for azure and local); with
+    `streaming` (Spark streams) a `stream` step too: EMR Serverless STREAMING mode, a Dataproc
+    batch with the longest TTL."""
     cloud = ctx.spec.cloud.value
     if cloud == "aws":
-        return {f"spark/emr-serverless/{k}.json": emr_run(ctx, k, v) for k, v in steps(gold).items()}
+        return {f"spark/emr-serverless/{k}.json": emr_run(ctx, k, v) for k, v in steps(gold, streaming, batch).items()}
     if cloud == "gcp":
-        return {f"spark/dataproc/{k}.json": dataproc_batch(ctx, k, v) for k, v in steps(gold).items()}
+        return {f"spark/dataproc/{k}.json": dataproc_batch(ctx, k, v) for k, v in steps(gold, streaming, batch).items()}
     return {}

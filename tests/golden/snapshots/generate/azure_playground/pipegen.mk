@@ -9,11 +9,8 @@ PROJECT_PYTHON ?= $(firstword $(wildcard .venv/bin/python) $(PIPEGEN_RUN_PYTHON)
 ifeq ($(strip $(PROJECT_PYTHON)),)
 PROJECT_PYTHON = $(error no project environment yet: run `pipegen run` (it builds one) or `make setup` (.venv), or pass PROJECT_PYTHON=/path/to/python)
 endif
-# The Python of the steps needing requirements-flink.txt (their own environment): FLINK_PYTHON when
-# you pass it, else the one `pipegen run` built, else PROJECT_PYTHON (its install target installs into it).
-FLINK_PYTHON ?= $(firstword $(PIPEGEN_FLINK_PYTHON) $(PROJECT_PYTHON))
 
-.PHONY: help airflow-install dag-check dag-test dead-letters dead-letters-replay down flink-explain flink-install ingest lake lake-maintain quality quality-report run spark-maintain spark-run stream-local stream-quality-report stream-redrive stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize terraform-fmt transform up
+.PHONY: help airflow-install dag-check dag-test dead-letters dead-letters-replay down ingest lake lake-maintain quality quality-report run spark-maintain spark-run synthesize terraform-fmt transform up
 
 # every target of pipegen.mk with what it does
 help::
@@ -24,25 +21,14 @@ help::
 	@printf '  %-77s  %s\n' dead-letters 're-validate the local warehouse'"'"'s dead letters against the current contract (dry run)'
 	@printf '  %-77s  %s\n' dead-letters-replay 'load the local dead letters that now pass their contract, delete them, leave the rest'
 	@printf '  %-77s  %s\n' down 'stop the local services and remove their volumes'
-	@printf '  %-77s  %s\n' flink-explain 'plan every Flink SQL statement in PyFlink (external connectors swapped)'
-	@printf '  %-77s  %s\n' flink-install 'install PyFlink for the Flink SQL jobs (requirements-flink.txt, its own environment)'
 	@printf '  %-77s  %s\n' ingest 'load every source into the local warehouse (dlt)'
 	@printf '  %-77s  %s\n' lake 'build the bronze and silver lake tables'
 	@printf '  %-77s  %s\n' lake-maintain 'compact, Z-order and vacuum / expire the lake tables now'
 	@printf '  %-77s  %s\n' quality 'Great Expectations checkpoint over staged tables and marts'
 	@printf '  %-77s  %s\n' quality-report 'print the quality read model (last status, pass rate, breaches, drift)'
-	@printf '  %-77s  %s\n' 'run [FROM=...] [ONLY=...] [ROWS=...] [BAD_ROW_RATE=...] [QUIET=1] [VERBOSE=1]' 'run the pipeline locally: synthesize, ingest, lake, transform, stream, quality, lake_gold, lake_maintain (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R, QUIET=1: the summary only, VERBOSE=1: each step'"'"'s command)'
+	@printf '  %-77s  %s\n' 'run [FROM=...] [ONLY=...] [ROWS=...] [BAD_ROW_RATE=...] [QUIET=1] [VERBOSE=1]' 'run the pipeline locally: synthesize, ingest, lake, transform, quality, lake_gold, lake_maintain (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R, QUIET=1: the summary only, VERBOSE=1: each step'"'"'s command)'
 	@printf '  %-77s  %s\n' spark-maintain 'compact and expire the Spark job'"'"'s local tables'
 	@printf '  %-77s  %s\n' spark-run 'run the Spark job locally (local[2], Parquet tables): bronze, silver, gold'
-	@printf '  %-77s  %s\n' 'stream-local [ROWS=...] [BAD_ROW_RATE=...]' 'run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty; ROWS=N, BAD_ROW_RATE=R)'
-	@printf '  %-77s  %s\n' stream-quality-report 'print the quality read model (validation events of the stream'"'"'s quality jobs)'
-	@printf '  %-77s  %s\n' stream-redrive 'the stream'"'"'s dead letters held per table and the rules they broke (APPLY=--apply sends them back)'
-	@printf '  %-77s  %s\n' 'stream-replay-local JOB=... VERSION=...' 'run version VERSION of JOB locally (results.<sink>__v<VERSION>), compare with the live results'
-	@printf '  %-77s  %s\n' 'stream-replay-local-rollback JOB=...' 'undo the last local switch of JOB'
-	@printf '  %-77s  %s\n' 'stream-replay-local-switch JOB=... VERSION=...' 'make results.<sink> version VERSION of JOB locally (one DuckDB transaction)'
-	@printf '  %-77s  %s\n' 'stream-replay-plan JOB=... FROM=... VERSION=...' 'plan version VERSION of stream job JOB reading from FROM (earliest or an ISO-8601 time)'
-	@printf '  %-77s  %s\n' 'stream-replay-rollback JOB=...' 'undo the last switch of JOB (APPLY=--apply runs kubectl)'
-	@printf '  %-77s  %s\n' 'stream-replay-switch JOB=... VERSION=...' 'switch readers of JOB to version VERSION (prints kubectl and SQL; APPLY=--apply runs kubectl)'
 	@printf '  %-77s  %s\n' 'synthesize [ROWS=...] [BAD_ROW_RATE=...]' 'write local stand-in source data (ROWS=N, BAD_ROW_RATE=R)'
 	@printf '  %-77s  %s\n' terraform-fmt 'Check the Terraform files'"'"' layout (terraform fmt -check)'
 	@printf '  %-77s  %s\n' transform 'dbt build: staging and mart models and their tests'
@@ -73,14 +59,6 @@ dead-letters-replay:
 down:
 	docker compose down -v
 
-# plan every Flink SQL statement in PyFlink (external connectors swapped)
-flink-explain:
-	$(FLINK_PYTHON) -m pipeline.flink_local explain
-
-# install PyFlink for the Flink SQL jobs (requirements-flink.txt, its own environment)
-flink-install:
-	$(FLINK_PYTHON) -m pip install -r requirements-flink.txt
-
 # load every source into the local warehouse (dlt)
 ingest:
 	$(PROJECT_PYTHON) -m pipeline.ingest --local
@@ -101,7 +79,7 @@ quality:
 quality-report:
 	$(PROJECT_PYTHON) -m pipeline.quality --report
 
-# run the pipeline locally: synthesize, ingest, lake, transform, stream, quality, lake_gold, lake_maintain (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R, QUIET=1: the summary only, VERBOSE=1: each step's command)
+# run the pipeline locally: synthesize, ingest, lake, transform, quality, lake_gold, lake_maintain (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R, QUIET=1: the summary only, VERBOSE=1: each step's command)
 run:
 	$(PROJECT_PYTHON) -m pipeline.run $(if $(FROM),--from $(FROM)) $(if $(ONLY),--only $(ONLY)) $(if $(ROWS),--rows $(ROWS)) $(if $(BAD_ROW_RATE),--bad-row-rate $(BAD_ROW_RATE)) $(if $(QUIET),--quiet) $(if $(VERBOSE),--verbose)
 
@@ -112,54 +90,6 @@ spark-maintain:
 # run the Spark job locally (local[2], Parquet tables): bronze, silver, gold
 spark-run:
 	env PIPEGEN_SPARK_FORMAT=parquet 'PYSPARK_SUBMIT_ARGS=--master local[2] pyspark-shell' PIPEGEN_SPARK_STREAM_SOURCE=files $(PROJECT_PYTHON) spark/medallion.py stream bronze silver gold
-
-# run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty; ROWS=N, BAD_ROW_RATE=R)
-stream-local:
-	$(FLINK_PYTHON) -m pipeline.stream $(if $(ROWS),--rows $(ROWS)) $(if $(BAD_ROW_RATE),--bad-row-rate $(BAD_ROW_RATE))
-
-# print the quality read model (validation events of the stream's quality jobs)
-stream-quality-report:
-	$(PROJECT_PYTHON) -m pipeline.stream_quality --report
-
-# the stream's dead letters held per table and the rules they broke (APPLY=--apply sends them back)
-stream-redrive:
-	$(PROJECT_PYTHON) -m pipeline.redrive $(APPLY)
-
-# run version VERSION of JOB locally (results.<sink>__v<VERSION>), compare with the live results
-stream-replay-local:
-	$(if $(JOB),,$(error make stream-replay-local needs JOB and VERSION: run make stream-replay-local JOB=... VERSION=...))
-	$(if $(VERSION),,$(error make stream-replay-local needs JOB and VERSION: run make stream-replay-local JOB=... VERSION=...))
-	$(FLINK_PYTHON) -m pipeline.replay run --local --job $(JOB) --version $(VERSION)
-	$(FLINK_PYTHON) -m pipeline.replay compare --local --job $(JOB) --version $(VERSION)
-
-# undo the last local switch of JOB
-stream-replay-local-rollback:
-	$(if $(JOB),,$(error make stream-replay-local-rollback needs JOB: run make stream-replay-local-rollback JOB=...))
-	$(FLINK_PYTHON) -m pipeline.replay rollback --local --job $(JOB)
-
-# make results.<sink> version VERSION of JOB locally (one DuckDB transaction)
-stream-replay-local-switch:
-	$(if $(JOB),,$(error make stream-replay-local-switch needs JOB and VERSION: run make stream-replay-local-switch JOB=... VERSION=...))
-	$(if $(VERSION),,$(error make stream-replay-local-switch needs JOB and VERSION: run make stream-replay-local-switch JOB=... VERSION=...))
-	$(FLINK_PYTHON) -m pipeline.replay switch --local --job $(JOB) --version $(VERSION)
-
-# plan version VERSION of stream job JOB reading from FROM (earliest or an ISO-8601 time)
-stream-replay-plan:
-	$(if $(JOB),,$(error make stream-replay-plan needs JOB and FROM and VERSION: run make stream-replay-plan JOB=... FROM=... VERSION=...))
-	$(if $(FROM),,$(error make stream-replay-plan needs JOB and FROM and VERSION: run make stream-replay-plan JOB=... FROM=... VERSION=...))
-	$(if $(VERSION),,$(error make stream-replay-plan needs JOB and FROM and VERSION: run make stream-replay-plan JOB=... FROM=... VERSION=...))
-	$(FLINK_PYTHON) -m pipeline.replay plan --job $(JOB) --from $(FROM) --version $(VERSION)
-
-# undo the last switch of JOB (APPLY=--apply runs kubectl)
-stream-replay-rollback:
-	$(if $(JOB),,$(error make stream-replay-rollback needs JOB: run make stream-replay-rollback JOB=...))
-	$(FLINK_PYTHON) -m pipeline.replay rollback --job $(JOB) $(APPLY)
-
-# switch readers of JOB to version VERSION (prints kubectl and SQL; APPLY=--apply runs kubectl)
-stream-replay-switch:
-	$(if $(JOB),,$(error make stream-replay-switch needs JOB and VERSION: run make stream-replay-switch JOB=... VERSION=...))
-	$(if $(VERSION),,$(error make stream-replay-switch needs JOB and VERSION: run make stream-replay-switch JOB=... VERSION=...))
-	$(FLINK_PYTHON) -m pipeline.replay switch --job $(JOB) --version $(VERSION) $(APPLY)
 
 # write local stand-in source data (ROWS=N, BAD_ROW_RATE=R)
 synthesize:

@@ -1,0 +1,61 @@
+"""Stream jobs where the plan's stream engine is Spark: the Spark job's Structured Streaming layer
+runs a stream job of `transforms.streams` (per-event filters and projections, and aggregations:
+tumble, hop and session windows or none) over one streamed table into the gold lake layer; a job
+it cannot run is named with the reason (R406, a located warning), never dropped silently: Flink
+is not generated beside Spark (one engine per speed layer, pipegen.plan.components)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pipegen.plan.engines import EngineChoice
+from pipegen.spec import catalog
+from pipegen.spec.diagnostics import Finding
+from pipegen.spec.index import SpecIndex
+from pipegen.spec.model import Ingestion, Spec, StreamJob, WindowType
+
+SPARK_WINDOWS = frozenset({WindowType.TUMBLE, WindowType.HOP, WindowType.SESSION})
+
+
+def spark_stream_gap(job: StreamJob, index: SpecIndex, spec: Spec) -> str | None:
+    """Why the Spark job's stream layer does not run this stream job, or None when it does."""
+    table = index.resolve(job.from_, allow_marts=False).table
+    if table is None:
+        return f"its input {job.from_} is not a source table"
+    if table.source.ingestion == Ingestion.BATCH:
+        return f"its input {table.qualified} is loaded in batch, not streamed"
+    if job.joins:
+        return "it joins other tables (lookups and stream joins are Flink's)"
+    if job.history:
+        return "it reads per-key history statistics"
+    if job.top_n is not None:
+        return "it keeps the top N per window"
+    if job.window is not None and job.window.type not in SPARK_WINDOWS:
+        return f"its {job.window.type.value} window has no Spark equivalent"
+    if job.window is not None and not table.dataset.event_time:
+        return f"{table.qualified} names no event_time to window by"
+    target = job.sink.target if job.sink else (spec.targets[0].name if spec.targets else None)
+    lake = {t.name.lower() for t in spec.targets if t.type in catalog.LAKE_TARGETS}
+    if target is not None and lake and target.lower() not in lake:
+        return f"it sinks to {target}, and the Spark job writes the lake only"
+    return None
+
+
+def spark_stream_findings(spec: Spec, engines: tuple[EngineChoice, ...]) -> Iterator[Finding]:
+    """R406: a stream job the Spark stream layer does not run, when the stream engine is Spark."""
+    if not any(e.layer == "stream" and e.engine == "spark" for e in engines):
+        return
+    index = SpecIndex(spec)
+    for i, job in enumerate(spec.transforms.streams):
+        gap = spark_stream_gap(job, index, spec)
+        if gap:
+            yield Finding(
+                ("transforms", "streams", i),
+                "R406",
+                f"stream job {job.name} is not run: the plan's stream engine is Spark and {gap}",
+                "the Spark stream layer runs filters, projections and tumble / hop / session or unwindowed "
+                "aggregations of one streamed table into the lake; simplify the job, or set `engines.stream: "
+                "flink` to run it in Flink SQL",
+                severity="warning",
+                on_key=True,
+            )
