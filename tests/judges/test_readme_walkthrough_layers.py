@@ -62,7 +62,10 @@ def test_each_ends_with_every_step_run_its_summary_and_report(walked: tuple[Path
     for project in PROJECTS:
         assert f"report: {root / project / 'reports' / 'index.html'}" in out
         steps = {s["name"]: s["status"] for s in run_json(root / project)["steps"]}
-        assert "stream" in steps and set(steps.values()) == {"ok"}, (project, steps)
+        # the local stream step runs the Flink jobs; a plan that streams with Spark (the Lakehouse on
+        # Databricks compute) has none yet: its stream runs under `make spark-run` (docs/judges.md)
+        local_stream = (root / project / "flink" / "jobs.json").is_file()
+        assert ("stream" in steps) is local_stream and set(steps.values()) == {"ok"}, (project, steps)
         assert "local run" in run_output(root, out, project)
 
 
