@@ -47,6 +47,19 @@ NO_PRODUCTION_BATCH_READER: dict[SourceType, str] = {SourceType.MONGODB: "MongoD
 # Sources whose datasets are topics (message streams) rather than tables.
 TOPIC_SOURCES = frozenset({SourceType.KAFKA, SourceType.EVENTHUBS, SourceType.KINESIS, SourceType.PUBSUB})
 
+# Event Hubs' Kafka surface: a namespace's host and the port its Kafka endpoint listens on.
+EVENTHUBS_DOMAIN = ".servicebus.windows.net"
+EVENTHUBS_KAFKA_PORT = 9093
+
+
+def eventhubs_kafka_endpoint(namespace: str, written: str | None = None) -> str:
+    """The Kafka endpoint of an Event Hubs `namespace`: `<namespace>.servicebus.windows.net:9093`,
+    or the namespace as given when it is already a host name (it has a dot). `written`: the
+    namespace as the caller's output writes it (escaped, or a reference), default the namespace."""
+    host = namespace if written is None else written
+    return f"{host if '.' in namespace else host + EVENTHUBS_DOMAIN}:{EVENTHUBS_KAFKA_PORT}"
+
+
 # Systems that exist on one cloud only.
 SOURCE_CLOUD: dict[SourceType, Cloud] = {
     SourceType.EVENTHUBS: Cloud.AZURE,

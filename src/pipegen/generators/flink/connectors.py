@@ -57,8 +57,6 @@ STREAM_CONNECTORS: dict[SourceType, dict[str, str]] = {
     },
     SourceType.KINESIS: {"connector": "kinesis"},  # region, stream and role: kinesis_options
 }
-EVENTHUBS_DOMAIN = ".servicebus.windows.net"  # a namespace's host; its Kafka endpoint listens on 9093
-EVENTHUBS_KAFKA_PORT = 9093
 CDC_FORMAT = {"format": "debezium-json", "debezium-json.timestamp-format.standard": "ISO-8601"}
 
 # JDBC URLs of the systems the JDBC connector writes and looks up (flink-connector-jdbc dialects)
@@ -168,9 +166,8 @@ def _brokers(system: SourceType, conn: Connection) -> dict[str, str]:
     its own), else the project's cluster (`KAFKA_BOOTSTRAP_SERVERS`); an Event Hubs namespace's
     Kafka endpoint (`<namespace>.servicebus.windows.net:9093`), else `EVENTHUBS_BOOTSTRAP_SERVERS`."""
     if system == SourceType.EVENTHUBS and conn.namespace is not None:
-        host = option_value(conn.namespace)
-        host = host if "." in conn.namespace else Escaped(host + EVENTHUBS_DOMAIN)
-        return {"properties.bootstrap.servers": Escaped(f"{host}:{EVENTHUBS_KAFKA_PORT}")}
+        endpoint = catalog.eventhubs_kafka_endpoint(conn.namespace, option_value(conn.namespace))
+        return {"properties.bootstrap.servers": Escaped(endpoint)}
     if system != SourceType.KAFKA or conn.bootstrap_servers is None:
         return {}
     return {"properties.bootstrap.servers": option_value(conn.bootstrap_servers, KAFKA_BOOTSTRAP)}

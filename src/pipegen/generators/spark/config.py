@@ -95,17 +95,14 @@ def column_config(name: str, c: Column, etl: bool, protected: bool) -> dict[str,
     return out if c.metadata is None else {**out, "metadata": c.metadata}
 
 
-EVENTHUBS_DOMAIN = ".servicebus.windows.net"  # a namespace's host; its Kafka endpoint listens on 9093
-
-
 def eventhubs_config(ref: TableRef) -> dict[str, Any]:
     """An Event Hubs source read through its Kafka endpoint: the event hub (the topic's name), the
     namespace's `<ns>.servicebus.windows.net:9093` (else EVENTHUBS_BOOTSTRAP_SERVERS) and SASL
     PLAIN with the connection string (a `${secret:NAME}` the job reads from the environment; else
     the whole JAAS line from EVENTHUBS_SASL_JAAS_CONFIG, as the Flink jobs read it)."""
     conn = ref.source.connection
-    host = conn.namespace if conn.namespace is None or "." in conn.namespace else conn.namespace + EVENTHUBS_DOMAIN
-    return {"topic": ref.dataset.name, "bootstrap": f"{host}:9093" if host else "${env:EVENTHUBS_BOOTSTRAP_SERVERS}",
+    endpoint = catalog.eventhubs_kafka_endpoint(conn.namespace) if conn.namespace else None
+    return {"topic": ref.dataset.name, "bootstrap": endpoint or "${env:EVENTHUBS_BOOTSTRAP_SERVERS}",
             "sasl": "plain", "connection_string": conn.connection_string,
             "jaas": None if conn.connection_string else "${env:EVENTHUBS_SASL_JAAS_CONFIG}"}  # fmt: skip
 

@@ -42,6 +42,11 @@ class CloudAlert:
         return re.sub(r"[^a-z0-9]+", "_", "_".join(parts).lower()).strip("_")
 
     @property
+    def labels(self) -> dict[str, str]:
+        """The labels a cloud's alert carries: its severity, and its table where it watches one."""
+        return {"severity": self.severity, **({"table": self.table} if self.table else {})}
+
+    @property
     def runbook(self) -> str:
         return runbook_url(self.alert)
 
@@ -118,8 +123,14 @@ def alert_emails(inf: Infra) -> tuple[str, ...]:
 
 
 def emails_var(description: str) -> Var:
+    """The `alert_emails` variable: the addresses the cloud's alerts mail, each validated."""
     cond = f"alltrue([for e in var.alert_emails : can(regex({quote(EMAIL_RE)}, e))])"
     return Var("alert_emails", "list(string)", description, ((cond, "alert_emails: email addresses."),))
+
+
+def emails_vars(inf: Infra, description: str) -> tuple[Var, ...]:
+    """`alert_emails` where the cloud raises the alerts of cloud_alerts and has addresses to mail."""
+    return (emails_var(description),) if cloud_alerts(inf) and alert_emails(inf) else ()
 
 
 def alert_list(inf: Infra) -> tuple[tuple[str, str, str, str], ...]:
@@ -129,4 +140,13 @@ def alert_list(inf: Infra) -> tuple[tuple[str, str, str, str], ...]:
                  for a in cloud_alerts(inf))  # fmt: skip
 
 
-__all__ = ["EMAIL_RE", "CloudAlert", "alert_emails", "alert_list", "cloud_alerts", "emails_var", "promql_str"]
+__all__ = [
+    "EMAIL_RE",
+    "CloudAlert",
+    "alert_emails",
+    "alert_list",
+    "cloud_alerts",
+    "emails_var",
+    "emails_vars",
+    "promql_str",
+]

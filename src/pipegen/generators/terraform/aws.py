@@ -4,7 +4,8 @@ entries for every spec secret; one IAM role per workload (EKS Pod Identity) with
 
 from __future__ import annotations
 
-from pipegen.generators.terraform.aws_alarms import EMAIL_RE, alarms, alert_emails
+from pipegen.generators.terraform.alerts import emails_var
+from pipegen.generators.terraform.aws_alarms import alarms, alert_emails
 from pipegen.generators.terraform.aws_catalog import catalog_tables
 from pipegen.generators.terraform.common import (
     each_secret,
@@ -17,7 +18,7 @@ from pipegen.generators.terraform.common import (
     tags_var,
     tier_days,
 )
-from pipegen.generators.terraform.hcl import Attr, Block, Comment, Item, Ref, Value, block, quote
+from pipegen.generators.terraform.hcl import Attr, Block, Comment, Item, Ref, Value, block
 from pipegen.generators.terraform.model import CloudModule, Cost, EnvPlan, Infra, Output, Var
 from pipegen.plan.cloudnames import CloudNames
 from pipegen.plan.envsizes import env_sizes, replication
@@ -79,9 +80,7 @@ def variables(inf: Infra) -> tuple[Var, ...]:
                       "glue_database: at most 255 lowercase letters, digits and _."),
         ]  # fmt: skip
     if alarms(inf)[0] and alert_emails(inf):
-        cond = f"alltrue([for e in var.alert_emails : can(regex({quote(EMAIL_RE)}, e))])"
-        out.append(Var("alert_emails", "list(string)", "Addresses the alarms' SNS topic mails (on_failure emails).",
-                       ((cond, "alert_emails: email addresses."),)))  # fmt: skip
+        out.append(emails_var("Addresses the alarms' SNS topic mails (on_failure emails)."))
     if inf.stream:
         out += [
             regex_var("kafka_cluster_name", "MSK cluster name.", "^[a-zA-Z][a-zA-Z0-9-]{0,63}$",

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipegen.generators.terraform.alerts import EMAIL_RE, alert_emails
+from pipegen.generators.terraform.alerts import alert_emails
 from pipegen.generators.terraform.hcl import Attr, Block, Item, Ref, Value, block
 from pipegen.generators.terraform.model import Infra
 from pipegen.plan.alerting import ALERTS, WARNING, consumer_lag, runbook_url, watched
@@ -189,4 +189,4 @@ def alarms(inf: Infra) -> tuple[tuple[Block, ...], tuple[Alarm, ...]]:
     return (*topic(inf), *blocks), tuple(listed)
 
 
-__all__ = ["EMAIL_RE", "METRIC_DIMENSIONS", "Alarm", "alarms", "alert_emails"]
+__all__ = ["METRIC_DIMENSIONS", "Alarm", "alarms", "alert_emails"]

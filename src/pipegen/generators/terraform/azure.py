@@ -23,6 +23,7 @@ from pipegen.generators.terraform.common import (
 from pipegen.generators.terraform.hcl import Attr, Block, Item, Ref, Value, block, quote
 from pipegen.generators.terraform.model import CloudModule, Cost, EnvPlan, Infra, Output, Var
 from pipegen.plan.cloudnames import AZURE_CONTAINERS, CloudNames
+from pipegen.spec import catalog
 from pipegen.spec.model import TargetType
 
 LOCATION = "westeurope"
@@ -221,7 +222,8 @@ def outputs(inf: Infra) -> tuple[Output, ...]:
                "Managed identity (client id) per workload, for workload identity federation."),
     ]  # fmt: skip
     if inf.stream:
-        out.append(Output("kafka_bootstrap", '"${azurerm_eventhub_namespace.stream.name}.servicebus.windows.net:9093"',
+        endpoint = catalog.eventhubs_kafka_endpoint("namespace", "${azurerm_eventhub_namespace.stream.name}")
+        out.append(Output("kafka_bootstrap", f'"{endpoint}"',
                           "The Event Hubs Kafka endpoint (Entra ID OAuth; local keys are off)."))  # fmt: skip
         out.append(Output("eventhub_namespace_id", "azurerm_eventhub_namespace.stream.id",
                           "Event Hubs namespace resource id.", sensitive=True))  # fmt: skip

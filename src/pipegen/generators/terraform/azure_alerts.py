@@ -7,7 +7,7 @@ addresses, which every rule notifies."""
 
 from __future__ import annotations
 
-from pipegen.generators.terraform.alerts import CloudAlert, alert_emails, cloud_alerts, emails_var
+from pipegen.generators.terraform.alerts import CloudAlert, alert_emails, cloud_alerts, emails_vars
 from pipegen.generators.terraform.hcl import Attr, Block, Item, Ref, block
 from pipegen.generators.terraform.model import Infra, Var
 
@@ -26,11 +26,10 @@ def _common() -> list[Item]:
 
 
 def rule(a: CloudAlert) -> Block:
-    labels = {"severity": a.severity, **({"table": a.table} if a.table else {})}
     body: list[Item | None] = [
         Attr("alert", a.alert), Attr("enabled", True), Attr("expression", a.query),
         Attr("for", _duration(a.for_seconds)) if a.for_seconds else None, Attr("severity", SEVERITY[a.severity]),
-        Attr("labels", labels), Attr("annotations", {"description": a.description, "runbook_url": a.runbook}),
+        Attr("labels", a.labels), Attr("annotations", {"description": a.description, "runbook_url": a.runbook}),
         block("action", body=[Attr("action_group_id", Ref("azurerm_monitor_action_group.alerts.id"))]),
         block("alert_resolution", body=[Attr("auto_resolved", True), Attr("time_to_resolve", RESOLVE_AFTER)]),
     ]  # fmt: skip
@@ -65,9 +64,7 @@ def alerting(inf: Infra) -> tuple[Block, ...]:
 
 
 def variables(inf: Infra) -> tuple[Var, ...]:
-    if cloud_alerts(inf) and alert_emails(inf):
-        return (emails_var("Addresses the alerts' action group mails (on_failure emails)."),)
-    return ()
+    return emails_vars(inf, "Addresses the alerts' action group mails (on_failure emails).")
 
 
 __all__ = ["alerting", "variables"]

@@ -6,7 +6,7 @@ metrics the generated code and the Kafka exporter expose), `alert_rule` the aler
 
 from __future__ import annotations
 
-from pipegen.generators.terraform.alerts import CloudAlert, alert_emails, cloud_alerts, emails_var
+from pipegen.generators.terraform.alerts import CloudAlert, alert_emails, cloud_alerts, emails_vars
 from pipegen.generators.terraform.hcl import Attr, Block, Ref, block
 from pipegen.generators.terraform.model import Infra, Var
 
@@ -20,7 +20,6 @@ def _seconds(value: float) -> str:
 
 
 def policy(a: CloudAlert, channels: bool) -> Block:
-    labels = {"severity": a.severity, **({"table": a.table} if a.table else {})}
     name = f"{a.alert} {a.severity}" + (f" {a.table}" if a.table else "")
     return block("resource", "google_monitoring_alert_policy", a.key, body=[
         Attr("display_name", Ref(f'"${{var.name_prefix}}: {name}"')), Attr("combiner", "OR"),
@@ -31,7 +30,7 @@ def policy(a: CloudAlert, channels: bool) -> Block:
             Attr("display_name", f"{a.alert}: {a.fires_when}"),
             block("condition_prometheus_query_language", body=[
                 Attr("query", a.query), Attr("duration", _seconds(a.for_seconds)),
-                Attr("evaluation_interval", EVALUATION), Attr("alert_rule", a.alert), Attr("labels", labels)])]),
+                Attr("evaluation_interval", EVALUATION), Attr("alert_rule", a.alert), Attr("labels", a.labels)])]),
         block("documentation", body=[
             Attr("subject", f"{a.alert} ({a.severity})"), Attr("content", a.description),
             Attr("mime_type", "text/markdown")]),
@@ -55,9 +54,7 @@ def alerting(inf: Infra) -> tuple[Block, ...]:
 
 
 def variables(inf: Infra) -> tuple[Var, ...]:
-    if cloud_alerts(inf) and alert_emails(inf):
-        return (emails_var("Addresses the alert policies mail (on_failure emails): one channel each."),)
-    return ()
+    return emails_vars(inf, "Addresses the alert policies mail (on_failure emails): one channel each.")
 
 
 __all__ = ["alerting", "variables"]
