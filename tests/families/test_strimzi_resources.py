@@ -238,9 +238,56 @@ def test_a_faker_stream_is_read_from_its_own_declared_topic_and_an_external_clus
         assert (topic in names) is declared, example
         if "spark/medallion.json" in files:  # azure_playground streams with Spark (Databricks compute): no Flink
             streams = [t["stream"] for t in json.loads(files["spark/medallion.json"])["tables"] if t.get("stream")]
-            assert {"topic": topic, "format": "json"} in streams, streams
+            assert [s for s in streams if s["topic"] == topic and s["format"] == "json"], streams
             assert not any(p.startswith("flink/") for p in files), example
             continue
         assert f"'topic' = '{topic}'" in "".join(t for p, t in files.items() if p.startswith("flink/sql/"))
         flink = next(acl_ops(u) for u in by_kind(files, "KafkaUser") if u["metadata"]["name"].endswith("-flink"))
         assert (("topic", topic) in flink) is declared, example
+
+
+def test_the_spark_stream_reads_as_its_own_kafka_user_granted_its_topics_and_the_groups_it_joins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """azure_playground streams with Spark: its Kafka source (the generated job's own kafka_options)
+    subscribes exactly the topics its KafkaUser may read, names its consumer groups under the prefix
+    the user's group ACL grants (Spark's groups are `<groupIdPrefix>-<uuid>-<hash>`, `-executor` on
+    the executors), and authenticates by mutual TLS as the cluster's listener asks, with the user's
+    certificate; the user may do nothing else."""
+    from tests.generators.test_spark_family import load_job
+
+    ready = prepare(SPECS / "azure_playground.yaml")
+    files = render_tree(ready.spec, ready.plan)
+    job = load_job(tmp_path, files)
+    env = {"KAFKA_SSL_TRUSTSTORE_LOCATION": "/certs/ca.p12", "KAFKA_SSL_TRUSTSTORE_PASSWORD": "ca-secret",
+           "KAFKA_SSL_KEYSTORE_LOCATION": "/certs/user.p12", "KAFKA_SSL_KEYSTORE_PASSWORD": "user-secret"}  # fmt: skip
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    options = [job.kafka_options(t["stream"]) for t in job.CONFIG["tables"] if t.get("stream")]
+    assert options, "azure_playground streams no table"
+    users = {u["metadata"]["name"]: u for u in by_kind(files, "KafkaUser")}
+    spark = users["azure-playground-spark"]
+    granted = acl_ops(spark)
+    groups = [name for (kind, name) in granted if kind == "group"]
+    patterns = {a["resource"]["name"]: a["resource"].get("patternType") for a in spark["spec"]["authorization"]["acls"]}
+    assert len(groups) == 1 and patterns[groups[0]] == "prefix" and granted[("group", groups[0])] == {"Read"}
+    for o in options:
+        assert o["groupIdPrefix"] == groups[0]
+        joined = f"{o['groupIdPrefix']}-3f2b9c1e-8d4a-4e55-9a8e-0c6d2f1b7a90--1894632845"  # as Spark names them
+        assert joined.startswith(groups[0]) and f"{joined}-executor".startswith(groups[0])
+    assert {n for (kind, n) in granted if kind == "topic"} == {o["subscribe"] for o in options}
+    assert all(ops == {"Read", "Describe"} for (kind, _), ops in granted.items() if kind == "topic")
+    assert {kind for kind, _ in granted} == {"topic", "group"}  # no Write, no cluster operation
+    (kafka,) = by_kind(files, "Kafka")
+    (listener,) = kafka["spec"]["kafka"]["listeners"]
+    assert listener["tls"] and listener["authentication"]["type"] == spark["spec"]["authentication"]["type"] == "tls"
+    for o in options:  # mutual TLS: the cluster CA and the Spark user's certificate (Strimzi's PKCS12 files)
+        assert {k: v for k, v in o.items() if k.startswith("kafka.s")} == {
+            "kafka.security.protocol": "SSL",
+            "kafka.ssl.truststore.type": "PKCS12", "kafka.ssl.truststore.location": "/certs/ca.p12",
+            "kafka.ssl.truststore.password": "ca-secret",
+            "kafka.ssl.keystore.type": "PKCS12", "kafka.ssl.keystore.location": "/certs/user.p12",
+            "kafka.ssl.keystore.password": "user-secret",
+        }  # fmt: skip
+    example = files[".env.example"]  # where the job finds them: the user's and the CA's Secrets, named
+    assert "user.p12 of Secret azure-playground-spark" in example and "KAFKA_SSL_KEYSTORE_PASSWORD=" in example

@@ -189,13 +189,24 @@ def test_iceberg_catalogs_from_the_spec_configure_the_jobs_spark_catalog(
     assert default[f"{lake}.type"] == "hadoop" and default[f"{lake}.warehouse"] == job.lake_root()
 
 
+TLS = {  # the project's cluster: mutual TLS, the CA's and the Spark user's PKCS12 stores from the environment
+    "truststore_location": "${env:KAFKA_SSL_TRUSTSTORE_LOCATION}",
+    "truststore_password": "${env:KAFKA_SSL_TRUSTSTORE_PASSWORD}",
+    "keystore_location": "${env:KAFKA_SSL_KEYSTORE_LOCATION}",
+    "keystore_password": "${env:KAFKA_SSL_KEYSTORE_PASSWORD}",
+}
+
+
 def test_only_a_spark_stream_engine_streams_tables_and_only_streamed_tables_get_a_topic(tmp_path: Path) -> None:
     path = tmp_path / "pipegen.yaml"
     path.write_text((Path(__file__).parents[2] / "specs" / "azure_playground.yaml").read_text(encoding="utf-8"))
     ready = prepare(path)
     files = render_tree(ready.spec, ready.plan)
     streams = {t["ref"]: t["stream"] for t in json.loads(files["spark/medallion.json"])["tables"]}
-    assert streams["clickstream.page_views"] == {"topic": "azure_playground.clickstream.page_views", "format": "json"}
+    assert streams["clickstream.page_views"] == {
+        "topic": "azure_playground.clickstream.page_views", "format": "json",
+        "group_prefix": "azure_playground.spark-stream", "tls": TLS,
+    }  # fmt: skip
     assert streams["synthetic.orders"] is None  # a batch source's table lands as files
     assert "spark/medallion.py stream bronze silver gold" in files["pipegen.mk"]
     assert "PIPEGEN_SPARK_STREAM_SOURCE=files" in files["pipegen.mk"]
@@ -266,7 +277,7 @@ def test_an_event_hubs_source_streams_through_its_kafka_endpoint_with_the_connec
     ready = prepare(tmp_path / "pipegen.yaml")
     files = render_tree(ready.spec, ready.plan)
     (table,) = json.loads(files["spark/medallion.json"])["tables"]
-    assert table["stream"] == {"topic": "page_views", "format": "json",
+    assert table["stream"] == {"topic": "page_views", "format": "json", "group_prefix": "hubs.spark-stream",
                                "bootstrap": "acme-ns.servicebus.windows.net:9093", "sasl": "plain",
                                "connection_string": "${secret:EH_CONNECTION}", "jaas": None,
                                "shaded": False}  # fmt: skip
@@ -276,7 +287,7 @@ def test_an_event_hubs_source_streams_through_its_kafka_endpoint_with_the_connec
     login = 'username="$ConnectionString" password="Endpoint=sb://acme-ns/;SharedAccessKey=k\\"1";'
     assert options == {
         "kafka.bootstrap.servers": "acme-ns.servicebus.windows.net:9093", "subscribe": "page_views",
-        "kafka.security.protocol": "SASL_SSL", "kafka.sasl.mechanism": "PLAIN",
+        "kafka.security.protocol": "SASL_SSL", "kafka.sasl.mechanism": "PLAIN", "groupIdPrefix": "hubs.spark-stream",
         "kafka.sasl.jaas.config": f"org.apache.kafka.common.security.plain.PlainLoginModule required {login}",
     }  # fmt: skip
     shaded = {**table["stream"], "shaded": True}  # Databricks compute: the shaded client's module

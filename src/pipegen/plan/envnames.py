@@ -98,6 +98,12 @@ class EnvNames:
     smtp: Final = SmtpEnv()
     connectors: Final = ConnectorEnv()
     kafka_bootstrap: Final = EnvName("KAFKA_BOOTSTRAP_SERVERS")
+    # a JVM client of the project's cluster (mutual TLS): the cluster CA and the client's KafkaUser
+    # certificate as PKCS12 files (Strimzi's ca.p12 / user.p12) and their passwords (ca.password / user.password)
+    kafka_truststore: Final = EnvName("KAFKA_SSL_TRUSTSTORE_LOCATION")
+    kafka_truststore_password: Final = EnvName("KAFKA_SSL_TRUSTSTORE_PASSWORD")
+    kafka_keystore: Final = EnvName("KAFKA_SSL_KEYSTORE_LOCATION")
+    kafka_keystore_password: Final = EnvName("KAFKA_SSL_KEYSTORE_PASSWORD")
     environment: Final = EnvName("PIPEGEN_ENVIRONMENT")  # the deployment environment (Kubernetes overlays)
 
     def fixed(self) -> tuple[EnvName, ...]:

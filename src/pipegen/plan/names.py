@@ -258,6 +258,8 @@ class KafkaNames:
     flink_clients: Ident  # prefix of every Flink job's consumer group and transactional id: `<pipeline>__`
     quality_user: Ident  # KafkaUser of the quality step's event producer
     redrive_user: Ident  # KafkaUser of the stream dead letters' redrive (pipeline/redrive.py)
+    spark_user: Ident  # KafkaUser of the Spark stream (Structured Streaming's Kafka source)
+    spark_group: Ident  # the Spark stream's consumer groups' prefix (its `groupIdPrefix`): `<pipeline>.spark-stream`
     node_pools: tuple[Ident, Ident]  # KafkaNodePool names: controllers, brokers
 
 
@@ -568,6 +570,8 @@ def _kafka_names(pipeline: str) -> KafkaNames:
         flink_clients=Ident(FLINK_JOB_PREFIX.format(pipeline=pipeline)),  # every flink_job starts with it (and replays)
         quality_user=Ident(f"{cluster}-quality"),
         redrive_user=Ident(f"{cluster}-redrive"),
+        spark_user=Ident(f"{cluster}-spark"),
+        spark_group=Ident(f"{pipeline}.spark-stream"),
         node_pools=(Ident(f"{cluster}-controllers"), Ident(f"{cluster}-brokers")),
     )
 

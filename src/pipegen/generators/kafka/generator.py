@@ -30,6 +30,7 @@ from pipegen.common.stream_rules import dead_letter_tables
 from pipegen.generators.base import Contribution, Files, GenContext
 from pipegen.plan.capacity import KAFKA_REPLICATION
 from pipegen.plan.cdc import DEBEZIUM_VERSION, KAFKA_VERSION, Connector, Runtime, connectors, worker_providers
+from pipegen.plan.components import Kind
 from pipegen.plan.names import KafkaNames, k8s_labels
 from pipegen.render.env import render
 from pipegen.render.yamldoc import yaml_doc
@@ -265,6 +266,13 @@ def acls_for(ctx: GenContext) -> dict[str, list[dict[str, Any]]]:
             _acl("group", str(kafka.flink_clients), ["Read"], "prefix"),
             _acl("transactionalId", str(kafka.flink_clients), ["Write", "Describe"], "prefix"),
             _acl("cluster", "", ["IdempotentWrite"]),
+        ]
+    if Kind.SPARK_STREAMING in ctx.plan.graph.kinds and read:
+        # the spark family's stream reads them; Spark's Kafka source joins groups named
+        # `<groupIdPrefix>-<uuid>-...` (the job's option, KafkaNames.spark_group) and commits no offsets
+        users[str(kafka.spark_user)] = [
+            *[_acl("topic", t, ["Read", "Describe"]) for t in read],
+            _acl("group", str(kafka.spark_group), ["Read"], "prefix"),
         ]
     redrive = redrive_acls(ctx)
     if redrive:

@@ -10,7 +10,7 @@ from typing import Any
 from pipegen.common.stream_rules import event_rules
 from pipegen.generators.spark.marts import spark_marts, views
 from pipegen.generators.spark.streams import stream_jobs
-from pipegen.plan.names import Names, snake
+from pipegen.plan.names import ENV, Names, snake
 from pipegen.render.sqltypes import sql_type
 from pipegen.spec import catalog
 from pipegen.spec.index import SpecIndex, TableRef
@@ -107,13 +107,33 @@ def eventhubs_config(ref: TableRef) -> dict[str, Any]:
             "jaas": None if conn.connection_string else "${env:EVENTHUBS_SASL_JAAS_CONFIG}"}  # fmt: skip
 
 
+def cluster_tls() -> dict[str, str]:
+    """The project's Kafka cluster's listener authenticates clients by mutual TLS (the kafka
+    family's `tls` listener): the cluster CA and the Spark stream's KafkaUser certificate, PKCS12
+    files and passwords the job reads from the environment."""
+    stores = {"truststore_location": ENV.kafka_truststore, "truststore_password": ENV.kafka_truststore_password,
+              "keystore_location": ENV.kafka_keystore, "keystore_password": ENV.kafka_keystore_password}  # fmt: skip
+    return {key: f"${{env:{name}}}" for key, name in stores.items()}
+
+
+def spark_group(names: Names) -> str:
+    if names.kafka is None:  # pragma: no cover - the naming layer always sets it
+        raise ValueError("the plan has no Kafka names")
+    return str(names.kafka.spark_group)
+
+
 def stream_config(ref: TableRef, names: Names) -> dict[str, Any] | None:
-    """A streamed table's topic and how its records read (a Debezium envelope or plain JSON);
-    an Event Hubs source's Kafka endpoint and login (eventhubs_config)."""
+    """A streamed table's topic (the one stream jobs read: `read_topic`) and how its records read
+    (a Debezium envelope or plain JSON), the consumer groups' prefix (KafkaNames.spark_group: the
+    Spark user's group ACL); on the project's cluster its mutual TLS (cluster_tls), an Event
+    Hubs source's Kafka endpoint and login (eventhubs_config)."""
     if ref.source.ingestion == Ingestion.BATCH:
         return None
     ds = names.dataset(ref.source.name, ref.dataset.name)
-    out = {"topic": str(ds.topic), "format": "debezium" if ref.source.ingestion == Ingestion.CDC else "json"}
+    envelope = "debezium" if ref.source.ingestion == Ingestion.CDC else "json"
+    out: dict[str, Any] = {"topic": ds.read_topic, "format": envelope, "group_prefix": spark_group(names)}
+    if ds.on_pipeline_cluster:
+        out |= {"tls": cluster_tls()}
     if ref.source.type == SourceType.EVENTHUBS and ref.source.ingestion == Ingestion.STREAM:
         out |= eventhubs_config(ref)
     return out

@@ -9,12 +9,16 @@ serverless submit requests (submit.py): EMR Serverless StartJobRun, Dataproc Ser
 
 from __future__ import annotations
 
-from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget
+from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget
 from pipegen.generators.spark.config import spark_config
+from pipegen.generators.spark.local import ENVIRONMENT, INSTALL, STREAM_STEP, requirements_text, stream_local_config
 from pipegen.generators.spark.submit import submit_files
 from pipegen.plan.components import Kind
+from pipegen.plan.names import ENV
 from pipegen.render.env import static
 from pipegen.render.jsondoc import json_doc
+from pipegen.spec.index import SpecIndex
+from pipegen.spec.model import Ingestion
 
 # pinned as requirements/judges/spark.txt (the judge environment the Spark job runs in)
 REQUIREMENTS = ("pyspark==4.3.0",)
@@ -24,25 +28,59 @@ LOCAL_STREAM = ("PIPEGEN_SPARK_STREAM_SOURCE=files",)
 KINDS = frozenset({Kind.SPARK_BATCH, Kind.SPARK_STREAMING})
 
 
+def python(ctx: GenContext) -> str:
+    """The interpreter of the Spark make targets: the step environment's where Spark streams
+    (requirements-spark.txt, built by `pipegen run`), else the project's."""
+    return "$(SPARK_PYTHON)" if Kind.SPARK_STREAMING in ctx.plan.graph.kinds else "$(PROJECT_PYTHON)"
+
+
 def local_run(ctx: GenContext) -> tuple[str, ...]:
     """The layers `make spark-run` runs: the stream first (until caught up) where Spark streams."""
     streaming = Kind.SPARK_STREAMING in ctx.plan.graph.kinds
     batch = ("bronze", "silver", "gold") if Kind.SPARK_BATCH in ctx.plan.graph.kinds else ()
-    return (*LOCAL, *(LOCAL_STREAM if streaming else ()), "$(PROJECT_PYTHON)", "spark/medallion.py",
+    return (*LOCAL, *(LOCAL_STREAM if streaming else ()), python(ctx), "spark/medallion.py",
             *(("stream",) if streaming else ()), *batch)  # fmt: skip
+
+
+def stream_env(ctx: GenContext) -> tuple[EnvVar, ...]:
+    """Where Spark streams a table of the project's cluster: its bootstrap servers and the mutual
+    TLS stores of the Spark stream's KafkaUser (config.cluster_tls)."""
+    if Kind.SPARK_STREAMING not in ctx.plan.graph.kinds:
+        return ()
+    names = ctx.plan.names
+    index = SpecIndex(ctx.spec)
+    if not any(names.dataset(r.source.name, r.dataset.name).on_pipeline_cluster for r in index.tables
+               if r.source.ingestion != Ingestion.BATCH):  # fmt: skip
+        return ()
+    use = "spark/medallion.py stream: the project's Kafka cluster"
+    user = f"Secret {names.kafka.spark_user if names.kafka else ''}"
+    ca = f"Secret {names.kafka.cluster_ca_secret if names.kafka else ''}"
+    return (
+        EnvVar(ENV.kafka_bootstrap, (use,), default="localhost:9092"),
+        EnvVar(ENV.kafka_truststore, (f"{use}: the cluster CA (ca.p12 of {ca})",)),
+        EnvVar(ENV.kafka_truststore_password, (f"{use}: ca.password of {ca}",), secret=True),
+        EnvVar(ENV.kafka_keystore, (f"{use}: the Spark stream's certificate (user.p12 of {user})",)),
+        EnvVar(ENV.kafka_keystore_password, (f"{use}: user.password of {user}",), secret=True),
+    )
 
 
 class SparkGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
         if not KINDS & ctx.plan.graph.kinds:
             return Contribution()
+        # where Spark streams, pyspark is the local stream step's own environment (spark/local.py)
+        streaming = Kind.SPARK_STREAMING in ctx.plan.graph.kinds
         return Contribution(
-            requirements=REQUIREMENTS,
+            requirements=() if streaming else REQUIREMENTS,
+            run_steps=(STREAM_STEP,) if streaming else (),
+            python_modules=streaming,
+            env=stream_env(ctx),
             make_targets=(
                 MakeTarget("spark-run", "run the Spark job locally (local[2], Parquet tables): bronze, silver, gold",
                            (local_run(ctx),)),
                 MakeTarget("spark-maintain", "compact and expire the Spark job's local tables",
-                           ((*LOCAL, "$(PROJECT_PYTHON)", "spark/medallion.py", "maintain"),)),
+                           ((*LOCAL, python(ctx), "spark/medallion.py", "maintain"),)),
+                *((INSTALL,) if streaming else ()),
             ),
         )  # fmt: skip
 
@@ -60,6 +98,11 @@ class SparkGenerator:
             "spark/medallion.py": static("spark/medallion.py"),
             "spark/medallion.json": json_doc(config) + "\n",
         }
+        if streaming:  # the local stream step (pipegen run's `stream`) and its environment
+            local = stream_local_config(ctx.spec, ctx.plan.names, config)
+            files |= {"pipeline/spark_stream.py": static("spark/spark_stream.py"),
+                      "pipeline/spark_stream.json": json_doc(local) + "\n",
+                      ENVIRONMENT: requirements_text()}  # fmt: skip
         gold = any(m["sql"] is not None for m in config["marts"])
         if Kind.DATABRICKS_JOBS not in ctx.plan.graph.kinds:  # (Databricks: the databricks family's bundle)
             # EMR Serverless (aws) or Dataproc Serverless (gcp) requests, one per run step

@@ -9,8 +9,11 @@ PROJECT_PYTHON ?= $(firstword $(wildcard .venv/bin/python) $(PIPEGEN_RUN_PYTHON)
 ifeq ($(strip $(PROJECT_PYTHON)),)
 PROJECT_PYTHON = $(error no project environment yet: run `pipegen run` (it builds one) or `make setup` (.venv), or pass PROJECT_PYTHON=/path/to/python)
 endif
+# The Python of the steps needing requirements-spark.txt (their own environment): SPARK_PYTHON when
+# you pass it, else the one `pipegen run` built, else PROJECT_PYTHON (its install target installs into it).
+SPARK_PYTHON ?= $(firstword $(PIPEGEN_SPARK_PYTHON) $(PROJECT_PYTHON))
 
-.PHONY: help airflow-install dag-check dag-test dead-letters dead-letters-replay down ingest lake lake-maintain quality quality-report run spark-maintain spark-run synthesize terraform-fmt transform up
+.PHONY: help airflow-install dag-check dag-test dead-letters dead-letters-replay down ingest lake lake-maintain quality quality-report run spark-install spark-maintain spark-run synthesize terraform-fmt transform up
 
 # every target of pipegen.mk with what it does
 help::
@@ -26,7 +29,8 @@ help::
 	@printf '  %-77s  %s\n' lake-maintain 'compact, Z-order and vacuum / expire the lake tables now'
 	@printf '  %-77s  %s\n' quality 'Great Expectations checkpoint over staged tables and marts'
 	@printf '  %-77s  %s\n' quality-report 'print the quality read model (last status, pass rate, breaches, drift)'
-	@printf '  %-77s  %s\n' 'run [FROM=...] [ONLY=...] [ROWS=...] [BAD_ROW_RATE=...] [QUIET=1] [VERBOSE=1]' 'run the pipeline locally: synthesize, ingest, lake, transform, quality, lake_gold, lake_maintain (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R, QUIET=1: the summary only, VERBOSE=1: each step'"'"'s command)'
+	@printf '  %-77s  %s\n' 'run [FROM=...] [ONLY=...] [ROWS=...] [BAD_ROW_RATE=...] [QUIET=1] [VERBOSE=1]' 'run the pipeline locally: synthesize, ingest, lake, transform, stream, quality, lake_gold, lake_maintain (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R, QUIET=1: the summary only, VERBOSE=1: each step'"'"'s command)'
+	@printf '  %-77s  %s\n' spark-install 'install pyspark for the Spark job (requirements-spark.txt, its own environment)'
 	@printf '  %-77s  %s\n' spark-maintain 'compact and expire the Spark job'"'"'s local tables'
 	@printf '  %-77s  %s\n' spark-run 'run the Spark job locally (local[2], Parquet tables): bronze, silver, gold'
 	@printf '  %-77s  %s\n' 'synthesize [ROWS=...] [BAD_ROW_RATE=...]' 'write local stand-in source data (ROWS=N, BAD_ROW_RATE=R)'
@@ -79,17 +83,21 @@ quality:
 quality-report:
 	$(PROJECT_PYTHON) -m pipeline.quality --report
 
-# run the pipeline locally: synthesize, ingest, lake, transform, quality, lake_gold, lake_maintain (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R, QUIET=1: the summary only, VERBOSE=1: each step's command)
+# run the pipeline locally: synthesize, ingest, lake, transform, stream, quality, lake_gold, lake_maintain (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R, QUIET=1: the summary only, VERBOSE=1: each step's command)
 run:
 	$(PROJECT_PYTHON) -m pipeline.run $(if $(FROM),--from $(FROM)) $(if $(ONLY),--only $(ONLY)) $(if $(ROWS),--rows $(ROWS)) $(if $(BAD_ROW_RATE),--bad-row-rate $(BAD_ROW_RATE)) $(if $(QUIET),--quiet) $(if $(VERBOSE),--verbose)
 
+# install pyspark for the Spark job (requirements-spark.txt, its own environment)
+spark-install:
+	$(SPARK_PYTHON) -m pip install -r requirements-spark.txt
+
 # compact and expire the Spark job's local tables
 spark-maintain:
-	env PIPEGEN_SPARK_FORMAT=parquet 'PYSPARK_SUBMIT_ARGS=--master local[2] pyspark-shell' $(PROJECT_PYTHON) spark/medallion.py maintain
+	env PIPEGEN_SPARK_FORMAT=parquet 'PYSPARK_SUBMIT_ARGS=--master local[2] pyspark-shell' $(SPARK_PYTHON) spark/medallion.py maintain
 
 # run the Spark job locally (local[2], Parquet tables): bronze, silver, gold
 spark-run:
-	env PIPEGEN_SPARK_FORMAT=parquet 'PYSPARK_SUBMIT_ARGS=--master local[2] pyspark-shell' PIPEGEN_SPARK_STREAM_SOURCE=files $(PROJECT_PYTHON) spark/medallion.py stream bronze silver gold
+	env PIPEGEN_SPARK_FORMAT=parquet 'PYSPARK_SUBMIT_ARGS=--master local[2] pyspark-shell' PIPEGEN_SPARK_STREAM_SOURCE=files $(SPARK_PYTHON) spark/medallion.py stream bronze silver gold
 
 # write local stand-in source data (ROWS=N, BAD_ROW_RATE=R)
 synthesize:

@@ -22,7 +22,7 @@ def write_summary(summary: dict[str, Any]) -> None:
 
 
 # requirements file -> the make target that installs it into the project's environment
-INSTALL_TARGETS: dict[str, str] = {"requirements-airflow.txt": "airflow-install"}
+INSTALL_TARGETS: dict[str, str] = {"requirements-airflow.txt": "airflow-install", "requirements-spark.txt": "spark-install"}
 
 
 def missing_module_hint(module: str, root: Path) -> str:

@@ -1,6 +1,6 @@
 """Run the azure_playground pipeline locally, every step in order, and print a summary.
 
-    python -m pipeline.run                      # all steps: synthesize, ingest, lake, transform, quality, lake_gold, lake_maintain
+    python -m pipeline.run                      # all steps: synthesize, ingest, lake, transform, stream, quality, lake_gold, lake_maintain
     python -m pipeline.run --from transform     # this step and the ones after it
     python -m pipeline.run --only ingest,transform
     python -m pipeline.run --rows 500 --bad-row-rate 0.02 --quiet
@@ -67,6 +67,14 @@ STEPS: list[dict[str, Any]] = [
         "options": [],
     },
     {
+        "name": "stream",
+        "help": "Spark Structured Streaming (local[2]) over the streamed tables' stand-in events into a Parquet lake",
+        "argv": ["-m", "pipeline.spark_stream"],
+        "environment": "requirements-spark.txt",
+        "options": [],
+        "java": [17, 21],  # the Java releases it runs on: `pipegen run` checks `java` first
+    },
+    {
         "name": "quality",
         "help": "Great Expectations checkpoint, validation events",
         "argv": ["-m", "pipeline.quality"],
@@ -89,7 +97,7 @@ STEPS: list[dict[str, Any]] = [
     },
 ]
 # requirements file -> the variable naming the interpreter that has it installed
-ENVIRONMENTS: dict[str, str] = {}
+ENVIRONMENTS: dict[str, str] = {"requirements-spark.txt": "PIPEGEN_SPARK_PYTHON"}
 # where the spec's results are: {"table": schema.name, "where": file or folder, "spec_path"} (rows counted at
 # the end; "counter": the pipeline module that counts a result DuckDB does not hold)
 RESULTS: list[dict[str, str]] = [{"spec_path": "sources[0].tables[0]", "table": "raw_synthetic.customers", "where": "warehouse.duckdb"}, {"spec_path": "sources[0].tables[1]", "table": "raw_synthetic.products", "where": "warehouse.duckdb"}, {"spec_path": "sources[0].tables[2]", "table": "raw_synthetic.orders", "where": "warehouse.duckdb"}, {"spec_path": "sources[1].tables[0]", "table": "raw_clickstream.page_views", "where": "warehouse.duckdb"}, {"spec_path": "transforms.marts[0]", "table": "marts.customer_orders", "where": "warehouse.duckdb"}, {"spec_path": "transforms.marts[1]", "table": "marts.daily_page_views", "where": "warehouse.duckdb"}, {"counter": "lake", "layer": "bronze", "name": "synthetic__customers", "spec_path": "sources[0].tables[0]", "table": "bronze.synthetic__customers", "target": "lake", "where": "lake/lake/bronze/synthetic__customers"}, {"counter": "lake", "layer": "bronze", "name": "synthetic__products", "spec_path": "sources[0].tables[1]", "table": "bronze.synthetic__products", "target": "lake", "where": "lake/lake/bronze/synthetic__products"}, {"counter": "lake", "layer": "bronze", "name": "synthetic__orders", "spec_path": "sources[0].tables[2]", "table": "bronze.synthetic__orders", "target": "lake", "where": "lake/lake/bronze/synthetic__orders"}, {"counter": "lake", "layer": "bronze", "name": "clickstream__page_views", "spec_path": "sources[1].tables[0]", "table": "bronze.clickstream__page_views", "target": "lake", "where": "lake/lake/bronze/clickstream__page_views"}, {"counter": "lake", "layer": "silver", "name": "synthetic__customers", "spec_path": "sources[0].tables[0]", "table": "silver.synthetic__customers", "target": "lake", "where": "lake/lake/silver/synthetic__customers"}, {"counter": "lake", "layer": "silver", "name": "synthetic__products", "spec_path": "sources[0].tables[1]", "table": "silver.synthetic__products", "target": "lake", "where": "lake/lake/silver/synthetic__products"}, {"counter": "lake", "layer": "silver", "name": "synthetic__orders", "spec_path": "sources[0].tables[2]", "table": "silver.synthetic__orders", "target": "lake", "where": "lake/lake/silver/synthetic__orders"}, {"counter": "lake", "layer": "silver", "name": "clickstream__page_views", "spec_path": "sources[1].tables[0]", "table": "silver.clickstream__page_views", "target": "lake", "where": "lake/lake/silver/clickstream__page_views"}, {"counter": "lake", "layer": "gold", "name": "customer_orders", "spec_path": "transforms.marts[0]", "table": "gold.customer_orders", "target": "lake", "where": "lake/lake/gold/customer_orders"}, {"counter": "lake", "layer": "gold", "name": "daily_page_views", "spec_path": "transforms.marts[1]", "table": "gold.daily_page_views", "target": "lake", "where": "lake/lake/gold/daily_page_views"}]
