@@ -27,6 +27,7 @@ from tests.judges.fixtures import (
     kafka_python,
     lake_python,
     prefect_python,
+    spark_python,
 )
 from tests.servers import kafka_broker, mariadb_server, postgres_server
 
@@ -46,6 +47,7 @@ __all__ = [
     "mariadb_server",
     "postgres_server",
     "prefect_python",
+    "spark_python",
 ]
 
 REPO = Path(__file__).resolve().parents[1]

@@ -25,7 +25,6 @@ from ruamel.yaml import YAML
 from tests.conftest import SPECS, run_cli
 from tests.families.test_lake_tables import scenario
 from tests.judges import offline_env
-from tests.judges.fixtures import _judge_python
 
 DRIVER = Path(__file__).with_name("spark_driver.py")
 SPEC = """\
@@ -170,12 +169,6 @@ KAFKA_LANDED = [
     ["1", "c1", "5.00", "2026-01-01 00:01:00", "c", "1767225601000", "u"],
     ["2", "c2", "7.50", "2026-01-01 00:02:00", "d", "1767225603000", "d"],
 ]
-
-
-@pytest.fixture(scope="module")
-def spark_python(request: pytest.FixtureRequest) -> Path:
-    """Python of the `spark` judge env (requirements/judges/spark.txt): pyspark, databricks-bundles, DuckDB."""
-    return _judge_python(request, "spark")
 
 
 @pytest.fixture(scope="module")

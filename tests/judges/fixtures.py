@@ -54,6 +54,13 @@ def k8s_python(request: pytest.FixtureRequest) -> Path:
 
 
 @pytest.fixture(scope="session")
+def spark_python(request: pytest.FixtureRequest) -> Path:
+    """Python of the `spark` judge env (requirements/judges/spark.txt): pyspark 4.3 on Java 17,
+    databricks-bundles, DuckDB; a Spark-streamed project's requirements-spark.txt pins its pyspark."""
+    return _judge_python(request, "spark")
+
+
+@pytest.fixture(scope="session")
 def flink_python(request: pytest.FixtureRequest) -> Path:
     """Python of the `flink` judge env (requirements/judges/flink.txt): PyFlink 2.3 on Java 17, DuckDB, Faker."""
     return _judge_python(request, "flink")

@@ -67,7 +67,8 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
     marts = [trusted(m["table"]) for m in config["marts"]]
     return {"pipeline": ctx.plan.names.pipeline, "targets": targets, "tables": tables, "marts": marts,
             "iceberg": any(t.type.value == "iceberg" for t in lake_targets(ctx.spec)),
-            "spark": bool({Kind.SPARK_BATCH, Kind.SPARK_STREAMING} & ctx.plan.graph.kinds)}  # fmt: skip
+            "spark": bool({Kind.SPARK_BATCH, Kind.SPARK_STREAMING} & ctx.plan.graph.kinds),
+            "spark_stream": Kind.SPARK_STREAMING in ctx.plan.graph.kinds}  # fmt: skip
 
 
 def results(ctx: GenContext) -> tuple[RunResult, ...]:
