@@ -53,10 +53,15 @@ def table_dir(project: Path, root: str, layer_dir: str, name: str) -> Path | Non
     return folder / f"v={latest.read_text(encoding='utf-8').strip()}" if latest.is_file() else None
 
 
+def parquet(folder: Path) -> str:
+    """A table version's files (`v=<n>` is Spark's version folder, not a column)."""
+    return f"read_parquet('{folder}/*.parquet', hive_partitioning = false)"
+
+
 def count(con: duckdb.DuckDBPyConnection, folder: Path | None) -> int | None:
     if folder is None:
         return None
-    found = con.execute(f"SELECT count(*) FROM read_parquet('{folder}/*.parquet')").fetchone()
+    found = con.execute(f"SELECT count(*) FROM {parquet(folder)}").fetchone()
     return int(found[0]) if found else None
 
 
@@ -86,7 +91,7 @@ def main(project: Path, reference: dict[str, str]) -> dict[str, Any]:
         }
         for gold, sql in reference.get(table["name"], {}).items():
             folder = table_dir(project, root, layers["gold"], gold)
-            got = rows_of(con, f"SELECT * FROM read_parquet('{folder}/*.parquet')") if folder else None
+            got = rows_of(con, f"SELECT * FROM {parquet(folder)}") if folder else None
             out["gold"][gold] = {"got": got, "want": rows_of(con, sql)}
     return out
 

@@ -7,6 +7,7 @@ tests/families/test_spark_jobs.py."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -293,3 +294,49 @@ def test_an_event_hubs_source_streams_through_its_kafka_endpoint_with_the_connec
     shaded = {**table["stream"], "shaded": True}  # Databricks compute: the shaded client's module
     assert job.kafka_options(shaded)["kafka.sasl.jaas.config"].startswith("kafkashaded.org.apache.kafka.")
     assert not [f for f in files if f.startswith("flink/")]  # Spark streams: no Flink job beside it
+
+
+REFERENCED = re.compile(r"\$\{(?:env|secret):([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+PLAYGROUND = Path(__file__).parents[2] / "specs" / "azure_playground.yaml"
+ON_DATABRICKS = "engines: {stream: spark, compute: databricks}"
+STREAMED = {  # Event Hubs (azure only, R210) on Databricks without a namespace; the playground's own cluster
+    "eventhubs": EVENTHUBS.replace("namespace: acme-ns, ", "").replace("engines: {stream: spark}", ON_DATABRICKS),
+    "playground_azure": PLAYGROUND.read_text(encoding="utf-8"),  # Databricks: the bundle's stream job
+    **{f"cdc_{c}": SPEC.format(cloud=c, compute=", stream: spark", rows=1000)  # EMR / Dataproc Serverless
+       .replace("    type: postgres\n", "    type: postgres\n    ingestion: cdc\n") for c in ("aws", "gcp")},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(STREAMED))
+def test_every_deployment_of_the_stream_passes_what_its_kafka_source_reads(tmp_path: Path, case: str) -> None:
+    """What the stream layer reads from the environment (common.spark_stream) is what medallion.json
+    refers to (plus the brokers of the project's cluster), declared in `.env.example`, and passed
+    to the stream step's driver: the EMR Serverless request (driverEnv), the Dataproc batch
+    (driverEnv properties), the Databricks stream job's cluster (bundle variables): an Event Hubs
+    login (the connection string's secret, the brokers' variable), the cluster's TLS stores."""
+    from pipegen.common.spark_stream import stream_env
+
+    cloud = case.rsplit("_", 1)[-1]  # eventhubs: on azure
+    (tmp_path / "pipegen.yaml").write_text(STREAMED[case])
+    ready = prepare(tmp_path / "pipegen.yaml")
+    files = render_tree(ready.spec, ready.plan)
+    env = dict(stream_env(ready.spec, ready.plan.names))
+    streams = [t["stream"] for t in json.loads(files["spark/medallion.json"])["tables"] if t.get("stream")]
+    referenced = set(REFERENCED.findall(json.dumps(streams)))
+    plain = any(s.get("sasl") != "plain" for s in streams)  # kafka_options reads KAFKA_BOOTSTRAP_SERVERS
+    assert set(env) == referenced | ({"KAFKA_BOOTSTRAP_SERVERS"} if plain else set()), (env, referenced)
+    expected = {"EH_CONNECTION": True, "EVENTHUBS_BOOTSTRAP_SERVERS": False} if case == "eventhubs" else {
+        "KAFKA_BOOTSTRAP_SERVERS": False, "KAFKA_SSL_KEYSTORE_LOCATION": False, "KAFKA_SSL_KEYSTORE_PASSWORD": True,
+        "KAFKA_SSL_TRUSTSTORE_LOCATION": False, "KAFKA_SSL_TRUSTSTORE_PASSWORD": True}  # fmt: skip
+    assert env == expected, env
+    assert all(f"\n{name}=" in "\n" + files[".env.example"] for name in env)
+    requests = [files[p] for p in ("spark/emr-serverless/stream.json", "spark/dataproc/stream.json") if p in files]
+    for request in requests:
+        assert all(f"driverEnv.{name}" in request and f"${{{name}}}" in request for name in env), request
+    bundle = files.get("databricks.yml", "")
+    variables = [f"${{var.{name.lower()}}}" for name in env if name != "KAFKA_BOOTSTRAP_SERVERS"]
+    streamed_on_databricks = "continuous" in bundle  # the bundle's stream job (a dbt job alone has none)
+    assert (streamed_on_databricks, bool(requests)) == ((False, True) if cloud in ("aws", "gcp") else (True, False))
+    assert all(v in bundle for v in variables) or not streamed_on_databricks, bundle

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipegen.common.spark_sizing import max_workers
+from pipegen.common.spark_stream import stream_env
 from pipegen.generators.base import GenContext
 from pipegen.plan.components import Kind
 from pipegen.plan.layers import spark_gold_gap
@@ -33,10 +34,18 @@ SERVERLESS_ENV = "2"  # serverless environment version of the dbt CLI
 DEFAULT_SCHEMA = "analytics"  # as the dbt family's profiles
 
 
+def stream_variables(ctx: GenContext) -> dict[str, bool]:
+    """Bundle variable -> secret, of every value the stream layer reads beyond the bootstrap
+    servers (common.spark_stream: the project's cluster's TLS stores, an Event Hubs login)."""
+    env = stream_env(ctx.spec, ctx.plan.names)
+    return {name.lower(): secret for name, secret in env if name != "KAFKA_BOOTSTRAP_SERVERS"}
+
+
 def cluster(ctx: GenContext, stream: bool = False) -> dict[str, Any]:
     env = {"PIPEGEN_LAKE_ROOT": "${var.lake_root}", "PIPEGEN_LANDING_ROOT": "${var.landing_root}"}
-    if stream:  # the stream layer reads each streamed table's topic
+    if stream:  # the stream layer reads each streamed table's topic, and logs in as stream_env says
         env["KAFKA_BOOTSTRAP_SERVERS"] = "${var.kafka_bootstrap_servers}"
+        env |= {var.upper(): f"${{var.{var}}}" for var in stream_variables(ctx)}
     return {
         "job_cluster_key": "medallion",
         "new_cluster": {
@@ -153,6 +162,9 @@ def variables(ctx: GenContext, jobs_: dict[str, dict[str, Any]]) -> dict[str, An
     if Kind.SPARK_STREAMING in ctx.plan.graph.kinds:
         out["kafka_bootstrap_servers"] = {"description": "The Kafka bootstrap servers the stream job reads "
                                           "(host:port[,host:port])."}  # fmt: skip
+        for var, secret in stream_variables(ctx).items():
+            how = "a secret: give it as a {{secrets/<scope>/<key>}} reference" if secret else "a path or value"
+            out[var] = {"description": f"{var.upper()} of the stream job's cluster ({how}; see .env.example)."}
     target = dbt_target(ctx)
     if any("environments" in j for j in jobs_.values()) and target is not None and target.type == TargetType.DATABRICKS:
         warehouse = target.connection.warehouse

@@ -9,6 +9,7 @@ serverless submit requests (submit.py): EMR Serverless StartJobRun, Dataproc Ser
 
 from __future__ import annotations
 
+from pipegen.common.spark_stream import stream_env
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget
 from pipegen.generators.spark.config import spark_config
 from pipegen.generators.spark.local import ENVIRONMENT, INSTALL, STREAM_STEP, requirements_text, stream_local_config
@@ -17,8 +18,6 @@ from pipegen.plan.components import Kind
 from pipegen.plan.names import ENV
 from pipegen.render.env import static
 from pipegen.render.jsondoc import json_doc
-from pipegen.spec.index import SpecIndex
-from pipegen.spec.model import Ingestion
 
 # pinned as requirements/judges/spark.txt (the judge environment the Spark job runs in)
 REQUIREMENTS = ("pyspark==4.3.0",)
@@ -42,26 +41,24 @@ def local_run(ctx: GenContext) -> tuple[str, ...]:
             *(("stream",) if streaming else ()), *batch)  # fmt: skip
 
 
-def stream_env(ctx: GenContext) -> tuple[EnvVar, ...]:
-    """Where Spark streams a table of the project's cluster: its bootstrap servers and the mutual
-    TLS stores of the Spark stream's KafkaUser (config.cluster_tls)."""
+def stream_vars(ctx: GenContext) -> tuple[EnvVar, ...]:
+    """Where Spark streams: what its stream layer reads from the environment (common.spark_stream:
+    the project's cluster and the mutual TLS stores of the Spark stream's KafkaUser, an Event Hubs
+    login), each saying where it comes from."""
     if Kind.SPARK_STREAMING not in ctx.plan.graph.kinds:
         return ()
-    names = ctx.plan.names
-    index = SpecIndex(ctx.spec)
-    if not any(names.dataset(r.source.name, r.dataset.name).on_pipeline_cluster for r in index.tables
-               if r.source.ingestion != Ingestion.BATCH):  # fmt: skip
-        return ()
-    use = "spark/medallion.py stream: the project's Kafka cluster"
-    user = f"Secret {names.kafka.spark_user if names.kafka else ''}"
-    ca = f"Secret {names.kafka.cluster_ca_secret if names.kafka else ''}"
-    return (
-        EnvVar(ENV.kafka_bootstrap, (use,), default="localhost:9092"),
-        EnvVar(ENV.kafka_truststore, (f"{use}: the cluster CA (ca.p12 of {ca})",)),
-        EnvVar(ENV.kafka_truststore_password, (f"{use}: ca.password of {ca}",), secret=True),
-        EnvVar(ENV.kafka_keystore, (f"{use}: the Spark stream's certificate (user.p12 of {user})",)),
-        EnvVar(ENV.kafka_keystore_password, (f"{use}: user.password of {user}",), secret=True),
-    )
+    kafka = ctx.plan.names.kafka
+    user, ca = (f"Secret {kafka.spark_user}", f"Secret {kafka.cluster_ca_secret}") if kafka else ("", "")
+    use = "spark/medallion.py stream"
+    uses: dict[str, str] = {ENV.kafka_bootstrap: f"{use}: the project's Kafka cluster",
+            ENV.kafka_truststore: f"{use}: the cluster CA (ca.p12 of {ca})",
+            ENV.kafka_truststore_password: f"{use}: ca.password of {ca}",
+            ENV.kafka_keystore: f"{use}: the Spark stream's certificate (user.p12 of {user})",
+            ENV.kafka_keystore_password: f"{use}: user.password of {user}"}  # fmt: skip
+    defaults: dict[str, str] = {ENV.kafka_bootstrap: "localhost:9092"}
+    found = stream_env(ctx.spec, ctx.plan.names)
+    return tuple(EnvVar(name, (uses.get(name, f"{use}: an Event Hubs source's login"),), secret=secret,
+                        default=defaults.get(name)) for name, secret in found)  # fmt: skip
 
 
 class SparkGenerator:
@@ -74,7 +71,7 @@ class SparkGenerator:
             requirements=() if streaming else REQUIREMENTS,
             run_steps=(STREAM_STEP,) if streaming else (),
             python_modules=streaming,
-            env=stream_env(ctx),
+            env=stream_vars(ctx),
             make_targets=(
                 MakeTarget("spark-run", "run the Spark job locally (local[2], Parquet tables): bronze, silver, gold",
                            (local_run(ctx),)),

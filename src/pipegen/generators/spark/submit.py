@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipegen.common.spark_sizing import max_workers
+from pipegen.common.spark_stream import stream_env
 from pipegen.generators.base import GenContext
 
 DATAPROC_RUNTIME = "2.2"  # Dataproc Serverless runtime 2.2 LTS (Spark 3.5, Java 17, Python 3.12)
@@ -32,6 +33,13 @@ def steps(gold: bool, streaming: bool = False, batch: bool = True) -> dict[str, 
     return {"stream": ["stream"], **out} if streaming else out
 
 
+def driver_env(ctx: GenContext) -> tuple[str, ...]:
+    """The stream step's driver environment: the brokers and what common.spark_stream says the
+    stream layer reads (the project's cluster's TLS stores, an Event Hubs login), as `${VAR}`
+    the deploy step substitutes; the driver resolves the Kafka source's options from them."""
+    return tuple(dict.fromkeys([*STREAM_ENV, *(name for name, _ in stream_env(ctx.spec, ctx.plan.names))]))
+
+
 def emr_run(ctx: GenContext, step: str, layers: list[str]) -> dict[str, Any]:
     """StartJobRun's input (botocore's emr-serverless model) for one run step."""
     executors = max_workers(ctx.plan)
@@ -40,7 +48,7 @@ def emr_run(ctx: GenContext, step: str, layers: list[str]) -> dict[str, Any]:
             "--files ${PIPEGEN_JOB_ROOT}/spark/medallion.json"]  # fmt: skip
     if step == "stream":
         conf += ["--packages ${SPARK_KAFKA_PACKAGE}",
-                 *[f"--conf spark.emr-serverless.driverEnv.{v}=${{{v}}}" for v in STREAM_ENV]]  # fmt: skip
+                 *[f"--conf spark.emr-serverless.driverEnv.{v}=${{{v}}}" for v in driver_env(ctx)]]  # fmt: skip
     run = {
         "applicationId": "${EMR_APPLICATION_ID}",
         "executionRoleArn": "${EMR_EXECUTION_ROLE_ARN}",
@@ -87,7 +95,7 @@ def dataproc_batch(ctx: GenContext, step: str, layers: list[str]) -> dict[str, A
     }
     if step == "stream":  # a batch that runs until its TTL: the Kafka package, the brokers, the longest TTL
         properties["spark.jars.packages"] = "${SPARK_KAFKA_PACKAGE}"
-        properties.update({f"spark.dataproc.driverEnv.{v}": f"${{{v}}}" for v in STREAM_ENV})
+        properties.update({f"spark.dataproc.driverEnv.{v}": f"${{{v}}}" for v in driver_env(ctx)})
         execution["ttl"] = DATAPROC_MAX_TTL
     return batch
 

@@ -1,0 +1,39 @@
+"""What the Spark job's stream layer reads from the environment (where the plan streams with
+Spark), for every family that starts it: the spark family's EMR Serverless and Dataproc stream
+requests and `.env.example`, the databricks family's stream job cluster. Each name with whether
+it holds a secret. The spark family's `spark/medallion.json` refers to exactly these
+(`${env:NAME}` / `${secret:NAME}`; tests/generators/test_spark_family.py holds the two together)."""
+
+from __future__ import annotations
+
+from pipegen.plan.names import ENV, Names
+from pipegen.spec.index import SpecIndex
+from pipegen.spec.model import Ingestion, SourceType, Spec
+from pipegen.spec.types import parse_secret_ref
+
+# the project's cluster: its brokers, then the mutual TLS stores of the Spark stream's KafkaUser
+CLUSTER = ((ENV.kafka_bootstrap, False), (ENV.kafka_truststore, False), (ENV.kafka_truststore_password, True),
+           (ENV.kafka_keystore, False), (ENV.kafka_keystore_password, True))  # fmt: skip
+
+
+def stream_env(spec: Spec, names: Names) -> tuple[tuple[str, bool], ...]:
+    """(variable, secret) of every value the stream layer reads: the project's cluster (CLUSTER)
+    where a streamed table's topic is on it; an Event Hubs source's connection string reference
+    (a secret), else the JAAS line's variable, and the bootstrap servers' variable without a
+    namespace. Sorted, each once."""
+    found: dict[str, bool] = {}
+    for ref in SpecIndex(spec).tables:
+        if ref.source.ingestion == Ingestion.BATCH:
+            continue
+        conn = ref.source.connection
+        if names.dataset(ref.source.name, ref.dataset.name).on_pipeline_cluster:
+            found.update(CLUSTER)
+        elif ref.source.type == SourceType.EVENTHUBS and ref.source.ingestion == Ingestion.STREAM:
+            if not conn.namespace:
+                found[ENV.connectors.eventhubs_bootstrap] = False
+            secret = parse_secret_ref(conn.connection_string) if conn.connection_string else None
+            if secret is not None:
+                found[secret.name] = True
+            elif not conn.connection_string:
+                found[ENV.connectors.eventhubs_jaas] = True
+    return tuple(sorted(found.items()))
