@@ -11,6 +11,7 @@ stands in for it (../shared/CURRENCY.md §12)."""
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
 from pathlib import Path
@@ -83,12 +84,25 @@ def provider_schemas() -> dict[str, dict[str, Any]]:
 MAILS = "\norchestration:\n  on_failure:\n    - {type: email, to: [oncall@example.com, '${secret:PAGER_MAIL}']}\n"
 VARIANTS = {f"{spec}_{cloud}": (spec, cloud, mails) for spec, mails in (("pii_etl", MAILS), ("ecommerce_realtime", ""))
             for cloud in ("gcp", "azure")}  # fmt: skip
+# pii_etl landing in BigQuery (extract-load's destination): the landed tables Terraform declares
+BQ_TARGET = "  - name: warehouse\n    type: bigquery\n    connection: {project: acme-privacy, schema: exports}\n"
+VARIANTS["pii_etl_bigquery_gcp"] = ("pii_etl", "gcp", "")
+REPLACE = {
+    "pii_etl_bigquery_gcp": (
+        "  - name: lake_bucket\n    type: files\n    format: parquet\n    connection:\n"
+        "      bucket: acme-analytics-exports\n      region: eu-central-1\n",
+        BQ_TARGET,
+    )
+}
 
 
 def variant(name: str, where: Path) -> dict[str, str]:
     spec, cloud, extra = VARIANTS[name]
     text = (REPO / "specs" / f"{spec}.yaml").read_text()
     assert text.count("\ncloud: aws\n") == 1
+    if name in REPLACE:
+        assert text.count(REPLACE[name][0]) == 1
+        text = text.replace(*REPLACE[name])
     (where / f"{name}.yaml").write_text(text.replace("\ncloud: aws\n", f"\ncloud: {cloud}\n") + extra)
     ready = prepare(where / f"{name}.yaml")
     return {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}
@@ -337,7 +351,7 @@ def test_gcp_bigquery_datasets_of_the_target_with_retention_labels_and_writer_gr
     assert set(datasets) == {"iot", "staging", "marts", "raw_sensors", "raw_registry"}
     assert all(d == {"project": "acme-iot", "location": "europe-west3"} for d in datasets.values())
     dataset = _blocks(docs["modules/platform/bigquery.tf"], "resource")["google_bigquery_dataset"]["target"]
-    assert dataset["default_table_expiration_ms"] == "${var.retention_days * 86400000}"
+    assert dataset["default_partition_expiration_ms"] == "${var.retention_days * 86400000}"  # rows, not tables
     assert dataset["labels"] == "${var.tags}"
     identities = str(docs["modules/platform/identities.tf"])
     assert "roles/bigquery.dataEditor" in identities and "roles/bigquery.jobUser" in identities
@@ -599,3 +613,68 @@ def test_the_flink_checkpoints_bucket_is_the_one_terraform_makes_in_each_environ
     made = {d["checkpoints_bucket"] for p, d in docs.items() if p.endswith("terraform.tfvars")}
     assert used and len(made) == 3
     assert used == made  # each environment's overlay would name its own bucket
+
+
+# ---------------------------------------------------------------- BigQuery tables as dlt creates them
+
+DLT_MAPPER = """
+import json, sys
+from dlt.destinations import bigquery
+mapper = bigquery().capabilities().get_type_mapper()
+print(json.dumps([mapper.to_destination_type(c, {"name": "t", "columns": {}}) for c in json.loads(sys.stdin.read())]))
+"""
+BQ_FIELD = re.compile(r'\{ name = "([^"]+)", type = "([^"]+)", mode = "([^"]+)" \}')
+
+
+def _runtime_dict(runtime: str, name: str) -> dict[str, Any]:
+    """A literal dict of the generated pipeline/runtime.py (its dlt hints), read without importing it."""
+    import ast
+
+    node = next(
+        n for n in ast.parse(runtime).body if isinstance(n, ast.AnnAssign) and getattr(n.target, "id", "") == name
+    )
+    value: dict[str, Any] = ast.literal_eval(node.value)  # type: ignore[arg-type]
+    return value
+
+
+def test_bigquery_landed_tables_have_the_columns_types_partitioning_and_keys_dlt_lands(
+    parsed: dict[str, dict[str, Any]], variant_files: dict[str, dict[str, str]], batch_python: Path, tmp_path: Path
+) -> None:
+    # the reference: the generated runtime's dlt column hints for the spec's columns (ETL: a protected column
+    # lands as text, a dropped one not at all; the key not null), its metadata columns and dlt's own, typed by
+    # dlt's BigQuery type mapper itself (the batch env) -- what dlt would create, so its load finds its schema
+    import subprocess
+
+    import yaml
+
+    files = variant_files["pii_etl_bigquery_gcp"]
+    hints, meta = (_runtime_dict(files["pipeline/runtime.py"], n) for n in ("DLT_TYPES", "METADATA_HINTS"))
+    spec = yaml.safe_load((REPO / "specs/pii_etl.yaml").read_text())  # the variant's sources are its own
+    text = files["terraform/modules/platform/bigquery.tf"]
+    docs = {p.split("/terraform/", 1)[1]: d for p, d in parsed["pii_etl_bigquery_gcp"].items()}
+    tables = _resources(docs["modules/platform/bigquery.tf"], "google_bigquery_table")
+    judged = 0
+    for source in spec["sources"]:
+        for table in source["tables"]:
+            columns = [c for c in table["columns"] if c.get("pii") != "drop"]
+            wanted = [{"name": c["name"], **({"data_type": "text"} if c.get("pii") in ("hash", "mask")
+                                              else hints[c["type"]])} for c in columns]  # fmt: skip
+            wanted += [*meta.values(), {"name": "_dlt_load_id", "data_type": "text"},
+                       {"name": "_dlt_id", "data_type": "text"}]  # fmt: skip
+            proc = subprocess.run([str(batch_python), "-c", DLT_MAPPER], input=json.dumps(wanted), text=True,
+                                  capture_output=True, timeout=120, check=True)  # fmt: skip
+            types = json.loads(proc.stdout)
+            label = f"raw_{source['name']}__{table['name']}"
+            body = tables[label]
+            block_text = text.split(f'"google_bigquery_table" "{label}"', 1)[1].split("\nresource ", 1)[0]
+            fields = BQ_FIELD.findall(block_text)
+            assert [(n, t) for n, t, _ in fields] == [(c["name"], t) for c, t in zip(wanted, types, strict=True)]
+            required = {n for n, _, m in fields if m == "REQUIRED"}
+            assert required == {table["primary_key"], "_dlt_load_id", "_dlt_id"}
+            assert body["table_id"] == table["name"] and body["clustering"] == [table["primary_key"]]
+            assert body["time_partitioning"][0]["field"] == table["watermark"]
+            assert body["dataset_id"] == f'${{google_bigquery_dataset.target["raw_{source["name"]}"].dataset_id}}'
+            judged += 1
+    assert judged == 2
+    datasets = docs["envs/prod/terraform.tfvars"]["bigquery_datasets"]
+    assert "raw_crm_db" in datasets and all(d["project"] == "acme-privacy" for d in datasets.values())

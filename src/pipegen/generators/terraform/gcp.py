@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from pipegen.generators.terraform import gcp_alerts
+from pipegen.generators.terraform import gcp_alerts, gcp_tables
 from pipegen.generators.terraform.alerts import alert_emails, alert_list
 from pipegen.generators.terraform.common import (
     names_map_var,
@@ -43,6 +43,9 @@ SKIPS = (
     ("CKV_GCP_62", "access logs need a separate log bucket; Cloud Audit Logs record data access"),
     ("CKV_GCP_81", "BigQuery datasets use Google-managed keys: a customer-managed key must live in each dataset's "
                    "location, and the datasets' locations are the targets' own"),
+    ("CKV_GCP_80", "the landed BigQuery tables use Google-managed keys, as their datasets (CKV_GCP_81)"),
+    ("CKV_GCP_121", "`terraform destroy` must remove an environment; the landed tables are extract-load's, "
+                    "reloaded from their sources"),
     ("CKV_GCP_82", "`terraform destroy` must remove an environment; Cloud KMS never deletes a key, only "
                    "schedules its versions for destruction"),
 )  # fmt: skip
@@ -177,15 +180,18 @@ def bigquery_datasets(inf: Infra, environment: str | None) -> dict[str, Value]:
     return out
 
 
-def bigquery() -> tuple[Block, ...]:
+def bigquery(inf: Infra) -> tuple[Block, ...]:
+    """The datasets; a partition older than the retention is dropped (a table is never expired whole);
+    the tables extract-load lands there declared with their schema (gcp_tables.py)."""
     return (
         block("resource", "google_bigquery_dataset", "target", body=[
             Attr("for_each", _v("bigquery_datasets")), Attr("dataset_id", Ref("each.key")),
             Attr("project", Ref("coalesce(each.value.project, var.project)")),
             Attr("location", Ref("coalesce(each.value.location, var.region)")),
             Attr("description", Ref('"${var.name_prefix}: written by the pipeline"')),
-            Attr("default_table_expiration_ms", Ref("var.retention_days * 86400000")),
+            Attr("default_partition_expiration_ms", Ref("var.retention_days * 86400000")),
             Attr("delete_contents_on_destroy", False), Attr("labels", _v("tags"))]),
+        *gcp_tables.table_blocks(inf),
     )  # fmt: skip
 
 
@@ -283,13 +289,15 @@ def module(inf: Infra) -> CloudModule:
     if inf.secrets:
         files.append(("secrets.tf", secrets()))
     if bigquery_datasets(inf, None):
-        files.append(("bigquery.tf", bigquery()))
+        files.append(("bigquery.tf", bigquery(inf)))
     if inf.stream:
         files.append(("stream.tf", stream()))
     if gcp_alerts.alerting(inf):
         files.append(("alerts.tf", gcp_alerts.alerting(inf)))
     return CloudModule("google", "hashicorp/google", PROVIDER_VERSION, variables(inf), tuple(files), outputs(inf),
-                       SKIPS, REGION, alarms=alert_list(inf))  # fmt: skip
+                       SKIPS, REGION, alarms=alert_list(inf),
+                       tables=tuple((f"{t.dataset}.{t.name}", t.partition or "", ", ".join(t.cluster))
+                                    for t in gcp_tables.tables(inf)))  # fmt: skip
 
 
 def provider() -> Block:
