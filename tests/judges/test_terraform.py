@@ -638,7 +638,7 @@ def _runtime_dict(runtime: str, name: str) -> dict[str, Any]:
 
 
 def test_bigquery_landed_tables_have_the_columns_types_partitioning_and_keys_dlt_lands(
-    parsed: dict[str, dict[str, Any]], variant_files: dict[str, dict[str, str]], batch_python: Path, tmp_path: Path
+    parsed: dict[str, dict[str, Any]], variant_files: dict[str, dict[str, str]], batch_python: Path
 ) -> None:
     # the reference: the generated runtime's dlt column hints for the spec's columns (ETL: a protected column
     # lands as text, a dropped one not at all; the key not null), its metadata columns and dlt's own, typed by
@@ -653,28 +653,33 @@ def test_bigquery_landed_tables_have_the_columns_types_partitioning_and_keys_dlt
     text = files["terraform/modules/platform/bigquery.tf"]
     docs = {p.split("/terraform/", 1)[1]: d for p, d in parsed["pii_etl_bigquery_gcp"].items()}
     tables = _resources(docs["modules/platform/bigquery.tf"], "google_bigquery_table")
-    judged = 0
+    wanted: dict[str, list[dict[str, Any]]] = {}  # table label -> dlt's column schemas, in landing order
+    keys: dict[str, tuple[str, str, str, str]] = {}  # table label -> (table, key, watermark, source)
     for source in spec["sources"]:
         for table in source["tables"]:
-            columns = [c for c in table["columns"] if c.get("pii") != "drop"]
-            wanted = [{"name": c["name"], **({"data_type": "text"} if c.get("pii") in ("hash", "mask")
-                                              else hints[c["type"]])} for c in columns]  # fmt: skip
-            wanted += [*meta.values(), {"name": "_dlt_load_id", "data_type": "text"},
-                       {"name": "_dlt_id", "data_type": "text"}]  # fmt: skip
-            proc = subprocess.run([str(batch_python), "-c", DLT_MAPPER], input=json.dumps(wanted), text=True,
-                                  capture_output=True, timeout=120, check=True)  # fmt: skip
-            types = json.loads(proc.stdout)
             label = f"raw_{source['name']}__{table['name']}"
-            body = tables[label]
-            block_text = text.split(f'"google_bigquery_table" "{label}"', 1)[1].split("\nresource ", 1)[0]
-            fields = BQ_FIELD.findall(block_text)
-            assert [(n, t) for n, t, _ in fields] == [(c["name"], t) for c, t in zip(wanted, types, strict=True)]
-            required = {n for n, _, m in fields if m == "REQUIRED"}
-            assert required == {table["primary_key"], "_dlt_load_id", "_dlt_id"}
-            assert body["table_id"] == table["name"] and body["clustering"] == [table["primary_key"]]
-            assert body["time_partitioning"][0]["field"] == table["watermark"]
-            assert body["dataset_id"] == f'${{google_bigquery_dataset.target["raw_{source["name"]}"].dataset_id}}'
-            judged += 1
+            columns = [c for c in table["columns"] if c.get("pii") != "drop"]
+            wanted[label] = [{"name": c["name"], **({"data_type": "text"} if c.get("pii") in ("hash", "mask")
+                                                     else hints[c["type"]])} for c in columns]  # fmt: skip
+            wanted[label] += [*meta.values(), {"name": "_dlt_load_id", "data_type": "text"},
+                              {"name": "_dlt_id", "data_type": "text"}]  # fmt: skip
+            keys[label] = (table["name"], table["primary_key"], table["watermark"], source["name"])
+    everything = [c for columns in wanted.values() for c in columns]
+    proc = subprocess.run([str(batch_python), "-c", DLT_MAPPER], input=json.dumps(everything), text=True,
+                          capture_output=True, timeout=120, check=True)  # fmt: skip
+    types = iter(json.loads(proc.stdout))
+    judged = 0
+    for label, columns in wanted.items():
+        name, key, watermark, source_name = keys[label]
+        body = tables[label]
+        block_text = text.split(f'"google_bigquery_table" "{label}"', 1)[1].split("\nresource ", 1)[0]
+        fields = BQ_FIELD.findall(block_text)
+        assert [(n, t) for n, t, _ in fields] == [(c["name"], next(types)) for c in columns]
+        assert {n for n, _, m in fields if m == "REQUIRED"} == {key, "_dlt_load_id", "_dlt_id"}
+        assert body["table_id"] == name and body["clustering"] == [key]
+        assert body["time_partitioning"][0]["field"] == watermark
+        assert body["dataset_id"] == f'${{google_bigquery_dataset.target["raw_{source_name}"].dataset_id}}'
+        judged += 1
     assert judged == 2
     datasets = docs["envs/prod/terraform.tfvars"]["bigquery_datasets"]
     assert "raw_crm_db" in datasets and all(d["project"] == "acme-privacy" for d in datasets.values())
