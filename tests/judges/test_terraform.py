@@ -683,3 +683,24 @@ def test_bigquery_landed_tables_have_the_columns_types_partitioning_and_keys_dlt
     assert judged == 2
     datasets = docs["envs/prod/terraform.tfvars"]["bigquery_datasets"]
     assert "raw_crm_db" in datasets and all(d["project"] == "acme-privacy" for d in datasets.values())
+
+
+def test_a_stream_job_writing_a_files_target_is_granted_its_bucket(hcl_python: Path, tmp_path: Path) -> None:
+    # ecommerce_realtime on GCP with a files target that extract-load lands in and one Flink job sinks to
+    text = (REPO / "specs/ecommerce_realtime.yaml").read_text()
+    sink = "      sink: {target: serving, table: rt_suspicious_orders, mode: upsert, key: [order_id]}\n"
+    assert text.count(sink) == 1 and text.count("\ncloud: aws\n") == 1
+    text = text.replace(sink, "      sink: {target: exports, table: rt_suspicious_orders}\n").replace(
+        "\ncloud: aws\n", "\ncloud: gcp\n")  # fmt: skip
+    text = text.replace("targets:\n", "targets:\n  - name: exports\n    type: files\n    format: json\n"
+                        "    connection: {bucket: acme-shop-exports}\n", 1)  # fmt: skip
+    (tmp_path / "shop.yaml").write_text(text)
+    ready = prepare(tmp_path / "shop.yaml")
+    files = {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}
+    root = write_terraform(files, tmp_path / "out")
+    docs = {p.split("/terraform/", 1)[1]: d for p, d in parse_dir(hcl_python, root).items()}  # one process
+    checkpoints = str(ready.plan.names.bucket("checkpoints"))
+    written = {(w, b) for w, b in _code_buckets(files) if b != checkpoints}
+    assert written == {("ingest", "acme-shop-exports"), ("stream", "acme-shop-exports")}
+    buckets = docs["envs/prod/terraform.tfvars"]["target_buckets"]
+    assert {(w, buckets[t]) for w, t, write in _granted(docs, "gcp") if write} == written
