@@ -5,6 +5,7 @@ defaults and the rest cover the vocabulary."""
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
 from hypothesis import strategies as st
@@ -131,6 +132,42 @@ def _lake_catalog(spec: dict[str, Any]) -> None:
             target["connection"] = {**target.get("connection", {}), **CATALOG_CONNECTIONS.get(kind, {})}
 
 
+# Kafka brokers of an environment (plan/envsizes.py): below the replication factor (3 unless sizing
+# drew 1) R425 refuses, past 30 on AWS (MSK, rounded up to 3 zones) R426; where the plan has no Kafka
+# topics or no Flink job, R427 warns that nothing reads the size.
+ENV_BROKERS = (1, 2, 3, 4, 6, 31)
+MSK_BROKERS = (2, 6, 31)  # on AWS the refusal past MSK's limit comes often enough to be seen
+ENV_TASK_MANAGERS = (1, 2, 3)
+
+
+def _sizes(spec: dict[str, Any], environments: dict[str, Any]) -> None:
+    """`kafka_brokers` and/or `flink_task_managers` on one environment (dev or prod), decided from what
+    is drawn already (the pipeline's name: no draw of its own, so the drawn corpus stays the same)."""
+    h = zlib.crc32(spec["pipeline"]["name"].encode())
+    env = environments[("dev", "prod")[h % 2]]
+    which = (h // 2) % 3  # brokers, task managers, both
+    brokers = MSK_BROKERS if spec["cloud"] == "aws" else ENV_BROKERS
+    if which != 1:
+        env["kafka_brokers"] = brokers[(h // 6) % len(brokers)]
+    if which != 0:
+        env["flink_task_managers"] = ENV_TASK_MANAGERS[(h // 36) % len(ENV_TASK_MANAGERS)]
+
+
+def _environments(draw: st.DrawFn, mode: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """deploy.environments: dev and prod, with overrides now and then."""
+    environments: dict[str, Any] = {"dev": {}, "prod": {"variables": {"LOG_LEVEL": "info"}}}
+    target = spec["targets"][0]
+    if target["type"] in OVERRIDES and draw(st.booleans()):
+        environments["prod"]["targets"] = {target["name"]: OVERRIDES[target["type"]]}
+    if mode == "batch" and draw(st.booleans()):
+        environments["dev"]["schedule"] = "0 6 * * *"
+    if one_in(draw, 3):
+        environments["prod"].update({"replicas": 2, "resources": {"cpu": "1", "memory": "2Gi"}})
+    if mode != "batch":
+        _sizes(spec, environments)
+    return environments
+
+
 def sections(draw: st.DrawFn, mode: str, spec: dict[str, Any]) -> dict[str, Any]:
     """engines, sizing, monitoring, and deploy's environments and Terraform (merged into the
     spec's deploy section when it has one)."""
@@ -161,15 +198,7 @@ def sections(draw: st.DrawFn, mode: str, spec: dict[str, Any]) -> dict[str, Any]
     if one_in(draw, 5) and spec["cloud"] != "local":  # on local R420 refuses it (tests/invalid has the case)
         deploy["terraform"] = {"enabled": True}
     if one_in(draw, 4):
-        environments: dict[str, Any] = {"dev": {}, "prod": {"variables": {"LOG_LEVEL": "info"}}}
-        target = spec["targets"][0]
-        if target["type"] in OVERRIDES and draw(st.booleans()):
-            environments["prod"]["targets"] = {target["name"]: OVERRIDES[target["type"]]}
-        if mode == "batch" and draw(st.booleans()):
-            environments["dev"]["schedule"] = "0 6 * * *"
-        if one_in(draw, 3):
-            environments["prod"].update({"replicas": 2, "resources": {"cpu": "1", "memory": "2Gi"}})
-        deploy["environments"] = environments
+        deploy["environments"] = _environments(draw, mode, spec)
     _image(spec, deploy)
     _lake_catalog(spec)
     if deploy:

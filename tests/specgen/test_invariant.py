@@ -85,6 +85,12 @@ def _features(spec: dict[str, Any]) -> set[str]:
     out |= {f"pipeline={k}" for k in spec["pipeline"]}
     out |= {f"deploy={k}" for k in spec.get("deploy", {})}
     out |= {f"kubernetes={k}" for k in spec.get("deploy", {}).get("kubernetes", {})}
+    replication = spec.get("sizing", {}).get("kafka", {}).get("replication_factor", 3)
+    for env in spec.get("deploy", {}).get("environments", {}).values():
+        out |= {f"env_size={k}" for k in ("kafka_brokers", "flink_task_managers") if k in env}
+        brokers = env.get("kafka_brokers", replication)
+        out |= {"env_size=brokers_below_replication"} if brokers < replication else set()  # R425
+        out |= {"env_size=brokers_past_msk"} if spec["cloud"] == "aws" and brokers > 30 else set()  # R426
     out |= {f"monitoring={k}" for k in spec.get("monitoring", {})}
     return out
 
@@ -133,6 +139,8 @@ def test_the_generator_draws_the_whole_vocabulary_and_mostly_specs_that_validate
         "section=sizing", "section=monitoring", "monitoring=freshness_sla", "monitoring=grafana", "monitoring=alerts",
         "pipeline=description", "pipeline=tags", "pipeline=schedule",
         "deploy=kubernetes", "deploy=terraform", "deploy=environments", "kubernetes=image", "kubernetes=image_tags",
+        *(f"env_size={k}" for k in ("kafka_brokers", "flink_task_managers", "brokers_below_replication",
+                                    "brokers_past_msk")),
         *(f"agg={a}" for a in ("count", "count_distinct", "sum", "avg", "min", "max", "expr")),
         *(f"rule={r}" for r in ("not_null", "unique", "range", "accepted_values", "regex", "foreign_key", "pii",
                                 "metadata")),

@@ -16,6 +16,9 @@ from pipegen.generators.terraform.common import (
     retention_var,
     secret_readers,
     tags_var,
+    target_bucket_names,
+    target_buckets,
+    target_buckets_var,
     tier_days,
 )
 from pipegen.generators.terraform.hcl import Attr, Block, Comment, Item, Ref, Value, block
@@ -72,6 +75,8 @@ def variables(inf: Infra) -> tuple[Var, ...]:
     if inf.stream_jobs:
         out.append(regex_var("checkpoints_bucket", "S3 bucket of the stream jobs' checkpoints.", BUCKET_RE,
                              "checkpoints_bucket: 3-63 lowercase letters, digits, . and -."))  # fmt: skip
+    if target_buckets(inf):
+        out.append(target_buckets_var(BUCKET_RE, "target_buckets: 3-63 lowercase letters, digits, . and -."))
     if athena(inf):
         out += [
             regex_var("query_results_bucket", "S3 bucket of Athena's query results.", BUCKET_RE,
@@ -260,6 +265,17 @@ def _bucket_access(label: str, write: bool) -> list[Block]:
     ]
 
 
+def _target_access(inf: Infra, workload: str) -> list[Block]:
+    """The spec's own buckets the workload writes (or reads), by name: the tfvars' `target_buckets`."""
+    out: list[Block] = []
+    for i, (_, target, write) in enumerate(t for t in target_buckets(inf, athena(inf)) if t[0] == workload):
+        arn = f'"arn:aws:s3:::${{var.target_buckets["{target}"]}}'
+        objects = ["s3:GetObject", *(["s3:PutObject", "s3:DeleteObject"] if write else [])]
+        out += [_statement(f"ListTarget{i}", ["s3:ListBucket"], [Ref(arn + '"')]),
+                _statement(f"ObjectsTarget{i}", objects, [Ref(arn + '/*"')])]  # fmt: skip
+    return out
+
+
 def _catalog_access() -> list[Block]:
     glue = '"arn:aws:glue:${var.region}:${data.aws_caller_identity.current.account_id}'
     return [
@@ -283,6 +299,7 @@ def policies(inf: Infra) -> dict[str, list[Block]]:
         statements = [*_bucket_access("lake", write=True), key]
         if w == "stream":
             statements += _bucket_access("checkpoints", write=True)
+        statements += _target_access(inf, w)
         if readers.get(w):
             statements.append(_statement("ReadSecrets", ["secretsmanager:GetSecretValue"],
                                          each_secret("aws_secretsmanager_secret.spec", readers[w], "arn")))  # fmt: skip
@@ -415,6 +432,8 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
     ]  # fmt: skip
     if inf.stream_jobs:
         values.append(("checkpoints_bucket", str(names.bucket("checkpoints"))))
+    if target_buckets(inf):
+        values.append(("target_buckets", target_bucket_names(inf, str(names.environment))))
     if athena(inf):
         values += [("query_results_bucket", str(names.bucket("query-results"))),
                    ("glue_database", str(names.catalog_database))]  # fmt: skip

@@ -1,12 +1,19 @@
 """Pieces every cloud's module shares: variables of names with their cloud's limits as validation
-blocks, which spec secrets each workload reads, tiering days from the plan's retention."""
+blocks, which spec secrets each workload reads, which of the spec's own buckets each workload writes
+or reads, tiering days from the plan's retention."""
 
 from __future__ import annotations
 
 from pipegen.generators.terraform.hcl import Ref, quote
 from pipegen.generators.terraform.model import Infra, Var
 from pipegen.plan.capacity import HOT_DAYS, WARM_DAYS
+from pipegen.plan.idents import dns_name
+from pipegen.spec.catalog import LAKE_TARGETS, TARGET_SYSTEMS
+from pipegen.spec.model import Target, TargetType
 from pipegen.spec.secretscan import secret_uses
+from pipegen.spec.types import parse_secret_ref
+
+BUCKET_TARGETS = LAKE_TARGETS | {TargetType.FILES}  # targets written as files in an object-store bucket
 
 PREFIX_RE = "^[a-z][a-z0-9-]{0,38}[a-z0-9]$"
 
@@ -70,3 +77,60 @@ def tier_days(retention_days: int) -> tuple[int | None, int | None]:
     warm = HOT_DAYS if retention_days > HOT_DAYS else None
     cold = WARM_DAYS if retention_days > WARM_DAYS else None
     return warm, cold
+
+
+def _bucket(target: Target) -> str | None:
+    """The target's bucket when the spec names one literally (a reference or a URL is the user's)."""
+    bucket = (target.connection.bucket or "").rstrip("/")
+    if target.type not in BUCKET_TARGETS or not bucket or parse_secret_ref(bucket) or "://" in bucket:
+        return None
+    return bucket
+
+
+def target_buckets(inf: Infra, athena: bool = False) -> tuple[tuple[str, str, bool], ...]:
+    """(workload, target, writes) for every spec bucket the generated code touches: extract-load
+    (ingest) writes the first target dlt has a destination for (pipeline/ingest.py), a stream job
+    writes its sink's target (the Flink and Spark file and lake sinks); with `athena`, the transform
+    step's queries read the bucket extract-load writes (the Glue tables' location)."""
+    spec = inf.ctx.spec
+    out: dict[tuple[str, str], bool] = {}
+    loaded = next((t for t in spec.targets if TARGET_SYSTEMS[t.type].dlt_destination), None)
+    if loaded is not None and _bucket(loaded) and inf.ctx.plan.graph.batch_sources:
+        out[("ingest", loaded.name)] = True
+        if athena:
+            out[("transform", loaded.name)] = False
+    if inf.stream_jobs:
+        by_name = {t.name: t for t in spec.targets}
+        for job in spec.transforms.streams:
+            target = by_name.get(job.sink.target) if job.sink else (spec.targets[0] if spec.targets else None)
+            if target is not None and _bucket(target):
+                out[("stream", target.name)] = True
+    return tuple(sorted((w, t, write) for (w, t), write in out.items()))
+
+
+def target_bucket_names(inf: Infra, environment: str | None = None) -> dict[str, str]:
+    """Target -> its bucket, for every target `target_buckets` names (the tfvars' `target_buckets`): the
+    environment's connection override first (`deploy.environments.<env>.targets`)."""
+    spec = inf.ctx.spec
+    env = next((e for k, e in spec.deploy.environments.items() if environment and str(dns_name(k, 20)) == environment),
+               None)  # fmt: skip
+    used = {t for _, t, _ in target_buckets(inf, athena=True)}
+    out: dict[str, str] = {}
+    for target in spec.targets:
+        override = env.targets.get(target.name) if env else None
+        if target.name in used and (bucket := _bucket(target)):
+            if override is not None and override.bucket:
+                bucket = _bucket(target.model_copy(update={"connection": override})) or bucket
+            out[target.name] = bucket
+    return out
+
+
+def target_buckets_var(pattern: str, message: str) -> Var:
+    cond = f"alltrue([for b in values(var.target_buckets) : can(regex({quote(pattern)}, b))])"
+    return Var(
+        "target_buckets",
+        "map(string)",
+        "Bucket of each spec target the workloads write or read "
+        "(the spec's own; Terraform grants access to it, it does not create it).",
+        ((cond, message),),
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from pipegen.generators.terraform import gcp_alerts
+from pipegen.generators.terraform import gcp_alerts, gcp_tables
 from pipegen.generators.terraform.alerts import alert_emails, alert_list
 from pipegen.generators.terraform.common import (
     names_map_var,
@@ -17,6 +17,9 @@ from pipegen.generators.terraform.common import (
     retention_var,
     secret_readers,
     tags_var,
+    target_bucket_names,
+    target_buckets,
+    target_buckets_var,
     tier_days,
 )
 from pipegen.generators.terraform.hcl import Attr, Block, Item, Ref, Value, block, quote
@@ -35,12 +38,18 @@ PRICES = {"standard": 0.020, "nearline": 0.010, "coldline": 0.004, "kms": 0.06, 
           "condition": 0.10, "kafka_vcpu": 0.09 * 730, "kafka_gib": 0.0081 * 730}  # fmt: skip
 BQ_WRITERS = ("ingest", "transform")  # extract-load lands the raw datasets, dbt builds staging and marts
 BQ_DATASET_RE = "^[A-Za-z0-9_]{1,1024}$"
+WRITE, READ = "roles/storage.objectUser", "roles/storage.objectViewer"  # a bucket's objects, nothing more
 SKIPS = (
     ("CKV_GCP_62", "access logs need a separate log bucket; Cloud Audit Logs record data access"),
     ("CKV_GCP_81", "BigQuery datasets use Google-managed keys: a customer-managed key must live in each dataset's "
                    "location, and the datasets' locations are the targets' own"),
     ("CKV_GCP_82", "`terraform destroy` must remove an environment; Cloud KMS never deletes a key, only "
                    "schedules its versions for destruction"),
+)  # fmt: skip
+TABLE_SKIPS = (  # where extract-load's tables are declared (gcp_tables.py)
+    ("CKV_GCP_80", "the landed BigQuery tables use Google-managed keys, as their datasets (CKV_GCP_81)"),
+    ("CKV_GCP_121", "`terraform destroy` must remove an environment; the landed tables are extract-load's, "
+                    "reloaded from their sources"),
 )  # fmt: skip
 
 
@@ -62,6 +71,8 @@ def variables(inf: Infra) -> tuple[Var, ...]:
         names_map_var("secret_names", "Secret Manager id per spec secret.", "^[a-zA-Z0-9_-]{1,255}$",
                       "secret_names: letters, digits, _ and -."),
     ]  # fmt: skip
+    if target_buckets(inf):
+        out.append(target_buckets_var(BUCKET_RE, "target_buckets: 3-63 lowercase letters, digits, _ . -."))
     if inf.stream_jobs:
         out.append(regex_var("checkpoints_bucket", "GCS bucket of the stream jobs' checkpoints.", BUCKET_RE,
                              "checkpoints_bucket: 3-63 lowercase letters, digits, _ . -."))  # fmt: skip
@@ -171,15 +182,18 @@ def bigquery_datasets(inf: Infra, environment: str | None) -> dict[str, Value]:
     return out
 
 
-def bigquery() -> tuple[Block, ...]:
+def bigquery(inf: Infra) -> tuple[Block, ...]:
+    """The datasets; a partition older than the retention is dropped (a table is never expired whole);
+    the tables extract-load lands there declared with their schema (gcp_tables.py)."""
     return (
         block("resource", "google_bigquery_dataset", "target", body=[
             Attr("for_each", _v("bigquery_datasets")), Attr("dataset_id", Ref("each.key")),
             Attr("project", Ref("coalesce(each.value.project, var.project)")),
             Attr("location", Ref("coalesce(each.value.location, var.region)")),
             Attr("description", Ref('"${var.name_prefix}: written by the pipeline"')),
-            Attr("default_table_expiration_ms", Ref("var.retention_days * 86400000")),
+            Attr("default_partition_expiration_ms", Ref("var.retention_days * 86400000")),
             Attr("delete_contents_on_destroy", False), Attr("labels", _v("tags"))]),
+        *gcp_tables.table_blocks(inf),
     )  # fmt: skip
 
 
@@ -192,14 +206,19 @@ def secrets() -> tuple[Block, ...]:
 
 
 def grants(inf: Infra) -> tuple[dict[str, dict[str, Value]], dict[str, dict[str, Value]]]:
-    """(bucket grants, secret grants): key -> {workload, bucket/secret}."""
+    """(bucket grants, secret grants): key -> {workload, bucket/secret, role}; the spec's own buckets
+    (`target_buckets`) with write access where the workload writes them, read access where it reads."""
     buckets: dict[str, dict[str, Value]] = {}
     secrets_: dict[str, dict[str, Value]] = {}
     readers = secret_readers(inf)
     for w in inf.workloads:
-        buckets[f"{w}-lake"] = {"workload": w, "bucket": Ref("google_storage_bucket.lake.name")}
+        buckets[f"{w}-lake"] = {"workload": w, "bucket": Ref("google_storage_bucket.lake.name"), "role": WRITE}
         if w == "stream":
-            buckets[f"{w}-checkpoints"] = {"workload": w, "bucket": Ref("google_storage_bucket.checkpoints.name")}
+            buckets[f"{w}-checkpoints"] = {"workload": w, "bucket": Ref("google_storage_bucket.checkpoints.name"),
+                                           "role": WRITE}  # fmt: skip
+        for _, target, write in (t for t in target_buckets(inf) if t[0] == w):
+            buckets[f"{w}-target-{target}"] = {"workload": w, "bucket": Ref(f"var.target_buckets[{quote(target)}]"),
+                                               "role": WRITE if write else READ}  # fmt: skip
         for s in readers.get(w, ()):
             secrets_[f"{w}-{s}"] = {"workload": w, "secret": Ref(f"google_secret_manager_secret.spec[{quote(s)}].id")}
     return buckets, secrets_
@@ -215,7 +234,7 @@ def identities(inf: Infra) -> tuple[Block, ...]:
         block("locals", body=[Attr("bucket_grants", buckets), Attr("secret_grants", secrets_)]),
         block("resource", "google_storage_bucket_iam_member", "workload", body=[
             Attr("for_each", Ref("local.bucket_grants")), Attr("bucket", Ref("each.value.bucket")),
-            Attr("role", "roles/storage.objectUser"), Attr("member", member)]),
+            Attr("role", Ref("each.value.role")), Attr("member", member)]),
         block("resource", "google_secret_manager_secret_iam_member", "workload", body=[
             Attr("for_each", Ref("local.secret_grants")), Attr("secret_id", Ref("each.value.secret")),
             Attr("role", "roles/secretmanager.secretAccessor"), Attr("member", member)]),
@@ -272,13 +291,15 @@ def module(inf: Infra) -> CloudModule:
     if inf.secrets:
         files.append(("secrets.tf", secrets()))
     if bigquery_datasets(inf, None):
-        files.append(("bigquery.tf", bigquery()))
+        files.append(("bigquery.tf", bigquery(inf)))
     if inf.stream:
         files.append(("stream.tf", stream()))
     if gcp_alerts.alerting(inf):
         files.append(("alerts.tf", gcp_alerts.alerting(inf)))
     return CloudModule("google", "hashicorp/google", PROVIDER_VERSION, variables(inf), tuple(files), outputs(inf),
-                       SKIPS, REGION, alarms=alert_list(inf))  # fmt: skip
+                       SKIPS + (TABLE_SKIPS if gcp_tables.tables(inf) else ()), REGION, alarms=alert_list(inf),
+                       tables=tuple((f"{t.dataset}.{t.name}", t.partition or "", ", ".join(t.cluster))
+                                    for t in gcp_tables.tables(inf)))  # fmt: skip
 
 
 def provider() -> Block:
@@ -309,6 +330,8 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
     ]  # fmt: skip
     if inf.stream_jobs:
         values.append(("checkpoints_bucket", str(names.bucket("checkpoints"))))
+    if target_buckets(inf):
+        values.append(("target_buckets", target_bucket_names(inf, str(names.environment))))
     datasets = bigquery_datasets(inf, str(names.environment))
     if datasets:
         values.append(("bigquery_datasets", datasets))

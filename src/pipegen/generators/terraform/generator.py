@@ -144,6 +144,7 @@ def docs_context(ctx: GenContext, mod: CloudModule, plans: list[EnvPlan]) -> dic
         "alarm_metrics": [{"name": trusted(m), "dimensions": trusted(", ".join(d))} for m, d in metrics],
         "stream_lag": any(a == ALERTS.consumer_lag for a, *_ in mod.alarms),
         "alarm_service": trusted(ALARM_SERVICES[mod.provider]),
+        "bigquery_tables": [{"table": t, "partition": p, "cluster": c} for t, p, c in mod.tables],
         "athena": any(name == "catalog.tf" for name, _ in mod.files) and mod.provider == "aws",
         "results_days": QUERY_RESULTS_DAYS,
         "dev_share": trusted(f"{DEV_SHARE:.0%}"),

@@ -58,6 +58,7 @@ class CloudModule:
     region: str = ""  # the default region (tfvars; the backend's)
     inline_skips: tuple[tuple[str, str], ...] = ()  # skipped in one resource only (a `checkov:skip` comment)
     alarms: tuple[tuple[str, str, str, str], ...] = ()  # (alert, severity, table or "", threshold): AWS
+    tables: tuple[tuple[str, str, str], ...] = ()  # (dataset.table, partition column, clustering): BigQuery
 
 
 @dataclass(frozen=True)

@@ -9,18 +9,22 @@ locals {
     ingest-lake = {
       workload = "ingest"
       bucket   = google_storage_bucket.lake.name
+      role     = "roles/storage.objectUser"
     }
     transform-lake = {
       workload = "transform"
       bucket   = google_storage_bucket.lake.name
+      role     = "roles/storage.objectUser"
     }
     stream-lake = {
       workload = "stream"
       bucket   = google_storage_bucket.lake.name
+      role     = "roles/storage.objectUser"
     }
     stream-checkpoints = {
       workload = "stream"
       bucket   = google_storage_bucket.checkpoints.name
+      role     = "roles/storage.objectUser"
     }
   }
   secret_grants = {
@@ -58,7 +62,7 @@ locals {
 resource "google_storage_bucket_iam_member" "workload" {
   for_each = local.bucket_grants
   bucket   = each.value.bucket
-  role     = "roles/storage.objectUser"
+  role     = each.value.role
   member   = "serviceAccount:${google_service_account.workload[each.value.workload].email}"
 }
 

@@ -18,5 +18,8 @@ workload_roles = {
 secret_names = {
   CRM_DB_PASSWORD = "pii-etl-dev-crm-db-password"
 }
+target_buckets = {
+  lake_bucket = "acme-analytics-exports"
+}
 query_results_bucket = "pii-etl-dev-query-results"
 glue_database        = "pii_etl_dev"

@@ -68,6 +68,16 @@ variable "secret_names" {
   }
 }
 
+variable "target_buckets" {
+  type        = map(string)
+  description = "Bucket of each spec target the workloads write or read (the spec's own; Terraform grants access to it, it does not create it)."
+
+  validation {
+    condition     = alltrue([for b in values(var.target_buckets) : can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", b))])
+    error_message = "target_buckets: 3-63 lowercase letters, digits, . and -."
+  }
+}
+
 variable "query_results_bucket" {
   type        = string
   description = "S3 bucket of Athena's query results."

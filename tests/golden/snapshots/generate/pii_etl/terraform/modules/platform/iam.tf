@@ -36,6 +36,18 @@ data "aws_iam_policy_document" "ingest" {
   }
 
   statement {
+    sid       = "ListTarget0"
+    actions   = ["s3:ListBucket"]
+    resources = ["arn:aws:s3:::${var.target_buckets["lake_bucket"]}"]
+  }
+
+  statement {
+    sid       = "ObjectsTarget0"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["arn:aws:s3:::${var.target_buckets["lake_bucket"]}/*"]
+  }
+
+  statement {
     sid       = "ReadSecrets"
     actions   = ["secretsmanager:GetSecretValue"]
     resources = [for k in ["CRM_DB_PASSWORD"] : aws_secretsmanager_secret.spec[k].arn]
@@ -70,6 +82,18 @@ data "aws_iam_policy_document" "transform" {
     sid       = "DataKey"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
     resources = [aws_kms_key.data.arn]
+  }
+
+  statement {
+    sid       = "ListTarget0"
+    actions   = ["s3:ListBucket"]
+    resources = ["arn:aws:s3:::${var.target_buckets["lake_bucket"]}"]
+  }
+
+  statement {
+    sid       = "ObjectsTarget0"
+    actions   = ["s3:GetObject"]
+    resources = ["arn:aws:s3:::${var.target_buckets["lake_bucket"]}/*"]
   }
 
   statement {
