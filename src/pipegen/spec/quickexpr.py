@@ -60,6 +60,7 @@ CALLS: dict[str, Call] = {
     "case": Call(0, 0),
 }
 VALUE_CALLS = frozenset({"current_date", "current_timestamp"})  # written without parentheses
+_NOT_COLUMNS = SQLGLOT_KEYWORDS | SQL_VALUE_WORDS  # words sqlglot (or expr.py) does not read as a column
 _SPACE = " \t\n\r"  # sqlglot's whitespace; any other character is left to it
 _COMPARE = frozenset({"=", "<>", "!=", "<", ">", "<=", ">="})
 _TOKEN = re.compile(
@@ -239,8 +240,7 @@ class Reader:
                 raise Unsure(".")
             parts.append(tok.text)
             self.pos += 1
-        words = SQLGLOT_KEYWORDS | SQL_VALUE_WORDS
-        if len(parts) > 3 or any(p in words for p in parts) or self.peek().text == "(":
+        if len(parts) > 3 or any(p in _NOT_COLUMNS for p in parts) or self.peek().text == "(":
             raise Unsure(".".join(parts))
         return Node("col", ".".join(parts[:-1]), name=parts[-1])
 
@@ -316,7 +316,16 @@ def clean(text: str, kind: Kind, scope: Scope) -> bool:
 def _no_shadowed_values(toks: list[Token], scope: Scope) -> bool:
     """No TRUE/NULL/CURRENT_DATE... (`IS NULL`'s too) where a column in scope has that name (R383)."""
     words = [t.text for t in toks if t.kind == "word" and t.text in SQL_VALUE_WORDS]
-    return all(resolve(word, "", scope) is not None for word in words)
+    return not any(names_a_column(word, scope) for word in words)
+
+
+def names_a_column(word: str, scope: Scope) -> bool:
+    """`resolve(word, "", scope) is None` (what expr.py asks), without making the did-you-mean
+    hint of the usual answer, "no such column" (difflib over every name in scope)."""
+    if any(k.lower() == word for k in scope.free):
+        return True
+    found = scope.candidates(word)
+    return len(found) == 1 or (len(found) > 1 and word in scope.merged)
 
 
 def _call_fits(node: Node, scope: Scope) -> bool:
