@@ -3,7 +3,10 @@ on, imported by a fresh interpreter: benchmarks/bench.py's FLOOR), whole process
 round by round so every command sees the same machine load. The figure is the child's CPU time
 (user + system, from wait4) and its wall time, median of the rounds, each over the floor's.
 
-    python -m benchmarks.bench_floor [--rounds 11] [--json out.json]
+    python -m benchmarks.bench_floor [--rounds 11] [--json out.json] [--before DIR]
+
+`--before DIR` also runs every validate with DIR/src first on sys.path (another checkout, e.g.
+`git archive main | tar -x -C DIR`), interleaved in the same rounds: before and after in one run.
 
 Issue 24's target: validate within 2.0x of the floor (CPU) on every example.
 
@@ -27,10 +30,16 @@ from pathlib import Path
 
 from benchmarks.bench import FLOOR, REPO, pipegen
 
+BEFORE = "before: "  # a command run with another checkout's sources (--before)
 
-def commands() -> dict[str, list[str]]:
+
+def commands(before: Path | None = None) -> dict[str, list[str]]:
     specs = sorted((REPO / "specs").glob("*.yaml"))
-    return {"floor": [sys.executable, "-c", FLOOR]} | {s.stem: [pipegen(), "validate", str(s)] for s in specs}
+    cmds = {"floor": [sys.executable, "-c", FLOOR]} | {s.stem: [pipegen(), "validate", str(s)] for s in specs}
+    if before is not None:  # the same console script with the other checkout first on sys.path
+        run = f"import sys; sys.path.insert(0, {str(before / 'src')!r}); from pipegen.entry import main; main()"
+        cmds |= {BEFORE + s.stem: [sys.executable, "-c", run, "validate", str(s)] for s in specs}
+    return cmds
 
 
 def child_env(pycache: Path | None) -> dict[str, str]:
@@ -52,16 +61,16 @@ def once(args: list[str], env: dict[str, str] | None = None) -> tuple[float, flo
     return usage.ru_utime + usage.ru_stime, os.times().elapsed - started
 
 
-def measure(rounds: int, bytecode: bool = True) -> dict[str, dict[str, float]]:
+def measure(rounds: int, bytecode: bool = True, before: Path | None = None) -> dict[str, dict[str, float]]:
     with tempfile.TemporaryDirectory(prefix="pipegen-pycache-") as tmp:
         env = child_env(Path(tmp) if bytecode else None)
-        for args in commands().values():
+        for args in commands(before).values():
             once(args, env)  # warm-up: fills the bytecode caches (and the OS's file cache)
-        return interleaved(rounds, env)
+        return interleaved(rounds, env, before)
 
 
-def interleaved(rounds: int, env: dict[str, str]) -> dict[str, dict[str, float]]:
-    cmds = commands()
+def interleaved(rounds: int, env: dict[str, str], before: Path | None = None) -> dict[str, dict[str, float]]:
+    cmds = commands(before)
     cpu: dict[str, list[float]] = {k: [] for k in cmds}
     wall: dict[str, list[float]] = {k: [] for k in cmds}
     for _ in range(rounds):
@@ -84,7 +93,8 @@ def interleaved(rounds: int, env: dict[str, str]) -> dict[str, dict[str, float]]
 def table(result: dict[str, dict[str, float]], rounds: int, bytecode: bool = True) -> str:
     lines = ["| process | CPU (s) | / floor | wall (s) | / floor |", "|---|---:|---:|---:|---:|"]
     for name, r in result.items():
-        label = f"import floor: `{FLOOR}`" if name == "floor" else f"validate specs/{name}.yaml"
+        label = f"import floor: `{FLOOR}`" if name == "floor" else f"validate specs/{name.removeprefix(BEFORE)}.yaml"
+        label = f"{BEFORE}{label}" if name.startswith(BEFORE) else label
         lines.append(
             f"| {label} | {r['cpu_s']:.3f} | {r['cpu_ratio']:.2f}x | {r['wall_s']:.3f} | {r['wall_ratio']:.2f}x |"
         )
@@ -98,9 +108,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=11)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--before", type=Path, help="also validate with this checkout's src/ (e.g. main exported)")
     parser.add_argument("--no-bytecode", action="store_true", help="keep the inherited PYTHONDONTWRITEBYTECODE")
     args = parser.parse_args()
-    result = measure(args.rounds, bytecode=not args.no_bytecode)
+    result = measure(args.rounds, bytecode=not args.no_bytecode, before=args.before)
     print(table(result, args.rounds, bytecode=not args.no_bytecode))
     if args.json:
         args.json.write_text(json.dumps(result, indent=1, sort_keys=True), encoding="utf-8")

@@ -34,11 +34,12 @@ def test_command_does_not_import_heavy_modules(args: list[str]) -> None:
 
 def test_plain_validate_does_not_import_typer_or_generation() -> None:
     """The console script serves `pipegen validate SPEC` without typer (half the start-up), and
-    validate imports no generator, renderer or naming layer (the plan's findings only)."""
+    validate imports no generator, renderer or naming layer (the plan's findings only), nor
+    sqlglot for the e-commerce example's seventeen expressions (spec/quickexpr.py proves them)."""
     generation = {"pipegen.generators", "pipegen.render", "pipegen.plan.names", "pipegen.write"}
     code = PROBE.format(
         args=["validate", str(REPO / "specs" / "ecommerce_realtime.yaml"), "--format", "json"],
-        heavy={"typer", "click", *generation},
+        heavy={"typer", "click", "sqlglot", *generation},
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60)
     assert json.loads(proc.stderr.strip().splitlines()[-1]) == []

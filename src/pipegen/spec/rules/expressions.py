@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pipegen.spec.diagnostics import Finding, Path
 from pipegen.spec.index import Resolved, SpecIndex, TableRef, mart_outputs
 from pipegen.spec.model import Aggregation, Mart, Measure, Spec, StreamJob
+from pipegen.spec.quickexpr import clean
 from pipegen.spec.reach import FLINK_DIALECT, dbt_dialects, table_dialects
 from pipegen.spec.scope import MISPLACED, SQL_VALUE_WORDS, WRONG_KIND, Input, Kind, Problem, Scope, plain_ref, resolve
 from pipegen.spec.types import NUMERIC_TYPES
@@ -63,7 +64,9 @@ def problems_of(text: str, kind: Kind, scope: Scope) -> list[Problem]:
                 )
             ]
         return []
-    from pipegen.spec.expr import check  # sqlglot only when a real expression exists
+    if clean(text, kind, scope):  # proven without sqlglot (spec/quickexpr.py)
+        return []
+    from pipegen.spec.expr import check  # sqlglot only when an expression needs it
 
     return check(text, kind, scope)
 

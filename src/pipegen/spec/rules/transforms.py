@@ -18,6 +18,7 @@ from pipegen.spec.model import (
     StreamJob,
     WindowType,
 )
+from pipegen.spec.quickexpr import reads_a_column
 from pipegen.spec.rules._common import derived_replacing_columns, suggest
 from pipegen.spec.rules.expressions import resolved_input
 from pipegen.spec.scope import AMBIGUOUS, Scope, plain_ref, resolve
@@ -318,13 +319,16 @@ def _constant_lookup_conditions(
     """R482: the dimension's `filter` and the lookup's own `filter` join Flink's lookup condition;
     one that reads no column folds to a constant, and a constant other than TRUE leaves the temporal join
     without a key, which Flink refuses ("the join key in Temporal Table Join can not be empty").
-    Imports the expression parser (sqlglot) only when a stream job looks a table up: validate of a
-    spec without one never loads it (tests/test_imports.py)."""
-    from pipegen.spec.expr import columns_of, parse
-
+    Imports the expression parser (sqlglot) only for a condition the quick parse does not show
+    reading a column (spec/quickexpr.py): validate of a spec without one never loads it
+    (tests/test_imports.py)."""
     for path, condition in (((*table.path, "filter"), table.dataset.filter), (join_path, join_filter)):
-        tree = parse(condition).tree if condition else None
-        if tree is None or columns_of(condition or "") or _always_true(tree):
+        if not condition or reads_a_column(condition):
+            continue
+        from pipegen.spec.expr import columns_of, parse
+
+        tree = parse(condition).tree
+        if tree is None or columns_of(condition) or _always_true(tree):
             continue
         yield Finding(
             path, "R482",
