@@ -314,3 +314,12 @@ def test_an_ephemeral_marts_output_descriptions_reach_the_dbt_docs() -> None:
                  ("transforms", "marts", 0, "measures", 0, "description")):  # fmt: skip
         assert trace(base, path).files == ("dbt/models/marts/_marts.yml",)
     assert "data_tests" not in base.files["dbt/models/marts/_marts.yml"]  # an ephemeral model has no relation
+
+
+def test_a_reference_is_never_pointed_at_its_own_name_in_another_case() -> None:
+    """Spec names are case-insensitive: `Receipts` -> `receipts` (a measure's name nearby) is the same
+    reference, and left every file as it was (an `unchanged` the ledger reported for a mart's `from`)."""
+    from pipegen.ledger.perturb import nearby_names
+
+    data = {"marts": [{"from": "Receipts", "measures": [{"name": "receipts"}, {"name": "revenue"}]}]}
+    assert nearby_names(data, ("marts", 0, "from"), "Receipts") == ["revenue"]

@@ -145,3 +145,16 @@ def test_generation_is_deterministic(shop: dict[str, str]) -> None:
     assert {p: t for p, t in again.items() if p.startswith(("flink/", "pipeline/change"))} == {
         p: t for p, t in shop.items() if p.startswith(("flink/", "pipeline/change"))
     }
+
+
+def test_jdbc_lookups_and_sinks_name_their_table_in_the_connections_schema() -> None:
+    """A lookup reads the dimension Debezium captures (its `table.include.list` entry, in the source's
+    `schema`), and a JDBC sink writes into the target's `schema` (both dropped before: the lookup
+    read `hubs` from the database's search path, the sink wrote outside `live`)."""
+    files = tree(REPO / "tests" / "corpus" / "kappa_cdc_in_schemas.yaml")
+    connector = json.loads(files["debezium/connect/corpus-parcel-tracking-depot-cdc.json"])["config"]
+    captured = {t.replace("\\.", ".") for t in connector["table.include.list"].split(",")}
+    sql = files["flink/sql/corpus_parcel_tracking__scans_per_hub.sql"]
+    names = re.findall(r"'table-name' = '([^']*)'", sql)
+    assert names == ["ops.hubs", "live.hub_minute"]
+    assert names[0] in captured

@@ -11,6 +11,7 @@ admission (Pod Security), no scheduling, no NetworkPolicy enforcement, no operat
 from __future__ import annotations
 
 import copy
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -220,3 +221,36 @@ def test_checkov_fails_nothing_beyond_the_reasoned_skips(
             if line.strip().startswith("- CKV"):
                 assert config[i - 1].strip().startswith("# ") and len(config[i - 1]) > 40, f"{line}: no reason"
     assert skipped == ["CKV_K8S_35", "CKV_K8S_43"]  # reviewed: docs/kubernetes.md of each project says why
+
+
+def test_every_flink_job_keeps_its_state_in_the_checkpoints_bucket_terraform_creates_for_its_environment(
+    projects: dict[str, Path], built: dict[str, list[dict[str, Any]]]
+) -> None:
+    """The built FlinkDeployments of each overlay against the Terraform values of the same environment
+    (`checkpoints_bucket`, on Azure the `checkpoints` container of `storage_account`): both from the naming
+    layer (plan/cloudnames.py; the FlinkDeployments named one bucket per project before, Terraform one per
+    environment)."""
+    schemes = {
+        "s3": "s3://{bucket}/",
+        "gs": "gs://{bucket}/",
+        "abfss": "abfss://checkpoints@{account}.dfs.core.windows.net/",
+    }
+    judged: set[str] = set()
+    for key, objs in built.items():
+        project, env = key.split("/")
+        tfvars = projects[project] / "terraform" / "envs" / env / "terraform.tfvars"
+        flink = [o for o in objs if o["kind"] == "FlinkDeployment"]
+        if not flink or not tfvars.is_file():
+            continue
+        values = dict(re.findall(r'^(\w+)\s*=\s*"([^"]*)"', tfvars.read_text(encoding="utf-8"), re.MULTILINE))
+        for deployment in flink:
+            conf = deployment["spec"]["flinkConfiguration"]
+            state = [conf[k] for k in ("execution.checkpointing.dir", "execution.checkpointing.savepoint-dir",
+                                       "high-availability.storageDir")]  # fmt: skip
+            scheme = state[0].split("://")[0]
+            root = schemes[scheme].format(
+                bucket=values.get("checkpoints_bucket"), account=values.get("storage_account")
+            )
+            assert all(p.startswith(root) for p in state), (key, deployment["metadata"]["name"], state, root)
+            judged.add(key)
+    assert {"iot_lambda/dev", "iot_lambda/staging", "iot_lambda/prod", "ecommerce_realtime/prod"} <= judged, judged

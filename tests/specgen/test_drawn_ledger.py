@@ -30,12 +30,7 @@ PER_SPEC = 6  # values traced per spec (a stride through its values)
 # traced stride holds about PER_SPEC values of each spec, so a class may not occur among them when
 # the generator changes (which specs a seed draws no longer depends on the modules loaded before:
 # test_draw_determinism.py).
-KNOWN_OPEN = {
-    "`deploy` environments' settings and `engines` choices the generated families do not read yet (issues 20 "
-    "and 21: an environment's target overrides, the Spark and lakehouse families; `deploy.terraform` and "
-    "`deploy.kubernetes` are read)":
-        r"^(deploy\.environments|engines)\.",
-}  # fmt: skip
+KNOWN_OPEN: dict[str, str] = {}  # `deploy.environments` and `engines` settings: located since (R413-R415)
 
 
 class KnownDrop(UserWarning):

@@ -106,11 +106,12 @@ def rename_everywhere(data: Any, old: str, new: str) -> Any:
 
 
 def nearby_names(data: Any, path: Path, value: str) -> list[str]:
-    """Names defined (`name:` values) under the closest enclosing elements of `path`, nearest first."""
+    """Names defined (`name:` values) under the closest enclosing elements of `path`, nearest first;
+    not `value` in another case (spec names are case-insensitive: the same reference)."""
     found: list[str] = []
     for depth in range(len(path) - 1, 0, -1):
         for name in _names(get(data, path[:depth])):
-            if name != value and name not in found:
+            if name.lower() != value.lower() and name not in found:
                 found.append(name)
         if len(found) >= NEARBY:
             break

@@ -131,3 +131,35 @@ def cloud_names(spec: Spec, environment: str, secrets: list[str]) -> CloudNames:
         secrets=_secret_names(prefix, secrets),
         tags=tags(spec, environment),
     )
+
+
+# ---------------------------------------------------------------- stream state per environment
+
+# The file system root of an environment's checkpoints bucket, per cloud (an Azure container of the
+# environment's storage account); a local project's deployments keep S3 (an S3-compatible store).
+CHECKPOINT_ROOTS: dict[Cloud, str] = {
+    Cloud.AWS: "s3://{bucket}",
+    Cloud.GCP: "gs://{bucket}",
+    Cloud.AZURE: "abfss://{bucket}@{account}.dfs.core.windows.net",
+    Cloud.LOCAL: "s3://{bucket}",
+}
+# Flink's state directories of a job, each under `<root>/<job>/`
+FLINK_STATE_DIRS = (
+    ("execution.checkpointing.dir", "checkpoints"),
+    ("execution.checkpointing.savepoint-dir", "savepoints"),
+    ("high-availability.storageDir", "ha"),
+)
+
+
+def checkpoint_root(spec: Spec, environment: str) -> str:
+    """Where an environment's stream jobs keep their state: the checkpoints bucket Terraform creates
+    for that environment (`<pipeline>-<env>-checkpoints`; Azure: the `checkpoints` container of the
+    environment's storage account)."""
+    names = cloud_names(spec, environment, [])
+    return CHECKPOINT_ROOTS[spec.cloud].format(bucket=names.bucket("checkpoints"), account=names.storage_account)
+
+
+def flink_state_paths(spec: Spec, environment: str, job: str) -> dict[str, str]:
+    """A Flink job's checkpoint, savepoint and HA directories in `environment`: `<root>/<job>/<dir>`."""
+    root = checkpoint_root(spec, environment)
+    return {key: f"{root}/{job}/{folder}" for key, folder in FLINK_STATE_DIRS}

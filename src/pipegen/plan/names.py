@@ -351,6 +351,12 @@ class Names:
         return self._bucket_index[purpose]
 
     @cached_property
+    def flink_jobs(self) -> dict[str, Ident]:
+        """Every Flink job's FlinkDeployment name -> its job id (stream jobs, each table's quality jobs)."""
+        quality = [j for q in self.stream_quality for j in (q.dead_letters, q.validation)]
+        return {str(j.k8s_name): j.flink_job for j in (*self.streams, *quality)}
+
+    @cached_property
     def _cdc_index(self) -> dict[str, CdcNames]:
         return {n.source: n for n in reversed(self.cdc)}
 

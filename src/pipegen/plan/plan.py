@@ -15,6 +15,7 @@ from pipegen.plan.monitoring import monitoring_findings
 from pipegen.plan.reach import reach_findings
 from pipegen.plan.select import Facts, Reason, Selection, facts_of, select
 from pipegen.plan.spark_streams import spark_stream_findings
+from pipegen.plan.unread_settings import unread_settings
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.model import Architecture, Spec
 
@@ -68,6 +69,7 @@ def _findings(spec: Spec, d: _Decided) -> tuple[Finding, ...]:
         *reach_findings(spec, d.flow),
         *monitoring_findings(spec, d.flow),
         *infra_findings(spec, d.flow, d.capacity),
+        *unread_settings(spec, d.flow, d.engines),
         *freshness_findings(spec, d.flow),
     )
 

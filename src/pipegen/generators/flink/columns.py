@@ -258,9 +258,17 @@ def cdc_dimension_columns(rel: Relation, version_time: str | None) -> list[str]:
     return [*lines.all(), *_version_watermark(rel, version_time), *primary_key(rel)]
 
 
+# A CDC dimension without an event time or a timestamp watermark, read locally: every version valid from
+# the epoch (its watermark never holds the join back; the bounded local read ends with the final one)
+LOCAL_VERSION = "_pipegen_version"
+LOCAL_VERSION_COLUMN = f"{quote(LOCAL_VERSION)} AS CAST(TIMESTAMP '1970-01-01 00:00:00' AS TIMESTAMP(3))"
+
+
 def _version_watermark(rel: Relation, version_time: str | None) -> list[str]:
     if not version_time:
         return []
+    if version_time == LOCAL_VERSION:
+        return [LOCAL_VERSION_COLUMN, f"WATERMARK FOR {quote(LOCAL_VERSION)} AS {quote(LOCAL_VERSION)}"]
     column = next((c for c in rel.ref.dataset.columns if c.name == version_time), None)
     vt = quote(CDC_VALUE.format(column=version_time) if column and cdc_temporal(column) else version_time)
     return [f"WATERMARK FOR {vt} AS {vt}"]

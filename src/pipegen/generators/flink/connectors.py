@@ -71,6 +71,12 @@ JDBC_URLS: dict[TargetType | SourceType, str] = {
     SourceType.ORACLE: "jdbc:oracle:thin:@{host}:{port}/{database}",
 }
 GENERIC_JDBC_URL = "jdbc:{host}:{port}/{database}"
+# Systems whose JDBC table names take the connection's `schema` as their qualifier: the JDBC
+# connector's PostgreSQL, SQL Server and Oracle dialects write `table-name` into their SQL as given,
+# so `<schema>.<table>` names the table in that schema (MySQL and ClickHouse: the URL's database).
+SCHEMA_QUALIFIED: frozenset[TargetType | SourceType] = frozenset(
+    {TargetType.POSTGRES, TargetType.REDSHIFT, SourceType.POSTGRES, SourceType.SQLSERVER, SourceType.ORACLE}
+)
 LAKE_CONNECTORS: dict[TargetType, dict[str, str]] = {
     TargetType.ICEBERG: {"connector": "iceberg", "catalog-name": "lake", "catalog-type": "rest"},
     TargetType.DELTA: {"connector": "delta"},
@@ -205,6 +211,14 @@ def jdbc_url(system: TargetType | SourceType, conn: Connection) -> Escaped:
     )
 
 
+def jdbc_table(system: TargetType | SourceType, conn: Connection, table: str) -> Escaped:
+    """A JDBC table's `table-name`: in the connection's `schema` where the system has schemas (the
+    table Debezium captures, the schema the spec names for a sink), else the table alone."""
+    if system in SCHEMA_QUALIFIED and conn.schema_name is not None:
+        return Escaped(option_value(conn.schema_name) + "." + inside(table))
+    return Escaped(inside(table))
+
+
 def jdbc_login(name: str, conn: Connection) -> dict[str, str]:
     """User and password: the spec's references, else `${<NAME>_USER}`/`${<NAME>_PASSWORD}`."""
     return {
@@ -219,7 +233,7 @@ def dimension_options(rel: Relation) -> dict[str, str]:
     return {
         "connector": "jdbc",
         "url": jdbc_url(src.type, src.connection),
-        "table-name": rel.ref.dataset.name,
+        "table-name": jdbc_table(src.type, src.connection, rel.ref.dataset.name),
         **jdbc_login(src.name, src.connection),
         **LOOKUP_CACHE,
     }
@@ -298,7 +312,8 @@ def _lake_sink(target: Target, table: str, mode: SinkMode, cloud: Cloud) -> dict
 def _jdbc_sink(target: Target, table: str) -> dict[str, str]:
     conn = target.connection
     url = jdbc_url(target.type, conn)
-    return {"connector": "jdbc", "url": url, "table-name": table, **jdbc_login(target.name, conn), **JDBC_SINK}
+    name = jdbc_table(target.type, conn, table)
+    return {"connector": "jdbc", "url": url, "table-name": name, **jdbc_login(target.name, conn), **JDBC_SINK}
 
 
 def _file_sink(target: Target, table: str, cloud: Cloud) -> dict[str, str]:

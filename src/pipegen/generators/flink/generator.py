@@ -25,17 +25,17 @@ from pipegen.common.synthetic_tables import START, config_name, seed_and_locale,
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
 from pipegen.generators.flink import redrive
 from pipegen.generators.flink.builder import JobBuilder, JobSql
-from pipegen.generators.flink.connectors import FILE_SYSTEM_ROOTS
 from pipegen.generators.flink.options import Settings, settings_for
 from pipegen.generators.flink.quality import WINDOW_SECONDS, build_quality_jobs
 from pipegen.generators.flink.windows import describe_window
+from pipegen.plan.cloudnames import environments, flink_state_paths
 from pipegen.plan.envsizes import flink_slots
 from pipegen.plan.names import ENV
 from pipegen.render.env import render, static
 from pipegen.safe import trusted
 from pipegen.spec import rulekinds
 from pipegen.spec.index import SpecIndex, TableRef
-from pipegen.spec.model import Cloud, Ingestion, OnFailure, Spec
+from pipegen.spec.model import Ingestion, OnFailure, Spec
 from pipegen.spec.types import format_duration
 
 FLINK_REQUIREMENTS = ("apache-flink==2.3.0", "duckdb==2.0.1", "Faker==40.63.0")
@@ -349,23 +349,17 @@ def _metrics_reporter(ctx: GenContext) -> dict[str, str]:
             "metrics.reporter.prom.port": str(METRICS_PORT)}  # fmt: skip
 
 
-# Where the jobs' checkpoints live on each cloud (its file system's scheme; an Azure container of
-# the project's storage account); a local project's deployment keeps S3 (an S3-compatible store).
-CHECKPOINT_ROOTS: dict[Cloud, str] = {**FILE_SYSTEM_ROOTS, Cloud.LOCAL: FILE_SYSTEM_ROOTS[Cloud.AWS]}
-
-
-def checkpoint_root(ctx: GenContext) -> str:
-    names = ctx.plan.names
-    azure = ctx.spec.cloud == Cloud.AZURE
-    bucket = "checkpoints" if azure else names.bucket("checkpoints")  # Azure: the lake account's container
-    return CHECKPOINT_ROOTS[ctx.spec.cloud].format(bucket=bucket, account=names.storage_account)
+def state_environment(spec: Spec) -> str:
+    """The environment whose checkpoints bucket the base FlinkDeployments name (the first deployed;
+    the kubernetes family's overlay of every other environment points each job at its own)."""
+    return environments(spec)[0]
 
 
 def flink_deployment(ctx: GenContext, j: JobSql) -> dict[str, Any]:
     """The FlinkDeployment of one job (application mode; the SQL runner is a Python job)."""
     sized = {s.name: s.value for s in ctx.plan.capacity.sizing}
     parallelism = int(ctx.plan.capacity.flink_parallelism or 1)
-    checkpoints = f"{checkpoint_root(ctx)}/{j.job.flink_job}"
+    state = flink_state_paths(ctx.spec, state_environment(ctx.spec), j.job.flink_job)
     return {
         "apiVersion": "flink.apache.org/v1beta1",
         "kind": "FlinkDeployment",
@@ -384,11 +378,11 @@ def flink_deployment(ctx: GenContext, j: JobSql) -> dict[str, Any]:
                 "execution.checkpointing.incremental": "true",
                 "execution.checkpointing.interval": f"{int(sized.get('Flink checkpoint interval', 60))} s",
                 "execution.checkpointing.mode": "EXACTLY_ONCE",
-                "execution.checkpointing.dir": checkpoints + "/checkpoints",
-                "execution.checkpointing.savepoint-dir": checkpoints + "/savepoints",
+                "execution.checkpointing.dir": state["execution.checkpointing.dir"],
+                "execution.checkpointing.savepoint-dir": state["execution.checkpointing.savepoint-dir"],
                 "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
                 "high-availability.type": "kubernetes",
-                "high-availability.storageDir": checkpoints + "/ha",
+                "high-availability.storageDir": state["high-availability.storageDir"],
                 "kubernetes.operator.savepoint.history.max.count": "5",
                 "kubernetes.operator.periodic.savepoint.interval": "6h",
                 **_metrics_reporter(ctx),

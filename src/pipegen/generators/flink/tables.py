@@ -12,6 +12,7 @@ from typing import Any
 
 from pipegen.generators.flink.columns import (
     CDC_VALUE,
+    LOCAL_VERSION,
     append_columns,
     cdc_dimension_columns,
     cdc_temporal,
@@ -79,8 +80,16 @@ def append_view(
     return create_view(view, [quote(n) for n in names], table, where)
 
 
-def cdc_view(table: str, view: str, rel: Relation, *, with_proc_time: bool, physical_only: bool = False) -> str:
-    """The view a job reads over a raw CDC table: every column under its spec name and type."""
+def cdc_view(
+    table: str,
+    view: str,
+    rel: Relation,
+    *,
+    with_proc_time: bool,
+    physical_only: bool = False,
+    extra: tuple[str, ...] = (),
+) -> str:
+    """The view a job reads over a raw CDC table: every column under its spec name and type (and `extra`)."""
     ds = rel.ref.dataset
     names = [c.name for c in ds.columns if not (physical_only and c.metadata is not None)]
     if not physical_only:
@@ -88,7 +97,7 @@ def cdc_view(table: str, view: str, rel: Relation, *, with_proc_time: bool, phys
     if with_proc_time:
         names.append(PROC_TIME)
     by_name = {c.name: c for c in ds.columns}
-    return create_view(view, [_spec_column(n, by_name.get(n)) for n in names], table)
+    return create_view(view, [_spec_column(n, by_name.get(n)) for n in names] + [quote(e) for e in extra], table)
 
 
 def _spec_column(name: str, column: Any) -> str:
@@ -172,10 +181,11 @@ def _local_dimension(rel: Relation, version: str | None) -> dict[str, Any]:
         return {}
     raw = rel.names.flink_changes
     options = {"connector": "filesystem", **CDC_FORMAT}
+    own_version = version is None  # no version column: every version valid from the epoch (LOCAL_VERSION)
+    version = LOCAL_VERSION if own_version else version
+    extra = (LOCAL_VERSION,) if own_version else ()
+    view = cdc_view(raw, rel.names.flink_table, rel, with_proc_time=False, physical_only=True, extra=extra)
     return {
         "local_table": raw,
-        "local_ddl": [
-            create_table(raw, cdc_dimension_columns(rel, version), options),
-            cdc_view(raw, rel.names.flink_table, rel, with_proc_time=False, physical_only=True),
-        ],
+        "local_ddl": [create_table(raw, cdc_dimension_columns(rel, version), options), view],
     }

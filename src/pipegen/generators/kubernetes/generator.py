@@ -32,7 +32,7 @@ from pipegen.generators.kubernetes.workloads import (
     planned_size,
     workloads,
 )
-from pipegen.plan.cloudnames import environments
+from pipegen.plan.cloudnames import environments, flink_state_paths
 from pipegen.plan.envsizes import env_sizes
 from pipegen.plan.names import ENV, KubeNames
 from pipegen.render.env import render
@@ -174,6 +174,28 @@ def stream_patches(ctx: GenContext, env: str) -> dict[str, tuple[dict[str, str],
             {"group": "flink.apache.org", "kind": "FlinkDeployment"},
             [{"op": "replace", "path": "/spec/job/parallelism", "value": sizes.flink_parallelism},
              {"op": "add", "path": "/spec/taskManager/replicas", "value": sizes.flink_task_managers}],
+        )  # fmt: skip
+    out.update(state_patches(ctx, env))
+    return out
+
+
+def state_patches(ctx: GenContext, env: str) -> dict[str, tuple[dict[str, str], list[dict[str, Any]]]]:
+    """Patch file -> (target, JSON patch) pointing each FlinkDeployment's checkpoints, savepoints and HA
+    at `env`'s checkpoints bucket (the naming layer's, the bucket Terraform creates for `env`); the
+    base names the first environment's."""
+    if env == environments(ctx.spec)[0]:
+        return {}
+    out: dict[str, tuple[dict[str, str], list[dict[str, Any]]]] = {}
+    jobs = ctx.plan.names.flink_jobs
+    for path in ctx.shared.manifests:
+        name = posixpath.splitext(posixpath.basename(path))[0]
+        if not path.startswith(FLINK_FOLDER) or name not in jobs:
+            continue
+        paths = flink_state_paths(ctx.spec, env, jobs[name])
+        out[f"flink-state-{name}.yaml"] = (
+            {"group": "flink.apache.org", "kind": "FlinkDeployment", "name": name},
+            [{"op": "replace", "path": f"/spec/flinkConfiguration/{key}", "value": value}
+             for key, value in paths.items()],
         )  # fmt: skip
     return out
 
