@@ -17,6 +17,7 @@ import yaml
 
 from pipegen.pipeline import prepare, render_tree
 from tests.conftest import REPO, example_specs
+from tests.families.dashboard_check import dashboards, queried, structure_problems, unknown_metrics
 from tests.judges import promtool
 from tests.judges.crds import CrdCatalog, shared_crds_dir
 
@@ -328,35 +329,8 @@ def test_podmonitors_pass_the_crd_schema_and_select_pods_that_expose_the_metrics
 
 
 # ------------------------------------------------------------------ Grafana (no server here)
-# Grafana cannot be installed on these machines (no registry ships a server), so the dashboards
-# are checked by structure and by cross-reference: every metric a panel queries is one the
-# generated code emits (the local-run judge finds each `pipegen_` metric in the run's metrics
-# file), a recording rule of rules.yml, or one of these documented exporter metrics.
-EXPORTER_METRICS = {
-    # Strimzi's Kafka Exporter (danielqsj/kafka_exporter)
-    "kafka_consumergroup_lag", "kafka_topic_partition_current_offset",
-    # Flink's Prometheus metrics reporter
-    "flink_jobmanager_job_numberOfFailedCheckpoints", "flink_jobmanager_job_lastCheckpointDuration",
-    "flink_taskmanager_job_task_backPressuredTimeMsPerSecond",
-}  # fmt: skip
-PROMQL_WORDS = {"sum", "by", "max", "increase", "rate", "time", "on", "group_left", "clamp_min", "offset"}
-
-
-def dashboards(files: dict[str, str]) -> dict[str, dict[str, Any]]:
-    import json
-
-    prefix = "monitoring/grafana/dashboards/"
-    return {p[len(prefix) :]: json.loads(t) for p, t in files.items() if p.startswith(prefix)}
-
-
-def metric_names(expr: str) -> set[str]:
-    """Metric names of a PromQL expression: identifiers outside {...}, [...] and grouping
-    clauses that are not functions (followed by `(`) or keywords."""
-    bare = re.sub(r"\{[^}]*\}|\[[^\]]*\]", " ", expr)
-    bare = re.sub(r"\b(by|on|group_left) *\([^)]*\)", " ", bare)
-    words = [m for m in re.finditer(r"(?<![\w.])[A-Za-z_:][A-Za-z0-9_:]*", bare)
-             if not bare[m.end():].lstrip().startswith("(")]  # fmt: skip
-    return {m.group() for m in words if m.group() not in PROMQL_WORDS}
+# Grafana cannot be installed on these machines (no registry ships a server): the dashboards are
+# checked by structure and by cross-reference (tests/families/dashboard_check.py).
 
 
 def test_dashboards_have_a_datasource_variable_and_every_panel_a_query_through_it(
@@ -371,39 +345,28 @@ def test_dashboards_have_a_datasource_variable_and_every_panel_a_query_through_i
         if "kafka_topics" in kinds or "flink_jobs" in kinds:
             want.add("streaming.json")
         assert set(boards) == want, name
-        uids = [b["uid"] for b in boards.values()]
-        assert len(set(uids)) == len(uids) and all(len(u) <= 40 for u in uids), uids
-        for board in boards.values():
-            variables = {v["name"]: v for v in board["templating"]["list"]}
-            assert variables["datasource"]["type"] == "datasource" and variables["datasource"]["query"] == "prometheus"
-            ids = [p["id"] for p in board["panels"]]
-            assert board["panels"] and len(set(ids)) == len(ids), board["title"]
-            for panel in board["panels"]:
-                assert panel["datasource"] == {"type": "prometheus", "uid": "${datasource}"}, panel["title"]
-                assert panel["targets"] and all(t["expr"].strip() for t in panel["targets"]), panel["title"]
-                assert set(panel["gridPos"]) == {"h", "w", "x", "y"}
-                checked += 1
-        provisioning = [p for p in files if p.startswith("monitoring/grafana/provisioning/")]
-        assert len(provisioning) == (2 if boards else 0), provisioning
-        for path in provisioning:
-            assert yaml.safe_load(files[path])["apiVersion"] == 1
+        assert structure_problems(files) == [], name
+        checked += sum(len(b["panels"]) for b in boards.values())
     assert checked
 
 
 def test_every_panel_queries_an_emitted_recorded_or_exporter_metric(examples: dict[str, dict[str, str]]) -> None:
-    checked = 0
-    for name, files in examples.items():
-        rules = yaml.safe_load(files[RULES])
-        recorded = {r["record"] for g in rules["groups"] for r in g["rules"] if "record" in r}
-        for board in dashboards(files).values():
-            for panel in board["panels"]:
-                for target in panel["targets"]:
-                    names = metric_names(target["expr"])
-                    assert names, target["expr"]
-                    unknown = {n for n in names if not n.startswith("pipegen_")} - recorded - EXPORTER_METRICS
-                    assert not unknown, f"{name}: {panel['title']} queries {unknown}"
-                    checked += len(names)
-    assert checked
+    assert {name: unknown_metrics(files) for name, files in examples.items()} == {n: [] for n in examples}
+    assert sum(queried(files) for files in examples.values())
+
+
+def test_the_dashboard_judge_finds_a_missing_datasource_a_panel_without_a_query_and_an_unknown_metric(
+    examples: dict[str, dict[str, str]],
+) -> None:
+    files = dict(examples["hello"])
+    board = json.loads(files["monitoring/grafana/dashboards/overview.json"])
+    board["templating"]["list"] = []
+    board["panels"][0]["targets"] = [{"expr": " "}]
+    board["panels"][1]["targets"] = [{"expr": "rate(pipegen_rows_loded_total[5m])"}]
+    files["monitoring/grafana/dashboards/overview.json"] = json.dumps(board)
+    found = structure_problems(files) + unknown_metrics(files)
+    assert [p for p in found if "datasource` variable" in p] and [p for p in found if "without a query" in p]
+    assert [p for p in found if "pipegen_rows_loded_total" in p], found
 
 
 def test_grafana_false_writes_no_dashboard(tmp_path: Path) -> None:
