@@ -426,3 +426,26 @@ def test_compose_runs_prometheus_over_the_local_runs_metrics_textfile_for_grafan
         assert "node-exporter:9100" in targets and "node-exporter" in prometheus["depends_on"], name
         judged += 1
     assert judged, "no example with a batch layer's metrics textfile"
+
+
+def test_the_runbooks_say_where_make_up_serves_prometheus_and_the_dashboards(
+    examples: dict[str, dict[str, str]],
+) -> None:
+    """docs/runbooks.md points at what compose.yaml really serves: Prometheus' and Grafana's host
+    ports, the variable Grafana's admin password comes from, and every dashboard's title."""
+    judged = 0
+    for name, files in examples.items():
+        services = yaml.safe_load(files["compose.yaml"])["services"]
+        intro = files[RUNBOOKS].split("\n## ")[0]
+        host_port = services["prometheus"]["ports"][0].rsplit(":", 1)[0]
+        assert f"`make up` starts Prometheus at http://{host_port} " in intro, name
+        if "grafana" not in services:
+            assert "Grafana" not in intro, name
+            continue
+        assert f"Grafana at http://{services['grafana']['ports'][0].rsplit(':', 1)[0]}:" in intro, name
+        password = services["grafana"]["environment"]["GF_SECURITY_ADMIN_PASSWORD"]
+        assert re.search(r"`([A-Z_]+)` sets in `\.env`", intro)[1] in password, name  # type: ignore[index]
+        titles = re.findall(r'"([^"]+)"', intro.split("holds the dashboards", 1)[1])
+        assert sorted(titles) == sorted(b["title"] for b in dashboards(files).values()), name
+        judged += 1
+    assert judged

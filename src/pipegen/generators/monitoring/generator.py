@@ -130,6 +130,20 @@ def _runbook_context(s: Scope, version: str) -> dict[str, Any]:
         "failure_rate": number(s.failure_rate),
         "keep": number(keep_ratio(s.row_drop)) if s.row_drop is not None else "",
         "consumer_lag": format_duration(s.consumer_lag),
+        "local": _local_context(s),
+    }
+
+
+def _local_context(s: Scope) -> dict[str, Any] | None:
+    """Where `make up` serves Prometheus and Grafana (compose.yaml), for the runbooks' pointer."""
+    grafana = dashboards.compose_service(s) is not None
+    if not local.enabled(s, grafana):
+        return None
+    return {
+        "prometheus": trusted(f"http://127.0.0.1:{local.PROMETHEUS_PORT}"),
+        "grafana": trusted(f"http://127.0.0.1:{dashboards.GRAFANA_PORT}") if grafana else None,
+        "password": ENV.grafana_password,
+        "dashboards": [board["title"] for board in dashboards.dashboards(s).values()] if grafana else [],
     }
 
 
