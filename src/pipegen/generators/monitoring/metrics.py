@@ -14,6 +14,7 @@ from pipegen.plan.alerting import Watched, consumer_lag, watched
 from pipegen.plan.components import Kind
 from pipegen.plan.plan import Plan
 from pipegen.spec.model import Spec
+from pipegen.spec.model.enums import MetricsPublish
 
 # name -> (type, help): the metrics pipeline/metrics.py writes (the one list; a test reads the
 # local run's metrics file and finds each one there).
@@ -61,6 +62,7 @@ class Scope:
     kubernetes: bool
     namespace: str
     grafana: bool
+    push: bool  # monitoring.publish: pushgateway with a batch layer: the batch metrics are also pushed
 
     @property
     def timed(self) -> bool:
@@ -87,4 +89,5 @@ def scope(spec: Spec, plan: Plan) -> Scope:
         kubernetes=spec.deploy.kubernetes.enabled,
         namespace=str(names.k8s_namespace),
         grafana=spec.monitoring.grafana,
+        push=bool(plan.graph.batch_sources) and spec.monitoring.publish == MetricsPublish.PUSHGATEWAY,
     )
