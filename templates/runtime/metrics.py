@@ -11,6 +11,14 @@ code, wall time and JSON summary. From them and from what the run left behind it
   and breaches by severity, from the quality step's events in the validation event log.
 Counters add to the values already in the file, so they only grow from run to run.
 
+Orchestrated runs (the Airflow DAG's tasks, the Prefect flow's tasks) call `run_step` around each
+step instead: it times the step and publishes its metrics when it ends, failed or not, keeping
+every other series of the file (the other tasks' gauges included). The step is the task's name
+(a source's ingestion: `ingest_<source>`). Publishing never fails a step: an error is a line on
+stderr. Each publish holds a lock on `<file>.lock` while it reads and rewrites the file, so
+parallel tasks do not lose each other's counts; on Kubernetes, where each task runs in its own
+pod, point $PIPEGEN_METRICS_FILE at a volume they share.
+
 With `monitoring.publish: pushgateway` (monitoring/metrics.json's `push`) the same metrics are also
 pushed to the Prometheus Pushgateway at $PIPEGEN_PUSHGATEWAY_URL, replacing the group
 job=<pipeline> (so the file and the gateway hold the same values); Prometheus scrapes the gateway
@@ -22,9 +30,13 @@ regenerate rather than edit."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -93,7 +105,11 @@ def newest_rows(cfg: dict[str, Any], warehouse: Path) -> dict[str, float]:
     if not warehouse.is_file():
         return {}
     out = {}
-    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error as exc:  # held by a step writing it (a parallel task): no freshness this time
+        print(f"metrics: freshness not read: {exc}", file=sys.stderr)
+        return {}
     try:
         con.execute("set TimeZone = 'UTC'")
         existing = {f"{s}.{t}" for s, t in con.execute("select table_schema, table_name from information_schema.tables").fetchall()}
@@ -121,8 +137,50 @@ def quality_events(steps: list[Step], root: Path = ROOT) -> list[dict[str, Any]]
     return [e for e in events if e.get("run_id") in run_ids]
 
 
-def publish(steps: list[Step], env: dict[str, str] | None = None, root: Path = ROOT) -> Path:
-    """Writes the metrics of a finished local run; returns the file."""
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Holds an exclusive lock on <path>.lock (other processes and threads wait)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "a", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def run_step(step: str, call: Callable[[], Any], env: dict[str, str] | None = None, root: Path = ROOT) -> dict[str, Any]:
+    """An orchestrated task's step: runs `call`, then publishes the step's outcome, duration and
+    summary (rows per table, quality events) with every other series of the file kept; returns the
+    step's summary, or raises what the step raised after publishing its failure."""
+    started = time.monotonic()
+    try:
+        summary = dict(call())
+    except BaseException as exc:
+        failed: dict[str, Any] = {"failures": [str(exc)[:2000]]}
+        _publish_quietly([(step, 1, time.monotonic() - started, failed)], env, root)
+        raise
+    _publish_quietly([(step, 0, time.monotonic() - started, summary)], env, root)
+    return summary
+
+
+def _publish_quietly(steps: list[Step], env: dict[str, str] | None, root: Path) -> None:
+    try:
+        publish(steps, env, root, keep=True)
+    except Exception as exc:  # metrics never fail a step
+        print(f"metrics: not published: {type(exc).__name__}: {exc}", file=sys.stderr)
+
+
+def publish(steps: list[Step], env: dict[str, str] | None = None, root: Path = ROOT, keep: bool = False) -> Path:
+    """Writes the metrics of a finished local run (`keep`: of one orchestrated step, every gauge
+    series of the file this call does not set kept); returns the file."""
+    env = dict(os.environ) if env is None else env
+    path = metrics_file(config(root / "monitoring" / "metrics.json"), root)
+    with locked(path):
+        return _publish(steps, env, root, keep)
+
+
+def _publish(steps: list[Step], env: dict[str, str], root: Path, keep: bool) -> Path:
     from prometheus_client import CollectorRegistry, Counter, Gauge, write_to_textfile
 
     try:
@@ -131,7 +189,6 @@ def publish(steps: list[Step], env: dict[str, str] | None = None, root: Path = R
         disable_created_metrics()
     except ImportError:  # pragma: no cover - prometheus_client before 0.17
         pass
-    env = dict(os.environ) if env is None else env
     cfg = config(root / "monitoring" / "metrics.json")
     path = metrics_file(cfg, root)
     before = previous(path)
@@ -152,8 +209,11 @@ def publish(steps: list[Step], env: dict[str, str] | None = None, root: Path = R
         child = metric.labels(pipeline=pipeline, **labels)
         child.inc(before.pop(key, 0.0) + amount)
 
+    gauges: dict[str, Any] = {}
+
     def gauge(name: str, help_text: str, labels: list[str]) -> Any:
-        return Gauge(name, help_text, ["pipeline", *labels], registry=registry)
+        gauges[name] = Gauge(name, help_text, ["pipeline", *labels], registry=registry)
+        return gauges[name]
 
     duration = gauge("pipegen_step_duration_seconds", "Wall time of the step's last run.", ["step"])
     success = gauge("pipegen_step_success", "1 when the step's last run succeeded, 0 when it failed.", ["step"])
@@ -210,11 +270,22 @@ def publish(steps: list[Step], env: dict[str, str] | None = None, root: Path = R
     for (name, labels), value in before.items():  # counters this run did not touch keep their value
         if name in by_name and dict(labels).get("pipeline") == pipeline:
             by_name[name].labels(**dict(labels)).inc(value)
+    if keep:
+        keep_gauges(registry, before, pipeline, gauges)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_to_textfile(str(path), registry)
     if cfg.get("push"):
         push(cfg["push"], registry, env)
     return path
+
+
+def keep_gauges(registry: Any, before: dict[tuple[str, tuple[tuple[str, str], ...]], float], pipeline: str,
+                gauges: dict[str, Any]) -> None:
+    """Sets every gauge series of the file this publish did not set to its value in the file."""
+    written = {(s.name, tuple(sorted(s.labels.items()))) for family in registry.collect() for s in family.samples}
+    for (name, labels), value in before.items():
+        if name in gauges and (name, labels) not in written and dict(labels).get("pipeline") == pipeline:
+            gauges[name].labels(**dict(labels)).set(value)
 
 
 def push(settings: dict[str, str], registry: Any, env: dict[str, str]) -> bool:
