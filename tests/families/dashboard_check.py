@@ -25,6 +25,8 @@ EXPORTER_METRICS = {
     # Flink's Prometheus metrics reporter
     "flink_jobmanager_job_numberOfFailedCheckpoints", "flink_jobmanager_job_lastCheckpointDuration",
     "flink_taskmanager_job_task_backPressuredTimeMsPerSecond",
+    # Debezium's streaming metrics through the KafkaConnect's JMX exporter (kafka/connect_metrics.py)
+    "debezium_metrics_MilliSecondsBehindSource",
 }  # fmt: skip
 PROMQL_WORDS = {"sum", "by", "max", "increase", "rate", "time", "on", "group_left", "clamp_min", "offset"}
 
@@ -85,6 +87,19 @@ def unknown_metrics(files: dict[str, str]) -> list[str]:
                 names = metric_names(target["expr"])
                 if not names or names - known:
                     out.append(f"{path}: {panel['title']} queries {sorted(names - known) or 'no metric'}")
+    return out
+
+
+def unknown_rule_metrics(files: dict[str, str]) -> list[str]:
+    """Rules that query a metric nothing emits, records or exports, as `rule: names` lines."""
+    rules = yaml.safe_load(files[RULES]) if RULES in files else {"groups": []}
+    recorded = {r["record"] for g in rules["groups"] for r in g["rules"] if "record" in r}
+    known = set(EMITTED) | recorded | EXPORTER_METRICS
+    out = []
+    for rule in (r for g in rules["groups"] for r in g["rules"]):
+        names = metric_names(rule["expr"])
+        if not names or names - known:
+            out.append(f"{rule.get('alert') or rule.get('record')}: {sorted(names - known) or 'no metric'}")
     return out
 
 

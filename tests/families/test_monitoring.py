@@ -17,7 +17,14 @@ import yaml
 
 from pipegen.pipeline import prepare, render_tree
 from tests.conftest import REPO, example_specs
-from tests.families.dashboard_check import dashboards, queried, structure_problems, unknown_metrics
+from tests.families.dashboard_check import (
+    EXPORTER_METRICS,
+    dashboards,
+    queried,
+    structure_problems,
+    unknown_metrics,
+    unknown_rule_metrics,
+)
 from tests.judges import promtool
 from tests.judges.crds import CrdCatalog, shared_crds_dir
 
@@ -244,6 +251,95 @@ def test_stream_alerts_fire_on_flink_and_kafka_exporter_metrics(tmp_path: Path) 
     assert {"PipelineConsumerLagHigh", "PipelineFlinkCheckpointFailing", "PipelineFlinkBackpressured"} <= kinds
     topic = f"{ready.plan.names.pipeline}.some_source.some_table"
     assert "SUCCESS" in promtool_test(tmp_path, files[RULES], stream_cases(str(ready.plan.names.pipeline), topic))
+
+
+def test_the_cdc_lag_alert_fires_on_debezium_streaming_lag(examples: dict[str, dict[str, str]], tmp_path: Path) -> None:
+    """ecommerce_realtime captures its MySQL source `shop` with Debezium (topic.prefix
+    ecommerce_realtime.shop); its latency is 1m, so a streaming lag over 60 s for 5 minutes alerts.
+    Another connector's lag and the snapshot context never do."""
+    files = examples["ecommerce_realtime"]
+    assert "PipelineCdcLag" in {r["alert"] for r in alert_rules(files)}
+    assert "PipelineCdcLag" not in {r["alert"] for r in alert_rules(examples["hello"])}  # no CDC source
+    name = "ecommerce_realtime.shop"
+    lag = expect({"plugin": "mysql", "name": name, "severity": "warning"},
+                 f"CDC connector {name} is behind its database", "PipelineCdcLag")  # fmt: skip
+    metric = "debezium_metrics_MilliSecondsBehindSource"
+    series = {
+        f'{metric}{{plugin="mysql",context="streaming",name="{name}"}}': "1000x5 120000x20 30000x20",
+        f'{metric}{{plugin="mysql",context="snapshot",name="{name}"}}': "900000x45",
+        f'{metric}{{plugin="mysql",context="streaming",name="other.shop"}}': "900000x45",
+    }
+    cases = [case("1m", series, "PipelineCdcLag", [("8m", []), ("15m", [lag]), ("40m", [])])]
+    assert "SUCCESS" in promtool_test(tmp_path, files[RULES], cases)
+
+
+def test_every_rule_queries_an_emitted_recorded_or_exporter_metric(examples: dict[str, dict[str, str]]) -> None:
+    for name, files in examples.items():
+        assert unknown_rule_metrics(files) == [], name
+
+
+def jmx_exporter_names(config: dict[str, Any], mbean: str) -> tuple[str, dict[str, str]] | None:
+    """What the JMX exporter makes of one attribute (`domain<key=value, ...><>Attribute`): the first
+    rule whose pattern matches the whole string, its name and labels with $n filled (the patterns use
+    only regex syntax Java and Python share)."""
+    for rule in config["rules"]:
+        found = re.fullmatch(rule["pattern"], mbean)
+        if found:
+
+            def fill(text: str, m: re.Match[str] = found) -> str:
+                return re.sub(r"\$(\d+)", lambda g: m.group(int(g.group(1))) or "", text)
+
+            return fill(rule["name"]), {k: fill(v) for k, v in rule.get("labels", {}).items()}
+    return None
+
+
+def test_the_connect_pods_export_debeziums_lag_under_the_name_the_alert_queries(
+    examples: dict[str, dict[str, str]],
+) -> None:
+    """The KafkaConnect's metricsConfig names the ConfigMap beside it and its key; its exporter rules
+    turn Debezium's documented streaming MBean (debezium.<plugin>:type=connector-metrics,
+    context=streaming,server=<topic.prefix>, attribute MilliSecondsBehindSource) into the metric and
+    labels PipelineCdcLag queries; the Kafka PodMonitor selects the Connect pods (Strimzi labels them
+    strimzi.io/kind: KafkaConnect and opens tcp-prometheus for the exporter); the metric is a
+    documented exporter metric."""
+    files = examples["ecommerce_realtime"]
+    docs = list(yaml.safe_load_all(files["k8s/kafka/connect.yaml"]))
+    (connect,) = [d for d in docs if d["kind"] == "KafkaConnect"]
+    (config_map,) = [d for d in docs if d["kind"] == "ConfigMap"]
+    ref = connect["spec"]["metricsConfig"]
+    assert ref["type"] == "jmxPrometheusExporter"
+    key = ref["valueFrom"]["configMapKeyRef"]
+    assert (key["name"], config_map["metadata"]["namespace"]) == (
+        config_map["metadata"]["name"],
+        connect["metadata"]["namespace"],
+    )
+    exporter = yaml.safe_load(config_map["data"][key["key"]])
+    (connector,) = [yaml.safe_load(t) for p, t in files.items() if p.startswith("debezium/strimzi/")]
+    server = connector["spec"]["config"]["topic.prefix"]
+    mbean = f"debezium.mysql<type=connector-metrics, context=streaming, server={server}><>MilliSecondsBehindSource"
+    metric, labels = jmx_exporter_names(exporter, mbean) or ("", {})
+    assert (metric, labels) == (
+        "debezium_metrics_MilliSecondsBehindSource",
+        {"plugin": "mysql", "context": "streaming", "name": server},
+    )
+    task_bean = (
+        f"debezium.sql_server<type=connector-metrics, server={server}, task=0, context=streaming, database=db>"
+        "<>MilliSecondsBehindSource"
+    )
+    assert jmx_exporter_names(exporter, task_bean) == (
+        metric,
+        {**labels, "plugin": "sql_server", "task": "0", "database": "db"},
+    )
+    (rule,) = [r for r in alert_rules(files) if r["alert"] == "PipelineCdcLag"]
+    assert metric in rule["expr"] and metric in EXPORTER_METRICS
+    assert re.fullmatch(re.search(r'name=~"([^"]+)"', rule["expr"]).group(1).replace("\\\\", "\\"), server)
+    monitor = yaml.safe_load(files["monitoring/kubernetes/podmonitor-kafka.yaml"])
+    (expr,) = monitor["spec"]["selector"]["matchExpressions"]
+    assert (expr["key"], "KafkaConnect" in expr["values"]) == ("strimzi.io/kind", True)
+    assert monitor["metadata"]["namespace"] == connect["metadata"]["namespace"]
+    hello = examples["iot_lambda"].get("monitoring/kubernetes/podmonitor-kafka.yaml")
+    if hello:  # no CDC: no Connect pods to select
+        assert "KafkaConnect" not in yaml.safe_load(hello)["spec"]["selector"]["matchExpressions"][0]["values"]
 
 
 # ------------------------------------------------------------------ Kubernetes

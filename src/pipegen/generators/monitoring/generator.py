@@ -138,6 +138,7 @@ def _runbook_context(s: Scope, version: str) -> dict[str, Any]:
         "failure_rate": number(s.failure_rate),
         "keep": number(keep_ratio(s.row_drop)) if s.row_drop is not None else "",
         "consumer_lag": format_duration(s.consumer_lag),
+        "cdc_lag": format_duration(s.cdc_lag),
         "local": _local_context(s),
         "push": ENV.pushgateway_url if s.push else None,
     }
