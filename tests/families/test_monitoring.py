@@ -314,7 +314,9 @@ def test_the_connect_pods_export_debeziums_lag_under_the_name_the_alert_queries(
         connect["metadata"]["namespace"],
     )
     exporter = yaml.safe_load(config_map["data"][key["key"]])
-    (connector,) = [yaml.safe_load(t) for p, t in files.items() if p.startswith("debezium/strimzi/")]
+    (connector,) = [
+        yaml.safe_load(t) for p, t in files.items() if p.startswith("debezium/strimzi/") and p.endswith(".yaml")
+    ]
     server = connector["spec"]["config"]["topic.prefix"]
     mbean = f"debezium.mysql<type=connector-metrics, context=streaming, server={server}><>MilliSecondsBehindSource"
     metric, labels = jmx_exporter_names(exporter, mbean) or ("", {})
@@ -332,7 +334,8 @@ def test_the_connect_pods_export_debeziums_lag_under_the_name_the_alert_queries(
     )
     (rule,) = [r for r in alert_rules(files) if r["alert"] == "PipelineCdcLag"]
     assert metric in rule["expr"] and metric in EXPORTER_METRICS
-    assert re.fullmatch(re.search(r'name=~"([^"]+)"', rule["expr"]).group(1).replace("\\\\", "\\"), server)
+    selected = re.search(r'name=~"([^"]+)"', rule["expr"])
+    assert selected and re.fullmatch(selected.group(1).replace("\\\\", "\\"), server), rule["expr"]
     monitor = yaml.safe_load(files["monitoring/kubernetes/podmonitor-kafka.yaml"])
     (expr,) = monitor["spec"]["selector"]["matchExpressions"]
     assert (expr["key"], "KafkaConnect" in expr["values"]) == ("strimzi.io/kind", True)
