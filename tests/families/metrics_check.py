@@ -1,7 +1,9 @@
 """The metrics a local run wrote, checked against independent references: the row counts and
 newest timestamps read straight from the DuckDB warehouse, the statistics of the validation
-event log, the steps the run printed. And the cross-reference: every `pipegen_` metric the
-generated Prometheus rules query is one the run really wrote."""
+event log, the steps the run printed. Every metric the run wrote is one `metrics.EMITTED` lists (the
+list the rules and dashboards are checked against; a run with a timed table and evaluated
+expectations writes all of them). And the cross-reference: every `pipegen_` metric the generated
+Prometheus rules and dashboards query is one the run really wrote."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from pipegen.generators.monitoring.metrics import EMITTED
 from pipegen.pipeline import prepare
 from pipegen.spec.types import parse_column_type
 from tests.judges import offline_env
@@ -106,7 +109,14 @@ def check(spec: Path, project: Path, python: Path, home: Path, run_output: str) 
             assert abs(values[("pipegen_quality_pass_ratio", table)] - (evaluated - failed) / evaluated) < 1e-9
         compared += 3
 
-    written = {name for name, _ in values} | {name.removesuffix("_total") for name, _ in values}
+    names = {name for name, _ in values}
+    assert names <= set(EMITTED), (
+        f"{spec.stem}: the run wrote metrics metrics.EMITTED lacks: {sorted(names - set(EMITTED))}"
+    )
+    if got["newest"] and any(evaluated for evaluated, _ in got["quality"].values()):  # every metric has a value
+        assert names == set(EMITTED), f"{spec.stem}: the run never wrote {sorted(set(EMITTED) - names)}"
+        compared += len(EMITTED)
+    written = names | {name.removesuffix("_total") for name in names}
     missing = queried_metrics((project / RULES).read_text(encoding="utf-8")) - written
     assert not missing, f"{spec.stem}: the rules query metrics the run never wrote: {sorted(missing)}"
     panels = dashboard_metrics(project)

@@ -17,7 +17,7 @@ import pytest
 from pipegen.pipeline import prepare
 from pipegen.plan.plan import make_plan
 from pipegen.spec.model import Orchestrator
-from tests.families import orchestrated_lineage
+from tests.families import orchestrated_lineage, orchestrated_metrics
 from tests.families.expected_orchestration import EXPECTED
 from tests.families.orchestration import (
     INGEST,
@@ -399,6 +399,33 @@ def test_the_dag_runs_tasks_emit_the_local_runs_openlineage_events(dag_tests: di
     assert ended["transform"]["run"]["facets"]["errorMessage"]["message"]
 
 
+def metrics_runs(result: dict[str, Any]) -> dict[str, tuple[int, int]]:
+    """step -> (successful, failed) runs, from the task states Airflow's metadata DB holds: every task
+    that ran a step (a source's load: its group; synthesize too, as in the local run), once."""
+    states = {t.split(".")[0]: s["state"] for t, s in result["tasks"].items() if s["state"] in ("success", "failed")}
+    return {t: (1, 0) if s == "success" else (0, 1) for t, s in states.items()
+            if t != "publish" and not t.startswith("wait_for_")}  # fmt: skip
+
+
+@pytest.mark.judge
+def test_the_dag_runs_tasks_publish_the_local_runs_metrics(dag_tests: dict[str, Any]) -> None:
+    """Each task of the quick-start's DAG run publishes its step's metrics (pipeline/metrics.py, the
+    textfile): outcome, runs and duration per task, rows loaded as the warehouse holds them, expectations
+    as the validation events count them; the failing run's transform is a failure, ingest_app a success."""
+    result = dag_tests["hello"]
+    runs = metrics_runs(result)
+    assert set(runs) == {"synthesize", "ingest_shop", "transform", "quality"}, runs
+    orchestrated_metrics.check(result["project"], "hello", runs, {"raw_shop.orders": 1000})
+    counts = orchestrated_metrics.quality_counts(result["project"])  # check() found the metrics equal to these
+    assert counts and all(evaluated > 0 for evaluated, _ in counts.values()), counts
+
+    failing = dag_tests[FAILING]
+    runs = metrics_runs(failing)
+    assert {s: r for s, r in runs.items() if s != "synthesize"} == {"ingest_app": (1, 0), "transform": (0, 1)}
+    rows = {t: failing["warehouse"][t] for t in ("raw_app.customers", "raw_app.orders")}
+    orchestrated_metrics.check(failing["project"], FAILING, runs, rows)
+
+
 @pytest.mark.judge
 @pytest.mark.parametrize("spec", airflow_examples(), ids=lambda p: Path(p).stem)
 def test_every_example_dag_runs_events_are_valid_openlineage_one_job_per_task(
@@ -408,3 +435,6 @@ def test_every_example_dag_runs_events_are_valid_openlineage_one_job_per_task(
     result = dag_tests[pipeline]
     ended = orchestrated_lineage.check(result["project"], pipeline, lineage_steps(result), True)
     assert ended and all(e["eventType"] == "COMPLETE" for e in ended.values())
+    if (result["project"] / "monitoring" / "metrics.json").is_file():  # and its tasks' metrics
+        rows = {t: result["warehouse"].get(t, 0) for t in orchestrated_metrics.watched_tables(result["project"])}
+        orchestrated_metrics.check(result["project"], pipeline, metrics_runs(result), rows)

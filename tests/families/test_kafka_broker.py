@@ -183,40 +183,52 @@ SPEC_COLUMNS = ["view_id", "customer_id", "page", "user_agent", "viewed_at"]  # 
 NOT_NULL_PAGE = "sources[1].tables[0].columns[2].not_null"
 
 
-def dead_letters() -> list[dict[str, Any]]:
-    """Five events as the dead-letter job writes them (the event, its derived column, `_event_time`,
-    `_failed_rules`), on the `.dlq` topic's three partitions."""
+def dead_letters(n: int = 5) -> list[dict[str, Any]]:
+    """`n` (at most 10) events as the dead-letter job writes them (the event, its derived column,
+    `_event_time`, `_failed_rules`), on the `.dlq` topic's three partitions."""
     return [
         {"partition": i % 3, "value": {"view_id": f"v{i}", "customer_id": None, "page": None, "user_agent": "ua",
                                        "viewed_at": f"2026-01-01 00:00:0{i}", "day_of_week": 5,
                                        "_event_time": f"2026-01-01 00:00:0{i}", "_failed_rules": [NOT_NULL_PAGE]}}
-        for i in range(5)
+        for i in range(n)
     ]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
-def redrive_report(
-    kafka_python: Path, kafka_broker: KafkaBroker, tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, Any]:
-    """The generated redrive of azure_playground (renamed, so its topics are its own on the shared
-    broker) on the broker: a dry run, a redrive, a second redrive."""
+def redrive_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """azure_playground renamed (so its topics are its own on the shared broker) and Flink-streamed (the
+    example streams with Spark on Databricks compute; the redrive is Flink's), with its topics declared."""
     scratch = tmp_path_factory.mktemp("redrive")
     spec = YAML(typ="safe").load((SPECS / "azure_playground.yaml").read_text())
     spec["pipeline"]["name"] = "redrive_check"
-    spec["engines"]["stream"] = "flink"  # the example streams with Spark (Databricks compute); the redrive is Flink's
+    spec["engines"]["stream"] = "flink"
     (scratch / "pipegen.yaml").write_text(json.dumps(spec))
     project = scratch / "project"
     code, output = generate(scratch / "pipegen.yaml", project)
     assert code == 0, output
     (scratch / "declared.json").write_text(json.dumps(declared_topics(project)))
-    (scratch / "letters.json").write_text(json.dumps({"table": REDRIVEN, "records": dead_letters()}))
-    argv = [str(kafka_python), str(REDRIVE_PROBE), kafka_broker.bootstrap, str(project),
-            str(scratch / "declared.json"), str(scratch / "letters.json")]  # fmt: skip
+    return project
+
+
+def run_redrive_probe(
+    probe: Path, kafka_python: Path, broker: KafkaBroker, project: Path, letters: dict[str, Any]
+) -> Any:
+    scratch = project.parent
+    (scratch / f"{probe.stem}.json").write_text(json.dumps(letters))
+    argv = [str(kafka_python), str(probe), broker.bootstrap, str(project),
+            str(scratch / "declared.json"), str(scratch / f"{probe.stem}.json")]  # fmt: skip
     done = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False,
                           env=offline_env(scratch / "home"))  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
-    report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    report["config"] = json.loads((project / "flink" / "dead_letters.json").read_text())
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def redrive_report(kafka_python: Path, kafka_broker: KafkaBroker, redrive_project: Path) -> dict[str, Any]:
+    """The generated redrive on the broker: a dry run, a redrive, a second redrive."""
+    letters = {"table": REDRIVEN, "records": dead_letters()}
+    report: dict[str, Any] = run_redrive_probe(REDRIVE_PROBE, kafka_python, kafka_broker, redrive_project, letters)
+    report["config"] = json.loads((redrive_project / "flink" / "dead_letters.json").read_text())
     return report
 
 
@@ -267,3 +279,30 @@ def test_the_redrive_user_may_read_the_dead_letters_and_write_their_topic_and_no
             want[("group", t["group"])] = {"Read"}
             want[("transactionalId", t["transactional_id"])] = {"Write", "Describe"}
         assert acls == want, example
+
+
+CRASH_PROBE = Path(__file__).parents[1] / "judges" / "probes" / "kafka_redrive_crash.py"
+SIGKILLED = -9
+
+
+@pytest.mark.judge
+def test_a_redrive_killed_mid_transaction_and_run_again_sends_every_dead_letter_once(
+    kafka_python: Path, kafka_txn_broker: KafkaBroker, redrive_project: Path
+) -> None:
+    """Exactly-once on a broker that hides aborted transactions (noida-db; tansu does not, docs/judges.md):
+    a redrive SIGKILLed after 3 of its 5 records reached the broker, then after it sent its offsets inside
+    the transaction; each run again: no duplicate, no gap, offsets at the `.dlq` topic's end."""
+    letters = {"table": REDRIVEN, "records": dead_letters(8), "kill_after": 3, "later": 3}
+    report = run_redrive_probe(CRASH_PROBE, kafka_python, kafka_txn_broker, redrive_project, letters)
+    killed, rerun, killed_at_commit, final = report["steps"]
+    assert [s["code"] for s in report["steps"]] == [SIGKILLED, 0, SIGKILLED, 0], report["steps"]
+    assert killed["uncommitted"] == 3, "the crash came after 3 records reached the broker"  # so the judge can fail
+    assert (killed["committed_read"], killed["committed"]) == ([], {"0": -1001, "1": -1001, "2": -1001})
+    assert rerun["summary"][REDRIVEN]["redriven"] == 5
+    first = rerun["committed_read"]
+    assert len(first) == len(set(first)) == 5  # the 3 sent before the crash not twice
+    assert killed_at_commit["uncommitted"] == 3 + 5 + 3  # the aborted, the committed, the killed transaction's
+    assert (killed_at_commit["committed_read"], killed_at_commit["committed"]) == (first, rerun["committed"])
+    assert final["summary"][REDRIVEN]["redriven"] == 3
+    assert final["committed_read"] == report["dead_letters"]  # every dead letter redriven once: no duplicate, no gap
+    assert final["committed"] == report["ends"]

@@ -17,6 +17,14 @@ import yaml
 
 from pipegen.pipeline import prepare, render_tree
 from tests.conftest import REPO, example_specs
+from tests.families.dashboard_check import (
+    EXPORTER_METRICS,
+    dashboards,
+    queried,
+    structure_problems,
+    unknown_metrics,
+    unknown_rule_metrics,
+)
 from tests.judges import promtool
 from tests.judges.crds import CrdCatalog, shared_crds_dir
 
@@ -245,6 +253,98 @@ def test_stream_alerts_fire_on_flink_and_kafka_exporter_metrics(tmp_path: Path) 
     assert "SUCCESS" in promtool_test(tmp_path, files[RULES], stream_cases(str(ready.plan.names.pipeline), topic))
 
 
+def test_the_cdc_lag_alert_fires_on_debezium_streaming_lag(examples: dict[str, dict[str, str]], tmp_path: Path) -> None:
+    """ecommerce_realtime captures its MySQL source `shop` with Debezium (topic.prefix
+    ecommerce_realtime.shop); its latency is 1m, so a streaming lag over 60 s for 5 minutes alerts.
+    Another connector's lag and the snapshot context never do."""
+    files = examples["ecommerce_realtime"]
+    assert "PipelineCdcLag" in {r["alert"] for r in alert_rules(files)}
+    assert "PipelineCdcLag" not in {r["alert"] for r in alert_rules(examples["hello"])}  # no CDC source
+    name = "ecommerce_realtime.shop"
+    lag = expect({"plugin": "mysql", "name": name, "severity": "warning"},
+                 f"CDC connector {name} is behind its database", "PipelineCdcLag")  # fmt: skip
+    metric = "debezium_metrics_MilliSecondsBehindSource"
+    series = {
+        f'{metric}{{plugin="mysql",context="streaming",name="{name}"}}': "1000x5 120000x20 30000x20",
+        f'{metric}{{plugin="mysql",context="snapshot",name="{name}"}}': "900000x45",
+        f'{metric}{{plugin="mysql",context="streaming",name="other.shop"}}': "900000x45",
+    }
+    cases = [case("1m", series, "PipelineCdcLag", [("8m", []), ("15m", [lag]), ("40m", [])])]
+    assert "SUCCESS" in promtool_test(tmp_path, files[RULES], cases)
+
+
+def test_every_rule_queries_an_emitted_recorded_or_exporter_metric(examples: dict[str, dict[str, str]]) -> None:
+    for name, files in examples.items():
+        assert unknown_rule_metrics(files) == [], name
+
+
+def jmx_exporter_names(config: dict[str, Any], mbean: str) -> tuple[str, dict[str, str]] | None:
+    """What the JMX exporter makes of one attribute (`domain<key=value, ...><>Attribute`): the first
+    rule whose pattern matches the whole string, its name and labels with $n filled (the patterns use
+    only regex syntax Java and Python share)."""
+    for rule in config["rules"]:
+        found = re.fullmatch(rule["pattern"], mbean)
+        if found:
+
+            def fill(text: str, m: re.Match[str] = found) -> str:
+                return re.sub(r"\$(\d+)", lambda g: m.group(int(g.group(1))) or "", text)
+
+            return fill(rule["name"]), {k: fill(v) for k, v in rule.get("labels", {}).items()}
+    return None
+
+
+def test_the_connect_pods_export_debeziums_lag_under_the_name_the_alert_queries(
+    examples: dict[str, dict[str, str]],
+) -> None:
+    """The KafkaConnect's metricsConfig names the ConfigMap beside it and its key; its exporter rules
+    turn Debezium's documented streaming MBean (debezium.<plugin>:type=connector-metrics,
+    context=streaming,server=<topic.prefix>, attribute MilliSecondsBehindSource) into the metric and
+    labels PipelineCdcLag queries; the Kafka PodMonitor selects the Connect pods (Strimzi labels them
+    strimzi.io/kind: KafkaConnect and opens tcp-prometheus for the exporter); the metric is a
+    documented exporter metric."""
+    files = examples["ecommerce_realtime"]
+    docs = list(yaml.safe_load_all(files["k8s/kafka/connect.yaml"]))
+    (connect,) = [d for d in docs if d["kind"] == "KafkaConnect"]
+    (config_map,) = [d for d in docs if d["kind"] == "ConfigMap"]
+    ref = connect["spec"]["metricsConfig"]
+    assert ref["type"] == "jmxPrometheusExporter"
+    key = ref["valueFrom"]["configMapKeyRef"]
+    assert (key["name"], config_map["metadata"]["namespace"]) == (
+        config_map["metadata"]["name"],
+        connect["metadata"]["namespace"],
+    )
+    exporter = yaml.safe_load(config_map["data"][key["key"]])
+    (connector,) = [
+        yaml.safe_load(t) for p, t in files.items() if p.startswith("debezium/strimzi/") and p.endswith(".yaml")
+    ]
+    server = connector["spec"]["config"]["topic.prefix"]
+    mbean = f"debezium.mysql<type=connector-metrics, context=streaming, server={server}><>MilliSecondsBehindSource"
+    metric, labels = jmx_exporter_names(exporter, mbean) or ("", {})
+    assert (metric, labels) == (
+        "debezium_metrics_MilliSecondsBehindSource",
+        {"plugin": "mysql", "context": "streaming", "name": server},
+    )
+    task_bean = (
+        f"debezium.sql_server<type=connector-metrics, server={server}, task=0, context=streaming, database=db>"
+        "<>MilliSecondsBehindSource"
+    )
+    assert jmx_exporter_names(exporter, task_bean) == (
+        metric,
+        {**labels, "plugin": "sql_server", "task": "0", "database": "db"},
+    )
+    (rule,) = [r for r in alert_rules(files) if r["alert"] == "PipelineCdcLag"]
+    assert metric in rule["expr"] and metric in EXPORTER_METRICS
+    selected = re.search(r'name=~"([^"]+)"', rule["expr"])
+    assert selected and re.fullmatch(selected.group(1).replace("\\\\", "\\"), server), rule["expr"]
+    monitor = yaml.safe_load(files["monitoring/kubernetes/podmonitor-kafka.yaml"])
+    (expr,) = monitor["spec"]["selector"]["matchExpressions"]
+    assert (expr["key"], "KafkaConnect" in expr["values"]) == ("strimzi.io/kind", True)
+    assert monitor["metadata"]["namespace"] == connect["metadata"]["namespace"]
+    hello = examples["iot_lambda"].get("monitoring/kubernetes/podmonitor-kafka.yaml")
+    if hello:  # no CDC: no Connect pods to select
+        assert "KafkaConnect" not in yaml.safe_load(hello)["spec"]["selector"]["matchExpressions"][0]["values"]
+
+
 # ------------------------------------------------------------------ Kubernetes
 
 
@@ -328,35 +428,8 @@ def test_podmonitors_pass_the_crd_schema_and_select_pods_that_expose_the_metrics
 
 
 # ------------------------------------------------------------------ Grafana (no server here)
-# Grafana cannot be installed on these machines (no registry ships a server), so the dashboards
-# are checked by structure and by cross-reference: every metric a panel queries is one the
-# generated code emits (the local-run judge finds each `pipegen_` metric in the run's metrics
-# file), a recording rule of rules.yml, or one of these documented exporter metrics.
-EXPORTER_METRICS = {
-    # Strimzi's Kafka Exporter (danielqsj/kafka_exporter)
-    "kafka_consumergroup_lag", "kafka_topic_partition_current_offset",
-    # Flink's Prometheus metrics reporter
-    "flink_jobmanager_job_numberOfFailedCheckpoints", "flink_jobmanager_job_lastCheckpointDuration",
-    "flink_taskmanager_job_task_backPressuredTimeMsPerSecond",
-}  # fmt: skip
-PROMQL_WORDS = {"sum", "by", "max", "increase", "rate", "time", "on", "group_left", "clamp_min", "offset"}
-
-
-def dashboards(files: dict[str, str]) -> dict[str, dict[str, Any]]:
-    import json
-
-    prefix = "monitoring/grafana/dashboards/"
-    return {p[len(prefix) :]: json.loads(t) for p, t in files.items() if p.startswith(prefix)}
-
-
-def metric_names(expr: str) -> set[str]:
-    """Metric names of a PromQL expression: identifiers outside {...}, [...] and grouping
-    clauses that are not functions (followed by `(`) or keywords."""
-    bare = re.sub(r"\{[^}]*\}|\[[^\]]*\]", " ", expr)
-    bare = re.sub(r"\b(by|on|group_left) *\([^)]*\)", " ", bare)
-    words = [m for m in re.finditer(r"(?<![\w.])[A-Za-z_:][A-Za-z0-9_:]*", bare)
-             if not bare[m.end():].lstrip().startswith("(")]  # fmt: skip
-    return {m.group() for m in words if m.group() not in PROMQL_WORDS}
+# Grafana cannot be installed on these machines (no registry ships a server): the dashboards are
+# checked by structure and by cross-reference (tests/families/dashboard_check.py).
 
 
 def test_dashboards_have_a_datasource_variable_and_every_panel_a_query_through_it(
@@ -371,39 +444,28 @@ def test_dashboards_have_a_datasource_variable_and_every_panel_a_query_through_i
         if "kafka_topics" in kinds or "flink_jobs" in kinds:
             want.add("streaming.json")
         assert set(boards) == want, name
-        uids = [b["uid"] for b in boards.values()]
-        assert len(set(uids)) == len(uids) and all(len(u) <= 40 for u in uids), uids
-        for board in boards.values():
-            variables = {v["name"]: v for v in board["templating"]["list"]}
-            assert variables["datasource"]["type"] == "datasource" and variables["datasource"]["query"] == "prometheus"
-            ids = [p["id"] for p in board["panels"]]
-            assert board["panels"] and len(set(ids)) == len(ids), board["title"]
-            for panel in board["panels"]:
-                assert panel["datasource"] == {"type": "prometheus", "uid": "${datasource}"}, panel["title"]
-                assert panel["targets"] and all(t["expr"].strip() for t in panel["targets"]), panel["title"]
-                assert set(panel["gridPos"]) == {"h", "w", "x", "y"}
-                checked += 1
-        provisioning = [p for p in files if p.startswith("monitoring/grafana/provisioning/")]
-        assert len(provisioning) == (2 if boards else 0), provisioning
-        for path in provisioning:
-            assert yaml.safe_load(files[path])["apiVersion"] == 1
+        assert structure_problems(files) == [], name
+        checked += sum(len(b["panels"]) for b in boards.values())
     assert checked
 
 
 def test_every_panel_queries_an_emitted_recorded_or_exporter_metric(examples: dict[str, dict[str, str]]) -> None:
-    checked = 0
-    for name, files in examples.items():
-        rules = yaml.safe_load(files[RULES])
-        recorded = {r["record"] for g in rules["groups"] for r in g["rules"] if "record" in r}
-        for board in dashboards(files).values():
-            for panel in board["panels"]:
-                for target in panel["targets"]:
-                    names = metric_names(target["expr"])
-                    assert names, target["expr"]
-                    unknown = {n for n in names if not n.startswith("pipegen_")} - recorded - EXPORTER_METRICS
-                    assert not unknown, f"{name}: {panel['title']} queries {unknown}"
-                    checked += len(names)
-    assert checked
+    assert {name: unknown_metrics(files) for name, files in examples.items()} == {n: [] for n in examples}
+    assert sum(queried(files) for files in examples.values())
+
+
+def test_the_dashboard_judge_finds_a_missing_datasource_a_panel_without_a_query_and_an_unknown_metric(
+    examples: dict[str, dict[str, str]],
+) -> None:
+    files = dict(examples["hello"])
+    board = json.loads(files["monitoring/grafana/dashboards/overview.json"])
+    board["templating"]["list"] = []
+    board["panels"][0]["targets"] = [{"expr": " "}]
+    board["panels"][1]["targets"] = [{"expr": "rate(pipegen_rows_loded_total[5m])"}]
+    files["monitoring/grafana/dashboards/overview.json"] = json.dumps(board)
+    found = structure_problems(files) + unknown_metrics(files)
+    assert [p for p in found if "datasource` variable" in p] and [p for p in found if "without a query" in p]
+    assert [p for p in found if "pipegen_rows_loded_total" in p], found
 
 
 def test_grafana_false_writes_no_dashboard(tmp_path: Path) -> None:
@@ -463,3 +525,26 @@ def test_compose_runs_prometheus_over_the_local_runs_metrics_textfile_for_grafan
         assert "node-exporter:9100" in targets and "node-exporter" in prometheus["depends_on"], name
         judged += 1
     assert judged, "no example with a batch layer's metrics textfile"
+
+
+def test_the_runbooks_say_where_make_up_serves_prometheus_and_the_dashboards(
+    examples: dict[str, dict[str, str]],
+) -> None:
+    """docs/runbooks.md points at what compose.yaml really serves: Prometheus' and Grafana's host
+    ports, the variable Grafana's admin password comes from, and every dashboard's title."""
+    judged = 0
+    for name, files in examples.items():
+        services = yaml.safe_load(files["compose.yaml"])["services"]
+        intro = files[RUNBOOKS].split("\n## ")[0]
+        host_port = services["prometheus"]["ports"][0].rsplit(":", 1)[0]
+        assert f"`make up` starts Prometheus at http://{host_port} " in intro, name
+        if "grafana" not in services:
+            assert "Grafana" not in intro, name
+            continue
+        assert f"Grafana at http://{services['grafana']['ports'][0].rsplit(':', 1)[0]}:" in intro, name
+        password = services["grafana"]["environment"]["GF_SECURITY_ADMIN_PASSWORD"]
+        assert re.search(r"`([A-Z_]+)` sets in `\.env`", intro)[1] in password, name  # type: ignore[index]
+        titles = re.findall(r'"([^"]+)"', intro.split("holds the dashboards", 1)[1])
+        assert sorted(titles) == sorted(b["title"] for b in dashboards(files).values()), name
+        judged += 1
+    assert judged

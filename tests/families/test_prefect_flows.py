@@ -19,7 +19,7 @@ from ruamel.yaml import YAML
 from pipegen.pipeline import prepare
 from pipegen.plan.plan import make_plan
 from pipegen.spec.model import Orchestrator
-from tests.families import orchestrated_lineage
+from tests.families import orchestrated_lineage, orchestrated_metrics
 from tests.families.expected_orchestration import EXPECTED
 from tests.families.orchestration import (
     INGEST,
@@ -350,3 +350,40 @@ def test_the_flow_runs_tasks_emit_the_local_runs_openlineage_events(flow_runs: d
     failing = flow_runs[FAILING]["project"]
     ended = orchestrated_lineage.check(failing, FAILING, {"ingest_app", "transform"}, False)
     assert (ended["ingest_app"]["eventType"], ended["transform"]["eventType"]) == ("COMPLETE", "FAIL")
+
+
+def metrics_runs(result: dict[str, Any]) -> dict[str, tuple[int, int]]:
+    """step -> (successful, failed) runs, from Prefect's task runs: a completed task run's earlier
+    runs failed (retries), a failed one's all did."""
+    return {
+        name: (1, count - 1) if state == "Completed" else (0, count)
+        for name, (state, count) in by_task(result).items()
+        if name != "wait_for_upstreams"
+    }
+
+
+@pytest.mark.judge
+def test_the_flow_runs_tasks_publish_the_local_runs_metrics(flow_runs: dict[str, Any]) -> None:
+    """Each task run publishes its step's metrics (pipeline/metrics.py, the textfile), as the local run
+    does: the retried extraction is one failed and one successful run with the window's rows (the two
+    parallel-safe publishes of one file keep each other's series), the quick-start's ingest_shop the
+    stand-in's rows, expectations as its validation events count them; the failing run's transform a
+    failure."""
+    shop = flow_runs["shop"]
+    runs = metrics_runs(shop)
+    assert runs["ingest_app"] == (1, 1), runs
+    root = shop["project"]
+    want = {f"raw_app.{t}": rows_between(root, t, "2026-01-10", "2026-01-11") for t in ("customers", "orders")}
+    orchestrated_metrics.check(root, "shop", runs, want)
+
+    hello = flow_runs["hello"]
+    rows, _ = stand_in_orders(hello["project"])
+    got = orchestrated_metrics.check(hello["project"], "hello", metrics_runs(hello), {"raw_shop.orders": rows})
+    counts = orchestrated_metrics.quality_counts(hello["project"])  # check() found the metrics equal to these
+    assert counts and all(evaluated > 0 for evaluated, _ in counts.values()), counts
+    assert got[("pipegen_table_newest_row_timestamp_seconds", "raw_shop.orders")] > 0
+
+    failing = flow_runs[FAILING]
+    runs = metrics_runs(failing)
+    assert runs == {"synthesize": (1, 0), "ingest_app": (1, 0), "transform": (0, 1)}
+    orchestrated_metrics.check(failing["project"], FAILING, runs, {})

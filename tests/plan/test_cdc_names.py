@@ -45,4 +45,5 @@ def test_strimzi_objects_around_the_cluster_and_connect_are_named_in_one_place()
     assert k.connect_service_account == "ecommerce-realtime-connect-connect"  # Strimzi: `<KafkaConnect>-connect`
     assert k.connect_config_reader == "ecommerce-realtime-connect-config-reader"
     assert k.connect_push_secret == "ecommerce-realtime-connect-registry"
+    assert k.connect_metrics == "ecommerce-realtime-connect-metrics"  # the Connect pods' JMX exporter rules
     assert k.flink_clients == "ecommerce_realtime__"

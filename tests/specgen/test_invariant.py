@@ -230,6 +230,32 @@ def test_every_drawn_specs_prometheus_rules_pass_promtool_and_link_runbook_secti
     assert done.returncode == 0 and done.stdout.count("SUCCESS") == len(names), done.stdout + done.stderr
 
 
+def test_every_drawn_specs_dashboards_and_local_prometheus_config_pass_their_judges(
+    rendered: list[dict[str, str]], tmp_path: Path
+) -> None:
+    """Grafana dashboards by structure and cross-reference (tests/families/dashboard_check.py: no
+    Grafana server here) and `promtool check config` on each local prometheus.yml, its rules beside it
+    (one call)."""
+    from tests.families.dashboard_check import queried, structure_problems, unknown_metrics
+    from tests.judges import promtool
+
+    problems = {i: structure_problems(files) + unknown_metrics(files) for i, files in enumerate(rendered)}
+    assert {i: p for i, p in problems.items() if p} == {}
+    assert sum(queried(files) for files in rendered) >= 50  # judged something
+    configs = []
+    for i, files in enumerate(rendered):
+        if "monitoring/prometheus/prometheus.yml" not in files:
+            continue
+        (tmp_path / f"spec{i:02d}").mkdir()
+        for name in ("prometheus.yml", "rules.yml"):
+            (tmp_path / f"spec{i:02d}" / name).write_text(files[f"monitoring/prometheus/{name}"], encoding="utf-8")
+        configs.append(f"spec{i:02d}/prometheus.yml")
+    assert len(configs) >= 10, configs
+    done = promtool.run("check", "config", *configs, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("SUCCESS: 1 rule files found") == len(configs), done.stdout
+
+
 @pytest.mark.judge
 def test_every_core_kind_resource_of_drawn_specs_is_valid_against_kubernetes_schemas(
     rendered: list[dict[str, str]], k8s_python: Path, tmp_path: Path

@@ -8,6 +8,7 @@ and runbook section.
   `monitoring.freshness_sla`, else twice the latency (at least MIN_SLA), critical
 - failure rate: `monitoring.alerts.failure_rate` (share of a day's step runs)
 - consumer lag: `monitoring.alerts.consumer_lag`, else the latency (at least a minute), in seconds
+- CDC lag: the latency (at least a minute): how far a Debezium connector may be behind its database
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class AlertNames:
     quality_breach: str = "PipelineQualityBreach"
     row_drop: str = "PipelineRowDrop"
     consumer_lag: str = "PipelineConsumerLagHigh"
+    cdc_lag: str = "PipelineCdcLag"
     checkpoint_failing: str = "PipelineFlinkCheckpointFailing"
     backpressured: str = "PipelineFlinkBackpressured"
 
@@ -60,6 +62,11 @@ def stale_after(spec: Spec, d: Dataset) -> tuple[tuple[str, float], ...]:
 def consumer_lag(spec: Spec) -> float:
     """Seconds a consumer group may be behind at its topic's rate."""
     return max(spec.monitoring.alerts.consumer_lag or max(spec.latency, 60.0), 1.0)
+
+
+def cdc_lag(spec: Spec) -> float:
+    """Seconds a Debezium connector may be behind its database (its MilliSecondsBehindSource)."""
+    return max(spec.latency, 60.0)
 
 
 TIME_TYPES = frozenset({"timestamp", "timestamp_tz", "date"})

@@ -232,6 +232,12 @@ class CdcTable:
     primary_key: tuple[str, ...]
 
 
+# Debezium's streaming lag (MBean debezium.<plugin>:type=connector-metrics,context=streaming,
+# server=<topic.prefix>, attribute MilliSecondsBehindSource) as the kafka family's JMX exporter rules
+# name it on the Connect pods; the monitoring family's PipelineCdcLag alert reads it.
+CDC_LAG_METRIC = "debezium_metrics_MilliSecondsBehindSource"
+
+
 @dataclass(frozen=True)
 class Connector:
     """One Debezium connector: the source it captures and its configuration per runtime."""

@@ -86,6 +86,7 @@ class EnvNames:
     pagerduty_url: Final = EnvName("PIPEGEN_PAGERDUTY_URL")  # the PagerDuty Events API endpoint
     metrics_file: Final = EnvName("PIPEGEN_METRICS_FILE")  # the local run's metrics textfile (monitoring)
     lineage_file: Final = EnvName("PIPEGEN_LINEAGE_FILE")  # the local run's OpenLineage events (lineage)
+    pushgateway_url: Final = EnvName("PIPEGEN_PUSHGATEWAY_URL")  # monitoring.publish: pushgateway (monitoring)
     grafana_password: Final = EnvName("PIPEGEN_GRAFANA_ADMIN_PASSWORD")  # compose.yaml's Grafana admin (monitoring)
     lake_root: Final = EnvName("PIPEGEN_LAKE_ROOT")  # the lake's layers (a local directory by default)
     iceberg_catalog: Final = EnvName("PIPEGEN_ICEBERG_CATALOG_URI")  # the Iceberg SQL catalog's URI

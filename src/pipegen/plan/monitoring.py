@@ -8,8 +8,10 @@ alerts read them; docs/diagnostics.md):
   drop of 1 (a day never loads fewer than 0 rows).
 - R443: a `monitoring.freshness_sla` shorter than the latency: the batch layer loads once per
   latency, so the data is older than the SLA between every two runs and the alert always fires.
-- R364: `monitoring.grafana` or `monitoring.alerts` with `monitoring.prometheus: false`: the
-  monitoring family is off, nothing reads them.
+- R434: `monitoring.publish: pushgateway` under a plan with no batch layer: no batch step runs, so
+  nothing pushes (the stream side's metrics are scraped from Flink and the Kafka Exporter).
+- R364: `monitoring.grafana`, `monitoring.alerts` or `monitoring.publish` with `monitoring.prometheus: false`:
+  the monitoring family is off, nothing reads them.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def _warning(path: tuple[str | int, ...], code: str, message: str, hint: str) ->
 
 def _off(spec: Spec) -> Iterator[Finding]:
     m = spec.monitoring
-    keys = [k for k in ("grafana", "alerts") if k in m.model_fields_set]
+    keys = [k for k in ("grafana", "alerts", "publish") if k in m.model_fields_set]
     for key in keys:
         yield _warning(("monitoring", key), "R364",
                        f"`monitoring.{key}` reaches no generated file: `monitoring.prometheus` is false, so no "
@@ -49,6 +51,11 @@ def _unread_alerts(spec: Spec, graph: Graph) -> Iterator[Finding]:
         yield _warning(("monitoring", "alerts", "consumer_lag"), "R440",
                        "`monitoring.alerts.consumer_lag` reaches no alert: the plan has no Kafka topics, so no "
                        "consumer can lag", "remove it (it applies to stream and CDC plans)")  # fmt: skip
+    if "publish" in spec.monitoring.model_fields_set and not graph.batch_sources:
+        yield _warning(("monitoring", "publish"), "R434",
+                       f"`monitoring.publish: {spec.monitoring.publish}` reaches no generated file: the plan has no "
+                       "batch layer, so no batch step publishes metrics (Prometheus scrapes the stream side's Flink "
+                       "and Kafka Exporter metrics)", "remove it")  # fmt: skip
     if not graph.batch_sources:
         for key in ("failure_rate", "row_drop"):
             if key in alerts.model_fields_set:

@@ -249,6 +249,7 @@ class KafkaNames:
     connect_service_account: Ident  # Strimzi's ServiceAccount of the Connect pods: `<connect>-connect`
     connect_config_reader: Ident  # Role (and RoleBinding) reading the connectors' Secrets: `<connect>-config-reader`
     connect_push_secret: Ident  # the Connect image build's registry push Secret: `<connect>-registry`
+    connect_metrics: Ident  # ConfigMap of the Connect pods' JMX exporter rules: `<connect>-metrics`
     connect_group: Ident  # Connect worker group id
     connect_configs: Ident  # worker storage topics
     connect_offsets: Ident
@@ -567,6 +568,7 @@ def _kafka_names(pipeline: str) -> KafkaNames:
         connect_service_account=Ident(f"{connect}-connect"),  # Strimzi: `<KafkaConnect name>-connect`
         connect_config_reader=Ident(f"{connect}-config-reader"),
         connect_push_secret=Ident(f"{connect}-registry"),
+        connect_metrics=Ident(f"{connect}-metrics"),
         connect_group=Ident(f"{pipeline}.connect"),
         connect_configs=Ident(f"{pipeline}.connect.configs"),
         connect_offsets=Ident(f"{pipeline}.connect.offsets"),

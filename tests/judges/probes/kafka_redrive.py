@@ -10,7 +10,7 @@ the records' headers, and the redrive group's committed offsets and the `.dlq` t
 DECLARED_JSON: [{"name", "partitions", "replicas", "config"}]
 DEAD_LETTERS_JSON: {"table", "records": [{"partition", "value"}]}
 Usage: python kafka_redrive.py BOOTSTRAP PROJECT_DIR DECLARED_JSON DEAD_LETTERS_JSON
-Prints {"runs": [{"code", "summary"}], "topic": [{"partition", "key", "value", "headers"}],
+Prints {"runs": [{"code", "summary"}], "topic": [{"partition", "offset", "key", "value", "headers"}],
 "committed": {partition: offset}, "ends": {partition: offset}} as JSON."""
 
 from __future__ import annotations
@@ -43,10 +43,10 @@ def redrive(project: Path, bootstrap: str, table: str, *flags: str) -> dict[str,
     return {"code": done.returncode, "summary": json.loads(lines[-1]) if lines else None, "stderr": done.stderr[-2000:]}
 
 
-def read_back(bootstrap: str, topic: str, partitions: int) -> list[dict[str, Any]]:
-    """Every committed record of `topic`, read to the end of each partition."""
+def read_back(bootstrap: str, topic: str, partitions: int, isolation: str = "read_committed") -> list[dict[str, Any]]:
+    """Every committed record of `topic` (every record with read_uncommitted), read to the end of each partition."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "probe-reader", "enable.auto.commit": False,
-                         "isolation.level": "read_committed", "enable.partition.eof": True})  # fmt: skip
+                         "isolation.level": isolation, "enable.partition.eof": True})  # fmt: skip
     consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
     out: list[dict[str, Any]] = []
     waiting = set(range(partitions))
@@ -60,7 +60,8 @@ def read_back(bootstrap: str, topic: str, partitions: int) -> list[dict[str, Any
             continue
         headers = {k: v.decode() for k, v in (msg.headers() or [])}
         key = msg.key().decode() if msg.key() is not None else None
-        out.append({"partition": msg.partition(), "key": key, "value": json.loads(msg.value()), "headers": headers})
+        out.append({"partition": msg.partition(), "offset": msg.offset(), "key": key, "value": json.loads(msg.value()),
+                    "headers": headers})  # fmt: skip
     consumer.close()
     assert not waiting, f"{topic}: partitions {sorted(waiting)} not read to their end"
     return out

@@ -30,6 +30,7 @@ from pipegen.common.orchestration import (
 from pipegen.generators.base import CiStep, Contribution, EnvVar, Files, GenContext, MakeTarget
 from pipegen.render.env import render, static
 from pipegen.safe import trusted
+from pipegen.spec.model.enums import MetricsPublish
 from pipegen.spec.types import format_duration
 
 # The production install of the orchestrator (requirements-airflow.txt): the judge env's pins.
@@ -125,6 +126,8 @@ def dag_context(ctx: GenContext) -> dict[str, Any]:
         "on_failure": channels(spec, "failure"),
         "on_success": channels(spec, "success"),
         "lineage": spec.monitoring.lineage.enabled,  # the lineage family's pipeline/lineage.py
+        "metrics": "metrics.py" in ctx.shared.runtime,  # the monitoring family's pipeline/metrics.py
+        "metrics_push": spec.monitoring.publish == MetricsPublish.PUSHGATEWAY,
         "smtp_host": names.env.smtp.host,  # docs: where an email channel's server is named
         "upstreams": upstreams(spec),
         "first": list(layers[0]) if layers else [],

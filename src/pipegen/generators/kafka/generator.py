@@ -15,7 +15,9 @@ Writes under `k8s/kafka/`:
 - `connect.yaml` (when there are CDC sources): the `KafkaConnect` that builds an image with
   the Debezium plugins the connectors need, exactly-once source support, Strimzi's Kubernetes
   config providers for the connectors' secret references; `connect-rbac.yaml`: the Role that
-  lets the Connect service account read exactly the Secrets/ConfigMaps the connectors name.
+  lets the Connect service account read exactly the Secrets/ConfigMaps the connectors name;
+  with `monitoring.prometheus`, connect.yaml also holds the JMX exporter rules (a ConfigMap) its
+  `metricsConfig` names (`connect_metrics.py`: Debezium's streaming metrics, CDC lag among them).
 The connectors themselves are the debezium family's `debezium/strimzi/*.yaml`; both come from
 `pipegen.plan.cdc`.
 """
@@ -28,6 +30,7 @@ from typing import Any
 
 from pipegen.common.stream_rules import dead_letter_tables
 from pipegen.generators.base import Contribution, Files, GenContext
+from pipegen.generators.kafka import connect_metrics
 from pipegen.plan.capacity import KAFKA_REPLICATION
 from pipegen.plan.cdc import DEBEZIUM_VERSION, KAFKA_VERSION, Connector, Runtime, connectors, worker_providers
 from pipegen.plan.components import Kind
@@ -160,6 +163,21 @@ def _exporter(ctx: GenContext) -> dict[str, Any]:
     if not ctx.spec.monitoring.prometheus:
         return {}
     return {"kafkaExporter": {"topicRegex": re.escape(f"{ctx.plan.names.pipeline}.") + ".*", "groupRegex": ".*"}}
+
+
+def _connect_metrics(ctx: GenContext) -> dict[str, Any]:
+    """The KafkaConnect's `metricsConfig` (connect_metrics.py), when monitoring is on."""
+    if not ctx.spec.monitoring.prometheus:
+        return {}
+    return {"metricsConfig": connect_metrics.metrics_config(str(kafka_names(ctx).connect_metrics))}
+
+
+def connect_metrics_config_map(ctx: GenContext) -> list[dict[str, Any]]:
+    """The ConfigMap of the Connect pods' JMX exporter rules, when monitoring is on."""
+    if not ctx.spec.monitoring.prometheus:
+        return []
+    name = str(kafka_names(ctx).connect_metrics)
+    return [connect_metrics.config_map(name, _meta(ctx, name), yaml_doc(connect_metrics.exporter_config()))]
 
 
 # ---------------------------------------------------------------- topics
@@ -370,6 +388,7 @@ def kafka_connect(ctx: GenContext, items: tuple[Connector, ...]) -> dict[str, An
                 },
             },
             "config": config,
+            **_connect_metrics(ctx),
             "build": {
                 "output": {"type": "docker", "image": connect_image(ctx), "pushSecret": str(kafka.connect_push_secret)},
                 "plugins": [
@@ -490,7 +509,7 @@ class KafkaGenerator:
         items = plan_connectors(ctx)
         files["docs/kafka.md"] = render("kafka/kafka.md.j2", docs_context(ctx, all_topics, items))
         if items:
-            files[CONNECT_FILES[0]] = documents([kafka_connect(ctx, items)])
+            files[CONNECT_FILES[0]] = documents([kafka_connect(ctx, items), *connect_metrics_config_map(ctx)])
             files[CONNECT_FILES[1]] = documents(connect_rbac(ctx, items))
         return files
 

@@ -36,6 +36,10 @@ REQUIREMENTS = ("prometheus_client==0.26.0",)
 RULES = "monitoring/prometheus/rules.yml"
 PROMETHEUS_RULE = "monitoring/kubernetes/prometheusrule.yaml"
 CONFIG = "monitoring/metrics.json"
+PUSH_USE = (
+    "pipeline/metrics.py: the Prometheus Pushgateway the batch metrics are pushed to "
+    "(monitoring.publish: pushgateway; compose.yaml runs one locally)"
+)
 GRAFANA_PASSWORD = EnvVar(ENV.grafana_password, ("compose.yaml: the local Grafana's admin password (user admin)",),
                           secret=True)  # fmt: skip
 
@@ -62,10 +66,13 @@ class MonitoringGenerator:
             ),
             default=textfile(s),
         )
+        push = (
+            EnvVar(ENV.pushgateway_url, (PUSH_USE,), default=local.PUSHGATEWAY_URL),
+        ) if s.push else ()  # fmt: skip
         return Contribution(
             manifests=manifests,
             requirements=REQUIREMENTS,
-            env=(metrics, *secrets),
+            env=(metrics, *push, *secrets),
             runtime=("metrics.py",),
             compose_services=services,
             make_targets=targets,
@@ -95,6 +102,7 @@ def metrics_config(s: Scope) -> dict[str, Any]:
         "pipeline": s.pipeline,
         "textfile": textfile(s),
         "tables": [{"table": t.table, "dead_letter": t.dead_letter, "column": t.column} for t in s.tables],
+        "push": {"url_env": str(ENV.pushgateway_url), "job": s.pipeline} if s.push else None,
     }
 
 
@@ -130,6 +138,22 @@ def _runbook_context(s: Scope, version: str) -> dict[str, Any]:
         "failure_rate": number(s.failure_rate),
         "keep": number(keep_ratio(s.row_drop)) if s.row_drop is not None else "",
         "consumer_lag": format_duration(s.consumer_lag),
+        "cdc_lag": format_duration(s.cdc_lag),
+        "local": _local_context(s),
+        "push": ENV.pushgateway_url if s.push else None,
+    }
+
+
+def _local_context(s: Scope) -> dict[str, Any] | None:
+    """Where `make up` serves Prometheus and Grafana (compose.yaml), for the runbooks' pointer."""
+    grafana = dashboards.compose_service(s) is not None
+    if not local.enabled(s, grafana):
+        return None
+    return {
+        "prometheus": trusted(f"http://127.0.0.1:{local.PROMETHEUS_PORT}"),
+        "grafana": trusted(f"http://127.0.0.1:{dashboards.GRAFANA_PORT}") if grafana else None,
+        "password": ENV.grafana_password,
+        "dashboards": [board["title"] for board in dashboards.dashboards(s).values()] if grafana else [],
     }
 
 

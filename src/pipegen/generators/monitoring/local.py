@@ -19,7 +19,9 @@ from pipegen.generators.monitoring.metrics import Scope
 
 PROMETHEUS_IMAGE = "prom/prometheus:v3.13.1"
 NODE_EXPORTER_IMAGE = "prom/node-exporter:v1.12.0"
-PROMETHEUS_PORT, NODE_EXPORTER_PORT = 9090, 9100
+PUSHGATEWAY_IMAGE = "prom/pushgateway:v1.11.1"
+PROMETHEUS_PORT, NODE_EXPORTER_PORT, PUSHGATEWAY_PORT = 9090, 9100, 9091
+PUSHGATEWAY_URL = f"http://127.0.0.1:{PUSHGATEWAY_PORT}"  # where the local run pushes (compose.yaml's pushgateway)
 CONFIG = "monitoring/prometheus/prometheus.yml"
 RULES_FILE = "rules.yml"  # beside CONFIG: the monitoring family's monitoring/prometheus/rules.yml
 TEXTFILE_DIR = "/textfile"  # node_exporter's --collector.textfile.directory in its container
@@ -28,12 +30,17 @@ TEXTFILE_FOLDER = "metrics"  # the project folder of the local run's metrics tex
 
 
 def prometheus_config(s: Scope) -> dict[str, Any]:
-    scrape = [{"job_name": "prometheus", "static_configs": [{"targets": [f"localhost:{PROMETHEUS_PORT}"]}]}]
+    scrape: list[dict[str, Any]] = [
+        {"job_name": "prometheus", "static_configs": [{"targets": [f"localhost:{PROMETHEUS_PORT}"]}]}
+    ]
     if s.batch:
         # the textfile's samples carry their own `pipeline` label: no target label may shadow it
         scrape.append(
             {"job_name": "pipegen-textfile", "static_configs": [{"targets": [f"node-exporter:{NODE_EXPORTER_PORT}"]}]}
         )
+    if s.push:  # honor_labels: the pushed samples keep their `job` (the pipeline) and `pipeline` labels
+        scrape.append({"job_name": "pipegen-pushgateway", "honor_labels": True,
+                       "static_configs": [{"targets": [f"pushgateway:{PUSHGATEWAY_PORT}"]}]})  # fmt: skip
     return {
         "global": {"scrape_interval": SCRAPE_INTERVAL, "evaluation_interval": SCRAPE_INTERVAL},
         "rule_files": [RULES_FILE],
@@ -65,6 +72,11 @@ def services(s: Scope, grafana: bool) -> tuple[ComposeService, ...]:
                 volumes=(f"./{TEXTFILE_FOLDER}:{TEXTFILE_DIR}:ro",),
             )
         )
+    if s.push:
+        pushed = f"http://localhost:{PUSHGATEWAY_PORT}/-/healthy"
+        out.append(ComposeService(name="pushgateway", image=PUSHGATEWAY_IMAGE,
+                                  ports=(f"127.0.0.1:{PUSHGATEWAY_PORT}:{PUSHGATEWAY_PORT}",),
+                                  healthcheck=(f"wget -qO- {pushed}",)))  # fmt: skip
     healthy = f"http://localhost:{PROMETHEUS_PORT}/-/healthy"
     out.append(
         ComposeService(
@@ -76,7 +88,7 @@ def services(s: Scope, grafana: bool) -> tuple[ComposeService, ...]:
                 f"./{CONFIG}:/etc/prometheus/prometheus.yml:ro",
                 f"./monitoring/prometheus/{RULES_FILE}:/etc/prometheus/{RULES_FILE}:ro",
             ),
-            depends_on=("node-exporter",) if s.batch else (),
+            depends_on=(*(("node-exporter",) if s.batch else ()), *(("pushgateway",) if s.push else ())),
         )
     )
     return tuple(out)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipegen.plan.alerting import Watched, consumer_lag, watched
+from pipegen.plan.alerting import Watched, cdc_lag, consumer_lag, watched
+from pipegen.plan.cdc import CDC_LAG_METRIC, cdc_sources
 from pipegen.plan.components import Kind
 from pipegen.plan.plan import Plan
 from pipegen.spec.model import Spec
+from pipegen.spec.model.enums import MetricsPublish
 
 # name -> (type, help): the metrics pipeline/metrics.py writes (the one list; a test reads the
 # local run's metrics file and finds each one there).
@@ -42,6 +44,7 @@ EXPORTED: dict[str, str] = {
     "flink_jobmanager_job_numberOfFailedCheckpoints": "Flink: failed checkpoints of a job (counter)",
     "flink_jobmanager_job_lastCheckpointDuration": "Flink: duration of the last checkpoint, in milliseconds",
     "flink_taskmanager_job_task_backPressuredTimeMsPerSecond": "Flink: ms per second a task is back-pressured",
+    CDC_LAG_METRIC: "Debezium (the Connect pods' JMX exporter): ms between a change's commit and its capture",
 }
 
 
@@ -58,9 +61,12 @@ class Scope:
     failure_rate: float
     row_drop: float | None
     consumer_lag: float
+    cdc: tuple[str, ...]  # the Debezium connectors' topic.prefix values (their metrics' `name` label)
+    cdc_lag: float
     kubernetes: bool
     namespace: str
     grafana: bool
+    push: bool  # monitoring.publish: pushgateway with a batch layer: the batch metrics are also pushed
 
     @property
     def timed(self) -> bool:
@@ -84,7 +90,12 @@ def scope(spec: Spec, plan: Plan) -> Scope:
         failure_rate=alerts.failure_rate,
         row_drop=alerts.row_drop,
         consumer_lag=consumer_lag(spec),
+        cdc=tuple(str(names.cdc_source(src.name).topic_prefix) for src in cdc_sources(spec))
+        if Kind.KAFKA_TOPICS in kinds
+        else (),
+        cdc_lag=cdc_lag(spec),
         kubernetes=spec.deploy.kubernetes.enabled,
         namespace=str(names.k8s_namespace),
         grafana=spec.monitoring.grafana,
+        push=bool(plan.graph.batch_sources) and spec.monitoring.publish == MetricsPublish.PUSHGATEWAY,
     )

@@ -5,7 +5,9 @@ Kubernetes, so the stream alerts' metrics reach Prometheus:
   pods (the flink family labels them `pipegen/flink-job` and opens Flink's Prometheus reporter on
   the container port `metrics`, 9249);
 - `monitoring/kubernetes/podmonitor-kafka.yaml`: the Strimzi Kafka cluster's pods, the Kafka Exporter
-  among them (the kafka family turns it on; Strimzi names its metrics port `tcp-prometheus`).
+  among them (the kafka family turns it on; Strimzi names its metrics port `tcp-prometheus`), and with
+  CDC connectors the KafkaConnect pods, whose JMX exporter serves Debezium's metrics on the same port
+  (the kafka family's `metricsConfig`).
 
 No ServiceMonitor: nothing generated runs a Service that exposes /metrics (the batch steps write the
 node_exporter textfile). The Prometheus resource's `podMonitorSelector` must match the labels
@@ -46,12 +48,13 @@ def flink(s: Scope) -> dict[str, Any]:
 
 
 def kafka(s: Scope) -> dict[str, Any]:
+    kinds = ["Kafka", "KafkaConnect"] if s.cdc else ["Kafka"]  # Connect: its JMX exporter (Debezium's metrics)
     return {
         "apiVersion": API,
         "kind": "PodMonitor",
         "metadata": {"name": _name(s, "-kafka"), "namespace": s.namespace, "labels": _labels(s)},
         "spec": {
-            "selector": {"matchExpressions": [{"key": "strimzi.io/kind", "operator": "In", "values": ["Kafka"]}]},
+            "selector": {"matchExpressions": [{"key": "strimzi.io/kind", "operator": "In", "values": kinds}]},
             "namespaceSelector": {"matchNames": [s.namespace]},
             "podMetricsEndpoints": [{"port": "tcp-prometheus", "path": "/metrics", "interval": "30s"}],
         },

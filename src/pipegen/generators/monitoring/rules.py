@@ -13,6 +13,7 @@ from typing import Any
 
 from pipegen.generators.monitoring.metrics import Scope
 from pipegen.plan.alerting import ALERTS, runbook_url
+from pipegen.plan.cdc import CDC_LAG_METRIC
 from pipegen.render.filters import number
 from pipegen.spec.types import format_duration
 
@@ -158,6 +159,16 @@ def _stream_alerts(s: Scope) -> list[Alert]:
             "{{ $labels.consumergroup }} is behind on {{ $labels.topic }}",
             f"At the topic's current rate the group needs {{{{ $value | humanizeDuration }}}} to catch up "
             f"(allowed: {format_duration(s.consumer_lag)}).",
+        ))  # fmt: skip
+    if s.cdc:
+        servers = promql_str("|".join(re.escape(prefix) for prefix in s.cdc))
+        out.append(Alert(
+            ALERTS.cdc_lag, "warning",
+            f'max by (plugin, name) ({CDC_LAG_METRIC}{{context="streaming",name=~{servers}}}) / 1000'
+            f" > {number(s.cdc_lag)}", 300,
+            "CDC connector {{ $labels.name }} is behind its database",
+            f"Debezium processes the changes {{{{ $value | humanizeDuration }}}} after their commit "
+            f"(allowed: {format_duration(s.cdc_lag)}).",
         ))  # fmt: skip
     if s.flink:
         job = f"job_name=~{prefix_re(s.job_prefix)}"

@@ -142,6 +142,7 @@ def flow_context(ctx: GenContext) -> dict[str, Any]:
         "on_failure": channels(spec, "failure"),
         "on_success": channels(spec, "success"),
         "lineage": spec.monitoring.lineage.enabled,  # the lineage family's pipeline/lineage.py
+        "metrics": "metrics.py" in ctx.shared.runtime,  # the monitoring family's pipeline/metrics.py
         "smtp_host": names.env.smtp.host,  # docs: where an email channel's server is named
         "upstreams": upstreams(spec),
         "retry_delays": trusted(retry_delays_expr(policy)),

@@ -156,6 +156,13 @@ class EventSink(StrEnum):
     KAFKA = "kafka"
 
 
+class MetricsPublish(StrEnum):
+    """How the batch steps' metrics reach Prometheus (the monitoring family's pipeline/metrics.py)."""
+
+    TEXTFILE = "textfile"
+    PUSHGATEWAY = "pushgateway"
+
+
 class LineageTransport(StrEnum):
     FILE = "file"
     HTTP = "http"

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from pipegen.spec.model.base import Cron, Duration, EnvironmentName, EnvVarName, EnvVarValue, KubeName, Model, empty
 from pipegen.spec.model.connections import Connection, Notification
-from pipegen.spec.model.enums import EventSink, LineageTransport, OnFailure, Severity
+from pipegen.spec.model.enums import EventSink, LineageTransport, MetricsPublish, OnFailure, Severity
 
 
 class Events(Model):
@@ -74,6 +74,13 @@ class Monitoring(Model):
         True, description="Generate the monitoring family: metrics the local run writes, Prometheus rules, runbooks."
     )
     grafana: bool = Field(True, description="Grafana dashboards and their provisioning files (with `prometheus`).")
+    publish: MetricsPublish = Field(
+        MetricsPublish.TEXTFILE,
+        description="How the batch steps' metrics reach Prometheus: `textfile` (the file the run writes, read by "
+        "node_exporter's textfile collector) or `pushgateway` (the same metrics also pushed to the Prometheus "
+        "Pushgateway at $PIPEGEN_PUSHGATEWAY_URL, grouped by job = the pipeline; the file is still written). "
+        "R434 warns where no batch step runs.",
+    )
     freshness_sla: Duration | None = Field(
         None, description="Alert when data is older than this (default: 2 x latency)."
     )

@@ -102,8 +102,12 @@ def _run(module: str, **kwargs: Any) -> dict[str, Any]:
         _export_secrets()
     step = _step(module)
     failed = getattr(step, "StepFailed", None)
-    try:
+
+    def call() -> dict[str, Any]:
         return _lineage_step(lambda: step.run(**kwargs))
+
+    try:
+        return call()
     except Exception as exc:
         if failed is not None and isinstance(exc, failed):
             raise AirflowFailException(f"{module}: {exc}") from exc

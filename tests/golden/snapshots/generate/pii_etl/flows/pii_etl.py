@@ -114,6 +114,16 @@ def _notify(channels: list[dict[str, Any]], local: bool, outcome: str, text: str
     notify.send(channels, notify.event(PIPELINE, outcome, text, details))
 
 
+def _run_step(job: str, local: bool, call: Any) -> dict[str, Any]:
+    """A task's step, inside its OpenLineage events, its metrics published when it ends
+    (pipeline/metrics.py, as the local run does; the step is the task run's name)."""
+
+    def inner() -> dict[str, Any]:
+        return _lineage_step(job, local, call)
+
+    return dict(_step("pipeline.metrics").run_step(job, inner))
+
+
 def _lineage_step(job: str, local: bool, call: Any) -> dict[str, Any]:
     """A task's step inside its OpenLineage START and COMPLETE or FAIL (pipeline/lineage.py): a
     child of the flow run, which is the pipeline's run."""
@@ -174,8 +184,8 @@ def ingest(source: str, local: bool, window: tuple[str, str] | None, run_key: st
     def call() -> Any:
         return _step("pipeline.ingest").run(source=source, local=local, window=window)
 
-    job = {loaded: name for name, loaded in SOURCES.items()}[source]  # the task run's name: its lineage job
-    summary = _lineage_step(job, local, call)
+    job = {loaded: name for name, loaded in SOURCES.items()}[source]  # the task run's name: its step's job
+    summary = _run_step(job, local, call)
     return {**summary, "window": list(window) if window else None}
 
 
@@ -188,7 +198,7 @@ def synthesize(local: bool) -> dict[str, Any]:
     def call() -> Any:
         return _step("pipeline.synthesize").run()
 
-    return _lineage_step("synthesize", local, call)
+    return _run_step("synthesize", local, call)
 
 
 @task(name="stage", cache_policy=NO_CACHE, **RUN_OPTIONS)
@@ -198,7 +208,7 @@ def stage(local: bool) -> dict[str, Any]:
     def call() -> Any:
         return _step("pipeline.transform").run(target="local" if local else DBT_TARGET, staging_only=True)
 
-    return _lineage_step("stage", local, call)
+    return _run_step("stage", local, call)
 
 
 @task(name="quarantine", cache_policy=NO_CACHE, **RUN_OPTIONS)
@@ -208,7 +218,7 @@ def quarantine(local: bool) -> dict[str, Any]:
     def call() -> Any:
         return _step("pipeline.quality").run(stage="staging", target="local" if local else DBT_TARGET)
 
-    return _lineage_step("quarantine", local, call)
+    return _run_step("quarantine", local, call)
 
 
 @task(name="transform", cache_policy=NO_CACHE, **RUN_OPTIONS)
@@ -218,7 +228,7 @@ def transform(local: bool) -> dict[str, Any]:
     def call() -> Any:
         return _step("pipeline.transform").run(target="local" if local else DBT_TARGET)
 
-    return _lineage_step("transform", local, call)
+    return _run_step("transform", local, call)
 
 
 @task(name="quality", cache_policy=NO_CACHE, **RUN_OPTIONS)
@@ -228,7 +238,7 @@ def quality(local: bool) -> dict[str, Any]:
     def call() -> Any:
         return _step("pipeline.quality").run(target="local" if local else DBT_TARGET)
 
-    return _lineage_step("quality", local, call)
+    return _run_step("quality", local, call)
 
 
 def summary_markdown(summaries: dict[str, dict[str, Any]]) -> str:
