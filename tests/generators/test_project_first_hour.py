@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, example_specs, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -182,11 +182,40 @@ def test_a_missing_module_names_the_target_that_installs_it(
     assert "Traceback" not in proc.stderr
 
 
-@pytest.mark.parametrize("example", ["hello", "ecommerce_realtime", "iot_lambda", "azure_playground"])
-def test_every_make_command_the_generated_readme_shows_exists(example: str, tmp_path: Path) -> None:
-    proc = run_cli("new", "p", "--spec", example, "--no-input", "--output", str(tmp_path))
-    assert proc.returncode == 0, proc.stderr
-    project = tmp_path / "p"
+def new_in_process(example: str, out: Path) -> Path:
+    """`pipegen new p --spec EXAMPLE` in this process (the console script is run_cli's tests)."""
+    from pipegen.scaffold import new_project
+
+    created, _ = new_project("p", example, None, True, out, False)
+    return created.path
+
+
+MD_LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+
+
+def dangling_links(project: Path) -> list[str]:
+    """Every link of the README and of docs/*.md that names no file of the project: Markdown
+    links (relative to their page), docs pages named in code spans, and the folders and files
+    the README's "What is in this project" table lists."""
+    readme = project / "README.md"
+    pages = [readme, *sorted((project / "docs").glob("*.md"))]
+    wanted = []
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        wanted += [(page, page.parent / href.split("#")[0]) for href in MD_LINK.findall(text)
+                   if not re.match(r"[a-z]+:|#", href)]  # fmt: skip
+        wanted += [(page, project / name) for name in re.findall(r"`(docs/[\w.-]+\.md)`", text)]
+    table = readme.read_text(encoding="utf-8").split("## What is in this project", 1)[1].split("\n\n", 2)[1]
+    rows = [row.split("|")[1] for row in table.splitlines()[2:]]
+    wanted += [(readme, project / name) for row in rows for name in re.findall(r"`([^`]+)`", row)]
+    return [f"{page.relative_to(project)}: {target.relative_to(project)}" for page, target in wanted
+            if not target.exists()]  # fmt: skip
+
+
+@pytest.mark.parametrize("example", [p.stem for p in example_specs()])
+def test_every_make_command_and_link_the_generated_readme_shows_exists(example: str, tmp_path: Path) -> None:
+    project = new_in_process(example, tmp_path)
+    assert dangling_links(project) == []
     readme = (project / "README.md").read_text()
     inline = re.findall(r"`make ([^`]*)`", readme)
     blocks = [line.strip()[5:] for line in readme.splitlines() if line.strip().startswith("make ")]
@@ -203,7 +232,7 @@ def test_every_make_command_the_generated_readme_shows_exists(example: str, tmp_
     # written for its architecture: what a Lakehouse or Lambda run adds, only there, and every
     # pipeline file the README names exists
     flat = " ".join(readme.split())
-    assert ("Being a Lakehouse" in flat) == (example == "azure_playground")
+    assert ("Being a Lakehouse" in flat) == (example in ("azure_playground", "spark_lakehouse"))
     assert ("Being a Lambda" in flat) == (example == "iot_lambda")
     named = set(re.findall(r"`(pipeline/[\w./]+\.(?:py|json))`", readme))
     assert all((project / path).is_file() for path in named), sorted(p for p in named if not (project / p).is_file())
