@@ -21,7 +21,7 @@ import pytest
 
 from pipegen.pipeline import prepare, render_tree
 from tests.conftest import REPO
-from tests.offline_assets import remote_assets
+from tests.offline_assets import remote_assets, unshipped_scripts
 
 # each stand-in step reports the rows it was told to make (its --rows, else 3), and echoes its argv
 STAND_IN = (
@@ -240,7 +240,17 @@ GX_PAGE = "\n".join([
     '<link rel="shortcut icon" href="./static/images/favicon.ico" type="image/x-icon"/>',
     '</head><body><nav><a href="https://greatexpectations.io"><img src="https://great-expectations-web-assets.s3.'
     'us-east-2.amazonaws.com/logo-long.png?d=20261205T062537.810670Z" alt="Great Expectations"></a></nav>',
-    "<table><tr><td>values must never be null.</td><td>100% not null</td></tr></table></body></html>",
+    "<table><tr><td>values must never be null.</td><td>100% not null</td></tr></table>",
+    # GX's own scripts (its templates page.j2, bootstrap_table.j2, bootstrap_table_js_functions.j2,
+    # graph.j2): each calls a library the page loads from a CDN
+    "<script>try { if (localStorage.getItem('ge-walkthrough-modal-dismissed') !== 'true') {",
+    '    $(".ge-walkthrough-modal").modal(); } } catch(error) { $(".ge-walkthrough-modal").modal(); }</script>',
+    '<div id="t-toolbar"><button class="btn btn-sm" onclick="clearTableFilters(\'t-table\')">Clear Filters</button>',
+    '</div><table id="t-table" data-toggle="table"></table>',
+    "<script>function clearTableFilters(tableId) { $(`#${tableId}`).bootstrapTable('clearFilterControl'); }</script>",
+    "<script>$('#t-table').bootstrapTable(Object.assign({columns: [], data: []}, {}));</script>",
+    '<div id="g-graph"></div><script>var vlSpec = {}; vegaEmbed(\'#g-graph\', vlSpec, {actions: false});</script>',
+    '<img src="./static/images/local.png" onload="console.log(1)" alt="x"></body></html>',
 ])  # fmt: skip
 
 
@@ -254,11 +264,16 @@ def test_gx_data_docs_pages_are_rewritten_to_load_nothing_from_the_network(proje
         page.parent.mkdir(parents=True, exist_ok=True)
         page.write_text(GX_PAGE)
     assert len(remote_assets(GX_PAGE)) == 8  # what the rewrite must remove (the anchor stays a link)
+    # and what GX's own scripts call that the page would no longer load (console errors)
+    assert unshipped_scripts(pages[0])[3:] == ["a call of $ (no shipped script defines it)",
+                                               "a call of vegaEmbed (no shipped script defines it)"]  # fmt: skip
     proc = run(project, "--only", "ingest", "--quiet")
     assert proc.returncode == 0, proc.stderr
     for page in pages:
         text = page.read_text()
-        assert remote_assets(text) == [], page
+        assert remote_assets(text) == [] and unshipped_scripts(page) == [], page
+        assert "<script" not in text and "onclick" not in text and "onload" not in text
+        assert "Clear Filters</button>" in text and '<img src="./static/images/local.png" alt="x">' in text
         assert "100% not null" in text and 'href="https://greatexpectations.io"' in text
         assert "no installed package ships them" in text and text.count('class="pipegen-offline"') == 2
         assert '<link rel="shortcut icon" href="./static/images/favicon.ico"' in text  # local: kept

@@ -11,7 +11,8 @@ once per module), the checks the README promises:
 - the summary's rows per result are the rows DuckDB counts in the warehouse;
 - the report exists, its links resolve to files (GX Data Docs and dbt's static docs among them,
   built by the run), and `pipegen report` prints its path;
-- no page of the report loads anything from the network (GX Data Docs rewritten by the run);
+- no page of the report loads anything from the network (GX Data Docs rewritten by the run), and
+  none has a script or handler calling a library it does not ship (GX's jQuery, Vega calls);
 - each run is judged as tests/families/test_local_run.py judges a local run (`judge_run`), which
   leaves these examples out: the walk-through's run is their local run (one run, not two)."""
 
@@ -30,7 +31,7 @@ import yaml
 from tests.conftest import REPO, pipegen_exe
 from tests.families import test_local_run as local
 from tests.judges import offline_env
-from tests.offline_assets import remote_assets
+from tests.offline_assets import remote_assets, unshipped_scripts
 
 pytestmark = pytest.mark.judge
 
@@ -210,6 +211,9 @@ def test_no_page_of_the_report_loads_anything_from_the_network(walked: tuple[Pat
         assert len(pages) >= 5, pages  # the report, dbt docs, GX's index and a page per suite and result
         for page in pages:
             assert remote_assets(page.read_text(encoding="utf-8")) == [], page
+        for page in pages[:1] + pages[2:]:  # the report and GX's pages (dbt's page inlines its own libraries)
+            # no script error once opened: no script or handler needing a library the page lacks
+            assert unshipped_scripts(page) == [], page
         dbt_docs = pages[1].read_text(encoding="utf-8")
         assert re.search(r'"send_anonymous_usage_stats":\s*false', dbt_docs)
         assert not re.search(r'"send_anonymous_usage_stats":\s*true', dbt_docs)
