@@ -80,6 +80,25 @@ def test_spec_defaults_to_pipegen_yaml_in_the_current_folder(command: str, proje
     assert "Missing argument" not in proc.stderr and "no such file" not in proc.stdout + proc.stderr
 
 
+def test_explain_takes_the_spec_as_every_command_does(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`pipegen explain PATH` reads ./pipegen.yaml and `pipegen explain FOLDER PATH` the one in
+    FOLDER (a folder used to fail with only "0 error(s), 0 warning(s)" and exit 1)."""
+    from typer.testing import CliRunner
+
+    from pipegen.cli import app
+
+    value = "sources[0].tables[0].watermark"
+    monkeypatch.chdir(project)
+    here = CliRunner().invoke(app, ["explain", value])
+    monkeypatch.chdir(project.parent)
+    folder = CliRunner().invoke(app, ["explain", project.name, value])
+    assert (here.exit_code, folder.exit_code) == (0, 0), here.output + folder.output
+    assert here.stdout.startswith(f"{value}  (pipegen.yaml:") and "reaches" in here.stdout
+    assert folder.stdout.replace(f"{project.name}/pipegen.yaml", "pipegen.yaml") == here.stdout
+    usage = CliRunner().invoke(app, ["explain", "a", "b", "c"])
+    assert usage.exit_code == 2 and "give [SPEC] PATH" in usage.output
+
+
 def test_validate_without_a_spec_says_pipegen_yaml_is_missing(tmp_path: Path) -> None:
     proc = run_cli("validate", cwd=tmp_path)
     assert proc.returncode == 1
