@@ -5,6 +5,8 @@ and the exit codes are documented once (README, every --help) and true to what t
 
 from __future__ import annotations
 
+import os
+import pty
 import re
 import shlex
 import shutil
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, pipegen_exe, run_cli
 
 HELLO = REPO / "specs" / "hello.yaml"
 COMMANDS = (
@@ -223,3 +225,35 @@ def test_every_command_of_the_readmes_using_it_block_exits_0(tmp_path: Path, mon
     every = {"examples", "new", "validate", "plan", "generate", "status", "diff", "explain", "migrate", "schema"}
     assert every <= set(ran)
     assert (Path.cwd() / "pipegen.schema.json").read_text().startswith("{")
+
+
+def validate_on_a_terminal(spec: Path, **env: str) -> bytes:
+    """`pipegen validate SPEC` with a pseudo-terminal as stdout and stderr: what it wrote."""
+    main, child = pty.openpty()
+    base = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    proc = subprocess.Popen([pipegen_exe(), "validate", str(spec)], stdout=child, stderr=child,
+                            env={**base, "TERM": "xterm", **env})  # fmt: skip
+    os.close(child)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(main)
+    assert proc.wait(timeout=60) == 1
+    return b"".join(chunks)
+
+
+def test_severities_are_coloured_on_a_terminal_only_and_no_color_turns_it_off(tmp_path: Path) -> None:
+    spec = tmp_path / "pipegen.yaml"
+    spec.write_text(HELLO.read_text().replace("orchestrator: airflow", "orchestrator: airflw"))
+    coloured = validate_on_a_terminal(spec)
+    assert b": \x1b[1;31merror\x1b[0m: 'airflw' is not one of" in coloured
+    plain = validate_on_a_terminal(spec, NO_COLOR="1")
+    assert b"\x1b[" not in plain and b": error: 'airflw' is not one of" in plain
+    piped = run_cli("validate", str(spec))  # not a terminal: plain (CI logs, editors)
+    assert "\x1b[" not in piped.stdout + piped.stderr and ": error: 'airflw'" in piped.stdout
