@@ -48,6 +48,12 @@ def test_make_help_lists_every_target_with_one_line(project: Path) -> None:
     assert targets, "make's database names no target"
     assert listed == targets
     assert all(len(line.split(None, 1)) == 2 for line in proc.stdout.splitlines() if line.startswith("  "))
+    # one column for both parts (the Makefile's, pipegen.mk's): a long usage (`run [FROM=...] ...`)
+    # overflows it alone instead of pushing every description right
+    short = {"setup", "validate", "check", "ingest", "transform", "quality", "up", "down"}  # both parts
+    starts = {line.split()[0]: len(line) - len(line[2:].split(None, 1)[1]) for line in proc.stdout.splitlines()
+              if line.startswith("  ") and line.split()[0] in short}  # fmt: skip
+    assert set(starts) == short and set(starts.values()) == {33}, starts
 
 
 def test_a_target_without_an_environment_says_how_to_get_one(project: Path, tmp_path: Path) -> None:
