@@ -222,6 +222,8 @@ def dangling_links(project: Path) -> list[str]:
 def test_every_make_command_and_link_the_generated_readme_shows_exists(example: str, tmp_path: Path) -> None:
     project = new_in_process(example, tmp_path)
     assert dangling_links(project) == []
+    assert "](docs/operations.md#deploy-per-environment)" in (project / "README.md").read_text()  # how to deploy
+    assert "\n## Deploy per environment\n" in (project / "docs" / "operations.md").read_text()  # the anchor
     readme = (project / "README.md").read_text()
     inline = re.findall(r"`make ([^`]*)`", readme)
     blocks = [line.strip()[5:] for line in readme.splitlines() if line.strip().startswith("make ")]
