@@ -200,11 +200,11 @@ MD_LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 
 
 def dangling_links(project: Path) -> list[str]:
-    """Every link of the README and of docs/*.md that names no file of the project: Markdown
-    links (relative to their page), docs pages named in code spans, and the folders and files
-    the README's "What is in this project" table lists."""
+    """Every link of the README and of every other generated Markdown page that names no file of
+    the project: Markdown links (relative to their page), docs pages named in code spans, and the
+    folders and files the README's "What is in this project" table lists."""
     readme = project / "README.md"
-    pages = [readme, *sorted((project / "docs").glob("*.md"))]
+    pages = sorted(p for p in project.rglob("*.md") if not p.relative_to(project).as_posix().startswith(".pipegen/"))
     wanted = []
     for page in pages:
         text = page.read_text(encoding="utf-8")
