@@ -136,6 +136,37 @@ def test_environments_lists_what_pipegen_run_must_build_for_the_chosen_steps(pro
     assert json.loads(run(project, "--environments", "--only", "ingest").stdout) == {}
 
 
+DSN = "PIPEGEN_CDC_ECOMMERCE_REALTIME_SHOP_DSN"  # the example's CDC source: its local database
+
+
+def test_the_capture_step_runs_before_stream_only_when_a_local_database_is_named(project: Path) -> None:
+    """Without the CDC source's DSN the capture step is skipped with the line saying why (the stream
+    step then runs on synthetic change events), its environment is not asked for, and the stream step
+    runs; with it (the environment or .env) the step runs in its own environment before the stream."""
+    flink = {"PIPEGEN_FLINK_PYTHON": sys.executable}
+    proc = run(project, "--only", "capture,stream", **flink)
+    assert proc.returncode == 0, proc.stderr
+    steps = {s["name"]: s for s in last_run(project)["steps"]}
+    assert steps["capture"]["status"] == "skipped" and DSN in steps["capture"]["text"]
+    assert "synthetic change events" in steps["capture"]["text"]
+    assert f"==> capture: skipped: no local database to capture ({DSN} not set" in proc.stdout
+    assert ran(project) == ["stream"]
+    assert "requirements-cdc.txt" not in json.loads(run(project, "--environments").stdout)
+
+    given = {DSN: "postgresql://debezium@127.0.0.1:5432/shop", "PIPEGEN_CDC_PYTHON": sys.executable, **flink}
+    assert run(project, "--only", "capture,stream", **given).returncode == 0
+    assert ran(project) == ["capture", "stream"]
+    assert "output of capture []" in run(project, "--only", "capture", **given).stdout
+    dotenv = project / ".env"
+    dotenv.write_text(f"{DSN}=postgresql://debezium@127.0.0.1:5432/shop\n")
+    try:
+        assert json.loads(run(project, "--environments", "--only", "capture").stdout) == {
+            "requirements-cdc.txt": "PIPEGEN_CDC_PYTHON"
+        }
+    finally:
+        dotenv.unlink()
+
+
 def test_quiet_prints_the_summary_only_and_keeps_each_steps_output(project: Path) -> None:
     proc = run(project, "--only", "synthesize,ingest", "--quiet")
     assert proc.returncode == 0, proc.stderr

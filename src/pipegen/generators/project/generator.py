@@ -100,7 +100,8 @@ def _requirements(shared: Shared) -> list[str]:
 
 def _run_context(ctx: GenContext, shared: Shared) -> dict[str, Any]:
     steps = [{"name": s.name, "help": s.help, "command": list(s.command), "environment": s.environment,
-              "options": [list(o) for o in s.options], "java": list(s.java)} for s in shared.run_steps]  # fmt: skip
+              "options": [list(o) for o in s.options], "java": list(s.java), "needs": list(s.needs),
+              "without": s.without} for s in shared.run_steps]  # fmt: skip
     return {
         "steps": steps,
         "step_names": trusted(", ".join(s.name for s in shared.run_steps)),

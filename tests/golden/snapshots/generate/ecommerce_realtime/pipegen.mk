@@ -9,6 +9,9 @@ PROJECT_PYTHON ?= $(firstword $(wildcard .venv/bin/python) $(PIPEGEN_RUN_PYTHON)
 ifeq ($(strip $(PROJECT_PYTHON)),)
 PROJECT_PYTHON = $(error no project environment yet: run `pipegen run` (it builds one) or `make setup` (.venv), or pass PROJECT_PYTHON=/path/to/python)
 endif
+# The Python of the steps needing requirements-cdc.txt (their own environment): CDC_PYTHON when
+# you pass it, else the one `pipegen run` built, else PROJECT_PYTHON (its install target installs into it).
+CDC_PYTHON ?= $(firstword $(PIPEGEN_CDC_PYTHON) $(PROJECT_PYTHON))
 # The Python of the steps needing requirements-flink.txt (their own environment): FLINK_PYTHON when
 # you pass it, else the one `pipegen run` built, else PROJECT_PYTHON (its install target installs into it).
 FLINK_PYTHON ?= $(firstword $(PIPEGEN_FLINK_PYTHON) $(PROJECT_PYTHON))
@@ -32,7 +35,7 @@ help::
 	@printf '  %-30s %s\n' k8s-build 'build every Kubernetes overlay (kubectl kustomize k8s/overlays/<env>)'
 	@printf '  %-30s %s\n' quality 'Great Expectations checkpoint over staged tables and marts'
 	@printf '  %-30s %s\n' quality-report 'print the quality read model (last status, pass rate, breaches, drift)'
-	@printf '  %-30s %s\n' 'run [FROM=...] [ONLY=...] [ROWS=...] [BAD_ROW_RATE=...] [QUIET=1] [VERBOSE=1]' 'run the pipeline locally: synthesize, ingest, stage, quarantine, transform, stream, quality (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R, QUIET=1: the summary only, VERBOSE=1: each step'"'"'s command)'
+	@printf '  %-30s %s\n' 'run [FROM=...] [ONLY=...] [ROWS=...] [BAD_ROW_RATE=...] [QUIET=1] [VERBOSE=1]' 'run the pipeline locally: synthesize, ingest, stage, quarantine, transform, capture, stream, quality (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R, QUIET=1: the summary only, VERBOSE=1: each step'"'"'s command)'
 	@printf '  %-30s %s\n' 'stream-local [ROWS=...] [BAD_ROW_RATE=...]' 'run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty; ROWS=N, BAD_ROW_RATE=R)'
 	@printf '  %-30s %s\n' stream-quality-report 'print the quality read model (validation events of the stream'"'"'s quality jobs)'
 	@printf '  %-30s %s\n' stream-redrive 'the stream'"'"'s dead letters held per table and the rules they broke (APPLY=--apply sends them back)'
@@ -53,11 +56,11 @@ airflow-install:
 
 # capture changes of the CDC sources into data/cdc/<topic>/ (Debezium embedded engine)
 capture:
-	$(PROJECT_PYTHON) -m pipeline.capture
+	$(CDC_PYTHON) -m pipeline.capture
 
 # install the local capture's Debezium engine (requirements-cdc.txt; needs Java 17)
 cdc-install:
-	$(PROJECT_PYTHON) -m pip install -r requirements-cdc.txt
+	$(CDC_PYTHON) -m pip install -r requirements-cdc.txt
 
 # parse the DAG with Airflow's DagBag: no import errors, no warnings
 dag-check:
@@ -104,7 +107,7 @@ quality:
 quality-report:
 	$(PROJECT_PYTHON) -m pipeline.quality --report
 
-# run the pipeline locally: synthesize, ingest, stage, quarantine, transform, stream, quality (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R, QUIET=1: the summary only, VERBOSE=1: each step's command)
+# run the pipeline locally: synthesize, ingest, stage, quarantine, transform, capture, stream, quality (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R, QUIET=1: the summary only, VERBOSE=1: each step's command)
 run:
 	$(PROJECT_PYTHON) -m pipeline.run $(if $(FROM),--from $(FROM)) $(if $(ONLY),--only $(ONLY)) $(if $(ROWS),--rows $(ROWS)) $(if $(BAD_ROW_RATE),--bad-row-rate $(BAD_ROW_RATE)) $(if $(QUIET),--quiet) $(if $(VERBOSE),--verbose)
 
