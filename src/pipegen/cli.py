@@ -123,12 +123,12 @@ def plan(spec: SpecArg = Path(), format: FormatOpt = OutputFormat.TEXT) -> None:
 
 @app.command(cls=Command, epilog=epilog("explain", "pipegen explain specs/saas_elt.yaml 'sources[0].tables[1].filter'"))
 def explain(
-    spec: SpecArg,
-    path: Annotated[
-        str,
+    args: Annotated[
+        list[str],
         typer.Argument(
-            metavar="PATH",
-            help="A spec path as diagnostics print it (sources[0].tables[0].filter), a section, or FILE:LINE.",
+            metavar="[SPEC] PATH",
+            help="The spec file or a folder holding pipegen.yaml (default: ./pipegen.yaml), then a spec path as "
+            "diagnostics print it (sources[0].tables[0].filter), a section, or FILE:LINE.",
             show_default=False,
         ),
     ],
@@ -140,6 +140,9 @@ def explain(
     from pipegen.ledger.explain import format_json as explain_json
     from pipegen.ledger.explain import format_text as explain_text
 
+    if len(args) > 2:
+        raise typer.BadParameter(f"got {len(args)} arguments; give [SPEC] PATH", param_hint="'[SPEC] PATH'")
+    spec, path = (spec_file(Path(args[0])), args[1]) if len(args) == 2 else (spec_file(Path()), args[0])
     items = run_explain(spec, path)
     typer.echo(explain_json(items) if format.value == "json" else explain_text(items))
     raise typer.Exit(0 if all(entry.accounted for entry, _ in items) else 1)

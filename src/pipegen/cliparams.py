@@ -78,7 +78,7 @@ class Command(TyperCommand):
 
 def _in_words(param: TyperArgument) -> None:
     word = str(param.metavar)
-    many = "..." if param.nargs != 1 else ""
+    many = "..." if param.nargs != 1 and " " not in word else ""  # "[SPEC] PATH" spells out its own count
     usage = f"{word}{many}" if param.required else f"[{word}{many}]"
     param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]
     param._rich_display_name = lambda: f"{word}{many}"  # type: ignore[method-assign]

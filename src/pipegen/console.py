@@ -4,10 +4,12 @@ same `validate_specs` and end through the same `exit_for`, so they print the sam
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 from pipegen import __version__
 from pipegen.errors import UserError, os_error_text
@@ -18,10 +20,27 @@ REPORT_URL = "https://github.com/pipegen/pipegen/issues"
 Echo = Callable[[str, bool], None]
 
 
+# a diagnostic's or message's severity where a line starts with it (`FILE:LINE:COL: error:`, `error:`)
+SEVERITY = re.compile(r"^((?:\S+:\d+:\d+: )?)(error|warning)(:)", re.M)
+COLOURS = {"error": "\033[1;31m", "warning": "\033[1;33m"}
+
+
+def wants_colour(stream: TextIO) -> bool:
+    """Colour on a terminal only, unless NO_COLOR is set (no-color.org) or TERM is dumb."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def coloured(message: str) -> str:
+    """`message` with each line's severity in colour (bold red errors, bold yellow warnings)."""
+    return SEVERITY.sub(lambda m: f"{m.group(1)}{COLOURS[m.group(2)]}{m.group(2)}\033[0m{m.group(3)}", message)
+
+
 def echo(message: str, err: bool = False) -> None:
-    """Print a line to stdout (or stderr), as `typer.echo` does."""
+    """Print a line to stdout (or stderr), as `typer.echo` does; severities in colour on a terminal."""
     stream = sys.stderr if err else sys.stdout
-    stream.write(message + "\n")
+    stream.write((coloured(message) if wants_colour(stream) else message) + "\n")
     stream.flush()
 
 

@@ -22,7 +22,10 @@ ASK = """
 import json, sys
 from pipeline import run
 args, parser = run.parse(sys.argv[1:])
-print(json.dumps([[s["name"], s.get("java") or []] for s in run.select(args, parser) if s.get("java")]))
+chosen = [s for s in run.select(args, parser) if s.get("java")]
+if hasattr(run, "unmet"):  # a step with no local stand-in to work on (no CDC database) does not run
+    chosen = [s for s in chosen if run.unmet(s, run.local_env()) is None]
+print(json.dumps([[s["name"], s["java"]] for s in chosen]))
 """
 INSTALL = (
     "install a JDK {want} (Debian/Ubuntu: `sudo apt-get install openjdk-{want}-jdk-headless`; macOS: "
@@ -59,14 +62,12 @@ def java_release(text: str) -> int | None:
 
 
 def check_java(steps: list[tuple[str, tuple[int, ...]]], env: dict[str, str]) -> str | None:
-    """Refuses (UserError) a missing or too old `java` for the steps; returns a warning line for a
+    """Refuses (UserError) a missing `java`, or one older than a step needs (each step on its own:
+    the capture step's Java 17 is not met by the stream step's 11); returns a warning line for a
     release newer than the ones the steps are known to run on, else None."""
     if not steps:
         return None
-    names = ", ".join(name for name, _ in steps)
-    releases = sorted({r for _, rs in steps for r in rs})
-    want = " or ".join(str(r) for r in releases)
-    hint = INSTALL.format(want=releases[-1])
+    names, want, hint = _wanted(steps)
     java = java_executable(env)
     if java is None:
         where = f"JAVA_HOME ({env['JAVA_HOME']}) has no bin/java" if env.get("JAVA_HOME") else "no `java` on PATH"
@@ -78,8 +79,20 @@ def check_java(steps: list[tuple[str, tuple[int, ...]]], env: dict[str, str]) ->
         raise UserError(f"step {names} runs on Java {want}, and `{java} -version` failed: {exc}", hint=hint) from exc
     if release is None:
         raise UserError(f"step {names} runs on Java {want}, and `{java} -version` names no release", hint=hint)
-    if release < releases[0]:
+    older = [(name, releases) for name, releases in steps if release < min(releases)]
+    if older:
+        names, want, hint = _wanted(older)
         raise UserError(f"step {names} runs on Java {want}, and {java} is Java {release}", hint=hint)
-    if release > releases[-1]:
+    newer = [(name, releases) for name, releases in steps if release > max(releases)]
+    if newer:
+        names, want, _ = _wanted(newer)
         return f"note: {java} is Java {release}; step {names} is known to run on Java {want}"
     return None
+
+
+def _wanted(steps: list[tuple[str, tuple[int, ...]]]) -> tuple[str, str, str]:
+    """(the steps' names, the releases all of them run on (else any of theirs), the install hint)."""
+    names = ", ".join(name for name, _ in steps)
+    common = set.intersection(*(set(releases) for _, releases in steps))
+    releases = sorted(common or {r for _, rs in steps for r in rs})
+    return names, " or ".join(str(r) for r in releases), INSTALL.format(want=releases[-1])

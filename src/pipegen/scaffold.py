@@ -81,9 +81,13 @@ def renamed_spec(text: str, slug: str) -> str:
 def skeleton_context(
     name: str, slug: str, orchestrator: str, architecture: str, cloud: str, families: tuple[str, ...] = ()
 ) -> dict[str, Any]:
-    """Only validated identifiers and enum values: cookiecutter renders context values as templates."""
+    """Only validated identifiers and enum values: cookiecutter renders context values as templates.
+    `_tags` (the family tags, space-separated) is what the README's sections and folder table are
+    chosen by, so that it names only folders and docs this project has."""
+    tags = [tag for tag in families if tag.isidentifier()]
     return {
-        "_families": ", ".join(f"`{tag}`" for tag in families if tag.isidentifier()),
+        "_families": ", ".join(f"`{tag}`" for tag in tags),
+        "_tags": " ".join(tags),
         "project_name": name,
         "project_slug": slug,  # for users' templates that prompt for it
         "_project_slug": slug,

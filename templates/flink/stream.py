@@ -46,6 +46,9 @@ def ensure_events(data: Path, rows: int | None = None, bad_rate: float | None = 
     if again:
         for old in data.glob("*/*.json"):
             old.unlink()
+    if not again:  # why the jobs run on synthetic events: no capture wrote any (the capture step says why)
+        print(f"stream: no captured change events in {data}: writing synthetic ones (pipeline/change_events.py)",
+              flush=True)  # fmt: skip
     config = json.loads(change_events.CONFIG.read_text(encoding="utf-8"))
     written = change_events.write(config, data, rows, bad_rate)
     (data / SYNTHETIC).write_text(json.dumps(written), encoding="utf-8")

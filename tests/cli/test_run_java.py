@@ -79,6 +79,16 @@ def test_a_newer_java_is_a_note_and_a_run_without_the_step_needs_none(project: P
     assert "Java" not in batch_only.stderr and f"no Python interpreter at {NO_PYTHON}" in batch_only.stderr
 
 
+def test_the_capture_step_needs_java_17_only_when_a_local_database_is_named(project: Path, tmp_path: Path) -> None:
+    """The capture step (Debezium's engine: Java 17) runs only with its source's DSN set: without it
+    Java 11 is enough (the stream step's), with it Java 11 is refused naming the capture step."""
+    dsn = {"PIPEGEN_CDC_ECOMMERCE_REALTIME_SHOP_DSN": "postgresql://debezium@127.0.0.1:5432/shop"}
+    without = run_cli("run", str(project), "--python", NO_PYTHON, env=path_with(tmp_path / "without", 11))
+    assert "Java" not in without.stderr and f"no Python interpreter at {NO_PYTHON}" in without.stderr
+    named = run_cli("run", str(project), "--python", NO_PYTHON, env={**path_with(tmp_path / "with", 11), **dsn})
+    assert named.returncode == 1 and "step capture runs on Java 17" in named.stderr, named.stderr
+
+
 def test_java_release_reads_every_version_scheme() -> None:
     assert {r: java_release(text) for r, text in VERSIONS.items()} == {8: 8, 11: 11, 17: 17, 21: 21}
     assert java_release('java version "22-ea" 2024-03-19') == 22 and java_release("no version here") is None

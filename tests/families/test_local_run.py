@@ -25,6 +25,7 @@ from tests.conftest import REPO, example_specs, generate, run_cli
 from tests.families import lineage_check, metrics_check
 from tests.families.test_gx_quality import assert_valid, events
 from tests.judges import offline_env
+from tests.offline_assets import remote_assets, unshipped_scripts
 from tests.specgen.judges import DATA_DOCS, DBT_DOCS, models
 
 ORACLE = REPO.parent / "shared" / "oracles" / "jaffle"
@@ -81,6 +82,8 @@ def judge_run(
     assert "local run" in output and (project / "reports" / "index.html").is_file()
     built = [(project / p).is_file() for p in (DBT_DOCS, DATA_DOCS)]
     assert built == [docs, docs], f"{spec.stem}: docs built {built}, asked for {docs}"
+    for page in sorted((project / DATA_DOCS).parent.rglob("*.html")):  # GX's pages, rewritten by the run
+        assert remote_assets(page.read_text(encoding="utf-8")) == [] and unshipped_scripts(page) == [], page
     expected = landed(spec) + models(project)
     read = subprocess.run(
         [str(python), str(DRIVER), str(project / "warehouse.duckdb"), *expected],

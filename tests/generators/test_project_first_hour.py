@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, example_specs, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +48,12 @@ def test_make_help_lists_every_target_with_one_line(project: Path) -> None:
     assert targets, "make's database names no target"
     assert listed == targets
     assert all(len(line.split(None, 1)) == 2 for line in proc.stdout.splitlines() if line.startswith("  "))
+    # one column for both parts (the Makefile's, pipegen.mk's): a long usage (`run [FROM=...] ...`)
+    # overflows it alone instead of pushing every description right
+    short = {"setup", "validate", "check", "ingest", "transform", "quality", "up", "down"}  # both parts
+    starts = {line.split()[0]: len(line) - len(line[2:].split(None, 1)[1]) for line in proc.stdout.splitlines()
+              if line.startswith("  ") and line.split()[0] in short}  # fmt: skip
+    assert set(starts) == short and set(starts.values()) == {33}, starts
 
 
 def test_a_target_without_an_environment_says_how_to_get_one(project: Path, tmp_path: Path) -> None:
@@ -182,11 +188,46 @@ def test_a_missing_module_names_the_target_that_installs_it(
     assert "Traceback" not in proc.stderr
 
 
-@pytest.mark.parametrize("example", ["hello", "ecommerce_realtime", "iot_lambda", "azure_playground"])
-def test_every_make_command_the_generated_readme_shows_exists(example: str, tmp_path: Path) -> None:
-    proc = run_cli("new", "p", "--spec", example, "--no-input", "--output", str(tmp_path))
-    assert proc.returncode == 0, proc.stderr
-    project = tmp_path / "p"
+def new_in_process(example: str, out: Path) -> Path:
+    """`pipegen new p --spec EXAMPLE` in this process (the console script is run_cli's tests)."""
+    from pipegen.scaffold import new_project
+
+    created, _ = new_project("p", example, None, True, out, False)
+    return created.path
+
+
+MD_LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+
+
+def dangling_links(project: Path) -> list[str]:
+    """Every link of the README and of every other generated Markdown page that names no file of
+    the project: Markdown links (relative to their page), docs pages named in code spans, and the
+    folders and files the README's "What is in this project" table lists."""
+    readme = project / "README.md"
+    pages = sorted(p for p in project.rglob("*.md") if not p.relative_to(project).as_posix().startswith(".pipegen/"))
+    wanted = []
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        wanted += [(page, page.parent / href.split("#")[0]) for href in MD_LINK.findall(text)
+                   if not re.match(r"[a-z]+:|#", href)]  # fmt: skip
+        wanted += [(page, project / name) for name in re.findall(r"`(docs/[\w.-]+\.md)`", text)]
+    table = readme.read_text(encoding="utf-8").split("## What is in this project", 1)[1].split("\n\n", 2)[1]
+    rows = [row.split("|")[1] for row in table.splitlines()[2:]]
+    wanted += [(readme, project / name) for row in rows for name in re.findall(r"`([^`]+)`", row)]
+    return [f"{page.relative_to(project)}: {target.relative_to(project)}" for page, target in wanted
+            if not target.exists()]  # fmt: skip
+
+
+# a stream-only Kappa spec (no batch layer, no synthetic family) beside the examples
+STREAM_ONLY = str(REPO / "tests" / "corpus" / "derived_event_time_of_a_delete.yaml")
+
+
+@pytest.mark.parametrize("example", [*(p.stem for p in example_specs()), STREAM_ONLY], ids=lambda e: Path(e).stem)
+def test_every_make_command_and_link_the_generated_readme_shows_exists(example: str, tmp_path: Path) -> None:
+    project = new_in_process(example, tmp_path)
+    assert dangling_links(project) == []
+    assert "](docs/operations.md#deploy-per-environment)" in (project / "README.md").read_text()  # how to deploy
+    assert "\n## Deploy per environment\n" in (project / "docs" / "operations.md").read_text()  # the anchor
     readme = (project / "README.md").read_text()
     inline = re.findall(r"`make ([^`]*)`", readme)
     blocks = [line.strip()[5:] for line in readme.splitlines() if line.strip().startswith("make ")]
@@ -197,13 +238,13 @@ def test_every_make_command_the_generated_readme_shows_exists(example: str, tmp_
                 words.add(part)
     for chained in re.findall(r"&& make ([a-z-]+)", readme):
         words.add(chained)
-    assert {"help", "setup", "synthesize"} <= words, f"the README's make commands as read: {sorted(words)}"
+    assert {"help", "setup", *(["synthesize"] if example != STREAM_ONLY else [])} <= words, sorted(words)
     targets = make_targets(project)
     assert words <= targets, f"not a target: {sorted(words - targets)}"
     # written for its architecture: what a Lakehouse or Lambda run adds, only there, and every
     # pipeline file the README names exists
     flat = " ".join(readme.split())
-    assert ("Being a Lakehouse" in flat) == (example == "azure_playground")
+    assert ("Being a Lakehouse" in flat) == (example in ("azure_playground", "spark_lakehouse"))
     assert ("Being a Lambda" in flat) == (example == "iot_lambda")
     named = set(re.findall(r"`(pipeline/[\w./]+\.(?:py|json))`", readme))
     assert all((project / path).is_file() for path in named), sorted(p for p in named if not (project / p).is_file())

@@ -21,7 +21,7 @@ import pytest
 
 from pipegen.pipeline import prepare, render_tree
 from tests.conftest import REPO
-from tests.offline_assets import remote_assets
+from tests.offline_assets import remote_assets, unshipped_scripts
 
 # each stand-in step reports the rows it was told to make (its --rows, else 3), and echoes its argv
 STAND_IN = (
@@ -136,6 +136,37 @@ def test_environments_lists_what_pipegen_run_must_build_for_the_chosen_steps(pro
     assert json.loads(run(project, "--environments", "--only", "ingest").stdout) == {}
 
 
+DSN = "PIPEGEN_CDC_ECOMMERCE_REALTIME_SHOP_DSN"  # the example's CDC source: its local database
+
+
+def test_the_capture_step_runs_before_stream_only_when_a_local_database_is_named(project: Path) -> None:
+    """Without the CDC source's DSN the capture step is skipped with the line saying why (the stream
+    step then runs on synthetic change events), its environment is not asked for, and the stream step
+    runs; with it (the environment or .env) the step runs in its own environment before the stream."""
+    flink = {"PIPEGEN_FLINK_PYTHON": sys.executable}
+    proc = run(project, "--only", "capture,stream", **flink)
+    assert proc.returncode == 0, proc.stderr
+    steps = {s["name"]: s for s in last_run(project)["steps"]}
+    assert steps["capture"]["status"] == "skipped" and DSN in steps["capture"]["text"]
+    assert "synthetic change events" in steps["capture"]["text"]
+    assert f"==> capture: skipped: no local database to capture ({DSN} not set" in proc.stdout
+    assert ran(project) == ["stream"]
+    assert "requirements-cdc.txt" not in json.loads(run(project, "--environments").stdout)
+
+    given = {DSN: "postgresql://debezium@127.0.0.1:5432/shop", "PIPEGEN_CDC_PYTHON": sys.executable, **flink}
+    assert run(project, "--only", "capture,stream", **given).returncode == 0
+    assert ran(project) == ["capture", "stream"]
+    assert "output of capture []" in run(project, "--only", "capture", **given).stdout
+    dotenv = project / ".env"
+    dotenv.write_text(f"{DSN}=postgresql://debezium@127.0.0.1:5432/shop\n")
+    try:
+        assert json.loads(run(project, "--environments", "--only", "capture").stdout) == {
+            "requirements-cdc.txt": "PIPEGEN_CDC_PYTHON"
+        }
+    finally:
+        dotenv.unlink()
+
+
 def test_quiet_prints_the_summary_only_and_keeps_each_steps_output(project: Path) -> None:
     proc = run(project, "--only", "synthesize,ingest", "--quiet")
     assert proc.returncode == 0, proc.stderr
@@ -240,7 +271,17 @@ GX_PAGE = "\n".join([
     '<link rel="shortcut icon" href="./static/images/favicon.ico" type="image/x-icon"/>',
     '</head><body><nav><a href="https://greatexpectations.io"><img src="https://great-expectations-web-assets.s3.'
     'us-east-2.amazonaws.com/logo-long.png?d=20261205T062537.810670Z" alt="Great Expectations"></a></nav>',
-    "<table><tr><td>values must never be null.</td><td>100% not null</td></tr></table></body></html>",
+    "<table><tr><td>values must never be null.</td><td>100% not null</td></tr></table>",
+    # GX's own scripts (its templates page.j2, bootstrap_table.j2, bootstrap_table_js_functions.j2,
+    # graph.j2): each calls a library the page loads from a CDN
+    "<script>try { if (localStorage.getItem('ge-walkthrough-modal-dismissed') !== 'true') {",
+    '    $(".ge-walkthrough-modal").modal(); } } catch(error) { $(".ge-walkthrough-modal").modal(); }</script>',
+    '<div id="t-toolbar"><button class="btn btn-sm" onclick="clearTableFilters(\'t-table\')">Clear Filters</button>',
+    '</div><table id="t-table" data-toggle="table"></table>',
+    "<script>function clearTableFilters(tableId) { $(`#${tableId}`).bootstrapTable('clearFilterControl'); }</script>",
+    "<script>$('#t-table').bootstrapTable(Object.assign({columns: [], data: []}, {}));</script>",
+    '<div id="g-graph"></div><script>var vlSpec = {}; vegaEmbed(\'#g-graph\', vlSpec, {actions: false});</script>',
+    '<img src="./static/images/local.png" onload="console.log(1)" alt="x"></body></html>',
 ])  # fmt: skip
 
 
@@ -254,11 +295,16 @@ def test_gx_data_docs_pages_are_rewritten_to_load_nothing_from_the_network(proje
         page.parent.mkdir(parents=True, exist_ok=True)
         page.write_text(GX_PAGE)
     assert len(remote_assets(GX_PAGE)) == 8  # what the rewrite must remove (the anchor stays a link)
+    # and what GX's own scripts call that the page would no longer load (console errors)
+    assert unshipped_scripts(pages[0])[3:] == ["a call of $ (no shipped script defines it)",
+                                               "a call of vegaEmbed (no shipped script defines it)"]  # fmt: skip
     proc = run(project, "--only", "ingest", "--quiet")
     assert proc.returncode == 0, proc.stderr
     for page in pages:
         text = page.read_text()
-        assert remote_assets(text) == [], page
+        assert remote_assets(text) == [] and unshipped_scripts(page) == [], page
+        assert "<script" not in text and "onclick" not in text and "onload" not in text
+        assert "Clear Filters</button>" in text and '<img src="./static/images/local.png" alt="x">' in text
         assert "100% not null" in text and 'href="https://greatexpectations.io"' in text
         assert "no installed package ships them" in text and text.count('class="pipegen-offline"') == 2
         assert '<link rel="shortcut icon" href="./static/images/favicon.ico"' in text  # local: kept

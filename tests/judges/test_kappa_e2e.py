@@ -1,10 +1,13 @@
 """Kappa, end to end, for real: a throwaway PostgreSQL with the e-commerce example's source tables
--> the generated Debezium capture (`python -m pipeline.capture`, the embedded engine, the `cdc`
-judge env) writing debezium-json change files: the snapshot, then inserts, updates and deletes
-applied while it runs -> the generated Flink jobs in PyFlink's mini-cluster (`python -m
-pipeline.stream`, the `flink` judge env) -> results equal to a DuckDB reference over the
-database's own final state (tests/judges/stream_reference.py) for the per-minute GMV (tumble),
-the top categories (hop + window top-N over the product lookup) and the user sessions.
+-> the generated Debezium capture (the `capture` step of the project's own local run, `python -m
+pipeline.run --only capture` as `pipegen run` runs it: pipeline/capture.py, the embedded engine,
+in the `cdc` judge env, because the source's DSN variable names the database) writing
+debezium-json change files: the snapshot, then inserts, updates and deletes applied while it
+runs; the run's summary lists each topic's folder with its events and spec path -> the generated
+Flink jobs in PyFlink's mini-cluster (`python -m pipeline.stream`, the `flink` judge env) ->
+results equal to a DuckDB reference over the database's own final state
+(tests/judges/stream_reference.py) for the per-minute GMV (tumble), the top categories (hop +
+window top-N over the product lookup) and the user sessions.
 
 The example's source is MySQL; there is no MySQL server here and Debezium's MySQL connector
 refuses MariaDB, so the spec is varied in the test to `type: postgres` with the same tables and
@@ -168,7 +171,11 @@ def lines(folder: Path) -> int:
 
 @pytest.fixture(scope="module")
 def kappa(
-    tmp_path_factory: pytest.TempPathFactory, postgres_server: DatabaseServer, cdc_python: Path, flink_python: Path
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres_server: DatabaseServer,
+    cdc_python: Path,
+    flink_python: Path,
+    batch_python: Path,
 ) -> dict[str, Any]:
     tmp = tmp_path_factory.mktemp("kappa")
     spec_file = tmp / "ecommerce_realtime.yaml"
@@ -191,12 +198,14 @@ def kappa(
     dsn = (
         f"postgresql://{postgres_server.user}@{postgres_server.host}:{postgres_server.port}/{postgres_server.database}"
     )
-    env = {**offline_env(tmp / "home"), **ENV, entry["dsn_env"]: dsn, "PIPEGEN_STEP_SUMMARY": str(tmp / "capture.json")}
+    # the project's environment (requirements.txt: rich, the run's metrics and lineage) is the batch env's
+    env = {**offline_env(tmp / "home"), **ENV, entry["dsn_env"]: dsn, "PIPEGEN_CDC_PYTHON": str(cdc_python),
+           "PIPEGEN_CAPTURE_IDLE": "6", "PIPEGEN_CAPTURE_MAX_SECONDS": "300"}  # fmt: skip
     orders_topic = next(t["topic"] for t in tables if t["name"] == "orders")
     cdc = project / "data" / "cdc"
     started = time.monotonic()
     capture = subprocess.Popen(
-        [str(cdc_python), "-m", "pipeline.capture", "--idle", "6", "--max-seconds", "300"],
+        [str(batch_python), "-m", "pipeline.run", "--only", "capture", "--no-docs"],
         cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
@@ -214,6 +223,7 @@ def kappa(
             capture.wait()
     assert capture.returncode == 0, out[-2000:] + err[-3000:]
     capture_s = time.monotonic() - started
+    run = json.loads((project / "reports" / "run.json").read_text())
 
     database: dict[str, list[Any]] = {}
     for table in tables:
@@ -225,7 +235,7 @@ def kappa(
     started = time.monotonic()
     jobs = [arg for job in JOBS for arg in ("--job", f"ecommerce_realtime__{job}")]
     stream_env = offline_env(tmp / "home")
-    _run(flink_python, ["-m", "pipeline.stream", *jobs], project, stream_env)
+    stream_out = _run(flink_python, ["-m", "pipeline.stream", *jobs], project, stream_env)
     stream_s = time.monotonic() - started
     results = _run(flink_python, [str(DRIVER), str(project), str(cdc), str(state_file)], project, stream_env)
     print(f"kappa: snapshot captured in {snapshot_s:.1f} s, capture run {capture_s:.1f} s, stream run {stream_s:.1f} s")
@@ -235,7 +245,30 @@ def kappa(
         "database": database,
         "results": json.loads(results.strip().splitlines()[-1]),
         "topic": orders_topic,
+        "run": run,
+        "capture_out": out,
+        "stream_out": stream_out,
+        "entry": entry,
     }
+
+
+def test_the_local_runs_capture_step_ran_and_its_summary_says_where_the_changes_are(kappa: dict[str, Any]) -> None:
+    """`python -m pipeline.run` ran the capture step because the DSN variable names a database: its
+    summary holds every captured topic's folder with the events in it and the spec path of its table,
+    and the stream step then read those changes, not synthetic ones."""
+    (step,) = kappa["run"]["steps"]
+    assert step["name"] == "capture" and step["status"] == "ok", step
+    topics = kappa["entry"]["topics"]
+    results = {r["table"]: r for r in kappa["run"]["results"] if r["where"].startswith("data/cdc/")}
+    assert set(results) == set(topics.values())
+    for dataset, topic in topics.items():
+        assert results[topic]["where"] == f"data/cdc/{topic}"
+        assert results[topic]["rows"] == lines(kappa["cdc"] / topic) > 0
+        assert results[topic]["spec_path"] == kappa["entry"]["spec_paths"][dataset]
+        assert results[topic]["spec_path"].startswith("sources[0].tables[")
+    assert step["rows"] == sum(lines(kappa["cdc"] / t) for t in topics.values())
+    assert f"data/cdc/{kappa['topic']}" in kappa["capture_out"]  # the summary table names the folder
+    assert "synthetic" not in kappa["stream_out"] and not (kappa["cdc"] / ".synthetic").exists()
 
 
 def test_the_capture_holds_the_snapshot_then_inserts_updates_and_deletes(kappa: dict[str, Any]) -> None:

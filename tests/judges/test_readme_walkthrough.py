@@ -11,7 +11,8 @@ once per module), the checks the README promises:
 - the summary's rows per result are the rows DuckDB counts in the warehouse;
 - the report exists, its links resolve to files (GX Data Docs and dbt's static docs among them,
   built by the run), and `pipegen report` prints its path;
-- no page of the report loads anything from the network (GX Data Docs rewritten by the run);
+- no page of the report loads anything from the network (GX Data Docs rewritten by the run), and
+  none has a script or handler calling a library it does not ship (GX's jQuery, Vega calls);
 - each run is judged as tests/families/test_local_run.py judges a local run (`judge_run`), which
   leaves these examples out: the walk-through's run is their local run (one run, not two)."""
 
@@ -30,7 +31,7 @@ import yaml
 from tests.conftest import REPO, pipegen_exe
 from tests.families import test_local_run as local
 from tests.judges import offline_env
-from tests.offline_assets import remote_assets
+from tests.offline_assets import remote_assets, unshipped_scripts
 
 pytestmark = pytest.mark.judge
 
@@ -131,9 +132,25 @@ def run_json(project: Path) -> dict:  # type: ignore[type-arg]
 def test_every_step_of_both_layers_ran(walked: tuple[Path, str]) -> None:
     root, _ = walked
     steps = {s["name"]: s["status"] for s in run_json(root / "shop_rt")["steps"]}
-    assert steps == dict.fromkeys(("synthesize", "ingest", "stage", "quarantine", "transform", "stream", "quality"),
-                                  "ok")  # fmt: skip
+    assert steps == {**dict.fromkeys(("synthesize", "ingest", "stage", "quarantine", "transform"), "ok"),
+                     "capture": "skipped", "stream": "ok", "quality": "ok"}  # fmt: skip
     assert {s["name"] for s in run_json(root / "shop")["steps"]} == {"synthesize", "ingest", "transform", "quality"}
+
+
+def test_with_no_local_database_the_run_says_it_falls_back_to_synthetic_change_events(
+    walked: tuple[Path, str],
+) -> None:
+    """The walk-through names no database for the CDC source: the capture step is skipped with the
+    line saying so, and the stream step says it writes synthetic change events."""
+    root, out = walked
+    capture = next(s for s in run_json(root / "shop_rt")["steps"] if s["name"] == "capture")
+    (variable,) = [
+        e["dsn_env"] for e in json.loads((root / "shop_rt" / "pipeline" / "capture.json").read_text())["sources"]
+    ]
+    assert variable in capture["text"] and "synthetic change events" in capture["text"]
+    streamed = run_output(root, out, "shop_rt")
+    assert f"==> capture: skipped: no local database to capture ({variable} not set" in streamed
+    assert "stream: no captured change events in " in streamed and "writing synthetic ones" in streamed
 
 
 def spec_sinks() -> dict[str, str]:
@@ -210,6 +227,9 @@ def test_no_page_of_the_report_loads_anything_from_the_network(walked: tuple[Pat
         assert len(pages) >= 5, pages  # the report, dbt docs, GX's index and a page per suite and result
         for page in pages:
             assert remote_assets(page.read_text(encoding="utf-8")) == [], page
+        for page in pages[:1] + pages[2:]:  # the report and GX's pages (dbt's page inlines its own libraries)
+            # no script error once opened: no script or handler needing a library the page lacks
+            assert unshipped_scripts(page) == [], page
         dbt_docs = pages[1].read_text(encoding="utf-8")
         assert re.search(r'"send_anonymous_usage_stats":\s*false', dbt_docs)
         assert not re.search(r'"send_anonymous_usage_stats":\s*true', dbt_docs)

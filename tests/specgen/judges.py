@@ -11,6 +11,7 @@ import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tests.judges import offline_env
 
@@ -246,20 +247,34 @@ def dbt_parses(projects: list[Path], dbt: Path, home: Path, verdicts: Verdicts, 
                 verdicts.add(f"dbt parse ({output['type']})", project, failure)
 
 
-def stream_runs(projects: list[Path], python: Path, home: Path, verdicts: Verdicts, rows: int = 100) -> None:
-    """The local stream run: synthetic change events (`pipeline.change_events`), then every Flink
-    job in PyFlink's mini-cluster over them (`pipeline.stream`), which must exit 0 with a result
-    line per job."""
+def stream_runs(
+    projects: list[Path], python: Path, home: Path, verdicts: Verdicts, rows: int = 100, run_python: Path | None = None
+) -> None:
+    """The local stream run: every Flink job in PyFlink's mini-cluster over synthetic change
+    events must exit 0 with a result line per job. A stream-only project (no batch layer) runs as
+    `pipegen run` runs it, given `run_python` (an interpreter with the project's requirements.txt):
+    its own `python -m pipeline.run --rows N` with the stream step in `python` (PIPEGEN_FLINK_PYTHON),
+    where the capture step, with no local database named, is skipped saying the run falls back to
+    synthetic change events, which the stream step says it writes; the stream step must be `ok` and
+    the run's summary list every job's result under its spec path (stream_only_run). Any other
+    project: `pipeline.change_events`, then `pipeline.stream`."""
     for project in projects:
         jobs = json.loads((project / "flink" / "jobs.json").read_text(encoding="utf-8"))["jobs"]
         events = project / "data" / "cdc"
-        steps = (["-m", "pipeline.change_events", "--rows", str(rows), "--out", str(events)],
-                 ["-m", "pipeline.stream", "--data", str(events)])  # fmt: skip
+        whole = run_python is not None and not batch_layer(project) and (project / "pipeline" / "run.py").is_file()
+        if whole and run_python is not None:
+            steps = [["-m", "pipeline.run", "--rows", str(rows), "--no-docs"]]
+            env = offline_env(home, PIPEGEN_FLINK_PYTHON=str(python))
+            interpreter = run_python
+        else:
+            steps = [["-m", "pipeline.change_events", "--rows", str(rows), "--out", str(events)],
+                     ["-m", "pipeline.stream", "--data", str(events)]]  # fmt: skip
+            env, interpreter = offline_env(home), python
         failure = None
         for args in steps:
             proc = subprocess.run(
-                [str(python), *args], cwd=project, capture_output=True, text=True, timeout=1200, check=False,
-                env=offline_env(home),
+                [str(interpreter), *args], cwd=project, capture_output=True, text=True, timeout=1200, check=False,
+                env=env,
             )  # fmt: skip
             if proc.returncode != 0:
                 failure = (proc.stdout + proc.stderr)[-3000:]
@@ -268,7 +283,32 @@ def stream_runs(projects: list[Path], python: Path, home: Path, verdicts: Verdic
             ran = [job["job"] for job in jobs if f"{job['job']}: " in proc.stdout and " rows in " in proc.stdout]
             missing = sorted({job["job"] for job in jobs} - set(ran))
             failure = f"no result line for {missing}:\n{proc.stdout[-2000:]}" if missing else None
+            if failure is None and whole:
+                failure = stream_only_run(project, jobs, proc.stdout)
         verdicts.add("flink local run", project, failure)
+
+
+def stream_only_run(project: Path, jobs: list[dict[str, Any]], out: str) -> str | None:
+    """What a stream-only project's local run must leave: the stream step ok; a capture step (CDC
+    sources) skipped, naming the DSN variable it waits for; the stream step's line saying it wrote
+    synthetic change events; every job with a result in run.json's results under its spec path."""
+    run = json.loads((project / "reports" / "run.json").read_text(encoding="utf-8"))
+    steps = {s["name"]: s for s in run["steps"]}
+    problems = []
+    if steps.get("stream", {}).get("status") != "ok":
+        problems.append(f"stream step: {steps.get('stream')}")
+    capture = steps.get("capture")
+    if (project / "pipeline" / "capture.json").is_file():
+        variables = [e["dsn_env"] for e in json.loads((project / "pipeline" / "capture.json").read_text())["sources"]]
+        if not capture or capture["status"] != "skipped" or not all(v in capture["text"] for v in variables):
+            problems.append(f"capture step not skipped naming {variables}: {capture}")
+        if "synthetic change events" not in out or "no captured change events" not in out:
+            problems.append("no line saying the run falls back to synthetic change events")
+    paths = {r["spec_path"] for r in run["results"] if r["rows"] is not None}
+    wanted = {j["result"]["spec_path"] for j in jobs if "result" in j}
+    if wanted - paths:
+        problems.append(f"results missing from the summary: {sorted(wanted - paths)}")
+    return "; ".join(problems) or None
 
 
 def kubernetes_core(projects: list[Path], python: Path, home: Path, verdicts: Verdicts) -> None:

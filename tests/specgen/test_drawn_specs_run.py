@@ -178,16 +178,18 @@ def test_dbt_parses_every_drawn_specs_warehouse_target(
 
 @pytest.mark.judge
 def test_the_local_stream_run_of_a_drawn_spec_runs_every_flink_job(
-    projects: list[Path], flink_python: Path, tmp_path: Path
+    projects: list[Path], flink_python: Path, batch_python: Path, tmp_path: Path
 ) -> None:
     """The corpus fixtures that name the stream run, then drawn specs with Flink jobs up to
     STREAM_RUNS projects in all (a JVM run costs ~20 s a job; today the one corpus fixture fills the
-    CI budget, and benchmarks/corpus.py --stream-runs runs drawn ones)."""
+    CI budget, and benchmarks/corpus.py --stream-runs runs drawn ones). A stream-only one (the
+    corpus fixture is: CDC source, no batch layer) runs as `pipegen run` runs it: its own local run,
+    with the batch env standing in for the project environment `pipegen run` builds."""
     with_jobs = [p for p in projects if (p / "flink" / "jobs.json").is_file()]
     regressions = [p for p in with_jobs if p not in drawn(projects) and "stream" in _judges_of(p)]
     streaming = regressions + [p for p in with_jobs if p in drawn(projects)][: max(0, STREAM_RUNS - len(regressions))]
     verdicts = judges.Verdicts()
-    judges.stream_runs(streaming, flink_python, tmp_path / "home", verdicts)
+    judges.stream_runs(streaming, flink_python, tmp_path / "home", verdicts, run_python=batch_python)
     assert len(verdicts.judged.get("flink local run", [])) == len(streaming) >= max(1, len(regressions))
     assert not verdicts.failed, _report(verdicts)
 

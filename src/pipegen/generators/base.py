@@ -70,6 +70,11 @@ class RunStep:
     # the Java releases the step runs on (PyFlink: (11, 17)): `pipegen run` checks `java` before it
     # builds any environment, and refuses a missing or older one, naming what to install
     java: tuple[int, ...] = ()
+    # the variables naming the local stand-in the step works on (a CDC source's DSN): the step runs when
+    # one of them is set (in the environment or .env); otherwise it is skipped, its environment is not
+    # built nor its Java checked, and the run prints `without`: what happens instead, and how to have it
+    needs: tuple[str, ...] = ()
+    without: str = ""
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget
+from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
 from pipegen.plan.cdc import (
     DEBEZIUM_VERSION,
     SIGNAL_TABLE_DDL,
@@ -111,11 +111,20 @@ def capture_config(ctx: GenContext) -> dict[str, Any]:
                 "dsn_env": dsn_env(c),
                 "shape": c.shape.value,
                 "topics": {t.dataset: str(t.names.topic) for t in c.tables},
+                "spec_paths": {t.dataset: dataset_path(ctx, c.source, t.dataset) for t in c.tables},
                 "properties": c.config(Runtime.CONNECT),
             }
             for c in plan_connectors(ctx)
         ],
     }
+
+
+def dataset_path(ctx: GenContext, source: str, dataset: str) -> str:
+    """Where pipegen.yaml declares a captured table (`sources[0].tables[1]`): the capture step's
+    results name it."""
+    i = next(n for n, s in enumerate(ctx.spec.sources) if s.name == source)
+    j = next(n for n, t in enumerate(ctx.spec.sources[i].tables) if t.name == dataset)
+    return f"sources[{i}].tables[{j}]"
 
 
 def _json(data: Any) -> str:
@@ -175,9 +184,31 @@ def strimzi_path(c: Connector) -> str:
     return f"debezium/strimzi/{c.names.connector}.yaml"
 
 
+CDC_ENVIRONMENT = "requirements-cdc.txt"
+
+
+def capture_step(items: tuple[Connector, ...]) -> RunStep:
+    """The local run's capture step, before the stream step (42): Debezium's embedded engine over
+    the sources' local databases, in its own environment (Java 17). It runs when a source's DSN
+    variable names a database; without one the stream step runs on synthetic change events."""
+    variables = tuple(dsn_env(c) for c in items)
+    return RunStep(
+        41, "capture", "Debezium's embedded engine: the CDC sources' changes into data/cdc/<topic>/",
+        ("-m", "pipeline.capture"), environment=CDC_ENVIRONMENT, orchestrated=False, java=(17,),
+        needs=variables,
+        without=(f"no local database to capture ({' or '.join(variables)} not set, in the environment or .env): "
+                 "the stream step runs on synthetic change events; set it to a local database's DSN "
+                 "(docs/cdc.md) to capture its real changes"),
+    )  # fmt: skip
+
+
 class DebeziumGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
         items = plan_connectors(ctx)
+        # the capture feeds the local stream run (Flink's change files); without a stream layer the
+        # batch layer reads the source's SQLite stand-in and nothing would read data/cdc/
+        streamed = "flink" in ctx.families
+        python = "$(CDC_PYTHON)" if streamed else "$(PROJECT_PYTHON)"  # the capture step's environment
         env = [
             EnvVar(dsn_env(c), (f"pipeline/capture.py: the {c.source} database to capture locally (DSN)",), secret=True)
             for c in items
@@ -191,14 +222,15 @@ class DebeziumGenerator:
                 MakeTarget(
                     "cdc-install",
                     "install the local capture's Debezium engine (requirements-cdc.txt; needs Java 17)",
-                    (("$(PROJECT_PYTHON)", "-m", "pip", "install", "-r", "requirements-cdc.txt"),),
+                    ((python, "-m", "pip", "install", "-r", CDC_ENVIRONMENT),),
                 ),
                 MakeTarget(
                     "capture",
                     "capture changes of the CDC sources into data/cdc/<topic>/ (Debezium embedded engine)",
-                    (("$(PROJECT_PYTHON)", "-m", "pipeline.capture"),),
+                    ((python, "-m", "pipeline.capture"),),
                 ),
             ),
+            run_steps=(capture_step(items),) if streamed else (),
         )
 
     def render(self, ctx: GenContext) -> Files:

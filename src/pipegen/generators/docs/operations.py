@@ -28,6 +28,7 @@ def operations_context(ctx: GenContext) -> dict[str, Any]:
         "environments": list(environments(spec)),
         "terraform": "terraform" in ctx.families and spec.deploy.terraform.enabled,
         "kafka_k8s": "kafka" in ctx.families,
+        "runbooks": "monitoring" in ctx.families,  # docs/runbooks.md is the monitoring family's
         "flink": "flink" in ctx.families,
         "targets": targets,
         "batch": bool(datasets),

@@ -41,7 +41,7 @@ class ProjectGenerator:
             "requirements": _requirements(shared),
             "variables": [_env_row(v) for v in shared.env],
             "targets": targets,
-            "help_format": trusted(_help_format(targets)),
+            "help_format": trusted(_help_format()),
             "environments": [{"name": trusted(n), "file": trusted(f)} for n, f in step_environments(shared).items()],
         }
         files = {
@@ -100,7 +100,8 @@ def _requirements(shared: Shared) -> list[str]:
 
 def _run_context(ctx: GenContext, shared: Shared) -> dict[str, Any]:
     steps = [{"name": s.name, "help": s.help, "command": list(s.command), "environment": s.environment,
-              "options": [list(o) for o in s.options], "java": list(s.java)} for s in shared.run_steps]  # fmt: skip
+              "options": [list(o) for o in s.options], "java": list(s.java), "needs": list(s.needs),
+              "without": s.without} for s in shared.run_steps]  # fmt: skip
     return {
         "steps": steps,
         "step_names": trusted(", ".join(s.name for s in shared.run_steps)),
@@ -191,10 +192,13 @@ def install_targets(shared: Shared) -> dict[str, str]:
     return dict(sorted(found.items()))
 
 
-def _help_format(rows: list[dict[str, Any]]) -> str:
-    """printf's format for `make help`: usages in one column as wide as the widest."""
-    width = max((len(row["needs_usage"]) for row in rows), default=0)
-    return f"  %-{max(width, 28)}s  %s\\n"
+HELP_WIDTH = 30  # the Makefile's own `make help` column (templates/skeleton): both parts align
+
+
+def _help_format() -> str:
+    """printf's format for `make help`: usages in the Makefile's column; a longer usage (`run
+    [FROM=...] ...`) overflows it by its own length instead of pushing every description right."""
+    return f"  %-{HELP_WIDTH}s %s\\n"
 
 
 MAKE_FLAG = re.compile(r"^--[a-z][a-z0-9-]*$")

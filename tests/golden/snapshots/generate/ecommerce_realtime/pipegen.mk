@@ -9,6 +9,9 @@ PROJECT_PYTHON ?= $(firstword $(wildcard .venv/bin/python) $(PIPEGEN_RUN_PYTHON)
 ifeq ($(strip $(PROJECT_PYTHON)),)
 PROJECT_PYTHON = $(error no project environment yet: run `pipegen run` (it builds one) or `make setup` (.venv), or pass PROJECT_PYTHON=/path/to/python)
 endif
+# The Python of the steps needing requirements-cdc.txt (their own environment): CDC_PYTHON when
+# you pass it, else the one `pipegen run` built, else PROJECT_PYTHON (its install target installs into it).
+CDC_PYTHON ?= $(firstword $(PIPEGEN_CDC_PYTHON) $(PROJECT_PYTHON))
 # The Python of the steps needing requirements-flink.txt (their own environment): FLINK_PYTHON when
 # you pass it, else the one `pipegen run` built, else PROJECT_PYTHON (its install target installs into it).
 FLINK_PYTHON ?= $(firstword $(PIPEGEN_FLINK_PYTHON) $(PROJECT_PYTHON))
@@ -18,34 +21,34 @@ FLINK_PYTHON ?= $(firstword $(PIPEGEN_FLINK_PYTHON) $(PROJECT_PYTHON))
 # every target of pipegen.mk with what it does
 help::
 	@echo 'Targets generated from pipegen.yaml (pipegen.mk):'
-	@printf '  %-77s  %s\n' airflow-install 'install Airflow and the project'"'"'s requirements (requirements-airflow.txt)'
-	@printf '  %-77s  %s\n' capture 'capture changes of the CDC sources into data/cdc/<topic>/ (Debezium embedded engine)'
-	@printf '  %-77s  %s\n' cdc-install 'install the local capture'"'"'s Debezium engine (requirements-cdc.txt; needs Java 17)'
-	@printf '  %-77s  %s\n' dag-check 'parse the DAG with Airflow'"'"'s DagBag: no import errors, no warnings'
-	@printf '  %-77s  %s\n' dag-test 'run the DAG once, locally (dag.test: a throwaway run on the local warehouse)'
-	@printf '  %-77s  %s\n' dead-letters 're-validate the local warehouse'"'"'s dead letters against the current contract (dry run)'
-	@printf '  %-77s  %s\n' dead-letters-replay 'load the local dead letters that now pass their contract, delete them, leave the rest'
-	@printf '  %-77s  %s\n' down 'stop the local services and remove their volumes'
-	@printf '  %-77s  %s\n' flink-explain 'plan every Flink SQL statement in PyFlink (external connectors swapped)'
-	@printf '  %-77s  %s\n' flink-install 'install PyFlink for the Flink SQL jobs (requirements-flink.txt, its own environment)'
-	@printf '  %-77s  %s\n' ingest 'load every source into the local warehouse (dlt)'
-	@printf '  %-77s  %s\n' k8s-build 'build every Kubernetes overlay (kubectl kustomize k8s/overlays/<env>)'
-	@printf '  %-77s  %s\n' quality 'Great Expectations checkpoint over staged tables and marts'
-	@printf '  %-77s  %s\n' quality-report 'print the quality read model (last status, pass rate, breaches, drift)'
-	@printf '  %-77s  %s\n' 'run [FROM=...] [ONLY=...] [ROWS=...] [BAD_ROW_RATE=...] [QUIET=1] [VERBOSE=1]' 'run the pipeline locally: synthesize, ingest, stage, quarantine, transform, stream, quality (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R, QUIET=1: the summary only, VERBOSE=1: each step'"'"'s command)'
-	@printf '  %-77s  %s\n' 'stream-local [ROWS=...] [BAD_ROW_RATE=...]' 'run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty; ROWS=N, BAD_ROW_RATE=R)'
-	@printf '  %-77s  %s\n' stream-quality-report 'print the quality read model (validation events of the stream'"'"'s quality jobs)'
-	@printf '  %-77s  %s\n' stream-redrive 'the stream'"'"'s dead letters held per table and the rules they broke (APPLY=--apply sends them back)'
-	@printf '  %-77s  %s\n' 'stream-replay-local JOB=... VERSION=...' 'run version VERSION of JOB locally (results.<sink>__v<VERSION>), compare with the live results'
-	@printf '  %-77s  %s\n' 'stream-replay-local-rollback JOB=...' 'undo the last local switch of JOB'
-	@printf '  %-77s  %s\n' 'stream-replay-local-switch JOB=... VERSION=...' 'make results.<sink> version VERSION of JOB locally (one DuckDB transaction)'
-	@printf '  %-77s  %s\n' 'stream-replay-plan JOB=... FROM=... VERSION=...' 'plan version VERSION of stream job JOB reading from FROM (earliest or an ISO-8601 time)'
-	@printf '  %-77s  %s\n' 'stream-replay-rollback JOB=...' 'undo the last switch of JOB (APPLY=--apply runs kubectl)'
-	@printf '  %-77s  %s\n' 'stream-replay-switch JOB=... VERSION=...' 'switch readers of JOB to version VERSION (prints kubectl and SQL; APPLY=--apply runs kubectl)'
-	@printf '  %-77s  %s\n' 'synthesize [ROWS=...] [BAD_ROW_RATE=...]' 'write local stand-in source data (ROWS=N, BAD_ROW_RATE=R)'
-	@printf '  %-77s  %s\n' terraform-fmt 'Check the Terraform files'"'"' layout (terraform fmt -check)'
-	@printf '  %-77s  %s\n' transform 'dbt build: staging and mart models and their tests'
-	@printf '  %-77s  %s\n' up 'start the local services (compose.yaml; secrets from .env)'
+	@printf '  %-30s %s\n' airflow-install 'install Airflow and the project'"'"'s requirements (requirements-airflow.txt)'
+	@printf '  %-30s %s\n' capture 'capture changes of the CDC sources into data/cdc/<topic>/ (Debezium embedded engine)'
+	@printf '  %-30s %s\n' cdc-install 'install the local capture'"'"'s Debezium engine (requirements-cdc.txt; needs Java 17)'
+	@printf '  %-30s %s\n' dag-check 'parse the DAG with Airflow'"'"'s DagBag: no import errors, no warnings'
+	@printf '  %-30s %s\n' dag-test 'run the DAG once, locally (dag.test: a throwaway run on the local warehouse)'
+	@printf '  %-30s %s\n' dead-letters 're-validate the local warehouse'"'"'s dead letters against the current contract (dry run)'
+	@printf '  %-30s %s\n' dead-letters-replay 'load the local dead letters that now pass their contract, delete them, leave the rest'
+	@printf '  %-30s %s\n' down 'stop the local services and remove their volumes'
+	@printf '  %-30s %s\n' flink-explain 'plan every Flink SQL statement in PyFlink (external connectors swapped)'
+	@printf '  %-30s %s\n' flink-install 'install PyFlink for the Flink SQL jobs (requirements-flink.txt, its own environment)'
+	@printf '  %-30s %s\n' ingest 'load every source into the local warehouse (dlt)'
+	@printf '  %-30s %s\n' k8s-build 'build every Kubernetes overlay (kubectl kustomize k8s/overlays/<env>)'
+	@printf '  %-30s %s\n' quality 'Great Expectations checkpoint over staged tables and marts'
+	@printf '  %-30s %s\n' quality-report 'print the quality read model (last status, pass rate, breaches, drift)'
+	@printf '  %-30s %s\n' 'run [FROM=...] [ONLY=...] [ROWS=...] [BAD_ROW_RATE=...] [QUIET=1] [VERBOSE=1]' 'run the pipeline locally: synthesize, ingest, stage, quarantine, transform, capture, stream, quality (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R, QUIET=1: the summary only, VERBOSE=1: each step'"'"'s command)'
+	@printf '  %-30s %s\n' 'stream-local [ROWS=...] [BAD_ROW_RATE=...]' 'run the Flink SQL jobs in PyFlink over data/cdc (synthetic change events when empty; ROWS=N, BAD_ROW_RATE=R)'
+	@printf '  %-30s %s\n' stream-quality-report 'print the quality read model (validation events of the stream'"'"'s quality jobs)'
+	@printf '  %-30s %s\n' stream-redrive 'the stream'"'"'s dead letters held per table and the rules they broke (APPLY=--apply sends them back)'
+	@printf '  %-30s %s\n' 'stream-replay-local JOB=... VERSION=...' 'run version VERSION of JOB locally (results.<sink>__v<VERSION>), compare with the live results'
+	@printf '  %-30s %s\n' 'stream-replay-local-rollback JOB=...' 'undo the last local switch of JOB'
+	@printf '  %-30s %s\n' 'stream-replay-local-switch JOB=... VERSION=...' 'make results.<sink> version VERSION of JOB locally (one DuckDB transaction)'
+	@printf '  %-30s %s\n' 'stream-replay-plan JOB=... FROM=... VERSION=...' 'plan version VERSION of stream job JOB reading from FROM (earliest or an ISO-8601 time)'
+	@printf '  %-30s %s\n' 'stream-replay-rollback JOB=...' 'undo the last switch of JOB (APPLY=--apply runs kubectl)'
+	@printf '  %-30s %s\n' 'stream-replay-switch JOB=... VERSION=...' 'switch readers of JOB to version VERSION (prints kubectl and SQL; APPLY=--apply runs kubectl)'
+	@printf '  %-30s %s\n' 'synthesize [ROWS=...] [BAD_ROW_RATE=...]' 'write local stand-in source data (ROWS=N, BAD_ROW_RATE=R)'
+	@printf '  %-30s %s\n' terraform-fmt 'Check the Terraform files'"'"' layout (terraform fmt -check)'
+	@printf '  %-30s %s\n' transform 'dbt build: staging and mart models and their tests'
+	@printf '  %-30s %s\n' up 'start the local services (compose.yaml; secrets from .env)'
 
 # install Airflow and the project's requirements (requirements-airflow.txt)
 airflow-install:
@@ -53,11 +56,11 @@ airflow-install:
 
 # capture changes of the CDC sources into data/cdc/<topic>/ (Debezium embedded engine)
 capture:
-	$(PROJECT_PYTHON) -m pipeline.capture
+	$(CDC_PYTHON) -m pipeline.capture
 
 # install the local capture's Debezium engine (requirements-cdc.txt; needs Java 17)
 cdc-install:
-	$(PROJECT_PYTHON) -m pip install -r requirements-cdc.txt
+	$(CDC_PYTHON) -m pip install -r requirements-cdc.txt
 
 # parse the DAG with Airflow's DagBag: no import errors, no warnings
 dag-check:
@@ -104,7 +107,7 @@ quality:
 quality-report:
 	$(PROJECT_PYTHON) -m pipeline.quality --report
 
-# run the pipeline locally: synthesize, ingest, stage, quarantine, transform, stream, quality (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R, QUIET=1: the summary only, VERBOSE=1: each step's command)
+# run the pipeline locally: synthesize, ingest, stage, quarantine, transform, capture, stream, quality (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R, QUIET=1: the summary only, VERBOSE=1: each step's command)
 run:
 	$(PROJECT_PYTHON) -m pipeline.run $(if $(FROM),--from $(FROM)) $(if $(ONLY),--only $(ONLY)) $(if $(ROWS),--rows $(ROWS)) $(if $(BAD_ROW_RATE),--bad-row-rate $(BAD_ROW_RATE)) $(if $(QUIET),--quiet) $(if $(VERBOSE),--verbose)
 

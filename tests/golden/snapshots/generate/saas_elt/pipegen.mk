@@ -15,19 +15,19 @@ endif
 # every target of pipegen.mk with what it does
 help::
 	@echo 'Targets generated from pipegen.yaml (pipegen.mk):'
-	@printf '  %-77s  %s\n' airflow-install 'install Airflow and the project'"'"'s requirements (requirements-airflow.txt)'
-	@printf '  %-77s  %s\n' dag-check 'parse the DAG with Airflow'"'"'s DagBag: no import errors, no warnings'
-	@printf '  %-77s  %s\n' dag-test 'run the DAG once, locally (dag.test: a throwaway run on the local warehouse)'
-	@printf '  %-77s  %s\n' dead-letters 're-validate the local warehouse'"'"'s dead letters against the current contract (dry run)'
-	@printf '  %-77s  %s\n' dead-letters-replay 'load the local dead letters that now pass their contract, delete them, leave the rest'
-	@printf '  %-77s  %s\n' down 'stop the local services and remove their volumes'
-	@printf '  %-77s  %s\n' ingest 'load every source into the local warehouse (dlt)'
-	@printf '  %-77s  %s\n' quality 'Great Expectations checkpoint over staged tables and marts'
-	@printf '  %-77s  %s\n' quality-report 'print the quality read model (last status, pass rate, breaches, drift)'
-	@printf '  %-77s  %s\n' 'run [FROM=...] [ONLY=...] [ROWS=...] [BAD_ROW_RATE=...] [QUIET=1] [VERBOSE=1]' 'run the pipeline locally: synthesize, ingest, transform, quality (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R, QUIET=1: the summary only, VERBOSE=1: each step'"'"'s command)'
-	@printf '  %-77s  %s\n' 'synthesize [ROWS=...] [BAD_ROW_RATE=...]' 'write local stand-in source data (ROWS=N, BAD_ROW_RATE=R)'
-	@printf '  %-77s  %s\n' transform 'dbt build: staging and mart models and their tests'
-	@printf '  %-77s  %s\n' up 'start the local services (compose.yaml; secrets from .env)'
+	@printf '  %-30s %s\n' airflow-install 'install Airflow and the project'"'"'s requirements (requirements-airflow.txt)'
+	@printf '  %-30s %s\n' dag-check 'parse the DAG with Airflow'"'"'s DagBag: no import errors, no warnings'
+	@printf '  %-30s %s\n' dag-test 'run the DAG once, locally (dag.test: a throwaway run on the local warehouse)'
+	@printf '  %-30s %s\n' dead-letters 're-validate the local warehouse'"'"'s dead letters against the current contract (dry run)'
+	@printf '  %-30s %s\n' dead-letters-replay 'load the local dead letters that now pass their contract, delete them, leave the rest'
+	@printf '  %-30s %s\n' down 'stop the local services and remove their volumes'
+	@printf '  %-30s %s\n' ingest 'load every source into the local warehouse (dlt)'
+	@printf '  %-30s %s\n' quality 'Great Expectations checkpoint over staged tables and marts'
+	@printf '  %-30s %s\n' quality-report 'print the quality read model (last status, pass rate, breaches, drift)'
+	@printf '  %-30s %s\n' 'run [FROM=...] [ONLY=...] [ROWS=...] [BAD_ROW_RATE=...] [QUIET=1] [VERBOSE=1]' 'run the pipeline locally: synthesize, ingest, transform, quality (FROM=STEP, ONLY=STEP,STEP, ROWS=N, BAD_ROW_RATE=R, QUIET=1: the summary only, VERBOSE=1: each step'"'"'s command)'
+	@printf '  %-30s %s\n' 'synthesize [ROWS=...] [BAD_ROW_RATE=...]' 'write local stand-in source data (ROWS=N, BAD_ROW_RATE=R)'
+	@printf '  %-30s %s\n' transform 'dbt build: staging and mart models and their tests'
+	@printf '  %-30s %s\n' up 'start the local services (compose.yaml; secrets from .env)'
 
 # install Airflow and the project's requirements (requirements-airflow.txt)
 airflow-install:

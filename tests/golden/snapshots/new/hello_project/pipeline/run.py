@@ -36,7 +36,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "reports"
 # name, what it does, argv after the Python interpreter, its requirements file ("" = requirements.txt's),
-# the run's options it takes (run option -> the step's flag), and the Java releases it needs, if any
+# the run's options it takes (run option -> the step's flag), the Java releases it needs, if any, and
+# the variables naming the local stand-in it works on (a CDC source's DSN), if any, with what happens without
 STEPS: list[dict[str, Any]] = [
     {
         "name": "synthesize",
@@ -95,6 +96,18 @@ def with_clock(env: dict[str, str]) -> dict[str, str]:
     if clock.is_file() and "PIPEGEN_QUALITY_NOW" not in env:
         return {**env, "PIPEGEN_QUALITY_NOW": json.loads(clock.read_text(encoding="utf-8"))["now"]}
     return env
+
+
+def local_env() -> dict[str, str]:
+    """The environment the steps run in: this one, telemetry off, .env on top."""
+    return {**os.environ, **OFFLINE, **dotenv(ROOT / ".env")}
+
+
+def unmet(step: dict[str, Any], env: dict[str, str]) -> str | None:
+    """Why a step that works on a local stand-in does not run (None: it runs): none of the
+    variables naming one is set. Its environment is then not built nor its Java checked."""
+    needs = step.get("needs") or []
+    return None if not needs or any(env.get(name) for name in needs) else str(step.get("without", ""))
 
 
 def interpreter(step: dict[str, Any], env: dict[str, str]) -> str | None:
@@ -285,7 +298,8 @@ def main(argv: list[str] | None = None) -> int:
     args, parser = parse(argv)
     todo = select(args, parser)
     if args.environments:  # what `pipegen run` builds before the run: {requirements file: variable}
-        print(json.dumps({s["environment"]: ENVIRONMENTS[s["environment"]] for s in todo if s["environment"]}))
+        wanted = [s for s in todo if s["environment"] and not unmet(s, local_env())]
+        print(json.dumps({s["environment"]: ENVIRONMENTS[s["environment"]] for s in wanted}))
         return 0
     mode = "quiet" if args.quiet else "verbose" if args.verbose else "normal"
     docs = {"PIPEGEN_DATA_DOCS": str(REPORTS / "data_docs"), "PIPEGEN_DBT_DOCS": "1"} if args.docs else {}
@@ -298,6 +312,13 @@ def main(argv: list[str] | None = None) -> int:
     tracker = lineage.Tracker.begin(env)
     for step in todo:
         name, python = step["name"], interpreter(step, env)
+        why = unmet(step, env)
+        if why is not None:  # no local stand-in for it: say what the run does instead
+            if mode != "quiet":
+                print(f"==> {name}: skipped: {why}", flush=True)
+            done.append({"name": name, "status": "skipped", "code": None, "seconds": 0.0, "rows": None,
+                         "text": why, "summary": {}})  # fmt: skip
+            continue
         if python is None:
             why = (f"no environment for {step['environment']}: `pipegen run` builds it, or set "
                    f"{ENVIRONMENTS[step['environment']]}=/path/to/python")  # fmt: skip
