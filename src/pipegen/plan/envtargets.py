@@ -52,8 +52,8 @@ DLT_CREDENTIAL_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
     "duckdb": (),
     "filesystem": (),
 }  # fmt: skip
-# what a filesystem destination reads besides credentials (its bucket_url, the Azure account)
-DLT_FILESYSTEM_FIELDS = ("bucket", "path", "account")
+# what a destination reads besides credentials: a filesystem's bucket_url and Azure account, a DuckDB file
+DLT_LOCATION_FIELDS: dict[str, tuple[str, ...]] = {"filesystem": ("bucket", "path", "account"), "duckdb": ("path",)}
 
 MAX_NAME = 255  # Ident's limit
 

@@ -24,7 +24,7 @@ from pipegen.plan.engines import EngineChoice
 from pipegen.plan.envtargets import (
     DBT_PROFILE_KEYS,
     DLT_CREDENTIAL_FIELDS,
-    DLT_FILESYSTEM_FIELDS,
+    DLT_LOCATION_FIELDS,
     dbt_adapter,
     overridden,
 )
@@ -139,7 +139,7 @@ def override_readers(spec: Spec, graph: Graph, target: Target) -> list[tuple[str
         out.append(
             (
                 "the ingestion destination",
-                frozenset(fields | set(DLT_FILESYSTEM_FIELDS if destination == "filesystem" else ())),
+                frozenset(fields | set(DLT_LOCATION_FIELDS.get(destination, ()))),
             )
         )
     return out
