@@ -76,7 +76,7 @@ def environment_output(target: str, environment: str) -> Ident:
     name = f"{target.lower()}-{environment}"
     if len(name) > MAX_NAME:
         suffix = short_hash(name)
-        name = f"{target.lower()[: MAX_NAME - len(environment) - len(suffix) - 2]}{suffix}-{environment}"
+        name = f"{target.lower()[: MAX_NAME - len(environment) - len(suffix) - 1]}{suffix}-{environment}"
     return Ident(name)
 
 
