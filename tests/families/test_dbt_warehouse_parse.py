@@ -18,8 +18,10 @@ from ruamel.yaml import YAML
 
 from pipegen.generators.dbt.generator import ADAPTER_PACKAGES, env_defaults, warehouse_targets
 from pipegen.pipeline import families_for, prepare, render_tree
+from pipegen.plan.envtargets import environment_targets
 from pipegen.plan.names import snake
 from pipegen.spec.catalog import TARGET_SYSTEMS
+from pipegen.spec.types import parse_secret_ref
 from tests.conftest import example_specs, run_cli
 from tests.judges import offline_env
 from tests.judges.envs import REQUIREMENTS
@@ -30,6 +32,7 @@ WARN_ERROR = json.dumps({"error": "all", "warn": ["NoNodesForSelectionCriteria"]
 # adapter -> judge env holding it (and its session fixture)
 ENV_OF_ADAPTER = {"databricks": "dbt_databricks"}
 DEFAULT_ENV = "dbt_warehouses"
+EXAMPLES = Path(__file__).parents[2] / "specs"
 
 
 def cases() -> list[tuple[Path, str, str]]:
@@ -40,7 +43,10 @@ def cases() -> list[tuple[Path, str, str]]:
         if "dbt" not in families_for(ready.plan):
             continue
         for target in warehouse_targets(ready.spec):
-            out.append((path, target.name.lower(), TARGET_SYSTEMS[target.type].dbt_adapter or "duckdb"))
+            adapter = TARGET_SYSTEMS[target.type].dbt_adapter or "duckdb"
+            out.append((path, target.name.lower(), adapter))
+            # each environment that overrides the target: its own output (`<target>-<env>`)
+            out += [(path, str(e.output), adapter) for e in environment_targets(ready.spec, target)]
     return out
 
 
@@ -49,16 +55,39 @@ def judge_dbt(request: pytest.FixtureRequest, adapter: str) -> Path:
     return python.parent / "dbt"
 
 
-def dbt_parse(project: Path, target: str, dbt: Path, home: Path) -> subprocess.CompletedProcess[str]:
+def dbt_parse(
+    project: Path, target: str, dbt: Path, home: Path, withheld: frozenset[str] = frozenset()
+) -> subprocess.CompletedProcess[str]:
     profiles = (project / "dbt" / "profiles.yml").read_text(encoding="utf-8")
     # placeholders for the profile's env_var() names: parse needs a value, never a real secret
-    placeholders = {name: "placeholder" for name in re.findall(r"env_var\('([A-Za-z0-9_]+)'", profiles)}
+    found = re.findall(r"env_var\('([A-Za-z0-9_]+)'", profiles)
+    placeholders = {name: "placeholder" for name in found if name not in withheld}
     return subprocess.run(
         [str(dbt), "parse", "--target", target, "--no-partial-parse", "--profiles-dir", ".",
          "--project-dir", ".", "--warn-error-options", WARN_ERROR],
         cwd=project / "dbt", capture_output=True, text=True, timeout=600, check=False,
         env={**offline_env(home), **placeholders},
     )  # fmt: skip
+
+
+def base_variables_overridden(spec: Path, output: str) -> frozenset[str]:
+    """For an environment's output (`<target>-<env>`): the variables the spec's base connection
+    names for the keys the environment overrides. dbt renders only the selected output, so the
+    parse runs without them: it fails if that output still reads the base connection."""
+    ready = prepare(spec)
+    for target in warehouse_targets(ready.spec):
+        for env in environment_targets(ready.spec, target):
+            if str(env.output) == output:
+                refs = (parse_secret_ref(str(getattr(target.connection, f))) for f in env.fields)
+                return frozenset(ref.name for ref in refs if ref is not None)
+    return frozenset()
+
+
+def test_an_environments_output_is_parsed_without_the_base_connections_variables() -> None:
+    assert base_variables_overridden(EXAMPLES / "ecommerce_realtime.yaml", "warehouse-prod") == {
+        "CLICKHOUSE_HOST",
+        "CLICKHOUSE_PASSWORD",
+    }
 
 
 def test_every_example_warehouse_adapter_is_pinned_in_its_judge_env() -> None:
@@ -84,7 +113,8 @@ def test_dbt_parses_each_warehouse_target_with_deprecations_as_errors(
     project = tmp_path / "p"
     proc = run_cli("generate", str(spec), "-o", str(project))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    parsed = dbt_parse(project, target, judge_dbt(request, adapter), tmp_path / "home")
+    withheld = base_variables_overridden(spec, target)
+    parsed = dbt_parse(project, target, judge_dbt(request, adapter), tmp_path / "home", withheld)
     assert parsed.returncode == 0, f"{spec.stem} --target {target} ({adapter}):\n{parsed.stdout[-4000:]}"
     assert f"Registered adapter: {adapter}=" in parsed.stdout
 
@@ -113,6 +143,8 @@ def test_each_warehouse_target_gets_the_requirements_its_parse_judge_installs() 
     holds exactly pins that the warehouse parse judge's env installs (so they are proven to parse)."""
     seen = 0
     for path, target, adapter in cases():
+        if "-" in target:  # an environment's output of a target: the target's requirements file
+            continue
         ready = prepare(path)
         files = render_tree(ready.spec, ready.plan)
         text = files[f"dbt/requirements-{snake(target)}.txt"]

@@ -8,10 +8,11 @@ warnings (docs/diagnostics.md). Each names why nothing reads the value and what 
   `schedule` under Prefect: the kubernetes family's overlays are their only reader (the Airflow
   CronJob's schedule, the ConfigMap every batch pod reads); the orchestrators' own schedules are one
   per project.
-- R415: an environment's `targets` override that no generated file reads: the projects connect to
-  each target with its one `connection` (dbt's profile, the ingestion config, the Flink sinks); only a
-  BigQuery target's `schema`, `project` and `region` are read per environment, by the GCP Terraform
-  project's datasets.
+- R415: an environment's `targets` override that not every reader of the target takes. dbt's profile
+  (an output `<target>-<env>`), the ingestion destination and GX's checks take it when
+  `PIPEGEN_ENVIRONMENT` names the environment (envtargets.py), each for the keys it reads; the stream
+  jobs' sinks and the Databricks bundle's jobs connect with the one `connection`; a BigQuery target's
+  `schema`, `project` and `region` are also read per environment by the GCP Terraform datasets.
 """
 
 from __future__ import annotations
@@ -20,16 +21,24 @@ from collections.abc import Iterator
 
 from pipegen.plan.components import Graph, Kind
 from pipegen.plan.engines import EngineChoice
+from pipegen.plan.envtargets import (
+    DBT_PROFILE_KEYS,
+    DLT_CREDENTIAL_FIELDS,
+    DLT_LOCATION_FIELDS,
+    dbt_adapter,
+    overridden,
+)
 from pipegen.plan.infra_findings import BATCH_WORKLOADS
+from pipegen.spec.catalog import TARGET_SYSTEMS
 from pipegen.spec.diagnostics import Finding
-from pipegen.spec.model import Cloud, Spec, TargetType
+from pipegen.spec.model import Cloud, Spec, Target, TargetType
 
 # the fields of a BigQuery target's environment override the GCP Terraform project reads (its datasets)
 PER_ENVIRONMENT_FIELDS = frozenset({"schema_name", "project", "region"})
 
 
 def unread_settings(spec: Spec, graph: Graph, engines: tuple[EngineChoice, ...]) -> tuple[Finding, ...]:
-    return (*_engines(spec, engines), *_environment_runs(spec, graph), *_target_overrides(spec))
+    return (*_engines(spec, engines), *_environment_runs(spec, graph), *_target_overrides(spec, graph))
 
 
 def _engines(spec: Spec, engines: tuple[EngineChoice, ...]) -> Iterator[Finding]:
@@ -80,22 +89,70 @@ def _environment_runs(spec: Spec, graph: Graph) -> Iterator[Finding]:
             )  # fmt: skip
 
 
-def _target_overrides(spec: Spec) -> Iterator[Finding]:
-    kinds = {t.name.lower(): t.type for t in spec.targets}
+def _target_overrides(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    by_name = {t.name.lower(): t for t in spec.targets}
     terraform_gcp = spec.deploy.terraform.enabled and spec.cloud == Cloud.GCP
     for name, env in spec.deploy.environments.items():
-        for target, conn in env.targets.items():
-            read = terraform_gcp and kinds.get(target.lower()) == TargetType.BIGQUERY
-            for field in sorted(conn.model_fields_set):
-                if getattr(conn, field) is None or (read and field in PER_ENVIRONMENT_FIELDS):
+        for target_key, conn in env.targets.items():
+            target = by_name.get(target_key.lower())
+            if target is None:
+                continue  # an unknown target is an error of its own (spec rules)
+            bq = terraform_gcp and target.type == TargetType.BIGQUERY
+            readers, ignoring = override_readers(spec, graph, target), ignoring_readers(spec, graph, target)
+            for field in overridden(conn):
+                if bq and field in PER_ENVIRONMENT_FIELDS:
+                    continue
+                honoured = [reader for reader, fields in readers if field in fields]
+                if honoured and not ignoring:
                     continue
                 key = type(conn).model_fields[field].alias or field
                 yield Finding(
-                    ("deploy", "environments", name, "targets", target, key), "R415",
-                    f"environment '{name}': the `{key}` override of target '{target}' reaches no generated "
-                    "file: the project connects to each target with its one `connection` (dbt's profile, the "
-                    "ingestion config, the stream sinks)",
+                    ("deploy", "environments", name, "targets", target_key, key), "R415",
+                    _override_message(name, target_key, key, honoured, ignoring),
                     f"write the value that differs per environment as an `${{env:NAME}}` reference in the "
                     f"target's `connection.{key}` and set NAME in each environment, or remove the override",
                     severity="warning", on_key=True,
                 )  # fmt: skip
+
+
+def _override_message(env: str, target: str, key: str, honoured: list[str], ignoring: list[str]) -> str:
+    head = f"environment '{env}': the `{key}` override of target '{target}'"
+    if honoured:
+        return (f"{head} reaches {' and '.join(honoured)}, but {' and '.join(ignoring)} connect with the "
+                "target's one `connection` in every environment")  # fmt: skip
+    return (f"{head} reaches no generated file: dbt's profile and the ingestion destination take an environment's "
+            "overrides (`PIPEGEN_ENVIRONMENT`), and neither reads this key of this target"
+            + (f"; {' and '.join(ignoring)} connect with its one `connection`" if ignoring else ""))  # fmt: skip
+
+
+def override_readers(spec: Spec, graph: Graph, target: Target) -> list[tuple[str, frozenset[str]]]:
+    """The generated readers of `target` that take an environment's overrides, with the
+    connection fields each reads: dbt's profile, the ingestion destination (envtargets.py)."""
+    out = []
+    adapter = dbt_adapter(target)
+    if Kind.SQL_MODELS in graph.kinds and adapter != "duckdb":
+        out.append(("dbt's profile", frozenset(DBT_PROFILE_KEYS.get(adapter, {}))))
+    landing = next((t for t in spec.targets if TARGET_SYSTEMS[t.type].dlt_destination is not None), None)
+    if graph.kinds & {Kind.BATCH_EXTRACT, Kind.MASKED_LOAD} and landing is target:
+        destination = TARGET_SYSTEMS[target.type].dlt_destination or "duckdb"
+        fields = {f for _, f in DLT_CREDENTIAL_FIELDS.get(destination, ())}
+        out.append(
+            (
+                "the ingestion destination",
+                frozenset(fields | set(DLT_LOCATION_FIELDS.get(destination, ()))),
+            )
+        )
+    return out
+
+
+def ignoring_readers(spec: Spec, graph: Graph, target: Target) -> list[str]:
+    """Generated readers of `target` that connect with its one `connection` in every environment."""
+    out = []
+    if graph.kinds & {Kind.FLINK_JOBS, Kind.SPARK_STREAMING} and any(
+        (job.sink.target if job.sink else spec.targets[0].name).lower() == target.name.lower()
+        for job in spec.transforms.streams
+    ):
+        out.append("the stream jobs' sinks")
+    if Kind.DATABRICKS_JOBS in graph.kinds and dbt_adapter(target) != "duckdb":
+        out.append("the Databricks bundle's jobs")
+    return out

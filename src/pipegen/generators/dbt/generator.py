@@ -11,6 +11,7 @@ from typing import Any
 
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
 from pipegen.generators.dbt import sql as dbt_sql
+from pipegen.plan.envtargets import DBT_PROFILE_KEYS, environment_targets
 from pipegen.plan.freshness import dbt_period, freshness_bounds
 from pipegen.plan.names import ENV, DatasetNames, snake
 from pipegen.plan.reach import extract_drops_rows
@@ -399,24 +400,12 @@ def profiles_doc(ctx: GenContext) -> dict[str, Any]:
     }
     for target in warehouse_targets(ctx.spec):
         outputs[str(Ident(target.name.lower()))] = target_profile(target)
+        for env in environment_targets(ctx.spec, target):  # the environment's overrides merged in
+            outputs[str(env.output)] = target_profile(env.target)
     return {str(ctx.plan.names.dbt_project): {"target": LOCAL_TARGET, "outputs": outputs}}
 
 
-# spec connection field -> profile key, per adapter (unknown keys are silently ignored by dbt: keep exact)
-PROFILE_KEYS: dict[str, dict[str, str]] = {
-    "postgres": {"host": "host", "port": "port", "user": "user", "password": "password", "database": "dbname",
-                 "schema_name": "schema"},
-    "redshift": {"host": "host", "port": "port", "user": "user", "password": "password", "database": "dbname",
-                 "schema_name": "schema"},
-    "snowflake": {"account": "account", "user": "user", "password": "password", "role": "role",
-                  "database": "database", "warehouse": "warehouse", "schema_name": "schema"},
-    "bigquery": {"project": "project", "schema_name": "dataset", "region": "location"},
-    "databricks": {"host": "host", "token": "token", "catalog": "catalog", "schema_name": "schema"},
-    "synapse": {"host": "host", "port": "port", "user": "user", "password": "password", "database": "database",
-                "schema_name": "schema"},
-    "spark": {"host": "host", "port": "port", "token": "token", "schema_name": "schema"},
-    "clickhouse": {"host": "host", "port": "port", "user": "user", "password": "password", "schema_name": "schema"},
-}  # fmt: skip
+PROFILE_KEYS = DBT_PROFILE_KEYS  # spec connection field -> profile key, per adapter (plan/envtargets.py)
 PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
     "bigquery": {"method": "oauth"},
     "synapse": {"driver": "ODBC Driver 18 for SQL Server", "authentication": "sql"},
@@ -462,15 +451,27 @@ def _profile_value(value: Any) -> Any:
 
 def _profile_env(spec: Spec) -> tuple[EnvVar, ...]:
     out = []
-    for target in warehouse_targets(spec):
-        for field in PROFILE_KEYS.get(TARGET_SYSTEMS[target.type].dbt_adapter or "", {}):
-            value = getattr(target.connection, field)
-            if isinstance(value, str) and (ref := parse_secret_ref(value)):
-                out.append(
-                    EnvVar(ref.name, (f"dbt profile, target {target.name}: {field}",), secret=ref.kind == "secret")
-                )
-        out += [EnvVar(name, (f"dbt profile, target {target.name}: {key}",)) for key, name in env_defaults(target)]
+    for base in warehouse_targets(spec):
+        variants = [(base, base.name), *((e.target, str(e.output)) for e in environment_targets(spec, base))]
+        for target, output in variants:
+            for field in PROFILE_KEYS.get(TARGET_SYSTEMS[target.type].dbt_adapter or "", {}):
+                value = getattr(target.connection, field)
+                if isinstance(value, str) and (ref := parse_secret_ref(value)):
+                    out.append(
+                        EnvVar(ref.name, (f"dbt profile, target {output}: {field}",), secret=ref.kind == "secret")
+                    )
+        out += [EnvVar(name, (f"dbt profile, target {base.name}: {key}",)) for key, name in env_defaults(base)]
     return tuple(out)
+
+
+def environment_outputs(spec: Spec) -> dict[str, dict[str, str]]:
+    """target -> {environment: dbt output}: what `pipeline.transform` builds in when
+    PIPEGEN_ENVIRONMENT names an environment that overrides the target's connection."""
+    out = {}
+    for target in warehouse_targets(spec):
+        if found := environment_targets(spec, target):
+            out[str(Ident(target.name.lower()))] = {e.environment: str(e.output) for e in found}
+    return out
 
 
 def dbt_context(ctx: GenContext) -> dict[str, Any]:
@@ -497,6 +498,8 @@ def dbt_context(ctx: GenContext) -> dict[str, Any]:
         "marts_doc": marts_doc(ctx, tables),
         "profiles": profiles_doc(ctx),
         "targets": [str(Ident(t.name.lower())) for t in warehouse_targets(spec)],
+        "environment_outputs": environment_outputs(spec),
+        "environment_variable": trusted(ENV.environment),
     }
 
 

@@ -436,6 +436,8 @@ def checks_config(ctx: GenContext, suites: list[Suite]) -> dict[str, Any]:
         "events": {"sink": spec.quality.events.sink.value, "topic": str(ctx.plan.names.events_topic)},
         "notifications": [_notification(n) for n in spec.quality.notifications],
         "warehouses": gx_sql.warehouses(spec),
+        # target -> {environment: warehouse}, read with PIPEGEN_ENVIRONMENT (only when an environment overrides one)
+        **({"environment_outputs": found} if (found := gx_sql.environment_outputs(spec)) else {}),
         "pass_rate_runs": 10,
         "suites": out,
     }

@@ -113,7 +113,13 @@ def operations(ctx: GenContext) -> list[str]:
         lines += [GATE, ""]
     lines += ["## Where the checks run", "",
               "- `local`: the local run's DuckDB warehouse (`python -m pipeline.quality`)."]  # fmt: skip
+    variants = {o: (t, e) for t, outputs in gx_sql.environment_outputs(spec).items() for e, o in outputs.items()}
     for name, target in sorted(gx_sql.warehouses(spec).items()):
+        if name in variants:
+            base, env = variants[name]
+            lines.append(f"- {md_code(name)}: {md_code(base)} with the overrides of environment {md_code(env)}, "
+                         f"read by `--target {md_text(base)}` with `PIPEGEN_ENVIRONMENT={md_text(env)}`.")  # fmt: skip
+            continue
         lines.append(f"- {md_code(name)} ({md_text(target['type'])}): GX data source `{target['datasource']}`, "
                      f"`python -m pipeline.quality --target {md_text(name)}` (the DAG/flow in production); "
                      f"driver package {md_code(target['driver'])}; credentials from the environment.")  # fmt: skip

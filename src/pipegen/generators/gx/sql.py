@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from pipegen.plan.envtargets import environment_targets
 from pipegen.spec.model import Connection, Spec, Target, TargetType
 from pipegen.spec.types import parse_secret_ref
 
@@ -66,12 +67,16 @@ def target_name(target: Target) -> str:
 
 
 def warehouses(spec: Spec) -> dict[str, dict[str, str]]:
-    """target name -> what the runner needs to validate there, for every target GX reads with SQL."""
+    """target name -> what the runner needs to validate there, for every target GX reads with SQL;
+    and `<target>-<environment>` for each environment that overrides its connection."""
     out = {}
-    for target in spec.targets:
-        gx = GX_SQL.get(target.type)
-        if gx is not None:
-            out[target_name(target)] = {
+    for base in spec.targets:
+        gx = GX_SQL.get(base.type)
+        if gx is None:
+            continue
+        variants = [(target_name(base), base), *((str(e.output), e.target) for e in environment_targets(spec, base))]
+        for name, target in variants:
+            out[name] = {
                 "type": target.type.value,
                 "datasource": gx.datasource,
                 "url": url(gx, target.connection),
@@ -81,15 +86,27 @@ def warehouses(spec: Spec) -> dict[str, dict[str, str]]:
     return out
 
 
-def env_vars(spec: Spec) -> list[tuple[str, str, bool]]:
-    """(variable, use, secret) for every reference in a GX-read target's connection."""
-    out = []
+def environment_outputs(spec: Spec) -> dict[str, dict[str, str]]:
+    """target -> {environment: warehouse}: what `--target <target>` validates when
+    PIPEGEN_ENVIRONMENT names an environment that overrides the target's connection."""
+    out = {}
     for target in spec.targets:
-        if target.type not in GX_SQL:
+        if target.type in GX_SQL and (found := environment_targets(spec, target)):
+            out[target_name(target)] = {e.environment: str(e.output) for e in found}
+    return out
+
+
+def env_vars(spec: Spec) -> list[tuple[str, str, bool]]:
+    """(variable, use, secret) for every reference in a GX-read target's connection (and its overrides)."""
+    out = []
+    for base in spec.targets:
+        if base.type not in GX_SQL:
             continue
-        for field in FIELDS:
-            value = getattr(target.connection, field)
-            if isinstance(value, str) and (ref := parse_secret_ref(value)):
-                out.append((ref.name, f"pipeline/quality.py: GX SQL data source, target {target.name}: {field}",
-                            ref.kind == "secret"))  # fmt: skip
+        variants = [(base.name, base), *((str(e.output), e.target) for e in environment_targets(spec, base))]
+        for name, target in variants:
+            for field in FIELDS:
+                value = getattr(target.connection, field)
+                if isinstance(value, str) and (ref := parse_secret_ref(value)):
+                    out.append((ref.name, f"pipeline/quality.py: GX SQL data source, target {name}: {field}",
+                                ref.kind == "secret"))  # fmt: skip
     return out

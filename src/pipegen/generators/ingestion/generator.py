@@ -21,6 +21,7 @@ from typing import Any
 
 from pipegen.common.sources import SQL_SYSTEMS, STAND_IN_ONLY, SYNTHETIC_SOURCES
 from pipegen.generators.base import CiStep, Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
+from pipegen.plan.envtargets import DLT_CREDENTIAL_FIELDS, environment_targets
 from pipegen.plan.names import ENV
 from pipegen.render.env import render
 from pipegen.resources import data_dir
@@ -76,25 +77,7 @@ BUCKET_SCHEMES: dict[Cloud, str] = {Cloud.AWS: "s3://", Cloud.GCP: "gs://", Clou
 CLOUD_EXTRAS: dict[Cloud, tuple[str, ...]] = {Cloud.AWS: ("s3",), Cloud.GCP: ("gs",), Cloud.AZURE: ("az",)}
 
 # dlt credential field <- spec connection field, per destination.
-CREDENTIAL_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
-    "postgres": (("host", "host"), ("port", "port"), ("database", "database"), ("username", "user"),
-                 ("password", "password")),
-    "redshift": (("host", "host"), ("port", "port"), ("database", "database"), ("username", "user"),
-                 ("password", "password")),
-    "snowflake": (("host", "account"), ("username", "user"), ("password", "password"),
-                  ("private_key", "private_key"), ("warehouse", "warehouse"), ("role", "role"),
-                  ("database", "database")),
-    "bigquery": (("project_id", "project"),),
-    "databricks": (("server_hostname", "host"), ("access_token", "token"), ("catalog", "catalog")),
-    "clickhouse": (("host", "host"), ("port", "port"), ("database", "database"), ("username", "user"),
-                   ("password", "password")),
-    "synapse": (("host", "host"), ("port", "port"), ("database", "database"), ("username", "user"),
-                ("password", "password")),
-    "sqlalchemy": (("host", "host"), ("port", "port"), ("database", "database"), ("username", "user"),
-                   ("password", "password")),
-    "duckdb": (),
-    "filesystem": (),
-}  # fmt: skip
+CREDENTIAL_FIELDS = DLT_CREDENTIAL_FIELDS  # (plan/envtargets.py: R415 reads it too)
 
 # Watermark lag (dlt's `lag`: seconds for timestamps, days for dates): late updates within it
 # are read again, and the merge on the primary key makes the re-read harmless.
@@ -363,9 +346,23 @@ def source_row(ctx: GenContext, source: Source) -> dict[str, Any]:
 
 
 def destination_row(spec: Spec) -> dict[str, Any]:
+    """The production destination, and one per environment that overrides its target's connection
+    (`environments`: PIPEGEN_ENVIRONMENT picks one when the step runs)."""
     target = warehouse_target(spec)
     if target is None:  # no target dlt can write: the local run still lands in DuckDB
-        return {"target": None, "needs_env": False, "table_format": None, "file_format": None}
+        return {"target": None, "needs_env": False, "table_format": None, "file_format": None, "environments": []}
+    row = _destination(spec, target)
+    environments = [{"name": e.environment, **_destination(spec, e.target)} for e in environment_targets(spec, target)]
+    needs_env = row["needs_env"] or any(e["needs_env"] for e in environments)
+    return {
+        **row,
+        "needs_env": needs_env,
+        "environments": environments,
+        "environment_variable": trusted(ENV.environment),
+    }
+
+
+def _destination(spec: Spec, target: Target) -> dict[str, Any]:
     destination = TARGET_SYSTEMS[target.type].dlt_destination or "duckdb"
     conn = target.connection
     fields = [(trusted(key), py_value(getattr(conn, attr))) for key, attr in CREDENTIAL_FIELDS[destination]]

@@ -41,6 +41,9 @@ def local_destination(warehouse: Path) -> Any:
 
 def production_destination() -> Any:
     # target warehouse (clickhouse): dlt destination clickhouse
+    environment = os.environ.get("PIPEGEN_ENVIRONMENT", "")
+    if environment == "prod":  # its connection as this environment of pipegen.yaml overrides it
+        return environment_destination_1()
     return dlt.destinations.clickhouse(
         credentials={
             "host": env("CLICKHOUSE_HOST"),
@@ -48,6 +51,19 @@ def production_destination() -> Any:
             "database": "shop_rt",
             "username": "writer",
             "password": env("CLICKHOUSE_PASSWORD"),
+        }
+    )
+
+
+def environment_destination_1() -> Any:
+    # deploy.environments.prod.targets.warehouse of pipegen.yaml
+    return dlt.destinations.clickhouse(
+        credentials={
+            "host": env("CLICKHOUSE_PROD_HOST"),
+            "port": 8443,
+            "database": "shop_rt",
+            "username": "writer",
+            "password": env("CLICKHOUSE_PROD_PASSWORD"),
         }
     )
 
