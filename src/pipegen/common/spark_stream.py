@@ -7,7 +7,7 @@ it holds a secret. The spark family's `spark/medallion.json` refers to exactly t
 from __future__ import annotations
 
 from pipegen.plan.names import ENV, Names
-from pipegen.spec.index import SpecIndex
+from pipegen.spec.index import index_of
 from pipegen.spec.model import Ingestion, SourceType, Spec
 from pipegen.spec.types import parse_secret_ref
 
@@ -22,7 +22,7 @@ def stream_env(spec: Spec, names: Names) -> tuple[tuple[str, bool], ...]:
     (a secret), else the JAAS line's variable, and the bootstrap servers' variable without a
     namespace. Sorted, each once."""
     found: dict[str, bool] = {}
-    for ref in SpecIndex(spec).tables:
+    for ref in index_of(spec).tables:
         if ref.source.ingestion == Ingestion.BATCH:
             continue
         conn = ref.source.connection

@@ -19,7 +19,7 @@ from typing import Any
 from pipegen.plan.names import Names, snake
 from pipegen.render.flinksql import quote
 from pipegen.spec import rulekinds
-from pipegen.spec.index import SpecIndex, TableRef
+from pipegen.spec.index import SpecIndex, TableRef, index_of
 from pipegen.spec.model import ColumnRules, Ingestion, MessageFormat, Severity, Spec
 
 SEVERITY = {Severity.ERROR: "critical", Severity.WARN: "warning"}  # as the GX suites say it
@@ -149,5 +149,5 @@ def redrive_blocker(ref: TableRef, names: Names) -> str | None:
 def dead_letter_tables(spec: Spec, names: Names) -> list[tuple[TableRef, str | None]]:
     """The streamed tables the flink family dead-letters (per-event rules), each with its
     `redrive_blocker`."""
-    index = SpecIndex(spec)
+    index = index_of(spec)
     return [(ref, redrive_blocker(ref, names)) for ref in streamed_tables(spec, index) if event_rules(spec, ref)]

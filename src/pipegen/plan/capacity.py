@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 
 from pipegen.spec.diagnostics import Finding
-from pipegen.spec.index import SpecIndex, TableRef
+from pipegen.spec.index import SpecIndex, TableRef, index_of
 from pipegen.spec.model import Cloud, Ingestion, Spec
 from pipegen.spec.types import format_duration
 
@@ -220,7 +220,7 @@ def kafka_partitions(rows_per_day: int, row_bytes: float, peak_factor: float) ->
 
 
 def compute(spec: Spec) -> Capacity:
-    index = SpecIndex(spec)
+    index = index_of(spec)
     vol = spec.volume
     shares = _row_shares(spec, index)
     tables = []

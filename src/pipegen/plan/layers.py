@@ -13,7 +13,7 @@ from pipegen.plan.engines import EngineChoice
 from pipegen.plan.select import Reason
 from pipegen.spec import catalog
 from pipegen.spec.diagnostics import Finding, Path
-from pipegen.spec.index import SpecIndex
+from pipegen.spec.index import SpecIndex, index_of
 from pipegen.spec.model import Architecture, Mart, Materialization, PiiAction, Spec
 from pipegen.spec.model.columns import ColumnRules
 from pipegen.spec.pii import lost_rules
@@ -105,7 +105,7 @@ def spark_gold_findings(spec: Spec, engines: tuple[EngineChoice, ...]) -> Iterat
     """R403: a mart the Spark job's gold layer does not build, when the batch engine is Spark."""
     if not any(e.layer == "batch" and e.engine == "spark" for e in engines):
         return
-    index = SpecIndex(spec)
+    index = index_of(spec)
     for i, mart in enumerate(spec.transforms.marts):
         gap = spark_gold_gap(mart, index) if mart.materialized != Materialization.EPHEMERAL else None
         if gap:

@@ -47,7 +47,7 @@ from collections.abc import Iterable, Iterator
 from pipegen.plan.components import Graph, Kind
 from pipegen.spec import catalog, rulekinds
 from pipegen.spec.diagnostics import Finding
-from pipegen.spec.index import SpecIndex, TableRef
+from pipegen.spec.index import SpecIndex, TableRef, index_of
 from pipegen.spec.model import (
     Dataset,
     ForeignKeyRule,
@@ -102,7 +102,7 @@ def unchecked_table_rules(spec: Spec, graph: Graph) -> Iterator[Finding]:
     """R491: a table-level `row_count` or `expected_columns` rule of a table no batch layer lands
     (its quality `severity` too, when it governs only those): no generated check counts or
     compares the table's rows, since no warehouse holds them."""
-    for ref in SpecIndex(spec).tables:
+    for ref in index_of(spec).tables:
         quality = ref.dataset.quality
         if quality is None or ref.source_index in graph.batch_sources:
             continue
@@ -119,7 +119,7 @@ def unchecked_table_rules(spec: Spec, graph: Graph) -> Iterator[Finding]:
 
 
 def unapplied_filters(spec: Spec, graph: Graph) -> Iterator[Finding]:
-    index = SpecIndex(spec)
+    index = index_of(spec)
     streamed = streamed_tables(spec, graph, index)
     for ref in index.tables:
         if not ref.dataset.filter:
@@ -153,7 +153,7 @@ MESSAGE_SYSTEMS = frozenset({SourceType.KAFKA, SourceType.EVENTHUBS, SourceType.
 
 
 def unread_streams(spec: Spec, graph: Graph) -> Iterator[Finding]:
-    index = SpecIndex(spec)
+    index = index_of(spec)
     streamed = streamed_tables(spec, graph, index)
     hint = "read it in a stream job (`from:` or a join), or remove it"
     for ref in index.tables:
@@ -358,7 +358,7 @@ def loose_foreign_key(rule: ForeignKeyRule, index: SpecIndex, batch_sources: Ite
 def foreign_keys_into_filtered_tables(spec: Spec, graph: Graph) -> Iterator[Finding]:
     if Kind.BATCH_EXTRACT not in graph.kinds:
         return
-    index = SpecIndex(spec)
+    index = index_of(spec)
     found: list[tuple[tuple[str | int, ...], str, ForeignKeyRule]] = []
     for t in index.tables:
         if t.source_index in graph.batch_sources:
@@ -389,7 +389,7 @@ def _output(out: OutputColumn | Measure) -> str:
 
 def unstaged_renames(spec: Spec, graph: Graph) -> Iterator[Finding]:
     staged = frozenset(graph.batch_sources) if Kind.SQL_MODELS in graph.kinds else frozenset()
-    for ref in SpecIndex(spec).tables:
+    for ref in index_of(spec).tables:
         if ref.source_index in staged:
             continue
         for ci, column in enumerate(ref.dataset.columns):

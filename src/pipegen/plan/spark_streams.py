@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pipegen.plan.engines import EngineChoice
 from pipegen.spec import catalog
 from pipegen.spec.diagnostics import Finding
-from pipegen.spec.index import SpecIndex
+from pipegen.spec.index import SpecIndex, index_of
 from pipegen.spec.model import Ingestion, Spec, StreamJob, WindowType
 
 SPARK_WINDOWS = frozenset({WindowType.TUMBLE, WindowType.HOP, WindowType.SESSION})
@@ -45,7 +45,7 @@ def spark_stream_findings(spec: Spec, engines: tuple[EngineChoice, ...]) -> Iter
     """R406: a stream job the Spark stream layer does not run, when the stream engine is Spark."""
     if not any(e.layer == "stream" and e.engine == "spark" for e in engines):
         return
-    index = SpecIndex(spec)
+    index = index_of(spec)
     for i, job in enumerate(spec.transforms.streams):
         gap = spark_stream_gap(job, index, spec)
         if gap:

@@ -130,6 +130,8 @@ def split_openers(text: str) -> list[str]:
 def per_adapter(render: Callable[[str], str], adapters: Sequence[str], dialects: dict[str, str]) -> str:
     """The same expression for every dbt adapter in play: one text when they agree, else a
     Jinja `if target.type` chain (the first adapter, DuckDB for local runs, last as the default)."""
+    if len(adapters) == 1:  # the common case (DuckDB alone): one text, no dict or set per name
+        return render(dialects[adapters[0]])
     texts = {a: render(dialects[a]) for a in adapters}
     if len(set(texts.values())) == 1:
         return next(iter(texts.values()))

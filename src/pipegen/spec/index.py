@@ -78,6 +78,9 @@ def mart_outputs(mart: Mart) -> list[str]:
 
 
 class SpecIndex:
+    """Every lookup by name over one spec, each map built once: make it with index_of(spec), which
+    returns the same index for the same spec object (rules, planner and families share it)."""
+
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
 
@@ -139,3 +142,22 @@ class SpecIndex:
         if found is None:
             return resolved.table, None, f"table '{resolved.table.qualified}' has no column '{column}'"
         return resolved.table, found, None
+
+
+# The indexes of the last few specs, by identity (a spec is frozen, so its index never goes
+# stale). Rules, planner and families each used to build their own index, some once per element
+# (a table, a rule), which made generation quadratic in the tables (docs/benchmarks.md). Bounded,
+# so a process that checks many specs (tests, the corpus) keeps only the latest alive.
+_RECENT: dict[int, SpecIndex] = {}
+_KEEP = 4
+
+
+def index_of(spec: Spec) -> SpecIndex:
+    """The one SpecIndex of this spec object (built on first use)."""
+    found = _RECENT.get(id(spec))
+    if found is not None and found.spec is spec:
+        return found
+    if len(_RECENT) >= _KEEP:
+        del _RECENT[next(iter(_RECENT))]
+    made = _RECENT[id(spec)] = SpecIndex(spec)
+    return made

@@ -22,7 +22,7 @@ from pipegen.plan.layers import spark_gold_gap
 from pipegen.plan.names import snake
 from pipegen.safe import Ident
 from pipegen.spec import catalog
-from pipegen.spec.index import SpecIndex
+from pipegen.spec.index import index_of
 from pipegen.spec.model import Materialization, Target, TargetType
 from pipegen.spec.types import ANY_REF_RE
 
@@ -71,7 +71,7 @@ def task(key: str, layers: list[str], after: str | None = None) -> dict[str, Any
 
 def spark_gold(ctx: GenContext) -> bool:
     """Whether the Spark job's gold layer builds any mart (R403 names those it leaves to dbt)."""
-    index = SpecIndex(ctx.spec)
+    index = index_of(ctx.spec)
     marts = [m for m in ctx.spec.transforms.marts if m.materialized != Materialization.EPHEMERAL]
     return any(spark_gold_gap(m, index) is None for m in marts)
 

@@ -22,7 +22,7 @@ from pipegen.render.yamldoc import DbtJinja
 from pipegen.safe import Ident, trusted
 from pipegen.spec import catalog, rulekinds
 from pipegen.spec.catalog import TARGET_SYSTEMS
-from pipegen.spec.index import SpecIndex, mart_outputs
+from pipegen.spec.index import index_of, mart_outputs
 from pipegen.spec.model import ColumnRules, Dataset, Materialization, OnFailure, Severity, Source, Spec, Target
 from pipegen.spec.pii import landed_column
 from pipegen.spec.rulekinds import DbtSite
@@ -478,7 +478,7 @@ def dbt_context(ctx: GenContext) -> dict[str, Any]:
     spec, names = ctx.spec, ctx.plan.names
     tables = batch_tables(ctx)
     dialects = dialects_of(spec)
-    index = SpecIndex(spec)
+    index = index_of(spec)
     refs = {(t.source_index, t.index, t.kind): t for t in index.tables}
     masked = ctx.plan.masks_pii
     staged = [dbt_sql.staging_model(refs[t.key], names, dialects, masked) for t in tables]

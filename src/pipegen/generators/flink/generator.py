@@ -34,7 +34,7 @@ from pipegen.plan.names import ENV
 from pipegen.render.env import render, static
 from pipegen.safe import trusted
 from pipegen.spec import rulekinds
-from pipegen.spec.index import SpecIndex, TableRef
+from pipegen.spec.index import TableRef, index_of
 from pipegen.spec.model import Ingestion, OnFailure, Spec
 from pipegen.spec.types import format_duration
 
@@ -226,7 +226,7 @@ def option_variables(jobs: list[JobSql]) -> tuple[EnvVar, ...]:
 
 def build_jobs(ctx: GenContext) -> list[JobSql]:
     spec = ctx.spec
-    builder = JobBuilder(spec, SpecIndex(spec), ctx.plan.names, _settings(ctx), quarantined(ctx))
+    builder = JobBuilder(spec, index_of(spec), ctx.plan.names, _settings(ctx), quarantined(ctx))
     return [builder.build(job) for job in spec.transforms.streams]
 
 
@@ -250,7 +250,7 @@ def quarantined(ctx: GenContext) -> dict[str, list[EventRule]]:
     jobs reading it exclude the events that break a critical one (the quality job dead-letters them)."""
     if ctx.spec.quality.on_failure != OnFailure.QUARANTINE:
         return {}
-    index = SpecIndex(ctx.spec)
+    index = index_of(ctx.spec)
     found = {ref.qualified: event_rules(ctx.spec, ref) for ref in streamed_tables(ctx.spec, index)}
     return {k: v for k, v in found.items() if any(r.critical for r in v)}
 
@@ -260,7 +260,7 @@ def change_events_config(ctx: GenContext) -> dict[str, Any]:
     the shape `pipeline/synthetic.py` parses) for every table a stream job reads (facts: the jobs'
     inputs; dimensions: their joins), plus `change_events`: what only change events need (each
     table's topic, role, event time and the per-event rules bad events break, the op rates)."""
-    spec, index, names = ctx.spec, SpecIndex(ctx.spec), ctx.plan.names
+    spec, index, names = ctx.spec, index_of(ctx.spec), ctx.plan.names
     roles: dict[str, tuple[TableRef, str]] = {}
     for job in spec.transforms.streams:
         base = index.resolve(job.from_, allow_marts=False).table

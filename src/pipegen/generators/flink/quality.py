@@ -44,7 +44,7 @@ from pipegen.generators.flink.tables import (
 )
 from pipegen.plan.names import Names, StreamJobNames, StreamQualityNames
 from pipegen.render.flinksql import quote
-from pipegen.spec.index import SpecIndex
+from pipegen.spec.index import SpecIndex, index_of
 from pipegen.spec.model import Spec
 
 # The validation window: one minute, the finest `latency` a streaming spec asks for ("1m" in the
@@ -385,6 +385,6 @@ def validation_job(names: Names, settings: Settings, q: QualityTable, action: st
 def build_quality_jobs(spec: Spec, names: Names, settings: Settings) -> list[JobSql]:
     """Per streamed table with per-event rules: its dead-letter job, then its validation job."""
     out = []
-    for q in quality_tables(spec, SpecIndex(spec), names):
+    for q in quality_tables(spec, index_of(spec), names):
         out += [dead_letter_job(settings, q), validation_job(names, settings, q, spec.quality.on_failure.value)]
     return out

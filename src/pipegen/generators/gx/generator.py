@@ -43,7 +43,7 @@ from pipegen.plan.reach import loose_foreign_key
 from pipegen.render.env import static
 from pipegen.render.jsondoc import json_doc
 from pipegen.spec import rulekinds
-from pipegen.spec.index import SpecIndex, TableRef, mart_outputs
+from pipegen.spec.index import SpecIndex, TableRef, index_of, mart_outputs
 from pipegen.spec.model import (
     ColumnRules,
     EventSink,
@@ -192,7 +192,7 @@ def rule_expectations(
         rule = kind.rule(holder)
         path = f"{where}.{kind.field}"
         stated = rule.severity if scope == "column" else holder.severity
-        if kind.name == "foreign_key" and loose_foreign_key(rule, SpecIndex(spec), ctx.plan.graph.batch_sources):
+        if kind.name == "foreign_key" and loose_foreign_key(rule, index_of(spec), ctx.plan.graph.batch_sources):
             stated = Severity.WARN  # the parent's extract drops rows: orphans are reported (R480)
         severity = _severity(stated, spec)
         for check in kind.gx.checks(rule, site(kind, path)):
@@ -321,7 +321,7 @@ def _mart_quarantine(mn: MartNames, mart: Mart, key: list[str]) -> dict[str, Any
 
 
 def build_suites(ctx: GenContext) -> list[Suite]:
-    index = SpecIndex(ctx.spec)
+    index = index_of(ctx.spec)
     batch = set(ctx.plan.graph.batch_sources)
     suites = [staged_suite(ctx, ref, index) for ref in index.tables if ref.source_index in batch]
     suites += [

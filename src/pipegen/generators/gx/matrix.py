@@ -12,7 +12,7 @@ from pipegen.generators.gx import sql as gx_sql
 from pipegen.plan.names import ENV
 from pipegen.render.filters import md_code, md_text
 from pipegen.spec import rulekinds
-from pipegen.spec.index import SpecIndex, TableRef
+from pipegen.spec.index import TableRef, index_of
 from pipegen.spec.model import Materialization, OnFailure
 from pipegen.spec.rulekinds import REASONS, Cell
 
@@ -148,7 +148,7 @@ NOTIFY = {
 
 
 def render_matrix(ctx: GenContext) -> str:
-    index = SpecIndex(ctx.spec)
+    index = index_of(ctx.spec)
     batch = set(ctx.plan.graph.batch_sources)
     streamed = {r.qualified for r in streamed_tables(ctx.spec, index)} if "flink" in ctx.families else set()
     out = [

@@ -12,7 +12,7 @@ from pipegen.plan.names import Names, snake
 from pipegen.render.sqltypes import sql_type
 from pipegen.spec import catalog
 from pipegen.spec.diagnostics import dotted
-from pipegen.spec.index import SpecIndex, TableRef
+from pipegen.spec.index import TableRef, index_of
 from pipegen.spec.model import LakeSettings, Layer, Materialization, Spec, Target
 from pipegen.spec.types import parse_column_type
 
@@ -100,7 +100,7 @@ def table_config(spec: Spec, names: Names, ref: TableRef) -> dict[str, Any]:
 
 
 def lake_config(spec: Spec, names: Names) -> dict[str, Any]:
-    index = SpecIndex(spec)
+    index = index_of(spec)
     marts = [m for m in spec.transforms.marts if m.materialized != Materialization.EPHEMERAL]
     return {
         "pipeline": str(names.pipeline),
@@ -120,7 +120,7 @@ def lake_config(spec: Spec, names: Names) -> dict[str, Any]:
 def lake_results(spec: Spec, names: Names) -> list[tuple[str, str, str, dict[str, str]]]:
     """(table, where, spec path, keys of pipeline/lake.py's result_rows) of every bronze, silver
     and gold table the lake job keeps, per lake target and layer it has."""
-    index = SpecIndex(spec)
+    index = index_of(spec)
     tables = [(str(names.dataset(r.source.name, r.dataset.name).lake_table), dotted(r.path))
               for r in index.tables if any(c.metadata is None for c in r.dataset.columns)]  # fmt: skip
     marts = [(str(names.mart(m.name).model), f"transforms.marts[{i}]")

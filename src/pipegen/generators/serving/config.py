@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipegen.plan.names import Names
-from pipegen.spec.index import SpecIndex, TableRef
+from pipegen.spec.index import SpecIndex, TableRef, index_of
 from pipegen.spec.model import Measure, Spec, StreamJob, WindowType
 
 SERVING_SCHEMA = "serving"
@@ -102,7 +102,7 @@ def _measure(m: Measure, column: tuple[int, str] | None) -> dict[str, Any]:
 
 
 def serving_config(spec: Spec, names: Names) -> dict[str, Any]:
-    index = SpecIndex(spec)
+    index = index_of(spec)
     served, skipped = [], []
     for job in spec.transforms.streams:
         if job.window is None:

@@ -13,7 +13,7 @@ from pipegen.generators.spark.streams import stream_jobs
 from pipegen.plan.names import ENV, Names, snake
 from pipegen.render.sqltypes import sql_type
 from pipegen.spec import catalog
-from pipegen.spec.index import SpecIndex, TableRef
+from pipegen.spec.index import TableRef, index_of
 from pipegen.spec.model import Column, Ingestion, LakeCatalog, LakeSettings, Layer, SourceType, Spec, Target
 from pipegen.spec.pii import PROTECTED, landed_column, lost_rules
 from pipegen.spec.types import parse_column_type
@@ -169,7 +169,7 @@ def table_config(spec: Spec, names: Names, ref: TableRef, etl: bool, streaming: 
 def spark_config(spec: Spec, names: Names, etl: bool = False, streaming: bool = False) -> dict[str, Any]:
     """`streaming`: the stream engine is Spark, streamed tables get their `stream` (topic, format)
     and the stream jobs their Spark SQL (streams.py)."""
-    index = SpecIndex(spec)
+    index = index_of(spec)
     tables = [
         table_config(spec, names, ref, etl, streaming)
         for ref in index.tables

@@ -18,7 +18,7 @@ from pipegen.common.synthetic_tables import config_name
 from pipegen.generators.base import MakeTarget, RunStep
 from pipegen.plan.names import Names
 from pipegen.spec.diagnostics import dotted
-from pipegen.spec.index import SpecIndex
+from pipegen.spec.index import index_of
 from pipegen.spec.model import Ingestion, Spec
 
 SPARK_PINS = ("pyspark==4.3.0", "py4j==0.10.9.9")  # requirements/judges/spark.txt pins the same
@@ -49,7 +49,7 @@ def stream_local_config(spec: Spec, names: Names, config: dict[str, Any]) -> dic
     job (`config`: spark/medallion.json) its stand-in (the synthetic family's config name), its
     landed columns by the stand-in's column names and its spec path; the stream jobs' gold tables
     with theirs."""
-    index = SpecIndex(spec)
+    index = index_of(spec)
     streamed = {t["name"] for t in config["tables"] if t.get("stream")}
     tables = []
     for ref in index.tables:

@@ -25,7 +25,7 @@ from pipegen.render.sqlexpr import to_sql
 from pipegen.safe import trusted
 from pipegen.spec.catalog import LOCAL_STAND_IN
 from pipegen.spec.expr import columns_of, flag_of
-from pipegen.spec.index import SpecIndex, TableRef
+from pipegen.spec.index import SpecIndex, TableRef, index_of
 from pipegen.spec.model import Column, Dataset, JoinType, Mart, Source, Spec
 from pipegen.spec.types import parse_column_type
 
@@ -85,7 +85,7 @@ def datasets(source: Source) -> tuple[Dataset, ...]:
 def synthetic_config(ctx: GenContext) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
     """(generator config, where each table is written, sources with no local stand-in)."""
     spec = ctx.spec
-    index = SpecIndex(spec)
+    index = index_of(spec)
     sources = [spec.sources[i] for i in ctx.plan.graph.batch_sources]
     tables, layout, skipped = [], {}, []
     included = {config_name(s, d) for s in sources if stand_in(s) for d in datasets(s)}

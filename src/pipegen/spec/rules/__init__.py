@@ -8,7 +8,7 @@ listing it in RULES; give it a code in docs/diagnostics.md and a fixture in test
 from __future__ import annotations
 
 from pipegen.spec.diagnostics import Finding
-from pipegen.spec.index import SpecIndex
+from pipegen.spec.index import index_of
 from pipegen.spec.model import Spec
 from pipegen.spec.rules._common import Rule
 from pipegen.spec.rules.datasets import mart_output_rules, notifications, staging, synthetic, table_quality
@@ -119,7 +119,7 @@ __all__ = ["RULES", "RULE_SECTIONS", "check", "secret_findings"]
 
 def check(spec: Spec, valid_sections: frozenset[str] | None = None) -> list[Finding]:
     """Every rule's findings; with `valid_sections`, only the rules that read nothing else."""
-    index = SpecIndex(spec)
+    index = index_of(spec)
     rules = [
         rule
         for rule in RULES
