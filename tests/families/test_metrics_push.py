@@ -1,7 +1,9 @@
 """`monitoring.publish: pushgateway` judged by the real Prometheus Pushgateway (Debian
 `prometheus-pushgateway`, installed with apt-get like promtool when missing): a generated project's
 pipeline/metrics.py pushes a local run's metrics there as well as to its textfile, and the gateway
-serves exactly the file's samples under job=<pipeline>, run after run; a gateway that cannot be
+serves exactly the file's samples under job=<pipeline> (a step's series in its group step=<step>),
+run after run; orchestrated steps in separate pods (each its own file) never replace each other's
+series; a gateway that cannot be
 reached leaves the file written and says so on stderr. The generated prometheus.yml scrapes the
 gateway (`promtool check config`), compose.yaml runs it and .env.example points the run at it."""
 
@@ -105,6 +107,18 @@ def test_the_local_run_pushes_the_same_metrics_to_the_pushgateway_as_to_its_file
     )
     assert (series(first["gateway"], ("instance",))[runs], series(second["gateway"], ("instance",))[runs]) == (0, 1)
     assert "metrics: push to http://127.0.0.1:" in report["dead"]["stderr"] and report["dead"]["file"]
+    # orchestrated steps in separate pods push to their own groups (job, step): the transform pod,
+    # whose file knows nothing of the ingestion, replaces none of its series, and each table series is
+    # held once, in the group of the step that set it
+    gateway = series(report["pods"]["gateway"], drop=("instance",))
+    for step in ("ingest_shop", "transform"):
+        assert gateway[("pipegen_step_success", (("job", "hello"), ("pipeline", "hello"), ("step", step)))] == 1
+    table = (("job", "hello"), ("pipeline", "hello"), ("step", "ingest_shop"), ("table", "raw_shop.orders"))
+    assert [gateway[(f"pipegen_rows_{kind}_total", table)] for kind in ("loaded", "rejected", "extracted")] == [5, 2, 7]
+    held = [labels for (name, labels) in gateway if name == "pipegen_rows_loaded_total"]
+    assert held == [table], held  # not also the transform pod's zero under another group
+    transform_file = series(report["pods"]["files"][1])
+    assert transform_file[("pipegen_rows_loaded_total", (("pipeline", "hello"), ("table", "raw_shop.orders")))] == 0
 
 
 def test_prometheus_scrapes_the_pushgateway_compose_runs_and_the_run_points_at_it(

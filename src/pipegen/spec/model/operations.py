@@ -78,7 +78,8 @@ class Monitoring(Model):
         MetricsPublish.TEXTFILE,
         description="How the batch steps' metrics reach Prometheus: `textfile` (the file the run writes, read by "
         "node_exporter's textfile collector) or `pushgateway` (the same metrics also pushed to the Prometheus "
-        "Pushgateway at $PIPEGEN_PUSHGATEWAY_URL, grouped by job = the pipeline; the file is still written). "
+        "Pushgateway at $PIPEGEN_PUSHGATEWAY_URL, one group per step (job = the pipeline, step = the step) "
+        "so steps never replace each other's series; the file is still written). "
         "R434 warns where no batch step runs.",
     )
     freshness_sla: Duration | None = Field(
