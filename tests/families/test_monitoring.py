@@ -560,6 +560,27 @@ def test_the_runbooks_say_where_make_up_serves_prometheus_and_the_dashboards(
     assert judged
 
 
+def test_the_runbooks_say_the_orchestrated_tasks_and_the_capture_publish_metrics(
+    examples: dict[str, dict[str, str]],
+) -> None:
+    """The runbooks' intro names the orchestrator folder whose tasks really call pipeline/metrics.py's
+    run_step, and the capture's /metrics port variable that .env.example declares."""
+    judged = 0
+    for name, files in examples.items():
+        intro = files[RUNBOOKS].split("\n## ")[0]
+        found = re.search(r"each task of the [A-Za-z ]+\n\(`([a-z]+/)`\)", intro)
+        call = '_step("pipeline.metrics").run_step('
+        folders = ("dags/", "flows/")
+        publishing = {p.split("/")[0] + "/" for p, t in files.items() if p.startswith(folders) and call in t}
+        assert ({found[1]} if found else set()) == publishing, name
+        port = re.search(r"at the port `\$([A-Z_]+)`", intro)
+        assert bool(port) == ("pipeline/capture.py" in files), name
+        if port:
+            assert f"\n{port[1]}=" in files[".env.example"] and port[1] in files["pipeline/capture.py"], name
+        judged += bool(found) + bool(port)
+    assert judged >= 3
+
+
 # ------------------------------------------------------------------ `capture --follow`'s /metrics
 # Long-running, so it serves its metrics: the generated module's CaptureCollector and serve_metrics
 # (prometheus_client's start_http_server) run in the `batch` judge env over change files fed the way

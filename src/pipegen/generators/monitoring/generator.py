@@ -83,7 +83,7 @@ class MonitoringGenerator:
         rule_groups = groups(s)
         files = {
             RULES: yaml_doc(rule_groups),
-            "docs/runbooks.md": render("monitoring/runbooks.md.j2", _runbook_context(s, ctx.version)),
+            "docs/runbooks.md": render("monitoring/runbooks.md.j2", _runbook_context(s, ctx.version, ctx)),
         }
         if s.batch:
             files[CONFIG] = json_doc(metrics_config(s)) + "\n"
@@ -127,8 +127,15 @@ def _levels(t: Watched) -> str:
     return ", ".join(f"{sev} after {format_duration(age)}" for sev, age in t.stale_after)
 
 
-def _runbook_context(s: Scope, version: str) -> dict[str, Any]:
+ORCHESTRATORS = {"airflow": ("Airflow DAG", "dags/"), "prefect": ("Prefect flow", "flows/")}  # family -> what, where
+
+
+def _runbook_context(s: Scope, version: str, ctx: GenContext) -> dict[str, Any]:
+    orchestrated = [ORCHESTRATORS[f] for f in sorted(ctx.families) if f in ORCHESTRATORS]
     return {
+        "orchestrator": {"what": orchestrated[0][0], "where": orchestrated[0][1]} if orchestrated else None,
+        "capture": bool(s.cdc) and "debezium" in ctx.families,  # `capture --follow` serves /metrics
+        "capture_port": ENV.capture_metrics_port,
         "pipeline": s.pipeline,
         "version": trusted(version),
         "batch": s.batch,
