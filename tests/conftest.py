@@ -172,3 +172,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return len(SLOWEST_FIRST) + prefix
 
     items.sort(key=rank)  # stable: the order within each group is kept
+
+
+def read_terminal(main: int, seconds: float = 60) -> bytes:
+    """Everything a child writes to the pseudo-terminal whose parent end is `main`, until it closes
+    the terminal or `seconds` pass; closes `main`."""
+    import time
+
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            data = os.read(main, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(main)
+    return b"".join(chunks)

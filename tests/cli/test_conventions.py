@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, pipegen_exe, run_cli
+from tests.conftest import REPO, pipegen_exe, read_terminal, run_cli
 
 HELLO = REPO / "specs" / "hello.yaml"
 COMMANDS = (
@@ -234,18 +234,9 @@ def validate_on_a_terminal(spec: Path, **env: str) -> bytes:
     proc = subprocess.Popen([pipegen_exe(), "validate", str(spec)], stdout=child, stderr=child,
                             env={**base, "TERM": "xterm", **env})  # fmt: skip
     os.close(child)
-    chunks = []
-    while True:
-        try:
-            data = os.read(main, 4096)
-        except OSError:  # the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(main)
+    out = read_terminal(main)
     assert proc.wait(timeout=60) == 1
-    return b"".join(chunks)
+    return out
 
 
 def test_severities_are_coloured_on_a_terminal_only_and_no_color_turns_it_off(tmp_path: Path) -> None:

@@ -10,13 +10,12 @@ import pty
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from pipegen.pipeline import prepare, render_tree
-from tests.conftest import REPO
+from tests.conftest import REPO, read_terminal
 
 SLOW_STEP = "import time; print('step says hello', flush=True); time.sleep(2.5); print('step says bye', flush=True)"
 DRIVER = f"""
@@ -55,18 +54,8 @@ def run_in_pty(project: Path, *args: str, **extra: str) -> tuple[int, bytes]:
         stdout=child, stderr=child, cwd=project, env={**env, **extra},
     )  # fmt: skip
     os.close(child)
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            data = os.read(main, 4096)
-        except OSError:  # the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(main)
-    return proc.wait(timeout=30), b"".join(chunks)
+    out = read_terminal(main)
+    return proc.wait(timeout=30), out
 
 
 @pytest.fixture(scope="module")
