@@ -134,7 +134,8 @@ def _lake_catalog(spec: dict[str, Any]) -> None:
 
 # Kafka brokers of an environment (plan/envsizes.py): below the replication factor (3 unless sizing
 # drew 1) R425 refuses, past 30 on AWS (MSK, rounded up to 3 zones) R426; where the plan has no Kafka
-# topics or no Flink job, R427 warns that nothing reads the size.
+# topics or no Flink job, or no family that sizes them is on (Kubernetes; Terraform on AWS or GCP for
+# brokers), R427 warns that nothing reads the size.
 ENV_BROKERS = (1, 2, 3, 4, 6, 31)
 MSK_BROKERS = (2, 6, 31)  # on AWS the refusal past MSK's limit comes often enough to be seen
 ENV_TASK_MANAGERS = (1, 2, 3)

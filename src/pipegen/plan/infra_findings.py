@@ -9,7 +9,9 @@
   broker each); R426: above what the cloud's managed Kafka takes (MSK: MSK_MAX_BROKERS per cluster,
   after rounding up to the availability zones).
 - R427: an environment's `kafka_brokers` without Kafka in the plan, or `flink_task_managers` without
-  Flink jobs: nothing reads it.
+  Flink jobs: nothing reads it. Also when no family that reads it is on: the kubernetes family's
+  overlays read both (the broker pool's replicas, each FlinkDeployment's task managers); Terraform
+  reads `kafka_brokers` on AWS (MSK) and GCP (Managed Kafka), never `flink_task_managers`.
 """
 
 from __future__ import annotations
@@ -33,12 +35,21 @@ def infra_findings(spec: Spec, graph: Graph, capacity: Capacity) -> tuple[Findin
 def _stream_sizes(spec: Spec, graph: Graph, capacity: Capacity) -> Iterator[Finding]:
     rf = replication(capacity)
     kafka, flink = Kind.KAFKA_TOPICS in graph.kinds, Kind.FLINK_JOBS in graph.kinds
+    kubernetes = spec.deploy.kubernetes.enabled
+    managed_kafka = spec.deploy.terraform.enabled and spec.cloud in (Cloud.AWS, Cloud.GCP)
     for name, env in spec.deploy.environments.items():
         brokers = env.kafka_brokers
         where = ("deploy", "environments", name, "kafka_brokers")
         if brokers is not None and not kafka:
             yield Finding(where, "R427", f"environment '{name}': `kafka_brokers` reaches no generated file: the "
                           "plan has no Kafka topics", "remove it", severity="warning", on_key=True)  # fmt: skip
+        elif brokers is not None and not (kubernetes or managed_kafka):
+            yield Finding(where, "R427", f"environment '{name}': `kafka_brokers` reaches no generated file: "
+                          "`deploy.kubernetes` is off, and only its overlays (the Strimzi broker pool's "
+                          "replicas) and Terraform's managed Kafka on AWS or GCP read it",
+                          "remove it, or enable `deploy.kubernetes`" + (
+                              "" if spec.cloud not in (Cloud.AWS, Cloud.GCP) else " or `deploy.terraform`"),
+                          severity="warning", on_key=True)  # fmt: skip
         elif brokers is not None and brokers < rf:
             yield Finding(where, "R425", f"environment '{name}': {brokers} Kafka broker(s) cannot hold the "
                           f"{rf} replicas of every topic (the replication factor)",
@@ -53,6 +64,12 @@ def _stream_sizes(spec: Spec, graph: Graph, capacity: Capacity) -> Iterator[Find
             yield Finding(("deploy", "environments", name, "flink_task_managers"), "R427",
                           f"environment '{name}': `flink_task_managers` reaches no generated file: the plan runs "
                           "no Flink job", "remove it", severity="warning", on_key=True)  # fmt: skip
+        elif env.flink_task_managers is not None and not kubernetes:
+            yield Finding(("deploy", "environments", name, "flink_task_managers"), "R427",
+                          f"environment '{name}': `flink_task_managers` reaches no generated file: "
+                          "`deploy.kubernetes` is off, and only its overlays size each environment's "
+                          "FlinkDeployments", "remove it, or enable `deploy.kubernetes`",
+                          severity="warning", on_key=True)  # fmt: skip
 
 
 def _unsized(spec: Spec, graph: Graph) -> Iterator[Finding]:
