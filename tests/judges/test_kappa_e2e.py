@@ -1,9 +1,11 @@
 """Kappa, end to end, for real: a throwaway PostgreSQL with the e-commerce example's source tables
--> the generated Debezium capture (the `capture` step of the project's own local run, `python -m
-pipeline.run --only capture` as `pipegen run` runs it: pipeline/capture.py, the embedded engine,
-in the `cdc` judge env, because the source's DSN variable names the database) writing
+-> the generated Debezium capture (the `capture` step of the project's own local run, through the
+command the user types, `pipegen run DIR --only capture`: pipeline/capture.py, the embedded engine,
+in the `cdc` judge env standing in for the one `pipegen run` would build, because the source's DSN
+variable names the database) writing
 debezium-json change files: the snapshot, then inserts, updates and deletes applied while it
-runs; the run's summary lists each topic's folder with its events and spec path -> the generated
+runs; the run's summary, as the user sees it, lists each topic's folder with its events and spec
+path, and .pipegen/local/env.mk records the environments for make -> the generated
 Flink jobs in PyFlink's mini-cluster (`python -m pipeline.stream`, the `flink` judge env) ->
 results equal to a DuckDB reference over the database's own final state
 (tests/judges/stream_reference.py) for the per-minute GMV (tumble), the top categories (hop +
@@ -21,6 +23,7 @@ One JVM per env: one capture run, one stream run.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
 from collections import Counter
@@ -29,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, pipegen_exe, run_cli
 from tests.judges import offline_env
 from tests.judges.stream_reference import OP, PARSERS, comparable, final_state, stream_tables, typed
 from tests.judges.stream_reference import change_events as stream_changes
@@ -199,14 +202,17 @@ def kappa(
         f"postgresql://{postgres_server.user}@{postgres_server.host}:{postgres_server.port}/{postgres_server.database}"
     )
     # the project's environment (requirements.txt: rich, the run's metrics and lineage) is the batch env's
+    # (--python), the capture's the cdc env (the variable `pipegen run` takes instead of building one);
+    # PYTHONPATH: this checkout's pipegen (the CLI drops it from the steps' environment)
     env = {**offline_env(tmp / "home"), **ENV, entry["dsn_env"]: dsn, "PIPEGEN_CDC_PYTHON": str(cdc_python),
-           "PIPEGEN_CAPTURE_IDLE": "6", "PIPEGEN_CAPTURE_MAX_SECONDS": "300"}  # fmt: skip
+           "PIPEGEN_CAPTURE_IDLE": "6", "PIPEGEN_CAPTURE_MAX_SECONDS": "300",
+           "PYTHONPATH": str(REPO / "src")}  # fmt: skip
     orders_topic = next(t["topic"] for t in tables if t["name"] == "orders")
     cdc = project / "data" / "cdc"
     started = time.monotonic()
     capture = subprocess.Popen(
-        [str(batch_python), "-m", "pipeline.run", "--only", "capture", "--no-docs"],
-        cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [pipegen_exe(), "run", str(project), "--only", "capture", "--no-docs", "--python", str(batch_python)],
+        cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
         snapshot_orders = sum(1 for s in snapshot if s.startswith(f"INSERT INTO {SCHEMA}.orders "))
@@ -247,6 +253,10 @@ def kappa(
         "topic": orders_topic,
         "run": run,
         "capture_out": out,
+        "capture_err": err,
+        "project": project,
+        "cdc_python": cdc_python,
+        "batch_python": batch_python,
         "stream_out": stream_out,
         "entry": entry,
     }
@@ -269,6 +279,36 @@ def test_the_local_runs_capture_step_ran_and_its_summary_says_where_the_changes_
     assert step["rows"] == sum(lines(kappa["cdc"] / t) for t in topics.values())
     assert f"data/cdc/{kappa['topic']}" in kappa["capture_out"]  # the summary table names the folder
     assert "synthetic" not in kappa["stream_out"] and not (kappa["cdc"] / ".synthetic").exists()
+
+
+def row(out: str, *cells: str) -> bool:
+    """Whether a line of a summary table (rich; plain when piped) holds these cells side by side."""
+    bar = r"\s*[│|]\s*"
+    pattern = bar + bar.join(re.escape(cell) for cell in cells) + bar
+    return any(re.search(pattern, line) for line in out.splitlines())
+
+
+def test_pipegen_run_shows_the_capture_step_as_the_user_sees_it(kappa: dict[str, Any]) -> None:
+    """What `pipegen run DIR --only capture` printed, in order: the step's header (not the skipped
+    line of a run with no database named), the capture's own count, the summary table's capture row
+    with the events, a results row per topic (its folder, events and spec path), the report's path;
+    and the environments it ran with recorded for the project's make targets."""
+    out, (step,) = kappa["capture_out"], kappa["run"]["steps"]
+    captured = f"{step['rows']:,} change event(s) captured"
+    report = f"report: {kappa['project'] / 'reports' / 'index.html'}"
+    marks = ["==> capture\n", f"\n{captured}\n", "local run", f"\n{report}\n"]
+    found = [out.find(mark) for mark in marks]
+    assert -1 not in found and found == sorted(found), (found, out[-3000:])
+    assert "==> capture: skipped" not in out and "failed: capture" not in out, out[-3000:]
+    assert row(out, "capture", "ok", f"{step['rows']:,}"), out[-3000:]
+    topics, spec_paths = kappa["entry"]["topics"], kappa["entry"]["spec_paths"]
+    for dataset, topic in topics.items():
+        events = f"{lines(kappa['cdc'] / topic):,}"
+        assert row(out, topic, events, f"data/cdc/{topic}", spec_paths[dataset]), (topic, out[-3000:])
+    assert "pipegen.yaml:" not in kappa["capture_err"]  # no failure located at a spec line
+    recorded = (kappa["project"] / ".pipegen" / "local" / "env.mk").read_text()
+    assert f"PIPEGEN_RUN_PYTHON ?= {kappa['batch_python']}\n" in recorded
+    assert f"PIPEGEN_CDC_PYTHON ?= {kappa['cdc_python']}\n" in recorded
 
 
 def test_the_capture_holds_the_snapshot_then_inserts_updates_and_deletes(kappa: dict[str, Any]) -> None:
