@@ -88,3 +88,19 @@ def terraform_binary() -> str | None:
 def fmt_check(terraform: str, root: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([terraform, "fmt", "-check", "-recursive", "-list=true", str(root)], capture_output=True,
                           text=True, timeout=120, check=False)  # fmt: skip
+
+
+def console(
+    terraform: str, where: Path, variables: str, tfvars: str, expression: str, locals_: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """`terraform console` over a root of only `variables` (a variables.tf), `locals_` (locals blocks
+    that read only variables) and `tfvars`: Terraform itself checks every value's type and every
+    validation block, then prints `expression`. No provider is needed, so it runs offline."""
+    where.mkdir(parents=True, exist_ok=True)
+    (where / "variables.tf").write_text(variables)
+    (where / "locals.tf").write_text(locals_)
+    (where / "terraform.tfvars").write_text(tfvars)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(where), "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1",
+           "TF_CLI_CONFIG_FILE": "/dev/null"}  # fmt: skip
+    return subprocess.run([terraform, "console", "-no-color"], input=expression + "\n", capture_output=True,
+                          text=True, timeout=60, check=False, cwd=where, env=env)  # fmt: skip

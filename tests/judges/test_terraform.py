@@ -23,6 +23,7 @@ from pipegen.pipeline import families_for, prepare, render_tree
 from pipegen.spec.secretscan import secret_uses
 from tests.conftest import REPO, example_specs
 from tests.judges.terraform import (
+    console,
     fmt_check,
     parse_dir,
     run_checkov,
@@ -187,6 +188,30 @@ def test_terraform_fmt_accepts_every_file(name: str, project_dirs: dict[str, Pat
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_terraform_accepts_every_environments_values_against_the_variables_types_and_validations(
+    project_dirs: dict[str, Path], tmp_path: Path
+) -> None:
+    # Terraform itself (`terraform console`, which needs no provider): every root's terraform.tfvars against its
+    # variables.tf -- each value's type and every validation block; a value left unset is the user's to give
+    terraform = terraform_binary()
+    if terraform is None:
+        pytest.skip("no terraform binary on PATH")
+    checked = 0
+    for name, root in project_dirs.items():
+        for env in sorted((root / "envs").iterdir()):
+            run = console(terraform, tmp_path / name / env.name, (env / "variables.tf").read_text(),
+                          (env / "terraform.tfvars").read_text(), "1")  # fmt: skip
+            assert run.returncode == 0 and "Error" not in run.stderr, f"{name}/{env.name}:\n{run.stderr[-2000:]}"
+            checked += 1
+    assert checked >= len(project_dirs)  # one root per environment, each project at least one
+    # and it refuses what a validation block refuses (the same check fails, it is not a pass by default)
+    env = project_dirs["pii_etl"] / "envs/prod"
+    bad = (env / "terraform.tfvars").read_text().replace("retention_days = 1095", "retention_days = 0")
+    run = console(terraform, tmp_path / "bad", (env / "variables.tf").read_text(), bad, "1")
+    assert "Error: Invalid value for variable" in run.stderr  # (console exits 0 even then)
+    assert "retention_days: a whole number from 1 to 36500." in run.stderr
+
+
 def _blocks(doc: dict[str, Any], kind: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for entry in doc.get(kind, []):
@@ -349,7 +374,8 @@ def test_gcp_bigquery_datasets_of_the_target_with_retention_labels_and_writer_gr
     docs = {p.split("/terraform/", 1)[1]: d for p, d in parsed["iot_lambda"].items()}
     datasets = docs["envs/prod/terraform.tfvars"]["bigquery_datasets"]
     assert set(datasets) == {"iot", "staging", "marts", "raw_sensors", "raw_registry"}
-    assert all(d == {"project": "acme-iot", "location": "europe-west3"} for d in datasets.values())
+    assert all(d == {"project": "acme-iot", "location": "europe-west3", "writers": ["ingest", "transform"]}
+               for d in datasets.values())  # fmt: skip
     dataset = _blocks(docs["modules/platform/bigquery.tf"], "resource")["google_bigquery_dataset"]["target"]
     assert dataset["default_partition_expiration_ms"] == "${var.retention_days * 86400000}"  # rows, not tables
     assert dataset["labels"] == "${var.tags}"
@@ -609,9 +635,17 @@ def test_iam_grants_exactly_the_spec_buckets_the_generated_code_writes(
 
 DLT_MAPPER = """
 import json, sys
+from dlt.common.schema import Schema
 from dlt.destinations import bigquery
+from dlt.destinations.impl.bigquery.configuration import BigQueryClientConfiguration
+asked = json.loads(sys.stdin.read())
 mapper = bigquery().capabilities().get_type_mapper()
-print(json.dumps([mapper.to_destination_type(c, {"name": "t", "columns": {}}) for c in json.loads(sys.stdin.read())]))
+print(json.dumps([mapper.to_destination_type(c, {"name": "t", "columns": {}}) for c in asked["columns"]]))
+staging = {}  # the dataset a load into `dataset` stages merge and dead-letter rows in, as dlt names it
+for dataset in asked["datasets"]:
+    config = BigQueryClientConfiguration()._bind_dataset_name(dataset_name=dataset, default_schema_name="s")
+    staging[dataset] = config.normalize_staging_dataset_name(Schema("s"))
+print(json.dumps(staging))
 """
 BQ_FIELD = re.compile(r'\{ name = "([^"]+)", type = "([^"]+)", mode = "([^"]+)" \}')
 
@@ -628,7 +662,7 @@ def _runtime_dict(runtime: str, name: str) -> dict[str, Any]:
 
 
 def test_bigquery_landed_tables_have_the_columns_types_partitioning_and_keys_dlt_lands(
-    parsed: dict[str, dict[str, Any]], variant_files: dict[str, dict[str, str]], batch_python: Path
+    parsed: dict[str, dict[str, Any]], variant_files: dict[str, dict[str, str]], batch_python: Path, tmp_path: Path
 ) -> None:
     # the reference: the generated runtime's dlt column hints for the spec's columns (ETL: a protected column
     # lands as text, a dropped one not at all; the key not null), its metadata columns and dlt's own, typed by
@@ -655,9 +689,12 @@ def test_bigquery_landed_tables_have_the_columns_types_partitioning_and_keys_dlt
                               {"name": "_dlt_id", "data_type": "text"}]  # fmt: skip
             keys[label] = (table["name"], table["primary_key"], table["watermark"], source["name"])
     everything = [c for columns in wanted.values() for c in columns]
-    proc = subprocess.run([str(batch_python), "-c", DLT_MAPPER], input=json.dumps(everything), text=True,
+    raw = sorted({f"raw_{source['name']}" for source in spec["sources"]})
+    asked = json.dumps({"columns": everything, "datasets": raw})
+    proc = subprocess.run([str(batch_python), "-c", DLT_MAPPER], input=asked, text=True,
                           capture_output=True, timeout=120, check=True)  # fmt: skip
-    types = iter(json.loads(proc.stdout))
+    printed = proc.stdout.strip().splitlines()
+    types, staging = iter(json.loads(printed[-2])), json.loads(printed[-1])
     judged = 0
     for label, columns in wanted.items():
         name, key, watermark, source_name = keys[label]
@@ -673,6 +710,25 @@ def test_bigquery_landed_tables_have_the_columns_types_partitioning_and_keys_dlt
     assert judged == 2
     datasets = docs["envs/prod/terraform.tfvars"]["bigquery_datasets"]
     assert "raw_crm_db" in datasets and all(d["project"] == "acme-privacy" for d in datasets.values())
+    # dlt stages merge and dead-letter loads in its own dataset: Terraform creates it where the raw one is,
+    # writable by extract-load alone (no project-wide dataset creation), and not by the transform step
+    for dataset in raw:
+        assert datasets[staging[dataset]] == {**datasets[dataset], "writers": ["ingest"]}
+        assert set(datasets[dataset]["writers"]) == {"ingest", "transform"}
+    # the dataset grants as Terraform evaluates the module's expression over the environment's values
+    terraform = terraform_binary()
+    if terraform is None:
+        return  # the rest needs Terraform; the fmt test skips with the reason
+    line = next(t for t in files["terraform/modules/platform/identities.tf"].splitlines() if "dataset_grants =" in t)
+    run = console(terraform, tmp_path, files["terraform/envs/prod/variables.tf"],
+                  files["terraform/envs/prod/terraform.tfvars"], "jsonencode(local.dataset_grants)",
+                  "locals {\n" + line + "\n}\n")  # fmt: skip
+    assert run.returncode == 0 and "Error" not in run.stderr, run.stderr[-2000:]
+    granted = {(g["workload"], g["dataset"]) for g in json.loads(json.loads(run.stdout.strip())).values()}
+    assert granted == {(w, d) for d, v in datasets.items() for w in v["writers"]}
+    assert {(w, staging[d]) for d in raw for w in ("ingest", "transform")} & granted == {
+        ("ingest", staging[d]) for d in raw
+    }
 
 
 def test_a_stream_job_writing_a_files_target_is_granted_its_bucket(hcl_python: Path, tmp_path: Path) -> None:
