@@ -89,11 +89,16 @@ VARIANTS = {f"{spec}_{cloud}": (spec, cloud, mails) for spec, mails in (("pii_et
 BQ_TARGET = "  - name: warehouse\n    type: bigquery\n    connection: {project: acme-privacy, schema: exports}\n"
 VARIANTS["pii_etl_bigquery_gcp"] = ("pii_etl", "gcp", "")
 REPLACE = {
+    # on Azure the export container names its storage account (R428 otherwise): Terraform grants the writer
+    "pii_etl_azure": (
+        "      bucket: acme-analytics-exports\n      region: eu-central-1\n",
+        "      bucket: acme-analytics-exports\n      account: acmeexports\n",
+    ),
     "pii_etl_bigquery_gcp": (
         "  - name: lake_bucket\n    type: files\n    format: parquet\n    connection:\n"
         "      bucket: acme-analytics-exports\n      region: eu-central-1\n",
         BQ_TARGET,
-    )
+    ),
 }
 
 
@@ -749,3 +754,61 @@ def test_a_stream_job_writing_a_files_target_is_granted_its_bucket(hcl_python: P
     assert written == {("ingest", "acme-shop-exports"), ("stream", "acme-shop-exports")}
     buckets = docs["envs/prod/terraform.tfvars"]["target_buckets"]
     assert {(w, buckets[t]) for w, t, write in _granted(docs, "gcp") if write} == written
+
+
+# ---------------------------------------------------------------- Azure roles name the containers the code uses
+
+ABFSS = re.compile(r"\babfss://([a-z0-9][a-z0-9-]{1,61}[a-z0-9])@([a-z0-9]{3,24})\.dfs\.core\.windows\.net")
+DLT_AZ = re.compile(
+    r'bucket_url="az://([a-z0-9][a-z0-9-]{1,61}[a-z0-9])"(?:[^)]*?"azure_storage_account_name": "([^"]+)")?'
+)  # one destination call: its container and, where the spec names it, its storage account
+
+
+def _code_containers(files: dict[str, str]) -> set[tuple[str, str | None, str]]:
+    """(workload, storage account or None, container) of every literal Azure path the generated code writes:
+    the Flink and Spark sinks' `abfss://container@account...`, extract-load's dlt `az://container` with
+    its `azure_storage_account_name` (None: read from the environment at run time)."""
+    out: set[tuple[str, str | None, str]] = set()
+    for path, text in files.items():
+        if path.startswith(("terraform/", "docs/")) or path.endswith(".md"):
+            continue
+        workload = "ingest" if path == "pipeline/ingest.py" else "stream" if "flink" in path or "stream" in path \
+            else "transform"  # fmt: skip
+        out |= {(workload, account, container) for container, account in ABFSS.findall(text)}
+        if path == "pipeline/ingest.py":
+            out |= {(workload, account or None, container) for container, account in DLT_AZ.findall(text)}
+    return out
+
+
+@pytest.mark.parametrize("name", ["pii_etl_azure", "ecommerce_realtime_azure", "azure_playground"])
+def test_azure_role_assignments_grant_exactly_the_containers_the_generated_code_writes(
+    name: str, parsed: dict[str, dict[str, Any]], variant_files: dict[str, dict[str, str]]
+) -> None:
+    # the reference is the generated code: every container a workload's code writes is granted to that workload
+    # (Storage Blob Data Contributor): the environment's own account's containers (`azurerm_storage_container.layer`),
+    # a spec target's container by the tfvars' `target_containers`; no target container to a workload not writing it
+    files = variant_files.get(name) or rendered(REPO / "specs" / f"{name}.yaml")
+    docs = {p.split("/terraform/", 1)[1]: d for p, d in parsed[name].items()}
+    grants = _blocks(docs["modules/platform/identities.tf"], "locals")["grants"]
+    written = _code_containers(files)
+    assert all(account is not None for _, account, _ in written), written  # else validate warns (R428)
+    envs = {p.split("/")[1]: d for p, d in docs.items() if p.startswith("envs/") and p.endswith("terraform.tfvars")}
+    own_accounts = {d["storage_account"] for d in envs.values()}
+    layer, target = (
+        re.compile(r'azurerm_storage_container\.layer\["([a-z]+)"\]'),
+        re.compile(r'data\.azurerm_resources\.target_account\["([^"]+)"\].*var\.target_containers\["([^"]+)"\]'),
+    )
+    writers = [g for g in grants.values() if g["role"] == "Storage Blob Data Contributor"]
+    own = {(g["workload"], m.group(1)) for g in writers if (m := layer.search(g["scope"]))}
+    assert {(w, c) for w, a, c in written if a in own_accounts} <= own
+    for env, values in envs.items():
+        containers = values.get("target_containers", {})
+        granted = set()
+        for g in grants.values():
+            if found := target.search(g["scope"]):
+                assert found.group(1) == found.group(2) and g["role"] == "Storage Blob Data Contributor"
+                where = containers[found.group(1)]
+                granted.add((g["workload"], where["account"], where["container"]))
+        assert granted == {x for x in written if x[1] not in own_accounts}, env
+    if name == "pii_etl_azure":  # ETL: extract-load writes the spec's export container
+        assert {x for x in written if x[1] not in own_accounts} == {("ingest", "acmeexports", "acme-analytics-exports")}
