@@ -812,3 +812,48 @@ def test_azure_role_assignments_grant_exactly_the_containers_the_generated_code_
         assert granted == {x for x in written if x[1] not in own_accounts}, env
     if name == "pii_etl_azure":  # ETL: extract-load writes the spec's export container
         assert {x for x in written if x[1] not in own_accounts} == {("ingest", "acmeexports", "acme-analytics-exports")}
+
+
+# ---------------------------------------------------------------- Iceberg on S3: Athena reads it through Glue only
+
+ICEBERG_GLUE = (("    type: files\n    format: parquet\n", "    type: iceberg\n    lake: {catalog: glue}\n"),
+                ("\ntargets:\n", "\nengines: {batch: spark}\n\ntargets:\n"))  # fmt: skip
+
+
+def test_athena_reads_the_spark_jobs_glue_registered_iceberg_layers_else_validate_warns(
+    hcl_python: Path, tmp_path: Path
+) -> None:
+    # pii_etl with an Iceberg target in the Glue catalog and the Spark job, which registers each layer's tables
+    # in Glue (`lake.<layer>.<table>`): the transform role (Athena's querier) reads exactly those databases, and
+    # the warehouse bucket the generated job writes; without Glue or without the Spark job, R429 says Athena
+    # finds no table of the target
+    text = (REPO / "specs/pii_etl.yaml").read_text()
+    for old, new in ICEBERG_GLUE:
+        assert text.count(old) == 1
+        text = text.replace(old, new)
+    (tmp_path / "ice.yaml").write_text(text)
+    ready = prepare(tmp_path / "ice.yaml")
+    assert not [d for d in ready.diagnostics if d.code == "R429"]
+    files = {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}
+    job = json.loads(files["spark/medallion.json"])["target"]
+    assert job["catalog"]["type"] == "glue" and "CREATE NAMESPACE IF NOT EXISTS lake." in files["spark/medallion.py"]
+    root = write_terraform(files, tmp_path / "out")
+    docs = {p.split("/terraform/", 1)[1]: d for p, d in parse_dir(hcl_python, root / "modules").items()}
+    policy = {
+        k: v for e in docs["modules/platform/iam.tf"]["data"] for k, v in e.get("aws_iam_policy_document", {}).items()
+    }
+    glue = {r.rsplit(":", 1)[1].rstrip('"') for st in policy["transform"]["statement"]
+            if st.get("sid") == "GlueLakeLayers" for r in st["resources"]}  # fmt: skip
+    assert glue == {
+        "catalog",
+        *(f"{k}/{layer}{t}" for layer in job["layers"] for k, t in (("database", ""), ("table", "/*"))),
+    }
+    assert not any(st.get("sid") == "GlueLakeLayers" for w in ("ingest",) for st in policy[w]["statement"])
+    warehouse = job["catalog"]["warehouse"].removeprefix("s3://").rstrip("/")
+    reads = [r for st in policy["transform"]["statement"] if st["actions"] == ["s3:GetObject"] for r in st["resources"]]
+    assert reads and all('var.target_buckets["lake_bucket"]' in r for r in reads)
+    assert files["terraform/envs/prod/terraform.tfvars"].count(f'lake_bucket = "{warehouse}"') == 1
+    for old, new in (ICEBERG_GLUE[1][::-1], ("    lake: {catalog: glue}\n", "")):  # no Spark job; no catalog
+        (tmp_path / "warned.yaml").write_text(text.replace(old, new))
+        warned = [d for d in prepare(tmp_path / "warned.yaml").diagnostics if d.code == "R429"]
+        assert len(warned) == 1 and warned[0].severity == "warning" and "Athena" in warned[0].message
