@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.judges.envs import offline_env
-from tests.judges.tfschema import check_document, load_schema
+from tests.judges.tfschema import check_document, load_schema, reference_problems
 
 DRIVER = Path(__file__).with_name("tf_driver.py")
 PROVIDERS = ("aws", "azurerm", "google")
@@ -47,7 +47,8 @@ def schemas() -> dict[str, dict[str, Any]]:
 
 
 def schema_problems(parsed: Mapping[str, Any], provider_schemas: dict[str, dict[str, Any]]) -> tuple[list[str], int]:
-    """(problems, blocks checked) over parsed .tf files."""
+    """(problems, blocks checked) over parsed .tf files: each block against its schema, and every reference
+    across blocks against what its module declares and its type exports."""
     problems: list[str] = []
     checked = 0
     for path, doc in parsed.items():
@@ -57,7 +58,8 @@ def schema_problems(parsed: Mapping[str, Any], provider_schemas: dict[str, dict[
         found, count = check_document(doc, provider_schemas, path)
         problems += found
         checked += count
-    return problems, checked
+    found, _references = reference_problems({p: d for p, d in parsed.items() if "__error__" not in d}, provider_schemas)
+    return problems + found, checked
 
 
 def skips(terraform_dir: Path) -> list[str]:

@@ -32,6 +32,7 @@ from tests.judges.terraform import (
     terraform_binary,
     write_terraform,
 )
+from tests.judges.tfschema import reference_problems
 
 NEGATIVE = """
 resource "aws_s3_bucket_versioning" "typo" {
@@ -61,6 +62,17 @@ resource "aws_s3_bucket_lifecycle_configuration" "missing" {
 }
 
 resource "aws_s3_bucket_nope" "unknown" {}
+
+resource "aws_s3_bucket" "lake" {
+  bucket = "b"
+}
+
+resource "aws_s3_bucket_policy" "references" {
+  bucket = aws_s3_bucket.lake.id
+  policy = jsonencode({
+    Resource = ["${aws_s3_bucket.lake.arnn}/*", aws_s3_bucket.lakes.arn, data.aws_caller_identity.me.account_id]
+  })
+}
 """
 
 
@@ -145,12 +157,16 @@ def test_the_schema_check_rejects_what_terraform_validate_would(
     (tmp_path / "bad.tf").write_text(NEGATIVE)
     problems, checked = schema_problems(parse_dir(hcl_python, tmp_path), provider_schemas)
     text = "\n".join(problems)
-    assert checked == 3, text
+    assert checked == 5, text
     assert "aws_s3_bucket_versioning.typo: unknown argument `versionning`" in text
     assert "aws_msk_cluster.wrong_type: `number_of_broker_nodes` should be a number" in text
     assert "aws_s3_bucket_lifecycle_configuration.missing.rule: missing required argument `id`" in text
     assert "aws_s3_bucket_nope.unknown: unknown resource type" in text
-    assert len(problems) == 4, text
+    # references across blocks (the .jsii's exported attributes): `id` and `arn` exist, these do not
+    assert "`aws_s3_bucket.lake.arnn`: aws_s3_bucket has no attribute `arnn`" in text
+    assert "reference to undeclared resource `aws_s3_bucket.lakes`" in text
+    assert "reference to undeclared data `data.aws_caller_identity.me`" in text
+    assert len(problems) == 7, text
 
 
 @pytest.mark.parametrize("spec", terraform_specs(), ids=lambda p: p.stem)
@@ -162,6 +178,8 @@ def test_every_block_matches_its_provider_schema(
     problems, checked = schema_problems({p: d for p, d in docs.items() if p.endswith(".tf")}, provider_schemas)
     assert problems == []
     assert checked >= 10  # judged the module's resources and each root's provider
+    _, references = reference_problems({p: d for p, d in docs.items() if p.endswith(".tf")}, provider_schemas)
+    assert references >= 10  # and the references across them (ARNs, ids, names), each to an exported attribute
 
 
 def test_checkov_fails_nothing_beyond_the_reasoned_skips(
