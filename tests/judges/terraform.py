@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.judges.envs import offline_env
-from tests.judges.tfschema import check_document, load_schema
+from tests.judges.tfschema import check_document, load_schema, reference_problems
 
 DRIVER = Path(__file__).with_name("tf_driver.py")
 PROVIDERS = ("aws", "azurerm", "google")
@@ -47,7 +47,8 @@ def schemas() -> dict[str, dict[str, Any]]:
 
 
 def schema_problems(parsed: Mapping[str, Any], provider_schemas: dict[str, dict[str, Any]]) -> tuple[list[str], int]:
-    """(problems, blocks checked) over parsed .tf files."""
+    """(problems, blocks checked) over parsed .tf files: each block against its schema, and every reference
+    across blocks against what its module declares and its type exports."""
     problems: list[str] = []
     checked = 0
     for path, doc in parsed.items():
@@ -57,7 +58,8 @@ def schema_problems(parsed: Mapping[str, Any], provider_schemas: dict[str, dict[
         found, count = check_document(doc, provider_schemas, path)
         problems += found
         checked += count
-    return problems, checked
+    found, _references = reference_problems({p: d for p, d in parsed.items() if "__error__" not in d}, provider_schemas)
+    return problems + found, checked
 
 
 def skips(terraform_dir: Path) -> list[str]:
@@ -88,3 +90,19 @@ def terraform_binary() -> str | None:
 def fmt_check(terraform: str, root: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([terraform, "fmt", "-check", "-recursive", "-list=true", str(root)], capture_output=True,
                           text=True, timeout=120, check=False)  # fmt: skip
+
+
+def console(
+    terraform: str, where: Path, variables: str, tfvars: str, expression: str, locals_: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """`terraform console` over a root of only `variables` (a variables.tf), `locals_` (locals blocks
+    that read only variables) and `tfvars`: Terraform itself checks every value's type and every
+    validation block, then prints `expression`. No provider is needed, so it runs offline."""
+    where.mkdir(parents=True, exist_ok=True)
+    (where / "variables.tf").write_text(variables)
+    (where / "locals.tf").write_text(locals_)
+    (where / "terraform.tfvars").write_text(tfvars)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(where), "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1",
+           "TF_CLI_CONFIG_FILE": "/dev/null"}  # fmt: skip
+    return subprocess.run([terraform, "console", "-no-color"], input=expression + "\n", capture_output=True,
+                          text=True, timeout=60, check=False, cwd=where, env=env)  # fmt: skip

@@ -23,6 +23,7 @@ from pipegen.pipeline import families_for, prepare, render_tree
 from pipegen.spec.secretscan import secret_uses
 from tests.conftest import REPO, example_specs
 from tests.judges.terraform import (
+    console,
     fmt_check,
     parse_dir,
     run_checkov,
@@ -31,6 +32,7 @@ from tests.judges.terraform import (
     terraform_binary,
     write_terraform,
 )
+from tests.judges.tfschema import reference_problems
 
 NEGATIVE = """
 resource "aws_s3_bucket_versioning" "typo" {
@@ -60,6 +62,17 @@ resource "aws_s3_bucket_lifecycle_configuration" "missing" {
 }
 
 resource "aws_s3_bucket_nope" "unknown" {}
+
+resource "aws_s3_bucket" "lake" {
+  bucket = "b"
+}
+
+resource "aws_s3_bucket_policy" "references" {
+  bucket = aws_s3_bucket.lake.id
+  policy = jsonencode({
+    Resource = ["${aws_s3_bucket.lake.arnn}/*", aws_s3_bucket.lakes.arn, data.aws_caller_identity.me.account_id]
+  })
+}
 """
 
 
@@ -88,11 +101,16 @@ VARIANTS = {f"{spec}_{cloud}": (spec, cloud, mails) for spec, mails in (("pii_et
 BQ_TARGET = "  - name: warehouse\n    type: bigquery\n    connection: {project: acme-privacy, schema: exports}\n"
 VARIANTS["pii_etl_bigquery_gcp"] = ("pii_etl", "gcp", "")
 REPLACE = {
+    # on Azure the export container names its storage account (R428 otherwise): Terraform grants the writer
+    "pii_etl_azure": (
+        "      bucket: acme-analytics-exports\n      region: eu-central-1\n",
+        "      bucket: acme-analytics-exports\n      account: acmeexports\n",
+    ),
     "pii_etl_bigquery_gcp": (
         "  - name: lake_bucket\n    type: files\n    format: parquet\n    connection:\n"
         "      bucket: acme-analytics-exports\n      region: eu-central-1\n",
         BQ_TARGET,
-    )
+    ),
 }
 
 
@@ -139,12 +157,16 @@ def test_the_schema_check_rejects_what_terraform_validate_would(
     (tmp_path / "bad.tf").write_text(NEGATIVE)
     problems, checked = schema_problems(parse_dir(hcl_python, tmp_path), provider_schemas)
     text = "\n".join(problems)
-    assert checked == 3, text
+    assert checked == 5, text
     assert "aws_s3_bucket_versioning.typo: unknown argument `versionning`" in text
     assert "aws_msk_cluster.wrong_type: `number_of_broker_nodes` should be a number" in text
     assert "aws_s3_bucket_lifecycle_configuration.missing.rule: missing required argument `id`" in text
     assert "aws_s3_bucket_nope.unknown: unknown resource type" in text
-    assert len(problems) == 4, text
+    # references across blocks (the .jsii's exported attributes): `id` and `arn` exist, these do not
+    assert "`aws_s3_bucket.lake.arnn`: aws_s3_bucket has no attribute `arnn`" in text
+    assert "reference to undeclared resource `aws_s3_bucket.lakes`" in text
+    assert "reference to undeclared data `data.aws_caller_identity.me`" in text
+    assert len(problems) == 7, text
 
 
 @pytest.mark.parametrize("spec", terraform_specs(), ids=lambda p: p.stem)
@@ -156,6 +178,8 @@ def test_every_block_matches_its_provider_schema(
     problems, checked = schema_problems({p: d for p, d in docs.items() if p.endswith(".tf")}, provider_schemas)
     assert problems == []
     assert checked >= 10  # judged the module's resources and each root's provider
+    _, references = reference_problems({p: d for p, d in docs.items() if p.endswith(".tf")}, provider_schemas)
+    assert references >= 10  # and the references across them (ARNs, ids, names), each to an exported attribute
 
 
 def test_checkov_fails_nothing_beyond_the_reasoned_skips(
@@ -185,6 +209,30 @@ def test_terraform_fmt_accepts_every_file(name: str, project_dirs: dict[str, Pat
     assert len(list(project_dirs[name].rglob("*.tf"))) >= 10
     done = fmt_check(terraform, project_dirs[name])
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_terraform_accepts_every_environments_values_against_the_variables_types_and_validations(
+    project_dirs: dict[str, Path], tmp_path: Path
+) -> None:
+    # Terraform itself (`terraform console`, which needs no provider): every root's terraform.tfvars against its
+    # variables.tf -- each value's type and every validation block; a value left unset is the user's to give
+    terraform = terraform_binary()
+    if terraform is None:
+        pytest.skip("no terraform binary on PATH")
+    checked = 0
+    for name, root in project_dirs.items():
+        for env in sorted((root / "envs").iterdir()):
+            run = console(terraform, tmp_path / name / env.name, (env / "variables.tf").read_text(),
+                          (env / "terraform.tfvars").read_text(), "1")  # fmt: skip
+            assert run.returncode == 0 and "Error" not in run.stderr, f"{name}/{env.name}:\n{run.stderr[-2000:]}"
+            checked += 1
+    assert checked >= len(project_dirs)  # one root per environment, each project at least one
+    # and it refuses what a validation block refuses (the same check fails, it is not a pass by default)
+    env = project_dirs["pii_etl"] / "envs/prod"
+    bad = (env / "terraform.tfvars").read_text().replace("retention_days = 1095", "retention_days = 0")
+    run = console(terraform, tmp_path / "bad", (env / "variables.tf").read_text(), bad, "1")
+    assert "Error: Invalid value for variable" in run.stderr  # (console exits 0 even then)
+    assert "retention_days: a whole number from 1 to 36500." in run.stderr
 
 
 def _blocks(doc: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -349,7 +397,8 @@ def test_gcp_bigquery_datasets_of_the_target_with_retention_labels_and_writer_gr
     docs = {p.split("/terraform/", 1)[1]: d for p, d in parsed["iot_lambda"].items()}
     datasets = docs["envs/prod/terraform.tfvars"]["bigquery_datasets"]
     assert set(datasets) == {"iot", "staging", "marts", "raw_sensors", "raw_registry"}
-    assert all(d == {"project": "acme-iot", "location": "europe-west3"} for d in datasets.values())
+    assert all(d == {"project": "acme-iot", "location": "europe-west3", "writers": ["ingest", "transform"]}
+               for d in datasets.values())  # fmt: skip
     dataset = _blocks(docs["modules/platform/bigquery.tf"], "resource")["google_bigquery_dataset"]["target"]
     assert dataset["default_partition_expiration_ms"] == "${var.retention_days * 86400000}"  # rows, not tables
     assert dataset["labels"] == "${var.tags}"
@@ -609,9 +658,17 @@ def test_iam_grants_exactly_the_spec_buckets_the_generated_code_writes(
 
 DLT_MAPPER = """
 import json, sys
+from dlt.common.schema import Schema
 from dlt.destinations import bigquery
+from dlt.destinations.impl.bigquery.configuration import BigQueryClientConfiguration
+asked = json.loads(sys.stdin.read())
 mapper = bigquery().capabilities().get_type_mapper()
-print(json.dumps([mapper.to_destination_type(c, {"name": "t", "columns": {}}) for c in json.loads(sys.stdin.read())]))
+print(json.dumps([mapper.to_destination_type(c, {"name": "t", "columns": {}}) for c in asked["columns"]]))
+staging = {}  # the dataset a load into `dataset` stages merge and dead-letter rows in, as dlt names it
+for dataset in asked["datasets"]:
+    config = BigQueryClientConfiguration()._bind_dataset_name(dataset_name=dataset, default_schema_name="s")
+    staging[dataset] = config.normalize_staging_dataset_name(Schema("s"))
+print(json.dumps(staging))
 """
 BQ_FIELD = re.compile(r'\{ name = "([^"]+)", type = "([^"]+)", mode = "([^"]+)" \}')
 
@@ -628,7 +685,7 @@ def _runtime_dict(runtime: str, name: str) -> dict[str, Any]:
 
 
 def test_bigquery_landed_tables_have_the_columns_types_partitioning_and_keys_dlt_lands(
-    parsed: dict[str, dict[str, Any]], variant_files: dict[str, dict[str, str]], batch_python: Path
+    parsed: dict[str, dict[str, Any]], variant_files: dict[str, dict[str, str]], batch_python: Path, tmp_path: Path
 ) -> None:
     # the reference: the generated runtime's dlt column hints for the spec's columns (ETL: a protected column
     # lands as text, a dropped one not at all; the key not null), its metadata columns and dlt's own, typed by
@@ -655,9 +712,12 @@ def test_bigquery_landed_tables_have_the_columns_types_partitioning_and_keys_dlt
                               {"name": "_dlt_id", "data_type": "text"}]  # fmt: skip
             keys[label] = (table["name"], table["primary_key"], table["watermark"], source["name"])
     everything = [c for columns in wanted.values() for c in columns]
-    proc = subprocess.run([str(batch_python), "-c", DLT_MAPPER], input=json.dumps(everything), text=True,
+    raw = sorted({f"raw_{source['name']}" for source in spec["sources"]})
+    asked = json.dumps({"columns": everything, "datasets": raw})
+    proc = subprocess.run([str(batch_python), "-c", DLT_MAPPER], input=asked, text=True,
                           capture_output=True, timeout=120, check=True)  # fmt: skip
-    types = iter(json.loads(proc.stdout))
+    printed = proc.stdout.strip().splitlines()
+    types, staging = iter(json.loads(printed[-2])), json.loads(printed[-1])
     judged = 0
     for label, columns in wanted.items():
         name, key, watermark, source_name = keys[label]
@@ -673,6 +733,25 @@ def test_bigquery_landed_tables_have_the_columns_types_partitioning_and_keys_dlt
     assert judged == 2
     datasets = docs["envs/prod/terraform.tfvars"]["bigquery_datasets"]
     assert "raw_crm_db" in datasets and all(d["project"] == "acme-privacy" for d in datasets.values())
+    # dlt stages merge and dead-letter loads in its own dataset: Terraform creates it where the raw one is,
+    # writable by extract-load alone (no project-wide dataset creation), and not by the transform step
+    for dataset in raw:
+        assert datasets[staging[dataset]] == {**datasets[dataset], "writers": ["ingest"]}
+        assert set(datasets[dataset]["writers"]) == {"ingest", "transform"}
+    # the dataset grants as Terraform evaluates the module's expression over the environment's values
+    terraform = terraform_binary()
+    if terraform is None:
+        return  # the rest needs Terraform; the fmt test skips with the reason
+    line = next(t for t in files["terraform/modules/platform/identities.tf"].splitlines() if "dataset_grants =" in t)
+    run = console(terraform, tmp_path, files["terraform/envs/prod/variables.tf"],
+                  files["terraform/envs/prod/terraform.tfvars"], "jsonencode(local.dataset_grants)",
+                  "locals {\n" + line + "\n}\n")  # fmt: skip
+    assert run.returncode == 0 and "Error" not in run.stderr, run.stderr[-2000:]
+    granted = {(g["workload"], g["dataset"]) for g in json.loads(json.loads(run.stdout.strip())).values()}
+    assert granted == {(w, d) for d, v in datasets.items() for w in v["writers"]}
+    assert {(w, staging[d]) for d in raw for w in ("ingest", "transform")} & granted == {
+        ("ingest", staging[d]) for d in raw
+    }
 
 
 def test_a_stream_job_writing_a_files_target_is_granted_its_bucket(hcl_python: Path, tmp_path: Path) -> None:
@@ -693,3 +772,106 @@ def test_a_stream_job_writing_a_files_target_is_granted_its_bucket(hcl_python: P
     assert written == {("ingest", "acme-shop-exports"), ("stream", "acme-shop-exports")}
     buckets = docs["envs/prod/terraform.tfvars"]["target_buckets"]
     assert {(w, buckets[t]) for w, t, write in _granted(docs, "gcp") if write} == written
+
+
+# ---------------------------------------------------------------- Azure roles name the containers the code uses
+
+ABFSS = re.compile(r"\babfss://([a-z0-9][a-z0-9-]{1,61}[a-z0-9])@([a-z0-9]{3,24})\.dfs\.core\.windows\.net")
+DLT_AZ = re.compile(
+    r'bucket_url="az://([a-z0-9][a-z0-9-]{1,61}[a-z0-9])"(?:[^)]*?"azure_storage_account_name": "([^"]+)")?'
+)  # one destination call: its container and, where the spec names it, its storage account
+
+
+def _code_containers(files: dict[str, str]) -> set[tuple[str, str | None, str]]:
+    """(workload, storage account or None, container) of every literal Azure path the generated code writes:
+    the Flink and Spark sinks' `abfss://container@account...`, extract-load's dlt `az://container` with
+    its `azure_storage_account_name` (None: read from the environment at run time)."""
+    out: set[tuple[str, str | None, str]] = set()
+    for path, text in files.items():
+        if path.startswith(("terraform/", "docs/")) or path.endswith(".md"):
+            continue
+        workload = "ingest" if path == "pipeline/ingest.py" else "stream" if "flink" in path or "stream" in path \
+            else "transform"  # fmt: skip
+        out |= {(workload, account, container) for container, account in ABFSS.findall(text)}
+        if path == "pipeline/ingest.py":
+            out |= {(workload, account or None, container) for container, account in DLT_AZ.findall(text)}
+    return out
+
+
+@pytest.mark.parametrize("name", ["pii_etl_azure", "ecommerce_realtime_azure", "azure_playground"])
+def test_azure_role_assignments_grant_exactly_the_containers_the_generated_code_writes(
+    name: str, parsed: dict[str, dict[str, Any]], variant_files: dict[str, dict[str, str]]
+) -> None:
+    # the reference is the generated code: every container a workload's code writes is granted to that workload
+    # (Storage Blob Data Contributor): the environment's own account's containers (`azurerm_storage_container.layer`),
+    # a spec target's container by the tfvars' `target_containers`; no target container to a workload not writing it
+    files = variant_files.get(name) or rendered(REPO / "specs" / f"{name}.yaml")
+    docs = {p.split("/terraform/", 1)[1]: d for p, d in parsed[name].items()}
+    grants = _blocks(docs["modules/platform/identities.tf"], "locals")["grants"]
+    written = _code_containers(files)
+    assert all(account is not None for _, account, _ in written), written  # else validate warns (R428)
+    envs = {p.split("/")[1]: d for p, d in docs.items() if p.startswith("envs/") and p.endswith("terraform.tfvars")}
+    own_accounts = {d["storage_account"] for d in envs.values()}
+    layer, target = (
+        re.compile(r'azurerm_storage_container\.layer\["([a-z]+)"\]'),
+        re.compile(r'data\.azurerm_resources\.target_account\["([^"]+)"\].*var\.target_containers\["([^"]+)"\]'),
+    )
+    writers = [g for g in grants.values() if g["role"] == "Storage Blob Data Contributor"]
+    own = {(g["workload"], m.group(1)) for g in writers if (m := layer.search(g["scope"]))}
+    assert {(w, c) for w, a, c in written if a in own_accounts} <= own
+    for env, values in envs.items():
+        containers = values.get("target_containers", {})
+        granted = set()
+        for g in grants.values():
+            if found := target.search(g["scope"]):
+                assert found.group(1) == found.group(2) and g["role"] == "Storage Blob Data Contributor"
+                where = containers[found.group(1)]
+                granted.add((g["workload"], where["account"], where["container"]))
+        assert granted == {x for x in written if x[1] not in own_accounts}, env
+    if name == "pii_etl_azure":  # ETL: extract-load writes the spec's export container
+        assert {x for x in written if x[1] not in own_accounts} == {("ingest", "acmeexports", "acme-analytics-exports")}
+
+
+# ---------------------------------------------------------------- Iceberg on S3: Athena reads it through Glue only
+
+ICEBERG_GLUE = (("    type: files\n    format: parquet\n", "    type: iceberg\n    lake: {catalog: glue}\n"),
+                ("\ntargets:\n", "\nengines: {batch: spark}\n\ntargets:\n"))  # fmt: skip
+
+
+def test_athena_reads_the_spark_jobs_glue_registered_iceberg_layers_else_validate_warns(
+    hcl_python: Path, tmp_path: Path
+) -> None:
+    # pii_etl with an Iceberg target in the Glue catalog and the Spark job, which registers each layer's tables
+    # in Glue (`lake.<layer>.<table>`): the transform role (Athena's querier) reads exactly those databases, and
+    # the warehouse bucket the generated job writes; without Glue or without the Spark job, R429 says Athena
+    # finds no table of the target
+    text = (REPO / "specs/pii_etl.yaml").read_text()
+    for old, new in ICEBERG_GLUE:
+        assert text.count(old) == 1
+        text = text.replace(old, new)
+    (tmp_path / "ice.yaml").write_text(text)
+    ready = prepare(tmp_path / "ice.yaml")
+    assert not [d for d in ready.diagnostics if d.code == "R429"]
+    files = {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}
+    job = json.loads(files["spark/medallion.json"])["target"]
+    assert job["catalog"]["type"] == "glue" and "CREATE NAMESPACE IF NOT EXISTS lake." in files["spark/medallion.py"]
+    root = write_terraform(files, tmp_path / "out")
+    docs = {p.split("/terraform/", 1)[1]: d for p, d in parse_dir(hcl_python, root / "modules").items()}
+    policy = {
+        k: v for e in docs["modules/platform/iam.tf"]["data"] for k, v in e.get("aws_iam_policy_document", {}).items()
+    }
+    glue = {r.rsplit(":", 1)[1].rstrip('"') for st in policy["transform"]["statement"]
+            if st.get("sid") == "GlueLakeLayers" for r in st["resources"]}  # fmt: skip
+    assert glue == {
+        "catalog",
+        *(f"{k}/{layer}{t}" for layer in job["layers"] for k, t in (("database", ""), ("table", "/*"))),
+    }
+    assert not any(st.get("sid") == "GlueLakeLayers" for w in ("ingest",) for st in policy[w]["statement"])
+    warehouse = job["catalog"]["warehouse"].removeprefix("s3://").rstrip("/")
+    reads = [r for st in policy["transform"]["statement"] if st["actions"] == ["s3:GetObject"] for r in st["resources"]]
+    assert reads and all('var.target_buckets["lake_bucket"]' in r for r in reads)
+    assert files["terraform/envs/prod/terraform.tfvars"].count(f'lake_bucket = "{warehouse}"') == 1
+    for old, new in (ICEBERG_GLUE[1][::-1], ("    lake: {catalog: glue}\n", "")):  # no Spark job; no catalog
+        (tmp_path / "warned.yaml").write_text(text.replace(old, new))
+        warned = [d for d in prepare(tmp_path / "warned.yaml").diagnostics if d.code == "R429"]
+        assert len(warned) == 1 and warned[0].severity == "warning" and "Athena" in warned[0].message

@@ -9,7 +9,9 @@ generated bindings, never from pipegen.
 
 Compact schema, per block: {"a": {name: [type, required]}, "b": {name: [nested block, required, many]}};
 a type is "string", "number", "bool", "any", ["list", t] or ["map", t]. Top level:
-{"provider": block, "resource": {type: block}, "data": {type: block}}.
+{"provider": block, "resource": {type: block}, "data": {type: block}}; a resource or data block also
+has "x": every attribute it exports (arguments and computed ones: the getters of its class in the
+`.jsii`), against which references such as `aws_s3_bucket.lake.arn` are checked (`reference_problems`).
 
 Standard library only (the judge venv needs nothing but python-hcl2, which runs the checks)."""
 
@@ -31,7 +33,7 @@ PACKAGES: dict[str, tuple[str, str]] = {
     "azurerm": ("@cdktf/provider-azurerm", "14.23.1"),
     "google": ("@cdktf/provider-google", "16.12.1"),
 }
-SCHEMA_FORMAT = 1  # bump when the compact form changes: the cache key includes it
+SCHEMA_FORMAT = 2  # bump when the compact form changes: the cache key includes it
 META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"})
 _LINK = re.compile(r"\{@link https://registry\.terraform\.io/providers/[^ ]+/docs/(?:resources|data-sources)/"
                    r"[a-z0-9_]+#([a-z0-9_]+) ")  # fmt: skip
@@ -118,7 +120,15 @@ def convert(jsii: dict[str, Any]) -> dict[str, Any]:
         found = _TYPE_LINK.search(spec.get("docs", {}).get("summary", ""))
         if not found:
             continue
-        out["resource" if base == "cdktf.TerraformResource" else "data"][found.group(1)] = conv.block(config)
+        exported = sorted(
+            {
+                _arg_name(p)
+                for p in spec.get("properties", [])
+                if not p.get("static") and p["name"] != "tfResourceType" and not p["name"].endswith("Input")
+            }
+        )
+        kind = "resource" if base == "cdktf.TerraformResource" else "data"
+        out[kind][found.group(1)] = {**conv.block(config), "x": exported}  # fmt: skip
     return out
 
 
@@ -274,4 +284,50 @@ def check_document(doc: dict[str, Any], schemas: dict[str, dict[str, Any]], path
             if name in schemas and schemas[name].get("provider"):
                 problems += check_block(body, schemas[name]["provider"], f"{path}: provider {name}", meta=False)
                 checked += 1
+    return problems, checked
+
+
+# ---------------------------------------------------------------- references across blocks
+
+_REF = re.compile(r"(?<![\w.])(data\.)?((?:aws|azurerm|google)_[a-z0-9_]+)\.([a-z_][a-z0-9_-]*)"
+                  r"((?:\[(?:[^\[\]]|\[[^\[\]]*\])*\])?)"  # an index, itself holding at most one level of [..]
+                  r"(?:\.([a-z_][a-z0-9_]*))?")  # fmt: skip
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value] if "${" in value else []
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def reference_problems(docs: dict[str, dict[str, Any]], schemas: dict[str, dict[str, Any]]) -> tuple[list[str], int]:
+    """(problems, references checked) over the parsed .tf files of one or more modules (a module: the
+    files of one directory): every `TYPE.LABEL[.ATTR]` and `data.TYPE.LABEL[.ATTR]` in an expression
+    names a block declared in its module, and ATTR is an attribute that type exports -- what
+    `terraform validate` reports as "Reference to undeclared resource" / "Unsupported attribute"."""
+    modules: dict[str, dict[str, dict[str, Any]]] = {}
+    for path, doc in docs.items():
+        modules.setdefault(path.rsplit("/", 1)[0], {})[path] = doc
+    problems: list[str] = []
+    checked = 0
+    for files in modules.values():
+        declared = {(kind, t, label) for doc in files.values() for kind in ("resource", "data")
+                    for entry in doc.get(kind, []) for t, named in entry.items() for label in named}  # fmt: skip
+        for path, doc in files.items():
+            for text in _strings({k: v for k, v in doc.items() if k != "__error__"}):
+                for data, type_name, label, _index, attr in _REF.findall(text):
+                    kind = "data" if data else "resource"
+                    schema = schemas.get(type_name.split("_", 1)[0], {}).get(kind, {}).get(type_name)
+                    if schema is None:
+                        continue  # not a provider's type: a string that only looks like one
+                    checked += 1
+                    name = f"{'data.' if data else ''}{type_name}.{label}"
+                    if (kind, type_name, label) not in declared:
+                        problems.append(f"{path}: reference to undeclared {kind} `{name}`")
+                    elif attr and attr not in schema.get("x", ()):
+                        problems.append(f"{path}: `{name}.{attr}`: {type_name} has no attribute `{attr}`")
     return problems, checked

@@ -12,6 +12,13 @@
   Flink jobs: nothing reads it. Also when no family that reads it is on: the kubernetes family's
   overlays read both (the broker pool's replicas, each FlinkDeployment's task managers); Terraform
   reads `kafka_brokers` on AWS (MSK) and GCP (Managed Kafka), never `flink_task_managers`.
+- R428: on Azure with Terraform, a files or lake target a workload's code writes (extract-load's target,
+  a Flink job's sink) whose literal container names no literal storage `account`: the code reads the
+  account from its environment at run time, so Terraform cannot grant the writers its container.
+- R429: on AWS with Terraform where Athena queries the lake (a lake or files target, none serving SQL),
+  an Iceberg target whose catalog is not Glue: Athena reads Iceberg tables only through the Glue
+  catalog, and neither extract-load's tables (dlt's own catalog) nor the Spark job's (its `lake`
+  catalog: path-based, REST or Unity) are there, so the workgroup finds none of them.
 """
 
 from __future__ import annotations
@@ -21,15 +28,97 @@ from collections.abc import Iterator
 from pipegen.plan.capacity import Capacity
 from pipegen.plan.components import Graph, Kind
 from pipegen.plan.envsizes import replication
+from pipegen.spec.catalog import LAKE_TARGETS, OLAP_TARGETS, SERVING_TARGETS, TARGET_SYSTEMS, WAREHOUSE_TARGETS
 from pipegen.spec.diagnostics import Finding
-from pipegen.spec.model import Cloud, Orchestrator, Spec
+from pipegen.spec.model import Cloud, LakeCatalog, Orchestrator, Spec, TargetType
+from pipegen.spec.types import parse_secret_ref
 
 BATCH_WORKLOADS = frozenset({Kind.AIRFLOW_SCHEDULE, Kind.PREFECT_SCHEDULE})
 MSK_MAX_BROKERS = 30  # brokers per MSK cluster (the default quota), a multiple of 3 zones outside dev
 
 
+# targets that serve SQL themselves: with none of them, Athena over the Glue catalog queries an S3 lake
+SQL_SERVERS = (WAREHOUSE_TARGETS - {TargetType.DUCKDB}) | OLAP_TARGETS | SERVING_TARGETS
+
+
+def athena_queries_lake(spec: Spec) -> bool:
+    """The lake is in object storage (a lake or files target) and no target serves SQL: on AWS, Terraform
+    adds a Glue database and an Athena workgroup over it."""
+    types = {t.type for t in spec.targets}
+    return bool(types & (LAKE_TARGETS | {TargetType.FILES})) and not types & SQL_SERVERS
+
+
 def infra_findings(spec: Spec, graph: Graph, capacity: Capacity) -> tuple[Finding, ...]:
-    return (*_unsized(spec, graph), *_stream_sizes(spec, graph, capacity))
+    return (*_unsized(spec, graph), *_stream_sizes(spec, graph, capacity), *_ungranted_containers(spec, graph),
+            *_unqueried_iceberg(spec, graph))  # fmt: skip
+
+
+SPARK_JOBS = frozenset({Kind.SPARK_BATCH, Kind.SPARK_STREAMING})  # the Spark job reads `lake.catalog`
+
+
+def _unqueried_iceberg(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    if spec.cloud != Cloud.AWS or not spec.deploy.terraform.enabled or not athena_queries_lake(spec):
+        return
+    spark = bool(graph.kinds & SPARK_JOBS)
+    for ti, target in enumerate(spec.targets):
+        catalog = target.lake.catalog if target.lake else None
+        if target.type != TargetType.ICEBERG or (catalog == LakeCatalog.GLUE and spark):
+            continue
+        if spark:
+            layers = f", the Spark job's layers in {'a path-based catalog' if catalog is None else catalog.value}"
+        elif Kind.LAKE_TABLES in graph.kinds:
+            layers = ", the lake job's layers in its own (pyiceberg SQL) catalog"
+        else:
+            layers = ""
+        yield Finding(
+            ("targets", ti, "lake", "catalog") if catalog else ("targets", ti, "type"), "R429",
+            f"target '{target.name}': Athena queries the lake (no target serves SQL) and reads Iceberg tables only "
+            f"through the Glue catalog, but none of this target's tables is registered there (extract-load's are in "
+            f"dlt's own catalog{layers}): the Athena workgroup Terraform creates finds none of them",
+            "register the layers in Glue: `lake: {catalog: glue}` with the Spark job (`engines.batch: spark`; only "
+            "it reads `lake.catalog`), or make the target `type: delta` (Terraform registers the landed tables as "
+            "Athena Delta Lake tables)",
+            severity="warning",
+        )  # fmt: skip
+
+
+def _written_targets(spec: Spec, graph: Graph) -> set[str]:
+    """Targets whose files a workload's code writes: extract-load's (the first dlt writes), each Flink
+    job's sink (its target, else the first)."""
+    out: set[str] = set()
+    loaded = next((t for t in spec.targets if TARGET_SYSTEMS[t.type].dlt_destination), None)
+    if loaded is not None and graph.batch_sources:
+        out.add(loaded.name)
+    if Kind.FLINK_JOBS in graph.kinds and spec.targets:  # Spark's stream layer writes the lake root
+        out |= {job.sink.target if job.sink else spec.targets[0].name for job in spec.transforms.streams}
+    return out
+
+
+def _ungranted_containers(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    if spec.cloud != Cloud.AZURE or not spec.deploy.terraform.enabled:
+        return
+    written = _written_targets(spec, graph)
+    for ti, target in enumerate(spec.targets):
+        conn = target.connection
+        bucket = (conn.bucket or "").strip("/")
+        if target.name not in written or target.type not in LAKE_TARGETS | {TargetType.FILES}:
+            continue
+        if (
+            not bucket
+            or "://" in bucket
+            or parse_secret_ref(bucket)
+            or (conn.account and not parse_secret_ref(conn.account))
+        ):
+            continue
+        yield Finding(
+            ("targets", ti, "connection", "account" if conn.account else "bucket"), "R428",
+            f"target '{target.name}': container '{bucket}' names no storage account: the generated code reads the "
+            "account from its environment at run time (dlt's credentials, the Flink sinks' AZURE_STORAGE_ACCOUNT), "
+            "so Terraform cannot grant the workloads that write it `Storage Blob Data Contributor` on it",
+            "add `account: <storage account>` (a literal name) under the target's `connection`; an environment may "
+            "override it under `deploy.environments.<env>.targets`",
+            severity="warning",
+        )  # fmt: skip
 
 
 def _stream_sizes(spec: Spec, graph: Graph, capacity: Capacity) -> Iterator[Finding]:

@@ -25,8 +25,8 @@ from pipegen.generators.terraform.hcl import Attr, Block, Comment, Item, Ref, Va
 from pipegen.generators.terraform.model import CloudModule, Cost, EnvPlan, Infra, Output, Var
 from pipegen.plan.cloudnames import CloudNames
 from pipegen.plan.envsizes import env_sizes, replication
-from pipegen.spec.catalog import LAKE_TARGETS, OLAP_TARGETS, SERVING_TARGETS, WAREHOUSE_TARGETS
-from pipegen.spec.model import TargetType
+from pipegen.plan.infra_findings import SPARK_JOBS, athena_queries_lake
+from pipegen.spec.model import LakeCatalog, Layer, TargetType
 
 REGION = "eu-central-1"
 PROVIDER_VERSION = "~> 6.25"
@@ -36,8 +36,6 @@ BUCKET_RE = "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 PRICES = {"s3_standard": 0.0245, "s3_ia": 0.0135, "s3_glacier_ir": 0.005, "kms_key": 1.0, "secret": 0.40,
           "kafka.t3.small": 0.0496 * 730, "kafka.m7g.large": 0.2226 * 730, "msk_storage": 0.119,
           "alarm_metric": 0.10, "athena_tb": 5.0}  # fmt: skip
-# targets that serve SQL themselves: with none of them, Athena over the Glue catalog queries the lake
-SQL_SERVERS = (WAREHOUSE_TARGETS - {TargetType.DUCKDB}) | OLAP_TARGETS | SERVING_TARGETS
 QUERY_RESULTS_DAYS = 30  # Athena's result files are kept this long
 GLUE_RE = "^[a-z0-9_]{1,255}$"
 SKIPS = (
@@ -111,8 +109,7 @@ LOGS_SERVICE = Ref('"logs.${var.region}.amazonaws.com"')
 
 def athena(inf: Infra) -> bool:
     """The lake is on S3 (a lake or files target) and no target serves SQL: Athena queries it."""
-    types = {t.type for t in inf.ctx.spec.targets}
-    return bool(types & (LAKE_TARGETS | {TargetType.FILES})) and not types & SQL_SERVERS
+    return athena_queries_lake(inf.ctx.spec)
 
 
 def kms(alarms: bool) -> tuple[Block, ...]:
@@ -276,9 +273,29 @@ def _target_access(inf: Infra, workload: str) -> list[Block]:
     return out
 
 
-def _catalog_access() -> list[Block]:
+def glue_layers(inf: Infra) -> tuple[str, ...]:
+    """The Glue databases the Spark job registers an Iceberg target's tables in where its `lake.catalog`
+    is glue: one namespace per layer it builds (`lake.<layer>.<table>`, spark/medallion.py)."""
+    out: list[str] = []
+    if not inf.ctx.plan.graph.kinds & SPARK_JOBS:  # the lake job's pyiceberg catalog is its own
+        return ()
+    for t in inf.ctx.spec.targets:
+        if t.type == TargetType.ICEBERG and t.lake and t.lake.catalog == LakeCatalog.GLUE:
+            listed = [loc.layer.value for loc in t.layers] or [layer.value for layer in Layer]
+            out += [layer for layer in listed if layer not in out]
+    return tuple(out)
+
+
+def _catalog_access(inf: Infra) -> list[Block]:
     glue = '"arn:aws:glue:${var.region}:${data.aws_caller_identity.current.account_id}'
+    layers = glue_layers(inf)
+    spark = [_statement("GlueLakeLayers", ["glue:GetDatabase", "glue:GetTable", "glue:GetTables",
+                                           "glue:GetPartition", "glue:GetPartitions"],
+                        [Ref(f'{glue}:catalog"'),
+                         *(Ref(f'{glue}:{kind}/{layer}{tail}"') for layer in layers
+                           for kind, tail in (("database", ""), ("table", "/*")))])] if layers else []  # fmt: skip
     return [
+        *spark,
         _statement("AthenaQueries", ["athena:StartQueryExecution", "athena:GetQueryExecution",
                                      "athena:GetQueryResults", "athena:StopQueryExecution", "athena:GetWorkGroup"],
                    [Ref("aws_athena_workgroup.lake.arn")]),
@@ -304,7 +321,7 @@ def policies(inf: Infra) -> dict[str, list[Block]]:
             statements.append(_statement("ReadSecrets", ["secretsmanager:GetSecretValue"],
                                          each_secret("aws_secretsmanager_secret.spec", readers[w], "arn")))  # fmt: skip
         if w == "transform" and athena(inf):
-            statements += [*_bucket_access("query_results", write=True), *_catalog_access()]
+            statements += [*_bucket_access("query_results", write=True), *_catalog_access(inf)]
         if inf.stream and w in ("ingest", "stream"):
             cluster = "aws_msk_cluster.kafka.arn"
             statements += [

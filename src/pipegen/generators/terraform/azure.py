@@ -18,13 +18,17 @@ from pipegen.generators.terraform.common import (
     retention_var,
     secret_readers,
     tags_var,
+    target_buckets,
     tier_days,
 )
 from pipegen.generators.terraform.hcl import Attr, Block, Item, Ref, Value, block, quote
 from pipegen.generators.terraform.model import CloudModule, Cost, EnvPlan, Infra, Output, Var
 from pipegen.plan.cloudnames import AZURE_CONTAINERS, CloudNames
+from pipegen.plan.components import Kind
+from pipegen.plan.idents import dns_name
 from pipegen.spec import catalog
 from pipegen.spec.model import TargetType
+from pipegen.spec.types import parse_secret_ref
 
 LOCATION = "westeurope"
 PROVIDER_VERSION = "~> 4.55"
@@ -34,6 +38,8 @@ MAX_TU, MAX_PARTITIONS = 40, 32  # Standard tier
 # monthly list prices (USD) assumed for the estimate
 PRICES = {"hot": 0.0196, "cool": 0.01, "cold": 0.0036, "tu": 0.03 * 730, "secret_ops": 0.15,
           "databricks": 0.0}  # fmt: skip
+ACCOUNT_RE, CONTAINER_RE = "^[a-z0-9]{3,24}$", "^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$"
+BLOB_ROLES = {True: "Storage Blob Data Contributor", False: "Storage Blob Data Reader"}  # writes -> role
 READS = {"ingest": ("bronze",), "transform": ("bronze", "silver", "gold"), "stream": ("bronze", "checkpoints")}
 SKIPS = (
     ("CKV_AZURE_33", "queue service logging: the account holds no queues"),
@@ -95,6 +101,14 @@ def variables(inf: Infra) -> tuple[Var, ...]:
                 ((f"alltrue([for p in values(var.eventhubs) : p >= 1 && p <= {MAX_PARTITIONS}])",
                   f"eventhubs: 1 to {MAX_PARTITIONS} partitions each (Standard tier)."),)),
         ]  # fmt: skip
+    if target_containers(inf):
+        cond = ("alltrue([for c in values(var.target_containers) : can(regex(" + quote(ACCOUNT_RE) + ", c.account)) "
+                "&& can(regex(" + quote(CONTAINER_RE) + ", c.container))])")  # fmt: skip
+        out.append(Var("target_containers", "map(object({ account = string, container = string }))",
+                       "Storage account and container of each spec target the workloads write (the spec's own; "
+                       "Terraform grants access to it, it does not create it).",
+                       ((cond, "target_containers: accounts of 3-24 lowercase letters and digits, containers of "
+                               "3-63 lowercase letters, digits and hyphens."),)))  # fmt: skip
     out += azure_alerts.variables(inf)
     if inf.databricks:
         out.append(regex_var("databricks_sku", "Databricks workspace tier.", "^(standard|premium|trial)$",
@@ -181,14 +195,53 @@ def databricks() -> tuple[Block, ...]:
     )  # fmt: skip
 
 
+def target_containers(inf: Infra, environment: str | None = None) -> dict[str, dict[str, Value]]:
+    """Target -> {account, container} of every spec target a workload's code writes (`target_buckets`:
+    extract-load's target, a Flink job's sink) that names its storage `account` literally, the
+    environment's connection override first; without one the code reads the account from its
+    environment at run time and Terraform cannot grant it (R428 says so)."""
+    spec = inf.ctx.spec
+    env = next((e for k, e in spec.deploy.environments.items() if environment and str(dns_name(k, 20)) == environment),
+               None)  # fmt: skip
+    used = {t for _, t, _ in target_buckets(inf)}
+    out: dict[str, dict[str, Value]] = {}
+    for target in spec.targets:
+        override = env.targets.get(target.name) if env else None
+        account = (override and override.account) or target.connection.account or ""
+        bucket = ((override and override.bucket) or target.connection.bucket or "").strip("/")
+        if target.name in used and account and not parse_secret_ref(account) and not parse_secret_ref(bucket):
+            out[target.name] = {"account": account, "container": bucket.split("/", 1)[0]}
+    return out
+
+
+def target_access() -> Block:
+    """Each target's storage account, found by its (globally unique) name: its resource group is not in the spec."""
+    return block("data", "azurerm_resources", "target_account", body=[
+        Attr("for_each", _v("target_containers")), Attr("type", "Microsoft.Storage/storageAccounts"),
+        Attr("name", Ref("each.value.account"))])  # fmt: skip
+
+
+def _container_scope(target: str) -> Ref:
+    account = f"one(data.azurerm_resources.target_account[{quote(target)}].resources).id"
+    return Ref(
+        f'"${{{account}}}/blobServices/default/containers/${{var.target_containers[{quote(target)}].container}}"'
+    )
+
+
 def grants(inf: Infra) -> dict[str, dict[str, Value]]:
-    """One role assignment per (workload, scope): its containers, its secrets, the event hubs."""
+    """One role assignment per (workload, scope): its containers, its secrets, the event hubs, and the
+    container of each spec target its code writes (`target_containers`)."""
     readers = secret_readers(inf)
+    granted = target_containers(inf)
     out: dict[str, dict[str, Value]] = {}
     for w in inf.workloads:
         for c in READS[w]:
             out[f"{w}-{c}"] = {"workload": w, "role": "Storage Blob Data Contributor",
                                "scope": Ref(f'azurerm_storage_container.layer["{c}"].id')}  # fmt: skip
+        for _, target, write in (t for t in target_buckets(inf) if t[0] == w and t[1] in granted):
+            if w == "stream" and Kind.FLINK_JOBS not in inf.ctx.plan.graph.kinds:
+                continue  # Spark's stream layer writes the lake root (the cluster's access), not the sink's container
+            out[f"{w}-target-{target}"] = {"workload": w, "role": BLOB_ROLES[write], "scope": _container_scope(target)}
         for s in readers.get(w, ()):
             scope = Ref(f"azurerm_key_vault_secret.spec[{quote(s)}].resource_versionless_id")
             out[f"{w}-secret-{s}"] = {"workload": w, "role": "Key Vault Secrets User", "scope": scope}
@@ -201,6 +254,7 @@ def grants(inf: Infra) -> dict[str, dict[str, Value]]:
 
 def identities(inf: Infra) -> tuple[Block, ...]:
     return (
+        *((target_access(),) if target_containers(inf) else ()),
         block("resource", "azurerm_user_assigned_identity", "workload", body=[
             Attr("for_each", _v("workload_identities")), Attr("name", Ref("each.value")), *_common(),
             Attr("tags", _v("tags"))]),
@@ -285,6 +339,8 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
         ("workload_identities", {w: str(names.identity(w)) for w in inf.workloads}),
         ("secret_names", {s: str(n) for s, n in names.secrets}),
     ]  # fmt: skip
+    if target_containers(inf):
+        values.append(("target_containers", target_containers(inf, str(names.environment))))
     if azure_alerts.variables(inf):
         values.append(("alert_emails", list(alert_emails(inf))))
     tus = throughput_units(inf, dev)

@@ -37,7 +37,8 @@ BUCKET_RE = "^[a-z0-9][a-z0-9_.-]{1,61}[a-z0-9]$"
 PRICES = {"standard": 0.020, "nearline": 0.010, "coldline": 0.004, "kms": 0.06, "secret": 0.06,
           "condition": 0.10, "kafka_vcpu": 0.09 * 730, "kafka_gib": 0.0081 * 730}  # fmt: skip
 BQ_WRITERS = ("ingest", "transform")  # extract-load lands the raw datasets, dbt builds staging and marts
-BQ_DATASET_RE = "^[A-Za-z0-9_]{1,1024}$"
+BQ_DATASET_RE = "^[A-Za-z0-9_]+$"  # at most 1024 (a length() check: RE2 repeats at most 1000 times)
+DLT_STAGING_SUFFIX = "_staging"  # dlt's staging_dataset_name_layout "%s_staging" (its destination config)
 WRITE, READ = "roles/storage.objectUser", "roles/storage.objectViewer"  # a bucket's objects, nothing more
 SKIPS = (
     ("CKV_GCP_62", "access logs need a separate log bucket; Cloud Audit Logs record data access"),
@@ -77,11 +78,15 @@ def variables(inf: Infra) -> tuple[Var, ...]:
         out.append(regex_var("checkpoints_bucket", "GCS bucket of the stream jobs' checkpoints.", BUCKET_RE,
                              "checkpoints_bucket: 3-63 lowercase letters, digits, _ . -."))  # fmt: skip
     if bigquery_datasets(inf, None):
-        out.append(Var("bigquery_datasets", "map(object({ project = string, location = string }))",
-                       "BigQuery dataset id -> its project and location (\"\": the module's), every dataset a "
-                       "BigQuery target holds.",
-                       ((f"alltrue([for k in keys(var.bigquery_datasets) : can(regex({quote(BQ_DATASET_RE)}, k))])",
-                         "bigquery_datasets: ids of letters, digits and _ (at most 1024)."),)))  # fmt: skip
+        out.append(Var("bigquery_datasets",
+                       "map(object({ project = string, location = string, writers = list(string) }))",
+                       "BigQuery dataset id -> its project and location (\"\": the module's) and the workloads "
+                       "that write it, every dataset a BigQuery target holds.",
+                       ((f"alltrue([for k in keys(var.bigquery_datasets) : can(regex({quote(BQ_DATASET_RE)}, k)) "
+                         "&& length(k) <= 1024])", "bigquery_datasets: ids of letters, digits and _ (at most 1024)."),
+                        ("alltrue([for d in values(var.bigquery_datasets) : alltrue([for w in d.writers : "
+                         "contains(keys(var.workload_accounts), w)])])",
+                         "bigquery_datasets: each writer is a workload of `workload_accounts`."))))  # fmt: skip
     out += gcp_alerts.variables(inf)
     if inf.stream:
         out += [
@@ -150,14 +155,19 @@ def stream() -> tuple[Block, ...]:
 
 
 def bigquery_datasets(inf: Infra, environment: str | None) -> dict[str, Value]:
-    """Dataset id -> {project, location} of every BigQuery target (the environment's connection
-    overrides first): its own dataset (default `analytics`), and with a batch layer the datasets dbt and
-    extract-load write there (`staging`, `marts`, `raw_<source>`). A project or region given as a
-    reference (or none) is "": the module's project and region."""
+    """Dataset id -> {project, location, writers} of every BigQuery target (the environment's
+    connection overrides first): its own dataset (default `analytics`), and with a batch layer the
+    datasets dbt and extract-load write there (`staging`, `marts`, `raw_<source>`), written by both
+    workloads (the transform step reads the raw ones). Where extract-load loads into the target, also
+    dlt's staging dataset of each raw one (`raw_<source>_staging`, dlt's `staging_dataset_name_layout`:
+    merge and dead-letter loads go through it), created here so extract-load needs no project-wide
+    dataset creation, and written by extract-load alone. A project or region given as a reference (or
+    none) is "": the module's project and region."""
     spec, names = inf.ctx.spec, inf.ctx.plan.names
     env = next((e for k, e in spec.deploy.environments.items() if environment and str(dns_name(k, 20)) == environment),
                None)  # fmt: skip
     out: dict[str, Value] = {}
+    loaded = gcp_tables.loaded_target(inf)
     for target in spec.targets:
         if target.type != TargetType.BIGQUERY:
             continue
@@ -170,15 +180,13 @@ def bigquery_datasets(inf: Infra, environment: str | None) -> dict[str, Value]:
             "project": project if project and not parse_secret_ref(project) else "",
             "location": region if region and not parse_secret_ref(region) else "",
         }
-        ids = [dataset]
-        if inf.ctx.plan.graph.batch_sources:
-            ids += [
-                str(names.staging_schema),
-                str(names.marts_schema),
-                *(str(names.source_schema(inf.ctx.spec.sources[i].name)) for i in inf.ctx.plan.graph.batch_sources),
-            ]
+        raw = [str(names.source_schema(inf.ctx.spec.sources[i].name)) for i in inf.ctx.plan.graph.batch_sources]
+        ids = [dataset, *((str(names.staging_schema), str(names.marts_schema), *raw) if raw else ())]
         for d in ids:
-            out.setdefault(d, where)
+            out.setdefault(d, where | {"writers": list(BQ_WRITERS)})
+        if target is loaded:
+            for d in raw:
+                out.setdefault(f"{d}{DLT_STAGING_SUFFIX}", where | {"writers": ["ingest"]})
     return out
 
 
@@ -246,8 +254,8 @@ def identities(inf: Infra) -> tuple[Block, ...]:
     if bigquery_datasets(inf, None):
         out += [
             block("locals", body=[Attr("dataset_grants", Ref(
-                "merge([for w in " + "[" + ", ".join(quote(w) for w in BQ_WRITERS) + "] : "
-                "{ for d, where in var.bigquery_datasets : \"${w}-${d}\" => { workload = w, dataset = d, "
+                "merge([for d, where in var.bigquery_datasets : "
+                "{ for w in where.writers : \"${w}-${d}\" => { workload = w, dataset = d, "
                 "project = coalesce(where.project, var.project) } }]...)"))]),
             block("resource", "google_bigquery_dataset_iam_member", "workload", body=[
                 Attr("for_each", Ref("local.dataset_grants")),

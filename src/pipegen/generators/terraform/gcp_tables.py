@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pipegen.generators.terraform.hcl import Attr, Block, Item, Ref, block, quote
 from pipegen.generators.terraform.model import Infra
 from pipegen.spec.catalog import TARGET_SYSTEMS
-from pipegen.spec.model import Dataset, PiiAction, TargetType
+from pipegen.spec.model import Dataset, PiiAction, Target, TargetType
 from pipegen.spec.pii import landed_column
 from pipegen.spec.types import ColumnType, parse_column_type
 
@@ -57,9 +57,14 @@ def bq_type(t: ColumnType) -> str:
     return BQ_TYPES[t.name]
 
 
+def loaded_target(inf: Infra) -> Target | None:
+    """Extract-load's destination: the first target dlt writes."""
+    return next((t for t in inf.ctx.spec.targets if TARGET_SYSTEMS[t.type].dlt_destination), None)
+
+
 def bigquery_loaded(inf: Infra) -> bool:
     """Extract-load's destination (the first target dlt writes) is BigQuery."""
-    first = next((t for t in inf.ctx.spec.targets if TARGET_SYSTEMS[t.type].dlt_destination), None)
+    first = loaded_target(inf)
     return first is not None and first.type == TargetType.BIGQUERY
 
 

@@ -19,5 +19,6 @@ module "platform" {
   eventhub_namespace        = var.eventhub_namespace
   eventhub_throughput_units = var.eventhub_throughput_units
   eventhubs                 = var.eventhubs
+  target_containers         = var.target_containers
   databricks_sku            = var.databricks_sku
 }

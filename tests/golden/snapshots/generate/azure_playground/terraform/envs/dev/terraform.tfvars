@@ -23,6 +23,12 @@ workload_identities = {
 secret_names = {
   DATABRICKS_TOKEN = "azure-playground-dev-databricks-token"
 }
+target_containers = {
+  lake = {
+    account   = "playgroundlake"
+    container = "lake"
+  }
+}
 eventhub_namespace        = "azure-playground-dev-events"
 eventhub_throughput_units = 1
 eventhubs = {

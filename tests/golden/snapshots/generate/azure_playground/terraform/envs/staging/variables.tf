@@ -128,6 +128,16 @@ variable "eventhubs" {
   }
 }
 
+variable "target_containers" {
+  type        = map(object({ account = string, container = string }))
+  description = "Storage account and container of each spec target the workloads write (the spec's own; Terraform grants access to it, it does not create it)."
+
+  validation {
+    condition     = alltrue([for c in values(var.target_containers) : can(regex("^[a-z0-9]{3,24}$", c.account)) && can(regex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", c.container))])
+    error_message = "target_containers: accounts of 3-24 lowercase letters and digits, containers of 3-63 lowercase letters, digits and hyphens."
+  }
+}
+
 variable "databricks_sku" {
   type        = string
   description = "Databricks workspace tier."

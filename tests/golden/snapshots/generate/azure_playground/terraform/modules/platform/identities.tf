@@ -1,3 +1,9 @@
+data "azurerm_resources" "target_account" {
+  for_each = var.target_containers
+  type     = "Microsoft.Storage/storageAccounts"
+  name     = each.value.account
+}
+
 resource "azurerm_user_assigned_identity" "workload" {
   for_each            = var.workload_identities
   name                = each.value
@@ -12,6 +18,11 @@ locals {
       workload = "ingest"
       role     = "Storage Blob Data Contributor"
       scope    = azurerm_storage_container.layer["bronze"].id
+    }
+    ingest-target-lake = {
+      workload = "ingest"
+      role     = "Storage Blob Data Contributor"
+      scope    = "${one(data.azurerm_resources.target_account["lake"].resources).id}/blobServices/default/containers/${var.target_containers["lake"].container}"
     }
     ingest-secret-DATABRICKS_TOKEN = {
       workload = "ingest"

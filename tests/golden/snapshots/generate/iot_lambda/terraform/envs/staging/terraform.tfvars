@@ -27,22 +27,27 @@ bigquery_datasets = {
   iot = {
     project  = "acme-iot"
     location = "europe-west3"
+    writers  = ["ingest", "transform"]
   }
   staging = {
     project  = "acme-iot"
     location = "europe-west3"
+    writers  = ["ingest", "transform"]
   }
   marts = {
     project  = "acme-iot"
     location = "europe-west3"
+    writers  = ["ingest", "transform"]
   }
   raw_sensors = {
     project  = "acme-iot"
     location = "europe-west3"
+    writers  = ["ingest", "transform"]
   }
   raw_registry = {
     project  = "acme-iot"
     location = "europe-west3"
+    writers  = ["ingest", "transform"]
   }
 }
 kafka_cluster_id = "iot-lambda-staging-kafka"

@@ -89,12 +89,17 @@ variable "checkpoints_bucket" {
 }
 
 variable "bigquery_datasets" {
-  type        = map(object({ project = string, location = string }))
-  description = "BigQuery dataset id -> its project and location (\"\": the module's), every dataset a BigQuery target holds."
+  type        = map(object({ project = string, location = string, writers = list(string) }))
+  description = "BigQuery dataset id -> its project and location (\"\": the module's) and the workloads that write it, every dataset a BigQuery target holds."
 
   validation {
-    condition     = alltrue([for k in keys(var.bigquery_datasets) : can(regex("^[A-Za-z0-9_]{1,1024}$", k))])
+    condition     = alltrue([for k in keys(var.bigquery_datasets) : can(regex("^[A-Za-z0-9_]+$", k)) && length(k) <= 1024])
     error_message = "bigquery_datasets: ids of letters, digits and _ (at most 1024)."
+  }
+
+  validation {
+    condition     = alltrue([for d in values(var.bigquery_datasets) : alltrue([for w in d.writers : contains(keys(var.workload_accounts), w)])])
+    error_message = "bigquery_datasets: each writer is a workload of `workload_accounts`."
   }
 }
 

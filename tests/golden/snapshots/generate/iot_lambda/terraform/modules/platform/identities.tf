@@ -81,7 +81,7 @@ resource "google_kms_crypto_key_iam_member" "workload" {
 }
 
 locals {
-  dataset_grants = merge([for w in ["ingest", "transform"] : { for d, where in var.bigquery_datasets : "${w}-${d}" => { workload = w, dataset = d, project = coalesce(where.project, var.project) } }]...)
+  dataset_grants = merge([for d, where in var.bigquery_datasets : { for w in where.writers : "${w}-${d}" => { workload = w, dataset = d, project = coalesce(where.project, var.project) } }]...)
 }
 
 resource "google_bigquery_dataset_iam_member" "workload" {
