@@ -1,4 +1,4 @@
-"""spark family: the pipeline's Spark job (PySpark, templates/spark/medallion.py, verbatim:
+"""spark family: the pipeline's Spark job (PySpark, templates/spark/medallion/ joined, job.py:
 the logic is there, driven by data) over the medallion layers, its data `spark/medallion.json`
 (config.py: tables, lake layout and format, gold marts as Spark SQL), and where compute is
 Databricks the databricks family's bundle runs it. Where the stream engine is Spark the same job
@@ -12,6 +12,7 @@ from __future__ import annotations
 from pipegen.common.spark_stream import stream_env
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget
 from pipegen.generators.spark.config import spark_config
+from pipegen.generators.spark.job import job_source
 from pipegen.generators.spark.local import ENVIRONMENT, INSTALL, STREAM_STEP, requirements_text, stream_local_config
 from pipegen.generators.spark.submit import submit_files
 from pipegen.plan.components import Kind
@@ -92,7 +93,7 @@ class SparkGenerator:
             if (table.get("stream") or {}).get("sasl"):
                 table["stream"]["shaded"] = Kind.DATABRICKS_JOBS in ctx.plan.graph.kinds
         files = {
-            "spark/medallion.py": static("spark/medallion.py"),
+            "spark/medallion.py": job_source(),
             "spark/medallion.json": json_doc(config) + "\n",
         }
         if streaming:  # the local stream step (pipegen run's `stream`) and its environment
