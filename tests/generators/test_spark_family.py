@@ -236,13 +236,61 @@ def test_the_azure_playground_streams_its_jobs_in_spark_and_has_no_flink_jobs(tm
     assert not [f for f in files if f.startswith("flink/")] and "requirements-flink.txt" not in files
     jobs = {j["name"]: j for j in json.loads(files["spark/medallion.json"])["streams"]}
     per_minute, alerts = jobs["page_views_per_minute"], jobs["checkout_alerts"]
-    assert per_minute["mode"] == "replace" and per_minute["sql"] == (
+    # incremental behind page_views' watermark (viewed_at less its watermark_delay, 30s), merged by window and page
+    assert {k: per_minute[k] for k in ("mode", "output_mode", "key", "event_time", "watermark_delay")} == {
+        "mode": "aggregate", "output_mode": "update", "key": ["window_start", "window_end", "page"],
+        "event_time": "viewed_at", "watermark_delay": "30 seconds"}  # fmt: skip
+    assert per_minute["sql"] == (
         "SELECT window.start AS `window_start`, window.end AS `window_end`, t0.page AS `page`, COUNT(*) AS `views`\n"
         "FROM `clickstream__page_views` AS t0\nGROUP BY window(t0.`viewed_at`, '60 seconds'), 3"
     )
     assert alerts["mode"] == "append" and alerts["table"] == "checkout_alerts"
     assert alerts["sql"].endswith("FROM `clickstream__page_views` AS t0\nWHERE t0.page LIKE '/checkout/error%'")
     assert not [f for f in ready.plan.findings if f.code == "R406"]  # Spark runs both
+    assert not [f for f in ready.plan.findings if f.code == "R396"]  # its watermark_delay is read
+
+
+SESSIONS = """\
+version: 1
+pipeline: {name: sessions}
+latency: 1m
+cloud: aws
+engines: {stream: spark}
+sources:
+  - name: web
+    type: faker
+    ingestion: stream
+    tables:
+      - name: clicks
+        event_time: at
+        columns:
+          - {name: user, type: string}
+          - {name: at, type: timestamp}
+targets:
+  - {name: lake, type: delta, connection: {bucket: lake}}
+transforms:
+  streams:
+    - name: click_sessions
+      from: clicks
+      window: {type: session, gap: 5m}
+      group_by: [user]
+      measures: [{name: clicks, agg: count}]
+    - name: clicks_per_ten_minutes
+      from: clicks
+      window: {type: hop, size: 10m, slide: 1m}
+      measures: [{name: clicks, agg: count}]
+"""
+
+
+def test_a_session_window_appends_closed_sessions_and_no_delay_is_a_zero_watermark_delay(tmp_path: Path) -> None:
+    (tmp_path / "pipegen.yaml").write_text(SESSIONS)
+    ready = prepare(tmp_path / "pipegen.yaml")
+    streams = json.loads(render_tree(ready.spec, ready.plan)["spark/medallion.json"])["streams"]
+    got = [{k: j[k] for k in ("mode", "output_mode", "key", "event_time", "watermark_delay")} for j in streams]
+    assert got[0] == {"mode": "aggregate", "output_mode": "append", "key": ["window_start", "window_end", "user"],
+                      "event_time": "at", "watermark_delay": "0 seconds"}  # fmt: skip
+    assert got[1] == {"mode": "aggregate", "output_mode": "update", "key": ["window_start", "window_end"],
+                      "event_time": "at", "watermark_delay": "0 seconds"}  # fmt: skip
 
 
 def test_hop_and_session_windows_are_spark_sql_window_groupings() -> None:

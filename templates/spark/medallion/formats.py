@@ -63,6 +63,15 @@ class Parquet:
         )
         self.replace(layer, table, merged.localCheckpoint())
 
+    def upsert(self, layer: str, table: str, rows: Any, key: list[str]) -> None:
+        """The rows replace the table's rows of the same key (NULL matching NULL), the others stay
+        (no key: a single result row, replaced)."""
+        current = self.read(layer, table)
+        if current is not None and key:
+            same = [current[bq(k)].eqNullSafe(rows[bq(k)]) for k in key]
+            rows = current.join(rows, same, "left_anti").unionByName(rows)
+        self.replace(layer, table, rows)
+
     def maintain(self, layer: str, table: str, zorder: list[str]) -> dict[str, Any]:
         """Compaction: the latest version rewritten sorted by the Z-order columns in one file per
         partition; expiry: versions older than the retention removed (the latest always kept)."""
@@ -108,6 +117,13 @@ class Delta(Parquet):
             return
         changes.createOrReplaceTempView("_changes")
         self.spark.sql(merge_sql(self.ref(layer, table), [c for c in changes.columns if c != "_op"], key, watermark))
+
+    def upsert(self, layer: str, table: str, rows: Any, key: list[str]) -> None:
+        if not self.exists(layer, table):
+            self.append(layer, table, rows)
+            return
+        rows.createOrReplaceTempView("_updates")  # in the rows' session (a micro-batch's: the stream's clone)
+        rows.sparkSession.sql(upsert_sql(self.ref(layer, table), rows.columns, key))
 
     def maintain(self, layer: str, table: str, zorder: list[str]) -> dict[str, Any]:
         for statement in maintenance_sql("delta", self.ref(layer, table), f"{layer}.{table}", zorder):
@@ -162,6 +178,18 @@ def merge_sql(ref: str, payload: list[str], key: list[str], watermark: str | Non
         f"WHEN MATCHED AND s._op = 'd' AND {newer} THEN DELETE "
         f"WHEN MATCHED AND s._op <> 'd' AND {newer} THEN UPDATE SET {sets} "
         f"WHEN NOT MATCHED AND s._op <> 'd' THEN INSERT ({columns}) VALUES ({values})"
+    )
+
+
+def upsert_sql(ref: str, columns: list[str], key: list[str]) -> str:
+    """MERGE INTO a Delta or Iceberg table from the view `_updates`: a row replaces the one of
+    its key (NULL-safe), a new key is inserted (the stream aggregations' results)."""
+    on = " AND ".join(f"t.{bq(k)} <=> s.{bq(k)}" for k in key) or "TRUE"
+    sets = ", ".join(f"t.{bq(c)} = s.{bq(c)}" for c in columns)
+    names, values = ", ".join(bq(c) for c in columns), ", ".join(f"s.{bq(c)}" for c in columns)
+    return (
+        f"MERGE INTO {ref} AS t USING _updates AS s ON {on} "
+        f"WHEN MATCHED THEN UPDATE SET {sets} WHEN NOT MATCHED THEN INSERT ({names}) VALUES ({values})"
     )
 
 

@@ -18,10 +18,12 @@ stream (where the stream engine is Spark): a streamed table's change events, fro
   the local run), land in bronze micro-batch by micro-batch (foreachBatch), each merged into silver
   as above; the batch bronze step leaves streamed tables to the stream. Then the spec's stream
   jobs over that table write gold (spark/medallion.json `streams`, over the events that pass the
-  table's rules, deletes left out): a per-event job appends the micro-batch's results, an aggregation
-  (tumble / hop / session window or none) is recomputed from bronze, so a late event updates its
-  window (Flink would drop it past the watermark); a job Spark cannot run says why. In production
-  the Kafka source authenticates as the Spark stream's KafkaUser (`tls`, `group_prefix`).
+  table's rules, deletes left out): a per-event job appends the micro-batch's results; an aggregation
+  (tumble / hop / session window) is a streaming query of its own, incremental behind the table's
+  watermark (event_time less watermark_delay), its rows merged into gold by window and group: an
+  event whose window ended before the watermark is dropped there (bronze, silver and the per-event
+  jobs keep it); a job Spark cannot run says why. In production the Kafka source authenticates as
+  the Spark stream's KafkaUser (`tls`, `group_prefix`).
 
 Table formats: PIPEGEN_SPARK_FORMAT (else the lake target's format) picks the I/O layer, the only
 part that differs per format: `parquet` (the local run: one directory per table version), `delta`

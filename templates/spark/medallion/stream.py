@@ -89,26 +89,74 @@ def events(rows: Any, table: dict[str, Any]) -> Any:
 
 
 def stream_jobs(store: Any, table: dict[str, Any], landed: Any) -> dict[str, Any]:
-    """The stream jobs over this table into gold: a per-event job appends the micro-batch's
-    results, an aggregation is recomputed from the table's bronze events (a late event updates
-    its window); each job's results count (its gold table's rows)."""
+    """The per-event stream jobs over this table into gold: each appends the micro-batch's
+    results; each job's results count (its gold table's rows). Aggregations run as their own
+    queries (aggregation)."""
     out: dict[str, Any] = {}
     for job in CONFIG.get("streams", []):
-        if job["sql"] is None or job["input"] != table["name"] or "gold" not in TARGET["layers"]:
+        if job["sql"] is None or job["input"] != table["name"] or job["mode"] != "append":
             continue
-        rows = landed if job["mode"] == "append" else store.read("bronze", table["name"])
-        seen = events(rows, table).localCheckpoint()
+        if "gold" not in TARGET["layers"]:
+            continue
+        seen = events(landed, table).localCheckpoint()
         seen.createOrReplaceTempView(job["view"])
-        results = seen.sparkSession.sql(job["sql"])
-        (store.append if job["mode"] == "append" else store.replace)("gold", job["table"], results)
+        store.append("gold", job["table"], seen.sparkSession.sql(job["sql"]))
         out[job["name"]] = store.read("gold", job["table"]).count()
     return out
+
+
+def watermarked(events_: Any, job: dict[str, Any]) -> Any:
+    """The job's input events behind the table's watermark (`withWatermark`: the event time
+    less the spec's watermark_delay, zero without one, as Flink's WATERMARK): a window whose
+    end the watermark has passed is final, its state dropped, and an event that arrives for it
+    later is dropped too; an aggregation without a window keeps every group (no event-time key)."""
+    if not job.get("event_time"):
+        return events_
+    return events_.withWatermark(job["event_time"], job.get("watermark_delay") or "0 seconds")
+
+
+def unnumbered(raw: Any, table: dict[str, Any]) -> Any:
+    """Streamed rows with the columns checked() takes, as bronze has them but for the row
+    number, which a streaming query cannot draw (monotonically_increasing_id)."""
+    from pyspark.sql import functions as F
+
+    return raw.select(
+        *[F.col(bq(c["name"])).cast("string").alias(c["name"]) for c in table["columns"]],
+        F.lit("stream").alias("_batch_id"), F.lit(None).cast("timestamp").alias("_ingested_at"),
+        F.lit(0).cast("bigint").alias("_row"), F.coalesce(F.col("_op").cast("string"), F.lit("u")).alias("_op"),
+    )  # fmt: skip
+
+
+def aggregation(spark: Any, store: Any, table: dict[str, Any], job: dict[str, Any]) -> Any:
+    """A stream job with an aggregation as its own streaming query over the table's events:
+    incremental (Spark keeps each open window's state, bounded by the watermark), its results
+    merged into the gold table by the job's key (window and group columns) in every micro-batch:
+    `update` output (a window's row as it changes; tumble, hop, no window) or `append` (a
+    session window once the watermark closes it: Spark has no update mode for sessions)."""
+    source = events(unnumbered(stream_reader(spark, table), table), table)
+    watermarked(source, job).createOrReplaceTempView(job["view"])
+    results = spark.sql(job["sql"])
+
+    def merge(batch: Any, epoch: int) -> None:
+        store.upsert("gold", job["table"], batch.localCheckpoint(), job["key"])
+
+    checkpoint = f"{lake_root()}/_checkpoints/{TARGET['layers']['gold']}/{job['table']}"
+    writer = results.writeStream.outputMode(job["output_mode"]).foreachBatch(merge)
+    return writer.option("checkpointLocation", checkpoint).queryName(f"{CONFIG['pipeline']}_{job['name']}")
+
+
+def started(writer: Any) -> Any:
+    """A query started: until caught up (availableNow) over files, every minute over Kafka."""
+    files = stream_source() == "files"
+    return (writer.trigger(availableNow=True) if files else writer.trigger(processingTime="1 minute")).start()
 
 
 def stream(spark: Any, store: Any, table: dict[str, Any]) -> dict[str, Any]:
     """Lands a streamed table's change events in bronze, one micro-batch at a time
     (foreachBatch: append the batch once, `stream:<epoch>`, then merge into silver as the batch
-    job does). Files: until caught up (availableNow); Kafka: every minute, until stopped."""
+    job does, and run the per-event jobs); each aggregation of the table is a query of its own
+    (aggregation). Files: until caught up (availableNow), the landing first; Kafka: every
+    minute, until one query stops."""
     name, counts = table["name"], {"batches": 0, "rows": 0}
 
     def land(batch: Any, epoch: int) -> None:
@@ -126,10 +174,20 @@ def stream(spark: Any, store: Any, table: dict[str, Any]) -> dict[str, Any]:
         counts["jobs"] = stream_jobs(store, table, landed)
 
     checkpoint = f"{lake_root()}/_checkpoints/{TARGET['layers']['bronze']}/{name}"
-    writer = stream_reader(spark, table).writeStream.foreachBatch(land).option("checkpointLocation", checkpoint)
-    files = stream_source() == "files"
-    query = (writer.trigger(availableNow=True) if files else writer.trigger(processingTime="1 minute")).start()
-    query.awaitTermination()
+    writers = [stream_reader(spark, table).writeStream.foreachBatch(land).option("checkpointLocation", checkpoint)]
+    jobs = [j for j in CONFIG.get("streams", []) if j["sql"] and j["input"] == name and j["mode"] == "aggregate"]
+    writers += [aggregation(spark, store, table, j) for j in jobs if "gold" in TARGET["layers"]]
+    if stream_source() == "files":
+        for writer in writers:
+            started(writer).awaitTermination()
+    else:
+        queries = [started(writer) for writer in writers]
+        spark.streams.awaitAnyTermination()
+        for query in queries:
+            query.stop()
+    aggregated = {j["name"]: store.read("gold", j["table"]).count() for j in jobs if store.exists("gold", j["table"])}
+    if aggregated and counts["batches"]:  # (nothing new landed: nothing to report)
+        counts["jobs"] = {**counts.get("jobs", {}), **aggregated}
     return counts
 
 
