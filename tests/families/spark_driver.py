@@ -70,11 +70,19 @@ def run_project(spark, project: Path, scenario: dict, work_reference: dict) -> d
         os.environ["PIPEGEN_SPARK_STREAM_SOURCE"] = "files"
     columns = [c["name"] for c in table["columns"]]
     payload = ", ".join(f'"{c}"' for c in columns)
-    out: dict = {"steps": [], "layers": job.TARGET["layers"], "reference": [], "streamed": streamed}
+    out: dict = {
+        "steps": [],
+        "layers": job.TARGET["layers"],
+        "reference": [],
+        "streamed": streamed,
+        "lake_root": Path(job.lake_root()).relative_to(project).as_posix(),
+    }  # no root given: make spark-run's
     landed: list[dict] = []
     for step, batches in enumerate(scenario["steps"]):
         for b, batch in enumerate(batches):
-            land(project, table["landing"], f"step{step}_batch{b}", batch, columns)
+            # a streamed table's files: its events directory under the lake root (Kafka's stand-in)
+            land(Path(job.lake_root()) / "events" if streamed else project, table["landing"], f"step{step}_batch{b}",
+                 batch, columns)  # fmt: skip
             landed += [r | {"_step": step} for r in batch]
         out["step_summaries"] = [*out.get("step_summaries", []), job.run(spark, ("stream", "bronze", "silver"))]
         out["steps"].append({"silver": rows(job, "silver", table["name"], payload)})

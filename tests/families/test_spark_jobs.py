@@ -262,6 +262,8 @@ def test_silver_after_every_step_equals_the_duckdb_reference(judged: dict) -> No
     before, after = got["rerun_silver_version"]
     assert before == after  # a re-run with nothing new writes no silver version
     assert got["layers"] == {"bronze": "raw/bronze", "silver": "curated/silver", "gold": "serving/gold"}
+    # with no root given (make spark-run, spark-maintain) the job's lake is the local run's Spark lake
+    assert [p["lake_root"] for p in judged["projects"]] == ["data/spark", "data/spark"]
 
 
 @pytest.mark.judge

@@ -248,6 +248,10 @@ def test_the_azure_playground_streams_its_jobs_in_spark_and_has_no_flink_jobs(tm
     assert alerts["sql"].endswith("FROM `clickstream__page_views` AS t0\nWHERE t0.page LIKE '/checkout/error%'")
     assert not [f for f in ready.plan.findings if f.code == "R406"]  # Spark runs both
     assert not [f for f in ready.plan.findings if f.code == "R396"]  # its watermark_delay is read
+    # one local Spark lake: the local run's stream step and the job without a root (make spark-run)
+    local = json.loads(files["pipeline/spark_stream.json"])["root"]
+    assert json.loads(files["spark/medallion.json"])["target"]["local_root"] == local == "data/spark"
+    assert "PIPEGEN_LAKE_ROOT" not in files["pipegen.mk"] and "PIPEGEN_LANDING_ROOT" not in files["pipegen.mk"]
 
 
 SESSIONS = """\

@@ -5,7 +5,8 @@ spark/medallion.json (the same layers and the same logic as the local lake job).
     spark-submit spark/medallion.py gold            # the marts, in Spark SQL over silver
     spark-submit spark/medallion.py maintain        # compaction (Z-order), vacuum / snapshot expiry
     spark-submit spark/medallion.py stream          # Structured Streaming: streamed tables into bronze, silver
-    (--lake-root URI --landing-root URI, else PIPEGEN_LAKE_ROOT / PIPEGEN_LANDING_ROOT, else ./lake, .)
+    (--lake-root URI --landing-root URI, else PIPEGEN_LAKE_ROOT / PIPEGEN_LANDING_ROOT, else the project's
+    local Spark lake, data/spark/ (the local run's too: medallion.json `local_root`), and the project)
 
 bronze: every landed batch (a Parquet file of data/landing/<source>/<table>/, strings, an `_op` column
   allowed: 'd' marks a delete) appended once, with _batch_id, _ingested_at, _row, _op.
@@ -14,8 +15,8 @@ silver: the bronze rows no silver run has taken yet, typed (a value that does no
   per key (watermark, then arrival), merged by key: a newer row updates, a delete removes, an older stays.
 gold: every mart of the spec Spark builds (spark/medallion.json says why it leaves one to dbt).
 stream (where the stream engine is Spark): a streamed table's change events, from its Kafka topic
-  (PIPEGEN_SPARK_STREAM_SOURCE=kafka, KAFKA_BOOTSTRAP_SERVERS) or its landing directory (`files`,
-  the local run), land in bronze micro-batch by micro-batch (foreachBatch), each merged into silver
+  (PIPEGEN_SPARK_STREAM_SOURCE=kafka, KAFKA_BOOTSTRAP_SERVERS) or, locally (`files`), its events
+  directory under the lake root (events/<landing directory>: the local run's stand-in events), land in bronze micro-batch by micro-batch (foreachBatch), each merged into silver
   as above; the batch bronze step leaves streamed tables to the stream. Then the spec's stream
   jobs over that table write gold (spark/medallion.json `streams`, over the events that pass the
   table's rules, deletes left out): a per-event job appends the micro-batch's results; an aggregation
@@ -60,7 +61,7 @@ def lit(value: Any) -> str:
 
 
 def lake_root() -> str:
-    return os.environ.get("PIPEGEN_LAKE_ROOT") or str(ROOT / "lake")
+    return os.environ.get("PIPEGEN_LAKE_ROOT") or str(ROOT / TARGET["local_root"])
 
 
 def landing_root() -> str:

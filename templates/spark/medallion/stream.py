@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from job import CONFIG, TARGET, bq, lake_root, landing_root, resolved
+from job import CONFIG, TARGET, bq, lake_root, resolved
 from layers import as_bronze, checked, silver
 
 # pipegen: spark/medallion.py continues below this line (the lines above only let this part be linted alone)
@@ -19,7 +19,8 @@ from layers import as_bronze, checked, silver
 
 def stream_source() -> str:
     """Where a streamed table's change events come from: `kafka` (the table's topic, the
-    default) or `files` (its landing directory, the local run's stand-in for Kafka)."""
+    default) or `files` (Parquet under <lake root>/events/<its landing directory>, where the local
+    run writes its stand-in events: Kafka's stand-in)."""
     return os.environ.get("PIPEGEN_SPARK_STREAM_SOURCE") or "kafka"
 
 
@@ -51,7 +52,7 @@ def from_kafka(records: Any, table: dict[str, Any]) -> Any:
 def stream_reader(spark: Any, table: dict[str, Any]) -> Any:
     if stream_source() == "files":
         schema = ", ".join([f"{bq(c['name'])} STRING" for c in table["columns"]] + ["`_op` STRING"])
-        return spark.readStream.schema(schema).parquet(str(Path(landing_root()) / table["landing"]))
+        return spark.readStream.schema(schema).parquet(str(Path(lake_root()) / "events" / table["landing"]))
     reader = spark.readStream.format("kafka").options(**kafka_options(table["stream"]))
     return from_kafka(reader.option("startingOffsets", "earliest").load(), table)
 
