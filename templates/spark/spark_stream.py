@@ -9,7 +9,8 @@ ingestion step loads too), written once as Parquet under `<root>/events/` (the d
 `files` stream source reads, PIPEGEN_SPARK_STREAM_SOURCE=files); the job lands them in bronze
 micro-batch by micro-batch, merges them into silver and writes the stream jobs' gold tables under
 `<root>/` (PIPEGEN_LAKE_ROOT, Parquet: Delta on Spark needs jars a local run cannot fetch), its
-checkpoints beside them. A second run finds nothing new (the checkpoint); new stand-ins (a
+checkpoints beside them. `<root>` is the job's own local lake (medallion.json `local_root`), so
+`make spark-run` continues this lake and these checkpoints. A second run finds nothing new (the checkpoint); new stand-ins (a
 `--rows` run) start the local stream over. In production the same layer reads the tables' topics.
 """
 
@@ -139,7 +140,7 @@ def run() -> dict[str, Any]:
     rows, missing = events(places())
     fresh = prepare(root, rows)
     os.environ.update({"PIPEGEN_SPARK_FORMAT": "parquet", "PIPEGEN_SPARK_STREAM_SOURCE": "files",
-                       "PIPEGEN_LAKE_ROOT": str(root), "PIPEGEN_LANDING_ROOT": str(root / "events")})  # fmt: skip
+                       "PIPEGEN_LAKE_ROOT": str(root)})  # fmt: skip
     # local[2] over a few thousand events: a few shuffle partitions, no web UI or progress bars
     local = ("--master local[2] --conf spark.sql.shuffle.partitions=2 --conf spark.ui.enabled=false "
              "--conf spark.ui.showConsoleProgress=false pyspark-shell")  # fmt: skip

@@ -52,6 +52,7 @@ def reference(landed: list[dict], columns: list[str], queries: dict[str, str]) -
     data = {c: pa.array([None if r.get(c) is None else str(r[c]) for r in landed], pa.string()) for c in columns}
     data["_op"] = pa.array([r.get("_op", "u") for r in landed], pa.string())
     data["arrival"] = pa.array(range(len(landed)), pa.int64())
+    data["step"] = pa.array([r["_step"] for r in landed], pa.int64())  # the step (one micro-batch) it arrived in
     con.register("raw", pa.table(data))
     return {name: [list(r) for r in con.execute(sql).fetchall()] for name, sql in queries.items()}
 
@@ -69,12 +70,20 @@ def run_project(spark, project: Path, scenario: dict, work_reference: dict) -> d
         os.environ["PIPEGEN_SPARK_STREAM_SOURCE"] = "files"
     columns = [c["name"] for c in table["columns"]]
     payload = ", ".join(f'"{c}"' for c in columns)
-    out: dict = {"steps": [], "layers": job.TARGET["layers"], "reference": [], "streamed": streamed}
+    out: dict = {
+        "steps": [],
+        "layers": job.TARGET["layers"],
+        "reference": [],
+        "streamed": streamed,
+        "lake_root": Path(job.lake_root()).relative_to(project).as_posix(),
+    }  # no root given: make spark-run's
     landed: list[dict] = []
     for step, batches in enumerate(scenario["steps"]):
         for b, batch in enumerate(batches):
-            land(project, table["landing"], f"step{step}_batch{b}", batch, columns)
-            landed += batch
+            # a streamed table's files: its events directory under the lake root (Kafka's stand-in)
+            land(Path(job.lake_root()) / "events" if streamed else project, table["landing"], f"step{step}_batch{b}",
+                 batch, columns)  # fmt: skip
+            landed += [r | {"_step": step} for r in batch]
         out["step_summaries"] = [*out.get("step_summaries", []), job.run(spark, ("stream", "bronze", "silver"))]
         out["steps"].append({"silver": rows(job, "silver", table["name"], payload)})
         out["reference"].append(reference(landed, columns, work_reference))
@@ -101,6 +110,10 @@ def run_project(spark, project: Path, scenario: dict, work_reference: dict) -> d
     parser = spark._jsparkSession.sessionState().sqlParser()
     statements = [job.merge_sql("lake.`silver`.`t`", columns, table["key"], table["watermark"])]
     statements += job.maintenance_sql("iceberg", "lake.`silver`.`t`", "silver.t", table["key"])
+    statements += [
+        job.upsert_sql("lake.`gold`.`t`", columns, table["key"]),
+        job.upsert_sql("lake.`gold`.`t`", columns, []),
+    ]
     for sql in statements:
         parser.parsePlan(sql)  # raises ParseException on a syntax error
     out["parsed"] = len(statements)

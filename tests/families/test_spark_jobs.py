@@ -43,6 +43,7 @@ sources:
         primary_key: order_id
         watermark: updated_at
         event_time: updated_at
+        watermark_delay: 5m
         columns:
           - {name: order_id, type: bigint, not_null: true}
           - {name: customer, type: string}
@@ -130,12 +131,22 @@ SELECT CAST(order_id AS BIGINT) AS order_id, customer, amt AS amount, CAST(updat
 FROM latest WHERE _op <> 'd'"""
 # the stream jobs' input: every landed event that types and passes the rules, deletes left out
 EVENTS = """
-SELECT CAST(order_id AS BIGINT) AS order_id, customer, amt AS amount, CAST(updated_at AS TIMESTAMP) AS updated_at
+SELECT CAST(order_id AS BIGINT) AS order_id, customer, amt AS amount, CAST(updated_at AS TIMESTAMP) AS updated_at, step
 FROM (SELECT *, TRY_CAST(amount AS DECIMAL(10,2)) AS amt FROM raw) WHERE _op <> 'd' AND amt IS NOT NULL AND amt >= 0"""
+# Spark's watermark, as its docs define it: in each micro-batch (a step here), the latest event
+# time of the batches before it less the watermark_delay (5m); an event whose window ended at or
+# before it is dropped by the window aggregation (the per-event jobs keep it)
+KEPT = f"""
+WITH ev AS ({EVENTS}),
+marks AS (SELECT s.step, (SELECT max(e.updated_at) FROM ev AS e WHERE e.step < s.step) - INTERVAL 5 minute AS wm
+          FROM (SELECT DISTINCT step FROM ev) AS s)
+SELECT ev.* FROM ev JOIN marks USING (step)
+WHERE marks.wm IS NULL OR time_bucket(INTERVAL 10 minute, updated_at) + INTERVAL 10 minute > marks.wm"""
+WINDOWS = "SELECT time_bucket(INTERVAL 10 minute, updated_at) AS w, w + INTERVAL 10 minute, customer, count(order_id), "
 REFERENCE = {
     "big_orders": f"SELECT order_id, customer, amount FROM ({EVENTS}) WHERE amount > 50 ORDER BY ALL",
-    "orders_per_ten_minutes": "SELECT time_bucket(INTERVAL 10 minute, updated_at) AS w, w + INTERVAL 10 minute, "
-    f"customer, count(order_id), sum(amount) FROM ({EVENTS}) GROUP BY ALL ORDER BY ALL",
+    "orders_per_ten_minutes": f"{WINDOWS} sum(amount) FROM ({KEPT}) GROUP BY ALL ORDER BY ALL",
+    "orders_per_ten_minutes_unbounded": f"{WINDOWS} sum(amount) FROM ({EVENTS}) GROUP BY ALL ORDER BY ALL",
     "silver": f"SELECT * FROM ({SILVER}) ORDER BY ALL",
     "customer_totals": f"SELECT customer, count(order_id), sum(amount), max(ts_ms) FROM ({SILVER}) WHERE amount > 1 "
     "GROUP BY customer ORDER BY ALL",
@@ -146,6 +157,12 @@ def change_events() -> list[list[list[dict[str, object]]]]:
     """The lakehouse scenario as change events: each row with its record metadata (`op`: c on
     the first step, u or d after; `ts_ms`: the commit time, later for every row that arrives)."""
     steps = scenario()
+    # a fourth step, after the watermark reached 00:16 (the latest event 00:21 less 5m): an event of
+    # minute 18, late but in a window still open (it counts), and one of minute 3, whose window ended
+    # at 00:10 (the window aggregation drops it; silver and the per-event jobs keep it)
+    late = {"customer": "c1", "amount": "60.00", "_op": "u"}
+    steps.append([[late | {"order_id": 23, "updated_at": "2026-01-01 00:18:00"},
+                   late | {"order_id": 24, "updated_at": "2026-01-01 00:03:00", "customer": "c2"}]])  # fmt: skip
     arrival = 0
     for i, batches in enumerate(steps):
         for batch in batches:
@@ -245,6 +262,8 @@ def test_silver_after_every_step_equals_the_duckdb_reference(judged: dict) -> No
     before, after = got["rerun_silver_version"]
     assert before == after  # a re-run with nothing new writes no silver version
     assert got["layers"] == {"bronze": "raw/bronze", "silver": "curated/silver", "gold": "serving/gold"}
+    # with no root given (make spark-run, spark-maintain) the job's lake is the local run's Spark lake
+    assert [p["lake_root"] for p in judged["projects"]] == ["data/spark", "data/spark"]
 
 
 @pytest.mark.judge
@@ -263,7 +282,7 @@ def test_the_stream_lands_change_events_in_bronze_and_merges_them_into_silver(ju
     assert not batch["streamed"] and got["streamed"]  # Spark streams only where it is the stream engine
     for i, step in enumerate(got["steps"]):
         assert text(step["silver"]) == text(got["reference"][i]["silver"]), f"streamed silver after step {i}"
-    assert [s[f"stream.{'shop__orders'}"]["batches"] for s in got["step_summaries"]] == [1, 1, 1]
+    assert [s[f"stream.{'shop__orders'}"]["batches"] for s in got["step_summaries"]] == [1, 1, 1, 1]
     assert got["summary"]["stream.shop__orders"] == {"batches": 0, "rows": 0}  # caught up: nothing new
     before, after = got["rerun_silver_version"]
     assert before == after
@@ -279,8 +298,16 @@ def test_the_spark_stream_runs_the_stream_jobs_into_gold_equal_to_the_duckdb_ref
     final = got["reference"][-1]
     assert len(final["big_orders"]) >= 5 and len(final["orders_per_ten_minutes"]) >= 5  # judged something
     assert text(got["streams"]["big_orders"]) == text(final["big_orders"])  # every event once, appended
-    # windows recomputed from bronze: the late rows (minutes 0 and 5) counted in their windows
+    assert {23, 24} <= {int(r[0]) for r in got["streams"]["big_orders"]}  # a per-event job drops no late event
+    # windows computed incrementally behind the watermark, merged into gold by window and customer:
+    # the late rows of minutes 0, 5 and 18 counted in their open windows, minute 3's (order 24) dropped
     assert text(got["streams"]["orders_per_ten_minutes"]) == text(final["orders_per_ten_minutes"])
+    dropped = [r for r in final["orders_per_ten_minutes_unbounded"] if r not in final["orders_per_ten_minutes"]]
+    assert len(dropped) == 1 and [str(v) for v in dropped[0][:3]] == [
+        "2026-01-01 00:00:00",
+        "2026-01-01 00:10:00",
+        "c2",
+    ]
     assert got["streams_skipped"] == {"top_customer": "it keeps the top N per window"}  # and R406 said so
 
 
@@ -291,7 +318,7 @@ def test_maintenance_keeps_the_rows_and_drops_old_versions(judged: dict) -> None
     assert len(got["silver_versions_after"]) == 1, got["silver_versions_after"]
     # Delta and Iceberg statements: MERGE and the Iceberg procedures parse in Spark's own parser;
     # OPTIMIZE / VACUUM are Delta's SQL extensions (no jars here): checked as text
-    assert got["parsed"] == 3
+    assert got["parsed"] == 5  # and the stream aggregations' upsert, by a key and by none
     assert got["delta_sql"] == [
         "OPTIMIZE delta.`/lake/t` ZORDER BY (`order_id`)",
         "VACUUM delta.`/lake/t` RETAIN 0 HOURS",

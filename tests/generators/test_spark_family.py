@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from pipegen.generators.spark.job import MARKER, PARTS, joined
 from pipegen.pipeline import families_for, prepare, render_tree
 
 SPEC = """\
@@ -117,9 +118,18 @@ def test_submit_requests_per_cloud(tmp_path: Path) -> None:
     assert not any(p.startswith("spark/emr") or p.startswith("spark/dataproc") for p in generate(tmp_path, "azure"))
 
 
-def test_the_job_is_a_verbatim_copy_of_its_template(tmp_path: Path) -> None:
-    template = Path(__file__).parents[2] / "templates" / "spark" / "medallion.py"
-    assert generate(tmp_path)["spark/medallion.py"] == template.read_text(encoding="utf-8")
+def test_the_job_is_its_template_parts_joined_without_their_lint_headers(tmp_path: Path) -> None:
+    folder = Path(__file__).parents[2] / "templates" / "spark" / "medallion"
+    parts = [(folder / f"{part}.py").read_text(encoding="utf-8") for part in PARTS]
+    source = generate(tmp_path)["spark/medallion.py"]
+    assert source.startswith(parts[0]) and MARKER not in source and source.count("from __future__") == 1
+    for text in parts[1:]:  # each part's body, below its marker line, verbatim and in order
+        body = text.split(MARKER, 1)[1].split("\n", 1)[1].removeprefix("\n\n")
+        assert body in source and source.index(body) > 0
+    assert sorted(p.stem for p in folder.glob("*.py")) == sorted(PARTS)  # no part left out
+    compile(source, "spark/medallion.py", "exec")
+    with pytest.raises(ValueError, match="no marker line"):
+        joined(["a = 1\n", "b = 2\n"])
 
 
 def test_etl_reads_protected_columns_as_text_without_the_rules_masking_loses(tmp_path: Path) -> None:
@@ -226,13 +236,65 @@ def test_the_azure_playground_streams_its_jobs_in_spark_and_has_no_flink_jobs(tm
     assert not [f for f in files if f.startswith("flink/")] and "requirements-flink.txt" not in files
     jobs = {j["name"]: j for j in json.loads(files["spark/medallion.json"])["streams"]}
     per_minute, alerts = jobs["page_views_per_minute"], jobs["checkout_alerts"]
-    assert per_minute["mode"] == "replace" and per_minute["sql"] == (
+    # incremental behind page_views' watermark (viewed_at less its watermark_delay, 30s), merged by window and page
+    assert {k: per_minute[k] for k in ("mode", "output_mode", "key", "event_time", "watermark_delay")} == {
+        "mode": "aggregate", "output_mode": "update", "key": ["window_start", "window_end", "page"],
+        "event_time": "viewed_at", "watermark_delay": "30 seconds"}  # fmt: skip
+    assert per_minute["sql"] == (
         "SELECT window.start AS `window_start`, window.end AS `window_end`, t0.page AS `page`, COUNT(*) AS `views`\n"
         "FROM `clickstream__page_views` AS t0\nGROUP BY window(t0.`viewed_at`, '60 seconds'), 3"
     )
     assert alerts["mode"] == "append" and alerts["table"] == "checkout_alerts"
     assert alerts["sql"].endswith("FROM `clickstream__page_views` AS t0\nWHERE t0.page LIKE '/checkout/error%'")
     assert not [f for f in ready.plan.findings if f.code == "R406"]  # Spark runs both
+    assert not [f for f in ready.plan.findings if f.code == "R396"]  # its watermark_delay is read
+    # one local Spark lake: the local run's stream step and the job without a root (make spark-run)
+    local = json.loads(files["pipeline/spark_stream.json"])["root"]
+    assert json.loads(files["spark/medallion.json"])["target"]["local_root"] == local == "data/spark"
+    assert "PIPEGEN_LAKE_ROOT" not in files["pipegen.mk"] and "PIPEGEN_LANDING_ROOT" not in files["pipegen.mk"]
+
+
+SESSIONS = """\
+version: 1
+pipeline: {name: sessions}
+latency: 1m
+cloud: aws
+engines: {stream: spark}
+sources:
+  - name: web
+    type: faker
+    ingestion: stream
+    tables:
+      - name: clicks
+        event_time: at
+        columns:
+          - {name: user, type: string}
+          - {name: at, type: timestamp}
+targets:
+  - {name: lake, type: delta, connection: {bucket: lake}}
+transforms:
+  streams:
+    - name: click_sessions
+      from: clicks
+      window: {type: session, gap: 5m}
+      group_by: [user]
+      measures: [{name: clicks, agg: count}]
+    - name: clicks_per_ten_minutes
+      from: clicks
+      window: {type: hop, size: 10m, slide: 1m}
+      measures: [{name: clicks, agg: count}]
+"""
+
+
+def test_a_session_window_appends_closed_sessions_and_no_delay_is_a_zero_watermark_delay(tmp_path: Path) -> None:
+    (tmp_path / "pipegen.yaml").write_text(SESSIONS)
+    ready = prepare(tmp_path / "pipegen.yaml")
+    streams = json.loads(render_tree(ready.spec, ready.plan)["spark/medallion.json"])["streams"]
+    got = [{k: j[k] for k in ("mode", "output_mode", "key", "event_time", "watermark_delay")} for j in streams]
+    assert got[0] == {"mode": "aggregate", "output_mode": "append", "key": ["window_start", "window_end", "user"],
+                      "event_time": "at", "watermark_delay": "0 seconds"}  # fmt: skip
+    assert got[1] == {"mode": "aggregate", "output_mode": "update", "key": ["window_start", "window_end"],
+                      "event_time": "at", "watermark_delay": "0 seconds"}  # fmt: skip
 
 
 def test_hop_and_session_windows_are_spark_sql_window_groupings() -> None:

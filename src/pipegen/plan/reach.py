@@ -9,8 +9,9 @@ silently (the ledger, pipegen.ledger, proves every other element reaches a gener
 - R396: a streamed table or topic (cdc or stream ingestion) that no stream job reads. A topic of
   a message system the batch layer does not land reaches no file at all (the warning is at the
   topic); any other such table still reaches its stand-ins, capture or warehouse, but its
-  `watermark_delay` only shapes a Flink source's WATERMARK, and a topic's `event_time` and `format`
-  only a Flink source's time attribute and decoding (the warning is at each such value). A table
+  `watermark_delay` only shapes a Flink source's WATERMARK (or, where Spark streams, the Spark
+  stream's `withWatermark` before an aggregation of the table it runs), and a topic's `event_time`
+  and `format` only a Flink source's time attribute and decoding (the warning is at each such value). A table
   no batch layer lands either gets no stand-in, job or check (a CDC table: only Debezium captures
   it): the warning is at the table too. A
   Kafka, Event Hubs or Kinesis source none of whose topics is read: its connection, too (a batch
@@ -45,6 +46,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from pipegen.plan.components import Graph, Kind
+from pipegen.plan.spark_streams import spark_watermarked
 from pipegen.spec import catalog, rulekinds
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import SpecIndex, TableRef, index_of
@@ -155,6 +157,8 @@ MESSAGE_SYSTEMS = frozenset({SourceType.KAFKA, SourceType.EVENTHUBS, SourceType.
 def unread_streams(spec: Spec, graph: Graph) -> Iterator[Finding]:
     index = index_of(spec)
     streamed = streamed_tables(spec, graph, index)
+    # where Spark streams, the tables whose watermark its stream layer applies (an aggregation's input)
+    watermarked = spark_watermarked(spec, index) if Kind.SPARK_STREAMING in graph.kinds else frozenset()
     hint = "read it in a stream job (`from:` or a join), or remove it"
     for ref in index.tables:
         if ref.source.ingestion.value not in ("cdc", "stream") or ref.qualified.lower() in streamed:
@@ -178,9 +182,9 @@ def unread_streams(spec: Spec, graph: Graph) -> Iterator[Finding]:
                 "no job, stand-in, table or check is generated for its columns",
                 hint + " (or read it in a mart under a plan with a batch layer)", severity="warning",
             )  # fmt: skip
-            yield from _unread_stream_settings(ref, hint)  # and why each stream-only setting is unread
+            yield from _unread_stream_settings(ref, hint, watermarked)  # and why each stream-only setting is unread
         else:
-            yield from _unread_stream_settings(ref, hint)
+            yield from _unread_stream_settings(ref, hint, watermarked)
     yield from _unread_stream_connections(spec, graph, streamed)
 
 
@@ -214,10 +218,14 @@ STREAM_ONLY_SETTINGS: dict[str, str] = {
 }
 
 
-def _unread_stream_settings(ref: TableRef, hint: str) -> Iterator[Finding]:
-    """A streamed table's settings that only a stream job reads, when none reads the table."""
+def _unread_stream_settings(ref: TableRef, hint: str, watermarked: frozenset[str] = frozenset()) -> Iterator[Finding]:
+    """A streamed table's settings that only a stream job reads, when none reads the table; the
+    event time and watermark delay of a table in `watermarked` are read (the Spark stream's
+    `withWatermark` before an aggregation)."""
     for key, why in STREAM_ONLY_SETTINGS.items():
         if getattr(ref.dataset, key) is None or (key != "watermark_delay" and ref.kind != "topics"):
+            continue
+        if key in ("watermark_delay", "event_time") and ref.qualified.lower() in watermarked:
             continue
         yield Finding(
             (*ref.path, key), "R396",

@@ -41,6 +41,27 @@ def spark_stream_gap(job: StreamJob, index: SpecIndex, spec: Spec) -> str | None
     return None
 
 
+def aggregates(job: StreamJob) -> bool:
+    """An aggregation (measures, groups or a window): a stateful query behind the watermark."""
+    return bool(job.measures or job.group_by or job.window is not None)
+
+
+def spark_watermarked(spec: Spec, index: SpecIndex) -> frozenset[str]:
+    """Qualified names (lower case) of the streamed tables whose event_time and watermark_delay
+    the Spark stream layer applies (`withWatermark`): the input of an aggregation it runs."""
+    names = set()
+    for job in spec.transforms.streams:
+        table = index.resolve(job.from_, allow_marts=False).table
+        if (
+            table is not None
+            and table.dataset.event_time
+            and aggregates(job)
+            and not spark_stream_gap(job, index, spec)
+        ):
+            names.add(table.qualified.lower())
+    return frozenset(names)
+
+
 def spark_stream_findings(spec: Spec, engines: tuple[EngineChoice, ...]) -> Iterator[Finding]:
     """R406: a stream job the Spark stream layer does not run, when the stream engine is Spark."""
     if not any(e.layer == "stream" and e.engine == "spark" for e in engines):

@@ -1,4 +1,4 @@
-"""spark/medallion.json: what the generated PySpark job (templates/spark/medallion.py) reads, as
+"""spark/medallion.json: what the generated PySpark job (templates/spark/medallion/, joined by job.py) reads, as
 data: where the lake lives and in which format, every source table's bronze/silver shape (its
 columns as Spark types, key, watermark, the per-row rules that gate silver) and the marts the
 job publishes to gold as Spark SQL (marts.py). Pure functions of the spec and the plan's names."""

@@ -1,9 +1,10 @@
-"""spark family: the pipeline's Spark job (PySpark, templates/spark/medallion.py, verbatim:
+"""spark family: the pipeline's Spark job (PySpark, templates/spark/medallion/ joined, job.py:
 the logic is there, driven by data) over the medallion layers, its data `spark/medallion.json`
 (config.py: tables, lake layout and format, gold marts as Spark SQL), and where compute is
 Databricks the databricks family's bundle runs it. Where the stream engine is Spark the same job
 has a `stream` layer (Structured Streaming, foreachBatch into bronze and silver). Contributes `make spark-run`
-(the job on a local[2] session over the landed files, Parquet tables: Delta and Iceberg on
+(the job on a local[2] session over the landed files, into the local run's Spark lake under
+`data/spark/` (local.py LOCAL_ROOT, medallion.json `local_root`), Parquet tables: Delta and Iceberg on
 Spark need jars a local run does not have) and the pinned pyspark. Elsewhere on aws and gcp,
 serverless submit requests (submit.py): EMR Serverless StartJobRun, Dataproc Serverless Batch."""
 
@@ -12,7 +13,15 @@ from __future__ import annotations
 from pipegen.common.spark_stream import stream_env
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget
 from pipegen.generators.spark.config import spark_config
-from pipegen.generators.spark.local import ENVIRONMENT, INSTALL, STREAM_STEP, requirements_text, stream_local_config
+from pipegen.generators.spark.job import job_source
+from pipegen.generators.spark.local import (
+    ENVIRONMENT,
+    INSTALL,
+    LOCAL_ROOT,
+    STREAM_STEP,
+    requirements_text,
+    stream_local_config,
+)
 from pipegen.generators.spark.submit import submit_files
 from pipegen.plan.components import Kind
 from pipegen.plan.names import ENV
@@ -86,13 +95,15 @@ class SparkGenerator:
             return {}
         streaming = Kind.SPARK_STREAMING in ctx.plan.graph.kinds
         config = spark_config(ctx.spec, ctx.plan.names, etl=ctx.plan.masks_pii, streaming=streaming)
+        # the job's lake where no root is given (make spark-run, spark-maintain): the local run's
+        config["target"]["local_root"] = LOCAL_ROOT
         if Kind.SPARK_BATCH not in ctx.plan.graph.kinds:  # the stream only: dbt builds the marts
             config |= {"marts": []}  # (the views stay: the stream jobs read them)
         for table in config["tables"]:  # Databricks runtimes shade the Kafka client (its login module)
             if (table.get("stream") or {}).get("sasl"):
                 table["stream"]["shaded"] = Kind.DATABRICKS_JOBS in ctx.plan.graph.kinds
         files = {
-            "spark/medallion.py": static("spark/medallion.py"),
+            "spark/medallion.py": job_source(),
             "spark/medallion.json": json_doc(config) + "\n",
         }
         if streaming:  # the local stream step (pipegen run's `stream`) and its environment

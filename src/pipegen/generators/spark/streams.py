@@ -2,10 +2,11 @@
 plan's stream engine is Spark): Spark SQL over the job's input table as transforms see it (the
 gold views' SELECT over the table's typed events, rules passed, deletes left out), written to the
 gold lake layer. A per-event job (filter, columns) appends each micro-batch's results; an
-aggregation (group_by and measures, per tumble / hop / session window or none) is recomputed
-from the table's bronze events after each micro-batch, so a late event updates its window.
-A job Spark does not run is listed with the reason, and the planner warns about it (R406,
-pipegen.plan.spark_streams)."""
+aggregation (group_by and measures, per tumble / hop / session window or none) is a streaming
+query of its own, incremental behind the table's watermark (event_time less watermark_delay),
+its rows merged into gold by the job's key (aggregation()); an event later than the watermark
+for its window is dropped, as in Flink. A job Spark does not run is listed with the reason, and
+the planner warns about it (R406, pipegen.plan.spark_streams)."""
 
 from __future__ import annotations
 
@@ -13,16 +14,21 @@ from typing import Any
 
 from pipegen.generators.spark.marts import DIALECT, bq, resolver, view_name
 from pipegen.plan.names import Names, snake
-from pipegen.plan.spark_streams import spark_stream_gap
+from pipegen.plan.spark_streams import aggregates, spark_stream_gap
 from pipegen.render.sqlexpr import measure_expr, to_sql
 from pipegen.spec.index import SpecIndex, TableRef
 from pipegen.spec.model import Spec, StreamJob, Window, WindowType
 
 
-def _seconds(value: float | None) -> str:
-    """A duration as a Spark interval string (whole seconds, else milliseconds)."""
+def interval(value: float | None) -> str:
+    """A duration as Spark's interval text (whole seconds, else milliseconds)."""
     seconds = float(value or 0)
-    return f"'{int(seconds)} seconds'" if seconds.is_integer() else f"'{round(seconds * 1000)} milliseconds'"
+    return f"{int(seconds)} seconds" if seconds.is_integer() else f"{round(seconds * 1000)} milliseconds"
+
+
+def _seconds(value: float | None) -> str:
+    """A duration as a Spark SQL interval string literal."""
+    return f"'{interval(value)}'"
 
 
 def window_call(window: Window, event_time: str) -> tuple[str, str]:
@@ -79,8 +85,22 @@ def stream_jobs(spec: Spec, index: SpecIndex, names: Names) -> list[dict[str, An
         if gap or ref is None:
             out.append(entry | {"sql": None, "skipped": gap})
             continue
-        per_event = not job.measures and not job.group_by and job.window is None
         ds = names.dataset(ref.source.name, ref.dataset.name)
-        out.append(entry | {"input": str(ds.lake_table), "view": view_name(ref),
-                            "mode": "append" if per_event else "replace", "sql": job_sql(job, ref)})  # fmt: skip
+        entry |= {"input": str(ds.lake_table), "view": view_name(ref), "sql": job_sql(job, ref)}
+        out.append(entry | (aggregation(job, ref) if aggregates(job) else {"mode": "append"}))
     return out
+
+
+def aggregation(job: StreamJob, ref: TableRef) -> dict[str, Any]:
+    """How an aggregation runs incrementally: its output mode (update: a window's row as it
+    changes, merged into gold by `key`; append for session windows, which Spark cannot update:
+    each once the watermark closes it), its key (the window's bounds and the group columns, as
+    the job's SELECT names them) and the watermark (the event time as transforms name it and
+    the table's watermark_delay; none without an event_time)."""
+    session = job.window is not None and job.window.type == WindowType.SESSION
+    key = ["window_start", "window_end"] if job.window is not None else []
+    key += [str(snake(g.output_name)) for g in job.group_by]
+    event_time = event_time_column(ref) if ref.dataset.event_time else None
+    delay = interval(ref.dataset.watermark_delay) if event_time else None
+    return {"mode": "aggregate", "output_mode": "append" if session else "update", "key": key,
+            "event_time": event_time, "watermark_delay": delay}  # fmt: skip

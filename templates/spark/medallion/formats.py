@@ -1,0 +1,209 @@
+"""spark/medallion.py, part 2 of 5: the table formats, the thin I/O layer (Parquet, Delta, Iceberg). The generated job is one file, these parts
+joined in order (pipegen.generators.spark.job); only the text below the marker line reaches it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from job import TARGET, bq, lake_root, lit
+from layers import merged_rows
+
+# pipegen: spark/medallion.py continues below this line (the lines above only let this part be linted alone)
+
+
+# ---------------------------------------------------------------- formats: the thin I/O layer
+
+
+class Parquet:
+    """Plain Parquet, one directory per table version (`v=<n>`) and a `_latest` pointer: silver
+    and gold are rewritten whole (Spark cannot overwrite a path it reads); bronze appends."""
+
+    def __init__(self, spark: Any) -> None:
+        self.spark = spark
+
+    def path(self, layer: str, table: str) -> Path:
+        return Path(lake_root()) / TARGET["layers"][layer] / table
+
+    def version(self, layer: str, table: str) -> int | None:
+        pointer = self.path(layer, table) / "_latest"
+        return int(pointer.read_text(encoding="utf-8")) if pointer.is_file() else None
+
+    def exists(self, layer: str, table: str) -> bool:
+        return self.version(layer, table) is not None
+
+    def read(self, layer: str, table: str, version: int | None = None) -> Any:
+        at = self.version(layer, table) if version is None else version
+        return None if at is None else self.spark.read.parquet(str(self.path(layer, table) / f"v={at}"))
+
+    def _commit(self, layer: str, table: str, at: int) -> None:
+        pointer = self.path(layer, table) / "_latest"
+        pointer.with_suffix(".tmp").write_text(str(at), encoding="utf-8")
+        pointer.with_suffix(".tmp").replace(pointer)
+
+    def append(self, layer: str, table: str, df: Any) -> None:
+        at = self.version(layer, table) or 0
+        df.write.mode("append").parquet(str(self.path(layer, table) / f"v={at}"))
+        self._commit(layer, table, at)
+
+    def replace(self, layer: str, table: str, df: Any) -> None:
+        current = self.version(layer, table)
+        at = 0 if current is None else current + 1
+        df.write.mode("overwrite").parquet(str(self.path(layer, table) / f"v={at}"))
+        self._commit(layer, table, at)
+
+    def merge(self, layer: str, table: str, changes: Any, key: list[str], watermark: str | None) -> None:
+        current = self.read(layer, table)
+        payload = [c for c in changes.columns if c != "_op"]
+        merged = changes.where("_op <> 'd'").select(*payload) if current is None else merged_rows(
+            current, changes, key, watermark
+        )
+        self.replace(layer, table, merged.localCheckpoint())
+
+    def upsert(self, layer: str, table: str, rows: Any, key: list[str]) -> None:
+        """The rows replace the table's rows of the same key (NULL matching NULL), the others stay
+        (no key: a single result row, replaced)."""
+        current = self.read(layer, table)
+        if current is not None and key:
+            same = [current[bq(k)].eqNullSafe(rows[bq(k)]) for k in key]
+            rows = current.join(rows, same, "left_anti").unionByName(rows)
+        self.replace(layer, table, rows)
+
+    def maintain(self, layer: str, table: str, zorder: list[str]) -> dict[str, Any]:
+        """Compaction: the latest version rewritten sorted by the Z-order columns in one file per
+        partition; expiry: versions older than the retention removed (the latest always kept)."""
+        df = self.read(layer, table)
+        self.replace(layer, table, (df.sortWithinPartitions(*zorder) if zorder else df).coalesce(1))
+        latest, cutoff = self.version(layer, table), time.time() - TARGET["retention_hours"] * 3600
+        removed = 0
+        for folder in sorted(self.path(layer, table).glob("v=*")):
+            if int(folder.name[2:]) != latest and folder.stat().st_mtime <= cutoff:
+                shutil.rmtree(folder)
+                removed += 1
+        return {"versions_removed": removed}
+
+
+class Delta(Parquet):
+    """Delta Lake by path (delta-spark; built into Databricks runtimes)."""
+
+    def ref(self, layer: str, table: str) -> str:
+        return f"delta.{bq(str(self.path(layer, table)))}"
+
+    def exists(self, layer: str, table: str) -> bool:
+        from delta.tables import DeltaTable
+
+        return bool(DeltaTable.isDeltaTable(self.spark, str(self.path(layer, table))))
+
+    def read(self, layer: str, table: str, version: int | None = None) -> Any:
+        if not self.exists(layer, table):
+            return None
+        reader = self.spark.read.format("delta")
+        return (reader.option("versionAsOf", version) if version is not None else reader).load(
+            str(self.path(layer, table))
+        )
+
+    def append(self, layer: str, table: str, df: Any) -> None:
+        df.write.format("delta").mode("append").save(str(self.path(layer, table)))
+
+    def replace(self, layer: str, table: str, df: Any) -> None:
+        df.write.format("delta").mode("overwrite").save(str(self.path(layer, table)))
+
+    def merge(self, layer: str, table: str, changes: Any, key: list[str], watermark: str | None) -> None:
+        if not self.exists(layer, table):
+            self.append(layer, table, changes.where("_op <> 'd'").drop("_op"))
+            return
+        changes.createOrReplaceTempView("_changes")
+        self.spark.sql(merge_sql(self.ref(layer, table), [c for c in changes.columns if c != "_op"], key, watermark))
+
+    def upsert(self, layer: str, table: str, rows: Any, key: list[str]) -> None:
+        if not self.exists(layer, table):
+            self.append(layer, table, rows)
+            return
+        rows.createOrReplaceTempView("_updates")  # in the rows' session (a micro-batch's: the stream's clone)
+        rows.sparkSession.sql(upsert_sql(self.ref(layer, table), rows.columns, key))
+
+    def maintain(self, layer: str, table: str, zorder: list[str]) -> dict[str, Any]:
+        for statement in maintenance_sql("delta", self.ref(layer, table), f"{layer}.{table}", zorder):
+            self.spark.sql(statement)
+        return {"maintained": "optimize, vacuum"}
+
+
+class Iceberg(Delta):
+    """Iceberg tables of the Spark catalog `lake` (iceberg-spark-runtime), namespace per layer."""
+
+    def ref(self, layer: str, table: str) -> str:
+        return f"lake.{bq(layer)}.{bq(table)}"
+
+    def exists(self, layer: str, table: str) -> bool:
+        return bool(self.spark.catalog.tableExists(f"lake.{layer}.{table}"))
+
+    def read(self, layer: str, table: str, version: int | None = None) -> Any:
+        if not self.exists(layer, table):
+            return None
+        reader = self.spark.read.option("snapshot-id", version) if version is not None else self.spark.read
+        return reader.table(f"lake.{layer}.{table}")
+
+    def append(self, layer: str, table: str, df: Any) -> None:
+        self.spark.sql(f"CREATE NAMESPACE IF NOT EXISTS lake.{bq(layer)}")
+        writer = df.writeTo(f"lake.{layer}.{table}")
+        writer.append() if self.exists(layer, table) else writer.using("iceberg").create()
+
+    def replace(self, layer: str, table: str, df: Any) -> None:
+        self.spark.sql(f"CREATE NAMESPACE IF NOT EXISTS lake.{bq(layer)}")
+        df.writeTo(f"lake.{layer}.{table}").using("iceberg").createOrReplace()
+
+    def maintain(self, layer: str, table: str, zorder: list[str]) -> dict[str, Any]:
+        for statement in maintenance_sql("iceberg", self.ref(layer, table), f"{layer}.{table}", zorder):
+            self.spark.sql(statement)
+        return {"maintained": "rewrite_data_files, expire_snapshots"}
+
+
+FORMATS = {"parquet": Parquet, "delta": Delta, "iceberg": Iceberg}
+
+
+def merge_sql(ref: str, payload: list[str], key: list[str], watermark: str | None) -> str:
+    """MERGE INTO a Delta or Iceberg table from the view `_changes`: the merge semantics of
+    `merged_rows`, as one statement."""
+    on = " AND ".join(f"t.{bq(k)} = s.{bq(k)}" for k in key)
+    w = bq(watermark) if watermark else None
+    newer = f"(s.{w} IS NULL OR t.{w} IS NULL OR s.{w} >= t.{w})" if w else "TRUE"
+    sets = ", ".join(f"t.{bq(c)} = s.{bq(c)}" for c in payload)
+    columns = ", ".join(bq(c) for c in payload)
+    values = ", ".join(f"s.{bq(c)}" for c in payload)
+    return (
+        f"MERGE INTO {ref} AS t USING _changes AS s ON {on} "
+        f"WHEN MATCHED AND s._op = 'd' AND {newer} THEN DELETE "
+        f"WHEN MATCHED AND s._op <> 'd' AND {newer} THEN UPDATE SET {sets} "
+        f"WHEN NOT MATCHED AND s._op <> 'd' THEN INSERT ({columns}) VALUES ({values})"
+    )
+
+
+def upsert_sql(ref: str, columns: list[str], key: list[str]) -> str:
+    """MERGE INTO a Delta or Iceberg table from the view `_updates`: a row replaces the one of
+    its key (NULL-safe), a new key is inserted (the stream aggregations' results)."""
+    on = " AND ".join(f"t.{bq(k)} <=> s.{bq(k)}" for k in key) or "TRUE"
+    sets = ", ".join(f"t.{bq(c)} = s.{bq(c)}" for c in columns)
+    names, values = ", ".join(bq(c) for c in columns), ", ".join(f"s.{bq(c)}" for c in columns)
+    return (
+        f"MERGE INTO {ref} AS t USING _updates AS s ON {on} "
+        f"WHEN MATCHED THEN UPDATE SET {sets} WHEN NOT MATCHED THEN INSERT ({names}) VALUES ({values})"
+    )
+
+
+def maintenance_sql(fmt: str, ref: str, ident: str, zorder: list[str]) -> list[str]:
+    """Compaction (Z-order by the key) and vacuum / snapshot expiry past the spec's retention."""
+    hours = max(0, int(TARGET["retention_hours"] + 0.999))
+    if fmt == "delta":
+        order = f" ZORDER BY ({', '.join(bq(c) for c in zorder)})" if zorder else ""
+        return [f"OPTIMIZE {ref}{order}", f"VACUUM {ref} RETAIN {hours} HOURS"]
+    sort = f", strategy => 'sort', sort_order => {lit('zorder(' + ','.join(zorder) + ')')}" if zorder else ""
+    cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M:%S")
+    return [
+        f"CALL lake.system.rewrite_data_files(table => {lit(ident)}{sort})",
+        f"CALL lake.system.expire_snapshots(table => {lit(ident)}, older_than => TIMESTAMP {lit(cutoff)})",
+    ]
+
+

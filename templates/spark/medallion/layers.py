@@ -1,0 +1,168 @@
+"""spark/medallion.py, part 3 of 5: the batch layers (bronze, silver's checks and merge, gold). The generated job is one file, these parts
+joined in order (pipegen.generators.spark.job); only the text below the marker line reaches it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from job import BATCHES, CONFIG, bq, landing_root
+
+# pipegen: spark/medallion.py continues below this line (the lines above only let this part be linted alone)
+
+
+# ---------------------------------------------------------------- the layers
+
+
+def merged_rows(current: Any, changes: Any, key: list[str], watermark: str | None) -> Any:
+    """Silver after a merge: per key, the change when it is as new as the current row (either
+    watermark unknown counts as newer) unless it is a delete, else the current row."""
+    from pyspark.sql import functions as F
+
+    payload = [c for c in changes.columns if c != "_op"]
+    t = current.select(*[F.col(bq(c)).alias(f"t_{i}") for i, c in enumerate(payload)], F.lit(True).alias("_t"))
+    c = changes.select(*[F.col(bq(x)).alias(f"c_{i}") for i, x in enumerate(payload)], "_op", F.lit(True).alias("_c"))
+    at = {name: i for i, name in enumerate(payload)}
+    on = [t[f"t_{at[k]}"] == c[f"c_{at[k]}"] for k in key]
+    joined = t.join(c, on, "full_outer")
+    if watermark:
+        tw, cw = F.col(f"t_{at[watermark]}"), F.col(f"c_{at[watermark]}")
+        newer = cw.isNull() | tw.isNull() | (cw >= tw)
+    else:
+        newer = F.lit(True)
+    take = F.col("_c").isNotNull() & (F.col("_t").isNull() | newer)
+    keep = (take & (F.col("_op") != "d")) | (~take & F.col("_t").isNotNull())
+    return joined.where(keep).select(
+        *[F.when(take, F.col(f"c_{i}")).otherwise(F.col(f"t_{i}")).alias(name) for i, name in enumerate(payload)]
+    )
+
+
+def landed_files(table: dict[str, Any]) -> list[Path]:
+    folder = Path(landing_root()) / table["landing"]
+    return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+
+
+def as_bronze(raw: Any, table: dict[str, Any], batch_id: str, ingested: dt.datetime) -> Any:
+    """A landed batch as bronze rows: the table's columns as text (a missing one NULL), then
+    _batch_id, _ingested_at, _row and _op ('u' unless the batch says 'd')."""
+    from pyspark.sql import functions as F
+
+    present = set(raw.columns)
+    cols = [
+        (F.col(bq(c["name"])) if c["name"] in present else F.lit(None)).cast("string").alias(c["name"])
+        for c in table["columns"]
+    ]
+    op = F.coalesce(F.col("_op").cast("string"), F.lit("u")) if "_op" in present else F.lit("u")
+    return raw.select(
+        *cols, F.lit(batch_id).alias("_batch_id"), F.lit(ingested).cast("timestamp").alias("_ingested_at"),
+        (F.monotonically_increasing_id() + 1).alias("_row"), op.alias("_op"),
+    )  # fmt: skip
+
+
+def bronze(spark: Any, store: Any, table: dict[str, Any], ingested: dt.datetime) -> int:
+    name = table["name"]
+    existing = store.read("bronze", name)
+    seen = {r[0] for r in existing.select("_batch_id").distinct().collect()} if existing is not None else set()
+    rows = 0
+    for path in landed_files(table):
+        batch_id = f"file:{path.name}"
+        if batch_id in seen:
+            continue
+        landed = as_bronze(spark.read.parquet(str(path)), table, batch_id, ingested)
+        store.append("bronze", name, landed)
+        rows += landed.count()
+    return rows
+
+
+def broken(rule: dict[str, Any], col: Any) -> Any:
+    """TRUE when a row breaks a per-row rule (NULL passes every rule but not_null)."""
+    from pyspark.sql import functions as F
+
+    args = rule["args"]
+    if rule["rule"] == "not_null":
+        return col.isNull()
+    if rule["rule"] == "range":
+        low = col < F.lit(args["min"]) if "min" in args else F.lit(False)
+        high = col > F.lit(args["max"]) if "max" in args else F.lit(False)
+        return F.coalesce(low | high, F.lit(False))
+    if rule["rule"] == "accepted_values":
+        return F.coalesce(~col.cast("string").isin([str(v) for v in args["values"]]), F.lit(False))
+    if rule["rule"] == "regex":
+        return F.coalesce(~col.cast("string").rlike("^(?:" + args["pattern"] + ")$"), F.lit(False))
+    raise ValueError(f"no per-row check for rule {rule['rule']}")
+
+
+def checked(new: Any, table: dict[str, Any]) -> Any:
+    """The new bronze rows typed, with `_failures`: failed casts and rules, a list per row."""
+    from pyspark.sql import functions as F
+
+    names = [c["name"] for c in table["columns"]]
+    typed = new.select(
+        *[F.col(bq(c["name"])).try_cast(c["type"]).alias(c["name"]) for c in table["columns"]],
+        *[F.col(bq(n)).alias(f"_raw_{i}") for i, n in enumerate(names)], "_batch_id", "_ingested_at", "_row", "_op",
+    )  # fmt: skip
+    casts = [
+        F.when(F.col(f"_raw_{i}").isNotNull() & F.col(bq(c["name"])).isNull(), F.lit(f"{c['name']}: not a {c['type']}"))
+        for i, c in enumerate(table["columns"])
+    ]
+    rules = [F.when(broken(r, F.col(bq(r["column"]))), F.lit(r["label"])) for r in table["rules"]]
+    failures = F.filter(F.array(*casts, *rules), lambda x: x.isNotNull()) if casts or rules else F.array()
+    failures = F.when(F.col("_op") == "d", F.array().cast("array<string>")).otherwise(failures)
+    return typed.withColumn("_failures", failures).drop(*[f"_raw_{i}" for i in range(len(names))])
+
+
+def silver(spark: Any, store: Any, table: dict[str, Any]) -> dict[str, Any]:
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    name, key, wm = table["name"], table["key"], table["watermark"]
+    bronze_rows = store.read("bronze", name)
+    if bronze_rows is None:
+        return {"new": 0}
+    done = store.read("silver", BATCHES)
+    taken = {r[0] for r in done.where(F.col("table") == name).select("_batch_id").collect()} if done else set()
+    new = bronze_rows.where(~F.col("_batch_id").isin(sorted(taken))) if taken else bronze_rows
+    batches = sorted(r[0] for r in new.select("_batch_id").distinct().collect())
+    if not batches:
+        return {"new": 0}
+    rows = checked(new, table).localCheckpoint()
+    payload = [c["name"] for c in table["columns"]]
+    rejected = rows.where(F.size("_failures") > 0).select(
+        *[bq(c) for c in payload], "_batch_id", "_row", F.array_join("_failures", "; ").alias("_failures")
+    )
+    counts: dict[str, Any] = {"new": rows.count(), "rejected": rejected.count()}
+    if counts["rejected"]:
+        store.append("silver", f"{name}__rejected", rejected)
+    good = rows.where(F.size("_failures") == 0)
+    if key:
+        order = [(F.col("_op") == "d") & F.col(bq(wm)).isNull(), F.col(bq(wm))] if wm else []
+        order = [o.desc_nulls_last() for o in order] + [F.col(c).desc() for c in ("_ingested_at", "_batch_id", "_row")]
+        latest = good.withColumn("_n", F.row_number().over(Window.partitionBy(*[bq(k) for k in key]).orderBy(*order)))
+        latest = latest.where("_n = 1").select(*[bq(c) for c in payload], "_op")
+        store.merge("silver", name, latest, key, wm)
+    else:  # no primary key: nothing to merge by, the checked rows are appended
+        store.append("silver", name, good.where("_op <> 'd'").select(*[bq(c) for c in payload]))
+    done_rows = spark.createDataFrame([(name, b) for b in batches], "table string, _batch_id string")
+    store.append("silver", BATCHES, done_rows)
+    return counts
+
+
+def gold(spark: Any, store: Any) -> dict[str, Any]:
+    for view in CONFIG["views"]:
+        rows = store.read("silver", view["table"])
+        if rows is None:
+            return {"gold": f"silver {view['table']} is empty: run bronze and silver first"}
+        rows.createOrReplaceTempView("_silver")
+        spark.sql(f"SELECT {view['select']} FROM _silver").localCheckpoint().createOrReplaceTempView(view["view"])
+    out: dict[str, Any] = {}
+    for mart in CONFIG["marts"]:
+        if mart["sql"] is None:
+            out[mart["name"]] = f"left to dbt: {mart['skipped']}"
+            continue
+        df = spark.sql(mart["sql"])
+        store.replace("gold", mart["table"], df)
+        out[mart["name"]] = store.read("gold", mart["table"]).count()
+    return out
+
+

@@ -1,0 +1,194 @@
+"""spark/medallion.py, part 4 of 5: the stream layer (Structured Streaming). The generated job is one file, these parts
+joined in order (pipegen.generators.spark.job); only the text below the marker line reaches it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+from job import CONFIG, TARGET, bq, lake_root, resolved
+from layers import as_bronze, checked, silver
+
+# pipegen: spark/medallion.py continues below this line (the lines above only let this part be linted alone)
+
+
+# ---------------------------------------------------------------- the stream (Structured Streaming)
+
+
+def stream_source() -> str:
+    """Where a streamed table's change events come from: `kafka` (the table's topic, the
+    default) or `files` (Parquet under <lake root>/events/<its landing directory>, where the local
+    run writes its stand-in events: Kafka's stand-in)."""
+    return os.environ.get("PIPEGEN_SPARK_STREAM_SOURCE") or "kafka"
+
+
+def from_kafka(records: Any, table: dict[str, Any]) -> Any:
+    """Kafka records (value, key, topic, partition, offset, timestamp, timestampType) as landed
+    rows: a Debezium envelope's `after` (`before` for a delete) or a plain JSON value, `_op`
+    'd' for a delete, record metadata columns from the envelope or the record."""
+    from pyspark.sql import functions as F
+
+    value = F.col("value").cast("string")
+    cdc = table["stream"]["format"] == "debezium"
+    record = {"timestamp": F.col("timestamp"), "timestamp_type": F.col("timestampType"), "partition": F.col("partition"),
+              "offset": F.col("offset"), "key": F.col("key").cast("string"), "topic": F.col("topic"),
+              "headers": F.lit(None)}  # fmt: skip
+    cols = []
+    for c in table["columns"]:
+        path = c["name"] if "metadata" not in c else None
+        if path is None:
+            cols.append((F.get_json_object(value, "$." + c["metadata"]) if cdc else record[c["metadata"]]).alias(c["name"]))
+        elif cdc:
+            after, before = F.get_json_object(value, "$.after." + path), F.get_json_object(value, "$.before." + path)
+            cols.append(F.coalesce(after, before).alias(c["name"]))
+        else:
+            cols.append(F.get_json_object(value, "$." + path).alias(c["name"]))
+    op = F.when(F.get_json_object(value, "$.op") == "d", "d").otherwise("u") if cdc else F.lit("u")
+    return records.where(value.isNotNull()).select(*cols, op.alias("_op"))
+
+
+def stream_reader(spark: Any, table: dict[str, Any]) -> Any:
+    if stream_source() == "files":
+        schema = ", ".join([f"{bq(c['name'])} STRING" for c in table["columns"]] + ["`_op` STRING"])
+        return spark.readStream.schema(schema).parquet(str(Path(lake_root()) / "events" / table["landing"]))
+    reader = spark.readStream.format("kafka").options(**kafka_options(table["stream"]))
+    return from_kafka(reader.option("startingOffsets", "earliest").load(), table)
+
+
+def kafka_options(stream: dict[str, Any]) -> dict[str, str]:
+    """The Kafka source's options: its groups' prefix (its KafkaUser's ACL grants it); the project's cluster
+    (KAFKA_BOOTSTRAP_SERVERS) with mutual TLS (`tls`: PKCS12 stores), or an Event Hubs namespace's Kafka endpoint
+    with SASL PLAIN (the connection string as the password, else the config's JAAS line; `shaded`: Databricks')."""
+    group = {"groupIdPrefix": stream["group_prefix"]} if stream.get("group_prefix") else {}
+    if stream.get("sasl") != "plain":
+        tls = {f"kafka.ssl.{k.replace('_', '.')}": resolved(v) or "" for k, v in (stream.get("tls") or {}).items()}
+        stores = {f"kafka.ssl.{s}.type": "PKCS12" for s in ("truststore", "keystore")}
+        tls |= {"kafka.security.protocol": "SSL", **stores} if tls else {}
+        return {"kafka.bootstrap.servers": os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092"),
+                "subscribe": stream["topic"], **group, **tls}  # fmt: skip
+    secret = resolved(stream.get("connection_string"))
+    module = ("kafkashaded." if stream.get("shaded") else "") + "org.apache.kafka.common.security.plain.PlainLoginModule"
+    escaped = (secret or "").replace("\\", "\\\\").replace('"', '\\"')
+    login = f'{module} required username="$ConnectionString" password="{escaped}";'
+    return {"kafka.bootstrap.servers": resolved(stream.get("bootstrap")) or "", "subscribe": stream["topic"],
+            "kafka.security.protocol": "SASL_SSL", "kafka.sasl.mechanism": "PLAIN", **group,
+            "kafka.sasl.jaas.config": login if secret else resolved(stream.get("jaas")) or ""}  # fmt: skip
+
+
+def events(rows: Any, table: dict[str, Any]) -> Any:
+    """Bronze rows as the stream jobs see them: typed, passing the table's rules, deletes left
+    out, under the names transforms use (the gold views' SELECT). In the rows' own session: a
+    micro-batch's is the stream's clone, whose temporary views the job's session does not see."""
+    from pyspark.sql import functions as F
+
+    good = checked(rows, table).where((F.size("_failures") == 0) & (F.col("_op") != "d"))
+    good.select(*[bq(c["name"]) for c in table["columns"]]).createOrReplaceTempView("_silver")
+    view = next(v for v in CONFIG["views"] if v["table"] == table["name"])
+    return rows.sparkSession.sql(f"SELECT {view['select']} FROM _silver")
+
+
+def stream_jobs(store: Any, table: dict[str, Any], landed: Any) -> dict[str, Any]:
+    """The per-event stream jobs over this table into gold: each appends the micro-batch's
+    results; each job's results count (its gold table's rows). Aggregations run as their own
+    queries (aggregation)."""
+    out: dict[str, Any] = {}
+    for job in CONFIG.get("streams", []):
+        if job["sql"] is None or job["input"] != table["name"] or job["mode"] != "append":
+            continue
+        if "gold" not in TARGET["layers"]:
+            continue
+        seen = events(landed, table).localCheckpoint()
+        seen.createOrReplaceTempView(job["view"])
+        store.append("gold", job["table"], seen.sparkSession.sql(job["sql"]))
+        out[job["name"]] = store.read("gold", job["table"]).count()
+    return out
+
+
+def watermarked(events_: Any, job: dict[str, Any]) -> Any:
+    """The job's input events behind the table's watermark (`withWatermark`: the event time
+    less the spec's watermark_delay, zero without one, as Flink's WATERMARK): a window whose
+    end the watermark has passed is final, its state dropped, and an event that arrives for it
+    later is dropped too; an aggregation without a window keeps every group (no event-time key)."""
+    if not job.get("event_time"):
+        return events_
+    return events_.withWatermark(job["event_time"], job.get("watermark_delay") or "0 seconds")
+
+
+def unnumbered(raw: Any, table: dict[str, Any]) -> Any:
+    """Streamed rows with the columns checked() takes, as bronze has them but for the row
+    number, which a streaming query cannot draw (monotonically_increasing_id)."""
+    from pyspark.sql import functions as F
+
+    return raw.select(
+        *[F.col(bq(c["name"])).cast("string").alias(c["name"]) for c in table["columns"]],
+        F.lit("stream").alias("_batch_id"), F.lit(None).cast("timestamp").alias("_ingested_at"),
+        F.lit(0).cast("bigint").alias("_row"), F.coalesce(F.col("_op").cast("string"), F.lit("u")).alias("_op"),
+    )  # fmt: skip
+
+
+def aggregation(spark: Any, store: Any, table: dict[str, Any], job: dict[str, Any]) -> Any:
+    """A stream job with an aggregation as its own streaming query over the table's events:
+    incremental (Spark keeps each open window's state, bounded by the watermark), its results
+    merged into the gold table by the job's key (window and group columns) in every micro-batch:
+    `update` output (a window's row as it changes; tumble, hop, no window) or `append` (a
+    session window once the watermark closes it: Spark has no update mode for sessions)."""
+    source = events(unnumbered(stream_reader(spark, table), table), table)
+    watermarked(source, job).createOrReplaceTempView(job["view"])
+    results = spark.sql(job["sql"])
+
+    def merge(batch: Any, epoch: int) -> None:
+        store.upsert("gold", job["table"], batch.localCheckpoint(), job["key"])
+
+    checkpoint = f"{lake_root()}/_checkpoints/{TARGET['layers']['gold']}/{job['table']}"
+    writer = results.writeStream.outputMode(job["output_mode"]).foreachBatch(merge)
+    return writer.option("checkpointLocation", checkpoint).queryName(f"{CONFIG['pipeline']}_{job['name']}")
+
+
+def started(writer: Any) -> Any:
+    """A query started: until caught up (availableNow) over files, every minute over Kafka."""
+    files = stream_source() == "files"
+    return (writer.trigger(availableNow=True) if files else writer.trigger(processingTime="1 minute")).start()
+
+
+def stream(spark: Any, store: Any, table: dict[str, Any]) -> dict[str, Any]:
+    """Lands a streamed table's change events in bronze, one micro-batch at a time
+    (foreachBatch: append the batch once, `stream:<epoch>`, then merge into silver as the batch
+    job does, and run the per-event jobs); each aggregation of the table is a query of its own
+    (aggregation). Files: until caught up (availableNow), the landing first; Kafka: every
+    minute, until one query stops."""
+    name, counts = table["name"], {"batches": 0, "rows": 0}
+
+    def land(batch: Any, epoch: int) -> None:
+        batch_id = f"stream:{epoch}"
+        existing = store.read("bronze", name)
+        if existing is not None and not existing.where(existing["_batch_id"] == batch_id).isEmpty():
+            return  # a replayed micro-batch (after a failure) lands once
+        landed = as_bronze(batch, table, batch_id, dt.datetime.now(dt.UTC).replace(tzinfo=None)).localCheckpoint()
+        if landed.isEmpty():
+            return
+        store.append("bronze", name, landed)
+        counts["batches"] += 1
+        counts["rows"] += landed.count()
+        silver(spark, store, table)
+        counts["jobs"] = stream_jobs(store, table, landed)
+
+    checkpoint = f"{lake_root()}/_checkpoints/{TARGET['layers']['bronze']}/{name}"
+    writers = [stream_reader(spark, table).writeStream.foreachBatch(land).option("checkpointLocation", checkpoint)]
+    jobs = [j for j in CONFIG.get("streams", []) if j["sql"] and j["input"] == name and j["mode"] == "aggregate"]
+    writers += [aggregation(spark, store, table, j) for j in jobs if "gold" in TARGET["layers"]]
+    if stream_source() == "files":
+        for writer in writers:
+            started(writer).awaitTermination()
+    else:
+        queries = [started(writer) for writer in writers]
+        spark.streams.awaitAnyTermination()
+        for query in queries:
+            query.stop()
+    aggregated = {j["name"]: store.read("gold", j["table"]).count() for j in jobs if store.exists("gold", j["table"])}
+    if aggregated and counts["batches"]:  # (nothing new landed: nothing to report)
+        counts["jobs"] = {**counts.get("jobs", {}), **aggregated}
+    return counts
+
+
