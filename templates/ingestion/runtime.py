@@ -868,7 +868,6 @@ _EXTRACTED: list[Any] = []  # one counter for every source of this step: its tot
 
 def _extract_counter() -> Any:
     from dlt.common.runtime.collector import Collector
-
     from pipeline import progress
 
     class ExtractCounter(Collector):  # type: ignore[misc]
