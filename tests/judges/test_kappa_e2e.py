@@ -265,7 +265,8 @@ def kappa(
 def test_the_local_runs_capture_step_ran_and_its_summary_says_where_the_changes_are(kappa: dict[str, Any]) -> None:
     """`python -m pipeline.run` ran the capture step because the DSN variable names a database: its
     summary holds every captured topic's folder with the events in it and the spec path of its table,
-    and the stream step then read those changes, not synthetic ones."""
+    the events it reported while it ran are all of them, and the stream step then read those
+    changes, not synthetic ones."""
     (step,) = kappa["run"]["steps"]
     assert step["name"] == "capture" and step["status"] == "ok", step
     topics = kappa["entry"]["topics"]
@@ -277,6 +278,8 @@ def test_the_local_runs_capture_step_ran_and_its_summary_says_where_the_changes_
         assert results[topic]["spec_path"] == kappa["entry"]["spec_paths"][dataset]
         assert results[topic]["spec_path"].startswith("sources[0].tables[")
     assert step["rows"] == sum(lines(kappa["cdc"] / t) for t in topics.values())
+    # the count it reported as it wrote each batch (the live display's, on a terminal): all of them
+    assert step["progress"] == {"change events captured": step["rows"]}, step
     assert f"data/cdc/{kappa['topic']}" in kappa["capture_out"]  # the summary table names the folder
     assert "synthetic" not in kappa["stream_out"] and not (kappa["cdc"] / ".synthetic").exists()
 

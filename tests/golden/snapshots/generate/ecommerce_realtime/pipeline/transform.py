@@ -73,11 +73,12 @@ NODE_KINDS = {"model": "models built", "test": "tests run", "unit_test": "unit t
 
 def count_nodes() -> Any:
     """A dbt event callback counting the nodes finished by kind (dbt's NodeFinished events), reported
-    to the local run's live display as they finish (pipeline.progress)."""
+    to the local run's live display as they finish (pipeline.progress). Ephemeral models finish too,
+    but build nothing (nor are they in dbt's results): not counted."""
     counts: dict[str, int] = {}
 
     def on_event(event: Any) -> None:
-        if event.info.name != "NodeFinished":
+        if event.info.name != "NodeFinished" or event.data.node_info.materialized == "ephemeral":
             return
         what = NODE_KINDS.get(event.data.node_info.unique_id.split(".", 1)[0])
         if what:
