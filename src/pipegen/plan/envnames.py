@@ -77,6 +77,7 @@ class EnvNames:
     quality_dir: Final = EnvName("PIPEGEN_QUALITY_DIR")  # validation event log, read model, quality state
     quality_now: Final = EnvName("PIPEGEN_QUALITY_NOW")  # a fixed clock for the quality step and stand-ins
     step_summary: Final = EnvName("PIPEGEN_STEP_SUMMARY")  # where a step writes its JSON summary
+    step_progress: Final = EnvName("PIPEGEN_STEP_PROGRESS")  # where a step writes its live counts (a terminal)
     project_dir: Final = EnvName("PIPEGEN_PROJECT_DIR")  # the project root, for DAGs and flows
     progress: Final = EnvName("PIPEGEN_PROGRESS")  # dlt's progress display
     traceback: Final = EnvName("PIPEGEN_TRACEBACK")  # a step's missing module: the traceback, not a hint

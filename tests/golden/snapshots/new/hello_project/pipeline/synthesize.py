@@ -21,7 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from pipeline import synthetic, write_summary
+from pipeline import progress, synthetic, write_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = Path(__file__).with_name("synthetic.json")
@@ -78,6 +78,7 @@ def write(dataset: Any, plan: dict[str, list[str]]) -> dict[str, int]:
                 writer(dataset.tables[name], specs[name], path)
         for name in names:
             counts[f"{source}.{place['tables'][name]['table']}"] = dataset.tables[name].num_rows
+        progress("rows written", sum(counts.values()))  # the local run's live display and run.json
     return counts
 
 

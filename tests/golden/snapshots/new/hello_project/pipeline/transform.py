@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pipeline import write_summary
+from pipeline import progress, write_summary
 
 PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt"
 ENVIRONMENT = "PIPEGEN_ENVIRONMENT"  # the deployment environment (Kubernetes overlays' ConfigMap)
@@ -40,7 +40,7 @@ def run(target: str = "local", extra: list[str] | None = None, staging_only: boo
 
     command = ["run", "--select", "path:models/staging"] if staging_only else ["build"]
     where = ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR), "--target", output_for(target)]
-    result = dbtRunner().invoke([*command, *where, *(extra or [])])
+    result = dbtRunner(callbacks=[count_nodes()]).invoke([*command, *where, *(extra or [])])
     if result.exception is not None:
         raise StepFailed(f"dbt build could not run: {result.exception}", {"failures": [str(result.exception)]})
     counts: dict[str, int] = {}
@@ -61,6 +61,27 @@ def run(target: str = "local", extra: list[str] | None = None, staging_only: boo
     if os.environ.get(DOCS) and not staging_only:  # the local run's report links them
         summary["docs"] = docs(where)
     return summary
+
+
+NODE_KINDS = {"model": "models built", "test": "tests run", "unit_test": "unit tests run", "seed": "seeds loaded",
+              "snapshot": "snapshots taken"}  # a node's unique_id starts with its kind
+
+
+def count_nodes() -> Any:
+    """A dbt event callback counting the nodes finished by kind (dbt's NodeFinished events), reported
+    to the local run's live display as they finish (pipeline.progress). Ephemeral models finish too,
+    but build nothing (nor are they in dbt's results): not counted."""
+    counts: dict[str, int] = {}
+
+    def on_event(event: Any) -> None:
+        if event.info.name != "NodeFinished" or event.data.node_info.materialized == "ephemeral":
+            return
+        what = NODE_KINDS.get(event.data.node_info.unique_id.split(".", 1)[0])
+        if what:
+            counts[what] = counts.get(what, 0) + 1
+            progress(what, counts[what])
+
+    return on_event
 
 
 DOCS = "PIPEGEN_DBT_DOCS"  # set by the local run: dbt's docs as one static page after the build
