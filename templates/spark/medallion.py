@@ -5,7 +5,8 @@ spark/medallion.json (the same layers and the same logic as the local lake job).
     spark-submit spark/medallion.py gold            # the marts, in Spark SQL over silver
     spark-submit spark/medallion.py maintain        # compaction (Z-order), vacuum / snapshot expiry
     spark-submit spark/medallion.py stream          # Structured Streaming: streamed tables into bronze, silver
-    (--lake-root URI --landing-root URI, else PIPEGEN_LAKE_ROOT / PIPEGEN_LANDING_ROOT, else ./lake, .)
+    (--lake-root URI --landing-root URI, else PIPEGEN_LAKE_ROOT / PIPEGEN_LANDING_ROOT, else ./lake, .;
+     the stream's --checkpoint-root URI, else PIPEGEN_SPARK_CHECKPOINT_ROOT, else <lake root>/_checkpoints/<bronze>)
 
 bronze: every landed batch (a Parquet file of data/landing/<source>/<table>/, strings, an `_op` column
   allowed: 'd' marks a delete) appended once, with _batch_id, _ingested_at, _row, _op.
@@ -59,6 +60,12 @@ def lit(value: Any) -> str:
 
 def lake_root() -> str:
     return os.environ.get("PIPEGEN_LAKE_ROOT") or str(ROOT / "lake")
+
+
+def checkpoint_root() -> str:
+    """Where the stream keeps one checkpoint per streamed table: a deployment's environment's checkpoints
+    bucket (the submission's --checkpoint-root), else beside bronze under the lake root (the local run)."""
+    return os.environ.get("PIPEGEN_SPARK_CHECKPOINT_ROOT") or f"{lake_root()}/_checkpoints/{TARGET['layers']['bronze']}"
 
 
 def landing_root() -> str:
@@ -538,7 +545,7 @@ def stream(spark: Any, store: Any, table: dict[str, Any]) -> dict[str, Any]:
         silver(spark, store, table)
         counts["jobs"] = stream_jobs(store, table, landed)
 
-    checkpoint = f"{lake_root()}/_checkpoints/{TARGET['layers']['bronze']}/{name}"
+    checkpoint = f"{checkpoint_root().rstrip('/')}/{name}"
     writer = stream_reader(spark, table).writeStream.foreachBatch(land).option("checkpointLocation", checkpoint)
     files = stream_source() == "files"
     query = (writer.trigger(availableNow=True) if files else writer.trigger(processingTime="1 minute")).start()
@@ -579,10 +586,13 @@ def run(spark: Any, layers: tuple[str, ...]) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    """Layers to run, in order; `--lake-root URI` / `--landing-root URI` set PIPEGEN_LAKE_ROOT /
-    PIPEGEN_LANDING_ROOT (how the EMR and Dataproc submissions pass them)."""
+    """Layers to run, in order; `--lake-root URI` / `--landing-root URI` / `--checkpoint-root URI` set
+    PIPEGEN_LAKE_ROOT / PIPEGEN_LANDING_ROOT / PIPEGEN_SPARK_CHECKPOINT_ROOT (how the EMR and Dataproc
+    submissions pass them)."""
     args = list(argv)
-    for flag, var in (("--lake-root", "PIPEGEN_LAKE_ROOT"), ("--landing-root", "PIPEGEN_LANDING_ROOT")):
+    flags = (("--lake-root", "PIPEGEN_LAKE_ROOT"), ("--landing-root", "PIPEGEN_LANDING_ROOT"),
+             ("--checkpoint-root", "PIPEGEN_SPARK_CHECKPOINT_ROOT"))  # fmt: skip
+    for flag, var in flags:
         if flag in args[:-1]:
             at = args.index(flag)
             os.environ[var] = args[at + 1]
