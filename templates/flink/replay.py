@@ -3,9 +3,15 @@
 The Kappa replay procedure of docs/flink.md as commands. Version 1 of a job is the generated one
 (`flink/sql/<job>.sql`, `flink/deploy/<k8s-name>.yaml`); a replay is version N >= 2:
 
-    python -m pipeline.replay plan --job J --from earliest|<ISO-8601 time> --version N
-    python -m pipeline.replay switch --job J --version N [--apply]
-    python -m pipeline.replay rollback --job J [--apply]
+    python -m pipeline.replay plan --job J --from earliest|<ISO-8601 time> --version N [--environment E]
+    python -m pipeline.replay switch --job J --version N [--apply] [--environment E]
+    python -m pipeline.replay rollback --job J [--apply] [--environment E]
+
+Each deployment environment replays on its own (--environment, else PIPEGEN_ENVIRONMENT, else the first
+of flink/jobs.json's `environments`): its versions' state lives in its checkpoints bucket (the job's
+`state` in flink/jobs.json, as that environment's overlay deploys the job) and its record in
+`flink/replay/state.json` (the first environment's) or `flink/replay/<env>/state.json`, beside its
+versions' FlinkDeployments.
 
 - `plan` writes `flink/replay/<job>__v<N>.sql`: the job's script with every Kafka source reading
   from the earliest offset (`'scan.startup.mode' = 'earliest-offset'`) or a timestamp
@@ -49,6 +55,7 @@ import argparse
 import copy
 import hashlib
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -140,6 +147,31 @@ class Names:
 
     def short(self, job: str) -> str:
         return job.removeprefix(self.job_prefix)
+
+
+def environment_of(root: Path, wanted: str | None) -> str:
+    """The environment a production command acts in: --environment, else PIPEGEN_ENVIRONMENT, else the first."""
+    known: list[str] = json.loads((root / "flink" / "jobs.json").read_text(encoding="utf-8"))["environments"]
+    env = wanted or os.environ.get("PIPEGEN_ENVIRONMENT") or known[0]
+    if env not in known:
+        given = "--environment" if wanted else "PIPEGEN_ENVIRONMENT"
+        raise ReplayError(f"unknown environment {env!r} ({given}): the environments are {', '.join(known)}")
+    return env
+
+
+def replay_folder(root: Path, env: str) -> Path:
+    """Where `env`'s versions' FlinkDeployments and its state.json live (relative to the project)."""
+    first = json.loads((root / "flink" / "jobs.json").read_text(encoding="utf-8"))["environments"][0]
+    return REPLAY_DIR if env == first else REPLAY_DIR / env
+
+
+def in_environment(base: dict[str, Any], job: dict[str, Any], env: str) -> dict[str, Any]:
+    """A job's generated FlinkDeployment as `env`'s overlay deploys it: its checkpoints, savepoints and HA
+    under `env`'s checkpoints bucket (flink/jobs.json `state`, the naming layer's paths)."""
+    doc = copy.deepcopy(base)
+    conf = doc["spec"].setdefault("flinkConfiguration", {})
+    conf.update({key: path for key, path in job["state"][env].items() if key in STATE_PATHS})
+    return doc
 
 
 def names_of(root: Path) -> Names:
@@ -325,16 +357,16 @@ def replay_deployment(base: dict[str, Any], job: dict[str, Any], version: int, n
 # ---------------------------------------------------------------- state (flink/replay/state.json)
 
 
-def load_state(root: Path) -> dict[str, Any]:
-    path = root / REPLAY_DIR / "state.json"
+def load_state(root: Path, env: str) -> dict[str, Any]:
+    path = root / replay_folder(root, env) / "state.json"
     if not path.is_file():
         return {"jobs": {}}
     state: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return state
 
 
-def save_state(root: Path, state: dict[str, Any]) -> None:
-    path = root / REPLAY_DIR / "state.json"
+def save_state(root: Path, env: str, state: dict[str, Any]) -> None:
+    path = root / replay_folder(root, env) / "state.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -358,11 +390,11 @@ def version_record(doc: dict[str, Any], sink_options: dict[str, str], group: str
     }
 
 
-def job_state(state: dict[str, Any], job: dict[str, Any], root: Path) -> dict[str, Any]:
-    """The job's record; version 1 (the generated job) is filled in from its own files."""
+def job_state(state: dict[str, Any], job: dict[str, Any], root: Path, env: str) -> dict[str, Any]:
+    """The job's record in `env`; version 1 (the generated job) is filled in from its own files."""
     record: dict[str, Any] = state["jobs"].setdefault(job["job"], {"active": 1, "versions": {}, "switches": []})
     if "1" not in record["versions"]:
-        doc = load_yaml(deployment_path(job, root))
+        doc = in_environment(load_yaml(deployment_path(job, root)), job, env)
         sink = _sink_options(job, (root / "flink" / "sql" / f"{job['job']}.sql").read_text(encoding="utf-8"))
         record["versions"]["1"] = {**version_record(doc, sink, job["job"], "group-offsets"), "status": "active"}
     return record
@@ -379,12 +411,12 @@ def _sink_options(job: dict[str, Any], text: str) -> dict[str, str]:
 # ---------------------------------------------------------------- commands (production)
 
 
-def plan(root: Path, name: str, start: Start, version: int) -> list[str]:
+def plan(root: Path, name: str, start: Start, version: int, env: str) -> list[str]:
     names = names_of(root)
     job = find_job(name, root, names)
     check_version(version)
-    state = load_state(root)
-    record = job_state(state, job, root)
+    state = load_state(root, env)
+    record = job_state(state, job, root, env)
     if record["active"] == version:
         raise ReplayError(f"{job['job']}: version {version} is already active")
     if record["versions"].get(str(version), {}).get("status", "planned") != "planned":
@@ -392,9 +424,11 @@ def plan(root: Path, name: str, start: Start, version: int) -> list[str]:
     text = (root / "flink" / "sql" / f"{job['job']}.sql").read_text(encoding="utf-8")
     script_text = replay_script(text, job, start, version, names)
     manifest = replay_manifest(job, start, version, names)
-    doc = replay_deployment(load_yaml(deployment_path(job, root)), job, version, names)
+    doc = replay_deployment(in_environment(load_yaml(deployment_path(job, root)), job, env), job, version, names)
     folder = root / REPLAY_DIR
     folder.mkdir(parents=True, exist_ok=True)
+    deploy_folder = root / replay_folder(root, env)
+    deploy_folder.mkdir(parents=True, exist_ok=True)
     vjob = names.versioned(job["job"], version)
     header = (
         f"-- Flink SQL job {vjob}: version {version} of {job['job']} (pipeline/replay.py plan),\n"
@@ -402,14 +436,14 @@ def plan(root: Path, name: str, start: Start, version: int) -> list[str]:
     )
     (folder / f"{vjob}.sql").write_text(header + script_text, encoding="utf-8")
     (folder / f"{vjob}.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    deploy_file = folder / f"{doc['metadata']['name']}.yaml"
+    deploy_file = deploy_folder / f"{doc['metadata']['name']}.yaml"
     deploy_file.write_text(
-        f"# FlinkDeployment of {vjob} (pipeline/replay.py plan): fresh state, savepoints per version.\n"
+        f"# FlinkDeployment of {vjob} in {env} (pipeline/replay.py plan): fresh state, savepoints per version.\n"
         + dump_yaml(doc),
         encoding="utf-8",
     )
     record["versions"][str(version)] = version_record(doc, _sink_options(manifest, script_text), vjob, start.label)
-    save_state(root, state)
+    save_state(root, env, state)
     ns = doc["metadata"].get("namespace", "default")
     rel = deploy_file.relative_to(root)
     return [
@@ -420,7 +454,7 @@ def plan(root: Path, name: str, start: Start, version: int) -> list[str]:
         f"  # wait until consumer group {vjob} has caught up (lag near zero):",
         f"  kafka-consumer-groups.sh --bootstrap-server $KAFKA_BOOTSTRAP_SERVERS --describe --group {vjob}",
         f"  python -m pipeline.replay run --local --job {name} --version {version}   # the same replay over data/cdc",
-        f"  python -m pipeline.replay switch --job {name} --version {version} [--apply]",
+        f"  python -m pipeline.replay switch --job {name} --version {version} --environment {env} [--apply]",
     ]
 
 
@@ -534,11 +568,11 @@ def _recorded_savepoint(entry: dict[str, Any], ns: str, apply: bool) -> None:
         entry["savepoint"] = proc.stdout.strip()
 
 
-def switch(root: Path, name: str, version: int, apply: bool) -> list[str]:
+def switch(root: Path, name: str, version: int, apply: bool, env: str) -> list[str]:
     names = names_of(root)
     job = find_job(name, root, names)
-    state = load_state(root)
-    record = job_state(state, job, root)
+    state = load_state(root, env)
+    record = job_state(state, job, root, env)
     old = record["active"]
     if old == version:
         raise ReplayError(f"{job['job']}: version {version} is already active")
@@ -555,16 +589,17 @@ def switch(root: Path, name: str, version: int, apply: bool) -> list[str]:
     record["versions"][str(version)]["status"] = "active"
     record["active"] = version
     record["switches"].append(entry)
-    save_state(root, state)
-    lines.append(f"recorded in {REPLAY_DIR}/state.json (rollback: python -m pipeline.replay rollback --job {name})")
+    save_state(root, env, state)
+    where = (replay_folder(root, env) / "state.json").as_posix()
+    lines.append(f"recorded in {where} (rollback: python -m pipeline.replay rollback --job {name} --environment {env})")
     return lines
 
 
-def rollback(root: Path, name: str, apply: bool) -> list[str]:
+def rollback(root: Path, name: str, apply: bool, env: str) -> list[str]:
     names = names_of(root)
     job = find_job(name, root, names)
-    state = load_state(root)
-    record = job_state(state, job, root)
+    state = load_state(root, env)
+    record = job_state(state, job, root, env)
     if not record["switches"]:
         raise ReplayError(f"{job['job']}: no switch to roll back (version {record['active']} is active)")
     last = record["switches"][-1]
@@ -579,8 +614,8 @@ def rollback(root: Path, name: str, apply: bool) -> list[str]:
     record["versions"][str(old)]["status"] = "active"
     record["active"] = old
     record.setdefault("rolled_back", []).append(record["switches"].pop())
-    save_state(root, state)
-    lines.append(f"recorded in {REPLAY_DIR}/state.json")
+    save_state(root, env, state)
+    lines.append(f"recorded in {(replay_folder(root, env) / 'state.json').as_posix()}")
     return lines
 
 
@@ -772,6 +807,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--local", action="store_true", help="over data/cdc into data/stream.duckdb (PyFlink, DuckDB)")
     p.add_argument("--apply", action="store_true", help="switch/rollback: run the kubectl commands")
     p.add_argument("--data", type=Path, default=None, help="run --local: the change files (default data/cdc)")
+    p.add_argument("--environment", help="plan/switch/rollback: the deployment environment (else PIPEGEN_ENVIRONMENT, "
+                   "else the first)")  # fmt: skip
     return p
 
 
@@ -784,7 +821,7 @@ def dispatch(args: argparse.Namespace, root: Path) -> tuple[list[str], int]:
         if not args.start:
             raise ReplayError("plan needs --from earliest|<ISO-8601 time>")
         start = parse_start(args.start)
-        return plan(root, args.job, start, args.version), 0
+        return plan(root, args.job, start, args.version, environment_of(root, args.environment)), 0
     if args.command in ("run", "compare") and not args.local:
         raise ReplayError(f"{args.command} runs locally only: add --local (production: kubectl apply the plan)")
     if args.command == "run":
@@ -795,10 +832,10 @@ def dispatch(args: argparse.Namespace, root: Path) -> tuple[list[str], int]:
     if args.command == "switch":
         if args.local:
             return switch_local(root, args.job, args.version), 0
-        return switch(root, args.job, check_version(args.version), args.apply), 0
+        return switch(root, args.job, check_version(args.version), args.apply, environment_of(root, args.environment)), 0
     if args.local:
         return rollback_local(root, args.job), 0
-    return rollback(root, args.job, args.apply), 0
+    return rollback(root, args.job, args.apply, environment_of(root, args.environment)), 0
 
 
 def main(argv: list[str] | None = None, root: Path = ROOT) -> int:

@@ -141,6 +141,7 @@ def run() -> dict[str, Any]:
     fresh = prepare(root, rows)
     os.environ.update({"PIPEGEN_SPARK_FORMAT": "parquet", "PIPEGEN_SPARK_STREAM_SOURCE": "files",
                        "PIPEGEN_LAKE_ROOT": str(root)})  # fmt: skip
+    os.environ.pop("PIPEGEN_SPARK_CHECKPOINT_ROOT", None)  # a deployment's: the local checkpoints stay in the lake
     # local[2] over a few thousand events: a few shuffle partitions, no web UI or progress bars
     local = ("--master local[2] --conf spark.sql.shuffle.partitions=2 --conf spark.ui.enabled=false "
              "--conf spark.ui.showConsoleProgress=false pyspark-shell")  # fmt: skip

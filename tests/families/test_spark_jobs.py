@@ -355,8 +355,12 @@ def test_emr_and_dataproc_serverless_requests_load_through_their_api_models(judg
     got = judged["submissions"]
     roots = ["--lake-root", "${PIPEGEN_LAKE_ROOT}", "--landing-root", "${PIPEGEN_LANDING_ROOT}"]
     batch = [["bronze", "silver", *roots], ["gold", *roots], ["maintain", *roots]]
-    expected = [*batch, *batch, ["stream", *roots]]  # then the stream-engine-Spark project's, stream last
-    assert got["emr"] == expected and got["dataproc"] == expected  # sorted file names: bronze_silver, gold, maintain
+    # then the stream-engine-Spark project's, one stream per environment last (stream-dev, -prod, -staging), its
+    # checkpoints in the environment's checkpoints bucket (Terraform's `<pipeline>-<env>-checkpoints`)
+    for key, scheme in (("emr", "s3"), ("dataproc", "gs")):  # sorted file names: bronze_silver, gold, maintain
+        stream = [["stream", *roots, "--checkpoint-root", f"{scheme}://spark-judge-{env}-checkpoints/spark-stream"]
+                  for env in ("dev", "prod", "staging")]  # fmt: skip
+        assert got[key] == [*batch, *batch, *stream], got[key]
     # the stream runs as an EMR Serverless STREAMING job run; a Dataproc batch for the longest TTL (14 days)
-    assert got["emr_modes"] == ["BATCH"] * 6 + ["STREAMING"]
-    assert got["dataproc_ttl_s"] == [0.0] * 6 + [14 * 24 * 3600.0]
+    assert got["emr_modes"] == ["BATCH"] * 6 + ["STREAMING"] * 3
+    assert got["dataproc_ttl_s"] == [0.0] * 6 + [14 * 24 * 3600.0] * 3

@@ -330,3 +330,56 @@ def test_a_replayed_deployment_name_stays_a_dns_label_at_any_version(project: Pa
     assert all(len(n) <= 63 and label.match(n) for n in (first, second)), (first, second)
     assert first.endswith("-v12") and first != second and first == again
     assert short == "short-v3"
+
+
+def test_a_replay_in_a_later_environment_keeps_its_state_in_that_environments_bucket(tmp_path: Path) -> None:
+    """A replay planned for another environment than the first derived its FlinkDeployment from the generated
+    one, whose state directories name the first environment's checkpoints bucket (its overlay patches the
+    live job's, not the replay's). With dev before prod, `--environment prod` (else PIPEGEN_ENVIRONMENT):
+    the version's checkpoints, savepoints and HA under prod's bucket (Terraform's tfvars), version 1's
+    savepoint directory the one prod's overlay patches in, both recorded apart from dev's."""
+    from pipegen.pipeline import render_tree
+
+    text = (REPO / "specs" / "ecommerce_realtime.yaml").read_text(encoding="utf-8")
+    assert text.count("  environments:\n    prod:\n") == 1
+    (tmp_path / "pipegen.yaml").write_text(text.replace("  environments:\n", "  environments:\n    dev: {}\n"))
+    ready = prepare(tmp_path / "pipegen.yaml")
+    project = tmp_path / "project"
+    for rel, content in render_tree(ready.spec, ready.plan).items():
+        (project / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / rel).write_text(str(content), encoding="utf-8")
+    tfvars = (project / "terraform" / "envs" / "prod" / "terraform.tfvars").read_text()
+    [bucket] = re.findall(r'^checkpoints_bucket\s*=\s*"([^"]+)"', tfvars, re.MULTILINE)
+    assert bucket == "ecommerce-realtime-prod-checkpoints"
+    import yaml
+
+    overlay = project / "k8s" / "overlays" / "prod" / "flink-state-ecommerce-realtime-gmv-per-minute.yaml"
+    patch = yaml.safe_load(overlay.read_text())
+
+    out = ok(project, "plan", "--job", "gmv_per_minute", "--from", "earliest", "--version", "2", "--environment=prod")
+    deployment = "flink/replay/prod/ecommerce-realtime-gmv-per-minute-v2.yaml"
+    assert f"-f {deployment}" in out and "--environment prod" in out
+    (doc,) = load_resources((project / deployment).read_text())
+    conf = doc["spec"]["flinkConfiguration"]
+    dirs = {"execution.checkpointing.dir": "checkpoints", "execution.checkpointing.savepoint-dir": "savepoints",
+            "high-availability.storageDir": "ha"}  # fmt: skip
+    for key, folder in dirs.items():
+        assert conf[key] == f"s3://{bucket}/{JOB}__v2/{folder}", (key, conf[key])
+    state = json.loads((project / "flink" / "replay" / "prod" / "state.json").read_text())["jobs"][JOB]
+    patched = {p["path"].rsplit("/", 1)[1]: p["value"] for p in patch}
+    assert state["versions"]["1"]["savepoint_dir"] == patched["execution.checkpointing.savepoint-dir"]
+    assert state["versions"]["1"]["savepoint_dir"] == f"s3://{bucket}/{JOB}/savepoints"
+
+    # the first environment's replay (no --environment, no PIPEGEN_ENVIRONMENT) is apart, in dev's bucket
+    assert not (project / "flink" / "replay" / "state.json").exists()
+    env = {k: v for k, v in os.environ.items() if k != "PIPEGEN_ENVIRONMENT"}
+    argv = [sys.executable, "-m", "pipeline.replay", "plan", "--job", "gmv_per_minute", "--from", "earliest"]
+    subprocess.run([*argv, "--version", "2"], cwd=project, env=env, check=True, capture_output=True)
+    (dev,) = load_resources((project / "flink" / "replay" / "ecommerce-realtime-gmv-per-minute-v2.yaml").read_text())
+    assert dev["spec"]["flinkConfiguration"]["execution.checkpointing.dir"] == (
+        f"s3://ecommerce-realtime-dev-checkpoints/{JOB}__v2/checkpoints"
+    )
+    proc = subprocess.run([*argv, "--version", "3"], cwd=project, env={**env, "PIPEGEN_ENVIRONMENT": "qa"},
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    refused = "unknown environment 'qa' (PIPEGEN_ENVIRONMENT): the environments are dev, prod"
+    assert proc.returncode == 2 and refused in proc.stderr, proc.stderr

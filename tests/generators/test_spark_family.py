@@ -394,7 +394,7 @@ def test_every_deployment_of_the_stream_passes_what_its_kafka_source_reads(tmp_p
         "KAFKA_SSL_TRUSTSTORE_LOCATION": False, "KAFKA_SSL_TRUSTSTORE_PASSWORD": True}  # fmt: skip
     assert env == expected, env
     assert all(f"\n{name}=" in "\n" + files[".env.example"] for name in env)
-    requests = [files[p] for p in ("spark/emr-serverless/stream.json", "spark/dataproc/stream.json") if p in files]
+    requests = [files[p] for p in files if re.fullmatch(r"spark/(emr-serverless|dataproc)/stream-[a-z0-9-]+\.json", p)]
     for request in requests:
         assert all(f"driverEnv.{name}" in request and f"${{{name}}}" in request for name in env), request
     bundle = files.get("databricks.yml", "")
@@ -402,3 +402,64 @@ def test_every_deployment_of_the_stream_passes_what_its_kafka_source_reads(tmp_p
     streamed_on_databricks = "continuous" in bundle  # the bundle's stream job (a dbt job alone has none)
     assert (streamed_on_databricks, bool(requests)) == ((False, True) if cloud in ("aws", "gcp") else (True, False))
     assert all(v in bundle for v in variables) or not streamed_on_databricks, bundle
+
+
+TFVARS = re.compile(r'^(\w+)\s*=\s*"([^"]*)"', re.MULTILINE)
+
+
+@pytest.mark.parametrize("case", ["cdc_aws", "cdc_gcp", "playground_azure"])
+def test_the_stream_checkpoints_in_the_bucket_terraform_creates_for_each_environment(tmp_path: Path, case: str) -> None:
+    """The stream's checkpoints lived under the lake root in every environment, outside the per-environment
+    checkpoints bucket Terraform creates. Each deployment of each environment (EMR Serverless / Dataproc:
+    `stream-<env>.json`'s --checkpoint-root; Databricks: the bundle target's `checkpoint_root`, which the
+    stream job's cluster passes as PIPEGEN_SPARK_CHECKPOINT_ROOT) is judged against the Terraform values
+    of the same environment (`checkpoints_bucket`; Azure: the `checkpoints` container of `storage_account`),
+    and the job keeps each table's checkpoint below it."""
+    from ruamel.yaml import YAML
+
+    terraform = "" if case == "playground_azure" else "deploy: {terraform: {enabled: true}}\n"  # (the playground's on)
+    (tmp_path / "pipegen.yaml").write_text(STREAMED[case] + terraform)
+    ready = prepare(tmp_path / "pipegen.yaml")
+    files = render_tree(ready.spec, ready.plan)
+    envs = sorted(p.split("/")[2] for p in files if p.startswith("terraform/envs/") and p.endswith("/terraform.tfvars"))
+    assert envs == ["dev", "prod", "staging"], envs
+    roots = {}
+    if case == "playground_azure":
+        bundle = YAML(typ="safe").load(files["databricks.yml"])
+        [stream] = [j for j in bundle["resources"]["jobs"].values() if "continuous" in j]
+        cluster_env = stream["job_clusters"][0]["new_cluster"]["spark_env_vars"]
+        assert cluster_env["PIPEGEN_SPARK_CHECKPOINT_ROOT"] == "${var.checkpoint_root}"
+        assert "checkpoint_root" in bundle["variables"]
+        roots = {env: t["variables"]["checkpoint_root"] for env, t in bundle["targets"].items()}
+        assert bundle["targets"]["dev"]["default"] is True
+    else:
+        folder = "emr-serverless" if case == "cdc_aws" else "dataproc"
+        for env in envs:
+            body = json.loads(files[f"spark/{folder}/stream-{env}.json"])
+            args = body["jobDriver"]["sparkSubmit"]["entryPointArguments"] if folder == "emr-serverless" else (
+                body["pysparkBatch"]["args"])  # fmt: skip
+            assert args[0] == "stream" and args.count("--checkpoint-root") == 1
+            roots[env] = args[args.index("--checkpoint-root") + 1]
+        assert f"spark/{folder}/stream.json" not in files
+    assert sorted(roots) == envs
+    for env, root in roots.items():
+        values = dict(TFVARS.findall(files[f"terraform/envs/{env}/terraform.tfvars"]))
+        scheme = root.split("://")[0]
+        bucket = {"s3": "s3://{b}/", "gs": "gs://{b}/", "abfss": "abfss://checkpoints@{a}.dfs.core.windows.net/"}
+        expected = bucket[scheme].format(b=values.get("checkpoints_bucket"), a=values.get("storage_account"))
+        assert scheme == {"cdc_aws": "s3", "cdc_gcp": "gs", "playground_azure": "abfss"}[case]
+        assert root.startswith(expected) and env in expected, (env, root, expected)
+    assert len(set(roots.values())) == len(envs)  # one bucket per environment
+
+
+def test_the_jobs_checkpoint_root_is_the_deployments_else_under_the_lake_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pipegen.yaml").write_text(STREAMED["cdc_aws"])
+    ready = prepare(tmp_path / "pipegen.yaml")
+    job = load_job(tmp_path, render_tree(ready.spec, ready.plan))
+    monkeypatch.setenv("PIPEGEN_LAKE_ROOT", "/lake")
+    monkeypatch.delenv("PIPEGEN_SPARK_CHECKPOINT_ROOT", raising=False)
+    assert job.checkpoint_root() == "/lake/_checkpoints"
+    monkeypatch.setenv("PIPEGEN_SPARK_CHECKPOINT_ROOT", "s3://spark-unit-dev-checkpoints/spark-stream")
+    assert job.checkpoint_root() == "s3://spark-unit-dev-checkpoints/spark-stream"

@@ -154,6 +154,14 @@ def _sizes(spec: dict[str, Any], environments: dict[str, Any]) -> None:
         env["flink_task_managers"] = ENV_TASK_MANAGERS[(h // 36) % len(ENV_TASK_MANAGERS)]
 
 
+def _publish(spec: dict[str, Any], monitoring: dict[str, Any]) -> None:
+    """`monitoring.publish` (textfile or pushgateway; R434 where no batch step runs) in two of three monitoring
+    sections, decided from the pipeline's name like `_sizes` (no draw: a seed's specs stay the ones it drew)."""
+    h = zlib.crc32(b"publish:" + spec["pipeline"]["name"].encode())
+    if h % 3 != 2:
+        monitoring["publish"] = ("pushgateway", "textfile")[h % 3]
+
+
 def _environments(draw: st.DrawFn, mode: str, spec: dict[str, Any]) -> dict[str, Any]:
     """deploy.environments: dev and prod, with overrides now and then."""
     environments: dict[str, Any] = {"dev": {}, "prod": {"variables": {"LOG_LEVEL": "info"}}}
@@ -192,6 +200,7 @@ def sections(draw: st.DrawFn, mode: str, spec: dict[str, Any]) -> dict[str, Any]
             monitoring["grafana"] = draw(st.booleans())
         if one_in(draw, 3):
             monitoring["alerts"] = {"failure_rate": 0.1, "row_drop": 0.5, "consumer_lag": "5m"}
+        _publish(spec, monitoring)
         out["monitoring"] = monitoring
     deploy = dict(spec.get("deploy", {}))
     if out.get("engines", {}).get("compute") == "kubernetes" and not one_in(draw, 4):  # else R261 refuses

@@ -92,6 +92,7 @@ def _features(spec: dict[str, Any]) -> set[str]:
         out |= {"env_size=brokers_below_replication"} if brokers < replication else set()  # R425
         out |= {"env_size=brokers_past_msk"} if spec["cloud"] == "aws" and brokers > 30 else set()  # R426
     out |= {f"monitoring={k}" for k in spec.get("monitoring", {})}
+    out |= {f"publish={spec['monitoring']['publish']}"} if "publish" in spec.get("monitoring", {}) else set()
     return out
 
 
@@ -137,6 +138,7 @@ def test_the_generator_draws_the_whole_vocabulary_and_mostly_specs_that_validate
         *(f"engine_batch={e}" for e in ("auto", "dbt", "spark")),
         *(f"engine_compute={e}" for e in ("auto", "local", "kubernetes", "databricks")),
         "section=sizing", "section=monitoring", "monitoring=freshness_sla", "monitoring=grafana", "monitoring=alerts",
+        "publish=textfile", "publish=pushgateway",
         "pipeline=description", "pipeline=tags", "pipeline=schedule",
         "deploy=kubernetes", "deploy=terraform", "deploy=environments", "kubernetes=image", "kubernetes=image_tags",
         *(f"env_size={k}" for k in ("kafka_brokers", "flink_task_managers", "brokers_below_replication",

@@ -13,6 +13,8 @@ cloud's length and charset limits, and the tags/labels every resource carries.
   `<prefix>-events`; encryption key (alias, key ring) `<prefix>-key`
 - one identity per workload (IAM role, managed identity, service account: GCP's 6-30 characters)
 - secret store entries `<prefix>-<secret name>` in lower case with `-` (a hash suffix if two clash)
+Stream state per environment (checkpoint_root): the environment's checkpoints bucket; Flink's jobs
+keep theirs under `<root>/<job>/`, the Spark stream under `<root>/spark-stream/<layer>/<table>` (its landing in bronze, each aggregation in gold).
 Tags are values, not identifiers: sanitised per cloud (GCP labels: lowercase letters, digits, `_`, `-`).
 """
 
@@ -157,6 +159,15 @@ def checkpoint_root(spec: Spec, environment: str) -> str:
     environment's storage account)."""
     names = cloud_names(spec, environment, [])
     return CHECKPOINT_ROOTS[spec.cloud].format(bucket=names.bucket("checkpoints"), account=names.storage_account)
+
+
+SPARK_STREAM_DIR = "spark-stream"  # the Spark stream's checkpoints (<layer>/<table> below it)
+
+
+def spark_checkpoint_root(spec: Spec, environment: str) -> str:
+    """Where the Spark stream keeps its checkpoints in `environment`: `<root>/spark-stream`, beside the
+    Flink jobs' `<root>/<job>/` folders (a job name has no `-`, so never this one)."""
+    return f"{checkpoint_root(spec, environment)}/{SPARK_STREAM_DIR}"
 
 
 def flink_state_paths(spec: Spec, environment: str, job: str) -> dict[str, str]:

@@ -96,6 +96,7 @@ class EnvNames:
     iceberg_catalog: Final = EnvName("PIPEGEN_ICEBERG_CATALOG_URI")  # the Iceberg SQL catalog's URI
     landing_root: Final = EnvName("PIPEGEN_LANDING_ROOT")  # where the Spark job finds data/landing/ (the project)
     spark_format: Final = EnvName("PIPEGEN_SPARK_FORMAT")  # the Spark job's table format (parquet locally)
+    spark_checkpoint_root: Final = EnvName("PIPEGEN_SPARK_CHECKPOINT_ROOT")  # the Spark stream's checkpoints
     spark_stream_source: Final = EnvName("PIPEGEN_SPARK_STREAM_SOURCE")  # the stream layer reads kafka or files (local)
     stream_warehouse: Final = EnvName("PIPEGEN_STREAM_WAREHOUSE")  # the speed layer's local results
     data_docs: Final = EnvName("PIPEGEN_DATA_DOCS")  # the local run: GX Data Docs' folder (the run report links it)

@@ -3,12 +3,14 @@ overrides merged over the target's `connection`, and the name the generated proj
 
 dbt's profile gets one output per (target, environment) with an override (`<target>-<environment>`);
 `python -m pipeline.transform --target <target>` builds in it when `PIPEGEN_ENVIRONMENT` (the
-Kubernetes overlays' ConfigMap) names that environment. The planner's R415 warns about the
-overrides no such reader takes (unread_settings.py)."""
+Kubernetes overlays' ConfigMap) names that environment; so do the ingestion destination and GX's
+warehouse checks (GX_URLS: the fields each warehouse's data source reads). The planner's R415 warns
+about the overrides no such reader takes (unread_settings.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from string import Formatter
 from typing import Any
 
 from pipegen.plan.idents import short_hash
@@ -55,6 +57,20 @@ DLT_CREDENTIAL_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
 # what a destination reads besides credentials: a filesystem's bucket_url and Azure account, a DuckDB file
 DLT_LOCATION_FIELDS: dict[str, tuple[str, ...]] = {"filesystem": ("bucket", "path", "account"), "duckdb": ("path",)}
 
+# target type -> the SQLAlchemy URL Great Expectations' SQL data source connects with (`{field}`: a connection
+# field): generators/gx/sql.py builds each warehouse's data source (and an environment's `<target>-<env>`
+# variant) from it, and R415 counts GX's warehouse checks a reader of exactly the fields it names
+GX_URLS: dict[str, str] = {
+    "postgres": "postgresql+psycopg2://{user}:{password}@{host}:{port}/{database}",
+    "redshift": "redshift+psycopg2://{user}:{password}@{host}:{port}/{database}",
+    "snowflake": "snowflake://{user}:{password}@{account}/{database}?warehouse={warehouse}&role={role}",
+    "bigquery": "bigquery://{project}",
+    "databricks": "databricks://token:{token}@{host}?catalog={catalog}",
+    "synapse": "mssql+pyodbc://{user}:{password}@{host}:{port}/{database}?driver=ODBC+Driver+18+for+SQL+Server",
+    "mysql": "mysql+pymysql://{user}:{password}@{host}:{port}/{database}",
+    "clickhouse": "clickhouse+native://{user}:{password}@{host}:{port}/{database}",
+}
+
 MAX_NAME = 255  # Ident's limit
 
 
@@ -96,6 +112,12 @@ def environment_targets(spec: Spec, target: Target) -> tuple[EnvironmentTarget, 
             merged = target.model_copy(update={"connection": target.connection.model_copy(update=fields)})
             out.append(EnvironmentTarget(name, merged, environment_output(target.name, name), tuple(fields)))
     return tuple(out)
+
+
+def gx_reads(target: Target) -> frozenset[str]:
+    """The connection fields of `target` GX's SQL data source reads (none: GX does not check it with SQL)."""
+    url = GX_URLS.get(target.type.value)
+    return frozenset(f for _, f, _, _ in Formatter().parse(url) if f) if url else frozenset()
 
 
 def dbt_reads(target: Target, field: str) -> bool:

@@ -18,6 +18,8 @@ Conventions (docs/families.md, "Names"):
 - Flink quality jobs per streamed table (StreamQualityNames): `<pipeline>__<source>__<table>__dead_letters`
   and `…__validation`, views `<source>__<table>__checks`, `__windows`, `__outcomes`; the dead letters'
   redrive (group and transactional id) `…__dead_letters__redrive`, its KafkaUser `<cluster>-redrive`
+- the version column a CDC dimension read locally without a version time gets (every row valid from the
+  epoch): `_pipegen_version` (LOCAL_VERSION)
 - replay versions (ReplayNames): `<name>__v<N>` (job, sink, topic, consumer group, path), `<k8s-name>-v<N>`
 - compose.yaml services: a source's database `<source>-db`, the broker `kafka`, Kafka Connect `connect`
 - Kubernetes objects: DNS-1123 labels (<= 63 characters, a stable hash suffix when cut)
@@ -71,6 +73,7 @@ __all__ = [  # the naming layer: its own names and the rules it re-exports (iden
     "ENV",
     "FLINK_JOB_PREFIX",
     "GX_PARAMETER_PREFIX",
+    "LOCAL_VERSION",
     "MARTS_SCHEMA",
     "REPLAY_K8S_VERSION",
     "REPLAY_VERSION",
@@ -102,6 +105,9 @@ __all__ = [  # the naming layer: its own names and the rules it re-exports (iden
 
 STAGING_SCHEMA = "staging"
 MARTS_SCHEMA = "marts"
+# the version time of a CDC dimension read from its change files with no version time of its own
+# (Flink's local temporal join: every version valid from the epoch)
+LOCAL_VERSION = Ident("_pipegen_version")
 
 
 @dataclass(frozen=True)

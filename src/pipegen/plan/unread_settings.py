@@ -9,7 +9,8 @@ warnings (docs/diagnostics.md). Each names why nothing reads the value and what 
   CronJob's schedule, the ConfigMap every batch pod reads); the orchestrators' own schedules are one
   per project.
 - R415: an environment's `targets` override that not every reader of the target takes. dbt's profile
-  (an output `<target>-<env>`), the ingestion destination and GX's checks take it when
+  (an output `<target>-<env>`), the ingestion destination and GX's warehouse checks (the fields of
+  its data source's URL) take it when
   `PIPEGEN_ENVIRONMENT` names the environment (envtargets.py), each for the keys it reads; the stream
   jobs' sinks and the Databricks bundle's jobs connect with the one `connection`; a BigQuery target's
   `schema`, `project` and `region` are also read per environment by the GCP Terraform datasets.
@@ -26,6 +27,7 @@ from pipegen.plan.envtargets import (
     DLT_CREDENTIAL_FIELDS,
     DLT_LOCATION_FIELDS,
     dbt_adapter,
+    gx_reads,
     overridden,
 )
 from pipegen.plan.infra_findings import BATCH_WORKLOADS
@@ -118,16 +120,22 @@ def _target_overrides(spec: Spec, graph: Graph) -> Iterator[Finding]:
 def _override_message(env: str, target: str, key: str, honoured: list[str], ignoring: list[str]) -> str:
     head = f"environment '{env}': the `{key}` override of target '{target}'"
     if honoured:
-        return (f"{head} reaches {' and '.join(honoured)}, but {' and '.join(ignoring)} connect with the "
+        return (f"{head} reaches {_listed(honoured)}, but {_listed(ignoring)} connect with the "
                 "target's one `connection` in every environment")  # fmt: skip
-    return (f"{head} reaches no generated file: dbt's profile and the ingestion destination take an environment's "
-            "overrides (`PIPEGEN_ENVIRONMENT`), and neither reads this key of this target"
-            + (f"; {' and '.join(ignoring)} connect with its one `connection`" if ignoring else ""))  # fmt: skip
+    return (f"{head} reaches no generated file: dbt's profile, the ingestion destination and GX's warehouse checks "
+            "take an environment's overrides (`PIPEGEN_ENVIRONMENT`), and none reads this key of this target"
+            + (f"; {_listed(ignoring)} connect with its one `connection`" if ignoring else ""))  # fmt: skip
+
+
+def _listed(items: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
 
 
 def override_readers(spec: Spec, graph: Graph, target: Target) -> list[tuple[str, frozenset[str]]]:
     """The generated readers of `target` that take an environment's overrides, with the
-    connection fields each reads: dbt's profile, the ingestion destination (envtargets.py)."""
+    connection fields each reads: dbt's profile, the ingestion destination, GX's warehouse checks
+    (its SQL data source's URL: envtargets.GX_URLS; gx/checks.json `<target>-<env>`)."""
     out = []
     adapter = dbt_adapter(target)
     if Kind.SQL_MODELS in graph.kinds and adapter != "duckdb":
@@ -142,6 +150,8 @@ def override_readers(spec: Spec, graph: Graph, target: Target) -> list[tuple[str
                 frozenset(fields | set(DLT_LOCATION_FIELDS.get(destination, ()))),
             )
         )
+    if Kind.QUALITY_CHECKS in graph.kinds and (gx := gx_reads(target)):
+        out.append(("GX's warehouse checks", gx))
     return out
 
 

@@ -6,7 +6,8 @@ spark/medallion.json (the same layers and the same logic as the local lake job).
     spark-submit spark/medallion.py maintain        # compaction (Z-order), vacuum / snapshot expiry
     spark-submit spark/medallion.py stream          # Structured Streaming: streamed tables into bronze, silver
     (--lake-root URI --landing-root URI, else PIPEGEN_LAKE_ROOT / PIPEGEN_LANDING_ROOT, else the project's
-    local Spark lake, data/spark/ (the local run's too: medallion.json `local_root`), and the project)
+    local Spark lake, data/spark/ (the local run's too: medallion.json `local_root`), and the project;
+    the stream's --checkpoint-root URI, else PIPEGEN_SPARK_CHECKPOINT_ROOT, else <lake root>/_checkpoints)
 
 bronze: every landed batch (a Parquet file of data/landing/<source>/<table>/, strings, an `_op` column
   allowed: 'd' marks a delete) appended once, with _batch_id, _ingested_at, _row, _op.
@@ -62,6 +63,13 @@ def lit(value: Any) -> str:
 
 def lake_root() -> str:
     return os.environ.get("PIPEGEN_LAKE_ROOT") or str(ROOT / TARGET["local_root"])
+
+
+def checkpoint_root() -> str:
+    """Where the stream keeps its checkpoints (<root>/<bronze layer>/<table> for the landing,
+    <root>/<gold layer>/<table> for each aggregation): a deployment's environment's checkpoints bucket
+    (the submission's --checkpoint-root), else under the lake root (the local run)."""
+    return (os.environ.get("PIPEGEN_SPARK_CHECKPOINT_ROOT") or f"{lake_root()}/_checkpoints").rstrip("/")
 
 
 def landing_root() -> str:

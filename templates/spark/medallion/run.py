@@ -50,10 +50,13 @@ def run(spark: Any, layers: tuple[str, ...]) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    """Layers to run, in order; `--lake-root URI` / `--landing-root URI` set PIPEGEN_LAKE_ROOT /
-    PIPEGEN_LANDING_ROOT (how the EMR and Dataproc submissions pass them)."""
+    """Layers to run, in order; `--lake-root URI` / `--landing-root URI` / `--checkpoint-root URI` set
+    PIPEGEN_LAKE_ROOT / PIPEGEN_LANDING_ROOT / PIPEGEN_SPARK_CHECKPOINT_ROOT (how the EMR and Dataproc
+    submissions pass them)."""
     args = list(argv)
-    for flag, var in (("--lake-root", "PIPEGEN_LAKE_ROOT"), ("--landing-root", "PIPEGEN_LANDING_ROOT")):
+    flags = (("--lake-root", "PIPEGEN_LAKE_ROOT"), ("--landing-root", "PIPEGEN_LANDING_ROOT"),
+             ("--checkpoint-root", "PIPEGEN_SPARK_CHECKPOINT_ROOT"))  # fmt: skip
+    for flag, var in flags:
         if flag in args[:-1]:
             at = args.index(flag)
             os.environ[var] = args[at + 1]

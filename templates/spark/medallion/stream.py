@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from job import CONFIG, TARGET, bq, lake_root, resolved
+from job import CONFIG, TARGET, bq, checkpoint_root, lake_root, resolved
 from layers import as_bronze, checked, silver
 
 # pipegen: spark/medallion.py continues below this line (the lines above only let this part be linted alone)
@@ -141,7 +141,7 @@ def aggregation(spark: Any, store: Any, table: dict[str, Any], job: dict[str, An
     def merge(batch: Any, epoch: int) -> None:
         store.upsert("gold", job["table"], batch.localCheckpoint(), job["key"])
 
-    checkpoint = f"{lake_root()}/_checkpoints/{TARGET['layers']['gold']}/{job['table']}"
+    checkpoint = f"{checkpoint_root()}/{TARGET['layers']['gold']}/{job['table']}"
     writer = results.writeStream.outputMode(job["output_mode"]).foreachBatch(merge)
     return writer.option("checkpointLocation", checkpoint).queryName(f"{CONFIG['pipeline']}_{job['name']}")
 
@@ -174,7 +174,7 @@ def stream(spark: Any, store: Any, table: dict[str, Any]) -> dict[str, Any]:
         silver(spark, store, table)
         counts["jobs"] = stream_jobs(store, table, landed)
 
-    checkpoint = f"{lake_root()}/_checkpoints/{TARGET['layers']['bronze']}/{name}"
+    checkpoint = f"{checkpoint_root()}/{TARGET['layers']['bronze']}/{name}"
     writers = [stream_reader(spark, table).writeStream.foreachBatch(land).option("checkpointLocation", checkpoint)]
     jobs = [j for j in CONFIG.get("streams", []) if j["sql"] and j["input"] == name and j["mode"] == "aggregate"]
     writers += [aggregation(spark, store, table, j) for j in jobs if "gold" in TARGET["layers"]]

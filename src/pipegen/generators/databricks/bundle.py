@@ -8,7 +8,10 @@ what the plan runs there:
   (Databricks writes the dbt profile), or, for another warehouse, the project's own profile.
 Spark jobs run on job clusters sized from the plan's capacity figures with cheap defaults
 (autoscaling from one worker, a small general-purpose node of the cloud); the dbt CLI on
-serverless compute with the dbt project's requirements file. Pure data, emitted by render/yamldoc."""
+serverless compute with the dbt project's requirements file. One bundle target per deployment
+environment (the first the default, in development mode; the last in production mode); where Spark
+streams each sets the stream's checkpoints to its environment's checkpoints bucket (the naming
+layer's, the bucket Terraform creates for it). Pure data, emitted by render/yamldoc."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from typing import Any
 from pipegen.common.spark_sizing import max_workers
 from pipegen.common.spark_stream import stream_env
 from pipegen.generators.base import GenContext
+from pipegen.plan.cloudnames import environments, spark_checkpoint_root
 from pipegen.plan.components import Kind
 from pipegen.plan.layers import spark_gold_gap
 from pipegen.plan.names import snake
@@ -45,6 +49,7 @@ def cluster(ctx: GenContext, stream: bool = False) -> dict[str, Any]:
     env = {"PIPEGEN_LAKE_ROOT": "${var.lake_root}", "PIPEGEN_LANDING_ROOT": "${var.landing_root}"}
     if stream:  # the stream layer reads each streamed table's topic, and logs in as stream_env says
         env["KAFKA_BOOTSTRAP_SERVERS"] = "${var.kafka_bootstrap_servers}"
+        env["PIPEGEN_SPARK_CHECKPOINT_ROOT"] = "${var.checkpoint_root}"  # each target's (targets)
         env |= {var.upper(): f"${{var.{var}}}" for var in stream_variables(ctx)}
     return {
         "job_cluster_key": "medallion",
@@ -162,6 +167,8 @@ def variables(ctx: GenContext, jobs_: dict[str, dict[str, Any]]) -> dict[str, An
     if Kind.SPARK_STREAMING in ctx.plan.graph.kinds:
         out["kafka_bootstrap_servers"] = {"description": "The Kafka bootstrap servers the stream job reads "
                                           "(host:port[,host:port])."}  # fmt: skip
+        out["checkpoint_root"] = {"description": "Where the stream job keeps its checkpoints (each target: its "
+                                  "environment's checkpoints bucket)."}  # fmt: skip
         for var, secret in stream_variables(ctx).items():
             how = "a secret: give it as a {{secrets/<scope>/<key>}} reference" if secret else "a path or value"
             out[var] = {"description": f"{var.upper()} of the stream job's cluster ({how}; see .env.example)."}
@@ -181,8 +188,20 @@ def bundle(ctx: GenContext) -> dict[str, Any]:
         "bundle": {"name": str(ctx.plan.names.pipeline)},
         "variables": variables(ctx, jobs_),
         "resources": {"jobs": jobs_},
-        "targets": {
-            "dev": {"mode": "development", "default": True},
-            "prod": {"mode": "production"},
-        },
+        "targets": targets(ctx),
     }
+
+
+def targets(ctx: GenContext) -> dict[str, dict[str, Any]]:
+    """One target per deployment environment: the first the default (development mode where another
+    follows), the last in production mode; where Spark streams, each names its environment's
+    checkpoints bucket as the stream's `checkpoint_root`."""
+    envs = environments(ctx.spec)
+    out: dict[str, dict[str, Any]] = {}
+    for i, env in enumerate(envs):
+        mode = {"mode": "production"} if i == len(envs) - 1 else {"mode": "development"} if i == 0 else {}
+        target: dict[str, Any] = {**mode, **({"default": True} if i == 0 else {})}
+        if Kind.SPARK_STREAMING in ctx.plan.graph.kinds:
+            target["variables"] = {"checkpoint_root": spark_checkpoint_root(ctx.spec, env)}
+        out[env] = target
+    return out

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from pipegen.generators.flink.options import delay
 from pipegen.generators.flink.relations import PROC_TIME, Relation, own
-from pipegen.plan.names import snake
+from pipegen.plan.names import LOCAL_VERSION, snake
 from pipegen.render.flinksql import flink_expr, flink_type, quote, string
 from pipegen.spec.model import Column
 from pipegen.spec.types import parse_column_type
@@ -259,8 +259,8 @@ def cdc_dimension_columns(rel: Relation, version_time: str | None) -> list[str]:
 
 
 # A CDC dimension without an event time or a timestamp watermark, read locally: every version valid from
-# the epoch (its watermark never holds the join back; the bounded local read ends with the final one)
-LOCAL_VERSION = "_pipegen_version"
+# the epoch (its watermark never holds the join back; the bounded local read ends with the final one):
+# the naming layer's LOCAL_VERSION
 LOCAL_VERSION_COLUMN = f"{quote(LOCAL_VERSION)} AS CAST(TIMESTAMP '1970-01-01 00:00:00' AS TIMESTAMP(3))"
 
 

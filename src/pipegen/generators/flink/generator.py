@@ -236,8 +236,17 @@ def _settings(ctx: GenContext) -> Settings:
 
 
 def jobs_manifest(ctx: GenContext, jobs: list[JobSql]) -> dict[str, Any]:
-    """flink/jobs.json: every job's tables and roles, and the replay versions' naming rules."""
-    return {"jobs": [j.manifest for j in jobs], "names": ctx.plan.names.replay.as_data()}
+    """flink/jobs.json: every job's tables and roles, its state directories per deployment environment
+    (`state`: the naming layer's flink_state_paths, what each environment's overlay deploys; a replay
+    planned for an environment starts there), the environments in order and the replay versions' naming
+    rules."""
+    envs = environments(ctx.spec)
+    return {
+        "jobs": [{**j.manifest, "state": {env: flink_state_paths(ctx.spec, env, j.job.flink_job) for env in envs}}
+                 for j in jobs],
+        "environments": list(envs),
+        "names": ctx.plan.names.replay.as_data(),
+    }  # fmt: skip
 
 
 def quality_jobs(ctx: GenContext) -> list[JobSql]:

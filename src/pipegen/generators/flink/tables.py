@@ -12,7 +12,6 @@ from typing import Any
 
 from pipegen.generators.flink.columns import (
     CDC_VALUE,
-    LOCAL_VERSION,
     append_columns,
     cdc_dimension_columns,
     cdc_temporal,
@@ -22,7 +21,7 @@ from pipegen.generators.flink.columns import (
 from pipegen.generators.flink.connectors import CDC_FORMAT, dimension_options, source_options
 from pipegen.generators.flink.options import with_clause
 from pipegen.generators.flink.relations import PROC_TIME, Relation, own
-from pipegen.plan.names import StreamJobNames
+from pipegen.plan.names import LOCAL_VERSION, StreamJobNames
 from pipegen.render.flinksql import flink_expr, quote, string
 
 APPEND_OPS = ("c", "r")  # inserts and snapshot reads: each source row once, as first written

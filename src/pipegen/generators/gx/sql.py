@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from pipegen.plan.envtargets import environment_targets
+from pipegen.plan.envtargets import GX_URLS, environment_targets
 from pipegen.spec.model import Connection, Spec, Target, TargetType
 from pipegen.spec.types import parse_secret_ref
 
@@ -24,23 +24,15 @@ class GxSql:
     defaults: tuple[tuple[str, str], ...] = ()  # connection field -> value when the spec leaves it out
 
 
-GX_SQL: dict[TargetType, GxSql] = {
-    TargetType.POSTGRES: GxSql("add_postgres", "postgresql+psycopg2://{user}:{password}@{host}:{port}/{database}",
-                               '"', "psycopg2-binary", (("port", "5432"),)),
-    TargetType.REDSHIFT: GxSql("add_redshift", "redshift+psycopg2://{user}:{password}@{host}:{port}/{database}",
-                               '"', "sqlalchemy-redshift", (("port", "5439"),)),
-    TargetType.SNOWFLAKE: GxSql("add_snowflake",
-                                "snowflake://{user}:{password}@{account}/{database}?warehouse={warehouse}&role={role}",
-                                '"', "snowflake-sqlalchemy"),
-    TargetType.BIGQUERY: GxSql("add_bigquery", "bigquery://{project}", "`", "sqlalchemy-bigquery"),
-    TargetType.DATABRICKS: GxSql("add_databricks_sql", "databricks://token:{token}@{host}?catalog={catalog}",
-                                 "`", "databricks-sqlalchemy"),
-    TargetType.SYNAPSE: GxSql("add_sql_server", "mssql+pyodbc://{user}:{password}@{host}:{port}/{database}"
-                              "?driver=ODBC+Driver+18+for+SQL+Server", '"', "pyodbc", (("port", "1433"),)),
-    TargetType.MYSQL: GxSql("add_sql", "mysql+pymysql://{user}:{password}@{host}:{port}/{database}", "`", "pymysql",
-                            (("port", "3306"),)),
-    TargetType.CLICKHOUSE: GxSql("add_sql", "clickhouse+native://{user}:{password}@{host}:{port}/{database}", "`",
-                                 "clickhouse-sqlalchemy", (("port", "9000"),)),
+GX_SQL: dict[TargetType, GxSql] = {  # the URLs: plan/envtargets.py GX_URLS (R415 reads them too)
+    TargetType.POSTGRES: GxSql("add_postgres", GX_URLS["postgres"], '"', "psycopg2-binary", (("port", "5432"),)),
+    TargetType.REDSHIFT: GxSql("add_redshift", GX_URLS["redshift"], '"', "sqlalchemy-redshift", (("port", "5439"),)),
+    TargetType.SNOWFLAKE: GxSql("add_snowflake", GX_URLS["snowflake"], '"', "snowflake-sqlalchemy"),
+    TargetType.BIGQUERY: GxSql("add_bigquery", GX_URLS["bigquery"], "`", "sqlalchemy-bigquery"),
+    TargetType.DATABRICKS: GxSql("add_databricks_sql", GX_URLS["databricks"], "`", "databricks-sqlalchemy"),
+    TargetType.SYNAPSE: GxSql("add_sql_server", GX_URLS["synapse"], '"', "pyodbc", (("port", "1433"),)),
+    TargetType.MYSQL: GxSql("add_sql", GX_URLS["mysql"], "`", "pymysql", (("port", "3306"),)),
+    TargetType.CLICKHOUSE: GxSql("add_sql", GX_URLS["clickhouse"], "`", "clickhouse-sqlalchemy", (("port", "9000"),)),
 }  # fmt: skip
 FIELDS = ("user", "password", "host", "port", "database", "account", "warehouse", "role", "project", "token",
           "catalog")  # fmt: skip

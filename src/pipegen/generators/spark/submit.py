@@ -4,7 +4,9 @@ cluster left running): AWS, an EMR Serverless StartJobRun request per run step
 Batch per run step (`gcloud dataproc batches submit`, or the REST `batches.create` body).
 Executors from the plan's capacity figures (common.spark_sizing), small ones. Account-specific
 values (application id, role, bucket, service account) are `${VAR}` placeholders the deploy
-step substitutes (pipeline/envsubst.py's syntax)."""
+step substitutes (pipeline/envsubst.py's syntax). The stream step has one request per deployment
+environment, `stream-<env>.json`: its checkpoints in that environment's checkpoints bucket (the
+naming layer's, the bucket Terraform creates for it: plan/cloudnames.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import Any
 from pipegen.common.spark_sizing import max_workers
 from pipegen.common.spark_stream import stream_env
 from pipegen.generators.base import GenContext
+from pipegen.plan.cloudnames import cloud_names, environments, spark_checkpoint_root
 
 DATAPROC_RUNTIME = "2.2"  # Dataproc Serverless runtime 2.2 LTS (Spark 3.5, Java 17, Python 3.12)
 ROOTS = ["--lake-root", "${PIPEGEN_LAKE_ROOT}", "--landing-root", "${PIPEGEN_LANDING_ROOT}"]
@@ -26,11 +29,10 @@ STREAM_ENV = ("KAFKA_BOOTSTRAP_SERVERS",)
 DATAPROC_MAX_TTL = "1209600s"  # 14 days, a batch's longest run: resubmit; the checkpoint resumes it
 
 
-def steps(gold: bool, streaming: bool = False, batch: bool = True) -> dict[str, list[str]]:
-    """The run steps: the stream where Spark streams, the batch layers where Spark is the batch
-    engine (gold where it builds a mart), maintenance always."""
-    out = {k: v for k, v in STEPS.items() if (gold or k != "gold") and (batch or k == "maintain")}
-    return {"stream": ["stream"], **out} if streaming else out
+def steps(gold: bool, batch: bool = True) -> dict[str, list[str]]:
+    """The batch run steps: the batch layers where Spark is the batch engine (gold where it builds a
+    mart), maintenance always (the stream's, one per environment: `requests`)."""
+    return {k: v for k, v in STEPS.items() if (gold or k != "gold") and (batch or k == "maintain")}
 
 
 def driver_env(ctx: GenContext) -> tuple[str, ...]:
@@ -40,8 +42,8 @@ def driver_env(ctx: GenContext) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*STREAM_ENV, *(name for name, _ in stream_env(ctx.spec, ctx.plan.names))]))
 
 
-def emr_run(ctx: GenContext, step: str, layers: list[str]) -> dict[str, Any]:
-    """StartJobRun's input (botocore's emr-serverless model) for one run step."""
+def emr_run(ctx: GenContext, step: str, layers: list[str], env: str | None = None) -> dict[str, Any]:
+    """StartJobRun's input (botocore's emr-serverless model) for one run step (the stream's: of `env`)."""
     executors = max_workers(ctx.plan)
     conf = [f"--conf spark.executor.instances={executors}", "--conf spark.executor.cores=2",
             "--conf spark.executor.memory=4g", "--conf spark.sql.session.timeZone=UTC",
@@ -52,16 +54,16 @@ def emr_run(ctx: GenContext, step: str, layers: list[str]) -> dict[str, Any]:
     run = {
         "applicationId": "${EMR_APPLICATION_ID}",
         "executionRoleArn": "${EMR_EXECUTION_ROLE_ARN}",
-        "name": f"{ctx.plan.names.pipeline}_{step}",
+        "name": f"{ctx.plan.names.pipeline}_{step}" + (f"_{environment(ctx, env)}" if env else ""),
         "jobDriver": {
             "sparkSubmit": {
                 "entryPoint": "${PIPEGEN_JOB_ROOT}/spark/medallion.py",
-                "entryPointArguments": [*layers, *ROOTS],
+                "entryPointArguments": [*layers, *ROOTS, *checkpoint_args(ctx, env)],
                 "sparkSubmitParameters": " ".join(conf),
             }
         },
         "executionTimeoutMinutes": 240,
-        "tags": {"pipeline": str(ctx.plan.names.pipeline)},
+        "tags": {"pipeline": str(ctx.plan.names.pipeline), **({"environment": environment(ctx, env)} if env else {})},
     }
     if step != "stream":
         return run
@@ -70,7 +72,7 @@ def emr_run(ctx: GenContext, step: str, layers: list[str]) -> dict[str, Any]:
     return run | {"mode": "STREAMING", "retryPolicy": {"maxFailedAttemptsPerHour": 5}}
 
 
-def dataproc_batch(ctx: GenContext, step: str, layers: list[str]) -> dict[str, Any]:
+def dataproc_batch(ctx: GenContext, step: str, layers: list[str], env: str | None = None) -> dict[str, Any]:
     """A Dataproc Serverless Batch (google.cloud.dataproc_v1.Batch, JSON field names)."""
     executors = max_workers(ctx.plan)
     properties = {
@@ -83,7 +85,7 @@ def dataproc_batch(ctx: GenContext, step: str, layers: list[str]) -> dict[str, A
     batch = {
         "pysparkBatch": {
             "mainPythonFileUri": "${PIPEGEN_JOB_ROOT}/spark/medallion.py",
-            "args": [*layers, *ROOTS],
+            "args": [*layers, *ROOTS, *checkpoint_args(ctx, env)],
             "fileUris": ["${PIPEGEN_JOB_ROOT}/spark/medallion.json"],
         },
         "runtimeConfig": {
@@ -91,7 +93,11 @@ def dataproc_batch(ctx: GenContext, step: str, layers: list[str]) -> dict[str, A
             "properties": properties,
         },
         "environmentConfig": {"executionConfig": execution},
-        "labels": {"pipeline": str(ctx.plan.names.pipeline).replace("_", "-")[:63], "step": step.replace("_", "-")},
+        "labels": {
+            "pipeline": str(ctx.plan.names.pipeline).replace("_", "-")[:63],
+            "step": step.replace("_", "-"),
+            **({"environment": environment(ctx, env)} if env else {}),
+        },
     }
     if step == "stream":  # a batch that runs until its TTL: the Kafka package, the brokers, the longest TTL
         properties["spark.jars.packages"] = "${SPARK_KAFKA_PACKAGE}"
@@ -100,13 +106,32 @@ def dataproc_batch(ctx: GenContext, step: str, layers: list[str]) -> dict[str, A
     return batch
 
 
+def environment(ctx: GenContext, env: str) -> str:
+    """An environment as the naming layer writes it in resource names (a DNS label)."""
+    return str(cloud_names(ctx.spec, env, []).environment)
+
+
+def checkpoint_args(ctx: GenContext, env: str | None) -> list[str]:
+    """The stream step's checkpoints: `env`'s checkpoints bucket (none for a batch step)."""
+    return ["--checkpoint-root", spark_checkpoint_root(ctx.spec, env)] if env else []
+
+
+def requests(ctx: GenContext, gold: bool, streaming: bool, batch: bool) -> dict[str, tuple[str, list[str], str | None]]:
+    """File stem -> (step, layers, environment): the batch steps once, the stream once per environment."""
+    out: dict[str, tuple[str, list[str], str | None]] = {k: (k, v, None) for k, v in steps(gold, batch).items()}
+    if streaming:
+        out |= {f"stream-{environment(ctx, env)}": ("stream", ["stream"], env) for env in environments(ctx.spec)}
+    return out
+
+
 def submit_files(ctx: GenContext, gold: bool, streaming: bool = False, batch: bool = True) -> dict[str, dict[str, Any]]:
     """Relative path -> request body, for the spec's cloud (none for azure and local); with
-    `streaming` (Spark streams) a `stream` step too: EMR Serverless STREAMING mode, a Dataproc
-    batch with the longest TTL."""
+    `streaming` (Spark streams) a `stream-<env>` step per environment too: EMR Serverless STREAMING
+    mode, a Dataproc batch with the longest TTL."""
     cloud = ctx.spec.cloud.value
+    wanted = requests(ctx, gold, streaming, batch)
     if cloud == "aws":
-        return {f"spark/emr-serverless/{k}.json": emr_run(ctx, k, v) for k, v in steps(gold, streaming, batch).items()}
+        return {f"spark/emr-serverless/{k}.json": emr_run(ctx, *v) for k, v in wanted.items()}
     if cloud == "gcp":
-        return {f"spark/dataproc/{k}.json": dataproc_batch(ctx, k, v) for k, v in steps(gold, streaming, batch).items()}
+        return {f"spark/dataproc/{k}.json": dataproc_batch(ctx, *v) for k, v in wanted.items()}
     return {}
