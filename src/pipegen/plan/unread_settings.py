@@ -2,7 +2,8 @@
 warnings (docs/diagnostics.md). Each names why nothing reads the value and what to write instead:
 
 - R413: `engines.stream` when the plan has no speed layer, or `engines.batch` when a Kappa plan has no
-  marts: the plan runs no engine for that layer, so the choice reaches no generated file.
+  marts: the plan runs no engine for that layer, so the choice reaches no generated file (an `auto`
+  written in the spec too; only the default left unwritten is silent).
 - R414: an environment's `schedule` or `variables` when no workload of pipegen's own runs on
   Kubernetes (`deploy.kubernetes` off, or a plan with no Airflow or Prefect schedule), and its
   `schedule` under Prefect: the kubernetes family's overlays are their only reader (the Airflow
@@ -48,8 +49,8 @@ def _engines(spec: Spec, engines: tuple[EngineChoice, ...]) -> Iterator[Finding]
     for layer in ("stream", "batch"):
         value = getattr(spec.engines, layer).value
         plan = chosen.get(layer)
-        if value == "auto" or plan is None or plan.engine != "none":
-            continue
+        if plan is None or plan.engine != "none" or (value == "auto" and layer not in spec.engines.model_fields_set):
+            continue  # an `auto` the spec writes is read by nothing as much as a named engine
         yield Finding(
             ("engines", layer), "R413",
             f"`engines.{layer}: {value}` reaches no generated file: the plan runs no {layer} layer ({plan.reason})",
