@@ -89,7 +89,11 @@ def shipped(location: str) -> str:
         return location
     from pyspark import SparkFiles
 
-    shutil.copyfile(SparkFiles.get(location), location)
+    fetched = SparkFiles.get(location)
+    if not os.path.exists(fetched):
+        raise FileNotFoundError(f"{location}: a Kafka TLS store the submission ships (--files / fileUris from "
+                                "KAFKA_TLS_ROOT) is not in the working directory nor in SparkFiles")  # fmt: skip
+    shutil.copyfile(fetched, location)
     return location
 
 
