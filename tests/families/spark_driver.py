@@ -134,6 +134,96 @@ def kafka_records(spark, job, table: dict, records: list[dict]) -> list[list]:  
     return [list(r) for r in landed.collect()]
 
 
+def put(value: str, root: Path, job_root: str) -> str:
+    """The deploy step's substitution of a deployment's value, with stand-ins (a secret: `stand-in`)."""
+    for var, to in (
+        ("${KAFKA_TLS_ROOT}", str(root)),
+        ("${var.kafka_tls_root}", str(root)),
+        ("${PIPEGEN_JOB_ROOT}", job_root),
+    ):
+        value = value.replace(var, to)
+    return "stand-in" if "${" in value else value
+
+
+def tls_stores(spark, deployments: list[dict], tmp: Path) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Each stream deployment's Kafka TLS stores as the generated job opens them: the store files
+    written under a stand-in KAFKA_TLS_ROOT with their own bytes; what the deployment ships added
+    to the session as spark.files is (SparkContext.addFile: SparkFiles, not the working directory);
+    its driver environment set (the volume for Databricks); then the job's kafka_options in a fresh
+    working directory. Returns, per deployment, each location option with the file it opened."""
+    import os
+
+    root = tmp / "tls_root"
+    root.mkdir(exist_ok=True)
+    for name in ("ca.p12", "user.p12"):
+        (root / name).write_bytes(f"store {name}".encode())
+    home, out = Path.cwd(), []
+    for d in deployments:
+        for uri in d["shipped"]:  # (the job's medallion.json too, but each project has its own beside the job)
+            if "${KAFKA_TLS_ROOT}" in uri:
+                spark.sparkContext.addFile(put(uri, root, d["dir"]))
+        cwd = tmp / f"driver_cwd_{d['where']}"
+        cwd.mkdir(exist_ok=True)
+        saved = {k: os.environ.get(k) for k in d["driver"]}
+        os.environ.update({k: put(v, root, d["dir"]) for k, v in d["driver"].items()})
+        os.chdir(cwd)
+        try:
+            job = load_job(Path(d["dir"]))
+            options = job.kafka_options(next(t["stream"] for t in job.CONFIG["tables"] if t.get("stream")))
+            opened = {k: [v, Path(v).read_text()] for k, v in options.items() if k.endswith(".location")}
+        finally:
+            os.chdir(home)
+            for k, v in saved.items():
+                os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+        out.append({"where": d["where"], "opened": opened})
+    return out
+
+
+def supervision(spark, project: Path, tmp: Path) -> dict:  # type: ignore[no-untyped-def]
+    """A failing query fails the job: (1) the job's supervised() as the Kafka stream runs its
+    queries (together, every minute, awaitAnyTermination) over a query whose micro-batch raises
+    beside one that would run forever (a `rate` source, no Kafka jars needed): the failure stops the
+    other and reaches the caller; (2) the job's main over the files source with an events file
+    that is not Parquet: main raises (the process exits non-zero) and no query is left running."""
+    import os
+
+    job = load_job(project)
+    os.environ.pop("PIPEGEN_SPARK_STREAM_SOURCE", None)  # Kafka's triggers: every minute, first batch at once
+    events = tmp / "bad_events"
+    events.mkdir(exist_ok=True)
+    pq.write_table(pa.table({"x": ["a"]}), events / "a.parquet")
+
+    def boom(batch, epoch: int) -> None:  # type: ignore[no-untyped-def]
+        raise RuntimeError("a micro-batch failed")
+
+    bad = (spark.readStream.schema("x STRING").parquet(str(events)).writeStream.foreachBatch(boom)
+           .option("checkpointLocation", str(tmp / "ck_bad")).queryName("judge_failing"))  # fmt: skip
+    forever = (spark.readStream.format("rate").load().writeStream.format("noop")
+               .option("checkpointLocation", str(tmp / "ck_rate")).queryName("judge_forever"))  # fmt: skip
+    out: dict = {}
+    start = time.monotonic()
+    try:
+        job.supervised(spark, [forever, bad], together=True)
+    except Exception as e:  # StreamingQueryException
+        out["together"] = {"error": type(e).__name__, "cause": "a micro-batch failed" in str(e)}
+    out["together_s"] = round(time.monotonic() - start, 1)
+    out["active_after_together"] = [q.name for q in spark.streams.active]
+    table = next(t for t in job.CONFIG["tables"] if t.get("stream"))
+    broken = tmp / "broken_lake"
+    (broken / "events" / table["landing"]).mkdir(parents=True)
+    (broken / "events" / table["landing"] / "bad.parquet").write_bytes(b"not a parquet file")
+    os.environ["PIPEGEN_SPARK_STREAM_SOURCE"] = "files"
+    try:
+        out["main"] = {"returned": job.main(["stream", "--lake-root", str(broken)])}
+    except Exception as e:
+        out["main"] = {"error": type(e).__name__, "cause": "bad.parquet" in str(e), "message": str(e)[:300]}
+    finally:
+        os.environ.pop("PIPEGEN_SPARK_STREAM_SOURCE")
+        os.environ.pop("PIPEGEN_LAKE_ROOT", None)
+    out["active_after_main"] = [q.name for q in spark.streams.active]
+    return out
+
+
 def load_bundle(doc: dict) -> dict:
     """Every job of a bundle (databricks.yml, parsed by the test) through Job.from_dict."""
     from databricks.bundles.jobs import Job
@@ -189,6 +279,11 @@ def main() -> None:
         out["projects"].append(
             run_project(spark, Path(item["dir"]), json.loads(Path(item["scenario"]).read_text()), work["reference"])
         )
+    tmp = Path(sys.argv[1]).parent
+    start = time.monotonic()
+    out["tls"] = tls_stores(spark, work["stream_deployments"], tmp)
+    out["supervision"] = supervision(spark, Path(work["projects"][1]["dir"]), tmp)
+    out["supervision"]["tls_and_supervision_s"] = round(time.monotonic() - start, 1)
     out["bundles"] = [load_bundle(doc) for doc in work["bundles"]]
     out["submissions"] = check_submissions(work["emr"], work["dataproc"])
     spark.stop()

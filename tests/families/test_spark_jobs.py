@@ -24,6 +24,7 @@ from ruamel.yaml import YAML
 
 from tests.conftest import SPECS, run_cli
 from tests.families.test_lake_tables import scenario
+from tests.generators.test_spark_family import deployments
 from tests.judges import offline_env
 
 DRIVER = Path(__file__).with_name("spark_driver.py")
@@ -231,7 +232,13 @@ def judged(spark_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
     # Spark): the same table streams into bronze and silver (Structured Streaming over the files)
     scenario_file = str(tmp / "scenario.json")
     projects = [{"dir": str(tmp / "aws"), "scenario": scenario_file}, {"dir": str(project), "scenario": scenario_file}]
-    work = {"projects": projects, "bundles": bundles,
+    deployed = []  # each stream deployment's driver environment and shipped files (the Kafka TLS stores)
+    for where, folder in (("aws", tmp / "aws_stream"), ("gcp", tmp / "gcp_stream"), ("azure", project)):
+        files = {p.relative_to(folder).as_posix(): p.read_text() for p in (folder / "spark").rglob("*.json")}
+        files |= {"databricks.yml": (folder / "databricks.yml").read_text()} if where == "azure" else {}
+        deployed += [{"where": w, "driver": env, "shipped": shipped, "dir": str(folder)}
+                     for w, env, shipped in deployments(files)]  # fmt: skip
+    work = {"projects": projects, "bundles": bundles, "stream_deployments": deployed,
             "reference": REFERENCE, "emr": submit["aws"], "dataproc": submit["gcp"]}  # fmt: skip
     (tmp / "work.json").write_text(json.dumps(work))
     run = subprocess.run(
@@ -364,3 +371,32 @@ def test_emr_and_dataproc_serverless_requests_load_through_their_api_models(judg
     # the stream runs as an EMR Serverless STREAMING job run; a Dataproc batch for the longest TTL (14 days)
     assert got["emr_modes"] == ["BATCH"] * 6 + ["STREAMING"] * 3
     assert got["dataproc_ttl_s"] == [0.0] * 6 + [14 * 24 * 3600.0] * 3
+
+
+@pytest.mark.judge
+def test_every_stream_deployment_ships_the_tls_stores_its_kafka_source_opens(judged: dict) -> None:
+    """EMR Serverless (`--files`) and Dataproc (`fileUris`) ship Strimzi's ca.p12 and user.p12 from
+    KAFKA_TLS_ROOT and name them by their bare file names, which the job opens in its working
+    directory (copied there from SparkFiles on the driver; executors get spark.files there);
+    Databricks names them in the `kafka_tls_root` volume. Each path the job's kafka_options gives
+    opens the file the deployment ships (its bytes, written by the driver)."""
+    got = {d["where"]: d["opened"] for d in judged["tls"]}
+    assert set(got) == {"emr", "dataproc", "databricks"}
+    for where, opened in got.items():
+        assert {k: v[1] for k, v in opened.items()} == {
+            "kafka.ssl.truststore.location": "store ca.p12",
+            "kafka.ssl.keystore.location": "store user.p12",
+        }, where
+        relative = where != "databricks"  # shipped to the working directory, else the volume's path
+        assert all((v[0] in ("ca.p12", "user.p12")) == relative for v in opened.values()), (where, opened)
+
+
+@pytest.mark.judge
+def test_one_failing_stream_query_stops_the_others_and_fails_the_job(judged: dict) -> None:
+    got = judged["supervision"]
+    # together (as over Kafka): the failing micro-batch's error reaches the caller, the endless query is stopped
+    assert got["together"] == {"error": "StreamingQueryException", "cause": True}, got
+    assert "judge_forever" not in got["active_after_together"] and got["together_s"] < 60  # not the next trigger
+    # the job's own main over events it cannot read: raises (a non-zero exit), nothing left running
+    assert got["main"]["error"] == "StreamingQueryException" and got["main"]["cause"], got["main"]
+    assert got["active_after_main"] == []

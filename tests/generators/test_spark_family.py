@@ -394,14 +394,61 @@ def test_every_deployment_of_the_stream_passes_what_its_kafka_source_reads(tmp_p
         "KAFKA_SSL_TRUSTSTORE_LOCATION": False, "KAFKA_SSL_TRUSTSTORE_PASSWORD": True}  # fmt: skip
     assert env == expected, env
     assert all(f"\n{name}=" in "\n" + files[".env.example"] for name in env)
-    requests = [files[p] for p in files if re.fullmatch(r"spark/(emr-serverless|dataproc)/stream-[a-z0-9-]+\.json", p)]
-    for request in requests:
-        assert all(f"driverEnv.{name}" in request and f"${{{name}}}" in request for name in env), request
-    bundle = files.get("databricks.yml", "")
-    variables = [f"${{var.{name.lower()}}}" for name in env if name != "KAFKA_BOOTSTRAP_SERVERS"]
-    streamed_on_databricks = "continuous" in bundle  # the bundle's stream job (a dbt job alone has none)
-    assert (streamed_on_databricks, bool(requests)) == ((False, True) if cloud in ("aws", "gcp") else (True, False))
-    assert all(v in bundle for v in variables) or not streamed_on_databricks, bundle
+    # a TLS store's location is the file the deployment ships (Strimzi's name), every other value a ${VAR}
+    stores = (
+        {}
+        if case == "eventhubs"
+        else {"KAFKA_SSL_TRUSTSTORE_LOCATION": "ca.p12", "KAFKA_SSL_KEYSTORE_LOCATION": "user.p12"}
+    )
+    deployed = deployments(files)
+    # one per environment on EMR and Dataproc (stream-<env>.json), the bundle's one stream job on Databricks
+    assert {cloud_ for cloud_, _, _ in deployed} == {{"aws": "emr", "gcp": "dataproc"}.get(cloud, "databricks")}
+    for where, driver, shipped in deployed:
+        root = "${var.kafka_tls_root}/" if where == "databricks" else ""
+        passed = {"KAFKA_BOOTSTRAP_SERVERS", *env}  # (the brokers always: the project's cluster's)
+        assert driver == {n: root + stores[n] if n in stores else placeholder(where, n) for n in passed}, (
+            where,
+            driver,
+        )
+        if where != "databricks":  # shipped to the working directory: the location is the file's bare name
+            assert shipped == [
+                "${PIPEGEN_JOB_ROOT}/spark/medallion.json",
+                *(f"${{KAFKA_TLS_ROOT}}/{f}" for f in stores.values()),
+            ]
+
+
+def placeholder(where: str, name: str) -> str:
+    return f"${{var.{name.lower()}}}" if where == "databricks" and name != "KAFKA_BOOTSTRAP_SERVERS" else (
+        "${var.kafka_bootstrap_servers}" if where == "databricks" else f"${{{name}}}")  # fmt: skip
+
+
+def deployments(files: dict[str, str]) -> list[tuple[str, dict[str, str], list[str]]]:
+    """(platform, the stream driver's environment but the roots, the files shipped with it) of
+    every generated stream deployment (EMR and Dataproc: one per environment): EMR Serverless (`--conf ...driverEnv.X=V`, `--files`),
+    Dataproc (`spark.dataproc.driverEnv.X` properties, `fileUris`), Databricks (the stream job
+    cluster's spark_env_vars; nothing shipped: the volume is the path)."""
+    from ruamel.yaml import YAML
+
+    out = []
+    for path in sorted(p for p in files if re.fullmatch(r"spark/emr-serverless/stream-[a-z0-9-]+\.json", p)):
+        words = json.loads(files[path])["jobDriver"]["sparkSubmit"]["sparkSubmitParameters"]
+        args = words.split(" ")
+        pairs = [args[i + 1].split("=", 1) for i, a in enumerate(args) if a == "--conf"]
+        driver = {k.removeprefix("spark.emr-serverless.driverEnv."): v for k, v in pairs if "driverEnv." in k}
+        out.append(("emr", driver, args[args.index("--files") + 1].split(",")))
+    for path in sorted(p for p in files if re.fullmatch(r"spark/dataproc/stream-[a-z0-9-]+\.json", p)):
+        batch = json.loads(files[path])
+        props = batch["runtimeConfig"]["properties"]
+        driver = {k.removeprefix("spark.dataproc.driverEnv."): v for k, v in props.items() if "driverEnv." in k}
+        out.append(("dataproc", driver, batch["pysparkBatch"]["fileUris"]))
+    bundle = YAML(typ="safe").load(files.get("databricks.yml", "{}")) or {}
+    for job in bundle.get("resources", {}).get("jobs", {}).values():
+        if "continuous" in job:
+            env = dict(job["job_clusters"][0]["new_cluster"]["spark_env_vars"])
+            driver = {k: v for k, v in env.items() if not k.startswith("PIPEGEN_")}
+            assert "kafka_tls_root" in bundle["variables"] or not any("LOCATION" in k for k in driver)
+            out.append(("databricks", driver, []))
+    return out
 
 
 TFVARS = re.compile(r'^(\w+)\s*=\s*"([^"]*)"', re.MULTILINE)

@@ -6,6 +6,7 @@ it holds a secret. The spark family's `spark/medallion.json` refers to exactly t
 
 from __future__ import annotations
 
+from pipegen.plan.envnames import KAFKA_TLS_FILES
 from pipegen.plan.names import ENV, Names
 from pipegen.spec.index import index_of
 from pipegen.spec.model import Ingestion, SourceType, Spec
@@ -37,3 +38,12 @@ def stream_env(spec: Spec, names: Names) -> tuple[tuple[str, bool], ...]:
             elif not conn.connection_string:
                 found[ENV.connectors.eventhubs_jaas] = True
     return tuple(sorted(found.items()))
+
+
+def shipped_stores(spec: Spec, names: Names) -> dict[str, str]:
+    """The TLS store files a deployment ships for the stream layer: variable (the store's
+    location, stream_env's) -> the file's name (KAFKA_TLS_FILES, found under KAFKA_TLS_ROOT).
+    Shipped with the job (EMR Serverless, Dataproc) the location is that bare name, which the job
+    opens in its working directory (medallion.py `shipped`); on Databricks, the file in the volume."""
+    found = {name for name, _ in stream_env(spec, names)}
+    return {name: file for name, file in KAFKA_TLS_FILES.items() if name in found}

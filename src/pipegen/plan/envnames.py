@@ -58,6 +58,11 @@ class ConnectorEnv:
     azure_storage_account: Final = EnvName("AZURE_STORAGE_ACCOUNT")  # an Azure bucket sink without `account`
 
 
+# the mutual TLS stores' file names, as Strimzi's Secrets hold them (the cluster CA's, the KafkaUser's):
+# what a Spark deployment ships from KAFKA_TLS_ROOT and the stream's *_LOCATION names
+KAFKA_TLS_FILES: Final = {"KAFKA_SSL_TRUSTSTORE_LOCATION": "ca.p12", "KAFKA_SSL_KEYSTORE_LOCATION": "user.p12"}
+
+
 class EnvNames:
     """Environment variables of the generated project whose names pipegen chooses (docs/families.md,
     "Names"). The convention:
@@ -110,6 +115,9 @@ class EnvNames:
     kafka_truststore_password: Final = EnvName("KAFKA_SSL_TRUSTSTORE_PASSWORD")
     kafka_keystore: Final = EnvName("KAFKA_SSL_KEYSTORE_LOCATION")
     kafka_keystore_password: Final = EnvName("KAFKA_SSL_KEYSTORE_PASSWORD")
+    # where a Spark deployment finds those two files to ship (EMR Serverless `--files`, Dataproc
+    # `fileUris`: an s3:// or gs:// prefix; Databricks: a Unity Catalog volume), named as KAFKA_TLS_FILES
+    kafka_tls_root: Final = EnvName("KAFKA_TLS_ROOT")
     environment: Final = EnvName("PIPEGEN_ENVIRONMENT")  # the deployment environment (Kubernetes overlays)
 
     def fixed(self) -> tuple[EnvName, ...]:

@@ -25,7 +25,10 @@ stream (where the stream engine is Spark): a streamed table's change events, fro
   watermark (event_time less watermark_delay), its rows merged into gold by window and group: an
   event whose window ended before the watermark is dropped there (bronze, silver and the per-event
   jobs keep it); a job Spark cannot run says why. In production the Kafka source authenticates as
-  the Spark stream's KafkaUser (`tls`, `group_prefix`).
+  the Spark stream's KafkaUser (`tls`, `group_prefix`): its TLS stores a bare file name the
+  submission ships (EMR `--files`, Dataproc `fileUris`: opened in the working directory) or a path
+  (a Databricks volume). Over Kafka every query runs until one stops; one that fails stops the
+  others and fails the job (a non-zero exit: the platform restarts it from the checkpoints).
 
 Table formats: PIPEGEN_SPARK_FORMAT (else the lake target's format) picks the I/O layer, the only
 part that differs per format: `parquet` (the local run: one directory per table version), `delta`

@@ -33,9 +33,9 @@ def run(spark: Any, layers: tuple[str, ...]) -> dict[str, Any]:
     store = FORMATS[table_format()](spark)
     out: dict[str, Any] = {}
     ingested = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    for table in CONFIG["tables"]:  # a streamed table lands through its stream, never as files too
-        if "stream" in layers and table.get("stream") and "bronze" in TARGET["layers"]:
-            out[f"stream.{table['name']}"] = stream(spark, store, table)
+    streamed = [t for t in CONFIG["tables"] if t.get("stream")]  # it lands through its stream, never as files too
+    if "stream" in layers and streamed and "bronze" in TARGET["layers"]:
+        out.update({f"stream.{name}": counts for name, counts in stream(spark, store, streamed).items()})
     for table in CONFIG["tables"]:
         if "bronze" in layers and "bronze" in TARGET["layers"] and not table.get("stream"):
             out[f"bronze.{table['name']}"] = bronze(spark, store, table, ingested)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,7 @@ def kafka_options(stream: dict[str, Any]) -> dict[str, str]:
     group = {"groupIdPrefix": stream["group_prefix"]} if stream.get("group_prefix") else {}
     if stream.get("sasl") != "plain":
         tls = {f"kafka.ssl.{k.replace('_', '.')}": resolved(v) or "" for k, v in (stream.get("tls") or {}).items()}
+        tls |= {k: shipped(v) for k, v in tls.items() if k.endswith(".location")}
         stores = {f"kafka.ssl.{s}.type": "PKCS12" for s in ("truststore", "keystore")}
         tls |= {"kafka.security.protocol": "SSL", **stores} if tls else {}
         return {"kafka.bootstrap.servers": os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092"),
@@ -75,6 +77,24 @@ def kafka_options(stream: dict[str, Any]) -> dict[str, str]:
     return {"kafka.bootstrap.servers": resolved(stream.get("bootstrap")) or "", "subscribe": stream["topic"],
             "kafka.security.protocol": "SASL_SSL", "kafka.sasl.mechanism": "PLAIN", **group,
             "kafka.sasl.jaas.config": login if secret else resolved(stream.get("jaas")) or ""}  # fmt: skip
+
+
+def shipped(location: str) -> str:
+    """A TLS store's path as the Kafka client opens it, on the driver and in every executor: a path
+    with a folder (a Databricks volume, a local file) as given; a bare file name is a file the
+    submission ships (EMR Serverless `--files`, Dataproc `fileUris`: spark.files), which Spark
+    places in each executor's working directory and the driver fetches into SparkFiles' folder:
+    copied from there into the driver's working directory, so the one relative name opens on both."""
+    if not location or os.path.dirname(location) or os.path.exists(location):
+        return location
+    from pyspark import SparkFiles
+
+    fetched = SparkFiles.get(location)
+    if not os.path.exists(fetched):
+        raise FileNotFoundError(f"{location}: a Kafka TLS store the submission ships (--files / fileUris from "
+                                "KAFKA_TLS_ROOT) is not in the working directory nor in SparkFiles")  # fmt: skip
+    shutil.copyfile(fetched, location)
+    return location
 
 
 def events(rows: Any, table: dict[str, Any]) -> Any:
@@ -152,13 +172,32 @@ def started(writer: Any) -> Any:
     return (writer.trigger(availableNow=True) if files else writer.trigger(processingTime="1 minute")).start()
 
 
-def stream(spark: Any, store: Any, table: dict[str, Any]) -> dict[str, Any]:
-    """Lands a streamed table's change events in bronze, one micro-batch at a time
-    (foreachBatch: append the batch once, `stream:<epoch>`, then merge into silver as the batch
-    job does, and run the per-event jobs); each aggregation of the table is a query of its own
-    (aggregation). Files: until caught up (availableNow), the landing first; Kafka: every
-    minute, until one query stops."""
-    name, counts = table["name"], {"batches": 0, "rows": 0}
+def supervised(spark: Any, writers: list[Any], together: bool) -> None:
+    """Runs the queries: one after the other until each has caught up (files), or all together
+    until one stops (`together`: Kafka). A query that fails stops every other and fails the job
+    with its error (StreamingQueryException: a non-zero exit, so EMR Serverless's streaming retry,
+    Dataproc and the Databricks continuous job restart it from the checkpoints); one that stops
+    cleanly stops the others too. A query that cannot start stops those already started."""
+    queries: list[Any] = []
+    try:
+        if together:  # (awaitAnyTermination would return at once for a query that ended before)
+            spark.streams.resetTerminated()
+        for writer in writers:
+            queries.append(started(writer))
+            if not together:
+                queries[-1].awaitTermination()
+        if together and queries:
+            spark.streams.awaitAnyTermination()
+    finally:
+        for query in queries:
+            query.stop()
+
+
+def table_writers(spark: Any, store: Any, table: dict[str, Any], counts: dict[str, Any]) -> list[Any]:
+    """A streamed table's queries, not started: its landing (foreachBatch: append the micro-batch
+    once, `stream:<epoch>`, then merge into silver as the batch job does, and run the per-event
+    jobs) first, then each of its aggregations (a query of its own: aggregation)."""
+    name = table["name"]
 
     def land(batch: Any, epoch: int) -> None:
         batch_id = f"stream:{epoch}"
@@ -176,19 +215,25 @@ def stream(spark: Any, store: Any, table: dict[str, Any]) -> dict[str, Any]:
 
     checkpoint = f"{checkpoint_root()}/{TARGET['layers']['bronze']}/{name}"
     writers = [stream_reader(spark, table).writeStream.foreachBatch(land).option("checkpointLocation", checkpoint)]
-    jobs = [j for j in CONFIG.get("streams", []) if j["sql"] and j["input"] == name and j["mode"] == "aggregate"]
-    writers += [aggregation(spark, store, table, j) for j in jobs if "gold" in TARGET["layers"]]
-    if stream_source() == "files":
-        for writer in writers:
-            started(writer).awaitTermination()
-    else:
-        queries = [started(writer) for writer in writers]
-        spark.streams.awaitAnyTermination()
-        for query in queries:
-            query.stop()
-    aggregated = {j["name"]: store.read("gold", j["table"]).count() for j in jobs if store.exists("gold", j["table"])}
-    if aggregated and counts["batches"]:  # (nothing new landed: nothing to report)
-        counts["jobs"] = {**counts.get("jobs", {}), **aggregated}
+    return writers + [aggregation(spark, store, table, j) for j in aggregations(table) if "gold" in TARGET["layers"]]
+
+
+def aggregations(table: dict[str, Any]) -> list[dict[str, Any]]:
+    return [j for j in CONFIG.get("streams", []) if j["sql"] and j["input"] == table["name"] and j["mode"] == "aggregate"]
+
+
+def stream(spark: Any, store: Any, tables: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Lands the streamed tables' change events in bronze, one micro-batch at a time, and runs
+    their stream jobs (table_writers). Files: each query until caught up (availableNow), a table's
+    landing first; Kafka: every table's queries together, every minute, until one stops
+    (supervised: one failing fails the job). Per table: micro-batches and rows landed, the stream
+    jobs' gold rows."""
+    counts = {t["name"]: {"batches": 0, "rows": 0} for t in tables}
+    writers = [w for t in tables for w in table_writers(spark, store, t, counts[t["name"]])]
+    supervised(spark, writers, together=stream_source() != "files")
+    for table in tables:
+        jobs, got = aggregations(table), counts[table["name"]]
+        aggregated = {j["name"]: store.read("gold", j["table"]).count() for j in jobs if store.exists("gold", j["table"])}
+        if aggregated and got["batches"]:  # (nothing new landed: nothing to report)
+            got["jobs"] = {**got.get("jobs", {}), **aggregated}
     return counts
-
-

@@ -18,12 +18,12 @@ from __future__ import annotations
 from typing import Any
 
 from pipegen.common.spark_sizing import max_workers
-from pipegen.common.spark_stream import stream_env
+from pipegen.common.spark_stream import shipped_stores, stream_env
 from pipegen.generators.base import GenContext
 from pipegen.plan.cloudnames import environments, spark_checkpoint_root
 from pipegen.plan.components import Kind
 from pipegen.plan.layers import spark_gold_gap
-from pipegen.plan.names import snake
+from pipegen.plan.names import ENV, snake
 from pipegen.safe import Ident
 from pipegen.spec import catalog
 from pipegen.spec.index import index_of
@@ -40,17 +40,28 @@ DEFAULT_SCHEMA = "analytics"  # as the dbt family's profiles
 
 def stream_variables(ctx: GenContext) -> dict[str, bool]:
     """Bundle variable -> secret, of every value the stream layer reads beyond the bootstrap
-    servers (common.spark_stream: the project's cluster's TLS stores, an Event Hubs login)."""
-    env = stream_env(ctx.spec, ctx.plan.names)
-    return {name.lower(): secret for name, secret in env if name != "KAFKA_BOOTSTRAP_SERVERS"}
+    servers (common.spark_stream: an Event Hubs login, the project's cluster's TLS store passwords;
+    the stores themselves are files in one volume: `kafka_tls_root`)."""
+    env, stores = stream_env(ctx.spec, ctx.plan.names), shipped_stores(ctx.spec, ctx.plan.names)
+    out = {name.lower(): secret for name, secret in env if name != "KAFKA_BOOTSTRAP_SERVERS" and name not in stores}
+    return out | ({ENV.kafka_tls_root.lower(): False} if stores else {})
+
+
+def stream_cluster_env(ctx: GenContext) -> dict[str, str]:
+    """The stream job cluster's environment beyond the roots: the brokers, each stream variable,
+    and each TLS store's location, its file (Strimzi's name) in the `kafka_tls_root` volume, the
+    place Databricks documents for Kafka's stores: one path the driver and every worker open."""
+    env = {"KAFKA_BOOTSTRAP_SERVERS": "${var.kafka_bootstrap_servers}"}
+    env |= {var.upper(): f"${{var.{var}}}" for var in stream_variables(ctx) if var != ENV.kafka_tls_root.lower()}
+    root = f"${{var.{ENV.kafka_tls_root.lower()}}}"
+    return env | {name: f"{root}/{file}" for name, file in shipped_stores(ctx.spec, ctx.plan.names).items()}
 
 
 def cluster(ctx: GenContext, stream: bool = False) -> dict[str, Any]:
     env = {"PIPEGEN_LAKE_ROOT": "${var.lake_root}", "PIPEGEN_LANDING_ROOT": "${var.landing_root}"}
     if stream:  # the stream layer reads each streamed table's topic, and logs in as stream_env says
-        env["KAFKA_BOOTSTRAP_SERVERS"] = "${var.kafka_bootstrap_servers}"
+        env |= stream_cluster_env(ctx)
         env["PIPEGEN_SPARK_CHECKPOINT_ROOT"] = "${var.checkpoint_root}"  # each target's (targets)
-        env |= {var.upper(): f"${{var.{var}}}" for var in stream_variables(ctx)}
     return {
         "job_cluster_key": "medallion",
         "new_cluster": {
@@ -172,6 +183,10 @@ def variables(ctx: GenContext, jobs_: dict[str, dict[str, Any]]) -> dict[str, An
         for var, secret in stream_variables(ctx).items():
             how = "a secret: give it as a {{secrets/<scope>/<key>}} reference" if secret else "a path or value"
             out[var] = {"description": f"{var.upper()} of the stream job's cluster ({how}; see .env.example)."}
+            if var == ENV.kafka_tls_root.lower():
+                out[var] = {"description": "The Unity Catalog volume holding the Kafka cluster's TLS stores, "
+                            "Strimzi's ca.p12 and user.p12 (/Volumes/<catalog>/<schema>/<volume>): "
+                            "the stream job opens them there."}  # fmt: skip
     target = dbt_target(ctx)
     if any("environments" in j for j in jobs_.values()) and target is not None and target.type == TargetType.DATABRICKS:
         warehouse = target.connection.warehouse

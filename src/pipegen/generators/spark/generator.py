@@ -58,11 +58,11 @@ def stream_vars(ctx: GenContext) -> tuple[EnvVar, ...]:
         return ()
     kafka = ctx.plan.names.kafka
     user, ca = (f"Secret {kafka.spark_user}", f"Secret {kafka.cluster_ca_secret}") if kafka else ("", "")
-    use = "spark/medallion.py stream"
+    use, ship = "spark/medallion.py stream", ENV.kafka_tls_root
     uses: dict[str, str] = {ENV.kafka_bootstrap: f"{use}: the project's Kafka cluster",
-            ENV.kafka_truststore: f"{use}: the cluster CA (ca.p12 of {ca})",
+            ENV.kafka_truststore: f"{use}: the cluster CA (ca.p12 of {ca}; deployments ship it from {ship})",
             ENV.kafka_truststore_password: f"{use}: ca.password of {ca}",
-            ENV.kafka_keystore: f"{use}: the Spark stream's certificate (user.p12 of {user})",
+            ENV.kafka_keystore: f"{use}: the Spark stream's certificate (user.p12 of {user}; shipped the same way)",
             ENV.kafka_keystore_password: f"{use}: user.password of {user}"}  # fmt: skip
     defaults: dict[str, str] = {ENV.kafka_bootstrap: "localhost:9092"}
     found = stream_env(ctx.spec, ctx.plan.names)

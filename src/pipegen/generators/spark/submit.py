@@ -13,9 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from pipegen.common.spark_sizing import max_workers
-from pipegen.common.spark_stream import stream_env
+from pipegen.common.spark_stream import shipped_stores, stream_env
 from pipegen.generators.base import GenContext
 from pipegen.plan.cloudnames import cloud_names, environments, spark_checkpoint_root
+from pipegen.plan.names import ENV
 
 DATAPROC_RUNTIME = "2.2"  # Dataproc Serverless runtime 2.2 LTS (Spark 3.5, Java 17, Python 3.12)
 ROOTS = ["--lake-root", "${PIPEGEN_LAKE_ROOT}", "--landing-root", "${PIPEGEN_LANDING_ROOT}"]
@@ -35,11 +36,22 @@ def steps(gold: bool, batch: bool = True) -> dict[str, list[str]]:
     return {k: v for k, v in STEPS.items() if (gold or k != "gold") and (batch or k == "maintain")}
 
 
-def driver_env(ctx: GenContext) -> tuple[str, ...]:
+def driver_env(ctx: GenContext) -> dict[str, str]:
     """The stream step's driver environment: the brokers and what common.spark_stream says the
-    stream layer reads (the project's cluster's TLS stores, an Event Hubs login), as `${VAR}`
-    the deploy step substitutes; the driver resolves the Kafka source's options from them."""
-    return tuple(dict.fromkeys([*STREAM_ENV, *(name for name, _ in stream_env(ctx.spec, ctx.plan.names))]))
+    stream layer reads (the project's cluster's TLS stores, an Event Hubs login), each a `${VAR}`
+    the deploy step substitutes but a TLS store's location: the bare name of the file the step
+    ships (shipped_files), which the job opens in its working directory."""
+    names = [*STREAM_ENV, *(name for name, _ in stream_env(ctx.spec, ctx.plan.names))]
+    stores = shipped_stores(ctx.spec, ctx.plan.names)
+    return {name: stores.get(name, f"${{{name}}}") for name in dict.fromkeys(names)}
+
+
+def shipped_files(ctx: GenContext, step: str) -> list[str]:
+    """What a run step ships to the driver's and every executor's working directory (spark.files):
+    the job's data; for the stream, the TLS stores its Kafka source opens, from `${KAFKA_TLS_ROOT}`
+    (an s3:// or gs:// prefix holding Strimzi's ca.p12 and user.p12)."""
+    stores = shipped_stores(ctx.spec, ctx.plan.names) if step == "stream" else {}
+    return ["${PIPEGEN_JOB_ROOT}/spark/medallion.json", *(f"${{{ENV.kafka_tls_root}}}/{f}" for f in stores.values())]
 
 
 def emr_run(ctx: GenContext, step: str, layers: list[str], env: str | None = None) -> dict[str, Any]:
@@ -47,10 +59,10 @@ def emr_run(ctx: GenContext, step: str, layers: list[str], env: str | None = Non
     executors = max_workers(ctx.plan)
     conf = [f"--conf spark.executor.instances={executors}", "--conf spark.executor.cores=2",
             "--conf spark.executor.memory=4g", "--conf spark.sql.session.timeZone=UTC",
-            "--files ${PIPEGEN_JOB_ROOT}/spark/medallion.json"]  # fmt: skip
+            "--files " + ",".join(shipped_files(ctx, step))]  # fmt: skip
     if step == "stream":
         conf += ["--packages ${SPARK_KAFKA_PACKAGE}",
-                 *[f"--conf spark.emr-serverless.driverEnv.{v}=${{{v}}}" for v in driver_env(ctx)]]  # fmt: skip
+                 *[f"--conf spark.emr-serverless.driverEnv.{k}={v}" for k, v in driver_env(ctx).items()]]  # fmt: skip
     run = {
         "applicationId": "${EMR_APPLICATION_ID}",
         "executionRoleArn": "${EMR_EXECUTION_ROLE_ARN}",
@@ -86,7 +98,7 @@ def dataproc_batch(ctx: GenContext, step: str, layers: list[str], env: str | Non
         "pysparkBatch": {
             "mainPythonFileUri": "${PIPEGEN_JOB_ROOT}/spark/medallion.py",
             "args": [*layers, *ROOTS, *checkpoint_args(ctx, env)],
-            "fileUris": ["${PIPEGEN_JOB_ROOT}/spark/medallion.json"],
+            "fileUris": shipped_files(ctx, step),
         },
         "runtimeConfig": {
             "version": DATAPROC_RUNTIME,
@@ -101,7 +113,7 @@ def dataproc_batch(ctx: GenContext, step: str, layers: list[str], env: str | Non
     }
     if step == "stream":  # a batch that runs until its TTL: the Kafka package, the brokers, the longest TTL
         properties["spark.jars.packages"] = "${SPARK_KAFKA_PACKAGE}"
-        properties.update({f"spark.dataproc.driverEnv.{v}": f"${{{v}}}" for v in driver_env(ctx)})
+        properties.update({f"spark.dataproc.driverEnv.{k}": v for k, v in driver_env(ctx).items()})
         execution["ttl"] = DATAPROC_MAX_TTL
     return batch
 
