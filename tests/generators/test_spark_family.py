@@ -424,9 +424,10 @@ def placeholder(where: str, name: str) -> str:
 
 def deployments(files: dict[str, str]) -> list[tuple[str, dict[str, str], list[str]]]:
     """(platform, the stream driver's environment but the roots, the files shipped with it) of
-    every generated stream deployment (EMR and Dataproc: one per environment): EMR Serverless (`--conf ...driverEnv.X=V`, `--files`),
-    Dataproc (`spark.dataproc.driverEnv.X` properties, `fileUris`), Databricks (the stream job
-    cluster's spark_env_vars; nothing shipped: the volume is the path)."""
+    every generated stream deployment (EMR and Dataproc: one per environment): EMR Serverless
+    (`--conf ...driverEnv.X=V`, `--files`), Dataproc (`spark.dataproc.driverEnv.X` properties,
+    `fileUris`), Databricks (the stream job cluster's spark_env_vars; nothing shipped: the volume is
+    the path)."""
     from ruamel.yaml import YAML
 
     out = []

@@ -14,7 +14,7 @@ cloud's length and charset limits, and the tags/labels every resource carries.
 - one identity per workload (IAM role, managed identity, service account: GCP's 6-30 characters)
 - secret store entries `<prefix>-<secret name>` in lower case with `-` (a hash suffix if two clash)
 Stream state per environment (checkpoint_root): the environment's checkpoints bucket; Flink's jobs
-keep theirs under `<root>/<job>/`, the Spark stream under `<root>/spark-stream/<layer>/<table>` (its landing in bronze, each aggregation in gold).
+keep theirs under `<root>/<job>/`, the Spark stream under `<root>/spark-stream/<layer>/<table>`.
 Tags are values, not identifiers: sanitised per cloud (GCP labels: lowercase letters, digits, `_`, `-`).
 """
 
