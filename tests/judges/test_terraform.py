@@ -692,30 +692,31 @@ def test_the_spark_jobs_emr_role_is_assumed_by_emr_serverless_and_its_arn_is_wha
 SPARK_STREAM = ("\ntargets:\n", "\nengines: {stream: spark}\n\ntargets:\n")
 
 
-@pytest.mark.parametrize("cloud", ["aws", "gcp"])
-def test_spark_streaming_grants_no_stream_identity_the_sinks_bucket(
-    cloud: str, hcl_python: Path, tmp_path: Path
-) -> None:
-    # ecommerce_realtime with a files target a stream job sinks to, streamed by Spark: Spark's stream layer
-    # writes the lake root with the Spark job's identity, so the stream workload gets no spec bucket (Flink's
-    # sink does: test_a_stream_job_writing_a_files_target_is_granted_its_bucket); the grants are what the code writes
+def test_spark_streaming_grants_no_stream_identity_the_sinks_bucket(hcl_python: Path, tmp_path: Path) -> None:
+    # ecommerce_realtime with a files target a stream job sinks to, streamed by Spark, on AWS and GCP: Spark's
+    # stream layer writes the lake root with the Spark job's identity, so the stream workload gets no spec bucket
+    # (Flink's sink does: test_a_stream_job_writing_a_files_target_is_granted_its_bucket); grants = what the code writes
     text = (REPO / "specs/ecommerce_realtime.yaml").read_text()
     sink = "      sink: {target: serving, table: rt_suspicious_orders, mode: upsert, key: [order_id]}\n"
     assert text.count(sink) == 1 and text.count("\ncloud: aws\n") == 1 and text.count(SPARK_STREAM[0]) == 1
-    text = text.replace(sink, "      sink: {target: exports, table: rt_suspicious_orders}\n").replace(
-        "\ncloud: aws\n", f"\ncloud: {cloud}\n").replace(*SPARK_STREAM)  # fmt: skip
+    text = text.replace(sink, "      sink: {target: exports, table: rt_suspicious_orders}\n").replace(*SPARK_STREAM)
     text = text.replace("targets:\n", "targets:\n  - name: exports\n    type: files\n    format: json\n"
                         "    connection: {bucket: acme-shop-exports}\n", 1)  # fmt: skip
-    (tmp_path / "shop.yaml").write_text(text)
-    ready = prepare(tmp_path / "shop.yaml")
-    assert "spark_streaming" in {k.value for k in ready.plan.graph.kinds}
-    files = {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}
-    root = write_terraform(files, tmp_path / "out")
-    docs = {p.split("/terraform/", 1)[1]: d for p, d in parse_dir(hcl_python, root).items()}
-    written = {(w, b) for w, b in _code_buckets(files) if b not in _checkpoint_buckets(docs)}
-    assert written == {("ingest", "acme-shop-exports")}
-    buckets = docs["envs/prod/terraform.tfvars"]["target_buckets"]
-    assert {(w, buckets[t]) for w, t, write in _granted(docs, cloud) if write} == written
+    files: dict[str, dict[str, str]] = {}
+    for cloud in ("aws", "gcp"):
+        (tmp_path / f"{cloud}.yaml").write_text(text.replace("\ncloud: aws\n", f"\ncloud: {cloud}\n"))
+        ready = prepare(tmp_path / f"{cloud}.yaml")
+        assert "spark_streaming" in {k.value for k in ready.plan.graph.kinds}
+        files[cloud] = {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}
+        write_terraform(files[cloud], tmp_path / cloud)
+    parsed_all = parse_dir(hcl_python, *(tmp_path / cloud / "terraform" for cloud in files))  # one process
+    for cloud, generated in files.items():
+        prefix = str(tmp_path / cloud / "terraform") + "/"
+        docs = {p.removeprefix(prefix): d for p, d in parsed_all.items() if p.startswith(prefix)}
+        written = {(w, b) for w, b in _code_buckets(generated) if b not in _checkpoint_buckets(docs)}
+        assert written == {("ingest", "acme-shop-exports")}, cloud
+        buckets = docs["envs/prod/terraform.tfvars"]["target_buckets"]
+        assert {(w, buckets[t]) for w, t, write in _granted(docs, cloud) if write} == written, cloud
 
 
 # ---------------------------------------------------------------- BigQuery tables as dlt creates them
