@@ -14,6 +14,7 @@ import pytest
 
 from pipegen.generators.spark.job import MARKER, PARTS, joined
 from pipegen.pipeline import families_for, prepare, render_tree
+from pipegen.plan.cloudnames import lake_namespace
 
 SPEC = """\
 version: 1
@@ -198,6 +199,17 @@ def test_iceberg_catalogs_from_the_spec_configure_the_jobs_spark_catalog(
     # no catalog in the spec: a path-based catalog under the lake root
     default = job.catalog_conf(None)
     assert default[f"{lake}.type"] == "hadoop" and default[f"{lake}.warehouse"] == job.lake_root()
+    # each layer's namespace in the `lake` catalog (a Glue database on Glue) is named for the pipeline: the naming
+    # layer's, as Terraform grants it; the job creates, writes and maintains its tables there
+    issued: list[str] = []
+    spark = type("Spark", (), {"sql": lambda self, text: issued.append(text)})()
+    store = job.Iceberg(spark)
+    assert job.TARGET["namespaces"] == {
+        layer: str(lake_namespace("spark_unit", layer)) for layer in job.TARGET["layers"]
+    }
+    assert store.ref("silver", "shop__orders") == "lake.`spark_unit_silver`.`shop__orders`"
+    store.maintain("silver", "shop__orders", [])
+    assert issued and all("table => 'spark_unit_silver.shop__orders'" in text for text in issued)
 
 
 TLS = {  # the project's cluster: mutual TLS, the CA's and the Spark user's PKCS12 stores from the environment

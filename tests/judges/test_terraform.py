@@ -593,13 +593,14 @@ BUCKET_URL = re.compile(r"\b(?:s3a?|gs)://([a-z0-9][a-z0-9._-]{1,61}[a-z0-9])")
 
 def _code_buckets(files: dict[str, str]) -> set[tuple[str, str]]:
     """(workload, bucket) of every literal bucket URL in the generated code (not Terraform, not docs):
-    pipeline/ingest.py is extract-load, a Flink or stream file the stream jobs, the rest the transform."""
+    pipeline/ingest.py is extract-load, the Spark job's files (spark/: its EMR role) the Spark job, a Flink
+    or stream file the stream jobs, the rest the transform."""
     out: set[tuple[str, str]] = set()
     for path, text in files.items():
         if path.startswith(("terraform/", "docs/")) or path.endswith(".md"):
             continue
-        workload = "ingest" if path == "pipeline/ingest.py" else "stream" if "flink" in path or "stream" in path \
-            else "transform"  # fmt: skip
+        workload = "ingest" if path == "pipeline/ingest.py" else "spark" if path.startswith("spark/") \
+            else "stream" if "flink" in path or "stream" in path else "transform"  # fmt: skip
         out |= {(workload, b) for b in BUCKET_URL.findall(text)}
     return out
 
@@ -652,6 +653,70 @@ def test_iam_grants_exactly_the_spec_buckets_the_generated_code_writes(
                 assert w == "transform" and f"s3://{buckets[t]}/" in files["terraform/modules/platform/catalog.tf"]
     if name.startswith("pii_etl"):  # ETL: extract-load writes the spec's export bucket
         assert written == {("ingest", "acme-analytics-exports")}
+
+
+def test_the_spark_jobs_emr_role_is_assumed_by_emr_serverless_and_its_arn_is_what_the_submit_requests_read(
+    parsed: dict[str, dict[str, Any]],
+) -> None:
+    # pii_etl's Spark job runs on EMR Serverless: every StartJobRun request names `${EMR_EXECUTION_ROLE_ARN}`,
+    # which the module's role fills (an output of the module and of each root, the docs' export line); the
+    # role trusts EMR Serverless for this account only and may write the lake bucket (the job's lake root)
+    files = rendered(REPO / "specs/pii_etl.yaml")
+    docs = {p.split("/terraform/", 1)[1]: d for p, d in parsed["pii_etl"].items()}
+    requests = [json.loads(t) for p, t in files.items() if p.startswith("spark/emr-serverless/")]
+    assert requests and {r["executionRoleArn"] for r in requests} == {"${EMR_EXECUTION_ROLE_ARN}"}
+    assert all("--lake-root ${PIPEGEN_LAKE_ROOT}" in " ".join(r["jobDriver"]["sparkSubmit"]["entryPointArguments"])
+               for r in requests)  # fmt: skip
+    role = _resources(docs["modules/platform/iam.tf"], "aws_iam_role")["spark"]
+    assert role["assume_role_policy"] == "${data.aws_iam_policy_document.emr_serverless.json}"
+    trust = _policies(docs)["emr_serverless"]["statement"][0]
+    assert trust["actions"] == ["sts:AssumeRole"] and trust["principals"][0]["identifiers"] == [
+        "emr-serverless.amazonaws.com"
+    ]
+    assert trust["condition"][0]["variable"] == "aws:SourceAccount"
+    outputs = _blocks(docs["modules/platform/outputs.tf"], "output")
+    assert outputs["emr_execution_role_arn"]["value"] == "${aws_iam_role.spark.arn}"
+    assert outputs["spark_lake_root"]["value"] == "s3://${aws_s3_bucket.lake.bucket}"
+    for env in ("dev", "staging", "prod"):
+        root = _blocks(docs[f"envs/{env}/outputs.tf"], "output")
+        assert root["emr_execution_role_arn"]["value"] == "${module.platform.emr_execution_role_arn}"
+        assert docs[f"envs/{env}/terraform.tfvars"]["spark_role"] == f"pii-etl-{env}-spark"
+    assert "export EMR_EXECUTION_ROLE_ARN=$(terraform -chdir=terraform/envs/<env> output -raw emr_execution_role_arn)" \
+        in files["docs/terraform.md"]  # fmt: skip
+    spark = _policies(docs)["spark"]["statement"]
+    assert {st["sid"] for st in spark} == {"ListLake", "ObjectsLake", "DataKey"}  # no spec bucket, no catalog
+    # the workloads on Kubernetes keep their Pod Identity trust, and no other role is the job's
+    assert "spark" not in docs["envs/prod/terraform.tfvars"]["workload_roles"]
+
+
+SPARK_STREAM = ("\ntargets:\n", "\nengines: {stream: spark}\n\ntargets:\n")
+
+
+def test_spark_streaming_grants_no_stream_identity_the_sinks_bucket(hcl_python: Path, tmp_path: Path) -> None:
+    # ecommerce_realtime with a files target a stream job sinks to, streamed by Spark, on AWS and GCP: Spark's
+    # stream layer writes the lake root with the Spark job's identity, so the stream workload gets no spec bucket
+    # (Flink's sink does: test_a_stream_job_writing_a_files_target_is_granted_its_bucket); grants = what the code writes
+    text = (REPO / "specs/ecommerce_realtime.yaml").read_text()
+    sink = "      sink: {target: serving, table: rt_suspicious_orders, mode: upsert, key: [order_id]}\n"
+    assert text.count(sink) == 1 and text.count("\ncloud: aws\n") == 1 and text.count(SPARK_STREAM[0]) == 1
+    text = text.replace(sink, "      sink: {target: exports, table: rt_suspicious_orders}\n").replace(*SPARK_STREAM)
+    text = text.replace("targets:\n", "targets:\n  - name: exports\n    type: files\n    format: json\n"
+                        "    connection: {bucket: acme-shop-exports}\n", 1)  # fmt: skip
+    files: dict[str, dict[str, str]] = {}
+    for cloud in ("aws", "gcp"):
+        (tmp_path / f"{cloud}.yaml").write_text(text.replace("\ncloud: aws\n", f"\ncloud: {cloud}\n"))
+        ready = prepare(tmp_path / f"{cloud}.yaml")
+        assert "spark_streaming" in {k.value for k in ready.plan.graph.kinds}
+        files[cloud] = {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}
+        write_terraform(files[cloud], tmp_path / cloud)
+    parsed_all = parse_dir(hcl_python, *(tmp_path / cloud / "terraform" for cloud in files))  # one process
+    for cloud, generated in files.items():
+        prefix = str(tmp_path / cloud / "terraform") + "/"
+        docs = {p.removeprefix(prefix): d for p, d in parsed_all.items() if p.startswith(prefix)}
+        written = {(w, b) for w, b in _code_buckets(generated) if b not in _checkpoint_buckets(docs)}
+        assert written == {("ingest", "acme-shop-exports")}, cloud
+        buckets = docs["envs/prod/terraform.tfvars"]["target_buckets"]
+        assert {(w, buckets[t]) for w, t, write in _granted(docs, cloud) if write} == written, cloud
 
 
 # ---------------------------------------------------------------- BigQuery tables as dlt creates them
@@ -838,13 +903,25 @@ ICEBERG_GLUE = (("    type: files\n    format: parquet\n", "    type: iceberg\n 
                 ("\ntargets:\n", "\nengines: {batch: spark}\n\ntargets:\n"))  # fmt: skip
 
 
+def _policies(docs: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: v for e in docs["modules/platform/iam.tf"]["data"] for k, v in e.get("aws_iam_policy_document", {}).items()
+    }
+
+
+def _glue_grants(policy: dict[str, Any], sid: str) -> set[str]:
+    return {
+        r.rsplit(":", 1)[1].rstrip('"') for st in policy["statement"] if st.get("sid") == sid for r in st["resources"]
+    }
+
+
 def test_athena_reads_the_spark_jobs_glue_registered_iceberg_layers_else_validate_warns(
-    hcl_python: Path, tmp_path: Path
+    hcl_python: Path, tmp_path: Path, provider_schemas: dict[str, dict[str, Any]]
 ) -> None:
     # pii_etl with an Iceberg target in the Glue catalog and the Spark job, which registers each layer's tables
-    # in Glue (`lake.<layer>.<table>`): the transform role (Athena's querier) reads exactly those databases, and
-    # the warehouse bucket the generated job writes; without Glue or without the Spark job, R429 says Athena
-    # finds no table of the target
+    # in Glue (`lake.<pipeline>_<layer>.<table>`): the Spark job's EMR role creates exactly those databases and
+    # writes the warehouse bucket the generated job writes, the transform role (Athena's querier) reads them;
+    # without Glue or without the Spark job, R429 says Athena finds no table of the target
     text = (REPO / "specs/pii_etl.yaml").read_text()
     for old, new in ICEBERG_GLUE:
         assert text.count(old) == 1
@@ -855,22 +932,30 @@ def test_athena_reads_the_spark_jobs_glue_registered_iceberg_layers_else_validat
     files = {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}
     job = json.loads(files["spark/medallion.json"])["target"]
     assert job["catalog"]["type"] == "glue" and "CREATE NAMESPACE IF NOT EXISTS lake." in files["spark/medallion.py"]
+    databases = {job["namespaces"][layer] for layer in job["layers"]}
+    assert databases == {"pii_etl_bronze", "pii_etl_silver", "pii_etl_gold"}  # per pipeline: no clash in one account
     root = write_terraform(files, tmp_path / "out")
-    docs = {p.split("/terraform/", 1)[1]: d for p, d in parse_dir(hcl_python, root / "modules").items()}
-    policy = {
-        k: v for e in docs["modules/platform/iam.tf"]["data"] for k, v in e.get("aws_iam_policy_document", {}).items()
-    }
-    glue = {r.rsplit(":", 1)[1].rstrip('"') for st in policy["transform"]["statement"]
-            if st.get("sid") == "GlueLakeLayers" for r in st["resources"]}  # fmt: skip
-    assert glue == {
-        "catalog",
-        *(f"{k}/{layer}{t}" for layer in job["layers"] for k, t in (("database", ""), ("table", "/*"))),
-    }
-    assert not any(st.get("sid") == "GlueLakeLayers" for w in ("ingest",) for st in policy[w]["statement"])
+    docs = {p.split("/terraform/", 1)[1]: d for p, d in parse_dir(hcl_python, root).items()}
+    problems, _ = schema_problems({p: d for p, d in docs.items() if p.endswith(".tf")}, provider_schemas)
+    assert problems == []
+    policy = _policies(docs)
+    layer_arns = {"catalog", *(f"{k}/{db}{t}" for db in databases for k, t in (("database", ""), ("table", "/*")))}
+    assert _glue_grants(policy["transform"], "GlueLakeLayers") == layer_arns
+    assert _glue_grants(policy["spark"], "GlueLakeDatabases") == layer_arns
+    spark_glue = next(st for st in policy["spark"]["statement"] if st.get("sid") == "GlueLakeDatabases")
+    assert "glue:CreateDatabase" in spark_glue["actions"] and "glue:DeleteDatabase" not in spark_glue["actions"]
+    assert not any(st.get("sid", "").startswith("GlueLake") for st in policy["ingest"]["statement"])
+    # every bucket the generated code writes is granted to exactly its workload: the warehouse to the EMR role
     warehouse = job["catalog"]["warehouse"].removeprefix("s3://").rstrip("/")
+    written = _code_buckets(files)
+    assert ("spark", warehouse) in written
+    for env in ("dev", "staging", "prod"):
+        buckets = docs[f"envs/{env}/terraform.tfvars"]["target_buckets"]
+        assert {(w, buckets[t]) for w, t, write in _granted(docs, "aws") if write} == written
     reads = [r for st in policy["transform"]["statement"] if st["actions"] == ["s3:GetObject"] for r in st["resources"]]
     assert reads and all('var.target_buckets["lake_bucket"]' in r for r in reads)
     assert files["terraform/envs/prod/terraform.tfvars"].count(f'lake_bucket = "{warehouse}"') == 1
+    assert all(f"`{db}`" in files["docs/terraform.md"] for db in databases)
     for old, new in (ICEBERG_GLUE[1][::-1], ("    lake: {catalog: glue}\n", "")):  # no Spark job; no catalog
         (tmp_path / "warned.yaml").write_text(text.replace(old, new))
         warned = [d for d in prepare(tmp_path / "warned.yaml").diagnostics if d.code == "R429"]

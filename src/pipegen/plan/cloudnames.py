@@ -11,6 +11,7 @@ cloud's length and charset limits, and the tags/labels every resource carries.
   `<pipeline>-<env>-query-results`
 - the stream service (MSK cluster, Event Hubs namespace, Managed Kafka cluster) `<prefix>-kafka` /
   `<prefix>-events`; encryption key (alias, key ring) `<prefix>-key`
+- the Spark job's Iceberg namespaces (Glue databases) `<pipeline>_<layer>`, the same in every environment
 - one identity per workload (IAM role, managed identity, service account: GCP's 6-30 characters)
 - secret store entries `<prefix>-<secret name>` in lower case with `-` (a hash suffix if two clash)
 Stream state per environment (checkpoint_root): the environment's checkpoints bucket; Flink's jobs
@@ -29,7 +30,8 @@ from pipegen.spec.model import Cloud, Spec
 from pipegen.spec.snakecase import snake
 
 DEFAULT_ENVIRONMENTS = ("dev", "staging", "prod")
-WORKLOADS = ("ingest", "transform", "stream")  # batch extract; dbt + quality; stream jobs
+# batch extract; dbt + quality; stream jobs; the Spark job where it runs serverless (EMR's execution role)
+WORKLOADS = ("ingest", "transform", "stream", "spark")
 LAKE_PURPOSES = ("lake", "checkpoints", "query-results")  # query-results: Athena's (AWS)
 AZURE_CONTAINERS = ("bronze", "silver", "gold", "checkpoints")  # one container per lake layer
 
@@ -62,6 +64,13 @@ class CloudNames:
 def environments(spec: Spec) -> tuple[str, ...]:
     """The deployment environments: the spec's, in its order, else dev/staging/prod."""
     return tuple(spec.deploy.environments) or DEFAULT_ENVIRONMENTS
+
+
+def lake_namespace(pipeline: str, layer: str) -> Ident:
+    """The Spark job's Iceberg namespace of a lake layer, a Glue database where `lake.catalog: glue`:
+    `<pipeline>_<layer>`, so two pipelines' layers in one catalog never meet (Glue and Athena: at
+    most 255 lowercase letters, digits and `_`)."""
+    return Ident(snake(f"{pipeline}_{layer}")[:255])
 
 
 def _identity(prefix: str, workload: str, cloud: Cloud) -> Ident:

@@ -132,31 +132,33 @@ class Delta(Parquet):
 
 
 class Iceberg(Delta):
-    """Iceberg tables of the Spark catalog `lake` (iceberg-spark-runtime), namespace per layer."""
+    """Iceberg tables of the Spark catalog `lake` (iceberg-spark-runtime), a namespace per layer named
+    for the pipeline (TARGET["namespaces"]: `<pipeline>_<layer>`, a Glue database each on Glue)."""
 
     def ref(self, layer: str, table: str) -> str:
-        return f"lake.{bq(layer)}.{bq(table)}"
+        return f"lake.{bq(TARGET['namespaces'][layer])}.{bq(table)}"
 
     def exists(self, layer: str, table: str) -> bool:
-        return bool(self.spark.catalog.tableExists(f"lake.{layer}.{table}"))
+        return bool(self.spark.catalog.tableExists(f"lake.{TARGET['namespaces'][layer]}.{table}"))
 
     def read(self, layer: str, table: str, version: int | None = None) -> Any:
         if not self.exists(layer, table):
             return None
         reader = self.spark.read.option("snapshot-id", version) if version is not None else self.spark.read
-        return reader.table(f"lake.{layer}.{table}")
+        return reader.table(self.ref(layer, table))
 
     def append(self, layer: str, table: str, df: Any) -> None:
-        self.spark.sql(f"CREATE NAMESPACE IF NOT EXISTS lake.{bq(layer)}")
-        writer = df.writeTo(f"lake.{layer}.{table}")
+        self.spark.sql(f"CREATE NAMESPACE IF NOT EXISTS lake.{bq(TARGET['namespaces'][layer])}")
+        writer = df.writeTo(self.ref(layer, table))
         writer.append() if self.exists(layer, table) else writer.using("iceberg").create()
 
     def replace(self, layer: str, table: str, df: Any) -> None:
-        self.spark.sql(f"CREATE NAMESPACE IF NOT EXISTS lake.{bq(layer)}")
-        df.writeTo(f"lake.{layer}.{table}").using("iceberg").createOrReplace()
+        self.spark.sql(f"CREATE NAMESPACE IF NOT EXISTS lake.{bq(TARGET['namespaces'][layer])}")
+        df.writeTo(self.ref(layer, table)).using("iceberg").createOrReplace()
 
     def maintain(self, layer: str, table: str, zorder: list[str]) -> dict[str, Any]:
-        for statement in maintenance_sql("iceberg", self.ref(layer, table), f"{layer}.{table}", zorder):
+        ident = f"{TARGET['namespaces'][layer]}.{table}"  # the table in the `lake` catalog
+        for statement in maintenance_sql("iceberg", self.ref(layer, table), ident, zorder):
             self.spark.sql(statement)
         return {"maintained": "rewrite_data_files, expire_snapshots"}
 

@@ -10,6 +10,7 @@ from typing import Any
 from pipegen.common.stream_rules import event_rules
 from pipegen.generators.spark.marts import spark_marts, views
 from pipegen.generators.spark.streams import stream_jobs
+from pipegen.plan.cloudnames import lake_namespace
 from pipegen.plan.names import ENV, Names, snake
 from pipegen.render.sqltypes import sql_type
 from pipegen.spec import catalog
@@ -77,12 +78,16 @@ def catalog_config(target: Target) -> dict[str, Any] | None:
 
 
 def target_config(spec: Spec) -> dict[str, Any]:
+    """Where and how the job writes; `namespaces`: each layer's Iceberg namespace in the `lake` catalog
+    (the naming layer's `<pipeline>_<layer>`: a Glue database each where the catalog is Glue)."""
     target = lake_target(spec)
     lake = (target.lake if target is not None else None) or LakeSettings()
+    layers = layer_dirs(target)
     out = {
         "name": target.name if target is not None else "lake",
         "format": target.type.value if target is not None else "parquet",
-        "layers": layer_dirs(target),
+        "layers": layers,
+        "namespaces": {layer: str(lake_namespace(spec.pipeline.name, layer)) for layer in layers},
         "retention_hours": lake.kept / HOUR,
         "time_travel_hours": lake.time_travel / HOUR,
     }

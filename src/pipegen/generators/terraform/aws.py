@@ -7,6 +7,10 @@ from __future__ import annotations
 from pipegen.generators.terraform.alerts import emails_var
 from pipegen.generators.terraform.aws_alarms import alarms, alert_emails
 from pipegen.generators.terraform.aws_catalog import catalog_tables
+from pipegen.generators.terraform.aws_policy import bucket_access, statement, target_access
+from pipegen.generators.terraform.aws_spark import glue_layers, on_emr
+from pipegen.generators.terraform.aws_spark import iam as spark_iam
+from pipegen.generators.terraform.aws_spark import outputs as spark_outputs
 from pipegen.generators.terraform.common import (
     each_secret,
     names_map_var,
@@ -25,8 +29,7 @@ from pipegen.generators.terraform.hcl import Attr, Block, Comment, Item, Ref, Va
 from pipegen.generators.terraform.model import CloudModule, Cost, EnvPlan, Infra, Output, Var
 from pipegen.plan.cloudnames import CloudNames
 from pipegen.plan.envsizes import env_sizes, replication
-from pipegen.plan.infra_findings import SPARK_JOBS, athena_queries_lake
-from pipegen.spec.model import LakeCatalog, Layer, TargetType
+from pipegen.plan.infra_findings import athena_queries_lake
 
 REGION = "eu-central-1"
 PROVIDER_VERSION = "~> 6.25"
@@ -70,6 +73,15 @@ def variables(inf: Infra) -> tuple[Var, ...]:
         names_map_var("secret_names", "Secrets Manager name per spec secret.", "^[A-Za-z0-9/_+=.@-]{1,512}$",
                       "secret_names: Secrets Manager names (letters, digits, /_+=.@-)."),
     ]  # fmt: skip
+    if on_emr(inf):
+        out.append(
+            regex_var(
+                "spark_role",
+                "IAM role name of the Spark job's EMR Serverless runs.",
+                "^[A-Za-z0-9+=,.@_-]{1,64}$",
+                "spark_role: an IAM role name of at most 64 characters.",
+            )
+        )
     if inf.stream_jobs:
         out.append(regex_var("checkpoints_bucket", "S3 bucket of the stream jobs' checkpoints.", BUCKET_RE,
                              "checkpoints_bucket: 3-63 lowercase letters, digits, . and -."))  # fmt: skip
@@ -250,56 +262,20 @@ def stream() -> tuple[Block, ...]:
     )  # fmt: skip
 
 
-def _statement(sid: str, actions: list[str], resources: Value) -> Block:
-    return block("statement", body=[Attr("sid", sid), Attr("actions", actions), Attr("resources", resources)])
-
-
-def _bucket_access(label: str, write: bool) -> list[Block]:
-    objects = ["s3:GetObject", *(["s3:PutObject", "s3:DeleteObject"] if write else [])]
-    return [
-        _statement(f"List{label.title()}", ["s3:ListBucket"], [Ref(f"aws_s3_bucket.{label}.arn")]),
-        _statement(f"Objects{label.title()}", objects, [Ref(f'"${{aws_s3_bucket.{label}.arn}}/*"')]),
-    ]
-
-
-def _target_access(inf: Infra, workload: str) -> list[Block]:
-    """The spec's own buckets the workload writes (or reads), by name: the tfvars' `target_buckets`."""
-    out: list[Block] = []
-    for i, (_, target, write) in enumerate(t for t in target_buckets(inf, athena(inf)) if t[0] == workload):
-        arn = f'"arn:aws:s3:::${{var.target_buckets["{target}"]}}'
-        objects = ["s3:GetObject", *(["s3:PutObject", "s3:DeleteObject"] if write else [])]
-        out += [_statement(f"ListTarget{i}", ["s3:ListBucket"], [Ref(arn + '"')]),
-                _statement(f"ObjectsTarget{i}", objects, [Ref(arn + '/*"')])]  # fmt: skip
-    return out
-
-
-def glue_layers(inf: Infra) -> tuple[str, ...]:
-    """The Glue databases the Spark job registers an Iceberg target's tables in where its `lake.catalog`
-    is glue: one namespace per layer it builds (`lake.<layer>.<table>`, spark/medallion.py)."""
-    out: list[str] = []
-    if not inf.ctx.plan.graph.kinds & SPARK_JOBS:  # the lake job's pyiceberg catalog is its own
-        return ()
-    for t in inf.ctx.spec.targets:
-        if t.type == TargetType.ICEBERG and t.lake and t.lake.catalog == LakeCatalog.GLUE:
-            listed = [loc.layer.value for loc in t.layers] or [layer.value for layer in Layer]
-            out += [layer for layer in listed if layer not in out]
-    return tuple(out)
-
-
 def _catalog_access(inf: Infra) -> list[Block]:
     glue = '"arn:aws:glue:${var.region}:${data.aws_caller_identity.current.account_id}'
     layers = glue_layers(inf)
-    spark = [_statement("GlueLakeLayers", ["glue:GetDatabase", "glue:GetTable", "glue:GetTables",
+    spark = [statement("GlueLakeLayers", ["glue:GetDatabase", "glue:GetTable", "glue:GetTables",
                                            "glue:GetPartition", "glue:GetPartitions"],
                         [Ref(f'{glue}:catalog"'),
                          *(Ref(f'{glue}:{kind}/{layer}{tail}"') for layer in layers
                            for kind, tail in (("database", ""), ("table", "/*")))])] if layers else []  # fmt: skip
     return [
         *spark,
-        _statement("AthenaQueries", ["athena:StartQueryExecution", "athena:GetQueryExecution",
+        statement("AthenaQueries", ["athena:StartQueryExecution", "athena:GetQueryExecution",
                                      "athena:GetQueryResults", "athena:StopQueryExecution", "athena:GetWorkGroup"],
                    [Ref("aws_athena_workgroup.lake.arn")]),
-        _statement("GlueTables", ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartition",
+        statement("GlueTables", ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartition",
                                   "glue:GetPartitions", "glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable",
                                   "glue:BatchCreatePartition", "glue:BatchDeletePartition"],
                    [Ref(f'{glue}:catalog"'), Ref("aws_glue_catalog_database.lake.arn"),
@@ -309,27 +285,27 @@ def _catalog_access(inf: Infra) -> list[Block]:
 
 def policies(inf: Infra) -> dict[str, list[Block]]:
     """Least privilege per workload: its buckets, the key, the secrets it reads, the stream."""
-    key = _statement("DataKey", ["kms:Decrypt", "kms:GenerateDataKey"], [Ref("aws_kms_key.data.arn")])
+    key = statement("DataKey", ["kms:Decrypt", "kms:GenerateDataKey"], [Ref("aws_kms_key.data.arn")])
     readers = secret_readers(inf)
     out: dict[str, list[Block]] = {}
     for w in inf.workloads:
-        statements = [*_bucket_access("lake", write=True), key]
+        statements = [*bucket_access("lake", write=True), key]
         if w == "stream":
-            statements += _bucket_access("checkpoints", write=True)
-        statements += _target_access(inf, w)
+            statements += bucket_access("checkpoints", write=True)
+        statements += target_access(inf, w)
         if readers.get(w):
-            statements.append(_statement("ReadSecrets", ["secretsmanager:GetSecretValue"],
+            statements.append(statement("ReadSecrets", ["secretsmanager:GetSecretValue"],
                                          each_secret("aws_secretsmanager_secret.spec", readers[w], "arn")))  # fmt: skip
         if w == "transform" and athena(inf):
-            statements += [*_bucket_access("query_results", write=True), *_catalog_access(inf)]
+            statements += [*bucket_access("query_results", write=True), *_catalog_access(inf)]
         if inf.stream and w in ("ingest", "stream"):
             cluster = "aws_msk_cluster.kafka.arn"
             statements += [
-                _statement("KafkaCluster", ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"], [Ref(cluster)]),
-                _statement("KafkaTopics", ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData",
+                statement("KafkaCluster", ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"], [Ref(cluster)]),
+                statement("KafkaTopics", ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData",
                                            "kafka-cluster:WriteData"],
                            [Ref(f'"${{replace({cluster}, ":cluster/", ":topic/")}}/*"')]),
-                _statement("KafkaGroups", ["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"],
+                statement("KafkaGroups", ["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"],
                            [Ref(f'"${{replace({cluster}, ":cluster/", ":group/")}}/*"')]),
             ]  # fmt: skip
         out[w] = statements
@@ -357,7 +333,7 @@ def iam(inf: Infra) -> tuple[Block, ...]:
                 Attr("role", Ref(f'aws_iam_role.workload["{w}"].name')),
                 Attr("policy_arn", Ref(f"aws_iam_policy.{w}.arn"))]),
         ]  # fmt: skip
-    return tuple(out)
+    return (*out, *spark_iam(inf))
 
 
 def outputs(inf: Infra) -> tuple[Output, ...]:
@@ -366,6 +342,7 @@ def outputs(inf: Infra) -> tuple[Output, ...]:
         Output("kms_key_arn", "aws_kms_key.data.arn", "The key encrypting the lake, secrets, stream and logs."),
         Output("workload_role_arns", "{ for k, r in aws_iam_role.workload : k => r.arn }",
                "IAM role per workload (bind each with an EKS Pod Identity association)."),
+        *spark_outputs(inf),
     ]  # fmt: skip
     if inf.secrets:
         out.append(Output("secret_arns", "{ for k, s in aws_secretsmanager_secret.spec : k => s.arn }",
@@ -412,7 +389,8 @@ def module(inf: Infra) -> CloudModule:
         files.append(("alarms.tf", alarm_blocks))
     return CloudModule("aws", "hashicorp/aws", PROVIDER_VERSION, variables(inf), tuple(files), outputs(inf),
                        SKIPS, REGION, KEY_POLICY_SKIPS,
-                       tuple((a.alert, a.severity, a.what, a.threshold) for a in listed))  # fmt: skip
+                       tuple((a.alert, a.severity, a.what, a.threshold) for a in listed),
+                       spark_databases=glue_layers(inf) if on_emr(inf) else ())  # fmt: skip
 
 
 def provider() -> Block:
@@ -447,6 +425,8 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
         ("workload_roles", {w: str(names.identity(w)) for w in inf.workloads}),
         ("secret_names", {s: str(n) for s, n in names.secrets}),
     ]  # fmt: skip
+    if on_emr(inf):
+        values.append(("spark_role", str(names.identity("spark"))))
     if inf.stream_jobs:
         values.append(("checkpoints_bucket", str(names.bucket("checkpoints"))))
     if target_buckets(inf):

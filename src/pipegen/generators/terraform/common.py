@@ -7,9 +7,11 @@ from __future__ import annotations
 from pipegen.generators.terraform.hcl import Ref, quote
 from pipegen.generators.terraform.model import Infra, Var
 from pipegen.plan.capacity import HOT_DAYS, WARM_DAYS
+from pipegen.plan.components import Kind
 from pipegen.plan.idents import dns_name
+from pipegen.plan.infra_findings import SPARK_JOBS
 from pipegen.spec.catalog import LAKE_TARGETS, TARGET_SYSTEMS
-from pipegen.spec.model import Target, TargetType
+from pipegen.spec.model import Cloud, LakeCatalog, Target, TargetType
 from pipegen.spec.secretscan import secret_uses
 from pipegen.spec.types import parse_secret_ref
 
@@ -89,9 +91,11 @@ def _bucket(target: Target) -> str | None:
 
 def target_buckets(inf: Infra, athena: bool = False) -> tuple[tuple[str, str, bool], ...]:
     """(workload, target, writes) for every spec bucket the generated code touches: extract-load
-    (ingest) writes the first target dlt has a destination for (pipeline/ingest.py), a stream job
-    writes its sink's target (the Flink and Spark file and lake sinks); with `athena`, the transform
-    step's queries read the bucket extract-load writes (the Glue tables' location)."""
+    (ingest) writes the first target dlt has a destination for (pipeline/ingest.py), a Flink job
+    writes its sink's target (the Flink file and lake sinks; Spark's stream layer writes the lake root
+    with the Spark job's identity instead), the Spark job off Databricks (EMR's execution role) writes
+    the warehouse bucket of an Iceberg target in the Glue catalog (spark/medallion.json); with
+    `athena`, the transform step's queries read the bucket extract-load writes (the Glue tables' location)."""
     spec = inf.ctx.spec
     out: dict[tuple[str, str], bool] = {}
     loaded = next((t for t in spec.targets if TARGET_SYSTEMS[t.type].dlt_destination), None)
@@ -99,7 +103,12 @@ def target_buckets(inf: Infra, athena: bool = False) -> tuple[tuple[str, str, bo
         out[("ingest", loaded.name)] = True
         if athena:
             out[("transform", loaded.name)] = False
-    if inf.stream_jobs:
+    kinds = inf.ctx.plan.graph.kinds
+    if spec.cloud == Cloud.AWS and kinds & SPARK_JOBS and Kind.DATABRICKS_JOBS not in kinds:
+        for t in spec.targets:
+            if t.type == TargetType.ICEBERG and t.lake and t.lake.catalog == LakeCatalog.GLUE and _bucket(t):
+                out[("spark", t.name)] = True
+    if Kind.FLINK_JOBS in kinds:
         by_name = {t.name: t for t in spec.targets}
         for job in spec.transforms.streams:
             target = by_name.get(job.sink.target) if job.sink else (spec.targets[0] if spec.targets else None)

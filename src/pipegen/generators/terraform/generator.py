@@ -146,6 +146,8 @@ def docs_context(ctx: GenContext, mod: CloudModule, plans: list[EnvPlan]) -> dic
         "alarm_service": trusted(ALARM_SERVICES[mod.provider]),
         "bigquery_tables": [{"table": t, "partition": p, "cluster": c} for t, p, c in mod.tables],
         "athena": any(name == "catalog.tf" for name, _ in mod.files) and mod.provider == "aws",
+        "emr": any(o.name == "emr_execution_role_arn" for o in mod.outputs),
+        "emr_glue": [Ident(db) for db in mod.spark_databases],
         "results_days": QUERY_RESULTS_DAYS,
         "dev_share": trusted(f"{DEV_SHARE:.0%}"),
         "retention": ctx.spec.volume.retention_days,

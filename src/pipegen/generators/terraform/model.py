@@ -59,6 +59,7 @@ class CloudModule:
     inline_skips: tuple[tuple[str, str], ...] = ()  # skipped in one resource only (a `checkov:skip` comment)
     alarms: tuple[tuple[str, str, str, str], ...] = ()  # (alert, severity, table or "", threshold): AWS
     tables: tuple[tuple[str, str, str], ...] = ()  # (dataset.table, partition column, clustering): BigQuery
+    spark_databases: tuple[str, ...] = ()  # the Glue databases the Spark job on EMR creates: AWS
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,16 @@ output "workload_role_arns" {
   value       = module.platform.workload_role_arns
 }
 
+output "emr_execution_role_arn" {
+  description = "The Spark job's EMR Serverless execution role: EMR_EXECUTION_ROLE_ARN of spark/emr-serverless/*.json."
+  value       = module.platform.emr_execution_role_arn
+}
+
+output "spark_lake_root" {
+  description = "The Spark job's lake root (PIPEGEN_LAKE_ROOT): the lake bucket its execution role writes."
+  value       = module.platform.spark_lake_root
+}
+
 output "secret_arns" {
   description = "Secrets Manager entry per spec secret."
   value       = module.platform.secret_arns

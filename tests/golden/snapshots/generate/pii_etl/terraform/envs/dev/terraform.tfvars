@@ -18,6 +18,7 @@ workload_roles = {
 secret_names = {
   CRM_DB_PASSWORD = "pii-etl-dev-crm-db-password"
 }
+spark_role = "pii-etl-dev-spark"
 target_buckets = {
   lake_bucket = "acme-analytics-exports"
 }

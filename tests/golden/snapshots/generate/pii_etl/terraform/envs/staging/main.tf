@@ -15,6 +15,7 @@ module "platform" {
   retention_days       = var.retention_days
   workload_roles       = var.workload_roles
   secret_names         = var.secret_names
+  spark_role           = var.spark_role
   target_buckets       = var.target_buckets
   query_results_bucket = var.query_results_bucket
   glue_database        = var.glue_database

@@ -131,3 +131,58 @@ resource "aws_iam_role_policy_attachment" "transform" {
   role       = aws_iam_role.workload["transform"].name
   policy_arn = aws_iam_policy.transform.arn
 }
+
+data "aws_iam_policy_document" "emr_serverless" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["emr-serverless.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "spark" {
+  name               = var.spark_role
+  description        = "${var.name_prefix}: the Spark job's EMR Serverless execution role"
+  assume_role_policy = data.aws_iam_policy_document.emr_serverless.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "spark" {
+  statement {
+    sid       = "ListLake"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.lake.arn]
+  }
+
+  statement {
+    sid       = "ObjectsLake"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["${aws_s3_bucket.lake.arn}/*"]
+  }
+
+  statement {
+    sid       = "DataKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.data.arn]
+  }
+}
+
+resource "aws_iam_policy" "spark" {
+  name   = "${var.spark_role}-access"
+  policy = data.aws_iam_policy_document.spark.json
+  tags   = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "spark" {
+  role       = aws_iam_role.spark.name
+  policy_arn = aws_iam_policy.spark.arn
+}

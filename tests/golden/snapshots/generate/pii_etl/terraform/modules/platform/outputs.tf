@@ -13,6 +13,16 @@ output "workload_role_arns" {
   value       = { for k, r in aws_iam_role.workload : k => r.arn }
 }
 
+output "emr_execution_role_arn" {
+  description = "The Spark job's EMR Serverless execution role: EMR_EXECUTION_ROLE_ARN of spark/emr-serverless/*.json."
+  value       = aws_iam_role.spark.arn
+}
+
+output "spark_lake_root" {
+  description = "The Spark job's lake root (PIPEGEN_LAKE_ROOT): the lake bucket its execution role writes."
+  value       = "s3://${aws_s3_bucket.lake.bucket}"
+}
+
 output "secret_arns" {
   description = "Secrets Manager entry per spec secret."
   value       = { for k, s in aws_secretsmanager_secret.spec : k => s.arn }

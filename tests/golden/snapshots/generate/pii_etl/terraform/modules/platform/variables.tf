@@ -68,6 +68,16 @@ variable "secret_names" {
   }
 }
 
+variable "spark_role" {
+  type        = string
+  description = "IAM role name of the Spark job's EMR Serverless runs."
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.spark_role))
+    error_message = "spark_role: an IAM role name of at most 64 characters."
+  }
+}
+
 variable "target_buckets" {
   type        = map(string)
   description = "Bucket of each spec target the workloads write or read (the spec's own; Terraform grants access to it, it does not create it)."
