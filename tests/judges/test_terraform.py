@@ -849,14 +849,19 @@ DLT_AZ = re.compile(
 
 def _code_containers(files: dict[str, str]) -> set[tuple[str, str | None, str]]:
     """(workload, storage account or None, container) of every literal Azure path the generated code writes:
-    the Flink and Spark sinks' `abfss://container@account...`, extract-load's dlt `az://container` with
-    its `azure_storage_account_name` (None: read from the environment at run time)."""
+    the Flink and Spark sinks' `abfss://container@account...` (the Databricks bundle targets'
+    `checkpoint_root`: the stream job's), extract-load's dlt `az://container` with its
+    `azure_storage_account_name` (None: read from the environment at run time)."""
     out: set[tuple[str, str | None, str]] = set()
     for path, text in files.items():
         if path.startswith(("terraform/", "docs/")) or path.endswith(".md"):
             continue
         workload = "ingest" if path == "pipeline/ingest.py" else "stream" if "flink" in path or "stream" in path \
             else "transform"  # fmt: skip
+        if path == "databricks.yml":  # a target's `checkpoint_root` is the stream job's (its cluster's env)
+            stream = "\n".join(line for line in text.splitlines() if "checkpoint_root:" in line)
+            out |= {("stream", account, container) for container, account in ABFSS.findall(stream)}
+            text = "\n".join(line for line in text.splitlines() if "checkpoint_root:" not in line)
         out |= {(workload, account, container) for container, account in ABFSS.findall(text)}
         if path == "pipeline/ingest.py":
             out |= {(workload, account or None, container) for container, account in DLT_AZ.findall(text)}
