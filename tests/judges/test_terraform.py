@@ -858,11 +858,12 @@ def _code_containers(files: dict[str, str]) -> set[tuple[str, str | None, str]]:
             continue
         workload = "ingest" if path == "pipeline/ingest.py" else "stream" if "flink" in path or "stream" in path \
             else "transform"  # fmt: skip
+        lines = text.splitlines()
         if path == "databricks.yml":  # a target's `checkpoint_root` is the stream job's (its cluster's env)
-            stream = "\n".join(line for line in text.splitlines() if "checkpoint_root:" in line)
+            stream = "\n".join(line for line in lines if "checkpoint_root:" in line)
             out |= {("stream", account, container) for container, account in ABFSS.findall(stream)}
-            text = "\n".join(line for line in text.splitlines() if "checkpoint_root:" not in line)
-        out |= {(workload, account, container) for container, account in ABFSS.findall(text)}
+            lines = [line for line in lines if "checkpoint_root:" not in line]
+        out |= {(workload, account, container) for container, account in ABFSS.findall("\n".join(lines))}
         if path == "pipeline/ingest.py":
             out |= {(workload, account or None, container) for container, account in DLT_AZ.findall(text)}
     return out
