@@ -79,3 +79,21 @@ def test_json_doc_refuses_what_json_dumps_refuses() -> None:
         except TypeError:
             continue
         raise AssertionError(f"json_doc accepted {bad!r}")
+
+
+def test_a_document_of_many_chunks_is_still_json_dumps_byte_for_byte() -> None:
+    """Past CHUNK_PIECES pending pieces json_doc joins them into a chunk (the peak memory of a
+    5,000-table spec's lineage/jobs.json); the joins fall inside lists, inside dicts and at every depth."""
+    from pipegen.render.jsondoc import CHUNK_PIECES
+
+    data = {
+        "steps": [
+            {"name": f"t{i}", "inputs": [{"n": i, "f": [i / 3, None, True]}] * 3} for i in range(CHUNK_PIECES // 4)
+        ],
+        "flat": list(range(CHUNK_PIECES * 2)),
+        "nested": {f"k{i}": {"v": [i, str(i)]} for i in range(CHUNK_PIECES // 2)},
+    }
+    for sort_keys in (False, True):
+        assert json_doc(data, sort_keys=sort_keys) == json.dumps(
+            data, indent=2, sort_keys=sort_keys, ensure_ascii=False
+        )
