@@ -18,8 +18,11 @@ silver is a merge into the existing table. Then, in one fresh process of the lak
   bronze (the batch with the metadata columns, appended as a Parquet file), silver (TRY_CAST, the
   spec's rules with the rejected rows written apart, the latest row per key, merged by key into
   the current silver: a new Parquet file), gold (the mart's aggregate over silver, written).
+- a layer's floor: a child that only imports what the job imports and opens the silver table.
 Wall seconds, CPU seconds (user + sys) and peak RSS of each child come from `os.wait4` (that
-child's own rusage). Silver and gold row counts of both are printed side by side.
+child's own rusage; it starts from the orchestrator's high-water mark at the fork, so the
+orchestrator imports nothing heavy). Silver, rejected and gold row counts of both sides are
+returned side by side (values: tests/families/test_lake_tables.py proves the job's tables).
 """
 
 from __future__ import annotations
