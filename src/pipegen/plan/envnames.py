@@ -100,6 +100,7 @@ class EnvNames:
     lake_root: Final = EnvName("PIPEGEN_LAKE_ROOT")  # the lake's layers (a local directory by default)
     iceberg_catalog: Final = EnvName("PIPEGEN_ICEBERG_CATALOG_URI")  # the Iceberg SQL catalog's URI
     landing_root: Final = EnvName("PIPEGEN_LANDING_ROOT")  # where the Spark job finds data/landing/ (the project)
+    job_root: Final = EnvName("PIPEGEN_JOB_ROOT")  # where a Spark deployment finds the job's files (spark/)
     spark_format: Final = EnvName("PIPEGEN_SPARK_FORMAT")  # the Spark job's table format (parquet locally)
     spark_checkpoint_root: Final = EnvName("PIPEGEN_SPARK_CHECKPOINT_ROOT")  # the Spark stream's checkpoints
     spark_stream_source: Final = EnvName("PIPEGEN_SPARK_STREAM_SOURCE")  # the stream layer reads kafka or files (local)

@@ -51,7 +51,7 @@ def shipped_files(ctx: GenContext, step: str) -> list[str]:
     the job's data; for the stream, the TLS stores its Kafka source opens, from `${KAFKA_TLS_ROOT}`
     (an s3:// or gs:// prefix holding Strimzi's ca.p12 and user.p12)."""
     stores = shipped_stores(ctx.spec, ctx.plan.names) if step == "stream" else {}
-    return ["${PIPEGEN_JOB_ROOT}/spark/medallion.json", *(f"${{{ENV.kafka_tls_root}}}/{f}" for f in stores.values())]
+    return [f"${{{ENV.job_root}}}/spark/medallion.json", *(f"${{{ENV.kafka_tls_root}}}/{f}" for f in stores.values())]
 
 
 def emr_run(ctx: GenContext, step: str, layers: list[str], env: str | None = None) -> dict[str, Any]:
@@ -69,7 +69,7 @@ def emr_run(ctx: GenContext, step: str, layers: list[str], env: str | None = Non
         "name": f"{ctx.plan.names.pipeline}_{step}" + (f"_{environment(ctx, env)}" if env else ""),
         "jobDriver": {
             "sparkSubmit": {
-                "entryPoint": "${PIPEGEN_JOB_ROOT}/spark/medallion.py",
+                "entryPoint": f"${{{ENV.job_root}}}/spark/medallion.py",
                 "entryPointArguments": [*layers, *ROOTS, *checkpoint_args(ctx, env)],
                 "sparkSubmitParameters": " ".join(conf),
             }
@@ -96,7 +96,7 @@ def dataproc_batch(ctx: GenContext, step: str, layers: list[str], env: str | Non
     execution = {"serviceAccount": "${DATAPROC_SERVICE_ACCOUNT}"}
     batch = {
         "pysparkBatch": {
-            "mainPythonFileUri": "${PIPEGEN_JOB_ROOT}/spark/medallion.py",
+            "mainPythonFileUri": f"${{{ENV.job_root}}}/spark/medallion.py",
             "args": [*layers, *ROOTS, *checkpoint_args(ctx, env)],
             "fileUris": shipped_files(ctx, step),
         },
