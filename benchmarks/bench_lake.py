@@ -37,30 +37,9 @@ import textwrap
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-SPEC = REPO / "specs" / "spark_lakehouse.yaml"
+from benchmarks.bench_spark import LAND, SPEC  # the Spark job's benchmark's spec and landed orders
 
-LAND = textwrap.dedent(
-    """
-    import random, sys
-    from pathlib import Path
-    import pyarrow as pa, pyarrow.parquet as pq
-    rows, folder = int(sys.argv[1]), Path(sys.argv[2])
-    folder.mkdir(parents=True, exist_ok=True)
-    rnd = random.Random(20261205)
-    def batch(keys, minute):
-        amounts = [f"{-1 if rnd.random() < 0.01 else 1 * rnd.randint(1, 99999) / 100:.2f}" for _ in keys]
-        return pa.table({
-            "order_id": pa.array([str(k) for k in keys]),
-            "customer_id": pa.array([str(rnd.randint(1, max(1, rows // 20))) for _ in keys]),
-            "status": pa.array([rnd.choice(("placed", "shipped", "returned")) for _ in keys]),
-            "amount": pa.array(amounts),
-            "updated_at": pa.array([f"2026-01-01 00:{minute:02d}:{k % 60:02d}" for k in keys]),
-        })
-    pq.write_table(batch(range(1, rows + 1), 1), folder / "batch_0.parquet")
-    pq.write_table(batch(rnd.sample(range(1, rows + 1), rows // 10), 2), folder / "batch_1.parquet")
-    """
-)
+REPO = Path(__file__).resolve().parents[1]
 
 # DuckDB doing one layer, in its own process: argv = layer, run, landed file, output folder.
 DUCK = textwrap.dedent(
