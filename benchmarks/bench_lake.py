@@ -37,7 +37,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from benchmarks.bench_spark import LAND, SPEC  # the Spark job's benchmark's spec and landed orders
+from benchmarks.bench_spark import LAND, SPEC, judge_python  # the Spark job's benchmark's spec and landed orders
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -172,13 +172,6 @@ MEASURE = textwrap.dedent(
 )
 
 
-def lake_python() -> Path:
-    sys.path.insert(0, str(REPO))
-    from tests.judges.envs import ensure_env
-
-    return ensure_env("lake", sys.stderr) / "bin" / "python"
-
-
 def spec_for(fmt: str, folder: Path) -> Path:
     """spark_lakehouse as it is (Delta), or with its lake target on Iceberg."""
     if fmt == "delta":
@@ -245,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000])
     parser.add_argument("--formats", nargs="+", default=["delta"], choices=["delta", "iceberg"])
     args = parser.parse_args(argv)
-    python = lake_python()
+    python = judge_python("lake")
     print("| format | orders | landed rows | bronze: job wall / CPU s / peak MiB vs DuckDB | silver: same | "
           "gold: same | job total s | DuckDB total s | a layer's floor s | job ÷ DuckDB per layer | "
           "silver rows (job = DuckDB) | gold rows (job = DuckDB) | load 1/5/15 min |")  # fmt: skip

@@ -116,11 +116,12 @@ MEASURE = textwrap.dedent(
 )
 
 
-def spark_python() -> Path:
+def judge_python(env: str) -> Path:
+    """The interpreter of a judge environment (tests/judges/envs.py builds it when missing)."""
     sys.path.insert(0, str(REPO))
     from tests.judges.envs import ensure_env
 
-    return ensure_env("spark", sys.stderr) / "bin" / "python"
+    return ensure_env(env, sys.stderr) / "bin" / "python"
 
 
 def measure(rows: int, python: Path) -> dict[str, float]:
@@ -143,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000])
     args = parser.parse_args(argv)
-    python = spark_python()
+    python = judge_python("spark")
     print("| orders | landed rows | session start s | Spark bronze / silver / gold s | Spark total s | "
           "DuckDB bronze / silver / gold s | DuckDB total s | Spark ÷ (start + DuckDB) | JVM peak RSS MiB | "
           "gold rows (Spark = DuckDB) |")  # fmt: skip
