@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, SPECS, run_cli
+from tests.conftest import SPECS, run_cli
 from tests.judges import offline_env
+from tests.judges.crds import shared_path
 
-ORACLE = REPO.parent / "shared" / "oracles" / "jaffle"
+ORACLE = shared_path("oracles", "jaffle")
 DRIVER = Path(__file__).with_name("jaffle_dbt_driver.py")
 
 

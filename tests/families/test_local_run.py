@@ -27,12 +27,11 @@ from tests.conftest import REPO, example_specs, generate, pipegen_exe, run_cli
 from tests.families import lineage_check, metrics_check
 from tests.families.test_gx_quality import assert_valid, events
 from tests.judges import offline_env
+from tests.judges.crds import shared_path
 from tests.offline_assets import remote_assets, unshipped_scripts
 from tests.specgen.judges import DATA_DOCS, DBT_DOCS, models
 
-ORACLE = REPO.parent / "shared" / "oracles" / "jaffle"
-if not ORACLE.is_dir():
-    ORACLE = Path("/work/shared/oracles/jaffle")
+ORACLE = shared_path("oracles", "jaffle")
 DRIVER = Path(__file__).with_name("local_run_driver.py")
 LAKE_COUNTS = Path(__file__).with_name("lake_counts_driver.py")
 

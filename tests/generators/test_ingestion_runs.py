@@ -23,10 +23,9 @@ from pipegen.pipeline import prepare, render_tree
 from pipegen.spec.types import parse_secret_ref
 from tests.conftest import SPECS
 from tests.judges import judge_python
+from tests.judges.crds import shared_path
 
-JAFFLE = Path(__file__).resolve().parents[3] / "shared" / "oracles" / "jaffle" / "seeds"
-if not JAFFLE.is_dir():
-    JAFFLE = Path("/work/shared/oracles/jaffle/seeds")
+JAFFLE = shared_path("oracles", "jaffle", "seeds")
 
 
 def write_project(spec_path: Path, root: Path) -> Path:

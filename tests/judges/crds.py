@@ -23,7 +23,9 @@ Usage::
 from __future__ import annotations
 
 import copy
+import functools
 import os
+import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,12 +42,26 @@ _SCHEMA_MAPS = ("properties", "patternProperties", "definitions", "$defs")
 _SCHEMA_ONE = ("items", "additionalItems", "additionalProperties")
 
 
+@functools.cache
 def shared_dir() -> Path | None:
-    """The steering repo's shared/ folder: ``$PIPEGEN_SHARED`` when set (a worktree elsewhere),
-    else ../shared next to the clone; None when absent."""
+    """The steering repo's shared/ folder: ``$PIPEGEN_SHARED`` when set, else ../shared next to the
+    clone, else ../shared next to the repository it was cloned from (a clone made elsewhere, e.g.
+    in a temporary folder, of a checkout that has it); None when none exists."""
     explicit = os.environ.get("PIPEGEN_SHARED")
-    path = Path(explicit) if explicit else REPO.parent / "shared"
-    return path if path.is_dir() else None
+    if explicit:
+        return Path(explicit) if Path(explicit).is_dir() else None
+    candidates = [REPO.parent / "shared"]
+    origin = subprocess.run(["git", "-C", str(REPO), "config", "--get", "remote.origin.url"],
+                            capture_output=True, text=True, check=False).stdout.strip()  # fmt: skip
+    if origin and "://" not in origin and ":" not in origin.split("/", 1)[0]:  # a local path, not a URL
+        candidates.append((REPO / origin).resolve().parent / "shared")
+    return next((path for path in candidates if path.is_dir()), None)
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under shared/ (see `shared_dir`); under ../shared next to the clone when none is found,
+    so a judge that needs it fails naming where it looked."""
+    return (shared_dir() or REPO.parent / "shared").joinpath(*parts)
 
 
 def shared_crds_dir() -> Path | None:

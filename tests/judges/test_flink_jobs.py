@@ -25,12 +25,11 @@ from pipegen.pipeline import prepare, render_tree
 from tests.conftest import REPO, example_specs, run_cli
 from tests.generators.test_flink_cloud_paths import JUDGED, cloud_spec
 from tests.judges import offline_env
+from tests.judges.crds import shared_path
 
 DRIVER = Path(__file__).with_name("flink_driver.py")
 BIDS_SPEC = Path(__file__).with_name("flink_bids.yaml")  # the oracle's stream jobs, as a spec
-ORACLE = REPO.parent / "shared" / "oracles" / "flink_bids"
-if not ORACLE.is_dir():
-    ORACLE = Path("/work/shared/oracles/flink_bids")
+ORACLE = shared_path("oracles", "flink_bids")
 
 # Jobs that cannot be planned yet, with the reason (Flink refuses them in production too). None:
 # ecommerce_realtime__suspicious_orders (an OVER-window history over a CDC table, which Flink
