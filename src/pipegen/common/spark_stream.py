@@ -2,25 +2,44 @@
 Spark), for every family that starts it: the spark family's EMR Serverless and Dataproc stream
 requests and `.env.example`, the databricks family's stream job cluster. Each name with whether
 it holds a secret. The spark family's `spark/medallion.json` refers to exactly these
-(`${env:NAME}` / `${secret:NAME}`; tests/generators/test_spark_family.py holds the two together)."""
+(`${env:NAME}` / `${secret:NAME}`; tests/generators/test_spark_family.py holds the two together).
+
+On AWS the project's cluster is the MSK cluster the terraform family creates, which takes IAM
+authentication only (`client_authentication { sasl { iam = true } }`): the stream layer signs in with
+the job's own IAM role through aws-msk-iam-auth (MSK_IAM_AUTH, shipped with the job as a package)
+instead of Strimzi's TLS stores, so nothing but the brokers comes from the environment."""
 
 from __future__ import annotations
 
 from pipegen.plan.envnames import KAFKA_TLS_FILES
 from pipegen.plan.names import ENV, Names
 from pipegen.spec.index import index_of
-from pipegen.spec.model import Ingestion, SourceType, Spec
+from pipegen.spec.model import Cloud, Ingestion, SourceType, Spec
 from pipegen.spec.types import parse_secret_ref
 
 # the project's cluster: its brokers, then the mutual TLS stores of the Spark stream's KafkaUser
 CLUSTER = ((ENV.kafka_bootstrap, False), (ENV.kafka_truststore, False), (ENV.kafka_truststore_password, True),
            (ENV.kafka_keystore, False), (ENV.kafka_keystore_password, True))  # fmt: skip
+# aws-msk-iam-auth (github.com/aws/aws-msk-iam-auth): the AWS_MSK_IAM SASL mechanism for the JVM Kafka client,
+# resolved from Maven Central by the submission (`--packages`): the newest 2.3.x release when pinned
+MSK_IAM_AUTH = "software.amazon.msk:aws-msk-iam-auth:2.3.9"
+
+
+def msk_iam(spec: Spec) -> bool:
+    """The project's Kafka cluster is MSK with IAM authentication (the terraform family's, on AWS)."""
+    return spec.cloud == Cloud.AWS
+
+
+def reads_pipeline_cluster(spec: Spec, names: Names) -> bool:
+    """A streamed table's topic is on the project's Kafka cluster."""
+    return any(names.dataset(ref.source.name, ref.dataset.name).on_pipeline_cluster
+               for ref in index_of(spec).tables if ref.source.ingestion != Ingestion.BATCH)  # fmt: skip
 
 
 def stream_env(spec: Spec, names: Names) -> tuple[tuple[str, bool], ...]:
-    """(variable, secret) of every value the stream layer reads: the project's cluster (CLUSTER)
-    where a streamed table's topic is on it; an Event Hubs source's connection string reference
-    (a secret), else the JAAS line's variable, and the bootstrap servers' variable without a
+    """(variable, secret) of every value the stream layer reads: the project's cluster (CLUSTER; on
+    MSK its brokers only, msk_iam) where a streamed table's topic is on it; an Event Hubs source's
+    connection string reference (a secret), else the JAAS line's variable, and the bootstrap servers' variable without a
     namespace. Sorted, each once."""
     found: dict[str, bool] = {}
     for ref in index_of(spec).tables:
@@ -28,7 +47,7 @@ def stream_env(spec: Spec, names: Names) -> tuple[tuple[str, bool], ...]:
             continue
         conn = ref.source.connection
         if names.dataset(ref.source.name, ref.dataset.name).on_pipeline_cluster:
-            found.update(CLUSTER)
+            found.update(CLUSTER[:1] if msk_iam(spec) else CLUSTER)
         elif ref.source.type == SourceType.EVENTHUBS and ref.source.ingestion == Ingestion.STREAM:
             if not conn.namespace:
                 found[ENV.connectors.eventhubs_bootstrap] = False

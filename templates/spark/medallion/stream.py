@@ -60,9 +60,17 @@ def stream_reader(spark: Any, table: dict[str, Any]) -> Any:
 
 def kafka_options(stream: dict[str, Any]) -> dict[str, str]:
     """The Kafka source's options: its groups' prefix (its KafkaUser's ACL grants it); the project's cluster
-    (KAFKA_BOOTSTRAP_SERVERS) with mutual TLS (`tls`: PKCS12 stores), or an Event Hubs namespace's Kafka endpoint
-    with SASL PLAIN (the connection string as the password, else the config's JAAS line; `shaded`: Databricks')."""
+    (KAFKA_BOOTSTRAP_SERVERS) with mutual TLS (`tls`: PKCS12 stores) or, on MSK (`aws_msk_iam`), SASL AWS_MSK_IAM
+    signed with the job's IAM role (aws-msk-iam-auth, shipped with the job); or an Event Hubs namespace's Kafka
+    endpoint with SASL PLAIN (the connection string as the password, else the config's JAAS line; `shaded`:
+    Databricks' runtime relocates the Kafka client and the MSK IAM classes)."""
     group = {"groupIdPrefix": stream["group_prefix"]} if stream.get("group_prefix") else {}
+    if stream.get("sasl") == "aws_msk_iam":
+        iam = ("shadedmskiam." if stream.get("shaded") else "") + "software.amazon.msk.auth.iam."
+        return {"kafka.bootstrap.servers": os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "localhost:9098"),
+                "subscribe": stream["topic"], **group, "kafka.security.protocol": "SASL_SSL",
+                "kafka.sasl.mechanism": "AWS_MSK_IAM", "kafka.sasl.jaas.config": f"{iam}IAMLoginModule required;",
+                "kafka.sasl.client.callback.handler.class": f"{iam}IAMClientCallbackHandler"}  # fmt: skip
     if stream.get("sasl") != "plain":
         tls = {f"kafka.ssl.{k.replace('_', '.')}": resolved(v) or "" for k, v in (stream.get("tls") or {}).items()}
         tls |= {k: shipped(v) for k, v in tls.items() if k.endswith(".location")}

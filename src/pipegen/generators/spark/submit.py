@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipegen.common.spark_sizing import max_workers
-from pipegen.common.spark_stream import shipped_stores, stream_env
+from pipegen.common.spark_stream import MSK_IAM_AUTH, msk_iam, reads_pipeline_cluster, shipped_stores, stream_env
 from pipegen.generators.base import GenContext
 from pipegen.plan.cloudnames import cloud_names, environments, spark_checkpoint_root
 from pipegen.plan.names import ENV
@@ -54,6 +54,13 @@ def shipped_files(ctx: GenContext, step: str) -> list[str]:
     return [f"${{{ENV.job_root}}}/spark/medallion.json", *(f"${{{ENV.kafka_tls_root}}}/{f}" for f in stores.values())]
 
 
+def stream_packages(ctx: GenContext) -> list[str]:
+    """The stream step's Maven packages: the Kafka source's, and where it reads the project's MSK cluster
+    (IAM authentication only) aws-msk-iam-auth, which the job's Kafka options name (AWS_MSK_IAM)."""
+    msk = msk_iam(ctx.spec) and reads_pipeline_cluster(ctx.spec, ctx.plan.names)
+    return ["${SPARK_KAFKA_PACKAGE}", *([MSK_IAM_AUTH] if msk else [])]
+
+
 def emr_run(ctx: GenContext, step: str, layers: list[str], env: str | None = None) -> dict[str, Any]:
     """StartJobRun's input (botocore's emr-serverless model) for one run step (the stream's: of `env`)."""
     executors = max_workers(ctx.plan)
@@ -61,7 +68,7 @@ def emr_run(ctx: GenContext, step: str, layers: list[str], env: str | None = Non
             "--conf spark.executor.memory=4g", "--conf spark.sql.session.timeZone=UTC",
             "--files " + ",".join(shipped_files(ctx, step))]  # fmt: skip
     if step == "stream":
-        conf += ["--packages ${SPARK_KAFKA_PACKAGE}",
+        conf += ["--packages " + ",".join(stream_packages(ctx)),
                  *[f"--conf spark.emr-serverless.driverEnv.{k}={v}" for k, v in driver_env(ctx).items()]]  # fmt: skip
     run = {
         "applicationId": "${EMR_APPLICATION_ID}",

@@ -4,13 +4,17 @@ entries for every spec secret; one IAM role per workload (EKS Pod Identity) with
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pipegen.generators.terraform.alerts import emails_var
 from pipegen.generators.terraform.aws_alarms import alarms, alert_emails
 from pipegen.generators.terraform.aws_catalog import catalog_tables
 from pipegen.generators.terraform.aws_policy import bucket_access, statement, target_access
-from pipegen.generators.terraform.aws_spark import glue_layers, on_emr
+from pipegen.generators.terraform.aws_spark import application, glue_layers, msk_topics, on_emr
 from pipegen.generators.terraform.aws_spark import iam as spark_iam
 from pipegen.generators.terraform.aws_spark import outputs as spark_outputs
+from pipegen.generators.terraform.aws_spark import values as spark_values
+from pipegen.generators.terraform.aws_spark import variables as spark_variables
 from pipegen.generators.terraform.common import (
     each_secret,
     names_map_var,
@@ -28,6 +32,7 @@ from pipegen.generators.terraform.common import (
 from pipegen.generators.terraform.hcl import Attr, Block, Comment, Item, Ref, Value, block
 from pipegen.generators.terraform.model import CloudModule, Cost, EnvPlan, Infra, Output, Var
 from pipegen.plan.cloudnames import CloudNames
+from pipegen.plan.components import Kind
 from pipegen.plan.envsizes import env_sizes, replication
 from pipegen.plan.infra_findings import athena_queries_lake
 
@@ -73,15 +78,7 @@ def variables(inf: Infra) -> tuple[Var, ...]:
         names_map_var("secret_names", "Secrets Manager name per spec secret.", "^[A-Za-z0-9/_+=.@-]{1,512}$",
                       "secret_names: Secrets Manager names (letters, digits, /_+=.@-)."),
     ]  # fmt: skip
-    if on_emr(inf):
-        out.append(
-            regex_var(
-                "spark_role",
-                "IAM role name of the Spark job's EMR Serverless runs.",
-                "^[A-Za-z0-9+=,.@_-]{1,64}$",
-                "spark_role: an IAM role name of at most 64 characters.",
-            )
-        )
+    out += spark_variables(inf)
     if inf.stream_jobs:
         out.append(regex_var("checkpoints_bucket", "S3 bucket of the stream jobs' checkpoints.", BUCKET_RE,
                              "checkpoints_bucket: 3-63 lowercase letters, digits, . and -."))  # fmt: skip
@@ -371,7 +368,16 @@ def outputs(inf: Infra) -> tuple[Output, ...]:
     return tuple(out)
 
 
+def own(inf: Infra) -> Infra:
+    """The workloads with a role of their own on AWS: the stream workload only where Flink runs the stream
+    jobs (a Spark stream runs on EMR Serverless with the Spark job's role, aws_spark.py)."""
+    if Kind.FLINK_JOBS in inf.ctx.plan.graph.kinds:
+        return inf
+    return replace(inf, workloads=tuple(w for w in inf.workloads if w != "stream"))
+
+
 def module(inf: Infra) -> CloudModule:
+    inf = own(inf)
     alarm_blocks, listed = alarms(inf)
     files: list[tuple[str, tuple[Block, ...]]] = [
         ("kms.tf", kms(bool(alarm_blocks))),
@@ -385,12 +391,15 @@ def module(inf: Infra) -> CloudModule:
         files.append(("stream.tf", stream()))
     if athena(inf):
         files.append(("catalog.tf", catalog(inf)))
+    if spark := application(inf):
+        files.append(("spark.tf", spark))
     if alarm_blocks:
         files.append(("alarms.tf", alarm_blocks))
     return CloudModule("aws", "hashicorp/aws", PROVIDER_VERSION, variables(inf), tuple(files), outputs(inf),
                        SKIPS, REGION, KEY_POLICY_SKIPS,
                        tuple((a.alert, a.severity, a.what, a.threshold) for a in listed),
-                       spark_databases=glue_layers(inf) if on_emr(inf) else ())  # fmt: skip
+                       spark_databases=glue_layers(inf) if on_emr(inf) else (),
+                       spark_topics=msk_topics(inf))  # fmt: skip
 
 
 def provider() -> Block:
@@ -419,14 +428,14 @@ def msk_brokers(inf: Infra, environment: str, dev: bool) -> int:
 
 
 def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
+    inf = own(inf)
     values: list[tuple[str, Value]] = [
         ("name_prefix", str(names.prefix)), ("region", REGION), ("tags", dict(names.tags)),
         ("lake_bucket", str(names.bucket("lake"))), ("retention_days", inf.retention_days),
         ("workload_roles", {w: str(names.identity(w)) for w in inf.workloads}),
         ("secret_names", {s: str(n) for s, n in names.secrets}),
     ]  # fmt: skip
-    if on_emr(inf):
-        values.append(("spark_role", str(names.identity("spark"))))
+    values += spark_values(inf, str(names.identity("spark")))
     if inf.stream_jobs:
         values.append(("checkpoints_bucket", str(names.bucket("checkpoints"))))
     if target_buckets(inf):

@@ -7,17 +7,42 @@ root's too), the value the deploy step substitutes; `spark_lake_root` is PIPEGEN
 What the job touches (templates/spark/medallion.py): the lake root, the environment's lake bucket (its
 layers, `_pipegen_batches`, the stream's `_checkpoints`), with the key; where an Iceberg target's catalog
 is Glue, the target's own warehouse bucket (`target_buckets`, common.target_buckets) and the Glue
-databases the job creates, one per layer (`<pipeline>_<layer>`, plan/cloudnames.py `lake_namespace`)."""
+databases the job creates, one per layer (`<pipeline>_<layer>`, plan/cloudnames.py `lake_namespace`).
+Where Spark streams: the environment's checkpoints bucket (`--checkpoint-root`, plan/cloudnames.py) and,
+where its tables' topics are on the project's MSK cluster (IAM authentication only), that cluster: connect,
+describe and read exactly the topics the job reads, describe and commit the consumer groups of its prefix
+(`groupIdPrefix`, KafkaNames.spark_group).
+
+The EMR Serverless application the requests' `${EMR_APPLICATION_ID}` names (output `emr_application_id`):
+SPARK on EMR_RELEASE, stopped when idle, its maximum capacity from the plan's Spark sizing (common/spark_sizing:
+the requests' executors, a driver, two runs at once); where the stream reads MSK, in the brokers' subnets
+with a security group of its own that may reach the brokers (9098) and HTTPS (S3, STS, Maven Central for
+the stream's packages through the VPC's NAT or endpoints)."""
 
 from __future__ import annotations
 
+from pipegen.common.spark_sizing import max_workers
+from pipegen.common.spark_stream import msk_iam
 from pipegen.generators.terraform.aws_policy import bucket_access, statement, target_access
-from pipegen.generators.terraform.hcl import Attr, Block, Ref, block
-from pipegen.generators.terraform.model import Infra, Output
+from pipegen.generators.terraform.common import number_var, regex_var
+from pipegen.generators.terraform.hcl import Attr, Block, Ref, block, quote
+from pipegen.generators.terraform.model import Infra, Output, Var
 from pipegen.plan.cloudnames import lake_namespace
 from pipegen.plan.components import Kind
 from pipegen.plan.infra_findings import SPARK_JOBS
-from pipegen.spec.model import LakeCatalog, Layer, TargetType
+from pipegen.spec.index import index_of
+from pipegen.spec.model import Ingestion, LakeCatalog, Layer, TargetType
+
+# EMR Serverless 7.9.0: Spark 3.5.5 on Scala 2.12, the runtime the stream step's `${SPARK_KAFKA_PACKAGE}`
+# (spark-sql-kafka-0-10_2.12) is written for (docs/families.md)
+EMR_RELEASE = "emr-7.9.0"
+EMR_IDLE_MINUTES = 15  # auto-stop after this long without a job run
+# a run's workers as the requests size them (spark/submit.py): a driver of EMR Serverless' default size and
+# executors of 2 vCPU with 4 GB heap (8 GB workers: the heap and its overhead); two runs at once (the stream
+# and a batch step)
+DRIVER_VCPU, DRIVER_GB, EXECUTOR_VCPU, EXECUTOR_GB, RUNS = 4, 16, 2, 8, 2
+KAFKA_READ = ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"]
+KAFKA_GROUPS = ["kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"]
 
 GLUE = '"arn:aws:glue:${var.region}:${data.aws_caller_identity.current.account_id}'
 # what Iceberg's GlueCatalog calls for CREATE NAMESPACE IF NOT EXISTS, create, append and replace
@@ -50,12 +75,119 @@ def glue_resources(databases: tuple[str, ...]) -> list[Ref]:
     return [Ref(f'{GLUE}:catalog"'), *(Ref(f'{GLUE}:{arn}"') for pair in tables for arn in pair)]
 
 
+def streams(inf: Infra) -> bool:
+    return on_emr(inf) and Kind.SPARK_STREAMING in inf.ctx.plan.graph.kinds
+
+
+def msk_topics(inf: Infra) -> tuple[str, ...]:
+    """The topics the Spark stream reads on the project's MSK cluster (empty: it reads none there)."""
+    if not (streams(inf) and inf.stream and msk_iam(inf.ctx.spec)):
+        return ()
+    names = inf.ctx.plan.names
+    found = (names.dataset(ref.source.name, ref.dataset.name) for ref in index_of(inf.ctx.spec).tables
+             if ref.source.ingestion != Ingestion.BATCH)  # fmt: skip
+    return tuple(dict.fromkeys(str(ds.read_topic) for ds in found if ds.on_pipeline_cluster))
+
+
+def _msk_arn(kind: str, tail: str) -> Ref:
+    """An ARN of the cluster's `kind` (topic, group): the cluster's ARN with `:cluster/` replaced, then `tail`."""
+    return Ref(f'"${{replace(aws_msk_cluster.kafka.arn, ":cluster/", ":{kind}/")}}/{quote(tail)[1:-1]}"')
+
+
+def kafka_access(inf: Infra) -> list[Block]:
+    """Connect to the cluster, read its topics the job reads, use the consumer groups of its prefix."""
+    topics = msk_topics(inf)
+    if not topics or inf.ctx.plan.names.kafka is None:
+        return []
+    prefix = str(inf.ctx.plan.names.kafka.spark_group)
+    return [statement("KafkaConnect", ["kafka-cluster:Connect"], [Ref("aws_msk_cluster.kafka.arn")]),
+            statement("KafkaReadTopics", KAFKA_READ, [_msk_arn("topic", t) for t in topics]),
+            statement("KafkaGroups", KAFKA_GROUPS, [_msk_arn("group", f"{prefix}*")])]  # fmt: skip
+
+
 def policy(inf: Infra) -> list[Block]:
     key = statement("DataKey", ["kms:Decrypt", "kms:GenerateDataKey"], [Ref("aws_kms_key.data.arn")])
     out = [*bucket_access("lake", write=True), key, *target_access(inf, "spark")]
+    if streams(inf):  # the stream's checkpoints: the environment's checkpoints bucket
+        out += bucket_access("checkpoints", write=True)
     if databases := glue_layers(inf):
         out.append(statement("GlueLakeDatabases", GLUE_ACTIONS, glue_resources(databases)))
-    return out
+    return [*out, *kafka_access(inf)]
+
+
+def capacity(inf: Infra) -> tuple[int, int]:
+    """The application's maximum vCPU and memory (GB): RUNS runs of a driver and the requests' executors."""
+    executors = max_workers(inf.ctx.plan)
+    return RUNS * (DRIVER_VCPU + executors * EXECUTOR_VCPU), RUNS * (DRIVER_GB + executors * EXECUTOR_GB)
+
+
+def variables(inf: Infra) -> tuple[Var, ...]:
+    if not on_emr(inf):
+        return ()
+    return (
+        regex_var("spark_role", "IAM role name of the Spark job's EMR Serverless runs.", "^[A-Za-z0-9+=,.@_-]{1,64}$",
+                  "spark_role: an IAM role name of at most 64 characters."),
+        number_var("emr_max_vcpu", "EMR Serverless application's maximum vCPU (all its runs together).", 1, 4000),
+        number_var("emr_max_memory_gb", "EMR Serverless application's maximum memory, GB.", 2, 24000),
+    )  # fmt: skip
+
+
+def values(inf: Infra, role: str) -> list[tuple[str, int | str]]:
+    if not on_emr(inf):
+        return []
+    vcpu, memory = capacity(inf)
+    return [("spark_role", role), ("emr_max_vcpu", vcpu), ("emr_max_memory_gb", memory)]
+
+
+def network(inf: Infra) -> tuple[Block, ...]:
+    """The application's security group where the stream reads MSK: the brokers' IAM port and HTTPS out."""
+    if not msk_topics(inf):
+        return ()
+    group = Ref("aws_security_group.spark.id")
+    return (
+        block("resource", "aws_security_group", "spark", body=[
+            Attr("name", Ref('"${var.name_prefix}-spark"')),
+            Attr("description", "EMR Serverless Spark job runs: MSK over IAM and HTTPS out"),
+            Attr("vpc_id", Ref("var.vpc_id")), Attr("tags", Ref("var.tags"))]),
+        block("resource", "aws_vpc_security_group_egress_rule", "spark_kafka", body=[
+            Attr("security_group_id", group), Attr("description", "Kafka over TLS with IAM authentication"),
+            Attr("referenced_security_group_id", Ref("aws_security_group.kafka.id")),
+            Attr("ip_protocol", "tcp"), Attr("from_port", 9098), Attr("to_port", 9098)]),
+        block("resource", "aws_vpc_security_group_egress_rule", "spark_https", body=[
+            Attr("security_group_id", group),
+            Attr("description", "HTTPS: S3, STS, KMS and Maven Central (the stream's packages)"),
+            Attr("cidr_ipv4", "0.0.0.0/0"), Attr("ip_protocol", "tcp"), Attr("from_port", 443), Attr("to_port", 443)]),
+        block("resource", "aws_vpc_security_group_ingress_rule", "kafka_spark", body=[
+            Attr("security_group_id", Ref("aws_security_group.kafka.id")),
+            Attr("description", "Kafka over TLS with IAM authentication, from the Spark job's runs"),
+            Attr("referenced_security_group_id", group),
+            Attr("ip_protocol", "tcp"), Attr("from_port", 9098), Attr("to_port", 9098)]),
+    )  # fmt: skip
+
+
+def application(inf: Infra) -> tuple[Block, ...]:
+    """The EMR Serverless application every request runs in."""
+    if not on_emr(inf):
+        return ()
+    vpc = block(
+        "network_configuration",
+        body=[
+            Attr("subnet_ids", Ref("var.subnet_ids")),
+            Attr("security_group_ids", [Ref("aws_security_group.spark.id")]),
+        ],
+    )
+    return (
+        *network(inf),
+        block("resource", "aws_emrserverless_application", "spark", body=[
+            Attr("name", Ref('"${var.name_prefix}-spark"')), Attr("release_label", EMR_RELEASE),
+            Attr("type", "spark"), Attr("tags", Ref("var.tags")),
+            block("auto_start_configuration", body=[Attr("enabled", True)]),
+            block("auto_stop_configuration", body=[Attr("enabled", True),
+                                                   Attr("idle_timeout_minutes", EMR_IDLE_MINUTES)]),
+            block("maximum_capacity", body=[Attr("cpu", Ref('"${var.emr_max_vcpu} vCPU"')),
+                                            Attr("memory", Ref('"${var.emr_max_memory_gb} GB"'))]),
+            vpc if msk_topics(inf) else None]),
+    )  # fmt: skip
 
 
 def iam(inf: Infra) -> tuple[Block, ...]:
@@ -87,6 +219,8 @@ def outputs(inf: Infra) -> tuple[Output, ...]:
     if not on_emr(inf):
         return ()
     return (
+        Output("emr_application_id", "aws_emrserverless_application.spark.id",
+               "The EMR Serverless application of the Spark job: EMR_APPLICATION_ID of spark/emr-serverless/*.json."),
         Output("emr_execution_role_arn", "aws_iam_role.spark.arn",
                "The Spark job's EMR Serverless execution role: EMR_EXECUTION_ROLE_ARN of spark/emr-serverless/*.json."),
         Output("spark_lake_root", '"s3://${aws_s3_bucket.lake.bucket}"',

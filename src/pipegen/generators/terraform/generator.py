@@ -19,6 +19,7 @@ from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget
 from pipegen.generators.terraform import aws, azure, gcp
 from pipegen.generators.terraform.aws import QUERY_RESULTS_DAYS
 from pipegen.generators.terraform.aws_alarms import METRIC_DIMENSIONS
+from pipegen.generators.terraform.aws_spark import EMR_IDLE_MINUTES, EMR_RELEASE
 from pipegen.generators.terraform.hcl import Attr, Block, Item, Ref, Value, block, quote, render
 from pipegen.generators.terraform.model import DEV, CloudModule, EnvPlan, Infra, Output, Var, infra
 from pipegen.plan.alerting import ALERTS
@@ -148,6 +149,9 @@ def docs_context(ctx: GenContext, mod: CloudModule, plans: list[EnvPlan]) -> dic
         "athena": any(name == "catalog.tf" for name, _ in mod.files) and mod.provider == "aws",
         "emr": any(o.name == "emr_execution_role_arn" for o in mod.outputs),
         "emr_glue": [Ident(db) for db in mod.spark_databases],
+        "emr_release": trusted(EMR_RELEASE),
+        "emr_idle": EMR_IDLE_MINUTES,
+        "emr_kafka": list(mod.spark_topics),  # topic names (a Kafka source's own: spec text), md_code in the doc
         "results_days": QUERY_RESULTS_DAYS,
         "dev_share": trusted(f"{DEV_SHARE:.0%}"),
         "retention": ctx.spec.volume.retention_days,

@@ -60,6 +60,7 @@ class CloudModule:
     alarms: tuple[tuple[str, str, str, str], ...] = ()  # (alert, severity, table or "", threshold): AWS
     tables: tuple[tuple[str, str, str], ...] = ()  # (dataset.table, partition column, clustering): BigQuery
     spark_databases: tuple[str, ...] = ()  # the Glue databases the Spark job on EMR creates: AWS
+    spark_topics: tuple[str, ...] = ()  # the MSK topics the Spark stream on EMR reads: AWS
 
 
 @dataclass(frozen=True)
