@@ -171,11 +171,12 @@ def tls_stores(spark, deployments: list[dict], tmp: Path) -> list[dict]:  # type
             job = load_job(Path(d["dir"]))
             options = job.kafka_options(next(t["stream"] for t in job.CONFIG["tables"] if t.get("stream")))
             opened = {k: [v, Path(v).read_text()] for k, v in options.items() if k.endswith(".location")}
+            security = {k: v for k, v in options.items() if k.startswith(("kafka.security", "kafka.sasl"))}
         finally:
             os.chdir(home)
             for k, v in saved.items():
                 os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
-        out.append({"where": d["where"], "opened": opened})
+        out.append({"where": d["where"], "opened": opened, "security": security})
     return out
 
 
@@ -259,8 +260,10 @@ def check_submissions(emr: list[dict], dataproc: list[dict]) -> dict:
         if report.has_errors():
             raise SystemExit(f"EMR Serverless StartJobRun refused {body['name']}: {report.generate_report()}")
     batches = [dataproc_v1.Batch.from_json(json.dumps(b)) for b in dataproc]
+    submitted = [b["jobDriver"]["sparkSubmit"]["sparkSubmitParameters"] for b in emr]
     return {"emr": [b["jobDriver"]["sparkSubmit"]["entryPointArguments"] for b in emr],
             "emr_modes": [b.get("mode", "BATCH") for b in emr],
+            "emr_packages": [p.split("--packages ")[1].split(" ")[0] for p in submitted if "--packages " in p],
             "dataproc": [list(b.pyspark_batch.args) for b in batches],
             "dataproc_ttl_s": [b.environment_config.execution_config.ttl.total_seconds() for b in batches]}  # fmt: skip
 

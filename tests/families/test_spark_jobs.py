@@ -370,18 +370,30 @@ def test_emr_and_dataproc_serverless_requests_load_through_their_api_models(judg
         assert got[key] == [*batch, *batch, *stream], got[key]
     # the stream runs as an EMR Serverless STREAMING job run; a Dataproc batch for the longest TTL (14 days)
     assert got["emr_modes"] == ["BATCH"] * 6 + ["STREAMING"] * 3
+    # the stream ships aws-msk-iam-auth (Maven coordinates, resolved by EMR Serverless: no download here)
+    assert got["emr_packages"] == ["${SPARK_KAFKA_PACKAGE},software.amazon.msk:aws-msk-iam-auth:2.3.9"] * 3
     assert got["dataproc_ttl_s"] == [0.0] * 6 + [14 * 24 * 3600.0] * 3
 
 
 @pytest.mark.judge
 def test_every_stream_deployment_ships_the_tls_stores_its_kafka_source_opens(judged: dict) -> None:
-    """EMR Serverless (`--files`) and Dataproc (`fileUris`) ship Strimzi's ca.p12 and user.p12 from
+    """EMR Serverless reads MSK with IAM (AWS_MSK_IAM: no store, the job's role); Dataproc (`fileUris`) ships
+    Strimzi's ca.p12 and user.p12 from
     KAFKA_TLS_ROOT and name them by their bare file names, which the job opens in its working
     directory (copied there from SparkFiles on the driver; executors get spark.files there);
     Databricks names them in the `kafka_tls_root` volume. Each path the job's kafka_options gives
     opens the file the deployment ships (its bytes, written by the driver)."""
     got = {d["where"]: d["opened"] for d in judged["tls"]}
     assert set(got) == {"emr", "dataproc", "databricks"}
+    # on AWS the project's cluster is MSK, IAM authentication only: no TLS store, the job signs in as its role
+    assert got.pop("emr") == {}
+    iam = "software.amazon.msk.auth.iam."
+    msk = [d["security"] for d in judged["tls"] if d["where"] == "emr"]
+    assert len(msk) == 3 and all(s == {  # one stream request per environment
+        "kafka.security.protocol": "SASL_SSL", "kafka.sasl.mechanism": "AWS_MSK_IAM",
+        "kafka.sasl.jaas.config": f"{iam}IAMLoginModule required;",
+        "kafka.sasl.client.callback.handler.class": f"{iam}IAMClientCallbackHandler"} for s in msk)  # fmt: skip
+    assert all(d["security"]["kafka.security.protocol"] == "SSL" for d in judged["tls"] if d["where"] != "emr")
     for where, opened in got.items():
         assert {k: v[1] for k, v in opened.items()} == {
             "kafka.ssl.truststore.location": "store ca.p12",

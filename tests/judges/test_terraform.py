@@ -692,7 +692,9 @@ def test_the_spark_jobs_emr_role_is_assumed_by_emr_serverless_and_its_arn_is_wha
 SPARK_STREAM = ("\ntargets:\n", "\nengines: {stream: spark}\n\ntargets:\n")
 
 
-def test_spark_streaming_grants_no_stream_identity_the_sinks_bucket(hcl_python: Path, tmp_path: Path) -> None:
+def test_spark_streaming_grants_no_stream_identity_the_sinks_bucket(
+    hcl_python: Path, tmp_path: Path, provider_schemas: dict[str, dict[str, Any]]
+) -> None:
     # ecommerce_realtime with a files target a stream job sinks to, streamed by Spark, on AWS and GCP: Spark's
     # stream layer writes the lake root with the Spark job's identity, so the stream workload gets no spec bucket
     # (Flink's sink does: test_a_stream_job_writing_a_files_target_is_granted_its_bucket); grants = what the code writes
@@ -717,6 +719,44 @@ def test_spark_streaming_grants_no_stream_identity_the_sinks_bucket(hcl_python: 
         assert written == {("ingest", "acme-shop-exports")}, cloud
         buckets = docs["envs/prod/terraform.tfvars"]["target_buckets"]
         assert {(w, buckets[t]) for w, t, write in _granted(docs, cloud) if write} == written, cloud
+        if cloud == "aws":
+            spark_on_msk(docs, generated, provider_schemas)
+
+
+def spark_on_msk(docs: dict[str, Any], files: dict[str, str], schemas: dict[str, dict[str, Any]]) -> None:
+    """The Spark stream on EMR Serverless reading the project's MSK cluster (IAM authentication only): the
+    module matches the provider's schema (the EMR Serverless application, its network, the grants); the
+    Spark role may connect, read exactly the topics the job's config reads and use its consumer-group prefix,
+    and write the checkpoints bucket; no `stream` role (Flink does not run); the requests' application id is
+    the module's output, which the docs export."""
+    tf = {p: d for p, d in docs.items() if p.endswith(".tf")}
+    assert schema_problems(tf, schemas)[0] == [] and reference_problems(tf, schemas)[0] == []
+    config = json.loads(files["spark/medallion.json"])
+    streams = [t["stream"] for t in config["tables"] if t.get("stream")]
+    assert streams and all(st["sasl"] == "aws_msk_iam" and "tls" not in st for st in streams)
+    spark = {st["sid"]: st for st in _policies(docs)["spark"]["statement"]}
+    assert spark["KafkaConnect"]["resources"] == ["${aws_msk_cluster.kafka.arn}"]
+    topic_arn = '${replace(aws_msk_cluster.kafka.arn, ":cluster/", ":topic/")}/'
+    assert spark["KafkaReadTopics"]["actions"] == ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"]
+    assert sorted(spark["KafkaReadTopics"]["resources"]) == sorted({topic_arn + st["topic"] for st in streams})
+    assert spark["KafkaGroups"]["resources"] == [
+        '${replace(aws_msk_cluster.kafka.arn, ":cluster/", ":group/")}/' + streams[0]["group_prefix"] + "*"
+    ]
+    assert spark["ObjectsCheckpoints"]["resources"] == ["${aws_s3_bucket.checkpoints.arn}/*"]
+    assert "stream" not in _policies(docs) and "stream" not in docs["envs/prod/terraform.tfvars"]["workload_roles"]
+    app = _resources(docs["modules/platform/spark.tf"], "aws_emrserverless_application")["spark"]
+    assert app["release_label"].startswith("emr-7.") and app["type"] == "spark"
+    assert app["auto_stop_configuration"][0]["enabled"] is True
+    assert app["network_configuration"][0]["security_group_ids"] == ["${aws_security_group.spark.id}"]
+    assert docs["envs/prod/terraform.tfvars"]["emr_max_vcpu"] >= 6  # a driver and an executor, two runs
+    outputs = _blocks(docs["modules/platform/outputs.tf"], "output")
+    assert outputs["emr_application_id"]["value"] == "${aws_emrserverless_application.spark.id}"
+    requests = [json.loads(t) for p, t in files.items() if p.startswith("spark/emr-serverless/")]
+    assert {r["applicationId"] for r in requests} == {"${EMR_APPLICATION_ID}"}
+    assert (
+        "export EMR_APPLICATION_ID=$(terraform -chdir=terraform/envs/<env> output -raw emr_application_id)"
+        in files["docs/terraform.md"]
+    )
 
 
 # ---------------------------------------------------------------- BigQuery tables as dlt creates them

@@ -16,6 +16,8 @@ module "platform" {
   workload_roles       = var.workload_roles
   secret_names         = var.secret_names
   spark_role           = var.spark_role
+  emr_max_vcpu         = var.emr_max_vcpu
+  emr_max_memory_gb    = var.emr_max_memory_gb
   target_buckets       = var.target_buckets
   query_results_bucket = var.query_results_bucket
   glue_database        = var.glue_database

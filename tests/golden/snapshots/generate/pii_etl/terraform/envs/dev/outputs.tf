@@ -13,6 +13,11 @@ output "workload_role_arns" {
   value       = module.platform.workload_role_arns
 }
 
+output "emr_application_id" {
+  description = "The EMR Serverless application of the Spark job: EMR_APPLICATION_ID of spark/emr-serverless/*.json."
+  value       = module.platform.emr_application_id
+}
+
 output "emr_execution_role_arn" {
   description = "The Spark job's EMR Serverless execution role: EMR_EXECUTION_ROLE_ARN of spark/emr-serverless/*.json."
   value       = module.platform.emr_execution_role_arn

@@ -18,7 +18,9 @@ workload_roles = {
 secret_names = {
   CRM_DB_PASSWORD = "pii-etl-staging-crm-db-password"
 }
-spark_role = "pii-etl-staging-spark"
+spark_role        = "pii-etl-staging-spark"
+emr_max_vcpu      = 12
+emr_max_memory_gb = 48
 target_buckets = {
   lake_bucket = "acme-analytics-exports"
 }

@@ -78,6 +78,26 @@ variable "spark_role" {
   }
 }
 
+variable "emr_max_vcpu" {
+  type        = number
+  description = "EMR Serverless application's maximum vCPU (all its runs together)."
+
+  validation {
+    condition     = var.emr_max_vcpu >= 1 && var.emr_max_vcpu <= 4000 && floor(var.emr_max_vcpu) == var.emr_max_vcpu
+    error_message = "emr_max_vcpu: a whole number from 1 to 4000."
+  }
+}
+
+variable "emr_max_memory_gb" {
+  type        = number
+  description = "EMR Serverless application's maximum memory, GB."
+
+  validation {
+    condition     = var.emr_max_memory_gb >= 2 && var.emr_max_memory_gb <= 24000 && floor(var.emr_max_memory_gb) == var.emr_max_memory_gb
+    error_message = "emr_max_memory_gb: a whole number from 2 to 24000."
+  }
+}
+
 variable "target_buckets" {
   type        = map(string)
   description = "Bucket of each spec target the workloads write or read (the spec's own; Terraform grants access to it, it does not create it)."

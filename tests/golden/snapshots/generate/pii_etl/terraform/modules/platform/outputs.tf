@@ -13,6 +13,11 @@ output "workload_role_arns" {
   value       = { for k, r in aws_iam_role.workload : k => r.arn }
 }
 
+output "emr_application_id" {
+  description = "The EMR Serverless application of the Spark job: EMR_APPLICATION_ID of spark/emr-serverless/*.json."
+  value       = aws_emrserverless_application.spark.id
+}
+
 output "emr_execution_role_arn" {
   description = "The Spark job's EMR Serverless execution role: EMR_EXECUTION_ROLE_ARN of spark/emr-serverless/*.json."
   value       = aws_iam_role.spark.arn
