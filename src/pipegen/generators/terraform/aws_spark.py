@@ -25,7 +25,7 @@ from pipegen.common.spark_sizing import max_workers
 from pipegen.common.spark_stream import msk_iam
 from pipegen.generators.terraform.aws_policy import bucket_access, statement, target_access
 from pipegen.generators.terraform.common import number_var, regex_var
-from pipegen.generators.terraform.hcl import Attr, Block, Ref, block, quote
+from pipegen.generators.terraform.hcl import Attr, Block, Comment, Ref, block, quote
 from pipegen.generators.terraform.model import Infra, Output, Var
 from pipegen.plan.cloudnames import lake_namespace
 from pipegen.plan.components import Kind
@@ -139,6 +139,11 @@ def values(inf: Infra, role: str) -> list[tuple[str, int | str]]:
     return [("spark_role", role), ("emr_max_vcpu", vcpu), ("emr_max_memory_gb", memory)]
 
 
+# checkov's graph links a security group to EC2/ENI-like resources only, not to an EMR Serverless application's
+# network_configuration, which is where this group is attached
+SG_SKIP = ("CKV2_AWS_5", "attached by aws_emrserverless_application.spark's network_configuration")
+
+
 def network(inf: Infra) -> tuple[Block, ...]:
     """The application's security group where the stream reads MSK: the brokers' IAM port and HTTPS out."""
     if not msk_topics(inf):
@@ -146,6 +151,7 @@ def network(inf: Infra) -> tuple[Block, ...]:
     group = Ref("aws_security_group.spark.id")
     return (
         block("resource", "aws_security_group", "spark", body=[
+            Comment(f"checkov:skip={SG_SKIP[0]}: {SG_SKIP[1]}"),
             Attr("name", Ref('"${var.name_prefix}-spark"')),
             Attr("description", "EMR Serverless Spark job runs: MSK over IAM and HTTPS out"),
             Attr("vpc_id", Ref("var.vpc_id")), Attr("tags", Ref("var.tags"))]),
