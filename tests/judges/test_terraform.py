@@ -695,7 +695,6 @@ def test_the_spark_jobs_emr_role_is_assumed_by_emr_serverless_and_its_arn_is_wha
     assert "spark" not in docs["envs/prod/terraform.tfvars"]["workload_roles"]
 
 
-
 def test_spark_streaming_grants_no_stream_identity_the_sinks_bucket(
     hcl_python: Path, tmp_path: Path, provider_schemas: dict[str, dict[str, Any]]
 ) -> None:
