@@ -55,9 +55,8 @@ def _judge(
     if "flink" in chosen:
         judges.flink_plans(paths, judge_python("flink"), home, verdicts)
     if "dbt" in chosen:
-        dbt = judge_python("dbt_warehouses").parent / "dbt"
         with_profiles = [p for p in paths if (p / "dbt" / "profiles.yml").is_file()][:local_runs]
-        judges.dbt_parses(with_profiles, dbt, home, verdicts, judges.WAREHOUSE_ADAPTERS)
+        judges.dbt_parses(with_profiles, judge_python("dbt_warehouses"), home, verdicts, judges.WAREHOUSE_ADAPTERS)
     if "stream" in chosen:
         streaming = [p for p in paths if (p / "flink" / "jobs.json").is_file()][: runs["stream"]]
         judges.stream_runs(streaming, judge_python("flink"), home, verdicts)

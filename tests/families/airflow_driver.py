@@ -4,6 +4,8 @@ caller). Prints one JSON line.
     python airflow_driver.py bag PROJECT_DIR            # DagBag over PROJECT_DIR/dags
     python airflow_driver.py test PROJECT_DIR DAG_ID [CONF_JSON [LOGICAL_DATE]]
                                                       # dag.test(run_conf=CONF or {"local": true})
+    python airflow_driver.py bags PROJECT_DIR...      # {dir: bag(dir)}, many folders in this process,
+                                                      # each with its plugins/ importable in turn
     python airflow_driver.py secrets DAG_FILE         # the DAG's _export_secrets(): what it exports
     python airflow_driver.py tests RUNS_JSON          # one db migrate, then dag.test() of every run
                                                       # [{"project", "dag", "conf", "logical_date"}]
@@ -71,6 +73,24 @@ def bag(project: Path) -> dict[str, Any]:
         "warnings": {str(k): [str(w) for w in v] for k, v in found.captured_warnings.items()},
         "dags": dags,
     }
+
+
+def bags(projects: list[Path]) -> dict[str, Any]:
+    """bag() of each folder in one Airflow process: its plugins/ on sys.path while its DAGs load
+    (as AIRFLOW__CORE__PLUGINS_FOLDER puts it for one folder), and the plugin modules it imported
+    forgotten after, so no folder sees another's."""
+    out = {}
+    for project in projects:
+        plugins = project / "plugins"
+        names = {p.stem for p in plugins.glob("*.py")}
+        sys.path.insert(0, str(plugins))
+        try:
+            out[str(project)] = bag(project)
+        finally:
+            sys.path.remove(str(plugins))
+            for name in [m for m in sys.modules if m.split(".")[0] in names]:
+                del sys.modules[name]
+    return out
 
 
 def secrets(dag_file: Path) -> dict[str, Any]:
@@ -203,6 +223,8 @@ def main() -> None:
     command, project = sys.argv[1], Path(sys.argv[2])
     if command == "bag":
         out = bag(project)
+    elif command == "bags":
+        out = bags([Path(arg) for arg in sys.argv[2:]])
     elif command == "secrets":
         out = secrets(project)
     elif command == "tests":

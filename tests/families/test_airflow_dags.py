@@ -57,18 +57,39 @@ def airflow(python: Path, tmp: Path, *args: str, timeout: int = 900, **extra_env
     return result
 
 
+# the folders whose DagBag the module judges (the `bags` fixture)
+BAGS = ("generated-steps", "with-ingest-and-quality", "depends-on")
+DEPENDS_ON = {"depends_on": [{"pipeline": "user_data_etl", "task": "load", "timeout": "1h", "poke_interval": "5m"}]}
+
+
+@pytest.fixture(scope="module")
+def bags(airflow_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """Airflow's DagBag of every batch example's DAG (as generated, and with the ingest and quality
+    stand-ins) and of the quick-start with an upstream dependency, in one Airflow process (a start
+    costs ~20 s of CPU): {name in BAGS: the driver's bag}."""
+    tmp = tmp_path_factory.mktemp("bags")
+    roots = {}
+    for name, stand_ins in zip(BAGS[:2], [(), STAND_INS], strict=True):
+        for _name, spec, plan in AIRFLOW_SPECS:
+            files, _ = render_with(spec, plan, stand_ins)
+            roots[name] = write({p: t for p, t in files.items() if p.startswith(("dags/", "plugins/"))}, tmp / name)
+    roots[BAGS[2]] = hello_project(tmp / BAGS[2], orchestration={**DEPENDS_ON, **NOTIFY})
+    (tmp / "none").mkdir()  # no plugins folder of its own: bags() puts each folder's on sys.path in turn
+    found = airflow(
+        airflow_python, tmp, "bags", *map(str, roots.values()), AIRFLOW__CORE__PLUGINS_FOLDER=str(tmp / "none")
+    )
+    return {name: found[str(root)] for name, root in roots.items()}
+
+
 @pytest.mark.judge
 @pytest.mark.parametrize("with_stand_ins", [False, True], ids=["generated-steps", "with-ingest-and-quality"])
 def test_every_batch_examples_dag_loads_with_the_hand_written_tasks_and_policy(
-    tmp_path: Path, airflow_python: Path, with_stand_ins: bool
+    bags: dict[str, dict[str, Any]], with_stand_ins: bool
 ) -> None:
     """The expected tasks, groups, dependencies and run policy are written by hand from each
     spec (tests/families/expected_orchestration.py), not taken from pipegen's task plan."""
     assert {name for name, _, _ in AIRFLOW_SPECS} == set(EXPECTED)  # every batch example, no other
-    for _name, spec, plan in AIRFLOW_SPECS:
-        files, _ = render_with(spec, plan, STAND_INS if with_stand_ins else ())
-        root = write({p: t for p, t in files.items() if p.startswith(("dags/", "plugins/"))}, tmp_path / "all")
-    result = airflow(airflow_python, tmp_path, "bag", str(root))
+    result = bags[BAGS[1] if with_stand_ins else BAGS[0]]
     assert result["import_errors"] == {}
     assert result["warnings"] == {}
     assert set(result["dags"]) == set(EXPECTED)  # each example's pipeline name is its file's stem
@@ -315,10 +336,8 @@ def test_secrets_come_from_airflow_connections_and_variables_by_id(tmp_path: Pat
 
 
 @pytest.mark.judge
-def test_depends_on_is_an_external_task_sensor_before_every_first_task(tmp_path: Path, airflow_python: Path) -> None:
-    deps = {"depends_on": [{"pipeline": "user_data_etl", "task": "load", "timeout": "1h", "poke_interval": "5m"}]}
-    project = hello_project(tmp_path, orchestration={**deps, **NOTIFY})
-    result = airflow(airflow_python, tmp_path, "bag", str(project))
+def test_depends_on_is_an_external_task_sensor_before_every_first_task(bags: dict[str, dict[str, Any]]) -> None:
+    result = bags[BAGS[2]]
     assert result["import_errors"] == {} and result["warnings"] == {}
     tasks = result["dags"]["hello"]["tasks"]
     sensor = tasks["wait_for_user_data_etl"]

@@ -22,7 +22,7 @@ from pipegen.plan.envtargets import environment_targets
 from pipegen.plan.names import snake
 from pipegen.spec.catalog import TARGET_SYSTEMS
 from pipegen.spec.types import parse_secret_ref
-from tests.conftest import example_specs, run_cli
+from tests.conftest import example_specs, generate, run_cli
 from tests.judges import offline_env
 from tests.judges.envs import REQUIREMENTS
 
@@ -33,6 +33,7 @@ WARN_ERROR = json.dumps({"error": "all", "warn": ["NoNodesForSelectionCriteria"]
 ENV_OF_ADAPTER = {"databricks": "dbt_databricks"}
 DEFAULT_ENV = "dbt_warehouses"
 EXAMPLES = Path(__file__).parents[2] / "specs"
+DRIVER = Path(__file__).parents[1] / "judges" / "dbt_parse_driver.py"
 
 
 def cases() -> list[tuple[Path, str, str]]:
@@ -50,24 +51,42 @@ def cases() -> list[tuple[Path, str, str]]:
     return out
 
 
-def judge_dbt(request: pytest.FixtureRequest, adapter: str) -> Path:
-    python: Path = request.getfixturevalue(f"{ENV_OF_ADAPTER.get(adapter, DEFAULT_ENV)}_python")
-    return python.parent / "dbt"
+def dbt_parses(
+    jobs: list[tuple[Path, str, frozenset[str]]], python: Path, home: Path
+) -> list[subprocess.CompletedProcess[str]]:
+    """`dbt parse --target T` in each (project, T, withheld variables), every job in one interpreter
+    of the judge env (tests/judges/dbt_parse_driver.py: dbt's own dbtRunner, so dbt and its
+    adapters are imported once, not once a parse). The profile's env_var() names get placeholders
+    but the withheld ones; a crash of the driver itself is every job's failure."""
+    specs = []
+    for project, target, withheld in jobs:
+        profiles = (project / "dbt" / "profiles.yml").read_text(encoding="utf-8")
+        # placeholders for the profile's env_var() names: parse needs a value, never a real secret
+        found = re.findall(r"env_var\('([A-Za-z0-9_]+)'", profiles)
+        args = ["parse", "--target", target, "--no-partial-parse", "--profiles-dir", ".", "--project-dir", ".",
+                "--warn-error-options", WARN_ERROR]  # fmt: skip
+        env = {name: "placeholder" for name in found if name not in withheld}
+        specs.append({"dir": str(project / "dbt"), "args": args, "env": env})
+    home.mkdir(parents=True, exist_ok=True)
+    listing = home / f"dbt-parse-jobs-{len(list(home.glob('dbt-parse-jobs-*')))}.json"
+    listing.write_text(json.dumps(specs), encoding="utf-8")
+    proc = subprocess.run(
+        [str(python), str(DRIVER), str(listing)],
+        capture_output=True, text=True, timeout=300 + 120 * len(jobs), check=False, env=offline_env(home),
+    )  # fmt: skip
+    if proc.returncode != 0:
+        return [subprocess.CompletedProcess(proc.args, proc.returncode or 1, proc.stdout + proc.stderr) for _ in jobs]
+    results = json.loads(proc.stdout.strip().splitlines()[-1])
+    return [
+        subprocess.CompletedProcess(s["args"], r["returncode"], r["stdout"])
+        for s, r in zip(specs, results, strict=True)
+    ]
 
 
 def dbt_parse(
-    project: Path, target: str, dbt: Path, home: Path, withheld: frozenset[str] = frozenset()
+    project: Path, target: str, python: Path, home: Path, withheld: frozenset[str] = frozenset()
 ) -> subprocess.CompletedProcess[str]:
-    profiles = (project / "dbt" / "profiles.yml").read_text(encoding="utf-8")
-    # placeholders for the profile's env_var() names: parse needs a value, never a real secret
-    found = re.findall(r"env_var\('([A-Za-z0-9_]+)'", profiles)
-    placeholders = {name: "placeholder" for name in found if name not in withheld}
-    return subprocess.run(
-        [str(dbt), "parse", "--target", target, "--no-partial-parse", "--profiles-dir", ".",
-         "--project-dir", ".", "--warn-error-options", WARN_ERROR],
-        cwd=project / "dbt", capture_output=True, text=True, timeout=600, check=False,
-        env={**offline_env(home), **placeholders},
-    )  # fmt: skip
+    return dbt_parses([(project, target, withheld)], python, home)[0]
 
 
 def base_variables_overridden(spec: Path, output: str) -> frozenset[str]:
@@ -105,18 +124,45 @@ def test_a_lake_target_reads_the_spark_host_from_the_environment() -> None:
     assert env_defaults(by_name["databricks"]) == [("http_path", "DATABRICKS_HTTP_PATH")]
 
 
+@pytest.fixture(scope="module")
+def parsed(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[tuple[Path, str], subprocess.CompletedProcess[str]]:
+    """Every selected case of the test below, parsed: each example generated once, then one dbt
+    interpreter per judge env for all of its targets (a parse in a process of its own paid the
+    import of dbt and every adapter, ~6 s of CPU, each time). A generate failure is the case's
+    result (with its exit code and output)."""
+    root = tmp_path_factory.mktemp("warehouse_parse")
+    test = test_dbt_parses_each_warehouse_target_with_deprecations_as_errors
+    selected = [item.callspec.params for item in request.session.items if getattr(item, "function", None) is test]
+    out: dict[tuple[Path, str], subprocess.CompletedProcess[str]] = {}
+    projects: dict[Path, Path] = {}
+    by_env: dict[str, list[tuple[Path, str]]] = {}
+    for case in selected:
+        spec, target, adapter = case["spec"], case["target"], case["adapter"]
+        if spec not in projects:
+            projects[spec] = root / f"{spec.stem}"
+            code, output = generate(spec, projects[spec])  # in this process (tests/conftest.generate)
+            if code != 0:
+                failed = subprocess.CompletedProcess(["pipegen", "generate", str(spec)], code, output)
+                out.update({(spec, c["target"]): failed for c in selected if c["spec"] == spec})
+        if (spec, target) not in out:
+            by_env.setdefault(ENV_OF_ADAPTER.get(adapter, DEFAULT_ENV), []).append((spec, target))
+    for env, cases in sorted(by_env.items()):
+        python: Path = request.getfixturevalue(f"{env}_python")
+        jobs = [(projects[spec], target, base_variables_overridden(spec, target)) for spec, target in cases]
+        out.update(zip(cases, dbt_parses(jobs, python, root / f"home-{env}"), strict=True))
+    return out
+
+
 @pytest.mark.judge
 @pytest.mark.parametrize(("spec", "target", "adapter"), cases(), ids=lambda v: v.stem if isinstance(v, Path) else v)
 def test_dbt_parses_each_warehouse_target_with_deprecations_as_errors(
-    tmp_path: Path, request: pytest.FixtureRequest, spec: Path, target: str, adapter: str
+    parsed: dict[tuple[Path, str], subprocess.CompletedProcess[str]], spec: Path, target: str, adapter: str
 ) -> None:
-    project = tmp_path / "p"
-    proc = run_cli("generate", str(spec), "-o", str(project))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    withheld = base_variables_overridden(spec, target)
-    parsed = dbt_parse(project, target, judge_dbt(request, adapter), tmp_path / "home", withheld)
-    assert parsed.returncode == 0, f"{spec.stem} --target {target} ({adapter}):\n{parsed.stdout[-4000:]}"
-    assert f"Registered adapter: {adapter}=" in parsed.stdout
+    proc = parsed[(spec, target)]
+    assert proc.returncode == 0, f"{spec.stem} --target {target} ({adapter}):\n{proc.stdout[-4000:]}{proc.stderr or ''}"
+    assert f"Registered adapter: {adapter}=" in proc.stdout
 
 
 @pytest.mark.judge
@@ -132,7 +178,7 @@ def test_an_outdated_property_fails_the_warehouse_parse(tmp_path: Path, dbt_ware
     first["freshness"] = first["config"].pop("freshness")
     with sources.open("w", encoding="utf-8") as handle:
         yaml.dump(doc, handle)
-    parsed = dbt_parse(project, "warehouse", dbt_warehouses_python.parent / "dbt", tmp_path / "home")
+    parsed = dbt_parse(project, "warehouse", dbt_warehouses_python, tmp_path / "home")
     assert parsed.returncode != 0
     assert "[PropertyMovedToConfigDeprecation]" in parsed.stdout
     assert "Found `freshness` as a top-level property of `sources[0]`" in " ".join(parsed.stdout.split())

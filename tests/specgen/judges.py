@@ -226,13 +226,15 @@ def flink_plans(projects: list[Path], python: Path, home: Path, verdicts: Verdic
         verdicts.add("flink EXPLAIN", project, problem)
 
 
-def dbt_parses(projects: list[Path], dbt: Path, home: Path, verdicts: Verdicts, adapters: frozenset[str]) -> None:
+def dbt_parses(projects: list[Path], python: Path, home: Path, verdicts: Verdicts, adapters: frozenset[str]) -> None:
     """`dbt parse --target <warehouse>` with deprecation warnings as errors, for every warehouse
-    output of the project's profile whose adapter `dbt` has (no connection is made)."""
+    output of the project's profile whose adapter the judge env (`python`) has (no connection is
+    made): every parse in one interpreter (tests/families/test_dbt_warehouse_parse.dbt_parses)."""
     from ruamel.yaml import YAML
 
-    from tests.families.test_dbt_warehouse_parse import dbt_parse
+    from tests.families.test_dbt_warehouse_parse import dbt_parses as parse_all
 
+    jobs: list[tuple[Path, str, str]] = []  # (project, target, adapter)
     for project in projects:
         profiles = project / "dbt" / "profiles.yml"
         if not profiles.is_file():
@@ -240,11 +242,14 @@ def dbt_parses(projects: list[Path], dbt: Path, home: Path, verdicts: Verdicts, 
         doc = YAML(typ="safe").load(profiles.read_text(encoding="utf-8"))
         for profile in doc.values():
             for target, output in sorted(profile.get("outputs", {}).items()):
-                if output.get("type") not in adapters:
-                    continue
-                proc = dbt_parse(project, target, dbt, home)
-                failure = None if proc.returncode == 0 else f"--target {target}:\n{proc.stdout[-3000:]}"
-                verdicts.add(f"dbt parse ({output['type']})", project, failure)
+                if output.get("type") in adapters:
+                    jobs.append((project, target, output["type"]))
+    if not jobs:
+        return
+    procs = parse_all([(project, target, frozenset()) for project, target, _ in jobs], python, home)
+    for (project, target, adapter), proc in zip(jobs, procs, strict=True):
+        failure = None if proc.returncode == 0 else f"--target {target}:\n{proc.stdout[-3000:]}"
+        verdicts.add(f"dbt parse ({adapter})", project, failure)
 
 
 def stream_runs(

@@ -169,9 +169,7 @@ def test_dbt_parses_every_drawn_specs_warehouse_target(
 ) -> None:
     verdicts = judges.Verdicts()
     with_profiles = [p for p in projects if _warehouse_outputs(p)][:DBT_PARSES]
-    judges.dbt_parses(
-        with_profiles, dbt_warehouses_python.parent / "dbt", tmp_path / "home", verdicts, judges.WAREHOUSE_ADAPTERS
-    )
+    judges.dbt_parses(with_profiles, dbt_warehouses_python, tmp_path / "home", verdicts, judges.WAREHOUSE_ADAPTERS)
     assert sum(len(v) for v in verdicts.judged.values()) >= min(3, len(with_profiles)) > 0, verdicts.judged
     assert not verdicts.failed, _report(verdicts)
 
