@@ -940,6 +940,9 @@ def test_athena_reads_the_spark_jobs_glue_registered_iceberg_layers_else_validat
     assert job["catalog"]["type"] == "glue" and "CREATE NAMESPACE IF NOT EXISTS lake." in files["spark/medallion.py"]
     databases = {job["namespaces"][layer] for layer in job["layers"]}
     assert databases == {"pii_etl_bronze", "pii_etl_silver", "pii_etl_gold"}  # per pipeline: no clash in one account
+    # the local lake job's pyiceberg catalog uses the same namespaces: one table name locally and in Glue
+    lake_targets = json.loads(files["pipeline/lake.json"])["targets"]
+    assert [t["namespaces"] for t in lake_targets if t["format"] == "iceberg"] == [job["namespaces"]]
     root = write_terraform(files, tmp_path / "out")
     docs = {p.split("/terraform/", 1)[1]: d for p, d in parse_dir(hcl_python, root).items()}
     problems, _ = schema_problems({p: d for p, d in docs.items() if p.endswith(".tf")}, provider_schemas)
