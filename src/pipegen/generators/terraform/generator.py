@@ -30,6 +30,8 @@ from pipegen.spec.model import Cloud
 TERRAFORM_VERSION = ">= 1.9.0"
 MODULE = "terraform/modules/platform"
 ALARM_SERVICES = {"aws": "CloudWatch", "google": "Cloud Monitoring", "azurerm": "Azure Monitor"}
+# what separates two environments: the lake's catalog names carry no environment (docs/terraform.md)
+TENANCY = {"aws": "account", "google": "project", "azurerm": "subscription"}
 DEV_SHARE = 0.1  # the dev environment is assumed to hold a tenth of the plan's data
 
 
@@ -144,6 +146,7 @@ def docs_context(ctx: GenContext, mod: CloudModule, plans: list[EnvPlan]) -> dic
         "alarm_metrics": [{"name": trusted(m), "dimensions": trusted(", ".join(d))} for m, d in metrics],
         "stream_lag": any(a == ALERTS.consumer_lag for a, *_ in mod.alarms),
         "alarm_service": trusted(ALARM_SERVICES[mod.provider]),
+        "tenancy": trusted(TENANCY[mod.provider]),
         "bigquery_tables": [{"table": t, "partition": p, "cluster": c} for t, p, c in mod.tables],
         "athena": any(name == "catalog.tf" for name, _ in mod.files) and mod.provider == "aws",
         "emr": any(o.name == "emr_execution_role_arn" for o in mod.outputs),
