@@ -689,6 +689,40 @@ def test_the_spark_jobs_emr_role_is_assumed_by_emr_serverless_and_its_arn_is_wha
     assert "spark" not in docs["envs/prod/terraform.tfvars"]["workload_roles"]
 
 
+def test_the_spark_jobs_dataproc_account_is_its_own_with_only_what_the_job_needs(
+    parsed: dict[str, dict[str, Any]], variant_files: dict[str, dict[str, str]]
+) -> None:
+    # pii_etl on GCP: every Dataproc batch runs as `${DATAPROC_SERVICE_ACCOUNT}`, which the module's own
+    # service account fills (not the project's default compute account); it has Dataproc Worker, the lake
+    # bucket's objects and the key, nothing else (no BigQuery, no Kafka: the batch job writes the lake only)
+    files = variant_files["pii_etl_gcp"]
+    docs = {p.split("/terraform/", 1)[1]: d for p, d in parsed["pii_etl_gcp"].items()}
+    requests = [json.loads(t) for p, t in files.items() if p.startswith("spark/dataproc/")]
+    assert requests and {r["environmentConfig"]["executionConfig"]["serviceAccount"] for r in requests} == {
+        "${DATAPROC_SERVICE_ACCOUNT}"
+    }
+    ids = docs["modules/platform/identities.tf"]
+    assert _resources(ids, "google_service_account")["spark"]["account_id"] == "${var.spark_account}"
+    member = "serviceAccount:${google_service_account.spark.email}"
+    granted = {(kind, r["role"]) for e in ids["resource"] for kind, rs in e.items() for r in rs.values()
+               if r.get("member") == member}  # fmt: skip
+    assert granted == {("google_project_iam_member", "roles/dataproc.worker"),
+                       ("google_storage_bucket_iam_member", "roles/storage.objectUser"),
+                       ("google_kms_crypto_key_iam_member", "roles/cloudkms.cryptoKeyEncrypterDecrypter")}  # fmt: skip
+    bucket = _resources(ids, "google_storage_bucket_iam_member")["spark"]
+    assert bucket["for_each"] == {"lake": "${google_storage_bucket.lake.name}"} and bucket["bucket"] == "${each.value}"
+    outputs = _blocks(docs["modules/platform/outputs.tf"], "output")
+    assert outputs["dataproc_service_account"]["value"] == "${google_service_account.spark.email}"
+    assert outputs["spark_lake_root"]["value"] == "gs://${google_storage_bucket.lake.name}"
+    for env in ("dev", "staging", "prod"):
+        root = _blocks(docs[f"envs/{env}/outputs.tf"], "output")
+        assert root["dataproc_service_account"]["value"] == "${module.platform.dataproc_service_account}"
+        values = docs[f"envs/{env}/terraform.tfvars"]
+        assert values["spark_account"] == f"pii-etl-{env}-spark" and "spark" not in values["workload_accounts"]
+    assert "export DATAPROC_SERVICE_ACCOUNT=$(terraform -chdir=terraform/envs/<env> output -raw " \
+        "dataproc_service_account)" in files["docs/terraform.md"]  # fmt: skip
+
+
 SPARK_STREAM = ("\ntargets:\n", "\nengines: {stream: spark}\n\ntargets:\n")
 
 

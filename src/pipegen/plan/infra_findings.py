@@ -19,7 +19,7 @@
   an Iceberg target whose catalog is not Glue: Athena reads Iceberg tables only through the Glue
   catalog, and neither extract-load's tables (dlt's own catalog) nor the Spark job's (its `lake`
   catalog: path-based, REST or Unity) are there, so the workgroup finds none of them.
-- R430: on Azure with Terraform, such a target whose container (`bucket`) or storage `account` is a
+- R430: on Azure with Terraform, a target as in R428 whose container (`bucket`) or storage `account` is a
   `${secret:…}` / `${env:…}` reference in an environment (the target's connection, unless every
   environment overrides it with a literal): the value exists only at run time, so Terraform generates no
   role assignment on that container and nothing checks that the writers may write it.
