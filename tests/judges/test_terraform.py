@@ -726,7 +726,9 @@ def test_the_spark_jobs_dataproc_account_is_its_own_with_only_what_the_job_needs
 SPARK_STREAM = ("\ntargets:\n", "\nengines: {stream: spark}\n\ntargets:\n")
 
 
-def test_spark_streaming_grants_no_stream_identity_the_sinks_bucket(hcl_python: Path, tmp_path: Path) -> None:
+def test_spark_streaming_grants_no_stream_identity_the_sinks_bucket(
+    hcl_python: Path, tmp_path: Path, provider_schemas: dict[str, dict[str, Any]]
+) -> None:
     # ecommerce_realtime with a files target a stream job sinks to, streamed by Spark, on AWS and GCP: Spark's
     # stream layer writes the lake root with the Spark job's identity, so the stream workload gets no spec bucket
     # (Flink's sink does: test_a_stream_job_writing_a_files_target_is_granted_its_bucket); grants = what the code writes
@@ -751,6 +753,19 @@ def test_spark_streaming_grants_no_stream_identity_the_sinks_bucket(hcl_python: 
         assert written == {("ingest", "acme-shop-exports")}, cloud
         buckets = docs["envs/prod/terraform.tfvars"]["target_buckets"]
         assert {(w, buckets[t]) for w, t, write in _granted(docs, cloud) if write} == written, cloud
+    # on GCP the stream step's Dataproc batches run as the Spark job's account: it writes the checkpoints
+    # bucket (their --checkpoint-root) and reads the Managed Kafka topics; the module matches the provider schema
+    assert cloud == "gcp"  # the loop's last: `docs` are its
+    ids = docs["modules/platform/identities.tf"]
+    assert _resources(ids, "google_storage_bucket_iam_member")["spark"]["for_each"] == {
+        "lake": "${google_storage_bucket.lake.name}",
+        "checkpoints": "${google_storage_bucket.checkpoints.name}",
+    }
+    assert _resources(ids, "google_project_iam_member")["spark_kafka"]["role"] == "roles/managedkafka.client"
+    assert all(json.loads(t)["environmentConfig"]["executionConfig"]["serviceAccount"] == "${DATAPROC_SERVICE_ACCOUNT}"
+               for p, t in files["gcp"].items() if p.startswith("spark/dataproc/stream-"))  # fmt: skip
+    problems, _ = schema_problems({p: d for p, d in docs.items() if p.endswith(".tf")}, provider_schemas)
+    assert problems == []
 
 
 # ---------------------------------------------------------------- BigQuery tables as dlt creates them
