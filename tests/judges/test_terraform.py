@@ -992,6 +992,7 @@ def test_athena_reads_the_spark_jobs_glue_registered_iceberg_layers_else_validat
     # the local lake job's pyiceberg catalog uses the same namespaces: one table name locally and in Glue
     lake_targets = json.loads(files["pipeline/lake.json"])["targets"]
     assert [t["namespaces"] for t in lake_targets if t["format"] == "iceberg"] == [job["namespaces"]]
+    assert all(f"`{db}`" in files["docs/lakehouse.md"] for db in databases)
     # the namespaces carry no environment: the docs say environments are separate accounts
     assert "## One account per environment" in files["docs/terraform.md"]
     root = write_terraform(files, tmp_path / "out")
