@@ -127,7 +127,8 @@ class Delta:
 
 class Iceberg:
     """Iceberg tables with pyiceberg on a SQL catalog (a SQLite file locally), one namespace
-    per layer, each table's files under its layer's directory."""
+    per layer (lake.json's `namespaces`: `<pipeline>_<layer>`, the production catalog's names),
+    each table's files under its layer's directory."""
 
     def __init__(self, target: dict[str, Any]) -> None:
         self.target = target
@@ -144,7 +145,7 @@ class Iceberg:
         return self._catalog
 
     def ident(self, layer: str, table: str) -> str:
-        return f"{layer}.{table}"
+        return f"{self.target['namespaces'][layer]}.{table}"
 
     def exists(self, layer: str, table: str) -> bool:
         return bool(self.catalog().table_exists(self.ident(layer, table)))
@@ -153,7 +154,7 @@ class Iceberg:
         catalog = self.catalog()
         if schema is None:
             return catalog.load_table(self.ident(layer, table))
-        catalog.create_namespace_if_not_exists(layer)
+        catalog.create_namespace_if_not_exists(self.target["namespaces"][layer])
         location = (lake_root() / self.target["layers"][layer] / table).as_uri()
         properties = {"history.expire.max-snapshot-age-ms": str(int(self.target["retention_hours"] * 3600_000))}
         return catalog.create_table_if_not_exists(

@@ -22,9 +22,10 @@ def rows(project: Path, target: dict, layer: str, table: str) -> int | str:
     from pyiceberg.catalog import load_catalog
 
     catalog = load_catalog("lake", type="sql", uri=f"sqlite:///{project / 'lake' / target['catalog']}")
-    if not catalog.table_exists(f"{layer}.{table}"):
+    ident = f"{target['namespaces'][layer]}.{table}"  # `<pipeline>_<layer>`, the production catalog's namespace
+    if not catalog.table_exists(ident):
         return "missing"
-    return catalog.load_table(f"{layer}.{table}").scan().to_arrow().num_rows
+    return catalog.load_table(ident).scan().to_arrow().num_rows
 
 
 def main() -> None:

@@ -695,6 +695,40 @@ def test_the_spark_jobs_emr_role_is_assumed_by_emr_serverless_and_its_arn_is_wha
     assert "spark" not in docs["envs/prod/terraform.tfvars"]["workload_roles"]
 
 
+def test_the_spark_jobs_dataproc_account_is_its_own_with_only_what_the_job_needs(
+    parsed: dict[str, dict[str, Any]], variant_files: dict[str, dict[str, str]]
+) -> None:
+    # pii_etl on GCP: every Dataproc batch runs as `${DATAPROC_SERVICE_ACCOUNT}`, which the module's own
+    # service account fills (not the project's default compute account); it has Dataproc Worker, the lake
+    # bucket's objects and the key, nothing else (no BigQuery, no Kafka: the batch job writes the lake only)
+    files = variant_files["pii_etl_gcp"]
+    docs = {p.split("/terraform/", 1)[1]: d for p, d in parsed["pii_etl_gcp"].items()}
+    requests = [json.loads(t) for p, t in files.items() if p.startswith("spark/dataproc/")]
+    assert requests and {r["environmentConfig"]["executionConfig"]["serviceAccount"] for r in requests} == {
+        "${DATAPROC_SERVICE_ACCOUNT}"
+    }
+    ids = docs["modules/platform/identities.tf"]
+    assert _resources(ids, "google_service_account")["spark"]["account_id"] == "${var.spark_account}"
+    member = "serviceAccount:${google_service_account.spark.email}"
+    granted = {(kind, r["role"]) for e in ids["resource"] for kind, rs in e.items() for r in rs.values()
+               if r.get("member") == member}  # fmt: skip
+    assert granted == {("google_project_iam_member", "roles/dataproc.worker"),
+                       ("google_storage_bucket_iam_member", "roles/storage.objectUser"),
+                       ("google_kms_crypto_key_iam_member", "roles/cloudkms.cryptoKeyEncrypterDecrypter")}  # fmt: skip
+    bucket = _resources(ids, "google_storage_bucket_iam_member")["spark"]
+    assert bucket["for_each"] == {"lake": "${google_storage_bucket.lake.name}"} and bucket["bucket"] == "${each.value}"
+    outputs = _blocks(docs["modules/platform/outputs.tf"], "output")
+    assert outputs["dataproc_service_account"]["value"] == "${google_service_account.spark.email}"
+    assert outputs["spark_lake_root"]["value"] == "gs://${google_storage_bucket.lake.name}"
+    for env in ("dev", "staging", "prod"):
+        root = _blocks(docs[f"envs/{env}/outputs.tf"], "output")
+        assert root["dataproc_service_account"]["value"] == "${module.platform.dataproc_service_account}"
+        values = docs[f"envs/{env}/terraform.tfvars"]
+        assert values["spark_account"] == f"pii-etl-{env}-spark" and "spark" not in values["workload_accounts"]
+    assert "export DATAPROC_SERVICE_ACCOUNT=$(terraform -chdir=terraform/envs/<env> output -raw " \
+        "dataproc_service_account)" in files["docs/terraform.md"]  # fmt: skip
+
+
 def test_spark_streaming_grants_no_stream_identity_the_sinks_bucket(
     hcl_python: Path, tmp_path: Path, provider_schemas: dict[str, dict[str, Any]]
 ) -> None:
@@ -724,6 +758,19 @@ def test_spark_streaming_grants_no_stream_identity_the_sinks_bucket(
         assert {(w, buckets[t]) for w, t, write in _granted(docs, cloud) if write} == written, cloud
         if cloud == "aws":
             spark_on_msk(docs, generated, provider_schemas)
+    # on GCP the stream step's Dataproc batches run as the Spark job's account: it writes the checkpoints
+    # bucket (their --checkpoint-root) and reads the Managed Kafka topics; the module matches the provider schema
+    assert cloud == "gcp"  # the loop's last: `docs` are its
+    ids = docs["modules/platform/identities.tf"]
+    assert _resources(ids, "google_storage_bucket_iam_member")["spark"]["for_each"] == {
+        "lake": "${google_storage_bucket.lake.name}",
+        "checkpoints": "${google_storage_bucket.checkpoints.name}",
+    }
+    assert _resources(ids, "google_project_iam_member")["spark_kafka"]["role"] == "roles/managedkafka.client"
+    assert all(json.loads(t)["environmentConfig"]["executionConfig"]["serviceAccount"] == "${DATAPROC_SERVICE_ACCOUNT}"
+               for p, t in files["gcp"].items() if p.startswith("spark/dataproc/stream-"))  # fmt: skip
+    problems, _ = schema_problems({p: d for p, d in docs.items() if p.endswith(".tf")}, provider_schemas)
+    assert problems == []
 
 
 def spark_on_msk(docs: dict[str, Any], files: dict[str, str], schemas: dict[str, dict[str, Any]]) -> None:
@@ -983,6 +1030,12 @@ def test_athena_reads_the_spark_jobs_glue_registered_iceberg_layers_else_validat
     assert job["catalog"]["type"] == "glue" and "CREATE NAMESPACE IF NOT EXISTS lake." in files["spark/medallion.py"]
     databases = {job["namespaces"][layer] for layer in job["layers"]}
     assert databases == {"pii_etl_bronze", "pii_etl_silver", "pii_etl_gold"}  # per pipeline: no clash in one account
+    # the local lake job's pyiceberg catalog uses the same namespaces: one table name locally and in Glue
+    lake_targets = json.loads(files["pipeline/lake.json"])["targets"]
+    assert [t["namespaces"] for t in lake_targets if t["format"] == "iceberg"] == [job["namespaces"]]
+    assert all(f"`{db}`" in files["docs/lakehouse.md"] for db in databases)
+    # the namespaces carry no environment: the docs say environments are separate accounts
+    assert "## One account per environment" in files["docs/terraform.md"]
     root = write_terraform(files, tmp_path / "out")
     docs = {p.split("/terraform/", 1)[1]: d for p, d in parse_dir(hcl_python, root).items()}
     problems, _ = schema_problems({p: d for p, d in docs.items() if p.endswith(".tf")}, provider_schemas)

@@ -30,7 +30,8 @@ from pipegen.spec.model import Cloud, Spec
 from pipegen.spec.snakecase import snake
 
 DEFAULT_ENVIRONMENTS = ("dev", "staging", "prod")
-# batch extract; dbt + quality; stream jobs; the Spark job where it runs serverless (EMR's execution role)
+# batch extract; dbt + quality; stream jobs; the Spark job where it runs serverless (EMR's execution role,
+# Dataproc's service account)
 WORKLOADS = ("ingest", "transform", "stream", "spark")
 LAKE_PURPOSES = ("lake", "checkpoints", "query-results")  # query-results: Athena's (AWS)
 AZURE_CONTAINERS = ("bronze", "silver", "gold", "checkpoints")  # one container per lake layer

@@ -19,6 +19,10 @@
   an Iceberg target whose catalog is not Glue: Athena reads Iceberg tables only through the Glue
   catalog, and neither extract-load's tables (dlt's own catalog) nor the Spark job's (its `lake`
   catalog: path-based, REST or Unity) are there, so the workgroup finds none of them.
+- R430: on Azure with Terraform, a target as in R428 whose container (`bucket`) or storage `account` is a
+  `${secret:…}` / `${env:…}` reference in an environment (the target's connection, unless every
+  environment overrides it with a literal): the value exists only at run time, so Terraform generates no
+  role assignment on that container and nothing checks that the writers may write it.
 """
 
 from __future__ import annotations
@@ -50,7 +54,7 @@ def athena_queries_lake(spec: Spec) -> bool:
 
 def infra_findings(spec: Spec, graph: Graph, capacity: Capacity) -> tuple[Finding, ...]:
     return (*_unsized(spec, graph), *_stream_sizes(spec, graph, capacity), *_ungranted_containers(spec, graph),
-            *_unqueried_iceberg(spec, graph))  # fmt: skip
+            *_referenced_containers(spec, graph), *_unqueried_iceberg(spec, graph))  # fmt: skip
 
 
 SPARK_JOBS = frozenset({Kind.SPARK_BATCH, Kind.SPARK_STREAMING})  # the Spark job reads `lake.catalog`
@@ -107,7 +111,7 @@ def _ungranted_containers(spec: Spec, graph: Graph) -> Iterator[Finding]:
             not bucket
             or "://" in bucket
             or parse_secret_ref(bucket)
-            or (conn.account and not parse_secret_ref(conn.account))
+            or conn.account  # a literal one is granted; a reference is R430's
         ):
             continue
         yield Finding(
@@ -119,6 +123,44 @@ def _ungranted_containers(spec: Spec, graph: Graph) -> Iterator[Finding]:
             "override it under `deploy.environments.<env>.targets`",
             severity="warning",
         )  # fmt: skip
+
+
+def _referenced_containers(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    """R430: a written target's container or account as a reference in some environment, located where
+    the reference is written (the target's connection, or an environment's override of it)."""
+    if spec.cloud != Cloud.AZURE or not spec.deploy.terraform.enabled:
+        return
+    written = _written_targets(spec, graph)
+    for ti, target in enumerate(spec.targets):
+        if target.name not in written or target.type not in LAKE_TARGETS | {TargetType.FILES}:
+            continue
+        overrides = {  # environment -> (its key of the target, the override)
+            name: next(((k, c) for k, c in env.targets.items() if k.lower() == target.name.lower()), ("", None))
+            for name, env in spec.deploy.environments.items()
+        }
+        for key in ("bucket", "account"):
+            base = getattr(target.connection, key) or ""
+            given = {name: (k, getattr(c, key) if c is not None else None) for name, (k, c) in overrides.items()}
+            if parse_secret_ref(base) and (not given or any(v is None for _, v in given.values())):
+                yield _referenced(("targets", ti, "connection", key), target.name, key, base)
+            for name, (k, value) in given.items():
+                if value is not None and parse_secret_ref(value):
+                    where = ("deploy", "environments", name, "targets", k, key)
+                    yield _referenced(where, target.name, key, value, name)
+
+
+def _referenced(where: tuple[str | int, ...], target: str, key: str, value: str, env: str = "") -> Finding:
+    what = "container" if key == "bucket" else "storage account"
+    return Finding(
+        where, "R430",
+        f"target '{target}'{f' in environment {env!r}' if env else ''}: its {what} is the reference {value}, known "
+        "only at run time: Terraform generates no `Storage Blob Data Contributor` role assignment on the container "
+        "for the workloads that write it, and nothing checks that they may",
+        f"give `{key}` as a literal name (a storage {what} name is no secret; an environment may override it under "
+        "`deploy.environments.<env>.targets`), or grant the writing workloads' managed identities (output "
+        "`workload_client_ids`) that role on the container yourself",
+        severity="warning",
+    )  # fmt: skip
 
 
 def _stream_sizes(spec: Spec, graph: Graph, capacity: Capacity) -> Iterator[Finding]:

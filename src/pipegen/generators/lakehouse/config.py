@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipegen.common.stream_rules import event_rules
+from pipegen.plan.cloudnames import lake_namespace
 from pipegen.plan.names import Names, snake
 from pipegen.render.sqltypes import sql_type
 from pipegen.spec import catalog
@@ -58,7 +59,11 @@ def layer_dirs(target: Target) -> dict[str, str]:
     return out
 
 
-def target_config(target: Target) -> dict[str, Any]:
+def target_config(spec: Spec, target: Target) -> dict[str, Any]:
+    """An Iceberg target's `namespaces`: each layer's namespace in the catalog, the naming layer's
+    `<pipeline>_<layer>` (plan/cloudnames.lake_namespace), the same the Spark job writes and the
+    production catalog holds (Glue databases, Unity Catalog schemas), so a table is
+    `<pipeline>_<layer>.<table>` locally and in production."""
     lake = settings(target)
     out: dict[str, Any] = {
         "name": target.name,
@@ -70,6 +75,7 @@ def target_config(target: Target) -> dict[str, Any]:
     }
     if target.type.value == "iceberg":
         out["catalog"] = f"{_dir(target.name)}_catalog.db"
+        out["namespaces"] = {layer: str(lake_namespace(spec.pipeline.name, layer)) for layer in out["layers"]}
     return out
 
 
@@ -104,7 +110,7 @@ def lake_config(spec: Spec, names: Names) -> dict[str, Any]:
     marts = [m for m in spec.transforms.marts if m.materialized != Materialization.EPHEMERAL]
     return {
         "pipeline": str(names.pipeline),
-        "targets": [target_config(t) for t in lake_targets(spec)],
+        "targets": [target_config(spec, t) for t in lake_targets(spec)],
         "tables": [
             table_config(spec, names, ref)
             for ref in index.tables

@@ -58,6 +58,7 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
             "retention": trusted(format_duration(lake.kept)),
             "every": trusted(format_duration(lake.maintenance_every)),
             "catalog": trusted(CATALOGS[lake.catalog.value]) if lake.catalog is not None else None,
+            "namespaces": [(trusted(layer), trusted(ns)) for layer, ns in entry.get("namespaces", {}).items()],
         })  # fmt: skip
     tables = [
         {"name": trusted(t["name"]), "key": trusted(", ".join(t["key"]) or "none: silver appends"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from pipegen.generators.terraform import gcp_alerts, gcp_tables
+from pipegen.generators.terraform import gcp_alerts, gcp_spark, gcp_tables
 from pipegen.generators.terraform.alerts import alert_emails, alert_list
 from pipegen.generators.terraform.common import (
     names_map_var,
@@ -88,6 +88,7 @@ def variables(inf: Infra) -> tuple[Var, ...]:
                          "contains(keys(var.workload_accounts), w)])])",
                          "bigquery_datasets: each writer is a workload of `workload_accounts`."))))  # fmt: skip
     out += gcp_alerts.variables(inf)
+    out += gcp_spark.variables(inf)
     if inf.stream:
         out += [
             regex_var("kafka_cluster_id", "Managed Kafka cluster id.", "^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$",
@@ -284,6 +285,7 @@ def outputs(inf: Infra) -> tuple[Output, ...]:
         Output("workload_service_accounts", "{ for k, a in google_service_account.workload : k => a.email }",
                "Service account per workload (bind each with Workload Identity)."),
     ]  # fmt: skip
+    out += gcp_spark.outputs(inf)
     if inf.stream:
         out.append(Output("kafka_cluster", "google_managed_kafka_cluster.kafka.id", "The Managed Kafka cluster.",
                           sensitive=True))  # fmt: skip
@@ -294,8 +296,9 @@ def module(inf: Infra) -> CloudModule:
     buckets: tuple[Block, ...] = (bucket("lake", "lake_bucket", inf.retention_days),)
     if inf.stream_jobs:
         buckets += (bucket("checkpoints", "checkpoints_bucket", None),)
+    accounts = identities(inf) + gcp_spark.identity(inf)
     files: list[tuple[str, tuple[Block, ...]]] = [("kms.tf", kms()), ("storage.tf", buckets),
-                                                  ("identities.tf", identities(inf))]  # fmt: skip
+                                                  ("identities.tf", accounts)]  # fmt: skip
     if inf.secrets:
         files.append(("secrets.tf", secrets()))
     if bigquery_datasets(inf, None):
@@ -338,6 +341,8 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
     ]  # fmt: skip
     if inf.stream_jobs:
         values.append(("checkpoints_bucket", str(names.bucket("checkpoints"))))
+    if gcp_spark.on_dataproc(inf):
+        values.append(("spark_account", str(names.identity("spark"))))
     if target_buckets(inf):
         values.append(("target_buckets", target_bucket_names(inf, str(names.environment))))
     datasets = bigquery_datasets(inf, str(names.environment))

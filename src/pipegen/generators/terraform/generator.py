@@ -24,6 +24,7 @@ from pipegen.generators.terraform.hcl import Attr, Block, Item, Ref, Value, bloc
 from pipegen.generators.terraform.model import DEV, CloudModule, EnvPlan, Infra, Output, Var, infra
 from pipegen.plan.alerting import ALERTS
 from pipegen.plan.cloudnames import CloudNames, cloud_names, environments
+from pipegen.plan.components import Kind
 from pipegen.render.env import render as render_template
 from pipegen.safe import Ident, trusted
 from pipegen.spec.model import Cloud
@@ -31,6 +32,8 @@ from pipegen.spec.model import Cloud
 TERRAFORM_VERSION = ">= 1.9.0"
 MODULE = "terraform/modules/platform"
 ALARM_SERVICES = {"aws": "CloudWatch", "google": "Cloud Monitoring", "azurerm": "Azure Monitor"}
+# what separates two environments: the lake's catalog names carry no environment (docs/terraform.md)
+TENANCY = {"aws": "account", "google": "project", "azurerm": "subscription"}
 DEV_SHARE = 0.1  # the dev environment is assumed to hold a tenth of the plan's data
 
 
@@ -122,6 +125,7 @@ def env_plans(ctx: GenContext, inf: Infra, kit: CloudKit) -> list[EnvPlan]:
 
 def docs_context(ctx: GenContext, mod: CloudModule, plans: list[EnvPlan]) -> dict[str, object]:
     metrics = METRIC_DIMENSIONS.items() if mod.alarms and mod.provider == "aws" else ()
+    kinds = ctx.plan.graph.kinds
     envs = []
     for p in plans:
         rows = [{"item": trusted(c.item), "quantity": trusted(f"{c.quantity:,.2f} {c.unit}"),
@@ -145,9 +149,13 @@ def docs_context(ctx: GenContext, mod: CloudModule, plans: list[EnvPlan]) -> dic
         "alarm_metrics": [{"name": trusted(m), "dimensions": trusted(", ".join(d))} for m, d in metrics],
         "stream_lag": any(a == ALERTS.consumer_lag for a, *_ in mod.alarms),
         "alarm_service": trusted(ALARM_SERVICES[mod.provider]),
+        "tenancy": trusted(TENANCY[mod.provider]),
         "bigquery_tables": [{"table": t, "partition": p, "cluster": c} for t, p, c in mod.tables],
         "athena": any(name == "catalog.tf" for name, _ in mod.files) and mod.provider == "aws",
         "emr": any(o.name == "emr_execution_role_arn" for o in mod.outputs),
+        "dataproc": any(o.name == "dataproc_service_account" for o in mod.outputs),
+        "dataproc_stream": Kind.SPARK_STREAMING in kinds,  # gcp_spark.streams: the checkpoints bucket
+        "dataproc_kafka": Kind.SPARK_STREAMING in kinds and Kind.KAFKA_TOPICS in kinds,  # and the cluster
         "emr_glue": [Ident(db) for db in mod.spark_databases],
         "emr_release": trusted(EMR_RELEASE),
         "emr_idle": EMR_IDLE_MINUTES,

@@ -1,0 +1,78 @@
+"""The Spark job's identity on GCP where it runs on Dataproc Serverless (the spark family's
+`spark/dataproc/<step>.json`, whose `environmentConfig.executionConfig.serviceAccount` is
+`${DATAPROC_SERVICE_ACCOUNT}`): a service account of its own (`<prefix>-spark`, the naming layer's
+`identity("spark")`), never the project's default compute account (Editor on the whole project), with
+exactly what the generated job needs, and its e-mail as the output `dataproc_service_account` (each
+root's too), the value the deploy step substitutes; `spark_lake_root` is PIPEGEN_LAKE_ROOT.
+
+What the job touches (templates/spark/medallion/): the lake root in the environment's lake bucket (its
+layers, `_pipegen_batches`, the job files and landing root the requests name there), the checkpoints bucket
+where it streams (`--checkpoint-root`), both with the project's key; where it streams, the Managed Kafka
+cluster (`roles/managedkafka.client`). Dataproc Serverless requires `roles/dataproc.worker` of the batch's
+service account (its driver and executors report to the service). The job writes no BigQuery dataset."""
+
+from __future__ import annotations
+
+from pipegen.generators.terraform.common import regex_var
+from pipegen.generators.terraform.hcl import Attr, Block, Ref, block
+from pipegen.generators.terraform.model import Infra, Output, Var
+from pipegen.plan.components import Kind
+from pipegen.plan.infra_findings import SPARK_JOBS
+
+OBJECTS = "roles/storage.objectUser"  # a bucket's objects, nothing more (gcp.py WRITE)
+ACCOUNT_RE = "^[a-z][a-z0-9-]{4,28}[a-z0-9]$"
+MEMBER = Ref('"serviceAccount:${google_service_account.spark.email}"')
+
+
+def on_dataproc(inf: Infra) -> bool:
+    """The Spark job runs and not on Databricks: the spark family writes Dataproc Serverless batches."""
+    kinds = inf.ctx.plan.graph.kinds
+    return bool(kinds & SPARK_JOBS) and Kind.DATABRICKS_JOBS not in kinds
+
+
+def streams(inf: Infra) -> bool:
+    return Kind.SPARK_STREAMING in inf.ctx.plan.graph.kinds
+
+
+def variables(inf: Infra) -> tuple[Var, ...]:
+    if not on_dataproc(inf):
+        return ()
+    message = "spark_account: a service account id of 6-30 lowercase letters, digits and -."
+    return (regex_var("spark_account", "Service account id of the Spark job's Dataproc Serverless batches.",
+                      ACCOUNT_RE, message),)  # fmt: skip
+
+
+def identity(inf: Infra) -> tuple[Block, ...]:
+    if not on_dataproc(inf):
+        return ()
+    buckets = ["lake", *(["checkpoints"] if streams(inf) else [])]
+    each = ", ".join(f"{b} = google_storage_bucket.{b}.name" for b in buckets)
+    out = [
+        block("resource", "google_service_account", "spark", body=[
+            Attr("account_id", Ref("var.spark_account")),
+            Attr("display_name", Ref('"${var.name_prefix} spark (Dataproc Serverless)"'))]),
+        block("resource", "google_project_iam_member", "spark_dataproc_worker", body=[
+            Attr("project", Ref("var.project")), Attr("role", "roles/dataproc.worker"), Attr("member", MEMBER)]),
+        block("resource", "google_storage_bucket_iam_member", "spark", body=[
+            Attr("for_each", Ref("{ " + each + " }")), Attr("bucket", Ref("each.value")),
+            Attr("role", OBJECTS), Attr("member", MEMBER)]),
+        block("resource", "google_kms_crypto_key_iam_member", "spark", body=[
+            Attr("crypto_key_id", Ref("google_kms_crypto_key.data.id")),
+            Attr("role", "roles/cloudkms.cryptoKeyEncrypterDecrypter"), Attr("member", MEMBER)]),
+    ]  # fmt: skip
+    if streams(inf) and inf.stream:
+        out.append(block("resource", "google_project_iam_member", "spark_kafka", body=[
+            Attr("project", Ref("var.project")), Attr("role", "roles/managedkafka.client"),
+            Attr("member", MEMBER)]))  # fmt: skip
+    return tuple(out)
+
+
+def outputs(inf: Infra) -> tuple[Output, ...]:
+    if not on_dataproc(inf):
+        return ()
+    return (
+        Output("dataproc_service_account", "google_service_account.spark.email",
+               "The Spark job's service account: DATAPROC_SERVICE_ACCOUNT of spark/dataproc/*.json."),
+        Output("spark_lake_root", '"gs://${google_storage_bucket.lake.name}"',
+               "The Spark job's lake root (PIPEGEN_LAKE_ROOT): the lake bucket its service account writes."),
+    )  # fmt: skip
