@@ -73,7 +73,9 @@ class Delta:
     def exists(self, layer: str, table: str) -> bool:
         return (self.path(layer, table) / "_delta_log").is_dir()
 
-    def read(self, layer: str, table: str, columns: list[str] | None = None) -> Any:
+    def read(self, layer: str, table: str, columns: list[str] | None = None, skip: list[str] | None = None) -> Any:
+        """The table's rows (None: not there), but those of the batches in `skip` (`_batch_id`)."""
+        import pyarrow.compute as pc
         from deltalake import DeltaTable
 
         if not self.exists(layer, table):
@@ -81,7 +83,8 @@ class Delta:
         # one thread: pyarrow's threaded scan can leave a thread that aborts the interpreter at exit
         # ("terminate called without an active exception", apache/arrow#34314), after a run that worked
         dataset = DeltaTable(str(self.path(layer, table))).to_pyarrow_dataset()
-        return dataset.to_table(columns=columns, use_threads=False)
+        where = ~pc.field("_batch_id").isin(skip) if skip else None  # pruned by the files' statistics
+        return dataset.to_table(columns=columns, filter=where, use_threads=False)
 
     def write(self, layer: str, table: str, data: Any, mode: str) -> None:
         from deltalake import write_deltalake
@@ -177,11 +180,15 @@ class Iceberg:
         )
         return self._tables[self.ident(layer, table)]
 
-    def read(self, layer: str, table: str, columns: list[str] | None = None) -> Any:
+    def read(self, layer: str, table: str, columns: list[str] | None = None, skip: list[str] | None = None) -> Any:
+        """The table's rows (None: not there), but those of the batches in `skip` (`_batch_id`)."""
+        from pyiceberg.expressions import AlwaysTrue, NotIn
+
         table_ = self.loaded(layer, table)
         if table_ is None:
             return None
-        return table_.scan(selected_fields=tuple(columns) if columns else ("*",)).to_arrow()
+        where = NotIn("_batch_id", skip) if skip else AlwaysTrue()  # pruned by the files' statistics
+        return table_.scan(row_filter=where, selected_fields=tuple(columns) if columns else ("*",)).to_arrow()
 
     def write(self, layer: str, table: str, data: Any, mode: str) -> None:
         table_ = self.table(layer, table, data.schema)
@@ -337,9 +344,11 @@ def as_bronze(table: dict[str, Any], batch_id: str, rows: Any, ingested: dt.date
 
 
 def bronze(store: Any, table: dict[str, Any], ingested: dt.datetime) -> int:
+    import pyarrow.compute as pc
+
     name = table["name"]
     existing = store.read("bronze", name, ["_batch_id"])
-    seen = set(existing.column("_batch_id").to_pylist()) if existing is not None else set()
+    seen = set(pc.unique(existing.column("_batch_id")).to_pylist()) if existing is not None else set()
     rows = 0
     for batch_id, data in landed_batches(table, seen):
         landed = as_bronze(table, batch_id, data, ingested)
@@ -404,7 +413,7 @@ def silver(store: Any, table: dict[str, Any], state: dict[str, Any]) -> dict[str
 
     name, key, wm = table["name"], table["key"], table["watermark"]
     done = set(state.get(name, []))
-    bronze_rows = store.read("bronze", name)
+    bronze_rows = store.read("bronze", name, skip=sorted(done))  # only the batches no silver run took
     if bronze_rows is None:
         return {"new": 0}
     con = duckdb.connect()
