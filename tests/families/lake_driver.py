@@ -100,7 +100,7 @@ def main() -> None:
     out: dict = {"format": target["format"], "layers": target["layers"], "steps": []}
     for step, batches in enumerate(scenario["steps"]):
         for b, batch in enumerate(batches):
-            land(project, table["landing"], f"step{step}_batch{b}", batch, columns)
+            land(project, table["landing"], scenario["names"][step][b], batch, columns)
         job(project, "bronze", "silver")
         out["steps"].append(
             {

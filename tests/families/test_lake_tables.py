@@ -117,8 +117,14 @@ def test_the_lake_job_builds_bronze_and_silver_read_back_by_duckdb(fmt: str, tmp
     project = tmp_path / "project"
     proc = run_cli("generate", str(spec), "-o", str(project))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    steps = scenario()
-    (tmp_path / "scenario.json").write_text(json.dumps({"steps": steps}))
+    # then a step of new keys only: appended, no key range rewritten (Iceberg's merge)
+    new_keys = [{"order_id": k, "customer": "c1", "amount": "1.00", "updated_at": ts(30), "_op": "u"} for k in (30, 31)]
+    steps = [*scenario(), [new_keys]]
+    # the landed files' names become bronze's `_batch_id` values; one is SQL-hostile (quotes, a
+    # statement, a comment), which must reach bronze as data
+    names = [[f"step{i}_batch{b}" for b in range(len(batches))] for i, batches in enumerate(steps)]
+    names[2][-1] += " o'k\"); DROP TABLE batch; --"
+    (tmp_path / "scenario.json").write_text(json.dumps({"steps": steps, "names": names}))
     run = subprocess.run(
         [str(lake_python), str(DRIVER), str(project), str(tmp_path / "scenario.json")],
         capture_output=True, text=True, timeout=600, check=False, env=offline_env(tmp_path / "home"),
@@ -138,6 +144,9 @@ def test_the_lake_job_builds_bronze_and_silver_read_back_by_duckdb(fmt: str, tmp
     landed = [r for batches in steps for batch in batches for r in batch]
     assert len(got["bronze"]) == len(landed)
     assert sorted(r[4] for r in got["bronze"]) == sorted(str(r["_op"]) for r in landed)
+    assert sorted(r[5] for r in got["bronze"]) == sorted(
+        f"file:{name}.parquet" for names_, batches in zip(names, steps, strict=True)
+        for name, batch in zip(names_, batches, strict=True) for _ in batch)  # fmt: skip
     # the local run's summary lists bronze and silver under the lake's names, rows counted from the tables
     summary = {r["table"]: r for r in got["summary"]}
     assert {t: r["rows"] for t, r in summary.items()} == got["read_back"] == {
