@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
+from ruamel.yaml.nodes import Node
 
-from pipegen.spec.load import MAX_ALIAS_NODES, load_file, parse
+from pipegen.spec.load import MAX_ALIAS_NODES, Pos, load_file, parse
 from tests.conftest import example_specs
 
 
@@ -17,6 +19,48 @@ def test_positions_point_at_keys_and_values() -> None:
     item = loaded.positions[("sources", 0)]
     assert (item.line, item.column) == (5, 5)
     assert loaded.positions[("sources", 0, "type")].column == 11
+
+
+def _paths(data: object, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """Every path of plain data, a parent before its children (the order the loader meets nodes)."""
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    return [path, *(p for key, value in items for p in _paths(value, (*path, key)))]
+
+
+@pytest.mark.parametrize("spec", example_specs()[:3], ids=lambda p: p.stem)
+def test_the_compact_index_holds_exactly_the_data_s_paths(spec: Path) -> None:
+    loaded = load_file(spec)
+    assert list(loaded.positions) == _paths(loaded.data)
+    assert len(loaded.positions) == len(_paths(loaded.data))
+    assert loaded.positions[()] == Pos(1, 1)
+    for path in _paths(loaded.data)[1:40]:
+        assert path in loaded.positions and loaded.positions.get(path) == loaded.positions[path]
+        assert (*path, "no_such_key") not in loaded.positions and (*path, 10_000) not in loaded.positions
+        assert (*path[:-1], True) not in loaded.positions  # True == 1, but no path holds a bool
+
+
+def test_a_duplicate_key_keeps_the_first_value_s_position() -> None:
+    loaded = parse("a: 1\nb:\n  c: 2\na: 3\n", "x.yaml")
+    assert loaded.data == {"a": 1, "b": {"c": 2}}
+    assert loaded.positions[("a",)] == Pos(1, 4, 1, 1)
+    assert list(loaded.positions) == [(), ("a",), ("b",), ("b", "c")]
+
+
+def test_nothing_holds_the_node_tree_after_parse() -> None:
+    """What keeps parse's peak memory from lasting (docs/benchmarks.md, the 5,000-table peak): the
+    composed nodes (~600 bytes each with their marks) are freed by reference counting as soon as
+    parse returns, not at some later full collection; a non-string scalar (int, bool) used to stay
+    in the constructor's memo of converted nodes, in a cycle with the YAML object."""
+    text = "version: 1\nlimits: {rows: 10, ok: true, ratio: 0.5}\nlist: [1, 2, &x 3, *x]\n"
+    gc.collect()
+    gc.disable()
+    try:
+        loaded = parse(text, "x.yaml")
+        alive = [o for o in gc.get_objects() if isinstance(o, Node)]
+    finally:
+        gc.enable()
+    assert loaded.data == {"version": 1, "limits": {"rows": 10, "ok": True, "ratio": 0.5}, "list": [1, 2, 3, 3]}
+    assert alive == []
 
 
 @pytest.mark.parametrize("spec", example_specs(), ids=lambda p: p.stem)

@@ -60,7 +60,7 @@ class Baseline:
 
     file: str
     data: Any
-    positions: dict[Path, Pos]
+    positions: Mapping[Path, Pos]
     diagnostics: list[Diagnostic]
     files: dict[str, str]
 
@@ -72,7 +72,7 @@ class Outcome:
     crash: str = ""
 
 
-def generate(data: Any, file: str = "<spec>", positions: dict[Path, Pos] | None = None) -> Outcome:
+def generate(data: Any, file: str = "<spec>", positions: Mapping[Path, Pos] | None = None) -> Outcome:
     """validate -> plan -> render in memory (the path of `pipegen generate`, without writing)."""
     checked = check_data(data, file, positions)
     if checked.spec is None or not checked.ok:
@@ -93,6 +93,7 @@ def _render(spec: Spec, plan: Plan) -> dict[str, str]:
 
 def baseline(spec: SpecInput, file: str | None = None) -> Baseline:
     """Read and generate the spec once; SpecError when it does not validate."""
+    positions: Mapping[Path, Pos]
     if isinstance(spec, Mapping):
         name, data, positions = file or "<spec>", dict(spec), {}
     else:

@@ -14,25 +14,23 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pipegen.spec.diagnostics import Finding, Path
+from pipegen.spec.positions import Pos, Positions
+
+__all__ = ["Loaded", "Pos", "Positions", "load_bytes", "load_file", "parse"]
 
 MAX_BYTES = 4 * 1024 * 1024
 MAX_ALIAS_NODES = 250_000  # nodes added by alias expansion (a node reached again through an alias)
 MAX_DEPTH = 64
-
-
-@dataclass(frozen=True, slots=True)  # one per node of the spec: no __dict__ each
-class Pos:
-    line: int  # 1-based
-    column: int  # 1-based
-    key_line: int | None = None
-    key_column: int | None = None
 
 
 @dataclass
@@ -41,7 +39,7 @@ class Loaded:
 
     file: str
     data: Any = None
-    positions: dict[Path, Pos] = field(default_factory=dict)
+    positions: Mapping[Path, Pos] = field(default_factory=Positions)
     problems: list[tuple[Pos, Finding]] = field(default_factory=list)
 
     @property
@@ -173,13 +171,17 @@ def parse(text: str, file: str) -> Loaded:
             )
         )
         return loaded
-    converter = _Converter(yaml, loaded)
+    positions = Positions()
+    converter = _Converter(yaml, loaded, positions)
     try:
         loaded.data = converter.convert(root, (), 0, None)
     except _Budget as exc:
         loaded.problems.append((exc.pos, exc.finding))
         loaded.data = None
-    loaded.positions[()] = Pos(1, 1)
+    finally:
+        converter.release()
+    positions.set_root(Pos(1, 1))
+    loaded.positions = positions
     return loaded
 
 
@@ -220,12 +222,20 @@ def _lc(node: Node) -> tuple[int, int]:
 class _Converter:
     """Nodes -> plain dict/list/scalars, counting expanded nodes and recording positions."""
 
-    def __init__(self, yaml: YAML, loaded: Loaded) -> None:
+    def __init__(self, yaml: YAML, loaded: Loaded, positions: Positions) -> None:
         self.constructor = yaml.constructor
         self.loaded = loaded
+        self.positions = positions
         self.expanded = 0  # nodes converted again because an alias refers to them
         self.seen: set[int] = set()  # collections converted once (a scalar alias cannot multiply)
         self.active: set[int] = set()
+
+    def release(self) -> None:
+        """Drop the constructor's memo of the nodes it converted (ruamel clears it after a
+        document; `convert` is not its document loop): nothing holds the node tree after parse,
+        which is freed by reference counting alone, not at the next full garbage collection."""
+        self.constructor.constructed_objects = {}
+        self.constructor.recursive_objects = {}
 
     def _expand(self, node: Node, site: Node | None) -> None:
         """Count one node an alias adds; refuse past the budget, at the key (or item) using the alias."""
@@ -260,10 +270,12 @@ class _Converter:
             raise _Budget(
                 _pos(node), Finding((), "P011", f"nesting deeper than {MAX_DEPTH} levels", "flatten the structure")
             )
-        self.loaded.positions[path] = _pos(node, key)
+        number = self._record(node, path, key)
         if isinstance(node, ScalarNode):
+            self.positions.leave(number)
             return self._scalar(node)
         if id(node) in self.active:
+            self.positions.leave(number)
             raise _Budget(
                 _pos(node),
                 Finding((), "P003", "an alias refers to itself (a recursive structure)", "remove the recursive alias"),
@@ -278,6 +290,15 @@ class _Converter:
             return self._mapping(node, path, depth, site, again)
         finally:
             self.active.discard(id(node))
+            self.positions.leave(number)
+
+    def _record(self, node: Node, path: Path, key: Node | None) -> int:
+        mark = node.start_mark
+        step = path[-1] if path else ""
+        if key is None:
+            return self.positions.enter(step, mark.line + 1, mark.column + 1)
+        kmark = key.start_mark
+        return self.positions.enter(step, mark.line + 1, mark.column + 1, kmark.line + 1, kmark.column + 1)
 
     def _mapping(self, node: MappingNode, path: Path, depth: int, site: Node | None, again: bool) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
@@ -40,10 +41,10 @@ def check_bytes(raw: bytes, file: str = "<spec>") -> Checked:
     return _check(load_bytes(raw, file))
 
 
-def check_data(data: Any, file: str = "<spec>", positions: dict[Path, Pos] | None = None) -> Checked:
+def check_data(data: Any, file: str = "<spec>", positions: Mapping[Path, Pos] | None = None) -> Checked:
     """Check plain data (a spec already read, e.g. a dict built in memory), with the positions
     of the file it came from when there is one (diagnostics are placed at 1:1 otherwise)."""
-    return _check(Loaded(file, data, dict(positions or {})))
+    return _check(Loaded(file, data, positions if positions is not None else {}))
 
 
 def _check(loaded: Loaded) -> Checked:

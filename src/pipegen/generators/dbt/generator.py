@@ -6,6 +6,7 @@ warehouse target, and `pipeline/transform.py`, which runs `dbt build` (dbtRunner
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,16 +81,24 @@ class DbtGenerator:
         )
 
     def render(self, ctx: GenContext) -> Files:
+        """One file at a time, each from the part of the context it reads: the whole-spec documents
+        (sources, staging) are built just before their file and dropped after it, and each staging
+        model's context just before its model (peak memory: one document, not all of them)."""
         context = dbt_context(ctx)
+        spec, tables = ctx.spec, batch_tables(ctx)
         files = {
             f"{DBT_DIR}/dbt_project.yml": render("dbt/dbt_project.yml.j2", context),
             f"{DBT_DIR}/profiles.yml": render("dbt/profiles.yml.j2", context),
             f"{DBT_DIR}/macros/pipegen_types.sql": render("dbt/pipegen_types.sql.j2", context),
-            f"{DBT_DIR}/models/staging/_sources.yml": render("dbt/sources.yml.j2", context),
-            f"{DBT_DIR}/models/staging/_staging.yml": render("dbt/staging.yml.j2", context),
+            f"{DBT_DIR}/models/staging/_sources.yml": render(
+                "dbt/sources.yml.j2", {**context, "sources": sources_doc(tables, spec)}
+            ),
+            f"{DBT_DIR}/models/staging/_staging.yml": render(
+                "dbt/staging.yml.j2", {**context, "staging_doc": staging_doc(tables, spec, ctx.plan.masks_pii)}
+            ),
             "pipeline/transform.py": render("dbt/transform.py.j2", context),
         }
-        for model in context["staging"]:
+        for model in staging_models(ctx, tables):
             files[f"{DBT_DIR}/models/staging/{model['name']}.sql"] = render("dbt/staging_model.sql.j2", model)
         for model in context["marts"]:
             files[f"{DBT_DIR}/models/marts/{model['name']}.sql"] = render("dbt/mart_model.sql.j2", model)
@@ -475,13 +484,12 @@ def environment_outputs(spec: Spec) -> dict[str, dict[str, str]]:
 
 
 def dbt_context(ctx: GenContext) -> dict[str, Any]:
+    """What the project-wide files read; the per-table documents and models are built one by one
+    in `DbtGenerator.render` (`sources_doc`, `staging_doc`, `staging_models`)."""
     spec, names = ctx.spec, ctx.plan.names
     tables = batch_tables(ctx)
     dialects = dialects_of(spec)
     index = index_of(spec)
-    refs = {(t.source_index, t.index, t.kind): t for t in index.tables}
-    masked = ctx.plan.masks_pii
-    staged = [dbt_sql.staging_model(refs[t.key], names, dialects, masked) for t in tables]
     marts = [dbt_sql.mart_model(m, index, names, dialects) for m in spec.transforms.marts]
     return {
         "version": trusted(ctx.version),
@@ -491,9 +499,6 @@ def dbt_context(ctx: GenContext) -> dict[str, Any]:
         "model_configs": model_configs(str(names.dbt_project), names.staging_schema, names.marts_schema, bool(marts)),
         "latency": trusted(format_duration(spec.latency)),
         "types": type_table(spec),
-        "sources": sources_doc(tables, spec),
-        "staging_doc": staging_doc(tables, spec, masked),
-        "staging": staged,
         "marts": marts,
         "marts_doc": marts_doc(ctx, tables),
         "profiles": profiles_doc(ctx),
@@ -501,6 +506,16 @@ def dbt_context(ctx: GenContext) -> dict[str, Any]:
         "environment_outputs": environment_outputs(spec),
         "environment_variable": trusted(ENV.environment),
     }
+
+
+def staging_models(ctx: GenContext, tables: list[Table]) -> Iterator[dict[str, Any]]:
+    """Each batch table's staging model context, built when its model is rendered."""
+    spec, names = ctx.spec, ctx.plan.names
+    dialects = dialects_of(spec)
+    refs = {(t.source_index, t.index, t.kind): t for t in index_of(spec).tables}
+    masked = ctx.plan.masks_pii
+    for t in tables:
+        yield dbt_sql.staging_model(refs[t.key], names, dialects, masked)
 
 
 def model_configs(project: str, staging: str, marts: str, has_marts: bool) -> dict[str, Any]:
