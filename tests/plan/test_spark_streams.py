@@ -80,3 +80,12 @@ def test_an_upsert_key_is_the_merge_key_or_the_job_is_named() -> None:
     (per_event,) = r406({"from": "click", "columns": ["id", "page"], "sink": {**keyed, "key": ["id"]}})
     assert "upserts its per-event results" in per_event
     assert r406({**window, "sink": {**keyed, "key": ["window_start", "window_end"]}}, engine="flink") == []
+
+
+def test_a_named_sink_outside_the_lake_is_named_without_a_lake_target_too() -> None:
+    """Seed 9 (spec 05): with no lake target, a job whose sink named a MySQL target ran into the gold
+    lake and nothing wrote MySQL, unsaid; a job without `sink` writes gold, as documented."""
+    targets = [{"name": "db", "type": "postgres"}]
+    (message,) = r406({"from": "click", "columns": ["id"], "sink": "db"}, targets=targets)
+    assert "sinks to db" in message
+    assert r406({"from": "click", "columns": ["id"]}, targets=targets) == []

@@ -46,7 +46,8 @@ def spark_stream_gap(job: StreamJob, index: SpecIndex, spec: Spec) -> str | None
         )
     target = job.sink.target if job.sink else (spec.targets[0].name if spec.targets else None)
     lake = {t.name.lower() for t in spec.targets if t.type in catalog.LAKE_TARGETS}
-    if target is not None and lake and target.lower() not in lake:
+    # a job without `sink` writes gold where the spec has no lake target; a sink it names is read as said
+    if target is not None and (lake or job.sink is not None) and target.lower() not in lake:
         return f"it sinks to {target}, and the Spark job writes the lake only"
     return None
 
