@@ -8,8 +8,9 @@ The Kappa replay procedure of docs/flink.md as commands. Version 1 of a job is t
     python -m pipeline.replay rollback --job J [--apply] [--environment E]
 
 Each deployment environment replays on its own (--environment, else PIPEGEN_ENVIRONMENT, else the first
-of flink/jobs.json's `environments`): its versions' state lives in its checkpoints bucket (the job's
-`state` in flink/jobs.json, as that environment's overlay deploys the job) and its record in
+of flink/jobs.json's `environments`): its versions run in its namespace (the job's `namespace` in
+flink/jobs.json), their state lives in its checkpoints bucket (the job's `state`, as that environment's
+overlay deploys the job) and its record in
 `flink/replay/state.json` (the first environment's) or `flink/replay/<env>/state.json`, beside its
 versions' FlinkDeployments.
 
@@ -166,9 +167,11 @@ def replay_folder(root: Path, env: str) -> Path:
 
 
 def in_environment(base: dict[str, Any], job: dict[str, Any], env: str) -> dict[str, Any]:
-    """A job's generated FlinkDeployment as `env`'s overlay deploys it: its checkpoints, savepoints and HA
-    under `env`'s checkpoints bucket (flink/jobs.json `state`, the naming layer's paths)."""
+    """A job's generated FlinkDeployment as `env`'s overlay deploys it: in `env`'s namespace (flink/jobs.json
+    `namespace`) with its checkpoints, savepoints and HA under `env`'s checkpoints bucket (`state`), both the
+    naming layer's."""
     doc = copy.deepcopy(base)
+    doc["metadata"]["namespace"] = job["namespace"][env]
     conf = doc["spec"].setdefault("flinkConfiguration", {})
     conf.update({key: path for key, path in job["state"][env].items() if key in STATE_PATHS})
     return doc

@@ -42,9 +42,9 @@ DATABRICKS = """\
 """
 
 
-def bundle(tmp_path: Path, targets: str) -> dict:
+def bundle(tmp_path: Path, targets: str, extra: str = "") -> dict:
     path = tmp_path / "pipegen.yaml"
-    path.write_text(SPEC.format(targets=targets))
+    path.write_text(SPEC.format(targets=targets) + extra)
     ready = prepare(path)
     assert "databricks" in families_for(ready.plan) and "spark" not in families_for(ready.plan)
     return dict(YAML(typ="safe").load(render_tree(ready.spec, ready.plan)["databricks.yml"]))
@@ -69,3 +69,29 @@ def test_a_warehouse_given_as_a_reference_is_a_deploy_variable_without_default(t
     assert job["tasks"][0]["dbt_task"]["warehouse_id"] == "${var.warehouse_id}"
     assert job["tasks"][0]["dbt_task"]["schema"] == "analytics" and "catalog" not in job["tasks"][0]["dbt_task"]
     assert "default" not in doc["variables"]["warehouse_id"]  # ${env:WH_ID}: set at deploy
+
+
+# The keys a bundle target may hold (the Databricks CLI's bundle schema, `config.Target`; no key is
+# required there, so an empty target would be accepted and deploy under each deploying user's home).
+TARGET_KEYS = {"artifacts", "bundle", "cluster_id", "default", "git", "mode", "permissions", "presets",
+               "resources", "run_as", "sync", "variables", "workspace"}  # fmt: skip
+SHARED_ROOT = "/Workspace/Shared/.bundle/${bundle.name}/${bundle.target}"
+
+
+def test_every_environment_has_a_target_of_its_own(tmp_path: Path) -> None:
+    """dev (development mode, the default), staging and prod each deployed once under a shared root:
+    the CLI refuses `mode: production` without `workspace.root_path` ("must set 'workspace.root_path'
+    to make sure only one copy is deployed", its validate_target_mode) where the jobs set no run_as,
+    and staging's jobs carry its name, told from prod's in one workspace."""
+    doc = bundle(tmp_path, SNOWFLAKE)
+    assert all("run_as" not in job for job in doc["resources"]["jobs"].values())
+    assert doc["targets"] == {
+        "dev": {"mode": "development", "default": True},
+        "staging": {"presets": {"name_prefix": "[staging] "}, "workspace": {"root_path": SHARED_ROOT}},
+        "prod": {"mode": "production", "workspace": {"root_path": SHARED_ROOT}},
+    }
+    assert all(set(t) <= TARGET_KEYS and t for t in doc["targets"].values())
+    (tmp_path / "one").mkdir()  # one environment: the default target, deployed once as production
+    single = bundle(tmp_path / "one", SNOWFLAKE, "deploy: {environments: {live: {}}}\n")
+    assert single["targets"] == {"live": {"mode": "production", "default": True,
+                                          "workspace": {"root_path": SHARED_ROOT}}}  # fmt: skip

@@ -22,6 +22,7 @@ import pytest
 from pipegen.pipeline import prepare
 from tests.conftest import REPO, run_cli
 from tests.judges.crds import CrdCatalog, load_resources, shared_crds_dir
+from tests.judges.kustomize import MISSING, build, kubectl
 
 JOB = "ecommerce_realtime__gmv_per_minute"
 # flink-connector-kafka docs/content/docs/connectors/table/kafka.md, "Start Reading Position"
@@ -369,6 +370,18 @@ def test_a_replay_in_a_later_environment_keeps_its_state_in_that_environments_bu
     patched = {p["path"].rsplit("/", 1)[1]: p["value"] for p in patch}
     assert state["versions"]["1"]["savepoint_dir"] == patched["execution.checkpointing.savepoint-dir"]
     assert state["versions"]["1"]["savepoint_dir"] == f"s3://{bucket}/{JOB}/savepoints"
+    # in the namespace prod's overlay deploys the live job to (kustomize's build of it), the version's
+    # FlinkDeployment, its record and the kubectl command alike
+    binary = kubectl()
+    assert binary, MISSING
+    [live] = [
+        o
+        for o in build(binary, project / "k8s" / "overlays" / "prod")
+        if o["kind"] == "FlinkDeployment" and o["metadata"]["name"] == "ecommerce-realtime-gmv-per-minute"
+    ]
+    namespace = live["metadata"]["namespace"]
+    assert namespace == doc["metadata"]["namespace"] == state["versions"]["2"]["namespace"] == "shop-realtime"
+    assert state["versions"]["1"]["namespace"] == namespace and f"kubectl apply -n {namespace} " in out
 
     # the first environment's replay (no --environment, no PIPEGEN_ENVIRONMENT) is apart, in dev's bucket
     assert not (project / "flink" / "replay" / "state.json").exists()

@@ -66,3 +66,26 @@ def test_a_sink_outside_the_lake_is_named() -> None:
     targets = [{"name": "lake", "type": "delta"}, {"name": "db", "type": "postgres"}]
     (message,) = r406({"from": "click", "columns": ["id"], "sink": "db"}, targets=targets)
     assert "sinks to db" in message
+
+
+def test_an_upsert_key_is_the_merge_key_or_the_job_is_named() -> None:
+    """The Spark stream layer merges an aggregation's results into gold by the sink's `key`: a key
+    without the window bounds and the groups would match several result rows of one micro-batch
+    (Delta's MERGE refuses them), and per-event results are appended, never upserted."""
+    window = {"from": "click", "window": {"type": "tumble", "size": "1m"}, "group_by": ["page"], "measures": COUNT}
+    keyed = {"target": "lake", "mode": "upsert", "key": ["Page", "window_end", "window_start"]}
+    assert r406({**window, "sink": keyed}) == []
+    (short,) = r406({**window, "sink": {**keyed, "key": ["window_start", "window_end"]}})
+    assert "its upsert key leaves out page" in short
+    (per_event,) = r406({"from": "click", "columns": ["id", "page"], "sink": {**keyed, "key": ["id"]}})
+    assert "upserts its per-event results" in per_event
+    assert r406({**window, "sink": {**keyed, "key": ["window_start", "window_end"]}}, engine="flink") == []
+
+
+def test_a_named_sink_outside_the_lake_is_named_without_a_lake_target_too() -> None:
+    """Seed 9 (spec 05): with no lake target, a job whose sink named a MySQL target ran into the gold
+    lake and nothing wrote MySQL, unsaid; a job without `sink` writes gold, as documented."""
+    targets = [{"name": "db", "type": "postgres"}]
+    (message,) = r406({"from": "click", "columns": ["id"], "sink": "db"}, targets=targets)
+    assert "sinks to db" in message
+    assert r406({"from": "click", "columns": ["id"]}, targets=targets) == []

@@ -14,6 +14,7 @@ cloud's length and charset limits, and the tags/labels every resource carries.
 - the Spark job's Iceberg namespaces (Glue databases) `<pipeline>_<layer>`, the same in every environment
 - one identity per workload (IAM role, managed identity, service account: GCP's 6-30 characters)
 - secret store entries `<prefix>-<secret name>` in lower case with `-` (a hash suffix if two clash)
+The Kubernetes namespace per environment (k8s_namespace): the kustomize base's in every environment.
 Stream state per environment (checkpoint_root): the environment's checkpoints bucket; Flink's jobs
 keep theirs under `<root>/<job>/`, the Spark stream under `<root>/spark-stream/<layer>/<table>`.
 Tags are values, not identifiers: sanitised per cloud (GCP labels: lowercase letters, digits, `_`, `-`).
@@ -25,6 +26,7 @@ import re
 from dataclasses import dataclass
 
 from pipegen.plan.idents import BUCKET_RULES, STORAGE_ACCOUNT_RULE, bucket_name, clashes, dns_name
+from pipegen.plan.names import Names
 from pipegen.safe import Ident
 from pipegen.spec.model import Cloud, Spec
 from pipegen.spec.snakecase import snake
@@ -184,3 +186,12 @@ def flink_state_paths(spec: Spec, environment: str, job: str) -> dict[str, str]:
     """A Flink job's checkpoint, savepoint and HA directories in `environment`: `<root>/<job>/<dir>`."""
     root = checkpoint_root(spec, environment)
     return {key: f"{root}/{job}/{folder}" for key, folder in FLINK_STATE_DIRS}
+
+
+def k8s_namespace(names: Names, environment: str) -> Ident:
+    """The Kubernetes namespace `environment`'s workloads run in: the base's (`deploy.kubernetes.namespace`,
+    else the pipeline's name as a DNS label) in every environment, each its own cluster: the kubernetes
+    family's overlays patch the base's objects and never move them. Whatever addresses a workload of an
+    environment (the Flink replay's kubectl commands and FlinkDeployments) takes it from here."""
+    del environment  # one namespace in every environment (the spec names one)
+    return names.k8s_namespace

@@ -12,7 +12,8 @@ from pipegen.plan.engines import EngineChoice
 from pipegen.spec import catalog
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import SpecIndex, index_of
-from pipegen.spec.model import Ingestion, Spec, StreamJob, WindowType
+from pipegen.spec.model import Ingestion, SinkMode, Spec, StreamJob, WindowType
+from pipegen.spec.rules.transforms import stream_output_names
 
 SPARK_WINDOWS = frozenset({WindowType.TUMBLE, WindowType.HOP, WindowType.SESSION})
 
@@ -34,9 +35,19 @@ def spark_stream_gap(job: StreamJob, index: SpecIndex, spec: Spec) -> str | None
         return f"its {job.window.type.value} window has no Spark equivalent"
     if job.window is not None and not table.dataset.event_time:
         return f"{table.qualified} names no event_time to window by"
+    keyed = upsert_key(job)
+    if keyed is not None and not aggregates(job):
+        return "it upserts its per-event results by `sink.key`, and the Spark stream layer appends them"
+    missing = [c for c in group_key(job) if keyed is not None and c.lower() not in {k.lower() for k in keyed}]
+    if missing:
+        return (
+            f"its upsert key leaves out {', '.join(missing)}: each micro-batch's results merge into gold by "
+            "the key, and Delta's MERGE takes one result row per key"
+        )
     target = job.sink.target if job.sink else (spec.targets[0].name if spec.targets else None)
     lake = {t.name.lower() for t in spec.targets if t.type in catalog.LAKE_TARGETS}
-    if target is not None and lake and target.lower() not in lake:
+    # a job without `sink` writes gold where the spec has no lake target; a sink it names is read as said
+    if target is not None and (lake or job.sink is not None) and target.lower() not in lake:
         return f"it sinks to {target}, and the Spark job writes the lake only"
     return None
 
@@ -44,6 +55,21 @@ def spark_stream_gap(job: StreamJob, index: SpecIndex, spec: Spec) -> str | None
 def aggregates(job: StreamJob) -> bool:
     """An aggregation (measures, groups or a window): a stateful query behind the watermark."""
     return bool(job.measures or job.group_by or job.window is not None)
+
+
+def group_key(job: StreamJob) -> list[str]:
+    """The outputs that tell an aggregation's result rows apart: the window's bounds and the groups."""
+    window = ["window_start", "window_end"] if job.window is not None else []
+    return [*window, *(g.output_name for g in job.group_by)]
+
+
+def upsert_key(job: StreamJob) -> list[str] | None:
+    """The outputs an upsert sink keys by (`sink.key`, spelled as the job names its outputs), in the
+    sink's order; None for an append sink."""
+    if job.sink is None or job.sink.mode != SinkMode.UPSERT or not job.sink.key:
+        return None
+    outputs = {o.lower(): o for o in stream_output_names(job) or []}
+    return [outputs.get(k.lower(), k) for k in job.sink.key]
 
 
 def spark_watermarked(spec: Spec, index: SpecIndex) -> frozenset[str]:

@@ -9,7 +9,8 @@ what the plan runs there:
 Spark jobs run on job clusters sized from the plan's capacity figures with cheap defaults
 (autoscaling from one worker, a small general-purpose node of the cloud); the dbt CLI on
 serverless compute with the dbt project's requirements file. One bundle target per deployment
-environment (the first the default, in development mode; the last in production mode); where Spark
+environment (the first the default, in development mode; the others deployed once each under a shared
+root, the last in production mode, those between with their environment's name prefix); where Spark
 streams each sets the stream's checkpoints to its environment's checkpoints bucket (the naming
 layer's, the bucket Terraform creates for it). Pure data, emitted by render/yamldoc."""
 
@@ -207,15 +208,31 @@ def bundle(ctx: GenContext) -> dict[str, Any]:
     }
 
 
+# Where every target but the development one deploys: one copy per target, whoever deploys it. The
+# Databricks CLI refuses a `mode: production` target without an explicit `workspace.root_path` ("must set
+# 'workspace.root_path' to make sure only one copy is deployed") unless every job sets `run_as`; a target
+# without a mode would otherwise deploy under each deploying user's home folder.
+SHARED_ROOT = "/Workspace/Shared/.bundle/${bundle.name}/${bundle.target}"
+
+
+def target_settings(env: str, i: int, count: int) -> dict[str, Any]:
+    """One environment's bundle target: the first (of several) in development mode and the default; every
+    other under SHARED_ROOT, the last in production mode, one between them named with its environment as
+    a prefix (`[staging] `: its jobs are told from production's in one workspace)."""
+    if i == 0 and count > 1:
+        return {"mode": "development", "default": True}
+    out: dict[str, Any] = {"mode": "production"} if i == count - 1 else {"presets": {"name_prefix": f"[{env}] "}}
+    out |= {"default": True} if i == 0 else {}
+    return out | {"workspace": {"root_path": SHARED_ROOT}}
+
+
 def targets(ctx: GenContext) -> dict[str, dict[str, Any]]:
-    """One target per deployment environment: the first the default (development mode where another
-    follows), the last in production mode; where Spark streams, each names its environment's
-    checkpoints bucket as the stream's `checkpoint_root`."""
+    """One target per deployment environment (target_settings); where Spark streams, each names its
+    environment's checkpoints bucket as the stream's `checkpoint_root`."""
     envs = environments(ctx.spec)
     out: dict[str, dict[str, Any]] = {}
     for i, env in enumerate(envs):
-        mode = {"mode": "production"} if i == len(envs) - 1 else {"mode": "development"} if i == 0 else {}
-        target: dict[str, Any] = {**mode, **({"default": True} if i == 0 else {})}
+        target = target_settings(env, i, len(envs))
         if Kind.SPARK_STREAMING in ctx.plan.graph.kinds:
             target["variables"] = {"checkpoint_root": spark_checkpoint_root(ctx.spec, env)}
         out[env] = target

@@ -28,7 +28,7 @@ from pipegen.generators.flink.builder import JobBuilder, JobSql
 from pipegen.generators.flink.options import Settings, settings_for
 from pipegen.generators.flink.quality import WINDOW_SECONDS, build_quality_jobs
 from pipegen.generators.flink.windows import describe_window
-from pipegen.plan.cloudnames import environments, flink_state_paths
+from pipegen.plan.cloudnames import environments, flink_state_paths, k8s_namespace
 from pipegen.plan.envsizes import flink_slots
 from pipegen.plan.names import ENV
 from pipegen.render.env import render, static
@@ -238,11 +238,14 @@ def _settings(ctx: GenContext) -> Settings:
 def jobs_manifest(ctx: GenContext, jobs: list[JobSql]) -> dict[str, Any]:
     """flink/jobs.json: every job's tables and roles, its state directories per deployment environment
     (`state`: the naming layer's flink_state_paths, what each environment's overlay deploys; a replay
-    planned for an environment starts there), the environments in order and the replay versions' naming
+    planned for an environment starts there) and its Kubernetes namespace per environment (`namespace`:
+    the naming layer's k8s_namespace, where that environment's overlay deploys it and the replay's
+    FlinkDeployments and kubectl commands go), the environments in order and the replay versions' naming
     rules."""
-    envs = environments(ctx.spec)
+    envs, names = environments(ctx.spec), ctx.plan.names
     return {
-        "jobs": [{**j.manifest, "state": {env: flink_state_paths(ctx.spec, env, j.job.flink_job) for env in envs}}
+        "jobs": [{**j.manifest, "state": {env: flink_state_paths(ctx.spec, env, j.job.flink_job) for env in envs},
+                  "namespace": {env: str(k8s_namespace(names, env)) for env in envs}}
                  for j in jobs],
         "environments": list(envs),
         "names": ctx.plan.names.replay.as_data(),

@@ -32,7 +32,7 @@ from pipegen.generators.kubernetes.workloads import (
     planned_size,
     workloads,
 )
-from pipegen.plan.cloudnames import environments, flink_state_paths
+from pipegen.plan.cloudnames import environments, flink_state_paths, k8s_namespace
 from pipegen.plan.envsizes import env_sizes
 from pipegen.plan.names import ENV, KubeNames
 from pipegen.render.env import render
@@ -125,7 +125,7 @@ def base_files(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...]) ->
 
 
 def overlay_files(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...], env: str) -> Files:
-    spec, ns = ctx.spec, str(ctx.plan.names.k8s_namespace)
+    spec, ns = ctx.spec, str(k8s_namespace(ctx.plan.names, env))
     settings = spec.deploy.environments.get(env)
     root = f"{OVERLAYS}/{env}"
     tag = spec.deploy.kubernetes.image_tags.get(env, env)

@@ -14,7 +14,7 @@ from typing import Any
 
 from pipegen.generators.spark.marts import DIALECT, bq, resolver, view_name
 from pipegen.plan.names import Names, snake
-from pipegen.plan.spark_streams import aggregates, spark_stream_gap
+from pipegen.plan.spark_streams import aggregates, group_key, spark_stream_gap, upsert_key
 from pipegen.render.sqlexpr import measure_expr, to_sql
 from pipegen.spec.index import SpecIndex, TableRef
 from pipegen.spec.model import Spec, StreamJob, Window, WindowType
@@ -94,12 +94,12 @@ def stream_jobs(spec: Spec, index: SpecIndex, names: Names) -> list[dict[str, An
 def aggregation(job: StreamJob, ref: TableRef) -> dict[str, Any]:
     """How an aggregation runs incrementally: its output mode (update: a window's row as it
     changes, merged into gold by `key`; append for session windows, which Spark cannot update:
-    each once the watermark closes it), its key (the window's bounds and the group columns, as
-    the job's SELECT names them) and the watermark (the event time as transforms name it and
-    the table's watermark_delay; none without an event_time)."""
+    each once the watermark closes it), its key (an upsert sink's `key`, which holds the window's
+    bounds and the group columns, else R406; without one those, as the job's SELECT names them) and
+    the watermark (the event time as transforms name it and the table's watermark_delay; none
+    without an event_time)."""
     session = job.window is not None and job.window.type == WindowType.SESSION
-    key = ["window_start", "window_end"] if job.window is not None else []
-    key += [str(snake(g.output_name)) for g in job.group_by]
+    key = [str(snake(name)) for name in upsert_key(job) or group_key(job)]
     event_time = event_time_column(ref) if ref.dataset.event_time else None
     delay = interval(ref.dataset.watermark_delay) if event_time else None
     return {"mode": "aggregate", "output_mode": "append" if session else "update", "key": key,
