@@ -4,6 +4,7 @@ or reads, tiering days from the plan's retention."""
 
 from __future__ import annotations
 
+from pipegen.common.spark_stream import stream_env
 from pipegen.generators.terraform.hcl import Ref, quote
 from pipegen.generators.terraform.model import Infra, Var
 from pipegen.plan.capacity import HOT_DAYS, WARM_DAYS
@@ -66,6 +67,26 @@ def secret_readers(inf: Infra) -> dict[str, tuple[str, ...]]:
             if w in out:
                 out[w].add(use.name)
     return {w: tuple(sorted(s)) for w, s in out.items()}
+
+
+def spark_secrets(inf: Infra) -> tuple[str, ...]:
+    """The spec secrets the Spark job's own code reads from its environment, which its identity (the EMR
+    execution role, the Dataproc service account) is granted: where Spark streams, what its stream layer
+    reads (common.spark_stream: an Event Hubs source's connection string), and the lake target's Iceberg
+    catalog `token` (spark/medallion.json's `lake` catalog, every step). Not the sources' database
+    passwords (Debezium's) nor the other targets' credentials: Spark's stream layer writes the lake root."""
+    kinds = inf.ctx.plan.graph.kinds
+    if not kinds & SPARK_JOBS:
+        return ()
+    found: set[str] = set()
+    if Kind.SPARK_STREAMING in kinds:
+        found |= {name for name, secret in stream_env(inf.ctx.spec, inf.ctx.plan.names) if secret}
+    lake = next((t for t in inf.ctx.spec.targets if t.type in LAKE_TARGETS), None)
+    if lake is not None and lake.lake is not None and lake.lake.catalog is not None and lake.connection.token:
+        ref = parse_secret_ref(lake.connection.token)
+        if ref is not None and ref.kind == "secret":
+            found.add(ref.name)
+    return tuple(sorted(found & set(inf.secrets)))
 
 
 def each_secret(resource: str, names: tuple[str, ...], attr: str) -> Ref:
