@@ -10,7 +10,7 @@ from pipegen.generators.terraform.model import Infra, Var
 from pipegen.plan.capacity import HOT_DAYS, WARM_DAYS
 from pipegen.plan.components import Kind
 from pipegen.plan.idents import dns_name
-from pipegen.plan.infra_findings import SPARK_JOBS
+from pipegen.plan.infra_findings import SPARK_JOBS, azure_container
 from pipegen.spec.catalog import LAKE_TARGETS, TARGET_SYSTEMS
 from pipegen.spec.model import Cloud, LakeCatalog, Target, TargetType
 from pipegen.spec.secretscan import secret_uses
@@ -102,12 +102,15 @@ def tier_days(retention_days: int) -> tuple[int | None, int | None]:
     return warm, cold
 
 
-def _bucket(target: Target) -> str | None:
-    """The target's bucket when the spec names one literally (a reference or a URL is the user's)."""
+def _bucket(target: Target, cloud: Cloud | None = None) -> str | None:
+    """The target's bucket when the spec names one literally (a reference or a URL is the user's); on
+    Azure also the container an Azure Storage URL names (plan/infra_findings.py `azure_container`)."""
     bucket = (target.connection.bucket or "").rstrip("/")
-    if target.type not in BUCKET_TARGETS or not bucket or parse_secret_ref(bucket) or "://" in bucket:
+    if target.type not in BUCKET_TARGETS or not bucket or parse_secret_ref(bucket):
         return None
-    return bucket
+    if cloud == Cloud.AZURE and (found := azure_container(bucket, None)):
+        return found[0]
+    return None if "://" in bucket else bucket
 
 
 def target_buckets(inf: Infra, athena: bool = False) -> tuple[tuple[str, str, bool], ...]:
@@ -120,7 +123,7 @@ def target_buckets(inf: Infra, athena: bool = False) -> tuple[tuple[str, str, bo
     spec = inf.ctx.spec
     out: dict[tuple[str, str], bool] = {}
     loaded = next((t for t in spec.targets if TARGET_SYSTEMS[t.type].dlt_destination), None)
-    if loaded is not None and _bucket(loaded) and inf.ctx.plan.graph.batch_sources:
+    if loaded is not None and _bucket(loaded, spec.cloud) and inf.ctx.plan.graph.batch_sources:
         out[("ingest", loaded.name)] = True
         if athena:
             out[("transform", loaded.name)] = False
@@ -133,7 +136,7 @@ def target_buckets(inf: Infra, athena: bool = False) -> tuple[tuple[str, str, bo
         by_name = {t.name: t for t in spec.targets}
         for job in spec.transforms.streams:
             target = by_name.get(job.sink.target) if job.sink else (spec.targets[0] if spec.targets else None)
-            if target is not None and _bucket(target):
+            if target is not None and _bucket(target, spec.cloud):
                 out[("stream", target.name)] = True
     return tuple(sorted((w, t, write) for (w, t), write in out.items()))
 
