@@ -102,8 +102,9 @@ BQ_TARGET = "  - name: warehouse\n    type: bigquery\n    connection: {project: 
 VARIANTS["pii_etl_bigquery_gcp"] = ("pii_etl", "gcp", "")
 SPARK_STREAM = ("\ntargets:\n", "\nengines: {stream: spark}\n\ntargets:\n")
 # judged by checkov, fmt and the tfvars console like every project, not by the variants' alert checks:
-# ecommerce_realtime streamed by Spark on EMR Serverless reading MSK (the application, its network, the grants)
-EXTRA = {"ecommerce_realtime_spark_aws": ("ecommerce_realtime", "aws", "")}
+# ecommerce_realtime streamed by Spark on EMR Serverless reading MSK (the application, its network, the grants),
+# and on Dataproc Serverless reading Managed Kafka (the Spark account's checkpoints, Kafka client and key grants)
+EXTRA = {f"ecommerce_realtime_spark_{cloud}": ("ecommerce_realtime", cloud, "") for cloud in ("aws", "gcp")}
 REPLACE = {
     # on Azure the export container names its storage account (R428 otherwise): Terraform grants the writer
     "pii_etl_azure": (
@@ -116,6 +117,7 @@ REPLACE = {
         BQ_TARGET,
     ),
     "ecommerce_realtime_spark_aws": SPARK_STREAM,
+    "ecommerce_realtime_spark_gcp": SPARK_STREAM,
 }
 
 
@@ -186,6 +188,20 @@ def test_every_block_matches_its_provider_schema(
     assert checked >= 10  # judged the module's resources and each root's provider
     _, references = reference_problems({p: d for p, d in docs.items() if p.endswith(".tf")}, provider_schemas)
     assert references >= 10  # and the references across them (ARNs, ids, names), each to an exported attribute
+
+
+@pytest.mark.parametrize("name", EXTRA)
+def test_the_spark_stream_projects_match_their_provider_schemas(
+    name: str, parsed: dict[str, dict[str, Any]], provider_schemas: dict[str, dict[str, Any]]
+) -> None:
+    # the Spark stream on EMR Serverless (MSK) and on Dataproc Serverless (Managed Kafka): every block and
+    # every reference across blocks, as the examples' (checkov, fmt and the tfvars console judge them too)
+    tf = {p: d for p, d in parsed[name].items() if p.endswith(".tf")}
+    problems, checked = schema_problems(tf, provider_schemas)
+    assert problems == [] and checked >= 10
+    assert reference_problems(tf, provider_schemas)[0] == []
+    kinds = {kind for d in tf.values() for e in d.get("resource", []) for kind in e}
+    assert {"aws_emrserverless_application", "google_managed_kafka_cluster"} & kinds  # the Spark stream's cloud
 
 
 def test_checkov_fails_nothing_beyond_the_reasoned_skips(
