@@ -12,7 +12,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from pipegen.pipeline import render_tree
-from pipegen.plan.infra_findings import azure_container
+from pipegen.plan.infra_findings import azure_container, on_project_cluster
 from pipegen.plan.plan import make_plan
 from pipegen.spec.validate import check_data
 from tests.conftest import REPO
@@ -120,3 +120,33 @@ def test_a_url_naming_no_azure_container_is_r431_where_it_is_written_and_az_with
     data["deploy"]["environments"] = {}
     data["targets"][0]["connection"] = {"bucket": "az://exports/shop"}
     assert _containers(data)[0] == [("R428", ("targets", 0, "connection", "bucket"))]
+
+
+def test_validates_project_cluster_rule_is_the_naming_layers() -> None:
+    # R432 decides without the naming layer (validate does not import it): the same answer for every kind of source
+    from pipegen.plan.names import names
+
+    data: dict[str, Any] = YAML(typ="safe").load(
+        (REPO / "tests/invalid/fixtures/databricks_stream_on_msk.yaml").read_text()
+    )
+    table = data["sources"][0]["tables"][0]
+    topic = {"name": "clicks", "columns": table["columns"]}
+    data["sources"] = [
+        {**data["sources"][0], "name": "cdc"},
+        {"name": "batch", "type": "postgres", "connection": data["sources"][0]["connection"], "tables": [table]},
+        {"name": "own", "type": "kafka", "ingestion": "stream", "topics": [topic]},
+        {"name": "theirs", "type": "kafka", "ingestion": "stream", "topics": [topic],
+         "connection": {"bootstrap_servers": "broker.example.com:9092"}},
+    ]  # fmt: skip
+    checked = check_data(data)
+    assert checked.spec is not None
+    named = names(checked.spec)
+    by_layer = {
+        s.name: named.dataset(s.name, (s.tables or s.topics)[0].name).on_pipeline_cluster for s in checked.spec.sources
+    }
+    assert {s.name: on_project_cluster(s) for s in checked.spec.sources} == by_layer
+    assert by_layer == {"cdc": True, "batch": False, "own": True, "theirs": False}
+    assert [f.code for f in make_plan(checked.spec).findings if f.code == "R432"] == ["R432"]
+    data["engines"] = {"stream": "spark"}  # on EMR Serverless: Terraform grants its execution role
+    checked = check_data(data)
+    assert checked.spec is not None and not [f for f in make_plan(checked.spec).findings if f.code == "R432"]

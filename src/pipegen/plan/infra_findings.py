@@ -27,6 +27,9 @@
   (`s3://…`, `https://…`): the code writes it as given (the whole root), outside any storage account
   Terraform could grant; an `abfss://container@account.dfs.core.windows.net/…` URL (also abfs, wasb[s]) is
   read as its container and account (`azure_container`), an `az://container/…` one as its container.
+- R432: on AWS, the Spark stream on Databricks reading the project's Kafka cluster (MSK, IAM authentication
+  only): the job signs in with Databricks' shaded aws-msk-iam-auth as the job cluster's instance profile
+  role, and pipegen generates no Databricks workspace, instance profile or role on AWS to grant.
 """
 
 from __future__ import annotations
@@ -39,7 +42,17 @@ from pipegen.plan.components import Graph, Kind
 from pipegen.plan.envsizes import replication
 from pipegen.spec.catalog import LAKE_TARGETS, OLAP_TARGETS, SERVING_TARGETS, TARGET_SYSTEMS, WAREHOUSE_TARGETS
 from pipegen.spec.diagnostics import Finding
-from pipegen.spec.model import Cloud, LakeCatalog, Orchestrator, Spec, TargetType
+from pipegen.spec.model import (
+    Cloud,
+    Compute,
+    Ingestion,
+    LakeCatalog,
+    Orchestrator,
+    Source,
+    SourceType,
+    Spec,
+    TargetType,
+)
 from pipegen.spec.types import parse_secret_ref
 
 BATCH_WORKLOADS = frozenset({Kind.AIRFLOW_SCHEDULE, Kind.PREFECT_SCHEDULE})
@@ -82,7 +95,8 @@ def athena_queries_lake(spec: Spec) -> bool:
 
 def infra_findings(spec: Spec, graph: Graph, capacity: Capacity) -> tuple[Finding, ...]:
     return (*_unsized(spec, graph), *_stream_sizes(spec, graph, capacity), *_ungranted_containers(spec, graph),
-            *_referenced_containers(spec, graph), *_unqueried_iceberg(spec, graph))  # fmt: skip
+            *_referenced_containers(spec, graph), *_unqueried_iceberg(spec, graph),
+            *_databricks_on_msk(spec, graph))  # fmt: skip
 
 
 SPARK_JOBS = frozenset({Kind.SPARK_BATCH, Kind.SPARK_STREAMING})  # the Spark job reads `lake.catalog`
@@ -274,3 +288,39 @@ def _unsized(spec: Spec, graph: Graph) -> Iterator[Finding]:
                 "parallelism), which every environment's manifests and Terraform values read",
                 severity="warning", on_key=True,
             )  # fmt: skip
+
+
+def on_project_cluster(source: Source) -> bool:
+    """A streamed source whose topics are on the project's Kafka cluster: a CDC table's and a Faker stream's
+    pipegen topics, a Kafka source's without `bootstrap_servers` (the naming layer's `on_pipeline_cluster`,
+    which validate does not import; tests/plan/test_infra_findings.py holds the two together)."""
+    if source.ingestion == Ingestion.BATCH:
+        return False
+    if source.ingestion == Ingestion.CDC or source.type == SourceType.FAKER:
+        return True
+    return source.type == SourceType.KAFKA and source.connection.bootstrap_servers is None
+
+
+def _databricks_on_msk(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    """R432, located where Databricks was chosen: `engines.compute`, else the Databricks target's type."""
+    kinds = graph.kinds
+    if spec.cloud != Cloud.AWS or not {Kind.DATABRICKS_JOBS, Kind.SPARK_STREAMING} <= kinds:
+        return
+    read = [s.name for s in spec.sources if on_project_cluster(s)]
+    if not read:
+        return
+    where: tuple[str | int, ...] = ("engines", "compute")
+    if spec.engines.compute != Compute.DATABRICKS:
+        where = next(("targets", i, "type") for i, t in enumerate(spec.targets) if t.type == TargetType.DATABRICKS)
+    yield Finding(
+        where, "R432",
+        f"the Spark stream on Databricks reads the project's Kafka cluster ({', '.join(read)}), which on AWS is MSK "
+        "with IAM authentication only: the job signs in (Databricks' shaded aws-msk-iam-auth, "
+        "`shadedmskiam.software.amazon.msk.auth.iam.IAMLoginModule`) as the stream job cluster's instance profile "
+        "role, and pipegen generates no Databricks workspace, instance profile or IAM role on AWS",
+        "attach an instance profile to the stream job's cluster whose role may `kafka-cluster:Connect` the cluster, "
+        "`DescribeTopic`/`ReadData` its topics and `DescribeGroup`/`AlterGroup` the groups of the stream's prefix "
+        "(the generated spark/medallion.json's `tables[].stream`: `topic`, `group_prefix`), or run the stream on "
+        "EMR Serverless (`engines.compute` other than databricks), whose execution role Terraform grants",
+        severity="warning",
+    )  # fmt: skip
