@@ -787,6 +787,9 @@ def test_spark_streaming_grants_no_stream_identity_the_sinks_bucket(
         "checkpoints": "${google_storage_bucket.checkpoints.name}",
     }
     assert _resources(ids, "google_project_iam_member")["spark_kafka"]["role"] == "roles/managedkafka.client"
+    # and no `stream` account: nothing runs as it where Flink does not (its grants would be unused privilege)
+    assert "stream" not in docs["envs/prod/terraform.tfvars"]["workload_accounts"]
+    assert set(_resources(ids, "google_project_iam_member")["kafka_client"]["for_each"].split('"')[1::2]) == {"ingest"}
     assert all(json.loads(t)["environmentConfig"]["executionConfig"]["serviceAccount"] == "${DATAPROC_SERVICE_ACCOUNT}"
                for p, t in files["gcp"].items() if p.startswith("spark/dataproc/stream-"))  # fmt: skip
     problems, _ = schema_problems({p: d for p, d in docs.items() if p.endswith(".tf")}, provider_schemas)

@@ -4,6 +4,8 @@ or reads, tiering days from the plan's retention."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pipegen.common.spark_stream import stream_env
 from pipegen.generators.terraform.hcl import Ref, quote
 from pipegen.generators.terraform.model import Infra, Var
@@ -48,6 +50,15 @@ def number_var(name: str, description: str, low: int, high: int) -> Var:
 
 def retention_var() -> Var:
     return number_var("retention_days", "Days data is kept in the lake (volume.retention_days).", 1, 36500)
+
+
+def own_workloads(inf: Infra) -> Infra:
+    """The workloads with an identity of their own on AWS and GCP: the stream workload only where Flink runs
+    the stream jobs (a Spark stream runs with the Spark job's identity: the EMR Serverless execution role,
+    aws_spark.py; the Dataproc service account, gcp_spark.py; on Databricks, the job cluster's)."""
+    if Kind.FLINK_JOBS in inf.ctx.plan.graph.kinds:
+        return inf
+    return replace(inf, workloads=tuple(w for w in inf.workloads if w != "stream"))
 
 
 def secret_readers(inf: Infra) -> dict[str, tuple[str, ...]]:
