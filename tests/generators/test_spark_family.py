@@ -527,3 +527,31 @@ def test_the_jobs_checkpoint_root_is_the_deployments_else_under_the_lake_root(
     assert job.checkpoint_root() == "/lake/_checkpoints"
     monkeypatch.setenv("PIPEGEN_SPARK_CHECKPOINT_ROOT", "s3://spark-unit-dev-checkpoints/spark-stream")
     assert job.checkpoint_root() == "s3://spark-unit-dev-checkpoints/spark-stream"
+
+
+def test_the_databricks_stream_on_aws_signs_in_to_msk_with_databricks_shaded_iam_classes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Databricks on AWS reading the project's MSK cluster (IAM only): the runtime's shaded aws-msk-iam-auth
+    (`shadedmskiam.`, Databricks' documented class names for instance-profile sign-in), no TLS store, the
+    brokers from the environment; validate warns that the instance profile is the user's (R432)."""
+    text = SPEC.format(cloud="aws", compute=", stream: spark, compute: databricks", rows=1000)
+    (tmp_path / "pipegen.yaml").write_text(
+        text.replace("    type: postgres\n", "    type: postgres\n    ingestion: cdc\n")
+    )
+    ready = prepare(tmp_path / "pipegen.yaml")
+    assert [f.code for f in ready.plan.findings if f.code == "R432"] == ["R432"]
+    files = render_tree(ready.spec, ready.plan)
+    streams = [t["stream"] for t in json.loads(files["spark/medallion.json"])["tables"] if t.get("stream")]
+    assert streams and all(s["sasl"] == "aws_msk_iam" and s["shaded"] is True and "tls" not in s for s in streams)
+    assert "spark/emr-serverless/stream-prod.json" not in files  # the stream is the bundle's job, not EMR's
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "b-1.msk.example:9098")
+    options = load_job(tmp_path, files).kafka_options(streams[0])
+    iam = "shadedmskiam.software.amazon.msk.auth.iam."
+    assert options == {
+        "kafka.bootstrap.servers": "b-1.msk.example:9098", "subscribe": streams[0]["topic"],
+        "groupIdPrefix": streams[0]["group_prefix"], "kafka.security.protocol": "SASL_SSL",
+        "kafka.sasl.mechanism": "AWS_MSK_IAM", "kafka.sasl.jaas.config": f"{iam}IAMLoginModule required;",
+        "kafka.sasl.client.callback.handler.class": f"{iam}IAMClientCallbackHandler",
+    }  # fmt: skip
+    assert "kafka_ssl" not in files["databricks.yml"].lower()  # no TLS store variable for the stream job

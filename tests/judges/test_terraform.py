@@ -102,8 +102,9 @@ BQ_TARGET = "  - name: warehouse\n    type: bigquery\n    connection: {project: 
 VARIANTS["pii_etl_bigquery_gcp"] = ("pii_etl", "gcp", "")
 SPARK_STREAM = ("\ntargets:\n", "\nengines: {stream: spark}\n\ntargets:\n")
 # judged by checkov, fmt and the tfvars console like every project, not by the variants' alert checks:
-# ecommerce_realtime streamed by Spark on EMR Serverless reading MSK (the application, its network, the grants)
-EXTRA = {"ecommerce_realtime_spark_aws": ("ecommerce_realtime", "aws", "")}
+# ecommerce_realtime streamed by Spark on EMR Serverless reading MSK (the application, its network, the grants),
+# and on Dataproc Serverless reading Managed Kafka (the Spark account's checkpoints, Kafka client and key grants)
+EXTRA = {f"ecommerce_realtime_spark_{cloud}": ("ecommerce_realtime", cloud, "") for cloud in ("aws", "gcp")}
 REPLACE = {
     # on Azure the export container names its storage account (R428 otherwise): Terraform grants the writer
     "pii_etl_azure": (
@@ -116,6 +117,7 @@ REPLACE = {
         BQ_TARGET,
     ),
     "ecommerce_realtime_spark_aws": SPARK_STREAM,
+    "ecommerce_realtime_spark_gcp": SPARK_STREAM,
 }
 
 
@@ -186,6 +188,20 @@ def test_every_block_matches_its_provider_schema(
     assert checked >= 10  # judged the module's resources and each root's provider
     _, references = reference_problems({p: d for p, d in docs.items() if p.endswith(".tf")}, provider_schemas)
     assert references >= 10  # and the references across them (ARNs, ids, names), each to an exported attribute
+
+
+@pytest.mark.parametrize("name", EXTRA)
+def test_the_spark_stream_projects_match_their_provider_schemas(
+    name: str, parsed: dict[str, dict[str, Any]], provider_schemas: dict[str, dict[str, Any]]
+) -> None:
+    # the Spark stream on EMR Serverless (MSK) and on Dataproc Serverless (Managed Kafka): every block and
+    # every reference across blocks, as the examples' (checkov, fmt and the tfvars console judge them too)
+    tf = {p: d for p, d in parsed[name].items() if p.endswith(".tf")}
+    problems, checked = schema_problems(tf, provider_schemas)
+    assert problems == [] and checked >= 10
+    assert reference_problems(tf, provider_schemas)[0] == []
+    kinds = {kind for d in tf.values() for e in d.get("resource", []) for kind in e}
+    assert {"aws_emrserverless_application", "google_managed_kafka_cluster"} & kinds  # the Spark stream's cloud
 
 
 def test_checkov_fails_nothing_beyond_the_reasoned_skips(
@@ -740,7 +756,7 @@ def test_spark_streaming_grants_no_stream_identity_the_sinks_bucket(
     assert text.count(sink) == 1 and text.count("\ncloud: aws\n") == 1 and text.count(SPARK_STREAM[0]) == 1
     text = text.replace(sink, "      sink: {target: exports, table: rt_suspicious_orders}\n").replace(*SPARK_STREAM)
     text = text.replace("targets:\n", "targets:\n  - name: exports\n    type: files\n    format: json\n"
-                        "    connection: {bucket: acme-shop-exports}\n", 1)  # fmt: skip
+                        "    connection: {bucket: acme-shop-exports}\n" + LAKE_REST, 1)  # fmt: skip
     files: dict[str, dict[str, str]] = {}
     for cloud in ("aws", "gcp"):
         (tmp_path / f"{cloud}.yaml").write_text(text.replace("\ncloud: aws\n", f"\ncloud: {cloud}\n"))
@@ -758,6 +774,10 @@ def test_spark_streaming_grants_no_stream_identity_the_sinks_bucket(
         assert {(w, buckets[t]) for w, t, write in _granted(docs, cloud) if write} == written, cloud
         if cloud == "aws":
             spark_on_msk(docs, generated, provider_schemas)
+        # the spec secrets the Spark job's code reads (its Iceberg catalog's token) are its own identity's to
+        # read, no other's: no stream role on AWS, and on GCP the `stream` account does not run the Spark stream
+        read = set(SPEC_SECRET.findall(generated["spark/medallion.json"]))
+        assert read == {"LAKE_CATALOG_TOKEN"} and _spark_secrets(docs, cloud) == read, cloud
     # on GCP the stream step's Dataproc batches run as the Spark job's account: it writes the checkpoints
     # bucket (their --checkpoint-root) and reads the Managed Kafka topics; the module matches the provider schema
     assert cloud == "gcp"  # the loop's last: `docs` are its
@@ -767,10 +787,35 @@ def test_spark_streaming_grants_no_stream_identity_the_sinks_bucket(
         "checkpoints": "${google_storage_bucket.checkpoints.name}",
     }
     assert _resources(ids, "google_project_iam_member")["spark_kafka"]["role"] == "roles/managedkafka.client"
+    # and no `stream` account: nothing runs as it where Flink does not (its grants would be unused privilege)
+    assert "stream" not in docs["envs/prod/terraform.tfvars"]["workload_accounts"]
+    assert set(_resources(ids, "google_project_iam_member")["kafka_client"]["for_each"].split('"')[1::2]) == {"ingest"}
     assert all(json.loads(t)["environmentConfig"]["executionConfig"]["serviceAccount"] == "${DATAPROC_SERVICE_ACCOUNT}"
                for p, t in files["gcp"].items() if p.startswith("spark/dataproc/stream-"))  # fmt: skip
     problems, _ = schema_problems({p: d for p, d in docs.items() if p.endswith(".tf")}, provider_schemas)
     assert problems == []
+
+
+# the Spark job's lake as an Iceberg table in a REST catalog whose token is a spec secret the job reads
+LAKE_REST = ("  - name: lake\n    type: iceberg\n    lake: {catalog: rest}\n    connection: {bucket: acme-shop-lake, "
+             "url: 'https://catalog.example.com', token: '${secret:LAKE_CATALOG_TOKEN}'}\n")  # fmt: skip
+SPEC_SECRET = re.compile(r"\$\{secret:([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _spark_secrets(docs: dict[str, Any], cloud: str) -> set[str]:
+    """The spec secrets the Spark job's identity may read: the EMR role's ReadSecrets statement (AWS), the
+    Dataproc account's Secret Manager grants (GCP), as spec names (the store's for_each keys)."""
+    if cloud == "aws":
+        listed = [st["resources"] for st in _policies(docs)["spark"]["statement"] if st["sid"] == "ReadSecrets"]
+        store = r"for k in \[([^\]]*)\] : aws_secretsmanager_secret\.spec\[k\]\.arn"
+        return {n for r in listed for m in re.finditer(store, str(r)) for n in re.findall(r'"([^"]+)"', m.group(1))}
+    ids = docs["modules/platform/identities.tf"]
+    grant = _resources(ids, "google_secret_manager_secret_iam_member").get("spark")
+    if grant is None:
+        return set()
+    assert grant["member"] == "serviceAccount:${google_service_account.spark.email}"
+    assert grant["secret_id"] == "${google_secret_manager_secret.spec[each.value].id}"
+    return set(re.findall(r'"([^"]+)"', grant["for_each"]))
 
 
 def spark_on_msk(docs: dict[str, Any], files: dict[str, str], schemas: dict[str, dict[str, Any]]) -> None:

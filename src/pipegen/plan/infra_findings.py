@@ -23,10 +23,18 @@
   `${secret:…}` / `${env:…}` reference in an environment (the target's connection, unless every
   environment overrides it with a literal): the value exists only at run time, so Terraform generates no
   role assignment on that container and nothing checks that the writers may write it.
+- R431: on Azure with Terraform, a target as in R428 whose `bucket` is a URL naming no Azure container
+  (`s3://…`, `https://…`): the code writes it as given (the whole root), outside any storage account
+  Terraform could grant; an `abfss://container@account.dfs.core.windows.net/…` URL (also abfs, wasb[s]) is
+  read as its container and account (`azure_container`), an `az://container/…` one as its container.
+- R432: on AWS, the Spark stream on Databricks reading the project's Kafka cluster (MSK, IAM authentication
+  only): the job signs in with Databricks' shaded aws-msk-iam-auth as the job cluster's instance profile
+  role, and pipegen generates no Databricks workspace, instance profile or role on AWS to grant.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from pipegen.plan.capacity import Capacity
@@ -34,7 +42,17 @@ from pipegen.plan.components import Graph, Kind
 from pipegen.plan.envsizes import replication
 from pipegen.spec.catalog import LAKE_TARGETS, OLAP_TARGETS, SERVING_TARGETS, TARGET_SYSTEMS, WAREHOUSE_TARGETS
 from pipegen.spec.diagnostics import Finding
-from pipegen.spec.model import Cloud, LakeCatalog, Orchestrator, Spec, TargetType
+from pipegen.spec.model import (
+    Cloud,
+    Compute,
+    Ingestion,
+    LakeCatalog,
+    Orchestrator,
+    Source,
+    SourceType,
+    Spec,
+    TargetType,
+)
 from pipegen.spec.types import parse_secret_ref
 
 BATCH_WORKLOADS = frozenset({Kind.AIRFLOW_SCHEDULE, Kind.PREFECT_SCHEDULE})
@@ -43,6 +61,29 @@ MSK_MAX_BROKERS = 30  # brokers per MSK cluster (the default quota), a multiple 
 
 # targets that serve SQL themselves: with none of them, Athena over the Glue catalog queries an S3 lake
 SQL_SERVERS = (WAREHOUSE_TARGETS - {TargetType.DUCKDB}) | OLAP_TARGETS | SERVING_TARGETS
+
+
+# an Azure Storage URL naming its container and account: ADLS Gen2's abfs[s] (the Flink and Spark sinks'), Blob
+# Storage's wasb[s]; fsspec's (dlt's) `az://container/...` names the container only
+AZURE_URL = re.compile(r"^(?:abfss?|wasbs?)://([^@/]+)@([^./]+)\.(?:dfs|blob)\.core\.windows\.net(?:/.*)?$")
+FSSPEC_AZURE_URL = re.compile(r"^(?:az|abfss?)://([^@/]+)(?:/.*)?$")
+
+
+def azure_container(bucket: str, account: str | None) -> tuple[str, str | None] | None:
+    """(container, storage account) a written target's `bucket` names on Azure: a container name (with a
+    path), its `account` given apart; an Azure Storage URL, its container and the account it names (the
+    URL is what the code writes, so its account wins); fsspec's `az://container/...` with `account`.
+    None: a URL naming no Azure container (R431), or nothing to grant (no bucket)."""
+    bucket = bucket.strip().strip("/")
+    if not bucket:
+        return None
+    if "://" not in bucket:
+        return bucket.split("/", 1)[0], account or None
+    if found := AZURE_URL.match(bucket):
+        return found.group(1), found.group(2)
+    if found := FSSPEC_AZURE_URL.match(bucket):
+        return found.group(1), account or None
+    return None
 
 
 def athena_queries_lake(spec: Spec) -> bool:
@@ -54,7 +95,8 @@ def athena_queries_lake(spec: Spec) -> bool:
 
 def infra_findings(spec: Spec, graph: Graph, capacity: Capacity) -> tuple[Finding, ...]:
     return (*_unsized(spec, graph), *_stream_sizes(spec, graph, capacity), *_ungranted_containers(spec, graph),
-            *_referenced_containers(spec, graph), *_unqueried_iceberg(spec, graph))  # fmt: skip
+            *_referenced_containers(spec, graph), *_unqueried_iceberg(spec, graph),
+            *_databricks_on_msk(spec, graph))  # fmt: skip
 
 
 SPARK_JOBS = frozenset({Kind.SPARK_BATCH, Kind.SPARK_STREAMING})  # the Spark job reads `lake.catalog`
@@ -103,26 +145,53 @@ def _ungranted_containers(spec: Spec, graph: Graph) -> Iterator[Finding]:
         return
     written = _written_targets(spec, graph)
     for ti, target in enumerate(spec.targets):
-        conn = target.connection
-        bucket = (conn.bucket or "").strip("/")
         if target.name not in written or target.type not in LAKE_TARGETS | {TargetType.FILES}:
             continue
-        if (
-            not bucket
-            or "://" in bucket
-            or parse_secret_ref(bucket)
-            or conn.account  # a literal one is granted; a reference is R430's
-        ):
-            continue
-        yield Finding(
-            ("targets", ti, "connection", "account" if conn.account else "bucket"), "R428",
-            f"target '{target.name}': container '{bucket}' names no storage account: the generated code reads the "
-            "account from its environment at run time (dlt's credentials, the Flink sinks' AZURE_STORAGE_ACCOUNT), "
-            "so Terraform cannot grant the workloads that write it `Storage Blob Data Contributor` on it",
-            "add `account: <storage account>` (a literal name) under the target's `connection`; an environment may "
-            "override it under `deploy.environments.<env>.targets`",
-            severity="warning",
-        )  # fmt: skip
+        for where, value, account in _buckets(spec, ti):
+            if parse_secret_ref(value):
+                continue  # R430's
+            found = azure_container(value, account)
+            if found is None and "://" in value:
+                yield _foreign_url(where, target.name, value)
+            elif found is not None and found[1] is None:  # a literal account is granted; a reference is R430's
+                yield _no_account(where, target.name, value.strip("/"))
+
+
+def _no_account(where: tuple[str | int, ...], target: str, bucket: str) -> Finding:
+    return Finding(
+        where, "R428",
+        f"target '{target}': container '{bucket}' names no storage account: the generated code reads the "
+        "account from its environment at run time (dlt's credentials, the Flink sinks' AZURE_STORAGE_ACCOUNT), "
+        "so Terraform cannot grant the workloads that write it `Storage Blob Data Contributor` on it",
+        "add `account: <storage account>` (a literal name) under the target's `connection`; an environment may "
+        "override it under `deploy.environments.<env>.targets`",
+        severity="warning",
+    )  # fmt: skip
+
+
+def _buckets(spec: Spec, ti: int) -> Iterator[tuple[tuple[str | int, ...], str, str | None]]:
+    """Where target `ti`'s bucket is written, with the storage account that goes with it there: its
+    connection, each environment's override of it (the override's account, else the target's)."""
+    target = spec.targets[ti]
+    if target.connection.bucket:
+        yield ("targets", ti, "connection", "bucket"), target.connection.bucket, target.connection.account
+    for name, env in spec.deploy.environments.items():
+        for key, conn in env.targets.items():
+            if key.lower() == target.name.lower() and conn.bucket:
+                account = conn.account or target.connection.account
+                yield ("deploy", "environments", name, "targets", key, "bucket"), conn.bucket, account
+
+
+def _foreign_url(where: tuple[str | int, ...], target: str, value: str) -> Finding:
+    return Finding(
+        where, "R431",
+        f"target '{target}': its bucket {value!r} is a URL naming no Azure Storage container: the generated code "
+        "writes it as given, and Terraform generates no `Storage Blob Data Contributor` role assignment for the "
+        "workloads that write it",
+        "give the container's name with `account: <storage account>`, or its "
+        "`abfss://<container>@<account>.dfs.core.windows.net/<path>` URL; or grant the writers yourself",
+        severity="warning",
+    )  # fmt: skip
 
 
 def _referenced_containers(spec: Spec, graph: Graph) -> Iterator[Finding]:
@@ -219,3 +288,39 @@ def _unsized(spec: Spec, graph: Graph) -> Iterator[Finding]:
                 "parallelism), which every environment's manifests and Terraform values read",
                 severity="warning", on_key=True,
             )  # fmt: skip
+
+
+def on_project_cluster(source: Source) -> bool:
+    """A streamed source whose topics are on the project's Kafka cluster: a CDC table's and a Faker stream's
+    pipegen topics, a Kafka source's without `bootstrap_servers` (the naming layer's `on_pipeline_cluster`,
+    which validate does not import; tests/plan/test_infra_findings.py holds the two together)."""
+    if source.ingestion == Ingestion.BATCH:
+        return False
+    if source.ingestion == Ingestion.CDC or source.type == SourceType.FAKER:
+        return True
+    return source.type == SourceType.KAFKA and source.connection.bootstrap_servers is None
+
+
+def _databricks_on_msk(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    """R432, located where Databricks was chosen: `engines.compute`, else the Databricks target's type."""
+    kinds = graph.kinds
+    if spec.cloud != Cloud.AWS or not {Kind.DATABRICKS_JOBS, Kind.SPARK_STREAMING} <= kinds:
+        return
+    read = [s.name for s in spec.sources if on_project_cluster(s)]
+    if not read:
+        return
+    where: tuple[str | int, ...] = ("engines", "compute")
+    if spec.engines.compute != Compute.DATABRICKS:
+        where = next(("targets", i, "type") for i, t in enumerate(spec.targets) if t.type == TargetType.DATABRICKS)
+    yield Finding(
+        where, "R432",
+        f"the Spark stream on Databricks reads the project's Kafka cluster ({', '.join(read)}), which on AWS is MSK "
+        "with IAM authentication only: the job signs in (Databricks' shaded aws-msk-iam-auth, "
+        "`shadedmskiam.software.amazon.msk.auth.iam.IAMLoginModule`) as the stream job cluster's instance profile "
+        "role, and pipegen generates no Databricks workspace, instance profile or IAM role on AWS",
+        "attach an instance profile to the stream job's cluster whose role may `kafka-cluster:Connect` the cluster, "
+        "`DescribeTopic`/`ReadData` its topics and `DescribeGroup`/`AlterGroup` the groups of the stream's prefix "
+        "(the generated spark/medallion.json's `tables[].stream`: `topic`, `group_prefix`), or run the stream on "
+        "EMR Serverless (`engines.compute` other than databricks), whose execution role Terraform grants",
+        severity="warning",
+    )  # fmt: skip

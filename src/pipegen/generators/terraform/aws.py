@@ -4,8 +4,6 @@ entries for every spec secret; one IAM role per workload (EKS Pod Identity) with
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from pipegen.generators.terraform.alerts import emails_var
 from pipegen.generators.terraform.aws_alarms import alarms, alert_emails
 from pipegen.generators.terraform.aws_catalog import catalog_tables
@@ -19,6 +17,7 @@ from pipegen.generators.terraform.common import (
     each_secret,
     names_map_var,
     number_var,
+    own_workloads,
     prefix_var,
     regex_var,
     retention_var,
@@ -32,7 +31,6 @@ from pipegen.generators.terraform.common import (
 from pipegen.generators.terraform.hcl import Attr, Block, Comment, Item, Ref, Value, block
 from pipegen.generators.terraform.model import CloudModule, Cost, EnvPlan, Infra, Output, Var
 from pipegen.plan.cloudnames import CloudNames
-from pipegen.plan.components import Kind
 from pipegen.plan.envsizes import env_sizes, replication
 from pipegen.plan.infra_findings import athena_queries_lake
 
@@ -368,16 +366,8 @@ def outputs(inf: Infra) -> tuple[Output, ...]:
     return tuple(out)
 
 
-def own(inf: Infra) -> Infra:
-    """The workloads with a role of their own on AWS: the stream workload only where Flink runs the stream
-    jobs (a Spark stream runs on EMR Serverless with the Spark job's role, aws_spark.py)."""
-    if Kind.FLINK_JOBS in inf.ctx.plan.graph.kinds:
-        return inf
-    return replace(inf, workloads=tuple(w for w in inf.workloads if w != "stream"))
-
-
 def module(inf: Infra) -> CloudModule:
-    inf = own(inf)
+    inf = own_workloads(inf)
     alarm_blocks, listed = alarms(inf)
     files: list[tuple[str, tuple[Block, ...]]] = [
         ("kms.tf", kms(bool(alarm_blocks))),
@@ -428,7 +418,7 @@ def msk_brokers(inf: Infra, environment: str, dev: bool) -> int:
 
 
 def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
-    inf = own(inf)
+    inf = own_workloads(inf)
     values: list[tuple[str, Value]] = [
         ("name_prefix", str(names.prefix)), ("region", REGION), ("tags", dict(names.tags)),
         ("lake_bucket", str(names.bucket("lake"))), ("retention_days", inf.retention_days),

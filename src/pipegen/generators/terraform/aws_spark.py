@@ -11,7 +11,9 @@ databases the job creates, one per layer (`<pipeline>_<layer>`, plan/cloudnames.
 Where Spark streams: the environment's checkpoints bucket (`--checkpoint-root`, plan/cloudnames.py) and,
 where its tables' topics are on the project's MSK cluster (IAM authentication only), that cluster: connect,
 describe and read exactly the topics the job reads, describe and commit the consumer groups of its prefix
-(`groupIdPrefix`, KafkaNames.spark_group).
+(`groupIdPrefix`, KafkaNames.spark_group). The spec secrets the job's code reads (common.spark_secrets: the
+lake target's Iceberg catalog token, an Event Hubs login of the stream) are the role's to read, since no
+`stream` role exists on AWS without Flink.
 
 The EMR Serverless application the requests' `${EMR_APPLICATION_ID}` names (output `emr_application_id`):
 SPARK on EMR_RELEASE, stopped when idle, its maximum capacity from the plan's Spark sizing (common/spark_sizing:
@@ -24,7 +26,7 @@ from __future__ import annotations
 from pipegen.common.spark_sizing import max_workers
 from pipegen.common.spark_stream import msk_iam
 from pipegen.generators.terraform.aws_policy import bucket_access, statement, target_access
-from pipegen.generators.terraform.common import number_var, regex_var
+from pipegen.generators.terraform.common import each_secret, number_var, regex_var, spark_secrets
 from pipegen.generators.terraform.hcl import Attr, Block, Comment, Ref, block, quote
 from pipegen.generators.terraform.model import Infra, Output, Var
 from pipegen.plan.cloudnames import lake_namespace
@@ -112,6 +114,9 @@ def policy(inf: Infra) -> list[Block]:
         out += bucket_access("checkpoints", write=True)
     if databases := glue_layers(inf):
         out.append(statement("GlueLakeDatabases", GLUE_ACTIONS, glue_resources(databases)))
+    if secrets := spark_secrets(inf):  # the spec secrets the job's code reads (no `stream` role reads them here)
+        out.append(statement("ReadSecrets", ["secretsmanager:GetSecretValue"],
+                             each_secret("aws_secretsmanager_secret.spec", secrets, "arn")))  # fmt: skip
     return [*out, *kafka_access(inf)]
 
 

@@ -26,6 +26,7 @@ from pipegen.generators.terraform.model import CloudModule, Cost, EnvPlan, Infra
 from pipegen.plan.cloudnames import AZURE_CONTAINERS, CloudNames
 from pipegen.plan.components import Kind
 from pipegen.plan.idents import dns_name
+from pipegen.plan.infra_findings import azure_container
 from pipegen.spec import catalog
 from pipegen.spec.model import TargetType
 from pipegen.spec.types import parse_secret_ref
@@ -199,7 +200,8 @@ def target_containers(inf: Infra, environment: str | None = None) -> dict[str, d
     """Target -> {account, container} of every spec target a workload's code writes (`target_buckets`:
     extract-load's target, a Flink job's sink) that names its storage `account` literally, the
     environment's connection override first; without one the code reads the account from its
-    environment at run time and Terraform cannot grant it (R428 says so)."""
+    environment at run time and Terraform cannot grant it (R428 says so). A bucket given as an Azure Storage
+    URL (`abfss://container@account...`) is its container and account; a URL naming none is R431's."""
     spec = inf.ctx.spec
     env = next((e for k, e in spec.deploy.environments.items() if environment and str(dns_name(k, 20)) == environment),
                None)  # fmt: skip
@@ -209,8 +211,9 @@ def target_containers(inf: Infra, environment: str | None = None) -> dict[str, d
         override = env.targets.get(target.name) if env else None
         account = (override and override.account) or target.connection.account or ""
         bucket = ((override and override.bucket) or target.connection.bucket or "").strip("/")
-        if target.name in used and account and not parse_secret_ref(account) and not parse_secret_ref(bucket):
-            out[target.name] = {"account": account, "container": bucket.split("/", 1)[0]}
+        found = azure_container(bucket, account) if target.name in used and not parse_secret_ref(bucket) else None
+        if found is not None and found[1] and not parse_secret_ref(found[1]):  # else R428, R430 or R431
+            out[target.name] = {"account": found[1], "container": found[0]}
     return out
 
 

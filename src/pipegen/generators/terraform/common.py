@@ -4,12 +4,15 @@ or reads, tiering days from the plan's retention."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from pipegen.common.spark_stream import stream_env
 from pipegen.generators.terraform.hcl import Ref, quote
 from pipegen.generators.terraform.model import Infra, Var
 from pipegen.plan.capacity import HOT_DAYS, WARM_DAYS
 from pipegen.plan.components import Kind
 from pipegen.plan.idents import dns_name
-from pipegen.plan.infra_findings import SPARK_JOBS
+from pipegen.plan.infra_findings import SPARK_JOBS, azure_container
 from pipegen.spec.catalog import LAKE_TARGETS, TARGET_SYSTEMS
 from pipegen.spec.model import Cloud, LakeCatalog, Target, TargetType
 from pipegen.spec.secretscan import secret_uses
@@ -49,6 +52,15 @@ def retention_var() -> Var:
     return number_var("retention_days", "Days data is kept in the lake (volume.retention_days).", 1, 36500)
 
 
+def own_workloads(inf: Infra) -> Infra:
+    """The workloads with an identity of their own on AWS and GCP: the stream workload only where Flink runs
+    the stream jobs (a Spark stream runs with the Spark job's identity: the EMR Serverless execution role,
+    aws_spark.py; the Dataproc service account, gcp_spark.py; on Databricks, the job cluster's)."""
+    if Kind.FLINK_JOBS in inf.ctx.plan.graph.kinds:
+        return inf
+    return replace(inf, workloads=tuple(w for w in inf.workloads if w != "stream"))
+
+
 def secret_readers(inf: Infra) -> dict[str, tuple[str, ...]]:
     """Workload -> the spec secrets it reads: sources' secrets for the extract and the stream jobs,
     targets' for every workload that writes a target, the rest (notifications) for the transform step."""
@@ -68,6 +80,26 @@ def secret_readers(inf: Infra) -> dict[str, tuple[str, ...]]:
     return {w: tuple(sorted(s)) for w, s in out.items()}
 
 
+def spark_secrets(inf: Infra) -> tuple[str, ...]:
+    """The spec secrets the Spark job's own code reads from its environment, which its identity (the EMR
+    execution role, the Dataproc service account) is granted: where Spark streams, what its stream layer
+    reads (common.spark_stream: an Event Hubs source's connection string), and the lake target's Iceberg
+    catalog `token` (spark/medallion.json's `lake` catalog, every step). Not the sources' database
+    passwords (Debezium's) nor the other targets' credentials: Spark's stream layer writes the lake root."""
+    kinds = inf.ctx.plan.graph.kinds
+    if not kinds & SPARK_JOBS:
+        return ()
+    found: set[str] = set()
+    if Kind.SPARK_STREAMING in kinds:
+        found |= {name for name, secret in stream_env(inf.ctx.spec, inf.ctx.plan.names) if secret}
+    lake = next((t for t in inf.ctx.spec.targets if t.type in LAKE_TARGETS), None)
+    if lake is not None and lake.lake is not None and lake.lake.catalog is not None and lake.connection.token:
+        ref = parse_secret_ref(lake.connection.token)
+        if ref is not None and ref.kind == "secret":
+            found.add(ref.name)
+    return tuple(sorted(found & set(inf.secrets)))
+
+
 def each_secret(resource: str, names: tuple[str, ...], attr: str) -> Ref:
     """A list of the secret store entries `names` (a for_each resource keyed by spec secret name)."""
     keys = ", ".join(quote(n) for n in names)
@@ -81,12 +113,15 @@ def tier_days(retention_days: int) -> tuple[int | None, int | None]:
     return warm, cold
 
 
-def _bucket(target: Target) -> str | None:
-    """The target's bucket when the spec names one literally (a reference or a URL is the user's)."""
+def _bucket(target: Target, cloud: Cloud | None = None) -> str | None:
+    """The target's bucket when the spec names one literally (a reference or a URL is the user's); on
+    Azure also the container an Azure Storage URL names (plan/infra_findings.py `azure_container`)."""
     bucket = (target.connection.bucket or "").rstrip("/")
-    if target.type not in BUCKET_TARGETS or not bucket or parse_secret_ref(bucket) or "://" in bucket:
+    if target.type not in BUCKET_TARGETS or not bucket or parse_secret_ref(bucket):
         return None
-    return bucket
+    if cloud == Cloud.AZURE and (found := azure_container(bucket, None)):
+        return found[0]
+    return None if "://" in bucket else bucket
 
 
 def target_buckets(inf: Infra, athena: bool = False) -> tuple[tuple[str, str, bool], ...]:
@@ -99,7 +134,7 @@ def target_buckets(inf: Infra, athena: bool = False) -> tuple[tuple[str, str, bo
     spec = inf.ctx.spec
     out: dict[tuple[str, str], bool] = {}
     loaded = next((t for t in spec.targets if TARGET_SYSTEMS[t.type].dlt_destination), None)
-    if loaded is not None and _bucket(loaded) and inf.ctx.plan.graph.batch_sources:
+    if loaded is not None and _bucket(loaded, spec.cloud) and inf.ctx.plan.graph.batch_sources:
         out[("ingest", loaded.name)] = True
         if athena:
             out[("transform", loaded.name)] = False
@@ -112,7 +147,7 @@ def target_buckets(inf: Infra, athena: bool = False) -> tuple[tuple[str, str, bo
         by_name = {t.name: t for t in spec.targets}
         for job in spec.transforms.streams:
             target = by_name.get(job.sink.target) if job.sink else (spec.targets[0] if spec.targets else None)
-            if target is not None and _bucket(target):
+            if target is not None and _bucket(target, spec.cloud):
                 out[("stream", target.name)] = True
     return tuple(sorted((w, t, write) for (w, t), write in out.items()))
 

@@ -12,6 +12,7 @@ from pipegen.generators.terraform.alerts import alert_emails, alert_list
 from pipegen.generators.terraform.common import (
     names_map_var,
     number_var,
+    own_workloads,
     prefix_var,
     regex_var,
     retention_var,
@@ -293,6 +294,7 @@ def outputs(inf: Infra) -> tuple[Output, ...]:
 
 
 def module(inf: Infra) -> CloudModule:
+    inf = own_workloads(inf)
     buckets: tuple[Block, ...] = (bucket("lake", "lake_bucket", inf.retention_days),)
     if inf.stream_jobs:
         buckets += (bucket("checkpoints", "checkpoints_bucket", None),)
@@ -333,6 +335,7 @@ def kafka_size(inf: Infra, environment: str, dev: bool) -> tuple[int, int]:
 
 
 def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
+    inf = own_workloads(inf)
     values: list[tuple[str, Value]] = [
         ("name_prefix", str(names.prefix)), ("region", REGION), ("tags", dict(names.tags)),
         ("lake_bucket", str(names.bucket("lake"))), ("retention_days", inf.retention_days),

@@ -8,13 +8,15 @@ root's too), the value the deploy step substitutes; `spark_lake_root` is PIPEGEN
 What the job touches (templates/spark/medallion/): the lake root in the environment's lake bucket (its
 layers, `_pipegen_batches`, the job files and landing root the requests name there), the checkpoints bucket
 where it streams (`--checkpoint-root`), both with the project's key; where it streams, the Managed Kafka
-cluster (`roles/managedkafka.client`). Dataproc Serverless requires `roles/dataproc.worker` of the batch's
-service account (its driver and executors report to the service). The job writes no BigQuery dataset."""
+cluster (`roles/managedkafka.client`); the spec secrets the job's code reads (common.spark_secrets: the lake
+target's Iceberg catalog token), each `roles/secretmanager.secretAccessor` on that secret alone. Dataproc
+Serverless requires `roles/dataproc.worker` of the batch's service account (its driver and executors report to
+the service). The job writes no BigQuery dataset."""
 
 from __future__ import annotations
 
-from pipegen.generators.terraform.common import regex_var
-from pipegen.generators.terraform.hcl import Attr, Block, Ref, block
+from pipegen.generators.terraform.common import regex_var, spark_secrets
+from pipegen.generators.terraform.hcl import Attr, Block, Ref, block, quote
 from pipegen.generators.terraform.model import Infra, Output, Var
 from pipegen.plan.components import Kind
 from pipegen.plan.infra_findings import SPARK_JOBS
@@ -64,6 +66,12 @@ def identity(inf: Infra) -> tuple[Block, ...]:
         out.append(block("resource", "google_project_iam_member", "spark_kafka", body=[
             Attr("project", Ref("var.project")), Attr("role", "roles/managedkafka.client"),
             Attr("member", MEMBER)]))  # fmt: skip
+    if secrets := spark_secrets(inf):  # the spec secrets the job's code reads, the job's own to read
+        keys = ", ".join(quote(s) for s in secrets)
+        out.append(block("resource", "google_secret_manager_secret_iam_member", "spark", body=[
+            Attr("for_each", Ref(f"toset([{keys}])")),
+            Attr("secret_id", Ref("google_secret_manager_secret.spec[each.value].id")),
+            Attr("role", "roles/secretmanager.secretAccessor"), Attr("member", MEMBER)]))  # fmt: skip
     return tuple(out)
 
 
