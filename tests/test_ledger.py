@@ -10,6 +10,7 @@ has a minimal regression spec below, with what it must reach written out by hand
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 import json
 from pathlib import Path
@@ -81,6 +82,33 @@ def test_a_renderer_that_ignores_the_spec_leaves_every_free_value_unaccounted(mo
     assert "sources[0].tables[0].columns[1].type" in missing
     assert "pipeline.name" in missing
     assert "version" not in missing  # held: validate refuses every other version
+
+
+def test_a_reference_the_renderer_ignores_is_unchanged_when_pointed_at_another_that_exists(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A mart's `from` pointed at an unknown table is refused by validate (held); the ledger also
+    points it at another table the spec has, so a renderer that ignores which table it names shows
+    the reference as dropped (ledger7 found such a drop, a stream sink's target, reading a plan)."""
+    from pipegen.ledger import core
+
+    data = spec_data(
+        transforms={"marts": [{"name": "counts", "from": "orders", "measures": [{"name": "n", "agg": "count"}]}]}
+    )
+    refunds = copy.deepcopy(data["sources"][0]["tables"][0]) | {"name": "refunds"}
+    data["sources"][0]["tables"].append(refunds)
+    real = core._render
+    frozen = real(*_spec_and_plan(data))
+    monkeypatch.setattr(
+        core,
+        "_render",
+        lambda spec, plan: dict(frozen) if spec.transforms.marts[0].from_ == "refunds" else real(spec, plan),
+    )
+    entry = trace(baseline(data), ("transforms", "marts", 0, "from"))
+    assert entry.status == "unchanged", entry
+    monkeypatch.setattr(core, "_render", real)
+    entry = trace(baseline(data), ("transforms", "marts", 0, "from"))
+    assert entry.status == "reaches" and entry.how == "'orders' -> 'refunds' (another of its kind)", entry
 
 
 def _spec_and_plan(data: dict[str, Any]) -> tuple[Any, Any]:

@@ -565,3 +565,22 @@ def test_a_spark_stream_jobs_upsert_key_is_its_merge_key() -> None:
     for i in (0, 1):
         entry = trace(base, ("transforms", "streams", 0, "sink", "key", i))
         assert entry.accounted and entry.status in ("reaches", "warned"), entry
+
+
+def test_the_retry_delay_of_a_prefect_flow_without_retries_is_stated() -> None:
+    """Seed 12 (specs 09-14): under Prefect, `retries: 0` with `exponential_backoff: false` left
+    the flow's list of delays empty, and `retry_delay` reached no file. The flow's docstring and
+    docs/orchestration.md say a failed task is not retried and what a retry would wait."""
+    data = spec(
+        SHOP,
+        orchestrator="prefect",
+        orchestration={"retries": 0, "retry_delay": "7m", "exponential_backoff": False},
+    )
+    base = baseline(data)
+    stated = "0: a failed task is not retried (with retries, the first waits 7m, at most 30m)"
+    assert f"    retries: {stated}\n" in base.files["flows/drops.py"]
+    assert f"| retries | {stated} |" in base.files["docs/orchestration.md"]
+    assert "RETRY_DELAYS = []" in base.files["flows/drops.py"]  # Prefect's own: no retry, no delay
+    for key in ("retry_delay", "exponential_backoff"):
+        entry = trace(base, ("orchestration", key))
+        assert entry.status == "reaches" and "flows/drops.py" in entry.files, entry

@@ -4,7 +4,9 @@ Each candidate is a whole new data tree (the spec as plain data) with one value 
 for a name, renamed together with every reference to it. Candidates come cheapest and most
 local first; the ledger keeps the first one that validates and changes a generated file.
 Nothing here knows the spec's vocabulary beyond a few shapes of text (names, durations,
-`${secret:...}` references, column types); enumerations are learned from validate's own
+`${secret:...}` references, column types) and where targets, sources and tables are defined
+(KINDS: a reference to one is also pointed at another that exists, so a reference the generators
+ignore shows as unchanged, not as held by validate); enumerations are learned from validate's own
 "is not one of" message (`retry_values`).
 """
 
@@ -48,6 +50,10 @@ _SIBLING_TYPES: dict[str, tuple[str, ...]] = {
 # Keys whose text is a SQL expression: parentheses keep its meaning and change its text.
 EXPRESSION_KEYS = frozenset({"filter", "expr", "where"})
 NEARBY = 3  # other names tried for a reference
+SAME_KIND = 2  # other existing names of the referenced kind tried for a reference
+# Where the things a reference can name are defined: a target, a source, a table. A reference moved
+# to another of these that validates and changes no file was ignored: a drop, not "held".
+KINDS: tuple[tuple[str, ...], ...] = (("targets",), ("sources",), ("sources", "*", "tables"))
 
 
 @dataclass(frozen=True)
@@ -118,6 +124,38 @@ def nearby_names(data: Any, path: Path, value: str) -> list[str]:
     return found[:NEARBY]
 
 
+def same_kind_names(data: Any, value: str) -> list[str]:
+    """Other existing names of each kind (KINDS) that `value` names, in document order (not `value`
+    in another case), at most SAME_KIND of a kind: a target reference pointed at another target."""
+    found: list[str] = []
+    for kind in KINDS:
+        names = list(_names_at(data, kind))
+        if any(name.lower() == value.lower() for name in names):
+            others = [n for n in names if n.lower() != value.lower() and n not in found]
+            found.extend(others[:SAME_KIND])
+    return found
+
+
+def _names_at(data: Any, kind: tuple[str, ...]) -> Iterator[str]:
+    """The `name:` of each element of the list at `kind` (`*`: every element of a list on the way)."""
+    nodes = [data]
+    for part in kind:
+        nodes = [
+            child
+            for node in nodes
+            for child in (node if part == "*" and isinstance(node, list) else [_child(node, part)])
+            if child is not None
+        ]
+    for node in nodes:
+        for element in node if isinstance(node, list) else ():
+            if isinstance(element, dict) and isinstance(element.get("name"), str):
+                yield element["name"]
+
+
+def _child(node: Any, key: str) -> Any:
+    return node.get(key) if isinstance(node, dict) else None
+
+
 def _defined_once(data: Any, value: str) -> bool:
     """Whether `value` names one thing only: renaming a name two things share (a mart's measure and
     a stream job's) would credit one with the files of the other."""
@@ -177,7 +215,14 @@ def _texts(data: Any, path: Path, value: str) -> Iterator[Candidate]:
         yield Candidate(f"{value!r} -> {new!r}", replace_at(data, path, new))
         if path[-1] == "name" and _defined_once(data, value):  # renamed together with every reference
             yield Candidate(f"renamed with its references to {new!r}", rename_everywhere(data, value, new))
-        else:  # a reference: pointed at another name defined nearby
+        elif path[-1] != "name":  # a reference: pointed at another thing of its kind, then a name nearby
+            same = same_kind_names(data, value)
+            for other in same:
+                yield Candidate(f"{value!r} -> {other!r} (another of its kind)", replace_at(data, path, other))
+            for other in nearby_names(data, path, value):
+                if other not in same:
+                    yield Candidate(f"{value!r} -> {other!r} (another name nearby)", replace_at(data, path, other))
+        else:  # a name two things share: pointed at another name defined nearby
             for other in nearby_names(data, path, value):
                 yield Candidate(f"{value!r} -> {other!r} (another name nearby)", replace_at(data, path, other))
         return

@@ -52,6 +52,22 @@ def retry_delays_expr(policy: RunPolicy) -> str:
     return "[" + ", ".join(number(d) for d in delays) + "]"
 
 
+def retries_text(policy: RunPolicy) -> str:
+    """The retry policy in words, for the flow's docstring and docs/orchestration.md. With no
+    retries the delay, its backoff and its cap are stated as what a retry would wait: the spec's
+    `retry_delay` holds until `retries` is raised (Prefect's list of delays is empty then)."""
+    cap = format_duration(policy.max_retry_delay)
+    if not policy.retries:
+        doubling = ", doubling" if policy.backoff > 1 else ""
+        return (
+            f"0: a failed task is not retried (with retries, the first waits "
+            f"{format_duration(policy.retry_delay)}{doubling}, at most {cap})"
+        )
+    delays = ", ".join(number(d) for d in policy.retry_delays())
+    how = "exponential backoff" if policy.backoff > 1 else "a fixed delay"
+    return f"{policy.retries}, waiting {delays} seconds ({how}, at most {cap})"
+
+
 def _prefect_argv(*argv: str) -> tuple[str, ...]:
     return (
         "env",
@@ -147,8 +163,7 @@ def flow_context(ctx: GenContext) -> dict[str, Any]:
         "upstreams": upstreams(spec),
         "retry_delays": trusted(retry_delays_expr(policy)),
         "uses_backoff": "exponential_backoff" in retry_delays_expr(policy),
-        "delays_text": trusted(", ".join(number(d) for d in policy.retry_delays())),
-        "max_retry_delay_text": trusted(format_duration(policy.max_retry_delay)),
+        "retries_text": trusted(retries_text(policy)),
         "sla_text": trusted(format_duration(policy.freshness_sla)) if policy.freshness_sla else None,
         "timeout_text": trusted(format_duration(policy.execution_timeout)) if policy.execution_timeout else None,
         "cache_seconds": CACHE_SECONDS,

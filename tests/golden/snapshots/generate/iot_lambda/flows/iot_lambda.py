@@ -8,7 +8,7 @@ runs locally) and returns that step's JSON summary (counts, failures); the sourc
 extracted in parallel (`.submit`), each extraction cached per source and schedule window,
 and the run ends with a Markdown artifact (iot-lambda-run-summary) summarising every step.
 
-    retries: 2, waits 300, 600 seconds
+    retries: 2, waiting 300, 600 seconds (exponential backoff, at most 30m)
     parameter `local`: true runs against the local stand-ins and the local DuckDB warehouse
     parameters `window_start`, `window_end`: the ingestion window (ISO instants); a scheduled
     production run loads the schedule interval that ends at its scheduled start
