@@ -7,7 +7,10 @@ caller). Prints one JSON line.
     python airflow_driver.py bags PROJECT_DIR...      # {dir: bag(dir)}, many folders in this process,
                                                       # each with its plugins/ importable in turn
     python airflow_driver.py secrets DAG_FILE         # the DAG's _export_secrets(): what it exports
-    python airflow_driver.py tests RUNS_JSON          # one db migrate, then dag.test() of every run
+    python airflow_driver.py tests RUNS_JSON [BAG_DIR...]
+                                                      # {"bags": bags(BAG_DIRs), "runs": ...}: the
+                                                      # DagBags first (no metadata DB needed), then one
+                                                      # db migrate and dag.test() of every run
                                                       # [{"project", "dag", "conf", "logical_date"}]
                                                       # in this process (DAG ids must differ); the
                                                       # caller's AIRFLOW__CORE__DAGS_FOLDER is a scratch
@@ -230,7 +233,8 @@ def main() -> None:
     elif command == "tests":
         import os
 
-        out = tests(json.loads(sys.argv[2]), Path(os.environ["AIRFLOW_HOME"]))
+        loaded = bags([Path(arg) for arg in sys.argv[3:]])  # before tests()'s migrate: one Airflow start for both
+        out = {"bags": loaded, "runs": tests(json.loads(sys.argv[2]), Path(os.environ["AIRFLOW_HOME"]))}
     else:
         import os
 

@@ -62,23 +62,24 @@ BAGS = ("generated-steps", "with-ingest-and-quality", "depends-on")
 DEPENDS_ON = {"depends_on": [{"pipeline": "user_data_etl", "task": "load", "timeout": "1h", "poke_interval": "5m"}]}
 
 
-@pytest.fixture(scope="module")
-def bags(airflow_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    """Airflow's DagBag of every batch example's DAG (as generated, and with the ingest and quality
-    stand-ins) and of the quick-start with an upstream dependency, in one Airflow process (a start
-    costs ~20 s of CPU): {name in BAGS: the driver's bag}."""
-    tmp = tmp_path_factory.mktemp("bags")
+def bag_roots(tmp: Path) -> dict[str, Path]:
+    """The folders whose DagBag the module judges, {name in BAGS: folder}: every batch example's
+    DAG (as generated, and with the ingest and quality stand-ins) and the quick-start with an
+    upstream dependency."""
     roots = {}
     for name, stand_ins in zip(BAGS[:2], [(), STAND_INS], strict=True):
         for _name, spec, plan in AIRFLOW_SPECS:
             files, _ = render_with(spec, plan, stand_ins)
             roots[name] = write({p: t for p, t in files.items() if p.startswith(("dags/", "plugins/"))}, tmp / name)
     roots[BAGS[2]] = hello_project(tmp / BAGS[2], orchestration={**DEPENDS_ON, **NOTIFY})
-    (tmp / "none").mkdir()  # no plugins folder of its own: bags() puts each folder's on sys.path in turn
-    found = airflow(
-        airflow_python, tmp, "bags", *map(str, roots.values()), AIRFLOW__CORE__PLUGINS_FOLDER=str(tmp / "none")
-    )
-    return {name: found[str(root)] for name, root in roots.items()}
+    return roots
+
+
+@pytest.fixture(scope="module")
+def bags(airflow_process: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Airflow's DagBag of each of bag_roots' folders, loaded in the dag_tests' Airflow process
+    before its db migrate (an Airflow start costs ~20 s of CPU): {name in BAGS: the driver's bag}."""
+    return dict(airflow_process["bags"])
 
 
 @pytest.mark.judge
@@ -261,15 +262,17 @@ UPSTREAM = {"depends_on": [{"pipeline": "user_data_etl", "timeout": "1h", "poke_
 
 
 @pytest.fixture(scope="module")
-def dag_tests(airflow_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """dag.test() of every example's DAG, of the quick-start variants above and of the dbt judge's
-    spec on its stand-in (clean, and with a failing dbt test), after one `airflow db migrate`, in
-    one Airflow process (an Airflow start and a migrate cost ~20 s of CPU each): {dag id: the
-    driver's result, with "project" the generated project}; the runs' notifications go to one
-    webhook, dag_tests[HOOK] holds what it received."""
+def airflow_process(airflow_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One Airflow process for the module's DagBags and dag.test() runs: first the DagBag of each of
+    bag_roots' folders (each folder's plugins/ on sys.path in turn), then, after one `airflow db
+    migrate`, dag.test() of every example's DAG, of the quick-start variants above and of the dbt
+    judge's spec on its stand-in (clean, and with a failing dbt test) (an Airflow start and a
+    migrate cost ~20 s of CPU each): {"bags": {name in BAGS: bag}, "runs": {dag id: the driver's
+    result, with "project" the generated project}, HOOK: what the runs' one webhook received}."""
     from tests.conftest import generate
 
     root = tmp_path_factory.mktemp("dag_tests")
+    roots = bag_roots(root / "bags")
     runs: list[dict[str, Any]] = []
     for spec in airflow_examples():
         project = root / spec.stem
@@ -288,12 +291,28 @@ def dag_tests(airflow_python: Path, tmp_path_factory: pytest.TempPathFactory) ->
     failing = project_with_stand_in(root / FAILING, {"customers": CUSTOMERS, "orders": bad}, FAILING)
     runs += [{"project": str(clean), "dag": "shop"}, {"project": str(failing), "dag": FAILING}]
     assert len({r["dag"] for r in runs}) == len(runs)  # one process: DAG ids must differ
+    (root / "none").mkdir()  # no plugins folder of its own: bags() puts each folder's on sys.path in turn
     scratch = {"AIRFLOW__CORE__DAGS_FOLDER": str(root / "bundle"), "AIRFLOW__CORE__PLUGINS_FOLDER": str(root / "none")}
     with contextmanager(serve)() as hook:
-        # nine dag.test() runs: ~6 min of wall time on a loaded 2-core machine, 15 at load 20
-        result = airflow(airflow_python, root, "tests", json.dumps(runs), timeout=3600, RUN_HOOK=hook.url, **scratch)
-    assert set(result) == {r["dag"] for r in runs}, result
-    return {HOOK: hook.received, **{r["dag"]: {**result[r["dag"]], "project": Path(r["project"])} for r in runs}}
+        # three DagBags and nine dag.test() runs: ~6 min of wall time on a loaded 2-core machine, 15 at load 20
+        result = airflow(
+            airflow_python, root, "tests", json.dumps(runs), *map(str, roots.values()), timeout=3600,
+            RUN_HOOK=hook.url, **scratch,
+        )  # fmt: skip
+    assert set(result["runs"]) == {r["dag"] for r in runs}, result
+    assert set(result["bags"]) == {str(r) for r in roots.values()}, result["bags"]
+    return {
+        "bags": {name: result["bags"][str(folder)] for name, folder in roots.items()},
+        "runs": {r["dag"]: {**result["runs"][r["dag"]], "project": Path(r["project"])} for r in runs},
+        HOOK: hook.received,
+    }
+
+
+@pytest.fixture(scope="module")
+def dag_tests(airflow_process: dict[str, Any]) -> dict[str, Any]:
+    """{dag id: the dag.test() run's result, with "project" the generated project}, and
+    dag_tests[HOOK]: every message the runs' webhook received (airflow_process)."""
+    return {HOOK: airflow_process[HOOK], **airflow_process["runs"]}
 
 
 @pytest.mark.judge

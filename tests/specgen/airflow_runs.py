@@ -3,9 +3,12 @@ metadata DB, AIRFLOW__CORE__DAGS_FOLDER a path this driver links to each project
 set by the caller): `airflow db migrate` once, then each generated project's DAG
 with `dag.test(run_conf={"local": True})` (a local run: synthetic stand-ins, the real dlt
 ingestion, dbt build, GX), many projects in one process (their DAG ids must differ).
-Prints one JSON line {project: {"dag", "run_state", "tasks": {task_id: state}, "error"}}.
+Each `--bag` project's DagBag is loaded first, in the same process (airflow_bags.bag: the drawn
+specs' DagBag judge shares this round's Airflow start instead of a process of its own).
+Prints one JSON line {project: {"dag", "run_state", "tasks": {task_id: state}, "error"},
+"bags": {project: airflow_bags.bag(project)}}.
 
-    python airflow_runs.py PROJECT_DIR...
+    python airflow_runs.py [--bag PROJECT_DIR]... PROJECT_DIR...
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
+from airflow_bags import bag
 from project_modules import enter, leave, output_to, tail
 
 
@@ -59,18 +63,45 @@ def run(project: Path, db: Path) -> dict[str, Any]:
         leave(added)
 
 
+def arguments(argv: list[str]) -> tuple[list[Path], list[Path]]:
+    """(the --bag projects, the projects to run)."""
+    bags, runs = [], []
+    args = iter(argv)
+    for arg in args:
+        if arg == "--bag":
+            bags.append(Path(next(args)))
+        else:
+            runs.append(Path(arg))
+    return bags, runs
+
+
+def bags_of(projects: list[Path]) -> dict[str, Any]:
+    """The DagBag of each project (no metadata DB needed: before the migrate); a crash of one is
+    that project's error, not the runs'."""
+    loaded: dict[str, Any] = {}
+    for project in projects:
+        try:
+            loaded[str(project)] = bag(project)
+        except Exception:
+            loaded[str(project)] = {"dags": [], "errors": {"airflow_runs.py": traceback.format_exc()[-3000:]}}
+    return loaded
+
+
 def main() -> int:
+    import json
+
+    bags, runs = arguments(sys.argv[1:])
+    loaded = bags_of(bags)
     migrate = subprocess.run(
         [sys.executable, "-m", "airflow", "db", "migrate"], check=False, capture_output=True, text=True
     )
     if migrate.returncode != 0:
-        print((migrate.stdout + migrate.stderr)[-4000:], file=sys.stderr)
-        return 1
+        failed = {"error": "airflow db migrate failed:\n" + (migrate.stdout + migrate.stderr)[-4000:]}
+        print(json.dumps({**{str(p): failed for p in runs}, "bags": loaded}, default=str))
+        return 0
     db = Path(os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix("sqlite:///"))
-    out = {arg: run(Path(arg), db) for arg in sys.argv[1:]}
-    import json
-
-    print(json.dumps(out, default=str))
+    out: dict[str, Any] = {str(project): run(project, db) for project in runs}
+    print(json.dumps({**out, "bags": loaded}, default=str))
     return 0
 
 

@@ -106,8 +106,9 @@ def models(project: Path) -> list[str]:
 
 
 def airflow_bags(projects: list[Path], python: Path, home: Path, verdicts: Verdicts) -> None:
-    """Airflow's DagBag loads every generated DAG without an import error."""
-    with_dags = [p for p in projects if any((p / "dags").glob("*.py"))]
+    """Airflow's DagBag loads every generated DAG without an import error (a process of its own;
+    airflow_runs(bags=...) judges the same in its first round's process)."""
+    with_dags = dags_of(projects)
     if not with_dags:
         return
     proc = subprocess.run(
@@ -118,9 +119,22 @@ def airflow_bags(projects: list[Path], python: Path, home: Path, verdicts: Verdi
         for project in with_dags:
             verdicts.add("airflow DagBag", project, proc.stderr[-3000:])
         return
-    results = json.loads(proc.stdout.strip().splitlines()[-1])
-    for project in with_dags:
-        result = results[str(project)]
+    bag_verdicts(with_dags, json.loads(proc.stdout.strip().splitlines()[-1]), verdicts)
+
+
+def dags_of(projects: list[Path]) -> list[Path]:
+    """The projects with a generated DAG (dags/*.py)."""
+    return [p for p in projects if any((p / "dags").glob("*.py"))]
+
+
+def bag_verdicts(projects: list[Path], results: dict[str, Any], verdicts: Verdicts) -> None:
+    """The DagBag verdict of each project from a driver's {project: bag} (airflow_bags.bag): no
+    import error and at least one DAG; a project the driver has no bag of failed with its error."""
+    for project in projects:
+        result = results.get(str(project))
+        if not isinstance(result, dict) or "errors" not in result:
+            verdicts.add("airflow DagBag", project, str(result)[:3000])
+            continue
         problem = json.dumps(result["errors"])[:3000] if result["errors"] else None
         if not problem and not result["dags"]:
             problem = "no DAG loaded"
@@ -138,12 +152,14 @@ def _airflow_env(home: Path, **extra: str) -> dict[str, str]:
     )
 
 
-def _batch(driver: str, projects: list[Path], python: Path, env: dict[str, str]) -> dict[str, dict[str, object]]:
+def _batch(
+    driver: str, projects: list[Path], python: Path, env: dict[str, str], *options: str
+) -> dict[str, dict[str, object]]:
     """Run a driver over many projects in one process: {project: its result}; a crash of the
-    driver itself is every project's failure."""
+    driver itself is every project's failure (`options` go before the projects)."""
     try:
         proc = subprocess.run(
-            [str(python), str(HERE / driver), *map(str, projects)],
+            [str(python), str(HERE / driver), *options, *map(str, projects)],
             capture_output=True, text=True, timeout=1800, check=False, env=env,
         )  # fmt: skip
     except subprocess.TimeoutExpired as exc:  # a verdict for each project, not a crash of the long run
@@ -185,10 +201,14 @@ def prefect_runs(projects: list[Path], python: Path, home: Path, verdicts: Verdi
         verdicts.add("prefect flow run", project, _run_failure(results[str(project)], "completed", project, python))
 
 
-def airflow_runs(projects: list[Path], python: Path, home: Path, verdicts: Verdicts) -> None:
+def airflow_runs(
+    projects: list[Path], python: Path, home: Path, verdicts: Verdicts, bags: list[Path] | None = None
+) -> Verdicts:
     """Each project's DAG, `dag.test()` of a local run, ends in success with every task instance
     successful, and every model is in its DuckDB warehouse. One process and metadata DB per round
-    of projects whose DAG ids (dags/<pipeline>.py) differ: most samples need one round."""
+    of projects whose DAG ids (dags/<pipeline>.py) differ: most samples need one round. The
+    DagBag of each of `bags` (with a DAG) is judged in the first round's process, before its
+    runs, as airflow_bags judges it: those verdicts are returned (one Airflow start for both)."""
     rounds: list[dict[str, Path]] = []
     for project in projects:
         dag_ids = {f.stem for f in (project / "dags").glob("*.py")}
@@ -196,13 +216,20 @@ def airflow_runs(projects: list[Path], python: Path, home: Path, verdicts: Verdi
         if free is None:
             rounds.append(free := {})
         free.update(dict.fromkeys(dag_ids, project))
-    for n, chosen in enumerate(rounds):
+    with_dags = dags_of(bags or [])
+    bagged = Verdicts()
+    for n, chosen in enumerate(rounds or ([{}] if with_dags else [])):
         batch = list(dict.fromkeys(chosen.values()))
         scratch = home / f"round{n}"
         env = _airflow_env(scratch, AIRFLOW__CORE__DAGS_FOLDER=str(scratch / "dags"))
-        results = _batch("airflow_runs.py", batch, python, env)
+        options = [a for p in with_dags for a in ("--bag", str(p))] if n == 0 else []
+        results = _batch("airflow_runs.py", batch, python, env, *options)
         for project in batch:
             verdicts.add("airflow dag.test", project, _run_failure(results[str(project)], "success", project, python))
+        if n == 0:  # no "bags": the driver crashed, each bag's failure is its output
+            crashed = {str(p): results.get(str(batch[0]) if batch else "", "driver crashed") for p in with_dags}
+            bag_verdicts(with_dags, results.get("bags") or crashed, bagged)
+    return bagged
 
 
 def flink_plans(projects: list[Path], python: Path, home: Path, verdicts: Verdicts) -> None:

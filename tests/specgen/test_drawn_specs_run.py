@@ -25,7 +25,8 @@ STREAM_RUNS = 1  # Flink local runs in all: the corpus fixtures that name `strea
 DBT_PARSES = 8  # projects whose warehouse targets dbt parses (~5 s a target)
 # Runs under an orchestrator, of drawn specs (not the corpus), within ~2 minutes on 2 cores: a
 # Prefect flow run costs ~15 s a project after the test harness's ~10 s start, a dag.test() ~20 s
-# after Airflow's ~20 s db migrate (one process each for all its projects).
+# after Airflow's ~20 s db migrate (one process each for all its projects; the DagBag of every
+# project is loaded in the Airflow one, before its migrate: airflow_verdicts).
 PREFECT_RUNS = 2
 AIRFLOW_RUNS = 2
 
@@ -97,10 +98,23 @@ def test_the_local_run_of_drawn_specs_builds_every_model(
     assert not verdicts.failed, _report(verdicts)
 
 
+@pytest.fixture(scope="module")
+def airflow_verdicts(
+    projects: list[Path], airflow_python: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[judges.Verdicts, judges.Verdicts]:
+    """(DagBag verdicts of every project, dag.test() verdicts of AIRFLOW_RUNS drawn ones) from one
+    Airflow process: the DagBag of every project is loaded before the round's db migrate and runs
+    (an Airflow start costs ~20 s of CPU here)."""
+    with_dags = [p for p in drawn(projects) if any((p / "dags").glob("*.py")) and judges.batch_layer(p)]
+    chosen = _distinct_pipelines(with_dags)[:AIRFLOW_RUNS]
+    runs = judges.Verdicts()
+    bags = judges.airflow_runs(chosen, airflow_python, tmp_path_factory.mktemp("airflow") / "home", runs, bags=projects)
+    return bags, runs
+
+
 @pytest.mark.judge
-def test_airflow_loads_every_drawn_specs_dag(projects: list[Path], airflow_python: Path, tmp_path: Path) -> None:
-    verdicts = judges.Verdicts()
-    judges.airflow_bags(projects, airflow_python, tmp_path / "home", verdicts)
+def test_airflow_loads_every_drawn_specs_dag(airflow_verdicts: tuple[judges.Verdicts, judges.Verdicts]) -> None:
+    verdicts = airflow_verdicts[0]
     assert len(verdicts.judged.get("airflow DagBag", [])) >= 4
     assert not verdicts.failed, _report(verdicts)
 
@@ -137,12 +151,9 @@ def test_a_prefect_flow_run_of_drawn_specs_completes_every_task_and_builds_every
 
 @pytest.mark.judge
 def test_dag_test_of_drawn_specs_runs_every_task_and_builds_every_model(
-    projects: list[Path], airflow_python: Path, tmp_path: Path
+    airflow_verdicts: tuple[judges.Verdicts, judges.Verdicts],
 ) -> None:
-    with_dags = [p for p in drawn(projects) if any((p / "dags").glob("*.py")) and judges.batch_layer(p)]
-    chosen = _distinct_pipelines(with_dags)[:AIRFLOW_RUNS]
-    verdicts = judges.Verdicts()
-    judges.airflow_runs(chosen, airflow_python, tmp_path / "home", verdicts)
+    verdicts = airflow_verdicts[1]
     assert len(verdicts.judged.get("airflow dag.test", [])) == AIRFLOW_RUNS
     assert not verdicts.failed, _report(verdicts)
 
