@@ -175,3 +175,20 @@ def test_an_iceberg_sink_without_a_production_catalog_is_unchanged() -> None:
         "catalog-type": "rest",
         "catalog-database": "lake",
     }
+
+
+def test_the_flink_jobs_identity_may_write_its_iceberg_sinks_glue_database() -> None:
+    """On AWS the stream workload (the Flink jobs' identity) is granted the Glue database its Iceberg
+    sink writes in, the one the generated job names (`clouds_gold`, written out by hand), and its tables."""
+    data = cloud_spec("aws", "iceberg", bucket="company-lake", region="eu-west-1")
+    data["targets"][0]["lake"] = {"catalog": "glue"}
+    data["deploy"] = {"terraform": {"enabled": True}}
+    files = baseline(data).files
+    assert sink_with_options(files[JOB])["catalog-database"] == "clouds_gold"
+    iam = files["terraform/modules/platform/iam.tf"]
+    (grant,) = re.findall(r'sid\s+= "GlueStreamSinks"\n\s+actions\s+= \[([^\]]*)\]\n\s+resources = \[(.*)\]', iam)
+    assert '"glue:CreateTable"' in grant[0] and '"glue:UpdateTable"' in grant[0]
+    resources = re.findall(r":(catalog|database/[^\"]+|table/[^\"]+)\"", grant[1])
+    assert resources == ["catalog", "database/clouds_gold", "table/clouds_gold/*"]
+    policy = iam[iam.rindex('data "aws_iam_policy_document"', 0, iam.index("GlueStreamSinks")) :]
+    assert policy.startswith('data "aws_iam_policy_document" "stream" {'), policy[:80]

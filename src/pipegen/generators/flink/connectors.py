@@ -6,10 +6,15 @@ value goes through `options.option_value` or `options.inside`.
 
 from __future__ import annotations
 
-from pipegen.common.lake_catalog import GLUE_CATALOG_IMPL, S3_FILE_IO, VENDED_CREDENTIALS, catalog_config
+from pipegen.common.lake_catalog import (
+    GLUE_CATALOG_IMPL,
+    S3_FILE_IO,
+    VENDED_CREDENTIALS,
+    catalog_config,
+    glue_sink_database,
+)
 from pipegen.generators.flink.options import KAFKA_BOOTSTRAP, Escaped, inside, option_value
 from pipegen.generators.flink.relations import Relation
-from pipegen.plan.cloudnames import lake_namespace
 from pipegen.plan.names import ENV, StreamJobNames
 from pipegen.spec import catalog
 from pipegen.spec.model import (
@@ -17,7 +22,6 @@ from pipegen.spec.model import (
     Connection,
     FileFormat,
     Ingestion,
-    Layer,
     MessageFormat,
     SinkMode,
     SourceType,
@@ -335,7 +339,7 @@ def iceberg_catalog_options(target: Target, pipeline: str) -> dict[str, str]:
     if config is None:
         return {}
     if config["type"] == "glue":
-        database = option_value(target.connection.database, str(lake_namespace(pipeline, Layer.GOLD.value)))
+        database = option_value(glue_sink_database(target, pipeline))
         options: dict[str, str] = {"catalog-impl": GLUE_CATALOG_IMPL, "catalog-database": database}
         options |= {"warehouse": option_value(config["warehouse"]), "io-impl": S3_FILE_IO}
         return options | ({"client.region": option_value(config["region"])} if config.get("region") else {})
