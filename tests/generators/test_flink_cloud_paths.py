@@ -117,3 +117,78 @@ def test_the_jobs_checkpoints_live_on_the_specs_cloud(cloud: str, expected: str)
     the other environments' overlays patch theirs (tests/judges/test_kubernetes_family.py)."""
     deployment = baseline(cloud_spec(cloud, bucket="exports")).files["flink/deploy/clouds-per-minute.yaml"]
     assert f'"execution.checkpointing.dir": "{expected}"' in deployment, deployment
+
+
+# ---------------------------------------------------------------- an Iceberg sink's production catalog
+# A stream job's Iceberg sink wrote `'catalog-type' = 'rest'` and nothing else: no catalog URI,
+# warehouse or token, whatever `lake.catalog` said (docs/corpus.md, seed 12). The expected options are
+# written out here by hand from each spec (the Iceberg Flink connector's catalog properties), the same
+# values tests/generators/test_spark_family.py expects of the Spark job's `lake` catalog for them.
+ICEBERG_CATALOGS = [
+    ("rest", "aws", {"url": "https://catalog.example.com/api/", "catalog": "prod", "token": "${secret:LAKE_TOKEN}"},
+     {"catalog-type": "rest", "catalog-database": "lake", "uri": "https://catalog.example.com/api",
+      "warehouse": "prod", "token": "${LAKE_TOKEN}"}),
+    ("unity", "azure", {"url": "${env:DATABRICKS_HOST}", "catalog": "main", "token": "${secret:LAKE_TOKEN}"},
+     {"catalog-type": "rest", "catalog-database": "lake",
+      "uri": "${DATABRICKS_HOST}/api/2.1/unity-catalog/iceberg-rest", "warehouse": "main", "token": "${LAKE_TOKEN}",
+      "header.X-Iceberg-Access-Delegation": "vended-credentials"}),
+    ("glue", "aws", {"bucket": "company-lake", "region": "eu-west-1"},
+     {"catalog-impl": "org.apache.iceberg.aws.glue.GlueCatalog", "catalog-database": "clouds_gold",
+      "warehouse": "s3://company-lake/", "io-impl": "org.apache.iceberg.aws.s3.S3FileIO",
+      "client.region": "eu-west-1"}),
+    # a target's own `database` is the catalog database, and a quote in spec text stays text
+    ("rest", "gcp", {"url": "https://it's.example.com", "catalog": "o'hare", "database": "db'x"},
+     {"catalog-type": "rest", "catalog-database": "db'x", "uri": "https://it's.example.com", "warehouse": "o'hare"}),
+]  # fmt: skip
+OPTION = re.compile(r"^\s*'((?:[^']|'')*)' = '((?:[^']|'')*)',?$", re.MULTILINE)
+CATALOG_KEYS = ("catalog-type", "catalog-impl", "catalog-database", "uri", "warehouse", "token", "io-impl",
+                "client.region", "header.X-Iceberg-Access-Delegation")  # fmt: skip
+
+
+def sink_with_options(job: str) -> dict[str, str]:
+    """The WITH options of the job's Iceberg sink, read back from the Flink SQL ('' unescaped)."""
+    (block,) = [b for b in job.split("WITH (")[1:] if "'connector' = 'iceberg'" in b]
+    return {k.replace("''", "'"): v.replace("''", "'") for k, v in OPTION.findall(block.split("\n)")[0])}
+
+
+@pytest.mark.parametrize(
+    ("kind", "cloud", "connection", "expected"), ICEBERG_CATALOGS, ids=[f"{k}-{c}" for k, c, _, _ in ICEBERG_CATALOGS]
+)
+def test_an_iceberg_sink_reaches_the_targets_production_catalog(
+    kind: str, cloud: str, connection: dict[str, str], expected: dict[str, str]
+) -> None:
+    data = cloud_spec(cloud, "iceberg", **connection)
+    data["targets"][0]["lake"] = {"catalog": kind}
+    files = baseline(data).files
+    options = sink_with_options(files[JOB])
+    assert {k: v for k, v in options.items() if k in CATALOG_KEYS} == expected
+    assert options["connector"] == "iceberg" and options["catalog-table"] == "per_minute"
+    # a secret reaches the job from its environment, never as text in the script
+    assert all("secret:" not in v for v in options.values())
+    for name in {v[2:].split("}")[0] for v in options.values() if v.startswith("${")}:
+        assert f"{name}=" in files[".env.example"], name
+
+
+def test_an_iceberg_sink_without_a_production_catalog_is_unchanged() -> None:
+    options = sink_with_options(baseline(cloud_spec("aws", "iceberg", bucket="lake")).files[JOB])
+    assert {k: v for k, v in options.items() if k in CATALOG_KEYS} == {
+        "catalog-type": "rest",
+        "catalog-database": "lake",
+    }
+
+
+def test_the_flink_jobs_identity_may_write_its_iceberg_sinks_glue_database() -> None:
+    """On AWS the stream workload (the Flink jobs' identity) is granted the Glue database its Iceberg
+    sink writes in, the one the generated job names (`clouds_gold`, written out by hand), and its tables."""
+    data = cloud_spec("aws", "iceberg", bucket="company-lake", region="eu-west-1")
+    data["targets"][0]["lake"] = {"catalog": "glue"}
+    data["deploy"] = {"terraform": {"enabled": True}}
+    files = baseline(data).files
+    assert sink_with_options(files[JOB])["catalog-database"] == "clouds_gold"
+    iam = files["terraform/modules/platform/iam.tf"]
+    (grant,) = re.findall(r'sid\s+= "GlueStreamSinks"\n\s+actions\s+= \[([^\]]*)\]\n\s+resources = \[(.*)\]', iam)
+    assert '"glue:CreateTable"' in grant[0] and '"glue:UpdateTable"' in grant[0]
+    resources = re.findall(r":(catalog|database/[^\"]+|table/[^\"]+)\"", grant[1])
+    assert resources == ["catalog", "database/clouds_gold", "table/clouds_gold/*"]
+    policy = iam[iam.rindex('data "aws_iam_policy_document"', 0, iam.index("GlueStreamSinks")) :]
+    assert policy.startswith('data "aws_iam_policy_document" "stream" {'), policy[:80]

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pipegen.common.lake_catalog import sink_target
 from pipegen.common.stream_rules import EventRule
 from pipegen.generators.flink.connectors import sink_options
 from pipegen.generators.flink.inputs import input_view, quarantine_condition
@@ -129,7 +130,7 @@ class JobBuilder:
         table = job.sink.table if job.sink and job.sink.table else jn.sink_table
         mode = job.sink.mode if job.sink else SinkMode.APPEND
         key = [snake(k) for k in job.sink.key] if job.sink else []
-        options = sink_options(target, table, mode, bool(key), jn, self.spec.cloud)
+        options = sink_options(target, table, mode, bool(key), jn, self.spec.cloud, self.spec.pipeline.name)
         statement = create_table_as(jn.sink_table, key if mode == SinkMode.UPSERT else [], options, query)
         manifest = {"role": "sink", "key": key, "mode": mode.value}
         return Sink(statement, manifest, target.name, options["connector"])
@@ -142,11 +143,10 @@ class JobBuilder:
         return {"schema": self._target(job).name, "table": table, "spec_path": at + (".sink" if job.sink else "")}
 
     def _target(self, job: StreamJob) -> Target:
-        wanted = job.sink.target.lower() if job.sink else None
-        for t in self.spec.targets:
-            if wanted is None or t.name.lower() == wanted:
-                return t
-        raise ValueError(f"stream job {job.name}: no target")  # validation refuses this
+        target = sink_target(self.spec, job)
+        if target is None:
+            raise ValueError(f"stream job {job.name}: no target")  # validation refuses this
+        return target
 
 
 def job_query(job: StreamJob, view: str, columns: dict[str, str], base: Relation) -> tuple[str, list[str]]:

@@ -6,6 +6,13 @@ value goes through `options.option_value` or `options.inside`.
 
 from __future__ import annotations
 
+from pipegen.common.lake_catalog import (
+    GLUE_CATALOG_IMPL,
+    S3_FILE_IO,
+    VENDED_CREDENTIALS,
+    catalog_config,
+    glue_sink_database,
+)
 from pipegen.generators.flink.options import KAFKA_BOOTSTRAP, Escaped, inside, option_value
 from pipegen.generators.flink.relations import Relation
 from pipegen.plan.names import ENV, StreamJobNames
@@ -243,15 +250,22 @@ def dimension_options(rel: Relation) -> dict[str, str]:
 
 
 def sink_options(
-    target: Target, table: str, mode: SinkMode, has_key: bool, job: StreamJobNames, cloud: Cloud = Cloud.LOCAL
+    target: Target,
+    table: str,
+    mode: SinkMode,
+    has_key: bool,
+    job: StreamJobNames,
+    cloud: Cloud = Cloud.LOCAL,
+    pipeline: str = "lake",
 ) -> dict[str, str]:
     """A sink's connector options: a Kafka sink writes the job's output topic (names layer: the
     KafkaUser's ACLs grant exactly it) under its own transactional id (`job.flink_job`); a file or
-    Delta sink writes under the target's bucket on the spec's `cloud`."""
+    Delta sink writes under the target's bucket on the spec's `cloud`; an Iceberg sink reaches the
+    target's production catalog (the `pipeline`'s gold namespace on Glue)."""
     if target.type == TargetType.KAFKA:
         return _kafka_sink(target, mode == SinkMode.UPSERT and has_key, job)
     if target.type in LAKE_CONNECTORS:
-        return _lake_sink(target, table, mode, cloud)
+        return _lake_sink(target, table, mode, cloud, pipeline)
     if target.type in JDBC_URLS:
         return _jdbc_sink(target, table)
     return _file_sink(target, table, cloud)
@@ -297,16 +311,44 @@ def _lake_path(conn: Connection, table: str, cloud: Cloud, roots: dict[Cloud, st
     return Escaped(base + "/" + inside(table))
 
 
-def _lake_sink(target: Target, table: str, mode: SinkMode, cloud: Cloud) -> dict[str, str]:
+def _lake_sink(target: Target, table: str, mode: SinkMode, cloud: Cloud, pipeline: str) -> dict[str, str]:
     conn = target.connection
     options = {**LAKE_CONNECTORS[target.type], "catalog-database": option_value(conn.database, "lake")}
     if target.type == TargetType.DELTA:
         options.update({"table-name": table, "table-path": _lake_path(conn, table, cloud, HADOOP_ROOTS)})
         return options
     options["catalog-table"] = table
+    catalog_ = iceberg_catalog_options(target, pipeline)
+    if "catalog-impl" in catalog_:  # a custom catalog: the connector refuses `catalog-type` beside it
+        del options["catalog-type"]
+    options.update(catalog_)
     if mode == SinkMode.UPSERT:
         options.update({"format-version": "2", "write.upsert.enabled": "true"})
     return options
+
+
+def iceberg_catalog_options(target: Target, pipeline: str) -> dict[str, str]:
+    """The Iceberg sink's catalog, from the description the Spark job's `lake` catalog reads
+    (common/lake_catalog.catalog_config), as the Iceberg Flink connector's catalog properties:
+    REST and Unity `uri` (Unity: its Iceberg REST path below the workspace URL), `warehouse` (the
+    spec's `catalog`) and `token` (a `${secret:NAME}` -> `${NAME}` from the job's environment);
+    Glue: `catalog-impl` (no `catalog-type`: the connector refuses both: _lake_sink drops it), the S3 warehouse and file
+    IO, the region, and the database the Spark job writes gold to (plan/cloudnames.lake_namespace)
+    unless the target names one. No production catalog: the REST catalog type alone, as before."""
+    config = catalog_config(target)
+    if config is None:
+        return {}
+    if config["type"] == "glue":
+        database = option_value(glue_sink_database(target, pipeline))
+        options: dict[str, str] = {"catalog-impl": GLUE_CATALOG_IMPL, "catalog-database": database}
+        options |= {"warehouse": option_value(config["warehouse"]), "io-impl": S3_FILE_IO}
+        return options | ({"client.region": option_value(config["region"])} if config.get("region") else {})
+    uri = str(config["uri"] or "")
+    uri = uri if parse_secret_ref(uri) else uri.rstrip("/")
+    options = {"catalog-type": "rest", "uri": Escaped(option_value(uri) + inside(config["path"]))}
+    options |= {"warehouse": option_value(config["warehouse"])} if config.get("warehouse") else {}
+    options |= {"token": option_value(config["token"])} if config.get("token") else {}
+    return options | (VENDED_CREDENTIALS if config["type"] == "unity" else {})
 
 
 def _jdbc_sink(target: Target, table: str) -> dict[str, str]:

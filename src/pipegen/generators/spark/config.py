@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipegen.common.lake_catalog import catalog_config
+from pipegen.common.lake_catalog import lake_dir as _dir
 from pipegen.common.spark_stream import msk_iam
 from pipegen.common.stream_rules import event_rules
 from pipegen.generators.spark.marts import spark_marts, views
@@ -16,7 +18,7 @@ from pipegen.plan.names import ENV, Names, snake
 from pipegen.render.sqltypes import sql_type
 from pipegen.spec import catalog
 from pipegen.spec.index import TableRef, index_of
-from pipegen.spec.model import Column, Ingestion, LakeCatalog, LakeSettings, Layer, SourceType, Spec, Target
+from pipegen.spec.model import Column, Ingestion, LakeSettings, Layer, SourceType, Spec, Target
 from pipegen.spec.pii import PROTECTED, landed_column, lost_rules
 from pipegen.spec.types import parse_column_type
 
@@ -40,11 +42,6 @@ def spark_type(portable: str) -> str:
     return WIDENED.get(name) or sql_type(portable, "spark")
 
 
-def _dir(*parts: str) -> str:
-    """A relative directory from spec text: each path segment snake-cased (no `..`, no root)."""
-    return "/".join(s for p in parts for s in (str(snake(x)) for x in p.split("/") if x.strip()) if s)
-
-
 def layer_dirs(target: Target | None) -> dict[str, str]:
     """Layer -> directory under the lake root (the lakehouse family's layout: `<bucket>/<path>`)."""
     if target is None:
@@ -60,22 +57,6 @@ def layer_dirs(target: Target | None) -> dict[str, str]:
         bucket = _dir(loc.bucket) if loc is not None and loc.bucket else default
         out[layer.value] = f"{bucket}/{_dir(loc.path) if loc is not None and loc.path else layer.value}"
     return out
-
-
-UNITY_ICEBERG_PATH = "/api/2.1/unity-catalog/iceberg-rest"  # Unity Catalog's Iceberg REST endpoint
-
-
-def catalog_config(target: Target) -> dict[str, Any] | None:
-    """The Iceberg target's production catalog (lake.catalog) as the job's Spark `lake` catalog
-    reads it: type, URI, warehouse, token (a `${secret:NAME}` the job reads from the environment)
-    and region; None: a path-based catalog under the lake root. R404 checked what each needs."""
-    lake, conn = target.lake, target.connection
-    if lake is None or lake.catalog is None or target.type.value != "iceberg":
-        return None
-    if lake.catalog == LakeCatalog.GLUE:
-        return {"type": "glue", "warehouse": f"s3://{conn.bucket or _dir(target.name)}/", "region": conn.region}
-    path = UNITY_ICEBERG_PATH if lake.catalog == LakeCatalog.UNITY else ""  # below the workspace URL
-    return {"type": lake.catalog.value, "uri": conn.url, "path": path, "warehouse": conn.catalog, "token": conn.token}
 
 
 def target_config(spec: Spec) -> dict[str, Any]:

@@ -8,7 +8,15 @@ from pipegen.generators.terraform.alerts import emails_var
 from pipegen.generators.terraform.aws_alarms import alarms, alert_emails
 from pipegen.generators.terraform.aws_catalog import catalog_tables
 from pipegen.generators.terraform.aws_policy import bucket_access, statement, target_access
-from pipegen.generators.terraform.aws_spark import application, glue_layers, msk_topics, on_emr
+from pipegen.generators.terraform.aws_spark import (
+    GLUE_ACTIONS,
+    application,
+    flink_glue_databases,
+    glue_layers,
+    glue_resources,
+    msk_topics,
+    on_emr,
+)
 from pipegen.generators.terraform.aws_spark import iam as spark_iam
 from pipegen.generators.terraform.aws_spark import outputs as spark_outputs
 from pipegen.generators.terraform.aws_spark import values as spark_values
@@ -287,6 +295,8 @@ def policies(inf: Infra) -> dict[str, list[Block]]:
         statements = [*bucket_access("lake", write=True), key]
         if w == "stream":
             statements += bucket_access("checkpoints", write=True)
+            if databases := flink_glue_databases(inf):  # the Flink jobs' Iceberg sinks in Glue
+                statements.append(statement("GlueStreamSinks", GLUE_ACTIONS, glue_resources(databases)))
         statements += target_access(inf, w)
         if readers.get(w):
             statements.append(statement("ReadSecrets", ["secretsmanager:GetSecretValue"],

@@ -1,0 +1,49 @@
+"""An Iceberg target's production catalog (`lake.catalog`: rest, unity, glue), described once for
+every engine that writes the target: the Spark job's `lake` catalog (spark/config.py, read by
+templates/spark/medallion/job.py) and the Flink Iceberg sink's catalog options
+(flink/connectors.py). Pure functions of the target; R404 checked what each catalog needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipegen.plan.cloudnames import lake_namespace
+from pipegen.plan.names import snake
+from pipegen.spec.model import LakeCatalog, Layer, Spec, StreamJob, Target, TargetType
+
+UNITY_ICEBERG_PATH = "/api/2.1/unity-catalog/iceberg-rest"  # Unity Catalog's Iceberg REST endpoint
+GLUE_CATALOG_IMPL = "org.apache.iceberg.aws.glue.GlueCatalog"
+S3_FILE_IO = "org.apache.iceberg.aws.s3.S3FileIO"
+# Unity vends short-lived storage credentials to the client that asks for them
+VENDED_CREDENTIALS = {"header.X-Iceberg-Access-Delegation": "vended-credentials"}
+
+
+def lake_dir(*parts: str) -> str:
+    """A relative directory from spec text: each path segment snake-cased (no `..`, no root)."""
+    return "/".join(s for p in parts for s in (str(snake(x)) for x in p.split("/") if x.strip()) if s)
+
+
+def catalog_config(target: Target) -> dict[str, Any] | None:
+    """The Iceberg target's production catalog: type, URI (`url`) and the path below it (Unity's
+    Iceberg REST endpoint below the workspace URL), warehouse (`catalog`), token (a `${secret:NAME}`
+    each job reads from its environment); Glue: the `s3://<bucket>/` warehouse and region. None: no
+    production catalog (the local SQL catalog, or a Delta target)."""
+    lake, conn = target.lake, target.connection
+    if lake is None or lake.catalog is None or target.type != TargetType.ICEBERG:
+        return None
+    if lake.catalog == LakeCatalog.GLUE:
+        return {"type": "glue", "warehouse": f"s3://{conn.bucket or lake_dir(target.name)}/", "region": conn.region}
+    path = UNITY_ICEBERG_PATH if lake.catalog == LakeCatalog.UNITY else ""  # below the workspace URL
+    return {"type": lake.catalog.value, "uri": conn.url, "path": path, "warehouse": conn.catalog, "token": conn.token}
+
+
+def sink_target(spec: Spec, job: StreamJob) -> Target | None:
+    """The target a stream job's rows go to: its `sink.target`, else the spec's first target."""
+    wanted = job.sink.target.lower() if job.sink else None
+    return next((t for t in spec.targets if wanted is None or t.name.lower() == wanted), None)
+
+
+def glue_sink_database(target: Target, pipeline: str) -> str:
+    """The Glue database a stream job's Iceberg sink writes in: the target's `database`, else the one
+    the Spark job writes gold to (`<pipeline>_gold`, plan/cloudnames.lake_namespace)."""
+    return target.connection.database or str(lake_namespace(pipeline, Layer.GOLD.value))
