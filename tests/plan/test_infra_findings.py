@@ -12,8 +12,9 @@ import pytest
 from ruamel.yaml import YAML
 
 from pipegen.pipeline import render_tree
-from pipegen.plan.infra_findings import azure_container, on_project_cluster
+from pipegen.plan.infra_findings import azure_container
 from pipegen.plan.plan import make_plan
+from pipegen.spec.catalog import on_project_cluster
 from pipegen.spec.validate import check_data
 from tests.conftest import REPO
 

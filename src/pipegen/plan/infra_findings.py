@@ -40,16 +40,20 @@ from collections.abc import Iterator
 from pipegen.plan.capacity import Capacity
 from pipegen.plan.components import Graph, Kind
 from pipegen.plan.envsizes import replication
-from pipegen.spec.catalog import LAKE_TARGETS, OLAP_TARGETS, SERVING_TARGETS, TARGET_SYSTEMS, WAREHOUSE_TARGETS
+from pipegen.spec.catalog import (
+    LAKE_TARGETS,
+    OLAP_TARGETS,
+    SERVING_TARGETS,
+    TARGET_SYSTEMS,
+    WAREHOUSE_TARGETS,
+    on_project_cluster,
+)
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.model import (
     Cloud,
     Compute,
-    Ingestion,
     LakeCatalog,
     Orchestrator,
-    Source,
-    SourceType,
     Spec,
     TargetType,
 )
@@ -288,17 +292,6 @@ def _unsized(spec: Spec, graph: Graph) -> Iterator[Finding]:
                 "parallelism), which every environment's manifests and Terraform values read",
                 severity="warning", on_key=True,
             )  # fmt: skip
-
-
-def on_project_cluster(source: Source) -> bool:
-    """A streamed source whose topics are on the project's Kafka cluster: a CDC table's and a Faker stream's
-    pipegen topics, a Kafka source's without `bootstrap_servers` (the naming layer's `on_pipeline_cluster`,
-    which validate does not import; tests/plan/test_infra_findings.py holds the two together)."""
-    if source.ingestion == Ingestion.BATCH:
-        return False
-    if source.ingestion == Ingestion.CDC or source.type == SourceType.FAKER:
-        return True
-    return source.type == SourceType.KAFKA and source.connection.bootstrap_servers is None
 
 
 def _databricks_on_msk(spec: Spec, graph: Graph) -> Iterator[Finding]:

@@ -62,6 +62,7 @@ from pipegen.plan.idents import (
     short_hash,
 )
 from pipegen.safe import Ident
+from pipegen.spec.catalog import on_project_cluster
 from pipegen.spec.model import Cloud, Ingestion, Source, SourceType, Spec
 from pipegen.spec.snakecase import snake
 
@@ -430,12 +431,9 @@ def _flink_job(pipeline: str, job: str) -> Ident:
 def _read_topic(source: Source, dataset: str, topic: str) -> tuple[str, bool]:
     """(the topic stream jobs read a dataset from, whether it is on the project's cluster): pipegen's own
     topic for a CDC table or a Faker stream; a Kafka source's topic as written, on the project's cluster
-    unless the source names its `bootstrap_servers`; other stream systems' (Event Hubs, Kinesis) elsewhere."""
-    if source.ingestion == Ingestion.BATCH:
-        return topic, False
-    if source.ingestion == Ingestion.CDC or source.type == SourceType.FAKER:
-        return topic, True
-    return dataset, source.type == SourceType.KAFKA and source.connection.bootstrap_servers is None
+    unless the source names its `bootstrap_servers` (`spec.catalog.on_project_cluster`)."""
+    own = source.ingestion == Ingestion.CDC or source.type == SourceType.FAKER
+    return (topic if own or source.ingestion == Ingestion.BATCH else dataset), on_project_cluster(source)
 
 
 def _dataset_names(pipeline: str, source: Source, dataset: str, columns: list[str]) -> DatasetNames:

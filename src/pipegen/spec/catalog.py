@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipegen.spec.model import Cloud, Ingestion, SourceType, TargetType
+from pipegen.spec.model import Cloud, Ingestion, Source, SourceType, TargetType
 
 SOURCE_INGESTION: dict[SourceType, frozenset[Ingestion]] = {
     SourceType.POSTGRES: frozenset({Ingestion.BATCH, Ingestion.CDC}),
@@ -50,6 +50,18 @@ TOPIC_SOURCES = frozenset({SourceType.KAFKA, SourceType.EVENTHUBS, SourceType.KI
 # Event Hubs' Kafka surface: a namespace's host and the port its Kafka endpoint listens on.
 EVENTHUBS_DOMAIN = ".servicebus.windows.net"
 EVENTHUBS_KAFKA_PORT = 9093
+
+
+def on_project_cluster(source: Source) -> bool:
+    """A streamed source whose topics are on the project's Kafka cluster: a CDC table's and a Faker
+    stream's pipegen topics, a Kafka source's without `bootstrap_servers`; other stream systems'
+    (Event Hubs, Kinesis, Pub/Sub) and batch sources are elsewhere. The naming layer's
+    `on_pipeline_cluster` and validate's findings both ask this."""
+    if source.ingestion == Ingestion.BATCH:
+        return False
+    if source.ingestion == Ingestion.CDC or source.type == SourceType.FAKER:
+        return True
+    return source.type == SourceType.KAFKA and source.connection.bootstrap_servers is None
 
 
 def eventhubs_kafka_endpoint(namespace: str, written: str | None = None) -> str:
