@@ -121,6 +121,8 @@ def main() -> None:
                  "summary": json.loads(step.read_text())}  # fmt: skip
     recorded = run.record([lake_step], argparse.Namespace(), time.time())  # what run.json and the summary show
     out["run_results"], out["run_failures"] = recorded["results"], recorded["failures"]
+    # counting read every lake table in this process: an Iceberg reader never loads the SQL catalog
+    out["reader_loaded_sqlalchemy"] = "sqlalchemy" in sys.modules
     out["read_back"] = {f"{layer}.{name}": len(reader.rows(layer, name, columns[0])) for layer in ("bronze", "silver")}
     first = out["steps"][0]["silver_versions"][-1]
     out["time_travel"] = reader.rows("silver", name, payload, first)

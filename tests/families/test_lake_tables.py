@@ -173,6 +173,8 @@ def test_the_lake_job_builds_bronze_and_silver_read_back_by_duckdb(fmt: str, tmp
         {"step": "lake", "severity": "warning", "message": f"silver.shop__orders__rejected: 1 row(s) rejected "
          f"(pipegen.yaml {path})"} for path in (range_rule, amount_type)]  # fmt: skip
     assert {"bronze.shop__orders", "silver.shop__orders"} <= set(listed)
+    # those counts read the tables without the catalog: no SQLAlchemy import in a reader (lake.py's `current`)
+    assert got["reader_loaded_sqlalchemy"] is False
     # time travel: the first version is still readable and is step 0's silver
     assert normalized(got["time_travel"]) == expected_silver(steps[:1])
     # maintenance keeps the rows; past the retention the old version is gone
