@@ -778,6 +778,8 @@ def test_spark_streaming_grants_no_stream_identity_the_sinks_bucket(
         # read, no other's: no stream role on AWS, and on GCP the `stream` account does not run the Spark stream
         read = set(SPEC_SECRET.findall(generated["spark/medallion.json"]))
         assert read == {"LAKE_CATALOG_TOKEN"} and _spark_secrets(docs, cloud) == read, cloud
+        if cloud == "aws":
+            emr_secrets_by_reference(docs, generated, read)
     # on GCP the stream step's Dataproc batches run as the Spark job's account: it writes the checkpoints
     # bucket (their --checkpoint-root) and reads the Managed Kafka topics; the module matches the provider schema
     assert cloud == "gcp"  # the loop's last: `docs` are its
@@ -816,6 +818,38 @@ def _spark_secrets(docs: dict[str, Any], cloud: str) -> set[str]:
     assert grant["member"] == "serviceAccount:${google_service_account.spark.email}"
     assert grant["secret_id"] == "${google_secret_manager_secret.spec[each.value].id}"
     return set(re.findall(r'"([^"]+)"', grant["for_each"]))
+
+
+def emr_secrets_by_reference(docs: dict[str, Any], files: dict[str, str], read: set[str]) -> None:
+    """Every EMR Serverless request delivers each spec secret the job reads (`read`: medallion.json's
+    `${secret:NAME}`, which the job takes from the environment variable NAME) to the driver's environment
+    by reference: a `spark-defaults` property `spark.emr-serverless.driverEnv.NAME` = `EMR.secret@${ID}`,
+    ID filled by a root output (the docs' export line) that names that secret's Secrets Manager entry, an
+    entry every environment's tfvars names and the execution role may read; no request holds the value's
+    placeholder `${NAME}` itself."""
+    requests = {p: json.loads(t) for p, t in files.items() if p.startswith("spark/emr-serverless/")}
+    assert requests
+    module = _blocks(docs["modules/platform/outputs.tf"], "output")
+    for path, request in requests.items():
+        assert not any(f"${{{name}}}" in json.dumps(request) for name in read), path
+        [conf] = request["configurationOverrides"]["applicationConfiguration"]
+        assert conf["classification"] == "spark-defaults"
+        env = {k.removeprefix("spark.emr-serverless.driverEnv."): v for k, v in conf["properties"].items()}
+        assert set(env) == read, path
+        for name, value in env.items():
+            placeholder = re.fullmatch(r"EMR\.secret@\$\{([A-Z0-9_]+)\}", value)
+            assert placeholder, value
+            export = re.search(rf"export {placeholder.group(1)}=\$\(terraform -chdir=terraform/envs/<env> "
+                               r"output -raw (\w+)\)", files["docs/terraform.md"])  # fmt: skip
+            assert export, placeholder.group(1)
+            assert module[export.group(1)]["value"] == f'${{aws_secretsmanager_secret.spec["{name}"].name}}'
+            envs = sorted({p.split("/")[1] for p in docs if p.startswith("envs/")})
+            assert envs
+            for env_name in envs:
+                root = _blocks(docs[f"envs/{env_name}/outputs.tf"], "output")
+                assert root[export.group(1)]["value"] == f"${{module.platform.{export.group(1)}}}"
+                assert name in docs[f"envs/{env_name}/terraform.tfvars"]["secret_names"]
+    assert _spark_secrets(docs, "aws") >= read  # the execution role resolves them: it may read each entry
 
 
 def spark_on_msk(docs: dict[str, Any], files: dict[str, str], schemas: dict[str, dict[str, Any]]) -> None:

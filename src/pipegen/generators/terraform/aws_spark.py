@@ -33,6 +33,7 @@ from pipegen.generators.terraform.model import Infra, Output, Var
 from pipegen.plan.cloudnames import lake_namespace
 from pipegen.plan.components import Kind
 from pipegen.plan.infra_findings import SPARK_JOBS
+from pipegen.plan.names import ENV, snake
 from pipegen.spec.index import index_of
 from pipegen.spec.model import Ingestion, LakeCatalog, Layer, TargetType
 from pipegen.spec.types import parse_secret_ref
@@ -254,4 +255,20 @@ def outputs(inf: Infra) -> tuple[Output, ...]:
                "The Spark job's EMR Serverless execution role: EMR_EXECUTION_ROLE_ARN of spark/emr-serverless/*.json."),
         Output("spark_lake_root", '"s3://${aws_s3_bucket.lake.bucket}"',
                "The Spark job's lake root (PIPEGEN_LAKE_ROOT): the lake bucket its execution role writes."),
+        *secret_outputs(inf),
+    )  # fmt: skip
+
+
+def secret_output(secret: str) -> str:
+    """The output naming a spec secret's Secrets Manager entry (spark/emr-serverless's `EMR.secret@`)."""
+    return f"spark_secret_{snake(secret)}"
+
+
+def secret_outputs(inf: Infra) -> tuple[Output, ...]:
+    """Each spec secret the job reads: its Secrets Manager entry's name, which the requests'
+    `EMR.secret@${PIPEGEN_SECRET_<NAME>_ID}` takes (the docs' export lines); a name, not a value."""
+    return tuple(
+        Output(secret_output(s), f"aws_secretsmanager_secret.spec[{quote(s)}].name",
+               f"Secrets Manager entry of {s}: {ENV.secret_id(s)} of spark/emr-serverless/*.json.")
+        for s in spark_secrets(inf)
     )  # fmt: skip

@@ -19,12 +19,13 @@ from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget
 from pipegen.generators.terraform import aws, azure, gcp
 from pipegen.generators.terraform.aws import QUERY_RESULTS_DAYS
 from pipegen.generators.terraform.aws_alarms import METRIC_DIMENSIONS
-from pipegen.generators.terraform.aws_spark import EMR_IDLE_MINUTES, EMR_RELEASE
+from pipegen.generators.terraform.aws_spark import EMR_IDLE_MINUTES, EMR_RELEASE, secret_output
 from pipegen.generators.terraform.hcl import Attr, Block, Item, Ref, Value, block, quote, render
 from pipegen.generators.terraform.model import DEV, CloudModule, EnvPlan, Infra, Output, Var, infra
 from pipegen.plan.alerting import ALERTS
 from pipegen.plan.cloudnames import CloudNames, cloud_names, environments
 from pipegen.plan.components import Kind
+from pipegen.plan.names import ENV
 from pipegen.render.env import render as render_template
 from pipegen.safe import Ident, trusted
 from pipegen.spec.model import Cloud
@@ -158,6 +159,10 @@ def docs_context(ctx: GenContext, mod: CloudModule, plans: list[EnvPlan]) -> dic
         "dataproc_kafka": Kind.SPARK_STREAMING in kinds and Kind.KAFKA_TOPICS in kinds,  # and the cluster
         "emr_glue": [Ident(db) for db in mod.spark_databases],
         "emr_release": trusted(EMR_RELEASE),
+        # (placeholder, output) of each spec secret the EMR requests reference (aws_spark.secret_outputs)
+        "emr_secrets": [
+            {"env": trusted(ENV.secret_id(s)), "output": Ident(secret_output(s))} for s in mod.spark_secrets
+        ],
         "emr_idle": EMR_IDLE_MINUTES,
         "emr_kafka": list(mod.spark_topics),  # topic names (a Kafka source's own: spec text), md_code in the doc
         "results_days": QUERY_RESULTS_DAYS,
