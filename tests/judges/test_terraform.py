@@ -105,6 +105,14 @@ SPARK_STREAM = ("\ntargets:\n", "\nengines: {stream: spark}\n\ntargets:\n")
 # ecommerce_realtime streamed by Spark on EMR Serverless reading MSK (the application, its network, the grants),
 # and on Dataproc Serverless reading Managed Kafka (the Spark account's checkpoints, Kafka client and key grants)
 EXTRA = {f"ecommerce_realtime_spark_{cloud}": ("ecommerce_realtime", cloud, "") for cloud in ("aws", "gcp")}
+# and its Flink job sinking to an Iceberg target in a Glue catalog: the stream role's GlueStreamSinks grant
+EXTRA["ecommerce_realtime_glue_sink_aws"] = ("ecommerce_realtime", "aws", "")
+GLUE_SINK = (
+    ("      sink: {target: serving, table: rt_suspicious_orders, mode: upsert, key: [order_id]}\n",
+     "      sink: {target: lake, table: rt_suspicious_orders}\n"),
+    ("\ntargets:\n", "\ntargets:\n  - name: lake\n    type: iceberg\n    lake: {catalog: glue}\n"
+     "    connection: {bucket: acme-shop-lake, region: eu-west-1}\n"),
+)  # fmt: skip
 REPLACE = {
     # on Azure the export container names its storage account (R428 otherwise): Terraform grants the writer
     "pii_etl_azure": (
@@ -125,9 +133,10 @@ def variant(name: str, where: Path) -> dict[str, str]:
     spec, cloud, extra = (VARIANTS | EXTRA)[name]
     text = (REPO / "specs" / f"{spec}.yaml").read_text()
     assert text.count("\ncloud: aws\n") == 1
-    if name in REPLACE:
-        assert text.count(REPLACE[name][0]) == 1
-        text = text.replace(*REPLACE[name])
+    pairs = GLUE_SINK if name == "ecommerce_realtime_glue_sink_aws" else [REPLACE[name]] if name in REPLACE else []
+    for old, new in pairs:
+        assert text.count(old) == 1
+        text = text.replace(old, new)
     (where / f"{name}.yaml").write_text(text.replace("\ncloud: aws\n", f"\ncloud: {cloud}\n") + extra)
     ready = prepare(where / f"{name}.yaml")
     return {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}
@@ -201,6 +210,12 @@ def test_the_spark_stream_projects_match_their_provider_schemas(
     assert problems == [] and checked >= 10
     assert reference_problems(tf, provider_schemas)[0] == []
     kinds = {kind for d in tf.values() for e in d.get("resource", []) for kind in e}
+    if "glue_sink" in name:  # the Flink jobs' identity may write the Glue database its Iceberg sink writes in
+        docs = {p.split("/terraform/", 1)[1]: d for p, d in parsed[name].items()}
+        grant = {st["sid"]: st for st in _policies(docs)["stream"]["statement"]}["GlueStreamSinks"]
+        assert "glue:CreateTable" in grant["actions"] and any("database/ecommerce_realtime_gold" in r
+                                                              for r in grant["resources"])  # fmt: skip
+        return
     assert {"aws_emrserverless_application", "google_managed_kafka_cluster"} & kinds  # the Spark stream's cloud
 
 
