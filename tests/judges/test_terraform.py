@@ -889,7 +889,7 @@ def spark_on_msk(docs: dict[str, Any], files: dict[str, str], schemas: dict[str,
     assert spark["ObjectsCheckpoints"]["resources"] == ["${aws_s3_bucket.checkpoints.arn}/*"]
     assert "stream" not in _policies(docs) and "stream" not in docs["envs/prod/terraform.tfvars"]["workload_roles"]
     app = _resources(docs["modules/platform/spark.tf"], "aws_emrserverless_application")["spark"]
-    assert app["release_label"].startswith("emr-7.") and app["type"] == "spark"
+    assert app["release_label"] == "emr-spark-8.0.0" and app["type"] == "spark"
     assert app["auto_stop_configuration"][0]["enabled"] is True
     assert app["network_configuration"][0]["security_group_ids"] == ["${aws_security_group.spark.id}"]
     assert docs["envs/prod/terraform.tfvars"]["emr_max_vcpu"] >= 6  # a driver and an executor, two runs

@@ -32,8 +32,8 @@ STEPS = {"bronze_silver": ["bronze", "silver"], "gold": ["gold"], "maintain": ["
 
 
 # The stream step (where Spark streams): the Kafka source's connector package for the runtime's
-# Spark and Scala (`${SPARK_KAFKA_PACKAGE}`, e.g. org.apache.spark:spark-sql-kafka-0-10_2.12:<spark
-# version> on EMR 7, _2.13 on Dataproc runtime 2.2) and the brokers, as driver environment
+# Spark and Scala (`${SPARK_KAFKA_PACKAGE}`, e.g. org.apache.spark:spark-sql-kafka-0-10_2.13:4.0.2 on
+# EMR's emr-spark-8.0.0, _2.13:3.5.x on Dataproc runtime 2.2) and the brokers, as driver environment
 STREAM_ENV = ("KAFKA_BOOTSTRAP_SERVERS",)
 DATAPROC_MAX_TTL = "1209600s"  # 14 days, a batch's longest run: resubmit; the checkpoint resumes it
 

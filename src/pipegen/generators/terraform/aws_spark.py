@@ -38,9 +38,12 @@ from pipegen.spec.index import index_of
 from pipegen.spec.model import Ingestion, LakeCatalog, Layer, TargetType
 from pipegen.spec.types import parse_secret_ref
 
-# EMR Serverless 7.9.0: Spark 3.5.5 on Scala 2.12, the runtime the stream step's `${SPARK_KAFKA_PACKAGE}`
-# (spark-sql-kafka-0-10_2.12) is written for (docs/families.md)
-EMR_RELEASE = "emr-7.9.0"
+# AWS runtime for Apache Spark emr-spark-8.0.0 (GA 2026-05-21, on EMR Serverless): Spark 4.0.2 on Scala 2.13,
+# Iceberg 1.10.1, Python 3.11-3.13 (docs.aws.amazon.com/emr/latest/EMR-Serverless-UserGuide/
+# release-version-emr-spark-8.0.0.html), the Spark major the job is judged on (pyspark 4.x) and the runtime the
+# stream step's `${SPARK_KAFKA_PACKAGE}` (spark-sql-kafka-0-10_2.13:4.0.2) is written for (docs/families.md);
+# the emr-7.x labels run Spark 3.5
+EMR_RELEASE = "emr-spark-8.0.0"
 EMR_IDLE_MINUTES = 15  # auto-stop after this long without a job run
 # a run's workers as the requests size them (spark/submit.py): a driver of EMR Serverless' default size and
 # executors of 2 vCPU with 4 GB heap (8 GB workers: the heap and its overhead); two runs at once (the stream
