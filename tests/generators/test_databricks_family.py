@@ -135,4 +135,12 @@ def test_every_spec_secret_the_spark_job_reads_is_a_secret_scope_reference_to_it
         for name, var in key.items():
             entry = re.search(rf'^  {name} = "([a-z0-9-]+)"$', tfvars, re.M)
             assert entry and settings["variables"][var] == entry.group(1), (target, name)
+        # the scope is the environment's Key Vault-backed one, which Terraform creates over that Key Vault
+        scope = re.search(r'^databricks_secret_scope += "([^"]+)"$', tfvars, re.M)
+        assert scope and settings["variables"]["secret_scope"] == scope.group(1), target
+    module = files["terraform/modules/platform/databricks.tf"]
+    assert re.search(r'resource "databricks_secret_scope" "keyvault" \{\n  name = var.databricks_secret_scope\n\n'
+                     r"  keyvault_metadata \{\n    resource_id = azurerm_key_vault.main.id\n"
+                     r"    dns_name    = azurerm_key_vault.main.vault_uri\n", module)  # fmt: skip
+    assert 'role_definition_name = "Key Vault Secrets User"' in module  # the AzureDatabricks app reads the vault
     assert "${secret:" not in json.dumps(doc)  # no spec reference left for anyone to fill with a value

@@ -445,16 +445,17 @@ def test_gcp_bigquery_datasets_of_the_target_with_retention_labels_and_writer_gr
 
 
 def test_azure_databricks_is_standard_unless_a_target_names_a_unity_catalog(tmp_path: Path) -> None:
-    assert (
-        'databricks_sku = "premium"'
-        in rendered(REPO / "specs/azure_playground.yaml")["terraform/envs/dev/terraform.tfvars"]
+    assert re.search(
+        r'^databricks_sku += "premium"$',
+        rendered(REPO / "specs/azure_playground.yaml")["terraform/envs/dev/terraform.tfvars"],
+        re.M,
     )  # fmt: skip  (its Databricks target names catalog `playground`)
     text = (REPO / "specs/azure_playground.yaml").read_text()
     assert text.count("      catalog: playground\n") == 1
     (tmp_path / "playground.yaml").write_text(text.replace("      catalog: playground\n", ""))
     ready = prepare(tmp_path / "playground.yaml")
     tfvars = str(render_tree(ready.spec, ready.plan)["terraform/envs/dev/terraform.tfvars"])
-    assert 'databricks_sku = "standard"' in tfvars
+    assert re.search(r'^databricks_sku += "standard"$', tfvars, re.M)
 
 
 def test_aws_alarm_topic_mails_the_on_failure_addresses_and_matches_the_schema(

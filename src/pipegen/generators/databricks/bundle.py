@@ -28,7 +28,7 @@ from pipegen.plan.names import ENV, snake
 from pipegen.safe import Ident
 from pipegen.spec import catalog
 from pipegen.spec.index import index_of
-from pipegen.spec.model import Materialization, Target, TargetType
+from pipegen.spec.model import Cloud, Materialization, Target, TargetType
 from pipegen.spec.secretscan import secret_uses
 from pipegen.spec.types import ANY_REF_RE
 
@@ -218,8 +218,8 @@ def variables(ctx: GenContext, jobs_: dict[str, dict[str, Any]]) -> dict[str, An
                             "the stream job opens them there."}  # fmt: skip
     if keys := secret_keys(ctx):
         scope = (
-            "The secret scope the jobs read the spec's secrets from: on Azure a Key Vault-backed scope over "
-            "the environment's Key Vault (output key_vault_uri)."
+            "The secret scope the jobs read the spec's secrets from (on Azure each target's: the Key "
+            "Vault-backed scope Terraform creates, output databricks_secret_scope)."
         )
         out[SECRET_SCOPE] = {"description": scope}
         for spec_secret, var in keys.items():
@@ -275,6 +275,8 @@ def targets(ctx: GenContext) -> dict[str, dict[str, Any]]:
             values["checkpoint_root"] = spark_checkpoint_root(ctx.spec, env)
         entries = secret_entries(ctx, env)
         values |= {var: entries[secret] for secret, var in secret_keys(ctx).items() if secret in entries}
+        if secret_keys(ctx) and ctx.spec.cloud == Cloud.AZURE:  # the Key Vault-backed scope Terraform creates
+            values[SECRET_SCOPE] = str(cloud_names(ctx.spec, env, []).secret_scope)
         if values:
             target["variables"] = values
         out[env] = target
