@@ -95,3 +95,52 @@ def test_every_environment_has_a_target_of_its_own(tmp_path: Path) -> None:
     single = bundle(tmp_path / "one", SNOWFLAKE, "deploy: {environments: {live: {}}}\n")
     assert single["targets"] == {"live": {"mode": "production", "default": True,
                                           "workspace": {"root_path": SHARED_ROOT}}}  # fmt: skip
+
+
+def test_every_spec_secret_the_spark_job_reads_is_a_secret_scope_reference_to_its_key_vault_entry(
+    tmp_path: Path,
+) -> None:
+    """The azure playground with its lake an Iceberg table in Unity Catalog, whose token is a spec secret:
+    every job cluster's environment holds each `${secret:NAME}` the job's config reads as a Databricks secret
+    reference, `{{secrets/${var.secret_scope}/${var.<name>_secret_key}}}`, never a value nor a variable a
+    value could be given in; each target's key is the Key Vault secret Terraform creates for that secret in
+    that environment (terraform.tfvars `secret_names`)."""
+    import json
+    import re
+
+    from tests.conftest import REPO
+
+    text = (REPO / "specs/azure_playground.yaml").read_text()
+    lake = "  - name: lake\n    type: delta\n    connection:\n      account: playgroundlake\n      bucket: lake\n"
+    unity = ("  - name: lake\n    type: iceberg\n    lake: {catalog: unity}\n    connection:\n"
+             "      account: playgroundlake\n      bucket: lake\n      url: ${env:DATABRICKS_HOST}\n"
+             "      catalog: playground\n      token: ${secret:DATABRICKS_TOKEN}\n")  # fmt: skip
+    assert text.count(lake) == 1
+    (tmp_path / "pipegen.yaml").write_text(text.replace(lake, unity))
+    ready = prepare(tmp_path / "pipegen.yaml")
+    files = {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}
+    read = set(re.findall(r"\$\{secret:([A-Za-z_][A-Za-z0-9_]*)\}", files["spark/medallion.json"]))
+    assert read == {"DATABRICKS_TOKEN"}
+    doc = YAML(typ="safe").load(files["databricks.yml"])
+    clusters = [c["new_cluster"] for j in doc["resources"]["jobs"].values() for c in j.get("job_clusters", [])]
+    assert len(clusters) == 3  # the medallion, the maintenance, the stream
+    key = {name: f"{name.lower()}_secret_key" for name in read}
+    for env in (c["spark_env_vars"] for c in clusters):
+        assert {n: env.get(n) for n in read} == {n: f"{{{{secrets/${{var.secret_scope}}/${{var.{key[n]}}}}}}}"
+                                                 for n in read}  # fmt: skip
+    assert {"secret_scope", *key.values()} <= set(doc["variables"])
+    assert not any(n.lower() in doc["variables"] for n in read)  # no variable to put the value in
+    for target, settings in doc["targets"].items():
+        tfvars = files[f"terraform/envs/{target}/terraform.tfvars"]
+        for name, var in key.items():
+            entry = re.search(rf'^  {name} = "([a-z0-9-]+)"$', tfvars, re.M)
+            assert entry and settings["variables"][var] == entry.group(1), (target, name)
+        # the scope is the environment's Key Vault-backed one, which Terraform creates over that Key Vault
+        scope = re.search(r'^databricks_secret_scope += "([^"]+)"$', tfvars, re.M)
+        assert scope and settings["variables"]["secret_scope"] == scope.group(1), target
+    module = files["terraform/modules/platform/databricks.tf"]
+    assert re.search(r'resource "databricks_secret_scope" "keyvault" \{\n  name = var.databricks_secret_scope\n\n'
+                     r"  keyvault_metadata \{\n    resource_id = azurerm_key_vault.main.id\n"
+                     r"    dns_name    = azurerm_key_vault.main.vault_uri\n", module)  # fmt: skip
+    assert 'role_definition_name = "Key Vault Secrets User"' in module  # the AzureDatabricks app reads the vault
+    assert "${secret:" not in json.dumps(doc)  # no spec reference left for anyone to fill with a value

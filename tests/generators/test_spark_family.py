@@ -15,6 +15,7 @@ import pytest
 from pipegen.generators.spark.job import MARKER, PARTS, joined
 from pipegen.pipeline import families_for, prepare, render_tree
 from pipegen.plan.cloudnames import lake_namespace
+from pipegen.plan.names import ENV
 
 SPEC = """\
 version: 1
@@ -422,7 +423,8 @@ def test_every_deployment_of_the_stream_passes_what_its_kafka_source_reads(tmp_p
     for where, driver, shipped in deployed:
         root = "${var.kafka_tls_root}/" if where == "databricks" else ""
         passed = {"KAFKA_BOOTSTRAP_SERVERS", *env}  # (the brokers always: the project's cluster's)
-        assert driver == {n: root + stores[n] if n in stores else placeholder(where, n) for n in passed}, (
+        scoped = {n for n, secret in env.items() if secret and n not in ENV.fixed()}  # a spec secret: by reference
+        assert driver == {n: root + stores[n] if n in stores else placeholder(where, n, n in scoped) for n in passed}, (
             where,
             driver,
         )
@@ -433,7 +435,10 @@ def test_every_deployment_of_the_stream_passes_what_its_kafka_source_reads(tmp_p
             ]
 
 
-def placeholder(where: str, name: str) -> str:
+def placeholder(where: str, name: str, scoped: bool = False) -> str:
+    """A value's placeholder in a stream deployment; a spec secret on Databricks: its secret scope reference."""
+    if where == "databricks" and scoped:
+        return f"{{{{secrets/${{var.secret_scope}}/${{var.{name.lower()}_secret_key}}}}}}"
     return f"${{var.{name.lower()}}}" if where == "databricks" and name != "KAFKA_BOOTSTRAP_SERVERS" else (
         "${var.kafka_bootstrap_servers}" if where == "databricks" else f"${{{name}}}")  # fmt: skip
 

@@ -105,6 +105,14 @@ SPARK_STREAM = ("\ntargets:\n", "\nengines: {stream: spark}\n\ntargets:\n")
 # ecommerce_realtime streamed by Spark on EMR Serverless reading MSK (the application, its network, the grants),
 # and on Dataproc Serverless reading Managed Kafka (the Spark account's checkpoints, Kafka client and key grants)
 EXTRA = {f"ecommerce_realtime_spark_{cloud}": ("ecommerce_realtime", cloud, "") for cloud in ("aws", "gcp")}
+# and its Flink job sinking to an Iceberg target in a Glue catalog: the stream role's GlueStreamSinks grant
+EXTRA["ecommerce_realtime_glue_sink_aws"] = ("ecommerce_realtime", "aws", "")
+GLUE_SINK = (
+    ("      sink: {target: serving, table: rt_suspicious_orders, mode: upsert, key: [order_id]}\n",
+     "      sink: {target: lake, table: rt_suspicious_orders}\n"),
+    ("\ntargets:\n", "\ntargets:\n  - name: lake\n    type: iceberg\n    lake: {catalog: glue}\n"
+     "    connection: {bucket: acme-shop-lake, region: eu-west-1}\n"),
+)  # fmt: skip
 REPLACE = {
     # on Azure the export container names its storage account (R428 otherwise): Terraform grants the writer
     "pii_etl_azure": (
@@ -125,9 +133,10 @@ def variant(name: str, where: Path) -> dict[str, str]:
     spec, cloud, extra = (VARIANTS | EXTRA)[name]
     text = (REPO / "specs" / f"{spec}.yaml").read_text()
     assert text.count("\ncloud: aws\n") == 1
-    if name in REPLACE:
-        assert text.count(REPLACE[name][0]) == 1
-        text = text.replace(*REPLACE[name])
+    pairs = GLUE_SINK if name == "ecommerce_realtime_glue_sink_aws" else [REPLACE[name]] if name in REPLACE else []
+    for old, new in pairs:
+        assert text.count(old) == 1
+        text = text.replace(old, new)
     (where / f"{name}.yaml").write_text(text.replace("\ncloud: aws\n", f"\ncloud: {cloud}\n") + extra)
     ready = prepare(where / f"{name}.yaml")
     return {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}
@@ -201,6 +210,12 @@ def test_the_spark_stream_projects_match_their_provider_schemas(
     assert problems == [] and checked >= 10
     assert reference_problems(tf, provider_schemas)[0] == []
     kinds = {kind for d in tf.values() for e in d.get("resource", []) for kind in e}
+    if "glue_sink" in name:  # the Flink jobs' identity may write the Glue database its Iceberg sink writes in
+        docs = {p.split("/terraform/", 1)[1]: d for p, d in parsed[name].items()}
+        grant = {st["sid"]: st for st in _policies(docs)["stream"]["statement"]}["GlueStreamSinks"]
+        assert "glue:CreateTable" in grant["actions"] and any("database/ecommerce_realtime_gold" in r
+                                                              for r in grant["resources"])  # fmt: skip
+        return
     assert {"aws_emrserverless_application", "google_managed_kafka_cluster"} & kinds  # the Spark stream's cloud
 
 
@@ -430,16 +445,17 @@ def test_gcp_bigquery_datasets_of_the_target_with_retention_labels_and_writer_gr
 
 
 def test_azure_databricks_is_standard_unless_a_target_names_a_unity_catalog(tmp_path: Path) -> None:
-    assert (
-        'databricks_sku = "premium"'
-        in rendered(REPO / "specs/azure_playground.yaml")["terraform/envs/dev/terraform.tfvars"]
+    assert re.search(
+        r'^databricks_sku += "premium"$',
+        rendered(REPO / "specs/azure_playground.yaml")["terraform/envs/dev/terraform.tfvars"],
+        re.M,
     )  # fmt: skip  (its Databricks target names catalog `playground`)
     text = (REPO / "specs/azure_playground.yaml").read_text()
     assert text.count("      catalog: playground\n") == 1
     (tmp_path / "playground.yaml").write_text(text.replace("      catalog: playground\n", ""))
     ready = prepare(tmp_path / "playground.yaml")
     tfvars = str(render_tree(ready.spec, ready.plan)["terraform/envs/dev/terraform.tfvars"])
-    assert 'databricks_sku = "standard"' in tfvars
+    assert re.search(r'^databricks_sku += "standard"$', tfvars, re.M)
 
 
 def test_aws_alarm_topic_mails_the_on_failure_addresses_and_matches_the_schema(
@@ -778,6 +794,8 @@ def test_spark_streaming_grants_no_stream_identity_the_sinks_bucket(
         # read, no other's: no stream role on AWS, and on GCP the `stream` account does not run the Spark stream
         read = set(SPEC_SECRET.findall(generated["spark/medallion.json"]))
         assert read == {"LAKE_CATALOG_TOKEN"} and _spark_secrets(docs, cloud) == read, cloud
+        if cloud == "aws":
+            emr_secrets_by_reference(docs, generated, read)
     # on GCP the stream step's Dataproc batches run as the Spark job's account: it writes the checkpoints
     # bucket (their --checkpoint-root) and reads the Managed Kafka topics; the module matches the provider schema
     assert cloud == "gcp"  # the loop's last: `docs` are its
@@ -818,6 +836,38 @@ def _spark_secrets(docs: dict[str, Any], cloud: str) -> set[str]:
     return set(re.findall(r'"([^"]+)"', grant["for_each"]))
 
 
+def emr_secrets_by_reference(docs: dict[str, Any], files: dict[str, str], read: set[str]) -> None:
+    """Every EMR Serverless request delivers each spec secret the job reads (`read`: medallion.json's
+    `${secret:NAME}`, which the job takes from the environment variable NAME) to the driver's environment
+    by reference: a `spark-defaults` property `spark.emr-serverless.driverEnv.NAME` = `EMR.secret@${ID}`,
+    ID filled by a root output (the docs' export line) that names that secret's Secrets Manager entry, an
+    entry every environment's tfvars names and the execution role may read; no request holds the value's
+    placeholder `${NAME}` itself."""
+    requests = {p: json.loads(t) for p, t in files.items() if p.startswith("spark/emr-serverless/")}
+    assert requests
+    module = _blocks(docs["modules/platform/outputs.tf"], "output")
+    for path, request in requests.items():
+        assert not any(f"${{{name}}}" in json.dumps(request) for name in read), path
+        [conf] = request["configurationOverrides"]["applicationConfiguration"]
+        assert conf["classification"] == "spark-defaults"
+        env = {k.removeprefix("spark.emr-serverless.driverEnv."): v for k, v in conf["properties"].items()}
+        assert set(env) == read, path
+        for name, value in env.items():
+            placeholder = re.fullmatch(r"EMR\.secret@\$\{([A-Z0-9_]+)\}", value)
+            assert placeholder, value
+            export = re.search(rf"export {placeholder.group(1)}=\$\(terraform -chdir=terraform/envs/<env> "
+                               r"output -raw (\w+)\)", files["docs/terraform.md"])  # fmt: skip
+            assert export, placeholder.group(1)
+            assert module[export.group(1)]["value"] == f'${{aws_secretsmanager_secret.spec["{name}"].name}}'
+            envs = sorted({p.split("/")[1] for p in docs if p.startswith("envs/")})
+            assert envs
+            for env_name in envs:
+                root = _blocks(docs[f"envs/{env_name}/outputs.tf"], "output")
+                assert root[export.group(1)]["value"] == f"${{module.platform.{export.group(1)}}}"
+                assert name in docs[f"envs/{env_name}/terraform.tfvars"]["secret_names"]
+    assert _spark_secrets(docs, "aws") >= read  # the execution role resolves them: it may read each entry
+
+
 def spark_on_msk(docs: dict[str, Any], files: dict[str, str], schemas: dict[str, dict[str, Any]]) -> None:
     """The Spark stream on EMR Serverless reading the project's MSK cluster (IAM authentication only): the
     module matches the provider's schema (the EMR Serverless application, its network, the grants); the
@@ -840,7 +890,7 @@ def spark_on_msk(docs: dict[str, Any], files: dict[str, str], schemas: dict[str,
     assert spark["ObjectsCheckpoints"]["resources"] == ["${aws_s3_bucket.checkpoints.arn}/*"]
     assert "stream" not in _policies(docs) and "stream" not in docs["envs/prod/terraform.tfvars"]["workload_roles"]
     app = _resources(docs["modules/platform/spark.tf"], "aws_emrserverless_application")["spark"]
-    assert app["release_label"].startswith("emr-7.") and app["type"] == "spark"
+    assert app["release_label"] == "emr-spark-8.0.0" and app["type"] == "spark"
     assert app["auto_stop_configuration"][0]["enabled"] is True
     assert app["network_configuration"][0]["security_group_ids"] == ["${aws_security_group.spark.id}"]
     assert docs["envs/prod/terraform.tfvars"]["emr_max_vcpu"] >= 6  # a driver and an executor, two runs

@@ -32,6 +32,7 @@ PACKAGES: dict[str, tuple[str, str]] = {
     "aws": ("@cdktf/provider-aws", "21.22.1"),  # AWS provider 6.25.0
     "azurerm": ("@cdktf/provider-azurerm", "14.23.1"),
     "google": ("@cdktf/provider-google", "16.12.1"),
+    "databricks": ("@cdktf/provider-databricks", "15.16.1"),  # the Key Vault-backed secret scope (Azure)
 }
 SCHEMA_FORMAT = 2  # bump when the compact form changes: the cache key includes it
 META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"})

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pipegen.plan.envnames import KAFKA_TLS_FILES
 from pipegen.plan.names import ENV, Names
+from pipegen.spec.catalog import LAKE_TARGETS
 from pipegen.spec.index import index_of
 from pipegen.spec.model import Cloud, Ingestion, SourceType, Spec
 from pipegen.spec.types import parse_secret_ref
@@ -66,3 +67,19 @@ def shipped_stores(spec: Spec, names: Names) -> dict[str, str]:
     opens in its working directory (medallion.py `shipped`); on Databricks, the file in the volume."""
     found = {name for name, _ in stream_env(spec, names)}
     return {name: file for name, file in KAFKA_TLS_FILES.items() if name in found}
+
+
+def job_secrets(spec: Spec, names: Names, streaming: bool) -> tuple[str, ...]:
+    """The spec secrets (`${secret:NAME}`) the Spark job's own code reads from its environment: with
+    `streaming` (Spark streams) what its stream layer reads (stream_env: an Event Hubs source's connection
+    string), and the lake target's Iceberg catalog `token` (spark/medallion.json's `lake` catalog, every
+    step). What a deployment delivers by reference (spark/submit.py) and grants the job's identity
+    (terraform/common.py `spark_secrets`). Sorted, each once."""
+    pipegens = set(ENV.fixed())  # a secret pipegen names (the JAAS line, TLS store passwords) is no spec secret
+    found = {n for n, secret in stream_env(spec, names) if secret and n not in pipegens} if streaming else set()
+    lake = next((t for t in spec.targets if t.type in LAKE_TARGETS), None)
+    if lake is not None and lake.lake is not None and lake.lake.catalog is not None and lake.connection.token:
+        ref = parse_secret_ref(lake.connection.token)
+        if ref is not None and ref.kind == "secret":
+            found.add(ref.name)
+    return tuple(sorted(found))

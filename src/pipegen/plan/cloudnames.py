@@ -63,6 +63,11 @@ class CloudNames:
     def identity(self, workload: str) -> Ident:
         return dict(self.identities)[workload]
 
+    @property
+    def secret_scope(self) -> Ident:
+        """Databricks: the secret scope over this environment's secret store (Azure: Key Vault-backed)."""
+        return dns_name(f"{self.prefix}-secrets", max_len=128)
+
 
 def environments(spec: Spec) -> tuple[str, ...]:
     """The deployment environments: the spec's, in its order, else dev/staging/prod."""

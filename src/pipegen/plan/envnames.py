@@ -131,6 +131,11 @@ class EnvNames:
         (`serving_mysql`, `user` -> `SERVING_MYSQL_USER`; `lake`, `http_path` -> `LAKE_HTTP_PATH`)."""
         return env_name(snake(owner), snake(field))
 
+    def secret_id(self, secret: str) -> EnvName:
+        """Where a deployment finds a spec secret's entry in the cloud's secret store (its name: a Terraform
+        output, per environment): `PIPEGEN_SECRET_<NAME>_ID` (`lake_token` -> `PIPEGEN_SECRET_LAKE_TOKEN_ID`)."""
+        return env_name("pipegen_secret", snake(secret), "id")
+
     def cdc_dsn(self, cdc: _HasSlot) -> EnvName:
         """The database a CDC source's local capture reads: `PIPEGEN_CDC_<PIPELINE>_<SOURCE>_DSN` (by slot)."""
         return env_name("pipegen_cdc", cdc.slot, "dsn")

@@ -19,16 +19,17 @@ from __future__ import annotations
 from typing import Any
 
 from pipegen.common.spark_sizing import max_workers
-from pipegen.common.spark_stream import shipped_stores, stream_env
+from pipegen.common.spark_stream import job_secrets, shipped_stores, stream_env
 from pipegen.generators.base import GenContext
-from pipegen.plan.cloudnames import environments, spark_checkpoint_root
+from pipegen.plan.cloudnames import cloud_names, environments, spark_checkpoint_root
 from pipegen.plan.components import Kind
 from pipegen.plan.layers import spark_gold_gap
 from pipegen.plan.names import ENV, snake
 from pipegen.safe import Ident
 from pipegen.spec import catalog
 from pipegen.spec.index import index_of
-from pipegen.spec.model import Materialization, Target, TargetType
+from pipegen.spec.model import Cloud, Materialization, Target, TargetType
+from pipegen.spec.secretscan import secret_uses
 from pipegen.spec.types import ANY_REF_RE
 
 SPARK_VERSION = "16.4.x-scala2.12"  # Databricks Runtime 16.4 LTS (Spark 3.5 + Delta), the current LTS line
@@ -39,12 +40,38 @@ SERVERLESS_ENV = "2"  # serverless environment version of the dbt CLI
 DEFAULT_SCHEMA = "analytics"  # as the dbt family's profiles
 
 
+SECRET_SCOPE = "secret_scope"  # the bundle variable naming the secret scope the jobs read spec secrets from
+
+
+def secret_keys(ctx: GenContext) -> dict[str, str]:
+    """Spec secret the Spark job's code reads (common.spark_stream `job_secrets`: its Iceberg catalog's
+    token, an Event Hubs login of its stream) -> the bundle variable holding its key in the scope."""
+    streaming = Kind.SPARK_STREAMING in ctx.plan.graph.kinds
+    return {s: f"{snake(s)}_secret_key" for s in job_secrets(ctx.spec, ctx.plan.names, streaming)}
+
+
+def secret_env(ctx: GenContext) -> dict[str, str]:
+    """Each spec secret the job reads, in its job cluster's environment under its own name as a Databricks
+    secret reference (`{{secrets/<scope>/<key>}}`, resolved when the cluster starts): never a value."""
+    return {s: f"{{{{secrets/${{var.{SECRET_SCOPE}}}/${{var.{v}}}}}}}" for s, v in secret_keys(ctx).items()}
+
+
+def secret_entries(ctx: GenContext, env: str) -> dict[str, str]:
+    """Spec secret -> its entry in `env`'s secret store (the naming layer's, the name Terraform gives the
+    Key Vault secret; a Key Vault-backed scope's key is that name)."""
+    every = sorted({u.name for u in secret_uses(ctx.spec) if u.kind == "secret"})
+    return {s: str(n) for s, n in cloud_names(ctx.spec, env, every).secrets}
+
+
 def stream_variables(ctx: GenContext) -> dict[str, bool]:
     """Bundle variable -> secret, of every value the stream layer reads beyond the bootstrap
     servers (common.spark_stream: an Event Hubs login, the project's cluster's TLS store passwords;
-    the stores themselves are files in one volume: `kafka_tls_root`)."""
+    the stores themselves are files in one volume: `kafka_tls_root`); not a spec secret the job reads
+    (secret_env delivers it from the secret scope)."""
     env, stores = stream_env(ctx.spec, ctx.plan.names), shipped_stores(ctx.spec, ctx.plan.names)
-    out = {name.lower(): secret for name, secret in env if name != "KAFKA_BOOTSTRAP_SERVERS" and name not in stores}
+    scoped = set(secret_keys(ctx))
+    out = {name.lower(): secret for name, secret in env
+           if name != "KAFKA_BOOTSTRAP_SERVERS" and name not in stores and name not in scoped}  # fmt: skip
     return out | ({ENV.kafka_tls_root.lower(): False} if stores else {})
 
 
@@ -60,6 +87,7 @@ def stream_cluster_env(ctx: GenContext) -> dict[str, str]:
 
 def cluster(ctx: GenContext, stream: bool = False) -> dict[str, Any]:
     env = {"PIPEGEN_LAKE_ROOT": "${var.lake_root}", "PIPEGEN_LANDING_ROOT": "${var.landing_root}"}
+    env |= secret_env(ctx)  # every step reads them (the catalog's token)
     if stream:  # the stream layer reads each streamed table's topic, and logs in as stream_env says
         env |= stream_cluster_env(ctx)
         env["PIPEGEN_SPARK_CHECKPOINT_ROOT"] = "${var.checkpoint_root}"  # each target's (targets)
@@ -188,6 +216,15 @@ def variables(ctx: GenContext, jobs_: dict[str, dict[str, Any]]) -> dict[str, An
                 out[var] = {"description": "The Unity Catalog volume holding the Kafka cluster's TLS stores, "
                             "Strimzi's ca.p12 and user.p12 (/Volumes/<catalog>/<schema>/<volume>): "
                             "the stream job opens them there."}  # fmt: skip
+    if keys := secret_keys(ctx):
+        scope = (
+            "The secret scope the jobs read the spec's secrets from (on Azure each target's: the Key "
+            "Vault-backed scope Terraform creates, output databricks_secret_scope)."
+        )
+        out[SECRET_SCOPE] = {"description": scope}
+        for spec_secret, var in keys.items():
+            out[var] = {"description": f"{spec_secret}'s key in the secret scope (each target: its environment's "
+                        "secret store entry)."}  # fmt: skip
     target = dbt_target(ctx)
     if any("environments" in j for j in jobs_.values()) and target is not None and target.type == TargetType.DATABRICKS:
         warehouse = target.connection.warehouse
@@ -233,7 +270,14 @@ def targets(ctx: GenContext) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for i, env in enumerate(envs):
         target = target_settings(env, i, len(envs))
+        values: dict[str, str] = {}
         if Kind.SPARK_STREAMING in ctx.plan.graph.kinds:
-            target["variables"] = {"checkpoint_root": spark_checkpoint_root(ctx.spec, env)}
+            values["checkpoint_root"] = spark_checkpoint_root(ctx.spec, env)
+        entries = secret_entries(ctx, env)
+        values |= {var: entries[secret] for secret, var in secret_keys(ctx).items() if secret in entries}
+        if secret_keys(ctx) and ctx.spec.cloud == Cloud.AZURE:  # the Key Vault-backed scope Terraform creates
+            values[SECRET_SCOPE] = str(cloud_names(ctx.spec, env, []).secret_scope)
+        if values:
+            target["variables"] = values
         out[env] = target
     return out

@@ -13,9 +13,17 @@ from __future__ import annotations
 from typing import Any
 
 from pipegen.common.spark_sizing import max_workers
-from pipegen.common.spark_stream import MSK_IAM_AUTH, msk_iam, reads_pipeline_cluster, shipped_stores, stream_env
+from pipegen.common.spark_stream import (
+    MSK_IAM_AUTH,
+    job_secrets,
+    msk_iam,
+    reads_pipeline_cluster,
+    shipped_stores,
+    stream_env,
+)
 from pipegen.generators.base import GenContext
 from pipegen.plan.cloudnames import cloud_names, environments, spark_checkpoint_root
+from pipegen.plan.components import Kind
 from pipegen.plan.names import ENV
 
 DATAPROC_RUNTIME = "2.2"  # Dataproc Serverless runtime 2.2 LTS (Spark 3.5, Java 17, Python 3.12)
@@ -24,8 +32,8 @@ STEPS = {"bronze_silver": ["bronze", "silver"], "gold": ["gold"], "maintain": ["
 
 
 # The stream step (where Spark streams): the Kafka source's connector package for the runtime's
-# Spark and Scala (`${SPARK_KAFKA_PACKAGE}`, e.g. org.apache.spark:spark-sql-kafka-0-10_2.12:<spark
-# version> on EMR 7, _2.13 on Dataproc runtime 2.2) and the brokers, as driver environment
+# Spark and Scala (`${SPARK_KAFKA_PACKAGE}`, e.g. org.apache.spark:spark-sql-kafka-0-10_2.13:4.0.2 on
+# EMR's emr-spark-8.0.0, _2.13:3.5.x on Dataproc runtime 2.2) and the brokers, as driver environment
 STREAM_ENV = ("KAFKA_BOOTSTRAP_SERVERS",)
 DATAPROC_MAX_TTL = "1209600s"  # 14 days, a batch's longest run: resubmit; the checkpoint resumes it
 
@@ -36,12 +44,13 @@ def steps(gold: bool, batch: bool = True) -> dict[str, list[str]]:
     return {k: v for k, v in STEPS.items() if (gold or k != "gold") and (batch or k == "maintain")}
 
 
-def driver_env(ctx: GenContext) -> dict[str, str]:
+def driver_env(ctx: GenContext, referenced: tuple[str, ...] = ()) -> dict[str, str]:
     """The stream step's driver environment: the brokers and what common.spark_stream says the
     stream layer reads (the project's cluster's TLS stores, an Event Hubs login), each a `${VAR}`
     the deploy step substitutes but a TLS store's location: the bare name of the file the step
-    ships (shipped_files), which the job opens in its working directory."""
-    names = [*STREAM_ENV, *(name for name, _ in stream_env(ctx.spec, ctx.plan.names))]
+    ships (shipped_files), which the job opens in its working directory; not the `referenced`
+    secrets (EMR's: secret_conf delivers them from the secret store)."""
+    names = [*STREAM_ENV, *(name for name, _ in stream_env(ctx.spec, ctx.plan.names) if name not in referenced)]
     stores = shipped_stores(ctx.spec, ctx.plan.names)
     return {name: stores.get(name, f"${{{name}}}") for name in dict.fromkeys(names)}
 
@@ -61,6 +70,22 @@ def stream_packages(ctx: GenContext) -> list[str]:
     return ["${SPARK_KAFKA_PACKAGE}", *([MSK_IAM_AUTH] if msk else [])]
 
 
+def spark_secrets(ctx: GenContext) -> tuple[str, ...]:
+    """The spec secrets the job's code reads (common.spark_stream `job_secrets`), in every step."""
+    return job_secrets(ctx.spec, ctx.plan.names, Kind.SPARK_STREAMING in ctx.plan.graph.kinds)
+
+
+def secret_conf(ctx: GenContext) -> list[dict[str, Any]]:
+    """EMR Serverless's Secrets Manager integration: a `spark-defaults` property whose value is
+    `EMR.secret@<secret id>` is resolved from Secrets Manager when the job runs, with the execution role
+    (docs.aws.amazon.com/emr/latest/EMR-Serverless-UserGuide/secrets-manager.html): each spec secret the
+    job reads reaches its driver's environment under its own name, the request holding only the entry's
+    name (`${PIPEGEN_SECRET_<NAME>_ID}`, the Terraform output `spark_secret_<name>` of the environment)."""
+    env = {f"spark.emr-serverless.driverEnv.{name}": f"EMR.secret@${{{ENV.secret_id(name)}}}"
+           for name in spark_secrets(ctx)}  # fmt: skip
+    return [{"classification": "spark-defaults", "properties": env}] if env else []
+
+
 def emr_run(ctx: GenContext, step: str, layers: list[str], env: str | None = None) -> dict[str, Any]:
     """StartJobRun's input (botocore's emr-serverless model) for one run step (the stream's: of `env`)."""
     executors = max_workers(ctx.plan)
@@ -69,7 +94,8 @@ def emr_run(ctx: GenContext, step: str, layers: list[str], env: str | None = Non
             "--files " + ",".join(shipped_files(ctx, step))]  # fmt: skip
     if step == "stream":
         conf += ["--packages " + ",".join(stream_packages(ctx)),
-                 *[f"--conf spark.emr-serverless.driverEnv.{k}={v}" for k, v in driver_env(ctx).items()]]  # fmt: skip
+                 *[f"--conf spark.emr-serverless.driverEnv.{k}={v}"
+                   for k, v in driver_env(ctx, spark_secrets(ctx)).items()]]  # fmt: skip
     run = {
         "applicationId": "${EMR_APPLICATION_ID}",
         "executionRoleArn": "${EMR_EXECUTION_ROLE_ARN}",
@@ -84,6 +110,8 @@ def emr_run(ctx: GenContext, step: str, layers: list[str], env: str | None = Non
         "executionTimeoutMinutes": 240,
         "tags": {"pipeline": str(ctx.plan.names.pipeline), **({"environment": environment(ctx, env)} if env else {})},
     }
+    if secrets := secret_conf(ctx):
+        run["configurationOverrides"] = {"applicationConfiguration": secrets}
     if step != "stream":
         return run
     # a streaming job run: no timeout, restarted on failure (at most 5 failed attempts an hour)

@@ -30,6 +30,7 @@ from pipegen.generators.terraform.common import (
     regex_var,
     retention_var,
     secret_readers,
+    spark_secrets,
     tags_var,
     target_bucket_names,
     target_buckets,
@@ -399,7 +400,8 @@ def module(inf: Infra) -> CloudModule:
                        SKIPS, REGION, KEY_POLICY_SKIPS,
                        tuple((a.alert, a.severity, a.what, a.threshold) for a in listed),
                        spark_databases=glue_layers(inf) if on_emr(inf) else (),
-                       spark_topics=msk_topics(inf))  # fmt: skip
+                       spark_topics=msk_topics(inf),
+                       spark_secrets=spark_secrets(inf) if on_emr(inf) else ())  # fmt: skip
 
 
 def provider() -> Block:

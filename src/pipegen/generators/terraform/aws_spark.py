@@ -33,13 +33,17 @@ from pipegen.generators.terraform.model import Infra, Output, Var
 from pipegen.plan.cloudnames import lake_namespace
 from pipegen.plan.components import Kind
 from pipegen.plan.infra_findings import SPARK_JOBS
+from pipegen.plan.names import ENV, snake
 from pipegen.spec.index import index_of
 from pipegen.spec.model import Ingestion, LakeCatalog, Layer, TargetType
 from pipegen.spec.types import parse_secret_ref
 
-# EMR Serverless 7.9.0: Spark 3.5.5 on Scala 2.12, the runtime the stream step's `${SPARK_KAFKA_PACKAGE}`
-# (spark-sql-kafka-0-10_2.12) is written for (docs/families.md)
-EMR_RELEASE = "emr-7.9.0"
+# AWS runtime for Apache Spark emr-spark-8.0.0 (GA 2026-05-21, on EMR Serverless): Spark 4.0.2 on Scala 2.13,
+# Iceberg 1.10.1, Python 3.11-3.13 (docs.aws.amazon.com/emr/latest/EMR-Serverless-UserGuide/
+# release-version-emr-spark-8.0.0.html), the Spark major the job is judged on (pyspark 4.x) and the runtime the
+# stream step's `${SPARK_KAFKA_PACKAGE}` (spark-sql-kafka-0-10_2.13:4.0.2) is written for (docs/families.md);
+# the emr-7.x labels run Spark 3.5
+EMR_RELEASE = "emr-spark-8.0.0"
 EMR_IDLE_MINUTES = 15  # auto-stop after this long without a job run
 # a run's workers as the requests size them (spark/submit.py): a driver of EMR Serverless' default size and
 # executors of 2 vCPU with 4 GB heap (8 GB workers: the heap and its overhead); two runs at once (the stream
@@ -254,4 +258,20 @@ def outputs(inf: Infra) -> tuple[Output, ...]:
                "The Spark job's EMR Serverless execution role: EMR_EXECUTION_ROLE_ARN of spark/emr-serverless/*.json."),
         Output("spark_lake_root", '"s3://${aws_s3_bucket.lake.bucket}"',
                "The Spark job's lake root (PIPEGEN_LAKE_ROOT): the lake bucket its execution role writes."),
+        *secret_outputs(inf),
+    )  # fmt: skip
+
+
+def secret_output(secret: str) -> str:
+    """The output naming a spec secret's Secrets Manager entry (spark/emr-serverless's `EMR.secret@`)."""
+    return f"spark_secret_{snake(secret)}"
+
+
+def secret_outputs(inf: Infra) -> tuple[Output, ...]:
+    """Each spec secret the job reads: its Secrets Manager entry's name, which the requests'
+    `EMR.secret@${PIPEGEN_SECRET_<NAME>_ID}` takes (the docs' export lines); a name, not a value."""
+    return tuple(
+        Output(secret_output(s), f"aws_secretsmanager_secret.spec[{quote(s)}].name",
+               f"Secrets Manager entry of {s}: {ENV.secret_id(s)} of spark/emr-serverless/*.json.")
+        for s in spark_secrets(inf)
     )  # fmt: skip

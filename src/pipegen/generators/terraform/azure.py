@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from pipegen.generators.terraform import azure_alerts
+from pipegen.generators.terraform import azure_alerts, azure_databricks
 from pipegen.generators.terraform.alerts import alert_emails, alert_list
 from pipegen.generators.terraform.common import (
     names_map_var,
@@ -114,6 +114,7 @@ def variables(inf: Infra) -> tuple[Var, ...]:
     if inf.databricks:
         out.append(regex_var("databricks_sku", "Databricks workspace tier.", "^(standard|premium|trial)$",
                              "databricks_sku: standard, premium or trial."))  # fmt: skip
+    out += azure_databricks.variables(inf)
     return tuple(out)
 
 
@@ -187,12 +188,13 @@ def secrets(inf: Infra) -> tuple[Block, ...]:
     return tuple(out)
 
 
-def databricks() -> tuple[Block, ...]:
+def databricks(inf: Infra) -> tuple[Block, ...]:
     return (
         block("resource", "azurerm_databricks_workspace", "main", body=[
             Attr("name", Ref('"${var.name_prefix}-dbw"')), *_common(), Attr("sku", _v("databricks_sku")),
             Attr("managed_resource_group_name", Ref('"${var.resource_group}-databricks"')),
             Attr("tags", _v("tags"))]),
+        *azure_databricks.scope(inf),
     )  # fmt: skip
 
 
@@ -292,9 +294,7 @@ def outputs(inf: Infra) -> tuple[Output, ...]:
                 "Azure Monitor workspace the alerts query: send the cluster's Prometheus metrics here.",
             )
         )
-    if inf.databricks:
-        out.append(Output("databricks_url", "azurerm_databricks_workspace.main.workspace_url",
-                          "The Databricks workspace URL."))  # fmt: skip
+    out += azure_databricks.outputs(inf)
     return tuple(out)
 
 
@@ -304,11 +304,14 @@ def module(inf: Infra) -> CloudModule:
     if inf.stream:
         files.append(("stream.tf", stream()))
     if inf.databricks:
-        files.append(("databricks.tf", databricks()))
+        files.append(("databricks.tf", databricks(inf)))
     if azure_alerts.alerting(inf):
         files.append(("alerts.tf", azure_alerts.alerting(inf)))
+    extra = ((("databricks", azure_databricks.SOURCE, azure_databricks.VERSION),) if azure_databricks.scoped(inf)
+             else ())  # fmt: skip
     return CloudModule("azurerm", "hashicorp/azurerm", PROVIDER_VERSION, variables(inf), tuple(files),
-                       outputs(inf), SKIPS, LOCATION, alarms=alert_list(inf))  # fmt: skip
+                       outputs(inf), SKIPS, LOCATION, alarms=alert_list(inf), extra_providers=extra,
+                       root_providers=azure_databricks.root_provider(inf))  # fmt: skip
 
 
 def provider() -> Block:
@@ -352,6 +355,8 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
                    ("eventhubs", {t: min(p, MAX_PARTITIONS) for t, p in inf.topics})]  # fmt: skip
     if inf.databricks:
         values.append(("databricks_sku", databricks_sku(inf)))
+    if azure_databricks.scoped(inf):  # (databricks_principal_id: the tenant's, left to the user)
+        values.append(("databricks_secret_scope", str(names.secret_scope)))
     stored = inf.stored_gib_per_day * share
     warm, cold = tier_days(inf.retention_days)
     hot_days = min(inf.retention_days, warm or inf.retention_days)

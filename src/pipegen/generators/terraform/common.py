@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from pipegen.common.spark_stream import stream_env
+from pipegen.common.spark_stream import job_secrets
 from pipegen.generators.terraform.hcl import Ref, quote
 from pipegen.generators.terraform.model import Infra, Var
 from pipegen.plan.capacity import HOT_DAYS, WARM_DAYS
@@ -81,23 +81,16 @@ def secret_readers(inf: Infra) -> dict[str, tuple[str, ...]]:
 
 
 def spark_secrets(inf: Infra) -> tuple[str, ...]:
-    """The spec secrets the Spark job's own code reads from its environment, which its identity (the EMR
-    execution role, the Dataproc service account) is granted: where Spark streams, what its stream layer
-    reads (common.spark_stream: an Event Hubs source's connection string), and the lake target's Iceberg
-    catalog `token` (spark/medallion.json's `lake` catalog, every step). Not the sources' database
-    passwords (Debezium's) nor the other targets' credentials: Spark's stream layer writes the lake root."""
+    """The spec secrets the Spark job's own code reads from its environment (common.spark_stream
+    `job_secrets`: an Event Hubs login of its stream, the lake target's Iceberg catalog `token`), which its
+    identity (the EMR execution role, the Dataproc service account) is granted and the EMR requests reference
+    (`EMR.secret@`). Not the sources' database passwords (Debezium's) nor the other targets' credentials:
+    Spark's stream layer writes the lake root."""
     kinds = inf.ctx.plan.graph.kinds
     if not kinds & SPARK_JOBS:
         return ()
-    found: set[str] = set()
-    if Kind.SPARK_STREAMING in kinds:
-        found |= {name for name, secret in stream_env(inf.ctx.spec, inf.ctx.plan.names) if secret}
-    lake = next((t for t in inf.ctx.spec.targets if t.type in LAKE_TARGETS), None)
-    if lake is not None and lake.lake is not None and lake.lake.catalog is not None and lake.connection.token:
-        ref = parse_secret_ref(lake.connection.token)
-        if ref is not None and ref.kind == "secret":
-            found.add(ref.name)
-    return tuple(sorted(found & set(inf.secrets)))
+    found = job_secrets(inf.ctx.spec, inf.ctx.plan.names, Kind.SPARK_STREAMING in kinds)
+    return tuple(s for s in found if s in inf.secrets)
 
 
 def each_secret(resource: str, names: tuple[str, ...], attr: str) -> Ref:

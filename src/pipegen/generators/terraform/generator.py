@@ -19,12 +19,13 @@ from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget
 from pipegen.generators.terraform import aws, azure, gcp
 from pipegen.generators.terraform.aws import QUERY_RESULTS_DAYS
 from pipegen.generators.terraform.aws_alarms import METRIC_DIMENSIONS
-from pipegen.generators.terraform.aws_spark import EMR_IDLE_MINUTES, EMR_RELEASE
+from pipegen.generators.terraform.aws_spark import EMR_IDLE_MINUTES, EMR_RELEASE, secret_output
 from pipegen.generators.terraform.hcl import Attr, Block, Item, Ref, Value, block, quote, render
 from pipegen.generators.terraform.model import DEV, CloudModule, EnvPlan, Infra, Output, Var, infra
 from pipegen.plan.alerting import ALERTS
 from pipegen.plan.cloudnames import CloudNames, cloud_names, environments
 from pipegen.plan.components import Kind
+from pipegen.plan.names import ENV
 from pipegen.render.env import render as render_template
 from pipegen.safe import Ident, trusted
 from pipegen.spec.model import Cloud
@@ -68,7 +69,8 @@ def output_block(o: Output, value: str) -> Block:
 
 
 def required_providers(mod: CloudModule, version: str) -> Block:
-    return block("required_providers", body=[Attr(mod.provider, {"source": mod.source, "version": version})])
+    extra = [Attr(name, {"source": source, "version": pinned}) for name, source, pinned in mod.extra_providers]
+    return block("required_providers", body=[Attr(mod.provider, {"source": mod.source, "version": version}), *extra])
 
 
 def module_files(mod: CloudModule) -> Files:
@@ -89,7 +91,7 @@ def env_files(mod: CloudModule, kit: CloudKit, env: EnvPlan) -> Files:
     unset = [v.name for v in mod.variables if v.name not in values]
     tfvars: list[Item | None] = [Attr(k, v) for k, v in env.values]
     return {
-        f"{root}/main.tf": render([kit.provider(), block("module", "platform", body=wiring)]),
+        f"{root}/main.tf": render([kit.provider(), *mod.root_providers, block("module", "platform", body=wiring)]),
         f"{root}/variables.tf": render(variable_block(v) for v in mod.variables),
         f"{root}/outputs.tf": render(output_block(o, f"module.platform.{o.name}") for o in mod.outputs),
         f"{root}/versions.tf": render([block("terraform", body=[
@@ -158,6 +160,11 @@ def docs_context(ctx: GenContext, mod: CloudModule, plans: list[EnvPlan]) -> dic
         "dataproc_kafka": Kind.SPARK_STREAMING in kinds and Kind.KAFKA_TOPICS in kinds,  # and the cluster
         "emr_glue": [Ident(db) for db in mod.spark_databases],
         "emr_release": trusted(EMR_RELEASE),
+        "databricks_scope": any(o.name == "databricks_secret_scope" for o in mod.outputs),
+        # (placeholder, output) of each spec secret the EMR requests reference (aws_spark.secret_outputs)
+        "emr_secrets": [
+            {"env": trusted(ENV.secret_id(s)), "output": Ident(secret_output(s))} for s in mod.spark_secrets
+        ],
         "emr_idle": EMR_IDLE_MINUTES,
         "emr_kafka": list(mod.spark_topics),  # topic names (a Kafka source's own: spec text), md_code in the doc
         "results_days": QUERY_RESULTS_DAYS,

@@ -4,6 +4,11 @@ provider "azurerm" {
   features {}
 }
 
+provider "databricks" {
+  host                        = "https://${module.platform.databricks_url}"
+  azure_workspace_resource_id = module.platform.databricks_workspace_id
+}
+
 module "platform" {
   source                    = "../../modules/platform"
   name_prefix               = var.name_prefix
@@ -21,4 +26,6 @@ module "platform" {
   eventhubs                 = var.eventhubs
   target_containers         = var.target_containers
   databricks_sku            = var.databricks_sku
+  databricks_secret_scope   = var.databricks_secret_scope
+  databricks_principal_id   = var.databricks_principal_id
 }

@@ -33,3 +33,13 @@ output "databricks_url" {
   description = "The Databricks workspace URL."
   value       = module.platform.databricks_url
 }
+
+output "databricks_workspace_id" {
+  description = "The Databricks workspace's Azure resource id (the databricks provider's workspace)."
+  value       = module.platform.databricks_workspace_id
+}
+
+output "databricks_secret_scope" {
+  description = "The Key Vault-backed secret scope the bundle's jobs read spec secrets from."
+  value       = module.platform.databricks_secret_scope
+}

@@ -6,6 +6,10 @@ terraform {
       source  = "hashicorp/azurerm"
       version = "~> 4.55"
     }
+    databricks = {
+      source  = "databricks/databricks"
+      version = "~> 1.99"
+    }
   }
 
   backend "azurerm" {

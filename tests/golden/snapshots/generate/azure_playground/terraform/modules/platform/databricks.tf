@@ -6,3 +6,20 @@ resource "azurerm_databricks_workspace" "main" {
   managed_resource_group_name = "${var.resource_group}-databricks"
   tags                        = var.tags
 }
+
+resource "azurerm_role_assignment" "databricks_secrets" {
+  scope                = azurerm_key_vault.main.id
+  role_definition_name = "Key Vault Secrets User"
+  principal_id         = var.databricks_principal_id
+}
+
+resource "databricks_secret_scope" "keyvault" {
+  name = var.databricks_secret_scope
+
+  keyvault_metadata {
+    resource_id = azurerm_key_vault.main.id
+    dns_name    = azurerm_key_vault.main.vault_uri
+  }
+
+  depends_on = [azurerm_role_assignment.databricks_secrets]
+}

@@ -33,3 +33,13 @@ output "databricks_url" {
   description = "The Databricks workspace URL."
   value       = azurerm_databricks_workspace.main.workspace_url
 }
+
+output "databricks_workspace_id" {
+  description = "The Databricks workspace's Azure resource id (the databricks provider's workspace)."
+  value       = azurerm_databricks_workspace.main.id
+}
+
+output "databricks_secret_scope" {
+  description = "The Key Vault-backed secret scope the bundle's jobs read spec secrets from."
+  value       = databricks_secret_scope.keyvault.name
+}

@@ -1,6 +1,6 @@
 resource "aws_emrserverless_application" "spark" {
   name          = "${var.name_prefix}-spark"
-  release_label = "emr-7.9.0"
+  release_label = "emr-spark-8.0.0"
   type          = "spark"
   tags          = var.tags
 
