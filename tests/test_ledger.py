@@ -384,3 +384,23 @@ def test_a_reference_is_never_pointed_at_its_own_name_in_another_case() -> None:
 
     data = {"marts": [{"from": "Receipts", "measures": [{"name": "receipts"}, {"name": "revenue"}]}]}
     assert nearby_names(data, ("marts", 0, "from"), "Receipts") == ["revenue"]
+
+
+def test_a_table_reference_moves_to_the_copy_with_the_columns_its_element_qualifies_with_it() -> None:
+    """`customers.segment` in the mart's columns would be refused (R250) beside `from: customers_zq`:
+    the copy is also tried with every use of the table's name in the mart renamed, and nothing else."""
+    from pipegen.ledger.perturb import candidates
+
+    mart = {"name": "m", "from": "orders", "joins": [{"table": "customers", "on": {"customer_id": "id"}}],
+            "columns": ["orders.order_id", "customers.segment"]}  # fmt: skip
+    data = spec_data(transforms={"marts": [mart]})
+    customers = {"name": "customers", "primary_key": "id", "columns": [{"name": "id", "type": "bigint"}]}
+    data["sources"][0]["tables"].append(customers)
+    found = {c.how: c for c in candidates(data, ("transforms", "marts", 0, "joins", 0, "table"))}
+    whole = found["'customers' -> 'customers_zq' (a copy of its table, in all of its element)"]
+    assert whole.control["sources"][0]["tables"][-1] == customers | {"name": "customers_zq"}
+    assert whole.data["transforms"]["marts"][0] == {
+        **mart, "joins": [{"table": "customers_zq", "on": {"customer_id": "id"}}],
+        "columns": ["orders.order_id", "customers_zq.segment"],
+    }  # fmt: skip
+    assert whole.data["sources"] == whole.control["sources"] and whole.control["transforms"] == data["transforms"]

@@ -260,10 +260,23 @@ def _references(data: Any, path: Path, value: str) -> Iterator[Candidate]:
     twin = twin_table(data, value)
     if twin is not None:
         name, control = twin
-        yield Candidate(f"{value!r} -> {name!r} (a copy of its table)", replace_at(control, path, name), control)
+        moved = replace_at(control, path, name)
+        yield Candidate(f"{value!r} -> {name!r} (a copy of its table)", moved, control)
+        scope = _referrer(path)
+        whole = replace_at(control, scope, rename_everywhere(get(control, scope), value, name)) if scope else moved
+        if whole != moved:  # its columns qualified with the table's name (`customers.segment`) moved with it
+            yield Candidate(f"{value!r} -> {name!r} (a copy of its table, in all of its element)", whole, control)
     for other in nearby_names(data, path, value):
         if other not in same:
             yield Candidate(f"{value!r} -> {other!r} (another name nearby)", replace_at(data, path, other))
+
+
+def _referrer(path: Path) -> Path | None:
+    """The transform element a reference is part of (`transforms.marts[2]` of its `from` or of a
+    join's `table`), whose expressions may qualify columns with the table's name; None elsewhere."""
+    if path[0] != "transforms":
+        return None
+    return next((path[: i + 1] for i, part in enumerate(path) if isinstance(part, int)), None)
 
 
 def retry_values(message: str, value: Any) -> list[str]:
