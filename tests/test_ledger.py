@@ -98,17 +98,50 @@ def test_a_reference_the_renderer_ignores_is_unchanged_when_pointed_at_another_t
     refunds = copy.deepcopy(data["sources"][0]["tables"][0]) | {"name": "refunds"}
     data["sources"][0]["tables"].append(refunds)
     real = core._render
-    frozen = real(*_spec_and_plan(data))
-    monkeypatch.setattr(
-        core,
-        "_render",
-        lambda spec, plan: dict(frozen) if spec.transforms.marts[0].from_ == "refunds" else real(spec, plan),
-    )
+    twin = copy.deepcopy(data)
+    twin["sources"][0]["tables"].append(copy.deepcopy(data["sources"][0]["tables"][0]) | {"name": "orders_zq"})
+    monkeypatch.setattr(core, "_render", _ignoring_the_marts_table(real, {"refunds": data, "orders_zq": twin}))
     entry = trace(baseline(data), ("transforms", "marts", 0, "from"))
     assert entry.status == "unchanged", entry
     monkeypatch.setattr(core, "_render", real)
     entry = trace(baseline(data), ("transforms", "marts", 0, "from"))
     assert entry.status == "reaches" and entry.how == "'orders' -> 'refunds' (another of its kind)", entry
+
+
+def test_a_reference_validate_will_not_move_to_another_table_is_moved_to_a_copy_of_its_table(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The other table has none of the mart's columns, so validate refuses the move (the reference
+    was `held`, and a renderer that ignored it went unseen); a copy of `orders` under another name
+    has them all: the reference moved to it validates, and is compared with the spec that has the copy."""
+    from pipegen.ledger import core
+
+    mart = {"name": "revenue", "from": "orders", "measures": [{"name": "total", "agg": "sum", "column": "amount"}]}
+    data = spec_data(transforms={"marts": [mart]})
+    other = {"name": "customers", "primary_key": "id", "columns": [{"name": "id", "type": "bigint"}]}
+    data["sources"][0]["tables"].append(other)
+    control = copy.deepcopy(data)
+    control["sources"][0]["tables"].append(copy.deepcopy(data["sources"][0]["tables"][0]) | {"name": "orders_zq"})
+    real = core._render
+    monkeypatch.setattr(core, "_render", _ignoring_the_marts_table(real, {"orders_zq": control}))
+    path = ("transforms", "marts", 0, "from")
+    entry = trace(baseline(data), path)
+    assert entry.status == "unchanged", entry
+    monkeypatch.setattr(core, "_render", real)
+    entry = trace(baseline(data), path)
+    assert entry.status == "reaches" and entry.how == "'orders' -> 'orders_zq' (a copy of its table)", entry
+    assert "dbt/models/marts/revenue.sql" in entry.files
+
+
+def _ignoring_the_marts_table(real: Any, instead: dict[str, dict[str, Any]]) -> Any:
+    """A renderer that ignores which table the first mart reads: for a mart `from` one of `instead`,
+    the files of that spec as given (the mart on its original table)."""
+
+    def render(spec: Any, plan: Any) -> dict[str, str]:
+        other = instead.get(spec.transforms.marts[0].from_)
+        return dict(real(*_spec_and_plan(other))) if other is not None else real(spec, plan)
+
+    return render
 
 
 def _spec_and_plan(data: dict[str, Any]) -> tuple[Any, Any]:
@@ -351,3 +384,23 @@ def test_a_reference_is_never_pointed_at_its_own_name_in_another_case() -> None:
 
     data = {"marts": [{"from": "Receipts", "measures": [{"name": "receipts"}, {"name": "revenue"}]}]}
     assert nearby_names(data, ("marts", 0, "from"), "Receipts") == ["revenue"]
+
+
+def test_a_table_reference_moves_to_the_copy_with_the_columns_its_element_qualifies_with_it() -> None:
+    """`customers.segment` in the mart's columns would be refused (R250) beside `from: customers_zq`:
+    the copy is also tried with every use of the table's name in the mart renamed, and nothing else."""
+    from pipegen.ledger.perturb import candidates
+
+    mart = {"name": "m", "from": "orders", "joins": [{"table": "customers", "on": {"customer_id": "id"}}],
+            "columns": ["orders.order_id", "customers.segment"]}  # fmt: skip
+    data = spec_data(transforms={"marts": [mart]})
+    customers = {"name": "customers", "primary_key": "id", "columns": [{"name": "id", "type": "bigint"}]}
+    data["sources"][0]["tables"].append(customers)
+    found = {c.how: c for c in candidates(data, ("transforms", "marts", 0, "joins", 0, "table"))}
+    whole = found["'customers' -> 'customers_zq' (a copy of its table, in all of its element)"]
+    assert whole.control["sources"][0]["tables"][-1] == customers | {"name": "customers_zq"}
+    assert whole.data["transforms"]["marts"][0] == {
+        **mart, "joins": [{"table": "customers_zq", "on": {"customer_id": "id"}}],
+        "columns": ["orders.order_id", "customers_zq.segment"],
+    }  # fmt: skip
+    assert whole.data["sources"] == whole.control["sources"] and whole.control["transforms"] == data["transforms"]

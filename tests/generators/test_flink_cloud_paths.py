@@ -7,6 +7,7 @@ accepts them: tests/judges/test_flink_jobs.py plans the production sinks of `clo
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -126,19 +127,20 @@ def test_the_jobs_checkpoints_live_on_the_specs_cloud(cloud: str, expected: str)
 # values tests/generators/test_spark_family.py expects of the Spark job's `lake` catalog for them.
 ICEBERG_CATALOGS = [
     ("rest", "aws", {"url": "https://catalog.example.com/api/", "catalog": "prod", "token": "${secret:LAKE_TOKEN}"},
-     {"catalog-type": "rest", "catalog-database": "lake", "uri": "https://catalog.example.com/api",
+     {"catalog-type": "rest", "catalog-database": "clouds_gold", "uri": "https://catalog.example.com/api",
       "warehouse": "prod", "token": "${LAKE_TOKEN}"}),
     ("unity", "azure", {"url": "${env:DATABRICKS_HOST}", "catalog": "main", "token": "${secret:LAKE_TOKEN}"},
-     {"catalog-type": "rest", "catalog-database": "lake",
+     {"catalog-type": "rest", "catalog-database": "clouds_gold",
       "uri": "${DATABRICKS_HOST}/api/2.1/unity-catalog/iceberg-rest", "warehouse": "main", "token": "${LAKE_TOKEN}",
       "header.X-Iceberg-Access-Delegation": "vended-credentials"}),
     ("glue", "aws", {"bucket": "company-lake", "region": "eu-west-1"},
      {"catalog-impl": "org.apache.iceberg.aws.glue.GlueCatalog", "catalog-database": "clouds_gold",
       "warehouse": "s3://company-lake/", "io-impl": "org.apache.iceberg.aws.s3.S3FileIO",
       "client.region": "eu-west-1"}),
-    # a target's own `database` is the catalog database, and a quote in spec text stays text
-    ("rest", "gcp", {"url": "https://it's.example.com", "catalog": "o'hare", "database": "db'x"},
-     {"catalog-type": "rest", "catalog-database": "db'x", "uri": "https://it's.example.com", "warehouse": "o'hare"}),
+    # a quote in spec text stays text
+    ("rest", "gcp", {"url": "https://it's.example.com", "catalog": "o'hare"},
+     {"catalog-type": "rest", "catalog-database": "clouds_gold", "uri": "https://it's.example.com",
+      "warehouse": "o'hare"}),
 ]  # fmt: skip
 OPTION = re.compile(r"^\s*'((?:[^']|'')*)' = '((?:[^']|'')*)',?$", re.MULTILINE)
 CATALOG_KEYS = ("catalog-type", "catalog-impl", "catalog-database", "uri", "warehouse", "token", "io-impl",
@@ -173,7 +175,7 @@ def test_an_iceberg_sink_without_a_production_catalog_is_unchanged() -> None:
     options = sink_with_options(baseline(cloud_spec("aws", "iceberg", bucket="lake")).files[JOB])
     assert {k: v for k, v in options.items() if k in CATALOG_KEYS} == {
         "catalog-type": "rest",
-        "catalog-database": "lake",
+        "catalog-database": "clouds_gold",
     }
 
 
@@ -192,3 +194,44 @@ def test_the_flink_jobs_identity_may_write_its_iceberg_sinks_glue_database() -> 
     assert resources == ["catalog", "database/clouds_gold", "table/clouds_gold/*"]
     policy = iam[iam.rindex('data "aws_iam_policy_document"', 0, iam.index("GlueStreamSinks")) :]
     assert policy.startswith('data "aws_iam_policy_document" "stream" {'), policy[:80]
+
+
+# ---------------------------------------------------------------- one namespace per layer, every engine
+# The Flink Iceberg sink wrote into the target's `database`, else `lake`, under a REST or Unity catalog
+# (Glue: `database`, else `<pipeline>_gold`) while the Spark job, the Spark stream and the local pyiceberg
+# catalog write gold to the naming layer's `<pipeline>_gold`: a stream job's table landed in a namespace
+# nothing else reads. Every engine now names it with plan/cloudnames.lake_namespace.
+BOTH = [(None, "aws", {"bucket": "company-lake"})] + [(k, c, {**conn, "bucket": "company-lake"})
+                                                    for k, c, conn, _ in ICEBERG_CATALOGS[:3]]  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "cloud", "connection"), BOTH, ids=[str(k) for k, _, _ in BOTH])
+def test_the_flink_sink_and_the_spark_job_name_the_same_namespace_for_every_layer_and_catalog(
+    kind: str | None, cloud: str, connection: dict[str, str]
+) -> None:
+    data = cloud_spec(cloud, "iceberg", **connection)
+    if kind is not None:
+        data["targets"][0]["lake"] = {"catalog": kind}
+    data["engines"] = {"batch": "spark"}  # the Spark job beside the Flink job, on the same target
+    data["sources"].append({"name": "db", "type": "postgres", "connection": {"host": "h", "database": "d"},
+                            "tables": [{"name": "t", "primary_key": "id",
+                                        "columns": [{"name": "id", "type": "bigint", "not_null": True}]}]})  # fmt: skip
+    data["transforms"]["marts"] = [{"name": "m", "from": "t", "columns": ["id"]}]
+    files = baseline(data).files
+    spark = json.loads(files["spark/medallion.json"])["target"]["namespaces"]
+    local = json.loads(files["pipeline/lake.json"])["targets"]
+    by_hand = {"bronze": "clouds_bronze", "silver": "clouds_silver", "gold": "clouds_gold"}
+    assert spark == by_hand and all(t["namespaces"] == by_hand for t in local if "namespaces" in t)
+    assert any("namespaces" in t for t in local)
+    # stream jobs' results are gold in the Spark stream too (templates/spark/medallion/stream.py)
+    assert sink_with_options(files[JOB])["catalog-database"] == by_hand["gold"]
+
+
+def test_an_iceberg_targets_database_is_a_located_warning_not_a_second_namespace() -> None:
+    """The target's `database` named the Flink sink's namespace alone (no other engine read it): now
+    nothing reads it, and validate says so at the value (R225: an Iceberg connection has no `database`)."""
+    data = cloud_spec("aws", "iceberg", bucket="company-lake", database="analytics")
+    b = baseline(data)
+    (found,) = [d for d in b.diagnostics if d.path == "targets[0].connection.database"]
+    assert (found.code, found.severity) == ("R225", "warning") and found.line > 0
+    assert sink_with_options(b.files[JOB])["catalog-database"] == "clouds_gold"

@@ -43,7 +43,14 @@ def sink_target(spec: Spec, job: StreamJob) -> Target | None:
     return next((t for t in spec.targets if wanted is None or t.name.lower() == wanted), None)
 
 
-def glue_sink_database(target: Target, pipeline: str) -> str:
-    """The Glue database a stream job's Iceberg sink writes in: the target's `database`, else the one
-    the Spark job writes gold to (`<pipeline>_gold`, plan/cloudnames.lake_namespace)."""
-    return target.connection.database or str(lake_namespace(pipeline, Layer.GOLD.value))
+# The lake layer a stream job's results land in: the Spark stream appends them to gold
+# (templates/spark/medallion/stream.py), so a Flink Iceberg sink writes there too.
+STREAM_SINK_LAYER = Layer.GOLD
+
+
+def sink_database(pipeline: str) -> str:
+    """The Iceberg namespace (on Glue, the Glue database) a stream job's Iceberg sink writes in,
+    whatever the catalog (none, rest, unity, glue): the naming layer's `<pipeline>_gold`
+    (plan/cloudnames.lake_namespace), the namespace the Spark job, the Spark stream and the local
+    pyiceberg catalog write gold to, and the one Terraform grants the Flink jobs on Glue."""
+    return str(lake_namespace(pipeline, STREAM_SINK_LAYER.value))

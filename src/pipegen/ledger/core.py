@@ -153,7 +153,10 @@ def trace(base: Baseline, path: Path) -> Entry:
         if outcome.files is None:
             held.extend(d.code for d in outcome.errors)
             continue
-        files = changed(base.files, outcome.files)
+        before = base.files if candidate.control is None else generate(candidate.control, base.file).files
+        if before is None:  # the spec the candidate is compared with does not validate: no comparison
+            continue
+        files = changed(before, outcome.files)
         if files:
             return Entry(text, "reaches", files, candidate.how)
         valid_tries += 1

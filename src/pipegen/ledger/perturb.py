@@ -6,12 +6,14 @@ local first; the ledger keeps the first one that validates and changes a generat
 Nothing here knows the spec's vocabulary beyond a few shapes of text (names, durations,
 `${secret:...}` references, column types) and where targets, sources and tables are defined
 (KINDS: a reference to one is also pointed at another that exists, so a reference the generators
-ignore shows as unchanged, not as held by validate); enumerations are learned from validate's own
-"is not one of" message (`retry_values`).
+ignore shows as unchanged, not as held by validate; a reference to a table, which validate refuses
+to move to a table of other columns, is also pointed at a copy of its table added for the purpose:
+`twin_table`); enumerations are learned from validate's own "is not one of" message (`retry_values`).
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -54,12 +56,16 @@ SAME_KIND = 2  # other existing names of the referenced kind tried for a referen
 # Where the things a reference can name are defined: a target, a source, a table. A reference moved
 # to another of these that validates and changes no file was ignored: a drop, not "held".
 KINDS: tuple[tuple[str, ...], ...] = (("targets",), ("sources",), ("sources", "*", "tables"))
+DATASETS = ("tables", "topics")  # where a source defines what a table reference names
 
 
 @dataclass(frozen=True)
 class Candidate:
     how: str  # what was changed, for the ledger's report
     data: Any
+    # the spec to compare with instead of the one given (None: the given one): a candidate that also
+    # adds something (a table's copy) is compared with the spec that adds it and changes nothing else
+    control: Any = None
 
 
 def get(data: Any, path: Path) -> Any:
@@ -134,6 +140,27 @@ def same_kind_names(data: Any, value: str) -> list[str]:
             others = [n for n in names if n.lower() != value.lower() and n not in found]
             found.extend(others[:SAME_KIND])
     return found
+
+
+def twin_table(data: Any, value: str) -> tuple[str, Any] | None:
+    """(the copy's name, the spec with a copy of the table or topic `value` names appended to its
+    source's list): the same columns, keys and rules under `<value>_zq`, so a reference moved to it
+    means the same rows, which validate accepts where another table's columns would not fit. None:
+    `value` names no table (or several)."""
+    sources = (data.get("sources") or []) if isinstance(data, dict) else []
+    found = [
+        (si, key, ti)
+        for si, source in enumerate(sources)
+        for key in DATASETS
+        for ti, table in enumerate(_child(source, key) or [])
+        if isinstance(table, dict) and str(table.get("name", "")).lower() == value.lower()
+    ]
+    if len(found) != 1:
+        return None
+    (si, key, ti), twin = found[0], f"{value}_{MARK}"
+    tables = sources[si][key]
+    copied = {**copy.deepcopy(tables[ti]), "name": twin}
+    return twin, replace_at(data, ("sources", si, key), [*tables, copied])
 
 
 def _names_at(data: Any, kind: tuple[str, ...]) -> Iterator[str]:
@@ -215,19 +242,41 @@ def _texts(data: Any, path: Path, value: str) -> Iterator[Candidate]:
         yield Candidate(f"{value!r} -> {new!r}", replace_at(data, path, new))
         if path[-1] == "name" and _defined_once(data, value):  # renamed together with every reference
             yield Candidate(f"renamed with its references to {new!r}", rename_everywhere(data, value, new))
-        elif path[-1] != "name":  # a reference: pointed at another thing of its kind, then a name nearby
-            same = same_kind_names(data, value)
-            for other in same:
-                yield Candidate(f"{value!r} -> {other!r} (another of its kind)", replace_at(data, path, other))
-            for other in nearby_names(data, path, value):
-                if other not in same:
-                    yield Candidate(f"{value!r} -> {other!r} (another name nearby)", replace_at(data, path, other))
+        elif path[-1] != "name":
+            yield from _references(data, path, value)
         else:  # a name two things share: pointed at another name defined nearby
             for other in nearby_names(data, path, value):
                 yield Candidate(f"{value!r} -> {other!r} (another name nearby)", replace_at(data, path, other))
         return
     yield Candidate(f"{MARK!r} appended", replace_at(data, path, f"{value} {MARK}"))
     yield Candidate(f"{MARK!r} appended", replace_at(data, path, f"{value}{MARK}"))
+
+
+def _references(data: Any, path: Path, value: str) -> Iterator[Candidate]:
+    """A reference pointed at another thing of its kind, at a copy of its table, then at a name nearby."""
+    same = same_kind_names(data, value)
+    for other in same:
+        yield Candidate(f"{value!r} -> {other!r} (another of its kind)", replace_at(data, path, other))
+    twin = twin_table(data, value)
+    if twin is not None:
+        name, control = twin
+        moved = replace_at(control, path, name)
+        yield Candidate(f"{value!r} -> {name!r} (a copy of its table)", moved, control)
+        scope = _referrer(path)
+        whole = replace_at(control, scope, rename_everywhere(get(control, scope), value, name)) if scope else moved
+        if whole != moved:  # its columns qualified with the table's name (`customers.segment`) moved with it
+            yield Candidate(f"{value!r} -> {name!r} (a copy of its table, in all of its element)", whole, control)
+    for other in nearby_names(data, path, value):
+        if other not in same:
+            yield Candidate(f"{value!r} -> {other!r} (another name nearby)", replace_at(data, path, other))
+
+
+def _referrer(path: Path) -> Path | None:
+    """The transform element a reference is part of (`transforms.marts[2]` of its `from` or of a
+    join's `table`), whose expressions may qualify columns with the table's name; None elsewhere."""
+    if path[0] != "transforms":
+        return None
+    return next((path[: i + 1] for i, part in enumerate(path) if isinstance(part, int)), None)
 
 
 def retry_values(message: str, value: Any) -> list[str]:

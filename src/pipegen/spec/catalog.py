@@ -223,7 +223,9 @@ TARGET_CONNECTION_FIELDS: dict[TargetType, frozenset[str]] = {
         {"host", "token", "warehouse", "catalog", "schema", "client_id", "client_secret", "path"}
     ),
     TargetType.DELTA: _LAKE,
-    TargetType.ICEBERG: _LAKE,
+    # an Iceberg table's namespace is the naming layer's `<pipeline>_<layer>` in every engine and
+    # catalog (plan/cloudnames.lake_namespace, common/lake_catalog.sink_database): no `database`
+    TargetType.ICEBERG: _LAKE - {"database"},
     TargetType.CLICKHOUSE: frozenset({"host", "port", "database", "user", "password", "url"}),
     TargetType.DRUID: frozenset({"url", "host", "port", "user", "password"}),
     TargetType.FILES: _OBJECT_STORE,

@@ -11,7 +11,7 @@ from pipegen.common.lake_catalog import (
     S3_FILE_IO,
     VENDED_CREDENTIALS,
     catalog_config,
-    glue_sink_database,
+    sink_database,
 )
 from pipegen.generators.flink.options import KAFKA_BOOTSTRAP, Escaped, inside, option_value
 from pipegen.generators.flink.relations import Relation
@@ -313,12 +313,14 @@ def _lake_path(conn: Connection, table: str, cloud: Cloud, roots: dict[Cloud, st
 
 def _lake_sink(target: Target, table: str, mode: SinkMode, cloud: Cloud, pipeline: str) -> dict[str, str]:
     conn = target.connection
-    options = {**LAKE_CONNECTORS[target.type], "catalog-database": option_value(conn.database, "lake")}
     if target.type == TargetType.DELTA:
+        options = {**LAKE_CONNECTORS[target.type], "catalog-database": option_value(conn.database, "lake")}
         options.update({"table-name": table, "table-path": _lake_path(conn, table, cloud, HADOOP_ROOTS)})
         return options
+    # the naming layer's namespace, the one every other engine writes gold to (common/lake_catalog)
+    options = {**LAKE_CONNECTORS[target.type], "catalog-database": option_value(sink_database(pipeline))}
     options["catalog-table"] = table
-    catalog_ = iceberg_catalog_options(target, pipeline)
+    catalog_ = iceberg_catalog_options(target)
     if "catalog-impl" in catalog_:  # a custom catalog: the connector refuses `catalog-type` beside it
         del options["catalog-type"]
     options.update(catalog_)
@@ -327,20 +329,19 @@ def _lake_sink(target: Target, table: str, mode: SinkMode, cloud: Cloud, pipelin
     return options
 
 
-def iceberg_catalog_options(target: Target, pipeline: str) -> dict[str, str]:
+def iceberg_catalog_options(target: Target) -> dict[str, str]:
     """The Iceberg sink's catalog, from the description the Spark job's `lake` catalog reads
     (common/lake_catalog.catalog_config), as the Iceberg Flink connector's catalog properties:
     REST and Unity `uri` (Unity: its Iceberg REST path below the workspace URL), `warehouse` (the
     spec's `catalog`) and `token` (a `${secret:NAME}` -> `${NAME}` from the job's environment);
     Glue: `catalog-impl` (no `catalog-type`: the connector refuses both: _lake_sink drops it), the S3 warehouse and file
-    IO, the region, and the database the Spark job writes gold to (plan/cloudnames.lake_namespace)
-    unless the target names one. No production catalog: the REST catalog type alone, as before."""
+    IO and the region. The database is _lake_sink's, the same for every catalog
+    (common/lake_catalog.sink_database). No production catalog: the REST catalog type alone."""
     config = catalog_config(target)
     if config is None:
         return {}
     if config["type"] == "glue":
-        database = option_value(glue_sink_database(target, pipeline))
-        options: dict[str, str] = {"catalog-impl": GLUE_CATALOG_IMPL, "catalog-database": database}
+        options: dict[str, str] = {"catalog-impl": GLUE_CATALOG_IMPL}
         options |= {"warehouse": option_value(config["warehouse"]), "io-impl": S3_FILE_IO}
         return options | ({"client.region": option_value(config["region"])} if config.get("region") else {})
     uri = str(config["uri"] or "")

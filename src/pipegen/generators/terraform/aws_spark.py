@@ -23,7 +23,7 @@ the stream's packages through the VPC's NAT or endpoints)."""
 
 from __future__ import annotations
 
-from pipegen.common.lake_catalog import glue_sink_database, sink_target
+from pipegen.common.lake_catalog import sink_database, sink_target
 from pipegen.common.spark_sizing import max_workers
 from pipegen.common.spark_stream import msk_iam
 from pipegen.generators.terraform.aws_policy import bucket_access, statement, target_access
@@ -36,7 +36,6 @@ from pipegen.plan.infra_findings import SPARK_JOBS
 from pipegen.plan.names import ENV, snake
 from pipegen.spec.index import index_of
 from pipegen.spec.model import Ingestion, LakeCatalog, Layer, TargetType
-from pipegen.spec.types import parse_secret_ref
 
 # AWS runtime for Apache Spark emr-spark-8.0.0 (GA 2026-05-21, on EMR Serverless): Spark 4.0.2 on Scala 2.13,
 # Iceberg 1.10.1, Python 3.11-3.13 (docs.aws.amazon.com/emr/latest/EMR-Serverless-UserGuide/
@@ -79,8 +78,8 @@ def glue_layers(inf: Infra) -> tuple[str, ...]:
 
 def flink_glue_databases(inf: Infra) -> tuple[str, ...]:
     """The Glue databases the Flink jobs' Iceberg sinks write in where the sink's target has
-    `lake.catalog: glue` (common/lake_catalog.glue_sink_database, as flink/connectors writes it); a
-    database given as a reference is not known here and not granted (as a referenced bucket)."""
+    `lake.catalog: glue`: the naming layer's `<pipeline>_gold` (common/lake_catalog.sink_database,
+    the one flink/connectors writes)."""
     spec = inf.ctx.spec
     if Kind.FLINK_JOBS not in inf.ctx.plan.graph.kinds:
         return ()
@@ -88,8 +87,7 @@ def flink_glue_databases(inf: Infra) -> tuple[str, ...]:
     for job in spec.transforms.streams:
         t = sink_target(spec, job)
         if t is not None and t.type == TargetType.ICEBERG and t.lake and t.lake.catalog == LakeCatalog.GLUE:
-            database = glue_sink_database(t, spec.pipeline.name)
-            out += [] if parse_secret_ref(database) else [database]
+            out.append(sink_database(spec.pipeline.name))
     return tuple(dict.fromkeys(out))
 
 
