@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from pipegen.pipeline import prepare
-from tests.conftest import REPO, example_specs, generate, pipegen_exe, run_cli
+from tests.conftest import REPO, example_specs, generate, pipegen_exe
 from tests.families import lineage_check, metrics_check
 from tests.families.test_gx_quality import assert_valid, events
 from tests.judges import offline_env
@@ -195,7 +195,8 @@ def test_a_cdc_source_in_a_batch_layer_runs_locally_from_its_sqlite_stand_in(
     spec.write_text(text.replace("    ingestion: batch", "    ingestion: cdc"), encoding="utf-8")
     assert prepare(spec).plan.graph.batch_sources == (0,)
     project = tmp_path / "cdc"
-    assert run_cli("generate", str(spec), "-o", str(project)).returncode == 0
+    code, output = generate(spec, project)
+    assert code == 0, output
     run = local_run(project, batch_python, tmp_path / "home")
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-3000:]
     read = subprocess.run(
