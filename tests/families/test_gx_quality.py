@@ -8,6 +8,7 @@ events; the read model rebuilt from the log equals the incremental one."""
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import subprocess
@@ -54,8 +55,11 @@ sys.exit(1 if refused else 0)
 """
 
 
-def with_gx() -> list[Path]:
-    return [p for p in example_specs() if "gx" in families_for(prepare(p).plan)]
+@functools.cache
+def with_gx() -> tuple[Path, ...]:
+    """Examples with the gx family (cached: each call plans every example, and test_gx_family's
+    parametrizations and this module's ask it in the same process)."""
+    return tuple(p for p in example_specs() if "gx" in families_for(prepare(p).plan))
 
 
 # Examples whose local run on synthetic data does not reach the quality step, for reasons outside

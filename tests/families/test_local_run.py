@@ -13,6 +13,7 @@ what the live display shows on a terminal) agree with what their summaries say t
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
@@ -36,9 +37,12 @@ DRIVER = Path(__file__).with_name("local_run_driver.py")
 LAKE_COUNTS = Path(__file__).with_name("lake_counts_driver.py")
 
 
-def with_local_run() -> list[Path]:
-    """Examples whose plan generates a local run (pipeline/run.py)."""
-    return [p for p in example_specs() if "pipeline/run.py" in _paths(p)]
+@functools.cache
+def with_local_run() -> tuple[Path, ...]:
+    """Examples whose plan generates a local run (pipeline/run.py). Cached: each call renders every
+    example (~4 s of CPU here), and the parametrization, this module's test, the walk-throughs'
+    and test_gx_quality's ask it in the same process."""
+    return tuple(p for p in example_specs() if "pipeline/run.py" in _paths(p))
 
 
 def _paths(spec: Path) -> set[str]:
