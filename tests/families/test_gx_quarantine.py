@@ -14,7 +14,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from pipegen.pipeline import prepare, render_tree
-from tests.conftest import run_cli
+from tests.conftest import generate
 from tests.families.test_gx_quality import HELLO, NOW, assert_valid, events
 from tests.judges import offline_env
 
@@ -76,7 +76,8 @@ def test_a_local_run_moves_exactly_the_bad_rows_aside_and_builds_the_marts_from_
     tmp_path: Path, batch_python: Path
 ) -> None:
     project = tmp_path / "p"
-    assert run_cli("generate", str(quarantine_spec(tmp_path)), "-o", str(project)).returncode == 0
+    code, output = generate(quarantine_spec(tmp_path), project)
+    assert code == 0, output
     home = tmp_path / "home"
     env = {**offline_env(home), "PIPEGEN_QUALITY_NOW": NOW}
     synth = [str(batch_python), "-m", "pipeline.synthesize", "--force", "--rows", "1000", "--bad-row-rate", "0.05"]

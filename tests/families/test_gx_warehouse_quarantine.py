@@ -120,15 +120,17 @@ for c in checks:
         db.exec_driver_sql(view_sql.format(s=c["schema"], v=c["table"], r=src["schema"], t=src["table"]))
 print("[]")
 """
+# The rows of each query of the JSON list in argv[1], in one process (one import of the driver)
 READ_LOCAL = """
 import duckdb, json, sys
 c = duckdb.connect("warehouse.duckdb", read_only=True)
-print(json.dumps([list(r) for r in c.execute(sys.argv[1]).fetchall()], default=str))
+print(json.dumps([[list(r) for r in c.execute(q).fetchall()] for q in json.loads(sys.argv[1])], default=str))
 """
 READ_SERVER = """
 import json, sys, sqlalchemy
 with sqlalchemy.create_engine(sys.argv[2]).connect() as c:
-    print(json.dumps([list(r) for r in c.exec_driver_sql(sys.argv[1]).fetchall()], default=str))
+    print(json.dumps([[list(r) for r in c.exec_driver_sql(q).fetchall()] for q in json.loads(sys.argv[1])],
+                     default=str))
 """
 
 
@@ -159,11 +161,11 @@ def expected(project: Path, python: Path, home: Path) -> tuple[dict[str, dict[in
             path = f"sources[0].tables[{i}].columns[{COLUMNS[table].index(v['column'])}].{rule}"
             bad[table].setdefault(int(v["key"][KEYS[table]]), set()).add(path)
     cascade: dict[str, set[int]] = {"customers": set()}
-    for child in ("orders", "payments"):
-        parent, column, _ = PARENT[child]
-        gone = set(bad[parent]) | cascade[parent]
-        rows = _query(project, python, home, READ_LOCAL,
-                      f"select {KEYS[child]}, {column} from staging.stg_shop__{child}")  # fmt: skip
+    children = ("orders", "payments")
+    sql = [f"select {KEYS[child]}, {PARENT[child][1]} from staging.stg_shop__{child}" for child in children]
+    staged = _query(project, python, home, READ_LOCAL, json.dumps(sql))
+    for child, rows in zip(children, staged, strict=True):
+        gone = set(bad[PARENT[child][0]]) | cascade[PARENT[child][0]]
         cascade[child] = {int(k) for k, p in rows if p is not None and int(p) in gone and int(k) not in bad[child]}
     return bad, cascade
 
@@ -199,11 +201,12 @@ def _query(project: Path, python: Path, home: Path, script: str, *args: str) -> 
 
 
 def moved(read: Any, quote: str) -> dict[str, dict[int, list[dict[str, Any]]]]:
-    """Per table: quarantined key -> its failed expectations, from the quarantine tables."""
+    """Per table: quarantined key -> its failed expectations, from the quarantine tables (`read`: the
+    rows of each query given, in one process)."""
     out = {}
-    for t in TABLES:
-        rows = read(f"select {KEYS[t]}, _failed_expectations, _quarantine_run_id, _quarantined_at "
-                    f"from {quote}raw_shop{quote}.{quote}{t}__quarantine{quote}")  # fmt: skip
+    every = read(*(f"select {KEYS[t]}, _failed_expectations, _quarantine_run_id, _quarantined_at "
+                   f"from {quote}raw_shop{quote}.{quote}{t}__quarantine{quote}" for t in TABLES))  # fmt: skip
+    for t, rows in zip(TABLES, every, strict=True):
         assert all(r[2] and r[3] for r in rows)  # the run id and the time of every move
         keys = [int(r[0]) for r in rows]
         assert len(keys) == len(set(keys)), f"{t}: a key quarantined twice"
@@ -247,8 +250,9 @@ def judge_run(done: subprocess.CompletedProcess[str], state: Path) -> dict[str, 
 
 def judge_untouched(read: Any, count: int) -> None:
     """The blocked table with a key kept all its rows, and no quarantine table was made for it."""
-    assert read("select count(*) from `raw_shop`.`regions`") == [[count]]
-    assert read("select count(*) from information_schema.tables where table_name = 'regions__quarantine'") == [[0]]
+    assert read("select count(*) from `raw_shop`.`regions`",
+                "select count(*) from information_schema.tables where table_name = 'regions__quarantine'") == [
+        [[count]], [[0]]]  # fmt: skip
 
 
 def test_every_gx_sql_target_has_a_quarantine_dialect() -> None:
@@ -302,19 +306,21 @@ def test_the_local_gate_moves_the_bad_rows_and_their_orphaned_children_and_block
     home = tmp_path / "home"
     bad, cascade = expected(project, batch_python, home)
     assert all(bad.values()) and len(cascade["orders"]) >= 3 and len(cascade["payments"]) >= 3  # all three cases
-    before = {t: _query(project, batch_python, home, READ_LOCAL, f"select count(*) from raw_shop.{t}")[0][0]
-              for t in (*TABLES, "regions")}  # fmt: skip
+    counted = _query(project, batch_python, home, READ_LOCAL,
+                     json.dumps([f"select count(*) from raw_shop.{t}" for t in (*TABLES, "regions")]))  # fmt: skip
+    before = {t: rows[0][0] for t, rows in zip((*TABLES, "regions"), counted, strict=True)}
     summary = judge_run(quality(project, batch_python, home, tmp_path / "q1"), tmp_path / "q1")
 
-    def read(sql: str) -> list[list[Any]]:
-        return _query(project, batch_python, home, READ_LOCAL, sql.replace("`", '"'))
+    def read(*sql: str) -> list[list[list[Any]]]:
+        return _query(project, batch_python, home, READ_LOCAL, json.dumps([q.replace("`", '"') for q in sql]))
 
     got = moved(read, '"')
     judge_moves(got, bad, cascade)
     judge_untouched(read, before["regions"])
     assert summary["quarantined"] == {f"raw_shop.{t}__quarantine": len(got[t]) for t in TABLES}
-    for t in TABLES:  # the clean rows stay, the moved ones are gone from the landed table
-        left = {int(r[0]) for r in read(f"select {KEYS[t]} from raw_shop.{t}")}
+    landed_rows = read(*(f"select {KEYS[t]} from raw_shop.{t}" for t in TABLES))
+    for t, rows in zip(TABLES, landed_rows, strict=True):  # the clean rows stay, the moved ones are gone
+        left = {int(r[0]) for r in rows}
         assert len(left) == before[t] - len(got[t]) and not left & set(got[t])
     judge_run(quality(project, batch_python, home, tmp_path / "q2"), tmp_path / "q2")
     assert moved(read, '"') == got  # a rerun moves nothing more
@@ -334,19 +340,21 @@ def test_a_warehouse_target_moves_exactly_what_the_local_gate_moves(
     creds = {"WH_HOST": server.host, "WH_PASSWORD": server.password or "unused"}
     quote = gx_sql.GX_SQL[gx_sql.TargetType(kind)].quote
 
-    def read(sql: str) -> list[list[Any]]:
-        return _query(project, batch_python, home, READ_SERVER, sql.replace("`", quote), server.url)
+    def read(*sql: str) -> list[list[list[Any]]]:
+        return _query(project, batch_python, home, READ_SERVER, json.dumps([q.replace("`", quote) for q in sql]),
+                      server.url)  # fmt: skip
 
-    regions = read("select count(*) from `raw_shop`.`regions`")[0][0]
+    regions = read("select count(*) from `raw_shop`.`regions`")[0][0][0]
     summary = judge_run(quality(project, batch_python, home, tmp_path / "w1", "--target", "wh", **creds),
                         tmp_path / "w1")  # fmt: skip
     assert summary["target"] == "wh"
     got = moved(read, quote)
     judge_moves(got, bad, cascade)
     judge_untouched(read, regions)
-    for t in TABLES:
-        left = {int(r[0]) for r in read(f"select {KEYS[t]} from `raw_shop`.`{t}`")}
-        staged = {int(r[0]) for r in read(f"select {KEYS[t]} from `staging`.`stg_shop__{t}`")}
+    rows = read(*(f"select {KEYS[t]} from `{schema}`.`{table}`" for t in TABLES
+                  for schema, table in (("raw_shop", t), ("staging", f"stg_shop__{t}"))))  # fmt: skip
+    for i, t in enumerate(TABLES):
+        left, staged = ({int(r[0]) for r in got_rows} for got_rows in rows[2 * i : 2 * i + 2])
         assert staged == left and not left & set(got[t])
     judge_run(quality(project, batch_python, home, tmp_path / "w2", "--target", "wh", **creds), tmp_path / "w2")
     assert moved(read, quote) == got  # a rerun moves nothing more

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import generate
 from tests.judges import offline_env
 
 DRIVER = Path(__file__).with_name("lake_driver.py")
@@ -115,8 +115,8 @@ def test_the_lake_job_builds_bronze_and_silver_read_back_by_duckdb(fmt: str, tmp
     spec = tmp_path / "pipegen.yaml"
     spec.write_text(SPEC.format(fmt=fmt))
     project = tmp_path / "project"
-    proc = run_cli("generate", str(spec), "-o", str(project))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    code, output = generate(spec, project)
+    assert code == 0, output
     # then a step of new keys only: appended, no key range rewritten (Iceberg's merge)
     new_keys = [{"order_id": k, "customer": "c1", "amount": "1.00", "updated_at": ts(30), "_op": "u"} for k in (30, 31)]
     steps = [*scenario(), [new_keys]]
@@ -196,8 +196,8 @@ def test_a_table_nothing_landed_for_still_has_its_empty_bronze_and_silver(
     spec = tmp_path / "pipegen.yaml"
     spec.write_text(SPEC.format(fmt=fmt))
     project = tmp_path / "project"
-    proc = run_cli("generate", str(spec), "-o", str(project))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    code, output = generate(spec, project)
+    assert code == 0, output
     run = subprocess.run(
         [str(lake_python), str(DRIVER), str(project), "--empty"],
         capture_output=True, text=True, timeout=600, check=False, env=offline_env(tmp_path / "home"),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import generate
 from tests.judges import offline_env
 
 DRIVER = Path(__file__).with_name("serving_driver.py")
@@ -146,8 +146,8 @@ def test_an_event_in_both_layers_is_counted_once_before_and_after_the_batch_catc
     spec = tmp_path / "pipegen.yaml"
     spec.write_text(SPEC)
     project = tmp_path / "project"
-    proc = run_cli("generate", str(spec), "-o", str(project))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    code, output = generate(spec, project)
+    assert code == 0, output
     assert json.loads((project / "pipeline" / "serving.json").read_text())["not_served"] == []
     evs = events()
     landed = [e for e in evs if e[2] < T0 + timedelta(minutes=2, seconds=30)]  # in both layers

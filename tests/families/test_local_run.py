@@ -13,6 +13,7 @@ what the live display shows on a terminal) agree with what their summaries say t
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
@@ -23,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from pipegen.pipeline import prepare
-from tests.conftest import REPO, example_specs, generate, pipegen_exe, run_cli
+from tests.conftest import REPO, example_specs, generate, pipegen_exe
 from tests.families import lineage_check, metrics_check
 from tests.families.test_gx_quality import assert_valid, events
 from tests.judges import offline_env
@@ -36,9 +37,12 @@ DRIVER = Path(__file__).with_name("local_run_driver.py")
 LAKE_COUNTS = Path(__file__).with_name("lake_counts_driver.py")
 
 
-def with_local_run() -> list[Path]:
-    """Examples whose plan generates a local run (pipeline/run.py)."""
-    return [p for p in example_specs() if "pipeline/run.py" in _paths(p)]
+@functools.cache
+def with_local_run() -> tuple[Path, ...]:
+    """Examples whose plan generates a local run (pipeline/run.py). Cached: each call renders every
+    example (~4 s of CPU here), and the parametrization, this module's test, the walk-throughs'
+    and test_gx_quality's ask it in the same process."""
+    return tuple(p for p in example_specs() if "pipeline/run.py" in _paths(p))
 
 
 def _paths(spec: Path) -> set[str]:
@@ -195,7 +199,8 @@ def test_a_cdc_source_in_a_batch_layer_runs_locally_from_its_sqlite_stand_in(
     spec.write_text(text.replace("    ingestion: batch", "    ingestion: cdc"), encoding="utf-8")
     assert prepare(spec).plan.graph.batch_sources == (0,)
     project = tmp_path / "cdc"
-    assert run_cli("generate", str(spec), "-o", str(project)).returncode == 0
+    code, output = generate(spec, project)
+    assert code == 0, output
     run = local_run(project, batch_python, tmp_path / "home")
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-3000:]
     read = subprocess.run(

@@ -111,7 +111,11 @@ def hello(tmp_path: Path) -> Path:
 # ---------------------------------------------------------------- SQL source, CLI
 
 
-def test_watermark_advances_updates_merge_and_a_rerun_changes_nothing(hello: Path) -> None:
+def test_watermark_advances_updates_merge_each_row_carries_its_load_id_and_a_rerun_changes_nothing(
+    hello: Path,
+) -> None:
+    # one project, two loads then a rerun: the watermark's, the merge's and the batch id's checks on
+    # the same loads (each `ingest` is a dlt process, ~4 s of CPU)
     db = hello / "data" / "shop.sqlite"
     sqlite_table(db, ORDERS_DDL, orders(20), "orders")
     first = ingest(hello)
@@ -122,17 +126,26 @@ def test_watermark_advances_updates_merge_and_a_rerun_changes_nothing(hello: Pat
     rows[4] = (5, 105, "shipped", 99.5, "2024-02-01 00:00:00")  # updated after the first load
     rows.append((21, 121, "placed", 1.0, "2024-02-01 01:00:00"))  # inserted
     sqlite_table(db, ORDERS_DDL, rows, "orders")
-    second = ingest(hello)
+    second = ingest(hello)  # a second load: the updated and the new row carry the second load's id
     assert second.returncode == 0, second.stderr
     read = int(second.stdout.split("orders ")[1].split(" ")[0].rstrip(","))
     assert read == 3, f"only the updated row, the new row and the last row within the 5-minute lag: {second.stdout}"
-    counts, updated = queries(
+    counts, updated, load_rows, batch_rows, meta = queries(
         hello,
         "select count(*), count(distinct order_id) from raw_shop.orders",
         "select status, amount from raw_shop.orders where order_id = 5",
+        "select load_id from raw_shop._dlt_loads",
+        "select distinct _batch_id from raw_shop.orders",
+        "select count(*) from raw_shop.orders where _source = 'shop' and _extracted_at is not null",
     )
     assert counts == [[21, 21]]
     assert updated == [["shipped", "99.50"]]
+    # the batch id is the dlt load id of each row
+    loads = {r[0] for r in load_rows}
+    batch_ids = {r[0] for r in batch_rows}
+    assert batch_ids and batch_ids <= loads
+    assert meta == [[21]]
+    assert max(loads) in batch_ids  # some row carries the latest load's id
 
     before = query(hello, "select order_id, customer_id, status, amount, updated_at from raw_shop.orders order by 1")
     third = ingest(hello)
@@ -141,29 +154,13 @@ def test_watermark_advances_updates_merge_and_a_rerun_changes_nothing(hello: Pat
     assert after == before
 
 
-def test_batch_id_is_the_dlt_load_id_of_each_row(hello: Path) -> None:
-    db = hello / "data" / "shop.sqlite"
-    sqlite_table(db, ORDERS_DDL, orders(20), "orders")
-    assert ingest(hello).returncode == 0
-    sqlite_table(db, ORDERS_DDL, [*orders(20), (21, 121, "placed", 1.0, "2024-02-01 01:00:00")], "orders")
-    assert ingest(hello).returncode == 0  # a second load: the new row carries the second load's id
-    load_rows, batch_rows, meta = queries(
-        hello,
-        "select load_id from raw_shop._dlt_loads",
-        "select distinct _batch_id from raw_shop.orders",
-        "select count(*) from raw_shop.orders where _source = 'shop' and _extracted_at is not null",
-    )
-    loads = {r[0] for r in load_rows}
-    batch_ids = {r[0] for r in batch_rows}
-    assert batch_ids and batch_ids <= loads
-    assert meta == [[21]]
-    assert max(loads) in batch_ids  # some row carries the latest load's id
-
-
-def test_null_keys_go_to_the_dead_letter_table_and_the_batch_goes_on(tmp_path: Path) -> None:
+def test_null_keys_go_to_the_dead_letter_table_a_type_change_stops_the_load_with_table_column_types_and_record(
+    tmp_path: Path,
+) -> None:
     project = write_project(SPECS / "hello.yaml", tmp_path / "p")
-    rows = [*orders(3), (None, 7, "placed", 2.0, "2024-01-01 05:00:00")]
-    sqlite_table(project / "data" / "shop.sqlite", ORDERS_DDL, rows, "orders")
+    db = project / "data" / "shop.sqlite"
+    # the first load: a row with a null key goes to the dead-letter table and the batch goes on
+    sqlite_table(db, ORDERS_DDL, [*orders(3), (None, 7, "placed", 2.0, "2024-01-01 05:00:00")], "orders")
     proc = ingest(project)
     assert proc.returncode == 0, proc.stderr
     landed, dead_rows, load_ids = queries(
@@ -179,13 +176,7 @@ def test_null_keys_go_to_the_dead_letter_table_and_the_batch_goes_on(tmp_path: P
         "order_id": None, "customer_id": 7, "status": "placed", "amount": 2.0, "updated_at": "2024-01-01T05:00:00"
     }  # fmt: skip
     assert [[dead[2]]] == load_ids
-
-
-def test_a_type_change_stops_the_load_with_table_column_types_and_record(tmp_path: Path) -> None:
-    project = write_project(SPECS / "hello.yaml", tmp_path / "p")
-    db = project / "data" / "shop.sqlite"
-    sqlite_table(db, ORDERS_DDL, orders(3), "orders")
-    assert ingest(project).returncode == 0
+    # then a type change (the same project, its 3 rows landed) stops the next load
     changed = ORDERS_DDL.replace("amount REAL", "amount TEXT")
     sqlite_table(db, changed, [(4, 104, "placed", "twelve", "2024-03-01 00:00:00")], "orders")
     stopped = ingest(project)
