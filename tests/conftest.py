@@ -131,7 +131,18 @@ JVM_OPTIONS = "-XX:TieredStopAtLevel=1"
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from tests.specgen.rotation import ROTATION_ENV, rotation
+
     os.environ.setdefault("JAVA_TOOL_OPTIONS", JVM_OPTIONS)
+    # one drawn-spec rotation per session, the xdist workers' included (a run past midnight UTC too)
+    os.environ.setdefault(ROTATION_ENV, str(rotation()))
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """The drawn-spec judges' rotation (tests/specgen/rotation.py), to repeat a run's choice."""
+    from tests.specgen.rotation import ROTATION_ENV, RUNS_ENV, rotation
+
+    return f"drawn-spec rotation: {ROTATION_ENV}={rotation()} ({RUNS_ENV}=all judges the whole sample)"
 
 
 # The order pytest-xdist hands modules out in (`--dist loadfile --no-loadscope-reorder`,

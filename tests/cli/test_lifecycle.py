@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import REPO, run_cli
 
@@ -12,16 +15,25 @@ STG = "dbt/models/staging/stg_shop__orders.sql"
 NOTE = "-- reviewed by the data team\n"
 
 
-def _project(tmp_path: Path) -> tuple[Path, Path]:
-    spec = tmp_path / "pipegen.yaml"
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The quick-start generated once by the console script, beside its spec (each test edits a copy:
+    the project holds no absolute path, and copying keeps the files' times)."""
+    root = tmp_path_factory.mktemp("hello")
+    spec = root / "pipegen.yaml"
     spec.write_text(HELLO)
     first = run_cli("generate", str(spec))
     assert first.returncode == 0, first.stdout + first.stderr
-    return spec, tmp_path
+    return root
 
 
-def test_edit_plus_spec_change_keeps_the_edit_and_adds_the_new_column(tmp_path: Path) -> None:
-    spec, out = _project(tmp_path)
+def _project(tmp_path: Path, generated: Path) -> tuple[Path, Path]:
+    shutil.copytree(generated, tmp_path, symlinks=True, dirs_exist_ok=True)
+    return tmp_path / "pipegen.yaml", tmp_path
+
+
+def test_edit_plus_spec_change_keeps_the_edit_and_adds_the_new_column(tmp_path: Path, generated: Path) -> None:
+    spec, out = _project(tmp_path, generated)
     (out / STG).write_text((out / STG).read_text() + NOTE)
     spec.write_text(HELLO.replace("          - {name: updated_at,", "          - {name: channel, type: string}\n"
                                   "          - {name: updated_at,"))  # fmt: skip
@@ -35,8 +47,8 @@ def test_edit_plus_spec_change_keeps_the_edit_and_adds_the_new_column(tmp_path: 
     assert run_cli("generate", str(spec), "--check").returncode == 0
 
 
-def test_overlapping_edit_gives_markers_exit_1_until_resolved(tmp_path: Path) -> None:
-    spec, out = _project(tmp_path)
+def test_overlapping_edit_gives_markers_exit_1_until_resolved(tmp_path: Path, generated: Path) -> None:
+    spec, out = _project(tmp_path, generated)
     mine = "        cast(status as varchar) as status,  -- mine\n"
     (out / STG).write_text((out / STG).read_text().replace(
         "        cast(status as {{ pipegen_type('string') }}) as status,\n", mine))  # fmt: skip
@@ -61,8 +73,8 @@ def test_overlapping_edit_gives_markers_exit_1_until_resolved(tmp_path: Path) ->
     assert (out / STG).read_text().count(mine) == 1
 
 
-def test_renamed_table_retires_only_unedited_files(tmp_path: Path) -> None:
-    spec, out = _project(tmp_path)
+def test_renamed_table_retires_only_unedited_files(tmp_path: Path, generated: Path) -> None:
+    spec, out = _project(tmp_path, generated)
     edited = "gx/expectations/stg_shop__orders.json"
     (out / edited).write_text((out / edited).read_text().replace("{", "{ ", 1))
     spec.write_text(HELLO.replace("- name: orders", "- name: purchases"))
@@ -75,16 +87,16 @@ def test_renamed_table_retires_only_unedited_files(tmp_path: Path) -> None:
     assert status.returncode == 0 and f"retired  {edited}" in status.stdout
 
 
-def test_regenerate_without_change_writes_nothing(tmp_path: Path) -> None:
-    spec, out = _project(tmp_path)
+def test_regenerate_without_change_writes_nothing(tmp_path: Path, generated: Path) -> None:
+    spec, out = _project(tmp_path, generated)
     stats = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and ".pipegen/lock" not in str(p)}
     proc = run_cli("generate", str(spec))
     assert proc.returncode == 0 and "up to date" in proc.stdout
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == stats
 
 
-def test_deleted_file_stays_deleted_until_restored(tmp_path: Path) -> None:
-    spec, out = _project(tmp_path)
+def test_deleted_file_stays_deleted_until_restored(tmp_path: Path, generated: Path) -> None:
+    spec, out = _project(tmp_path, generated)
     (out / "docs/quality.md").unlink()
     proc = run_cli("generate", str(spec))
     assert proc.returncode == 0 and "user-deleted docs/quality.md" in proc.stdout
@@ -94,8 +106,8 @@ def test_deleted_file_stays_deleted_until_restored(tmp_path: Path) -> None:
     assert restored.returncode == 0 and (out / "docs/quality.md").is_file()
 
 
-def test_diff_flag_shows_the_merge_result_and_dry_run_writes_nothing(tmp_path: Path) -> None:
-    spec, out = _project(tmp_path)
+def test_diff_flag_shows_the_merge_result_and_dry_run_writes_nothing(tmp_path: Path, generated: Path) -> None:
+    spec, out = _project(tmp_path, generated)
     (out / STG).write_text((out / STG).read_text() + NOTE)
     before = (out / STG).read_text()
     spec.write_text(HELLO.replace("          - {name: updated_at,", "          - {name: channel, type: string}\n"

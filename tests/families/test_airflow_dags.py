@@ -279,13 +279,13 @@ def airflow_process(airflow_python: Path, tmp_path_factory: pytest.TempPathFacto
         code, output = generate(spec, project)
         assert code == 0, output
         runs.append({"project": str(project), "dag": prepare(spec).spec.pipeline.name})
-    window = hello_project(root / "window", pipeline=WINDOW)
+    # one run for the data interval and the upstream wait (test_the_data_interval_is_the_ingestion_window,
+    # test_a_local_dag_test_does_not_wait_for_upstream_pipelines): the quick-start's pipeline once, not twice
+    window = hello_project(root / "window", pipeline=WINDOW, orchestration=UPSTREAM)
     conf = {"local": True, "window": True}
     runs.append(
         {"project": str(window), "dag": WINDOW["name"], "conf": conf, "logical_date": "2026-01-11T00:00:00+00:00"}
     )
-    upstream = hello_project(root / "upstream", pipeline={"name": "hello_upstream"}, orchestration=UPSTREAM)
-    runs.append({"project": str(upstream), "dag": "hello_upstream"})
     clean = project_with_stand_in(root / "shop", {"customers": CUSTOMERS, "orders": ORDERS})
     bad = [*ORDERS, {"order_id": 12, "customer_id": 1, "amount": -1, "note": "n", "updated_at": T}]
     failing = project_with_stand_in(root / FAILING, {"customers": CUSTOMERS, "orders": bad}, FAILING)
@@ -370,12 +370,15 @@ def test_depends_on_is_an_external_task_sensor_before_every_first_task(bags: dic
 @pytest.mark.judge
 def test_a_local_dag_test_does_not_wait_for_upstream_pipelines(dag_tests: dict[str, Any]) -> None:
     """The sensor passes at once in a local run (the upstream DAG does not exist here) and
-    the quick-start's pipeline runs after it."""
-    result = dag_tests["hello_upstream"]
+    the quick-start's pipeline runs after it: the windowed run's DAG (WINDOW) waits for an upstream
+    pipeline (UPSTREAM), and loads the whole window."""
+    result = dag_tests[WINDOW["name"]]
     assert result["run_state"] == "success", result
     states = {t: s["state"] for t, s in result["tasks"].items()}
     assert states["wait_for_user_data_etl"] == "success" and states["publish"] == "success"
-    assert result["warehouse"]["raw_shop.orders"] == 1000
+    load = result["xcom"]["ingest_shop.load"]
+    assert result["warehouse"]["raw_shop.orders"] == load["rows"]["raw_shop.orders"] > 0
+    assert load["rows"]["raw_shop.orders"] == rows_in_window(result["project"], *load["window"])
 
 
 @pytest.mark.judge
