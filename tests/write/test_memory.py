@@ -40,3 +40,24 @@ def test_the_decision_forgets_each_base_copy_it_read(tmp_path: Path) -> None:
     plan = plan_write(tmp_path, changed, META, base=base)
     assert [c.action for c in plan.report.changes if c.path == "a.txt"] == ["update"]
     assert base.held() == 0, "base copies stay held after the decision"
+
+
+def test_after_the_rendering_the_decision_holds_digests_not_bytes(tmp_path: Path) -> None:
+    """A rendering that reads every previous copy (gx's suite changes do) leaves them read; the
+    decision sheds their bytes first and still sees a no-change regenerate as unchanged."""
+    write_tree(tmp_path, FILES, META)
+    base = BaseCopies(tmp_path)
+    for path, text in FILES.items():
+        assert base.read(path) == text.encode("utf-8")
+    held: list[int] = []
+    real_digest = base.digest
+
+    def digest(path: str) -> str | None:
+        held.append(sum(1 for p in FILES if p in base._seen))
+        return real_digest(path)
+
+    base.digest = digest  # type: ignore[method-assign]
+    plan = plan_write(tmp_path, FILES, META, base=base)
+    assert not plan.report.changed and not plan.ops
+    assert held and max(held) == 0, "the decision holds the copies' bytes the rendering read"
+    assert base.held() == 0

@@ -116,11 +116,15 @@ def _read(path: Path) -> bytes | None:
 class BaseCopies:
     """The last generated copies (`.pipegen/base/<path>`), each read from disk at most once: a
     rendering that reads its previous output and the decision both ask for them, under one lock
-    and after recovery, while nothing writes them. A failed read is not kept (it is retried)."""
+    and after recovery, while nothing writes them. A failed read is not kept (it is retried).
+
+    Once the rendering is done, `shed` keeps only each copy's SHA-256: the decision compares
+    digests, and reads a copy's bytes again only for a three-way merge."""
 
     def __init__(self, out: Path) -> None:
         self.out = out
         self._seen: dict[str, bytes | None] = {}
+        self._digests: dict[str, str | None] = {}
 
     def read(self, path: str) -> bytes | None:
         """The copy of the normalised relative `path`, None when there is no regular file."""
@@ -128,13 +132,28 @@ class BaseCopies:
             self._seen[path] = _read(self.out / BASE / path)
         return self._seen[path]
 
+    def digest(self, path: str) -> str | None:
+        """The SHA-256 of `path`'s copy (None: no copy), reading it only if it was not read."""
+        if path not in self._digests:
+            data = self._seen[path] if path in self._seen else _read(self.out / BASE / path)
+            self._digests[path] = None if data is None else sha256(data)
+        return self._digests[path]
+
+    def shed(self) -> None:
+        """Keep the digests of the copies read so far, not their bytes."""
+        for path, data in self._seen.items():
+            self._digests.setdefault(path, None if data is None else sha256(data))
+        self._seen.clear()
+
     def held(self) -> int:
-        """How many copies are held (a method, not `__len__`: an empty reader stays truthy)."""
-        return len(self._seen)
+        """How many copies' bytes or digests are held (a method, not `__len__`: an empty reader
+        stays truthy)."""
+        return len(self._seen) + len(self._digests)
 
     def release(self, path: str) -> None:
         """Forget `path`'s copy: the decision is done with it (the rendering ran before)."""
         self._seen.pop(path, None)
+        self._digests.pop(path, None)
 
 
 def _text(data: bytes | None) -> str | None:
@@ -179,9 +198,9 @@ class _Builder:
         text = self.text_of.get(path)
         return new.decode("utf-8") if text is None else text
 
-    def _base_data(self, path: str) -> bytes | None:
+    def copies(self) -> BaseCopies:
         assert self.base is not None
-        return self.base.read(path)
+        return self.base
 
     def emit(self, path: str, action: Action, detail: str = "", blocked: bool = False, markers: bool = False) -> None:
         self.changes.append(FileChange(path, action, detail, blocked, markers))
@@ -214,8 +233,7 @@ class _Builder:
                 self._tracked(path, new, gen.mode, disk, tracked)
         finally:
             self.current = None
-            assert self.base is not None
-            self.base.release(path)
+            self.copies().release(path)
 
     def _in_the_way(self, path: str, new: bytes, mode: int, blocker: str, tracked: str | None) -> None:
         """Not a regular file pipegen can replace: never touched, never resolved by itself."""
@@ -243,16 +261,15 @@ class _Builder:
         if disk.data is None:
             self._deleted(path, new, mode, disk)
             return
-        base: bytes | None = None
+        pending: bytes | None = None  # the merge's base: the pending copy, or the base copy (read if needed)
+        from_base = True
         if path in self.old.markers and path in self.old.pending:
             if self._markers_remain(path, disk.data, tracked, old_mode):
                 return
-            tracked, base = self.old.pending[path], self._pending_copy(path)
+            tracked, pending, from_base = self.old.pending[path], self._pending_copy(path), False
             if sha256(new) == tracked:
                 self._accept(path, new, mode, "you resolved the conflict markers: your file is kept as the merge")
                 return
-        else:
-            base = self._base_copy(path, tracked)
         user_mode = old_mode if same_mode(disk.mode, old_mode, self.umask) else disk.mode
         user_hash, new_hash = sha256(disk.data), sha256(new)
         content, content_clash = merge3(user_hash, new_hash, tracked)
@@ -260,7 +277,9 @@ class _Builder:
         if content_clash or mode_clash:
             if self._resolved(path, new):
                 self._accept(path, new, mode, "you deleted the pending file: your version is kept as the merge")
-            elif not mode_clash and self._merged(path, new, mode, disk, base, tracked, result_mode):
+            elif not mode_clash and self._merged(
+                path, new, mode, disk, self._base_copy(path, tracked) if from_base else pending, tracked, result_mode
+            ):
                 return
             else:
                 self._conflict(path, new, mode, disk.data, _what_you_did(user_hash != tracked, user_mode, old_mode))
@@ -300,7 +319,9 @@ class _Builder:
 
     def _base_copy(self, path: str, tracked: str) -> bytes | None:
         """The last generated copy, if it is still exactly what the manifest recorded."""
-        data = self._base_data(path)
+        if self.copies().digest(path) != tracked:
+            return None
+        data = self.copies().read(path)
         return data if data is not None and sha256(data) == tracked else None
 
     def _pending_copy(self, path: str) -> bytes | None:
@@ -366,7 +387,7 @@ class _Builder:
         self.track(path, sha256(new), mode)
 
     def _base(self, path: str, new: bytes) -> None:
-        if self._base_data(path) != new:
+        if self.copies().digest(path) != sha256(new):
             self.put(f"{BASE}/{path}", new)
 
     def _write(self, path: str, new: bytes, mode: int, disk: Disk) -> None:
@@ -465,6 +486,7 @@ def plan_write(
     wanted = _normalised(files)
     old, old_raw = load_manifest(out, meta.generator_version)
     builder = _Builder(out, old, current_umask(), restore_deleted=restore_deleted, base=base)
+    builder.copies().shed()  # the rendering is done: the decision needs the copies' digests
     for path in sorted(set(old.files) - set(wanted)):
         builder.retiring(path)
     for path in sorted(wanted):
