@@ -6,6 +6,7 @@ the code builds, not timings or RSS thresholds."""
 
 from __future__ import annotations
 
+import tracemalloc
 from pathlib import Path
 
 from pipegen.write import WriteMeta, plan_write, write_tree
@@ -42,22 +43,21 @@ def test_the_decision_forgets_each_base_copy_it_read(tmp_path: Path) -> None:
     assert base.held() == 0, "base copies stay held after the decision"
 
 
-def test_after_the_rendering_the_decision_holds_digests_not_bytes(tmp_path: Path) -> None:
-    """A rendering that reads every previous copy (gx's suite changes do) leaves them read; the
-    decision sheds their bytes first and still sees a no-change regenerate as unchanged."""
-    write_tree(tmp_path, FILES, META)
+def test_the_base_reader_keeps_digests_not_the_copies_bytes(tmp_path: Path) -> None:
+    """A rendering that reads every previous copy (gx's suite changes do) leaves nothing of their
+    bytes held, and the decision still sees a no-change regenerate as unchanged."""
+    big = {f"suite_{i}.json": ("x" * 1023 + "\n") * 512 for i in range(8)}  # 8 copies of 512 KiB
+    write_tree(tmp_path, big, META)
     base = BaseCopies(tmp_path)
-    for path, text in FILES.items():
-        assert base.read(path) == text.encode("utf-8")
-    held: list[int] = []
-    real_digest = base.digest
-
-    def digest(path: str) -> str | None:
-        held.append(sum(1 for p in FILES if p in base._seen))
-        return real_digest(path)
-
-    base.digest = digest  # type: ignore[method-assign]
-    plan = plan_write(tmp_path, FILES, META, base=base)
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        for path, text in big.items():
+            assert base.read(path) == text.encode("utf-8")
+        after, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert after - before < 64 * 1024, f"the reader holds {after - before} bytes after reading 4 MiB of copies"
+    plan = plan_write(tmp_path, big, META, base=base)
     assert not plan.report.changed and not plan.ops
-    assert held and max(held) == 0, "the decision holds the copies' bytes the rendering read"
     assert base.held() == 0

@@ -114,45 +114,33 @@ def _read(path: Path) -> bytes | None:
 
 
 class BaseCopies:
-    """The last generated copies (`.pipegen/base/<path>`), each read from disk at most once: a
-    rendering that reads its previous output and the decision both ask for them, under one lock
-    and after recovery, while nothing writes them. A failed read is not kept (it is retried).
-
-    Once the rendering is done, `shed` keeps only each copy's SHA-256: the decision compares
-    digests, and reads a copy's bytes again only for a three-way merge."""
+    """The last generated copies (`.pipegen/base/<path>`) as the rendering and the decision read
+    them, under one lock and after recovery, while nothing writes them. Each copy is read from disk
+    once: the reader keeps its SHA-256, not its bytes, which is all the decision compares; the
+    bytes are read again only for a three-way merge. A failed read is not kept (it is retried)."""
 
     def __init__(self, out: Path) -> None:
         self.out = out
-        self._seen: dict[str, bytes | None] = {}
         self._digests: dict[str, str | None] = {}
 
     def read(self, path: str) -> bytes | None:
         """The copy of the normalised relative `path`, None when there is no regular file."""
-        if path not in self._seen:
-            self._seen[path] = _read(self.out / BASE / path)
-        return self._seen[path]
+        data = _read(self.out / BASE / path)
+        self._digests[path] = None if data is None else sha256(data)
+        return data
 
     def digest(self, path: str) -> str | None:
         """The SHA-256 of `path`'s copy (None: no copy), reading it only if it was not read."""
         if path not in self._digests:
-            data = self._seen[path] if path in self._seen else _read(self.out / BASE / path)
-            self._digests[path] = None if data is None else sha256(data)
+            self.read(path)
         return self._digests[path]
 
-    def shed(self) -> None:
-        """Keep the digests of the copies read so far, not their bytes."""
-        for path, data in self._seen.items():
-            self._digests.setdefault(path, None if data is None else sha256(data))
-        self._seen.clear()
-
     def held(self) -> int:
-        """How many copies' bytes or digests are held (a method, not `__len__`: an empty reader
-        stays truthy)."""
-        return len(self._seen) + len(self._digests)
+        """How many copies' digests are held (a method, not `__len__`: an empty reader stays truthy)."""
+        return len(self._digests)
 
     def release(self, path: str) -> None:
         """Forget `path`'s copy: the decision is done with it (the rendering ran before)."""
-        self._seen.pop(path, None)
         self._digests.pop(path, None)
 
 
@@ -486,7 +474,6 @@ def plan_write(
     wanted = _normalised(files)
     old, old_raw = load_manifest(out, meta.generator_version)
     builder = _Builder(out, old, current_umask(), restore_deleted=restore_deleted, base=base)
-    builder.copies().shed()  # the rendering is done: the decision needs the copies' digests
     for path in sorted(set(old.files) - set(wanted)):
         builder.retiring(path)
     for path in sorted(wanted):
