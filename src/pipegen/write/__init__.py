@@ -93,7 +93,7 @@ def base_reader(out: Path, base: BaseCopies | None = None) -> Callable[[str], st
     """Reads the last generated copy of a file (`.pipegen/base/<path>`): a regular UTF-8 file
     at a safe path, else None (never generated, or not readable as text). Text as `read_text`
     gives it (universal newlines). Through `base`, the decision reuses what was read."""
-    copies = base or BaseCopies(out)
+    copies = base if base is not None else BaseCopies(out)
 
     def read(rel: str) -> str | None:
         try:

@@ -206,10 +206,11 @@ def _stage(out: Path, txn: Path, ops: list[Op]) -> list[Entry]:
     for i, op in enumerate(ops):
         _target(out, op.target, seen)  # refuses an unsafe path before anything is staged
         staged, wrote = None, None
-        if op.data is not None:
-            staged, wrote = f"stage/{i}", sha256(op.data)
+        payload = op.payload()
+        if payload is not None:
+            staged, wrote = f"stage/{i}", sha256(payload)
             try:
-                _fsync_write(txn / staged, op.data, op.mode)
+                _fsync_write(txn / staged, payload, op.mode)
             except OSError as exc:
                 message, advice = os_error_text(exc)
                 raise _StagingFailed(f"could not prepare the write: staging {op.target} failed: {message}",

@@ -344,15 +344,16 @@ def _expectation_key(e: dict[str, Any]) -> str:
     return json.dumps([e["type"], kwargs, (e.get("meta") or {}).get("spec_path")], sort_keys=True)
 
 
-def _previous_suites(previous: Callable[[str], str | None]) -> dict[str, tuple[str, list[dict[str, Any]]]]:
-    """suite -> (table, expectations) as the last generate wrote them; empty on a first generate."""
+def _previous_tables(previous: Callable[[str], str | None]) -> dict[str, str]:
+    """suite -> its table as the last generate wrote them (gx/checks.json); empty on a first generate."""
     checks = previous("gx/checks.json")
-    out = {}
-    for c in json.loads(checks)["suites"] if checks else []:
-        text = previous(f"gx/expectations/{c['suite']}.json")
-        if text is not None:
-            out[c["suite"]] = (f"{c['schema']}.{c['table']}", json.loads(text)["expectations"])
-    return out
+    return {c["suite"]: f"{c['schema']}.{c['table']}" for c in json.loads(checks)["suites"]} if checks else {}
+
+
+def _previous_expectations(previous: Callable[[str], str | None], suite: str) -> list[dict[str, Any]] | None:
+    """The suite's expectations as the last generate wrote them; None without its file."""
+    text = previous(f"gx/expectations/{suite}.json")
+    return None if text is None else list(json.loads(text)["expectations"])
 
 
 def _change(kind: str, suite: str, table: str, e: dict[str, Any]) -> dict[str, Any]:
@@ -368,17 +369,22 @@ def suite_changes(previous: Callable[[str], str | None], suites: list[Suite]) ->
     records none. The runner publishes each change set once (its id is stable)."""
     before_text = previous(CHANGES)
     ledger: dict[str, Any] = json.loads(before_text) if before_text else {"change_sets": []}
-    old = _previous_suites(previous)
-    if not old:
-        return ledger
+    old_tables = _previous_tables(previous)
     new = {s.name: (f"{s.schema}.{s.table}", s.expectations) for s in suites}
-    changes = []
-    for name in sorted(old.keys() | new.keys()):
-        table = (new.get(name) or old[name])[0]
-        before = {_expectation_key(e): e for e in (old.get(name) or ("", []))[1]}
+    changes: list[dict[str, Any]] = []
+    any_old = False
+    for name in sorted(old_tables.keys() | new.keys()):  # one previous suite read and held at a time
+        old = _previous_expectations(previous, name) if name in old_tables else None
+        any_old = any_old or old is not None
+        if old is None and name not in new:
+            continue
+        table = new[name][0] if name in new else old_tables[name]
+        before = {_expectation_key(e): e for e in old or []}
         now = {_expectation_key(e): e for e in (new.get(name) or ("", []))[1]}
         changes += [_change("ExpectationAdded", name, table, now[k]) for k in sorted(now.keys() - before.keys())]
         changes += [_change("ExpectationRemoved", name, table, before[k]) for k in sorted(before.keys() - now.keys())]
+    if not any_old:  # a first generate records none
+        return ledger
     if not changes:
         return ledger
     digest = hashlib.sha256(json.dumps([ledger["change_sets"][-1:], changes], sort_keys=True).encode()).hexdigest()
