@@ -7,6 +7,7 @@ did, and changes on both sides to different values are a conflict.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,6 +114,15 @@ def _read(path: Path) -> bytes | None:
     return path.read_bytes() if path.is_file() and not path.is_symlink() else None
 
 
+def _file_sha256(path: Path) -> str | None:
+    """sha256 of what `_read` would return, streamed: the file's bytes are never all held (a
+    regenerate decides its largest file, lineage's, beside that file's new and on-disk bytes)."""
+    if not path.is_file() or path.is_symlink():
+        return None
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
 class BaseCopies:
     """The last generated copies (`.pipegen/base/<path>`) as the rendering and the decision read
     them, under one lock and after recovery, while nothing writes them. Each copy is read from disk
@@ -130,9 +140,9 @@ class BaseCopies:
         return data
 
     def digest(self, path: str) -> str | None:
-        """The SHA-256 of `path`'s copy (None: no copy), reading it only if it was not read."""
+        """The SHA-256 of `path`'s copy (None: no copy), streamed from disk if it was not read."""
         if path not in self._digests:
-            self.read(path)
+            self._digests[path] = _file_sha256(self.out / BASE / path)
         return self._digests[path]
 
     def held(self) -> int:
