@@ -9,6 +9,7 @@ from typing import Any
 
 from pipegen.plan.cloudnames import lake_namespace
 from pipegen.plan.names import snake
+from pipegen.spec.catalog import LAKE_TARGETS
 from pipegen.spec.model import LakeCatalog, Layer, Spec, StreamJob, Target, TargetType
 
 UNITY_ICEBERG_PATH = "/api/2.1/unity-catalog/iceberg-rest"  # Unity Catalog's Iceberg REST endpoint
@@ -21,6 +22,11 @@ VENDED_CREDENTIALS = {"header.X-Iceberg-Access-Delegation": "vended-credentials"
 def lake_dir(*parts: str) -> str:
     """A relative directory from spec text: each path segment snake-cased (no `..`, no root)."""
     return "/".join(s for p in parts for s in (str(snake(x)) for x in p.split("/") if x.strip()) if s)
+
+
+def lake_target(spec: Spec) -> Target | None:
+    """The lake target the Spark job and its catalog write: the spec's first Delta or Iceberg target."""
+    return next((t for t in spec.targets if t.type in LAKE_TARGETS), None)
 
 
 def catalog_config(target: Target) -> dict[str, Any] | None:

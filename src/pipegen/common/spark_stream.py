@@ -11,12 +11,18 @@ instead of Strimzi's TLS stores, so nothing but the brokers comes from the envir
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from pipegen.common.lake_catalog import catalog_config, lake_target
+from pipegen.plan.components import Kind
 from pipegen.plan.envnames import KAFKA_TLS_FILES
 from pipegen.plan.names import ENV, Names
-from pipegen.spec.catalog import LAKE_TARGETS
 from pipegen.spec.index import index_of
 from pipegen.spec.model import Cloud, Ingestion, SourceType, Spec
 from pipegen.spec.types import parse_secret_ref
+
+if TYPE_CHECKING:
+    from pipegen.plan.plan import Plan
 
 # the project's cluster: its brokers, then the mutual TLS stores of the Spark stream's KafkaUser
 CLUSTER = ((ENV.kafka_bootstrap, False), (ENV.kafka_truststore, False), (ENV.kafka_truststore_password, True),
@@ -69,17 +75,18 @@ def shipped_stores(spec: Spec, names: Names) -> dict[str, str]:
     return {name: file for name, file in KAFKA_TLS_FILES.items() if name in found}
 
 
-def job_secrets(spec: Spec, names: Names, streaming: bool) -> tuple[str, ...]:
-    """The spec secrets (`${secret:NAME}`) the Spark job's own code reads from its environment: with
-    `streaming` (Spark streams) what its stream layer reads (stream_env: an Event Hubs source's connection
-    string), and the lake target's Iceberg catalog `token` (spark/medallion.json's `lake` catalog, every
-    step). What a deployment delivers by reference (spark/submit.py) and grants the job's identity
-    (terraform/common.py `spark_secrets`). Sorted, each once."""
+def job_secrets(spec: Spec, plan: Plan) -> tuple[str, ...]:
+    """The spec secrets (`${secret:NAME}`) the Spark job's own code reads from its environment: where the
+    plan streams with Spark, what its stream layer reads (stream_env: an Event Hubs source's connection
+    string), and the token of the lake target's Iceberg catalog as the job's `lake` catalog reads it
+    (common.lake_catalog `catalog_config`, every step). What a deployment delivers by reference
+    (spark/submit.py, the databricks bundle) and grants the job's identity (terraform/common.py
+    `spark_secrets`). Sorted, each once."""
     pipegens = set(ENV.fixed())  # a secret pipegen names (the JAAS line, TLS store passwords) is no spec secret
-    found = {n for n, secret in stream_env(spec, names) if secret and n not in pipegens} if streaming else set()
-    lake = next((t for t in spec.targets if t.type in LAKE_TARGETS), None)
-    if lake is not None and lake.lake is not None and lake.lake.catalog is not None and lake.connection.token:
-        ref = parse_secret_ref(lake.connection.token)
-        if ref is not None and ref.kind == "secret":
-            found.add(ref.name)
+    streaming = Kind.SPARK_STREAMING in plan.graph.kinds
+    found = {n for n, secret in stream_env(spec, plan.names) if secret and n not in pipegens} if streaming else set()
+    target = lake_target(spec)
+    token = (catalog_config(target) or {}).get("token") if target is not None else None
+    if isinstance(token, str) and (ref := parse_secret_ref(token)) is not None and ref.kind == "secret":
+        found.add(ref.name)
     return tuple(sorted(found))

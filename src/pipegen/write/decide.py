@@ -185,16 +185,16 @@ class _Builder:
     retired: set[str] = field(default_factory=set)
     restore_deleted: bool = False
     base: BaseCopies | None = None  # set in __post_init__ unless shared with the rendering
-    text_of: dict[str, str] = field(default_factory=dict)  # the generated text, kept for `after` (not a decoded copy)
     current: tuple[bytes, str] | None = None  # the file being decided: its encoded bytes and its text
 
     def __post_init__(self) -> None:
         if self.base is None:
             self.base = BaseCopies(self.out)
 
-    def _new_text(self, path: str, new: bytes) -> str:
-        text = self.text_of.get(path)
-        return new.decode("utf-8") if text is None else text
+    def _new_text(self, new: bytes) -> str:
+        """The generated text for `after` (the rendering's string, not a decoded copy)."""
+        text = self._as_text(new)
+        return text if isinstance(text, str) else new.decode("utf-8")
 
     def copies(self) -> BaseCopies:
         assert self.base is not None
@@ -218,7 +218,6 @@ class _Builder:
 
     def generated(self, path: str, gen: OutFile) -> None:
         new = gen.text.encode("utf-8")
-        self.text_of[path] = gen.text
         self.current = (new, gen.text)
         disk = inspect(self.out, path, self.going)
         tracked = self.old.files.get(path)
@@ -392,7 +391,7 @@ class _Builder:
         self.put(path, new, mode)
         self.put(f"{BASE}/{path}", new)
         self.track(path, sha256(new), mode)
-        self.before[path], self.after[path] = _text(disk.data), self._new_text(path, new)
+        self.before[path], self.after[path] = _text(disk.data), self._new_text(new)
 
     def _conflict(self, path: str, new: bytes, mode: int, disk: bytes | None, why: str, blocked: bool = False) -> None:
         self.emit(path, "conflict", f"{why}; the new version is in {PENDING}/{path}", blocked)
@@ -400,7 +399,7 @@ class _Builder:
         self.pending[path] = sha256(new)
         if _read(self.out / PENDING / path) != new:
             self.put(f"{PENDING}/{path}", new, mode)
-        self.before[path], self.after[path] = _text(disk), self._new_text(path, new)
+        self.before[path], self.after[path] = _text(disk), self._new_text(new)
 
     def retiring(self, path: str) -> None:
         """A tracked file no longer generated: deleted only if it is still exactly what pipegen wrote."""

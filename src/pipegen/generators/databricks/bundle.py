@@ -46,8 +46,7 @@ SECRET_SCOPE = "secret_scope"  # the bundle variable naming the secret scope the
 def secret_keys(ctx: GenContext) -> dict[str, str]:
     """Spec secret the Spark job's code reads (common.spark_stream `job_secrets`: its Iceberg catalog's
     token, an Event Hubs login of its stream) -> the bundle variable holding its key in the scope."""
-    streaming = Kind.SPARK_STREAMING in ctx.plan.graph.kinds
-    return {s: f"{snake(s)}_secret_key" for s in job_secrets(ctx.spec, ctx.plan.names, streaming)}
+    return {s: f"{snake(s)}_secret_key" for s in job_secrets(ctx.spec, ctx.plan)}
 
 
 def secret_env(ctx: GenContext) -> dict[str, str]:

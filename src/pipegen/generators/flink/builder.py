@@ -130,7 +130,7 @@ class JobBuilder:
         table = job.sink.table if job.sink and job.sink.table else jn.sink_table
         mode = job.sink.mode if job.sink else SinkMode.APPEND
         key = [snake(k) for k in job.sink.key] if job.sink else []
-        options = sink_options(target, table, mode, bool(key), jn, self.spec.cloud, self.spec.pipeline.name)
+        options = sink_options(target, table, mode, bool(key), jn, self.spec.pipeline.name, self.spec.cloud)
         statement = create_table_as(jn.sink_table, key if mode == SinkMode.UPSERT else [], options, query)
         manifest = {"role": "sink", "key": key, "mode": mode.value}
         return Sink(statement, manifest, target.name, options["connector"])

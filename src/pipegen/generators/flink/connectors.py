@@ -255,8 +255,8 @@ def sink_options(
     mode: SinkMode,
     has_key: bool,
     job: StreamJobNames,
+    pipeline: str,
     cloud: Cloud = Cloud.LOCAL,
-    pipeline: str = "lake",
 ) -> dict[str, str]:
     """A sink's connector options: a Kafka sink writes the job's output topic (names layer: the
     KafkaUser's ACLs grant exactly it) under its own transactional id (`job.flink_job`); a file or

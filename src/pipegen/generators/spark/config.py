@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipegen.common.lake_catalog import catalog_config
+from pipegen.common.lake_catalog import catalog_config, lake_target
 from pipegen.common.lake_catalog import lake_dir as _dir
 from pipegen.common.spark_stream import msk_iam
 from pipegen.common.stream_rules import event_rules
@@ -28,10 +28,6 @@ LAYERS = (Layer.BRONZE, Layer.SILVER, Layer.GOLD)
 # TIME or UUID type; JSON is not a Delta/Iceberg column type); smallint widens to int.
 TEXT_TYPES = frozenset({"uuid", "json", "time"})
 WIDENED = {"smallint": "INT"}
-
-
-def lake_target(spec: Spec) -> Target | None:
-    return next((t for t in spec.targets if t.type in catalog.LAKE_TARGETS), None)
 
 
 def spark_type(portable: str) -> str:

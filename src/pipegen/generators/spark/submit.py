@@ -23,7 +23,6 @@ from pipegen.common.spark_stream import (
 )
 from pipegen.generators.base import GenContext
 from pipegen.plan.cloudnames import cloud_names, environments, spark_checkpoint_root
-from pipegen.plan.components import Kind
 from pipegen.plan.names import ENV
 
 DATAPROC_RUNTIME = "2.2"  # Dataproc Serverless runtime 2.2 LTS (Spark 3.5, Java 17, Python 3.12)
@@ -70,11 +69,6 @@ def stream_packages(ctx: GenContext) -> list[str]:
     return ["${SPARK_KAFKA_PACKAGE}", *([MSK_IAM_AUTH] if msk else [])]
 
 
-def spark_secrets(ctx: GenContext) -> tuple[str, ...]:
-    """The spec secrets the job's code reads (common.spark_stream `job_secrets`), in every step."""
-    return job_secrets(ctx.spec, ctx.plan.names, Kind.SPARK_STREAMING in ctx.plan.graph.kinds)
-
-
 def secret_conf(ctx: GenContext) -> list[dict[str, Any]]:
     """EMR Serverless's Secrets Manager integration: a `spark-defaults` property whose value is
     `EMR.secret@<secret id>` is resolved from Secrets Manager when the job runs, with the execution role
@@ -82,7 +76,7 @@ def secret_conf(ctx: GenContext) -> list[dict[str, Any]]:
     job reads reaches its driver's environment under its own name, the request holding only the entry's
     name (`${PIPEGEN_SECRET_<NAME>_ID}`, the Terraform output `spark_secret_<name>` of the environment)."""
     env = {f"spark.emr-serverless.driverEnv.{name}": f"EMR.secret@${{{ENV.secret_id(name)}}}"
-           for name in spark_secrets(ctx)}  # fmt: skip
+           for name in job_secrets(ctx.spec, ctx.plan)}  # fmt: skip
     return [{"classification": "spark-defaults", "properties": env}] if env else []
 
 
@@ -95,7 +89,7 @@ def emr_run(ctx: GenContext, step: str, layers: list[str], env: str | None = Non
     if step == "stream":
         conf += ["--packages " + ",".join(stream_packages(ctx)),
                  *[f"--conf spark.emr-serverless.driverEnv.{k}={v}"
-                   for k, v in driver_env(ctx, spark_secrets(ctx)).items()]]  # fmt: skip
+                   for k, v in driver_env(ctx, job_secrets(ctx.spec, ctx.plan)).items()]]  # fmt: skip
     run = {
         "applicationId": "${EMR_APPLICATION_ID}",
         "executionRoleArn": "${EMR_EXECUTION_ROLE_ARN}",

@@ -83,12 +83,10 @@ def flink_glue_databases(inf: Infra) -> tuple[str, ...]:
     spec = inf.ctx.spec
     if Kind.FLINK_JOBS not in inf.ctx.plan.graph.kinds:
         return ()
-    out: list[str] = []
-    for job in spec.transforms.streams:
-        t = sink_target(spec, job)
-        if t is not None and t.type == TargetType.ICEBERG and t.lake and t.lake.catalog == LakeCatalog.GLUE:
-            out.append(sink_database(spec.pipeline.name))
-    return tuple(dict.fromkeys(out))
+    glue = (t for t in (sink_target(spec, job) for job in spec.transforms.streams) if t is not None)
+    if any(t.type == TargetType.ICEBERG and t.lake and t.lake.catalog == LakeCatalog.GLUE for t in glue):
+        return (sink_database(spec.pipeline.name),)
+    return ()
 
 
 def glue_resources(databases: tuple[str, ...]) -> list[Ref]:

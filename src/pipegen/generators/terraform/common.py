@@ -86,11 +86,9 @@ def spark_secrets(inf: Infra) -> tuple[str, ...]:
     identity (the EMR execution role, the Dataproc service account) is granted and the EMR requests reference
     (`EMR.secret@`). Not the sources' database passwords (Debezium's) nor the other targets' credentials:
     Spark's stream layer writes the lake root."""
-    kinds = inf.ctx.plan.graph.kinds
-    if not kinds & SPARK_JOBS:
+    if not inf.ctx.plan.graph.kinds & SPARK_JOBS:
         return ()
-    found = job_secrets(inf.ctx.spec, inf.ctx.plan.names, Kind.SPARK_STREAMING in kinds)
-    return tuple(s for s in found if s in inf.secrets)
+    return tuple(s for s in job_secrets(inf.ctx.spec, inf.ctx.plan) if s in inf.secrets)
 
 
 def each_secret(resource: str, names: tuple[str, ...], attr: str) -> Ref:
