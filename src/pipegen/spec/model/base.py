@@ -1,8 +1,6 @@
 """The base of every spec model (extra keys forbidden, frozen) and the scalar field types:
 names, durations, cron, column types, bounded numbers."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar, cast
 

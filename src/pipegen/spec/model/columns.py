@@ -1,8 +1,6 @@
 """Columns and the rules their values follow; table-level expectations (row count, freshness,
 drift). Source columns, derived columns and mart outputs share `ColumnRules`."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field

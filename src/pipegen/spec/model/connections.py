@@ -1,8 +1,6 @@
 """How the spec reaches outside systems: a connection (sources, targets, environments) and a
 notification channel (quality, orchestration, alert jobs). Secrets only as references."""
 
-from __future__ import annotations
-
 from pydantic import ConfigDict, Field
 
 from pipegen.spec.model.base import FiniteFloat, Model, NameList

@@ -1,7 +1,5 @@
 """Running the pipeline: quality policy, monitoring, deployment and orchestration."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from pydantic import Field

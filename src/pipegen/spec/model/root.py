@@ -1,7 +1,5 @@
 """The spec's root, `Spec`, with its own sections: pipeline identity, volume, sizing, engines."""
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from pipegen.spec.model.base import (

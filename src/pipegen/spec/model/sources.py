@@ -1,7 +1,5 @@
 """Sources and their datasets (tables, topics): how each is read, generated (Faker) or paged."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field

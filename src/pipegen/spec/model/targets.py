@@ -1,7 +1,5 @@
 """Targets: where data lands, and the lakehouse layers placed in it."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field

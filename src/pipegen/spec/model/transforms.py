@@ -1,8 +1,6 @@
 """Transforms: batch marts (dbt) and stream jobs (Flink SQL), with their joins, outputs,
 measures, windows and sinks."""
 
-from __future__ import annotations
-
 import re
 from typing import Annotated, Any
 

@@ -119,7 +119,8 @@ def sizing_and_engines(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
         )
     streaming = any(s.ingestion != Ingestion.BATCH for s in spec.sources) or bool(spec.transforms.streams)
     for section, values in (("kafka", kafka), ("flink", spec.sizing.flink)):
-        if not streaming and any(v is not None for v in values.model_dump().values()):
+        # the fields themselves, not model_dump(): dumping builds each section's own serializer
+        if not streaming and any(getattr(values, name) is not None for name in type(values).model_fields):
             yield Finding(
                 ("sizing", section),
                 SIZING,
