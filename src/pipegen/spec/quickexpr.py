@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pipegen.spec.quickwords import SQLGLOT_KEYWORDS
 from pipegen.spec.scope import SQL_VALUE_WORDS, Kind, Scope, resolve
@@ -27,8 +27,7 @@ from pipegen.spec.scope import SQL_VALUE_WORDS, Kind, Scope, resolve
 MAX_LENGTH = 4000  # spec/expr.py's MAX_LENGTH: a longer text is refused there
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(NamedTuple):
     """What the quick check knows of one catalogue function (held equal to spec/functions.py's
     entry by tests/spec/test_quickexpr.py)."""
 
@@ -69,14 +68,12 @@ _TOKEN = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     kind: str  # num | word | str | op | end
     text: str  # a word lowercased; a string without its quotes
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
+class Node(NamedTuple):
     """A parsed expression. tag: or, and, not, pred, paren, arith, neg, num, str, bool, null,
     col (text: qualifier, name), call (text: function), case (kids: when, then, ..., [else]),
     star."""

@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pipegen.spec.model import ExpectedColumns
 from pipegen.spec.types import parse_column_type
@@ -38,16 +37,14 @@ RULES_VERSION = 1
 # ---------------------------------------------------------------- what an entry holds
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
     """One cell of the docs/quality.md matrix: what checks the rule, or "—" and a REASONS code."""
 
     text: str
     why: str = ""
 
 
-@dataclass(frozen=True)
-class Matrix:
+class Matrix(NamedTuple):
     """A kind's batch cells in docs/quality.md (the Flink cell follows from `RuleKind.per_event`)."""
 
     dbt: Cell
@@ -56,8 +53,7 @@ class Matrix:
     ingestion_off_key: Cell | None = None  # the ingestion cell for a source column outside the primary key
 
 
-@dataclass(frozen=True)
-class GxSite:
+class GxSite(NamedTuple):
     """Where a rule sits, as the gx family knows it: what a kind's GX function may use."""
 
     suite: str
@@ -71,8 +67,7 @@ class GxSite:
     parameter: Callable[[str], str]  # qualifier -> the run-time suite parameter's name (plan.names)
 
 
-@dataclass(frozen=True)
-class GxCheck:
+class GxCheck(NamedTuple):
     """One expectation a rule makes."""
 
     expectation: str
@@ -83,8 +78,7 @@ class GxCheck:
     parameter: tuple[str, dict[str, Any]] | None = None  # a suite parameter the quality runner fills at run time
 
 
-@dataclass(frozen=True)
-class Gx:
+class Gx(NamedTuple):
     expectations: tuple[str, ...]  # every expectation type the kind can make; the first names it in events
     checks: Callable[[Any, GxSite], list[GxCheck]]
     row_level: bool = False  # unexpected rows are counted: ThresholdBreached, quarantine moves them
@@ -94,14 +88,12 @@ class Gx:
         return self.expectations[0]
 
 
-@dataclass(frozen=True)
-class DbtSite:
+class DbtSite(NamedTuple):
     mostly: float  # the rule's, else 1 - quality.fail_threshold
     relation: Callable[[str], tuple[str, str] | None]  # a foreign key's reference -> (dbt model, column)
 
 
-@dataclass(frozen=True)
-class Dbt:
+class Dbt(NamedTuple):
     test: Callable[[Any, DbtSite], tuple[str, dict[str, Any]] | None]  # (test name, arguments), None: no test
     order: int  # position among a column's tests in the models' YAML (accepted_values before range)
 
@@ -109,8 +101,7 @@ class Dbt:
 DiffTest = Callable[[Any, Any], bool]  # (old value, new value) -> the rule applies
 
 
-@dataclass(frozen=True)
-class DiffRule:
+class DiffRule(NamedTuple):
     """A `pipegen diff` classification of a change under `pattern` (spec/diff.py's Rule, as data)."""
 
     pattern: str
@@ -133,8 +124,7 @@ def _is_not_none(value: Any) -> bool:
     return value is not None
 
 
-@dataclass(frozen=True)
-class RuleKind:
+class RuleKind(NamedTuple):
     name: str
     scope: Scope
     field: str  # the spec field holding the rule: on ColumnRules (column) or TableQuality (table)

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import NamedTuple
 
 from pipegen.spec.diagnostics import did_you_mean
 
@@ -89,8 +90,7 @@ class Scope:
         return names + [f"{i.name}.{c}" for i in self.inputs for c in i.columns]
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     code: str
     message: str
     hint: str
