@@ -6,8 +6,9 @@ Constants are rules of thumb, named and documented in docs/architecture.md.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import SpecIndex, TableRef, index_of
@@ -48,8 +49,7 @@ STORAGE_CLASSES: dict[Cloud, tuple[str, str, str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Figure:
+class Figure(NamedTuple):
     name: str
     value: float
     unit: str
@@ -72,8 +72,7 @@ def human(value: float, unit: str) -> str:
     return f"{value:,.2f} {unit}"
 
 
-@dataclass(frozen=True)
-class TableCapacity:
+class TableCapacity(NamedTuple):
     table: str  # source.table
     rows_per_day: int
     raw_bytes_per_day: float
@@ -87,8 +86,7 @@ class TableCapacity:
     row_bytes: int = 0  # the table's avg_row_bytes, else volume.avg_row_bytes
 
 
-@dataclass(frozen=True)
-class Sized:
+class Sized(NamedTuple):
     """A streaming size the plan computes and the spec may override (`sizing:`)."""
 
     name: str
@@ -143,8 +141,7 @@ def _row_shares(spec: Spec, index: SpecIndex) -> dict[str, int]:
     return out
 
 
-@dataclass(frozen=True)
-class PartitionChoice:
+class PartitionChoice(NamedTuple):
     granularity: str  # hour/day/month/year/none
     size: float  # bytes per partition (none: the whole retained table)
     reason: str
@@ -190,7 +187,7 @@ def table_partition(table: TableRef, stored_per_day: float, retention_days: int)
     growth = grows_by_time(table)
     choice = partition_for(stored_per_day, retention_days)
     if growth is not None:
-        return replace(choice, reason=f"{growth}; {choice.reason}")
+        return choice._replace(reason=f"{growth}; {choice.reason}")
     key = ", ".join(table.dataset.primary_key)
     retained = stored_per_day * retention_days
     if retained < KEYED_PARTITION_MIN_BYTES:
@@ -200,7 +197,7 @@ def table_partition(table: TableRef, stored_per_day: float, retention_days: int)
             f"keyed ({key}) with no event_time: upserted in place, at most {human(retained, 'bytes')} retained, "
             "too small for time partitions",
         )
-    return replace(choice, reason=f"keyed ({key}) but large: {human(retained, 'bytes')} retained; {choice.reason}")
+    return choice._replace(reason=f"keyed ({key}) but large: {human(retained, 'bytes')} retained; {choice.reason}")
 
 
 def files_for(partition_bytes: float) -> tuple[int, float]:

@@ -6,8 +6,8 @@ src/pipegen/generators/<family>/__init__.py), so the plan never names a family."
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from pipegen.plan.engines import EngineChoice
 from pipegen.spec.catalog import LAKE_TARGETS, LOCAL_STAND_IN, TARGET_SYSTEMS
@@ -37,15 +37,13 @@ class Kind(StrEnum):
     CLOUD_INFRASTRUCTURE = "cloud_infrastructure"
 
 
-@dataclass(frozen=True)
-class Component:
+class Component(NamedTuple):
     id: str
     label: str
     kind: Kind | None  # what it is; None for spec entities (sources, targets)
 
 
-@dataclass(frozen=True)
-class Graph:
+class Graph(NamedTuple):
     nodes: tuple[Component, ...]
     edges: tuple[tuple[str, str], ...]
     batch_sources: tuple[int, ...] = ()  # indexes of the sources the batch layer loads into the warehouse

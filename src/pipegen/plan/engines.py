@@ -6,13 +6,12 @@ prints. docs/architecture.md documents it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pipegen.spec.model import Architecture, Cloud, Compute, Ingestion, Spec, TargetType
 
 
-@dataclass(frozen=True)
-class EngineChoice:
+class EngineChoice(NamedTuple):
     layer: str  # compute, stream, batch
     engine: str  # local, kubernetes, databricks, flink, spark, dbt, none
     explicit: bool

@@ -14,7 +14,7 @@ FlinkDeployments) and the terraform family's tfvars (MSK brokers, Managed Kafka 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pipegen.plan.capacity import KAFKA_REPLICATION, Capacity
 from pipegen.plan.idents import dns_name
@@ -24,8 +24,7 @@ DEV = "dev"
 SLOTS_MAX = 4  # task slots per Flink task manager (taskmanager.numberOfTaskSlots)
 
 
-@dataclass(frozen=True)
-class EnvSizes:
+class EnvSizes(NamedTuple):
     kafka_brokers: int
     kafka_override: bool  # the environment sets `kafka_brokers`
     flink_task_managers: int

@@ -9,9 +9,8 @@ about the overrides no such reader takes (unread_settings.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from string import Formatter
-from typing import Any
+from typing import Any, NamedTuple
 
 from pipegen.plan.idents import short_hash
 from pipegen.safe import Ident
@@ -74,8 +73,7 @@ GX_URLS: dict[str, str] = {
 MAX_NAME = 255  # Ident's limit
 
 
-@dataclass(frozen=True)
-class EnvironmentTarget:
+class EnvironmentTarget(NamedTuple):
     environment: str
     target: Target  # the spec's target with the environment's overrides merged into its connection
     output: Ident  # its name in the generated project (dbt output)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pipegen.plan.components import Graph, Kind
 from pipegen.spec.diagnostics import Finding
@@ -24,8 +24,7 @@ MIN_LATENCY_S = 3600.0  # the batch layer's freshness counts at least hourly run
 DBT_PERIODS = (("day", 86400), ("hour", 3600), ("minute", 60))  # dbt's freshness periods, largest first
 
 
-@dataclass(frozen=True)
-class Bound:
+class Bound(NamedTuple):
     """A freshness bound in seconds and the spec value it comes from."""
 
     seconds: float

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pipegen.safe import Ident
 from pipegen.spec.model import Cloud
@@ -29,8 +29,7 @@ def dns_name(value: str, max_len: int = 63, always_hash: bool = False) -> Ident:
     return Ident(label)
 
 
-@dataclass(frozen=True)
-class BucketRule:
+class BucketRule(NamedTuple):
     min_len: int
     max_len: int
     allowed: str  # regex character class body

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from pipegen.plan.capacity import Capacity, capacity_findings, compute
 from pipegen.plan.components import Graph, graph
@@ -41,8 +41,7 @@ class Plan:
         return self.architecture == Architecture.ETL
 
 
-@dataclass(frozen=True)
-class _Decided:
+class _Decided(NamedTuple):
     """What the findings are made from: the architecture, capacity, engines and data flow."""
 
     selection: Selection

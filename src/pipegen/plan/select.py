@@ -7,7 +7,7 @@ documents this table; tests/plan/test_select.py tests every row and boundary.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pipegen.spec import catalog
 from pipegen.spec.diagnostics import Finding
@@ -18,8 +18,7 @@ from pipegen.spec.types import format_duration
 STREAMING_THRESHOLD_SECONDS = 15 * 60
 
 
-@dataclass(frozen=True)
-class Facts:
+class Facts(NamedTuple):
     latency_seconds: float
     stream_jobs: tuple[str, ...]
     streaming_sources: tuple[str, ...]  # cdc or stream ingestion
@@ -74,15 +73,13 @@ def facts_of(spec: Spec) -> Facts:
     )
 
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(NamedTuple):
     rule: str
     facts: tuple[str, ...]
     text: str
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """One row of the rule table: first match wins."""
 
     rule: str
@@ -158,8 +155,7 @@ def auto_select(facts: Facts) -> tuple[Architecture, Reason]:
     return row.architecture, Reason(row.rule, row.facts, row.explain(facts))
 
 
-@dataclass(frozen=True)
-class Selection:
+class Selection(NamedTuple):
     architecture: Architecture
     explicit: bool
     reasons: tuple[Reason, ...]

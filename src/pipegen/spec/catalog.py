@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pipegen.spec.model import Cloud, Ingestion, Source, SourceType, TargetType
 
@@ -140,8 +140,7 @@ FLINK_SINK_TARGETS = LAKE_TARGETS | frozenset(
 FILE_SINK_LOCATION = ("url", "path", "bucket")
 
 
-@dataclass(frozen=True)
-class TargetSystem:
+class TargetSystem(NamedTuple):
     """How pipegen talks to one kind of target. A SQL dialect (sqlglot's name: quoting,
     escaping, transpiling) is not a dbt adapter (the package dbt runs with) nor a dlt
     destination (what extract-load writes with); None where the system has none."""

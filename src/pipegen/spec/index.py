@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 from pipegen.spec.diagnostics import Path
 from pipegen.spec.model import Column, Dataset, Mart, Source, Spec
@@ -47,8 +48,7 @@ class TableRef:
         return out
 
 
-@dataclass(frozen=True)
-class Resolved:
+class Resolved(NamedTuple):
     """A reference resolved to a table, or to a mart (whose columns are its outputs)."""
 
     table: TableRef | None = None

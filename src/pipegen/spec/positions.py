@@ -13,15 +13,14 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pipegen.spec.diagnostics import Path
 
 _NONE = 0  # a key position of 0: the node is not a mapping's value (lines and columns are 1-based)
 
 
-@dataclass(frozen=True, slots=True)  # one per node asked for: no __dict__ each
-class Pos:
+class Pos(NamedTuple):
     line: int  # 1-based
     column: int  # 1-based
     key_line: int | None = None

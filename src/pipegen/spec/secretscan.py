@@ -8,8 +8,7 @@ over the validated spec to list every `${secret:...}`/`${env:...}` in `.env.exam
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pipegen.spec.diagnostics import Path
 from pipegen.spec.model import Spec
@@ -77,8 +76,7 @@ def _notification_lists(data: Mapping[str, Any]) -> Iterator[tuple[Path, Any]]:
             yield ("orchestration", when), orchestration.get(when)
 
 
-@dataclass(frozen=True)
-class SecretUse:
+class SecretUse(NamedTuple):
     kind: str  # secret | env
     name: str
     used_at: str  # dotted spec path
