@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -22,8 +22,7 @@ if TYPE_CHECKING:
     from pipegen.generators.base import Declaration, Family, Files
 
 
-@dataclass(frozen=True)
-class Ready:
+class Ready(NamedTuple):
     """A spec that validated, its plan, and its warnings."""
 
     spec: Spec

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 from pipegen.plan.capacity import Capacity, capacity_findings, compute
@@ -23,8 +22,7 @@ if TYPE_CHECKING:  # the naming layer is for generation: `validate` never import
     from pipegen.plan.names import Names
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     architecture: Architecture
     explicit: bool
     reasons: tuple[Reason, ...]

@@ -17,9 +17,8 @@ import itertools
 import os
 import tempfile
 from collections.abc import Callable, Mapping, MutableMapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pipegen.errors import UserError
 
@@ -29,8 +28,7 @@ Step = Callable[[MutableMapping[str, Any]], None]
 STEPS: dict[int, Step] = {}
 
 
-@dataclass(frozen=True)
-class Migrated:
+class Migrated(NamedTuple):
     data: Any
     from_version: int
     applied: tuple[int, ...]  # the from-versions of the steps that ran
@@ -79,8 +77,7 @@ def migrate(data: Any, steps: Mapping[int, Step] | None = None) -> Migrated:
     return Migrated(current, start, tuple(applied))
 
 
-@dataclass(frozen=True)
-class FileMigration:
+class FileMigration(NamedTuple):
     pending: bool
     message: str
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class SpecValueError(ValueError):
@@ -303,8 +304,7 @@ SECRET_KEY_RE = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class SecretRef:
+class SecretRef(NamedTuple):
     kind: str  # "secret" or "env"
     name: str
 
