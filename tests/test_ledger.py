@@ -443,3 +443,20 @@ def test_a_qualified_reference_moves_to_the_copy_of_its_table() -> None:
         entry = trace(base, path)
         assert entry.status == "reaches" and entry.how.endswith("(a copy of its table)"), entry
     assert "dbt/models/staging/_staging.yml" in trace(base, fk).files
+
+
+def test_a_reference_to_a_mart_moves_to_a_copy_of_the_mart() -> None:
+    """A mart's `from`/join naming another mart and a foreign key `mart.column` were `held` like a
+    table's: the copy move appends a copy of the mart under `<mart>_zq` (the control) and points the
+    reference at it."""
+    from pipegen.ledger.perturb import candidates, get
+
+    base_mart = {"name": "per_order", "from": "orders", "columns": ["order_id"]}
+    top = {"name": "top", "from": "per_order", "columns": [{"expr": "order_id", "foreign_key": "per_order.order_id"}]}
+    data = spec_data(transforms={"marts": [base_mart, top]})
+    for path, new in ((("transforms", "marts", 1, "from"), "per_order_zq"),
+                      (("transforms", "marts", 1, "columns", 0, "foreign_key"), "per_order_zq.order_id")):  # fmt: skip
+        found = {c.how: c for c in candidates(data, path)}
+        moved = found[f"{get(data, path)!r} -> {new!r} (a copy of its table)"]
+        assert moved.control["transforms"]["marts"] == [base_mart, top, base_mart | {"name": "per_order_zq"}]
+        assert moved.data == replace_at(moved.control, path, new)

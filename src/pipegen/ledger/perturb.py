@@ -149,7 +149,7 @@ def twin_table(data: Any, value: str, source: str | None = None) -> tuple[str, A
     """(the copy's name, the spec with a copy of the table or topic `value` names appended to its
     source's list): the same columns, keys and rules under `<value>_zq`, so a reference moved to it
     means the same rows, which validate accepts where another table's columns would not fit. None:
-    `value` names no table (or several) of `source` (None: of any source)."""
+    `value` names no table (or several) of `source` (None: of any source, else a mart: `_twin_mart`)."""
     sources = (data.get("sources") or []) if isinstance(data, dict) else []
     found = [
         (si, key, ti)
@@ -159,12 +159,30 @@ def twin_table(data: Any, value: str, source: str | None = None) -> tuple[str, A
         for ti, table in enumerate(_child(src, key) or [])
         if isinstance(table, dict) and str(table.get("name", "")).lower() == value.lower()
     ]
+    if not found and source is None:
+        return _twin_mart(data, value)
     if len(found) != 1:
         return None
     (si, key, ti), twin = found[0], f"{value}_{MARK}"
     tables = sources[si][key]
     copied = {**copy.deepcopy(tables[ti]), "name": twin}
     return twin, replace_at(data, ("sources", si, key), [*tables, copied])
+
+
+def _twin_mart(data: Any, value: str) -> tuple[str, Any] | None:
+    """A copy of the mart `value` names appended to the marts under `<value>_zq` (a mart another mart
+    reads or a foreign key names: `customers.customer_id`), the same way as a table's copy."""
+    marts = _child(_child(data, "transforms"), "marts") or []
+    found = [
+        i
+        for i, mart in enumerate(marts)
+        if isinstance(mart, dict) and str(mart.get("name", "")).lower() == value.lower()
+    ]
+    if len(found) != 1:
+        return None
+    twin = f"{value}_{MARK}"
+    copied = {**copy.deepcopy(marts[found[0]]), "name": twin}
+    return twin, replace_at(data, ("transforms", "marts"), [*marts, copied])
 
 
 def qualified_twin(data: Any, value: str) -> tuple[str, str, Any] | None:
