@@ -111,7 +111,7 @@ def test_an_empty_group_by_holds_nothing_to_drop() -> None:
     assert entry.status == "allowed" and "empty" in entry.why
 
 
-STREAM_ONLY_FOREIGN_KEY = (CORPUS / "foreign_key_of_a_stream_only_table.yaml").read_text(encoding="utf-8")
+STREAM_ONLY_FOREIGN_KEY = (CORPUS / "kappa_stream_table_unchecked_rules.yaml").read_text(encoding="utf-8")
 
 
 def test_a_foreign_key_of_a_table_no_batch_layer_lands_gets_a_located_warning() -> None:
@@ -127,6 +127,19 @@ def test_a_foreign_key_of_a_table_no_batch_layer_lands_gets_a_located_warning() 
                                                for key in ("references", "severity")])  # fmt: skip
     for entry in entries.values():
         assert entry.status == "warned" and entry.why.startswith("R409 at sources[0].tables[1].columns[1]."), entry
+
+
+def test_freshness_drift_and_expected_columns_of_a_table_no_batch_layer_lands_get_a_located_warning() -> None:
+    """Seed 15 (spec 20): under Kappa a read stream table's `quality.freshness`, `drift` and a written-out
+    `expected_columns: none` reached no file (GX, dbt and the freshness alerts read the landed table
+    only); R491 warned at `row_count` only. It warns at each now."""
+    base = baseline(STREAM_ONLY_FOREIGN_KEY)
+    warned = {d.path: d.code for d in base.diagnostics}
+    for key in ("expected_columns", "freshness", "drift"):
+        assert warned[f"sources[0].tables[1].quality.{key}"] == "R491", key
+    paths = [("sources", 0, "tables", 1, "quality", *key) for key in (("freshness", "warn_after"), ("drift", "mean"))]
+    for entry in ledger(STREAM_ONLY_FOREIGN_KEY, paths).values():
+        assert entry.status == "warned" and entry.why.startswith("R491"), entry
 
 
 def test_a_foreign_key_of_a_table_the_batch_layer_lands_is_checked_without_a_warning() -> None:

@@ -29,9 +29,10 @@ silently (the ledger, pipegen.ledger, proves every other element reaches a gener
 - R487: a column's `rename` in a table no dbt staging model reads: staging is where a column is
   renamed (the warehouse's staged column); the stream jobs read the source's columns and accept
   either name in expressions, so without a staging model the rename renames nothing.
-- R491: a table-level `row_count` or `expected_columns` rule (and the `severity` of those) of a
-  table no batch layer lands: GX checks them on the warehouse's table; the stream quality jobs
-  check each event's column rules only.
+- R491: a table-level `row_count` or `expected_columns` rule (and the `severity` of those), or its
+  `freshness` or `drift`, of a table no batch layer lands: GX checks them on the warehouse's table
+  (dbt and the freshness alerts watch the landed table); the stream quality jobs check each event's
+  column rules only.
 - R480: a foreign key (a source table's column or a mart's output) into a table whose batch
   extract applies a `filter`: children may name parent rows the filter keeps out of the warehouse
   (real data does, and with a filter that keeps no parent no data can pass), so the key's checks
@@ -104,6 +105,9 @@ def streamed_tables(spec: Spec, graph: Graph, index: SpecIndex) -> frozenset[str
 # Table-level rules only the batch layer checks (GX's table expectations over the warehouse's
 # table): the stream quality jobs check each event's column rules. `severity` governs both.
 BATCH_TABLE_RULES = ("row_count", "expected_columns")
+# Table quality settings read only where the batch layer lands the table: GX's drift checks between
+# runs, dbt's source freshness and the freshness alerts (plan/alerting.watched).
+BATCH_TABLE_SETTINGS = ("freshness", "drift")
 
 
 def unchecked_table_rules(spec: Spec, graph: Graph) -> Iterator[Finding]:
@@ -115,12 +119,16 @@ def unchecked_table_rules(spec: Spec, graph: Graph) -> Iterator[Finding]:
         if quality is None or ref.source_index in graph.batch_sources:
             continue
         stated = [k.name for k in rulekinds.stated(quality, "table") if k.name in BATCH_TABLE_RULES]
+        if "expected_columns" in quality.model_fields_set and "expected_columns" not in stated:
+            stated.append("expected_columns")  # `none` written out: no check either way
+        stated += [key for key in BATCH_TABLE_SETTINGS if getattr(quality, key) is not None]
         for key in [*stated, *(["severity"] if stated and quality.severity is not None else [])]:
             yield Finding(
                 (*ref.path, "quality", key), "R491",
                 f"the table rule `quality.{key}` of {ref.qualified} is checked by no generated code: "
-                "no batch layer lands the table (row counts and the column list are checked on the warehouse's "
-                "table; the stream quality jobs check each event's column rules)",
+                "no batch layer lands the table (row counts, the column list and drift are checked on the "
+                "warehouse's table, freshness by dbt and the alerts that watch it; the stream quality jobs check "
+                "each event's column rules)",
                 "check it downstream of the stream jobs' sink, read the table in a mart under a plan with a batch "
                 "layer (lambda, elt or etl), or remove it", severity="warning",
             )  # fmt: skip
