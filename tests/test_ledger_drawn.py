@@ -184,3 +184,20 @@ def test_flink_sizing_of_a_plan_that_runs_no_flink_job_gets_a_located_warning() 
     flink = baseline(data | {"engines": {"stream": "flink"}})
     assert "R410" not in {d.code for d in flink.diagnostics}
     assert "execution.checkpointing.interval" in "".join(flink.files.values())
+
+
+def test_the_catalog_of_an_iceberg_target_nothing_writes_gets_a_located_warning() -> None:
+    """Seed 16 (specs 37, 38): a lakehouse plan landing in PostgreSQL (listed first) beside an Iceberg
+    target with a REST catalog that no stream job writes: R397 warned at its url, path and bucket, and
+    its `connection.catalog` reached no file. R397 warns at it too now."""
+    data = spec_data(architecture="lakehouse")
+    data["targets"] = [
+        {"name": "warehouse", "type": "postgres", "connection": {"host": "wh", "database": "a", "user": "w",
+                                                                 "password": "${secret:WH_PASSWORD}"}},
+        {"name": "lake", "type": "iceberg", "lake": {"catalog": "rest"},
+         "connection": {"bucket": "lake", "url": "https://catalog.example.com/api", "catalog": "prod"}},
+    ]  # fmt: skip
+    base = baseline(data)
+    assert {d.path: d.code for d in base.diagnostics}.get("targets[1].connection.catalog") == "R397"
+    [entry] = ledger(data, [("targets", 1, "connection", "catalog")]).values()
+    assert entry.status == "warned", entry

@@ -359,8 +359,9 @@ def unread_lake_locations(spec: Spec, graph: Graph) -> Iterator[Finding]:
     for ti, target in enumerate(spec.targets):
         if target.type not in catalog.LAKE_TARGETS or target.name.lower() in {landed, *sinks}:
             continue
-        for field in catalog.FILE_SINK_LOCATION:
-            if getattr(target.connection, field) is None:
+        # an Iceberg catalog's name (REST/Unity `warehouse`) goes with its location: the same readers
+        for field in (*catalog.FILE_SINK_LOCATION, *(("catalog",) if target.type == TargetType.ICEBERG else ())):
+            if getattr(target.connection, field, None) is None:
                 continue
             yield Finding(
                 ("targets", ti, "connection", field), "R397",
