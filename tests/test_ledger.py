@@ -20,6 +20,7 @@ import pytest
 
 from pipegen.ledger import Entry, baseline, leaves, ledger, trace, unaccounted
 from pipegen.ledger.core import Baseline, covering_warning
+from pipegen.ledger.perturb import replace_at
 from pipegen.spec.diagnostics import dotted
 from tests.conftest import REPO, example_specs, spec_data
 from tests.families.cdc_specs import cdc_spec
@@ -404,3 +405,58 @@ def test_a_table_reference_moves_to_the_copy_with_the_columns_its_element_qualif
         "columns": ["orders.order_id", "customers_zq.segment"],
     }  # fmt: skip
     assert whole.data["sources"] == whole.control["sources"] and whole.control["transforms"] == data["transforms"]
+
+
+def test_a_qualified_reference_moves_to_the_copy_of_its_table() -> None:
+    """`source.table` (a mart's `from`, a join's `table`) and a foreign key's `table.column` or
+    `source.table.column` were `held` (every text change of them is refused): the copy move now
+    points the table part at `<table>_zq` in the same source, and the ledger compares with the spec
+    that has the copy, so a generator that ignored the reference would show as `unchanged`."""
+    from pipegen.ledger.perturb import candidates
+
+    join = {"table": "db.customers", "on": {"customer_id": "id"}}
+    data = spec_data(transforms={"marts": [{"name": "m", "from": "db.orders", "columns": ["order_id", "segment"],
+                                            "joins": [join]}]})  # fmt: skip
+    customers = {"name": "customers", "primary_key": "id",
+                 "columns": [{"name": "id", "type": "bigint"}, {"name": "segment", "type": "string"}]}  # fmt: skip
+    data["sources"][0]["tables"].append(customers)
+    orders = data["sources"][0]["tables"][0]
+    orders["columns"] += [
+        {"name": "customer_id", "type": "bigint", "foreign_key": "db.customers.id"},
+        {"name": "buyer_id", "type": "bigint", "foreign_key": {"references": "customers.id"}},
+    ]
+    fk, long_fk = ("sources", 0, "tables", 0, "columns", 3, "foreign_key"), ("sources", 0, "tables", 0, "columns", 4)
+    moves = {
+        ("transforms", "marts", 0, "from"): ("db.orders", "db.orders_zq"),
+        ("transforms", "marts", 0, "joins", 0, "table"): ("db.customers", "db.customers_zq"),
+        fk: ("db.customers.id", "db.customers_zq.id"),
+        (*long_fk, "foreign_key", "references"): ("customers.id", "customers_zq.id"),
+    }
+    for path, (old, new) in moves.items():
+        found = {c.how: c for c in candidates(data, path)}
+        moved = found[f"{old!r} -> {new!r} (a copy of its table)"]
+        twin = next(part for part in new.split(".") if part.endswith("_zq"))
+        assert moved.control is not None and moved.control["sources"][0]["tables"][-1]["name"] == twin
+        assert moved.data == replace_at(moved.control, path, new)
+    base = baseline(data)
+    for path in (("transforms", "marts", 0, "joins", 0, "table"), fk):
+        entry = trace(base, path)
+        assert entry.status == "reaches" and entry.how.endswith("(a copy of its table)"), entry
+    assert "dbt/models/staging/_staging.yml" in trace(base, fk).files
+
+
+def test_a_reference_to_a_mart_moves_to_a_copy_of_the_mart() -> None:
+    """A mart's `from`/join naming another mart and a foreign key `mart.column` were `held` like a
+    table's: the copy move appends a copy of the mart under `<mart>_zq` (the control) and points the
+    reference at it."""
+    from pipegen.ledger.perturb import candidates, get
+
+    base_mart = {"name": "per_order", "from": "orders", "columns": ["order_id"]}
+    top = {"name": "top", "from": "per_order", "columns": [{"expr": "order_id", "foreign_key": "per_order.order_id"}]}
+    data = spec_data(transforms={"marts": [base_mart, top]})
+    for path, new in ((("transforms", "marts", 1, "from"), "per_order_zq"),
+                      (("transforms", "marts", 1, "columns", 0, "foreign_key"), "per_order_zq.order_id")):  # fmt: skip
+        found = {c.how: c for c in candidates(data, path)}
+        moved = found[f"{get(data, path)!r} -> {new!r} (a copy of its table)"]
+        assert moved.control["transforms"]["marts"] == [base_mart, top, base_mart | {"name": "per_order_zq"}]
+        assert moved.data == replace_at(moved.control, path, new)

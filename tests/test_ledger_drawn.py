@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import yaml
+
 from pipegen.ledger import baseline, ledger
-from tests.conftest import spec_data
+from tests.conftest import REPO, spec_data
 from tests.families.cdc_specs import cdc_spec
+
+CORPUS = REPO / "tests" / "corpus"
 
 
 def kafka_spec(**connection: Any) -> dict[str, Any]:
@@ -105,3 +109,95 @@ def test_an_empty_group_by_holds_nothing_to_drop() -> None:
     }]}  # fmt: skip
     entry = ledger(data, [("transforms", "streams", 0, "group_by")])["transforms.streams[0].group_by"]
     assert entry.status == "allowed" and "empty" in entry.why
+
+
+STREAM_ONLY_FOREIGN_KEY = (CORPUS / "kappa_stream_table_unchecked_rules.yaml").read_text(encoding="utf-8")
+
+
+def test_a_foreign_key_of_a_table_no_batch_layer_lands_gets_a_located_warning() -> None:
+    """Seed 15 (specs 22, 23): the key of a table only stream jobs read (Kappa) reached no file: dbt's
+    relationships test and GX's value set run on the warehouse's table, the stream quality jobs check
+    each event's own values, and the parent had no stand-in to draw from. R409 at the key now; a
+    table no job reads either stays under R396 as a whole."""
+    base = baseline(STREAM_ONLY_FOREIGN_KEY)
+    warned = {d.path: d.code for d in base.diagnostics}
+    assert warned["sources[0].tables[1].columns[1].foreign_key"] == "R409"
+    assert warned["sources[0].tables[0]"] == "R396"
+    entries = ledger(STREAM_ONLY_FOREIGN_KEY, [("sources", 0, "tables", 1, "columns", 1, "foreign_key", key)
+                                               for key in ("references", "severity")])  # fmt: skip
+    for entry in entries.values():
+        assert entry.status == "warned" and entry.why.startswith("R409 at sources[0].tables[1].columns[1]."), entry
+
+
+def test_freshness_drift_and_expected_columns_of_a_table_no_batch_layer_lands_get_a_located_warning() -> None:
+    """Seed 15 (spec 20): under Kappa a read stream table's `quality.freshness`, `drift` and a written-out
+    `expected_columns: none` reached no file (GX, dbt and the freshness alerts read the landed table
+    only); R491 warned at `row_count` only. It warns at each now."""
+    base = baseline(STREAM_ONLY_FOREIGN_KEY)
+    warned = {d.path: d.code for d in base.diagnostics}
+    for key in ("expected_columns", "freshness", "drift"):
+        assert warned[f"sources[0].tables[1].quality.{key}"] == "R491", key
+    paths = [("sources", 0, "tables", 1, "quality", *key) for key in (("freshness", "warn_after"), ("drift", "mean"))]
+    for entry in ledger(STREAM_ONLY_FOREIGN_KEY, paths).values():
+        assert entry.status == "warned" and entry.why.startswith("R491"), entry
+
+
+def test_a_foreign_key_of_a_table_the_batch_layer_lands_is_checked_without_a_warning() -> None:
+    """The twin: under Lambda the batch layer lands the table, dbt and GX check the key: no R409."""
+    data = yaml.safe_load(STREAM_ONLY_FOREIGN_KEY) | {"architecture": "lambda"}
+    data["transforms"]["marts"] = [{"name": "per_device", "from": "orders", "group_by": ["device_id"],
+                                    "measures": [{"name": "n", "agg": "count"}]}]  # fmt: skip
+    base = baseline(data)
+    assert "R409" not in {d.code for d in base.diagnostics}
+    assert "relationships" in base.files["dbt/models/staging/_staging.yml"]
+
+
+UNWRITTEN_KAFKA_TARGET = (CORPUS / "spark_stream_unread_kafka_target_and_flink_sizing.yaml").read_text(encoding="utf-8")
+
+
+def test_the_connection_of_a_kafka_target_no_generated_job_writes_gets_a_located_warning() -> None:
+    """Seed 15 (spec 04): under Lambda with Spark streaming, the only job sinking to a Kafka target is
+    not run (R406: Spark writes the lake only), and the target's `bootstrap_servers` reached no file:
+    R397 skipped every target Flink could write. It warns now when no generated job writes it."""
+    base = baseline(UNWRITTEN_KAFKA_TARGET)
+    warned = {d.path: d for d in base.diagnostics}
+    assert warned["transforms.streams[0]"].code == "R406"
+    found = warned["targets[1].connection.bootstrap_servers"]
+    assert found.code == "R397" and "no generated stream job writes to it" in found.message
+    [entry] = ledger(UNWRITTEN_KAFKA_TARGET, [("targets", 1, "connection", "bootstrap_servers")]).values()
+    assert entry.status == "warned", entry
+    flink = yaml.safe_load(UNWRITTEN_KAFKA_TARGET) | {"engines": {"stream": "flink"}}  # Flink runs the job: read
+    assert "R397" not in {d.code for d in baseline(flink).diagnostics}
+    assert "broker:9092" in "".join(baseline(flink).files.values())
+
+
+def test_flink_sizing_of_a_plan_that_runs_no_flink_job_gets_a_located_warning() -> None:
+    """Seed 16 (spec 08): `sizing.flink.checkpoint_interval` under Spark as the stream engine reached no
+    file (only the Flink jobs' configuration reads it, and no Flink job is generated). R410 at each
+    `sizing.flink` setting now; under Flink both reach the jobs."""
+    data = yaml.safe_load(UNWRITTEN_KAFKA_TARGET)
+    base = baseline(data)
+    warned = {d.path: d.code for d in base.diagnostics}
+    assert warned["sizing.flink.parallelism"] == warned["sizing.flink.checkpoint_interval"] == "R410"
+    [entry] = ledger(data, [("sizing", "flink", "checkpoint_interval")]).values()
+    assert entry.status == "warned" and entry.why.startswith("R410"), entry
+    flink = baseline(data | {"engines": {"stream": "flink"}})
+    assert "R410" not in {d.code for d in flink.diagnostics}
+    assert "execution.checkpointing.interval" in "".join(flink.files.values())
+
+
+def test_the_catalog_of_an_iceberg_target_nothing_writes_gets_a_located_warning() -> None:
+    """Seed 16 (specs 37, 38): a lakehouse plan landing in PostgreSQL (listed first) beside an Iceberg
+    target with a REST catalog that no stream job writes: R397 warned at its url, path and bucket, and
+    its `connection.catalog` reached no file. R397 warns at it too now."""
+    data = spec_data(architecture="lakehouse")
+    data["targets"] = [
+        {"name": "warehouse", "type": "postgres", "connection": {"host": "wh", "database": "a", "user": "w",
+                                                                 "password": "${secret:WH_PASSWORD}"}},
+        {"name": "lake", "type": "iceberg", "lake": {"catalog": "rest"},
+         "connection": {"bucket": "lake", "url": "https://catalog.example.com/api", "catalog": "prod"}},
+    ]  # fmt: skip
+    base = baseline(data)
+    assert {d.path: d.code for d in base.diagnostics}.get("targets[1].connection.catalog") == "R397"
+    [entry] = ledger(data, [("targets", 1, "connection", "catalog")]).values()
+    assert entry.status == "warned", entry

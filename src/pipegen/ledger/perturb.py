@@ -23,6 +23,9 @@ from pipegen.spec.diagnostics import Path
 
 MARK = "zq"  # appended to text; short, lowercase, never a word of the vocabulary
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# A qualified reference: `source.table` (a mart's `from`, a join's or lookup's `table`),
+# `table.column` or `source.table.column` (a foreign key).
+_QUALIFIED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
 _NUMBER = re.compile(r"\d+")
 _REF = re.compile(r"^\$\{(secret|env):([^}]*)\}$")
 _CHOICES = re.compile(r"is not one of: (.+?)(?: \[|$)")
@@ -142,25 +145,59 @@ def same_kind_names(data: Any, value: str) -> list[str]:
     return found
 
 
-def twin_table(data: Any, value: str) -> tuple[str, Any] | None:
+def twin_table(data: Any, value: str, source: str | None = None) -> tuple[str, Any] | None:
     """(the copy's name, the spec with a copy of the table or topic `value` names appended to its
     source's list): the same columns, keys and rules under `<value>_zq`, so a reference moved to it
     means the same rows, which validate accepts where another table's columns would not fit. None:
-    `value` names no table (or several)."""
+    `value` names no table (or several) of `source` (None: of any source, else a mart: `_twin_mart`)."""
     sources = (data.get("sources") or []) if isinstance(data, dict) else []
     found = [
         (si, key, ti)
-        for si, source in enumerate(sources)
+        for si, src in enumerate(sources)
+        if source is None or str(_child(src, "name") or "").lower() == source.lower()
         for key in DATASETS
-        for ti, table in enumerate(_child(source, key) or [])
+        for ti, table in enumerate(_child(src, key) or [])
         if isinstance(table, dict) and str(table.get("name", "")).lower() == value.lower()
     ]
+    if not found and source is None:
+        return _twin_mart(data, value)
     if len(found) != 1:
         return None
     (si, key, ti), twin = found[0], f"{value}_{MARK}"
     tables = sources[si][key]
     copied = {**copy.deepcopy(tables[ti]), "name": twin}
     return twin, replace_at(data, ("sources", si, key), [*tables, copied])
+
+
+def _twin_mart(data: Any, value: str) -> tuple[str, Any] | None:
+    """A copy of the mart `value` names appended to the marts under `<value>_zq` (a mart another mart
+    reads or a foreign key names: `customers.customer_id`), the same way as a table's copy."""
+    marts = _child(_child(data, "transforms"), "marts") or []
+    found = [
+        i
+        for i, mart in enumerate(marts)
+        if isinstance(mart, dict) and str(mart.get("name", "")).lower() == value.lower()
+    ]
+    if len(found) != 1:
+        return None
+    twin = f"{value}_{MARK}"
+    copied = {**copy.deepcopy(marts[found[0]]), "name": twin}
+    return twin, replace_at(data, ("transforms", "marts"), [*marts, copied])
+
+
+def qualified_twin(data: Any, value: str) -> tuple[str, str, Any] | None:
+    """(the table's name, the reference with its table part pointed at the table's copy, the spec
+    with the copy: `twin_table`) for a qualified reference: `source.table`, `source.table.column`
+    (the table of that source), else `table.column`. None: no part of `value` names one table."""
+    parts = value.split(".")
+    if len(parts) >= 2:
+        twin = twin_table(data, parts[1], source=parts[0])
+        if twin is not None:
+            return parts[1], ".".join([parts[0], twin[0], *parts[2:]]), twin[1]
+    twin = twin_table(data, parts[0])
+    if twin is None or len(parts) != 2:
+        return None
+    return parts[0], ".".join([twin[0], *parts[1:]]), twin[1]
 
 
 def _names_at(data: Any, kind: tuple[str, ...]) -> Iterator[str]:
@@ -248,6 +285,8 @@ def _texts(data: Any, path: Path, value: str) -> Iterator[Candidate]:
             for other in nearby_names(data, path, value):
                 yield Candidate(f"{value!r} -> {other!r} (another name nearby)", replace_at(data, path, other))
         return
+    if _QUALIFIED.match(value):
+        yield from _moved_to_copies(data, path, value, qualified_twin(data, value))
     yield Candidate(f"{MARK!r} appended", replace_at(data, path, f"{value} {MARK}"))
     yield Candidate(f"{MARK!r} appended", replace_at(data, path, f"{value}{MARK}"))
 
@@ -258,17 +297,29 @@ def _references(data: Any, path: Path, value: str) -> Iterator[Candidate]:
     for other in same:
         yield Candidate(f"{value!r} -> {other!r} (another of its kind)", replace_at(data, path, other))
     twin = twin_table(data, value)
-    if twin is not None:
-        name, control = twin
-        moved = replace_at(control, path, name)
-        yield Candidate(f"{value!r} -> {name!r} (a copy of its table)", moved, control)
-        scope = _referrer(path)
-        whole = replace_at(control, scope, rename_everywhere(get(control, scope), value, name)) if scope else moved
-        if whole != moved:  # its columns qualified with the table's name (`customers.segment`) moved with it
-            yield Candidate(f"{value!r} -> {name!r} (a copy of its table, in all of its element)", whole, control)
+    yield from _moved_to_copies(data, path, value, None if twin is None else (value, *twin))
     for other in nearby_names(data, path, value):
         if other not in same:
             yield Candidate(f"{value!r} -> {other!r} (another name nearby)", replace_at(data, path, other))
+
+
+def _moved_to_copies(data: Any, path: Path, value: str, twin: tuple[str, str, Any] | None) -> Iterator[Candidate]:
+    """The reference pointed at a copy of its table (`twin`: the table's name, the moved reference,
+    the spec with the copy, which the candidates are compared with), then the same with every use of
+    the table's name in the reference's transform element renamed (its qualified columns)."""
+    if twin is None:
+        return
+    table, new, control = twin
+    moved = replace_at(control, path, new)
+    yield Candidate(f"{value!r} -> {new!r} (a copy of its table)", moved, control)
+    scope = _referrer(path)
+    whole = (
+        replace_at(control, scope, rename_everywhere(get(control, scope), table, table + f"_{MARK}"))
+        if scope
+        else moved
+    )
+    if whole != moved:  # its columns qualified with the table's name (`customers.segment`) moved with it
+        yield Candidate(f"{value!r} -> {new!r} (a copy of its table, in all of its element)", whole, control)
 
 
 def _referrer(path: Path) -> Path | None:

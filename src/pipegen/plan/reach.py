@@ -29,9 +29,10 @@ silently (the ledger, pipegen.ledger, proves every other element reaches a gener
 - R487: a column's `rename` in a table no dbt staging model reads: staging is where a column is
   renamed (the warehouse's staged column); the stream jobs read the source's columns and accept
   either name in expressions, so without a staging model the rename renames nothing.
-- R491: a table-level `row_count` or `expected_columns` rule (and the `severity` of those) of a
-  table no batch layer lands: GX checks them on the warehouse's table; the stream quality jobs
-  check each event's column rules only.
+- R491: a table-level `row_count` or `expected_columns` rule (and the `severity` of those), or its
+  `freshness` or `drift`, of a table no batch layer lands: GX checks them on the warehouse's table
+  (dbt and the freshness alerts watch the landed table); the stream quality jobs check each event's
+  column rules only.
 - R480: a foreign key (a source table's column or a mart's output) into a table whose batch
   extract applies a `filter`: children may name parent rows the filter keeps out of the warehouse
   (real data does, and with a filter that keeps no parent no data can pass), so the key's checks
@@ -39,6 +40,11 @@ silently (the ledger, pipegen.ledger, proves every other element reaches a gener
   the run goes on. A rule that sets its own `severity` keeps it, and gets no warning. The local
   run's synthetic children name only parent rows the filter keeps (the synthetic family's
   `keeps`), so a rule that says `error` holds there too.
+- R409: a foreign key of a source table no batch layer lands (Kappa, or a stream source outside
+  the batch layer): dbt's relationships test and GX's value-set check run on the warehouse's
+  table, and the stream quality jobs check each event's own values only (a key needs the parent's
+  rows), so no generated code checks it; the local stand-ins' children name parent rows only
+  where the parent has a stand-in.
 """
 
 from __future__ import annotations
@@ -79,6 +85,7 @@ def reach_findings(spec: Spec, graph: Graph) -> tuple[Finding, ...]:
         *foreign_keys_into_filtered_tables(spec, graph),
         *unstaged_renames(spec, graph),
         *unchecked_table_rules(spec, graph),
+        *unchecked_foreign_keys(spec, graph),
     )
 
 
@@ -98,6 +105,9 @@ def streamed_tables(spec: Spec, graph: Graph, index: SpecIndex) -> frozenset[str
 # Table-level rules only the batch layer checks (GX's table expectations over the warehouse's
 # table): the stream quality jobs check each event's column rules. `severity` governs both.
 BATCH_TABLE_RULES = ("row_count", "expected_columns")
+# Table quality settings read only where the batch layer lands the table: GX's drift checks between
+# runs, dbt's source freshness and the freshness alerts (plan/alerting.watched).
+BATCH_TABLE_SETTINGS = ("freshness", "drift")
 
 
 def unchecked_table_rules(spec: Spec, graph: Graph) -> Iterator[Finding]:
@@ -109,12 +119,41 @@ def unchecked_table_rules(spec: Spec, graph: Graph) -> Iterator[Finding]:
         if quality is None or ref.source_index in graph.batch_sources:
             continue
         stated = [k.name for k in rulekinds.stated(quality, "table") if k.name in BATCH_TABLE_RULES]
+        if "expected_columns" in quality.model_fields_set and "expected_columns" not in stated:
+            stated.append("expected_columns")  # `none` written out: no check either way
+        stated += [key for key in BATCH_TABLE_SETTINGS if getattr(quality, key) is not None]
         for key in [*stated, *(["severity"] if stated and quality.severity is not None else [])]:
             yield Finding(
                 (*ref.path, "quality", key), "R491",
                 f"the table rule `quality.{key}` of {ref.qualified} is checked by no generated code: "
-                "no batch layer lands the table (row counts and the column list are checked on the warehouse's "
-                "table; the stream quality jobs check each event's column rules)",
+                "no batch layer lands the table (row counts, the column list and drift are checked on the "
+                "warehouse's table, freshness by dbt and the alerts that watch it; the stream quality jobs check "
+                "each event's column rules)",
+                "check it downstream of the stream jobs' sink, read the table in a mart under a plan with a batch "
+                "layer (lambda, elt or etl), or remove it", severity="warning",
+            )  # fmt: skip
+
+
+def unchecked_foreign_keys(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    """R409: the foreign key of a column of a table no batch layer lands: it is checked on the
+    warehouse's table only (dbt relationships, GX value set); no stream quality job joins the parent.
+    A streamed table no stream job reads either is warned as a whole (R396)."""
+    index = index_of(spec)
+    streamed = streamed_tables(spec, graph, index)
+    for ref in index.tables:
+        if ref.source_index in graph.batch_sources:
+            continue
+        if ref.source.ingestion.value in ("cdc", "stream") and ref.qualified.lower() not in streamed:
+            continue
+        for ci, column in enumerate(ref.dataset.columns):
+            if column.foreign_key is None:
+                continue
+            yield Finding(
+                (*ref.path, "columns", ci, "foreign_key"), "R409",
+                f"the foreign key of {ref.qualified}.{column.name} ({column.foreign_key.references}) is checked by no "
+                "generated code: no batch layer lands the table (dbt's relationships test and GX's value-set check "
+                "run on the warehouse's table; the stream quality jobs check each event's own values, not a key into "
+                "another table)",
                 "check it downstream of the stream jobs' sink, read the table in a mart under a plan with a batch "
                 "layer (lambda, elt or etl), or remove it", severity="warning",
             )  # fmt: skip
@@ -282,15 +321,17 @@ def _stream_sinks(spec: Spec, graph: Graph) -> set[str]:
 def unloaded_targets(spec: Spec, graph: Graph) -> Iterator[Finding]:
     """Under a plan with a batch layer, a target of a system nothing of it writes (no dlt
     destination, no dbt adapter, no Flink sink connector: Druid): its connection reaches no file,
-    but for the location a stream job's file sink writes under."""
+    but for the location a stream job's file sink writes under. A target only Flink can write
+    (Kafka) that no generated Flink job sinks to (none does, or Spark streams and runs none of the
+    jobs that do, R406): the same."""
     if not graph.kinds & {Kind.BATCH_EXTRACT, Kind.SQL_MODELS}:
         return  # unconnected_targets
     sinks = _stream_sinks(spec, graph)
     for ti, target in enumerate(spec.targets):
         system = catalog.TARGET_SYSTEMS[target.type]
-        if target.type in catalog.FLINK_SINK_TARGETS or system.dlt_destination or system.dbt_adapter:
-            continue
         written = target.name.lower() in sinks
+        if (target.type in catalog.FLINK_SINK_TARGETS and written) or system.dlt_destination or system.dbt_adapter:
+            continue
         given = target.connection.model_dump(exclude_none=True, exclude_defaults=True, by_alias=True)
         for field in sorted(set(given) - ({*catalog.FILE_SINK_LOCATION, "options"} if written else {"options"})):
             yield Finding(
@@ -298,11 +339,17 @@ def unloaded_targets(spec: Spec, graph: Graph) -> Iterator[Finding]:
                 f"the connection `{field}` of target {target.name} ({target.type.value}) is read by no generated "
                 f"code: the batch layer has no {target.type.value} loader (no dlt destination, no dbt adapter)"
                 + (" and stream jobs write Parquet files under its url, path or bucket" if written else
-                   " and no stream job sinks to it"),
-                f"load the data into {target.name} with its own ingestion (for Druid, an ingestion spec over the "
-                "warehouse or the lake), or remove the setting",
-                severity="warning",
+                   " and no generated stream job writes to it"),
+                _unloaded_hint(target), severity="warning",
             )  # fmt: skip
+
+
+def _unloaded_hint(target: Target) -> str:
+    if target.type in catalog.FLINK_SINK_TARGETS:  # only a Flink job writes it
+        return (f"sink a stream job to {target.name} and have Flink run it (`engines.stream: flink` where Spark "
+                "streams), or remove the setting")  # fmt: skip
+    return (f"load the data into {target.name} with its own ingestion (for Druid, an ingestion spec over the "
+            "warehouse or the lake), or remove the setting")  # fmt: skip
 
 
 def unread_lake_locations(spec: Spec, graph: Graph) -> Iterator[Finding]:
@@ -312,8 +359,9 @@ def unread_lake_locations(spec: Spec, graph: Graph) -> Iterator[Finding]:
     for ti, target in enumerate(spec.targets):
         if target.type not in catalog.LAKE_TARGETS or target.name.lower() in {landed, *sinks}:
             continue
-        for field in catalog.FILE_SINK_LOCATION:
-            if getattr(target.connection, field) is None:
+        # an Iceberg catalog's name (REST/Unity `warehouse`) goes with its location: the same readers
+        for field in (*catalog.FILE_SINK_LOCATION, *(("catalog",) if target.type == TargetType.ICEBERG else ())):
+            if getattr(target.connection, field, None) is None:
                 continue
             yield Finding(
                 ("targets", ti, "connection", field), "R397",

@@ -15,6 +15,9 @@ warnings (docs/diagnostics.md). Each names why nothing reads the value and what 
   `PIPEGEN_ENVIRONMENT` names the environment (envtargets.py), each for the keys it reads; the stream
   jobs' sinks and the Databricks bundle's jobs connect with the one `connection`; a BigQuery target's
   `schema`, `project` and `region` are also read per environment by the GCP Terraform datasets.
+- R410: a `sizing.flink` setting when the spec streams (else R261) but the plan runs no Flink job (its
+  stream engine is Spark, whose stream layer runs in the Spark job's own cluster): only the Flink
+  jobs' configuration and FlinkDeployments read it.
 """
 
 from __future__ import annotations
@@ -41,7 +44,30 @@ PER_ENVIRONMENT_FIELDS = frozenset({"schema_name", "project", "region"})
 
 
 def unread_settings(spec: Spec, graph: Graph, engines: tuple[EngineChoice, ...]) -> tuple[Finding, ...]:
-    return (*_engines(spec, engines), *_environment_runs(spec, graph), *_target_overrides(spec, graph))
+    return (
+        *_engines(spec, engines),
+        *_flink_sizing(spec, graph, engines),
+        *_environment_runs(spec, graph),
+        *_target_overrides(spec, graph),
+    )
+
+
+def _flink_sizing(spec: Spec, graph: Graph, engines: tuple[EngineChoice, ...]) -> Iterator[Finding]:
+    """R410: `sizing.flink` settings of a plan that runs no Flink job (a spec that streams nothing: R261)."""
+    streams = any(s.ingestion.value != "batch" for s in spec.sources) or bool(spec.transforms.streams)
+    if Kind.FLINK_JOBS in graph.kinds or not streams:
+        return
+    stream = next((e for e in engines if e.layer == "stream"), None)
+    why = f"the plan's stream engine is {stream.engine} ({stream.reason})" if stream is not None else "no stream layer"
+    for key, value in spec.sizing.flink.model_dump().items():
+        if value is None:
+            continue
+        yield Finding(
+            ("sizing", "flink", key), "R410",
+            f"`sizing.flink.{key}` sizes the Flink jobs, and this plan runs none: {why}",
+            "remove it, or set `engines.stream: flink` to run the stream jobs on Flink", severity="warning",
+            on_key=True,
+        )  # fmt: skip
 
 
 def _engines(spec: Spec, engines: tuple[EngineChoice, ...]) -> Iterator[Finding]:
