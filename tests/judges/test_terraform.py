@@ -796,6 +796,8 @@ def test_spark_streaming_grants_no_stream_identity_the_sinks_bucket(
         assert read == {"LAKE_CATALOG_TOKEN"} and _spark_secrets(docs, cloud) == read, cloud
         if cloud == "aws":
             emr_secrets_by_reference(docs, generated, read)
+        else:
+            dataproc_secrets_by_reference(docs, generated, read)
     # on GCP the stream step's Dataproc batches run as the Spark job's account: it writes the checkpoints
     # bucket (their --checkpoint-root) and reads the Managed Kafka topics; the module matches the provider schema
     assert cloud == "gcp"  # the loop's last: `docs` are its
@@ -866,6 +868,47 @@ def emr_secrets_by_reference(docs: dict[str, Any], files: dict[str, str], read: 
                 assert root[export.group(1)]["value"] == f"${{module.platform.{export.group(1)}}}"
                 assert name in docs[f"envs/{env_name}/terraform.tfvars"]["secret_names"]
     assert _spark_secrets(docs, "aws") >= read  # the execution role resolves them: it may read each entry
+
+
+def _exported(files: dict[str, str], placeholder: str) -> str:
+    """The root output docs/terraform.md's export line fills `placeholder` from."""
+    export = re.search(rf"export {placeholder}=\$\(terraform -chdir=terraform/envs/<env> output -raw (\w+)\)",
+                       files["docs/terraform.md"])  # fmt: skip
+    assert export, placeholder
+    return export.group(1)
+
+
+def dataproc_secrets_by_reference(docs: dict[str, Any], files: dict[str, str], read: set[str]) -> None:
+    """Every Dataproc batch reads each spec secret the job reads (`read`) through Dataproc's Secret Manager
+    credential provider: `spark.hadoop.hadoop.security.credential.provider.path` = `gsm://projects/${P}`, P
+    the root output of the module's project; `spark.pipegen.secret.NAME` = `${ID}`, ID a root output naming that
+    secret's Secret Manager id (the spec store's entry, in every environment's tfvars) which the batches'
+    service account may access; no batch holds `${NAME}` itself (the job's secret() reads the alias)."""
+    batches = {p: json.loads(t) for p, t in files.items() if p.startswith("spark/dataproc/")}
+    assert batches
+    module = _blocks(docs["modules/platform/outputs.tf"], "output")
+    envs = sorted({p.split("/")[1] for p in docs if p.startswith("envs/")})
+    assert envs
+    for path, batch in batches.items():
+        assert not any(f"${{{name}}}" in json.dumps(batch) for name in read), path
+        props = batch["runtimeConfig"]["properties"]
+        provider = re.fullmatch(r"gsm://projects/\$\{([A-Z_]+)\}",
+                                props["spark.hadoop.hadoop.security.credential.provider.path"])  # fmt: skip
+        assert provider, path
+        assert module[_exported(files, provider.group(1))]["value"] == "${var.project}"
+        aliases = {k.removeprefix("spark.pipegen.secret."): v for k, v in props.items()
+                   if k.startswith("spark.pipegen.secret.")}  # fmt: skip
+        assert set(aliases) == read, path
+        for name, value in aliases.items():
+            placeholder = re.fullmatch(r"\$\{([A-Z0-9_]+)\}", value)
+            assert placeholder, value
+            output = _exported(files, placeholder.group(1))
+            assert module[output]["value"] == f'${{google_secret_manager_secret.spec["{name}"].secret_id}}'
+            for env_name in envs:
+                root = _blocks(docs[f"envs/{env_name}/outputs.tf"], "output")
+                assert root[output]["value"] == f"${{module.platform.{output}}}"
+                assert name in docs[f"envs/{env_name}/terraform.tfvars"]["secret_names"]
+    assert _spark_secrets(docs, "gcp") >= read  # the batches' service account resolves them: it may access each
 
 
 def spark_on_msk(docs: dict[str, Any], files: dict[str, str], schemas: dict[str, dict[str, Any]]) -> None:

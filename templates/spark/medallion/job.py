@@ -98,9 +98,8 @@ def secret(name: str) -> str:
     Manager's `gsm://projects/<project>`), the value Hadoop's credential providers hold under it
     (Configuration.getPassword, on the driver's JVM), and an alias they do not hold fails the job; else the
     environment variable NAME (the local run; EMR's `EMR.secret@` and Databricks' secret scope put it there)."""
-    from pyspark.sql import SparkSession
-
-    spark = SparkSession.getActiveSession()
+    pyspark_sql = sys.modules.get("pyspark.sql")  # not imported: no session yet
+    spark = pyspark_sql.SparkSession.getActiveSession() if pyspark_sql is not None else None
     alias = spark.conf.get(SECRET_ALIAS + name, None) if spark is not None else None
     if not alias:
         return os.environ.get(name, "")
