@@ -70,8 +70,13 @@ resource "aws_s3_bucket" "lake" {
 resource "aws_s3_bucket_policy" "references" {
   bucket = aws_s3_bucket.lake.id
   policy = jsonencode({
-    Resource = ["${aws_s3_bucket.lake.arnn}/*", aws_s3_bucket.lakes.arn, data.aws_caller_identity.me.account_id]
+    Resource = ["${aws_s3_bucket.lake.arnn}/*", aws_s3_bucket.lakes.arn, data.aws_caller_identity.me.account_id,
+    data.azuread_service_principal.old.objectid]
   })
+}
+
+data "azuread_service_principal" "old" {
+  application_id = "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"
 }
 """
 
@@ -174,7 +179,7 @@ def test_the_schema_check_rejects_what_terraform_validate_would(
     (tmp_path / "bad.tf").write_text(NEGATIVE)
     problems, checked = schema_problems(parse_dir(hcl_python, tmp_path), provider_schemas)
     text = "\n".join(problems)
-    assert checked == 5, text
+    assert checked == 6, text
     assert "aws_s3_bucket_versioning.typo: unknown argument `versionning`" in text
     assert "aws_msk_cluster.wrong_type: `number_of_broker_nodes` should be a number" in text
     assert "aws_s3_bucket_lifecycle_configuration.missing.rule: missing required argument `id`" in text
@@ -183,7 +188,10 @@ def test_the_schema_check_rejects_what_terraform_validate_would(
     assert "`aws_s3_bucket.lake.arnn`: aws_s3_bucket has no attribute `arnn`" in text
     assert "reference to undeclared resource `aws_s3_bucket.lakes`" in text
     assert "reference to undeclared data `data.aws_caller_identity.me`" in text
-    assert len(problems) == 7, text
+    # azuread (the AzureDatabricks principal's lookup): azuread 3's `client_id`, not 2.x's `application_id`
+    assert "azuread_service_principal.old: unknown argument `application_id`" in text
+    assert "azuread_service_principal has no attribute `objectid`" in text
+    assert len(problems) == 9, text
 
 
 @pytest.mark.parametrize("spec", terraform_specs(), ids=lambda p: p.stem)
@@ -346,6 +354,18 @@ def test_the_azure_playground_is_one_root_per_environment_with_event_hubs_and_ke
     assert all(1 <= p <= 32 for p in dev["eventhubs"].values())
     account = _blocks(docs["modules/platform/storage.tf"], "resource")["azurerm_storage_account"]["lake"]
     assert account["is_hns_enabled"] is True and account["shared_access_key_enabled"] is False
+    # the Key Vault-backed scope's reader: the AzureDatabricks first-party application's service principal in the
+    # tenant, looked up by its client id (azuread, schema- and reference-judged), never an id left to the user
+    dbx = docs["modules/platform/databricks.tf"]
+    principal = _blocks(dbx, "data")["azuread_service_principal"]["databricks"]
+    assert principal == {"client_id": "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"}
+    grant = _resources(dbx, "azurerm_role_assignment")["databricks_secrets"]
+    assert grant["principal_id"] == "${data.azuread_service_principal.databricks.object_id}"
+    assert grant["role_definition_name"] == "Key Vault Secrets User"
+    assert grant["scope"] == "${azurerm_key_vault.main.id}"
+    assert not any("databricks_principal_id" in json.dumps(d) for d in docs.values())
+    versions = docs["envs/dev/versions.tf"]["terraform"][0]["required_providers"][0]
+    assert versions["azuread"] == {"source": "hashicorp/azuread", "version": "~> 3.7"}  # @cdktf/provider-azuread 14.3.1
 
 
 def test_docs_give_a_monthly_cost_per_environment() -> None:
