@@ -6,10 +6,11 @@ availableNow, Kafka's stand-in) — and reads silver, rejected and gold back wit
 (read_parquet, the independent reader). A streamed project's Kafka reading (from_kafka) runs over
 hand-built Kafka records on a static frame (no Kafka connector jars here). Also parses the job's
 MERGE / CALL statements with Spark's own SQL parser and loads every job of a generated
-databricks.yml through databricks-bundles' models. Prints JSON.
+databricks.yml through databricks-bundles' models; reads a Dataproc batch's secrets through a Hadoop
+credential provider (credential_provider). Prints JSON.
 
 Usage: python spark_driver.py WORK.json   ({"projects": [{"dir", "scenario"}], "bundles": [databricks.yml as data],
-                                    "emr": [request], "dataproc": [batch]})"""
+                                    "emr": [request], "dataproc": [batch], "secrets": {"dir", "batch"}})"""
 
 from __future__ import annotations
 
@@ -180,6 +181,63 @@ def tls_stores(spark, deployments: list[dict], tmp: Path) -> list[dict]:  # type
     return out
 
 
+ALIAS = "spark.pipegen.secret."  # + NAME: a spec secret's alias as a Dataproc batch names it
+
+
+def credential_provider(spark, project: Path, batch: dict, tmp: Path) -> dict:  # type: ignore[no-untyped-def]
+    """Dataproc's delivery of the job's spec secrets, without Google: the batch's credential provider path
+    (a `spark.hadoop.` property: Secret Manager's gsm://projects/<project>) pointed at a JCEKS store this
+    test writes through Hadoop's own API (CredentialProviderFactory, the lookup gsm:// plugs into), holding
+    each alias the batch names (its `${PIPEGEN_SECRET_<NAME>_ID}` filled with a stand-in secret id); the
+    batch's properties set on the session as Spark would (spark.hadoop.* into the Hadoop configuration);
+    then, with each NAME unset in the environment, the job's secret(), its catalog configuration and its
+    session()'s catalog token; an alias no provider holds; and with no alias named, the environment's value."""
+    import os
+
+    props = batch["runtimeConfig"]["properties"]
+    [key] = [k for k in props if k.endswith(".hadoop.security.credential.provider.path")]
+    hadoop_key = key.removeprefix("spark.hadoop.")
+    aliases = {k.removeprefix(ALIAS): v.replace("${", "").replace("}", "").lower().replace("_", "-")
+               for k, v in props.items() if k.startswith(ALIAS)}  # fmt: skip
+    store = f"jceks://file{tmp / 'creds.jceks'}"
+    jvm = spark._jvm
+    conf = jvm.org.apache.hadoop.conf.Configuration(False)
+    conf.set(hadoop_key, store)
+    [provider] = list(jvm.org.apache.hadoop.security.alias.CredentialProviderFactory.getProviders(conf))
+    for name, alias in aliases.items():
+        value = f"stored {name}"  # a Java char[] (py4j hands a java.lang.String back as a str)
+        provider.createCredentialEntry(alias, jvm.java.nio.CharBuffer.allocate(len(value)).put(value).array())
+    provider.flush()
+    hadoop = spark._jsc.hadoopConfiguration()
+    saved = {n: os.environ.pop(n, None) for n in aliases}
+    out: dict = {"provider": props[key], "hadoop_key": hadoop_key, "aliases": aliases}
+    try:
+        hadoop.set(hadoop_key, store)
+        for name, alias in aliases.items():
+            spark.conf.set(ALIAS + name, alias)
+        job = load_job(project)
+        out["read"] = {n: job.secret(n) for n in aliases}
+        out["catalog_token"] = job.catalog_conf(job.TARGET.get("catalog")).get("spark.sql.catalog.lake.token")
+        os.environ["PIPEGEN_SPARK_FORMAT"] = "iceberg"
+        out["session_token"] = job.session().conf.get("spark.sql.catalog.lake.token", None)
+        name = next(iter(aliases))
+        spark.conf.set(ALIAS + name, "no-such-secret")
+        try:
+            out["missing"] = {"returned": job.secret(name)}
+        except RuntimeError as e:
+            out["missing"] = {"error": str(e)}
+        spark.conf.unset(ALIAS + name)
+        os.environ[name] = "from the environment"
+        out["no_alias"] = job.secret(name)
+    finally:
+        hadoop.unset(hadoop_key)
+        for name, value in saved.items():
+            spark.conf.unset(ALIAS + name)
+            os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
+        os.environ["PIPEGEN_SPARK_FORMAT"] = "parquet"
+    return out
+
+
 def supervision(spark, project: Path, tmp: Path) -> dict:  # type: ignore[no-untyped-def]
     """A failing query fails the job: (1) the job's supervised() as the Kafka stream runs its
     queries (together, every minute, awaitAnyTermination) over a query whose micro-batch raises
@@ -289,6 +347,8 @@ def main() -> None:
     out["supervision"]["tls_and_supervision_s"] = round(time.monotonic() - start, 1)
     out["bundles"] = [load_bundle(doc) for doc in work["bundles"]]
     out["submissions"] = check_submissions(work["emr"], work["dataproc"])
+    secrets = work["secrets"]  # last: the session's catalog `lake` configured after it
+    out["secrets"] = credential_provider(spark, Path(secrets["dir"]), secrets["batch"], tmp)
     spark.stop()
     print("@@JSON@@" + json.dumps(out, default=str))
 

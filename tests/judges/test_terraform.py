@@ -70,8 +70,13 @@ resource "aws_s3_bucket" "lake" {
 resource "aws_s3_bucket_policy" "references" {
   bucket = aws_s3_bucket.lake.id
   policy = jsonencode({
-    Resource = ["${aws_s3_bucket.lake.arnn}/*", aws_s3_bucket.lakes.arn, data.aws_caller_identity.me.account_id]
+    Resource = ["${aws_s3_bucket.lake.arnn}/*", aws_s3_bucket.lakes.arn, data.aws_caller_identity.me.account_id,
+    data.azuread_service_principal.old.objectid]
   })
+}
+
+data "azuread_service_principal" "old" {
+  application_id = "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"
 }
 """
 
@@ -174,7 +179,7 @@ def test_the_schema_check_rejects_what_terraform_validate_would(
     (tmp_path / "bad.tf").write_text(NEGATIVE)
     problems, checked = schema_problems(parse_dir(hcl_python, tmp_path), provider_schemas)
     text = "\n".join(problems)
-    assert checked == 5, text
+    assert checked == 6, text
     assert "aws_s3_bucket_versioning.typo: unknown argument `versionning`" in text
     assert "aws_msk_cluster.wrong_type: `number_of_broker_nodes` should be a number" in text
     assert "aws_s3_bucket_lifecycle_configuration.missing.rule: missing required argument `id`" in text
@@ -183,7 +188,10 @@ def test_the_schema_check_rejects_what_terraform_validate_would(
     assert "`aws_s3_bucket.lake.arnn`: aws_s3_bucket has no attribute `arnn`" in text
     assert "reference to undeclared resource `aws_s3_bucket.lakes`" in text
     assert "reference to undeclared data `data.aws_caller_identity.me`" in text
-    assert len(problems) == 7, text
+    # azuread (the AzureDatabricks principal's lookup): azuread 3's `client_id`, not 2.x's `application_id`
+    assert "azuread_service_principal.old: unknown argument `application_id`" in text
+    assert "azuread_service_principal has no attribute `objectid`" in text
+    assert len(problems) == 9, text
 
 
 @pytest.mark.parametrize("spec", terraform_specs(), ids=lambda p: p.stem)
@@ -346,6 +354,18 @@ def test_the_azure_playground_is_one_root_per_environment_with_event_hubs_and_ke
     assert all(1 <= p <= 32 for p in dev["eventhubs"].values())
     account = _blocks(docs["modules/platform/storage.tf"], "resource")["azurerm_storage_account"]["lake"]
     assert account["is_hns_enabled"] is True and account["shared_access_key_enabled"] is False
+    # the Key Vault-backed scope's reader: the AzureDatabricks first-party application's service principal in the
+    # tenant, looked up by its client id (azuread, schema- and reference-judged), never an id left to the user
+    dbx = docs["modules/platform/databricks.tf"]
+    principal = _blocks(dbx, "data")["azuread_service_principal"]["databricks"]
+    assert principal == {"client_id": "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"}
+    grant = _resources(dbx, "azurerm_role_assignment")["databricks_secrets"]
+    assert grant["principal_id"] == "${data.azuread_service_principal.databricks.object_id}"
+    assert grant["role_definition_name"] == "Key Vault Secrets User"
+    assert grant["scope"] == "${azurerm_key_vault.main.id}"
+    assert not any("databricks_principal_id" in json.dumps(d) for d in docs.values())
+    versions = docs["envs/dev/versions.tf"]["terraform"][0]["required_providers"][0]
+    assert versions["azuread"] == {"source": "hashicorp/azuread", "version": "~> 3.7"}  # @cdktf/provider-azuread 14.3.1
 
 
 def test_docs_give_a_monthly_cost_per_environment() -> None:
@@ -796,6 +816,8 @@ def test_spark_streaming_grants_no_stream_identity_the_sinks_bucket(
         assert read == {"LAKE_CATALOG_TOKEN"} and _spark_secrets(docs, cloud) == read, cloud
         if cloud == "aws":
             emr_secrets_by_reference(docs, generated, read)
+        else:
+            dataproc_secrets_by_reference(docs, generated, read)
     # on GCP the stream step's Dataproc batches run as the Spark job's account: it writes the checkpoints
     # bucket (their --checkpoint-root) and reads the Managed Kafka topics; the module matches the provider schema
     assert cloud == "gcp"  # the loop's last: `docs` are its
@@ -866,6 +888,47 @@ def emr_secrets_by_reference(docs: dict[str, Any], files: dict[str, str], read: 
                 assert root[export.group(1)]["value"] == f"${{module.platform.{export.group(1)}}}"
                 assert name in docs[f"envs/{env_name}/terraform.tfvars"]["secret_names"]
     assert _spark_secrets(docs, "aws") >= read  # the execution role resolves them: it may read each entry
+
+
+def _exported(files: dict[str, str], placeholder: str) -> str:
+    """The root output docs/terraform.md's export line fills `placeholder` from."""
+    export = re.search(rf"export {placeholder}=\$\(terraform -chdir=terraform/envs/<env> output -raw (\w+)\)",
+                       files["docs/terraform.md"])  # fmt: skip
+    assert export, placeholder
+    return export.group(1)
+
+
+def dataproc_secrets_by_reference(docs: dict[str, Any], files: dict[str, str], read: set[str]) -> None:
+    """Every Dataproc batch reads each spec secret the job reads (`read`) through Dataproc's Secret Manager
+    credential provider: `spark.hadoop.hadoop.security.credential.provider.path` = `gsm://projects/${P}`, P
+    the root output of the module's project; `spark.pipegen.secret.NAME` = `${ID}`, ID a root output naming that
+    secret's Secret Manager id (the spec store's entry, in every environment's tfvars) which the batches'
+    service account may access; no batch holds `${NAME}` itself (the job's secret() reads the alias)."""
+    batches = {p: json.loads(t) for p, t in files.items() if p.startswith("spark/dataproc/")}
+    assert batches
+    module = _blocks(docs["modules/platform/outputs.tf"], "output")
+    envs = sorted({p.split("/")[1] for p in docs if p.startswith("envs/")})
+    assert envs
+    for path, batch in batches.items():
+        assert not any(f"${{{name}}}" in json.dumps(batch) for name in read), path
+        props = batch["runtimeConfig"]["properties"]
+        provider = re.fullmatch(r"gsm://projects/\$\{([A-Z_]+)\}",
+                                props["spark.hadoop.hadoop.security.credential.provider.path"])  # fmt: skip
+        assert provider, path
+        assert module[_exported(files, provider.group(1))]["value"] == "${var.project}"
+        aliases = {k.removeprefix("spark.pipegen.secret."): v for k, v in props.items()
+                   if k.startswith("spark.pipegen.secret.")}  # fmt: skip
+        assert set(aliases) == read, path
+        for name, value in aliases.items():
+            placeholder = re.fullmatch(r"\$\{([A-Z0-9_]+)\}", value)
+            assert placeholder, value
+            output = _exported(files, placeholder.group(1))
+            assert module[output]["value"] == f'${{google_secret_manager_secret.spec["{name}"].secret_id}}'
+            for env_name in envs:
+                root = _blocks(docs[f"envs/{env_name}/outputs.tf"], "output")
+                assert root[output]["value"] == f"${{module.platform.{output}}}"
+                assert name in docs[f"envs/{env_name}/terraform.tfvars"]["secret_names"]
+    assert _spark_secrets(docs, "gcp") >= read  # the batches' service account resolves them: it may access each
 
 
 def spark_on_msk(docs: dict[str, Any], files: dict[str, str], schemas: dict[str, dict[str, Any]]) -> None:

@@ -33,6 +33,7 @@ PACKAGES: dict[str, tuple[str, str]] = {
     "azurerm": ("@cdktf/provider-azurerm", "14.23.1"),
     "google": ("@cdktf/provider-google", "16.12.1"),
     "databricks": ("@cdktf/provider-databricks", "15.16.1"),  # the Key Vault-backed secret scope (Azure)
+    "azuread": ("@cdktf/provider-azuread", "14.3.1"),  # the AzureDatabricks service principal (Azure)
 }
 SCHEMA_FORMAT = 2  # bump when the compact form changes: the cache key includes it
 META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"})
@@ -290,7 +291,7 @@ def check_document(doc: dict[str, Any], schemas: dict[str, dict[str, Any]], path
 
 # ---------------------------------------------------------------- references across blocks
 
-_REF = re.compile(r"(?<![\w.])(data\.)?((?:aws|azurerm|google)_[a-z0-9_]+)\.([a-z_][a-z0-9_-]*)"
+_REF = re.compile(r"(?<![\w.])(data\.)?((?:aws|azurerm|google|azuread|databricks)_[a-z0-9_]+)\.([a-z_][a-z0-9_-]*)"
                   r"((?:\[(?:[^\[\]]|\[[^\[\]]*\])*\])?)"  # an index, itself holding at most one level of [..]
                   r"(?:\.([a-z_][a-z0-9_]*))?")  # fmt: skip
 

@@ -54,6 +54,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG = json.loads(Path(__file__).with_name("medallion.json").read_text(encoding="utf-8"))
 TARGET = CONFIG["target"]
 BATCHES = "_pipegen_batches"
+SECRET_ALIAS = "spark.pipegen.secret."  # + NAME: a spec secret's alias in the submission's credential provider
 
 
 def bq(name: str) -> str:
@@ -87,7 +88,26 @@ def resolved(value: str | None) -> str | None:
     """The spec's `${env:NAME}` / `${secret:NAME}` references in a value read from the environment."""
     if value is None:
         return None
-    return re.sub(r"\$\{(?:env|secret):([A-Za-z_][A-Za-z0-9_]*)\}", lambda m: os.environ.get(m.group(1), ""), value)
+    pattern = r"\$\{(env|secret):([A-Za-z_][A-Za-z0-9_]*)\}"
+    return re.sub(pattern, lambda m: secret(m[2]) if m[1] == "secret" else os.environ.get(m[2], ""), value)
+
+
+def secret(name: str) -> str:
+    """A spec secret (`${secret:NAME}`). Where the submission names its alias (the Spark property
+    spark.pipegen.secret.NAME: Dataproc's batches, beside a Hadoop credential provider path, Secret
+    Manager's `gsm://projects/<project>`), the value Hadoop's credential providers hold under it
+    (Configuration.getPassword, on the driver's JVM), and an alias they do not hold fails the job; else the
+    environment variable NAME (the local run; EMR's `EMR.secret@` and Databricks' secret scope put it there)."""
+    pyspark_sql = sys.modules.get("pyspark.sql")  # not imported: no session yet
+    spark = pyspark_sql.SparkSession.getActiveSession() if pyspark_sql is not None else None
+    alias = spark.conf.get(SECRET_ALIAS + name, None) if spark is not None else None
+    if not alias:
+        return os.environ.get(name, "")
+    value = spark.sparkContext._jsc.hadoopConfiguration().getPassword(alias)
+    if value is None:
+        providers = spark.sparkContext._jsc.hadoopConfiguration().get("hadoop.security.credential.provider.path")
+        raise RuntimeError(f"secret {name}: no credential provider ({providers}) holds {alias}")
+    return "".join(value)
 
 
 def catalog_conf(catalog: dict[str, Any] | None) -> dict[str, str]:
@@ -117,9 +137,14 @@ def session() -> Any:
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.appName(f"{CONFIG['pipeline']}_medallion")
-    if table_format() == "iceberg":
+    iceberg = table_format() == "iceberg"
+    if iceberg:
         for key, value in catalog_conf(TARGET.get("catalog")).items():
             builder = builder.config(key, value)
-    return builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
+    spark = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
+    token = (TARGET.get("catalog") or {}).get("token") if iceberg else None
+    if token:  # a credential provider's secret needs the session's JVM (the catalog loads on first use)
+        spark.conf.set("spark.sql.catalog.lake.token", resolved(token) or "")
+    return spark
 
 

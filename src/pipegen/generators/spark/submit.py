@@ -35,6 +35,12 @@ STEPS = {"bronze_silver": ["bronze", "silver"], "gold": ["gold"], "maintain": ["
 # EMR's emr-spark-8.0.0, _2.13:3.5.x on Dataproc runtime 2.2) and the brokers, as driver environment
 STREAM_ENV = ("KAFKA_BOOTSTRAP_SERVERS",)
 DATAPROC_MAX_TTL = "1209600s"  # 14 days, a batch's longest run: resubmit; the checkpoint resumes it
+# Dataproc's Secret Manager credential provider (runtime 2.2.29+: the `2.2` line's current release), which
+# resolves a Hadoop credential alias as a Secret Manager secret id of the project; the job's secret() asks it
+# for the alias the property SECRET_ALIAS + <NAME> gives (templates/spark/medallion/job.py, the same prefix)
+CREDENTIAL_PROVIDER = "spark.hadoop.hadoop.security.credential.provider.path"
+DATAPROC_PROJECT = "${DATAPROC_PROJECT}"
+SECRET_ALIAS = "spark.pipegen.secret."
 
 
 def steps(gold: bool, batch: bool = True) -> dict[str, list[str]]:
@@ -122,6 +128,7 @@ def dataproc_batch(ctx: GenContext, step: str, layers: list[str], env: str | Non
         "spark.dynamicAllocation.maxExecutors": str(max(2, executors)),
         "spark.sql.session.timeZone": "UTC",
     }
+    properties |= secret_provider(ctx)
     execution = {"serviceAccount": "${DATAPROC_SERVICE_ACCOUNT}"}
     batch = {
         "pysparkBatch": {
@@ -142,9 +149,24 @@ def dataproc_batch(ctx: GenContext, step: str, layers: list[str], env: str | Non
     }
     if step == "stream":  # a batch that runs until its TTL: the Kafka package, the brokers, the longest TTL
         properties["spark.jars.packages"] = "${SPARK_KAFKA_PACKAGE}"
-        properties.update({f"spark.dataproc.driverEnv.{k}": v for k, v in driver_env(ctx).items()})
+        referenced = job_secrets(ctx.spec, ctx.plan)  # secret_provider's, never a `${NAME}` of the environment
+        properties.update({f"spark.dataproc.driverEnv.{k}": v for k, v in driver_env(ctx, referenced).items()})
         execution["ttl"] = DATAPROC_MAX_TTL
     return batch
+
+
+def secret_provider(ctx: GenContext) -> dict[str, str]:
+    """Dataproc Serverless's Secret Manager credential provider (cloud.google.com/dataproc-serverless/docs/
+    guides/hadoop-google-secret-manager-credential-provider): the Hadoop credential provider path
+    `gsm://projects/<project>` (`${DATAPROC_PROJECT}`, the Terraform output `dataproc_project`) and, per
+    spec secret the job reads, the property `spark.pipegen.secret.<NAME>` naming its Secret Manager secret
+    (`${PIPEGEN_SECRET_<NAME>_ID}`, the output `spark_secret_<name>`), which the job reads through Hadoop's
+    `Configuration.getPassword` with the batch's service account: a name in the request, never a value."""
+    secrets = job_secrets(ctx.spec, ctx.plan)
+    if not secrets:
+        return {}
+    aliases = {f"{SECRET_ALIAS}{name}": f"${{{ENV.secret_id(name)}}}" for name in secrets}
+    return {CREDENTIAL_PROVIDER: f"gsm://projects/{DATAPROC_PROJECT}", **aliases}
 
 
 def environment(ctx: GenContext, env: str) -> str:

@@ -27,13 +27,13 @@ from pipegen.common.lake_catalog import sink_database, sink_target
 from pipegen.common.spark_sizing import max_workers
 from pipegen.common.spark_stream import msk_iam
 from pipegen.generators.terraform.aws_policy import bucket_access, statement, target_access
-from pipegen.generators.terraform.common import each_secret, number_var, regex_var, spark_secrets
+from pipegen.generators.terraform.common import each_secret, number_var, regex_var, secret_output, spark_secrets
 from pipegen.generators.terraform.hcl import Attr, Block, Comment, Ref, block, quote
 from pipegen.generators.terraform.model import Infra, Output, Var
 from pipegen.plan.cloudnames import lake_namespace
 from pipegen.plan.components import Kind
 from pipegen.plan.infra_findings import SPARK_JOBS
-from pipegen.plan.names import ENV, snake
+from pipegen.plan.names import ENV
 from pipegen.spec.index import index_of
 from pipegen.spec.model import Ingestion, LakeCatalog, Layer, TargetType
 
@@ -256,11 +256,6 @@ def outputs(inf: Infra) -> tuple[Output, ...]:
                "The Spark job's lake root (PIPEGEN_LAKE_ROOT): the lake bucket its execution role writes."),
         *secret_outputs(inf),
     )  # fmt: skip
-
-
-def secret_output(secret: str) -> str:
-    """The output naming a spec secret's Secrets Manager entry (spark/emr-serverless's `EMR.secret@`)."""
-    return f"spark_secret_{snake(secret)}"
 
 
 def secret_outputs(inf: Infra) -> tuple[Output, ...]:

@@ -307,8 +307,8 @@ def module(inf: Infra) -> CloudModule:
         files.append(("databricks.tf", databricks(inf)))
     if azure_alerts.alerting(inf):
         files.append(("alerts.tf", azure_alerts.alerting(inf)))
-    extra = ((("databricks", azure_databricks.SOURCE, azure_databricks.VERSION),) if azure_databricks.scoped(inf)
-             else ())  # fmt: skip
+    extra = ((("databricks", azure_databricks.SOURCE, azure_databricks.VERSION), azure_databricks.AZUREAD)
+             if azure_databricks.scoped(inf) else ())  # fmt: skip
     return CloudModule("azurerm", "hashicorp/azurerm", PROVIDER_VERSION, variables(inf), tuple(files),
                        outputs(inf), SKIPS, LOCATION, alarms=alert_list(inf), extra_providers=extra,
                        root_providers=azure_databricks.root_provider(inf))  # fmt: skip
@@ -355,7 +355,7 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
                    ("eventhubs", {t: min(p, MAX_PARTITIONS) for t, p in inf.topics})]  # fmt: skip
     if inf.databricks:
         values.append(("databricks_sku", databricks_sku(inf)))
-    if azure_databricks.scoped(inf):  # (databricks_principal_id: the tenant's, left to the user)
+    if azure_databricks.scoped(inf):
         values.append(("databricks_secret_scope", str(names.secret_scope)))
     stored = inf.stored_gib_per_day * share
     warm, cold = tier_days(inf.retention_days)

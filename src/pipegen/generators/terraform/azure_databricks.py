@@ -2,8 +2,10 @@
 the environment's Key Vault (terraform-provider-databricks `databricks_secret_scope` with `keyvault_metadata`):
 the databricks family's jobs read each spec secret through it (`{{secrets/<scope>/<key>}}`, the key the Key
 Vault secret's name). The vault authorizes by Azure RBAC, so the AzureDatabricks application's service
-principal in the tenant (`databricks_principal_id`, left to the user: its object id differs per tenant) is
-given Key Vault Secrets User on the vault, as Databricks documents for an RBAC vault. The root configures the
+principal in the tenant is given Key Vault Secrets User on the vault, as Databricks documents for an RBAC vault:
+its object id differs per tenant, so the module looks it up by the first-party application's client id
+(the azuread provider's `azuread_service_principal` data source, hashicorp/azuread ~> 3.7, the version
+@cdktf/provider-azuread 14.3.1 describes), with the Azure login that runs Terraform. The root configures the
 `databricks` provider from the workspace the module creates (its URL and resource id), with the Azure login
 that runs Terraform (a Key Vault-backed scope is created with an Azure AD token, never a personal token)."""
 
@@ -15,8 +17,9 @@ from pipegen.generators.terraform.model import Infra, Output, Var
 
 SOURCE = "databricks/databricks"
 VERSION = "~> 1.99"  # terraform-provider-databricks 1.99 (@cdktf/provider-databricks 15.16.1's schema)
+AZUREAD = ("azuread", "hashicorp/azuread", "~> 3.7")  # (local name, source, version): the principal's lookup
 SCOPE_RE = "^[A-Za-z0-9_.-]{1,128}$"  # a secret scope's name
-UUID_RE = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+DATABRICKS_APP = "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"  # the AzureDatabricks first-party application (client) id
 
 
 def scoped(inf: Infra) -> bool:
@@ -30,9 +33,6 @@ def variables(inf: Infra) -> tuple[Var, ...]:
     return (
         regex_var("databricks_secret_scope", "Databricks secret scope backed by the environment's Key Vault.",
                   SCOPE_RE, "databricks_secret_scope: 1-128 letters, digits, _, . and -."),
-        regex_var("databricks_principal_id", "Object id of the AzureDatabricks application's service principal in "
-                  "this tenant (az ad sp show --id 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d --query id).",
-                  UUID_RE, "databricks_principal_id: an object id (a lowercase UUID)."),
     )  # fmt: skip
 
 
@@ -41,9 +41,10 @@ def scope(inf: Infra) -> tuple[Block, ...]:
     if not scoped(inf):
         return ()
     return (
+        block("data", "azuread_service_principal", "databricks", body=[Attr("client_id", DATABRICKS_APP)]),
         block("resource", "azurerm_role_assignment", "databricks_secrets", body=[
             Attr("scope", Ref("azurerm_key_vault.main.id")), Attr("role_definition_name", "Key Vault Secrets User"),
-            Attr("principal_id", Ref("var.databricks_principal_id"))]),
+            Attr("principal_id", Ref("data.azuread_service_principal.databricks.object_id"))]),
         block("resource", "databricks_secret_scope", "keyvault", body=[
             Attr("name", Ref("var.databricks_secret_scope")),
             block("keyvault_metadata", body=[Attr("resource_id", Ref("azurerm_key_vault.main.id")),

@@ -13,6 +13,7 @@ from pipegen.plan.capacity import HOT_DAYS, WARM_DAYS
 from pipegen.plan.components import Kind
 from pipegen.plan.idents import dns_name
 from pipegen.plan.infra_findings import SPARK_JOBS, azure_container
+from pipegen.plan.names import snake
 from pipegen.spec.catalog import LAKE_TARGETS, TARGET_SYSTEMS
 from pipegen.spec.model import Cloud, LakeCatalog, Target, TargetType
 from pipegen.spec.secretscan import secret_uses
@@ -89,6 +90,12 @@ def spark_secrets(inf: Infra) -> tuple[str, ...]:
     if not inf.ctx.plan.graph.kinds & SPARK_JOBS:
         return ()
     return tuple(s for s in job_secrets(inf.ctx.spec, inf.ctx.plan) if s in inf.secrets)
+
+
+def secret_output(secret: str) -> str:
+    """The output naming a spec secret's entry in the secret store, per environment (the EMR requests'
+    `EMR.secret@`, the Dataproc batches' credential alias: `${PIPEGEN_SECRET_<NAME>_ID}`)."""
+    return f"spark_secret_{snake(secret)}"
 
 
 def each_secret(resource: str, names: tuple[str, ...], attr: str) -> Ref:

@@ -17,6 +17,7 @@ from pipegen.generators.terraform.common import (
     regex_var,
     retention_var,
     secret_readers,
+    spark_secrets,
     tags_var,
     target_bucket_names,
     target_buckets,
@@ -312,7 +313,8 @@ def module(inf: Infra) -> CloudModule:
     return CloudModule("google", "hashicorp/google", PROVIDER_VERSION, variables(inf), tuple(files), outputs(inf),
                        SKIPS + (TABLE_SKIPS if gcp_tables.tables(inf) else ()), REGION, alarms=alert_list(inf),
                        tables=tuple((f"{t.dataset}.{t.name}", t.partition or "", ", ".join(t.cluster))
-                                    for t in gcp_tables.tables(inf)))  # fmt: skip
+                                    for t in gcp_tables.tables(inf)),
+                       spark_secrets=spark_secrets(inf) if gcp_spark.on_dataproc(inf) else ())  # fmt: skip
 
 
 def provider() -> Block:

@@ -9,17 +9,20 @@ What the job touches (templates/spark/medallion/): the lake root in the environm
 layers, `_pipegen_batches`, the job files and landing root the requests name there), the checkpoints bucket
 where it streams (`--checkpoint-root`), both with the project's key; where it streams, the Managed Kafka
 cluster (`roles/managedkafka.client`); the spec secrets the job's code reads (common.spark_secrets: the lake
-target's Iceberg catalog token), each `roles/secretmanager.secretAccessor` on that secret alone. Dataproc
+target's Iceberg catalog token, an Event Hubs login of its stream), each `roles/secretmanager.secretAccessor` on
+that secret alone: the batches read them through Dataproc's Secret Manager credential provider (`dataproc_project`,
+`spark_secret_<name>`: the secret ids the batches name). Dataproc
 Serverless requires `roles/dataproc.worker` of the batch's service account (its driver and executors report to
 the service). The job writes no BigQuery dataset."""
 
 from __future__ import annotations
 
-from pipegen.generators.terraform.common import regex_var, spark_secrets
+from pipegen.generators.terraform.common import regex_var, secret_output, spark_secrets
 from pipegen.generators.terraform.hcl import Attr, Block, Ref, block, quote
 from pipegen.generators.terraform.model import Infra, Output, Var
 from pipegen.plan.components import Kind
 from pipegen.plan.infra_findings import SPARK_JOBS
+from pipegen.plan.names import ENV
 
 OBJECTS = "roles/storage.objectUser"  # a bucket's objects, nothing more (gcp.py WRITE)
 ACCOUNT_RE = "^[a-z][a-z0-9-]{4,28}[a-z0-9]$"
@@ -83,4 +86,19 @@ def outputs(inf: Infra) -> tuple[Output, ...]:
                "The Spark job's service account: DATAPROC_SERVICE_ACCOUNT of spark/dataproc/*.json."),
         Output("spark_lake_root", '"gs://${google_storage_bucket.lake.name}"',
                "The Spark job's lake root (PIPEGEN_LAKE_ROOT): the lake bucket its service account writes."),
+        *secret_outputs(inf),
     )  # fmt: skip
+
+
+def secret_outputs(inf: Infra) -> tuple[Output, ...]:
+    """Where the spec secrets the job reads are (the batches' Secret Manager credential provider): the project
+    (DATAPROC_PROJECT of `gsm://projects/<project>`) and each secret's id, the alias the batches name as
+    `${PIPEGEN_SECRET_<NAME>_ID}` (the docs' export lines); names, not values."""
+    secrets = spark_secrets(inf)
+    if not secrets:
+        return ()
+    project = Output("dataproc_project", "var.project",
+                     "The project of the batches' Secret Manager credential provider: DATAPROC_PROJECT.")  # fmt: skip
+    return (project, *(Output(secret_output(s), f"google_secret_manager_secret.spec[{quote(s)}].secret_id",
+                              f"Secret Manager secret id of {s}: {ENV.secret_id(s)} of spark/dataproc/*.json.")
+                       for s in secrets))  # fmt: skip

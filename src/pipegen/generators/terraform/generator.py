@@ -19,7 +19,8 @@ from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget
 from pipegen.generators.terraform import aws, azure, gcp
 from pipegen.generators.terraform.aws import QUERY_RESULTS_DAYS
 from pipegen.generators.terraform.aws_alarms import METRIC_DIMENSIONS
-from pipegen.generators.terraform.aws_spark import EMR_IDLE_MINUTES, EMR_RELEASE, secret_output
+from pipegen.generators.terraform.aws_spark import EMR_IDLE_MINUTES, EMR_RELEASE
+from pipegen.generators.terraform.common import secret_output
 from pipegen.generators.terraform.hcl import Attr, Block, Item, Ref, Value, block, quote, render
 from pipegen.generators.terraform.model import DEV, CloudModule, EnvPlan, Infra, Output, Var, infra
 from pipegen.plan.alerting import ALERTS
@@ -161,8 +162,8 @@ def docs_context(ctx: GenContext, mod: CloudModule, plans: list[EnvPlan]) -> dic
         "emr_glue": [Ident(db) for db in mod.spark_databases],
         "emr_release": trusted(EMR_RELEASE),
         "databricks_scope": any(o.name == "databricks_secret_scope" for o in mod.outputs),
-        # (placeholder, output) of each spec secret the EMR requests reference (aws_spark.secret_outputs)
-        "emr_secrets": [
+        # (placeholder, output) of each spec secret the EMR requests / Dataproc batches reference (secret_output)
+        "spark_secrets": [
             {"env": trusted(ENV.secret_id(s)), "output": Ident(secret_output(s))} for s in mod.spark_secrets
         ],
         "emr_idle": EMR_IDLE_MINUTES,

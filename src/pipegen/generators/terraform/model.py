@@ -61,7 +61,7 @@ class CloudModule:
     tables: tuple[tuple[str, str, str], ...] = ()  # (dataset.table, partition column, clustering): BigQuery
     spark_databases: tuple[str, ...] = ()  # the Glue databases the Spark job on EMR creates: AWS
     spark_topics: tuple[str, ...] = ()  # the MSK topics the Spark stream on EMR reads: AWS
-    spark_secrets: tuple[str, ...] = ()  # the spec secrets the EMR requests reference (EMR.secret@): AWS
+    spark_secrets: tuple[str, ...] = ()  # spec secrets the EMR requests (EMR.secret@) / Dataproc batches reference
     extra_providers: tuple[tuple[str, str, str], ...] = ()  # (local name, source, version) beyond `provider`
     root_providers: tuple[Block, ...] = ()  # their configurations in each root (from the module's outputs)
 

@@ -10,6 +10,10 @@ terraform {
       source  = "databricks/databricks"
       version = "~> 1.99"
     }
+    azuread = {
+      source  = "hashicorp/azuread"
+      version = "~> 3.7"
+    }
   }
 
   backend "azurerm" {

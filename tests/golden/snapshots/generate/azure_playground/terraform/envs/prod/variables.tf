@@ -157,13 +157,3 @@ variable "databricks_secret_scope" {
     error_message = "databricks_secret_scope: 1-128 letters, digits, _, . and -."
   }
 }
-
-variable "databricks_principal_id" {
-  type        = string
-  description = "Object id of the AzureDatabricks application's service principal in this tenant (az ad sp show --id 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d --query id)."
-
-  validation {
-    condition     = can(regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", var.databricks_principal_id))
-    error_message = "databricks_principal_id: an object id (a lowercase UUID)."
-  }
-}

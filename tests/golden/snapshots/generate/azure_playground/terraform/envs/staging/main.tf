@@ -27,5 +27,4 @@ module "platform" {
   target_containers         = var.target_containers
   databricks_sku            = var.databricks_sku
   databricks_secret_scope   = var.databricks_secret_scope
-  databricks_principal_id   = var.databricks_principal_id
 }

@@ -7,10 +7,14 @@ resource "azurerm_databricks_workspace" "main" {
   tags                        = var.tags
 }
 
+data "azuread_service_principal" "databricks" {
+  client_id = "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"
+}
+
 resource "azurerm_role_assignment" "databricks_secrets" {
   scope                = azurerm_key_vault.main.id
   role_definition_name = "Key Vault Secrets User"
-  principal_id         = var.databricks_principal_id
+  principal_id         = data.azuread_service_principal.databricks.object_id
 }
 
 resource "databricks_secret_scope" "keyvault" {

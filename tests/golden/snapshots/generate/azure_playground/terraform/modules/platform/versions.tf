@@ -10,5 +10,9 @@ terraform {
       source  = "databricks/databricks"
       version = "~> 1.99"
     }
+    azuread = {
+      source  = "hashicorp/azuread"
+      version = "~> 3.7"
+    }
   }
 }
