@@ -7,9 +7,11 @@ caller). Prints one JSON line.
     python airflow_driver.py bags PROJECT_DIR...      # {dir: bag(dir)}, many folders in this process,
                                                       # each with its plugins/ importable in turn
     python airflow_driver.py secrets DAG_FILE         # the DAG's _export_secrets(): what it exports
-    python airflow_driver.py tests RUNS_JSON [BAG_DIR...]
-                                                      # {"bags": bags(BAG_DIRs), "runs": ...}: the
-                                                      # DagBags first (no metadata DB needed), then one
+    python airflow_driver.py tests RUNS_JSON [BAG_DIR...] [--secrets DAG_FILE ENV_JSON]
+                                                      # {"bags": bags(BAG_DIRs), "secrets": ..., "runs": ...}:
+                                                      # the DagBags first (no metadata DB needed), then
+                                                      # secrets(DAG_FILE) with ENV_JSON's variables set
+                                                      # (the environment restored after), then one
                                                       # db migrate and dag.test() of every run
                                                       # [{"project", "dag", "conf", "logical_date"}]
                                                       # in this process (DAG ids must differ); the
@@ -111,6 +113,21 @@ def secrets(dag_file: Path) -> dict[str, Any]:
         "table": {k: list(v) for k, v in module.SECRETS.items()},
         "env": {k: os.environ.get(k) for k in module.SECRETS},
     }
+
+
+def secrets_with(dag_file: Path, env: dict[str, str]) -> dict[str, Any]:
+    """secrets(dag_file) with `env` set (AIRFLOW_CONN_*/AIRFLOW_VAR_*, as a process started with them
+    has them), then the environment as it was: the variables and what the export set are gone before
+    anything else runs in this process."""
+    import os
+
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        return secrets(dag_file)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def migrate() -> dict[str, Any] | None:
@@ -233,8 +250,13 @@ def main() -> None:
     elif command == "tests":
         import os
 
-        loaded = bags([Path(arg) for arg in sys.argv[3:]])  # before tests()'s migrate: one Airflow start for both
-        out = {"bags": loaded, "runs": tests(json.loads(sys.argv[2]), Path(os.environ["AIRFLOW_HOME"]))}
+        args = sys.argv[3:]
+        cut = args.index("--secrets") if "--secrets" in args else len(args)
+        # before tests()'s migrate: one Airflow start for the bags, the secrets and the runs
+        out = {"bags": bags([Path(arg) for arg in args[:cut]])}
+        if cut < len(args):
+            out["secrets"] = secrets_with(Path(args[cut + 1]), json.loads(args[cut + 2]))
+        out["runs"] = tests(json.loads(sys.argv[2]), Path(os.environ["AIRFLOW_HOME"]))
     else:
         import os
 

@@ -263,12 +263,14 @@ UPSTREAM = {"depends_on": [{"pipeline": "user_data_etl", "timeout": "1h", "poke_
 
 @pytest.fixture(scope="module")
 def airflow_process(airflow_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """One Airflow process for the module's DagBags and dag.test() runs: first the DagBag of each of
-    bag_roots' folders (each folder's plugins/ on sys.path in turn), then, after one `airflow db
+    """One Airflow process for the module's DagBags, secrets and dag.test() runs: first the DagBag of
+    each of bag_roots' folders (each folder's plugins/ on sys.path in turn), then the secrets test's
+    export (its Connection and Variable in the environment for that call only), then, after one `airflow db
     migrate`, dag.test() of every example's DAG, of the quick-start variants above and of the dbt
     judge's spec on its stand-in (clean, and with a failing dbt test) (an Airflow start and a
     migrate cost ~20 s of CPU each): {"bags": {name in BAGS: bag}, "runs": {dag id: the driver's
-    result, with "project" the generated project}, HOOK: what the runs' one webhook received}."""
+    result, with "project" the generated project}, "secrets": {"dag_file", "table", "env"}, HOOK: what
+    the runs' one webhook received}."""
     from tests.conftest import generate
 
     root = tmp_path_factory.mktemp("dag_tests")
@@ -291,18 +293,22 @@ def airflow_process(airflow_python: Path, tmp_path_factory: pytest.TempPathFacto
     failing = project_with_stand_in(root / FAILING, {"customers": CUSTOMERS, "orders": bad}, FAILING)
     runs += [{"project": str(clean), "dag": "shop"}, {"project": str(failing), "dag": FAILING}]
     assert len({r["dag"] for r in runs}) == len(runs)  # one process: DAG ids must differ
+    # test_secrets_come_from_airflow_connections_and_variables_by_id: its DAG's export of secrets, with the
+    # Connection and Variable set for that call only (the runs do not see them)
+    secrets = hello_project(root / "secrets", orchestration=SECRETS_NOTIFY) / "dags" / "hello.py"
     (root / "none").mkdir()  # no plugins folder of its own: bags() puts each folder's on sys.path in turn
     scratch = {"AIRFLOW__CORE__DAGS_FOLDER": str(root / "bundle"), "AIRFLOW__CORE__PLUGINS_FOLDER": str(root / "none")}
     with contextmanager(serve)() as hook:
         # three DagBags and nine dag.test() runs: ~6 min of wall time on a loaded 2-core machine, 15 at load 20
         result = airflow(
-            airflow_python, root, "tests", json.dumps(runs), *map(str, roots.values()), timeout=3600,
-            RUN_HOOK=hook.url, **scratch,
+            airflow_python, root, "tests", json.dumps(runs), *map(str, roots.values()),
+            "--secrets", str(secrets), json.dumps(SECRETS_ENV), timeout=3600, RUN_HOOK=hook.url, **scratch,
         )  # fmt: skip
     assert set(result["runs"]) == {r["dag"] for r in runs}, result
     assert set(result["bags"]) == {str(r) for r in roots.values()}, result["bags"]
     return {
         "bags": {name: result["bags"][str(folder)] for name, folder in roots.items()},
+        "secrets": {"dag_file": secrets, **result["secrets"]},
         "runs": {r["dag"]: {**result["runs"][r["dag"]], "project": Path(r["project"])} for r in runs},
         HOOK: hook.received,
     }
@@ -329,19 +335,21 @@ def test_the_data_interval_is_the_ingestion_window(dag_tests: dict[str, Any]) ->
     assert result["warehouse"]["raw_shop.orders"] == expected
 
 
+SECRETS_NOTIFY = {"on_failure": [{"type": "slack", "channel": "#x", "webhook": "${secret:ALERT_HOOK}"}]}
+SECRETS_ENV = {
+    "AIRFLOW_CONN_SHOP": json.dumps({"conn_type": "postgres", "host": "db.internal", "password": "p@ss/word"}),
+    "AIRFLOW_VAR_ALERT_HOOK": "https://h/x",
+}
+
+
 @pytest.mark.judge
-def test_secrets_come_from_airflow_connections_and_variables_by_id(tmp_path: Path, airflow_python: Path) -> None:
+def test_secrets_come_from_airflow_connections_and_variables_by_id(airflow_process: dict[str, Any]) -> None:
     """The quick-start's `${env:SHOP_DB_HOST}`/`${secret:SHOP_DB_PASSWORD}` are fields of the
     Airflow Connection `shop`; a notification webhook is an Airflow Variable. Real Airflow
-    resolves them (from AIRFLOW_CONN_*/AIRFLOW_VAR_*, as from any secrets backend)."""
-    notify = {"on_failure": [{"type": "slack", "channel": "#x", "webhook": "${secret:ALERT_HOOK}"}]}
-    project = hello_project(tmp_path, orchestration=notify)
-    dag_file = project / "dags" / "hello.py"
-    assert "p@ss" not in dag_file.read_text()
-    conn = json.dumps({"conn_type": "postgres", "host": "db.internal", "password": "p@ss/word"})
-    result = airflow(
-        airflow_python, tmp_path, "secrets", str(dag_file), AIRFLOW_CONN_SHOP=conn, AIRFLOW_VAR_ALERT_HOOK="https://h/x"
-    )
+    resolves them (from AIRFLOW_CONN_*/AIRFLOW_VAR_*, as from any secrets backend), in the module's
+    Airflow process with those variables set for this call only (airflow_process)."""
+    result = airflow_process["secrets"]
+    assert "p@ss" not in result["dag_file"].read_text()
     assert result["table"] == {
         "ALERT_HOOK": ["variable", "ALERT_HOOK", ""],
         "SHOP_DB_HOST": ["connection", "shop", "host"],

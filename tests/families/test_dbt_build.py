@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import run_cli
+from tests.conftest import generate
 from tests.judges import offline_env
 
 DRIVER = Path(__file__).with_name("dbt_driver.py")
@@ -86,8 +86,8 @@ def build(tmp_path: Path, batch_python: Path, raw_data: dict[str, Any]) -> dict[
     spec = tmp_path / "pipegen.yaml"
     YAML().dump(SPEC, spec)
     project = tmp_path / "project"
-    proc = run_cli("generate", str(spec), "-o", str(project))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    code, output = generate(spec, project)
+    assert code == 0, output
     data = tmp_path / "raw.json"
     data.write_text(json.dumps(raw_data))
     run = subprocess.run(

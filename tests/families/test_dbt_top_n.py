@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import run_cli
+from tests.conftest import generate
 from tests.judges import offline_env
 
 DRIVER = Path(__file__).with_name("dbt_driver.py")
@@ -152,8 +152,8 @@ def test_ordered_and_limited_marts_hold_the_reference_rows(tmp_path: Path, batch
     spec = tmp_path / "pipegen.yaml"
     YAML().dump(SPEC, spec)
     project = tmp_path / "project"
-    proc = run_cli("generate", str(spec), "-o", str(project))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    code, output = generate(spec, project)
+    assert code == 0, output
     data = tmp_path / "raw.json"
     data.write_text(json.dumps(raw_data()))
     env = offline_env(tmp_path / "home")

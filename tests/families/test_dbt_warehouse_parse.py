@@ -22,7 +22,7 @@ from pipegen.plan.envtargets import environment_targets
 from pipegen.plan.names import snake
 from pipegen.spec.catalog import TARGET_SYSTEMS
 from pipegen.spec.types import parse_secret_ref
-from tests.conftest import example_specs, generate, run_cli
+from tests.conftest import example_specs, generate
 from tests.judges import offline_env
 from tests.judges.envs import REQUIREMENTS
 
@@ -170,7 +170,7 @@ def test_an_outdated_property_fails_the_warehouse_parse(tmp_path: Path, dbt_ware
     """The judge can fail: freshness back at the top level (dbt < 1.9 placement) on snowflake."""
     project = tmp_path / "p"
     spec = Path(__file__).parents[2] / "specs" / "saas_elt.yaml"
-    assert run_cli("generate", str(spec), "-o", str(project)).returncode == 0
+    assert generate(spec, project)[0] == 0
     sources = project / "dbt" / "models" / "staging" / "_sources.yml"
     yaml = YAML()
     doc = yaml.load(sources.read_text(encoding="utf-8"))

@@ -17,7 +17,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from pipegen.spec import rulekinds
-from tests.conftest import run_cli
+from tests.conftest import generate
 from tests.hostile import cases
 from tests.judges import offline_env
 
@@ -51,8 +51,8 @@ def result(tmp_path_factory: pytest.TempPathFactory, batch_python: Path) -> dict
     spec = tmp / "pipegen.yaml"
     YAML().dump(cases.spec(rule_marts=True), spec)
     project = tmp / "project"
-    proc = run_cli("generate", str(spec), "-o", str(project))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    code, output = generate(spec, project)
+    assert code == 0, output
     data = tmp / "raw.json"
     data.write_text(json.dumps(raw_data()))
     run = subprocess.run(

@@ -16,7 +16,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from pipegen.spec import rulekinds
-from tests.conftest import run_cli
+from tests.conftest import generate
 from tests.families.test_hostile_dbt import DRIVER, raw_data
 from tests.hostile import cases
 from tests.judges import offline_env
@@ -48,8 +48,8 @@ def emitted(tmp_path_factory: pytest.TempPathFactory, batch_python: Path) -> lis
     spec = tmp / "pipegen.yaml"
     YAML().dump(cases.spec(), spec)
     project = tmp / "project"
-    proc = run_cli("generate", str(spec), "-o", str(project))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    code, output = generate(spec, project)
+    assert code == 0, output
     data = tmp / "raw.json"
     data.write_text(json.dumps(raw_data()))
     env = {**offline_env(tmp / "home"), "PIPEGEN_QUALITY_NOW": NOW}

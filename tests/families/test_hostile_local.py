@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import run_cli
+from tests.conftest import generate
 from tests.hostile import cases
 from tests.judges import offline_env
 
@@ -28,8 +28,8 @@ def test_synthesize_ingest_and_dbt_build_pass_on_the_hostile_spec(tmp_path: Path
     spec = tmp_path / "pipegen.yaml"
     YAML().dump(cases.spec(), spec)
     project = tmp_path / "project"
-    proc = run_cli("generate", str(spec), "-o", str(project))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    code, output = generate(spec, project)
+    assert code == 0, output
     env = offline_env(tmp_path / "home")
     for argv in (("-m", "pipeline.synthesize", "--force", "--rows", "200"), ("-m", "pipeline.ingest", "--local"),
                  ("-m", "pipeline.transform"), ("-c", RESULTS)):  # fmt: skip

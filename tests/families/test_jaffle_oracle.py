@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SPECS, run_cli
+from tests.conftest import SPECS, generate
 from tests.judges import offline_env
 from tests.judges.crds import shared_path
 
@@ -23,8 +23,8 @@ def test_dbt_marts_reproduce_the_jaffle_shop_reference(tmp_path: Path, batch_pyt
     if not (ORACLE / "check.py").is_file():
         pytest.skip(f"the jaffle oracle is not at {ORACLE} (it lives in the steering repo's shared/ folder)")
     project = tmp_path / "jaffle"
-    proc = run_cli("generate", str(SPECS / "jaffle_shop.yaml"), "-o", str(project))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    code, output = generate(SPECS / "jaffle_shop.yaml", project)
+    assert code == 0, output
     env = offline_env(tmp_path / "home")
     build = subprocess.run(
         [str(batch_python), str(DRIVER), str(project), str(ORACLE / "seeds")],

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 from pipegen.pipeline import families_for, prepare
-from tests.conftest import example_specs, run_cli
+from tests.conftest import example_specs, generate
 from tests.judges import offline_env
 
 
 def generated(spec: Path, out: Path) -> Path:
-    proc = run_cli("generate", str(spec), "-o", str(out))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    code, output = generate(spec, out)
+    assert code == 0, output
     return out
 
 

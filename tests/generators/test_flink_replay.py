@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from pipegen.pipeline import prepare
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, generate
 from tests.judges.crds import CrdCatalog, load_resources, shared_crds_dir
 from tests.judges.kustomize import MISSING, build, kubectl
 
@@ -62,8 +62,8 @@ def tables_with_options(sql: str) -> dict[str, dict[str, str]]:
 @pytest.fixture()
 def project(tmp_path: Path) -> Path:
     out = tmp_path / "project"
-    result = run_cli("generate", str(REPO / "specs" / "ecommerce_realtime.yaml"), "-o", str(out))
-    assert result.returncode == 0, result.stderr
+    code, output = generate(REPO / "specs" / "ecommerce_realtime.yaml", out)
+    assert code == 0, output
     return out
 
 

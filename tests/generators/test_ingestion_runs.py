@@ -21,7 +21,7 @@ import pytest
 from pipegen.generators.ingestion.generator import warehouse_target
 from pipegen.pipeline import prepare, render_tree
 from pipegen.spec.types import parse_secret_ref
-from tests.conftest import SPECS
+from tests.conftest import REPO, SPECS
 from tests.judges import judge_python
 from tests.judges.crds import shared_path
 
@@ -445,33 +445,65 @@ def test_a_new_column_evolves_its_type_change_stops_and_the_next_run_is_not_stuc
 
 
 PRODUCTION = {"hello": "duckdb", "saas_elt": "snowflake", "pii_etl": "filesystem", "iot_lambda": "clickhouse"}
+# Each project's production_destination() without its credentials, then with each set (to "x"), in one
+# batch-env process (a dlt import each: ~3 s of CPU here): each project's `pipeline` package, settings
+# and working directory forgotten before the next (tests/specgen/project_modules.py, as the Airflow and
+# Prefect drivers run many projects), and the environment as it was after each.
+DESTINATIONS = """
+import json, os, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from project_modules import enter, leave
+out = {}
+for project, refs in json.loads(sys.argv[2]):
+    added, saved, lines = enter(Path(project)), dict(os.environ), []
+    try:
+        from pipeline import ingest
+        from pipeline.runtime import IngestError
+        try:
+            ingest.production_destination()
+        except IngestError as e:
+            lines.append(f"missing: {e}")
+        os.environ.update({k: "x" for k in refs})
+        lines.append(ingest.production_destination().destination_name)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        leave(added)
+    out[project] = lines
+print(json.dumps(out))
+"""
 
 
-@pytest.mark.parametrize(("name", "destination"), sorted(PRODUCTION.items()))
-def test_production_runs_use_the_warehouse_targets_dlt_destination_with_credentials_from_the_environment(
-    name: str, destination: str, tmp_path: Path
-) -> None:
-    project = write_project(SPECS / f"{name}.yaml", tmp_path / name)
-    code = (
-        "import os, sys\n"
-        "from pipeline import ingest\n"
-        "from pipeline.runtime import IngestError\n"
-        "try:\n"
-        "    ingest.production_destination()\n"
-        "except IngestError as e:\n"
-        "    print('missing:', e)\n"
-        "os.environ.update({k: 'x' for k in sys.argv[1:]})\n"
-        "print(ingest.production_destination().destination_name)\n"
-    )
+def credential_refs(name: str) -> list[str]:
+    """The environment variables the example's warehouse target's connection names."""
     ready = prepare(SPECS / f"{name}.yaml")
     target = warehouse_target(ready.spec)
     assert target is not None
     values = [v for v in target.connection.model_dump().values() if isinstance(v, str)]
-    refs = sorted({ref.name for ref in map(parse_secret_ref, values) if ref is not None})
-    proc = run(project, "-c", code, *refs)
+    return sorted({ref.name for ref in map(parse_secret_ref, values) if ref is not None})
+
+
+@pytest.fixture(scope="module")
+def production_destinations(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    """{example in PRODUCTION: what its project's production_destination() printed (DESTINATIONS)}."""
+    tmp = tmp_path_factory.mktemp("production")
+    projects = {name: write_project(SPECS / f"{name}.yaml", tmp / name) for name in PRODUCTION}
+    jobs = [[str(project), credential_refs(name)] for name, project in projects.items()]
+    proc = run(tmp, "-c", DESTINATIONS, str(REPO / "tests" / "specgen"), json.dumps(jobs))
     assert proc.returncode == 0, proc.stderr
-    lines = proc.stdout.strip().splitlines()
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {name: out[str(project)] for name, project in projects.items()}
+
+
+@pytest.mark.parametrize(("name", "destination"), sorted(PRODUCTION.items()))
+def test_production_runs_use_the_warehouse_targets_dlt_destination_with_credentials_from_the_environment(
+    name: str, destination: str, production_destinations: dict[str, list[str]]
+) -> None:
+    lines = production_destinations[name]
+    refs = credential_refs(name)
     assert lines[-1] == destination
+    assert len(lines) == (2 if refs else 1), lines
     if refs:
         assert lines[0] == f"missing: environment variable {refs[0]} is not set (see .env.example)"
 

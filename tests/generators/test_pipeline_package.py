@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, generate
 
 
 def test_a_stream_only_project_gets_the_package_init_and_capture_uses_its_summary_writer(tmp_path: Path) -> None:
@@ -22,8 +22,8 @@ def test_a_stream_only_project_gets_the_package_init_and_capture_uses_its_summar
     spec = tmp_path / "pipegen.yaml"
     YAML().dump(data, spec)
     project = tmp_path / "project"
-    result = run_cli("generate", str(spec), "-o", str(project))
-    assert result.returncode == 0, result.stderr
+    code, output = generate(spec, project)
+    assert code == 0, output
     package = project / "pipeline"
     assert (package / "capture.py").is_file() and (package / "stream.py").is_file()
     # its local run is the stream step alone (issue 23: every architecture runs with `pipegen run`)

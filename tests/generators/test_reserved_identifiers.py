@@ -15,7 +15,7 @@ from ruamel.yaml import YAML
 from sqlglot import exp
 
 from pipegen.spec.reserved import is_reserved, reserved_in
-from tests.conftest import run_cli
+from tests.conftest import generate
 from tests.hostile import cases
 
 # dbt adapter -> (target spec, sqlglot dialect)
@@ -46,8 +46,8 @@ def generated(tmp: Any, adapters: list[str], cloud: str) -> dict[str, str]:
     spec["cloud"] = cloud  # warehouse services are not local
     path = tmp / "pipegen.yaml"
     YAML().dump(spec, path)
-    proc = run_cli("generate", str(path), "-o", str(tmp / "p"))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    code, output = generate(path, tmp / "p")
+    assert code == 0, output
     found = {p.stem: p.read_text() for p in sorted((tmp / "p" / "dbt" / "models").rglob("*.sql"))}
     assert set(found) == {"stg_select__limit", "stg_select__order", "stg_select__table", "group"}
     return found

@@ -3,6 +3,8 @@ through the project's own pipeline/flink_local.py and prints JSON on the last li
 
     python flink_driver.py explain <project>
     python flink_driver.py run <project> <data dir> [job ...]
+
+(tests/specgen/flink_plans.py `--run` runs a project's jobs the same way, after its EXPLAINs, in one JVM.)
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if hasattr(value, "isoformat"):
@@ -37,7 +39,7 @@ def main() -> int:
                 out[job["job"]] = flink_local.reason(exc)
         elif not sys.argv[4:] or job["job"] in sys.argv[4:]:
             rows = flink_local.run_job(job, Path(sys.argv[3]), project)
-            out[job["job"]] = {"columns": job["outputs"], "rows": [[_plain(v) for v in r] for r in rows]}
+            out[job["job"]] = {"columns": job["outputs"], "rows": [[plain(v) for v in r] for r in rows]}
     print(json.dumps(out))
     return 0
 

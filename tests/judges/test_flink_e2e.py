@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, generate
 from tests.judges import offline_env
 from tests.judges.stream_reference import FLOATING, comparable
 
@@ -45,8 +45,8 @@ def _run(python: Path, args: list[str], cwd: Path, home: Path) -> str:
 def e2e(flink_python: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, dict[str, list]], Path]:
     tmp = tmp_path_factory.mktemp("flink_e2e")
     project = tmp / "project"
-    result = run_cli("generate", str(REPO / "specs" / "ecommerce_realtime.yaml"), "-o", str(project))
-    assert result.returncode == 0, result.stderr
+    code, output = generate(REPO / "specs" / "ecommerce_realtime.yaml", project)
+    assert code == 0, output
     cdc = tmp / "cdc"
     home = tmp / "home"
     _run(flink_python, ["-m", "pipeline.change_events", "--rows", str(ROWS), "--out", str(cdc)], project, home)

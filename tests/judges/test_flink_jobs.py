@@ -7,7 +7,8 @@ pipeline/flink_local.py rewrite:
   (its own connector and `s3://`/`gs://`/`abfss://` path; tests/generators/test_flink_cloud_paths.py);
 - the flink_bids oracle (../shared/oracles/flink_bids, Flink's documented results): each job of
   tests/judges/flink_bids.yaml runs in the local mini-cluster over the oracle's rows and must produce
-  exactly the documented rows (a mismatch is a bug in pipegen, never in the oracle).
+  exactly the documented rows (a mismatch is a bug in pipegen, never in the oracle), in the same JVM
+  as the EXPLAINs, after them (tests/specgen/flink_plans.py `--run`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ import pytest
 
 from pipegen.ledger import baseline
 from pipegen.pipeline import prepare, render_tree
-from tests.conftest import REPO, example_specs, run_cli
+from tests.conftest import REPO, example_specs
+from tests.conftest import generate as generate_in_process
 from tests.generators.test_flink_cloud_paths import JUDGED, cloud_spec
 from tests.judges import offline_env
 from tests.judges.crds import shared_path
@@ -48,9 +50,19 @@ def with_flink() -> list[Path]:
 
 
 def generate(spec: Path, out: Path) -> Path:
-    result = run_cli("generate", str(spec), "-o", str(out))
-    assert result.returncode == 0, result.stdout + result.stderr
+    """The project, generated through the CLI's Typer app in this process (the console script is
+    judged in tests/cli)."""
+    code, output = generate_in_process(spec, out)
+    assert code == 0, output
     return out
+
+
+@pytest.fixture(scope="module")
+def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, Path]:
+    """{spec: its project} of every example with stream jobs and the oracle, generated once for the
+    module's judges (EXPLAIN, the oracle's run, the FlinkDeployment CRD)."""
+    tmp = tmp_path_factory.mktemp("flink_projects")
+    return {spec: generate(spec, tmp / spec.stem / "project") for spec in with_flink()}
 
 
 def driver(python: Path, home: Path, *args: str) -> dict[str, object]:
@@ -82,15 +94,31 @@ def write_project(data: dict[str, object], out: Path) -> Path:
     return out
 
 
+def oracle_data(out: Path) -> Path:
+    """The oracle's rows, one JSON-lines file per topic, where the oracle project's jobs read them."""
+    names = prepare(BIDS_SPEC).plan.names
+    for source_file, topic, _ in ORACLE_JOBS.values():
+        folder = out / names.dataset("auction", topic).topic
+        folder.mkdir(parents=True, exist_ok=True)
+        _, rows = _rows(ORACLE / source_file)
+        lines = [json.dumps({k: (float(v) if k == "price" else v) for k, v in r.items()}) for r in rows]
+        (folder / "part-0.json").write_text("\n".join(lines) + "\n")
+    return out
+
+
 @pytest.fixture(scope="module")
-def flink_runs(flink_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """EXPLAIN of every job of every example with stream jobs, and of the cloud sinks (JUDGED), in
-    one JVM (a PyFlink gateway start costs 10-30 s)."""
+def flink_runs(
+    flink_python: Path, projects: dict[Path, Path], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, object]:
+    """In one JVM (a PyFlink gateway start costs 10-30 s of CPU): EXPLAIN of every job of every
+    example with stream jobs and of the cloud sinks (JUDGED), then the oracle's jobs run in the
+    local mini-cluster over its rows."""
     tmp = tmp_path_factory.mktemp("flink_plans")
-    projects = {spec: generate(spec, tmp / spec.stem / "project") for spec in with_flink()}
     clouds = {cloud: write_project(cloud_spec(cloud, **conn), tmp / f"cloud_{cloud}") for cloud, conn, _ in JUDGED}
+    run = [str(projects[BIDS_SPEC]), str(oracle_data(tmp / "cdc"))]
     proc = subprocess.run(
-        [str(flink_python), str(PLANS), *map(str, projects.values()), "--sinks", *map(str, clouds.values())],
+        [str(flink_python), str(PLANS), *map(str, projects.values()), "--sinks", *map(str, clouds.values()),
+         "--run", *run],
         capture_output=True, text=True, env=offline_env(tmp / "home"), timeout=1800, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -151,18 +179,10 @@ def test_the_oracle_declares_every_documented_job() -> None:
 
 
 @pytest.fixture(scope="module")
-def oracle_results(flink_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    tmp = tmp_path_factory.mktemp("flink_bids")
-    project = generate(BIDS_SPEC, tmp / "project")
-    names = prepare(BIDS_SPEC).plan.names
-    data = tmp / "cdc"
-    for source_file, topic, _ in ORACLE_JOBS.values():
-        folder = data / names.dataset("auction", topic).topic
-        folder.mkdir(parents=True, exist_ok=True)
-        _, rows = _rows(ORACLE / source_file)
-        lines = [json.dumps({k: (float(v) if k == "price" else v) for k, v in r.items()}) for r in rows]
-        (folder / "part-0.json").write_text("\n".join(lines) + "\n")
-    return driver(flink_python, tmp / "home", "run", str(project), str(data))
+def oracle_results(flink_runs: dict[str, Any]) -> dict[str, object]:
+    """{job: {"columns", "rows"} or {"error"}}: the oracle project's jobs run over its rows (flink_runs' JVM)."""
+    runs: dict[str, object] = flink_runs["planned"]["runs"]
+    return runs
 
 
 def _normalise(columns: list[str], row: list[object]) -> tuple[str, ...]:
@@ -180,7 +200,7 @@ def _normalise(columns: list[str], row: list[object]) -> tuple[str, ...]:
 @pytest.mark.parametrize("job", sorted(ORACLE_JOBS))
 def test_generated_sql_reproduces_flinks_documented_window_results(job: str, oracle_results: dict[str, object]) -> None:
     result = oracle_results[f"flink_bids__{job}"]
-    assert isinstance(result, dict)
+    assert isinstance(result, dict) and "error" not in result, result
     columns, expected_rows = _rows(ORACLE / ORACLE_JOBS[job][2])
     assert result["columns"] == columns
     got = sorted(_normalise(columns, r) for r in result["rows"])
@@ -189,14 +209,16 @@ def test_generated_sql_reproduces_flinks_documented_window_results(job: str, ora
 
 
 @pytest.mark.parametrize("spec", with_flink(), ids=lambda p: p.stem)
-def test_every_flinkdeployment_validates_strictly_against_the_operator_crd(spec: Path, tmp_path: Path) -> None:
+def test_every_flinkdeployment_validates_strictly_against_the_operator_crd(
+    spec: Path, projects: dict[Path, Path]
+) -> None:
     from tests.judges.crds import CrdCatalog, load_resources, shared_crds_dir
 
     folder = shared_crds_dir()
     if folder is None:
         pytest.skip("../shared/crds is absent (it lives in the steering repo's shared/ folder)")
     catalog = CrdCatalog.load(folder)
-    project = generate(spec, tmp_path / "project")
+    project = projects[spec]
     deployments = sorted((project / "flink" / "deploy").glob("*.yaml"))
     jobs = json.loads((project / "flink" / "jobs.json").read_text())["jobs"]
     assert len(deployments) == len(jobs)

@@ -38,7 +38,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from pipegen.generators.gx import events as gx_events
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, generate
 from tests.judges import offline_env
 from tests.judges.stream_reference import change_events, final_state, stream_tables
 
@@ -128,8 +128,8 @@ def _project(
     spec: Path, tmp: Path, python: Path, bad_rate: float, rules: set[str] | None, jobs: list[str]
 ) -> dict[str, Any]:
     project = tmp / "project"
-    result = run_cli("generate", str(spec), "-o", str(project))
-    assert result.returncode == 0, result.stderr
+    code, output = generate(spec, project)
+    assert code == 0, output
     config_path = project / "pipeline" / "change_events.json"
     config = json.loads(config_path.read_text())
     if rules is not None:  # only the rule kinds this run breaks

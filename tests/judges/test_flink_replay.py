@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, generate
 from tests.judges import offline_env
 from tests.judges.stream_reference import FLOATING, comparable
 
@@ -56,8 +56,8 @@ def replay_time(cdc: Path) -> int:
 def replayed(flink_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     tmp = tmp_path_factory.mktemp("flink_replay")
     project, cdc, home = tmp / "project", tmp / "cdc", tmp / "home"
-    result = run_cli("generate", str(REPO / "specs" / "ecommerce_realtime.yaml"), "-o", str(project))
-    assert result.returncode == 0, result.stderr
+    code, output = generate(REPO / "specs" / "ecommerce_realtime.yaml", project)
+    assert code == 0, output
 
     def run(*args: str, code: int = 0) -> str:
         return _run(flink_python, list(args), project, home, code)

@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, pipegen_exe, run_cli
+from tests.conftest import REPO, generate, pipegen_exe
 from tests.judges import offline_env
 from tests.judges.stream_reference import OP, PARSERS, comparable, final_state, stream_tables, typed
 from tests.judges.stream_reference import change_events as stream_changes
@@ -184,8 +184,8 @@ def kappa(
     spec_file = tmp / "ecommerce_realtime.yaml"
     spec_file.write_text(postgres_variant(postgres_server))
     project = tmp / "project"
-    result = run_cli("generate", str(spec_file), "-o", str(project))
-    assert result.returncode == 0, result.stdout + result.stderr
+    code, output = generate(spec_file, project)
+    assert code == 0, output
     config = json.loads((project / "pipeline" / "change_events.json").read_text())
     generated = tmp / "generated"  # the generated module's changes, replayed below as DML
     _run(flink_python, ["-m", "pipeline.change_events", "--rows", str(ORDERS), "--out", str(generated)], project,

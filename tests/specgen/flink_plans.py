@@ -2,23 +2,29 @@
 project through the project's own pipeline/flink_local.py, many projects in one JVM. Prints
 JSON on the last line: {project: {job: "planned" or the planner's reason}}.
 
-    python flink_plans.py PROJECT_DIR... [--sinks PROJECT_DIR...]
+    python flink_plans.py PROJECT_DIR... [--sinks PROJECT_DIR...] [--run PROJECT_DIR DATA_DIR]
 
 After `--sinks`, a project's jobs are planned (only) with their production filesystem sink kept
 as generated (its connector options and path, e.g. `s3://bucket/...`; the sources still read
 local files), under the top-level key "sinks": {project: {job: verdict}}. Only filesystem sinks
 in a format the judge environment has (json, csv): it has no Parquet, Delta, Iceberg or JDBC jar.
+
+After `--run`, every job of that one project runs last, in the same JVM, in the local mini-cluster
+over the files under DATA_DIR (as flink_driver.py's `run`), under the top-level key "runs":
+{job: {"columns", "rows"} or {"error": the reason}} (a PyFlink gateway start costs 10-30 s of CPU).
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
+HERE = Path(__file__).parent
 FILE_SINK = "'connector' = 'filesystem'"
 PLANNABLE_FORMATS = ("'format' = 'json'", "'format' = 'csv'")
 
@@ -74,12 +80,40 @@ def sink_plans(project: Path) -> dict[str, str]:
             del sys.modules[name]
 
 
+def runs(project: Path, data: Path) -> dict[str, Any]:
+    """Every job of the project run over `data` through its flink_local.run_job, as flink_driver.py
+    runs them; a job's failure is its own entry, not the others'."""
+    found = importlib.util.spec_from_file_location("flink_driver", HERE.parent / "judges" / "flink_driver.py")
+    assert found and found.loader
+    driver = importlib.util.module_from_spec(found)
+    found.loader.exec_module(driver)  # its plain(): the same values as its own `run` prints
+    sys.path.insert(0, str(project))
+    try:
+        flink_local = importlib.import_module("pipeline.flink_local")
+        out: dict[str, Any] = {}
+        for job in flink_local.jobs(project):
+            try:
+                rows = flink_local.run_job(job, data, project)
+                out[job["job"]] = {"columns": job["outputs"], "rows": [[driver.plain(v) for v in r] for r in rows]}
+            except Exception as exc:  # every job is reported
+                out[job["job"]] = {"error": str(flink_local.reason(exc))}
+        return out
+    finally:
+        sys.path.remove(str(project))
+        for name in [m for m in sys.modules if m == "pipeline" or m.startswith("pipeline.")]:
+            del sys.modules[name]
+
+
 def main() -> int:
     args = sys.argv[1:]
+    run = args[args.index("--run") + 1 :] if "--run" in args else []
+    args = args[: args.index("--run")] if "--run" in args else args
     cut = args.index("--sinks") if "--sinks" in args else len(args)
     out: dict[str, Any] = {arg: plans(Path(arg)) for arg in args[:cut]}
     if cut < len(args):
         out["sinks"] = {arg: sink_plans(Path(arg)) for arg in args[cut + 1 :]}
+    if run:
+        out["runs"] = runs(Path(run[0]), Path(run[1]))
     print(json.dumps(out))
     return 0
 
