@@ -3,7 +3,7 @@ invariant (validate refuses it with located errors, or every family renders and 
 passes), and write the pass rate and the failure classes to docs/corpus.md.
 
     python -m benchmarks.corpus --count 300 --seed 20261204 [--judges static,airflow,flink,local,dbt,...]
-                                [--local-runs 40] [--keep /tmp/failing] [--write docs/corpus.md]
+                                [--local-runs 40] [--independent] [--keep /tmp/failing] [--write docs/corpus.md]
 
 Run from the repo root in the dev environment (scripts/test.sh builds it); the judge
 environments are built on first use, as in the test suite. A failing spec is kept (with the
@@ -91,9 +91,11 @@ def _judge_infra(
         infra_judges.lake_tables(lakes, judge_python("batch"), home, verdicts, ran)
 
 
-def run(count: int, seed: int, chosen: tuple[str, ...], runs: dict[str, int], keep: Path | None) -> dict[str, object]:
+def run(
+    count: int, seed: int, chosen: tuple[str, ...], runs: dict[str, int], keep: Path | None, independent: bool = False
+) -> dict[str, object]:
     started = time.perf_counter()
-    specs = draw(count, seed)
+    specs = draw(count, seed, independent)
     outcomes: list[Outcome] = [static(s) for s in specs]
     classes: Counter[str] = Counter()
     failing: dict[int, list[str]] = {}
@@ -138,6 +140,7 @@ def run(count: int, seed: int, chosen: tuple[str, ...], runs: dict[str, int], ke
     return {
         "count": count,
         "seed": seed,
+        "independent": independent,
         "valid": len(valid),
         "refused": sum(1 for o in outcomes if not o.valid and not o.failure),
         "failing": len(failing),
@@ -152,6 +155,7 @@ def markdown(result: dict[str, object], chosen: tuple[str, ...], runs: dict[str,
     rate = 100.0 * (count - failing) / count if count else 0.0
     judged = result["judged"]
     classes: Counter[str] = result["classes"]  # type: ignore[assignment]
+    independent = " --independent" if result.get("independent") else ""
     lines = [
         "# The spec generator's long run",
         "",
@@ -160,7 +164,7 @@ def markdown(result: dict[str, object], chosen: tuple[str, ...], runs: dict[str,
         "every judge run passes. Same seed, same specs.",
         "",
         f"- command: `python -m benchmarks.corpus --count {count} --seed {result['seed']} --judges {','.join(chosen)}"
-        f" --local-runs {runs['local']} --stream-runs {runs['stream']}`",
+        f" --local-runs {runs['local']} --stream-runs {runs['stream']}{independent}`",
         f"- specs drawn: {count}; valid: {result['valid']}; refused with located errors: {result['refused']}",
         f"- **pass rate: {rate:.1f} %** ({count - failing} of {count} met the invariant)",
         f"- judged: {', '.join(f'{k} {v}' for k, v in judged.items())}",  # type: ignore[attr-defined]
@@ -188,6 +192,11 @@ def main(argv: list[str] | None = None) -> int:
         help="at most this many projects per slow judge (local runs, lake runs, Prefect, dag.test, dbt parse)",
     )
     parser.add_argument("--stream-runs", type=int, help="at most this many Flink local runs (default: --local-runs)")
+    parser.add_argument(
+        "--independent",
+        action="store_true",
+        help="draw each spec on its own (tests/specgen/sample.independent_draws), not Hypothesis's mutated sample",
+    )
     parser.add_argument("--keep", type=Path, help="write failing specs and their judge output here")
     parser.add_argument("--write", type=Path, help="write the report here (e.g. docs/corpus.md)")
     args = parser.parse_args(argv)
@@ -198,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.keep is not None and args.keep.exists():
         shutil.rmtree(args.keep)
     runs = {"local": args.local_runs, "stream": args.local_runs if args.stream_runs is None else args.stream_runs}
-    result = run(args.count, args.seed, chosen, runs, args.keep)
+    result = run(args.count, args.seed, chosen, runs, args.keep, args.independent)
     text = markdown(result, chosen, runs)
     print(text)
     if args.write:

@@ -132,6 +132,25 @@ def _lake_catalog(spec: dict[str, Any]) -> None:
             target["connection"] = {**target.get("connection", {}), **CATALOG_CONNECTIONS.get(kind, {})}
 
 
+# A lake target's time travel, vacuum/expiry retention and maintenance interval (templates/lakehouse/
+# lake.py, the Spark job's config); the last keeps less than readers may travel back to: R400 refuses it.
+LAKE_SETTINGS: tuple[dict[str, str], ...] = (
+    {}, {"time_travel": "30d"}, {"time_travel": "1d", "retention": "2d", "maintenance_every": "6h"}, {},
+    {"retention": "14d", "maintenance_every": "1h"}, {"maintenance_every": "1w"}, {"time_travel": "12h"},
+    {"time_travel": "7d", "retention": "1d"},
+)  # fmt: skip
+
+
+def _lake_settings(spec: dict[str, Any]) -> None:
+    """A Delta or Iceberg target's `lake` settings, decided like its catalog from what is drawn
+    already (no draw of its own: the drawn corpus stays the same but for these keys)."""
+    for target in spec["targets"]:
+        if target["type"] in ("delta", "iceberg"):
+            settings = LAKE_SETTINGS[sum(map(ord, spec["pipeline"]["name"])) % len(LAKE_SETTINGS)]
+            if settings:
+                target["lake"] = {**target.get("lake", {}), **settings}
+
+
 # Kafka brokers of an environment (plan/envsizes.py): below the replication factor (3 unless sizing
 # drew 1) R425 refuses, past 30 on AWS (MSK, rounded up to 3 zones) R426; where the plan has no Kafka
 # topics or no Flink job, or no family that sizes them is on (Kubernetes; Terraform on AWS or GCP for
@@ -211,6 +230,7 @@ def sections(draw: st.DrawFn, mode: str, spec: dict[str, Any]) -> dict[str, Any]
         deploy["environments"] = _environments(draw, mode, spec)
     _image(spec, deploy)
     _lake_catalog(spec)
+    _lake_settings(spec)
     if deploy:
         out["deploy"] = deploy
     return out
