@@ -102,14 +102,15 @@ DUCK = textwrap.dedent(
 
 # What a process of the job imports before any layer's work (the floor), made first so that a layer's
 # time inside the process is its own work: what lake.py imports lazily for the format; a writer opens
-# the SQL catalog module (pyiceberg + SQLAlchemy), a reader only pyiceberg's table (StaticTable).
+# the SQL catalog module (pyiceberg + SQLAlchemy) and rich, which pyiceberg imports at every write's
+# schema check (pyiceberg.schema._SchemaCompatibilityVisitor); a reader only pyiceberg's table (StaticTable).
 WARM = textwrap.dedent(
     """
     import duckdb, pyarrow, pyarrow.compute, pyarrow.dataset, pyarrow.parquet  # noqa
     if lake.CONFIG["targets"][0]["format"] == "iceberg":
         import pyiceberg.expressions, pyiceberg.io.pyarrow, pyiceberg.table  # noqa
         if WRITES:
-            import pyiceberg.catalog.sql  # noqa
+            import pyiceberg.catalog.sql, rich.console, rich.table  # noqa
     else:
         import deltalake  # noqa
     """
