@@ -49,6 +49,12 @@ def warehouse_path() -> Path:
     return Path(os.environ.get("PIPEGEN_WAREHOUSE") or ROOT / "warehouse.duckdb")
 
 
+def one_row(con: Any, sql: str) -> tuple[Any, ...]:
+    """The one row of an aggregate query, fetched to its end: DuckDB refuses other work on a
+    connection (`register`, `execute`) while a result a `fetchone()` read is not finished."""
+    return tuple(con.execute(sql).fetchall()[0])
+
+
 def arrow_of(con: Any, sql: str) -> Any:
     """A query's result as a pyarrow Table. Never with bound parameters: DuckDB 1.5's
     `to_arrow_table` of a parameterised relation is ~20x slower (8.7 s against 0.4 s for a
@@ -245,7 +251,7 @@ class Iceberg:
             return {"inserted": changes.num_rows}
         con = duckdb.connect()
         con.register("changes", changes)
-        low, high = con.execute(f"SELECT min({q(key[0])}), max({q(key[0])}) FROM changes").fetchone() or (None, None)
+        low, high = one_row(con, f"SELECT min({q(key[0])}), max({q(key[0])}) FROM changes")
         low, high = file_span(table_, key[0], low, high) if low is not None else (low, high)
         span = And(GreaterThanOrEqual(key[0], low), LessThanOrEqual(key[0], high)) if low is not None else None
         current = table_.scan(row_filter=span).to_arrow() if span is not None else changes.select(payload).slice(0, 0)
@@ -257,10 +263,11 @@ class Iceberg:
             f"CREATE TEMP TABLE effective AS SELECT c.*, t.{q(key[0])} IS NOT NULL AS _matched FROM changes c "
             f"LEFT JOIN current t ON {on} WHERE t.{q(key[0])} IS NULL OR {newer}"
         )
-        updated, deleted, inserted = con.execute(
+        updated, deleted, inserted = one_row(
+            con,
             "SELECT count(*) FILTER (_matched AND _op <> 'd'), count(*) FILTER (_matched AND _op = 'd'), "
             "count(*) FILTER (NOT _matched AND _op <> 'd') FROM effective"
-        ).fetchone() or (0, 0, 0)
+        )
         cols = ", ".join(q(c) for c in payload)
         added = f"SELECT {cols} FROM effective WHERE _op <> 'd'"
         if updated or deleted:  # the range rewritten: its rows no change replaced, then the changed ones

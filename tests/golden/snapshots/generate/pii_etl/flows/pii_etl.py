@@ -5,8 +5,8 @@ transform -> quality -> run-summary artifact.
 
 Every task calls a step of the project's `pipeline` package (the same steps `make run`
 runs locally) and returns that step's JSON summary (counts, failures); the sources are
-extracted in parallel (`.submit`), each extraction cached per source and schedule window,
-and the run ends with a Markdown artifact (pii-etl-run-summary) summarising every step.
+extracted in parallel (`.submit`; one at a time when `local`: one embedded DuckDB file),
+each extraction cached per source and schedule window, and the run ends with a Markdown artifact (pii-etl-run-summary) summarising every step.
 
     retries: 2, waiting 300, 600 seconds (exponential backoff, at most 30m)
     parameter `local`: true runs against the local stand-ins and the local DuckDB warehouse
@@ -171,6 +171,17 @@ RUN_OPTIONS: dict[str, Any] = {
 }
 
 
+def warm_imports() -> None:
+    """Import in the flow's thread what the extraction tasks' threads would import lazily at once:
+    a module whose first import runs in two threads together can be seen partially initialised
+    by one of them (pandas, which dlt's readers import on first use, has import cycles)."""
+    _step("pipeline.ingest")
+    try:
+        importlib.import_module("pandas")
+    except ImportError:  # optional: dlt imports it only where a reader needs it
+        pass
+
+
 @task(
     **RUN_OPTIONS,
     cache_policy=INPUTS + TASK_SOURCE,
@@ -274,10 +285,12 @@ def pii_etl(
     from prefect.runtime import flow_run
 
     run_key = str(flow_run.scheduled_start_time or flow_run.id)
-    extractions = {
-        task_name: ingest.with_options(name=task_name).submit(source, local, window, run_key)
-        for task_name, source in SOURCES.items()
-    }
+    warm_imports()
+    extractions = {}
+    for task_name, source in SOURCES.items():
+        extractions[task_name] = ingest.with_options(name=task_name).submit(source, local, window, run_key)
+        if local:  # one embedded DuckDB file, loaded from this process: one source at a time
+            wait([extractions[task_name]])
     wait(list(extractions.values()))
     for name, future in extractions.items():
         summaries[name] = future.result()
