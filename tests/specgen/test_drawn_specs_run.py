@@ -41,7 +41,7 @@ AirflowRound = tuple[judges.Verdicts, judges.Verdicts, int, str]
 # The batched judges (Airflow's DagBag, Flink EXPLAIN, dbt parse, Terraform) take every corpus
 # spec in one process whatever it names; the local run (~10 s a project) takes only the
 # fixtures that name `local`, and every drawn spec.
-CORPUS_JUDGES = frozenset({"generate", "local", "flink", "stream", "dbt_warehouse"})
+CORPUS_JUDGES = frozenset({"generate", "local", "flink", "stream", "dbt_warehouse", "prefect"})
 
 
 def corpus() -> list[str]:
@@ -150,11 +150,15 @@ def _distinct_pipelines(projects: list[Path]) -> list[Path]:
 def test_a_prefect_flow_run_of_drawn_specs_completes_every_task_and_builds_every_model(
     projects: list[Path], prefect_python: Path, tmp_path: Path
 ) -> None:
-    flows, note = choose([p for p in drawn(projects) if any((p / "flows").glob("*.py"))], PREFECT_RUNS)
+    """Every corpus spec that names the Prefect run among its judges (a regression fixture) and
+    PREFECT_RUNS drawn ones, rotated, in one Prefect process."""
+    with_flows = [p for p in projects if any((p / "flows").glob("*.py"))]
+    regressions = [p for p in with_flows if p not in drawn(projects) and "prefect" in _judges_of(p)]
+    fresh, note = choose([p for p in with_flows if p in drawn(projects)], PREFECT_RUNS)
     print(note)
     verdicts = judges.Verdicts()
-    judges.prefect_runs(flows, prefect_python, tmp_path / "home", verdicts)
-    assert len(verdicts.judged.get("prefect flow run", [])) == len(flows) > 0, note
+    judges.prefect_runs([*regressions, *fresh], prefect_python, tmp_path / "home", verdicts)
+    assert len(verdicts.judged.get("prefect flow run", [])) == len(regressions) + len(fresh) > len(regressions) > 0, note
     assert not verdicts.failed, _report(verdicts, note)
 
 
