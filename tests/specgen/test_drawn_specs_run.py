@@ -158,7 +158,8 @@ def test_a_prefect_flow_run_of_drawn_specs_completes_every_task_and_builds_every
     print(note)
     verdicts = judges.Verdicts()
     judges.prefect_runs([*regressions, *fresh], prefect_python, tmp_path / "home", verdicts)
-    assert len(verdicts.judged.get("prefect flow run", [])) == len(regressions) + len(fresh) > len(regressions) > 0, note
+    judged = len(verdicts.judged.get("prefect flow run", []))
+    assert judged == len(regressions) + len(fresh) > len(regressions) > 0, note
     assert not verdicts.failed, _report(verdicts, note)
 
 
