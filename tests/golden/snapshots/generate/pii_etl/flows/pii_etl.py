@@ -6,7 +6,8 @@ transform -> quality -> run-summary artifact.
 Every task calls a step of the project's `pipeline` package (the same steps `make run`
 runs locally) and returns that step's JSON summary (counts, failures); the sources are
 extracted in parallel (`.submit`; one at a time when `local`: one embedded DuckDB file),
-each extraction cached per source and schedule window, and the run ends with a Markdown artifact (pii-etl-run-summary) summarising every step.
+each extraction cached per source and schedule window, and the run ends with a Markdown
+artifact (pii-etl-run-summary) summarising every step.
 
     retries: 2, waiting 300, 600 seconds (exponential backoff, at most 30m)
     parameter `local`: true runs against the local stand-ins and the local DuckDB warehouse
@@ -175,11 +176,11 @@ def warm_imports() -> None:
     """Import in the flow's thread what the extraction tasks' threads would import lazily at once:
     a module whose first import runs in two threads together can be seen partially initialised
     by one of them (pandas, which dlt's readers import on first use, has import cycles)."""
+    from contextlib import suppress
+
     _step("pipeline.ingest")
-    try:
+    with suppress(ImportError):  # optional: dlt imports it only where a reader needs it
         importlib.import_module("pandas")
-    except ImportError:  # optional: dlt imports it only where a reader needs it
-        pass
 
 
 @task(
