@@ -108,6 +108,11 @@ BATCH_TABLE_RULES = ("row_count", "expected_columns")
 # Table quality settings read only where the batch layer lands the table: GX's drift checks between
 # runs, dbt's source freshness and the freshness alerts (plan/alerting.watched).
 BATCH_TABLE_SETTINGS = ("freshness", "drift")
+# What to do with a check only the batch layer runs, of a table no batch layer lands (R491, R409)
+DOWNSTREAM_HINT = (
+    "check it downstream of the stream jobs' sink, read the table in a mart under a plan with a batch "
+    "layer (lambda, elt or etl), or remove it"
+)
 
 
 def unchecked_table_rules(spec: Spec, graph: Graph) -> Iterator[Finding]:
@@ -129,8 +134,7 @@ def unchecked_table_rules(spec: Spec, graph: Graph) -> Iterator[Finding]:
                 "no batch layer lands the table (row counts, the column list and drift are checked on the "
                 "warehouse's table, freshness by dbt and the alerts that watch it; the stream quality jobs check "
                 "each event's column rules)",
-                "check it downstream of the stream jobs' sink, read the table in a mart under a plan with a batch "
-                "layer (lambda, elt or etl), or remove it", severity="warning",
+                DOWNSTREAM_HINT, severity="warning",
             )  # fmt: skip
 
 
@@ -154,8 +158,7 @@ def unchecked_foreign_keys(spec: Spec, graph: Graph) -> Iterator[Finding]:
                 "generated code: no batch layer lands the table (dbt's relationships test and GX's value-set check "
                 "run on the warehouse's table; the stream quality jobs check each event's own values, not a key into "
                 "another table)",
-                "check it downstream of the stream jobs' sink, read the table in a mart under a plan with a batch "
-                "layer (lambda, elt or etl), or remove it", severity="warning",
+                DOWNSTREAM_HINT, severity="warning",
             )  # fmt: skip
 
 
