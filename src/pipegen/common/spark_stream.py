@@ -2,7 +2,8 @@
 Spark), for every family that starts it: the spark family's EMR Serverless and Dataproc stream
 requests and `.env.example`, the databricks family's stream job cluster. Each name with whether
 it holds a secret. The spark family's `spark/medallion.json` refers to exactly these
-(`${env:NAME}` / `${secret:NAME}`; tests/generators/test_spark_family.py holds the two together).
+(`${env:NAME}`, a secret as `${secret:NAME}`: job_secrets, which every deployment delivers from its
+cloud's secret store; tests/generators/test_spark_family.py holds the two together).
 
 On AWS the project's cluster is the MSK cluster the terraform family creates, which takes IAM
 authentication only (`client_authentication { sasl { iam = true } }`): the stream layer signs in with
@@ -19,6 +20,7 @@ from pipegen.plan.envnames import KAFKA_TLS_FILES
 from pipegen.plan.names import ENV, Names
 from pipegen.spec.index import index_of
 from pipegen.spec.model import Cloud, Ingestion, SourceType, Spec
+from pipegen.spec.secretscan import secret_uses
 from pipegen.spec.types import parse_secret_ref
 
 if TYPE_CHECKING:
@@ -75,18 +77,31 @@ def shipped_stores(spec: Spec, names: Names) -> dict[str, str]:
     return {name: file for name, file in KAFKA_TLS_FILES.items() if name in found}
 
 
-def job_secrets(spec: Spec, plan: Plan) -> tuple[str, ...]:
-    """The spec secrets (`${secret:NAME}`) the Spark job's own code reads from its environment: where the
-    plan streams with Spark, what its stream layer reads (stream_env: an Event Hubs source's connection
-    string), and the token of the lake target's Iceberg catalog as the job's `lake` catalog reads it
-    (common.lake_catalog `catalog_config`, every step). What a deployment delivers by reference
-    (spark/submit.py, the databricks bundle) and grants the job's identity (terraform/common.py
+def job_secrets(spec: Spec, plan: Plan, stream: bool = True) -> tuple[str, ...]:
+    """The secrets the Spark job's own code reads (spark/medallion.json's `${secret:NAME}`): where the plan
+    streams with Spark (and `stream`: the stream step's, not a batch step's), every secret its stream layer
+    reads (stream_env: an Event Hubs source's connection string, the JAAS line pipegen names for one without,
+    the project's cluster's TLS store passwords), and the token of the lake target's Iceberg catalog as the
+    job's `lake` catalog reads it (common.lake_catalog `catalog_config`, every step). What a deployment
+    delivers by reference from its cloud's secret store (spark/submit.py, the databricks bundle), the
+    terraform family declares there (store_secrets) and grants the job's identity (terraform/common.py
     `spark_secrets`). Sorted, each once."""
-    pipegens = set(ENV.fixed())  # a secret pipegen names (the JAAS line, TLS store passwords) is no spec secret
-    streaming = Kind.SPARK_STREAMING in plan.graph.kinds
-    found = {n for n, secret in stream_env(spec, plan.names) if secret and n not in pipegens} if streaming else set()
+    streaming = stream and Kind.SPARK_STREAMING in plan.graph.kinds
+    found = {n for n, secret in stream_env(spec, plan.names) if secret} if streaming else set()
     target = lake_target(spec)
     token = (catalog_config(target) or {}).get("token") if target is not None else None
     if isinstance(token, str) and (ref := parse_secret_ref(token)) is not None and ref.kind == "secret":
         found.add(ref.name)
+    return tuple(sorted(found))
+
+
+def store_secrets(spec: Spec, plan: Plan) -> tuple[str, ...]:
+    """The cloud secret store's entries (the terraform family declares them, plan/cloudnames.py names them,
+    the databricks bundle's targets name their keys): every `${secret:NAME}` of the spec and, where the Spark
+    job runs, every secret its code reads (job_secrets: beside spec secrets the ones pipegen names, the
+    project's Kafka cluster's TLS store passwords, an Event Hubs JAAS line), which its deployments reference
+    and never hold. Values are set outside Terraform. Sorted."""
+    found = {u.name for u in secret_uses(spec) if u.kind == "secret"}
+    if plan.graph.kinds & {Kind.SPARK_BATCH, Kind.SPARK_STREAMING}:
+        found |= set(job_secrets(spec, plan))
     return tuple(sorted(found))

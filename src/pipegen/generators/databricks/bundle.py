@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipegen.common.spark_sizing import max_workers
-from pipegen.common.spark_stream import job_secrets, shipped_stores, stream_env
+from pipegen.common.spark_stream import job_secrets, shipped_stores, store_secrets, stream_env
 from pipegen.generators.base import GenContext
 from pipegen.plan.cloudnames import cloud_names, environments, spark_checkpoint_root
 from pipegen.plan.components import Kind
@@ -29,7 +29,6 @@ from pipegen.safe import Ident
 from pipegen.spec import catalog
 from pipegen.spec.index import index_of
 from pipegen.spec.model import Cloud, Materialization, Target, TargetType
-from pipegen.spec.secretscan import secret_uses
 from pipegen.spec.types import ANY_REF_RE
 
 SPARK_VERSION = "16.4.x-scala2.12"  # Databricks Runtime 16.4 LTS (Spark 3.5 + Delta), the current LTS line
@@ -40,33 +39,37 @@ SERVERLESS_ENV = "2"  # serverless environment version of the dbt CLI
 DEFAULT_SCHEMA = "analytics"  # as the dbt family's profiles
 
 
-SECRET_SCOPE = "secret_scope"  # the bundle variable naming the secret scope the jobs read spec secrets from
+SECRET_SCOPE = "secret_scope"  # the bundle variable naming the secret scope the jobs read their secrets from
 
 
 def secret_keys(ctx: GenContext) -> dict[str, str]:
-    """Spec secret the Spark job's code reads (common.spark_stream `job_secrets`: its Iceberg catalog's
-    token, an Event Hubs login of its stream) -> the bundle variable holding its key in the scope."""
+    """Secret the Spark job's code reads (common.spark_stream `job_secrets`: its Iceberg catalog's token, an
+    Event Hubs login of its stream, the project's Kafka cluster's TLS store passwords) -> the bundle variable
+    holding its key in the scope."""
     return {s: f"{snake(s)}_secret_key" for s in job_secrets(ctx.spec, ctx.plan)}
 
 
-def secret_env(ctx: GenContext) -> dict[str, str]:
-    """Each spec secret the job reads, in its job cluster's environment under its own name as a Databricks
-    secret reference (`{{secrets/<scope>/<key>}}`, resolved when the cluster starts): never a value."""
-    return {s: f"{{{{secrets/${{var.{SECRET_SCOPE}}}/${{var.{v}}}}}}}" for s, v in secret_keys(ctx).items()}
+def secret_env(ctx: GenContext, stream: bool) -> dict[str, str]:
+    """Each secret the job reads (on the stream's cluster, also what its stream layer reads: common.spark_stream
+    `job_secrets`), in its job cluster's environment under its own name as a Databricks secret reference
+    (`{{secrets/<scope>/<key>}}`, resolved when the cluster starts): never a value."""
+    read = set(job_secrets(ctx.spec, ctx.plan, stream))
+    keys = {s: v for s, v in secret_keys(ctx).items() if s in read}
+    return {s: f"{{{{secrets/${{var.{SECRET_SCOPE}}}/${{var.{v}}}}}}}" for s, v in keys.items()}
 
 
 def secret_entries(ctx: GenContext, env: str) -> dict[str, str]:
-    """Spec secret -> its entry in `env`'s secret store (the naming layer's, the name Terraform gives the
-    Key Vault secret; a Key Vault-backed scope's key is that name)."""
-    every = sorted({u.name for u in secret_uses(ctx.spec) if u.kind == "secret"})
+    """Secret -> its entry in `env`'s secret store (the naming layer's over common.spark_stream
+    `store_secrets`, the name Terraform gives the Key Vault secret; a Key Vault-backed scope's key is that name)."""
+    every = list(store_secrets(ctx.spec, ctx.plan))
     return {s: str(n) for s, n in cloud_names(ctx.spec, env, every).secrets}
 
 
 def stream_variables(ctx: GenContext) -> dict[str, bool]:
     """Bundle variable -> secret, of every value the stream layer reads beyond the bootstrap
-    servers (common.spark_stream: an Event Hubs login, the project's cluster's TLS store passwords;
-    the stores themselves are files in one volume: `kafka_tls_root`); not a spec secret the job reads
-    (secret_env delivers it from the secret scope)."""
+    servers (common.spark_stream: an Event Hubs source's brokers; the project's cluster's TLS stores,
+    files in one volume: `kafka_tls_root`); not a secret the job reads (an Event Hubs login, the stores'
+    passwords: secret_env delivers each from the secret scope)."""
     env, stores = stream_env(ctx.spec, ctx.plan.names), shipped_stores(ctx.spec, ctx.plan.names)
     scoped = set(secret_keys(ctx))
     out = {name.lower(): secret for name, secret in env
@@ -86,7 +89,7 @@ def stream_cluster_env(ctx: GenContext) -> dict[str, str]:
 
 def cluster(ctx: GenContext, stream: bool = False) -> dict[str, Any]:
     env = {"PIPEGEN_LAKE_ROOT": "${var.lake_root}", "PIPEGEN_LANDING_ROOT": "${var.landing_root}"}
-    env |= secret_env(ctx)  # every step reads them (the catalog's token)
+    env |= secret_env(ctx, stream)  # every step reads the catalog's token, the stream its login too
     if stream:  # the stream layer reads each streamed table's topic, and logs in as stream_env says
         env |= stream_cluster_env(ctx)
         env["PIPEGEN_SPARK_CHECKPOINT_ROOT"] = "${var.checkpoint_root}"  # each target's (targets)
@@ -208,16 +211,15 @@ def variables(ctx: GenContext, jobs_: dict[str, dict[str, Any]]) -> dict[str, An
                                           "(host:port[,host:port])."}  # fmt: skip
         out["checkpoint_root"] = {"description": "Where the stream job keeps its checkpoints (each target: its "
                                   "environment's checkpoints bucket)."}  # fmt: skip
-        for var, secret in stream_variables(ctx).items():
-            how = "a secret: give it as a {{secrets/<scope>/<key>}} reference" if secret else "a path or value"
-            out[var] = {"description": f"{var.upper()} of the stream job's cluster ({how}; see .env.example)."}
+        for var in stream_variables(ctx):  # (no secret: each the job reads is a secret scope reference)
+            out[var] = {"description": f"{var.upper()} of the stream job's cluster (see .env.example)."}
             if var == ENV.kafka_tls_root.lower():
                 out[var] = {"description": "The Unity Catalog volume holding the Kafka cluster's TLS stores, "
                             "Strimzi's ca.p12 and user.p12 (/Volumes/<catalog>/<schema>/<volume>): "
                             "the stream job opens them there."}  # fmt: skip
     if keys := secret_keys(ctx):
         scope = (
-            "The secret scope the jobs read the spec's secrets from (on Azure each target's: the Key "
+            "The secret scope the jobs read their secrets from (on Azure each target's: the Key "
             "Vault-backed scope Terraform creates, output databricks_secret_scope)."
         )
         out[SECRET_SCOPE] = {"description": scope}

@@ -81,22 +81,27 @@ def column_config(name: str, c: Column, etl: bool, protected: bool) -> dict[str,
 def eventhubs_config(ref: TableRef) -> dict[str, Any]:
     """An Event Hubs source read through its Kafka endpoint: the event hub (the topic's name), the
     namespace's `<ns>.servicebus.windows.net:9093` (else EVENTHUBS_BOOTSTRAP_SERVERS) and SASL
-    PLAIN with the connection string (a `${secret:NAME}` the job reads from the environment; else
-    the whole JAAS line from EVENTHUBS_SASL_JAAS_CONFIG, as the Flink jobs read it)."""
+    PLAIN with the connection string (a `${secret:NAME}` the job's secret() reads; else the whole
+    JAAS line, EVENTHUBS_SASL_JAAS_CONFIG as the Flink jobs read it, a secret too: from the deployment's
+    secret store, common.spark_stream `job_secrets`)."""
     conn = ref.source.connection
     endpoint = catalog.eventhubs_kafka_endpoint(conn.namespace) if conn.namespace else None
     return {"topic": ref.dataset.name, "bootstrap": endpoint or "${env:EVENTHUBS_BOOTSTRAP_SERVERS}",
             "sasl": "plain", "connection_string": conn.connection_string,
-            "jaas": None if conn.connection_string else "${env:EVENTHUBS_SASL_JAAS_CONFIG}"}  # fmt: skip
+            "jaas": None if conn.connection_string else f"${{secret:{ENV.connectors.eventhubs_jaas}}}"}  # fmt: skip
 
 
 def cluster_tls() -> dict[str, str]:
     """The project's Kafka cluster's listener authenticates clients by mutual TLS (the kafka
     family's `tls` listener): the cluster CA and the Spark stream's KafkaUser certificate, PKCS12
-    files and passwords the job reads from the environment."""
-    stores = {"truststore_location": ENV.kafka_truststore, "truststore_password": ENV.kafka_truststore_password,
-              "keystore_location": ENV.kafka_keystore, "keystore_password": ENV.kafka_keystore_password}  # fmt: skip
-    return {key: f"${{env:{name}}}" for key, name in stores.items()}
+    files the job finds through the environment (`${env:…}`: where the deployment ships them) and their
+    passwords, secrets (`${secret:…}`) the job's secret() reads: from the deployment's secret store
+    (common.spark_stream `job_secrets`), locally from the environment."""
+    stores = {"truststore_location": ("env", ENV.kafka_truststore),
+              "truststore_password": ("secret", ENV.kafka_truststore_password),
+              "keystore_location": ("env", ENV.kafka_keystore),
+              "keystore_password": ("secret", ENV.kafka_keystore_password)}  # fmt: skip
+    return {key: f"${{{kind}:{name}}}" for key, (kind, name) in stores.items()}
 
 
 def spark_group(names: Names) -> str:

@@ -54,7 +54,8 @@ def driver_env(ctx: GenContext, referenced: tuple[str, ...] = ()) -> dict[str, s
     stream layer reads (the project's cluster's TLS stores, an Event Hubs login), each a `${VAR}`
     the deploy step substitutes but a TLS store's location: the bare name of the file the step
     ships (shipped_files), which the job opens in its working directory; not the `referenced`
-    secrets (EMR's: secret_conf delivers them from the secret store)."""
+    secrets (common.spark_stream `job_secrets`: secret_conf on EMR, secret_provider on Dataproc deliver
+    them from the secret store)."""
     names = [*STREAM_ENV, *(name for name, _ in stream_env(ctx.spec, ctx.plan.names) if name not in referenced)]
     stores = shipped_stores(ctx.spec, ctx.plan.names)
     return {name: stores.get(name, f"${{{name}}}") for name in dict.fromkeys(names)}
@@ -75,14 +76,15 @@ def stream_packages(ctx: GenContext) -> list[str]:
     return ["${SPARK_KAFKA_PACKAGE}", *([MSK_IAM_AUTH] if msk else [])]
 
 
-def secret_conf(ctx: GenContext) -> list[dict[str, Any]]:
+def secret_conf(ctx: GenContext, step: str) -> list[dict[str, Any]]:
     """EMR Serverless's Secrets Manager integration: a `spark-defaults` property whose value is
     `EMR.secret@<secret id>` is resolved from Secrets Manager when the job runs, with the execution role
-    (docs.aws.amazon.com/emr/latest/EMR-Serverless-UserGuide/secrets-manager.html): each spec secret the
-    job reads reaches its driver's environment under its own name, the request holding only the entry's
-    name (`${PIPEGEN_SECRET_<NAME>_ID}`, the Terraform output `spark_secret_<name>` of the environment)."""
+    (docs.aws.amazon.com/emr/latest/EMR-Serverless-UserGuide/secrets-manager.html): each secret the step's
+    job reads (common.spark_stream `job_secrets`) reaches its driver's environment under its own name, the
+    request holding only the entry's name (`${PIPEGEN_SECRET_<NAME>_ID}`, the Terraform output
+    `spark_secret_<name>` of the environment)."""
     env = {f"spark.emr-serverless.driverEnv.{name}": f"EMR.secret@${{{ENV.secret_id(name)}}}"
-           for name in job_secrets(ctx.spec, ctx.plan)}  # fmt: skip
+           for name in job_secrets(ctx.spec, ctx.plan, step == "stream")}  # fmt: skip
     return [{"classification": "spark-defaults", "properties": env}] if env else []
 
 
@@ -110,7 +112,7 @@ def emr_run(ctx: GenContext, step: str, layers: list[str], env: str | None = Non
         "executionTimeoutMinutes": 240,
         "tags": {"pipeline": str(ctx.plan.names.pipeline), **({"environment": environment(ctx, env)} if env else {})},
     }
-    if secrets := secret_conf(ctx):
+    if secrets := secret_conf(ctx, step):
         run["configurationOverrides"] = {"applicationConfiguration": secrets}
     if step != "stream":
         return run
@@ -128,7 +130,7 @@ def dataproc_batch(ctx: GenContext, step: str, layers: list[str], env: str | Non
         "spark.dynamicAllocation.maxExecutors": str(max(2, executors)),
         "spark.sql.session.timeZone": "UTC",
     }
-    properties |= secret_provider(ctx)
+    properties |= secret_provider(ctx, step)
     execution = {"serviceAccount": "${DATAPROC_SERVICE_ACCOUNT}"}
     batch = {
         "pysparkBatch": {
@@ -155,14 +157,15 @@ def dataproc_batch(ctx: GenContext, step: str, layers: list[str], env: str | Non
     return batch
 
 
-def secret_provider(ctx: GenContext) -> dict[str, str]:
+def secret_provider(ctx: GenContext, step: str) -> dict[str, str]:
     """Dataproc Serverless's Secret Manager credential provider (cloud.google.com/dataproc-serverless/docs/
     guides/hadoop-google-secret-manager-credential-provider): the Hadoop credential provider path
     `gsm://projects/<project>` (`${DATAPROC_PROJECT}`, the Terraform output `dataproc_project`) and, per
-    spec secret the job reads, the property `spark.pipegen.secret.<NAME>` naming its Secret Manager secret
+    secret the step's job reads (common.spark_stream `job_secrets`: the spec's, the Kafka cluster's TLS store
+    passwords), the property `spark.pipegen.secret.<NAME>` naming its Secret Manager secret
     (`${PIPEGEN_SECRET_<NAME>_ID}`, the output `spark_secret_<name>`), which the job reads through Hadoop's
     `Configuration.getPassword` with the batch's service account: a name in the request, never a value."""
-    secrets = job_secrets(ctx.spec, ctx.plan)
+    secrets = job_secrets(ctx.spec, ctx.plan, step == "stream")
     if not secrets:
         return {}
     aliases = {f"{SECRET_ALIAS}{name}": f"${{{ENV.secret_id(name)}}}" for name in secrets}

@@ -126,7 +126,7 @@ def env_plans(ctx: GenContext, inf: Infra, kit: CloudKit) -> list[EnvPlan]:
     return out
 
 
-def docs_context(ctx: GenContext, mod: CloudModule, plans: list[EnvPlan]) -> dict[str, object]:
+def docs_context(ctx: GenContext, mod: CloudModule, plans: list[EnvPlan], stored: tuple[str, ...]) -> dict[str, object]:
     metrics = METRIC_DIMENSIONS.items() if mod.alarms and mod.provider == "aws" else ()
     kinds = ctx.plan.graph.kinds
     envs = []
@@ -166,12 +166,25 @@ def docs_context(ctx: GenContext, mod: CloudModule, plans: list[EnvPlan]) -> dic
         "spark_secrets": [
             {"env": trusted(ENV.secret_id(s)), "output": Ident(secret_output(s))} for s in mod.spark_secrets
         ],
+        "cluster_secrets": cluster_secrets(ctx, set(stored)),
         "emr_idle": EMR_IDLE_MINUTES,
         "emr_kafka": list(mod.spark_topics),  # topic names (a Kafka source's own: spec text), md_code in the doc
         "results_days": QUERY_RESULTS_DAYS,
         "dev_share": trusted(f"{DEV_SHARE:.0%}"),
         "retention": ctx.spec.volume.retention_days,
     }
+
+
+def cluster_secrets(ctx: GenContext, stored: set[str]) -> list[dict[str, object]]:
+    """The secret store's entries pipegen names for the Spark stream (the project's Kafka cluster's TLS
+    store passwords), each with where its value is: the Strimzi Secret's key (the cluster CA's, the Spark
+    stream KafkaUser's)."""
+    kafka = ctx.plan.names.kafka
+    if kafka is None:
+        return []
+    sources = {ENV.kafka_truststore_password: ("ca.password", kafka.cluster_ca_secret),
+               ENV.kafka_keystore_password: ("user.password", kafka.spark_user)}  # fmt: skip
+    return [{"name": trusted(n), "key": trusted(k), "secret": s} for n, (k, s) in sources.items() if n in stored]
 
 
 class TerraformGenerator:
@@ -193,7 +206,9 @@ class TerraformGenerator:
         for p in plans:
             files.update(env_files(mod, kit, p))
         files["terraform/.checkov.yaml"] = checkov_config(mod)
-        files["docs/terraform.md"] = render_template("terraform/terraform.md.j2", docs_context(ctx, mod, plans))
+        files["docs/terraform.md"] = render_template(
+            "terraform/terraform.md.j2", docs_context(ctx, mod, plans, inf.secrets)
+        )
         return files
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pipegen.common.spark_stream import store_secrets
 from pipegen.generators.base import GenContext
 from pipegen.generators.terraform.hcl import Block, Value
 from pipegen.plan.capacity import GIB, KAFKA_MIN_PARTITIONS, KAFKA_REPLICATION
 from pipegen.plan.cloudnames import CloudNames
 from pipegen.plan.components import Kind
 from pipegen.spec.model import Ingestion
-from pipegen.spec.secretscan import secret_uses
 
 DEV = "dev"  # the environment sized cheapest (smallest broker class, fewest units)
 
@@ -71,7 +71,7 @@ class Infra:
     """What the spec and plan ask of the cloud, independent of the cloud."""
 
     ctx: GenContext
-    secrets: tuple[str, ...]  # every ${secret:NAME} of the spec, sorted
+    secrets: tuple[str, ...]  # every ${secret:NAME} of the spec and every secret the Spark job reads, sorted
     stream: bool  # the plan has Kafka topics: a managed Kafka-protocol service
     stream_jobs: bool  # stream jobs run: they need checkpoints and the stream identity
     databricks: bool
@@ -103,7 +103,7 @@ def infra(ctx: GenContext) -> Infra:
     workloads = ("ingest", "transform", *(("stream",) if stream_jobs else ()))
     return Infra(
         ctx=ctx,
-        secrets=tuple(sorted({u.name for u in secret_uses(ctx.spec) if u.kind == "secret"})),
+        secrets=store_secrets(ctx.spec, ctx.plan),
         stream=Kind.KAFKA_TOPICS in kinds,
         stream_jobs=stream_jobs,
         databricks=Kind.DATABRICKS_JOBS in kinds,

@@ -21,7 +21,9 @@ workload_identities = {
   stream    = "azure-playground-dev-stream"
 }
 secret_names = {
-  DATABRICKS_TOKEN = "azure-playground-dev-databricks-token"
+  DATABRICKS_TOKEN              = "azure-playground-dev-databricks-token"
+  KAFKA_SSL_KEYSTORE_PASSWORD   = "azure-playground-dev-kafka-ssl-keystore-password"
+  KAFKA_SSL_TRUSTSTORE_PASSWORD = "azure-playground-dev-kafka-ssl-truststore-password"
 }
 target_containers = {
   lake = {

@@ -21,7 +21,9 @@ workload_identities = {
   stream    = "azure-playground-prod-stream"
 }
 secret_names = {
-  DATABRICKS_TOKEN = "azure-playground-prod-databricks-token"
+  DATABRICKS_TOKEN              = "azure-playground-prod-databricks-token"
+  KAFKA_SSL_KEYSTORE_PASSWORD   = "azure-playground-prod-kafka-ssl-keystore-password"
+  KAFKA_SSL_TRUSTSTORE_PASSWORD = "azure-playground-prod-kafka-ssl-truststore-password"
 }
 target_containers = {
   lake = {

@@ -21,7 +21,9 @@ workload_identities = {
   stream    = "azure-playground-staging-stream"
 }
 secret_names = {
-  DATABRICKS_TOKEN = "azure-playground-staging-databricks-token"
+  DATABRICKS_TOKEN              = "azure-playground-staging-databricks-token"
+  KAFKA_SSL_KEYSTORE_PASSWORD   = "azure-playground-staging-kafka-ssl-keystore-password"
+  KAFKA_SSL_TRUSTSTORE_PASSWORD = "azure-playground-staging-kafka-ssl-truststore-password"
 }
 target_containers = {
   lake = {
