@@ -190,8 +190,9 @@ def credential_provider(spark, project: Path, batch: dict, tmp: Path) -> dict:  
     test writes through Hadoop's own API (CredentialProviderFactory, the lookup gsm:// plugs into), holding
     each alias the batch names (its `${PIPEGEN_SECRET_<NAME>_ID}` filled with a stand-in secret id); the
     batch's properties set on the session as Spark would (spark.hadoop.* into the Hadoop configuration);
-    then, with each NAME unset in the environment, the job's secret(), its catalog configuration and its
-    session()'s catalog token; an alias no provider holds; and with no alias named, the environment's value."""
+    then, with each NAME unset in the environment, the job's secret(), the Kafka TLS store passwords its
+    kafka_options give the stream's source, its catalog configuration and its session()'s catalog token; an
+    alias no provider holds; and with no alias named, the environment's value."""
     import os
 
     props = batch["runtimeConfig"]["properties"]
@@ -217,6 +218,10 @@ def credential_provider(spark, project: Path, batch: dict, tmp: Path) -> dict:  
             spark.conf.set(ALIAS + name, alias)
         job = load_job(project)
         out["read"] = {n: job.secret(n) for n in aliases}
+        # the stream's Kafka TLS store passwords, as its kafka_options give them to the Kafka source
+        stream = next((t["stream"] for t in job.CONFIG["tables"] if (t.get("stream") or {}).get("tls")), None)
+        options = job.kafka_options(stream) if stream else {}
+        out["kafka_passwords"] = {k: v for k, v in options.items() if k.endswith(".password")}
         out["catalog_token"] = job.catalog_conf(job.TARGET.get("catalog")).get("spark.sql.catalog.lake.token")
         os.environ["PIPEGEN_SPARK_FORMAT"] = "iceberg"
         out["session_token"] = job.session().conf.get("spark.sql.catalog.lake.token", None)

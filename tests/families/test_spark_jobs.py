@@ -426,13 +426,17 @@ def test_one_failing_stream_query_stops_the_others_and_fails_the_job(judged: dic
 
 @pytest.mark.judge
 def test_a_dataproc_batch_delivers_the_jobs_secrets_through_a_hadoop_credential_provider(judged: dict) -> None:
-    # the gcp stream batch names Secret Manager's provider for the project and the catalog token's secret id; with
-    # a JCEKS store in its place (Hadoop's API, no Google) the job reads the value with LAKE_CATALOG_TOKEN unset
+    # the gcp stream batch names Secret Manager's provider for the project and the secret ids of the catalog token
+    # and the Kafka cluster's TLS store passwords; with a JCEKS store in its place (Hadoop's API, no Google) the
+    # job reads each value with its variable unset, and its Kafka source gets the stores' passwords from there
     got = judged["secrets"]
     assert got["provider"] == "gsm://projects/${DATAPROC_PROJECT}"
     assert got["hadoop_key"] == "hadoop.security.credential.provider.path"
-    assert got["aliases"] == {"LAKE_CATALOG_TOKEN": "pipegen-secret-lake-catalog-token-id"}
-    assert got["read"] == {"LAKE_CATALOG_TOKEN": "stored LAKE_CATALOG_TOKEN"}
+    tls = ("KAFKA_SSL_KEYSTORE_PASSWORD", "KAFKA_SSL_TRUSTSTORE_PASSWORD")
+    names = ("LAKE_CATALOG_TOKEN", *tls)
+    assert got["aliases"] == {n: f"pipegen-secret-{n.lower().replace('_', '-')}-id" for n in names}
+    assert got["read"] == {n: f"stored {n}" for n in names}
+    assert got["kafka_passwords"] == {f"kafka.ssl.{n.split('_')[2].lower()}.password": f"stored {n}" for n in tls}
     assert got["catalog_token"] == got["session_token"] == "stored LAKE_CATALOG_TOKEN"
     assert "no-such-secret" in got["missing"]["error"]  # an alias no provider holds fails the job, named
     assert got["no_alias"] == "from the environment"  # no alias named (EMR, Databricks, local): the environment

@@ -103,8 +103,9 @@ def test_every_spec_secret_the_spark_job_reads_is_a_secret_scope_reference_to_it
     """The azure playground with its lake an Iceberg table in Unity Catalog, whose token is a spec secret:
     every job cluster's environment holds each `${secret:NAME}` the job's config reads as a Databricks secret
     reference, `{{secrets/${var.secret_scope}/${var.<name>_secret_key}}}`, never a value nor a variable a
-    value could be given in; each target's key is the Key Vault secret Terraform creates for that secret in
-    that environment (terraform.tfvars `secret_names`)."""
+    value could be given in (the stream's Kafka TLS store passwords too, on the stream's cluster only); each
+    target's key is the Key Vault secret Terraform creates for that secret in that environment (terraform.tfvars
+    `secret_names`)."""
     import json
     import re
 
@@ -120,20 +121,23 @@ def test_every_spec_secret_the_spark_job_reads_is_a_secret_scope_reference_to_it
     ready = prepare(tmp_path / "pipegen.yaml")
     files = {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}
     read = set(re.findall(r"\$\{secret:([A-Za-z_][A-Za-z0-9_]*)\}", files["spark/medallion.json"]))
-    assert read == {"DATABRICKS_TOKEN"}
+    tls = {"KAFKA_SSL_KEYSTORE_PASSWORD", "KAFKA_SSL_TRUSTSTORE_PASSWORD"}  # the stream's, of the playground's cluster
+    assert read == {"DATABRICKS_TOKEN", *tls}
     doc = YAML(typ="safe").load(files["databricks.yml"])
-    clusters = [c["new_cluster"] for j in doc["resources"]["jobs"].values() for c in j.get("job_clusters", [])]
+    clusters = {(k, c["job_cluster_key"]): c["new_cluster"] for k, j in doc["resources"]["jobs"].items()
+                for c in j.get("job_clusters", [])}  # fmt: skip
     assert len(clusters) == 3  # the medallion, the maintenance, the stream
     key = {name: f"{name.lower()}_secret_key" for name in read}
-    for env in (c["spark_env_vars"] for c in clusters):
-        assert {n: env.get(n) for n in read} == {n: f"{{{{secrets/${{var.secret_scope}}/${{var.{key[n]}}}}}}}"
-                                                 for n in read}  # fmt: skip
+    for (job, _), env in ((k, c["spark_env_vars"]) for k, c in clusters.items()):
+        wanted = read if job.endswith("_stream") else read - tls  # least privilege: the batch reads no Kafka
+        assert {n: env[n] for n in read if n in env} == {
+            n: f"{{{{secrets/${{var.secret_scope}}/${{var.{key[n]}}}}}}}" for n in wanted}, job  # fmt: skip
     assert {"secret_scope", *key.values()} <= set(doc["variables"])
     assert not any(n.lower() in doc["variables"] for n in read)  # no variable to put the value in
     for target, settings in doc["targets"].items():
         tfvars = files[f"terraform/envs/{target}/terraform.tfvars"]
         for name, var in key.items():
-            entry = re.search(rf'^  {name} = "([a-z0-9-]+)"$', tfvars, re.M)
+            entry = re.search(rf'^  {name} += "([a-z0-9-]+)"$', tfvars, re.M)
             assert entry and settings["variables"][var] == entry.group(1), (target, name)
         # the scope is the environment's Key Vault-backed one, which Terraform creates over that Key Vault
         scope = re.search(r'^databricks_secret_scope += "([^"]+)"$', tfvars, re.M)

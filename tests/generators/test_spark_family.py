@@ -15,7 +15,6 @@ import pytest
 from pipegen.generators.spark.job import MARKER, PARTS, joined
 from pipegen.pipeline import families_for, prepare, render_tree
 from pipegen.plan.cloudnames import lake_namespace
-from pipegen.plan.names import ENV
 
 SPEC = """\
 version: 1
@@ -213,11 +212,12 @@ def test_iceberg_catalogs_from_the_spec_configure_the_jobs_spark_catalog(
     assert issued and all("table => 'spark_unit_silver.shop__orders'" in text for text in issued)
 
 
-TLS = {  # the project's cluster: mutual TLS, the CA's and the Spark user's PKCS12 stores from the environment
+TLS = {  # the project's cluster: mutual TLS, the CA's and the Spark user's PKCS12 stores where the deployment
+    # ships them, their passwords secrets the job's secret() reads (from the deployment's secret store)
     "truststore_location": "${env:KAFKA_SSL_TRUSTSTORE_LOCATION}",
-    "truststore_password": "${env:KAFKA_SSL_TRUSTSTORE_PASSWORD}",
+    "truststore_password": "${secret:KAFKA_SSL_TRUSTSTORE_PASSWORD}",
     "keystore_location": "${env:KAFKA_SSL_KEYSTORE_LOCATION}",
-    "keystore_password": "${env:KAFKA_SSL_KEYSTORE_PASSWORD}",
+    "keystore_password": "${secret:KAFKA_SSL_KEYSTORE_PASSWORD}",
 }
 
 
@@ -422,8 +422,11 @@ def test_every_deployment_of_the_stream_passes_what_its_kafka_source_reads(tmp_p
     assert {cloud_ for cloud_, _, _ in deployed} == {{"aws": "emr", "gcp": "dataproc"}.get(cloud, "databricks")}
     for where, driver, shipped in deployed:
         root = "${var.kafka_tls_root}/" if where == "databricks" else ""
-        passed = {"KAFKA_BOOTSTRAP_SERVERS", *env}  # (the brokers always: the project's cluster's)
-        scoped = {n for n, secret in env.items() if secret and n not in ENV.fixed()}  # a spec secret: by reference
+        # (the brokers always: the project's cluster's); a secret (the spec's, the TLS store passwords, a JAAS
+        # line) by reference: on Databricks a secret scope reference, on EMR and Dataproc none in the driver's
+        # environment (the secret store delivers it: tests/judges/test_terraform.py follows it there)
+        scoped = {n for n, secret in env.items() if secret}
+        passed = {"KAFKA_BOOTSTRAP_SERVERS", *(n for n in env if n not in scoped or where == "databricks")}
         assert driver == {n: root + stores[n] if n in stores else placeholder(where, n, n in scoped) for n in passed}, (
             where,
             driver,
@@ -433,6 +436,11 @@ def test_every_deployment_of_the_stream_passes_what_its_kafka_source_reads(tmp_p
                 "${PIPEGEN_JOB_ROOT}/spark/medallion.json",
                 *(f"${{KAFKA_TLS_ROOT}}/{f}" for f in stores.values()),
             ]
+    # no deployment gives a secret the stream reads a value's placeholder: `${NAME}`, a bundle variable
+    deployment_files = [t for p, t in files.items() if p == "databricks.yml" or re.fullmatch(r"spark/[a-z-]+/.*", p)]
+    assert deployment_files
+    for name in (n for n, secret in env.items() if secret):
+        assert not any(f"${{{name}}}" in t or f"${{var.{name.lower()}}}" in t for t in deployment_files), name
 
 
 def placeholder(where: str, name: str, scoped: bool = False) -> str:

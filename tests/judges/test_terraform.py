@@ -313,8 +313,11 @@ def test_roots_wire_every_module_input_and_value_every_variable(spec: Path, pars
 
 @pytest.mark.parametrize("spec", terraform_specs(), ids=lambda p: p.stem)
 def test_every_spec_secret_is_a_secret_store_entry_never_a_value(spec: Path, parsed: dict[str, dict[str, Any]]) -> None:
+    # the store holds every spec secret and every secret the Spark job reads (medallion.json's `${secret:NAME}`:
+    # on the azure playground its stream's Kafka TLS store passwords too), never more
     ready = prepare(spec)
     secrets = {u.name for u in secret_uses(ready.spec) if u.kind == "secret"}
+    secrets |= set(SPEC_SECRET.findall(rendered(spec).get("spark/medallion.json", "")))
     docs = parsed[spec.stem]
     for path, doc in docs.items():
         if path.endswith("terraform.tfvars"):
@@ -810,14 +813,16 @@ def test_spark_streaming_grants_no_stream_identity_the_sinks_bucket(
         assert {(w, buckets[t]) for w, t, write in _granted(docs, cloud) if write} == written, cloud
         if cloud == "aws":
             spark_on_msk(docs, generated, provider_schemas)
-        # the spec secrets the Spark job's code reads (its Iceberg catalog's token) are its own identity's to
-        # read, no other's: no stream role on AWS, and on GCP the `stream` account does not run the Spark stream
+        # the secrets the Spark job's code reads (its Iceberg catalog's token; on GCP the stream's Kafka TLS store
+        # passwords, on AWS MSK takes IAM) are its own identity's to read, no other's: no stream role on AWS, and
+        # on GCP the `stream` account does not run the Spark stream
         read = set(SPEC_SECRET.findall(generated["spark/medallion.json"]))
-        assert read == {"LAKE_CATALOG_TOKEN"} and _spark_secrets(docs, cloud) == read, cloud
+        tls = {"KAFKA_SSL_KEYSTORE_PASSWORD", "KAFKA_SSL_TRUSTSTORE_PASSWORD"} if cloud == "gcp" else set()
+        assert read == {"LAKE_CATALOG_TOKEN", *tls} and _spark_secrets(docs, cloud) == read, cloud
         if cloud == "aws":
             emr_secrets_by_reference(docs, generated, read)
         else:
-            dataproc_secrets_by_reference(docs, generated, read)
+            dataproc_secrets_by_reference(docs, generated, read, stream_only=tls)
     # on GCP the stream step's Dataproc batches run as the Spark job's account: it writes the checkpoints
     # bucket (their --checkpoint-root) and reads the Managed Kafka topics; the module matches the provider schema
     assert cloud == "gcp"  # the loop's last: `docs` are its
@@ -898,12 +903,15 @@ def _exported(files: dict[str, str], placeholder: str) -> str:
     return export.group(1)
 
 
-def dataproc_secrets_by_reference(docs: dict[str, Any], files: dict[str, str], read: set[str]) -> None:
-    """Every Dataproc batch reads each spec secret the job reads (`read`) through Dataproc's Secret Manager
-    credential provider: `spark.hadoop.hadoop.security.credential.provider.path` = `gsm://projects/${P}`, P
-    the root output of the module's project; `spark.pipegen.secret.NAME` = `${ID}`, ID a root output naming that
-    secret's Secret Manager id (the spec store's entry, in every environment's tfvars) which the batches'
-    service account may access; no batch holds `${NAME}` itself (the job's secret() reads the alias)."""
+def dataproc_secrets_by_reference(
+    docs: dict[str, Any], files: dict[str, str], read: set[str], stream_only: set[str] = frozenset()
+) -> None:
+    """Every Dataproc batch reads each secret the job reads (`read`; `stream_only` in the stream's batches
+    alone: the Kafka TLS store passwords) through Dataproc's Secret Manager credential provider:
+    `spark.hadoop.hadoop.security.credential.provider.path` = `gsm://projects/${P}`, P the root output of the
+    module's project; `spark.pipegen.secret.NAME` = `${ID}`, ID a root output naming that secret's Secret Manager
+    id (the store's entry, in every environment's tfvars) which the batches' service account may access; no
+    batch holds `${NAME}` itself (the job's secret() reads the alias)."""
     batches = {p: json.loads(t) for p, t in files.items() if p.startswith("spark/dataproc/")}
     assert batches
     module = _blocks(docs["modules/platform/outputs.tf"], "output")
@@ -918,7 +926,8 @@ def dataproc_secrets_by_reference(docs: dict[str, Any], files: dict[str, str], r
         assert module[_exported(files, provider.group(1))]["value"] == "${var.project}"
         aliases = {k.removeprefix("spark.pipegen.secret."): v for k, v in props.items()
                    if k.startswith("spark.pipegen.secret.")}  # fmt: skip
-        assert set(aliases) == read, path
+        stream = path.startswith("spark/dataproc/stream-")
+        assert set(aliases) == (read if stream else read - stream_only), path
         for name, value in aliases.items():
             placeholder = re.fullmatch(r"\$\{([A-Z0-9_]+)\}", value)
             assert placeholder, value
