@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -59,12 +60,19 @@ def tables_with_options(sql: str) -> dict[str, dict[str, str]]:
     return out
 
 
-@pytest.fixture()
-def project(tmp_path: Path) -> Path:
-    out = tmp_path / "project"
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("replay") / "project"
     code, output = generate(REPO / "specs" / "ecommerce_realtime.yaml", out)
     assert code == 0, output
     return out
+
+
+@pytest.fixture()
+def project(generated: Path, tmp_path: Path) -> Path:
+    """A copy of the generated project per test (the tests plan, switch and apply in it); generated
+    once per module (it holds no absolute path: same spec, same bytes)."""
+    return Path(shutil.copytree(generated, tmp_path / "project"))
 
 
 def manifest(project: Path) -> dict[str, dict[str, Any]]:

@@ -4,6 +4,13 @@ the last line.
     python flink_replay_driver.py explain <project> <replay manifest.json> ...
         -> {job: "planned" or the reason}: each planned replay version EXPLAINed through the
            project's own pipeline/flink_local.py (external connectors swapped)
+    python flink_replay_driver.py session <project> <calls.json>
+        -> [{"code", "out", "err", "started", "ended"} per call, then the explain's {job: ...}]: the project's own
+           command-line entry points (`main(argv)` of pipeline.stream and pipeline.replay, what
+           `python -m pipeline.<module> ARGS` calls) in turn in this one process, so that every
+           PyFlink run and the EXPLAINs share one JVM; calls.json is {"calls": [[module, [arg,
+           ...]], ...], "explain": [manifest, ...]}, the manifests read after the calls (the plans
+           among them write them)
     python flink_replay_driver.py results <project> <cdc dir> <table>:<job>:<since ms|earliest> ...
         -> {table: {"columns", "got", "want"}}: results.<table> of data/stream.duckdb beside the
            DuckDB reference of <job> (tests/judges/stream_reference.py) over the change events
@@ -12,8 +19,12 @@ the last line.
 
 from __future__ import annotations
 
+import importlib
+import io
 import json
 import sys
+from contextlib import redirect_stderr, redirect_stdout
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +51,27 @@ def explain(project: Path, manifests: list[str]) -> dict[str, str]:
     return out
 
 
+def call(module: str, argv: list[str]) -> dict[str, Any]:
+    """`python -m pipeline.<module> ARGV`'s exit code and output, from its own `main(argv)`, and
+    the UTC times it started and ended (a job's CURRENT_TIMESTAMP falls between them)."""
+    out, err = io.StringIO(), io.StringIO()
+    started = datetime.now(UTC).replace(tzinfo=None)  # the session time zone is the machine's: UTC here
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            code = importlib.import_module(f"pipeline.{module}").main(argv)
+        except SystemExit as exc:  # argparse's usage errors, as the command would exit
+            code = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1
+    ended = datetime.now(UTC).replace(tzinfo=None)
+    return {"code": code, "out": out.getvalue(), "err": err.getvalue(), "started": started.isoformat(sep=" "),
+            "ended": ended.isoformat(sep=" ")}  # fmt: skip
+
+
+def session(project: Path, calls: dict[str, Any]) -> list[Any]:
+    sys.path.insert(0, str(project))
+    done: list[Any] = [call(module, argv) for module, argv in calls["calls"]]
+    return [*done, explain(project, calls["explain"])]
+
+
 def results(project: Path, cdc: Path, wanted: list[str]) -> dict[str, Any]:
     config = json.loads((project / "pipeline" / "change_events.json").read_text())
     con = duckdb.connect(str(project / "data" / "stream.duckdb"), read_only=True)
@@ -62,6 +94,8 @@ def main() -> int:
     command, project = sys.argv[1], Path(sys.argv[2])
     if command == "explain":
         print(json.dumps(explain(project, sys.argv[3:])))
+    elif command == "session":
+        print(json.dumps(session(project, json.loads(Path(sys.argv[3]).read_text()))))
     else:
         print(json.dumps(results(project, Path(sys.argv[3]), sys.argv[4:])))
     return 0

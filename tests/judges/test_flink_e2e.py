@@ -12,52 +12,33 @@ is DECIMAL(38, 6), DuckDB's a double, and sums of doubles may run in another ord
 Sessions follow Flink's semantics (tests/judges/stream_reference.py): a session window spans
 every order image the filtered stream added (an update that un-deletes an order adds it), never
 shrinks when one is deleted, and orders exactly one gap apart share a session.
+
+The project, its change events and the live run are tests/judges/ecommerce_stream.py's, shared with
+the replay judge (tests/judges/test_flink_replay.py): one generation and one JVM per session.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, generate
-from tests.judges import offline_env
+from tests.judges.ecommerce_stream import LIVE, ROWS, shared_run
 from tests.judges.stream_reference import FLOATING, comparable
 
-DRIVER = Path(__file__).with_name("flink_e2e_driver.py")
-JOBS = ("gmv_per_minute", "category_top_sales", "user_sessions", "suspicious_orders")
-ROWS = 300
-
-
-def _run(python: Path, args: list[str], cwd: Path, home: Path) -> str:
-    proc = subprocess.run(
-        [str(python), *args], cwd=cwd, capture_output=True, text=True, env=offline_env(home), timeout=900, check=False
-    )
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
-    return proc.stdout
+JOBS = LIVE
 
 
 @pytest.fixture(scope="module")
 def e2e(flink_python: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, dict[str, list]], Path]:
-    tmp = tmp_path_factory.mktemp("flink_e2e")
-    project = tmp / "project"
-    code, output = generate(REPO / "specs" / "ecommerce_realtime.yaml", project)
-    assert code == 0, output
-    cdc = tmp / "cdc"
-    home = tmp / "home"
-    _run(flink_python, ["-m", "pipeline.change_events", "--rows", str(ROWS), "--out", str(cdc)], project, home)
-    jobs = [arg for job in JOBS for arg in ("--job", f"ecommerce_realtime__{job}")]
-    started = datetime.now(UTC).replace(tzinfo=None)  # the session time zone is the machine's: UTC here
-    _run(flink_python, ["-m", "pipeline.stream", "--data", str(cdc), *jobs], project, home)
-    ended = datetime.now(UTC).replace(tzinfo=None)
-    out = _run(flink_python, [str(DRIVER), str(project), str(cdc)], project, home)
-    results = json.loads(out.strip().splitlines()[-1])
-    results["run"] = {"started": started.isoformat(sep=" "), "ended": ended.isoformat(sep=" ")}
-    return results, cdc
+    """The live run of every job over the change events (tests/judges/ecommerce_stream.py: shared
+    with the replay judge, made once per session), beside the DuckDB reference (flink_e2e_driver.py),
+    and the change files; "run": when the live run started and ended."""
+    shared = shared_run(flink_python, tmp_path_factory)
+    return shared["e2e"], Path(shared["cdc"])
 
 
 def test_the_change_events_include_updates_and_deletes(e2e: tuple[dict[str, dict[str, list]], Path]) -> None:

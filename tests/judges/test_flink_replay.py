@@ -9,87 +9,40 @@ seeded synthetic change events (inserts, updates, deletes).
   is chosen so that an order inserted before it is updated after it: the replay holds its new image);
 - `compare` reports equal/different results; `switch` and `rollback` (one DuckDB transaction each)
   leave the expected tables.
+
+The project, its change events, the live run and the replay runs are tests/judges/ecommerce_stream.py's,
+shared with tests/judges/test_flink_e2e.py (one generation, one live run, one JVM per session).
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
-from datetime import UTC, datetime
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, generate
-from tests.judges import offline_env
+from tests.judges.ecommerce_stream import EARLIEST, JOB, PIPELINE, shared_run
+from tests.judges.ecommerce_stream import run as _run
 from tests.judges.stream_reference import FLOATING, comparable
-
-DRIVER = Path(__file__).with_name("flink_replay_driver.py")
-PIPELINE = "ecommerce_realtime"
-JOB = "gmv_per_minute"
-EARLIEST = (JOB, "category_top_sales")  # replayed from the earliest event
-ROWS = 300
-
-
-def _run(python: Path, args: list[str], cwd: Path, home: Path, code: int = 0) -> str:
-    proc = subprocess.run(
-        [str(python), *args], cwd=cwd, capture_output=True, text=True, env=offline_env(home), timeout=900, check=False
-    )
-    assert proc.returncode == code, proc.stdout[-2000:] + proc.stderr[-3000:]
-    return proc.stdout
-
-
-def replay_time(cdc: Path) -> int:
-    """The time of the first update (past the first two minutes) of an order inserted before it."""
-    for line in (cdc / f"{PIPELINE}.shop.orders" / "part-0.json").read_text().splitlines():
-        event = json.loads(line)
-        if event["op"] != "u" or event["source"]["ts_ms"] < 1767225720000:  # 2026-01-01T00:02:00Z
-            continue
-        created = datetime.fromisoformat(event["before"]["created_at"]).replace(tzinfo=UTC)
-        if created.timestamp() * 1000 < event["source"]["ts_ms"]:
-            return int(event["source"]["ts_ms"])
-    raise AssertionError("no update of an earlier order: the timestamp replay would prove less")
 
 
 @pytest.fixture(scope="module")
 def replayed(flink_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The live runs, plans, replay runs, EXPLAINs, results and compares of
+    tests/judges/ecommerce_stream.py (shared with the e2e judge, made once per session); "run" runs a
+    command of the flink env in a copy of the project, which switch/rollback change."""
+    shared = shared_run(flink_python, tmp_path_factory)
     tmp = tmp_path_factory.mktemp("flink_replay")
-    project, cdc, home = tmp / "project", tmp / "cdc", tmp / "home"
-    code, output = generate(REPO / "specs" / "ecommerce_realtime.yaml", project)
-    assert code == 0, output
+    project, home = tmp / "project", tmp / "home"
+    shutil.copytree(shared["project"], project)
 
     def run(*args: str, code: int = 0) -> str:
         return _run(flink_python, list(args), project, home, code)
 
-    run("-m", "pipeline.change_events", "--rows", str(ROWS), "--out", str(cdc))
-    live = [arg for job in EARLIEST for arg in ("--job", f"{PIPELINE}__{job}")]
-    run("-m", "pipeline.stream", "--data", str(cdc), *live)  # the live versions
-    since = replay_time(cdc)
-    at = datetime.fromtimestamp(since / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    jobs = [j["job"] for j in json.loads((project / "flink" / "jobs.json").read_text())["jobs"]]
-    for job in jobs:
-        run("-m", "pipeline.replay", "plan", "--job", job, "--from", "earliest", "--version", "2")
-    run("-m", "pipeline.replay", "plan", "--job", JOB, "--from", at, "--version", "3")
-    logs = {
-        (job, version): run(
-            "-m", "pipeline.replay", "run", "--local", "--job", job, "--version", version, "--data", str(cdc)
-        )
-        for job, version in (*((job, "2") for job in EARLIEST), (JOB, "3"))
-    }
-    manifests = [str(project / "flink" / "replay" / f"{job}__v2.json") for job in jobs]
-    manifests.append(str(project / "flink" / "replay" / f"{PIPELINE}__{JOB}__v3.json"))
-    explained = json.loads(run(str(DRIVER), "explain", str(project), *manifests).strip().splitlines()[-1])
-    tables = [f"{t}:{job}:earliest" for job in EARLIEST for t in (job, f"{job}__v2")] + [f"{JOB}__v3:{JOB}:{since}"]
-    results = json.loads(run(str(DRIVER), "results", str(project), str(cdc), *tables).strip().splitlines()[-1])
-    compared = {  # exit 0: equal; 1: the rows differ
-        version: run("-m", "pipeline.replay", "compare", "--local", "--job", JOB, "--version", version, code=code)
-        for version, code in (("2", 0), ("3", 1))
-    }
-    return {
-        "project": project, "run": run, "jobs": jobs, "explained": explained, "results": results,
-        "compared": compared, "logs": logs, "at": at,
-    }  # fmt: skip
+    logs = {tuple(key.split(":")): out for key, out in shared["logs"].items()}
+    return {**shared, "project": project, "run": run, "logs": logs}
 
 
 def _rows(result: dict[str, Any], which: str) -> list[tuple[Any, ...]]:
