@@ -157,3 +157,20 @@ def test_svg_diagram_draws_exactly_the_plans_generated_data_flow(spec: Path) -> 
         numbers = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", d)]
         (ax, ay, aw, ah), (bx, by, _, bh) = nodes[a][1], nodes[b][1]
         assert numbers[:2] == [ax + aw, ay + ah / 2] and abs(numbers[-2] - bx) <= 2 and numbers[-1] == by + bh / 2
+
+
+@pytest.mark.parametrize(
+    ("example", "label", "other"),
+    [
+        ("azure_playground", "Spark Structured Streaming parallelism", "Flink"),
+        ("iot_lambda", "Flink parallelism", "Spark"),
+    ],
+)
+def test_plan_md_names_the_stream_parallelism_after_the_engine_the_plan_runs(
+    example: str, label: str, other: str
+) -> None:
+    ready = prepare(REPO / "specs" / f"{example}.yaml")
+    assert {e.engine for e in ready.plan.engines if e.layer == "stream"} == {label.split(maxsplit=1)[0].lower()}
+    text = render_tree(ready.spec, ready.plan)["docs/plan.md"]
+    assert re.search(rf"^{label}: \*\*\d+\*\*", text, re.M), text
+    assert f"{other} parallelism" not in text and f"{other} Structured Streaming parallelism" not in text

@@ -16,7 +16,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from tests.specgen import hostile
+from tests.specgen import extras, hostile
 from tests.specgen.expressions import NUMERIC, Ref, expr, of_kind
 from tests.specgen.sections import notification, orchestration_extras, pick, pipeline_extras, quality_extras, sections
 
@@ -785,6 +785,7 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
     spec.update(_policies(draw, mode))
     spec.update(sections(draw, mode, spec))
     hostile.decorate(draw, spec)
+    extras.add(spec)  # keys decided from the draw (no draw of their own)
     return spec
 
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from benchmarks.vocabulary import Seen, never_drawn
+from benchmarks.vocabulary import Seen, explained, never_drawn
 
 SCHEMA = {
     "properties": {
@@ -33,3 +33,10 @@ def test_lists_each_key_value_and_definition_no_spec_reaches() -> None:
     ]
     seen.spec({"mode": "c", "items": [{"kind": "y"}], "envs": {"prod": {"memory": "1Gi"}}})
     assert never_drawn(seen) == ["Lineage: never drawn"]
+
+
+def test_each_undrawn_line_says_why_or_that_it_is_new() -> None:
+    assert explained("Dataset.format: values never written: protobuf").endswith(
+        "(a protobuf topic needs a schema the spec does not carry)"
+    )
+    assert explained("Lineage: never drawn").endswith("(NEW: draw it, or add why not to WHY)")

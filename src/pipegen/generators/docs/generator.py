@@ -12,6 +12,7 @@ from pipegen.generators.base import Contribution, Files, GenContext
 from pipegen.generators.docs.operations import operations_context
 from pipegen.generators.docs.svg import layout
 from pipegen.plan.capacity import human
+from pipegen.plan.components import stream_engine
 from pipegen.plan.select import Reason
 from pipegen.render.env import render
 from pipegen.safe import trusted
@@ -182,7 +183,14 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
             for t in cap.tables
         ],
         "flink_parallelism": cap.flink_parallelism,
+        "parallelism_label": trusted(parallelism_label(stream_engine(plan.engines))),
     }
+
+
+def parallelism_label(engine: str) -> str:
+    """The stream parallelism line's label: the engine the plan's speed layer runs on (Flink's slots,
+    or the Spark Structured Streaming job's tasks, which the figure sizes the same way)."""
+    return "Flink parallelism" if engine == "flink" else "Spark Structured Streaming parallelism"
 
 
 GENERATOR = DocsGenerator()
