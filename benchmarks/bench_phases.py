@@ -8,7 +8,14 @@ whole command.
 
 A widened spec over the loader's MAX_BYTES is read with the budget raised to --max-bytes in this
 process only (as `bench_scale --max-bytes`). `--digest` prints a SHA-256 over every rendered path
-and text, to compare two checkouts' output at a size the goldens do not cover."""
+and text, to compare two checkouts' output at a size the goldens do not cover.
+
+    python -m benchmarks.bench_phases --generate OUT [--spec ...] [--tables N] [--max-bytes N]
+
+runs the whole `pipegen generate SPEC -o OUT` in process instead, the write stage included, with
+each stage's own peak: the kernel's high-water mark (`VmHWM`) is reset before each stage
+(`/proc/self/clear_refs`, Linux) and read after it. Run it twice on the same OUT for a fresh
+generate, then a no-change regenerate."""
 
 from __future__ import annotations
 
@@ -36,12 +43,56 @@ def _peak_mib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
+def _reset_peak() -> None:
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def _hwm_mib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) // 1024
+    return 0
+
+
+def _staged(rows: list[tuple[str, int, int, float]], module: object, name: str) -> None:
+    """Wrap module.name: its own peak (reset before it), the resident set after it, its CPU."""
+    inner = getattr(module, name)
+
+    def stage(*args: object, **kwargs: object) -> object:
+        _reset_peak()
+        start = time.process_time()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            rows.append((name, _hwm_mib(), _rss_mib(), time.process_time() - start))
+
+    setattr(module, name, stage)
+
+
+def generate_stages(spec: Path, out: Path) -> list[tuple[str, int, int, float]]:
+    """`pipegen generate spec -o out` in this process, stage by stage (see the module doc)."""
+    from pipegen import pipeline, write
+    from pipegen.entry import main as pipegen
+
+    rows = [("imports", _hwm_mib(), _rss_mib(), time.process_time())]
+    for name in ("prepare", "spec_hash", "render_tree"):
+        _staged(rows, pipeline, name)
+    for name in ("plan_write", "_apply"):
+        _staged(rows, write, name)
+    try:
+        pipegen(["generate", str(spec), "-o", str(out)])
+    except SystemExit as exc:
+        assert not exc.code, f"pipegen generate exited {exc.code}"
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spec", default="ecommerce_realtime")
     parser.add_argument("--tables", type=int, default=5000)
     parser.add_argument("--max-bytes", type=int, default=None)
     parser.add_argument("--digest", action="store_true")
+    parser.add_argument("--generate", type=Path, default=None, metavar="OUT")
     args = parser.parse_args()
 
     import pipegen.spec.load as spec_load
@@ -55,6 +106,13 @@ def main() -> None:
         wide = widen(load(REPO / "specs" / f"{args.spec}.yaml"), args.tables)
         path.write_text(json.dumps(wide, separators=(",", ":")), "utf-8")
         del wide
+        if args.generate is not None:
+            stages = generate_stages(path, args.generate)
+            print(f"{args.spec} widened to {args.tables:,} tables: pipegen generate, each stage's own peak")
+            print("| stage | peak RSS (MiB) | resident after (MiB) | CPU (s) |\n|---|---:|---:|---:|")
+            for name, peak, rss, cpu in stages:
+                print(f"| {name} | {peak} | {rss} | {cpu:.1f} |")
+            return
         start = time.process_time()
         loaded = spec_load.load_file(path)
         assert loaded.ok, [f.message for _, f in loaded.problems]

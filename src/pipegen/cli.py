@@ -182,8 +182,9 @@ def generate(
     out = output_dir(output, spec)  # a usage error before the spec is even read
     ready = prepare(spec)
     _print_diagnostics(ready.diagnostics, "text")
-    files = renderer(ready)  # renders under the output's lock, after recovery, from its base copies
     meta = WriteMeta(__version__, spec_hash(ready.spec))
+    files = renderer(ready)  # renders under the output's lock, after recovery, from its base copies
+    del ready  # the renderer lets go of the spec and plan once it has rendered (before the write stage)
     if dry_run or check or diff:
         planned = preview(out, files, meta, restore_deleted=restore_deleted)
         if diff:
@@ -213,7 +214,10 @@ def status(spec: SpecArg = Path(), output: OutputOpt = None, format: FormatOpt =
     spec = spec_file(spec)
     out = output_dir(output, spec)
     ready = prepare(spec)
-    planned = preview(out, renderer(ready), WriteMeta(__version__, spec_hash(ready.spec)))  # the plan --check reads
+    meta = WriteMeta(__version__, spec_hash(ready.spec))
+    files = renderer(ready)
+    del ready  # released after rendering, before the decision (as in generate)
+    planned = preview(out, files, meta)  # the plan --check reads
     items = file_states(planned, load_manifest(out)[0])
     typer.echo(render_status(items, format.value))
     raise typer.Exit(status_exit(items))

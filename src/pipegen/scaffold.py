@@ -180,7 +180,10 @@ def new_project(
         if named or not spec_out.exists():
             spec_out.write_text(renamed_spec(spec_file.read_text(encoding="utf-8"), slug), encoding="utf-8")
         ready = prepare(spec_out)
-        report = write_tree(project, renderer(ready), WriteMeta(__version__, spec_hash(ready.spec)))
+        meta = WriteMeta(__version__, spec_hash(ready.spec))
+        files = renderer(ready)
+        del ready  # released once rendered, before the write stage
+        report = write_tree(project, files, meta)
         place(project, target)
     finally:
         cleanup(staging)

@@ -161,3 +161,11 @@ def index_of(spec: Spec) -> SpecIndex:
         del _RECENT[next(iter(_RECENT))]
     made = _RECENT[id(spec)] = SpecIndex(spec)
     return made
+
+
+def forget(spec: Spec) -> None:
+    """Drop this spec's index: its user is done with the spec (generate, after rendering, so the
+    spec's models are freed before the write stage; docs/benchmarks.md)."""
+    found = _RECENT.get(id(spec))
+    if found is not None and found.spec is spec:
+        del _RECENT[id(spec)]

@@ -7,6 +7,7 @@ belongs to the user: the decision makes it a conflict and nothing touches it.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from collections.abc import Collection, Iterator
@@ -54,6 +55,28 @@ def _lstat(path: Path) -> os.stat_result | None:
 def inspect(root: Path, rel: str, going: Collection[str] = ()) -> Disk:
     """What `root/rel` holds. `going` are tracked regular files this run deletes: one of them
     in the place of a needed directory is not in the way (deletions are applied first)."""
+    found = _placed(root, rel, going)
+    if found is not None:
+        return found
+    return _read_regular(root / rel)
+
+
+def regular_digest(root: Path, rel: str, going: Collection[str] = ()) -> tuple[str, int] | None:
+    """(SHA-256, mode) of the regular file `inspect` would read at `root/rel`, streamed (its bytes
+    are never all held); None when `inspect` would find no regular file there."""
+    if _placed(root, rel, going) is not None:
+        return None
+    fd = os.open(root / rel, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        return hashlib.file_digest(fh, "sha256").hexdigest(), stat.S_IMODE(st.st_mode)
+
+
+def _placed(root: Path, rel: str, going: Collection[str]) -> Disk | None:
+    """What `inspect` finds when `root/rel` is not a regular file (nothing, or what is in the
+    way); None when it is one, to be read."""
     parts = rel.split("/")
     for depth in range(1, len(parts)):
         prefix = "/".join(parts[:depth])
@@ -73,7 +96,7 @@ def inspect(root: Path, rel: str, going: Collection[str] = ()) -> Disk:
         return Disk()
     if not stat.S_ISREG(st.st_mode):
         return Disk(blocker=f"{kind_of(st.st_mode)} is in its place")
-    return _read_regular(path)
+    return None
 
 
 def _read_regular(path: Path) -> Disk:
