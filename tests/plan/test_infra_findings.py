@@ -151,3 +151,19 @@ def test_validates_project_cluster_rule_is_the_naming_layers() -> None:
     data["engines"] = {"stream": "spark"}  # on EMR Serverless: Terraform grants its execution role
     checked = check_data(data)
     assert checked.spec is not None and not [f for f in make_plan(checked.spec).findings if f.code == "R432"]
+
+
+def test_the_spark_stream_on_databricks_on_gcp_cannot_sign_in_to_managed_kafka() -> None:
+    # R461: GCP's project cluster is Managed Kafka (OAUTHBEARER, Google's unshaded login handler), located where
+    # Databricks was chosen; none on Dataproc Serverless (the batch's service account signs in) nor on AWS (R432)
+    data: dict[str, Any] = YAML(typ="safe").load(
+        (REPO / "tests/invalid/fixtures/databricks_stream_on_managed_kafka.yaml").read_text()
+    )
+    checked = check_data(data)
+    assert checked.spec is not None
+    assert [(f.code, f.path) for f in make_plan(checked.spec).findings if f.code in ("R432", "R461")] == [
+        ("R461", ("engines", "compute"))
+    ]
+    for change in ({"engines": {"stream": "spark"}}, {"cloud": "aws"}):
+        checked = check_data({**data, **change})
+        assert checked.spec is not None and "R461" not in [f.code for f in make_plan(checked.spec).findings]

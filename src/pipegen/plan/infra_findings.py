@@ -30,6 +30,10 @@
 - R432: on AWS, the Spark stream on Databricks reading the project's Kafka cluster (MSK, IAM authentication
   only): the job signs in with Databricks' shaded aws-msk-iam-auth as the job cluster's instance profile
   role, and pipegen generates no Databricks workspace, instance profile or role on AWS to grant.
+- R461: on GCP, the Spark stream on Databricks reading the project's Kafka cluster (Google's Managed Kafka,
+  which issues no client certificates: SASL OAUTHBEARER with Google credentials or SASL PLAIN with a key):
+  Google's login handler implements the Kafka client's own interface, which Databricks' runtime relocates
+  (`kafkashaded.`), so the stream job cluster cannot sign in with it, and pipegen holds no key.
 """
 
 from __future__ import annotations
@@ -100,7 +104,7 @@ def athena_queries_lake(spec: Spec) -> bool:
 def infra_findings(spec: Spec, graph: Graph, capacity: Capacity) -> tuple[Finding, ...]:
     return (*_unsized(spec, graph), *_stream_sizes(spec, graph, capacity), *_ungranted_containers(spec, graph),
             *_referenced_containers(spec, graph), *_unqueried_iceberg(spec, graph),
-            *_databricks_on_msk(spec, graph))  # fmt: skip
+            *_databricks_on_msk(spec, graph), *_databricks_on_managed_kafka(spec, graph))  # fmt: skip
 
 
 SPARK_JOBS = frozenset({Kind.SPARK_BATCH, Kind.SPARK_STREAMING})  # the Spark job reads `lake.catalog`
@@ -317,3 +321,28 @@ def _databricks_on_msk(spec: Spec, graph: Graph) -> Iterator[Finding]:
         "EMR Serverless (`engines.compute` other than databricks), whose execution role Terraform grants",
         severity="warning",
     )  # fmt: skip
+
+
+def _where_databricks(spec: Spec) -> tuple[str | int, ...]:
+    if spec.engines.compute == Compute.DATABRICKS:
+        return ("engines", "compute")
+    return next(("targets", i, "type") for i, t in enumerate(spec.targets) if t.type == TargetType.DATABRICKS)
+
+
+def _databricks_on_managed_kafka(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    """R461, located as R432."""
+    if spec.cloud != Cloud.GCP or not {Kind.DATABRICKS_JOBS, Kind.SPARK_STREAMING} <= graph.kinds:
+        return
+    read = [s.name for s in spec.sources if on_project_cluster(s)]
+    if read:
+        yield Finding(
+            _where_databricks(spec), "R461",
+            f"the Spark stream on Databricks reads the project's Kafka cluster ({', '.join(read)}), which on GCP is "
+            "Google's Managed Kafka: it issues no client certificates and takes SASL OAUTHBEARER with Google "
+            "credentials (Google's GcpLoginCallbackHandler, built on the unshaded Kafka client, which Databricks' "
+            "runtime relocates to `kafkashaded.`) or SASL PLAIN with a service account key, and the generated job "
+            "signs in with neither there",
+            "run the stream on Dataproc Serverless (`engines.compute` other than databricks), whose batches sign in "
+            "as their service account, or give the source a cluster of its own (`connection.bootstrap_servers`)",
+            severity="warning",
+        )  # fmt: skip
