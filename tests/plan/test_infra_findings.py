@@ -167,3 +167,20 @@ def test_the_spark_stream_on_databricks_on_gcp_cannot_sign_in_to_managed_kafka()
     for change in ({"engines": {"stream": "spark"}}, {"cloud": "aws"}):
         checked = check_data({**data, **change})
         assert checked.spec is not None and "R461" not in [f.code for f in make_plan(checked.spec).findings]
+
+
+def test_a_cdc_source_the_spark_stream_reads_on_a_managed_cluster_is_captured_elsewhere() -> None:
+    # R462: on AWS and GCP the Spark stream reads the managed cluster, Debezium's Strimzi Connect writes Strimzi's:
+    # at each CDC source's `ingestion`; none on Azure (Strimzi both sides) nor where Flink streams
+    data: dict[str, Any] = YAML(typ="safe").load(
+        (REPO / "tests/invalid/fixtures/databricks_stream_on_managed_kafka.yaml").read_text()
+    )
+    data["engines"] = {"stream": "spark"}
+    for cloud, found in (("gcp", True), ("aws", True), ("azure", False)):
+        checked = check_data({**data, "cloud": cloud})
+        assert checked.spec is not None
+        got = [(f.path, f.message) for f in make_plan(checked.spec).findings if f.code == "R462"]
+        assert [p for p, _ in got] == ([("sources", 0, "ingestion")] if found else []), cloud
+        assert all(cloud.upper() in m and "Strimzi" in m for _, m in got)
+    checked = check_data({**data, "engines": {"stream": "flink"}})
+    assert checked.spec is not None and "R462" not in [f.code for f in make_plan(checked.spec).findings]

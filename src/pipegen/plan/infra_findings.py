@@ -34,6 +34,10 @@
   which issues no client certificates: SASL OAUTHBEARER with Google credentials or SASL PLAIN with a key):
   Google's login handler implements the Kafka client's own interface, which Databricks' runtime relocates
   (`kafkashaded.`), so the stream job cluster cannot sign in with it, and pipegen holds no key.
+- R462: on AWS or GCP, a CDC source the Spark stream reads: the generated Kafka Connect (Strimzi's, the
+  debezium family's KafkaConnector) writes its change events to the Strimzi cluster (mutual TLS), while the
+  Spark stream reads the project's topics from the cloud's managed Kafka (MSK with IAM, Managed Kafka with
+  OAUTHBEARER: the terraform family's); nothing carries the events from one cluster to the other.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ from pipegen.spec.diagnostics import Finding
 from pipegen.spec.model import (
     Cloud,
     Compute,
+    Ingestion,
     LakeCatalog,
     Orchestrator,
     Spec,
@@ -104,7 +109,8 @@ def athena_queries_lake(spec: Spec) -> bool:
 def infra_findings(spec: Spec, graph: Graph, capacity: Capacity) -> tuple[Finding, ...]:
     return (*_unsized(spec, graph), *_stream_sizes(spec, graph, capacity), *_ungranted_containers(spec, graph),
             *_referenced_containers(spec, graph), *_unqueried_iceberg(spec, graph),
-            *_databricks_on_msk(spec, graph), *_databricks_on_managed_kafka(spec, graph))  # fmt: skip
+            *_databricks_on_msk(spec, graph), *_databricks_on_managed_kafka(spec, graph),
+            *_capture_off_the_managed_cluster(spec, graph))  # fmt: skip
 
 
 SPARK_JOBS = frozenset({Kind.SPARK_BATCH, Kind.SPARK_STREAMING})  # the Spark job reads `lake.catalog`
@@ -344,5 +350,33 @@ def _databricks_on_managed_kafka(spec: Spec, graph: Graph) -> Iterator[Finding]:
             "signs in with neither there",
             "run the stream on Dataproc Serverless (`engines.compute` other than databricks), whose batches sign in "
             "as their service account, or give the source a cluster of its own (`connection.bootstrap_servers`)",
+            severity="warning",
+        )  # fmt: skip
+
+
+MANAGED_KAFKA = {
+    Cloud.AWS: ("MSK (IAM authentication only)", "aws-msk-iam-auth, their IAM role allowed `kafka-cluster:Connect`, "
+                "`WriteData` and `CreateTopic` on the cluster"),
+    Cloud.GCP: ("Google's Managed Kafka (SASL OAUTHBEARER with Google credentials)", "SASL OAUTHBEARER through "
+                "Google's managed-kafka-auth-login-handler, their service account a Managed Kafka client"),
+}  # fmt: skip
+
+
+def _capture_off_the_managed_cluster(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    """R462, at each CDC source's `ingestion`."""
+    if spec.cloud not in MANAGED_KAFKA or Kind.SPARK_STREAMING not in graph.kinds:
+        return
+    cluster, login = MANAGED_KAFKA[spec.cloud]
+    for i, source in enumerate(spec.sources):
+        if source.ingestion != Ingestion.CDC:
+            continue
+        yield Finding(
+            ("sources", i, "ingestion"), "R462",
+            f"source '{source.name}': its change events reach Kafka through the generated Kafka Connect (Strimzi's "
+            "KafkaConnect and the debezium/strimzi/ KafkaConnector), which writes them to the Strimzi cluster "
+            f"(k8s/kafka/, mutual TLS), while on {spec.cloud.value.upper()} the Spark stream reads the project's "
+            f"topics from {cluster}: two clusters, and nothing carries the events from one to the other",
+            f"run the connector (debezium/connect/*.json, the Connect REST body) on Kafka Connect workers that write "
+            f"to the managed cluster and sign in with {login} (the topics are Terraform's there), instead of Strimzi's",
             severity="warning",
         )  # fmt: skip
