@@ -328,7 +328,10 @@ def check_submissions(emr: list[dict], dataproc: list[dict]) -> dict:
             "emr_modes": [b.get("mode", "BATCH") for b in emr],
             "emr_packages": [p.split("--packages ")[1].split(" ")[0] for p in submitted if "--packages " in p],
             "dataproc": [list(b.pyspark_batch.args) for b in batches],
-            "dataproc_ttl_s": [b.environment_config.execution_config.ttl.total_seconds() for b in batches]}  # fmt: skip
+            "dataproc_ttl_s": [b.environment_config.execution_config.ttl.total_seconds() for b in batches],
+            "dataproc_packages": [{k: v for k, v in b.runtime_config.properties.items() if k.startswith("spark.jars.")}
+                                  for b in batches if "spark.jars.packages" in b.runtime_config.properties],
+            }  # fmt: skip
 
 
 def main() -> None:

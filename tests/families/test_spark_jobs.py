@@ -383,16 +383,20 @@ def test_emr_and_dataproc_serverless_requests_load_through_their_api_models(judg
     # the stream ships aws-msk-iam-auth (Maven coordinates, resolved by EMR Serverless: no download here)
     assert got["emr_packages"] == ["${SPARK_KAFKA_PACKAGE},software.amazon.msk:aws-msk-iam-auth:2.3.9"] * 3
     assert got["dataproc_ttl_s"] == [0.0] * 6 + [14 * 24 * 3600.0] * 3
+    # the Dataproc stream ships Google's Managed Kafka login handler (Maven Central's coordinates, resolved by the
+    # batch: no download here), without its pom's Confluent schema registry client (not on Maven Central, unused)
+    login = "com.google.cloud.hosted.kafka:managed-kafka-auth-login-handler:1.0.6"
+    jars = {"spark.jars.packages": f"${{SPARK_KAFKA_PACKAGE}},{login}",
+            "spark.jars.excludes": "io.confluent:kafka-schema-registry-client"}  # fmt: skip
+    assert got["dataproc_packages"] == [jars] * 3
 
 
 @pytest.mark.judge
 def test_every_stream_deployment_ships_the_tls_stores_its_kafka_source_opens(judged: dict) -> None:
-    """EMR Serverless reads MSK with IAM (AWS_MSK_IAM: no store, the job's role); Dataproc (`fileUris`) ships
-    Strimzi's ca.p12 and user.p12 from
-    KAFKA_TLS_ROOT and name them by their bare file names, which the job opens in its working
-    directory (copied there from SparkFiles on the driver; executors get spark.files there);
-    Databricks names them in the `kafka_tls_root` volume. Each path the job's kafka_options gives
-    opens the file the deployment ships (its bytes, written by the driver)."""
+    """EMR Serverless reads MSK with IAM (AWS_MSK_IAM: no store, the job's role); Dataproc reads Managed Kafka
+    with OAUTHBEARER (Google's login handler: no store, the batch's service account); Databricks names Strimzi's
+    ca.p12 and user.p12 in the `kafka_tls_root` volume. Each path the job's kafka_options gives opens the file
+    the deployment ships (its bytes, written by the driver)."""
     got = {d["where"]: d["opened"] for d in judged["tls"]}
     assert set(got) == {"emr", "dataproc", "databricks"}
     # on AWS the project's cluster is MSK, IAM authentication only: no TLS store, the job signs in as its role
@@ -403,7 +407,16 @@ def test_every_stream_deployment_ships_the_tls_stores_its_kafka_source_opens(jud
         "kafka.security.protocol": "SASL_SSL", "kafka.sasl.mechanism": "AWS_MSK_IAM",
         "kafka.sasl.jaas.config": f"{iam}IAMLoginModule required;",
         "kafka.sasl.client.callback.handler.class": f"{iam}IAMClientCallbackHandler"} for s in msk)  # fmt: skip
-    assert all(d["security"]["kafka.security.protocol"] == "SSL" for d in judged["tls"] if d["where"] != "emr")
+    # on GCP the project's cluster is Google's Managed Kafka (no client certificates): no TLS store, the batch signs
+    # in with SASL OAUTHBEARER as its service account through Google's login handler
+    assert got.pop("dataproc") == {}
+    oauth = [d["security"] for d in judged["tls"] if d["where"] == "dataproc"]
+    assert len(oauth) == 3 and all(s == {
+        "kafka.security.protocol": "SASL_SSL", "kafka.sasl.mechanism": "OAUTHBEARER",
+        "kafka.sasl.login.callback.handler.class": "com.google.cloud.hosted.kafka.auth.GcpLoginCallbackHandler",
+        "kafka.sasl.jaas.config": "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;",
+    } for s in oauth)  # fmt: skip
+    assert all(d["security"]["kafka.security.protocol"] == "SSL" for d in judged["tls"] if d["where"] == "databricks")
     for where, opened in got.items():
         assert {k: v[1] for k, v in opened.items()} == {
             "kafka.ssl.truststore.location": "store ca.p12",
@@ -432,11 +445,11 @@ def test_a_dataproc_batch_delivers_the_jobs_secrets_through_a_hadoop_credential_
     got = judged["secrets"]
     assert got["provider"] == "gsm://projects/${DATAPROC_PROJECT}"
     assert got["hadoop_key"] == "hadoop.security.credential.provider.path"
-    tls = ("KAFKA_SSL_KEYSTORE_PASSWORD", "KAFKA_SSL_TRUSTSTORE_PASSWORD")
-    names = ("LAKE_CATALOG_TOKEN", *tls)
+    # (no Kafka password: on GCP the stream signs in to Managed Kafka as its service account, no TLS store)
+    names = ("LAKE_CATALOG_TOKEN",)
     assert got["aliases"] == {n: f"pipegen-secret-{n.lower().replace('_', '-')}-id" for n in names}
     assert got["read"] == {n: f"stored {n}" for n in names}
-    assert got["kafka_passwords"] == {f"kafka.ssl.{n.split('_')[2].lower()}.password": f"stored {n}" for n in tls}
+    assert got["kafka_passwords"] == {}
     assert got["catalog_token"] == got["session_token"] == "stored LAKE_CATALOG_TOKEN"
     assert "no-such-secret" in got["missing"]["error"]  # an alias no provider holds fails the job, named
     assert got["no_alias"] == "from the environment"  # no alias named (EMR, Databricks, local): the environment

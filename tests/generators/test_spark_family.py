@@ -407,14 +407,15 @@ def test_every_deployment_of_the_stream_passes_what_its_kafka_source_reads(tmp_p
     expected = {"EH_CONNECTION": True, "EVENTHUBS_BOOTSTRAP_SERVERS": False} if case == "eventhubs" else {
         "KAFKA_BOOTSTRAP_SERVERS": False, "KAFKA_SSL_KEYSTORE_LOCATION": False, "KAFKA_SSL_KEYSTORE_PASSWORD": True,
         "KAFKA_SSL_TRUSTSTORE_LOCATION": False, "KAFKA_SSL_TRUSTSTORE_PASSWORD": True}  # fmt: skip
-    if case == "cdc_aws":  # MSK takes IAM only: the job signs in with its role, the brokers are all it reads
-        expected = {"KAFKA_BOOTSTRAP_SERVERS": False}
+    if case in ("cdc_aws", "cdc_gcp"):  # MSK takes IAM only, Managed Kafka OAUTHBEARER (no client certificates):
+        expected = {"KAFKA_BOOTSTRAP_SERVERS": False}  # the job signs in as its identity, the brokers all it reads
+        assert {s["sasl"] for s in streams} == {"aws_msk_iam" if cloud == "aws" else "gcp_oauth"}
     assert env == expected, env
     assert all(f"\n{name}=" in "\n" + files[".env.example"] for name in env)
     # a TLS store's location is the file the deployment ships (Strimzi's name), every other value a ${VAR}
     stores = (
         {}
-        if case in ("eventhubs", "cdc_aws")  # (MSK: no store at all)
+        if case in ("eventhubs", "cdc_aws", "cdc_gcp")  # (MSK, Managed Kafka: no store at all)
         else {"KAFKA_SSL_TRUSTSTORE_LOCATION": "ca.p12", "KAFKA_SSL_KEYSTORE_LOCATION": "user.p12"}
     )
     deployed = deployments(files)

@@ -813,16 +813,17 @@ def test_spark_streaming_grants_no_stream_identity_the_sinks_bucket(
         assert {(w, buckets[t]) for w, t, write in _granted(docs, cloud) if write} == written, cloud
         if cloud == "aws":
             spark_on_msk(docs, generated, provider_schemas)
-        # the secrets the Spark job's code reads (its Iceberg catalog's token; on GCP the stream's Kafka TLS store
-        # passwords, on AWS MSK takes IAM) are its own identity's to read, no other's: no stream role on AWS, and
-        # on GCP the `stream` account does not run the Spark stream
+        # the secrets the Spark job's code reads (its Iceberg catalog's token; no Kafka password: MSK takes IAM,
+        # Managed Kafka OAUTHBEARER with the batch's service account) are its own identity's to read, no other's:
+        # no stream role on AWS, and on GCP the `stream` account does not run the Spark stream
         read = set(SPEC_SECRET.findall(generated["spark/medallion.json"]))
-        tls = {"KAFKA_SSL_KEYSTORE_PASSWORD", "KAFKA_SSL_TRUSTSTORE_PASSWORD"} if cloud == "gcp" else set()
-        assert read == {"LAKE_CATALOG_TOKEN", *tls} and _spark_secrets(docs, cloud) == read, cloud
+        assert read == {"LAKE_CATALOG_TOKEN"} and _spark_secrets(docs, cloud) == read, cloud
+        assert not any("KAFKA_SSL" in n for n in docs["envs/prod/terraform.tfvars"]["secret_names"]), cloud
         if cloud == "aws":
             emr_secrets_by_reference(docs, generated, read)
         else:
-            dataproc_secrets_by_reference(docs, generated, read, stream_only=tls)
+            dataproc_secrets_by_reference(docs, generated, read)
+            spark_on_managed_kafka(docs, generated)
     # on GCP the stream step's Dataproc batches run as the Spark job's account: it writes the checkpoints
     # bucket (their --checkpoint-root) and reads the Managed Kafka topics; the module matches the provider schema
     assert cloud == "gcp"  # the loop's last: `docs` are its
@@ -938,6 +939,25 @@ def dataproc_secrets_by_reference(
                 assert root[output]["value"] == f"${{module.platform.{output}}}"
                 assert name in docs[f"envs/{env_name}/terraform.tfvars"]["secret_names"]
     assert _spark_secrets(docs, "gcp") >= read  # the batches' service account resolves them: it may access each
+
+
+def spark_on_managed_kafka(docs: dict[str, Any], files: dict[str, str]) -> None:
+    """The Spark stream on Dataproc Serverless reading the project's Managed Kafka cluster (no client certificates):
+    every stream of the job's config signs in with OAUTHBEARER (`gcp_oauth`: Google's login handler, the batch's
+    service account) and ships no TLS store; that account, the one every stream batch runs as, is a Managed Kafka
+    client (`roles/managedkafka.client`: google 6.50 has no cluster-level IAM resource, only the project's) in
+    the project of the module's cluster; no stream batch names a Kafka TLS variable."""
+    config = json.loads(files["spark/medallion.json"])
+    streams = [t["stream"] for t in config["tables"] if t.get("stream")]
+    assert streams and all(st["sasl"] == "gcp_oauth" and "tls" not in st for st in streams)
+    grant = _resources(docs["modules/platform/identities.tf"], "google_project_iam_member")["spark_kafka"]
+    assert grant == {"project": "${var.project}", "role": "roles/managedkafka.client",
+                     "member": "serviceAccount:${google_service_account.spark.email}"}  # fmt: skip
+    assert "google_managed_kafka_cluster" in str(docs["modules/platform/stream.tf"])
+    batches = {p: t for p, t in files.items() if p.startswith("spark/dataproc/stream-")}
+    assert batches and not any("KAFKA_SSL" in t or "KAFKA_TLS_ROOT" in t for t in batches.values())
+    assert all(json.loads(t)["environmentConfig"]["executionConfig"]["serviceAccount"] == "${DATAPROC_SERVICE_ACCOUNT}"
+               for t in batches.values())  # fmt: skip
 
 
 def spark_on_msk(docs: dict[str, Any], files: dict[str, str], schemas: dict[str, dict[str, Any]]) -> None:

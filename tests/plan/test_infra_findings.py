@@ -151,3 +151,36 @@ def test_validates_project_cluster_rule_is_the_naming_layers() -> None:
     data["engines"] = {"stream": "spark"}  # on EMR Serverless: Terraform grants its execution role
     checked = check_data(data)
     assert checked.spec is not None and not [f for f in make_plan(checked.spec).findings if f.code == "R432"]
+
+
+def test_the_spark_stream_on_databricks_on_gcp_cannot_sign_in_to_managed_kafka() -> None:
+    # R461: GCP's project cluster is Managed Kafka (OAUTHBEARER, Google's unshaded login handler), located where
+    # Databricks was chosen; none on Dataproc Serverless (the batch's service account signs in) nor on AWS (R432)
+    data: dict[str, Any] = YAML(typ="safe").load(
+        (REPO / "tests/invalid/fixtures/databricks_stream_on_managed_kafka.yaml").read_text()
+    )
+    checked = check_data(data)
+    assert checked.spec is not None
+    assert [(f.code, f.path) for f in make_plan(checked.spec).findings if f.code in ("R432", "R461")] == [
+        ("R461", ("engines", "compute"))
+    ]
+    for change in ({"engines": {"stream": "spark"}}, {"cloud": "aws"}):
+        checked = check_data({**data, **change})
+        assert checked.spec is not None and "R461" not in [f.code for f in make_plan(checked.spec).findings]
+
+
+def test_a_cdc_source_the_spark_stream_reads_on_a_managed_cluster_is_captured_elsewhere() -> None:
+    # R462: on AWS and GCP the Spark stream reads the managed cluster, Debezium's Strimzi Connect writes Strimzi's:
+    # at each CDC source's `ingestion`; none on Azure (Strimzi both sides) nor where Flink streams
+    data: dict[str, Any] = YAML(typ="safe").load(
+        (REPO / "tests/invalid/fixtures/databricks_stream_on_managed_kafka.yaml").read_text()
+    )
+    data["engines"] = {"stream": "spark"}
+    for cloud, found in (("gcp", True), ("aws", True), ("azure", False)):
+        checked = check_data({**data, "cloud": cloud})
+        assert checked.spec is not None
+        got = [(f.path, f.message) for f in make_plan(checked.spec).findings if f.code == "R462"]
+        assert [p for p, _ in got] == ([("sources", 0, "ingestion")] if found else []), cloud
+        assert all(cloud.upper() in m and "Strimzi" in m for _, m in got)
+    checked = check_data({**data, "engines": {"stream": "flink"}})
+    assert checked.spec is not None and "R462" not in [f.code for f in make_plan(checked.spec).findings]

@@ -8,7 +8,10 @@ cloud's secret store; tests/generators/test_spark_family.py holds the two togeth
 On AWS the project's cluster is the MSK cluster the terraform family creates, which takes IAM
 authentication only (`client_authentication { sasl { iam = true } }`): the stream layer signs in with
 the job's own IAM role through aws-msk-iam-auth (MSK_IAM_AUTH, shipped with the job as a package)
-instead of Strimzi's TLS stores, so nothing but the brokers comes from the environment."""
+instead of Strimzi's TLS stores, so nothing but the brokers comes from the environment. On GCP it is the
+Managed Service for Apache Kafka cluster the terraform family creates, which issues no client certificates:
+the stream layer signs in with SASL OAUTHBEARER through Google's login handler (MANAGED_KAFKA_AUTH), whose
+token is the Dataproc batch's service account's (Application Default Credentials), keyless like MSK IAM."""
 
 from __future__ import annotations
 
@@ -32,11 +35,29 @@ CLUSTER = ((ENV.kafka_bootstrap, False), (ENV.kafka_truststore, False), (ENV.kaf
 # aws-msk-iam-auth (github.com/aws/aws-msk-iam-auth): the AWS_MSK_IAM SASL mechanism for the JVM Kafka client,
 # resolved from Maven Central by the submission (`--packages`): the newest 2.3.x release when pinned
 MSK_IAM_AUTH = "software.amazon.msk:aws-msk-iam-auth:2.3.9"
+# Google's login handler for Managed Kafka (github.com/googleapis/managedkafka, kafka-java-auth): the
+# GcpLoginCallbackHandler that turns Application Default Credentials into an OAUTHBEARER token; Maven Central's
+# newest release (1.0.6, May 2025), resolved by the submission (`spark.jars.packages`)
+MANAGED_KAFKA_AUTH = "com.google.cloud.hosted.kafka:managed-kafka-auth-login-handler:1.0.6"
+# its pom also names Confluent's schema registry client (for its schema registry credential provider, not the
+# login handler), which Maven Central does not hold: left out of the resolution (`spark.jars.excludes`)
+MANAGED_KAFKA_AUTH_EXCLUDES = "io.confluent:kafka-schema-registry-client"
 
 
 def msk_iam(spec: Spec) -> bool:
     """The project's Kafka cluster is MSK with IAM authentication (the terraform family's, on AWS)."""
     return spec.cloud == Cloud.AWS
+
+
+def managed_kafka_oauth(spec: Spec) -> bool:
+    """The project's Kafka cluster is Google's Managed Kafka, OAUTHBEARER with Google credentials (the terraform
+    family's, on GCP)."""
+    return spec.cloud == Cloud.GCP
+
+
+def keyless(spec: Spec) -> bool:
+    """The project's cluster signs the Spark stream in as its cloud identity: no TLS store, no password."""
+    return msk_iam(spec) or managed_kafka_oauth(spec)
 
 
 def reads_pipeline_cluster(spec: Spec, names: Names) -> bool:
@@ -47,7 +68,7 @@ def reads_pipeline_cluster(spec: Spec, names: Names) -> bool:
 
 def stream_env(spec: Spec, names: Names) -> tuple[tuple[str, bool], ...]:
     """(variable, secret) of every value the stream layer reads: the project's cluster (CLUSTER; on
-    MSK its brokers only, msk_iam) where a streamed table's topic is on it; an Event Hubs source's
+    MSK and Managed Kafka its brokers only, keyless) where a streamed table's topic is on it; an Event Hubs source's
     connection string reference (a secret), else the JAAS line's variable, and the bootstrap servers' variable without a
     namespace. Sorted, each once."""
     found: dict[str, bool] = {}
@@ -56,7 +77,7 @@ def stream_env(spec: Spec, names: Names) -> tuple[tuple[str, bool], ...]:
             continue
         conn = ref.source.connection
         if names.dataset(ref.source.name, ref.dataset.name).on_pipeline_cluster:
-            found.update(CLUSTER[:1] if msk_iam(spec) else CLUSTER)
+            found.update(CLUSTER[:1] if keyless(spec) else CLUSTER)
         elif ref.source.type == SourceType.EVENTHUBS and ref.source.ingestion == Ingestion.STREAM:
             if not conn.namespace:
                 found[ENV.connectors.eventhubs_bootstrap] = False

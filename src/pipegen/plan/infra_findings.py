@@ -30,6 +30,14 @@
 - R432: on AWS, the Spark stream on Databricks reading the project's Kafka cluster (MSK, IAM authentication
   only): the job signs in with Databricks' shaded aws-msk-iam-auth as the job cluster's instance profile
   role, and pipegen generates no Databricks workspace, instance profile or role on AWS to grant.
+- R461: on GCP, the Spark stream on Databricks reading the project's Kafka cluster (Google's Managed Kafka,
+  which issues no client certificates: SASL OAUTHBEARER with Google credentials or SASL PLAIN with a key):
+  Google's login handler implements the Kafka client's own interface, which Databricks' runtime relocates
+  (`kafkashaded.`), so the stream job cluster cannot sign in with it, and pipegen holds no key.
+- R462: on AWS or GCP, a CDC source the Spark stream reads: the generated Kafka Connect (Strimzi's, the
+  debezium family's KafkaConnector) writes its change events to the Strimzi cluster (mutual TLS), while the
+  Spark stream reads the project's topics from the cloud's managed Kafka (MSK with IAM, Managed Kafka with
+  OAUTHBEARER: the terraform family's); nothing carries the events from one cluster to the other.
 """
 
 from __future__ import annotations
@@ -52,6 +60,7 @@ from pipegen.spec.diagnostics import Finding
 from pipegen.spec.model import (
     Cloud,
     Compute,
+    Ingestion,
     LakeCatalog,
     Orchestrator,
     Spec,
@@ -100,7 +109,8 @@ def athena_queries_lake(spec: Spec) -> bool:
 def infra_findings(spec: Spec, graph: Graph, capacity: Capacity) -> tuple[Finding, ...]:
     return (*_unsized(spec, graph), *_stream_sizes(spec, graph, capacity), *_ungranted_containers(spec, graph),
             *_referenced_containers(spec, graph), *_unqueried_iceberg(spec, graph),
-            *_databricks_on_msk(spec, graph))  # fmt: skip
+            *_databricks_on_msk(spec, graph), *_databricks_on_managed_kafka(spec, graph),
+            *_capture_off_the_managed_cluster(spec, graph))  # fmt: skip
 
 
 SPARK_JOBS = frozenset({Kind.SPARK_BATCH, Kind.SPARK_STREAMING})  # the Spark job reads `lake.catalog`
@@ -317,3 +327,56 @@ def _databricks_on_msk(spec: Spec, graph: Graph) -> Iterator[Finding]:
         "EMR Serverless (`engines.compute` other than databricks), whose execution role Terraform grants",
         severity="warning",
     )  # fmt: skip
+
+
+def _where_databricks(spec: Spec) -> tuple[str | int, ...]:
+    if spec.engines.compute == Compute.DATABRICKS:
+        return ("engines", "compute")
+    return next(("targets", i, "type") for i, t in enumerate(spec.targets) if t.type == TargetType.DATABRICKS)
+
+
+def _databricks_on_managed_kafka(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    """R461, located as R432."""
+    if spec.cloud != Cloud.GCP or not {Kind.DATABRICKS_JOBS, Kind.SPARK_STREAMING} <= graph.kinds:
+        return
+    read = [s.name for s in spec.sources if on_project_cluster(s)]
+    if read:
+        yield Finding(
+            _where_databricks(spec), "R461",
+            f"the Spark stream on Databricks reads the project's Kafka cluster ({', '.join(read)}), which on GCP is "
+            "Google's Managed Kafka: it issues no client certificates and takes SASL OAUTHBEARER with Google "
+            "credentials (Google's GcpLoginCallbackHandler, built on the unshaded Kafka client, which Databricks' "
+            "runtime relocates to `kafkashaded.`) or SASL PLAIN with a service account key, and the generated job "
+            "signs in with neither there",
+            "run the stream on Dataproc Serverless (`engines.compute` other than databricks), whose batches sign in "
+            "as their service account, or give the source a cluster of its own (`connection.bootstrap_servers`)",
+            severity="warning",
+        )  # fmt: skip
+
+
+MANAGED_KAFKA = {
+    Cloud.AWS: ("MSK (IAM authentication only)", "aws-msk-iam-auth, their IAM role allowed `kafka-cluster:Connect`, "
+                "`WriteData` and `CreateTopic` on the cluster"),
+    Cloud.GCP: ("Google's Managed Kafka (SASL OAUTHBEARER with Google credentials)", "SASL OAUTHBEARER through "
+                "Google's managed-kafka-auth-login-handler, their service account a Managed Kafka client"),
+}  # fmt: skip
+
+
+def _capture_off_the_managed_cluster(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    """R462, at each CDC source's `ingestion`."""
+    if spec.cloud not in MANAGED_KAFKA or Kind.SPARK_STREAMING not in graph.kinds:
+        return
+    cluster, login = MANAGED_KAFKA[spec.cloud]
+    for i, source in enumerate(spec.sources):
+        if source.ingestion != Ingestion.CDC:
+            continue
+        yield Finding(
+            ("sources", i, "ingestion"), "R462",
+            f"source '{source.name}': its change events reach Kafka through the generated Kafka Connect (Strimzi's "
+            "KafkaConnect and the debezium/strimzi/ KafkaConnector), which writes them to the Strimzi cluster "
+            f"(k8s/kafka/, mutual TLS), while on {spec.cloud.value.upper()} the Spark stream reads the project's "
+            f"topics from {cluster}: two clusters, and nothing carries the events from one to the other",
+            f"run the connector (debezium/connect/*.json, the Connect REST body) on Kafka Connect workers that write "
+            f"to the managed cluster and sign in with {login} (the topics are Terraform's there), instead of Strimzi's",
+            severity="warning",
+        )  # fmt: skip

@@ -61,7 +61,9 @@ def stream_reader(spark: Any, table: dict[str, Any]) -> Any:
 def kafka_options(stream: dict[str, Any]) -> dict[str, str]:
     """The Kafka source's options: its groups' prefix (its KafkaUser's ACL grants it); the project's cluster
     (KAFKA_BOOTSTRAP_SERVERS) with mutual TLS (`tls`: PKCS12 stores) or, on MSK (`aws_msk_iam`), SASL AWS_MSK_IAM
-    signed with the job's IAM role (aws-msk-iam-auth, shipped with the job); or an Event Hubs namespace's Kafka
+    signed with the job's IAM role (aws-msk-iam-auth, shipped with the job), on Google's Managed Kafka (`gcp_oauth`)
+    SASL OAUTHBEARER with the batch's service account's token (Google's GcpLoginCallbackHandler, shipped with the
+    job: managed-kafka-auth-login-handler); or an Event Hubs namespace's Kafka
     endpoint with SASL PLAIN (the connection string as the password, else the config's JAAS line; `shaded`:
     Databricks' runtime relocates the Kafka client and the MSK IAM classes)."""
     group = {"groupIdPrefix": stream["group_prefix"]} if stream.get("group_prefix") else {}
@@ -71,6 +73,12 @@ def kafka_options(stream: dict[str, Any]) -> dict[str, str]:
                 "subscribe": stream["topic"], **group, "kafka.security.protocol": "SASL_SSL",
                 "kafka.sasl.mechanism": "AWS_MSK_IAM", "kafka.sasl.jaas.config": f"{iam}IAMLoginModule required;",
                 "kafka.sasl.client.callback.handler.class": f"{iam}IAMClientCallbackHandler"}  # fmt: skip
+    if stream.get("sasl") == "gcp_oauth":  # Managed Kafka: OAUTHBEARER, a token of the batch's service account
+        return {"kafka.bootstrap.servers": os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092"),
+                "subscribe": stream["topic"], **group, "kafka.security.protocol": "SASL_SSL",
+                "kafka.sasl.mechanism": "OAUTHBEARER",
+                "kafka.sasl.login.callback.handler.class": "com.google.cloud.hosted.kafka.auth.GcpLoginCallbackHandler",
+                "kafka.sasl.jaas.config": "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;"}  # fmt: skip
     if stream.get("sasl") != "plain":
         tls = {f"kafka.ssl.{k.replace('_', '.')}": resolved(v) or "" for k, v in (stream.get("tls") or {}).items()}
         tls |= {k: shipped(v) for k, v in tls.items() if k.endswith(".location")}

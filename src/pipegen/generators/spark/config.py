@@ -9,7 +9,7 @@ from typing import Any
 
 from pipegen.common.lake_catalog import catalog_config, lake_target
 from pipegen.common.lake_catalog import lake_dir as _dir
-from pipegen.common.spark_stream import msk_iam
+from pipegen.common.spark_stream import managed_kafka_oauth, msk_iam
 from pipegen.common.stream_rules import event_rules
 from pipegen.generators.spark.marts import spark_marts, views
 from pipegen.generators.spark.streams import stream_jobs
@@ -110,11 +110,12 @@ def spark_group(names: Names) -> str:
     return str(names.kafka.spark_group)
 
 
-def stream_config(ref: TableRef, names: Names, msk: bool = False) -> dict[str, Any] | None:
+def stream_config(ref: TableRef, names: Names, msk: bool = False, gcp: bool = False) -> dict[str, Any] | None:
     """A streamed table's topic (the one stream jobs read: `read_topic`) and how its records read
     (a Debezium envelope or plain JSON), the consumer groups' prefix (KafkaNames.spark_group: the
     Spark user's group ACL); on the project's cluster its mutual TLS (cluster_tls), or with `msk`
-    (AWS: MSK takes IAM only) SASL `aws_msk_iam` with the job's IAM role; an Event Hubs source's Kafka
+    (AWS: MSK takes IAM only) SASL `aws_msk_iam` with the job's IAM role, with `gcp` (Managed Kafka issues no
+    client certificates) SASL `gcp_oauth`: OAUTHBEARER with the batch's service account; an Event Hubs source's Kafka
     endpoint and login (eventhubs_config)."""
     if ref.source.ingestion == Ingestion.BATCH:
         return None
@@ -122,7 +123,7 @@ def stream_config(ref: TableRef, names: Names, msk: bool = False) -> dict[str, A
     envelope = "debezium" if ref.source.ingestion == Ingestion.CDC else "json"
     out: dict[str, Any] = {"topic": ds.read_topic, "format": envelope, "group_prefix": spark_group(names)}
     if ds.on_pipeline_cluster:
-        out |= {"sasl": "aws_msk_iam"} if msk else {"tls": cluster_tls()}
+        out |= {"sasl": "aws_msk_iam"} if msk else {"sasl": "gcp_oauth"} if gcp else {"tls": cluster_tls()}
     if ref.source.type == SourceType.EVENTHUBS and ref.source.ingestion == Ingestion.STREAM:
         out |= eventhubs_config(ref)
     return out
@@ -152,7 +153,7 @@ def table_config(spec: Spec, names: Names, ref: TableRef, etl: bool, streaming: 
         "key": key,
         "watermark": landed.get(wm) if wm else None,
         "rules": rules,
-    } | ({"stream": stream_config(ref, names, msk_iam(spec))} if streaming else {})
+    } | ({"stream": stream_config(ref, names, msk_iam(spec), managed_kafka_oauth(spec))} if streaming else {})
 
 
 def spark_config(spec: Spec, names: Names, etl: bool = False, streaming: bool = False) -> dict[str, Any]:

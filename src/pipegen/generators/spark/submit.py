@@ -14,8 +14,11 @@ from typing import Any
 
 from pipegen.common.spark_sizing import max_workers
 from pipegen.common.spark_stream import (
+    MANAGED_KAFKA_AUTH,
+    MANAGED_KAFKA_AUTH_EXCLUDES,
     MSK_IAM_AUTH,
     job_secrets,
+    managed_kafka_oauth,
     msk_iam,
     reads_pipeline_cluster,
     shipped_stores,
@@ -70,10 +73,13 @@ def shipped_files(ctx: GenContext, step: str) -> list[str]:
 
 
 def stream_packages(ctx: GenContext) -> list[str]:
-    """The stream step's Maven packages: the Kafka source's, and where it reads the project's MSK cluster
-    (IAM authentication only) aws-msk-iam-auth, which the job's Kafka options name (AWS_MSK_IAM)."""
-    msk = msk_iam(ctx.spec) and reads_pipeline_cluster(ctx.spec, ctx.plan.names)
-    return ["${SPARK_KAFKA_PACKAGE}", *([MSK_IAM_AUTH] if msk else [])]
+    """The stream step's Maven packages: the Kafka source's, and where it reads the project's cluster the login
+    the job's Kafka options name: on MSK (IAM authentication only) aws-msk-iam-auth (AWS_MSK_IAM), on Managed
+    Kafka Google's login handler (OAUTHBEARER with the batch's service account)."""
+    if not reads_pipeline_cluster(ctx.spec, ctx.plan.names):
+        return ["${SPARK_KAFKA_PACKAGE}"]
+    login = [MSK_IAM_AUTH] if msk_iam(ctx.spec) else [MANAGED_KAFKA_AUTH] if managed_kafka_oauth(ctx.spec) else []
+    return ["${SPARK_KAFKA_PACKAGE}", *login]
 
 
 def secret_conf(ctx: GenContext, step: str) -> list[dict[str, Any]]:
@@ -150,7 +156,9 @@ def dataproc_batch(ctx: GenContext, step: str, layers: list[str], env: str | Non
         },
     }
     if step == "stream":  # a batch that runs until its TTL: the Kafka package, the brokers, the longest TTL
-        properties["spark.jars.packages"] = "${SPARK_KAFKA_PACKAGE}"
+        properties["spark.jars.packages"] = ",".join(stream_packages(ctx))
+        if MANAGED_KAFKA_AUTH in stream_packages(ctx):  # its pom's dependency outside Maven Central, unused by it
+            properties["spark.jars.excludes"] = MANAGED_KAFKA_AUTH_EXCLUDES
         referenced = job_secrets(ctx.spec, ctx.plan)  # secret_provider's, never a `${NAME}` of the environment
         properties.update({f"spark.dataproc.driverEnv.{k}": v for k, v in driver_env(ctx, referenced).items()})
         execution["ttl"] = DATAPROC_MAX_TTL

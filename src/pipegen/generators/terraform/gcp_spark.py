@@ -8,7 +8,9 @@ root's too), the value the deploy step substitutes; `spark_lake_root` is PIPEGEN
 What the job touches (templates/spark/medallion/): the lake root in the environment's lake bucket (its
 layers, `_pipegen_batches`, the job files and landing root the requests name there), the checkpoints bucket
 where it streams (`--checkpoint-root`), both with the project's key; where it streams, the Managed Kafka
-cluster (`roles/managedkafka.client`); the spec secrets the job's code reads (common.spark_secrets: the lake
+cluster (`roles/managedkafka.client` on the project: google 6.50 has no IAM resource on one cluster; the stream
+signs in with OAUTHBEARER as this account, common.spark_stream `managed_kafka_oauth`);
+the spec secrets the job's code reads (common.spark_secrets: the lake
 target's Iceberg catalog token, an Event Hubs login of its stream), each `roles/secretmanager.secretAccessor` on
 that secret alone: the batches read them through Dataproc's Secret Manager credential provider (`dataproc_project`,
 `spark_secret_<name>`: the secret ids the batches name). Dataproc
