@@ -29,7 +29,7 @@ from ruamel.yaml import YAML
 
 from pipegen.generators.gx import sql as gx_sql
 from tests.conftest import generate
-from tests.families.test_gx_quality import NOW, landed
+from tests.families.test_gx_quality import NOW, in_one_process, landed
 from tests.judges import offline_env
 from tests.servers import DatabaseServer
 
@@ -237,9 +237,6 @@ def judge_moves(got: dict[str, dict[int, list[dict[str, Any]]]], bad: dict[str, 
                 assert failures == [entry], (t, key)
 
 
-SESSION = Path(__file__).with_name("step_session.py")
-
-
 def quality_step(state: Path, *args: str, **extra: str) -> dict[str, Any]:
     """`python -m pipeline.quality --stage staging ARGS` as a step of `session`."""
     env = {"PIPEGEN_QUALITY_NOW": NOW, "PIPEGEN_QUALITY_DIR": str(state),
@@ -253,13 +250,9 @@ def read_step(script: str, quote: str, *sql: str, url: str = "") -> dict[str, An
 
 
 def session(project: Path, python: Path, home: Path, steps: list[dict[str, Any]]) -> list[Any]:
-    """The steps in one batch-env process (step_session.py: one GX import for both gate runs);
+    """The steps in one batch-env process (`in_one_process`: one GX import for both gate runs);
     each read's rows, each quality run's {"code", "out", "err"}."""
-    (project / "steps.json").write_text(json.dumps(steps))
-    done = subprocess.run([str(python), str(SESSION), str(project), str(project / "steps.json")], cwd=project,
-                          capture_output=True, text=True, timeout=900, check=False, env=offline_env(home))  # fmt: skip
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    results = json.loads(done.stdout.strip().splitlines()[-1])
+    results = in_one_process(project, python, home, steps)
     for entry, result in zip(steps, results, strict=True):
         if "script" in entry:
             assert result["code"] == 0, result["err"][-3000:]
