@@ -156,6 +156,8 @@ def _prepare(spec: Path, tmp: Path, bad_rate: float, rules: set[str] | None, job
 def _finish(run: dict[str, Any], python: Path, done: list[dict[str, Any]]) -> dict[str, Any]:
     """What the judges read of a project's run: each call's exit code asserted 0, its output kept
     (the last call's: the read model's report, where asked), the warehouse dumped, the log read."""
+    crashed = [r["err"] for r in done if r["code"] == "crashed"]  # the driver's account of an exception
+    assert not crashed, crashed[0][-3000:]
     for (module, argv), result in zip(run["calls"], done, strict=True):
         assert result["code"] == 0, f"{module} {argv}: {result['out'][-2000:]}{result['err'][-3000:]}"
     project = run["project"]
