@@ -129,6 +129,32 @@ def quality(project: Path, python: Path, tmp: Path, *args: str) -> subprocess.Co
     return step(project, python, tmp / "home", "-m", "pipeline.quality", *args)
 
 
+SESSION = Path(__file__).with_name("step_session.py")
+
+
+def quality_step(*args: str, **env: str) -> dict[str, Any]:
+    """`python -m pipeline.quality ARGS` as a step of `in_one_process`."""
+    return {"module": "quality", "argv": list(args), "env": {"PIPEGEN_QUALITY_NOW": NOW, **env}}
+
+
+def script_step(script: str, *argv: str) -> dict[str, Any]:
+    """`python -c SCRIPT ARGV` as a step of `in_one_process`."""
+    return {"script": script, "argv": list(argv)}
+
+
+def in_one_process(project: Path, python: Path, home: Path, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A judge's consecutive steps of one project in one batch-env process (step_session.py: the
+    project's own `main(argv)`, one Great Expectations import for all its quality runs), each
+    step's {"code", "out", "err"}."""
+    (project / "steps.json").write_text(json.dumps(steps))
+    done = subprocess.run([str(python), str(SESSION), str(project), str(project / "steps.json")], cwd=project,
+                          capture_output=True, text=True, timeout=900, check=False, env=offline_env(home))  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    results: list[dict[str, Any]] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(results) == len(steps), results
+    return results
+
+
 @pytest.mark.judge
 def test_every_generated_suite_loads_through_gx_and_an_unknown_argument_does_not(
     tmp_path: Path, batch_python: Path
@@ -250,18 +276,20 @@ def test_quarantine_moves_exactly_the_bad_rows_and_the_run_goes_on(
     project = copy_of(hello_with_bad_rows, tmp_path)
     manifest = json.loads((project / "data" / "_bad_rows.json").read_text())
     bad_keys = {v["key"]["order_id"] for v in manifest["violations"] if v["column"] != "order_id"}
-    proc = quality(project, batch_python, tmp_path, "--on-failure", "quarantine")
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     read = (
         "import duckdb, json; c = duckdb.connect('warehouse.duckdb');"
         "q = 'select order_id from raw_shop.orders__quarantine';"
-        "print(json.dumps([r[0] for r in c.execute(q).fetchall()]))"
+        "print(json.dumps([r[0] for r in c.execute(q).fetchall()])); c.close()"
     )
-    moved = step(project, batch_python, tmp_path / "home", "-c", read)
-    assert moved.returncode == 0, moved.stderr
-    assert sorted(json.loads(moved.stdout)) == sorted(bad_keys)
-    again = quality(project, batch_python, tmp_path)  # the landed table no longer holds them
-    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
+    proc, moved, again = in_one_process(project, batch_python, tmp_path / "home", [
+        quality_step("--on-failure", "quarantine"),
+        script_step(read),
+        quality_step(),  # the landed table no longer holds them
+    ])  # fmt: skip
+    assert proc["code"] == 0, proc["out"][-3000:] + proc["err"][-3000:]
+    assert moved["code"] == 0, moved["err"]
+    assert sorted(json.loads(moved["out"])) == sorted(bad_keys)
+    assert again["code"] == 0, again["out"][-2000:] + again["err"][-2000:]
     assert events(project)[-1]["event_type"] == "ValidationPassed"
 
 
@@ -278,17 +306,33 @@ def test_drift_and_a_new_rule_emit_events_and_the_rebuilt_read_model_equals_the_
     spec_path = tmp_path / "pipegen.yaml"
     yaml.dump(spec, spec_path)
     project = landed(spec_path, tmp_path, batch_python, "--rows", "1000")
-    assert quality(project, batch_python, tmp_path).returncode == 0
+    home = tmp_path / "home"
     shift = ("import duckdb; c = duckdb.connect('warehouse.duckdb');"
              "c.execute('delete from raw_shop.orders where order_id % 2 = 0');"
-             "c.execute('update raw_shop.orders set amount = amount * 3')")  # fmt: skip
-    assert step(project, batch_python, tmp_path / "home", "-c", shift).returncode == 0
+             "c.execute('update raw_shop.orders set amount = amount * 3'); c.close()")  # fmt: skip
+    first, shifted = in_one_process(project, batch_python, home, [quality_step(), script_step(shift)])
+    assert first["code"] == 0, first["out"][-2000:] + first["err"][-2000:]
+    assert shifted["code"] == 0, shifted["err"]
     spec["sources"][0]["tables"][0]["columns"][1]["range"] = {"min": 0}
     yaml.dump(spec, spec_path)
     assert generate(spec_path, project)[0] == 0
-    proc = quality(project, batch_python, tmp_path)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    emitted = events(project)
+    compare = (
+        "import json, pathlib; from pipeline import quality_model as m, quality_log as log;"
+        "inc = m.connect(pathlib.Path('quality/read_model.duckdb')); a = m.dump(inc); inc.close();"
+        "m.rebuild(log.read(pathlib.Path('quality/events.jsonl')), pathlib.Path('rebuilt.duckdb'));"
+        "re = m.connect(pathlib.Path('rebuilt.duckdb')); b = m.dump(re); re.close();"
+        "print(json.dumps([a == b, a['drift_history'] != [], len(a['validation_runs'])], default=str))"
+    )
+    proc, log, out, again, report = in_one_process(project, batch_python, home, [
+        quality_step(),
+        script_step("import pathlib; print(pathlib.Path('quality/events.jsonl').read_text(), end='')"),
+        script_step(compare),
+        quality_step(),  # a change is published once
+        quality_step("--report"),
+    ])  # fmt: skip
+    assert proc["code"] == 0, proc["out"][-2000:] + proc["err"][-2000:]
+    assert log["code"] == 0, log["err"]
+    emitted = [json.loads(line) for line in log["out"].splitlines()]  # the log after the second run
     assert_valid(project, emitted)
     drift = {(e["column"], e["metric"]) for e in emitted if e["event_type"] == "DataDriftDetected"}
     assert (None, "row_count") in drift and ("amount", "mean") in drift
@@ -301,20 +345,11 @@ def test_drift_and_a_new_rule_emit_events_and_the_rebuilt_read_model_equals_the_
     assert [(c["event_type"], c["spec_path"]) for s in ledger["change_sets"] for c in s["changes"]] == [
         ("ExpectationAdded", "sources[0].tables[0].columns[1].range")
     ]
-    compare = (
-        "import json, pathlib; from pipeline import quality_model as m, quality_log as log;"
-        "inc = m.connect(pathlib.Path('quality/read_model.duckdb')); a = m.dump(inc); inc.close();"
-        "m.rebuild(log.read(pathlib.Path('quality/events.jsonl')), pathlib.Path('rebuilt.duckdb'));"
-        "re = m.connect(pathlib.Path('rebuilt.duckdb')); b = m.dump(re);"
-        "print(json.dumps([a == b, a['drift_history'] != [], len(a['validation_runs'])], default=str))"
-    )
-    out = step(project, batch_python, tmp_path / "home", "-c", compare)
-    assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout) == [True, True, 2]
-    assert quality(project, batch_python, tmp_path).returncode == 0  # a change is published once
+    assert out["code"] == 0, out["err"]
+    assert json.loads(out["out"]) == [True, True, 2]
+    assert again["code"] == 0, again["out"][-2000:] + again["err"][-2000:]
     assert [e["event_type"] for e in events(project)].count("ExpectationAdded") == 1
-    report = quality(project, batch_python, tmp_path, "--report")
-    assert "staging.stg_shop__orders" in report.stdout and "drift history" in report.stdout
+    assert "staging.stg_shop__orders" in report["out"] and "drift history" in report["out"]
     shutil.rmtree(project / "quality")
 
 

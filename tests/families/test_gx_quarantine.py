@@ -60,12 +60,13 @@ def test_quarantine_orders_the_run_stage_then_gate_then_dbt_build_then_the_marts
     assert 'stage="staging"' in dag and "staging_only=True" in dag
 
 
-def _sql(project: Path, python: Path, home: Path, query: str) -> list[list[object]]:
+def _sql(project: Path, python: Path, home: Path, *queries: str) -> list[list[list[object]]]:
+    """Each query's rows, read from the project's DuckDB warehouse in one batch-env process."""
     code = (
         "import duckdb, json, sys; c = duckdb.connect('warehouse.duckdb', read_only=True);"
-        "print(json.dumps([list(r) for r in c.execute(sys.argv[1]).fetchall()], default=str))"
+        "print(json.dumps([[list(r) for r in c.execute(q).fetchall()] for q in sys.argv[1:]], default=str))"
     )
-    done = subprocess.run([str(python), "-c", code, query], cwd=project, capture_output=True, text=True,
+    done = subprocess.run([str(python), "-c", code, *queries], cwd=project, capture_output=True, text=True,
                           check=False, env=offline_env(home))  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout)  # type: ignore[no-any-return]
@@ -90,15 +91,15 @@ def test_a_local_run_moves_exactly_the_bad_rows_aside_and_builds_the_marts_from_
     manifest = json.loads((project / "data" / "_bad_rows.json").read_text())
     bad_keys = {v["key"]["order_id"] for v in manifest["violations"] if v["column"] != "order_id"}
     assert bad_keys
-    moved = _sql(project, batch_python, home, "select order_id from raw_shop.orders__quarantine")
+    moved, left, statuses, mart_moved = _sql(
+        project, batch_python, home, "select order_id from raw_shop.orders__quarantine",
+        f"select count(*) from staging.stg_shop__orders where order_id in ({', '.join(str(k) for k in bad_keys)})",
+        "select status from marts.orders_by_status order by 1",
+        "select status, _failed_expectations from marts.orders_by_status__quarantine",
+    )  # fmt: skip
     assert sorted(r[0] for r in moved) == sorted(bad_keys)
-    left = _sql(project, batch_python, home, "select count(*) from staging.stg_shop__orders where order_id in "
-                f"({', '.join(str(k) for k in bad_keys)})")  # fmt: skip
     assert left == [[0]]
-    statuses = _sql(project, batch_python, home, "select status from marts.orders_by_status order by 1")
     assert "returned" not in [r[0] for r in statuses] and statuses
-    mart_moved = _sql(project, batch_python, home, "select status, _failed_expectations from "
-                      "marts.orders_by_status__quarantine")  # fmt: skip
     assert [r[0] for r in mart_moved] == ["returned"]
     assert json.loads(str(mart_moved[0][1]))[0]["spec_path"] == "transforms.marts[0].group_by[0].accepted_values"
     emitted = events(project)

@@ -29,7 +29,7 @@ from ruamel.yaml import YAML
 
 from pipegen.generators.gx import sql as gx_sql
 from tests.conftest import generate
-from tests.families.test_gx_quality import NOW, landed
+from tests.families.test_gx_quality import NOW, in_one_process, landed
 from tests.judges import offline_env
 from tests.servers import DatabaseServer
 
@@ -146,10 +146,9 @@ def spec_with(tmp: Path, server: DatabaseServer | None, kind: str) -> Path:
     return path
 
 
-def expected(project: Path, python: Path, home: Path) -> tuple[dict[str, dict[int, set[str]]], dict[str, set[int]]]:
+def bad_rows(project: Path) -> dict[str, dict[int, set[str]]]:
     """Per table: bad key -> the spec paths of the rules it breaks once staged (the manifest;
-    a key column's null/duplicate never reaches staging), and the keys the cascade must move:
-    clean rows whose parent key moved, through the chain."""
+    a key column's null/duplicate never reaches staging)."""
     manifest = json.loads((project / "data" / "_bad_rows.json").read_text())
     bad: dict[str, dict[int, set[str]]] = {t: {} for t in TABLES}
     for v in manifest["violations"]:
@@ -160,6 +159,13 @@ def expected(project: Path, python: Path, home: Path) -> tuple[dict[str, dict[in
         for rule in (v["rule"], *v["also_breaks"]):
             path = f"sources[0].tables[{i}].columns[{COLUMNS[table].index(v['column'])}].{rule}"
             bad[table].setdefault(int(v["key"][KEYS[table]]), set()).add(path)
+    return bad
+
+
+def expected(project: Path, python: Path, home: Path) -> tuple[dict[str, dict[int, set[str]]], dict[str, set[int]]]:
+    """`bad_rows`, and the keys the cascade must move: clean rows whose parent key moved, through
+    the chain (the staged children read from the project's DuckDB warehouse)."""
+    bad = bad_rows(project)
     cascade: dict[str, set[int]] = {"customers": set()}
     children = ("orders", "payments")
     sql = [f"select {KEYS[child]}, {PARENT[child][1]} from staging.stg_shop__{child}" for child in children]
@@ -200,12 +206,15 @@ def _query(project: Path, python: Path, home: Path, script: str, *args: str) -> 
     return json.loads(done.stdout)  # type: ignore[no-any-return]
 
 
-def moved(read: Any, quote: str) -> dict[str, dict[int, list[dict[str, Any]]]]:
-    """Per table: quarantined key -> its failed expectations, from the quarantine tables (`read`: the
-    rows of each query given, in one process)."""
+def moved_sql(quote: str) -> list[str]:
+    """The quarantine tables' rows (`moved` reads them)."""
+    return [f"select {KEYS[t]}, _failed_expectations, _quarantine_run_id, _quarantined_at "
+            f"from {quote}raw_shop{quote}.{quote}{t}__quarantine{quote}" for t in TABLES]  # fmt: skip
+
+
+def moved(every: list[list[list[Any]]]) -> dict[str, dict[int, list[dict[str, Any]]]]:
+    """Per table: quarantined key -> its failed expectations, from the rows of `moved_sql`."""
     out = {}
-    every = read(*(f"select {KEYS[t]}, _failed_expectations, _quarantine_run_id, _quarantined_at "
-                   f"from {quote}raw_shop{quote}.{quote}{t}__quarantine{quote}" for t in TABLES))  # fmt: skip
     for t, rows in zip(TABLES, every, strict=True):
         assert all(r[2] and r[3] for r in rows)  # the run id and the time of every move
         keys = [int(r[0]) for r in rows]
@@ -228,31 +237,47 @@ def judge_moves(got: dict[str, dict[int, list[dict[str, Any]]]], bad: dict[str, 
                 assert failures == [entry], (t, key)
 
 
-def quality(
-    project: Path, python: Path, home: Path, state: Path, *args: str, **extra: str
-) -> subprocess.CompletedProcess[str]:
-    env = {**offline_env(home), "PIPEGEN_QUALITY_NOW": NOW, "PIPEGEN_QUALITY_DIR": str(state),
+def quality_step(state: Path, *args: str, **extra: str) -> dict[str, Any]:
+    """`python -m pipeline.quality --stage staging ARGS` as a step of `session`."""
+    env = {"PIPEGEN_QUALITY_NOW": NOW, "PIPEGEN_QUALITY_DIR": str(state),
            "PIPEGEN_STEP_SUMMARY": str(state / "summary.json"), **extra}  # fmt: skip
-    return subprocess.run([str(python), "-m", "pipeline.quality", "--stage", "staging", *args], cwd=project,
-                          capture_output=True, text=True, timeout=600, check=False, env=env)  # fmt: skip
+    return {"module": "quality", "argv": ["--stage", "staging", *args], "env": env}
 
 
-def judge_run(done: subprocess.CompletedProcess[str], state: Path) -> dict[str, Any]:
+def read_step(script: str, quote: str, *sql: str, url: str = "") -> dict[str, Any]:
+    """A read of the warehouse (READ_LOCAL or READ_SERVER) as a step of `session`."""
+    return {"script": script, "argv": [json.dumps([q.replace("`", quote) for q in sql]), *([url] if url else [])]}
+
+
+def session(project: Path, python: Path, home: Path, steps: list[dict[str, Any]]) -> list[Any]:
+    """The steps in one batch-env process (`in_one_process`: one GX import for both gate runs);
+    each read's rows, each quality run's {"code", "out", "err"}."""
+    results = in_one_process(project, python, home, steps)
+    for entry, result in zip(steps, results, strict=True):
+        if "script" in entry:
+            assert result["code"] == 0, result["err"][-3000:]
+    return [json.loads(r["out"]) if "script" in e else r for e, r in zip(steps, results, strict=True)]
+
+
+def judge_run(done: dict[str, Any], state: Path) -> dict[str, Any]:
     """The keyless table blocks (exit 1) with the reason; the summary counts the moves."""
-    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
+    assert done["code"] == 1, done["out"][-3000:] + done["err"][-3000:]
     assert "stg_shop__notes: quarantine cannot move its rows (the table has no primary key " \
-           "(sources[0].tables[3].primary_key)" in done.stderr  # fmt: skip
+           "(sources[0].tables[3].primary_key)" in done["err"]  # fmt: skip
     assert "stg_shop__regions: quarantine cannot move its rows (expect_table_row_count_to_be_between is a " \
-           "table-level check: there are no rows to move): it blocks" in done.stderr  # fmt: skip
+           "table-level check: there are no rows to move): it blocks" in done["err"]  # fmt: skip
     summary: dict[str, Any] = json.loads((state / "summary.json").read_text())
     return summary
 
 
-def judge_untouched(read: Any, count: int) -> None:
-    """The blocked table with a key kept all its rows, and no quarantine table was made for it."""
-    assert read("select count(*) from `raw_shop`.`regions`",
-                "select count(*) from information_schema.tables where table_name = 'regions__quarantine'") == [
-        [[count]], [[0]]]  # fmt: skip
+UNTOUCHED = ("select count(*) from `raw_shop`.`regions`",
+             "select count(*) from information_schema.tables where table_name = 'regions__quarantine'")  # fmt: skip
+
+
+def judge_untouched(rows: list[list[list[Any]]], count: int) -> None:
+    """The blocked table with a key kept all its rows, and no quarantine table was made for it
+    (`rows`: UNTOUCHED's)."""
+    assert rows == [[[count]], [[0]]]
 
 
 def test_every_gx_sql_target_has_a_quarantine_dialect() -> None:
@@ -275,22 +300,26 @@ def test_every_gx_sql_target_has_a_quarantine_dialect() -> None:
         assert {k for k, _ in d.types} == {kind for _, kind in module.QUARANTINE_COLUMNS}
 
 
+Landed = tuple[Path, tuple[dict[str, dict[int, set[str]]], dict[str, set[int]]]]
+
+
 @pytest.fixture(scope="module")
-def landed_once(batch_python: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def landed_and_expected(batch_python: Path, tmp_path_factory: pytest.TempPathFactory) -> Landed:
     """The project generated for the local warehouse, its synthetic data with bad rows landed in
     DuckDB (synthesize, dlt, dbt run: three tool starts) and three orphans injected, once for
-    the module: each test gates a copy of it (`landed_copy`), regenerated for its own target."""
+    the module: each test gates a copy of it (`landed_copy`), regenerated for its own target.
+    With it, what every test expects moved (`expected`, read once: the copies hold the same rows)."""
     tmp = tmp_path_factory.mktemp("landed")
     project = landed(spec_with(tmp, None, ""), tmp, batch_python, "--rows", "300", "--bad-row-rate", "0.05")
-    orphan(project, batch_python, tmp / "home", expected(project, batch_python, tmp / "home")[0])
-    return project
+    orphan(project, batch_python, tmp / "home", bad_rows(project))
+    return project, expected(project, batch_python, tmp / "home")
 
 
-def landed_copy(landed_once: Path, tmp_path: Path, server: DatabaseServer | None = None, kind: str = "") -> Path:
+def landed_copy(source: Path, tmp_path: Path, server: DatabaseServer | None = None, kind: str = "") -> Path:
     """A copy of the landed project; with a server, generated again with that warehouse target
     added (the landed data and the warehouse file are not generated: they stay as landed)."""
     project = tmp_path / "p"
-    shutil.copytree(landed_once, project)
+    shutil.copytree(source, project)
     if server is not None:
         code, output = generate(spec_with(tmp_path, server, kind), project)
         assert code == 0, output
@@ -300,61 +329,64 @@ def landed_copy(landed_once: Path, tmp_path: Path, server: DatabaseServer | None
 
 @pytest.mark.judge
 def test_the_local_gate_moves_the_bad_rows_and_their_orphaned_children_and_blocks_on_a_keyless_table(
-    tmp_path: Path, batch_python: Path, landed_once: Path
+    tmp_path: Path, batch_python: Path, landed_and_expected: Landed
 ) -> None:
-    project = landed_copy(landed_once, tmp_path)
+    project = landed_copy(landed_and_expected[0], tmp_path)
     home = tmp_path / "home"
-    bad, cascade = expected(project, batch_python, home)
+    bad, cascade = landed_and_expected[1]
     assert all(bad.values()) and len(cascade["orders"]) >= 3 and len(cascade["payments"]) >= 3  # all three cases
-    counted = _query(project, batch_python, home, READ_LOCAL,
-                     json.dumps([f"select count(*) from raw_shop.{t}" for t in (*TABLES, "regions")]))  # fmt: skip
+    landed_sql = [f"select {KEYS[t]} from raw_shop.{t}" for t in TABLES]
+    counted, first, after, second, again = session(project, batch_python, home, [
+        read_step(READ_LOCAL, '"', *(f"select count(*) from raw_shop.{t}" for t in (*TABLES, "regions"))),
+        quality_step(tmp_path / "q1"),
+        read_step(READ_LOCAL, '"', *moved_sql('"'), *UNTOUCHED, *landed_sql),
+        quality_step(tmp_path / "q2"),
+        read_step(READ_LOCAL, '"', *moved_sql('"')),
+    ])  # fmt: skip
     before = {t: rows[0][0] for t, rows in zip((*TABLES, "regions"), counted, strict=True)}
-    summary = judge_run(quality(project, batch_python, home, tmp_path / "q1"), tmp_path / "q1")
-
-    def read(*sql: str) -> list[list[list[Any]]]:
-        return _query(project, batch_python, home, READ_LOCAL, json.dumps([q.replace("`", '"') for q in sql]))
-
-    got = moved(read, '"')
+    summary = judge_run(first, tmp_path / "q1")
+    got = moved(after[: len(TABLES)])
     judge_moves(got, bad, cascade)
-    judge_untouched(read, before["regions"])
+    judge_untouched(after[len(TABLES) : len(TABLES) + 2], before["regions"])
     assert summary["quarantined"] == {f"raw_shop.{t}__quarantine": len(got[t]) for t in TABLES}
-    landed_rows = read(*(f"select {KEYS[t]} from raw_shop.{t}" for t in TABLES))
-    for t, rows in zip(TABLES, landed_rows, strict=True):  # the clean rows stay, the moved ones are gone
+    for t, rows in zip(TABLES, after[len(TABLES) + 2 :], strict=True):  # the clean rows stay, the moved ones are gone
         left = {int(r[0]) for r in rows}
         assert len(left) == before[t] - len(got[t]) and not left & set(got[t])
-    judge_run(quality(project, batch_python, home, tmp_path / "q2"), tmp_path / "q2")
-    assert moved(read, '"') == got  # a rerun moves nothing more
+    judge_run(second, tmp_path / "q2")
+    assert moved(again) == got  # a rerun moves nothing more
 
 
 @pytest.mark.judge
 @pytest.mark.parametrize("kind", sorted(SERVERS))
 def test_a_warehouse_target_moves_exactly_what_the_local_gate_moves(
-    kind: str, tmp_path: Path, batch_python: Path, landed_once: Path, request: pytest.FixtureRequest
+    kind: str, tmp_path: Path, batch_python: Path, landed_and_expected: Landed, request: pytest.FixtureRequest
 ) -> None:
     fixture, schema_sql, view_sql, drop_sql = SERVERS[kind]
     server: DatabaseServer = request.getfixturevalue(fixture)
-    project = landed_copy(landed_once, tmp_path, server, kind)
+    project = landed_copy(landed_and_expected[0], tmp_path, server, kind)
     home = tmp_path / "home"
-    bad, cascade = expected(project, batch_python, home)
-    _query(project, batch_python, home, COPY, server.url, json.dumps([schema_sql, view_sql, drop_sql]))
+    bad, cascade = landed_and_expected[1]
     creds = {"WH_HOST": server.host, "WH_PASSWORD": server.password or "unused"}
     quote = gx_sql.GX_SQL[gx_sql.TargetType(kind)].quote
-
-    def read(*sql: str) -> list[list[list[Any]]]:
-        return _query(project, batch_python, home, READ_SERVER, json.dumps([q.replace("`", quote) for q in sql]),
-                      server.url)  # fmt: skip
-
-    regions = read("select count(*) from `raw_shop`.`regions`")[0][0][0]
-    summary = judge_run(quality(project, batch_python, home, tmp_path / "w1", "--target", "wh", **creds),
-                        tmp_path / "w1")  # fmt: skip
+    rows_sql = [f"select {KEYS[t]} from `{schema}`.`{table}`" for t in TABLES
+                for schema, table in (("raw_shop", t), ("staging", f"stg_shop__{t}"))]  # fmt: skip
+    copy = {"script": COPY, "argv": [server.url, json.dumps([schema_sql, view_sql, drop_sql])]}
+    _, regions, first, after, second, again = session(project, batch_python, home, [
+        copy,
+        read_step(READ_SERVER, quote, UNTOUCHED[0], url=server.url),
+        quality_step(tmp_path / "w1", "--target", "wh", **creds),
+        read_step(READ_SERVER, quote, *moved_sql(quote), *UNTOUCHED, *rows_sql, url=server.url),
+        quality_step(tmp_path / "w2", "--target", "wh", **creds),
+        read_step(READ_SERVER, quote, *moved_sql(quote), url=server.url),
+    ])  # fmt: skip
+    summary = judge_run(first, tmp_path / "w1")
     assert summary["target"] == "wh"
-    got = moved(read, quote)
+    got = moved(after[: len(TABLES)])
     judge_moves(got, bad, cascade)
-    judge_untouched(read, regions)
-    rows = read(*(f"select {KEYS[t]} from `{schema}`.`{table}`" for t in TABLES
-                  for schema, table in (("raw_shop", t), ("staging", f"stg_shop__{t}"))))  # fmt: skip
+    judge_untouched(after[len(TABLES) : len(TABLES) + 2], regions[0][0][0])
+    rows = after[len(TABLES) + 2 :]
     for i, t in enumerate(TABLES):
         left, staged = ({int(r[0]) for r in got_rows} for got_rows in rows[2 * i : 2 * i + 2])
         assert staged == left and not left & set(got[t])
-    judge_run(quality(project, batch_python, home, tmp_path / "w2", "--target", "wh", **creds), tmp_path / "w2")
-    assert moved(read, quote) == got  # a rerun moves nothing more
+    judge_run(second, tmp_path / "w2")
+    assert moved(again) == got  # a rerun moves nothing more

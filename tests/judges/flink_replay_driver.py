@@ -11,6 +11,12 @@ the last line.
            PyFlink run and the EXPLAINs share one JVM; calls.json is {"calls": [[module, [arg,
            ...]], ...], "explain": [manifest, ...]}, the manifests read after the calls (the plans
            among them write them)
+    python flink_replay_driver.py projects <runs.json>
+        -> {project: [{"code", "out", "err", "started", "ended"} per call]}: several projects' calls
+           (as `session`'s) in turn in this one process, one JVM: runs.json is [{"project", "env":
+           {name: value}, "calls": [[module, [arg, ...]], ...]}, ...]; each project's `pipeline`
+           package, settings and working directory are forgotten before the next
+           (tests/specgen/project_modules.py) and its `env` is set for its own calls only
     python flink_replay_driver.py results <project> <cdc dir> <table>:<job>:<since ms|earliest> ...
         -> {table: {"columns", "got", "want"}}: results.<table> of data/stream.duckdb beside the
            DuckDB reference of <job> (tests/judges/stream_reference.py) over the change events
@@ -22,7 +28,9 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import os
 import sys
+import traceback
 from contextlib import redirect_stderr, redirect_stdout
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,6 +80,27 @@ def session(project: Path, calls: dict[str, Any]) -> list[Any]:
     return [*done, explain(project, calls["explain"])]
 
 
+def projects(runs: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    sys.path.insert(0, str(Path(__file__).parents[1] / "specgen"))
+    from project_modules import enter, leave
+
+    out: dict[str, list[dict[str, Any]]] = {}
+    for run in runs:
+        added, saved = enter(Path(run["project"])), dict(os.environ)
+        os.environ.update(run["env"])
+        done = out.setdefault(run["project"], [])
+        try:
+            for module, argv in run["calls"]:
+                done.append(call(module, argv))
+        except Exception:  # one project's crash is its own failure, not the next one's
+            done.append({"code": "crashed", "out": "", "err": traceback.format_exc()})
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+            leave(added)
+    return out
+
+
 def results(project: Path, cdc: Path, wanted: list[str]) -> dict[str, Any]:
     config = json.loads((project / "pipeline" / "change_events.json").read_text())
     con = duckdb.connect(str(project / "data" / "stream.duckdb"), read_only=True)
@@ -92,7 +121,9 @@ def results(project: Path, cdc: Path, wanted: list[str]) -> dict[str, Any]:
 
 def main() -> int:
     command, project = sys.argv[1], Path(sys.argv[2])
-    if command == "explain":
+    if command == "projects":
+        print(json.dumps(projects(json.loads(project.read_text()))))
+    elif command == "explain":
         print(json.dumps(explain(project, sys.argv[3:])))
     elif command == "session":
         print(json.dumps(session(project, json.loads(Path(sys.argv[3]).read_text()))))

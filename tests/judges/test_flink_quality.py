@@ -14,9 +14,11 @@ events with injected rule breaks (`pipeline.change_events --bad-rate`):
   oracle finds clean;
 - one matrix cell each: not_null (with `mostly`), range, accepted_values and regex are caught.
 
-Two projects, one stream run (one JVM) each: the e-commerce example (range and accepted values
-on orders; its not_null columns are declared NOT NULL to the planner, so only the quality job
-sees their nulls: that case runs on the sensor spec, whose not_null allows exceptions) and
+Two projects, their runs in one flink-env process, one JVM (tests/judges/flink_replay_driver.py
+`projects`: each project's own `main(argv)` of `pipeline.change_events` and `pipeline.stream`,
+what `python -m pipeline.<module>` calls): the e-commerce example (range and accepted values on
+orders; its not_null columns are declared NOT NULL to the planner, so only the quality job sees
+their nulls: that case runs on the sensor spec, whose not_null allows exceptions) and
 tests/judges/flink_quality.yaml (every per-event rule on one CDC table). Nothing of the generated
 project is imported here: the module leaves nothing behind in `sys.modules`.
 """
@@ -124,9 +126,14 @@ def expected_dead_letters(run: dict[str, Any], table: str) -> Counter[tuple[Any,
 # ---------------------------------------------------------------- the runs
 
 
-def _project(
-    spec: Path, tmp: Path, python: Path, bad_rate: float, rules: set[str] | None, jobs: list[str]
-) -> dict[str, Any]:
+SHOP_JOBS = [f"ecommerce_realtime__{j}" for j in ("gmv_per_minute", "shop__orders__dead_letters",
+                                                   "shop__orders__validation")]  # fmt: skip
+SENSOR_JOBS = [f"sensor_quality__{j}" for j in ("plant__readings__dead_letters", "plant__readings__validation",
+                                                  "readings_per_minute")]  # fmt: skip
+
+
+def _prepare(spec: Path, tmp: Path, bad_rate: float, rules: set[str] | None, jobs: list[str]) -> dict[str, Any]:
+    """The generated project and the calls of its run: the change events, then the stream jobs."""
     project = tmp / "project"
     code, output = generate(spec, project)
     assert code == 0, output
@@ -136,24 +143,57 @@ def _project(
         for table in config["tables"]:
             table["bad_rules"] = [r for r in table["bad_rules"] if r in rules]
         config_path.write_text(json.dumps(config))
-    env = {**offline_env(tmp / "home"), "PIPEGEN_QUALITY_DIR": str(tmp / "quality")}
     cdc = tmp / "cdc"
-    _run(python, ["-m", "pipeline.change_events", "--rows", str(ROWS), "--out", str(cdc), "--bad-rate", str(bad_rate)],
-         project, env)  # fmt: skip
-    args = [a for job in jobs for a in ("--job", job)]
-    _run(python, ["-m", "pipeline.stream", "--data", str(cdc), *args], project, env)
-    duck = _run(python, ["-c", DUMP, str(project / "data" / "stream.duckdb")], project, env)
-    log = tmp / "quality" / "events.jsonl"
+    calls = [
+        ["change_events", ["--rows", str(ROWS), "--out", str(cdc), "--bad-rate", str(bad_rate)]],
+        ["stream", ["--data", str(cdc), *(a for job in jobs for a in ("--job", job))]],
+    ]
+    env = {**offline_env(tmp / "home"), "PIPEGEN_QUALITY_DIR": str(tmp / "quality")}
+    return {"project": project, "config": config, "oracle": oracle(spec), "cdc": cdc, "quality": tmp / "quality",
+            "env": env, "calls": calls}  # fmt: skip
+
+
+def _finish(run: dict[str, Any], python: Path, done: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the judges read of a project's run: each call's exit code asserted 0, its output kept
+    (the last call's: the read model's report, where asked), the warehouse dumped, the log read."""
+    crashed = [r["err"] for r in done if r["code"] == "crashed"]  # the driver's account of an exception
+    assert not crashed, crashed[0][-3000:]
+    for (module, argv), result in zip(run["calls"], done, strict=True):
+        assert result["code"] == 0, f"{module} {argv}: {result['out'][-2000:]}{result['err'][-3000:]}"
+    project = run["project"]
+    duck = _run(python, ["-c", DUMP, str(project / "data" / "stream.duckdb")], project, run["env"])
+    log = run["quality"] / "events.jsonl"
     return {
-        "project": project,
-        "config": config,
-        "oracle": oracle(spec),
-        "cdc": cdc,
-        "env": env,
-        "recorded": json.loads((cdc / "_injected.json").read_text()),  # the generator's own account
+        **run,
+        "output": done[-1]["out"],
+        "recorded": json.loads((run["cdc"] / "_injected.json").read_text()),  # the generator's own account
         "tables": json.loads(duck.strip().splitlines()[-1]),
         "events": [json.loads(line) for line in log.read_text().splitlines()] if log.is_file() else [],
     }
+
+
+DRIVER = Path(__file__).with_name("flink_replay_driver.py")
+
+
+@pytest.fixture(scope="module")
+def runs(flink_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """Both projects run in one flink-env process, one JVM (the driver's `projects`: each
+    project's own `main(argv)` of pipeline.change_events, pipeline.stream and, for the shop, the
+    read model's report, what `python -m pipeline.<module>` calls; each project forgotten before
+    the next, its PIPEGEN_QUALITY_DIR its own)."""
+    tmp = tmp_path_factory.mktemp("quality_runs")
+    prepared = {
+        "shop": _prepare(REPO / "specs" / "ecommerce_realtime.yaml", tmp / "shop", 0.02, {"range", "accepted_values"},
+                         SHOP_JOBS),
+        "sensor": _prepare(SENSOR_SPEC, tmp / "sensor", 0.08, None, SENSOR_JOBS),
+    }  # fmt: skip
+    prepared["shop"]["calls"].append(["stream_quality", ["--report"]])
+    order = [{"project": str(r["project"]), "env": {"PIPEGEN_QUALITY_DIR": r["env"]["PIPEGEN_QUALITY_DIR"]},
+              "calls": r["calls"]} for r in prepared.values()]  # fmt: skip
+    (tmp / "runs.json").write_text(json.dumps(order))
+    out = _run(flink_python, [str(DRIVER), "projects", str(tmp / "runs.json")], tmp, offline_env(tmp / "home"))
+    done = json.loads(out.strip().splitlines()[-1])
+    return {name: _finish(run, flink_python, done[str(run["project"])]) for name, run in prepared.items()}
 
 
 DUMP = """
@@ -169,17 +209,11 @@ print(json.dumps(out, default=str))
 
 
 @pytest.fixture(scope="module")
-def shop(flink_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    jobs = ["gmv_per_minute", "shop__orders__dead_letters", "shop__orders__validation"]
-    names = [f"ecommerce_realtime__{j}" for j in jobs]
-    tmp = tmp_path_factory.mktemp("shop_quality")
-    spec = REPO / "specs" / "ecommerce_realtime.yaml"
-    run = _project(spec, tmp, flink_python, 0.02, {"range", "accepted_values"}, names)
+def shop(runs: dict[str, dict[str, Any]], flink_python: Path) -> dict[str, Any]:
+    run = runs["shop"]
     args = [str(run["project"]), str(_clean_state(run))]
     out = _run(flink_python, ["-c", GMV_REFERENCE, str(Path(__file__).parent), *args], run["project"], run["env"])
-    run["reference"] = json.loads(out.strip().splitlines()[-1])
-    run["report"] = _run(flink_python, ["-m", "pipeline.stream_quality", "--report"], run["project"], run["env"])
-    return run
+    return {**run, "reference": json.loads(out.strip().splitlines()[-1]), "report": run["output"]}
 
 
 # The GMV job's result beside its DuckDB reference over a given state (stream_reference.py).
@@ -203,10 +237,8 @@ print(json.dumps({"gmv_per_minute": {"columns": cols, "got": got, "want": want}}
 
 
 @pytest.fixture(scope="module")
-def sensor(flink_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    jobs = ["plant__readings__dead_letters", "plant__readings__validation", "readings_per_minute"]
-    return _project(SENSOR_SPEC, tmp_path_factory.mktemp("sensor_quality"), flink_python, 0.08, None,
-                    [f"sensor_quality__{j}" for j in jobs])  # fmt: skip
+def sensor(runs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return runs["sensor"]
 
 
 def _clean_state(run: dict[str, Any]) -> Path:

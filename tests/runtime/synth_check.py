@@ -4,6 +4,7 @@
         the data breaks (found by SQL) and the rows the bad-row manifest says break it
     python synth_check.py describe OUT FORMAT T1,T2 -> JSON: per table, row count and column types
     python synth_check.py dump OUT FORMAT T1,T2     -> JSON: every row, in written order
+    python synth_check.py many '[[COMMAND, ARG, ...], ...]' -> JSON: a list of the above, in one process
 
 Rows are 0-based positions: DuckDB's rowid, SQLite's rowid - 1, Parquet's file_row_number.
 """
@@ -156,14 +157,19 @@ def dump(out: Path, fmt: str, tables: list[str]) -> dict[str, Any]:
             for name in tables}  # fmt: skip
 
 
-def main(argv: list[str]) -> None:
+def judge(argv: list[str]) -> dict[str, Any]:
     command = argv[0]
     if command == "rules":
-        result = check_rules(Path(argv[1]), Path(argv[2]), argv[3])
-    elif command == "dump":
-        result = dump(Path(argv[1]), argv[2], argv[3].split(","))
-    else:
-        result = describe(Path(argv[1]), argv[2], argv[3].split(","))
+        return check_rules(Path(argv[1]), Path(argv[2]), argv[3])
+    if command == "dump":
+        return dump(Path(argv[1]), argv[2], argv[3].split(","))
+    return describe(Path(argv[1]), argv[2], argv[3].split(","))
+
+
+def main(argv: list[str]) -> None:
+    """`rules|dump|describe ARGS`, or `many JSON`: a JSON list of such argument lists judged in
+    this one process (one DuckDB import), their results in the same order."""
+    result = [judge(args) for args in json.loads(argv[1])] if argv[0] == "many" else judge(argv)
     print(json.dumps(result, default=str))
 
 

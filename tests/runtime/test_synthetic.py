@@ -111,18 +111,39 @@ def judge(python: Path, *args: str | Path) -> Any:
     return json.loads(run(python, CHECK, *map(str, args)).stdout)
 
 
+def judge_many(python: Path, *calls: tuple[str | Path, ...]) -> list[Any]:
+    """Several judge calls in one judge process (synth_check.py `many`: one DuckDB import)."""
+    return judge(python, "many", json.dumps([list(map(str, c)) for c in calls]))  # type: ignore[no-any-return]
+
+
 @pytest.fixture(scope="module")
 def with_bad_rows(python: Path, shop_config: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Each format written once with 5% bad rows, shared by the tests that only read."""
+    """Each format written once with 5% bad rows, shared by the tests that only read (and the
+    first run of the determinism tests, which write it again beside it)."""
     root = tmp_path_factory.mktemp("bad")
     return {fmt: generate(python, shop_config, root / fmt, fmt, "--bad-row-rate", "0.05") for fmt in FORMATS}
 
 
+@pytest.fixture(scope="module")
+def judged(python: Path, shop_config: Path, with_bad_rows: dict[str, Path]) -> dict[tuple[str, str], Any]:
+    """synth_check's `rules` and `describe` of every format's bad-row output, in one judge process:
+    {(command, format): its result}."""
+    calls = [("rules", shop_config, with_bad_rows[fmt], fmt) for fmt in FORMATS]
+    calls += [("describe", with_bad_rows[fmt], fmt, TABLES) for fmt in FORMATS]
+    return {(str(c[0]), fmt): r for c, fmt, r in zip(calls, FORMATS * 2, judge_many(python, *calls), strict=True)}
+
+
+@pytest.fixture(scope="module")
+def clean_csv(python: Path, shop_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shop written once as CSV without bad rows, for the tests that only read it."""
+    return generate(python, shop_config, tmp_path_factory.mktemp("clean") / "csv", "csv")
+
+
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "jsonl", "sqlite"])
 def test_same_config_and_seed_write_byte_identical_files_and_another_seed_does_not(
-    python: Path, shop_config: Path, tmp_path: Path, fmt: str
+    python: Path, shop_config: Path, with_bad_rows: dict[str, Path], tmp_path: Path, fmt: str
 ) -> None:
-    first = generate(python, shop_config, tmp_path / "a", fmt, "--bad-row-rate", "0.05")
+    first = with_bad_rows[fmt]  # the same arguments: written by another process, in another folder
     second = generate(python, shop_config, tmp_path / "b", fmt, "--bad-row-rate", "0.05")
     other = generate(python, shop_config, tmp_path / "c", fmt, "--bad-row-rate", "0.05", "--seed", "8")
     names = sorted(p.name for p in first.iterdir())
@@ -133,18 +154,21 @@ def test_same_config_and_seed_write_byte_identical_files_and_another_seed_does_n
     assert any((first / n).read_bytes() != (other / n).read_bytes() for n in data_files)
 
 
-def test_duckdb_output_has_the_same_rows_on_every_run(python: Path, shop_config: Path, tmp_path: Path) -> None:
-    first = generate(python, shop_config, tmp_path / "a", "duckdb", "--bad-row-rate", "0.05")
+def test_duckdb_output_has_the_same_rows_on_every_run(
+    python: Path, shop_config: Path, with_bad_rows: dict[str, Path], tmp_path: Path
+) -> None:
+    first = with_bad_rows["duckdb"]  # the same arguments, as above
     second = generate(python, shop_config, tmp_path / "b", "duckdb", "--bad-row-rate", "0.05")
-    assert judge(python, "dump", first, "duckdb", TABLES) == judge(python, "dump", second, "duckdb", TABLES)
+    dumps = judge_many(python, ("dump", first, "duckdb", TABLES), ("dump", second, "duckdb", TABLES))
+    assert dumps[0] == dumps[1]
     assert (first / "_bad_rows.json").read_bytes() == (second / "_bad_rows.json").read_bytes()
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_clean_rows_keep_every_rule_and_each_recorded_bad_row_breaks_it(
-    python: Path, shop_config: Path, with_bad_rows: dict[str, Path], fmt: str
+    judged: dict[tuple[str, str], Any], fmt: str
 ) -> None:
-    result = judge(python, "rules", shop_config, with_bad_rows[fmt], fmt)
+    result = judged["rules", fmt]
     for check in result["checks"]:
         assert check["found"] == check["expected"], check
     manifest = result["manifest"]
@@ -202,8 +226,8 @@ SQLITE_STORED = {
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_writers_keep_row_counts_and_column_types(python: Path, with_bad_rows: dict[str, Path], fmt: str) -> None:
-    info = judge(python, "describe", with_bad_rows[fmt], fmt, TABLES)
+def test_writers_keep_row_counts_and_column_types(judged: dict[tuple[str, str], Any], fmt: str) -> None:
+    info = judged["describe", fmt]
     assert {name: t["rows"] for name, t in info.items()} == {"orders": 1200, "customers": 300, "order_lines": 2000}
     assert list(info["orders"]["types"]) == [c["name"] for c in SHOP["tables"][0]["columns"]]
     if fmt == "sqlite":
@@ -215,10 +239,8 @@ def test_writers_keep_row_counts_and_column_types(python: Path, with_bad_rows: d
         assert {k: info["orders"]["types"][k] for k in expected} == expected
 
 
-def test_values_look_real_by_column_name_and_timestamps_keep_their_order(
-    python: Path, shop_config: Path, tmp_path: Path
-) -> None:
-    out = generate(python, shop_config, tmp_path / "csv", "csv")
+def test_values_look_real_by_column_name_and_timestamps_keep_their_order(clean_csv: Path) -> None:
+    out = clean_csv
     customers = list(csv.DictReader((out / "customers.csv").open()))
     orders = list(csv.DictReader((out / "orders.csv").open()))
     assert all(re.fullmatch(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", c["email"]) for c in customers)
@@ -234,8 +256,8 @@ def test_values_look_real_by_column_name_and_timestamps_keep_their_order(
     assert len(set(keys)) == len(keys), "a composite key is unique (line_no counts within its order)"
 
 
-def test_injected_nulls_outliers_and_gaps_show_and_stay_legal(python: Path, shop_config: Path, tmp_path: Path) -> None:
-    out = generate(python, shop_config, tmp_path / "csv", "csv")
+def test_injected_nulls_outliers_and_gaps_show_and_stay_legal(clean_csv: Path) -> None:
+    out = clean_csv
     orders = list(csv.DictReader((out / "orders.csv").open()))
     discounts = [float(o["discount"]) for o in orders if o["discount"]]
     assert 0.02 < 1 - len(discounts) / len(orders) < 0.09, "about 5% nulls in a nullable column"
