@@ -115,3 +115,28 @@ def test_sql_value_words_are_not_columns_even_bare() -> None:
     assert problems_of("current_timestamp", Kind.SCALAR, ONE) == []
     assert problems_of("true", Kind.CONDITION, ONE) == []
     assert [p.code for p in problems_of("current_stamp", Kind.SCALAR, ONE)] == ["R250"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        r"regexp_replace(status, 'x', '{{%\')",  # DuckDB: "Rewrite schema error: '\' not allowed at end"
+        "regexp_replace(status, 'x', 'y$1')",  # Flink's Java reads `$1` as a group, DuckDB as text
+        "regexp_like(status, '-- x{{ x }}')",  # Java: "Illegal repetition"; RE2 reads `{` as text
+        "regexp_like(status, '(?=a)b')",  # RE2 (DuckDB): "invalid perl operator: (?="
+    ],
+)
+def test_regex_literals_an_engine_refuses_or_reads_its_own_way_are_refused(text: str) -> None:
+    assert codes(text, Kind.SCALAR) == ["R301"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "regexp_replace(status, '[0-9]{1,3}', 'n')",
+        r"regexp_like(status, '^a\{b[a-z]+$')",
+        "regexp_like(status, 'x{2,}')",
+    ],
+)
+def test_regex_literals_in_the_common_subset_are_accepted(text: str) -> None:
+    assert codes(text, Kind.SCALAR) == []

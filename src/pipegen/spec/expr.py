@@ -244,6 +244,7 @@ def _calls(tree: exp.Expr, scope: Scope) -> Iterator[Problem]:
         yield from _arguments(node, entry)
         yield from _whole_counts(node, entry, scope)
         yield from _timestamp_literals(node, entry)
+        yield from _regex_literals(node, entry)
         for dialect in sorted(d for d in scope.dialects if not entry.supported(d)):
             yield Problem(
                 UNTRANSLATABLE,
@@ -295,6 +296,43 @@ def _timestamp_literals(node: exp.Expr, entry: functions.Function) -> Iterator[P
             ARGUMENTS,
             f"'to_timestamp' converts a 'YYYY-MM-DD HH:MM:SS' text, and {text.sql()} is not one",
             "write the timestamp as '2026-01-31 23:59:00' (or a literal TIMESTAMP '2026-01-31 23:59:00')",
+        )
+
+
+# What a regex literal may use (the common subset of RE2/DuckDB, Java/Flink and POSIX): no
+# look-around or back-reference (RE2 has neither), no `{` that does not start a repetition (Java
+# refuses it, RE2 reads it as text). A replacement is plain text: `\\` and `$` are back-reference
+# syntax that differs per engine (DuckDB `\\1`, Java `$1`), and DuckDB refuses a trailing `\\`.
+UNPORTABLE_REGEX = re.compile(r"\(\?<?[=!]|\\[1-9]|(?<!\\)\{(?!\d+(,\d*)?\})")
+
+
+def _regex_literals(node: exp.Expr, entry: functions.Function) -> Iterator[Problem]:
+    """A regex pattern or replacement literal one of the engines refuses, or reads differently,
+    fails (or changes) every row at run time: refused here, whatever the data."""
+    if entry.name not in ("regexp_like", "regexp_replace"):
+        return
+    args, _ = functions.arguments(node, entry)
+    pattern = args[1] if len(args) > 1 else None
+    if isinstance(pattern, exp.Literal) and pattern.is_string:
+        try:
+            re.compile(pattern.this)
+            bad = UNPORTABLE_REGEX.search(pattern.this)
+            problem = None if bad is None else f"`{bad.group(0)}` is not in the subset every engine reads alike"
+        except re.error as exc:
+            problem = str(exc)
+        if problem is not None:
+            yield Problem(
+                ARGUMENTS,
+                f"'{entry.name}': the pattern {pattern.sql()} does not work on every engine: {problem}",
+                "use classes, ranges, quantifiers {n,m} and anchors only; write a literal `{` as `\\{`",
+            )
+    replacement = args[2] if len(args) > 2 else None
+    if isinstance(replacement, exp.Literal) and replacement.is_string and any(c in replacement.this for c in "\\$"):
+        yield Problem(
+            ARGUMENTS,
+            f"'regexp_replace': the replacement {replacement.sql()} has `\\` or `$`, which engines read as "
+            "back-references, each its own way (DuckDB refuses a trailing `\\`)",
+            "replace with plain text (no `\\` or `$`), or build the value with concat()",
         )
 
 
