@@ -14,6 +14,7 @@ from pipegen.spec.types import format_duration
 
 def lake_settings(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
     yield from _silver_needs_bronze(spec)
+    yield from _production_silver_source(spec)
     for ti, target in enumerate(spec.targets):
         lake = target.lake
         if lake is None:
@@ -51,6 +52,30 @@ def _silver_needs_bronze(spec: Spec) -> Iterator[Finding]:
                 "add bronze to `layers`, or leave `layers` out (all three)",
                 on_key=True,
             )
+
+
+def _production_silver_source(spec: Spec) -> Iterator[Finding]:
+    """R464 (warning): dbt's staging reads the first lake target's silver as `<pipeline>_silver.<table>`
+    (common/lake_catalog.silver_schema). The local run copies silver into DuckDB there; in production
+    nothing pipegen generates puts silver under that schema for dbt's lake target."""
+    ti, target = next(((i, t) for i, t in enumerate(spec.targets) if t.type in catalog.LAKE_TARGETS and (
+        not t.layers or any(loc.layer == Layer.SILVER for loc in t.layers))), (-1, None))  # fmt: skip
+    if target is None or not any(s.tables or s.topics for s in spec.sources):
+        return
+    where = (
+        "Delta silver is written by path and registered in no catalog"
+        if target.type == TargetType.DELTA
+        else "Iceberg silver is in the Spark job's `lake` catalog, which dbt's Spark target does not open"
+    )
+    yield Finding(
+        ("targets", ti, "type"),
+        "R464",
+        f"target '{target.name}': dbt's staging models read silver from the `<pipeline>_silver` schema; the local "
+        f"run copies silver into DuckDB there, but nothing generated does so in production: {where}",
+        f"register silver's tables under `<pipeline>_silver` in the catalog dbt's `{target.name}` target reads "
+        "(Delta: `CREATE TABLE ... USING DELTA LOCATION` each silver path), see docs/families.md, lakehouse",
+        severity="warning",
+    )
 
 
 # What each Iceberg catalog connects with, from the target's connection (field, what it is).
