@@ -15,8 +15,9 @@ job's processes as the local run starts them (its steps, generators/lakehouse: `
 - per run, one child process for bronze then silver (lake.run of each layer in turn, as
   `python -m pipeline.lake bronze silver` does); after both runs one child for gold;
 - gold publishes the marts dbt built in the warehouse, and the mart is built as the local run's
-  `transform` step builds it: dbt-duckdb runs the generated dbt models (the staging view over the
-  warehouse's raw table, the mart table over it) in warehouse.duckdb; it never reads the lake.
+  `transform` step builds it: dbt-duckdb runs the generated dbt models (the staging view over
+  silver's copy in the warehouse, which the job's silver layer publishes, the mart table over it)
+  in warehouse.duckdb.
   Here the models' SQL as `dbt compile` (the batch judge env) writes it into the manifest runs in
   DuckDB with dbt's materializations (a view, a table), in a child of its own counted in gold;
   dbt's own process (its imports, parsing: ~10 s of CPU) is not counted. The raw table holds what
@@ -99,10 +100,14 @@ DUCK = textwrap.dedent(
                   SELECT * FROM cur WHERE order_id NOT IN (SELECT order_id FROM effective)
                   UNION ALL SELECT * EXCLUDE (_op) FROM effective WHERE _op <> 'd')
                   TO '{out}/silver_{run}.parquet'\"\"\")
-        else:  # mart: the dbt models over the raw table, as the job's mart builds them; gold: the mart written
+        else:  # mart: silver's copy and the dbt models over it, as the job's mart reads it; gold: the mart written
             con.close()
             con = duckdb.connect(str(out / "warehouse.duckdb"))
             models = json.loads(Path(sys.argv[5]).read_text())
+            for rel in models["sources"] if layer == "mart" else []:  # silver's copy, as the job's lake step makes it
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {rel.rsplit('.', 1)[0]}")
+                con.execute(f"CREATE OR REPLACE TABLE {rel} AS SELECT *, now() AS _extracted_at, "
+                            f"'silver' AS _source, 'silver' AS _batch_id FROM '{out}/silver_1.parquet'")
             for sql in models["statements"] if layer == "mart" else []:
                 con.execute(sql)
             if layer == "gold":
@@ -269,7 +274,7 @@ def dbt_models(project: Path, folder: Path) -> Path:
     """The generated dbt models as dbt-duckdb runs them locally, in dependency order: `dbt compile`
     (the batch judge env) against a warehouse file named as the local one (its name is the relations'
     database), each compiled model in its materialization (a view, a table) in its schema. Written to
-    a JSON file: {"statements": [...], "marts": [the tables' relation names]}."""
+    a JSON file: {"statements": [...], "marts": [the tables' relation names], "sources": [the sources']}."""
     from tests.judges.envs import judge_bin, offline_env
 
     compiled = folder / "dbt_compile"
@@ -280,7 +285,10 @@ def dbt_models(project: Path, folder: Path) -> Path:
     subprocess.run([str(judge_bin("batch", "dbt")), "compile", "--project-dir", str(dbt), "--profiles-dir", str(dbt),
                     "--target", "local", "--target-path", str(compiled / "target")], check=True, capture_output=True,
                    env=env)  # fmt: skip
-    nodes = json.loads((compiled / "target" / "manifest.json").read_text(encoding="utf-8"))["nodes"]
+    manifest = json.loads((compiled / "target" / "manifest.json").read_text(encoding="utf-8"))
+    nodes = manifest["nodes"]
+    # the sources staging reads: in a Lakehouse silver's copy in the warehouse (`<pipeline>_silver.<table>`)
+    sources = sorted(n["relation_name"] for n in manifest["sources"].values())
     models = {k: n for k, n in nodes.items() if n["resource_type"] == "model"}
     statements, marts, done = [], [], set()
     while len(done) < len(models):
@@ -298,7 +306,7 @@ def dbt_models(project: Path, folder: Path) -> Path:
             marts += [node["relation_name"]] if kind == "table" else []
             done.add(key)
     out = folder / "models.json"
-    out.write_text(json.dumps({"statements": statements, "marts": marts}), encoding="utf-8")
+    out.write_text(json.dumps({"statements": statements, "marts": marts, "sources": sources}), encoding="utf-8")
     return out
 
 

@@ -93,6 +93,18 @@ def land(project: Path, landing: str, name: str, batch: list[dict], columns: lis
     pq.write_table(pa.table(data), folder / f"{name}.parquet")
 
 
+def warehouse_rows(project: Path, table: dict, payload: str) -> dict:
+    """silver's copy in the local warehouse (dbt's staging source): its rows (payload columns) and
+    its metadata columns' distinct values; {} when there is none."""
+    if not table["warehouse_schema"]:
+        return {}
+    relation = f'"{table["warehouse_schema"]}"."{table["name"]}"'
+    with duckdb.connect(str(project / "warehouse.duckdb"), read_only=True) as con:
+        rows = con.execute(f"SELECT {payload} FROM {relation} ORDER BY ALL").fetchall()
+        meta = con.execute(f"SELECT DISTINCT _source, typeof(_extracted_at), _batch_id IS NOT NULL FROM {relation}")
+        return {"rows": [list(r) for r in rows], "meta": [list(r) for r in meta.fetchall()]}
+
+
 def empty(project: Path) -> None:
     """Nothing landed (a filter that keeps no row): one job run, then every table of lake.json's
     bronze and silver read back, {layer.table: [columns, rows]}."""
@@ -126,6 +138,7 @@ def main() -> None:
             {
                 "silver": reader.rows("silver", name, payload),
                 "silver_versions": reader.versions("silver", name),
+                "warehouse_silver": warehouse_rows(project, table, payload),
             }
         )
     step = project / "lake_step.json"  # the lake step's summary, as the local run reads it

@@ -138,6 +138,10 @@ def test_the_lake_job_builds_bronze_and_silver_read_back_by_duckdb(fmt: str, tmp
     # silver after each step equals the reference over the batches landed so far
     for i, step in enumerate(got["steps"]):
         assert normalized(step["silver"]) == expected_silver(steps[: i + 1]), f"silver after step {i}"
+        # ... and so does its copy in the warehouse, where dbt's staging reads silver (lake_silver.<table>)
+        copy = step["warehouse_silver"]
+        assert normalized(copy["rows"]) == expected_silver(steps[: i + 1]), f"warehouse silver after step {i}"
+        assert copy["meta"] == [["silver.shop__orders", "TIMESTAMP WITH TIME ZONE", True]], copy["meta"]
     final = expected_silver(steps)
     assert len({r[0] for r in final}) == len(final) and len(final) >= 15  # one row per key, judged something
     # bronze keeps every landed row exactly once, deletes and rejected rows included

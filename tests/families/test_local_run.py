@@ -35,6 +35,7 @@ from tests.specgen.judges import DATA_DOCS, DBT_DOCS, models
 ORACLE = shared_path("oracles", "jaffle")
 DRIVER = Path(__file__).with_name("local_run_driver.py")
 LAKE_COUNTS = Path(__file__).with_name("lake_counts_driver.py")
+LAKE_GOLD = Path(__file__).with_name("lake_gold_driver.py")
 
 
 @functools.cache
@@ -146,6 +147,15 @@ def judge_run(
         assert counts and all(isinstance(n, int) and n > 0 for n in counts.values()), counts
 
 
+def lake_gold(python: Path, action: str, project: Path, home: Path) -> str:
+    """tests/families/lake_gold_driver.py in the batch env: `land` a batch for silver before the run,
+    `check` gold against the gated reference after it (its JSON)."""
+    done = subprocess.run([str(python), str(LAKE_GOLD), action, str(project)], capture_output=True, text=True,
+                          timeout=300, check=False, env=offline_env(home))  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
 def test_every_example_with_a_batch_layer_has_a_local_run() -> None:
     names = {p.stem for p in with_local_run()}
     assert {"hello", "saas_elt", "iot_lambda", "azure_playground", "jaffle_shop", "pii_etl"} <= names
@@ -171,6 +181,9 @@ def test_the_local_run_builds_every_staging_model_and_mart_with_rows(
         (project / "data").mkdir(exist_ok=True)
         for csv in sorted((ORACLE / "seeds").glob("*.csv")):
             shutil.copy(csv, project / "data" / csv.name)
+    gated = spec.stem == "spark_lakehouse"  # gold judged against a reference with silver's gate applied
+    if gated:
+        lake_gold(batch_python, "land", project, tmp_path / "home")
     started = time.perf_counter()
     docs = spec.stem in WITH_DOCS
     run = local_run(project, batch_python, tmp_path / "home", docs)
@@ -179,6 +192,18 @@ def test_the_local_run_builds_every_staging_model_and_mart_with_rows(
     assert_progress(json.loads((project / "reports" / "run.json").read_text()))
 
     judge_run(spec, project, run.stdout, batch_python, tmp_path / "home", docs)
+
+    if gated:
+        got = json.loads(lake_gold(batch_python, "check", project, tmp_path / "home"))
+        # the landing batch's update and delete touch synthetic orders, and no synthetic row is rejected
+        assert got["raw_keys_1_2"] == 2 and got["raw_negative"] == 0, got
+        # gold (dbt's mart over silver's copy, published by lake_gold) is the reference over the raw
+        # rows and the landing batch with silver's gate applied: the update in, the delete out...
+        assert got["gold"] == got["reference"], (got["gold"][:5], got["reference"][:5])
+        assert ["999999", "1", "12.34"] in got["gold"], "the landed update is not in gold"
+        # ... and the order that breaks the error-severity range rule only in `__rejected`
+        assert not [r for r in got["gold"] if r[0] == "888888"], "a rejected row reached gold"
+        assert [r[0] for r in got["rejected"]] == ["1000000001"] and "range" in got["rejected"][0][1], got
 
     if jaffle:
         check = subprocess.run(

@@ -60,3 +60,25 @@ def sink_database(pipeline: str) -> str:
     (plan/cloudnames.lake_namespace), the namespace the Spark job, the Spark stream and the local
     pyiceberg catalog write gold to, and the one Terraform grants the Flink jobs on Glue."""
     return str(lake_namespace(pipeline, STREAM_SINK_LAYER.value))
+
+
+def silver_target(spec: Spec) -> Target | None:
+    """The lake target whose silver layer dbt's staging reads: the spec's first Delta or Iceberg
+    target that keeps a silver layer (no `layers:` list, or one naming silver)."""
+    for target in spec.targets:
+        silver = not target.layers or any(loc.layer == Layer.SILVER for loc in target.layers)
+        if target.type in LAKE_TARGETS and silver:
+            return target
+    return None
+
+
+def silver_schema(spec: Spec, columns: list[Any]) -> str | None:
+    """Where dbt's staging model of a source table reads it: the silver table the local run's `lake`
+    step publishes into the warehouse (templates/lakehouse/lake.py, `publish_silver`), in the naming
+    layer's `<pipeline>_silver` schema (plan/cloudnames.lake_namespace, the namespace the Spark job and
+    the production catalog hold silver in), so gold's marts are built from silver's gated rows. None:
+    the raw table the ingestion step loaded (no lake target with silver, or a table with a stream
+    metadata column, which silver does not keep, or with no payload column)."""
+    if silver_target(spec) is None or any(c.metadata is not None for c in columns) or not columns:
+        return None
+    return str(lake_namespace(spec.pipeline.name, Layer.SILVER.value))

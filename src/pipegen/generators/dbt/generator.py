@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from pipegen.common.lake_catalog import silver_schema
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
 from pipegen.generators.dbt import sql as dbt_sql
 from pipegen.plan.envtargets import DBT_PROFILE_KEYS, environment_targets
@@ -268,10 +269,18 @@ def relation_index(tables: list[Table], spec: Spec) -> dict[str, tuple[str, str]
 # ---------------------------------------------------------------- the context
 
 
+def source_of(t: Table, spec: Spec) -> tuple[str, str]:
+    """(schema, table) staging reads a source table from: the lake's silver table the `lake` step
+    publishes into the warehouse when the table is in a lake target with silver
+    (common/lake_catalog.silver_schema, the one place that decides), else the raw table dlt loads."""
+    silver = silver_schema(spec, list(t.dataset.columns))
+    return (silver, str(t.names.lake_table)) if silver else (str(t.names.raw_schema), str(t.names.raw_table))
+
+
 def sources_doc(tables: list[Table], spec: Spec) -> dict[str, Any]:
     by_schema: dict[str, list[Table]] = {}
     for t in tables:
-        by_schema.setdefault(t.names.raw_schema, []).append(t)
+        by_schema.setdefault(source_of(t, spec)[0], []).append(t)
     warn, error = _freshness(spec)
     sources = []
     for schema, members in sorted(by_schema.items()):
@@ -279,21 +288,23 @@ def sources_doc(tables: list[Table], spec: Spec) -> dict[str, Any]:
             {
                 "name": schema,
                 "schema": schema,
-                "description": members[0].source.description or f"{members[0].source.name}, landed by dlt",
+                "description": members[0].source.description or f"{members[0].source.name}, landed by dlt"
+                if schema == str(members[0].names.raw_schema)
+                else "the lake's silver tables (typed, deduplicated, quality-gated), published by the lake step",
                 "config": {
                     "freshness": {"warn_after": warn, "error_after": error},
                     "loaded_at_field": "_extracted_at",
                 },
-                "tables": [_raw_table_doc(t) for t in members],
+                "tables": [_raw_table_doc(t, source_of(t, spec)[1]) for t in members],
             }
         )
     return {"version": 2, "sources": sources}
 
 
-def _raw_table_doc(t: Table) -> dict[str, Any]:
+def _raw_table_doc(t: Table, name: str) -> dict[str, Any]:
     """A landed table and the descriptions of its columns as they land (before staging renames or
     replaces them: a derived column named like a column documents the staged one)."""
-    doc: dict[str, Any] = {"name": t.names.raw_table, "description": t.dataset.description or ""}
+    doc: dict[str, Any] = {"name": trusted(name), "description": t.dataset.description or ""}
     columns = [
         {"name": t.names.column(c.name), "description": c.description} for c in t.dataset.columns if c.description
     ]
@@ -515,7 +526,8 @@ def staging_models(ctx: GenContext, tables: list[Table]) -> Iterator[dict[str, A
     refs = {(t.source_index, t.index, t.kind): t for t in index_of(spec).tables}
     masked = ctx.plan.masks_pii
     for t in tables:
-        yield dbt_sql.staging_model(refs[t.key], names, dialects, masked)
+        silver = silver_schema(spec, list(t.dataset.columns))
+        yield dbt_sql.staging_model(refs[t.key], names, dialects, masked, silver)
 
 
 def model_configs(project: str, staging: str, marts: str, has_marts: bool) -> dict[str, Any]:

@@ -42,9 +42,13 @@ def q(name: str, dialects: Dialects) -> str:
 # ---------------------------------------------------------------- staging
 
 
-def staging_model(t: TableRef, names: Names, dialects: Dialects, masked: bool = False) -> dict[str, Any]:
+def staging_model(
+    t: TableRef, names: Names, dialects: Dialects, masked: bool = False, silver: str | None = None
+) -> dict[str, Any]:
     """Context of one staging model: renamed + cast columns, derived columns, latest per key.
-    With `masked` (etl), columns as they land: protected ones as text, a dropped one null."""
+    With `masked` (etl), columns as they land: protected ones as text, a dropped one null. With
+    `silver` (a schema, common/lake_catalog.silver_schema), the source is the lake's silver table
+    published there (the landed column names, typed, gated and merged) instead of the raw table."""
     ds = names.dataset(t.source.name, t.dataset.name)
     staged = {c.name: snake(c.staged_name) for c in t.dataset.columns}
     renamed = [
@@ -70,8 +74,8 @@ def staging_model(t: TableRef, names: Names, dialects: Dialects, masked: bool = 
     order = [trusted(q(staged[t.dataset.watermark], dialects))] if t.dataset.watermark in staged else []
     return {
         "name": ds.staging_model,
-        "source": ds.raw_schema,
-        "table": ds.raw_table,
+        "source": trusted(silver) if silver else ds.raw_schema,
+        "table": ds.lake_table if silver else ds.raw_table,
         "renamed": renamed,
         "derived": outputs if t.dataset.derived else [],
         "key": key,

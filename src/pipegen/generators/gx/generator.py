@@ -34,6 +34,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from pipegen.common import notifications
+from pipegen.common.lake_catalog import silver_schema
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
 from pipegen.generators.gx import events as gx_events
 from pipegen.generators.gx import matrix as gx_matrix
@@ -244,6 +245,18 @@ def _fk_parent(ref: str, index: SpecIndex, ctx: GenContext) -> dict[str, Any] | 
     return None
 
 
+def quarantine_source(ctx: GenContext, ref: TableRef) -> dict[str, str]:
+    """The table staging reads, where quarantined rows are deleted from: the raw table, or in a
+    Lakehouse silver's copy in the warehouse (common/lake_catalog.silver_schema), landed names both."""
+    dn = ctx.plan.names.dataset(ref.source.name, ref.dataset.name)
+    silver = silver_schema(ctx.spec, list(ref.dataset.columns))
+    return (
+        {"schema": silver, "table": str(dn.lake_table)}
+        if silver
+        else {"schema": str(dn.raw_schema), "table": str(dn.raw_table)}
+    )
+
+
 def staged_suite(ctx: GenContext, ref: TableRef, index: SpecIndex) -> Suite:
     names = ctx.plan.names
     dn = names.dataset(ref.source.name, ref.dataset.name)
@@ -256,7 +269,7 @@ def staged_suite(ctx: GenContext, ref: TableRef, index: SpecIndex) -> Suite:
         spec_path=where, columns=[*staged, *METADATA_COLUMNS], types=staged, key=key, expectations=[],
         parameters={}, quality=ref.dataset.quality,
         quarantine={"schema": str(dn.raw_schema), "table": str(dn.quarantine_table),
-                    "source": {"schema": str(dn.raw_schema), "table": str(dn.raw_table)}, "key": raw_key}
+                    "source": quarantine_source(ctx, ref), "key": raw_key}
         if raw_key else None,
         quarantine_off=None if raw_key else f"the table has no primary key ({where}.primary_key): its rows cannot "
         "be matched",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipegen.common.lake_catalog import silver_schema, silver_target
 from pipegen.common.stream_rules import event_rules
 from pipegen.plan.cloudnames import lake_namespace
 from pipegen.plan.names import Names, snake
@@ -102,6 +103,8 @@ def table_config(spec: Spec, names: Names, ref: TableRef) -> dict[str, Any]:
         "watermark": landed.get(wm) if wm else None,
         "rules": rules,
         "zorder": key,
+        # the warehouse schema the lake step publishes silver to, for dbt's staging (None: dbt reads raw)
+        "warehouse_schema": silver_schema(spec, list(ref.dataset.columns)),
     }
 
 
@@ -111,6 +114,7 @@ def lake_config(spec: Spec, names: Names) -> dict[str, Any]:
     return {
         "pipeline": str(names.pipeline),
         "targets": [target_config(spec, t) for t in lake_targets(spec)],
+        "silver_target": target.name if (target := silver_target(spec)) is not None else None,
         "tables": [
             table_config(spec, names, ref)
             for ref in index.tables

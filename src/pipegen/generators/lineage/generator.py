@@ -89,6 +89,7 @@ class LineageGenerator:
             "url": spec.monitoring.lineage.url or "",
             "warehouse": warehouse,
             "steps": [_row(j) for j in jobs],
+            "lake": any(j["module"] == "pipeline.lake" for j in jobs),
             "local_file": LOCAL_FILE,
         }
         return {JOBS: json_doc(config) + "\n", "docs/lineage.md": render("lineage/lineage.md.j2", doc)}

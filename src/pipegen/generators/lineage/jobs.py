@@ -8,16 +8,20 @@ Naming (docs/lineage.md of the generated project):
   target's `<type>://<name>` in production), name `<schema>.<table>`.
 
 A step is known by its module (`python -m pipeline.<module>`): ingest (sources -> raw tables),
-transform (raw tables -> staging models and marts), quality (what it validates -> quarantine
-tables). An orchestrated run (the Airflow DAG, the Prefect flow) ingests one source per task: its
-jobs `ingest_<source>` (`source_steps`) read and write that source's datasets only. Other steps
-(the lake, the stream side) emit run events with the datasets they do not name left out, and the
-docs say so."""
+transform (the tables staging reads -> staging models and marts), quality (what it validates ->
+quarantine tables). In a Lakehouse, staging reads the lake's silver tables the lake step publishes
+into the warehouse (common/lake_catalog.silver_schema): the lake step's `silver` reads the raw
+tables and writes those copies, and transform reads the copies instead of the raw tables. An
+orchestrated run (the Airflow DAG, the Prefect flow) ingests one source per task: its jobs
+`ingest_<source>` (`source_steps`) read and write that source's datasets only. Other steps (the
+lake's own tables, the stream side) emit run events with the datasets they do not name left out,
+and the docs say so."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from pipegen.common.lake_catalog import silver_schema
 from pipegen.generators.base import RunStep
 from pipegen.plan.plan import Plan
 from pipegen.spec.model import Dataset, Materialization, Spec
@@ -48,7 +52,8 @@ def datasets(spec: Spec, plan: Plan, sources: tuple[int, ...] | None = None) -> 
     """The run's datasets by role: sources, raw (landed), dead (dead letters), staging, marts, and
     the quarantine tables of staged tables and of marts (`sources`: those batch sources' only)."""
     names = plan.names
-    parts: Parts = {k: [] for k in ("sources", "raw", "dead", "staging", "marts", "q_staging", "q_marts")}
+    parts: Parts = {k: [] for k in ("sources", "raw", "dead", "staging", "marts", "q_staging", "q_marts", "silver",
+                                    "lake_raw", "staged_from")}  # fmt: skip
     for i in plan.graph.batch_sources if sources is None else sources:
         source = spec.sources[i]
         for d in (*source.tables, *source.topics):
@@ -56,6 +61,11 @@ def datasets(spec: Spec, plan: Plan, sources: tuple[int, ...] | None = None) -> 
             fields = _fields([(str(landed), _type(d, col)) for col, landed in n.columns])
             parts["sources"].append(_source(str(source.type), source.name, d))
             parts["raw"].append(_table(n.raw_schema, n.raw_table, fields))
+            silver = silver_schema(spec, list(d.columns))
+            if silver:  # staging reads silver's copy in the warehouse, published by the lake step
+                parts["silver"].append(_table(silver, n.lake_table, fields))
+                parts["lake_raw"].append(parts["raw"][-1])
+            parts["staged_from"].append(parts["silver"][-1] if silver else parts["raw"][-1])
             parts["dead"].append(_table(n.raw_schema, n.dead_letter_table))
             parts["staging"].append(_table(names.staging_schema, n.staging_model))
             parts["q_staging"].append(_table(n.raw_schema, n.quarantine_table))
@@ -87,7 +97,9 @@ def _datasets_of(argv: tuple[str, ...], p: Parts, gated: bool) -> dict[str, Any]
     if module == "pipeline.ingest":
         return _job(p, ("sources",), ("raw",), ("dead",))
     if module == "pipeline.transform":
-        return _job(p, ("raw",), ("staging",) if "--staging-only" in flags else ("staging", "marts"), ())
+        return _job(p, ("staged_from",), ("staging",) if "--staging-only" in flags else ("staging", "marts"), ())
+    if module == "pipeline.lake" and "silver" in flags:
+        return _job(p, ("lake_raw",), ("silver",), ())
     if module == "pipeline.quality":
         stage = flags[flags.index("--stage") + 1] if "--stage" in flags[:-1] else ("marts" if gated else "all")
         kinds = {"staging": ("staging",), "marts": ("marts",)}.get(stage, ("staging", "marts"))

@@ -14,6 +14,8 @@ from pipegen.spec.types import format_duration
 
 def lake_settings(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
     yield from _silver_needs_bronze(spec)
+    yield from _production_silver_source(spec)
+    yield from _metadata_tables_on_raw(spec)
     for ti, target in enumerate(spec.targets):
         lake = target.lake
         if lake is None:
@@ -51,6 +53,57 @@ def _silver_needs_bronze(spec: Spec) -> Iterator[Finding]:
                 "add bronze to `layers`, or leave `layers` out (all three)",
                 on_key=True,
             )
+
+
+def _production_silver_source(spec: Spec) -> Iterator[Finding]:
+    """R464 (warning): dbt's staging reads the first lake target's silver as `<pipeline>_silver.<table>`
+    (common/lake_catalog.silver_schema). The local run copies silver into DuckDB there; in production
+    nothing pipegen generates puts silver under that schema for dbt's lake target."""
+    ti, target = next(((i, t) for i, t in enumerate(spec.targets) if t.type in catalog.LAKE_TARGETS and (
+        not t.layers or any(loc.layer == Layer.SILVER for loc in t.layers))), (-1, None))  # fmt: skip
+    if target is None or not any(s.tables or s.topics for s in spec.sources):
+        return
+    where = (
+        "Delta silver is written by path and registered in no catalog"
+        if target.type == TargetType.DELTA
+        else "Iceberg silver is in the Spark job's `lake` catalog, which dbt's Spark target does not open"
+    )
+    yield Finding(
+        ("targets", ti, "type"),
+        "R464",
+        f"target '{target.name}': dbt's staging models read silver from the `<pipeline>_silver` schema; the local "
+        f"run copies silver into DuckDB there, but nothing generated does so in production: {where}",
+        f"register silver's tables under `<pipeline>_silver` in the catalog dbt's `{target.name}` target reads "
+        "(Delta: `CREATE TABLE ... USING DELTA LOCATION` each silver path), see docs/families.md, lakehouse",
+        severity="warning",
+    )
+
+
+def _metadata_tables_on_raw(spec: Spec) -> Iterator[Finding]:
+    """R465 (warning): with a lake target keeping silver, a source table with a stream metadata
+    column is not in silver with it (silver keeps the payload columns), so dbt's staging reads that
+    table's raw load instead of silver (common/lake_catalog.silver_schema): its marts are not gated
+    by silver's rules locally, unlike the other tables'."""
+    if not any(t.type in catalog.LAKE_TARGETS and (not t.layers or any(loc.layer == Layer.SILVER for loc in t.layers))
+               for t in spec.targets):  # fmt: skip
+        return
+    for si, source in enumerate(spec.sources):
+        for kind in ("tables", "topics"):
+            for di, d in enumerate(getattr(source, kind)):
+                ci = next((i for i, c in enumerate(d.columns) if c.metadata is not None), None)
+                if ci is None:
+                    continue
+                yield Finding(
+                    ("sources", si, kind, di, "columns", ci, "metadata"),
+                    "R465",
+                    f"{source.name}.{d.name}: a column read from the record's metadata is not kept in the lake's "
+                    "silver layer, so dbt's staging reads this table's raw load, not silver: silver's rules and "
+                    "merge do not shape the marts built from it",
+                    "leave the metadata columns out of a table the marts read from silver, or read them in a "
+                    "stream job; the table's silver is still built without them",
+                    severity="warning",
+                    on_key=True,
+                )
 
 
 # What each Iceberg catalog connects with, from the target's connection (field, what it is).
