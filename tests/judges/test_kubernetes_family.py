@@ -324,3 +324,63 @@ def test_every_flink_job_on_the_projects_cluster_signs_in_with_strimzi_secrets_i
             assert listener["port"] in ports, (name, ports)
             judged += 1
     assert judged >= 10, judged  # ecommerce_realtime's and iot_lambda's jobs
+
+
+def test_the_quality_publisher_signs_in_with_its_own_kafka_users_pem_files_where_it_publishes_to_kafka(
+    projects: dict[str, Path], built: dict[str, list[dict[str, Any]]]
+) -> None:
+    """The batch workload whose quality step publishes validation events to the project's cluster: the PEM
+    files librdkafka reads (the names pipeline/quality_events.py reads) are set, each a file of a read-only
+    mount of Strimzi's cluster CA Secret (`ca.crt`) or the quality KafkaUser's (`user.crt`, `user.key`), and
+    its NetworkPolicy reaches the listener's port; a workload that does not publish mounts nothing."""
+    judged = 0
+    for key, objs in built.items():
+        project = projects[key.split("/")[0]]
+        events = project / "pipeline" / "quality_events.py"
+        read = (
+            set(re.findall(r'"(KAFKA_SSL_[A-Z_]+)"', events.read_text(encoding="utf-8"))) if events.is_file() else set()
+        )
+        kafkas = [o for o in objs if o["kind"] == "Kafka"]
+        users = {o["metadata"]["name"]: o for o in objs if o["kind"] == "KafkaUser"}
+        for w in (o for o in objs if o["kind"] in ("CronJob", "Deployment")):
+            pod = (
+                w["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+                if w["kind"] == "CronJob"
+                else w["spec"]["template"]["spec"]
+            )
+            main = pod["containers"][0]
+            env = {e["name"]: e["value"] for e in main.get("env", []) if e["name"].startswith("KAFKA_SSL_")}
+            volumes = {v["name"]: v["secret"] for v in pod["volumes"] if "secret" in v}
+            if not env:
+                assert not volumes, (key, w["metadata"]["name"])
+                continue
+            (kafka,) = kafkas
+            cluster = kafka["metadata"]["name"]
+            (listener,) = kafka["spec"]["kafka"]["listeners"]
+            assert (
+                set(env)
+                == read
+                == {"KAFKA_SSL_CA_LOCATION", "KAFKA_SSL_CERTIFICATE_LOCATION", "KAFKA_SSL_KEY_LOCATION"}
+            )
+            mounted = {f"{m['mountPath']}/{i['path']}": (volumes[m["name"]]["secretName"], i["key"])
+                       for m in main["volumeMounts"] if m.get("readOnly") and m["name"] in volumes
+                       for i in volumes[m["name"]]["items"]}  # fmt: skip
+            quality = f"{cluster}-quality"
+            assert users[quality]["spec"]["authentication"]["type"] == "tls"
+            assert mounted[env["KAFKA_SSL_CA_LOCATION"]] == (f"{cluster}-cluster-ca-cert", "ca.crt")
+            assert mounted[env["KAFKA_SSL_CERTIFICATE_LOCATION"]] == (quality, "user.crt")
+            assert mounted[env["KAFKA_SSL_KEY_LOCATION"]] == (quality, "user.key")
+            labels = (
+                w["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"]
+                if w["kind"] == "CronJob"
+                else w["spec"]["template"]["metadata"]["labels"]
+            )
+            ports = {p["port"] for pol in objs if pol["kind"] == "NetworkPolicy"
+                     and pol["spec"]["podSelector"].get("matchLabels", {}).items() <= labels.items()
+                     and pol["spec"]["podSelector"].get("matchLabels")
+                     for rule in pol["spec"].get("egress", []) for p in rule.get("ports", [])
+                     if any(t.get("podSelector", {}).get("matchLabels", {}).get("strimzi.io/kind") == "Kafka"
+                            for t in rule.get("to", []))}  # fmt: skip
+            assert listener["port"] in ports, (key, ports)
+            judged += 1
+    assert judged >= 1, judged  # ecommerce_realtime publishes its validation events to Kafka
