@@ -211,12 +211,12 @@ def change_events(
 class KafkaSink:
     """An idempotent producer (acks=all, enable.idempotence): key = table, value = the event."""
 
-    def __init__(self, bootstrap: str, topic: str) -> None:
+    def __init__(self, bootstrap: str, topic: str, tls: dict[str, str] | None = None) -> None:
         from confluent_kafka import Producer
 
         self.topic = topic
         self.producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all",
-                                  "client.id": "pipegen-quality"})  # fmt: skip
+                                  "client.id": "pipegen-quality", **(tls or {})})  # fmt: skip
         self.errors: list[str] = []
 
     def _delivered(self, err: Any, _msg: Any) -> None:
@@ -234,6 +234,18 @@ class KafkaSink:
 
 
 BOOTSTRAP_ENV = "KAFKA_BOOTSTRAP_SERVERS"
+# mutual TLS to the project's cluster (its one listener), PEM files from Strimzi's Secrets, which the
+# Kubernetes workload mounts: the cluster CA's ca.crt, the quality KafkaUser's user.crt and user.key
+TLS_ENV = {"ssl.ca.location": "KAFKA_SSL_CA_LOCATION", "ssl.certificate.location": "KAFKA_SSL_CERTIFICATE_LOCATION",
+           "ssl.key.location": "KAFKA_SSL_KEY_LOCATION"}  # fmt: skip
+
+
+def tls_settings(env: Any = None) -> dict[str, str]:
+    """librdkafka's TLS settings when the environment names the stores (in the cluster), else none (a
+    local plaintext broker)."""
+    env = os.environ if env is None else env
+    found = {key: env[name] for key, name in TLS_ENV.items() if env.get(name)}
+    return {"security.protocol": "SSL", **found} if found else {}
 
 
 def sink(config: dict[str, Any], log_path: Any) -> tuple[KafkaSink | None, bool, str]:
@@ -243,7 +255,8 @@ def sink(config: dict[str, Any], log_path: Any) -> tuple[KafkaSink | None, bool,
     if events["sink"] == "kafka":
         bootstrap = os.environ.get(BOOTSTRAP_ENV)
         if bootstrap:
-            return KafkaSink(bootstrap, events["topic"]), False, f"events to Kafka topic {events['topic']}"
+            sink_ = KafkaSink(bootstrap, events["topic"], tls_settings())
+            return sink_, False, f"events to Kafka topic {events['topic']}"
         return None, True, f"kafka sink: {BOOTSTRAP_ENV} unset, events written to the log"
     if events["sink"] == "none":
         return None, False, "events not published (quality.events.sink: none)"

@@ -356,6 +356,18 @@ def test_drift_and_a_new_rule_emit_events_and_the_rebuilt_read_model_equals_the_
 KAFKA_PROBE = ROOT / "tests" / "judges" / "probes" / "kafka_sink.py"
 
 
+def pem_files(folder: Path) -> Path:
+    """A self-signed certificate and its key as Strimzi's Secrets hold them (ca.crt, user.crt, user.key)."""
+    folder.mkdir()
+    openssl = shutil.which("openssl")
+    assert openssl, "no openssl binary: the PEM files of the TLS check cannot be made"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(folder / "user.key"),
+                    "-out", str(folder / "user.crt"), "-subj", "/CN=pipegen-quality", "-days", "1"],
+                   check=True, capture_output=True)  # fmt: skip
+    shutil.copy(folder / "user.crt", folder / "ca.crt")
+    return folder
+
+
 @pytest.mark.judge
 def test_the_kafka_sink_publishes_every_event_keyed_by_table_to_the_events_topic(
     tmp_path: Path, batch_python: Path, kafka_python: Path, kafka_broker: KafkaBroker, hello_with_bad_rows: Path
@@ -379,11 +391,19 @@ def test_the_kafka_sink_publishes_every_event_keyed_by_table_to_the_events_topic
     assert topic == "shop.dq_events"
     log = project / "quality" / "events.jsonl"
     argv = [str(kafka_python), str(KAFKA_PROBE), kafka_broker.bootstrap, topic, str(project), str(log)]
+    pem = pem_files(tmp_path / "pem")
     done = subprocess.run(
-        argv, capture_output=True, text=True, timeout=180, check=False, env=offline_env(tmp_path / "h")
-    )
+        argv, capture_output=True, text=True, timeout=180, check=False,
+        env={**offline_env(tmp_path / "h"), "PROBE_TLS_DIR": str(pem)},
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
-    messages = json.loads(done.stdout.strip().splitlines()[-1])
+    *_, tls_line, last = done.stdout.strip().splitlines()
+    tls = json.loads(tls_line)  # in the cluster: mutual TLS with the PEM files librdkafka loaded; locally none
+    assert tls["settings"] == {"security.protocol": "SSL", "ssl.ca.location": str(pem / "ca.crt"),
+                               "ssl.certificate.location": str(pem / "user.crt"),
+                               "ssl.key.location": str(pem / "user.key")}  # fmt: skip
+    assert tls["local"] == {} and "ssl.ca.location" in tls["bad_ca"], tls
+    messages = json.loads(last)
     assert [m["value"] for m in messages] == emitted
     assert all(m["key"] == m["value"]["table"] for m in messages)
     assert all(

@@ -158,3 +158,98 @@ def test_jdbc_lookups_and_sinks_name_their_table_in_the_connections_schema() -> 
     names = re.findall(r"'table-name' = '([^']*)'", sql)
     assert names == ["ops.hubs", "live.hub_minute"]
     assert names[0] in captured
+
+
+CLUSTER_TLS = {
+    "properties.security.protocol": "SSL",
+    "properties.ssl.truststore.type": "PKCS12",
+    "properties.ssl.truststore.location": "${KAFKA_SSL_TRUSTSTORE_LOCATION}",
+    "properties.ssl.truststore.password": "${KAFKA_SSL_TRUSTSTORE_PASSWORD}",
+    "properties.ssl.keystore.type": "PKCS12",
+    "properties.ssl.keystore.location": "${KAFKA_SSL_KEYSTORE_LOCATION}",
+    "properties.ssl.keystore.password": "${KAFKA_SSL_KEYSTORE_PASSWORD}",
+}
+OPTION = re.compile(r"^  '([^']+)' = '((?:[^']|'')*)',?$", re.MULTILINE)
+
+
+def kafka_tables(files: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
+    """(file, options) of every Kafka table of the flink/sql scripts."""
+    return [(path, dict(OPTION.findall(stmt))) for path, text in sorted(files.items()) if path.startswith("flink/sql/")
+            for stmt in text.split(";\n") if re.search(r"'connector' = '(upsert-)?kafka'", stmt)]  # fmt: skip
+
+
+def test_kafka_tables_on_the_projects_cluster_use_its_mutual_tls_and_a_named_cluster_keeps_its_own_settings(
+    shop: dict[str, str],
+) -> None:
+    """The project's Strimzi cluster has one listener (mutual TLS): every Kafka table on it (sources, CDC
+    topics, dead letters, validation events) carries the PKCS12 stores the FlinkDeployment mounts; iot_lambda's
+    source on a cluster the spec names (`bootstrap_servers`, SASL in `connection.options`) gets none of them."""
+    iot = tree(REPO / "specs" / "iot_lambda.yaml")
+    on_cluster = other = 0
+    for files in (shop, iot):
+        for path, options in kafka_tables(files):
+            secured = {k: v for k, v in options.items() if k.startswith(("properties.security.", "properties.ssl."))}
+            if options["properties.bootstrap.servers"] == "${KAFKA_BOOTSTRAP_SERVERS}":
+                assert secured == CLUSTER_TLS, path
+                on_cluster += 1
+            else:
+                assert not any(k.startswith("properties.ssl.") for k in options), path
+                other += 1
+    assert on_cluster >= 15 and other >= 1, (on_cluster, other)
+
+
+def test_the_runner_fills_the_tls_options_from_the_environment_the_flinkdeployment_sets(
+    shop: dict[str, str], tmp_path: Path
+) -> None:
+    """The production runner's own substitution (pipeline/flink_sql.py) over a job's SQL with the env its
+    FlinkDeployment sets: the stores' locations are the mounted files; nothing of the TLS options is left unset."""
+    import importlib
+    import sys
+
+    from ruamel.yaml import YAML
+
+    for rel in ("pipeline/__init__.py", "pipeline/flink_sql.py", "pipeline/envsubst.py"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(shop.get(rel, ""), encoding="utf-8")
+    deploy = YAML(typ="safe").load(shop["flink/deploy/ecommerce-realtime-category-top-sales.yaml"])
+    (container,) = deploy["spec"]["podTemplate"]["spec"]["containers"]
+    env = {e["name"]: e.get("value", f"<{e['name']}>") for e in container["env"]}
+    sys.path.insert(0, str(tmp_path))
+    try:
+        flink_sql = importlib.import_module("pipeline.flink_sql")
+        script = shop["flink/sql/ecommerce_realtime__category_top_sales.sql"]
+        others = {n: "x" for n in re.findall(r"\$\{(\w+)\}", script) if not n.startswith("KAFKA_SSL_")}
+        filled = [flink_sql.substitute(s, {**others, **env}) for s in flink_sql.statements(script)]
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in [m for m in sys.modules if m == "pipeline" or m.startswith("pipeline.")]:
+            del sys.modules[name]
+    text = "\n".join(filled)
+    assert "'properties.ssl.truststore.location' = '/opt/flink/kafka-tls/kafka-cluster-ca/ca.p12'" in text
+    assert "'properties.ssl.keystore.location' = '/opt/flink/kafka-tls/kafka-user/user.p12'" in text
+    assert "${" not in text
+
+
+def test_the_local_run_keeps_no_kafka_table_so_no_tls_option(shop: dict[str, str], tmp_path: Path) -> None:
+    """Locally (no broker with TLS, no Kafka connector in PyFlink) the project's own rewrite
+    (pipeline/flink_local.py, what `make stream-explain` and the Flink judges plan) swaps every Kafka
+    table, its TLS options with it: the production options never reach a local run."""
+    import importlib
+    import sys
+
+    for rel, text in shop.items():
+        if rel.startswith(("pipeline/", "flink/")):
+            (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / rel).write_text(str(text), encoding="utf-8")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        flink_local = importlib.import_module("pipeline.flink_local")
+        data = tmp_path / "data"
+        scripts = [(job, flink_local.script(job, tmp_path)) for job in flink_local.jobs(tmp_path)]
+        rewritten = [s.sql for job, text in scripts for s in flink_local.rewrite(text, job, data, "explain")]
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in [m for m in sys.modules if m == "pipeline" or m.startswith("pipeline.")]:
+            del sys.modules[name]
+    assert len(rewritten) > 100 and "properties.ssl." in "".join(shop[p] for p in shop if p.startswith("flink/sql/"))
+    assert not [s for s in rewritten if "properties.ssl." in s or "'connector' = 'kafka'" in s]

@@ -254,3 +254,133 @@ def test_every_flink_job_keeps_its_state_in_the_checkpoints_bucket_terraform_cre
             assert all(p.startswith(root) for p in state), (key, deployment["metadata"]["name"], state, root)
             judged.add(key)
     assert {"iot_lambda/dev", "iot_lambda/staging", "iot_lambda/prod", "ecommerce_realtime/prod"} <= judged, judged
+
+
+STRIMZI_KEYS = {"ca": {"ca.crt", "ca.p12", "ca.password"},  # Strimzi's cluster CA Secret, a tls KafkaUser's
+                "user": {"ca.crt", "user.crt", "user.key", "user.p12", "user.password"}}  # fmt: skip
+PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def test_every_flink_job_on_the_projects_cluster_signs_in_with_strimzi_secrets_its_sql_and_policy_agree_on(
+    projects: dict[str, Path], built: dict[str, list[dict[str, Any]]]
+) -> None:
+    """Each built FlinkDeployment against the same overlay's Strimzi objects and its own SQL: the cluster's
+    one listener asks mutual TLS; every Secret the pods mount or read a key of is the cluster CA's
+    (`<cluster>-cluster-ca-cert`) or one Strimzi creates for a tls KafkaUser in the build, and every key is
+    one Strimzi writes there; every KAFKA_SSL_* the job's SQL reads is set on the pod, each store's location
+    a file of a read-only mount of that Secret; the pods' NetworkPolicy lets them reach the listener's port."""
+    judged = 0
+    for key, objs in built.items():
+        flink = [o for o in objs if o["kind"] == "FlinkDeployment"]
+        kafkas = [o for o in objs if o["kind"] == "Kafka"]
+        if not flink or not kafkas:
+            continue
+        (kafka,) = kafkas
+        (listener,) = kafka["spec"]["kafka"]["listeners"]
+        assert listener["tls"] and listener["authentication"]["type"] == "tls", key
+        users = {o["metadata"]["name"] for o in objs if o["kind"] == "KafkaUser"
+                 and o["spec"]["authentication"]["type"] == "tls"}  # fmt: skip
+        secrets = {f"{kafka['metadata']['name']}-cluster-ca-cert": STRIMZI_KEYS["ca"]}
+        secrets |= {u: STRIMZI_KEYS["user"] for u in users}
+        policies = [p for p in objs if p["kind"] == "NetworkPolicy"
+                    and p["spec"]["podSelector"].get("matchLabels") == {"type": "flink-native-kubernetes"}]  # fmt: skip
+        ports = {p["port"] for pol in policies for rule in pol["spec"].get("egress", []) for p in rule.get("ports", [])
+                 if any(t.get("podSelector", {}).get("matchLabels", {}).get("strimzi.io/kind") == "Kafka"
+                        for t in rule.get("to", []))}  # fmt: skip
+        for deployment in flink:
+            name = (key, deployment["metadata"]["name"])
+            sql = projects[key.split("/")[0]] / deployment["spec"]["job"]["args"][-1].split("/usrlib/", 1)[1]
+            read = {n for n in PLACEHOLDER.findall(sql.read_text(encoding="utf-8")) if n.startswith("KAFKA_SSL_")}
+            pod = deployment["spec"]["podTemplate"]["spec"]
+            (container,) = pod["containers"]
+            env = {e["name"]: e for e in container.get("env", [])}
+            volumes = {v["name"]: v["secret"] for v in pod.get("volumes", [])}
+            for v in volumes.values():
+                assert {i["key"] for i in v["items"]} <= secrets[v["secretName"]], (name, v)
+            for e in env.values():
+                ref = e.get("valueFrom", {}).get("secretKeyRef")
+                assert ref is None or ref["key"] in secrets[ref["name"]], (name, e)
+            assert read <= set(env), (name, read - set(env))
+            if not read:
+                assert not volumes and not env, name  # nothing mounted that the job does not read
+                continue
+            assert read == {"KAFKA_SSL_TRUSTSTORE_LOCATION", "KAFKA_SSL_TRUSTSTORE_PASSWORD",
+                            "KAFKA_SSL_KEYSTORE_LOCATION", "KAFKA_SSL_KEYSTORE_PASSWORD"}, name  # fmt: skip
+            mounts = [m for m in container["volumeMounts"] if m.get("readOnly")]
+            mounted = {f"{m['mountPath']}/{i['path']}": (volumes[m["name"]]["secretName"], i["key"])
+                       for m in mounts for i in volumes[m["name"]]["items"]}  # fmt: skip
+            ca, user = (
+                mounted[env["KAFKA_SSL_TRUSTSTORE_LOCATION"]["value"]],
+                mounted[env["KAFKA_SSL_KEYSTORE_LOCATION"]["value"]],
+            )
+            assert ca == (f"{kafka['metadata']['name']}-cluster-ca-cert", "ca.p12"), name
+            assert user == (f"{kafka['metadata']['name']}-flink", "user.p12") and user[0] in users, name
+            password = {
+                n: env[n]["valueFrom"]["secretKeyRef"]
+                for n in ("KAFKA_SSL_TRUSTSTORE_PASSWORD", "KAFKA_SSL_KEYSTORE_PASSWORD")
+            }
+            assert password["KAFKA_SSL_TRUSTSTORE_PASSWORD"] == {"name": ca[0], "key": "ca.password"}, name
+            assert password["KAFKA_SSL_KEYSTORE_PASSWORD"] == {"name": user[0], "key": "user.password"}, name
+            assert listener["port"] in ports, (name, ports)
+            judged += 1
+    assert judged >= 10, judged  # ecommerce_realtime's and iot_lambda's jobs
+
+
+def test_the_quality_publisher_signs_in_with_its_own_kafka_users_pem_files_where_it_publishes_to_kafka(
+    projects: dict[str, Path], built: dict[str, list[dict[str, Any]]]
+) -> None:
+    """The batch workload whose quality step publishes validation events to the project's cluster: the PEM
+    files librdkafka reads (the names pipeline/quality_events.py reads) are set, each a file of a read-only
+    mount of Strimzi's cluster CA Secret (`ca.crt`) or the quality KafkaUser's (`user.crt`, `user.key`), and
+    its NetworkPolicy reaches the listener's port; a workload that does not publish mounts nothing."""
+    judged = 0
+    for key, objs in built.items():
+        project = projects[key.split("/")[0]]
+        events = project / "pipeline" / "quality_events.py"
+        read = (
+            set(re.findall(r'"(KAFKA_SSL_[A-Z_]+)"', events.read_text(encoding="utf-8"))) if events.is_file() else set()
+        )
+        kafkas = [o for o in objs if o["kind"] == "Kafka"]
+        users = {o["metadata"]["name"]: o for o in objs if o["kind"] == "KafkaUser"}
+        for w in (o for o in objs if o["kind"] in ("CronJob", "Deployment")):
+            pod = (
+                w["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+                if w["kind"] == "CronJob"
+                else w["spec"]["template"]["spec"]
+            )
+            main = pod["containers"][0]
+            env = {e["name"]: e["value"] for e in main.get("env", []) if e["name"].startswith("KAFKA_SSL_")}
+            volumes = {v["name"]: v["secret"] for v in pod["volumes"] if "secret" in v}
+            if not env:
+                assert not volumes, (key, w["metadata"]["name"])
+                continue
+            (kafka,) = kafkas
+            cluster = kafka["metadata"]["name"]
+            (listener,) = kafka["spec"]["kafka"]["listeners"]
+            assert (
+                set(env)
+                == read
+                == {"KAFKA_SSL_CA_LOCATION", "KAFKA_SSL_CERTIFICATE_LOCATION", "KAFKA_SSL_KEY_LOCATION"}
+            )
+            mounted = {f"{m['mountPath']}/{i['path']}": (volumes[m["name"]]["secretName"], i["key"])
+                       for m in main["volumeMounts"] if m.get("readOnly") and m["name"] in volumes
+                       for i in volumes[m["name"]]["items"]}  # fmt: skip
+            quality = f"{cluster}-quality"
+            assert users[quality]["spec"]["authentication"]["type"] == "tls"
+            assert mounted[env["KAFKA_SSL_CA_LOCATION"]] == (f"{cluster}-cluster-ca-cert", "ca.crt")
+            assert mounted[env["KAFKA_SSL_CERTIFICATE_LOCATION"]] == (quality, "user.crt")
+            assert mounted[env["KAFKA_SSL_KEY_LOCATION"]] == (quality, "user.key")
+            labels = (
+                w["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"]
+                if w["kind"] == "CronJob"
+                else w["spec"]["template"]["metadata"]["labels"]
+            )
+            ports = {p["port"] for pol in objs if pol["kind"] == "NetworkPolicy"
+                     and pol["spec"]["podSelector"].get("matchLabels", {}).items() <= labels.items()
+                     and pol["spec"]["podSelector"].get("matchLabels")
+                     for rule in pol["spec"].get("egress", []) for p in rule.get("ports", [])
+                     if any(t.get("podSelector", {}).get("matchLabels", {}).get("strimzi.io/kind") == "Kafka"
+                            for t in rule.get("to", []))}  # fmt: skip
+            assert listener["port"] in ports, (key, ports)
+            judged += 1
+    assert judged >= 1, judged  # ecommerce_realtime publishes its validation events to Kafka

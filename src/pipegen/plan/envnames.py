@@ -61,6 +61,10 @@ class ConnectorEnv:
 # the mutual TLS stores' file names, as Strimzi's Secrets hold them (the cluster CA's, the KafkaUser's):
 # what a Spark deployment ships from KAFKA_TLS_ROOT and the stream's *_LOCATION names
 KAFKA_TLS_FILES: Final = {"KAFKA_SSL_TRUSTSTORE_LOCATION": "ca.p12", "KAFKA_SSL_KEYSTORE_LOCATION": "user.p12"}
+# the same as PEM files, for a librdkafka client (confluent-kafka: the quality events' publisher), which
+# takes no PKCS12 truststore: variable -> the key of Strimzi's Secret (the cluster CA's, the KafkaUser's)
+KAFKA_PEM_FILES: Final = {"KAFKA_SSL_CA_LOCATION": "ca.crt", "KAFKA_SSL_CERTIFICATE_LOCATION": "user.crt",
+                          "KAFKA_SSL_KEY_LOCATION": "user.key"}  # fmt: skip
 
 
 class EnvNames:
@@ -116,6 +120,10 @@ class EnvNames:
     kafka_truststore_password: Final = EnvName("KAFKA_SSL_TRUSTSTORE_PASSWORD")
     kafka_keystore: Final = EnvName("KAFKA_SSL_KEYSTORE_LOCATION")
     kafka_keystore_password: Final = EnvName("KAFKA_SSL_KEYSTORE_PASSWORD")
+    # a librdkafka client of the project's cluster (KAFKA_PEM_FILES): the cluster CA, its certificate and key
+    kafka_ca_pem: Final = EnvName("KAFKA_SSL_CA_LOCATION")
+    kafka_cert_pem: Final = EnvName("KAFKA_SSL_CERTIFICATE_LOCATION")
+    kafka_key_pem: Final = EnvName("KAFKA_SSL_KEY_LOCATION")
     # where a Spark deployment finds those two files to ship (EMR Serverless `--files`, Dataproc
     # `fileUris`: an s3:// or gs:// prefix; Databricks: a Unity Catalog volume), named as KAFKA_TLS_FILES
     kafka_tls_root: Final = EnvName("KAFKA_TLS_ROOT")

@@ -2,15 +2,19 @@
 create TOPIC, publish events through a generated project's KafkaSink (pipeline/quality_events.py)
 — or, with no project, one plain message through an idempotent producer — then read the topic
 back with assign() and print what it holds as JSON.
-Usage: python kafka_sink.py BOOTSTRAP TOPIC [PROJECT_DIR EVENTS_JSONL]"""
+Usage: python kafka_sink.py BOOTSTRAP TOPIC [PROJECT_DIR EVENTS_JSONL]
+With PROBE_TLS_DIR (PEM files) and a project, a line before the last: the publisher's TLS settings loaded
+by librdkafka (tls_report)."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -32,6 +36,25 @@ def read_back(bootstrap: str, topic: str, expected: int, partitions: int = 1) ->
     return out
 
 
+def tls_report(module: Any, folder: Path, topic: str) -> dict[str, object]:
+    """The publisher's TLS settings as the pod sets them (PEM files in `folder`: ca.crt, user.crt, user.key)
+    loaded by librdkafka at the producer's creation (it reads and parses every file then); with the CA
+    pointing at a key instead, the error; unset, no TLS setting (a local plaintext broker)."""
+    names = {"KAFKA_SSL_CA_LOCATION": "ca.crt", "KAFKA_SSL_CERTIFICATE_LOCATION": "user.crt",
+             "KAFKA_SSL_KEY_LOCATION": "user.key"}  # fmt: skip
+    env = {name: str(folder / file) for name, file in names.items()}
+    settings = module.tls_settings(env)
+    module.KafkaSink("127.0.0.1:9", topic, settings)  # raises if librdkafka refuses a setting or a file
+    try:
+        module.KafkaSink(
+            "127.0.0.1:9", topic, module.tls_settings({**env, "KAFKA_SSL_CA_LOCATION": env["KAFKA_SSL_KEY_LOCATION"]})
+        )
+        refused = ""
+    except Exception as exc:  # KafkaException: ssl.ca.location failed
+        refused = str(exc)
+    return {"settings": settings, "local": module.tls_settings({}), "bad_ca": refused}
+
+
 def main() -> None:
     bootstrap, topic = sys.argv[1], sys.argv[2]
     admin = AdminClient({"bootstrap.servers": bootstrap})  # kept: a collected client fails its futures
@@ -46,6 +69,8 @@ def main() -> None:
         events = [json.loads(line) for line in Path(sys.argv[4]).read_text().splitlines() if line.strip()]
         module.KafkaSink(bootstrap, topic).publish(events)
         expected = len(events)
+        if os.environ.get("PROBE_TLS_DIR"):
+            print(json.dumps(tls_report(module, Path(os.environ["PROBE_TLS_DIR"]), topic)))
     else:
         producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all"})
         producer.produce(topic, key=b"k", value=json.dumps({"v": 1}).encode())

@@ -13,7 +13,7 @@ from pipegen.common.lake_catalog import (
     catalog_config,
     sink_database,
 )
-from pipegen.generators.flink.options import KAFKA_BOOTSTRAP, Escaped, inside, option_value
+from pipegen.generators.flink.options import KAFKA_BOOTSTRAP, Escaped, cluster_tls, inside, option_value
 from pipegen.generators.flink.relations import Relation
 from pipegen.plan.names import ENV, StreamJobNames
 from pipegen.spec import catalog
@@ -137,6 +137,7 @@ def source_options(rel: Relation, job: StreamJobNames) -> dict[str, str]:
             "connector": "kafka",
             "topic": rel.names.topic,
             "properties.bootstrap.servers": KAFKA_BOOTSTRAP,
+            **cluster_tls(KAFKA_BOOTSTRAP),
             **_consumer(job),
             **CDC_FORMAT,
         }
@@ -146,6 +147,7 @@ def source_options(rel: Relation, job: StreamJobNames) -> dict[str, str]:
     else:
         options.update({"topic": rel.names.read_topic, **_consumer(job)})  # a Faker stream: its own topic
         options.update(_brokers(rel.ref.source.type, rel.ref.source.connection))
+        options.update(cluster_tls(options["properties.bootstrap.servers"]))
         options.update(_eventhubs_login(rel.ref.source.type, rel.ref.source.connection))
         options.update(client_properties(rel.ref.source.connection))
     options["format"] = TOPIC_FORMATS[rel.ref.dataset.format]
@@ -273,7 +275,7 @@ def sink_options(
 
 def _kafka_sink(target: Target, upsert: bool, job: StreamJobNames) -> dict[str, str]:
     servers = option_value(target.connection.bootstrap_servers, KAFKA_BOOTSTRAP)
-    topic = {"topic": str(job.output_topic), "properties.bootstrap.servers": servers}
+    topic = {"topic": str(job.output_topic), "properties.bootstrap.servers": servers, **cluster_tls(servers)}
     if upsert:
         return {"connector": "upsert-kafka", **topic, "key.format": SINK_FORMAT, "value.format": SINK_FORMAT}
     return {

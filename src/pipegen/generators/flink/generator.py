@@ -24,6 +24,7 @@ from pipegen.common.stream_rules import EventRule, event_rules, streamed_tables
 from pipegen.common.synthetic_tables import START, config_name, seed_and_locale, table_config
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
 from pipegen.generators.flink import redrive
+from pipegen.generators.flink import tls as tls_stores
 from pipegen.generators.flink.builder import JobBuilder, JobSql
 from pipegen.generators.flink.options import Settings, settings_for
 from pipegen.generators.flink.quality import WINDOW_SECONDS, build_quality_jobs
@@ -205,6 +206,11 @@ CONNECTOR_USES: dict[str, str] = {
     ENV.connectors.eventhubs_jaas: "Event Hubs' SASL login (the spec gives no `connection_string`)",
     ENV.connectors.lake_path: "where file and Delta sinks write (the target gives no url, path or bucket)",
     ENV.connectors.azure_storage_account: "the Azure storage account file and Delta sinks write to (no `account`)",
+    # the project's cluster (mutual TLS): each FlinkDeployment sets them from Strimzi's Secrets (flink/tls.py)
+    ENV.kafka_truststore: "the project's Kafka cluster CA (ca.p12; the FlinkDeployment mounts it)",
+    ENV.kafka_truststore_password: "ca.password of the cluster CA (the FlinkDeployment reads its Secret)",
+    ENV.kafka_keystore: "the Flink KafkaUser's certificate (user.p12; the FlinkDeployment mounts it)",
+    ENV.kafka_keystore_password: "user.password of the Flink KafkaUser (the FlinkDeployment reads its Secret)",
 }
 
 
@@ -367,6 +373,20 @@ def state_environment(spec: Spec) -> str:
     return environments(spec)[0]
 
 
+def _pod_spec(ctx: GenContext, j: JobSql) -> dict[str, Any]:
+    """The job's pods (JobManager and TaskManagers): the job's environment Secret, the mutual TLS stores
+    of the project's cluster where its SQL has a table on it (flink/tls.py), the metrics port."""
+    kafka = ctx.plan.names.kafka
+    tls = tls_stores.pod_tls(kafka) if kafka and tls_stores.reads_cluster(j.script) else {}
+    container: dict[str, Any] = {"name": "flink-main-container"}
+    container |= {"env": tls["env"]} if tls else {}
+    container["envFrom"] = [{"secretRef": {"name": ctx.plan.names.flink_env_secret}}]
+    container |= {"volumeMounts": tls["volumeMounts"]} if tls else {}
+    if ctx.spec.monitoring.prometheus:
+        container["ports"] = [{"name": "metrics", "containerPort": METRICS_PORT}]
+    return {"containers": [container], **({"volumes": tls["volumes"]} if tls else {})}
+
+
 def flink_deployment(ctx: GenContext, j: JobSql) -> dict[str, Any]:
     """The FlinkDeployment of one job (application mode; the SQL runner is a Python job)."""
     sized = {s.name: s.value for s in ctx.plan.capacity.sizing}
@@ -403,19 +423,7 @@ def flink_deployment(ctx: GenContext, j: JobSql) -> dict[str, Any]:
             "taskManager": {"resource": {"memory": "4096m", "cpu": 2}},
             "podTemplate": {
                 **({"metadata": {"labels": {METRICS_LABEL: j.job.k8s_name}}} if ctx.spec.monitoring.prometheus else {}),
-                "spec": {
-                    "containers": [
-                        {
-                            "name": "flink-main-container",
-                            "envFrom": [{"secretRef": {"name": ctx.plan.names.flink_env_secret}}],
-                            **(
-                                {"ports": [{"name": "metrics", "containerPort": METRICS_PORT}]}
-                                if ctx.spec.monitoring.prometheus
-                                else {}
-                            ),
-                        }
-                    ]
-                },
+                "spec": _pod_spec(ctx, j),
             },
             "job": {
                 "jarURI": "local:///opt/flink/opt/flink-python-2.2.0.jar",

@@ -23,6 +23,26 @@ class Escaped(str):
 
 
 KAFKA_BOOTSTRAP = Escaped("${" + ENV.kafka_bootstrap + "}")
+# The project's Strimzi cluster has one listener (`tls`, 9093, mutual TLS): a table on it (KAFKA_BOOTSTRAP)
+# connects with the cluster CA and the Flink KafkaUser's certificate as PKCS12 stores (Strimzi's ca.p12 and
+# user.p12), their locations and passwords from the environment the FlinkDeployment sets (flink/tls.py).
+CLUSTER_TLS: dict[str, str] = {
+    "properties.security.protocol": "SSL",
+    "properties.ssl.truststore.type": "PKCS12",
+    "properties.ssl.truststore.location": Escaped("${" + ENV.kafka_truststore + "}"),
+    "properties.ssl.truststore.password": Escaped("${" + ENV.kafka_truststore_password + "}"),
+    "properties.ssl.keystore.type": "PKCS12",
+    "properties.ssl.keystore.location": Escaped("${" + ENV.kafka_keystore + "}"),
+    "properties.ssl.keystore.password": Escaped("${" + ENV.kafka_keystore_password + "}"),
+}
+
+
+def cluster_tls(servers: str) -> dict[str, str]:
+    """CLUSTER_TLS for a Kafka table whose brokers are the project's cluster (KAFKA_BOOTSTRAP), else nothing
+    (a cluster the spec names: its client settings are the spec's `connection.options`)."""
+    return dict(CLUSTER_TLS) if servers == KAFKA_BOOTSTRAP else {}
+
+
 ZERO_DELAY = "INTERVAL '0' SECOND"
 DEFAULT_CHECKPOINT_SECONDS = 60
 

@@ -32,7 +32,7 @@ from pipegen.common.stream_rules import EventRule, event_rules, streamed_tables,
 from pipegen.generators.flink.builder import JobSql
 from pipegen.generators.flink.columns import append_columns, source_columns
 from pipegen.generators.flink.connectors import source_options
-from pipegen.generators.flink.options import KAFKA_BOOTSTRAP, Settings, duration, settings_script
+from pipegen.generators.flink.options import KAFKA_BOOTSTRAP, Settings, cluster_tls, duration, settings_script
 from pipegen.generators.flink.relations import PROC_TIME, Relation, relation
 from pipegen.generators.flink.tables import (
     APPEND_OPS,
@@ -143,6 +143,7 @@ def dead_letter_options(q: QualityTable, jn: StreamJobNames) -> dict[str, str]:
         "connector": "kafka",
         "topic": str(q.rel.names.dead_letter_topic),
         "properties.bootstrap.servers": KAFKA_BOOTSTRAP,
+        **cluster_tls(KAFKA_BOOTSTRAP),
     }
     if key:
         options.update({"key.format": "json", "key.fields": ";".join(key), "value.format": "json"})
@@ -157,6 +158,7 @@ def event_options(names: Names, jn: StreamJobNames) -> dict[str, str]:
         "connector": "kafka",
         "topic": str(names.events_topic),
         "properties.bootstrap.servers": KAFKA_BOOTSTRAP,
+        **cluster_tls(KAFKA_BOOTSTRAP),
         "key.format": "raw",
         "key.fields": EVENT_KEY,
         "value.format": "raw",

@@ -81,6 +81,12 @@ class GxGenerator:
         ]
         if kafka:
             env.append(EnvVar(names.kafka_bootstrap, ("pipeline/quality_events.py: Kafka brokers for events",)))
+            tls = "pipeline/quality_events.py: mutual TLS to the project's cluster, unset locally (plaintext); "
+            env.extend([
+                EnvVar(names.kafka_ca_pem, (tls + "the cluster CA (ca.crt; the Kubernetes workload mounts it)",)),
+                EnvVar(names.kafka_cert_pem, (tls + "the quality KafkaUser's user.crt (mounted the same way)",)),
+                EnvVar(names.kafka_key_pem, (tls + "the quality KafkaUser's user.key (mounted the same way)",)),
+            ])  # fmt: skip
         env.extend(_notification_env(ctx.spec, names))
         env.extend(EnvVar(name, (use,), secret=secret) for name, use, secret in gx_sql.env_vars(ctx.spec))
         return Contribution(

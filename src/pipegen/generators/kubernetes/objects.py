@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipegen.generators.kubernetes.workloads import KAFKA_TLS, SCRATCH, Container, Peer, Size, Workload
+from pipegen.generators.kubernetes.workloads import KAFKA_TLS, SCRATCH, Container, KafkaTls, Peer, Size, Workload
+from pipegen.plan.envnames import KAFKA_PEM_FILES
 from pipegen.plan.names import KubeNames
 
 USER = 10001  # the image's non-root user and group
@@ -75,6 +76,10 @@ def container(kube: KubeNames, w: Workload, c: Container, size: Size, image: str
         },
         "volumeMounts": [{"name": "scratch", "mountPath": SCRATCH}],
     }
+    if w.kafka_tls is not None and c is w.main:
+        out["env"] += [{"name": n, "value": f"{KAFKA_TLS_ROOT}/{_volume(n)}/{f}"} for n, f in KAFKA_PEM_FILES.items()]
+        out["volumeMounts"] += [{"name": v, "mountPath": f"{KAFKA_TLS_ROOT}/{v}", "readOnly": True}
+                                for v in _tls_volumes(w.kafka_tls)]  # fmt: skip
     if w.health_port is not None and c is w.main:
         probe = {"httpGet": {"path": "/health", "port": w.health_port, "scheme": "HTTP"}, "periodSeconds": 30}
         out["ports"] = [{"name": "health", "containerPort": w.health_port, "protocol": "TCP"}]
@@ -100,7 +105,24 @@ def pod_spec(kube: KubeNames, w: Workload, size: Size, image: str, restart: str)
         spec["initContainers"] = [container(kube, w, c, size, image) for c in w.init]
     spec["containers"] = [container(kube, w, w.main, size, image)]
     spec["volumes"] = [{"name": "scratch", "emptyDir": {"sizeLimit": SCRATCH_LIMIT}}]
+    if w.kafka_tls is not None:
+        spec["volumes"] += [{"name": v, "secret": secret} for v, secret in _tls_volumes(w.kafka_tls).items()]
     return spec
+
+
+KAFKA_TLS_ROOT = "/etc/kafka-tls"  # one read-only folder per store (KAFKA_PEM_FILES), named as its variable
+
+
+def _volume(variable: str) -> str:
+    return variable.lower().replace("_", "-")
+
+
+def _tls_volumes(tls: KafkaTls) -> dict[str, dict[str, Any]]:
+    """{volume (the variable's name, lower case): its Secret with the one key it holds}: the cluster
+    CA's ca.crt, the KafkaUser's user.crt and user.key (KAFKA_PEM_FILES)."""
+    secrets = {"ca.crt": tls.ca_secret, "user.crt": tls.user_secret, "user.key": tls.user_secret}
+    return {_volume(name): {"secretName": secrets[f], "items": [{"key": f, "path": f}]}
+            for name, f in KAFKA_PEM_FILES.items()}  # fmt: skip
 
 
 def workload(kube: KubeNames, ns: str, w: Workload, size: Size, image: str, retries: int) -> dict[str, Any]:

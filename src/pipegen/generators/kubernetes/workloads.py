@@ -22,7 +22,7 @@ from pipegen.plan.components import Kind
 from pipegen.plan.names import KubeNames
 from pipegen.safe import Ident
 from pipegen.spec.catalog import DEFAULT_PORTS
-from pipegen.spec.model import Connection, Ingestion, Orchestrator, Resources
+from pipegen.spec.model import Connection, EventSink, Ingestion, Orchestrator, Resources
 
 HTTPS = 443
 API_SERVER = (443, 6443)  # the Kubernetes API (its Service's port, and the usual port of the server itself)
@@ -53,6 +53,14 @@ class Container:
 
 
 @dataclass(frozen=True)
+class KafkaTls:
+    """A workload's mutual TLS to the project's Strimzi cluster: Strimzi's Secrets it mounts read-only."""
+
+    ca_secret: str  # `<cluster>-cluster-ca-cert`
+    user_secret: str  # the KafkaUser's Secret (its name)
+
+
+@dataclass(frozen=True)
 class Workload:
     key: str  # batch / worker: the component label and the NetworkPolicy's suffix
     name: Ident  # the object, its ServiceAccount and its pods' `app.kubernetes.io/name`
@@ -64,6 +72,7 @@ class Workload:
     kafka: bool  # reads the project's Kafka cluster
     schedule: str | None = None  # CronJob: the batch schedule
     health_port: int | None = None  # Deployment: the liveness/readiness endpoint
+    kafka_tls: KafkaTls | None = None  # the quality events' publisher signs in to the project's cluster
 
 
 @dataclass(frozen=True)
@@ -105,9 +114,19 @@ def _generated(ctx: GenContext, kind: Kind) -> bool:
     return kind in ctx.plan.graph.kinds and ctx.owners.get(str(kind)) in ctx.families
 
 
+def quality_tls(ctx: GenContext) -> KafkaTls | None:
+    """The quality step publishes its validation events to the project's cluster (the gx family's
+    publisher, `quality.events.sink: kafka`): as the quality KafkaUser, over the TLS listener."""
+    kafka = ctx.plan.names.kafka
+    if kafka is None or "gx" not in ctx.families or ctx.spec.quality.events.sink != EventSink.KAFKA:
+        return None
+    return KafkaTls(str(kafka.cluster_ca_secret), str(kafka.quality_user))
+
+
 def workloads(ctx: GenContext, kube: KubeNames) -> tuple[Workload, ...]:
     spec, names = ctx.spec, ctx.plan.names
-    kafka = (
+    tls = quality_tls(ctx)
+    kafka = tls is not None or (
         Kind.KAFKA_TOPICS in ctx.plan.graph.kinds
         and bool(ctx.plan.graph.batch_sources)
         and any(spec.sources[i].ingestion != Ingestion.BATCH for i in ctx.plan.graph.batch_sources)
@@ -126,7 +145,7 @@ def workloads(ctx: GenContext, kube: KubeNames) -> tuple[Workload, ...]:
                 init=(Container("migrate", ("airflow", "db", "migrate")),),
                 main=Container("run", ("airflow", "dags", "test", str(names.pipeline))),
                 env=(*common, *airflow_env), ports=batch_ports(ctx), kafka=kafka,
-                schedule=run_policy(spec).schedule,
+                schedule=run_policy(spec).schedule, kafka_tls=tls,
             ),
         )  # fmt: skip
     if spec.orchestrator == Orchestrator.PREFECT and _generated(ctx, Kind.PREFECT_SCHEDULE):
@@ -137,7 +156,7 @@ def workloads(ctx: GenContext, kube: KubeNames) -> tuple[Workload, ...]:
                 "worker", kube.worker, "Deployment", init=(), main=Container("worker", args),
                 env=(*common, ("PREFECT_HOME", f"{SCRATCH}/prefect"),
                      ("PREFECT_WORKER_WEBSERVER_PORT", str(PREFECT_HEALTH))),
-                ports=batch_ports(ctx), kafka=kafka, health_port=PREFECT_HEALTH,
+                ports=batch_ports(ctx), kafka=kafka, health_port=PREFECT_HEALTH, kafka_tls=tls,
             ),
         )  # fmt: skip
     return ()

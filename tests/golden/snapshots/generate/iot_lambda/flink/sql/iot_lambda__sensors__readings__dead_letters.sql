@@ -53,6 +53,13 @@ WITH (
   'connector' = 'kafka',
   'topic' = 'iot_lambda.sensors.readings.dlq',
   'properties.bootstrap.servers' = '${KAFKA_BOOTSTRAP_SERVERS}',
+  'properties.security.protocol' = 'SSL',
+  'properties.ssl.truststore.type' = 'PKCS12',
+  'properties.ssl.truststore.location' = '${KAFKA_SSL_TRUSTSTORE_LOCATION}',
+  'properties.ssl.truststore.password' = '${KAFKA_SSL_TRUSTSTORE_PASSWORD}',
+  'properties.ssl.keystore.type' = 'PKCS12',
+  'properties.ssl.keystore.location' = '${KAFKA_SSL_KEYSTORE_LOCATION}',
+  'properties.ssl.keystore.password' = '${KAFKA_SSL_KEYSTORE_PASSWORD}',
   'format' = 'json',
   'sink.delivery-guarantee' = 'exactly-once',
   'sink.transactional-id-prefix' = 'iot_lambda__sensors__readings__dead_letters'
