@@ -114,8 +114,10 @@ def newest_rows(cfg: dict[str, Any], warehouse: Path) -> dict[str, float]:
         return {}
     out = {}
     try:
-        con = duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.Error as exc:  # held by a step writing it (a parallel task): no freshness this time
+        # the default configuration, like every step's: a step's connection still open in this process
+        # (Airflow's dag.test, a Prefect worker) is then shared, where read_only=True is refused
+        con = duckdb.connect(str(warehouse))
+    except duckdb.Error as exc:  # held by another process writing it (a parallel task): no freshness this time
         print(f"metrics: freshness not read: {exc}", file=sys.stderr)
         return {}
     try:

@@ -631,3 +631,36 @@ def test_the_capture_metrics_port_is_a_declared_variable(capture_project: Path) 
     assert f"\n{ENV.capture_metrics_port}=9464\n" in (capture_project / ".env.example").read_text(encoding="utf-8")
     config = json.loads((capture_project / "pipeline" / "capture.json").read_text(encoding="utf-8"))
     assert config["pipeline"] == "ecommerce_realtime"
+
+
+FRESHNESS_PROBE = """
+import json, sys
+from pathlib import Path
+import duckdb
+sys.path.insert(0, ".")
+from pipeline import metrics
+warehouse = Path("warehouse.duckdb")
+held = duckdb.connect(str(warehouse))  # a step of this process still holds the warehouse (Airflow's dag.test)
+held.execute("create schema raw_shop; create table raw_shop.orders (updated_at timestamp)")
+held.execute("insert into raw_shop.orders values ('2026-01-01 00:00:00'), ('2026-01-02 00:00:00')")
+cfg = {"tables": [{"table": "raw_shop.orders", "column": "updated_at"}]}
+print(json.dumps(metrics.newest_rows(cfg, warehouse)))
+"""
+
+
+def test_freshness_is_read_while_a_step_of_the_same_process_holds_the_warehouse(
+    tmp_path: Path, batch_python: Path
+) -> None:
+    # s37 long run (seed 20261208, spec 6): under Airflow's dag.test the metrics step's read-only
+    # connection was refused beside the quality step's ("different configuration"), and every
+    # freshness gauge was silently missing from the run
+    (tmp_path / "pipeline").mkdir()
+    metrics_py = generated(REPO / "specs" / "hello.yaml")["pipeline/metrics.py"]
+    (tmp_path / "pipeline" / "metrics.py").write_text(metrics_py, encoding="utf-8")
+    (tmp_path / "pipeline" / "__init__.py").write_text("", encoding="utf-8")
+    proc = subprocess.run(
+        [str(batch_python), "-c", FRESHNESS_PROBE], cwd=tmp_path, capture_output=True, text=True,
+        env=offline_env(tmp_path / "home"), timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"raw_shop.orders": 1767312000.0}, proc.stderr

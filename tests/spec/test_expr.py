@@ -140,3 +140,22 @@ def test_regex_literals_an_engine_refuses_or_reads_its_own_way_are_refused(text:
 )
 def test_regex_literals_in_the_common_subset_are_accepted(text: str) -> None:
     assert codes(text, Kind.SCALAR) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        (
+            "left(status, floor(quantity))",
+            True,
+        ),  # DuckDB 2.0.1: floor(486) is DOUBLE; no substring(VARCHAR, BIGINT, DOUBLE)
+        ("substring(status, 1, ceil(quantity))", True),
+        ("substring(status, 1, quantity / 2)", True),
+        ("substring(status, 1, CAST(round(2.5) AS BIGINT))", False),  # the hint's own suggestion is whole
+        ("substring(status, 1, CAST(floor(quantity) AS INT))", False),
+        ("substring(status, 1, CAST(quantity AS DECIMAL(10, 2)))", True),
+        ("substring(status, 1, quantity)", False),
+    ],
+)
+def test_whole_count_arguments_are_whole_by_their_type_not_by_what_they_compute(text: str, refused: bool) -> None:
+    assert codes(text, Kind.SCALAR) == (["R301"] if refused else [])

@@ -269,13 +269,14 @@ def _whole_counts(node: exp.Expr, entry: functions.Function, scope: Scope) -> It
         if entry.name == "date_add":
             yield Problem(
                 ARGUMENTS,
-                f"'{entry.name}' adds a whole number of units, and `{arg.sql()}` is fractional",
+                f"'{entry.name}' adds a whole number of units, and `{arg.sql()}` is not of a whole-number type",
                 f"round it first: `{entry.name}(..., CAST(round({arg.sql()}) AS BIGINT), ...)`, or use a smaller unit",
             )
             continue
         yield Problem(
             ARGUMENTS,
-            f"'{entry.name}' takes a whole number as `{entry.args[index].name}`, and `{arg.sql()}` is fractional",
+            f"'{entry.name}' takes a whole number as `{entry.args[index].name}`, and `{arg.sql()}` is not of a "
+            "whole-number type",
             f"round it first: `CAST(round({arg.sql()}) AS BIGINT)`",
         )
 
@@ -336,17 +337,23 @@ def _regex_literals(node: exp.Expr, entry: functions.Function) -> Iterator[Probl
         )
 
 
+INTEGER_TYPES = (exp.DataType.Type.BIGINT, exp.DataType.Type.INT, exp.DataType.Type.SMALLINT, exp.DataType.Type.TINYINT)
+
+
 def _fractional(arg: exp.Expr, scope: Scope) -> bool:
-    """Whether a value may have a fraction: a fractional literal or column anywhere in it, or a
-    division (integer division differs between engines too)."""
-    for node in arg.walk():
-        if isinstance(node, exp.Literal) and not node.is_string and not node.this.lstrip("-").isdigit():
-            return True
-        if isinstance(node, exp.Column) and (column_type(node, scope) or "").startswith(FRACTIONAL):
-            return True
-        if isinstance(node, exp.Div):
-            return True
-    return False
+    """Whether a value may have a fraction: a fractional literal or column anywhere in it, a
+    division (integer division differs between engines too), or `floor`/`ceil` (DuckDB types
+    `floor(486)` DOUBLE, and `substring` has no DOUBLE length). A cast to an integer type is whole,
+    whatever it casts (the hint's `CAST(round(x) AS BIGINT)`)."""
+    if isinstance(arg, exp.Cast):
+        return arg.to.this not in INTEGER_TYPES
+    if isinstance(arg, exp.Literal):
+        return not arg.is_string and not arg.this.lstrip("-").isdigit()
+    if isinstance(arg, exp.Column):
+        return (column_type(arg, scope) or "").startswith(FRACTIONAL)
+    if isinstance(arg, exp.Div | exp.Floor | exp.Ceil):
+        return True
+    return any(_fractional(child, scope) for child in arg.iter_expressions())
 
 
 def _arguments(node: exp.Expr, entry: functions.Function) -> Iterator[Problem]:
