@@ -528,6 +528,46 @@ def silver(store: Any, table: dict[str, Any], state: dict[str, Any]) -> dict[str
     return counts
 
 
+def unquarantine(store: Any, table: dict[str, Any], state: dict[str, Any]) -> int:
+    """GX's quarantine applied to silver itself (lake.json's `quarantine`): the keys GX moved from
+    silver's warehouse copy to `raw_<source>.<table>__quarantine` since the last run (its
+    `_quarantined_at`, state `_quarantined_through`) are deleted from silver by the merge (the
+    rows silver holds for them, as deletes), before the new bronze rows are merged. So the next
+    copy does not bring them back and gold never holds them; a later row of the key (fixed at the
+    source) is merged in again and GX checks it again, as in production, where GX deletes from
+    the silver table dbt's target reads. The quarantine table keeps the rows and their reasons."""
+    import duckdb
+
+    spot, name = table.get("quarantine"), table["name"]
+    if not spot or not store.exists("silver", name) or not warehouse_path().is_file():
+        return 0
+    marks = state.setdefault("_quarantined_through", {})
+    relation = f"{q(spot['schema'])}.{q(spot['table'])}"
+    types = {c["name"]: c["type"] for c in table["columns"]}
+    with duckdb.connect(str(warehouse_path())) as con:  # the default configuration (warehouse_batches)
+        there = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+            [spot["schema"], spot["table"]],
+        ).fetchall()[0][0]
+        if not there:
+            return 0
+        since = f"WHERE _quarantined_at > CAST({_literal(marks[name])} AS TIMESTAMPTZ)" if marks.get(name) else ""
+        picked = ", ".join(f"CAST({q(staged)} AS {types[col]}) AS {q(col)}" for col, staged in spot["key"].items())
+        keys = arrow_of(con, f"SELECT DISTINCT {picked} FROM {relation} {since}")
+        through = one_row(con, f"SELECT CAST(max(_quarantined_at) AS VARCHAR) FROM {relation} {since}")[0]
+    if not keys.num_rows:
+        return 0
+    con = duckdb.connect()
+    con.register("silver_rows", store.read("silver", name))
+    con.register("quarantined", keys)
+    on = " AND ".join(f"s.{q(k)} = k.{q(k)}" for k in spot["key"])
+    gone = arrow_of(con, f"SELECT s.*, 'd' AS _op FROM silver_rows s SEMI JOIN quarantined k ON {on}")
+    if gone.num_rows:
+        store.merge("silver", name, gone, table["key"], table["watermark"])
+    marks[name] = through
+    return int(gone.num_rows)
+
+
 # ---------------------------------------------------------------- silver in the warehouse
 
 
@@ -656,13 +696,17 @@ def run(layers: tuple[str, ...] = ("bronze", "silver"), force: bool = False) -> 
                 out[f"bronze.{table['name']}"] = bronze(store, table, ingested)
         if "silver" in layers and "silver" in target["layers"]:
             state = load_state(store)
+            dbt_reads = target["name"] == CONFIG["silver_target"]  # dbt's staging reads silver from the warehouse
             for table in CONFIG["tables"]:
-                out[f"silver.{table['name']}"] = silver(store, table, state)
+                held = unquarantine(store, table, state) if dbt_reads else 0  # before the merge: a fix comes back
+                merged = silver(store, table, state)
+                out[f"silver.{table['name']}"] = {**merged, "quarantined": held} if held else merged
             save_state(store, state)
-            if target["name"] == CONFIG["silver_target"]:  # dbt's staging reads silver from the warehouse
+            if dbt_reads:
                 for table in CONFIG["tables"]:
                     if table["warehouse_schema"]:
-                        changed = out[f"silver.{table['name']}"].get("new", 0) > 0
+                        done = out[f"silver.{table['name']}"]
+                        changed = done.get("new", 0) > 0 or done.get("quarantined", 0) > 0
                         published = publish_silver(store, table, ingested, changed)
                         out[f"warehouse.{table['warehouse_schema']}.{table['name']}"] = published
         if "gold" in layers and "gold" in target["layers"]:

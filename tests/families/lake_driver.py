@@ -21,12 +21,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 
-def job(project: Path, *args: str, summary: Path | None = None) -> None:
+def job(project: Path, *args: str, summary: Path | None = None) -> str:
     argv = [sys.executable, "-m", "pipeline.lake", *args]
     env = {**os.environ, **({"PIPEGEN_STEP_SUMMARY": str(summary)} if summary else {})}
     proc = subprocess.run(argv, cwd=project, capture_output=True, text=True, check=False, env=env)
     if proc.returncode != 0:
         raise SystemExit(f"pipeline.lake {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc.stdout
 
 
 def counted_without_reading(run: object) -> list:
@@ -105,6 +106,49 @@ def warehouse_rows(project: Path, table: dict, payload: str) -> dict:
         return {"rows": [list(r) for r in rows], "meta": [list(r) for r in meta.fetchall()]}
 
 
+def quarantine(project: Path, table: dict, keys: list[int]) -> dict:
+    """GX's quarantine of these keys from silver's warehouse copy, by the generated code that moves
+    rows (pipeline/quality_warehouse.move) with the check gx/checks.json holds for the table: which
+    rows fail is GX's to find (judged in test_gx_warehouse_quarantine); here every key fails. The
+    staged relation GX validated is dbt's staging view over the copy, stood in for by a view (the
+    staged names are the landed ones in this spec)."""
+    sys.path.insert(0, str(project))
+    from pipeline import quality_warehouse
+
+    suites = json.loads((project / "gx" / "checks.json").read_text())["suites"]
+    check = next(c for c in suites if c["quarantine"] and c["quarantine"]["source"]["table"] == table["name"])
+    spot, source = check["quarantine"], check["quarantine"]["source"]
+    wh = quality_warehouse.Local(project / "warehouse.duckdb")
+    try:
+        # the staging schema (dbt's) and the raw one (dlt's, where the quarantine table goes), as a run has them
+        for schema in (check["schema"], spot["schema"]):
+            wh.con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        wh.con.execute(f'CREATE OR REPLACE VIEW "{check["schema"]}"."{check["table"]}" AS '
+                       f'SELECT * FROM "{source["schema"]}"."{source["table"]}"')  # fmt: skip
+        failed = {(k,): [{"expectation": "expect_column_values_to_be_in_set", "spec_path": "judge"}] for k in keys}
+        moved = quality_warehouse.move(wh, check, failed, "judge-run")
+    finally:
+        wh.con.close()
+    return {
+        "moved": moved,
+        "source": source,
+        # where GX puts the rows (gx/checks.json) and where the lake step looks for them (lake.json)
+        "checks_json": {
+            "schema": spot["schema"],
+            "table": spot["table"],
+            "key": {v: k for k, v in spot["key"].items()},
+        },
+        "lake_json": table["quarantine"],
+    }
+
+
+def quarantined_rows(project: Path, table: dict) -> list[list]:
+    spot = table["quarantine"]
+    with duckdb.connect(str(project / "warehouse.duckdb"), read_only=True) as con:
+        sql = f'SELECT {", ".join(spot["key"].values())}, _quarantine_run_id FROM "{spot["schema"]}"."{spot["table"]}"'
+        return [list(r) for r in con.execute(sql + " ORDER BY ALL").fetchall()]
+
+
 def empty(project: Path) -> None:
     """Nothing landed (a filter that keeps no row): one job run, then every table of lake.json's
     bronze and silver read back, {layer.table: [columns, rows]}."""
@@ -133,19 +177,26 @@ def main() -> None:
     for step, batches in enumerate(scenario["steps"]):
         for b, batch in enumerate(batches):
             land(project, table["landing"], scenario["names"][step][b], batch, columns)
-        job(project, "bronze", "silver")
+        printed = json.loads(job(project, "bronze", "silver"))
         out["steps"].append(
             {
                 "silver": reader.rows("silver", name, payload),
                 "silver_versions": reader.versions("silver", name),
                 "warehouse_silver": warehouse_rows(project, table, payload),
+                "job": printed[target["name"]][f"silver.{name}"],
             }
         )
+        held = scenario.get("quarantine", {})
+        if held.get("after_step") == step:  # GX moves rows out of silver's copy after this step's lake run
+            out["quarantine"] = quarantine(project, table, held["keys"])
+            out["quarantine"]["copy_after_move"] = warehouse_rows(project, table, payload)
     step = project / "lake_step.json"  # the lake step's summary, as the local run reads it
     job(project, "bronze", "silver", summary=step)  # nothing new: bronze and silver unchanged
     out["rerun_silver_versions"] = reader.versions("silver", name)
     out["bronze"] = reader.rows("bronze", name, f"{payload}, _op, _batch_id")
     out["rejected"] = reader.rows("silver", f"{name}__rejected", f"{columns[0]}, _failures")
+    if "quarantine" in out:
+        out["quarantine"]["rows_at_end"] = quarantined_rows(project, table)
     sys.path.insert(0, str(project))  # the local run's summary of the lake tables: pipeline/run.py's count
     from pipeline import run
 

@@ -15,6 +15,7 @@ import json
 import random
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,6 +27,7 @@ SPEC = """\
 version: 1
 pipeline: {{name: lake_judge}}
 latency: 1h
+quality: {{on_failure: quarantine}}
 sources:
   - name: shop
     type: faker
@@ -87,11 +89,20 @@ def bad(r: dict[str, object]) -> bool:
         return True
 
 
-def expected_silver(steps: list[list[list[dict[str, object]]]]) -> list[list[str]]:
-    """Per key, the latest valid row by (updated_at, arrival); absent when that is a delete."""
+# GX quarantines these keys from silver's warehouse copy after step 1's lake run (the driver runs the
+# generated move): 4 gets no later row, so it stays out; 2 gets newer rows in step 2 (fixed at the source)
+QUARANTINE: dict[str, Any] = {"after_step": 1, "keys": [2, 4]}
+
+
+def expected_silver(steps: list[list[list[dict[str, object]]]], held: dict[str, Any] | None = None) -> list[list[str]]:
+    """Per key, the latest valid row by (updated_at, arrival); absent when that is a delete, or
+    when GX quarantined the key (`held`) and no row of it arrived since (then the next one is in)."""
     latest: dict[object, tuple[tuple[str, int], dict[str, object]]] = {}
     arrival = 0
-    for batches in steps:
+    for i, batches in enumerate(steps):
+        if held and i == held["after_step"] + 1:  # the next lake run deletes them first
+            for key in held["keys"]:
+                latest.pop(key, None)
         for batch in batches:
             for r in batch:
                 arrival += 1
@@ -124,7 +135,7 @@ def test_the_lake_job_builds_bronze_and_silver_read_back_by_duckdb(fmt: str, tmp
     # statement, a comment), which must reach bronze as data
     names = [[f"step{i}_batch{b}" for b in range(len(batches))] for i, batches in enumerate(steps)]
     names[2][-1] += " o'k\"); DROP TABLE batch; --"
-    (tmp_path / "scenario.json").write_text(json.dumps({"steps": steps, "names": names}))
+    (tmp_path / "scenario.json").write_text(json.dumps({"steps": steps, "names": names, "quarantine": QUARANTINE}))
     run = subprocess.run(
         [str(lake_python), str(DRIVER), str(project), str(tmp_path / "scenario.json")],
         capture_output=True, text=True, timeout=600, check=False, env=offline_env(tmp_path / "home"),
@@ -137,12 +148,26 @@ def test_the_lake_job_builds_bronze_and_silver_read_back_by_duckdb(fmt: str, tmp
     assert {d.split("/")[0] for d in got["lake_dirs"]} >= {"raw", "curated"}
     # silver after each step equals the reference over the batches landed so far
     for i, step in enumerate(got["steps"]):
-        assert normalized(step["silver"]) == expected_silver(steps[: i + 1]), f"silver after step {i}"
+        assert normalized(step["silver"]) == expected_silver(steps[: i + 1], QUARANTINE), f"silver after step {i}"
         # ... and so does its copy in the warehouse, where dbt's staging reads silver (lake_silver.<table>)
         copy = step["warehouse_silver"]
-        assert normalized(copy["rows"]) == expected_silver(steps[: i + 1]), f"warehouse silver after step {i}"
+        assert normalized(copy["rows"]) == expected_silver(steps[: i + 1], QUARANTINE), f"warehouse silver after {i}"
         assert copy["meta"] == [["silver.shop__orders", "TIMESTAMP WITH TIME ZONE", True]], copy["meta"]
-    final = expected_silver(steps)
+    # GX's quarantine (on_failure: quarantine) moved keys 2 and 4 from silver's copy to the table lake.json
+    # names (gx/checks.json's, from the same naming layer); the next lake run deleted them from silver
+    # itself before its merge, so the copy (dbt's source, hence gold) did not get them back: 4 stays out,
+    # 2 is in again with the newer row that arrived; the quarantine table keeps both rows, once each
+    moved = got["quarantine"]
+    assert moved["lake_json"] == moved["checks_json"] and moved["moved"] == 2, moved
+    assert moved["source"] == {"schema": "lake_judge_silver", "table": "shop__orders"}
+    assert normalized(moved["copy_after_move"]["rows"]) == [
+        r for r in expected_silver(steps[:2]) if r[0] not in {"2", "4"}]  # fmt: skip
+    assert [s["job"].get("quarantined", 0) for s in got["steps"]] == [0, 0, 2, 0]
+    assert "4" not in {r[0] for r in normalized(got["steps"][-1]["warehouse_silver"]["rows"])}
+    fixed = [r for r in normalized(got["steps"][2]["silver"]) if r[0] == "2"]
+    assert len(fixed) == 1 and fixed[0][3] == ts(21), fixed
+    assert moved["rows_at_end"] == [[2, "judge-run"], [4, "judge-run"]]
+    final = expected_silver(steps, QUARANTINE)
     assert len({r[0] for r in final}) == len(final) and len(final) >= 15  # one row per key, judged something
     # bronze keeps every landed row exactly once, deletes and rejected rows included
     landed = [r for batches in steps for batch in batches for r in batch]

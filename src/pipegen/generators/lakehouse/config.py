@@ -15,7 +15,7 @@ from pipegen.render.sqltypes import sql_type
 from pipegen.spec import catalog
 from pipegen.spec.diagnostics import dotted
 from pipegen.spec.index import TableRef, index_of
-from pipegen.spec.model import LakeSettings, Layer, Materialization, Spec, Target
+from pipegen.spec.model import LakeSettings, Layer, Materialization, OnFailure, Spec, Target
 from pipegen.spec.types import parse_column_type
 
 HOUR = 3600.0
@@ -87,6 +87,7 @@ def table_config(spec: Spec, names: Names, ref: TableRef) -> dict[str, Any]:
     rules = [r.gate(landed[r.column]) for r in event_rules(spec, ref) if r.critical and r.column in landed]
     key = [landed[k] for k in ref.dataset.primary_key if k in landed]
     wm = ref.dataset.watermark or ref.dataset.event_time
+    warehouse_schema = silver_schema(spec, list(ref.dataset.columns))
     where = dotted(ref.path)  # sources[i].tables[j] (or topics)
     return {
         "ref": str(ds.ref),
@@ -104,8 +105,22 @@ def table_config(spec: Spec, names: Names, ref: TableRef) -> dict[str, Any]:
         "rules": rules,
         "zorder": key,
         # the warehouse schema the lake step publishes silver to, for dbt's staging (None: dbt reads raw)
-        "warehouse_schema": silver_schema(spec, list(ref.dataset.columns)),
+        "warehouse_schema": warehouse_schema,
+        "quarantine": quarantine(spec, names, ref) if warehouse_schema and key else None,
     }
+
+
+def quarantine(spec: Spec, names: Names, ref: TableRef) -> dict[str, Any] | None:
+    """Where GX's quarantine moves the rows of silver's warehouse copy it removes (`on_failure:
+    quarantine`): the table's `raw_<source>.<table>__quarantine` (the naming layer's, as gx/checks.json
+    says it) and each key column's name there (the staged name) by its landed name in silver. The
+    lake step deletes those keys from silver itself before its next merge, so the next copy does not
+    bring them back (pipeline/lake.py, `unquarantine`). None: no quarantine."""
+    if spec.quality.on_failure != OnFailure.QUARANTINE:
+        return None
+    ds = names.dataset(ref.source.name, ref.dataset.name)
+    key = {str(ds.column(c.name)): str(snake(c.staged_name)) for k in ref.dataset.primary_key if (c := ref.column(k))}
+    return {"schema": str(ds.raw_schema), "table": str(ds.quarantine_table), "key": key}
 
 
 def lake_config(spec: Spec, names: Names) -> dict[str, Any]:

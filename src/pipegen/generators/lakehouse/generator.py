@@ -69,6 +69,7 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
     schema = next((t["warehouse_schema"] for t in config["tables"] if t["warehouse_schema"]), None)
     return {"pipeline": ctx.plan.names.pipeline, "targets": targets, "tables": tables, "marts": marts,
             "warehouse_schema": trusted(schema) if schema else None,
+            "quarantine": any(t["quarantine"] for t in config["tables"]),
             "iceberg": any(t.type.value == "iceberg" for t in lake_targets(ctx.spec)),
             "spark": bool({Kind.SPARK_BATCH, Kind.SPARK_STREAMING} & ctx.plan.graph.kinds),
             "spark_stream": Kind.SPARK_STREAMING in ctx.plan.graph.kinds}  # fmt: skip
