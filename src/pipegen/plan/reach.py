@@ -26,6 +26,8 @@ silently (the ledger, pipegen.ledger, proves every other element reaches a gener
   location and format of a files target nothing writes (neither the landing target nor a sink);
   and, under a plan with a batch layer, the connection of a target the batch layer has no loader
   for and Flink no sink connector (Druid), but for the location a stream job's file sink uses.
+- R469: a Kafka topic a batch layer lands whose `format` is not JSON: the production batch reader
+  (pipeline/topics.py) decodes JSON values only, so a production ingest stops for its source.
 - R487: a column's `rename` in a table no dbt staging model reads: staging is where a column is
   renamed (the warehouse's staged column); the stream jobs read the source's columns and accept
   either name in expressions, so without a staging model the rename renames nothing.
@@ -78,6 +80,7 @@ def reach_findings(spec: Spec, graph: Graph) -> tuple[Finding, ...]:
     return (
         *unapplied_filters(spec, graph),
         *unread_streams(spec, graph),
+        *undecoded_topics(spec, graph),
         *unconnected_targets(spec, graph),
         *unloaded_targets(spec, graph),
         *unread_lake_locations(spec, graph),
@@ -213,6 +216,8 @@ def unread_streams(spec: Spec, graph: Graph) -> Iterator[Finding]:
                 "(no job, table or check is generated for its columns)",
                 hint, severity="warning",
             )  # fmt: skip
+        elif ref.source_index in graph.batch_sources and catalog.batch_reads_topics(ref.source):
+            yield from _unread_stream_settings(ref, hint, watermarked, read={"format"})  # the batch reader's JSON
         elif ref.source_index not in graph.batch_sources:
             captured = (
                 "Debezium captures its changes into their topic (its name and key reach the connector), but "
@@ -239,6 +244,8 @@ def _unread_stream_connections(spec: Spec, graph: Graph, streamed: frozenset[str
             continue
         if any(f"{source.name}.{d.name}".lower() in streamed for d in (*source.tables, *source.topics)):
             continue
+        if si in graph.batch_sources and catalog.batch_reads_topics(source):
+            continue  # the batch layer's production reader connects to it (pipeline/topics.py)
         if not source.connection.model_dump(exclude_none=True, exclude_defaults=True):
             continue
         yield Finding(
@@ -256,16 +263,18 @@ STREAM_ONLY_SETTINGS: dict[str, str] = {
     "watermark_delay": "only a stream job's source has a watermark",
     "event_time": "only a stream job's source has an event time (its WATERMARK and windows)",
     "format": "only a stream job's source decodes the topic's records (a local batch layer reads the topic's "
-    "JSON lines stand-in; in production no batch reader reads topics)",
+    "JSON lines stand-in; in production the batch reader decodes JSON Kafka topics only: R469)",
 }
 
 
-def _unread_stream_settings(ref: TableRef, hint: str, watermarked: frozenset[str] = frozenset()) -> Iterator[Finding]:
+def _unread_stream_settings(
+    ref: TableRef, hint: str, watermarked: frozenset[str] = frozenset(), read: frozenset[str] | set[str] = frozenset()
+) -> Iterator[Finding]:
     """A streamed table's settings that only a stream job reads, when none reads the table; the
     event time and watermark delay of a table in `watermarked` are read (the Spark stream's
-    `withWatermark` before an aggregation)."""
+    `withWatermark` before an aggregation), and so are the settings in `read`."""
     for key, why in STREAM_ONLY_SETTINGS.items():
-        if getattr(ref.dataset, key) is None or (key != "watermark_delay" and ref.kind != "topics"):
+        if getattr(ref.dataset, key) is None or (key != "watermark_delay" and ref.kind != "topics") or key in read:
             continue
         if key in ("watermark_delay", "event_time") and ref.qualified.lower() in watermarked:
             continue
@@ -274,6 +283,25 @@ def _unread_stream_settings(ref: TableRef, hint: str, watermarked: frozenset[str
             f"the {key} of {ref.qualified} is used by no generated reader: {why}, and no stream job of this plan "
             "reads the table",
             hint + f" (or drop `{key}`)", severity="warning",
+        )  # fmt: skip
+
+
+def undecoded_topics(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    """R469: a Kafka topic a batch layer lands whose values are not JSON: the production batch reader
+    (pipeline/topics.py) decodes JSON only, so `python -m pipeline.ingest` without --local stops for its
+    source (the --local run loads its JSON lines stand-in)."""
+    for ref in index_of(spec).tables:
+        fmt = ref.dataset.format
+        if ref.source.type != SourceType.KAFKA or ref.source_index not in graph.batch_sources or fmt in (None, "json"):
+            continue
+        yield Finding(
+            (*ref.path, "format"), "R469",
+            f"the batch layer lands {ref.qualified}, but its production batch reader decodes JSON values only, not "
+            f"{fmt}: `python -m pipeline.ingest` without --local stops for source {ref.source.name} (a --local run "
+            "loads its JSON lines stand-in; the stream jobs decode the topic)",
+            "publish the topic's values as JSON (`format: json`), or land it with your own job into the raw schema "
+            "the project names; its events still reach the warehouse through the speed layer",
+            severity="warning",
         )  # fmt: skip
 
 

@@ -21,13 +21,14 @@ from typing import Any
 
 from pipegen.common.sources import SQL_SYSTEMS, STAND_IN_ONLY, SYNTHETIC_SOURCES
 from pipegen.generators.base import CiStep, Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
-from pipegen.generators.ingestion.topics import kafka_row, reads_topics
+from pipegen.generators.ingestion.topics import kafka_row
 from pipegen.plan.envtargets import DLT_CREDENTIAL_FIELDS, environment_targets
 from pipegen.plan.names import ENV
 from pipegen.render.env import render
 from pipegen.resources import data_dir
 from pipegen.safe import Safe, trusted
 from pipegen.spec.catalog import LOCAL_STAND_IN, TARGET_SYSTEMS
+from pipegen.spec.catalog import batch_reads_topics as reads_topics
 from pipegen.spec.model import (
     Architecture,
     Cloud,

@@ -10,15 +10,8 @@ from typing import Any
 from pipegen.generators.base import GenContext
 from pipegen.plan.names import ENV
 from pipegen.safe import Safe, trusted
-from pipegen.spec.model import Connection, MessageFormat, Source, SourceType
-
-# the topic formats the reader decodes (a topic without `format` is JSON)
-READABLE_FORMATS = (None, MessageFormat.JSON)
-
-
-def reads_topics(source: Source) -> bool:
-    """A Kafka source whose every topic holds JSON values: read in production by pipeline/topics.py."""
-    return source.type == SourceType.KAFKA and all(t.format in READABLE_FORMATS for t in source.topics)
+from pipegen.spec.catalog import batch_reads_topics
+from pipegen.spec.model import Connection, Source
 
 
 def kafka_row(
@@ -30,7 +23,7 @@ def kafka_row(
     `value` and `options` write a connection value and the options as Python (generator.py's)."""
     from pipegen.render.filters import py_str
 
-    if not reads_topics(source):
+    if not batch_reads_topics(source):
         return None
     conn = source.connection
     own = f"env({py_str(ENV.kafka_bootstrap)})"
