@@ -4,7 +4,9 @@ events (its `pipeline.synthesize` JSON lines) are produced to the topic, spread 
 key; `python -m pipeline.ingest` without --local reads the topic into the spec's DuckDB target. Judged
 against the produced lines themselves: every event lands once, the consumer group the naming layer
 names has committed each partition's end, a second run after more events loads exactly those (the
-merge on the key keeps one row per key, the newest values), and a run with nothing new loads nothing.
+merge on the key keeps one row per key, the newest values), a run with nothing new loads nothing, and
+a run that meets a value that is not JSON after good ones stops naming its partition and offset and
+commits nothing it read (at least once: offsets move only after a load that succeeded).
 
 The batch judge env has no confluent-kafka (requirements/judges/batch.txt; the generated project's
 requirements.txt pins it): the kafka env's confluent_kafka package (the same pin, 2.16.1, with its
@@ -121,6 +123,19 @@ def test_a_kafka_topic_is_ingested_in_batches_once_with_offsets_committed_after_
 
     again = batch(project, client, "-m", "pipeline.ingest", **env)
     assert again.returncode == 0 and loaded(again.stdout) == 0, again.stdout + again.stderr[-2000:]
+
+    # good events, then a value that is no JSON: the run stops naming it and commits nothing it read
+    bad = tmp_path / "bad.jsonl"
+    good = [r for r in second if r["order_id"] % PARTITIONS == 0][:3]  # partition 0's
+    bad.write_text("".join(json.dumps(r) + "\n" for r in good) + "{oops\n")
+    feed(kafka_python, "produce", kafka_broker.bootstrap, TOPIC, str(PARTITIONS), str(bad), "0")
+    stopped = batch(project, client, "-m", "pipeline.ingest", **env)
+    assert stopped.returncode == 1 and "not a JSON value" in stopped.stderr, stopped.stderr[-2000:]
+    assert f"{TOPIC}[0]@" in stopped.stderr
+    assert feed(kafka_python, "committed", kafka_broker.bootstrap, TOPIC, GROUP) == {
+        p: [c, c]
+        for p, (c, _) in ends.items()  # the ends committed before: the partition's end moved on
+    } | {"0": [ends["0"][0], ends["0"][0] + bad.read_text().count("\n")]}
 
 
 def total(rows: list[dict[str, Any]]) -> Decimal:
