@@ -221,3 +221,13 @@ def test_a_json_kafka_source_gets_the_production_topic_reader_and_another_format
     files = render_tree(ready.spec, ready.plan)
     assert "pipeline/topics.py" not in files and "topic_resource" not in files["pipeline/sources.py"]
     assert "confluent-kafka==2.16.1" not in files["requirements.txt"].splitlines()
+
+    # on the project's cluster (no bootstrap_servers): a located warning where that cluster asks for a sign-in
+    # the reader is not given (MSK IAM on AWS, Strimzi's mutual TLS under Kubernetes), none for a local broker
+    for cloud, kubernetes, expected in (("aws", False, ["R470"]), ("local", True, ["R470"]), ("local", False, [])):
+        data = _kafka_elt("json")
+        del data["sources"][0]["connection"]
+        data |= {"cloud": cloud, "deploy": {"kubernetes": {"enabled": kubernetes}}}
+        path.write_text(json.dumps(data), encoding="utf-8")
+        found = [d for d in prepare(path).diagnostics if d.code == "R470"]
+        assert [d.code for d in found] == expected and all(d.path == "sources[0].type" for d in found), found

@@ -28,6 +28,8 @@ silently (the ledger, pipegen.ledger, proves every other element reaches a gener
   for and Flink no sink connector (Druid), but for the location a stream job's file sink uses.
 - R469: a Kafka topic a batch layer lands whose `format` is not JSON: the production batch reader
   (pipeline/topics.py) decodes JSON values only, so a production ingest stops for its source.
+- R470: a JSON Kafka source on the project's cluster a batch layer lands, where that cluster asks for a
+  sign-in (Kubernetes' Strimzi mutual TLS, MSK IAM, Managed Kafka OAUTHBEARER) the reader is not given.
 - R487: a column's `rename` in a table no dbt staging model reads: staging is where a column is
   renamed (the warehouse's staged column); the stream jobs read the source's columns and accept
   either name in expressions, so without a staging model the rename renames nothing.
@@ -81,6 +83,7 @@ def reach_findings(spec: Spec, graph: Graph) -> tuple[Finding, ...]:
         *unapplied_filters(spec, graph),
         *unread_streams(spec, graph),
         *undecoded_topics(spec, graph),
+        *unsigned_topic_reads(spec, graph),
         *unconnected_targets(spec, graph),
         *unloaded_targets(spec, graph),
         *unread_lake_locations(spec, graph),
@@ -301,6 +304,34 @@ def undecoded_topics(spec: Spec, graph: Graph) -> Iterator[Finding]:
             "loads its JSON lines stand-in; the stream jobs decode the topic)",
             "publish the topic's values as JSON (`format: json`), or land it with your own job into the raw schema "
             "the project names; its events still reach the warehouse through the speed layer",
+            severity="warning",
+        )  # fmt: skip
+
+
+def unsigned_topic_reads(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    """R470: a JSON Kafka source on the project's cluster that a batch layer lands, deployed where that cluster
+    asks for a sign-in the batch reader does not have yet: Strimzi's mutual TLS under `deploy.kubernetes` (no
+    ingest KafkaUser's Secrets are mounted in the batch CronJob), MSK IAM on AWS, OAUTHBEARER on GCP's Managed
+    Kafka, Event Hubs' SAS login on Azure. The reader itself reads `KAFKA_SSL_*_LOCATION` PEM files when set."""
+    if spec.cloud.value == "local" and not spec.deploy.kubernetes.enabled:
+        return
+    for si, source in enumerate(spec.sources):
+        if si not in graph.batch_sources or not catalog.batch_reads_topics(source):
+            continue
+        if not catalog.on_project_cluster(source):
+            continue
+        where = "Kubernetes (Strimzi, mutual TLS)" if spec.deploy.kubernetes.enabled else spec.cloud.value
+        yield Finding(
+            ("sources", si, "type"), "R470",
+            f"the batch layer's production reader of {source.name}'s topics connects to the project's Kafka cluster "
+            f"without the sign-in it asks for on {where}: this version writes no KafkaUser, ACLs or Secret mounts "
+            "for the ingest step and no MSK IAM / Managed Kafka OAUTHBEARER / Event Hubs login for it, so "
+            "`python -m pipeline.ingest` there is refused by the brokers",
+            "set KAFKA_SSL_CA_LOCATION, KAFKA_SSL_CERTIFICATE_LOCATION and KAFKA_SSL_KEY_LOCATION (PEM files of a "
+            "KafkaUser allowed to read the topics and their `<topic>.ingest` groups) for the ingest step"
+            if spec.deploy.kubernetes.enabled else
+            "give the source a `bootstrap_servers` and the `connection.options` (librdkafka's) its brokers need, or "
+            "let its events reach the warehouse through the speed layer only",
             severity="warning",
         )  # fmt: skip
 
