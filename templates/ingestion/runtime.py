@@ -909,7 +909,7 @@ def explain(exc: BaseException) -> str:
 
     cause: BaseException | None = exc
     while cause is not None:
-        if isinstance(cause, ContractViolation):
+        if isinstance(cause, (ContractViolation, IngestError)):  # raised inside a resource: dlt wraps it
             return str(cause)
         if isinstance(cause, DataValidationError):
             return _frozen_type(cause)

@@ -138,7 +138,6 @@ def kafka_records(spark, job, table: dict, records: list[dict]) -> list[list]:  
 def put(value: str, root: Path, job_root: str) -> str:
     """The deploy step's substitution of a deployment's value, with stand-ins (a secret: `stand-in`)."""
     for var, to in (
-        ("${KAFKA_TLS_ROOT}", str(root)),
         ("${var.kafka_tls_root}", str(root)),
         ("${PIPEGEN_JOB_ROOT}", job_root),
     ):
@@ -148,10 +147,10 @@ def put(value: str, root: Path, job_root: str) -> str:
 
 def tls_stores(spark, deployments: list[dict], tmp: Path) -> list[dict]:  # type: ignore[no-untyped-def]
     """Each stream deployment's Kafka TLS stores as the generated job opens them: the store files
-    written under a stand-in KAFKA_TLS_ROOT with their own bytes; what the deployment ships added
-    to the session as spark.files is (SparkContext.addFile: SparkFiles, not the working directory);
-    its driver environment set (the volume for Databricks); then the job's kafka_options in a fresh
-    working directory. Returns, per deployment, each location option with the file it opened."""
+    written under a stand-in for the Databricks volume (`kafka_tls_root`) with their own bytes (EMR
+    Serverless and Dataproc ship none: their clusters sign the job in as its identity); its driver
+    environment set; then the job's kafka_options in a fresh working directory. Returns, per
+    deployment, each location option with the file it opened and its security options."""
     import os
 
     root = tmp / "tls_root"
@@ -160,9 +159,7 @@ def tls_stores(spark, deployments: list[dict], tmp: Path) -> list[dict]:  # type
         (root / name).write_bytes(f"store {name}".encode())
     home, out = Path.cwd(), []
     for d in deployments:
-        for uri in d["shipped"]:  # (the job's medallion.json too, but each project has its own beside the job)
-            if "${KAFKA_TLS_ROOT}" in uri:
-                spark.sparkContext.addFile(put(uri, root, d["dir"]))
+        assert d["where"] == "databricks" or d["shipped"] == ["${PIPEGEN_JOB_ROOT}/spark/medallion.json"], d
         cwd = tmp / f"driver_cwd_{d['where']}"
         cwd.mkdir(exist_ok=True)
         saved = {k: os.environ.get(k) for k in d["driver"]}

@@ -165,7 +165,7 @@ def test_a_lambda_batch_layer_loads_its_streams_from_json_lines_stand_ins_only()
     spec, plan = _ready("iot_lambda")
     sources = render_tree(spec, plan)["pipeline/sources.py"]
     assert "Not loaded here" not in sources
-    assert 'folder = settings.local_only("sensors", "Kafka topics")' in sources
+    assert 'folder = settings.local_only("sensors", "Kafka topics that are not JSON")' in sources
     assert '"path": "readings.jsonl"' in sources and '"format": "jsonl"' in sources
     assert '"sensors": (raw_sensors, "raw_sensors")' in sources
     assert '"registry": (raw_registry, "raw_registry")' in sources
@@ -179,3 +179,55 @@ def test_runtime_and_project_tests_are_verbatim_copies_of_the_static_templates()
     static = data_dir("templates") / "ingestion"
     assert files["pipeline/runtime.py"] == (static / "runtime.py").read_text(encoding="utf-8")
     assert files["tests/test_ingestion.py"] == (static / "test_ingestion.py").read_text(encoding="utf-8")
+
+
+def _kafka_elt(fmt: str) -> dict[str, Any]:
+    topic = {"name": "orders", "format": fmt, "primary_key": "order_id",
+             "columns": [{"name": "order_id", "type": "bigint", "not_null": True}]}  # fmt: skip
+    return {
+        "version": 1, "pipeline": {"name": "shop_topics"}, "latency": "1h", "architecture": "elt",
+        "sources": [{"name": "shop", "type": "kafka", "ingestion": "stream", "connection": {
+            "bootstrap_servers": "${env:SHOP_KAFKA}", "options": {"security.protocol": "SASL_SSL",
+                                                                   "sasl.password": "${secret:SHOP_KAFKA_PASSWORD}"}},
+            "topics": [topic]}],
+        "targets": [{"name": "warehouse", "type": "duckdb", "connection": {"path": "warehouse.duckdb"}}],
+    }  # fmt: skip
+
+
+def test_a_json_kafka_source_gets_the_production_topic_reader_and_another_format_a_located_warning(
+    tmp_path: Path,
+) -> None:
+    """JSON topics: pipeline/topics.py, the naming layer's group, the spec's options with secrets read from
+    the environment, confluent-kafka pinned; no R396 for the connection or format it reads. Avro: the --local
+    stand-in only, and R469 at the topic's `format`."""
+    path = tmp_path / "pipegen.yaml"
+    path.write_text(json.dumps(_kafka_elt("json")), encoding="utf-8")
+    ready = prepare(path)
+    assert [d.code for d in ready.diagnostics if d.code in ("R396", "R469")] == []
+    files = render_tree(ready.spec, ready.plan)
+    sources = files["pipeline/sources.py"]
+    group = ready.plan.names.dataset("shop", "orders").ingest_group
+    assert f'client_config(bootstrap, "{group}", options), "orders", ctx)' in sources
+    assert 'options = {"sasl.password": env("SHOP_KAFKA_PASSWORD"), "security.protocol": "SASL_SSL"}' in sources
+    assert "topics.commit(name)" in files["pipeline/ingest.py"] and "pipeline/topics.py" in files
+    assert "confluent-kafka==2.16.1" in files["requirements.txt"].splitlines()
+    assert "\nSHOP_KAFKA_PASSWORD=" in files[".env.example"]
+
+    path.write_text(json.dumps(_kafka_elt("avro")), encoding="utf-8")
+    ready = prepare(path)
+    [warning] = [d for d in ready.diagnostics if d.code == "R469"]
+    assert (warning.path, warning.severity) == ("sources[0].topics[0].format", "warning"), warning
+    assert "not avro" in warning.message
+    files = render_tree(ready.spec, ready.plan)
+    assert "pipeline/topics.py" not in files and "topic_resource" not in files["pipeline/sources.py"]
+    assert "confluent-kafka==2.16.1" not in files["requirements.txt"].splitlines()
+
+    # on the project's cluster (no bootstrap_servers): a located warning where that cluster asks for a sign-in
+    # the reader is not given (MSK IAM on AWS, Strimzi's mutual TLS under Kubernetes), none for a local broker
+    for cloud, kubernetes, expected in (("aws", False, ["R470"]), ("local", True, ["R470"]), ("local", False, [])):
+        data = _kafka_elt("json")
+        del data["sources"][0]["connection"]
+        data |= {"cloud": cloud, "deploy": {"kubernetes": {"enabled": kubernetes}}}
+        path.write_text(json.dumps(data), encoding="utf-8")
+        found = [d for d in prepare(path).diagnostics if d.code == "R470"]
+        assert [d.code for d in found] == expected and all(d.path == "sources[0].type" for d in found), found

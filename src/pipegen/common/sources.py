@@ -32,10 +32,11 @@ SYNTHETIC_SOURCES = frozenset({SourceType.FAKER})
 # Sources this version reads into the batch layer only in --local runs, from their JSON lines
 # stand-ins: dlt ships no MongoDB or stream source in its core package (its Kafka and MongoDB
 # sources are `dlt init` verified-source templates, not importable modules). In production a
-# stream reaches the warehouse through the speed layer.
+# stream reaches the warehouse through the speed layer; a Kafka source whose topics are JSON has a
+# production batch reader of its own (pipeline/topics.py, spec.catalog `batch_reads_topics`).
 STAND_IN_ONLY: dict[SourceType, str] = {
     SourceType.MONGODB: "MongoDB",
-    SourceType.KAFKA: "Kafka topics",
+    SourceType.KAFKA: "Kafka topics that are not JSON",
     SourceType.EVENTHUBS: "Event Hubs",
     SourceType.KINESIS: "Kinesis streams",
     SourceType.PUBSUB: "Pub/Sub topics",
@@ -55,4 +56,6 @@ PRODUCTION_READERS: dict[SourceType, str] = {
     },
     SourceType.MONGODB: "none in this version (validate warns, R268): land its collections with your own job "
     "into the raw schema; ingest without --local stops and says so",
+    SourceType.KAFKA: "JSON topics: pipeline/topics.py (confluent-kafka), up to each partition's end at the start, "
+    "offsets committed after the load; other formats none (validate warns, R469): ingest without --local stops",
 }

@@ -90,10 +90,10 @@ def stream_env(spec: Spec, names: Names) -> tuple[tuple[str, bool], ...]:
 
 
 def shipped_stores(spec: Spec, names: Names) -> dict[str, str]:
-    """The TLS store files a deployment ships for the stream layer: variable (the store's
-    location, stream_env's) -> the file's name (KAFKA_TLS_FILES, found under KAFKA_TLS_ROOT).
-    Shipped with the job (EMR Serverless, Dataproc) the location is that bare name, which the job
-    opens in its working directory (medallion.py `shipped`); on Databricks, the file in the volume."""
+    """The TLS store files a deployment gives the stream layer: variable (the store's location,
+    stream_env's) -> the file's name (KAFKA_TLS_FILES): on Databricks, the file in the `kafka_tls_root`
+    volume. None on AWS and GCP, whose clusters sign the job in as its identity (`keyless`): EMR
+    Serverless and Dataproc ship no store."""
     found = {name for name, _ in stream_env(spec, names)}
     return {name: file for name, file in KAFKA_TLS_FILES.items() if name in found}
 

@@ -130,6 +130,7 @@ class DatasetNames:
     columns: tuple[tuple[str, Ident], ...]  # spec column name -> landed column name
     read_topic: str  # the topic stream jobs read (a Kafka source's own name as written: case kept)
     on_pipeline_cluster: bool  # read_topic is on the project's Kafka cluster: the kafka family declares and grants it
+    ingest_group: Ident  # `<topic>.ingest`: the consumer group of a Kafka topic's batch reader (pipeline/topics.py)
 
     @property
     def lake_table(self) -> Ident:
@@ -456,6 +457,7 @@ def _dataset_names(pipeline: str, source: Source, dataset: str, columns: list[st
         columns=tuple((c, Ident(snake(c))) for c in columns),
         read_topic=read_topic,
         on_pipeline_cluster=on_pipeline_cluster,
+        ingest_group=Ident(f"{topic}.ingest"),
     )
 
 

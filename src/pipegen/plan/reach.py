@@ -26,6 +26,10 @@ silently (the ledger, pipegen.ledger, proves every other element reaches a gener
   location and format of a files target nothing writes (neither the landing target nor a sink);
   and, under a plan with a batch layer, the connection of a target the batch layer has no loader
   for and Flink no sink connector (Druid), but for the location a stream job's file sink uses.
+- R469: a Kafka topic a batch layer lands whose `format` is not JSON: the production batch reader
+  (pipeline/topics.py) decodes JSON values only, so a production ingest stops for its source.
+- R470: a JSON Kafka source on the project's cluster a batch layer lands, where that cluster asks for a
+  sign-in (Kubernetes' Strimzi mutual TLS, MSK IAM, Managed Kafka OAUTHBEARER) the reader is not given.
 - R487: a column's `rename` in a table no dbt staging model reads: staging is where a column is
   renamed (the warehouse's staged column); the stream jobs read the source's columns and accept
   either name in expressions, so without a staging model the rename renames nothing.
@@ -78,6 +82,8 @@ def reach_findings(spec: Spec, graph: Graph) -> tuple[Finding, ...]:
     return (
         *unapplied_filters(spec, graph),
         *unread_streams(spec, graph),
+        *undecoded_topics(spec, graph),
+        *unsigned_topic_reads(spec, graph),
         *unconnected_targets(spec, graph),
         *unloaded_targets(spec, graph),
         *unread_lake_locations(spec, graph),
@@ -213,6 +219,8 @@ def unread_streams(spec: Spec, graph: Graph) -> Iterator[Finding]:
                 "(no job, table or check is generated for its columns)",
                 hint, severity="warning",
             )  # fmt: skip
+        elif ref.source_index in graph.batch_sources and catalog.batch_reads_topics(ref.source):
+            yield from _unread_stream_settings(ref, hint, watermarked, read={"format"})  # the batch reader's JSON
         elif ref.source_index not in graph.batch_sources:
             captured = (
                 "Debezium captures its changes into their topic (its name and key reach the connector), but "
@@ -239,6 +247,8 @@ def _unread_stream_connections(spec: Spec, graph: Graph, streamed: frozenset[str
             continue
         if any(f"{source.name}.{d.name}".lower() in streamed for d in (*source.tables, *source.topics)):
             continue
+        if si in graph.batch_sources and catalog.batch_reads_topics(source):
+            continue  # the batch layer's production reader connects to it (pipeline/topics.py)
         if not source.connection.model_dump(exclude_none=True, exclude_defaults=True):
             continue
         yield Finding(
@@ -256,16 +266,18 @@ STREAM_ONLY_SETTINGS: dict[str, str] = {
     "watermark_delay": "only a stream job's source has a watermark",
     "event_time": "only a stream job's source has an event time (its WATERMARK and windows)",
     "format": "only a stream job's source decodes the topic's records (a local batch layer reads the topic's "
-    "JSON lines stand-in; in production no batch reader reads topics)",
+    "JSON lines stand-in; in production the batch reader decodes JSON Kafka topics only: R469)",
 }
 
 
-def _unread_stream_settings(ref: TableRef, hint: str, watermarked: frozenset[str] = frozenset()) -> Iterator[Finding]:
+def _unread_stream_settings(
+    ref: TableRef, hint: str, watermarked: frozenset[str] = frozenset(), read: frozenset[str] | set[str] = frozenset()
+) -> Iterator[Finding]:
     """A streamed table's settings that only a stream job reads, when none reads the table; the
     event time and watermark delay of a table in `watermarked` are read (the Spark stream's
-    `withWatermark` before an aggregation)."""
+    `withWatermark` before an aggregation), and so are the settings in `read`."""
     for key, why in STREAM_ONLY_SETTINGS.items():
-        if getattr(ref.dataset, key) is None or (key != "watermark_delay" and ref.kind != "topics"):
+        if getattr(ref.dataset, key) is None or (key != "watermark_delay" and ref.kind != "topics") or key in read:
             continue
         if key in ("watermark_delay", "event_time") and ref.qualified.lower() in watermarked:
             continue
@@ -274,6 +286,53 @@ def _unread_stream_settings(ref: TableRef, hint: str, watermarked: frozenset[str
             f"the {key} of {ref.qualified} is used by no generated reader: {why}, and no stream job of this plan "
             "reads the table",
             hint + f" (or drop `{key}`)", severity="warning",
+        )  # fmt: skip
+
+
+def undecoded_topics(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    """R469: a Kafka topic a batch layer lands whose values are not JSON: the production batch reader
+    (pipeline/topics.py) decodes JSON only, so `python -m pipeline.ingest` without --local stops for its
+    source (the --local run loads its JSON lines stand-in)."""
+    for ref in index_of(spec).tables:
+        fmt = ref.dataset.format
+        if ref.source.type != SourceType.KAFKA or ref.source_index not in graph.batch_sources or fmt in (None, "json"):
+            continue
+        yield Finding(
+            (*ref.path, "format"), "R469",
+            f"the batch layer lands {ref.qualified}, but its production batch reader decodes JSON values only, not "
+            f"{fmt}: `python -m pipeline.ingest` without --local stops for source {ref.source.name} (a --local run "
+            "loads its JSON lines stand-in; the stream jobs decode the topic)",
+            "publish the topic's values as JSON (`format: json`), or land it with your own job into the raw schema "
+            "the project names; its events still reach the warehouse through the speed layer",
+            severity="warning",
+        )  # fmt: skip
+
+
+def unsigned_topic_reads(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    """R470: a JSON Kafka source on the project's cluster that a batch layer lands, deployed where that cluster
+    asks for a sign-in the batch reader does not have yet: Strimzi's mutual TLS under `deploy.kubernetes` (no
+    ingest KafkaUser's Secrets are mounted in the batch CronJob), MSK IAM on AWS, OAUTHBEARER on GCP's Managed
+    Kafka, Event Hubs' SAS login on Azure. The reader itself reads `KAFKA_SSL_*_LOCATION` PEM files when set."""
+    if spec.cloud.value == "local" and not spec.deploy.kubernetes.enabled:
+        return
+    for si, source in enumerate(spec.sources):
+        if si not in graph.batch_sources or not catalog.batch_reads_topics(source):
+            continue
+        if not catalog.on_project_cluster(source):
+            continue
+        where = "Kubernetes (Strimzi, mutual TLS)" if spec.deploy.kubernetes.enabled else spec.cloud.value
+        yield Finding(
+            ("sources", si, "type"), "R470",
+            f"the batch layer's production reader of {source.name}'s topics connects to the project's Kafka cluster "
+            f"without the sign-in it asks for on {where}: this version writes no KafkaUser, ACLs or Secret mounts "
+            "for the ingest step and no MSK IAM / Managed Kafka OAUTHBEARER / Event Hubs login for it, so "
+            "`python -m pipeline.ingest` there is refused by the brokers",
+            "set KAFKA_SSL_CA_LOCATION, KAFKA_SSL_CERTIFICATE_LOCATION and KAFKA_SSL_KEY_LOCATION (PEM files of a "
+            "KafkaUser allowed to read the topics and their `<topic>.ingest` groups) for the ingest step"
+            if spec.deploy.kubernetes.enabled else
+            "give the source a `bootstrap_servers` and the `connection.options` (librdkafka's) its brokers need, or "
+            "let its events reach the warehouse through the speed layer only",
+            severity="warning",
         )  # fmt: skip
 
 

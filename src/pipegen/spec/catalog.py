@@ -64,6 +64,13 @@ def on_project_cluster(source: Source) -> bool:
     return source.type == SourceType.KAFKA and source.connection.bootstrap_servers is None
 
 
+def batch_reads_topics(source: Source) -> bool:
+    """A Kafka source the production batch reader reads (the ingestion family's pipeline/topics.py,
+    confluent-kafka) where a batch layer lands it: every topic's values JSON (a topic without `format`
+    is JSON); Avro, Protobuf and CSV topics stay --local stand-ins (R469)."""
+    return source.type == SourceType.KAFKA and all(t.format in (None, "json") for t in source.topics)
+
+
 def eventhubs_kafka_endpoint(namespace: str, written: str | None = None) -> str:
     """The Kafka endpoint of an Event Hubs `namespace`: `<namespace>.servicebus.windows.net:9093`,
     or the namespace as given when it is already a host name (it has a dot). `written`: the

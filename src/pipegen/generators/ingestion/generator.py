@@ -21,12 +21,14 @@ from typing import Any
 
 from pipegen.common.sources import SQL_SYSTEMS, STAND_IN_ONLY, SYNTHETIC_SOURCES
 from pipegen.generators.base import CiStep, Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
+from pipegen.generators.ingestion.topics import kafka_row
 from pipegen.plan.envtargets import DLT_CREDENTIAL_FIELDS, environment_targets
 from pipegen.plan.names import ENV
 from pipegen.render.env import render
 from pipegen.resources import data_dir
 from pipegen.safe import Safe, trusted
 from pipegen.spec.catalog import LOCAL_STAND_IN, TARGET_SYSTEMS
+from pipegen.spec.catalog import batch_reads_topics as reads_topics
 from pipegen.spec.model import (
     Architecture,
     Cloud,
@@ -333,7 +335,8 @@ def source_row(ctx: GenContext, source: Source) -> dict[str, Any]:
         "sql": None,
         "auth": None,
         "jsonl_stand_in": LOCAL_STAND_IN[source.type] == "jsonl",
-        "local_only": STAND_IN_ONLY.get(source.type),
+        "local_only": None if reads_topics(source) else STAND_IN_ONLY.get(source.type),
+        "kafka": kafka_row(ctx, source, py_value, query_literal),
     }
     if source.type in SQL_SYSTEMS:
         row["sql"] = sql_row(source)
@@ -408,7 +411,9 @@ def context(ctx: GenContext) -> dict[str, Any]:
         "has_env": any(
             ("env(" in str(s["sql"])) if s["sql"] else "env(" in str(s.get("auth")) + str(s.get("base_url"))
             for s in sources
-        ),
+        )
+        or any(s["kafka"] for s in sources),
+        "has_topics": any(s["kafka"] for s in sources),
         "has_files": any(s["type"] == SourceType.FILES or s["jsonl_stand_in"] for s in sources),
         "pii_key_env": trusted(PII_KEY_ENV),
     }
@@ -432,7 +437,8 @@ def requirements(ctx: GenContext) -> tuple[str, ...]:
         if destination == "filesystem" and target.connection.bucket:
             extras |= set(CLOUD_EXTRAS.get(spec.cloud, ()))
     dlt_pin = f"dlt[{','.join(sorted(extras))}]=={DLT_VERSION}"
-    return tuple(sorted({dlt_pin, *PINS, *(d for d in drivers if d)}))
+    topics = ("confluent-kafka==2.16.1",) if any(reads_topics(s) for s in loaded_sources(ctx)) else ()  # as gx's
+    return tuple(sorted({dlt_pin, *PINS, *topics, *(d for d in drivers if d)}))
 
 
 def env_vars(ctx: GenContext) -> tuple[EnvVar, ...]:
@@ -454,13 +460,15 @@ def env_vars(ctx: GenContext) -> tuple[EnvVar, ...]:
             )
         )
     refs = set()
-    for source in (s for s in loaded_sources(ctx) if s.type not in STAND_IN_ONLY):  # never read in production
+    for source in (s for s in loaded_sources(ctx) if s.type not in STAND_IN_ONLY or reads_topics(s)):  # production's
         refs |= set(env_refs(source.connection))
     target = warehouse_target(spec)
     if target is not None:
         refs |= set(env_refs(target.connection))
     variables += [EnvVar(name, ("pipeline/sources.py, pipeline/ingest.py: production runs",), secret=True)
                   for name in sorted(refs)]  # fmt: skip
+    if any(reads_topics(s) and not s.connection.bootstrap_servers for s in loaded_sources(ctx)):
+        variables.append(EnvVar(ENV.kafka_bootstrap, ("pipeline/topics.py: the project's Kafka cluster",)))
     return tuple(variables)
 
 
@@ -502,6 +510,7 @@ class IngestionGenerator:
             "pipeline/dead_letters.py": (static / "dead_letters.py").read_text(encoding="utf-8"),
             "pipeline/runtime.py": (static / "runtime.py").read_text(encoding="utf-8"),
             "pipeline/sources.py": render("ingestion/sources.py.j2", values),
+            **({"pipeline/topics.py": (static / "topics.py").read_text("utf-8")} if values["has_topics"] else {}),
             "tests/test_ingestion.py": (static / "test_ingestion.py").read_text(encoding="utf-8"),
         }
 

@@ -21,7 +21,6 @@ from pipegen.common.spark_stream import (
     managed_kafka_oauth,
     msk_iam,
     reads_pipeline_cluster,
-    shipped_stores,
     stream_env,
 )
 from pipegen.generators.base import GenContext
@@ -54,22 +53,18 @@ def steps(gold: bool, batch: bool = True) -> dict[str, list[str]]:
 
 def driver_env(ctx: GenContext, referenced: tuple[str, ...] = ()) -> dict[str, str]:
     """The stream step's driver environment: the brokers and what common.spark_stream says the
-    stream layer reads (the project's cluster's TLS stores, an Event Hubs login), each a `${VAR}`
-    the deploy step substitutes but a TLS store's location: the bare name of the file the step
-    ships (shipped_files), which the job opens in its working directory; not the `referenced`
-    secrets (common.spark_stream `job_secrets`: secret_conf on EMR, secret_provider on Dataproc deliver
-    them from the secret store)."""
+    stream layer reads (an Event Hubs login), each a `${VAR}` the deploy step substitutes; not the
+    `referenced` secrets (common.spark_stream `job_secrets`: secret_conf on EMR, secret_provider on
+    Dataproc deliver them from the secret store). No TLS store: on AWS and GCP the project's cluster
+    (MSK, Managed Kafka) signs the job in as its cloud identity (common.spark_stream `keyless`)."""
     names = [*STREAM_ENV, *(name for name, _ in stream_env(ctx.spec, ctx.plan.names) if name not in referenced)]
-    stores = shipped_stores(ctx.spec, ctx.plan.names)
-    return {name: stores.get(name, f"${{{name}}}") for name in dict.fromkeys(names)}
+    return {name: f"${{{name}}}" for name in dict.fromkeys(names)}
 
 
-def shipped_files(ctx: GenContext, step: str) -> list[str]:
+def shipped_files(ctx: GenContext) -> list[str]:
     """What a run step ships to the driver's and every executor's working directory (spark.files):
-    the job's data; for the stream, the TLS stores its Kafka source opens, from `${KAFKA_TLS_ROOT}`
-    (an s3:// or gs:// prefix holding Strimzi's ca.p12 and user.p12)."""
-    stores = shipped_stores(ctx.spec, ctx.plan.names) if step == "stream" else {}
-    return [f"${{{ENV.job_root}}}/spark/medallion.json", *(f"${{{ENV.kafka_tls_root}}}/{f}" for f in stores.values())]
+    the job's data (medallion.json); the stream's Kafka source opens no file (keyless, driver_env)."""
+    return [f"${{{ENV.job_root}}}/spark/medallion.json"]
 
 
 def stream_packages(ctx: GenContext) -> list[str]:
@@ -99,7 +94,7 @@ def emr_run(ctx: GenContext, step: str, layers: list[str], env: str | None = Non
     executors = max_workers(ctx.plan)
     conf = [f"--conf spark.executor.instances={executors}", "--conf spark.executor.cores=2",
             "--conf spark.executor.memory=4g", "--conf spark.sql.session.timeZone=UTC",
-            "--files " + ",".join(shipped_files(ctx, step))]  # fmt: skip
+            "--files " + ",".join(shipped_files(ctx))]  # fmt: skip
     if step == "stream":
         conf += ["--packages " + ",".join(stream_packages(ctx)),
                  *[f"--conf spark.emr-serverless.driverEnv.{k}={v}"
@@ -142,7 +137,7 @@ def dataproc_batch(ctx: GenContext, step: str, layers: list[str], env: str | Non
         "pysparkBatch": {
             "mainPythonFileUri": f"${{{ENV.job_root}}}/spark/medallion.py",
             "args": [*layers, *ROOTS, *checkpoint_args(ctx, env)],
-            "fileUris": shipped_files(ctx, step),
+            "fileUris": shipped_files(ctx),
         },
         "runtimeConfig": {
             "version": DATAPROC_RUNTIME,

@@ -73,8 +73,8 @@ def table(source: str, name: str) -> Table:
 # sensors (kafka)
 def raw_sensors(ctx: RunContext, settings: Settings) -> list[Any]:
     """The dlt resources of this source's tables."""
-    # Kafka topics: read into the batch layer only in --local runs, from the JSON lines stand-ins
-    folder = settings.local_only("sensors", "Kafka topics")
+    # Kafka topics that are not JSON: read into the batch layer only in --local runs, from the JSON lines stand-ins
+    folder = settings.local_only("sensors", "Kafka topics that are not JSON")
     return [
         file_resource(table("sensors", "readings"), folder, ctx),
     ]
