@@ -106,17 +106,21 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     )
 
 
-def run_cli_here(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli_here(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """What run_cli returns, from the console script's own `main` (pipegen.entry: the fast
     validate path, else the typer app with its exit codes) called in this process, stdout and
-    stderr captured apart, `cwd` the working folder for the call: for tests of what a command
+    stderr captured apart, `cwd` the working folder and `env` added to os.environ for the call
+    only (pipegen reads its variables when it runs, not at import): for tests of what a command
     does, not of the process (a `pipegen generate` subprocess costs ~2.3 s of CPU here, ~2 s of
     it the interpreter and imports; in this process ~0.2 s). Tests of the process itself (help,
-    `--version`, `python -m`, completion, signals, terminals, environment variables) use run_cli."""
+    `--version`, `python -m`, completion, signals, terminals, exit codes) use run_cli."""
     from pipegen.entry import main
 
-    out, err, code, here = io.StringIO(), io.StringIO(), 0, Path.cwd()
+    out, err, code, here, saved = io.StringIO(), io.StringIO(), 0, Path.cwd(), dict(os.environ)
     try:
+        os.environ.update(env or {})
         if cwd is not None:
             os.chdir(cwd)
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -125,6 +129,8 @@ def run_cli_here(*args: str, cwd: Path | None = None) -> subprocess.CompletedPro
         code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
     finally:
         os.chdir(here)
+        os.environ.clear()
+        os.environ.update(saved)
     return subprocess.CompletedProcess(["pipegen", *args], code, out.getvalue(), err.getvalue())
 
 
