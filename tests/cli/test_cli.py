@@ -1,4 +1,5 @@
-"""The command line, through the installed console script (subprocess) and CliRunner."""
+"""The command line, through the installed console script (run_cli: a subprocess), its `main` in this
+process (run_cli_here) and CliRunner."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipegen.cli import app
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, run_cli, run_cli_here
 
 HELLO = REPO / "specs" / "hello.yaml"
 runner = CliRunner()
@@ -101,7 +102,7 @@ def test_missing_spec_file_is_a_located_error_not_a_crash(tmp_path: Path) -> Non
 
 
 def test_plan_text_names_architecture_reasons_files_and_capacity() -> None:
-    proc = run_cli("plan", str(HELLO))
+    proc = run_cli_here("plan", str(HELLO))
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert out.startswith("pipeline hello: elt\n")
@@ -111,7 +112,7 @@ def test_plan_text_names_architecture_reasons_files_and_capacity() -> None:
 
 
 def test_plan_json_is_machine_readable() -> None:
-    proc = run_cli("plan", str(HELLO), "--format", "json")
+    proc = run_cli_here("plan", str(HELLO), "--format", "json")
     data = json.loads(proc.stdout)
     assert data["architecture"] == "elt"
     assert data["reasons"][0]["rule"] == "batch-warehouse"
@@ -126,13 +127,13 @@ def test_plan_json_is_machine_readable() -> None:
 
 
 def test_plan_shows_engines_with_reasons_and_sizes_beside_their_overrides() -> None:
-    proc = run_cli("plan", str(REPO / "specs" / "ecommerce_realtime.yaml"))
+    proc = run_cli_here("plan", str(REPO / "specs" / "ecommerce_realtime.yaml"))
     assert proc.returncode == 0, proc.stderr
     assert "  stream: flink (auto: Flink SQL: event-time windows" in proc.stdout
     # marts under kappa: a batch layer (dbt over the tables landed from Kafka), never dropped
     assert "  batch: dbt (auto: marts (fact_orders, order_daily_stats) are built by dbt over the tables" in proc.stdout
     assert "  Flink checkpoint interval: 1m (override; computed 30s)" in proc.stdout
-    data = json.loads(run_cli("plan", str(REPO / "specs" / "ecommerce_realtime.yaml"), "--format", "json").stdout)
+    data = json.loads(run_cli_here("plan", str(REPO / "specs" / "ecommerce_realtime.yaml"), "--format", "json").stdout)
     parallelism = next(z for z in data["capacity"]["sizing"] if z["name"] == "Flink parallelism")
     assert (parallelism["computed"], parallelism["override"], parallelism["value"]) == (1, 3, 3)
     assert data["capacity"]["flink_parallelism"] == 3
@@ -146,7 +147,7 @@ def test_plan_shows_engines_with_reasons_and_sizes_beside_their_overrides() -> N
 def test_plan_of_invalid_spec_prints_diagnostics_and_exits_one(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("- not a mapping\n")
-    proc = run_cli("plan", str(bad))
+    proc = run_cli_here("plan", str(bad))
     assert proc.returncode == 1
     assert "P007" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -154,21 +155,21 @@ def test_plan_of_invalid_spec_prints_diagnostics_and_exits_one(tmp_path: Path) -
 def test_plan_json_of_invalid_spec_prints_json_diagnostics_on_stdout(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("- not a mapping\n")
-    proc = run_cli("plan", str(bad), "--format", "json")
+    proc = run_cli_here("plan", str(bad), "--format", "json")
     assert proc.returncode == 1
     diagnostics = json.loads(proc.stdout)
     assert [(d["code"], d["line"], d["column"]) for d in diagnostics] == [("P007", 1, 1)]
 
 
 def test_schema_prints_json_schema_with_the_spec_keys() -> None:
-    proc = run_cli("schema")
+    proc = run_cli_here("schema")
     schema = json.loads(proc.stdout)
     assert set(schema["required"]) == {"version", "pipeline", "latency", "sources", "targets"}
     assert schema["additionalProperties"] is False
 
 
 def test_examples_lists_each_spec_with_its_summary() -> None:
-    proc = run_cli("examples")
+    proc = run_cli_here("examples")
     assert proc.returncode == 0
     names = [line.split()[0] for line in proc.stdout.splitlines()]
     assert names == sorted(p.stem for p in (REPO / "specs").glob("*.yaml"))
@@ -178,20 +179,20 @@ def test_examples_lists_each_spec_with_its_summary() -> None:
 
 def test_generate_then_check_then_edit_roundtrip(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    first = run_cli("generate", str(HELLO), "-o", str(out))
+    first = run_cli_here("generate", str(HELLO), "-o", str(out))
     assert first.returncode == 0, first.stdout + first.stderr
     assert (out / "docs" / "architecture.md").is_file() and (out / ".pipegen" / "manifest.json").is_file()
-    assert run_cli("generate", str(HELLO), "-o", str(out), "--check").returncode == 0
+    assert run_cli_here("generate", str(HELLO), "-o", str(out), "--check").returncode == 0
     (out / "docs" / "plan.md").write_text("my notes\n")
     changed_spec = tmp_path / "pipegen.yaml"
     changed_spec.write_text(HELLO.read_text().replace("rows_per_day: 50000", "rows_per_day: 90000"))
-    assert run_cli("generate", str(changed_spec), "-o", str(out), "--check").returncode == 1
-    dry = run_cli("generate", str(changed_spec), "-o", str(out), "--dry-run")
+    assert run_cli_here("generate", str(changed_spec), "-o", str(out), "--check").returncode == 1
+    dry = run_cli_here("generate", str(changed_spec), "-o", str(out), "--dry-run")
     assert dry.returncode == 0 and "docs/plan.md" in dry.stdout
     assert (out / "docs" / "plan.md").read_text() == "my notes\n"
-    diff = run_cli("generate", str(changed_spec), "-o", str(out), "--diff")
+    diff = run_cli_here("generate", str(changed_spec), "-o", str(out), "--diff")
     assert "--- a/docs/plan.md" in diff.stdout
-    real = run_cli("generate", str(changed_spec), "-o", str(out))
+    real = run_cli_here("generate", str(changed_spec), "-o", str(out))
     assert real.returncode == 1  # the whole file was rewritten by both sides: conflict markers
     merged = (out / "docs" / "plan.md").read_text()
     assert merged.startswith("<<<<<<< yours: docs/plan.md\nmy notes\n=======\n") and "90,000" in merged
@@ -201,13 +202,13 @@ def test_generate_then_check_then_edit_roundtrip(tmp_path: Path) -> None:
 def test_generate_defaults_to_the_spec_folder(tmp_path: Path) -> None:
     spec = tmp_path / "pipegen.yaml"
     spec.write_text(HELLO.read_text())
-    proc = run_cli("generate", str(spec))
+    proc = run_cli_here("generate", str(spec))
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "docs" / "architecture.md").is_file()
 
 
 def test_new_scaffolds_skeleton_spec_and_generated_files(tmp_path: Path) -> None:
-    proc = run_cli("new", "my-shop", "--spec", "hello", "--output", str(tmp_path), "--no-input")
+    proc = run_cli_here("new", "my-shop", "--spec", "hello", "--output", str(tmp_path), "--no-input")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     project = tmp_path / "my-shop"
     for name in (
@@ -234,25 +235,25 @@ def test_new_scaffolds_skeleton_spec_and_generated_files(tmp_path: Path) -> None
         ("  name: hello", "  name: my_shop"),
     ]
     assert f"Created {project}" in proc.stdout
-    assert run_cli("validate", str(project / "pipegen.yaml")).returncode == 0
-    assert run_cli("generate", str(project / "pipegen.yaml"), "--check").returncode == 0
+    assert run_cli_here("validate", str(project / "pipegen.yaml")).returncode == 0
+    assert run_cli_here("generate", str(project / "pipegen.yaml"), "--check").returncode == 0
     assert not list(tmp_path.glob(".pipegen-new-*")), "staging directory left behind"
 
 
 def test_new_refuses_a_non_empty_directory_without_force(tmp_path: Path) -> None:
     (tmp_path / "proj").mkdir()
     (tmp_path / "proj" / "keep.txt").write_text("mine")
-    proc = run_cli("new", "proj", "--output", str(tmp_path), "--no-input")
+    proc = run_cli_here("new", "proj", "--output", str(tmp_path), "--no-input")
     assert proc.returncode == 1
     assert "already exists and is not empty" in proc.stderr and "--force" in proc.stderr
-    forced = run_cli("new", "proj", "--output", str(tmp_path), "--no-input", "--force")
+    forced = run_cli_here("new", "proj", "--output", str(tmp_path), "--no-input", "--force")
     assert forced.returncode == 0, forced.stderr
     assert (tmp_path / "proj" / "keep.txt").read_text() == "mine"
     assert (tmp_path / "proj" / "pipegen.yaml").is_file()
 
 
 def test_new_with_unknown_example_suggests_names(tmp_path: Path) -> None:
-    proc = run_cli("new", "x", "--spec", "helo", "--output", str(tmp_path), "--no-input")
+    proc = run_cli_here("new", "x", "--spec", "helo", "--output", str(tmp_path), "--no-input")
     assert proc.returncode == 1
     assert "no example spec named 'helo'" in proc.stderr and "did you mean 'hello'?" in proc.stderr
 
@@ -261,14 +262,14 @@ def test_new_with_invalid_spec_writes_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("version: 1\n")
     out = tmp_path / "out"
-    proc = run_cli("new", "x", "--spec", str(bad), "--output", str(out), "--no-input")
+    proc = run_cli_here("new", "x", "--spec", str(bad), "--output", str(out), "--no-input")
     assert proc.returncode == 1 and "S102" in proc.stderr
     assert not (out / "x").exists()
 
 
 def test_new_rejects_unsafe_project_names(tmp_path: Path) -> None:
     for name in ("../escape", "a/b", "-rf", "{{cookiecutter}}"):
-        proc = run_cli("new", name, "--output", str(tmp_path), "--no-input")
+        proc = run_cli_here("new", name, "--output", str(tmp_path), "--no-input")
         assert proc.returncode in (1, 2), name
         assert "Traceback" not in proc.stderr
     assert list(tmp_path.iterdir()) == []
@@ -279,7 +280,7 @@ def test_new_with_a_users_cookiecutter_template(tmp_path: Path) -> None:
     (template / "{{cookiecutter.project_name}}").mkdir(parents=True)
     (template / "cookiecutter.json").write_text(json.dumps({"project_name": "x", "team": "analytics"}))
     (template / "{{cookiecutter.project_name}}" / "OWNERS").write_text("{{ cookiecutter.team }}\n")
-    proc = run_cli("new", "custom", "--template", str(template), "--output", str(tmp_path), "--no-input")
+    proc = run_cli_here("new", "custom", "--template", str(template), "--output", str(tmp_path), "--no-input")
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "custom" / "OWNERS").read_text() == "analytics\n"
     assert (tmp_path / "custom" / "pipegen.yaml").is_file()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, pipegen_exe, read_terminal, run_cli
+from tests.conftest import REPO, pipegen_exe, read_terminal, run_cli, run_cli_here
 
 HELLO = REPO / "specs" / "hello.yaml"
 COMMANDS = (
@@ -77,7 +77,7 @@ def test_a_mistyped_command_gets_a_did_you_mean_and_exit_2() -> None:
 
 @pytest.mark.parametrize("command", ["validate", "plan", "status", "migrate"])
 def test_spec_defaults_to_pipegen_yaml_in_the_current_folder(command: str, project: Path) -> None:
-    proc = run_cli(command, cwd=project)
+    proc = run_cli_here(command, cwd=project)
     assert proc.returncode in (0, 1), proc.stderr  # status: 1 before the first generate
     assert "Missing argument" not in proc.stderr and "no such file" not in proc.stdout + proc.stderr
 
@@ -102,14 +102,14 @@ def test_explain_takes_the_spec_as_every_command_does(project: Path, monkeypatch
 
 
 def test_validate_without_a_spec_says_pipegen_yaml_is_missing(tmp_path: Path) -> None:
-    proc = run_cli("validate", cwd=tmp_path)
+    proc = run_cli_here("validate", cwd=tmp_path)
     assert proc.returncode == 1
     assert "pipegen.yaml:1:1: error: no such file [P000]" in proc.stdout
 
 
 @pytest.mark.parametrize("command", ["validate", "plan", "generate", "status", "migrate"])
 def test_a_folder_means_the_pipegen_yaml_in_it(command: str, project: Path, tmp_path: Path) -> None:
-    proc = run_cli(command, str(project), cwd=tmp_path)
+    proc = run_cli_here(command, str(project), cwd=tmp_path)
     assert proc.returncode in (0, 1), proc.stderr
     assert "Traceback" not in proc.stderr and "is a directory" not in proc.stdout + proc.stderr
     if command == "validate":
@@ -119,9 +119,9 @@ def test_a_folder_means_the_pipegen_yaml_in_it(command: str, project: Path, tmp_
 
 
 def test_generate_then_status_and_diff_default_to_the_current_folder(project: Path) -> None:
-    assert run_cli("generate", cwd=project).returncode == 0
-    assert run_cli("status", cwd=project).returncode == 0
-    proc = run_cli("diff", "pipegen.yaml", cwd=project)
+    assert run_cli_here("generate", cwd=project).returncode == 0
+    assert run_cli_here("status", cwd=project).returncode == 0
+    proc = run_cli_here("diff", "pipegen.yaml", cwd=project)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -129,9 +129,11 @@ def test_allow_breaking_is_a_repeated_option_as_documented(tmp_path: Path) -> No
     new = tmp_path / "new.yaml"
     new.write_text(HELLO.read_text().replace("{name: customer_id,", "{name: client_id,", 1))
     assert new.read_text() != HELLO.read_text(), "the fixture must change a column name"
-    refused = run_cli("diff", str(HELLO), str(new))
+    refused = run_cli_here("diff", str(HELLO), str(new))
     assert refused.returncode == 1, refused.stdout
-    accepted = run_cli("diff", str(HELLO), str(new), "--allow-breaking", "nothing*", "--allow-breaking", "sources*")
+    accepted = run_cli_here(
+        "diff", str(HELLO), str(new), "--allow-breaking", "nothing*", "--allow-breaking", "sources*"
+    )
     assert accepted.returncode == 0, accepted.stdout
     doc = (REPO / "docs" / "regeneration.md").read_text()
     assert "[--allow-breaking GLOB]..." in doc and "PATH..." not in doc

@@ -13,7 +13,7 @@ import pytest
 
 from pipegen.javacheck import java_release
 from pipegen.pipeline import prepare, render_tree
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, run_cli_here
 
 # what `java -version` prints (on stderr) for each release, from the JDKs themselves
 VERSIONS = {
@@ -49,7 +49,7 @@ def path_with(tmp_path: Path, release: int | None) -> dict[str, str]:
 
 
 def test_no_java_stops_the_run_naming_the_step_and_what_to_install(project: Path, tmp_path: Path) -> None:
-    proc = run_cli("run", str(project), env=path_with(tmp_path, None))
+    proc = run_cli_here("run", str(project), env=path_with(tmp_path, None))
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "step stream runs on Java 11 or 17, and there is no `java` on PATH" in proc.stderr
     assert "openjdk-17-jdk-headless" in proc.stderr and "--only" in proc.stderr
@@ -58,23 +58,23 @@ def test_no_java_stops_the_run_naming_the_step_and_what_to_install(project: Path
 
 
 def test_an_older_java_is_refused_with_its_release(project: Path, tmp_path: Path) -> None:
-    proc = run_cli("run", str(project), env=path_with(tmp_path, 8))
+    proc = run_cli_here("run", str(project), env=path_with(tmp_path, 8))
     assert proc.returncode == 1
     assert f"and {tmp_path / 'bin' / 'java'} is Java 8" in proc.stderr and "openjdk-17" in proc.stderr
 
 
 @pytest.mark.parametrize("release", [11, 17])
 def test_a_java_the_step_runs_on_lets_the_run_go_on(project: Path, tmp_path: Path, release: int) -> None:
-    proc = run_cli("run", str(project), "--python", NO_PYTHON, env=path_with(tmp_path, release))
+    proc = run_cli_here("run", str(project), "--python", NO_PYTHON, env=path_with(tmp_path, release))
     assert proc.returncode == 1 and f"no Python interpreter at {NO_PYTHON}" in proc.stderr
     assert "Java" not in proc.stderr
 
 
 def test_a_newer_java_is_a_note_and_a_run_without_the_step_needs_none(project: Path, tmp_path: Path) -> None:
-    newer = run_cli("run", str(project), "--python", NO_PYTHON, env=path_with(tmp_path, 21))
+    newer = run_cli_here("run", str(project), "--python", NO_PYTHON, env=path_with(tmp_path, 21))
     assert "is Java 21; step stream is known to run on Java 11 or 17" in newer.stderr
     assert f"no Python interpreter at {NO_PYTHON}" in newer.stderr
-    batch_only = run_cli("run", str(project), "--only", "ingest,transform", "--python", NO_PYTHON,
+    batch_only = run_cli_here("run", str(project), "--only", "ingest,transform", "--python", NO_PYTHON,
                          env=path_with(tmp_path / "again", None))  # fmt: skip
     assert "Java" not in batch_only.stderr and f"no Python interpreter at {NO_PYTHON}" in batch_only.stderr
 
@@ -83,9 +83,9 @@ def test_the_capture_step_needs_java_17_only_when_a_local_database_is_named(proj
     """The capture step (Debezium's engine: Java 17) runs only with its source's DSN set: without it
     Java 11 is enough (the stream step's), with it Java 11 is refused naming the capture step."""
     dsn = {"PIPEGEN_CDC_ECOMMERCE_REALTIME_SHOP_DSN": "postgresql://debezium@127.0.0.1:5432/shop"}
-    without = run_cli("run", str(project), "--python", NO_PYTHON, env=path_with(tmp_path / "without", 11))
+    without = run_cli_here("run", str(project), "--python", NO_PYTHON, env=path_with(tmp_path / "without", 11))
     assert "Java" not in without.stderr and f"no Python interpreter at {NO_PYTHON}" in without.stderr
-    named = run_cli("run", str(project), "--python", NO_PYTHON, env={**path_with(tmp_path / "with", 11), **dsn})
+    named = run_cli_here("run", str(project), "--python", NO_PYTHON, env={**path_with(tmp_path / "with", 11), **dsn})
     assert named.returncode == 1 and "step capture runs on Java 17" in named.stderr, named.stderr
 
 

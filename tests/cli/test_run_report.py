@@ -9,18 +9,18 @@ import shutil
 from pathlib import Path
 
 from pipegen.runresult import located_failures
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, run_cli_here
 
 SPEC = REPO / "specs" / "ecommerce_realtime.yaml"
 
 
 def test_report_prints_the_path_of_the_runs_report(tmp_path: Path) -> None:
-    missing = run_cli("report", str(tmp_path))
+    missing = run_cli_here("report", str(tmp_path))
     assert missing.returncode == 1 and "pipegen run" in missing.stderr
     page = tmp_path / "reports" / "index.html"
     page.parent.mkdir()
     page.write_text("<html></html>")
-    found = run_cli("report", cwd=tmp_path)
+    found = run_cli_here("report", cwd=tmp_path)
     assert found.returncode == 0, found.stderr
     assert found.stdout == f"{page.resolve()}\n"
 

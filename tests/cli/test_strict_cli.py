@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, run_cli_here
 
 STREAMING = (REPO / "specs" / "ecommerce_realtime.yaml").read_text(encoding="utf-8")
 HUGE = "9" * 300
@@ -32,7 +32,7 @@ def test_absurd_numbers_exit_1_with_a_located_error(
     assert old in STREAMING
     spec = tmp_path / "pipegen.yaml"
     spec.write_text(STREAMING.replace(old, new, 1), encoding="utf-8")
-    proc = run_cli(command, str(spec))
+    proc = run_cli_here(command, str(spec))
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
     output = proc.stdout + proc.stderr
@@ -47,6 +47,6 @@ def test_the_largest_accepted_volume_gives_finite_figures(tmp_path: Path) -> Non
     text = STREAMING.replace("  rows_per_day: 30000000", "  rows_per_day: 10000000000000", 1)
     text = text.replace("  avg_row_bytes: 400", "  avg_row_bytes: 104857600", 1)
     spec.write_text(text.replace("  peak_factor: 5 ", "  peak_factor: 1000 ", 1), encoding="utf-8")
-    proc = run_cli("plan", str(spec), "--format", "json")
+    proc = run_cli_here("plan", str(spec), "--format", "json")
     assert proc.returncode in (0, 1), proc.stderr
     assert "inf" not in proc.stdout.lower().replace("info", "")

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.conftest import REPO
+from tests.conftest import REPO, run_cli_here
 
 from pipegen.errors import WriteError
 from pipegen.write import OutFile, WriteMeta, apply, interrupted, plan_write, preview, recover
@@ -388,6 +388,16 @@ def _generate(out: Path, *flags: str, **env: str) -> subprocess.Popen[str]:
     )  # fmt: skip
 
 
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """One generation of SPEC, in this process (same spec, same bytes): what two concurrent real
+    generates must leave, made once for the module's four pairs instead of a process each."""
+    out = tmp_path_factory.mktemp("reference")
+    done = run_cli_here("generate", str(SPEC), "-o", str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+    return snapshot(out)
+
+
 def _wait_for(path: Path, first: subprocess.Popen[str]) -> None:
     deadline = time.monotonic() + 60
     while not path.exists():
@@ -402,10 +412,8 @@ def _wait_for(path: Path, first: subprocess.Popen[str]) -> None:
     ids=["generate-refused", "generate-waits", "check-waits", "check-refused"],
 )
 def test_two_real_generates_never_interleave(
-    tmp_path: Path, flags: tuple[str, ...], timeout: str, second_code: int
+    tmp_path: Path, reference: dict[str, bytes], flags: tuple[str, ...], timeout: str, second_code: int
 ) -> None:
-    reference = tmp_path / "reference"
-    assert _generate(reference).wait(timeout=120) == 0
     out = tmp_path / "out"
     # a refused second run must reach the lock while the first holds it: it starts a Python and
     # renders before it asks, which takes seconds on a loaded machine, so the first holds longer
@@ -422,18 +430,18 @@ def test_two_real_generates_never_interleave(
     if second_code:
         assert f"error: another pipegen (pid {first.pid}: python -m pipegen generate " in err2
         assert "Traceback" not in err2
-    assert snapshot(out) == snapshot(reference), "the tree and manifest equal one generation"
+    assert snapshot(out) == reference, "the tree and manifest equal one generation"
     assert not (out / ".pipegen/txn").exists() and not (out / LOCK).exists()
 
 
-# --- the same through the command line ------------------------------------------------------------------------
+# --- the same through the command line (its `main` in this process: what it prints and exits with) -----------
 
 
 def test_generate_over_a_docs_file_reports_a_conflict_and_every_rerun_agrees(tmp_path: Path) -> None:
     (tmp_path / "docs").write_text("my notes\n")
     for _ in range(2):
-        proc = _generate(tmp_path)
-        stdout, stderr = proc.communicate(timeout=120)
+        proc = run_cli_here("generate", str(SPEC), "-o", str(tmp_path))
+        stdout, stderr = proc.stdout, proc.stderr
         assert proc.returncode == 1, stderr
         assert "conflict     docs/architecture.md (docs is a regular file where pipegen needs a directory" in stdout
         assert "path(s) are taken by something pipegen did not write" in stdout and "file(s) need you" not in stdout
@@ -444,11 +452,11 @@ def test_generate_over_a_docs_file_reports_a_conflict_and_every_rerun_agrees(tmp
 
 @pytest.mark.parametrize("flags", [(), ("--check",)], ids=["generate", "check"])
 def test_generate_refuses_a_project_written_by_a_newer_pipegen(tmp_path: Path, flags: tuple[str, ...]) -> None:
-    assert _generate(tmp_path).wait(timeout=120) == 0
+    assert run_cli_here("generate", str(SPEC), "-o", str(tmp_path)).returncode == 0
     _edit_manifest(tmp_path, generator_version="99.0")
     before = snapshot(tmp_path)
-    proc = _generate(tmp_path, *flags)
-    _, stderr = proc.communicate(timeout=120)
+    proc = run_cli_here("generate", str(SPEC), "-o", str(tmp_path), *flags)
+    stderr = proc.stderr
     assert proc.returncode == 1
     assert "manifest.json was written by pipegen 99.0 (manifest format 2); this is pipegen " in stderr
     assert "hint: upgrade pipegen (pip install -U pipegen-cli), then run generate again" in stderr
