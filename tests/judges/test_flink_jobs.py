@@ -14,6 +14,7 @@ pipeline/flink_local.py rewrite:
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import subprocess
 from pathlib import Path
@@ -40,13 +41,16 @@ ORACLE = shared_path("oracles", "flink_bids")
 KNOWN_UNPLANNABLE: dict[str, str] = {}
 
 
-def with_flink() -> list[Path]:
+@functools.cache
+def with_flink() -> tuple[Path, ...]:
+    """The examples whose generated tree has stream jobs, and the oracle: every example rendered
+    once per process (its two parametrizations and a test ask; collection happens in each worker)."""
     out = []
     for spec in example_specs():
         ready = prepare(spec)
         if any(p.startswith("flink/sql/") for p in render_tree(ready.spec, ready.plan)):
             out.append(spec)
-    return [*out, BIDS_SPEC]
+    return (*out, BIDS_SPEC)
 
 
 def generate(spec: Path, out: Path) -> Path:

@@ -81,8 +81,10 @@ data "azuread_service_principal" "old" {
 """
 
 
-def terraform_specs() -> list[Path]:
-    return [p for p in example_specs() if "terraform" in families_for(prepare(p).plan)]
+@cache
+def terraform_specs() -> tuple[Path, ...]:
+    """The examples with a Terraform family, planned once per process (collection asks 5 times)."""
+    return tuple(p for p in example_specs() if "terraform" in families_for(prepare(p).plan))
 
 
 @cache
