@@ -142,7 +142,7 @@ def registration(spark, project: Path) -> dict:  # type: ignore[no-untyped-def]
     for step, batch in enumerate(batches):
         land(project, table["landing"], f"registration{step}", batch, columns)
         summary = job.run(spark, ("bronze", "silver"))
-        listed = sorted(t.name for t in spark.catalog.listTables(schema))
+        listed = sorted(t.name for t in spark.catalog.listTables(schema) if not t.isTemporary)  # (gold's views)
         read = spark.table(f"`{schema}`.`{table['name']}`").select(*columns).collect()
         out["steps"].append({
             "summary": {k: v for k, v in summary.items() if k.startswith("registered.")},
