@@ -248,7 +248,8 @@ def judged(spark_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
         "dir": str(tmp / "gcp_stream"),
         "batch": json.loads((tmp / "gcp_stream" / "spark" / "dataproc" / "stream-prod.json").read_text()),
     }
-    work = {"projects": projects, "bundles": bundles, "stream_deployments": deployed, "secrets": secrets,
+    work = {"projects": projects, "bundles": bundles, "registration": str(example),  # silver registered for dbt
+            "stream_deployments": deployed, "secrets": secrets,
             "reference": REFERENCE, "emr": submit["aws"], "dataproc": submit["gcp"]}  # fmt: skip
     (tmp / "work.json").write_text(json.dumps(work))
     run = subprocess.run(
@@ -256,7 +257,7 @@ def judged(spark_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
         capture_output=True, text=True, timeout=900, check=False, env=offline_env(tmp / "home"),
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-5000:]
-    return json.loads(run.stdout.split("@@JSON@@", 1)[1])
+    return json.loads(run.stdout.split("@@JSON@@", 1)[1]) | {"example_dir": str(example)}
 
 
 def text(rows: list[list[object]]) -> list[list[str]]:
@@ -339,6 +340,36 @@ def test_maintenance_keeps_the_rows_and_drops_old_versions(judged: dict) -> None
     assert got["delta_sql"] == [
         "OPTIMIZE delta.`/lake/t` ZORDER BY (`order_id`)",
         "VACUUM delta.`/lake/t` RETAIN 0 HOURS",
+    ]
+
+
+@pytest.mark.judge
+def test_silver_is_registered_where_dbts_production_sources_read_it(judged: dict) -> None:
+    """spark_lakehouse (Delta): dbt's production target (`lake`, dbt-spark: a schema, no catalog of its
+    own) reads `<schema>.<table>` of its _sources.yml in the session catalog; the job registers exactly those
+    names there after silver (Spark's catalog lists them), each reading silver's latest version (Parquet
+    here; the Delta statements through Spark's parser)."""
+    example = Path(judged["example_dir"])
+    sources = YAML(typ="safe").load((example / "dbt" / "models" / "staging" / "_sources.yml").read_text())
+    read = {(s["schema"], t["name"]) for s in sources["sources"] for t in s["tables"]}
+    profile = YAML(typ="safe").load((example / "dbt" / "profiles.yml").read_text())["spark_lakehouse"]["outputs"]
+    dag = (example / "dags" / "spark_lakehouse.py").read_text()
+    assert 'DBT_TARGET = "lake"' in dag and profile["lake"]["type"] == "spark"  # production dbt: dbt-spark
+    assert not {"database", "catalog"} & set(profile["lake"])  # two-part names: the session's catalog
+    got = judged["registration"]
+    for step in got["steps"]:
+        schema = next(s for s in step["schemas"] if s != "default")
+        assert {(schema, t) for t in step["listed"]} == read
+        assert step["registered"] == step["silver"]  # the registered table is silver's latest version
+        assert list(step["summary"]) == ["registered.shop__orders"]
+    # order 1's later row wins; order 2 broke the range rule: rejected, not in silver
+    assert [r[:3] for r in got["steps"][0]["registered"]] == [["1", "7", "shipped"], ["3", "7", "placed"]]
+    assert got["catalog_dir"]  # the local catalog under the lake root, not the working directory
+    assert got["delta_plans"] == ["CreateNamespace", "CreateTable"]
+    assert got["delta_sql"] == [
+        "CREATE SCHEMA IF NOT EXISTS `spark_lakehouse_silver`",
+        "CREATE TABLE IF NOT EXISTS `spark_lakehouse_silver`.`shop__orders` USING DELTA LOCATION "
+        "'s3://acme-lake/silver/shop__orders'",
     ]
 
 

@@ -160,6 +160,39 @@ def load_job(tmp_path: Path, files: dict[str, str]):  # type: ignore[no-untyped-
     return module
 
 
+def test_a_delta_silver_is_registered_under_the_schema_dbt_reads_and_an_iceberg_one_is_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """medallion.json `register`: the schema and tables dbt's _sources.yml names (Delta only: an Iceberg
+    silver stays in the `lake` catalog, R464); the job's Delta I/O and registration keep the lake root's
+    URI scheme (`s3://`), which pathlib would fold into `s3:/`."""
+    assert "register" not in json.loads(generate(tmp_path)["spark/medallion.json"])  # the SPEC's lake: Iceberg
+    (tmp_path / "delta").mkdir()
+    path = tmp_path / "delta" / "pipegen.yaml"
+    path.write_text(SPEC.format(cloud="aws", compute="", rows=1000).replace("type: iceberg", "type: delta"))
+    ready = prepare(path)
+    files = render_tree(ready.spec, ready.plan)
+    config = json.loads(files["spark/medallion.json"])
+    assert config["register"] == {"schema": "spark_unit_silver", "tables": ["shop__orders", "shop__customers"]}
+    sources = files["dbt/models/staging/_sources.yml"]
+    assert 'schema: "spark_unit_silver"' in sources
+    assert all(f'name: "{t}"' in sources for t in config["register"]["tables"])
+    assert [d.code for d in ready.diagnostics if d.code == "R464"] == []  # the Spark job registers Delta silver
+    monkeypatch.setenv("PIPEGEN_LAKE_ROOT", "s3://company-lake/root/")
+    job = load_job(tmp_path / "delta", files)
+    issued: list[str] = []
+    store = job.Delta(type("Spark", (), {"sql": lambda self, text: issued.append(text)})())
+    assert store.ref("silver", "shop__orders") == "delta.`s3://company-lake/root/company_lake/silver/shop__orders`"
+    statements = store.register("shop__orders")
+    assert statements == issued
+    assert issued == [
+        "CREATE SCHEMA IF NOT EXISTS `spark_unit_silver`",
+        "CREATE TABLE IF NOT EXISTS `spark_unit_silver`.`shop__orders` USING DELTA LOCATION "
+        "'s3://company-lake/root/company_lake/silver/shop__orders'",
+    ]
+    assert job.Iceberg(None).register("shop__orders") == []
+
+
 CATALOGS = {
     "rest": ('{url: "https://catalog.example.com/api", catalog: prod, token: "${secret:LAKE_TOKEN}", bucket: lake}',
              "aws"),

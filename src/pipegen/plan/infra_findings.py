@@ -38,6 +38,9 @@
   debezium family's KafkaConnector) writes its change events to the Strimzi cluster (mutual TLS), while the
   Spark stream reads the project's topics from the cloud's managed Kafka (MSK with IAM, Managed Kafka with
   OAUTHBEARER: the terraform family's); nothing carries the events from one cluster to the other.
+- R466: the Delta target whose silver dbt's staging reads (`<pipeline>_silver`) when no Spark batch job writes
+  it (no Spark batch engine, or the Spark job writes another, first, lake target): only the Spark job's silver
+  step registers silver in the catalog dbt's production target reads; the lake step writes it by path.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ from pipegen.spec.model import (
     Compute,
     Ingestion,
     LakeCatalog,
+    Layer,
     Orchestrator,
     Spec,
     TargetType,
@@ -110,7 +114,7 @@ def infra_findings(spec: Spec, graph: Graph, capacity: Capacity) -> tuple[Findin
     return (*_unsized(spec, graph), *_stream_sizes(spec, graph, capacity), *_ungranted_containers(spec, graph),
             *_referenced_containers(spec, graph), *_unqueried_iceberg(spec, graph),
             *_databricks_on_msk(spec, graph), *_databricks_on_managed_kafka(spec, graph),
-            *_capture_off_the_managed_cluster(spec, graph))  # fmt: skip
+            *_capture_off_the_managed_cluster(spec, graph), *_unregistered_delta_silver(spec, graph))  # fmt: skip
 
 
 SPARK_JOBS = frozenset({Kind.SPARK_BATCH, Kind.SPARK_STREAMING})  # the Spark job reads `lake.catalog`
@@ -380,3 +384,31 @@ def _capture_off_the_managed_cluster(spec: Spec, graph: Graph) -> Iterator[Findi
             f"to the managed cluster and sign in with {login} (the topics are Terraform's there), instead of Strimzi's",
             severity="warning",
         )  # fmt: skip
+
+
+def _unregistered_delta_silver(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    """R466 (warning): dbt's staging reads the first lake target that keeps silver as `<pipeline>_silver.<table>`
+    (common/lake_catalog.silver_schema); the Spark job's silver step registers a Delta silver there, but only
+    the Spark batch job's, and it writes the first lake target (common/lake_catalog.lake_target). Without it
+    the lake step writes Delta silver by path (deltalake), registered in no catalog. Iceberg: R464."""
+    lakes = [(i, t) for i, t in enumerate(spec.targets) if t.type in LAKE_TARGETS]
+    ti, target = next(((i, t) for i, t in lakes if not t.layers or any(loc.layer == Layer.SILVER for loc in t.layers)),
+                      (-1, None))  # fmt: skip
+    if target is None or target.type != TargetType.DELTA or not any(s.tables or s.topics for s in spec.sources):
+        return
+    if Kind.SPARK_BATCH in graph.kinds and lakes[0][0] == ti:
+        return
+    first = lakes[0][1].name
+    why = ("no Spark batch job runs (`engines.batch` is not spark)" if Kind.SPARK_BATCH not in graph.kinds else
+           f"the Spark job writes the first lake target, '{first}', which keeps no silver layer")  # fmt: skip
+    yield Finding(
+        ("targets", ti, "type"), "R466",
+        f"target '{target.name}': dbt's staging models read silver as `<pipeline>_silver.<table>` in the catalog "
+        f"dbt's production target reads; the Spark job registers Delta silver there, but {why}: the lake step writes "
+        "silver by path (deltalake) and registers it in no catalog, so a production dbt run finds no silver table "
+        "(the local run copies silver into DuckDB)",
+        "run the medallion as Spark jobs (`engines.batch: spark`, or `engines.compute: databricks` on a Lakehouse) "
+        "with this target first among the lake targets, or register each silver path yourself: "
+        "`CREATE TABLE <pipeline>_silver.<table> USING DELTA LOCATION '<silver path>'`",
+        severity="warning",
+    )  # fmt: skip

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from job import TARGET, bq, lake_root, lit
+from job import CONFIG, TARGET, bq, lake_root, lit
 from layers import merged_rows
 
 # pipegen: spark/medallion.py continues below this line (the lines above only let this part be linted alone)
@@ -21,6 +21,8 @@ from layers import merged_rows
 class Parquet:
     """Plain Parquet, one directory per table version (`v=<n>`) and a `_latest` pointer: silver
     and gold are rewritten whole (Spark cannot overwrite a path it reads); bronze appends."""
+
+    FORMAT = "parquet"
 
     def __init__(self, spark: Any) -> None:
         self.spark = spark
@@ -34,6 +36,24 @@ class Parquet:
 
     def exists(self, layer: str, table: str) -> bool:
         return self.version(layer, table) is not None
+
+    def uri(self, layer: str, table: str) -> str:
+        """The table's directory as a URI (joined as text: pathlib would fold `s3://` into `s3:/`)."""
+        return "/".join((lake_root().rstrip("/"), TARGET["layers"][layer], table))
+
+    def location(self, layer: str, table: str) -> str:
+        """Where the table's current data is: its latest version's directory."""
+        return f"{self.path(layer, table)}/v={self.version(layer, table)}"
+
+    def register(self, table: str) -> list[str]:
+        """Silver's `table` in the session's catalog as `<pipeline>_silver.<table>` (medallion.json
+        `register`: the schema dbt's staging reads), an external table over silver's files; the
+        statements it ran."""
+        statements = register_sql(self.FORMAT, CONFIG["register"]["schema"], table,
+                                  self.location("silver", table), f"{lake_root().rstrip('/')}/_catalog")  # fmt: skip
+        for sql in statements:
+            self.spark.sql(sql)
+        return statements
 
     def read(self, layer: str, table: str, version: int | None = None) -> Any:
         at = self.version(layer, table) if version is None else version
@@ -89,27 +109,30 @@ class Parquet:
 class Delta(Parquet):
     """Delta Lake by path (delta-spark; built into Databricks runtimes)."""
 
+    FORMAT = "delta"
+
     def ref(self, layer: str, table: str) -> str:
-        return f"delta.{bq(str(self.path(layer, table)))}"
+        return f"delta.{bq(self.uri(layer, table))}"
+
+    def location(self, layer: str, table: str) -> str:
+        return self.uri(layer, table)
 
     def exists(self, layer: str, table: str) -> bool:
         from delta.tables import DeltaTable
 
-        return bool(DeltaTable.isDeltaTable(self.spark, str(self.path(layer, table))))
+        return bool(DeltaTable.isDeltaTable(self.spark, self.uri(layer, table)))
 
     def read(self, layer: str, table: str, version: int | None = None) -> Any:
         if not self.exists(layer, table):
             return None
         reader = self.spark.read.format("delta")
-        return (reader.option("versionAsOf", version) if version is not None else reader).load(
-            str(self.path(layer, table))
-        )
+        return (reader.option("versionAsOf", version) if version is not None else reader).load(self.uri(layer, table))
 
     def append(self, layer: str, table: str, df: Any) -> None:
-        df.write.format("delta").mode("append").save(str(self.path(layer, table)))
+        df.write.format("delta").mode("append").save(self.uri(layer, table))
 
     def replace(self, layer: str, table: str, df: Any) -> None:
-        df.write.format("delta").mode("overwrite").save(str(self.path(layer, table)))
+        df.write.format("delta").mode("overwrite").save(self.uri(layer, table))
 
     def merge(self, layer: str, table: str, changes: Any, key: list[str], watermark: str | None) -> None:
         if not self.exists(layer, table):
@@ -135,8 +158,15 @@ class Iceberg(Delta):
     """Iceberg tables of the Spark catalog `lake` (iceberg-spark-runtime), a namespace per layer named
     for the pipeline (TARGET["namespaces"]: `<pipeline>_<layer>`, a Glue database each on Glue)."""
 
+    FORMAT = "iceberg"
+
     def ref(self, layer: str, table: str) -> str:
         return f"lake.{bq(TARGET['namespaces'][layer])}.{bq(table)}"
+
+    def register(self, table: str) -> list[str]:
+        """Never: silver is already a table of the `lake` catalog (validate's R464 says dbt's target does not
+        open it; medallion.json has no `register` for an Iceberg target)."""
+        return []
 
     def exists(self, layer: str, table: str) -> bool:
         return bool(self.spark.catalog.tableExists(f"lake.{TARGET['namespaces'][layer]}.{table}"))
@@ -164,6 +194,21 @@ class Iceberg(Delta):
 
 
 FORMATS = {"parquet": Parquet, "delta": Delta, "iceberg": Iceberg}
+
+
+def register_sql(fmt: str, schema: str, table: str, location: str, local_catalog: str) -> list[str]:
+    """Silver's table in the session catalog as `<schema>.<table>` over its files. Delta (production: the
+    metastore the job's session uses, Databricks' workspace catalog or the Hive metastore / Glue Data Catalog
+    of EMR and Dataproc, the one dbt's target reads): created once, its location never moves. Parquet (the
+    local run): each version is a new directory, so the table is dropped (an external table: its files
+    stay) and created over the latest; the schema's own directory under the lake root, not the process's
+    working directory."""
+    ident = f"{bq(schema)}.{bq(table)}"
+    if fmt == "delta":
+        return [f"CREATE SCHEMA IF NOT EXISTS {bq(schema)}",
+                f"CREATE TABLE IF NOT EXISTS {ident} USING DELTA LOCATION {lit(location)}"]  # fmt: skip
+    return [f"CREATE SCHEMA IF NOT EXISTS {bq(schema)} LOCATION {lit(f'{local_catalog}/{schema}.db')}",
+            f"DROP TABLE IF EXISTS {ident}", f"CREATE TABLE {ident} USING PARQUET LOCATION {lit(location)}"]  # fmt: skip
 
 
 def merge_sql(ref: str, payload: list[str], key: list[str], watermark: str | None) -> str:

@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from job import BATCHES, CONFIG, bq, landing_root
+from job import BATCHES, CONFIG, TARGET, bq, landing_root
 
 # pipegen: spark/medallion.py continues below this line (the lines above only let this part be linted alone)
 
@@ -146,6 +146,17 @@ def silver(spark: Any, store: Any, table: dict[str, Any]) -> dict[str, Any]:
     done_rows = spark.createDataFrame([(name, b) for b in batches], "table string, _batch_id string")
     store.append("silver", BATCHES, done_rows)
     return counts
+
+
+def registered(store: Any, names: list[str]) -> dict[str, Any]:
+    """Each of these silver tables dbt's staging reads (medallion.json `register`: the tables and the
+    `<pipeline>_silver` schema the naming layer gives dbt's sources) registered in the session's catalog,
+    once it exists: `registered.<table>` -> the statements run."""
+    register = CONFIG.get("register")
+    if not register or "silver" not in TARGET["layers"]:
+        return {}
+    return {f"registered.{name}": store.register(name) for name in names
+            if name in register["tables"] and store.exists("silver", name)}  # fmt: skip
 
 
 def gold(spark: Any, store: Any) -> dict[str, Any]:

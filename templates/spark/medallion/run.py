@@ -11,7 +11,7 @@ from typing import Any
 
 from formats import FORMATS
 from job import CONFIG, TARGET, session, table_format
-from layers import bronze, gold, silver
+from layers import bronze, gold, registered, silver
 from stream import stream
 
 # pipegen: spark/medallion.py continues below this line (the lines above only let this part be linted alone)
@@ -42,6 +42,8 @@ def run(spark: Any, layers: tuple[str, ...]) -> dict[str, Any]:
     for table in CONFIG["tables"]:
         if "silver" in layers and "silver" in TARGET["layers"]:
             out[f"silver.{table['name']}"] = silver(spark, store, table)
+    if "silver" in layers or "stream" in layers:  # where dbt's staging reads silver
+        out.update(registered(store, [t["name"] for t in CONFIG["tables"]]))
     if "gold" in layers and "gold" in TARGET["layers"]:
         out.update({f"gold.{k}": v for k, v in gold(spark, store).items()})
     if "maintain" in layers:

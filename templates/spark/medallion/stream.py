@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from job import CONFIG, TARGET, bq, checkpoint_root, lake_root, resolved
-from layers import as_bronze, checked, silver
+from layers import as_bronze, checked, registered, silver
 
 # pipegen: spark/medallion.py continues below this line (the lines above only let this part be linted alone)
 
@@ -227,6 +227,7 @@ def table_writers(spark: Any, store: Any, table: dict[str, Any], counts: dict[st
         counts["batches"] += 1
         counts["rows"] += landed.count()
         silver(spark, store, table)
+        registered(store, [name])  # a stream's first micro-batch creates silver: registered at once
         counts["jobs"] = stream_jobs(store, table, landed)
 
     checkpoint = f"{checkpoint_root()}/{TARGET['layers']['bronze']}/{name}"

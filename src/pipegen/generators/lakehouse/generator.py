@@ -12,13 +12,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipegen.common.lake_catalog import lake_target, silver_target
 from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget, RunResult, RunStep
 from pipegen.generators.lakehouse.config import lake_config, lake_results, lake_targets, settings
 from pipegen.plan.components import Kind
 from pipegen.render.env import render, static
 from pipegen.render.jsondoc import json_doc
 from pipegen.safe import trusted
+from pipegen.spec.model import TargetType
 from pipegen.spec.types import format_duration
+
+
+def silver_registration(ctx: GenContext) -> str:
+    """Who registers silver where dbt's production target reads it: `spark` (the Spark batch job's
+    silver step, a Delta silver of the lake target it writes), else the warning that says nothing does
+    (R464: Iceberg; R466: Delta without that job)."""
+    target = silver_target(ctx.spec)
+    if target is not None and target.type == TargetType.ICEBERG:
+        return "R464"
+    spark = Kind.SPARK_BATCH in ctx.plan.graph.kinds and target is not None and target is lake_target(ctx.spec)
+    return "spark" if spark else "R466"
+
 
 # pinned as requirements/judges/lake.txt (the judge environment the lake job runs in)
 REQUIREMENTS = ("deltalake==1.6.6", "pyiceberg[pyiceberg-core,sql-sqlite]==0.12.0", "pyarrow==26.0.1")
@@ -70,6 +84,7 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
     return {"pipeline": ctx.plan.names.pipeline, "targets": targets, "tables": tables, "marts": marts,
             "warehouse_schema": trusted(schema) if schema else None,
             "quarantine": any(t["quarantine"] for t in config["tables"]),
+            "silver_registration": trusted(silver_registration(ctx)),
             "iceberg": any(t.type.value == "iceberg" for t in lake_targets(ctx.spec)),
             "spark": bool({Kind.SPARK_BATCH, Kind.SPARK_STREAMING} & ctx.plan.graph.kinds),
             "spark_stream": Kind.SPARK_STREAMING in ctx.plan.graph.kinds}  # fmt: skip

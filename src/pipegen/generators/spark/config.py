@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipegen.common.lake_catalog import catalog_config, lake_target
+from pipegen.common.lake_catalog import catalog_config, lake_target, silver_schema, silver_target
 from pipegen.common.lake_catalog import lake_dir as _dir
 from pipegen.common.spark_stream import managed_kafka_oauth, msk_iam
 from pipegen.common.stream_rules import event_rules
@@ -17,8 +17,8 @@ from pipegen.plan.cloudnames import lake_namespace
 from pipegen.plan.names import ENV, Names, snake
 from pipegen.render.sqltypes import sql_type
 from pipegen.spec import catalog
-from pipegen.spec.index import TableRef, index_of
-from pipegen.spec.model import Column, Ingestion, LakeSettings, Layer, SourceType, Spec, Target
+from pipegen.spec.index import SpecIndex, TableRef, index_of
+from pipegen.spec.model import Column, Ingestion, LakeSettings, Layer, SourceType, Spec, Target, TargetType
 from pipegen.spec.pii import PROTECTED, landed_column, lost_rules
 from pipegen.spec.types import parse_column_type
 
@@ -156,6 +156,20 @@ def table_config(spec: Spec, names: Names, ref: TableRef, etl: bool, streaming: 
     } | ({"stream": stream_config(ref, names, msk_iam(spec), managed_kafka_oauth(spec))} if streaming else {})
 
 
+def registration(spec: Spec, index: SpecIndex, names: Names) -> dict[str, Any] | None:
+    """Where the job registers silver for dbt's production target: the schema and tables dbt's staging
+    reads (common/lake_catalog.silver_schema, the one place that decides; the tables' lake names, as
+    dbt's sources name them). Only for a Delta target whose silver is the one dbt reads: an Iceberg
+    silver is already in the `lake` catalog, which dbt's target does not open (R464)."""
+    target = lake_target(spec)
+    if target is None or target is not silver_target(spec) or target.type != TargetType.DELTA:
+        return None
+    read = [(silver_schema(spec, list(ref.dataset.columns)), ref) for ref in index.tables]
+    tables = [str(names.dataset(ref.source.name, ref.dataset.name).lake_table) for schema, ref in read if schema]
+    schema = next((s for s, _ in read if s), None)
+    return {"schema": schema, "tables": tables} if schema else None
+
+
 def spark_config(spec: Spec, names: Names, etl: bool = False, streaming: bool = False) -> dict[str, Any]:
     """`streaming`: the stream engine is Spark, streamed tables get their `stream` (topic, format)
     and the stream jobs their Spark SQL (streams.py)."""
@@ -172,4 +186,4 @@ def spark_config(spec: Spec, names: Names, etl: bool = False, streaming: bool = 
         "views": views(index, names),
         "marts": spark_marts(spec, index, names),
         "streams": stream_jobs(spec, index, names) if streaming else [],
-    }
+    } | ({"register": register} if (register := registration(spec, index, names)) else {})
