@@ -42,8 +42,10 @@ class Outcome:
     detail: str = ""
 
 
-def static(spec: dict[str, Any]) -> Outcome:
-    """Validate, plan and render in memory; a crash anywhere, or an unlocated error, fails."""
+def static(spec: dict[str, Any], render: bool = True) -> Outcome:
+    """Validate, plan and render in memory; a crash anywhere, or an unlocated error, fails.
+    Without `render`, a valid spec's files are left to the caller, which renders them itself
+    (`pipegen generate`, the ledger's baseline): validate and plan only, `files` empty."""
     text = to_yaml(spec)
     outcome = Outcome(text)
     try:
@@ -61,7 +63,7 @@ def static(spec: dict[str, Any]) -> Outcome:
         if errors or plan is None or checked.spec is None:
             return outcome
         outcome.valid = True
-        outcome.files = dict(render_tree(checked.spec, plan))
+        outcome.files = dict(render_tree(checked.spec, plan)) if render else {}
     except Exception as exc:  # the invariant: validate refuses or everything renders
         return _fail(outcome, f"crash: {type(exc).__name__}", traceback.format_exc(limit=-4))
     return outcome

@@ -80,11 +80,16 @@ def distinct_pipelines(specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return specs
 
 
-def valid_sample(count: int, seed_value: int, pool: int | None = None) -> list[tuple[dict[str, Any], Outcome]]:
-    """The first `count` drawn specs that validate, from a pool of `pool` draws."""
+def valid_sample(
+    count: int, seed_value: int, pool: int | None = None, render: bool = True
+) -> list[tuple[dict[str, Any], Outcome]]:
+    """The first `count` drawn specs that validate, from a pool of `pool` draws. Without `render`
+    (for callers that render each spec themselves: ~0.2 s of CPU a spec saved) the outcomes have no
+    files; a spec whose rendering crashes then fails the caller's own render instead of leaving
+    the sample (the invariant test holds that none does)."""
     out = []
     for spec in draw(pool or count * 2, seed_value):
-        outcome = static(spec)
+        outcome = static(spec, render=render)
         if outcome.valid and outcome.failure is None:
             out.append((spec, outcome))
         if len(out) == count:

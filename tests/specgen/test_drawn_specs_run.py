@@ -67,7 +67,7 @@ def test_every_corpus_fixture_names_the_judges_that_found_it() -> None:
 def projects(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     root = tmp_path_factory.mktemp("drawn")
     specs = corpus()  # first: every judge runs them
-    specs += [outcome.text for _, outcome in valid_sample(SAMPLE, SEED, pool=SAMPLE * 3)]
+    specs += [outcome.text for _, outcome in valid_sample(SAMPLE, SEED, pool=SAMPLE * 3, render=False)]
     out = []
     for i, text in enumerate(specs):
         folder = root / f"spec{i:02d}"

@@ -96,61 +96,70 @@ def _features(spec: dict[str, Any]) -> set[str]:
     return out
 
 
+INDEPENDENT_SEED = 20261207  # the seed of docs/corpus.md's independent long runs
+# every 'key=value' word of _features the generator must draw
+VOCABULARY = {
+    *(f"source={s}" for s in ("postgres", "mysql", "sqlserver", "oracle", "mongodb", "api", "files", "faker",
+                              "kafka", "eventhubs", "kinesis", "pubsub")),
+    *(f"cdc={s}" for s in ("postgres", "mysql", "sqlserver", "oracle", "mongodb")),
+    *(f"auth={a}" for a in ("bearer", "api_key", "basic", "oauth2", "none")),
+    *(f"pagination={p}" for p in ("none", "page", "offset", "cursor", "link_header")),
+    *(f"table_quality={q}" for q in ("expected_columns", "row_count", "freshness", "drift")),
+    "synthetic=stream", "synthetic=inject", "synthetic=rows", "options=True", "rule=rename", "rule=faker",
+    "target_option=layers", "target_option=format",
+    *(f"ingestion={i}" for i in ("batch", "cdc", "stream")),
+    *(f"architecture={a}" for a in ("auto", "etl", "elt", "lambda", "kappa", "lakehouse")),
+    "orchestrator=airflow", "orchestrator=prefect",
+    *(f"target={t}" for t in ("duckdb", "postgres", "snowflake", "bigquery", "redshift", "clickhouse",
+                               "databricks", "synapse", "mysql", "kafka", "delta", "iceberg", "files", "druid")),
+    *(f"window={w}" for w in ("tumble", "hop", "session", "cumulate", "none")),
+    *(f"materialized={m}" for m in ("table", "view", "ephemeral", "incremental")),
+    "order_by=text", "order_by=mapping", "order_direction=asc", "order_direction=desc", "order_nulls=True",
+    "limit=True", "limit_per=True", "mart_from_mart=True", "group_expr=True",
+    "stream_join=lookup", "stream_join=inner", "stream_join=left", "stream_group_expr=True",
+    "history_input=column", "history_input=expr", "history_windows=several",
+    *(f"notification={n}" for n in ("slack", "email", "pagerduty", "teams", "webhook")),
+    *(f"orchestration={k}" for k in ("exponential_backoff", "max_retry_delay", "catchup", "max_active_runs",
+                                     "depends_on", "on_failure", "on_success")),
+    *(f"lake_catalog={c}" for c in ("sql", "rest", "unity", "glue")),
+    *(f"engine_stream={e}" for e in ("auto", "flink", "spark")),
+    *(f"engine_batch={e}" for e in ("auto", "dbt", "spark")),
+    *(f"engine_compute={e}" for e in ("auto", "local", "kubernetes", "databricks")),
+    "section=sizing", "section=monitoring", "monitoring=freshness_sla", "monitoring=grafana", "monitoring=alerts",
+    "publish=textfile", "publish=pushgateway",
+    "pipeline=description", "pipeline=tags", "pipeline=schedule",
+    "deploy=kubernetes", "deploy=terraform", "deploy=environments", "kubernetes=image", "kubernetes=image_tags",
+    *(f"env_size={k}" for k in ("kafka_brokers", "flink_task_managers", "brokers_below_replication",
+                                "brokers_past_msk")),
+    *(f"agg={a}" for a in ("count", "count_distinct", "sum", "avg", "min", "max", "expr")),
+    *(f"rule={r}" for r in ("not_null", "unique", "range", "accepted_values", "regex", "foreign_key", "pii",
+                            "metadata")),
+    "join=inner", "join=left", "join_filter=True", "deduplicate=True", "derived=True", "filter=True",
+    "top_n=True", "history=True", "notify=True", "sink_mode=upsert", "mart_shape=columns",
+    "mart_shape=grouped",
+}  # fmt: skip
+
+
 def test_the_generator_draws_the_whole_vocabulary_and_mostly_specs_that_validate() -> None:
-    # the vocabulary over 800 specs of three seeds (the rarest shapes, such as a regular stream join's
-    # type, come a handful of times in 400), the share that validates over the first 200
-    drawn = draw(400, 1) + draw(200, 2) + draw(200, 3)
-    for seed_specs in (drawn[:400], drawn[400:600], drawn[600:]):  # one seed's projects: one dag.test() round
+    # The share that validates over the first 200 specs of seed 1 (Hypothesis's mutated draws, as the
+    # suite's fixed samples are drawn); the vocabulary over those and 300 independent draws (each spec
+    # drawn alone: 196 shapes in 200 where the mutated draws have 85, so fewer specs cover the rare
+    # words; until s38 800 mutated draws of three seeds, ~60 % more CPU). Independent draws validate
+    # less often (~60 %), so they do not count for the share.
+    mutated, independent = draw(200, 1), draw(300, INDEPENDENT_SEED, independent=True)
+    for seed_specs in (mutated, independent):  # one seed's projects: one dag.test() round
         names = [s["pipeline"]["name"].lower() for s in seed_specs]
         assert len(set(names)) == len(names), "two drawn pipelines of one seed share a name"
     seen: Counter[str] = Counter()
     valid = 0
-    for spec in drawn:
+    for spec in mutated + independent:
         seen.update(_features(spec))
-    for spec in drawn[:200]:  # validate alone, on the text static() would check (its render is the invariant test's)
+    for spec in mutated:  # validate alone, on the text static() would check (its render is the invariant test's)
         checked = check_bytes(to_yaml(spec).encode(), "pipegen.yaml")
         valid += checked.ok
-    expected = {
-        *(f"source={s}" for s in ("postgres", "mysql", "sqlserver", "oracle", "mongodb", "api", "files", "faker",
-                                  "kafka", "eventhubs", "kinesis", "pubsub")),
-        *(f"cdc={s}" for s in ("postgres", "mysql", "sqlserver", "oracle", "mongodb")),
-        *(f"auth={a}" for a in ("bearer", "api_key", "basic", "oauth2", "none")),
-        *(f"pagination={p}" for p in ("none", "page", "offset", "cursor", "link_header")),
-        *(f"table_quality={q}" for q in ("expected_columns", "row_count", "freshness", "drift")),
-        "synthetic=stream", "synthetic=inject", "synthetic=rows", "options=True", "rule=rename", "rule=faker",
-        "target_option=layers", "target_option=format",
-        *(f"ingestion={i}" for i in ("batch", "cdc", "stream")),
-        *(f"architecture={a}" for a in ("auto", "etl", "elt", "lambda", "kappa", "lakehouse")),
-        "orchestrator=airflow", "orchestrator=prefect",
-        *(f"target={t}" for t in ("duckdb", "postgres", "snowflake", "bigquery", "redshift", "clickhouse",
-                                   "databricks", "synapse", "mysql", "kafka", "delta", "iceberg", "files", "druid")),
-        *(f"window={w}" for w in ("tumble", "hop", "session", "cumulate", "none")),
-        *(f"materialized={m}" for m in ("table", "view", "ephemeral", "incremental")),
-        "order_by=text", "order_by=mapping", "order_direction=asc", "order_direction=desc", "order_nulls=True",
-        "limit=True", "limit_per=True", "mart_from_mart=True", "group_expr=True",
-        "stream_join=lookup", "stream_join=inner", "stream_join=left", "stream_group_expr=True",
-        "history_input=column", "history_input=expr", "history_windows=several",
-        *(f"notification={n}" for n in ("slack", "email", "pagerduty", "teams", "webhook")),
-        *(f"orchestration={k}" for k in ("exponential_backoff", "max_retry_delay", "catchup", "max_active_runs",
-                                         "depends_on", "on_failure", "on_success")),
-        *(f"lake_catalog={c}" for c in ("sql", "rest", "unity", "glue")),
-        *(f"engine_stream={e}" for e in ("auto", "flink", "spark")),
-        *(f"engine_batch={e}" for e in ("auto", "dbt", "spark")),
-        *(f"engine_compute={e}" for e in ("auto", "local", "kubernetes", "databricks")),
-        "section=sizing", "section=monitoring", "monitoring=freshness_sla", "monitoring=grafana", "monitoring=alerts",
-        "publish=textfile", "publish=pushgateway",
-        "pipeline=description", "pipeline=tags", "pipeline=schedule",
-        "deploy=kubernetes", "deploy=terraform", "deploy=environments", "kubernetes=image", "kubernetes=image_tags",
-        *(f"env_size={k}" for k in ("kafka_brokers", "flink_task_managers", "brokers_below_replication",
-                                    "brokers_past_msk")),
-        *(f"agg={a}" for a in ("count", "count_distinct", "sum", "avg", "min", "max", "expr")),
-        *(f"rule={r}" for r in ("not_null", "unique", "range", "accepted_values", "regex", "foreign_key", "pii",
-                                "metadata")),
-        "join=inner", "join=left", "join_filter=True", "deduplicate=True", "derived=True", "filter=True",
-        "top_n=True", "history=True", "notify=True", "sink_mode=upsert", "mart_shape=columns",
-        "mart_shape=grouped",
-    }  # fmt: skip
-    assert expected - set(seen) == set()
+    rarest = sorted((seen[word], word) for word in VOCABULARY)[:8]
+    print(f"the sample covers {len(VOCABULARY & set(seen))} of {len(VOCABULARY)} vocabulary words; rarest: {rarest}")
+    assert VOCABULARY - set(seen) == set()
     assert valid >= 0.8 * 200, f"only {valid} of 200 drawn specs validate"
 
 
