@@ -42,7 +42,6 @@ def spec() -> dict[str, Any]:
     }  # fmt: skip
 
 
-
 def batch(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PIPEGEN_", "DLT", "RUNTIME__", "KAFKA_"))}
     return subprocess.run(
