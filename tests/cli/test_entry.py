@@ -3,13 +3,14 @@ and every other form handed to typer (help, usage errors, other commands)."""
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from pipegen.entry import fast_validate_args
+from pipegen.entry import GC_YOUNG_THRESHOLD, fast_validate_args, fewer_collections, main
 from tests.conftest import REPO
 
 SPECS = REPO / "specs"
@@ -80,3 +81,26 @@ def test_fast_path_parses_specs_format_and_debug() -> None:
 def test_usage_errors_still_come_from_typer_with_exit_2(tmp_path: Path) -> None:
     proc = run(["validate", "x.yaml", "--format", "xml"], "pipegen.entry", tmp_path)
     assert proc.returncode == 2 and "xml" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_command_runs_with_fewer_young_collections_and_restores_the_callers_thresholds(tmp_path: Path) -> None:
+    """main() raises the young generation's threshold for the command (the full collections rescan
+    the command's whole heap: docs/benchmarks.md, s38) and gives the caller its own back, also when
+    the command exits; a higher threshold of the caller's is never lowered."""
+    seen: list[tuple[int, int, int]] = []
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        with fewer_collections():
+            seen.append(gc.get_threshold())
+        assert seen == [(GC_YOUNG_THRESHOLD, 10, 10)]
+        assert gc.get_threshold() == (700, 10, 10)
+        with pytest.raises(SystemExit) as exited:
+            main(["validate", str(tmp_path / "missing.yaml")])
+        assert exited.value.code != 0
+        assert gc.get_threshold() == (700, 10, 10)
+        gc.set_threshold(50_000, 10, 10)
+        with fewer_collections():
+            assert gc.get_threshold() == (50_000, 10, 10)
+    finally:
+        gc.set_threshold(*before)

@@ -115,7 +115,7 @@ def capture_config(ctx: GenContext) -> dict[str, Any]:
                 "dsn_env": dsn_env(c),
                 "shape": c.shape.value,
                 "topics": {t.dataset: str(t.names.topic) for t in c.tables},
-                "spec_paths": {t.dataset: dataset_path(ctx, c.source, t.dataset) for t in c.tables},
+                "spec_paths": dataset_paths(ctx, c),
                 "properties": c.config(Runtime.CONNECT),
             }
             for c in plan_connectors(ctx)
@@ -123,12 +123,14 @@ def capture_config(ctx: GenContext) -> dict[str, Any]:
     }
 
 
-def dataset_path(ctx: GenContext, source: str, dataset: str) -> str:
-    """Where pipegen.yaml declares a captured table (`sources[0].tables[1]`): the capture step's
-    results name it."""
-    i = next(n for n, s in enumerate(ctx.spec.sources) if s.name == source)
-    j = next(n for n, t in enumerate(ctx.spec.sources[i].tables) if t.name == dataset)
-    return f"sources[{i}].tables[{j}]"
+def dataset_paths(ctx: GenContext, connector: Connector) -> dict[str, str]:
+    """Where pipegen.yaml declares each captured table (`sources[0].tables[1]`): the capture step's
+    results name it. One pass over the source's tables (a scan per table was quadratic at scale)."""
+    i = next(n for n, s in enumerate(ctx.spec.sources) if s.name == connector.source)
+    positions: dict[str, int] = {}
+    for j, t in enumerate(ctx.spec.sources[i].tables):
+        positions.setdefault(t.name, j)
+    return {t.dataset: f"sources[{i}].tables[{positions[t.dataset]}]" for t in connector.tables}
 
 
 def _json(data: Any) -> str:
