@@ -13,9 +13,10 @@ from collections.abc import Iterator
 
 from pipegen.spec.diagnostics import Finding, Path
 from pipegen.spec.index import Resolved, SpecIndex, TableRef, mart_outputs
-from pipegen.spec.model import Aggregation, Mart, Measure, Spec, StreamJob
+from pipegen.spec.model import Aggregation, ColumnRules, Mart, Measure, Spec, StreamJob
 from pipegen.spec.quickexpr import clean
 from pipegen.spec.reach import FLINK_DIALECT, dbt_dialects, table_dialects
+from pipegen.spec.rules.tables import rule_fits_type
 from pipegen.spec.scope import MISPLACED, SQL_VALUE_WORDS, WRONG_KIND, Input, Kind, Problem, Scope, plain_ref, resolve
 from pipegen.spec.types import NUMERIC_TYPES
 
@@ -213,6 +214,7 @@ def _outputs(job: Mart | StreamJob, scope: Scope, base: Path) -> Iterator[Findin
         if g.name:
             path = (*path, "expr")
         yield from check_text(g.expr, Kind.SCALAR, scope, path)
+        yield from _output_rules(g.output_name, g, _plain_type(g.expr, scope), (*base, "group_by", gi))
         if g.name is None and plain_ref(g.expr) is None:
             yield Finding(
                 (*base, "group_by", gi),
@@ -224,6 +226,7 @@ def _outputs(job: Mart | StreamJob, scope: Scope, base: Path) -> Iterator[Findin
     for ci, c in enumerate(job.columns):
         path = (*base, "columns", ci, "expr") if c.name else (*base, "columns", ci)
         yield from check_text(c.expr, Kind.SCALAR, scope, path)
+        yield from _output_rules(c.output_name, c, _plain_type(c.expr, scope), (*base, "columns", ci))
         if c.name is None and plain_ref(c.expr) is None:
             yield Finding(
                 (*base, "columns", ci),
@@ -255,6 +258,30 @@ def _measures(job: Mart | StreamJob, scope: Scope, base: Path) -> Iterator[Findi
         if m.where:
             yield from check_text(m.where, Kind.CONDITION, scope, (*path, "where"))
         yield from _measure_shape(m, path)
+        yield from _output_rules(m.name, m, _measure_type(m, scope), path)
+
+
+def _plain_type(text: str, scope: Scope) -> str | None:
+    ref = plain_ref(text)
+    return scope.type_of(*ref) if ref else None
+
+
+def _measure_type(m: Measure, scope: Scope) -> str | None:
+    """The measure's type where its shape says it: counts are whole numbers, min/max of a column
+    keep its type; None otherwise (sum/avg are held numeric by R221, an `expr` is not typed here)."""
+    if m.agg in (Aggregation.COUNT, Aggregation.COUNT_DISTINCT):
+        return "bigint"
+    if m.agg in (Aggregation.MIN, Aggregation.MAX) and m.column:
+        return _plain_type(m.column, scope)
+    return None
+
+
+def _output_rules(name: str, out: ColumnRules, type_text: str | None, path: Path) -> Iterator[Finding]:
+    """A rule on an output (range, regex) fits the output's type, as on a source column: DuckDB and
+    Flink refuse to compare a boolean or a text with a number."""
+    if out.range is None and out.regex is None:
+        return
+    yield from rule_fits_type(out, name, type_text, path)
 
 
 def _numeric(agg: Aggregation | None, column: str, scope: Scope, path: Path) -> Iterator[Finding]:

@@ -9,7 +9,7 @@ from pipegen.spec import catalog
 from pipegen.spec.diagnostics import Finding, Path
 from pipegen.spec.index import SpecIndex, TableRef
 from pipegen.spec.model import (
-    Column,
+    ColumnRules,
     Spec,
 )
 from pipegen.spec.rules._common import suggest
@@ -60,38 +60,43 @@ def keys_and_watermarks(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
 def column_rule_types(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
     for t in index.tables:
         for ci, col in enumerate(t.dataset.columns):
-            yield from _rule_fits_type(col, (*t.path, "columns", ci))
+            yield from rule_fits_type(col, col.name, col.type, (*t.path, "columns", ci))
+        for di, d in enumerate(t.dataset.derived):
+            yield from rule_fits_type(d, d.name, d.type, (*t.path, "derived", di))
 
 
-def _rule_fits_type(col: Column, path: Path) -> Iterator[Finding]:
-    kind = parse_column_type(col.type).name
-    if col.range is not None:
-        if kind not in NUMERIC_TYPES:
+def rule_fits_type(rules: ColumnRules, name: str, type_text: str | None, path: Path) -> Iterator[Finding]:
+    """Range on numbers, regex on text (`type_text` None: the type is not known here, only the
+    bounds and the pattern are checked). Shared by source columns, derived columns and the outputs
+    of marts (rules/expressions.py), whose types come from their inputs."""
+    kind = parse_column_type(type_text).name if type_text else None
+    if rules.range is not None:
+        if kind is not None and kind not in NUMERIC_TYPES:
             yield Finding(
                 (*path, "range"),
                 "R214",
-                f"range applies to numeric columns; '{col.name}' is {col.type}",
+                f"range applies to numeric columns; '{name}' is {type_text}",
                 "remove the range, or use accepted_values/regex for other types",
             )
-        if col.range.min is None and col.range.max is None:
+        if rules.range.min is None and rules.range.max is None:
             yield Finding((*path, "range"), "R214", "range needs min, max or both", "e.g. range: {min: 0}")
-        elif col.range.min is not None and col.range.max is not None and col.range.min > col.range.max:
+        elif rules.range.min is not None and rules.range.max is not None and rules.range.min > rules.range.max:
             yield Finding(
                 (*path, "range"),
                 "R214",
-                f"range min {col.range.min:g} is greater than max {col.range.max:g}",
+                f"range min {rules.range.min:g} is greater than max {rules.range.max:g}",
                 "swap min and max",
             )
-    if col.regex is not None:
-        if kind not in ("string", "uuid"):
+    if rules.regex is not None:
+        if kind is not None and kind not in ("string", "uuid"):
             yield Finding(
                 (*path, "regex"),
                 "R214",
-                f"regex applies to string columns; '{col.name}' is {col.type}",
+                f"regex applies to string columns; '{name}' is {type_text}",
                 "remove the regex or change the column type",
             )
         try:
-            re.compile(col.regex.pattern)
+            re.compile(rules.regex.pattern)
         except re.error as exc:
             yield Finding((*path, "regex"), "R214", f"invalid regular expression: {exc}", "fix the pattern")
 

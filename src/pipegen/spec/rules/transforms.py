@@ -448,8 +448,32 @@ def _stream_outputs(job: StreamJob, target_names: list[str], base: Path) -> Iter
                 f"history '{h.name}' needs exactly one of `previous` (events) or `within` (a duration)",
                 "e.g. `previous: 100` for the last hundred events of the key",
             )
+    yield from _history_windows(job, base)
     if job.sink is not None:
         yield from _sink(job, target_names, base)
+
+
+MAX_HISTORY_WINDOWS = 2
+
+
+def _history_windows(job: StreamJob, base: Path) -> Iterator[Finding]:
+    """R471: Flink computes the statistics of one OVER window per query, so the job stacks a view
+    per window (`per` and `previous`/`within`); from a third stacked window its planner refuses the
+    job as soon as anything reads past the views (a filter, a join, a window, the upsert sink's key):
+    `Field names must be unique. Found duplicates: [w0$o0]` (PyFlink 2.3, judged in the corpus)."""
+    windows: dict[tuple[object, ...], int] = {}
+    for hi, h in enumerate(job.history):
+        windows.setdefault((tuple(k.lower() for k in h.per), h.previous, repr(h.within)), hi)
+    if len(windows) > MAX_HISTORY_WINDOWS:
+        third = sorted(windows.values())[MAX_HISTORY_WINDOWS]
+        yield Finding(
+            (*base, "history", third),
+            "R471",
+            f"stream job '{job.name}' needs {len(windows)} different history windows (`per` with `previous` or "
+            f"`within`); Flink's planner stacks at most {MAX_HISTORY_WINDOWS} in one job",
+            "give the statistics the same `per` and `previous`/`within` (one window computes them all), "
+            "or split them between jobs",
+        )
 
 
 def _sink(job: StreamJob, target_names: list[str], base: Path) -> Iterator[Finding]:
