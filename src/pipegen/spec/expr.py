@@ -243,6 +243,7 @@ def _calls(tree: exp.Expr, scope: Scope) -> Iterator[Problem]:
             continue
         yield from _arguments(node, entry)
         yield from _whole_counts(node, entry, scope)
+        yield from _constant_digits(node, entry)
         yield from _timestamp_literals(node, entry)
         yield from _regex_literals(node, entry)
         for dialect in sorted(d for d in scope.dialects if not entry.supported(d)):
@@ -256,7 +257,7 @@ def _calls(tree: exp.Expr, scope: Scope) -> Iterator[Problem]:
 # Arguments that count whole units (`date_add(day, n, t)`, `left(s, n)`): Flink and Spark refuse a
 # decimal there at plan time, DuckDB has no `left(string, decimal)`, and the SQL engines disagree on
 # a fraction, so a known fractional type is refused.
-WHOLE_COUNTS = {"date_add": (1,), "left": (1,), "right": (1,), "substring": (1, 2), "round": (1,)}
+WHOLE_COUNTS = {"date_add": (1,), "left": (1,), "right": (1,), "substring": (1, 2)}  # round: CONSTANT_INTEGERS
 FRACTIONAL = ("decimal", "double", "float")
 
 
@@ -279,6 +280,31 @@ def _whole_counts(node: exp.Expr, entry: functions.Function, scope: Scope) -> It
             "whole-number type",
             f"round it first: `CAST(round({arg.sql()}) AS BIGINT)`",
         )
+
+
+# Arguments an engine takes as constants only: DuckDB 2.0.1 binds `round`'s precision at plan time
+# ("must be a constant expression"; a BIGINT one, even constant, has no overload: `round(x,
+# greatest(7, id))`, `round(x, 2::bigint)` fail, `round(x, 2)` runs).
+CONSTANT_INTEGERS = {"round": (1,)}
+
+
+def _constant_digits(node: exp.Expr, entry: functions.Function) -> Iterator[Problem]:
+    args, _ = functions.arguments(node, entry)
+    for index in CONSTANT_INTEGERS.get(entry.name, ()):
+        if index >= len(args) or _integer_literal(args[index]):
+            continue
+        yield Problem(
+            ARGUMENTS,
+            f"'{entry.name}' takes `{entry.args[index].name}` as a whole-number literal (DuckDB binds it at plan "
+            f"time), and `{args[index].sql()}` is not one",
+            f"write the number of decimals, e.g. `{entry.name}(..., 2)`",
+        )
+
+
+def _integer_literal(arg: exp.Expr) -> bool:
+    while isinstance(arg, exp.Paren | exp.Neg):
+        arg = arg.this
+    return isinstance(arg, exp.Literal) and not arg.is_string and arg.this.isdigit()
 
 
 # What `to_timestamp` converts on every engine: 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM[:SS[.fraction]]'

@@ -36,7 +36,7 @@ from pipegen.spec.rules.systems import (
     target_options,
 )
 from pipegen.spec.rules.tables import column_rule_types, dataset_shapes, foreign_keys, keys_and_watermarks
-from pipegen.spec.rules.transforms import marts, streams
+from pipegen.spec.rules.transforms import filters_keeping_no_row, marts, streams
 from pipegen.spec.rules.unread import unread_settings
 
 RULES: tuple[Rule, ...] = (
@@ -59,6 +59,7 @@ RULES: tuple[Rule, ...] = (
     api_auth,
     marts,
     streams,
+    filters_keeping_no_row,
     expressions,
     staging,
     table_quality,
@@ -101,6 +102,7 @@ RULE_SECTIONS: dict[Rule, frozenset[str]] = {
     target_options: frozenset({"sources", "targets"}),
     marts: frozenset({"sources", "transforms"}),
     streams: frozenset({"sources", "transforms", "targets"}),
+    filters_keeping_no_row: frozenset({"sources", "quality"}),
     expressions: frozenset({"sources", "transforms"}),
     quality_settings: frozenset({"quality"}),
     orchestrator_limits: frozenset({"orchestrator", "orchestration"}),

@@ -13,6 +13,7 @@ from pipegen.spec.model import (
     Join,
     Mart,
     Materialization,
+    Severity,
     SinkMode,
     Spec,
     StreamJob,
@@ -336,6 +337,36 @@ def _constant_lookup_conditions(
             "Flink folds it into the lookup's join condition, and a constant false leaves the lookup without "
             "a join key, which it refuses",
             "filter on a column of the table (e.g. `is_active`), or remove the condition", severity="error",
+        )  # fmt: skip
+
+
+def filters_keeping_no_row(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
+    """R473: a table `filter` that reads no column and is not always true (`(true) AND (false)`)
+    keeps no row, so a check that needs rows (`row_count.min` above 0 at error severity, a
+    freshness `error_after`) fails every run, whatever the source holds. Parses (sqlglot) only a
+    condition the quick parse does not show reading a column, as R482 does."""
+    for t in index.tables:
+        condition, quality = t.dataset.filter, t.dataset.quality
+        if not condition or quality is None or reads_a_column(condition):
+            continue
+        severity = quality.severity or spec.quality.severity
+        needs = [name for name, needed in (
+            ("row_count.min", quality.row_count is not None and (quality.row_count.min or 0) > 0
+             and severity == Severity.ERROR),
+            ("freshness.error_after", quality.freshness is not None and quality.freshness.error_after is not None),
+        ) if needed]  # fmt: skip
+        if not needs:
+            continue
+        from pipegen.spec.expr import columns_of, parse
+
+        tree = parse(condition).tree
+        if tree is None or columns_of(condition) or _always_true(tree):
+            continue
+        yield Finding(
+            (*t.path, "filter"), "R473",
+            f"the filter `{condition}` reads no column and is never true: '{t.qualified}' lands no row, so its "
+            f"quality {' and '.join(needs)} {'fail' if len(needs) > 1 else 'fails'} every run",
+            "filter on a column of the table, or remove the filter", severity="error",
         )  # fmt: skip
 
 
