@@ -406,6 +406,7 @@ def test_the_batch_run_signs_in_with_a_kafka_users_pem_files_whose_acls_cover_ex
             assert mounted[env["KAFKA_SSL_CERTIFICATE_LOCATION"]] == (user, "user.crt")
             assert mounted[env["KAFKA_SSL_KEY_LOCATION"]] == (user, "user.key")
             assert users[user]["spec"]["authentication"]["type"] == "tls"
+            assert f"KafkaUser `{user}`" in (project / "docs" / "kubernetes.md").read_text(encoding="utf-8"), key
             acls = _acls(users[user])
             if reads:  # beyond the reader's grants, at most the quality publisher's (the same run's events)
                 readers += 1
