@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -291,3 +292,42 @@ def test_the_spark_stream_reads_as_its_own_kafka_user_granted_its_topics_and_the
         }  # fmt: skip
     example = files[".env.example"]  # where the job finds them: the user's and the CA's Secrets, named
     assert "user.p12 of Secret azure-playground-spark" in example and "KAFKA_SSL_KEYSTORE_PASSWORD=" in example
+
+
+def _grants(user: dict[str, Any]) -> set[tuple[str, str, str, str]]:
+    """(type, name, pattern, operation) of a KafkaUser's ACLs."""
+    return {(a["resource"]["type"], a["resource"].get("name", ""), a["resource"].get("patternType", ""), op)
+            for a in user["spec"]["authorization"]["acls"] for op in a["operations"]}  # fmt: skip
+
+
+def test_the_batch_reader_and_the_event_publisher_of_one_run_sign_in_as_the_ingest_user_granted_both(
+    tmp_path: Path,
+) -> None:
+    """A JSON Kafka source on the project's cluster a batch layer lands, and a quality step publishing its
+    events to Kafka, under Kubernetes: both read the batch run's one set of KAFKA_SSL_* variables, so the
+    CronJob mounts the ingest KafkaUser's certificate, whose ACLs are exactly the reader's (the topic and
+    group the generated pipeline/sources.py reads) plus the quality user's; no R470."""
+    from tests.generators.test_ingestion_family import _kafka_elt
+
+    data = _kafka_elt("json")
+    del data["sources"][0]["connection"]
+    data |= {
+        "deploy": {"kubernetes": {"enabled": True}},
+        "quality": {"events": {"sink": "kafka", "topic": "shop.dq_events"}},
+    }
+    path = tmp_path / "pipegen.yaml"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    ready = prepare(path)
+    assert not [d for d in ready.diagnostics if d.code == "R470"]
+    files = render_tree(ready.spec, ready.plan)
+    users = {u["metadata"]["name"]: _grants(u) for u in by_kind(files, "KafkaUser")}
+    acls, publisher = users["shop-topics-ingest"], users["shop-topics-quality"]
+    assert ("topic", "shop.dq_events", "literal", "Write") in publisher and publisher <= acls
+    sources = files["pipeline/sources.py"]
+    [(group, topic)] = re.findall(r'client_config\(bootstrap, "([^"]+)", options\), "([^"]+)"', sources)
+    assert acls - publisher == {("topic", topic, "literal", "Read"), ("topic", topic, "literal", "Describe"),
+                                ("group", group, "literal", "Read")}  # fmt: skip
+    [cronjob] = [d for d in load_resources(files["k8s/base/workloads.yaml"]) if d["kind"] == "CronJob"]
+    volumes = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["volumes"]
+    assert {v["secret"]["secretName"] for v in volumes if "secret" in v} == {
+        "shop-topics-ingest", "shop-topics-cluster-ca-cert"}  # fmt: skip

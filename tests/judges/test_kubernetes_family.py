@@ -42,6 +42,16 @@ VARIANT_DEPLOY: dict[str, Any] = {
         "prod": {"resources": {"cpu": "2", "memory": "4Gi"}, "variables": {"LOG_LEVEL": "info", "A": "x=y 'q'"}},
     },
 }  # fmt: skip
+# the variant's Kafka source on the project's cluster (no bootstrap_servers), JSON topics: the batch layer lands
+# them with pipeline/topics.py, which the CronJob runs signed in as the ingest KafkaUser
+VARIANT_KAFKA: dict[str, Any] = {
+    "name": "shop_events", "type": "kafka", "ingestion": "stream", "topics": [
+        {"name": "orders", "primary_key": "order_id",
+         "columns": [{"name": "order_id", "type": "bigint", "not_null": True}, {"name": "note", "type": "string"}]},
+        {"name": "refunds", "format": "json", "primary_key": "refund_id",
+         "columns": [{"name": "refund_id", "type": "bigint", "not_null": True}]},
+    ],
+}  # fmt: skip
 
 
 def kubernetes_specs() -> list[Path]:
@@ -68,6 +78,7 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     yaml = YAML()
     data = yaml.load((REPO / "specs" / "jaffle_shop.yaml").read_text(encoding="utf-8"))
     data["deploy"] = copy.deepcopy(VARIANT_DEPLOY)
+    data["sources"].append(copy.deepcopy(VARIANT_KAFKA))
     spec_path = root / "variant.yaml"
     with spec_path.open("w", encoding="utf-8") as handle:
         yaml.dump(data, handle)
@@ -326,55 +337,85 @@ def test_every_flink_job_on_the_projects_cluster_signs_in_with_strimzi_secrets_i
     assert judged >= 10, judged  # ecommerce_realtime's and iot_lambda's jobs
 
 
-def test_the_quality_publisher_signs_in_with_its_own_kafka_users_pem_files_where_it_publishes_to_kafka(
+def _pod(w: dict[str, Any]) -> dict[str, Any]:
+    return w["spec"]["jobTemplate"]["spec"]["template"] if w["kind"] == "CronJob" else w["spec"]["template"]
+
+
+def _reads(project: Path) -> set[tuple[str, str]]:
+    """(topic, consumer group) of every topic read the generated batch reader makes (pipeline/sources.py)."""
+    sources = project / "pipeline" / "sources.py"
+    text = sources.read_text(encoding="utf-8") if sources.is_file() else ""
+    return {(t, g) for g, t in re.findall(r'client_config\(bootstrap, "([^"]+)", options\), "([^"]+)"', text)}
+
+
+def _acls(user: dict[str, Any]) -> set[tuple[str, str, str, str]]:
+    """(type, name, pattern, operation) of a KafkaUser's ACLs."""
+    return {(a["resource"]["type"], a["resource"].get("name", ""), a["resource"].get("patternType", ""), op)
+            for a in user["spec"]["authorization"]["acls"] for op in a["operations"]}  # fmt: skip
+
+
+def test_the_batch_run_signs_in_with_a_kafka_users_pem_files_whose_acls_cover_exactly_what_its_code_uses(
     projects: dict[str, Path], built: dict[str, list[dict[str, Any]]]
 ) -> None:
-    """The batch workload whose quality step publishes validation events to the project's cluster: the PEM
-    files librdkafka reads (the names pipeline/quality_events.py reads) are set, each a file of a read-only
-    mount of Strimzi's cluster CA Secret (`ca.crt`) or the quality KafkaUser's (`user.crt`, `user.key`), and
-    its NetworkPolicy reaches the listener's port; a workload that does not publish mounts nothing."""
-    judged = 0
+    """The batch workload that reads topics of the project's cluster (pipeline/topics.py, the topics and groups
+    read from the generated pipeline/sources.py) or publishes validation events there: the PEM files
+    librdkafka reads (the names pipeline/topics.py and pipeline/quality_events.py read) are set, each a file of
+    a read-only mount of Strimzi's cluster CA Secret (`ca.crt`) or of the same build's tls KafkaUser
+    (`user.crt`, `user.key`; keys Strimzi writes), `KAFKA_BOOTSTRAP_SERVERS` is the TLS listener's bootstrap
+    service, and its NetworkPolicy reaches the listener's port. The reader's user `<cluster>-ingest` has
+    Read+Describe on exactly the topics sources.py reads and Read on exactly their groups, literal, plus the
+    publisher's Write on the events topic where the run publishes, nothing else; a workload that does
+    neither mounts nothing."""
+    judged, readers = 0, 0
     for key, objs in built.items():
         project = projects[key.split("/")[0]]
-        events = project / "pipeline" / "quality_events.py"
-        read = (
-            set(re.findall(r'"(KAFKA_SSL_[A-Z_]+)"', events.read_text(encoding="utf-8"))) if events.is_file() else set()
-        )
+        read = set()
+        for module in ("quality_events.py", "topics.py"):
+            path = project / "pipeline" / module
+            if path.is_file():
+                read |= set(re.findall(r'"(KAFKA_SSL_[A-Z_]+_LOCATION)"', path.read_text(encoding="utf-8")))
+        reads = _reads(project)
         kafkas = [o for o in objs if o["kind"] == "Kafka"]
         users = {o["metadata"]["name"]: o for o in objs if o["kind"] == "KafkaUser"}
         for w in (o for o in objs if o["kind"] in ("CronJob", "Deployment")):
-            pod = (
-                w["spec"]["jobTemplate"]["spec"]["template"]["spec"]
-                if w["kind"] == "CronJob"
-                else w["spec"]["template"]["spec"]
-            )
-            main = pod["containers"][0]
-            env = {e["name"]: e["value"] for e in main.get("env", []) if e["name"].startswith("KAFKA_SSL_")}
+            template = _pod(w)
+            pod, main = template["spec"], template["spec"]["containers"][0]
+            env = {e["name"]: e["value"] for e in main.get("env", []) if e["name"].startswith("KAFKA_")}
             volumes = {v["name"]: v["secret"] for v in pod["volumes"] if "secret" in v}
             if not env:
-                assert not volumes, (key, w["metadata"]["name"])
+                assert not volumes and not reads, (key, w["metadata"]["name"])
                 continue
             (kafka,) = kafkas
             cluster = kafka["metadata"]["name"]
             (listener,) = kafka["spec"]["kafka"]["listeners"]
-            assert (
-                set(env)
-                == read
-                == {"KAFKA_SSL_CA_LOCATION", "KAFKA_SSL_CERTIFICATE_LOCATION", "KAFKA_SSL_KEY_LOCATION"}
-            )
+            assert listener["tls"] and listener["authentication"]["type"] == "tls", key
+            assert set(env) - {"KAFKA_BOOTSTRAP_SERVERS"} == read == {
+                "KAFKA_SSL_CA_LOCATION", "KAFKA_SSL_CERTIFICATE_LOCATION", "KAFKA_SSL_KEY_LOCATION"}  # fmt: skip
+            assert env["KAFKA_BOOTSTRAP_SERVERS"] == f"{cluster}-kafka-bootstrap:{listener['port']}", key
+            secrets = {f"{cluster}-cluster-ca-cert": STRIMZI_KEYS["ca"]}
+            secrets |= {
+                u: STRIMZI_KEYS["user"] for u, o in users.items() if o["spec"]["authentication"]["type"] == "tls"
+            }
+            for v in volumes.values():
+                assert {i["key"] for i in v["items"]} <= secrets[v["secretName"]], (key, v)
             mounted = {f"{m['mountPath']}/{i['path']}": (volumes[m["name"]]["secretName"], i["key"])
                        for m in main["volumeMounts"] if m.get("readOnly") and m["name"] in volumes
                        for i in volumes[m["name"]]["items"]}  # fmt: skip
-            quality = f"{cluster}-quality"
-            assert users[quality]["spec"]["authentication"]["type"] == "tls"
+            user = f"{cluster}-ingest" if reads else f"{cluster}-quality"
             assert mounted[env["KAFKA_SSL_CA_LOCATION"]] == (f"{cluster}-cluster-ca-cert", "ca.crt")
-            assert mounted[env["KAFKA_SSL_CERTIFICATE_LOCATION"]] == (quality, "user.crt")
-            assert mounted[env["KAFKA_SSL_KEY_LOCATION"]] == (quality, "user.key")
-            labels = (
-                w["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"]
-                if w["kind"] == "CronJob"
-                else w["spec"]["template"]["metadata"]["labels"]
-            )
+            assert mounted[env["KAFKA_SSL_CERTIFICATE_LOCATION"]] == (user, "user.crt")
+            assert mounted[env["KAFKA_SSL_KEY_LOCATION"]] == (user, "user.key")
+            assert users[user]["spec"]["authentication"]["type"] == "tls"
+            assert f"KafkaUser `{user}`" in (project / "docs" / "kubernetes.md").read_text(encoding="utf-8"), key
+            acls = _acls(users[user])
+            if reads:  # beyond the reader's grants, at most the quality publisher's (the same run's events)
+                readers += 1
+                expected = {("topic", t, "literal", op) for t, _ in reads for op in ("Read", "Describe")}
+                expected |= {("group", g, "literal", "Read") for _, g in reads}
+                extra = acls - expected
+                assert expected <= acls and extra <= _acls(users[f"{cluster}-quality"]), (key, expected ^ acls)
+                assert not extra or not key.startswith("variant/"), (key, extra)  # the variant's events go to a log
+            labels = template["metadata"]["labels"]
             ports = {p["port"] for pol in objs if pol["kind"] == "NetworkPolicy"
                      and pol["spec"]["podSelector"].get("matchLabels", {}).items() <= labels.items()
                      and pol["spec"]["podSelector"].get("matchLabels")
@@ -383,4 +424,5 @@ def test_the_quality_publisher_signs_in_with_its_own_kafka_users_pem_files_where
                             for t in rule.get("to", []))}  # fmt: skip
             assert listener["port"] in ports, (key, ports)
             judged += 1
-    assert judged >= 1, judged  # ecommerce_realtime publishes its validation events to Kafka
+    # ecommerce_realtime publishes its validation events to Kafka; the variant's CronJob reads two topics (dev, prod)
+    assert judged >= 3 and readers >= 2, (judged, readers)

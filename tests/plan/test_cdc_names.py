@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-from pipegen.plan.names import SERVER_ID_BASE, SERVER_ID_SPAN, _cdc_names, _kafka_names
+from pipegen.plan.kafkanames import SERVER_ID_BASE, SERVER_ID_SPAN
+from pipegen.plan.kafkanames import cdc_source_names as _cdc_names
+from pipegen.plan.kafkanames import kafka_cluster_names as _kafka_names
 
 
 def test_long_names_fit_postgres_and_kubernetes_limits() -> None:

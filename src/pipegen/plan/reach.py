@@ -29,7 +29,9 @@ silently (the ledger, pipegen.ledger, proves every other element reaches a gener
 - R469: a Kafka topic a batch layer lands whose `format` is not JSON: the production batch reader
   (pipeline/topics.py) decodes JSON values only, so a production ingest stops for its source.
 - R470: a JSON Kafka source on the project's cluster a batch layer lands, where that cluster asks for a
-  sign-in (Kubernetes' Strimzi mutual TLS, MSK IAM, Managed Kafka OAUTHBEARER) the reader is not given.
+  sign-in the reader is not given: MSK IAM, Managed Kafka OAUTHBEARER, Event Hubs' login; under Kubernetes
+  only where no batch workload runs it in the cluster (the batch CronJob or workers sign in as the ingest
+  KafkaUser over Strimzi's mutual TLS).
 - R487: a column's `rename` in a table no dbt staging model reads: staging is where a column is
   renamed (the warehouse's staged column); the stream jobs read the source's columns and accept
   either name in expressions, so without a staging model the rename renames nothing.
@@ -310,26 +312,34 @@ def undecoded_topics(spec: Spec, graph: Graph) -> Iterator[Finding]:
 
 def unsigned_topic_reads(spec: Spec, graph: Graph) -> Iterator[Finding]:
     """R470: a JSON Kafka source on the project's cluster that a batch layer lands, deployed where that cluster
-    asks for a sign-in the batch reader does not have yet: Strimzi's mutual TLS under `deploy.kubernetes` (no
-    ingest KafkaUser's Secrets are mounted in the batch CronJob), MSK IAM on AWS, OAUTHBEARER on GCP's Managed
-    Kafka, Event Hubs' SAS login on Azure. The reader itself reads `KAFKA_SSL_*_LOCATION` PEM files when set."""
+    asks for a sign-in the batch reader is not given: MSK IAM on AWS, OAUTHBEARER on GCP's Managed Kafka, Event
+    Hubs' SAS login on Azure. Under `deploy.kubernetes` the batch workload (the Airflow CronJob, the Prefect
+    workers) signs in as the ingest KafkaUser over Strimzi's mutual TLS (the kafka and kubernetes families):
+    only a plan without such a workload leaves the reader without it. The reader itself reads
+    `KAFKA_SSL_*_LOCATION` PEM files when set."""
     if spec.cloud.value == "local" and not spec.deploy.kubernetes.enabled:
+        return
+    kube = spec.deploy.kubernetes.enabled
+    if kube and Kind.KAFKA_TOPICS in graph.kinds and graph.kinds & {Kind.AIRFLOW_SCHEDULE, Kind.PREFECT_SCHEDULE}:
         return
     for si, source in enumerate(spec.sources):
         if si not in graph.batch_sources or not catalog.batch_reads_topics(source):
             continue
         if not catalog.on_project_cluster(source):
             continue
-        where = "Kubernetes (Strimzi, mutual TLS)" if spec.deploy.kubernetes.enabled else spec.cloud.value
         yield Finding(
             ("sources", si, "type"), "R470",
             f"the batch layer's production reader of {source.name}'s topics connects to the project's Kafka cluster "
-            f"without the sign-in it asks for on {where}: this version writes no KafkaUser, ACLs or Secret mounts "
-            "for the ingest step and no MSK IAM / Managed Kafka OAUTHBEARER / Event Hubs login for it, so "
-            "`python -m pipeline.ingest` there is refused by the brokers",
-            "set KAFKA_SSL_CA_LOCATION, KAFKA_SSL_CERTIFICATE_LOCATION and KAFKA_SSL_KEY_LOCATION (PEM files of a "
-            "KafkaUser allowed to read the topics and their `<topic>.ingest` groups) for the ingest step"
-            if spec.deploy.kubernetes.enabled else
+            + ("on Kubernetes (Strimzi, mutual TLS), but no batch workload runs it in the cluster (no orchestrator "
+               "schedule): nothing mounts the ingest KafkaUser's Secrets for it, so `python -m pipeline.ingest` "
+               "run elsewhere is refused by the brokers" if kube else
+               f"without the sign-in it asks for on {spec.cloud.value}: this version writes no MSK IAM / Managed "
+               "Kafka OAUTHBEARER / Event Hubs login for the ingest step, so `python -m pipeline.ingest` there is "
+               "refused by the brokers"),
+            "set KAFKA_SSL_CA_LOCATION, KAFKA_SSL_CERTIFICATE_LOCATION and KAFKA_SSL_KEY_LOCATION to the PEM files "
+            "of the generated ingest KafkaUser (`<cluster>-ingest`: its Secret's user.crt and user.key, the cluster "
+            "CA's ca.crt) for the ingest step, or set `orchestrator:` so the batch run is a workload of the cluster"
+            if kube else
             "give the source a `bootstrap_servers` and the `connection.options` (librdkafka's) its brokers need, or "
             "let its events reach the warehouse through the speed layer only",
             severity="warning",

@@ -11,7 +11,7 @@ Writes under `k8s/kafka/`:
   streaming dataset its dead-letter topic (retained), the validation-events topic (retained), each
   connector's schema history and heartbeat topics, and the Connect workers' storage topics;
 - `users.yaml`: one `KafkaUser` per component with least-privilege ACLs (`acls_for`; the stream
-  dead letters' redrive: `redrive_acls`);
+  dead letters' redrive: `redrive_acls`; the batch reader of Kafka topics: `ingest_acls`);
 - `connect.yaml` (when there are CDC sources): the `KafkaConnect` that builds an image with
   the Debezium plugins the connectors need, exactly-once source support, Strimzi's Kubernetes
   config providers for the connectors' secret references; `connect-rbac.yaml`: the Role that
@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from pipegen.common.kafka_clients import publishes_events, topic_reads
 from pipegen.common.stream_rules import dead_letter_tables
 from pipegen.generators.base import Contribution, Files, GenContext
 from pipegen.generators.kafka import connect_metrics
@@ -295,12 +296,23 @@ def acls_for(ctx: GenContext) -> dict[str, list[dict[str, Any]]]:
     redrive = redrive_acls(ctx)
     if redrive:
         users[str(kafka.redrive_user)] = redrive
+    publish = [_acl("topic", str(names.events_topic), ["Write", "Describe"]), _acl("cluster", "", ["IdempotentWrite"])]
     if "gx" in ctx.families or ctx.spec.quality.events.sink.value == "kafka":
-        users[str(kafka.quality_user)] = [
-            _acl("topic", str(names.events_topic), ["Write", "Describe"]),
-            _acl("cluster", "", ["IdempotentWrite"]),
-        ]
+        users[str(kafka.quality_user)] = publish
+    if topic_reads(ctx):
+        users[str(kafka.ingest_user)] = [*ingest_acls(ctx), *(publish if publishes_events(ctx) else [])]
     return users
+
+
+def ingest_acls(ctx: GenContext) -> list[dict[str, Any]]:
+    """The batch reader of Kafka topics (pipeline/topics.py): Read and Describe (its metadata, watermark
+    offsets and fetches) on exactly the topics it reads, Read (its offset commits and fetches) on each
+    one's consumer group, literal names; it joins no group and writes nothing."""
+    reads = topic_reads(ctx)
+    return [
+        *[_acl("topic", t, ["Read", "Describe"]) for t in dict.fromkeys(n.read_topic for n in reads)],
+        *[_acl("group", str(n.ingest_group), ["Read"]) for n in reads],
+    ]
 
 
 def redrive_acls(ctx: GenContext) -> list[dict[str, Any]]:

@@ -227,6 +227,7 @@ def docs_context(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...]) 
                 "kind": trusted(w.kind),
                 "command": trusted(" ".join(w.main.args)),
                 "ports": trusted(", ".join(str(p) for p in w.ports)),
+                "tls": w.kafka_tls,  # names from the naming layer (Idents as strings)
             }
             for w in found
         ],

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipegen.generators.kubernetes.workloads import KAFKA_TLS, SCRATCH, Container, KafkaTls, Peer, Size, Workload
-from pipegen.plan.envnames import KAFKA_PEM_FILES
+from pipegen.plan.envnames import ENV, KAFKA_PEM_FILES
 from pipegen.plan.names import KubeNames
 
 USER = 10001  # the image's non-root user and group
@@ -77,7 +77,8 @@ def container(kube: KubeNames, w: Workload, c: Container, size: Size, image: str
         "volumeMounts": [{"name": "scratch", "mountPath": SCRATCH}],
     }
     if w.kafka_tls is not None and c is w.main:
-        out["env"] += [{"name": n, "value": f"{KAFKA_TLS_ROOT}/{_volume(n)}/{f}"} for n, f in KAFKA_PEM_FILES.items()]
+        pem = [{"name": n, "value": f"{KAFKA_TLS_ROOT}/{_volume(n)}/{f}"} for n, f in KAFKA_PEM_FILES.items()]
+        out["env"] += [{"name": str(ENV.kafka_bootstrap), "value": w.kafka_tls.bootstrap}, *pem]
         out["volumeMounts"] += [{"name": v, "mountPath": f"{KAFKA_TLS_ROOT}/{v}", "readOnly": True}
                                 for v in _tls_volumes(w.kafka_tls)]  # fmt: skip
     if w.health_port is not None and c is w.main:

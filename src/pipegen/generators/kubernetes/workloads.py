@@ -16,13 +16,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from pipegen.common.kafka_clients import batch_user
 from pipegen.common.orchestration import CADENCES, run_policy
 from pipegen.generators.base import GenContext
 from pipegen.plan.components import Kind
 from pipegen.plan.names import KubeNames
 from pipegen.safe import Ident
 from pipegen.spec.catalog import DEFAULT_PORTS
-from pipegen.spec.model import Connection, EventSink, Ingestion, Orchestrator, Resources
+from pipegen.spec.model import Connection, Ingestion, Orchestrator, Resources
 
 HTTPS = 443
 API_SERVER = (443, 6443)  # the Kubernetes API (its Service's port, and the usual port of the server itself)
@@ -58,6 +59,7 @@ class KafkaTls:
 
     ca_secret: str  # `<cluster>-cluster-ca-cert`
     user_secret: str  # the KafkaUser's Secret (its name)
+    bootstrap: str  # Strimzi's bootstrap service on the TLS listener: `KAFKA_BOOTSTRAP_SERVERS`
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ class Workload:
     kafka: bool  # reads the project's Kafka cluster
     schedule: str | None = None  # CronJob: the batch schedule
     health_port: int | None = None  # Deployment: the liveness/readiness endpoint
-    kafka_tls: KafkaTls | None = None  # the quality events' publisher signs in to the project's cluster
+    kafka_tls: KafkaTls | None = None  # the batch run signs in to the project's cluster (batch_tls)
 
 
 @dataclass(frozen=True)
@@ -114,18 +116,19 @@ def _generated(ctx: GenContext, kind: Kind) -> bool:
     return kind in ctx.plan.graph.kinds and ctx.owners.get(str(kind)) in ctx.families
 
 
-def quality_tls(ctx: GenContext) -> KafkaTls | None:
-    """The quality step publishes its validation events to the project's cluster (the gx family's
-    publisher, `quality.events.sink: kafka`): as the quality KafkaUser, over the TLS listener."""
-    kafka = ctx.plan.names.kafka
-    if kafka is None or "gx" not in ctx.families or ctx.spec.quality.events.sink != EventSink.KAFKA:
+def batch_tls(ctx: GenContext) -> KafkaTls | None:
+    """The batch run's sign-in to the project's cluster over the TLS listener (common/kafka_clients.py):
+    as the ingest KafkaUser where the batch reader of Kafka topics reads it, else as the quality KafkaUser
+    where the quality step publishes its validation events there, else none."""
+    kafka, user = ctx.plan.names.kafka, batch_user(ctx)
+    if kafka is None or user is None:
         return None
-    return KafkaTls(str(kafka.cluster_ca_secret), str(kafka.quality_user))
+    return KafkaTls(str(kafka.cluster_ca_secret), user, f"{kafka.bootstrap}:{KAFKA_TLS}")
 
 
 def workloads(ctx: GenContext, kube: KubeNames) -> tuple[Workload, ...]:
     spec, names = ctx.spec, ctx.plan.names
-    tls = quality_tls(ctx)
+    tls = batch_tls(ctx)
     kafka = tls is not None or (
         Kind.KAFKA_TOPICS in ctx.plan.graph.kinds
         and bool(ctx.plan.graph.batch_sources)

@@ -1,0 +1,49 @@
+"""The batch run's clients of the project's Kafka cluster (Strimzi), as data both the kafka family
+(their KafkaUser and ACLs) and the kubernetes family (the batch workload's sign-in) read, so the two
+never disagree:
+
+- the production batch reader of Kafka topics (the ingestion family's pipeline/topics.py): the JSON
+  topics on the project's cluster of every Kafka source a batch layer lands, each read with the naming
+  layer's consumer group `<topic>.ingest` (`topic_reads`);
+- the quality step's event producer (the gx family's publisher, `quality.events.sink: kafka`:
+  `publishes_events`).
+
+Both run in the batch workload's one process environment and read the same `KAFKA_SSL_*_LOCATION`
+PEM files, so the workload signs in as one KafkaUser (`batch_user`)."""
+
+from __future__ import annotations
+
+from pipegen.generators.base import GenContext
+from pipegen.plan.names import DatasetNames
+from pipegen.spec.catalog import batch_reads_topics, on_project_cluster
+from pipegen.spec.model import EventSink
+
+
+def topic_reads(ctx: GenContext) -> tuple[DatasetNames, ...]:
+    """The datasets whose topic (`read_topic`) and consumer group (`ingest_group`) the generated batch
+    reader uses on the project's cluster, in spec order; none without the ingestion family."""
+    if "ingestion" not in ctx.families or ctx.plan.names.kafka is None:
+        return ()
+    out: list[DatasetNames] = []
+    for i in ctx.plan.graph.batch_sources:
+        source = ctx.spec.sources[i]
+        if batch_reads_topics(source) and on_project_cluster(source):
+            out += [ctx.plan.names.dataset(source.name, t.name) for t in source.topics]
+    return tuple(out)
+
+
+def publishes_events(ctx: GenContext) -> bool:
+    """The quality step produces its validation events to the project's cluster."""
+    return ctx.plan.names.kafka is not None and "gx" in ctx.families and ctx.spec.quality.events.sink == EventSink.KAFKA
+
+
+def batch_user(ctx: GenContext) -> str | None:
+    """The KafkaUser the batch workload signs in as: the ingest user where the batch reader reads the
+    project's cluster (its ACLs then also hold the event producer's), else the quality user where the
+    quality step publishes there, else none."""
+    kafka = ctx.plan.names.kafka
+    if kafka is None:
+        return None
+    if topic_reads(ctx):
+        return str(kafka.ingest_user)
+    return str(kafka.quality_user) if publishes_events(ctx) else None
