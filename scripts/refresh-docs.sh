@@ -9,8 +9,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 source scripts/_venv.sh
 ensure_venv dev requirements/dev.txt
-install_pipegen
-"$VENV_DIR/bin/pipegen" schema > docs/pipegen.schema.json
+# this checkout's code, without repointing the shared dev environment's editable install (another
+# checkout's test run may be using it)
+export PYTHONPATH="$root/src${PYTHONPATH:+:$PYTHONPATH}"
+"$VENV_DIR/bin/python" -m pipegen schema > docs/pipegen.schema.json
 "$VENV_DIR/bin/python" -m pipegen.spec.reference > docs/spec-reference.md
 "$VENV_DIR/bin/python" -m pipegen.spec.rulekinds > templates/runtime/rules.json
 "$VENV_DIR/bin/python" - <<'PY'

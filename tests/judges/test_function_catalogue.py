@@ -109,6 +109,15 @@ CASES: list[tuple[str, Any]] = [
     # operators, where engines differ: `/` is true division in a spec (docs/transforms.md)
     ("7 / 2", 7 / 2),
     ("1700000123 / 1000", 1700000123 / 1000),
+    # a zero divisor: NULL in every engine (DuckDB 2.0 errs on `%`, gives inf on `/`; PostgreSQL
+    # and Flink err), from the NULLIF every divisor that may be zero gets (class 43)
+    ("mod(17, 0)", None),
+    ("mod(7.5, 2)", 1.5),  # a decimal (PostgreSQL: in NUMERIC; a double's remainder is refused for Flink)
+    ("sum(x) / (count(*) - count(*))", None),
+    ("mod(sum(x), count(x) - count(x))", None),
+    ("17 % (5 - 5)", None),
+    ("7 / 0", None),
+    ("7.5 / (2 - 2)", None),
 ]
 
 

@@ -127,14 +127,17 @@ def _call(draw: st.DrawFn, refs: list[Ref], kind: str, depth: int) -> str:
 def _numeric(draw: st.DrawFn, refs: list[Ref], kind: str, depth: int) -> str:
     a = draw(expr(refs, kind, depth))
     b = draw(expr(refs, kind, depth))
-    shapes = ["add", "sub", "mul", "abs", "coalesce", "case", "greatest", "paren"]
-    shape = draw(st.sampled_from([*shapes, "round"] if kind == "num" else shapes))
+    shapes = ["add", "sub", "mul", "abs", "coalesce", "case", "greatest", "paren", "rem"]
+    # `/` is true division (a fraction), so only where a fraction may go; `%` either way
+    shape = draw(st.sampled_from([*shapes, "round", "div"] if kind == "num" else shapes))
     if shape == "case":
         return f"CASE WHEN {draw(expr(refs, 'bool', depth))} THEN {a} ELSE {b} END"
     return {
         "add": f"{a} + {b}",
         "sub": f"{a} - {b}",
         "mul": f"{a} * {b}",
+        "div": f"{a} / {b}",
+        "rem": f"{a} % {b}",
         "abs": f"abs({a})",
         "round": f"round({a}, 2)",
         "coalesce": f"coalesce({a}, 0)",

@@ -244,6 +244,7 @@ def _calls(tree: exp.Expr, scope: Scope) -> Iterator[Problem]:
         yield from _arguments(node, entry)
         yield from _whole_counts(node, entry, scope)
         yield from _constant_digits(node, entry)
+        yield from _exact_remainder(node, entry, scope)
         yield from _timestamp_literals(node, entry)
         yield from _regex_literals(node, entry)
         for dialect in sorted(d for d in scope.dialects if not entry.supported(d)):
@@ -280,6 +281,39 @@ def _whole_counts(node: exp.Expr, entry: functions.Function, scope: Scope) -> It
             "whole-number type",
             f"round it first: `CAST(round({arg.sql()}) AS BIGINT)`",
         )
+
+
+# Flink SQL's remainder takes exact numbers only ("Cannot apply '%' to arguments of type '<DOUBLE>
+# % <INTEGER>'. Supported form(s): '<EXACT_NUMERIC> % <EXACT_NUMERIC>'", PyFlink 2.3); PostgreSQL's
+# is computed in NUMERIC (the catalogue's template), DuckDB and MySQL take doubles.
+APPROXIMATE = ("double", "float", "real")
+_APPROXIMATE_CALLS = (exp.Div, exp.Sqrt, exp.Ln, exp.Exp, exp.Pow)
+
+
+def _exact_remainder(node: exp.Expr, entry: functions.Function, scope: Scope) -> Iterator[Problem]:
+    if entry.name != "mod" or "flink" not in scope.dialects:
+        return
+    args, _ = functions.arguments(node, entry)
+    for arg in args:
+        if _approximate(arg, scope):
+            yield Problem(
+                ARGUMENTS,
+                f"'mod' (`%`) in Flink SQL takes exact numbers (integers, decimals), and `{arg.sql()}` may be a double",
+                f"cast it to a decimal first: `mod(CAST({arg.sql()} AS DECIMAL(18, 6)), ...)`",
+            )
+            return
+
+
+def _approximate(arg: exp.Expr, scope: Scope) -> bool:
+    """Whether a value may be a double: a double/float column or cast, a true division, a function
+    whose result is one (`sqrt`, `ln`, `exp`, `power`), or anything computed from one."""
+    if isinstance(arg, exp.Cast):
+        return arg.to.this in (exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT)
+    if isinstance(arg, exp.Column):
+        return (column_type(arg, scope) or "").startswith(APPROXIMATE)
+    if isinstance(arg, _APPROXIMATE_CALLS):
+        return True
+    return any(_approximate(child, scope) for child in arg.iter_expressions())
 
 
 # Arguments an engine takes as constants only: DuckDB 2.0.1 binds `round`'s precision at plan time

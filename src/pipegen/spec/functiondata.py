@@ -242,9 +242,13 @@ ENTRIES: tuple[Function, ...] = (
         _C.NUMERIC,
         "a:numeric b:numeric",
         N,
-        "remainder of a / b, sign of a (also `a % b`)",
+        "remainder of a / b, sign of a (also `a % b`); NULL when b is 0",
         node=exp.Mod,
         fields=("this", "expression"),
+        # PostgreSQL has no remainder of a double (`double precision % integer` does not exist):
+        # computed in NUMERIC, which holds integers and decimals exactly
+        templates={"postgres": "MOD(CAST({0} AS NUMERIC), CAST({1} AS NUMERIC))"},
+        note="PostgreSQL: computed in NUMERIC (it has no remainder of a double)",
     ),
     _f(
         "power",

@@ -137,8 +137,57 @@ def _fill(template: str, args: list[str], unit: str | None) -> str:
     return template.format(*args, unit=(unit or "").upper(), unit_lower=(unit or "").lower())
 
 
+_DIVISIONS = (exp.Div, exp.Mod, exp.IntDiv)
+
+
+def _guard_divisors(tree: exp.Expr) -> exp.Expr:
+    """Every `/`, `%`/`mod` and integer division whose divisor may be zero gets `NULLIF(divisor, 0)`:
+    engines disagree on a zero divisor (DuckDB 2.0: error for `%`, infinity for `/`; PostgreSQL
+    and Flink: an error that stops the run), so the spec's meaning is NULL in every one. A
+    non-zero number literal is left as written."""
+    for node in list(tree.find_all(*_DIVISIONS)):
+        divisor = node.expression
+        if _nonzero_number(divisor) or isinstance(divisor.unnest(), exp.Nullif):
+            continue
+        if isinstance(node, exp.Div) and _constant_zero(node):
+            # a constant divided by a constant zero: Flink's planner folds it and fails (a division
+            # by zero, or by the NULL of NULLIF(0, 0)); its value is NULL, a double as `/` gives
+            null = exp.Cast(this=exp.Null(), to=exp.DataType.build("double"))
+            if node is tree:
+                return null
+            node.replace(null)
+            continue
+        divisor.replace(exp.Nullif(this=divisor.unnest().copy(), expression=exp.Literal.number(0)))
+    return tree
+
+
+def _constant_zero(node: exp.Div) -> bool:
+    """A division with no column in it whose divisor folds to zero (`7 / (2 - 2)`)."""
+    if any(True for _ in node.find_all(exp.Column)):
+        return False
+    from sqlglot.optimizer.simplify import simplify  # only for a constant divisor: rare
+
+    folded = simplify(node.expression.copy()).unnest()
+    if isinstance(folded, exp.Neg):
+        folded = folded.this.unnest()
+    return isinstance(folded, exp.Literal) and not folded.is_string and float(folded.this) == 0
+
+
+def _nonzero_number(node: exp.Expr) -> bool:
+    """A number literal other than zero (`3`, `-2.5`, `(100)`)."""
+    node = node.unnest()
+    if isinstance(node, exp.Neg):
+        node = node.this.unnest()
+    return isinstance(node, exp.Literal) and not node.is_string and float(node.this) != 0
+
+
 def canonical(tree: exp.Expr) -> exp.Expr:
-    """`tree` with every call that has a `canonical` form rewritten to it (children first)."""
+    """`tree` with every call that has a `canonical` form rewritten to it (children first), and
+    every divisor that may be zero guarded (`_guard_divisors`)."""
+    return _guard_divisors(_canonical_calls(tree))
+
+
+def _canonical_calls(tree: exp.Expr) -> exp.Expr:
     for node in reversed(list(tree.walk())):
         entry = entry_of(node) if is_call(node) else None
         if entry is None or entry.canonical is None:

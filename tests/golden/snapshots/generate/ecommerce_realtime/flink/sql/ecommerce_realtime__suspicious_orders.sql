@@ -175,7 +175,7 @@ AS SELECT
   `price` AS `price`,
   `total_amount` AS `total_amount`,
   `user_avg_spending` AS `user_avg_spending`,
-  CASE WHEN `user_avg_spending` > 0 THEN CAST((`total_amount` - `user_avg_spending`) AS DOUBLE) / `user_avg_spending` * 100 ELSE 0 END AS `deviation_ratio`,
+  CASE WHEN `user_avg_spending` > 0 THEN CAST((`total_amount` - `user_avg_spending`) AS DOUBLE) / NULLIF(`user_avg_spending`, 0) * 100 ELSE 0 END AS `deviation_ratio`,
   CURRENT_TIMESTAMP AS `alert_time`,
   CASE WHEN `total_amount` > `user_avg_spending` * 5 THEN 'amount above 5x the user average' WHEN `quantity` > 50 THEN 'unusual quantity' ELSE 'other' END AS `alert_reason`
 FROM `suspicious_orders__input`;

@@ -7,7 +7,7 @@ select
     invoices.currency as currency,
     SUM(invoices.amount) as revenue,
     COUNT(DISTINCT invoices.account_id) as paying_accounts,
-    SUM(invoices.amount) / COUNT(*) as average_invoice
+    SUM(invoices.amount) / NULLIF(COUNT(*), 0) as average_invoice
 from {{ ref('stg_app_db__invoices') }} as invoices
 inner join {{ ref('stg_app_db__accounts') }} as accounts
     on invoices.account_id = accounts.account_id
