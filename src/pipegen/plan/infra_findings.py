@@ -52,6 +52,7 @@ from pipegen.plan.capacity import Capacity
 from pipegen.plan.components import Graph, Kind
 from pipegen.plan.envsizes import replication
 from pipegen.spec.catalog import (
+    DELTA_READING_ADAPTERS,
     LAKE_TARGETS,
     OLAP_TARGETS,
     SERVING_TARGETS,
@@ -390,7 +391,9 @@ def _unregistered_delta_silver(spec: Spec, graph: Graph) -> Iterator[Finding]:
     """R466 (warning): dbt's staging reads the first lake target that keeps silver as `<pipeline>_silver.<table>`
     (common/lake_catalog.silver_schema); the Spark job's silver step registers a Delta silver there, but only
     the Spark batch job's, and it writes the first lake target (common/lake_catalog.lake_target). Without it
-    the lake step writes Delta silver by path (deltalake), registered in no catalog. Iceberg: R464."""
+    the lake step writes Delta silver by path (deltalake), registered in no catalog, unless dbt's own
+    on-run-start hook registers it on a dbt target that reads through Spark or Databricks (a Delta target's
+    own dbt target is dbt-spark; common/lake_catalog.dbt_registers_silver). Iceberg: R464."""
     lakes = [(i, t) for i, t in enumerate(spec.targets) if t.type in LAKE_TARGETS]
     ti, target = next(((i, t) for i, t in lakes if not t.layers or any(loc.layer == Layer.SILVER for loc in t.layers)),
                       (-1, None))  # fmt: skip
@@ -398,6 +401,9 @@ def _unregistered_delta_silver(spec: Spec, graph: Graph) -> Iterator[Finding]:
         return
     if Kind.SPARK_BATCH in graph.kinds and lakes[0][0] == ti:
         return
+    if Kind.SQL_MODELS in graph.kinds and any(TARGET_SYSTEMS[t.type].dbt_adapter in DELTA_READING_ADAPTERS
+                                               for t in spec.targets):  # fmt: skip
+        return  # dbt's on-run-start hook registers it (common/lake_catalog.dbt_registers_silver, generators/dbt)
     first = lakes[0][1].name
     why = ("no Spark batch job runs (`engines.batch` is not spark)" if Kind.SPARK_BATCH not in graph.kinds else
            f"the Spark job writes the first lake target, '{first}', which keeps no silver layer")  # fmt: skip

@@ -176,6 +176,10 @@ TARGET_SYSTEMS: dict[TargetType, TargetSystem] = {
     TargetType.MYSQL: TargetSystem("mysql", None, "sqlalchemy"),
 }
 
+# dbt adapters whose target reads a Delta table registered by its location in the session's catalog
+# (dbt-spark's Thrift server, Databricks): dbt's own on-run-start hook registers the lake's Delta silver
+# there when no Spark job does (common/lake_catalog.dbt_registers_silver, plan/infra_findings R466).
+DELTA_READING_ADAPTERS = frozenset({"spark", "databricks"})
 
 # Columns pipegen adds to every landed row; spec columns must not reuse them.
 METADATA_COLUMNS = ("_extracted_at", "_source", "_batch_id", "_loaded_at")

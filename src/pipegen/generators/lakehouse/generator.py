@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipegen.common.lake_catalog import lake_target, silver_target
+from pipegen.common.lake_catalog import dbt_registers_silver, lake_target, silver_target
 from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget, RunResult, RunStep
 from pipegen.generators.lakehouse.config import lake_config, lake_results, lake_targets, settings
 from pipegen.plan.components import Kind
@@ -25,13 +25,16 @@ from pipegen.spec.types import format_duration
 
 def silver_registration(ctx: GenContext) -> str:
     """Who registers silver where dbt's production target reads it: `spark` (the Spark batch job's
-    silver step, a Delta silver of the lake target it writes), else the warning that says nothing does
-    (R464: Iceberg; R466: Delta without that job)."""
+    silver step, a Delta silver of the lake target it writes), `dbt` (dbt's on-run-start hook on its
+    Spark / Databricks targets: a Delta silver the lake step writes), else the warning that says nothing
+    does (R464: Iceberg; R466: Delta that neither registers)."""
     target = silver_target(ctx.spec)
     if target is not None and target.type == TargetType.ICEBERG:
         return "R464"
-    spark = Kind.SPARK_BATCH in ctx.plan.graph.kinds and target is not None and target is lake_target(ctx.spec)
-    return "spark" if spark else "R466"
+    kinds = ctx.plan.graph.kinds
+    if Kind.SPARK_BATCH in kinds and target is not None and target is lake_target(ctx.spec):
+        return "spark"
+    return "dbt" if "dbt" in ctx.families and dbt_registers_silver(ctx.spec, Kind.SPARK_BATCH in kinds) else "R466"
 
 
 # pinned as requirements/judges/lake.txt (the judge environment the lake job runs in)
