@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pipegen.generators.base import GenContext
 from pipegen.plan.names import DatasetNames
-from pipegen.spec.catalog import batch_reads_topics, on_project_cluster
+from pipegen.spec.catalog import batch_reads_topics, managed_kafka_cloud, on_project_cluster
 from pipegen.spec.model import EventSink
 
 
@@ -30,6 +30,14 @@ def topic_reads(ctx: GenContext) -> tuple[DatasetNames, ...]:
         if batch_reads_topics(source) and on_project_cluster(source):
             out += [ctx.plan.names.dataset(source.name, t.name) for t in source.topics]
     return tuple(out)
+
+
+def managed_topic_reads(ctx: GenContext) -> tuple[DatasetNames, ...]:
+    """The batch reader's topic reads where it signs in to the cloud's managed cluster as the ingest workload's
+    own identity (aws, gcp, azure without `deploy.kubernetes`): what the terraform family grants that identity
+    (on AWS exactly these topics and groups); none elsewhere."""
+    spec = ctx.spec
+    return topic_reads(ctx) if managed_kafka_cloud(spec.cloud, spec.deploy.kubernetes.enabled) else ()
 
 
 def publishes_events(ctx: GenContext) -> bool:

@@ -21,7 +21,7 @@ from typing import Any
 
 from pipegen.common.sources import SQL_SYSTEMS, STAND_IN_ONLY, SYNTHETIC_SOURCES
 from pipegen.generators.base import CiStep, Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
-from pipegen.generators.ingestion.topics import kafka_row
+from pipegen.generators.ingestion.topics import SIGN_IN_PINS, kafka_row, signs_in
 from pipegen.plan.envtargets import DLT_CREDENTIAL_FIELDS, environment_targets
 from pipegen.plan.names import ENV
 from pipegen.render.env import render
@@ -414,6 +414,7 @@ def context(ctx: GenContext) -> dict[str, Any]:
         )
         or any(s["kafka"] for s in sources),
         "has_topics": any(s["kafka"] for s in sources),
+        "signs_in": any(s["kafka"] and s["kafka"]["signs_in"] for s in sources),
         "has_files": any(s["type"] == SourceType.FILES or s["jsonl_stand_in"] for s in sources),
         "pii_key_env": trusted(PII_KEY_ENV),
     }
@@ -437,7 +438,11 @@ def requirements(ctx: GenContext) -> tuple[str, ...]:
         if destination == "filesystem" and target.connection.bucket:
             extras |= set(CLOUD_EXTRAS.get(spec.cloud, ()))
     dlt_pin = f"dlt[{','.join(sorted(extras))}]=={DLT_VERSION}"
-    topics = ("confluent-kafka==2.16.1",) if any(reads_topics(s) for s in loaded_sources(ctx)) else ()  # as gx's
+    topics: tuple[str, ...] = (
+        ("confluent-kafka==2.16.1",) if any(reads_topics(s) for s in loaded_sources(ctx)) else ()
+    )  # as gx's
+    clouds = {cloud for s in loaded_sources(ctx) if (cloud := signs_in(ctx, s)) is not None}
+    topics += tuple(SIGN_IN_PINS[c] for c in clouds)  # the managed cluster's token callback (pipeline/topics.py)
     return tuple(sorted({dlt_pin, *PINS, *topics, *(d for d in drivers if d)}))
 
 

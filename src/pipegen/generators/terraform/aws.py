@@ -4,16 +4,20 @@ entries for every spec secret; one IAM role per workload (EKS Pod Identity) with
 
 from __future__ import annotations
 
+from pipegen.common.kafka_clients import managed_topic_reads
 from pipegen.generators.terraform.alerts import emails_var
 from pipegen.generators.terraform.aws_alarms import alarms, alert_emails
 from pipegen.generators.terraform.aws_catalog import catalog_tables
 from pipegen.generators.terraform.aws_policy import bucket_access, statement, target_access
 from pipegen.generators.terraform.aws_spark import (
     GLUE_ACTIONS,
+    KAFKA_GROUPS,
+    KAFKA_READ,
     application,
     flink_glue_databases,
     glue_layers,
     glue_resources,
+    msk_arn,
     msk_topics,
     on_emr,
 )
@@ -287,6 +291,20 @@ def _catalog_access(inf: Infra) -> list[Block]:
     ]  # fmt: skip
 
 
+def ingest_kafka(inf: Infra) -> list[Block]:
+    """The batch topic reader's MSK IAM grants (pipeline/topics.py signs in as the ingest role): connect, read
+    exactly the topics it reads and use exactly their consumer groups (`DatasetNames.ingest_group`); none
+    where it reads no topic of the cluster."""
+    reads = managed_topic_reads(inf.ctx)
+    if not reads:
+        return []
+    topics = sorted({n.read_topic for n in reads})
+    groups = sorted({str(n.ingest_group) for n in reads})
+    return [statement("KafkaConnect", ["kafka-cluster:Connect"], [Ref("aws_msk_cluster.kafka.arn")]),
+            statement("KafkaReadTopics", KAFKA_READ, [msk_arn("topic", t) for t in topics]),
+            statement("KafkaGroups", KAFKA_GROUPS, [msk_arn("group", g) for g in groups])]  # fmt: skip
+
+
 def policies(inf: Infra) -> dict[str, list[Block]]:
     """Least privilege per workload: its buckets, the key, the secrets it reads, the stream."""
     key = statement("DataKey", ["kms:Decrypt", "kms:GenerateDataKey"], [Ref("aws_kms_key.data.arn")])
@@ -304,7 +322,9 @@ def policies(inf: Infra) -> dict[str, list[Block]]:
                                          each_secret("aws_secretsmanager_secret.spec", readers[w], "arn")))  # fmt: skip
         if w == "transform" and athena(inf):
             statements += [*bucket_access("query_results", write=True), *_catalog_access(inf)]
-        if inf.stream and w in ("ingest", "stream"):
+        if inf.stream and w == "ingest":
+            statements += ingest_kafka(inf)
+        if inf.stream and w == "stream":
             cluster = "aws_msk_cluster.kafka.arn"
             statements += [
                 statement("KafkaCluster", ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"], [Ref(cluster)]),
