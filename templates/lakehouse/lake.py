@@ -642,13 +642,16 @@ def publish_silver(
         incremental = changes is not None and (bool(changes) if before is None else bool(found) and made_from == before)
         con.execute("BEGIN")
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {q(schema)}")
-        if incremental and before is None:  # no silver before this run: its rows are the changes
+        if incremental and before is None:  # no silver before this run: its rows are the first merge's
+            first, *rest = changes  # replayed on an empty table: its rows but deletes (one per key)
             payload = ", ".join(f"_changes.{q(c['name'])}" for c in table["columns"])
-            con.register("_changes", changes[0])
-            con.execute(f"CREATE OR REPLACE TABLE {relation} AS SELECT {payload}, {meta} FROM _changes, _meta LIMIT 0")
-        if incremental:
-            rows = sum(replay(con, relation, table, part, meta) for part in changes)
-            out = {"copy": "changes", "rows": rows}
+            con.register("_changes", first)
+            kept = "WHERE _op <> 'd'" if "_op" in first.column_names else ""
+            con.execute(f"CREATE OR REPLACE TABLE {relation} AS SELECT {payload}, {meta} FROM _changes, _meta {kept}")
+            rows = one_row(con, f"SELECT count(*) FROM {relation}")[0]
+            out = {"copy": "changes", "rows": int(rows) + sum(replay(con, relation, table, part, meta) for part in rest)}
+        elif incremental:
+            out = {"copy": "changes", "rows": sum(replay(con, relation, table, part, meta) for part in changes)}
         else:
             rows_ = store.read("silver", name)
             con.register("_silver", rows_)
