@@ -44,8 +44,57 @@ def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def lake_root() -> Path:
-    return Path(os.environ.get("PIPEGEN_LAKE_ROOT") or ROOT / "lake")
+def lake_root() -> str:
+    """PIPEGEN_LAKE_ROOT (production: the lake bucket's URL, `s3://`, `gs://`, `abfss://`), else the
+    project's `lake/` directory. Text, never a Path: pathlib folds `s3://b` into `s3:/b`."""
+    root = os.environ.get("PIPEGEN_LAKE_ROOT") or str(ROOT / "lake")
+    return root.rstrip("/") if "://" in root else str(Path(root).resolve())
+
+
+def uri(*parts: str) -> str:
+    """A place under the lake root, joined as text (a URL keeps its scheme)."""
+    return "/".join((lake_root(), *parts))
+
+
+def files(where: str) -> tuple[Any, str]:
+    """(pyarrow file system, path in it) of a place under the lake root (`uri`): S3, GCS and Azure
+    from the URL, credentials from the environment (the default chain)."""
+    from pyarrow import fs
+
+    return fs.FileSystem.from_uri(where) if "://" in where else (fs.LocalFileSystem(), where)
+
+
+def read_json(where: str) -> Any:
+    """A JSON file under the lake root (None: not there)."""
+    from pyarrow import fs as pafs
+
+    fs, path = files(where)
+    if fs.get_file_info(path).type != pafs.FileType.File:
+        return None
+    with fs.open_input_stream(path) as stream:
+        return json.loads(stream.read().decode("utf-8"))
+
+
+def write_json(where: str, value: Any) -> None:
+    fs, path = files(where)
+    if fs.type_name == "local":  # an object store has no directories to make
+        fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
+    with fs.open_output_stream(path) as stream:
+        stream.write(json.dumps(value, indent=2, sort_keys=True).encode("utf-8"))
+
+
+def fileio() -> dict[str, str]:
+    """pyiceberg's FileIO settings from the environment: the S3 endpoint and region (an S3-compatible
+    store's; AWS's own need none) and an `abfss://` root's storage account; credentials stay the
+    default chain's."""
+    out = {}
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    out.update({"s3.endpoint": endpoint} if endpoint else {})
+    out.update({"s3.region": region} if region else {})
+    account = re.match(r"abfss?://[^@/]+@([^./]+)\.", lake_root())
+    out.update({"adls.account-name": account.group(1)} if account else {})
+    return out
 
 
 def warehouse_path() -> Path:
@@ -78,11 +127,13 @@ class Delta:
     def __init__(self, target: dict[str, Any]) -> None:
         self.target = target
 
-    def path(self, layer: str, table: str) -> Path:
-        return lake_root() / self.target["layers"][layer] / table
+    def path(self, layer: str, table: str) -> str:
+        return uri(self.target["layers"][layer], table)
 
     def exists(self, layer: str, table: str) -> bool:
-        return (self.path(layer, table) / "_delta_log").is_dir()
+        from deltalake import DeltaTable
+
+        return bool(DeltaTable.is_deltatable(self.path(layer, table)))
 
     def read(self, layer: str, table: str, columns: list[str] | None = None, skip: list[str] | None = None) -> Any:
         """The table's rows (None: not there), but those of the batches in `skip` (`_batch_id`)."""
@@ -93,7 +144,7 @@ class Delta:
             return None
         # one thread: pyarrow's threaded scan can leave a thread that aborts the interpreter at exit
         # ("terminate called without an active exception", apache/arrow#34314), after a run that worked
-        dataset = DeltaTable(str(self.path(layer, table))).to_pyarrow_dataset()
+        dataset = DeltaTable(self.path(layer, table)).to_pyarrow_dataset()
         where = ~pc.field("_batch_id").isin(skip) if skip else None  # pruned by the files' statistics
         return dataset.to_table(columns=columns, filter=where, use_threads=False)
 
@@ -101,7 +152,7 @@ class Delta:
         """The table's rows, from its Parquet files' footers (no column read; one thread, as `read`)."""
         from deltalake import DeltaTable
 
-        return int(DeltaTable(str(self.path(layer, table))).to_pyarrow_dataset().count_rows(use_threads=False))
+        return int(DeltaTable(self.path(layer, table)).to_pyarrow_dataset().count_rows(use_threads=False))
 
     def version(self, layer: str, table: str) -> str | None:
         """The table's identity and current version (None: not there): its id (a UUID made with the
@@ -118,7 +169,7 @@ class Delta:
 
         hours = self.target["retention_hours"]
         config = {"delta.deletedFileRetentionDuration": f"interval {hours} hours"}
-        write_deltalake(str(self.path(layer, table)), data, mode=mode, configuration=config)
+        write_deltalake(self.path(layer, table), data, mode=mode, configuration=config)
 
     def merge(self, layer: str, table: str, changes: Any, key: list[str], watermark: str | None) -> dict[str, Any]:
         from deltalake import DeltaTable
@@ -131,7 +182,7 @@ class Delta:
         newer = f"(s.`{watermark}` IS NULL OR t.`{watermark}` IS NULL OR s.`{watermark}` >= t.`{watermark}`)"
         newer = newer if watermark else "TRUE"
         columns = {f"`{c}`": f"s.`{c}`" for c in payload}
-        merger = DeltaTable(str(self.path(layer, table))).merge(
+        merger = DeltaTable(self.path(layer, table)).merge(
             source=changes, predicate=on, source_alias="s", target_alias="t"
         )
         merger = merger.when_matched_delete(predicate=f"s._op = 'd' AND {newer}")
@@ -142,14 +193,14 @@ class Delta:
     def compact(self, layer: str, table: str, zorder: list[str]) -> dict[str, Any]:
         from deltalake import DeltaTable
 
-        table_ = DeltaTable(str(self.path(layer, table)))
+        table_ = DeltaTable(self.path(layer, table))
         metrics = table_.optimize.z_order(zorder) if zorder else table_.optimize.compact()
         return {"files_added": metrics["numFilesAdded"], "files_removed": metrics["numFilesRemoved"]}
 
     def expire(self, layer: str, table: str) -> dict[str, Any]:
         from deltalake import DeltaTable
 
-        table_ = DeltaTable(str(self.path(layer, table)))
+        table_ = DeltaTable(self.path(layer, table))
         # the spec's retention, in whole hours rounded up (validate refuses one shorter than the
         # time-travel window); below Delta's default of 7 days only with enforcement off
         hours = math.ceil(self.target["retention_hours"])
@@ -171,11 +222,25 @@ class Iceberg:
         from pyiceberg.catalog import load_catalog
 
         if self._catalog is None:
-            root = lake_root()
-            (root / self.target["catalog"]).parent.mkdir(parents=True, exist_ok=True)
-            uri = os.environ.get(CATALOG_URI) or f"sqlite:///{root / self.target['catalog']}"
-            self._catalog = load_catalog(CATALOG_NAME, type="sql", uri=uri, warehouse=(root / "warehouse").as_uri())
+            db = os.environ.get(CATALOG_URI)
+            if not db:
+                self.catalog_file().parent.mkdir(parents=True, exist_ok=True)
+                db = f"sqlite:///{self.catalog_file()}"
+            where = self.location("warehouse")
+            self._catalog = load_catalog(CATALOG_NAME, type="sql", uri=db, warehouse=where, **fileio())
         return self._catalog
+
+    def catalog_file(self) -> Path:
+        """The local SQLite catalog: under the lake root, or the project's `lake/` when the root is a
+        URL (a file database is local; production names its SQL catalog in PIPEGEN_ICEBERG_CATALOG_URI)."""
+        root = lake_root()
+        return (Path(root) if "://" not in root else ROOT / "lake") / self.target["catalog"]
+
+    @staticmethod
+    def location(*parts: str) -> str:
+        """A table's (or the warehouse's) location: the URL under the root, a local root's `file://` URI."""
+        where = uri(*parts)
+        return where if "://" in where else Path(where).as_uri()
 
     def ident(self, layer: str, table: str) -> str:
         return f"{self.target['namespaces'][layer]}.{table}"
@@ -203,7 +268,7 @@ class Iceberg:
 
         if self.ident(layer, table) in self._tables or self._catalog is not None or os.environ.get(CATALOG_URI):
             return self.loaded(layer, table)
-        path = lake_root() / self.target["catalog"]
+        path = self.catalog_file()
         if not path.is_file():
             return None
         with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as con:
@@ -219,7 +284,7 @@ class Iceberg:
             return None
         from pyiceberg.table import StaticTable
 
-        return StaticTable.from_metadata(row[0])
+        return StaticTable.from_metadata(row[0], properties=fileio())
 
     def exists(self, layer: str, table: str) -> bool:
         return self.current(layer, table) is not None
@@ -230,7 +295,7 @@ class Iceberg:
             return found if found is not None else self.catalog().load_table(self.ident(layer, table))
         catalog = self.catalog()
         catalog.create_namespace_if_not_exists(self.target["namespaces"][layer])
-        location = (lake_root() / self.target["layers"][layer] / table).as_uri()
+        location = self.location(self.target["layers"][layer], table)
         properties = {"history.expire.max-snapshot-age-ms": str(int(self.target["retention_hours"] * 3600_000))}
         self._tables[self.ident(layer, table)] = catalog.create_table_if_not_exists(
             self.ident(layer, table), schema=schema, location=location, properties=properties
@@ -354,14 +419,11 @@ FORMATS = {"delta": Delta, "iceberg": Iceberg}
 
 
 def load_state(store: Any) -> dict[str, Any]:
-    path = lake_root() / store.target["layers"]["silver"] / STATE
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    return read_json(uri(store.target["layers"]["silver"], STATE)) or {}
 
 
 def save_state(store: Any, state: dict[str, Any]) -> None:
-    path = lake_root() / store.target["layers"]["silver"] / STATE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(state, indent=2, sort_keys=True), encoding="utf-8")
+    write_json(uri(store.target["layers"]["silver"], STATE), state)
 
 
 # ---------------------------------------------------------------- bronze
@@ -760,8 +822,8 @@ def rejected(store: Any, table: dict[str, Any]) -> dict[str, Any] | None:
 
 def maintain(store: Any, force: bool) -> dict[str, Any]:
     first_layer = next(iter(store.target["layers"].values()))
-    path = lake_root() / first_layer / "_pipegen_maintenance.json"
-    last = json.loads(path.read_text(encoding="utf-8"))["at"] if path.is_file() else None
+    where = uri(first_layer, "_pipegen_maintenance.json")
+    last = (read_json(where) or {}).get("at")
     due = (
         last is None or (now() - dt.datetime.fromisoformat(last)).total_seconds() >= store.target["maintenance_every_s"]
     )
@@ -769,8 +831,7 @@ def maintain(store: Any, force: bool) -> dict[str, Any]:
         return {"maintenance": f"not due (last {last})"}
     out = {f"{layer}.{name}": {**store.compact(layer, name, z), **store.expire(layer, name)}
            for layer, name, z in lake_tables(store)}  # fmt: skip
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"at": now().isoformat()}), encoding="utf-8")
+    write_json(where, {"at": now().isoformat()})
     return out
 
 

@@ -87,3 +87,44 @@ def test_the_docs_say_where_iceberg_is_compacted_and_why_the_retention(tmp_path:
 def test_the_lake_job_is_a_verbatim_copy_of_its_template(tmp_path: Path) -> None:
     files = generate(tmp_path)
     assert files["pipeline/lake.py"] == (ROOT / "templates" / "lakehouse" / "lake.py").read_text(encoding="utf-8")
+
+
+def deployed(tmp_path: Path, cloud: str, variables: dict[str, str] | None = None) -> dict[str, str]:
+    """specs/spark_lakehouse.yaml on `cloud`, deployed on Kubernetes with Terraform."""
+    import yaml
+
+    data = yaml.safe_load((ROOT / "specs" / "spark_lakehouse.yaml").read_text())
+    data["cloud"] = cloud
+    data["deploy"] = {"kubernetes": {"enabled": True}, "terraform": {"enabled": True}}
+    if variables:
+        data["deploy"]["environments"] = {"prod": {"variables": variables}}
+    path = tmp_path / f"{cloud}.yaml"
+    path.write_text(yaml.safe_dump(data))
+    ready = prepare(path)
+    assert {"lakehouse", "kubernetes", "terraform"} <= set(families_for(ready.plan))
+    return {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}
+
+
+def overlay_literals(files: dict[str, str], env: str) -> list[str]:
+    import yaml
+
+    kustomization = yaml.safe_load(files[f"k8s/overlays/{env}/kustomization.yaml"])
+    return [lit for gen in kustomization.get("configMapGenerator", []) for lit in gen["literals"]]
+
+
+def test_each_environments_lake_step_writes_to_the_lake_bucket_terraform_creates_for_it(tmp_path: Path) -> None:
+    # production's lake root (PIPEGEN_LAKE_ROOT, the lake step's pipeline/lake.py) is the URL of the
+    # environment's lake bucket, as Terraform's tfvars name it (read here from the tfvars, not the naming layer)
+    for cloud, scheme in (("aws", "s3"), ("gcp", "gs")):
+        files = deployed(tmp_path, cloud)
+        envs = sorted({p.split("/")[2] for p in files if p.startswith("k8s/overlays/")})
+        assert envs == ["dev", "prod", "staging"], envs
+        for env in envs:
+            tfvars = files[f"terraform/envs/{env}/terraform.tfvars"]
+            bucket = next(line.split('"')[1] for line in tfvars.splitlines() if line.startswith("lake_bucket "))
+            assert f"PIPEGEN_LAKE_ROOT={scheme}://{bucket}" in overlay_literals(files, env), (cloud, env)
+    # a root the spec's environment gives wins (no second literal: kustomize refuses duplicates)
+    files = deployed(tmp_path, "aws", {"PIPEGEN_LAKE_ROOT": "s3://elsewhere/lake"})
+    assert [lit for lit in overlay_literals(files, "prod") if lit.startswith("PIPEGEN_LAKE_ROOT=")] == [
+        "PIPEGEN_LAKE_ROOT=s3://elsewhere/lake"
+    ]

@@ -162,6 +162,9 @@ CHECKPOINT_ROOTS: dict[Cloud, str] = {
     Cloud.AZURE: "abfss://{bucket}@{account}.dfs.core.windows.net",
     Cloud.LOCAL: "s3://{bucket}",
 }
+# The file system root of an environment's lake bucket (Terraform's `lake` bucket, its `spark_lake_root`
+# output), per cloud; Azure keeps a container per layer and a local project no bucket: no one root.
+LAKE_ROOTS: dict[Cloud, str] = {Cloud.AWS: "s3://{bucket}", Cloud.GCP: "gs://{bucket}"}
 # Flink's state directories of a job, each under `<root>/<job>/`
 FLINK_STATE_DIRS = (
     ("execution.checkpointing.dir", "checkpoints"),
@@ -176,6 +179,13 @@ def checkpoint_root(spec: Spec, environment: str) -> str:
     environment's storage account)."""
     names = cloud_names(spec, environment, [])
     return CHECKPOINT_ROOTS[spec.cloud].format(bucket=names.bucket("checkpoints"), account=names.storage_account)
+
+
+def lake_root(spec: Spec, environment: str) -> str | None:
+    """The lake step's root (PIPEGEN_LAKE_ROOT) in `environment`: the URL of the lake bucket Terraform
+    creates for it (`<pipeline>-<env>-lake`), the Spark job's root too; None where LAKE_ROOTS has none."""
+    template = LAKE_ROOTS.get(spec.cloud)
+    return template.format(bucket=cloud_names(spec, environment, []).bucket("lake")) if template else None
 
 
 SPARK_STREAM_DIR = "spark-stream"  # the Spark stream's checkpoints (<layer>/<table> below it)
