@@ -4,13 +4,12 @@ runs in the `lake` judge env over test_lake_tables' batches (duplicates, late ro
 rejected rows) in two copies of one generated project, one on the local `lake/` directory, one on
 the URL, and silver at that URL (read there by deltalake / pyiceberg) equals both the plain-Python
 reference and the local copy's silver (read by DuckDB). Each on Delta and Iceberg, on a `file://`
-URL (no server) and on `s3://` against moto's S3 server (`moto[server]`; skipped where no
-`moto_server` is found: see `moto_server`). tests/families/lake_url_driver.py drives the runs."""
+URL (no server) and on `s3://` against moto's S3 server (`moto[server]`, the `moto` judge env:
+requirements/judges/moto.txt). tests/families/lake_url_driver.py drives the runs."""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -26,16 +25,13 @@ from tests.families.test_lake_tables import SPEC, expected_silver, normalized, s
 from tests.judges import offline_env
 
 DRIVER = Path(__file__).with_name("lake_url_driver.py")
-MOTO = "PIPEGEN_MOTO_SERVER"  # a `moto_server` executable outside the lake env (a throwaway venv)
 
 
 @pytest.fixture(scope="module")
-def moto_endpoint(lake_python: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A local S3 endpoint: moto's server on a free port, stopped by its PID. `moto_server` of the
-    lake judge env, else the one $PIPEGEN_MOTO_SERVER names; skipped when neither is there."""
-    found = [p for p in (lake_python.parent / "moto_server", Path(os.environ.get(MOTO, "/nonexistent"))) if p.is_file()]
-    if not found:
-        pytest.skip("no moto_server: moto[server] is not in requirements/judges/lake.txt (nor $PIPEGEN_MOTO_SERVER)")
+def moto_endpoint(moto_python: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A local S3 endpoint: moto's server (the `moto` judge env) on a free port, stopped by its PID."""
+    found = [moto_python.parent / "moto_server"]
+    assert found[0].is_file(), f"{found[0]}: the moto judge env has no moto_server"
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -43,12 +39,15 @@ def moto_endpoint(lake_python: Path, tmp_path_factory: pytest.TempPathFactory) -
     server = subprocess.Popen([str(found[0]), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=log)
     endpoint = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        for _ in range(150):
             try:
                 urllib.request.urlopen(endpoint, timeout=1).close()  # the local server
                 break
             except OSError:
+                assert server.poll() is None, f"moto_server exited ({server.returncode}): see {log.name}"
                 time.sleep(0.2)
+        else:
+            raise AssertionError(f"moto_server did not answer on {endpoint} in 30 s")
         yield endpoint
     finally:
         server.terminate()
