@@ -46,7 +46,7 @@ def test_hop_takes_slide_then_size_and_cumulate_step_then_max(bids: dict[str, st
 
 def test_session_windows_partition_by_the_group_keys_only_when_there_are_some(bids: dict[str, str]) -> None:
     assert (
-        "SESSION(TABLE `session_gap5m_by_item__input` PARTITION BY `item`,"
+        "SESSION(TABLE `session_gap5m_by_item__input` PARTITION BY (`item`),"
         in bids["flink/sql/flink_bids__session_gap5m_by_item.sql"]
     )
     assert "SESSION(TABLE `session_gap5m__input`, DESCRIPTOR" in bids["flink/sql/flink_bids__session_gap5m.sql"]

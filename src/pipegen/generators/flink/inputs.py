@@ -15,7 +15,7 @@ from pipegen.generators.flink.columns import not_null
 from pipegen.generators.flink.relations import PROC_TIME, Relation, resolver, view_resolver
 from pipegen.plan.names import snake
 from pipegen.render.flinksql import flink_expr, flink_type, quote
-from pipegen.spec.model import Column, History, Join, JoinType, OutputColumn, StreamJob
+from pipegen.spec.model import History, Join, JoinType, OutputColumn, StreamJob
 
 DIMENSION_COLUMN = "{alias}__{column}"  # a dimension's column whose name the view already has
 
@@ -47,21 +47,23 @@ class InputView:
         self.rels.append(rel)
 
     def _select(self, rel: Relation) -> None:
-        """A dimension's physical columns, under their names unless taken (then `<alias>__<column>`)."""
+        """A dimension's physical and derived columns (computed columns of its table or view),
+        under their names unless taken (then `<alias>__<column>`)."""
         table = rel.ref.dataset.name.lower()
-        for c in rel.ref.dataset.columns:
-            if c.metadata is not None:
-                continue
-            free = c.name.lower() not in self.taken
-            out = c.name if free else DIMENSION_COLUMN.format(alias=rel.alias, column=c.name)
-            column = f"{quote(rel.alias)}.{quote(c.name)}"
-            value = _plain_time(rel, c, column)
+        physical = [(c.name, c.staged_name, c.type) for c in rel.ref.dataset.columns if c.metadata is None]
+        names = {name.lower() for name, _, _ in physical}
+        derived = [(d.name, d.name, d.type) for d in rel.ref.dataset.derived if d.name.lower() not in names]
+        for name, staged, type_text in physical + derived:
+            free = name.lower() not in self.taken
+            out = name if free else DIMENSION_COLUMN.format(alias=rel.alias, column=name)
+            column = f"{quote(rel.alias)}.{quote(name)}"
+            value = _plain_time(rel, name, staged, type_text, column)
             if free:
-                self._take(column if value == column else f"{value} AS {quote(c.name)}", c.name)
-                self.columns.setdefault(c.staged_name.lower(), out)
+                self._take(column if value == column else f"{value} AS {quote(name)}", name)
+                self.columns.setdefault(staged.lower(), out)
             elif out.lower() not in self.taken:
                 self._take(f"{value} AS {quote(out)}", out)
-            self.columns[f"{table}.{c.staged_name.lower()}"] = out
+            self.columns[f"{table}.{staged.lower()}"] = out
 
     def _take(self, selected: str, name: str) -> None:
         self.selected.append(selected)
@@ -92,12 +94,12 @@ class InputView:
         return head + joins + where + ";"
 
 
-def _plain_time(rel: Relation, c: Column, selected: str) -> str:
+def _plain_time(rel: Relation, name: str, staged: str, type_text: str, selected: str) -> str:
     """A joined table's column as the view selects it: its event time cast to a plain timestamp,
     since a sink takes at most one time attribute (the job's source keeps its own)."""
     event_time = rel.ref.dataset.event_time
-    if event_time and event_time.lower() in (c.name.lower(), c.staged_name.lower()):
-        return f"CAST({selected} AS {flink_type(c.type)})"
+    if event_time and event_time.lower() in (name.lower(), staged.lower()):
+        return f"CAST({selected} AS {flink_type(type_text)})"
     return selected
 
 

@@ -88,11 +88,12 @@ def cdc_view(
     physical_only: bool = False,
     extra: tuple[str, ...] = (),
 ) -> str:
-    """The view a job reads over a raw CDC table: every column under its spec name and type (and `extra`)."""
+    """The view a job reads over a raw CDC table: every column under its spec name and type (and `extra`);
+    `physical_only`: no metadata column (a local dimension's change files have none), derived ones kept
+    (computed in the raw table: a job may select a dimension's derived column)."""
     ds = rel.ref.dataset
     names = [c.name for c in ds.columns if not (physical_only and c.metadata is not None)]
-    if not physical_only:
-        names += [d.name for d in ds.derived]
+    names += [d.name for d in ds.derived if d.name not in names]
     if with_proc_time:
         names.append(PROC_TIME)
     by_name = {c.name: c for c in ds.columns}

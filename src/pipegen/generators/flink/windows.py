@@ -44,11 +44,13 @@ def describe_window(window: Window | None) -> str:
 
 
 def tvf(window: Window, view: str, event_time: str, groups: list[str]) -> str:
-    """The window TVF over `view` (quoted) by `event_time` (quoted); a session per group key."""
+    """The window TVF over `view` (quoted) by `event_time` (quoted); a session per group key. The keys
+    in parentheses: `PARTITION BY a, b, DESCRIPTOR(...)` reads `b` as the TVF's next argument
+    ("Column 'b' not found in any table", PyFlink 2.3)."""
     args = [duration(getattr(window, a)) for a in TVF_ARGS[window.type]]
     table = f"TABLE {view}"
     if window.type == WindowType.SESSION and groups:
-        table += f" PARTITION BY {', '.join(quote(g) for g in groups)}"
+        table += f" PARTITION BY ({', '.join(quote(g) for g in groups)})"
     return f"{TVF[window.type]}({table}, DESCRIPTOR({event_time}), {', '.join(args)})"
 
 

@@ -104,6 +104,6 @@ AS SELECT
   COUNT(*) AS `order_count`,
   SUM(`total_amount`) AS `total_spending`
 FROM TABLE(
-  SESSION(TABLE `user_sessions__input` PARTITION BY `user_id`, DESCRIPTOR(`created_at`), INTERVAL '30' MINUTE))
+  SESSION(TABLE `user_sessions__input` PARTITION BY (`user_id`), DESCRIPTOR(`created_at`), INTERVAL '30' MINUTE))
 GROUP BY `window_start`, `window_end`, `user_id`;
 
