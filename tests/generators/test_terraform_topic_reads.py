@@ -161,3 +161,23 @@ def test_only_the_quality_workload_sends_and_only_to_the_events_hub(tmp_path: Pa
                                                    "scope": f'${{azurerm_eventhub.topic["{topic}"].id}}'}}  # fmt: skip
     assert grants["ingest-receiver"]["role"] == "Azure Event Hubs Data Receiver"
     assert topic in docs["envs/prod/terraform.tfvars"]["eventhubs"]  # the hub exists: the module's for_each
+
+
+def test_a_publisher_with_no_managed_cluster_to_sign_in_to_is_warned_and_granted_nothing(tmp_path: Path) -> None:
+    """A batch-only plan (no Kafka topics) on AWS whose quality step publishes to Kafka: Terraform creates no MSK
+    cluster, so the publisher is not told to sign in to one (`sign_in` null), no role gets a Kafka grant, and
+    validate says so at `quality.events.sink` (R474) instead of leaving it silent."""
+    data = {**spec("aws"), "sources": [{"name": "shop", "type": "postgres", "connection": {
+                "host": "db", "database": "shop", "user": "u", "password": "${secret:PG_PASSWORD}"},
+            "tables": [{"name": "orders", "primary_key": "id", "columns": [{"name": "id", "type": "bigint"}]}]}],
+            "quality": {"events": {"sink": "kafka", "topic": "shop.dq_events"}}}  # fmt: skip
+    path = tmp_path / "pipegen.yaml"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    [warning] = [d for d in prepare(path).diagnostics if d.code == "R474"]
+    assert (warning.path, warning.severity) == ("quality.events.sink", "warning")
+    files, docs = generated("aws", tmp_path, data)
+    assert json.loads(files["gx/checks.json"])["events"]["sign_in"] is None
+    assert "aws-msk-iam-sasl-signer-python==1.0.2" not in files["requirements.txt"].splitlines()
+    actions = [a for e in docs["modules/platform/iam.tf"]["data"] for d in e.get("aws_iam_policy_document", {}).values()
+               for st in d.get("statement", []) for a in st["actions"]]  # fmt: skip
+    assert actions and not [a for a in actions if a.startswith("kafka-cluster:")]

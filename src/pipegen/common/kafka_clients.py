@@ -18,6 +18,7 @@ family grants each exactly that."""
 from __future__ import annotations
 
 from pipegen.generators.base import GenContext
+from pipegen.plan.components import Kind
 from pipegen.plan.names import DatasetNames
 from pipegen.spec.catalog import batch_reads_topics, managed_kafka_cloud, on_project_cluster
 from pipegen.spec.model import Cloud, EventSink
@@ -63,9 +64,12 @@ def publishes_events(ctx: GenContext) -> bool:
 def managed_events_publisher(ctx: GenContext) -> Cloud | None:
     """The managed cloud whose cluster the quality step's publisher signs in to with the transform workload's
     own identity (`EVENTS_PUBLISHER`): where it publishes to the project's cluster on aws, gcp or azure
-    without `deploy.kubernetes`; else none."""
+    without `deploy.kubernetes` and the plan has Kafka topics (the terraform family creates the managed cluster
+    for them); else none (without topics no cluster exists: validate warns, R474)."""
     spec = ctx.spec
-    return managed_kafka_cloud(spec.cloud, spec.deploy.kubernetes.enabled) if publishes_events(ctx) else None
+    if not publishes_events(ctx) or Kind.KAFKA_TOPICS not in ctx.plan.graph.kinds:
+        return None
+    return managed_kafka_cloud(spec.cloud, spec.deploy.kubernetes.enabled)
 
 
 def batch_user(ctx: GenContext) -> str | None:
