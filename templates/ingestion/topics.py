@@ -12,121 +12,32 @@ the spec's `connection.options` (librdkafka's names) and, for the project's own 
 Kubernetes, the mutual TLS PEM files of the ingest KafkaUser (`KAFKA_SSL_*_LOCATION`); on a managed
 cloud's cluster (`sign_in`) SASL over TLS with OAUTHBEARER, the token made from the workload's own cloud
 identity by a callback librdkafka calls before each token expires (no key, no password): MSK IAM on AWS,
-Google's access token on Managed Kafka, a Microsoft Entra ID token on Event Hubs.
+Google's access token on Managed Kafka, a Microsoft Entra ID token on Event Hubs. Both sign-ins are
+pipeline/kafka_sign_in.py's, shared with the quality step's events publisher.
 """
 
 from __future__ import annotations
 
-import base64
 import json
-import os
-import re
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC
 from typing import Any
 
 import dlt
 
+from pipeline import kafka_sign_in
+from pipeline.kafka_sign_in import tls_settings
 from pipeline.runtime import IngestError, RunContext, Table, finish
 
 PAGE = 10_000  # records handed to dlt at a time (one Arrow table each after conform)
 TIMEOUT = 30.0  # seconds to wait for the broker's metadata, offsets and each fetch
-TLS_ENV = {"ssl.ca.location": "KAFKA_SSL_CA_LOCATION", "ssl.certificate.location": "KAFKA_SSL_CERTIFICATE_LOCATION",
-           "ssl.key.location": "KAFKA_SSL_KEY_LOCATION"}  # fmt: skip
-
-
-def tls_settings(env: Mapping[str, str] | None = None) -> dict[str, str]:
-    """librdkafka's mutual TLS settings when the environment names the PEM files (the CronJob mounts
-    Strimzi's Secrets there), else none (a local plaintext broker)."""
-    env = os.environ if env is None else env
-    found = {key: env[name] for key, name in TLS_ENV.items() if env.get(name)}
-    return {"security.protocol": "SSL", **found} if found else {}
-
-
-# a token callback: librdkafka's config string -> (token, its expiry in seconds since the epoch)
-TokenCallback = Callable[[str], tuple[str, float]]
-MSK_REGION = re.compile(r"\.kafka\.([a-z0-9-]+)\.amazonaws\.com$")  # an MSK broker's host names its region
-GOOGLE_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
-GOOGLE_HEADER = {"typ": "JWT", "alg": "GOOG_OAUTH2_TOKEN"}  # Managed Kafka's token: this header, claims, access token
-
-
-def msk_token(region: str, signer: Callable[[str], tuple[str, int]] | None = None) -> tuple[str, float]:
-    """MSK IAM (AWS's documented confluent-kafka callback): aws-msk-iam-sasl-signer-python's signed URL from
-    the default credentials chain (EKS Pod Identity's role) and its expiry, milliseconds made seconds."""
-    if signer is None:
-        from aws_msk_iam_sasl_signer import MSKAuthTokenProvider
-
-        signer = MSKAuthTokenProvider.generate_auth_token
-    token, expiry_ms = signer(region)
-    return token, expiry_ms / 1000
-
-
-def _b64(data: str) -> str:
-    return base64.urlsafe_b64encode(data.encode("utf-8")).decode("ascii").rstrip("=")
-
-
-def google_token(credentials: Any, request: Any = None) -> tuple[str, float]:
-    """Managed Kafka's OAUTHBEARER token as Google documents it for confluent-kafka: Application Default
-    Credentials (refreshed when no longer valid), their access token wrapped JWT-style (GOOGLE_HEADER; claims
-    exp, iat, iss, scope `kafka` and the principal `sub`, the service account's email) and its expiry."""
-    if not credentials.valid:
-        if request is None:
-            from google.auth.transport.requests import Request
-
-            request = Request()
-        credentials.refresh(request)
-    expiry = credentials.expiry.replace(tzinfo=UTC).timestamp()
-    claims = {"exp": expiry, "iss": "Google", "iat": time.time(), "scope": "kafka",
-              "sub": credentials.service_account_email}  # fmt: skip
-    return ".".join((_b64(json.dumps(GOOGLE_HEADER)), _b64(json.dumps(claims)), _b64(credentials.token))), expiry
-
-
-def entra_token(host: str, credential: Any) -> tuple[str, float]:
-    """Event Hubs' OAUTHBEARER token: a Microsoft Entra ID token of the workload's identity for the namespace
-    (`https://<namespace host>/.default`) and its expiry."""
-    token = credential.get_token(f"https://{host}/.default")
-    return token.token, float(token.expires_on)
-
-
-def msk_callback(host: str, signer: Callable[[str], tuple[str, int]] | None = None) -> TokenCallback:
-    found = MSK_REGION.search(host)
-    region = found.group(1) if found else os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    if not region:
-        raise IngestError(f"{host}: not an MSK broker's host name and no AWS_REGION set: no region to sign in to")
-    return lambda _config: msk_token(region, signer)
-
-
-def google_callback(host: str, credentials: Any = None, request: Any = None) -> TokenCallback:
-    if credentials is None:
-        import google.auth
-
-        credentials, _ = google.auth.default(scopes=[GOOGLE_SCOPE])
-    return lambda _config: google_token(credentials, request)
-
-
-def entra_callback(host: str, credential: Any = None) -> TokenCallback:
-    if credential is None:
-        from azure.identity import DefaultAzureCredential
-
-        credential = DefaultAzureCredential()
-    return lambda _config: entra_token(host, credential)
-
-
-# cloud -> its token callback's maker (given the first broker's host): the managed cluster the project's
-# Terraform creates there (MSK with IAM authentication, Managed Service for Apache Kafka, Event Hubs)
-SIGN_INS: dict[str, Callable[..., TokenCallback]] = {"aws": msk_callback, "gcp": google_callback,
-                                                     "azure": entra_callback}  # fmt: skip
-
-
 def sign_in(cloud: str, bootstrap: str, **provider: Any) -> dict[str, Any]:
-    """librdkafka's settings for the project's cluster on a managed cloud: SASL over TLS, OAUTHBEARER, and the
-    cloud's token callback (`provider`: the signer, credentials or credential the callback uses instead of the
-    cloud's default chain; tests pass fakes)."""
-    host = bootstrap.split(",", 1)[0].strip().rsplit(":", 1)[0]
-    return {"security.protocol": "SASL_SSL", "sasl.mechanisms": "OAUTHBEARER",
-            "oauth_cb": SIGN_INS[cloud](host, **provider)}  # fmt: skip
+    """The managed cloud's sign-in (pipeline/kafka_sign_in.py `sign_in`); settings that cannot sign in stop the
+    ingest as a contract violation (IngestError), not a retry."""
+    try:
+        return kafka_sign_in.sign_in(cloud, bootstrap, **provider)
+    except kafka_sign_in.SignInError as exc:
+        raise IngestError(str(exc)) from exc
 
 
 def client_config(bootstrap: str, group: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:

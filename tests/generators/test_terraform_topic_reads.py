@@ -38,9 +38,9 @@ def spec(cloud: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def generated(cloud: str, tmp_path: Path) -> tuple[dict[str, str], dict[str, Any]]:
+def generated(cloud: str, tmp_path: Path, data: dict[str, Any] | None = None) -> tuple[dict[str, str], dict[str, Any]]:
     path = tmp_path / "pipegen.yaml"
-    path.write_text(json.dumps(spec(cloud)), encoding="utf-8")
+    path.write_text(json.dumps(data or spec(cloud)), encoding="utf-8")
     ready = prepare(path)
     files = {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}
     root = write_terraform(files, tmp_path / "project")
@@ -103,3 +103,81 @@ def test_the_ingest_identity_is_a_client_of_the_managed_cluster(
         [namespace] = [e["azurerm_eventhub_namespace"]["stream"] for e in docs["modules/platform/stream.tf"]["resource"]
                        if "azurerm_eventhub_namespace" in e]  # fmt: skip
         assert namespace["local_authentication_enabled"] is False  # Entra ID only: no SAS key to leak
+
+
+def published_topic(files: dict[str, str]) -> str:
+    """The topic the generated publisher produces to, and that it signs in to the managed cluster (gx/checks.json
+    `events`, read by pipeline/quality_events.py `sink`)."""
+    events = json.loads(files["gx/checks.json"])["events"]
+    assert events["sink"] == "kafka" and events["sign_in"] in ("aws", "gcp", "azure")
+    return str(events["topic"])
+
+
+def publishing(cloud: str, tmp_path: Path) -> tuple[dict[str, str], dict[str, Any]]:
+    """The same spec with the quality step publishing its validation events to the project's cluster."""
+    events = {**spec(cloud), "quality": {"events": {"sink": "kafka", "topic": "shop.dq_events"}}}
+    return generated(cloud, tmp_path, events)
+
+
+def test_the_quality_workload_may_write_exactly_the_events_topic_the_publisher_publishes_to(tmp_path: Path) -> None:
+    """AWS: the transform role (it runs the quality step) may connect, describe and write the events topic of
+    the generated gx/checks.json and nothing else of the cluster; the ingest role still writes nothing."""
+    files, docs = publishing("aws", tmp_path)
+    topic = published_topic(files)
+    policies = {
+        k: v for e in docs["modules/platform/iam.tf"]["data"] for k, v in e.get("aws_iam_policy_document", {}).items()
+    }
+    kafka = {st["sid"]: st for st in policies["transform"]["statement"]
+             if any(a.startswith("kafka-cluster:") for a in st["actions"])}  # fmt: skip
+    arn = '${replace(aws_msk_cluster.kafka.arn, ":cluster/", ":topic/")}/%s'
+    assert kafka == {
+        "EventsConnect": {"sid": "EventsConnect", "actions": ["kafka-cluster:Connect"],
+                          "resources": ["${aws_msk_cluster.kafka.arn}"]},
+        "EventsTopic": {"sid": "EventsTopic", "actions": ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"],
+                        "resources": [arn % topic]},
+    }  # fmt: skip
+    ingest = [a for st in policies["ingest"]["statement"] for a in st["actions"]]
+    assert "kafka-cluster:WriteData" not in ingest and "kafka-cluster:Connect" in ingest
+
+
+def test_the_quality_workload_is_a_managed_kafka_client_where_it_publishes(tmp_path: Path) -> None:
+    files, docs = publishing("gcp", tmp_path)
+    published_topic(files)
+    grant = {k: v for e in docs["modules/platform/identities.tf"]["resource"]
+             for k, v in e.get("google_project_iam_member", {}).items()}  # fmt: skip
+    assert grant["kafka_client"]["role"] == "roles/managedkafka.client"
+    assert set(grant["kafka_client"]["for_each"].split('"')[1::2]) == {"ingest", "transform"}
+
+
+def test_only_the_quality_workload_sends_and_only_to_the_events_hub(tmp_path: Path) -> None:
+    """Azure: the transform identity is an Event Hubs Data Sender on exactly the event hub of the generated
+    publisher's topic (an event hub the module creates); no other batch identity may send (the ingest identity
+    only receives)."""
+    files, docs = publishing("azure", tmp_path)
+    topic = published_topic(files)
+    [grants] = [e["grants"] for e in docs["modules/platform/identities.tf"]["locals"] if "grants" in e]
+    senders = {k: g for k, g in grants.items() if g["role"] == "Azure Event Hubs Data Sender"}
+    assert senders == {"transform-events-sender": {"workload": "transform", "role": "Azure Event Hubs Data Sender",
+                                                   "scope": f'${{azurerm_eventhub.topic["{topic}"].id}}'}}  # fmt: skip
+    assert grants["ingest-receiver"]["role"] == "Azure Event Hubs Data Receiver"
+    assert topic in docs["envs/prod/terraform.tfvars"]["eventhubs"]  # the hub exists: the module's for_each
+
+
+def test_a_publisher_with_no_managed_cluster_to_sign_in_to_is_warned_and_granted_nothing(tmp_path: Path) -> None:
+    """A batch-only plan (no Kafka topics) on AWS whose quality step publishes to Kafka: Terraform creates no MSK
+    cluster, so the publisher is not told to sign in to one (`sign_in` null), no role gets a Kafka grant, and
+    validate says so at `quality.events.sink` (R474) instead of leaving it silent."""
+    data = {**spec("aws"), "sources": [{"name": "shop", "type": "postgres", "connection": {
+                "host": "db", "database": "shop", "user": "u", "password": "${secret:PG_PASSWORD}"},
+            "tables": [{"name": "orders", "primary_key": "id", "columns": [{"name": "id", "type": "bigint"}]}]}],
+            "quality": {"events": {"sink": "kafka", "topic": "shop.dq_events"}}}  # fmt: skip
+    path = tmp_path / "pipegen.yaml"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    [warning] = [d for d in prepare(path).diagnostics if d.code == "R474"]
+    assert (warning.path, warning.severity) == ("quality.events.sink", "warning")
+    files, docs = generated("aws", tmp_path, data)
+    assert json.loads(files["gx/checks.json"])["events"]["sign_in"] is None
+    assert "aws-msk-iam-sasl-signer-python==1.0.2" not in files["requirements.txt"].splitlines()
+    actions = [a for e in docs["modules/platform/iam.tf"]["data"] for d in e.get("aws_iam_policy_document", {}).values()
+               for st in d.get("statement", []) for a in st["actions"]]  # fmt: skip
+    assert actions and not [a for a in actions if a.startswith("kafka-cluster:")]

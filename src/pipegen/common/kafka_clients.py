@@ -9,14 +9,30 @@ never disagree:
   `publishes_events`).
 
 Both run in the batch workload's one process environment and read the same `KAFKA_SSL_*_LOCATION`
-PEM files, so the workload signs in as one KafkaUser (`batch_user`)."""
+PEM files, so the workload signs in as one KafkaUser (`batch_user`). On a managed cloud's cluster (aws, gcp,
+azure without `deploy.kubernetes`) both sign in with their workload's own cloud identity instead
+(pipeline/kafka_sign_in.py `sign_in`): the reader as the ingest workload (`managed_topic_reads`), the publisher
+as the workload that runs the quality step, the transform workload (`managed_events_publisher`); the terraform
+family grants each exactly that."""
 
 from __future__ import annotations
 
 from pipegen.generators.base import GenContext
+from pipegen.plan.components import Kind
 from pipegen.plan.names import DatasetNames
 from pipegen.spec.catalog import batch_reads_topics, managed_kafka_cloud, on_project_cluster
-from pipegen.spec.model import EventSink
+from pipegen.spec.model import Cloud, EventSink
+
+# the package each managed cloud's token callback imports (pipeline/kafka_sign_in.py `SIGN_INS`), pinned in the
+# generated project's requirements where a client signs in there (pip download checked each on PyPI)
+SIGN_IN_PINS: dict[Cloud, str] = {
+    Cloud.AWS: "aws-msk-iam-sasl-signer-python==1.0.2",
+    Cloud.GCP: "google-auth==2.63.1",
+    Cloud.AZURE: "azure-identity==1.27.0",
+}
+# the cloud workload (terraform's identity) that runs the quality step and so publishes its validation events:
+# the transform step's, which already reads the quality step's notification secrets (terraform common.py)
+EVENTS_PUBLISHER = "transform"
 
 
 def topic_reads(ctx: GenContext) -> tuple[DatasetNames, ...]:
@@ -43,6 +59,17 @@ def managed_topic_reads(ctx: GenContext) -> tuple[DatasetNames, ...]:
 def publishes_events(ctx: GenContext) -> bool:
     """The quality step produces its validation events to the project's cluster."""
     return ctx.plan.names.kafka is not None and "gx" in ctx.families and ctx.spec.quality.events.sink == EventSink.KAFKA
+
+
+def managed_events_publisher(ctx: GenContext) -> Cloud | None:
+    """The managed cloud whose cluster the quality step's publisher signs in to with the transform workload's
+    own identity (`EVENTS_PUBLISHER`): where it publishes to the project's cluster on aws, gcp or azure
+    without `deploy.kubernetes` and the plan has Kafka topics (the terraform family creates the managed cluster
+    for them); else none (without topics no cluster exists: validate warns, R474)."""
+    spec = ctx.spec
+    if not publishes_events(ctx) or Kind.KAFKA_TOPICS not in ctx.plan.graph.kinds:
+        return None
+    return managed_kafka_cloud(spec.cloud, spec.deploy.kubernetes.enabled)
 
 
 def batch_user(ctx: GenContext) -> str | None:

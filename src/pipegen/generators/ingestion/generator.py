@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipegen.common.kafka_clients import SIGN_IN_PINS
 from pipegen.common.sources import SQL_SYSTEMS, STAND_IN_ONLY, SYNTHETIC_SOURCES
 from pipegen.generators.base import CiStep, Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
-from pipegen.generators.ingestion.topics import SIGN_IN_PINS, kafka_row, signs_in
+from pipegen.generators.ingestion.topics import kafka_row, signs_in
 from pipegen.plan.envtargets import DLT_CREDENTIAL_FIELDS, environment_targets
 from pipegen.plan.names import ENV
 from pipegen.render.env import render
@@ -502,6 +503,8 @@ class IngestionGenerator:
                 ),
             ),
             run_steps=(RunStep(20, "ingest", "load every source into the local warehouse (dlt)", command),),
+            # the topic reader's TLS and managed-cloud sign-in (pipeline/kafka_sign_in.py, shared with the publisher)
+            runtime=("kafka_sign_in.py",) if any(reads_topics(s) for s in loaded_sources(ctx)) else (),
             ci_steps=(CiStep("Ingestion tests", "python -m pytest -q tests/test_ingestion.py"),),
         )
 

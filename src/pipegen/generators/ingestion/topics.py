@@ -13,14 +13,6 @@ from pipegen.safe import Safe, trusted
 from pipegen.spec.catalog import batch_reads_topics, managed_kafka_cloud, on_project_cluster
 from pipegen.spec.model import Cloud, Connection, Source
 
-# the package each managed cloud's token callback imports (pipeline/topics.py `SIGN_INS`), pinned in the
-# generated project's requirements where the reader signs in there (pip download checked each on PyPI)
-SIGN_IN_PINS: dict[Cloud, str] = {
-    Cloud.AWS: "aws-msk-iam-sasl-signer-python==1.0.2",
-    Cloud.GCP: "google-auth==2.63.1",
-    Cloud.AZURE: "azure-identity==1.27.0",
-}
-
 
 def signs_in(ctx: GenContext, source: Source) -> Cloud | None:
     """The managed cloud whose cluster the reader signs in to for this source with the workload's identity: a

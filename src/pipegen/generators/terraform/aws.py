@@ -4,7 +4,7 @@ entries for every spec secret; one IAM role per workload (EKS Pod Identity) with
 
 from __future__ import annotations
 
-from pipegen.common.kafka_clients import managed_topic_reads
+from pipegen.common.kafka_clients import EVENTS_PUBLISHER, managed_events_publisher, managed_topic_reads
 from pipegen.generators.terraform.alerts import emails_var
 from pipegen.generators.terraform.aws_alarms import alarms, alert_emails
 from pipegen.generators.terraform.aws_catalog import catalog_tables
@@ -50,6 +50,7 @@ from pipegen.plan.infra_findings import athena_queries_lake
 REGION = "eu-central-1"
 PROVIDER_VERSION = "~> 6.25"
 KAFKA_VERSION = "3.9.x"
+KAFKA_PUBLISH = ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"]  # a producer of one topic
 BUCKET_RE = "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 # monthly list prices (USD) assumed for the estimate
 PRICES = {"s3_standard": 0.0245, "s3_ia": 0.0135, "s3_glacier_ir": 0.005, "kms_key": 1.0, "secret": 0.40,
@@ -305,6 +306,18 @@ def ingest_kafka(inf: Infra) -> list[Block]:
             statement("KafkaGroups", KAFKA_GROUPS, [msk_arn("group", g) for g in groups])]  # fmt: skip
 
 
+def events_kafka(inf: Infra) -> list[Block]:
+    """The quality step's validation-events publisher's MSK IAM grants (pipeline/quality_events.py signs in as the
+    workload that runs the quality step, `EVENTS_PUBLISHER`): connect, describe and write exactly the naming
+    layer's events topic. Its producer is idempotent: on Kafka 2.8 and later (KAFKA_VERSION) WriteData on the
+    topic covers that (KIP-679; no WriteDataIdempotently). None where it publishes to no managed cluster."""
+    if managed_events_publisher(inf.ctx) is None:
+        return []
+    topic = str(inf.ctx.plan.names.events_topic)
+    return [statement("EventsConnect", ["kafka-cluster:Connect"], [Ref("aws_msk_cluster.kafka.arn")]),
+            statement("EventsTopic", KAFKA_PUBLISH, [msk_arn("topic", topic)])]  # fmt: skip
+
+
 def policies(inf: Infra) -> dict[str, list[Block]]:
     """Least privilege per workload: its buckets, the key, the secrets it reads, the stream."""
     key = statement("DataKey", ["kms:Decrypt", "kms:GenerateDataKey"], [Ref("aws_kms_key.data.arn")])
@@ -324,6 +337,8 @@ def policies(inf: Infra) -> dict[str, list[Block]]:
             statements += [*bucket_access("query_results", write=True), *_catalog_access(inf)]
         if inf.stream and w == "ingest":
             statements += ingest_kafka(inf)
+        if inf.stream and w == EVENTS_PUBLISHER:
+            statements += events_kafka(inf)
         if inf.stream and w == "stream":
             cluster = "aws_msk_cluster.kafka.arn"
             statements += [
