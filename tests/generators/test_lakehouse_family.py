@@ -179,6 +179,20 @@ def test_on_azure_each_layer_of_the_lake_is_the_container_terraform_creates_for_
     # every variable the bundle references or a target values is one it declares
     assert set(re.findall(r"\$\{var\.(\w+)\}", files["databricks.yml"])) <= set(bundle["variables"])
     assert all(set(t.get("variables", {})) <= set(bundle["variables"]) for t in bundle["targets"].values())
+    # the spec's own lake root moves every layer (no derived layer root beside it); its own layer root wins
+    # over the derived one (kustomize refuses a duplicate literal)
+    moved = overlay_literals(
+        deployed(tmp_path, "azure", {"PIPEGEN_LAKE_ROOT": "abfss://l@a.dfs.core.windows.net"}), "prod"
+    )
+    assert [lit for lit in moved if lit.startswith("PIPEGEN_LAKE_ROOT")] == [
+        "PIPEGEN_LAKE_ROOT=abfss://l@a.dfs.core.windows.net"
+    ]
+    gold = overlay_literals(
+        deployed(tmp_path, "azure", {"PIPEGEN_LAKE_ROOT_GOLD": "abfss://g@a.dfs.core.windows.net"}), "prod"
+    )
+    assert [lit for lit in gold if lit.startswith("PIPEGEN_LAKE_ROOT_GOLD=")] == [
+        "PIPEGEN_LAKE_ROOT_GOLD=abfss://g@a.dfs.core.windows.net"
+    ]
     # .env.example lists the roots the lake step reads
     env_example = files[".env.example"].splitlines()
     assert {"PIPEGEN_LAKE_ROOT=", "PIPEGEN_LAKE_ROOT_BRONZE=", "PIPEGEN_LAKE_ROOT_GOLD="} <= set(env_example)
