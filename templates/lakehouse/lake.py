@@ -44,16 +44,33 @@ def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def root_of(value: str) -> str:
+    """A root as text: a URL without its trailing `/`, a directory resolved. Never a Path: pathlib folds
+    `s3://b` into `s3:/b`."""
+    return value.rstrip("/") if "://" in value else str(Path(value).resolve())
+
+
 def lake_root() -> str:
     """PIPEGEN_LAKE_ROOT (production: the lake bucket's URL, `s3://`, `gs://`, `abfss://`), else the
-    project's `lake/` directory. Text, never a Path: pathlib folds `s3://b` into `s3:/b`."""
-    root = os.environ.get("PIPEGEN_LAKE_ROOT") or str(ROOT / "lake")
-    return root.rstrip("/") if "://" in root else str(Path(root).resolve())
+    project's `lake/` directory."""
+    return root_of(os.environ.get("PIPEGEN_LAKE_ROOT") or str(ROOT / "lake"))
+
+
+def layer_root(layer: str) -> str:
+    """A layer's own root, PIPEGEN_LAKE_ROOT_<LAYER> (Azure: the layer's container,
+    `abfss://<layer>@<account>.dfs.core.windows.net`), else the lake root."""
+    own = os.environ.get(f"PIPEGEN_LAKE_ROOT_{layer.upper()}")
+    return root_of(own) if own else lake_root()
 
 
 def uri(*parts: str) -> str:
     """A place under the lake root, joined as text (a URL keeps its scheme)."""
     return "/".join((lake_root(), *parts))
+
+
+def layer_uri(target: dict[str, Any], layer: str, *parts: str) -> str:
+    """A place in a target's layer: `<layer root>/<the layer's directory>/...` (lake.json `layers`)."""
+    return "/".join((layer_root(layer), target["layers"][layer], *parts))
 
 
 def files(where: str) -> tuple[Any, str]:
@@ -92,7 +109,8 @@ def fileio() -> dict[str, str]:
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     out.update({"s3.endpoint": endpoint} if endpoint else {})
     out.update({"s3.region": region} if region else {})
-    account = re.match(r"abfss?://[^@/]+@([^./]+)\.", lake_root())
+    roots = (lake_root(), *(layer_root(layer) for layer in ("bronze", "silver", "gold")))
+    account = next((m for m in (re.match(r"abfss?://[^@/]+@([^./]+)\.", r) for r in roots) if m), None)
     out.update({"adls.account-name": account.group(1)} if account else {})
     return out
 
@@ -128,7 +146,7 @@ class Delta:
         self.target = target
 
     def path(self, layer: str, table: str) -> str:
-        return uri(self.target["layers"][layer], table)
+        return layer_uri(self.target, layer, table)
 
     def exists(self, layer: str, table: str) -> bool:
         from deltalake import DeltaTable
@@ -238,8 +256,12 @@ class Iceberg:
 
     @staticmethod
     def location(*parts: str) -> str:
-        """A table's (or the warehouse's) location: the URL under the root, a local root's `file://` URI."""
-        where = uri(*parts)
+        """The warehouse's location: the URL under the root, a local root's `file://` URI."""
+        return Iceberg.url(uri(*parts))
+
+    @staticmethod
+    def url(where: str) -> str:
+        """A place as a URL (a local path's `file://` URI)."""
         return where if "://" in where else Path(where).as_uri()
 
     def ident(self, layer: str, table: str) -> str:
@@ -295,7 +317,7 @@ class Iceberg:
             return found if found is not None else self.catalog().load_table(self.ident(layer, table))
         catalog = self.catalog()
         catalog.create_namespace_if_not_exists(self.target["namespaces"][layer])
-        location = self.location(self.target["layers"][layer], table)
+        location = self.url(layer_uri(self.target, layer, table))
         properties = {"history.expire.max-snapshot-age-ms": str(int(self.target["retention_hours"] * 3600_000))}
         self._tables[self.ident(layer, table)] = catalog.create_table_if_not_exists(
             self.ident(layer, table), schema=schema, location=location, properties=properties
@@ -419,11 +441,11 @@ FORMATS = {"delta": Delta, "iceberg": Iceberg}
 
 
 def load_state(store: Any) -> dict[str, Any]:
-    return read_json(uri(store.target["layers"]["silver"], STATE)) or {}
+    return read_json(layer_uri(store.target, "silver", STATE)) or {}
 
 
 def save_state(store: Any, state: dict[str, Any]) -> None:
-    write_json(uri(store.target["layers"]["silver"], STATE), state)
+    write_json(layer_uri(store.target, "silver", STATE), state)
 
 
 # ---------------------------------------------------------------- bronze
@@ -821,8 +843,7 @@ def rejected(store: Any, table: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def maintain(store: Any, force: bool) -> dict[str, Any]:
-    first_layer = next(iter(store.target["layers"].values()))
-    where = uri(first_layer, "_pipegen_maintenance.json")
+    where = layer_uri(store.target, next(iter(store.target["layers"])), "_pipegen_maintenance.json")
     last = (read_json(where) or {}).get("at")
     due = (
         last is None or (now() - dt.datetime.fromisoformat(last)).total_seconds() >= store.target["maintenance_every_s"]

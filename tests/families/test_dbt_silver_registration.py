@@ -103,6 +103,9 @@ made = invoke("compile", ["compile", "--target", "local", "--inline",
 if made.success:
     out["statements"] = json.loads(made.result.results[0].node.compiled_code)
 invoke("hook_on_local", ["run-operation", "pipegen_register_silver", "--target", "local"])
+for name, env in json.loads(sys.argv[4]).items():  # the root the hook takes from the environment
+    made = invoke(name, ["compile", "--target", "local", "--inline", "{{ pipegen_silver_root() }}"], env)
+    out[name]["root"] = made.result.results[0].node.compiled_code if made.success else None
 print(json.dumps(out))
 """
 
@@ -141,7 +144,14 @@ def test_dbt_renders_the_registrations_spark_parses_them_and_they_name_what_sour
     profile = YAML(typ="safe").load(files["dbt/profiles.yml"])["shop"]["outputs"]["lake"]
     assert profile["type"] == "spark"  # the Delta target's production dbt target: dbt-spark
     placeholders = {"LAKE_HOST": "spark-thrift.example.com"}
-    got = judge(dbt_warehouses_python, DBT_DRIVER, [str(dbt_dir), json.dumps(placeholders), ROOT], tmp_path / "home")
+    # silver's own root (Azure: its container, cloudnames.lake_roots) before the lake root
+    azure = {"PIPEGEN_LAKE_ROOT": "abfss://silver@acct.dfs.core.windows.net",
+             "PIPEGEN_LAKE_ROOT_SILVER": "abfss://silver@acct.dfs.core.windows.net/own"}  # fmt: skip
+    roots = {"root_one": {"PIPEGEN_LAKE_ROOT": ROOT}, "root_layer": azure}
+    args = [str(dbt_dir), json.dumps(placeholders), ROOT, json.dumps(roots)]
+    got = judge(dbt_warehouses_python, DBT_DRIVER, args, tmp_path / "home")
+    assert got["root_one"]["root"] == ROOT, got["root_one"]["log"]
+    assert got["root_layer"]["root"] == azure["PIPEGEN_LAKE_ROOT_SILVER"], got["root_layer"]["log"]
     assert got["parse_lake"]["success"], got["parse_lake"]["log"]  # dbt-spark parses the project with its hook
     assert got["compile"]["success"], got["compile"]["log"]
     # on the local DuckDB target the hook runs nothing (the lake step's copy is what staging reads there)

@@ -29,6 +29,12 @@ class EnvName(str):
         return super().__new__(cls, value)
 
 
+def lake_layer_root(layer: str) -> EnvName:
+    """`PIPEGEN_LAKE_ROOT_<LAYER>`: the root of one lake layer where it has its own (an Azure container per
+    layer); the lake step, the Spark job and dbt's silver registration fall back to PIPEGEN_LAKE_ROOT."""
+    return env_name("PIPEGEN_LAKE_ROOT", layer)
+
+
 def env_name(*parts: str) -> EnvName:
     """`<PART>_<PART>...`: snake-case parts upper-cased, joined by `_` (`shop_db`, `user` -> `SHOP_DB_USER`)."""
     return EnvName("_".join(part.upper() for part in parts))
@@ -102,6 +108,7 @@ class EnvNames:
     capture_metrics_port: Final = EnvName("PIPEGEN_CAPTURE_METRICS_PORT")  # `capture --follow`'s /metrics (debezium)
     grafana_password: Final = EnvName("PIPEGEN_GRAFANA_ADMIN_PASSWORD")  # compose.yaml's Grafana admin (monitoring)
     lake_root: Final = EnvName("PIPEGEN_LAKE_ROOT")  # the lake's layers (a local directory by default)
+    # a layer's own root (`PIPEGEN_LAKE_ROOT_<LAYER>`, Azure: its container), else PIPEGEN_LAKE_ROOT: lake_layer_root
     iceberg_catalog: Final = EnvName("PIPEGEN_ICEBERG_CATALOG_URI")  # the Iceberg SQL catalog's URI
     landing_root: Final = EnvName("PIPEGEN_LANDING_ROOT")  # where the Spark job finds data/landing/ (the project)
     job_root: Final = EnvName("PIPEGEN_JOB_ROOT")  # where a Spark deployment finds the job's files (spark/)

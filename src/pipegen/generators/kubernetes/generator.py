@@ -32,7 +32,7 @@ from pipegen.generators.kubernetes.workloads import (
     planned_size,
     workloads,
 )
-from pipegen.plan.cloudnames import environments, flink_state_paths, k8s_namespace, lake_root
+from pipegen.plan.cloudnames import environments, flink_state_paths, k8s_namespace, lake_roots
 from pipegen.plan.envsizes import env_sizes
 from pipegen.plan.names import ENV, KubeNames
 from pipegen.render.env import render
@@ -159,10 +159,11 @@ def overlay_files(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...],
 
 
 def lake_literal(ctx: GenContext, env: str, variables: dict[str, str]) -> list[str]:
-    """The lake step's root in the environment (`PIPEGEN_LAKE_ROOT`: its lake bucket's URL, from the
-    naming layer), where the plan has a lake step, the cloud one root and the spec's variables none."""
-    root = lake_root(ctx.spec, env) if "lakehouse" in ctx.families else None
-    return [f"{ENV.lake_root}={root}"] if root and ENV.lake_root not in variables else []
+    """The lake step's roots in the environment (cloudnames.lake_roots: PIPEGEN_LAKE_ROOT, its lake bucket's
+    URL; on Azure also PIPEGEN_LAKE_ROOT_<LAYER>, each layer's container), where the plan has a lake step,
+    each unless the spec's variables set it (their PIPEGEN_LAKE_ROOT: every layer under it, none derived)."""
+    roots = lake_roots(ctx.spec, env) if "lakehouse" in ctx.families and ENV.lake_root not in variables else {}
+    return [f"{name}={url}" for name, url in roots.items() if name not in variables]
 
 
 def stream_patches(ctx: GenContext, env: str) -> dict[str, tuple[dict[str, str], list[dict[str, Any]]]]:

@@ -13,9 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from pipegen.common.lake_catalog import dbt_registers_silver, lake_target, silver_target
-from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget, RunResult, RunStep
+from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunResult, RunStep
 from pipegen.generators.lakehouse.config import lake_config, lake_results, lake_targets, settings
+from pipegen.plan.cloudnames import environments, lake_roots
 from pipegen.plan.components import Kind
+from pipegen.plan.envnames import ENV
 from pipegen.render.env import render, static
 from pipegen.render.jsondoc import json_doc
 from pipegen.safe import trusted
@@ -102,10 +104,21 @@ def results(ctx: GenContext) -> tuple[RunResult, ...]:
                  if gold or keys["layer"] != "gold")  # fmt: skip
 
 
+def lake_env(ctx: GenContext) -> tuple[EnvVar, ...]:
+    """.env.example's lake roots: PIPEGEN_LAKE_ROOT, and where the cloud keeps a container per layer
+    (Azure: cloudnames.lake_roots) each layer's own root."""
+    use = "pipeline/lake.py: the lake's root (unset: the project's lake/; a deployment: its lake bucket's URL)"
+    layers = [name for name in lake_roots(ctx.spec, environments(ctx.spec)[0]) if name != ENV.lake_root]
+    return (EnvVar(ENV.lake_root, (use,)), *(EnvVar(name, (
+        f"pipeline/lake.py: the {name.rsplit('_', 1)[1].lower()} layer's own root (unset: the lake root; "
+        "a deployment: the layer's container)",)) for name in layers))  # fmt: skip
+
+
 class LakehouseGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
         return Contribution(
             requirements=REQUIREMENTS,
+            env=lake_env(ctx),
             run_steps=run_steps(ctx),
             python_modules=True,
             make_targets=(
