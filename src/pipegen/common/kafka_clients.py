@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from pipegen.generators.base import GenContext
 from pipegen.plan.components import Kind
-from pipegen.plan.names import DatasetNames
+from pipegen.plan.names import ENV, DatasetNames
 from pipegen.spec.catalog import batch_reads_topics, managed_kafka_cloud, on_project_cluster
 from pipegen.spec.model import Cloud, EventSink
 
@@ -82,3 +82,10 @@ def batch_user(ctx: GenContext) -> str | None:
     if topic_reads(ctx):
         return str(kafka.ingest_user)
     return str(kafka.quality_user) if publishes_events(ctx) else None
+
+
+def sign_in_env() -> tuple[tuple[str, str], ...]:
+    """(variable, use) of what pipeline/kafka_sign_in.py reads itself: MSK IAM's region when the broker's
+    host names none (the AWS SDK's names), for `.env.example`."""
+    c, use = ENV.connectors, "pipeline/kafka_sign_in.py: MSK IAM's region when the broker's host names none"
+    return (c.aws_region, use + " (the AWS SDK's name)"), (c.aws_default_region, use + ", when AWS_REGION is unset")

@@ -62,6 +62,10 @@ class ConnectorEnv:
     eventhubs_jaas: Final = EnvName("EVENTHUBS_SASL_JAAS_CONFIG")  # Event Hubs without `connection_string`
     lake_path: Final = EnvName("LAKE_PATH")  # a file or Delta sink whose target gives no location
     azure_storage_account: Final = EnvName("AZURE_STORAGE_ACCOUNT")  # an Azure bucket sink without `account`
+    # the AWS SDK's own names, which the lake step's Iceberg FileIO reads for an S3 (or S3-compatible) root
+    aws_default_region: Final = EnvName("AWS_DEFAULT_REGION")
+    aws_endpoint_url: Final = EnvName("AWS_ENDPOINT_URL")
+    aws_endpoint_url_s3: Final = EnvName("AWS_ENDPOINT_URL_S3")
 
 
 # the mutual TLS stores' file names, as Strimzi's Secrets hold them (the cluster CA's, the KafkaUser's):

@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from pipegen.common import notifications
-from pipegen.common.kafka_clients import SIGN_IN_PINS, managed_events_publisher
+from pipegen.common.kafka_clients import SIGN_IN_PINS, managed_events_publisher, sign_in_env
 from pipegen.common.lake_catalog import silver_schema
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
 from pipegen.generators.gx import events as gx_events
@@ -91,6 +91,8 @@ class GxGenerator:
         env.extend(_notification_env(ctx.spec, names))
         env.extend(EnvVar(name, (use,), secret=secret) for name, use, secret in gx_sql.env_vars(ctx.spec))
         cloud = managed_events_publisher(ctx)  # the publisher signs in to the managed cluster (kafka_sign_in.py)
+        if kafka:
+            env.extend(EnvVar(name, (use,)) for name, use in sign_in_env())
         kafka_pins = (*KAFKA_REQUIREMENTS, *((SIGN_IN_PINS[cloud],) if cloud else ())) if kafka else ()
         return Contribution(
             requirements=(*REQUIREMENTS, *kafka_pins),

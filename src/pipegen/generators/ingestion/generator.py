@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipegen.common.kafka_clients import SIGN_IN_PINS
+from pipegen.common.kafka_clients import SIGN_IN_PINS, sign_in_env
 from pipegen.common.sources import SQL_SYSTEMS, STAND_IN_ONLY, SYNTHETIC_SOURCES
 from pipegen.generators.base import CiStep, Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
 from pipegen.generators.ingestion.topics import kafka_row, signs_in
@@ -486,7 +486,14 @@ class IngestionGenerator:
         command = ("-m", "pipeline.ingest", "--local")
         return Contribution(
             requirements=requirements(ctx),
-            env=env_vars(ctx),
+            env=(
+                *env_vars(ctx),
+                *(
+                    EnvVar(name, (use,))
+                    for name, use in sign_in_env()
+                    if any(reads_topics(s) for s in loaded_sources(ctx))
+                ),
+            ),
             make_targets=(
                 MakeTarget(
                     "ingest", "load every source into the local warehouse (dlt)", (("$(PROJECT_PYTHON)", *command),)

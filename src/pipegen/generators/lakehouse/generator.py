@@ -109,9 +109,15 @@ def lake_env(ctx: GenContext) -> tuple[EnvVar, ...]:
     (Azure: cloudnames.lake_roots) each layer's own root."""
     use = "pipeline/lake.py: the lake's root (unset: the project's lake/; a deployment: its lake bucket's URL)"
     layers = [name for name in lake_roots(ctx.spec, environments(ctx.spec)[0]) if name != ENV.lake_root]
+    c = ENV.connectors
+    s3 = "pipeline/lake.py: with an s3:// root, "
+    sdk = (EnvVar(c.aws_region, (s3 + "the bucket's region (the AWS SDK's name; or AWS_DEFAULT_REGION)",)),
+           EnvVar(c.aws_default_region, (s3 + "the region when AWS_REGION is unset",)),
+           EnvVar(c.aws_endpoint_url, (s3 + "an S3-compatible store's endpoint (unset: AWS)",)),
+           EnvVar(c.aws_endpoint_url_s3, (s3 + "the same for S3 only (wins over AWS_ENDPOINT_URL)",)))  # fmt: skip
     return (EnvVar(ENV.lake_root, (use,)), *(EnvVar(name, (
         f"pipeline/lake.py: the {name.rsplit('_', 1)[1].lower()} layer's own root (unset: the lake root; "
-        "a deployment: the layer's container)",)) for name in layers))  # fmt: skip
+        "a deployment: the layer's container)",)) for name in layers), *sdk)  # fmt: skip
 
 
 class LakehouseGenerator:
