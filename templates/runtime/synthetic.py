@@ -46,6 +46,9 @@ Config (plain JSON; every key but ``tables`` is optional)::
           "foreign_key": "customers.customer_id",   # or "source.table.column"
           "covers": true,                  # with foreign_key: every clean parent key gets >= 1 row
           "holds": true,                   # boolean columns: every clean row is true
+          "recent": 43200,                 # date/timestamp columns: values in the window's last
+                                           # N seconds (a distribution, not a rule: a freshness
+                                           # check then passes on any subset the extract keeps)
           "pii": "mask"                    # informative only: the value is fake either way
         }]
       }]
@@ -112,7 +115,7 @@ TABLE_KEYS = {
 }  # fmt: skip
 COLUMN_KEYS = {
     "name", "type", "faker", "not_null", "unique", "range", "accepted_values", "regex",
-    "foreign_key", "covers", "holds", "pii", "description", "shape",
+    "foreign_key", "covers", "holds", "pii", "description", "shape", "recent",
 }  # fmt: skip
 INJECT_KEYS = {"nulls", "outliers", "gaps"}
 
@@ -255,6 +258,7 @@ class Column:
     shape: str | None = None  # json columns: the nested type the JSON has, e.g. struct<w: int, h: int>
     covers: bool = False  # foreign keys: every clean parent key is referenced at least once
     holds: bool = False  # booleans: every clean row is true (a condition the spec's marts rely on)
+    recent: float | None = None  # dates/timestamps: values in the window's last `recent` seconds
 
     def has_rule(self, rule: str) -> bool:
         """Whether the column states the rule kind (by the kind's config key)."""
@@ -412,13 +416,20 @@ def _parse_column(problems: _Problems, where: str, data: Any, locale: str) -> Co
     holds = data.get("holds", False)
     if not isinstance(holds, bool) or (holds and ctype.name != "boolean"):
         problems.add(f"{where}.holds", "expected true or false, and only on a boolean column")
+    recent = data.get("recent")
+    if recent is not None and (
+        isinstance(recent, bool) or not isinstance(recent, int | float) or recent <= 0
+        or ctype.name not in ("date", "timestamp", "timestamp_tz")
+    ):  # fmt: skip
+        problems.add(f"{where}.recent", "expected a number of seconds > 0, and only on a date or timestamp column")
+        recent = None
     return Column(
         name=data["name"], type=ctype, faker=data.get("faker"), not_null=bool(data.get("not_null")),
         unique=bool(data.get("unique")), min=low, max=high, accepted=tuple(accepted),
         regex=None if regex is None else str(regex),
         foreign_key=(parts[-2], parts[-1]) if len(parts) in (2, 3) else None, where=where,
         shape=None if data.get("shape") is None else str(data["shape"]), covers=covers is True,
-        holds=holds is True and ctype.name == "boolean",
+        holds=holds is True and ctype.name == "boolean", recent=None if recent is None else float(recent),
     )  # fmt: skip
 
 
@@ -1257,7 +1268,7 @@ def _temporal_values(
     if column.unique and column.max is None:  # room for n distinct values past the window if need be
         hi = max(hi, lo + n * (86_400 if column.type.name == "date" else 1) * ticks)
     if earlier in arrays and earlier != column.name and _is_temporal(arrays[earlier].type) and not column.unique:
-        base = pc.fill_null(_as_ticks(arrays[earlier], ticks), lo)
+        base = pc.max_element_wise(pc.fill_null(_as_ticks(arrays[earlier], ticks), lo), pa.scalar(lo, pa.int64()))
         span = pc.max_element_wise(pc.subtract(pa.scalar(hi, pa.int64()), base), 0)
         offset = pc.cast(pc.floor(pc.multiply(uniform(n, *parts), pc.cast(span, pa.float64()))), pa.int64())
         values = pc.add(base, offset)
@@ -1284,6 +1295,8 @@ def _temporal_bounds(config: Config, column: Column, ticks: int) -> tuple[int, i
     if column.max is not None:
         hi = _instant_ticks(column.max, ticks) + (86_400 * ticks - 1 if column.type.name == "date" else 0)
         lo = min(lo, hi)
+    if column.recent is not None and column.min is None:  # the window's last `recent` seconds (dates: a day)
+        lo = max(lo, hi + 1 - max(int(column.recent), 86_400 if column.type.name == "date" else 1) * ticks)
     return lo, hi
 
 

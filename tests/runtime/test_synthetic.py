@@ -730,3 +730,31 @@ def test_the_sqlite_stand_in_holds_whole_and_fractional_decimals_alike_and_conne
     proc = subprocess.run([str(python), "-c", read], capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0 and proc.stdout.strip() == "2000", proc.stderr[-2000:]
     assert first == float(int(first))  # the read started on a whole value: the case that panicked
+
+
+def test_a_recent_column_falls_in_the_windows_last_seconds_and_stays_after_its_earlier_column(
+    python: Path, tmp_path: Path
+) -> None:
+    """`recent` (set from a freshness rule, common/synthetic_tables.recent_column): every value of
+    the column in the window's last N seconds, `updated_at` still after `created_at`, so any subset
+    an extract filter keeps is fresh (seed 20261213 spec 5); a bad `recent` is a config problem."""
+    table = {"name": "tickets", "rows": 500, "primary_key": ["ticket_id"], "columns": [
+        {"name": "ticket_id", "type": "bigint"},
+        {"name": "created_at", "type": "timestamp", "not_null": True},
+        {"name": "updated_at", "type": "timestamp", "not_null": True, "recent": 21600},
+        {"name": "seen_on", "type": "date", "recent": 3600},
+    ]}  # fmt: skip
+    config = tmp_path / "synthetic.json"
+    config.write_text(json.dumps({"seed": 7, "start": "2026-01-01T00:00:00Z", "window_days": 30, "tables": [table]}))
+    rows = list(csv.DictReader((generate(python, config, tmp_path / "out", "csv") / "tickets.csv").open()))
+    end = datetime(2026, 1, 31)
+    updated = [datetime.fromisoformat(r["updated_at"]) for r in rows]
+    assert all(end - timedelta(hours=6) <= u < end for u in updated), (min(updated), max(updated))
+    assert all(r["created_at"] <= r["updated_at"] for r in rows)
+    created = [datetime.fromisoformat(r["created_at"]) for r in rows]
+    assert min(created) < end - timedelta(days=20), "the earlier column keeps the whole window"
+    assert {r["seen_on"] for r in rows if r["seen_on"]} == {"2026-01-30"}, "a date: the window's last day"
+    table["columns"][0]["recent"] = 600  # ticket_id is no date or timestamp
+    config.write_text(json.dumps({"tables": [table]}))
+    bad = run(python, SYNTHETIC, "--config", config, "--out", tmp_path / "bad", check=False)
+    assert bad.returncode == 1 and "tables[0].columns[0].recent" in bad.stdout + bad.stderr, bad.stdout + bad.stderr

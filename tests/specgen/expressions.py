@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
+from pipegen.spec.expr import WHOLE_COUNTS
 from pipegen.spec.functions import CATALOGUE, ArgKind, Category, Function
 from tests.specgen import hostile
 
@@ -27,6 +28,11 @@ def callable_for(kind: str) -> list[Function]:
         f for _, f in sorted(CATALOGUE.items())
         if f.category != Category.AGGREGATE and f.deterministic and f.result == wanted
     ]  # fmt: skip
+
+
+# regex patterns drawn as `regexp_like`/`regexp_replace` arguments: literals in the subset every engine
+# reads alike (validate refuses a computed pattern and checks a literal one, R301)
+PATTERNS = ("'^[0-9]+$'", "'[A-Z]{3}'", "'a'", "'^x'", "'[a-z]+'", "'(ab|cd)'")
 
 
 @dataclass(frozen=True)
@@ -113,8 +119,11 @@ def _call(draw: st.DrawFn, refs: list[Ref], kind: str, depth: int) -> str:
             args.append(draw(st.sampled_from(function.units)))
         elif arg.kind == ArgKind.ANY:
             args.append(draw(expr(refs, draw(st.sampled_from(["num", "str"])), depth)))
-        elif function.name == "date_add" and arg.name == "n":  # a whole number of units (R301)
+        elif i in WHOLE_COUNTS.get(function.name, ()) or function.name == "mod":
+            # a whole number of units or characters (R301); Flink's remainder takes exact numbers (R301)
             args.append(draw(expr(refs, "int", depth)))
+        elif function.name.startswith("regexp_") and arg.name == "pattern":  # a literal validate checks (R301)
+            args.append(draw(st.sampled_from(PATTERNS)))
         elif function.name == "to_timestamp":  # a text it converts (R301 refuses a literal it cannot)
             seconds = draw(expr(refs, "int", 0))
             args.append(draw(st.sampled_from(["'2026-01-02 03:04:05'", "'2026-01-02'", f"from_unixtime({seconds})"])))
@@ -127,9 +136,10 @@ def _call(draw: st.DrawFn, refs: list[Ref], kind: str, depth: int) -> str:
 def _numeric(draw: st.DrawFn, refs: list[Ref], kind: str, depth: int) -> str:
     a = draw(expr(refs, kind, depth))
     b = draw(expr(refs, kind, depth))
-    shapes = ["add", "sub", "mul", "abs", "coalesce", "case", "greatest", "paren", "rem"]
-    # `/` is true division (a fraction), so only where a fraction may go; `%` either way
-    shape = draw(st.sampled_from([*shapes, "round", "div"] if kind == "num" else shapes))
+    shapes = ["add", "sub", "mul", "abs", "coalesce", "case", "greatest", "paren"]
+    # `/` is true division (a fraction), so only where a fraction may go; `%` of whole numbers (Flink's
+    # remainder takes exact numbers: R301 refuses a double's)
+    shape = draw(st.sampled_from([*shapes, "round", "div"] if kind == "num" else [*shapes, "rem"]))
     if shape == "case":
         return f"CASE WHEN {draw(expr(refs, 'bool', depth))} THEN {a} ELSE {b} END"
     return {

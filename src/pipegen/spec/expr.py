@@ -374,6 +374,16 @@ def _regex_literals(node: exp.Expr, entry: functions.Function) -> Iterator[Probl
         return
     args, _ = functions.arguments(node, entry)
     pattern = args[1] if len(args) > 1 else None
+    if pattern is not None and not (isinstance(pattern, exp.Literal) and pattern.is_string):
+        # a computed pattern is only known at run time, where one no engine compiles stops every
+        # row (DuckDB: "unexpected )", seed 20261213 spec 23: `coalesce('x'') and ...', 'unknown')`)
+        yield Problem(
+            ARGUMENTS,
+            f"'{entry.name}' takes its pattern as a string literal, and `{pattern.sql()}` is computed: a pattern "
+            "an engine cannot compile fails every row at run time",
+            "write the pattern itself as a string, e.g. `'^[0-9]+$'`; to choose between patterns, call it once per "
+            "pattern in a CASE",
+        )
     if isinstance(pattern, exp.Literal) and pattern.is_string:
         try:
             re.compile(pattern.this)
