@@ -46,13 +46,15 @@ def table_config(
     covering: dict[tuple[str, str], int],
     keep: Callable[[Column], bool] = lambda column: True,
     held: frozenset[tuple[str, str]] = frozenset(),
+    fresh: bool = True,
 ) -> dict[str, Any]:
     """One table of the config: its `keep` columns, their rules; foreign keys only into `included`
     tables; `covering`: {(table, fk column): parent rows} whose every parent key needs a row;
-    `held`: {(table, boolean column)} true on every clean row."""
+    `held`: {(table, boolean column)} true on every clean row; `fresh`: the freshness rule's column
+    `recent` (the batch layer's stand-in, which the rule is checked on)."""
     name = config_name(source, dataset)
     columns = [column_config(c, index, included) for c in dataset.columns if keep(c)]
-    recent = recent_column(dataset)
+    recent = recent_column(dataset) if fresh else None
     for column in columns:
         if recent is not None and column["name"] == recent[0] and "range" not in column and not column.get("unique"):
             column["recent"] = recent[1]

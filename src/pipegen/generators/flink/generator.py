@@ -291,7 +291,9 @@ def change_events_config(ctx: GenContext) -> dict[str, Any]:
     included = {config_name(ref.source, ref.dataset) for ref, _ in roles.values()}
     tables, events = [], {}
     for _qualified, (ref, role) in sorted(roles.items()):
-        table = table_config(ref.source, ref.dataset, index, included, {}, keep=lambda c: c.metadata is None)
+        # no `recent`: the stream's quality jobs check no freshness (the change events' times move anyway)
+        table = table_config(ref.source, ref.dataset, index, included, {}, keep=lambda c: c.metadata is None,
+                             fresh=False)  # fmt: skip
         rules = _injectable_rules(spec, ref)
         time = _event_time(ref, role)
         stated = ref.dataset.synthetic.rows if ref.dataset.synthetic else None

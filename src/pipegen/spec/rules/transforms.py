@@ -302,6 +302,7 @@ def _lookups(job: StreamJob, joined: list[Resolved], base: Path) -> Iterator[Fin
             continue
         yield from _replaced_in_lookup(job, table)
         yield from _constant_lookup_conditions(job, join.filter, table, (*base, "joins", ji, "filter"))
+        yield from _null_key_lookup_conditions(job, join, table, (*base, "joins", ji, "filter"))
         if table.source.type.value in LOOKUP_SOURCES:
             continue
         yield Finding(
@@ -338,6 +339,37 @@ def _constant_lookup_conditions(
             "a join key, which it refuses",
             "filter on a column of the table (e.g. `is_active`), or remove the condition", severity="error",
         )  # fmt: skip
+
+
+def _null_key_lookup_conditions(job: StreamJob, join: Join, table: TableRef, join_path: Path) -> Iterator[Finding]:
+    """R482 too: a dimension `filter` or lookup `filter` one of whose AND-ed terms is `<join key> IS NULL`
+    never lets the lookup match (`=` never holds for NULL), and Flink simplifies `a.k = d.k AND d.k IS
+    NULL` to false: the temporal join is left without a key, which it refuses (seed 20261214 spec 19,
+    class 49). Parses only a condition that names a join key next to `null`."""
+    keys = {right.lower() for _, right in join.on}
+    keys |= {c.name.lower() for c in table.dataset.columns if c.staged_name.lower() in keys}
+    for path, condition in (((*table.path, "filter"), table.dataset.filter), (join_path, join.filter)):
+        if not condition or "null" not in condition.lower() or not any(k in condition.lower() for k in keys):
+            continue
+        from sqlglot import exp
+
+        from pipegen.spec.expr import parse
+
+        tree = parse(condition).tree
+        if tree is None:
+            continue
+        terms = list(tree.flatten()) if isinstance(tree, exp.And) else [tree]
+        nulls = [t.this.name for t in terms if isinstance(t, exp.Is) and isinstance(t.expression, exp.Null)
+                 and isinstance(t.this, exp.Column) and t.this.name.lower() in keys]  # fmt: skip
+        if nulls:
+            yield Finding(
+                path, "R482",
+                f"stream job '{job.name}' looks up {table.qualified} by '{nulls[0]}', and the condition `{condition}` "
+                f"keeps only rows whose '{nulls[0]}' is NULL: the lookup never matches (`=` never holds for NULL), "
+                "and Flink, folding it into the join condition, is left without a join key, which it refuses",
+                f"remove `{nulls[0]} IS NULL` from the condition, or look the table up by another key",
+                severity="error",
+            )  # fmt: skip
 
 
 def filters_keeping_no_row(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
