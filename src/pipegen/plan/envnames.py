@@ -32,7 +32,14 @@ class EnvName(str):
 def lake_layer_root(layer: str) -> EnvName:
     """`PIPEGEN_LAKE_ROOT_<LAYER>`: the root of one lake layer where it has its own (an Azure container per
     layer); the lake step, the Spark job and dbt's silver registration fall back to PIPEGEN_LAKE_ROOT."""
-    return env_name("PIPEGEN_LAKE_ROOT", layer)
+    name = env_name("PIPEGEN_LAKE_ROOT", layer)
+    if name not in LAKE_LAYER_ROOTS:
+        raise ValueError(f"not a lake layer: {layer!r} (a bug in pipegen's naming layer)")
+    return name
+
+
+# the three layers' own roots (EnvNames.lake_root_<layer>), one per medallion layer
+LAKE_LAYER_ROOTS: Final = frozenset({"PIPEGEN_LAKE_ROOT_BRONZE", "PIPEGEN_LAKE_ROOT_SILVER", "PIPEGEN_LAKE_ROOT_GOLD"})
 
 
 def env_name(*parts: str) -> EnvName:
@@ -113,6 +120,9 @@ class EnvNames:
     grafana_password: Final = EnvName("PIPEGEN_GRAFANA_ADMIN_PASSWORD")  # compose.yaml's Grafana admin (monitoring)
     lake_root: Final = EnvName("PIPEGEN_LAKE_ROOT")  # the lake's layers (a local directory by default)
     # a layer's own root (`PIPEGEN_LAKE_ROOT_<LAYER>`, Azure: its container), else PIPEGEN_LAKE_ROOT: lake_layer_root
+    lake_root_bronze: Final = EnvName("PIPEGEN_LAKE_ROOT_BRONZE")
+    lake_root_silver: Final = EnvName("PIPEGEN_LAKE_ROOT_SILVER")
+    lake_root_gold: Final = EnvName("PIPEGEN_LAKE_ROOT_GOLD")
     iceberg_catalog: Final = EnvName("PIPEGEN_ICEBERG_CATALOG_URI")  # the Iceberg SQL catalog's URI
     landing_root: Final = EnvName("PIPEGEN_LANDING_ROOT")  # where the Spark job finds data/landing/ (the project)
     job_root: Final = EnvName("PIPEGEN_JOB_ROOT")  # where a Spark deployment finds the job's files (spark/)
