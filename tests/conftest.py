@@ -28,6 +28,7 @@ from tests.judges.fixtures import (
     k8s_python,
     kafka_python,
     lake_python,
+    moto_python,
     prefect_python,
     spark_python,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "kafka_txn_broker",
     "lake_python",
     "mariadb_server",
+    "moto_python",
     "postgres_server",
     "prefect_python",
     "spark_python",

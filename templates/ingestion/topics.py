@@ -9,33 +9,35 @@ committed after dlt's load of the source succeeded (`commit`, called by pipeline
 before: a failed run reads the same records again (at least once; the merge on the primary key
 keeps one row per key). Clients come from confluent-kafka (librdkafka); the connection settings are
 the spec's `connection.options` (librdkafka's names) and, for the project's own cluster in
-Kubernetes, the mutual TLS PEM files of the ingest KafkaUser (`KAFKA_SSL_*_LOCATION`).
+Kubernetes, the mutual TLS PEM files of the ingest KafkaUser (`KAFKA_SSL_*_LOCATION`); on a managed
+cloud's cluster (`sign_in`) SASL over TLS with OAUTHBEARER, the token made from the workload's own cloud
+identity by a callback librdkafka calls before each token expires (no key, no password): MSK IAM on AWS,
+Google's access token on Managed Kafka, a Microsoft Entra ID token on Event Hubs. Both sign-ins are
+pipeline/kafka_sign_in.py's, shared with the quality step's events publisher.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import dlt
 
+from pipeline import kafka_sign_in
+from pipeline.kafka_sign_in import tls_settings
 from pipeline.runtime import IngestError, RunContext, Table, finish
 
 PAGE = 10_000  # records handed to dlt at a time (one Arrow table each after conform)
 TIMEOUT = 30.0  # seconds to wait for the broker's metadata, offsets and each fetch
-TLS_ENV = {"ssl.ca.location": "KAFKA_SSL_CA_LOCATION", "ssl.certificate.location": "KAFKA_SSL_CERTIFICATE_LOCATION",
-           "ssl.key.location": "KAFKA_SSL_KEY_LOCATION"}  # fmt: skip
-
-
-def tls_settings(env: Mapping[str, str] | None = None) -> dict[str, str]:
-    """librdkafka's mutual TLS settings when the environment names the PEM files (the CronJob mounts
-    Strimzi's Secrets there), else none (a local plaintext broker)."""
-    env = os.environ if env is None else env
-    found = {key: env[name] for key, name in TLS_ENV.items() if env.get(name)}
-    return {"security.protocol": "SSL", **found} if found else {}
+def sign_in(cloud: str, bootstrap: str, **provider: Any) -> dict[str, Any]:
+    """The managed cloud's sign-in (pipeline/kafka_sign_in.py `sign_in`); settings that cannot sign in stop the
+    ingest as a contract violation (IngestError), not a retry."""
+    try:
+        return kafka_sign_in.sign_in(cloud, bootstrap, **provider)
+    except kafka_sign_in.SignInError as exc:
+        raise IngestError(str(exc)) from exc
 
 
 def client_config(bootstrap: str, group: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:

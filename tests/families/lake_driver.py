@@ -21,9 +21,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 
-def job(project: Path, *args: str, summary: Path | None = None) -> str:
+def job(project: Path, *args: str, summary: Path | None = None, warehouse: Path | None = None) -> str:
     argv = [sys.executable, "-m", "pipeline.lake", *args]
     env = {**os.environ, **({"PIPEGEN_STEP_SUMMARY": str(summary)} if summary else {})}
+    env.update({"PIPEGEN_WAREHOUSE": str(warehouse)} if warehouse else {})
     proc = subprocess.run(argv, cwd=project, capture_output=True, text=True, check=False, env=env)
     if proc.returncode != 0:
         raise SystemExit(f"pipeline.lake {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
@@ -102,8 +103,10 @@ def warehouse_rows(project: Path, table: dict, payload: str) -> dict:
     relation = f'"{table["warehouse_schema"]}"."{table["name"]}"'
     with duckdb.connect(str(project / "warehouse.duckdb"), read_only=True) as con:
         rows = con.execute(f"SELECT {payload} FROM {relation} ORDER BY ALL").fetchall()
-        meta = con.execute(f"SELECT DISTINCT _source, typeof(_extracted_at), _batch_id IS NOT NULL FROM {relation}")
-        return {"rows": [list(r) for r in rows], "meta": [list(r) for r in meta.fetchall()]}
+        sql = f"SELECT DISTINCT _source, typeof(_extracted_at), _batch_id IS NOT NULL FROM {relation}"
+        meta = con.execute(sql).fetchall()
+        types = con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {relation})").fetchall()
+        return {"rows": [list(r) for r in rows], "meta": [list(r) for r in meta], "types": [list(r) for r in types]}
 
 
 def quarantine(project: Path, table: dict, keys: list[int]) -> dict:
@@ -177,13 +180,19 @@ def main() -> None:
     for step, batches in enumerate(scenario["steps"]):
         for b, batch in enumerate(batches):
             land(project, table["landing"], scenario["names"][step][b], batch, columns)
+        if step in scenario.get("elsewhere", []):
+            # this step's changes merged by a run whose warehouse is another file: the copy in the
+            # project's warehouse is then one silver version behind, and the next run must notice
+            job(project, "bronze", "silver", warehouse=project / "elsewhere.duckdb")
         printed = json.loads(job(project, "bronze", "silver"))
+        copied = f"warehouse.{table['warehouse_schema']}.{name}"
         out["steps"].append(
             {
                 "silver": reader.rows("silver", name, payload),
                 "silver_versions": reader.versions("silver", name),
                 "warehouse_silver": warehouse_rows(project, table, payload),
                 "job": printed[target["name"]][f"silver.{name}"],
+                "copy": printed[target["name"]].get(copied),
             }
         )
         held = scenario.get("quarantine", {})

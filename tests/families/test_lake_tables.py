@@ -92,6 +92,9 @@ def bad(r: dict[str, object]) -> bool:
 # GX quarantines these keys from silver's warehouse copy after step 1's lake run (the driver runs the
 # generated move): 4 gets no later row, so it stays out; 2 gets newer rows in step 2 (fixed at the source)
 QUARANTINE: dict[str, Any] = {"after_step": 1, "keys": [2, 4]}
+# the steps whose changes a run with another warehouse file merges first: the project's copy is then
+# made from an older silver version than the one before the step's own run
+ELSEWHERE = [3]
 
 
 def expected_silver(steps: list[list[list[dict[str, object]]]], held: dict[str, Any] | None = None) -> list[list[str]]:
@@ -135,7 +138,9 @@ def test_the_lake_job_builds_bronze_and_silver_read_back_by_duckdb(fmt: str, tmp
     # statement, a comment), which must reach bronze as data
     names = [[f"step{i}_batch{b}" for b in range(len(batches))] for i, batches in enumerate(steps)]
     names[2][-1] += " o'k\"); DROP TABLE batch; --"
-    (tmp_path / "scenario.json").write_text(json.dumps({"steps": steps, "names": names, "quarantine": QUARANTINE}))
+    # step 3's changes are merged by a run with another warehouse file first (ELSEWHERE)
+    scenario_ = {"steps": steps, "names": names, "quarantine": QUARANTINE, "elsewhere": ELSEWHERE}
+    (tmp_path / "scenario.json").write_text(json.dumps(scenario_))
     run = subprocess.run(
         [str(lake_python), str(DRIVER), str(project), str(tmp_path / "scenario.json")],
         capture_output=True, text=True, timeout=600, check=False, env=offline_env(tmp_path / "home"),
@@ -153,6 +158,15 @@ def test_the_lake_job_builds_bronze_and_silver_read_back_by_duckdb(fmt: str, tmp
         copy = step["warehouse_silver"]
         assert normalized(copy["rows"]) == expected_silver(steps[: i + 1], QUARANTINE), f"warehouse silver after {i}"
         assert copy["meta"] == [["silver.shop__orders", "TIMESTAMP WITH TIME ZONE", True]], copy["meta"]
+        # ... which is silver as DuckDB's delta_scan / iceberg_scan reads it back, row for row
+        assert copy["rows"] == step["silver"], f"warehouse silver after {i} is not silver"
+    # the copy was made from silver's changes (the merges' own batches, replayed on an empty table the
+    # first time) while it held the version silver had before the run; when another run had changed
+    # silver since the copy was made (ELSEWHERE: the copy records the version it was made from) it was
+    # copied whole, and the types are the same either way
+    assert [s["copy"]["copy"] for s in got["steps"]] == ["changes", "changes", "changes", "whole"], got["steps"]
+    assert got["steps"][1]["copy"]["rows"] < len(got["steps"][1]["silver"]), got["steps"][1]["copy"]
+    assert all(s["warehouse_silver"]["types"] == got["steps"][-1]["warehouse_silver"]["types"] for s in got["steps"])
     # GX's quarantine (on_failure: quarantine) moved keys 2 and 4 from silver's copy to the table lake.json
     # names (gx/checks.json's, from the same naming layer); the next lake run deleted them from silver
     # itself before its merge, so the copy (dbt's source, hence gold) did not get them back: 4 stays out,

@@ -222,13 +222,24 @@ def test_a_json_kafka_source_gets_the_production_topic_reader_and_another_format
     assert "pipeline/topics.py" not in files and "topic_resource" not in files["pipeline/sources.py"]
     assert "confluent-kafka==2.16.1" not in files["requirements.txt"].splitlines()
 
-    # on the project's cluster (no bootstrap_servers): a located warning where that cluster asks for a sign-in
-    # the reader is not given (MSK IAM on AWS), none for a local broker or under Kubernetes (the batch CronJob
-    # signs in as the ingest KafkaUser: tests/judges/test_kubernetes_family.py)
-    for cloud, kubernetes, expected in (("aws", False, ["R470"]), ("local", True, []), ("local", False, [])):
+    # on the project's cluster (no bootstrap_servers): on a managed cloud the reader signs in with the workload's
+    # identity (pipeline/topics.py `sign_in`, the cloud's token package pinned) and no warning; a located warning
+    # only under Kubernetes with no batch workload in the cluster (with one, the batch CronJob signs in as the
+    # ingest KafkaUser: tests/judges/test_kubernetes_family.py); nothing for a local broker
+    pins = {"aws": "aws-msk-iam-sasl-signer-python==1.0.2", "gcp": "google-auth==2.63.1",
+            "azure": "azure-identity==1.27.0"}  # fmt: skip
+    for cloud, kubernetes, expected in (("aws", False, []), ("gcp", False, []), ("azure", False, []),
+                                        ("aws", True, []), ("local", True, []), ("local", False, [])):  # fmt: skip
         data = _kafka_elt("json")
         del data["sources"][0]["connection"]
         data |= {"cloud": cloud, "deploy": {"kubernetes": {"enabled": kubernetes}}}
         path.write_text(json.dumps(data), encoding="utf-8")
-        found = [d for d in prepare(path).diagnostics if d.code == "R470"]
+        ready = prepare(path)
+        found = [d for d in ready.diagnostics if d.code == "R470"]
+        sources = render_tree(ready.spec, ready.plan)["pipeline/sources.py"]
+        requirements = render_tree(ready.spec, ready.plan)["requirements.txt"].splitlines()
+        managed = cloud != "local" and not kubernetes
+        assert (f'options = sign_in("{cloud}", bootstrap)' in sources) == managed, sources
+        assert ("from pipeline.topics import client_config, sign_in, topic_resource" in sources) == managed
+        assert [p for p in pins.values() if p in requirements] == ([pins[cloud]] if managed else [])
         assert [d.code for d in found] == expected and all(d.path == "sources[0].type" for d in found), found

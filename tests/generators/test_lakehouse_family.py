@@ -6,6 +6,7 @@ notes. The lake job itself is judged in tests/families/test_lake_tables.py."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from pipegen.pipeline import families_for, prepare, render_tree
@@ -87,3 +88,124 @@ def test_the_docs_say_where_iceberg_is_compacted_and_why_the_retention(tmp_path:
 def test_the_lake_job_is_a_verbatim_copy_of_its_template(tmp_path: Path) -> None:
     files = generate(tmp_path)
     assert files["pipeline/lake.py"] == (ROOT / "templates" / "lakehouse" / "lake.py").read_text(encoding="utf-8")
+
+
+def deployed(tmp_path: Path, cloud: str, variables: dict[str, str] | None = None) -> dict[str, str]:
+    """specs/spark_lakehouse.yaml on `cloud`, deployed on Kubernetes with Terraform."""
+    import yaml
+
+    data = yaml.safe_load((ROOT / "specs" / "spark_lakehouse.yaml").read_text())
+    data["cloud"] = cloud
+    data["deploy"] = {"kubernetes": {"enabled": True}, "terraform": {"enabled": True}}
+    if variables:
+        data["deploy"]["environments"] = {"prod": {"variables": variables}}
+    path = tmp_path / f"{cloud}.yaml"
+    path.write_text(yaml.safe_dump(data))
+    ready = prepare(path)
+    assert {"lakehouse", "kubernetes", "terraform"} <= set(families_for(ready.plan))
+    return {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}
+
+
+def overlay_literals(files: dict[str, str], env: str) -> list[str]:
+    import yaml
+
+    kustomization = yaml.safe_load(files[f"k8s/overlays/{env}/kustomization.yaml"])
+    return [lit for gen in kustomization.get("configMapGenerator", []) for lit in gen["literals"]]
+
+
+def test_each_environments_lake_step_writes_to_the_lake_bucket_terraform_creates_for_it(tmp_path: Path) -> None:
+    # production's lake root (PIPEGEN_LAKE_ROOT, the lake step's pipeline/lake.py) is the URL of the
+    # environment's lake bucket, as Terraform's tfvars name it (read here from the tfvars, not the naming layer)
+    for cloud, scheme in (("aws", "s3"), ("gcp", "gs")):
+        files = deployed(tmp_path, cloud)
+        envs = sorted({p.split("/")[2] for p in files if p.startswith("k8s/overlays/")})
+        assert envs == ["dev", "prod", "staging"], envs
+        for env in envs:
+            tfvars = files[f"terraform/envs/{env}/terraform.tfvars"]
+            bucket = next(line.split('"')[1] for line in tfvars.splitlines() if line.startswith("lake_bucket "))
+            assert f"PIPEGEN_LAKE_ROOT={scheme}://{bucket}" in overlay_literals(files, env), (cloud, env)
+    # a root the spec's environment gives wins (no second literal: kustomize refuses duplicates)
+    files = deployed(tmp_path, "aws", {"PIPEGEN_LAKE_ROOT": "s3://elsewhere/lake"})
+    assert [lit for lit in overlay_literals(files, "prod") if lit.startswith("PIPEGEN_LAKE_ROOT=")] == [
+        "PIPEGEN_LAKE_ROOT=s3://elsewhere/lake"
+    ]
+
+
+def azure_layer_containers(files: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """Env -> {layer: (container, account)} as Terraform creates them, read from its files (python-hcl2): the
+    module's `azurerm_storage_container.layer` set and each environment's tfvars `storage_account`."""
+    import hcl2
+
+    storage = hcl2.loads(files["terraform/modules/platform/storage.tf"])  # keys and strings keep their quotes
+    kind = '"azurerm_storage_container"'
+    found = [r[kind]['"layer"'] for r in storage["resource"] if kind in r]
+    containers = json.loads(found[0]["for_each"].removeprefix("${toset(").removesuffix(")}"))
+    out = {}
+    for env in ("dev", "staging", "prod"):
+        account = json.loads(hcl2.loads(files[f"terraform/envs/{env}/terraform.tfvars"])["storage_account"])
+        out[env] = {c: (c, account) for c in containers if c != "checkpoints"}
+    return out
+
+
+def abfss(url: str) -> tuple[str, str]:
+    """(container, account) of an `abfss://<container>@<account>.dfs.core.windows.net` root, no path."""
+    head, _, host = url.removeprefix("abfss://").partition("@")
+    assert host.endswith(".dfs.core.windows.net"), url
+    return head, host.removesuffix(".dfs.core.windows.net")
+
+
+def test_on_azure_each_layer_of_the_lake_is_the_container_terraform_creates_for_it(tmp_path: Path) -> None:
+    # Azure keeps a container per layer: each environment's overlay gives the lake step (and dbt's silver
+    # registration) each layer's root, PIPEGEN_LAKE_ROOT_<LAYER>, the layer's container of the environment's
+    # storage account, as Terraform's own files name them (hcl2, not the naming layer); the Databricks
+    # bundle's targets give the Spark job the same
+    import yaml
+
+    files = deployed(tmp_path, "azure")
+    terraform = azure_layer_containers(files)
+    bundle = yaml.safe_load(files["databricks.yml"])
+    for env, layers in terraform.items():
+        literals = dict(lit.split("=", 1) for lit in overlay_literals(files, env))
+        values = bundle["targets"][env]["variables"]
+        assert set(layers) == {"bronze", "silver", "gold"}
+        for layer, place in layers.items():
+            assert abfss(literals[f"PIPEGEN_LAKE_ROOT_{layer.upper()}"]) == place, (env, layer)
+            assert abfss(values[f"lake_root_{layer}"]) == place, (env, layer)
+        # what is no layer's (the Iceberg warehouse, the Spark job's catalog) lives beside silver
+        assert abfss(literals["PIPEGEN_LAKE_ROOT"]) == abfss(values["lake_root"]) == layers["silver"]
+    cluster = bundle["resources"]["jobs"]["spark_lakehouse_medallion"]["job_clusters"][0]["new_cluster"]
+    assert cluster["spark_env_vars"]["PIPEGEN_LAKE_ROOT_SILVER"] == "${var.lake_root_silver}"
+    assert {"lake_root", "lake_root_bronze", "lake_root_silver", "lake_root_gold"} <= set(bundle["variables"])
+    # every variable the bundle references or a target values is one it declares
+    assert set(re.findall(r"\$\{var\.(\w+)\}", files["databricks.yml"])) <= set(bundle["variables"])
+    assert all(set(t.get("variables", {})) <= set(bundle["variables"]) for t in bundle["targets"].values())
+    # the spec's own lake root moves every layer (no derived layer root beside it); its own layer root wins
+    # over the derived one (kustomize refuses a duplicate literal)
+    moved = overlay_literals(
+        deployed(tmp_path, "azure", {"PIPEGEN_LAKE_ROOT": "abfss://l@a.dfs.core.windows.net"}), "prod"
+    )
+    assert [lit for lit in moved if lit.startswith("PIPEGEN_LAKE_ROOT")] == [
+        "PIPEGEN_LAKE_ROOT=abfss://l@a.dfs.core.windows.net"
+    ]
+    gold = overlay_literals(
+        deployed(tmp_path, "azure", {"PIPEGEN_LAKE_ROOT_GOLD": "abfss://g@a.dfs.core.windows.net"}), "prod"
+    )
+    assert [lit for lit in gold if lit.startswith("PIPEGEN_LAKE_ROOT_GOLD=")] == [
+        "PIPEGEN_LAKE_ROOT_GOLD=abfss://g@a.dfs.core.windows.net"
+    ]
+    # .env.example lists the roots the lake step reads
+    env_example = files[".env.example"].splitlines()
+    assert {"PIPEGEN_LAKE_ROOT=", "PIPEGEN_LAKE_ROOT_BRONZE=", "PIPEGEN_LAKE_ROOT_GOLD="} <= set(env_example)
+
+
+def test_each_bundle_target_names_its_environments_lake_bucket(tmp_path: Path) -> None:
+    import yaml
+
+    files = deployed(tmp_path, "aws")
+    bundle = yaml.safe_load(files["databricks.yml"])
+    for env in ("dev", "staging", "prod"):
+        tfvars = files[f"terraform/envs/{env}/terraform.tfvars"]
+        bucket = next(line.split('"')[1] for line in tfvars.splitlines() if line.startswith("lake_bucket "))
+        assert bundle["targets"][env]["variables"]["lake_root"] == f"s3://{bucket}", env
+    assert "PIPEGEN_LAKE_ROOT=" in files[".env.example"].splitlines()
+    assert "lake_root_silver" not in bundle["variables"]  # one bucket: one root

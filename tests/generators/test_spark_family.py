@@ -191,6 +191,12 @@ def test_a_delta_silver_is_registered_under_the_schema_dbt_reads_and_an_iceberg_
         "'s3://company-lake/root/company_lake/silver/shop__orders'",
     ]
     assert job.Iceberg(None).register("shop__orders") == []
+    # a layer in its own root (Azure: its container, cloudnames.lake_roots) takes that root, the others the lake's
+    monkeypatch.setenv("PIPEGEN_LAKE_ROOT_SILVER", "abfss://silver@acct.dfs.core.windows.net/")
+    assert store.ref("silver", "shop__orders") == (
+        "delta.`abfss://silver@acct.dfs.core.windows.net/company_lake/silver/shop__orders`"
+    )
+    assert store.ref("bronze", "shop__orders") == "delta.`s3://company-lake/root/company_lake/bronze/shop__orders`"
 
 
 CATALOGS = {

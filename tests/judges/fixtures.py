@@ -98,6 +98,13 @@ def checkov_python(request: pytest.FixtureRequest) -> Path:
 
 
 @pytest.fixture(scope="session")
+def moto_python(request: pytest.FixtureRequest) -> Path:
+    """Python of the `moto` judge env (requirements/judges/moto.txt): moto's S3 server, the local
+    object store the lake step's `s3://` root is judged on."""
+    return _judge_python(request, "moto")
+
+
+@pytest.fixture(scope="session")
 def lake_python(request: pytest.FixtureRequest) -> Path:
     """Python of the `lake` judge env (requirements/judges/lake.txt): deltalake, pyiceberg (SQL
     catalog) and DuckDB 1.5.5 with its delta/iceberg extensions as the independent reader."""

@@ -359,7 +359,7 @@ def test_the_batch_run_signs_in_with_a_kafka_users_pem_files_whose_acls_cover_ex
 ) -> None:
     """The batch workload that reads topics of the project's cluster (pipeline/topics.py, the topics and groups
     read from the generated pipeline/sources.py) or publishes validation events there: the PEM files
-    librdkafka reads (the names pipeline/topics.py and pipeline/quality_events.py read) are set, each a file of
+    librdkafka reads (the names pipeline/kafka_sign_in.py reads for both) are set, each a file of
     a read-only mount of Strimzi's cluster CA Secret (`ca.crt`) or of the same build's tls KafkaUser
     (`user.crt`, `user.key`; keys Strimzi writes), `KAFKA_BOOTSTRAP_SERVERS` is the TLS listener's bootstrap
     service, and its NetworkPolicy reaches the listener's port. The reader's user `<cluster>-ingest` has
@@ -370,7 +370,7 @@ def test_the_batch_run_signs_in_with_a_kafka_users_pem_files_whose_acls_cover_ex
     for key, objs in built.items():
         project = projects[key.split("/")[0]]
         read = set()
-        for module in ("quality_events.py", "topics.py"):
+        for module in ("kafka_sign_in.py", "quality_events.py", "topics.py"):
             path = project / "pipeline" / module
             if path.is_file():
                 read |= set(re.findall(r'"(KAFKA_SSL_[A-Z_]+_LOCATION)"', path.read_text(encoding="utf-8")))

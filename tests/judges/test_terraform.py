@@ -670,10 +670,10 @@ def _code_buckets(files: dict[str, str]) -> set[tuple[str, str]]:
 
 def _checkpoint_buckets(docs: dict[str, Any]) -> set[str]:
     """The stream jobs' state buckets Terraform makes, one per environment (not a spec bucket: the
-    Kubernetes family's test holds each environment's FlinkDeployments to its own)."""
-    return {
-        d["checkpoints_bucket"] for p, d in docs.items() if p.endswith("terraform.tfvars") and "checkpoints_bucket" in d
-    }
+    Kubernetes family's test holds each environment's FlinkDeployments to its own), and each
+    environment's lake bucket (every workload's, the lake step's PIPEGEN_LAKE_ROOT in a k8s overlay)."""
+    own = ("checkpoints_bucket", "lake_bucket")
+    return {d[k] for p, d in docs.items() if p.endswith("terraform.tfvars") for k in own if k in d}
 
 
 def _granted(docs: dict[str, Any], cloud: str) -> set[tuple[str, str, bool]]:

@@ -45,7 +45,7 @@ def stride(base: Baseline, offset: int, per_spec: int = PER_SPEC) -> list[Path]:
 
 
 def drawn(seed: int) -> list[str]:
-    return [outcome.text for _, outcome in valid_sample(COUNT, seed, pool=COUNT * 2, render=False)]
+    return [outcome.text for _, outcome in valid_sample(COUNT, seed, pool=COUNT * 3, render=False)]
 
 
 @pytest.mark.parametrize("seed", SEEDS)

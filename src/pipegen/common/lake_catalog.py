@@ -9,7 +9,7 @@ from typing import Any
 
 from pipegen.plan.cloudnames import lake_namespace
 from pipegen.plan.names import snake
-from pipegen.spec.catalog import LAKE_TARGETS
+from pipegen.spec.catalog import DELTA_READING_ADAPTERS, LAKE_TARGETS, TARGET_SYSTEMS
 from pipegen.spec.model import LakeCatalog, Layer, Spec, StreamJob, Target, TargetType
 
 UNITY_ICEBERG_PATH = "/api/2.1/unity-catalog/iceberg-rest"  # Unity Catalog's Iceberg REST endpoint
@@ -17,6 +17,7 @@ GLUE_CATALOG_IMPL = "org.apache.iceberg.aws.glue.GlueCatalog"
 S3_FILE_IO = "org.apache.iceberg.aws.s3.S3FileIO"
 # Unity vends short-lived storage credentials to the client that asks for them
 VENDED_CREDENTIALS = {"header.X-Iceberg-Access-Delegation": "vended-credentials"}
+LAYERS = (Layer.BRONZE, Layer.SILVER, Layer.GOLD)
 
 
 def lake_dir(*parts: str) -> str:
@@ -82,3 +83,31 @@ def silver_schema(spec: Spec, columns: list[Any]) -> str | None:
     if silver_target(spec) is None or any(c.metadata is not None for c in columns) or not columns:
         return None
     return str(lake_namespace(spec.pipeline.name, Layer.SILVER.value))
+
+
+def dbt_registers_silver(spec: Spec, spark_batch: bool) -> bool:
+    """dbt's on-run-start hook (generators/dbt, macros/pipegen_register_silver.sql) registers the Delta
+    silver the lake step writes by path where its Spark or Databricks target reads it: the silver target
+    is Delta, no Spark batch job writes it (`spark_batch`: the job's silver step registers the first lake
+    target's), and a dbt target reads through Spark or Databricks. Iceberg silver: R464."""
+    target = silver_target(spec)
+    if target is None or target.type != TargetType.DELTA or (spark_batch and target is lake_target(spec)):
+        return False
+    return any(TARGET_SYSTEMS[t.type].dbt_adapter in DELTA_READING_ADAPTERS for t in spec.targets)
+
+
+def layer_dirs(target: Target) -> dict[str, str]:
+    """Layer -> directory under the lake root: `<bucket>/<path or layer>`; the layer's own bucket
+    (container) when `layers:` places it, else the target's (its `bucket`, else its name). The
+    lakehouse family's layout, which the Spark job and dbt's silver registration share."""
+    conn = target.connection
+    default = lake_dir(conn.bucket or target.name, *([conn.path] if conn.path else []))  # `<bucket>/<path>`
+    listed = {loc.layer: loc for loc in target.layers}
+    out = {}
+    for layer in LAYERS:
+        if listed and layer not in listed:
+            continue
+        loc = listed.get(layer)
+        bucket = lake_dir(loc.bucket) if loc is not None and loc.bucket else default
+        out[layer.value] = f"{bucket}/{lake_dir(loc.path) if loc is not None and loc.path else layer.value}"
+    return out

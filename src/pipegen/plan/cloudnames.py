@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pipegen.plan.envnames import ENV, lake_layer_root
 from pipegen.plan.idents import BUCKET_RULES, STORAGE_ACCOUNT_RULE, bucket_name, clashes, dns_name
 from pipegen.plan.names import Names
 from pipegen.safe import Ident
@@ -162,6 +163,17 @@ CHECKPOINT_ROOTS: dict[Cloud, str] = {
     Cloud.AZURE: "abfss://{bucket}@{account}.dfs.core.windows.net",
     Cloud.LOCAL: "s3://{bucket}",
 }
+# The file system root of an environment's lake bucket (Terraform's `lake` bucket, its `spark_lake_root`
+# output), per cloud; Azure keeps a container per layer (AZURE_LAKE_LAYERS, each its own root: lake_roots)
+# and a local project no bucket.
+LAKE_ROOTS: dict[Cloud, str] = {
+    Cloud.AWS: "s3://{bucket}",
+    Cloud.GCP: "gs://{bucket}",
+    Cloud.AZURE: CHECKPOINT_ROOTS[Cloud.AZURE],
+}
+AZURE_LAKE_LAYERS = tuple(c for c in AZURE_CONTAINERS if c != "checkpoints")  # each layer's container
+# Azure's PIPEGEN_LAKE_ROOT (what is no layer's: the Iceberg warehouse, the Spark job's catalog): silver's
+AZURE_LAKE_HOME = "silver"
 # Flink's state directories of a job, each under `<root>/<job>/`
 FLINK_STATE_DIRS = (
     ("execution.checkpointing.dir", "checkpoints"),
@@ -176,6 +188,32 @@ def checkpoint_root(spec: Spec, environment: str) -> str:
     environment's storage account)."""
     names = cloud_names(spec, environment, [])
     return CHECKPOINT_ROOTS[spec.cloud].format(bucket=names.bucket("checkpoints"), account=names.storage_account)
+
+
+def lake_root(spec: Spec, environment: str, layer: str | None = None) -> str | None:
+    """The lake step's root (PIPEGEN_LAKE_ROOT) in `environment`: the URL of the lake bucket Terraform
+    creates for it (`<pipeline>-<env>-lake`), the Spark job's root too; on Azure `layer`'s container
+    of the environment's storage account (no layer: AZURE_LAKE_HOME's). None where LAKE_ROOTS has none."""
+    template = LAKE_ROOTS.get(spec.cloud)
+    if template is None:
+        return None
+    names = cloud_names(spec, environment, [])
+    purpose = (layer or AZURE_LAKE_HOME) if spec.cloud == Cloud.AZURE else "lake"
+    return template.format(bucket=names.bucket(purpose), account=names.storage_account)
+
+
+def lake_roots(spec: Spec, environment: str) -> dict[str, str]:
+    """Environment variable -> URL: where the lake step, the Spark job and dbt's silver registration find
+    the lake in `environment`. One bucket (AWS, GCP): PIPEGEN_LAKE_ROOT. A container per layer (Azure):
+    PIPEGEN_LAKE_ROOT_<LAYER> for each (`abfss://<layer>@<account>.dfs.core.windows.net`, Terraform's
+    `azurerm_storage_container.layer`) and PIPEGEN_LAKE_ROOT silver's. None (a local project): {}."""
+    root = lake_root(spec, environment)
+    if root is None:
+        return {}
+    out = {str(ENV.lake_root): root}
+    if spec.cloud == Cloud.AZURE:
+        out |= {str(lake_layer_root(layer)): str(lake_root(spec, environment, layer)) for layer in AZURE_LAKE_LAYERS}
+    return out
 
 
 SPARK_STREAM_DIR = "spark-stream"  # the Spark stream's checkpoints (<layer>/<table> below it)

@@ -29,6 +29,19 @@ class EnvName(str):
         return super().__new__(cls, value)
 
 
+def lake_layer_root(layer: str) -> EnvName:
+    """`PIPEGEN_LAKE_ROOT_<LAYER>`: the root of one lake layer where it has its own (an Azure container per
+    layer); the lake step, the Spark job and dbt's silver registration fall back to PIPEGEN_LAKE_ROOT."""
+    name = env_name("PIPEGEN_LAKE_ROOT", layer)
+    if name not in LAKE_LAYER_ROOTS:
+        raise ValueError(f"not a lake layer: {layer!r} (a bug in pipegen's naming layer)")
+    return name
+
+
+# the three layers' own roots (EnvNames.lake_root_<layer>), one per medallion layer
+LAKE_LAYER_ROOTS: Final = frozenset({"PIPEGEN_LAKE_ROOT_BRONZE", "PIPEGEN_LAKE_ROOT_SILVER", "PIPEGEN_LAKE_ROOT_GOLD"})
+
+
 def env_name(*parts: str) -> EnvName:
     """`<PART>_<PART>...`: snake-case parts upper-cased, joined by `_` (`shop_db`, `user` -> `SHOP_DB_USER`)."""
     return EnvName("_".join(part.upper() for part in parts))
@@ -56,6 +69,10 @@ class ConnectorEnv:
     eventhubs_jaas: Final = EnvName("EVENTHUBS_SASL_JAAS_CONFIG")  # Event Hubs without `connection_string`
     lake_path: Final = EnvName("LAKE_PATH")  # a file or Delta sink whose target gives no location
     azure_storage_account: Final = EnvName("AZURE_STORAGE_ACCOUNT")  # an Azure bucket sink without `account`
+    # the AWS SDK's own names, which the lake step's Iceberg FileIO reads for an S3 (or S3-compatible) root
+    aws_default_region: Final = EnvName("AWS_DEFAULT_REGION")
+    aws_endpoint_url: Final = EnvName("AWS_ENDPOINT_URL")
+    aws_endpoint_url_s3: Final = EnvName("AWS_ENDPOINT_URL_S3")
 
 
 # the mutual TLS stores' file names, as Strimzi's Secrets hold them (the cluster CA's, the KafkaUser's):
@@ -102,6 +119,10 @@ class EnvNames:
     capture_metrics_port: Final = EnvName("PIPEGEN_CAPTURE_METRICS_PORT")  # `capture --follow`'s /metrics (debezium)
     grafana_password: Final = EnvName("PIPEGEN_GRAFANA_ADMIN_PASSWORD")  # compose.yaml's Grafana admin (monitoring)
     lake_root: Final = EnvName("PIPEGEN_LAKE_ROOT")  # the lake's layers (a local directory by default)
+    # a layer's own root (`PIPEGEN_LAKE_ROOT_<LAYER>`, Azure: its container), else PIPEGEN_LAKE_ROOT: lake_layer_root
+    lake_root_bronze: Final = EnvName("PIPEGEN_LAKE_ROOT_BRONZE")
+    lake_root_silver: Final = EnvName("PIPEGEN_LAKE_ROOT_SILVER")
+    lake_root_gold: Final = EnvName("PIPEGEN_LAKE_ROOT_GOLD")
     iceberg_catalog: Final = EnvName("PIPEGEN_ICEBERG_CATALOG_URI")  # the Iceberg SQL catalog's URI
     landing_root: Final = EnvName("PIPEGEN_LANDING_ROOT")  # where the Spark job finds data/landing/ (the project)
     job_root: Final = EnvName("PIPEGEN_JOB_ROOT")  # where a Spark deployment finds the job's files (spark/)

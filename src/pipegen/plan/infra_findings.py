@@ -41,6 +41,11 @@
 - R466: the Delta target whose silver dbt's staging reads (`<pipeline>_silver`) when no Spark batch job writes
   it (no Spark batch engine, or the Spark job writes another, first, lake target): only the Spark job's silver
   step registers silver in the catalog dbt's production target reads; the lake step writes it by path.
+- R474: on aws, gcp or azure without Kubernetes, the quality step publishing its validation events to Kafka
+  (`quality.events.sink: kafka`) in a plan with no Kafka topics: no managed cluster exists (the terraform family
+  creates MSK, Managed Kafka or Event Hubs for the plan's topics only), so the publisher has no cluster to sign
+  in to with its workload's identity and nothing grants it a topic; it connects to `KAFKA_BOOTSTRAP_SERVERS`
+  with mutual TLS files or plaintext only (pipeline/kafka_sign_in.py `tls_settings`).
 """
 
 from __future__ import annotations
@@ -52,17 +57,21 @@ from pipegen.plan.capacity import Capacity
 from pipegen.plan.components import Graph, Kind
 from pipegen.plan.envsizes import replication
 from pipegen.spec.catalog import (
+    DELTA_READING_ADAPTERS,
     LAKE_TARGETS,
+    MANAGED_KAFKA_SIGN_IN,
     OLAP_TARGETS,
     SERVING_TARGETS,
     TARGET_SYSTEMS,
     WAREHOUSE_TARGETS,
+    managed_kafka_cloud,
     on_project_cluster,
 )
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.model import (
     Cloud,
     Compute,
+    EventSink,
     Ingestion,
     LakeCatalog,
     Layer,
@@ -114,7 +123,8 @@ def infra_findings(spec: Spec, graph: Graph, capacity: Capacity) -> tuple[Findin
     return (*_unsized(spec, graph), *_stream_sizes(spec, graph, capacity), *_ungranted_containers(spec, graph),
             *_referenced_containers(spec, graph), *_unqueried_iceberg(spec, graph),
             *_databricks_on_msk(spec, graph), *_databricks_on_managed_kafka(spec, graph),
-            *_capture_off_the_managed_cluster(spec, graph), *_unregistered_delta_silver(spec, graph))  # fmt: skip
+            *_capture_off_the_managed_cluster(spec, graph), *_unregistered_delta_silver(spec, graph),
+            *_events_without_a_managed_cluster(spec, graph))  # fmt: skip
 
 
 SPARK_JOBS = frozenset({Kind.SPARK_BATCH, Kind.SPARK_STREAMING})  # the Spark job reads `lake.catalog`
@@ -386,11 +396,32 @@ def _capture_off_the_managed_cluster(spec: Spec, graph: Graph) -> Iterator[Findi
         )  # fmt: skip
 
 
+def _events_without_a_managed_cluster(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    """R474, at `quality.events.sink`."""
+    cloud = managed_kafka_cloud(spec.cloud, spec.deploy.kubernetes.enabled)
+    if cloud is None or spec.quality.events.sink != EventSink.KAFKA or Kind.QUALITY_CHECKS not in graph.kinds:
+        return
+    if Kind.KAFKA_TOPICS in graph.kinds:  # the project's managed cluster: the publisher signs in there
+        return
+    yield Finding(
+        ("quality", "events", "sink"), "R474",
+        f"the quality step publishes its validation events to Kafka, but the plan has no Kafka topics, so on "
+        f"{cloud.value} no managed cluster is created for it ({MANAGED_KAFKA_SIGN_IN[cloud]}): the publisher has "
+        "no cluster to sign in to with its workload's identity, nothing grants it the events topic, and it reaches "
+        "KAFKA_BOOTSTRAP_SERVERS with mutual TLS files (KAFKA_SSL_*_LOCATION) or plaintext only",
+        "use `quality.events.sink: log`, or point KAFKA_BOOTSTRAP_SERVERS at a broker that takes mutual TLS and set "
+        "the KAFKA_SSL_*_LOCATION PEM files for the quality step",
+        severity="warning",
+    )  # fmt: skip
+
+
 def _unregistered_delta_silver(spec: Spec, graph: Graph) -> Iterator[Finding]:
     """R466 (warning): dbt's staging reads the first lake target that keeps silver as `<pipeline>_silver.<table>`
     (common/lake_catalog.silver_schema); the Spark job's silver step registers a Delta silver there, but only
     the Spark batch job's, and it writes the first lake target (common/lake_catalog.lake_target). Without it
-    the lake step writes Delta silver by path (deltalake), registered in no catalog. Iceberg: R464."""
+    the lake step writes Delta silver by path (deltalake), registered in no catalog, unless dbt's own
+    on-run-start hook registers it on a dbt target that reads through Spark or Databricks (a Delta target's
+    own dbt target is dbt-spark; common/lake_catalog.dbt_registers_silver). Iceberg: R464."""
     lakes = [(i, t) for i, t in enumerate(spec.targets) if t.type in LAKE_TARGETS]
     ti, target = next(((i, t) for i, t in lakes if not t.layers or any(loc.layer == Layer.SILVER for loc in t.layers)),
                       (-1, None))  # fmt: skip
@@ -398,6 +429,9 @@ def _unregistered_delta_silver(spec: Spec, graph: Graph) -> Iterator[Finding]:
         return
     if Kind.SPARK_BATCH in graph.kinds and lakes[0][0] == ti:
         return
+    if Kind.SQL_MODELS in graph.kinds and any(TARGET_SYSTEMS[t.type].dbt_adapter in DELTA_READING_ADAPTERS
+                                               for t in spec.targets):  # fmt: skip
+        return  # dbt's on-run-start hook registers it (common/lake_catalog.dbt_registers_silver, generators/dbt)
     first = lakes[0][1].name
     why = ("no Spark batch job runs (`engines.batch` is not spark)" if Kind.SPARK_BATCH not in graph.kinds else
            f"the Spark job writes the first lake target, '{first}', which keeps no silver layer")  # fmt: skip

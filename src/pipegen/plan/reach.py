@@ -28,10 +28,9 @@ silently (the ledger, pipegen.ledger, proves every other element reaches a gener
   for and Flink no sink connector (Druid), but for the location a stream job's file sink uses.
 - R469: a Kafka topic a batch layer lands whose `format` is not JSON: the production batch reader
   (pipeline/topics.py) decodes JSON values only, so a production ingest stops for its source.
-- R470: a JSON Kafka source on the project's cluster a batch layer lands, where that cluster asks for a
-  sign-in the reader is not given: MSK IAM, Managed Kafka OAUTHBEARER, Event Hubs' login; under Kubernetes
-  only where no batch workload runs it in the cluster (the batch CronJob or workers sign in as the ingest
-  KafkaUser over Strimzi's mutual TLS).
+- R470: a JSON Kafka source on the project's cluster a batch layer lands, under Kubernetes where no batch
+  workload runs the reader in the cluster (the batch CronJob or workers sign in as the ingest KafkaUser over
+  Strimzi's mutual TLS); on a managed cloud the reader signs in with the workload's identity (`sign_in`).
 - R487: a column's `rename` in a table no dbt staging model reads: staging is where a column is
   renamed (the warehouse's staged column); the stream jobs read the source's columns and accept
   either name in expressions, so without a staging model the rename renames nothing.
@@ -311,16 +310,15 @@ def undecoded_topics(spec: Spec, graph: Graph) -> Iterator[Finding]:
 
 
 def unsigned_topic_reads(spec: Spec, graph: Graph) -> Iterator[Finding]:
-    """R470: a JSON Kafka source on the project's cluster that a batch layer lands, deployed where that cluster
-    asks for a sign-in the batch reader is not given: MSK IAM on AWS, OAUTHBEARER on GCP's Managed Kafka, Event
-    Hubs' SAS login on Azure. Under `deploy.kubernetes` the batch workload (the Airflow CronJob, the Prefect
-    workers) signs in as the ingest KafkaUser over Strimzi's mutual TLS (the kafka and kubernetes families):
-    only a plan without such a workload leaves the reader without it. The reader itself reads
-    `KAFKA_SSL_*_LOCATION` PEM files when set."""
-    if spec.cloud.value == "local" and not spec.deploy.kubernetes.enabled:
+    """R470: a JSON Kafka source on the project's cluster that a batch layer lands, under `deploy.kubernetes`
+    where no batch workload runs the reader in the cluster. There the batch workload (the Airflow CronJob, the
+    Prefect workers) signs in as the ingest KafkaUser over Strimzi's mutual TLS (the kafka and kubernetes
+    families); on aws, gcp and azure without Kubernetes the reader signs in to the managed cluster with the
+    workload's own identity (pipeline/topics.py `sign_in`: MSK IAM, Managed Kafka's and Event Hubs' OAUTHBEARER).
+    The reader itself reads `KAFKA_SSL_*_LOCATION` PEM files when set."""
+    if not spec.deploy.kubernetes.enabled:
         return
-    kube = spec.deploy.kubernetes.enabled
-    if kube and Kind.KAFKA_TOPICS in graph.kinds and graph.kinds & {Kind.AIRFLOW_SCHEDULE, Kind.PREFECT_SCHEDULE}:
+    if Kind.KAFKA_TOPICS in graph.kinds and graph.kinds & {Kind.AIRFLOW_SCHEDULE, Kind.PREFECT_SCHEDULE}:
         return
     for si, source in enumerate(spec.sources):
         if si not in graph.batch_sources or not catalog.batch_reads_topics(source):
@@ -330,18 +328,12 @@ def unsigned_topic_reads(spec: Spec, graph: Graph) -> Iterator[Finding]:
         yield Finding(
             ("sources", si, "type"), "R470",
             f"the batch layer's production reader of {source.name}'s topics connects to the project's Kafka cluster "
-            + ("on Kubernetes (Strimzi, mutual TLS), but no batch workload runs it in the cluster (no orchestrator "
-               "schedule): nothing mounts the ingest KafkaUser's Secrets for it, so `python -m pipeline.ingest` "
-               "run elsewhere is refused by the brokers" if kube else
-               f"without the sign-in it asks for on {spec.cloud.value}: this version writes no MSK IAM / Managed "
-               "Kafka OAUTHBEARER / Event Hubs login for the ingest step, so `python -m pipeline.ingest` there is "
-               "refused by the brokers"),
+            "on Kubernetes (Strimzi, mutual TLS), but no batch workload runs it in the cluster (no orchestrator "
+            "schedule): nothing mounts the ingest KafkaUser's Secrets for it, so `python -m pipeline.ingest` "
+            "run elsewhere is refused by the brokers",
             "set KAFKA_SSL_CA_LOCATION, KAFKA_SSL_CERTIFICATE_LOCATION and KAFKA_SSL_KEY_LOCATION to the PEM files "
             "of the generated ingest KafkaUser (`<cluster>-ingest`: its Secret's user.crt and user.key, the cluster "
-            "CA's ca.crt) for the ingest step, or set `orchestrator:` so the batch run is a workload of the cluster"
-            if kube else
-            "give the source a `bootstrap_servers` and the `connection.options` (librdkafka's) its brokers need, or "
-            "let its events reach the warehouse through the speed layer only",
+            "CA's ca.crt) for the ingest step, or set `orchestrator:` so the batch run is a workload of the cluster",
             severity="warning",
         )  # fmt: skip
 

@@ -71,6 +71,21 @@ def batch_reads_topics(source: Source) -> bool:
     return source.type == SourceType.KAFKA and all(t.format in (None, "json") for t in source.topics)
 
 
+# The managed Kafka-protocol service the terraform family creates per cloud, and how the batch topic reader
+# (the ingestion family's pipeline/topics.py `sign_in`) signs in to it with the workload's own identity.
+MANAGED_KAFKA_SIGN_IN: dict[Cloud, str] = {
+    Cloud.AWS: "MSK IAM (SASL OAUTHBEARER, aws-msk-iam-sasl-signer-python)",
+    Cloud.GCP: "Managed Kafka (SASL OAUTHBEARER, Google's access token)",
+    Cloud.AZURE: "Event Hubs (SASL OAUTHBEARER, a Microsoft Entra ID token)",
+}
+
+
+def managed_kafka_cloud(cloud: Cloud, kubernetes: bool) -> Cloud | None:
+    """The cloud whose managed Kafka cluster is the project's cluster for the batch topic reader: aws, gcp or
+    azure without `deploy.kubernetes` (under it the batch workload signs in to Strimzi's mutual TLS)."""
+    return cloud if cloud in MANAGED_KAFKA_SIGN_IN and not kubernetes else None
+
+
 def eventhubs_kafka_endpoint(namespace: str, written: str | None = None) -> str:
     """The Kafka endpoint of an Event Hubs `namespace`: `<namespace>.servicebus.windows.net:9093`,
     or the namespace as given when it is already a host name (it has a dot). `written`: the
@@ -176,6 +191,10 @@ TARGET_SYSTEMS: dict[TargetType, TargetSystem] = {
     TargetType.MYSQL: TargetSystem("mysql", None, "sqlalchemy"),
 }
 
+# dbt adapters whose target reads a Delta table registered by its location in the session's catalog
+# (dbt-spark's Thrift server, Databricks): dbt's own on-run-start hook registers the lake's Delta silver
+# there when no Spark job does (common/lake_catalog.dbt_registers_silver, plan/infra_findings R466).
+DELTA_READING_ADAPTERS = frozenset({"spark", "databricks"})
 
 # Columns pipegen adds to every landed row; spec columns must not reuse them.
 METADATA_COLUMNS = ("_extracted_at", "_source", "_batch_id", "_loaded_at")

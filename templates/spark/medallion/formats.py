@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from job import CONFIG, TARGET, bq, lake_root, lit
+from job import CONFIG, TARGET, bq, lake_root, layer_root, lit
 from layers import merged_rows
 
 # pipegen: spark/medallion.py continues below this line (the lines above only let this part be linted alone)
@@ -28,7 +28,7 @@ class Parquet:
         self.spark = spark
 
     def path(self, layer: str, table: str) -> Path:
-        return Path(lake_root()) / TARGET["layers"][layer] / table
+        return Path(layer_root(layer)) / TARGET["layers"][layer] / table
 
     def version(self, layer: str, table: str) -> int | None:
         pointer = self.path(layer, table) / "_latest"
@@ -39,7 +39,7 @@ class Parquet:
 
     def uri(self, layer: str, table: str) -> str:
         """The table's directory as a URI (joined as text: pathlib would fold `s3://` into `s3:/`)."""
-        return "/".join((lake_root().rstrip("/"), TARGET["layers"][layer], table))
+        return "/".join((layer_root(layer), TARGET["layers"][layer], table))
 
     def location(self, layer: str, table: str) -> str:
         """Where the table's current data is: its latest version's directory."""

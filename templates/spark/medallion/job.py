@@ -69,6 +69,11 @@ def lake_root() -> str:
     return os.environ.get("PIPEGEN_LAKE_ROOT") or str(ROOT / TARGET["local_root"])
 
 
+def layer_root(layer: str) -> str:
+    """A layer's own root, PIPEGEN_LAKE_ROOT_<LAYER> (Azure: the layer's container), else the lake root."""
+    return (os.environ.get(f"PIPEGEN_LAKE_ROOT_{layer.upper()}") or lake_root()).rstrip("/")
+
+
 def checkpoint_root() -> str:
     """Where the stream keeps its checkpoints (<root>/<bronze layer>/<table> for the landing,
     <root>/<gold layer>/<table> for each aggregation): a deployment's environment's checkpoints bucket

@@ -43,16 +43,18 @@ def tls_report(module: Any, folder: Path, topic: str) -> dict[str, object]:
     names = {"KAFKA_SSL_CA_LOCATION": "ca.crt", "KAFKA_SSL_CERTIFICATE_LOCATION": "user.crt",
              "KAFKA_SSL_KEY_LOCATION": "user.key"}  # fmt: skip
     env = {name: str(folder / file) for name, file in names.items()}
-    settings = module.tls_settings(env)
+    from pipeline.kafka_sign_in import tls_settings  # the publisher's and the topic reader's (the project's)
+
+    settings = tls_settings(env)
     module.KafkaSink("127.0.0.1:9", topic, settings)  # raises if librdkafka refuses a setting or a file
     try:
         module.KafkaSink(
-            "127.0.0.1:9", topic, module.tls_settings({**env, "KAFKA_SSL_CA_LOCATION": env["KAFKA_SSL_KEY_LOCATION"]})
+            "127.0.0.1:9", topic, tls_settings({**env, "KAFKA_SSL_CA_LOCATION": env["KAFKA_SSL_KEY_LOCATION"]})
         )
         refused = ""
     except Exception as exc:  # KafkaException: ssl.ca.location failed
         refused = str(exc)
-    return {"settings": settings, "local": module.tls_settings({}), "bad_ca": refused}
+    return {"settings": settings, "local": tls_settings({}), "bad_ca": refused}
 
 
 def main() -> None:
@@ -61,6 +63,7 @@ def main() -> None:
     for future in admin.create_topics([NewTopic(topic, 1, 1)]).values():
         future.result()
     if len(sys.argv) > 3:
+        sys.path.insert(0, sys.argv[3])  # the project: pipeline/kafka_sign_in.py, which the publisher imports
         path = Path(sys.argv[3]) / "pipeline" / "quality_events.py"
         spec = importlib.util.spec_from_file_location("quality_events", path)
         assert spec and spec.loader

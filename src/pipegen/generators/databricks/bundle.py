@@ -10,9 +10,10 @@ Spark jobs run on job clusters sized from the plan's capacity figures with cheap
 (autoscaling from one worker, a small general-purpose node of the cloud); the dbt CLI on
 serverless compute with the dbt project's requirements file. One bundle target per deployment
 environment (the first the default, in development mode; the others deployed once each under a shared
-root, the last in production mode, those between with their environment's name prefix); where Spark
-streams each sets the stream's checkpoints to its environment's checkpoints bucket (the naming
-layer's, the bucket Terraform creates for it). Pure data, emitted by render/yamldoc."""
+root, the last in production mode, those between with their environment's name prefix); each sets the
+lake's roots to its environment's lake bucket (Azure: each layer's container) and, where Spark streams,
+the stream's checkpoints to its environment's checkpoints bucket (the naming layer's, what Terraform
+creates for it). Pure data, emitted by render/yamldoc."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from typing import Any
 from pipegen.common.spark_sizing import max_workers
 from pipegen.common.spark_stream import job_secrets, shipped_stores, store_secrets, stream_env
 from pipegen.generators.base import GenContext
-from pipegen.plan.cloudnames import cloud_names, environments, spark_checkpoint_root
+from pipegen.plan.cloudnames import cloud_names, environments, lake_roots, spark_checkpoint_root
 from pipegen.plan.components import Kind
 from pipegen.plan.layers import spark_gold_gap
 from pipegen.plan.names import ENV, snake
@@ -87,8 +88,16 @@ def stream_cluster_env(ctx: GenContext) -> dict[str, str]:
     return env | {name: f"{root}/{file}" for name, file in shipped_stores(ctx.spec, ctx.plan.names).items()}
 
 
+def lake_variables(ctx: GenContext) -> dict[str, str]:
+    """Environment variable -> the bundle variable of each lake root the jobs read: `lake_root`, and on
+    Azure `lake_root_<layer>` (a container per layer), as cloudnames.lake_roots names them."""
+    found = lake_roots(ctx.spec, environments(ctx.spec)[0])
+    return {name: name.removeprefix("PIPEGEN_").lower() for name in (ENV.lake_root, *found)}
+
+
 def cluster(ctx: GenContext, stream: bool = False) -> dict[str, Any]:
-    env = {"PIPEGEN_LAKE_ROOT": "${var.lake_root}", "PIPEGEN_LANDING_ROOT": "${var.landing_root}"}
+    env = {name: f"${{var.{var}}}" for name, var in lake_variables(ctx).items()}
+    env["PIPEGEN_LANDING_ROOT"] = "${var.landing_root}"
     env |= secret_env(ctx, stream)  # every step reads the catalog's token, the stream its login too
     if stream:  # the stream layer reads each streamed table's topic, and logs in as stream_env says
         env |= stream_cluster_env(ctx)
@@ -204,7 +213,11 @@ def jobs(ctx: GenContext) -> dict[str, dict[str, Any]]:
 def variables(ctx: GenContext, jobs_: dict[str, dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if any("job_clusters" in j for j in jobs_.values()):
-        out["lake_root"] = {"description": "Where the lake layers live (abfss://, s3://, gs:// or a volume)."}
+        out["lake_root"] = {"description": "Where the lake layers live (abfss://, s3://, gs:// or a volume; each "
+                            "target: its environment's lake bucket)."}  # fmt: skip
+        for var in list(lake_variables(ctx).values())[1:]:
+            out[var] = {"description": f"Where the lake's {var.rsplit('_', 1)[1]} layer lives (each target: its "
+                        "environment's container of the layer)."}  # fmt: skip
         out["landing_root"] = {"description": "Where the raw batches land (data/landing/<source>/<table>/)."}
     if Kind.SPARK_STREAMING in ctx.plan.graph.kinds:
         out["kafka_bootstrap_servers"] = {"description": "The Kafka bootstrap servers the stream job reads "
@@ -242,7 +255,7 @@ def bundle(ctx: GenContext) -> dict[str, Any]:
         "bundle": {"name": str(ctx.plan.names.pipeline)},
         "variables": variables(ctx, jobs_),
         "resources": {"jobs": jobs_},
-        "targets": targets(ctx),
+        "targets": targets(ctx, jobs_),
     }
 
 
@@ -264,14 +277,16 @@ def target_settings(env: str, i: int, count: int) -> dict[str, Any]:
     return out | {"workspace": {"root_path": SHARED_ROOT}}
 
 
-def targets(ctx: GenContext) -> dict[str, dict[str, Any]]:
-    """One target per deployment environment (target_settings); where Spark streams, each names its
+def targets(ctx: GenContext, jobs_: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """One target per deployment environment (target_settings); where a job runs on a job cluster, each
+    names its environment's lake roots (cloudnames.lake_roots, `lake_variables`); where Spark streams, its
     environment's checkpoints bucket as the stream's `checkpoint_root`."""
+    lake = lake_variables(ctx) if any("job_clusters" in j for j in jobs_.values()) else {}
     envs = environments(ctx.spec)
     out: dict[str, dict[str, Any]] = {}
     for i, env in enumerate(envs):
         target = target_settings(env, i, len(envs))
-        values: dict[str, str] = {}
+        values = {lake[name]: url for name, url in lake_roots(ctx.spec, env).items() if name in lake}
         if Kind.SPARK_STREAMING in ctx.plan.graph.kinds:
             values["checkpoint_root"] = spark_checkpoint_root(ctx.spec, env)
         entries = secret_entries(ctx, env)

@@ -10,15 +10,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pipegen.common.lake_catalog import silver_schema
+from pipegen.common.lake_catalog import dbt_registers_silver, layer_dirs, silver_schema, silver_target
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
 from pipegen.generators.dbt import sql as dbt_sql
+from pipegen.plan.components import Kind
 from pipegen.plan.envtargets import DBT_PROFILE_KEYS, environment_targets
 from pipegen.plan.freshness import dbt_period, freshness_bounds
 from pipegen.plan.names import ENV, DatasetNames, snake
 from pipegen.plan.reach import extract_drops_rows
 from pipegen.render.env import render, static
-from pipegen.render.filters import needs_quotes
+from pipegen.render.filters import needs_quotes, sql_ident
 from pipegen.render.sqltypes import sql_type
 from pipegen.render.yamldoc import DbtJinja
 from pipegen.safe import Ident, trusted
@@ -50,6 +51,8 @@ ADAPTER_PACKAGES = {
 }
 # dbt-core for an adapter whose releases cap it below REQUIREMENTS' pin.
 DBT_CORE_FOR_ADAPTER = {"databricks": "dbt-core==1.11.8"}
+REGISTER_MACRO = "macros/pipegen_register_silver.sql"
+REGISTER_HOOK = "{{ pipegen_register_silver() }}"  # the macro of REGISTER_MACRO, dbt's on-run-start hook
 STATIC = (
     "macros/generate_schema_name.sql",
     "macros/pipegen_regex.sql",
@@ -105,6 +108,8 @@ class DbtGenerator:
             files[f"{DBT_DIR}/models/marts/{model['name']}.sql"] = render("dbt/mart_model.sql.j2", model)
         if context["marts"]:
             files[f"{DBT_DIR}/models/marts/_marts.yml"] = render("dbt/marts.yml.j2", context)
+        if context["registration"]:
+            files[f"{DBT_DIR}/{REGISTER_MACRO}"] = render("dbt/pipegen_register_silver.sql.j2", context)
         for path in STATIC:
             files[f"{DBT_DIR}/{path}"] = static(f"dbt/static/{path}")
         for target in warehouse_targets(ctx.spec):
@@ -275,6 +280,30 @@ def source_of(t: Table, spec: Spec) -> tuple[str, str]:
     (common/lake_catalog.silver_schema, the one place that decides), else the raw table dlt loads."""
     silver = silver_schema(spec, list(t.dataset.columns))
     return (silver, str(t.names.lake_table)) if silver else (str(t.names.raw_schema), str(t.names.raw_table))
+
+
+def registration_doc(ctx: GenContext, tables: list[Table]) -> dict[str, Any] | None:
+    """What dbt's on-run-start hook registers on its Spark / Databricks targets (macros/pipegen_register_silver.sql):
+    the silver schema and each silver table `_sources.yml` reads (`source_of`, the same names), quoted for Spark,
+    with its directory below the lake root (common/lake_catalog.layer_dirs, where the lake step writes it). None:
+    nothing to register (common/lake_catalog.dbt_registers_silver: Iceberg silver, R464; the Spark job's silver
+    step registers a Delta silver it writes; or staging reads no silver table)."""
+    spec = ctx.spec
+    target = silver_target(spec)
+    if target is None or not dbt_registers_silver(spec, Kind.SPARK_BATCH in ctx.plan.graph.kinds):
+        return None
+    read = [source_of(t, spec) for t in tables if silver_schema(spec, list(t.dataset.columns))]
+    if not read:
+        return None
+    silver = layer_dirs(target)["silver"]
+    schema = read[0][0]
+    return {
+        "schema": sql_ident(schema, "spark"),
+        "tables": [
+            {"ident": f"{sql_ident(schema, 'spark')}.{sql_ident(name, 'spark')}", "path": f"{silver}/{name}"}
+            for _, name in sorted(set(read))
+        ],
+    }
 
 
 def sources_doc(tables: list[Table], spec: Spec) -> dict[str, Any]:
@@ -502,12 +531,15 @@ def dbt_context(ctx: GenContext) -> dict[str, Any]:
     dialects = dialects_of(spec)
     index = index_of(spec)
     marts = [dbt_sql.mart_model(m, index, names, dialects) for m in spec.transforms.marts]
+    registration = registration_doc(ctx, tables)
     return {
         "version": trusted(ctx.version),
         "project": names.dbt_project,
         "staging_schema": names.staging_schema,
         "marts_schema": names.marts_schema,
         "model_configs": model_configs(str(names.dbt_project), names.staging_schema, names.marts_schema, bool(marts)),
+        "registration": {"doc": registration} if registration else None,
+        "hooks": {"on-run-start": [DbtJinja(REGISTER_HOOK)]} if registration else {},
         "latency": trusted(format_duration(spec.latency)),
         "types": type_table(spec),
         "marts": marts,

@@ -34,6 +34,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from pipegen.common import notifications
+from pipegen.common.kafka_clients import SIGN_IN_PINS, managed_events_publisher, sign_in_env
 from pipegen.common.lake_catalog import silver_schema
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
 from pipegen.generators.gx import events as gx_events
@@ -89,9 +90,14 @@ class GxGenerator:
             ])  # fmt: skip
         env.extend(_notification_env(ctx.spec, names))
         env.extend(EnvVar(name, (use,), secret=secret) for name, use, secret in gx_sql.env_vars(ctx.spec))
+        cloud = managed_events_publisher(ctx)  # the publisher signs in to the managed cluster (kafka_sign_in.py)
+        if kafka:
+            env.extend(EnvVar(name, (use,)) for name, use in sign_in_env())
+        kafka_pins = (*KAFKA_REQUIREMENTS, *((SIGN_IN_PINS[cloud],) if cloud else ())) if kafka else ()
         return Contribution(
-            requirements=(*REQUIREMENTS, *(KAFKA_REQUIREMENTS if kafka else ())),
-            runtime=(*SHARED_RUNTIME, "rules.json"),  # quality_events.py reads the row-level kinds
+            requirements=(*REQUIREMENTS, *kafka_pins),
+            # quality_events.py reads the row-level kinds, and its Kafka sink signs in with kafka_sign_in.py
+            runtime=(*SHARED_RUNTIME, "rules.json", *(("kafka_sign_in.py",) if kafka else ())),
             env=tuple(env),
             make_targets=(
                 MakeTarget(
@@ -119,6 +125,16 @@ class GxGenerator:
             files[f"pipeline/{module}"] = static(f"gx/{module}")
         files["docs/quality.md"] = gx_matrix.render_matrix(ctx)
         return files
+
+
+def events_config(ctx: GenContext) -> dict[str, Any]:
+    """Where the events go: the sink, the naming layer's events topic and, for a Kafka sink, the managed cloud
+    whose cluster the publisher signs in to with its workload's identity (`sign_in`; null: mutual TLS files
+    or a plaintext local broker, pipeline/kafka_sign_in.py)."""
+    sink = ctx.spec.quality.events.sink
+    cloud = managed_events_publisher(ctx)
+    signs_in = {"sign_in": cloud.value if cloud else None} if sink == EventSink.KAFKA else {}
+    return {"sink": sink.value, "topic": str(ctx.plan.names.events_topic), **signs_in}
 
 
 def quarantine_gate(ctx: GenContext) -> bool:
@@ -458,7 +474,7 @@ def checks_config(ctx: GenContext, suites: list[Suite]) -> dict[str, Any]:
         "generated_by": f"pipegen {ctx.version}",
         "on_failure": spec.quality.on_failure.value,
         "gate": quarantine_gate(ctx),
-        "events": {"sink": spec.quality.events.sink.value, "topic": str(ctx.plan.names.events_topic)},
+        "events": events_config(ctx),
         "notifications": [_notification(n) for n in spec.quality.notifications],
         "warehouses": gx_sql.warehouses(spec),
         # target -> {environment: warehouse}, read with PIPEGEN_ENVIRONMENT (only when an environment overrides one)

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipegen.common.kafka_clients import SIGN_IN_PINS, sign_in_env
 from pipegen.common.sources import SQL_SYSTEMS, STAND_IN_ONLY, SYNTHETIC_SOURCES
 from pipegen.generators.base import CiStep, Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
-from pipegen.generators.ingestion.topics import kafka_row
+from pipegen.generators.ingestion.topics import kafka_row, signs_in
 from pipegen.plan.envtargets import DLT_CREDENTIAL_FIELDS, environment_targets
 from pipegen.plan.names import ENV
 from pipegen.render.env import render
@@ -414,6 +415,7 @@ def context(ctx: GenContext) -> dict[str, Any]:
         )
         or any(s["kafka"] for s in sources),
         "has_topics": any(s["kafka"] for s in sources),
+        "signs_in": any(s["kafka"] and s["kafka"]["signs_in"] for s in sources),
         "has_files": any(s["type"] == SourceType.FILES or s["jsonl_stand_in"] for s in sources),
         "pii_key_env": trusted(PII_KEY_ENV),
     }
@@ -437,7 +439,11 @@ def requirements(ctx: GenContext) -> tuple[str, ...]:
         if destination == "filesystem" and target.connection.bucket:
             extras |= set(CLOUD_EXTRAS.get(spec.cloud, ()))
     dlt_pin = f"dlt[{','.join(sorted(extras))}]=={DLT_VERSION}"
-    topics = ("confluent-kafka==2.16.1",) if any(reads_topics(s) for s in loaded_sources(ctx)) else ()  # as gx's
+    topics: tuple[str, ...] = (
+        ("confluent-kafka==2.16.1",) if any(reads_topics(s) for s in loaded_sources(ctx)) else ()
+    )  # as gx's
+    clouds = {cloud for s in loaded_sources(ctx) if (cloud := signs_in(ctx, s)) is not None}
+    topics += tuple(SIGN_IN_PINS[c] for c in clouds)  # the managed cluster's token callback (pipeline/topics.py)
     return tuple(sorted({dlt_pin, *PINS, *topics, *(d for d in drivers if d)}))
 
 
@@ -480,7 +486,14 @@ class IngestionGenerator:
         command = ("-m", "pipeline.ingest", "--local")
         return Contribution(
             requirements=requirements(ctx),
-            env=env_vars(ctx),
+            env=(
+                *env_vars(ctx),
+                *(
+                    EnvVar(name, (use,))
+                    for name, use in sign_in_env()
+                    if any(reads_topics(s) for s in loaded_sources(ctx))
+                ),
+            ),
             make_targets=(
                 MakeTarget(
                     "ingest", "load every source into the local warehouse (dlt)", (("$(PROJECT_PYTHON)", *command),)
@@ -497,6 +510,8 @@ class IngestionGenerator:
                 ),
             ),
             run_steps=(RunStep(20, "ingest", "load every source into the local warehouse (dlt)", command),),
+            # the topic reader's TLS and managed-cloud sign-in (pipeline/kafka_sign_in.py, shared with the publisher)
+            runtime=("kafka_sign_in.py",) if any(reads_topics(s) for s in loaded_sources(ctx)) else (),
             ci_steps=(CiStep("Ingestion tests", "python -m pytest -q tests/test_ingestion.py"),),
         )
 

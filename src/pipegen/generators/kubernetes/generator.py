@@ -32,7 +32,7 @@ from pipegen.generators.kubernetes.workloads import (
     planned_size,
     workloads,
 )
-from pipegen.plan.cloudnames import environments, flink_state_paths, k8s_namespace
+from pipegen.plan.cloudnames import environments, flink_state_paths, k8s_namespace, lake_roots
 from pipegen.plan.envsizes import env_sizes
 from pipegen.plan.names import ENV, KubeNames
 from pipegen.render.env import render
@@ -138,7 +138,8 @@ def overlay_files(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...],
     files: Files = {}
     if found:
         variables = sorted((settings.variables if settings else {}).items())
-        literals = [f"{ENV.environment}={env}", *(f"{k}={v}" for k, v in variables)]
+        literals = [f"{ENV.environment}={env}", *lake_literal(ctx, env, dict(variables))]
+        literals += [f"{k}={v}" for k, v in variables]
         body["configMapGenerator"] = [{"name": str(kube.config), "namespace": ns, "behavior": "merge",
                                        "literals": literals}]  # fmt: skip
         size = env_size(planned_size(ctx), env, settings.resources if settings else None)
@@ -155,6 +156,14 @@ def overlay_files(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...],
         body.setdefault("patches", []).append({"path": name, "target": target})
     files[f"{root}/kustomization.yaml"] = kustomization(**body)
     return files
+
+
+def lake_literal(ctx: GenContext, env: str, variables: dict[str, str]) -> list[str]:
+    """The lake step's roots in the environment (cloudnames.lake_roots: PIPEGEN_LAKE_ROOT, its lake bucket's
+    URL; on Azure also PIPEGEN_LAKE_ROOT_<LAYER>, each layer's container), where the plan has a lake step,
+    each unless the spec's variables set it (their PIPEGEN_LAKE_ROOT: every layer under it, none derived)."""
+    roots = lake_roots(ctx.spec, env) if "lakehouse" in ctx.families and ENV.lake_root not in variables else {}
+    return [f"{name}={url}" for name, url in roots.items() if name not in variables]
 
 
 def stream_patches(ctx: GenContext, env: str) -> dict[str, tuple[dict[str, str], list[dict[str, Any]]]]:

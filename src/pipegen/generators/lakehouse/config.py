@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipegen.common.lake_catalog import silver_schema, silver_target
+from pipegen.common.lake_catalog import lake_dir as _dir
+from pipegen.common.lake_catalog import layer_dirs, silver_schema, silver_target
 from pipegen.common.stream_rules import event_rules
 from pipegen.plan.cloudnames import lake_namespace
 from pipegen.plan.names import Names, snake
@@ -37,27 +38,6 @@ def lake_type(portable: str) -> str:
     """The DuckDB type silver casts a column to (the type it has in the lake)."""
     name = parse_column_type(portable).name
     return LAKE_TYPES.get(name) or sql_type(portable, "duckdb")
-
-
-def _dir(*parts: str) -> str:
-    """A relative directory from spec text: each path segment snake-cased (no `..`, no root)."""
-    return "/".join(s for p in parts for s in (str(snake(x)) for x in p.split("/") if x.strip()) if s)
-
-
-def layer_dirs(target: Target) -> dict[str, str]:
-    """Layer -> directory under the lake root: `<bucket>/<path or layer>`; the layer's own bucket
-    (container) when `layers:` places it, else the target's (its `bucket`, else its name)."""
-    conn = target.connection
-    default = _dir(conn.bucket or target.name, *([conn.path] if conn.path else []))  # `<bucket>/<path>`
-    listed = {loc.layer: loc for loc in target.layers}
-    out = {}
-    for layer in LAYERS:
-        if listed and layer not in listed:
-            continue
-        loc = listed.get(layer)
-        bucket = _dir(loc.bucket) if loc is not None and loc.bucket else default
-        out[layer.value] = f"{bucket}/{_dir(loc.path) if loc is not None and loc.path else layer.value}"
-    return out
 
 
 def target_config(spec: Spec, target: Target) -> dict[str, Any]:

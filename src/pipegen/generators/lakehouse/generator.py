@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipegen.common.lake_catalog import lake_target, silver_target
-from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget, RunResult, RunStep
+from pipegen.common.lake_catalog import dbt_registers_silver, lake_target, silver_target
+from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunResult, RunStep
 from pipegen.generators.lakehouse.config import lake_config, lake_results, lake_targets, settings
+from pipegen.plan.cloudnames import environments, lake_roots
 from pipegen.plan.components import Kind
+from pipegen.plan.envnames import ENV
 from pipegen.render.env import render, static
 from pipegen.render.jsondoc import json_doc
 from pipegen.safe import trusted
@@ -25,13 +27,16 @@ from pipegen.spec.types import format_duration
 
 def silver_registration(ctx: GenContext) -> str:
     """Who registers silver where dbt's production target reads it: `spark` (the Spark batch job's
-    silver step, a Delta silver of the lake target it writes), else the warning that says nothing does
-    (R464: Iceberg; R466: Delta without that job)."""
+    silver step, a Delta silver of the lake target it writes), `dbt` (dbt's on-run-start hook on its
+    Spark / Databricks targets: a Delta silver the lake step writes), else the warning that says nothing
+    does (R464: Iceberg; R466: Delta that neither registers)."""
     target = silver_target(ctx.spec)
     if target is not None and target.type == TargetType.ICEBERG:
         return "R464"
-    spark = Kind.SPARK_BATCH in ctx.plan.graph.kinds and target is not None and target is lake_target(ctx.spec)
-    return "spark" if spark else "R466"
+    kinds = ctx.plan.graph.kinds
+    if Kind.SPARK_BATCH in kinds and target is not None and target is lake_target(ctx.spec):
+        return "spark"
+    return "dbt" if "dbt" in ctx.families and dbt_registers_silver(ctx.spec, Kind.SPARK_BATCH in kinds) else "R466"
 
 
 # pinned as requirements/judges/lake.txt (the judge environment the lake job runs in)
@@ -99,10 +104,27 @@ def results(ctx: GenContext) -> tuple[RunResult, ...]:
                  if gold or keys["layer"] != "gold")  # fmt: skip
 
 
+def lake_env(ctx: GenContext) -> tuple[EnvVar, ...]:
+    """.env.example's lake roots: PIPEGEN_LAKE_ROOT, and where the cloud keeps a container per layer
+    (Azure: cloudnames.lake_roots) each layer's own root."""
+    use = "pipeline/lake.py: the lake's root (unset: the project's lake/; a deployment: its lake bucket's URL)"
+    layers = [name for name in lake_roots(ctx.spec, environments(ctx.spec)[0]) if name != ENV.lake_root]
+    c = ENV.connectors
+    s3 = "pipeline/lake.py: with an s3:// root, "
+    sdk = (EnvVar(c.aws_region, (s3 + "the bucket's region (the AWS SDK's name; or AWS_DEFAULT_REGION)",)),
+           EnvVar(c.aws_default_region, (s3 + "the region when AWS_REGION is unset",)),
+           EnvVar(c.aws_endpoint_url, (s3 + "an S3-compatible store's endpoint (unset: AWS)",)),
+           EnvVar(c.aws_endpoint_url_s3, (s3 + "the same for S3 only (wins over AWS_ENDPOINT_URL)",)))  # fmt: skip
+    return (EnvVar(ENV.lake_root, (use,)), *(EnvVar(name, (
+        f"pipeline/lake.py: the {name.rsplit('_', 1)[1].lower()} layer's own root (unset: the lake root; "
+        "a deployment: the layer's container)",)) for name in layers), *sdk)  # fmt: skip
+
+
 class LakehouseGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
         return Contribution(
             requirements=REQUIREMENTS,
+            env=lake_env(ctx),
             run_steps=run_steps(ctx),
             python_modules=True,
             make_targets=(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipegen.common.lake_catalog import catalog_config, lake_target, silver_schema, silver_target
-from pipegen.common.lake_catalog import lake_dir as _dir
+from pipegen.common.lake_catalog import layer_dirs as lake_layer_dirs
 from pipegen.common.spark_stream import managed_kafka_oauth, msk_iam
 from pipegen.common.stream_rules import event_rules
 from pipegen.generators.spark.marts import spark_marts, views
@@ -42,17 +42,7 @@ def layer_dirs(target: Target | None) -> dict[str, str]:
     """Layer -> directory under the lake root (the lakehouse family's layout: `<bucket>/<path>`)."""
     if target is None:
         return {layer.value: f"lake/{layer.value}" for layer in LAYERS}
-    conn = target.connection
-    default = _dir(conn.bucket or target.name, *([conn.path] if conn.path else []))  # `<bucket>/<path>`
-    listed = {loc.layer: loc for loc in target.layers}
-    out = {}
-    for layer in LAYERS:
-        if listed and layer not in listed:
-            continue
-        loc = listed.get(layer)
-        bucket = _dir(loc.bucket) if loc is not None and loc.bucket else default
-        out[layer.value] = f"{bucket}/{_dir(loc.path) if loc is not None and loc.path else layer.value}"
-    return out
+    return lake_layer_dirs(target)
 
 
 def target_config(spec: Spec) -> dict[str, Any]:

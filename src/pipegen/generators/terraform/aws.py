@@ -4,16 +4,20 @@ entries for every spec secret; one IAM role per workload (EKS Pod Identity) with
 
 from __future__ import annotations
 
+from pipegen.common.kafka_clients import EVENTS_PUBLISHER, managed_events_publisher, managed_topic_reads
 from pipegen.generators.terraform.alerts import emails_var
 from pipegen.generators.terraform.aws_alarms import alarms, alert_emails
 from pipegen.generators.terraform.aws_catalog import catalog_tables
 from pipegen.generators.terraform.aws_policy import bucket_access, statement, target_access
 from pipegen.generators.terraform.aws_spark import (
     GLUE_ACTIONS,
+    KAFKA_GROUPS,
+    KAFKA_READ,
     application,
     flink_glue_databases,
     glue_layers,
     glue_resources,
+    msk_arn,
     msk_topics,
     on_emr,
 )
@@ -46,6 +50,7 @@ from pipegen.plan.infra_findings import athena_queries_lake
 REGION = "eu-central-1"
 PROVIDER_VERSION = "~> 6.25"
 KAFKA_VERSION = "3.9.x"
+KAFKA_PUBLISH = ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"]  # a producer of one topic
 BUCKET_RE = "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 # monthly list prices (USD) assumed for the estimate
 PRICES = {"s3_standard": 0.0245, "s3_ia": 0.0135, "s3_glacier_ir": 0.005, "kms_key": 1.0, "secret": 0.40,
@@ -287,6 +292,32 @@ def _catalog_access(inf: Infra) -> list[Block]:
     ]  # fmt: skip
 
 
+def ingest_kafka(inf: Infra) -> list[Block]:
+    """The batch topic reader's MSK IAM grants (pipeline/topics.py signs in as the ingest role): connect, read
+    exactly the topics it reads and use exactly their consumer groups (`DatasetNames.ingest_group`); none
+    where it reads no topic of the cluster."""
+    reads = managed_topic_reads(inf.ctx)
+    if not reads:
+        return []
+    topics = sorted({n.read_topic for n in reads})
+    groups = sorted({str(n.ingest_group) for n in reads})
+    return [statement("KafkaConnect", ["kafka-cluster:Connect"], [Ref("aws_msk_cluster.kafka.arn")]),
+            statement("KafkaReadTopics", KAFKA_READ, [msk_arn("topic", t) for t in topics]),
+            statement("KafkaGroups", KAFKA_GROUPS, [msk_arn("group", g) for g in groups])]  # fmt: skip
+
+
+def events_kafka(inf: Infra) -> list[Block]:
+    """The quality step's validation-events publisher's MSK IAM grants (pipeline/quality_events.py signs in as the
+    workload that runs the quality step, `EVENTS_PUBLISHER`): connect, describe and write exactly the naming
+    layer's events topic. Its producer is idempotent: on Kafka 2.8 and later (KAFKA_VERSION) WriteData on the
+    topic covers that (KIP-679; no WriteDataIdempotently). None where it publishes to no managed cluster."""
+    if managed_events_publisher(inf.ctx) is None:
+        return []
+    topic = str(inf.ctx.plan.names.events_topic)
+    return [statement("EventsConnect", ["kafka-cluster:Connect"], [Ref("aws_msk_cluster.kafka.arn")]),
+            statement("EventsTopic", KAFKA_PUBLISH, [msk_arn("topic", topic)])]  # fmt: skip
+
+
 def policies(inf: Infra) -> dict[str, list[Block]]:
     """Least privilege per workload: its buckets, the key, the secrets it reads, the stream."""
     key = statement("DataKey", ["kms:Decrypt", "kms:GenerateDataKey"], [Ref("aws_kms_key.data.arn")])
@@ -304,7 +335,11 @@ def policies(inf: Infra) -> dict[str, list[Block]]:
                                          each_secret("aws_secretsmanager_secret.spec", readers[w], "arn")))  # fmt: skip
         if w == "transform" and athena(inf):
             statements += [*bucket_access("query_results", write=True), *_catalog_access(inf)]
-        if inf.stream and w in ("ingest", "stream"):
+        if inf.stream and w == "ingest":
+            statements += ingest_kafka(inf)
+        if inf.stream and w == EVENTS_PUBLISHER:
+            statements += events_kafka(inf)
+        if inf.stream and w == "stream":
             cluster = "aws_msk_cluster.kafka.arn"
             statements += [
                 statement("KafkaCluster", ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"], [Ref(cluster)]),

@@ -109,7 +109,7 @@ def msk_topics(inf: Infra) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(ds.read_topic) for ds in found if ds.on_pipeline_cluster))
 
 
-def _msk_arn(kind: str, tail: str) -> Ref:
+def msk_arn(kind: str, tail: str) -> Ref:
     """An ARN of the cluster's `kind` (topic, group): the cluster's ARN with `:cluster/` replaced, then `tail`."""
     return Ref(f'"${{replace(aws_msk_cluster.kafka.arn, ":cluster/", ":{kind}/")}}/{quote(tail)[1:-1]}"')
 
@@ -121,8 +121,8 @@ def kafka_access(inf: Infra) -> list[Block]:
         return []
     prefix = str(inf.ctx.plan.names.kafka.spark_group)
     return [statement("KafkaConnect", ["kafka-cluster:Connect"], [Ref("aws_msk_cluster.kafka.arn")]),
-            statement("KafkaReadTopics", KAFKA_READ, [_msk_arn("topic", t) for t in topics]),
-            statement("KafkaGroups", KAFKA_GROUPS, [_msk_arn("group", f"{prefix}*")])]  # fmt: skip
+            statement("KafkaReadTopics", KAFKA_READ, [msk_arn("topic", t) for t in topics]),
+            statement("KafkaGroups", KAFKA_GROUPS, [msk_arn("group", f"{prefix}*")])]  # fmt: skip
 
 
 def policy(inf: Infra) -> list[Block]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from pipegen.common.kafka_clients import EVENTS_PUBLISHER, managed_events_publisher
 from pipegen.generators.terraform import azure_alerts, azure_databricks
 from pipegen.generators.terraform.alerts import alert_emails, alert_list
 from pipegen.generators.terraform.common import (
@@ -233,6 +234,10 @@ def _container_scope(target: str) -> Ref:
     )
 
 
+SENDER, RECEIVER = "Azure Event Hubs Data Sender", "Azure Event Hubs Data Receiver"
+EVENT_HUBS_ROLES = {"stream": (SENDER, RECEIVER), "ingest": (RECEIVER,)}  # on the namespace
+
+
 def grants(inf: Infra) -> dict[str, dict[str, Value]]:
     """One role assignment per (workload, scope): its containers, its secrets, the event hubs, and the
     container of each spec target its code writes (`target_containers`)."""
@@ -250,10 +255,24 @@ def grants(inf: Infra) -> dict[str, dict[str, Value]]:
         for s in readers.get(w, ()):
             scope = Ref(f"azurerm_key_vault_secret.spec[{quote(s)}].resource_versionless_id")
             out[f"{w}-secret-{s}"] = {"workload": w, "role": "Key Vault Secrets User", "scope": scope}
-        if inf.stream and w in ("ingest", "stream"):
-            for role in ("Azure Event Hubs Data Sender", "Azure Event Hubs Data Receiver"):
-                scope = Ref("azurerm_eventhub_namespace.stream.id")
-                out[f"{w}-{role.split()[-1].lower()}"] = {"workload": w, "role": role, "scope": scope}
+        if inf.stream:
+            out.update(event_hubs_grants(inf, w))
+    return out
+
+
+def event_hubs_grants(inf: Infra, workload: str) -> dict[str, dict[str, Value]]:
+    """Entra ID roles on Event Hubs (local keys are off): the stream jobs send and receive on the namespace; the
+    batch topic reader (ingest) only receives (nothing it runs produces); the workload running the quality step
+    (`EVENTS_PUBLISHER`) sends to exactly the events topic's event hub where it publishes there."""
+    namespace = Ref("azurerm_eventhub_namespace.stream.id")
+    roles = EVENT_HUBS_ROLES.get(workload, ())
+    out: dict[str, dict[str, Value]] = {
+        f"{workload}-{role.split()[-1].lower()}": {"workload": workload, "role": role, "scope": namespace}
+        for role in roles
+    }
+    if workload == EVENTS_PUBLISHER and managed_events_publisher(inf.ctx):
+        hub = Ref(f"azurerm_eventhub.topic[{quote(str(inf.ctx.plan.names.events_topic))}].id")
+        out[f"{workload}-events-sender"] = {"workload": workload, "role": SENDER, "scope": hub}
     return out
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+from pipegen.common.kafka_clients import EVENTS_PUBLISHER, managed_events_publisher
 from pipegen.generators.terraform import gcp_alerts, gcp_spark, gcp_tables
 from pipegen.generators.terraform.alerts import alert_emails, alert_list
 from pipegen.generators.terraform.common import (
@@ -273,7 +274,10 @@ def identities(inf: Infra) -> tuple[Block, ...]:
                                    '${google_service_account.workload[each.value[0].workload].email}"'))]),
         ]  # fmt: skip
     if inf.stream:
-        kafka = [w for w in inf.workloads if w in ("ingest", "stream")]
+        # the topic reader (ingest), the stream jobs and, where the quality step publishes its events to the
+        # cluster, the workload running it (pipeline/kafka_sign_in.py signs each in with its service account)
+        publisher = (EVENTS_PUBLISHER,) if managed_events_publisher(inf.ctx) else ()
+        kafka = [w for w in inf.workloads if w in ("ingest", "stream", *publisher)]
         out.append(block("resource", "google_project_iam_member", "kafka_client", body=[
             Attr("for_each", Ref("toset([" + ", ".join(quote(w) for w in kafka) + "])")),
             Attr("project", _v("project")), Attr("role", "roles/managedkafka.client"),

@@ -29,11 +29,6 @@ locals {
       role     = "Key Vault Secrets User"
       scope    = azurerm_key_vault_secret.spec["DATABRICKS_TOKEN"].resource_versionless_id
     }
-    ingest-sender = {
-      workload = "ingest"
-      role     = "Azure Event Hubs Data Sender"
-      scope    = azurerm_eventhub_namespace.stream.id
-    }
     ingest-receiver = {
       workload = "ingest"
       role     = "Azure Event Hubs Data Receiver"

@@ -40,24 +40,6 @@ data "aws_iam_policy_document" "ingest" {
     actions   = ["secretsmanager:GetSecretValue"]
     resources = [for k in ["CLICKHOUSE_PASSWORD", "SERVING_MYSQL_PASSWORD", "SHOP_MYSQL_PASSWORD"] : aws_secretsmanager_secret.spec[k].arn]
   }
-
-  statement {
-    sid       = "KafkaCluster"
-    actions   = ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"]
-    resources = [aws_msk_cluster.kafka.arn]
-  }
-
-  statement {
-    sid       = "KafkaTopics"
-    actions   = ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData", "kafka-cluster:WriteData"]
-    resources = ["${replace(aws_msk_cluster.kafka.arn, ":cluster/", ":topic/")}/*"]
-  }
-
-  statement {
-    sid       = "KafkaGroups"
-    actions   = ["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"]
-    resources = ["${replace(aws_msk_cluster.kafka.arn, ":cluster/", ":group/")}/*"]
-  }
 }
 
 resource "aws_iam_policy" "ingest" {
