@@ -167,18 +167,19 @@ def _constant_zero(node: exp.Div) -> bool:
         return False
     from sqlglot.optimizer.simplify import simplify  # only for a constant divisor: rare
 
-    folded = simplify(node.expression.copy()).unnest()
-    if isinstance(folded, exp.Neg):
-        folded = folded.this.unnest()
-    return isinstance(folded, exp.Literal) and not folded.is_string and float(folded.this) == 0
+    return _number(simplify(node.expression.copy())) == 0
 
 
-def _nonzero_number(node: exp.Expr) -> bool:
-    """A number literal other than zero (`3`, `-2.5`, `(100)`)."""
+def _number(node: exp.Expr) -> float | None:
+    """The value of a number literal (`3`, `-2.5`, `(100)`), else None."""
     node = node.unnest()
     if isinstance(node, exp.Neg):
         node = node.this.unnest()
-    return isinstance(node, exp.Literal) and not node.is_string and float(node.this) != 0
+    return float(node.this) if isinstance(node, exp.Literal) and not node.is_string else None
+
+
+def _nonzero_number(node: exp.Expr) -> bool:
+    return _number(node) not in (None, 0)
 
 
 def canonical(tree: exp.Expr) -> exp.Expr:
