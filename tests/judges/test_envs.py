@@ -153,3 +153,48 @@ def test_a_pip_failure_names_the_environment_and_leaves_nothing(tmp_path: Path) 
     with pytest.raises(JudgeEnvError, match=r"pip install -r .*tool\.txt failed \(exit \d+\)"):
         ensure_env("tool", log=sys.stderr, root=tmp_path / "cache", requirements=folder)
     assert not envs.env_dir("tool", tmp_path / "cache", folder).exists()
+
+
+def test_build_workers_default_to_one_more_than_the_cores_capped_and_never_above_the_missing() -> None:
+    from tests.judges.__main__ import MAX_BUILDS, build_workers
+
+    assert build_workers(12, cores=2) == 3
+    assert build_workers(12, cores=16) == MAX_BUILDS
+    assert build_workers(2, cores=2) == 2
+    assert build_workers(12, cores=2, setting="1") == 1
+    assert build_workers(12, cores=2, setting="0") == 1
+
+
+def test_missing_environments_build_side_by_side_with_whole_logs_and_every_failure_reported() -> None:
+    import io
+    import threading
+    import time
+
+    from tests.judges.__main__ import build_all
+
+    running, peak, guard = [0], [0], threading.Lock()
+
+    def fake_ensure(name: str, log: TextIO) -> Path:
+        with guard:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        for i in range(3):
+            log.write(f"{name} line {i}\n")
+            time.sleep(0.05)
+        with guard:
+            running[0] -= 1
+        if name.startswith("bad"):
+            raise JudgeEnvError(f"pip install -r {name}.txt failed (exit 1)")
+        return Path(f"/venvs/{name}")
+
+    out = io.StringIO()
+    errors = build_all(["a", "bad1", "b", "bad2", "c"], 3, out, fake_ensure)
+    assert peak[0] == 3  # three at a time, not one after another
+    assert sorted(errors) == [
+        "error: judge environment bad1: pip install -r bad1.txt failed (exit 1)",
+        "error: judge environment bad2: pip install -r bad2.txt failed (exit 1)",
+    ]
+    text = out.getvalue()
+    for name in ("a", "bad1", "b", "bad2", "c"):  # each build's log in one piece
+        assert f"{name} line 0\n{name} line 1\n{name} line 2\n" in text
+    assert "==> judge environment c: /venvs/c" in text
