@@ -29,10 +29,7 @@ MAX_BUILDS = 4
 def build_workers(missing: int, cores: int | None = None, setting: str | None = None) -> int:
     """How many environments to build at once: PIPEGEN_JUDGE_BUILDS if set (at least 1), else
     cores + 1 capped at MAX_BUILDS; never more than there are environments to build."""
-    if setting:
-        wanted = max(1, int(setting))
-    else:
-        wanted = min(MAX_BUILDS, (cores or os.cpu_count() or 1) + 1)
+    wanted = max(1, int(setting)) if setting else min(MAX_BUILDS, (cores or os.cpu_count() or 1) + 1)
     return max(1, min(wanted, missing))
 
 
@@ -40,7 +37,7 @@ def build_all(
     names: Sequence[str],
     workers: int,
     out: TextIO,
-    ensure: Callable[[str, TextIO], Path] = lambda name, log: ensure_env(name, log),
+    ensure: Callable[[str, TextIO], Path] = ensure_env,
 ) -> list[str]:
     """Ensures every environment in `names`, `workers` at a time; each one's log is written to
     `out` in one piece when it ends. Returns the error lines (empty: all built)."""
