@@ -1,5 +1,6 @@
 """The lake tables of the pipeline: bronze, silver and gold layers on Delta Lake (deltalake) or
-Iceberg (pyiceberg, SQL catalog), and their maintenance. Driven by pipeline/lake.json.
+Iceberg (pyiceberg: a SQL catalog locally; in a deployment the spec's Glue, REST or Unity catalog),
+and their maintenance. Driven by pipeline/lake.json.
 
     python -m pipeline.lake bronze silver     # land new raw batches, merge them into silver
     python -m pipeline.lake gold              # publish the marts to the gold layer
@@ -38,6 +39,9 @@ META = ("_batch_id", "_ingested_at", "_row", "_op")
 STATE = "_pipegen_state.json"
 CATALOG_URI = "PIPEGEN_ICEBERG_CATALOG_URI"  # another SQL catalog than the local SQLite file
 CATALOG_NAME = "lake"  # the Iceberg catalog's name (its rows in the SQL catalog's tables)
+REFERENCE = re.compile(r"\$\{(env|secret):([A-Za-z_][A-Za-z0-9_]*)\}")  # the spec's `${secret:NAME}`
+# Unity Catalog vends short-lived storage credentials to the client that asks for them
+VENDED_CREDENTIALS = {"header.X-Iceberg-Access-Delegation": "vended-credentials"}
 
 
 def q(name: str) -> str:
@@ -113,6 +117,45 @@ def fileio() -> dict[str, str]:
     account = next((m for m in (re.match(r"abfss?://[^@/]+@([^./]+)\.", r) for r in roots) if m), None)
     out.update({"adls.account-name": account.group(1)} if account else {})
     return out
+
+
+def resolved(value: str | None) -> str | None:
+    """The spec's `${env:NAME}` / `${secret:NAME}` references in a value, read from the environment
+    variable NAME (the Spark job's rule: a deployment's secret store puts a secret there); one that
+    is not set stops the step, naming it."""
+
+    def read(ref: re.Match[str]) -> str:
+        found = os.environ.get(ref[2])
+        if found is None:
+            raise RuntimeError(f"pipeline/lake.py: {ref[0]} is not set: set the environment variable {ref[2]}")
+        return found
+
+    return REFERENCE.sub(read, value) if value is not None else None
+
+
+def in_production(target: dict[str, Any]) -> bool:
+    """Whether the target's Iceberg tables go to its production catalog (lake.json's
+    `production_catalog`, the spec's `lake.catalog`): it names one, the lake root is set (PIPEGEN_LAKE_ROOT,
+    the lake bucket's URL a deployment sets and the local run does not) and no SQL catalog is named
+    (PIPEGEN_ICEBERG_CATALOG_URI wins). Else the SQL catalog (locally the SQLite file)."""
+    return bool(target.get("production_catalog") and os.environ.get("PIPEGEN_LAKE_ROOT")
+                and not os.environ.get(CATALOG_URI))  # fmt: skip
+
+
+def production_catalog(catalog: dict[str, Any]) -> dict[str, str]:
+    """pyiceberg's `load_catalog` properties of a production catalog (common/lake_catalog.catalog_config):
+    Glue with its `s3://<bucket>/` warehouse and region (else AWS_REGION / AWS_DEFAULT_REGION; the Glue
+    endpoint and credentials the AWS SDK's, from the environment); REST at `uri` (Unity: below it, its
+    Iceberg REST endpoint, with vended credentials), its warehouse and token. FileIO as `fileio()`."""
+    if catalog["type"] == "glue":
+        region = resolved(catalog.get("region")) or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+        return {"type": "glue", "warehouse": catalog["warehouse"], **({"glue.region": region} if region else {}),
+                **fileio()}  # fmt: skip
+    out = {"type": "rest", "uri": (resolved(catalog["uri"]) or "").rstrip("/") + catalog["path"], **fileio()}
+    warehouse, token = resolved(catalog.get("warehouse")), resolved(catalog.get("token"))
+    out.update({"warehouse": warehouse} if warehouse else {})
+    out.update({"token": token} if token else {})
+    return out | (VENDED_CREDENTIALS if catalog["type"] == "unity" else {})
 
 
 def warehouse_path() -> Path:
@@ -227,9 +270,10 @@ class Delta:
 
 
 class Iceberg:
-    """Iceberg tables with pyiceberg on a SQL catalog (a SQLite file locally), one namespace
-    per layer (lake.json's `namespaces`: `<pipeline>_<layer>`, the production catalog's names),
-    each table's files under its layer's directory."""
+    """Iceberg tables with pyiceberg on a SQL catalog (a SQLite file locally), or in a deployment on
+    the spec's production catalog (Glue, REST, Unity: `in_production`), one namespace per layer
+    (lake.json's `namespaces`: `<pipeline>_<layer>`, the production catalog's names), each table's
+    files under its layer's directory."""
 
     def __init__(self, target: dict[str, Any]) -> None:
         self.target = target
@@ -239,6 +283,8 @@ class Iceberg:
     def catalog(self) -> Any:
         from pyiceberg.catalog import load_catalog
 
+        if self._catalog is None and in_production(self.target):
+            self._catalog = load_catalog(CATALOG_NAME, **production_catalog(self.target["production_catalog"]))
         if self._catalog is None:
             db = os.environ.get(CATALOG_URI)
             if not db:
@@ -284,11 +330,12 @@ class Iceberg:
         keep it current), else the catalog's current metadata, read from the local SQLite catalog
         with sqlite3 (its `iceberg_tables` row: the SQL catalog's own layout) into a read-only
         `StaticTable`, so a process that only reads never imports SQLAlchemy and the catalog
-        (~0.5 s of CPU). Another catalog (PIPEGEN_ICEBERG_CATALOG_URI) is always loaded."""
+        (~0.5 s of CPU). Another catalog (PIPEGEN_ICEBERG_CATALOG_URI, a production one) is always loaded."""
         import sqlite3
         from contextlib import closing
 
-        if self.ident(layer, table) in self._tables or self._catalog is not None or os.environ.get(CATALOG_URI):
+        loaded = self.ident(layer, table) in self._tables or self._catalog is not None
+        if loaded or os.environ.get(CATALOG_URI) or in_production(self.target):
             return self.loaded(layer, table)
         path = self.catalog_file()
         if not path.is_file():

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipegen.common.lake_catalog import dbt_registers_silver, lake_target, silver_target
+from pipegen.common.lake_catalog import catalog_config, dbt_registers_silver, lake_target, silver_target
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunResult, RunStep
 from pipegen.generators.lakehouse.config import lake_config, lake_results, lake_targets, settings
 from pipegen.plan.cloudnames import environments, lake_roots
@@ -41,6 +41,16 @@ def silver_registration(ctx: GenContext) -> str:
 
 # pinned as requirements/judges/lake.txt (the judge environment the lake job runs in)
 REQUIREMENTS = ("deltalake==1.6.6", "pyiceberg[pyiceberg-core,sql-sqlite]==0.12.0", "pyarrow==26.0.1")
+# pyiceberg's glue extra (boto3): the lake step on an Iceberg target's Glue catalog (lake.json's `production_catalog`)
+GLUE_REQUIREMENT = "pyiceberg[glue,pyiceberg-core,sql-sqlite]==0.12.0"
+
+
+def requirements(ctx: GenContext) -> tuple[str, ...]:
+    """The lake job's pins; pyiceberg with its glue extra where a lake target's production catalog is Glue."""
+    glue = any((c := catalog_config(t)) is not None and c["type"] == "glue" for t in lake_targets(ctx.spec))
+    return tuple(GLUE_REQUIREMENT if glue and r.startswith("pyiceberg[") else r for r in REQUIREMENTS)
+
+
 LAKE_STEP = RunStep(25, "lake", "bronze and silver lake tables (Delta/Iceberg): land, type, check, merge",
                     ("-m", "pipeline.lake", "bronze", "silver"))  # fmt: skip
 GOLD_STEP = RunStep(
@@ -55,7 +65,7 @@ def run_steps(ctx: GenContext) -> tuple[RunStep, ...]:
     return (LAKE_STEP, *((GOLD_STEP,) if gold else ()), MAINTAIN_STEP)
 
 
-# The production Iceberg catalogs the Spark job connects to (spec `lake.catalog`), as the docs say them.
+# The production Iceberg catalogs (spec `lake.catalog`) of the Spark job and the deployed lake step, as docs say.
 CATALOGS = {
     "rest": "an Iceberg REST catalog at the target's `connection.url` (warehouse: its `catalog`, token: its `token`)",
     "glue": "AWS Glue (the warehouse: `s3://<bucket>/`)",
@@ -123,7 +133,7 @@ def lake_env(ctx: GenContext) -> tuple[EnvVar, ...]:
 class LakehouseGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
         return Contribution(
-            requirements=REQUIREMENTS,
+            requirements=requirements(ctx),
             env=lake_env(ctx),
             run_steps=run_steps(ctx),
             python_modules=True,
