@@ -248,3 +248,6 @@ def test_lake_json_carries_the_iceberg_targets_production_catalog_with_its_token
             assert str(getattr(fields, field)) in json.dumps(target["production_catalog"]), (kind, field)
         glue = "pyiceberg[glue,pyiceberg-core,sql-sqlite]==0.12.0" in files["requirements.txt"].splitlines()
         assert glue == (kind == "glue"), files["requirements.txt"]
+        # .env.example says the lake step reads the token's variable
+        said = f"# pipeline/lake.py: the Lake target's {kind} catalog's token (a deployment)\n"
+        assert (said in files[".env.example"]) == (kind != "glue"), files[".env.example"]

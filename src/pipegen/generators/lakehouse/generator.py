@@ -22,7 +22,7 @@ from pipegen.render.env import render, static
 from pipegen.render.jsondoc import json_doc
 from pipegen.safe import trusted
 from pipegen.spec.model import TargetType
-from pipegen.spec.types import format_duration
+from pipegen.spec.types import format_duration, parse_secret_ref
 
 
 def silver_registration(ctx: GenContext) -> str:
@@ -127,7 +127,21 @@ def lake_env(ctx: GenContext) -> tuple[EnvVar, ...]:
            EnvVar(c.aws_endpoint_url_s3, (s3 + "the same for S3 only (wins over AWS_ENDPOINT_URL)",)))  # fmt: skip
     return (EnvVar(ENV.lake_root, (use,)), *(EnvVar(name, (
         f"pipeline/lake.py: the {name.rsplit('_', 1)[1].lower()} layer's own root (unset: the lake root; "
-        "a deployment: the layer's container)",)) for name in layers), *sdk)  # fmt: skip
+        "a deployment: the layer's container)",)) for name in layers), *sdk, *catalog_env(ctx))  # fmt: skip
+
+
+def catalog_env(ctx: GenContext) -> tuple[EnvVar, ...]:
+    """The spec's `${secret:NAME}` / `${env:NAME}` references in an Iceberg target's production catalog
+    (lake.json's `production_catalog`), which pipeline/lake.py reads from NAME in a deployment."""
+    out = []
+    for target in lake_targets(ctx.spec):
+        catalog = catalog_config(target) or {}
+        for field, value in catalog.items():
+            ref = parse_secret_ref(value) if isinstance(value, str) else None
+            if ref is not None:
+                use = f"pipeline/lake.py: the {target.name} target's {catalog['type']} catalog's {field} (a deployment)"
+                out.append(EnvVar(ref.name, (use,), secret=ref.kind == "secret"))
+    return tuple(out)
 
 
 class LakehouseGenerator:
