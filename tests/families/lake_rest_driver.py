@@ -1,5 +1,5 @@
 """Runs inside the `lake` judge environment, in a generated project whose Iceberg target names a REST or
-Unity catalog (`lake.catalog`): opens the lake step's catalog (pipeline/lake.py's `Iceberg.catalog`) as
+Unity catalog (`lake.catalog`): opens the lake step's catalog (pipeline/lake_store.py's `Iceberg.catalog`) as
 the local run does (no PIPEGEN_LAKE_ROOT) and as a deployment does (PIPEGEN_LAKE_ROOT set, the token's
 secret in its environment variable), with the catalog's URL a local HTTP server that records every request
 pyiceberg's RestCatalog makes and answers the Iceberg REST handshake (`GET /v1/config`) and one listing
@@ -45,17 +45,17 @@ def main() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     os.environ[url_variable] = f"http://127.0.0.1:{server.server_address[1]}/base"
     sys.path.insert(0, str(project))
-    from pipeline import lake
+    from pipeline import lake, lake_store
 
     target = lake.CONFIG["targets"][0]
-    out: dict[str, Any] = {"local": type(lake.Iceberg(target).catalog()).__name__, "local_requests": len(SEEN)}
+    out: dict[str, Any] = {"local": type(lake_store.Iceberg(target).catalog()).__name__, "local_requests": len(SEEN)}
     os.environ["PIPEGEN_LAKE_ROOT"] = (project / "objstore").as_uri()
     try:
-        lake.Iceberg(target).catalog()
+        lake_store.Iceberg(target).catalog()
     except RuntimeError as missing:  # the token's secret not in the environment
         out["without_secret"] = str(missing)
     os.environ[token_variable] = "judge-token"
-    catalog = lake.Iceberg(target).catalog()
+    catalog = lake_store.Iceberg(target).catalog()
     out["deployed"] = type(catalog).__name__
     out["namespaces"] = [list(n) for n in catalog.list_namespaces()]
     out["requests"] = SEEN

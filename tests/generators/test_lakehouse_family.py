@@ -88,6 +88,8 @@ def test_the_docs_say_where_iceberg_is_compacted_and_why_the_retention(tmp_path:
 def test_the_lake_job_is_a_verbatim_copy_of_its_template(tmp_path: Path) -> None:
     files = generate(tmp_path)
     assert files["pipeline/lake.py"] == (ROOT / "templates" / "lakehouse" / "lake.py").read_text(encoding="utf-8")
+    store = (ROOT / "templates" / "lakehouse" / "lake_store.py").read_text(encoding="utf-8")
+    assert files["pipeline/lake_store.py"] == store
 
 
 def deployed(tmp_path: Path, cloud: str, variables: dict[str, str] | None = None) -> dict[str, str]:

@@ -2,7 +2,9 @@
 pyiceberg on a SQL catalog) built by one generated job, and its maintenance.
 
 Writes `pipeline/lake.py` (templates/lakehouse/lake.py, verbatim: the logic is there, driven by
-data), `pipeline/lake.json` (config.py: what the spec says, as data) and `docs/lakehouse.md`.
+data) with `pipeline/lake_store.py` (templates/lakehouse/lake_store.py, verbatim: the roots, catalogs and
+each format's table I/O it uses), `pipeline/lake.json` (config.py: what the spec says, as data) and
+`docs/lakehouse.md`.
 Contributes three local-run steps, which the orchestrator families schedule like every other
 step: `lake` (bronze + silver, after ingestion), `lake_gold` (the marts published to gold, after
 dbt) and `lake_maintain` (compaction and vacuum / snapshot expiry, when `lake.maintenance_every`
@@ -163,6 +165,7 @@ class LakehouseGenerator:
     def render(self, ctx: GenContext) -> Files:
         return {
             "pipeline/lake.py": static("lakehouse/lake.py"),
+            "pipeline/lake_store.py": static("lakehouse/lake_store.py"),
             "pipeline/lake.json": json_doc(lake_config(ctx.spec, ctx.plan.names)) + "\n",
             "docs/lakehouse.md": render("lakehouse/lakehouse.md.j2", docs_context(ctx)),
         }
