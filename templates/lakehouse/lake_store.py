@@ -106,7 +106,7 @@ def resolved(value: str | None) -> str | None:
     def read(ref: re.Match[str]) -> str:
         found = os.environ.get(ref[2])
         if found is None:
-            raise RuntimeError(f"pipeline/lake.py: {ref[0]} is not set: set the environment variable {ref[2]}")
+            raise RuntimeError(f"the lake step: {ref[0]} is not set: set the environment variable {ref[2]}")
         return found
 
     return REFERENCE.sub(read, value) if value is not None else None
