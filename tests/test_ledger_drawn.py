@@ -186,10 +186,13 @@ def test_flink_sizing_of_a_plan_that_runs_no_flink_job_gets_a_located_warning() 
     assert "execution.checkpointing.interval" in "".join(flink.files.values())
 
 
-def test_the_catalog_of_an_iceberg_target_nothing_writes_gets_a_located_warning() -> None:
+def test_the_catalog_of_an_iceberg_target_nothing_writes_reaches_the_lake_step() -> None:
     """Seed 16 (specs 37, 38): a lakehouse plan landing in PostgreSQL (listed first) beside an Iceberg
     target with a REST catalog that no stream job writes: R397 warned at its url, path and bucket, and
-    its `connection.catalog` reached no file. R397 warns at it too now."""
+    its `connection.catalog` reached no file; R397 warned at it too. Since the lake step opens the target's
+    production catalog in a deployment (lake.json's `production_catalog`, issue 20), its `url` and `catalog`
+    reach pipeline/lake.json and R397 no longer warns at them; the bucket (no part of a REST catalog) still
+    gets it."""
     data = spec_data(architecture="lakehouse")
     data["targets"] = [
         {"name": "warehouse", "type": "postgres", "connection": {"host": "wh", "database": "a", "user": "w",
@@ -197,7 +200,9 @@ def test_the_catalog_of_an_iceberg_target_nothing_writes_gets_a_located_warning(
         {"name": "lake", "type": "iceberg", "lake": {"catalog": "rest"},
          "connection": {"bucket": "lake", "url": "https://catalog.example.com/api", "catalog": "prod"}},
     ]  # fmt: skip
-    base = baseline(data)
-    assert {d.path: d.code for d in base.diagnostics}.get("targets[1].connection.catalog") == "R397"
-    [entry] = ledger(data, [("targets", 1, "connection", "catalog")]).values()
-    assert entry.status == "warned", entry
+    warned = {d.path: d.code for d in baseline(data).diagnostics}
+    assert "targets[1].connection.catalog" not in warned and "targets[1].connection.url" not in warned, warned
+    assert warned.get("targets[1].connection.bucket") == "R397", warned
+    entries = ledger(data, [("targets", 1, "connection", "catalog"), ("targets", 1, "connection", "url")]).values()
+    for entry in entries:
+        assert entry.status == "reaches" and entry.files == ("pipeline/lake.json",), entry

@@ -13,11 +13,7 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,34 +23,6 @@ from tests.families.test_lake_tables import SPEC, expected_silver, normalized, s
 from tests.judges import offline_env
 
 DRIVER = Path(__file__).with_name("lake_url_driver.py")
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint(moto_python: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A local S3 endpoint: moto's server (the `moto` judge env) on a free port, stopped by its PID."""
-    found = [moto_python.parent / "moto_server"]
-    assert found[0].is_file(), f"{found[0]}: the moto judge env has no moto_server"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("w")
-    server = subprocess.Popen([str(found[0]), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=log)
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(endpoint, timeout=1).close()  # the local server
-                break
-            except OSError:
-                assert server.poll() is None, f"moto_server exited ({server.returncode}): see {log.name}"
-                time.sleep(0.2)
-        else:
-            raise AssertionError(f"moto_server did not answer on {endpoint} in 30 s")
-        yield endpoint
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
 
 
 def judge(fmt: str, tmp_path: Path, lake_python: Path, root: str | dict[str, str], **env: str) -> dict:

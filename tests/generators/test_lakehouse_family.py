@@ -88,6 +88,8 @@ def test_the_docs_say_where_iceberg_is_compacted_and_why_the_retention(tmp_path:
 def test_the_lake_job_is_a_verbatim_copy_of_its_template(tmp_path: Path) -> None:
     files = generate(tmp_path)
     assert files["pipeline/lake.py"] == (ROOT / "templates" / "lakehouse" / "lake.py").read_text(encoding="utf-8")
+    store = (ROOT / "templates" / "lakehouse" / "lake_store.py").read_text(encoding="utf-8")
+    assert files["pipeline/lake_store.py"] == store
 
 
 def deployed(tmp_path: Path, cloud: str, variables: dict[str, str] | None = None) -> dict[str, str]:
@@ -209,3 +211,45 @@ def test_each_bundle_target_names_its_environments_lake_bucket(tmp_path: Path) -
         assert bundle["targets"][env]["variables"]["lake_root"] == f"s3://{bucket}", env
     assert "PIPEGEN_LAKE_ROOT=" in files[".env.example"].splitlines()
     assert "lake_root_silver" not in bundle["variables"]  # one bucket: one root
+
+
+CATALOGS = {
+    "glue": ("{bucket: company-lake, region: eu-west-1}",
+             {"type": "glue", "warehouse": "s3://company-lake/", "region": "eu-west-1"}),
+    "rest": ('{bucket: company-lake, url: "https://cat.example.com/api", catalog: prod, token: "${secret:CAT_TOKEN}"}',
+             {"type": "rest", "uri": "https://cat.example.com/api", "path": "", "warehouse": "prod",
+              "token": "${secret:CAT_TOKEN}"}),
+    "unity": ('{bucket: company-lake, url: "https://dbc.example.com", catalog: main, token: "${secret:CAT_TOKEN}"}',
+              {"type": "unity", "uri": "https://dbc.example.com", "path": "/api/2.1/unity-catalog/iceberg-rest",
+               "warehouse": "main", "token": "${secret:CAT_TOKEN}"}),
+}  # fmt: skip
+
+
+def test_lake_json_carries_the_iceberg_targets_production_catalog_with_its_token_as_a_reference(
+    tmp_path: Path,
+) -> None:
+    """lake.json's `production_catalog` (the catalog the lake step opens in a deployment): the target's
+    `lake.catalog` with the connection fields it is made of (reach.CATALOG_FIELDS, which R397 leaves alone),
+    the token a `${secret:…}` reference; pyiceberg's glue extra pinned only for Glue; none without a catalog."""
+    from pipegen.plan.reach import CATALOG_FIELDS
+    from pipegen.spec.model import LakeCatalog
+
+    plain = generate(tmp_path, fmt="iceberg")
+    assert "production_catalog" not in json.loads(plain["pipeline/lake.json"])["targets"][0]
+    for kind, (connection, expected) in CATALOGS.items():
+        text = SPEC.format(fmt="iceberg", layers=f"    lake: {{catalog: {kind}}}\n", marts="")
+        text = ("cloud: aws\n" if kind == "glue" else "") + text.replace("{bucket: company-lake}", connection)
+        path = tmp_path / f"{kind}.yaml"
+        path.write_text(text)
+        ready = prepare(path)
+        files = render_tree(ready.spec, ready.plan)
+        target = json.loads(files["pipeline/lake.json"])["targets"][0]
+        assert target["production_catalog"] == expected, kind
+        fields = ready.spec.targets[0].connection
+        for field in CATALOG_FIELDS[LakeCatalog(kind)]:
+            assert str(getattr(fields, field)) in json.dumps(target["production_catalog"]), (kind, field)
+        glue = "pyiceberg[glue,pyiceberg-core,sql-sqlite]==0.12.0" in files["requirements.txt"].splitlines()
+        assert glue == (kind == "glue"), files["requirements.txt"]
+        # .env.example says the lake step reads the token's variable
+        said = f"# pipeline/lake.py: the Lake target's {kind} catalog's token (a deployment)\n"
+        assert (said in files[".env.example"]) == (kind != "glue"), files[".env.example"]

@@ -22,7 +22,8 @@ silently (the ledger, pipegen.ledger, proves every other element reaches a gener
   or when Flink could write it but no stream job sinks to it;
   and the location of a lake target (delta, iceberg) that neither lands the batch layer's raw data
   (dlt writes the first target it has a destination for) nor receives a stream job's sink: dbt
-  builds on it through the Spark Thrift server, whose catalog holds the tables' location; and the
+  builds on it through the Spark Thrift server, whose catalog holds the tables' location (but for the
+  fields an Iceberg target's `lake.catalog` is made of, CATALOG_FIELDS: the lake step opens it); and the
   location and format of a files target nothing writes (neither the landing target nor a sink);
   and, under a plan with a batch layer, the connection of a target the batch layer has no loader
   for and Flink no sink connector (Druid), but for the location a stream job's file sink uses.
@@ -64,6 +65,7 @@ from pipegen.spec.index import SpecIndex, TableRef, index_of
 from pipegen.spec.model import (
     Dataset,
     ForeignKeyRule,
+    LakeCatalog,
     Measure,
     OutputColumn,
     Source,
@@ -72,6 +74,14 @@ from pipegen.spec.model import (
     Target,
     TargetType,
 )
+
+# The connection fields an Iceberg target's production catalog is made of (common/lake_catalog.catalog_config):
+# lake.json's `production_catalog`, which the lake step (Kind.LAKE_TABLES) opens in a deployment.
+CATALOG_FIELDS: dict[LakeCatalog, tuple[str, ...]] = {
+    LakeCatalog.GLUE: ("bucket",),
+    LakeCatalog.REST: ("url", "catalog"),
+    LakeCatalog.UNITY: ("url", "catalog"),
+}
 
 # Sources whose batch extract runs a SQL query (the filter is its WHERE).
 SQL_EXTRACTED = frozenset(
@@ -423,9 +433,12 @@ def unread_lake_locations(spec: Spec, graph: Graph) -> Iterator[Finding]:
     for ti, target in enumerate(spec.targets):
         if target.type not in catalog.LAKE_TARGETS or target.name.lower() in {landed, *sinks}:
             continue
+        # the fields of an Iceberg target's production catalog: the lake step reads them (lake.json)
+        production = target.lake.catalog if target.type == TargetType.ICEBERG and target.lake else None
+        read = CATALOG_FIELDS[production] if production is not None and Kind.LAKE_TABLES in graph.kinds else ()
         # an Iceberg catalog's name (REST/Unity `warehouse`) goes with its location: the same readers
         for field in (*catalog.FILE_SINK_LOCATION, *(("catalog",) if target.type == TargetType.ICEBERG else ())):
-            if getattr(target.connection, field, None) is None:
+            if getattr(target.connection, field, None) is None or field in read:
                 continue
             yield Finding(
                 ("targets", ti, "connection", field), "R397",

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipegen.common.lake_catalog import catalog_config, layer_dirs, silver_schema, silver_target
 from pipegen.common.lake_catalog import lake_dir as _dir
-from pipegen.common.lake_catalog import layer_dirs, silver_schema, silver_target
 from pipegen.common.stream_rules import event_rules
 from pipegen.plan.cloudnames import lake_namespace
 from pipegen.plan.names import Names, snake
@@ -44,7 +44,9 @@ def target_config(spec: Spec, target: Target) -> dict[str, Any]:
     """An Iceberg target's `namespaces`: each layer's namespace in the catalog, the naming layer's
     `<pipeline>_<layer>` (plan/cloudnames.lake_namespace), the same the Spark job writes and the
     production catalog holds (Glue databases, Unity Catalog schemas), so a table is
-    `<pipeline>_<layer>.<table>` locally and in production."""
+    `<pipeline>_<layer>.<table>` locally and in production; its `production_catalog`: the spec's
+    `lake.catalog` as common/lake_catalog.catalog_config describes it for every engine (a token as its
+    `${secret:NAME}` reference, never its value), which the lake step opens in a deployment."""
     lake = settings(target)
     out: dict[str, Any] = {
         "name": target.name,
@@ -57,6 +59,8 @@ def target_config(spec: Spec, target: Target) -> dict[str, Any]:
     if target.type.value == "iceberg":
         out["catalog"] = f"{_dir(target.name)}_catalog.db"
         out["namespaces"] = {layer: str(lake_namespace(spec.pipeline.name, layer)) for layer in out["layers"]}
+        production = catalog_config(target)
+        out.update({"production_catalog": production} if production else {})
     return out
 
 

@@ -2,7 +2,9 @@
 pyiceberg on a SQL catalog) built by one generated job, and its maintenance.
 
 Writes `pipeline/lake.py` (templates/lakehouse/lake.py, verbatim: the logic is there, driven by
-data), `pipeline/lake.json` (config.py: what the spec says, as data) and `docs/lakehouse.md`.
+data) with `pipeline/lake_store.py` (templates/lakehouse/lake_store.py, verbatim: the roots, catalogs and
+each format's table I/O it uses), `pipeline/lake.json` (config.py: what the spec says, as data) and
+`docs/lakehouse.md`.
 Contributes three local-run steps, which the orchestrator families schedule like every other
 step: `lake` (bronze + silver, after ingestion), `lake_gold` (the marts published to gold, after
 dbt) and `lake_maintain` (compaction and vacuum / snapshot expiry, when `lake.maintenance_every`
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipegen.common.lake_catalog import dbt_registers_silver, lake_target, silver_target
+from pipegen.common.lake_catalog import catalog_config, dbt_registers_silver, lake_target, silver_target
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunResult, RunStep
 from pipegen.generators.lakehouse.config import lake_config, lake_results, lake_targets, settings
 from pipegen.plan.cloudnames import environments, lake_roots
@@ -22,7 +24,7 @@ from pipegen.render.env import render, static
 from pipegen.render.jsondoc import json_doc
 from pipegen.safe import trusted
 from pipegen.spec.model import TargetType
-from pipegen.spec.types import format_duration
+from pipegen.spec.types import format_duration, parse_secret_ref
 
 
 def silver_registration(ctx: GenContext) -> str:
@@ -41,6 +43,16 @@ def silver_registration(ctx: GenContext) -> str:
 
 # pinned as requirements/judges/lake.txt (the judge environment the lake job runs in)
 REQUIREMENTS = ("deltalake==1.6.6", "pyiceberg[pyiceberg-core,sql-sqlite]==0.12.0", "pyarrow==26.0.1")
+# pyiceberg's glue extra (boto3): the lake step on an Iceberg target's Glue catalog (lake.json's `production_catalog`)
+GLUE_REQUIREMENT = "pyiceberg[glue,pyiceberg-core,sql-sqlite]==0.12.0"
+
+
+def requirements(ctx: GenContext) -> tuple[str, ...]:
+    """The lake job's pins; pyiceberg with its glue extra where a lake target's production catalog is Glue."""
+    glue = any((c := catalog_config(t)) is not None and c["type"] == "glue" for t in lake_targets(ctx.spec))
+    return tuple(GLUE_REQUIREMENT if glue and r.startswith("pyiceberg[") else r for r in REQUIREMENTS)
+
+
 LAKE_STEP = RunStep(25, "lake", "bronze and silver lake tables (Delta/Iceberg): land, type, check, merge",
                     ("-m", "pipeline.lake", "bronze", "silver"))  # fmt: skip
 GOLD_STEP = RunStep(
@@ -55,7 +67,7 @@ def run_steps(ctx: GenContext) -> tuple[RunStep, ...]:
     return (LAKE_STEP, *((GOLD_STEP,) if gold else ()), MAINTAIN_STEP)
 
 
-# The production Iceberg catalogs the Spark job connects to (spec `lake.catalog`), as the docs say them.
+# The production Iceberg catalogs (spec `lake.catalog`) of the Spark job and the deployed lake step, as docs say.
 CATALOGS = {
     "rest": "an Iceberg REST catalog at the target's `connection.url` (warehouse: its `catalog`, token: its `token`)",
     "glue": "AWS Glue (the warehouse: `s3://<bucket>/`)",
@@ -117,13 +129,27 @@ def lake_env(ctx: GenContext) -> tuple[EnvVar, ...]:
            EnvVar(c.aws_endpoint_url_s3, (s3 + "the same for S3 only (wins over AWS_ENDPOINT_URL)",)))  # fmt: skip
     return (EnvVar(ENV.lake_root, (use,)), *(EnvVar(name, (
         f"pipeline/lake.py: the {name.rsplit('_', 1)[1].lower()} layer's own root (unset: the lake root; "
-        "a deployment: the layer's container)",)) for name in layers), *sdk)  # fmt: skip
+        "a deployment: the layer's container)",)) for name in layers), *sdk, *catalog_env(ctx))  # fmt: skip
+
+
+def catalog_env(ctx: GenContext) -> tuple[EnvVar, ...]:
+    """The spec's `${secret:NAME}` / `${env:NAME}` references in an Iceberg target's production catalog
+    (lake.json's `production_catalog`), which pipeline/lake.py reads from NAME in a deployment."""
+    out = []
+    for target in lake_targets(ctx.spec):
+        catalog = catalog_config(target) or {}
+        for field, value in catalog.items():
+            ref = parse_secret_ref(value) if isinstance(value, str) else None
+            if ref is not None:
+                use = f"pipeline/lake.py: the {target.name} target's {catalog['type']} catalog's {field} (a deployment)"
+                out.append(EnvVar(ref.name, (use,), secret=ref.kind == "secret"))
+    return tuple(out)
 
 
 class LakehouseGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
         return Contribution(
-            requirements=REQUIREMENTS,
+            requirements=requirements(ctx),
             env=lake_env(ctx),
             run_steps=run_steps(ctx),
             python_modules=True,
@@ -139,6 +165,7 @@ class LakehouseGenerator:
     def render(self, ctx: GenContext) -> Files:
         return {
             "pipeline/lake.py": static("lakehouse/lake.py"),
+            "pipeline/lake_store.py": static("lakehouse/lake_store.py"),
             "pipeline/lake.json": json_doc(lake_config(ctx.spec, ctx.plan.names)) + "\n",
             "docs/lakehouse.md": render("lakehouse/lakehouse.md.j2", docs_context(ctx)),
         }

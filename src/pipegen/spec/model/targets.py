@@ -44,8 +44,8 @@ class LakeSettings(Model):
     )
     catalog: LakeCatalog | None = Field(
         None,
-        description="iceberg targets: the production catalog the Spark job and the Flink jobs' Iceberg sinks use, "
-        "from the target's `connection` "
+        description="iceberg targets: the production catalog the Spark job, the Flink jobs' Iceberg sinks and the "
+        "deployed `lake` step (`PIPEGEN_LAKE_ROOT` set) use, from the target's `connection` "
         "(rest: `url`, optional `catalog` as the warehouse and `token`; glue: aws, the `bucket` as the warehouse, "
         "optional `region`; unity: the workspace `url`, `token` and the Unity `catalog`); missing ones: R404. "
         "Default: a path-based catalog under the lake root.",
