@@ -664,14 +664,15 @@ def _code_buckets(files: dict[str, str]) -> set[tuple[str, str]]:
     for path, text in files.items():
         if path.startswith(("terraform/", "docs/")) or path.endswith(".md"):
             continue
+        scanned = text
         if path == "pipeline/lake.json":
             lake = json.loads(text)
             for target in lake["targets"]:
                 target.get("production_catalog", {}).pop("warehouse", None)
-            text = json.dumps(lake)
+            scanned = json.dumps(lake)
         workload = "ingest" if path == "pipeline/ingest.py" else "spark" if path.startswith("spark/") \
             else "stream" if "flink" in path or "stream" in path else "transform"  # fmt: skip
-        out |= {(workload, b) for b in BUCKET_URL.findall(text)}
+        out |= {(workload, b) for b in BUCKET_URL.findall(scanned)}
     return out
 
 

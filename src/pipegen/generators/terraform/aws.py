@@ -438,7 +438,7 @@ def module(inf: Infra) -> CloudModule:
     return CloudModule("aws", "hashicorp/aws", PROVIDER_VERSION, variables(inf), tuple(files), outputs(inf),
                        SKIPS, REGION, KEY_POLICY_SKIPS,
                        tuple((a.alert, a.severity, a.what, a.threshold) for a in listed),
-                       spark_databases=glue_layers(inf) if on_emr(inf) else (),
+                       spark_databases=glue_layers(inf) if on_emr(inf) else (), lake_databases=lake_step_layers(inf),
                        spark_topics=msk_topics(inf),
                        spark_secrets=spark_secrets(inf) if on_emr(inf) else ())  # fmt: skip
 
