@@ -51,7 +51,9 @@ SOURCES = {
 # Secrets by id, never by value: the environment variable a step reads -> (store, name): a
 # Prefect Secret block or a Prefect Variable. Production runs export each before the steps
 # run (a variable already set wins).
-SECRETS: dict[str, tuple[str, ...]] = {}
+SECRETS: dict[str, tuple[str, ...]] = {
+    "FLEET_SLACK_WEBHOOK": ("secret_block", "fleet-slack-webhook"),
+}
 # orchestration.on_failure / on_success, sent by pipeline/notify.py (URLs and keys by env var)
 ON_FAILURE: list[dict[str, Any]] = []
 ON_SUCCESS: list[dict[str, Any]] = []

@@ -13,7 +13,9 @@ workload_roles = {
   ingest    = "iceberg-lakehouse-dev-ingest"
   transform = "iceberg-lakehouse-dev-transform"
 }
-secret_names = {}
+secret_names = {
+  FLEET_SLACK_WEBHOOK = "iceberg-lakehouse-dev-fleet-slack-webhook"
+}
 target_buckets = {
   lake = "acme-iceberg"
 }

@@ -13,7 +13,9 @@ workload_roles = {
   ingest    = "iceberg-lakehouse-prod-ingest"
   transform = "iceberg-lakehouse-prod-transform"
 }
-secret_names = {}
+secret_names = {
+  FLEET_SLACK_WEBHOOK = "iceberg-lakehouse-prod-fleet-slack-webhook"
+}
 target_buckets = {
   lake = "acme-iceberg"
 }

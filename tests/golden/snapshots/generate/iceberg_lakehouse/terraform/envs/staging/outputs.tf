@@ -13,6 +13,11 @@ output "workload_role_arns" {
   value       = module.platform.workload_role_arns
 }
 
+output "secret_arns" {
+  description = "Secrets Manager entry per spec secret."
+  value       = module.platform.secret_arns
+}
+
 output "athena_workgroup" {
   description = "Athena workgroup querying the lake."
   value       = module.platform.athena_workgroup

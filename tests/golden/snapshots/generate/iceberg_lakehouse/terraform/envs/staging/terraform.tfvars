@@ -13,7 +13,9 @@ workload_roles = {
   ingest    = "iceberg-lakehouse-staging-ingest"
   transform = "iceberg-lakehouse-staging-transform"
 }
-secret_names = {}
+secret_names = {
+  FLEET_SLACK_WEBHOOK = "iceberg-lakehouse-staging-fleet-slack-webhook"
+}
 target_buckets = {
   lake = "acme-iceberg"
 }

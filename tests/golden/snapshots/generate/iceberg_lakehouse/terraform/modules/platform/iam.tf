@@ -97,6 +97,12 @@ data "aws_iam_policy_document" "transform" {
   }
 
   statement {
+    sid       = "ReadSecrets"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [for k in ["FLEET_SLACK_WEBHOOK"] : aws_secretsmanager_secret.spec[k].arn]
+  }
+
+  statement {
     sid       = "ListQuery_Results"
     actions   = ["s3:ListBucket"]
     resources = [aws_s3_bucket.query_results.arn]

@@ -13,6 +13,11 @@ output "workload_role_arns" {
   value       = { for k, r in aws_iam_role.workload : k => r.arn }
 }
 
+output "secret_arns" {
+  description = "Secrets Manager entry per spec secret."
+  value       = { for k, s in aws_secretsmanager_secret.spec : k => s.arn }
+}
+
 output "athena_workgroup" {
   description = "Athena workgroup querying the lake."
   value       = aws_athena_workgroup.lake.name
