@@ -99,6 +99,9 @@ EXPECTED: dict[str, Expected] = {
     # latency 1d; one faker source; no quality section (warn); the delta target `lake` with a
     # mart: the lake steps (engines.batch spark: the Spark job is the Databricks bundle's, not a task)
     "spark_lakehouse": Expected(sources=("shop",), quarantine_gate=False, cron="0 0 * * *", lake=True),
+    # latency 1h; one faker source (devices, readings); quality: quarantine (the stage + quarantine gate); the
+    # iceberg target `lake` in Glue with a mart: the lake steps (no Spark job), gold after dbt
+    "iceberg_lakehouse": Expected(sources=("fleet",), quarantine_gate=True, cron="0 * * * *", lake=True),
     # latency 6h; postgres + api sources; orchestration: retries 3, 5m, backoff, max 1h; freshness_sla 12h
     "saas_elt": Expected(
         sources=("app_db", "crm"),

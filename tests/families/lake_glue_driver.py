@@ -40,6 +40,34 @@ def glue_rows(found: dict, columns: list[str]) -> list[list]:
     return sorted([[data.column(c)[i].as_py() for c in columns] for i in range(data.num_rows)], key=str)
 
 
+# loaded first by the deployed lake step's interpreter (PYTHONPATH): records each AWS operation it calls, as
+# `<service>:<operation>` (an IAM action's name for Glue), one a line, in PIPEGEN_JUDGE_AWS_CALLS
+RECORDER = """import os
+import botocore.client
+
+_call = botocore.client.BaseClient._make_api_call
+
+
+def _recorded(self, operation, params):
+    with open(os.environ["PIPEGEN_JUDGE_AWS_CALLS"], "a") as out:
+        out.write(f"{self.meta.service_model.endpoint_prefix}:{operation}\\n")
+    return _call(self, operation, params)
+
+
+botocore.client.BaseClient._make_api_call = _recorded
+"""
+
+
+def recording(project: Path) -> Path:
+    """A directory whose sitecustomize.py records the AWS calls of a process started with it on PYTHONPATH."""
+    where = project.parent / "aws_recorder"
+    where.mkdir(exist_ok=True)
+    (where / "sitecustomize.py").write_text(RECORDER)
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(where), os.environ.get("PYTHONPATH")]))
+    os.environ["PIPEGEN_JUDGE_AWS_CALLS"] = str(where / "calls.txt")
+    return where / "calls.txt"
+
+
 def main() -> None:
     local, deployed, root = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[4]
     scenario = json.loads(Path(sys.argv[3]).read_text())
@@ -52,6 +80,7 @@ def main() -> None:
     columns = [c["name"] for c in table["columns"]]
     silver = target["namespaces"]["silver"]
     reader = Reader(local, target)
+    calls = recording(deployed)
     out: dict = {"steps": []}
     for step, batches in enumerate(scenario["steps"]):
         for b, batch in enumerate(batches):
@@ -78,6 +107,11 @@ def main() -> None:
     out["bronze_rows"] = len(glue_rows(bronze, ["_batch_id"])) if bronze else None
     out["table_type"] = found.get("Parameters", {}).get("table_type")
     out["databases"] = sorted(d["Name"] for d in boto3.client("glue").get_databases()["DatabaseList"])
+    # what the deployed lake step asked Glue for (IAM action names), and what it wrote in the Glue warehouse's
+    # bucket: tables have their place under the lake root, so nothing
+    out["glue_actions"] = sorted({c for c in calls.read_text().split() if c.startswith("glue:")})
+    warehouse = catalog["warehouse"][len("s3://") :].strip("/")
+    out["warehouse_objects"] = s3.list_objects_v2(Bucket=warehouse).get("KeyCount", 0)
     out["project_dirs"] = sorted(p.name for p in deployed.iterdir() if p.is_dir())  # no local `lake/` catalog
     print(json.dumps(out, default=str))
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from pipegen.generators.terraform.aws_spark import GLUE_ACTIONS
 from tests.conftest import generate
 from tests.families.test_lake_tables import SPEC, expected_silver, normalized, scenario
 from tests.judges import offline_env
@@ -67,6 +68,10 @@ def test_the_lake_job_registers_its_iceberg_tables_in_the_specs_glue_catalog(
     # a Glue database per layer the job wrote (no marts: no gold), named as the Spark job's and Terraform's
     assert got["databases"] == sorted(target["namespaces"][layer] for layer in ("bronze", "silver"))
     assert "lake" not in got["project_dirs"], "the deployed run wrote a local SQL catalog"
+    # what Terraform grants the lake step's identity (terraform/aws_spark.py GLUE_ACTIONS on those databases, the
+    # transform role's `GlueLakeStep`) covers every Glue operation it called; nothing went to the warehouse bucket
+    assert got["glue_actions"] and set(got["glue_actions"]) <= set(GLUE_ACTIONS), got["glue_actions"]
+    assert got["warehouse_objects"] == 0
 
 
 REST = '{bucket: lake, url: "${env:LAKE_CATALOG_URL}", catalog: prod, token: "${secret:LAKE_CATALOG_TOKEN}"}'

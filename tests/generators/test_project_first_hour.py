@@ -244,7 +244,7 @@ def test_every_make_command_and_link_the_generated_readme_shows_exists(example: 
     # written for its architecture: what a Lakehouse or Lambda run adds, only there, and every
     # pipeline file the README names exists
     flat = " ".join(readme.split())
-    assert ("Being a Lakehouse" in flat) == (example in ("azure_playground", "spark_lakehouse"))
+    assert ("Being a Lakehouse" in flat) == (example in ("azure_playground", "spark_lakehouse", "iceberg_lakehouse"))
     assert ("Being a Lambda" in flat) == (example == "iot_lambda")
     named = set(re.findall(r"`(pipeline/[\w./]+\.(?:py|json))`", readme))
     assert all((project / path).is_file() for path in named), sorted(p for p in named if not (project / p).is_file())

@@ -657,14 +657,22 @@ BUCKET_URL = re.compile(r"\b(?:s3a?|gs)://([a-z0-9][a-z0-9._-]{1,61}[a-z0-9])")
 def _code_buckets(files: dict[str, str]) -> set[tuple[str, str]]:
     """(workload, bucket) of every literal bucket URL in the generated code (not Terraform, not docs):
     pipeline/ingest.py is extract-load, the Spark job's files (spark/: its EMR role) the Spark job, a Flink
-    or stream file the stream jobs, the rest the transform."""
+    or stream file the stream jobs, the rest the transform. Not the Glue `warehouse` of lake.json's
+    `production_catalog`: the lake step gives every table its place under the lake root, so pyiceberg never
+    writes the warehouse (judged on moto: test_lake_production_catalog's warehouse bucket stays empty)."""
     out: set[tuple[str, str]] = set()
     for path, text in files.items():
         if path.startswith(("terraform/", "docs/")) or path.endswith(".md"):
             continue
+        scanned = text
+        if path == "pipeline/lake.json":
+            lake = json.loads(text)
+            for target in lake["targets"]:
+                target.get("production_catalog", {}).pop("warehouse", None)
+            scanned = json.dumps(lake)
         workload = "ingest" if path == "pipeline/ingest.py" else "spark" if path.startswith("spark/") \
             else "stream" if "flink" in path or "stream" in path else "transform"  # fmt: skip
-        out |= {(workload, b) for b in BUCKET_URL.findall(text)}
+        out |= {(workload, b) for b in BUCKET_URL.findall(scanned)}
     return out
 
 
@@ -1206,7 +1214,8 @@ def test_athena_reads_the_spark_jobs_glue_registered_iceberg_layers_else_validat
     # pii_etl with an Iceberg target in the Glue catalog and the Spark job, which registers each layer's tables
     # in Glue (`lake.<pipeline>_<layer>.<table>`): the Spark job's EMR role creates exactly those databases and
     # writes the warehouse bucket the generated job writes, the transform role (Athena's querier) reads them;
-    # without Glue or without the Spark job, R429 says Athena finds no table of the target
+    # without Glue, R429 says Athena finds no table of the target (without the Spark job the deployed lake step
+    # registers the layers in Glue: tests/judges/test_terraform_lake_step.py)
     text = (REPO / "specs/pii_etl.yaml").read_text()
     for old, new in ICEBERG_GLUE:
         assert text.count(old) == 1
@@ -1247,7 +1256,6 @@ def test_athena_reads_the_spark_jobs_glue_registered_iceberg_layers_else_validat
     assert reads and all('var.target_buckets["lake_bucket"]' in r for r in reads)
     assert files["terraform/envs/prod/terraform.tfvars"].count(f'lake_bucket = "{warehouse}"') == 1
     assert all(f"`{db}`" in files["docs/terraform.md"] for db in databases)
-    for old, new in (ICEBERG_GLUE[1][::-1], ("    lake: {catalog: glue}\n", "")):  # no Spark job; no catalog
-        (tmp_path / "warned.yaml").write_text(text.replace(old, new))
-        warned = [d for d in prepare(tmp_path / "warned.yaml").diagnostics if d.code == "R429"]
-        assert len(warned) == 1 and warned[0].severity == "warning" and "Athena" in warned[0].message
+    (tmp_path / "warned.yaml").write_text(text.replace("    lake: {catalog: glue}\n", ""))  # no catalog
+    warned = [d for d in prepare(tmp_path / "warned.yaml").diagnostics if d.code == "R429"]
+    assert len(warned) == 1 and warned[0].severity == "warning" and "Athena" in warned[0].message

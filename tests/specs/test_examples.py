@@ -20,6 +20,7 @@ EXPECTED = {
     "iot_lambda": "lambda",
     "jaffle_shop": "elt",
     "spark_lakehouse": "lakehouse",
+    "iceberg_lakehouse": "lakehouse",
 }
 
 
@@ -38,6 +39,9 @@ EXPECTED_WARNINGS: dict[str, list[str]] = {
     "iot_lambda": ["R469"],  # its sensors publish Avro: the batch layer's production topic reader decodes JSON only
     # its quality events go to Kafka on AWS, but a batch-only plan has no MSK cluster for the publisher to sign in to
     "saas_elt": ["R474"],
+    # its medallion is the lake step's (pyiceberg, no Spark job), registered in Glue when deployed; dbt's production
+    # target is Spark (an iceberg target), whose Thrift server's session catalog holds no silver: R464 says so
+    "iceberg_lakehouse": ["R464"],
 }
 
 

@@ -17,8 +17,10 @@
   account from its environment at run time, so Terraform cannot grant the writers its container.
 - R429: on AWS with Terraform where Athena queries the lake (a lake or files target, none serving SQL),
   an Iceberg target whose catalog is not Glue: Athena reads Iceberg tables only through the Glue
-  catalog, and neither extract-load's tables (dlt's own catalog) nor the Spark job's (its `lake`
-  catalog: path-based, REST or Unity) are there, so the workgroup finds none of them.
+  catalog, and neither extract-load's tables (dlt's own catalog) nor the lake job's (its SQL catalog, or
+  the target's REST or Unity `lake.catalog`) nor the Spark job's (path-based, REST or Unity) are there, so
+  the workgroup finds none of them. With `lake: {catalog: glue}` the deployed lake step (and the Spark
+  job where it runs) registers the layers in Glue: no warning.
 - R430: on Azure with Terraform, a target as in R428 whose container (`bucket`) or storage `account` is a
   `${secret:…}` / `${env:…}` reference in an environment (the target's connection, unless every
   environment overrides it with a literal): the value exists only at run time, so Terraform generates no
@@ -131,27 +133,30 @@ SPARK_JOBS = frozenset({Kind.SPARK_BATCH, Kind.SPARK_STREAMING})  # the Spark jo
 
 
 def _unqueried_iceberg(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    """An Iceberg target in no Glue catalog. With `lake.catalog: glue` the lake step (Kind.LAKE_TABLES, on for
+    every Iceberg target) registers its layers in Glue when deployed, and so does the Spark job where it runs."""
     if spec.cloud != Cloud.AWS or not spec.deploy.terraform.enabled or not athena_queries_lake(spec):
         return
     spark = bool(graph.kinds & SPARK_JOBS)
     for ti, target in enumerate(spec.targets):
         catalog = target.lake.catalog if target.lake else None
-        if target.type != TargetType.ICEBERG or (catalog == LakeCatalog.GLUE and spark):
+        if target.type != TargetType.ICEBERG or catalog == LakeCatalog.GLUE:
             continue
-        if spark:
-            layers = f", the Spark job's layers in {'a path-based catalog' if catalog is None else catalog.value}"
-        elif Kind.LAKE_TABLES in graph.kinds:
-            layers = ", the lake job's layers in its own (pyiceberg SQL) catalog"
-        else:
-            layers = ""
+        named = f"the {catalog.value} catalog" if catalog is not None else ""
+        layers = (
+            f", the lake job's layers in {named or 'its own (pyiceberg SQL) catalog'}"
+            if Kind.LAKE_TABLES in graph.kinds
+            else ""
+        )
+        layers += f", the Spark job's in {named or 'a path-based catalog'}" if spark else ""
         yield Finding(
             ("targets", ti, "lake", "catalog") if catalog else ("targets", ti, "type"), "R429",
             f"target '{target.name}': Athena queries the lake (no target serves SQL) and reads Iceberg tables only "
             f"through the Glue catalog, but none of this target's tables is registered there (extract-load's are in "
             f"dlt's own catalog{layers}): the Athena workgroup Terraform creates finds none of them",
-            "register the layers in Glue: `lake: {catalog: glue}` with the Spark job (`engines.batch: spark`; only "
-            "it reads `lake.catalog`), or make the target `type: delta` (Terraform registers the landed tables as "
-            "Athena Delta Lake tables)",
+            "register the layers in Glue: `lake: {catalog: glue}` (the deployed lake step, and the Spark job where it "
+            "runs, create a Glue database per layer), or make the target `type: delta` (Terraform registers the "
+            "landed tables as Athena Delta Lake tables)",
             severity="warning",
         )  # fmt: skip
 

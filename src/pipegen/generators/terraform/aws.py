@@ -13,10 +13,12 @@ from pipegen.generators.terraform.aws_spark import (
     GLUE_ACTIONS,
     KAFKA_GROUPS,
     KAFKA_READ,
+    LAKE_STEP_WORKLOAD,
     application,
     flink_glue_databases,
     glue_layers,
     glue_resources,
+    lake_step_layers,
     msk_arn,
     msk_topics,
     on_emr,
@@ -273,14 +275,14 @@ def stream() -> tuple[Block, ...]:
 
 def _catalog_access(inf: Infra) -> list[Block]:
     glue = '"arn:aws:glue:${var.region}:${data.aws_caller_identity.current.account_id}'
-    layers = glue_layers(inf)
-    spark = [statement("GlueLakeLayers", ["glue:GetDatabase", "glue:GetTable", "glue:GetTables",
+    layers = tuple(dict.fromkeys((*glue_layers(inf), *lake_step_layers(inf))))  # the Spark job's, the lake step's
+    readable = [statement("GlueLakeLayers", ["glue:GetDatabase", "glue:GetTable", "glue:GetTables",
                                            "glue:GetPartition", "glue:GetPartitions"],
                         [Ref(f'{glue}:catalog"'),
                          *(Ref(f'{glue}:{kind}/{layer}{tail}"') for layer in layers
                            for kind, tail in (("database", ""), ("table", "/*")))])] if layers else []  # fmt: skip
     return [
-        *spark,
+        *readable,
         statement("AthenaQueries", ["athena:StartQueryExecution", "athena:GetQueryExecution",
                                      "athena:GetQueryResults", "athena:StopQueryExecution", "athena:GetWorkGroup"],
                    [Ref("aws_athena_workgroup.lake.arn")]),
@@ -329,6 +331,8 @@ def policies(inf: Infra) -> dict[str, list[Block]]:
             statements += bucket_access("checkpoints", write=True)
             if databases := flink_glue_databases(inf):  # the Flink jobs' Iceberg sinks in Glue
                 statements.append(statement("GlueStreamSinks", GLUE_ACTIONS, glue_resources(databases)))
+        if w == LAKE_STEP_WORKLOAD and (databases := lake_step_layers(inf)):  # the lake step's Iceberg layers in Glue
+            statements.append(statement("GlueLakeStep", GLUE_ACTIONS, glue_resources(databases)))
         statements += target_access(inf, w)
         if readers.get(w):
             statements.append(statement("ReadSecrets", ["secretsmanager:GetSecretValue"],
@@ -434,7 +438,7 @@ def module(inf: Infra) -> CloudModule:
     return CloudModule("aws", "hashicorp/aws", PROVIDER_VERSION, variables(inf), tuple(files), outputs(inf),
                        SKIPS, REGION, KEY_POLICY_SKIPS,
                        tuple((a.alert, a.severity, a.what, a.threshold) for a in listed),
-                       spark_databases=glue_layers(inf) if on_emr(inf) else (),
+                       spark_databases=glue_layers(inf) if on_emr(inf) else (), lake_databases=lake_step_layers(inf),
                        spark_topics=msk_topics(inf),
                        spark_secrets=spark_secrets(inf) if on_emr(inf) else ())  # fmt: skip
 

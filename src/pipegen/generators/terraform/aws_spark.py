@@ -35,7 +35,7 @@ from pipegen.plan.components import Kind
 from pipegen.plan.infra_findings import SPARK_JOBS
 from pipegen.plan.names import ENV
 from pipegen.spec.index import index_of
-from pipegen.spec.model import Ingestion, LakeCatalog, Layer, TargetType
+from pipegen.spec.model import Ingestion, LakeCatalog, Layer, Materialization, TargetType
 
 # AWS runtime for Apache Spark emr-spark-8.0.0 (GA 2026-05-21, on EMR Serverless): Spark 4.0.2 on Scala 2.13,
 # Iceberg 1.10.1, Python 3.11-3.13 (docs.aws.amazon.com/emr/latest/EMR-Serverless-UserGuide/
@@ -73,6 +73,29 @@ def glue_layers(inf: Infra) -> tuple[str, ...]:
         if t.type == TargetType.ICEBERG and t.lake and t.lake.catalog == LakeCatalog.GLUE:
             listed = [loc.layer.value for loc in t.layers] or [layer.value for layer in Layer]
             out += [str(lake_namespace(inf.spec_name, layer)) for layer in listed]
+    return tuple(dict.fromkeys(out))
+
+
+# the workload whose identity runs the lake step (pipeline/lake.py) in the orchestrator's batch run, after ingest:
+# the transform workload's, as it runs the quality step (common/kafka_clients.EVENTS_PUBLISHER)
+LAKE_STEP_WORKLOAD = "transform"
+
+
+def lake_step_layers(inf: Infra) -> tuple[str, ...]:
+    """The Glue databases the lake step (the lakehouse family's pipeline/lake.py) creates and writes when deployed
+    where an Iceberg target's `lake.catalog` is glue (lake.json's `production_catalog`): `<pipeline>_<layer>` for
+    each layer it writes and the target keeps, bronze and silver, and gold where the `lake_gold` step publishes
+    the marts (a non-ephemeral mart and dbt)."""
+    ctx = inf.ctx
+    if Kind.LAKE_TABLES not in ctx.plan.graph.kinds:
+        return ()
+    gold = "dbt" in ctx.families and any(m.materialized != Materialization.EPHEMERAL for m in ctx.spec.transforms.marts)
+    written = (Layer.BRONZE, Layer.SILVER, *((Layer.GOLD,) if gold else ()))
+    out: list[str] = []
+    for t in ctx.spec.targets:
+        if t.type == TargetType.ICEBERG and t.lake and t.lake.catalog == LakeCatalog.GLUE:
+            kept = {loc.layer for loc in t.layers} or set(Layer)
+            out += [str(lake_namespace(inf.spec_name, layer.value)) for layer in written if layer in kept]
     return tuple(dict.fromkeys(out))
 
 

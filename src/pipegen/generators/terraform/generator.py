@@ -160,6 +160,7 @@ def docs_context(ctx: GenContext, mod: CloudModule, plans: list[EnvPlan], stored
         "dataproc_stream": Kind.SPARK_STREAMING in kinds,  # gcp_spark.streams: the checkpoints bucket
         "dataproc_kafka": Kind.SPARK_STREAMING in kinds and Kind.KAFKA_TOPICS in kinds,  # and the cluster
         "emr_glue": [Ident(db) for db in mod.spark_databases],
+        "lake_glue": [Ident(db) for db in mod.lake_databases],
         "emr_release": trusted(EMR_RELEASE),
         "databricks_scope": any(o.name == "databricks_secret_scope" for o in mod.outputs),
         # (placeholder, output) of each spec secret the EMR requests / Dataproc batches reference (secret_output)

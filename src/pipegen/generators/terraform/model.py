@@ -60,6 +60,7 @@ class CloudModule:
     alarms: tuple[tuple[str, str, str, str], ...] = ()  # (alert, severity, table or "", threshold): AWS
     tables: tuple[tuple[str, str, str], ...] = ()  # (dataset.table, partition column, clustering): BigQuery
     spark_databases: tuple[str, ...] = ()  # the Glue databases the Spark job on EMR creates: AWS
+    lake_databases: tuple[str, ...] = ()  # the Glue databases the deployed lake step creates (its Iceberg layers): AWS
     spark_topics: tuple[str, ...] = ()  # the MSK topics the Spark stream on EMR reads: AWS
     spark_secrets: tuple[str, ...] = ()  # spec secrets the EMR requests (EMR.secret@) / Dataproc batches reference
     extra_providers: tuple[tuple[str, str, str], ...] = ()  # (local name, source, version) beyond `provider`

@@ -1,0 +1,145 @@
+data "aws_iam_policy_document" "pod_identity" {
+  statement {
+    actions = ["sts:AssumeRole", "sts:TagSession"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["pods.eks.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "workload" {
+  for_each           = var.workload_roles
+  name               = each.value
+  assume_role_policy = data.aws_iam_policy_document.pod_identity.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "ingest" {
+  statement {
+    sid       = "ListLake"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.lake.arn]
+  }
+
+  statement {
+    sid       = "ObjectsLake"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["${aws_s3_bucket.lake.arn}/*"]
+  }
+
+  statement {
+    sid       = "DataKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.data.arn]
+  }
+
+  statement {
+    sid       = "ListTarget0"
+    actions   = ["s3:ListBucket"]
+    resources = ["arn:aws:s3:::${var.target_buckets["lake"]}"]
+  }
+
+  statement {
+    sid       = "ObjectsTarget0"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["arn:aws:s3:::${var.target_buckets["lake"]}/*"]
+  }
+}
+
+resource "aws_iam_policy" "ingest" {
+  name   = "${var.workload_roles["ingest"]}-access"
+  policy = data.aws_iam_policy_document.ingest.json
+  tags   = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "ingest" {
+  role       = aws_iam_role.workload["ingest"].name
+  policy_arn = aws_iam_policy.ingest.arn
+}
+
+data "aws_iam_policy_document" "transform" {
+  statement {
+    sid       = "ListLake"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.lake.arn]
+  }
+
+  statement {
+    sid       = "ObjectsLake"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["${aws_s3_bucket.lake.arn}/*"]
+  }
+
+  statement {
+    sid       = "DataKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.data.arn]
+  }
+
+  statement {
+    sid       = "GlueLakeStep"
+    actions   = ["glue:GetDatabase", "glue:CreateDatabase", "glue:GetTable", "glue:GetTables", "glue:CreateTable", "glue:UpdateTable"]
+    resources = ["arn:aws:glue:${var.region}:${data.aws_caller_identity.current.account_id}:catalog", "arn:aws:glue:${var.region}:${data.aws_caller_identity.current.account_id}:database/iceberg_lakehouse_bronze", "arn:aws:glue:${var.region}:${data.aws_caller_identity.current.account_id}:table/iceberg_lakehouse_bronze/*", "arn:aws:glue:${var.region}:${data.aws_caller_identity.current.account_id}:database/iceberg_lakehouse_silver", "arn:aws:glue:${var.region}:${data.aws_caller_identity.current.account_id}:table/iceberg_lakehouse_silver/*", "arn:aws:glue:${var.region}:${data.aws_caller_identity.current.account_id}:database/iceberg_lakehouse_gold", "arn:aws:glue:${var.region}:${data.aws_caller_identity.current.account_id}:table/iceberg_lakehouse_gold/*"]
+  }
+
+  statement {
+    sid       = "ListTarget0"
+    actions   = ["s3:ListBucket"]
+    resources = ["arn:aws:s3:::${var.target_buckets["lake"]}"]
+  }
+
+  statement {
+    sid       = "ObjectsTarget0"
+    actions   = ["s3:GetObject"]
+    resources = ["arn:aws:s3:::${var.target_buckets["lake"]}/*"]
+  }
+
+  statement {
+    sid       = "ReadSecrets"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [for k in ["FLEET_SLACK_WEBHOOK"] : aws_secretsmanager_secret.spec[k].arn]
+  }
+
+  statement {
+    sid       = "ListQuery_Results"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.query_results.arn]
+  }
+
+  statement {
+    sid       = "ObjectsQuery_Results"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["${aws_s3_bucket.query_results.arn}/*"]
+  }
+
+  statement {
+    sid       = "GlueLakeLayers"
+    actions   = ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartition", "glue:GetPartitions"]
+    resources = ["arn:aws:glue:${var.region}:${data.aws_caller_identity.current.account_id}:catalog", "arn:aws:glue:${var.region}:${data.aws_caller_identity.current.account_id}:database/iceberg_lakehouse_bronze", "arn:aws:glue:${var.region}:${data.aws_caller_identity.current.account_id}:table/iceberg_lakehouse_bronze/*", "arn:aws:glue:${var.region}:${data.aws_caller_identity.current.account_id}:database/iceberg_lakehouse_silver", "arn:aws:glue:${var.region}:${data.aws_caller_identity.current.account_id}:table/iceberg_lakehouse_silver/*", "arn:aws:glue:${var.region}:${data.aws_caller_identity.current.account_id}:database/iceberg_lakehouse_gold", "arn:aws:glue:${var.region}:${data.aws_caller_identity.current.account_id}:table/iceberg_lakehouse_gold/*"]
+  }
+
+  statement {
+    sid       = "AthenaQueries"
+    actions   = ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults", "athena:StopQueryExecution", "athena:GetWorkGroup"]
+    resources = [aws_athena_workgroup.lake.arn]
+  }
+
+  statement {
+    sid       = "GlueTables"
+    actions   = ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartition", "glue:GetPartitions", "glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable", "glue:BatchCreatePartition", "glue:BatchDeletePartition"]
+    resources = ["arn:aws:glue:${var.region}:${data.aws_caller_identity.current.account_id}:catalog", aws_glue_catalog_database.lake.arn, "arn:aws:glue:${var.region}:${data.aws_caller_identity.current.account_id}:table/${aws_glue_catalog_database.lake.name}/*"]
+  }
+}
+
+resource "aws_iam_policy" "transform" {
+  name   = "${var.workload_roles["transform"]}-access"
+  policy = data.aws_iam_policy_document.transform.json
+  tags   = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "transform" {
+  role       = aws_iam_role.workload["transform"].name
+  policy_arn = aws_iam_policy.transform.arn
+}
