@@ -157,3 +157,27 @@ def test_a_mart_reaching_a_dialect_without_the_function_is_refused_there() -> No
         "marts": [{"name": "big_orders", "from": "orders", "filter": "regexp_like(cast(order_id as varchar), '^1')"}]
     }
     assert _validate(data) == [("R302", "transforms.marts[0].filter")]
+
+
+@pytest.mark.parametrize(
+    ("text", "duckdb"),
+    [
+        ("269 * kind", "CAST(269 AS INT) * kind"),
+        ("kind + 1", "kind + CAST(1 AS INT)"),
+        ("-5 * kind", "CAST(-5 AS INT) * kind"),
+        ("kind - 3000000000", "kind - CAST(3000000000 AS BIGINT)"),
+        ("kind * (2 + other)", "kind * (CAST(2 AS INT) + other)"),
+        ("1 + 2", "1 + 2"),  # no column: both literals, nothing to type
+        ("kind * 1.5", "kind * 1.5"),  # a decimal literal is a DECIMAL already
+        ("kind / 2", "kind / 2"),  # a quotient is a double in DuckDB: no overflow
+    ],
+)
+def test_duckdb_gets_integer_literals_typed_as_integer_where_other_dialects_keep_them_bare(
+    text: str, duckdb: str
+) -> None:
+    # DuckDB types `269 * kind` with a SMALLINT kind as SMALLINT and overflows (the corpus fixture
+    # integer_literal_times_smallint runs it); PostgreSQL, Flink, Spark, MySQL compute in INTEGER
+    tree = functions.canonical(sqlglot.parse_one(text))
+    assert functions.generate(tree, "duckdb") == duckdb
+    assert " AS INT)" not in functions.generate(tree, "postgres")  # PostgreSQL types the literal INTEGER itself
+    assert functions.generate(tree, "duckdb") == duckdb  # the tree itself was not changed

@@ -232,8 +232,55 @@ def generator_for(dialect: str) -> type[Generator]:
     return type(f"Catalogue{base.__name__}", (base,), {"TRANSFORMS": transforms})
 
 
+# Dialects that give a bare integer literal the type of the integer it meets: DuckDB 1.5 types
+# `269 * kind` with a SMALLINT `kind` as SMALLINT and stops on an overflow ("Overflow in multiplication
+# of INT16 (269 * 200)"), where PostgreSQL, Flink, Spark and MySQL compute in at least a 32-bit
+# INTEGER (the literal's own type). There the literal is written as that INTEGER (BIGINT past it).
+LITERAL_TAKES_OPERAND_TYPE = frozenset({"duckdb"})
+_ARITHMETIC = (exp.Add, exp.Sub, exp.Mul)
+INT32_MAX = 2**31 - 1
+
+
+def _typed_integer_literals(tree: exp.Expr) -> exp.Expr:
+    """`tree` (a copy where anything changes) with every integer literal that is an operand of `+`,
+    `-` or `*` beside a value that is not a number literal cast to INTEGER (BIGINT past 2**31 - 1)."""
+    nodes = [n for n in tree.find_all(*_ARITHMETIC) if _bare_integer_side(n) is not None]
+    if not nodes:
+        return tree
+    tree = tree.copy()
+    for node in list(tree.find_all(*_ARITHMETIC)):
+        side = _bare_integer_side(node)
+        if side is None:
+            continue
+        literal = node.args[side]
+        size = abs(int(_number(literal) or 0))
+        kind = "int" if size <= INT32_MAX else "bigint"
+        literal.replace(exp.Cast(this=literal.copy(), to=exp.DataType.build(kind)))
+    return tree
+
+
+def _bare_integer_side(node: exp.Expr) -> str | None:
+    """Which side of an arithmetic node ("this" or "expression") is a bare integer literal beside
+    a value that is not a number literal, if one is."""
+    for side, other in (("this", "expression"), ("expression", "this")):
+        value, beside = node.args.get(side), node.args.get(other)
+        if value is None or beside is None or not _integer_literal(value) or _number(beside) is not None:
+            continue
+        return side
+    return None
+
+
+def _integer_literal(node: exp.Expr) -> bool:
+    """A literal whole number as written, negated or not (`269`, `-5`; not `269.0`, `2e3`, `(269)`)."""
+    if isinstance(node, exp.Neg):
+        node = node.this
+    return isinstance(node, exp.Literal) and not node.is_string and node.this.isdigit()
+
+
 def generate(tree: exp.Expr, dialect: str, *, identify: bool = False) -> str:
     """`tree` (already canonical) as SQL in `dialect`, every catalogue call as the catalogue spells it."""
+    if dialect in LITERAL_TAKES_OPERAND_TYPE:
+        tree = _typed_integer_literals(tree)
     return generator_for(dialect)(dialect=Dialect.get_or_raise(dialect), identify=identify).generate(tree)
 
 

@@ -59,7 +59,7 @@ select
     products__cost_price as cost_price,
     orders__total_amount as total_amount,
     (orders__price - products__cost_price) * orders__quantity as profit,
-    {% if target.type == 'clickhouse' %}(orders__price - products__cost_price) * orders__quantity / nullIf(orders__total_amount, 0) * 100{% else %}(orders__price - products__cost_price) * orders__quantity / NULLIF(orders__total_amount, 0) * 100{% endif %} as profit_margin,
+    {% if target.type == 'clickhouse' %}(orders__price - products__cost_price) * orders__quantity / nullIf(orders__total_amount, 0) * 100{% else %}(orders__price - products__cost_price) * orders__quantity / NULLIF(orders__total_amount, 0) * CAST(100 AS INT){% endif %} as profit_margin,
     orders__order_status as order_status,
     orders__payment_method as payment_method,
     orders__created_at as created_at,
