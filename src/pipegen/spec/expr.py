@@ -174,6 +174,7 @@ def check(text: str, kind: Kind, scope: Scope) -> list[Problem]:
             )
         ]
     problems = list(_calls(tree, scope))
+    problems += _constant_divisors(tree, scope)
     problems += _placement(tree, kind)
     problems += _columns(tree, kind, scope)
     if kind == Kind.CONDITION and not problems and is_boolean(tree, scope) is False:
@@ -314,6 +315,32 @@ def _approximate(arg: exp.Expr, scope: Scope) -> bool:
     if isinstance(arg, _APPROXIMATE_CALLS):
         return True
     return any(_approximate(child, scope) for child in arg.iter_expressions())
+
+
+def _constant_divisors(tree: exp.Expr, scope: Scope) -> Iterator[Problem]:
+    """Flink 2.3's planner stops on a division of constants whose divisor is computed from constants
+    (`131.60 / greatest(219.18, 118)`, `131.60 / (219.18 + 1)`: a ClassCastException, RexCall to
+    RexLiteral, while it folds the job's constants); a number literal or a cast of one as the
+    divisor plans, and so does any division with a column in it. A constant divisor that folds to
+    zero is written as a NULL already (functions._guard_divisors)."""
+    if "flink" not in scope.dialects:
+        return
+    for node in tree.find_all(exp.Div):
+        divisor = node.expression.unnest()
+        if isinstance(divisor, exp.Cast):
+            divisor = divisor.this.unnest()
+        if functions.number(divisor) is not None or any(True for _ in node.find_all(exp.Column)):
+            continue
+        if functions.constant_zero(node):
+            continue
+        yield Problem(
+            UNTRANSLATABLE,
+            f"`{node.sql()}` divides constants by a divisor computed from constants, which Flink's planner "
+            "cannot fold (it stops the job's planning), where this expression runs",
+            f"write the divisor as a number (`{node.this.sql()} / 2.5`), or compute the value once and write "
+            "it as a number",
+        )
+        return
 
 
 # Arguments an engine takes as constants only: DuckDB 2.0.1 binds `round`'s precision at plan time

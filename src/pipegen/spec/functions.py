@@ -149,7 +149,7 @@ def _guard_divisors(tree: exp.Expr) -> exp.Expr:
         divisor = node.expression
         if _nonzero_number(divisor) or isinstance(divisor.unnest(), exp.Nullif):
             continue
-        if isinstance(node, exp.Div) and _constant_zero(node):
+        if isinstance(node, exp.Div) and constant_zero(node):
             # a constant divided by a constant zero: Flink's planner folds it and fails (a division
             # by zero, or by the NULL of NULLIF(0, 0)); its value is NULL, a double as `/` gives
             null = exp.Cast(this=exp.Null(), to=exp.DataType.build("double"))
@@ -161,16 +161,16 @@ def _guard_divisors(tree: exp.Expr) -> exp.Expr:
     return tree
 
 
-def _constant_zero(node: exp.Div) -> bool:
+def constant_zero(node: exp.Div) -> bool:
     """A division with no column in it whose divisor folds to zero (`7 / (2 - 2)`)."""
     if any(True for _ in node.find_all(exp.Column)):
         return False
     from sqlglot.optimizer.simplify import simplify  # only for a constant divisor: rare
 
-    return _number(simplify(node.expression.copy())) == 0
+    return number(simplify(node.expression.copy())) == 0
 
 
-def _number(node: exp.Expr) -> float | None:
+def number(node: exp.Expr) -> float | None:
     """The value of a number literal (`3`, `-2.5`, `(100)`), else None."""
     node = node.unnest()
     if isinstance(node, exp.Neg):
@@ -179,7 +179,7 @@ def _number(node: exp.Expr) -> float | None:
 
 
 def _nonzero_number(node: exp.Expr) -> bool:
-    return _number(node) not in (None, 0)
+    return number(node) not in (None, 0)
 
 
 def canonical(tree: exp.Expr) -> exp.Expr:
@@ -253,7 +253,7 @@ def _typed_integer_literals(tree: exp.Expr) -> exp.Expr:
         if side is None:
             continue
         literal = node.args[side]
-        size = abs(int(_number(literal) or 0))
+        size = abs(int(number(literal) or 0))
         kind = "int" if size <= INT32_MAX else "bigint"
         literal.replace(exp.Cast(this=literal.copy(), to=exp.DataType.build(kind)))
     return tree
@@ -264,7 +264,7 @@ def _bare_integer_side(node: exp.Expr) -> str | None:
     a value that is not a number literal, if one is."""
     for side, other in (("this", "expression"), ("expression", "this")):
         value, beside = node.args.get(side), node.args.get(other)
-        if value is None or beside is None or not _integer_literal(value) or _number(beside) is not None:
+        if value is None or beside is None or not _integer_literal(value) or number(beside) is not None:
             continue
         return side
     return None

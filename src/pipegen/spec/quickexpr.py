@@ -178,15 +178,17 @@ class Reader:
     def additive(self) -> Node:
         left = self.multiplicative()
         while self.peek().kind == "op" and self.peek().text in "+-":
+            op = self.peek().text
             self.pos += 1
-            left = Node("arith", kids=(left, self.multiplicative()))
+            left = Node("arith", op, kids=(left, self.multiplicative()))
         return left
 
     def multiplicative(self) -> Node:
         left = self.unary()
         while self.peek().kind == "op" and self.peek().text in "*/":
+            op = self.peek().text
             self.pos += 1
-            left = Node("arith", kids=(left, self.unary()))
+            left = Node("arith", op, kids=(left, self.unary()))
         return left
 
     def unary(self) -> Node:
@@ -307,7 +309,18 @@ def clean(text: str, kind: Kind, scope: Scope) -> bool:
         and _placed(nodes, kind)
         and _columns_resolve(nodes, kind, scope)
         and (kind != Kind.CONDITION or is_boolean(tree, scope) is not False)
+        and not ("flink" in scope.dialects and any(_constant_division(n) for n, _ in nodes))
     )
+
+
+def _constant_division(node: Node) -> bool:
+    """A `/` with no column in it and a divisor that is not a number (expr.py's R302 for Flink)."""
+    if node.tag != "arith" or node.text != "/" or _has_column(node):
+        return False
+    divisor = node.kids[1]
+    while divisor.tag == "paren":
+        divisor = divisor.kids[0]
+    return divisor.tag != "num"
 
 
 def _no_shadowed_values(toks: list[Token], scope: Scope) -> bool:
