@@ -15,11 +15,20 @@ the no-change regenerate opens each file of the output and each base copy ("max"
 .pipegen/manifest.json apart (read before recovery, then for the decision). A widened spec over
 the loader's MAX_BYTES (e-commerce at 5,000 tables) is reported as refused, unless --max-bytes is
 given: then pipegen runs with the budget raised to it in that process only, and the row says so.
+
+pipegen runs as installed: the package this interpreter imports is copied with its templates
+(the wheel's layout, `pipegen/_data/`) and byte-compiled once, untimed, as `pip install` does, and
+every pipegen process imports that copy. Run from a source tree under PYTHONDONTWRITEBYTECODE=1 (as
+engineers' shells here are), each process would compile all of pipegen's modules from source
+first, ~0.3 s of CPU a command that no installed pipegen pays (docs/benchmarks.md, "generate's
+constant cost"); `--source` measures that way instead. The anchor's cookiecutter is installed
+(compiled) either way.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -104,9 +113,25 @@ def pipegen(max_bytes: int | None = None) -> list[str]:
     return [sys.executable, "-c", raised]
 
 
-def run(command: list[str]) -> tuple[Run, str]:
+def installed(work: Path) -> dict[str, str]:
+    """The environment of a child that imports pipegen as installed: the package this interpreter
+    imports, copied into `work` with its templates and example specs where a wheel has them, and
+    byte-compiled there (untimed), first on PYTHONPATH."""
+    import pipegen
+    from pipegen.resources import data_dir
+
+    site = work / "installed"
+    package = site / "pipegen"
+    shutil.copytree(Path(pipegen.__file__).resolve().parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    for kind in ("templates", "specs"):
+        shutil.copytree(data_dir(kind), package / "_data" / kind)
+    assert compileall.compile_dir(str(site), quiet=1), "byte-compiling the installed copy failed"
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH")) if p)}
+
+
+def run(command: list[str], env: dict[str, str] | None = None) -> tuple[Run, str]:
     """CPU seconds (user + system) and peak RSS of the child alone, from wait4."""
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     assert proc.stderr is not None
     err = proc.stderr.read().decode()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -137,8 +162,15 @@ def anchor_template(root: Path, n_files: int) -> Path:
 
 
 def measure(
-    example: str, n: int, work: Path, runs: int, reads: bool, max_bytes: int | None = None
+    example: str,
+    n: int,
+    work: Path,
+    runs: int,
+    reads: bool,
+    max_bytes: int | None = None,
+    env: dict[str, str] | None = None,
 ) -> dict[str, object]:
+    """One example at one size; `env`: the children's environment (None: this process's)."""
     spec = work / f"{example}_{n}.yaml"
     spec.write_text(json.dumps(widen(load(REPO / "specs" / f"{example}.yaml"), n), separators=(",", ":")), "utf-8")
     size = spec.stat().st_size
@@ -154,14 +186,14 @@ def measure(
     n_files = 0
     for _ in range(runs):
         shutil.rmtree(out, ignore_errors=True)
-        fresh.append(run([*pipegen(raised), "generate", str(spec), "-o", str(out)])[0])
+        fresh.append(run([*pipegen(raised), "generate", str(spec), "-o", str(out)], env)[0])
         files = output_files(out)
         n_files = len(files)
         if template is None:
             template = anchor_template(work / f"template_{example}_{n}", n_files)
         shutil.rmtree(anchor_out, ignore_errors=True)
-        anchor.append(run([sys.executable, "-c", ANCHOR_RUN, str(template), str(anchor_out)])[0])
-        again.append(run([*pipegen(raised), "generate", str(spec), "-o", str(out)])[0])
+        anchor.append(run([sys.executable, "-c", ANCHOR_RUN, str(template), str(anchor_out)], env)[0])
+        again.append(run([*pipegen(raised), "generate", str(spec), "-o", str(out)], env)[0])
         rewritten = sum(1 for path, mtime in output_files(out).items() if files.get(path) != mtime)
         assert rewritten == 0, f"{example} at {n}: a no-change regenerate rewrote {rewritten} file(s)"
     result: dict[str, object] = {
@@ -179,7 +211,7 @@ def measure(
     if raised is not None:
         result["limit_raised"] = f"{size:,} bytes > MAX_BYTES: the loader's budget raised to {raised:,} for this run"
     if reads:
-        _, err = run([sys.executable, "-c", READS_RUN, str(out), "generate", str(spec), "-o", str(out)])
+        _, err = run([sys.executable, "-c", READS_RUN, str(out), "generate", str(spec), "-o", str(out)], env)
         result["regenerate_reads"] = json.loads(err.strip().splitlines()[-1])
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(anchor_out, ignore_errors=True)
@@ -238,18 +270,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reads", action="store_true", help="count the regenerate's opens per file (untimed run)")
     parser.add_argument("--json", type=Path)
     parser.add_argument(
+        "--source", action="store_true", help="run pipegen from its source tree, not a byte-compiled installed copy"
+    )
+    parser.add_argument(
         "--max-bytes", type=int, help="run a widened spec over the loader's MAX_BYTES with the budget raised to this"
     )
     args = parser.parse_args(argv)
     results = []
     with tempfile.TemporaryDirectory() as tmp:
+        env = None if args.source else installed(Path(tmp))
         for n in args.sizes:
             for example in args.specs:
-                results.append(measure(example, n, Path(tmp), args.runs, args.reads, args.max_bytes))
+                results.append(measure(example, n, Path(tmp), args.runs, args.reads, args.max_bytes, env))
                 print(json.dumps(results[-1]), file=sys.stderr, flush=True)
     print(
         f"Machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end\n"
+        f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end; pipegen "
+        f"{'from its source tree' if args.source else 'byte-compiled, as installed'}\n"
     )
     print(markdown(results))
     if args.json:

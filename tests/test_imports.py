@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -43,3 +44,23 @@ def test_plain_validate_does_not_import_typer_or_generation() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60)
     assert json.loads(proc.stderr.strip().splitlines()[-1]) == []
+
+
+def test_generate_imports_the_generators_of_its_families_only(tmp_path: Path) -> None:
+    """A family's generator module is imported when the plan asks it for its files
+    (`generators.base.Lazy`): generating the hello example imports the generator modules of the
+    families its plan turns on and of no other family (docs/benchmarks.md, "generate's constant
+    cost": the other families' imports were part of every command's fixed cost)."""
+    from pipegen.generators.registry import FAMILIES
+    from pipegen.pipeline import families_for, prepare
+
+    spec = REPO / "specs" / "hello.yaml"
+    on = set(families_for(prepare(spec).plan))
+    code = PROBE.format(args=["generate", str(spec), "-o", str(tmp_path / "out")], heavy={"pipegen.generators"})
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120)
+    imported = json.loads(proc.stderr.strip().splitlines()[-1])
+    families = {d.tag for d in FAMILIES}
+    loaded = {m.split(".")[2] for m in imported if m.count(".") >= 3 and m.split(".")[2] in families}
+    assert on < families  # hello leaves families off, so the test can tell
+    assert (tmp_path / "out" / ".pipegen" / "manifest.json").is_file()  # it generated
+    assert loaded == on, f"imported the code of {sorted(loaded - on)}; missing {sorted(on - loaded)}"

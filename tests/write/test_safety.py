@@ -185,11 +185,11 @@ def test_a_full_disk_while_staging_changes_nothing(tmp_path: Path, monkeypatch: 
     real = apply_module._fsync_write
     calls = {"n": 0}
 
-    def full_disk(path: Path, data: bytes, mode: int) -> None:
+    def full_disk(path: Path, data: bytes, mode: int, **options: bool) -> None:
         calls["n"] += 1
         if calls["n"] == 3:
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
-        real(path, data, mode)
+        real(path, data, mode, **options)
 
     monkeypatch.setattr(apply_module, "_fsync_write", full_disk)
     with pytest.raises(WriteError, match=r"could not prepare the write: .*No space left on device"):

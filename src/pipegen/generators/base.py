@@ -16,9 +16,10 @@ family.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, cast
 
 from pipegen.plan.plan import Plan
 from pipegen.spec.model import Spec
@@ -185,6 +186,24 @@ class Generator(Protocol):
     def render(self, ctx: GenContext) -> Files:
         """The files of this family, by relative POSIX path."""
         ...
+
+
+@dataclass(frozen=True)
+class Lazy:
+    """A family's generator, imported when the plan first asks it for something: a command imports
+    the generator modules (and what they import) of the families its spec turns on, not of all
+    twenty (docs/benchmarks.md, "generate's constant cost"). `module` holds `GENERATOR`."""
+
+    module: str
+
+    def load(self) -> Generator:
+        return cast(Generator, importlib.import_module(self.module).GENERATOR)
+
+    def contribute(self, ctx: GenContext) -> Contribution:
+        return self.load().contribute(ctx)
+
+    def render(self, ctx: GenContext) -> Files:
+        return self.load().render(ctx)
 
 
 @dataclass(frozen=True)

@@ -61,9 +61,12 @@ JOURNAL = "journal.json"
 JOURNAL_FORMAT = 3  # 2: every entry names a backup slot and the hash the decision expected; 3: and what it installs
 
 
-def _fsync_write(path: Path, data: bytes, mode: int) -> None:
+def _fsync_write(path: Path, data: bytes, mode: int, *, folder_made: bool = False) -> None:
+    """Write, fsync and chmod a file; `folder_made`: its folder exists (the staging folder, made once
+    per run rather than once per staged file)."""
     with named(path):
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
+        if not folder_made:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
         with path.open("wb") as fh:
             fh.write(data)
             fh.flush()
@@ -203,6 +206,7 @@ Entry = dict[str, str | None]
 def _stage(out: Path, txn: Path, ops: list[Op]) -> list[Entry]:
     entries: list[Entry] = []
     seen: dict[str, str] = {}
+    made = False  # txn/stage/, made before the first file staged in it
     for i, op in enumerate(ops):
         _target(out, op.target, seen)  # refuses an unsafe path before anything is staged
         staged, wrote = None, None
@@ -210,7 +214,10 @@ def _stage(out: Path, txn: Path, ops: list[Op]) -> list[Entry]:
         if payload is not None:
             staged, wrote = f"stage/{i}", sha256(payload)
             try:
-                _fsync_write(txn / staged, payload, op.mode)
+                if not made:
+                    (txn / "stage").mkdir(parents=True, exist_ok=True, mode=0o755)
+                    made = True
+                _fsync_write(txn / staged, payload, op.mode, folder_made=True)
             except OSError as exc:
                 message, advice = os_error_text(exc)
                 raise _StagingFailed(f"could not prepare the write: staging {op.target} failed: {message}",

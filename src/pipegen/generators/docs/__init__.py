@@ -3,14 +3,13 @@
 Its code is in `generator.py` (and its siblings); its templates in `templates/docs/`.
 """
 
-from pipegen.generators.base import Declaration, Judge
-from pipegen.generators.docs.generator import GENERATOR
+from pipegen.generators.base import Declaration, Judge, Lazy
 
 FAMILY = Declaration(
     tag="docs",
     description="architecture and capacity documentation, the operations guide",
     always=True,
-    generator=GENERATOR,
+    generator=Lazy("pipegen.generators.docs.generator"),
     judge=Judge(
         "Mermaid and SVG edges checked against the plan's data flow; Markdown tables; the operations guide's commands",
         ("tests/generators/test_docs_family.py", "tests/generators/test_operations_guide.py"),

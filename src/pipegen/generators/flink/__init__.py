@@ -3,15 +3,14 @@
 Its code is in `generator.py` (and its siblings); its templates in `templates/flink/`.
 """
 
-from pipegen.generators.base import Declaration, Judge
-from pipegen.generators.flink.generator import GENERATOR
+from pipegen.generators.base import Declaration, Judge, Lazy
 from pipegen.plan.components import Kind
 
 FAMILY = Declaration(
     tag="flink",
     description="Flink SQL jobs (window TVFs, top-N, lookups, alerts) and their FlinkDeployments",
     needs=(Kind.FLINK_JOBS,),
-    generator=GENERATOR,
+    generator=Lazy("pipegen.generators.flink.generator"),
     judge=Judge(
         "PyFlink: every statement planned (EXPLAIN), jobs run on a local mini-cluster",
         (

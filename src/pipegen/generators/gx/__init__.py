@@ -3,15 +3,14 @@
 Its code is in `generator.py` (and its siblings); its templates in `templates/gx/`.
 """
 
-from pipegen.generators.base import Declaration, Judge
-from pipegen.generators.gx.generator import GENERATOR
+from pipegen.generators.base import Declaration, Judge, Lazy
 from pipegen.plan.components import Kind
 
 FAMILY = Declaration(
     tag="gx",
     description="Great Expectations suites and checkpoint runner, validation events and their read model",
     needs=(Kind.QUALITY_CHECKS,),
-    generator=GENERATOR,
+    generator=Lazy("pipegen.generators.gx.generator"),
     judge=Judge(
         "GX Core 1.x checkpoints on DuckDB, PostgreSQL and MariaDB",
         (

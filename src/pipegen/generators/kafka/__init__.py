@@ -3,8 +3,7 @@
 Its code is in `generator.py` (and its siblings); its templates in `templates/kafka/`.
 """
 
-from pipegen.generators.base import Declaration, Judge
-from pipegen.generators.kafka.generator import GENERATOR
+from pipegen.generators.base import Declaration, Judge, Lazy
 from pipegen.plan.components import Kind
 
 FAMILY = Declaration(
@@ -16,7 +15,7 @@ FAMILY = Declaration(
         "users with least-privilege ACLs, Kafka Connect with the Debezium plugins"
     ),
     needs=(Kind.KAFKA_TOPICS,),
-    generator=GENERATOR,
+    generator=Lazy("pipegen.generators.kafka.generator"),
     judge=Judge(
         "Strimzi v1 CRD schemas (../shared/crds)",
         ("tests/families/test_strimzi_resources.py", "tests/judges/test_crds.py"),

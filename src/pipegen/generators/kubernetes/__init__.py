@@ -4,8 +4,7 @@ Its code: `workloads.py` (what runs, sizes, traffic), `objects.py` (the manifest
 `generator.py` (the kustomizations, overlays and docs); its template in `templates/kubernetes/`.
 """
 
-from pipegen.generators.base import Declaration, Judge
-from pipegen.generators.kubernetes.generator import GENERATOR
+from pipegen.generators.base import Declaration, Judge, Lazy
 from pipegen.plan.components import Kind
 
 FAMILY = Declaration(
@@ -17,7 +16,7 @@ FAMILY = Declaration(
         "requests and limits, replicas, schedule); non-root, read-only containers, secrets by reference"
     ),
     needs=(Kind.KUBERNETES_MANIFESTS,),
-    generator=GENERATOR,
+    generator=Lazy("pipegen.generators.kubernetes.generator"),
     judge=Judge(
         "kubectl kustomize (every overlay), kubernetes-validate --strict (1.31, 1.37), the operators' CRDs, "
         "enum checks, checkov --skip-download",

@@ -4,8 +4,7 @@ Its code is in `generator.py` and `jobs.py`; its templates in `templates/lineage
 runtime module `templates/runtime/lineage.py`.
 """
 
-from pipegen.generators.base import Declaration, Judge
-from pipegen.generators.lineage.generator import GENERATOR
+from pipegen.generators.base import Declaration, Judge, Lazy
 
 FAMILY = Declaration(
     tag="lineage",
@@ -14,7 +13,7 @@ FAMILY = Declaration(
         "(openlineage-python): a file locally, a file or an HTTP backend (Marquez) in production"
     ),
     always=True,
-    generator=GENERATOR,
+    generator=Lazy("pipegen.generators.lineage.generator"),
     judge=Judge(
         "the OpenLineage JSON Schema and facet schemas (../shared/schemas/openlineage), every $ref resolved locally",
         ("tests/families/test_lineage.py", "tests/families/test_local_run.py"),

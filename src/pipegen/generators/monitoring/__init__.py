@@ -4,8 +4,7 @@ Its code is in `generator.py` (and its siblings); its templates in `templates/mo
 the shared runtime module `templates/runtime/metrics.py`.
 """
 
-from pipegen.generators.base import Declaration, Judge
-from pipegen.generators.monitoring.generator import GENERATOR
+from pipegen.generators.base import Declaration, Judge, Lazy
 from pipegen.plan.components import Kind
 
 FAMILY = Declaration(
@@ -16,7 +15,7 @@ FAMILY = Declaration(
         "(and Grafana, Prometheus over the local textfile, node_exporter in compose.yaml)"
     ),
     needs=(Kind.METRICS_ALERTS,),
-    generator=GENERATOR,
+    generator=Lazy("pipegen.generators.monitoring.generator"),
     judge=Judge(
         "promtool check rules / test rules (Debian prometheus), prometheus_client's parser, CRD schemas",
         ("tests/families/test_monitoring.py", "tests/families/test_local_run.py"),

@@ -3,14 +3,13 @@
 Its code is in `generator.py` (and its siblings); its templates in `templates/project/`.
 """
 
-from pipegen.generators.base import Declaration, Judge
-from pipegen.generators.project.generator import GENERATOR
+from pipegen.generators.base import Declaration, Judge, Lazy
 
 FAMILY = Declaration(
     tag="project",
     description="requirements.txt, .env.example, pipegen.mk (Makefile targets, local run), the spec's JSON Schema",
     always=True,
-    generator=GENERATOR,
+    generator=Lazy("pipegen.generators.project.generator"),
     judge=Judge(
         "the generated local run (python -m pipeline.run) and its Make targets",
         (

@@ -6,8 +6,7 @@ Its code is in `generator.py`, `config.py`, `marts.py`, `streams.py` and `submit
 `templates/spark/`.
 """
 
-from pipegen.generators.base import Declaration, Judge
-from pipegen.generators.spark.generator import GENERATOR
+from pipegen.generators.base import Declaration, Judge, Lazy
 from pipegen.plan.components import Kind
 
 FAMILY = Declaration(
@@ -17,7 +16,7 @@ FAMILY = Declaration(
     "stream engine is Spark; "
     "EMR / Dataproc Serverless requests on aws / gcp without Databricks",
     needs=(Kind.SPARK_BATCH, Kind.SPARK_STREAMING),
-    generator=GENERATOR,
+    generator=Lazy("pipegen.generators.spark.generator"),
     judge=Judge(
         "PySpark local[2] runs the job (batch and stream) over the lakehouse judge's batches, equal to a DuckDB "
         "reference; botocore and dataproc_v1 load the submit requests",

@@ -3,15 +3,14 @@
 Its code is in `generator.py` (and its siblings); its templates in `templates/synthetic/`.
 """
 
-from pipegen.generators.base import Declaration, Judge
-from pipegen.generators.synthetic.generator import GENERATOR
+from pipegen.generators.base import Declaration, Judge, Lazy
 from pipegen.plan.components import Kind
 
 FAMILY = Declaration(
     tag="synthetic",
     description="local stand-in source data (Faker) for the local run",
     needs=(Kind.SYNTHETIC_DATA,),
-    generator=GENERATOR,
+    generator=Lazy("pipegen.generators.synthetic.generator"),
     judge=Judge(
         "the generated synthesizer run (Faker, pyarrow): rules and foreign keys hold, bad rows break them",
         ("tests/families/test_synthetic_step.py", "tests/runtime/test_synthetic.py"),

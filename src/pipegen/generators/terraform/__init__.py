@@ -4,8 +4,7 @@ Its code is in `generator.py` (the layout) and one module per cloud (`aws.py`, `
 `gcp.py`); the HCL writer in `hcl.py`; its template in `templates/terraform/`.
 """
 
-from pipegen.generators.base import Declaration, Judge
-from pipegen.generators.terraform.generator import GENERATOR
+from pipegen.generators.base import Declaration, Judge, Lazy
 from pipegen.plan.components import Kind
 
 FAMILY = Declaration(
@@ -18,7 +17,7 @@ FAMILY = Declaration(
         "policies (GCP) or an Azure Monitor Prometheus rule group with an action group (Azure), a cost estimate"
     ),
     needs=(Kind.CLOUD_INFRASTRUCTURE,),
-    generator=GENERATOR,
+    generator=Lazy("pipegen.generators.terraform.generator"),
     judge=Judge(
         "python-hcl2 parse, provider-schema check (CDKTF .jsii), checkov --skip-download, terraform fmt -check",
         ("tests/judges/test_terraform.py",),
