@@ -2,7 +2,8 @@
 project through the project's own pipeline/flink_local.py, many projects in one JVM. Prints
 JSON on the last line: {project: {job: "planned" or the planner's reason}}.
 
-    python flink_plans.py PROJECT_DIR... [--sinks PROJECT_DIR...] [--run PROJECT_DIR DATA_DIR]
+    python flink_plans.py PROJECT_DIR... [--sinks PROJECT_DIR...] [--stream ROWS PROJECT_DIR...]
+                          [--run PROJECT_DIR DATA_DIR]
 
 After `--sinks`, a project's jobs are planned (only) with their production filesystem sink kept
 as generated (its connector options and path, e.g. `s3://bucket/...`; the sources still read
@@ -12,13 +13,22 @@ in a format the judge environment has (json, csv): it has no Parquet, Delta, Ice
 After `--run`, every job of that one project runs last, in the same JVM, in the local mini-cluster
 over the files under DATA_DIR (as flink_driver.py's `run`), under the top-level key "runs":
 {job: {"columns", "rows"} or {"error": the reason}} (a PyFlink gateway start costs 10-30 s of CPU).
+
+After `--stream ROWS`, each project's local stream run, as the user runs its two steps (`python -m
+pipeline.change_events --rows ROWS --out data/cdc`, then `python -m pipeline.stream --data data/cdc`):
+the project's own `main()` of each, in turn, in the project's folder, in this JVM instead of one
+JVM a project (tests/specgen/judges.stream_runs), under the top-level key "streams":
+{project: {"code": the exit code of the first step that failed or 0, "stdout", "stderr"}}.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
+import io
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -104,14 +114,49 @@ def runs(project: Path, data: Path) -> dict[str, Any]:
             del sys.modules[name]
 
 
+def stream(project: Path, rows: int) -> dict[str, Any]:
+    """The project's change_events then stream step, each its own `main(argv)` with the project's
+    folder as the working directory, its output captured; the first failing step's code ends it."""
+    project = project.resolve()  # on sys.path and the working directory: absolute
+    events = project / "data" / "cdc"
+    steps = [("change_events", ["--rows", str(rows), "--out", str(events)]), ("stream", ["--data", str(events)])]
+    out, err, code, here = io.StringIO(), io.StringIO(), 0, Path.cwd()
+    sys.path.insert(0, str(project))
+    os.chdir(project)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            for module, argv in steps:
+                try:
+                    code = importlib.import_module(f"pipeline.{module}").main(argv) or 0
+                except SystemExit as exc:  # argparse, or a step that exits
+                    code = exc.code if isinstance(exc.code, int) else 1
+                except Exception as exc:  # a crash is this project's failure, not the others'
+                    print(f"{module}: {type(exc).__name__}: {exc}", file=sys.stderr)
+                    code = 1
+                if code:
+                    break
+    finally:
+        os.chdir(here)
+        sys.path.remove(str(project))
+        for name in [m for m in sys.modules if m == "pipeline" or m.startswith("pipeline.")]:
+            del sys.modules[name]
+    return {"code": code, "stdout": out.getvalue(), "stderr": err.getvalue()}
+
+
+def _tail(args: list[str], flag: str) -> tuple[list[str], list[str]]:
+    """(the arguments before `flag`, the ones after it); no flag: (args, [])."""
+    return (args[: args.index(flag)], args[args.index(flag) + 1 :]) if flag in args else (args, [])
+
+
 def main() -> int:
-    args = sys.argv[1:]
-    run = args[args.index("--run") + 1 :] if "--run" in args else []
-    args = args[: args.index("--run")] if "--run" in args else args
+    args, run = _tail(sys.argv[1:], "--run")
+    args, streams = _tail(args, "--stream")
     cut = args.index("--sinks") if "--sinks" in args else len(args)
     out: dict[str, Any] = {arg: plans(Path(arg)) for arg in args[:cut]}
     if cut < len(args):
         out["sinks"] = {arg: sink_plans(Path(arg)) for arg in args[cut + 1 :]}
+    if streams:
+        out["streams"] = {arg: stream(Path(arg), int(streams[0])) for arg in streams[1:]}
     if run:
         out["runs"] = runs(Path(run[0]), Path(run[1]))
     print(json.dumps(out))

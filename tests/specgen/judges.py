@@ -232,18 +232,33 @@ def airflow_runs(
     return bagged
 
 
-def flink_plans(projects: list[Path], python: Path, home: Path, verdicts: Verdicts) -> None:
-    """PyFlink's planner accepts every statement of every generated Flink job (EXPLAIN)."""
+def flink_plans(
+    projects: list[Path],
+    python: Path,
+    home: Path,
+    verdicts: Verdicts,
+    streams: list[Path] | None = None,
+    stream_verdicts: Verdicts | None = None,
+    rows: int = 100,
+) -> None:
+    """PyFlink's planner accepts every statement of every generated Flink job (EXPLAIN). With
+    `streams`, the local stream run of each of those projects (stream_runs' `pipeline.change_events`
+    then `pipeline.stream`, each project's own `main()`) follows in the same process, its verdicts
+    in `stream_verdicts`: one PyFlink gateway and JVM for all, not one a project."""
     with_jobs = [p for p in projects if (p / "pipeline" / "flink_local.py").is_file()]
-    if not with_jobs:
+    streams = streams or []
+    if not with_jobs and not streams:
         return
+    options = ["--stream", str(rows), *map(str, streams)] if streams else []
     proc = subprocess.run(
-        [str(python), str(HERE / "flink_plans.py"), *map(str, with_jobs)],
+        [str(python), str(HERE / "flink_plans.py"), *map(str, with_jobs), *options],
         capture_output=True, text=True, timeout=1800, check=False, env=offline_env(home),
     )  # fmt: skip
     if proc.returncode != 0:
         for project in with_jobs:
             verdicts.add("flink EXPLAIN", project, proc.stderr[-3000:])
+        for project in streams:
+            (stream_verdicts or verdicts).add("flink local run", project, proc.stderr[-3000:])
         return
     results = json.loads(proc.stdout.strip().splitlines()[-1])
     for project in with_jobs:
@@ -251,6 +266,10 @@ def flink_plans(projects: list[Path], python: Path, home: Path, verdicts: Verdic
         refused = {job: why for job, why in jobs.items() if why != "planned"}
         problem = json.dumps(refused)[:3000] if refused else (None if jobs else "no Flink job to plan")
         verdicts.add("flink EXPLAIN", project, problem)
+    for project in streams:
+        ran = results["streams"][str(project)]
+        failure = (ran["stdout"] + ran["stderr"])[-3000:] if ran["code"] else _stream_failure(project, ran["stdout"])
+        (stream_verdicts or verdicts).add("flink local run", project, failure)
 
 
 def dbt_parses(projects: list[Path], python: Path, home: Path, verdicts: Verdicts, adapters: frozenset[str]) -> None:
@@ -280,7 +299,14 @@ def dbt_parses(projects: list[Path], python: Path, home: Path, verdicts: Verdict
 
 
 def stream_runs(
-    projects: list[Path], python: Path, home: Path, verdicts: Verdicts, rows: int = 100, run_python: Path | None = None
+    projects: list[Path],
+    python: Path,
+    home: Path,
+    verdicts: Verdicts,
+    rows: int = 100,
+    run_python: Path | None = None,
+    planned: list[Path] | None = None,
+    plan_verdicts: Verdicts | None = None,
 ) -> None:
     """The local stream run: every Flink job in PyFlink's mini-cluster over synthetic change
     events must exit 0 with a result line per job. A stream-only project (no batch layer) runs as
@@ -289,35 +315,37 @@ def stream_runs(
     where the capture step, with no local database named, is skipped saying the run falls back to
     synthetic change events, which the stream step says it writes; the stream step must be `ok` and
     the run's summary list every job's result under its spec path (stream_only_run). Any other
-    project: `pipeline.change_events`, then `pipeline.stream`."""
-    for project in projects:
-        jobs = json.loads((project / "flink" / "jobs.json").read_text(encoding="utf-8"))["jobs"]
-        events = project / "data" / "cdc"
-        whole = run_python is not None and not batch_layer(project) and (project / "pipeline" / "run.py").is_file()
-        if whole and run_python is not None:
-            steps = [["-m", "pipeline.run", "--rows", str(rows), "--no-docs"]]
-            env = offline_env(home, PIPEGEN_FLINK_PYTHON=str(python))
-            interpreter = run_python
-        else:
-            steps = [["-m", "pipeline.change_events", "--rows", str(rows), "--out", str(events)],
-                     ["-m", "pipeline.stream", "--data", str(events)]]  # fmt: skip
-            env, interpreter = offline_env(home), python
-        failure = None
-        for args in steps:
-            proc = subprocess.run(
-                [str(interpreter), *args], cwd=project, capture_output=True, text=True, timeout=1200, check=False,
-                env=env,
-            )  # fmt: skip
-            if proc.returncode != 0:
-                failure = (proc.stdout + proc.stderr)[-3000:]
-                break
-        else:
-            ran = [job["job"] for job in jobs if f"{job['job']}: " in proc.stdout and " rows in " in proc.stdout]
-            missing = sorted({job["job"] for job in jobs} - set(ran))
-            failure = f"no result line for {missing}:\n{proc.stdout[-2000:]}" if missing else None
-            if failure is None and whole:
-                failure = stream_only_run(project, jobs, proc.stdout)
+    project: `pipeline.change_events`, then `pipeline.stream`, the two steps' own `main()` run in
+    one PyFlink process for all of them (flink_plans with `streams`: a JVM start costs 10-30 s of
+    CPU), after the EXPLAIN of every project of `planned` (verdicts in `plan_verdicts`)."""
+    whole = [p for p in projects if run_python and not batch_layer(p) and (p / "pipeline" / "run.py").is_file()]
+    shared = [p for p in projects if p not in whole]
+    if shared or planned:
+        flink_plans(planned or [], python, home, plan_verdicts or Verdicts(), shared, verdicts, rows)
+    for project in whole:
+        assert run_python is not None
+        proc = subprocess.run(
+            [str(run_python), "-m", "pipeline.run", "--rows", str(rows), "--no-docs"], cwd=project,
+            capture_output=True, text=True, timeout=1200, check=False,
+            env=offline_env(home, PIPEGEN_FLINK_PYTHON=str(python)),
+        )  # fmt: skip
+        failure = (proc.stdout + proc.stderr)[-3000:] if proc.returncode else _stream_failure(project, proc.stdout)
+        if failure is None:
+            failure = stream_only_run(project, _jobs(project), proc.stdout)
         verdicts.add("flink local run", project, failure)
+
+
+def _jobs(project: Path) -> list[dict[str, Any]]:
+    jobs: list[dict[str, Any]] = json.loads((project / "flink" / "jobs.json").read_text(encoding="utf-8"))["jobs"]
+    return jobs
+
+
+def _stream_failure(project: Path, out: str) -> str | None:
+    """A result line (`<job>: N rows in S s`) for every Flink job of the project in a stream run's output."""
+    jobs = _jobs(project)
+    ran = [job["job"] for job in jobs if f"{job['job']}: " in out and " rows in " in out]
+    missing = sorted({job["job"] for job in jobs} - set(ran))
+    return f"no result line for {missing}:\n{out[-2000:]}" if missing else None
 
 
 def stream_only_run(project: Path, jobs: list[dict[str, Any]], out: str) -> str | None:

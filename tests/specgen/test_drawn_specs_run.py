@@ -173,12 +173,33 @@ def test_dag_test_of_drawn_specs_runs_every_task_and_builds_every_model(
     assert not verdicts.failed, _report(verdicts, note)
 
 
+@pytest.fixture(scope="module")
+def flink_round(
+    projects: list[Path], flink_python: Path, batch_python: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[judges.Verdicts, judges.Verdicts, list[Path]]:
+    """(EXPLAIN verdicts of every project, local stream run verdicts, the projects streamed): the
+    corpus fixtures that name the stream run, then drawn specs with Flink jobs up to STREAM_RUNS
+    projects in all (a JVM run costs ~20 s a job; today the corpus fixtures fill the CI budget, and
+    benchmarks/corpus.py --stream-runs runs drawn ones). The EXPLAINs and every stream run but a
+    stream-only project's share one PyFlink process (one JVM start instead of one a project,
+    judges.stream_runs). A stream-only one (the corpus fixture is: CDC source, no batch layer) runs
+    as `pipegen run` runs it: its own local run, with the batch env standing in for the project
+    environment `pipegen run` builds."""
+    with_jobs = [p for p in projects if (p / "flink" / "jobs.json").is_file()]
+    regressions = [p for p in with_jobs if p not in drawn(projects) and "stream" in _judges_of(p)]
+    streaming = regressions + [p for p in with_jobs if p in drawn(projects)][: max(0, STREAM_RUNS - len(regressions))]
+    plans, streams = judges.Verdicts(), judges.Verdicts()
+    home = tmp_path_factory.mktemp("flink") / "home"
+    judges.stream_runs(streaming, flink_python, home, streams, run_python=batch_python, planned=projects,
+                       plan_verdicts=plans)  # fmt: skip
+    return plans, streams, streaming
+
+
 @pytest.mark.judge
 def test_pyflink_plans_every_drawn_specs_flink_statements(
-    projects: list[Path], flink_python: Path, tmp_path: Path
+    flink_round: tuple[judges.Verdicts, judges.Verdicts, list[Path]],
 ) -> None:
-    verdicts = judges.Verdicts()
-    judges.flink_plans(projects, flink_python, tmp_path / "home", verdicts)
+    verdicts = flink_round[0]
     assert len(verdicts.judged.get("flink EXPLAIN", [])) >= 3
     assert not verdicts.failed, _report(verdicts)
 
@@ -202,18 +223,12 @@ def test_dbt_parses_every_drawn_specs_warehouse_target(
 
 @pytest.mark.judge
 def test_the_local_stream_run_of_a_drawn_spec_runs_every_flink_job(
-    projects: list[Path], flink_python: Path, batch_python: Path, tmp_path: Path
+    projects: list[Path], flink_round: tuple[judges.Verdicts, judges.Verdicts, list[Path]]
 ) -> None:
-    """The corpus fixtures that name the stream run, then drawn specs with Flink jobs up to
-    STREAM_RUNS projects in all (a JVM run costs ~20 s a job; today the one corpus fixture fills the
-    CI budget, and benchmarks/corpus.py --stream-runs runs drawn ones). A stream-only one (the
-    corpus fixture is: CDC source, no batch layer) runs as `pipegen run` runs it: its own local run,
-    with the batch env standing in for the project environment `pipegen run` builds."""
-    with_jobs = [p for p in projects if (p / "flink" / "jobs.json").is_file()]
-    regressions = [p for p in with_jobs if p not in drawn(projects) and "stream" in _judges_of(p)]
-    streaming = regressions + [p for p in with_jobs if p in drawn(projects)][: max(0, STREAM_RUNS - len(regressions))]
-    verdicts = judges.Verdicts()
-    judges.stream_runs(streaming, flink_python, tmp_path / "home", verdicts, run_python=batch_python)
+    """The corpus fixtures that name the stream run and drawn specs up to STREAM_RUNS (flink_round):
+    every Flink job of each ran with its result line, a stream-only one as `pipegen run` runs it."""
+    _, verdicts, streaming = flink_round
+    regressions = [p for p in streaming if p not in drawn(projects)]
     assert len(verdicts.judged.get("flink local run", [])) == len(streaming) >= max(1, len(regressions))
     assert not verdicts.failed, _report(verdicts)
 
