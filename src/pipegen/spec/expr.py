@@ -26,7 +26,7 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
 from pipegen.errors import did_you_mean
-from pipegen.spec import functions
+from pipegen.spec import flinkexpr, functions
 from pipegen.spec.functions import SpecDialect
 from pipegen.spec.scope import (
     ARGUMENTS,
@@ -174,7 +174,7 @@ def check(text: str, kind: Kind, scope: Scope) -> list[Problem]:
             )
         ]
     problems = list(_calls(tree, scope))
-    problems += _constant_divisors(tree, scope)
+    problems += flinkexpr.constant_divisors(tree, scope)
     problems += _placement(tree, kind)
     problems += _columns(tree, kind, scope)
     if kind == Kind.CONDITION and not problems and is_boolean(tree, scope) is False:
@@ -245,7 +245,7 @@ def _calls(tree: exp.Expr, scope: Scope) -> Iterator[Problem]:
         yield from _arguments(node, entry)
         yield from _whole_counts(node, entry, scope)
         yield from _constant_digits(node, entry)
-        yield from _exact_remainder(node, entry, scope)
+        yield from flinkexpr.exact_remainder(node, entry, scope)
         yield from _timestamp_literals(node, entry)
         yield from _regex_literals(node, entry)
         for dialect in sorted(d for d in scope.dialects if not entry.supported(d)):
@@ -282,65 +282,6 @@ def _whole_counts(node: exp.Expr, entry: functions.Function, scope: Scope) -> It
             "whole-number type",
             f"round it first: `CAST(round({arg.sql()}) AS BIGINT)`",
         )
-
-
-# Flink SQL's remainder takes exact numbers only ("Cannot apply '%' to arguments of type '<DOUBLE>
-# % <INTEGER>'. Supported form(s): '<EXACT_NUMERIC> % <EXACT_NUMERIC>'", PyFlink 2.3); PostgreSQL's
-# is computed in NUMERIC (the catalogue's template), DuckDB and MySQL take doubles.
-APPROXIMATE = ("double", "float", "real")
-_APPROXIMATE_CALLS = (exp.Div, exp.Sqrt, exp.Ln, exp.Exp, exp.Pow)
-
-
-def _exact_remainder(node: exp.Expr, entry: functions.Function, scope: Scope) -> Iterator[Problem]:
-    if entry.name != "mod" or "flink" not in scope.dialects:
-        return
-    args, _ = functions.arguments(node, entry)
-    for arg in args:
-        if _approximate(arg, scope):
-            yield Problem(
-                ARGUMENTS,
-                f"'mod' (`%`) in Flink SQL takes exact numbers (integers, decimals), and `{arg.sql()}` may be a double",
-                f"cast it to a decimal first: `mod(CAST({arg.sql()} AS DECIMAL(18, 6)), ...)`",
-            )
-            return
-
-
-def _approximate(arg: exp.Expr, scope: Scope) -> bool:
-    """Whether a value may be a double: a double/float column or cast, a true division, a function
-    whose result is one (`sqrt`, `ln`, `exp`, `power`), or anything computed from one."""
-    if isinstance(arg, exp.Cast):
-        return arg.to.this in (exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT)
-    if isinstance(arg, exp.Column):
-        return (column_type(arg, scope) or "").startswith(APPROXIMATE)
-    if isinstance(arg, _APPROXIMATE_CALLS):
-        return True
-    return any(_approximate(child, scope) for child in arg.iter_expressions())
-
-
-def _constant_divisors(tree: exp.Expr, scope: Scope) -> Iterator[Problem]:
-    """Flink 2.3's planner stops on a division of constants whose divisor is computed from constants
-    (`131.60 / greatest(219.18, 118)`, `131.60 / (219.18 + 1)`: a ClassCastException, RexCall to
-    RexLiteral, while it folds the job's constants); a number literal or a cast of one as the
-    divisor plans, and so does any division with a column in it. A constant divisor that folds to
-    zero is written as a NULL already (functions._guard_divisors)."""
-    if "flink" not in scope.dialects:
-        return
-    for node in tree.find_all(exp.Div):
-        divisor = node.expression.unnest()
-        if isinstance(divisor, exp.Cast):
-            divisor = divisor.this.unnest()
-        if functions.number(divisor) is not None or any(True for _ in node.find_all(exp.Column)):
-            continue
-        if functions.constant_zero(node):
-            continue
-        yield Problem(
-            UNTRANSLATABLE,
-            f"`{node.sql()}` divides constants by a divisor computed from constants, which Flink's planner "
-            "cannot fold (it stops the job's planning), where this expression runs",
-            f"write the divisor as a number (`{node.this.sql()} / 2.5`), or compute the value once and write "
-            "it as a number",
-        )
-        return
 
 
 # Arguments an engine takes as constants only: DuckDB 2.0.1 binds `round`'s precision at plan time
@@ -576,13 +517,7 @@ def _all_boolean(nodes: list[exp.Expression], scope: Scope) -> bool | None:
 
 def column_type(col: exp.Column, scope: Scope) -> str | None:
     """The column's portable base type name (e.g. 'boolean'), or None when unknown."""
-    return _base(scope.type_of(col.table, col.name))
-
-
-def _base(type_text: str | None) -> str | None:
-    if type_text is None:
-        return None
-    return type_text.split("(", 1)[0].split("<", 1)[0].strip().lower()
+    return scope.base_type_of(col.table, col.name)
 
 
 _ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.IntDiv, exp.DPipe)

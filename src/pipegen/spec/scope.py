@@ -85,6 +85,11 @@ class Scope:
                 return i.columns[found]
         return None
 
+    def base_type_of(self, qualifier: str, name: str) -> str | None:
+        """The column's portable base type name (`decimal` of `decimal(10,2)`), or None when unknown."""
+        text = self.type_of(qualifier, name)
+        return None if text is None else text.split("(", 1)[0].split("<", 1)[0].strip().lower()
+
     def all_names(self) -> list[str]:
         names = [c for i in self.inputs for c in i.columns] + list(self.free)
         return names + [f"{i.name}.{c}" for i in self.inputs for c in i.columns]
