@@ -6,11 +6,13 @@ import contextlib
 import copy
 import io
 import os
+import random
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -204,6 +206,7 @@ SLOWEST_FIRST = (
     "tests/families/test_debezium_capture.py",
 )
 HEAVY_FIRST = ("tests/judges/", "tests/families/")
+T = TypeVar("T")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -226,13 +229,35 @@ def pytest_collection(session: pytest.Session) -> object:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     def rank(item: pytest.Item) -> int:
-        path = item.nodeid.replace("\\", "/").split("::")[0]
+        path = module_of(item.nodeid)
         if path in SLOWEST_FIRST:
             return SLOWEST_FIRST.index(path)
         prefix = next((i for i, folder in enumerate(HEAVY_FIRST) if path.startswith(folder)), len(HEAVY_FIRST))
         return len(SLOWEST_FIRST) + prefix
 
     items.sort(key=rank)  # stable: the order within each group is kept
+    order = os.environ.get("PIPEGEN_TEST_ORDER", "")
+    if order:
+        items[:] = modules_reordered(items, order, lambda item: module_of(item.nodeid))
+
+
+def module_of(nodeid: str) -> str:
+    return nodeid.replace("\\", "/").split("::")[0]
+
+
+def modules_reordered(items: list[T], order: str, module: Callable[[T], str]) -> list[T]:
+    """The suite with its modules in another order, each module's tests in theirs (xdist's
+    `--dist loadfile` keeps a module on one worker): PIPEGEN_TEST_ORDER=`reverse`, or
+    `shuffle:<seed>` (a fixed permutation per seed), to show the suite passes in any order."""
+    names = list(dict.fromkeys(module(item) for item in items))
+    if order == "reverse":
+        names.reverse()
+    elif order.startswith("shuffle:"):
+        random.Random(order.removeprefix("shuffle:")).shuffle(names)
+    else:
+        raise pytest.UsageError(f"PIPEGEN_TEST_ORDER={order!r}: use `reverse` or `shuffle:<seed>`")
+    place = {name: i for i, name in enumerate(names)}
+    return sorted(items, key=lambda item: place[module(item)])
 
 
 def read_terminal(main: int, seconds: float = 60) -> bytes:
