@@ -165,6 +165,7 @@ def test_a_mart_reaching_a_dialect_without_the_function_is_refused_there() -> No
         ("269 * kind", "CAST(269 AS INT) * kind"),
         ("kind + 1", "kind + CAST(1 AS INT)"),
         ("-5 * kind", "CAST(-5 AS INT) * kind"),
+        ("kind * (7)", "kind * CAST((7) AS INT)"),  # parenthesized, as expr.py reads a literal
         ("kind - 3000000000", "kind - CAST(3000000000 AS BIGINT)"),
         ("kind * (2 + other)", "kind * (CAST(2 AS INT) + other)"),
         ("1 + 2", "1 + 2"),  # no column: both literals, nothing to type

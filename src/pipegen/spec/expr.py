@@ -293,7 +293,7 @@ CONSTANT_INTEGERS = {"round": (1,)}
 def _constant_digits(node: exp.Expr, entry: functions.Function) -> Iterator[Problem]:
     args, _ = functions.arguments(node, entry)
     for index in CONSTANT_INTEGERS.get(entry.name, ()):
-        if index >= len(args) or _integer_literal(args[index]):
+        if index >= len(args) or functions.integer_literal(args[index]):
             continue
         yield Problem(
             ARGUMENTS,
@@ -301,12 +301,6 @@ def _constant_digits(node: exp.Expr, entry: functions.Function) -> Iterator[Prob
             f"time), and `{args[index].sql()}` is not one",
             f"write the number of decimals, e.g. `{entry.name}(..., 2)`",
         )
-
-
-def _integer_literal(arg: exp.Expr) -> bool:
-    while isinstance(arg, exp.Paren | exp.Neg):
-        arg = arg.this
-    return isinstance(arg, exp.Literal) and not arg.is_string and arg.this.isdigit()
 
 
 # What `to_timestamp` converts on every engine: 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM[:SS[.fraction]]'

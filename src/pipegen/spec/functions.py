@@ -244,8 +244,7 @@ INT32_MAX = 2**31 - 1
 def _typed_integer_literals(tree: exp.Expr) -> exp.Expr:
     """`tree` (a copy where anything changes) with every integer literal that is an operand of `+`,
     `-` or `*` beside a value that is not a number literal cast to INTEGER (BIGINT past 2**31 - 1)."""
-    nodes = [n for n in tree.find_all(*_ARITHMETIC) if _bare_integer_side(n) is not None]
-    if not nodes:
+    if not any(_bare_integer_side(n) is not None for n in tree.find_all(*_ARITHMETIC)):
         return tree
     tree = tree.copy()
     for node in list(tree.find_all(*_ARITHMETIC)):
@@ -264,15 +263,15 @@ def _bare_integer_side(node: exp.Expr) -> str | None:
     a value that is not a number literal, if one is."""
     for side, other in (("this", "expression"), ("expression", "this")):
         value, beside = node.args.get(side), node.args.get(other)
-        if value is None or beside is None or not _integer_literal(value) or number(beside) is not None:
+        if value is None or beside is None or not integer_literal(value) or number(beside) is not None:
             continue
         return side
     return None
 
 
-def _integer_literal(node: exp.Expr) -> bool:
-    """A literal whole number as written, negated or not (`269`, `-5`; not `269.0`, `2e3`, `(269)`)."""
-    if isinstance(node, exp.Neg):
+def integer_literal(node: exp.Expr) -> bool:
+    """A literal whole number, negated or parenthesized or not (`269`, `-5`, `(7)`; not `269.0`, `2e3`)."""
+    while isinstance(node, exp.Paren | exp.Neg):
         node = node.this
     return isinstance(node, exp.Literal) and not node.is_string and node.this.isdigit()
 
