@@ -332,9 +332,9 @@ def test_every_spec_secret_is_a_secret_store_entry_never_a_value(spec: Path, par
 
 def test_aws_lifecycle_is_the_separate_v6_resource_with_tiers_from_the_plan(parsed: dict[str, dict[str, Any]]) -> None:
     docs = {p.split("/terraform/", 1)[1]: d for p, d in parsed["pii_etl"].items()}
-    storage = _blocks(docs["modules/platform/storage.tf"], "resource")
-    assert all("lifecycle_rule" not in body for body in storage["aws_s3_bucket"].values())
-    rule = storage["aws_s3_bucket_lifecycle_configuration"]["lake"]["rule"][0]
+    storage = docs["modules/platform/storage.tf"]
+    assert all("lifecycle_rule" not in body for body in _resources(storage, "aws_s3_bucket").values())
+    rule = _resources(storage, "aws_s3_bucket_lifecycle_configuration")["lake"]["rule"][0]
     assert "filter" in rule
     # pii_etl keeps 1095 days: Standard-IA after 30 days, Glacier IR after 90 (docs/architecture.md's tiers)
     assert [(t["days"], t["storage_class"]) for t in rule["transition"]] == [(30, "STANDARD_IA"), (90, "GLACIER_IR")]
@@ -755,7 +755,8 @@ def test_the_spark_jobs_emr_role_is_assumed_by_emr_serverless_and_its_arn_is_wha
     assert "export EMR_EXECUTION_ROLE_ARN=$(terraform -chdir=terraform/envs/<env> output -raw emr_execution_role_arn)" \
         in files["docs/terraform.md"]  # fmt: skip
     spark = _policies(docs)["spark"]["statement"]
-    assert {st["sid"] for st in spark} == {"ListLake", "ObjectsLake", "DataKey"}  # no spec bucket, no catalog
+    # the lake, its own files (read only: test_terraform_deploy_paths.py) and the key; no spec bucket, no catalog
+    assert {st["sid"] for st in spark} == {"ListLake", "ObjectsLake", "ListJobs", "ObjectsJobs", "DataKey"}
     # the workloads on Kubernetes keep their Pod Identity trust, and no other role is the job's
     assert "spark" not in docs["envs/prod/terraform.tfvars"]["workload_roles"]
 
@@ -779,6 +780,7 @@ def test_the_spark_jobs_dataproc_account_is_its_own_with_only_what_the_job_needs
                if r.get("member") == member}  # fmt: skip
     assert granted == {("google_project_iam_member", "roles/dataproc.worker"),
                        ("google_storage_bucket_iam_member", "roles/storage.objectUser"),
+                       ("google_storage_bucket_iam_member", "roles/storage.objectViewer"),  # its files
                        ("google_kms_crypto_key_iam_member", "roles/cloudkms.cryptoKeyEncrypterDecrypter")}  # fmt: skip
     bucket = _resources(ids, "google_storage_bucket_iam_member")["spark"]
     assert bucket["for_each"] == {"lake": "${google_storage_bucket.lake.name}"} and bucket["bucket"] == "${each.value}"

@@ -36,7 +36,9 @@ DEFAULT_ENVIRONMENTS = ("dev", "staging", "prod")
 # batch extract; dbt + quality; stream jobs; the Spark job where it runs serverless (EMR's execution role,
 # Dataproc's service account)
 WORKLOADS = ("ingest", "transform", "stream", "spark")
-LAKE_PURPOSES = ("lake", "checkpoints", "query-results")  # query-results: Athena's (AWS)
+# query-results: Athena's (AWS); jobs: the Spark job's files on EMR Serverless / Dataproc (never expired, unlike
+# the lake's objects after the retention)
+LAKE_PURPOSES = ("lake", "checkpoints", "query-results", "jobs")
 AZURE_CONTAINERS = ("bronze", "silver", "gold", "checkpoints")  # one container per lake layer
 
 

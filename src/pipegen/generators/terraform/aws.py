@@ -92,7 +92,7 @@ def variables(inf: Infra) -> tuple[Var, ...]:
         names_map_var("secret_names", "Secrets Manager name per spec secret.", "^[A-Za-z0-9/_+=.@-]{1,512}$",
                       "secret_names: Secrets Manager names (letters, digits, /_+=.@-)."),
     ]  # fmt: skip
-    out += spark_variables(inf)
+    out += spark_variables(inf, BUCKET_RE)
     if inf.stream_jobs:
         out.append(regex_var("checkpoints_bucket", "S3 bucket of the stream jobs' checkpoints.", BUCKET_RE,
                              "checkpoints_bucket: 3-63 lowercase letters, digits, . and -."))  # fmt: skip
@@ -422,7 +422,8 @@ def module(inf: Infra) -> CloudModule:
     files: list[tuple[str, tuple[Block, ...]]] = [
         ("kms.tf", kms(bool(alarm_blocks))),
         ("storage.tf", bucket("lake", "lake_bucket", inf.retention_days)
-         + (bucket("checkpoints", "checkpoints_bucket", None) if inf.stream_jobs else ())),
+         + (bucket("checkpoints", "checkpoints_bucket", None) if inf.stream_jobs else ())
+         + (bucket("jobs", "jobs_bucket", None) if on_emr(inf) else ())),
         ("iam.tf", iam(inf)),
     ]  # fmt: skip
     if inf.secrets:
@@ -476,7 +477,7 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
         ("workload_roles", {w: str(names.identity(w)) for w in inf.workloads}),
         ("secret_names", {s: str(n) for s, n in names.secrets}),
     ]  # fmt: skip
-    values += spark_values(inf, str(names.identity("spark")))
+    values += spark_values(inf, names)
     if inf.stream_jobs:
         values.append(("checkpoints_bucket", str(names.bucket("checkpoints"))))
     if target_buckets(inf):

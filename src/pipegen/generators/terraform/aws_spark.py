@@ -30,7 +30,7 @@ from pipegen.generators.terraform.aws_policy import bucket_access, statement, ta
 from pipegen.generators.terraform.common import each_secret, number_var, regex_var, secret_output, spark_secrets
 from pipegen.generators.terraform.hcl import Attr, Block, Comment, Ref, block, quote
 from pipegen.generators.terraform.model import Infra, Output, Var
-from pipegen.plan.cloudnames import lake_namespace
+from pipegen.plan.cloudnames import CloudNames, lake_namespace
 from pipegen.plan.components import Kind
 from pipegen.plan.infra_findings import SPARK_JOBS
 from pipegen.plan.names import ENV
@@ -150,7 +150,8 @@ def kafka_access(inf: Infra) -> list[Block]:
 
 def policy(inf: Infra) -> list[Block]:
     key = statement("DataKey", ["kms:Decrypt", "kms:GenerateDataKey"], [Ref("aws_kms_key.data.arn")])
-    out = [*bucket_access("lake", write=True), key, *target_access(inf, "spark")]
+    # the lake (its layers, its bookkeeping) and, read only, the job's own files
+    out = [*bucket_access("lake", write=True), *bucket_access("jobs", write=False), key, *target_access(inf, "spark")]
     if streams(inf):  # the stream's checkpoints: the environment's checkpoints bucket
         out += bucket_access("checkpoints", write=True)
     if databases := glue_layers(inf):
@@ -167,10 +168,12 @@ def capacity(inf: Infra) -> tuple[int, int]:
     return RUNS * (DRIVER_VCPU + executors * EXECUTOR_VCPU), RUNS * (DRIVER_GB + executors * EXECUTOR_GB)
 
 
-def variables(inf: Infra) -> tuple[Var, ...]:
+def variables(inf: Infra, bucket_re: str) -> tuple[Var, ...]:
     if not on_emr(inf):
         return ()
     return (
+        regex_var("jobs_bucket", "S3 bucket of the Spark job's files (PIPEGEN_JOB_ROOT): never expired.", bucket_re,
+                  "jobs_bucket: 3-63 lowercase letters, digits, . and -."),
         regex_var("spark_role", "IAM role name of the Spark job's EMR Serverless runs.", "^[A-Za-z0-9+=,.@_-]{1,64}$",
                   "spark_role: an IAM role name of at most 64 characters."),
         number_var("emr_max_vcpu", "EMR Serverless application's maximum vCPU (all its runs together).", 1, 4000),
@@ -178,11 +181,12 @@ def variables(inf: Infra) -> tuple[Var, ...]:
     )  # fmt: skip
 
 
-def values(inf: Infra, role: str) -> list[tuple[str, int | str]]:
+def values(inf: Infra, names: CloudNames) -> list[tuple[str, int | str]]:
     if not on_emr(inf):
         return []
     vcpu, memory = capacity(inf)
-    return [("spark_role", role), ("emr_max_vcpu", vcpu), ("emr_max_memory_gb", memory)]
+    return [("jobs_bucket", str(names.bucket("jobs"))), ("spark_role", str(names.identity("spark"))),
+            ("emr_max_vcpu", vcpu), ("emr_max_memory_gb", memory)]  # fmt: skip
 
 
 # checkov's graph links a security group to EC2/ENI-like resources only, not to an EMR Serverless application's
@@ -277,6 +281,8 @@ def outputs(inf: Infra) -> tuple[Output, ...]:
                "The Spark job's EMR Serverless execution role: EMR_EXECUTION_ROLE_ARN of spark/emr-serverless/*.json."),
         Output("spark_lake_root", '"s3://${aws_s3_bucket.lake.bucket}"',
                "The Spark job's lake root (PIPEGEN_LAKE_ROOT): the lake bucket its execution role writes."),
+        Output("spark_job_root", '"s3://${aws_s3_bucket.jobs.bucket}"',
+               "Where the Spark job's files go (PIPEGEN_JOB_ROOT): the jobs bucket its execution role reads."),
         *secret_outputs(inf),
     )  # fmt: skip
 

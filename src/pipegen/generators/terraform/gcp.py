@@ -91,7 +91,7 @@ def variables(inf: Infra) -> tuple[Var, ...]:
                          "contains(keys(var.workload_accounts), w)])])",
                          "bigquery_datasets: each writer is a workload of `workload_accounts`."))))  # fmt: skip
     out += gcp_alerts.variables(inf)
-    out += gcp_spark.variables(inf)
+    out += gcp_spark.variables(inf, BUCKET_RE)
     if inf.stream:
         out += [
             regex_var("kafka_cluster_id", "Managed Kafka cluster id.", "^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$",
@@ -303,6 +303,8 @@ def module(inf: Infra) -> CloudModule:
     buckets: tuple[Block, ...] = (bucket("lake", "lake_bucket", inf.retention_days),)
     if inf.stream_jobs:
         buckets += (bucket("checkpoints", "checkpoints_bucket", None),)
+    if gcp_spark.on_dataproc(inf):  # the Spark job's files: kept, not expired with the lake's objects
+        buckets += (bucket("jobs", "jobs_bucket", None),)
     accounts = identities(inf) + gcp_spark.identity(inf)
     files: list[tuple[str, tuple[Block, ...]]] = [("kms.tf", kms()), ("storage.tf", buckets),
                                                   ("identities.tf", accounts)]  # fmt: skip
@@ -351,7 +353,7 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
     if inf.stream_jobs:
         values.append(("checkpoints_bucket", str(names.bucket("checkpoints"))))
     if gcp_spark.on_dataproc(inf):
-        values.append(("spark_account", str(names.identity("spark"))))
+        values += [("spark_account", str(names.identity("spark"))), ("jobs_bucket", str(names.bucket("jobs")))]
     if target_buckets(inf):
         values.append(("target_buckets", target_bucket_names(inf, str(names.environment))))
     datasets = bigquery_datasets(inf, str(names.environment))

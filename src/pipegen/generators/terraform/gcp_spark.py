@@ -27,6 +27,7 @@ from pipegen.plan.infra_findings import SPARK_JOBS
 from pipegen.plan.names import ENV
 
 OBJECTS = "roles/storage.objectUser"  # a bucket's objects, nothing more (gcp.py WRITE)
+READ = "roles/storage.objectViewer"  # the job's files: read only
 ACCOUNT_RE = "^[a-z][a-z0-9-]{4,28}[a-z0-9]$"
 MEMBER = Ref('"serviceAccount:${google_service_account.spark.email}"')
 
@@ -41,12 +42,14 @@ def streams(inf: Infra) -> bool:
     return Kind.SPARK_STREAMING in inf.ctx.plan.graph.kinds
 
 
-def variables(inf: Infra) -> tuple[Var, ...]:
+def variables(inf: Infra, bucket_re: str) -> tuple[Var, ...]:
     if not on_dataproc(inf):
         return ()
     message = "spark_account: a service account id of 6-30 lowercase letters, digits and -."
     return (regex_var("spark_account", "Service account id of the Spark job's Dataproc Serverless batches.",
-                      ACCOUNT_RE, message),)  # fmt: skip
+                      ACCOUNT_RE, message),
+            regex_var("jobs_bucket", "GCS bucket of the Spark job's files (PIPEGEN_JOB_ROOT): never expired.",
+                      bucket_re, "jobs_bucket: 3-63 lowercase letters, digits, _ . -."))  # fmt: skip
 
 
 def identity(inf: Infra) -> tuple[Block, ...]:
@@ -63,6 +66,8 @@ def identity(inf: Infra) -> tuple[Block, ...]:
         block("resource", "google_storage_bucket_iam_member", "spark", body=[
             Attr("for_each", Ref("{ " + each + " }")), Attr("bucket", Ref("each.value")),
             Attr("role", OBJECTS), Attr("member", MEMBER)]),
+        block("resource", "google_storage_bucket_iam_member", "spark_jobs", body=[
+            Attr("bucket", Ref("google_storage_bucket.jobs.name")), Attr("role", READ), Attr("member", MEMBER)]),
         block("resource", "google_kms_crypto_key_iam_member", "spark", body=[
             Attr("crypto_key_id", Ref("google_kms_crypto_key.data.id")),
             Attr("role", "roles/cloudkms.cryptoKeyEncrypterDecrypter"), Attr("member", MEMBER)]),
@@ -88,6 +93,8 @@ def outputs(inf: Infra) -> tuple[Output, ...]:
                "The Spark job's service account: DATAPROC_SERVICE_ACCOUNT of spark/dataproc/*.json."),
         Output("spark_lake_root", '"gs://${google_storage_bucket.lake.name}"',
                "The Spark job's lake root (PIPEGEN_LAKE_ROOT): the lake bucket its service account writes."),
+        Output("spark_job_root", '"gs://${google_storage_bucket.jobs.name}"',
+               "Where the Spark job's files go (PIPEGEN_JOB_ROOT): the jobs bucket its service account reads."),
         *secret_outputs(inf),
     )  # fmt: skip
 

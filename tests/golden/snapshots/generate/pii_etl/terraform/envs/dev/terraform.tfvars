@@ -18,6 +18,7 @@ workload_roles = {
 secret_names = {
   CRM_DB_PASSWORD = "pii-etl-dev-crm-db-password"
 }
+jobs_bucket       = "pii-etl-dev-jobs"
 spark_role        = "pii-etl-dev-spark"
 emr_max_vcpu      = 12
 emr_max_memory_gb = 48

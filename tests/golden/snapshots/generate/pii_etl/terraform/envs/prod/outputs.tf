@@ -28,6 +28,11 @@ output "spark_lake_root" {
   value       = module.platform.spark_lake_root
 }
 
+output "spark_job_root" {
+  description = "Where the Spark job's files go (PIPEGEN_JOB_ROOT): the jobs bucket its execution role reads."
+  value       = module.platform.spark_job_root
+}
+
 output "secret_arns" {
   description = "Secrets Manager entry per spec secret."
   value       = module.platform.secret_arns

@@ -68,6 +68,16 @@ variable "secret_names" {
   }
 }
 
+variable "jobs_bucket" {
+  type        = string
+  description = "S3 bucket of the Spark job's files (PIPEGEN_JOB_ROOT): never expired."
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.jobs_bucket))
+    error_message = "jobs_bucket: 3-63 lowercase letters, digits, . and -."
+  }
+}
+
 variable "spark_role" {
   type        = string
   description = "IAM role name of the Spark job's EMR Serverless runs."

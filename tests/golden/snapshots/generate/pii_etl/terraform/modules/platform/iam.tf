@@ -170,6 +170,18 @@ data "aws_iam_policy_document" "spark" {
   }
 
   statement {
+    sid       = "ListJobs"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.jobs.arn]
+  }
+
+  statement {
+    sid       = "ObjectsJobs"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.jobs.arn}/*"]
+  }
+
+  statement {
     sid       = "DataKey"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
     resources = [aws_kms_key.data.arn]

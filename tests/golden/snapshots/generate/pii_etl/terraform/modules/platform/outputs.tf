@@ -28,6 +28,11 @@ output "spark_lake_root" {
   value       = "s3://${aws_s3_bucket.lake.bucket}"
 }
 
+output "spark_job_root" {
+  description = "Where the Spark job's files go (PIPEGEN_JOB_ROOT): the jobs bucket its execution role reads."
+  value       = "s3://${aws_s3_bucket.jobs.bucket}"
+}
+
 output "secret_arns" {
   description = "Secrets Manager entry per spec secret."
   value       = { for k, s in aws_secretsmanager_secret.spec : k => s.arn }

@@ -73,3 +73,65 @@ resource "aws_s3_bucket_lifecycle_configuration" "lake" {
     }
   }
 }
+
+resource "aws_s3_bucket" "jobs" {
+  bucket = var.jobs_bucket
+  tags   = var.tags
+}
+
+resource "aws_s3_bucket_ownership_controls" "jobs" {
+  bucket = aws_s3_bucket.jobs.id
+
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "jobs" {
+  bucket                  = aws_s3_bucket.jobs.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_versioning" "jobs" {
+  bucket = aws_s3_bucket.jobs.id
+
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "jobs" {
+  bucket = aws_s3_bucket.jobs.id
+
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = aws_kms_key.data.arn
+    }
+
+    bucket_key_enabled = true
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "jobs" {
+  bucket     = aws_s3_bucket.jobs.id
+  depends_on = [aws_s3_bucket_versioning.jobs]
+
+  rule {
+    id     = "housekeeping"
+    status = "Enabled"
+
+    filter {}
+
+    noncurrent_version_expiration {
+      noncurrent_days = 30
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+}
