@@ -6,8 +6,8 @@ their managed Prometheus (Google Cloud Managed Service for Prometheus, Azure Mon
 for Prometheus), so each alert here carries its query, written over the raw metrics (a cloud's alert
 evaluates no recording rule) with the Prometheus rule's threshold.
 
-Where the alerts notify: the literal addresses of `orchestration.on_failure`'s email notifications
-(a reference is never mailed)."""
+Where the alerts notify: the literal addresses of `orchestration.on_failure`'s and `quality.notifications`'
+email notifications (a reference is never mailed)."""
 
 from __future__ import annotations
 
@@ -115,10 +115,13 @@ def cloud_alerts(inf: Infra) -> tuple[CloudAlert, ...]:
 
 
 def alert_emails(inf: Infra) -> tuple[str, ...]:
-    """The literal addresses of `orchestration.on_failure`'s email notifications (who is alerted when a
-    run fails); references and other channels are not."""
-    found = [to for n in inf.ctx.spec.orchestration.on_failure if n.type == NotificationType.EMAIL
-             for to in (n.to or ()) if not parse_secret_ref(to)]  # fmt: skip
+    """The literal addresses of the spec's email notifications: `orchestration.on_failure`'s (who is alerted
+    when a run fails), then `quality.notifications`' (who hears about failed checks: the cloud's alerts are
+    stale tables, failing steps, dead letters and lag); references and other channels are not (the pipeline's
+    own notifier sends those its messages, docs/terraform.md)."""
+    spec = inf.ctx.spec
+    found = [to for n in (*spec.orchestration.on_failure, *spec.quality.notifications)
+             if n.type == NotificationType.EMAIL for to in (n.to or ()) if not parse_secret_ref(to)]  # fmt: skip
     return tuple(dict.fromkeys(found))
 
 
