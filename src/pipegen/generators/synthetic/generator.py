@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipegen.common.faker_streams import faker_streams, generator_config, generator_requirements
 from pipegen.common.synthetic_tables import START, config_name, rows, seed_and_locale, table_config
 from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget, RunStep
 from pipegen.plan.reach import extract_drops_rows
-from pipegen.render.env import render
+from pipegen.render.env import render, static
 from pipegen.render.jsondoc import json_doc
 from pipegen.render.sqlexpr import to_sql
 from pipegen.safe import trusted
@@ -34,11 +35,12 @@ REQUIREMENTS = ("Faker==40.63.0", "pyarrow==26.0.1")
 
 class SyntheticGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
+        streams = faker_streams(ctx.spec, ctx.plan)
         return Contribution(
             requirements=REQUIREMENTS,
             # the generator (shared: the flink family's change events use its model too) and the
-            # rule kinds it reads (their bad-value strategies)
-            runtime=("rules.json", "synthetic.py"),
+            # rule kinds it reads (their bad-value strategies); a deployed stream generator's sign-in
+            runtime=("rules.json", "synthetic.py", *(("kafka_sign_in.py",) if streams else ())),
             make_targets=(
                 MakeTarget(
                     "synthesize",
@@ -61,11 +63,19 @@ class SyntheticGenerator:
     def render(self, ctx: GenContext) -> Files:
         config, layout, skipped = synthetic_config(ctx)
         context = {"version": trusted(ctx.version), "pipeline": ctx.plan.names.pipeline}
-        return {
+        out = {
             "pipeline/synthetic.json": _json(config),
             "pipeline/stand_ins.json": _json({"sources": layout, "none": skipped}),
             "pipeline/synthesize.py": render("synthetic/synthesize.py.j2", context),
         }
+        if faker_streams(ctx.spec, ctx.plan):  # the deployed generators of Faker streams (common/faker_streams.py)
+            out["pipeline/stream_generator.py"] = static("synthetic/stream_generator.py")
+            out["pipeline/stream_generator.json"] = _json(generator_config(ctx.spec, ctx.plan))
+            pins = "\n".join(generator_requirements(ctx.spec))
+            out["requirements-generator.txt"] = (
+                f"# The stream generators' image (pipeline/stream_generator.py).\n{pins}\n"
+            )
+        return out
 
 
 def _json(data: Any) -> str:

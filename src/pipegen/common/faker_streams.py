@@ -1,0 +1,83 @@
+"""The data generators' deployed runtime (issue 21, seed 003): where a Faker source streams (`type: faker`,
+`ingestion: stream`), nothing but a generator writes its topic on the project's cluster, so the synthetic
+family ships one: `pipeline/stream_generator.py` (templates/synthetic/stream_generator.py, copied verbatim)
+produces one table's events to its topic (`<pipeline>.<source>.<table>`, the topic the stream jobs read), as
+records in the jobs' JSON format, paced at the table's `rows_per_day`, signed in as the cloud workload's own
+identity on a managed cluster (pipeline/kafka_sign_in.py). Its config `pipeline/stream_generator.json` holds
+the table model (common/synthetic_tables.py: the Faker sources' tables, so a stream's foreign keys name the
+parents the batch layer's generator writes with the same seed) and one entry per streamed table; its own
+requirements (`requirements-generator.txt`) are the image's the Terraform root runs it from (terraform
+family, azure_generators.py: one container per streamed table). Shared by the synthetic family (the files)
+and the terraform family (the runtime), one floor below both."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pipegen.common.kafka_clients import SIGN_IN_PINS
+from pipegen.common.synthetic_tables import START, config_name, seed_and_locale, table_config
+from pipegen.plan.components import Kind
+from pipegen.plan.plan import Plan
+from pipegen.spec.catalog import managed_kafka_cloud, on_project_cluster
+from pipegen.spec.index import index_of
+from pipegen.spec.model import Ingestion, SourceType, Spec
+
+SECONDS_PER_DAY = 86400
+# the generator image's requirements: the value generator's, the Kafka client's (requirements/judges/kafka.txt)
+REQUIREMENTS = ("Faker==40.63.0", "pyarrow==26.0.1", "confluent-kafka==2.16.1")
+
+
+@dataclass(frozen=True)
+class FakerStream:
+    table: str  # the config table (`<source>__<table>`)
+    source: str
+    dataset: str
+    topic: str  # the topic the stream jobs read (the naming layer's `read_topic`)
+    rate: float  # events per second: rows_per_day / 86400
+
+    @property
+    def name(self) -> str:
+        """A DNS label naming the generator (its container): `<source>-<table>`, lowercase."""
+        return "-".join(p.replace("_", "-") for p in (self.source, self.dataset)).lower()
+
+
+def faker_streams(spec: Spec, plan: Plan) -> tuple[FakerStream, ...]:
+    """Every Faker stream table whose topic is on the project's cluster, in spec order, where the synthetic
+    family is on (a batch layer with stand-in data: `Kind.SYNTHETIC_DATA`; under Kappa alone no generator is
+    written, and validate warns where one would be deployed: R456)."""
+    if Kind.SYNTHETIC_DATA not in plan.graph.kinds:
+        return ()
+    out: list[FakerStream] = []
+    for source in spec.sources:
+        if source.type != SourceType.FAKER or source.ingestion != Ingestion.STREAM or not on_project_cluster(source):
+            continue
+        for dataset in (*source.tables, *source.topics):
+            names = plan.names.dataset(source.name, dataset.name)
+            per_day = dataset.rows_per_day or SECONDS_PER_DAY
+            out.append(FakerStream(config_name(source, dataset), source.name, dataset.name, str(names.read_topic),
+                                   per_day / SECONDS_PER_DAY))  # fmt: skip
+    return tuple(out)
+
+
+def generator_config(spec: Spec, plan: Plan) -> dict[str, Any]:
+    """pipeline/stream_generator.json: the Faker sources' table model and the streams to produce."""
+    index = index_of(spec)
+    sources = [s for s in spec.sources if s.type == SourceType.FAKER]
+    included = {config_name(s, d) for s in sources for d in (*s.tables, *s.topics)}
+    tables = [table_config(s, d, index, included, {}, fresh=False) for s in sources for d in (*s.tables, *s.topics)]
+    seed, locale = seed_and_locale(sources)
+    streams = [{"table": s.table, "topic": s.topic, "rate": s.rate} for s in faker_streams(spec, plan)]
+    sign_in = managed_kafka_cloud(spec.cloud, spec.deploy.kubernetes.enabled)
+    return {"seed": seed, "locale": locale, "start": START, "bad_row_rate": 0.0, "tables": tables,
+            "streams": streams, "sign_in": sign_in.value if sign_in else None}  # fmt: skip
+
+
+def generator_requirements(spec: Spec) -> tuple[str, ...]:
+    """The generator image's pins: the value generator, the Kafka client, the cloud's token package where the
+    generator signs in to the cloud's managed cluster."""
+    cloud = managed_kafka_cloud(spec.cloud, spec.deploy.kubernetes.enabled)
+    return (*REQUIREMENTS, *((SIGN_IN_PINS[cloud],) if cloud else ()))
+
+
+__all__ = ["FakerStream", "faker_streams", "generator_config", "generator_requirements"]
