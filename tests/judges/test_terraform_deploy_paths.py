@@ -122,3 +122,57 @@ def test_the_databricks_bundle_deploys_the_jobs_to_the_workspace_url_terraform_o
     for env in ("dev", "staging", "prod"):
         assert _blocks(docs[f"envs/{env}/outputs.tf"], "output")[output]["value"] == f"${{module.platform.{output}}}"
     assert "databricks bundle deploy -t <env>" in files["docs/terraform.md"]
+
+
+def test_the_playgrounds_terraform_runs_a_generator_per_faker_stream_that_may_send_to_its_event_hub_only(
+    hcl_python: Path, tmp_path: Path
+) -> None:
+    # seed 003: `terraform apply` stands the data generators up with the rest; one container per streamed table of
+    # the generated pipeline/stream_generator.json, each running it for its table, the group's identity a sender on
+    # exactly those tables' event hubs (declared in every environment), no secret in its environment
+    ready = prepare(REPO / "specs/azure_playground.yaml")
+    files = {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}
+    streams = json.loads(files["pipeline/stream_generator.json"])["streams"]
+    assert streams
+    parsed = parse_dir(hcl_python, write_terraform(files, tmp_path / "out"))
+    docs = {p.split("/terraform/", 1)[1]: d for p, d in parsed.items()}
+    generators = docs["modules/platform/generators.tf"]
+    group = _resources(generators, "azurerm_container_group")["generators"]
+    assert (group["os_type"], group["sku"], group["restart_policy"], group["ip_address_type"]) == (
+        "Linux", "Standard", "Always", "None")  # fmt: skip
+    assert group["identity"][0]["identity_ids"] == ["${azurerm_user_assigned_identity.generator.id}"]
+    ran = {}
+    for container in group["container"]:
+        command = container["commands"]
+        assert command[:3] == ["python", "-m", "pipeline.stream_generator"] and command[3] == "--table"
+        ran[command[4]] = container
+        env = container["environment_variables"]
+        assert env["AZURE_CLIENT_ID"] == "${azurerm_user_assigned_identity.generator.client_id}"
+        assert env["KAFKA_BOOTSTRAP_SERVERS"].endswith(".servicebus.windows.net:9093")
+        assert "secure_environment_variables" not in container and container["image"] == "${var.generator_image}"
+    assert set(ran) == {s["table"] for s in streams}
+    senders = _resources(generators, "azurerm_role_assignment")["generator"]
+    assert senders["role_definition_name"] == "Azure Event Hubs Data Sender"
+    assert senders["scope"] == "${azurerm_eventhub.topic[each.value].id}"
+    assert senders["principal_id"] == "${azurerm_user_assigned_identity.generator.principal_id}"
+    assert senders["for_each"] == "${toset([" + ", ".join(f'"{s["topic"]}"' for s in streams) + "])}"
+    for env in ("dev", "staging", "prod"):
+        values = docs[f"envs/{env}/terraform.tfvars"]
+        assert {s["topic"] for s in streams} <= set(values["eventhubs"])
+        assert values["generator_image"] == f"azure-playground-generator:{env}"
+    assert "## The data generators" in files["docs/terraform.md"]
+
+
+@pytest.mark.parametrize(("cloud", "warned"), [("azure", False), ("aws", True), ("gcp", True)])
+def test_a_faker_stream_no_generator_is_deployed_for_is_a_located_warning(
+    tmp_path: Path, cloud: str, warned: bool
+) -> None:
+    # R456: only the Azure root runs the stream generators; on AWS and GCP the playground's stream is warned
+    text = (REPO / "specs/azure_playground.yaml").read_text()
+    assert text.count("cloud: azure") == 1
+    (tmp_path / "spec.yaml").write_text(text.replace("cloud: azure", f"cloud: {cloud}"))
+    ready = prepare(tmp_path / "spec.yaml")
+    found = [(d.path, d.severity) for d in ready.diagnostics if d.code == "R456"]
+    assert found == ([("sources[1].ingestion", "warning")] if warned else [])
+    files = render_tree(ready.spec, ready.plan)
+    assert ("terraform/modules/platform/generators.tf" in files) is not warned

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from pipegen.common.kafka_clients import EVENTS_PUBLISHER, managed_events_publisher
-from pipegen.generators.terraform import azure_alerts, azure_databricks
+from pipegen.generators.terraform import azure_alerts, azure_databricks, azure_generators
 from pipegen.generators.terraform.alerts import alert_emails, alert_list
 from pipegen.generators.terraform.common import (
     names_map_var,
@@ -116,6 +116,7 @@ def variables(inf: Infra) -> tuple[Var, ...]:
         out.append(regex_var("databricks_sku", "Databricks workspace tier.", "^(standard|premium|trial)$",
                              "databricks_sku: standard, premium or trial."))  # fmt: skip
     out += azure_databricks.variables(inf)
+    out += azure_generators.variables(inf)
     return tuple(out)
 
 
@@ -326,11 +327,15 @@ def module(inf: Infra) -> CloudModule:
         files.append(("databricks.tf", databricks(inf)))
     if azure_alerts.alerting(inf):
         files.append(("alerts.tf", azure_alerts.alerting(inf)))
+    if generated := azure_generators.blocks(inf):
+        files.append(("generators.tf", generated))
     extra = ((("databricks", azure_databricks.SOURCE, azure_databricks.VERSION), azure_databricks.AZUREAD)
              if azure_databricks.scoped(inf) else ())  # fmt: skip
     return CloudModule("azurerm", "hashicorp/azurerm", PROVIDER_VERSION, variables(inf), tuple(files),
                        outputs(inf), SKIPS, LOCATION, alarms=alert_list(inf), extra_providers=extra,
-                       root_providers=azure_databricks.root_provider(inf))  # fmt: skip
+                       root_providers=azure_databricks.root_provider(inf),
+                       inline_skips=azure_generators.SKIPS if generated else (),
+                       generators=tuple((g.table, g.topic) for g in azure_generators.generators(inf)))  # fmt: skip
 
 
 def provider() -> Block:
@@ -376,6 +381,7 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
         values.append(("databricks_sku", databricks_sku(inf)))
     if azure_databricks.scoped(inf):
         values.append(("databricks_secret_scope", str(names.secret_scope)))
+    values += azure_generators.values(inf, str(names.environment))
     stored = inf.stored_gib_per_day * share
     warm, cold = tier_days(inf.retention_days)
     hot_days = min(inf.retention_days, warm or inf.retention_days)
@@ -401,4 +407,5 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
     if inf.databricks:
         costs.append(Cost(f"Databricks workspace, {databricks_sku(inf)} tier (compute billed per DBU as jobs run)", 1,
                           "workspace", 0.0))  # fmt: skip
+    costs += azure_generators.costs(inf)
     return EnvPlan(names, tuple(values), tuple(costs))

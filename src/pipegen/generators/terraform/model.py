@@ -65,6 +65,7 @@ class CloudModule:
     spark_secrets: tuple[str, ...] = ()  # spec secrets the EMR requests (EMR.secret@) / Dataproc batches reference
     extra_providers: tuple[tuple[str, str, str], ...] = ()  # (local name, source, version) beyond `provider`
     root_providers: tuple[Block, ...] = ()  # their configurations in each root (from the module's outputs)
+    generators: tuple[tuple[str, str], ...] = ()  # (config table, topic) of each stream generator it runs: Azure
 
 
 @dataclass(frozen=True)

@@ -27,4 +27,5 @@ module "platform" {
   target_containers         = var.target_containers
   databricks_sku            = var.databricks_sku
   databricks_secret_scope   = var.databricks_secret_scope
+  generator_image           = var.generator_image
 }

@@ -40,3 +40,4 @@ eventhubs = {
 }
 databricks_sku          = "premium"
 databricks_secret_scope = "azure-playground-prod-secrets"
+generator_image         = "azure-playground-generator:prod"

@@ -157,3 +157,13 @@ variable "databricks_secret_scope" {
     error_message = "databricks_secret_scope: 1-128 letters, digits, _, . and -."
   }
 }
+
+variable "generator_image" {
+  type        = string
+  description = "Image of the stream generators (requirements-generator.txt, pipeline/)."
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9._/:@-]{0,254}$", var.generator_image))
+    error_message = "generator_image: a lowercase image reference, e.g. myregistry.azurecr.io/shop-generator:dev."
+  }
+}
