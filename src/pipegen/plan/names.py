@@ -237,6 +237,7 @@ class KubeNames:
     worker: Ident  # Deployment of the orchestrator's workers (and its ServiceAccount)
     secrets: Ident  # Secret holding every secret the workloads read: created outside pipegen, referenced
     config: Ident  # ConfigMap of the environment's variables (kustomize configMapGenerator)
+    identity: Ident  # ConfigMap (local to kustomize, never applied) of an overlay's identity.env
     default_deny: Ident  # NetworkPolicy: no traffic in or out of any pod of the namespace
     dns: Ident  # NetworkPolicy: every pod may resolve names (kube-dns)
 
@@ -253,6 +254,7 @@ def _kube_names(pipeline: str, orchestrator: str) -> KubeNames:
         worker=Ident(f"{app}-{orchestrator}-worker"),
         secrets=Ident(f"{app}-secrets"),
         config=Ident(f"{app}-config"),
+        identity=Ident(f"{app}-identity"),
         default_deny=Ident(f"{app}-default-deny"),
         dns=Ident(f"{app}-allow-dns"),
     )
