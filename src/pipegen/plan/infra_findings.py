@@ -48,6 +48,10 @@
   creates MSK, Managed Kafka or Event Hubs for the plan's topics only), so the publisher has no cluster to sign
   in to with its workload's identity and nothing grants it a topic; it connects to `KAFKA_BOOTSTRAP_SERVERS`
   with mutual TLS files or plaintext only (pipeline/kafka_sign_in.py `tls_settings`).
+- R453: on aws, gcp or azure with Kubernetes and Terraform, Flink jobs in the plan: the FlinkDeployments run as
+  the Flink operator's `flink` ServiceAccount (created by the operator's installation, outside the project), which
+  pipegen does not link to the Terraform `stream` identity as it links the batch pod's
+  (common/workload_identity.py), so the jobs reach their checkpoints bucket and sinks only once the user links it.
 """
 
 from __future__ import annotations
@@ -126,7 +130,7 @@ def infra_findings(spec: Spec, graph: Graph, capacity: Capacity) -> tuple[Findin
             *_referenced_containers(spec, graph), *_unqueried_iceberg(spec, graph),
             *_databricks_on_msk(spec, graph), *_databricks_on_managed_kafka(spec, graph),
             *_capture_off_the_managed_cluster(spec, graph), *_unregistered_delta_silver(spec, graph),
-            *_events_without_a_managed_cluster(spec, graph))  # fmt: skip
+            *_events_without_a_managed_cluster(spec, graph), *_unlinked_flink_identity(spec, graph))  # fmt: skip
 
 
 SPARK_JOBS = frozenset({Kind.SPARK_BATCH, Kind.SPARK_STREAMING})  # the Spark job reads `lake.catalog`
@@ -450,4 +454,36 @@ def _unregistered_delta_silver(spec: Spec, graph: Graph) -> Iterator[Finding]:
         "with this target first among the lake targets, or register each silver path yourself: "
         "`CREATE TABLE <pipeline>_silver.<table> USING DELTA LOCATION '<silver path>'`",
         severity="warning",
+    )  # fmt: skip
+
+
+# R453's hint per cloud: how to link the operator's `flink` ServiceAccount to the stream identity by hand
+FLINK_LINK_HINTS: dict[Cloud, str] = {
+    Cloud.AWS: "associate it with the stream role (Terraform output `workload_role_arns`, key `stream`): `aws eks "
+               "create-pod-identity-association --cluster-name <cluster> --namespace <ns> --service-account flink "
+               "--role-arn <arn>`",
+    Cloud.GCP: "annotate it with the stream service account (output `workload_service_accounts`, key `stream`): "
+               "`iam.gke.io/gcp-service-account`, and grant `<project>.svc.id.goog[<ns>/flink]` "
+               "`roles/iam.workloadIdentityUser` on that account",
+    Cloud.AZURE: "annotate it with the stream identity's client id (output `workload_client_ids`, key `stream`): "
+                 "`azure.workload.identity/client-id`, label the Flink pods `azure.workload.identity/use: \"true\"` "
+                 "(the FlinkDeployments' podTemplate), and add a federated credential for "
+                 "`system:serviceaccount:<ns>:flink`",
+}  # fmt: skip
+
+
+def _unlinked_flink_identity(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    """R453, at `deploy.kubernetes`."""
+    hint = FLINK_LINK_HINTS.get(spec.cloud)
+    deploy = spec.deploy
+    if hint is None or not (deploy.kubernetes.enabled and deploy.terraform.enabled):
+        return
+    if Kind.FLINK_JOBS not in graph.kinds:
+        return
+    yield Finding(
+        ("deploy", "kubernetes"), "R453",
+        "the Flink jobs run as the Flink operator's `flink` ServiceAccount, created outside this project, which "
+        "pipegen does not link to the Terraform `stream` identity (it links the batch run's ServiceAccount only): "
+        "until it is linked, the jobs cannot reach their checkpoints bucket or their sinks with that identity",
+        hint, severity="warning", on_key=True,
     )  # fmt: skip
