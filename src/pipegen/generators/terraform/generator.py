@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pipegen.common.workload_identity import pod_identities
 from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget
 from pipegen.generators.terraform import aws, azure, gcp
 from pipegen.generators.terraform.aws import QUERY_RESULTS_DAYS
@@ -173,7 +174,16 @@ def docs_context(ctx: GenContext, mod: CloudModule, plans: list[EnvPlan], stored
         "results_days": QUERY_RESULTS_DAYS,
         "dev_share": trusted(f"{DEV_SHARE:.0%}"),
         "retention": ctx.spec.volume.retention_days,
+        "pod_identity": pod_identity_context(ctx),
     }
+
+
+def pod_identity_context(ctx: GenContext) -> dict[str, object] | None:
+    """The batch pod's ServiceAccount and namespace (docs/terraform.md's "Workload identity")."""
+    found = pod_identities(ctx)
+    if not found:
+        return None
+    return {"service_account": found[0].service_account, "namespace": ctx.plan.names.k8s_namespace}
 
 
 def cluster_secrets(ctx: GenContext, stored: set[str]) -> list[dict[str, object]]:
