@@ -24,7 +24,7 @@ import pytest
 
 from pipegen.pipeline import prepare, render_tree
 from tests.conftest import REPO
-from tests.judges.kustomize import build, kubectl
+from tests.judges.kustomize import MISSING, build, kubectl
 from tests.judges.terraform import parse_dir, write_terraform
 
 # (spec, cloud): an example per cloud whose batch run runs on Kubernetes (Airflow's CronJob, Prefect's workers)
@@ -115,7 +115,7 @@ def test_every_batch_service_account_is_linked_to_its_environments_identity(
 ) -> None:
     binary = kubectl()
     if binary is None:
-        pytest.skip("no kubectl on this machine (kubectl kustomize builds the overlays)")
+        pytest.fail(MISSING)
     files, project, docs = projects[cloud]
     envs = sorted(p.split("/")[2] for p in files if p.startswith("k8s/overlays/") and p.endswith("/kustomization.yaml"))
     assert envs
