@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from pipegen.pipeline import prepare, render_tree
 from tests.conftest import REPO
@@ -188,6 +189,22 @@ def _grant_sets(docs: dict[str, Any], cloud: str) -> dict[str, set[str]]:
         for g in locals_.get(name, {}).values():
             out.setdefault(g["workload"], set()).add(repr(sorted((k, v) for k, v in g.items() if k != "workload")))
     return out
+
+
+@pytest.mark.parametrize("cloud", sorted(CASES))
+def test_the_flink_jobs_service_account_is_federated_with_the_stream_identity(
+    cloud: str, projects: dict[str, Any]
+) -> None:
+    # the FlinkDeployments' `serviceAccount` (the flink family's, the operator's ServiceAccount) against the tfvars
+    files, _, docs = projects[cloud]
+    deployments = [yaml.safe_load(t) for p, t in files.items() if p.startswith("flink/deploy/") and p.endswith(".yaml")]
+    assert deployments, "the example runs Flink jobs"
+    for env in sorted(p.split("/")[2] for p in files if p.startswith("terraform/envs/") and p.endswith(".tfvars")):
+        tfvars = docs[f"envs/{env}/terraform.tfvars"]
+        for d in deployments:
+            assert d["metadata"]["namespace"] == tfvars["k8s_namespace"]
+            assert tfvars["k8s_service_accounts"]["stream"] == d["spec"]["serviceAccount"], env
+            assert tfvars[IDENTITY_VARS[cloud]]["stream"], "the stream identity the federation names"
 
 
 @pytest.mark.parametrize("cloud", sorted(CASES))

@@ -31,11 +31,13 @@ from dataclasses import dataclass
 from pipegen.generators.base import GenContext
 from pipegen.plan.cloudnames import cloud_names
 from pipegen.plan.components import Kind
+from pipegen.plan.names import FLINK_SERVICE_ACCOUNT
 from pipegen.safe import Ident
 from pipegen.spec.model import Cloud, Orchestrator
 
 BATCH_IDENTITY = "batch"  # the Terraform workload (plan/cloudnames.py WORKLOADS) of the batch pod
 BATCH_STEPS = ("ingest", "transform")  # the Terraform workloads whose grants the batch identity holds
+STREAM_IDENTITY = "stream"  # the Flink jobs' Terraform workload
 IDENTITY_OUTPUT = "k8s_identity_env"  # each Terraform root's output: the lines of the overlay's identity.env
 IDENTITY_ENV = "identity.env"  # in each overlay
 
@@ -62,8 +64,9 @@ LINKS: dict[Cloud, Link] = {
 @dataclass(frozen=True)
 class PodIdentity:
     identity: str  # the Terraform workload key (`batch`): the identity's name is cloud_names(...).identity(it)
-    service_account: Ident  # the kubernetes family's ServiceAccount (its pods' serviceAccountName)
-    steps: tuple[str, ...]  # the Terraform workloads whose grants it holds
+    service_account: Ident  # its pods' serviceAccountName
+    steps: tuple[str, ...]  # the Terraform workloads whose grants it holds (its own: none to copy)
+    owned: bool = True  # the kubernetes family writes the ServiceAccount (else: the Flink operator's installation)
 
 
 def batch_pod(ctx: GenContext) -> Ident | None:
@@ -86,12 +89,17 @@ def batch_pod(ctx: GenContext) -> Ident | None:
 
 
 def pod_identities(ctx: GenContext) -> tuple[PodIdentity, ...]:
-    """Every ServiceAccount of the kubernetes family with a cloud identity of its own: the batch pod's, on a
-    cloud Terraform deploys (LINKS) with the terraform family on."""
-    pod = batch_pod(ctx)
-    if pod is None or ctx.spec.cloud not in LINKS or "terraform" not in ctx.families:
+    """Every ServiceAccount on the cluster with a cloud identity Terraform federates, on a cloud Terraform deploys
+    (LINKS) with the terraform and kubernetes families on: the batch pod's (its own `batch` identity), and the
+    FlinkDeployments' (the operator's `flink` ServiceAccount, the `stream` identity) where Flink jobs run."""
+    if ctx.spec.cloud not in LINKS or "terraform" not in ctx.families or "kubernetes" not in ctx.families:
         return ()
-    return (PodIdentity(BATCH_IDENTITY, pod, BATCH_STEPS),)
+    out: list[PodIdentity] = []
+    if (pod := batch_pod(ctx)) is not None:
+        out.append(PodIdentity(BATCH_IDENTITY, pod, BATCH_STEPS))
+    if Kind.FLINK_JOBS in ctx.plan.graph.kinds and "flink" in ctx.families:
+        out.append(PodIdentity(STREAM_IDENTITY, FLINK_SERVICE_ACCOUNT, (STREAM_IDENTITY,), owned=False))
+    return tuple(out)
 
 
 def identity_env(ctx: GenContext, environment: str) -> str:
@@ -105,5 +113,6 @@ def identity_env(ctx: GenContext, environment: str) -> str:
         f"#   terraform -chdir={root} output -raw {IDENTITY_OUTPUT} > k8s/overlays/{environment}/{IDENTITY_ENV}",
     ]
     for p in pod_identities(ctx):
-        lines.append(f"{p.identity}={link.placeholder.format(identity=names.identity(p.identity))}")
+        if p.owned:
+            lines.append(f"{p.identity}={link.placeholder.format(identity=names.identity(p.identity))}")
     return "\n".join(lines) + "\n"

@@ -48,10 +48,10 @@
   creates MSK, Managed Kafka or Event Hubs for the plan's topics only), so the publisher has no cluster to sign
   in to with its workload's identity and nothing grants it a topic; it connects to `KAFKA_BOOTSTRAP_SERVERS`
   with mutual TLS files or plaintext only (pipeline/kafka_sign_in.py `tls_settings`).
-- R453: on aws, gcp or azure with Kubernetes and Terraform, Flink jobs in the plan: the FlinkDeployments run as
-  the Flink operator's `flink` ServiceAccount (created by the operator's installation, outside the project), which
-  pipegen does not link to the Terraform `stream` identity as it links the batch pod's
-  (common/workload_identity.py), so the jobs reach their checkpoints bucket and sinks only once the user links it.
+- R453: on gcp or azure with Kubernetes and Terraform, Flink jobs in the plan: the FlinkDeployments run as the
+  Flink operator's `flink` ServiceAccount, which Terraform federates with the `stream` identity
+  (common/workload_identity.py), but those clouds need an annotation on it, and the operator's installation
+  creates it outside the project, so pipegen cannot write it (on AWS the Pod Identity association is enough).
 """
 
 from __future__ import annotations
@@ -457,18 +457,16 @@ def _unregistered_delta_silver(spec: Spec, graph: Graph) -> Iterator[Finding]:
     )  # fmt: skip
 
 
-# R453's hint per cloud: how to link the operator's `flink` ServiceAccount to the stream identity by hand
+# R453's hint per cloud: what the user does to the operator's `flink` ServiceAccount (Terraform federates it; AWS's
+# EKS Pod Identity association needs nothing on it, so AWS has no R453)
 FLINK_LINK_HINTS: dict[Cloud, str] = {
-    Cloud.AWS: "associate it with the stream role (Terraform output `workload_role_arns`, key `stream`): `aws eks "
-               "create-pod-identity-association --cluster-name <cluster> --namespace <ns> --service-account flink "
-               "--role-arn <arn>`",
-    Cloud.GCP: "annotate it with the stream service account (output `workload_service_accounts`, key `stream`): "
-               "`iam.gke.io/gcp-service-account`, and grant `<project>.svc.id.goog[<ns>/flink]` "
-               "`roles/iam.workloadIdentityUser` on that account",
-    Cloud.AZURE: "annotate it with the stream identity's client id (output `workload_client_ids`, key `stream`): "
-                 "`azure.workload.identity/client-id`, label the Flink pods `azure.workload.identity/use: \"true\"` "
-                 "(the FlinkDeployments' podTemplate), and add a federated credential for "
-                 "`system:serviceaccount:<ns>:flink`",
+    Cloud.GCP: "annotate it once per cluster: `kubectl -n <namespace> annotate serviceaccount flink "
+               "iam.gke.io/gcp-service-account=<email>`, the email the `stream` line of the Terraform output "
+               "`k8s_identity_env` prints",
+    Cloud.AZURE: "annotate it once per cluster: `kubectl -n <namespace> annotate serviceaccount flink "
+                 "azure.workload.identity/client-id=<client id>`, the `stream` line of the Terraform output "
+                 "`k8s_identity_env`, and label the Flink pods `azure.workload.identity/use: \"true\"` (the "
+                 "FlinkDeployments' podTemplate)",
 }  # fmt: skip
 
 
@@ -482,8 +480,9 @@ def _unlinked_flink_identity(spec: Spec, graph: Graph) -> Iterator[Finding]:
         return
     yield Finding(
         ("deploy", "kubernetes"), "R453",
-        "the Flink jobs run as the Flink operator's `flink` ServiceAccount, created outside this project, which "
-        "pipegen does not link to the Terraform `stream` identity (it links the batch run's ServiceAccount only): "
-        "until it is linked, the jobs cannot reach their checkpoints bucket or their sinks with that identity",
+        f"the Flink jobs run as the Flink operator's `flink` ServiceAccount, which Terraform federates with the "
+        f"`stream` identity, but {spec.cloud.value} needs an annotation on the ServiceAccount naming that identity, "
+        "and the operator's installation creates it outside this project, so pipegen cannot write it: until it is "
+        "annotated, the jobs reach their checkpoints bucket and sinks with no identity",
         hint, severity="warning", on_key=True,
     )  # fmt: skip

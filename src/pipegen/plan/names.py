@@ -109,6 +109,10 @@ MARTS_SCHEMA = "marts"
 # the version time of a CDC dimension read from its change files with no version time of its own
 # (Flink's local temporal join: every version valid from the epoch)
 LOCAL_VERSION = Ident("_pipegen_version")
+# The ServiceAccount the FlinkDeployments run as: the Flink Kubernetes Operator's job ServiceAccount, which its
+# installation creates in each watched namespace (the Helm chart's `jobServiceAccount`), with the RBAC a
+# JobManager needs; the terraform family federates the stream identity with it (common/workload_identity.py).
+FLINK_SERVICE_ACCOUNT = Ident("flink")
 
 
 @dataclass(frozen=True)

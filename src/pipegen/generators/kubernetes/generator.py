@@ -110,7 +110,8 @@ def base_files(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...]) ->
     }
     if found:
         files[f"{BASE}/serviceaccounts.yaml"] = documents([objects.service_account(kube, ns, w) for w in found])
-        pod_labels = LINKS[ctx.spec.cloud].pod_labels if ctx.spec.cloud in LINKS and pod_identities(ctx) else ()
+        owned = any(p.owned for p in pod_identities(ctx))
+        pod_labels = LINKS[ctx.spec.cloud].pod_labels if ctx.spec.cloud in LINKS and owned else ()
         files[f"{BASE}/workloads.yaml"] = documents(
             [objects.workload(kube, ns, w, size, image, retries, pod_labels) for w in found]
         )
@@ -167,7 +168,7 @@ def identity_files(ctx: GenContext, kube: KubeNames, env: str, root: str, body: 
     (the values the environment's Terraform root prints, `k8s_identity_env`) read by a ConfigMap local to kustomize
     (`config.kubernetes.io/local-config`: never applied) and a replacement per ServiceAccount. `body` is the
     overlay's kustomization (updated in place)."""
-    found = pod_identities(ctx)
+    found = [p for p in pod_identities(ctx) if p.owned]  # the operator's `flink` ServiceAccount is not in the build
     link = LINKS.get(ctx.spec.cloud)
     if not found or link is None or link.annotation is None:
         return {}
@@ -284,8 +285,9 @@ def docs_context(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...]) 
 
 def identity_context(ctx: GenContext) -> dict[str, Any] | None:
     """The pod identities and their names per environment (docs/kubernetes.md's "Cloud identity")."""
-    found = pod_identities(ctx)
-    if not found:
+    found = [p for p in pod_identities(ctx) if p.owned]
+    flink = [p for p in pod_identities(ctx) if not p.owned]
+    if not found and not flink:
         return None
     envs = [(env, cloud_names(ctx.spec, env, [])) for env in environments(ctx.spec)]
     return {
@@ -296,6 +298,8 @@ def identity_context(ctx: GenContext) -> dict[str, Any] | None:
                   "steps": [Ident(s) for s in p.steps],
                   "names": [{"env": Ident(e), "name": n.identity(p.identity)} for e, n in envs]}
                  for p in found],
+        "flink": [{"service_account": p.service_account, "identity": Ident(p.identity),
+                   "names": [{"env": Ident(e), "name": n.identity(p.identity)} for e, n in envs]} for p in flink],
     }  # fmt: skip
 
 

@@ -397,7 +397,7 @@ def pod_identity(inf: Infra) -> list[Block]:
     ServiceAccount in the cluster's namespace (the role trusts `pods.eks.amazonaws.com`)."""
     found = pods(inf)
     out: list[Block] = []
-    for pod in found:
+    for pod in (p for p in found if p.identity not in p.steps):
         out += [block("resource", "aws_iam_role_policy_attachment", f"{pod.identity}_{step}", body=[
             Attr("role", Ref(f'aws_iam_role.workload["{pod.identity}"].name')),
             Attr("policy_arn", Ref(f"aws_iam_policy.{step}.arn"))]) for step in pod.steps]  # fmt: skip

@@ -70,7 +70,8 @@ DNS_LABEL_RE = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 
 
 def pods(inf: Infra) -> tuple[PodIdentity, ...]:
-    """The kubernetes family's ServiceAccounts with an identity of their own (the batch pod's)."""
+    """The ServiceAccounts Terraform federates (common/workload_identity.py): the batch pod's (`batch`), the
+    Flink operator's `flink` (`stream`)."""
     return pod_identities(inf.ctx)
 
 
@@ -109,7 +110,10 @@ def k8s_values(inf: Infra, names: CloudNames) -> list[tuple[str, Value]]:
 
 def with_pods(inf: Infra, workloads: list[str]) -> list[str]:
     """`workloads` and each pod identity running one of them (a list of grantees: writers, Kafka clients)."""
-    return [*workloads, *(p.identity for p in pods(inf) if set(p.steps) & set(workloads))]
+    return [
+        *workloads,
+        *(p.identity for p in pods(inf) if set(p.steps) & set(workloads) and p.identity not in workloads),
+    ]
 
 
 def pod_grants(inf: Infra, grants: dict[str, dict[str, Value]]) -> dict[str, dict[str, Value]]:
@@ -117,6 +121,8 @@ def pod_grants(inf: Infra, grants: dict[str, dict[str, Value]]) -> dict[str, dic
     workloads it runs (its `steps`), once per distinct grant: the pod holds exactly what its steps hold."""
     out = dict(grants)
     for pod in pods(inf):
+        if pod.identity in pod.steps:
+            continue  # its own grants (the Flink jobs' `stream` identity)
         seen: set[str] = set()
         for key, grant in grants.items():
             if grant["workload"] not in pod.steps:

@@ -179,11 +179,13 @@ def docs_context(ctx: GenContext, mod: CloudModule, plans: list[EnvPlan], stored
 
 
 def pod_identity_context(ctx: GenContext) -> dict[str, object] | None:
-    """The batch pod's ServiceAccount and namespace (docs/terraform.md's "Workload identity")."""
+    """The federated ServiceAccounts and their namespace (docs/terraform.md's "Workload identity")."""
     found = pod_identities(ctx)
     if not found:
         return None
-    return {"service_account": found[0].service_account, "namespace": ctx.plan.names.k8s_namespace}
+    return {"namespace": ctx.plan.names.k8s_namespace,
+            "batch": next((p.service_account for p in found if p.owned), None),
+            "flink": next((p.service_account for p in found if not p.owned), None)}  # fmt: skip
 
 
 def cluster_secrets(ctx: GenContext, stored: set[str]) -> list[dict[str, object]]:

@@ -28,7 +28,8 @@ secret_names = {
 }
 k8s_namespace = "shop-realtime"
 k8s_service_accounts = {
-  batch = "ecommerce-realtime-batch"
+  batch  = "ecommerce-realtime-batch"
+  stream = "flink"
 }
 checkpoints_bucket  = "ecommerce-realtime-prod-checkpoints"
 alert_emails        = ["data-alerts@example.com"]

@@ -25,7 +25,8 @@ secret_names = {
 }
 k8s_namespace = "iot"
 k8s_service_accounts = {
-  batch = "iot-lambda-prefect-worker"
+  batch  = "iot-lambda-prefect-worker"
+  stream = "flink"
 }
 checkpoints_bucket = "iot-lambda-prod-checkpoints"
 bigquery_datasets = {
