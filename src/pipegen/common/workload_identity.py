@@ -7,7 +7,10 @@ The kubernetes family runs the orchestrator's batch run in one pod (`batch_pod`:
 workers): extract-load and the transform steps (dbt, the quality step, the lake step) in one process. A pod has
 one ServiceAccount and so one cloud identity: the `batch` identity (plan/cloudnames.py `<prefix>-batch`), which
 Terraform grants exactly what the ingest and the transform identities hold (`BATCH_STEPS`), and nothing else.
-The per-step identities stay for a deployment that runs the steps apart.
+The per-step identities stay for a deployment that runs the steps apart. The Flink jobs run as the Flink
+operator's `flink` ServiceAccount (plan/names.py FLINK_SERVICE_ACCOUNT, created by the operator's installation,
+not by this project): Terraform federates the `stream` identity with it (`owned=False`: no overlay can annotate
+it, so on GCP and Azure the annotation is the user's, validate's R453).
 
 Per cloud (`LINKS`):
 - AWS, EKS Pod Identity: an `aws_eks_pod_identity_association` (cluster, namespace, ServiceAccount -> role);
