@@ -213,3 +213,11 @@ def test_the_batch_identity_holds_exactly_what_its_steps_hold(cloud: str, projec
     grants = _grant_sets(docs, cloud)
     assert grants["batch"] == grants["ingest"] | grants["transform"]
     assert grants["ingest"] and grants["transform"]
+    if cloud == "gcp":  # and wherever ingest or transform is a BigQuery writer or a Kafka client, batch is too
+        for env in sorted(p.split("/")[1] for p in docs if p.startswith("envs/") and p.endswith(".tfvars")):
+            datasets = docs[f"envs/{env}/terraform.tfvars"]["bigquery_datasets"]
+            assert datasets
+            for d in datasets.values():
+                assert ("batch" in d["writers"]) == bool({"ingest", "transform"} & set(d["writers"])), env
+        clients = _resources(docs, "google_project_iam_member")["kafka_client"]["for_each"]
+        assert ("batch" in clients) == ('"ingest"' in clients or '"transform"' in clients)
