@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from pipegen.common.workload_identity import BATCH_IDENTITY
 from pipegen.pipeline import families_for, prepare, render_tree
 from pipegen.spec.secretscan import secret_uses
 from tests.conftest import REPO, example_specs
@@ -459,7 +460,8 @@ def test_gcp_bigquery_datasets_of_the_target_with_retention_labels_and_writer_gr
     docs = {p.split("/terraform/", 1)[1]: d for p, d in parsed["iot_lambda"].items()}
     datasets = docs["envs/prod/terraform.tfvars"]["bigquery_datasets"]
     assert set(datasets) == {"iot", "staging", "marts", "raw_sensors", "raw_registry"}
-    assert all(d == {"project": "acme-iot", "location": "europe-west3", "writers": ["ingest", "transform"]}
+    # and the Kubernetes batch pod's identity, which runs both steps (test_workload_identity.py)
+    assert all(d == {"project": "acme-iot", "location": "europe-west3", "writers": ["ingest", "transform", "batch"]}
                for d in datasets.values())  # fmt: skip
     dataset = _blocks(docs["modules/platform/bigquery.tf"], "resource")["google_bigquery_dataset"]["target"]
     assert dataset["default_partition_expiration_ms"] == "${var.retention_days * 86400000}"  # rows, not tables
@@ -697,6 +699,8 @@ def _granted(docs: dict[str, Any], cloud: str) -> set[tuple[str, str, bool]]:
                             out.add((workload, found.group(1), "s3:PutObject" in st["actions"]))
     else:
         for grant in _blocks(docs["modules/platform/identities.tf"], "locals").get("bucket_grants", {}).values():
+            if grant["workload"] == BATCH_IDENTITY:
+                continue  # the Kubernetes batch pod's copy of its steps' grants (test_workload_identity.py)
             if found := target.search(grant["bucket"]):
                 out.add((grant["workload"], found.group(1), grant["role"] == "roles/storage.objectUser"))
     return out
@@ -847,7 +851,9 @@ def test_spark_streaming_grants_no_stream_identity_the_sinks_bucket(
     assert _resources(ids, "google_project_iam_member")["spark_kafka"]["role"] == "roles/managedkafka.client"
     # and no `stream` account: nothing runs as it where Flink does not (its grants would be unused privilege)
     assert "stream" not in docs["envs/prod/terraform.tfvars"]["workload_accounts"]
-    assert set(_resources(ids, "google_project_iam_member")["kafka_client"]["for_each"].split('"')[1::2]) == {"ingest"}
+    # (and the Kubernetes batch pod's account, which runs ingest: test_workload_identity.py)
+    clients = set(_resources(ids, "google_project_iam_member")["kafka_client"]["for_each"].split('"')[1::2])
+    assert clients == {"ingest", BATCH_IDENTITY}
     assert all(json.loads(t)["environmentConfig"]["executionConfig"]["serviceAccount"] == "${DATAPROC_SERVICE_ACCOUNT}"
                for p, t in files["gcp"].items() if p.startswith("spark/dataproc/stream-"))  # fmt: skip
     problems, _ = schema_problems({p: d for p, d in docs.items() if p.endswith(".tf")}, provider_schemas)

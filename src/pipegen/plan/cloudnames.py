@@ -12,7 +12,8 @@ cloud's length and charset limits, and the tags/labels every resource carries.
 - the stream service (MSK cluster, Event Hubs namespace, Managed Kafka cluster) `<prefix>-kafka` /
   `<prefix>-events`; encryption key (alias, key ring) `<prefix>-key`
 - the Spark job's Iceberg namespaces (Glue databases) `<pipeline>_<layer>`, the same in every environment
-- one identity per workload (IAM role, managed identity, service account: GCP's 6-30 characters)
+- one identity per workload (IAM role, managed identity, service account: GCP's 6-30 characters), the
+  kubernetes family's batch pod's `<prefix>-batch` (common/workload_identity.py)
 - secret store entries `<prefix>-<secret name>` in lower case with `-` (a hash suffix if two clash)
 The Kubernetes namespace per environment (k8s_namespace): the kustomize base's in every environment.
 Stream state per environment (checkpoint_root): the environment's checkpoints bucket; Flink's jobs
@@ -34,8 +35,9 @@ from pipegen.spec.snakecase import snake
 
 DEFAULT_ENVIRONMENTS = ("dev", "staging", "prod")
 # batch extract; dbt + quality; stream jobs; the Spark job where it runs serverless (EMR's execution role,
-# Dataproc's service account)
-WORKLOADS = ("ingest", "transform", "stream", "spark")
+# Dataproc's service account); the kubernetes family's batch pod, which runs extract-load and transform in one
+# process (common/workload_identity.py)
+WORKLOADS = ("ingest", "transform", "stream", "spark", "batch")
 # query-results: Athena's (AWS); jobs: the Spark job's files on EMR Serverless / Dataproc (never expired, unlike
 # the lake's objects after the retention)
 LAKE_PURPOSES = ("lake", "checkpoints", "query-results", "jobs")

@@ -52,6 +52,10 @@
   creates MSK, Managed Kafka or Event Hubs for the plan's topics only), so the publisher has no cluster to sign
   in to with its workload's identity and nothing grants it a topic; it connects to `KAFKA_BOOTSTRAP_SERVERS`
   with mutual TLS files or plaintext only (pipeline/kafka_sign_in.py `tls_settings`).
+- R453: on gcp or azure with Kubernetes and Terraform, Flink jobs in the plan: the FlinkDeployments run as the
+  Flink operator's `flink` ServiceAccount, which Terraform federates with the `stream` identity
+  (common/workload_identity.py), but those clouds need an annotation on it, and the operator's installation
+  creates it outside the project, so pipegen cannot write it (on AWS the Pod Identity association is enough).
 """
 
 from __future__ import annotations
@@ -131,7 +135,8 @@ def infra_findings(spec: Spec, graph: Graph, capacity: Capacity) -> tuple[Findin
             *_referenced_containers(spec, graph), *_unqueried_iceberg(spec, graph),
             *_databricks_on_msk(spec, graph), *_databricks_on_managed_kafka(spec, graph),
             *_capture_off_the_managed_cluster(spec, graph), *_unregistered_delta_silver(spec, graph),
-            *_events_without_a_managed_cluster(spec, graph), *_undeployed_generators(spec, graph))  # fmt: skip
+            *_events_without_a_managed_cluster(spec, graph), *_undeployed_generators(spec, graph),
+            *_unlinked_flink_identity(spec, graph))  # fmt: skip
 
 
 SPARK_JOBS = frozenset({Kind.SPARK_BATCH, Kind.SPARK_STREAMING})  # the Spark job reads `lake.catalog`
@@ -481,3 +486,34 @@ def _undeployed_generators(spec: Spec, graph: Graph) -> Iterator[Finding]:
                 "deploy on `cloud: azure`, or stream from a real source",
                 severity="warning",
             )  # fmt: skip
+
+
+# R453's hint per cloud: what the user does to the operator's `flink` ServiceAccount (Terraform federates it; AWS's
+# EKS Pod Identity association needs nothing on it, so AWS has no R453)
+FLINK_LINK_HINTS: dict[Cloud, str] = {
+    Cloud.GCP: "annotate it once per cluster: `kubectl -n <namespace> annotate serviceaccount flink "
+               "iam.gke.io/gcp-service-account=<email>`, the email the `stream` line of the Terraform output "
+               "`k8s_identity_env` prints",
+    Cloud.AZURE: "annotate it once per cluster: `kubectl -n <namespace> annotate serviceaccount flink "
+                 "azure.workload.identity/client-id=<client id>`, the `stream` line of the Terraform output "
+                 "`k8s_identity_env`, and label the Flink pods `azure.workload.identity/use: \"true\"` (the "
+                 "FlinkDeployments' podTemplate)",
+}  # fmt: skip
+
+
+def _unlinked_flink_identity(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    """R453, at `deploy.kubernetes`."""
+    hint = FLINK_LINK_HINTS.get(spec.cloud)
+    deploy = spec.deploy
+    if hint is None or not (deploy.kubernetes.enabled and deploy.terraform.enabled):
+        return
+    if Kind.FLINK_JOBS not in graph.kinds:
+        return
+    yield Finding(
+        ("deploy", "kubernetes"), "R453",
+        f"the Flink jobs run as the Flink operator's `flink` ServiceAccount, which Terraform federates with the "
+        f"`stream` identity, but {spec.cloud.value} needs an annotation on the ServiceAccount naming that identity, "
+        "and the operator's installation creates it outside this project, so pipegen cannot write it: until it is "
+        "annotated, the jobs reach their checkpoints bucket and sinks with no identity",
+        hint, severity="warning", on_key=True,
+    )  # fmt: skip

@@ -109,6 +109,10 @@ MARTS_SCHEMA = "marts"
 # the version time of a CDC dimension read from its change files with no version time of its own
 # (Flink's local temporal join: every version valid from the epoch)
 LOCAL_VERSION = Ident("_pipegen_version")
+# The ServiceAccount the FlinkDeployments run as: the Flink Kubernetes Operator's job ServiceAccount, which its
+# installation creates in each watched namespace (the Helm chart's `jobServiceAccount`), with the RBAC a
+# JobManager needs; the terraform family federates the stream identity with it (common/workload_identity.py).
+FLINK_SERVICE_ACCOUNT = Ident("flink")
 
 
 @dataclass(frozen=True)
@@ -237,6 +241,7 @@ class KubeNames:
     worker: Ident  # Deployment of the orchestrator's workers (and its ServiceAccount)
     secrets: Ident  # Secret holding every secret the workloads read: created outside pipegen, referenced
     config: Ident  # ConfigMap of the environment's variables (kustomize configMapGenerator)
+    identity: Ident  # ConfigMap (local to kustomize, never applied) of an overlay's identity.env
     default_deny: Ident  # NetworkPolicy: no traffic in or out of any pod of the namespace
     dns: Ident  # NetworkPolicy: every pod may resolve names (kube-dns)
 
@@ -253,6 +258,7 @@ def _kube_names(pipeline: str, orchestrator: str) -> KubeNames:
         worker=Ident(f"{app}-{orchestrator}-worker"),
         secrets=Ident(f"{app}-secrets"),
         config=Ident(f"{app}-config"),
+        identity=Ident(f"{app}-identity"),
         default_deny=Ident(f"{app}-default-deny"),
         dns=Ident(f"{app}-allow-dns"),
     )

@@ -31,7 +31,7 @@ from pipegen.generators.flink.quality import WINDOW_SECONDS, build_quality_jobs
 from pipegen.generators.flink.windows import describe_window
 from pipegen.plan.cloudnames import environments, flink_state_paths, k8s_namespace
 from pipegen.plan.envsizes import flink_slots
-from pipegen.plan.names import ENV
+from pipegen.plan.names import ENV, FLINK_SERVICE_ACCOUNT
 from pipegen.render.env import render, static
 from pipegen.safe import trusted
 from pipegen.spec import rulekinds
@@ -405,7 +405,7 @@ def flink_deployment(ctx: GenContext, j: JobSql) -> dict[str, Any]:
         "spec": {
             "image": f"flink-sql-runner:{FLINK_IMAGE_TAG}",
             "flinkVersion": FLINK_VERSION,
-            "serviceAccount": "flink",
+            "serviceAccount": str(FLINK_SERVICE_ACCOUNT),
             "flinkConfiguration": {
                 "taskmanager.numberOfTaskSlots": str(flink_slots(ctx.plan.capacity)),
                 "state.backend.type": "rocksdb",

@@ -11,9 +11,10 @@ FAMILY = Declaration(
     tag="kubernetes",
     description=(
         "Kubernetes: a kustomize base (namespace, the batch CronJob or the orchestrator's workers, "
-        "ServiceAccounts, default-deny NetworkPolicies plus what each workload needs; the Strimzi, Debezium "
-        "and Flink resources joined by reference) and an overlay per environment (image tag, config, "
-        "requests and limits, replicas, schedule); non-root, read-only containers, secrets by reference"
+        "ServiceAccounts linked to the Terraform identities, default-deny NetworkPolicies plus what each "
+        "workload needs; the Strimzi, Debezium and Flink resources joined by reference) and an overlay per "
+        "environment (image tag, config, requests and limits, replicas, schedule, the identity's value); "
+        "non-root, read-only containers, secrets by reference"
     ),
     needs=(Kind.KUBERNETES_MANIFESTS,),
     generator=Lazy("pipegen.generators.kubernetes.generator"),

@@ -22,6 +22,7 @@ from collections import defaultdict
 from typing import Any
 
 from pipegen.common.orchestration import run_policy
+from pipegen.common.workload_identity import IDENTITY_ENV, IDENTITY_OUTPUT, LINKS, identity_env, pod_identities
 from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget
 from pipegen.generators.kubernetes import objects
 from pipegen.generators.kubernetes.workloads import (
@@ -32,7 +33,7 @@ from pipegen.generators.kubernetes.workloads import (
     planned_size,
     workloads,
 )
-from pipegen.plan.cloudnames import environments, flink_state_paths, k8s_namespace, lake_roots
+from pipegen.plan.cloudnames import cloud_names, environments, flink_state_paths, k8s_namespace, lake_roots
 from pipegen.plan.envsizes import env_sizes
 from pipegen.plan.names import ENV, KubeNames
 from pipegen.render.env import render
@@ -45,6 +46,7 @@ OVERLAYS = "k8s/overlays"
 KUSTOMIZE_API = "kustomize.config.k8s.io/v1beta1"
 ENV_LABEL = "pipegen.dev/environment"
 CHECKOV = "k8s/.checkov.yaml"
+CLOUD_NAMES = {"aws": "AWS", "gcp": "Google Cloud", "azure": "Azure"}  # docs/kubernetes.md's "Cloud identity"
 # The kustomization in another family's folder: kustomize's third file name, so that nothing reading that
 # folder's `*.yaml` (its family's tools, pipeline/replay.py) takes it for one of its resources.
 FOLDER_KUSTOMIZATION = "Kustomization"
@@ -108,8 +110,10 @@ def base_files(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...]) ->
     }
     if found:
         files[f"{BASE}/serviceaccounts.yaml"] = documents([objects.service_account(kube, ns, w) for w in found])
+        owned = any(p.owned for p in pod_identities(ctx))
+        pod_labels = LINKS[ctx.spec.cloud].pod_labels if ctx.spec.cloud in LINKS and owned else ()
         files[f"{BASE}/workloads.yaml"] = documents(
-            [objects.workload(kube, ns, w, size, image, retries) for w in found]
+            [objects.workload(kube, ns, w, size, image, retries, pod_labels) for w in found]
         )
     own = sorted(posixpath.basename(p) for p in files)
     elsewhere = [posixpath.relpath(folder, BASE) for folder in folders(ctx.shared.manifests)]
@@ -150,12 +154,31 @@ def overlay_files(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...],
             files[f"{root}/{w.name}.yaml"] = yaml_doc(objects.size_patch(kube, ns, w, size, replicas, schedule))
             patches.append({"path": f"{w.name}.yaml"})
         body["patches"] = patches
+    files.update(identity_files(ctx, kube, env, root, body))
     stream = stream_patches(ctx, env)
     for name, (target, ops) in stream.items():
         files[f"{root}/{name}"] = yaml_doc(ops)
         body.setdefault("patches", []).append({"path": name, "target": target})
     files[f"{root}/kustomization.yaml"] = kustomization(**body)
     return files
+
+
+def identity_files(ctx: GenContext, kube: KubeNames, env: str, root: str, body: dict[str, Any]) -> Files:
+    """Where the cloud names a ServiceAccount's identity in an annotation (GCP, Azure): the overlay's identity.env
+    (the values the environment's Terraform root prints, `k8s_identity_env`) read by a ConfigMap local to kustomize
+    (`config.kubernetes.io/local-config`: never applied) and a replacement per ServiceAccount. `body` is the
+    overlay's kustomization (updated in place)."""
+    found = [p for p in pod_identities(ctx) if p.owned]  # the operator's `flink` ServiceAccount is not in the build
+    link = LINKS.get(ctx.spec.cloud)
+    if not found or link is None or link.annotation is None:
+        return {}
+    body.setdefault("configMapGenerator", []).append({
+        "name": str(kube.identity), "namespace": str(k8s_namespace(ctx.plan.names, env)), "envs": [IDENTITY_ENV],
+        "options": {"disableNameSuffixHash": True, "annotations": {"config.kubernetes.io/local-config": "true"}},
+    })  # fmt: skip
+    body["replacements"] = [objects.identity_replacement(kube, p.identity, str(p.service_account), link.annotation)
+                            for p in found]  # fmt: skip
+    return {f"{root}/{IDENTITY_ENV}": identity_env(ctx, env)}
 
 
 def lake_literal(ctx: GenContext, env: str, variables: dict[str, str]) -> list[str]:
@@ -256,7 +279,28 @@ def docs_context(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...]) 
         "kind": trusted(found[0].kind) if found else None,
         "orchestrator": trusted(spec.orchestrator.value),
         "skips": [{"check": trusted(c), "reason": trusted(r)} for c, r in SKIPS],
+        "identity": identity_context(ctx),
     }
+
+
+def identity_context(ctx: GenContext) -> dict[str, Any] | None:
+    """The pod identities and their names per environment (docs/kubernetes.md's "Cloud identity")."""
+    found = [p for p in pod_identities(ctx) if p.owned]
+    flink = [p for p in pod_identities(ctx) if not p.owned]
+    if not found and not flink:
+        return None
+    envs = [(env, cloud_names(ctx.spec, env, [])) for env in environments(ctx.spec)]
+    return {
+        "cloud": trusted(ctx.spec.cloud.value),
+        "cloud_name": trusted(CLOUD_NAMES[ctx.spec.cloud.value]),
+        "output": Ident(IDENTITY_OUTPUT),
+        "pods": [{"service_account": p.service_account, "identity": Ident(p.identity),
+                  "steps": [Ident(s) for s in p.steps],
+                  "names": [{"env": Ident(e), "name": n.identity(p.identity)} for e, n in envs]}
+                 for p in found],
+        "flink": [{"service_account": p.service_account, "identity": Ident(p.identity),
+                   "names": [{"env": Ident(e), "name": n.identity(p.identity)} for e, n in envs]} for p in flink],
+    }  # fmt: skip
 
 
 class KubernetesGenerator:

@@ -126,8 +126,11 @@ def _tls_volumes(tls: KafkaTls) -> dict[str, dict[str, Any]]:
             for name, f in KAFKA_PEM_FILES.items()}  # fmt: skip
 
 
-def workload(kube: KubeNames, ns: str, w: Workload, size: Size, image: str, retries: int) -> dict[str, Any]:
-    pod_labels = labels(kube, name=w.name, component=w.key)
+def workload(kube: KubeNames, ns: str, w: Workload, size: Size, image: str, retries: int,
+             identity_labels: tuple[tuple[str, str], ...] = ()) -> dict[str, Any]:  # fmt: skip
+    """The CronJob or Deployment; its pods also carry `identity_labels` (the cloud's workload identity's,
+    common/workload_identity.py LINKS)."""
+    pod_labels = {**labels(kube, name=w.name, component=w.key), **dict(identity_labels)}
     if w.kind == "CronJob":
         assert w.schedule is not None
         job = {
@@ -206,6 +209,15 @@ def peer_policy(kube: KubeNames, ns: str, p: Peer, kafka: dict[str, str] | None)
 
 
 # ---------------------------------------------------------------- overlay patches
+
+
+def identity_replacement(kube: KubeNames, key: str, service_account: str, annotation: str) -> dict[str, Any]:
+    """A kustomize replacement: the overlay's identity.env value `key` (its local ConfigMap) becomes the
+    ServiceAccount's workload identity annotation."""
+    return {"source": {"kind": "ConfigMap", "name": str(kube.identity), "fieldPath": f"data.{key}"},
+            "targets": [{"select": {"kind": "ServiceAccount", "name": service_account},
+                         "fieldPaths": [f"metadata.annotations.[{annotation}]"],
+                         "options": {"create": True}}]}  # fmt: skip
 
 
 def size_patch(kube: KubeNames, ns: str, w: Workload, size: Size, replicas: int | None,

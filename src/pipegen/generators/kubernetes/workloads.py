@@ -18,12 +18,13 @@ from dataclasses import dataclass
 
 from pipegen.common.kafka_clients import batch_user
 from pipegen.common.orchestration import CADENCES, run_policy
+from pipegen.common.workload_identity import batch_pod
 from pipegen.generators.base import GenContext
 from pipegen.plan.components import Kind
 from pipegen.plan.names import KubeNames
 from pipegen.safe import Ident
 from pipegen.spec.catalog import DEFAULT_PORTS
-from pipegen.spec.model import Connection, Ingestion, Orchestrator, Resources
+from pipegen.spec.model import Connection, Ingestion, Resources
 
 HTTPS = 443
 API_SERVER = (443, 6443)  # the Kubernetes API (its Service's port, and the usual port of the server itself)
@@ -112,10 +113,6 @@ def batch_ports(ctx: GenContext) -> tuple[int, ...]:
     return tuple(sorted(found))
 
 
-def _generated(ctx: GenContext, kind: Kind) -> bool:
-    return kind in ctx.plan.graph.kinds and ctx.owners.get(str(kind)) in ctx.families
-
-
 def batch_tls(ctx: GenContext) -> KafkaTls | None:
     """The batch run's sign-in to the project's cluster over the TLS listener (common/kafka_clients.py):
     as the ingest KafkaUser where the batch reader of Kafka topics reads it, else as the quality KafkaUser
@@ -135,7 +132,8 @@ def workloads(ctx: GenContext, kube: KubeNames) -> tuple[Workload, ...]:
         and any(spec.sources[i].ingestion != Ingestion.BATCH for i in ctx.plan.graph.batch_sources)
     )
     common = (("PIPEGEN_PROJECT_DIR", APP_DIR), ("HOME", SCRATCH))
-    if spec.orchestrator == Orchestrator.AIRFLOW and _generated(ctx, Kind.AIRFLOW_SCHEDULE):
+    pod = batch_pod(ctx)  # the one function the terraform family asks too (its identity's ServiceAccount)
+    if pod is not None and pod == kube.batch:
         airflow_env = (
             ("AIRFLOW_HOME", f"{SCRATCH}/airflow"),
             ("AIRFLOW__CORE__DAGS_FOLDER", f"{APP_DIR}/dags"),
@@ -144,19 +142,19 @@ def workloads(ctx: GenContext, kube: KubeNames) -> tuple[Workload, ...]:
         )
         return (
             Workload(
-                "batch", kube.batch, "CronJob",
+                "batch", pod, "CronJob",
                 init=(Container("migrate", ("airflow", "db", "migrate")),),
                 main=Container("run", ("airflow", "dags", "test", str(names.pipeline))),
                 env=(*common, *airflow_env), ports=batch_ports(ctx), kafka=kafka,
                 schedule=run_policy(spec).schedule, kafka_tls=tls,
             ),
         )  # fmt: skip
-    if spec.orchestrator == Orchestrator.PREFECT and _generated(ctx, Kind.PREFECT_SCHEDULE):
+    if pod is not None and pod == kube.worker:
         args = ("prefect", "worker", "start", "--pool", str(names.prefect_work_pool), "--type", "process",
                 "--with-healthcheck")  # fmt: skip
         return (
             Workload(
-                "worker", kube.worker, "Deployment", init=(), main=Container("worker", args),
+                "worker", pod, "Deployment", init=(), main=Container("worker", args),
                 env=(*common, ("PREFECT_HOME", f"{SCRATCH}/prefect"),
                      ("PREFECT_WORKER_WEBSERVER_PORT", str(PREFECT_HEALTH))),
                 ports=batch_ports(ctx), kafka=kafka, health_port=PREFECT_HEALTH, kafka_tls=tls,

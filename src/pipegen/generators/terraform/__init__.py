@@ -12,9 +12,10 @@ FAMILY = Declaration(
     description=(
         "Terraform per cloud (AWS, Azure, GCP): a platform module and one root per environment with tfvars, "
         "pinned provider, remote state; encrypted private storage with lifecycle tiers, the stream service, "
-        "secret store entries, one least-privilege identity per workload, the warehouse's datasets (BigQuery) or a "
-        "query catalog (Glue/Athena), the monitoring alerts as CloudWatch alarms (AWS), Cloud Monitoring alert "
-        "policies (GCP) or an Azure Monitor Prometheus rule group with an action group (Azure), a cost estimate"
+        "secret store entries, one least-privilege identity per workload (federated with its Kubernetes "
+        "ServiceAccount), the warehouse's datasets (BigQuery) or a query catalog (Glue/Athena), the monitoring "
+        "alerts as CloudWatch alarms (AWS), Cloud Monitoring alert policies (GCP) or an Azure Monitor Prometheus "
+        "rule group with an action group (Azure), a cost estimate"
     ),
     needs=(Kind.CLOUD_INFRASTRUCTURE,),
     generator=Lazy("pipegen.generators.terraform.generator"),

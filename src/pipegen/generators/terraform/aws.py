@@ -1,6 +1,8 @@
 """AWS (provider v6): S3 with KMS, public access blocked, versioning and lifecycle tiers as the
 separate lifecycle resource; MSK with IAM auth where the plan has Kafka topics; Secrets Manager
-entries for every spec secret; one IAM role per workload (EKS Pod Identity) with least privilege."""
+entries for every spec secret; one IAM role per workload (EKS Pod Identity) with least privilege, and the
+kubernetes family's batch pod's role holding its steps' policies, associated with its ServiceAccount
+(common/workload_identity.py)."""
 
 from __future__ import annotations
 
@@ -29,9 +31,13 @@ from pipegen.generators.terraform.aws_spark import values as spark_values
 from pipegen.generators.terraform.aws_spark import variables as spark_variables
 from pipegen.generators.terraform.common import (
     each_secret,
+    identity_names,
+    k8s_values,
+    k8s_vars,
     names_map_var,
     number_var,
     own_workloads,
+    pods,
     prefix_var,
     regex_var,
     retention_var,
@@ -93,6 +99,11 @@ def variables(inf: Infra) -> tuple[Var, ...]:
                       "secret_names: Secrets Manager names (letters, digits, /_+=.@-)."),
     ]  # fmt: skip
     out += spark_variables(inf, BUCKET_RE)
+    if pods(inf):
+        out += [regex_var("eks_cluster_name", "The EKS cluster the workloads run in (Pod Identity Agent add-on on).",
+                          "^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$",
+                          "eks_cluster_name: 1-100 letters, digits, - and _, starting with a letter or digit."),
+                *k8s_vars(inf)]  # fmt: skip
     if inf.stream_jobs:
         out.append(regex_var("checkpoints_bucket", "S3 bucket of the stream jobs' checkpoints.", BUCKET_RE,
                              "checkpoints_bucket: 3-63 lowercase letters, digits, . and -."))  # fmt: skip
@@ -378,7 +389,24 @@ def iam(inf: Infra) -> tuple[Block, ...]:
                 Attr("role", Ref(f'aws_iam_role.workload["{w}"].name')),
                 Attr("policy_arn", Ref(f"aws_iam_policy.{w}.arn"))]),
         ]  # fmt: skip
-    return (*out, *spark_iam(inf))
+    return (*out, *pod_identity(inf), *spark_iam(inf))
+
+
+def pod_identity(inf: Infra) -> list[Block]:
+    """Each pod identity's role: its steps' policies attached, and an EKS Pod Identity association with its
+    ServiceAccount in the cluster's namespace (the role trusts `pods.eks.amazonaws.com`)."""
+    found = pods(inf)
+    out: list[Block] = []
+    for pod in (p for p in found if p.identity not in p.steps):
+        out += [block("resource", "aws_iam_role_policy_attachment", f"{pod.identity}_{step}", body=[
+            Attr("role", Ref(f'aws_iam_role.workload["{pod.identity}"].name')),
+            Attr("policy_arn", Ref(f"aws_iam_policy.{step}.arn"))]) for step in pod.steps]  # fmt: skip
+    if found:
+        out.append(block("resource", "aws_eks_pod_identity_association", "workload", body=[
+            Attr("for_each", _v("k8s_service_accounts")), Attr("cluster_name", _v("eks_cluster_name")),
+            Attr("namespace", _v("k8s_namespace")), Attr("service_account", Ref("each.value")),
+            Attr("role_arn", Ref("aws_iam_role.workload[each.key].arn")), _tags()]))  # fmt: skip
+    return out
 
 
 def outputs(inf: Infra) -> tuple[Output, ...]:
@@ -474,10 +502,11 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
     values: list[tuple[str, Value]] = [
         ("name_prefix", str(names.prefix)), ("region", REGION), ("tags", dict(names.tags)),
         ("lake_bucket", str(names.bucket("lake"))), ("retention_days", inf.retention_days),
-        ("workload_roles", {w: str(names.identity(w)) for w in inf.workloads}),
+        ("workload_roles", identity_names(inf, names)),
         ("secret_names", {s: str(n) for s, n in names.secrets}),
     ]  # fmt: skip
     values += spark_values(inf, names)
+    values += k8s_values(inf, names)
     if inf.stream_jobs:
         values.append(("checkpoints_bucket", str(names.bucket("checkpoints"))))
     if target_buckets(inf):

@@ -2,18 +2,26 @@
 lake layer and a management policy tiering and expiring by the plan's retention; Event Hubs (Standard:
 the Kafka surface) with one event hub per topic where the plan has Kafka topics; Key Vault (RBAC) with
 an entry per spec secret; a Databricks workspace where compute is Databricks; one managed identity per
-workload with role assignments on exactly what it reads and writes. Cheapest SKUs by default."""
+workload with role assignments on exactly what it reads and writes, and the kubernetes family's batch pod's
+holding its steps' assignments, federated with its ServiceAccount (common/workload_identity.py). Cheapest
+SKUs by default."""
 
 from __future__ import annotations
 
 import math
 
 from pipegen.common.kafka_clients import EVENTS_PUBLISHER, managed_events_publisher
+from pipegen.common.workload_identity import IDENTITY_OUTPUT
 from pipegen.generators.terraform import azure_alerts, azure_databricks, azure_generators
 from pipegen.generators.terraform.alerts import alert_emails, alert_list
 from pipegen.generators.terraform.common import (
+    identity_names,
+    k8s_values,
+    k8s_vars,
     names_map_var,
     number_var,
+    pod_grants,
+    pods,
     prefix_var,
     regex_var,
     retention_var,
@@ -117,6 +125,10 @@ def variables(inf: Infra) -> tuple[Var, ...]:
                              "databricks_sku: standard, premium or trial."))  # fmt: skip
     out += azure_databricks.variables(inf)
     out += azure_generators.variables(inf)
+    if pods(inf):
+        out += [regex_var("aks_oidc_issuer_url", "The AKS cluster's OIDC issuer URL (az aks show --query "
+                          "oidcIssuerProfile.issuerUrl; the cluster with the OIDC issuer and workload identity on).",
+                          "^https://[^\\s]+$", "aks_oidc_issuer_url: an https:// URL."), *k8s_vars(inf)]  # fmt: skip
     return tuple(out)
 
 
@@ -258,7 +270,7 @@ def grants(inf: Infra) -> dict[str, dict[str, Value]]:
             out[f"{w}-secret-{s}"] = {"workload": w, "role": "Key Vault Secrets User", "scope": scope}
         if inf.stream:
             out.update(event_hubs_grants(inf, w))
-    return out
+    return pod_grants(inf, out)
 
 
 def event_hubs_grants(inf: Infra, workload: str) -> dict[str, dict[str, Value]]:
@@ -289,7 +301,21 @@ def identities(inf: Infra) -> tuple[Block, ...]:
             Attr("role_definition_name", Ref("each.value.role")),
             Attr("principal_id", Ref("azurerm_user_assigned_identity.workload[each.value.workload].principal_id")),
             Attr("principal_type", "ServicePrincipal")]),
+        *federation(inf),
     )  # fmt: skip
+
+
+def federation(inf: Infra) -> tuple[Block, ...]:
+    """Microsoft Entra Workload ID: each pod identity trusts tokens the cluster's OIDC issuer signs for exactly
+    its Kubernetes ServiceAccount."""
+    if not pods(inf):
+        return ()
+    return (block("resource", "azurerm_federated_identity_credential", "workload", body=[
+        Attr("for_each", _v("k8s_service_accounts")), Attr("name", Ref('"${var.name_prefix}-${each.key}-k8s"')),
+        Attr("resource_group_name", Ref("azurerm_resource_group.main.name")),
+        Attr("parent_id", Ref("azurerm_user_assigned_identity.workload[each.key].id")),
+        Attr("audience", ["api://AzureADTokenExchange"]), Attr("issuer", _v("aks_oidc_issuer_url")),
+        Attr("subject", Ref('"system:serviceaccount:${var.k8s_namespace}:${each.value}"'))]),)  # fmt: skip
 
 
 def outputs(inf: Infra) -> tuple[Output, ...]:
@@ -314,6 +340,11 @@ def outputs(inf: Infra) -> tuple[Output, ...]:
                 "Azure Monitor workspace the alerts query: send the cluster's Prometheus metrics here.",
             )
         )
+    if pods(inf):
+        out.append(Output(IDENTITY_OUTPUT, 'join("", [for k in keys(var.k8s_service_accounts) : '
+                          '"${k}=${azurerm_user_assigned_identity.workload[k].client_id}\\n"])',
+                          "The Kubernetes overlay's identity.env of this environment (docs/kubernetes.md)."),
+        )  # fmt: skip
     out += azure_databricks.outputs(inf)
     return tuple(out)
 
@@ -366,9 +397,10 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
         ("resource_group", str(names.resource_group)), ("storage_account", str(names.storage_account)),
         ("storage_replication", "LRS" if dev else "ZRS"), ("retention_days", inf.retention_days),
         ("key_vault", str(names.key_vault)),
-        ("workload_identities", {w: str(names.identity(w)) for w in inf.workloads}),
+        ("workload_identities", identity_names(inf, names)),
         ("secret_names", {s: str(n) for s, n in names.secrets}),
     ]  # fmt: skip
+    values += k8s_values(inf, names)
     if target_containers(inf):
         values.append(("target_containers", target_containers(inf, str(names.environment))))
     if azure_alerts.variables(inf):

@@ -7,9 +7,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from pipegen.common.spark_stream import job_secrets
-from pipegen.generators.terraform.hcl import Ref, quote
+from pipegen.common.workload_identity import PodIdentity, pod_identities
+from pipegen.generators.terraform.hcl import Ref, Value, quote
 from pipegen.generators.terraform.model import Infra, Var
 from pipegen.plan.capacity import HOT_DAYS, WARM_DAYS
+from pipegen.plan.cloudnames import CloudNames, k8s_namespace
 from pipegen.plan.components import Kind
 from pipegen.plan.idents import dns_name
 from pipegen.plan.infra_findings import SPARK_JOBS, azure_container
@@ -60,6 +62,76 @@ def own_workloads(inf: Infra) -> Infra:
     if Kind.FLINK_JOBS in inf.ctx.plan.graph.kinds:
         return inf
     return replace(inf, workloads=tuple(w for w in inf.workloads if w != "stream"))
+
+
+# ---------------------------------------------------------------- workload identity (common/workload_identity.py)
+
+DNS_LABEL_RE = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+
+
+def pods(inf: Infra) -> tuple[PodIdentity, ...]:
+    """The ServiceAccounts Terraform federates (common/workload_identity.py): the batch pod's (`batch`), the
+    Flink operator's `flink` (`stream`)."""
+    return pod_identities(inf.ctx)
+
+
+def identity_keys(inf: Infra) -> tuple[str, ...]:
+    """Every identity the module creates: one per workload, and one per pod identity (`batch`)."""
+    return (*inf.workloads, *(p.identity for p in pods(inf) if p.identity not in inf.workloads))
+
+
+def identity_names(inf: Infra, names: CloudNames) -> dict[str, str]:
+    """The tfvars' identity names (`workload_roles` / `workload_accounts` / `workload_identities`)."""
+    return {w: str(names.identity(w)) for w in identity_keys(inf)}
+
+
+def k8s_vars(inf: Infra) -> tuple[Var, ...]:
+    """The namespace and the ServiceAccounts the identities federate with (names from the naming layer)."""
+    if not pods(inf):
+        return ()
+    sa = names_map_var(
+        "k8s_service_accounts",
+        "Kubernetes ServiceAccount (in k8s_namespace) per workload identity.",
+        DNS_LABEL_RE,
+        "k8s_service_accounts: DNS labels (lowercase letters, digits and hyphens).",
+    )
+    return (regex_var("k8s_namespace", "Kubernetes namespace of the workloads.", DNS_LABEL_RE,
+                      "k8s_namespace: a DNS label (lowercase letters, digits and hyphens)."), sa)  # fmt: skip
+
+
+def k8s_values(inf: Infra, names: CloudNames) -> list[tuple[str, Value]]:
+    """The tfvars of `k8s_vars`: the namespace of the environment, each pod identity's ServiceAccount."""
+    found = pods(inf)
+    if not found:
+        return []
+    ns = k8s_namespace(inf.ctx.plan.names, str(names.environment))
+    return [("k8s_namespace", str(ns)), ("k8s_service_accounts", {p.identity: str(p.service_account) for p in found})]
+
+
+def with_pods(inf: Infra, workloads: list[str]) -> list[str]:
+    """`workloads` and each pod identity running one of them (a list of grantees: writers, Kafka clients)."""
+    return [
+        *workloads,
+        *(p.identity for p in pods(inf) if set(p.steps) & set(workloads) and p.identity not in workloads),
+    ]
+
+
+def pod_grants(inf: Infra, grants: dict[str, dict[str, Value]]) -> dict[str, dict[str, Value]]:
+    """`grants` (key -> {workload, what it grants}) and, for each pod identity, a copy of every grant of the
+    workloads it runs (its `steps`), once per distinct grant: the pod holds exactly what its steps hold."""
+    out = dict(grants)
+    for pod in pods(inf):
+        if pod.identity in pod.steps:
+            continue  # its own grants (the Flink jobs' `stream` identity)
+        seen: set[str] = set()
+        for key, grant in grants.items():
+            if grant["workload"] not in pod.steps:
+                continue
+            rest = repr(sorted((k, str(v)) for k, v in grant.items() if k != "workload"))
+            if rest not in seen:
+                seen.add(rest)
+                out[f"{pod.identity}-{key}"] = {**grant, "workload": pod.identity}
+    return out
 
 
 def secret_readers(inf: Infra) -> dict[str, tuple[str, ...]]:

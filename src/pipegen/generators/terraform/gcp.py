@@ -8,12 +8,18 @@ from __future__ import annotations
 import math
 
 from pipegen.common.kafka_clients import EVENTS_PUBLISHER, managed_events_publisher
+from pipegen.common.workload_identity import IDENTITY_OUTPUT
 from pipegen.generators.terraform import gcp_alerts, gcp_spark, gcp_tables
 from pipegen.generators.terraform.alerts import alert_emails, alert_list
 from pipegen.generators.terraform.common import (
+    identity_names,
+    k8s_values,
+    k8s_vars,
     names_map_var,
     number_var,
     own_workloads,
+    pod_grants,
+    pods,
     prefix_var,
     regex_var,
     retention_var,
@@ -24,6 +30,7 @@ from pipegen.generators.terraform.common import (
     target_buckets,
     target_buckets_var,
     tier_days,
+    with_pods,
 )
 from pipegen.generators.terraform.hcl import Attr, Block, Item, Ref, Value, block, quote
 from pipegen.generators.terraform.model import CloudModule, Cost, EnvPlan, Infra, Output, Var
@@ -92,6 +99,7 @@ def variables(inf: Infra) -> tuple[Var, ...]:
                          "bigquery_datasets: each writer is a workload of `workload_accounts`."))))  # fmt: skip
     out += gcp_alerts.variables(inf)
     out += gcp_spark.variables(inf, BUCKET_RE)
+    out += k8s_vars(inf)
     if inf.stream:
         out += [
             regex_var("kafka_cluster_id", "Managed Kafka cluster id.", "^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$",
@@ -187,10 +195,10 @@ def bigquery_datasets(inf: Infra, environment: str | None) -> dict[str, Value]:
         raw = [str(names.source_schema(inf.ctx.spec.sources[i].name)) for i in inf.ctx.plan.graph.batch_sources]
         ids = [dataset, *((str(names.staging_schema), str(names.marts_schema), *raw) if raw else ())]
         for d in ids:
-            out.setdefault(d, where | {"writers": list(BQ_WRITERS)})
+            out.setdefault(d, where | {"writers": with_pods(inf, list(BQ_WRITERS))})
         if target is loaded:
             for d in raw:
-                out.setdefault(f"{d}{DLT_STAGING_SUFFIX}", where | {"writers": ["ingest"]})
+                out.setdefault(f"{d}{DLT_STAGING_SUFFIX}", where | {"writers": with_pods(inf, ["ingest"])})
     return out
 
 
@@ -233,7 +241,7 @@ def grants(inf: Infra) -> tuple[dict[str, dict[str, Value]], dict[str, dict[str,
                                                "role": WRITE if write else READ}  # fmt: skip
         for s in readers.get(w, ()):
             secrets_[f"{w}-{s}"] = {"workload": w, "secret": Ref(f"google_secret_manager_secret.spec[{quote(s)}].id")}
-    return buckets, secrets_
+    return pod_grants(inf, buckets), pod_grants(inf, secrets_)
 
 
 def identities(inf: Infra) -> tuple[Block, ...]:
@@ -277,11 +285,20 @@ def identities(inf: Infra) -> tuple[Block, ...]:
         # the topic reader (ingest), the stream jobs and, where the quality step publishes its events to the
         # cluster, the workload running it (pipeline/kafka_sign_in.py signs each in with its service account)
         publisher = (EVENTS_PUBLISHER,) if managed_events_publisher(inf.ctx) else ()
-        kafka = [w for w in inf.workloads if w in ("ingest", "stream", *publisher)]
+        kafka = with_pods(inf, [w for w in inf.workloads if w in ("ingest", "stream", *publisher)])
         out.append(block("resource", "google_project_iam_member", "kafka_client", body=[
             Attr("for_each", Ref("toset([" + ", ".join(quote(w) for w in kafka) + "])")),
             Attr("project", _v("project")), Attr("role", "roles/managedkafka.client"),
             Attr("member", Ref('"serviceAccount:${google_service_account.workload[each.value].email}"'))]))  # fmt: skip
+    if pods(inf):
+        # GKE Workload Identity: each pod's Kubernetes ServiceAccount may act as its service account
+        # (the cluster's workload pool: `<project>.svc.id.goog`, the cluster in this project)
+        out.append(block("resource", "google_service_account_iam_member", "workload_identity", body=[
+            Attr("for_each", _v("k8s_service_accounts")),
+            Attr("service_account_id", Ref("google_service_account.workload[each.key].name")),
+            Attr("role", "roles/iam.workloadIdentityUser"),
+            Attr("member", Ref('"serviceAccount:${var.project}.svc.id.goog[${var.k8s_namespace}/${each.value}]"')),
+        ]))  # fmt: skip
     return tuple(out)
 
 
@@ -292,6 +309,11 @@ def outputs(inf: Infra) -> tuple[Output, ...]:
                "Service account per workload (bind each with Workload Identity)."),
     ]  # fmt: skip
     out += gcp_spark.outputs(inf)
+    if pods(inf):
+        out.append(Output(IDENTITY_OUTPUT, 'join("", [for k in keys(var.k8s_service_accounts) : '
+                          '"${k}=${google_service_account.workload[k].email}\\n"])',
+                          "The Kubernetes overlay's identity.env of this environment (docs/kubernetes.md)."),
+        )  # fmt: skip
     if inf.stream:
         out.append(Output("kafka_cluster", "google_managed_kafka_cluster.kafka.id", "The Managed Kafka cluster.",
                           sensitive=True))  # fmt: skip
@@ -347,9 +369,10 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
     values: list[tuple[str, Value]] = [
         ("name_prefix", str(names.prefix)), ("region", REGION), ("tags", dict(names.tags)),
         ("lake_bucket", str(names.bucket("lake"))), ("retention_days", inf.retention_days),
-        ("workload_accounts", {w: str(names.identity(w)) for w in inf.workloads}),
+        ("workload_accounts", identity_names(inf, names)),
         ("secret_names", {s: str(n) for s, n in names.secrets}),
     ]  # fmt: skip
+    values += k8s_values(inf, names)
     if inf.stream_jobs:
         values.append(("checkpoints_bucket", str(names.bucket("checkpoints"))))
     if gcp_spark.on_dataproc(inf):

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pipegen.common.workload_identity import pod_identities
 from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget
 from pipegen.generators.terraform import aws, azure, gcp
 from pipegen.generators.terraform.aws import QUERY_RESULTS_DAYS
@@ -174,7 +175,18 @@ def docs_context(ctx: GenContext, mod: CloudModule, plans: list[EnvPlan], stored
         "results_days": QUERY_RESULTS_DAYS,
         "dev_share": trusted(f"{DEV_SHARE:.0%}"),
         "retention": ctx.spec.volume.retention_days,
+        "pod_identity": pod_identity_context(ctx),
     }
+
+
+def pod_identity_context(ctx: GenContext) -> dict[str, object] | None:
+    """The federated ServiceAccounts and their namespace (docs/terraform.md's "Workload identity")."""
+    found = pod_identities(ctx)
+    if not found:
+        return None
+    return {"namespace": ctx.plan.names.k8s_namespace,
+            "batch": next((p.service_account for p in found if p.owned), None),
+            "flink": next((p.service_account for p in found if not p.owned), None)}  # fmt: skip
 
 
 def cluster_secrets(ctx: GenContext, stored: set[str]) -> list[dict[str, object]]:

@@ -68,6 +68,36 @@ variable "secret_names" {
   }
 }
 
+variable "eks_cluster_name" {
+  type        = string
+  description = "The EKS cluster the workloads run in (Pod Identity Agent add-on on)."
+
+  validation {
+    condition     = can(regex("^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$", var.eks_cluster_name))
+    error_message = "eks_cluster_name: 1-100 letters, digits, - and _, starting with a letter or digit."
+  }
+}
+
+variable "k8s_namespace" {
+  type        = string
+  description = "Kubernetes namespace of the workloads."
+
+  validation {
+    condition     = can(regex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", var.k8s_namespace))
+    error_message = "k8s_namespace: a DNS label (lowercase letters, digits and hyphens)."
+  }
+}
+
+variable "k8s_service_accounts" {
+  type        = map(string)
+  description = "Kubernetes ServiceAccount (in k8s_namespace) per workload identity."
+
+  validation {
+    condition     = alltrue([for n in values(var.k8s_service_accounts) : can(regex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", n))])
+    error_message = "k8s_service_accounts: DNS labels (lowercase letters, digits and hyphens)."
+  }
+}
+
 variable "checkpoints_bucket" {
   type        = string
   description = "S3 bucket of the stream jobs' checkpoints."

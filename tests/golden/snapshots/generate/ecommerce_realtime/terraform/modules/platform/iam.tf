@@ -156,3 +156,22 @@ resource "aws_iam_role_policy_attachment" "stream" {
   role       = aws_iam_role.workload["stream"].name
   policy_arn = aws_iam_policy.stream.arn
 }
+
+resource "aws_iam_role_policy_attachment" "batch_ingest" {
+  role       = aws_iam_role.workload["batch"].name
+  policy_arn = aws_iam_policy.ingest.arn
+}
+
+resource "aws_iam_role_policy_attachment" "batch_transform" {
+  role       = aws_iam_role.workload["batch"].name
+  policy_arn = aws_iam_policy.transform.arn
+}
+
+resource "aws_eks_pod_identity_association" "workload" {
+  for_each        = var.k8s_service_accounts
+  cluster_name    = var.eks_cluster_name
+  namespace       = var.k8s_namespace
+  service_account = each.value
+  role_arn        = aws_iam_role.workload[each.key].arn
+  tags            = var.tags
+}

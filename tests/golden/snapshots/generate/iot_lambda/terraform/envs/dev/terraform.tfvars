@@ -16,38 +16,44 @@ workload_accounts = {
   ingest    = "iot-lambda-dev-ingest"
   transform = "iot-lambda-dev-transform"
   stream    = "iot-lambda-dev-stream"
+  batch     = "iot-lambda-dev-batch"
 }
 secret_names = {
   CLICKHOUSE_PASSWORD  = "iot-lambda-dev-clickhouse-password"
   KAFKA_SASL_PASSWORD  = "iot-lambda-dev-kafka-sasl-password"
   REGISTRY_DB_PASSWORD = "iot-lambda-dev-registry-db-password"
 }
+k8s_namespace = "iot"
+k8s_service_accounts = {
+  batch  = "iot-lambda-prefect-worker"
+  stream = "flink"
+}
 checkpoints_bucket = "iot-lambda-dev-checkpoints"
 bigquery_datasets = {
   iot = {
     project  = "acme-iot"
     location = "europe-west3"
-    writers  = ["ingest", "transform"]
+    writers  = ["ingest", "transform", "batch"]
   }
   staging = {
     project  = "acme-iot"
     location = "europe-west3"
-    writers  = ["ingest", "transform"]
+    writers  = ["ingest", "transform", "batch"]
   }
   marts = {
     project  = "acme-iot"
     location = "europe-west3"
-    writers  = ["ingest", "transform"]
+    writers  = ["ingest", "transform", "batch"]
   }
   raw_sensors = {
     project  = "acme-iot"
     location = "europe-west3"
-    writers  = ["ingest", "transform"]
+    writers  = ["ingest", "transform", "batch"]
   }
   raw_registry = {
     project  = "acme-iot"
     location = "europe-west3"
-    writers  = ["ingest", "transform"]
+    writers  = ["ingest", "transform", "batch"]
   }
 }
 kafka_cluster_id = "iot-lambda-dev-kafka"

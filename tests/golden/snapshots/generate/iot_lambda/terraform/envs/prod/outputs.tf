@@ -8,6 +8,11 @@ output "workload_service_accounts" {
   value       = module.platform.workload_service_accounts
 }
 
+output "k8s_identity_env" {
+  description = "The Kubernetes overlay's identity.env of this environment (docs/kubernetes.md)."
+  value       = module.platform.k8s_identity_env
+}
+
 output "kafka_cluster" {
   description = "The Managed Kafka cluster."
   value       = module.platform.kafka_cluster

@@ -16,38 +16,44 @@ workload_accounts = {
   ingest    = "iot-lambda-staging-ingest"
   transform = "iot-lambda-staging-transform"
   stream    = "iot-lambda-staging-stream"
+  batch     = "iot-lambda-staging-batch"
 }
 secret_names = {
   CLICKHOUSE_PASSWORD  = "iot-lambda-staging-clickhouse-password"
   KAFKA_SASL_PASSWORD  = "iot-lambda-staging-kafka-sasl-password"
   REGISTRY_DB_PASSWORD = "iot-lambda-staging-registry-db-password"
 }
+k8s_namespace = "iot"
+k8s_service_accounts = {
+  batch  = "iot-lambda-prefect-worker"
+  stream = "flink"
+}
 checkpoints_bucket = "iot-lambda-staging-checkpoints"
 bigquery_datasets = {
   iot = {
     project  = "acme-iot"
     location = "europe-west3"
-    writers  = ["ingest", "transform"]
+    writers  = ["ingest", "transform", "batch"]
   }
   staging = {
     project  = "acme-iot"
     location = "europe-west3"
-    writers  = ["ingest", "transform"]
+    writers  = ["ingest", "transform", "batch"]
   }
   marts = {
     project  = "acme-iot"
     location = "europe-west3"
-    writers  = ["ingest", "transform"]
+    writers  = ["ingest", "transform", "batch"]
   }
   raw_sensors = {
     project  = "acme-iot"
     location = "europe-west3"
-    writers  = ["ingest", "transform"]
+    writers  = ["ingest", "transform", "batch"]
   }
   raw_registry = {
     project  = "acme-iot"
     location = "europe-west3"
-    writers  = ["ingest", "transform"]
+    writers  = ["ingest", "transform", "batch"]
   }
 }
 kafka_cluster_id = "iot-lambda-staging-kafka"

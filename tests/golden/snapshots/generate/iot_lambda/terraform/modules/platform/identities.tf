@@ -26,6 +26,11 @@ locals {
       bucket   = google_storage_bucket.checkpoints.name
       role     = "roles/storage.objectUser"
     }
+    batch-ingest-lake = {
+      workload = "batch"
+      bucket   = google_storage_bucket.lake.name
+      role     = "roles/storage.objectUser"
+    }
   }
   secret_grants = {
     ingest-CLICKHOUSE_PASSWORD = {
@@ -54,6 +59,18 @@ locals {
     }
     stream-REGISTRY_DB_PASSWORD = {
       workload = "stream"
+      secret   = google_secret_manager_secret.spec["REGISTRY_DB_PASSWORD"].id
+    }
+    batch-ingest-CLICKHOUSE_PASSWORD = {
+      workload = "batch"
+      secret   = google_secret_manager_secret.spec["CLICKHOUSE_PASSWORD"].id
+    }
+    batch-ingest-KAFKA_SASL_PASSWORD = {
+      workload = "batch"
+      secret   = google_secret_manager_secret.spec["KAFKA_SASL_PASSWORD"].id
+    }
+    batch-ingest-REGISTRY_DB_PASSWORD = {
+      workload = "batch"
       secret   = google_secret_manager_secret.spec["REGISTRY_DB_PASSWORD"].id
     }
   }
@@ -100,8 +117,15 @@ resource "google_project_iam_member" "bigquery_jobs" {
 }
 
 resource "google_project_iam_member" "kafka_client" {
-  for_each = toset(["ingest", "stream"])
+  for_each = toset(["ingest", "stream", "batch"])
   project  = var.project
   role     = "roles/managedkafka.client"
   member   = "serviceAccount:${google_service_account.workload[each.value].email}"
+}
+
+resource "google_service_account_iam_member" "workload_identity" {
+  for_each           = var.k8s_service_accounts
+  service_account_id = google_service_account.workload[each.key].name
+  role               = "roles/iam.workloadIdentityUser"
+  member             = "serviceAccount:${var.project}.svc.id.goog[${var.k8s_namespace}/${each.value}]"
 }

@@ -103,6 +103,26 @@ variable "bigquery_datasets" {
   }
 }
 
+variable "k8s_namespace" {
+  type        = string
+  description = "Kubernetes namespace of the workloads."
+
+  validation {
+    condition     = can(regex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", var.k8s_namespace))
+    error_message = "k8s_namespace: a DNS label (lowercase letters, digits and hyphens)."
+  }
+}
+
+variable "k8s_service_accounts" {
+  type        = map(string)
+  description = "Kubernetes ServiceAccount (in k8s_namespace) per workload identity."
+
+  validation {
+    condition     = alltrue([for n in values(var.k8s_service_accounts) : can(regex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", n))])
+    error_message = "k8s_service_accounts: DNS labels (lowercase letters, digits and hyphens)."
+  }
+}
+
 variable "kafka_cluster_id" {
   type        = string
   description = "Managed Kafka cluster id."

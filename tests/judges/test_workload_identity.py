@@ -1,0 +1,223 @@
+"""Workload identity across the kubernetes and terraform families (issue 21, ident22): for every environment,
+every ServiceAccount a built overlay holds whose pods run the batch run (found from the built CronJob or
+Deployment's `serviceAccountName`, not from pipegen's names) is linked to an identity the same environment's
+Terraform root creates, and the federation names exactly that namespace and ServiceAccount:
+
+- AWS (EKS Pod Identity): the association's namespace and ServiceAccount, evaluated from the root's tfvars, are
+  the built ServiceAccount's, its role one of the root's `workload_roles`; the ServiceAccount carries nothing;
+- GCP: the built annotation's service account id is the root's `workload_accounts` entry; its
+  `roles/iam.workloadIdentityUser` member, evaluated, is `serviceAccount:<project>.svc.id.goog[<ns>/<sa>]`;
+- Azure: the federated credential's subject, evaluated, is `system:serviceaccount:<ns>:<sa>` and its parent the
+  identity of the annotation's key; a client id written into identity.env (as the root's output prints it)
+  reaches the built annotation, and the pods carry `azure.workload.identity/use`.
+
+And the batch identity holds exactly what the ingest and transform identities hold (the steps its pod runs).
+HCL parsed with python-hcl2 (the `hcl` judge env), overlays built by `kubectl kustomize`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from pipegen.pipeline import prepare, render_tree
+from tests.conftest import REPO
+from tests.judges.kustomize import MISSING, build, kubectl
+from tests.judges.terraform import parse_dir, write_terraform
+
+# (spec, cloud): an example per cloud whose batch run runs on Kubernetes (Airflow's CronJob, Prefect's workers)
+CASES = {"aws": ("ecommerce_realtime", "aws"), "gcp": ("iot_lambda", "gcp"), "azure": ("ecommerce_realtime", "azure")}
+ANNOTATIONS = {"gcp": "iam.gke.io/gcp-service-account", "azure": "azure.workload.identity/client-id"}
+IDENTITY_VARS = {"aws": "workload_roles", "gcp": "workload_accounts", "azure": "workload_identities"}
+CLIENT_ID = "3f1c2a9e-0b7d-4c55-9a1e-7f0d2b6c8e41"
+
+
+def _render(cloud: str, where: Path) -> dict[str, str]:
+    spec, target = CASES[cloud]
+    text = (REPO / "specs" / f"{spec}.yaml").read_text()
+    text = re.sub(r"\ncloud: [a-z]+\n", f"\ncloud: {target}\n", text, count=1)
+    (where / f"{spec}_{cloud}.yaml").write_text(text)
+    ready = prepare(where / f"{spec}_{cloud}.yaml")
+    assert not [d for d in ready.diagnostics if d.severity == "error"]
+    return {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}
+
+
+def _write(files: dict[str, str], root: Path) -> Path:
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    return root
+
+
+def _blocks(doc: dict[str, Any], kind: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for entry in doc.get(kind, []):
+        out.update(entry)
+    return out
+
+
+def _resources(docs: dict[str, Any], kind: str) -> dict[str, Any]:
+    """name -> body of every `resource "<kind>"` of the module."""
+    out: dict[str, Any] = {}
+    for path, doc in docs.items():
+        if path.startswith("modules/"):
+            for entry in doc.get("resource", []):
+                out.update(entry.get(kind, {}))
+    return out
+
+
+def _eval(expr: str, tfvars: dict[str, Any], key: str, value: str) -> str:
+    """A string template over `var.*`, `each.key` and `each.value`, evaluated (what Terraform would make)."""
+
+    def one(m: re.Match[str]) -> str:
+        ref = m.group(1)
+        if ref == "each.key":
+            return key
+        if ref == "each.value":
+            return value
+        assert ref.startswith("var."), ref
+        return str(tfvars[ref.removeprefix("var.")])
+
+    return re.sub(r"\$\{([a-z0-9_.]+)\}", one, expr)
+
+
+def _pods(objects: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any], dict[str, str]]]:
+    """(namespace, pod spec, pod labels) of every CronJob and Deployment built."""
+    out = []
+    for o in objects:
+        if o["kind"] == "CronJob":
+            template = o["spec"]["jobTemplate"]["spec"]["template"]
+        elif o["kind"] == "Deployment":
+            template = o["spec"]["template"]
+        else:
+            continue
+        out.append((o["metadata"]["namespace"], template["spec"], template["metadata"].get("labels", {})))
+    return out
+
+
+@pytest.fixture(scope="module")
+def projects(tmp_path_factory: pytest.TempPathFactory, hcl_python: Path) -> dict[str, Any]:
+    out = {}
+    for cloud in CASES:
+        root = tmp_path_factory.mktemp(cloud)
+        files = _render(cloud, root)
+        project = _write(files, root / "project")
+        docs = {p.split("/terraform/", 1)[1]: d for p, d in parse_dir(hcl_python, write_terraform(files, root)).items()}
+        out[cloud] = (files, project, docs)
+    return out
+
+
+@pytest.mark.parametrize("cloud", sorted(CASES))
+def test_every_batch_service_account_is_linked_to_its_environments_identity(
+    cloud: str, projects: dict[str, Any]
+) -> None:
+    binary = kubectl()
+    if binary is None:
+        pytest.fail(MISSING)
+    files, project, docs = projects[cloud]
+    envs = sorted(p.split("/")[2] for p in files if p.startswith("k8s/overlays/") and p.endswith("/kustomization.yaml"))
+    assert envs
+    for env in envs:
+        tfvars = docs[f"envs/{env}/terraform.tfvars"]
+        if cloud == "azure":  # the output's line, as `terraform output -raw k8s_identity_env` writes it
+            (project / f"k8s/overlays/{env}/identity.env").write_text(f"batch={CLIENT_ID}\n")
+        objects = build(binary, project / f"k8s/overlays/{env}")
+        accounts = {(o["metadata"]["namespace"], o["metadata"]["name"]): o for o in objects
+                    if o["kind"] == "ServiceAccount"}  # fmt: skip
+        pods = _pods(objects)
+        assert pods, f"{env}: no batch workload built"
+        for ns, pod, labels in pods:
+            sa = accounts[(ns, pod["serviceAccountName"])]
+            annotations = sa["metadata"].get("annotations", {})
+            # the Terraform side: exactly this namespace and ServiceAccount, as the root's tfvars value them
+            assert tfvars["k8s_namespace"] == ns, env
+            linked = [k for k, v in tfvars["k8s_service_accounts"].items() if v == pod["serviceAccountName"]]
+            assert len(linked) == 1, f"{env}: {pod['serviceAccountName']} is no identity's ServiceAccount"
+            key = linked[0]
+            identity = tfvars[IDENTITY_VARS[cloud]][key]  # a name the root creates (for_each over the map)
+            if cloud == "aws":
+                assert not annotations, "EKS Pod Identity: nothing in the manifests"
+                (assoc,) = _resources(docs, "aws_eks_pod_identity_association").values()
+                assert assoc["for_each"] == "${var.k8s_service_accounts}"
+                assert _eval(assoc["namespace"], tfvars, key, tfvars["k8s_service_accounts"][key]) == ns
+                assert _eval(assoc["service_account"], tfvars, key, tfvars["k8s_service_accounts"][key]) == sa[
+                    "metadata"]["name"]  # fmt: skip
+                assert assoc["role_arn"] == "${aws_iam_role.workload[each.key].arn}"
+                role = _resources(docs, "aws_iam_role")["workload"]
+                assert role["for_each"] == "${var.workload_roles}" and identity
+            elif cloud == "gcp":
+                email = annotations[ANNOTATIONS[cloud]]
+                assert email.split("@")[0] == identity, f"{env}: the annotation names another service account"
+                (member,) = _resources(docs, "google_service_account_iam_member").values()
+                assert member["role"] == "roles/iam.workloadIdentityUser"
+                assert member["service_account_id"] == "${google_service_account.workload[each.key].name}"
+                tfvars_project = {**tfvars, "project": "acme-proj"}
+                assert _eval(member["member"], tfvars_project, key, tfvars["k8s_service_accounts"][key]) == (
+                    f"serviceAccount:acme-proj.svc.id.goog[{ns}/{sa['metadata']['name']}]")  # fmt: skip
+            else:
+                assert annotations[ANNOTATIONS[cloud]] == CLIENT_ID, (
+                    f"{env}: identity.env does not reach the annotation"
+                )
+                assert labels.get("azure.workload.identity/use") == "true"
+                (cred,) = _resources(docs, "azurerm_federated_identity_credential").values()
+                assert cred["parent_id"] == "${azurerm_user_assigned_identity.workload[each.key].id}"
+                assert cred["issuer"] == "${var.aks_oidc_issuer_url}"
+                assert _eval(cred["subject"], tfvars, key, tfvars["k8s_service_accounts"][key]) == (
+                    f"system:serviceaccount:{ns}:{sa['metadata']['name']}")  # fmt: skip
+                assert identity in files[f"k8s/overlays/{env}/identity.env"], "the placeholder names the identity"
+            # the output printing identity.env lists exactly the linked keys, each its identity's value
+            if cloud != "aws":
+                outputs = _blocks(docs["modules/platform/outputs.tf"], "output")
+                assert "keys(var.k8s_service_accounts)" in outputs["k8s_identity_env"]["value"]
+
+
+def _grant_sets(docs: dict[str, Any], cloud: str) -> dict[str, set[str]]:
+    """Identity -> what it is granted (a comparable string per grant)."""
+    out: dict[str, set[str]] = {}
+    if cloud == "aws":
+        for name, a in _resources(docs, "aws_iam_role_policy_attachment").items():
+            role = re.search(r'workload\["([a-z]+)"\]', a["role"])
+            assert role is not None, name
+            out.setdefault(role.group(1), set()).add(a["policy_arn"])
+        return out
+    module = docs["modules/platform/identities.tf"]
+    locals_ = _blocks(module, "locals")
+    for name in ("bucket_grants", "secret_grants", "grants"):
+        for g in locals_.get(name, {}).values():
+            out.setdefault(g["workload"], set()).add(repr(sorted((k, v) for k, v in g.items() if k != "workload")))
+    return out
+
+
+@pytest.mark.parametrize("cloud", sorted(CASES))
+def test_the_flink_jobs_service_account_is_federated_with_the_stream_identity(
+    cloud: str, projects: dict[str, Any]
+) -> None:
+    # the FlinkDeployments' `serviceAccount` (the flink family's, the operator's ServiceAccount) against the tfvars
+    files, _, docs = projects[cloud]
+    deployments = [yaml.safe_load(t) for p, t in files.items() if p.startswith("flink/deploy/") and p.endswith(".yaml")]
+    assert deployments, "the example runs Flink jobs"
+    for env in sorted(p.split("/")[2] for p in files if p.startswith("terraform/envs/") and p.endswith(".tfvars")):
+        tfvars = docs[f"envs/{env}/terraform.tfvars"]
+        for d in deployments:
+            assert d["metadata"]["namespace"] == tfvars["k8s_namespace"]
+            assert tfvars["k8s_service_accounts"]["stream"] == d["spec"]["serviceAccount"], env
+            assert tfvars[IDENTITY_VARS[cloud]]["stream"], "the stream identity the federation names"
+
+
+@pytest.mark.parametrize("cloud", sorted(CASES))
+def test_the_batch_identity_holds_exactly_what_its_steps_hold(cloud: str, projects: dict[str, Any]) -> None:
+    _, _, docs = projects[cloud]
+    grants = _grant_sets(docs, cloud)
+    assert grants["batch"] == grants["ingest"] | grants["transform"]
+    assert grants["ingest"] and grants["transform"]
+    if cloud == "gcp":  # and wherever ingest or transform is a BigQuery writer or a Kafka client, batch is too
+        for env in sorted(p.split("/")[1] for p in docs if p.startswith("envs/") and p.endswith(".tfvars")):
+            datasets = docs[f"envs/{env}/terraform.tfvars"]["bigquery_datasets"]
+            assert datasets
+            for d in datasets.values():
+                assert ("batch" in d["writers"]) == bool({"ingest", "transform"} & set(d["writers"])), env
+        clients = _resources(docs, "google_project_iam_member")["kafka_client"]["for_each"]
+        assert ("batch" in clients) == ('"ingest"' in clients or '"transform"' in clients)
