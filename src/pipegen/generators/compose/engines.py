@@ -1,25 +1,27 @@
 """compose.yaml's engines: a Flink session cluster running the generated SQL jobs, and the orchestrator.
 
-- Flink (the plan's stream engine is Flink): `flink-jobmanager` and `flink-taskmanager` (task slots: the
-  `dev` environment's, plan/envsizes.py) and `flink-sql`, which submits every `flink/sql/*.sql` to the
-  cluster with the project's production runner (`pipeline/flink_runner.py`, PyFlink's `flink run
-  --python`) once both are healthy and Kafka is, then stays up (healthy once every job is submitted).
-  All three run one image built from `compose/flink.Dockerfile` (FLINK_DOCKERFILE): the official
-  `flink` image pinned to the Flink the FlinkDeployments target, plus Python and PyFlink (the runner)
-  and the connector jars of FLINK_JARS from Maven Central (Docker downloads them at `make up`;
-  nothing here does). Compose's broker is plaintext on the Compose network: `flink-sql` sets
-  `PIPEGEN_FLINK_KAFKA_PLAINTEXT`, and the runner drops the jobs' TLS options (flink_sql.plaintext).
-  The jobs' other `${VAR}` values come from `.env` (an optional `env_file`), the broker's address and
-  the source databases' hosts from the Compose network.
-- Airflow (`orchestrator: airflow`): `airflow-postgres` (the metadata database, its password
-  `${PIPEGEN_AIRFLOW_DB_PASSWORD:?...}` from .env) and `airflow` (`airflow standalone`: API server,
-  scheduler, DAG processor, triggerer), the generated `dags/` and `plugins/` mounted read-only, the
-  project at /opt/airflow/project for the tasks' imports and data, its requirements installed at start
-  (`_PIP_ADDITIONAL_REQUIREMENTS`, the image's development switch); healthy on
-  `/api/v2/monitor/health`.
-- Prefect (`orchestrator: prefect`): `prefect-server` (`prefect server start`, healthy on `/api/health`)
-  and `prefect-worker`: it creates the deployment's work pool, runs `prefect deploy --all` from the
-  project (prefect.yaml) and starts a process worker on the pool (healthy on its own `/health`).
+- Flink (the plan has Flink jobs): `flink-jobmanager`, `flink-taskmanager` (the `dev` environment's slots,
+  plan/envsizes.py; `scale`: enough for every job at the `dev` parallelism) and `flink-sql`, which submits
+  every `flink/sql/*.sql` to the cluster with the project's production runner (`pipeline/flink_runner.py`,
+  `flink run --python`) once the cluster and Kafka are healthy, then stays up (healthy once every job was
+  submitted). All three run one image built from `compose/flink.Dockerfile` (FLINK_DOCKERFILE): the
+  official `flink` image pinned to the Flink the FlinkDeployments target, plus Python and PyFlink (the
+  runner) and the jars of FLINK_JARS from Maven Central (Docker downloads them at `make up`; nothing here
+  does). Compose's broker is plaintext: `flink-sql` sets PIPEGEN_FLINK_KAFKA_PLAINTEXT, and the runner drops
+  the TLS options of the project cluster's tables (flink_sql.plaintext); with PIPEGEN_FLINK_PARALLELISM it
+  runs each job at the `dev` parallelism (flink_sql.configured). The jobs' other `${VAR}` values come from
+  `.env` (an optional `env_file`), the broker's address, the source databases' hosts and LAKE_PATH (the
+  `flink-output` volume) from compose.yaml.
+- Airflow (`orchestrator: airflow`, when the airflow family is on: the plan has something to orchestrate):
+  `airflow-postgres` (the metadata database, its password `${PIPEGEN_AIRFLOW_DB_PASSWORD:?...}` from .env)
+  and `airflow` (`airflow standalone`: API server, scheduler, DAG processor, triggerer), the generated
+  `dags/` and `plugins/` mounted read-only, the project at /opt/airflow/project for the tasks' imports and
+  data, its requirements installed at start (`_PIP_ADDITIONAL_REQUIREMENTS`, the image's development
+  switch); healthy on `/api/v2/monitor/health`.
+- Prefect (`orchestrator: prefect`, the prefect family on): `prefect-server` (`prefect server start`,
+  healthy on `/api/health`) and `prefect-worker`: it creates the deployment's work pool, runs `prefect
+  deploy --all` from the project (prefect.yaml) and starts a process worker on the pool (healthy on its
+  own `/health`).
 Images are pinned; ports bind to 127.0.0.1; names come from the naming layer.
 """
 
@@ -251,16 +253,21 @@ def prefect_services(ctx: GenContext) -> tuple[ComposeService, ...]:
     return (server, worker)
 
 
+def orchestrated(ctx: GenContext) -> Orchestrator | None:
+    """The orchestrator whose family this run generates (a plan with nothing to orchestrate has none)."""
+    return ctx.spec.orchestrator if str(ctx.spec.orchestrator) in ctx.families else None
+
+
 def orchestrator_services(ctx: GenContext) -> tuple[ComposeService, ...]:
-    if ctx.spec.orchestrator == Orchestrator.AIRFLOW:
+    if orchestrated(ctx) == Orchestrator.AIRFLOW:
         return airflow_services(ctx)
-    if ctx.spec.orchestrator == Orchestrator.PREFECT:
+    if orchestrated(ctx) == Orchestrator.PREFECT:
         return prefect_services(ctx)
     return ()
 
 
 def orchestrator_env(ctx: GenContext) -> tuple[EnvVar, ...]:
-    if ctx.spec.orchestrator != Orchestrator.AIRFLOW:
+    if orchestrated(ctx) != Orchestrator.AIRFLOW:
         return ()
     return (EnvVar(ENV.airflow_db_password, ("compose.yaml: the Airflow metadata database's password",),
                    secret=True),
