@@ -76,6 +76,10 @@ FLINK_JARS = (
 # Flink container mounts (the task managers write it; `docker compose cp` reads it)
 FLINK_OUTPUT_VOLUME, FLINK_OUTPUT = "flink-output", "/opt/flink/output"
 SUBMITTED = "/tmp/pipegen-submitted"  # flink-sql's marker: every job was submitted
+# health checks' start periods of the services that install or submit before they are up: pip installs of the
+# project's requirements (Airflow, the Prefect worker), a JVM per submitted job (flink-sql)
+INSTALL_SECONDS = 600
+SUBMIT_SECONDS_PER_JOB = 60
 
 AIRFLOW_IMAGE = "apache/airflow:3.3.2-python3.12"  # the Airflow of requirements-airflow.txt
 AIRFLOW_DB_IMAGE = "postgres:17.6"
@@ -178,6 +182,7 @@ def flink_services(
         env_file=True,
         volumes=(f"./pipeline:{USRLIB}/pipeline:ro", f"./flink/sql:{USRLIB}/flink/sql:ro"),
         healthcheck=(f"test -f {SUBMITTED}",),
+        start_seconds=SUBMIT_SECONDS_PER_JOB * flink_job_count(ctx.spec),
         depends_on=(str(COMPOSE_FLINK_JOBMANAGER), str(COMPOSE_FLINK_TASKMANAGER), *kafka),
     )  # fmt: skip
     return (jobmanager, taskmanager, sql)
@@ -214,6 +219,7 @@ def airflow_services(ctx: GenContext) -> tuple[ComposeService, ...]:
         ),
         volumes=(f"./dags:{AIRFLOW_HOME}/dags:ro", f"./plugins:{AIRFLOW_HOME}/plugins:ro", f".:{AIRFLOW_PROJECT}"),
         healthcheck=(_http_ok(f"http://localhost:{AIRFLOW_PORT}/api/v2/monitor/health"),),
+        start_seconds=INSTALL_SECONDS,
         depends_on=(str(COMPOSE_AIRFLOW_DB),),
     )  # fmt: skip
     return (database, airflow)
@@ -248,6 +254,7 @@ def prefect_services(ctx: GenContext) -> tuple[ComposeService, ...]:
         ),
         volumes=(f".:{PREFECT_PROJECT}",),
         healthcheck=(_python_get(f"http://localhost:{PREFECT_WORKER_HEALTH_PORT}/health"),),
+        start_seconds=INSTALL_SECONDS,
         depends_on=(str(COMPOSE_PREFECT_SERVER),),
     )  # fmt: skip
     return (server, worker)
