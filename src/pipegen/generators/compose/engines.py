@@ -17,11 +17,12 @@
   and `airflow` (`airflow standalone`: API server, scheduler, DAG processor, triggerer), the generated
   `dags/` and `plugins/` mounted read-only, the project at /opt/airflow/project for the tasks' imports and
   data, its requirements installed at start (`_PIP_ADDITIONAL_REQUIREMENTS`, the image's development
-  switch); healthy on `/api/v2/monitor/health`.
+  switch), the tasks' variables from `.env` and the local databases' hosts; healthy on
+  `/api/v2/monitor/health`.
 - Prefect (`orchestrator: prefect`, the prefect family on): `prefect-server` (`prefect server start`,
   healthy on `/api/health`) and `prefect-worker`: it creates the deployment's work pool, runs `prefect
   deploy --all` from the project (prefect.yaml) and starts a process worker on the pool (healthy on its
-  own `/health`).
+  own `/health`; the flow's variables as Airflow's tasks').
 Images are pinned; ports bind to 127.0.0.1; names come from the naming layer.
 """
 
@@ -195,7 +196,7 @@ def flink_dockerfile(ctx: GenContext) -> str:
     return render("compose/flink.Dockerfile.j2", context)
 
 
-def airflow_services(ctx: GenContext) -> tuple[ComposeService, ...]:
+def airflow_services(ctx: GenContext, database_hosts: tuple[tuple[str, str], ...]) -> tuple[ComposeService, ...]:
     password = ENV.airflow_db_password
     secret = f"${{{password}:?set {password} in .env}}"
     database = ComposeService(
@@ -209,6 +210,7 @@ def airflow_services(ctx: GenContext) -> tuple[ComposeService, ...]:
         user=f"${{{ENV.airflow_uid}:-{AIRFLOW_UID}}}:0",
         ports=(f"127.0.0.1:{AIRFLOW_PORT}:{AIRFLOW_PORT}",),
         environment=(
+            ("AIRFLOW_HOME", AIRFLOW_HOME),  # the image's, over .env's local `.airflow`
             ("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", connection),
             ("AIRFLOW__CORE__LOAD_EXAMPLES", "false"),
             ("AIRFLOW__CORE__DAGS_FOLDER", f"{AIRFLOW_HOME}/dags"),
@@ -216,7 +218,9 @@ def airflow_services(ctx: GenContext) -> tuple[ComposeService, ...]:
             ("_PIP_ADDITIONAL_REQUIREMENTS", f"-r {AIRFLOW_PROJECT}/requirements-airflow.txt"),
             ("PYTHONPATH", AIRFLOW_PROJECT),
             (str(ENV.project_dir), AIRFLOW_PROJECT),
+            *database_hosts,
         ),
+        env_file=True,
         volumes=(f"./dags:{AIRFLOW_HOME}/dags:ro", f"./plugins:{AIRFLOW_HOME}/plugins:ro", f".:{AIRFLOW_PROJECT}"),
         healthcheck=(_http_ok(f"http://localhost:{AIRFLOW_PORT}/api/v2/monitor/health"),),
         start_seconds=INSTALL_SECONDS,
@@ -230,7 +234,7 @@ def _python_get(url: str) -> str:
     return f"python -c \"import urllib.request; urllib.request.urlopen('{url}', timeout=4)\""
 
 
-def prefect_services(ctx: GenContext) -> tuple[ComposeService, ...]:
+def prefect_services(ctx: GenContext, database_hosts: tuple[tuple[str, str], ...]) -> tuple[ComposeService, ...]:
     pool = shlex.quote(str(ctx.plan.names.prefect_work_pool))
     server = ComposeService(
         name=str(COMPOSE_PREFECT_SERVER), image=PREFECT_IMAGE,
@@ -251,7 +255,9 @@ def prefect_services(ctx: GenContext) -> tuple[ComposeService, ...]:
             ("EXTRA_PIP_PACKAGES", f"-r {PREFECT_PROJECT}/requirements-prefect.txt"),
             ("PYTHONPATH", PREFECT_PROJECT),
             (str(ENV.project_dir), PREFECT_PROJECT),
+            *database_hosts,
         ),
+        env_file=True,
         volumes=(f".:{PREFECT_PROJECT}",),
         healthcheck=(_python_get(f"http://localhost:{PREFECT_WORKER_HEALTH_PORT}/health"),),
         start_seconds=INSTALL_SECONDS,
@@ -265,11 +271,12 @@ def orchestrated(ctx: GenContext) -> Orchestrator | None:
     return ctx.spec.orchestrator if str(ctx.spec.orchestrator) in ctx.families else None
 
 
-def orchestrator_services(ctx: GenContext) -> tuple[ComposeService, ...]:
+def orchestrator_services(ctx: GenContext, database_hosts: tuple[tuple[str, str], ...]) -> tuple[ComposeService, ...]:
+    """`database_hosts`: as flink_services'; the tasks' other variables come from `.env` (an optional env_file)."""
     if orchestrated(ctx) == Orchestrator.AIRFLOW:
-        return airflow_services(ctx)
+        return airflow_services(ctx, database_hosts)
     if orchestrated(ctx) == Orchestrator.PREFECT:
-        return prefect_services(ctx)
+        return prefect_services(ctx, database_hosts)
     return ()
 
 

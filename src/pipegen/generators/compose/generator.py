@@ -132,7 +132,7 @@ def services(ctx: GenContext) -> tuple[ComposeService, ...]:
             out.append(connect(ctx, captured))
     if engines.has_flink(ctx):
         out.extend(engines.flink_services(ctx, f"{COMPOSE_KAFKA}:{INTERNAL_PORT}", database_hosts(ctx)))
-    out.extend(engines.orchestrator_services(ctx))
+    out.extend(engines.orchestrator_services(ctx, database_hosts(ctx)))
     return tuple(out)
 
 
