@@ -4,6 +4,9 @@ The FlinkDeployment starts it through PyFlink's PythonDriver:
 `-pym pipeline.flink_runner /opt/flink/usrlib/flink/sql/<job>.sql`. SET statements become the
 job's configuration, `${NAME}` option values come from the environment (the Kubernetes secret),
 DDL runs in order and the final statement (the sink's CREATE TABLE ... AS SELECT) submits the job.
+With PIPEGEN_FLINK_KAFKA_PLAINTEXT set (compose.yaml's flink-sql service: its broker is plaintext), the
+Kafka tables' TLS options are dropped first; with PIPEGEN_FLINK_PARALLELISM set (the same service), it
+is the job's parallelism instead of the script's.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from pipeline.flink_sql import legacy_windows, setting, statements, substitute
+from pipeline.flink_sql import PLAINTEXT_ENV, configured, legacy_windows, plaintext, setting, statements, substitute
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,9 +32,10 @@ def main(argv: list[str] | None = None) -> int:
 
     t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
     for stmt in statements(text):
+        stmt = plaintext(stmt) if os.environ.get(PLAINTEXT_ENV) else stmt
         pair = setting(stmt)
         if pair:
-            t_env.get_config().set(*pair)
+            t_env.get_config().set(*configured(pair, os.environ))
         else:
             t_env.execute_sql(substitute(stmt, os.environ))
     return 0

@@ -5,6 +5,10 @@
 - `substitute(stmt, env)`: `${NAME}` inside option values filled from `env` (pipeline/envsubst.py, the
   project's one substitution; every missing name is named, in a MissingVariable, a KeyError).
 - `legacy_windows(text)`: legacy group-window syntax (TUMBLE(...) in GROUP BY, TUMBLE_START...).
+- `configured(pair, env)`: a SET's (key, value), `parallelism.default` replaced by PARALLELISM_ENV's value
+  when set (compose.yaml's flink-sql runs every job of the session cluster at the `dev` environment's).
+- `plaintext(stmt)`: the statement without its Kafka client's TLS options (`properties.security.protocol`,
+  `properties.ssl.*`), for a plaintext broker: compose.yaml's (PLAINTEXT_ENV set by its flink-sql service).
 """
 
 from __future__ import annotations
@@ -16,6 +20,11 @@ from pipeline import envsubst
 
 _SETTING = re.compile(r"^SET\s+'((?:[^']|'')*)'\s*=\s*'((?:[^']|'')*)'$", re.IGNORECASE | re.DOTALL)
 _OPTION = re.compile(r"'(?:[^']|'')*'")
+PLAINTEXT_ENV = "PIPEGEN_FLINK_KAFKA_PLAINTEXT"  # the naming layer's ENV.flink_kafka_plaintext
+PARALLELISM_ENV = "PIPEGEN_FLINK_PARALLELISM"  # the naming layer's ENV.flink_parallelism
+PROJECT_TRUSTSTORE = "${KAFKA_SSL_TRUSTSTORE_LOCATION}"  # ENV.kafka_truststore: the project's cluster CA
+# one option line of a WITH clause (pipegen writes one per line), with the separator before it
+_TLS_OPTION = re.compile(r",\n[ \t]*'properties\.(?:security\.protocol|ssl\.[A-Za-z0-9.\-]+)'\s*=\s*'(?:[^']|'')*'")
 LEGACY_WINDOW = re.compile(
     r"\b(?:TUMBLE|HOP|SESSION|CUMULATE)_(?:START|END|ROWTIME|PROCTIME)\s*\("
     r"|\bGROUP\s+BY\s+(?:[^;()]*,\s*)?(?:TUMBLE|HOP|SESSION)\s*\(",
@@ -68,6 +77,18 @@ def setting(stmt: str) -> tuple[str, str] | None:
 def substitute(stmt: str, env: Mapping[str, str]) -> str:
     """`${NAME}` filled from env, in string literals only (pipegen never writes `${` elsewhere)."""
     return envsubst.substitute(stmt, env, within=_OPTION, quote=_sql_text, use="used by a Flink table option")
+
+
+def configured(pair: tuple[str, str], env: Mapping[str, str]) -> tuple[str, str]:
+    key, value = pair
+    return (key, env[PARALLELISM_ENV]) if key == "parallelism.default" and env.get(PARALLELISM_ENV) else pair
+
+
+def plaintext(stmt: str) -> str:
+    """`stmt` without the Kafka client's TLS options where it is a table on the project's cluster (its
+    truststore is PROJECT_TRUSTSTORE; another cluster's tables are kept). Each option pipegen writes sits on
+    its own line after `connector`, so dropping `,\n  'properties.ssl...' = '...'` keeps the clause valid."""
+    return _TLS_OPTION.sub("", stmt) if PROJECT_TRUSTSTORE in stmt else stmt
 
 
 def _sql_text(value: str) -> str:

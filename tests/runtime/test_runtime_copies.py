@@ -35,3 +35,11 @@ def test_the_runners_legacy_window_lint_is_pipegens() -> None:
 def test_the_synthetic_generators_type_aliases_are_the_specs() -> None:
     aliases = ast.literal_eval(_constant(TEMPLATES / "runtime" / "synthetic.py", "TYPE_ALIASES"))
     assert aliases == TYPE_ALIASES
+
+
+def test_the_runners_plaintext_switch_and_project_truststore_are_the_naming_layers() -> None:
+    from pipegen.plan.names import ENV
+
+    path = TEMPLATES / "flink" / "flink_sql.py"
+    assert ast.literal_eval(_constant(path, "PLAINTEXT_ENV")) == ENV.flink_kafka_plaintext
+    assert ast.literal_eval(_constant(path, "PROJECT_TRUSTSTORE")) == "${" + ENV.kafka_truststore + "}"

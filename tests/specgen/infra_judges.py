@@ -27,8 +27,23 @@ def developer_env(example: str) -> str:
                    for line in example.splitlines())  # fmt: skip
 
 
+def project_files(project: Path) -> dict[str, str]:
+    """A generated project's paths, with the texts compose_checks reads (the others empty)."""
+    read = {"compose.yaml", ".env.example"}
+    return {
+        str(p.relative_to(project)): p.read_text(encoding="utf-8") if p.name in read and p.parent == project else ""
+        for p in project.rglob("*")
+        if p.is_file() and ".pipegen" not in p.relative_to(project).parts
+    }
+
+
 def compose_configs(projects: list[Path], binary: Path, verdicts: Verdicts) -> None:
-    """`docker-compose config -q` accepts every project's compose.yaml, with a developer's .env."""
+    """`docker-compose config -q` accepts every project's compose.yaml, with a developer's .env; the
+    Compose JSON Schema too, and the cross-file checks hold (tests/judges/compose_checks.py: pinned
+    images, variables in .env.example, mounted paths and Dockerfiles in the project, healthy dependencies,
+    the Flink cluster's slots)."""
+    from tests.judges.compose_checks import cross_file_problems, load, schema_problems
+
     for project in projects:
         if not (project / "compose.yaml").is_file():
             continue
@@ -41,6 +56,9 @@ def compose_configs(projects: list[Path], binary: Path, verdicts: Verdicts) -> N
         finally:
             env.unlink()
         verdicts.add("compose config", project, None if done.returncode == 0 else (done.stdout + done.stderr)[-3000:])
+        files = project_files(project)
+        problems = schema_problems(load(files["compose.yaml"])) + cross_file_problems(files)
+        verdicts.add("compose files", project, "\n".join(problems)[-3000:] or None)
 
 
 def terraform_checks(projects: list[Path], hcl_python: Path, verdicts: Verdicts) -> None:

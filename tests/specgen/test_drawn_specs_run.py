@@ -2,7 +2,8 @@
 sample of drawn specs that validate, plus every spec in tests/corpus/, is generated with the
 CLI and judged in batches — the local run (synthetic data, dlt into DuckDB, dbt build, GX),
 Airflow's DagBag, a Prefect flow run and Airflow's dag.test() of a local run, PyFlink's planner
-over every Flink statement, dbt parse per warehouse target and one local stream run.
+over every Flink statement, dbt parse per warehouse target, one local stream run and compose.yaml's
+judges (the Compose binary, its schema, the cross-file checks).
 benchmarks/corpus.py runs hundreds with a recorded seed and writes the pass rate to
 docs/corpus.md; docs/judges.md lists what is not judged and why."""
 
@@ -41,7 +42,7 @@ AirflowRound = tuple[judges.Verdicts, judges.Verdicts, int, str]
 # The batched judges (Airflow's DagBag, Flink EXPLAIN, dbt parse, Terraform) take every corpus
 # spec in one process whatever it names; the local run (~10 s a project) takes only the
 # fixtures that name `local`, and every drawn spec.
-CORPUS_JUDGES = frozenset({"generate", "local", "flink", "stream", "dbt_warehouse", "prefect"})
+CORPUS_JUDGES = frozenset({"generate", "local", "flink", "stream", "dbt_warehouse", "prefect", "compose"})
 
 
 def corpus() -> list[str]:
@@ -230,6 +231,23 @@ def test_the_local_stream_run_of_a_drawn_spec_runs_every_flink_job(
     _, verdicts, streaming = flink_round
     regressions = [p for p in streaming if p not in drawn(projects)]
     assert len(verdicts.judged.get("flink local run", [])) == len(streaming) >= max(1, len(regressions))
+    assert not verdicts.failed, _report(verdicts)
+
+
+@pytest.mark.judge
+def test_every_drawn_specs_compose_file_passes_the_compose_binary_its_schema_and_the_cross_file_checks(
+    projects: list[Path],
+) -> None:
+    """compose.yaml of every corpus and drawn project (tests/specgen/infra_judges.py): `docker-compose config
+    -q` with a developer's .env, the Compose JSON Schema, and tests/judges/compose_checks.py across the
+    project's files (pinned images, .env.example, mounted paths, healthy dependencies, Flink slots)."""
+    from tests.judges.envs import ensure_env
+    from tests.specgen.infra_judges import compose_configs
+
+    (binary,) = sorted(ensure_env("compose").glob("lib/python*/site-packages/compose/docker-compose"))
+    verdicts = judges.Verdicts()
+    compose_configs(projects, binary, verdicts)
+    assert len(verdicts.judged.get("compose files", [])) >= len(projects) // 2, verdicts.judged
     assert not verdicts.failed, _report(verdicts)
 
 

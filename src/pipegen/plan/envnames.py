@@ -118,6 +118,12 @@ class EnvNames:
     capture_max_seconds: Final = EnvName("PIPEGEN_CAPTURE_MAX_SECONDS")  # its default --max-seconds (debezium)
     capture_metrics_port: Final = EnvName("PIPEGEN_CAPTURE_METRICS_PORT")  # `capture --follow`'s /metrics (debezium)
     grafana_password: Final = EnvName("PIPEGEN_GRAFANA_ADMIN_PASSWORD")  # compose.yaml's Grafana admin (monitoring)
+    # compose.yaml's flink-sql: the runner drops the jobs' Kafka TLS options (Compose's broker is plaintext)
+    flink_kafka_plaintext: Final = EnvName("PIPEGEN_FLINK_KAFKA_PLAINTEXT")
+    # compose.yaml's flink-sql: every job at this parallelism (the `dev` environment's), not its script's
+    flink_parallelism: Final = EnvName("PIPEGEN_FLINK_PARALLELISM")
+    airflow_uid: Final = EnvName("AIRFLOW_UID")  # compose.yaml's Airflow runs as this user (owns the project)
+    airflow_db_password: Final = EnvName("PIPEGEN_AIRFLOW_DB_PASSWORD")  # compose.yaml's Airflow metadata DB (compose)
     lake_root: Final = EnvName("PIPEGEN_LAKE_ROOT")  # the lake's layers (a local directory by default)
     # a layer's own root (`PIPEGEN_LAKE_ROOT_<LAYER>`, Azure: its container), else PIPEGEN_LAKE_ROOT: lake_layer_root
     lake_root_bronze: Final = EnvName("PIPEGEN_LAKE_ROOT_BRONZE")
@@ -149,6 +155,10 @@ class EnvNames:
     # `fileUris`: an s3:// or gs:// prefix; Databricks: a Unity Catalog volume), named as KAFKA_TLS_FILES
     kafka_tls_root: Final = EnvName("KAFKA_TLS_ROOT")
     environment: Final = EnvName("PIPEGEN_ENVIRONMENT")  # the deployment environment (Kubernetes overlays)
+
+    def compose_only(self) -> frozenset[EnvName]:
+        """Secrets only compose.yaml's own services read (not the pipeline, nor a deployment)."""
+        return frozenset({self.grafana_password, self.airflow_db_password})
 
     def fixed(self) -> tuple[EnvName, ...]:
         """Every name above that is not per entity, sorted."""

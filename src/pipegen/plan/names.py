@@ -69,8 +69,15 @@ from pipegen.spec.snakecase import snake
 __all__ = [  # the naming layer: its own names and the rules it re-exports (idents, envnames)
     "BUCKET_PURPOSES",
     "BUCKET_RULES",
+    "COMPOSE_AIRFLOW",
+    "COMPOSE_AIRFLOW_DB",
     "COMPOSE_CONNECT",
+    "COMPOSE_FLINK_JOBMANAGER",
+    "COMPOSE_FLINK_SQL",
+    "COMPOSE_FLINK_TASKMANAGER",
     "COMPOSE_KAFKA",
+    "COMPOSE_PREFECT_SERVER",
+    "COMPOSE_PREFECT_WORKER",
     "ENV",
     "FLINK_JOB_PREFIX",
     "GX_PARAMETER_PREFIX",
@@ -374,6 +381,13 @@ def _lookup(index: dict[_K, _V], key: _K, missing: str) -> _V:
 
 BUCKET_PURPOSES = ("lake", "checkpoints", "state")
 COMPOSE_KAFKA, COMPOSE_CONNECT = Ident("kafka"), Ident("connect")  # compose.yaml's broker and Kafka Connect
+# compose.yaml's Flink session cluster and the service that submits the generated SQL jobs to it
+COMPOSE_FLINK_JOBMANAGER, COMPOSE_FLINK_TASKMANAGER = Ident("flink-jobmanager"), Ident("flink-taskmanager")
+COMPOSE_FLINK_SQL = Ident("flink-sql")
+# the orchestrator's: Airflow and its metadata database, or a Prefect server and a worker. None of these
+# fixed names ends in `-db`, so none can meet a source database's `<source>-db` (compose_service)
+COMPOSE_AIRFLOW, COMPOSE_AIRFLOW_DB = Ident("airflow"), Ident("airflow-postgres")
+COMPOSE_PREFECT_SERVER, COMPOSE_PREFECT_WORKER = Ident("prefect-server"), Ident("prefect-worker")
 
 
 def compose_service(source: str) -> Ident:

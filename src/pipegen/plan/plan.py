@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from pipegen.plan.capacity import Capacity, capacity_findings, compute
 from pipegen.plan.components import Graph, graph
+from pipegen.plan.composefindings import compose_findings
 from pipegen.plan.engines import EngineChoice, choose
 from pipegen.plan.freshness import freshness_findings
 from pipegen.plan.infra_findings import infra_findings
@@ -64,6 +65,7 @@ def _findings(spec: Spec, d: _Decided) -> tuple[Finding, ...]:
         *spark_stream_findings(spec, d.engines),
         *masked_rule_findings(spec, d.selection.architecture),
         *reach_findings(spec, d.flow),
+        *compose_findings(spec, d.flow),
         *monitoring_findings(spec, d.flow),
         *infra_findings(spec, d.flow, d.capacity),
         *unread_settings(spec, d.flow, d.engines),

@@ -6,19 +6,20 @@ project family from every family's contribution) and `make up` / `make down`.
   binlog when the source is captured (CDC), a health check;
 - a Kafka broker in KRaft mode (`kafka`) when the plan has Kafka topics;
 - Kafka Connect with the Debezium plugins (`connect`) when a source is captured.
+- a Flink session cluster that runs the generated SQL jobs, and the orchestrator's services (engines.py).
 Every service that needs another waits for it to be healthy. Grafana (with the generated dashboards
-provisioned), Prometheus and node_exporter are the monitoring family's contribution; Flink and the
-orchestrator are not in it yet (issue 21).
+provisioned), Prometheus and node_exporter are the monitoring family's contribution.
 """
 
 from __future__ import annotations
 
 from pipegen.generators.base import COMPOSE_TARGETS, ComposeService, Contribution, EnvVar, Files, GenContext
+from pipegen.generators.compose import engines
 from pipegen.plan.cdc import DEBEZIUM_VERSION, KAFKA_VERSION
 from pipegen.plan.components import Kind
 from pipegen.plan.names import COMPOSE_CONNECT, COMPOSE_KAFKA, compose_service
 from pipegen.spec.model import Ingestion, Source, SourceType
-from pipegen.spec.types import parse_secret_ref
+from pipegen.spec.types import SecretRef, parse_secret_ref
 
 IMAGES = {
     SourceType.POSTGRES: "postgres:17.6",
@@ -105,6 +106,17 @@ def connect(ctx: GenContext, captured: list[Source]) -> ComposeService:
     )  # fmt: skip
 
 
+def database_hosts(ctx: GenContext) -> tuple[tuple[str, str], ...]:
+    """(variable, service) of each local source database whose host the spec gives as `${env:NAME}`:
+    inside the Compose network, the database is its service."""
+    out = []
+    for source in ctx.spec.sources:
+        ref: SecretRef | None = parse_secret_ref(source.connection.host or "") if source.connection else None
+        if source.type in IMAGES and ref is not None:
+            out.append((ref.name, str(compose_service(source.name))))
+    return tuple(sorted(dict(out).items()))
+
+
 def services(ctx: GenContext) -> tuple[ComposeService, ...]:
     out: list[ComposeService] = []
     used: dict[SourceType, int] = {}
@@ -118,6 +130,9 @@ def services(ctx: GenContext) -> tuple[ComposeService, ...]:
         captured = [s for s in ctx.spec.sources if s.ingestion == Ingestion.CDC]
         if captured:
             out.append(connect(ctx, captured))
+    if engines.has_flink(ctx):
+        out.extend(engines.flink_services(ctx, f"{COMPOSE_KAFKA}:{INTERNAL_PORT}", database_hosts(ctx)))
+    out.extend(engines.orchestrator_services(ctx, database_hosts(ctx)))
     return tuple(out)
 
 
@@ -129,12 +144,13 @@ class ComposeGenerator:
         secrets = sorted({password_var(ctx, s) for s in ctx.spec.sources if s.type in IMAGES})
         return Contribution(
             compose_services=found,
-            env=tuple(EnvVar(n, ("compose.yaml: the local database's password",), secret=True) for n in secrets),
+            env=(*(EnvVar(n, ("compose.yaml: the local database's password",), secret=True) for n in secrets),
+                 *engines.orchestrator_env(ctx)),
             make_targets=COMPOSE_TARGETS,
         )  # fmt: skip
 
     def render(self, ctx: GenContext) -> Files:
-        return {}
+        return {engines.FLINK_DOCKERFILE: engines.flink_dockerfile(ctx)} if engines.has_flink(ctx) else {}
 
 
 GENERATOR = ComposeGenerator()

@@ -44,6 +44,6 @@ def operations_context(ctx: GenContext) -> dict[str, Any]:
         ]
         if "stream-redrive" in targets
         else [],
-        "secrets": sorted(v.name for v in ctx.shared.env if v.secret and v.name != names.env.grafana_password),
+        "secrets": sorted(v.name for v in ctx.shared.env if v.secret and v.name not in names.env.compose_only()),
         "kafka": Kind.KAFKA_TOPICS in kinds,
     }

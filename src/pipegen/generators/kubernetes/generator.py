@@ -248,7 +248,7 @@ def docs_context(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...]) 
                                 or run_policy(spec).schedule),
         })  # fmt: skip
     local_only = {ctx.plan.names.env.cdc_dsn(c) for c in ctx.plan.names.cdc}  # the local capture's databases
-    local_only.add(ctx.plan.names.env.grafana_password)  # compose.yaml's Grafana only
+    local_only |= ctx.plan.names.env.compose_only()  # compose.yaml's Grafana and Airflow metadata database
     secrets = sorted({str(e.name) for e in ctx.shared.env if e.secret and e.name not in local_only})
     return {
         "namespace": ctx.plan.names.k8s_namespace,

@@ -89,6 +89,8 @@ class MonitoringGenerator:
             files[CONFIG] = json_doc(metrics_config(s)) + "\n"
         if local.enabled(s, dashboards.compose_service(s) is not None):
             files[local.CONFIG] = yaml_doc(local.prometheus_config(s))
+            if s.batch:  # compose.yaml's node-exporter mounts the folder: it exists before the first run
+                files[f"{local.TEXTFILE_FOLDER}/.gitignore"] = local.TEXTFILE_GITIGNORE
         if s.kubernetes:
             files[PROMETHEUS_RULE] = yaml_doc(prometheus_rule(s, rule_groups))
         if s.grafana:

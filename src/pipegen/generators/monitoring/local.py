@@ -27,6 +27,10 @@ RULES_FILE = "rules.yml"  # beside CONFIG: the monitoring family's monitoring/pr
 TEXTFILE_DIR = "/textfile"  # node_exporter's --collector.textfile.directory in its container
 SCRAPE_INTERVAL = "15s"
 TEXTFILE_FOLDER = "metrics"  # the project folder of the local run's metrics textfile (metrics/<pipeline>.prom)
+# written into TEXTFILE_FOLDER so the folder node-exporter mounts exists (and its run outputs stay out of git)
+TEXTFILE_GITIGNORE = (
+    "# the local run's metrics textfile; compose.yaml's node-exporter reads this folder\n*\n!.gitignore\n"
+)
 
 
 def prometheus_config(s: Scope) -> dict[str, Any]:

@@ -10,7 +10,16 @@ from collections.abc import Callable
 from itertools import pairwise
 from typing import Any
 
-from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunResult, Shared
+from pipegen.generators.base import (
+    ComposeService,
+    Contribution,
+    EnvVar,
+    Files,
+    GenContext,
+    MakeTarget,
+    RunResult,
+    Shared,
+)
 from pipegen.render.env import render, static
 from pipegen.safe import Ident, trusted
 from pipegen.spec.model.enums import Materialization
@@ -62,9 +71,16 @@ class ProjectGenerator:
             files["pipeline/run.py"] = render("project/run.py.j2", {**context, **_run_context(ctx, shared)})
             files["pipeline/run_report.py"] = static("project/run_report.py")
         if shared.compose_services:
-            files["compose.yaml"] = render("project/compose.yaml.j2", {"services": list(shared.compose_services)})
+            services = list(shared.compose_services)
+            files["compose.yaml"] = render("project/compose.yaml.j2", {"services": services,
+                                                                       "volumes": named_volumes(services)})  # fmt: skip
         files[".github/workflows/pipegen.yml"] = render("project/ci.yml.j2", _ci_context(ctx, shared))
         return files
+
+
+def named_volumes(services: list[ComposeService]) -> list[str]:
+    """The named volumes compose.yaml's services mount (a mount's source that is not a path), sorted."""
+    return sorted({v.split(":", 1)[0] for s in services for v in s.volumes if not v.startswith((".", "/", "$"))})
 
 
 # shared runtime files written from pipegen's own data rather than copied from templates/runtime/
