@@ -101,6 +101,7 @@ __all__ = [  # the naming layer: its own names and the rules it re-exports (iden
     "gx_parameter",
     "k8s_labels",
     "names",
+    "partition_column",
     "snake",
 ]
 
@@ -109,6 +110,14 @@ MARTS_SCHEMA = "marts"
 # the version time of a CDC dimension read from its change files with no version time of its own
 # (Flink's local temporal join: every version valid from the epoch)
 LOCAL_VERSION = Ident("_pipegen_version")
+
+
+def partition_column(granularity: str) -> Ident:
+    """A lake table's stored partition column, `_pipegen_<granularity>` (`_pipegen_day`): its time
+    column truncated to the plan's granularity, as text. Delta (deltalake) and a Spark Delta or
+    Parquet table have no hidden partitioning, so the value is a column of the table; Iceberg
+    partitions by a transform of the time column and stores none."""
+    return Ident(f"_pipegen_{granularity}")
 
 
 @dataclass(frozen=True)
