@@ -182,9 +182,22 @@ class Delta:
     def __init__(self, target: dict[str, Any], layouts: dict[tuple[str, str], Any] | None = None) -> None:
         self.target = target
         self.layouts = layouts or {}
+        self._made: dict[tuple[str, str], list[str]] = {}  # each table's partition columns, read once
 
     def layout(self, layer: str, table: str) -> dict[str, str] | None:
-        return self.layouts.get((layer, table), {}).get("layout")
+        """The table's planned partitioning, unless the table exists partitioned otherwise (made
+        before the plan partitioned it: a Delta table keeps the partitioning it was made with)."""
+        planned = self.layouts.get((layer, table), {}).get("layout")
+        if (layer, table) not in self._made:
+            from deltalake import DeltaTable
+
+            path = self.path(layer, table)
+            found = DeltaTable(path).metadata().partition_columns if DeltaTable.is_deltatable(path) else None
+            if found is None:
+                return planned  # not made yet: asked again after the write that makes it
+            self._made[(layer, table)] = list(found)
+        kept = self._made[(layer, table)]
+        return planned if planned is not None and kept == [planned["column"]] else None
 
     def file_bytes(self, layer: str, table: str) -> int | None:
         return self.layouts.get((layer, table), {}).get("file_bytes")

@@ -85,19 +85,27 @@ def main() -> None:
         return [[str(v) for v in r] for r in con.execute(sql).fetchall()]
 
     out: dict = {"partition": table["partition"], "steps": []}
+    lake_json = project / "pipeline" / "lake.json"
+    planned = lake_json.read_text()
     for step, batches in enumerate(scenario["steps"]):
         for b, batch in enumerate(batches):
             land(project, table["landing"], f"step{step}_batch{b}", batch, columns)
+        if step == 0 and scenario.get("made_unpartitioned"):  # the tables made by a job the plan did not partition
+            unplanned = json.loads(planned)
+            for t in unplanned["tables"]:
+                t["partition"].update(bronze=None, silver=None)
+            lake_json.write_text(json.dumps(unplanned))
         job(project, "bronze", "silver")
+        lake_json.write_text(planned)
         out["steps"].append(silver_rows())
     silver_path, bronze_path = (lake / target["layers"][layer] / name for layer in ("silver", "bronze"))
     out["silver_meta"], out["bronze_meta"] = partitioning(fmt, silver_path), partitioning(fmt, bronze_path)
-    watermark = table["partition"]["silver"]["source"] if table["partition"]["silver"] else columns[-1]
+    watermark = (table["partition"]["silver"] or {}).get("source") or table["watermark"]
     out["silver_files"] = files_by_partition(fmt, silver_path, watermark)
     out["bronze_files"] = files_by_partition(fmt, bronze_path, "_ingested_at")
     # the retention has passed: maintenance compacts within partitions and vacuums / expires
     config["targets"][0]["retention_hours"] = 0
-    (project / "pipeline" / "lake.json").write_text(json.dumps(config))
+    lake_json.write_text(json.dumps(config))
     out["files_before"] = len(list(silver_path.rglob("*.parquet")))
     out["maintain"] = json.loads(job(project, "maintain", "--force"))[target["name"]]
     out["files_after"] = len(list(silver_path.rglob("*.parquet")))

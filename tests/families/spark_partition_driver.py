@@ -56,7 +56,7 @@ def main() -> None:
             land(project, table["landing"], f"step{step}_batch{b}", batch, columns)
         job.run(spark, ("bronze", "silver"))
         out["steps"].append(silver_rows(version_dir(job, "silver", name), columns))
-    silver = table["partition"]["silver"]["source"]
+    silver = (table["partition"]["silver"] or {}).get("source") or table["watermark"]
     out["silver_files"] = files_by_partition(version_dir(job, "silver", name), silver)
     out["bronze_files"] = files_by_partition(version_dir(job, "bronze", name), "_ingested_at")
     job.TARGET["retention_hours"] = 0
