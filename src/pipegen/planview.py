@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipegen.common.lake_partition import describe, partition_data, table_layouts
 from pipegen.pipeline import Ready, needed_families
 from pipegen.plan.capacity import TableCapacity, human
+from pipegen.plan.lake_partition import describe, partition_data, table_layouts
 from pipegen.spec.catalog import LAKE_TARGETS
 from pipegen.spec.index import index_of
 
@@ -18,7 +18,7 @@ def planned(ready: Ready, families: list[str]) -> list[str]:
 
 def lake_layouts(ready: Ready) -> dict[str, tuple[dict[str, Any], str]]:
     """Per source table (`source.table`) with lake targets: what its lake tables get (lake.json's
-    `partition`, common/lake_partition) and the plan's line saying so; {} without a lake target."""
+    `partition`, plan/lake_partition) and the plan's line saying so; {} without a lake target."""
     if not any(t.type in LAKE_TARGETS for t in ready.spec.targets):
         return {}
     refs = {r.qualified: r for r in index_of(ready.spec).tables}

@@ -2,7 +2,7 @@
 tests/families/test_lake_partitions.py with Spark as the batch engine, its job run locally on its
 Parquet lake in the `spark` judge environment (tests/families/spark_partition_driver.py). Each
 table version's directories are one per day of its rows (`_pipegen_day=<day>`, the lake step's
-stored column and value: one choice, common/lake_partition), every file holds its directory's day
+stored column and value: one choice, plan/lake_partition), every file holds its directory's day
 only (pyarrow reads it), silver read back by DuckDB equals the plain-Python reference after each step
 and after maintenance, and the job reads no partition column back as a column of the table."""
 

@@ -335,7 +335,7 @@ def test_drawn_specs_get_partitioned_lake_tables_and_every_engine_the_same_parti
     """Issue 20: drawn specs whose volume (the generator draws up to 500M rows a day) makes the plan
     partition a lake table render it partitioned: each layout partitions by a column the layer has
     (bronze: `_ingested_at`; silver: one of the table's columns), files within [512 MiB, 1 GiB], and
-    the Spark job, where there is one, gets the lake step's choice (common/lake_partition)."""
+    the Spark job, where there is one, gets the lake step's choice (plan/lake_partition)."""
     import json
 
     candidates = [s for s in draw(300, INDEPENDENT_SEED, independent=True)

@@ -9,10 +9,10 @@ from typing import Any
 
 from pipegen.common.lake_catalog import catalog_config, layer_dirs, silver_schema, silver_target
 from pipegen.common.lake_catalog import lake_dir as _dir
-from pipegen.common.lake_partition import partition_data, table_capacity, table_layouts, target_file_bytes
 from pipegen.common.stream_rules import event_rules
 from pipegen.plan.capacity import TARGET_FILE_MIN, Capacity, compute
 from pipegen.plan.cloudnames import lake_namespace
+from pipegen.plan.lake_partition import partition_data, table_capacity, table_layouts, target_file_bytes
 from pipegen.plan.names import Names, snake
 from pipegen.render.sqltypes import sql_type
 from pipegen.spec import catalog
@@ -94,7 +94,7 @@ def table_config(spec: Spec, names: Names, ref: TableRef, capacity: Capacity) ->
         # the warehouse schema the lake step publishes silver to, for dbt's staging (None: dbt reads raw)
         "warehouse_schema": warehouse_schema,
         "quarantine": quarantine(spec, names, ref) if warehouse_schema and key else None,
-        # bronze's and silver's partitioning and file size, from the plan (common/lake_partition)
+        # bronze's and silver's partitioning and file size, from the plan (plan/lake_partition)
         "partition": partition_data(table_layouts(names, ref, cap), cap),
     }
 

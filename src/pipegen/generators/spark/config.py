@@ -9,13 +9,13 @@ from typing import Any
 
 from pipegen.common.lake_catalog import catalog_config, lake_target, silver_schema, silver_target
 from pipegen.common.lake_catalog import layer_dirs as lake_layer_dirs
-from pipegen.common.lake_partition import partition_data, table_capacity, table_layouts
 from pipegen.common.spark_stream import managed_kafka_oauth, msk_iam
 from pipegen.common.stream_rules import event_rules
 from pipegen.generators.spark.marts import spark_marts, views
 from pipegen.generators.spark.streams import stream_jobs
 from pipegen.plan.capacity import Capacity, compute
 from pipegen.plan.cloudnames import lake_namespace
+from pipegen.plan.lake_partition import partition_data, table_capacity, table_layouts
 from pipegen.plan.names import ENV, Names, snake
 from pipegen.render.sqltypes import sql_type
 from pipegen.spec import catalog
@@ -148,7 +148,7 @@ def table_config(
         "key": key,
         "watermark": landed.get(wm) if wm else None,
         "rules": rules,
-        # bronze's and silver's partitioning and file size: the lake step's choice (common/lake_partition)
+        # bronze's and silver's partitioning and file size: the lake step's choice (plan/lake_partition)
         "partition": partition_data(table_layouts(names, ref, cap, frozenset(protected)), cap),
     } | ({"stream": stream_config(ref, names, msk_iam(spec), managed_kafka_oauth(spec))} if streaming else {})
 

@@ -20,9 +20,12 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
-from pipegen.plan.capacity import TARGET_FILE_MAX, TARGET_FILE_MIN, Capacity, TableCapacity
+from pipegen.plan.capacity import TARGET_FILE_MAX, TARGET_FILE_MIN, Capacity, TableCapacity, human
 from pipegen.plan.names import Names, partition_column
-from pipegen.spec.index import TableRef
+from pipegen.spec.catalog import LAKE_TARGETS
+from pipegen.spec.diagnostics import Finding
+from pipegen.spec.index import TableRef, index_of
+from pipegen.spec.model import Spec
 from pipegen.spec.types import parse_column_type
 
 INGESTED = "_ingested_at"  # bronze's arrival time (pipeline/lake.py's metadata column)
@@ -126,3 +129,30 @@ def describe(layouts: dict[str, Layout | None], cap: TableCapacity, ref: TableRe
         else:
             parts.append(f"{layer} by {lay.granularity}({lay.source}) (Delta/Parquet: column {lay.column})")
     return f"lake tables: {'; '.join(parts)}; target file size {mib:,.0f} MiB"
+
+
+def partition_findings(spec: Spec, capacity: Capacity) -> tuple[Finding, ...]:
+    """R447 (warning): a lake table the plan partitions whose silver has no time column to be
+    partitioned by (no date or timestamp `event_time` or `watermark`): silver stays one partition
+    (bronze is partitioned by arrival), so expiry cannot drop it a partition at a time."""
+    if not any(t.type in LAKE_TARGETS for t in spec.targets):
+        return ()
+    out = []
+    for ref in index_of(spec).tables:
+        if not any(c.metadata is None for c in ref.dataset.columns):
+            continue  # no lake table (lakehouse/config.py's rule)
+        cap = table_capacity(capacity, ref)
+        if cap.partition == "none" or time_column(ref) is not None:
+            continue
+        out.append(
+            Finding(
+                (*ref.path, "name"),
+                "R447",
+                f"the plan partitions {ref.qualified} by {cap.partition} ({human(cap.partition_bytes, 'bytes')} per "
+                "partition), but its silver lake table has no date or timestamp event_time or watermark to be "
+                "partitioned by: silver is one partition (bronze is partitioned by arrival)",
+                "set `watermark` (a streamed table: `event_time`) to the table's date or timestamp column",
+                severity="warning",
+            )
+        )
+    return tuple(out)
