@@ -7,6 +7,7 @@ Usage: python spark_partition_driver.py PROJECT SCENARIO.json"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -65,6 +66,22 @@ def main() -> None:
     out["silver_files_after"] = files_by_partition(version_dir(job, "silver", name), silver)
     # the job's own read of silver: the stored partition column is not a column of the table
     out["read_columns"] = job.Parquet(spark).read("silver", name).columns
+    # Delta and Iceberg cannot run here (no Delta jars offline, no Iceberg catalog in this session): their
+    # statements go through Spark's own SQL parser and the Iceberg table's creating writer is built on a
+    # real DataFrame (its transform resolved), not run
+    issued: list[str] = []
+    recorder = type("Recorder", (), {"sql": lambda self, text: issued.append(text)})()
+    job.Delta(recorder).sized("silver", name)
+    payload = [*columns, table["partition"]["silver"]["column"]]
+    issued.append(job.merge_sql(job.Delta(recorder).ref("silver", name), payload, table["key"], table["watermark"]))
+    parser = spark._jsparkSession.sessionState().sqlParser()
+    for sql in issued:
+        parser.parsePlan(sql)  # raises ParseException on a syntax error
+    out["delta_sql"] = list(issued)  # (the Iceberg creator below issues its CREATE NAMESPACE too)
+    rows = spark.createDataFrame(
+        [(1, "1.50", dt.datetime(2026, 1, 2))], "order_id long, amount string, updated_at timestamp"
+    )
+    out["iceberg_writer"] = type(job.Iceberg(recorder).creator("silver", name, rows)).__name__
     spark.stop()
     print("@@JSON@@" + json.dumps(out, default=str))
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import generate
-from tests.families.test_lake_partitions import SPEC, expected_silver, one_day_per_file, scenario
+from tests.families.test_lake_partitions import FILE_BYTES, SPEC, expected_silver, one_day_per_file, scenario
 from tests.judges import offline_env
 
 DRIVER = Path(__file__).with_name("spark_partition_driver.py")
@@ -45,3 +45,8 @@ def test_the_spark_job_partitions_bronze_and_silver_as_the_plan_says(tmp_path: P
     assert one_day_per_file(got["silver_files_after"], "_pipegen_day=") == days
     assert len(one_day_per_file(got["bronze_files"], "_pipegen_day=")) == 1
     assert "_pipegen_day" not in got["read_columns"], got["read_columns"]
+    # the Delta and Iceberg writers' statements and builders (not run here: families.md says why)
+    sized, merge = got["delta_sql"]
+    assert sized.endswith(f"SET TBLPROPERTIES ('delta.targetFileSize' = '{FILE_BYTES}')"), sized
+    assert "`_pipegen_day` = s.`_pipegen_day`" in merge, merge
+    assert got["iceberg_writer"] == "DataFrameWriterV2"
