@@ -159,7 +159,8 @@ def now() -> dt.datetime:
 
 def partitioned(data: Any, layout: dict[str, str] | None) -> Any:
     """Rows with their stored partition column (Delta: no hidden partitioning): the layout's time
-    column truncated to its granularity, as text (lake.json's `format`); set again when present."""
+    column truncated to its granularity (a time with a zone: in UTC), as text (lake.json's
+    `format`); set again when present."""
     if layout is None:
         return data
     import pyarrow as pa
@@ -168,6 +169,8 @@ def partitioned(data: Any, layout: dict[str, str] | None) -> Any:
     source = data.column(layout["source"])
     if pa.types.is_date(source.type):
         source = source.cast(pa.timestamp("us"))
+    elif source.type.tz is not None:  # in UTC, as Iceberg's transforms and the Spark job's session
+        source = source.cast(pa.timestamp(source.type.unit, "UTC"))
     value = pc.strftime(source, format=layout["format"])
     names = data.column_names
     if layout["column"] in names:
