@@ -63,7 +63,7 @@ def layouts() -> dict[tuple[str, str], dict[str, Any]]:
 
 def store_of(target: dict[str, Any]) -> Any:
     """The target's table I/O (lake_store's Delta or Iceberg), with the tables' partitioning."""
-    return FORMATS[target["format"]](target, layouts())
+    return FORMATS[target["format"]](target, layouts(), CONFIG["stored_partition_formats"])
 
 
 def warehouse_path() -> Path:

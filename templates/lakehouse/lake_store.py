@@ -182,14 +182,20 @@ class Delta:
     """Delta Lake tables with deltalake (delta-rs), one directory per table; a table lake.json
     partitions (`layouts`: (layer, table) -> its layout) by its stored partition column."""
 
-    def __init__(self, target: dict[str, Any], layouts: dict[tuple[str, str], Any] | None = None) -> None:
+    def __init__(
+        self, target: dict[str, Any], layouts: dict[tuple[str, str], Any] | None = None,
+        stored: dict[str, str] | None = None,
+    ) -> None:
         self.target = target
         self.layouts = layouts or {}
+        self.stored = stored or {}  # stored partition column -> its value's format
         self._made: dict[tuple[str, str], list[str]] = {}  # each table's partition columns, read once
 
     def layout(self, layer: str, table: str) -> dict[str, str] | None:
-        """The table's planned partitioning, unless the table exists partitioned otherwise (made
-        before the plan partitioned it: a Delta table keeps the partitioning it was made with)."""
+        """The table's planned partitioning, unless the table exists partitioned otherwise: a Delta
+        table keeps the partitioning it was made with (Delta refuses an append partitioned otherwise):
+        made unpartitioned, none; made by another stored column of the plan's time column (another
+        granularity: `stored`, lake.json's `stored_partition_formats`), that one."""
         planned = self.layouts.get((layer, table), {}).get("layout")
         if (layer, table) not in self._made:
             from deltalake import DeltaTable
@@ -200,7 +206,11 @@ class Delta:
                 return planned  # not made yet: asked again after the write that makes it
             self._made[(layer, table)] = list(found)
         kept = self._made[(layer, table)]
-        return planned if planned is not None and kept == [planned["column"]] else None
+        if planned is None or not kept:
+            return None
+        if kept != [planned["column"]] and len(kept) == 1 and kept[0] in self.stored:
+            return {**planned, "column": kept[0], "format": self.stored[kept[0]]}
+        return planned if kept == [planned["column"]] else None
 
     def file_bytes(self, layer: str, table: str) -> int | None:
         return self.layouts.get((layer, table), {}).get("file_bytes")
@@ -299,9 +309,12 @@ class Iceberg:
     (lake.json's `namespaces`: `<pipeline>_<layer>`, the production catalog's names), each table's
     files under its layer's directory."""
 
-    def __init__(self, target: dict[str, Any], layouts: dict[tuple[str, str], Any] | None = None) -> None:
+    def __init__(
+        self, target: dict[str, Any], layouts: dict[tuple[str, str], Any] | None = None,
+        stored: dict[str, str] | None = None,
+    ) -> None:
         self.target = target
-        self.layouts = layouts or {}
+        self.layouts = layouts or {}  # an existing table keeps its own partition spec (`stored`: Delta's)
         self._catalog: Any = None
         self._tables: dict[str, Any] = {}
 

@@ -90,11 +90,13 @@ def main() -> None:
     for step, batches in enumerate(scenario["steps"]):
         for b, batch in enumerate(batches):
             land(project, table["landing"], f"step{step}_batch{b}", batch, columns)
-        if step == 0 and scenario.get("made_unpartitioned"):  # the tables made by a job the plan did not partition
-            unplanned = json.loads(planned)
-            for t in unplanned["tables"]:
-                t["partition"].update(bronze=None, silver=None)
-            lake_json.write_text(json.dumps(unplanned))
+        if step == 0 and "made_with" in scenario:  # the tables made by a job of another plan: its layouts
+            earlier = json.loads(planned)
+            for t in earlier["tables"]:
+                for layer in ("bronze", "silver"):
+                    made_with = scenario["made_with"]
+                    t["partition"][layer] = None if made_with is None else {**t["partition"][layer], **made_with}
+            lake_json.write_text(json.dumps(earlier))
         job(project, "bronze", "silver")
         lake_json.write_text(planned)
         out["steps"].append(silver_rows())

@@ -141,21 +141,27 @@ def test_the_lake_tables_are_partitioned_and_sized_as_planned(fmt: str, tmp_path
         assert got["maintain"]["silver.shop__orders"]["snapshots_expired"] > 0, got["maintain"]
 
 
+# a month's layout, as lake.json would hold it for a plan that partitioned by month
+MONTHLY = {"granularity": "month", "column": "_pipegen_month", "format": "%Y-%m", "pattern": "yyyy-MM",
+           "transform": "months"}  # fmt: skip
+
+
 @pytest.mark.judge
 @pytest.mark.parametrize("fmt", ["delta", "iceberg"])
-def test_a_table_made_before_the_plan_partitioned_it_keeps_its_layout_and_its_rows(
-    fmt: str, tmp_path: Path, lake_python: Path
+@pytest.mark.parametrize("made_with", [None, MONTHLY], ids=["unpartitioned", "monthly"])
+def test_a_table_made_by_another_plan_keeps_its_partitioning_and_its_rows(
+    fmt: str, made_with: dict[str, str] | None, tmp_path: Path, lake_python: Path
 ) -> None:
-    # the first run's lake.json partitions nothing (a project generated before the volume grew, or by
-    # a pipegen without partitioning); the next runs' plan partitions by day: the tables made keep
-    # the partitioning they were made with (Delta refuses an append partitioned otherwise) and merge on
+    # the first run's lake.json partitions nothing, or by month (a project generated before the volume
+    # grew, or by a pipegen without partitioning); the next runs' plan partitions by day: the tables
+    # keep the partitioning they were made with (Delta refuses an append partitioned otherwise)
     spec = tmp_path / "pipegen.yaml"
     spec.write_text(SPEC.replace("FMT", fmt))
     project = tmp_path / "project"
     code, output = generate(spec, project)
     assert code == 0, output
     steps = scenario()
-    (tmp_path / "scenario.json").write_text(json.dumps({"steps": steps, "made_unpartitioned": True}))
+    (tmp_path / "scenario.json").write_text(json.dumps({"steps": steps, "made_with": made_with}))
     run = subprocess.run(
         [str(lake_python), str(DRIVER), str(project), str(tmp_path / "scenario.json")],
         capture_output=True, text=True, timeout=600, check=False, env=offline_env(tmp_path / "home"),
@@ -165,5 +171,13 @@ def test_a_table_made_before_the_plan_partitioned_it_keeps_its_layout_and_its_ro
     for i, rows in enumerate(got["steps"]):
         assert sorted(rows) == expected_silver(steps[: i + 1]), f"silver after step {i}"
     assert sorted(got["silver_after_maintenance"]) == expected_silver(steps)
-    assert got["silver_meta"]["fields"] == got["bronze_meta"]["fields"] == []
-    assert set(got["silver_files"]) == {""}  # no partition directory
+    if made_with is None:
+        assert got["silver_meta"]["fields"] == got["bronze_meta"]["fields"] == []
+        assert set(got["silver_files"]) == {""}  # no partition directory
+        return
+    if fmt == "delta":
+        assert got["silver_meta"]["fields"] == got["bronze_meta"]["fields"] == [["_pipegen_month", "stored"]]
+    else:
+        assert got["silver_meta"]["fields"] == [["updated_at", "month"]]
+    assert set(got["silver_files"]) == {
+        ("_pipegen_month=" if fmt == "delta" else "updated_at_month=") + "2026-01"}, got["silver_files"]  # fmt: skip

@@ -53,6 +53,12 @@ class Layout(NamedTuple):
                 "format": FORMATS[g], "pattern": PATTERNS[g], "transform": SPARK_TRANSFORMS[g]}  # fmt: skip
 
 
+def stored_formats() -> dict[str, str]:
+    """Every stored partition column and its value's format, `_pipegen_day` -> `%Y-%m-%d`: how the
+    lake step writes on into a Delta table made at another granularity than the plan's now."""
+    return {str(partition_column(g)): f for g, f in FORMATS.items()}
+
+
 def target_file_bytes(cap: TableCapacity) -> int:
     """The target size of a table's data files: the plan's file size (files_for), within
     [TARGET_FILE_MIN, TARGET_FILE_MAX]."""

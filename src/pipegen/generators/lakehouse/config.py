@@ -12,7 +12,13 @@ from pipegen.common.lake_catalog import lake_dir as _dir
 from pipegen.common.stream_rules import event_rules
 from pipegen.plan.capacity import TARGET_FILE_MIN, Capacity, compute
 from pipegen.plan.cloudnames import lake_namespace
-from pipegen.plan.lake_partition import partition_data, table_capacity, table_layouts, target_file_bytes
+from pipegen.plan.lake_partition import (
+    partition_data,
+    stored_formats,
+    table_capacity,
+    table_layouts,
+    target_file_bytes,
+)
 from pipegen.plan.names import Names, snake
 from pipegen.render.sqltypes import sql_type
 from pipegen.spec import catalog
@@ -120,6 +126,8 @@ def lake_config(spec: Spec, names: Names) -> dict[str, Any]:
         "pipeline": str(names.pipeline),
         "targets": [target_config(spec, t) for t in lake_targets(spec)],
         "silver_target": target.name if (target := silver_target(spec)) is not None else None,
+        # a Delta table made at another granularity is written on at its own (lake_store.Delta.layout)
+        "stored_partition_formats": stored_formats(),
         "tables": [
             table_config(spec, names, ref, capacity)
             for ref in index.tables
