@@ -62,6 +62,12 @@ def test_a_date_watermark_is_partitioned_by_day_where_the_plan_says_hour() -> No
     got = layouts(spec_of(text.replace("{name: updated_at, type: timestamp", "{name: updated_at, type: date")))
     assert got["bronze"].granularity == "hour"  # type: ignore[union-attr]
     assert got["silver"].granularity == "day" and "updated_at is a date" in got["silver"].reason  # type: ignore[union-attr]
+    from pipegen.plan.lake_partition import describe
+
+    spec = spec_of(text.replace("{name: updated_at, type: timestamp", "{name: updated_at, type: date"))
+    ref = index_of(spec).tables[0]
+    line = describe(got, table_capacity(compute(spec), ref), ref)
+    assert "silver by day(updated_at) (by day: updated_at is a date)" in line, line
 
 
 def test_a_partitioned_table_with_no_time_column_warns_r447_at_the_table() -> None:

@@ -133,7 +133,8 @@ def describe(layouts: dict[str, Layout | None], cap: TableCapacity, ref: TableRe
         if lay is None:
             parts.append(f"{layer} not partitioned ({silver_unpartitioned_reason(ref, cap)})")
         else:
-            parts.append(f"{layer} by {lay.granularity}({lay.source}) (Delta/Parquet: column {lay.column})")
+            coarser = f" ({lay.reason.rsplit('; ', 1)[-1]})" if lay.granularity != cap.partition else ""
+            parts.append(f"{layer} by {lay.granularity}({lay.source}){coarser} (Delta/Parquet: column {lay.column})")
     return f"lake tables: {'; '.join(parts)}; target file size {mib:,.0f} MiB"
 
 
