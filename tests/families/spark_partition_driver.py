@@ -57,6 +57,9 @@ def main() -> None:
             land(project, table["landing"], f"step{step}_batch{b}", batch, columns)
         job.run(spark, ("bronze", "silver"))
         out["steps"].append(silver_rows(version_dir(job, "silver", name), columns))
+    # silver registered for dbt (medallion.json `register`) reads every partition's rows
+    register = job.CONFIG["register"]
+    out["registered_rows"] = spark.sql(f"SELECT count(*) FROM `{register['schema']}`.`{name}`").collect()[0][0]
     silver = (table["partition"]["silver"] or {}).get("source") or table["watermark"]
     out["silver_files"] = files_by_partition(version_dir(job, "silver", name), silver)
     out["bronze_files"] = files_by_partition(version_dir(job, "bronze", name), "_ingested_at")

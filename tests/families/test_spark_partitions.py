@@ -40,6 +40,7 @@ def test_the_spark_job_partitions_bronze_and_silver_as_the_plan_says(tmp_path: P
         assert sorted(rows) == expected_silver(steps[: i + 1]), f"silver after step {i}"
     final = expected_silver(steps)
     assert sorted(got["silver_after_maintenance"]) == final
+    assert got["registered_rows"] == len(final), got["registered_rows"]  # the table dbt's staging reads
     days = one_day_per_file(got["silver_files"], "_pipegen_day=")
     assert days == {r[2][:10] for r in final} and len(days) > 1, days
     assert one_day_per_file(got["silver_files_after"], "_pipegen_day=") == days

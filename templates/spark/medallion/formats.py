@@ -86,7 +86,8 @@ class Parquet:
         `register`: the schema dbt's staging reads), an external table over silver's files; the
         statements it ran."""
         statements = register_sql(self.FORMAT, CONFIG["register"]["schema"], table,
-                                  self.location("silver", table), f"{lake_root().rstrip('/')}/_catalog")  # fmt: skip
+                                  self.location("silver", table), f"{lake_root().rstrip('/')}/_catalog",
+                                  layout("silver", table) is not None)  # fmt: skip
         for sql in statements:
             self.spark.sql(sql)
         return statements
@@ -266,19 +267,22 @@ class Iceberg(Delta):
 FORMATS = {"parquet": Parquet, "delta": Delta, "iceberg": Iceberg}
 
 
-def register_sql(fmt: str, schema: str, table: str, location: str, local_catalog: str) -> list[str]:
+def register_sql(fmt: str, schema: str, table: str, location: str, local_catalog: str,
+                 partitioned: bool = False) -> list[str]:
     """Silver's table in the session catalog as `<schema>.<table>` over its files. Delta (production: the
     metastore the job's session uses, Databricks' workspace catalog or the Hive metastore / Glue Data Catalog
     of EMR and Dataproc, the one dbt's target reads): created once, its location never moves. Parquet (the
     local run): each version is a new directory, so the table is dropped (an external table: its files
     stay) and created over the latest; the schema's own directory under the lake root, not the process's
-    working directory."""
+    working directory; a partitioned one's partitions recovered (Spark does not gather them for a table
+    made over existing files: it would read no row)."""
     ident = f"{bq(schema)}.{bq(table)}"
     if fmt == "delta":
         return [f"CREATE SCHEMA IF NOT EXISTS {bq(schema)}",
                 f"CREATE TABLE IF NOT EXISTS {ident} USING DELTA LOCATION {lit(location)}"]  # fmt: skip
     return [f"CREATE SCHEMA IF NOT EXISTS {bq(schema)} LOCATION {lit(f'{local_catalog}/{schema}.db')}",
-            f"DROP TABLE IF EXISTS {ident}", f"CREATE TABLE {ident} USING PARQUET LOCATION {lit(location)}"]  # fmt: skip
+            f"DROP TABLE IF EXISTS {ident}", f"CREATE TABLE {ident} USING PARQUET LOCATION {lit(location)}",
+            *([f"MSCK REPAIR TABLE {ident}"] if partitioned else [])]  # fmt: skip
 
 
 def merge_sql(ref: str, payload: list[str], key: list[str], watermark: str | None) -> str:
