@@ -18,15 +18,17 @@ names and the table's capacity.
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pipegen.plan.capacity import TARGET_FILE_MAX, TARGET_FILE_MIN, Capacity, TableCapacity, human
-from pipegen.plan.names import Names, partition_column
 from pipegen.spec.catalog import LAKE_TARGETS
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import TableRef, index_of
 from pipegen.spec.model import Spec
 from pipegen.spec.types import parse_column_type
+
+if TYPE_CHECKING:  # the naming layer is for generation: `validate` (R447) never imports it
+    from pipegen.plan.names import Names
 
 INGESTED = "_ingested_at"  # bronze's arrival time (pipeline/lake.py's metadata column)
 # the stored column's value: the time truncated to the granularity, as text (sorts as the time)
@@ -56,6 +58,8 @@ class Layout(NamedTuple):
 def stored_formats() -> dict[str, str]:
     """Every stored partition column and its value's format, `_pipegen_day` -> `%Y-%m-%d`: how the
     lake step writes on into a Delta table made at another granularity than the plan's now."""
+    from pipegen.plan.names import partition_column
+
     return {str(partition_column(g)): f for g, f in FORMATS.items()}
 
 
@@ -66,6 +70,8 @@ def target_file_bytes(cap: TableCapacity) -> int:
 
 
 def _layout(granularity: str, source: str, type_name: str, why: str) -> Layout:
+    from pipegen.plan.names import partition_column
+
     finest = COARSER_THAN_HOUR.get(type_name)
     if finest and granularity == "hour":
         granularity, why = finest, f"{why}; by {finest}: {source} is a {type_name}"
