@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from pipegen.pipeline import Ready, needed_families
-from pipegen.plan.capacity import human
+from pipegen.plan.capacity import TableCapacity, human
+from pipegen.plan.lake_partition import describe, partition_data, table_layouts
+from pipegen.spec.catalog import LAKE_TARGETS
+from pipegen.spec.index import index_of
 
 
 def planned(ready: Ready, families: list[str]) -> list[str]:
@@ -13,9 +16,28 @@ def planned(ready: Ready, families: list[str]) -> list[str]:
     return [d.tag for d in needed_families(ready.plan) if d.tag not in families]
 
 
+def lake_layouts(ready: Ready) -> dict[str, tuple[dict[str, Any], str]]:
+    """Per source table (`source.table`) with lake targets: what its lake tables get (lake.json's
+    `partition`, plan/lake_partition) and the plan's line saying so; {} without a lake target."""
+    if not any(t.type in LAKE_TARGETS for t in ready.spec.targets):
+        return {}
+    refs = {r.qualified: r for r in index_of(ready.spec).tables}
+    out = {}
+    for cap in ready.plan.capacity.tables:
+        ref = refs[cap.table]
+        layouts = table_layouts(ready.plan.names, ref, cap)
+        out[cap.table] = (partition_data(layouts, cap), describe(layouts, cap, ref))
+    return out
+
+
+def _lake(lakes: dict[str, tuple[dict[str, Any], str]], t: TableCapacity) -> dict[str, Any]:
+    return {"lake_partition": lakes[t.table][0]} if t.table in lakes else {}
+
+
 def plan_json(ready: Ready, families: list[str], files: list[str]) -> dict[str, Any]:
     plan = ready.plan
     cap = plan.capacity
+    lakes = lake_layouts(ready)
     return {
         "pipeline": ready.spec.pipeline.name,
         "architecture": plan.architecture.value,
@@ -38,6 +60,7 @@ def plan_json(ready: Ready, families: list[str], files: list[str]) -> dict[str, 
                     "files_per_partition": t.files_per_partition,
                     "file_bytes": t.file_bytes,
                     "kafka_partitions": t.kafka_partitions,
+                    **_lake(lakes, t),
                 }
                 for t in cap.tables
             ],
@@ -77,6 +100,7 @@ def plan_text(ready: Ready, families: list[str], files: list[str]) -> str:
     width = max(len(f.name) for f in plan.capacity.figures)
     for fig in plan.capacity.figures:
         lines.append(f"  {fig.name.ljust(width)}  {fig.display:>18}   = {fig.formula}")
+    lakes = lake_layouts(ready)
     for t in plan.capacity.tables:
         kafka = f", {t.kafka_partitions} Kafka partitions" if t.kafka_partitions is not None else ""
         size = human(t.partition_bytes, "bytes")
@@ -86,6 +110,7 @@ def plan_text(ready: Ready, families: list[str], files: list[str]) -> str:
             f"{t.files_per_partition} file(s) of {human(t.file_bytes, 'bytes')}{kafka}"
         )
         lines.append(f"    why: {t.partition_reason}")
+        lines += [f"    {lakes[t.table][1]}"] if t.table in lakes else []
     if plan.capacity.flink_parallelism is not None and not plan.capacity.sizing:
         lines.append(f"  Flink parallelism: {plan.capacity.flink_parallelism}")
     for z in plan.capacity.sizing:

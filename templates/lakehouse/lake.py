@@ -50,6 +50,22 @@ META = ("_batch_id", "_ingested_at", "_row", "_op")
 STATE = "_pipegen_state.json"
 
 
+def layouts() -> dict[tuple[str, str], dict[str, Any]]:
+    """(layer, table) -> {"layout": its partitioning (None: not partitioned), "file_bytes": the target
+    file size}: lake.json's per-table `partition` (bronze, silver) and the marts' (gold), the plan's."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for t in CONFIG["tables"]:
+        for layer in ("bronze", "silver"):
+            out[(layer, t["name"])] = {"layout": t["partition"][layer], "file_bytes": t["partition"]["file_bytes"]}
+    out.update({("gold", m["table"]): {"layout": None, "file_bytes": m["file_bytes"]} for m in CONFIG["marts"]})
+    return out
+
+
+def store_of(target: dict[str, Any]) -> Any:
+    """The target's table I/O (lake_store's Delta or Iceberg), with the tables' partitioning."""
+    return FORMATS[target["format"]](target, layouts(), CONFIG["stored_partition_formats"])
+
+
 def warehouse_path() -> Path:
     return Path(os.environ.get("PIPEGEN_WAREHOUSE") or ROOT / "warehouse.duckdb")
 
@@ -437,7 +453,7 @@ def result_rows(result: dict[str, Any]) -> int | None:
     target = next((t for t in CONFIG["targets"] if t["name"] == result["target"]), None)
     if target is None or result["layer"] not in target["layers"]:
         return None
-    store = FORMATS[target["format"]](target)
+    store = store_of(target)
     return store.count(result["layer"], result["name"]) if store.exists(result["layer"], result["name"]) else None
 
 
@@ -481,7 +497,7 @@ def run(layers: tuple[str, ...] = ("bronze", "silver"), force: bool = False) -> 
     summary: dict[str, Any] = {}
     ingested = now()
     for target in CONFIG["targets"]:
-        store = FORMATS[target["format"]](target)
+        store = store_of(target)
         out: dict[str, Any] = {}
         for table in CONFIG["tables"]:
             if "bronze" in layers and "bronze" in target["layers"]:
@@ -534,7 +550,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def quarantined() -> list[dict[str, Any]]:
     """The `__rejected` table of every lake table that has one, on every target (see rejected)."""
-    stores = [FORMATS[target["format"]](target) for target in CONFIG["targets"]]
+    stores = [store_of(target) for target in CONFIG["targets"]]
     return [r for store in stores for table in CONFIG["tables"] if (r := rejected(store, table))]
 
 

@@ -157,11 +157,63 @@ def now() -> dt.datetime:
 # ---------------------------------------------------------------- formats
 
 
-class Delta:
-    """Delta Lake tables with deltalake (delta-rs), one directory per table."""
+def partitioned(data: Any, layout: dict[str, str] | None) -> Any:
+    """Rows with their stored partition column (Delta: no hidden partitioning): the layout's time
+    column truncated to its granularity (a time with a zone: in UTC), as text (lake.json's
+    `format`); set again when present."""
+    if layout is None:
+        return data
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    def __init__(self, target: dict[str, Any]) -> None:
+    source = data.column(layout["source"])
+    if pa.types.is_date(source.type):
+        source = source.cast(pa.timestamp("us"))
+    elif source.type.tz is not None:  # in UTC, as Iceberg's transforms and the Spark job's session
+        source = source.cast(pa.timestamp(source.type.unit, "UTC"))
+    value = pc.strftime(source, format=layout["format"])
+    names = data.column_names
+    if layout["column"] in names:
+        return data.set_column(names.index(layout["column"]), layout["column"], value)
+    return data.append_column(layout["column"], value)
+
+
+class Delta:
+    """Delta Lake tables with deltalake (delta-rs), one directory per table; a table lake.json
+    partitions (`layouts`: (layer, table) -> its layout) by its stored partition column."""
+
+    def __init__(
+        self, target: dict[str, Any], layouts: dict[tuple[str, str], Any] | None = None,
+        stored: dict[str, str] | None = None,
+    ) -> None:
         self.target = target
+        self.layouts = layouts or {}
+        self.stored = stored or {}  # stored partition column -> its value's format
+        self._made: dict[tuple[str, str], list[str]] = {}  # each table's partition columns, read once
+
+    def layout(self, layer: str, table: str) -> dict[str, str] | None:
+        """The table's planned partitioning, unless the table exists partitioned otherwise: a Delta
+        table keeps the partitioning it was made with (Delta refuses an append partitioned otherwise):
+        made unpartitioned, none; made by another stored column of the plan's time column (another
+        granularity: `stored`, lake.json's `stored_partition_formats`), that one."""
+        planned = self.layouts.get((layer, table), {}).get("layout")
+        if (layer, table) not in self._made:
+            from deltalake import DeltaTable
+
+            path = self.path(layer, table)
+            found = DeltaTable(path).metadata().partition_columns if DeltaTable.is_deltatable(path) else None
+            if found is None:
+                return planned  # not made yet: asked again after the write that makes it
+            self._made[(layer, table)] = list(found)
+        kept = self._made[(layer, table)]
+        if planned is None or not kept:
+            return None
+        if kept != [planned["column"]] and len(kept) == 1 and kept[0] in self.stored:
+            return {**planned, "column": kept[0], "format": self.stored[kept[0]]}
+        return planned if kept == [planned["column"]] else None
+
+    def file_bytes(self, layer: str, table: str) -> int | None:
+        return self.layouts.get((layer, table), {}).get("file_bytes")
 
     def path(self, layer: str, table: str) -> str:
         return layer_uri(self.target, layer, table)
@@ -182,6 +234,8 @@ class Delta:
         # ("terminate called without an active exception", apache/arrow#34314), after a run that worked
         dataset = DeltaTable(self.path(layer, table)).to_pyarrow_dataset()
         where = ~pc.field("_batch_id").isin(skip) if skip else None  # pruned by the files' statistics
+        layout = self.layout(layer, table)  # the stored partition column is storage, not a column read
+        columns = columns or [n for n in dataset.schema.names if layout is None or n != layout["column"]]
         return dataset.to_table(columns=columns, filter=where, use_threads=False)
 
     def count(self, layer: str, table: str) -> int:
@@ -205,11 +259,15 @@ class Delta:
 
         hours = self.target["retention_hours"]
         config = {"delta.deletedFileRetentionDuration": f"interval {hours} hours"}
-        write_deltalake(self.path(layer, table), data, mode=mode, configuration=config)
+        layout, size = self.layout(layer, table), self.file_bytes(layer, table)
+        config.update({"delta.targetFileSize": str(size)} if size else {})
+        write_deltalake(self.path(layer, table), partitioned(data, layout), mode=mode, configuration=config,
+                        partition_by=[layout["column"]] if layout else None, target_file_size=size)  # fmt: skip
 
     def merge(self, layer: str, table: str, changes: Any, key: list[str], watermark: str | None) -> dict[str, Any]:
         from deltalake import DeltaTable
 
+        changes = partitioned(changes, self.layout(layer, table))
         payload = [c for c in changes.column_names if c != "_op"]
         if not self.exists(layer, table):
             self.write(layer, table, changes.filter(_not_delete(changes)).select(payload), "append")
@@ -230,7 +288,8 @@ class Delta:
         from deltalake import DeltaTable
 
         table_ = DeltaTable(self.path(layer, table))
-        metrics = table_.optimize.z_order(zorder) if zorder else table_.optimize.compact()
+        size = self.file_bytes(layer, table)  # files of the plan's size, within each partition
+        metrics = table_.optimize.z_order(zorder, target_size=size) if zorder else table_.optimize.compact(target_size=size)
         return {"files_added": metrics["numFilesAdded"], "files_removed": metrics["numFilesRemoved"]}
 
     def expire(self, layer: str, table: str) -> dict[str, Any]:
@@ -250,8 +309,12 @@ class Iceberg:
     (lake.json's `namespaces`: `<pipeline>_<layer>`, the production catalog's names), each table's
     files under its layer's directory."""
 
-    def __init__(self, target: dict[str, Any]) -> None:
+    def __init__(
+        self, target: dict[str, Any], layouts: dict[tuple[str, str], Any] | None = None,
+        stored: dict[str, str] | None = None,
+    ) -> None:
         self.target = target
+        self.layouts = layouts or {}  # an existing table keeps its own partition spec (`stored`: Delta's)
         self._catalog: Any = None
         self._tables: dict[str, Any] = {}
 
@@ -341,10 +404,19 @@ class Iceberg:
         catalog.create_namespace_if_not_exists(self.target["namespaces"][layer])
         location = self.url(layer_uri(self.target, layer, table))
         properties = {"history.expire.max-snapshot-age-ms": str(int(self.target["retention_hours"] * 3600_000))}
-        self._tables[self.ident(layer, table)] = catalog.create_table_if_not_exists(
+        planned = self.layouts.get((layer, table), {})
+        if planned.get("file_bytes"):
+            properties["write.target-file-size-bytes"] = str(planned["file_bytes"])
+        made = catalog.create_table_if_not_exists(
             self.ident(layer, table), schema=schema, location=location, properties=properties
         )
-        return self._tables[self.ident(layer, table)]
+        layout = planned.get("layout")
+        if layout is not None and made.spec().is_unpartitioned():
+            # hidden partitioning: the transform of the time column (no stored column)
+            with made.update_spec() as spec:
+                spec.add_field(layout["source"], layout["granularity"], f"{layout['source']}_{layout['granularity']}")
+        self._tables[self.ident(layer, table)] = made
+        return made
 
     def read(self, layer: str, table: str, columns: list[str] | None = None, skip: list[str] | None = None) -> Any:
         """The table's rows (None: not there), but those of the batches in `skip` (`_batch_id`)."""

@@ -43,7 +43,7 @@ def land(project: Path, landing: str, name: str, batch: list[dict], columns: lis
 def rows(job, layer: str, table: str, columns: str) -> list[list]:  # type: ignore[no-untyped-def]
     store = job.Parquet(None)
     folder = store.path(layer, table) / f"v={store.version(layer, table)}"
-    sql = f"SELECT {columns} FROM read_parquet('{folder}/*.parquet', hive_partitioning = false) ORDER BY ALL"
+    sql = f"SELECT {columns} FROM read_parquet('{folder}/**/*.parquet', hive_partitioning = false) ORDER BY ALL"
     return [list(r) for r in duckdb.sql(sql).fetchall()]
 
 

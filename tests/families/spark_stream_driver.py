@@ -54,8 +54,9 @@ def table_dir(project: Path, root: str, layer_dir: str, name: str) -> Path | Non
 
 
 def parquet(folder: Path) -> str:
-    """A table version's files (`v=<n>` is Spark's version folder, not a column)."""
-    return f"read_parquet('{folder}/*.parquet', hive_partitioning = false)"
+    """A table version's files (`v=<n>` is Spark's version folder, not a column), in its partition
+    directories too (`_pipegen_day=<day>`: the plan's partitioning, a stored column of the files)."""
+    return f"read_parquet('{folder}/**/*.parquet', hive_partitioning = false)"
 
 
 def count(con: duckdb.DuckDBPyConnection, folder: Path | None) -> int | None:

@@ -329,3 +329,35 @@ def test_every_debezium_connector_of_drawn_specs_uses_current_property_names(ren
             assert rules.check(config) == [], name
             judged += 1
     assert judged >= 5, judged
+
+
+def test_drawn_specs_get_partitioned_lake_tables_and_every_engine_the_same_partitioning() -> None:
+    """Issue 20: drawn specs whose volume (the generator draws up to 500M rows a day) makes the plan
+    partition a lake table render it partitioned: each layout partitions by a column the layer has
+    (bronze: `_ingested_at`; silver: one of the table's columns), files within [512 MiB, 1 GiB], and
+    the Spark job, where there is one, gets the lake step's choice (plan/lake_partition)."""
+    import json
+
+    candidates = [s for s in draw(300, INDEPENDENT_SEED, independent=True)
+                  if any(t["type"] in ("delta", "iceberg") for t in s["targets"])
+                  and s.get("volume", {}).get("rows_per_day", 0) >= 500_000_000]  # fmt: skip
+    partitioned = checked = 0
+    for spec in candidates[:6]:
+        outcome = static(spec)
+        assert outcome.failure is None, f"{outcome.failure}\n{outcome.detail}"
+        if not outcome.valid:
+            continue
+        checked += 1
+        files = outcome.files
+        spark = json.loads(files["spark/medallion.json"]) if "spark/medallion.json" in files else None
+        for table in json.loads(files["pipeline/lake.json"])["tables"]:
+            layout = table["partition"]
+            assert layout["bronze"] is None or layout["bronze"]["source"] == "_ingested_at", layout
+            columns = {c["name"] for c in table["columns"]}
+            assert layout["silver"] is None or layout["silver"]["source"] in columns, (layout, columns)
+            assert 512 * 1024**2 <= layout["file_bytes"] <= 1024**3
+            partitioned += layout["bronze"] is not None
+            if spark is not None:
+                same = next(t for t in spark["tables"] if t["name"] == table["name"])["partition"]
+                assert same == layout or same["silver"] is None, (same, layout)  # Spark: masked PII is text
+    assert checked and partitioned, f"{checked} drawn lake specs with a large volume, {partitioned} partitioned tables"

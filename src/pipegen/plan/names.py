@@ -108,6 +108,7 @@ __all__ = [  # the naming layer: its own names and the rules it re-exports (iden
     "gx_parameter",
     "k8s_labels",
     "names",
+    "partition_column",
     "snake",
 ]
 
@@ -120,6 +121,14 @@ LOCAL_VERSION = Ident("_pipegen_version")
 # installation creates in each watched namespace (the Helm chart's `jobServiceAccount`), with the RBAC a
 # JobManager needs; the terraform family federates the stream identity with it (common/workload_identity.py).
 FLINK_SERVICE_ACCOUNT = Ident("flink")
+
+
+def partition_column(granularity: str) -> Ident:
+    """A lake table's stored partition column, `_pipegen_<granularity>` (`_pipegen_day`): its time
+    column truncated to the plan's granularity, as text. Delta (deltalake) and a Spark Delta or
+    Parquet table have no hidden partitioning, so the value is a column of the table; Iceberg
+    partitions by a transform of the time column and stores none."""
+    return Ident(f"_pipegen_{granularity}")
 
 
 @dataclass(frozen=True)

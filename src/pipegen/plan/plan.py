@@ -10,6 +10,7 @@ from pipegen.plan.composefindings import compose_findings
 from pipegen.plan.engines import EngineChoice, choose
 from pipegen.plan.freshness import freshness_findings
 from pipegen.plan.infra_findings import infra_findings
+from pipegen.plan.lake_partition import partition_findings
 from pipegen.plan.layers import engine_findings, layer_reasons, masked_rule_findings, spark_gold_findings
 from pipegen.plan.monitoring import monitoring_findings
 from pipegen.plan.reach import reach_findings
@@ -60,6 +61,7 @@ def _findings(spec: Spec, d: _Decided) -> tuple[Finding, ...]:
     return (
         *d.selection.findings,
         *capacity_findings(spec, d.capacity),
+        *partition_findings(spec, d.capacity),
         *engine_findings(spec, d.engines),
         *spark_gold_findings(spec, d.engines),
         *spark_stream_findings(spec, d.engines),

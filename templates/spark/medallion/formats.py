@@ -17,12 +17,48 @@ from layers import merged_rows
 
 # ---------------------------------------------------------------- formats: the thin I/O layer
 
+# (layer, table) -> the table's partitioning (medallion.json's `partition`, the plan's: None, not
+# partitioned) and its target file size; gold (the marts) is not partitioned
+LAYOUTS = {(layer, t["name"]): (t["partition"][layer], t["partition"]["file_bytes"])
+           for t in CONFIG["tables"] for layer in ("bronze", "silver")}  # fmt: skip
+
+
+def layout(layer: str, table: str) -> dict[str, str] | None:
+    return LAYOUTS.get((layer, table), (None, None))[0]
+
+
+def file_bytes(layer: str, table: str) -> int | None:
+    return LAYOUTS.get((layer, table), (None, None))[1]
+
+
+def partitioned(df: Any, layer: str, table: str) -> Any:
+    """Rows with their stored partition column (Parquet, Delta: no hidden partitioning): the layout's
+    time column truncated to its granularity, as text, the lake step's value (`pattern`)."""
+    from pyspark.sql import functions as F
+
+    found = layout(layer, table)
+    return df if found is None else df.withColumn(found["column"], F.date_format(F.col(bq(found["source"])), found["pattern"]))
+
+
+def unpartitioned(df: Any, layer: str, table: str) -> Any:
+    """Rows as read, without the stored partition column (storage, not a column of the table)."""
+    found = layout(layer, table)
+    return df.drop(found["column"]) if df is not None and found is not None else df
+
+
+def writer(df: Any, layer: str, table: str) -> Any:
+    """A DataFrameWriter of the rows with their partition column, partitioned by it."""
+    found = layout(layer, table)
+    rows = partitioned(df, layer, table)
+    return rows.write.partitionBy(found["column"]) if found is not None else rows.write
+
 
 class Parquet:
     """Plain Parquet, one directory per table version (`v=<n>`) and a `_latest` pointer: silver
     and gold are rewritten whole (Spark cannot overwrite a path it reads); bronze appends."""
 
     FORMAT = "parquet"
+    STORED = True  # partitioned by a stored column (Iceberg: by a hidden transform)
 
     def __init__(self, spark: Any) -> None:
         self.spark = spark
@@ -50,14 +86,15 @@ class Parquet:
         `register`: the schema dbt's staging reads), an external table over silver's files; the
         statements it ran."""
         statements = register_sql(self.FORMAT, CONFIG["register"]["schema"], table,
-                                  self.location("silver", table), f"{lake_root().rstrip('/')}/_catalog")  # fmt: skip
+                                  self.location("silver", table), f"{lake_root().rstrip('/')}/_catalog",
+                                  layout("silver", table) is not None)  # fmt: skip
         for sql in statements:
             self.spark.sql(sql)
         return statements
 
     def read(self, layer: str, table: str, version: int | None = None) -> Any:
         at = self.version(layer, table) if version is None else version
-        return None if at is None else self.spark.read.parquet(str(self.path(layer, table) / f"v={at}"))
+        return None if at is None else unpartitioned(self.spark.read.parquet(str(self.path(layer, table) / f"v={at}")), layer, table)
 
     def _commit(self, layer: str, table: str, at: int) -> None:
         pointer = self.path(layer, table) / "_latest"
@@ -66,13 +103,13 @@ class Parquet:
 
     def append(self, layer: str, table: str, df: Any) -> None:
         at = self.version(layer, table) or 0
-        df.write.mode("append").parquet(str(self.path(layer, table) / f"v={at}"))
+        writer(df, layer, table).mode("append").parquet(str(self.path(layer, table) / f"v={at}"))
         self._commit(layer, table, at)
 
     def replace(self, layer: str, table: str, df: Any) -> None:
         current = self.version(layer, table)
         at = 0 if current is None else current + 1
-        df.write.mode("overwrite").parquet(str(self.path(layer, table) / f"v={at}"))
+        writer(df, layer, table).mode("overwrite").parquet(str(self.path(layer, table) / f"v={at}"))
         self._commit(layer, table, at)
 
     def merge(self, layer: str, table: str, changes: Any, key: list[str], watermark: str | None) -> None:
@@ -126,18 +163,34 @@ class Delta(Parquet):
         if not self.exists(layer, table):
             return None
         reader = self.spark.read.format("delta")
-        return (reader.option("versionAsOf", version) if version is not None else reader).load(self.uri(layer, table))
+        read = (reader.option("versionAsOf", version) if version is not None else reader).load(self.uri(layer, table))
+        return unpartitioned(read, layer, table)
+
+    def sized(self, layer: str, table: str) -> None:
+        """The table's target file size (the plan's): `delta.targetFileSize`, which OPTIMIZE and
+        writes follow."""
+        if file_bytes(layer, table):
+            self.spark.sql(f"ALTER TABLE {self.ref(layer, table)} SET TBLPROPERTIES "
+                           f"('delta.targetFileSize' = {lit(str(file_bytes(layer, table)))})")  # fmt: skip
 
     def append(self, layer: str, table: str, df: Any) -> None:
-        df.write.format("delta").mode("append").save(self.uri(layer, table))
+        new = not self.exists(layer, table)
+        writer(df, layer, table).format("delta").mode("append").save(self.uri(layer, table))
+        if new:
+            self.sized(layer, table)
 
     def replace(self, layer: str, table: str, df: Any) -> None:
-        df.write.format("delta").mode("overwrite").save(self.uri(layer, table))
+        new = not self.exists(layer, table)
+        writer(df, layer, table).format("delta").mode("overwrite").save(self.uri(layer, table))
+        if new:
+            self.sized(layer, table)
 
     def merge(self, layer: str, table: str, changes: Any, key: list[str], watermark: str | None) -> None:
         if not self.exists(layer, table):
             self.append(layer, table, changes.where("_op <> 'd'").drop("_op"))
             return
+        if self.STORED:  # the stored partition column, set by the merge too
+            changes = partitioned(changes, layer, table)
         changes.createOrReplaceTempView("_changes")
         self.spark.sql(merge_sql(self.ref(layer, table), [c for c in changes.columns if c != "_op"], key, watermark))
 
@@ -159,6 +212,7 @@ class Iceberg(Delta):
     for the pipeline (TARGET["namespaces"]: `<pipeline>_<layer>`, a Glue database each on Glue)."""
 
     FORMAT = "iceberg"
+    STORED = False
 
     def ref(self, layer: str, table: str) -> str:
         return f"lake.{bq(TARGET['namespaces'][layer])}.{bq(table)}"
@@ -177,14 +231,31 @@ class Iceberg(Delta):
         reader = self.spark.read.option("snapshot-id", version) if version is not None else self.spark.read
         return reader.table(self.ref(layer, table))
 
-    def append(self, layer: str, table: str, df: Any) -> None:
+    def creator(self, layer: str, table: str, df: Any) -> Any:
+        """A writer that creates the table: hidden partitioning (the layout's transform of its time
+        column, `days(ts)`) and the target file size (`write.target-file-size-bytes`), the plan's."""
+        from pyspark.sql import functions as F
+
+        try:  # pyspark 4: the partition transforms' own module (pyspark 3.5, Databricks' older runtimes: F.days)
+            from pyspark.sql.functions import partitioning as transforms
+        except ImportError:
+            transforms = F
         self.spark.sql(f"CREATE NAMESPACE IF NOT EXISTS lake.{bq(TARGET['namespaces'][layer])}")
-        writer = df.writeTo(self.ref(layer, table))
-        writer.append() if self.exists(layer, table) else writer.using("iceberg").create()
+        made = df.writeTo(self.ref(layer, table)).using("iceberg")
+        found, size = layout(layer, table), file_bytes(layer, table)
+        made = made.tableProperty("write.target-file-size-bytes", str(size)) if size else made
+        if found is None:
+            return made
+        return made.partitionedBy(getattr(transforms, found["transform"])(F.col(bq(found["source"]))))
+
+    def append(self, layer: str, table: str, df: Any) -> None:
+        if self.exists(layer, table):
+            df.writeTo(self.ref(layer, table)).append()
+        else:
+            self.creator(layer, table, df).create()
 
     def replace(self, layer: str, table: str, df: Any) -> None:
-        self.spark.sql(f"CREATE NAMESPACE IF NOT EXISTS lake.{bq(TARGET['namespaces'][layer])}")
-        df.writeTo(self.ref(layer, table)).using("iceberg").createOrReplace()
+        self.creator(layer, table, df).createOrReplace()
 
     def maintain(self, layer: str, table: str, zorder: list[str]) -> dict[str, Any]:
         ident = f"{TARGET['namespaces'][layer]}.{table}"  # the table in the `lake` catalog
@@ -196,19 +267,22 @@ class Iceberg(Delta):
 FORMATS = {"parquet": Parquet, "delta": Delta, "iceberg": Iceberg}
 
 
-def register_sql(fmt: str, schema: str, table: str, location: str, local_catalog: str) -> list[str]:
+def register_sql(fmt: str, schema: str, table: str, location: str, local_catalog: str,
+                 partitioned: bool = False) -> list[str]:
     """Silver's table in the session catalog as `<schema>.<table>` over its files. Delta (production: the
     metastore the job's session uses, Databricks' workspace catalog or the Hive metastore / Glue Data Catalog
     of EMR and Dataproc, the one dbt's target reads): created once, its location never moves. Parquet (the
     local run): each version is a new directory, so the table is dropped (an external table: its files
     stay) and created over the latest; the schema's own directory under the lake root, not the process's
-    working directory."""
+    working directory; a partitioned one's partitions recovered (Spark does not gather them for a table
+    made over existing files: it would read no row)."""
     ident = f"{bq(schema)}.{bq(table)}"
     if fmt == "delta":
         return [f"CREATE SCHEMA IF NOT EXISTS {bq(schema)}",
                 f"CREATE TABLE IF NOT EXISTS {ident} USING DELTA LOCATION {lit(location)}"]  # fmt: skip
     return [f"CREATE SCHEMA IF NOT EXISTS {bq(schema)} LOCATION {lit(f'{local_catalog}/{schema}.db')}",
-            f"DROP TABLE IF EXISTS {ident}", f"CREATE TABLE {ident} USING PARQUET LOCATION {lit(location)}"]  # fmt: skip
+            f"DROP TABLE IF EXISTS {ident}", f"CREATE TABLE {ident} USING PARQUET LOCATION {lit(location)}",
+            *([f"MSCK REPAIR TABLE {ident}"] if partitioned else [])]  # fmt: skip
 
 
 def merge_sql(ref: str, payload: list[str], key: list[str], watermark: str | None) -> str:

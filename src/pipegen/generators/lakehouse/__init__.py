@@ -9,7 +9,8 @@ from pipegen.plan.components import Kind
 
 FAMILY = Declaration(
     tag="lakehouse",
-    description="Delta Lake / Iceberg bronze, silver and gold tables and their maintenance",
+    description="Delta Lake / Iceberg bronze, silver and gold tables and their maintenance, "
+    "partitioned and with files sized from the plan",
     needs=(Kind.LAKE_TABLES,),
     generator=Lazy("pipegen.generators.lakehouse.generator"),
     judge=Judge(

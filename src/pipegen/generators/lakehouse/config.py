@@ -10,7 +10,15 @@ from typing import Any
 from pipegen.common.lake_catalog import catalog_config, layer_dirs, silver_schema, silver_target
 from pipegen.common.lake_catalog import lake_dir as _dir
 from pipegen.common.stream_rules import event_rules
+from pipegen.plan.capacity import TARGET_FILE_MIN, Capacity, compute
 from pipegen.plan.cloudnames import lake_namespace
+from pipegen.plan.lake_partition import (
+    partition_data,
+    stored_formats,
+    table_capacity,
+    table_layouts,
+    target_file_bytes,
+)
 from pipegen.plan.names import Names, snake
 from pipegen.render.sqltypes import sql_type
 from pipegen.spec import catalog
@@ -64,13 +72,14 @@ def target_config(spec: Spec, target: Target) -> dict[str, Any]:
     return out
 
 
-def table_config(spec: Spec, names: Names, ref: TableRef) -> dict[str, Any]:
+def table_config(spec: Spec, names: Names, ref: TableRef, capacity: Capacity) -> dict[str, Any]:
     ds = names.dataset(ref.source.name, ref.dataset.name)
     columns = [c for c in ref.dataset.columns if c.metadata is None]
     landed = {c.name: str(ds.column(c.name)) for c in columns}
     rules = [r.gate(landed[r.column]) for r in event_rules(spec, ref) if r.critical and r.column in landed]
     key = [landed[k] for k in ref.dataset.primary_key if k in landed]
     wm = ref.dataset.watermark or ref.dataset.event_time
+    cap = table_capacity(capacity, ref)
     warehouse_schema = silver_schema(spec, list(ref.dataset.columns))
     where = dotted(ref.path)  # sources[i].tables[j] (or topics)
     return {
@@ -91,6 +100,8 @@ def table_config(spec: Spec, names: Names, ref: TableRef) -> dict[str, Any]:
         # the warehouse schema the lake step publishes silver to, for dbt's staging (None: dbt reads raw)
         "warehouse_schema": warehouse_schema,
         "quarantine": quarantine(spec, names, ref) if warehouse_schema and key else None,
+        # bronze's and silver's partitioning and file size, from the plan (plan/lake_partition)
+        "partition": partition_data(table_layouts(names, ref, cap), cap),
     }
 
 
@@ -110,20 +121,35 @@ def quarantine(spec: Spec, names: Names, ref: TableRef) -> dict[str, Any] | None
 def lake_config(spec: Spec, names: Names) -> dict[str, Any]:
     index = index_of(spec)
     marts = [m for m in spec.transforms.marts if m.materialized != Materialization.EPHEMERAL]
+    capacity = compute(spec)
     return {
         "pipeline": str(names.pipeline),
         "targets": [target_config(spec, t) for t in lake_targets(spec)],
         "silver_target": target.name if (target := silver_target(spec)) is not None else None,
+        # a Delta table made at another granularity is written on at its own (lake_store.Delta.layout)
+        "stored_partition_formats": stored_formats(),
         "tables": [
-            table_config(spec, names, ref)
+            table_config(spec, names, ref, capacity)
             for ref in index.tables
             if any(c.metadata is None for c in ref.dataset.columns)
         ],
+        # gold's marts are not partitioned (no time column known to the plan); their files are
+        # sized as the largest source table's
         "marts": [
-            {"name": m.name, "schema": str(names.mart(m.name).schema), "table": str(names.mart(m.name).model)}
+            {
+                "name": m.name,
+                "schema": str(names.mart(m.name).schema),
+                "table": str(names.mart(m.name).model),
+                "file_bytes": gold_file_bytes(capacity),
+            }
             for m in marts
         ],
     }
+
+
+def gold_file_bytes(capacity: Capacity) -> int:
+    """Gold's target file size: the largest of the source tables' (a mart's size is not planned)."""
+    return max((target_file_bytes(t) for t in capacity.tables), default=TARGET_FILE_MIN)
 
 
 def lake_results(spec: Spec, names: Names) -> list[tuple[str, str, str, dict[str, str]]]:

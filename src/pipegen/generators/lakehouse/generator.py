@@ -76,6 +76,12 @@ CATALOGS = {
 }
 
 
+def partitioning_text(partition: dict[str, Any]) -> str:
+    """A table's partitioning for the docs: `bronze day(_ingested_at), silver day(updated_at)`."""
+    parts = [f"{layer} {p['granularity']}({p['source']})" for layer in ("bronze", "silver") if (p := partition[layer])]
+    return ", ".join(parts) or "none"
+
+
 def docs_context(ctx: GenContext) -> dict[str, Any]:
     config = lake_config(ctx.spec, ctx.plan.names)
     targets = []
@@ -93,7 +99,9 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
         })  # fmt: skip
     tables = [
         {"name": trusted(t["name"]), "key": trusted(", ".join(t["key"]) or "none: silver appends"),
-         "watermark": trusted(t["watermark"] or "none: arrival order"), "rules": len(t["rules"])}
+         "watermark": trusted(t["watermark"] or "none: arrival order"), "rules": len(t["rules"]),
+         "partitioned": trusted(partitioning_text(t["partition"])),
+         "file_mib": trusted(f"{t['partition']['file_bytes'] / 1024**2:,.0f} MiB")}
         for t in config["tables"]
     ]  # fmt: skip
     marts = [trusted(m["table"]) for m in config["marts"]]

@@ -13,7 +13,9 @@ from pipegen.common.spark_stream import managed_kafka_oauth, msk_iam
 from pipegen.common.stream_rules import event_rules
 from pipegen.generators.spark.marts import spark_marts, views
 from pipegen.generators.spark.streams import stream_jobs
+from pipegen.plan.capacity import Capacity, compute
 from pipegen.plan.cloudnames import lake_namespace
+from pipegen.plan.lake_partition import partition_data, table_capacity, table_layouts
 from pipegen.plan.names import ENV, Names, snake
 from pipegen.render.sqltypes import sql_type
 from pipegen.spec import catalog
@@ -119,7 +121,9 @@ def stream_config(ref: TableRef, names: Names, msk: bool = False, gcp: bool = Fa
     return out
 
 
-def table_config(spec: Spec, names: Names, ref: TableRef, etl: bool, streaming: bool = False) -> dict[str, Any]:
+def table_config(
+    spec: Spec, names: Names, ref: TableRef, etl: bool, streaming: bool = False, capacity: Capacity | None = None
+) -> dict[str, Any]:
     """One table's shape; with `etl` (the plan masks PII before it lands) protected columns are
     text and keep only the rules their landed values still follow (pipegen.spec.pii). Record
     metadata columns (`metadata:`, a topic's or a change event's) land as columns of the batch,
@@ -135,6 +139,7 @@ def table_config(spec: Spec, names: Names, ref: TableRef, etl: bool, streaming: 
              if r.critical and r.column in physical and r.rule not in lost.get(r.column, ())]  # fmt: skip
     key = [landed[k] for k in ref.dataset.primary_key if k in physical]
     wm = ref.dataset.watermark or ref.dataset.event_time
+    cap = table_capacity(capacity or compute(spec), ref)
     return {
         "ref": str(ds.ref),
         "name": str(ds.lake_table),
@@ -143,6 +148,8 @@ def table_config(spec: Spec, names: Names, ref: TableRef, etl: bool, streaming: 
         "key": key,
         "watermark": landed.get(wm) if wm else None,
         "rules": rules,
+        # bronze's and silver's partitioning and file size: the lake step's choice (plan/lake_partition)
+        "partition": partition_data(table_layouts(names, ref, cap, frozenset(protected)), cap),
     } | ({"stream": stream_config(ref, names, msk_iam(spec), managed_kafka_oauth(spec))} if streaming else {})
 
 
@@ -164,8 +171,9 @@ def spark_config(spec: Spec, names: Names, etl: bool = False, streaming: bool = 
     """`streaming`: the stream engine is Spark, streamed tables get their `stream` (topic, format)
     and the stream jobs their Spark SQL (streams.py)."""
     index = index_of(spec)
+    capacity = compute(spec)
     tables = [
-        table_config(spec, names, ref, etl, streaming)
+        table_config(spec, names, ref, etl, streaming, capacity)
         for ref in index.tables
         if any(c.metadata is None for c in ref.dataset.columns)
     ]

@@ -1,0 +1,53 @@
+"""The Spark job partitions the lake tables as the lake step does (issue 20): the same spec as
+tests/families/test_lake_partitions.py with Spark as the batch engine, its job run locally on its
+Parquet lake in the `spark` judge environment (tests/families/spark_partition_driver.py). Each
+table version's directories are one per day of its rows (`_pipegen_day=<day>`, the lake step's
+stored column and value: one choice, plan/lake_partition), every file holds its directory's day
+only (pyarrow reads it), silver read back by DuckDB equals the plain-Python reference after each step
+and after maintenance, and the job reads no partition column back as a column of the table."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import generate
+from tests.families.test_lake_partitions import FILE_BYTES, SPEC, expected_silver, one_day_per_file, scenario
+from tests.judges import offline_env
+
+DRIVER = Path(__file__).with_name("spark_partition_driver.py")
+
+
+@pytest.mark.judge
+def test_the_spark_job_partitions_bronze_and_silver_as_the_plan_says(tmp_path: Path, spark_python: Path) -> None:
+    spec = tmp_path / "pipegen.yaml"
+    spec.write_text(SPEC.replace("FMT", "delta").replace("latency: 1h\n", "latency: 1h\nengines: {batch: spark}\n"))
+    project = tmp_path / "project"
+    code, output = generate(spec, project)
+    assert code == 0, output
+    steps = scenario()
+    (tmp_path / "scenario.json").write_text(json.dumps({"steps": steps}))
+    run = subprocess.run(
+        [str(spark_python), str(DRIVER), str(project), str(tmp_path / "scenario.json")],
+        capture_output=True, text=True, timeout=900, check=False, env=offline_env(tmp_path / "home"),
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-5000:]
+    got = json.loads(run.stdout.split("@@JSON@@", 1)[1])
+    for i, rows in enumerate(got["steps"]):
+        assert sorted(rows) == expected_silver(steps[: i + 1]), f"silver after step {i}"
+    final = expected_silver(steps)
+    assert sorted(got["silver_after_maintenance"]) == final
+    assert got["registered_rows"] == len(final), got["registered_rows"]  # the table dbt's staging reads
+    days = one_day_per_file(got["silver_files"], "_pipegen_day=")
+    assert days == {r[2][:10] for r in final} and len(days) > 1, days
+    assert one_day_per_file(got["silver_files_after"], "_pipegen_day=") == days
+    assert len(one_day_per_file(got["bronze_files"], "_pipegen_day=")) == 1
+    assert "_pipegen_day" not in got["read_columns"], got["read_columns"]
+    # the Delta and Iceberg writers' statements and builders (not run here: families.md says why)
+    sized, merge = got["delta_sql"]
+    assert sized.endswith(f"SET TBLPROPERTIES ('delta.targetFileSize' = '{FILE_BYTES}')"), sized
+    assert "`_pipegen_day` = s.`_pipegen_day`" in merge, merge
+    assert got["iceberg_writer"] == "DataFrameWriterV2"
