@@ -13,6 +13,7 @@ from pipegen.common.stream_rules import event_rules
 from pipegen.plan.capacity import TARGET_FILE_MIN, Capacity, compute
 from pipegen.plan.cloudnames import lake_namespace
 from pipegen.plan.lake_partition import (
+    declared_columns,
     partition_data,
     stored_formats,
     table_capacity,
@@ -101,7 +102,7 @@ def table_config(spec: Spec, names: Names, ref: TableRef, capacity: Capacity) ->
         "warehouse_schema": warehouse_schema,
         "quarantine": quarantine(spec, names, ref) if warehouse_schema and key else None,
         # bronze's and silver's partitioning and file size, from the plan (plan/lake_partition)
-        "partition": partition_data(table_layouts(names, ref, cap), cap),
+        "partition": partition_data(table_layouts(names, ref, cap, chosen=declared_columns(spec)), cap),
     }
 
 
