@@ -6,8 +6,8 @@ table's bronze lake table (`<source>__<table>`, the naming layer's `lake_table`)
 target that keeps bronze, in the layout the lake step's own bronze has (templates/lakehouse/lake.py):
 
 - every payload column as text (STRING), under its landed name; a CDC table's value from the
-  Debezium envelope read as plain JSON (`after`, else `before` for a delete), its temporals cast
-  from Debezium's ISO-8601 strings first so the text is Flink's canonical one;
+  Debezium envelope read as plain JSON (`after`, else `before` for a delete), its temporals
+  Debezium's ISO-8601 strings made SQL's text (TEMPORAL_TEXT), at their full precision;
 - `_op`: `d` for a delete, else `u` (an insert, a snapshot read, an update: silver merges by key);
 - `_batch_id`, `_ingested_at`, `_row`: where the event came from. On a Kafka topic (CDC, Kafka,
   Event Hubs) `kafka:<partition>:<offset, 20 digits>`, the record's timestamp and its offset: one
@@ -28,7 +28,6 @@ from typing import Any
 from pipegen.common.lake_catalog import layer_dirs
 from pipegen.common.stream_landing import bronze_target, landing_dir
 from pipegen.generators.flink.builder import JobSql
-from pipegen.generators.flink.columns import CDC_TEMPORAL, cdc_temporal
 from pipegen.generators.flink.connectors import (
     LAKE_CONNECTORS,
     iceberg_catalog_options,
@@ -55,6 +54,23 @@ OFFSET_DIGITS = 20  # a BIGINT offset zero-padded: batch ids sort as the log
 META = ("_batch_id", "_ingested_at", "_row", "_op")  # bronze's metadata columns (lake.py META)
 
 
+# Debezium's ISO-8601 temporal strings (columns.CDC_TEMPORAL) as bronze's text, losslessly (no cast
+# to the column's Flink precision): a timestamp '2026-01-02T03:04:05.123456Z' as
+# '2026-01-02 03:04:05.123456', a date '2026-01-02Z' and a time '03:04:05.25Z' without the 'Z'. A
+# timestamptz keeps its 'Z' (UTC), which silver's cast reads. Silver types them (lake.json `columns`).
+TEMPORAL_TEXT: dict[str, str] = {
+    "timestamp": "REPLACE(REPLACE({col}, 'T', ' '), 'Z', '')",
+    "date": "REPLACE({col}, 'Z', '')",
+    "time": "REPLACE({col}, 'Z', '')",
+}
+TIMESTAMP_TZ = "timestamp_tz"
+
+
+def _as_read(c: Column) -> bool:
+    """A Debezium temporal, read as its string (TEMPORAL_TEXT; a timestamptz as it is)."""
+    return parse_column_type(c.type).name in (*TEMPORAL_TEXT, TIMESTAMP_TZ)
+
+
 def payload(rel: Relation) -> list[Column]:
     """The table's columns bronze keeps: the physical ones (the lake keeps no metadata column)."""
     return [c for c in rel.ref.dataset.columns if c.metadata is None]
@@ -69,7 +85,7 @@ def source_lines(rel: Relation, kafka: bool) -> list[str]:
     strings; `op`), a topic's payload columns; the Kafka record's place as metadata."""
     cols = payload(rel)
     if rel.cdc:
-        row = ", ".join(f"{quote(c.name)} {'STRING' if cdc_temporal(c) else flink_type(c.type)}" for c in cols)
+        row = ", ".join(f"{quote(c.name)} {'STRING' if _as_read(c) else flink_type(c.type)}" for c in cols)
         lines = [f"`before` ROW<{row}>", f"`after` ROW<{row}>", "`op` STRING"]
     else:
         lines = [f"{quote(c.name)} {flink_type(c.type)}" for c in cols]
@@ -84,9 +100,8 @@ def as_text(rel: Relation, c: Column) -> str:
     if not rel.cdc:
         return f"CAST({quote(c.name)} AS STRING)"
     value = f"COALESCE(`after`.{quote(c.name)}, `before`.{quote(c.name)})"
-    raw = CDC_TEMPORAL.get(parse_column_type(c.type).name)
-    typed = raw.format(col=value, type=flink_type(c.type)) if raw else value
-    return f"CAST({typed} AS STRING)"
+    raw = TEMPORAL_TEXT.get(parse_column_type(c.type).name)
+    return raw.format(col=value) if raw else f"CAST({value} AS STRING)"
 
 
 def metadata(rel: Relation, kafka: bool) -> list[str]:
@@ -149,7 +164,8 @@ def _manifest(rel: Relation, jn: StreamJobNames, outputs: list[str], target: Tar
         "job": str(jn.flink_job),
         "sink_table": sink,
         "outputs": outputs,
-        "tables": {str(raw): source_manifest(rel, append_only=True), sink: {"role": "sink", "key": [], "mode": "append"}},
+        "tables": {str(raw): source_manifest(rel, append_only=True),
+                   sink: {"role": "sink", "key": [], "mode": "append"}},
         "lookups": [],
         "event_time": None,
         "bronze": {"table": str(rel.names.lake_table), "target": target.name,

@@ -26,8 +26,8 @@ from pipegen.common.stream_rules import EventRule, event_rules, streamed_tables
 from pipegen.common.synthetic_tables import START, config_name, seed_and_locale, table_config
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
 from pipegen.generators.flink import redrive
-from pipegen.generators.flink.bronze import build_bronze_jobs
 from pipegen.generators.flink import tls as tls_stores
+from pipegen.generators.flink.bronze import build_bronze_jobs
 from pipegen.generators.flink.builder import JobBuilder, JobSql
 from pipegen.generators.flink.options import Settings, settings_for
 from pipegen.generators.flink.quality import WINDOW_SECONDS, build_quality_jobs
@@ -461,6 +461,17 @@ def flink_deployment(ctx: GenContext, j: JobSql) -> dict[str, Any]:
     }
 
 
+def bronze_row(j: JobSql) -> dict[str, Any]:
+    """docs/flink.md's line of a bronze job: its lake table, sink and the local run's landing directory."""
+    return {
+        "name": j.job.flink_job,
+        "table": trusted(j.manifest["bronze"]["table"]),
+        "sink": trusted(f"{j.sink_connector} ({j.sink_target})"),
+        "k8s": j.job.k8s_name,
+        "landing": trusted(j.manifest["bronze"]["landing"]),
+    }
+
+
 def _docs_context(ctx: GenContext, jobs: list[JobSql], quality: list[JobSql], bronze: list[JobSql]) -> dict[str, Any]:
     by_name = {j.name: j for j in ctx.spec.transforms.streams}
     rows = []
@@ -493,9 +504,7 @@ def _docs_context(ctx: GenContext, jobs: list[JobSql], quality: list[JobSql], br
         "jobs": rows,
         "namespace": ctx.plan.names.k8s_namespace,
         "quality": checks,
-        "bronze": [{"name": j.job.flink_job, "table": trusted(j.manifest["bronze"]["table"]),
-                    "sink": trusted(f"{j.sink_connector} ({j.sink_target})"), "k8s": j.job.k8s_name,
-                    "landing": trusted(j.manifest["bronze"]["landing"])} for j in bronze],  # fmt: skip
+        "bronze": [bronze_row(j) for j in bronze],
         "on_failure": ctx.spec.quality.on_failure.value,
         "window": trusted(format_duration(WINDOW_SECONDS)),
         "per_event_rules": trusted(", ".join(k.name for k in rulekinds.per_event_kinds())),

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipegen.common.stream_landing import streamed_to_bronze
 from pipegen.common.lake_catalog import catalog_config, dbt_registers_silver, lake_target, silver_target
+from pipegen.common.stream_landing import streamed_to_bronze
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunResult, RunStep
 from pipegen.generators.lakehouse.config import lake_config, lake_results, lake_targets, settings
 from pipegen.plan.cloudnames import environments, lake_roots
@@ -115,7 +115,8 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
             "silver_registration": trusted(silver_registration(ctx)),
             "iceberg": any(t.type.value == "iceberg" for t in lake_targets(ctx.spec)),
             "spark": bool({Kind.SPARK_BATCH, Kind.SPARK_STREAMING} & ctx.plan.graph.kinds),
-            "spark_stream": Kind.SPARK_STREAMING in ctx.plan.graph.kinds}  # fmt: skip
+            "spark_stream": Kind.SPARK_STREAMING in ctx.plan.graph.kinds,
+            "streamed": [trusted(f"`{t['name']}`") for t in config["tables"] if t.get("stream")]}  # fmt: skip
 
 
 def results(ctx: GenContext) -> tuple[RunResult, ...]:
