@@ -76,7 +76,8 @@ def payload(rel: Relation) -> list[Column]:
     return [c for c in rel.ref.dataset.columns if c.metadata is None]
 
 
-def kafka_read(rel: Relation, options: dict[str, str]) -> bool:
+def kafka_read(options: dict[str, str]) -> bool:
+    """The source is a Kafka topic (CDC, Kafka, Event Hubs): its records carry partition and offset."""
     return options.get("connector") == "kafka"
 
 
@@ -95,8 +96,8 @@ def source_lines(rel: Relation, kafka: bool) -> list[str]:
 
 
 def as_text(rel: Relation, c: Column) -> str:
-    """A payload column as bronze's text: a CDC table's from `after` (a delete: `before`), its
-    Debezium temporal cast to the column's type first."""
+    """A payload column as bronze's text: a CDC table's from `after` (a delete: `before`), a
+    Debezium temporal as SQL text (TEMPORAL_TEXT)."""
     if not rel.cdc:
         return f"CAST({quote(c.name)} AS STRING)"
     value = f"COALESCE(`after`.{quote(c.name)}, `before`.{quote(c.name)})"
@@ -139,7 +140,7 @@ def bronze_job(spec: Spec, names: Names, settings: Settings, ref: TableRef, targ
     rel = relation(ref, names)
     jn = names.quality_jobs(ref.source.name, ref.dataset.name).bronze
     options = source_options(rel, jn)
-    kafka = kafka_read(rel, options)
+    kafka = kafka_read(options)
     raw = rel.names.flink_changes if rel.cdc else rel.names.flink_table
     source = create_table(raw, source_lines(rel, kafka), append_options(options) if rel.cdc else options)
     landed = [str(rel.names.column(c.name)) for c in payload(rel)]
