@@ -7,7 +7,7 @@ identity on a managed cluster (pipeline/kafka_sign_in.py). Its config `pipeline/
 the table model (common/synthetic_tables.py: the Faker sources' tables, so a stream's foreign keys name the
 parents the batch layer's generator writes with the same seed) and one entry per streamed table; its own
 requirements (`requirements-generator.txt`) are the image's the Terraform root runs it from (terraform
-family, azure_generators.py: one container per streamed table). Shared by the synthetic family (the files)
+family, {aws,gcp,azure}_generators.py: a container per streamed table). Shared by the synthetic family (the files)
 and the terraform family (the runtime), one floor below both."""
 
 from __future__ import annotations
