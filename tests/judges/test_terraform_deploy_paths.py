@@ -286,14 +286,15 @@ def test_on_gcp_terraform_runs_a_cloud_run_worker_pool_container_per_faker_strea
     assert "Cloud Run worker pool, stream generators" in files["docs/terraform.md"]
 
 
-@pytest.mark.parametrize(("cloud", "kubernetes", "warned"), [
-    ("azure", False, False), ("aws", False, False), ("gcp", False, False),
-    ("aws", True, True), ("gcp", True, True), ("azure", True, True)])  # fmt: skip
-def test_a_faker_stream_no_generator_is_deployed_for_is_a_located_warning(
-    tmp_path: Path, cloud: str, kubernetes: bool, warned: bool
+@pytest.mark.parametrize(("cloud", "kubernetes"), [
+    ("azure", False), ("aws", False), ("gcp", False), ("aws", True), ("gcp", True), ("azure", True)])  # fmt: skip
+def test_a_faker_stream_runs_a_generator_wherever_it_is_deployed_and_no_r456_is_warned(
+    tmp_path: Path, cloud: str, kubernetes: bool
 ) -> None:
-    # R456: each cloud's root runs the stream generators beside its managed Kafka; under deploy.kubernetes
-    # (Strimzi) none does, and the playground's stream is warned
+    # R456: each cloud's Terraform root runs the stream generators beside its managed Kafka; under deploy.kubernetes
+    # the kustomize base runs them beside Strimzi (and Terraform none); the playground's stream is never warned
     files, found = _playground_on(cloud, tmp_path, kubernetes)
-    assert found == ([("sources[1].ingestion", "warning")] if warned else [])
-    assert ("terraform/modules/platform/generators.tf" in files) is not warned
+    assert found == []
+    assert ("terraform/modules/platform/generators.tf" in files) is not kubernetes
+    k8s = files.get("k8s/base/workloads.yaml", "")
+    assert ("pipeline.stream_generator" in k8s) is kubernetes
