@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
+import subprocess
+import sys
+import time
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -430,7 +434,7 @@ def test_the_batch_run_signs_in_with_a_kafka_users_pem_files_whose_acls_cover_ex
 
 
 def test_the_playground_under_kubernetes_runs_a_hardened_generator_per_faker_stream_writing_its_topics_only(
-    k8s_python: Path, tmp_path: Path
+    k8s_python: Path, checkov_python: Path, tmp_path: Path
 ) -> None:
     """The playground spec with `deploy.kubernetes` (its Faker stream on the Strimzi cluster): every built
     overlay has one Deployment per streamed table of the generated pipeline/stream_generator.json, whose args
@@ -438,7 +442,8 @@ def test_the_playground_under_kubernetes_runs_a_hardened_generator_per_faker_str
     small size, with no Secret or ConfigMap of the project's in its environment, signed in with the PEM files of
     Strimzi's cluster CA and of the generator KafkaUser, which may write exactly those topics (and nothing else);
     its NetworkPolicy lets it reach the Kafka pods' TLS listener and nothing else. kubernetes-validate --strict
-    judges every built object, the operators' CRDs the KafkaUser."""
+    judges every built object, the operators' CRDs the KafkaUser, checkov the build (its probes: the heartbeat file
+    the generator touches, PIPEGEN_HEARTBEAT, fresh passes and stale fails)."""
     binary = kubectl()
     if binary is None:
         pytest.fail(MISSING)
@@ -456,6 +461,13 @@ def test_the_playground_under_kubernetes_runs_a_hardened_generator_per_faker_str
     assert failures([(env, o) for env, o in everything if is_core(o)], k8s_python, tmp_path / "home") == {}
     if (folder := shared_crds_dir()) is not None:
         assert CrdCatalog.load(folder).validate_all([o for _, o in everything if not is_core(o)]) == []
+    import yaml
+
+    (tmp_path / "built").mkdir()
+    for env, objs in built.items():
+        (tmp_path / "built" / f"{env}.yaml").write_text(yaml.safe_dump_all(objs, sort_keys=False))
+    report = run_checkov(checkov_python, tmp_path / "built", skips(project), tmp_path / "home")
+    assert [f"{f['check_id']} {f['resource']}" for f in report["results"]["failed_checks"]] == []
     for env, objs in built.items():
         (kafka,) = [o for o in objs if o["kind"] == "Kafka"]
         cluster, (listener,) = kafka["metadata"]["name"], kafka["spec"]["kafka"]["listeners"]
@@ -473,6 +485,13 @@ def test_the_playground_under_kubernetes_runs_a_hardened_generator_per_faker_str
             assert main["image"] == f"azure-playground-generator:{env}"
             assert "envFrom" not in main and main["resources"]["limits"]["memory"] == "512Mi"
             env_vars = {e["name"]: e["value"] for e in main["env"]}
+            beat, probe = tmp_path / "beat", main["livenessProbe"]["exec"]["command"]
+            assert probe == main["readinessProbe"]["exec"]["command"] and env_vars["PIPEGEN_HEARTBEAT"] in probe[2]
+            check = [sys.executable, *probe[1:2], probe[2].replace(env_vars["PIPEGEN_HEARTBEAT"], str(beat))]
+            beat.touch()
+            assert subprocess.run(check, check=False).returncode == 0  # fresh
+            os.utime(beat, (time.time() - 3600, time.time() - 3600))
+            assert subprocess.run(check, check=False).returncode == 1  # an hour old: restarted
             assert env_vars["KAFKA_BOOTSTRAP_SERVERS"] == f"{cluster}-kafka-bootstrap:{listener['port']}"
             volumes = {v["name"]: v["secret"]["secretName"] for v in pod["spec"]["volumes"] if "secret" in v}
             mounts = {m["mountPath"]: volumes[m["name"]] for m in main["volumeMounts"] if m["name"] in volumes}

@@ -83,6 +83,10 @@ def container(kube: KubeNames, w: Workload, c: Container, size: Size, image: str
         out["env"] += [{"name": str(ENV.kafka_bootstrap), "value": w.kafka_tls.bootstrap}, *pem]
         out["volumeMounts"] += [{"name": v, "mountPath": f"{KAFKA_TLS_ROOT}/{v}", "readOnly": True}
                                 for v in _tls_volumes(w.kafka_tls)]  # fmt: skip
+    if w.probe and c is w.main:  # the container may take a minute to sign in and send
+        probe = {"exec": {"command": list(w.probe)}, "periodSeconds": 60, "timeoutSeconds": 10}
+        out["livenessProbe"] = {**probe, "initialDelaySeconds": 120, "failureThreshold": 3}
+        out["readinessProbe"] = {**probe, "initialDelaySeconds": 30}
     if w.health_port is not None and c is w.main:
         probe = {"httpGet": {"path": "/health", "port": w.health_port, "scheme": "HTTP"}, "periodSeconds": 30}
         out["ports"] = [{"name": "health", "containerPort": w.health_port, "protocol": "TCP"}]

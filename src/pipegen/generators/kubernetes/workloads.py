@@ -85,6 +85,7 @@ class Workload:
     image: str | None = None  # its own image (else the project's)
     env_from: bool = True  # reads the environment's ConfigMap and the project's Secret (envFrom)
     identity: bool = True  # carries the cloud's workload identity labels (common/workload_identity.py)
+    probe: tuple[str, ...] = ()  # an exec liveness and readiness probe (else the health port's, if any)
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,16 @@ def batch_tls(ctx: GenContext) -> KafkaTls | None:
 
 
 GENERATOR_SIZE = Size("100m", "500m", "512Mi")  # Python, Faker and pyarrow producing one table's events
+HEARTBEAT = f"{SCRATCH}/pipegen-heartbeat"  # PIPEGEN_HEARTBEAT: touched by the generator while its stream flows
+MIN_STALE_S = 300  # a generator is restarted when its heartbeat is older (or three of its events' spacing)
+
+
+def heartbeat_probe(stream: FakerStream) -> tuple[str, ...]:
+    """Succeeds while the generator's heartbeat is fresh: younger than five minutes, or than three events'
+    spacing at the table's rate where events are rarer."""
+    stale = max(MIN_STALE_S, math.ceil(3 / stream.rate))
+    check = f"import os, sys, time; sys.exit(time.time() - os.path.getmtime({HEARTBEAT!r}) > {stale})"
+    return ("python", "-c", check)
 
 
 def generator_image(ctx: GenContext, kube: KubeNames) -> str:
@@ -147,7 +158,8 @@ def generator_workload(ctx: GenContext, kube: KubeNames, stream: FakerStream) ->
     tls = KafkaTls(str(kafka.cluster_ca_secret), str(kafka.generator_user), f"{kafka.bootstrap}:{KAFKA_TLS}")
     args = ("python", "-m", "pipeline.stream_generator", "--table", stream.table)
     return Workload(f"gen-{stream.name}", kube.generator(stream.name), "Deployment", init=(),
-                    main=Container("generator", args), env=(("HOME", SCRATCH),), ports=(), kafka=True,
+                    main=Container("generator", args), env=(("HOME", SCRATCH), ("PIPEGEN_HEARTBEAT", HEARTBEAT)),
+                    ports=(), kafka=True, probe=heartbeat_probe(stream),
                     kafka_tls=tls, size=GENERATOR_SIZE, image=generator_image(ctx, kube), env_from=False,
                     identity=False)  # fmt: skip
 
