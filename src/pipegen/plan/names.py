@@ -269,6 +269,10 @@ class KubeNames:
         """The NetworkPolicy of one workload: `<app>-<workload>`."""
         return dns_name(f"{self.app}-{workload}")
 
+    def generator(self, stream: str) -> Ident:
+        """The Deployment (and ServiceAccount) of one Faker stream's generator: `<app>-gen-<source>-<table>`."""
+        return dns_name(f"{self.app}-gen-{stream}")
+
 
 def _kube_names(pipeline: str, orchestrator: str) -> KubeNames:
     app = dns_name(pipeline, max_len=40)

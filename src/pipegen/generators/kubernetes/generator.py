@@ -113,7 +113,12 @@ def base_files(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...]) ->
         owned = any(p.owned for p in pod_identities(ctx))
         pod_labels = LINKS[ctx.spec.cloud].pod_labels if ctx.spec.cloud in LINKS and owned else ()
         files[f"{BASE}/workloads.yaml"] = documents(
-            [objects.workload(kube, ns, w, size, image, retries, pod_labels) for w in found]
+            [
+                objects.workload(
+                    kube, ns, w, w.size or size, w.image or image, retries, pod_labels if w.identity else ()
+                )
+                for w in found
+            ]
         )
     own = sorted(posixpath.basename(p) for p in files)
     elsewhere = [posixpath.relpath(folder, BASE) for folder in folders(ctx.shared.manifests)]
@@ -139,6 +144,7 @@ def overlay_files(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...],
     }
     # the image tag even without a workload of pipegen's own (kustomize leaves other images alone)
     body["images"] = [{"name": image_of(spec, kube), "newTag": tag}]
+    body["images"] += [{"name": i, "newTag": tag} for i in dict.fromkeys(w.image for w in found if w.image)]
     files: Files = {}
     if found:
         variables = sorted((settings.variables if settings else {}).items())
@@ -148,7 +154,7 @@ def overlay_files(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...],
                                        "literals": literals}]  # fmt: skip
         size = env_size(planned_size(ctx), env, settings.resources if settings else None)
         patches = []
-        for w in found:
+        for w in (w for w in found if w.size is None):  # a fixed size is the same in every environment
             replicas = env_replicas(env, settings.replicas if settings else None) if w.kind == "Deployment" else None
             schedule = settings.schedule if settings and settings.schedule and w.kind == "CronJob" else None
             files[f"{root}/{w.name}.yaml"] = yaml_doc(objects.size_patch(kube, ns, w, size, replicas, schedule))
@@ -258,7 +264,9 @@ def docs_context(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...]) 
                 "name": w.name,
                 "kind": trusted(w.kind),
                 "command": trusted(" ".join(w.main.args)),
-                "ports": trusted(", ".join(str(p) for p in w.ports)),
+                "ports": trusted(
+                    ", ".join(str(p) for p in w.ports) or ("the Kafka listener only" if w.kafka else "none")
+                ),
                 "tls": w.kafka_tls,  # names from the naming layer (Idents as strings)
             }
             for w in found
@@ -276,7 +284,8 @@ def docs_context(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...]) 
         "secret": kube.secrets,
         "secret_keys": [trusted(s) for s in secrets],
         "config": kube.config,
-        "kind": trusted(found[0].kind) if found else None,
+        "kind": next((trusted(w.kind) for w in found if w.size is None), None),  # the batch run's (not a generator's)
+        "generator_image": next((trusted(w.image) for w in found if w.image), None),  # the spec's image + a suffix
         "orchestrator": trusted(spec.orchestrator.value),
         "skips": [{"check": trusted(c), "reason": trusted(r)} for c, r in SKIPS],
         "identity": identity_context(ctx),

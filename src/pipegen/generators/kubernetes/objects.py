@@ -76,11 +76,17 @@ def container(kube: KubeNames, w: Workload, c: Container, size: Size, image: str
         },
         "volumeMounts": [{"name": "scratch", "mountPath": SCRATCH}],
     }
+    if not w.env_from:  # no ConfigMap, no Secret: what it needs is in `env`
+        del out["envFrom"]
     if w.kafka_tls is not None and c is w.main:
         pem = [{"name": n, "value": f"{KAFKA_TLS_ROOT}/{_volume(n)}/{f}"} for n, f in KAFKA_PEM_FILES.items()]
         out["env"] += [{"name": str(ENV.kafka_bootstrap), "value": w.kafka_tls.bootstrap}, *pem]
         out["volumeMounts"] += [{"name": v, "mountPath": f"{KAFKA_TLS_ROOT}/{v}", "readOnly": True}
                                 for v in _tls_volumes(w.kafka_tls)]  # fmt: skip
+    if w.probe and c is w.main:  # the container may take a minute to sign in and send
+        probe = {"exec": {"command": list(w.probe)}, "periodSeconds": 60, "timeoutSeconds": 10}
+        out["livenessProbe"] = {**probe, "initialDelaySeconds": 120, "failureThreshold": 3}
+        out["readinessProbe"] = {**probe, "initialDelaySeconds": 30}
     if w.health_port is not None and c is w.main:
         probe = {"httpGet": {"path": "/health", "port": w.health_port, "scheme": "HTTP"}, "periodSeconds": 30}
         out["ports"] = [{"name": "health", "containerPort": w.health_port, "protocol": "TCP"}]
@@ -187,7 +193,7 @@ def _kafka_rule(kafka_selector: dict[str, str] | None) -> list[dict[str, Any]]:
 def workload_policy(kube: KubeNames, ns: str, w: Workload, kafka: dict[str, str] | None) -> dict[str, Any]:
     """A workload of pipegen's own: egress to the ports of the systems it reads and writes (their
     addresses are outside the cluster and unknown here), to Kafka when it reads it; no ingress."""
-    egress = [{"ports": _tcp(w.ports)}, *_kafka_rule(kafka if w.kafka else None)]
+    egress = [*([{"ports": _tcp(w.ports)}] if w.ports else []), *_kafka_rule(kafka if w.kafka else None)]
     return _policy(kube, ns, kube.policy(w.key), {"matchLabels": {"app.kubernetes.io/name": str(w.name)}},
                    {"egress": egress})  # fmt: skip
 

@@ -6,6 +6,10 @@ the traffic each needs. Pure functions of the spec and plan; `objects.py` turns 
   environment's `schedule`.
 - Prefect: the orchestrator's workers, self-hosted, as a Deployment polling the project's work pool
   (the flow's schedule lives in the Prefect deployment, prefect.yaml).
+- The Faker streams' generators (common/faker_streams.py `cluster_streams`): one Deployment per streamed table
+  running `pipeline/stream_generator.py` for it, from the generator image (`<app>-generator`), a fixed small size
+  (one replica, never scaled: each produces its table's `rows_per_day`), signed in to the Strimzi cluster as the
+  kafka family's generator KafkaUser (Write on exactly their topics); no Secret, no ConfigMap, no egress but Kafka.
 - The capture and stream jobs are the kafka, debezium and flink families' custom resources
   (KafkaConnect, KafkaConnector, FlinkDeployment): the kustomization lists their files; this module
   only says which traffic their pods need (`Peer`s of the NetworkPolicies).
@@ -16,6 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from pipegen.common.faker_streams import FakerStream, cluster_streams
 from pipegen.common.kafka_clients import batch_user
 from pipegen.common.orchestration import CADENCES, run_policy
 from pipegen.common.workload_identity import batch_pod
@@ -76,6 +81,11 @@ class Workload:
     schedule: str | None = None  # CronJob: the batch schedule
     health_port: int | None = None  # Deployment: the liveness/readiness endpoint
     kafka_tls: KafkaTls | None = None  # the batch run signs in to the project's cluster (batch_tls)
+    size: Size | None = None  # a fixed size in every environment (else the planned one, sized per overlay)
+    image: str | None = None  # its own image (else the project's)
+    env_from: bool = True  # reads the environment's ConfigMap and the project's Secret (envFrom)
+    identity: bool = True  # carries the cloud's workload identity labels (common/workload_identity.py)
+    probe: tuple[str, ...] = ()  # an exec liveness and readiness probe (else the health port's, if any)
 
 
 @dataclass(frozen=True)
@@ -123,7 +133,43 @@ def batch_tls(ctx: GenContext) -> KafkaTls | None:
     return KafkaTls(str(kafka.cluster_ca_secret), user, f"{kafka.bootstrap}:{KAFKA_TLS}")
 
 
+GENERATOR_SIZE = Size("100m", "500m", "512Mi")  # Python, Faker and pyarrow producing one table's events
+HEARTBEAT = f"{SCRATCH}/pipegen-heartbeat"  # PIPEGEN_HEARTBEAT: touched by the generator while its stream flows
+MIN_STALE_S = 300  # a generator is restarted when its heartbeat is older (or three of its events' spacing)
+
+
+def heartbeat_probe(stream: FakerStream) -> tuple[str, ...]:
+    """Succeeds while the generator's heartbeat is fresh: younger than five minutes, or than three events'
+    spacing at the table's rate where events are rarer."""
+    stale = max(MIN_STALE_S, math.ceil(3 / stream.rate))
+    check = f"import os, sys, time; sys.exit(time.time() - os.path.getmtime({HEARTBEAT!r}) > {stale})"
+    return ("python", "-c", check)
+
+
+def generator_image(ctx: GenContext, kube: KubeNames) -> str:
+    """The stream generators' image (requirements-generator.txt, pipeline/): the project's image name (the spec's
+    `deploy.kubernetes.image`, else `<app>`) with `-generator`; each overlay tags it with the environment's tag."""
+    return f"{ctx.spec.deploy.kubernetes.image or kube.app}-generator"
+
+
+def generator_workload(ctx: GenContext, kube: KubeNames, stream: FakerStream) -> Workload:
+    kafka = ctx.plan.names.kafka
+    assert kafka is not None
+    tls = KafkaTls(str(kafka.cluster_ca_secret), str(kafka.generator_user), f"{kafka.bootstrap}:{KAFKA_TLS}")
+    args = ("python", "-m", "pipeline.stream_generator", "--table", stream.table)
+    return Workload(f"gen-{stream.name}", kube.generator(stream.name), "Deployment", init=(),
+                    main=Container("generator", args), env=(("HOME", SCRATCH), ("PIPEGEN_HEARTBEAT", HEARTBEAT)),
+                    ports=(), kafka=True, probe=heartbeat_probe(stream),
+                    kafka_tls=tls, size=GENERATOR_SIZE, image=generator_image(ctx, kube), env_from=False,
+                    identity=False)  # fmt: skip
+
+
 def workloads(ctx: GenContext, kube: KubeNames) -> tuple[Workload, ...]:
+    """The batch run's workload (if any), then a generator per Faker stream on the project's cluster."""
+    return (*batch_workloads(ctx, kube), *(generator_workload(ctx, kube, s) for s in cluster_streams(ctx)))
+
+
+def batch_workloads(ctx: GenContext, kube: KubeNames) -> tuple[Workload, ...]:
     spec, names = ctx.spec, ctx.plan.names
     tls = batch_tls(ctx)
     kafka = tls is not None or (
