@@ -14,7 +14,7 @@ from pipegen.plan.select import Reason
 from pipegen.spec import catalog
 from pipegen.spec.diagnostics import Finding, Path
 from pipegen.spec.index import SpecIndex, index_of
-from pipegen.spec.model import Architecture, Mart, Materialization, PiiAction, Spec
+from pipegen.spec.model import Architecture, Cloud, Mart, Materialization, PiiAction, Spec
 from pipegen.spec.model.columns import ColumnRules
 from pipegen.spec.pii import lost_rules
 
@@ -118,6 +118,27 @@ def spark_gold_findings(spec: Spec, engines: tuple[EngineChoice, ...]) -> Iterat
                 severity="warning",
                 on_key=True,
             )
+
+
+def spark_submit_findings(spec: Spec, engines: tuple[EngineChoice, ...]) -> Iterator[Finding]:
+    """R497 (warning): on Azure the Spark job runs in production only on Databricks (its Asset Bundle);
+    EMR Serverless (AWS) and Dataproc (GCP) get submit requests (spark/submit.py), Azure without
+    Databricks compute none: the job runs only locally."""
+    spark = [e.layer for e in engines if e.layer in ("batch", "stream") and e.engine == "spark"]
+    compute = next((e.engine for e in engines if e.layer == "compute"), "local")
+    if spec.cloud != Cloud.AZURE or not spark or compute == "databricks":
+        return
+    yield Finding(
+        ("cloud",),
+        "R497",
+        f"the plan runs its {' and '.join(spark)} layer as the Spark job on Azure with compute {compute}, but on "
+        "Azure only Databricks runs it in production (a Databricks Asset Bundle); no Synapse or HDInsight submit "
+        "configuration is generated, so once deployed nothing runs the job (`make spark-run` runs it locally)",
+        "set `engines.compute: databricks` (the databricks family writes the bundle and Terraform the workspace), "
+        "or `engines.batch: dbt` to build the layers with the lake step and dbt",
+        severity="warning",
+        on_key=True,
+    )
 
 
 def masked_rule_findings(spec: Spec, architecture: Architecture) -> Iterator[Finding]:

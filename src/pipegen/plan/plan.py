@@ -11,7 +11,13 @@ from pipegen.plan.engines import EngineChoice, choose
 from pipegen.plan.freshness import freshness_findings
 from pipegen.plan.infra_findings import infra_findings
 from pipegen.plan.lake_partition import partition_findings
-from pipegen.plan.layers import engine_findings, layer_reasons, masked_rule_findings, spark_gold_findings
+from pipegen.plan.layers import (
+    engine_findings,
+    layer_reasons,
+    masked_rule_findings,
+    spark_gold_findings,
+    spark_submit_findings,
+)
 from pipegen.plan.monitoring import monitoring_findings
 from pipegen.plan.reach import reach_findings
 from pipegen.plan.select import Facts, Reason, Selection, facts_of, select
@@ -65,6 +71,7 @@ def _findings(spec: Spec, d: _Decided) -> tuple[Finding, ...]:
         *partition_findings(spec, d.capacity),
         *engine_findings(spec, d.engines),
         *spark_gold_findings(spec, d.engines),
+        *spark_submit_findings(spec, d.engines),
         *spark_stream_findings(spec, d.engines),
         *stream_bronze_findings(spec, d.selection.architecture, d.engines),
         *masked_rule_findings(spec, d.selection.architecture),
