@@ -122,6 +122,8 @@ class EnvNames:
     flink_kafka_plaintext: Final = EnvName("PIPEGEN_FLINK_KAFKA_PLAINTEXT")
     # compose.yaml's flink-sql: every job at this parallelism (the `dev` environment's), not its script's
     flink_parallelism: Final = EnvName("PIPEGEN_FLINK_PARALLELISM")
+    # the stream generator's liveness file (synthetic/stream_generator.py; the kubernetes family's probes read its age)
+    heartbeat: Final = EnvName("PIPEGEN_HEARTBEAT")
     airflow_uid: Final = EnvName("AIRFLOW_UID")  # compose.yaml's Airflow runs as this user (owns the project)
     airflow_db_password: Final = EnvName("PIPEGEN_AIRFLOW_DB_PASSWORD")  # compose.yaml's Airflow metadata DB (compose)
     lake_root: Final = EnvName("PIPEGEN_LAKE_ROOT")  # the lake's layers (a local directory by default)

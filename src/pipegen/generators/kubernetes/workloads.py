@@ -26,7 +26,7 @@ from pipegen.common.orchestration import CADENCES, run_policy
 from pipegen.common.workload_identity import batch_pod
 from pipegen.generators.base import GenContext
 from pipegen.plan.components import Kind
-from pipegen.plan.names import KubeNames
+from pipegen.plan.names import ENV, KubeNames
 from pipegen.safe import Ident
 from pipegen.spec.catalog import DEFAULT_PORTS
 from pipegen.spec.model import Connection, Ingestion, Resources
@@ -158,7 +158,7 @@ def generator_workload(ctx: GenContext, kube: KubeNames, stream: FakerStream) ->
     tls = KafkaTls(str(kafka.cluster_ca_secret), str(kafka.generator_user), f"{kafka.bootstrap}:{KAFKA_TLS}")
     args = ("python", "-m", "pipeline.stream_generator", "--table", stream.table)
     return Workload(f"gen-{stream.name}", kube.generator(stream.name), "Deployment", init=(),
-                    main=Container("generator", args), env=(("HOME", SCRATCH), ("PIPEGEN_HEARTBEAT", HEARTBEAT)),
+                    main=Container("generator", args), env=(("HOME", SCRATCH), (str(ENV.heartbeat), HEARTBEAT)),
                     ports=(), kafka=True, probe=heartbeat_probe(stream),
                     kafka_tls=tls, size=GENERATOR_SIZE, image=generator_image(ctx, kube), env_from=False,
                     identity=False)  # fmt: skip
