@@ -633,3 +633,14 @@ def test_the_databricks_stream_on_aws_signs_in_to_msk_with_databricks_shaded_iam
         "kafka.sasl.client.callback.handler.class": f"{iam}IAMClientCallbackHandler",
     }  # fmt: skip
     assert "kafka_ssl" not in files["databricks.yml"].lower()  # no TLS store variable for the stream job
+
+
+def test_a_batch_source_of_a_deployed_spark_job_warns_that_nothing_lands_its_batches_yet(tmp_path: Path) -> None:
+    """R493: extract-load loads the batch source into the target, the deployed job's bronze reads the landing
+    root (Terraform's landing bucket): located at the source's `ingestion`; a local project deploys nothing."""
+    for cloud, expected in (("aws", ["sources[0].ingestion"]), ("gcp", ["sources[0].ingestion"]), ("local", [])):
+        path = tmp_path / f"{cloud}.yaml"
+        path.write_text(SPEC.format(cloud=cloud, compute="", rows=1000).replace(
+            "    type: postgres\n", "    type: postgres\n    ingestion: batch\n"))  # fmt: skip
+        ready = prepare(path)
+        assert [d.path for d in ready.diagnostics if d.code == "R493"] == expected, cloud
