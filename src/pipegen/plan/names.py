@@ -123,13 +123,6 @@ LOCAL_VERSION = Ident("_pipegen_version")
 FLINK_SERVICE_ACCOUNT = Ident("flink")
 
 
-def landing_dir(source: str, raw_table: str) -> str:
-    """A table's landing directory, `data/landing/<source>/<raw table>`, below the landing root: the project
-    (the local run) or PIPEGEN_LANDING_ROOT (a deployed Spark job: plan/cloudnames.py `landing_root`). The lake
-    step and the Spark job's bronze both read their landed Parquet batches there."""
-    return f"data/landing/{snake(source)}/{raw_table}"
-
-
 def partition_column(granularity: str) -> Ident:
     """A lake table's stored partition column, `_pipegen_<granularity>` (`_pipegen_day`): its time
     column truncated to the plan's granularity, as text. Delta (deltalake) and a Spark Delta or

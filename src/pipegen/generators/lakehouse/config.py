@@ -19,7 +19,7 @@ from pipegen.plan.lake_partition import (
     table_layouts,
     target_file_bytes,
 )
-from pipegen.plan.names import Names, landing_dir, snake
+from pipegen.plan.names import Names, snake
 from pipegen.render.sqltypes import sql_type
 from pipegen.spec import catalog
 from pipegen.spec.diagnostics import dotted
@@ -87,7 +87,7 @@ def table_config(spec: Spec, names: Names, ref: TableRef, capacity: Capacity) ->
         "name": str(ds.lake_table),
         "raw_schema": str(ds.raw_schema),
         "raw_table": str(ds.raw_table),
-        "landing": landing_dir(ref.source.name, str(ds.raw_table)),
+        "landing": f"data/landing/{snake(ref.source.name)}/{ds.raw_table}",
         "columns": [
             {"name": landed[c.name], "type": lake_type(c.type), "spec_path": f"{where}.columns[{i}].type"}
             for i, c in enumerate(ref.dataset.columns)

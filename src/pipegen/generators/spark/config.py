@@ -16,7 +16,7 @@ from pipegen.generators.spark.streams import stream_jobs
 from pipegen.plan.capacity import Capacity, compute
 from pipegen.plan.cloudnames import lake_namespace
 from pipegen.plan.lake_partition import partition_data, table_capacity, table_layouts
-from pipegen.plan.names import ENV, Names, landing_dir
+from pipegen.plan.names import ENV, Names, snake
 from pipegen.render.sqltypes import sql_type
 from pipegen.spec import catalog
 from pipegen.spec.index import SpecIndex, TableRef, index_of
@@ -143,7 +143,7 @@ def table_config(
     return {
         "ref": str(ds.ref),
         "name": str(ds.lake_table),
-        "landing": landing_dir(ref.source.name, str(ds.raw_table)),
+        "landing": f"data/landing/{snake(ref.source.name)}/{ds.raw_table}",
         "columns": [column_config(landed[c.name], c, etl, c.name in protected) for c in columns],
         "key": key,
         "watermark": landed.get(wm) if wm else None,
