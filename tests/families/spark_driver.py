@@ -64,6 +64,10 @@ def run_project(spark, project: Path, scenario: dict, work_reference: dict) -> d
     os.environ["PIPEGEN_SPARK_FORMAT"] = "parquet"
     os.environ.pop("PIPEGEN_LAKE_ROOT", None)
     os.environ.pop("PIPEGEN_LANDING_ROOT", None)
+    landing = project  # where the batches land: the project (the local run), else a `file://` URL's folder
+    if scenario_landing := scenario.get("landing_url"):  # a URL only Spark's file system layer opens
+        os.environ["PIPEGEN_LANDING_ROOT"] = scenario_landing
+        landing = Path(scenario_landing.removeprefix("file://"))
     job = load_job(project)
     table = job.CONFIG["tables"][0]
     streamed = bool(table.get("stream"))
@@ -82,7 +86,7 @@ def run_project(spark, project: Path, scenario: dict, work_reference: dict) -> d
     for step, batches in enumerate(scenario["steps"]):
         for b, batch in enumerate(batches):
             # a streamed table's files: its events directory under the lake root (Kafka's stand-in)
-            land(Path(job.lake_root()) / "events" if streamed else project, table["landing"], f"step{step}_batch{b}",
+            land(Path(job.lake_root()) / "events" if streamed else landing, table["landing"], f"step{step}_batch{b}",
                  batch, columns)  # fmt: skip
             landed += [r | {"_step": step} for r in batch]
         out["step_summaries"] = [*out.get("step_summaries", []), job.run(spark, ("stream", "bronze", "silver"))]
@@ -93,6 +97,8 @@ def run_project(spark, project: Path, scenario: dict, work_reference: dict) -> d
     summary = job.run(spark, ("stream", "bronze", "silver", "gold"))  # nothing new: silver unchanged
     out["rerun_silver_version"] = [before, store.version("silver", table["name"])]
     out["summary"] = summary
+    out["landing_root"] = job.landing_root()  # the root the job read the batches from
+    os.environ.pop("PIPEGEN_LANDING_ROOT", None)
     out["bronze"] = rows(job, "bronze", table["name"], f"{payload}, _op, _batch_id")
     out["rejected"] = rows(job, "silver", f"{table['name']}__rejected", f'"{columns[0]}", _failures')
     out["gold"] = {m["name"]: rows(job, "gold", m["table"], "*") for m in job.CONFIG["marts"] if m["sql"]}

@@ -237,7 +237,12 @@ def judged(spark_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
     # aws (stream engine Flink): the batch job lands the files; azure on Databricks (stream engine
     # Spark): the same table streams into bronze and silver (Structured Streaming over the files)
     scenario_file = str(tmp / "scenario.json")
-    projects = [{"dir": str(tmp / "aws"), "scenario": scenario_file}, {"dir": str(project), "scenario": scenario_file}]
+    # the aws project's batches land outside the project, its landing root a `file://` URL (a bucket URL's
+    # stand-in: only Spark's file system layer opens it, a pathlib.Path of it is no folder)
+    landing_url = (tmp / "landing-store").as_uri()
+    (tmp / "scenario_url.json").write_text(json.dumps({"steps": change_events(), "landing_url": landing_url}))
+    projects = [{"dir": str(tmp / "aws"), "scenario": str(tmp / "scenario_url.json")},
+                {"dir": str(project), "scenario": scenario_file}]  # fmt: skip
     deployed = []  # each stream deployment's driver environment and shipped files (the Kafka TLS stores)
     for where, folder in (("aws", tmp / "aws_stream"), ("gcp", tmp / "gcp_stream"), ("azure", project)):
         files = {p.relative_to(folder).as_posix(): p.read_text() for p in (folder / "spark").rglob("*.json")}
@@ -257,7 +262,11 @@ def judged(spark_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
         capture_output=True, text=True, timeout=900, check=False, env=offline_env(tmp / "home"),
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-5000:]
-    return json.loads(run.stdout.split("@@JSON@@", 1)[1]) | {"example_dir": str(example)}
+    return json.loads(run.stdout.split("@@JSON@@", 1)[1]) | {
+        "example_dir": str(example),
+        "landing_url": landing_url,
+        "aws_dir": str(tmp / "aws"),
+    }
 
 
 def text(rows: list[list[object]]) -> list[list[str]]:
@@ -280,6 +289,9 @@ def test_silver_after_every_step_equals_the_duckdb_reference(judged: dict) -> No
     before, after = got["rerun_silver_version"]
     assert before == after  # a re-run with nothing new writes no silver version
     assert got["layers"] == {"bronze": "raw/bronze", "silver": "curated/silver", "gold": "serving/gold"}
+    # the batches were read from the `file://` landing root alone (none landed in the project)
+    assert got["landing_root"] == judged["landing_url"] and judged["landing_url"].startswith("file:///")
+    assert not (Path(judged["aws_dir"]) / "data" / "landing").exists()
     # with no root given (make spark-run, spark-maintain) the job's lake is the local run's Spark lake
     assert [p["lake_root"] for p in judged["projects"]] == ["data/spark", "data/spark"]
 

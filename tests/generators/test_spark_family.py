@@ -133,6 +133,34 @@ def test_the_job_is_its_template_parts_joined_without_their_lint_headers(tmp_pat
         joined(["a = 1\n", "b = 2\n"])
 
 
+def test_the_landing_root_reaches_spark_as_text_never_through_pathlib(tmp_path: Path) -> None:
+    """The landed batches are listed and read through Spark's file systems (a bucket URL works): no
+    function of the job between PIPEGEN_LANDING_ROOT and `spark.read` touches pathlib (which folds
+    `s3://b` into `s3:/b`); the local run's fallback, the project folder, is the one `str(ROOT)`."""
+    import ast
+
+    tree = ast.parse(generate(tmp_path)["spark/medallion.py"])
+    funcs = {f.name: f for f in tree.body if isinstance(f, ast.FunctionDef)}  # the module's functions
+    path_names = {"Path", "PurePath", "glob", "is_dir", "iterdir", "exists"}
+
+    def calls(fn: ast.FunctionDef) -> set[str]:
+        out = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
+        return out | {n.attr for n in ast.walk(fn) if isinstance(n, ast.Attribute)}
+
+    reached: set[str] = set()
+    todo = ["bronze"]  # the batch bronze step and every module function it names, transitively
+    while todo:
+        name = todo.pop()
+        if name in reached or name not in funcs:
+            continue
+        reached.add(name)
+        todo += sorted({n.id for n in ast.walk(funcs[name]) if isinstance(n, ast.Name)} & set(funcs))
+    assert {"landed_files", "landing_folder", "landing_root"} <= reached
+    for name in sorted(reached - {"landing_root"}):
+        assert not calls(funcs[name]) & path_names, f"{name} uses pathlib"
+    assert "binaryFile" in ast.unparse(funcs["landed_files"])  # listed by Spark's file system layer
+
+
 def test_etl_reads_protected_columns_as_text_without_the_rules_masking_loses(tmp_path: Path) -> None:
     path = tmp_path / "pipegen.yaml"
     text = (Path(__file__).parents[2] / "specs" / "pii_etl.yaml").read_text(encoding="utf-8")
@@ -605,3 +633,14 @@ def test_the_databricks_stream_on_aws_signs_in_to_msk_with_databricks_shaded_iam
         "kafka.sasl.client.callback.handler.class": f"{iam}IAMClientCallbackHandler",
     }  # fmt: skip
     assert "kafka_ssl" not in files["databricks.yml"].lower()  # no TLS store variable for the stream job
+
+
+def test_a_batch_source_of_a_deployed_spark_job_warns_that_nothing_lands_its_batches_yet(tmp_path: Path) -> None:
+    """R493: extract-load loads the batch source into the target, the deployed job's bronze reads the landing
+    root (Terraform's landing bucket): located at the source's `ingestion`; a local project deploys nothing."""
+    for cloud, expected in (("aws", ["sources[0].ingestion"]), ("gcp", ["sources[0].ingestion"]), ("local", [])):
+        path = tmp_path / f"{cloud}.yaml"
+        path.write_text(SPEC.format(cloud=cloud, compute="", rows=1000).replace(
+            "    type: postgres\n", "    type: postgres\n    ingestion: batch\n"))  # fmt: skip
+        ready = prepare(path)
+        assert [d.path for d in ready.diagnostics if d.code == "R493"] == expected, cloud

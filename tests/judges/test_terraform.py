@@ -759,8 +759,10 @@ def test_the_spark_jobs_emr_role_is_assumed_by_emr_serverless_and_its_arn_is_wha
     assert "export EMR_EXECUTION_ROLE_ARN=$(terraform -chdir=terraform/envs/<env> output -raw emr_execution_role_arn)" \
         in files["docs/terraform.md"]  # fmt: skip
     spark = _policies(docs)["spark"]["statement"]
-    # the lake, its own files (read only: test_terraform_deploy_paths.py) and the key; no spec bucket, no catalog
-    assert {st["sid"] for st in spark} == {"ListLake", "ObjectsLake", "ListJobs", "ObjectsJobs", "DataKey"}
+    # the lake, its own files and the landed batches (read only: test_terraform_deploy_paths.py) and the key; no
+    # spec bucket, no catalog
+    assert {st["sid"] for st in spark} == {"ListLake", "ObjectsLake", "ListJobs", "ObjectsJobs", "ListLanding",
+                                           "ObjectsLanding", "DataKey"}  # fmt: skip
     # the workloads on Kubernetes keep their Pod Identity trust, and no other role is the job's
     assert "spark" not in docs["envs/prod/terraform.tfvars"]["workload_roles"]
 

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from pipegen.pipeline import prepare, render_tree
+from pipegen.plan.cloudnames import landing_root
 from tests.conftest import REPO
 from tests.judges.terraform import (
     fmt_check,
@@ -298,3 +299,54 @@ def test_a_faker_stream_runs_a_generator_wherever_it_is_deployed_and_no_r456_is_
     assert ("terraform/modules/platform/generators.tf" in files) is not kubernetes
     k8s = files.get("k8s/base/workloads.yaml", "")
     assert ("pipeline.stream_generator" in k8s) is kubernetes
+
+
+LANDING_ROOT = "${PIPEGEN_LANDING_ROOT}"
+
+
+@pytest.mark.parametrize(("cloud", "folder"), [("aws", "spark/emr-serverless/"), ("gcp", "spark/dataproc/")])
+def test_the_landing_root_every_request_names_is_a_bucket_extract_load_writes_and_the_job_only_reads(
+    hcl_python: Path, tmp_path: Path, cloud: str, folder: str
+) -> None:
+    """Issues 20/21 (spark26): the raw batches' root (`--landing-root ${PIPEGEN_LANDING_ROOT}` in every EMR
+    request / Dataproc batch) is the output the docs export, the landing bucket plan/cloudnames.py `landing_root`
+    names per environment; extract-load's identity writes it, the Spark job's reads it, no other identity
+    touches it."""
+    files, docs = _project(hcl_python, tmp_path, cloud)
+    requests = [json.loads(t) for p, t in files.items() if p.startswith(folder)]
+    assert requests
+    for request in requests:
+        args = request["jobDriver"]["sparkSubmit"]["entryPointArguments"] if cloud == "aws" else (
+            request["pysparkBatch"]["args"])  # fmt: skip
+        assert args[args.index("--landing-root") + 1] == LANDING_ROOT
+    output = _exported(files["docs/terraform.md"], "PIPEGEN_LANDING_ROOT")
+    value = _blocks(docs["modules/platform/outputs.tf"], "output")[output]["value"]
+    ready = prepare(tmp_path / "spec.yaml")
+    for env in ("dev", "staging", "prod"):
+        assert _blocks(docs[f"envs/{env}/outputs.tf"], "output")[output]["value"] == f"${{module.platform.{output}}}"
+        bucket = docs[f"envs/{env}/terraform.tfvars"]["landing_bucket"]
+        assert landing_root(ready.spec, env) == f"{'s3' if cloud == 'aws' else 'gs'}://{bucket}"
+    storage = docs["modules/platform/storage.tf"]
+    if cloud == "aws":
+        assert value == "s3://${aws_s3_bucket.landing.bucket}"
+        assert _resources(storage, "aws_s3_bucket")["landing"]["bucket"] == "${var.landing_bucket}"
+        granted: dict[str, set[str]] = {}
+        for name, policy in _policies(docs).items():
+            for st in policy["statement"]:
+                if any("aws_s3_bucket.landing." in r for r in st.get("resources", [])):
+                    granted.setdefault(name, set()).update(st["actions"])
+        assert granted == {
+            "spark": {"s3:ListBucket", "s3:GetObject"},
+            "ingest": {"s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"},
+        }
+    else:
+        assert value == "gs://${google_storage_bucket.landing.name}"
+        assert _resources(storage, "google_storage_bucket")["landing"]["name"] == "${var.landing_bucket}"
+        identities = docs["modules/platform/identities.tf"]
+        bucket_ref = "${google_storage_bucket.landing.name}"
+        members = [(g["role"], g["member"]) for g in _resources(identities, "google_storage_bucket_iam_member").values()
+                   if g.get("bucket") == bucket_ref]  # fmt: skip
+        assert members == [("roles/storage.objectViewer", "serviceAccount:${google_service_account.spark.email}")]
+        local = _blocks(identities, "locals")["bucket_grants"]
+        writers = sorted((g["workload"], g["role"]) for g in local.values() if g["bucket"] == bucket_ref)
+        assert writers == [("ingest", "roles/storage.objectUser")]

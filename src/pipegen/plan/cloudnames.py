@@ -39,8 +39,9 @@ DEFAULT_ENVIRONMENTS = ("dev", "staging", "prod")
 # process (common/workload_identity.py)
 WORKLOADS = ("ingest", "transform", "stream", "spark", "batch", "generator")
 # query-results: Athena's (AWS); jobs: the Spark job's files on EMR Serverless / Dataproc (never expired, unlike
-# the lake's objects after the retention)
-LAKE_PURPOSES = ("lake", "checkpoints", "query-results", "jobs")
+# the lake's objects after the retention); landing: the raw batches the Spark job's bronze reads there
+# (PIPEGEN_LANDING_ROOT, landing_root)
+LAKE_PURPOSES = ("lake", "checkpoints", "query-results", "jobs", "landing")
 AZURE_CONTAINERS = ("bronze", "silver", "gold", "checkpoints")  # one container per lake layer
 
 
@@ -204,6 +205,18 @@ def lake_root(spec: Spec, environment: str, layer: str | None = None) -> str | N
     names = cloud_names(spec, environment, [])
     purpose = (layer or AZURE_LAKE_HOME) if spec.cloud == Cloud.AZURE else "lake"
     return template.format(bucket=names.bucket(purpose), account=names.storage_account)
+
+
+def landing_root(spec: Spec, environment: str) -> str | None:
+    """Where the raw batches land in `environment` for the Spark job on EMR Serverless / Dataproc
+    (PIPEGEN_LANDING_ROOT, the root of `data/landing/<source>/<table>/`): the URL of the landing bucket
+    Terraform creates for it (`<pipeline>-<env>-landing`, its output `spark_landing_root`), the extract-load
+    workload its writer and the Spark job's identity its reader. None where LAKE_ROOTS has no bucket root or
+    the lake is per-layer containers (Azure: the Databricks bundle's `landing_root` variable)."""
+    template = LAKE_ROOTS.get(spec.cloud)
+    if template is None or spec.cloud == Cloud.AZURE:
+        return None
+    return template.format(bucket=cloud_names(spec, environment, []).bucket("landing"))
 
 
 def lake_roots(spec: Spec, environment: str) -> dict[str, str]:

@@ -4,7 +4,6 @@ joined in order (pipegen.generators.spark.job); only the text below the marker l
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 from job import BATCHES, CONFIG, TARGET, bq, landing_root
@@ -38,9 +37,28 @@ def merged_rows(current: Any, changes: Any, key: list[str], watermark: str | Non
     )
 
 
-def landed_files(table: dict[str, Any]) -> list[Path]:
-    folder = Path(landing_root()) / table["landing"]
-    return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+def landing_folder(table: dict[str, Any]) -> str:
+    """The table's landing directory under the landing root, as a URL or path Spark's file systems open
+    (s3://, gs://, abfss://, file:// or a plain path): joined as text, never through pathlib, which
+    folds `s3://b` into a local `s3:/b`."""
+    return landing_root().rstrip("/") + "/" + table["landing"].strip("/")
+
+
+def landed_files(spark: Any, table: dict[str, Any]) -> list[tuple[str, str]]:
+    """(file name, path) of each Parquet file directly in the table's landing directory, by name: listed by
+    Spark's own file system layer (the binaryFile source's `path`, content never read), so a bucket URL
+    works wherever the cluster reads the bucket (EMR, Dataproc, Databricks), with no extra library;
+    a directory that does not exist yet lands nothing."""
+    from pyspark.errors import AnalysisException
+
+    try:
+        found = spark.read.format("binaryFile").load(landing_folder(table) + "/*.parquet").select("path").collect()
+    except AnalysisException as exc:  # no landing directory (or no file in it) yet
+        if "PATH_NOT_FOUND" in str(exc.getCondition() if hasattr(exc, "getCondition") else exc.getErrorClass()):
+            return []
+        raise
+    paths = {r[0] for r in found}
+    return sorted((p.rstrip("/").rsplit("/", 1)[-1], p) for p in paths)
 
 
 def as_bronze(raw: Any, table: dict[str, Any], batch_id: str, ingested: dt.datetime) -> Any:
@@ -65,11 +83,11 @@ def bronze(spark: Any, store: Any, table: dict[str, Any], ingested: dt.datetime)
     existing = store.read("bronze", name)
     seen = {r[0] for r in existing.select("_batch_id").distinct().collect()} if existing is not None else set()
     rows = 0
-    for path in landed_files(table):
-        batch_id = f"file:{path.name}"
+    for file_name, path in landed_files(spark, table):
+        batch_id = f"file:{file_name}"
         if batch_id in seen:
             continue
-        landed = as_bronze(spark.read.parquet(str(path)), table, batch_id, ingested)
+        landed = as_bronze(spark.read.parquet(path), table, batch_id, ingested)
         store.append("bronze", name, landed)
         rows += landed.count()
     return rows

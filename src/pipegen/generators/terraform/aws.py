@@ -22,6 +22,7 @@ from pipegen.generators.terraform.aws_spark import (
     glue_layers,
     glue_resources,
     lake_step_layers,
+    landing_writers,
     msk_arn,
     msk_topics,
     on_emr,
@@ -352,6 +353,8 @@ def policies(inf: Infra) -> dict[str, list[Block]]:
                                          each_secret("aws_secretsmanager_secret.spec", readers[w], "arn")))  # fmt: skip
         if w == "transform" and athena(inf):
             statements += [*bucket_access("query_results", write=True), *_catalog_access(inf)]
+        if w in landing_writers(inf):  # the raw batches the Spark job's bronze reads
+            statements += bucket_access("landing", write=True)
         if inf.stream and w == "ingest":
             statements += ingest_kafka(inf)
         if inf.stream and w == EVENTS_PUBLISHER:
@@ -453,7 +456,8 @@ def module(inf: Infra) -> CloudModule:
         ("kms.tf", kms(bool(alarm_blocks))),
         ("storage.tf", bucket("lake", "lake_bucket", inf.retention_days)
          + (bucket("checkpoints", "checkpoints_bucket", None) if inf.stream_jobs else ())
-         + (bucket("jobs", "jobs_bucket", None) if on_emr(inf) else ())),
+         + (bucket("jobs", "jobs_bucket", None) + bucket("landing", "landing_bucket", inf.retention_days)
+            if on_emr(inf) else ())),
         ("iam.tf", iam(inf)),
     ]  # fmt: skip
     if inf.secrets:

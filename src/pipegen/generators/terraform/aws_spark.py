@@ -152,6 +152,7 @@ def policy(inf: Infra) -> list[Block]:
     key = statement("DataKey", ["kms:Decrypt", "kms:GenerateDataKey"], [Ref("aws_kms_key.data.arn")])
     # the lake (its layers, its bookkeeping) and, read only, the job's own files
     out = [*bucket_access("lake", write=True), *bucket_access("jobs", write=False), key, *target_access(inf, "spark")]
+    out[4:4] = bucket_access("landing", write=False)  # the landed batches bronze reads (it moves none)
     if streams(inf):  # the stream's checkpoints: the environment's checkpoints bucket
         out += bucket_access("checkpoints", write=True)
     if databases := glue_layers(inf):
@@ -174,6 +175,8 @@ def variables(inf: Infra, bucket_re: str) -> tuple[Var, ...]:
     return (
         regex_var("jobs_bucket", "S3 bucket of the Spark job's files (PIPEGEN_JOB_ROOT): never expired.", bucket_re,
                   "jobs_bucket: 3-63 lowercase letters, digits, . and -."),
+        regex_var("landing_bucket", "S3 bucket the raw batches land in (PIPEGEN_LANDING_ROOT): the Spark job reads it.",
+                  bucket_re, "landing_bucket: 3-63 lowercase letters, digits, . and -."),
         regex_var("spark_role", "IAM role name of the Spark job's EMR Serverless runs.", "^[A-Za-z0-9+=,.@_-]{1,64}$",
                   "spark_role: an IAM role name of at most 64 characters."),
         number_var("emr_max_vcpu", "EMR Serverless application's maximum vCPU (all its runs together).", 1, 4000),
@@ -185,7 +188,8 @@ def values(inf: Infra, names: CloudNames) -> list[tuple[str, int | str]]:
     if not on_emr(inf):
         return []
     vcpu, memory = capacity(inf)
-    return [("jobs_bucket", str(names.bucket("jobs"))), ("spark_role", str(names.identity("spark"))),
+    return [("jobs_bucket", str(names.bucket("jobs"))), ("landing_bucket", str(names.bucket("landing"))),
+            ("spark_role", str(names.identity("spark"))),
             ("emr_max_vcpu", vcpu), ("emr_max_memory_gb", memory)]  # fmt: skip
 
 
@@ -283,8 +287,16 @@ def outputs(inf: Infra) -> tuple[Output, ...]:
                "The Spark job's lake root (PIPEGEN_LAKE_ROOT): the lake bucket its execution role writes."),
         Output("spark_job_root", '"s3://${aws_s3_bucket.jobs.bucket}"',
                "Where the Spark job's files go (PIPEGEN_JOB_ROOT): the jobs bucket its execution role reads."),
+        Output("spark_landing_root", '"s3://${aws_s3_bucket.landing.bucket}"',
+               "Where the raw batches land (PIPEGEN_LANDING_ROOT): the landing bucket extract-load writes and "
+               "the Spark job's execution role reads."),
         *secret_outputs(inf),
     )  # fmt: skip
+
+
+def landing_writers(inf: Infra) -> tuple[str, ...]:
+    """The workloads that land raw batches in the landing bucket: extract-load (`ingest`) where it runs."""
+    return ("ingest",) if on_emr(inf) and "ingest" in inf.workloads else ()
 
 
 def secret_outputs(inf: Infra) -> tuple[Output, ...]:

@@ -237,6 +237,9 @@ def grants(inf: Infra) -> tuple[dict[str, dict[str, Value]], dict[str, dict[str,
         if w == "stream":
             buckets[f"{w}-checkpoints"] = {"workload": w, "bucket": Ref("google_storage_bucket.checkpoints.name"),
                                            "role": WRITE}  # fmt: skip
+        if w in gcp_spark.landing_writers(inf):  # the raw batches the Spark job's bronze reads
+            buckets[f"{w}-landing"] = {"workload": w, "bucket": Ref("google_storage_bucket.landing.name"),
+                                       "role": WRITE}  # fmt: skip
         for _, target, write in (t for t in target_buckets(inf) if t[0] == w):
             buckets[f"{w}-target-{target}"] = {"workload": w, "bucket": Ref(f"var.target_buckets[{quote(target)}]"),
                                                "role": WRITE if write else READ}  # fmt: skip
@@ -327,7 +330,7 @@ def module(inf: Infra) -> CloudModule:
     if inf.stream_jobs:
         buckets += (bucket("checkpoints", "checkpoints_bucket", None),)
     if gcp_spark.on_dataproc(inf):  # the Spark job's files: kept, not expired with the lake's objects
-        buckets += (bucket("jobs", "jobs_bucket", None),)
+        buckets += (bucket("jobs", "jobs_bucket", None), bucket("landing", "landing_bucket", inf.retention_days))
     accounts = identities(inf) + gcp_spark.identity(inf)
     files: list[tuple[str, tuple[Block, ...]]] = [("kms.tf", kms()), ("storage.tf", buckets),
                                                   ("identities.tf", accounts)]  # fmt: skip
@@ -380,7 +383,11 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
     if inf.stream_jobs:
         values.append(("checkpoints_bucket", str(names.bucket("checkpoints"))))
     if gcp_spark.on_dataproc(inf):
-        values += [("spark_account", str(names.identity("spark"))), ("jobs_bucket", str(names.bucket("jobs")))]
+        values += [
+            ("spark_account", str(names.identity("spark"))),
+            ("jobs_bucket", str(names.bucket("jobs"))),
+            ("landing_bucket", str(names.bucket("landing"))),
+        ]
     if target_buckets(inf):
         values.append(("target_buckets", target_bucket_names(inf, str(names.environment))))
     datasets = bigquery_datasets(inf, str(names.environment))

@@ -6,7 +6,8 @@ exactly what the generated job needs, and its e-mail as the output `dataproc_ser
 root's too), the value the deploy step substitutes; `spark_lake_root` is PIPEGEN_LAKE_ROOT.
 
 What the job touches (templates/spark/medallion/): the lake root in the environment's lake bucket (its
-layers, `_pipegen_batches`, the job files and landing root the requests name there), the checkpoints bucket
+layers, `_pipegen_batches`), read only the jobs bucket (its files) and the landing bucket (`spark_landing_root`:
+the raw batches extract-load lands, plan/cloudnames.py `landing_root`), the checkpoints bucket
 where it streams (`--checkpoint-root`), both with the project's key; where it streams, the Managed Kafka
 cluster (`roles/managedkafka.client` on the project: google 6.50 has no IAM resource on one cluster; the stream
 signs in with OAUTHBEARER as this account, common.spark_stream `managed_kafka_oauth`);
@@ -49,7 +50,9 @@ def variables(inf: Infra, bucket_re: str) -> tuple[Var, ...]:
     return (regex_var("spark_account", "Service account id of the Spark job's Dataproc Serverless batches.",
                       ACCOUNT_RE, message),
             regex_var("jobs_bucket", "GCS bucket of the Spark job's files (PIPEGEN_JOB_ROOT): never expired.",
-                      bucket_re, "jobs_bucket: 3-63 lowercase letters, digits, _ . -."))  # fmt: skip
+                      bucket_re, "jobs_bucket: 3-63 lowercase letters, digits, _ . -."),
+            regex_var("landing_bucket", "GCS bucket the raw batches land in (PIPEGEN_LANDING_ROOT): the Spark job "
+                      "reads it.", bucket_re, "landing_bucket: 3-63 lowercase letters, digits, _ . -."))  # fmt: skip
 
 
 def identity(inf: Infra) -> tuple[Block, ...]:
@@ -68,6 +71,8 @@ def identity(inf: Infra) -> tuple[Block, ...]:
             Attr("role", OBJECTS), Attr("member", MEMBER)]),
         block("resource", "google_storage_bucket_iam_member", "spark_jobs", body=[
             Attr("bucket", Ref("google_storage_bucket.jobs.name")), Attr("role", READ), Attr("member", MEMBER)]),
+        block("resource", "google_storage_bucket_iam_member", "spark_landing", body=[  # bronze moves no batch
+            Attr("bucket", Ref("google_storage_bucket.landing.name")), Attr("role", READ), Attr("member", MEMBER)]),
         block("resource", "google_kms_crypto_key_iam_member", "spark", body=[
             Attr("crypto_key_id", Ref("google_kms_crypto_key.data.id")),
             Attr("role", "roles/cloudkms.cryptoKeyEncrypterDecrypter"), Attr("member", MEMBER)]),
@@ -95,8 +100,16 @@ def outputs(inf: Infra) -> tuple[Output, ...]:
                "The Spark job's lake root (PIPEGEN_LAKE_ROOT): the lake bucket its service account writes."),
         Output("spark_job_root", '"gs://${google_storage_bucket.jobs.name}"',
                "Where the Spark job's files go (PIPEGEN_JOB_ROOT): the jobs bucket its service account reads."),
+        Output("spark_landing_root", '"gs://${google_storage_bucket.landing.name}"',
+               "Where the raw batches land (PIPEGEN_LANDING_ROOT): the landing bucket extract-load writes and "
+               "the Spark job's service account reads."),
         *secret_outputs(inf),
     )  # fmt: skip
+
+
+def landing_writers(inf: Infra) -> tuple[str, ...]:
+    """The workloads that land raw batches in the landing bucket: extract-load (`ingest`) where it runs."""
+    return ("ingest",) if on_dataproc(inf) and "ingest" in inf.workloads else ()
 
 
 def secret_outputs(inf: Infra) -> tuple[Output, ...]:

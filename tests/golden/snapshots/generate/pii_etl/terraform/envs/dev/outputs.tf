@@ -33,6 +33,11 @@ output "spark_job_root" {
   value       = module.platform.spark_job_root
 }
 
+output "spark_landing_root" {
+  description = "Where the raw batches land (PIPEGEN_LANDING_ROOT): the landing bucket extract-load writes and the Spark job's execution role reads."
+  value       = module.platform.spark_landing_root
+}
+
 output "secret_arns" {
   description = "Secrets Manager entry per spec secret."
   value       = module.platform.secret_arns

@@ -19,6 +19,7 @@ secret_names = {
   CRM_DB_PASSWORD = "pii-etl-dev-crm-db-password"
 }
 jobs_bucket       = "pii-etl-dev-jobs"
+landing_bucket    = "pii-etl-dev-landing"
 spark_role        = "pii-etl-dev-spark"
 emr_max_vcpu      = 12
 emr_max_memory_gb = 48

@@ -78,6 +78,16 @@ variable "jobs_bucket" {
   }
 }
 
+variable "landing_bucket" {
+  type        = string
+  description = "S3 bucket the raw batches land in (PIPEGEN_LANDING_ROOT): the Spark job reads it."
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.landing_bucket))
+    error_message = "landing_bucket: 3-63 lowercase letters, digits, . and -."
+  }
+}
+
 variable "spark_role" {
   type        = string
   description = "IAM role name of the Spark job's EMR Serverless runs."

@@ -19,6 +19,7 @@ secret_names = {
   CRM_DB_PASSWORD = "pii-etl-prod-crm-db-password"
 }
 jobs_bucket       = "pii-etl-prod-jobs"
+landing_bucket    = "pii-etl-prod-landing"
 spark_role        = "pii-etl-prod-spark"
 emr_max_vcpu      = 12
 emr_max_memory_gb = 48

@@ -16,6 +16,7 @@ module "platform" {
   workload_roles       = var.workload_roles
   secret_names         = var.secret_names
   jobs_bucket          = var.jobs_bucket
+  landing_bucket       = var.landing_bucket
   spark_role           = var.spark_role
   emr_max_vcpu         = var.emr_max_vcpu
   emr_max_memory_gb    = var.emr_max_memory_gb

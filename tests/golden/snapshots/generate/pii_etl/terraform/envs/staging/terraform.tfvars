@@ -19,6 +19,7 @@ secret_names = {
   CRM_DB_PASSWORD = "pii-etl-staging-crm-db-password"
 }
 jobs_bucket       = "pii-etl-staging-jobs"
+landing_bucket    = "pii-etl-staging-landing"
 spark_role        = "pii-etl-staging-spark"
 emr_max_vcpu      = 12
 emr_max_memory_gb = 48

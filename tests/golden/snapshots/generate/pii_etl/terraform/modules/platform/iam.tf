@@ -52,6 +52,18 @@ data "aws_iam_policy_document" "ingest" {
     actions   = ["secretsmanager:GetSecretValue"]
     resources = [for k in ["CRM_DB_PASSWORD"] : aws_secretsmanager_secret.spec[k].arn]
   }
+
+  statement {
+    sid       = "ListLanding"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.landing.arn]
+  }
+
+  statement {
+    sid       = "ObjectsLanding"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["${aws_s3_bucket.landing.arn}/*"]
+  }
 }
 
 resource "aws_iam_policy" "ingest" {
@@ -179,6 +191,18 @@ data "aws_iam_policy_document" "spark" {
     sid       = "ObjectsJobs"
     actions   = ["s3:GetObject"]
     resources = ["${aws_s3_bucket.jobs.arn}/*"]
+  }
+
+  statement {
+    sid       = "ListLanding"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.landing.arn]
+  }
+
+  statement {
+    sid       = "ObjectsLanding"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.landing.arn}/*"]
   }
 
   statement {

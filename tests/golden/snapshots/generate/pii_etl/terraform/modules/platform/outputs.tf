@@ -33,6 +33,11 @@ output "spark_job_root" {
   value       = "s3://${aws_s3_bucket.jobs.bucket}"
 }
 
+output "spark_landing_root" {
+  description = "Where the raw batches land (PIPEGEN_LANDING_ROOT): the landing bucket extract-load writes and the Spark job's execution role reads."
+  value       = "s3://${aws_s3_bucket.landing.bucket}"
+}
+
 output "secret_arns" {
   description = "Secrets Manager entry per spec secret."
   value       = { for k, s in aws_secretsmanager_secret.spec : k => s.arn }
