@@ -1,9 +1,9 @@
 """What the kubernetes family runs, as data: the workloads of the plan, their sizes per environment and
 the traffic each needs. Pure functions of the spec and plan; `objects.py` turns them into manifests.
 
-- Airflow: the batch DAG runs once per schedule tick as a CronJob (`airflow dags test`, the DAG's own
-  code path, with a throwaway SQLite metadata database in the pod); the schedule is the DAG's, or the
-  environment's `schedule`.
+- Airflow: a self-hosted Airflow 3 (`airflow.py`): API server, scheduler (LocalExecutor: it runs the
+  tasks, so it is the batch pod), DAG processor and, where the DAG has deadline callbacks, the triggerer;
+  the DAG's schedule is the Airflow one.
 - Prefect: the orchestrator's workers, self-hosted, as a Deployment polling the project's work pool
   (the flow's schedule lives in the Prefect deployment, prefect.yaml).
 - The capture and stream jobs are the kafka, debezium and flink families' custom resources
@@ -39,6 +39,8 @@ MIN_MEMORY_MIB, MAX_MEMORY_MIB = 512, 8192
 # the share of a run's largest table in memory at once: dlt extracts, normalises and writes in chunks
 WORKING_SET = 1 / 16
 DEV_ENV = "dev"
+# the self-hosted Airflow's API server, DAG processor and triggerer (they run no task): one size everywhere
+CONTROL_MEMORY = "1Gi"
 
 
 @dataclass(frozen=True)
@@ -67,15 +69,29 @@ class KafkaTls:
 class Workload:
     key: str  # batch / worker: the component label and the NetworkPolicy's suffix
     name: Ident  # the object, its ServiceAccount and its pods' `app.kubernetes.io/name`
-    kind: str  # CronJob / Deployment
+    kind: str  # Deployment (the one kind pipegen's own workloads have)
     init: tuple[Container, ...]
     main: Container
     env: tuple[tuple[str, str], ...]  # fixed variables (pipegen's own text)
     ports: tuple[int, ...]  # TCP egress: the sources and targets it reads and writes, HTTPS
     kafka: bool  # reads the project's Kafka cluster
-    schedule: str | None = None  # CronJob: the batch schedule
-    health_port: int | None = None  # Deployment: the liveness/readiness endpoint
+    health_port: int | None = None  # Deployment: the liveness/readiness endpoint (HTTP GET `health_path`)
     kafka_tls: KafkaTls | None = None  # the batch run signs in to the project's cluster (batch_tls)
+    account: Ident | None = None  # its pods' ServiceAccount, when not its own name (Airflow's control pods)
+    health_path: str = "/health"
+    exec_probe: tuple[str, ...] = ()  # Deployment: a command as the liveness probe (`airflow jobs check`)
+    service_port: int | None = None  # a Service of its name on this port; ingress to it from `clients`
+    clients: tuple[tuple[str, str], ...] = ()  # pod labels allowed in on `service_port`
+    calls: tuple[tuple[str, int], ...] = ()  # egress to other pods of the namespace: (app.kubernetes.io/name, port)
+    secret_env: tuple[tuple[str, str], ...] = ()  # variables from the Secret by key (secretKeyRef): (name, key)
+    scaled: bool = True  # Deployment: the overlays set its replicas (else one)
+    runs_tasks: bool = True  # sized as a run (planned_size per environment), else CONTROL_SIZE
+    floor_mib: int = 0  # the least memory a sized (not spec-set) run gets: Airflow's scheduler beside its tasks
+    pipeline_secrets: bool = True  # the Secret's every key as variables (envFrom): the pipeline's code runs here
+
+    @property
+    def service_account(self) -> Ident:
+        return self.account if self.account is not None else self.name
 
 
 @dataclass(frozen=True)
@@ -134,21 +150,9 @@ def workloads(ctx: GenContext, kube: KubeNames) -> tuple[Workload, ...]:
     common = (("PIPEGEN_PROJECT_DIR", APP_DIR), ("HOME", SCRATCH))
     pod = batch_pod(ctx)  # the one function the terraform family asks too (its identity's ServiceAccount)
     if pod is not None and pod == kube.batch:
-        airflow_env = (
-            ("AIRFLOW_HOME", f"{SCRATCH}/airflow"),
-            ("AIRFLOW__CORE__DAGS_FOLDER", f"{APP_DIR}/dags"),
-            ("AIRFLOW__CORE__LOAD_EXAMPLES", "False"),
-            ("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{SCRATCH}/airflow/airflow.db"),
-        )
-        return (
-            Workload(
-                "batch", pod, "CronJob",
-                init=(Container("migrate", ("airflow", "db", "migrate")),),
-                main=Container("run", ("airflow", "dags", "test", str(names.pipeline))),
-                env=(*common, *airflow_env), ports=batch_ports(ctx), kafka=kafka,
-                schedule=run_policy(spec).schedule, kafka_tls=tls,
-            ),
-        )  # fmt: skip
+        from pipegen.generators.kubernetes.airflow import airflow_workloads  # it builds on this module's types
+
+        return airflow_workloads(ctx, kube, common, batch_ports(ctx), kafka, tls)
     if pod is not None and pod == kube.worker:
         args = ("prefect", "worker", "start", "--pool", str(names.prefect_work_pool), "--type", "process",
                 "--with-healthcheck")  # fmt: skip
@@ -221,6 +225,33 @@ def env_size(planned: Size, environment: str, resources: Resources | None) -> Si
         request, limit = _cpu(MIN_MEMORY_MIB)
         return Size(request, limit, f"{MIN_MEMORY_MIB}Mi")
     return planned
+
+
+def floored(size: Size, floor_mib: int) -> Size:
+    """A planned size (`<n>Mi`) raised to at least `floor_mib`, its CPU with it; a spec's own size is not
+    passed here."""
+    mib = int(size.memory.removesuffix("Mi"))
+    if mib >= floor_mib:
+        return size
+    request, limit = _cpu(floor_mib)
+    return Size(request, limit, f"{floor_mib}Mi")
+
+
+def run_size(w: Workload, planned: Size, environment: str | None, resources: Resources | None) -> Size:
+    """A workload's size in an environment (None: the base): the spec's `resources` as given, else the planned
+    or dev size raised to the workload's floor; CONTROL size for a workload that runs no task."""
+    if not w.runs_tasks:
+        return control_size()
+    if resources is not None:
+        return env_size(planned, environment or "", resources)
+    return floored(env_size(planned, environment, None) if environment else planned, w.floor_mib)
+
+
+def control_size() -> Size:
+    """The self-hosted Airflow's API server, DAG processor and triggerer: they run no task, so one size
+    in every environment (the smallest CPU, CONTROL_MEMORY)."""
+    request, limit = _cpu(MIN_MEMORY_MIB)
+    return Size(request, limit, CONTROL_MEMORY)
 
 
 def env_replicas(environment: str, replicas: int | None) -> int:
