@@ -461,43 +461,55 @@ def _airflow(objs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [o for o in objs if o["kind"] == "Deployment" and containers(o)[-1]["args"][0] == "airflow"]
 
 
-def test_every_command_the_airflow_containers_and_probes_run_is_a_real_airflow_3_command_line(
-    built: dict[str, list[dict[str, Any]]], airflow_python: Path, tmp_path: Path
-) -> None:
-    """Every container's args and every exec probe of the Airflow Deployments, parsed by Airflow's own CLI
-    (the airflow judge env's) with `--help` appended: subcommands, options, choices (`--job-type`) and types
-    hold; a misspelt subcommand or a wrong choice exits 2 in the same run (the check can fail)."""
+def _ask_airflow(python: Path, tmp: Path, question: dict[str, Any]) -> dict[str, Any]:
+    """The airflow judge env's answers (tests/judges/airflow_cli_driver.py: its CLI parser, its config)."""
     import json
     import subprocess
 
     from tests.judges.envs import offline_env
 
+    proc = subprocess.run([str(python), str(REPO / "tests/judges/airflow_cli_driver.py")], input=json.dumps(question),
+                          capture_output=True, text=True, timeout=300, check=False,
+                          env=offline_env(tmp / "home", AIRFLOW_HOME=str(tmp / "airflow")))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    answer: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return answer
+
+
+def test_every_command_the_airflow_containers_and_probes_run_is_a_real_airflow_3_command_line(
+    built: dict[str, list[dict[str, Any]]], airflow_python: Path, tmp_path: Path
+) -> None:
+    """Every container's args and every exec probe of the Airflow Deployments, parsed by Airflow's own CLI
+    (the airflow judge env's) with `--help` appended: subcommands, options, choices (`--job-type`) and types
+    hold; every `AIRFLOW__<SECTION>__<KEY>` they set is an option Airflow documents. A misspelt subcommand, a
+    wrong choice or an unknown option is refused in the same run (the checks can fail)."""
     lines: set[tuple[str, ...]] = set()
+    variables: set[str] = set()
     for objs in built.values():
         for o in _airflow(objs):
             for c in containers(o):
                 lines.add(tuple(c["args"]))
                 lines |= {tuple(c[p]["exec"]["command"]) for p in ("livenessProbe", "readinessProbe")
                           if "exec" in c.get(p, {})}  # fmt: skip
+                variables |= {e["name"] for e in c["env"] if e["name"].startswith("AIRFLOW__")}
     found = sorted(lines)
     subcommands = {" ".join(line[:3]) if line[1] in ("db", "jobs") else " ".join(line[:2]) for line in found}
     assert {"airflow api-server", "airflow scheduler", "airflow dag-processor", "airflow triggerer",
             "airflow db migrate", "airflow db check-migrations", "airflow jobs check"} <= subcommands  # fmt: skip
+    assert len(variables) >= 8, sorted(variables)
     wrong = [["airflow", "dag-procesor"], ["airflow", "jobs", "check", "--job-type", "SchedulerJobs", "--local"],
              ["airflow", "webserver"], ["airflow", "api-server", "--port", "http"]]  # fmt: skip
-    home = tmp_path / "home"
-    proc = subprocess.run([str(airflow_python), str(REPO / "tests/judges/airflow_cli_driver.py")],
-                          input=json.dumps([list(x) for x in found] + wrong), capture_output=True, text=True,
-                          timeout=300, check=False,
-                          env=offline_env(home, AIRFLOW_HOME=str(tmp_path / "airflow")))  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    codes = json.loads(proc.stdout.strip().splitlines()[-1])
+    misnamed = ["AIRFLOW__CORE__EXECUTION_API_URL", "AIRFLOW__API__JWT_SECRET"]
+    answer = _ask_airflow(airflow_python, tmp_path, {"commands": [list(x) for x in found] + wrong,
+                                                     "variables": sorted(variables) + misnamed})  # fmt: skip
+    codes = answer["codes"]
     assert dict(zip(found, codes[: len(found)], strict=True)) == dict.fromkeys(found, 0)
     assert codes[len(found) :] == [2, 2, 2, 2]  # Airflow 3 has no `webserver`
+    assert answer["known"] == {**dict.fromkeys(sorted(variables), True), **dict.fromkeys(misnamed, False)}
 
 
 def test_the_airflow_deployment_runs_the_dag_with_its_database_by_reference_and_only_the_traffic_it_needs(
-    projects: dict[str, Path], built: dict[str, list[dict[str, Any]]], airflow_python: Path
+    projects: dict[str, Path], built: dict[str, list[dict[str, Any]]], airflow_python: Path, tmp_path: Path
 ) -> None:
     """Per built overlay of an Airflow project: the API server's Service selects its pods on the port it
     listens on and the execution API URL every component has names that Service; the probes call
@@ -505,10 +517,16 @@ def test_the_airflow_deployment_runs_the_dag_with_its_database_by_reference_and_
     URL and the JWT secret come from the Secret by key (never a literal); the scheduler (the one pod that
     runs tasks) migrates the database first, the others wait for it; a triggerer exactly where the generated
     DAG has a DeadlineAlert (read from dags/); the NetworkPolicies let into the API server only the
-    project's pods on its port and let every component out to PostgreSQL and to the API server; no CronJob
+    project's pods on its port, into the scheduler's and triggerer's log servers (Airflow's default ports,
+    asked of the judge env) only the API server, and let every component out to PostgreSQL and to the API
+    server; no CronJob
     runs the DAG beside it. The image's Airflow (requirements-airflow.txt) is the judge env's."""
     import subprocess
 
+    asked = [["logging", "worker_log_server_port"], ["logging", "trigger_log_server_port"]]
+    defaults = _ask_airflow(airflow_python, tmp_path, {"options": asked})["defaults"]
+    log_ports = {"scheduler": int(defaults["logging.worker_log_server_port"]),
+                 "triggerer": int(defaults["logging.trigger_log_server_port"])}  # fmt: skip
     judged, triggerers = 0, set()
     for key, objs in built.items():
         airflow = _airflow(objs)
@@ -564,6 +582,22 @@ def test_the_airflow_deployment_runs_the_dag_with_its_database_by_reference_and_
                 part_of = labels["app.kubernetes.io/part-of"]
                 assert ins == [{"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/part-of": part_of}}}],
                                 "ports": [{"protocol": "TCP", "port": port["targetPort"]}]}], key  # fmt: skip
+            elif cmd in log_ports:  # its log server (Airflow's default port), read by the API server only
+                api_pods = {"app.kubernetes.io/name": api["metadata"]["name"]}
+                served = {"protocol": "TCP", "port": log_ports[cmd]}
+                assert ins == [{"from": [{"podSelector": {"matchLabels": api_pods}}], "ports": [served]}], (key, cmd)
+                api_labels = api["spec"]["template"]["metadata"]["labels"]
+                api_out = [
+                    r
+                    for p in objs
+                    if p["kind"] == "NetworkPolicy"
+                    and p["spec"]["podSelector"].get("matchLabels", {}).items() <= api_labels.items()
+                    and p["spec"]["podSelector"].get("matchLabels")
+                    for r in p["spec"].get("egress", [])
+                ]
+                assert {"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": o["metadata"]["name"]}}}],
+                        "ports": [served]} in api_out, (key, cmd)  # fmt: skip
+                assert env["AIRFLOW__CORE__HOSTNAME_CALLABLE"]["value"] == "airflow.utils.net.get_host_ip_address"
             else:
                 assert ins == [], (key, cmd)
     assert judged >= 3 and triggerers == {True, False}, (judged, triggerers)  # both kinds of DAG judged

@@ -34,6 +34,9 @@ from pipegen.plan.names import KubeNames
 from pipegen.safe import Ident
 
 API_PORT = 8080  # `airflow api-server --port`
+# the log servers the API server reads task and trigger logs from ([logging] worker_log_server_port,
+# triggerer_log_server_port): the scheduler runs tasks, so it serves their logs; found by the pod's IP
+LOG_PORTS = {"scheduler": 8793, "triggerer": 8794}
 HEALTH_PATH = "/api/v2/monitor/health"
 POSTGRES_PORT = 5432  # the metadata database (the user's PostgreSQL; its address is in the URL, unknown here)
 DB_URL = "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"  # the Secret's keys, named as Airflow's variables
@@ -53,6 +56,8 @@ def airflow_env(kube: KubeNames) -> tuple[tuple[str, str], ...]:
         ("AIRFLOW__CORE__EXECUTOR", "LocalExecutor"),
         ("AIRFLOW__CORE__EXECUTION_API_SERVER_URL", f"http://{kube.airflow_api}:{API_PORT}/execution/"),
         ("AIRFLOW__LOGGING__BASE_LOG_FOLDER", f"{SCRATCH}/airflow/logs"),
+        # a pod's hostname resolves nowhere: the API server reaches a log server by the IP the job records
+        ("AIRFLOW__CORE__HOSTNAME_CALLABLE", "airflow.utils.net.get_host_ip_address"),
     )
 
 
@@ -78,6 +83,10 @@ def airflow_workloads(
     secrets = tuple((k, k) for k in SECRET_KEYS)
     wait = (Container("wait-for-migrations", WAIT_MIGRATIONS),)
     api = (str(kube.airflow_api), API_PORT)
+    from_api = (("app.kubernetes.io/name", str(kube.airflow_api)),)
+    triggerer = kube.airflow_component("triggerer") if triggerer_needed(ctx) else None
+    logs = (("scheduler", kube.batch), ("triggerer", triggerer))
+    log_servers = tuple((str(name), LOG_PORTS[c]) for c, name in logs if name is not None)
 
     def control(key: str, name: Ident, main: Container, ports: tuple[int, ...], **more: Any) -> Workload:
         return Workload(key, name, "Deployment", init=wait, main=main, env=env, ports=ports, kafka=False,
@@ -87,18 +96,20 @@ def airflow_workloads(
         control("airflow-api-server", kube.airflow_api,
                 Container("api-server", ("airflow", "api-server", "--port", str(API_PORT), "--workers", "2")),
                 (POSTGRES_PORT,), health_port=API_PORT, health_path=HEALTH_PATH, service_port=API_PORT,
-                clients=(("app.kubernetes.io/part-of", str(kube.app)),), pipeline_secrets=False),
+                ingress=((API_PORT, (("app.kubernetes.io/part-of", str(kube.app)),)),), calls=log_servers,
+                pipeline_secrets=False),
         Workload("airflow-scheduler", kube.batch, "Deployment",
                  init=(Container("migrate", ("airflow", "db", "migrate")),),
                  main=Container("scheduler", ("airflow", "scheduler")), env=env, secret_env=secrets,
                  ports=tuple(sorted({*batch_ports, POSTGRES_PORT})), kafka=kafka, kafka_tls=tls,
-                 exec_probe=check("SchedulerJob"), calls=(api,), floor_mib=SCHEDULER_MIB),
+                 exec_probe=check("SchedulerJob"), calls=(api,), floor_mib=SCHEDULER_MIB,
+                 ingress=((LOG_PORTS["scheduler"], from_api),)),
         control("airflow-dag-processor", kube.airflow_component("dag-processor"),
                 Container("dag-processor", ("airflow", "dag-processor")), (POSTGRES_PORT,),
                 exec_probe=check("DagProcessorJob"), calls=(api,), scaled=False, pipeline_secrets=False),
     ]  # fmt: skip
-    if triggerer_needed(ctx):  # HTTPS and the Secret: the callback's notifications
-        out.append(control("airflow-triggerer", kube.airflow_component("triggerer"),
-                           Container("triggerer", ("airflow", "triggerer")), (443, POSTGRES_PORT),
-                           exec_probe=check("TriggererJob"), calls=(api,), scaled=False))  # fmt: skip
+    if triggerer is not None:  # HTTPS and the Secret: the callback's notifications
+        out.append(control("airflow-triggerer", triggerer, Container("triggerer", ("airflow", "triggerer")),
+                           (443, POSTGRES_PORT), exec_probe=check("TriggererJob"), calls=(api,), scaled=False,
+                           ingress=((LOG_PORTS["triggerer"], from_api),)))  # fmt: skip
     return tuple(out)

@@ -25,7 +25,7 @@ from typing import Any
 from pipegen.common.workload_identity import IDENTITY_ENV, IDENTITY_OUTPUT, LINKS, identity_env, pod_identities
 from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget
 from pipegen.generators.kubernetes import objects
-from pipegen.generators.kubernetes.airflow import API_PORT, SCHEDULER_MIB, SECRET_KEYS
+from pipegen.generators.kubernetes.airflow import API_PORT, LOG_PORTS, SCHEDULER_MIB, SECRET_KEYS
 from pipegen.generators.kubernetes.workloads import (
     Workload,
     control_size,
@@ -302,6 +302,7 @@ def airflow_context(kube: KubeNames, found: tuple[Workload, ...]) -> dict[str, A
         "secret_keys": [trusted(k) for k in SECRET_KEYS],
         "control": trusted(f"{control.cpu_request} / {control.cpu_limit} CPU, {control.memory}"),
         "scheduler_floor": trusted(f"{SCHEDULER_MIB}Mi"),
+        "log_ports": LOG_PORTS,
     }
 
 

@@ -200,14 +200,14 @@ def _kafka_rule(kafka_selector: dict[str, str] | None) -> list[dict[str, Any]]:
 def workload_policy(kube: KubeNames, ns: str, w: Workload, kafka: dict[str, str] | None) -> dict[str, Any]:
     """A workload of pipegen's own: egress to the ports of the systems it reads and writes (their
     addresses are outside the cluster and unknown here), to Kafka when it reads it, to the pods it calls
-    (Airflow's API server); ingress only on its Service's port, from its clients' pods."""
+    (Airflow's API server); ingress only on the ports it serves, each from the pods it serves."""
     egress = [{"ports": _tcp(w.ports)}, *_kafka_rule(kafka if w.kafka else None)]
     egress += [{"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": name}}}], "ports": _tcp((port,))}
                for name, port in w.calls]  # fmt: skip
     body: dict[str, Any] = {"egress": egress}
-    if w.service_port is not None:
-        body["ingress"] = [{"from": [{"podSelector": {"matchLabels": dict(w.clients)}}],
-                            "ports": _tcp((w.service_port,))}]  # fmt: skip
+    if w.ingress:
+        body["ingress"] = [{"from": [{"podSelector": {"matchLabels": dict(pods)}}], "ports": _tcp((port,))}
+                           for port, pods in w.ingress]  # fmt: skip
     return _policy(kube, ns, kube.policy(w.key), {"matchLabels": {"app.kubernetes.io/name": str(w.name)}}, body)
 
 

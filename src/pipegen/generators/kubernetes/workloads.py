@@ -80,8 +80,9 @@ class Workload:
     account: Ident | None = None  # its pods' ServiceAccount, when not its own name (Airflow's control pods)
     health_path: str = "/health"
     exec_probe: tuple[str, ...] = ()  # Deployment: a command as the liveness probe (`airflow jobs check`)
-    service_port: int | None = None  # a Service of its name on this port; ingress to it from `clients`
-    clients: tuple[tuple[str, str], ...] = ()  # pod labels allowed in on `service_port`
+    service_port: int | None = None  # a Service of its name on this port
+    # ingress: (port, the labels of the pods allowed in on it), e.g. the API server's from the project's pods
+    ingress: tuple[tuple[int, tuple[tuple[str, str], ...]], ...] = ()
     calls: tuple[tuple[str, int], ...] = ()  # egress to other pods of the namespace: (app.kubernetes.io/name, port)
     secret_env: tuple[tuple[str, str], ...] = ()  # variables from the Secret by key (secretKeyRef): (name, key)
     scaled: bool = True  # Deployment: the overlays set its replicas (else one)
