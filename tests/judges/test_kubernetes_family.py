@@ -21,6 +21,7 @@ from ruamel.yaml import YAML
 
 from pipegen.pipeline import families_for, prepare, render_tree
 from tests.conftest import REPO, example_specs
+from tests.judges.airflow_cli import airflow_deployments, ask, command_lines
 from tests.judges.crds import CrdCatalog, shared_crds_dir
 from tests.judges.kubernetes import failures, is_core, manifests
 from tests.judges.kustomize import (
@@ -456,26 +457,6 @@ def test_the_batch_run_signs_in_with_a_kafka_users_pem_files_whose_acls_cover_ex
     assert judged >= 3 and readers >= 2, (judged, readers)
 
 
-def _airflow(objs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The Deployments whose main container runs Airflow (the self-hosted Airflow's components)."""
-    return [o for o in objs if o["kind"] == "Deployment" and containers(o)[-1]["args"][0] == "airflow"]
-
-
-def _ask_airflow(python: Path, tmp: Path, question: dict[str, Any]) -> dict[str, Any]:
-    """The airflow judge env's answers (tests/judges/airflow_cli_driver.py: its CLI parser, its config)."""
-    import json
-    import subprocess
-
-    from tests.judges.envs import offline_env
-
-    proc = subprocess.run([str(python), str(REPO / "tests/judges/airflow_cli_driver.py")], input=json.dumps(question),
-                          capture_output=True, text=True, timeout=300, check=False,
-                          env=offline_env(tmp / "home", AIRFLOW_HOME=str(tmp / "airflow")))  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    answer: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return answer
-
-
 def test_every_command_the_airflow_containers_and_probes_run_is_a_real_airflow_3_command_line(
     built: dict[str, list[dict[str, Any]]], airflow_python: Path, tmp_path: Path
 ) -> None:
@@ -483,15 +464,7 @@ def test_every_command_the_airflow_containers_and_probes_run_is_a_real_airflow_3
     (the airflow judge env's) with `--help` appended: subcommands, options, choices (`--job-type`) and types
     hold; every `AIRFLOW__<SECTION>__<KEY>` they set is an option Airflow documents. A misspelt subcommand, a
     wrong choice or an unknown option is refused in the same run (the checks can fail)."""
-    lines: set[tuple[str, ...]] = set()
-    variables: set[str] = set()
-    for objs in built.values():
-        for o in _airflow(objs):
-            for c in containers(o):
-                lines.add(tuple(c["args"]))
-                lines |= {tuple(c[p]["exec"]["command"]) for p in ("livenessProbe", "readinessProbe")
-                          if "exec" in c.get(p, {})}  # fmt: skip
-                variables |= {e["name"] for e in c["env"] if e["name"].startswith("AIRFLOW__")}
+    lines, variables = command_lines([o for objs in built.values() for o in objs])
     found = sorted(lines)
     subcommands = {" ".join(line[:3]) if line[1] in ("db", "jobs") else " ".join(line[:2]) for line in found}
     assert {"airflow api-server", "airflow scheduler", "airflow dag-processor", "airflow triggerer",
@@ -500,7 +473,7 @@ def test_every_command_the_airflow_containers_and_probes_run_is_a_real_airflow_3
     wrong = [["airflow", "dag-procesor"], ["airflow", "jobs", "check", "--job-type", "SchedulerJobs", "--local"],
              ["airflow", "webserver"], ["airflow", "api-server", "--port", "http"]]  # fmt: skip
     misnamed = ["AIRFLOW__CORE__EXECUTION_API_URL", "AIRFLOW__API__JWT_SECRET"]
-    answer = _ask_airflow(airflow_python, tmp_path, {"commands": [list(x) for x in found] + wrong,
+    answer = ask(airflow_python, tmp_path, {"commands": [list(x) for x in found] + wrong,
                                                      "variables": sorted(variables) + misnamed})  # fmt: skip
     codes = answer["codes"]
     assert dict(zip(found, codes[: len(found)], strict=True)) == dict.fromkeys(found, 0)
@@ -524,12 +497,12 @@ def test_the_airflow_deployment_runs_the_dag_with_its_database_by_reference_and_
     import subprocess
 
     asked = [["logging", "worker_log_server_port"], ["logging", "trigger_log_server_port"]]
-    defaults = _ask_airflow(airflow_python, tmp_path, {"options": asked})["defaults"]
+    defaults = ask(airflow_python, tmp_path, {"options": asked})["defaults"]
     log_ports = {"scheduler": int(defaults["logging.worker_log_server_port"]),
                  "triggerer": int(defaults["logging.trigger_log_server_port"])}  # fmt: skip
     judged, triggerers = 0, set()
     for key, objs in built.items():
-        airflow = _airflow(objs)
+        airflow = airflow_deployments(objs)
         project = projects[key.split("/")[0]]
         if not airflow:
             continue
@@ -604,7 +577,7 @@ def test_the_airflow_deployment_runs_the_dag_with_its_database_by_reference_and_
     pins = {line.split("==")[0]: line.split("==")[1] for project in projects.values()
             if (project / "requirements-airflow.txt").is_file()
             for line in (project / "requirements-airflow.txt").read_text().splitlines() if "==" in line}  # fmt: skip
-    ask = "import importlib.metadata as m; print(m.version('apache-airflow'))"
-    version = subprocess.run([str(airflow_python), "-c", ask], capture_output=True, text=True, check=True,
+    script = "import importlib.metadata as m; print(m.version('apache-airflow'))"
+    version = subprocess.run([str(airflow_python), "-c", script], capture_output=True, text=True, check=True,
                              timeout=120).stdout.strip()  # fmt: skip
     assert pins["apache-airflow"] == version
