@@ -524,7 +524,11 @@ def test_the_airflow_deployment_runs_the_dag_with_its_database_by_reference_and_
         for cmd, o in by_cmd.items():
             for c in containers(o):
                 env = {e["name"]: e for e in c["env"]}
-                for name in ("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "AIRFLOW__API_AUTH__JWT_SECRET"):
+                for name in (
+                    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+                    "AIRFLOW__API_AUTH__JWT_SECRET",
+                    "AIRFLOW__API__SECRET_KEY",
+                ):  # the secrets every replica must share
                     assert env[name]["valueFrom"]["secretKeyRef"]["key"] == name, (key, cmd)
                 url = env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"]["value"]
                 assert url == f"http://{service['metadata']['name']}:{port['port']}/execution/", (key, url)

@@ -17,9 +17,10 @@ version the Airflow judge environment runs):
   (`plugins/pipegen_callbacks.py`) runs in the triggerer; the DAG has no deferrable operator otherwise
   (its upstream sensors use reschedule mode).
 
-The metadata database is the user's PostgreSQL: its URL (`AIRFLOW__DATABASE__SQL_ALCHEMY_CONN`) and the JWT
-secret the components sign the tasks' tokens with come from the Secret by key. The control pods wait for
-the migration (`airflow db check-migrations`) and run as the `airflow` ServiceAccount, with no cloud identity.
+The metadata database is the user's PostgreSQL: its URL (`AIRFLOW__DATABASE__SQL_ALCHEMY_CONN`), the JWT
+secret the components sign the tasks' tokens with and the API server's secret key come from the Secret by
+key. The control pods wait for the migration (`airflow db check-migrations`) and run as the `airflow`
+ServiceAccount, with no cloud identity.
 Liveness: `airflow jobs check --local` of each job type (the Helm chart's probe).
 """
 
@@ -41,7 +42,8 @@ HEALTH_PATH = "/api/v2/monitor/health"
 POSTGRES_PORT = 5432  # the metadata database (the user's PostgreSQL; its address is in the URL, unknown here)
 DB_URL = "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"  # the Secret's keys, named as Airflow's variables
 JWT_SECRET = "AIRFLOW__API_AUTH__JWT_SECRET"
-SECRET_KEYS = (DB_URL, JWT_SECRET)
+API_SECRET = "AIRFLOW__API__SECRET_KEY"  # one for every API server replica (else "CSRF session token is missing")
+SECRET_KEYS = (DB_URL, JWT_SECRET, API_SECRET)
 SCHEDULER_MIB = 2048  # the scheduler and the tasks it runs (each under a supervisor process), unless the spec sizes it
 WAIT_MIGRATIONS = ("airflow", "db", "check-migrations", "--migration-wait-timeout", "600")
 
