@@ -112,7 +112,8 @@ def overlay_literals(files: dict[str, str], env: str) -> list[str]:
     import yaml
 
     kustomization = yaml.safe_load(files[f"k8s/overlays/{env}/kustomization.yaml"])
-    return [lit for gen in kustomization.get("configMapGenerator", []) for lit in gen["literals"]]
+    # the identity ConfigMap (GCP, Azure) reads identity.env (`envs`), not literals
+    return [lit for gen in kustomization.get("configMapGenerator", []) for lit in gen.get("literals", [])]
 
 
 def test_each_environments_lake_step_writes_to_the_lake_bucket_terraform_creates_for_it(tmp_path: Path) -> None:
