@@ -30,7 +30,7 @@ from typing import Any
 
 from pipegen.common.orchestration import run_policy
 from pipegen.generators.base import GenContext
-from pipegen.generators.kubernetes.workloads import APP_DIR, SCRATCH, Container, KafkaTls, Workload
+from pipegen.generators.kubernetes.workloads import APP_DIR, SCRATCH, BatchRun, Container, Workload
 from pipegen.plan.names import KubeNames
 from pipegen.safe import Ident
 
@@ -72,16 +72,9 @@ def check(job: str) -> tuple[str, ...]:
     return ("airflow", "jobs", "check", "--job-type", job, "--local")
 
 
-def airflow_workloads(
-    ctx: GenContext,
-    kube: KubeNames,
-    common: tuple[tuple[str, str], ...],
-    batch_ports: tuple[int, ...],
-    kafka: bool,
-    tls: KafkaTls | None,
-) -> tuple[Workload, ...]:
+def airflow_workloads(ctx: GenContext, kube: KubeNames, run: BatchRun) -> tuple[Workload, ...]:
     """The API server, the scheduler (the batch pod), the DAG processor and the triggerer where needed."""
-    env = (*common, *airflow_env(kube))
+    env = (*run.env, *airflow_env(kube))
     secrets = tuple((k, k) for k in SECRET_KEYS)
     wait = (Container("wait-for-migrations", WAIT_MIGRATIONS),)
     api = (str(kube.airflow_api), API_PORT)
@@ -103,7 +96,7 @@ def airflow_workloads(
         Workload("airflow-scheduler", kube.batch, "Deployment",
                  init=(Container("migrate", ("airflow", "db", "migrate")),),
                  main=Container("scheduler", ("airflow", "scheduler")), env=env, secret_env=secrets,
-                 ports=tuple(sorted({*batch_ports, POSTGRES_PORT})), kafka=kafka, kafka_tls=tls,
+                 ports=tuple(sorted({*run.ports, POSTGRES_PORT})), kafka=run.kafka, kafka_tls=run.tls,
                  exec_probe=check("SchedulerJob"), calls=(api,), floor_mib=SCHEDULER_MIB,
                  ingress=((LOG_PORTS["scheduler"], from_api),)),
         control("airflow-dag-processor", kube.airflow_component("dag-processor"),

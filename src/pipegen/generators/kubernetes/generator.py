@@ -22,19 +22,27 @@ import posixpath
 from collections import defaultdict
 from typing import Any
 
-from pipegen.common.workload_identity import IDENTITY_ENV, IDENTITY_OUTPUT, LINKS, identity_env, pod_identities
+from pipegen.common.workload_identity import (
+    IDENTITY_ENV,
+    IDENTITY_OUTPUT,
+    LINKS,
+    batch_pod,
+    identity_env,
+    pod_identities,
+)
 from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget
 from pipegen.generators.kubernetes import objects
-from pipegen.generators.kubernetes.airflow import API_PORT, LOG_PORTS, SCHEDULER_MIB, SECRET_KEYS
+from pipegen.generators.kubernetes.airflow import API_PORT, LOG_PORTS, SCHEDULER_MIB, SECRET_KEYS, airflow_workloads
 from pipegen.generators.kubernetes.workloads import (
     Workload,
+    batch_run,
     control_size,
     env_replicas,
     env_size,
     peers,
     planned_size,
+    prefect_workers,
     run_size,
-    workloads,
 )
 from pipegen.plan.cloudnames import cloud_names, environments, flink_state_paths, k8s_namespace, lake_roots
 from pipegen.plan.envsizes import env_sizes
@@ -90,6 +98,18 @@ def folders(manifests: tuple[str, ...]) -> dict[str, list[str]]:
         folder, name = posixpath.split(path)
         out[folder].append(name)
     return {k: sorted(v) for k, v in sorted(out.items())}
+
+
+def workloads(ctx: GenContext, kube: KubeNames) -> tuple[Workload, ...]:
+    """pipegen's own workloads: the orchestrator's, whose batch pod is `batch_pod` (the one function the
+    terraform family asks too, for its identity's ServiceAccount): the self-hosted Airflow or Prefect's
+    workers; none without a batch run on Kubernetes."""
+    pod = batch_pod(ctx)
+    if pod is not None and pod == kube.batch:
+        return airflow_workloads(ctx, kube, batch_run(ctx))
+    if pod is not None and pod == kube.worker:
+        return prefect_workers(ctx, pod, batch_run(ctx))
+    return ()
 
 
 def image_of(spec: Spec, kube: KubeNames) -> str:

@@ -18,10 +18,8 @@ from dataclasses import dataclass
 
 from pipegen.common.kafka_clients import batch_user
 from pipegen.common.orchestration import CADENCES, run_policy
-from pipegen.common.workload_identity import batch_pod
 from pipegen.generators.base import GenContext
 from pipegen.plan.components import Kind
-from pipegen.plan.names import KubeNames
 from pipegen.safe import Ident
 from pipegen.spec.catalog import DEFAULT_PORTS
 from pipegen.spec.model import Connection, Ingestion, Resources
@@ -140,32 +138,39 @@ def batch_tls(ctx: GenContext) -> KafkaTls | None:
     return KafkaTls(str(kafka.cluster_ca_secret), user, f"{kafka.bootstrap}:{KAFKA_TLS}")
 
 
-def workloads(ctx: GenContext, kube: KubeNames) -> tuple[Workload, ...]:
-    spec, names = ctx.spec, ctx.plan.names
+@dataclass(frozen=True)
+class BatchRun:
+    """What every pod running the batch run's tasks shares, whichever orchestrator runs them."""
+
+    env: tuple[tuple[str, str], ...]  # the project's folder, HOME on the scratch volume
+    ports: tuple[int, ...]  # batch_ports
+    kafka: bool  # reads the project's Kafka cluster
+    tls: KafkaTls | None  # batch_tls
+
+
+def batch_run(ctx: GenContext) -> BatchRun:
+    spec = ctx.spec
     tls = batch_tls(ctx)
     kafka = tls is not None or (
         Kind.KAFKA_TOPICS in ctx.plan.graph.kinds
         and bool(ctx.plan.graph.batch_sources)
         and any(spec.sources[i].ingestion != Ingestion.BATCH for i in ctx.plan.graph.batch_sources)
     )
-    common = (("PIPEGEN_PROJECT_DIR", APP_DIR), ("HOME", SCRATCH))
-    pod = batch_pod(ctx)  # the one function the terraform family asks too (its identity's ServiceAccount)
-    if pod is not None and pod == kube.batch:
-        from pipegen.generators.kubernetes.airflow import airflow_workloads  # it builds on this module's types
+    return BatchRun((("PIPEGEN_PROJECT_DIR", APP_DIR), ("HOME", SCRATCH)), batch_ports(ctx), kafka, tls)
 
-        return airflow_workloads(ctx, kube, common, batch_ports(ctx), kafka, tls)
-    if pod is not None and pod == kube.worker:
-        args = ("prefect", "worker", "start", "--pool", str(names.prefect_work_pool), "--type", "process",
-                "--with-healthcheck")  # fmt: skip
-        return (
-            Workload(
-                "worker", pod, "Deployment", init=(), main=Container("worker", args),
-                env=(*common, ("PREFECT_HOME", f"{SCRATCH}/prefect"),
-                     ("PREFECT_WORKER_WEBSERVER_PORT", str(PREFECT_HEALTH))),
-                ports=batch_ports(ctx), kafka=kafka, health_port=PREFECT_HEALTH, kafka_tls=tls,
-            ),
-        )  # fmt: skip
-    return ()
+
+def prefect_workers(ctx: GenContext, pod: Ident, run: BatchRun) -> tuple[Workload, ...]:
+    """Prefect's self-hosted workers on the project's work pool: the batch pod `pod` (`batch_pod`)."""
+    args = ("prefect", "worker", "start", "--pool", str(ctx.plan.names.prefect_work_pool), "--type", "process",
+            "--with-healthcheck")  # fmt: skip
+    return (
+        Workload(
+            "worker", pod, "Deployment", init=(), main=Container("worker", args),
+            env=(*run.env, ("PREFECT_HOME", f"{SCRATCH}/prefect"),
+                 ("PREFECT_WORKER_WEBSERVER_PORT", str(PREFECT_HEALTH))),
+            ports=run.ports, kafka=run.kafka, health_port=PREFECT_HEALTH, kafka_tls=run.tls,
+        ),
+    )  # fmt: skip
 
 
 def peers(ctx: GenContext) -> tuple[Peer, ...]:
