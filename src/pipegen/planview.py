@@ -6,7 +6,7 @@ from typing import Any
 
 from pipegen.pipeline import Ready, needed_families
 from pipegen.plan.capacity import TableCapacity, human
-from pipegen.plan.lake_partition import describe, partition_data, table_layouts
+from pipegen.plan.lake_partition import declared_columns, describe, partition_data, table_layouts
 from pipegen.spec.catalog import LAKE_TARGETS
 from pipegen.spec.index import index_of
 
@@ -25,7 +25,7 @@ def lake_layouts(ready: Ready) -> dict[str, tuple[dict[str, Any], str]]:
     out = {}
     for cap in ready.plan.capacity.tables:
         ref = refs[cap.table]
-        layouts = table_layouts(ready.plan.names, ref, cap)
+        layouts = table_layouts(ready.plan.names, ref, cap, chosen=declared_columns(ready.spec))
         out[cap.table] = (partition_data(layouts, cap), describe(layouts, cap, ref))
     return out
 

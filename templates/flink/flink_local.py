@@ -11,7 +11,8 @@ laptop does not have, statement by statement, and keeps everything else as gener
   join (`FOR SYSTEM_TIME AS OF <source>.proc_time`) becomes an event-time temporal join on the
   job's event time against the dimension's changelog (its version time gets a watermark);
 - the sink (`CREATE TABLE ... AS SELECT`): `blackhole` for `explain`; for `run` its query is
-  collected and its changelog applied (inserts, update pairs, retractions) to the final rows.
+  collected and its changelog applied (inserts, update pairs, retractions) to the final rows (a
+  bronze job, append-only: its rows in the order they came).
 
     python -m pipeline.flink_local explain          # plan every statement of every job
     python -m pipeline.flink_local run [--data DIR] # run every job over DIR (default data/cdc)
@@ -229,7 +230,16 @@ def _run_job(job: dict[str, Any], data: Path, root: Path) -> list[tuple[Any, ...
     with t_env.execute_sql(collectable(t_env, query)).collect() as results:
         for row in results:
             collected.append((str(row.get_row_kind()), tuple(_hashable(v) for v in row)))
-    return changelog_state(collected)
+    return appended(collected) if "bronze" in job else changelog_state(collected)
+
+
+def appended(rows: list[tuple[str, tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
+    """An append-only job's rows in the order they came (a bronze job: the events in log order,
+    which is how the lake step's silver orders a key's events of one batch)."""
+    kinds = {kind for kind, _ in rows} - {"+I"}
+    if kinds:
+        raise ValueError(f"an append-only job emitted {sorted(kinds)} rows")
+    return [row for _, row in rows]
 
 
 def _hashable(value: Any) -> Any:

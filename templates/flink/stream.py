@@ -8,7 +8,8 @@ differs from production is in docs/flink.md), and replaces table `results.<job>`
 `data/stream.duckdb` with the job's final rows, and makes them readable under the name the spec
 gives them (`<target>.<table>`, a view). The quality jobs' rows go elsewhere
 (`pipeline.stream_quality`): dead letters to `dead_letter.<table>`, validation events to the
-quality event log. A line per job says which one runs and what it wrote.
+quality event log; a Lakehouse's bronze jobs' rows to the table's landing directory
+(`data/landing/<source>/<table>/stream-<hash>.parquet`), which the lake step lands in bronze. A line per job says which one runs and what it wrote.
 
     python -m pipeline.stream [--data data/cdc] [--job pipeline__job ...] [--rows N] [--bad-row-rate R]
 
@@ -109,6 +110,38 @@ def name_result(warehouse: Path, table: str, result: dict[str, str]) -> str:
     return f"{schema}.{name}"
 
 
+def land(bronze: dict[str, Any], rows: list[tuple[Any, ...]]) -> dict[str, Any]:
+    """A bronze job's rows (payload columns as text, then `_batch_id`, `_ingested_at`, `_row`, `_op`)
+    as one Parquet batch in the table's landing directory (flink/jobs.json `bronze.landing`), the
+    payload and `_op` in the order the events came; the lake step lands it in bronze with its own
+    batch id, arrival time and row numbers. The file is named by its content, so replaying the same
+    events writes the same file, which the lake step has landed already: nothing lands twice."""
+    import hashlib
+
+    import duckdb
+
+    if not rows:
+        return {"rows": 0, "file": None}
+    width = len(bronze["columns"])
+    kept = [(*row[:width], row[-1]) for row in rows]  # the payload and `_op`
+    digest = hashlib.sha256(json.dumps(kept, default=str).encode("utf-8")).hexdigest()[:16]
+    folder = ROOT / bronze["landing"]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"stream-{digest}.parquet"
+    if not path.is_file():
+        names = [*bronze["columns"], "_op"]
+        ddl = ", ".join(quoted(c) + " VARCHAR" for c in names)
+        with duckdb.connect() as con:
+            con.execute(f"CREATE TABLE landed ({ddl}, _order BIGINT)")
+            con.executemany(f"INSERT INTO landed VALUES ({', '.join('?' for _ in names)}, ?)",
+                            [[*(None if v is None else str(v) for v in row), i] for i, row in enumerate(kept)])  # fmt: skip
+            scratch = path.with_suffix(".tmp")
+            select = ", ".join(quoted(c) for c in names)
+            con.execute(f"COPY (SELECT {select} FROM landed ORDER BY _order) TO '{scratch}' (FORMAT parquet)")
+            scratch.replace(path)  # whole or not at all: the lake step never reads half a batch
+    return {"rows": len(kept), "file": str(path.relative_to(ROOT))}
+
+
 def run(
     data: Path = DATA, jobs: list[str] | None = None, warehouse: Path = WAREHOUSE,
     rows: int | None = None, bad_rate: float | None = None,
@@ -128,7 +161,9 @@ def run(
             where = job.get("result", {}).get("spec_path")
             reason = flink_local.reason(exc) + (f" (pipegen.yaml {where})" if where else "")
             raise StepFailed(f"{job['job']}: {reason}") from exc
-        if stream_quality.is_quality(job):  # dead letters -> dead_letter.<table>; events -> the quality log
+        if "bronze" in job:  # a Lakehouse's stream into bronze: a batch in the table's landing directory
+            summary["bronze"] = {**summary.get("bronze", {}), job["bronze"]["table"]: land(job["bronze"], out)}
+        elif stream_quality.is_quality(job):  # dead letters -> dead_letter.<table>; events -> the quality log
             summary["quality"] = {**summary.get("quality", {}), job["job"]: stream_quality.store(job, out, warehouse)}
         else:
             store(warehouse, job["sink_table"], job["outputs"], out)
@@ -150,6 +185,8 @@ def step_summary(summary: dict[str, Any]) -> dict[str, Any]:
     events = sum(summary["synthesized"].values())
     total = sum(r["rows"] for r in summary["results"])
     text = f"{len(summary['jobs'])} job(s), {total:,} result rows" + (f", {events:,} synthetic events" if events else "")
+    landed = sum(b["rows"] for b in summary.get("bronze", {}).values())
+    text += f", {landed:,} rows to bronze's landing" if summary.get("bronze") else ""
     return {"summary": text, "rows": {r["table"]: r["rows"] for r in summary["results"]}, "results": summary["results"]}
 
 

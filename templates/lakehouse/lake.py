@@ -11,7 +11,8 @@ bronze: every landed batch appended once (payload as text, schema-on-read) with 
   columns _batch_id, _ingested_at, _row and _op ('d' marks a delete). Batches come from the
   local warehouse (rows of a load, by the raw table's `_batch_id`, not yet in bronze) and from
   files dropped in the table's landing directory (data/landing/<source>/<table>/*.parquet, a
-  `_op` column allowed).
+  `_op` column allowed). A table the stream path lands (lake.json `stream`: a Lakehouse plan's Flink
+  bronze job; locally pipeline/stream.py drops its rows there) comes from the landing directory only.
 silver: the bronze rows no silver run has taken yet, typed (a value that does not cast is a
   failure), checked with the spec's per-row rules (rows breaking an error-severity rule, or
   not casting, go to `<table>__rejected`), reduced to the latest row per key (watermark, then
@@ -94,7 +95,8 @@ def landed_batches(table: dict[str, Any], seen: set[str]) -> list[tuple[str, Any
     for path in sorted(landing.glob("*.parquet")) if landing.is_dir() else []:
         if f"file:{path.name}" not in seen:
             out.append((f"file:{path.name}", pq.read_table(path)))
-    return out + warehouse_batches(table, seen)
+    # a table the stream lands (lake.json `stream`): its bronze comes from its landing directory only
+    return out + ([] if table.get("stream") else warehouse_batches(table, seen))
 
 
 def warehouse_batches(table: dict[str, Any], seen: set[str]) -> list[tuple[str, Any]]:

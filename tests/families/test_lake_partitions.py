@@ -181,3 +181,43 @@ def test_a_table_made_by_another_plan_keeps_its_partitioning_and_its_rows(
         assert got["silver_meta"]["fields"] == [["updated_at", "month"]]
     assert set(got["silver_files"]) == {
         ("_pipegen_month=" if fmt == "delta" else "updated_at_month=") + "2026-01"}, got["silver_files"]  # fmt: skip
+
+
+@pytest.mark.judge
+@pytest.mark.parametrize("fmt", ["delta", "iceberg"])
+def test_a_lake_targets_partition_by_partitions_a_table_the_plan_keeps_whole_by_day(
+    fmt: str, tmp_path: Path, lake_python: Path
+) -> None:
+    # 1,000 rows a day: the plan keeps the table whole; the target's `partition_by: [updated_at]` asks
+    # for partitions, so silver is partitioned by day of updated_at (bronze by day of arrival)
+    text = SPEC.replace("FMT", fmt).replace("rows_per_day: 50000000", "rows_per_day: 1000")
+    spec = tmp_path / "pipegen.yaml"
+    spec.write_text(
+        text.replace(
+            "    connection: {bucket: lake}\n", "    connection: {bucket: lake}\n    partition_by: [updated_at]\n"
+        )
+    )
+    project = tmp_path / "project"
+    code, output = generate(spec, project)
+    assert code == 0, output
+    assert "R366" not in output, output
+    steps = scenario()
+    (tmp_path / "scenario.json").write_text(json.dumps({"steps": steps}))
+    run = subprocess.run(
+        [str(lake_python), str(DRIVER), str(project), str(tmp_path / "scenario.json")],
+        capture_output=True, text=True, timeout=600, check=False, env=offline_env(tmp_path / "home"),
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    got = json.loads(run.stdout)
+    final = expected_silver(steps)
+    assert sorted(got["steps"][-1]) == final
+    assert sorted(got["silver_after_maintenance"]) == final
+    if fmt == "delta":
+        assert got["silver_meta"]["fields"] == [["_pipegen_day", "stored"]]
+        prefix = "_pipegen_day="
+    else:
+        assert got["silver_meta"]["fields"] == [["updated_at", "day"]]
+        prefix = "updated_at_day="
+    assert got["silver_meta"]["file_bytes"] == str(512 * 1024**2)  # the smallest target file size
+    days = one_day_per_file(got["silver_files"], prefix)
+    assert days == {r[2][:10] for r in final} and len(days) > 1, days

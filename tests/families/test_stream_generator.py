@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -74,12 +75,14 @@ def test_the_stream_generator_produces_the_faker_streams_events_to_the_topic_its
     probe.write_text(PROBE)
     run = [str(batch_python), str(probe), kafka_broker.bootstrap, read]
     subprocess.run([*run, "create"], check=True, timeout=120)
-    env = {"KAFKA_BOOTSTRAP_SERVERS": kafka_broker.bootstrap, "PATH": "/usr/bin:/bin"}
+    beat = tmp_path / "heartbeat"  # the kubernetes family's liveness probe reads its age
+    env = {"KAFKA_BOOTSTRAP_SERVERS": kafka_broker.bootstrap, "PATH": "/usr/bin:/bin", "PIPEGEN_HEARTBEAT": str(beat)}
     argv = [str(batch_python), "-m", "pipeline.stream_generator", "--table", TABLE, "--max-events", str(EVENTS),
             "--no-pace", "--start", "2026-03-01T08:00:00"]  # fmt: skip
     done = subprocess.run(argv, cwd=project, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     assert f"{EVENTS} events of {TABLE}" in done.stdout
+    assert beat.is_file() and time.time() - beat.stat().st_mtime < 300
     got = json.loads(subprocess.run([*run, "read", str(EVENTS + 5)], capture_output=True, text=True, timeout=120,
                                     check=True).stdout)  # fmt: skip
     assert len(got) == EVENTS and all(m["key"] is None for m in got)

@@ -32,6 +32,8 @@ from tests.judges.crds import shared_path
 
 DRIVER = Path(__file__).with_name("flink_driver.py")
 BIDS_SPEC = Path(__file__).with_name("flink_bids.yaml")  # the oracle's stream jobs, as a spec
+# a Lakehouse whose stream lands in bronze (issue 20): its bronze jobs, a CDC table's and a topic's
+LAKE_BRONZE_SPEC = Path(__file__).with_name("flink_lake_bronze.yaml")
 ORACLE = shared_path("oracles", "flink_bids")
 
 # Jobs that cannot be planned yet, with the reason (Flink refuses them in production too). None:
@@ -43,14 +45,15 @@ KNOWN_UNPLANNABLE: dict[str, str] = {}
 
 @functools.cache
 def with_flink() -> tuple[Path, ...]:
-    """The examples whose generated tree has stream jobs, and the oracle: every example rendered
+    """The examples whose generated tree has stream jobs, the oracle and the Lakehouse whose stream
+    lands in bronze (its sinks planned as the blackhole stand-in: no Delta/Iceberg jar offline): every example rendered
     once per process (its two parametrizations and a test ask; collection happens in each worker)."""
     out = []
     for spec in example_specs():
         ready = prepare(spec)
         if any(p.startswith("flink/sql/") for p in render_tree(ready.spec, ready.plan)):
             out.append(spec)
-    return (*out, BIDS_SPEC)
+    return (*out, BIDS_SPEC, LAKE_BRONZE_SPEC)
 
 
 def generate(spec: Path, out: Path) -> Path:
@@ -85,7 +88,7 @@ def driver(python: Path, home: Path, *args: str) -> dict[str, object]:
 
 def test_examples_with_stream_jobs_include_the_oracle_and_the_streaming_examples() -> None:
     names = {p.stem for p in with_flink()}
-    assert {"ecommerce_realtime", "iot_lambda", "flink_bids"} <= names
+    assert {"ecommerce_realtime", "iot_lambda", "flink_bids", "flink_lake_bronze"} <= names
 
 
 PLANS = REPO / "tests" / "specgen" / "flink_plans.py"  # many projects planned in one JVM

@@ -11,7 +11,12 @@ admission (Pod Security), no scheduling, no NetworkPolicy enforcement, no operat
 from __future__ import annotations
 
 import copy
+import json
+import os
 import re
+import subprocess
+import sys
+import time
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -586,3 +591,82 @@ def test_the_airflow_deployment_runs_the_dag_with_its_database_by_reference_and_
     version = subprocess.run([str(airflow_python), "-c", script], capture_output=True, text=True, check=True,
                              timeout=120).stdout.strip()  # fmt: skip
     assert pins["apache-airflow"] == version
+
+
+def test_the_playground_under_kubernetes_runs_a_hardened_generator_per_faker_stream_writing_its_topics_only(
+    k8s_python: Path, checkov_python: Path, tmp_path: Path
+) -> None:
+    """The playground spec with `deploy.kubernetes` (its Faker stream on the Strimzi cluster): every built
+    overlay has one Deployment per streamed table of the generated pipeline/stream_generator.json, whose args
+    run the generator for that table, from the generator image at the environment's tag, hardened, at a fixed
+    small size, with no Secret or ConfigMap of the project's in its environment, signed in with the PEM files of
+    Strimzi's cluster CA and of the generator KafkaUser, which may write exactly those topics (and nothing else);
+    its NetworkPolicy lets it reach the Kafka pods' TLS listener and nothing else. kubernetes-validate --strict
+    judges every built object, the operators' CRDs the KafkaUser, checkov the build (its probes: the heartbeat file
+    the generator touches, PIPEGEN_HEARTBEAT, fresh passes and stale fails)."""
+    binary = kubectl()
+    if binary is None:
+        pytest.fail(MISSING)
+    text = (REPO / "specs/azure_playground.yaml").read_text(encoding="utf-8")
+    assert text.count("\ndeploy:\n") == 1
+    (tmp_path / "spec.yaml").write_text(text.replace("\ndeploy:\n", "\ndeploy:\n  kubernetes: {enabled: true}\n"))
+    ready = prepare(tmp_path / "spec.yaml")
+    assert [d for d in ready.diagnostics if d.code == "R456"] == []
+    project = write({k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}, tmp_path / "project")
+    streams = json.loads((project / "pipeline/stream_generator.json").read_text(encoding="utf-8"))["streams"]
+    assert streams
+    built = {o.name: build(binary, o) for o in sorted((project / "k8s" / "overlays").iterdir())}
+    assert set(built) == {"dev", "staging", "prod"}
+    everything = [(env, o) for env, objs in built.items() for o in objs]
+    assert failures([(env, o) for env, o in everything if is_core(o)], k8s_python, tmp_path / "home") == {}
+    if (folder := shared_crds_dir()) is not None:
+        assert CrdCatalog.load(folder).validate_all([o for _, o in everything if not is_core(o)]) == []
+    import yaml
+
+    (tmp_path / "built").mkdir()
+    for env, objs in built.items():
+        (tmp_path / "built" / f"{env}.yaml").write_text(yaml.safe_dump_all(objs, sort_keys=False))
+    report = run_checkov(checkov_python, tmp_path / "built", skips(project), tmp_path / "home")
+    assert [f"{f['check_id']} {f['resource']}" for f in report["results"]["failed_checks"]] == []
+    for env, objs in built.items():
+        (kafka,) = [o for o in objs if o["kind"] == "Kafka"]
+        cluster, (listener,) = kafka["metadata"]["name"], kafka["spec"]["kafka"]["listeners"]
+        users = {o["metadata"]["name"]: o for o in objs if o["kind"] == "KafkaUser"}
+        generators = {}
+        for w in (o for o in objs if o["kind"] == "Deployment"):
+            (main,) = _pod(w)["spec"]["containers"]
+            if main["args"][:4] == ["python", "-m", "pipeline.stream_generator", "--table"]:
+                generators[main["args"][4]] = w
+        assert set(generators) == {s["table"] for s in streams}, env
+        for w in generators.values():
+            assert hardening_problems(w) == [] and w["spec"]["replicas"] == 1
+            pod = _pod(w)
+            (main,) = pod["spec"]["containers"]
+            assert main["image"] == f"azure-playground-generator:{env}"
+            assert "envFrom" not in main and main["resources"]["limits"]["memory"] == "512Mi"
+            env_vars = {e["name"]: e["value"] for e in main["env"]}
+            beat, probe = tmp_path / "beat", main["livenessProbe"]["exec"]["command"]
+            assert probe == main["readinessProbe"]["exec"]["command"] and env_vars["PIPEGEN_HEARTBEAT"] in probe[2]
+            check = [sys.executable, *probe[1:2], probe[2].replace(env_vars["PIPEGEN_HEARTBEAT"], str(beat))]
+            beat.touch()
+            assert subprocess.run(check, check=False).returncode == 0  # fresh
+            os.utime(beat, (time.time() - 3600, time.time() - 3600))
+            assert subprocess.run(check, check=False).returncode == 1  # an hour old: restarted
+            assert env_vars["KAFKA_BOOTSTRAP_SERVERS"] == f"{cluster}-kafka-bootstrap:{listener['port']}"
+            volumes = {v["name"]: v["secret"]["secretName"] for v in pod["spec"]["volumes"] if "secret" in v}
+            mounts = {m["mountPath"]: volumes[m["name"]] for m in main["volumeMounts"] if m["name"] in volumes}
+            secrets = {mounts[p.rsplit("/", 1)[0]] for n, p in env_vars.items() if n.startswith("KAFKA_SSL_")}
+            assert secrets == {f"{cluster}-cluster-ca-cert", f"{cluster}-generator"}
+            account = pod["spec"]["serviceAccountName"]
+            assert account == w["metadata"]["name"] and any(
+                o["kind"] == "ServiceAccount" and o["metadata"]["name"] == account for o in objs)  # fmt: skip
+            mine = {"app.kubernetes.io/name": account}
+            (policy,) = [o for o in objs if o["kind"] == "NetworkPolicy"
+                         and o["spec"]["podSelector"].get("matchLabels") == mine]  # fmt: skip
+            assert policy["spec"]["policyTypes"] == ["Egress"] and "ingress" not in policy["spec"]
+            assert policy["spec"]["egress"] == [{
+                "to": [{"podSelector": {"matchLabels": {"strimzi.io/cluster": cluster, "strimzi.io/kind": "Kafka"}}}],
+                "ports": [{"protocol": "TCP", "port": listener["port"]}]}]  # fmt: skip
+        expected = {("topic", s["topic"], "literal", op) for s in streams for op in ("Write", "Describe")}
+        assert _acls(users[f"{cluster}-generator"]) == expected | {("cluster", "", "", "IdempotentWrite")}
+        assert users[f"{cluster}-generator"]["spec"]["authentication"]["type"] == "tls"

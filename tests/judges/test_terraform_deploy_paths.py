@@ -18,7 +18,15 @@ import pytest
 
 from pipegen.pipeline import prepare, render_tree
 from tests.conftest import REPO
-from tests.judges.terraform import parse_dir, write_terraform
+from tests.judges.terraform import (
+    fmt_check,
+    parse_dir,
+    run_checkov,
+    schema_problems,
+    schemas,
+    terraform_binary,
+    write_terraform,
+)
 from tests.judges.test_terraform import _blocks, _policies, _resources
 
 JOB_ROOT = "${PIPEGEN_JOB_ROOT}"
@@ -163,16 +171,130 @@ def test_the_playgrounds_terraform_runs_a_generator_per_faker_stream_that_may_se
     assert "## The data generators" in files["docs/terraform.md"]
 
 
-@pytest.mark.parametrize(("cloud", "warned"), [("azure", False), ("aws", True), ("gcp", True)])
-def test_a_faker_stream_no_generator_is_deployed_for_is_a_located_warning(
-    tmp_path: Path, cloud: str, warned: bool
-) -> None:
-    # R456: only the Azure root runs the stream generators; on AWS and GCP the playground's stream is warned
+def _playground_on(cloud: str, where: Path, kubernetes: bool = False) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """The azure_playground spec moved to `cloud` (with `deploy.kubernetes` where asked): its files, and its R456s."""
     text = (REPO / "specs/azure_playground.yaml").read_text()
-    assert text.count("cloud: azure") == 1
-    (tmp_path / "spec.yaml").write_text(text.replace("cloud: azure", f"cloud: {cloud}"))
-    ready = prepare(tmp_path / "spec.yaml")
+    assert text.count("cloud: azure") == 1 and text.count("\ndeploy:\n") == 1
+    text = text.replace("cloud: azure", f"cloud: {cloud}")
+    if kubernetes:
+        text = text.replace("\ndeploy:\n", "\ndeploy:\n  kubernetes: {enabled: true}\n")
+    where.mkdir(parents=True, exist_ok=True)
+    (where / "spec.yaml").write_text(text)
+    ready = prepare(where / "spec.yaml")
     found = [(d.path, d.severity) for d in ready.diagnostics if d.code == "R456"]
-    assert found == ([("sources[1].ingestion", "warning")] if warned else [])
-    files = render_tree(ready.spec, ready.plan)
-    assert ("terraform/modules/platform/generators.tf" in files) is not warned
+    return {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}, found
+
+
+def _judge_root(hcl_python: Path, checkov_python: Path, files: dict[str, str], where: Path) -> dict[str, Any]:
+    """The project's Terraform judged as every example's is: the provider schema (blocks and references),
+    checkov beyond the reasoned skips, terraform fmt; its parsed files by their path under terraform/."""
+    root = write_terraform(files, where / "out")
+    parsed = parse_dir(hcl_python, root)
+    problems, checked = schema_problems({p: d for p, d in parsed.items() if p.endswith(".tf")}, schemas())
+    assert problems == [] and checked > 10
+    report = run_checkov(checkov_python, where / "out", where / "home")
+    failed = [f"{f['check_id']} {f['resource']}" for f in report["results"]["failed_checks"]]
+    assert failed == []
+    assert any("generators.tf" in f["file_abs_path"] for f in report["results"]["passed_checks"])
+    if (terraform := terraform_binary()) is not None:
+        done = fmt_check(terraform, root)
+        assert done.returncode == 0, done.stdout + done.stderr
+    return {p.split("/terraform/", 1)[1]: d for p, d in parsed.items()}
+
+
+def test_on_aws_terraform_runs_a_fargate_service_per_faker_stream_whose_role_may_write_its_topics_only(
+    hcl_python: Path, checkov_python: Path, tmp_path: Path
+) -> None:
+    # the playground on AWS: one ECS Fargate service (desired count 1) per streamed table of the generated
+    # pipeline/stream_generator.json running it for its table; the task role may connect and write exactly those
+    # tables' MSK topics (its signing in today: MSK IAM); no secret in the tasks' environment
+    files, warned = _playground_on("aws", tmp_path)
+    assert warned == []
+    streams = json.loads(files["pipeline/stream_generator.json"])["streams"]
+    assert streams and json.loads(files["pipeline/stream_generator.json"])["sign_in"] == "aws"
+    docs = _judge_root(hcl_python, checkov_python, files, tmp_path)
+    generators = docs["modules/platform/generators.tf"]
+    tasks, services = _resources(generators, "aws_ecs_task_definition"), _resources(generators, "aws_ecs_service")
+    ran = {}
+    for label, task in tasks.items():
+        assert (task["cpu"], task["memory"], task["requires_compatibilities"]) == ("256", "512", ["FARGATE"])
+        assert task["task_role_arn"] == "${aws_iam_role.generator.arn}" != task["execution_role_arn"]
+        (container,) = json.loads(re.sub(r"\$\{([^}]*)\}", r"\1", task["container_definitions"]))
+        assert container["command"][:4] == ["python", "-m", "pipeline.stream_generator", "--table"]
+        assert container["readonlyRootFilesystem"] is True and container["user"] != "0"
+        env = {e["name"]: e["value"] for e in container["environment"]}
+        assert env == {"KAFKA_BOOTSTRAP_SERVERS": "aws_msk_cluster.kafka.bootstrap_brokers_sasl_iam",
+                       "AWS_REGION": "var.region"} and "secrets" not in container  # fmt: skip
+        assert container["image"] == "var.generator_image"
+        ran[container["command"][4]] = label
+        service = services[label]
+        assert (service["desired_count"], service["launch_type"]) == (1, "FARGATE")
+        assert service["task_definition"] == f"${{aws_ecs_task_definition.{label}.arn}}"
+        assert service["network_configuration"][0]["assign_public_ip"] is False
+    assert set(ran) == {s["table"] for s in streams} and len(services) == len(streams)
+    policy = {k: v for e in generators["data"] for k, v in e.get("aws_iam_policy_document", {}).items()}["generator"]
+    grants = {st["sid"]: st for st in policy["statement"]}
+    assert set(grants) == {"KafkaConnect", "KafkaWriteTopics"}
+    assert grants["KafkaWriteTopics"]["actions"] == ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"]
+    written = {r.rsplit("/", 1)[1] for r in grants["KafkaWriteTopics"]["resources"]}
+    assert written == {s["topic"] for s in streams}
+    logs = _resources(generators, "aws_cloudwatch_log_group")["generators"]
+    assert logs["retention_in_days"] >= 365 and logs["kms_key_id"] == "${aws_kms_key.data.arn}"
+    for env in ("dev", "staging", "prod"):
+        assert docs[f"envs/{env}/terraform.tfvars"]["generator_image"] == f"azure-playground-generator:{env}"
+    assert "Fargate, stream generators" in files["docs/terraform.md"]
+
+
+def test_on_gcp_terraform_runs_a_cloud_run_worker_pool_container_per_faker_stream_as_its_own_account(
+    hcl_python: Path, checkov_python: Path, tmp_path: Path
+) -> None:
+    # the playground on GCP: one Cloud Run worker pool (one instance), a container per streamed table running the
+    # generator for it, as a service account of its own that is a Managed Kafka client and nothing else, reaching
+    # the cluster through its subnet; no secret in the containers' environment
+    files, warned = _playground_on("gcp", tmp_path)
+    assert warned == []
+    streams = json.loads(files["pipeline/stream_generator.json"])["streams"]
+    assert streams and json.loads(files["pipeline/stream_generator.json"])["sign_in"] == "gcp"
+    docs = _judge_root(hcl_python, checkov_python, files, tmp_path)
+    generators = docs["modules/platform/generators.tf"]
+    pool = _resources(generators, "google_cloud_run_v2_worker_pool")["generators"]
+    assert (pool["scaling"][0]["scaling_mode"], pool["scaling"][0]["manual_instance_count"]) == ("MANUAL", 1)
+    (template,) = pool["template"]
+    assert template["service_account"] == "${google_service_account.generator.email}"
+    assert template["vpc_access"][0]["network_interfaces"][0]["subnetwork"] == "${var.kafka_subnet}"
+    ran = {}
+    for container in template["containers"]:
+        assert container["command"][:4] == ["python", "-m", "pipeline.stream_generator", "--table"]
+        assert container["image"] == "${var.generator_image}"
+        assert [e["name"] for e in container["env"]] == ["KAFKA_BOOTSTRAP_SERVERS"]
+        assert "value_source" not in container["env"][0]
+        ran[container["command"][4]] = container
+    assert set(ran) == {s["table"] for s in streams}
+    grants = [m for p, d in docs.items() if p.startswith("modules/platform/") for e in d.get("resource", [])
+              for m in e.get("google_project_iam_member", {}).values()
+              if "google_service_account.generator." in m["member"]]  # fmt: skip
+    assert {g["role"] for g in grants} == {"roles/managedkafka.client"}
+    accounts = set()
+    for env in ("dev", "staging", "prod"):
+        values = docs[f"envs/{env}/terraform.tfvars"]
+        assert {s["topic"] for s in streams} <= set(values["kafka_topics"])
+        assert values["generator_image"] == f"azure-playground-generator:{env}"
+        accounts.add(values["generator_account"])  # a service account id: 6-30 characters, the naming layer's
+        assert re.fullmatch("[a-z][a-z0-9-]{4,28}[a-z0-9]", values["generator_account"])
+        assert values["generator_account"] not in values["workload_accounts"].values()
+    assert len(accounts) == 3 and "azure-playground-dev-generator" in accounts
+    assert "Cloud Run worker pool, stream generators" in files["docs/terraform.md"]
+
+
+@pytest.mark.parametrize(("cloud", "kubernetes"), [
+    ("azure", False), ("aws", False), ("gcp", False), ("aws", True), ("gcp", True), ("azure", True)])  # fmt: skip
+def test_a_faker_stream_runs_a_generator_wherever_it_is_deployed_and_no_r456_is_warned(
+    tmp_path: Path, cloud: str, kubernetes: bool
+) -> None:
+    # R456: each cloud's Terraform root runs the stream generators beside its managed Kafka; under deploy.kubernetes
+    # the kustomize base runs them beside Strimzi (and Terraform none); the playground's stream is never warned
+    files, found = _playground_on(cloud, tmp_path, kubernetes)
+    assert found == []
+    assert ("terraform/modules/platform/generators.tf" in files) is not kubernetes
+    k8s = files.get("k8s/base/workloads.yaml", "")
+    assert ("pipeline.stream_generator" in k8s) is kubernetes

@@ -11,7 +11,13 @@ from ruamel.yaml import YAML
 
 from pipegen.pipeline import Ready, families_for, render_tree
 from pipegen.plan.capacity import compute
-from pipegen.plan.lake_partition import partition_findings, table_capacity, table_layouts, target_file_bytes
+from pipegen.plan.lake_partition import (
+    declared_columns,
+    partition_findings,
+    table_capacity,
+    table_layouts,
+    target_file_bytes,
+)
 from pipegen.plan.names import names
 from pipegen.plan.plan import make_plan
 from pipegen.planview import plan_json, plan_text
@@ -26,7 +32,7 @@ def spec_of(text: str) -> Spec:
 
 def layouts(spec: Spec) -> dict[str, Any]:
     ref = index_of(spec).tables[0]
-    return table_layouts(names(spec), ref, table_capacity(compute(spec), ref))
+    return table_layouts(names(spec), ref, table_capacity(compute(spec), ref), chosen=declared_columns(spec))
 
 
 def test_a_large_keyed_table_is_partitioned_by_day_bronze_by_arrival_silver_by_its_watermark() -> None:
@@ -96,3 +102,38 @@ def test_plan_says_what_the_lake_tables_get_in_text_and_json() -> None:
     table = plan_json(ready, families, files)["capacity"]["tables"][0]
     assert table["lake_partition"]["silver"]["transform"] == "days"
     assert table["lake_partition"]["file_bytes"] == FILE_BYTES
+
+
+PLACED = "          - {name: placed_at, type: timestamp}\n"
+
+
+def with_partition_by(text: str, columns: str) -> str:
+    text = text.replace("          - {name: updated_at, type: timestamp, not_null: true}\n",
+                        "          - {name: updated_at, type: timestamp, not_null: true}\n" + PLACED)  # fmt: skip
+    return text.replace(
+        "    connection: {bucket: lake}\n", f"    connection: {{bucket: lake}}\n    partition_by: {columns}\n"
+    )
+
+
+def test_a_lake_targets_partition_by_chooses_silvers_time_column_over_the_watermark() -> None:
+    spec = spec_of(with_partition_by(SPEC.replace("FMT", "iceberg"), "[placed_at]"))
+    got = layouts(spec)
+    assert got["silver"] is not None and (got["silver"].granularity, got["silver"].source) == ("day", "placed_at")
+    assert "partition_by" in got["silver"].reason
+    assert [f.code for f in partition_findings(spec, compute(spec))] == []
+
+
+def test_partition_by_partitions_by_day_a_table_the_plan_keeps_whole_and_plan_says_why() -> None:
+    small = SPEC.replace("FMT", "delta").replace("rows_per_day: 50000000", "rows_per_day: 1000")
+    assert layouts(spec_of(small)) == {"bronze": None, "silver": None}
+    got = layouts(spec_of(with_partition_by(small, "[updated_at]")))
+    assert got["silver"] is not None and (got["silver"].granularity, got["silver"].column) == ("day", "_pipegen_day")
+    assert got["bronze"] is not None and got["bronze"].source == "_ingested_at"
+    assert "keeps the table whole" in got["silver"].reason
+
+
+def test_a_partition_by_column_that_partitions_no_lake_table_warns_r366_at_that_column() -> None:
+    spec = spec_of(with_partition_by(SPEC.replace("FMT", "delta"), "[amount, placed_at]"))
+    found = partition_findings(spec, compute(spec))
+    assert [(f.code, f.path) for f in found] == [("R366", ("targets", 0, "partition_by", 0))]
+    assert "'amount'" in found[0].message

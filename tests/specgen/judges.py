@@ -61,6 +61,29 @@ def local_run(projects: list[Path], python: Path, home: Path, verdicts: Verdicts
         verdicts.add("local run", project, missing)
 
 
+def local_runs_in_one_process(
+    projects: list[Path], python: Path, home: Path, verdicts: Verdicts, docs: bool = True
+) -> None:
+    """What local_run judges, with every project's runner in one batch-env process whose steps run
+    in it as `python -m` would run them (local_runs.py: dbt, GX and dlt imported once, not once a
+    step); the same verdicts. A step that did not run in that process fails the project: the judge
+    must not quietly become a process per step again."""
+    runnable = [p for p in projects if batch_layer(p)]
+    if not runnable:
+        return
+    options = () if docs else ("--no-docs",)
+    results = _batch("local_runs.py", runnable, python, offline_env(home), *options)
+    for project in runnable:
+        result = results.get(str(project)) or {"error": "the driver reported nothing for this project"}
+        if result.get("code") != 0:  # never an empty detail: that would be a pass
+            verdicts.add("local run", project, f"exit {result.get('code')}: {result.get('error')}"[-3000:])
+        elif not result.get("in_process"):
+            verdicts.add("local run", project, f"no step ran in the driver's process: {result}")
+        else:
+            missing = _missing_models(project, python) or (_missing_docs(project) if docs else None)
+            verdicts.add("local run", project, missing)
+
+
 # the report's documentation a local run builds unless --no-docs: dbt's static page, GX's Data Docs
 DBT_DOCS, DATA_DOCS = "dbt/target/static_index.html", "reports/data_docs/index.html"
 
@@ -165,8 +188,9 @@ def _batch(
     except subprocess.TimeoutExpired as exc:  # a verdict for each project, not a crash of the long run
         return {str(p): {"error": f"{driver} timed out after {exc.timeout:.0f} s over {len(projects)} projects"}
                 for p in projects}  # fmt: skip
-    if proc.returncode != 0:
-        return {str(p): {"error": (proc.stdout + proc.stderr)[-3000:]} for p in projects}
+    if proc.returncode != 0:  # the output may be empty (a driver's output redirected to a log)
+        failure = f"{driver} exited {proc.returncode}: {(proc.stdout + proc.stderr)[-3000:]}"
+        return {str(p): {"error": failure} for p in projects}
     results: dict[str, dict[str, object]] = json.loads(proc.stdout.strip().splitlines()[-1])
     return results
 

@@ -24,7 +24,8 @@ def enter(project: Path, *extra_paths: Path) -> list[str]:
         del sys.modules[name]
     for key in PROJECT_SETTINGS:
         os.environ.pop(key, None)
-    _forget_gx_actions()
+    forget_gx_actions()
+    forget_dbt_duckdb()
     os.chdir(project)
     added = [str(p) for p in (project, *extra_paths)]
     for path in reversed(added):
@@ -32,7 +33,7 @@ def enter(project: Path, *extra_paths: Path) -> list[str]:
     return added
 
 
-def _forget_gx_actions() -> None:
+def forget_gx_actions() -> None:
     """GX registers each ValidationAction type by name for the life of the process, and a project's
     quality step defines its action classes once per process: a fresh process per project would
     start without them, so the previous project's are dropped (their `run` reads its modules)."""
@@ -42,6 +43,20 @@ def _forget_gx_actions() -> None:
     if isinstance(registered, dict):
         for name in [n for n in registered if n.startswith("pipegen_")]:
             del registered[name]
+
+
+def forget_dbt_duckdb() -> None:
+    """dbt-duckdb keeps one DuckDB environment per process (a class attribute) and reuses it while
+    the profile's credentials are equal: a profile whose path is relative (`warehouse.duckdb`, from
+    a project's .env) would reach the previous project's warehouse. A fresh process starts without."""
+    connections = sys.modules.get("dbt.adapters.duckdb.connections")
+    manager = getattr(connections, "DuckDBConnectionManager", None)
+    environment = getattr(manager, "_ENV", None)
+    if environment is not None:
+        close = getattr(environment, "close", None)
+        if callable(close):
+            close()
+        manager._ENV = None  # type: ignore[union-attr]
 
 
 def leave(added: list[str]) -> None:

@@ -94,14 +94,16 @@ def test_the_local_run_of_drawn_specs_builds_every_model(
     projects: list[Path], batch_python: Path, tmp_path: Path
 ) -> None:
     """Every corpus spec that names the local run among its judges (each a regression fixture, run
-    without the report's docs) and LOCAL_RUNS drawn ones, rotated (with dbt's and GX's docs, which
-    must be built)."""
+    without the report's docs; their runners in one batch-env process whose steps run in it, so
+    dbt, GX and dlt are imported once: judges.local_runs_in_one_process) and LOCAL_RUNS drawn ones,
+    rotated (with dbt's and GX's docs, which must be built; `python -m pipeline.run` as a process
+    whose steps are processes, as the user runs it)."""
     runnable = [p for p in projects if judges.batch_layer(p)]
     regressions = [p for p in runnable if p not in drawn(projects) and "local" in _judges_of(p)]
     fresh, note = choose([p for p in runnable if p in drawn(projects)], LOCAL_RUNS)
     print(note)
     verdicts = judges.Verdicts()
-    judges.local_run(regressions, batch_python, tmp_path / "home", verdicts, docs=False)
+    judges.local_runs_in_one_process(regressions, batch_python, tmp_path / "home", verdicts, docs=False)
     judges.local_run(fresh, batch_python, tmp_path / "home", verdicts)
     assert len(verdicts.judged.get("local run", [])) == len(regressions) + len(fresh) > len(regressions) > 0, note
     assert not verdicts.failed, _report(verdicts, note)

@@ -7,7 +7,7 @@ identity on a managed cluster (pipeline/kafka_sign_in.py). Its config `pipeline/
 the table model (common/synthetic_tables.py: the Faker sources' tables, so a stream's foreign keys name the
 parents the batch layer's generator writes with the same seed) and one entry per streamed table; its own
 requirements (`requirements-generator.txt`) are the image's the Terraform root runs it from (terraform
-family, azure_generators.py: one container per streamed table). Shared by the synthetic family (the files)
+family, {aws,gcp,azure}_generators.py: a container per streamed table). Shared by the synthetic family (the files)
 and the terraform family (the runtime), one floor below both."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 
 from pipegen.common.kafka_clients import SIGN_IN_PINS
 from pipegen.common.synthetic_tables import START, config_name, seed_and_locale, table_config
+from pipegen.generators.base import GenContext
 from pipegen.plan.components import Kind
 from pipegen.plan.plan import Plan
 from pipegen.spec.catalog import managed_kafka_cloud, on_project_cluster
@@ -60,6 +61,15 @@ def faker_streams(spec: Spec, plan: Plan) -> tuple[FakerStream, ...]:
     return tuple(out)
 
 
+def cluster_streams(ctx: GenContext) -> tuple[FakerStream, ...]:
+    """The Faker streams the kubernetes family runs a generator for, beside the project's Strimzi cluster (the
+    kafka family's, under `deploy.kubernetes`): one Deployment each, signed in as the kafka family's generator
+    KafkaUser, which may write exactly their topics. None without both families."""
+    if "kubernetes" not in ctx.families or "kafka" not in ctx.families or ctx.plan.names.kafka is None:
+        return ()
+    return faker_streams(ctx.spec, ctx.plan)
+
+
 def generator_config(spec: Spec, plan: Plan) -> dict[str, Any]:
     """pipeline/stream_generator.json: the Faker sources' table model and the streams to produce."""
     index = index_of(spec)
@@ -80,4 +90,4 @@ def generator_requirements(spec: Spec) -> tuple[str, ...]:
     return (*REQUIREMENTS, *((SIGN_IN_PINS[cloud],) if cloud else ()))
 
 
-__all__ = ["FakerStream", "faker_streams", "generator_config", "generator_requirements"]
+__all__ = ["FakerStream", "cluster_streams", "faker_streams", "generator_config", "generator_requirements"]

@@ -43,10 +43,11 @@
 - R466: the Delta target whose silver dbt's staging reads (`<pipeline>_silver`) when no Spark batch job writes
   it (no Spark batch engine, or the Spark job writes another, first, lake target): only the Spark job's silver
   step registers silver in the catalog dbt's production target reads; the lake step writes it by path.
-- R456: with `deploy.terraform`, a Faker source that streams into the project's Kafka cluster where the Terraform
-  root runs no generator for it: only on Azure without Kubernetes (Event Hubs) and where the synthetic family
-  writes `pipeline/stream_generator.py` (a batch layer: not under Kappa alone) does it run one (Container
-  Instances, terraform/azure_generators.py); elsewhere nothing writes the topic once deployed.
+- R456: with `deploy.terraform`, a Faker source that streams into the project's Kafka cluster where nothing runs
+  a generator for it: wherever the synthetic family writes `pipeline/stream_generator.py` (a batch layer) one
+  runs (the Terraform root's ECS Fargate, Cloud Run worker pool or Container Instances beside the cloud's managed
+  Kafka, terraform/{aws,gcp,azure}_generators.py; the kustomize base's Deployments beside Strimzi under
+  `deploy.kubernetes`); under Kappa alone nothing writes the topic once deployed.
 - R474: on aws, gcp or azure without Kubernetes, the quality step publishing its validation events to Kafka
   (`quality.events.sink: kafka`) in a plan with no Kafka topics: no managed cluster exists (the terraform family
   creates MSK, Managed Kafka or Event Hubs for the plan's topics only), so the publisher has no cluster to sign
@@ -466,14 +467,11 @@ def _undeployed_generators(spec: Spec, graph: Graph) -> Iterator[Finding]:
     """R456 (warning), at each such source's `ingestion`."""
     if not spec.deploy.terraform.enabled or spec.cloud == Cloud.LOCAL or Kind.KAFKA_TOPICS not in graph.kinds:
         return
-    azure = managed_kafka_cloud(spec.cloud, spec.deploy.kubernetes.enabled) == Cloud.AZURE
-    if azure and Kind.SYNTHETIC_DATA in graph.kinds:
-        return  # the root runs each stream's generator (terraform/azure_generators.py)
-    why = (
-        "the Terraform root runs the stream generators on Azure only (Container Instances sending to Event Hubs)"
-        if not azure
-        else "without a batch layer the project has no stream generator (pipeline/stream_generator.py)"
-    )
+    if Kind.SYNTHETIC_DATA in graph.kinds:
+        # the runtime exists: the Terraform root's beside the cloud's managed Kafka (terraform/{aws,gcp,azure}_
+        # generators.py), the kustomize base's Deployments beside Strimzi under deploy.kubernetes (kubernetes family)
+        return
+    why = "without a batch layer the project has no stream generator (pipeline/stream_generator.py)"
     for i, source in enumerate(spec.sources):
         if source.type == SourceType.FAKER and source.ingestion == Ingestion.STREAM and on_project_cluster(source):
             yield Finding(
@@ -482,7 +480,7 @@ def _undeployed_generators(spec: Spec, graph: Graph) -> Iterator[Finding]:
                 "deployed nothing writes its topics, and the stream jobs read nothing",
                 "produce the events yourself (where the project has one, run `python -m pipeline.stream_generator "
                 "--table <source>__<table>` beside the cluster, signed in as a workload that may write its topics), "
-                "deploy on `cloud: azure`, or stream from a real source",
+                "give the plan a batch layer, or stream from a real source",
                 severity="warning",
             )  # fmt: skip
 

@@ -55,6 +55,7 @@ class KafkaNames:
     redrive_user: Ident  # KafkaUser of the stream dead letters' redrive (pipeline/redrive.py)
     ingest_user: Ident  # KafkaUser of the batch reader of Kafka topics (pipeline/topics.py): `<cluster>-ingest`
     spark_user: Ident  # KafkaUser of the Spark stream (Structured Streaming's Kafka source)
+    generator_user: Ident  # KafkaUser of the Faker streams' generators (pipeline/stream_generator.py)
     spark_group: Ident  # the Spark stream's consumer groups' prefix (its `groupIdPrefix`): `<pipeline>.spark-stream`
     node_pools: tuple[Ident, Ident]  # KafkaNodePool names: controllers, brokers
 
@@ -108,6 +109,7 @@ def kafka_cluster_names(pipeline: str) -> KafkaNames:
         redrive_user=Ident(f"{cluster}-redrive"),
         ingest_user=Ident(f"{cluster}-ingest"),
         spark_user=Ident(f"{cluster}-spark"),
+        generator_user=Ident(f"{cluster}-generator"),
         spark_group=Ident(f"{pipeline}.spark-stream"),
         node_pools=(Ident(f"{cluster}-controllers"), Ident(f"{cluster}-brokers")),
     )

@@ -18,6 +18,7 @@ names and the table's capacity.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pipegen.plan.capacity import TARGET_FILE_MAX, TARGET_FILE_MIN, Capacity, TableCapacity, human
@@ -78,34 +79,72 @@ def _layout(granularity: str, source: str, type_name: str, why: str) -> Layout:
     return Layout(granularity, source, str(partition_column(granularity)), why)
 
 
+def declared_columns(spec: Spec) -> tuple[str, ...]:
+    """The columns the spec's lake targets name in `partition_by`, in order, each once: the user's
+    choice of silver's time column over the event time or watermark (time_column)."""
+    seen: dict[str, None] = {}
+    for target in spec.targets:
+        if target.type in LAKE_TARGETS:
+            seen.update(dict.fromkeys(target.partition_by))
+    return tuple(seen)
+
+
 def table_layouts(
-    names: Names, ref: TableRef, cap: TableCapacity, text: frozenset[str] = frozenset()
+    names: Names,
+    ref: TableRef,
+    cap: TableCapacity,
+    text: frozenset[str] = frozenset(),
+    chosen: tuple[str, ...] = (),
 ) -> dict[str, Layout | None]:
     """bronze's and silver's partitioning of a source table (None: not partitioned); `text`: spec
-    columns the engine keeps as text (the Spark job's masked PII columns), never a time column."""
-    if cap.partition == "none":
+    columns the engine keeps as text (the Spark job's masked PII columns), never a time column;
+    `chosen`: the lake targets' `partition_by` (declared_columns). A chosen column of the table
+    partitions silver at the plan's granularity, by day where the plan would keep the table whole
+    (the user asked for partitions)."""
+    timed = time_column(ref, text, chosen)
+    declared = timed is not None and timed[2] == DECLARED
+    if cap.partition == "none" and not declared:
         return {"bronze": None, "silver": None}
-    bronze = _layout(cap.partition, INGESTED, "timestamp_tz", f"by arrival ({INGESTED}), {cap.partition_reason}")
-    timed = time_column(ref, text)
+    granularity, why = cap.partition, cap.partition_reason
+    if cap.partition == "none":
+        granularity, why = "day", f"by day where the plan keeps the table whole ({cap.partition_reason})"
+    bronze = _layout(granularity, INGESTED, "timestamp_tz", f"by arrival ({INGESTED}), {why}")
     if timed is None:
         return {"bronze": bronze, "silver": None}
     column, type_name, what = timed
     landed = str(names.dataset(ref.source.name, ref.dataset.name).column(column))
-    return {"bronze": bronze, "silver": _layout(cap.partition, landed, type_name, f"by {what} ({landed})")}
+    silver_why = f"by {what} ({landed})" + (f", {why}" if cap.partition == "none" else "")
+    return {"bronze": bronze, "silver": _layout(granularity, landed, type_name, silver_why)}
 
 
-def time_column(ref: TableRef, text: frozenset[str] = frozenset()) -> tuple[str, str, str] | None:
-    """(column, its type's name, what it is) silver is partitioned by: the table's `event_time`, else
-    its `watermark` (a keyed table's version time: an update moves the row to its time's partition);
-    None: neither, or not a date or timestamp column of the payload."""
-    for what, name in (("event time", ref.dataset.event_time), ("watermark", ref.dataset.watermark)):
+DECLARED = "the target's partition_by"
+TIME_TYPES = ("date", "timestamp", "timestamp_tz")
+
+
+def time_column(
+    ref: TableRef, text: frozenset[str] = frozenset(), chosen: tuple[str, ...] = ()
+) -> tuple[str, str, str] | None:
+    """(column, its type's name, what it is) silver is partitioned by: the first `chosen` column
+    (the lake target's `partition_by`) the table has as a date or timestamp, else its `event_time`,
+    else its `watermark` (a keyed table's version time: an update moves the row to its time's
+    partition); None: none of them, or not a date or timestamp column of the payload."""
+    named = [(DECLARED, c) for c in chosen]
+    for what, name in (*named, ("event time", ref.dataset.event_time), ("watermark", ref.dataset.watermark)):
         column = ref.column(name) if name else None
         if column is None or column.metadata is not None or column.name in text:
             continue
         type_name = parse_column_type(column.type).name
-        if type_name in ("date", "timestamp", "timestamp_tz"):
+        if type_name in TIME_TYPES:
             return column.name, type_name, what
     return None
+
+
+def unapplied_columns(spec: Spec) -> tuple[str, ...]:
+    """The lake targets' `partition_by` columns that partition no lake table's silver: not a date or
+    timestamp column of any table, or always after another declared column the table has."""
+    chosen = declared_columns(spec)
+    used = {timed[0] for ref in index_of(spec).tables if (timed := time_column(ref, chosen=chosen))}
+    return tuple(c for c in chosen if c not in used)
 
 
 def silver_unpartitioned_reason(ref: TableRef, cap: TableCapacity) -> str:
@@ -131,7 +170,7 @@ def partition_data(layouts: dict[str, Layout | None], cap: TableCapacity) -> dic
 def describe(layouts: dict[str, Layout | None], cap: TableCapacity, ref: TableRef) -> str:
     """One line of `pipegen plan`: what the lake tables of a source table get, with why."""
     mib = target_file_bytes(cap) / 1024**2
-    if cap.partition == "none":
+    if all(lay is None for lay in layouts.values()):
         whole = "bronze and silver not partitioned (the plan keeps the table whole)"
         return f"lake tables: {whole}; target file size {mib:,.0f} MiB"
     parts = []
@@ -140,22 +179,42 @@ def describe(layouts: dict[str, Layout | None], cap: TableCapacity, ref: TableRe
             parts.append(f"{layer} not partitioned ({silver_unpartitioned_reason(ref, cap)})")
         else:
             coarser = f" ({lay.reason.rsplit('; ', 1)[-1]})" if lay.granularity != cap.partition else ""
+            coarser = f" ({lay.reason})" if cap.partition == "none" else coarser
             parts.append(f"{layer} by {lay.granularity}({lay.source}){coarser} (Delta/Parquet: column {lay.column})")
     return f"lake tables: {'; '.join(parts)}; target file size {mib:,.0f} MiB"
 
 
+def _unapplied(spec: Spec) -> Iterator[Finding]:
+    """R366 (warning) at each lake target's `partition_by` column that partitions no lake table."""
+    unapplied = set(unapplied_columns(spec))
+    for ti, target in enumerate(spec.targets):
+        if target.type not in LAKE_TARGETS:
+            continue
+        for ci, column in enumerate(target.partition_by):
+            if column in unapplied:
+                yield Finding(
+                    ("targets", ti, "partition_by", ci),
+                    "R366",
+                    f"target '{target.name}': partition column '{column}' partitions no lake table: a lake table's "
+                    "silver is partitioned by one date or timestamp column at the plan's granularity (the first of "
+                    "`partition_by` the table has, else its event_time or watermark), and no table takes this one",
+                    "name a date or timestamp column of the tables, or remove it (bronze is partitioned by arrival)",
+                    severity="warning",
+                )
+
+
 def partition_findings(spec: Spec, capacity: Capacity) -> tuple[Finding, ...]:
-    """R447 (warning): a lake table the plan partitions whose silver has no time column to be
+    """R366 (above) and R447 (warning): a lake table the plan partitions whose silver has no time column to be
     partitioned by (no date or timestamp `event_time` or `watermark`): silver stays one partition
     (bronze is partitioned by arrival), so expiry cannot drop it a partition at a time."""
     if not any(t.type in LAKE_TARGETS for t in spec.targets):
         return ()
-    out = []
+    out = list(_unapplied(spec))
     for ref in index_of(spec).tables:
         if not any(c.metadata is None for c in ref.dataset.columns):
             continue  # no lake table (lakehouse/config.py's rule)
         cap = table_capacity(capacity, ref)
-        if cap.partition == "none" or time_column(ref) is not None:
+        if cap.partition == "none" or time_column(ref, chosen=declared_columns(spec)) is not None:
             continue
         out.append(
             Finding(
@@ -164,7 +223,8 @@ def partition_findings(spec: Spec, capacity: Capacity) -> tuple[Finding, ...]:
                 f"the plan partitions {ref.qualified} by {cap.partition} ({human(cap.partition_bytes, 'bytes')} per "
                 "partition), but its silver lake table has no date or timestamp event_time or watermark to be "
                 "partitioned by: silver is one partition (bronze is partitioned by arrival)",
-                "set `watermark` (a streamed table: `event_time`) to the table's date or timestamp column",
+                "set `watermark` (a streamed table: `event_time`) to the table's date or timestamp column, or name "
+                "it in the lake target's `partition_by`",
                 severity="warning",
             )
         )

@@ -220,7 +220,8 @@ class StreamJobNames:
 
 @dataclass(frozen=True)
 class StreamQualityNames:
-    """The flink family's two quality jobs over one streamed table, and the views they share."""
+    """The flink family's jobs over one streamed table: its two quality jobs and the views they share,
+    and (a Lakehouse plan) the job landing it in bronze."""
 
     source: str  # as written in the spec
     dataset: str
@@ -230,6 +231,9 @@ class StreamQualityNames:
     windows_view: Ident  # `<source>__<table>__windows`: events and failures per rule per window
     outcomes_view: Ident  # `<source>__<table>__outcomes`: run id, window end, failed rules per window
     redrive: Ident  # `<dead_letters job>__redrive`: consumer group and transactional id of pipeline/redrive.py
+    # `<pipeline>__<source>__<table>__bronze` -> the table's bronze lake table (`lake_table`), its sink
+    # `<source>__<table>__bronze`; its output topic is the table's own (a lake sink writes none)
+    bronze: StreamJobNames
 
 
 @dataclass(frozen=True)
@@ -274,6 +278,10 @@ class KubeNames:
     def policy(self, workload: str) -> Ident:
         """The NetworkPolicy of one workload: `<app>-<workload>`."""
         return dns_name(f"{self.app}-{workload}")
+
+    def generator(self, stream: str) -> Ident:
+        """The Deployment (and ServiceAccount) of one Faker stream's generator: `<app>-gen-<source>-<table>`."""
+        return dns_name(f"{self.app}-gen-{stream}")
 
 
 def _kube_names(pipeline: str, orchestrator: str) -> KubeNames:
@@ -351,8 +359,8 @@ class Names:
 
     @cached_property
     def flink_jobs(self) -> dict[str, Ident]:
-        """Every Flink job's FlinkDeployment name -> its job id (stream jobs, each table's quality jobs)."""
-        quality = [j for q in self.stream_quality for j in (q.dead_letters, q.validation)]
+        """Every Flink job's FlinkDeployment name -> its job id (stream jobs, each table's quality and bronze jobs)."""
+        quality = [j for q in self.stream_quality for j in (q.dead_letters, q.validation, q.bronze)]
         return {str(j.k8s_name): j.flink_job for j in (*self.streams, *quality)}
 
     @cached_property
@@ -530,6 +538,7 @@ def _stream_quality_names(pipeline: str, ds: DatasetNames, events_topic: Ident) 
         windows_view=Ident(f"{ds.flink_table}__windows"),
         outcomes_view=Ident(f"{ds.flink_table}__outcomes"),
         redrive=_flink_job(pipeline, f"{ds.flink_table}__dead_letters__redrive"),
+        bronze=job("bronze", "bronze", ds.topic),
     )
 
 

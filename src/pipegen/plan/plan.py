@@ -16,6 +16,7 @@ from pipegen.plan.monitoring import monitoring_findings
 from pipegen.plan.reach import reach_findings
 from pipegen.plan.select import Facts, Reason, Selection, facts_of, select
 from pipegen.plan.spark_streams import spark_stream_findings
+from pipegen.plan.stream_bronze import stream_bronze_findings
 from pipegen.plan.unread_settings import unread_settings
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.model import Architecture, Spec
@@ -65,6 +66,7 @@ def _findings(spec: Spec, d: _Decided) -> tuple[Finding, ...]:
         *engine_findings(spec, d.engines),
         *spark_gold_findings(spec, d.engines),
         *spark_stream_findings(spec, d.engines),
+        *stream_bronze_findings(spec, d.selection.architecture, d.engines),
         *masked_rule_findings(spec, d.selection.architecture),
         *reach_findings(spec, d.flow),
         *compose_findings(spec, d.flow),

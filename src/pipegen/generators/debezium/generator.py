@@ -19,8 +19,10 @@ Writes, from the connectors computed in `pipegen.plan.cdc` (shared with the kafk
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from pipegen.common.stream_landing import CAPTURE_ORDER, streamed_to_bronze
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
 from pipegen.plan.cdc import (
     DEBEZIUM_VERSION,
@@ -208,6 +210,14 @@ def capture_step(items: tuple[Connector, ...]) -> RunStep:
     )  # fmt: skip
 
 
+def _placed(step: RunStep, ctx: GenContext) -> RunStep:
+    """The capture step, right before the stream step: before the lake step (common/stream_landing.py)
+    when the stream lands in bronze."""
+    if streamed_to_bronze(ctx.spec, ctx.plan.architecture, ctx.plan.graph.kinds):
+        return replace(step, order=CAPTURE_ORDER)
+    return step
+
+
 class DebeziumGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
         items = plan_connectors(ctx)
@@ -238,7 +248,7 @@ class DebeziumGenerator:
                     ((python, "-m", "pipeline.capture"),),
                 ),
             ),
-            run_steps=(capture_step(items),) if streamed else (),
+            run_steps=(_placed(capture_step(items), ctx),) if streamed else (),
         )
 
     def render(self, ctx: GenContext) -> Files:

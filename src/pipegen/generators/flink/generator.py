@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from typing import Any
 
+from pipegen.common.stream_landing import STREAM_ORDER, streamed_to_bronze
 from pipegen.common.stream_rules import EventRule, event_rules, streamed_tables
 from pipegen.common.synthetic_tables import START, config_name, seed_and_locale, table_config
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
 from pipegen.generators.flink import redrive
 from pipegen.generators.flink import tls as tls_stores
+from pipegen.generators.flink.bronze import build_bronze_jobs
 from pipegen.generators.flink.builder import JobBuilder, JobSql
 from pipegen.generators.flink.options import Settings, settings_for
 from pipegen.generators.flink.quality import WINDOW_SECONDS, build_quality_jobs
@@ -143,8 +146,9 @@ class FlinkGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
         replayed = ctx.plan.names.replay.versioned("results.<sink>", "<VERSION>")
         quality = quality_jobs(ctx)
+        bronze = bronze_jobs(ctx)
         deployments = [ctx.plan.names.stream(j.name).k8s_name for j in ctx.spec.transforms.streams]
-        deployments += [q.job.k8s_name for q in quality]
+        deployments += [q.job.k8s_name for q in (*quality, *bronze)]
         return Contribution(
             manifests=tuple(deploy_path(name) for name in deployments),
             python_modules=True,
@@ -159,7 +163,7 @@ class FlinkGenerator:
                     ("flink/sql/*.sql: Kafka sources and sinks",),
                     default="localhost:9092",
                 ),
-                *option_variables([*build_jobs(ctx), *quality]),
+                *option_variables([*build_jobs(ctx), *quality, *bronze]),
             ),
             make_targets=(
                 *LOCAL_TARGETS,
@@ -167,14 +171,15 @@ class FlinkGenerator:
                 EXPLAIN_TARGET,
                 *(redrive.TARGETS if quality else ()),
             ),
-            run_steps=(STREAM_STEP,),
+            run_steps=(stream_step(bronze),),
             requirements=redrive.REQUIREMENTS if quality else (),  # pipeline/redrive.py
         )
 
     def render(self, ctx: GenContext) -> Files:
         streams = build_jobs(ctx)
         quality = quality_jobs(ctx)
-        jobs = [*streams, *quality]
+        bronze = bronze_jobs(ctx)
+        jobs = [*streams, *quality, *bronze]
         files: Files = {}
         for j in jobs:
             files[f"flink/sql/{j.job.flink_job}.sql"] = render("flink/job.sql.j2", _job_context(ctx, j))
@@ -193,7 +198,7 @@ class FlinkGenerator:
         files["requirements-flink.txt"] = render(
             "flink/requirements-flink.txt.j2", {"pins": [trusted(p) for p in FLINK_REQUIREMENTS]}
         )
-        files["docs/flink.md"] = render("flink/flink.md.j2", _docs_context(ctx, streams, quality))
+        files["docs/flink.md"] = render("flink/flink.md.j2", _docs_context(ctx, streams, quality, bronze))
         return files
 
 
@@ -205,6 +210,8 @@ CONNECTOR_USES: dict[str, str] = {
     ENV.connectors.eventhubs_bootstrap: "Event Hubs' Kafka endpoint, host:9093 (the spec gives no `namespace`)",
     ENV.connectors.eventhubs_jaas: "Event Hubs' SASL login (the spec gives no `connection_string`)",
     ENV.connectors.lake_path: "where file and Delta sinks write (the target gives no url, path or bucket)",
+    ENV.lake_root: "the lake root the bronze jobs' Delta sinks write under (the lake step's PIPEGEN_LAKE_ROOT)",
+    ENV.lake_root_bronze: "the bronze layer's container the bronze jobs' Delta sinks write under (Azure)",
     ENV.connectors.azure_storage_account: "the Azure storage account file and Delta sinks write to (no `account`)",
     # the project's cluster (mutual TLS): each FlinkDeployment sets them from Strimzi's Secrets (flink/tls.py)
     ENV.kafka_truststore: "the project's Kafka cluster CA (ca.p12; the FlinkDeployment mounts it)",
@@ -234,6 +241,18 @@ def build_jobs(ctx: GenContext) -> list[JobSql]:
     spec = ctx.spec
     builder = JobBuilder(spec, index_of(spec), ctx.plan.names, _settings(ctx), quarantined(ctx))
     return [builder.build(job) for job in spec.transforms.streams]
+
+
+def bronze_jobs(ctx: GenContext) -> list[JobSql]:
+    """A Lakehouse plan's bronze jobs: each table its stream lands in bronze (flink/bronze.py)."""
+    refs = streamed_to_bronze(ctx.spec, ctx.plan.architecture, ctx.plan.graph.kinds)
+    return build_bronze_jobs(ctx.spec, ctx.plan.names, _settings(ctx), refs) if refs else []
+
+
+def stream_step(bronze: list[JobSql]) -> RunStep:
+    """The local run's stream step; before the lake step when it lands the stream in bronze (the lake
+    step lands its rows, so silver and gold have them in the same run)."""
+    return replace(STREAM_STEP, order=STREAM_ORDER) if bronze else STREAM_STEP
 
 
 def _settings(ctx: GenContext) -> Settings:
@@ -288,6 +307,8 @@ def change_events_config(ctx: GenContext) -> dict[str, Any]:
             dim = index.resolve(j.table, allow_marts=False).table
             if dim is not None and roles.get(dim.qualified, (dim, ""))[1] != "fact":
                 roles[dim.qualified] = (dim, "dimension")
+    for ref in streamed_to_bronze(spec, ctx.plan.architecture, ctx.plan.graph.kinds):
+        roles.setdefault(ref.qualified, (ref, "fact"))  # a table the stream lands in bronze: its events
     included = {config_name(ref.source, ref.dataset) for ref, _ in roles.values()}
     tables, events = [], {}
     for _qualified, (ref, role) in sorted(roles.items()):
@@ -440,7 +461,18 @@ def flink_deployment(ctx: GenContext, j: JobSql) -> dict[str, Any]:
     }
 
 
-def _docs_context(ctx: GenContext, jobs: list[JobSql], quality: list[JobSql]) -> dict[str, Any]:
+def bronze_row(j: JobSql) -> dict[str, Any]:
+    """docs/flink.md's line of a bronze job: its lake table, sink and the local run's landing directory."""
+    return {
+        "name": j.job.flink_job,
+        "table": trusted(j.manifest["bronze"]["table"]),
+        "sink": trusted(f"{j.sink_connector} ({j.sink_target})"),
+        "k8s": j.job.k8s_name,
+        "landing": trusted(j.manifest["bronze"]["landing"]),
+    }
+
+
+def _docs_context(ctx: GenContext, jobs: list[JobSql], quality: list[JobSql], bronze: list[JobSql]) -> dict[str, Any]:
     by_name = {j.name: j for j in ctx.spec.transforms.streams}
     rows = []
     for j in jobs:
@@ -472,6 +504,7 @@ def _docs_context(ctx: GenContext, jobs: list[JobSql], quality: list[JobSql]) ->
         "jobs": rows,
         "namespace": ctx.plan.names.k8s_namespace,
         "quality": checks,
+        "bronze": [bronze_row(j) for j in bronze],
         "on_failure": ctx.spec.quality.on_failure.value,
         "window": trusted(format_duration(WINDOW_SECONDS)),
         "per_event_rules": trusted(", ".join(k.name for k in rulekinds.per_event_kinds())),

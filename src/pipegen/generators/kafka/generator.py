@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from pipegen.common.faker_streams import cluster_streams
 from pipegen.common.kafka_clients import publishes_events, topic_reads
 from pipegen.common.stream_rules import dead_letter_tables
 from pipegen.generators.base import Contribution, Files, GenContext
@@ -301,6 +302,11 @@ def acls_for(ctx: GenContext) -> dict[str, list[dict[str, Any]]]:
         users[str(kafka.quality_user)] = publish
     if topic_reads(ctx):
         users[str(kafka.ingest_user)] = [*ingest_acls(ctx), *(publish if publishes_events(ctx) else [])]
+    if generated := cluster_streams(ctx):  # the Faker streams' generators (the kubernetes family's Deployments)
+        users[str(kafka.generator_user)] = [
+            *[_acl("topic", t, ["Write", "Describe"]) for t in dict.fromkeys(s.topic for s in generated)],
+            _acl("cluster", "", ["IdempotentWrite"]),
+        ]
     return users
 
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from pipegen.common.orchestration import run_policy
 from pipegen.generators.base import GenContext
-from pipegen.generators.kubernetes.workloads import APP_DIR, SCRATCH, BatchRun, Container, Workload
+from pipegen.generators.kubernetes.workloads import APP_DIR, SCRATCH, BatchRun, Container, Workload, control_size
 from pipegen.plan.names import KubeNames
 from pipegen.safe import Ident
 
@@ -85,14 +85,14 @@ def airflow_workloads(ctx: GenContext, kube: KubeNames, run: BatchRun) -> tuple[
 
     def control(key: str, name: Ident, main: Container, ports: tuple[int, ...], **more: Any) -> Workload:
         return Workload(key, name, "Deployment", init=wait, main=main, env=env, ports=ports, kafka=False,
-                        account=kube.airflow, secret_env=secrets, runs_tasks=False, **more)  # fmt: skip
+                        account=kube.airflow, secret_env=secrets, size=control_size(), **more)  # fmt: skip
 
     out = [
         control("airflow-api-server", kube.airflow_api,
                 Container("api-server", ("airflow", "api-server", "--port", str(API_PORT), "--workers", "2")),
                 (POSTGRES_PORT,), health_port=API_PORT, health_path=HEALTH_PATH, service_port=API_PORT,
                 ingress=((API_PORT, (("app.kubernetes.io/part-of", str(kube.app)),)),), calls=log_servers,
-                pipeline_secrets=False),
+                env_from=("config",)),
         Workload("airflow-scheduler", kube.batch, "Deployment",
                  init=(Container("migrate", ("airflow", "db", "migrate")),),
                  main=Container("scheduler", ("airflow", "scheduler")), env=env, secret_env=secrets,
@@ -101,7 +101,7 @@ def airflow_workloads(ctx: GenContext, kube: KubeNames, run: BatchRun) -> tuple[
                  ingress=((LOG_PORTS["scheduler"], from_api),)),
         control("airflow-dag-processor", kube.airflow_component("dag-processor"),
                 Container("dag-processor", ("airflow", "dag-processor")), (POSTGRES_PORT,),
-                exec_probe=check("DagProcessorJob"), calls=(api,), scaled=False, pipeline_secrets=False),
+                exec_probe=check("DagProcessorJob"), calls=(api,), scaled=False, env_from=("config",)),
     ]  # fmt: skip
     if triggerer is not None:  # HTTPS and the Secret: the callback's notifications
         out.append(control("airflow-triggerer", triggerer, Container("triggerer", ("airflow", "triggerer")),

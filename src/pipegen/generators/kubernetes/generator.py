@@ -2,7 +2,8 @@
 
 Writes:
 - `k8s/base/`: `namespace.yaml` (Pod Security labels), `serviceaccounts.yaml`, `workloads.yaml` (the
-  orchestrator's: a self-hosted Airflow or Prefect's workers, `workloads.py`, `airflow.py`),
+  orchestrator's: a self-hosted Airflow or Prefect's workers, `workloads.py`, `airflow.py`; a generator per
+  Faker stream on the project's Kafka cluster),
   `networkpolicies.yaml` (default deny, DNS, then exactly what each workload and each operator's pods
   need), and `kustomization.yaml`, which also lists the other families' resources by their folders
   (Strimzi Kafka and Connect, the Debezium connectors, the FlinkDeployments, the PrometheusRule:
@@ -39,6 +40,7 @@ from pipegen.generators.kubernetes.workloads import (
     control_size,
     env_replicas,
     env_size,
+    generators,
     peers,
     planned_size,
     prefect_workers,
@@ -103,13 +105,15 @@ def folders(manifests: tuple[str, ...]) -> dict[str, list[str]]:
 def workloads(ctx: GenContext, kube: KubeNames) -> tuple[Workload, ...]:
     """pipegen's own workloads: the orchestrator's, whose batch pod is `batch_pod` (the one function the
     terraform family asks too, for its identity's ServiceAccount): the self-hosted Airflow or Prefect's
-    workers; none without a batch run on Kubernetes."""
+    workers, none without a batch run on Kubernetes; then a generator per Faker stream on the project's cluster."""
     pod = batch_pod(ctx)
     if pod is not None and pod == kube.batch:
-        return airflow_workloads(ctx, kube, batch_run(ctx))
-    if pod is not None and pod == kube.worker:
-        return prefect_workers(ctx, pod, batch_run(ctx))
-    return ()
+        batch = airflow_workloads(ctx, kube, batch_run(ctx))
+    elif pod is not None and pod == kube.worker:
+        batch = prefect_workers(ctx, pod, batch_run(ctx))
+    else:
+        batch = ()
+    return (*batch, *generators(ctx, kube))
 
 
 def image_of(spec: Spec, kube: KubeNames) -> str:
@@ -134,7 +138,7 @@ def base_files(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...]) ->
         files[f"{BASE}/serviceaccounts.yaml"] = documents(objects.service_accounts(kube, ns, found))
         linked = {str(p.service_account) for p in pod_identities(ctx) if p.owned}
         pod_labels = LINKS[ctx.spec.cloud].pod_labels if ctx.spec.cloud in LINKS else ()
-        docs = [objects.workload(kube, ns, w, run_size(w, size, None, None), image,
+        docs = [objects.workload(kube, ns, w, run_size(w, size, None, None), w.image or image,
                                  pod_labels if str(w.service_account) in linked else ()) for w in found]  # fmt: skip
         docs += [objects.service(kube, ns, w) for w in found if w.service_port is not None]
         files[f"{BASE}/workloads.yaml"] = documents(docs)
@@ -162,6 +166,7 @@ def overlay_files(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...],
     }
     # the image tag even without a workload of pipegen's own (kustomize leaves other images alone)
     body["images"] = [{"name": image_of(spec, kube), "newTag": tag}]
+    body["images"] += [{"name": i, "newTag": tag} for i in dict.fromkeys(w.image for w in found if w.image)]
     files: Files = {}
     if found:
         variables = sorted((settings.variables if settings else {}).items())
@@ -171,7 +176,7 @@ def overlay_files(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...],
                                        "literals": literals}]  # fmt: skip
         planned, given = planned_size(ctx), settings.resources if settings else None
         patches = []
-        for w in found:
+        for w in (w for w in found if w.size is None or w.scaled):  # else the same in every environment
             replicas = env_replicas(env, settings.replicas if settings else None)
             sized = run_size(w, planned, env, given)
             files[f"{root}/{w.name}.yaml"] = yaml_doc(objects.size_patch(kube, ns, w, sized, replicas))
@@ -258,7 +263,7 @@ def state_patches(ctx: GenContext, env: str) -> dict[str, tuple[dict[str, str], 
 def docs_context(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...]) -> dict[str, Any]:
     spec = ctx.spec
     planned = planned_size(ctx)
-    batch = [w for w in found if w.runs_tasks]
+    batch = [w for w in found if w.size is None]
     envs = []
     for env in environments(spec):
         settings = spec.deploy.environments.get(env)
@@ -281,7 +286,9 @@ def docs_context(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...]) 
                 "name": w.name,
                 "kind": trusted(w.kind),
                 "command": trusted(" ".join(w.main.args)),
-                "ports": trusted(", ".join(str(p) for p in w.ports)),
+                "ports": trusted(
+                    ", ".join(str(p) for p in w.ports) or ("the Kafka listener only" if w.kafka else "none")
+                ),
                 "tls": w.kafka_tls,  # names from the naming layer (Idents as strings)
             }
             for w in found
@@ -299,7 +306,8 @@ def docs_context(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...]) 
         "secret": kube.secrets,
         "secret_keys": [trusted(s) for s in secrets],
         "config": kube.config,
-        "kind": trusted(found[0].kind) if found else None,
+        "kind": next((trusted(w.kind) for w in found if w.size is None), None),  # the batch run's (not a generator's)
+        "generator_image": next((trusted(w.image) for w in found if w.image), None),  # the spec's image + a suffix
         "orchestrator": trusted(spec.orchestrator.value),
         "skips": [{"check": trusted(c), "reason": trusted(r)} for c, r in SKIPS],
         "identity": identity_context(ctx),

@@ -72,6 +72,8 @@ def resources(size: Size) -> dict[str, Any]:
 
 
 def container(kube: KubeNames, w: Workload, c: Container, size: Size, image: str) -> dict[str, Any]:
+    sources = {"config": {"configMapRef": {"name": str(kube.config)}},
+               "secret": {"secretRef": {"name": str(kube.secrets)}}}  # fmt: skip
     out: dict[str, Any] = {
         "name": c.name,
         "image": image,
@@ -82,8 +84,7 @@ def container(kube: KubeNames, w: Workload, c: Container, size: Size, image: str
             {"name": k, "valueFrom": {"secretKeyRef": {"name": str(kube.secrets), "key": key}}}
             for k, key in w.secret_env
         ],
-        "envFrom": [{"configMapRef": {"name": str(kube.config)}}]
-        + ([{"secretRef": {"name": str(kube.secrets)}}] if w.pipeline_secrets else []),
+        "envFrom": [sources[s] for s in w.env_from],
         "resources": resources(size),
         "securityContext": {
             "allowPrivilegeEscalation": False,
@@ -97,6 +98,8 @@ def container(kube: KubeNames, w: Workload, c: Container, size: Size, image: str
         },
         "volumeMounts": [{"name": "scratch", "mountPath": SCRATCH}],
     }
+    if not w.env_from:  # no ConfigMap, no Secret (a generator): what it needs is in `env`
+        del out["envFrom"]
     if w.kafka_tls is not None and c is w.main:
         pem = [{"name": n, "value": f"{KAFKA_TLS_ROOT}/{_volume(n)}/{f}"} for n, f in KAFKA_PEM_FILES.items()]
         out["env"] += [{"name": str(ENV.kafka_bootstrap), "value": w.kafka_tls.bootstrap}, *pem]
@@ -107,7 +110,9 @@ def container(kube: KubeNames, w: Workload, c: Container, size: Size, image: str
         out["ports"] = [{"name": "health", "containerPort": w.health_port, "protocol": "TCP"}]
         out["livenessProbe"] = {**probe, "initialDelaySeconds": 30, "failureThreshold": 3}
         out["readinessProbe"] = {**probe, "initialDelaySeconds": 10}
-    if w.exec_probe and c is w.main:  # a CLI check starts Python: rarely, with time to answer
+    # a command starts Python: rarely, with time to answer; five failures (from a minute on) before a restart give
+    # a generator minutes to sign in and send its first event, a busy scheduler time to answer
+    if w.exec_probe and c is w.main:
         probe = {"exec": {"command": list(w.exec_probe)}, "periodSeconds": 60, "timeoutSeconds": 30}
         out["livenessProbe"] = {**probe, "initialDelaySeconds": 60, "failureThreshold": 5}
         out["readinessProbe"] = {**probe, "initialDelaySeconds": 30}
@@ -200,8 +205,9 @@ def _kafka_rule(kafka_selector: dict[str, str] | None) -> list[dict[str, Any]]:
 def workload_policy(kube: KubeNames, ns: str, w: Workload, kafka: dict[str, str] | None) -> dict[str, Any]:
     """A workload of pipegen's own: egress to the ports of the systems it reads and writes (their
     addresses are outside the cluster and unknown here), to Kafka when it reads it, to the pods it calls
-    (Airflow's API server); ingress only on the ports it serves, each from the pods it serves."""
-    egress = [{"ports": _tcp(w.ports)}, *_kafka_rule(kafka if w.kafka else None)]
+    (Airflow's API server); ingress only on the ports it serves, each from the pods it serves. No rule for
+    an empty port list (a rule without ports admits every port)."""
+    egress = [*([{"ports": _tcp(w.ports)}] if w.ports else []), *_kafka_rule(kafka if w.kafka else None)]
     egress += [{"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": name}}}], "ports": _tcp((port,))}
                for name, port in w.calls]  # fmt: skip
     body: dict[str, Any] = {"egress": egress}

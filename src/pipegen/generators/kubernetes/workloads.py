@@ -6,6 +6,10 @@ the traffic each needs. Pure functions of the spec and plan; `objects.py` turns 
   the DAG's schedule is the Airflow one.
 - Prefect: the orchestrator's workers, self-hosted, as a Deployment polling the project's work pool
   (the flow's schedule lives in the Prefect deployment, prefect.yaml).
+- The Faker streams' generators (common/faker_streams.py `cluster_streams`): one Deployment per streamed table
+  running `pipeline/stream_generator.py` for it, from the generator image (`<app>-generator`), a fixed small size
+  (one replica, never scaled: each produces its table's `rows_per_day`), signed in to the Strimzi cluster as the
+  kafka family's generator KafkaUser (Write on exactly their topics); no Secret, no ConfigMap, no egress but Kafka.
 - The capture and stream jobs are the kafka, debezium and flink families' custom resources
   (KafkaConnect, KafkaConnector, FlinkDeployment): the kustomization lists their files; this module
   only says which traffic their pods need (`Peer`s of the NetworkPolicies).
@@ -16,10 +20,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from pipegen.common.faker_streams import FakerStream, cluster_streams
 from pipegen.common.kafka_clients import batch_user
 from pipegen.common.orchestration import CADENCES, run_policy
 from pipegen.generators.base import GenContext
 from pipegen.plan.components import Kind
+from pipegen.plan.names import KubeNames
 from pipegen.safe import Ident
 from pipegen.spec.catalog import DEFAULT_PORTS
 from pipegen.spec.model import Connection, Ingestion, Resources
@@ -77,16 +83,22 @@ class Workload:
     kafka_tls: KafkaTls | None = None  # the batch run signs in to the project's cluster (batch_tls)
     account: Ident | None = None  # its pods' ServiceAccount, when not its own name (Airflow's control pods)
     health_path: str = "/health"
-    exec_probe: tuple[str, ...] = ()  # Deployment: a command as the liveness probe (`airflow jobs check`)
+    # Deployment: a command as the liveness and readiness probe (`airflow jobs check`, a generator's heartbeat)
+    exec_probe: tuple[str, ...] = ()
     service_port: int | None = None  # a Service of its name on this port
     # ingress: (port, the labels of the pods allowed in on it), e.g. the API server's from the project's pods
     ingress: tuple[tuple[int, tuple[tuple[str, str], ...]], ...] = ()
     calls: tuple[tuple[str, int], ...] = ()  # egress to other pods of the namespace: (app.kubernetes.io/name, port)
     secret_env: tuple[tuple[str, str], ...] = ()  # variables from the Secret by key (secretKeyRef): (name, key)
     scaled: bool = True  # Deployment: the overlays set its replicas (else one)
-    runs_tasks: bool = True  # sized as a run (planned_size per environment), else CONTROL_SIZE
+    # a fixed size in every environment (Airflow's control pods: control_size(); a generator: GENERATOR_SIZE);
+    # None: it runs the pipeline's tasks, sized as a run (planned_size per environment)
+    size: Size | None = None
     floor_mib: int = 0  # the least memory a sized (not spec-set) run gets: Airflow's scheduler beside its tasks
-    pipeline_secrets: bool = True  # the Secret's every key as variables (envFrom): the pipeline's code runs here
+    # what it reads by envFrom: "config" the environment's ConfigMap, "secret" the project's Secret's every key
+    # (the pipeline's code runs here); none for a generator (what it needs is in `env`)
+    env_from: tuple[str, ...] = ("config", "secret")
+    image: str | None = None  # its own image (else the project's)
 
     @property
     def service_account(self) -> Ident:
@@ -173,6 +185,46 @@ def prefect_workers(ctx: GenContext, pod: Ident, run: BatchRun) -> tuple[Workloa
     )  # fmt: skip
 
 
+# ---------------------------------------------------------------- the Faker streams' generators
+
+
+GENERATOR_SIZE = Size("100m", "500m", "512Mi")  # Python, Faker and pyarrow producing one table's events
+HEARTBEAT = f"{SCRATCH}/pipegen-heartbeat"  # PIPEGEN_HEARTBEAT: touched by the generator while its stream flows
+MIN_STALE_S = 300  # a generator is restarted when its heartbeat is older (or three of its events' spacing)
+
+
+def heartbeat_probe(stream: FakerStream) -> tuple[str, ...]:
+    """Succeeds while the generator's heartbeat is fresh: younger than five minutes, or than three events'
+    spacing at the table's rate where events are rarer."""
+    stale = max(MIN_STALE_S, math.ceil(3 / stream.rate))
+    check = f"import os, sys, time; sys.exit(time.time() - os.path.getmtime({HEARTBEAT!r}) > {stale})"
+    return ("python", "-c", check)
+
+
+def generator_image(ctx: GenContext, kube: KubeNames) -> str:
+    """The stream generators' image (requirements-generator.txt, pipeline/): the project's image name (the spec's
+    `deploy.kubernetes.image`, else `<app>`) with `-generator`; each overlay tags it with the environment's tag."""
+    return f"{ctx.spec.deploy.kubernetes.image or kube.app}-generator"
+
+
+def generator_workload(ctx: GenContext, kube: KubeNames, stream: FakerStream) -> Workload:
+    """A Faker stream's generator: the kafka family's generator KafkaUser, no ConfigMap or Secret, no cloud identity
+    (its own ServiceAccount, which no identity links), one replica at GENERATOR_SIZE in every environment."""
+    kafka = ctx.plan.names.kafka
+    assert kafka is not None
+    tls = KafkaTls(str(kafka.cluster_ca_secret), str(kafka.generator_user), f"{kafka.bootstrap}:{KAFKA_TLS}")
+    args = ("python", "-m", "pipeline.stream_generator", "--table", stream.table)
+    return Workload(f"gen-{stream.name}", kube.generator(stream.name), "Deployment", init=(),
+                    main=Container("generator", args), env=(("HOME", SCRATCH), ("PIPEGEN_HEARTBEAT", HEARTBEAT)),
+                    ports=(), kafka=True, exec_probe=heartbeat_probe(stream), kafka_tls=tls, scaled=False,
+                    size=GENERATOR_SIZE, env_from=(), image=generator_image(ctx, kube))  # fmt: skip
+
+
+def generators(ctx: GenContext, kube: KubeNames) -> tuple[Workload, ...]:
+    """A generator per Faker stream on the project's cluster (common/faker_streams.py `cluster_streams`)."""
+    return tuple(generator_workload(ctx, kube, s) for s in cluster_streams(ctx))
+
+
 def peers(ctx: GenContext) -> tuple[Peer, ...]:
     """The other families' pods in the namespace, by the labels their operators set."""
     kafka = ctx.plan.names.kafka
@@ -245,9 +297,9 @@ def floored(size: Size, floor_mib: int) -> Size:
 
 def run_size(w: Workload, planned: Size, environment: str | None, resources: Resources | None) -> Size:
     """A workload's size in an environment (None: the base): the spec's `resources` as given, else the planned
-    or dev size raised to the workload's floor; CONTROL size for a workload that runs no task."""
-    if not w.runs_tasks:
-        return control_size()
+    or dev size raised to the workload's floor; its fixed `size` for a workload that runs no task."""
+    if w.size is not None:
+        return w.size
     if resources is not None:
         return env_size(planned, environment or "", resources)
     return floored(env_size(planned, environment, None) if environment else planned, w.floor_mib)

@@ -9,10 +9,12 @@ from typing import Any
 
 from pipegen.common.lake_catalog import catalog_config, layer_dirs, silver_schema, silver_target
 from pipegen.common.lake_catalog import lake_dir as _dir
+from pipegen.common.stream_landing import landing_dir
 from pipegen.common.stream_rules import event_rules
 from pipegen.plan.capacity import TARGET_FILE_MIN, Capacity, compute
 from pipegen.plan.cloudnames import lake_namespace
 from pipegen.plan.lake_partition import (
+    declared_columns,
     partition_data,
     stored_formats,
     table_capacity,
@@ -72,7 +74,12 @@ def target_config(spec: Spec, target: Target) -> dict[str, Any]:
     return out
 
 
-def table_config(spec: Spec, names: Names, ref: TableRef, capacity: Capacity) -> dict[str, Any]:
+def table_config(
+    spec: Spec, names: Names, ref: TableRef, capacity: Capacity, streamed: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """A table's bronze/silver shape; `stream`: bronze is landed by the stream path only (a Lakehouse
+    plan's Flink bronze job, common/stream_landing.py), so the lake step lands no warehouse batch of it
+    (the batch layer's copy of the same changes would land them twice), only its landing directory."""
     ds = names.dataset(ref.source.name, ref.dataset.name)
     columns = [c for c in ref.dataset.columns if c.metadata is None]
     landed = {c.name: str(ds.column(c.name)) for c in columns}
@@ -87,7 +94,7 @@ def table_config(spec: Spec, names: Names, ref: TableRef, capacity: Capacity) ->
         "name": str(ds.lake_table),
         "raw_schema": str(ds.raw_schema),
         "raw_table": str(ds.raw_table),
-        "landing": f"data/landing/{snake(ref.source.name)}/{ds.raw_table}",
+        "landing": landing_dir(ds),
         "columns": [
             {"name": landed[c.name], "type": lake_type(c.type), "spec_path": f"{where}.columns[{i}].type"}
             for i, c in enumerate(ref.dataset.columns)
@@ -101,7 +108,8 @@ def table_config(spec: Spec, names: Names, ref: TableRef, capacity: Capacity) ->
         "warehouse_schema": warehouse_schema,
         "quarantine": quarantine(spec, names, ref) if warehouse_schema and key else None,
         # bronze's and silver's partitioning and file size, from the plan (plan/lake_partition)
-        "partition": partition_data(table_layouts(names, ref, cap), cap),
+        "partition": partition_data(table_layouts(names, ref, cap, chosen=declared_columns(spec)), cap),
+        **({"stream": True} if ref.qualified in streamed else {}),
     }
 
 
@@ -118,7 +126,8 @@ def quarantine(spec: Spec, names: Names, ref: TableRef) -> dict[str, Any] | None
     return {"schema": str(ds.raw_schema), "table": str(ds.quarantine_table), "key": key}
 
 
-def lake_config(spec: Spec, names: Names) -> dict[str, Any]:
+def lake_config(spec: Spec, names: Names, streamed: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """lake.json; `streamed`: the tables (qualified) the stream path lands in bronze."""
     index = index_of(spec)
     marts = [m for m in spec.transforms.marts if m.materialized != Materialization.EPHEMERAL]
     capacity = compute(spec)
@@ -129,7 +138,7 @@ def lake_config(spec: Spec, names: Names) -> dict[str, Any]:
         # a Delta table made at another granularity is written on at its own (lake_store.Delta.layout)
         "stored_partition_formats": stored_formats(),
         "tables": [
-            table_config(spec, names, ref, capacity)
+            table_config(spec, names, ref, capacity, streamed)
             for ref in index.tables
             if any(c.metadata is None for c in ref.dataset.columns)
         ],

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipegen.common.lake_catalog import catalog_config, dbt_registers_silver, lake_target, silver_target
+from pipegen.common.stream_landing import streamed_to_bronze
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunResult, RunStep
 from pipegen.generators.lakehouse.config import lake_config, lake_results, lake_targets, settings
 from pipegen.plan.cloudnames import environments, lake_roots
@@ -53,6 +54,16 @@ def requirements(ctx: GenContext) -> tuple[str, ...]:
     return tuple(GLUE_REQUIREMENT if glue and r.startswith("pyiceberg[") else r for r in REQUIREMENTS)
 
 
+def streamed(ctx: GenContext) -> frozenset[str]:
+    """The tables (qualified) the plan's stream path lands in bronze (common/stream_landing.py)."""
+    refs = streamed_to_bronze(ctx.spec, ctx.plan.architecture, ctx.plan.graph.kinds)
+    return frozenset(r.qualified for r in refs)
+
+
+def config_of(ctx: GenContext) -> dict[str, Any]:
+    return lake_config(ctx.spec, ctx.plan.names, streamed(ctx))
+
+
 LAKE_STEP = RunStep(25, "lake", "bronze and silver lake tables (Delta/Iceberg): land, type, check, merge",
                     ("-m", "pipeline.lake", "bronze", "silver"))  # fmt: skip
 GOLD_STEP = RunStep(
@@ -83,7 +94,7 @@ def partitioning_text(partition: dict[str, Any]) -> str:
 
 
 def docs_context(ctx: GenContext) -> dict[str, Any]:
-    config = lake_config(ctx.spec, ctx.plan.names)
+    config = config_of(ctx)
     targets = []
     for target, entry in zip(lake_targets(ctx.spec), config["targets"], strict=True):
         lake = settings(target)
@@ -112,7 +123,8 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
             "silver_registration": trusted(silver_registration(ctx)),
             "iceberg": any(t.type.value == "iceberg" for t in lake_targets(ctx.spec)),
             "spark": bool({Kind.SPARK_BATCH, Kind.SPARK_STREAMING} & ctx.plan.graph.kinds),
-            "spark_stream": Kind.SPARK_STREAMING in ctx.plan.graph.kinds}  # fmt: skip
+            "spark_stream": Kind.SPARK_STREAMING in ctx.plan.graph.kinds,
+            "streamed": [trusted(f"`{t['name']}`") for t in config["tables"] if t.get("stream")]}  # fmt: skip
 
 
 def results(ctx: GenContext) -> tuple[RunResult, ...]:
@@ -174,7 +186,7 @@ class LakehouseGenerator:
         return {
             "pipeline/lake.py": static("lakehouse/lake.py"),
             "pipeline/lake_store.py": static("lakehouse/lake_store.py"),
-            "pipeline/lake.json": json_doc(lake_config(ctx.spec, ctx.plan.names)) + "\n",
+            "pipeline/lake.json": json_doc(config_of(ctx)) + "\n",
             "docs/lakehouse.md": render("lakehouse/lakehouse.md.j2", docs_context(ctx)),
         }
 

@@ -15,7 +15,7 @@ from pipegen.generators.spark.marts import spark_marts, views
 from pipegen.generators.spark.streams import stream_jobs
 from pipegen.plan.capacity import Capacity, compute
 from pipegen.plan.cloudnames import lake_namespace
-from pipegen.plan.lake_partition import partition_data, table_capacity, table_layouts
+from pipegen.plan.lake_partition import declared_columns, partition_data, table_capacity, table_layouts
 from pipegen.plan.names import ENV, Names, snake
 from pipegen.render.sqltypes import sql_type
 from pipegen.spec import catalog
@@ -149,7 +149,7 @@ def table_config(
         "watermark": landed.get(wm) if wm else None,
         "rules": rules,
         # bronze's and silver's partitioning and file size: the lake step's choice (plan/lake_partition)
-        "partition": partition_data(table_layouts(names, ref, cap, frozenset(protected)), cap),
+        "partition": partition_data(table_layouts(names, ref, cap, frozenset(protected), declared_columns(spec)), cap),
     } | ({"stream": stream_config(ref, names, msk_iam(spec), managed_kafka_oauth(spec))} if streaming else {})
 
 

@@ -7,6 +7,7 @@ kubernetes family's batch pod's role holding its steps' policies, associated wit
 from __future__ import annotations
 
 from pipegen.common.kafka_clients import EVENTS_PUBLISHER, managed_events_publisher, managed_topic_reads
+from pipegen.generators.terraform import aws_generators
 from pipegen.generators.terraform.alerts import emails_var
 from pipegen.generators.terraform.aws_alarms import alarms, alert_emails
 from pipegen.generators.terraform.aws_catalog import catalog_tables
@@ -130,6 +131,7 @@ def variables(inf: Infra) -> tuple[Var, ...]:
             Var("subnet_ids", "list(string)", "Private subnets of the brokers, one per availability zone (2 or 3).",
                 (("length(var.subnet_ids) >= 2 && length(var.subnet_ids) <= 3", "subnet_ids: 2 or 3 subnets."),)),
         ]  # fmt: skip
+    out += aws_generators.variables(inf)
     return tuple(out)
 
 
@@ -464,12 +466,15 @@ def module(inf: Infra) -> CloudModule:
         files.append(("spark.tf", spark))
     if alarm_blocks:
         files.append(("alarms.tf", alarm_blocks))
+    if generated := aws_generators.blocks(inf):
+        files.append(("generators.tf", generated))
     return CloudModule("aws", "hashicorp/aws", PROVIDER_VERSION, variables(inf), tuple(files), outputs(inf),
                        SKIPS, REGION, KEY_POLICY_SKIPS,
                        tuple((a.alert, a.severity, a.what, a.threshold) for a in listed),
                        spark_databases=glue_layers(inf) if on_emr(inf) else (), lake_databases=lake_step_layers(inf),
                        spark_topics=msk_topics(inf),
-                       spark_secrets=spark_secrets(inf) if on_emr(inf) else ())  # fmt: skip
+                       spark_secrets=spark_secrets(inf) if on_emr(inf) else (),
+                       generators=tuple((g.table, g.topic) for g in aws_generators.generators(inf)))  # fmt: skip
 
 
 def provider() -> Block:
@@ -522,6 +527,7 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
     if inf.stream:
         values += [("kafka_cluster_name", str(names.stream)), ("kafka_brokers", brokers),
                    ("kafka_instance_type", broker), ("kafka_volume_gib", volume)]  # fmt: skip
+    values += aws_generators.values(inf, str(names.environment))
     stored = inf.stored_gib_per_day * share
     warm, cold = tier_days(inf.retention_days)
     hot_days = min(inf.retention_days, warm or inf.retention_days)
@@ -544,4 +550,5 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
     if inf.stream:
         costs += [Cost(f"MSK brokers ({broker})", brokers, "broker-month", PRICES[broker]),
                   Cost("MSK broker storage", brokers * volume, "GB-month", PRICES["msk_storage"])]  # fmt: skip
+    costs += aws_generators.costs(inf)
     return EnvPlan(names, tuple(values), tuple(costs))

@@ -11,15 +11,14 @@ secret is read. `terraform apply` starts the generators with the rest and `terra
 
 from __future__ import annotations
 
-from pipegen.common.faker_streams import FakerStream, faker_streams
+from pipegen.common.faker_streams import FakerStream
 from pipegen.generators.terraform.hcl import Attr, Block, Comment, Item, Ref, block, quote
 from pipegen.generators.terraform.model import Cost, Infra, Var
+from pipegen.generators.terraform.stream_generators import command, image_values, image_variables, streams_on
 from pipegen.plan.idents import dns_name
-from pipegen.spec.catalog import managed_kafka_cloud
 from pipegen.spec.model import Cloud
 
 CPU, MEMORY_GB = 0.5, 1.0  # per generator container (Python, Faker and pyarrow fit in 1 GB)
-IMAGE_RE = "^[a-z0-9][a-z0-9._/:@-]{0,254}$"  # a lowercase image reference, no whitespace
 SENDER = "Azure Event Hubs Data Sender"
 # Azure Container Instances, Linux, Standard, list prices assumed for westeurope: per vCPU-second and GB-second
 SECONDS_PER_MONTH = 730 * 3600
@@ -34,32 +33,22 @@ SKIPS = (
 def generators(inf: Infra) -> tuple[FakerStream, ...]:
     """The Faker streams the root runs a generator for: their topics are event hubs of this root's namespace
     (Event Hubs is the project's cluster: Azure without `deploy.kubernetes`)."""
-    spec = inf.ctx.spec
-    if not inf.stream or managed_kafka_cloud(spec.cloud, spec.deploy.kubernetes.enabled) != Cloud.AZURE:
-        return ()
-    return faker_streams(spec, inf.ctx.plan)
+    return streams_on(inf, Cloud.AZURE)
 
 
 def variables(inf: Infra) -> tuple[Var, ...]:
-    if not generators(inf):
-        return ()
-    cond = f"can(regex({quote(IMAGE_RE)}, var.generator_image))"
-    message = "generator_image: a lowercase image reference, e.g. myregistry.azurecr.io/shop-generator:dev."
-    description = "Image of the stream generators (requirements-generator.txt, pipeline/)."
-    return (Var("generator_image", "string", description, ((cond, message),)),)
+    return image_variables(generators(inf), "myregistry.azurecr.io/shop-generator:dev")
 
 
 def values(inf: Infra, environment: str) -> list[tuple[str, str]]:
-    if not generators(inf):
-        return []
-    return [("generator_image", f"{dns_name(inf.spec_name.replace('_', '-'))}-generator:{environment}")]
+    return image_values(inf, generators(inf), environment)
 
 
 def _container(stream: FakerStream) -> Block:
     return block("container", body=[
         Attr("name", str(dns_name(stream.name))), Attr("image", Ref("var.generator_image")), Attr("cpu", CPU),
         Attr("memory", MEMORY_GB),
-        Attr("commands", ["python", "-m", "pipeline.stream_generator", "--table", stream.table]),
+        Attr("commands", command(stream)),
         Attr("environment_variables", {
             "KAFKA_BOOTSTRAP_SERVERS": Ref('"${azurerm_eventhub_namespace.stream.name}.servicebus.windows.net:9093"'),
             "AZURE_CLIENT_ID": Ref("azurerm_user_assigned_identity.generator.client_id")}),

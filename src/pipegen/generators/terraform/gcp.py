@@ -9,7 +9,7 @@ import math
 
 from pipegen.common.kafka_clients import EVENTS_PUBLISHER, managed_events_publisher
 from pipegen.common.workload_identity import IDENTITY_OUTPUT
-from pipegen.generators.terraform import gcp_alerts, gcp_spark, gcp_tables
+from pipegen.generators.terraform import gcp_alerts, gcp_generators, gcp_spark, gcp_tables
 from pipegen.generators.terraform.alerts import alert_emails, alert_list
 from pipegen.generators.terraform.common import (
     identity_names,
@@ -111,6 +111,7 @@ def variables(inf: Infra) -> tuple[Var, ...]:
             Var("kafka_topics", "map(number)", "Kafka topic -> partitions.",
                 (("alltrue([for p in values(var.kafka_topics) : p >= 1])", "kafka_topics: at least 1 partition."),)),
         ]  # fmt: skip
+    out += gcp_generators.variables(inf)
     return tuple(out)
 
 
@@ -338,11 +339,14 @@ def module(inf: Infra) -> CloudModule:
         files.append(("stream.tf", stream()))
     if gcp_alerts.alerting(inf):
         files.append(("alerts.tf", gcp_alerts.alerting(inf)))
+    if generated := gcp_generators.blocks(inf):
+        files.append(("generators.tf", generated))
     return CloudModule("google", "hashicorp/google", PROVIDER_VERSION, variables(inf), tuple(files), outputs(inf),
                        SKIPS + (TABLE_SKIPS if gcp_tables.tables(inf) else ()), REGION, alarms=alert_list(inf),
                        tables=tuple((f"{t.dataset}.{t.name}", t.partition or "", ", ".join(t.cluster))
                                     for t in gcp_tables.tables(inf)),
-                       spark_secrets=spark_secrets(inf) if gcp_spark.on_dataproc(inf) else ())  # fmt: skip
+                       spark_secrets=spark_secrets(inf) if gcp_spark.on_dataproc(inf) else (),
+                       generators=tuple((g.table, g.topic) for g in gcp_generators.generators(inf)))  # fmt: skip
 
 
 def provider() -> Block:
@@ -388,6 +392,7 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
     if inf.stream:
         values += [("kafka_cluster_id", str(names.stream)), ("kafka_vcpus", vcpus), ("kafka_memory_gib", memory),
                    ("kafka_topics", dict(inf.topics))]  # fmt: skip
+    values += gcp_generators.values(inf, names)
     stored = inf.stored_gib_per_day * share
     warm, cold = tier_days(inf.retention_days)
     hot_days = min(inf.retention_days, warm or inf.retention_days)
@@ -415,4 +420,5 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
     if inf.stream:
         costs += [Cost("Managed Kafka vCPUs", vcpus, "vCPU-month", PRICES["kafka_vcpu"]),
                   Cost("Managed Kafka memory", memory, "GiB-month", PRICES["kafka_gib"])]  # fmt: skip
+    costs += gcp_generators.costs(inf)
     return EnvPlan(names, tuple(values), tuple(costs))

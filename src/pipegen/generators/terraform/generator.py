@@ -37,6 +37,36 @@ MODULE = "terraform/modules/platform"
 ALARM_SERVICES = {"aws": "CloudWatch", "google": "Cloud Monitoring", "azurerm": "Azure Monitor"}
 # what separates two environments: the lake's catalog names carry no environment (docs/terraform.md)
 TENANCY = {"aws": "account", "google": "project", "azurerm": "subscription"}
+# docs/terraform.md's "The data generators" per provider: where they run, what they send to, as whom, the registry
+GENERATOR_DOCS = {
+    "azurerm": {
+        "runtime": "in one Azure Container\nInstances group, `<prefix>-generators` (Linux, Standard SKU, 0.5 vCPU "
+        "and 1 GB a container, no IP address,\nrestarted always: the streams are endless)",
+        "topic": "event hub",
+        "identity": "signed in to Event Hubs as the group's identity\n`<prefix>-generator`, which may send to "
+        "exactly those event hubs (no key, no password: no Key Vault secret is\nread).",
+        "registry": "; a private registry needs the group's\n`image_registry_credential`",
+    },
+    "aws": {
+        "runtime": "as one ECS Fargate\nservice per streamed table in the cluster `<prefix>-generators` (0.25 vCPU "
+        "and 0.5 GB a task, desired count 1,\nin the brokers' subnets with no public IP; ECS restarts a "
+        "stopped task: the streams are endless)",
+        "topic": "MSK topic",
+        "identity": "signed in to MSK with IAM as the\ntask role `<prefix>-generator`, which may write exactly "
+        "those topics (no key, no password: no secret is read;\nlogs in the CloudWatch log group "
+        "`/ecs/<prefix>-generators`).",
+        "registry": "; an ECR repository the execution role `<prefix>-generator-execution` pulls\nfrom",
+    },
+    "google": {
+        "runtime": "in one Cloud Run\nworker pool, `<prefix>-generators` (one instance, 1 vCPU and 512 MiB a "
+        "container, no URL, reaching the\ncluster through its subnet: the streams are endless)",
+        "topic": "Managed Kafka topic",
+        "identity": "signed in to Managed Kafka as the\nservice account `generator_account`, a Managed Kafka "
+        "client of the project (Managed Kafka authorizes\nper cluster; no key, no password: no "
+        "secret is read).",
+        "registry": "; an Artifact Registry repository the service agent of Cloud Run reads",
+    },
+}
 DEV_SHARE = 0.1  # the dev environment is assumed to hold a tenth of the plan's data
 
 
@@ -165,6 +195,7 @@ def docs_context(ctx: GenContext, mod: CloudModule, plans: list[EnvPlan], stored
         "emr_release": trusted(EMR_RELEASE),
         "databricks_scope": any(o.name == "databricks_secret_scope" for o in mod.outputs),
         "generators": [{"table": Ident(t), "topic": topic} for t, topic in mod.generators],  # topic: md_code
+        "generator_doc": {k: trusted(v) for k, v in GENERATOR_DOCS[mod.provider].items()},
         # (placeholder, output) of each spec secret the EMR requests / Dataproc batches reference (secret_output)
         "spark_secrets": [
             {"env": trusted(ENV.secret_id(s)), "output": Ident(secret_output(s))} for s in mod.spark_secrets

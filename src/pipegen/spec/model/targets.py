@@ -64,7 +64,12 @@ class Target(Model):
     type: TargetType = Field(..., description="Warehouse, lake table format, OLAP store, files or Kafka.")
     connection: Connection = Field(default_factory=empty(Connection), description="How to reach it.")
     format: FileFormat | None = Field(None, description="files targets: the file format (default parquet).")
-    partition_by: NameList = Field((), description="Partition columns. Not applied yet: R366 warns.")
+    partition_by: NameList = Field(
+        (),
+        description="Partition columns. On a delta/iceberg target: silver's time column, the first date or "
+        "timestamp column of `partition_by` a table has, at the plan's granularity (by day where the plan keeps "
+        "the table whole). On other targets not applied yet: R366 warns.",
+    )
     layers: Annotated[
         tuple[LayerLocation, ...],
         BeforeValidator(_layers, json_schema_input_type=list[Layer] | dict[Layer, LayerPlace | None]),

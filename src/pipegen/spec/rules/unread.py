@@ -90,7 +90,7 @@ def _synthetic(index: SpecIndex) -> Iterator[Finding]:
 
 def _target_layout(spec: Spec) -> Iterator[Finding]:
     for ti, target in enumerate(spec.targets):
-        if target.partition_by:
+        if target.partition_by and target.type not in catalog.LAKE_TARGETS:  # lake targets: plan/lake_partition
             yield Finding(
                 ("targets", ti, "partition_by"),
                 "R366",

@@ -1,0 +1,62 @@
+"""Where a Lakehouse plan's streamed tables land: in bronze, through the Flink speed layer.
+
+A Lakehouse plan whose speed layer is Flink (plan/engines.py: a CDC or stream source, compute not
+Databricks) lands every table of its CDC and stream sources in the lake's bronze layer through one
+Flink job per table (the flink family's `bronze.py`): raw, append-only, each column as text with
+bronze's metadata columns, so the lake step's silver and gold pick the streamed rows up exactly like
+batch-landed ones. Such a table's bronze is fed by the stream only: the lake step lands no warehouse
+batch of it (lake.json `stream`), else each change would land twice.
+
+The flink family (the jobs), the lakehouse family (lake.json) and the debezium family (the capture
+step's place in the local run) read this one predicate; none imports another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from pipegen.common.lake_catalog import layer_dirs
+from pipegen.plan.names import DatasetNames, snake
+from pipegen.spec import catalog
+from pipegen.spec.index import TableRef, index_of
+from pipegen.spec.model import Architecture, Ingestion, Layer, Spec, Target
+
+FLINK_JOBS = "flink_jobs"  # plan/components.Kind.FLINK_JOBS (the plan's speed layer is Flink)
+LAKE_TABLES = "lake_tables"  # plan/components.Kind.LAKE_TABLES
+# The local run's steps when the stream lands in bronze: the capture and the stream step run before
+# the lake step (25) that lands their rows in bronze, right after the ingestion (20).
+CAPTURE_ORDER = 21
+STREAM_ORDER = 22
+
+
+def lands_in_bronze(architecture: Architecture, kinds: Collection[str]) -> bool:
+    """The plan's stream path writes bronze through Flink: a Lakehouse with Flink jobs and lake tables."""
+    return architecture == Architecture.LAKEHOUSE and FLINK_JOBS in kinds and LAKE_TABLES in kinds
+
+
+def bronze_target(spec: Spec) -> Target | None:
+    """The lake target the Flink jobs write bronze to: the spec's first Delta or Iceberg target that
+    keeps a bronze layer (none: the stream has no bronze to land in)."""
+    for target in spec.targets:
+        if target.type in catalog.LAKE_TARGETS and Layer.BRONZE.value in layer_dirs(target):
+            return target
+    return None
+
+
+def streamed_to_bronze(spec: Spec, architecture: Architecture, kinds: Collection[str]) -> list[TableRef]:
+    """The tables the stream lands in bronze, in spec order: every table or topic of a CDC or stream
+    source with a payload column (the lake keeps no table without one), when the plan lands the
+    stream in bronze and a lake target keeps bronze."""
+    if not lands_in_bronze(architecture, kinds) or bronze_target(spec) is None:
+        return []
+    return [
+        ref
+        for ref in index_of(spec).tables
+        if ref.source.ingestion != Ingestion.BATCH and any(c.metadata is None for c in ref.dataset.columns)
+    ]
+
+
+def landing_dir(ds: DatasetNames) -> str:
+    """A table's landing directory in a project, `data/landing/<source>/<table>`: Parquet batches the
+    lake step lands in bronze (lake.json `landing`), where the local stream run drops its rows."""
+    return f"data/landing/{snake(ds.source)}/{ds.raw_table}"
