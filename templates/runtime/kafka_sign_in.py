@@ -32,7 +32,7 @@ TLS_ENV = {"ssl.ca.location": "KAFKA_SSL_CA_LOCATION", "ssl.certificate.location
 
 
 def tls_settings(env: Mapping[str, str] | None = None) -> dict[str, str]:
-    """librdkafka's mutual TLS settings when the environment names the PEM files (the CronJob mounts
+    """librdkafka's mutual TLS settings when the environment names the PEM files (the batch pod mounts
     Strimzi's Secrets there), else none (a local plaintext broker)."""
     env = os.environ if env is None else env
     found = {key: env[name] for key, name in TLS_ENV.items() if env.get(name)}

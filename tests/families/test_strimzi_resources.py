@@ -305,8 +305,8 @@ def test_the_batch_reader_and_the_event_publisher_of_one_run_sign_in_as_the_inge
 ) -> None:
     """A JSON Kafka source on the project's cluster a batch layer lands, and a quality step publishing its
     events to Kafka, under Kubernetes: both read the batch run's one set of KAFKA_SSL_* variables, so the
-    CronJob mounts the ingest KafkaUser's certificate, whose ACLs are exactly the reader's (the topic and
-    group the generated pipeline/sources.py reads) plus the quality user's; no R470."""
+    batch pod (Airflow's scheduler) mounts the ingest KafkaUser's certificate, whose ACLs are exactly the
+    reader's (the topic and group the generated pipeline/sources.py reads) plus the quality user's; no R470."""
     from tests.generators.test_ingestion_family import _kafka_elt
 
     data = _kafka_elt("json")
@@ -327,7 +327,8 @@ def test_the_batch_reader_and_the_event_publisher_of_one_run_sign_in_as_the_inge
     [(group, topic)] = re.findall(r'client_config\(bootstrap, "([^"]+)", options\), "([^"]+)"', sources)
     assert acls - publisher == {("topic", topic, "literal", "Read"), ("topic", topic, "literal", "Describe"),
                                 ("group", group, "literal", "Read")}  # fmt: skip
-    [cronjob] = [d for d in load_resources(files["k8s/base/workloads.yaml"]) if d["kind"] == "CronJob"]
-    volumes = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["volumes"]
+    [batch] = [d for d in load_resources(files["k8s/base/workloads.yaml"])
+               if d["kind"] == "Deployment" and d["metadata"]["name"] == "shop-topics-batch"]  # fmt: skip
+    volumes = batch["spec"]["template"]["spec"]["volumes"]
     assert {v["secret"]["secretName"] for v in volumes if "secret" in v} == {
         "shop-topics-ingest", "shop-topics-cluster-ca-cert"}  # fmt: skip

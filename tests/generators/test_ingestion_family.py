@@ -224,7 +224,7 @@ def test_a_json_kafka_source_gets_the_production_topic_reader_and_another_format
 
     # on the project's cluster (no bootstrap_servers): on a managed cloud the reader signs in with the workload's
     # identity (pipeline/topics.py `sign_in`, the cloud's token package pinned) and no warning; a located warning
-    # only under Kubernetes with no batch workload in the cluster (with one, the batch CronJob signs in as the
+    # only under Kubernetes with no batch workload in the cluster (with one, the batch pod signs in as the
     # ingest KafkaUser: tests/judges/test_kubernetes_family.py); nothing for a local broker
     pins = {"aws": "aws-msk-iam-sasl-signer-python==1.0.2", "gcp": "google-auth==2.63.1",
             "azure": "azure-identity==1.27.0"}  # fmt: skip

@@ -31,11 +31,20 @@ def test_kubernetes_is_generated_not_planned() -> None:
     assert "kubernetes" not in families_for(prepare(REPO / "specs" / "hello.yaml").plan)
 
 
-def test_airflow_runs_the_dag_as_a_cronjob_and_prefect_runs_workers() -> None:
-    airflow = yaml.safe_load(rendered("ecommerce_realtime")["k8s/base/workloads.yaml"])
-    assert airflow["kind"] == "CronJob" and airflow["spec"]["schedule"] == "*/5 * * * *"  # the DAG's SCHEDULE
-    assert airflow["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"] == [
-        "airflow", "dags", "test", "ecommerce_realtime"]  # fmt: skip
+def test_airflow_is_deployed_with_its_scheduler_as_the_batch_pod_and_prefect_runs_workers() -> None:
+    airflow = list(yaml.safe_load_all(rendered("ecommerce_realtime")["k8s/base/workloads.yaml"]))
+    commands = {d["metadata"]["name"]: d["spec"]["template"]["spec"]["containers"][0]["args"][:2]
+                for d in airflow if d["kind"] == "Deployment"}  # fmt: skip
+    assert commands == {
+        "ecommerce-realtime-airflow-api-server": ["airflow", "api-server"],
+        "ecommerce-realtime-batch": ["airflow", "scheduler"],  # LocalExecutor: the tasks run in the batch pod
+        "ecommerce-realtime-airflow-dag-processor": ["airflow", "dag-processor"],
+        "ecommerce-realtime-airflow-triggerer": ["airflow", "triggerer"],  # the DAG's DeadlineAlert calls back there
+    }
+    assert [d["metadata"]["name"] for d in airflow if d["kind"] == "Service"] == [
+        "ecommerce-realtime-airflow-api-server"
+    ]
+    assert "CronJob" not in {d["kind"] for d in airflow}
     prefect = yaml.safe_load(rendered("iot_lambda")["k8s/base/workloads.yaml"])
     args = prefect["spec"]["template"]["spec"]["containers"][0]["args"]
     assert prefect["kind"] == "Deployment" and args[:5] == ["prefect", "worker", "start", "--pool", "iot_lambda-pool"]

@@ -90,9 +90,24 @@ def containers(resource: dict[str, Any]) -> list[dict[str, Any]]:
     return [*found.get("initContainers", []), *found.get("containers", [])]
 
 
+# the commands that run the batch run's tasks (so the pod that runs one is the batch pod, whatever its name):
+# Airflow's scheduler with the LocalExecutor, Prefect's process worker
+BATCH_COMMANDS = (("airflow", "scheduler"), ("prefect", "worker", "start"))
+SERVICE_TYPES = frozenset({"ClusterIP", "NodePort", "LoadBalancer", "ExternalName"})
+
+
+def runs_batch(resource: dict[str, Any]) -> bool:
+    """A Deployment whose main container runs one of BATCH_COMMANDS."""
+    if resource.get("kind") != "Deployment":
+        return False
+    args = tuple(resource["spec"]["template"]["spec"]["containers"][0].get("args", ()))
+    return any(args[: len(c)] == c for c in BATCH_COMMANDS)
+
+
 def enum_problems(resource: dict[str, Any]) -> list[str]:
     """Enum-valued fields outside the API's values, quantities that do not parse, a CronJob schedule
-    that is not five cron fields, a time zone the tz database lacks, a Job that restarts Always."""
+    that is not five cron fields, a time zone the tz database lacks, a Job that restarts Always, a
+    Deployment that does not, a Service type the API lacks."""
     where = f"{resource.get('kind')}/{resource.get('metadata', {}).get('name')}"
     out = []
     for path, value in _walk(resource):
@@ -107,6 +122,12 @@ def enum_problems(resource: dict[str, Any]) -> list[str]:
             out += [f"{where}: {'.'.join(path)}: unknown capability {v!r}" for v in value if v not in CAPABILITIES]
         if key in ("cpu", "memory") and path[-2] in ("requests", "limits") and not QUANTITY.match(str(value)):
             out.append(f"{where}: {'.'.join(path)}: {value!r} is not a quantity")
+    if resource.get("kind") == "Service" and resource["spec"].get("type", "ClusterIP") not in SERVICE_TYPES:
+        out.append(f"{where}: spec.type: {resource['spec']['type']!r} is not one of {sorted(SERVICE_TYPES)}")
+    if resource.get("kind") == "Deployment":
+        restart = resource["spec"]["template"]["spec"].get("restartPolicy", "Always")
+        if restart != "Always":
+            out.append(f"{where}: a Deployment's restartPolicy must be Always, not {restart!r}")
     if resource.get("kind") == "CronJob":
         spec = resource["spec"]
         fields = str(spec.get("schedule", "")).split()

@@ -26,6 +26,7 @@ from ruamel.yaml import YAML
 
 from pipegen.pipeline import families_for, prepare, render_tree
 from tests.conftest import REPO, example_specs
+from tests.judges.airflow_cli import airflow_deployments, ask, command_lines
 from tests.judges.crds import CrdCatalog, shared_crds_dir
 from tests.judges.kubernetes import failures, is_core, manifests
 from tests.judges.kustomize import (
@@ -36,6 +37,7 @@ from tests.judges.kustomize import (
     hardening_problems,
     kubectl,
     run_checkov,
+    runs_batch,
     skips,
 )
 
@@ -48,7 +50,7 @@ VARIANT_DEPLOY: dict[str, Any] = {
     },
 }  # fmt: skip
 # the variant's Kafka source on the project's cluster (no bootstrap_servers), JSON topics: the batch layer lands
-# them with pipeline/topics.py, which the CronJob runs signed in as the ingest KafkaUser
+# them with pipeline/topics.py, which the Airflow scheduler's tasks run signed in as the ingest KafkaUser
 VARIANT_KAFKA: dict[str, Any] = {
     "name": "shop_events", "type": "kafka", "ingestion": "stream", "topics": [
         {"name": "orders", "primary_key": "order_id",
@@ -106,8 +108,9 @@ def test_the_examples_and_the_variant_cover_both_orchestrators_and_several_envir
     built: dict[str, list[dict[str, Any]]],
 ) -> None:
     kinds = {o["kind"] for objs in built.values() for o in objs}
-    assert {"CronJob", "Deployment", "NetworkPolicy", "ServiceAccount", "Namespace", "FlinkDeployment",
+    assert {"Deployment", "Service", "NetworkPolicy", "ServiceAccount", "Namespace", "FlinkDeployment",
             "Kafka", "KafkaConnector"} <= kinds  # fmt: skip
+    assert "CronJob" not in kinds  # the Airflow deployment runs the DAG: no stand-in beside it
     assert len(built) >= 6, sorted(built)
 
 
@@ -134,22 +137,24 @@ def test_enums_quantities_and_schedules_hold_and_the_check_catches_each_wrong_va
 ) -> None:
     ours = [o for objs in built.values() for o in objs if is_core(o)]
     assert [p for o in ours for p in enum_problems(o)] == []
-    [cron] = [o for o in built["ecommerce_realtime/prod"] if o["kind"] == "CronJob"]
-    pod = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]
-    wrong = copy.deepcopy(cron)
-    wpod = wrong["spec"]["jobTemplate"]["spec"]["template"]["spec"]
-    wrong["spec"].update(concurrencyPolicy="Forbidden", schedule="*/5 * * *", timeZone="Mars/Olympus")
-    wpod["restartPolicy"] = "Always"
+    [scheduler] = [o for o in built["ecommerce_realtime/prod"] if runs_batch(o)]
+    [service] = [o for o in built["ecommerce_realtime/prod"] if o["kind"] == "Service"]
+    wrong = copy.deepcopy(scheduler)
+    wpod = wrong["spec"]["template"]["spec"]
+    wrong["spec"]["strategy"]["type"] = "Rolling"
+    wpod["restartPolicy"] = "Never"
     c = wpod["containers"][0]
     c.update(imagePullPolicy="Sometimes")
     c["securityContext"]["capabilities"]["drop"] = ["all"]
     c["securityContext"]["seccompProfile"]["type"] = "Default"
     c["resources"]["limits"]["memory"] = "1 GiB"
-    problems = "\n".join(enum_problems(wrong))
-    for needle in ("Forbidden", "five cron fields", "Mars/Olympus", "restartPolicy", "Sometimes", "'all'",
-                   "'Default'", "'1 GiB'"):  # fmt: skip
+    wrong_service = copy.deepcopy(service)
+    wrong_service["spec"]["type"] = "Internal"
+    wrong_service["spec"]["ports"][0]["protocol"] = "HTTP"
+    problems = "\n".join([*enum_problems(wrong), *enum_problems(wrong_service)])
+    for needle in ("'Rolling'", "restartPolicy must be Always", "Sometimes", "'all'", "'Default'", "'1 GiB'",
+                   "'Internal'", "'HTTP'"):  # fmt: skip
         assert needle in problems, needle
-    assert pod["restartPolicy"] == "Never"
 
 
 def test_every_container_is_hardened_and_no_pipegen_object_holds_a_secret(
@@ -157,16 +162,22 @@ def test_every_container_is_hardened_and_no_pipegen_object_holds_a_secret(
 ) -> None:
     objs = [o for objs in built.values() for o in objs]
     workloads = [o for o in objs if o["kind"] in ("CronJob", "Deployment")]
-    assert len(workloads) >= 5 and sum(len(containers(o)) for o in workloads) >= 6
+    assert len(workloads) >= 12 and sum(len(containers(o)) for o in workloads) >= 20
     assert [p for o in workloads for p in hardening_problems(o)] == []
     broken = copy.deepcopy(workloads[0])
     containers(broken)[0]["securityContext"]["readOnlyRootFilesystem"] = False
     assert "not readOnlyRootFilesystem" in "\n".join(hardening_problems(broken))
     assert not [o for o in objs if o["kind"] == "Secret"]  # secrets by reference only
     for o in workloads:
+        secret = f"{o['metadata']['labels']['app.kubernetes.io/part-of']}-secrets"  # the one Secret of the docs
         for c in containers(o):
-            assert {"secretRef": {"name": c["envFrom"][1]["secretRef"]["name"]}} in c["envFrom"]
-            assert all("value" in e and "PASSWORD" not in e["name"] for e in c.get("env", []))
+            assert all(set(r) <= {"configMapRef", "secretRef"} for r in c.get("envFrom", []))
+            assert [r["secretRef"]["name"] for r in c.get("envFrom", []) if "secretRef" in r] in ([], [secret])
+            for e in c.get("env", []):  # a literal, never a password, or a key of that Secret by reference
+                assert ("value" in e and "PASSWORD" not in e["name"]) or e["valueFrom"]["secretKeyRef"]["name"] == (
+                    secret), e  # fmt: skip
+        if runs_batch(o):  # the batch run's code reads every secret of the pipeline
+            assert {"secretRef": {"name": secret}} in containers(o)[-1]["envFrom"]
 
 
 def test_each_namespace_denies_by_default_and_every_workload_has_its_own_policy(
@@ -202,11 +213,26 @@ def test_overlays_carry_the_environments_settings(built: dict[str, list[dict[str
         [found] = [o for o in built[key] if o["kind"] == kind and o["metadata"]["name"].startswith("jaffle")]
         return found
 
-    prod, dev = one("variant/prod", "CronJob"), one("variant/dev", "CronJob")
+    [prod] = [o for o in built["variant/prod"] if runs_batch(o)]
+    [dev] = [o for o in built["variant/dev"] if runs_batch(o)]
     assert containers(prod)[-1]["image"] == "registry.example.com/data/jaffle:v1.4.2"
     assert containers(dev)[-1]["image"] == "registry.example.com/data/jaffle:dev"
-    assert containers(prod)[-1]["resources"]["limits"] == {"cpu": "2", "memory": "4Gi"}
-    assert dev["spec"]["schedule"] == "0 6 * * *" and prod["spec"]["schedule"] != "0 6 * * *"
+    assert {c["name"]: c["resources"]["limits"] for c in containers(prod)} == {
+        "migrate": {"cpu": "2", "memory": "4Gi"}, "scheduler": {"cpu": "2", "memory": "4Gi"}}  # fmt: skip
+    # dev's smallest size, raised to the scheduler's floor (airflow.SCHEDULER_MIB) as the spec does not set it
+    assert containers(dev)[-1]["resources"]["limits"] == {"cpu": "1000m", "memory": "2048Mi"}
+    assert [prod["spec"]["replicas"], dev["spec"]["replicas"]] == [2, 1]
+    for batch, key in ((prod, "variant/prod"), (dev, "variant/dev")):  # Airflow's other components: the same
+        control = [o for o in built[key] if o["kind"] == "Deployment" and not runs_batch(o)]  # image, one size
+        assert len(control) >= 2 and {containers(o)[-1]["image"] for o in control} == {containers(batch)[-1]["image"]}
+        assert {str(c["resources"]["limits"]) for o in control for c in containers(o)} == {
+            str({"cpu": "500m", "memory": "1Gi"})}  # fmt: skip
+        served = {
+            o["spec"]["selector"]["app.kubernetes.io/name"] for o in built[key] if o["kind"] == "Service"
+        }  # the API server scales with the scheduler; the others run once
+        assert {o["metadata"]["name"]: o["spec"]["replicas"] for o in control} == {
+            o["metadata"]["name"]: batch["spec"]["replicas"] if o["metadata"]["name"] in served else 1
+            for o in control}  # fmt: skip
     config = one("variant/prod", "ConfigMap")
     assert config["data"]["LOG_LEVEL"] == "info" and config["data"]["A"] == "x=y 'q'"
     assert config["data"]["PIPEGEN_ENVIRONMENT"] == "prod"
@@ -343,7 +369,7 @@ def test_every_flink_job_on_the_projects_cluster_signs_in_with_strimzi_secrets_i
 
 
 def _pod(w: dict[str, Any]) -> dict[str, Any]:
-    return w["spec"]["jobTemplate"]["spec"]["template"] if w["kind"] == "CronJob" else w["spec"]["template"]
+    return w["spec"]["template"]
 
 
 def _reads(project: Path) -> set[tuple[str, str]]:
@@ -382,11 +408,15 @@ def test_the_batch_run_signs_in_with_a_kafka_users_pem_files_whose_acls_cover_ex
         reads = _reads(project)
         kafkas = [o for o in objs if o["kind"] == "Kafka"]
         users = {o["metadata"]["name"]: o for o in objs if o["kind"] == "KafkaUser"}
-        for w in (o for o in objs if o["kind"] in ("CronJob", "Deployment")):
+        for w in (o for o in objs if o["kind"] == "Deployment"):
             template = _pod(w)
             pod, main = template["spec"], template["spec"]["containers"][0]
             env = {e["name"]: e["value"] for e in main.get("env", []) if e["name"].startswith("KAFKA_")}
             volumes = {v["name"]: v["secret"] for v in pod["volumes"] if "secret" in v}
+            if not runs_batch(w):  # Airflow's API server, DAG processor, triggerer: no Kafka client
+                if containers(w)[-1]["args"][0] == "airflow":
+                    assert not env and not volumes, (key, w["metadata"]["name"])
+                continue
             if not env:
                 assert not volumes and not reads, (key, w["metadata"]["name"])
                 continue
@@ -429,8 +459,138 @@ def test_the_batch_run_signs_in_with_a_kafka_users_pem_files_whose_acls_cover_ex
                             for t in rule.get("to", []))}  # fmt: skip
             assert listener["port"] in ports, (key, ports)
             judged += 1
-    # ecommerce_realtime publishes its validation events to Kafka; the variant's CronJob reads two topics (dev, prod)
+    # ecommerce_realtime publishes its validation events to Kafka; the variant's scheduler reads two topics
     assert judged >= 3 and readers >= 2, (judged, readers)
+
+
+def test_every_command_the_airflow_containers_and_probes_run_is_a_real_airflow_3_command_line(
+    built: dict[str, list[dict[str, Any]]], airflow_python: Path, tmp_path: Path
+) -> None:
+    """Every container's args and every exec probe of the Airflow Deployments, parsed by Airflow's own CLI
+    (the airflow judge env's) with `--help` appended: subcommands, options, choices (`--job-type`) and types
+    hold; every `AIRFLOW__<SECTION>__<KEY>` they set is an option Airflow documents. A misspelt subcommand, a
+    wrong choice or an unknown option is refused in the same run (the checks can fail)."""
+    lines, variables = command_lines([o for objs in built.values() for o in objs])
+    found = sorted(lines)
+    subcommands = {" ".join(line[:3]) if line[1] in ("db", "jobs") else " ".join(line[:2]) for line in found}
+    assert {"airflow api-server", "airflow scheduler", "airflow dag-processor", "airflow triggerer",
+            "airflow db migrate", "airflow db check-migrations", "airflow jobs check"} <= subcommands  # fmt: skip
+    assert len(variables) >= 8, sorted(variables)
+    wrong = [["airflow", "dag-procesor"], ["airflow", "jobs", "check", "--job-type", "SchedulerJobs", "--local"],
+             ["airflow", "webserver"], ["airflow", "api-server", "--port", "http"]]  # fmt: skip
+    misnamed = ["AIRFLOW__CORE__EXECUTION_API_URL", "AIRFLOW__API__JWT_SECRET"]
+    answer = ask(airflow_python, tmp_path, {"commands": [list(x) for x in found] + wrong,
+                                                     "variables": sorted(variables) + misnamed})  # fmt: skip
+    codes = answer["codes"]
+    assert dict(zip(found, codes[: len(found)], strict=True)) == dict.fromkeys(found, 0)
+    assert codes[len(found) :] == [2, 2, 2, 2]  # Airflow 3 has no `webserver`
+    assert answer["known"] == {**dict.fromkeys(sorted(variables), True), **dict.fromkeys(misnamed, False)}
+
+
+def test_the_airflow_deployment_runs_the_dag_with_its_database_by_reference_and_only_the_traffic_it_needs(
+    projects: dict[str, Path], built: dict[str, list[dict[str, Any]]], airflow_python: Path, tmp_path: Path
+) -> None:
+    """Per built overlay of an Airflow project: the API server's Service selects its pods on the port it
+    listens on and the execution API URL every component has names that Service; the probes call
+    `/api/v2/monitor/health` or `airflow jobs check` of the component's own job type; the metadata database
+    URL and the JWT secret come from the Secret by key (never a literal); the scheduler (the one pod that
+    runs tasks) migrates the database first, the others wait for it; a triggerer exactly where the generated
+    DAG has a DeadlineAlert (read from dags/); the NetworkPolicies let into the API server only the
+    project's pods on its port, into the scheduler's and triggerer's log servers (Airflow's default ports,
+    asked of the judge env) only the API server, and let every component out to PostgreSQL and to the API
+    server; no CronJob
+    runs the DAG beside it. The image's Airflow (requirements-airflow.txt) is the judge env's."""
+    import subprocess
+
+    asked = [["logging", "worker_log_server_port"], ["logging", "trigger_log_server_port"]]
+    defaults = ask(airflow_python, tmp_path, {"options": asked})["defaults"]
+    log_ports = {"scheduler": int(defaults["logging.worker_log_server_port"]),
+                 "triggerer": int(defaults["logging.trigger_log_server_port"])}  # fmt: skip
+    judged, triggerers = 0, set()
+    for key, objs in built.items():
+        airflow = airflow_deployments(objs)
+        project = projects[key.split("/")[0]]
+        if not airflow:
+            continue
+        judged += 1
+        assert not [o for o in objs if o["kind"] in ("CronJob", "Job")], key
+        by_cmd = {containers(o)[-1]["args"][1]: o for o in airflow}
+        dag = "\n".join(p.read_text(encoding="utf-8") for p in (project / "dags").glob("*.py"))
+        expected = {"api-server", "scheduler", "dag-processor"} | ({"triggerer"} if "DeadlineAlert(" in dag else set())
+        assert set(by_cmd) == expected, key
+        triggerers.add("triggerer" in expected)
+        [service] = [o for o in objs if o["kind"] == "Service"]
+        [port] = service["spec"]["ports"]
+        api = by_cmd["api-server"]
+        api_main = containers(api)[-1]
+        assert service["spec"]["selector"].items() <= api["spec"]["template"]["metadata"]["labels"].items()
+        assert str(port["targetPort"]) == api_main["args"][api_main["args"].index("--port") + 1]
+        assert api_main["livenessProbe"]["httpGet"]["path"] == "/api/v2/monitor/health"
+        assert api_main["livenessProbe"]["httpGet"]["port"] == port["targetPort"]
+        for cmd, o in by_cmd.items():
+            for c in containers(o):
+                env = {e["name"]: e for e in c["env"]}
+                for name in (
+                    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+                    "AIRFLOW__API_AUTH__JWT_SECRET",
+                    "AIRFLOW__API__SECRET_KEY",
+                ):  # the secrets every replica must share
+                    assert env[name]["valueFrom"]["secretKeyRef"]["key"] == name, (key, cmd)
+                url = env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"]["value"]
+                assert url == f"http://{service['metadata']['name']}:{port['port']}/execution/", (key, url)
+                assert env["AIRFLOW__CORE__EXECUTOR"]["value"] == "LocalExecutor"
+            first = containers(o)[0]["args"]
+            assert first == (
+                ["airflow", "db", "migrate"]
+                if cmd == "scheduler"
+                else ["airflow", "db", "check-migrations", "--migration-wait-timeout", "600"]
+            ), (key, cmd)
+            if cmd != "api-server":
+                job = {"scheduler": "SchedulerJob", "dag-processor": "DagProcessorJob", "triggerer": "TriggererJob"}
+                probe = containers(o)[-1]["livenessProbe"]["exec"]["command"]
+                assert probe == ["airflow", "jobs", "check", "--job-type", job[cmd], "--local"], (key, cmd)
+            labels = o["spec"]["template"]["metadata"]["labels"]
+            mine = [p for p in objs if p["kind"] == "NetworkPolicy" and p["spec"]["podSelector"].get("matchLabels")
+                    and p["spec"]["podSelector"]["matchLabels"].items() <= labels.items()]  # fmt: skip
+            out = [r for p in mine for r in p["spec"].get("egress", [])]
+            assert any({"protocol": "TCP", "port": 5432} in r.get("ports", []) and "to" not in r for r in out), cmd
+            if cmd != "api-server":
+                assert any(
+                    r.get("to") == [{"podSelector": {"matchLabels": service["spec"]["selector"]}}]
+                    and r["ports"] == [{"protocol": "TCP", "port": port["targetPort"]}]
+                    for r in out
+                ), cmd
+            ins = [r for p in mine for r in p["spec"].get("ingress", [])]
+            if cmd == "api-server":
+                part_of = labels["app.kubernetes.io/part-of"]
+                assert ins == [{"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/part-of": part_of}}}],
+                                "ports": [{"protocol": "TCP", "port": port["targetPort"]}]}], key  # fmt: skip
+            elif cmd in log_ports:  # its log server (Airflow's default port), read by the API server only
+                api_pods = {"app.kubernetes.io/name": api["metadata"]["name"]}
+                served = {"protocol": "TCP", "port": log_ports[cmd]}
+                assert ins == [{"from": [{"podSelector": {"matchLabels": api_pods}}], "ports": [served]}], (key, cmd)
+                api_labels = api["spec"]["template"]["metadata"]["labels"]
+                api_out = [
+                    r
+                    for p in objs
+                    if p["kind"] == "NetworkPolicy"
+                    and p["spec"]["podSelector"].get("matchLabels", {}).items() <= api_labels.items()
+                    and p["spec"]["podSelector"].get("matchLabels")
+                    for r in p["spec"].get("egress", [])
+                ]
+                assert {"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": o["metadata"]["name"]}}}],
+                        "ports": [served]} in api_out, (key, cmd)  # fmt: skip
+                assert env["AIRFLOW__CORE__HOSTNAME_CALLABLE"]["value"] == "airflow.utils.net.get_host_ip_address"
+            else:
+                assert ins == [], (key, cmd)
+    assert judged >= 3 and triggerers == {True, False}, (judged, triggerers)  # both kinds of DAG judged
+    pins = {line.split("==")[0]: line.split("==")[1] for project in projects.values()
+            if (project / "requirements-airflow.txt").is_file()
+            for line in (project / "requirements-airflow.txt").read_text().splitlines() if "==" in line}  # fmt: skip
+    script = "import importlib.metadata as m; print(m.version('apache-airflow'))"
+    version = subprocess.run([str(airflow_python), "-c", script], capture_output=True, text=True, check=True,
+                             timeout=120).stdout.strip()  # fmt: skip
+    assert pins["apache-airflow"] == version
 
 
 def test_the_playground_under_kubernetes_runs_a_hardened_generator_per_faker_stream_writing_its_topics_only(

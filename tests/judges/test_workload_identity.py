@@ -1,6 +1,7 @@
 """Workload identity across the kubernetes and terraform families (issue 21, ident22): for every environment,
-every ServiceAccount a built overlay holds whose pods run the batch run (found from the built CronJob or
-Deployment's `serviceAccountName`, not from pipegen's names) is linked to an identity the same environment's
+every ServiceAccount a built overlay holds whose pods run the batch run (found from the built Deployment that
+runs the tasks, Airflow's scheduler or Prefect's worker, by its command and `serviceAccountName`, not from
+pipegen's names) is linked to an identity the same environment's
 Terraform root creates, and the federation names exactly that namespace and ServiceAccount:
 
 - AWS (EKS Pod Identity): the association's namespace and ServiceAccount, evaluated from the root's tfvars, are
@@ -25,10 +26,10 @@ import yaml
 
 from pipegen.pipeline import prepare, render_tree
 from tests.conftest import REPO
-from tests.judges.kustomize import MISSING, build, kubectl
+from tests.judges.kustomize import MISSING, build, kubectl, runs_batch
 from tests.judges.terraform import parse_dir, write_terraform
 
-# (spec, cloud): an example per cloud whose batch run runs on Kubernetes (Airflow's CronJob, Prefect's workers)
+# (spec, cloud): an example per cloud whose batch run runs on Kubernetes (Airflow's scheduler, Prefect's workers)
 CASES = {"aws": ("ecommerce_realtime", "aws"), "gcp": ("iot_lambda", "gcp"), "azure": ("ecommerce_realtime", "azure")}
 ANNOTATIONS = {"gcp": "iam.gke.io/gcp-service-account", "azure": "azure.workload.identity/client-id"}
 IDENTITY_VARS = {"aws": "workload_roles", "gcp": "workload_accounts", "azure": "workload_identities"}
@@ -84,17 +85,14 @@ def _eval(expr: str, tfvars: dict[str, Any], key: str, value: str) -> str:
     return re.sub(r"\$\{([a-z0-9_.]+)\}", one, expr)
 
 
-def _pods(objects: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any], dict[str, str]]]:
-    """(namespace, pod spec, pod labels) of every CronJob and Deployment built."""
+def _pods(objects: list[dict[str, Any]], batch: bool = True) -> list[tuple[str, dict[str, Any], dict[str, str]]]:
+    """(namespace, pod spec, pod labels) of every Deployment built that runs the batch run's tasks (`batch`),
+    else of every other Deployment (the self-hosted Airflow's API server, DAG processor, triggerer)."""
     out = []
     for o in objects:
-        if o["kind"] == "CronJob":
-            template = o["spec"]["jobTemplate"]["spec"]["template"]
-        elif o["kind"] == "Deployment":
+        if o["kind"] == "Deployment" and runs_batch(o) == batch:
             template = o["spec"]["template"]
-        else:
-            continue
-        out.append((o["metadata"]["namespace"], template["spec"], template["metadata"].get("labels", {})))
+            out.append((o["metadata"]["namespace"], template["spec"], template["metadata"].get("labels", {})))
     return out
 
 
@@ -128,7 +126,14 @@ def test_every_batch_service_account_is_linked_to_its_environments_identity(
         accounts = {(o["metadata"]["namespace"], o["metadata"]["name"]): o for o in objects
                     if o["kind"] == "ServiceAccount"}  # fmt: skip
         pods = _pods(objects)
-        assert pods, f"{env}: no batch workload built"
+        assert len(pods) == 1, f"{env}: not one batch workload built"
+        for ns, pod, labels in _pods(objects, batch=False):  # no cloud identity where no task runs
+            sa = accounts[(ns, pod["serviceAccountName"])]
+            assert (
+                not sa["metadata"].get("annotations")
+                and pod["serviceAccountName"] not in (tfvars["k8s_service_accounts"].values())
+                and "azure.workload.identity/use" not in labels
+            ), env
         for ns, pod, labels in pods:
             sa = accounts[(ns, pod["serviceAccountName"])]
             annotations = sa["metadata"].get("annotations", {})

@@ -285,11 +285,14 @@ KUSTOMIZED = 8  # drawn projects whose overlays are built (~0.2 s an overlay)
 
 @pytest.mark.judge
 def test_every_overlay_of_drawn_specs_builds_and_every_object_passes_its_schema(
-    rendered: list[dict[str, str]], k8s_python: Path, tmp_path: Path
+    rendered: list[dict[str, str]], k8s_python: Path, airflow_python: Path, tmp_path: Path
 ) -> None:
     """The kubernetes family over drawn specs: `kubectl kustomize` builds every overlay of the first
     KUSTOMIZED projects with one; built-in kinds pass kubernetes-validate strictly (one process), custom
-    resources their CRDs, pipegen's enums and hardening checks hold (tests/judges/kustomize.py)."""
+    resources their CRDs, pipegen's enums and hardening checks hold (tests/judges/kustomize.py); every
+    command line the self-hosted Airflow's containers and probes run is one the airflow judge env's CLI
+    parses, every `AIRFLOW__*` option they set one it documents (tests/judges/airflow_cli.py)."""
+    from tests.judges.airflow_cli import ask, command_lines
     from tests.judges.crds import CrdCatalog, shared_crds_dir
     from tests.judges.kubernetes import failures, is_core
     from tests.judges.kustomize import MISSING, build, enum_problems, hardening_problems, kubectl
@@ -312,6 +315,12 @@ def test_every_overlay_of_drawn_specs_builds_and_every_object_passes_its_schema(
     assert failures(core, k8s_python, tmp_path / "home") == {}
     assert [p for _, o in core for p in (*enum_problems(o), *hardening_problems(o))] == []
     assert CrdCatalog.load(folder).validate_all([o for _, o in built if not is_core(o)]) == []
+    lines, variables = command_lines([o for _, o in built])
+    assert lines, "no drawn Airflow project on Kubernetes among the built ones: the Airflow check judged nothing"
+    answer = ask(airflow_python, tmp_path, {"commands": [list(x) for x in sorted(lines)],
+                                            "variables": sorted(variables)})  # fmt: skip
+    assert [x for x, c in zip(sorted(lines), answer["codes"], strict=True) if c != 0] == []
+    assert [v for v, ok in answer["known"].items() if not ok] == []
 
 
 def test_every_debezium_connector_of_drawn_specs_uses_current_property_names(rendered: list[dict[str, str]]) -> None:

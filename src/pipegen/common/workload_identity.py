@@ -3,7 +3,7 @@ family (the ServiceAccount's annotation, the pods' label, the overlays' `identit
 (the identity, its grants and the federation naming exactly that namespace and ServiceAccount) both read, so the
 two never derive a name twice.
 
-The kubernetes family runs the orchestrator's batch run in one pod (`batch_pod`: Airflow's CronJob, Prefect's
+The kubernetes family runs the orchestrator's batch run in one pod (`batch_pod`: Airflow's scheduler, Prefect's
 workers): extract-load and the transform steps (dbt, the quality step, the lake step) in one process. A pod has
 one ServiceAccount and so one cloud identity: the `batch` identity (plan/cloudnames.py `<prefix>-batch`), which
 Terraform grants exactly what the ingest and the transform identities hold (`BATCH_STEPS`), and nothing else.
@@ -74,7 +74,8 @@ class PodIdentity:
 
 def batch_pod(ctx: GenContext) -> Ident | None:
     """The kubernetes family's pod running the orchestrator's batch run, by its name (and its ServiceAccount's):
-    Airflow's CronJob where the Airflow DAG is generated, Prefect's workers where the Prefect deployment is;
+    Airflow's scheduler (LocalExecutor: it runs the tasks) where the Airflow DAG is generated, Prefect's workers
+    where the Prefect deployment is;
     None without the kubernetes family or either."""
     kube = ctx.plan.names.kube
     if kube is None or "kubernetes" not in ctx.families:

@@ -2,7 +2,7 @@
 
 - R424: an environment's `resources` or `replicas` with Kubernetes on when the plan runs no batch
   workload of pipegen's own on Kubernetes (no Airflow or Prefect schedule: a stream-only plan). The
-  kubernetes family sizes its CronJob or workers with them; the stream jobs' FlinkDeployments, the
+  kubernetes family sizes its Airflow scheduler or Prefect workers with them; the stream jobs' FlinkDeployments, the
   Kafka cluster and the Terraform sizes come from the plan's capacity figures (docs/plan.md), per
   environment (the `dev` one smallest). Without Kubernetes, R367 says so instead.
 - R425: an environment's `kafka_brokers` below the Kafka replication factor (a topic's replicas need a
@@ -89,7 +89,6 @@ from pipegen.spec.model import (
     Ingestion,
     LakeCatalog,
     Layer,
-    Orchestrator,
     SourceType,
     Spec,
     TargetType,
@@ -324,8 +323,8 @@ def _unsized(spec: Spec, graph: Graph) -> Iterator[Finding]:
         return
     for name, env in spec.deploy.environments.items():
         for key in ("resources", "replicas"):
-            if getattr(env, key) is None or (key == "replicas" and spec.orchestrator == Orchestrator.AIRFLOW):
-                continue  # R367 already says Airflow's CronJob has no replicas
+            if getattr(env, key) is None:
+                continue
             yield Finding(
                 ("deploy", "environments", name, key), "R424",
                 f"environment '{name}': `{key}` reaches no generated file: the plan runs no batch workload on "

@@ -30,7 +30,9 @@ Conventions (docs/families.md, "Names"):
 - Kafka on Strimzi (KafkaNames): cluster `<pipeline>`, Connect `<cluster>-connect`, users per component,
   the Secrets and RBAC objects around them
 - the kubernetes family's own objects (KubeNames): `<app>-<what>` with `<app>` the pipeline as a DNS
-  label (the image name too): CronJob `<app>-batch`, orchestrator workers `<app>-<orchestrator>-worker`,
+  label (the image name too): Airflow's scheduler `<app>-batch` (the batch pod), its other components
+  `<app>-airflow-<component>` (API server, DAG processor, triggerer; their ServiceAccount `<app>-airflow`, the
+  API server's Service `<app>-airflow-api-server`), orchestrator workers `<app>-<orchestrator>-worker`,
   a ServiceAccount each (same name), the Secret every workload reads `<app>-secrets`, the ConfigMap
   `<app>-config`, NetworkPolicies `<app>-default-deny`, `<app>-allow-dns`, `<app>-<workload>`
 - the Prefect work pool `<pipeline>-pool`
@@ -257,13 +259,21 @@ class KubeNames:
     """The kubernetes family's own objects (docs/families.md, "Names"): DNS-1123 labels."""
 
     app: Ident  # the pipeline as a DNS label: the image name, the `app.kubernetes.io/part-of` value
-    batch: Ident  # CronJob running the batch DAG once per schedule tick (and its ServiceAccount)
+    batch: Ident  # the Airflow scheduler's Deployment, which runs the DAG's tasks (and its ServiceAccount)
     worker: Ident  # Deployment of the orchestrator's workers (and its ServiceAccount)
     secrets: Ident  # Secret holding every secret the workloads read: created outside pipegen, referenced
     config: Ident  # ConfigMap of the environment's variables (kustomize configMapGenerator)
     identity: Ident  # ConfigMap (local to kustomize, never applied) of an overlay's identity.env
     default_deny: Ident  # NetworkPolicy: no traffic in or out of any pod of the namespace
     dns: Ident  # NetworkPolicy: every pod may resolve names (kube-dns)
+    # the self-hosted Airflow (orchestrator airflow): its control pods' ServiceAccount (no cloud identity; the
+    # scheduler, which runs the tasks, is the batch pod and runs as `batch`) and its API server's Service
+    airflow: Ident  # `<app>-airflow`
+    airflow_api: Ident  # `<app>-airflow-api-server`: Deployment, Service and the tasks' execution API host
+
+    def airflow_component(self, component: str) -> Ident:
+        """A self-hosted Airflow component's Deployment: `<app>-airflow-<component>`."""
+        return dns_name(f"{self.app}-airflow-{component}")
 
     def policy(self, workload: str) -> Ident:
         """The NetworkPolicy of one workload: `<app>-<workload>`."""
@@ -285,6 +295,8 @@ def _kube_names(pipeline: str, orchestrator: str) -> KubeNames:
         identity=Ident(f"{app}-identity"),
         default_deny=Ident(f"{app}-default-deny"),
         dns=Ident(f"{app}-allow-dns"),
+        airflow=Ident(f"{app}-airflow"),
+        airflow_api=Ident(f"{app}-airflow-api-server"),
     )
 
 

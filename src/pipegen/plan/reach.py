@@ -30,7 +30,7 @@ silently (the ledger, pipegen.ledger, proves every other element reaches a gener
 - R469: a Kafka topic a batch layer lands whose `format` is not JSON: the production batch reader
   (pipeline/topics.py) decodes JSON values only, so a production ingest stops for its source.
 - R470: a JSON Kafka source on the project's cluster a batch layer lands, under Kubernetes where no batch
-  workload runs the reader in the cluster (the batch CronJob or workers sign in as the ingest KafkaUser over
+  workload runs the reader in the cluster (the Airflow scheduler or Prefect workers sign in as the ingest KafkaUser over
   Strimzi's mutual TLS); on a managed cloud the reader signs in with the workload's identity (`sign_in`).
 - R487: a column's `rename` in a table no dbt staging model reads: staging is where a column is
   renamed (the warehouse's staged column); the stream jobs read the source's columns and accept
@@ -321,7 +321,7 @@ def undecoded_topics(spec: Spec, graph: Graph) -> Iterator[Finding]:
 
 def unsigned_topic_reads(spec: Spec, graph: Graph) -> Iterator[Finding]:
     """R470: a JSON Kafka source on the project's cluster that a batch layer lands, under `deploy.kubernetes`
-    where no batch workload runs the reader in the cluster. There the batch workload (the Airflow CronJob, the
+    where no batch workload runs the reader in the cluster. There the batch workload (the Airflow scheduler, the
     Prefect workers) signs in as the ingest KafkaUser over Strimzi's mutual TLS (the kafka and kubernetes
     families); on aws, gcp and azure without Kubernetes the reader signs in to the managed cluster with the
     workload's own identity (pipeline/topics.py `sign_in`: MSK IAM, Managed Kafka's and Event Hubs' OAUTHBEARER).

@@ -10,10 +10,10 @@ from pipegen.plan.components import Kind
 FAMILY = Declaration(
     tag="kubernetes",
     description=(
-        "Kubernetes: a kustomize base (namespace, the batch CronJob or the orchestrator's workers, "
+        "Kubernetes: a kustomize base (namespace, the orchestrator: a self-hosted Airflow 3 or Prefect's workers, "
         "ServiceAccounts linked to the Terraform identities, default-deny NetworkPolicies plus what each "
         "workload needs; the Strimzi, Debezium and Flink resources joined by reference) and an overlay per "
-        "environment (image tag, config, requests and limits, replicas, schedule, the identity's value); "
+        "environment (image tag, config, requests and limits, replicas, the identity's value); "
         "non-root, read-only containers, secrets by reference"
     ),
     needs=(Kind.KUBERNETES_MANIFESTS,),

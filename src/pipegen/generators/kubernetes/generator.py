@@ -2,16 +2,18 @@
 
 Writes:
 - `k8s/base/`: `namespace.yaml` (Pod Security labels), `serviceaccounts.yaml`, `workloads.yaml` (the
-  batch CronJob or the orchestrator's workers, `workloads.py`), `networkpolicies.yaml` (default deny,
-  DNS, then exactly what each workload and each operator's pods need), and `kustomization.yaml`, which
-  also lists the other families' resources by their folders (Strimzi Kafka and Connect, the Debezium
-  connectors, the FlinkDeployments, the PrometheusRule: `Contribution.manifests`);
+  orchestrator's: a self-hosted Airflow or Prefect's workers, `workloads.py`, `airflow.py`; a generator per
+  Faker stream on the project's Kafka cluster),
+  `networkpolicies.yaml` (default deny, DNS, then exactly what each workload and each operator's pods
+  need), and `kustomization.yaml`, which also lists the other families' resources by their folders
+  (Strimzi Kafka and Connect, the Debezium connectors, the FlinkDeployments, the PrometheusRule:
+  `Contribution.manifests`);
 - a `Kustomization` (kustomize's extension-less file name, so no `*.yaml` reader of the folder takes it
   for a resource) in each of those folders, listing their files (kustomize loads files only from inside
   a kustomization's own folder; folders elsewhere are loaded as kustomizations);
 - `k8s/overlays/<env>/` per environment (the spec's, else dev/staging/prod): the image tag, the
   environment's variables (a ConfigMap generator), a patch per workload with its requests and limits
-  (the spec's `resources`, else sized from the plan's capacity), replicas and schedule;
+  (the spec's `resources`, else sized from the plan's capacity) and replicas;
 and `docs/kubernetes.md`: what runs, the Secret to create, the policies, how to apply.
 """
 
@@ -21,17 +23,28 @@ import posixpath
 from collections import defaultdict
 from typing import Any
 
-from pipegen.common.orchestration import run_policy
-from pipegen.common.workload_identity import IDENTITY_ENV, IDENTITY_OUTPUT, LINKS, identity_env, pod_identities
+from pipegen.common.workload_identity import (
+    IDENTITY_ENV,
+    IDENTITY_OUTPUT,
+    LINKS,
+    batch_pod,
+    identity_env,
+    pod_identities,
+)
 from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget
 from pipegen.generators.kubernetes import objects
+from pipegen.generators.kubernetes.airflow import API_PORT, LOG_PORTS, SCHEDULER_MIB, SECRET_KEYS, airflow_workloads
 from pipegen.generators.kubernetes.workloads import (
     Workload,
+    batch_run,
+    control_size,
     env_replicas,
     env_size,
+    generators,
     peers,
     planned_size,
-    workloads,
+    prefect_workers,
+    run_size,
 )
 from pipegen.plan.cloudnames import cloud_names, environments, flink_state_paths, k8s_namespace, lake_roots
 from pipegen.plan.envsizes import env_sizes
@@ -89,6 +102,20 @@ def folders(manifests: tuple[str, ...]) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in sorted(out.items())}
 
 
+def workloads(ctx: GenContext, kube: KubeNames) -> tuple[Workload, ...]:
+    """pipegen's own workloads: the orchestrator's, whose batch pod is `batch_pod` (the one function the
+    terraform family asks too, for its identity's ServiceAccount): the self-hosted Airflow or Prefect's
+    workers, none without a batch run on Kubernetes; then a generator per Faker stream on the project's cluster."""
+    pod = batch_pod(ctx)
+    if pod is not None and pod == kube.batch:
+        batch = airflow_workloads(ctx, kube, batch_run(ctx))
+    elif pod is not None and pod == kube.worker:
+        batch = prefect_workers(ctx, pod, batch_run(ctx))
+    else:
+        batch = ()
+    return (*batch, *generators(ctx, kube))
+
+
 def image_of(spec: Spec, kube: KubeNames) -> str:
     return spec.deploy.kubernetes.image or str(kube.app)
 
@@ -96,7 +123,6 @@ def image_of(spec: Spec, kube: KubeNames) -> str:
 def base_files(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...]) -> Files:
     ns = str(ctx.plan.names.k8s_namespace)
     image, size = image_of(ctx.spec, kube), planned_size(ctx)
-    retries = ctx.spec.orchestration.retries
     kafka = ctx.plan.names.kafka
     kafka_pods = {"strimzi.io/cluster": str(kafka.cluster), "strimzi.io/kind": "Kafka"} if kafka else None
     others = peers(ctx)
@@ -109,17 +135,13 @@ def base_files(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...]) ->
         f"{BASE}/networkpolicies.yaml": documents(policies),
     }
     if found:
-        files[f"{BASE}/serviceaccounts.yaml"] = documents([objects.service_account(kube, ns, w) for w in found])
-        owned = any(p.owned for p in pod_identities(ctx))
-        pod_labels = LINKS[ctx.spec.cloud].pod_labels if ctx.spec.cloud in LINKS and owned else ()
-        files[f"{BASE}/workloads.yaml"] = documents(
-            [
-                objects.workload(
-                    kube, ns, w, w.size or size, w.image or image, retries, pod_labels if w.identity else ()
-                )
-                for w in found
-            ]
-        )
+        files[f"{BASE}/serviceaccounts.yaml"] = documents(objects.service_accounts(kube, ns, found))
+        linked = {str(p.service_account) for p in pod_identities(ctx) if p.owned}
+        pod_labels = LINKS[ctx.spec.cloud].pod_labels if ctx.spec.cloud in LINKS else ()
+        docs = [objects.workload(kube, ns, w, run_size(w, size, None, None), w.image or image,
+                                 pod_labels if str(w.service_account) in linked else ()) for w in found]  # fmt: skip
+        docs += [objects.service(kube, ns, w) for w in found if w.service_port is not None]
+        files[f"{BASE}/workloads.yaml"] = documents(docs)
     own = sorted(posixpath.basename(p) for p in files)
     elsewhere = [posixpath.relpath(folder, BASE) for folder in folders(ctx.shared.manifests)]
     body: dict[str, Any] = {"resources": [*own, *elsewhere]}
@@ -152,12 +174,12 @@ def overlay_files(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...],
         literals += [f"{k}={v}" for k, v in variables]
         body["configMapGenerator"] = [{"name": str(kube.config), "namespace": ns, "behavior": "merge",
                                        "literals": literals}]  # fmt: skip
-        size = env_size(planned_size(ctx), env, settings.resources if settings else None)
+        planned, given = planned_size(ctx), settings.resources if settings else None
         patches = []
-        for w in (w for w in found if w.size is None):  # a fixed size is the same in every environment
-            replicas = env_replicas(env, settings.replicas if settings else None) if w.kind == "Deployment" else None
-            schedule = settings.schedule if settings and settings.schedule and w.kind == "CronJob" else None
-            files[f"{root}/{w.name}.yaml"] = yaml_doc(objects.size_patch(kube, ns, w, size, replicas, schedule))
+        for w in (w for w in found if w.size is None or w.scaled):  # else the same in every environment
+            replicas = env_replicas(env, settings.replicas if settings else None)
+            sized = run_size(w, planned, env, given)
+            files[f"{root}/{w.name}.yaml"] = yaml_doc(objects.size_patch(kube, ns, w, sized, replicas))
             patches.append({"path": f"{w.name}.yaml"})
         body["patches"] = patches
     files.update(identity_files(ctx, kube, env, root, body))
@@ -241,17 +263,17 @@ def state_patches(ctx: GenContext, env: str) -> dict[str, tuple[dict[str, str], 
 def docs_context(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...]) -> dict[str, Any]:
     spec = ctx.spec
     planned = planned_size(ctx)
+    batch = [w for w in found if w.size is None]
     envs = []
     for env in environments(spec):
         settings = spec.deploy.environments.get(env)
-        size = env_size(planned, env, settings.resources if settings else None)
+        given = settings.resources if settings else None
+        size = run_size(batch[0], planned, env, given) if batch else env_size(planned, env, given)
         envs.append({
             "name": Ident(env),
             "tag": trusted(spec.deploy.kubernetes.image_tags.get(env, env)),
             "size": trusted(f"{size.cpu_request} / {size.cpu_limit} CPU, {size.memory}"),
             "replicas": env_replicas(env, settings.replicas if settings else None),
-            "schedule": trusted((settings.schedule if settings and settings.schedule else None)
-                                or run_policy(spec).schedule),
         })  # fmt: skip
     local_only = {ctx.plan.names.env.cdc_dsn(c) for c in ctx.plan.names.cdc}  # the local capture's databases
     local_only |= ctx.plan.names.env.compose_only()  # compose.yaml's Grafana and Airflow metadata database
@@ -289,6 +311,26 @@ def docs_context(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...]) 
         "orchestrator": trusted(spec.orchestrator.value),
         "skips": [{"check": trusted(c), "reason": trusted(r)} for c, r in SKIPS],
         "identity": identity_context(ctx),
+        "airflow": airflow_context(kube, found),
+    }
+
+
+def airflow_context(kube: KubeNames, found: tuple[Workload, ...]) -> dict[str, Any] | None:
+    """The self-hosted Airflow (docs/kubernetes.md), where it is deployed."""
+    if not any(w.key == "airflow-scheduler" for w in found):
+        return None
+    control = control_size()
+    return {
+        "api": kube.airflow_api,
+        "port": API_PORT,
+        "scheduler": kube.batch,
+        "account": kube.airflow,
+        "dag_processor": kube.airflow_component("dag-processor"),
+        "triggerer": kube.airflow_component("triggerer") if any(w.key == "airflow-triggerer" for w in found) else None,
+        "secret_keys": [trusted(k) for k in SECRET_KEYS],
+        "control": trusted(f"{control.cpu_request} / {control.cpu_limit} CPU, {control.memory}"),
+        "scheduler_floor": trusted(f"{SCHEDULER_MIB}Mi"),
+        "log_ports": LOG_PORTS,
     }
 
 

@@ -1,6 +1,6 @@
-"""The kubernetes family's own objects as data (dicts the YAML writer emits): the Namespace, a
-ServiceAccount and a CronJob or Deployment per workload, the NetworkPolicies, and the overlays'
-patches. Every container runs as a non-root user with a read-only root filesystem, no privilege
+"""The kubernetes family's own objects as data (dicts the YAML writer emits): the Namespace, the
+ServiceAccounts, a Deployment per workload (and a Service where it serves), the NetworkPolicies, and the
+overlays' patches. Every container runs as a non-root user with a read-only root filesystem, no privilege
 escalation, every capability dropped, the runtime's seccomp profile, requests and limits; no pod
 mounts a ServiceAccount token (no workload calls the Kubernetes API); secrets come from one Secret
 by reference (`envFrom`), never as literals."""
@@ -16,8 +16,6 @@ from pipegen.plan.names import KubeNames
 USER = 10001  # the image's non-root user and group
 SCRATCH_LIMIT = "1Gi"
 MANAGED_BY = ("app.kubernetes.io/managed-by", "pipegen")
-HISTORY = 3  # finished Jobs a CronJob keeps
-JOB_DEADLINE_FACTOR = 1  # a run may take at most one schedule period (concurrency: Forbid)
 
 
 def labels(kube: KubeNames, name: str | None = None, component: str | None = None) -> dict[str, str]:
@@ -44,8 +42,26 @@ def namespace(kube: KubeNames, name: str) -> dict[str, Any]:
 
 
 def service_account(kube: KubeNames, ns: str, w: Workload) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta(kube, ns, w.name, w),
-            "automountServiceAccountToken": False}  # fmt: skip
+    """The ServiceAccount a workload's pods run as (shared by Airflow's control pods: named after it)."""
+    metadata = meta(kube, ns, w.service_account, w if w.account is None else None)
+    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": metadata, "automountServiceAccountToken": False}
+
+
+def service_accounts(kube: KubeNames, ns: str, found: tuple[Workload, ...]) -> list[dict[str, Any]]:
+    """One per distinct ServiceAccount, in workload order."""
+    seen: dict[str, dict[str, Any]] = {}
+    for w in found:
+        seen.setdefault(str(w.service_account), service_account(kube, ns, w))
+    return list(seen.values())
+
+
+def service(kube: KubeNames, ns: str, w: Workload) -> dict[str, Any]:
+    """A ClusterIP Service on the workload's `service_port` (Airflow's API server)."""
+    assert w.service_port is not None
+    return {"apiVersion": "v1", "kind": "Service", "metadata": meta(kube, ns, w.name, w),
+            "spec": {"type": "ClusterIP", "selector": {"app.kubernetes.io/name": str(w.name)},
+                     "ports": [{"name": "http", "port": w.service_port, "targetPort": w.service_port,
+                                "protocol": "TCP"}]}}  # fmt: skip
 
 
 def resources(size: Size) -> dict[str, Any]:
@@ -56,13 +72,19 @@ def resources(size: Size) -> dict[str, Any]:
 
 
 def container(kube: KubeNames, w: Workload, c: Container, size: Size, image: str) -> dict[str, Any]:
+    sources = {"config": {"configMapRef": {"name": str(kube.config)}},
+               "secret": {"secretRef": {"name": str(kube.secrets)}}}  # fmt: skip
     out: dict[str, Any] = {
         "name": c.name,
         "image": image,
         "imagePullPolicy": "Always",
         "args": list(c.args),
-        "env": [{"name": k, "value": v} for k, v in w.env],
-        "envFrom": [{"configMapRef": {"name": str(kube.config)}}, {"secretRef": {"name": str(kube.secrets)}}],
+        "env": [{"name": k, "value": v} for k, v in w.env]
+        + [
+            {"name": k, "valueFrom": {"secretKeyRef": {"name": str(kube.secrets), "key": key}}}
+            for k, key in w.secret_env
+        ],
+        "envFrom": [sources[s] for s in w.env_from],
         "resources": resources(size),
         "securityContext": {
             "allowPrivilegeEscalation": False,
@@ -76,30 +98,32 @@ def container(kube: KubeNames, w: Workload, c: Container, size: Size, image: str
         },
         "volumeMounts": [{"name": "scratch", "mountPath": SCRATCH}],
     }
-    if not w.env_from:  # no ConfigMap, no Secret: what it needs is in `env`
+    if not w.env_from:  # no ConfigMap, no Secret (a generator): what it needs is in `env`
         del out["envFrom"]
     if w.kafka_tls is not None and c is w.main:
         pem = [{"name": n, "value": f"{KAFKA_TLS_ROOT}/{_volume(n)}/{f}"} for n, f in KAFKA_PEM_FILES.items()]
         out["env"] += [{"name": str(ENV.kafka_bootstrap), "value": w.kafka_tls.bootstrap}, *pem]
         out["volumeMounts"] += [{"name": v, "mountPath": f"{KAFKA_TLS_ROOT}/{v}", "readOnly": True}
                                 for v in _tls_volumes(w.kafka_tls)]  # fmt: skip
-    if w.probe and c is w.main:  # the container may take a minute to sign in and send
-        probe = {"exec": {"command": list(w.probe)}, "periodSeconds": 60, "timeoutSeconds": 10}
-        out["livenessProbe"] = {**probe, "initialDelaySeconds": 120, "failureThreshold": 3}
-        out["readinessProbe"] = {**probe, "initialDelaySeconds": 30}
     if w.health_port is not None and c is w.main:
-        probe = {"httpGet": {"path": "/health", "port": w.health_port, "scheme": "HTTP"}, "periodSeconds": 30}
+        probe = {"httpGet": {"path": w.health_path, "port": w.health_port, "scheme": "HTTP"}, "periodSeconds": 30}
         out["ports"] = [{"name": "health", "containerPort": w.health_port, "protocol": "TCP"}]
         out["livenessProbe"] = {**probe, "initialDelaySeconds": 30, "failureThreshold": 3}
         out["readinessProbe"] = {**probe, "initialDelaySeconds": 10}
+    # a command starts Python: rarely, with time to answer; five failures (from a minute on) before a restart give
+    # a generator minutes to sign in and send its first event, a busy scheduler time to answer
+    if w.exec_probe and c is w.main:
+        probe = {"exec": {"command": list(w.exec_probe)}, "periodSeconds": 60, "timeoutSeconds": 30}
+        out["livenessProbe"] = {**probe, "initialDelaySeconds": 60, "failureThreshold": 5}
+        out["readinessProbe"] = {**probe, "initialDelaySeconds": 30}
     return out
 
 
-def pod_spec(kube: KubeNames, w: Workload, size: Size, image: str, restart: str) -> dict[str, Any]:
+def pod_spec(kube: KubeNames, w: Workload, size: Size, image: str) -> dict[str, Any]:
     spec: dict[str, Any] = {
-        "serviceAccountName": str(w.name),
+        "serviceAccountName": str(w.service_account),
         "automountServiceAccountToken": False,
-        "restartPolicy": restart,
+        "restartPolicy": "Always",
         "securityContext": {
             "runAsNonRoot": True,
             "runAsUser": USER,
@@ -132,30 +156,18 @@ def _tls_volumes(tls: KafkaTls) -> dict[str, dict[str, Any]]:
             for name, f in KAFKA_PEM_FILES.items()}  # fmt: skip
 
 
-def workload(kube: KubeNames, ns: str, w: Workload, size: Size, image: str, retries: int,
+def workload(kube: KubeNames, ns: str, w: Workload, size: Size, image: str,
              identity_labels: tuple[tuple[str, str], ...] = ()) -> dict[str, Any]:  # fmt: skip
-    """The CronJob or Deployment; its pods also carry `identity_labels` (the cloud's workload identity's,
+    """The Deployment; its pods also carry `identity_labels` (the cloud's workload identity's,
     common/workload_identity.py LINKS)."""
     pod_labels = {**labels(kube, name=w.name, component=w.key), **dict(identity_labels)}
-    if w.kind == "CronJob":
-        assert w.schedule is not None
-        job = {
-            "backoffLimit": retries,
-            "template": {"metadata": {"labels": pod_labels}, "spec": pod_spec(kube, w, size, image, "Never")},
-        }
-        return {
-            "apiVersion": "batch/v1", "kind": "CronJob", "metadata": meta(kube, ns, w.name, w),
-            "spec": {"schedule": w.schedule, "timeZone": "Etc/UTC", "concurrencyPolicy": "Forbid",
-                     "startingDeadlineSeconds": 300, "successfulJobsHistoryLimit": HISTORY,
-                     "failedJobsHistoryLimit": HISTORY, "jobTemplate": {"spec": job}},
-        }  # fmt: skip
     return {
         "apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta(kube, ns, w.name, w),
         "spec": {
             "replicas": 1,
             "selector": {"matchLabels": {"app.kubernetes.io/name": str(w.name)}},
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
-            "template": {"metadata": {"labels": pod_labels}, "spec": pod_spec(kube, w, size, image, "Always")},
+            "template": {"metadata": {"labels": pod_labels}, "spec": pod_spec(kube, w, size, image)},
         },
     }  # fmt: skip
 
@@ -192,10 +204,17 @@ def _kafka_rule(kafka_selector: dict[str, str] | None) -> list[dict[str, Any]]:
 
 def workload_policy(kube: KubeNames, ns: str, w: Workload, kafka: dict[str, str] | None) -> dict[str, Any]:
     """A workload of pipegen's own: egress to the ports of the systems it reads and writes (their
-    addresses are outside the cluster and unknown here), to Kafka when it reads it; no ingress."""
+    addresses are outside the cluster and unknown here), to Kafka when it reads it, to the pods it calls
+    (Airflow's API server); ingress only on the ports it serves, each from the pods it serves. No rule for
+    an empty port list (a rule without ports admits every port)."""
     egress = [*([{"ports": _tcp(w.ports)}] if w.ports else []), *_kafka_rule(kafka if w.kafka else None)]
-    return _policy(kube, ns, kube.policy(w.key), {"matchLabels": {"app.kubernetes.io/name": str(w.name)}},
-                   {"egress": egress})  # fmt: skip
+    egress += [{"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": name}}}], "ports": _tcp((port,))}
+               for name, port in w.calls]  # fmt: skip
+    body: dict[str, Any] = {"egress": egress}
+    if w.ingress:
+        body["ingress"] = [{"from": [{"podSelector": {"matchLabels": dict(pods)}}], "ports": _tcp((port,))}
+                           for port, pods in w.ingress]  # fmt: skip
+    return _policy(kube, ns, kube.policy(w.key), {"matchLabels": {"app.kubernetes.io/name": str(w.name)}}, body)
 
 
 def peer_policy(kube: KubeNames, ns: str, p: Peer, kafka: dict[str, str] | None) -> dict[str, Any]:
@@ -226,20 +245,14 @@ def identity_replacement(kube: KubeNames, key: str, service_account: str, annota
                          "options": {"create": True}}]}  # fmt: skip
 
 
-def size_patch(kube: KubeNames, ns: str, w: Workload, size: Size, replicas: int | None,
-               schedule: str | None) -> dict[str, Any]:  # fmt: skip
+def size_patch(kube: KubeNames, ns: str, w: Workload, size: Size, replicas: int) -> dict[str, Any]:
     """A strategic-merge patch of one workload for one environment: its containers' requests and
-    limits, the workers' replicas, the batch schedule."""
+    limits, its replicas (one where the workload is not `scaled`)."""
     containers = [{"name": c.name, "resources": resources(size)} for c in (*w.init, w.main)]
     init = containers[: len(w.init)]
     pod: dict[str, Any] = {"containers": containers[len(w.init) :]}
     if init:
         pod["initContainers"] = init
     head = {"name": str(w.name), "namespace": ns}
-    if w.kind == "CronJob":
-        spec: dict[str, Any] = {"jobTemplate": {"spec": {"template": {"spec": pod}}}}
-        if schedule is not None:
-            spec = {"schedule": schedule, **spec}
-        return {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": head, "spec": spec}
     return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": head,
-            "spec": {"replicas": replicas if replicas is not None else 1, "template": {"spec": pod}}}  # fmt: skip
+            "spec": {"replicas": replicas if w.scaled else 1, "template": {"spec": pod}}}  # fmt: skip

@@ -1,9 +1,9 @@
 """What the kubernetes family runs, as data: the workloads of the plan, their sizes per environment and
 the traffic each needs. Pure functions of the spec and plan; `objects.py` turns them into manifests.
 
-- Airflow: the batch DAG runs once per schedule tick as a CronJob (`airflow dags test`, the DAG's own
-  code path, with a throwaway SQLite metadata database in the pod); the schedule is the DAG's, or the
-  environment's `schedule`.
+- Airflow: a self-hosted Airflow 3 (`airflow.py`): API server, scheduler (LocalExecutor: it runs the
+  tasks, so it is the batch pod), DAG processor and, where the DAG has deadline callbacks, the triggerer;
+  the DAG's schedule is the Airflow one.
 - Prefect: the orchestrator's workers, self-hosted, as a Deployment polling the project's work pool
   (the flow's schedule lives in the Prefect deployment, prefect.yaml).
 - The Faker streams' generators (common/faker_streams.py `cluster_streams`): one Deployment per streamed table
@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pipegen.common.faker_streams import FakerStream, cluster_streams
 from pipegen.common.kafka_clients import batch_user
 from pipegen.common.orchestration import CADENCES, run_policy
-from pipegen.common.workload_identity import batch_pod
 from pipegen.generators.base import GenContext
 from pipegen.plan.components import Kind
 from pipegen.plan.names import ENV, KubeNames
@@ -44,6 +43,8 @@ MIN_MEMORY_MIB, MAX_MEMORY_MIB = 512, 8192
 # the share of a run's largest table in memory at once: dlt extracts, normalises and writes in chunks
 WORKING_SET = 1 / 16
 DEV_ENV = "dev"
+# the self-hosted Airflow's API server, DAG processor and triggerer (they run no task): one size everywhere
+CONTROL_MEMORY = "1Gi"
 
 
 @dataclass(frozen=True)
@@ -72,20 +73,36 @@ class KafkaTls:
 class Workload:
     key: str  # batch / worker: the component label and the NetworkPolicy's suffix
     name: Ident  # the object, its ServiceAccount and its pods' `app.kubernetes.io/name`
-    kind: str  # CronJob / Deployment
+    kind: str  # Deployment (the one kind pipegen's own workloads have)
     init: tuple[Container, ...]
     main: Container
     env: tuple[tuple[str, str], ...]  # fixed variables (pipegen's own text)
     ports: tuple[int, ...]  # TCP egress: the sources and targets it reads and writes, HTTPS
     kafka: bool  # reads the project's Kafka cluster
-    schedule: str | None = None  # CronJob: the batch schedule
-    health_port: int | None = None  # Deployment: the liveness/readiness endpoint
+    health_port: int | None = None  # Deployment: the liveness/readiness endpoint (HTTP GET `health_path`)
     kafka_tls: KafkaTls | None = None  # the batch run signs in to the project's cluster (batch_tls)
-    size: Size | None = None  # a fixed size in every environment (else the planned one, sized per overlay)
+    account: Ident | None = None  # its pods' ServiceAccount, when not its own name (Airflow's control pods)
+    health_path: str = "/health"
+    # Deployment: a command as the liveness and readiness probe (`airflow jobs check`, a generator's heartbeat)
+    exec_probe: tuple[str, ...] = ()
+    service_port: int | None = None  # a Service of its name on this port
+    # ingress: (port, the labels of the pods allowed in on it), e.g. the API server's from the project's pods
+    ingress: tuple[tuple[int, tuple[tuple[str, str], ...]], ...] = ()
+    calls: tuple[tuple[str, int], ...] = ()  # egress to other pods of the namespace: (app.kubernetes.io/name, port)
+    secret_env: tuple[tuple[str, str], ...] = ()  # variables from the Secret by key (secretKeyRef): (name, key)
+    scaled: bool = True  # Deployment: the overlays set its replicas (else one)
+    # a fixed size in every environment (Airflow's control pods: control_size(); a generator: GENERATOR_SIZE);
+    # None: it runs the pipeline's tasks, sized as a run (planned_size per environment)
+    size: Size | None = None
+    floor_mib: int = 0  # the least memory a sized (not spec-set) run gets: Airflow's scheduler beside its tasks
+    # what it reads by envFrom: "config" the environment's ConfigMap, "secret" the project's Secret's every key
+    # (the pipeline's code runs here); none for a generator (what it needs is in `env`)
+    env_from: tuple[str, ...] = ("config", "secret")
     image: str | None = None  # its own image (else the project's)
-    env_from: bool = True  # reads the environment's ConfigMap and the project's Secret (envFrom)
-    identity: bool = True  # carries the cloud's workload identity labels (common/workload_identity.py)
-    probe: tuple[str, ...] = ()  # an exec liveness and readiness probe (else the health port's, if any)
+
+    @property
+    def service_account(self) -> Ident:
+        return self.account if self.account is not None else self.name
 
 
 @dataclass(frozen=True)
@@ -133,6 +150,44 @@ def batch_tls(ctx: GenContext) -> KafkaTls | None:
     return KafkaTls(str(kafka.cluster_ca_secret), user, f"{kafka.bootstrap}:{KAFKA_TLS}")
 
 
+@dataclass(frozen=True)
+class BatchRun:
+    """What every pod running the batch run's tasks shares, whichever orchestrator runs them."""
+
+    env: tuple[tuple[str, str], ...]  # the project's folder, HOME on the scratch volume
+    ports: tuple[int, ...]  # batch_ports
+    kafka: bool  # reads the project's Kafka cluster
+    tls: KafkaTls | None  # batch_tls
+
+
+def batch_run(ctx: GenContext) -> BatchRun:
+    spec = ctx.spec
+    tls = batch_tls(ctx)
+    kafka = tls is not None or (
+        Kind.KAFKA_TOPICS in ctx.plan.graph.kinds
+        and bool(ctx.plan.graph.batch_sources)
+        and any(spec.sources[i].ingestion != Ingestion.BATCH for i in ctx.plan.graph.batch_sources)
+    )
+    return BatchRun((("PIPEGEN_PROJECT_DIR", APP_DIR), ("HOME", SCRATCH)), batch_ports(ctx), kafka, tls)
+
+
+def prefect_workers(ctx: GenContext, pod: Ident, run: BatchRun) -> tuple[Workload, ...]:
+    """Prefect's self-hosted workers on the project's work pool: the batch pod `pod` (`batch_pod`)."""
+    args = ("prefect", "worker", "start", "--pool", str(ctx.plan.names.prefect_work_pool), "--type", "process",
+            "--with-healthcheck")  # fmt: skip
+    return (
+        Workload(
+            "worker", pod, "Deployment", init=(), main=Container("worker", args),
+            env=(*run.env, ("PREFECT_HOME", f"{SCRATCH}/prefect"),
+                 ("PREFECT_WORKER_WEBSERVER_PORT", str(PREFECT_HEALTH))),
+            ports=run.ports, kafka=run.kafka, health_port=PREFECT_HEALTH, kafka_tls=run.tls,
+        ),
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------- the Faker streams' generators
+
+
 GENERATOR_SIZE = Size("100m", "500m", "512Mi")  # Python, Faker and pyarrow producing one table's events
 HEARTBEAT = f"{SCRATCH}/pipegen-heartbeat"  # PIPEGEN_HEARTBEAT: touched by the generator while its stream flows
 MIN_STALE_S = 300  # a generator is restarted when its heartbeat is older (or three of its events' spacing)
@@ -153,60 +208,21 @@ def generator_image(ctx: GenContext, kube: KubeNames) -> str:
 
 
 def generator_workload(ctx: GenContext, kube: KubeNames, stream: FakerStream) -> Workload:
+    """A Faker stream's generator: the kafka family's generator KafkaUser, no ConfigMap or Secret, no cloud identity
+    (its own ServiceAccount, which no identity links), one replica at GENERATOR_SIZE in every environment."""
     kafka = ctx.plan.names.kafka
     assert kafka is not None
     tls = KafkaTls(str(kafka.cluster_ca_secret), str(kafka.generator_user), f"{kafka.bootstrap}:{KAFKA_TLS}")
     args = ("python", "-m", "pipeline.stream_generator", "--table", stream.table)
     return Workload(f"gen-{stream.name}", kube.generator(stream.name), "Deployment", init=(),
                     main=Container("generator", args), env=(("HOME", SCRATCH), (str(ENV.heartbeat), HEARTBEAT)),
-                    ports=(), kafka=True, probe=heartbeat_probe(stream),
-                    kafka_tls=tls, size=GENERATOR_SIZE, image=generator_image(ctx, kube), env_from=False,
-                    identity=False)  # fmt: skip
+                    ports=(), kafka=True, exec_probe=heartbeat_probe(stream), kafka_tls=tls, scaled=False,
+                    size=GENERATOR_SIZE, env_from=(), image=generator_image(ctx, kube))  # fmt: skip
 
 
-def workloads(ctx: GenContext, kube: KubeNames) -> tuple[Workload, ...]:
-    """The batch run's workload (if any), then a generator per Faker stream on the project's cluster."""
-    return (*batch_workloads(ctx, kube), *(generator_workload(ctx, kube, s) for s in cluster_streams(ctx)))
-
-
-def batch_workloads(ctx: GenContext, kube: KubeNames) -> tuple[Workload, ...]:
-    spec, names = ctx.spec, ctx.plan.names
-    tls = batch_tls(ctx)
-    kafka = tls is not None or (
-        Kind.KAFKA_TOPICS in ctx.plan.graph.kinds
-        and bool(ctx.plan.graph.batch_sources)
-        and any(spec.sources[i].ingestion != Ingestion.BATCH for i in ctx.plan.graph.batch_sources)
-    )
-    common = (("PIPEGEN_PROJECT_DIR", APP_DIR), ("HOME", SCRATCH))
-    pod = batch_pod(ctx)  # the one function the terraform family asks too (its identity's ServiceAccount)
-    if pod is not None and pod == kube.batch:
-        airflow_env = (
-            ("AIRFLOW_HOME", f"{SCRATCH}/airflow"),
-            ("AIRFLOW__CORE__DAGS_FOLDER", f"{APP_DIR}/dags"),
-            ("AIRFLOW__CORE__LOAD_EXAMPLES", "False"),
-            ("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{SCRATCH}/airflow/airflow.db"),
-        )
-        return (
-            Workload(
-                "batch", pod, "CronJob",
-                init=(Container("migrate", ("airflow", "db", "migrate")),),
-                main=Container("run", ("airflow", "dags", "test", str(names.pipeline))),
-                env=(*common, *airflow_env), ports=batch_ports(ctx), kafka=kafka,
-                schedule=run_policy(spec).schedule, kafka_tls=tls,
-            ),
-        )  # fmt: skip
-    if pod is not None and pod == kube.worker:
-        args = ("prefect", "worker", "start", "--pool", str(names.prefect_work_pool), "--type", "process",
-                "--with-healthcheck")  # fmt: skip
-        return (
-            Workload(
-                "worker", pod, "Deployment", init=(), main=Container("worker", args),
-                env=(*common, ("PREFECT_HOME", f"{SCRATCH}/prefect"),
-                     ("PREFECT_WORKER_WEBSERVER_PORT", str(PREFECT_HEALTH))),
-                ports=batch_ports(ctx), kafka=kafka, health_port=PREFECT_HEALTH, kafka_tls=tls,
-            ),
-        )  # fmt: skip
-    return ()
+def generators(ctx: GenContext, kube: KubeNames) -> tuple[Workload, ...]:
+    """A generator per Faker stream on the project's cluster (common/faker_streams.py `cluster_streams`)."""
+    return tuple(generator_workload(ctx, kube, s) for s in cluster_streams(ctx))
 
 
 def peers(ctx: GenContext) -> tuple[Peer, ...]:
@@ -267,6 +283,33 @@ def env_size(planned: Size, environment: str, resources: Resources | None) -> Si
         request, limit = _cpu(MIN_MEMORY_MIB)
         return Size(request, limit, f"{MIN_MEMORY_MIB}Mi")
     return planned
+
+
+def floored(size: Size, floor_mib: int) -> Size:
+    """A planned size (`<n>Mi`) raised to at least `floor_mib`, its CPU with it; a spec's own size is not
+    passed here."""
+    mib = int(size.memory.removesuffix("Mi"))
+    if mib >= floor_mib:
+        return size
+    request, limit = _cpu(floor_mib)
+    return Size(request, limit, f"{floor_mib}Mi")
+
+
+def run_size(w: Workload, planned: Size, environment: str | None, resources: Resources | None) -> Size:
+    """A workload's size in an environment (None: the base): the spec's `resources` as given, else the planned
+    or dev size raised to the workload's floor; its fixed `size` for a workload that runs no task."""
+    if w.size is not None:
+        return w.size
+    if resources is not None:
+        return env_size(planned, environment or "", resources)
+    return floored(env_size(planned, environment, None) if environment else planned, w.floor_mib)
+
+
+def control_size() -> Size:
+    """The self-hosted Airflow's API server, DAG processor and triggerer: they run no task, so one size
+    in every environment (the smallest CPU, CONTROL_MEMORY)."""
+    request, limit = _cpu(MIN_MEMORY_MIB)
+    return Size(request, limit, CONTROL_MEMORY)
 
 
 def env_replicas(environment: str, replicas: int | None) -> int:

@@ -99,8 +99,8 @@ class Resources(Model):
 class Environment(Model):
     replicas: int | None = Field(
         None, ge=0, le=1000,
-        description="Replicas of the orchestrator's workers on Kubernetes (Prefect), 0 to 1,000; "
-        "R367 warns where nothing reads it (no Kubernetes, or Airflow: its batch run is a CronJob).",
+        description="Replicas of the orchestrator's workers on Kubernetes (Prefect's workers; Airflow's scheduler "
+        "and API server), 0 to 1,000; R367 warns where nothing reads it (no Kubernetes).",
     )  # fmt: skip
     resources: Resources | None = Field(
         None,

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pipegen.spec import catalog, rulekinds
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import SpecIndex
-from pipegen.spec.model import Connection, Ingestion, Orchestrator, SourceType, Spec
+from pipegen.spec.model import Connection, Ingestion, SourceType, Spec
 
 # Synthetic table settings that describe a production destination the local generator does not
 # write to (it writes the SQLite file and JSON lines stand-ins of `pipegen run`).
@@ -110,9 +110,6 @@ def _environments(spec: Spec) -> Iterator[Finding]:
                 continue
             if not kubernetes:
                 why, hint = "`deploy.kubernetes` is off", "enable `deploy.kubernetes`, or remove it"
-            elif key == "replicas" and spec.orchestrator == Orchestrator.AIRFLOW:
-                why = "the batch run is one CronJob per schedule tick (Airflow), which has no replicas"
-                hint = "remove it (the Prefect workers' Deployment is what `replicas` scales)"
             else:
                 continue
             yield Finding(
