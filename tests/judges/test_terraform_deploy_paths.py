@@ -350,3 +350,21 @@ def test_the_landing_root_every_request_names_is_a_bucket_extract_load_writes_an
         local = _blocks(identities, "locals")["bucket_grants"]
         writers = sorted((g["workload"], g["role"]) for g in local.values() if g["bucket"] == bucket_ref)
         assert writers == [("ingest", "roles/storage.objectUser")]
+
+
+def test_the_generators_docs_name_a_streamed_table_whose_name_is_no_identifier_without_crashing(
+    tmp_path: Path,
+) -> None:
+    # long run seed 20261218 spec 8 (class 52): a streamed table named `WITH` made `generate` crash in the
+    # terraform docs (`Ident` over `<source>__WITH`); the docs now write each name as a code span
+    files, _ = _playground_on("azure", tmp_path / "ok")
+    text = (REPO / "specs/azure_playground.yaml").read_text()
+    assert text.count("- name: page_views\n") == 1
+    (tmp_path / "spec.yaml").write_text(
+        text.replace("- name: page_views\n", "- name: WITH\n").replace("from: page_views", "from: WITH")
+    )
+    ready = prepare(tmp_path / "spec.yaml")
+    assert not [d for d in ready.diagnostics if d.severity == "error"], ready.diagnostics
+    docs = str(render_tree(ready.spec, ready.plan)["docs/terraform.md"])
+    assert "| `clickstream__WITH` |" in docs, docs[docs.find("The data generators") :][:800]
+    assert "| `clickstream__page_views` |" in files["docs/terraform.md"]

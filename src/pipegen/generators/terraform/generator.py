@@ -194,7 +194,7 @@ def docs_context(ctx: GenContext, mod: CloudModule, plans: list[EnvPlan], stored
         "lake_glue": [Ident(db) for db in mod.lake_databases],
         "emr_release": trusted(EMR_RELEASE),
         "databricks_scope": any(o.name == "databricks_secret_scope" for o in mod.outputs),
-        "generators": [{"table": Ident(t), "topic": topic} for t, topic in mod.generators],  # topic: md_code
+        "generators": [{"table": t, "topic": topic} for t, topic in mod.generators],  # both: md_code
         "generator_doc": {k: trusted(v) for k, v in GENERATOR_DOCS[mod.provider].items()},
         # (placeholder, output) of each spec secret the EMR requests / Dataproc batches reference (secret_output)
         "spark_secrets": [
