@@ -32,6 +32,7 @@ import math
 import shlex
 from typing import NamedTuple
 
+from pipegen.common.stream_landing import streamed_to_bronze
 from pipegen.common.stream_rules import event_rules, streamed_tables
 from pipegen.generators.base import ComposeService, EnvVar, GenContext
 from pipegen.plan.components import Kind
@@ -51,7 +52,7 @@ from pipegen.plan.names import (
 from pipegen.render.env import render
 from pipegen.safe import trusted
 from pipegen.spec.index import index_of
-from pipegen.spec.model import Orchestrator, Spec
+from pipegen.spec.model import Orchestrator
 
 # The Flink the generated FlinkDeployments target (the flink family: flinkVersion v2_2, flink-python-2.2.0.jar);
 # tests/judges/test_compose.py checks that both agree.
@@ -103,11 +104,14 @@ def flink_image(ctx: GenContext) -> str:
     return f"{dns_name(str(ctx.plan.names.pipeline))}-flink:{FLINK_VERSION}"
 
 
-def flink_job_count(spec: Spec) -> int:
-    """The SQL jobs the flink family writes: one per stream job, and a dead-letter and a validation job per
-    streamed table with per-event rules (its quality jobs; tests/judges/test_compose.py counts flink/sql/)."""
+def flink_job_count(ctx: GenContext) -> int:
+    """The SQL jobs the flink family writes: one per stream job, a dead-letter and a validation job per
+    streamed table with per-event rules (its quality jobs), and a Lakehouse's bronze job per streamed table
+    (common/stream_landing; tests/judges/test_compose.py counts flink/sql/)."""
+    spec = ctx.spec
     checked = [ref for ref in streamed_tables(spec, index_of(spec)) if event_rules(spec, ref)]
-    return len(spec.transforms.streams) + 2 * len(checked)
+    bronze = streamed_to_bronze(spec, ctx.plan.architecture, ctx.plan.graph.kinds)
+    return len(spec.transforms.streams) + 2 * len(checked) + len(bronze)
 
 
 class SessionSize(NamedTuple):
@@ -121,7 +125,7 @@ class SessionSize(NamedTuple):
 
 def session_size(ctx: GenContext) -> SessionSize:
     dev = env_sizes(ctx.spec, ctx.plan.capacity, DEV)
-    needed = flink_job_count(ctx.spec) * dev.flink_parallelism
+    needed = flink_job_count(ctx) * dev.flink_parallelism
     return SessionSize(dev.flink_parallelism, dev.flink_slots, max(1, math.ceil(needed / dev.flink_slots)))
 
 
@@ -183,7 +187,7 @@ def flink_services(
         env_file=True,
         volumes=(f"./pipeline:{USRLIB}/pipeline:ro", f"./flink/sql:{USRLIB}/flink/sql:ro"),
         healthcheck=(f"test -f {SUBMITTED}",),
-        start_seconds=SUBMIT_SECONDS_PER_JOB * flink_job_count(ctx.spec),
+        start_seconds=SUBMIT_SECONDS_PER_JOB * flink_job_count(ctx),
         depends_on=(str(COMPOSE_FLINK_JOBMANAGER), str(COMPOSE_FLINK_TASKMANAGER), *kafka),
     )  # fmt: skip
     return (jobmanager, taskmanager, sql)
