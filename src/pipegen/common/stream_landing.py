@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from pipegen.common.lake_catalog import layer_dirs
+from pipegen.common.stream_rules import checked_tables
 from pipegen.plan.names import DatasetNames, snake
 from pipegen.spec import catalog
 from pipegen.spec.index import TableRef, index_of
@@ -54,6 +55,17 @@ def streamed_to_bronze(spec: Spec, architecture: Architecture, kinds: Collection
         for ref in index_of(spec).tables
         if ref.source.ingestion != Ingestion.BATCH and any(c.metadata is None for c in ref.dataset.columns)
     ]
+
+
+def flink_job_count(spec: Spec, architecture: Architecture, kinds: Collection[str]) -> int:
+    """The SQL jobs the flink family writes: one per stream job, a dead-letter and a validation job per
+    streamed table with per-event rules (stream_rules.checked_tables) and a bronze job per table the
+    stream lands in bronze. compose's session cluster sizes its slots by it; tests/families/test_flink_job_count.py
+    holds it to the flink family's files."""
+    if FLINK_JOBS not in kinds:
+        return 0
+    checked = checked_tables(spec, index_of(spec))
+    return len(spec.transforms.streams) + 2 * len(checked) + len(streamed_to_bronze(spec, architecture, kinds))
 
 
 def landing_dir(ds: DatasetNames) -> str:

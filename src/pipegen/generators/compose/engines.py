@@ -32,8 +32,7 @@ import math
 import shlex
 from typing import NamedTuple
 
-from pipegen.common.stream_landing import streamed_to_bronze
-from pipegen.common.stream_rules import event_rules, streamed_tables
+from pipegen.common.stream_landing import flink_job_count as planned_flink_jobs
 from pipegen.generators.base import ComposeService, EnvVar, GenContext
 from pipegen.plan.components import Kind
 from pipegen.plan.envsizes import DEV, env_sizes
@@ -51,7 +50,6 @@ from pipegen.plan.names import (
 )
 from pipegen.render.env import render
 from pipegen.safe import trusted
-from pipegen.spec.index import index_of
 from pipegen.spec.model import Orchestrator
 
 # The Flink the generated FlinkDeployments target (the flink family: flinkVersion v2_2, flink-python-2.2.0.jar);
@@ -105,13 +103,9 @@ def flink_image(ctx: GenContext) -> str:
 
 
 def flink_job_count(ctx: GenContext) -> int:
-    """The SQL jobs the flink family writes: one per stream job, a dead-letter and a validation job per
-    streamed table with per-event rules (its quality jobs), and a Lakehouse's bronze job per streamed table
-    (common/stream_landing; tests/judges/test_compose.py counts flink/sql/)."""
-    spec = ctx.spec
-    checked = [ref for ref in streamed_tables(spec, index_of(spec)) if event_rules(spec, ref)]
-    bronze = streamed_to_bronze(spec, ctx.plan.architecture, ctx.plan.graph.kinds)
-    return len(spec.transforms.streams) + 2 * len(checked) + len(bronze)
+    """The SQL jobs the flink family writes (common/stream_landing.flink_job_count; tests/judges/test_compose.py
+    counts flink/sql/)."""
+    return planned_flink_jobs(ctx.spec, ctx.plan.architecture, ctx.plan.graph.kinds)
 
 
 class SessionSize(NamedTuple):

@@ -37,7 +37,7 @@ from pipegen.generators.flink.windows import (
 from pipegen.plan.names import Names, StreamJobNames, snake
 from pipegen.render.flinksql import flink_expr, quote
 from pipegen.spec.index import SpecIndex
-from pipegen.spec.model import Join, JoinType, OutputColumn, SinkMode, Spec, StreamJob, Target
+from pipegen.spec.model import Ingestion, Join, JoinType, OutputColumn, SinkMode, Spec, StreamJob, Target
 
 
 @dataclass(frozen=True)
@@ -114,8 +114,13 @@ class JobBuilder:
         """Settings, the source, the dimensions (each table once) and the history view, if any."""
         source, tables = source_tables(base, jn, history=bool(job.history), with_proc_time=with_proc_time)
         statements = [settings_script(self.settings, jn, base.cdc), *source]
-        for rel, _join in dims:
-            if rel.names.flink_table in tables:
+        for rel, join in dims:
+            if rel.names.flink_table in tables or rel.names.flink_changes in tables:
+                continue
+            if streamed_join(rel, join):  # a topic joined as a stream: read like a job's source
+                joined, entry = source_tables(rel, jn, history=False, with_proc_time=False)
+                statements.extend(joined)
+                tables.update(entry)
                 continue
             statement, entry = dimension_table(rel)
             statements.append(statement)
@@ -185,3 +190,13 @@ def job_manifest(
         "lookups": [f"{quote(base.alias)}.{quote(PROC_TIME)}"] if lookups else [],
         "event_time": base.event_time(),
     }
+
+
+def streamed_join(rel: Relation, join: Join) -> bool:
+    """A regular (inner or left) join of a stream: a topic (a Kafka, Kinesis, Event Hubs or Faker stream source's)
+    or a CDC table's changelog. Flink reads it as a job reads its own source, so a change on that side updates the
+    joined rows, as in the local run (pipeline/flink_local.py reads the same changelog files). A batch database
+    table is read through JDBC (its rows when the job starts), and a lookup always is (R381 refuses a lookup of a
+    topic)."""
+    streamed = rel.cdc or rel.ref.kind == "topics" or rel.ref.source.ingestion == Ingestion.STREAM
+    return join.type != JoinType.LOOKUP and streamed
