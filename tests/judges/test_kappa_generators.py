@@ -1,7 +1,8 @@
 """The Faker streams' generators of a Kappa plan (no batch layer), deployed (issue 21, infra21b): the corpus fixture
 tests/corpus/kappa_faker_stream_deployed.yaml (a Faker stream, one Flink job, Terraform) on aws, gcp and azure, with
-and without `deploy.kubernetes`. Its generated `pipeline/stream_generator.py` produces the stream's events to the
-topic the Flink jobs read (the naming layer's `read_topic`) on a real Kafka-protocol broker (tansu); each cloud's
+and without `deploy.kubernetes`. Its generated `pipeline/stream_generator.py`, run as compose.yaml's generator service
+runs it (`--local`), creates and writes the topic the Flink jobs read (the naming layer's `read_topic`) on a real
+Kafka-protocol broker (tansu), and flink-sql waits for that service; each cloud's
 Terraform root runs it beside the cloud's managed Kafka, judged as every example's root is (python-hcl2, the
 provider schemas, checkov, `terraform fmt` and `terraform console` over each environment's values); under
 Kubernetes the kustomize base runs it as a Deployment, judged by `kubectl kustomize`, kubernetes-validate --strict,
