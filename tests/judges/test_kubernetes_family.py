@@ -25,6 +25,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from pipegen.pipeline import families_for, prepare, render_tree
+from pipegen.plan.stream_generators import GeneratorHost, generator_host
 from tests.conftest import REPO, example_specs
 from tests.judges.airflow_cli import airflow_deployments, ask, command_lines
 from tests.judges.crds import CrdCatalog, shared_crds_dir
@@ -611,7 +612,7 @@ def test_the_playground_under_kubernetes_runs_a_hardened_generator_per_faker_str
     assert text.count("\ndeploy:\n") == 1
     (tmp_path / "spec.yaml").write_text(text.replace("\ndeploy:\n", "\ndeploy:\n  kubernetes: {enabled: true}\n"))
     ready = prepare(tmp_path / "spec.yaml")
-    assert [d for d in ready.diagnostics if d.code == "R456"] == []
+    assert generator_host(ready.spec, ready.plan.graph.kinds) == GeneratorHost.KUBERNETES
     project = write({k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}, tmp_path / "project")
     streams = json.loads((project / "pipeline/stream_generator.json").read_text(encoding="utf-8"))["streams"]
     assert streams

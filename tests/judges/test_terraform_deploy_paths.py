@@ -18,6 +18,7 @@ import pytest
 
 from pipegen.pipeline import prepare, render_tree
 from pipegen.plan.cloudnames import landing_root
+from pipegen.plan.stream_generators import GeneratorHost, generator_host
 from tests.conftest import REPO
 from tests.judges.terraform import (
     fmt_check,
@@ -172,8 +173,9 @@ def test_the_playgrounds_terraform_runs_a_generator_per_faker_stream_that_may_se
     assert "## The data generators" in files["docs/terraform.md"]
 
 
-def _playground_on(cloud: str, where: Path, kubernetes: bool = False) -> tuple[dict[str, str], list[tuple[str, str]]]:
-    """The azure_playground spec moved to `cloud` (with `deploy.kubernetes` where asked): its files, and its R456s."""
+def _playground_on(cloud: str, where: Path, kubernetes: bool = False) -> tuple[dict[str, str], GeneratorHost | None]:
+    """The azure_playground spec moved to `cloud` (with `deploy.kubernetes` where asked): its files, and where its
+    stream generators run (plan/stream_generators.py)."""
     text = (REPO / "specs/azure_playground.yaml").read_text()
     assert text.count("cloud: azure") == 1 and text.count("\ndeploy:\n") == 1
     text = text.replace("cloud: azure", f"cloud: {cloud}")
@@ -182,8 +184,8 @@ def _playground_on(cloud: str, where: Path, kubernetes: bool = False) -> tuple[d
     where.mkdir(parents=True, exist_ok=True)
     (where / "spec.yaml").write_text(text)
     ready = prepare(where / "spec.yaml")
-    found = [(d.path, d.severity) for d in ready.diagnostics if d.code == "R456"]
-    return {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}, found
+    host = generator_host(ready.spec, ready.plan.graph.kinds)
+    return {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}, host
 
 
 def _judge_root(hcl_python: Path, checkov_python: Path, files: dict[str, str], where: Path) -> dict[str, Any]:
@@ -209,8 +211,8 @@ def test_on_aws_terraform_runs_a_fargate_service_per_faker_stream_whose_role_may
     # the playground on AWS: one ECS Fargate service (desired count 1) per streamed table of the generated
     # pipeline/stream_generator.json running it for its table; the task role may connect and write exactly those
     # tables' MSK topics (its signing in today: MSK IAM); no secret in the tasks' environment
-    files, warned = _playground_on("aws", tmp_path)
-    assert warned == []
+    files, host = _playground_on("aws", tmp_path)
+    assert host == GeneratorHost.CLOUD
     streams = json.loads(files["pipeline/stream_generator.json"])["streams"]
     assert streams and json.loads(files["pipeline/stream_generator.json"])["sign_in"] == "aws"
     docs = _judge_root(hcl_python, checkov_python, files, tmp_path)
@@ -252,8 +254,8 @@ def test_on_gcp_terraform_runs_a_cloud_run_worker_pool_container_per_faker_strea
     # the playground on GCP: one Cloud Run worker pool (one instance), a container per streamed table running the
     # generator for it, as a service account of its own that is a Managed Kafka client and nothing else, reaching
     # the cluster through its subnet; no secret in the containers' environment
-    files, warned = _playground_on("gcp", tmp_path)
-    assert warned == []
+    files, host = _playground_on("gcp", tmp_path)
+    assert host == GeneratorHost.CLOUD
     streams = json.loads(files["pipeline/stream_generator.json"])["streams"]
     assert streams and json.loads(files["pipeline/stream_generator.json"])["sign_in"] == "gcp"
     docs = _judge_root(hcl_python, checkov_python, files, tmp_path)
@@ -289,13 +291,11 @@ def test_on_gcp_terraform_runs_a_cloud_run_worker_pool_container_per_faker_strea
 
 @pytest.mark.parametrize(("cloud", "kubernetes"), [
     ("azure", False), ("aws", False), ("gcp", False), ("aws", True), ("gcp", True), ("azure", True)])  # fmt: skip
-def test_a_faker_stream_runs_a_generator_wherever_it_is_deployed_and_no_r456_is_warned(
-    tmp_path: Path, cloud: str, kubernetes: bool
-) -> None:
-    # R456: each cloud's Terraform root runs the stream generators beside its managed Kafka; under deploy.kubernetes
-    # the kustomize base runs them beside Strimzi (and Terraform none); the playground's stream is never warned
-    files, found = _playground_on(cloud, tmp_path, kubernetes)
-    assert found == []
+def test_a_faker_stream_runs_a_generator_wherever_it_is_deployed(tmp_path: Path, cloud: str, kubernetes: bool) -> None:
+    # each cloud's Terraform root runs the stream generators beside its managed Kafka; under deploy.kubernetes the
+    # kustomize base runs them beside Strimzi (and Terraform none): plan/stream_generators.py `generator_host`
+    files, host = _playground_on(cloud, tmp_path, kubernetes)
+    assert host == (GeneratorHost.KUBERNETES if kubernetes else GeneratorHost.CLOUD)
     assert ("terraform/modules/platform/generators.tf" in files) is not kubernetes
     k8s = files.get("k8s/base/workloads.yaml", "")
     assert ("pipeline.stream_generator" in k8s) is kubernetes

@@ -43,11 +43,6 @@
 - R466: the Delta target whose silver dbt's staging reads (`<pipeline>_silver`) when no Spark batch job writes
   it (no Spark batch engine, or the Spark job writes another, first, lake target): only the Spark job's silver
   step registers silver in the catalog dbt's production target reads; the lake step writes it by path.
-- R456: with `deploy.terraform`, a Faker source that streams into the project's Kafka cluster where nothing runs
-  a generator for it: wherever the synthetic family writes `pipeline/stream_generator.py` (a batch layer) one
-  runs (the Terraform root's ECS Fargate, Cloud Run worker pool or Container Instances beside the cloud's managed
-  Kafka, terraform/{aws,gcp,azure}_generators.py; the kustomize base's Deployments beside Strimzi under
-  `deploy.kubernetes`); under Kappa alone nothing writes the topic once deployed.
 - R493: a batch source (`ingestion: batch`) where the Spark batch job is deployed (a cloud): extract-load (dlt)
   loads it into the spec's target, while the Spark job's bronze reads the Parquet batches under its landing root
   (PIPEGEN_LANDING_ROOT, Terraform's landing bucket on aws and gcp); nothing generated lands them there yet.
@@ -89,7 +84,6 @@ from pipegen.spec.model import (
     Ingestion,
     LakeCatalog,
     Layer,
-    SourceType,
     Spec,
     TargetType,
 )
@@ -138,7 +132,7 @@ def infra_findings(spec: Spec, graph: Graph, capacity: Capacity) -> tuple[Findin
             *_referenced_containers(spec, graph), *_unqueried_iceberg(spec, graph),
             *_databricks_on_msk(spec, graph), *_databricks_on_managed_kafka(spec, graph),
             *_capture_off_the_managed_cluster(spec, graph), *_unregistered_delta_silver(spec, graph),
-            *_events_without_a_managed_cluster(spec, graph), *_undeployed_generators(spec, graph),
+            *_events_without_a_managed_cluster(spec, graph),
             *_unlinked_flink_identity(spec, graph), *_unlanded_spark_batches(spec, graph))  # fmt: skip
 
 
@@ -464,28 +458,6 @@ def _unregistered_delta_silver(spec: Spec, graph: Graph) -> Iterator[Finding]:
         "`CREATE TABLE <pipeline>_silver.<table> USING DELTA LOCATION '<silver path>'`",
         severity="warning",
     )  # fmt: skip
-
-
-def _undeployed_generators(spec: Spec, graph: Graph) -> Iterator[Finding]:
-    """R456 (warning), at each such source's `ingestion`."""
-    if not spec.deploy.terraform.enabled or spec.cloud == Cloud.LOCAL or Kind.KAFKA_TOPICS not in graph.kinds:
-        return
-    if Kind.SYNTHETIC_DATA in graph.kinds:
-        # the runtime exists: the Terraform root's beside the cloud's managed Kafka (terraform/{aws,gcp,azure}_
-        # generators.py), the kustomize base's Deployments beside Strimzi under deploy.kubernetes (kubernetes family)
-        return
-    why = "without a batch layer the project has no stream generator (pipeline/stream_generator.py)"
-    for i, source in enumerate(spec.sources):
-        if source.type == SourceType.FAKER and source.ingestion == Ingestion.STREAM and on_project_cluster(source):
-            yield Finding(
-                ("sources", i, "ingestion"), "R456",
-                f"source '{source.name}' streams synthetic events into the project's Kafka cluster, but {why}: once "
-                "deployed nothing writes its topics, and the stream jobs read nothing",
-                "produce the events yourself (where the project has one, run `python -m pipeline.stream_generator "
-                "--table <source>__<table>` beside the cluster, signed in as a workload that may write its topics), "
-                "give the plan a batch layer, or stream from a real source",
-                severity="warning",
-            )  # fmt: skip
 
 
 def _unlanded_spark_batches(spec: Spec, graph: Graph) -> Iterator[Finding]:

@@ -104,6 +104,7 @@ __all__ = [  # the naming layer: its own names and the rules it re-exports (iden
     "StreamJobNames",
     "StreamQualityNames",
     "bucket_name",
+    "compose_generator",
     "compose_service",
     "dns_name",
     "env_name",
@@ -422,6 +423,13 @@ COMPOSE_PREFECT_SERVER, COMPOSE_PREFECT_WORKER = Ident("prefect-server"), Ident(
 def compose_service(source: str) -> Ident:
     """A source database's local stand-in service in compose.yaml: `<source>-db` (a DNS label)."""
     return dns_name(f"{snake(source)}-db")
+
+
+def compose_generator(stream: str) -> Ident:
+    """A Faker stream's generator service in compose.yaml: `<source>-<table>-generator` (`stream`: the stream's DNS
+    name, common/faker_streams.py `FakerStream.name`); it ends in `-generator`, so it never meets a `<source>-db`
+    or one of the fixed names above."""
+    return dns_name(f"{stream}-generator")
 
 
 REPLAY_VERSION = "{name}__v{version}"

@@ -4,7 +4,8 @@
   plan/envsizes.py; `scale`: enough for every job at the `dev` parallelism) and `flink-sql`, which submits
   every `flink/sql/*.sql` to the cluster with the project's production runner (`pipeline/flink_runner.py`,
   `flink run --python`) once the cluster and Kafka are healthy, then stays up (healthy once every job was
-  submitted). All three run one image built from `compose/flink.Dockerfile` (FLINK_DOCKERFILE): the
+  submitted; it waits for the Faker streams' generators, which create the topics the jobs read: generators.py).
+  All three run one image built from `compose/flink.Dockerfile` (FLINK_DOCKERFILE): the
   official `flink` image pinned to the Flink the FlinkDeployments target, plus Python and PyFlink (the
   runner) and the jars of FLINK_JARS from Maven Central (Docker downloads them at `make up`; nothing here
   does). Compose's broker is plaintext: `flink-sql` sets PIPEGEN_FLINK_KAFKA_PLAINTEXT, and the runner drops
@@ -34,6 +35,7 @@ from typing import NamedTuple
 
 from pipegen.common.stream_landing import flink_job_count as planned_flink_jobs
 from pipegen.generators.base import ComposeService, EnvVar, GenContext
+from pipegen.generators.compose.generators import generator_names
 from pipegen.plan.components import Kind
 from pipegen.plan.envsizes import DEV, env_sizes
 from pipegen.plan.idents import dns_name
@@ -166,7 +168,8 @@ def flink_services(
         ' || { echo "flink-sql: $$job was not submitted" >&2; failed=1; }; done;'
         f' if [ "$$failed" = 0 ]; then touch {SUBMITTED}; fi; exec sleep infinity'
     )
-    kafka = (str(COMPOSE_KAFKA),) if Kind.KAFKA_TOPICS in ctx.plan.graph.kinds else ()
+    # the broker, and the Faker streams' generators, which create the topics the jobs read (generators.py)
+    kafka = (str(COMPOSE_KAFKA), *generator_names(ctx)) if Kind.KAFKA_TOPICS in ctx.plan.graph.kinds else ()
     sql = ComposeService(
         name=str(COMPOSE_FLINK_SQL), image=image, build=FLINK_DOCKERFILE, command=("bash", "-c", submit),
         environment=(
