@@ -10,7 +10,8 @@ tests/judges/test_compose.py over the examples and tests/specgen/infra_judges.py
 - the Flink session cluster has a slot for every `flink/sql/*.sql` job at the parallelism flink-sql sets;
 - the Flink image (compose/flink.Dockerfile) adds a jar for every connector, JDBC dialect and driver and format
   a job's tables name (`'connector' = '...'`, the `url`'s `jdbc:<system>:`, `format`), each jar from its Maven
-  Central path; what no connector for Flink 2.x writes (validate's R512) is left out, nothing else.
+  Central path; what no connector for Flink 2.x writes (validate's R512) and a JDBC table of no database (a
+  joined stream's placeholder URL, R513) are left out, nothing else.
 Each check returns its problems, one line each (none: the check passed)."""
 
 from __future__ import annotations
@@ -141,6 +142,8 @@ def table_needs(options: dict[str, str]) -> list[tuple[str, tuple[str, ...]]]:
     scheme = re.match(r"jdbc:([a-z0-9]+):", options.get("url", "")) if connector == "jdbc" else None
     system = scheme[1] if scheme else ""
     if (connector, system) in NO_FLINK2_CONNECTOR:
+        return []
+    if connector == "jdbc" and system not in JDBC_JARS:  # a joined stream's placeholder URL: no database (R513)
         return []
     needs = [(f"'connector' = '{connector}'", CONNECTOR_JARS.get(connector, (f"<a jar for {connector}>",)))]
     if connector == "jdbc":

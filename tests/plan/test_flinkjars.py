@@ -11,7 +11,7 @@ from pipegen.common.stream_landing import streamed_to_bronze
 from pipegen.generators.flink.connectors import JDBC_URLS, LAKE_CONNECTORS
 from pipegen.pipeline import prepare
 from pipegen.plan.composefindings import COMPOSE_FLINK_SINKS, FILE_SINKS
-from pipegen.plan.flinkjars import BASE_JARS, NO_FLINK2_CONNECTOR, ROLE_JARS, flink_uses, image_jars
+from pipegen.plan.flinkjars import BASE_JARS, JDBC_SOURCES, NO_FLINK2_CONNECTOR, ROLE_JARS, flink_uses, image_jars
 from pipegen.spec.model import SourceType, TargetType
 from pipegen.spec.rules.transforms import LOOKUP_SOURCES
 from tests.conftest import REPO, example_specs
@@ -39,6 +39,10 @@ def test_the_bronze_uses_are_the_flink_familys_bronze_jobs(spec: Path) -> None:
 
 
 def test_every_lookup_source_validate_allows_has_its_jdbc_dialect_and_driver_in_the_image() -> None:
+    """...and they are the sources the flink family has a JDBC URL for (the others' joins are R513's)."""
+    assert {s.value for s in JDBC_SOURCES} == LOOKUP_SOURCES
+    assert {str(system) for system in JDBC_URLS} >= LOOKUP_SOURCES  # (source and target types share values)
+    assert not ({str(s) for s in SourceType} - LOOKUP_SOURCES) & {str(system) for system in JDBC_URLS}
     base = {j.artifact for j in BASE_JARS}
     for name in LOOKUP_SOURCES:
         system = SourceType(name)

@@ -30,9 +30,13 @@ COMPOSE_FLINK_LOOKUPS = frozenset({SourceType.MYSQL, SourceType.POSTGRES})  # so
 COMPOSE_FLINK_SINKS = frozenset({TargetType.KAFKA, TargetType.MYSQL, TargetType.POSTGRES, TargetType.ICEBERG})
 # targets the flink family writes as files (no streaming connector: connectors.py's file sink)
 FILE_SINKS = frozenset(TargetType) - COMPOSE_FLINK_SINKS - NO_FLINK2_CONNECTOR.keys()
-HINT = (
-    "run this job against its real systems (FlinkDeployment, flink/deploy/), or add a local stand-in to "
-    "compose.yaml (a file you own once edited)"
+KINESIS_HINT = (
+    "run the job against its real stream (FlinkDeployment, flink/deploy/), or add a Kinesis stand-in to compose.yaml "
+    "and give the task managers its endpoint and credentials (a file you own once edited)"
+)
+FILE_SINK_HINT = (
+    "run the job against its real systems (FlinkDeployment, flink/deploy/), or add the store's file system plugin "
+    "to compose/flink.Dockerfile and its credentials to compose.yaml (files you own once edited)"
 )
 
 
@@ -46,12 +50,15 @@ def unreachable_systems(spec: Spec, graph: Graph, architecture: Architecture) ->
     """R459: per Flink job, a Kinesis input and a file sink under the target's own location."""
     for use in flink_uses(spec, architecture, graph.kinds):
         if use.role == "input" and use.system == SourceType.KINESIS:
-            yield _finding(use, _kinesis_why(spec, use))
-        # (a sink no Flink 2.x connector writes at all is R512's)
-        elif (
-            use.role == "sink" and use.target is not None and use.target.type in FILE_SINKS and not sinkable(use.target)
-        ):
-            yield _finding(use, _file_sink_why(use.target))
+            yield _finding(use, _kinesis_why(spec, use), KINESIS_HINT)
+        elif use.role == "sink" and use.target is not None and located_file_sink(use.target):
+            yield _finding(use, _file_sink_why(use.target), FILE_SINK_HINT)
+
+
+def located_file_sink(target: Target) -> bool:
+    """A target Flink writes as files under a location of its own (a sink no Flink 2.x connector writes at all
+    is R512's, not this)."""
+    return target.type in FILE_SINKS and not sinkable(target)
 
 
 def sinkable(target: Target) -> bool:
@@ -78,12 +85,12 @@ def _file_sink_why(target: Target) -> str:
             "(compose/flink.Dockerfile) lacks, and a local path is inside its containers, not the project")  # fmt: skip
 
 
-def _finding(use: FlinkUse, why: str) -> Finding:
+def _finding(use: FlinkUse, why: str, hint: str) -> Finding:
     jobs = f"stream job {use.job}" if use.job else "the bronze jobs"
     return Finding(
         use.path, "R459",
         f"compose.yaml's Flink cluster cannot run {jobs} as generated: {why}",
-        HINT, severity="warning",
+        hint, severity="warning",
     )  # fmt: skip
 
 

@@ -6,6 +6,10 @@ is submitted is said at validate time.
   the flink family writes through the JDBC connector, and Delta (a stream job's sink, or the bronze jobs of a
   Lakehouse landing the streamed tables). The job fails when it is submitted, on Kubernetes and in
   compose.yaml's session cluster alike (R459 is left to what compose alone cannot run).
+- R513: a stream job's regular join (`inner`, `left`) of a table of a source that is no JDBC database (a topic,
+  a stream, files, an API, MongoDB): the flink family reads every joined table through the JDBC connector
+  (tables.dimension_table), and such a source has no JDBC URL (its options carry a placeholder one), so the job
+  fails when it is submitted. A lookup of one is refused already (R381).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pipegen.plan.components import Graph
-from pipegen.plan.flinkjars import NO_FLINK2_CONNECTOR, flink_uses
+from pipegen.plan.flinkjars import JDBC_SOURCES, NO_FLINK2_CONNECTOR, flink_uses
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.model import Architecture, Spec
 
@@ -25,8 +29,18 @@ HINT = (
 
 def flink_findings(spec: Spec, graph: Graph, architecture: Architecture) -> Iterator[Finding]:
     """R512: per stream job whose sink has no Flink 2.x connector, at its `sink.target` (else its `name`: the
-    first target); the bronze jobs once, at their target's `type`."""
+    first target); the bronze jobs once, at their target's `type`. R513: per joined table of a source the JDBC
+    connector cannot read, at its `joins[].table`."""
     for use in flink_uses(spec, architecture, graph.kinds):
+        if use.role == "lookup" and use.system not in JDBC_SOURCES:
+            yield Finding(
+                use.path, "R513",
+                f"stream job {use.job} joins a table of a {use.system.value} source: the Flink job reads every "
+                f"joined table through the JDBC connector, and a {use.system.value} source has no JDBC URL, so the "
+                "job fails when it is submitted (the FlinkDeployment and compose.yaml's flink-sql alike)",
+                "join a table of a postgres, mysql, sqlserver or oracle source, or read this stream as the job's "
+                "`from` in a job of its own", severity="warning",
+            )  # fmt: skip
         if use.role not in ("sink", "bronze") or use.target is None or use.target.type not in NO_FLINK2_CONNECTOR:
             continue
         system = use.target.type.value

@@ -11,7 +11,8 @@
   1.11.0 (`iceberg-flink-runtime-2.1`, the newest Flink it releases for, and the Hadoop client jars of its own
   Flink quickstart image, docker/iceberg-flink-quickstart/Dockerfile). Connector releases for Flink 2.x are
   named `<connector version>-<Flink minor>` (flink-connector-shared-utils, stage_jars.sh).
-- NO_FLINK2_CONNECTOR: sink systems no released connector writes from Flink 2.x SQL (R512).
+- NO_FLINK2_CONNECTOR: sink systems no released connector writes from Flink 2.x SQL (R512); JDBC_SOURCES: the
+  sources a joined table can be read from through JDBC (R513 for the others).
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ ROLE_JARS: dict[tuple[str, SourceType | TargetType], tuple[Jar, ...]] = {
     ("sink", TargetType.ICEBERG): ICEBERG_JARS,
     ("bronze", TargetType.ICEBERG): ICEBERG_JARS,
 }
+# The sources whose tables the JDBC connector reads (a dialect above; spec/rules/transforms.LOOKUP_SOURCES)
+JDBC_SOURCES = frozenset({SourceType.POSTGRES, SourceType.MYSQL, SourceType.SQLSERVER, SourceType.ORACLE})
 # Sinks the flink family writes through a connector that has no release for Flink 2.x (R512)
 NO_FLINK2_CONNECTOR: dict[TargetType, str] = {
     TargetType.CLICKHOUSE: "the JDBC connector (flink-connector-jdbc 4.0) has no ClickHouse dialect for its "
@@ -86,8 +89,9 @@ NO_FLINK2_CONNECTOR: dict[TargetType, str] = {
 
 
 class FlinkUse(NamedTuple):
-    """One system a Flink job touches: `role` input (a stream job's table, or a join's that is no lookup; the
-    bronze jobs' sources), lookup, sink or bronze (the bronze jobs' target); `path` the spec's place naming it."""
+    """One system a Flink job touches: `role` input (a stream job's `from`; the bronze jobs' sources), lookup (a
+    joined table, which the flink family reads through the JDBC connector whatever the join's type:
+    tables.dimension_table), sink or bronze (the bronze jobs' target); `path` the spec's place naming it."""
 
     path: tuple[str | int, ...]
     job: str  # the stream job's name; "" for the bronze jobs
@@ -108,9 +112,8 @@ def flink_uses(spec: Spec, architecture: Architecture, kinds: Collection[str]) -
             yield FlinkUse((*where, "from"), job.name, "input", base.source.type)
         for j, join in enumerate(job.joins):
             dim = index.resolve(join.table, allow_marts=False).table
-            if dim is not None:
-                role = "lookup" if join.type.value == "lookup" else "input"
-                yield FlinkUse((*where, "joins", j, "table"), job.name, role, dim.source.type)
+            if dim is not None:  # every joined table, looked up or joined, is read through JDBC
+                yield FlinkUse((*where, "joins", j, "table"), job.name, "lookup", dim.source.type)
         named = job.sink.target.lower() if job.sink else None
         found = next(((k, t) for k, t in enumerate(spec.targets) if named in (None, t.name.lower())), None)
         if found is not None:
