@@ -69,3 +69,48 @@ def test_the_image_adds_each_jar_once_base_first() -> None:
     assert jars[: len(BASE_JARS)] == BASE_JARS and len(set(jars)) == len(jars)
     assert {j for js in ROLE_JARS.values() for j in js} <= set(jars)  # every system of that spec
     assert image_jars([]) == BASE_JARS
+
+
+INNER_JOIN = """version: 1
+pipeline: {name: clicks_sites}
+latency: 1m
+sources:
+  - name: web
+    type: kafka
+    ingestion: stream
+    topics:
+      - name: clicks
+        format: json
+        event_time: at
+        columns: [{name: site_id, type: bigint}, {name: at, type: "timestamp(3)"}]
+  - name: crm
+    type: sqlserver
+    ingestion: cdc
+    connection: {host: "${env:CRM_HOST}", database: crm, user: app, password: "${secret:CRM_PASSWORD}"}
+    tables:
+      - name: sites
+        primary_key: site_id
+        columns: [{name: site_id, type: bigint}, {name: owner, type: string}]
+transforms:
+  streams:
+    - name: clicks_with_owner
+      from: clicks
+      joins:
+        - {table: sites, on: site_id, type: inner}
+targets:
+  - name: out
+    type: kafka
+"""
+
+
+def test_a_regular_join_of_a_sql_server_table_is_read_through_jdbc_so_the_image_gets_its_dialect(
+    tmp_path: Path,
+) -> None:
+    """The drawn spec that found it (tests/specgen/test_drawn_specs_run.py, seed 20261204, spec 40): an `inner` join, not a lookup, of a
+    SQL Server table is a JDBC table in the job too (jdbc:sqlserver:), and the image lacked the dialect."""
+    spec = tmp_path / "pipegen.yaml"
+    spec.write_text(INNER_JOIN, encoding="utf-8")
+    ready = prepare(spec)
+    uses = list(flink_uses(ready.spec, ready.plan.architecture, ready.plan.graph.kinds))
+    assert [(u.role, u.system) for u in uses if u.path[-2:] == (0, "table")] == [("lookup", SourceType.SQLSERVER)]
+    assert set(ROLE_JARS[("lookup", SourceType.SQLSERVER)]) <= set(image_jars(uses))
