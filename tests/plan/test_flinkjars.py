@@ -106,8 +106,9 @@ targets:
 def test_a_regular_join_of_a_sql_server_table_is_read_through_jdbc_so_the_image_gets_its_dialect(
     tmp_path: Path,
 ) -> None:
-    """The drawn spec that found it (tests/specgen/test_drawn_specs_run.py, seed 20261204, spec 40): an `inner` join, not a lookup, of a
-    SQL Server table is a JDBC table in the job too (jdbc:sqlserver:), and the image lacked the dialect."""
+    """The drawn spec that found it (tests/specgen/test_drawn_specs_run.py, seed 20261204, spec 40): an `inner`
+    join, not a lookup, of a SQL Server table is a JDBC table in the job too (jdbc:sqlserver:), and the image
+    lacked the dialect."""
     spec = tmp_path / "pipegen.yaml"
     spec.write_text(INNER_JOIN, encoding="utf-8")
     ready = prepare(spec)
