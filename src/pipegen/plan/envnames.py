@@ -122,6 +122,8 @@ class EnvNames:
     flink_kafka_plaintext: Final = EnvName("PIPEGEN_FLINK_KAFKA_PLAINTEXT")
     # compose.yaml's flink-sql: every job at this parallelism (the `dev` environment's), not its script's
     flink_parallelism: Final = EnvName("PIPEGEN_FLINK_PARALLELISM")
+    # compose.yaml's flink-sql: the runner points the jobs' Iceberg tables at this REST catalog (compose's own)
+    flink_iceberg_rest: Final = EnvName("PIPEGEN_FLINK_ICEBERG_REST_URI")
     # the stream generator's liveness file (synthetic/stream_generator.py; the kubernetes family's probes read its age)
     heartbeat: Final = EnvName("PIPEGEN_HEARTBEAT")
     airflow_uid: Final = EnvName("AIRFLOW_UID")  # compose.yaml's Airflow runs as this user (owns the project)

@@ -36,6 +36,15 @@ def sink_target(spec: Spec, job: StreamJob) -> Target | None:
     return next((t for t in spec.targets if wanted is None or t.name.lower() == wanted), None)
 
 
+def joined_as_stream(ref: TableRef, join_type: JoinType) -> bool:
+    """A regular (inner or left) join of a stream: a topic (a Kafka, Kinesis, Event Hubs or Faker stream source's)
+    or a CDC table's changelog, which Flink reads as a job reads its own source (the flink family's builder), so
+    a change on that side updates the joined rows, as in the local run. A batch table is read through JDBC (its
+    rows when the job starts; a source without JDBC has none: R513), and a lookup always is (R381)."""
+    streamed = ref.source.ingestion in (Ingestion.CDC, Ingestion.STREAM) or ref.kind == "topics"
+    return join_type != JoinType.LOOKUP and streamed
+
+
 def _table(index: SpecIndex, name: str) -> TableRef | None:
     return index.resolve(name, allow_marts=False).table
 

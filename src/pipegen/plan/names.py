@@ -77,6 +77,7 @@ __all__ = [  # the naming layer: its own names and the rules it re-exports (iden
     "COMPOSE_FLINK_JOBMANAGER",
     "COMPOSE_FLINK_SQL",
     "COMPOSE_FLINK_TASKMANAGER",
+    "COMPOSE_ICEBERG_REST",
     "COMPOSE_KAFKA",
     "COMPOSE_PREFECT_SERVER",
     "COMPOSE_PREFECT_WORKER",
@@ -414,6 +415,7 @@ COMPOSE_KAFKA, COMPOSE_CONNECT = Ident("kafka"), Ident("connect")  # compose.yam
 # compose.yaml's Flink session cluster and the service that submits the generated SQL jobs to it
 COMPOSE_FLINK_JOBMANAGER, COMPOSE_FLINK_TASKMANAGER = Ident("flink-jobmanager"), Ident("flink-taskmanager")
 COMPOSE_FLINK_SQL = Ident("flink-sql")
+COMPOSE_ICEBERG_REST = Ident("iceberg-rest")  # the local Iceberg REST catalog of the jobs' Iceberg sinks
 # the orchestrator's: Airflow and its metadata database, or a Prefect server and a worker. None of these
 # fixed names ends in `-db`, so none can meet a source database's `<source>-db` (compose_service)
 COMPOSE_AIRFLOW, COMPOSE_AIRFLOW_DB = Ident("airflow"), Ident("airflow-postgres")

@@ -9,6 +9,7 @@ from pipegen.plan.components import Graph, graph
 from pipegen.plan.composefindings import compose_findings
 from pipegen.plan.engines import EngineChoice, choose
 from pipegen.plan.flink_changes import flink_changelog_findings
+from pipegen.plan.flinkfindings import flink_findings
 from pipegen.plan.freshness import freshness_findings
 from pipegen.plan.infra_findings import infra_findings
 from pipegen.plan.lake_partition import partition_findings
@@ -78,7 +79,8 @@ def _findings(spec: Spec, d: _Decided) -> tuple[Finding, ...]:
         *stream_bronze_findings(spec, d.selection.architecture, d.engines),
         *masked_rule_findings(spec, d.selection.architecture),
         *reach_findings(spec, d.flow),
-        *compose_findings(spec, d.flow),
+        *compose_findings(spec, d.flow, d.selection.architecture),
+        *flink_findings(spec, d.flow, d.selection.architecture),
         *monitoring_findings(spec, d.flow),
         *infra_findings(spec, d.flow, d.capacity),
         *unread_settings(spec, d.flow, d.engines),

@@ -34,10 +34,11 @@ from pipegen.generators.flink.windows import (
     top_n_query,
     window_query,
 )
+from pipegen.plan.flink_changes import joined_as_stream
 from pipegen.plan.names import Names, StreamJobNames, snake
 from pipegen.render.flinksql import flink_expr, quote
 from pipegen.spec.index import SpecIndex
-from pipegen.spec.model import Ingestion, Join, JoinType, OutputColumn, SinkMode, Spec, StreamJob, Target
+from pipegen.spec.model import Join, JoinType, OutputColumn, SinkMode, Spec, StreamJob, Target
 
 
 @dataclass(frozen=True)
@@ -193,10 +194,6 @@ def job_manifest(
 
 
 def streamed_join(rel: Relation, join: Join) -> bool:
-    """A regular (inner or left) join of a stream: a topic (a Kafka, Kinesis, Event Hubs or Faker stream source's)
-    or a CDC table's changelog. Flink reads it as a job reads its own source, so a change on that side updates the
-    joined rows, as in the local run (pipeline/flink_local.py reads the same changelog files). A batch database
-    table is read through JDBC (its rows when the job starts), and a lookup always is (R381 refuses a lookup of a
-    topic)."""
-    streamed = rel.cdc or rel.ref.kind == "topics" or rel.ref.source.ingestion == Ingestion.STREAM
-    return join.type != JoinType.LOOKUP and streamed
+    """A regular join of a topic or a CDC table's changelog: read as the job reads its own source
+    (plan/flink_changes.joined_as_stream)."""
+    return joined_as_stream(rel.ref, join.type)
