@@ -70,7 +70,7 @@ def target_file_bytes(cap: TableCapacity) -> int:
     return int(min(TARGET_FILE_MAX, max(TARGET_FILE_MIN, math.ceil(cap.file_bytes))))
 
 
-def _layout(granularity: str, source: str, type_name: str, why: str) -> Layout:
+def layout_for(granularity: str, source: str, type_name: str, why: str) -> Layout:
     from pipegen.plan.names import partition_column
 
     finest = COARSER_THAN_HOUR.get(type_name)
@@ -108,13 +108,13 @@ def table_layouts(
     granularity, why = cap.partition, cap.partition_reason
     if cap.partition == "none":
         granularity, why = "day", f"by day where the plan keeps the table whole ({cap.partition_reason})"
-    bronze = _layout(granularity, INGESTED, "timestamp_tz", f"by arrival ({INGESTED}), {why}")
+    bronze = layout_for(granularity, INGESTED, "timestamp_tz", f"by arrival ({INGESTED}), {why}")
     if timed is None:
         return {"bronze": bronze, "silver": None}
     column, type_name, what = timed
     landed = str(names.dataset(ref.source.name, ref.dataset.name).column(column))
     silver_why = f"by {what} ({landed})" + (f", {why}" if cap.partition == "none" else "")
-    return {"bronze": bronze, "silver": _layout(granularity, landed, type_name, silver_why)}
+    return {"bronze": bronze, "silver": layout_for(granularity, landed, type_name, silver_why)}
 
 
 DECLARED = "the target's partition_by"
@@ -140,10 +140,14 @@ def time_column(
 
 
 def unapplied_columns(spec: Spec) -> tuple[str, ...]:
-    """The lake targets' `partition_by` columns that partition no lake table's silver: not a date or
-    timestamp column of any table, or always after another declared column the table has."""
+    """The lake targets' `partition_by` columns that partition no lake table: no table's silver (not a date
+    or timestamp column of any table, or always after another declared column the table has) and no
+    mart's gold (not a date or timestamp output of a mart, or after another declared one: plan/lake_gold)."""
+    from pipegen.plan.lake_gold import gold_columns  # gold's: a mart's date or timestamp outputs
+
     chosen = declared_columns(spec)
     used = {timed[0] for ref in index_of(spec).tables if (timed := time_column(ref, chosen=chosen))}
+    used |= gold_columns(spec, chosen)
     return tuple(c for c in chosen if c not in used)
 
 
@@ -197,8 +201,10 @@ def _unapplied(spec: Spec) -> Iterator[Finding]:
                     "R366",
                     f"target '{target.name}': partition column '{column}' partitions no lake table: a lake table's "
                     "silver is partitioned by one date or timestamp column at the plan's granularity (the first of "
-                    "`partition_by` the table has, else its event_time or watermark), and no table takes this one",
-                    "name a date or timestamp column of the tables, or remove it (bronze is partitioned by arrival)",
+                    "`partition_by` the table has, else its event_time or watermark), a mart's gold by one date or "
+                    "timestamp output, and no table or mart takes this one",
+                    "name a date or timestamp column of the tables or output of the marts, or remove it (bronze is "
+                    "partitioned by arrival)",
                     severity="warning",
                 )
 

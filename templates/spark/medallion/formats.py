@@ -18,9 +18,10 @@ from layers import merged_rows
 # ---------------------------------------------------------------- formats: the thin I/O layer
 
 # (layer, table) -> the table's partitioning (medallion.json's `partition`, the plan's: None, not
-# partitioned) and its target file size; gold (the marts) is not partitioned
+# partitioned) and its target file size; gold's marts by their date or timestamp output (a mart's `partition`)
 LAYOUTS = {(layer, t["name"]): (t["partition"][layer], t["partition"]["file_bytes"])
            for t in CONFIG["tables"] for layer in ("bronze", "silver")}  # fmt: skip
+LAYOUTS |= {("gold", m["table"]): (m["partition"]["gold"], m["partition"]["file_bytes"]) for m in CONFIG["marts"]}
 
 
 def layout(layer: str, table: str) -> dict[str, str] | None:

@@ -182,6 +182,6 @@ def spark_config(spec: Spec, names: Names, etl: bool = False, streaming: bool = 
         "target": target_config(spec),
         "tables": tables,
         "views": views(index, names),
-        "marts": spark_marts(spec, index, names),
+        "marts": spark_marts(spec, index, names, capacity),
         "streams": stream_jobs(spec, index, names) if streaming else [],
     } | ({"register": register} if (register := registration(spec, index, names)) else {})
