@@ -26,9 +26,10 @@ DRIVER = Path(__file__).with_name("spark_partition_driver.py")
 
 
 @pytest.mark.judge
-def test_the_spark_job_partitions_bronze_and_silver_as_the_plan_says(tmp_path: Path, spark_python: Path) -> None:
+def test_the_spark_job_partitions_the_lake_tables_as_the_plan_says(tmp_path: Path, spark_python: Path) -> None:
     spec = tmp_path / "pipegen.yaml"
-    spec.write_text(GOLD_SPEC.replace("FMT", "delta").replace("latency: 1h\n", "latency: 1h\nengines: {batch: spark}\n"))
+    engines = ("latency: 1h\n", "latency: 1h\nengines: {batch: spark}\n")
+    spec.write_text(GOLD_SPEC.replace("FMT", "delta").replace(*engines))
     project = tmp_path / "project"
     code, output = generate(spec, project)
     assert code == 0, output
