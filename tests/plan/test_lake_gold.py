@@ -9,8 +9,8 @@ from ruamel.yaml import YAML
 
 from pipegen.pipeline import Ready, families_for, render_tree
 from pipegen.plan.capacity import compute
+from pipegen.plan.lake_findings import partition_findings
 from pipegen.plan.lake_gold import gold_choices
-from pipegen.plan.lake_partition import partition_findings
 from pipegen.plan.plan import make_plan
 from pipegen.planview import plan_json, plan_text
 from pipegen.spec.model import Spec

@@ -10,7 +10,7 @@ from pipegen.plan.composefindings import compose_findings
 from pipegen.plan.engines import EngineChoice, choose
 from pipegen.plan.freshness import freshness_findings
 from pipegen.plan.infra_findings import infra_findings
-from pipegen.plan.lake_partition import partition_findings
+from pipegen.plan.lake_findings import partition_findings
 from pipegen.plan.layers import (
     engine_findings,
     layer_reasons,

@@ -115,7 +115,9 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
          "file_mib": trusted(f"{t['partition']['file_bytes'] / 1024**2:,.0f} MiB")}
         for t in config["tables"]
     ]  # fmt: skip
-    marts = [trusted(m["table"]) for m in config["marts"]]
+    marts = [{"name": trusted(m["table"]), "file_mib": trusted(f"{m['file_bytes'] / 1024**2:,.0f} MiB"),
+              "partitioned": trusted(f"{p['granularity']}({p['source']})" if (p := m["partition"]) else "none")}
+             for m in config["marts"]]  # fmt: skip
     schema = next((t["warehouse_schema"] for t in config["tables"] if t["warehouse_schema"]), None)
     return {"pipeline": ctx.plan.names.pipeline, "targets": targets, "tables": tables, "marts": marts,
             "warehouse_schema": trusted(schema) if schema else None,
