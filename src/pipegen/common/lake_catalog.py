@@ -144,6 +144,7 @@ def session_catalog_conf(spec: Spec, spark_batch: bool) -> list[tuple[str, str]]
         conf += [(f"{prefix}.catalog-impl", GLUE_CATALOG_IMPL), (f"{prefix}.io-impl", S3_FILE_IO),
                  (f"{prefix}.warehouse", catalog["warehouse"])]  # fmt: skip
         return conf + ([(f"{prefix}.client.region", catalog["region"])] if catalog.get("region") else [])
+    # the URL without a trailing `/` before the path, as the Spark job joins them (a reference's: the script's)
     conf += [(f"{prefix}.type", "rest"), (f"{prefix}.uri", (catalog["uri"] or "").rstrip("/") + catalog["path"])]
     conf += [(f"{prefix}.{key}", catalog[key]) for key in ("warehouse", "token") if catalog.get(key)]
     return conf + [(f"{prefix}.{k}", v) for k, v in VENDED_CREDENTIALS.items() if catalog["type"] == "unity"]

@@ -171,12 +171,14 @@ SPEC_REFERENCE = re.compile(r"\$\{(?:env|secret):([A-Za-z_][A-Za-z0-9_]*)\}")  #
 
 def sh_word_env(value: str) -> str:
     """One POSIX shell word of a value whose spec references (`${env:NAME}`, `${secret:NAME}`) expand the
-    environment variable NAME when the script runs (`"${NAME:?}"`: unset stops it, naming NAME); the rest
-    single-quoted, as sh_word."""
+    environment variable NAME when the script runs (`"${NAME:?}"`: unset or empty stops it, naming NAME; one
+    a `/` follows, a URL joined with a path, without its own trailing `/`: `"${NAME%/}"`, which a script
+    with `set -u` stops on when unset); the rest single-quoted, as sh_word."""
     parts, last = [], 0
     for ref in SPEC_REFERENCE.finditer(value):
         parts += [sh_word(value[last : ref.start()])] if ref.start() > last else []
-        parts.append(f'"${{{ref.group(1)}:?}}"')
+        joined = value[ref.end() : ref.end() + 1] == "/"
+        parts.append(f'"${{{ref.group(1)}%/}}"' if joined else f'"${{{ref.group(1)}:?}}"')
         last = ref.end()
     parts += [sh_word(value[last:])] if last < len(value) or not parts else []
     return "".join(parts)
