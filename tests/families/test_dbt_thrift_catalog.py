@@ -37,7 +37,8 @@ UNITY = (
     .replace("latency: 1h\n", "latency: 1h\nengines: {batch: spark}\n")
     .replace(
         "    lake: {time_travel: 1h, retention: 1h}\n",
-        "    connection: {bucket: lake, url: '${env:WORKSPACE_URL}', catalog: main, token: '${secret:LAKE_CATALOG_TOKEN}'}\n"
+        "    connection: {bucket: lake, url: '${env:WORKSPACE_URL}', catalog: main,\n"
+        "                 token: '${secret:LAKE_CATALOG_TOKEN}'}\n"
         "    lake: {catalog: unity, time_travel: 1h, retention: 1h}\n",
     )
     .replace("    connection: {bucket: lake}\n", "")

@@ -4,8 +4,9 @@ generated `start-thrift-server.sh` twice with a stand-in SPARK_HOME whose `sbin/
 own start-thriftserver.sh does (class HiveThriftServer2, primary resource `spark-internal`), which prints
 the Spark properties it parsed from the properties file and the `--conf` options and the class path it
 would start the server with; the driver stops it there (its process group, by the id it started: pyspark
-ships no hive-thriftserver jar, and no Iceberg jar, so the catalog is not opened here). Where the project has the Spark job, its own `catalog_conf` (the `lake` catalog it writes
-silver with) under the same environment. Prints what it read as JSON.
+ships no hive-thriftserver jar, and no Iceberg jar, so the catalog is not opened here). Where the
+project has the Spark job, its own `catalog_conf` (the `lake` catalog it writes silver with) under the
+same environment. Prints what it read as JSON.
 
 Usage: python thrift_conf_driver.py PROJECT ENV.json"""
 
@@ -60,17 +61,18 @@ def main() -> None:
         args_file = Path(tmp) / "args.txt"
         recorder = stand_in(Path(tmp) / "recorder", f'for a in "$@"; do printf "%s\\n" "$a"; done > {args_file}\n')
         base = {k: v for k, v in os.environ.items() if k != "ICEBERG_SPARK_PACKAGES"}
-        run = subprocess.run(["sh", str(launcher), "--hiveconf", "hive.server2.thrift.port=10001"],
-                             env={**base, **env, "SPARK_HOME": str(recorder)}, capture_output=True, text=True)  # fmt: skip
+        argv = ["sh", str(launcher), "--hiveconf", "hive.server2.thrift.port=10001"]
+        env_run = {**base, **env, "SPARK_HOME": str(recorder)}
+        run = subprocess.run(argv, env=env_run, capture_output=True, text=True, check=False)
         out["recorded"] = args_file.read_text().splitlines() if run.returncode == 0 else None
         out["recorded_error"] = run.stderr
         # without the environment's values: the launcher stops, naming the variable
-        missing = subprocess.run(["sh", str(launcher)], env={**base, "SPARK_HOME": str(recorder)},
-                                 capture_output=True, text=True)  # fmt: skip
+        env_bare = {**base, "SPARK_HOME": str(recorder)}
+        missing = subprocess.run(["sh", str(launcher)], env=env_bare, capture_output=True, text=True, check=False)
         out["missing"] = [missing.returncode, missing.stderr]
         submit = Path(pyspark.__file__).parent / "bin" / "spark-submit"
-        real = stand_in(Path(tmp) / "real", f'SPARK_HOME={submit.parents[1]} exec {submit} --verbose --class {CLASS} --name "Thrift JDBC/ODBC Server" '
-                                            '"$@" spark-internal\n')  # fmt: skip
+        line = f'SPARK_HOME={submit.parents[1]} exec {submit} --verbose --class {CLASS} --name "Thrift JDBC/ODBC"'
+        real = stand_in(Path(tmp) / "real", line + ' "$@" spark-internal\n')
         env_real = {k: v for k, v in env.items() if k != "ICEBERG_SPARK_PACKAGES"}  # --packages would download
         text = parsed_output(launcher, {**base, **env_real, "SPARK_HOME": str(real)})
         block = text.split("Spark properties used, including those specified through", 1)[-1].split("Main class:")[0]

@@ -90,7 +90,7 @@ def dbt_registers_silver(spec: Spec, spark_batch: bool) -> bool:
     """dbt's on-run-start hook (generators/dbt, macros/pipegen_register_silver.sql) registers the Delta
     silver the lake step writes by path where its Spark or Databricks target reads it: the silver target
     is Delta, no Spark batch job writes it (`spark_batch`: the job's silver step registers the first lake
-    target's), and a dbt target reads through Spark or Databricks. Iceberg silver: R464."""
+    target's), and a dbt target reads through Spark or Databricks. Iceberg silver: session_catalog_conf."""
     target = silver_target(spec)
     if target is None or target.type != TargetType.DELTA or (spark_batch and target is lake_target(spec)):
         return False

@@ -219,8 +219,8 @@ class Iceberg(Delta):
         return f"lake.{bq(TARGET['namespaces'][layer])}.{bq(table)}"
 
     def register(self, table: str) -> list[str]:
-        """Never: silver is already a table of the `lake` catalog (validate's R464 says dbt's target does not
-        open it; medallion.json has no `register` for an Iceberg target)."""
+        """Never: silver is already a table of the `lake` catalog, which dbt's Spark Thrift server opens as its
+        session catalog (the dbt family's dbt/spark-thrift/; medallion.json has no `register` for Iceberg)."""
         return []
 
     def exists(self, layer: str, table: str) -> bool:
