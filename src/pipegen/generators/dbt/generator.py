@@ -289,8 +289,8 @@ def registration_doc(ctx: GenContext, tables: list[Table]) -> dict[str, Any] | N
     """What dbt's on-run-start hook registers on its Spark / Databricks targets (macros/pipegen_register_silver.sql):
     the silver schema and each silver table `_sources.yml` reads (`source_of`, the same names), quoted for Spark,
     with its directory below the lake root (common/lake_catalog.layer_dirs, where the lake step writes it). None:
-    nothing to register (common/lake_catalog.dbt_registers_silver: Iceberg silver, read through dbt/spark-thrift/ or R464; the Spark job's silver
-    step registers a Delta silver it writes; or staging reads no silver table)."""
+    nothing to register (common/lake_catalog.dbt_registers_silver: Iceberg silver, dbt/spark-thrift/ or R464; the
+    Spark job's silver step registers a Delta silver it writes; or staging reads no silver table)."""
     spec = ctx.spec
     target = silver_target(spec)
     if target is None or not dbt_registers_silver(spec, Kind.SPARK_BATCH in ctx.plan.graph.kinds):
