@@ -46,7 +46,7 @@ UNITY = (
 )
 SPARK = SPEC.replace("FMT", "iceberg").replace("latency: 1h\n", "latency: 1h\nengines: {batch: spark}\n") + MART
 ENV = {"WORKSPACE_URL": "https://adb-1.azuredatabricks.net/", "LAKE_CATALOG_TOKEN": "t0k'en $x", "PIPEGEN_LAKE_ROOT": "s3://lake-root",
-       "ICEBERG_SPARK_PACKAGES": "org.apache.iceberg:iceberg-spark-runtime-4.0_2.13:1.10.1"}  # fmt: skip
+       "PIPEGEN_ICEBERG_SPARK_PACKAGES": "org.apache.iceberg:iceberg-spark-runtime-4.0_2.13:1.10.1"}  # fmt: skip
 
 
 def run(tmp_path: Path, spark_python: Path, spec_text: str | None = None, example: str | None = None) -> dict:
@@ -95,7 +95,7 @@ def test_the_glue_catalog_example_opens_glue_as_the_thrift_servers_session_catal
                 f"{SESSION}.warehouse": "s3://acme-iceberg/", f"{SESSION}.client.region": "eu-west-1"}  # fmt: skip
     assert {k: v for k, v in got["spark_properties"].items() if k.startswith("spark.sql.")} == expected
     recorded = got["recorded"]
-    assert recorded[recorded.index("--packages") + 1] == ENV["ICEBERG_SPARK_PACKAGES"], recorded
+    assert recorded[recorded.index("--packages") + 1] == ENV["PIPEGEN_ICEBERG_SPARK_PACKAGES"], recorded
     assert recorded[recorded.index("--properties-file") + 1].endswith("dbt/spark-thrift/spark-iceberg.conf")
     assert recorded[-2:] == ["--hiveconf", "hive.server2.thrift.port=10001"]  # the caller's options passed on
     assert conf_args(recorded) == {}  # nothing read from the environment

@@ -60,7 +60,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         args_file = Path(tmp) / "args.txt"
         recorder = stand_in(Path(tmp) / "recorder", f'for a in "$@"; do printf "%s\\n" "$a"; done > {args_file}\n')
-        base = {k: v for k, v in os.environ.items() if k != "ICEBERG_SPARK_PACKAGES"}
+        base = {k: v for k, v in os.environ.items() if k != "PIPEGEN_ICEBERG_SPARK_PACKAGES"}
         argv = ["sh", str(launcher), "--hiveconf", "hive.server2.thrift.port=10001"]
         env_run = {**base, **env, "SPARK_HOME": str(recorder)}
         run = subprocess.run(argv, env=env_run, capture_output=True, text=True, check=False)
@@ -73,7 +73,7 @@ def main() -> None:
         submit = Path(pyspark.__file__).parent / "bin" / "spark-submit"
         line = f'SPARK_HOME={submit.parents[1]} exec {submit} --verbose --class {CLASS} --name "Thrift JDBC/ODBC"'
         real = stand_in(Path(tmp) / "real", line + ' "$@" spark-internal\n')
-        env_real = {k: v for k, v in env.items() if k != "ICEBERG_SPARK_PACKAGES"}  # --packages would download
+        env_real = {k: v for k, v in env.items() if k != "PIPEGEN_ICEBERG_SPARK_PACKAGES"}  # --packages would download
         text = parsed_output(launcher, {**base, **env_real, "SPARK_HOME": str(real)})
         block = text.split("Spark properties used, including those specified through", 1)[-1].split("Main class:")[0]
         conf = (launcher.parent / "spark-iceberg.conf").read_text().splitlines()

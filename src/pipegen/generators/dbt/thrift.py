@@ -5,7 +5,7 @@ lake step and the Spark job write). Two files under `dbt/spark-thrift/`: `spark-
 without a reference to the environment (a Spark properties file: `--properties-file`, or the `spark-defaults`
 of a managed cluster), and `start-thrift-server.sh`, which starts Spark's Thrift server with it, the
 settings that read the environment (a `${secret:NAME}` token, a `${env:NAME}` URL, the lake root) and the
-Iceberg runtime packages (ICEBERG_SPARK_PACKAGES, Maven coordinates for that Spark's version)."""
+Iceberg runtime packages (PIPEGEN_ICEBERG_SPARK_PACKAGES, Maven coordinates for that Spark's version)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Any
 from pipegen.common.lake_catalog import session_catalog_conf
 from pipegen.generators.base import EnvVar, Files, GenContext
 from pipegen.plan.components import Kind
+from pipegen.plan.envnames import ENV
 from pipegen.render.env import render
 from pipegen.render.filters import SPEC_REFERENCE
 from pipegen.safe import trusted
@@ -21,7 +22,7 @@ from pipegen.spec.catalog import TARGET_SYSTEMS
 from pipegen.spec.types import parse_secret_ref
 
 THRIFT_DIR = "dbt/spark-thrift"
-PACKAGES = "ICEBERG_SPARK_PACKAGES"  # e.g. org.apache.iceberg:iceberg-spark-runtime-3.5_2.12:1.10.1
+PACKAGES = ENV.iceberg_spark_packages  # e.g. org.apache.iceberg:iceberg-spark-runtime-3.5_2.12:1.10.1
 
 
 def thrift_conf(ctx: GenContext) -> list[tuple[str, str]] | None:
@@ -38,6 +39,9 @@ def thrift_context(ctx: GenContext, conf: list[tuple[str, str]]) -> dict[str, An
         "fixed": [{"key": trusted(k), "value": v} for k, v in conf if not SPEC_REFERENCE.search(v)],
         "from_env": [f"{k}={v}" for k, v in conf if SPEC_REFERENCE.search(v)],
         "targets": ", ".join(spark),
+        "packages": trusted(str(PACKAGES)),
+        "packages_or_empty": trusted(f'"${{{PACKAGES}:-}}"'),  # a naming-layer name: letters and `_`
+        "packages_value": trusted(f'"${{{PACKAGES}}}"'),
     }
 
 
