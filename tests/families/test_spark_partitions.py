@@ -38,6 +38,7 @@ def test_the_spark_job_partitions_the_lake_tables_as_the_plan_says(tmp_path: Pat
     run = subprocess.run(
         [str(spark_python), str(DRIVER), str(project), str(tmp_path / "scenario.json")],
         capture_output=True, text=True, timeout=900, check=False, env=offline_env(tmp_path / "home"),
+        cwd=tmp_path,  # Spark's Derby metastore_db, derby.log and spark-warehouse/ land here, not in the clone
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-5000:]
     got = json.loads(run.stdout.split("@@JSON@@", 1)[1])
