@@ -67,6 +67,21 @@ def main() -> None:
     job.run(spark, ("maintain",))
     out["silver_after_maintenance"] = silver_rows(version_dir(job, "silver", name), columns)
     out["silver_files_after"] = files_by_partition(version_dir(job, "silver", name), silver)
+    # gold (where the spec has a gold layer): each mart's version directories and rows
+    if "gold" in job.TARGET["layers"]:
+        job.run(spark, ("gold",))
+        out["gold"] = {}
+        for mart in job.CONFIG["marts"]:
+            folder, layout = version_dir(job, "gold", mart["table"]), mart["partition"]["gold"]
+            sql = (f"SELECT * FROM read_parquet('{folder}/**/*.parquet', hive_partitioning = false) "
+                   "ORDER BY ALL")  # fmt: skip
+            relation = duckdb.sql(sql)
+            out["gold"][mart["table"]] = {
+                "rows": [[str(v) for v in r] for r in relation.fetchall()], "columns": relation.columns,
+                "files": files_by_partition(folder, layout["source"]) if layout else {},
+                "dirs": sorted({p.name for p in folder.iterdir() if p.is_dir()}),
+                "read_columns": job.Parquet(spark).read("gold", mart["table"]).columns,
+            }  # fmt: skip
     # the job's own read of silver: the stored partition column is not a column of the table
     out["read_columns"] = job.Parquet(spark).read("silver", name).columns
     # Delta and Iceberg cannot run here (no Delta jars offline, no Iceberg catalog in this session): their

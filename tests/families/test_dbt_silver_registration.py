@@ -77,7 +77,8 @@ def test_a_delta_silver_the_lake_step_writes_is_registered_by_dbts_hook_and_r466
 
 @pytest.mark.parametrize(("lake", "engines"), [("iceberg", ""), ("delta", "engines: {batch: spark}\n")])
 def test_no_hook_where_the_spark_job_registers_silver_or_nothing_can(tmp_path: Path, lake: str, engines: str) -> None:
-    """Iceberg silver: no DDL registers it by location (R464 stays, docs/families.md); Delta silver the Spark
+    """Iceberg silver in the lake step's SQL catalog: no DDL registers it by location and no catalog Spark opens
+    holds it (R464 stays, docs/families.md; with `lake.catalog`, dbt/spark-thrift/ opens it); Delta silver the Spark
     batch job writes: its silver step registers it (medallion.json `register`)."""
     files, codes = project(tmp_path, lake, engines)
     assert f"dbt/{HOOK}" not in files and "on-run-start" not in files["dbt/dbt_project.yml"]

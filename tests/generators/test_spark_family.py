@@ -95,7 +95,8 @@ def test_gold_marts_are_spark_sql_over_the_silver_views_and_the_rest_left_to_dbt
         "GROUP BY 1"
     )
     assert marts["latest_orders"] == {"name": "latest_orders", "table": "latest_orders", "sql": None,
-                                      "skipped": "it orders or limits its rows"}  # fmt: skip
+                                      "skipped": "it orders or limits its rows",
+                                      "partition": {"gold": None, "file_bytes": 512 * 1024**2}}  # fmt: skip
 
 
 def test_the_bundle_sizes_its_clusters_from_the_capacity_and_only_where_compute_is_databricks(tmp_path: Path) -> None:

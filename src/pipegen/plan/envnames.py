@@ -134,6 +134,8 @@ class EnvNames:
     lake_root_silver: Final = EnvName("PIPEGEN_LAKE_ROOT_SILVER")
     lake_root_gold: Final = EnvName("PIPEGEN_LAKE_ROOT_GOLD")
     iceberg_catalog: Final = EnvName("PIPEGEN_ICEBERG_CATALOG_URI")  # the Iceberg SQL catalog's URI
+    # dbt/spark-thrift/start-thrift-server.sh: the Iceberg Spark runtime's Maven coordinates (--packages)
+    iceberg_spark_packages: Final = EnvName("PIPEGEN_ICEBERG_SPARK_PACKAGES")
     landing_root: Final = EnvName("PIPEGEN_LANDING_ROOT")  # where the Spark job finds data/landing/ (the project)
     job_root: Final = EnvName("PIPEGEN_JOB_ROOT")  # where a Spark deployment finds the job's files (spark/)
     spark_format: Final = EnvName("PIPEGEN_SPARK_FORMAT")  # the Spark job's table format (parquet locally)

@@ -132,6 +132,7 @@ def infra_findings(spec: Spec, graph: Graph, capacity: Capacity) -> tuple[Findin
             *_referenced_containers(spec, graph), *_unqueried_iceberg(spec, graph),
             *_databricks_on_msk(spec, graph), *_databricks_on_managed_kafka(spec, graph),
             *_capture_off_the_managed_cluster(spec, graph), *_unregistered_delta_silver(spec, graph),
+            *_unopened_iceberg_silver(spec, graph),
             *_events_without_a_managed_cluster(spec, graph),
             *_unlinked_flink_identity(spec, graph), *_unlanded_spark_batches(spec, graph))  # fmt: skip
 
@@ -456,6 +457,38 @@ def _unregistered_delta_silver(spec: Spec, graph: Graph) -> Iterator[Finding]:
         "run the medallion as Spark jobs (`engines.batch: spark`, or `engines.compute: databricks` on a Lakehouse) "
         "with this target first among the lake targets, or register each silver path yourself: "
         "`CREATE TABLE <pipeline>_silver.<table> USING DELTA LOCATION '<silver path>'`",
+        severity="warning",
+    )  # fmt: skip
+
+
+def _unopened_iceberg_silver(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    """R464 (warning): dbt's models read the first lake target that keeps silver as `<pipeline>_silver.<table>`;
+    for an Iceberg silver the dbt family writes the Spark Thrift Server's configuration that opens silver's
+    catalog as its session catalog (common/lake_catalog.session_catalog_conf: the spec's `lake.catalog`, else
+    the Spark job's path-based catalog where the Spark batch job writes it). Without either, silver is in
+    the lake step's SQL catalog (pyiceberg's, a SQLite file locally, PIPEGEN_ICEBERG_CATALOG_URI when
+    deployed), which Spark does not open as its session catalog."""
+    lakes = [(i, t) for i, t in enumerate(spec.targets) if t.type in LAKE_TARGETS]
+    ti, target = next(((i, t) for i, t in lakes if not t.layers or any(loc.layer == Layer.SILVER for loc in t.layers)),
+                      (-1, None))  # fmt: skip
+    if target is None or target.type != TargetType.ICEBERG or Kind.SQL_MODELS not in graph.kinds:
+        return
+    if (target.lake is not None and target.lake.catalog is not None) or not any(
+        s.tables or s.topics for s in spec.sources
+    ):
+        return
+    if Kind.SPARK_BATCH in graph.kinds and lakes[0][0] == ti:
+        return  # the Spark job's path-based catalog under the lake root, which the Thrift server opens
+    yield Finding(
+        ("targets", ti, "type"), "R464",
+        f"target '{target.name}': dbt's models read silver as `<pipeline>_silver.<table>` in the catalog of dbt's "
+        "Spark target (its Thrift server's session catalog); an Iceberg silver is read there by opening silver's "
+        "Iceberg catalog as that session catalog (dbt/spark-thrift/, generated where the catalog is the spec's "
+        "`lake.catalog` or the Spark job's), but with neither, silver is in the lake step's own SQL catalog, "
+        "which a Spark session does not open, so a production dbt run finds no silver table (the local run "
+        "copies silver into DuckDB)",
+        "set `lake.catalog` (rest, glue or unity) so the lake step, the Spark job and dbt's Thrift server share "
+        "it, or run the medallion as Spark jobs (`engines.batch: spark`); see docs/families.md, lakehouse",
         severity="warning",
     )  # fmt: skip
 

@@ -12,7 +12,7 @@ from pipegen.plan.flink_changes import flink_changelog_findings
 from pipegen.plan.flinkfindings import flink_findings
 from pipegen.plan.freshness import freshness_findings
 from pipegen.plan.infra_findings import infra_findings
-from pipegen.plan.lake_partition import partition_findings
+from pipegen.plan.lake_findings import partition_findings
 from pipegen.plan.layers import (
     engine_findings,
     layer_reasons,

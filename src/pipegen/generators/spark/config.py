@@ -157,7 +157,8 @@ def registration(spec: Spec, index: SpecIndex, names: Names) -> dict[str, Any] |
     """Where the job registers silver for dbt's production target: the schema and tables dbt's staging
     reads (common/lake_catalog.silver_schema, the one place that decides; the tables' lake names, as
     dbt's sources name them). Only for a Delta target whose silver is the one dbt reads: an Iceberg
-    silver is already in the `lake` catalog, which dbt's target does not open (R464)."""
+    silver is already in the `lake` catalog, which dbt's Spark Thrift server opens as its session catalog
+    (the dbt family's dbt/spark-thrift/, common/lake_catalog.session_catalog_conf)."""
     target = lake_target(spec)
     if target is None or target is not silver_target(spec) or target.type != TargetType.DELTA:
         return None
@@ -182,6 +183,6 @@ def spark_config(spec: Spec, names: Names, etl: bool = False, streaming: bool = 
         "target": target_config(spec),
         "tables": tables,
         "views": views(index, names),
-        "marts": spark_marts(spec, index, names),
+        "marts": spark_marts(spec, index, names, capacity),
         "streams": stream_jobs(spec, index, names) if streaming else [],
     } | ({"register": register} if (register := registration(spec, index, names)) else {})
