@@ -85,7 +85,7 @@ sources:
         columns: [{name: site_id, type: bigint}, {name: at, type: "timestamp(3)"}]
   - name: crm
     type: sqlserver
-    ingestion: cdc
+    ingestion: batch
     connection: {host: "${env:CRM_HOST}", database: crm, user: app, password: "${secret:CRM_PASSWORD}"}
     tables:
       - name: sites
@@ -107,8 +107,8 @@ def test_a_regular_join_of_a_sql_server_table_is_read_through_jdbc_so_the_image_
     tmp_path: Path,
 ) -> None:
     """The drawn spec that found it (tests/specgen/test_drawn_specs_run.py, seed 20261204, spec 40): an `inner`
-    join, not a lookup, of a SQL Server table is a JDBC table in the job too (jdbc:sqlserver:), and the image
-    lacked the dialect."""
+    join, not a lookup, of a SQL Server batch table is a JDBC table in the job too (jdbc:sqlserver:), and the image
+    lacked the dialect (a CDC table's join reads its changelog: flink_changes.joined_as_stream)."""
     spec = tmp_path / "pipegen.yaml"
     spec.write_text(INNER_JOIN, encoding="utf-8")
     ready = prepare(spec)
