@@ -134,7 +134,8 @@ def deploy(project: Path) -> dict[str, Any]:
     """prefect.yaml's deployments created on the harness's API by Prefect's own CLI, as the project's
     `make prefect-deploy` runs it (`prefect --no-prompt deploy`: the first deployment alone by `--name`, the
     others together; one deployment: `--all`) after its work pool is created, then read back from the API:
-    {"deploys": [exit code, output tail] per call, "deployments": {name: schedules, job variables, pool},
+    {"deploys": [exit code, output tail] per call, "deployments": {name: schedules, job variables, pool, the
+    PIPEGEN_ENVIRONMENT a process worker sets for its flow runs},
     "pool_variables": {pool: {job variable: its JSON type}}}."""
     import subprocess
 
@@ -142,6 +143,7 @@ def deploy(project: Path) -> dict[str, Any]:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import WorkPoolCreate
     from prefect.settings import PREFECT_API_URL
+    from prefect.workers.process import ProcessWorker
 
     document = yaml.safe_load((project / "prefect.yaml").read_text(encoding="utf-8"))
     names = [d["name"] for d in document["deployments"]]
@@ -150,8 +152,9 @@ def deploy(project: Path) -> dict[str, Any]:
     out: dict[str, Any] = {"deploys": [], "deployments": {}}
     with harness():
         with get_client(sync_client=True) as client:
-            for pool in sorted(pools):
-                client.create_work_pool(WorkPoolCreate(name=pool, type="process"), overwrite=True)
+            for pool in sorted(pools):  # as `prefect work-pool create POOL --type process` creates it
+                template = ProcessWorker.get_default_base_job_template()
+                client.create_work_pool(WorkPoolCreate(name=pool, type="process", base_job_template=template))
         env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value())}
         for args in calls:
             done = subprocess.run([sys.executable, "-m", "prefect", "--no-prompt", "deploy", *args], cwd=project,
@@ -173,6 +176,9 @@ def deploy(project: Path) -> dict[str, Any]:
                     "work_pool": d.work_pool_name,
                     "parameters": d.parameters,
                     "entrypoint": d.entrypoint,
+                    # what a process worker sets in the environment of this deployment's flow-run process
+                    "run_environment": asyncio.run(ProcessWorker.job_configuration.from_template_and_values(
+                        template, d.job_variables)).env.get("PIPEGEN_ENVIRONMENT"),
                 }  # fmt: skip
     return out
 

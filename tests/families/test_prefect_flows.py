@@ -78,11 +78,16 @@ def test_every_batch_examples_flow_imports_and_its_deployment_validates(tmp_path
         assert "Inputs" in flow["ingest_cache"] and "TaskSource" in flow["ingest_cache"], flow["ingest_cache"]
         assert got["deployments"] == [
             {
-                "name": pipeline,
+                "name": deployment,
                 "entrypoint": f"flows/{pipeline}.py:{pipeline}",
                 "schedules": [{"cron": want.cron, "timezone": "UTC", "active": True}],
             }
+            for deployment in ENVIRONMENT_DEPLOYMENTS.get(name, [pipeline])
         ]
+
+
+# the examples whose spec names `deploy.environments` (none sets a schedule): a deployment per environment
+ENVIRONMENT_DEPLOYMENTS = {"ecommerce_realtime": ["prod"]}
 
 
 IN_WINDOW = "2026-01-10 12:00:00"  # inside the retry test's window [2026-01-10, 2026-01-11)
@@ -224,8 +229,8 @@ def test_each_environment_gets_a_deployment_with_its_schedule_and_its_pipegen_en
     prefect.yaml deployed by Prefect's own CLI as `make prefect-deploy` runs it (one by `--name`, the others
     together) on the harness's API, read back from the API: a deployment per environment with that
     environment's schedule (`none`: an inactive one, which a redeploy puts in place of an active one; qa, which
-    sets none: the spec's top schedule) and PIPEGEN_ENVIRONMENT in its job variables, a variable the process
-    work pool's job template takes."""
+    sets none: the spec's top schedule) and PIPEGEN_ENVIRONMENT in its job variables, which a process worker
+    puts in the environment of the deployment's flow-run process (its job configuration from the pool's template)."""
     result = flow_runs["deploy"]
     assert [code for code, _ in result["deploys"]] == [0, 0], result["deploys"]
     assert result["pool_variables"]["hello-pool"]["env"] == "object"
@@ -233,7 +238,8 @@ def test_each_environment_gets_a_deployment_with_its_schedule_and_its_pipegen_en
     def want(cron: str, active: bool, env: str) -> dict[str, Any]:
         return {"schedules": [{"cron": cron, "timezone": "UTC", "active": active}],
                 "job_variables": {"env": {"PIPEGEN_ENVIRONMENT": env}}, "work_pool": "hello-pool",
-                "parameters": {"local": False}, "entrypoint": "flows/hello.py:hello"}  # fmt: skip
+                "parameters": {"local": False}, "entrypoint": "flows/hello.py:hello",
+                "run_environment": env}  # fmt: skip
 
     assert result["deployments"] == {
         "hello/dev": want("0 */6 * * *", True, "dev"),
