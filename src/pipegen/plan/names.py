@@ -35,7 +35,8 @@ Conventions (docs/families.md, "Names"):
   API server's Service `<app>-airflow-api-server`), orchestrator workers `<app>-<orchestrator>-worker`,
   a ServiceAccount each (same name), the Secret every workload reads `<app>-secrets`, the ConfigMap
   `<app>-config`, NetworkPolicies `<app>-default-deny`, `<app>-allow-dns`, `<app>-<workload>`
-- the Prefect work pool `<pipeline>-pool`
+- the Prefect work pool `<pipeline>-pool`; the flow's deployments: `<pipeline>`, or one per environment of
+  `deploy.environments` named after it (`<pipeline>/<env>` in Prefect's full name)
 - environment variables the generated code reads (EnvNames, `names.env`): the spec's own
   `${secret:NAME}`/`${env:NAME}` as written; pipegen's settings `PIPEGEN_<WHAT>`; a connection
   setting the spec leaves out `<SOURCE or TARGET>_<FIELD>`; the project's Kafka cluster
@@ -329,6 +330,11 @@ class Names:
 
     # Lookups go through maps built once per Names (from the end, so the first entry wins as a scan found it):
     # a family asks for every dataset's names, so a scan per lookup would be quadratic in the spec.
+
+    def prefect_deployment(self, environment: str | None = None) -> Ident:
+        """A deployment of the pipeline's Prefect flow (prefect.yaml; Prefect's full name `<pipeline>/<this>`):
+        the pipeline's name where the spec names no environment, else the environment's (a DNS label)."""
+        return Ident(environment) if environment else self.pipeline
 
     def cdc_source(self, source: str) -> CdcNames:
         return _lookup(self._cdc_index, source, f"no CDC source {source}")

@@ -26,8 +26,9 @@
   `/api/v2/monitor/health`.
 - Prefect (`orchestrator: prefect`, the prefect family on): `prefect-server` (`prefect server start`,
   healthy on `/api/health`) and `prefect-worker`: it creates the deployment's work pool, runs `prefect
-  deploy --all` from the project (prefect.yaml) and starts a process worker on the pool (healthy on its
-  own `/health`; the flow's variables as Airflow's tasks').
+  deploy --all` from the project (prefect.yaml; where the spec names environments, the first environment's
+  deployment only) and starts a process worker on the pool (healthy on its own `/health`; the flow's variables
+  as Airflow's tasks').
 Images are pinned; ports bind to 127.0.0.1; names come from the naming layer.
 """
 
@@ -260,6 +261,14 @@ def _python_get(url: str) -> str:
     return f"python -c \"import urllib.request; urllib.request.urlopen('{url}', timeout=4)\""
 
 
+def compose_deployment(ctx: GenContext) -> str:
+    """What the worker deploys of prefect.yaml (arguments of `prefect deploy`): its one deployment, or where the
+    spec names environments (a deployment each), the first environment's only: the local stack is one
+    environment, and the others' schedules would run on it too."""
+    environments = tuple(ctx.spec.deploy.environments)
+    return f"--name {shlex.quote(str(ctx.plan.names.prefect_deployment(environments[0])))}" if environments else "--all"
+
+
 def prefect_services(ctx: GenContext, database_hosts: tuple[tuple[str, str], ...]) -> tuple[ComposeService, ...]:
     pool = shlex.quote(str(ctx.plan.names.prefect_work_pool))
     server = ComposeService(
@@ -271,8 +280,8 @@ def prefect_services(ctx: GenContext, database_hosts: tuple[tuple[str, str], ...
     )  # fmt: skip
     start = (
         f"cd {PREFECT_PROJECT} && prefect work-pool create {pool} --type process --overwrite"
-        f" && prefect --no-prompt deploy --all && exec prefect worker start --pool {pool} --type process"
-        " --with-healthcheck"
+        f" && prefect --no-prompt deploy {compose_deployment(ctx)} && exec prefect worker start --pool {pool}"
+        " --type process --with-healthcheck"
     )
     worker = ComposeService(
         name=str(COMPOSE_PREFECT_WORKER), image=PREFECT_IMAGE, command=("bash", "-c", start),
