@@ -141,7 +141,8 @@ def reprocess_source(name: str, *, local: bool, replay: bool, warehouse: Path, s
     dataset = sources.SOURCES[name][1]
     destination = ingest.local_destination(warehouse) if local else ingest.production_destination()
     pipeline = pipeline_for(f"{ingest.PIPELINE}__{dataset}", dataset, destination, str(state))
-    landing = ingest.landing_for(name, local, state) if replay else None  # replayed rows land as loaded ones do
+    # the replayed rows land as loaded ones do, where the Spark job's bronze reads the source (ingest.LANDED)
+    landing = ingest.landing_for(name, local, state) if replay and name in ingest.LANDED else None
     ctx = run_context(name, mask_pii=ingest.MASK_PII, local=local, landing=landing)
     report: dict[str, Any] = {}
     plans: list[tuple[Table, list[Held]]] = []
