@@ -109,8 +109,12 @@ class Landing:
         failed part-way), then the committed spool; returns the rows landed per table."""
         pipeline = self.pipeline()
         if pipeline.has_pending_data:
+            # loaded as it is, not through `run`: run first syncs with the landing root, and where that holds
+            # no dataset yet (a first landing that failed) it drops a new pipeline's pending package
             say(f"{self.pipeline_name}: finishing a landing an earlier run left part-way")
-            pipeline.run()
+            if pipeline.list_extracted_load_packages():
+                pipeline.normalize()
+            pipeline.load()
         committed = self.spool / "committed"
         if not committed.is_dir():
             return {}

@@ -2,7 +2,8 @@
 batch job on aws is generated; its ingestion step (`python -m pipeline.ingest`, production: the spec's `files`
 target) runs in the `batch` judge env with PIPEGEN_LANDING_ROOT a `file://` folder, and again with it a bucket of
 moto's S3 server (the `moto` judge env, AWS_ENDPOINT_URL; credentials from AWS's default chain, none in the code),
-twice each: the first load, then updated and new source rows. The generated Spark job (spark/medallion.py) then
+twice each: the first load, then updated and new source rows (on S3 a run before them whose landing fails, S3
+unreachable after its load committed: the next run lands those rows first). The generated Spark job (spark/medallion.py) then
 takes the landed files into bronze and silver on ONE local[2] session in the `spark` judge env
 (tests/families/spark_landing_driver.py; the S3 bucket copied key for key to a folder first: Spark reads `s3://`
 only through hadoop-aws jars these machines cannot download). Silver equals the source's rows (read from its
@@ -54,6 +55,7 @@ targets:
     connection: {path: exports}
 """
 BUCKET = "landing-judge"
+CLOSED = "http://127.0.0.1:9"  # the discard port: nothing listens there
 AWS = {"AWS_ACCESS_KEY_ID": "judge", "AWS_SECRET_ACCESS_KEY": "judge", "AWS_REGION": "us-east-1"}
 # the plan is ETL (a files target runs no SQL): production hashes personal data with this key (none here)
 ETL = {"PIPEGEN_PII_KEY": "judge-only"}
@@ -126,9 +128,12 @@ def landed(
                          "endpoint_override=os.environ['AWS_ENDPOINT_URL'], "
                          f"allow_bucket_creation=True).create_dir({BUCKET!r})", **s3)  # fmt: skip
             assert made.returncode == 0, made.stderr[-3000:]
-        # without a landing root a production run stops before it loads (and lands) anything
-        unset = batch(project, batch_python, home, "-m", "pipeline.ingest", **ETL, **env)
-        runs = [unset]
+        # without a landing root a production run stops before it loads (and lands) anything (judged once)
+        runs = [batch(project, batch_python, home, "-m", "pipeline.ingest", **ETL)] if name == "file" else []
+        if name == "s3":  # S3 unreachable: the load commits, its landing fails, and the next run lands it first
+            closed = {**env, "AWS_ENDPOINT_URL": CLOSED, "AWS_MAX_ATTEMPTS": "1"}
+            runs.append(batch(project, batch_python, home, "-m", "pipeline.ingest", PIPEGEN_LANDING_ROOT=root,
+                              **ETL, **closed))  # fmt: skip
         for step in range(2):
             if step:
                 change_source(project)
@@ -159,18 +164,25 @@ def test_extract_load_lands_every_loaded_batch_where_the_spark_jobs_bronze_reads
     # every landed file is a Parquet batch in the table's landing directory, the folder medallion.json names
     assert got["landing_dir"] == "data/landing/shop_floor/orders"
     assert got["files"] and all(f.startswith(got["landing_dir"] + "/") for f in got["files"]), got["files"]
-    assert len(got["files"]) == 2  # one batch per load
+    # one batch per load; on S3 the failed landing's batch, then the next run's (the watermark lag's re-reads)
+    assert len(got["files"]) == (2 if case == "file" else 3)
     # bronze: each landed row once, one batch id per file; a second bronze run takes nothing again
     batches = {r[-1] for r in got["bronze"]}
     assert batches == {"file:" + f.rsplit("/", 1)[1] for f in got["files"]}
     first = got["first"]
     assert first["bronze.shop_floor__orders"] == len(got["bronze"]) >= 48  # 40 + 8 changed (+ the lag's re-reads)
     assert got["again"]["bronze.shop_floor__orders"] == 0 and got["again"]["silver.shop_floor__orders"]["new"] == 0
-    unset, *loads = landed["runs"][case]
+    loads = landed["runs"][case]
+    if case == "file":  # without a landing root a production run stops before it loads (and lands) anything
+        unset, loads = loads[0], loads[1:]
+        assert unset[0] == 1 and "PIPEGEN_LANDING_ROOT is not set" in unset[1], unset[1][-2000:]
+    if case == "s3":  # the landing failed after the load committed: the next run landed those rows first
+        failed, loads = loads[0], loads[1:]
+        assert failed[0] == 1 and f"landing the batches the Spark job's bronze reads in s3://{BUCKET}/" in failed[1]
+        assert "the next run lands them before it loads anything" in failed[1], failed[1][-2000:]
+        assert "ShopFloor -> s3://landing-judge/data/landing/shop_floor: orders 40 " in loads[0][1], loads[0][1]
     for code, output in loads:
         assert code == 0, output[-3000:]
         assert "landed for the Spark job's bronze" in output, output[-3000:]
-    # without a landing root a production run stops before it loads (and lands) anything
-    assert unset[0] == 1 and "PIPEGEN_LANDING_ROOT is not set" in unset[1], unset[1][-2000:]
     generated = landed["generated"][case]
     assert "[R500]" not in generated and "[R493]" not in generated, generated  # nothing left to warn about
