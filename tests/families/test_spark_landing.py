@@ -3,12 +3,13 @@ batch job on aws is generated; its ingestion step (`python -m pipeline.ingest`, 
 target) runs in the `batch` judge env with PIPEGEN_LANDING_ROOT a `file://` folder, and again with it a bucket of
 moto's S3 server (the `moto` judge env, AWS_ENDPOINT_URL; credentials from AWS's default chain, none in the code),
 twice each: the first load, then updated and new source rows (on S3 a run before them whose landing fails, S3
-unreachable after its load committed: the next run lands those rows first). The generated Spark job (spark/medallion.py) then
-takes the landed files into bronze and silver on ONE local[2] session in the `spark` judge env
+unreachable after its load committed: the next run lands those rows first). The generated Spark job
+(spark/medallion.py) then takes the landed files into bronze and silver on ONE local[2] session in the `spark` judge env
 (tests/families/spark_landing_driver.py; the S3 bucket copied key for key to a folder first: Spark reads `s3://`
 only through hadoop-aws jars these machines cannot download). Silver equals the source's rows (read from its
 SQLite stand-in here, never from the job), bronze holds every landed row once, and a production run without
-PIPEGEN_LANDING_ROOT stops before it loads."""
+PIPEGEN_LANDING_ROOT stops before it loads. A nested column (array<string>, landed as JSON text) reaches silver
+typed: parsed from its JSON, since Spark casts no text to an array."""
 
 from __future__ import annotations
 
@@ -47,6 +48,7 @@ sources:
           - {name: amount, type: "decimal(10,2)"}
           - {name: paid, type: boolean}
           - {name: ordered_on, type: date}
+          - {name: tags, type: "array<string>", faker: words}
           - {name: updated_at, type: timestamp, not_null: true}
 targets:
   - name: exports
@@ -76,15 +78,17 @@ def change_source(project: Path) -> None:
                    "WHERE order_id IN (1, 2, 3, 4, 5)", (later,))  # fmt: skip
         top = db.execute(f'SELECT max(order_id) FROM "{table}"').fetchone()[0]
         for i in range(1, 4):
-            db.execute(f'INSERT INTO "{table}" VALUES (?, ?, ?, ?, ?, ?)',
-                       (top + i, f"new {i}", 12.5 * i, i % 2, "2026-02-0" + str(i), later))  # fmt: skip
+            row = (top + i, f"new {i}", 12.5 * i, i % 2, "2026-02-0" + str(i), json.dumps(["new"] * i), later)
+            db.execute(f'INSERT INTO "{table}" (order_id, customer, amount, paid, ordered_on, tags, updated_at) '
+                       "VALUES (?, ?, ?, ?, ?, ?, ?)", row)  # fmt: skip
 
 
 def source_rows(project: Path) -> list[list[str | None]]:
     """The source's rows as Spark writes silver's values as text (the reference: never the job's)."""
     with sqlite3.connect(next((project / "data").glob("*.sqlite"))) as db:
         table = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchone()[0]
-        rows = db.execute(f'SELECT order_id, customer, amount, paid, ordered_on, updated_at FROM "{table}"').fetchall()
+        columns = "order_id, customer, amount, paid, ordered_on, tags, updated_at"
+        rows = db.execute(f'SELECT {columns} FROM "{table}"').fetchall()
 
     def text(i: int, v: Any) -> str | None:
         if v is None:
@@ -93,7 +97,9 @@ def source_rows(project: Path) -> list[list[str | None]]:
             return f"{Decimal(str(v)):.2f}"
         if i == 3:
             return "true" if v else "false"
-        if i == 5:
+        if i == 5:  # an array<string> (JSON text in the stand-in) as Spark writes one as text
+            return "[" + ", ".join(json.loads(v)) + "]"
+        if i == 6:
             return dt.datetime.fromisoformat(str(v)).isoformat(sep=" ")
         return str(v)
 
@@ -102,7 +108,7 @@ def source_rows(project: Path) -> list[list[str | None]]:
 
 def seconds(rows: list[list[str | None]]) -> list[list[str | None]]:
     """Spark's text of a timestamp drops a zero fraction; the reference's isoformat keeps none either."""
-    return [[dt.datetime.fromisoformat(v).isoformat(sep=" ") if i == 5 and v else v for i, v in enumerate(r)]
+    return [[dt.datetime.fromisoformat(v).isoformat(sep=" ") if i == 6 and v else v for i, v in enumerate(r)]
             for r in rows]  # fmt: skip
 
 
