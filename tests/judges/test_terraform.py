@@ -1147,7 +1147,8 @@ DLT_AZ = re.compile(
 def _code_containers(files: dict[str, str]) -> set[tuple[str, str | None, str]]:
     """(workload, storage account or None, container) of every literal Azure path the generated code writes:
     the Flink and Spark sinks' `abfss://container@account...` (the Databricks bundle targets'
-    `checkpoint_root`: the stream job's), extract-load's dlt `az://container` with its
+    `checkpoint_root`: the stream job's; their `landing_root`: where extract-load lands the Spark job's batches),
+    extract-load's dlt `az://container` with its
     `azure_storage_account_name` (None: read from the environment at run time)."""
     out: set[tuple[str, str | None, str]] = set()
     for path, text in files.items():
@@ -1159,7 +1160,10 @@ def _code_containers(files: dict[str, str]) -> set[tuple[str, str | None, str]]:
         if path == "databricks.yml":  # a target's `checkpoint_root` is the stream job's (its cluster's env)
             stream = "\n".join(line for line in lines if "checkpoint_root:" in line)
             out |= {("stream", account, container) for container, account in ABFSS.findall(stream)}
-            lines = [line for line in lines if "checkpoint_root:" not in line]
+            # a target's `landing_root`: extract-load writes it (pipeline/landing.py), the job cluster reads it
+            landing = "\n".join(line for line in lines if "landing_root:" in line)
+            out |= {("ingest", account, container) for container, account in ABFSS.findall(landing)}
+            lines = [line for line in lines if "checkpoint_root:" not in line and "landing_root:" not in line]
         out |= {(workload, account, container) for container, account in ABFSS.findall("\n".join(lines))}
         if path == "pipeline/ingest.py":
             out |= {(workload, account or None, container) for container, account in DLT_AZ.findall(text)}

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from pipegen.pipeline import prepare, render_tree
 from pipegen.plan.cloudnames import landing_root
@@ -368,3 +369,62 @@ def test_the_generators_docs_name_a_streamed_table_whose_name_is_no_identifier_w
     docs = str(render_tree(ready.spec, ready.plan)["docs/terraform.md"])
     assert "| `clickstream__WITH` |" in docs, docs[docs.find("The data generators") :][:800]
     assert "| `clickstream__page_views` |" in files["docs/terraform.md"]
+
+
+@pytest.mark.parametrize("cloud", ["aws", "gcp", "azure"])
+def test_on_databricks_extract_load_lands_where_the_bundle_reads_and_only_its_identity_writes_there(
+    hcl_python: Path, checkov_python: Path, tmp_path: Path, cloud: str
+) -> None:
+    """Issue 21 (plan/spark_landing.py): the Spark job on Databricks, deployed with Terraform and Kubernetes. Per
+    environment the bundle's `landing_root`, the batch pod's PIPEGEN_LANDING_ROOT (the overlay's literal, where
+    extract-load runs) and plan/cloudnames.py `landing_root` are one URL: the landing bucket Terraform creates
+    (aws, gcp) or the `landing` container of the environment's storage account (azure), whose root the output
+    `spark_landing_root` is; extract-load's identity (`ingest`, and the batch pod's, which holds its grants)
+    writes it, no other identity does. The root passes the provider schema and checkov beyond the reasoned skips."""
+    text = (REPO / "specs/spark_lakehouse.yaml").read_text()
+    assert text.count("cloud: aws") == 1 and "\ndeploy:" not in text
+    text = text.replace("cloud: aws", f"cloud: {cloud}") + "\ndeploy:\n  terraform: {enabled: true}\n"
+    (tmp_path / "spec.yaml").write_text(text + "  kubernetes: {enabled: true}\n")
+    ready = prepare(tmp_path / "spec.yaml")
+    assert not [d for d in ready.diagnostics if d.code in ("R493", "R500")]
+    files = {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}
+    root = write_terraform(files, tmp_path / "out")
+    parsed = parse_dir(hcl_python, root)
+    problems, checked = schema_problems({p: d for p, d in parsed.items() if p.endswith(".tf")}, schemas())
+    assert problems == [] and checked > 10
+    report = run_checkov(checkov_python, tmp_path / "out", tmp_path / "home")
+    assert [f"{f['check_id']} {f['resource']}" for f in report["results"]["failed_checks"]] == []
+    docs = {p.split("/terraform/", 1)[1]: d for p, d in parsed.items()}
+    bundle = yaml.safe_load(files["databricks.yml"])
+    for env in ("dev", "staging", "prod"):
+        url = landing_root(ready.spec, env)
+        assert url and bundle["targets"][env]["variables"]["landing_root"] == url
+        assert f'- "PIPEGEN_LANDING_ROOT={url}"' in files[f"k8s/overlays/{env}/kustomization.yaml"]
+        tfvars = docs[f"envs/{env}/terraform.tfvars"]
+        expected = (f"abfss://landing@{tfvars['storage_account']}.dfs.core.windows.net" if cloud == "azure"
+                    else f"{'s3' if cloud == 'aws' else 'gs'}://{tfvars['landing_bucket']}")  # fmt: skip
+        assert url == expected
+        assert _blocks(docs[f"envs/{env}/outputs.tf"], "output")["spark_landing_root"]["value"] == (
+            "${module.platform.spark_landing_root}"
+        )
+    assert (
+        "export PIPEGEN_LANDING_ROOT=$(terraform -chdir=terraform/envs/<env> output -raw spark_landing_root)"
+        in (files["docs/terraform.md"])
+    )
+    if cloud == "aws":
+        writers = {name for name, policy in _policies(docs).items() for st in policy["statement"]
+                   if any("aws_s3_bucket.landing." in r for r in st.get("resources", []))
+                   and "s3:PutObject" in st["actions"]}  # fmt: skip
+        assert writers == {"ingest"}  # the batch pod's role: the ingest policy attached (no policy of its own)
+        attached = _resources(docs["modules/platform/iam.tf"], "aws_iam_role_policy_attachment")
+        assert attached["batch_ingest"]["policy_arn"] == "${aws_iam_policy.ingest.arn}"
+    elif cloud == "gcp":
+        grants = _blocks(docs["modules/platform/identities.tf"], "locals")["bucket_grants"]
+        writers = {g["workload"] for g in grants.values() if g["bucket"] == "${google_storage_bucket.landing.name}"}
+        assert writers == {"ingest", "batch"}
+    else:
+        grants = _blocks(docs["modules/platform/identities.tf"], "locals")["grants"]
+        landing = '${azurerm_storage_container.layer["landing"].id}'
+        assert {g["workload"] for g in grants.values() if g["scope"] == landing} == {"ingest", "batch"}
+        containers = _resources(docs["modules/platform/storage.tf"], "azurerm_storage_container")["layer"]
+        assert "landing" in containers["for_each"]

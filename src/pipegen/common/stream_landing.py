@@ -17,7 +17,8 @@ from collections.abc import Collection
 
 from pipegen.common.lake_catalog import layer_dirs
 from pipegen.common.stream_rules import checked_tables
-from pipegen.plan.names import DatasetNames, snake
+from pipegen.plan.names import DatasetNames
+from pipegen.plan.spark_landing import source_landing_dir
 from pipegen.spec import catalog
 from pipegen.spec.index import TableRef, index_of
 from pipegen.spec.model import Architecture, Ingestion, Layer, Spec, Target
@@ -70,5 +71,7 @@ def flink_job_count(spec: Spec, architecture: Architecture, kinds: Collection[st
 
 def landing_dir(ds: DatasetNames) -> str:
     """A table's landing directory in a project, `data/landing/<source>/<table>`: Parquet batches the
-    lake step lands in bronze (lake.json `landing`), where the local stream run drops its rows."""
-    return f"data/landing/{snake(ds.source)}/{ds.raw_table}"
+    lake step lands in bronze (lake.json `landing`), where the local stream run drops its rows, and the Spark
+    job's bronze reads under its landing root (medallion.json `landing`), where extract-load lands each batch
+    (plan/spark_landing.py)."""
+    return f"{source_landing_dir(ds.source)}/{ds.raw_table}"

@@ -43,9 +43,8 @@
 - R466: the Delta target whose silver dbt's staging reads (`<pipeline>_silver`) when no Spark batch job writes
   it (no Spark batch engine, or the Spark job writes another, first, lake target): only the Spark job's silver
   step registers silver in the catalog dbt's production target reads; the lake step writes it by path.
-- R493: a batch source (`ingestion: batch`) where the Spark batch job is deployed (a cloud): extract-load (dlt)
-  loads it into the spec's target, while the Spark job's bronze reads the Parquet batches under its landing root
-  (PIPEGEN_LANDING_ROOT, Terraform's landing bucket on aws and gcp); nothing generated lands them there yet.
+- R500 (plan/spark_landing.py): a batch source the Spark batch job's bronze reads where no target has a dlt
+  destination: deployed, extract-load loads nothing and lands nothing (it lands each batch once its load commits).
 - R474: on aws, gcp or azure without Kubernetes, the quality step publishing its validation events to Kafka
   (`quality.events.sink: kafka`) in a plan with no Kafka topics: no managed cluster exists (the terraform family
   creates MSK, Managed Kafka or Event Hubs for the plan's topics only), so the publisher has no cluster to sign
@@ -65,6 +64,7 @@ from collections.abc import Iterator
 from pipegen.plan.capacity import Capacity
 from pipegen.plan.components import Graph, Kind
 from pipegen.plan.envsizes import replication
+from pipegen.plan.spark_landing import landing_findings
 from pipegen.spec.catalog import (
     DELTA_READING_ADAPTERS,
     LAKE_TARGETS,
@@ -134,7 +134,7 @@ def infra_findings(spec: Spec, graph: Graph, capacity: Capacity) -> tuple[Findin
             *_capture_off_the_managed_cluster(spec, graph), *_unregistered_delta_silver(spec, graph),
             *_unopened_iceberg_silver(spec, graph),
             *_events_without_a_managed_cluster(spec, graph),
-            *_unlinked_flink_identity(spec, graph), *_unlanded_spark_batches(spec, graph))  # fmt: skip
+            *_unlinked_flink_identity(spec, graph), *landing_findings(spec, graph))  # fmt: skip
 
 
 SPARK_JOBS = frozenset({Kind.SPARK_BATCH, Kind.SPARK_STREAMING})  # the Spark job reads `lake.catalog`
@@ -491,24 +491,6 @@ def _unopened_iceberg_silver(spec: Spec, graph: Graph) -> Iterator[Finding]:
         "it, or run the medallion as Spark jobs (`engines.batch: spark`); see docs/families.md, lakehouse",
         severity="warning",
     )  # fmt: skip
-
-
-def _unlanded_spark_batches(spec: Spec, graph: Graph) -> Iterator[Finding]:
-    """R493 (warning), at each batch source's `ingestion` where the Spark batch job is deployed."""
-    if Kind.SPARK_BATCH not in graph.kinds or Kind.BATCH_EXTRACT not in graph.kinds or spec.cloud == Cloud.LOCAL:
-        return
-    for i, source in enumerate(spec.sources):
-        if source.ingestion == Ingestion.BATCH:
-            yield Finding(
-                ("sources", i, "ingestion"), "R493",
-                f"source '{source.name}' is loaded by extract-load (dlt) into the spec's target, but the deployed "
-                "Spark job's bronze reads only the Parquet batches under its landing root (PIPEGEN_LANDING_ROOT, "
-                "`data/landing/<source>/<table>/`: Terraform's landing bucket, output `spark_landing_root`, on aws "
-                "and gcp); nothing generated lands them there yet, so bronze stays empty once deployed",
-                "land each batch as a Parquet file in `<landing root>/data/landing/<source>/<table>/` (extract-load's "
-                "identity may write the landing bucket) before the Spark job's bronze step runs",
-                severity="warning",
-            )  # fmt: skip
 
 
 # R453's hint per cloud: what the user does to the operator's `flink` ServiceAccount (Terraform federates it; AWS's

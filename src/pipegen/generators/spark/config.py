@@ -10,13 +10,14 @@ from typing import Any
 from pipegen.common.lake_catalog import catalog_config, lake_target, silver_schema, silver_target
 from pipegen.common.lake_catalog import layer_dirs as lake_layer_dirs
 from pipegen.common.spark_stream import managed_kafka_oauth, msk_iam
+from pipegen.common.stream_landing import landing_dir
 from pipegen.common.stream_rules import event_rules
 from pipegen.generators.spark.marts import spark_marts, views
 from pipegen.generators.spark.streams import stream_jobs
 from pipegen.plan.capacity import Capacity, compute
 from pipegen.plan.cloudnames import lake_namespace
 from pipegen.plan.lake_partition import declared_columns, partition_data, table_capacity, table_layouts
-from pipegen.plan.names import ENV, Names, snake
+from pipegen.plan.names import ENV, Names
 from pipegen.render.sqltypes import sql_type
 from pipegen.spec import catalog
 from pipegen.spec.index import SpecIndex, TableRef, index_of
@@ -143,7 +144,7 @@ def table_config(
     return {
         "ref": str(ds.ref),
         "name": str(ds.lake_table),
-        "landing": f"data/landing/{snake(ref.source.name)}/{ds.raw_table}",
+        "landing": landing_dir(ds),  # where extract-load lands the table's batches (plan/spark_landing.py)
         "columns": [column_config(landed[c.name], c, etl, c.name in protected) for c in columns],
         "key": key,
         "watermark": landed.get(wm) if wm else None,
