@@ -661,7 +661,10 @@ def _code_buckets(files: dict[str, str]) -> set[tuple[str, str]]:
     pipeline/ingest.py is extract-load, the Spark job's files (spark/: its EMR role) the Spark job, a Flink
     or stream file the stream jobs, the rest the transform. Not the Glue `warehouse` of lake.json's
     `production_catalog`: the lake step gives every table its place under the lake root, so pyiceberg never
-    writes the warehouse (judged on moto: test_lake_production_catalog's warehouse bucket stays empty)."""
+    writes the warehouse (judged on moto: test_lake_production_catalog's warehouse bucket stays empty). Nor
+    the `warehouse` of the Spark Thrift server's session catalog (dbt/spark-thrift/spark-iceberg.conf): dbt
+    reads silver's Iceberg tables through it and builds its own models in Spark's built-in catalog (dbt-spark's
+    default file format, parquet, which SparkSessionCatalog delegates), so it never writes there."""
     out: set[tuple[str, str]] = set()
     for path, text in files.items():
         if path.startswith(("terraform/", "docs/")) or path.endswith(".md"):
@@ -672,6 +675,10 @@ def _code_buckets(files: dict[str, str]) -> set[tuple[str, str]]:
             for target in lake["targets"]:
                 target.get("production_catalog", {}).pop("warehouse", None)
             scanned = json.dumps(lake)
+        if path == "dbt/spark-thrift/spark-iceberg.conf":
+            scanned = "\n".join(
+                x for x in text.splitlines() if not x.startswith("spark.sql.catalog.spark_catalog.warehouse=")
+            )
         workload = "ingest" if path == "pipeline/ingest.py" else "spark" if path.startswith("spark/") \
             else "stream" if "flink" in path or "stream" in path else "transform"  # fmt: skip
         out |= {(workload, b) for b in BUCKET_URL.findall(scanned)}
