@@ -1,7 +1,12 @@
 """The generated ingestion code RUNS: projects generated from specs, inputs made here (SQLite
 stand-ins, the jaffle-shop CSVs, a local HTTP server), `python -m pipeline.ingest --local`
 and the project's own tests run in the "batch" judge environment (dlt, connectorx, DuckDB),
-and what landed in DuckDB is checked from outside."""
+and what landed in DuckDB is checked from outside.
+
+The module's ingest commands and warehouse reads run in one batch-env process (`Session`,
+ingest_session.py: each as `python -m` or `python -c` would run it, with the same exit code and
+output; dlt imported once, not once a command); the API retry test's ingest and the projects' own
+tests are processes of their own."""
 
 from __future__ import annotations
 
@@ -44,13 +49,19 @@ def project_from(data: dict[str, Any], root: Path) -> Path:
     return write_project(spec, root)
 
 
-def run(project: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+def run_env() -> dict[str, str]:
+    """The environment of every command of this module (no pipegen or dlt settings of the test's own)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIPEGEN_", "DLT", "RUNTIME__"))}
     env["RUNTIME__REQUEST_BACKOFF_FACTOR"] = "0.1"
+    return env
+
+
+def run(project: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    """`python ARGS` of the batch env in `project`, a process of its own."""
     return subprocess.run(
         [str(judge_python("batch")), *args],
         cwd=project,
-        env=env,
+        env=run_env(),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -58,14 +69,70 @@ def run(project: Path, *args: str, timeout: int = 300) -> subprocess.CompletedPr
     )
 
 
+class Session:
+    """The module's `python -m pipeline.ingest` commands and warehouse reads in one batch-env process
+    (ingest_session.py: each command as `python -m`/`python -c` runs it, dlt imported once)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.log = folder / "ingest_session.log"
+        with self.log.open("w") as log:
+            self.proc = subprocess.Popen(
+                [str(judge_python("batch")), str(SESSION)], cwd=folder, env=run_env(), stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=log, text=True,
+            )  # fmt: skip
+
+    def run(self, project: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps({"project": str(project), "argv": list(args)}) + "\n")
+        self.proc.stdin.flush()
+        watchdog = threading.Timer(timeout, self.proc.kill)  # as subprocess.run's timeout: no answer, no session
+        watchdog.start()
+        try:
+            line = self.proc.stdout.readline()
+        finally:
+            watchdog.cancel()
+        assert line, f"the ingest session ended (exit {self.proc.poll()}): {self.log.read_text()[-3000:]}"
+        got = json.loads(line)
+        return subprocess.CompletedProcess(list(args), got["code"], got["out"], got["err"])
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+SESSION = Path(__file__).with_name("ingest_session.py")
+_SESSION: list[Session] = []  # this module's session while its tests run (the `session` fixture)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
+    started = Session(tmp_path_factory.mktemp("ingest_session"))
+    _SESSION.append(started)
+    try:
+        yield started
+    finally:
+        _SESSION.remove(started)
+        started.close()
+
+
+def in_session(project: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    """`python ARGS` in `project`, run in the module's session: what the process would exit with and print."""
+    return _SESSION[0].run(project, *args, timeout=timeout)
+
+
 def ingest(project: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return run(project, "-m", "pipeline.ingest", "--local", *extra)
+    return in_session(project, "-m", "pipeline.ingest", "--local", *extra)
 
 
-def production_ingest(project: Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+def production_ingest(project: Path, timeout: int = 300, process: bool = False) -> subprocess.CompletedProcess[str]:
     """Without --local: an API source is read at its URL (--local reads its JSON lines stand-in);
-    the spec's duckdb target is warehouse.duckdb."""
-    return run(project, "-m", "pipeline.ingest", timeout=timeout)
+    the spec's duckdb target is warehouse.duckdb. `process`: the command as a process of its own."""
+    return (run if process else in_session)(project, "-m", "pipeline.ingest", timeout=timeout)
 
 
 def query(project: Path, sql: str) -> list[list[Any]]:
@@ -78,7 +145,7 @@ def queries(project: Path, *sql: str) -> list[list[list[Any]]]:
         "import duckdb, json, sys; c = duckdb.connect('warehouse.duckdb', read_only=True); "
         "print(json.dumps([c.execute(q).fetchall() for q in sys.argv[1:]], default=str))"
     )
-    proc = run(project, "-c", code, *sql)
+    proc = in_session(project, "-c", code, *sql)
     assert proc.returncode == 0, proc.stderr
     return list(json.loads(proc.stdout))
 
@@ -356,7 +423,8 @@ def test_an_api_source_is_retried_after_a_transient_503_then_loads_every_page(tm
         "targets": [{"name": "warehouse", "type": "duckdb"}],
     }
     project = project_from(data, tmp_path / "apis")
-    proc = production_ingest(project, timeout=60)
+    # a process of its own, as the user's `python -m pipeline.ingest` (the module's other commands share one)
+    proc = production_ingest(project, timeout=60, process=True)
     assert proc.returncode == 0, proc.stderr
     assert Flaky.hits[:1] == [1] and len(Flaky.hits) >= 5, "one 503, then pages 1-4 (the last one empty)"
     assert query(project, "select count(*), count(distinct id) from raw_crm.items") == [[5, 5]]
@@ -562,7 +630,7 @@ def test_a_stream_is_loaded_into_the_batch_layer_only_locally_and_production_say
     )
     assert readings == [["d1", 21.5]]
     assert dead == [[1]], "'hot' is no double"
-    production = run(project, "-m", "pipeline.ingest", "--source", "sensors", timeout=60)
+    production = in_session(project, "-m", "pipeline.ingest", "--source", "sensors", timeout=60)
     assert production.returncode == 1
     stopped = "sensors: this version has no production batch reader for Kafka topics that are not JSON"
     assert stopped in production.stderr
