@@ -11,9 +11,7 @@ tests are processes of their own."""
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,7 +25,17 @@ from pipegen.generators.ingestion.generator import warehouse_target
 from pipegen.pipeline import prepare, render_tree
 from pipegen.spec.types import parse_secret_ref
 from tests.conftest import REPO, SPECS
-from tests.judges import judge_python
+from tests.generators.ingest_commands import (
+    Session,
+    in_session,
+    ingest,
+    production_ingest,
+    queries,
+    query,
+    run,
+    start_session,
+    stop_session,
+)
 from tests.judges.crds import shared_path
 
 JAFFLE = shared_path("oracles", "jaffle", "seeds")
@@ -49,105 +57,14 @@ def project_from(data: dict[str, Any], root: Path) -> Path:
     return write_project(spec, root)
 
 
-def run_env() -> dict[str, str]:
-    """The environment of every command of this module (no pipegen or dlt settings of the test's own)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIPEGEN_", "DLT", "RUNTIME__"))}
-    env["RUNTIME__REQUEST_BACKOFF_FACTOR"] = "0.1"
-    return env
-
-
-def run(project: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    """`python ARGS` of the batch env in `project`, a process of its own."""
-    return subprocess.run(
-        [str(judge_python("batch")), *args],
-        cwd=project,
-        env=run_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-class Session:
-    """The module's `python -m pipeline.ingest` commands and warehouse reads in one batch-env process
-    (ingest_session.py: each command as `python -m`/`python -c` runs it, dlt imported once)."""
-
-    def __init__(self, folder: Path) -> None:
-        self.log = folder / "ingest_session.log"
-        with self.log.open("w") as log:
-            self.proc = subprocess.Popen(
-                [str(judge_python("batch")), str(SESSION)], cwd=folder, env=run_env(), stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=log, text=True,
-            )  # fmt: skip
-
-    def run(self, project: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(json.dumps({"project": str(project), "argv": list(args)}) + "\n")
-        self.proc.stdin.flush()
-        watchdog = threading.Timer(timeout, self.proc.kill)  # as subprocess.run's timeout: no answer, no session
-        watchdog.start()
-        try:
-            line = self.proc.stdout.readline()
-        finally:
-            watchdog.cancel()
-        assert line, f"the ingest session ended (exit {self.proc.poll()}): {self.log.read_text()[-3000:]}"
-        got = json.loads(line)
-        return subprocess.CompletedProcess(list(args), got["code"], got["out"], got["err"])
-
-    def close(self) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
-SESSION = Path(__file__).with_name("ingest_session.py")
-_SESSION: list[Session] = []  # this module's session while its tests run (the `session` fixture)
-
-
 @pytest.fixture(scope="module", autouse=True)
 def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
-    started = Session(tmp_path_factory.mktemp("ingest_session"))
-    _SESSION.append(started)
+    """The module's one batch-env session for its ingest commands and warehouse reads."""
+    started = start_session(tmp_path_factory.mktemp("ingest_session"))
     try:
         yield started
     finally:
-        _SESSION.remove(started)
-        started.close()
-
-
-def in_session(project: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    """`python ARGS` in `project`, run in the module's session: what the process would exit with and print."""
-    return _SESSION[0].run(project, *args, timeout=timeout)
-
-
-def ingest(project: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return in_session(project, "-m", "pipeline.ingest", "--local", *extra)
-
-
-def production_ingest(project: Path, timeout: int = 300, process: bool = False) -> subprocess.CompletedProcess[str]:
-    """Without --local: an API source is read at its URL (--local reads its JSON lines stand-in);
-    the spec's duckdb target is warehouse.duckdb. `process`: the command as a process of its own."""
-    return (run if process else in_session)(project, "-m", "pipeline.ingest", timeout=timeout)
-
-
-def query(project: Path, sql: str) -> list[list[Any]]:
-    return queries(project, sql)[0]
-
-
-def queries(project: Path, *sql: str) -> list[list[list[Any]]]:
-    """The rows of each query, all in one process of the batch env (one DuckDB import)."""
-    code = (
-        "import duckdb, json, sys; c = duckdb.connect('warehouse.duckdb', read_only=True); "
-        "print(json.dumps([c.execute(q).fetchall() for q in sys.argv[1:]], default=str))"
-    )
-    proc = in_session(project, "-c", code, *sql)
-    assert proc.returncode == 0, proc.stderr
-    return list(json.loads(proc.stdout))
+        stop_session(started)
 
 
 def sqlite_table(path: Path, ddl: str, rows: list[tuple[Any, ...]], table: str) -> None:
