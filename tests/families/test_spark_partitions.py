@@ -12,7 +12,6 @@ reference over silver."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,12 +20,13 @@ from tests.conftest import generate
 from tests.families.test_lake_gold_partitions import GOLD_SPEC, expected_marts
 from tests.families.test_lake_partitions import FILE_BYTES, expected_silver, one_day_per_file, scenario
 from tests.judges import offline_env
+from tests.judges.spark_service import SparkService
 
 DRIVER = Path(__file__).with_name("spark_partition_driver.py")
 
 
 @pytest.mark.judge
-def test_the_spark_job_partitions_the_lake_tables_as_the_plan_says(tmp_path: Path, spark_python: Path) -> None:
+def test_the_spark_job_partitions_the_lake_tables_as_the_plan_says(tmp_path: Path, spark_service: SparkService) -> None:
     spec = tmp_path / "pipegen.yaml"
     engines = ("latency: 1h\n", "latency: 1h\nengines: {batch: spark}\n")
     spec.write_text(GOLD_SPEC.replace("FMT", "delta").replace(*engines))
@@ -35,11 +35,9 @@ def test_the_spark_job_partitions_the_lake_tables_as_the_plan_says(tmp_path: Pat
     assert code == 0, output
     steps = scenario()
     (tmp_path / "scenario.json").write_text(json.dumps({"steps": steps}))
-    run = subprocess.run(
-        [str(spark_python), str(DRIVER), str(project), str(tmp_path / "scenario.json")],
-        capture_output=True, text=True, timeout=900, check=False, env=offline_env(tmp_path / "home"),
-        cwd=tmp_path,  # Spark's Derby metastore_db, derby.log and spark-warehouse/ land here, not in the clone
-    )  # fmt: skip
+    # on the test session's shared Spark session (tests/judges/spark_service.py), else a process of its own
+    run = spark_service.run(DRIVER, [str(project), str(tmp_path / "scenario.json")], tmp_path,
+                            offline_env(tmp_path / "home"))  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-5000:]
     got = json.loads(run.stdout.split("@@JSON@@", 1)[1])
     for i, rows in enumerate(got["steps"]):
