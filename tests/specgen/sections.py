@@ -5,6 +5,7 @@ defaults and the rest cover the vocabulary."""
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from typing import Any
 
@@ -181,6 +182,23 @@ def _publish(spec: dict[str, Any], monitoring: dict[str, Any]) -> None:
         monitoring["publish"] = ("pushgateway", "textfile")[h % 3]
 
 
+# Per-environment batch schedules (infra21c: the Airflow DAG's PIPEGEN_ENVIRONMENT map, a Prefect deployment
+# per environment): a cron with names and steps, `none` (manual runs only), and prod's own now and then
+ENV_SCHEDULES = ("0 6 * * *", "none", "30 2 * * mon-fri", "*/20 8-18 * jan-jun *")
+PROD_SCHEDULES = (None, "15 1 * * *", "none")
+
+
+def _schedules(spec: dict[str, Any], environments: dict[str, Any]) -> None:
+    """dev's schedule, and prod's in two of three specs, decided from the pipeline's name like `_sizes` (no
+    draw of its own, so a seed's specs stay the ones it drew)."""
+    # sha256, not crc32: the drawn names differ in few bits, and crc32's low bits follow them linearly
+    h = int.from_bytes(hashlib.sha256(b"schedule:" + spec["pipeline"]["name"].encode()).digest()[:4], "big")
+    environments["dev"]["schedule"] = ENV_SCHEDULES[h % len(ENV_SCHEDULES)]
+    prod = PROD_SCHEDULES[(h // len(ENV_SCHEDULES)) % len(PROD_SCHEDULES)]
+    if prod is not None:
+        environments["prod"]["schedule"] = prod
+
+
 def _environments(draw: st.DrawFn, mode: str, spec: dict[str, Any]) -> dict[str, Any]:
     """deploy.environments: dev and prod, with overrides now and then."""
     environments: dict[str, Any] = {"dev": {}, "prod": {"variables": {"LOG_LEVEL": "info"}}}
@@ -188,7 +206,7 @@ def _environments(draw: st.DrawFn, mode: str, spec: dict[str, Any]) -> dict[str,
     if target["type"] in OVERRIDES and draw(st.booleans()):
         environments["prod"]["targets"] = {target["name"]: OVERRIDES[target["type"]]}
     if mode == "batch" and draw(st.booleans()):
-        environments["dev"]["schedule"] = "0 6 * * *"
+        _schedules(spec, environments)
     if one_in(draw, 3):
         environments["prod"].update({"replicas": 2, "resources": {"cpu": "1", "memory": "2Gi"}})
     if mode != "batch":
