@@ -151,3 +151,24 @@ def image_jars(uses: Collection[FlinkUse]) -> tuple[Jar, ...]:
     used = {(u.role, u.system) for u in uses}
     extra = [jar for key, jars in ROLE_JARS.items() if key in used for jar in jars]
     return tuple(dict.fromkeys((*BASE_JARS, *extra)))
+
+
+class RelayedSink(NamedTuple):
+    """A stream job writing a RELAYED_SINKS target: the job, its sink's table (`sink.table`, else the naming
+    layer's sink table, `sink_table`), the target."""
+
+    job: str
+    table: str
+    target: Target
+
+
+def relayed_sinks(spec: Spec, sink_tables: dict[str, str]) -> Iterator[RelayedSink]:
+    """Every stream job whose target is relayed through a topic (the flink family writes the topic, the kafka
+    family declares and grants it, the target's DDL reads it), in spec order; `sink_tables`: job -> its
+    naming layer's sink table."""
+    for job in spec.transforms.streams:
+        named = job.sink.target.lower() if job.sink else None
+        target = next((t for t in spec.targets if named in (None, t.name.lower())), None)
+        if target is not None and target.type in RELAYED_SINKS:
+            table = job.sink.table if job.sink and job.sink.table else sink_tables[job.name]
+            yield RelayedSink(job.name, table, target)
