@@ -3,7 +3,8 @@ ClickHouse from SQL (plan/flinkjars.RELAYED_SINKS), so each such job writes its 
 Kafka cluster (connectors.sink_options: `upsert-kafka` keyed by the sink's key when the job upserts, `kafka`
 exactly-once when it appends; JSON) and ClickHouse reads it with its Kafka table engine:
 
-- `clickhouse/<target>.sql`, per ClickHouse target, per job: the sink's table (ReplacingMergeTree ordered by the
+- `clickhouse/<target>.sql`, per ClickHouse target: its database (`connection.database`, else `default`), then
+  per job: the sink's table (ReplacingMergeTree ordered by the
   sink's key, versioned by the record's offset, for an upsert: a key's newest row wins, deduplicated when
   parts merge, `SELECT ... FINAL` at once; MergeTree for appends), the Kafka engine table `<table>__kafka` on
   the relay topic (JSONEachRow, the consumer group of the naming layer's RelayNames, TLS) and the materialized
@@ -256,7 +257,8 @@ def files(found: list[Relay], names: Names, header: str) -> dict[str, str]:
         by_target.setdefault(r.target, []).append(r)
     out: dict[str, str] = {}
     for target, items in by_target.items():
-        body = "\n\n".join(s for r in items for s in statements(r, brokers_of(names)))
+        databases = [f"CREATE DATABASE IF NOT EXISTS {ident(d)};" for d in dict.fromkeys(r.database for r in items)]
+        body = "\n\n".join([*databases, *(s for r in items for s in statements(r, brokers_of(names)))])
         out[f"clickhouse/{snake(target)}.sql"] = f"{header}\n\n{body}\n"
     if found:
         out["clickhouse/config.d/kafka.xml"] = KAFKA_XML.format(certs=CERTS)
