@@ -50,7 +50,7 @@ def main() -> int:
         try:
             con.query(statement)
             kafka_errors.append("")
-        except Exception as exc:  # noqa: BLE001 - the engine's own verdict is the result
+        except Exception as exc:
             kafka_errors.append(str(exc))
         queue = statement.split()[5]
         con.query(f"DROP TABLE IF EXISTS {queue}")  # chDB keeps the table whose consumers it could not start
@@ -64,8 +64,12 @@ def main() -> int:
             con.query(f"INSERT INTO {queue} SETTINGS {settings[queue]} FORMAT JSONEachRow {row}")
     rows = {}
     for table in job["tables"]:
-        final = " FINAL" if "Replacing" in str(con.query(f"SELECT engine FROM system.tables WHERE "
-                                                         f"concat(database, '.', name) = '{table}'", "CSV")) else ""
+        final = (
+            " FINAL"
+            if "Replacing"
+            in str(con.query(f"SELECT engine FROM system.tables WHERE concat(database, '.', name) = '{table}'", "CSV"))
+            else ""
+        )
         result = con.query(f"SELECT * FROM {table}{final} ORDER BY ALL", "JSONEachRow")
         rows[table] = [json.loads(line) for line in str(result).splitlines() if line.strip()]
     print(json.dumps({"kafka": kafka_errors, "rows": rows}))

@@ -165,7 +165,7 @@ def _measure_type(agg: Aggregation | None, column: str | None, plain: bool) -> s
 def expression_type(text: str, types: dict[str, str]) -> str | None:
     """A plain column's portable type; an expression's type as sqlglot annotates it over the inputs' types
     (ClickHouse type), None where it cannot."""
-    plain = text.strip().rsplit(".", maxsplit=1)[-1].strip("`\" ").lower()
+    plain = text.strip().rsplit(".", maxsplit=1)[-1].strip('`" ').lower()
     if plain in types and plain.replace("_", "a").isalnum():
         return types[plain]
     try:
@@ -176,9 +176,10 @@ def expression_type(text: str, types: dict[str, str]) -> str | None:
         tree = sqlglot.parse_one(f"SELECT {text} AS x FROM t")
         for col in tree.find_all(exp.Column):
             col.set("table", exp.to_identifier("t"))
-        schema = {"t": {name: _sqlglot_type(t) for name, t in types.items()}}
-        found = annotate_types(tree, schema=schema).selects[0].type
-    except Exception:  # noqa: BLE001 - an expression sqlglot cannot type is String (said in its comment)
+        schema: dict[str, object] = {"t": {name: _sqlglot_type(t) for name, t in types.items()}}
+        annotated = annotate_types(tree, schema=schema)
+        found = annotated.selects[0].type if isinstance(annotated, exp.Select) else None
+    except Exception:
         return None
     return ANNOTATED.get(found.this.name) if found is not None else None
 
@@ -222,9 +223,15 @@ def statements(r: Relay, brokers: str) -> list[str]:
         table_lines = [*lines, f"  {ident(version)} UInt64"]
     else:
         bounds = [b for b in WINDOW_BOUNDS if any(c.name == b for c in r.columns)]
-        engine = f"MergeTree\nORDER BY ({', '.join(ident(b) for b in bounds)})" if bounds else "MergeTree\nORDER BY tuple()"
+        engine = (
+            f"MergeTree\nORDER BY ({', '.join(ident(b) for b in bounds)})" if bounds else "MergeTree\nORDER BY tuple()"
+        )
         table_lines = lines
-    table = f"CREATE TABLE IF NOT EXISTS {_qualified(r, r.table)}\n(\n" + ",\n".join(table_lines) + f"\n)\nENGINE = {engine};"
+    table = (
+        f"CREATE TABLE IF NOT EXISTS {_qualified(r, r.table)}\n(\n"
+        + ",\n".join(table_lines)
+        + f"\n)\nENGINE = {engine};"
+    )
     settings = {
         "kafka_broker_list": brokers,
         "kafka_topic_list": str(r.names.topic),
@@ -247,7 +254,8 @@ def statements(r: Relay, brokers: str) -> list[str]:
 
 def brokers_of(names: Names) -> str:
     """The project cluster's TLS bootstrap, as a ClickHouse server in its Kubernetes cluster reaches it."""
-    return f"{names.kafka.bootstrap}.{names.k8s_namespace}.svc:{BOOTSTRAP_PORT}"
+    bootstrap = names.kafka.bootstrap if names.kafka else "localhost"
+    return f"{bootstrap}.{names.k8s_namespace}.svc:{BOOTSTRAP_PORT}"
 
 
 def files(found: list[Relay], names: Names, header: str) -> dict[str, str]:

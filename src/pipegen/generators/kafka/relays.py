@@ -37,7 +37,7 @@ def reader_acls(ctx: GenContext, acl: Any) -> dict[str, list[dict[str, Any]]]:
     """The target's KafkaUser: Read and Describe on its relay topics, Read on their consumer groups (ClickHouse
     commits its offsets there)."""
     found = [n for r, n in relays(ctx) if r.target.type == TargetType.CLICKHOUSE]
-    if not found:
+    if not found or ctx.plan.names.kafka is None:
         return {}
     user = str(ctx.plan.names.kafka.clickhouse_user)
     return {user: [*[acl("topic", str(n.topic), ["Read", "Describe"]) for n in found],
