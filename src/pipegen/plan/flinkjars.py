@@ -87,7 +87,9 @@ RELAYED_SINKS = frozenset({TargetType.CLICKHOUSE})
 # Sinks the flink family writes through a connector that has no release for Flink 2.x, and relays not (R512)
 NO_FLINK2_CONNECTOR: dict[TargetType, str] = {
     TargetType.REDSHIFT: "the JDBC connector (flink-connector-jdbc 4.0) has no Redshift dialect for its "
-                         "`jdbc:redshift:` URL",
+                         "`jdbc:redshift:` URL, and pipegen cannot relay it through Kafka as it does ClickHouse: "
+                         "Redshift's streaming ingestion from Apache Kafka refuses self-signed certificates, and the "
+                         "project's Strimzi cluster serves its internal listener with Strimzi's self-signed CA",
     TargetType.DELTA: "the Delta connector (`'connector' = 'delta'`, delta-flink 3.x) is built for Flink 1.x, and "
                       "Delta has released none for Flink 2.x",
 }  # fmt: skip
