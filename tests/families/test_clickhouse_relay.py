@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import yaml
@@ -133,3 +136,82 @@ def test_a_misspelt_kafka_setting_is_refused_not_taken_for_the_in_process_limit(
     broken = iot["clickhouse/serving.sql"].replace("kafka_group_name", "kafka_group_nam", 1)
     out = run_driver(clickhouse_python, tmp_path, {"sql": broken, "records": {}, "tables": []})
     assert "UNKNOWN_SETTING" in out["kafka"][0] and "Shutdown was called" in out["kafka"][1]
+
+
+class Recorder(BaseHTTPRequestHandler):
+    """A stand-in for ClickHouse's HTTP interface: records each statement and its sign-in headers; refuses a
+    statement holding `refuse_me` as the server refuses one (HTTP 500, the message in the body)."""
+
+    seen: ClassVar[list[tuple[str, str, str]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        Recorder.seen.append((body, self.headers["X-ClickHouse-User"], self.headers["X-ClickHouse-Key"]))
+        status = 500 if "refuse_me" in body else 200
+        self.send_response(status)
+        self.end_headers()
+        self.wfile.write(b"Code: 62. DB::Exception: Syntax error" if status == 500 else b"")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def applied(project: Path, port: int, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**offline_env(home), "CLICKHOUSE_HOST": "127.0.0.1", "CLICKHOUSE_PASSWORD": "s3cret"}
+    config = project / "clickhouse" / "targets.json"
+    data = json.loads(config.read_text())
+    data["targets"]["serving"]["port"] = str(port)
+    config.write_text(json.dumps(data))
+    return subprocess.run([sys.executable, "-m", "pipeline.clickhouse_apply"], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+
+
+def test_the_applier_sends_each_statement_signed_in_as_the_spec_says(tmp_path: Path) -> None:
+    """pipeline/clickhouse_apply.py (`make clickhouse-apply`): every statement of clickhouse/serving.sql, in order,
+    one request each, as the target's user with the password from the environment; a refused one stops it."""
+    files = tree(UPSERT)
+    for rel in ("clickhouse/serving.sql", "clickhouse/targets.json", "pipeline/clickhouse_apply.py",
+                "pipeline/envsubst.py", "pipeline/__init__.py"):  # fmt: skip
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(files[rel])
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        Recorder.seen.clear()
+        done = applied(tmp_path, server.server_address[1], tmp_path / "home")
+        assert done.returncode == 0, done.stderr
+        sent = [s for s, _, _ in Recorder.seen]
+        assert sent[0] == "CREATE DATABASE IF NOT EXISTS analytics" and len(sent) == 4
+        assert sent[3].startswith("CREATE MATERIALIZED VIEW IF NOT EXISTS analytics.open_orders__ingest")
+        assert {(u, k) for _, u, k in Recorder.seen} == {("writer", "s3cret")}
+        sql = tmp_path / "clickhouse" / "serving.sql"
+        sql.write_text(sql.read_text().replace("ENGINE = Kafka", "ENGINE = refuse_me"))
+        Recorder.seen.clear()
+        done = applied(tmp_path, server.server_address[1], tmp_path / "home")
+        assert done.returncode == 1 and "statement 3 of 4 refused: Code: 62" in done.stderr
+        assert len(Recorder.seen) == 3  # stopped at the refused one
+    finally:
+        server.shutdown()
+
+
+def test_the_relayed_targets_connection_reaches_the_applier_not_dropped() -> None:
+    """A stream-only plan's ClickHouse target: with no JDBC sink (s43) its host, port, user and password would reach
+    nothing but for the applier's config (the ledger found `user` dropped before clickhouse/targets.json)."""
+    from pipegen.ledger import ledger
+
+    data = yaml.safe_load(UPSERT.read_text())
+    data["targets"][0]["connection"]["port"] = 8443
+    paths = [("targets", 0, "connection", f) for f in ("host", "port", "user", "password", "database")]
+    found = ledger(data, paths)
+    for field in ("host", "port", "user", "password"):
+        entry = found[f"targets[0].connection.{field}"]
+        assert entry.status == "reaches" and "clickhouse/targets.json" in entry.files, (field, entry)
+    assert "clickhouse/serving.sql" in found["targets[0].connection.database"].files
+    config = json.loads(tree_of(data)["clickhouse/targets.json"])["targets"]["serving"]
+    assert config["secure"] is True and config["port"] == "8443"
+
+
+def tree_of(data: dict[str, Any]) -> dict[str, str]:
+    from pipegen.ledger import baseline
+
+    return dict(baseline(data).files)

@@ -22,17 +22,19 @@ the rest are.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from pipegen.common.lake_catalog import sink_target
 from pipegen.generators.flink.windows import ROW_NUMBER_COLUMN, WINDOW_BOUNDS
 from pipegen.plan.flinkjars import RELAYED_SINKS
-from pipegen.plan.names import Names, RelayNames, snake
+from pipegen.plan.names import ENV, Names, RelayNames, snake
 from pipegen.render.filters import sql_ident, sql_str
 from pipegen.spec.index import SpecIndex, TableRef
 from pipegen.spec.model import Aggregation, SinkMode, Spec, StreamJob, TargetType
-from pipegen.spec.types import parse_column_type
+from pipegen.spec.types import parse_column_type, parse_secret_ref
 
 CERTS = "/etc/clickhouse-server/kafka-tls"  # where the server mounts the cluster CA and its KafkaUser's Secret
 BOOTSTRAP_PORT = 9093  # Strimzi's TLS listener (the kafka family's only one)
@@ -271,6 +273,45 @@ def files(found: list[Relay], names: Names, header: str) -> dict[str, str]:
     if found:
         out["clickhouse/config.d/kafka.xml"] = KAFKA_XML.format(certs=CERTS)
     return out
+
+
+HTTP_PORT = "8123"  # ClickHouse's HTTP interface (spec/catalog.DEFAULT_PORTS); 8443 and 443 are its TLS ports
+TLS_PORTS = ("8443", "443")
+APPLIER = "clickhouse_apply.py"  # pipeline/clickhouse_apply.py (static, templates/flink/)
+CONFIG = "clickhouse/targets.json"
+
+
+def apply_config(spec: Spec, found: list[Relay]) -> dict[str, Any]:
+    """clickhouse/targets.json: per relayed ClickHouse target its DDL file and connection for
+    pipeline/clickhouse_apply.py: `host`, `port`, `user`, `password` as the spec gives them (a reference as
+    `${NAME}`), else `${<TARGET>_<FIELD>}` (the naming layer's ENV.connection), the port 8123."""
+    out: dict[str, Any] = {}
+    for name in dict.fromkeys(r.target for r in found):
+        conn = next(t for t in spec.targets if t.name == name).connection
+        port = _setting(conn.port, HTTP_PORT)
+        out[name] = {
+            "file": f"clickhouse/{snake(name)}.sql",
+            "host": _setting(conn.host, "${" + ENV.connection(name, "host") + "}"),
+            "port": port,
+            "user": _setting(conn.user, "${" + ENV.connection(name, "user") + "}"),
+            "password": _setting(conn.password, "${" + ENV.connection(name, "password") + "}"),
+            "secure": port in TLS_PORTS,
+        }
+    return {"targets": out}
+
+
+def _setting(value: str | int | None, default: str) -> str:
+    """A connection value for the applier: a `${secret:X}`/`${env:X}` reference as `${X}`, else as written."""
+    if value is None:
+        return default
+    ref = parse_secret_ref(str(value))
+    return "${" + ref.name + "}" if ref else str(value)
+
+
+def apply_variables(config: dict[str, Any]) -> list[str]:
+    """Every `${NAME}` the applier reads from the environment, in order."""
+    text = json.dumps(config, sort_keys=True)
+    return list(dict.fromkeys(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", text)))
 
 
 def manifest(found: list[Relay]) -> list[dict[str, Any]]:
