@@ -6,8 +6,9 @@ KafkaTopic and the ACLs (kafka family), the Kafka engine table's topic and group
 Judged by ClickHouse itself (chDB, the `clickhouse` judge env, tests/judges/clickhouse_driver.py): every generated
 statement executes; the Kafka engine tables' settings are all accepted (a misspelt one is proven refused), their
 consumers cannot start in process (chDB: "Shutdown was called"), so a Null stand-in of the same columns receives the
-records the relay topic carries in the shape Flink's `json` format writes them, and the materialized view fills
-the table: appends kept, an upsert's key holding its newest row (docs/judges.md)."""
+records the relay topic carries in the shape Flink's `json` format writes them (one row of every mapped type written
+by PyFlink's `json` format itself), and the materialized view fills the table: appends kept, an upsert's key holding
+its newest row (docs/judges.md)."""
 
 from __future__ import annotations
 
@@ -215,3 +216,54 @@ def tree_of(data: dict[str, Any]) -> dict[str, str]:
     from pipegen.ledger import baseline
 
     return dict(baseline(data).files)
+
+
+FLINK_JSON = """
+import sys
+from pyflink.table import EnvironmentSettings, TableEnvironment
+t = TableEnvironment.create(EnvironmentSettings.in_batch_mode())
+t.get_config().set("parallelism.default", "1")
+t.execute_sql(f"CREATE TABLE s ({sys.argv[2]}) WITH ('connector' = 'filesystem', 'path' = '{sys.argv[1]}', "
+              "'format' = 'json')")
+t.execute_sql("INSERT INTO s SELECT 'a''b', 7, 9000000000, CAST(3 AS SMALLINT), CAST(1.5 AS FLOAT), 2.25, TRUE, "
+              "DATE '2026-01-02', TIMESTAMP '2026-01-02 03:04:05.123', TO_TIMESTAMP_LTZ(1767323045123, 3), "
+              "CAST(12.30 AS DECIMAL(12, 2)), CAST(NULL AS DOUBLE)").wait()
+"""
+# portable type -> the Flink type a sink column of it has (render/sqltypes' flink column)
+TYPED = (("s", "string", "STRING"), ("i", "int", "INT"), ("b", "bigint", "BIGINT"), ("sm", "smallint", "SMALLINT"),
+         ("f", "float", "FLOAT"), ("d", "double", "DOUBLE"), ("bo", "boolean", "BOOLEAN"), ("dt", "date", "DATE"),
+         ("ts", "timestamp", "TIMESTAMP(3)"), ("ltz", "timestamp_tz", "TIMESTAMP_LTZ(3)"),
+         ("de", "decimal(12,2)", "DECIMAL(12, 2)"), ("n", "double", "DOUBLE"))  # fmt: skip
+
+
+@pytest.mark.judge
+def test_clickhouse_reads_every_type_as_flinks_json_format_writes_it(
+    flink_python: Path, clickhouse_python: Path, tmp_path: Path
+) -> None:
+    """The records are Flink's own: PyFlink's `json` format (the relay sink's) writes one row of every portable
+    type the DDL maps (clickhouse.PORTABLE), and ClickHouse reads it back through the generated Kafka table's
+    format settings into the generated column types, value for value."""
+    from pipegen.generators.flink import clickhouse
+    from pipegen.plan.kafkanames import relay_names
+
+    out = tmp_path / "flink-json"
+    schema = ", ".join(f"{n} {flink}" for n, _, flink in TYPED)
+    done = subprocess.run([str(flink_python), "-c", FLINK_JSON, str(out), schema], capture_output=True, text=True,
+                          timeout=300, check=False, env=offline_env(tmp_path / "home"))  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = [ln for f in sorted(out.rglob("*")) if f.is_file() and not f.name.startswith(".")
+             for ln in f.read_text().splitlines() if ln.strip()]  # fmt: skip
+    assert len(lines) == 1, lines
+    columns = tuple(clickhouse._column(n, portable) for n, portable, _ in TYPED)
+    assert all(c.known for c in columns)
+    relay = clickhouse.Relay("j", "default", "typed", relay_names("p", "j", "typed", "clickhouse"), columns, (), "t")
+    statements = clickhouse.statements(relay, "broker:9093")
+    queue = next(s.split()[5] for s in statements if "ENGINE = Kafka" in s)  # as the DDL names it
+    table = queue.removesuffix("__kafka")
+    job = {"sql": "\n\n".join(statements), "records": {queue: [[0, json.loads(lines[0])]]}, "tables": [table]}
+    result = run_driver(clickhouse_python, tmp_path, job)
+    (row,) = result["rows"][table]
+    assert row["s"] == "a'b" and row["i"] == 7 and int(row["b"]) == 9000000000 and row["sm"] == 3
+    assert row["f"] == 1.5 and row["d"] == 2.25 and row["bo"] is True and row["dt"] == "2026-01-02"
+    assert row["ts"] == "2026-01-02 03:04:05.123" and row["ltz"] == "2026-01-02 03:04:05.123"
+    assert float(row["de"]) == 12.3 and row["n"] is None
