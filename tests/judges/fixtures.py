@@ -49,6 +49,12 @@ def kafka_python(request: pytest.FixtureRequest) -> Path:
 
 
 @pytest.fixture(scope="session")
+def clickhouse_python(request: pytest.FixtureRequest) -> Path:
+    """Python of the `clickhouse` judge env (requirements/judges/clickhouse.txt): chDB, ClickHouse in process."""
+    return _judge_python(request, "clickhouse")
+
+
+@pytest.fixture(scope="session")
 def k8s_python(request: pytest.FixtureRequest) -> Path:
     """Python of the `k8s` judge env (requirements/judges/k8s.txt): kubernetes-validate and the
     Kubernetes API's schemas it bundles."""

@@ -11,7 +11,15 @@ from pipegen.common.stream_landing import streamed_to_bronze
 from pipegen.generators.flink.connectors import JDBC_URLS, LAKE_CONNECTORS
 from pipegen.pipeline import prepare
 from pipegen.plan.composefindings import COMPOSE_FLINK_SINKS, FILE_SINKS
-from pipegen.plan.flinkjars import BASE_JARS, JDBC_SOURCES, NO_FLINK2_CONNECTOR, ROLE_JARS, flink_uses, image_jars
+from pipegen.plan.flinkjars import (
+    BASE_JARS,
+    JDBC_SOURCES,
+    NO_FLINK2_CONNECTOR,
+    RELAYED_SINKS,
+    ROLE_JARS,
+    flink_uses,
+    image_jars,
+)
 from pipegen.spec.model import SourceType, TargetType
 from pipegen.spec.rules.transforms import LOOKUP_SOURCES
 from tests.conftest import REPO, example_specs
@@ -53,13 +61,15 @@ def test_every_lookup_source_validate_allows_has_its_jdbc_dialect_and_driver_in_
 
 
 def test_every_sink_the_flink_family_writes_runs_in_compose_or_is_said_to_have_no_connector() -> None:
-    """Each target type is exactly one of: a connector the image carries, a file sink (Flink's own), or a
-    system no Flink 2.x connector writes (R512); every JDBC or lake connector of the flink family is covered."""
+    """Each target type is exactly one of: a connector the image carries (a relayed system's: its relay topic on
+    Kafka), a file sink (Flink's own), or a system no Flink 2.x connector writes (R512); every JDBC or lake
+    connector of the flink family is covered."""
     kinds = [COMPOSE_FLINK_SINKS, FILE_SINKS, frozenset(NO_FLINK2_CONNECTOR)]
     for target in TargetType:
         assert sum(target in k for k in kinds) == 1, target
     for system in (*(s for s in JDBC_URLS if isinstance(s, TargetType)), *LAKE_CONNECTORS):
         assert system in COMPOSE_FLINK_SINKS or system in NO_FLINK2_CONNECTOR, system
+    assert RELAYED_SINKS <= COMPOSE_FLINK_SINKS and not RELAYED_SINKS & NO_FLINK2_CONNECTOR.keys()
     assert ("sink", TargetType.ICEBERG) in ROLE_JARS and ("bronze", TargetType.ICEBERG) in ROLE_JARS
 
 

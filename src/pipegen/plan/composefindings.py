@@ -20,14 +20,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pipegen.plan.components import Graph, Kind
-from pipegen.plan.flinkjars import NO_FLINK2_CONNECTOR, FlinkUse, flink_uses
+from pipegen.plan.flinkjars import NO_FLINK2_CONNECTOR, RELAYED_SINKS, FlinkUse, flink_uses
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import index_of
 from pipegen.spec.model import Architecture, SourceType, Spec, Target, TargetType
 from pipegen.spec.types import parse_secret_ref
 
 COMPOSE_FLINK_LOOKUPS = frozenset({SourceType.MYSQL, SourceType.POSTGRES})  # sources with a local database
-COMPOSE_FLINK_SINKS = frozenset({TargetType.KAFKA, TargetType.MYSQL, TargetType.POSTGRES, TargetType.ICEBERG})
+# Kafka, MySQL, PostgreSQL, Iceberg through their connectors; a relayed target (ClickHouse) through its relay topic
+COMPOSE_FLINK_SINKS = frozenset({TargetType.KAFKA, TargetType.MYSQL, TargetType.POSTGRES, TargetType.ICEBERG,
+                                 *RELAYED_SINKS})  # fmt: skip
 # targets the flink family writes as files (no streaming connector: connectors.py's file sink)
 FILE_SINKS = frozenset(TargetType) - COMPOSE_FLINK_SINKS - NO_FLINK2_CONNECTOR.keys()
 KINESIS_HINT = (

@@ -2,10 +2,15 @@
 is submitted is said at validate time.
 
 - R512: a Flink job's sink into a system no released connector writes from Flink 2.x SQL (the FlinkDeployments
-  target Flink 2.2; plan/flinkjars.NO_FLINK2_CONNECTOR says why per system): ClickHouse and Redshift, which
-  the flink family writes through the JDBC connector, and Delta (a stream job's sink, or the bronze jobs of a
-  Lakehouse landing the streamed tables). The job fails when it is submitted, on Kubernetes and in
-  compose.yaml's session cluster alike (R459 is left to what compose alone cannot run).
+  target Flink 2.2; plan/flinkjars.NO_FLINK2_CONNECTOR says why per system) and that pipegen does not relay
+  yet: Redshift, which the flink family writes through the JDBC connector, and Delta (a stream job's sink, or
+  the bronze jobs of a Lakehouse landing the streamed tables). The job fails when it is submitted, on Kubernetes
+  and in compose.yaml's session cluster alike (R459 is left to what compose alone cannot run). ClickHouse is
+  relayed (plan/flinkjars.RELAYED_SINKS): the job writes a topic, ClickHouse's Kafka engine reads it.
+- R520: a stream job relayed into ClickHouse whose query emits updates and deletes (plan/flink_changes.
+  updating_reason) by key: `upsert-kafka` writes a delete as a tombstone, a record without a value, which
+  ClickHouse's Kafka engine reads as no row: the row stays in the ReplacingMergeTree table (an update does
+  replace it, by key).
 - R513: a stream job's regular join (`inner`, `left`) of a batch table of a source that is no JDBC database
   (files, an API, MongoDB): the flink family reads a joined batch table through the JDBC connector
   (tables.dimension_table), and such a source has no JDBC URL (its options carry a placeholder one), so the job
@@ -18,9 +23,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pipegen.plan.components import Graph
-from pipegen.plan.flinkjars import JDBC_SOURCES, NO_FLINK2_CONNECTOR, flink_uses
+from pipegen.plan.flink_changes import updating_reason
+from pipegen.plan.flinkjars import JDBC_SOURCES, NO_FLINK2_CONNECTOR, RELAYED_SINKS, flink_uses
 from pipegen.spec.diagnostics import Finding
-from pipegen.spec.model import Architecture, Spec
+from pipegen.spec.index import index_of
+from pipegen.spec.model import Architecture, SinkMode, Spec
 
 HINT = (
     "sink the job into a target Flink 2.x writes (Kafka, PostgreSQL, MySQL, Iceberg) and load {system} from "
@@ -46,6 +53,8 @@ def flink_findings(spec: Spec, graph: Graph, architecture: Architecture) -> Iter
                 "join a table of a postgres, mysql, sqlserver or oracle source, or a topic or CDC table (read as "
                 "a stream)", severity="warning",
             )  # fmt: skip
+        if use.role == "sink" and use.target is not None and use.target.type in RELAYED_SINKS:
+            yield from _kept_deletes(spec, use.path, use.job, use.target.name)
         if use.role not in ("sink", "bronze") or use.target is None or use.target.type not in NO_FLINK2_CONNECTOR:
             continue
         system = use.target.type.value
@@ -57,3 +66,19 @@ def flink_findings(spec: Spec, graph: Graph, architecture: Architecture) -> Iter
             "does compose.yaml's flink-sql under `make up`)",
             HINT.format(system=system), severity="warning",
         )  # fmt: skip
+
+
+def _kept_deletes(spec: Spec, path: tuple[str | int, ...], name: str, target: str) -> Iterator[Finding]:
+    """R520: a relayed upsert job whose query emits deletes (an append job emitting updates is R498's)."""
+    job = next(j for j in spec.transforms.streams if j.name == name)
+    found = updating_reason(job, index_of(spec))
+    if found is None or job.sink is None or job.sink.mode != SinkMode.UPSERT:
+        return
+    yield Finding(
+        path, "R520",
+        f"stream job {name} emits deletes, since {found[0]}, and its rows reach {target}, a clickhouse target, "
+        "through its relay topic: a delete is a tombstone there (a key without a value), which ClickHouse's Kafka "
+        "engine reads as no row, so the deleted row stays in the table (an update replaces its key's row)",
+        "delete such rows in ClickHouse yourself (a mutation, or an `is_deleted` column of your own), or make it "
+        "a windowed job (each window's rows once)", severity="warning",
+    )  # fmt: skip

@@ -11,8 +11,11 @@
   1.11.0 (`iceberg-flink-runtime-2.1`, the newest Flink it releases for, and the Hadoop client jars of its own
   Flink quickstart image, docker/iceberg-flink-quickstart/Dockerfile). Connector releases for Flink 2.x are
   named `<connector version>-<Flink minor>` (flink-connector-shared-utils, stage_jars.sh).
-- NO_FLINK2_CONNECTOR: sink systems no released connector writes from Flink 2.x SQL (R512); JDBC_SOURCES: the
-  sources a joined table can be read from through JDBC (R513 for the others).
+- RELAYED_SINKS: sink systems no released connector writes from Flink 2.x SQL, so the job writes a relay topic of
+  the project's cluster (the naming layer's RelayNames) and the system ingests it with its own Kafka reader
+  (ClickHouse: the Kafka table engine and a materialized view; the flink family's clickhouse.py).
+- NO_FLINK2_CONNECTOR: sink systems no released connector writes from Flink 2.x SQL and that pipegen relays not
+  yet (R512); JDBC_SOURCES: the sources a joined table can be read from through JDBC (R513 for the others).
 """
 
 from __future__ import annotations
@@ -77,13 +80,16 @@ ROLE_JARS: dict[tuple[str, SourceType | TargetType], tuple[Jar, ...]] = {
 }
 # The sources whose tables the JDBC connector reads (a dialect above; spec/rules/transforms.LOOKUP_SOURCES)
 JDBC_SOURCES = frozenset({SourceType.POSTGRES, SourceType.MYSQL, SourceType.SQLSERVER, SourceType.ORACLE})
-# Sinks the flink family writes through a connector that has no release for Flink 2.x (R512)
+# Sinks no released connector writes from Flink 2.x SQL (flink-connector-jdbc 4.0 has no ClickHouse dialect,
+# FLINK-37834 is not merged; ClickHouse's own Flink connector has the DataStream API only) that the job relays
+# through a topic of the project's cluster into the system's own Kafka ingestion
+RELAYED_SINKS = frozenset({TargetType.CLICKHOUSE})
+# Sinks the flink family writes through a connector that has no release for Flink 2.x, and relays not (R512)
 NO_FLINK2_CONNECTOR: dict[TargetType, str] = {
-    TargetType.CLICKHOUSE: "the JDBC connector (flink-connector-jdbc 4.0) has no ClickHouse dialect for its "
-                           "`jdbc:clickhouse:` URL (FLINK-37834 is not merged), and ClickHouse's own Flink connector "
-                           "has the DataStream API only, no SQL table",
     TargetType.REDSHIFT: "the JDBC connector (flink-connector-jdbc 4.0) has no Redshift dialect for its "
-                         "`jdbc:redshift:` URL",
+                         "`jdbc:redshift:` URL, and pipegen cannot relay it through Kafka as it does ClickHouse: "
+                         "Redshift's streaming ingestion from Apache Kafka refuses self-signed certificates, and the "
+                         "project's Strimzi cluster serves its internal listener with Strimzi's self-signed CA",
     TargetType.DELTA: "the Delta connector (`'connector' = 'delta'`, delta-flink 3.x) is built for Flink 1.x, and "
                       "Delta has released none for Flink 2.x",
 }  # fmt: skip
@@ -147,3 +153,24 @@ def image_jars(uses: Collection[FlinkUse]) -> tuple[Jar, ...]:
     used = {(u.role, u.system) for u in uses}
     extra = [jar for key, jars in ROLE_JARS.items() if key in used for jar in jars]
     return tuple(dict.fromkeys((*BASE_JARS, *extra)))
+
+
+class RelayedSink(NamedTuple):
+    """A stream job writing a RELAYED_SINKS target: the job, its sink's table (`sink.table`, else the naming
+    layer's sink table, `sink_table`), the target."""
+
+    job: str
+    table: str
+    target: Target
+
+
+def relayed_sinks(spec: Spec, sink_tables: dict[str, str]) -> Iterator[RelayedSink]:
+    """Every stream job whose target is relayed through a topic (the flink family writes the topic, the kafka
+    family declares and grants it, the target's DDL reads it), in spec order; `sink_tables`: job -> its
+    naming layer's sink table."""
+    for job in spec.transforms.streams:
+        named = job.sink.target.lower() if job.sink else None
+        target = next((t for t in spec.targets if named in (None, t.name.lower())), None)
+        if target is not None and target.type in RELAYED_SINKS:
+            table = job.sink.table if job.sink and job.sink.table else sink_tables[job.name]
+            yield RelayedSink(job.name, table, target)

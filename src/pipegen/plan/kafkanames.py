@@ -1,7 +1,8 @@
 """The naming layer's Kafka names (re-exported by `pipegen.plan.names`): the project's Strimzi cluster
 and the components that sign in to it (KafkaNames: cluster `<pipeline>`, Connect `<cluster>-connect`,
 one KafkaUser per component `<cluster>-<component>`, the Secrets and RBAC objects around them), and
-each CDC source's Debezium connector and what it owns (CdcNames)."""
+each CDC source's Debezium connector and what it owns (CdcNames), and the relay of a stream job whose sink no
+Flink 2.x connector writes (RelayNames: the topic the job writes, what the target's own Kafka ingestion names)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,7 @@ class KafkaNames:
     ingest_user: Ident  # KafkaUser of the batch reader of Kafka topics (pipeline/topics.py): `<cluster>-ingest`
     spark_user: Ident  # KafkaUser of the Spark stream (Structured Streaming's Kafka source)
     generator_user: Ident  # KafkaUser of the Faker streams' generators (pipeline/stream_generator.py)
+    clickhouse_user: Ident  # KafkaUser of ClickHouse's Kafka engine tables reading the relay topics
     spark_group: Ident  # the Spark stream's consumer groups' prefix (its `groupIdPrefix`): `<pipeline>.spark-stream`
     node_pools: tuple[Ident, Ident]  # KafkaNodePool names: controllers, brokers
 
@@ -110,6 +112,31 @@ def kafka_cluster_names(pipeline: str) -> KafkaNames:
         ingest_user=Ident(f"{cluster}-ingest"),
         spark_user=Ident(f"{cluster}-spark"),
         generator_user=Ident(f"{cluster}-generator"),
+        clickhouse_user=Ident(f"{cluster}-clickhouse"),
         spark_group=Ident(f"{pipeline}.spark-stream"),
         node_pools=(Ident(f"{cluster}-controllers"), Ident(f"{cluster}-brokers")),
+    )
+
+
+@dataclass(frozen=True)
+class RelayNames:
+    """A stream job whose target no Flink 2.x connector writes (plan/flinkjars.RELAYED_SINKS) sinks into a topic
+    of the project's cluster, and the target ingests it with its own Kafka reader (ClickHouse: a Kafka engine
+    table and a materialized view into the sink's table)."""
+
+    topic: Ident  # `<pipeline>.<job>.relay-<system>`: a hyphen no dataset topic (snake_case parts) has
+    group: Ident  # the target's consumer group: `<pipeline>.<job>.<system>`
+    queue_table: Ident  # the Kafka engine table `<table>__kafka`
+    view: Ident  # the materialized view `<table>__ingest` moving the queue's rows into `<table>`
+    version_column: Ident  # the record's offset: ReplacingMergeTree keeps a key's newest row
+
+
+def relay_names(pipeline: str, job: str, table: str, system: str) -> RelayNames:
+    """The relay of stream job `job` (snake_case) into `table` of a `system` target."""
+    return RelayNames(
+        topic=Ident(f"{pipeline}.{job}.relay-{system}"),
+        group=Ident(f"{pipeline}.{job}.{system}"),
+        queue_table=Ident(f"{table}__kafka"),
+        view=Ident(f"{table}__ingest"),
+        version_column=Ident("_relay_offset"),
     )

@@ -63,7 +63,15 @@ from pipegen.plan.idents import (
     dns_name,
     k8s_labels,
 )
-from pipegen.plan.kafkanames import FLINK_JOB_PREFIX, CdcNames, KafkaNames, cdc_source_names, kafka_cluster_names
+from pipegen.plan.kafkanames import (
+    FLINK_JOB_PREFIX,
+    CdcNames,
+    KafkaNames,
+    RelayNames,
+    cdc_source_names,
+    kafka_cluster_names,
+    relay_names,
+)
 from pipegen.safe import Ident
 from pipegen.spec.catalog import on_project_cluster
 from pipegen.spec.model import Cloud, Ingestion, Source, SourceType, Spec
@@ -101,6 +109,7 @@ __all__ = [  # the naming layer: its own names and the rules it re-exports (iden
     "KubeNames",
     "MartNames",
     "Names",
+    "RelayNames",
     "ReplayNames",
     "SmtpEnv",
     "StreamJobNames",
@@ -358,6 +367,10 @@ class Names:
 
     def stream(self, job: str) -> StreamJobNames:
         return _lookup(self._stream_index, job, f"no stream job {job}")
+
+    def relay(self, job: str, table: str, system: str) -> RelayNames:
+        """The relay topic of stream job `job` into `table` of a `system` target, and its ingestion's names."""
+        return relay_names(self.pipeline, str(self.stream(job).sink_table), table, system)
 
     def quality_jobs(self, source: str, dataset: str) -> StreamQualityNames:
         return _lookup(self._quality_index, (source, dataset), f"no dataset {source}.{dataset}")

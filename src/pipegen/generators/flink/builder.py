@@ -35,6 +35,7 @@ from pipegen.generators.flink.windows import (
     window_query,
 )
 from pipegen.plan.flink_changes import joined_as_stream
+from pipegen.plan.flinkjars import RELAYED_SINKS
 from pipegen.plan.names import Names, StreamJobNames, snake
 from pipegen.render.flinksql import flink_expr, quote
 from pipegen.spec.index import SpecIndex
@@ -136,7 +137,8 @@ class JobBuilder:
         table = job.sink.table if job.sink and job.sink.table else jn.sink_table
         mode = job.sink.mode if job.sink else SinkMode.APPEND
         key = [snake(k) for k in job.sink.key] if job.sink else []
-        options = sink_options(target, table, mode, bool(key), jn, self.spec.pipeline.name, self.spec.cloud)
+        relay = self.names.relay(job.name, table, target.type.value).topic if target.type in RELAYED_SINKS else ""
+        options = sink_options(target, table, mode, bool(key), jn, self.spec.pipeline.name, self.spec.cloud, relay)
         statement = create_table_as(jn.sink_table, key if mode == SinkMode.UPSERT else [], options, query)
         manifest = {"role": "sink", "key": key, "mode": mode.value}
         return Sink(statement, manifest, target.name, options["connector"])

@@ -1,6 +1,7 @@
 """Connector options of the flink family's tables, per system: a job's source (Kafka, Event Hubs,
 Kinesis, a CDC topic), its lookup dimensions (JDBC with the lookup cache) and its sink (Kafka,
-upsert-Kafka, Iceberg, Delta, JDBC, files). The per-system differences are tables; every spec
+upsert-Kafka, Iceberg, Delta, JDBC, files; a target no Flink 2.x connector writes, ClickHouse: its relay topic
+on the project's cluster, which the target ingests itself). The per-system differences are tables; every spec
 value goes through `options.option_value` or `options.inside`.
 """
 
@@ -15,6 +16,7 @@ from pipegen.common.lake_catalog import (
 )
 from pipegen.generators.flink.options import KAFKA_BOOTSTRAP, Escaped, cluster_tls, inside, option_value
 from pipegen.generators.flink.relations import Relation
+from pipegen.plan.flinkjars import RELAYED_SINKS
 from pipegen.plan.names import ENV, StreamJobNames
 from pipegen.spec import catalog
 from pipegen.spec.model import (
@@ -259,13 +261,19 @@ def sink_options(
     job: StreamJobNames,
     pipeline: str,
     cloud: Cloud = Cloud.LOCAL,
+    relay_topic: str = "",
 ) -> dict[str, str]:
     """A sink's connector options: a Kafka sink writes the job's output topic (names layer: the
-    KafkaUser's ACLs grant exactly it) under its own transactional id (`job.flink_job`); a file or
-    Delta sink writes under the target's bucket on the spec's `cloud`; an Iceberg sink reaches the
-    target's production catalog (the `pipeline`'s gold namespace on Glue)."""
+    KafkaUser's ACLs grant exactly it) under its own transactional id (`job.flink_job`); a target no
+    Flink 2.x connector writes (RELAYED_SINKS) its `relay_topic` on the project's cluster, the same way;
+    a file or Delta sink writes under the target's bucket on the spec's `cloud`; an Iceberg sink reaches
+    the target's production catalog (the `pipeline`'s gold namespace on Glue)."""
+    upsert = mode == SinkMode.UPSERT and has_key
     if target.type == TargetType.KAFKA:
-        return _kafka_sink(target, mode == SinkMode.UPSERT and has_key, job)
+        servers = option_value(target.connection.bootstrap_servers, KAFKA_BOOTSTRAP)
+        return _kafka_sink(servers, str(job.output_topic), upsert, job)
+    if target.type in RELAYED_SINKS:
+        return _kafka_sink(KAFKA_BOOTSTRAP, relay_topic, upsert, job)
     if target.type in LAKE_CONNECTORS:
         return _lake_sink(target, table, mode, cloud, pipeline)
     if target.type in JDBC_URLS:
@@ -273,9 +281,8 @@ def sink_options(
     return _file_sink(target, table, cloud)
 
 
-def _kafka_sink(target: Target, upsert: bool, job: StreamJobNames) -> dict[str, str]:
-    servers = option_value(target.connection.bootstrap_servers, KAFKA_BOOTSTRAP)
-    topic = {"topic": str(job.output_topic), "properties.bootstrap.servers": servers, **cluster_tls(servers)}
+def _kafka_sink(servers: str, topic_name: str, upsert: bool, job: StreamJobNames) -> dict[str, str]:
+    topic = {"topic": topic_name, "properties.bootstrap.servers": servers, **cluster_tls(servers)}
     if upsert:
         return {"connector": "upsert-kafka", **topic, "key.format": SINK_FORMAT, "value.format": SINK_FORMAT}
     return {

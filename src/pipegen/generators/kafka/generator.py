@@ -8,7 +8,8 @@ Writes under `k8s/kafka/`:
 - `topics.yaml`: a `KafkaTopic` per role (`TOPIC_ROLES`): per CDC table (compacted,
   partitions from the plan's capacity figures), per stream dataset read from this cluster (a Faker
   stream, a Kafka source without `bootstrap_servers`: `DatasetNames.read_topic`) its topic, per
-  streaming dataset its dead-letter topic (retained), the validation-events topic (retained), each
+  streaming dataset its dead-letter topic (retained), the validation-events topic (retained), per stream job
+  whose target ingests its rows from Kafka (ClickHouse) its relay topic (`relays.py`), each
   connector's schema history and heartbeat topics, and the Connect workers' storage topics;
 - `users.yaml`: one `KafkaUser` per component with least-privilege ACLs (`acls_for`; the stream
   dead letters' redrive: `redrive_acls`; the batch reader of Kafka topics: `ingest_acls`);
@@ -32,7 +33,7 @@ from pipegen.common.faker_streams import cluster_streams
 from pipegen.common.kafka_clients import publishes_events, topic_reads
 from pipegen.common.stream_rules import dead_letter_tables
 from pipegen.generators.base import Contribution, Files, GenContext
-from pipegen.generators.kafka import connect_metrics
+from pipegen.generators.kafka import connect_metrics, relays
 from pipegen.plan.capacity import KAFKA_REPLICATION
 from pipegen.plan.cdc import DEBEZIUM_VERSION, KAFKA_VERSION, Connector, Runtime, connectors, worker_providers
 from pipegen.plan.components import Kind
@@ -69,6 +70,7 @@ TOPIC_ROLES: dict[str, TopicRole] = {
     "connect-configs": TopicRole("compact", None, 1),
     "connect-offsets": TopicRole("compact", None, 25),
     "connect-status": TopicRole("compact", None, 5),
+    "relay": TopicRole("delete", None, None),  # a stream job's rows for a target's own Kafka reader (relays.py)
 }  # fmt: skip
 
 
@@ -212,6 +214,7 @@ def topics(ctx: GenContext) -> list[Topic]:
             out.append(Topic(str(c.names.history_topic), "schema-history", 1))
         out.append(Topic(str(c.names.heartbeat_topic), "heartbeat", 1))
     out.append(Topic(str(names.events_topic), "events", 0))
+    out += [Topic(str(n.topic), "relay", relays.partitions(ctx, r.job)) for r, n in relays.relays(ctx)]
     if plan_connectors(ctx):
         out += [
             Topic(str(kafka.connect_configs), "connect-configs", 0),
@@ -277,6 +280,7 @@ def acls_for(ctx: GenContext) -> dict[str, list[dict[str, Any]]]:
             _acl("cluster", "", ["IdempotentWrite", "Describe"]),
         ]
     streams = [str(s.output_topic) for s in names.streams if s.job in kafka_sinks(ctx)]
+    streams += [str(n.topic) for _, n in relays.relays(ctx)]
     if "flink" in ctx.families:
         users[str(kafka.flink_user)] = [
             *[_acl("topic", t, ["Read", "Describe"]) for t in read],
@@ -294,6 +298,7 @@ def acls_for(ctx: GenContext) -> dict[str, list[dict[str, Any]]]:
             *[_acl("topic", t, ["Read", "Describe"]) for t in read],
             _acl("group", str(kafka.spark_group), ["Read"], "prefix"),
         ]
+    users.update(relays.reader_acls(ctx, _acl))
     redrive = redrive_acls(ctx)
     if redrive:
         users[str(kafka.redrive_user)] = redrive

@@ -13,11 +13,12 @@ endif
 # you pass it, else the one `pipegen run` built, else PROJECT_PYTHON (its install target installs into it).
 FLINK_PYTHON ?= $(firstword $(PIPEGEN_FLINK_PYTHON) $(PROJECT_PYTHON))
 
-.PHONY: help dead-letters dead-letters-replay down flink-explain flink-install flow-check ingest k8s-build prefect-deploy prefect-install prefect-run quality quality-report run serving stream-local stream-quality-report stream-redrive stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize terraform-fmt transform up
+.PHONY: help clickhouse-apply dead-letters dead-letters-replay down flink-explain flink-install flow-check ingest k8s-build prefect-deploy prefect-install prefect-run quality quality-report run serving stream-local stream-quality-report stream-redrive stream-replay-local stream-replay-local-rollback stream-replay-local-switch stream-replay-plan stream-replay-rollback stream-replay-switch synthesize terraform-fmt transform up
 
 # every target of pipegen.mk with what it does
 help::
 	@echo 'Targets generated from pipegen.yaml (pipegen.mk):'
+	@printf '  %-30s %s\n' clickhouse-apply 'create ClickHouse'"'"'s ingestion of the relay topics (clickhouse/*.sql; once per environment, before the jobs)'
 	@printf '  %-30s %s\n' dead-letters 're-validate the local warehouse'"'"'s dead letters against the current contract (dry run)'
 	@printf '  %-30s %s\n' dead-letters-replay 'load the local dead letters that now pass their contract, delete them, leave the rest'
 	@printf '  %-30s %s\n' down 'stop the local services and remove their volumes'
@@ -46,6 +47,10 @@ help::
 	@printf '  %-30s %s\n' terraform-fmt 'Check the Terraform files'"'"' layout (terraform fmt -check)'
 	@printf '  %-30s %s\n' transform 'dbt build: staging and mart models and their tests'
 	@printf '  %-30s %s\n' up 'start the local services (compose.yaml; secrets from .env)'
+
+# create ClickHouse's ingestion of the relay topics (clickhouse/*.sql; once per environment, before the jobs)
+clickhouse-apply:
+	$(PROJECT_PYTHON) -m pipeline.clickhouse_apply
 
 # re-validate the local warehouse's dead letters against the current contract (dry run)
 dead-letters:

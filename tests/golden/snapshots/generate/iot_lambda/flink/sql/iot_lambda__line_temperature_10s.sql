@@ -66,13 +66,19 @@ JOIN `registry__devices` FOR SYSTEM_TIME AS OF `readings`.`proc_time` AS `device
 
 CREATE TABLE `line_temperature_10s`
 WITH (
-  'connector' = 'jdbc',
-  'url' = 'jdbc:clickhouse://${CLICKHOUSE_HOST}:8123/',
-  'table-name' = 'line_temperature_10s',
-  'username' = 'writer',
-  'password' = '${CLICKHOUSE_PASSWORD}',
-  'sink.buffer-flush.interval' = '1 s',
-  'sink.max-retries' = '3'
+  'connector' = 'kafka',
+  'topic' = 'iot_lambda.line_temperature_10s.relay-clickhouse',
+  'properties.bootstrap.servers' = '${KAFKA_BOOTSTRAP_SERVERS}',
+  'properties.security.protocol' = 'SSL',
+  'properties.ssl.truststore.type' = 'PKCS12',
+  'properties.ssl.truststore.location' = '${KAFKA_SSL_TRUSTSTORE_LOCATION}',
+  'properties.ssl.truststore.password' = '${KAFKA_SSL_TRUSTSTORE_PASSWORD}',
+  'properties.ssl.keystore.type' = 'PKCS12',
+  'properties.ssl.keystore.location' = '${KAFKA_SSL_KEYSTORE_LOCATION}',
+  'properties.ssl.keystore.password' = '${KAFKA_SSL_KEYSTORE_PASSWORD}',
+  'format' = 'json',
+  'sink.delivery-guarantee' = 'exactly-once',
+  'sink.transactional-id-prefix' = 'iot_lambda__line_temperature_10s'
 )
 AS SELECT
   `window_start`,

@@ -1,0 +1,44 @@
+"""The relay topics of the stream jobs whose target no Flink 2.x connector writes (plan/flinkjars.relayed_sinks):
+the Flink job writes `<pipeline>.<job>.relay-<system>` on this cluster and the target reads it with its own Kafka
+client (ClickHouse's Kafka engine tables, consumer group `<pipeline>.<job>.<system>`, KafkaUser
+`<cluster>-clickhouse`). Each topic is declared (role `relay`, the job input's partitions) and granted: Write to
+the Flink user, Read to the target's user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipegen.generators.base import GenContext
+from pipegen.plan.flinkjars import RelayedSink, relayed_sinks
+from pipegen.plan.names import RelayNames
+from pipegen.spec.index import index_of
+from pipegen.spec.model import TargetType
+
+
+def relays(ctx: GenContext) -> list[tuple[RelayedSink, RelayNames]]:
+    """Every relayed sink of a plan with Flink jobs, with its names."""
+    if "flink" not in ctx.families:
+        return []
+    names = ctx.plan.names
+    tables = {j.name: str(names.stream(j.name).sink_table) for j in ctx.spec.transforms.streams}
+    return [(r, names.relay(r.job, r.table, r.target.type.value)) for r in relayed_sinks(ctx.spec, tables)]
+
+
+def partitions(ctx: GenContext, job: str) -> int:
+    """The relay topic's partitions: its job's input topic's (the plan's capacity figures)."""
+    spec_job = next(j for j in ctx.spec.transforms.streams if j.name == job)
+    base = index_of(ctx.spec).resolve(spec_job.from_, allow_marts=False).table
+    if base is None:
+        return 1
+    return max(1, ctx.plan.capacity.topic_partitions(f"{base.source.name}.{base.dataset.name}"))
+
+
+def reader_acls(ctx: GenContext, acl: Any) -> dict[str, list[dict[str, Any]]]:
+    """The target's KafkaUser: Read and Describe on its relay topics, Read on their consumer groups (ClickHouse
+    commits its offsets there)."""
+    found = [n for r, n in relays(ctx) if r.target.type == TargetType.CLICKHOUSE]
+    if not found or ctx.plan.names.kafka is None:
+        return {}
+    user = str(ctx.plan.names.kafka.clickhouse_user)
+    return {user: [*[acl("topic", str(n.topic), ["Read", "Describe"]) for n in found],
+                   *[acl("group", str(n.group), ["Read"]) for n in found]]}  # fmt: skip
