@@ -99,7 +99,8 @@ def test_the_production_runner_fills_the_registry_url_and_user_info_from_the_env
         (tmp_path / rel).write_text(files.get(rel, ""), encoding="utf-8")
     script = files["flink/sql/plant_avro__hot_devices.sql"]
     env = {n: "x" for n in re.findall(r"\$\{(\w+)\}", script)}
-    env |= {"SCHEMA_REGISTRY_URL": "https://sr:8081", "SCHEMA_REGISTRY_USER": "key", "SCHEMA_REGISTRY_PASSWORD": "s'cret"}
+    env |= {"SCHEMA_REGISTRY_URL": "https://sr:8081", "SCHEMA_REGISTRY_USER": "key"}
+    env["SCHEMA_REGISTRY_PASSWORD"] = "s'cret"
     sys.path.insert(0, str(tmp_path))
     try:
         flink_sql = importlib.import_module("pipeline.flink_sql")

@@ -303,6 +303,8 @@ def schema_registry(name: str) -> str | dict[str, str]:
     if len(name) % 2:
         return url
     return {"url": url, "user": "${env:" + upper + "_REGISTRY_USER}", "password": _secret(upper + "_REGISTRY_PASSWORD")}
+
+
 FAKER_PROVIDERS = {"str": ("city", "country_code", "email", "word"), "date": ("date_this_year",)}
 
 
