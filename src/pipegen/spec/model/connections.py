@@ -10,8 +10,9 @@ from pipegen.spec.model.enums import ApiAuth, NotificationType, Severity
 
 
 class SchemaRegistry(Model):
-    """A Confluent-compatible schema registry (Confluent's, Karapace, Apicurio's ccompat API): where the writer
-    schemas of a stream's `avro` topics are, by the schema id each message carries (Confluent's wire format)."""
+    """A Confluent-compatible schema registry, holding the writer schemas of a stream's `avro` topics.
+
+    Confluent's, Karapace, Apicurio's ccompat API: each message carries its schema's id (Confluent's wire format)."""
 
     url: str = Field(..., description="The registry's URL, e.g. https://registry.example.com:8081 or ${env:NAME}.")
     user: str | None = Field(None, description="Basic auth: the user (or API key); a literal or a reference.")
