@@ -115,7 +115,7 @@ def topics(kind: str, connection: str) -> str:
     - name: customers
       primary_key: customer_id
       event_time: updated_at
-      format: avro
+      format: csv
       columns:
         - {{name: customer_id, type: bigint, not_null: true}}
         - {{name: updated_at, type: timestamp(3), not_null: true}}

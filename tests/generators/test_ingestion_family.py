@@ -184,11 +184,13 @@ def test_runtime_and_project_tests_are_verbatim_copies_of_the_static_templates()
 def _kafka_elt(fmt: str) -> dict[str, Any]:
     topic = {"name": "orders", "format": fmt, "primary_key": "order_id",
              "columns": [{"name": "order_id", "type": "bigint", "not_null": True}]}  # fmt: skip
+    registry = {"schema_registry": "${env:SHOP_REGISTRY_URL}"} if fmt == "avro" else {}  # R514
     return {
         "version": 1, "pipeline": {"name": "shop_topics"}, "latency": "1h", "architecture": "elt",
         "sources": [{"name": "shop", "type": "kafka", "ingestion": "stream", "connection": {
             "bootstrap_servers": "${env:SHOP_KAFKA}", "options": {"security.protocol": "SASL_SSL",
-                                                                   "sasl.password": "${secret:SHOP_KAFKA_PASSWORD}"}},
+                                                                   "sasl.password": "${secret:SHOP_KAFKA_PASSWORD}"},
+                                                        **registry},
             "topics": [topic]}],
         "targets": [{"name": "warehouse", "type": "duckdb", "connection": {"path": "warehouse.duckdb"}}],
     }  # fmt: skip

@@ -51,10 +51,12 @@ JDBC_JARS: dict[str, tuple[str, ...]] = {
     "sqlserver": ("flink-connector-jdbc-sqlserver-", "mssql-jdbc-"),
     "oracle": ("flink-connector-jdbc-oracle-", "ojdbc"),
 }
-# Formats: JSON, CSV, raw and the CDC JSON formats are Flink's own; Avro and Parquet are SQL jars of Flink
+# Formats: JSON, CSV, raw and the CDC JSON formats are Flink's own; Avro, Confluent's Avro (the schema registry's)
+# and Parquet are SQL jars of Flink
 FORMAT_JARS: dict[str, tuple[str, ...]] = {
     "json": (), "csv": (), "raw": (), "debezium-json": (), "canal-json": (), "maxwell-json": (),
     "avro": ("flink-sql-avro-",), "parquet": ("flink-sql-parquet-",),
+    "avro-confluent": ("flink-sql-avro-confluent-registry-",),
 }  # fmt: skip
 # What no connector released for Flink 2.x writes: validate warns (R512), and no jar can be added (a ClickHouse
 # sink is no JDBC table since s43: the job writes its relay topic, plan/flinkjars.RELAYED_SINKS)

@@ -34,6 +34,8 @@ DRIVER = Path(__file__).with_name("flink_driver.py")
 BIDS_SPEC = Path(__file__).with_name("flink_bids.yaml")  # the oracle's stream jobs, as a spec
 # a Lakehouse whose stream lands in bronze (issue 20): its bronze jobs, a CDC table's and a topic's
 LAKE_BRONZE_SPEC = Path(__file__).with_name("flink_lake_bronze.yaml")
+# Avro topics read through their schema registry (avro-confluent), planned over their local JSON stand-ins
+AVRO_SPEC = Path(__file__).with_name("flink_avro_topics.yaml")
 ORACLE = shared_path("oracles", "flink_bids")
 
 # Jobs that cannot be planned yet, with the reason (Flink refuses them in production too). None:
@@ -53,7 +55,7 @@ def with_flink() -> tuple[Path, ...]:
         ready = prepare(spec)
         if any(p.startswith("flink/sql/") for p in render_tree(ready.spec, ready.plan)):
             out.append(spec)
-    return (*out, BIDS_SPEC, LAKE_BRONZE_SPEC)
+    return (*out, BIDS_SPEC, LAKE_BRONZE_SPEC, AVRO_SPEC)
 
 
 def generate(spec: Path, out: Path) -> Path:
@@ -88,7 +90,7 @@ def driver(python: Path, home: Path, *args: str) -> dict[str, object]:
 
 def test_examples_with_stream_jobs_include_the_oracle_and_the_streaming_examples() -> None:
     names = {p.stem for p in with_flink()}
-    assert {"ecommerce_realtime", "iot_lambda", "flink_bids", "flink_lake_bronze"} <= names
+    assert {"ecommerce_realtime", "iot_lambda", "flink_bids", "flink_lake_bronze", "flink_avro_topics"} <= names
 
 
 PLANS = REPO / "tests" / "specgen" / "flink_plans.py"  # many projects planned in one JVM

@@ -252,6 +252,8 @@ def _source(
     key = "topics" if kind in TOPICS else "tables"
     source[key] = [_dataset(draw, t, filters=kind in (*BATCH_DB, "faker"), kind=kind) for t in tables]
     _kind_settings(draw, kind, source[key], tables)
+    if any(d.get("format") == "avro" for d in source[key] if key == "topics"):
+        source["connection"]["schema_registry"] = schema_registry(name)
     for data, table in zip(source[key], tables, strict=True):
         data.update(_dataset_extras(draw, table, kind))
     if kind == "faker":
@@ -284,10 +286,25 @@ def _kind_settings(draw: st.DrawFn, kind: str, datasets: list[dict[str, Any]], t
             )  # fmt: skip
     if kind in TOPICS:
         for data in datasets:
-            data["format"] = draw(st.sampled_from(["json", "json", "json", "csv", "avro"]))
+            fmt = draw(st.sampled_from(["json", "json", "json", "csv", "avro"]))
+            # Avro reads through a schema registry, on the Kafka protocol only (R514): JSON elsewhere, same draws
+            data["format"] = fmt if fmt != "avro" or kind in REGISTRY_TOPICS else "json"
 
 
 TOPICS = ("kafka", "eventhubs", "kinesis", "pubsub")
+REGISTRY_TOPICS = ("kafka", "eventhubs")  # sources whose avro topics Flink reads through their schema registry
+
+
+def schema_registry(name: str) -> str | dict[str, str]:
+    """A source's `connection.schema_registry` (its avro topics need one, R514), drawing nothing (the seeds'
+    specs stay as they were): the URL alone, or with basic auth, by the name's length."""
+    upper = name.upper()
+    url = "${env:" + upper + "_REGISTRY_URL}"
+    if len(name) % 2:
+        return url
+    return {"url": url, "user": "${env:" + upper + "_REGISTRY_USER}", "password": _secret(upper + "_REGISTRY_PASSWORD")}
+
+
 FAKER_PROVIDERS = {"str": ("city", "country_code", "email", "word"), "date": ("date_this_year",)}
 
 

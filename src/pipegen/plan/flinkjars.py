@@ -56,6 +56,10 @@ BASE_JARS = (
     Jar("org.apache.flink", "flink-sql-parquet", FLINK_VERSION),
     Jar("org.apache.flink", "flink-sql-avro", FLINK_VERSION),
 )
+# The `avro-confluent` format (Avro values with their writer schema's id, the schema from the registry): added when a
+# Flink job reads an `avro` topic (FlinkUse.avro). The SQL jar shades Confluent's schema registry client
+# (flink-formats/flink-sql-avro-confluent-registry) and carries the plain `avro` format's classes too.
+AVRO_CONFLUENT_JAR = Jar("org.apache.flink", "flink-sql-avro-confluent-registry", FLINK_VERSION)
 # The Iceberg connector (`'connector' = 'iceberg'`) and the Hadoop classes it needs on the classpath
 ICEBERG_JARS = (
     Jar("org.apache.iceberg", "iceberg-flink-runtime-2.1", ICEBERG_VERSION),
@@ -106,6 +110,7 @@ class FlinkUse(NamedTuple):
     role: str
     system: SourceType | TargetType
     target: Target | None = None  # a sink's or bronze's target
+    avro: bool = False  # an input with Avro values (an `avro` topic): the avro-confluent format's jar
 
 
 def flink_uses(spec: Spec, architecture: Architecture, kinds: Collection[str]) -> Iterator[FlinkUse]:
@@ -117,12 +122,13 @@ def flink_uses(spec: Spec, architecture: Architecture, kinds: Collection[str]) -
         where = ("transforms", "streams", i)
         base = index.resolve(job.from_, allow_marts=False).table
         if base is not None:
-            yield FlinkUse((*where, "from"), job.name, "input", base.source.type)
+            yield FlinkUse((*where, "from"), job.name, "input", base.source.type, avro=_avro(base.dataset.format))
         for j, join in enumerate(job.joins):
             dim = index.resolve(join.table, allow_marts=False).table
             if dim is not None:  # a joined stream is read as a source; a batch table and a lookup through JDBC
                 role = "input" if joined_as_stream(dim, join.type) else "lookup"
-                yield FlinkUse((*where, "joins", j, "table"), job.name, role, dim.source.type)
+                avro = role == "input" and _avro(dim.dataset.format)
+                yield FlinkUse((*where, "joins", j, "table"), job.name, role, dim.source.type, avro=avro)
         named = job.sink.target.lower() if job.sink else None
         found = next(((k, t) for k, t in enumerate(spec.targets) if named in (None, t.name.lower())), None)
         if found is not None:
@@ -143,16 +149,23 @@ def _bronze_uses(spec: Spec, architecture: Architecture, kinds: Collection[str])
         if ref.source.ingestion != Ingestion.BATCH and any(c.metadata is None for c in ref.dataset.columns)
     })  # fmt: skip
     for i in landed:
-        yield FlinkUse(("sources", i, "type"), "", "input", spec.sources[i].type)
+        avro = any(_avro(d.format) for d in spec.sources[i].topics)
+        yield FlinkUse(("sources", i, "type"), "", "input", spec.sources[i].type, avro=avro)
     if landed:
         yield FlinkUse(("targets", found[0], "type"), "", "bronze", found[1].type, found[1])
 
 
+def _avro(fmt: object) -> bool:
+    return getattr(fmt, "value", None) == "avro"
+
+
 def image_jars(uses: Collection[FlinkUse]) -> tuple[Jar, ...]:
-    """The jars compose's Flink image adds: BASE_JARS, then each used (role, system)'s (ROLE_JARS order), once."""
+    """The jars compose's Flink image adds: BASE_JARS, then each used (role, system)'s (ROLE_JARS order), then the
+    avro-confluent format's when an input is an Avro topic, once."""
     used = {(u.role, u.system) for u in uses}
     extra = [jar for key, jars in ROLE_JARS.items() if key in used for jar in jars]
-    return tuple(dict.fromkeys((*BASE_JARS, *extra)))
+    formats = [AVRO_CONFLUENT_JAR] if any(u.avro for u in uses) else []
+    return tuple(dict.fromkeys((*BASE_JARS, *extra, *formats)))
 
 
 class RelayedSink(NamedTuple):

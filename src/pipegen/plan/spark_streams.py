@@ -2,7 +2,11 @@
 runs a stream job of `transforms.streams` (per-event filters and projections, and aggregations:
 tumble, hop and session windows or none) over one streamed table into the gold lake layer; a job
 it cannot run is named with the reason (R406, a located warning), never dropped silently: Flink
-is not generated beside Spark (one engine per speed layer, pipegen.plan.components)."""
+is not generated beside Spark (one engine per speed layer, pipegen.plan.components).
+
+R516: a topic whose values are not JSON (`format` avro or csv) under a Spark stream engine: the Spark job's stream
+layer lands every streamed topic by reading its values as JSON (templates/spark/medallion/stream.py `from_kafka`,
+`get_json_object`), so such a topic's columns would land NULL."""
 
 from __future__ import annotations
 
@@ -88,11 +92,27 @@ def spark_watermarked(spec: Spec, index: SpecIndex) -> frozenset[str]:
     return frozenset(names)
 
 
+JSON_VALUES = frozenset({"json", "jsonl"})  # what the Spark stream layer decodes (and a topic without `format`)
+
+
 def spark_stream_findings(spec: Spec, engines: tuple[EngineChoice, ...]) -> Iterator[Finding]:
-    """R406: a stream job the Spark stream layer does not run, when the stream engine is Spark."""
+    """R406: a stream job the Spark stream layer does not run, when the stream engine is Spark; R516: a topic it
+    would read as JSON whose values are not."""
     if not any(e.layer == "stream" and e.engine == "spark" for e in engines):
         return
     index = index_of(spec)
+    for ref in index.tables:
+        fmt = ref.dataset.format
+        if ref.kind == "topics" and ref.source.ingestion == Ingestion.STREAM and fmt and fmt.value not in JSON_VALUES:
+            yield Finding(
+                (*ref.path, "format"), "R516",
+                f"topic {ref.qualified} is {fmt.value}, and the plan's stream engine is Spark, whose stream layer "
+                "reads every streamed topic's values as JSON (`get_json_object`): its columns would land NULL in "
+                "bronze and every stream job reading it would see none of its values",
+                "publish the topic as JSON (`format: json`), or set `engines.stream: flink` (Flink decodes Avro "
+                "with the source's `connection.schema_registry`, and CSV)",
+                severity="warning",
+            )  # fmt: skip
     for i, job in enumerate(spec.transforms.streams):
         gap = spark_stream_gap(job, index, spec)
         if gap:

@@ -44,6 +44,12 @@ LOCAL_STAND_IN: dict[SourceType, str | None] = {
 # template, not an importable module, and no MongoDB server can be had here to judge a reader.
 NO_PRODUCTION_BATCH_READER: dict[SourceType, str] = {SourceType.MONGODB: "MongoDB"}
 
+# Stream sources whose `avro` topics the Flink jobs read with the `avro-confluent` format: the format works with the
+# Kafka SQL connector only (Flink's avro-confluent.md), which reads Kafka and Event Hubs' Kafka endpoint; the
+# writer schemas are in `connection.schema_registry` (R514). The format's jar (flinkjars.AVRO_CONFLUENT_JAR) is
+# not on the flink judge's classpath: no package the suite can install carries it.
+SCHEMA_REGISTRY_SOURCES = frozenset({SourceType.KAFKA, SourceType.EVENTHUBS})
+
 # Sources whose datasets are topics (message streams) rather than tables.
 TOPIC_SOURCES = frozenset({SourceType.KAFKA, SourceType.EVENTHUBS, SourceType.KINESIS, SourceType.PUBSUB})
 
@@ -235,8 +241,10 @@ SOURCE_CONNECTION_FIELDS: dict[SourceType, frozenset[str]] = {
     ),
     SourceType.FILES: _OBJECT_STORE,
     SourceType.FAKER: frozenset({"path", "url", "bucket"}),
-    SourceType.KAFKA: _KAFKA,
-    SourceType.EVENTHUBS: frozenset({"namespace", "connection_string", "client_id", "client_secret"}),
+    SourceType.KAFKA: _KAFKA | {"schema_registry"},
+    SourceType.EVENTHUBS: frozenset(
+        {"namespace", "connection_string", "client_id", "client_secret", "schema_registry"}
+    ),
     SourceType.KINESIS: frozenset({"stream", "region", "role"}),
     SourceType.PUBSUB: frozenset({"project", "stream", "private_key", "client_id"}),
 }

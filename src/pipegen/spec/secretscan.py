@@ -27,11 +27,14 @@ def _entries(value: Any) -> Iterator[tuple[int, Any]]:
     return enumerate(value) if isinstance(value, list) else iter(())
 
 
+_NESTED = ("options", "schema_registry")  # a connection's mappings whose values are scanned too
+
+
 def _connection(path: Path, conn: Any) -> Iterator[tuple[Path, str, Any]]:
     for key, value in _pairs(conn):
-        if key == "options" and isinstance(value, Mapping):
-            for option, option_value in _pairs(value):
-                yield (*path, "options", option), str(option), option_value
+        if key in _NESTED and isinstance(value, Mapping):
+            for inner, inner_value in _pairs(value):
+                yield (*path, key, inner), str(inner), inner_value
         elif value is not None:
             yield (*path, key), str(key), value
 

@@ -24,7 +24,6 @@ from pipegen.spec.model import (
     Connection,
     FileFormat,
     Ingestion,
-    MessageFormat,
     SinkMode,
     SourceType,
     Target,
@@ -32,19 +31,20 @@ from pipegen.spec.model import (
 )
 from pipegen.spec.types import parse_secret_ref
 
-# Formats of stream topics (Flink format identifiers)
-TOPIC_FORMATS: dict[MessageFormat | FileFormat | None, str] = {
+# Formats of stream topics (Flink format identifiers), by the spec's value: `format` parses as a MessageFormat or a
+# FileFormat, and the two enums' equal values (json, csv, avro) are one key. Avro values are Confluent's wire
+# format, read through the schema registry (avro_confluent_options; validate refuses an avro topic without one,
+# R514); protobuf and parquet topics are refused (R515, R518).
+TOPIC_FORMATS: dict[str | None, str] = {
     None: "json",
-    MessageFormat.JSON: "json",
-    MessageFormat.AVRO: "avro-confluent",
-    MessageFormat.PROTOBUF: "protobuf",
-    MessageFormat.CSV: "csv",
-    FileFormat.JSON: "json",
-    FileFormat.JSONL: "json",
-    FileFormat.CSV: "csv",
-    FileFormat.AVRO: "avro",
-    FileFormat.PARQUET: "parquet",
+    "json": "json",
+    "jsonl": "json",
+    "csv": "csv",
+    "avro": "avro-confluent",
 }
+# The avro-confluent format's basic auth (Flink's AvroConfluentFormatOptions; Confluent's
+# `basic.auth.credentials.source`): the user info is `<user>:<password>`
+REGISTRY_USER_INFO = "USER_INFO"
 
 CONNECTOR_ENV = ENV.connectors  # what a connector reads from the environment when the spec leaves it out
 
@@ -152,7 +152,26 @@ def source_options(rel: Relation, job: StreamJobNames) -> dict[str, str]:
         options.update(cluster_tls(options["properties.bootstrap.servers"]))
         options.update(_eventhubs_login(rel.ref.source.type, rel.ref.source.connection))
         options.update(client_properties(rel.ref.source.connection))
-    options["format"] = TOPIC_FORMATS[rel.ref.dataset.format]
+    fmt = rel.ref.dataset.format
+    options["format"] = TOPIC_FORMATS[fmt.value if fmt is not None else None]
+    if options["format"] == "avro-confluent":
+        options.update(avro_confluent_options(rel.ref.source.connection))
+    return options
+
+
+def avro_confluent_options(conn: Connection) -> dict[str, str]:
+    """An Avro topic's schema registry (the source's `connection.schema_registry`): its URL and, with a user,
+    basic auth with `<user>:<password>` (references as `${NAME}`, filled from the environment by the runner)."""
+    registry = conn.schema_registry
+    if registry is None:  # pragma: no cover - validate refuses an avro topic without a registry (R514)
+        raise ValueError("an avro topic needs its source's connection.schema_registry")
+    options: dict[str, str] = {"avro-confluent.url": option_value(registry.url)}
+    if registry.user is not None:
+        info = option_value(registry.user) + ":" + option_value(registry.password)
+        options.update({
+            "avro-confluent.basic-auth.credentials-source": REGISTRY_USER_INFO,
+            "avro-confluent.basic-auth.user-info": Escaped(info),
+        })  # fmt: skip
     return options
 
 

@@ -47,7 +47,7 @@ from pipegen.spec.model.columns import (
     Rule,
     TableQuality,
 )
-from pipegen.spec.model.connections import Connection, Notification
+from pipegen.spec.model.connections import Connection, Notification, SchemaRegistry
 from pipegen.spec.model.enums import (
     Aggregation,
     ApiAuth,
@@ -214,6 +214,7 @@ __all__ = [
     "RowCount",
     "Rule",
     "ScalarValue",
+    "SchemaRegistry",
     "Severity",
     "Sink",
     "SinkMode",

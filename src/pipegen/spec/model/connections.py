@@ -1,10 +1,32 @@
 """How the spec reaches outside systems: a connection (sources, targets, environments) and a
 notification channel (quality, orchestration, alert jobs). Secrets only as references."""
 
-from pydantic import ConfigDict, Field
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, ConfigDict, Field
 
 from pipegen.spec.model.base import FiniteFloat, Model, NameList
 from pipegen.spec.model.enums import ApiAuth, NotificationType, Severity
+
+
+class SchemaRegistry(Model):
+    """A Confluent-compatible schema registry, holding the writer schemas of a stream's `avro` topics.
+
+    Confluent's, Karapace, Apicurio's ccompat API: each message carries its schema's id (Confluent's wire format)."""
+
+    url: str = Field(..., description="The registry's URL, e.g. https://registry.example.com:8081 or ${env:NAME}.")
+    user: str | None = Field(None, description="Basic auth: the user (or API key); a literal or a reference.")
+    password: str | None = Field(None, description="Basic auth: the password (or API secret): a secret reference.")
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _registry(value: Any) -> Any:
+    """`schema_registry: <url>` is short for `schema_registry: {url: <url>}`."""
+    return {"url": value} if isinstance(value, str) else value
+
+
+Registry = Annotated[SchemaRegistry, BeforeValidator(_registry, json_schema_input_type=str | SchemaRegistry)]
 
 
 class Connection(Model):
@@ -18,6 +40,12 @@ class Connection(Model):
     password: str | None = Field(None, description="Password: a secret reference.")
     url: str | None = Field(None, description="A URL (APIs: the base URL; files: the location).")
     bootstrap_servers: str | None = Field(None, description="Kafka: host:port[,host:port].")
+    schema_registry: Registry | None = Field(
+        None,
+        description="Kafka and Event Hubs streams: the Confluent-compatible schema registry of their `avro` topics "
+        "(required by them, R514): a URL, or `{url, user, password}` for basic auth. The Flink jobs read the topics "
+        "with the `avro-confluent` format (`avro-confluent.url`, `basic-auth.user-info` from the environment).",
+    )
     namespace: str | None = Field(None, description="Event Hubs namespace.")
     stream: str | None = Field(None, description="Kinesis stream or Pub/Sub subscription.")
     bucket: str | None = Field(None, description="Object-store bucket or container.")

@@ -95,7 +95,11 @@ class Dataset(Model):
         "windows and history need it.",
     )
     watermark_delay: Duration | None = Field(None, description="Streams: how late events may arrive, e.g. 5s.")
-    format: MessageFormat | FileFormat | None = Field(None, description="Topics and files: the record format.")
+    format: MessageFormat | FileFormat | None = Field(
+        None,
+        description="Topics and files: the record format. A topic's: json (the default), csv, or avro with the "
+        "source's `connection.schema_registry` (R514); protobuf and parquet topics are refused (R515, R518).",
+    )
     endpoint: str | None = Field(None, description="APIs: the resource path, e.g. /v1/customers.")
     pagination: PaginationConfig | None = Field(None, description="APIs: how results are paged.")
     path: str | None = Field(None, description="Files: a path or glob relative to the source location.")

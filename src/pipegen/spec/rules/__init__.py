@@ -14,6 +14,7 @@ from pipegen.spec.rules._common import Rule
 from pipegen.spec.rules.datasets import mart_output_rules, notifications, staging, synthetic, table_quality
 from pipegen.spec.rules.derived import derived_lengths, python_function_names
 from pipegen.spec.rules.expressions import expressions
+from pipegen.spec.rules.formats import topic_formats
 from pipegen.spec.rules.lake import lake_settings
 from pipegen.spec.rules.names import identifier_lengths, metadata_columns, unique_names
 from pipegen.spec.rules.operations import (
@@ -62,6 +63,7 @@ RULES: tuple[Rule, ...] = (
     lake_settings,
     connection_fields,
     connection_options,
+    topic_formats,
     api_auth,
     marts,
     streams,
@@ -121,6 +123,7 @@ RULE_SECTIONS: dict[Rule, frozenset[str]] = {
     connection_fields: frozenset({"sources", "targets", "deploy"}),
     connection_options: frozenset({"sources", "targets"}),
     api_auth: frozenset({"sources"}),
+    topic_formats: frozenset({"sources"}),
     unread_settings: frozenset({"sources", "targets", "transforms", "monitoring"}),
 }
 

@@ -13,6 +13,7 @@
 #   mysql-connector-j-9.4.0.jar
 #   flink-sql-parquet-2.2.0.jar
 #   flink-sql-avro-2.2.0.jar
+#   flink-sql-avro-confluent-registry-2.2.0.jar
 #   Docker downloads them when it builds the image; behind a proxy or offline, put them in a mirror and
 #   change the URLs;
 # - /opt/flink/output, owned by Flink's user: compose.yaml's named volume for file sinks (${LAKE_PATH}).
@@ -33,5 +34,6 @@ ADD --chown=flink:flink https://repo1.maven.org/maven2/org/postgresql/postgresql
 ADD --chown=flink:flink https://repo1.maven.org/maven2/com/mysql/mysql-connector-j/9.4.0/mysql-connector-j-9.4.0.jar /opt/flink/lib/mysql-connector-j-9.4.0.jar
 ADD --chown=flink:flink https://repo1.maven.org/maven2/org/apache/flink/flink-sql-parquet/2.2.0/flink-sql-parquet-2.2.0.jar /opt/flink/lib/flink-sql-parquet-2.2.0.jar
 ADD --chown=flink:flink https://repo1.maven.org/maven2/org/apache/flink/flink-sql-avro/2.2.0/flink-sql-avro-2.2.0.jar /opt/flink/lib/flink-sql-avro-2.2.0.jar
+ADD --chown=flink:flink https://repo1.maven.org/maven2/org/apache/flink/flink-sql-avro-confluent-registry/2.2.0/flink-sql-avro-confluent-registry-2.2.0.jar /opt/flink/lib/flink-sql-avro-confluent-registry-2.2.0.jar
 RUN mkdir -p /opt/flink/output && chown flink:flink /opt/flink/output
 USER flink

@@ -58,6 +58,9 @@ SECRETS: dict[str, tuple[str, ...]] = {
     "KAFKA_SASL_PASSWORD": ("secret_block", "kafka-sasl-password"),
     "REGISTRY_DB_HOST": ("variable", "registry_db_host"),
     "REGISTRY_DB_PASSWORD": ("secret_block", "registry-db-password"),
+    "SCHEMA_REGISTRY_PASSWORD": ("secret_block", "schema-registry-password"),
+    "SCHEMA_REGISTRY_URL": ("variable", "schema_registry_url"),
+    "SCHEMA_REGISTRY_USER": ("variable", "schema_registry_user"),
 }
 # orchestration.on_failure / on_success, sent by pipeline/notify.py (URLs and keys by env var)
 ON_FAILURE: list[dict[str, Any]] = []

@@ -29,7 +29,10 @@ CREATE TABLE `sensors__readings` (
   'properties.auto.offset.reset' = 'earliest',
   'properties.sasl.password' = '${KAFKA_SASL_PASSWORD}',
   'properties.security.protocol' = 'SASL_SSL',
-  'format' = 'avro'
+  'format' = 'avro-confluent',
+  'avro-confluent.url' = '${SCHEMA_REGISTRY_URL}',
+  'avro-confluent.basic-auth.credentials-source' = 'USER_INFO',
+  'avro-confluent.basic-auth.user-info' = '${SCHEMA_REGISTRY_USER}:${SCHEMA_REGISTRY_PASSWORD}'
 );
 
 CREATE TABLE `registry__devices` (

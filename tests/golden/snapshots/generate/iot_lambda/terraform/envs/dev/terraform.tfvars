@@ -19,9 +19,10 @@ workload_accounts = {
   batch     = "iot-lambda-dev-batch"
 }
 secret_names = {
-  CLICKHOUSE_PASSWORD  = "iot-lambda-dev-clickhouse-password"
-  KAFKA_SASL_PASSWORD  = "iot-lambda-dev-kafka-sasl-password"
-  REGISTRY_DB_PASSWORD = "iot-lambda-dev-registry-db-password"
+  CLICKHOUSE_PASSWORD      = "iot-lambda-dev-clickhouse-password"
+  KAFKA_SASL_PASSWORD      = "iot-lambda-dev-kafka-sasl-password"
+  REGISTRY_DB_PASSWORD     = "iot-lambda-dev-registry-db-password"
+  SCHEMA_REGISTRY_PASSWORD = "iot-lambda-dev-schema-registry-password"
 }
 k8s_namespace = "iot"
 k8s_service_accounts = {

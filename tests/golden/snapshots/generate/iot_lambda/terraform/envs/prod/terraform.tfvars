@@ -19,9 +19,10 @@ workload_accounts = {
   batch     = "iot-lambda-prod-batch"
 }
 secret_names = {
-  CLICKHOUSE_PASSWORD  = "iot-lambda-prod-clickhouse-password"
-  KAFKA_SASL_PASSWORD  = "iot-lambda-prod-kafka-sasl-password"
-  REGISTRY_DB_PASSWORD = "iot-lambda-prod-registry-db-password"
+  CLICKHOUSE_PASSWORD      = "iot-lambda-prod-clickhouse-password"
+  KAFKA_SASL_PASSWORD      = "iot-lambda-prod-kafka-sasl-password"
+  REGISTRY_DB_PASSWORD     = "iot-lambda-prod-registry-db-password"
+  SCHEMA_REGISTRY_PASSWORD = "iot-lambda-prod-schema-registry-password"
 }
 k8s_namespace = "iot"
 k8s_service_accounts = {

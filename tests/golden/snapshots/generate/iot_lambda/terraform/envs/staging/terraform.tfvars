@@ -19,9 +19,10 @@ workload_accounts = {
   batch     = "iot-lambda-staging-batch"
 }
 secret_names = {
-  CLICKHOUSE_PASSWORD  = "iot-lambda-staging-clickhouse-password"
-  KAFKA_SASL_PASSWORD  = "iot-lambda-staging-kafka-sasl-password"
-  REGISTRY_DB_PASSWORD = "iot-lambda-staging-registry-db-password"
+  CLICKHOUSE_PASSWORD      = "iot-lambda-staging-clickhouse-password"
+  KAFKA_SASL_PASSWORD      = "iot-lambda-staging-kafka-sasl-password"
+  REGISTRY_DB_PASSWORD     = "iot-lambda-staging-registry-db-password"
+  SCHEMA_REGISTRY_PASSWORD = "iot-lambda-staging-schema-registry-password"
 }
 k8s_namespace = "iot"
 k8s_service_accounts = {

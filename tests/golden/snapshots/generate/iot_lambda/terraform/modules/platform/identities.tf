@@ -45,6 +45,10 @@ locals {
       workload = "ingest"
       secret   = google_secret_manager_secret.spec["REGISTRY_DB_PASSWORD"].id
     }
+    ingest-SCHEMA_REGISTRY_PASSWORD = {
+      workload = "ingest"
+      secret   = google_secret_manager_secret.spec["SCHEMA_REGISTRY_PASSWORD"].id
+    }
     transform-CLICKHOUSE_PASSWORD = {
       workload = "transform"
       secret   = google_secret_manager_secret.spec["CLICKHOUSE_PASSWORD"].id
@@ -61,6 +65,10 @@ locals {
       workload = "stream"
       secret   = google_secret_manager_secret.spec["REGISTRY_DB_PASSWORD"].id
     }
+    stream-SCHEMA_REGISTRY_PASSWORD = {
+      workload = "stream"
+      secret   = google_secret_manager_secret.spec["SCHEMA_REGISTRY_PASSWORD"].id
+    }
     batch-ingest-CLICKHOUSE_PASSWORD = {
       workload = "batch"
       secret   = google_secret_manager_secret.spec["CLICKHOUSE_PASSWORD"].id
@@ -72,6 +80,10 @@ locals {
     batch-ingest-REGISTRY_DB_PASSWORD = {
       workload = "batch"
       secret   = google_secret_manager_secret.spec["REGISTRY_DB_PASSWORD"].id
+    }
+    batch-ingest-SCHEMA_REGISTRY_PASSWORD = {
+      workload = "batch"
+      secret   = google_secret_manager_secret.spec["SCHEMA_REGISTRY_PASSWORD"].id
     }
   }
 }
