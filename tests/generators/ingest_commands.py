@@ -87,7 +87,11 @@ def stop_session(started: Session) -> None:
 
 
 def in_session(project: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    """`python ARGS` in `project`, run in the module's session: what the process would exit with and print."""
+    """`python ARGS` in `project`, run in the module's session: what the process would exit with and print.
+    Modules that borrow these helpers without opening a session (test_ingestion_bad_rows, _topics, _servers,
+    test_dead_letters, ...) run each command as a process of its own."""
+    if not _SESSION:
+        return run(project, *args, timeout=timeout)
     return _SESSION[0].run(project, *args, timeout=timeout)
 
 
