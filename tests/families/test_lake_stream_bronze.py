@@ -55,16 +55,16 @@ def read(project: Path, lake: Path, home: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def runs(
-    tmp_path_factory: pytest.TempPathFactory, batch_python: Path, flink_python: Path, lake_python: Path
+    tmp_path_factory: pytest.TempPathFactory, batch_python: Path, flink_shared: Path, lake_python: Path
 ) -> tuple[Path, dict[str, Any], dict[str, Any], str]:
     """The project, what the driver read after the first and after the second run, the first run's output."""
     root = tmp_path_factory.mktemp("lake_stream")
     project, home = root / "project", root / "home"
     code, output = generate(SPEC, project)
     assert code == 0, output
-    first_out = run(project, batch_python, flink_python, home, "--rows", "300", "--bad-row-rate", "0.1")
+    first_out = run(project, batch_python, flink_shared, home, "--rows", "300", "--bad-row-rate", "0.1")
     first = read(project, lake_python, home)
-    run(project, batch_python, flink_python, home)
+    run(project, batch_python, flink_shared, home)
     return project, first, read(project, lake_python, home), first_out
 
 

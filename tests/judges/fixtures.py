@@ -7,6 +7,7 @@ pytest's output capture suspended, so pip's progress is visible rather than swal
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,18 @@ def spark_python(request: pytest.FixtureRequest) -> Path:
 def flink_python(request: pytest.FixtureRequest) -> Path:
     """Python of the `flink` judge env (requirements/judges/flink.txt): PyFlink 2.3 on Java 17, DuckDB, Faker."""
     return _judge_python(request, "flink")
+
+
+@pytest.fixture(scope="session")
+def flink_shared(flink_python: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A stand-in for the flink env's python (tests/judges/flink_service.py): `subprocess.run([it,
+    DRIVER, ...])` runs as with the real one, in a fork of the session's one PyFlink server, whose
+    JVM is up already. The user's own commands that must be judged as processes use flink_python."""
+    from tests.judges import flink_service
+
+    lease = flink_service.acquire(flink_service.state_dir(tmp_path_factory.getbasetemp()), flink_python)
+    yield lease.python
+    lease.release()
 
 
 @pytest.fixture(scope="session")

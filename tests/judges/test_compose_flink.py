@@ -120,7 +120,7 @@ def test_without_the_compose_switch_the_project_tables_keep_their_tls(tmp_path: 
 
 
 def test_pyflink_accepts_every_ddl_statement_the_runner_executes_under_compose(
-    flink_python: Path, tmp_path: Path
+    flink_shared: Path, tmp_path: Path
 ) -> None:
     """Every statement but each script's last (the job itself), after the runner's rewrites: the
     CREATE TABLEs without their TLS options still parse and register in PyFlink's catalog."""
@@ -139,7 +139,7 @@ def test_pyflink_accepts_every_ddl_statement_the_runner_executes_under_compose(
         name = re.match(r"CREATE TABLE\s+(`[^`]+`|\S+)", stmt)
         assert name is not None
         unique.setdefault(name[1], stmt)
-    done = subprocess.run([str(flink_python), "-c", DRIVER], input=json.dumps(list(unique.values())),
+    done = subprocess.run([str(flink_shared), "-c", DRIVER], input=json.dumps(list(unique.values())),
                           capture_output=True, text=True, timeout=600, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     failed: list[Any] = json.loads(done.stdout.strip().splitlines()[-1])

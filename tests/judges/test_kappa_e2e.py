@@ -177,7 +177,7 @@ def kappa(
     tmp_path_factory: pytest.TempPathFactory,
     postgres_server: DatabaseServer,
     cdc_python: Path,
-    flink_python: Path,
+    flink_shared: Path,
     batch_python: Path,
 ) -> dict[str, Any]:
     tmp = tmp_path_factory.mktemp("kappa")
@@ -188,7 +188,7 @@ def kappa(
     assert code == 0, output
     config = json.loads((project / "pipeline" / "change_events.json").read_text())
     generated = tmp / "generated"  # the generated module's changes, replayed below as DML
-    _run(flink_python, ["-m", "pipeline.change_events", "--rows", str(ORDERS), "--out", str(generated)], project,
+    _run(flink_shared, ["-m", "pipeline.change_events", "--rows", str(ORDERS), "--out", str(generated)], project,
          offline_env(tmp / "home"))  # fmt: skip
     snapshot, replay, seen = split(config, generated)
     tables = stream_tables(config)
@@ -241,9 +241,9 @@ def kappa(
     started = time.monotonic()
     jobs = [arg for job in JOBS for arg in ("--job", f"ecommerce_realtime__{job}")]
     stream_env = offline_env(tmp / "home")
-    stream_out = _run(flink_python, ["-m", "pipeline.stream", *jobs], project, stream_env)
+    stream_out = _run(flink_shared, ["-m", "pipeline.stream", *jobs], project, stream_env)
     stream_s = time.monotonic() - started
-    results = _run(flink_python, [str(DRIVER), str(project), str(cdc), str(state_file)], project, stream_env)
+    results = _run(flink_shared, [str(DRIVER), str(project), str(cdc), str(state_file)], project, stream_env)
     print(f"kappa: snapshot captured in {snapshot_s:.1f} s, capture run {capture_s:.1f} s, stream run {stream_s:.1f} s")
     return {
         "config": config,
