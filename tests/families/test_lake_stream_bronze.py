@@ -3,7 +3,9 @@ table in bronze through a Flink job, and the local run does the same over the lo
 
 tests/judges/flink_lake_bronze.yaml (orders captured from PostgreSQL; a Delta and an Iceberg lake
 target; a mart over the orders) is generated and run locally as the user runs it, `pipegen run` with
-the batch env as the project's and the flink env as PyFlink's, through the steps that move the
+the batch env as the project's and the flink env as PyFlink's (PIPEGEN_FLINK_PYTHON the session's
+Flink judge service's stand-in: the stream step in a fork of its PyFlink server, whose JVM is up;
+tests/judges/flink_service.py), through the steps that move the
 orders: synthesize, ingest, stream (the bronze job in PyFlink over synthetic change events, a share
 of them breaking the spec's rules), lake (bronze and silver), transform (dbt over silver's
 copy), lake_gold. Then, in the lake env (tests/families/lake_stream_driver.py), each target's silver

@@ -6,7 +6,8 @@ variable names the database) writing
 debezium-json change files: the snapshot, then inserts, updates and deletes applied while it
 runs; the run's summary, as the user sees it, lists each topic's folder with its events and spec
 path, and .pipegen/local/env.mk records the environments for make -> the generated
-Flink jobs in PyFlink's mini-cluster (`python -m pipeline.stream`, the `flink` judge env) ->
+Flink jobs in PyFlink's mini-cluster (`python -m pipeline.stream`, the `flink` judge env, through the
+session's Flink judge service: tests/judges/flink_service.py) ->
 results equal to a DuckDB reference over the database's own final state
 (tests/judges/stream_reference.py) for the per-minute GMV (tumble), the top categories (hop +
 window top-N over the product lookup) and the user sessions.
@@ -17,7 +18,7 @@ jobs (the example itself is unchanged). The rows and their changes come from the
 `pipeline/change_events.py` (seeded; run in the flink env, as the local stream run runs it): a
 prefix becomes the snapshot, the rest is replayed as DML while the engine streams, each update or
 delete within the watermark delay of its insert.
-One JVM per env: one capture run, one stream run.
+One JVM per env: one capture run, one stream run (the session's shared JVM).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The generated project's synthetic Debezium change events (templates/flink/change_events.py on
 the synthetic data's table model, templates/runtime/synthetic.py), run as the local stream run
-runs them: `python -m pipeline.change_events` in the flink judge env (PyFlink's pyarrow, Faker),
+runs them: `python -m pipeline.change_events` in the flink judge env (PyFlink's pyarrow, Faker;
+through the session's Flink judge service, tests/judges/flink_service.py),
 over the e-commerce example's generated `pipeline/` package, never imported here.
 
 Proved: one table model (the flink family's table entries are the synthetic family's, and the
