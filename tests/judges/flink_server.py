@@ -271,7 +271,17 @@ def start_jvm() -> Any:
         return launched[-1]
 
     gateway.launch_gateway_server_process = keep
-    gateway.get_gateway()
+    extra = [a for a in os.environ.get("PIPEGEN_FLINK_SERVICE_JVM_ARGS", "").split() if a]
+    saved = os.environ.get("JVM_ARGS")
+    if extra:  # the server's JVM only (the requests' environment is compared with the server's without it)
+        os.environ["JVM_ARGS"] = " ".join(extra)
+    try:
+        gateway.get_gateway()
+    finally:
+        if extra:
+            os.environ.pop("JVM_ARGS")
+            if saved is not None:
+                os.environ["JVM_ARGS"] = saved
     jvm = launched[0]
     threading.Thread(target=drain, args=(jvm.stderr,), daemon=True).start()
     return jvm
