@@ -29,12 +29,19 @@ if ! "$py" -m tests.judges; then
 fi
 echo "==> pytest (${PIPEGEN_TEST_WORKERS:-2} workers; a module's tests stay on one worker)"
 set +e
+# every run records where its time goes (tests/timing.py: wall and CPU per module, the JVMs included where
+# a cgroup can be made) and prints the top 20 modules at the end: CI's log carries the suite's figures
+timing="${PIPEGEN_TIMING:-$(mktemp -d)/timing.json}"
+started=$(date +%s)
 # two workers on the 2-core CI machine: most judges run one single-threaded tool at a time
 # (dbt, Airflow, a JVM), so two of them overlap; `-n 0` in the arguments runs in one process.
 # --no-loadscope-reorder keeps the collection order (tests/conftest.py puts the long judge modules
 # first) instead of xdist's most-tests-first order, which left the long modules for the end.
-"$py" -m pytest -n "${PIPEGEN_TEST_WORKERS:-2}" --dist loadfile --no-loadscope-reorder "$@"
+PIPEGEN_TIMING="$timing" "$py" -m pytest -p tests.timing -n "${PIPEGEN_TEST_WORKERS:-2}" --dist loadfile \
+  --no-loadscope-reorder "$@"
 rc=$?
+echo "==> where the time went: pytest $(($(date +%s) - started)) s of wall time on ${PIPEGEN_TEST_WORKERS:-2} workers"
+"$py" -m tests.timing "$timing" 20 || true
 set -e
 if [ "$rc" -eq 5 ]; then
   echo "pytest collected no tests: that is a failure" >&2
