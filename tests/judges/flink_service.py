@@ -17,7 +17,8 @@ The server is stopped by its starter at the end of the starter's session, by its
 other live process holds a lease (the other worker may still be running a Flink module); a worker
 that dies loses its lease with its PID, and the server itself exits when no lease holder is alive,
 so it never outlives the session. With `-p tests.timing` the server and its JVM get a CPU
-accounting group of their own, reported as one row (SHARED_ROW).
+accounting group of their own, reported as one row (SHARED_ROW); a server without PyFlink (the
+service's own tests start some) gets none: its CPU is the module's that starts it.
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ def start(state: Path, flink_python: Path, jvm: bool = True) -> Server:
     sock = socket_path(state)
     write_shim(state / "bin" / "python", flink_python, sock)
     env = offline_env(state / "home", GRPC_ENABLE_FORK_SUPPORT="false")
-    group = timing_group()
+    group = timing_group(state) if jvm else None  # a no-JVM server counts with the module starting it
     options = [*(["--cgroup", str(group)] if group else []), *([] if jvm else ["--no-jvm"])]
     with (state / "server.log").open("ab") as log:
         proc = subprocess.Popen(
@@ -179,12 +180,19 @@ def alive(pid: int) -> bool:
     return fields[0] not in ("Z", "X")
 
 
-def timing_group() -> Path | None:
+def timing_name(state: Path) -> str:
+    """The tests.timing group's name of the server of `state`: one per server, so that a process
+    starting two (the session's, and a test's own) never records one's CPU as the other's."""
+    return f"flink-{hashlib.sha256(str(state).encode()).hexdigest()[:12]}"
+
+
+def timing_group(state: Path) -> Path | None:
     timing = sys.modules.get("tests.timing")
-    return timing.shared_group("flink") if timing is not None else None  # type: ignore[no-any-return]
+    return timing.shared_group(timing_name(state)) if timing is not None else None  # type: ignore[no-any-return]
 
 
 def record_cpu(state: Path, wall: float) -> None:
+    """The CPU of the server of `state` as SHARED_ROW, if tests.timing gave it a group (else nothing)."""
     timing = sys.modules.get("tests.timing")
     if timing is not None:
-        timing.record_shared(SHARED_ROW, "flink", wall)
+        timing.record_shared(SHARED_ROW, timing_name(state), wall)

@@ -216,3 +216,30 @@ def test_a_caller_gone_mid_request_ends_its_fork(tmp_path: Path) -> None:
     assert wait_for(lambda: not flink_service.alive(fork))
     assert wait_for(lambda: lease.started.proc.poll() is not None)  # type: ignore[union-attr]  # retired
     lease.release()
+
+
+def test_a_test_s_own_server_leaves_the_session_server_s_cpu_row_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under tests.timing the session's server has a CPU group of its own, recorded once as SHARED_ROW
+    when its starter stops it. A server this module starts in the same process (no JVM) must neither
+    take that group nor record it early: s42's version did, and the session server's later CPU was lost
+    from the figures (its group left behind)."""
+    from tests import timing
+
+    cpuacct = tmp_path / "cpuacct"
+    cpuacct.mkdir()
+    monkeypatch.setattr(timing, "CPUACCT", cpuacct)
+    monkeypatch.setattr(timing, "_GROUP", [cpuacct / "this-pytest"])  # as if in a group of its own
+    monkeypatch.setattr(timing, "_SHARED", {})
+    monkeypatch.setattr(timing, "_TOTALS", {})
+    monkeypatch.setitem(sys.modules, "tests.timing", timing)
+    session = tmp_path / "session" / "flink_service"
+    group = flink_service.timing_group(session)  # what start() makes for the session's JVM server
+    assert group is not None
+    (group / "cpuacct.usage").write_text("7000000000")
+    own = own_server(tmp_path)
+    assert own.started is not None
+    own.release()
+    assert flink_service.SHARED_ROW not in timing._TOTALS  # nothing recorded for the session yet
+    assert list(timing._SHARED.items()) == [(flink_service.timing_name(session), group)]  # for its starter
