@@ -30,6 +30,7 @@ import pytest
 _TOTALS: dict[str, list[float]] = {}  # module -> [wall s, cpu s, tests]
 _TARGET: list[Path] = []  # where this process writes its figures (read once, before any test runs)
 _GROUP: list[Path] = []  # this process's CPU accounting group, when it could make one
+_SHARED: dict[str, Path] = {}  # groups of servers this process started for the whole session
 CPUACCT = Path("/sys/fs/cgroup/cpuacct")
 
 
@@ -49,6 +50,38 @@ def _join_group(group: Path) -> None:
     except OSError:
         return
     _GROUP.append(group)
+
+
+def shared_group(name: str) -> Path | None:
+    """A CPU accounting group for a server this process starts and every worker uses (the session's
+    Flink JVM: tests/judges/flink_service.py), so its CPU is counted once, in a row of its own
+    (record_shared), not in whichever module happened to start it; None where groups cannot be made."""
+    if not _GROUP:
+        return None
+    group = CPUACCT / f"pipegen-timing-{name}-{os.getpid()}"
+    try:
+        group.mkdir()
+    except OSError:
+        return None
+    _SHARED[name] = group
+    return group
+
+
+def record_shared(row: str, name: str, wall: float) -> None:
+    """The CPU of shared_group(name)'s processes, as the row `row` (after they ended)."""
+    group = _SHARED.pop(name, None)
+    if group is None:
+        return
+    cpu = int((group / "cpuacct.usage").read_text(encoding="utf-8")) / 1e9
+    totals = _TOTALS.setdefault(row, [0.0, 0.0, 0.0])
+    totals[0] += wall
+    totals[1] += cpu
+    for _ in range(50):  # its last process may take a moment to leave the group
+        try:
+            group.rmdir()
+            return
+        except OSError:
+            time.sleep(0.1)
 
 
 def _cpu() -> float:

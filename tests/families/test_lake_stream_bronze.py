@@ -3,7 +3,9 @@ table in bronze through a Flink job, and the local run does the same over the lo
 
 tests/judges/flink_lake_bronze.yaml (orders captured from PostgreSQL; a Delta and an Iceberg lake
 target; a mart over the orders) is generated and run locally as the user runs it, `pipegen run` with
-the batch env as the project's and the flink env as PyFlink's, through the steps that move the
+the batch env as the project's and the flink env as PyFlink's (PIPEGEN_FLINK_PYTHON the session's
+Flink judge service's stand-in: the stream step in a fork of its PyFlink server, whose JVM is up;
+tests/judges/flink_service.py), through the steps that move the
 orders: synthesize, ingest, stream (the bronze job in PyFlink over synthetic change events, a share
 of them breaking the spec's rules), lake (bronze and silver), transform (dbt over silver's
 copy), lake_gold. Then, in the lake env (tests/families/lake_stream_driver.py), each target's silver
@@ -55,16 +57,16 @@ def read(project: Path, lake: Path, home: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def runs(
-    tmp_path_factory: pytest.TempPathFactory, batch_python: Path, flink_python: Path, lake_python: Path
+    tmp_path_factory: pytest.TempPathFactory, batch_python: Path, flink_shared: Path, lake_python: Path
 ) -> tuple[Path, dict[str, Any], dict[str, Any], str]:
     """The project, what the driver read after the first and after the second run, the first run's output."""
     root = tmp_path_factory.mktemp("lake_stream")
     project, home = root / "project", root / "home"
     code, output = generate(SPEC, project)
     assert code == 0, output
-    first_out = run(project, batch_python, flink_python, home, "--rows", "300", "--bad-row-rate", "0.1")
+    first_out = run(project, batch_python, flink_shared, home, "--rows", "300", "--bad-row-rate", "0.1")
     first = read(project, lake_python, home)
-    run(project, batch_python, flink_python, home)
+    run(project, batch_python, flink_shared, home)
     return project, first, read(project, lake_python, home), first_out
 
 

@@ -71,11 +71,11 @@ def cases() -> list[dict[str, Any]]:
 
 @pytest.mark.judge
 def test_a_drawn_literal_in_a_stream_filter_means_exactly_its_text_in_flink(
-    cases: list[dict[str, Any]], tmp_path: Path, flink_python: Path
+    cases: list[dict[str, Any]], tmp_path: Path, flink_shared: Path
 ) -> None:
     data = tmp_path / "cases.json"
     data.write_text(json.dumps(cases))
-    proc = subprocess.run([str(flink_python), str(DRIVER), str(data)], capture_output=True, text=True,
+    proc = subprocess.run([str(flink_shared), str(DRIVER), str(data)], capture_output=True, text=True,
                           env=offline_env(tmp_path / "home"), timeout=900, check=False)  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     got = json.loads(proc.stdout.strip().splitlines()[-1])

@@ -95,7 +95,7 @@ def envelope(row: dict[str, Any]) -> str:
 
 @pytest.mark.judge
 def test_history_rules_over_hostile_keys_and_null_values_equal_the_reference_in_flink(
-    tmp_path: Path, flink_python: Path
+    tmp_path: Path, flink_shared: Path
 ) -> None:
     path = tmp_path / "pipegen.yaml"
     path.write_text(yaml.safe_dump(spec()), encoding="utf-8")
@@ -108,7 +108,7 @@ def test_history_rules_over_hostile_keys_and_null_values_equal_the_reference_in_
     folder = tmp_path / "cdc" / topics.pop()
     folder.mkdir(parents=True)
     (folder / "part-0.json").write_text("\n".join(envelope(r) for r in rows) + "\n", encoding="utf-8")
-    out = driver(flink_python, tmp_path / "home", "run", str(project), str(tmp_path / "cdc"), "anomaly__table")
+    out = driver(flink_shared, tmp_path / "home", "run", str(project), str(tmp_path / "cdc"), "anomaly__table")
     result = out["anomaly__table"]
     assert isinstance(result, dict)
     columns = result["columns"]

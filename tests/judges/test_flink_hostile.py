@@ -34,7 +34,7 @@ def test_reserved_names_reach_flink_sql_only_in_backticks(tmp_path: Path) -> Non
 
 
 @pytest.mark.judge
-def test_every_job_of_the_reserved_word_spec_plans_in_flink(tmp_path: Path, flink_python: Path) -> None:
+def test_every_job_of_the_reserved_word_spec_plans_in_flink(tmp_path: Path, flink_shared: Path) -> None:
     project = generate(SPEC, tmp_path / "p")
-    planned = driver(flink_python, tmp_path / "home", "explain", str(project))
+    planned = driver(flink_shared, tmp_path / "home", "explain", str(project))
     assert len(planned) == 3 and set(planned.values()) == {"planned"}, planned

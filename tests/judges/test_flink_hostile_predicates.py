@@ -52,10 +52,10 @@ def test_every_per_event_rule_kind_has_a_hostile_case() -> None:
 
 
 @pytest.mark.judge
-def test_each_predicate_is_false_on_good_values_and_true_on_bad_ones(tmp_path: Path, flink_python: Path) -> None:
+def test_each_predicate_is_false_on_good_values_and_true_on_bad_ones(tmp_path: Path, flink_shared: Path) -> None:
     data = tmp_path / "cases.json"
     data.write_text(json.dumps(rendered()))
-    proc = subprocess.run([str(flink_python), str(DRIVER), str(data)], capture_output=True, text=True,
+    proc = subprocess.run([str(flink_shared), str(DRIVER), str(data)], capture_output=True, text=True,
                           env=offline_env(tmp_path / "home"), timeout=900, check=False)  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     got = json.loads(proc.stdout.strip().splitlines()[-1])

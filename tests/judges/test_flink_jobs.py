@@ -117,7 +117,7 @@ def oracle_data(out: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def flink_runs(
-    flink_python: Path, projects: dict[Path, Path], tmp_path_factory: pytest.TempPathFactory
+    flink_shared: Path, projects: dict[Path, Path], tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, object]:
     """In one JVM (a PyFlink gateway start costs 10-30 s of CPU): EXPLAIN of every job of every
     example with stream jobs and of the cloud sinks (JUDGED), then the oracle's jobs run in the
@@ -126,7 +126,7 @@ def flink_runs(
     clouds = {cloud: write_project(cloud_spec(cloud, **conn), tmp / f"cloud_{cloud}") for cloud, conn, _ in JUDGED}
     run = [str(projects[BIDS_SPEC]), str(oracle_data(tmp / "cdc"))]
     proc = subprocess.run(
-        [str(flink_python), str(PLANS), *map(str, projects.values()), "--sinks", *map(str, clouds.values()),
+        [str(flink_shared), str(PLANS), *map(str, projects.values()), "--sinks", *map(str, clouds.values()),
          "--run", *run],
         capture_output=True, text=True, env=offline_env(tmp / "home"), timeout=1800, check=False,
     )  # fmt: skip

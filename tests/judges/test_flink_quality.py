@@ -176,7 +176,7 @@ DRIVER = Path(__file__).with_name("flink_replay_driver.py")
 
 
 @pytest.fixture(scope="module")
-def runs(flink_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+def runs(flink_shared: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     """Both projects run in one flink-env process, one JVM (the driver's `projects`: each
     project's own `main(argv)` of pipeline.change_events, pipeline.stream and, for the shop, the
     read model's report, what `python -m pipeline.<module>` calls; each project forgotten before
@@ -191,9 +191,9 @@ def runs(flink_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     order = [{"project": str(r["project"]), "env": {"PIPEGEN_QUALITY_DIR": r["env"]["PIPEGEN_QUALITY_DIR"]},
               "calls": r["calls"]} for r in prepared.values()]  # fmt: skip
     (tmp / "runs.json").write_text(json.dumps(order))
-    out = _run(flink_python, [str(DRIVER), "projects", str(tmp / "runs.json")], tmp, offline_env(tmp / "home"))
+    out = _run(flink_shared, [str(DRIVER), "projects", str(tmp / "runs.json")], tmp, offline_env(tmp / "home"))
     done = json.loads(out.strip().splitlines()[-1])
-    return {name: _finish(run, flink_python, done[str(run["project"])]) for name, run in prepared.items()}
+    return {name: _finish(run, flink_shared, done[str(run["project"])]) for name, run in prepared.items()}
 
 
 DUMP = """
@@ -209,10 +209,10 @@ print(json.dumps(out, default=str))
 
 
 @pytest.fixture(scope="module")
-def shop(runs: dict[str, dict[str, Any]], flink_python: Path) -> dict[str, Any]:
+def shop(runs: dict[str, dict[str, Any]], flink_shared: Path) -> dict[str, Any]:
     run = runs["shop"]
     args = [str(run["project"]), str(_clean_state(run))]
-    out = _run(flink_python, ["-c", GMV_REFERENCE, str(Path(__file__).parent), *args], run["project"], run["env"])
+    out = _run(flink_shared, ["-c", GMV_REFERENCE, str(Path(__file__).parent), *args], run["project"], run["env"])
     return {**run, "reference": json.loads(out.strip().splitlines()[-1]), "report": run["output"]}
 
 

@@ -29,17 +29,17 @@ from tests.judges.stream_reference import FLOATING, comparable
 
 
 @pytest.fixture(scope="module")
-def replayed(flink_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def replayed(flink_shared: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The live runs, plans, replay runs, EXPLAINs, results and compares of
     tests/judges/ecommerce_stream.py (shared with the e2e judge, made once per session); "run" runs a
     command of the flink env in a copy of the project, which switch/rollback change."""
-    shared = shared_run(flink_python, tmp_path_factory)
+    shared = shared_run(flink_shared, tmp_path_factory)
     tmp = tmp_path_factory.mktemp("flink_replay")
     project, home = tmp / "project", tmp / "home"
     shutil.copytree(shared["project"], project)
 
     def run(*args: str, code: int = 0) -> str:
-        return _run(flink_python, list(args), project, home, code)
+        return _run(flink_shared, list(args), project, home, code)
 
     logs = {tuple(key.split(":")): out for key, out in shared["logs"].items()}
     return {**shared, "project": project, "run": run, "logs": logs}

@@ -221,9 +221,9 @@ PROBES: list[tuple[str, Any, str]] = [
 ]
 
 
-def test_translations_run_on_flink(flink_python: Path, tmp_path: Path) -> None:
+def test_translations_run_on_flink(flink_shared: Path, tmp_path: Path) -> None:
     cases = _cases("flink")
-    out = _driver(flink_python, "flink", cases + PROBES, tmp_path)
+    out = _driver(flink_shared, "flink", cases + PROBES, tmp_path)
     probes = out[len(cases) :]
     assert probes[0] == [True, "42"], probes
     assert probes[1][0] is False and "no_such_function" in probes[1][1].lower(), probes

@@ -6,7 +6,8 @@ variable names the database) writing
 debezium-json change files: the snapshot, then inserts, updates and deletes applied while it
 runs; the run's summary, as the user sees it, lists each topic's folder with its events and spec
 path, and .pipegen/local/env.mk records the environments for make -> the generated
-Flink jobs in PyFlink's mini-cluster (`python -m pipeline.stream`, the `flink` judge env) ->
+Flink jobs in PyFlink's mini-cluster (`python -m pipeline.stream`, the `flink` judge env, through the
+session's Flink judge service: tests/judges/flink_service.py) ->
 results equal to a DuckDB reference over the database's own final state
 (tests/judges/stream_reference.py) for the per-minute GMV (tumble), the top categories (hop +
 window top-N over the product lookup) and the user sessions.
@@ -17,7 +18,7 @@ jobs (the example itself is unchanged). The rows and their changes come from the
 `pipeline/change_events.py` (seeded; run in the flink env, as the local stream run runs it): a
 prefix becomes the snapshot, the rest is replayed as DML while the engine streams, each update or
 delete within the watermark delay of its insert.
-One JVM per env: one capture run, one stream run.
+One JVM per env: one capture run, one stream run (the session's shared JVM).
 """
 
 from __future__ import annotations
@@ -177,7 +178,7 @@ def kappa(
     tmp_path_factory: pytest.TempPathFactory,
     postgres_server: DatabaseServer,
     cdc_python: Path,
-    flink_python: Path,
+    flink_shared: Path,
     batch_python: Path,
 ) -> dict[str, Any]:
     tmp = tmp_path_factory.mktemp("kappa")
@@ -188,7 +189,7 @@ def kappa(
     assert code == 0, output
     config = json.loads((project / "pipeline" / "change_events.json").read_text())
     generated = tmp / "generated"  # the generated module's changes, replayed below as DML
-    _run(flink_python, ["-m", "pipeline.change_events", "--rows", str(ORDERS), "--out", str(generated)], project,
+    _run(flink_shared, ["-m", "pipeline.change_events", "--rows", str(ORDERS), "--out", str(generated)], project,
          offline_env(tmp / "home"))  # fmt: skip
     snapshot, replay, seen = split(config, generated)
     tables = stream_tables(config)
@@ -241,9 +242,9 @@ def kappa(
     started = time.monotonic()
     jobs = [arg for job in JOBS for arg in ("--job", f"ecommerce_realtime__{job}")]
     stream_env = offline_env(tmp / "home")
-    stream_out = _run(flink_python, ["-m", "pipeline.stream", *jobs], project, stream_env)
+    stream_out = _run(flink_shared, ["-m", "pipeline.stream", *jobs], project, stream_env)
     stream_s = time.monotonic() - started
-    results = _run(flink_python, [str(DRIVER), str(project), str(cdc), str(state_file)], project, stream_env)
+    results = _run(flink_shared, [str(DRIVER), str(project), str(cdc), str(state_file)], project, stream_env)
     print(f"kappa: snapshot captured in {snapshot_s:.1f} s, capture run {capture_s:.1f} s, stream run {stream_s:.1f} s")
     return {
         "config": config,

@@ -1,6 +1,7 @@
 """The generated project's synthetic Debezium change events (templates/flink/change_events.py on
 the synthetic data's table model, templates/runtime/synthetic.py), run as the local stream run
-runs them: `python -m pipeline.change_events` in the flink judge env (PyFlink's pyarrow, Faker),
+runs them: `python -m pipeline.change_events` in the flink judge env (PyFlink's pyarrow, Faker;
+through the session's Flink judge service, tests/judges/flink_service.py),
 over the e-commerce example's generated `pipeline/` package, never imported here.
 
 Proved: one table model (the flink family's table entries are the synthetic family's, and the
@@ -92,16 +93,16 @@ def _events(out: Path, topic: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def clean(flink_python: Path, project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def clean(flink_shared: Path, project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("clean")
-    _run(flink_python, project, out, "--rows", "500")
+    _run(flink_shared, project, out, "--rows", "500")
     return out
 
 
 @pytest.fixture(scope="module")
-def bad(flink_python: Path, project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def bad(flink_shared: Path, project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("bad")
-    _run(flink_python, project, out, "--rows", "300", "--bad-rate", "0.2")
+    _run(flink_shared, project, out, "--rows", "300", "--bad-rate", "0.2")
     return out
 
 
@@ -136,9 +137,9 @@ def test_the_change_events_tables_are_the_synthetic_familys_table_model() -> Non
 
 
 def test_same_seed_same_bytes_another_seed_other_events(
-    flink_python: Path, project: Path, clean: Path, tmp_path: Path, config: dict[str, Any]
+    flink_shared: Path, project: Path, clean: Path, tmp_path: Path, config: dict[str, Any]
 ) -> None:
-    again = _run(flink_python, project, tmp_path / "again", "--rows", "500")
+    again = _run(flink_shared, project, tmp_path / "again", "--rows", "500")
     assert again.returncode == 0
     for topic in (ORDERS, PRODUCTS):
         assert (clean / topic / "part-0.json").read_bytes() == (tmp_path / "again" / topic / "part-0.json").read_bytes()
@@ -147,7 +148,7 @@ def test_same_seed_same_bytes_another_seed_other_events(
     for path in (project / "pipeline").iterdir():
         (other / path.name).write_bytes(path.read_bytes())
     (other / "change_events.json").write_text(json.dumps({**config, "seed": config["seed"] + 1}))
-    _run(flink_python, other.parent, tmp_path / "other_out", "--rows", "500")
+    _run(flink_shared, other.parent, tmp_path / "other_out", "--rows", "500")
     assert (clean / ORDERS / "part-0.json").read_bytes() != (
         tmp_path / "other_out" / ORDERS / "part-0.json"
     ).read_bytes()
@@ -212,19 +213,19 @@ def test_a_rule_break_never_touches_keys_or_the_event_time(bad: Path) -> None:
     assert all(r["created_at"] is not None for r in inserts)
 
 
-def test_without_rules_json_it_says_what_is_missing(flink_python: Path, project: Path, tmp_path: Path) -> None:
+def test_without_rules_json_it_says_what_is_missing(flink_shared: Path, project: Path, tmp_path: Path) -> None:
     copy = tmp_path / "pipeline"
     copy.mkdir()
     for path in (project / "pipeline").iterdir():
         if path.name != "rules.json":
             (copy / path.name).write_bytes(path.read_bytes())
-    proc = _run(flink_python, tmp_path, tmp_path / "out", "--rows", "10", check=False)
+    proc = _run(flink_shared, tmp_path, tmp_path / "out", "--rows", "10", check=False)
     assert proc.returncode != 0
     assert re.search(r"rules\.json is missing: it lists the quality rule kinds", proc.stderr), proc.stderr
 
 
 def test_a_config_without_its_change_event_entries_is_refused_by_name(
-    flink_python: Path, project: Path, tmp_path: Path, config: dict[str, Any]
+    flink_shared: Path, project: Path, tmp_path: Path, config: dict[str, Any]
 ) -> None:
     copy = tmp_path / "pipeline"
     copy.mkdir()
@@ -232,13 +233,13 @@ def test_a_config_without_its_change_event_entries_is_refused_by_name(
         (copy / path.name).write_bytes(path.read_bytes())
     broken = {**config, "change_events": {**config["change_events"], "tables": {}}}
     (copy / "change_events.json").write_text(json.dumps(broken))
-    proc = _run(flink_python, tmp_path, tmp_path / "out", "--rows", "10", check=False)
+    proc = _run(flink_shared, tmp_path, tmp_path / "out", "--rows", "10", check=False)
     assert proc.returncode == 1
     assert "change_events.tables: no entry for table 'shop__orders'" in proc.stderr
 
 
 def test_a_topic_and_a_batch_loaded_dimension_get_plain_records_their_json_format_reads(
-    flink_python: Path, tmp_path: Path
+    flink_shared: Path, tmp_path: Path
 ) -> None:
     """Found by the spec generator: a Kafka topic's local events were Debezium envelopes, which the
     job's plain JSON table read as all-null rows ("RowTime field should not be null")."""
@@ -250,7 +251,7 @@ def test_a_topic_and_a_batch_loaded_dimension_get_plain_records_their_json_forma
             (root / path).parent.mkdir(parents=True, exist_ok=True)
             (root / path).write_text(text, encoding="utf-8")
     out = tmp_path / "events"
-    _run(flink_python, root, out, "--rows", "50")
+    _run(flink_shared, root, out, "--rows", "50")
     readings = _events(out, "iot_lambda.sensors.readings")  # a topic of the kafka source
     devices = _events(out, "iot_lambda.registry.devices")  # a lookup dimension loaded in batch
     assert len(readings) == 50 and devices

@@ -178,7 +178,7 @@ def test_dag_test_of_drawn_specs_runs_every_task_and_builds_every_model(
 
 @pytest.fixture(scope="module")
 def flink_round(
-    projects: list[Path], flink_python: Path, batch_python: Path, tmp_path_factory: pytest.TempPathFactory
+    projects: list[Path], flink_shared: Path, batch_python: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[judges.Verdicts, judges.Verdicts, list[Path]]:
     """(EXPLAIN verdicts of every project, local stream run verdicts, the projects streamed): the
     corpus fixtures that name the stream run, then drawn specs with Flink jobs up to STREAM_RUNS
@@ -193,7 +193,7 @@ def flink_round(
     streaming = regressions + [p for p in with_jobs if p in drawn(projects)][: max(0, STREAM_RUNS - len(regressions))]
     plans, streams = judges.Verdicts(), judges.Verdicts()
     home = tmp_path_factory.mktemp("flink") / "home"
-    judges.stream_runs(streaming, flink_python, home, streams, run_python=batch_python, planned=projects,
+    judges.stream_runs(streaming, flink_shared, home, streams, run_python=batch_python, planned=projects,
                        plan_verdicts=plans)  # fmt: skip
     return plans, streams, streaming
 
