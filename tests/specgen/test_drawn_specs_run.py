@@ -178,23 +178,21 @@ def test_dag_test_of_drawn_specs_runs_every_task_and_builds_every_model(
 
 @pytest.fixture(scope="module")
 def flink_round(
-    projects: list[Path], flink_python: Path, batch_python: Path, tmp_path_factory: pytest.TempPathFactory
+    projects: list[Path], flink_python: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[judges.Verdicts, judges.Verdicts, list[Path]]:
     """(EXPLAIN verdicts of every project, local stream run verdicts, the projects streamed): the
     corpus fixtures that name the stream run, then drawn specs with Flink jobs up to STREAM_RUNS
     projects in all (a JVM run costs ~20 s a job; today the corpus fixtures fill the CI budget, and
-    benchmarks/corpus.py --stream-runs runs drawn ones). The EXPLAINs and every stream run but a
-    stream-only project's share one PyFlink process (one JVM start instead of one a project,
-    judges.stream_runs). A stream-only one (the corpus fixture is: CDC source, no batch layer) runs
-    as `pipegen run` runs it: its own local run, with the batch env standing in for the project
-    environment `pipegen run` builds."""
+    benchmarks/corpus.py --stream-runs runs drawn ones). The EXPLAINs and every stream run share one
+    PyFlink process (one JVM start instead of one a project, judges.stream_runs). A stream-only one
+    (CDC or event sources, no batch layer) runs as `pipegen run` runs it: its own runner, whose
+    stream step runs in that process (flink_plans.py --whole)."""
     with_jobs = [p for p in projects if (p / "flink" / "jobs.json").is_file()]
     regressions = [p for p in with_jobs if p not in drawn(projects) and "stream" in _judges_of(p)]
     streaming = regressions + [p for p in with_jobs if p in drawn(projects)][: max(0, STREAM_RUNS - len(regressions))]
     plans, streams = judges.Verdicts(), judges.Verdicts()
     home = tmp_path_factory.mktemp("flink") / "home"
-    judges.stream_runs(streaming, flink_python, home, streams, run_python=batch_python, planned=projects,
-                       plan_verdicts=plans)  # fmt: skip
+    judges.stream_runs(streaming, flink_python, home, streams, runners=True, planned=projects, plan_verdicts=plans)
     return plans, streams, streaming
 
 
