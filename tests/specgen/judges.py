@@ -73,6 +73,7 @@ def local_runs_in_one_process(
         return
     options = () if docs else ("--no-docs",)
     results = _batch("local_runs.py", runnable, python, offline_env(home), *options)
+    ran: list[Path] = []
     for project in runnable:
         result = results.get(str(project)) or {"error": "the driver reported nothing for this project"}
         if result.get("code") != 0:  # never an empty detail: that would be a pass
@@ -80,8 +81,10 @@ def local_runs_in_one_process(
         elif not result.get("in_process"):
             verdicts.add("local run", project, f"no step ran in the driver's process: {result}")
         else:
-            missing = _missing_models(project, python) or (_missing_docs(project) if docs else None)
-            verdicts.add("local run", project, missing)
+            ran.append(project)
+    missing = _missing_models_of(ran, python)  # every warehouse read in one process, not one a project
+    for project in ran:
+        verdicts.add("local run", project, missing[project] or (_missing_docs(project) if docs else None))
 
 
 # the report's documentation a local run builds unless --no-docs: dbt's static page, GX's Data Docs
@@ -98,6 +101,36 @@ def _missing_docs(project: Path) -> str | None:
         wanted.append(project / DATA_DOCS)
     missing = [str(p.relative_to(project)) for p in wanted if not p.is_file()]
     return f"the run built no {missing}" if missing else None
+
+
+def _missing_models_of(projects: list[Path], python: Path) -> dict[Path, str | None]:
+    """_missing_models of each project, every warehouse read by one process of `python`
+    (local_run_driver.py --many)."""
+    out: dict[Path, str | None] = dict.fromkeys(projects)
+    read: dict[str, list[str]] = {}  # warehouse -> its project's models
+    for project in projects:
+        names, warehouse = models(project), project / "warehouse.duckdb"
+        if names and not warehouse.is_file():
+            out[project] = f"no warehouse at {warehouse}"
+        elif names:
+            read[str(warehouse)] = names
+    if not read:
+        return out
+    proc = subprocess.run(
+        [str(python), str(HERE.parent / "families" / "local_run_driver.py"), "--many"], input=json.dumps(read),
+        capture_output=True, text=True, timeout=300 + 30 * len(read), check=False,
+    )  # fmt: skip
+    found = json.loads(proc.stdout) if proc.returncode == 0 else {}
+    for project in projects:
+        warehouse = str(project / "warehouse.duckdb")
+        if warehouse not in read:
+            continue
+        if warehouse not in found:  # never an empty detail: that would be a pass
+            out[project] = f"the warehouse reader exited {proc.returncode}: {proc.stderr[-2000:]}"
+            continue
+        missing = sorted(n for n, rows in found[warehouse].items() if rows == "missing")
+        out[project] = f"models missing from the warehouse: {missing}" if missing else None
+    return out
 
 
 def _missing_models(project: Path, python: Path) -> str | None:
