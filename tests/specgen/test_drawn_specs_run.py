@@ -2,8 +2,10 @@
 sample of drawn specs that validate, plus every spec in tests/corpus/, is generated with the
 CLI and judged in batches — the local run (synthetic data, dlt into DuckDB, dbt build, GX),
 Airflow's DagBag, a Prefect flow run and Airflow's dag.test() of a local run, PyFlink's planner
-over every Flink statement, dbt parse per warehouse target, one local stream run and compose.yaml's
-judges (the Compose binary, its schema, the cross-file checks).
+over every Flink statement, dbt parse per warehouse target, local stream runs and compose.yaml's
+judges (the Compose binary, its schema, the cross-file checks). Sized to a CPU budget (docs/corpus.md,
+"The suite's sample": ~150 s of CPU here): the judges that cost a run per project take the corpus
+fixtures that name them and one or two drawn projects each, rotated by the day.
 benchmarks/corpus.py runs hundreds with a recorded seed and writes the pass rate to
 docs/corpus.md; docs/judges.md lists what is not judged and why."""
 
@@ -43,9 +45,10 @@ FlinkRound = tuple[judges.Verdicts, judges.Verdicts, list[Path], str]
 
 
 # The judges a corpus fixture names on its `# judges:` line: the ones whose failure it records.
-# The batched judges (Airflow's DagBag, Flink EXPLAIN, dbt parse, Terraform) take every corpus
-# spec in one process whatever it names; the local run (~10 s a project) takes only the
-# fixtures that name `local`, and every drawn spec.
+# The batched judges (Airflow's DagBag, Flink EXPLAIN, Terraform, Compose) take every corpus spec in
+# one process whatever it names; the judges that cost a run or a parse per project (the local run,
+# ~10 s a project; the stream run; a Prefect flow run; dbt parse of warehouse targets) take only the
+# fixtures that name them, and a few drawn specs.
 CORPUS_JUDGES = frozenset({"generate", "local", "flink", "stream", "dbt_warehouse", "prefect", "compose"})
 
 
