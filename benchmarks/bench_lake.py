@@ -1,7 +1,11 @@
 """The generated local lake job beside DuckDB doing the same transforms. Not a test: a measurement.
 
 Run (from the repo root, in pipegen's dev environment; the measurement runs in the lake judge env):
-    python -m benchmarks.bench_lake [--rows 100000 1000000] [--formats delta iceberg]
+    python -m benchmarks.bench_lake [--rows 100000 1000000] [--formats delta iceberg] [--partitioned]
+
+--partitioned: the spec with a volume the plan partitions orders by day for (VOLUME: bronze by day of
+arrival, silver by day of updated_at, as `pipegen plan` says) and the orders' updated_at over DAYS days;
+DuckDB writes its bronze and silver in the same day partitions (PARTITION_BY a stored day column).
 
 The spark_lakehouse example (a Delta target; for Iceberg the same spec with `type: iceberg`) is
 generated, and its local lake job (pipeline/lake.py: deltalake, or pyiceberg on a SQLite SQL
@@ -65,27 +69,39 @@ REPO = Path(__file__).resolve().parents[1]
 # `import duckdb` (the floor).
 DUCK = textwrap.dedent(
     """
-    import json, sys, time
+    import json, os, sys, time
     from pathlib import Path
     import duckdb
     layers, run, landed, out = sys.argv[1].split(","), int(sys.argv[2]), sys.argv[3], Path(sys.argv[4])
+    PART = os.environ.get("BENCH_PARTITIONED") == "1"  # bronze by day of arrival, silver by day of updated_at
+
+    def src(name):  # a written table: one Parquet file, or (partitioned) a folder of day partitions
+        if PART:
+            return f"read_parquet('{out}/{name}/**/*.parquet', hive_partitioning = false)"
+        return f"'{out}/{name}.parquet'"
+
+    def dest(select, name, day):  # COPY a query to a table, partitioned by day of `day` (a stored column)
+        if not PART:
+            return f"COPY ({select}) TO '{out}/{name}.parquet'"
+        return (f"COPY (SELECT *, strftime({day}, '%Y-%m-%d') AS _pipegen_day FROM ({select})) TO '{out}/{name}' "
+                "(FORMAT parquet, PARTITION_BY (_pipegen_day))")
     times = {}
     for layer in layers:
         t, c = time.monotonic(), time.process_time()
         con = duckdb.connect()
         if layer == "bronze":
-            con.execute(f\"\"\"COPY (SELECT CAST(order_id AS VARCHAR) AS order_id,
+            con.execute(dest(f\"\"\"SELECT CAST(order_id AS VARCHAR) AS order_id,
                 CAST(customer_id AS VARCHAR) AS customer_id, CAST(status AS VARCHAR) AS status,
                 CAST(amount AS VARCHAR) AS amount, CAST(updated_at AS VARCHAR) AS updated_at,
                 'file:batch_{run}.parquet' AS _batch_id, now() AS _ingested_at, (row_number() OVER ())::BIGINT AS _row,
-                'u' AS _op FROM read_parquet('{landed}')) TO '{out}/bronze_{run}.parquet'\"\"\")
+                'u' AS _op FROM read_parquet('{landed}')\"\"\", f"bronze_{run}", "_ingested_at AT TIME ZONE 'UTC'"))
         elif layer == "silver":
             con.execute(f\"\"\"CREATE TEMP TABLE checked AS WITH typed AS (SELECT TRY_CAST(order_id AS BIGINT)
                 AS order_id, TRY_CAST(customer_id AS BIGINT) AS customer_id, status,
                 TRY_CAST(amount AS DECIMAL(10,2)) AS amount,
                 TRY_CAST(updated_at AS TIMESTAMP) AS updated_at, _batch_id, _ingested_at, _row, _op,
                 (amount IS NOT NULL AND TRY_CAST(amount AS DECIMAL(10,2)) IS NULL) AS _bad_cast
-                FROM '{out}/bronze_{run}.parquet')
+                FROM {src(f"bronze_{run}")})
               SELECT *, _bad_cast OR order_id IS NULL OR customer_id IS NULL OR updated_at IS NULL
                 OR coalesce(amount < 0, FALSE) OR coalesce(status NOT IN ('placed', 'shipped', 'returned'), FALSE)
                 AS _rejected FROM typed\"\"\")
@@ -94,14 +110,14 @@ DUCK = textwrap.dedent(
                 FROM checked WHERE NOT _rejected QUALIFY row_number() OVER (PARTITION BY order_id
                 ORDER BY updated_at DESC NULLS LAST, _ingested_at DESC, _batch_id DESC, _row DESC) = 1\"\"\")
             if run == 0:
-                con.execute(f"COPY (SELECT * EXCLUDE (_op) FROM latest WHERE _op <> 'd') TO '{out}/silver_0.parquet'")
+                con.execute(dest("SELECT * EXCLUDE (_op) FROM latest WHERE _op <> 'd'", "silver_0", "updated_at"))
             else:  # merge by key: a newer change replaces (or deletes) the current row, an older one is ignored
-                con.execute(f\"\"\"COPY (WITH cur AS (SELECT * FROM '{out}/silver_{run - 1}.parquet'),
+                con.execute(dest(f\"\"\"WITH cur AS (SELECT * FROM {src(f"silver_{run - 1}")}),
                     effective AS (SELECT l.* FROM latest l LEFT JOIN cur c USING (order_id)
                                   WHERE c.order_id IS NULL OR l.updated_at >= c.updated_at)
                   SELECT * FROM cur WHERE order_id NOT IN (SELECT order_id FROM effective)
-                  UNION ALL SELECT * EXCLUDE (_op) FROM effective WHERE _op <> 'd')
-                  TO '{out}/silver_{run}.parquet'\"\"\")
+                  UNION ALL SELECT * EXCLUDE (_op) FROM effective WHERE _op <> 'd'
+                  \"\"\", f"silver_{run}", "updated_at"))
         else:  # mart: silver's copy and the dbt models over it, as the job's mart reads it; gold: the mart written
             con.close()
             con = duckdb.connect(str(out / "warehouse.duckdb"))
@@ -110,7 +126,7 @@ DUCK = textwrap.dedent(
             for rel in models["sources"] if layer == "mart" else []:  # silver's copy, as the job's lake step makes it
                 con.execute(f"CREATE SCHEMA IF NOT EXISTS {rel.rsplit('.', 1)[0]}")
                 con.execute(f"CREATE OR REPLACE TABLE {rel} AS SELECT *, now() AS _extracted_at, "
-                            f"'silver' AS _source, 'silver' AS _batch_id FROM '{out}/silver_1.parquet'")
+                            f"'silver' AS _source, 'silver' AS _batch_id FROM {src('silver_1')}")
             if layer == "mart":  # the copy alone, inside the mart's time (not a layer: "copy" is not summed)
                 times["copy"] = {"wall_s": time.monotonic() - tc, "cpu_s": time.process_time() - cc}
             for sql in models["statements"] if layer == "mart" else []:
@@ -192,6 +208,9 @@ TAIL = (
             print("@@" + json.dumps({"mart": {"wall_s": time.monotonic() - t, "cpu_s": time.process_time() - c}}))
         else:
             con, duck = duckdb.connect(), "duck"
+            partitioned = Path(duck, "silver_1").is_dir()
+            silver = (f"read_parquet('{duck}/silver_1/**/*.parquet', hive_partitioning = false)" if partitioned
+                      else f"'{duck}/silver_1.parquet'")
             print("@@" + json.dumps({
                 "job_silver_rows": store.read("silver", table["name"], ["order_id"]).num_rows,
                 "job_rejected_rows": store.read("silver", table["name"] + "__rejected", ["order_id"]).num_rows,
@@ -199,8 +218,12 @@ TAIL = (
                 "job_gold_revenue": str(pyarrow.compute.sum(store.read("gold", "customer_revenue", ["revenue"])
                                                             .column("revenue")).as_py()),
                 "duckdb_gold_revenue": str(con.sql(f"SELECT sum(revenue) FROM '{duck}/gold.parquet'").fetchone()[0]),
-                "duckdb_silver_rows": con.execute(f"SELECT count(*) FROM '{duck}/silver_1.parquet'").fetchone()[0],
+                "duckdb_silver_rows": con.execute(f"SELECT count(*) FROM {silver}").fetchone()[0],
                 "duckdb_rejected_rows": con.execute(f"SELECT count(*) FROM '{duck}/rejected_*.parquet'").fetchone()[0],
+                # partitions: the job's silver directories of one day (Delta `_pipegen_day=`, Iceberg `<col>_day=`)
+                "job_silver_partitions": len({p.name for p in Path("lake").rglob("*_day=*") if p.is_dir()
+                                              and table["name"] in p.parts and "silver" in str(p)}),
+                "duckdb_silver_partitions": len(list(Path(duck, "silver_1").glob("_pipegen_day=*"))),
                 "duckdb_gold_rows": con.execute(f"SELECT count(*) FROM '{duck}/gold.parquet'").fetchone()[0],
             }))
         """
@@ -281,12 +304,25 @@ MEASURE = textwrap.dedent(
 )
 
 
-def spec_for(fmt: str, folder: Path) -> Path:
-    """spark_lakehouse as it is (Delta), or with its lake target on Iceberg."""
-    if fmt == "delta":
+# --partitioned: a volume for which the plan partitions orders by day (by hand, as
+# tests/families/test_lake_partitions.py: 50M rows x 200 B / 4 = 2.5e9 B a day, 30 days retained, keyed and
+# above 16 GiB: a day's partition >= 1 GiB), so bronze is partitioned by day of arrival and silver by day of
+# updated_at; the landed rows' updated_at spread over DAYS days (a key's day: its number mod DAYS), so silver
+# has DAYS partitions. The gold mart (per customer) has no time output: not partitioned (`pipegen plan`).
+VOLUME = "volume: {rows_per_day: 50000000, avg_row_bytes: 200, retention_days: 30}\n"
+DAYS = 30
+FIRST_DAY = 'f"2026-01-01 00:{minute:02d}:{k % 60:02d}"'
+PARTITIONED_LAND = LAND.replace(FIRST_DAY, f'f"2026-01-{{1 + k % {DAYS}:02d}} 00:{{minute:02d}}:{{k % 60:02d}}"')
+
+
+def spec_for(fmt: str, folder: Path, partitioned: bool = False) -> Path:
+    """spark_lakehouse as it is (Delta), or with its lake target on Iceberg; `partitioned`: with VOLUME."""
+    if fmt == "delta" and not partitioned:
         return SPEC
-    spec = folder / "spark_lakehouse_iceberg.yaml"
-    spec.write_text(SPEC.read_text(encoding="utf-8").replace("type: delta", f"type: {fmt}"), encoding="utf-8")
+    text = SPEC.read_text(encoding="utf-8").replace("type: delta", f"type: {fmt}")
+    text = text.replace("\nsources:\n", f"\n{VOLUME}sources:\n", 1) if partitioned else text
+    spec = folder / f"spark_lakehouse_{fmt}.yaml"
+    spec.write_text(text, encoding="utf-8")
     return spec
 
 
@@ -330,18 +366,23 @@ def dbt_models(project: Path, folder: Path) -> Path:
     return out
 
 
-def measure(rows: int, fmt: str, python: Path) -> dict[str, object]:
+def measure(rows: int, fmt: str, python: Path, partitioned: bool = False) -> dict[str, object]:
     sys.path.insert(0, str(REPO))
     from tests.judges.envs import offline_env
 
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp) / "project"
-        subprocess.run([sys.executable, "-m", "pipegen", "generate", str(spec_for(fmt, Path(tmp))), "-o",
+        subprocess.run([sys.executable, "-m", "pipegen", "generate", str(spec_for(fmt, Path(tmp), partitioned)), "-o",
                         str(project)], check=True, capture_output=True)  # fmt: skip
+        layout = json.loads((project / "pipeline" / "lake.json").read_text(encoding="utf-8"))["tables"][0]["partition"]
+        if partitioned and not (layout["bronze"] and layout["silver"]):
+            raise SystemExit(f"the plan did not partition orders: {layout}")
         models = dbt_models(project, Path(tmp))
         landed = Path(tmp) / "landed"
-        subprocess.run([str(python), "-c", LAND, str(rows), str(landed)], check=True, capture_output=True)
-        env = {**offline_env(Path(tmp) / "home"), "PIPEGEN_LAKE_ROOT": "", "PIPEGEN_WAREHOUSE": ""}
+        land = PARTITIONED_LAND if partitioned else LAND
+        subprocess.run([str(python), "-c", land, str(rows), str(landed)], check=True, capture_output=True)
+        env = {**offline_env(Path(tmp) / "home"), "PIPEGEN_LAKE_ROOT": "", "PIPEGEN_WAREHOUSE": "",
+               "BENCH_PARTITIONED": "1" if partitioned else ""}  # fmt: skip
         start = time.monotonic()
         proc = subprocess.run([str(python), "-c", MEASURE, str(project), str(landed), DUCK, JOB, TAIL, INGEST,
                                str(models)], cwd=project,
@@ -350,7 +391,7 @@ def measure(rows: int, fmt: str, python: Path) -> dict[str, object]:
             raise SystemExit(proc.stdout[-3000:] + proc.stderr[-3000:])
         result: dict[str, object] = json.loads(proc.stdout.split("@@", 1)[1])
         result.update({"rows": rows, "landed": rows + rows // 10, "process_s": time.monotonic() - start,
-                       "load": os.getloadavg()})  # fmt: skip
+                       "load": os.getloadavg(), "partitioned": partitioned})  # fmt: skip
         return result
 
 
@@ -368,7 +409,10 @@ def processes(r: dict[str, Any], side: str) -> list[dict[str, float]]:
 
 
 def row_of(r: dict[str, Any]) -> str:
-    cells = [f"{r['format']}", f"{r['rows']:,}"]
+    parts = (
+        f" ({r['job_silver_partitions']} / {r['duckdb_silver_partitions']} silver days)" if r.get("partitioned") else ""
+    )
+    cells = [f"{r['format']}{parts}", f"{r['rows']:,}"]
     ratios = []
     for name in ("bronze", "silver", "gold"):
         job, duck = work(r, "job", name), work(r, "duckdb", name)
@@ -400,6 +444,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000])
     parser.add_argument("--formats", nargs="+", default=["delta"], choices=["delta", "iceberg"])
+    parser.add_argument("--partitioned", action="store_true",
+                        help="a volume the plan partitions by day, rows over 30 days; DuckDB the same")  # fmt: skip
     args = parser.parse_args(argv)
     python = judge_python("lake")
     print("| format | orders | bronze: job work wall / CPU s vs DuckDB | silver: same | gold (+ mart): same | "
@@ -411,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for rows in args.rows:
         for fmt in args.formats:
-            r = measure(rows, fmt, python)
+            r = measure(rows, fmt, python, args.partitioned)
             print(row_of(r), flush=True)
             print(json.dumps(r), file=sys.stderr)
     return 0

@@ -33,6 +33,7 @@ from tests.judges.fixtures import (
     moto_python,
     prefect_python,
     spark_python,
+    spark_service,
 )
 from tests.servers import kafka_broker, kafka_txn_broker, mariadb_server, postgres_server
 
@@ -55,6 +56,7 @@ __all__ = [
     "postgres_server",
     "prefect_python",
     "spark_python",
+    "spark_service",
 ]
 
 REPO = Path(__file__).resolve().parents[1]

@@ -214,7 +214,11 @@ def test_a_synthetic_tables_filter_applies_to_its_sqlite_file() -> None:
 def test_a_cdc_tables_filter_holds_in_the_stream_jobs_that_read_it() -> None:
     data = cdc_spec("postgres", "kappa")
     data["sources"][0]["tables"][0] = {**data["sources"][0]["tables"][0], "filter": "status <> 'void'"}
-    data["transforms"] = {"streams": [{"name": "big_orders", "from": "orders", "columns": ["order_id", "amount"]}]}
+    # a per-event job over a changelog writes by key (R498), to a target Flink upserts (Kafka)
+    data["targets"] = [*data["targets"], {"name": "changes", "type": "kafka"}]
+    sink = {"target": "changes", "mode": "upsert", "key": ["order_id"]}
+    data["transforms"] = {"streams": [{"name": "big_orders", "from": "orders", "columns": ["order_id", "amount"],
+                                       "sink": sink}]}  # fmt: skip
     base = baseline(data)
     assert "WHERE `orders`.`status` <> 'void';" in base.files["flink/sql/shop__big_orders.sql"]
     assert trace(base, ("sources", 0, "tables", 0, "filter")).files == ("flink/sql/shop__big_orders.sql",)

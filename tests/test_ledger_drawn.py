@@ -47,7 +47,16 @@ def test_a_topic_no_stream_job_reads_gets_a_located_warning_covering_its_columns
 def test_the_watermark_delay_of_a_cdc_table_no_stream_job_reads_gets_a_located_warning() -> None:
     data = cdc_spec("postgres", "kappa")
     data["sources"][0]["tables"][1] = {**data["sources"][0]["tables"][1], "watermark_delay": "5s"}
-    data["transforms"] = {"streams": [{"name": "big_orders", "from": "orders", "columns": ["order_id"]}]}
+    # the job reads the orders changelog event by event: it upserts by key into a sink that takes updates (R498)
+    data["targets"] = [
+        {
+            "name": "wh",
+            "type": "postgres",
+            "connection": {"host": "wh", "database": "wh", "user": "w", "password": "${secret:WH_PASSWORD}"},
+        }
+    ]
+    data["transforms"] = {"streams": [{"name": "big_orders", "from": "orders", "columns": ["order_id"],
+                                       "sink": {"target": "wh", "mode": "upsert", "key": ["order_id"]}}]}  # fmt: skip
     found = codes(data)
     assert found.get("sources[0].tables[1].watermark_delay") == "R396", found
     assert not any(path.startswith("sources[0].tables[0]") for path in found)  # the table a job reads
@@ -118,15 +127,19 @@ def test_a_foreign_key_of_a_table_no_batch_layer_lands_gets_a_located_warning() 
     """Seed 15 (specs 22, 23): the key of a table only stream jobs read (Kappa) reached no file: dbt's
     relationships test and GX's value set run on the warehouse's table, the stream quality jobs check
     each event's own values, and the parent had no stand-in to draw from. R409 at the key now; a
-    table no job reads either stays under R396 as a whole."""
+    table no job reads either stays under R396 as a whole. Since the stream generator runs under Kappa
+    (issue 21) the reference reaches its config, the parent drawn as a copy of its table; the key is still
+    checked by nothing, so R409 stays at the key and its severity."""
     base = baseline(STREAM_ONLY_FOREIGN_KEY)
     warned = {d.path: d.code for d in base.diagnostics}
     assert warned["sources[0].tables[1].columns[1].foreign_key"] == "R409"
     assert warned["sources[0].tables[0]"] == "R396"
-    entries = ledger(STREAM_ONLY_FOREIGN_KEY, [("sources", 0, "tables", 1, "columns", 1, "foreign_key", key)
-                                               for key in ("references", "severity")])  # fmt: skip
-    for entry in entries.values():
-        assert entry.status == "warned" and entry.why.startswith("R409 at sources[0].tables[1].columns[1]."), entry
+    key = ("sources", 0, "tables", 1, "columns", 1, "foreign_key")
+    entries = ledger(STREAM_ONLY_FOREIGN_KEY, [(*key, "references"), (*key, "severity")])
+    drawn = entries["sources[0].tables[1].columns[1].foreign_key.references"]
+    assert drawn.status == "reaches" and drawn.files == ("pipeline/stream_generator.json",), drawn
+    severity = entries["sources[0].tables[1].columns[1].foreign_key.severity"]
+    assert severity.status == "warned" and severity.why.startswith("R409 at sources[0].tables[1].columns[1]."), severity
 
 
 def test_freshness_drift_and_expected_columns_of_a_table_no_batch_layer_lands_get_a_located_warning() -> None:
@@ -192,7 +205,7 @@ def test_the_catalog_of_an_iceberg_target_nothing_writes_reaches_the_lake_step()
     its `connection.catalog` reached no file; R397 warned at it too. Since the lake step opens the target's
     production catalog in a deployment (lake.json's `production_catalog`, issue 20), its `url` and `catalog`
     reach pipeline/lake.json and R397 no longer warns at them; the bucket (no part of a REST catalog) still
-    gets it."""
+    gets it. The catalog also names the Spark Thrift server's session catalog dbt reads silver through."""
     data = spec_data(architecture="lakehouse")
     data["targets"] = [
         {"name": "warehouse", "type": "postgres", "connection": {"host": "wh", "database": "a", "user": "w",
@@ -203,6 +216,8 @@ def test_the_catalog_of_an_iceberg_target_nothing_writes_reaches_the_lake_step()
     warned = {d.path: d.code for d in baseline(data).diagnostics}
     assert "targets[1].connection.catalog" not in warned and "targets[1].connection.url" not in warned, warned
     assert warned.get("targets[1].connection.bucket") == "R397", warned
-    entries = ledger(data, [("targets", 1, "connection", "catalog"), ("targets", 1, "connection", "url")]).values()
-    for entry in entries:
-        assert entry.status == "reaches" and entry.files == ("pipeline/lake.json",), entry
+    entries = ledger(data, [("targets", 1, "connection", "catalog"), ("targets", 1, "connection", "url")])
+    url, catalog = entries["targets[1].connection.url"], entries["targets[1].connection.catalog"]
+    assert url.status == "reaches" and "pipeline/lake.json" in url.files, url
+    assert catalog.status == "reaches", catalog
+    assert set(catalog.files) == {"pipeline/lake.json", "dbt/spark-thrift/spark-iceberg.conf"}, catalog

@@ -504,11 +504,14 @@ streams:
 
 def test_a_faker_stream_table_no_job_reads_under_kappa_is_warned_at_the_table() -> None:
     """Seed 9 (specs 16-21): a Faker stream table no job read under Kappa got no stand-in, no job
-    and no check: its columns and `synthetic.rows` reached no file (R396 assumed a stand-in)."""
+    and no check: its columns and `synthetic.rows` reached no file (R396 assumed a stand-in). Since the stream
+    generator runs under Kappa too (infra21b), they reach its config, and R396 says no job reads the topic."""
     base = baseline(spec(FAKER_STREAM, EVENTS_JOB, latency="1m", architecture="kappa"))
     for path in (("columns", 0, "type"), ("synthetic", "rows")):
         entry = trace(base, ("sources", 0, "tables", 0, *path))
-        assert entry.status == "warned" and entry.why.startswith("R396 at sources[0].tables[0]:"), (path, entry)
+        assert entry.status == "reaches" and entry.files == ("pipeline/stream_generator.json",), (path, entry)
+    warned = [d for d in base.diagnostics if d.code == "R396"]
+    assert len(warned) == 1 and "the stream generator writes its events" in warned[0].message
 
 
 def test_a_row_count_rule_of_a_table_no_batch_layer_lands_is_warned() -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from pipegen.pipeline import Ready, needed_families
 from pipegen.plan.capacity import TableCapacity, human
+from pipegen.plan.lake_gold import GoldChoice, describe_gold, gold_choices, gold_data
 from pipegen.plan.lake_partition import declared_columns, describe, partition_data, table_layouts
 from pipegen.spec.catalog import LAKE_TARGETS
 from pipegen.spec.index import index_of
@@ -28,6 +29,13 @@ def lake_layouts(ready: Ready) -> dict[str, tuple[dict[str, Any], str]]:
         layouts = table_layouts(ready.plan.names, ref, cap, chosen=declared_columns(ready.spec))
         out[cap.table] = (partition_data(layouts, cap), describe(layouts, cap, ref))
     return out
+
+
+def gold_layouts(ready: Ready) -> list[GoldChoice]:
+    """Each mart's gold lake table partitioning (plan/lake_gold); [] without a lake target."""
+    if not any(t.type in LAKE_TARGETS for t in ready.spec.targets):
+        return []
+    return gold_choices(ready.spec, ready.plan.capacity)
 
 
 def _lake(lakes: dict[str, tuple[dict[str, Any], str]], t: TableCapacity) -> dict[str, Any]:
@@ -64,6 +72,7 @@ def plan_json(ready: Ready, families: list[str], files: list[str]) -> dict[str, 
                 }
                 for t in cap.tables
             ],
+            "lake_gold": [{"mart": g.mart, **gold_data(g), "reason": g.reason} for g in gold_layouts(ready)],
             "flink_parallelism": cap.flink_parallelism,
             "sizing": [
                 {
@@ -111,6 +120,7 @@ def plan_text(ready: Ready, families: list[str], files: list[str]) -> str:
         )
         lines.append(f"    why: {t.partition_reason}")
         lines += [f"    {lakes[t.table][1]}"] if t.table in lakes else []
+    lines += [f"  lake {describe_gold(g)}" for g in gold_layouts(ready)]
     if plan.capacity.flink_parallelism is not None and not plan.capacity.sizing:
         lines.append(f"  Flink parallelism: {plan.capacity.flink_parallelism}")
     for z in plan.capacity.sizing:

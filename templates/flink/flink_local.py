@@ -10,7 +10,8 @@ laptop does not have, statement by statement, and keeps everything else as gener
 - lookup dimensions: the same files; PyFlink has no JDBC lookup source offline, so the lookup
   join (`FOR SYSTEM_TIME AS OF <source>.proc_time`) becomes an event-time temporal join on the
   job's event time against the dimension's changelog (its version time gets a watermark);
-- the sink (`CREATE TABLE ... AS SELECT`): `blackhole` for `explain`; for `run` its query is
+- the sink (`CREATE TABLE ... AS SELECT`): for `explain`, `blackhole` for an upsert sink and an insert-only
+  file sink for an append one (which refuses updates as the deployed connector does); for `run` its query is
   collected and its changelog applied (inserts, update pairs, retractions) to the final rows (a
   bronze job, append-only: its rows in the order they came).
 
@@ -37,6 +38,8 @@ WITH_MARK = "WITH (\n"
 _CREATE = re.compile(r"^CREATE TABLE `((?:[^`]|``)+)`", re.IGNORECASE)
 _METADATA = re.compile(r"^(\s*`(?:[^`]|``)+`) (.+?) METADATA FROM '(?:[^']|'')*' VIRTUAL(,?)$", re.MULTILINE)
 _PRIMARY_KEY = re.compile(r"^(\s*)PRIMARY KEY ", re.MULTILINE)
+_CONNECTOR = re.compile(r"^  'connector' = '([^']*)'", re.MULTILINE)
+INSERT_ONLY_CONNECTORS = ("filesystem", "delta", "kafka")  # sinks that take no update, with a key or without
 
 
 @dataclass(frozen=True)
@@ -125,9 +128,21 @@ def rewrite(text: str, job: dict[str, Any], data: Path, mode: str) -> list[State
         else:
             head, query = sink_parts(stmt)
             query = lookup_as_temporal(query, job)
-            blackhole = with_options(head, {"connector": "blackhole"}) + "\nAS " + query
-            out.append(Statement("sink", blackhole, query))
+            local = with_options(head, local_sink(head, table, data)) + "\nAS " + query
+            out.append(Statement("sink", local, query))
     return out
+
+
+def local_sink(head: str, table: dict[str, Any], data: Path) -> dict[str, str]:
+    """The sink as planned here. One that takes inserts only in production (an append sink: Kafka's `kafka`, JDBC
+    without a key; and, whatever the key, files and Delta) is planned on an insert-only connector (files under
+    DATA, never written: `explain` only plans), which refuses a query that emits updates as the deployed connector
+    does; an upsert sink that takes every change by key (upsert-kafka, JDBC, Iceberg) on `blackhole` with its key."""
+    connector = _CONNECTOR.search(head)
+    insert_only = table.get("mode") == "append" or (connector is not None and connector[1] in INSERT_ONLY_CONNECTORS)
+    if insert_only:
+        return {"connector": "filesystem", "path": str(data / "_sink"), "format": "json"}
+    return {"connector": "blackhole"}
 
 
 def environment(settings: list[Statement]) -> Any:

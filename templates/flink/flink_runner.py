@@ -5,8 +5,9 @@ The FlinkDeployment starts it through PyFlink's PythonDriver:
 job's configuration, `${NAME}` option values come from the environment (the Kubernetes secret),
 DDL runs in order and the final statement (the sink's CREATE TABLE ... AS SELECT) submits the job.
 With PIPEGEN_FLINK_KAFKA_PLAINTEXT set (compose.yaml's flink-sql service: its broker is plaintext), the
-Kafka tables' TLS options are dropped first; with PIPEGEN_FLINK_PARALLELISM set (the same service), it
-is the job's parallelism instead of the script's.
+Kafka tables' TLS options are dropped first; with PIPEGEN_FLINK_ICEBERG_REST_URI set (the same service), the
+Iceberg tables are that REST catalog's instead of their production catalog's; with PIPEGEN_FLINK_PARALLELISM
+set (the same service), it is the job's parallelism instead of the script's.
 """
 
 from __future__ import annotations
@@ -15,7 +16,17 @@ import os
 import sys
 from pathlib import Path
 
-from pipeline.flink_sql import PLAINTEXT_ENV, configured, legacy_windows, plaintext, setting, statements, substitute
+from pipeline.flink_sql import (
+    ICEBERG_REST_ENV,
+    PLAINTEXT_ENV,
+    configured,
+    legacy_windows,
+    local_catalog,
+    plaintext,
+    setting,
+    statements,
+    substitute,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
     for stmt in statements(text):
         stmt = plaintext(stmt) if os.environ.get(PLAINTEXT_ENV) else stmt
+        stmt = local_catalog(stmt) if os.environ.get(ICEBERG_REST_ENV) else stmt
         pair = setting(stmt)
         if pair:
             t_env.get_config().set(*configured(pair, os.environ))

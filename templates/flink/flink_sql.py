@@ -9,6 +9,8 @@
   when set (compose.yaml's flink-sql runs every job of the session cluster at the `dev` environment's).
 - `plaintext(stmt)`: the statement without its Kafka client's TLS options (`properties.security.protocol`,
   `properties.ssl.*`), for a plaintext broker: compose.yaml's (PLAINTEXT_ENV set by its flink-sql service).
+- `local_catalog(stmt)`: the statement's Iceberg table in the REST catalog ICEBERG_REST_ENV names instead of its
+  production catalog: compose.yaml's (its flink-sql service sets ICEBERG_REST_ENV).
 """
 
 from __future__ import annotations
@@ -22,9 +24,16 @@ _SETTING = re.compile(r"^SET\s+'((?:[^']|'')*)'\s*=\s*'((?:[^']|'')*)'$", re.IGN
 _OPTION = re.compile(r"'(?:[^']|'')*'")
 PLAINTEXT_ENV = "PIPEGEN_FLINK_KAFKA_PLAINTEXT"  # the naming layer's ENV.flink_kafka_plaintext
 PARALLELISM_ENV = "PIPEGEN_FLINK_PARALLELISM"  # the naming layer's ENV.flink_parallelism
+ICEBERG_REST_ENV = "PIPEGEN_FLINK_ICEBERG_REST_URI"  # the naming layer's ENV.flink_iceberg_rest
 PROJECT_TRUSTSTORE = "${KAFKA_SSL_TRUSTSTORE_LOCATION}"  # ENV.kafka_truststore: the project's cluster CA
 # one option line of a WITH clause (pipegen writes one per line), with the separator before it
 _TLS_OPTION = re.compile(r",\n[ \t]*'properties\.(?:security\.protocol|ssl\.[A-Za-z0-9.\-]+)'\s*=\s*'(?:[^']|'')*'")
+# an Iceberg table's production catalog options (the flink family's iceberg_catalog_options): where it lives
+_CATALOG_OPTION = re.compile(
+    r",\n[ \t]*'(?:catalog-type|catalog-impl|uri|warehouse|token|io-impl|client\.region|header\.[A-Za-z0-9.\-]+)'"
+    r"\s*=\s*'(?:[^']|'')*'"
+)
+_ICEBERG = re.compile(r"'connector'\s*=\s*'iceberg'")
 LEGACY_WINDOW = re.compile(
     r"\b(?:TUMBLE|HOP|SESSION|CUMULATE)_(?:START|END|ROWTIME|PROCTIME)\s*\("
     r"|\bGROUP\s+BY\s+(?:[^;()]*,\s*)?(?:TUMBLE|HOP|SESSION)\s*\(",
@@ -91,12 +100,41 @@ def plaintext(stmt: str) -> str:
     return _TLS_OPTION.sub("", stmt) if PROJECT_TRUSTSTORE in stmt else stmt
 
 
+def local_catalog(stmt: str) -> str:
+    """`stmt` with its Iceberg table in the REST catalog at `${ICEBERG_REST_ENV}` (filled by `substitute`): the
+    production catalog's options of its WITH clause dropped, `catalog-type` rest and that `uri` after `connector`
+    (the table's catalog name, database, table and write options stay). Other statements as they are."""
+    start = _with_clause(stmt)
+    if start is None or not _ICEBERG.search(stmt, start[0], start[1]):
+        return stmt
+    begin, end = start
+    clause = _CATALOG_OPTION.sub("", stmt[begin:end])
+    local = "'connector' = 'iceberg',\n  'catalog-type' = 'rest',\n  'uri' = '${" + ICEBERG_REST_ENV + "}'"
+    return stmt[:begin] + _ICEBERG.sub(local, clause, count=1) + stmt[end:]
+
+
+def _with_clause(stmt: str) -> tuple[int, int] | None:
+    """(start, end) of the first `WITH (...)` clause's inside, outside strings and quoted names."""
+    code = _code_only(stmt)  # same length: strings and names blanked
+    found = re.search(r"\bWITH\s*\(", code, re.IGNORECASE)
+    if found is None:
+        return None
+    depth = 0
+    for i in range(found.end() - 1, len(code)):
+        depth += {"(": 1, ")": -1}.get(code[i], 0)
+        if depth == 0:
+            return found.end(), i
+    return None
+
+
 def _sql_text(value: str) -> str:
     return value.replace("'", "''")
 
 
 def _code_only(text: str) -> str:
-    return re.sub(r"'(?:[^']|'')*'|`(?:[^`]|``)*`|--[^\n]*|/\*.*?\*/", " ", text, flags=re.DOTALL)
+    """`text` with its strings, quoted names and comments blanked, each by as many spaces (same offsets)."""
+    pattern = r"'(?:[^']|'')*'|`(?:[^`]|``)*`|--[^\n]*|/\*.*?\*/"
+    return re.sub(pattern, lambda m: " " * len(m.group(0)), text, flags=re.DOTALL)
 
 
 def legacy_windows(text: str) -> list[str]:

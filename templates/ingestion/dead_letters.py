@@ -11,7 +11,8 @@ record passes when it now casts and has its key; then:
 - without --replay (a dry run) nothing changes: it prints, per table, how many are held and how
   many would be replayed;
 - with --replay the passing records are loaded into their table through the same dlt pipeline
-  as `pipeline.ingest` (stamped with this load's `_batch_id`), and only then deleted from the
+  as `pipeline.ingest` (stamped with this load's `_batch_id`; where the Spark job's bronze reads the
+  source, landed as its batches are: pipeline/landing.py), and only then deleted from the
   dead-letter table. A record whose key is already in the table stays (a newer version of the
   row landed since: replaying the old one would overwrite it), and so does every record that
   still fails: run it again after the next fix. A second replay changes nothing.
@@ -140,7 +141,9 @@ def reprocess_source(name: str, *, local: bool, replay: bool, warehouse: Path, s
     dataset = sources.SOURCES[name][1]
     destination = ingest.local_destination(warehouse) if local else ingest.production_destination()
     pipeline = pipeline_for(f"{ingest.PIPELINE}__{dataset}", dataset, destination, str(state))
-    ctx = run_context(name, mask_pii=ingest.MASK_PII, local=local)
+    # the replayed rows land as loaded ones do, where the Spark job's bronze reads the source (ingest.LANDED)
+    landing = ingest.landing_for(name, local, state) if replay and name in ingest.LANDED else None
+    ctx = run_context(name, mask_pii=ingest.MASK_PII, local=local, landing=landing)
     report: dict[str, Any] = {}
     plans: list[tuple[Table, list[Held]]] = []
     with pipeline.sql_client() as client:
@@ -158,7 +161,7 @@ def reprocess_source(name: str, *, local: bool, replay: bool, warehouse: Path, s
         return report
     resources = [replay_resource(t, [h.record for h in chosen], ctx) for t, chosen in plans]
     load(name, resources, pipeline_name=pipeline.pipeline_name, dataset=dataset, destination=destination,
-         pipelines_dir=str(state), table_format=ingest.TABLE_FORMAT)  # fmt: skip
+         pipelines_dir=str(state), table_format=ingest.TABLE_FORMAT, landing=landing)  # fmt: skip
     with pipeline.sql_client() as client:
         for table, chosen in plans:
             delete_held(client, table, [h.record_hash for h in chosen])

@@ -87,6 +87,10 @@ class IngestError(Exception):
     """A load that stopped: the message says what happened and what to do."""
 
 
+class LandingError(IngestError):
+    """A load committed, and landing its rows for the Spark job's bronze failed: a retry lands them first."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where this run reads from: local stand-ins or the real systems."""
@@ -302,16 +306,19 @@ class RunContext:
     # An orchestrator's schedule window [start, end): Airflow's data interval, a Prefect
     # run's window. Tables with a timestamp/date watermark load exactly the rows in it.
     window: tuple[dt.datetime, dt.datetime] | None = None
+    # Where the rows this run keeps also land for the Spark job's bronze (pipeline/landing.py's Landing:
+    # the conform step hands it every batch of rows), None where they land nowhere.
+    landing: Any = None
 
 
 def run_context(
-    source: str, mask_pii: bool, local: bool, window: tuple[str, str] | None = None
+    source: str, mask_pii: bool, local: bool, window: tuple[str, str] | None = None, landing: Any = None
 ) -> RunContext:
     key = os.environ.get(PII_KEY_ENV)
     if mask_pii and not key and not local:
         raise SystemExit(f"set {PII_KEY_ENV}: personal data is hashed with this key before it lands")
     bounds = parse_window(window) if window else None
-    return RunContext(source, dt.datetime.now(dt.UTC), mask_pii, (key or LOCAL_PII_KEY).encode(), bounds)
+    return RunContext(source, dt.datetime.now(dt.UTC), mask_pii, (key or LOCAL_PII_KEY).encode(), bounds, landing)
 
 
 def parse_window(window: tuple[str, str]) -> tuple[dt.datetime, dt.datetime]:
@@ -479,6 +486,8 @@ def conform(table: Table, ctx: RunContext) -> Any:
         if dead:
             yield dlt.mark.with_hints(dead, dead_letter_hints(table), create_table_variant=True)
         if rows is not None:
+            if ctx.landing is not None:  # the same rows, for the Spark job's bronze once the load commits
+                ctx.landing.keep(table.landed, rows)
             yield dlt.mark.with_hints(rows, hints, create_table_variant=True)
 
     return step
@@ -978,14 +987,20 @@ def load(
     pipelines_dir: str,
     table_format: str | None = None,
     loader_file_format: str | None = None,
+    landing: Any = None,
     say: Any = print,
 ) -> Any:
     """Run one source into its dataset; a failure aborts the pending package and raises
-    IngestError with a message naming the table, the column and the offending record."""
+    IngestError with a message naming the table, the column and the offending record. With a
+    `landing` (pipeline/landing.py), what an earlier load committed and did not land yet lands first,
+    the rows this load keeps are spooled while dlt extracts them and land once it has committed."""
     pipeline = pipeline_for(pipeline_name, dataset, destination, pipelines_dir)
     abort_pending(pipeline, say)
+    if landing is not None:
+        land(source, landing, say)
+        landing.open()
     try:
-        return pipeline.run(
+        info = pipeline.run(
             resources,
             schema_contract=SCHEMA_CONTRACT,
             table_format=table_format,
@@ -997,3 +1012,22 @@ def load(
             pipeline.abort_packages()
             message += " (the failed load package was aborted; fix the cause and run again)"
         raise IngestError(f"{source}: {message}") from exc
+    if landing is not None:
+        landing.commit()  # the rows are in the target: they must land, now or on the next run
+        land(source, landing, say)
+    return info
+
+
+def land(source: str, landing: Any, say: Any) -> None:
+    """Land what the loads of `source` committed; a failure raises LandingError (what failed to land stays)."""
+    try:
+        landed = landing.flush(say)
+    except Exception as exc:
+        raise LandingError(
+            f"{source}: landing the batches the Spark job's bronze reads in {landing.where()} failed: {explain(exc)}. "
+            f"The loaded rows stay in {landing.spool} (or dlt's pending landing package) and the next run lands "
+            "them before it loads anything"
+        ) from exc
+    if landed:
+        counts = ", ".join(f"{table} {rows}" for table, rows in sorted(landed.items()))
+        say(f"{source} -> {landing.where()}: {counts} (landed for the Spark job's bronze)")

@@ -1,6 +1,6 @@
 """The data generator of one Faker stream, deployed (written by pipegen, the same in every project).
 
-    python -m pipeline.stream_generator --table <source>__<table> [--max-events N] [--no-pace] [--start ISO]
+    python -m pipeline.stream_generator --table <source>__<table> [--max-events N] [--no-pace] [--start ISO] [--local]
 
 Produces the table's events to its topic on the project's cluster (`pipeline/stream_generator.json`: the table
 model `pipeline/synthetic.py` parses, and per streamed table its topic and rate), one JSON record per event in the
@@ -9,7 +9,9 @@ no key, paced at the table's rate (`rows_per_day` spread over the day) in wall-c
 (`--start` sets another; `--no-pace` sends as fast as the cluster takes them). Endless unless `--max-events`.
 The cluster is `KAFKA_BOOTSTRAP_SERVERS`; on a managed cloud's cluster the generator signs in as its workload's
 own identity (pipeline/kafka_sign_in.py: an Entra ID token on Event Hubs), else with the TLS files
-`KAFKA_SSL_*_LOCATION` name, or none (a local broker). Exit 0 when done, 1 with the reason. Where
+`KAFKA_SSL_*_LOCATION` name, or none (a local broker). `--local`: a local plaintext broker (compose.yaml's, which
+creates no topic by itself): no sign-in whatever cloud the config names, and the topic is created (one partition)
+where it is missing. Exit 0 when done, 1 with the reason. Where
 `PIPEGEN_HEARTBEAT` names a file, the generator touches it once connected and after each event it sends while no
 delivery has failed: a Kubernetes probe reads its age (the kubernetes family's generator Deployments).
 
@@ -76,12 +78,28 @@ def producer_settings(bootstrap: str, cloud: str | None) -> dict[str, Any]:
             "client.id": "pipegen-stream-generator", "linger.ms": 50, **auth}  # fmt: skip
 
 
+def create_topic(bootstrap: str, topic: str) -> None:
+    """The topic on a local broker, one partition and one replica; one that exists already is kept."""
+    from confluent_kafka import KafkaError, KafkaException
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    for future in admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)]).values():
+        try:
+            future.result(timeout=30)
+        except KafkaException as err:
+            if err.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                raise
+
+
 def parse_args(argv: list[str], streams: dict[str, dict[str, Any]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Produce one Faker stream's events to its topic.")
     parser.add_argument("--table", required=True, choices=sorted(streams))
     parser.add_argument("--max-events", type=int, default=None, help="stop after N events (default: never)")
     parser.add_argument("--no-pace", action="store_true", help="send as fast as the cluster takes them")
     parser.add_argument("--start", default=None, help="event time of the first event (ISO 8601; default now)")
+    parser.add_argument("--local", action="store_true",
+                        help="a local plaintext broker: no sign-in, the topic created where missing")
     return parser.parse_args(argv)
 
 
@@ -100,7 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     table = next(t for t in model.tables if t.name == args.table)
     from confluent_kafka import Producer
 
-    producer = Producer(producer_settings(bootstrap, data["sign_in"]))
+    if args.local:
+        create_topic(bootstrap, stream["topic"])
+    producer = Producer(producer_settings(bootstrap, None if args.local else data["sign_in"]))
     errors: list[str] = []
 
     def delivered(err: Any, _msg: Any) -> None:

@@ -7,8 +7,14 @@ caller). Prints one JSON line.
     python airflow_driver.py bags PROJECT_DIR...      # {dir: bag(dir)}, many folders in this process,
                                                       # each with its plugins/ importable in turn
     python airflow_driver.py secrets DAG_FILE         # the DAG's _export_secrets(): what it exports
-    python airflow_driver.py tests RUNS_JSON [BAG_DIR...] [--secrets DAG_FILE ENV_JSON]
-                                                      # {"bags": bags(BAG_DIRs), "secrets": ..., "runs": ...}:
+    python airflow_driver.py environments PROJECT_DIR ENVS_JSON
+                                                      # {label: bag(dir)} with each label's variables set
+                                                      # ({label: {NAME: value or null: unset}}), the
+                                                      # environment restored after
+    python airflow_driver.py tests RUNS_JSON [BAG_DIR...] [--environments DIR ENVS_JSON]
+                                              [--secrets DAG_FILE ENV_JSON]
+                                                      # {"bags": bags(BAG_DIRs), "environments": ...,
+                                                      # "secrets": ..., "runs": ...}:
                                                       # the DagBags first (no metadata DB needed), then
                                                       # secrets(DAG_FILE) with ENV_JSON's variables set
                                                       # (the environment restored after), then one
@@ -95,6 +101,28 @@ def bags(projects: list[Path]) -> dict[str, Any]:
             sys.path.remove(str(plugins))
             for name in [m for m in sys.modules if m.split(".")[0] in names]:
                 del sys.modules[name]
+    return out
+
+
+def environments(project: Path, variables: dict[str, dict[str, str | None]]) -> dict[str, Any]:
+    """bags([project]) once per label, with that label's variables set (None: unset; PIPEGEN_ENVIRONMENT: what
+    a DAG processor's environment holds when it parses the DAG) and the environment as it was after each:
+    {label: bag}."""
+    import os
+
+    out = {}
+    for label, values in variables.items():
+        saved = dict(os.environ)
+        for name, value in values.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        try:
+            out[label] = bags([project])[str(project)]
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
     return out
 
 
@@ -247,15 +275,23 @@ def main() -> None:
         out = bags([Path(arg) for arg in sys.argv[2:]])
     elif command == "secrets":
         out = secrets(project)
+    elif command == "environments":
+        out = environments(project, json.loads(sys.argv[3]))
     elif command == "tests":
         import os
 
         args = sys.argv[3:]
-        cut = args.index("--secrets") if "--secrets" in args else len(args)
+        options = {name: args[args.index(name) + 1 : args.index(name) + 3]
+                   for name in ("--environments", "--secrets") if name in args}  # fmt: skip
+        cut = min((args.index(name) for name in options), default=len(args))
         # before tests()'s migrate: one Airflow start for the bags, the secrets and the runs
         out = {"bags": bags([Path(arg) for arg in args[:cut]])}
-        if cut < len(args):
-            out["secrets"] = secrets_with(Path(args[cut + 1]), json.loads(args[cut + 2]))
+        if "--environments" in options:
+            folder, variables = options["--environments"]
+            out["environments"] = environments(Path(folder), json.loads(variables))
+        if "--secrets" in options:
+            dag_file, variables = options["--secrets"]
+            out["secrets"] = secrets_with(Path(dag_file), json.loads(variables))
         out["runs"] = tests(json.loads(sys.argv[2]), Path(os.environ["AIRFLOW_HOME"]))
     else:
         import os

@@ -9,8 +9,11 @@ PROJECT_DIR/fail_once makes the first ingestion call fail (then the real ingesti
     python prefect_driver.py secrets FLOW_FILE    # Secret block + Variable saved, export_secrets()
     python prefect_driver.py wait FLOW_FILE       # wait_for_upstreams: none done, then one done
     python prefect_driver.py window FLOW_FILE     # schedule_window: given, manual, scheduled, local
+    python prefect_driver.py deploy PROJECT_DIR   # `prefect deploy` of prefect.yaml's deployments, read back
+    python prefect_driver.py windows FLOW_FILE    # schedule_window of a scheduled run per PIPEGEN_ENVIRONMENT
     python prefect_driver.py batch JOBS_JSON      # all of these under one harness, in this process:
-        # [{"run": PROJECT_DIR, "flow": NAME, "parameters": {...}} | {"secrets"|"wait"|"window": FLOW_FILE}]
+        # [{"run": PROJECT_DIR, "flow": NAME, "parameters": {...}}
+        #  | {"secrets"|"wait"|"window"|"windows": FLOW_FILE} | {"deploy": PROJECT_DIR}]
         # -> one result each, in order (a run's artifacts: those of its own flow run)
 """
 
@@ -127,6 +130,80 @@ def window(flow_file: Path) -> dict[str, Any]:
     return {"given": given, "manual": manual, "scheduled": scheduled, "local": local}
 
 
+def deploy(project: Path) -> dict[str, Any]:
+    """prefect.yaml's deployments created on the harness's API by Prefect's own CLI, as the project's
+    `make prefect-deploy` runs it (`prefect --no-prompt deploy`: the first deployment alone by `--name`, the
+    others together; one deployment: `--all`) after its work pool is created, then read back from the API:
+    {"deploys": [exit code, output tail] per call, "deployments": {name: schedules, job variables, pool, the
+    PIPEGEN_ENVIRONMENT a process worker sets for its flow runs},
+    "pool_variables": {pool: {job variable: its JSON type}}}."""
+    import subprocess
+
+    import yaml
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.settings import PREFECT_API_URL
+    from prefect.workers.process import ProcessWorker
+
+    document = yaml.safe_load((project / "prefect.yaml").read_text(encoding="utf-8"))
+    names = [d["name"] for d in document["deployments"]]
+    pools = {d["work_pool"]["name"] for d in document["deployments"]}
+    calls = [["--all"]] if len(names) == 1 else [["--name", names[0]], [a for n in names[1:] for a in ("--name", n)]]
+    out: dict[str, Any] = {"deploys": [], "deployments": {}}
+    with harness():
+        with get_client(sync_client=True) as client:
+            for pool in sorted(pools):  # as `prefect work-pool create POOL --type process` creates it
+                template = ProcessWorker.get_default_base_job_template()
+                client.create_work_pool(WorkPoolCreate(name=pool, type="process", base_job_template=template))
+        env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value())}
+        for args in calls:
+            done = subprocess.run([sys.executable, "-m", "prefect", "--no-prompt", "deploy", *args], cwd=project,
+                                  env=env, capture_output=True, text=True, timeout=600, check=False)  # fmt: skip
+            out["deploys"].append([done.returncode, (done.stdout + done.stderr)[-600:]])
+        with get_client(sync_client=True) as client:
+            out["pool_variables"] = {  # the job variables each pool's base job template takes, with their types
+                pool: {k: v.get("type") for k, v in client.read_work_pool(pool).base_job_template["variables"][
+                    "properties"].items()} for pool in sorted(pools)
+            }  # fmt: skip
+            for d in client.read_deployments():
+                flow = client.read_flow(d.flow_id)
+                out["deployments"][f"{flow.name}/{d.name}"] = {
+                    "schedules": [
+                        {"cron": getattr(s.schedule, "cron", None), "timezone": getattr(s.schedule, "timezone", None),
+                         "active": s.active} for s in d.schedules
+                    ],
+                    "job_variables": d.job_variables,
+                    "work_pool": d.work_pool_name,
+                    "parameters": d.parameters,
+                    "entrypoint": d.entrypoint,
+                    # what a process worker sets in the environment of this deployment's flow-run process
+                    "run_environment": asyncio.run(ProcessWorker.job_configuration.from_template_and_values(
+                        template, d.job_variables)).env.get("PIPEGEN_ENVIRONMENT"),
+                }  # fmt: skip
+    return out
+
+
+def windows(flow_file: Path) -> dict[str, Any]:
+    """The flow module imported under each PIPEGEN_ENVIRONMENT its SCHEDULES names (and unset), and the window
+    its schedule_window gives a scheduled deployment run at 2026-01-11 00:00 UTC (Prefect's runtime values
+    patched as in `window`): {environment or "unset": [start, end] or None}."""
+    from datetime import UTC, datetime
+
+    import prefect.runtime.deployment
+    import prefect.runtime.flow_run
+
+    prefect.runtime.deployment.FIELDS["id"] = lambda: "5f6e1b2a-0000-4000-8000-000000000001"
+    prefect.runtime.flow_run.FIELDS["scheduled_start_time"] = lambda: datetime(2026, 1, 11, tzinfo=UTC)
+    out: dict[str, Any] = {}
+    for environment in [*load(flow_file).SCHEDULES, None]:
+        if environment is None:
+            os.environ.pop("PIPEGEN_ENVIRONMENT", None)
+        else:
+            os.environ["PIPEGEN_ENVIRONMENT"] = environment
+        out[environment or "unset"] = load(flow_file).schedule_window(False, None, None)
+    return out
+
+
 def wait(flow_file: Path) -> dict[str, Any]:
     """wait_for_upstreams with a 2 s timeout: times out with no upstream run, returns once
     a flow of the upstream's name has completed."""
@@ -231,20 +308,22 @@ def batch(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
                         leave(added)
                 else:
                     [(command, flow_file)] = job.items()
-                    out.append({"secrets": secrets, "wait": wait, "window": window}[command](Path(flow_file)))
+                    out.append(COMMANDS[command](Path(flow_file)))
             finally:
                 os.environ.clear()
                 os.environ.update(environment)
     return out
 
 
+COMMANDS = {"secrets": secrets, "wait": wait, "window": window, "windows": windows, "deploy": deploy}
+
+
 def main() -> None:
     if sys.argv[1] == "check":
         print(json.dumps(check([Path(p) for p in sys.argv[2:]]), default=str))
         return
-    if sys.argv[1] in ("secrets", "wait", "window"):
-        command = {"secrets": secrets, "wait": wait, "window": window}[sys.argv[1]]
-        print(json.dumps(command(Path(sys.argv[2])), default=str))
+    if sys.argv[1] in COMMANDS:
+        print(json.dumps(COMMANDS[sys.argv[1]](Path(sys.argv[2])), default=str))
         return
     if sys.argv[1] == "batch":
         print(json.dumps(batch(json.loads(sys.argv[2])), default=str))

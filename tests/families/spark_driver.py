@@ -374,14 +374,21 @@ def check_submissions(emr: list[dict], dataproc: list[dict]) -> dict:
             }  # fmt: skip
 
 
-def main() -> None:
+def session():  # type: ignore[no-untyped-def]
+    """A local[2] session of this process's own (tests/judges/spark_server.py's configuration)."""
     from pyspark.sql import SparkSession
 
-    work = json.loads(Path(sys.argv[1]).read_text())
+    return (SparkSession.builder.master("local[2]").appName("pipegen-spark-judge")
+            .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "2").getOrCreate())  # fmt: skip
+
+
+def main(argv: list[str] | None = None, shared=None) -> None:  # type: ignore[no-untyped-def]
+    """`shared`: the Spark judge server's session (tests/judges/spark_server.py), else one of its own."""
+    work_file = Path((sys.argv[1:] if argv is None else argv)[0])
+    work = json.loads(work_file.read_text())
     start = time.monotonic()
-    spark = (SparkSession.builder.master("local[2]").appName("pipegen-spark-judge")
-             .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
-             .config("spark.sql.shuffle.partitions", "2").getOrCreate())  # fmt: skip
+    spark = shared or session()
     started = time.monotonic() - start
     out = {"session_start_s": round(started, 1), "projects": [], "bundles": []}
     for item in work["projects"]:
@@ -389,7 +396,7 @@ def main() -> None:
             run_project(spark, Path(item["dir"]), json.loads(Path(item["scenario"]).read_text()), work["reference"])
         )
     out["registration"] = registration(spark, Path(work["registration"]))
-    tmp = Path(sys.argv[1]).parent
+    tmp = work_file.parent
     start = time.monotonic()
     out["tls"] = tls_stores(spark, work["stream_deployments"], tmp)
     out["supervision"] = supervision(spark, Path(work["projects"][1]["dir"]), tmp)
@@ -398,7 +405,8 @@ def main() -> None:
     out["submissions"] = check_submissions(work["emr"], work["dataproc"])
     secrets = work["secrets"]  # last: the session's catalog `lake` configured after it
     out["secrets"] = credential_provider(spark, Path(secrets["dir"]), secrets["batch"], tmp)
-    spark.stop()
+    if shared is None:
+        spark.stop()
     print("@@JSON@@" + json.dumps(out, default=str))
 
 

@@ -17,7 +17,7 @@ import duckdb
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).parent))
-from spark_driver import land, load_job
+from spark_driver import land, load_job, session
 
 
 def version_dir(job, layer: str, table: str) -> Path:  # type: ignore[no-untyped-def]
@@ -40,13 +40,11 @@ def silver_rows(folder: Path, columns: list[str]) -> list[list[str]]:
     return [[str(v) for v in r] for r in duckdb.sql(sql).fetchall()]
 
 
-def main() -> None:
-    from pyspark.sql import SparkSession
-
-    project, scenario = Path(sys.argv[1]), json.loads(Path(sys.argv[2]).read_text())
-    spark = (SparkSession.builder.master("local[2]").appName("pipegen-spark-partitions")
-             .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
-             .config("spark.sql.shuffle.partitions", "2").getOrCreate())  # fmt: skip
+def main(argv: list[str] | None = None, shared=None) -> None:  # type: ignore[no-untyped-def]
+    """`shared`: the Spark judge server's session (tests/judges/spark_server.py), else one of its own."""
+    args = sys.argv[1:] if argv is None else argv
+    project, scenario = Path(args[0]), json.loads(Path(args[1]).read_text())
+    spark = shared or session()
     os.environ["PIPEGEN_SPARK_FORMAT"] = "parquet"
     job = load_job(project)
     table = job.CONFIG["tables"][0]
@@ -67,6 +65,21 @@ def main() -> None:
     job.run(spark, ("maintain",))
     out["silver_after_maintenance"] = silver_rows(version_dir(job, "silver", name), columns)
     out["silver_files_after"] = files_by_partition(version_dir(job, "silver", name), silver)
+    # gold (where the spec has a gold layer): each mart's version directories and rows
+    if "gold" in job.TARGET["layers"]:
+        job.run(spark, ("gold",))
+        out["gold"] = {}
+        for mart in job.CONFIG["marts"]:
+            folder, layout = version_dir(job, "gold", mart["table"]), mart["partition"]["gold"]
+            sql = (f"SELECT * FROM read_parquet('{folder}/**/*.parquet', hive_partitioning = false) "
+                   "ORDER BY ALL")  # fmt: skip
+            relation = duckdb.sql(sql)
+            out["gold"][mart["table"]] = {
+                "rows": [[str(v) for v in r] for r in relation.fetchall()], "columns": relation.columns,
+                "files": files_by_partition(folder, layout["source"]) if layout else {},
+                "dirs": sorted({p.name for p in folder.iterdir() if p.is_dir()}),
+                "read_columns": job.Parquet(spark).read("gold", mart["table"]).columns,
+            }  # fmt: skip
     # the job's own read of silver: the stored partition column is not a column of the table
     out["read_columns"] = job.Parquet(spark).read("silver", name).columns
     # Delta and Iceberg cannot run here (no Delta jars offline, no Iceberg catalog in this session): their
@@ -85,7 +98,8 @@ def main() -> None:
         [(1, "1.50", dt.datetime(2026, 1, 2))], "order_id long, amount string, updated_at timestamp"
     )
     out["iceberg_writer"] = type(job.Iceberg(recorder).creator("silver", name, rows)).__name__
-    spark.stop()
+    if shared is None:
+        spark.stop()
     print("@@JSON@@" + json.dumps(out, default=str))
 
 

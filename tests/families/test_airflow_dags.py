@@ -258,6 +258,14 @@ def stand_in_rows(project: Path) -> dict[str, int]:
 FAILING = "shop_failing"
 HOOK = "webhook"  # dag_tests[HOOK]: every message the batch's webhook received
 WINDOW = {"name": "hello_window", "schedule": "0 0 * * *"}
+# deploy.environments' schedules (staging: none), and the PIPEGEN_ENVIRONMENT of each DagBag of that DAG (unset:
+# none; qa: an environment the spec does not name)
+ENVIRONMENT_SCHEDULES = {"dev": {"schedule": "0 */6 * * *"}, "staging": {"schedule": "none"},
+                         "prod": {"schedule": "*/15 * * * *"}, "qa": {}}  # fmt: skip
+ENVIRONMENT_BAGS = {
+    **{e: {"PIPEGEN_ENVIRONMENT": e} for e in ENVIRONMENT_SCHEDULES},
+    "unset": {"PIPEGEN_ENVIRONMENT": None},
+}
 UPSTREAM = {"depends_on": [{"pipeline": "user_data_etl", "timeout": "1h", "poke_interval": "5m"}]}
 
 
@@ -296,18 +304,23 @@ def airflow_process(airflow_python: Path, tmp_path_factory: pytest.TempPathFacto
     # test_secrets_come_from_airflow_connections_and_variables_by_id: its DAG's export of secrets, with the
     # Connection and Variable set for that call only (the runs do not see them)
     secrets = hello_project(root / "secrets", orchestration=SECRETS_NOTIFY) / "dags" / "hello.py"
+    # test_the_dag_runs_the_schedule_of_the_environment_pipegen_environment_names: the quick-start with a
+    # schedule per environment, its DagBag once per PIPEGEN_ENVIRONMENT
+    environments = hello_project(root / "environments", deploy={"environments": ENVIRONMENT_SCHEDULES})
     (root / "none").mkdir()  # no plugins folder of its own: bags() puts each folder's on sys.path in turn
     scratch = {"AIRFLOW__CORE__DAGS_FOLDER": str(root / "bundle"), "AIRFLOW__CORE__PLUGINS_FOLDER": str(root / "none")}
     with contextmanager(serve)() as hook:
         # three DagBags and nine dag.test() runs: ~6 min of wall time on a loaded 2-core machine, 15 at load 20
         result = airflow(
             airflow_python, root, "tests", json.dumps(runs), *map(str, roots.values()),
+            "--environments", str(environments), json.dumps(ENVIRONMENT_BAGS),
             "--secrets", str(secrets), json.dumps(SECRETS_ENV), timeout=3600, RUN_HOOK=hook.url, **scratch,
         )  # fmt: skip
     assert set(result["runs"]) == {r["dag"] for r in runs}, result
     assert set(result["bags"]) == {str(r) for r in roots.values()}, result["bags"]
     return {
         "bags": {name: result["bags"][str(folder)] for name, folder in roots.items()},
+        "environments": result["environments"],
         "secrets": {"dag_file": secrets, **result["secrets"]},
         "runs": {r["dag"]: {**result["runs"][r["dag"]], "project": Path(r["project"])} for r in runs},
         HOOK: hook.received,
@@ -333,6 +346,30 @@ def test_the_data_interval_is_the_ingestion_window(dag_tests: dict[str, Any]) ->
     assert 0 < expected < 1000  # the window is one day of the synthetic month
     assert load["rows"]["raw_shop.orders"] == expected
     assert result["warehouse"]["raw_shop.orders"] == expected
+
+
+@pytest.mark.judge
+def test_the_dag_runs_the_schedule_of_the_environment_pipegen_environment_names(
+    airflow_process: dict[str, Any],
+) -> None:
+    """The quick-start with `deploy.environments` schedules, parsed by Airflow's DagBag once per value of
+    PIPEGEN_ENVIRONMENT (what the Kubernetes overlays' ConfigMap gives the DAG processor and the scheduler):
+    each environment's own schedule as the DAG's timetable, `none` no timetable (manual runs only), and the
+    spec's top schedule (hello: latency 1h) for an environment without one and where the variable is unset."""
+    found = airflow_process["environments"]
+    got = {}
+    for label, bag in found.items():
+        assert (bag["import_errors"], bag["warnings"]) == ({}, {}), label
+        [(dag_id, dag)] = bag["dags"].items()
+        got[label] = (dag_id, dag["timetable"], dag["cron"])
+    hourly = ("hello", "CronDataIntervalTimetable", "0 * * * *")
+    assert got == {
+        "dev": ("hello", "CronDataIntervalTimetable", "0 */6 * * *"),
+        "staging": ("hello", "NullTimetable", None),
+        "prod": ("hello", "CronDataIntervalTimetable", "*/15 * * * *"),
+        "qa": hourly,
+        "unset": hourly,
+    }
 
 
 SECRETS_NOTIFY = {"on_failure": [{"type": "slack", "channel": "#x", "webhook": "${secret:ALERT_HOOK}"}]}

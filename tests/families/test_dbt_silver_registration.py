@@ -17,6 +17,7 @@ from ruamel.yaml import YAML
 
 from pipegen.pipeline import prepare, render_tree
 from tests.judges.envs import offline_env
+from tests.judges.spark_service import SparkService
 
 SPEC = """\
 version: 1
@@ -77,7 +78,8 @@ def test_a_delta_silver_the_lake_step_writes_is_registered_by_dbts_hook_and_r466
 
 @pytest.mark.parametrize(("lake", "engines"), [("iceberg", ""), ("delta", "engines: {batch: spark}\n")])
 def test_no_hook_where_the_spark_job_registers_silver_or_nothing_can(tmp_path: Path, lake: str, engines: str) -> None:
-    """Iceberg silver: no DDL registers it by location (R464 stays, docs/families.md); Delta silver the Spark
+    """Iceberg silver in the lake step's SQL catalog: no DDL registers it by location and no catalog Spark opens
+    holds it (R464 stays, docs/families.md; with `lake.catalog`, dbt/spark-thrift/ opens it); Delta silver the Spark
     batch job writes: its silver step registers it (medallion.json `register`)."""
     files, codes = project(tmp_path, lake, engines)
     assert f"dbt/{HOOK}" not in files and "on-run-start" not in files["dbt/dbt_project.yml"]
@@ -109,24 +111,6 @@ for name, env in json.loads(sys.argv[4]).items():  # the root the hook takes fro
 print(json.dumps(out))
 """
 
-SPARK_DRIVER = """
-import json, sys
-from pyspark.sql import SparkSession
-spark = SparkSession.builder.master("local[1]").appName("pipegen-register-judge").getOrCreate()
-parser = spark._jsparkSession.sessionState().sqlParser()
-plans = []
-for sql in json.loads(sys.argv[1]):
-    plan = parser.parsePlan(sql)  # raises ParseException on a syntax error
-    if plan.nodeName() == "CreateTable":  # IF NOT EXISTS, the name's parts, provider, location (unescaped)
-        spec = plan.tableSpec()
-        plans.append([plan.nodeName(), plan.ignoreIfExists(), plan.name().nameParts().mkString("."),
-                      spec.provider().get(), spec.location().get()])
-    else:
-        plans.append([plan.nodeName(), plan.ifNotExists(), plan.name().multipartIdentifier().mkString(".")])
-spark.stop()
-print(json.dumps(plans))
-"""
-
 
 def judge(python: Path, code: str, args: list[str], home: Path) -> Any:
     proc = subprocess.run([str(python), "-c", code, *args], capture_output=True, text=True, timeout=600,
@@ -135,9 +119,12 @@ def judge(python: Path, code: str, args: list[str], home: Path) -> Any:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+SPARK_PARSE = Path(__file__).with_name("spark_parse_driver.py")
+
+
 @pytest.mark.judge
 def test_dbt_renders_the_registrations_spark_parses_them_and_they_name_what_sources_read(
-    tmp_path: Path, dbt_warehouses_python: Path, spark_python: Path
+    tmp_path: Path, dbt_warehouses_python: Path, spark_service: SparkService
 ) -> None:
     files, _ = project(tmp_path / "p")
     dbt_dir = tmp_path / "p" / "dbt"
@@ -157,7 +144,10 @@ def test_dbt_renders_the_registrations_spark_parses_them_and_they_name_what_sour
     # on the local DuckDB target the hook runs nothing (the lake step's copy is what staging reads there)
     assert got["hook_on_local"]["success"], got["hook_on_local"]["log"]
     statements = got["statements"]
-    plans = judge(spark_python, SPARK_DRIVER, [json.dumps(statements)], tmp_path / "home")
+    # Spark's own parser, on the test session's shared Spark session (tests/judges/spark_service.py)
+    parsed = spark_service.run(SPARK_PARSE, [json.dumps(statements)], tmp_path, offline_env(tmp_path / "home"))
+    assert parsed.returncode == 0, parsed.stdout[-3000:] + parsed.stderr[-3000:]
+    plans = json.loads(parsed.stdout.strip().splitlines()[-1])
     assert plans[0] == ["CreateNamespace", True, "shop_silver"]
     created = {(p[2], p[3], p[4]) for p in plans[1:]}
     assert all(p[:2] == ["CreateTable", True] for p in plans[1:])

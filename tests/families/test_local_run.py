@@ -1,6 +1,6 @@
 """The local run, judged end to end: for every example with a batch layer, the generated project's
-local run, entered as the user does, `pipegen run DIR --python <the batch env>` (synthesize ->
-ingest with dlt into DuckDB -> dbt build), exits 0 in the batch judge environment, and every landed
+local run (synthesize -> ingest with dlt into DuckDB -> dbt build -> quality, a Lakehouse's lake steps)
+exits 0 in the batch judge environment, and every landed
 table, every staging model and every non-ephemeral mart is in the warehouse with rows (a Lakehouse:
 every table of its lake in bronze and silver with rows); its quality step passed every GX suite of
 the project with schema-valid ValidationPassed events; and the run's metrics file (the monitoring
@@ -9,7 +9,13 @@ hold (tests/families/metrics_check.py); and its OpenLineage events validate agai
 schemas and name the run's real tables (tests/families/lineage_check.py). jaffle_shop runs over the
 shop's real CSVs (files source -> dlt -> dbt), and its marts must then pass the jaffle oracle
 (../shared/oracles/jaffle). The counts the steps reported while they ran (run.json's "progress",
-what the live display shows on a terminal) agree with what their summaries say they did."""
+what the live display shows on a terminal) agree with what their summaries say they did.
+
+The examples' runs share one batch-env process (the `runs` fixture, tests/specgen/local_runs.py: each
+project's own runner whole, its steps run in that process as `python -m` runs them); the command the
+user types, `pipegen run DIR --python <the batch env>` with every step a process of its own, is judged
+as a process by the CDC variant here and by the README walk-throughs (tests/judges/test_readme_walkthrough*.py),
+whose four examples' runs take every kind of step these examples have."""
 
 from __future__ import annotations
 
@@ -18,8 +24,8 @@ import json
 import re
 import shutil
 import subprocess
-import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,6 +42,7 @@ ORACLE = shared_path("oracles", "jaffle")
 DRIVER = Path(__file__).with_name("local_run_driver.py")
 LAKE_COUNTS = Path(__file__).with_name("lake_counts_driver.py")
 LAKE_GOLD = Path(__file__).with_name("lake_gold_driver.py")
+LOCAL_RUNS = REPO / "tests" / "specgen" / "local_runs.py"
 
 
 @functools.cache
@@ -166,34 +173,85 @@ def test_every_example_with_a_batch_layer_has_a_local_run() -> None:
 WALKED = {"hello", "ecommerce_realtime", "iot_lambda", "azure_playground"}
 
 
+# The examples run here (the walked ones are the walk-throughs' `pipegen run`s)
+LOCAL = [p for p in with_local_run() if p.stem not in WALKED]
+PARAMETRIZED = "test_the_local_run_builds_every_staging_model_and_mart_with_rows"
+
+
+def selected(request: pytest.FixtureRequest) -> list[Path]:
+    """The examples of LOCAL whose test this session runs (after -k and the like)."""
+    stems = {item.callspec.params["spec"].stem for item in request.session.items
+             if getattr(item, "originalname", "") == PARAMETRIZED and item.module is request.module}  # fmt: skip
+    return [spec for spec in LOCAL if spec.stem in stems]
+
+
+@pytest.fixture(scope="module")
+def runs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, batch_python: Path
+) -> dict[str, dict[str, Any]]:
+    """The local run of every selected example in ONE batch-env process (tests/specgen/local_runs.py):
+    each project's own runner `main(argv)` runs whole (the steps it picks, their environments, the
+    report, metrics, lineage), and the steps it starts as `python -m pipeline.NAME` processes of its
+    interpreter run in that process as `python -m` runs them, so dbt, Great Expectations, dlt and the
+    lake libraries are imported once, not once a step. That a step starts as its own process, and
+    `pipegen run` itself, are judged as processes by the CDC variant below and the README walk-throughs.
+    {example: {"project", "code", "in_process", "error", "seconds", "output"}}."""
+    root = tmp_path_factory.mktemp("local_runs")
+    todo: list[tuple[str, list[str]]] = []
+    for spec in selected(request):
+        if spec.stem == "jaffle_shop" and not (ORACLE / "seeds").is_dir():
+            continue  # the test skips, saying why
+        project = root / spec.stem
+        code, output = generate(spec, project)
+        assert code == 0, output
+        assert not (project / "requirements-flink.txt").is_file(), f"{project}: its stream step needs PyFlink's env"
+        if spec.stem == "jaffle_shop":  # the shop's real CSVs, not synthetic rows
+            (project / "data").mkdir(exist_ok=True)
+            for csv in sorted((ORACLE / "seeds").glob("*.csv")):
+                shutil.copy(csv, project / "data" / csv.name)
+        if spec.stem in GATED:
+            lake_gold(batch_python, "land", project, root / "home")
+        todo.append((str(project), [] if spec.stem in WITH_DOCS else ["--no-docs"]))
+    if not todo:
+        return {}
+    (root / "runs.json").write_text(json.dumps(todo))
+    done = subprocess.run(
+        [str(batch_python), str(LOCAL_RUNS), "--json", str(root / "runs.json")],
+        capture_output=True, text=True, timeout=1800, check=False, env=offline_env(root / "home"),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    results: dict[str, dict[str, Any]] = json.loads(done.stdout.strip().splitlines()[-1])
+    return {
+        Path(project).name: {**results[project], "project": Path(project),
+                             "output": (Path(project) / "judge.log").read_text(encoding="utf-8", errors="replace")}
+        for project, _ in todo
+    }  # fmt: skip
+
+
+# gold judged against a reference with silver's gate applied (lake_gold_driver.py)
+GATED = {"spark_lakehouse"}
+
+
 @pytest.mark.judge
-@pytest.mark.parametrize("spec", [p for p in with_local_run() if p.stem not in WALKED], ids=lambda p: p.stem)
+@pytest.mark.parametrize("spec", LOCAL, ids=lambda p: p.stem)
 def test_the_local_run_builds_every_staging_model_and_mart_with_rows(
-    spec: Path, tmp_path: Path, batch_python: Path
+    spec: Path, tmp_path: Path, batch_python: Path, runs: dict[str, dict[str, Any]]
 ) -> None:
-    project = tmp_path / spec.stem
-    code, output = generate(spec, project)
-    assert code == 0, output
     jaffle = spec.stem == "jaffle_shop"
-    if jaffle:
-        if not (ORACLE / "seeds").is_dir():
-            pytest.skip(f"the jaffle oracle's seeds are not at {ORACLE / 'seeds'}")
-        (project / "data").mkdir(exist_ok=True)
-        for csv in sorted((ORACLE / "seeds").glob("*.csv")):
-            shutil.copy(csv, project / "data" / csv.name)
-    gated = spec.stem == "spark_lakehouse"  # gold judged against a reference with silver's gate applied
-    if gated:
-        lake_gold(batch_python, "land", project, tmp_path / "home")
-    started = time.perf_counter()
+    if jaffle and not (ORACLE / "seeds").is_dir():
+        pytest.skip(f"the jaffle oracle's seeds are not at {ORACLE / 'seeds'}")
+    run = runs[spec.stem]
+    project: Path = run["project"]
     docs = spec.stem in WITH_DOCS
-    run = local_run(project, batch_python, tmp_path / "home", docs)
-    print(f"{spec.stem}: local run {time.perf_counter() - started:.1f} s")
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-3000:]
+    print(f"{spec.stem}: local run {run['seconds']} s, steps in the driver's process: {run['in_process']}")
+    assert run["code"] == 0, f"exit {run['code']}: {run['error']}"
+    # every step ran in the driver's process: the judge never quietly becomes a process per step again
+    assert run["in_process"], run
     assert_progress(json.loads((project / "reports" / "run.json").read_text()))
 
-    judge_run(spec, project, run.stdout, batch_python, tmp_path / "home", docs)
+    judge_run(spec, project, run["output"], batch_python, tmp_path / "home", docs)
 
-    if gated:
+    if spec.stem in GATED:
         got = json.loads(lake_gold(batch_python, "check", project, tmp_path / "home"))
         # the landing batch's update and delete touch synthetic orders, and no synthetic row is rejected
         assert got["raw_keys_1_2"] == 2 and got["raw_negative"] == 0, got

@@ -30,7 +30,7 @@ from tests.families.orchestration import (
     sqlite_count,
     write,
 )
-from tests.families.test_airflow_dags import NOTIFY
+from tests.families.test_airflow_dags import ENVIRONMENT_SCHEDULES, NOTIFY
 from tests.families.test_dbt_build import CUSTOMERS, ORDERS, SPEC, T
 from tests.families.webhook import serve
 from tests.judges import offline_env
@@ -78,11 +78,16 @@ def test_every_batch_examples_flow_imports_and_its_deployment_validates(tmp_path
         assert "Inputs" in flow["ingest_cache"] and "TaskSource" in flow["ingest_cache"], flow["ingest_cache"]
         assert got["deployments"] == [
             {
-                "name": pipeline,
+                "name": deployment,
                 "entrypoint": f"flows/{pipeline}.py:{pipeline}",
                 "schedules": [{"cron": want.cron, "timezone": "UTC", "active": True}],
             }
+            for deployment in ENVIRONMENT_DEPLOYMENTS.get(name, [pipeline])
         ]
+
+
+# the examples whose spec names `deploy.environments` (none sets a schedule): a deployment per environment
+ENVIRONMENT_DEPLOYMENTS = {"ecommerce_realtime": ["prod"]}
 
 
 IN_WINDOW = "2026-01-10 12:00:00"  # inside the retry test's window [2026-01-10, 2026-01-11)
@@ -143,6 +148,7 @@ def flow_runs(prefect_python: Path, tmp_path_factory: pytest.TempPathFactory) ->
     failing = project(root / FAILING, CUSTOMERS, bad, fail_once=False, name=FAILING)
     hello = quick_start(root / "hello")
     upstream = quick_start(root / "upstream", orchestration=UPSTREAM)
+    environments = quick_start(root / "environments", deploy={"environments": ENVIRONMENT_SCHEDULES})
     flow = str(hello / "flows" / "hello.py")
     jobs: dict[str, dict[str, Any]] = {
         "shop": {"run": str(retried), "flow": "shop", "parameters": WINDOW},
@@ -150,7 +156,9 @@ def flow_runs(prefect_python: Path, tmp_path_factory: pytest.TempPathFactory) ->
         "hello": {"run": str(hello), "flow": "hello"},  # before the secrets job saves the quick-start's blocks
         "secrets": {"secrets": flow},
         "wait": {"wait": str(upstream / "flows" / "hello.py")},
-        "window": {"window": flow},  # last: it patches Prefect's runtime values in the process
+        "deploy": {"deploy": str(environments)},
+        "window": {"window": flow},  # last two: they patch Prefect's runtime values in the process
+        "windows": {"windows": str(environments / "flows" / "hello.py")},
     }
     with contextmanager(serve)() as hook:
         results = prefect(
@@ -211,6 +219,47 @@ def test_a_failing_dbt_test_fails_the_flow_run_without_retrying_the_transform_an
     [message] = messages_of(flow_runs, FAILING)
     assert (message["pipeline"], message["outcome"]) == (FAILING, "failed")
     assert message["text"].startswith(f"{FAILING} failed") and message["details"]["error"], message
+
+
+@pytest.mark.judge
+def test_each_environment_gets_a_deployment_with_its_schedule_and_its_pipegen_environment(
+    flow_runs: dict[str, Any],
+) -> None:
+    """The quick-start with `deploy.environments` schedules (test_airflow_dags.ENVIRONMENT_SCHEDULES), its
+    prefect.yaml deployed by Prefect's own CLI as `make prefect-deploy` runs it (one by `--name`, the others
+    together) on the harness's API, read back from the API: a deployment per environment with that
+    environment's schedule (`none`: an inactive one, which a redeploy puts in place of an active one; qa, which
+    sets none: the spec's top schedule) and PIPEGEN_ENVIRONMENT in its job variables, which a process worker
+    puts in the environment of the deployment's flow-run process (its job configuration from the pool's template)."""
+    result = flow_runs["deploy"]
+    assert [code for code, _ in result["deploys"]] == [0, 0], result["deploys"]
+    assert result["pool_variables"]["hello-pool"]["env"] == "object"
+
+    def want(cron: str, active: bool, env: str) -> dict[str, Any]:
+        return {"schedules": [{"cron": cron, "timezone": "UTC", "active": active}],
+                "job_variables": {"env": {"PIPEGEN_ENVIRONMENT": env}}, "work_pool": "hello-pool",
+                "parameters": {"local": False}, "entrypoint": "flows/hello.py:hello",
+                "run_environment": env}  # fmt: skip
+
+    assert result["deployments"] == {
+        "hello/dev": want("0 */6 * * *", True, "dev"),
+        "hello/staging": want("0 * * * *", False, "staging"),
+        "hello/prod": want("*/15 * * * *", True, "prod"),
+        "hello/qa": want("0 * * * *", True, "qa"),
+    }
+
+
+@pytest.mark.judge
+def test_a_scheduled_run_loads_the_interval_of_its_environments_schedule(flow_runs: dict[str, Any]) -> None:
+    """The flow's schedule_window for a scheduled run at 2026-01-11 00:00 UTC with PIPEGEN_ENVIRONMENT set as
+    its deployment sets it: the interval of that environment's schedule; none where it is `none` (dlt's state);
+    the top schedule's where the variable is unset."""
+    assert flow_runs["windows"] == {
+        "dev": ["2026-01-10T18:00:00+00:00", "2026-01-11T00:00:00+00:00"],
+        "staging": None,
+        "prod": ["2026-01-10T23:45:00+00:00", "2026-01-11T00:00:00+00:00"],
+        "unset": ["2026-01-10T23:00:00+00:00", "2026-01-11T00:00:00+00:00"],
+    }
 
 
 def test_every_message_the_batchs_webhook_received_is_one_of_its_runs(flow_runs: dict[str, Any]) -> None:

@@ -1,14 +1,17 @@
 """The generated ingestion code RUNS: projects generated from specs, inputs made here (SQLite
 stand-ins, the jaffle-shop CSVs, a local HTTP server), `python -m pipeline.ingest --local`
 and the project's own tests run in the "batch" judge environment (dlt, connectorx, DuckDB),
-and what landed in DuckDB is checked from outside."""
+and what landed in DuckDB is checked from outside.
+
+The module's ingest commands and warehouse reads run in one batch-env process (`Session`,
+ingest_session.py: each as `python -m` or `python -c` would run it, with the same exit code and
+output; dlt imported once, not once a command); the API retry test's ingest and the projects' own
+tests are processes of their own."""
 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,7 +25,17 @@ from pipegen.generators.ingestion.generator import warehouse_target
 from pipegen.pipeline import prepare, render_tree
 from pipegen.spec.types import parse_secret_ref
 from tests.conftest import REPO, SPECS
-from tests.judges import judge_python
+from tests.generators.ingest_commands import (
+    Session,
+    in_session,
+    ingest,
+    production_ingest,
+    queries,
+    query,
+    run,
+    start_session,
+    stop_session,
+)
 from tests.judges.crds import shared_path
 
 JAFFLE = shared_path("oracles", "jaffle", "seeds")
@@ -44,43 +57,14 @@ def project_from(data: dict[str, Any], root: Path) -> Path:
     return write_project(spec, root)
 
 
-def run(project: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIPEGEN_", "DLT", "RUNTIME__"))}
-    env["RUNTIME__REQUEST_BACKOFF_FACTOR"] = "0.1"
-    return subprocess.run(
-        [str(judge_python("batch")), *args],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-def ingest(project: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return run(project, "-m", "pipeline.ingest", "--local", *extra)
-
-
-def production_ingest(project: Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    """Without --local: an API source is read at its URL (--local reads its JSON lines stand-in);
-    the spec's duckdb target is warehouse.duckdb."""
-    return run(project, "-m", "pipeline.ingest", timeout=timeout)
-
-
-def query(project: Path, sql: str) -> list[list[Any]]:
-    return queries(project, sql)[0]
-
-
-def queries(project: Path, *sql: str) -> list[list[list[Any]]]:
-    """The rows of each query, all in one process of the batch env (one DuckDB import)."""
-    code = (
-        "import duckdb, json, sys; c = duckdb.connect('warehouse.duckdb', read_only=True); "
-        "print(json.dumps([c.execute(q).fetchall() for q in sys.argv[1:]], default=str))"
-    )
-    proc = run(project, "-c", code, *sql)
-    assert proc.returncode == 0, proc.stderr
-    return list(json.loads(proc.stdout))
+@pytest.fixture(scope="module", autouse=True)
+def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
+    """The module's one batch-env session for its ingest commands and warehouse reads."""
+    started = start_session(tmp_path_factory.mktemp("ingest_session"))
+    try:
+        yield started
+    finally:
+        stop_session(started)
 
 
 def sqlite_table(path: Path, ddl: str, rows: list[tuple[Any, ...]], table: str) -> None:
@@ -356,7 +340,8 @@ def test_an_api_source_is_retried_after_a_transient_503_then_loads_every_page(tm
         "targets": [{"name": "warehouse", "type": "duckdb"}],
     }
     project = project_from(data, tmp_path / "apis")
-    proc = production_ingest(project, timeout=60)
+    # a process of its own, as the user's `python -m pipeline.ingest` (the module's other commands share one)
+    proc = production_ingest(project, timeout=60, process=True)
     assert proc.returncode == 0, proc.stderr
     assert Flaky.hits[:1] == [1] and len(Flaky.hits) >= 5, "one 503, then pages 1-4 (the last one empty)"
     assert query(project, "select count(*), count(distinct id) from raw_crm.items") == [[5, 5]]
@@ -562,7 +547,7 @@ def test_a_stream_is_loaded_into_the_batch_layer_only_locally_and_production_say
     )
     assert readings == [["d1", 21.5]]
     assert dead == [[1]], "'hot' is no double"
-    production = run(project, "-m", "pipeline.ingest", "--source", "sensors", timeout=60)
+    production = in_session(project, "-m", "pipeline.ingest", "--source", "sensors", timeout=60)
     assert production.returncode == 1
     stopped = "sensors: this version has no production batch reader for Kafka topics that are not JSON"
     assert stopped in production.stderr

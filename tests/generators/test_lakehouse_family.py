@@ -170,7 +170,10 @@ def test_on_azure_each_layer_of_the_lake_is_the_container_terraform_creates_for_
     for env, layers in terraform.items():
         literals = dict(lit.split("=", 1) for lit in overlay_literals(files, env))
         values = bundle["targets"][env]["variables"]
-        assert set(layers) == {"bronze", "silver", "gold"}
+        # beside the three layers, the container extract-load lands its raw batches in (PIPEGEN_LANDING_ROOT)
+        assert set(layers) == {"bronze", "silver", "gold", "landing"}
+        landing = layers.pop("landing")
+        assert abfss(literals["PIPEGEN_LANDING_ROOT"]) == abfss(values["landing_root"]) == landing, env
         for layer, place in layers.items():
             assert abfss(literals[f"PIPEGEN_LAKE_ROOT_{layer.upper()}"]) == place, (env, layer)
             assert abfss(values[f"lake_root_{layer}"]) == place, (env, layer)

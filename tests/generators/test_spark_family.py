@@ -95,7 +95,8 @@ def test_gold_marts_are_spark_sql_over_the_silver_views_and_the_rest_left_to_dbt
         "GROUP BY 1"
     )
     assert marts["latest_orders"] == {"name": "latest_orders", "table": "latest_orders", "sql": None,
-                                      "skipped": "it orders or limits its rows"}  # fmt: skip
+                                      "skipped": "it orders or limits its rows",
+                                      "partition": {"gold": None, "file_bytes": 512 * 1024**2}}  # fmt: skip
 
 
 def test_the_bundle_sizes_its_clusters_from_the_capacity_and_only_where_compute_is_databricks(tmp_path: Path) -> None:
@@ -635,12 +636,42 @@ def test_the_databricks_stream_on_aws_signs_in_to_msk_with_databricks_shaded_iam
     assert "kafka_ssl" not in files["databricks.yml"].lower()  # no TLS store variable for the stream job
 
 
-def test_a_batch_source_of_a_deployed_spark_job_warns_that_nothing_lands_its_batches_yet(tmp_path: Path) -> None:
-    """R493: extract-load loads the batch source into the target, the deployed job's bronze reads the landing
-    root (Terraform's landing bucket): located at the source's `ingestion`; a local project deploys nothing."""
-    for cloud, expected in (("aws", ["sources[0].ingestion"]), ("gcp", ["sources[0].ingestion"]), ("local", [])):
+def test_a_batch_source_of_a_deployed_spark_job_lands_its_batches_and_warns_only_where_nothing_loads(
+    tmp_path: Path,
+) -> None:
+    """Issue 21: extract-load lands each batch source's batches where the Spark job's bronze reads them
+    (pipeline/landing.py, plan/spark_landing.py), so a deployed Spark job warns nothing (R493 is gone); R500
+    only where no target has a dlt destination (extract-load has nothing to load into, so nothing lands),
+    located at the source's `ingestion`; a local project deploys nothing."""
+    batch = ("    type: postgres\n", "    type: postgres\n    ingestion: batch\n")
+    for cloud in ("aws", "gcp", "azure", "local"):
         path = tmp_path / f"{cloud}.yaml"
-        path.write_text(SPEC.format(cloud=cloud, compute="", rows=1000).replace(
-            "    type: postgres\n", "    type: postgres\n    ingestion: batch\n"))  # fmt: skip
+        compute = ", compute: databricks" if cloud == "azure" else ""
+        path.write_text(SPEC.format(cloud=cloud, compute=compute, rows=1000).replace(*batch))
         ready = prepare(path)
-        assert [d.path for d in ready.diagnostics if d.code == "R493"] == expected, cloud
+        assert not [d for d in ready.diagnostics if d.code in ("R493", "R500")], cloud
+        files = render_tree(ready.spec, ready.plan)
+        ingest = str(files["pipeline/ingest.py"])
+        assert 'LANDED: dict[str, str] = {\n    "Shop": "data/landing/shop",\n}' in ingest, cloud
+        assert "pipeline/landing.py" in files
+        landing = json.loads(str(files["spark/medallion.json"]))["tables"][0]["landing"]
+        assert landing == "data/landing/shop/orders"  # the folder the landing writes under data/landing/shop
+    lake = "    type: iceberg\n    connection: {bucket: company-lake}\n"
+    druid = SPEC.format(cloud="aws", compute="", rows=1000).replace(*batch)
+    druid = druid.replace(lake, "    type: druid\n    connection: {url: 'http://druid:8888'}\n")
+    for cloud, expected in (("aws", ["sources[0].ingestion"]), ("local", [])):
+        path = tmp_path / f"druid_{cloud}.yaml"
+        path.write_text(druid.replace("cloud: aws", f"cloud: {cloud}"))
+        ready = prepare(path)
+        assert [d.path for d in ready.diagnostics if d.code == "R500"] == expected, cloud
+        assert not [d for d in ready.diagnostics if d.code == "R493"]
+
+
+def test_a_plan_without_a_spark_batch_job_lands_nothing(tmp_path: Path) -> None:
+    """No Spark batch job: LANDED is empty and no pipeline/landing.py is written (nothing reads a landing root)."""
+    path = tmp_path / "dbt.yaml"
+    path.write_text(SPEC.format(cloud="aws", compute="", rows=1000).replace("engines: {batch: spark}\n", ""))
+    ready = prepare(path)
+    files = render_tree(ready.spec, ready.plan)
+    assert "LANDED: dict[str, str] = {}\n" in str(files["pipeline/ingest.py"])
+    assert "pipeline/landing.py" not in files

@@ -7,11 +7,13 @@ pytest's output capture suspended, so pip's progress is visible rather than swal
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.judges.envs import ensure_env
+from tests.judges.spark_service import SparkService, shared_dir
 
 
 def _judge_python(request: pytest.FixtureRequest, name: str) -> Path:
@@ -109,3 +111,14 @@ def lake_python(request: pytest.FixtureRequest) -> Path:
     """Python of the `lake` judge env (requirements/judges/lake.txt): deltalake, pyiceberg (SQL
     catalog) and DuckDB 1.5.5 with its delta/iceberg extensions as the independent reader."""
     return _judge_python(request, "lake")
+
+
+@pytest.fixture(scope="session")
+def spark_service(spark_python: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkService]:
+    """The test session's one Spark session for the Spark judge drivers (tests/judges/spark_service.py):
+    started on first use, shared by the pytest-xdist workers, stopped by its starter at the end."""
+    service = SparkService(spark_python, shared_dir(tmp_path_factory))
+    try:
+        yield service
+    finally:
+        service.stop()

@@ -2,9 +2,11 @@
 compose.yaml gives it: the jobs' Kafka tables on the project's cluster lose their TLS options (Compose's
 broker is plaintext: PIPEGEN_FLINK_KAFKA_PLAINTEXT), a table on a cluster the spec names keeps its own,
 `parallelism.default` is the `dev` environment's (PIPEGEN_FLINK_PARALLELISM), and every `${VAR}` is filled
-(from compose.yaml's environment, else `.env`). PyFlink then accepts every statement the runner executes
-before the job's final one (its DDL: the Kafka and JDBC jars are the image's, not the judge's, so the
-final statement, which plans against them, is not run here)."""
+(from compose.yaml's environment, else `.env`), and every Iceberg table is compose's REST catalog's
+(PIPEGEN_FLINK_ICEBERG_REST_URI), its production catalog's options dropped. PyFlink then accepts every
+statement the runner executes before the job's final one (its DDL: the Kafka, JDBC and Iceberg jars are the
+image's, not the judge's, so the final statement, which plans against them, is not run here) and each
+rewritten Iceberg WITH clause."""
 
 from __future__ import annotations
 
@@ -23,6 +25,20 @@ from tests.conftest import REPO
 from tests.judges.compose_checks import load
 
 EXAMPLES = ("ecommerce_realtime", "iot_lambda")
+SYSTEMS = Path(__file__).parent / "compose_flink_systems.yaml"  # Iceberg sinks and bronze on a REST catalog
+CATALOG = {"catalog-type", "catalog-impl", "uri", "warehouse", "token", "io-impl", "client.region"}
+GLUE = """CREATE TABLE `t` (`a` INT)
+WITH (
+  'connector' = 'iceberg',
+  'catalog-name' = 'lake',
+  'catalog-database' = 'p_gold',
+  'catalog-table' = 't',
+  'catalog-impl' = 'org.apache.iceberg.aws.glue.GlueCatalog',
+  'warehouse' = 's3://lake/',
+  'io-impl' = 'org.apache.iceberg.aws.s3.S3FileIO',
+  'client.region' = 'eu-west-1',
+  'header.X-Iceberg-Access-Delegation' = 'vended-credentials'
+)"""
 DRIVER = """
 import json, sys
 from pyflink.table import EnvironmentSettings, TableEnvironment
@@ -38,8 +54,8 @@ print(json.dumps(failed))
 
 
 @cache
-def files(example: str) -> dict[str, str]:
-    ready = prepare(REPO / "specs" / f"{example}.yaml")
+def files(example: str | Path) -> dict[str, str]:
+    ready = prepare(example if isinstance(example, Path) else REPO / "specs" / f"{example}.yaml")
     return {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}
 
 
@@ -119,6 +135,49 @@ def test_without_the_compose_switch_the_project_tables_keep_their_tls(tmp_path: 
     assert sql.configured(("pipeline.name", "x"), {sql.PARALLELISM_ENV: "1"}) == ("pipeline.name", "x")
 
 
+def iceberg_statements(project: dict[str, str], root: Path) -> list[tuple[str, str]]:
+    """(as written, as the runner executes it under compose.yaml's environment) of every Iceberg table."""
+    sql = flink_sql_module(project, root)
+    env = compose_env(project)
+    return [
+        (raw, sql.substitute(sql.local_catalog(raw), env))
+        for path, script in sorted(project.items())
+        if path.startswith("flink/sql/")
+        for raw in sql.statements(script)
+        if "'connector' = 'iceberg'" in raw
+    ]
+
+
+def without_catalog(found: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in found.items() if k not in CATALOG}
+
+
+def test_under_compose_every_iceberg_table_is_compose_s_rest_catalogs(tmp_path: Path) -> None:
+    """The production catalog's options go, compose's REST catalog comes; the table's catalog name, database,
+    table and write options stay. Nothing else changes, and without the switch nothing does."""
+    project = files(SYSTEMS)
+    env = compose_env(project)
+    pairs = iceberg_statements(project, tmp_path / "systems")
+    assert len(pairs) >= 5  # the stream job's sink and four bronze jobs
+    for raw, local in pairs:
+        before, after = options(raw), options(local)
+        assert before["uri"] == "https://catalog.example.com/api" and before["warehouse"] == "prod"
+        assert after["catalog-type"] == "rest" and after["uri"] == env["PIPEGEN_FLINK_ICEBERG_REST_URI"]
+        assert after["uri"] == "http://iceberg-rest:8181" and "warehouse" not in after
+        assert {k: v for k, v in before.items() if k not in CATALOG} == {
+            k: v for k, v in after.items() if k not in CATALOG
+        }
+        assert local.split("\n)", 1)[1] == raw.split("\n)", 1)[1]  # the query as it was
+    sql = flink_sql_module(project, tmp_path / "glue")
+    glue = options(sql.local_catalog(GLUE))
+    assert glue["uri"] == "${PIPEGEN_FLINK_ICEBERG_REST_URI}" and not ({"catalog-impl", "io-impl"} & glue.keys())
+    assert "client.region" not in glue and not any(k.startswith("header.") for k in glue)
+    scripts = [v for k, v in sorted(project.items()) if k.startswith("flink/sql/")]
+    kinesis = next(s for script in scripts for s in sql.statements(script) if "'connector' = 'kinesis'" in s)
+    assert sql.local_catalog(kinesis) == kinesis
+    assert sql.ICEBERG_REST_ENV == "PIPEGEN_FLINK_ICEBERG_REST_URI"
+
+
 def test_pyflink_accepts_every_ddl_statement_the_runner_executes_under_compose(
     flink_python: Path, tmp_path: Path
 ) -> None:
@@ -139,6 +198,10 @@ def test_pyflink_accepts_every_ddl_statement_the_runner_executes_under_compose(
         name = re.match(r"CREATE TABLE\s+(`[^`]+`|\S+)", stmt)
         assert name is not None
         unique.setdefault(name[1], stmt)
+    # each Iceberg table's WITH clause as the runner rewrites it, on a probe table (its job is a CTAS)
+    for i, (_, local) in enumerate(iceberg_statements(files(SYSTEMS), tmp_path / "systems")):
+        unique[f"iceberg_{i}"] = f"CREATE TABLE `iceberg_probe_{i}` (`a` INT) WITH (" + local.split("WITH (", 1)[1]
+        unique[f"iceberg_{i}"] = unique[f"iceberg_{i}"].split("\n)", 1)[0] + "\n)"
     done = subprocess.run([str(flink_python), "-c", DRIVER], input=json.dumps(list(unique.values())),
                           capture_output=True, text=True, timeout=600, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]

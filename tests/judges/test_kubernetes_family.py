@@ -25,6 +25,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from pipegen.pipeline import families_for, prepare, render_tree
+from pipegen.plan.stream_generators import GeneratorHost, generator_host
 from tests.conftest import REPO, example_specs
 from tests.judges.airflow_cli import airflow_deployments, ask, command_lines
 from tests.judges.crds import CrdCatalog, shared_crds_dir
@@ -239,6 +240,39 @@ def test_overlays_carry_the_environments_settings(built: dict[str, list[dict[str
     assert containers(prod)[-1]["envFrom"][0]["configMapRef"]["name"] == config["metadata"]["name"]
     workers = {k: o for k in ("iot_lambda/dev", "iot_lambda/prod") for o in built[k] if o["kind"] == "Deployment"}
     assert [w["spec"]["replicas"] for w in workers.values()] == [1, 2]
+
+
+def test_the_airflow_dag_processor_and_scheduler_parse_the_dag_with_their_environments_schedule(
+    projects: dict[str, Path], built: dict[str, list[dict[str, Any]]], tmp_path: Path, airflow_python: Path
+) -> None:
+    """Per built overlay of an Airflow project: the DAG processor (which parses the DAG) and the scheduler read
+    the overlay's ConfigMap, whose PIPEGEN_ENVIRONMENT is the overlay's environment. The variant's DAG, parsed by
+    Airflow's DagBag with each overlay's ConfigMap in the environment, runs that environment's schedule: dev
+    its own (`deploy.environments.dev.schedule`), prod the spec's (jaffle_shop: latency 1d, daily)."""
+    from tests.families.test_airflow_dags import airflow
+
+    judged, configs = 0, {}
+    for key, objs in built.items():
+        airflow_objs = airflow_deployments(objs)
+        if not airflow_objs:
+            continue
+        [config] = [o for o in objs if o["kind"] == "ConfigMap" and "PIPEGEN_ENVIRONMENT" in o.get("data", {})]
+        assert config["data"]["PIPEGEN_ENVIRONMENT"] == key.split("/")[1], key
+        configs[key] = config["data"]
+        by_cmd = {containers(o)[-1]["args"][1]: o for o in airflow_objs}
+        for cmd in ("dag-processor", "scheduler"):
+            assert {"configMapRef": {"name": config["metadata"]["name"]}} in containers(by_cmd[cmd])[-1]["envFrom"]
+        judged += 1
+    assert judged >= 3 and {"variant/dev", "variant/prod"} <= set(configs), sorted(configs)
+    variables = {env: configs[f"variant/{env}"] for env in ("dev", "prod")}
+    found = airflow(airflow_python, tmp_path, "environments", str(projects["variant"]), json.dumps(variables))
+    got = {}
+    for env, bag in found.items():
+        assert (bag["import_errors"], bag["warnings"]) == ({}, {}), env
+        [(dag_id, dag)] = bag["dags"].items()
+        got[env] = (dag_id, dag["timetable"], dag["cron"])
+    assert got == {"dev": ("jaffle_shop", "CronDataIntervalTimetable", "0 6 * * *"),
+                   "prod": ("jaffle_shop", "CronDataIntervalTimetable", "0 0 * * *")}  # fmt: skip
 
 
 def test_checkov_fails_nothing_beyond_the_reasoned_skips(
@@ -611,7 +645,7 @@ def test_the_playground_under_kubernetes_runs_a_hardened_generator_per_faker_str
     assert text.count("\ndeploy:\n") == 1
     (tmp_path / "spec.yaml").write_text(text.replace("\ndeploy:\n", "\ndeploy:\n  kubernetes: {enabled: true}\n"))
     ready = prepare(tmp_path / "spec.yaml")
-    assert [d for d in ready.diagnostics if d.code == "R456"] == []
+    assert generator_host(ready.spec, ready.plan.graph.kinds) == GeneratorHost.KUBERNETES
     project = write({k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}, tmp_path / "project")
     streams = json.loads((project / "pipeline/stream_generator.json").read_text(encoding="utf-8"))["streams"]
     assert streams

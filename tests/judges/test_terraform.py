@@ -661,7 +661,10 @@ def _code_buckets(files: dict[str, str]) -> set[tuple[str, str]]:
     pipeline/ingest.py is extract-load, the Spark job's files (spark/: its EMR role) the Spark job, a Flink
     or stream file the stream jobs, the rest the transform. Not the Glue `warehouse` of lake.json's
     `production_catalog`: the lake step gives every table its place under the lake root, so pyiceberg never
-    writes the warehouse (judged on moto: test_lake_production_catalog's warehouse bucket stays empty)."""
+    writes the warehouse (judged on moto: test_lake_production_catalog's warehouse bucket stays empty). Nor
+    the `warehouse` of the Spark Thrift server's session catalog (dbt/spark-thrift/spark-iceberg.conf): dbt
+    reads silver's Iceberg tables through it and builds its own models in Spark's built-in catalog (dbt-spark's
+    default file format, parquet, which SparkSessionCatalog delegates), so it never writes there."""
     out: set[tuple[str, str]] = set()
     for path, text in files.items():
         if path.startswith(("terraform/", "docs/")) or path.endswith(".md"):
@@ -672,6 +675,10 @@ def _code_buckets(files: dict[str, str]) -> set[tuple[str, str]]:
             for target in lake["targets"]:
                 target.get("production_catalog", {}).pop("warehouse", None)
             scanned = json.dumps(lake)
+        if path == "dbt/spark-thrift/spark-iceberg.conf":
+            scanned = "\n".join(
+                x for x in text.splitlines() if not x.startswith("spark.sql.catalog.spark_catalog.warehouse=")
+            )
         workload = "ingest" if path == "pipeline/ingest.py" else "spark" if path.startswith("spark/") \
             else "stream" if "flink" in path or "stream" in path else "transform"  # fmt: skip
         out |= {(workload, b) for b in BUCKET_URL.findall(scanned)}
@@ -1147,7 +1154,8 @@ DLT_AZ = re.compile(
 def _code_containers(files: dict[str, str]) -> set[tuple[str, str | None, str]]:
     """(workload, storage account or None, container) of every literal Azure path the generated code writes:
     the Flink and Spark sinks' `abfss://container@account...` (the Databricks bundle targets'
-    `checkpoint_root`: the stream job's), extract-load's dlt `az://container` with its
+    `checkpoint_root`: the stream job's; their `landing_root`: where extract-load lands the Spark job's batches),
+    extract-load's dlt `az://container` with its
     `azure_storage_account_name` (None: read from the environment at run time)."""
     out: set[tuple[str, str | None, str]] = set()
     for path, text in files.items():
@@ -1159,7 +1167,10 @@ def _code_containers(files: dict[str, str]) -> set[tuple[str, str | None, str]]:
         if path == "databricks.yml":  # a target's `checkpoint_root` is the stream job's (its cluster's env)
             stream = "\n".join(line for line in lines if "checkpoint_root:" in line)
             out |= {("stream", account, container) for container, account in ABFSS.findall(stream)}
-            lines = [line for line in lines if "checkpoint_root:" not in line]
+            # a target's `landing_root`: extract-load writes it (pipeline/landing.py), the job cluster reads it
+            landing = "\n".join(line for line in lines if "landing_root:" in line)
+            out |= {("ingest", account, container) for container, account in ABFSS.findall(landing)}
+            lines = [line for line in lines if "checkpoint_root:" not in line and "landing_root:" not in line]
         out |= {(workload, account, container) for container, account in ABFSS.findall("\n".join(lines))}
         if path == "pipeline/ingest.py":
             out |= {(workload, account or None, container) for container, account in DLT_AZ.findall(text)}

@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from pipegen.pipeline import prepare, render_tree
 from pipegen.plan.cloudnames import landing_root
+from pipegen.plan.stream_generators import GeneratorHost, generator_host
 from tests.conftest import REPO
 from tests.judges.terraform import (
     fmt_check,
@@ -172,8 +174,9 @@ def test_the_playgrounds_terraform_runs_a_generator_per_faker_stream_that_may_se
     assert "## The data generators" in files["docs/terraform.md"]
 
 
-def _playground_on(cloud: str, where: Path, kubernetes: bool = False) -> tuple[dict[str, str], list[tuple[str, str]]]:
-    """The azure_playground spec moved to `cloud` (with `deploy.kubernetes` where asked): its files, and its R456s."""
+def _playground_on(cloud: str, where: Path, kubernetes: bool = False) -> tuple[dict[str, str], GeneratorHost | None]:
+    """The azure_playground spec moved to `cloud` (with `deploy.kubernetes` where asked): its files, and where its
+    stream generators run (plan/stream_generators.py)."""
     text = (REPO / "specs/azure_playground.yaml").read_text()
     assert text.count("cloud: azure") == 1 and text.count("\ndeploy:\n") == 1
     text = text.replace("cloud: azure", f"cloud: {cloud}")
@@ -182,8 +185,8 @@ def _playground_on(cloud: str, where: Path, kubernetes: bool = False) -> tuple[d
     where.mkdir(parents=True, exist_ok=True)
     (where / "spec.yaml").write_text(text)
     ready = prepare(where / "spec.yaml")
-    found = [(d.path, d.severity) for d in ready.diagnostics if d.code == "R456"]
-    return {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}, found
+    host = generator_host(ready.spec, ready.plan.graph.kinds)
+    return {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}, host
 
 
 def _judge_root(hcl_python: Path, checkov_python: Path, files: dict[str, str], where: Path) -> dict[str, Any]:
@@ -209,8 +212,8 @@ def test_on_aws_terraform_runs_a_fargate_service_per_faker_stream_whose_role_may
     # the playground on AWS: one ECS Fargate service (desired count 1) per streamed table of the generated
     # pipeline/stream_generator.json running it for its table; the task role may connect and write exactly those
     # tables' MSK topics (its signing in today: MSK IAM); no secret in the tasks' environment
-    files, warned = _playground_on("aws", tmp_path)
-    assert warned == []
+    files, host = _playground_on("aws", tmp_path)
+    assert host == GeneratorHost.CLOUD
     streams = json.loads(files["pipeline/stream_generator.json"])["streams"]
     assert streams and json.loads(files["pipeline/stream_generator.json"])["sign_in"] == "aws"
     docs = _judge_root(hcl_python, checkov_python, files, tmp_path)
@@ -252,8 +255,8 @@ def test_on_gcp_terraform_runs_a_cloud_run_worker_pool_container_per_faker_strea
     # the playground on GCP: one Cloud Run worker pool (one instance), a container per streamed table running the
     # generator for it, as a service account of its own that is a Managed Kafka client and nothing else, reaching
     # the cluster through its subnet; no secret in the containers' environment
-    files, warned = _playground_on("gcp", tmp_path)
-    assert warned == []
+    files, host = _playground_on("gcp", tmp_path)
+    assert host == GeneratorHost.CLOUD
     streams = json.loads(files["pipeline/stream_generator.json"])["streams"]
     assert streams and json.loads(files["pipeline/stream_generator.json"])["sign_in"] == "gcp"
     docs = _judge_root(hcl_python, checkov_python, files, tmp_path)
@@ -289,13 +292,11 @@ def test_on_gcp_terraform_runs_a_cloud_run_worker_pool_container_per_faker_strea
 
 @pytest.mark.parametrize(("cloud", "kubernetes"), [
     ("azure", False), ("aws", False), ("gcp", False), ("aws", True), ("gcp", True), ("azure", True)])  # fmt: skip
-def test_a_faker_stream_runs_a_generator_wherever_it_is_deployed_and_no_r456_is_warned(
-    tmp_path: Path, cloud: str, kubernetes: bool
-) -> None:
-    # R456: each cloud's Terraform root runs the stream generators beside its managed Kafka; under deploy.kubernetes
-    # the kustomize base runs them beside Strimzi (and Terraform none); the playground's stream is never warned
-    files, found = _playground_on(cloud, tmp_path, kubernetes)
-    assert found == []
+def test_a_faker_stream_runs_a_generator_wherever_it_is_deployed(tmp_path: Path, cloud: str, kubernetes: bool) -> None:
+    # each cloud's Terraform root runs the stream generators beside its managed Kafka; under deploy.kubernetes the
+    # kustomize base runs them beside Strimzi (and Terraform none): plan/stream_generators.py `generator_host`
+    files, host = _playground_on(cloud, tmp_path, kubernetes)
+    assert host == (GeneratorHost.KUBERNETES if kubernetes else GeneratorHost.CLOUD)
     assert ("terraform/modules/platform/generators.tf" in files) is not kubernetes
     k8s = files.get("k8s/base/workloads.yaml", "")
     assert ("pipeline.stream_generator" in k8s) is kubernetes
@@ -368,3 +369,62 @@ def test_the_generators_docs_name_a_streamed_table_whose_name_is_no_identifier_w
     docs = str(render_tree(ready.spec, ready.plan)["docs/terraform.md"])
     assert "| `clickstream__WITH` |" in docs, docs[docs.find("The data generators") :][:800]
     assert "| `clickstream__page_views` |" in files["docs/terraform.md"]
+
+
+@pytest.mark.parametrize("cloud", ["aws", "gcp", "azure"])
+def test_on_databricks_extract_load_lands_where_the_bundle_reads_and_only_its_identity_writes_there(
+    hcl_python: Path, checkov_python: Path, tmp_path: Path, cloud: str
+) -> None:
+    """Issue 21 (plan/spark_landing.py): the Spark job on Databricks, deployed with Terraform and Kubernetes. Per
+    environment the bundle's `landing_root`, the batch pod's PIPEGEN_LANDING_ROOT (the overlay's literal, where
+    extract-load runs) and plan/cloudnames.py `landing_root` are one URL: the landing bucket Terraform creates
+    (aws, gcp) or the `landing` container of the environment's storage account (azure), whose root the output
+    `spark_landing_root` is; extract-load's identity (`ingest`, and the batch pod's, which holds its grants)
+    writes it, no other identity does. The root passes the provider schema and checkov beyond the reasoned skips."""
+    text = (REPO / "specs/spark_lakehouse.yaml").read_text()
+    assert text.count("cloud: aws") == 1 and "\ndeploy:" not in text
+    text = text.replace("cloud: aws", f"cloud: {cloud}") + "\ndeploy:\n  terraform: {enabled: true}\n"
+    (tmp_path / "spec.yaml").write_text(text + "  kubernetes: {enabled: true}\n")
+    ready = prepare(tmp_path / "spec.yaml")
+    assert not [d for d in ready.diagnostics if d.code in ("R493", "R500")]
+    files = {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}
+    root = write_terraform(files, tmp_path / "out")
+    parsed = parse_dir(hcl_python, root)
+    problems, checked = schema_problems({p: d for p, d in parsed.items() if p.endswith(".tf")}, schemas())
+    assert problems == [] and checked > 10
+    report = run_checkov(checkov_python, tmp_path / "out", tmp_path / "home")
+    assert [f"{f['check_id']} {f['resource']}" for f in report["results"]["failed_checks"]] == []
+    docs = {p.split("/terraform/", 1)[1]: d for p, d in parsed.items()}
+    bundle = yaml.safe_load(files["databricks.yml"])
+    for env in ("dev", "staging", "prod"):
+        url = landing_root(ready.spec, env)
+        assert url and bundle["targets"][env]["variables"]["landing_root"] == url
+        assert f'- "PIPEGEN_LANDING_ROOT={url}"' in files[f"k8s/overlays/{env}/kustomization.yaml"]
+        tfvars = docs[f"envs/{env}/terraform.tfvars"]
+        expected = (f"abfss://landing@{tfvars['storage_account']}.dfs.core.windows.net" if cloud == "azure"
+                    else f"{'s3' if cloud == 'aws' else 'gs'}://{tfvars['landing_bucket']}")  # fmt: skip
+        assert url == expected
+        assert _blocks(docs[f"envs/{env}/outputs.tf"], "output")["spark_landing_root"]["value"] == (
+            "${module.platform.spark_landing_root}"
+        )
+    assert (
+        "export PIPEGEN_LANDING_ROOT=$(terraform -chdir=terraform/envs/<env> output -raw spark_landing_root)"
+        in (files["docs/terraform.md"])
+    )
+    if cloud == "aws":
+        writers = {name for name, policy in _policies(docs).items() for st in policy["statement"]
+                   if any("aws_s3_bucket.landing." in r for r in st.get("resources", []))
+                   and "s3:PutObject" in st["actions"]}  # fmt: skip
+        assert writers == {"ingest"}  # the batch pod's role: the ingest policy attached (no policy of its own)
+        attached = _resources(docs["modules/platform/iam.tf"], "aws_iam_role_policy_attachment")
+        assert attached["batch_ingest"]["policy_arn"] == "${aws_iam_policy.ingest.arn}"
+    elif cloud == "gcp":
+        grants = _blocks(docs["modules/platform/identities.tf"], "locals")["bucket_grants"]
+        writers = {g["workload"] for g in grants.values() if g["bucket"] == "${google_storage_bucket.landing.name}"}
+        assert writers == {"ingest", "batch"}
+    else:
+        grants = _blocks(docs["modules/platform/identities.tf"], "locals")["grants"]
+        landing = '${azurerm_storage_container.layer["landing"].id}'
+        assert {g["workload"] for g in grants.values() if g["scope"] == landing} == {"ingest", "batch"}
+        containers = _resources(docs["modules/platform/storage.tf"], "azurerm_storage_container")["layer"]
+        assert "landing" in containers["for_each"]

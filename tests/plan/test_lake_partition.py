@@ -11,9 +11,9 @@ from ruamel.yaml import YAML
 
 from pipegen.pipeline import Ready, families_for, render_tree
 from pipegen.plan.capacity import compute
+from pipegen.plan.lake_findings import partition_findings
 from pipegen.plan.lake_partition import (
     declared_columns,
-    partition_findings,
     table_capacity,
     table_layouts,
     target_file_bytes,

@@ -221,3 +221,30 @@ def test_every_target_type_has_a_dialect_the_filters_and_sqlglot_know() -> None:
         assert system.dialect in SQL_QUOTES, target
         Dialect.get_or_raise(system.dialect)
         assert sql_ident("order", system.dialect) != "order", target  # reserved words are quoted everywhere
+
+
+def test_sh_word_env_expands_spec_references_and_quotes_the_rest() -> None:
+    from pipegen.render.filters import sh_word_env
+
+    cases = {
+        "k=${secret:TOKEN}": "k=t'o $k`x`",
+        "${env:URL}/api/x": "https://h/api/x",  # the URL's own trailing slash dropped before the path
+        "plain ; rm -rf /": "plain ; rm -rf /",
+        "": "",
+    }
+    env = {"TOKEN": "t'o $k`x`", "URL": "https://h/", "PATH": "/usr/bin:/bin"}
+    for value, expected in cases.items():
+        done = subprocess.run(["sh", "-euc", f"printf %s {sh_word_env(value)}"], env=env, capture_output=True,
+                              text=True, check=True)  # fmt: skip
+        assert done.stdout == expected, (value, done.stdout)
+    unset = subprocess.run(["sh", "-euc", f"printf %s {sh_word_env('${secret:MISSING}')}"], env=env,
+                           capture_output=True, text=True, check=False)  # fmt: skip
+    assert unset.returncode != 0 and "MISSING" in unset.stderr
+
+
+def test_properties_value_escapes_what_java_properties_reads_specially() -> None:
+    from pipegen.render.filters import properties_value
+
+    assert properties_value("s3://b/") == "s3://b/"
+    assert properties_value("a\\b") == "a\\\\b"
+    assert properties_value(" x\né") == "\\u0020x\\u000a\\u00e9"

@@ -37,9 +37,10 @@ def test_the_synthetic_generators_type_aliases_are_the_specs() -> None:
     assert aliases == TYPE_ALIASES
 
 
-def test_the_runners_plaintext_switch_and_project_truststore_are_the_naming_layers() -> None:
+def test_the_runners_compose_switches_and_project_truststore_are_the_naming_layers() -> None:
     from pipegen.plan.names import ENV
 
     path = TEMPLATES / "flink" / "flink_sql.py"
     assert ast.literal_eval(_constant(path, "PLAINTEXT_ENV")) == ENV.flink_kafka_plaintext
+    assert ast.literal_eval(_constant(path, "ICEBERG_REST_ENV")) == ENV.flink_iceberg_rest
     assert ast.literal_eval(_constant(path, "PROJECT_TRUSTSTORE")) == "${" + ENV.kafka_truststore + "}"

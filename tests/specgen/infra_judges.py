@@ -28,10 +28,16 @@ def developer_env(example: str) -> str:
 
 
 def project_files(project: Path) -> dict[str, str]:
-    """A generated project's paths, with the texts compose_checks reads (the others empty)."""
-    read = {"compose.yaml", ".env.example"}
+    """A generated project's paths, with the texts compose_checks reads (the others empty): compose.yaml,
+    .env.example, the Flink image's Dockerfile and the Flink SQL jobs."""
+
+    def read(rel: Path) -> bool:
+        return str(rel) in {"compose.yaml", ".env.example", "compose/flink.Dockerfile"} or (
+            rel.parent == Path("flink/sql") and rel.suffix == ".sql"
+        )
+
     return {
-        str(p.relative_to(project)): p.read_text(encoding="utf-8") if p.name in read and p.parent == project else ""
+        str(p.relative_to(project)): p.read_text(encoding="utf-8") if read(p.relative_to(project)) else ""
         for p in project.rglob("*")
         if p.is_file() and ".pipegen" not in p.relative_to(project).parts
     }

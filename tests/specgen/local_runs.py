@@ -4,6 +4,7 @@ per step process (~7 s of CPU of a small project's ~13 s). Prints one JSON line
 {project: {"code", "seconds", "in_process", "error"}}.
 
     python local_runs.py [--no-docs] PROJECT_DIR...
+    python local_runs.py --json RUNS.json      ([[PROJECT_DIR, [option...]], ...]: the runner's options per project)
 
 Each project's own runner runs whole, as `python -m pipeline.run [--no-docs]` runs it: its
 `main(argv)` chooses the steps, builds each step's environment (the run's options, .env, the clock,
@@ -201,9 +202,12 @@ def run(project: Path, argv: list[str], log: Path | None = None, errors: Path | 
 
 
 def main() -> int:
-    argv = ["--no-docs"] if sys.argv[1:2] == ["--no-docs"] else []
-    projects = sys.argv[1 + len(argv) :]
-    out = {arg: run(Path(arg), argv) for arg in projects}
+    if sys.argv[1:2] == ["--json"]:  # each project with its own options: [[PROJECT_DIR, [option...]], ...]
+        runs = [(str(project), list(argv)) for project, argv in json.loads(Path(sys.argv[2]).read_text())]
+    else:
+        argv = ["--no-docs"] if sys.argv[1:2] == ["--no-docs"] else []
+        runs = [(arg, argv) for arg in sys.argv[1 + len(argv) :]]
+    out = {project: run(Path(project), argv) for project, argv in runs}
     print(json.dumps(out, default=str))
     return 0
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from pipegen.plan.flink_changes import UPSERT_SINKS
 from tests.specgen import extras, hostile
 from tests.specgen.expressions import NUMERIC, Ref, expr, of_kind
 from tests.specgen.sections import notification, orchestration_extras, pick, pipeline_extras, quality_extras, sections
@@ -55,6 +56,9 @@ MANAGED = ("snowflake", "databricks")
 NAMES = ("orders_pipeline", "shop", "metrics_hub", "x")
 BATCH_LATENCIES = ("1h", "6h", "1d")
 STREAM_LATENCIES = ("1m", "realtime", "30s")
+
+
+UPSERT_TARGETS = frozenset(t.value for t in UPSERT_SINKS)  # targets Flink writes by key
 
 
 @dataclass
@@ -598,7 +602,7 @@ def _typed_measures(draw: st.DrawFn, refs: list[Ref]) -> list[tuple[dict[str, An
 
 @st.composite
 def _stream_job(
-    draw: st.DrawFn, name: str, streams: list[Table], dims: list[Table], sinks: list[str]
+    draw: st.DrawFn, name: str, streams: list[Table], dims: list[Table], sinks: list[str], keyed: Keyed
 ) -> dict[str, Any]:
     base = draw(st.sampled_from(streams))
     shape = draw(st.sampled_from(["window", "window", "filter", "history"]))
@@ -621,7 +625,7 @@ def _stream_job(
         job.update(draw(_window_job(refs)))
     else:
         job.update(draw(_event_job(base, refs, history=shape == "history")))
-    job["sink"] = draw(_sink(name, job, base, sinks))
+    job["sink"] = draw(_sink(name, job, base, sinks, keyed))
     if one_in(draw, 5):
         job["notify"] = [draw(notification("ALERT"))]
     return job
@@ -691,19 +695,51 @@ def _history(draw: st.DrawFn, base: Table, refs: list[Ref], numbers: list[Ref]) 
     return stats
 
 
+@dataclass(frozen=True)
+class Keyed:
+    """What decides whether a job's result must be written by key: the CDC tables (their changelog updates) and
+    the targets Flink writes by key (plan/flink_changes.UPSERT_SINKS)."""
+
+    cdc: frozenset[str]
+    upsert_targets: tuple[str, ...]
+
+
+def _updates(job: dict[str, Any], base: Table, keyed: Keyed) -> bool:
+    """Whether the job emits updates (plan/flink_changes.updating_reason): a per-event job over a changelog, a
+    left join, an inner join of a changelog."""
+    if "window" in job:
+        return False
+    joins = job.get("joins", [])
+    return (
+        (base.name in keyed.cdc and "history" not in job)
+        or any(j["type"] == "left" for j in joins)
+        or any(j["type"] == "inner" and j["table"] in keyed.cdc for j in joins)
+    )
+
+
 @st.composite
-def _sink(draw: st.DrawFn, name: str, job: dict[str, Any], base: Table, sinks: list[str]) -> dict[str, Any]:
-    """Append to a target (its table named or not), or upsert by the window and group keys or the row key."""
-    sink: dict[str, Any] = {"target": draw(st.sampled_from(sinks))}
-    if draw(st.booleans()):
+def _sink(
+    draw: st.DrawFn, name: str, job: dict[str, Any], base: Table, sinks: list[str], keyed: Keyed
+) -> dict[str, Any]:
+    """Append to a target (its table named or not), or upsert by the window and group keys or the row key. A job
+    that emits updates upserts by its row key into a target Flink writes by key where the spec has one (else R498
+    refuses it, drawn so). The same draws in the same order whatever the job emits, so the sample stays put."""
+    updates = _updates(job, base, keyed) and bool(keyed.upsert_targets)
+    sink: dict[str, Any] = {"target": draw(st.sampled_from(list(keyed.upsert_targets) if updates else sinks))}
+    upsert = draw(st.booleans())
+    named = not upsert and one_in(draw, 4)
+    if upsert or updates:
         if "window" in job:
             key = ["window_start", "window_end", *(g if isinstance(g, str) else g["name"] for g in job["group_by"])]
         else:
             outputs = job.get("columns") or [c.name for c in base.columns]
+            if updates and base.key not in outputs:
+                job["columns"] = [base.key, *outputs]
+                outputs = job["columns"]
             key = [base.key] if base.key in outputs else []
         if key and all("." not in k for k in key):
             sink.update({"mode": "upsert", "key": key, "table": f"rt_{name}"})
-    elif one_in(draw, 4):
+    elif named:
         sink["table"] = f"{name}_out"
     return sink
 
@@ -782,7 +818,9 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
         if not one_in(draw, 5):  # mostly tables of a database Flink's JDBC connector reads (else R381)
             dims = [t for t in dims if kinds[t.source] in BATCH_DB]
         jobs = hostile.names(draw, [f"job_{i}" for i in range(draw(st.integers(1, 3)))], snake=True)
-        transforms["streams"] = [draw(_stream_job(name, streamed, dims, sinks)) for name in jobs]
+        keyed = Keyed(frozenset(t.name for t in tables_by_mode["cdc"]),
+                      tuple(t["name"] for t in targets if t["type"] in UPSERT_TARGETS))  # fmt: skip
+        transforms["streams"] = [draw(_stream_job(name, streamed, dims, sinks, keyed)) for name in jobs]
     if transforms:
         spec["transforms"] = transforms
     spec.update(_policies(draw, mode))

@@ -7,24 +7,28 @@ identity on a managed cluster (pipeline/kafka_sign_in.py). Its config `pipeline/
 the table model (common/synthetic_tables.py: the Faker sources' tables, so a stream's foreign keys name the
 parents the batch layer's generator writes with the same seed) and one entry per streamed table; its own
 requirements (`requirements-generator.txt`) are the image's the Terraform root runs it from (terraform
-family, {aws,gcp,azure}_generators.py: a container per streamed table). Shared by the synthetic family (the files)
-and the terraform family (the runtime), one floor below both."""
+family, {aws,gcp,azure}_generators.py: a container per streamed table). Which plans have generators, and where
+they run, is one decision (plan/stream_generators.py `generator_host`): every plan with a streamed Faker source,
+whatever its architecture (Kappa alone too). Shared by the synthetic family (the files) and the families that run
+them (terraform, kubernetes and kafka, compose), one floor below them."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from pipegen.common.kafka_clients import SIGN_IN_PINS
 from pipegen.common.synthetic_tables import START, config_name, seed_and_locale, table_config
 from pipegen.generators.base import GenContext
-from pipegen.plan.components import Kind
 from pipegen.plan.plan import Plan
-from pipegen.spec.catalog import managed_kafka_cloud, on_project_cluster
+from pipegen.plan.stream_generators import GeneratorHost, generator_host
+from pipegen.spec.catalog import generated_stream, managed_kafka_cloud
 from pipegen.spec.index import index_of
-from pipegen.spec.model import Ingestion, SourceType, Spec
+from pipegen.spec.model import SourceType, Spec
 
 SECONDS_PER_DAY = 86400
+MIN_STALE_S = 300  # a generator's heartbeat is stale when older (or than three of its events' spacing)
 # the generator image's requirements: the value generator's, the Kafka client's (requirements/judges/kafka.txt)
 REQUIREMENTS = ("Faker==40.63.0", "pyarrow==26.0.1", "confluent-kafka==2.16.1")
 
@@ -38,20 +42,25 @@ class FakerStream:
     rate: float  # events per second: rows_per_day / 86400
 
     @property
+    def stale_after(self) -> int:
+        """Seconds after which the generator's heartbeat (PIPEGEN_HEARTBEAT) says it is stuck: five minutes, or
+        three events' spacing at the table's rate where events are rarer (the health checks that read its age)."""
+        return max(MIN_STALE_S, math.ceil(3 / self.rate))
+
+    @property
     def name(self) -> str:
         """A DNS label naming the generator (its container): `<source>-<table>`, lowercase."""
         return "-".join(p.replace("_", "-") for p in (self.source, self.dataset)).lower()
 
 
 def faker_streams(spec: Spec, plan: Plan) -> tuple[FakerStream, ...]:
-    """Every Faker stream table whose topic is on the project's cluster, in spec order, where the synthetic
-    family is on (a batch layer with stand-in data: `Kind.SYNTHETIC_DATA`; under Kappa alone no generator is
-    written, and validate warns where one would be deployed: R456)."""
-    if Kind.SYNTHETIC_DATA not in plan.graph.kinds:
+    """Every Faker stream table (its topic on the project's cluster), in spec order, where the plan has stream
+    generators (`generator_host`: any architecture with a streamed Faker source)."""
+    if generator_host(spec, plan.graph.kinds) is None:
         return ()
     out: list[FakerStream] = []
     for source in spec.sources:
-        if source.type != SourceType.FAKER or source.ingestion != Ingestion.STREAM or not on_project_cluster(source):
+        if not generated_stream(source):
             continue
         for dataset in (*source.tables, *source.topics):
             names = plan.names.dataset(source.name, dataset.name)
@@ -61,13 +70,20 @@ def faker_streams(spec: Spec, plan: Plan) -> tuple[FakerStream, ...]:
     return tuple(out)
 
 
+def hosted_streams(ctx: GenContext, host: GeneratorHost) -> tuple[FakerStream, ...]:
+    """The Faker streams whose generators run on `host` (plan/stream_generators.py `generator_host`), else none."""
+    if generator_host(ctx.spec, ctx.plan.graph.kinds) != host:
+        return ()
+    return faker_streams(ctx.spec, ctx.plan)
+
+
 def cluster_streams(ctx: GenContext) -> tuple[FakerStream, ...]:
     """The Faker streams the kubernetes family runs a generator for, beside the project's Strimzi cluster (the
     kafka family's, under `deploy.kubernetes`): one Deployment each, signed in as the kafka family's generator
-    KafkaUser, which may write exactly their topics. None without both families."""
-    if "kubernetes" not in ctx.families or "kafka" not in ctx.families or ctx.plan.names.kafka is None:
+    KafkaUser, which may write exactly their topics. None where the generators run elsewhere."""
+    if ctx.plan.names.kafka is None:
         return ()
-    return faker_streams(ctx.spec, ctx.plan)
+    return hosted_streams(ctx, GeneratorHost.KUBERNETES)
 
 
 def generator_config(spec: Spec, plan: Plan) -> dict[str, Any]:
@@ -90,4 +106,11 @@ def generator_requirements(spec: Spec) -> tuple[str, ...]:
     return (*REQUIREMENTS, *((SIGN_IN_PINS[cloud],) if cloud else ()))
 
 
-__all__ = ["FakerStream", "cluster_streams", "faker_streams", "generator_config", "generator_requirements"]
+__all__ = [
+    "FakerStream",
+    "cluster_streams",
+    "faker_streams",
+    "generator_config",
+    "generator_requirements",
+    "hosted_streams",
+]

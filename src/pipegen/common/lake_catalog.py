@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipegen.plan.cloudnames import lake_namespace
+from pipegen.plan.envnames import ENV
 from pipegen.plan.names import snake
 from pipegen.spec.catalog import DELTA_READING_ADAPTERS, LAKE_TARGETS, TARGET_SYSTEMS
 from pipegen.spec.model import LakeCatalog, Layer, Spec, StreamJob, Target, TargetType
@@ -89,7 +90,7 @@ def dbt_registers_silver(spec: Spec, spark_batch: bool) -> bool:
     """dbt's on-run-start hook (generators/dbt, macros/pipegen_register_silver.sql) registers the Delta
     silver the lake step writes by path where its Spark or Databricks target reads it: the silver target
     is Delta, no Spark batch job writes it (`spark_batch`: the job's silver step registers the first lake
-    target's), and a dbt target reads through Spark or Databricks. Iceberg silver: R464."""
+    target's), and a dbt target reads through Spark or Databricks. Iceberg silver: session_catalog_conf."""
     target = silver_target(spec)
     if target is None or target.type != TargetType.DELTA or (spark_batch and target is lake_target(spec)):
         return False
@@ -111,3 +112,39 @@ def layer_dirs(target: Target) -> dict[str, str]:
         bucket = lake_dir(loc.bucket) if loc is not None and loc.bucket else default
         out[layer.value] = f"{bucket}/{lake_dir(loc.path) if loc is not None and loc.path else layer.value}"
     return out
+
+
+# A Spark session's catalog replaced by Iceberg's, so `<schema>.<table>` finds the Iceberg tables of the
+# lake's catalog (and every other table where Spark's built-in catalog keeps it)
+SESSION_CATALOG = "spark.sql.catalog.spark_catalog"
+SESSION_CATALOG_IMPL = "org.apache.iceberg.spark.SparkSessionCatalog"
+ICEBERG_EXTENSIONS = "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"
+
+
+def session_catalog_conf(spec: Spec, spark_batch: bool) -> list[tuple[str, str]] | None:
+    """The Spark properties a Spark Thrift Server (dbt-spark's production target) needs to read an Iceberg
+    silver as `<pipeline>_silver.<table>`: Iceberg's SparkSessionCatalog as its session catalog, opening the
+    catalog silver is in (Iceberg's own documented setup for mixing Iceberg and other tables), with the
+    settings the Spark job's `lake` catalog has (templates/spark/medallion/job.py `catalog_conf`): the spec's
+    Glue, REST or Unity catalog (`lake.catalog`), else, where the Spark batch job writes silver (`spark_batch`,
+    the first lake target), its path-based catalog under the lake root (`${env:PIPEGEN_LAKE_ROOT}`). Values
+    keep the spec's `${env:NAME}` / `${secret:NAME}` references (never a secret's value). None: silver is not
+    Iceberg, or is in the lake step's SQL catalog (no `lake.catalog`, no Spark job), which a Spark session
+    does not open as a session catalog (R464)."""
+    target = silver_target(spec)
+    if target is None or target.type != TargetType.ICEBERG:
+        return None
+    prefix, catalog = SESSION_CATALOG, catalog_config(target)
+    conf = [("spark.sql.extensions", ICEBERG_EXTENSIONS), (prefix, SESSION_CATALOG_IMPL)]
+    if catalog is None:
+        if not (spark_batch and target is lake_target(spec)):
+            return None
+        return [*conf, (f"{prefix}.type", "hadoop"), (f"{prefix}.warehouse", f"${{env:{ENV.lake_root}}}")]
+    if catalog["type"] == "glue":
+        conf += [(f"{prefix}.catalog-impl", GLUE_CATALOG_IMPL), (f"{prefix}.io-impl", S3_FILE_IO),
+                 (f"{prefix}.warehouse", catalog["warehouse"])]  # fmt: skip
+        return conf + ([(f"{prefix}.client.region", catalog["region"])] if catalog.get("region") else [])
+    # the URL without a trailing `/` before the path, as the Spark job joins them (a reference's: the script's)
+    conf += [(f"{prefix}.type", "rest"), (f"{prefix}.uri", (catalog["uri"] or "").rstrip("/") + catalog["path"])]
+    conf += [(f"{prefix}.{key}", catalog[key]) for key in ("warehouse", "token") if catalog.get(key)]
+    return conf + [(f"{prefix}.{k}", v) for k, v in VENDED_CREDENTIALS.items() if catalog["type"] == "unity"]

@@ -22,7 +22,7 @@ from pipegen.plan.names import snake
 from pipegen.safe import Ident, Safe, trusted
 from pipegen.spec.model import Spec
 from pipegen.spec.secretscan import candidates, dotted
-from pipegen.spec.types import format_duration, parse_secret_ref
+from pipegen.spec.types import NO_SCHEDULE, format_duration, parse_secret_ref
 
 MINUTE, HOUR, DAY = 60.0, 3600.0, 86400.0
 
@@ -115,6 +115,34 @@ def run_policy(spec: Spec) -> RunPolicy:
         max_active_runs=o.max_active_runs,
         freshness_sla=spec.monitoring.freshness_sla,
     )
+
+
+@dataclass(frozen=True)
+class EnvironmentSchedule:
+    """The batch schedule of one deployment environment (`deploy.environments.<env>.schedule`)."""
+
+    environment: str  # the spec's name: what PIPEGEN_ENVIRONMENT holds there (print with py_str)
+    schedule: str | None  # a five-field cron expression or preset, UTC; None: no schedule (manual runs only)
+    origin: str  # why: "deploy.environments.<env>.schedule", or the run policy's origin
+
+    @property
+    def described(self) -> str:
+        """The schedule in words (docs and docstrings): `0 * * * * UTC`, or none."""
+        return f"{self.schedule} UTC" if self.schedule else "none (manual runs only)"
+
+
+def environment_schedules(spec: Spec, policy: RunPolicy, every: bool = False) -> tuple[EnvironmentSchedule, ...]:
+    """The environments that set their own schedule, in the spec's order (the Airflow DAG's mapping; the
+    others run the policy's); `every`: each of the spec's environments, the others with the policy's schedule
+    (a Prefect deployment per environment)."""
+    out = []
+    for name, env in spec.deploy.environments.items():
+        if env.schedule is not None:
+            cron = None if env.schedule == NO_SCHEDULE else env.schedule
+            out.append(EnvironmentSchedule(name, cron, f"deploy.environments.{name}.schedule"))
+        elif every:
+            out.append(EnvironmentSchedule(name, policy.schedule, policy.schedule_origin))
+    return tuple(out)
 
 
 # ---------------------------------------------------------------- the task plan

@@ -16,7 +16,9 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from pipegen.common.lake_catalog import layer_dirs
-from pipegen.plan.names import DatasetNames, snake
+from pipegen.common.stream_rules import checked_tables
+from pipegen.plan.names import DatasetNames
+from pipegen.plan.spark_landing import source_landing_dir
 from pipegen.spec import catalog
 from pipegen.spec.index import TableRef, index_of
 from pipegen.spec.model import Architecture, Ingestion, Layer, Spec, Target
@@ -56,7 +58,20 @@ def streamed_to_bronze(spec: Spec, architecture: Architecture, kinds: Collection
     ]
 
 
+def flink_job_count(spec: Spec, architecture: Architecture, kinds: Collection[str]) -> int:
+    """The SQL jobs the flink family writes: one per stream job, a dead-letter and a validation job per
+    streamed table with per-event rules (stream_rules.checked_tables) and a bronze job per table the
+    stream lands in bronze. compose's session cluster sizes its slots by it; tests/families/test_flink_job_count.py
+    holds it to the flink family's files."""
+    if FLINK_JOBS not in kinds:
+        return 0
+    checked = checked_tables(spec, index_of(spec))
+    return len(spec.transforms.streams) + 2 * len(checked) + len(streamed_to_bronze(spec, architecture, kinds))
+
+
 def landing_dir(ds: DatasetNames) -> str:
     """A table's landing directory in a project, `data/landing/<source>/<table>`: Parquet batches the
-    lake step lands in bronze (lake.json `landing`), where the local stream run drops its rows."""
-    return f"data/landing/{snake(ds.source)}/{ds.raw_table}"
+    lake step lands in bronze (lake.json `landing`), where the local stream run drops its rows, and the Spark
+    job's bronze reads under its landing root (medallion.json `landing`), where extract-load lands each batch
+    (plan/spark_landing.py)."""
+    return f"{source_landing_dir(ds.source)}/{ds.raw_table}"

@@ -124,6 +124,12 @@ def streamed_tables(spec: Spec, index: SpecIndex) -> list[TableRef]:
     return [r for r in index.tables if r.qualified in read and r.source.ingestion != Ingestion.BATCH]
 
 
+def checked_tables(spec: Spec, index: SpecIndex) -> list[TableRef]:
+    """The streamed tables with per-event rules: each gets a Flink dead-letter job and a validation job
+    (the flink family's quality jobs; compose's session cluster counts them: stream_landing.flink_job_count)."""
+    return [ref for ref in streamed_tables(spec, index) if event_rules(spec, ref)]
+
+
 def quarantine_predicate(rules: list[EventRule], column_sql: Callable[[str], str]) -> str | None:
     """`NOT (<any critical rule broken>)` over `column_sql(column)`, or None without critical rules."""
     critical = [r.broken(column_sql(r.column)) for r in rules if r.critical]
@@ -150,4 +156,4 @@ def dead_letter_tables(spec: Spec, names: Names) -> list[tuple[TableRef, str | N
     """The streamed tables the flink family dead-letters (per-event rules), each with its
     `redrive_blocker`."""
     index = index_of(spec)
-    return [(ref, redrive_blocker(ref, names)) for ref in streamed_tables(spec, index) if event_rules(spec, ref)]
+    return [(ref, redrive_blocker(ref, names)) for ref in checked_tables(spec, index)]

@@ -43,6 +43,7 @@ WORKLOADS = ("ingest", "transform", "stream", "spark", "batch", "generator")
 # (PIPEGEN_LANDING_ROOT, landing_root)
 LAKE_PURPOSES = ("lake", "checkpoints", "query-results", "jobs", "landing")
 AZURE_CONTAINERS = ("bronze", "silver", "gold", "checkpoints")  # one container per lake layer
+AZURE_LANDING = "landing"  # the container extract-load lands the Spark job's raw batches in (landing_root)
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def cloud_names(spec: Spec, environment: str, secrets: list[str]) -> CloudNames:
     return CloudNames(
         environment=env,
         prefix=prefix,
-        buckets=tuple((p, Ident(p)) for p in AZURE_CONTAINERS)
+        buckets=tuple((p, Ident(p)) for p in (*AZURE_CONTAINERS, AZURE_LANDING))
         if azure
         else tuple((p, bucket_name(f"{pipeline}_{env}", p, rule)) for p in LAKE_PURPOSES),
         state_bucket=bucket_name(pipeline, "state" if not azure else "tfstate", rule),
@@ -208,15 +209,16 @@ def lake_root(spec: Spec, environment: str, layer: str | None = None) -> str | N
 
 
 def landing_root(spec: Spec, environment: str) -> str | None:
-    """Where the raw batches land in `environment` for the Spark job on EMR Serverless / Dataproc
-    (PIPEGEN_LANDING_ROOT, the root of `data/landing/<source>/<table>/`): the URL of the landing bucket
-    Terraform creates for it (`<pipeline>-<env>-landing`, its output `spark_landing_root`), the extract-load
-    workload its writer and the Spark job's identity its reader. None where LAKE_ROOTS has no bucket root or
-    the lake is per-layer containers (Azure: the Databricks bundle's `landing_root` variable)."""
+    """Where the raw batches land in `environment` for the Spark job (PIPEGEN_LANDING_ROOT, the root of
+    `data/landing/<source>/<table>/`, plan/spark_landing.py): the URL of the landing bucket Terraform creates
+    for it (`<pipeline>-<env>-landing`, its output `spark_landing_root`; Azure: the `landing` container of the
+    environment's storage account), the extract-load workload its writer and the Spark job (EMR Serverless,
+    Dataproc, the Databricks bundle's `landing_root`) its reader. None where LAKE_ROOTS has none (local)."""
     template = LAKE_ROOTS.get(spec.cloud)
-    if template is None or spec.cloud == Cloud.AZURE:
+    if template is None:
         return None
-    return template.format(bucket=cloud_names(spec, environment, []).bucket("landing"))
+    names = cloud_names(spec, environment, [])
+    return template.format(bucket=names.bucket("landing"), account=names.storage_account)
 
 
 def lake_roots(spec: Spec, environment: str) -> dict[str, str]:

@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from pipegen.plan.engines import EngineChoice
-from pipegen.spec.catalog import LAKE_TARGETS, LOCAL_STAND_IN, TARGET_SYSTEMS
+from pipegen.spec.catalog import LAKE_TARGETS, LOCAL_STAND_IN, TARGET_SYSTEMS, generated_stream
 from pipegen.spec.model import Architecture, Ingestion, Spec
 
 
@@ -18,6 +18,7 @@ class Kind(StrEnum):
     """The kinds of component a plan can have (what is made, not who makes it)."""
 
     SYNTHETIC_DATA = "synthetic_data"
+    STREAM_GENERATORS = "stream_generators"
     BATCH_EXTRACT = "batch_extract"
     MASKED_LOAD = "masked_load"
     QUALITY_CHECKS = "quality_checks"
@@ -146,6 +147,10 @@ class _Builder:
             self.edges |= {(_src(i), "debezium") for i in cdc}
             self.edges.add(("debezium", "kafka"))
         self.edges |= {(_src(i), "kafka") for i in sources if i not in cdc}
+        generated = [i for i in sources if generated_stream(self.spec.sources[i])]
+        if generated:  # a Faker stream's topics: nothing but a generator writes them (plan/stream_generators.py)
+            self._add("generators", "stream generators (Faker events)", Kind.STREAM_GENERATORS)
+            self.edges |= {("generators", _src(i)) for i in generated}
 
     def batch_layer(self, sources: list[int], via_kafka: list[int], mask: bool) -> None:
         self.batch_sources = sorted(sources)

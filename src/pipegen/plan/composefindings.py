@@ -1,14 +1,15 @@
 """What compose.yaml's Flink session cluster (the compose family, generators/compose/engines.py) cannot run
 as generated: located warnings, so `make up` failing a job is said at validate time.
 
-- R459: a stream job's table on a system the cluster's image has no connector for. The image
-  (`compose/flink.Dockerfile`) carries the Kafka SQL connector and the JDBC connector with its MySQL and
-  PostgreSQL dialects and drivers (COMPOSE_FLINK_SOURCES, COMPOSE_FLINK_LOOKUPS, COMPOSE_FLINK_SINKS): a
-  Kinesis input, a lookup dimension in another database (SQL Server, Oracle: JDBC dialects it lacks), a
-  sink into a Delta or Iceberg table, ClickHouse or Redshift is submitted by `flink-sql` and fails there. A
-  target Flink writes as files (DuckDB, the warehouses, files: FILE_SINKS) runs when it gives no location
-  (`${LAKE_PATH}`: the cluster's named volume), not when it names one (an object store needs a file system
-  plugin the image lacks; a local path would be inside the containers).
+- R459: a Flink job compose's cluster cannot run although its image (`compose/flink.Dockerfile`) has the
+  connector: a Kinesis input (a stream job's table, or a source the bronze jobs land: compose.yaml has no local
+  Kinesis and gives its task managers no AWS credentials), or a sink into files under the target's own location
+  (a target Flink writes as files, FILE_SINKS: an object store needs a file system plugin the image lacks, a
+  local path is inside the containers). Every other system a job touches runs there: the image carries the
+  Kafka connector, the JDBC connector with its PostgreSQL, MySQL, SQL Server and Oracle dialects and drivers
+  (every lookup source, spec/rules/transforms.LOOKUP_SOURCES), and the Iceberg connector with compose's own
+  REST catalog (plan/flinkjars.py). A sink no released connector runs on Flink 2.x is R512's
+  (plan/flinkfindings.py), in production too.
 - R460: a lookup dimension of a PostgreSQL or MySQL source whose `connection.host` is not an
   `${env:NAME}` reference: compose.yaml's `flink-sql` points NAME at the source's local database
   (`<source>-db`), but a literal host (or none: `localhost`, the container itself) it cannot redirect.
@@ -19,57 +20,49 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pipegen.plan.components import Graph, Kind
+from pipegen.plan.flinkjars import NO_FLINK2_CONNECTOR, FlinkUse, flink_uses
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import index_of
-from pipegen.spec.model import SourceType, Spec, Target, TargetType
+from pipegen.spec.model import Architecture, SourceType, Spec, Target, TargetType
 from pipegen.spec.types import parse_secret_ref
 
-COMPOSE_FLINK_SOURCES = frozenset(SourceType) - {SourceType.KINESIS}  # every other input is read from Kafka
-COMPOSE_FLINK_LOOKUPS = frozenset({SourceType.MYSQL, SourceType.POSTGRES})  # JDBC dialects of the image
-COMPOSE_FLINK_SINKS = frozenset({TargetType.KAFKA, TargetType.MYSQL, TargetType.POSTGRES})
+COMPOSE_FLINK_LOOKUPS = frozenset({SourceType.MYSQL, SourceType.POSTGRES})  # sources with a local database
+COMPOSE_FLINK_SINKS = frozenset({TargetType.KAFKA, TargetType.MYSQL, TargetType.POSTGRES, TargetType.ICEBERG})
 # targets the flink family writes as files (no streaming connector: connectors.py's file sink)
-FILE_SINKS = (
-    frozenset(TargetType)
-    - COMPOSE_FLINK_SINKS
-    - {TargetType.DELTA, TargetType.ICEBERG, TargetType.CLICKHOUSE, TargetType.REDSHIFT}
+FILE_SINKS = frozenset(TargetType) - COMPOSE_FLINK_SINKS - NO_FLINK2_CONNECTOR.keys()
+KINESIS_HINT = (
+    "run the job against its real stream (FlinkDeployment, flink/deploy/), or add a Kinesis stand-in to compose.yaml "
+    "and give the task managers its endpoint and credentials (a file you own once edited)"
 )
-CARRIES = "the Kafka connector and the JDBC connector's MySQL and PostgreSQL dialects"
-HINT = (
-    "run this job against its real systems (FlinkDeployment, flink/deploy/), or add the connector's jar to "
-    "compose/flink.Dockerfile (a file you own once edited)"
+FILE_SINK_HINT = (
+    "run the job against its real systems (FlinkDeployment, flink/deploy/), or add the store's file system plugin "
+    "to compose/flink.Dockerfile and its credentials to compose.yaml (files you own once edited)"
 )
 
 
-def compose_findings(spec: Spec, graph: Graph) -> tuple[Finding, ...]:
+def compose_findings(spec: Spec, graph: Graph, architecture: Architecture) -> tuple[Finding, ...]:
     if Kind.FLINK_JOBS not in graph.kinds:
         return ()
-    return (*unreachable_connectors(spec), *fixed_lookup_hosts(spec))
+    return (*unreachable_systems(spec, graph, architecture), *fixed_lookup_hosts(spec))
 
 
-def unreachable_connectors(spec: Spec) -> Iterator[Finding]:
-    """R459: per stream job, its input, lookups and sink on systems compose.yaml's Flink image lacks."""
-    index = index_of(spec)
-    for i, job in enumerate(spec.transforms.streams):
-        where = ("transforms", "streams", i)
-        base = index.resolve(job.from_, allow_marts=False).table
-        if base is not None and base.source.type not in COMPOSE_FLINK_SOURCES:
-            yield _finding((*where, "from"), job.name, _lacking(f"its input {base.qualified} is a "
-                                                                f"{base.source.type.value} stream"))  # fmt: skip
-        for j, join in enumerate(job.joins):
-            dim = index.resolve(join.table, allow_marts=False).table
-            if dim is not None and dim.source.type not in COMPOSE_FLINK_LOOKUPS:
-                yield _finding((*where, "joins", j, "table"), job.name,
-                               _lacking(f"its lookup dimension {dim.qualified} is read from {dim.source.type.value} "
-                                        "through JDBC"))  # fmt: skip
-        target = next((t for t in spec.targets if job.sink and t.name.lower() == job.sink.target.lower()), None)
-        target = target if job.sink else (spec.targets[0] if spec.targets else None)
-        if target is not None and not sinkable(target):
-            path = (*where, "sink", "target") if job.sink else (*where, "name")
-            yield _finding(path, job.name, _sink_why(target))
+def unreachable_systems(spec: Spec, graph: Graph, architecture: Architecture) -> Iterator[Finding]:
+    """R459: per Flink job, a Kinesis input and a file sink under the target's own location."""
+    for use in flink_uses(spec, architecture, graph.kinds):
+        if use.role == "input" and use.system == SourceType.KINESIS:
+            yield _finding(use, _kinesis_why(spec, use), KINESIS_HINT)
+        elif use.role == "sink" and use.target is not None and located_file_sink(use.target):
+            yield _finding(use, _file_sink_why(use.target), FILE_SINK_HINT)
+
+
+def located_file_sink(target: Target) -> bool:
+    """A target Flink writes as files under a location of its own (a sink no Flink 2.x connector writes at all
+    is R512's, not this)."""
+    return target.type in FILE_SINKS and not sinkable(target)
 
 
 def sinkable(target: Target) -> bool:
-    """Kafka, MySQL and PostgreSQL through their connectors; a target Flink writes as files (the flink
+    """Kafka, MySQL, PostgreSQL and Iceberg through their connectors; a target Flink writes as files (the flink
     family's file sink: every type without a streaming connector) when it gives no location, so the files go
     to `${LAKE_PATH}`, the cluster's named volume."""
     if target.type in COMPOSE_FLINK_SINKS:
@@ -79,25 +72,25 @@ def sinkable(target: Target) -> bool:
     return target.type in FILE_SINKS and not located
 
 
-def _sink_why(target: Target) -> str:
-    if target.type in FILE_SINKS:  # the filesystem connector is Flink's own, but writes where the job runs
-        return (f"it writes files under {target.name}'s own location (its `url`, `bucket` or `path`), which the "
-                "cluster cannot reach: an object store needs a file system plugin its image "
-                "(compose/flink.Dockerfile) lacks, and a local path is inside its containers, "
-                "not the project")  # fmt: skip
-    return _lacking(f"it writes to {target.name}, a {target.type.value} target")
+def _kinesis_why(spec: Spec, use: FlinkUse) -> str:
+    what = "its input" if use.job else f"source {spec.sources[int(use.path[1])].name}, which they land in bronze,"
+    return (f"{what} is a Kinesis stream: compose.yaml has no local Kinesis and gives its task managers no AWS "
+            "credentials, so the job (the image carries the Kinesis connector) fails there under `make up` (the "
+            "other jobs run; flink-sql stays unhealthy)")  # fmt: skip
 
 
-def _lacking(what: str) -> str:
-    return (f"{what}, and the image (compose/flink.Dockerfile) carries {CARRIES} only: `make up` submits the job "
-            "and it fails there (the other jobs run; flink-sql stays unhealthy)")  # fmt: skip
+def _file_sink_why(target: Target) -> str:
+    return (f"it writes files under {target.name}'s own location (its `url`, `bucket` or `path`), which the "
+            "cluster cannot reach: an object store needs a file system plugin its image "
+            "(compose/flink.Dockerfile) lacks, and a local path is inside its containers, not the project")  # fmt: skip
 
 
-def _finding(path: tuple[str | int, ...], job: str, why: str) -> Finding:
+def _finding(use: FlinkUse, why: str, hint: str) -> Finding:
+    jobs = f"stream job {use.job}" if use.job else "the bronze jobs"
     return Finding(
-        path, "R459",
-        f"compose.yaml's Flink cluster cannot run stream job {job} as generated: {why}",
-        HINT, severity="warning",
+        use.path, "R459",
+        f"compose.yaml's Flink cluster cannot run {jobs} as generated: {why}",
+        hint, severity="warning",
     )  # fmt: skip
 
 

@@ -122,6 +122,8 @@ class EnvNames:
     flink_kafka_plaintext: Final = EnvName("PIPEGEN_FLINK_KAFKA_PLAINTEXT")
     # compose.yaml's flink-sql: every job at this parallelism (the `dev` environment's), not its script's
     flink_parallelism: Final = EnvName("PIPEGEN_FLINK_PARALLELISM")
+    # compose.yaml's flink-sql: the runner points the jobs' Iceberg tables at this REST catalog (compose's own)
+    flink_iceberg_rest: Final = EnvName("PIPEGEN_FLINK_ICEBERG_REST_URI")
     # the stream generator's liveness file (synthetic/stream_generator.py; the kubernetes family's probes read its age)
     heartbeat: Final = EnvName("PIPEGEN_HEARTBEAT")
     airflow_uid: Final = EnvName("AIRFLOW_UID")  # compose.yaml's Airflow runs as this user (owns the project)
@@ -132,6 +134,8 @@ class EnvNames:
     lake_root_silver: Final = EnvName("PIPEGEN_LAKE_ROOT_SILVER")
     lake_root_gold: Final = EnvName("PIPEGEN_LAKE_ROOT_GOLD")
     iceberg_catalog: Final = EnvName("PIPEGEN_ICEBERG_CATALOG_URI")  # the Iceberg SQL catalog's URI
+    # dbt/spark-thrift/start-thrift-server.sh: the Iceberg Spark runtime's Maven coordinates (--packages)
+    iceberg_spark_packages: Final = EnvName("PIPEGEN_ICEBERG_SPARK_PACKAGES")
     landing_root: Final = EnvName("PIPEGEN_LANDING_ROOT")  # where the Spark job finds data/landing/ (the project)
     job_root: Final = EnvName("PIPEGEN_JOB_ROOT")  # where a Spark deployment finds the job's files (spark/)
     spark_format: Final = EnvName("PIPEGEN_SPARK_FORMAT")  # the Spark job's table format (parquet locally)

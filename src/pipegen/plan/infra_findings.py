@@ -43,14 +43,8 @@
 - R466: the Delta target whose silver dbt's staging reads (`<pipeline>_silver`) when no Spark batch job writes
   it (no Spark batch engine, or the Spark job writes another, first, lake target): only the Spark job's silver
   step registers silver in the catalog dbt's production target reads; the lake step writes it by path.
-- R456: with `deploy.terraform`, a Faker source that streams into the project's Kafka cluster where nothing runs
-  a generator for it: wherever the synthetic family writes `pipeline/stream_generator.py` (a batch layer) one
-  runs (the Terraform root's ECS Fargate, Cloud Run worker pool or Container Instances beside the cloud's managed
-  Kafka, terraform/{aws,gcp,azure}_generators.py; the kustomize base's Deployments beside Strimzi under
-  `deploy.kubernetes`); under Kappa alone nothing writes the topic once deployed.
-- R493: a batch source (`ingestion: batch`) where the Spark batch job is deployed (a cloud): extract-load (dlt)
-  loads it into the spec's target, while the Spark job's bronze reads the Parquet batches under its landing root
-  (PIPEGEN_LANDING_ROOT, Terraform's landing bucket on aws and gcp); nothing generated lands them there yet.
+- R500 (plan/spark_landing.py): a batch source the Spark batch job's bronze reads where no target has a dlt
+  destination: deployed, extract-load loads nothing and lands nothing (it lands each batch once its load commits).
 - R474: on aws, gcp or azure without Kubernetes, the quality step publishing its validation events to Kafka
   (`quality.events.sink: kafka`) in a plan with no Kafka topics: no managed cluster exists (the terraform family
   creates MSK, Managed Kafka or Event Hubs for the plan's topics only), so the publisher has no cluster to sign
@@ -70,6 +64,7 @@ from collections.abc import Iterator
 from pipegen.plan.capacity import Capacity
 from pipegen.plan.components import Graph, Kind
 from pipegen.plan.envsizes import replication
+from pipegen.plan.spark_landing import landing_findings
 from pipegen.spec.catalog import (
     DELTA_READING_ADAPTERS,
     LAKE_TARGETS,
@@ -89,7 +84,6 @@ from pipegen.spec.model import (
     Ingestion,
     LakeCatalog,
     Layer,
-    SourceType,
     Spec,
     TargetType,
 )
@@ -138,8 +132,9 @@ def infra_findings(spec: Spec, graph: Graph, capacity: Capacity) -> tuple[Findin
             *_referenced_containers(spec, graph), *_unqueried_iceberg(spec, graph),
             *_databricks_on_msk(spec, graph), *_databricks_on_managed_kafka(spec, graph),
             *_capture_off_the_managed_cluster(spec, graph), *_unregistered_delta_silver(spec, graph),
-            *_events_without_a_managed_cluster(spec, graph), *_undeployed_generators(spec, graph),
-            *_unlinked_flink_identity(spec, graph), *_unlanded_spark_batches(spec, graph))  # fmt: skip
+            *_unopened_iceberg_silver(spec, graph),
+            *_events_without_a_managed_cluster(spec, graph),
+            *_unlinked_flink_identity(spec, graph), *landing_findings(spec, graph))  # fmt: skip
 
 
 SPARK_JOBS = frozenset({Kind.SPARK_BATCH, Kind.SPARK_STREAMING})  # the Spark job reads `lake.catalog`
@@ -466,44 +461,36 @@ def _unregistered_delta_silver(spec: Spec, graph: Graph) -> Iterator[Finding]:
     )  # fmt: skip
 
 
-def _undeployed_generators(spec: Spec, graph: Graph) -> Iterator[Finding]:
-    """R456 (warning), at each such source's `ingestion`."""
-    if not spec.deploy.terraform.enabled or spec.cloud == Cloud.LOCAL or Kind.KAFKA_TOPICS not in graph.kinds:
+def _unopened_iceberg_silver(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    """R464 (warning): dbt's models read the first lake target that keeps silver as `<pipeline>_silver.<table>`;
+    for an Iceberg silver the dbt family writes the Spark Thrift Server's configuration that opens silver's
+    catalog as its session catalog (common/lake_catalog.session_catalog_conf: the spec's `lake.catalog`, else
+    the Spark job's path-based catalog where the Spark batch job writes it). Without either, silver is in
+    the lake step's SQL catalog (pyiceberg's, a SQLite file locally, PIPEGEN_ICEBERG_CATALOG_URI when
+    deployed), which Spark does not open as its session catalog."""
+    lakes = [(i, t) for i, t in enumerate(spec.targets) if t.type in LAKE_TARGETS]
+    ti, target = next(((i, t) for i, t in lakes if not t.layers or any(loc.layer == Layer.SILVER for loc in t.layers)),
+                      (-1, None))  # fmt: skip
+    if target is None or target.type != TargetType.ICEBERG or Kind.SQL_MODELS not in graph.kinds:
         return
-    if Kind.SYNTHETIC_DATA in graph.kinds:
-        # the runtime exists: the Terraform root's beside the cloud's managed Kafka (terraform/{aws,gcp,azure}_
-        # generators.py), the kustomize base's Deployments beside Strimzi under deploy.kubernetes (kubernetes family)
+    if (target.lake is not None and target.lake.catalog is not None) or not any(
+        s.tables or s.topics for s in spec.sources
+    ):
         return
-    why = "without a batch layer the project has no stream generator (pipeline/stream_generator.py)"
-    for i, source in enumerate(spec.sources):
-        if source.type == SourceType.FAKER and source.ingestion == Ingestion.STREAM and on_project_cluster(source):
-            yield Finding(
-                ("sources", i, "ingestion"), "R456",
-                f"source '{source.name}' streams synthetic events into the project's Kafka cluster, but {why}: once "
-                "deployed nothing writes its topics, and the stream jobs read nothing",
-                "produce the events yourself (where the project has one, run `python -m pipeline.stream_generator "
-                "--table <source>__<table>` beside the cluster, signed in as a workload that may write its topics), "
-                "give the plan a batch layer, or stream from a real source",
-                severity="warning",
-            )  # fmt: skip
-
-
-def _unlanded_spark_batches(spec: Spec, graph: Graph) -> Iterator[Finding]:
-    """R493 (warning), at each batch source's `ingestion` where the Spark batch job is deployed."""
-    if Kind.SPARK_BATCH not in graph.kinds or Kind.BATCH_EXTRACT not in graph.kinds or spec.cloud == Cloud.LOCAL:
-        return
-    for i, source in enumerate(spec.sources):
-        if source.ingestion == Ingestion.BATCH:
-            yield Finding(
-                ("sources", i, "ingestion"), "R493",
-                f"source '{source.name}' is loaded by extract-load (dlt) into the spec's target, but the deployed "
-                "Spark job's bronze reads only the Parquet batches under its landing root (PIPEGEN_LANDING_ROOT, "
-                "`data/landing/<source>/<table>/`: Terraform's landing bucket, output `spark_landing_root`, on aws "
-                "and gcp); nothing generated lands them there yet, so bronze stays empty once deployed",
-                "land each batch as a Parquet file in `<landing root>/data/landing/<source>/<table>/` (extract-load's "
-                "identity may write the landing bucket) before the Spark job's bronze step runs",
-                severity="warning",
-            )  # fmt: skip
+    if Kind.SPARK_BATCH in graph.kinds and lakes[0][0] == ti:
+        return  # the Spark job's path-based catalog under the lake root, which the Thrift server opens
+    yield Finding(
+        ("targets", ti, "type"), "R464",
+        f"target '{target.name}': dbt's models read silver as `<pipeline>_silver.<table>` in the catalog of dbt's "
+        "Spark target (its Thrift server's session catalog); an Iceberg silver is read there by opening silver's "
+        "Iceberg catalog as that session catalog (dbt/spark-thrift/, generated where the catalog is the spec's "
+        "`lake.catalog` or the Spark job's), but with neither, silver is in the lake step's own SQL catalog, "
+        "which a Spark session does not open, so a production dbt run finds no silver table (the local run "
+        "copies silver into DuckDB)",
+        "set `lake.catalog` (rest, glue or unity) so the lake step, the Spark job and dbt's Thrift server share "
+        "it, or run the medallion as Spark jobs (`engines.batch: spark`); see docs/families.md, lakehouse",
+        severity="warning",
+    )  # fmt: skip
 
 
 # R453's hint per cloud: what the user does to the operator's `flink` ServiceAccount (Terraform federates it; AWS's

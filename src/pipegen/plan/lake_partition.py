@@ -18,13 +18,11 @@ names and the table's capacity.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from pipegen.plan.capacity import TARGET_FILE_MAX, TARGET_FILE_MIN, Capacity, TableCapacity, human
+from pipegen.plan.capacity import TARGET_FILE_MAX, TARGET_FILE_MIN, Capacity, TableCapacity
 from pipegen.spec.catalog import LAKE_TARGETS
-from pipegen.spec.diagnostics import Finding
-from pipegen.spec.index import TableRef, index_of
+from pipegen.spec.index import TableRef
 from pipegen.spec.model import Spec
 from pipegen.spec.types import parse_column_type
 
@@ -70,7 +68,7 @@ def target_file_bytes(cap: TableCapacity) -> int:
     return int(min(TARGET_FILE_MAX, max(TARGET_FILE_MIN, math.ceil(cap.file_bytes))))
 
 
-def _layout(granularity: str, source: str, type_name: str, why: str) -> Layout:
+def layout_for(granularity: str, source: str, type_name: str, why: str) -> Layout:
     from pipegen.plan.names import partition_column
 
     finest = COARSER_THAN_HOUR.get(type_name)
@@ -108,13 +106,13 @@ def table_layouts(
     granularity, why = cap.partition, cap.partition_reason
     if cap.partition == "none":
         granularity, why = "day", f"by day where the plan keeps the table whole ({cap.partition_reason})"
-    bronze = _layout(granularity, INGESTED, "timestamp_tz", f"by arrival ({INGESTED}), {why}")
+    bronze = layout_for(granularity, INGESTED, "timestamp_tz", f"by arrival ({INGESTED}), {why}")
     if timed is None:
         return {"bronze": bronze, "silver": None}
     column, type_name, what = timed
     landed = str(names.dataset(ref.source.name, ref.dataset.name).column(column))
     silver_why = f"by {what} ({landed})" + (f", {why}" if cap.partition == "none" else "")
-    return {"bronze": bronze, "silver": _layout(granularity, landed, type_name, silver_why)}
+    return {"bronze": bronze, "silver": layout_for(granularity, landed, type_name, silver_why)}
 
 
 DECLARED = "the target's partition_by"
@@ -137,14 +135,6 @@ def time_column(
         if type_name in TIME_TYPES:
             return column.name, type_name, what
     return None
-
-
-def unapplied_columns(spec: Spec) -> tuple[str, ...]:
-    """The lake targets' `partition_by` columns that partition no lake table's silver: not a date or
-    timestamp column of any table, or always after another declared column the table has."""
-    chosen = declared_columns(spec)
-    used = {timed[0] for ref in index_of(spec).tables if (timed := time_column(ref, chosen=chosen))}
-    return tuple(c for c in chosen if c not in used)
 
 
 def silver_unpartitioned_reason(ref: TableRef, cap: TableCapacity) -> str:
@@ -182,50 +172,3 @@ def describe(layouts: dict[str, Layout | None], cap: TableCapacity, ref: TableRe
             coarser = f" ({lay.reason})" if cap.partition == "none" else coarser
             parts.append(f"{layer} by {lay.granularity}({lay.source}){coarser} (Delta/Parquet: column {lay.column})")
     return f"lake tables: {'; '.join(parts)}; target file size {mib:,.0f} MiB"
-
-
-def _unapplied(spec: Spec) -> Iterator[Finding]:
-    """R366 (warning) at each lake target's `partition_by` column that partitions no lake table."""
-    unapplied = set(unapplied_columns(spec))
-    for ti, target in enumerate(spec.targets):
-        if target.type not in LAKE_TARGETS:
-            continue
-        for ci, column in enumerate(target.partition_by):
-            if column in unapplied:
-                yield Finding(
-                    ("targets", ti, "partition_by", ci),
-                    "R366",
-                    f"target '{target.name}': partition column '{column}' partitions no lake table: a lake table's "
-                    "silver is partitioned by one date or timestamp column at the plan's granularity (the first of "
-                    "`partition_by` the table has, else its event_time or watermark), and no table takes this one",
-                    "name a date or timestamp column of the tables, or remove it (bronze is partitioned by arrival)",
-                    severity="warning",
-                )
-
-
-def partition_findings(spec: Spec, capacity: Capacity) -> tuple[Finding, ...]:
-    """R366 (above) and R447 (warning): a lake table the plan partitions whose silver has no time column to be
-    partitioned by (no date or timestamp `event_time` or `watermark`): silver stays one partition
-    (bronze is partitioned by arrival), so expiry cannot drop it a partition at a time."""
-    if not any(t.type in LAKE_TARGETS for t in spec.targets):
-        return ()
-    out = list(_unapplied(spec))
-    for ref in index_of(spec).tables:
-        if not any(c.metadata is None for c in ref.dataset.columns):
-            continue  # no lake table (lakehouse/config.py's rule)
-        cap = table_capacity(capacity, ref)
-        if cap.partition == "none" or time_column(ref, chosen=declared_columns(spec)) is not None:
-            continue
-        out.append(
-            Finding(
-                (*ref.path, "name"),
-                "R447",
-                f"the plan partitions {ref.qualified} by {cap.partition} ({human(cap.partition_bytes, 'bytes')} per "
-                "partition), but its silver lake table has no date or timestamp event_time or watermark to be "
-                "partitioned by: silver is one partition (bronze is partitioned by arrival)",
-                "set `watermark` (a streamed table: `event_time`) to the table's date or timestamp column, or name "
-                "it in the lake target's `partition_by`",
-                severity="warning",
-            )
-        )
-    return tuple(out)

@@ -35,7 +35,8 @@ Conventions (docs/families.md, "Names"):
   API server's Service `<app>-airflow-api-server`), orchestrator workers `<app>-<orchestrator>-worker`,
   a ServiceAccount each (same name), the Secret every workload reads `<app>-secrets`, the ConfigMap
   `<app>-config`, NetworkPolicies `<app>-default-deny`, `<app>-allow-dns`, `<app>-<workload>`
-- the Prefect work pool `<pipeline>-pool`
+- the Prefect work pool `<pipeline>-pool`; the flow's deployments: `<pipeline>`, or one per environment of
+  `deploy.environments` named after it (`<pipeline>/<env>` in Prefect's full name)
 - environment variables the generated code reads (EnvNames, `names.env`): the spec's own
   `${secret:NAME}`/`${env:NAME}` as written; pipegen's settings `PIPEGEN_<WHAT>`; a connection
   setting the spec leaves out `<SOURCE or TARGET>_<FIELD>`; the project's Kafka cluster
@@ -77,6 +78,7 @@ __all__ = [  # the naming layer: its own names and the rules it re-exports (iden
     "COMPOSE_FLINK_JOBMANAGER",
     "COMPOSE_FLINK_SQL",
     "COMPOSE_FLINK_TASKMANAGER",
+    "COMPOSE_ICEBERG_REST",
     "COMPOSE_KAFKA",
     "COMPOSE_PREFECT_SERVER",
     "COMPOSE_PREFECT_WORKER",
@@ -104,6 +106,7 @@ __all__ = [  # the naming layer: its own names and the rules it re-exports (iden
     "StreamJobNames",
     "StreamQualityNames",
     "bucket_name",
+    "compose_generator",
     "compose_service",
     "dns_name",
     "env_name",
@@ -328,6 +331,11 @@ class Names:
     # Lookups go through maps built once per Names (from the end, so the first entry wins as a scan found it):
     # a family asks for every dataset's names, so a scan per lookup would be quadratic in the spec.
 
+    def prefect_deployment(self, environment: str | None = None) -> Ident:
+        """A deployment of the pipeline's Prefect flow (prefect.yaml; Prefect's full name `<pipeline>/<this>`):
+        the pipeline's name where the spec names no environment, else the environment's (a DNS label)."""
+        return Ident(environment) if environment else self.pipeline
+
     def cdc_source(self, source: str) -> CdcNames:
         return _lookup(self._cdc_index, source, f"no CDC source {source}")
 
@@ -413,6 +421,7 @@ COMPOSE_KAFKA, COMPOSE_CONNECT = Ident("kafka"), Ident("connect")  # compose.yam
 # compose.yaml's Flink session cluster and the service that submits the generated SQL jobs to it
 COMPOSE_FLINK_JOBMANAGER, COMPOSE_FLINK_TASKMANAGER = Ident("flink-jobmanager"), Ident("flink-taskmanager")
 COMPOSE_FLINK_SQL = Ident("flink-sql")
+COMPOSE_ICEBERG_REST = Ident("iceberg-rest")  # the local Iceberg REST catalog of the jobs' Iceberg sinks
 # the orchestrator's: Airflow and its metadata database, or a Prefect server and a worker. None of these
 # fixed names ends in `-db`, so none can meet a source database's `<source>-db` (compose_service)
 COMPOSE_AIRFLOW, COMPOSE_AIRFLOW_DB = Ident("airflow"), Ident("airflow-postgres")
@@ -422,6 +431,13 @@ COMPOSE_PREFECT_SERVER, COMPOSE_PREFECT_WORKER = Ident("prefect-server"), Ident(
 def compose_service(source: str) -> Ident:
     """A source database's local stand-in service in compose.yaml: `<source>-db` (a DNS label)."""
     return dns_name(f"{snake(source)}-db")
+
+
+def compose_generator(stream: str) -> Ident:
+    """A Faker stream's generator service in compose.yaml: `<source>-<table>-generator` (`stream`: the stream's DNS
+    name, common/faker_streams.py `FakerStream.name`); it ends in `-generator`, so it never meets a `<source>-db`
+    or one of the fixed names above."""
+    return dns_name(f"{stream}-generator")
 
 
 REPLAY_VERSION = "{name}__v{version}"

@@ -8,9 +8,11 @@ from pipegen.plan.capacity import Capacity, capacity_findings, compute
 from pipegen.plan.components import Graph, graph
 from pipegen.plan.composefindings import compose_findings
 from pipegen.plan.engines import EngineChoice, choose
+from pipegen.plan.flink_changes import flink_changelog_findings
+from pipegen.plan.flinkfindings import flink_findings
 from pipegen.plan.freshness import freshness_findings
 from pipegen.plan.infra_findings import infra_findings
-from pipegen.plan.lake_partition import partition_findings
+from pipegen.plan.lake_findings import partition_findings
 from pipegen.plan.layers import (
     engine_findings,
     layer_reasons,
@@ -73,10 +75,12 @@ def _findings(spec: Spec, d: _Decided) -> tuple[Finding, ...]:
         *spark_gold_findings(spec, d.engines),
         *spark_submit_findings(spec, d.engines),
         *spark_stream_findings(spec, d.engines),
+        *flink_changelog_findings(spec, d.engines),
         *stream_bronze_findings(spec, d.selection.architecture, d.engines),
         *masked_rule_findings(spec, d.selection.architecture),
         *reach_findings(spec, d.flow),
-        *compose_findings(spec, d.flow),
+        *compose_findings(spec, d.flow, d.selection.architecture),
+        *flink_findings(spec, d.flow, d.selection.architecture),
         *monitoring_findings(spec, d.flow),
         *infra_findings(spec, d.flow, d.capacity),
         *unread_settings(spec, d.flow, d.engines),

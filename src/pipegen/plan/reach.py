@@ -235,7 +235,9 @@ def unread_streams(spec: Spec, graph: Graph) -> Iterator[Finding]:
         elif ref.source_index not in graph.batch_sources:
             captured = (
                 "Debezium captures its changes into their topic (its name and key reach the connector), but "
-                if ref.source.ingestion.value == "cdc" else ""
+                if ref.source.ingestion.value == "cdc" else
+                "the stream generator writes its events to their topic (pipeline/stream_generator.json), but "
+                if ref.source.type == SourceType.FAKER else ""
             )  # fmt: skip
             yield Finding(
                 ref.path, "R396",

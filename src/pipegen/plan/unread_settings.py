@@ -4,10 +4,11 @@ warnings (docs/diagnostics.md). Each names why nothing reads the value and what 
 - R413: `engines.stream` when the plan has no speed layer, or `engines.batch` when a Kappa plan has no
   marts: the plan runs no engine for that layer, so the choice reaches no generated file (an `auto`
   written in the spec too; only the default left unwritten is silent).
-- R414: an environment's `schedule` (always: the orchestrators run one schedule per project, the Prefect
-  deployment's and the DAG's, which the self-hosted Airflow runs), and its `variables` when no workload of
-  pipegen's own runs on Kubernetes (`deploy.kubernetes` off, or a plan with no Airflow or Prefect
-  schedule): the kubernetes family's overlays are their only reader (the ConfigMap every batch pod reads).
+- R414: an environment's `variables` when no workload of pipegen's own runs on Kubernetes (`deploy.kubernetes`
+  off, or a plan with no Airflow or Prefect schedule): the kubernetes family's overlays are their only reader
+  (the ConfigMap every batch pod reads).
+- R509: an environment's `schedule` when the plan schedules no batch run (no Airflow or Prefect schedule):
+  elsewhere the DAG picks it by `PIPEGEN_ENVIRONMENT` and Prefect gets a deployment per environment.
 - R415: an environment's `targets` override that not every reader of the target takes. dbt's profile
   (an output `<target>-<env>`), the ingestion destination and GX's warehouse checks (the fields of
   its data source's URL) take it when
@@ -88,36 +89,32 @@ def _engines(spec: Spec, engines: tuple[EngineChoice, ...]) -> Iterator[Finding]
 
 
 def _environment_runs(spec: Spec, graph: Graph) -> Iterator[Finding]:
-    """An environment's `variables` reach the ConfigMap of pipegen's own batch pods on Kubernetes; its
-    `schedule` reaches nothing: the orchestrators run one schedule (Prefect's workers prefect.yaml's, the
-    Airflow deployment the DAG's)."""
+    """R414: an environment's `variables` reach the ConfigMap of pipegen's own batch pods on Kubernetes only.
+    R509: its `schedule` reaches the orchestrator's DAG or deployments (common/orchestration.py), and nothing
+    where the plan schedules no batch run."""
     kubernetes = spec.deploy.kubernetes.enabled
     batch = bool(graph.kinds & BATCH_WORKLOADS)
     for name, env in spec.deploy.environments.items():
-        for key, set_ in (("schedule", env.schedule is not None), ("variables", bool(env.variables))):
-            if not set_ or (key == "variables" and kubernetes and batch):
-                continue
-            why = (
-                "`deploy.kubernetes` is off" if not kubernetes
-                else "the plan runs no batch workload on Kubernetes (no Airflow or Prefect schedule)" if not batch
-                else "Prefect's workers run the deployment's one schedule (prefect.yaml)"
-                if Kind.AIRFLOW_SCHEDULE not in graph.kinds
-                else "the Airflow deployment runs the DAG's one schedule"
-            )  # fmt: skip
-            where = (
-                "the orchestrators run `pipeline.schedule` in every environment" if key == "schedule"
-                else "only the Kubernetes overlay of pipegen's own batch workload reads it "
-                "(the ConfigMap its pods read)"
-            )  # fmt: skip
+        if env.schedule is not None and not batch:
             yield Finding(
-                ("deploy", "environments", name, key), "R414",
-                f"environment '{name}': `{key}` reaches no generated file: {why}, and {where}",
-                "remove it; " + (
-                    "the schedule is `pipeline.schedule` in every environment" if key == "schedule"
-                    else "set the variables in the environment that runs the project (its deployment's env)"
-                ) + (", or enable `deploy.kubernetes`" if not kubernetes and key == "variables" else ""),
-                severity="warning", on_key=True,
+                ("deploy", "environments", name, "schedule"), "R509",
+                f"environment '{name}': `schedule` reaches no generated file: the plan schedules no batch run "
+                "(no Airflow DAG or Prefect deployment: it has no batch layer)",
+                "remove it; the stream jobs run continuously in every environment", severity="warning", on_key=True,
             )  # fmt: skip
+        if not env.variables or (kubernetes and batch):
+            continue
+        why = "`deploy.kubernetes` is off" if not kubernetes else (
+            "the plan runs no batch workload on Kubernetes (no Airflow or Prefect schedule)"
+        )  # fmt: skip
+        yield Finding(
+            ("deploy", "environments", name, "variables"), "R414",
+            f"environment '{name}': `variables` reaches no generated file: {why}, and only the Kubernetes "
+            "overlay of pipegen's own batch workload reads it (the ConfigMap its pods read)",
+            "remove it; set the variables in the environment that runs the project (its deployment's env)"
+            + (", or enable `deploy.kubernetes`" if not kubernetes else ""),
+            severity="warning", on_key=True,
+        )  # fmt: skip
 
 
 def _target_overrides(spec: Spec, graph: Graph) -> Iterator[Finding]:

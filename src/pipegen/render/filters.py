@@ -166,6 +166,36 @@ def sh_word(value: str) -> str:
     return shlex.quote(value)
 
 
+SPEC_REFERENCE = re.compile(r"\$\{(?:env|secret):([A-Za-z_][A-Za-z0-9_]*)\}")  # the spec's `${secret:NAME}`
+
+
+def sh_word_env(value: str) -> str:
+    """One POSIX shell word of a value whose spec references (`${env:NAME}`, `${secret:NAME}`) expand the
+    environment variable NAME when the script runs (`"${NAME:?}"`: unset or empty stops it, naming NAME; one
+    a `/` follows, a URL joined with a path, without its own trailing `/`: `"${NAME%/}"`, which a script
+    with `set -u` stops on when unset); the rest single-quoted, as sh_word."""
+    parts, last = [], 0
+    for ref in SPEC_REFERENCE.finditer(value):
+        parts += [sh_word(value[last : ref.start()])] if ref.start() > last else []
+        joined = value[ref.end() : ref.end() + 1] == "/"
+        parts.append(f'"${{{ref.group(1)}%/}}"' if joined else f'"${{{ref.group(1)}:?}}"')
+        last = ref.end()
+    parts += [sh_word(value[last:])] if last < len(value) or not parts else []
+    return "".join(parts)
+
+
+def properties_value(value: str) -> str:
+    """A value of a Java properties file (Spark's `--properties-file`): backslashes doubled, a leading
+    space, a line break and every character past ASCII as Java escapes."""
+    out = []
+    for i, ch in enumerate(value.replace("\\", "\\\\")):
+        if ch in "\n\r\t\f" or ord(ch) > 126 or ord(ch) < 32 or (ch == " " and i == 0):
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 MAKE_VAR = re.compile(r"^\$\([A-Z_][A-Z0-9_]*\)$")
 # An environment assignment to a path under a make variable: `HOME_DIR=$(CURDIR)/.cache`.
 MAKE_VAR_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=\$\([A-Z_][A-Z0-9_]*\)[A-Za-z0-9_./-]*$")
@@ -323,6 +353,8 @@ FILTERS: dict[str, Callable[..., str]] = {
     "json_value": json_value,
     "hcl_str": hcl_str,
     "sh_word": sh_word,
+    "sh_word_env": sh_word_env,
+    "properties_value": properties_value,
     "make_word": make_word,
     "make_line": make_line,
     "requirement": requirement,

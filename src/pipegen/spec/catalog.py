@@ -64,6 +64,12 @@ def on_project_cluster(source: Source) -> bool:
     return source.type == SourceType.KAFKA and source.connection.bootstrap_servers is None
 
 
+def generated_stream(source: Source) -> bool:
+    """A Faker source that streams: its topics are on the project's cluster and nothing but a stream generator
+    (pipeline/stream_generator.py) writes them; the plan's `Kind.STREAM_GENERATORS` (plan/stream_generators.py)."""
+    return source.type == SourceType.FAKER and source.ingestion == Ingestion.STREAM
+
+
 def batch_reads_topics(source: Source) -> bool:
     """A Kafka source the production batch reader reads (the ingestion family's pipeline/topics.py,
     confluent-kafka) where a batch layer lands it: every topic's values JSON (a topic without `format`

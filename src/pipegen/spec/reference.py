@@ -40,6 +40,7 @@ included: every target receives them escaped for its own language.
 _SPECIAL = (
     ("parse_latency", "duration or `realtime`"),
     ("parse_duration", "duration"),
+    ("check_environment_schedule", "cron or `none`"),
     ("check_cron", "cron"),
     ("column_type", "column type"),
 )

@@ -340,6 +340,21 @@ def check_cron(text: str) -> str:
     return stripped
 
 
+# an environment's `schedule` that runs no schedule there (Airflow's `schedule=None`, a Prefect deployment
+# without schedules): manual and API-triggered runs only
+NO_SCHEDULE = "none"
+
+
+def check_environment_schedule(text: str) -> str:
+    """An environment's schedule: NO_SCHEDULE or a cron expression (check_cron)."""
+    if text.strip() == NO_SCHEDULE:
+        return NO_SCHEDULE
+    try:
+        return check_cron(text)
+    except ValueError as exc:
+        raise ValueError(f"{exc}; or `{NO_SCHEDULE}` for no schedule in this environment") from None
+
+
 DNS_LABEL_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 DNS_LABEL_RE = re.compile(DNS_LABEL_PATTERN)
 DNS_LABEL_MAX = 63

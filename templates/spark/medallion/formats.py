@@ -18,9 +18,10 @@ from layers import merged_rows
 # ---------------------------------------------------------------- formats: the thin I/O layer
 
 # (layer, table) -> the table's partitioning (medallion.json's `partition`, the plan's: None, not
-# partitioned) and its target file size; gold (the marts) is not partitioned
+# partitioned) and its target file size; gold's marts by their date or timestamp output (a mart's `partition`)
 LAYOUTS = {(layer, t["name"]): (t["partition"][layer], t["partition"]["file_bytes"])
            for t in CONFIG["tables"] for layer in ("bronze", "silver")}  # fmt: skip
+LAYOUTS |= {("gold", m["table"]): (m["partition"]["gold"], m["partition"]["file_bytes"]) for m in CONFIG["marts"]}
 
 
 def layout(layer: str, table: str) -> dict[str, str] | None:
@@ -218,8 +219,8 @@ class Iceberg(Delta):
         return f"lake.{bq(TARGET['namespaces'][layer])}.{bq(table)}"
 
     def register(self, table: str) -> list[str]:
-        """Never: silver is already a table of the `lake` catalog (validate's R464 says dbt's target does not
-        open it; medallion.json has no `register` for an Iceberg target)."""
+        """Never: silver is already a table of the `lake` catalog, which dbt's Spark Thrift server opens as its
+        session catalog (the dbt family's dbt/spark-thrift/; medallion.json has no `register` for Iceberg)."""
         return []
 
     def exists(self, layer: str, table: str) -> bool:

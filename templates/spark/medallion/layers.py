@@ -61,6 +61,27 @@ def landed_files(spark: Any, table: dict[str, Any]) -> list[tuple[str, str]]:
     return sorted((p.rstrip("/").rsplit("/", 1)[-1], p) for p in paths)
 
 
+NESTED = ("ARRAY<", "STRUCT<", "MAP<")  # silver's nested types: Spark casts no text to one
+
+
+def as_text(raw: Any, name: str) -> Any:
+    """A landed column as bronze's text: a nested value of a landed file (an array, struct or map column) as its
+    JSON, like the JSON text extract-load lands for a nested column (dlt's `json`), which stays as it is."""
+    from pyspark.sql import functions as F
+
+    col = F.col(bq(name))
+    return F.to_json(col) if dict(raw.dtypes)[name].upper().startswith(NESTED) else col.cast("string")
+
+
+def as_type(name: str, spark_type: str) -> Any:
+    """A bronze column (text) as silver's type: a nested type parsed from its JSON (a value that does not
+    parse: NULL, a failure), any other cast (try_cast: NULL where it does not cast)."""
+    from pyspark.sql import functions as F
+
+    col = F.col(bq(name))
+    return F.from_json(col, spark_type) if spark_type.upper().startswith(NESTED) else col.try_cast(spark_type)
+
+
 def as_bronze(raw: Any, table: dict[str, Any], batch_id: str, ingested: dt.datetime) -> Any:
     """A landed batch as bronze rows: the table's columns as text (a missing one NULL), then
     _batch_id, _ingested_at, _row and _op ('u' unless the batch says 'd')."""
@@ -68,7 +89,7 @@ def as_bronze(raw: Any, table: dict[str, Any], batch_id: str, ingested: dt.datet
 
     present = set(raw.columns)
     cols = [
-        (F.col(bq(c["name"])) if c["name"] in present else F.lit(None)).cast("string").alias(c["name"])
+        (as_text(raw, c["name"]) if c["name"] in present else F.lit(None).cast("string")).alias(c["name"])
         for c in table["columns"]
     ]
     op = F.coalesce(F.col("_op").cast("string"), F.lit("u")) if "_op" in present else F.lit("u")
@@ -117,7 +138,7 @@ def checked(new: Any, table: dict[str, Any]) -> Any:
 
     names = [c["name"] for c in table["columns"]]
     typed = new.select(
-        *[F.col(bq(c["name"])).try_cast(c["type"]).alias(c["name"]) for c in table["columns"]],
+        *[as_type(c["name"], c["type"]).alias(c["name"]) for c in table["columns"]],
         *[F.col(bq(n)).alias(f"_raw_{i}") for i, n in enumerate(names)], "_batch_id", "_ingested_at", "_row", "_op",
     )  # fmt: skip
     casts = [

@@ -21,6 +21,7 @@ from pipegen.common.orchestration import (
     dbt_target,
     description_chunks,
     docstring_lines,
+    environment_schedules,
     notification_env,
     run_outline,
     run_policy,
@@ -116,6 +117,7 @@ def dag_context(ctx: GenContext) -> dict[str, Any]:
     plan = task_plan(ctx)
     layers = plan.layers()
     bindings = airflow_bindings(spec)
+    schedules = environment_schedules(spec, policy)
     return {
         "version": trusted(ctx.version),
         "pipeline": names.pipeline,
@@ -134,6 +136,11 @@ def dag_context(ctx: GenContext) -> dict[str, Any]:
         "owner": spec.pipeline.owner or "data",
         "tags": list(spec.pipeline.tags),
         "policy": policy,
+        # deploy.environments' own schedules: the DAG picks the one PIPEGEN_ENVIRONMENT names
+        "env_schedules": schedules,
+        "unscheduled": any(s.schedule is None for s in schedules),
+        "environment_variable": trusted(names.env.environment),
+        "schedule_comment": trusted(""),
         "catchup": trusted(str(policy.catchup)),
         "retry_delay_text": trusted(format_duration(policy.retry_delay)),
         "max_retry_delay_text": trusted(format_duration(policy.max_retry_delay)),

@@ -4,14 +4,19 @@
   plan/envsizes.py; `scale`: enough for every job at the `dev` parallelism) and `flink-sql`, which submits
   every `flink/sql/*.sql` to the cluster with the project's production runner (`pipeline/flink_runner.py`,
   `flink run --python`) once the cluster and Kafka are healthy, then stays up (healthy once every job was
-  submitted). All three run one image built from `compose/flink.Dockerfile` (FLINK_DOCKERFILE): the
+  submitted; it waits for the Faker streams' generators, which create the topics the jobs read: generators.py).
+  All three run one image built from `compose/flink.Dockerfile` (FLINK_DOCKERFILE): the
   official `flink` image pinned to the Flink the FlinkDeployments target, plus Python and PyFlink (the
-  runner) and the jars of FLINK_JARS from Maven Central (Docker downloads them at `make up`; nothing here
-  does). Compose's broker is plaintext: `flink-sql` sets PIPEGEN_FLINK_KAFKA_PLAINTEXT, and the runner drops
-  the TLS options of the project cluster's tables (flink_sql.plaintext); with PIPEGEN_FLINK_PARALLELISM it
-  runs each job at the `dev` parallelism (flink_sql.configured). The jobs' other `${VAR}` values come from
-  `.env` (an optional `env_file`), the broker's address, the source databases' hosts and LAKE_PATH (the
-  `flink-output` volume) from compose.yaml.
+  runner) and the connector jars the jobs use from Maven Central (plan/flinkjars.image_jars; Docker downloads
+  them at `make up`; nothing here does). Compose's broker is plaintext: `flink-sql` sets
+  PIPEGEN_FLINK_KAFKA_PLAINTEXT, and the runner drops the TLS options of the project cluster's tables
+  (flink_sql.plaintext); with PIPEGEN_FLINK_PARALLELISM it runs each job at the `dev` parallelism
+  (flink_sql.configured). The jobs' other `${VAR}` values come from `.env` (an optional `env_file`), the
+  broker's address, the source databases' hosts and LAKE_PATH (the `flink-output` volume) from compose.yaml.
+- Iceberg (a job writes an Iceberg table): `iceberg-rest`, Iceberg's REST catalog server of the runtime jar's
+  release, its warehouse and SQLite catalog in the `flink-output` volume the task managers write (it runs as
+  Flink's user, so both may write each table's directories); `flink-sql` sets PIPEGEN_FLINK_ICEBERG_REST_URI
+  and the runner points every Iceberg table at it instead of its production catalog (flink_sql.local_catalog).
 - Airflow (`orchestrator: airflow`, when the airflow family is on: the plan has something to orchestrate):
   `airflow-postgres` (the metadata database, its password `${PIPEGEN_AIRFLOW_DB_PASSWORD:?...}` from .env)
   and `airflow` (`airflow standalone`: API server, scheduler, DAG processor, triggerer), the generated
@@ -21,8 +26,9 @@
   `/api/v2/monitor/health`.
 - Prefect (`orchestrator: prefect`, the prefect family on): `prefect-server` (`prefect server start`,
   healthy on `/api/health`) and `prefect-worker`: it creates the deployment's work pool, runs `prefect
-  deploy --all` from the project (prefect.yaml) and starts a process worker on the pool (healthy on its
-  own `/health`; the flow's variables as Airflow's tasks').
+  deploy --all` from the project (prefect.yaml; where the spec names environments, the first environment's
+  deployment only) and starts a process worker on the pool (healthy on its own `/health`; the flow's variables
+  as Airflow's tasks').
 Images are pinned; ports bind to 127.0.0.1; names come from the naming layer.
 """
 
@@ -32,11 +38,12 @@ import math
 import shlex
 from typing import NamedTuple
 
-from pipegen.common.stream_landing import streamed_to_bronze
-from pipegen.common.stream_rules import event_rules, streamed_tables
+from pipegen.common.stream_landing import flink_job_count as planned_flink_jobs
 from pipegen.generators.base import ComposeService, EnvVar, GenContext
+from pipegen.generators.compose.generators import generator_names
 from pipegen.plan.components import Kind
 from pipegen.plan.envsizes import DEV, env_sizes
+from pipegen.plan.flinkjars import FLINK_VERSION, ICEBERG_VERSION, FlinkUse, Jar, flink_uses, image_jars
 from pipegen.plan.idents import dns_name
 from pipegen.plan.names import (
     COMPOSE_AIRFLOW,
@@ -44,6 +51,7 @@ from pipegen.plan.names import (
     COMPOSE_FLINK_JOBMANAGER,
     COMPOSE_FLINK_SQL,
     COMPOSE_FLINK_TASKMANAGER,
+    COMPOSE_ICEBERG_REST,
     COMPOSE_KAFKA,
     COMPOSE_PREFECT_SERVER,
     COMPOSE_PREFECT_WORKER,
@@ -51,32 +59,21 @@ from pipegen.plan.names import (
 )
 from pipegen.render.env import render
 from pipegen.safe import trusted
-from pipegen.spec.index import index_of
-from pipegen.spec.model import Orchestrator
+from pipegen.spec.model import Orchestrator, TargetType
 
-# The Flink the generated FlinkDeployments target (the flink family: flinkVersion v2_2, flink-python-2.2.0.jar);
-# tests/judges/test_compose.py checks that both agree.
-FLINK_VERSION = "2.2.0"
+# FLINK_VERSION (plan/flinkjars.py): the Flink the generated FlinkDeployments target (the flink family:
+# flinkVersion v2_2, flink-python-2.2.0.jar); tests/judges/test_compose.py checks that both agree.
 FLINK_BASE_IMAGE = f"flink:{FLINK_VERSION}-scala_2.12-java17"
 FLINK_DOCKERFILE = "compose/flink.Dockerfile"
 FLINK_REST_PORT = 8081
 USRLIB = "/opt/flink/usrlib"
 MAVEN = "https://repo1.maven.org/maven2"
-# (group, artifact, version) of every jar the image adds to /opt/flink/lib: the Kafka SQL connector (the jobs'
-# topics) and the JDBC connector with the PostgreSQL and MySQL dialects and drivers (lookups, JDBC sinks)
-FLINK_JARS = (
-    ("org.apache.flink", "flink-sql-connector-kafka", "4.0.1-2.0"),
-    ("org.apache.flink", "flink-connector-jdbc-core", "4.0.0-2.0"),
-    ("org.apache.flink", "flink-connector-jdbc-postgres", "4.0.0-2.0"),
-    ("org.apache.flink", "flink-connector-jdbc-mysql", "4.0.0-2.0"),
-    ("org.postgresql", "postgresql", "42.7.7"),
-    ("com.mysql", "mysql-connector-j", "9.4.0"),
-    ("org.apache.flink", "flink-sql-parquet", FLINK_VERSION),  # file sinks' formats (JSON and CSV: the image's)
-    ("org.apache.flink", "flink-sql-avro", FLINK_VERSION),
-)
 # a file sink whose target gives no location writes under ${LAKE_PATH}: in the cluster, a named volume every
 # Flink container mounts (the task managers write it; `docker compose cp` reads it)
 FLINK_OUTPUT_VOLUME, FLINK_OUTPUT = "flink-output", "/opt/flink/output"
+ICEBERG_REST_IMAGE = f"apache/iceberg-rest-fixture:{ICEBERG_VERSION}"  # Iceberg's REST catalog server
+ICEBERG_REST_PORT = 8181
+FLINK_UID = "9999:9999"  # the official Flink image's `flink` user and group
 SUBMITTED = "/tmp/pipegen-submitted"  # flink-sql's marker: every job was submitted
 # health checks' start periods of the services that install or submit before they are up: pip installs of the
 # project's requirements (Airflow, the Prefect worker), a JVM per submitted job (flink-sql)
@@ -95,8 +92,18 @@ PREFECT_WORKER_HEALTH_PORT = 8080  # `prefect worker start --with-healthcheck` (
 PREFECT_PROJECT = "/opt/prefect/project"
 
 
-def jar_url(group: str, artifact: str, version: str) -> str:
-    return f"{MAVEN}/{group.replace('.', '/')}/{artifact}/{version}/{artifact}-{version}.jar"
+def jar_url(jar: Jar) -> str:
+    return f"{MAVEN}/{jar.group.replace('.', '/')}/{jar.artifact}/{jar.version}/{jar.file}"
+
+
+def uses(ctx: GenContext) -> tuple[FlinkUse, ...]:
+    """The systems the plan's Flink jobs touch (plan/flinkjars.flink_uses)."""
+    return tuple(flink_uses(ctx.spec, ctx.plan.architecture, ctx.plan.graph.kinds))
+
+
+def writes_iceberg(ctx: GenContext) -> bool:
+    """A job (a stream job's sink, the bronze jobs) writes an Iceberg table: compose runs a REST catalog."""
+    return any(u.role in ("sink", "bronze") and u.system == TargetType.ICEBERG for u in uses(ctx))
 
 
 def flink_image(ctx: GenContext) -> str:
@@ -105,13 +112,9 @@ def flink_image(ctx: GenContext) -> str:
 
 
 def flink_job_count(ctx: GenContext) -> int:
-    """The SQL jobs the flink family writes: one per stream job, a dead-letter and a validation job per
-    streamed table with per-event rules (its quality jobs), and a Lakehouse's bronze job per streamed table
-    (common/stream_landing; tests/judges/test_compose.py counts flink/sql/)."""
-    spec = ctx.spec
-    checked = [ref for ref in streamed_tables(spec, index_of(spec)) if event_rules(spec, ref)]
-    bronze = streamed_to_bronze(spec, ctx.plan.architecture, ctx.plan.graph.kinds)
-    return len(spec.transforms.streams) + 2 * len(checked) + len(bronze)
+    """The SQL jobs the flink family writes (common/stream_landing.flink_job_count; tests/judges/test_compose.py
+    counts flink/sql/)."""
+    return planned_flink_jobs(ctx.spec, ctx.plan.architecture, ctx.plan.graph.kinds)
 
 
 class SessionSize(NamedTuple):
@@ -141,12 +144,29 @@ def _http_ok(url: str) -> str:
     return f"curl -fsS {url} > /dev/null"
 
 
+def iceberg_rest() -> ComposeService:
+    """Iceberg's REST catalog on a file warehouse in the `flink-output` volume (after the JobManager created the
+    volume from the Flink image, owned by Flink's user, which this service runs as): the task managers write
+    data and manifests, the catalog the table metadata, in one directory tree."""
+    return ComposeService(
+        name=str(COMPOSE_ICEBERG_REST), image=ICEBERG_REST_IMAGE, user=FLINK_UID,
+        ports=(f"127.0.0.1:{ICEBERG_REST_PORT}:{ICEBERG_REST_PORT}",),
+        environment=(("CATALOG_WAREHOUSE", f"file://{FLINK_OUTPUT}/iceberg"),
+                     ("CATALOG_URI", f"jdbc:sqlite:{FLINK_OUTPUT}/iceberg-catalog.db")),
+        volumes=(f"{FLINK_OUTPUT_VOLUME}:{FLINK_OUTPUT}",),
+        healthcheck=(_http_ok(f"http://localhost:{ICEBERG_REST_PORT}/v1/config"),),
+        depends_on=(str(COMPOSE_FLINK_JOBMANAGER),),
+    )  # fmt: skip
+
+
 def flink_services(
     ctx: GenContext, bootstrap: str, database_hosts: tuple[tuple[str, str], ...]
 ) -> tuple[ComposeService, ...]:
     """`bootstrap`: the broker inside the Compose network; `database_hosts`: (variable, compose service)
     of each source database whose host the spec gives as a variable (the jobs' lookups read it)."""
     image, size = flink_image(ctx), session_size(ctx)
+    iceberg = (iceberg_rest(),) if writes_iceberg(ctx) else ()
+    catalog = tuple((str(ENV.flink_iceberg_rest), f"http://{s.name}:{ICEBERG_REST_PORT}") for s in iceberg)
     jobmanager = ComposeService(
         name=str(COMPOSE_FLINK_JOBMANAGER), image=image, build=FLINK_DOCKERFILE, command=("jobmanager",),
         ports=(f"127.0.0.1:{FLINK_REST_PORT}:{FLINK_REST_PORT}",),
@@ -172,7 +192,8 @@ def flink_services(
         ' || { echo "flink-sql: $$job was not submitted" >&2; failed=1; }; done;'
         f' if [ "$$failed" = 0 ]; then touch {SUBMITTED}; fi; exec sleep infinity'
     )
-    kafka = (str(COMPOSE_KAFKA),) if Kind.KAFKA_TOPICS in ctx.plan.graph.kinds else ()
+    # the broker, and the Faker streams' generators, which create the topics the jobs read (generators.py)
+    kafka = (str(COMPOSE_KAFKA), *generator_names(ctx)) if Kind.KAFKA_TOPICS in ctx.plan.graph.kinds else ()
     sql = ComposeService(
         name=str(COMPOSE_FLINK_SQL), image=image, build=FLINK_DOCKERFILE, command=("bash", "-c", submit),
         environment=(
@@ -182,19 +203,21 @@ def flink_services(
             (str(ENV.flink_parallelism), str(size.parallelism)),
             (str(ENV.kafka_bootstrap), bootstrap),
             (str(ENV.connectors.lake_path), FLINK_OUTPUT),
+            *catalog,
             *database_hosts,
         ),
         env_file=True,
         volumes=(f"./pipeline:{USRLIB}/pipeline:ro", f"./flink/sql:{USRLIB}/flink/sql:ro"),
         healthcheck=(f"test -f {SUBMITTED}",),
         start_seconds=SUBMIT_SECONDS_PER_JOB * flink_job_count(ctx),
-        depends_on=(str(COMPOSE_FLINK_JOBMANAGER), str(COMPOSE_FLINK_TASKMANAGER), *kafka),
+        depends_on=(str(COMPOSE_FLINK_JOBMANAGER), str(COMPOSE_FLINK_TASKMANAGER), *kafka,
+                    *(s.name for s in iceberg)),
     )  # fmt: skip
-    return (jobmanager, taskmanager, sql)
+    return (jobmanager, taskmanager, *iceberg, sql)
 
 
 def flink_dockerfile(ctx: GenContext) -> str:
-    jars = [{"url": trusted(jar_url(*j)), "file": trusted(f"{j[1]}-{j[2]}.jar")} for j in FLINK_JARS]
+    jars = [{"url": trusted(jar_url(j)), "file": trusted(j.file)} for j in image_jars(uses(ctx))]
     context = {"version": trusted(ctx.version), "base": trusted(FLINK_BASE_IMAGE), "output": trusted(FLINK_OUTPUT),
                "pyflink": trusted(f"apache-flink=={FLINK_VERSION}"), "jars": jars}  # fmt: skip
     return render("compose/flink.Dockerfile.j2", context)
@@ -238,6 +261,14 @@ def _python_get(url: str) -> str:
     return f"python -c \"import urllib.request; urllib.request.urlopen('{url}', timeout=4)\""
 
 
+def compose_deployment(ctx: GenContext) -> str:
+    """What the worker deploys of prefect.yaml (arguments of `prefect deploy`): its one deployment, or where the
+    spec names environments (a deployment each), the first environment's only: the local stack is one
+    environment, and the others' schedules would run on it too."""
+    environments = tuple(ctx.spec.deploy.environments)
+    return f"--name {shlex.quote(str(ctx.plan.names.prefect_deployment(environments[0])))}" if environments else "--all"
+
+
 def prefect_services(ctx: GenContext, database_hosts: tuple[tuple[str, str], ...]) -> tuple[ComposeService, ...]:
     pool = shlex.quote(str(ctx.plan.names.prefect_work_pool))
     server = ComposeService(
@@ -249,8 +280,8 @@ def prefect_services(ctx: GenContext, database_hosts: tuple[tuple[str, str], ...
     )  # fmt: skip
     start = (
         f"cd {PREFECT_PROJECT} && prefect work-pool create {pool} --type process --overwrite"
-        f" && prefect --no-prompt deploy --all && exec prefect worker start --pool {pool} --type process"
-        " --with-healthcheck"
+        f" && prefect --no-prompt deploy {compose_deployment(ctx)} && exec prefect worker start --pool {pool}"
+        " --type process --with-healthcheck"
     )
     worker = ComposeService(
         name=str(COMPOSE_PREFECT_WORKER), image=PREFECT_IMAGE, command=("bash", "-c", start),

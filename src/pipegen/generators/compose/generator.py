@@ -5,7 +5,8 @@ project family from every family's contribution) and `make up` / `make down`.
   password from .env (`${NAME:?...}`: the same variable the pipeline reads), logical replication / row
   binlog when the source is captured (CDC), a health check;
 - a Kafka broker in KRaft mode (`kafka`) when the plan has Kafka topics;
-- Kafka Connect with the Debezium plugins (`connect`) when a source is captured.
+- Kafka Connect with the Debezium plugins (`connect`) when a source is captured;
+- a generator per Faker stream table (`<source>-<table>-generator`, generators.py), which writes its topic there.
 - a Flink session cluster that runs the generated SQL jobs, and the orchestrator's services (engines.py).
 Every service that needs another waits for it to be healthy. Grafana (with the generated dashboards
 provisioned), Prometheus and node_exporter are the monitoring family's contribution.
@@ -14,7 +15,7 @@ provisioned), Prometheus and node_exporter are the monitoring family's contribut
 from __future__ import annotations
 
 from pipegen.generators.base import COMPOSE_TARGETS, ComposeService, Contribution, EnvVar, Files, GenContext
-from pipegen.generators.compose import engines
+from pipegen.generators.compose import engines, generators
 from pipegen.plan.cdc import DEBEZIUM_VERSION, KAFKA_VERSION
 from pipegen.plan.components import Kind
 from pipegen.plan.names import COMPOSE_CONNECT, COMPOSE_KAFKA, compose_service
@@ -130,6 +131,7 @@ def services(ctx: GenContext) -> tuple[ComposeService, ...]:
         captured = [s for s in ctx.spec.sources if s.ingestion == Ingestion.CDC]
         if captured:
             out.append(connect(ctx, captured))
+        out.extend(generators.generator_services(ctx, f"{COMPOSE_KAFKA}:{INTERNAL_PORT}"))
     if engines.has_flink(ctx):
         out.extend(engines.flink_services(ctx, f"{COMPOSE_KAFKA}:{INTERNAL_PORT}", database_hosts(ctx)))
     out.extend(engines.orchestrator_services(ctx, database_hosts(ctx)))

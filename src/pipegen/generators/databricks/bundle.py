@@ -11,7 +11,8 @@ Spark jobs run on job clusters sized from the plan's capacity figures with cheap
 serverless compute with the dbt project's requirements file. One bundle target per deployment
 environment (the first the default, in development mode; the others deployed once each under a shared
 root, the last in production mode, those between with their environment's name prefix); each sets the
-lake's roots to its environment's lake bucket (Azure: each layer's container) and, where Spark streams,
+lake's roots to its environment's lake bucket (Azure: each layer's container), where extract-load lands batches
+the landing root to its environment's landing bucket (Azure: container; plan/spark_landing.py) and, where Spark streams,
 the stream's checkpoints to its environment's checkpoints bucket (the naming layer's, what Terraform
 creates for it). Pure data, emitted by render/yamldoc."""
 
@@ -22,10 +23,11 @@ from typing import Any
 from pipegen.common.spark_sizing import max_workers
 from pipegen.common.spark_stream import job_secrets, shipped_stores, store_secrets, stream_env
 from pipegen.generators.base import GenContext
-from pipegen.plan.cloudnames import cloud_names, environments, lake_roots, spark_checkpoint_root
+from pipegen.plan.cloudnames import cloud_names, environments, lake_roots, landing_root, spark_checkpoint_root
 from pipegen.plan.components import Kind
 from pipegen.plan.layers import spark_gold_gap
 from pipegen.plan.names import ENV, snake
+from pipegen.plan.spark_landing import landed_sources
 from pipegen.safe import Ident
 from pipegen.spec import catalog
 from pipegen.spec.index import index_of
@@ -218,7 +220,10 @@ def variables(ctx: GenContext, jobs_: dict[str, dict[str, Any]]) -> dict[str, An
         for var in list(lake_variables(ctx).values())[1:]:
             out[var] = {"description": f"Where the lake's {var.rsplit('_', 1)[1]} layer lives (each target: its "
                         "environment's container of the layer)."}  # fmt: skip
-        out["landing_root"] = {"description": "Where the raw batches land (data/landing/<source>/<table>/)."}
+        out["landing_root"] = {"description": "Where the raw batches land (data/landing/<source>/<table>/; each "
+                               "target: its environment's landing bucket or container, where extract-load lands "
+                               "them)." if landed_sources(ctx.spec, ctx.plan.graph) else
+                               "Where the raw batches land (data/landing/<source>/<table>/)."}  # fmt: skip
     if Kind.SPARK_STREAMING in ctx.plan.graph.kinds:
         out["kafka_bootstrap_servers"] = {"description": "The Kafka bootstrap servers the stream job reads "
                                           "(host:port[,host:port])."}  # fmt: skip
@@ -287,6 +292,8 @@ def targets(ctx: GenContext, jobs_: dict[str, dict[str, Any]]) -> dict[str, dict
     for i, env in enumerate(envs):
         target = target_settings(env, i, len(envs))
         values = {lake[name]: url for name, url in lake_roots(ctx.spec, env).items() if name in lake}
+        if lake and (root := landing_root(ctx.spec, env)) and landed_sources(ctx.spec, ctx.plan.graph):
+            values["landing_root"] = root  # where extract-load lands the batches (plan/spark_landing.py)
         if Kind.SPARK_STREAMING in ctx.plan.graph.kinds:
             values["checkpoint_root"] = spark_checkpoint_root(ctx.spec, env)
         entries = secret_entries(ctx, env)

@@ -13,6 +13,7 @@ from typing import Any
 from pipegen.common.lake_catalog import dbt_registers_silver, layer_dirs, silver_schema, silver_target
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
 from pipegen.generators.dbt import sql as dbt_sql
+from pipegen.generators.dbt.thrift import thrift_env, thrift_files
 from pipegen.plan.components import Kind
 from pipegen.plan.envtargets import DBT_PROFILE_KEYS, environment_targets
 from pipegen.plan.freshness import dbt_period, freshness_bounds
@@ -74,6 +75,7 @@ class DbtGenerator:
                     "DBT_SEND_ANONYMOUS_USAGE_STATS", ("dbt: no usage statistics over the network",), default="false"
                 ),
                 *_profile_env(ctx.spec),
+                *thrift_env(ctx),
             ),
             make_targets=(
                 MakeTarget("transform", "dbt build: staging and mart models and their tests", (_transform_argv(),)),
@@ -112,6 +114,7 @@ class DbtGenerator:
             files[f"{DBT_DIR}/{REGISTER_MACRO}"] = render("dbt/pipegen_register_silver.sql.j2", context)
         for path in STATIC:
             files[f"{DBT_DIR}/{path}"] = static(f"dbt/static/{path}")
+        files.update(thrift_files(ctx))  # an Iceberg silver: the Thrift server's catalog (thrift.py)
         for target in warehouse_targets(ctx.spec):
             files[f"{DBT_DIR}/requirements-{snake(target.name)}.txt"] = render(
                 "dbt/requirements-target.txt.j2", {"target": target.name, "pins": warehouse_requirements(target)}
@@ -286,8 +289,8 @@ def registration_doc(ctx: GenContext, tables: list[Table]) -> dict[str, Any] | N
     """What dbt's on-run-start hook registers on its Spark / Databricks targets (macros/pipegen_register_silver.sql):
     the silver schema and each silver table `_sources.yml` reads (`source_of`, the same names), quoted for Spark,
     with its directory below the lake root (common/lake_catalog.layer_dirs, where the lake step writes it). None:
-    nothing to register (common/lake_catalog.dbt_registers_silver: Iceberg silver, R464; the Spark job's silver
-    step registers a Delta silver it writes; or staging reads no silver table)."""
+    nothing to register (common/lake_catalog.dbt_registers_silver: Iceberg silver, dbt/spark-thrift/ or R464; the
+    Spark job's silver step registers a Delta silver it writes; or staging reads no silver table)."""
     spec = ctx.spec
     target = silver_target(spec)
     if target is None or not dbt_registers_silver(spec, Kind.SPARK_BATCH in ctx.plan.graph.kinds):

@@ -34,6 +34,7 @@ from pipegen.generators.flink.windows import (
     top_n_query,
     window_query,
 )
+from pipegen.plan.flink_changes import joined_as_stream
 from pipegen.plan.names import Names, StreamJobNames, snake
 from pipegen.render.flinksql import flink_expr, quote
 from pipegen.spec.index import SpecIndex
@@ -114,8 +115,13 @@ class JobBuilder:
         """Settings, the source, the dimensions (each table once) and the history view, if any."""
         source, tables = source_tables(base, jn, history=bool(job.history), with_proc_time=with_proc_time)
         statements = [settings_script(self.settings, jn, base.cdc), *source]
-        for rel, _join in dims:
-            if rel.names.flink_table in tables:
+        for rel, join in dims:
+            if rel.names.flink_table in tables or rel.names.flink_changes in tables:
+                continue
+            if streamed_join(rel, join):  # a topic joined as a stream: read like a job's source
+                joined, entry = source_tables(rel, jn, history=False, with_proc_time=False)
+                statements.extend(joined)
+                tables.update(entry)
                 continue
             statement, entry = dimension_table(rel)
             statements.append(statement)
@@ -185,3 +191,9 @@ def job_manifest(
         "lookups": [f"{quote(base.alias)}.{quote(PROC_TIME)}"] if lookups else [],
         "event_time": base.event_time(),
     }
+
+
+def streamed_join(rel: Relation, join: Join) -> bool:
+    """A regular join of a topic or a CDC table's changelog: read as the job reads its own source
+    (plan/flink_changes.joined_as_stream)."""
+    return joined_as_stream(rel.ref, join.type)

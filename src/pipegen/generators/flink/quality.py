@@ -28,7 +28,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from pipegen.common.stream_rules import EventRule, event_rules, streamed_tables, text_literal
+from pipegen.common.stream_rules import EventRule, checked_tables, event_rules, text_literal
 from pipegen.generators.flink.builder import JobSql
 from pipegen.generators.flink.columns import append_columns, source_columns
 from pipegen.generators.flink.connectors import source_options
@@ -73,10 +73,8 @@ class QualityTable:
 
 def quality_tables(spec: Spec, index: SpecIndex, names: Names) -> list[QualityTable]:
     out = []
-    for ref in streamed_tables(spec, index):
+    for ref in checked_tables(spec, index):
         rules = event_rules(spec, ref)
-        if not rules:
-            continue
         rel = relation(ref, names)
         et = ref.dataset.event_time
         time = rel.column(et) if et else PROC_TIME

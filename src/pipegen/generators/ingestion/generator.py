@@ -22,6 +22,7 @@ from typing import Any
 from pipegen.common.kafka_clients import SIGN_IN_PINS, sign_in_env
 from pipegen.common.sources import SQL_SYSTEMS, STAND_IN_ONLY, SYNTHETIC_SOURCES
 from pipegen.generators.base import CiStep, Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
+from pipegen.generators.ingestion.landing import landed, landing_env, landing_extras
 from pipegen.generators.ingestion.topics import kafka_row, signs_in
 from pipegen.plan.envtargets import DLT_CREDENTIAL_FIELDS, environment_targets
 from pipegen.plan.names import ENV
@@ -418,6 +419,8 @@ def context(ctx: GenContext) -> dict[str, Any]:
         "signs_in": any(s["kafka"] and s["kafka"]["signs_in"] for s in sources),
         "has_files": any(s["type"] == SourceType.FILES or s["jsonl_stand_in"] for s in sources),
         "pii_key_env": trusted(PII_KEY_ENV),
+        # the sources whose batches land for the Spark job's bronze (pipeline/landing.py)
+        "landing": landed(ctx, {s.name for s in loaded_sources(ctx)}),
     }
 
 
@@ -438,6 +441,7 @@ def requirements(ctx: GenContext) -> tuple[str, ...]:
             drivers.add(SQLALCHEMY_DRIVERS[target.type][1])
         if destination == "filesystem" and target.connection.bucket:
             extras |= set(CLOUD_EXTRAS.get(spec.cloud, ()))
+    extras |= set(landing_extras(ctx, {s.name for s in loaded_sources(ctx)}))  # the landing root's object store
     dlt_pin = f"dlt[{','.join(sorted(extras))}]=={DLT_VERSION}"
     topics: tuple[str, ...] = (
         ("confluent-kafka==2.16.1",) if any(reads_topics(s) for s in loaded_sources(ctx)) else ()
@@ -475,7 +479,7 @@ def env_vars(ctx: GenContext) -> tuple[EnvVar, ...]:
                   for name in sorted(refs)]  # fmt: skip
     if any(reads_topics(s) and not s.connection.bootstrap_servers for s in loaded_sources(ctx)):
         variables.append(EnvVar(ENV.kafka_bootstrap, ("pipeline/topics.py: the project's Kafka cluster",)))
-    return tuple(variables)
+    return (*variables, *landing_env(ctx, {s.name for s in loaded_sources(ctx)}))
 
 
 DEAD_LETTERS = ("-m", "pipeline.dead_letters", "--local")
@@ -526,6 +530,7 @@ class IngestionGenerator:
             "pipeline/runtime.py": (static / "runtime.py").read_text(encoding="utf-8"),
             "pipeline/sources.py": render("ingestion/sources.py.j2", values),
             **({"pipeline/topics.py": (static / "topics.py").read_text("utf-8")} if values["has_topics"] else {}),
+            **({"pipeline/landing.py": (static / "landing.py").read_text("utf-8")} if values["landing"] else {}),
             "tests/test_ingestion.py": (static / "test_ingestion.py").read_text(encoding="utf-8"),
         }
 

@@ -46,9 +46,17 @@ from pipegen.generators.kubernetes.workloads import (
     prefect_workers,
     run_size,
 )
-from pipegen.plan.cloudnames import cloud_names, environments, flink_state_paths, k8s_namespace, lake_roots
+from pipegen.plan.cloudnames import (
+    cloud_names,
+    environments,
+    flink_state_paths,
+    k8s_namespace,
+    lake_roots,
+    landing_root,
+)
 from pipegen.plan.envsizes import env_sizes
 from pipegen.plan.names import ENV, KubeNames
+from pipegen.plan.spark_landing import landed_sources
 from pipegen.render.env import render
 from pipegen.render.yamldoc import yaml_doc
 from pipegen.safe import Ident, trusted
@@ -170,7 +178,11 @@ def overlay_files(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...],
     files: Files = {}
     if found:
         variables = sorted((settings.variables if settings else {}).items())
-        literals = [f"{ENV.environment}={env}", *lake_literal(ctx, env, dict(variables))]
+        literals = [
+            f"{ENV.environment}={env}",
+            *lake_literal(ctx, env, dict(variables)),
+            *landing_literal(ctx, env, dict(variables)),
+        ]
         literals += [f"{k}={v}" for k, v in variables]
         body["configMapGenerator"] = [{"name": str(kube.config), "namespace": ns, "behavior": "merge",
                                        "literals": literals}]  # fmt: skip
@@ -215,6 +227,14 @@ def lake_literal(ctx: GenContext, env: str, variables: dict[str, str]) -> list[s
     each unless the spec's variables set it (their PIPEGEN_LAKE_ROOT: every layer under it, none derived)."""
     roots = lake_roots(ctx.spec, env) if "lakehouse" in ctx.families and ENV.lake_root not in variables else {}
     return [f"{name}={url}" for name, url in roots.items() if name not in variables]
+
+
+def landing_literal(ctx: GenContext, env: str, variables: dict[str, str]) -> list[str]:
+    """PIPEGEN_LANDING_ROOT in the environment, where extract-load (the batch pod's) lands the Spark job's batches
+    (plan/spark_landing.py): the environment's landing bucket or container (cloudnames.landing_root, Terraform's
+    `spark_landing_root`), unless the spec's variables set it."""
+    root = landing_root(ctx.spec, env) if landed_sources(ctx.spec, ctx.plan.graph) else None
+    return [f"{ENV.landing_root}={root}"] if root and ENV.landing_root not in variables else []
 
 
 def stream_patches(ctx: GenContext, env: str) -> dict[str, tuple[dict[str, str], list[dict[str, Any]]]]:

@@ -190,14 +190,12 @@ def prefect_workers(ctx: GenContext, pod: Ident, run: BatchRun) -> tuple[Workloa
 
 GENERATOR_SIZE = Size("100m", "500m", "512Mi")  # Python, Faker and pyarrow producing one table's events
 HEARTBEAT = f"{SCRATCH}/pipegen-heartbeat"  # PIPEGEN_HEARTBEAT: touched by the generator while its stream flows
-MIN_STALE_S = 300  # a generator is restarted when its heartbeat is older (or three of its events' spacing)
 
 
 def heartbeat_probe(stream: FakerStream) -> tuple[str, ...]:
-    """Succeeds while the generator's heartbeat is fresh: younger than five minutes, or than three events'
-    spacing at the table's rate where events are rarer."""
-    stale = max(MIN_STALE_S, math.ceil(3 / stream.rate))
-    check = f"import os, sys, time; sys.exit(time.time() - os.path.getmtime({HEARTBEAT!r}) > {stale})"
+    """Succeeds while the generator's heartbeat is fresh (younger than `stream.stale_after`): else the
+    generator is restarted."""
+    check = f"import os, sys, time; sys.exit(time.time() - os.path.getmtime({HEARTBEAT!r}) > {stream.stale_after})"
     return ("python", "-c", check)
 
 

@@ -11,15 +11,15 @@ from pipegen.common.lake_catalog import catalog_config, layer_dirs, silver_schem
 from pipegen.common.lake_catalog import lake_dir as _dir
 from pipegen.common.stream_landing import landing_dir
 from pipegen.common.stream_rules import event_rules
-from pipegen.plan.capacity import TARGET_FILE_MIN, Capacity, compute
+from pipegen.plan.capacity import Capacity, compute
 from pipegen.plan.cloudnames import lake_namespace
+from pipegen.plan.lake_gold import gold_choices, gold_data
 from pipegen.plan.lake_partition import (
     declared_columns,
     partition_data,
     stored_formats,
     table_capacity,
     table_layouts,
-    target_file_bytes,
 )
 from pipegen.plan.names import Names, snake
 from pipegen.render.sqltypes import sql_type
@@ -142,23 +142,18 @@ def lake_config(spec: Spec, names: Names, streamed: frozenset[str] = frozenset()
             for ref in index.tables
             if any(c.metadata is None for c in ref.dataset.columns)
         ],
-        # gold's marts are not partitioned (no time column known to the plan); their files are
-        # sized as the largest source table's
+        # gold's marts: each one's partitioning and file size from the plan (plan/lake_gold.py)
         "marts": [
             {
                 "name": m.name,
                 "schema": str(names.mart(m.name).schema),
                 "table": str(names.mart(m.name).model),
-                "file_bytes": gold_file_bytes(capacity),
+                "partition": (data := gold_data(choice))["gold"],
+                "file_bytes": data["file_bytes"],
             }
-            for m in marts
+            for m, choice in zip(marts, gold_choices(spec, capacity), strict=True)
         ],
     }
-
-
-def gold_file_bytes(capacity: Capacity) -> int:
-    """Gold's target file size: the largest of the source tables' (a mart's size is not planned)."""
-    return max((target_file_bytes(t) for t in capacity.tables), default=TARGET_FILE_MIN)
 
 
 def lake_results(spec: Spec, names: Names) -> list[tuple[str, str, str, dict[str, str]]]:

@@ -14,7 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipegen.common.lake_catalog import catalog_config, dbt_registers_silver, lake_target, silver_target
+from pipegen.common.lake_catalog import (
+    catalog_config,
+    dbt_registers_silver,
+    lake_target,
+    session_catalog_conf,
+    silver_target,
+)
 from pipegen.common.stream_landing import streamed_to_bronze
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunResult, RunStep
 from pipegen.generators.lakehouse.config import lake_config, lake_results, lake_targets, settings
@@ -31,12 +37,13 @@ from pipegen.spec.types import format_duration, parse_secret_ref
 def silver_registration(ctx: GenContext) -> str:
     """Who registers silver where dbt's production target reads it: `spark` (the Spark batch job's
     silver step, a Delta silver of the lake target it writes), `dbt` (dbt's on-run-start hook on its
-    Spark / Databricks targets: a Delta silver the lake step writes), else the warning that says nothing
-    does (R464: Iceberg; R466: Delta that neither registers)."""
+    Spark / Databricks targets: a Delta silver the lake step writes), `thrift` (an Iceberg silver in a
+    catalog dbt's Spark Thrift Server opens as its session catalog: dbt/spark-thrift/), else the warning
+    that says nothing does (R464: Iceberg in the lake step's SQL catalog; R466: Delta that neither registers)."""
     target = silver_target(ctx.spec)
-    if target is not None and target.type == TargetType.ICEBERG:
-        return "R464"
     kinds = ctx.plan.graph.kinds
+    if target is not None and target.type == TargetType.ICEBERG:
+        return "thrift" if session_catalog_conf(ctx.spec, Kind.SPARK_BATCH in kinds) else "R464"
     if Kind.SPARK_BATCH in kinds and target is not None and target is lake_target(ctx.spec):
         return "spark"
     return "dbt" if "dbt" in ctx.families and dbt_registers_silver(ctx.spec, Kind.SPARK_BATCH in kinds) else "R466"
@@ -115,7 +122,9 @@ def docs_context(ctx: GenContext) -> dict[str, Any]:
          "file_mib": trusted(f"{t['partition']['file_bytes'] / 1024**2:,.0f} MiB")}
         for t in config["tables"]
     ]  # fmt: skip
-    marts = [trusted(m["table"]) for m in config["marts"]]
+    marts = [{"name": trusted(m["table"]), "file_mib": trusted(f"{m['file_bytes'] / 1024**2:,.0f} MiB"),
+              "partitioned": trusted(f"{p['granularity']}({p['source']})" if (p := m["partition"]) else "none")}
+             for m in config["marts"]]  # fmt: skip
     schema = next((t["warehouse_schema"] for t in config["tables"] if t["warehouse_schema"]), None)
     return {"pipeline": ctx.plan.names.pipeline, "targets": targets, "tables": tables, "marts": marts,
             "warehouse_schema": trusted(schema) if schema else None,

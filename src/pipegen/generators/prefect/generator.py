@@ -20,6 +20,7 @@ from pipegen.common.orchestration import (
     dbt_target,
     description_chunks,
     docstring_lines,
+    environment_schedules,
     notification_env,
     prefect_bindings,
     run_outline,
@@ -103,11 +104,7 @@ class PrefectGenerator:
                     "import the flow and load prefect.yaml's deployments with Prefect (tests/test_flows.py)",
                     (_prefect_argv("-m", "pytest", "-q", "tests/test_flows.py"),),
                 ),
-                MakeTarget(
-                    "prefect-deploy",
-                    "create or update the deployment of prefect.yaml",
-                    (_prefect_argv("-m", "prefect", "deploy", "--all"),),
-                ),
+                deploy_target(ctx),
             ),
         )
 
@@ -123,35 +120,81 @@ class PrefectGenerator:
         }
 
 
+def deploy_target(ctx: GenContext) -> MakeTarget:
+    """`make prefect-deploy`: the one deployment of prefect.yaml, or, where the spec names environments, the
+    deployment of the environment PIPEGEN_ENVIRONMENT names (each environment's to its own Prefect API: with
+    one server for all, each environment's workers would run the others' runs too)."""
+    if not ctx.spec.deploy.environments:
+        return MakeTarget(
+            "prefect-deploy",
+            "create or update the deployment of prefect.yaml",
+            (_prefect_argv("-m", "prefect", "deploy", "--all"),),
+        )
+    variable = str(ctx.plan.names.env.environment)
+    return MakeTarget(
+        "prefect-deploy",
+        f"create or update one environment's deployment of prefect.yaml ({variable}=ENV: its deployment, "
+        "on that environment's Prefect API)",
+        (_prefect_argv("-m", "prefect", "--no-prompt", "deploy"),),
+        options=((variable, "--name"),),
+    )
+
+
 def deployment(ctx: GenContext, policy: RunPolicy) -> dict[str, Any]:
-    """prefect.yaml: the project, and one deployment with the schedule (only names and the
-    validated cron reach it: Prefect renders `{{ }}` in this file)."""
+    """prefect.yaml: the project, and its deployments (only names and validated crons reach it: Prefect
+    renders `{{ }}` in this file): one with the schedule, or one per environment of `deploy.environments`
+    (`deployments`)."""
     name = str(ctx.plan.names.pipeline)
     return {
         "name": name,
         "prefect-version": PREFECT_REQUIREMENTS[0].split("==")[1],
-        "deployments": [
-            {
-                "name": name,
-                "entrypoint": f"flows/{name}.py:{name}",
-                "parameters": {"local": False},
-                "schedules": [{"cron": policy.schedule, "timezone": "UTC", "active": True}],
-                "concurrency_limit": policy.max_active_runs,
-                "work_pool": {"name": str(ctx.plan.names.prefect_work_pool)},
-            }
-        ],
+        "deployments": deployments(ctx, policy),
     }
+
+
+def deployments(ctx: GenContext, policy: RunPolicy) -> list[dict[str, Any]]:
+    """prefect.yaml's deployments: the pipeline's one, on the policy's schedule; where the spec names
+    environments, one per environment instead (named after it), each on its environment's schedule (an
+    inactive schedule where it is `none`: a redeploy replaces the schedules, an empty list would keep them)
+    and with `PIPEGEN_ENVIRONMENT` naming it in its flow runs' environment (the work pool's job variables)."""
+    names = ctx.plan.names
+    flow = str(names.pipeline)
+    found = environment_schedules(ctx.spec, policy, every=True) or (None,)
+    out = []
+    for env in found:
+        cron, active = (policy.schedule, True) if env is None else (env.schedule or policy.schedule, bool(env.schedule))
+        pool: dict[str, Any] = {"name": str(names.prefect_work_pool)}
+        if env is not None:
+            pool["job_variables"] = {"env": {str(names.env.environment): env.environment}}
+        out.append({
+            "name": str(names.prefect_deployment(env.environment if env else None)),
+            "entrypoint": f"flows/{flow}.py:{flow}",
+            "parameters": {"local": False},
+            "schedules": [{"cron": cron, "timezone": "UTC", "active": active}],
+            "concurrency_limit": policy.max_active_runs,
+            "work_pool": pool,
+        })  # fmt: skip
+    return out
 
 
 def flow_context(ctx: GenContext) -> dict[str, Any]:
     spec, names = ctx.spec, ctx.plan.names
     policy = run_policy(spec)
     plan = task_plan(ctx)
+    schedules = environment_schedules(spec, policy)
     return {
         "version": trusted(ctx.version),
         "pipeline": names.pipeline,
         "description_chunks": description_chunks(spec),
         "policy": policy,
+        # deploy.environments' own schedules: the flow's window follows the one PIPEGEN_ENVIRONMENT names
+        "env_schedules": schedules,
+        "unscheduled": any(s.schedule is None for s in schedules),
+        "environment_variable": trusted(names.env.environment),
+        "schedule_comment": trusted("  # prefect.yaml's cron: a scheduled run loads the interval ending now"),
+        "deployments": [
+            (names.prefect_deployment(s.environment), s) for s in environment_schedules(spec, policy, every=True)
+        ],
         "plan": plan,
         "bindings": prefect_bindings(spec),
         "secret_fields": False,

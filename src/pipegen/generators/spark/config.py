@@ -10,13 +10,14 @@ from typing import Any
 from pipegen.common.lake_catalog import catalog_config, lake_target, silver_schema, silver_target
 from pipegen.common.lake_catalog import layer_dirs as lake_layer_dirs
 from pipegen.common.spark_stream import managed_kafka_oauth, msk_iam
+from pipegen.common.stream_landing import landing_dir
 from pipegen.common.stream_rules import event_rules
 from pipegen.generators.spark.marts import spark_marts, views
 from pipegen.generators.spark.streams import stream_jobs
 from pipegen.plan.capacity import Capacity, compute
 from pipegen.plan.cloudnames import lake_namespace
 from pipegen.plan.lake_partition import declared_columns, partition_data, table_capacity, table_layouts
-from pipegen.plan.names import ENV, Names, snake
+from pipegen.plan.names import ENV, Names
 from pipegen.render.sqltypes import sql_type
 from pipegen.spec import catalog
 from pipegen.spec.index import SpecIndex, TableRef, index_of
@@ -143,7 +144,7 @@ def table_config(
     return {
         "ref": str(ds.ref),
         "name": str(ds.lake_table),
-        "landing": f"data/landing/{snake(ref.source.name)}/{ds.raw_table}",
+        "landing": landing_dir(ds),  # where extract-load lands the table's batches (plan/spark_landing.py)
         "columns": [column_config(landed[c.name], c, etl, c.name in protected) for c in columns],
         "key": key,
         "watermark": landed.get(wm) if wm else None,
@@ -157,7 +158,8 @@ def registration(spec: Spec, index: SpecIndex, names: Names) -> dict[str, Any] |
     """Where the job registers silver for dbt's production target: the schema and tables dbt's staging
     reads (common/lake_catalog.silver_schema, the one place that decides; the tables' lake names, as
     dbt's sources name them). Only for a Delta target whose silver is the one dbt reads: an Iceberg
-    silver is already in the `lake` catalog, which dbt's target does not open (R464)."""
+    silver is already in the `lake` catalog, which dbt's Spark Thrift server opens as its session catalog
+    (the dbt family's dbt/spark-thrift/, common/lake_catalog.session_catalog_conf)."""
     target = lake_target(spec)
     if target is None or target is not silver_target(spec) or target.type != TargetType.DELTA:
         return None
@@ -182,6 +184,6 @@ def spark_config(spec: Spec, names: Names, etl: bool = False, streaming: bool = 
         "target": target_config(spec),
         "tables": tables,
         "views": views(index, names),
-        "marts": spark_marts(spec, index, names),
+        "marts": spark_marts(spec, index, names, capacity),
         "streams": stream_jobs(spec, index, names) if streaming else [],
     } | ({"register": register} if (register := registration(spec, index, names)) else {})

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipegen.plan.capacity import Capacity
+from pipegen.plan.lake_gold import gold_choices, gold_data
 from pipegen.plan.layers import spark_gold_gap
 from pipegen.plan.names import Names, snake
 from pipegen.render.sqlexpr import Resolver, measure_expr, to_sql
@@ -99,14 +101,15 @@ def mart_sql(mart: Mart, index: SpecIndex) -> str:
     return "SELECT " + ", ".join(outputs) + "\n" + "\n".join(lines)
 
 
-def spark_marts(spec: Spec, index: SpecIndex, names: Names) -> list[dict[str, Any]]:
-    """Every mart the gold layer holds: its table, and its Spark SQL or why Spark leaves it to dbt."""
+def spark_marts(spec: Spec, index: SpecIndex, names: Names, capacity: Capacity) -> list[dict[str, Any]]:
+    """Every mart the gold layer holds: its table, its partitioning and file size (the lake step's choice,
+    plan/lake_gold.py), and its Spark SQL or why Spark leaves it to dbt."""
     out = []
-    for mart in spec.transforms.marts:
-        if mart.materialized == Materialization.EPHEMERAL:
-            continue
+    marts = [m for m in spec.transforms.marts if m.materialized != Materialization.EPHEMERAL]
+    for mart, choice in zip(marts, gold_choices(spec, capacity), strict=True):
         gap = spark_gold_gap(mart, index)
-        entry: dict[str, Any] = {"name": mart.name, "table": str(names.mart(mart.name).model)}
+        entry: dict[str, Any] = {"name": mart.name, "table": str(names.mart(mart.name).model),
+                                 "partition": gold_data(choice)}  # fmt: skip
         entry.update({"sql": None, "skipped": gap} if gap else {"sql": mart_sql(mart, index)})
         out.append(entry)
     return out

@@ -10,7 +10,12 @@ local run: for every source the batch layer loads, it writes what the ingestion 
 sources), the files of a files source where they are missing (existing files are the user's data
 and are kept), and JSON lines files `data/<source>/<dataset>.jsonl` standing in for a REST API,
 MongoDB or the topics of a stream (Lambda and Lakehouse load streams into the batch layer too). A
-source with no stand-in would be listed, not faked."""
+source with no stand-in would be listed, not faked. Those are the plan's `Kind.SYNTHETIC_DATA` (a batch layer).
+
+Where a Faker source streams (`Kind.STREAM_GENERATORS`, any architecture: Kappa alone too), the family also writes
+the generator of its events (common/faker_streams.py): `pipeline/stream_generator.py`, its config and its image's
+requirements. A plan with generators and no batch layer gets only those (and the modules they import): no
+stand-ins, no `synthesize` step (the local stream run's change events stand in for the topics there)."""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from typing import Any
 from pipegen.common.faker_streams import faker_streams, generator_config, generator_requirements
 from pipegen.common.synthetic_tables import START, config_name, rows, seed_and_locale, table_config
 from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget, RunStep
+from pipegen.plan.components import Kind
 from pipegen.plan.reach import extract_drops_rows
 from pipegen.render.env import render, static
 from pipegen.render.jsondoc import json_doc
@@ -33,14 +39,22 @@ from pipegen.spec.types import parse_column_type
 REQUIREMENTS = ("Faker==40.63.0", "pyarrow==26.0.1")
 
 
+def stands_in(ctx: GenContext) -> bool:
+    """The plan has a batch layer with local stand-ins to write (not only stream generators)."""
+    return Kind.SYNTHETIC_DATA in ctx.plan.graph.kinds
+
+
 class SyntheticGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
         streams = faker_streams(ctx.spec, ctx.plan)
+        # the generator (shared: the flink family's change events and the stream generators use its model
+        # too) and the rule kinds it reads (their bad-value strategies); a deployed stream generator's sign-in
+        runtime = ("rules.json", "synthetic.py", *(("kafka_sign_in.py",) if streams else ()))
+        if not stands_in(ctx):  # stream generators only: their own image's requirements, no local step
+            return Contribution(runtime=runtime)
         return Contribution(
             requirements=REQUIREMENTS,
-            # the generator (shared: the flink family's change events use its model too) and the
-            # rule kinds it reads (their bad-value strategies); a deployed stream generator's sign-in
-            runtime=("rules.json", "synthetic.py", *(("kafka_sign_in.py",) if streams else ())),
+            runtime=runtime,
             make_targets=(
                 MakeTarget(
                     "synthesize",
@@ -61,13 +75,13 @@ class SyntheticGenerator:
         )
 
     def render(self, ctx: GenContext) -> Files:
-        config, layout, skipped = synthetic_config(ctx)
-        context = {"version": trusted(ctx.version), "pipeline": ctx.plan.names.pipeline}
-        out = {
-            "pipeline/synthetic.json": _json(config),
-            "pipeline/stand_ins.json": _json({"sources": layout, "none": skipped}),
-            "pipeline/synthesize.py": render("synthetic/synthesize.py.j2", context),
-        }
+        out: Files = {}
+        if stands_in(ctx):
+            config, layout, skipped = synthetic_config(ctx)
+            context = {"version": trusted(ctx.version), "pipeline": ctx.plan.names.pipeline}
+            out["pipeline/synthetic.json"] = _json(config)
+            out["pipeline/stand_ins.json"] = _json({"sources": layout, "none": skipped})
+            out["pipeline/synthesize.py"] = render("synthetic/synthesize.py.j2", context)
         if faker_streams(ctx.spec, ctx.plan):  # the deployed generators of Faker streams (common/faker_streams.py)
             out["pipeline/stream_generator.py"] = static("synthetic/stream_generator.py")
             out["pipeline/stream_generator.json"] = _json(generator_config(ctx.spec, ctx.plan))

@@ -22,6 +22,7 @@ from pipegen.generators.terraform.aws_spark import (
     glue_layers,
     glue_resources,
     lake_step_layers,
+    landing_bucket,
     landing_writers,
     msk_arn,
     msk_topics,
@@ -456,8 +457,8 @@ def module(inf: Infra) -> CloudModule:
         ("kms.tf", kms(bool(alarm_blocks))),
         ("storage.tf", bucket("lake", "lake_bucket", inf.retention_days)
          + (bucket("checkpoints", "checkpoints_bucket", None) if inf.stream_jobs else ())
-         + (bucket("jobs", "jobs_bucket", None) + bucket("landing", "landing_bucket", inf.retention_days)
-            if on_emr(inf) else ())),
+         + (bucket("jobs", "jobs_bucket", None) if on_emr(inf) else ())
+         + (bucket("landing", "landing_bucket", inf.retention_days) if landing_bucket(inf) else ())),
         ("iam.tf", iam(inf)),
     ]  # fmt: skip
     if inf.secrets:

@@ -27,7 +27,14 @@ from pipegen.common.lake_catalog import sink_database, sink_target
 from pipegen.common.spark_sizing import max_workers
 from pipegen.common.spark_stream import msk_iam
 from pipegen.generators.terraform.aws_policy import bucket_access, statement, target_access
-from pipegen.generators.terraform.common import each_secret, number_var, regex_var, secret_output, spark_secrets
+from pipegen.generators.terraform.common import (
+    each_secret,
+    lands,
+    number_var,
+    regex_var,
+    secret_output,
+    spark_secrets,
+)
 from pipegen.generators.terraform.hcl import Attr, Block, Comment, Ref, block, quote
 from pipegen.generators.terraform.model import Infra, Output, Var
 from pipegen.plan.cloudnames import CloudNames, lake_namespace
@@ -169,14 +176,33 @@ def capacity(inf: Infra) -> tuple[int, int]:
     return RUNS * (DRIVER_VCPU + executors * EXECUTOR_VCPU), RUNS * (DRIVER_GB + executors * EXECUTOR_GB)
 
 
+def landing_bucket(inf: Infra) -> bool:
+    """Terraform creates the landing bucket (PIPEGEN_LANDING_ROOT): the Spark job on EMR Serverless reads it
+    (`--landing-root`), and so does the Databricks job cluster where extract-load lands batches (the bundle's
+    `landing_root` names it: plan/cloudnames.py `landing_root`)."""
+    return on_emr(inf) or lands(inf)
+
+
 def variables(inf: Infra, bucket_re: str) -> tuple[Var, ...]:
+    landing = (
+        (
+            regex_var(
+                "landing_bucket",
+                "S3 bucket the raw batches land in (PIPEGEN_LANDING_ROOT): extract-load "
+                "writes it, the Spark job reads it.",
+                bucket_re,
+                "landing_bucket: 3-63 lowercase letters, digits, . and -.",
+            ),
+        )
+        if landing_bucket(inf)
+        else ()
+    )
     if not on_emr(inf):
-        return ()
+        return landing
     return (
         regex_var("jobs_bucket", "S3 bucket of the Spark job's files (PIPEGEN_JOB_ROOT): never expired.", bucket_re,
                   "jobs_bucket: 3-63 lowercase letters, digits, . and -."),
-        regex_var("landing_bucket", "S3 bucket the raw batches land in (PIPEGEN_LANDING_ROOT): the Spark job reads it.",
-                  bucket_re, "landing_bucket: 3-63 lowercase letters, digits, . and -."),
+        *landing,
         regex_var("spark_role", "IAM role name of the Spark job's EMR Serverless runs.", "^[A-Za-z0-9+=,.@_-]{1,64}$",
                   "spark_role: an IAM role name of at most 64 characters."),
         number_var("emr_max_vcpu", "EMR Serverless application's maximum vCPU (all its runs together).", 1, 4000),
@@ -185,11 +211,11 @@ def variables(inf: Infra, bucket_re: str) -> tuple[Var, ...]:
 
 
 def values(inf: Infra, names: CloudNames) -> list[tuple[str, int | str]]:
+    landing: list[tuple[str, int | str]] = [("landing_bucket", str(names.bucket("landing")))]
     if not on_emr(inf):
-        return []
+        return landing if landing_bucket(inf) else []
     vcpu, memory = capacity(inf)
-    return [("jobs_bucket", str(names.bucket("jobs"))), ("landing_bucket", str(names.bucket("landing"))),
-            ("spark_role", str(names.identity("spark"))),
+    return [("jobs_bucket", str(names.bucket("jobs"))), *landing, ("spark_role", str(names.identity("spark"))),
             ("emr_max_vcpu", vcpu), ("emr_max_memory_gb", memory)]  # fmt: skip
 
 
@@ -275,9 +301,25 @@ def iam(inf: Infra) -> tuple[Block, ...]:
     )  # fmt: skip
 
 
+def landing_output(inf: Infra) -> tuple[Output, ...]:
+    """`spark_landing_root` (PIPEGEN_LANDING_ROOT of extract-load, the EMR requests' `--landing-root`, the
+    Databricks bundle's `landing_root`) where Terraform creates the landing bucket."""
+    if not landing_bucket(inf):
+        return ()
+    reader = "the Spark job's execution role reads" if on_emr(inf) else "the Databricks job cluster reads"
+    writer = "extract-load writes and " if lands(inf) else ""
+    return (
+        Output(
+            "spark_landing_root",
+            '"s3://${aws_s3_bucket.landing.bucket}"',
+            f"Where the raw batches land (PIPEGEN_LANDING_ROOT): the landing bucket {writer}{reader}.",
+        ),
+    )
+
+
 def outputs(inf: Infra) -> tuple[Output, ...]:
     if not on_emr(inf):
-        return ()
+        return landing_output(inf)
     return (
         Output("emr_application_id", "aws_emrserverless_application.spark.id",
                "The EMR Serverless application of the Spark job: EMR_APPLICATION_ID of spark/emr-serverless/*.json."),
@@ -287,16 +329,15 @@ def outputs(inf: Infra) -> tuple[Output, ...]:
                "The Spark job's lake root (PIPEGEN_LAKE_ROOT): the lake bucket its execution role writes."),
         Output("spark_job_root", '"s3://${aws_s3_bucket.jobs.bucket}"',
                "Where the Spark job's files go (PIPEGEN_JOB_ROOT): the jobs bucket its execution role reads."),
-        Output("spark_landing_root", '"s3://${aws_s3_bucket.landing.bucket}"',
-               "Where the raw batches land (PIPEGEN_LANDING_ROOT): the landing bucket extract-load writes and "
-               "the Spark job's execution role reads."),
+        *landing_output(inf),
         *secret_outputs(inf),
     )  # fmt: skip
 
 
 def landing_writers(inf: Infra) -> tuple[str, ...]:
-    """The workloads that land raw batches in the landing bucket: extract-load (`ingest`) where it runs."""
-    return ("ingest",) if on_emr(inf) and "ingest" in inf.workloads else ()
+    """The workloads that land raw batches in the landing bucket: extract-load (`ingest`) where it lands any
+    (plan/spark_landing.py; the batch pod's identity holds the same grant: common/workload_identity.py)."""
+    return ("ingest",) if landing_bucket(inf) and lands(inf) else ()
 
 
 def secret_outputs(inf: Infra) -> tuple[Output, ...]:

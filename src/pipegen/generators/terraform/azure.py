@@ -1,7 +1,8 @@
 """Azure (azurerm v4): a resource group; ADLS Gen2 (hierarchical namespace) with one container per
-lake layer and a management policy tiering and expiring by the plan's retention; Event Hubs (Standard:
-the Kafka surface) with one event hub per topic where the plan has Kafka topics; Key Vault (RBAC) with
-an entry per spec secret; a Databricks workspace where compute is Databricks; one managed identity per
+lake layer (and a `landing` container where extract-load lands the Spark job's raw batches, its identity their
+only writer: output `spark_landing_root`) and a management policy tiering and expiring by the plan's retention;
+Event Hubs (Standard: the Kafka surface) with one event hub per topic where the plan has Kafka topics; Key
+Vault (RBAC) with an entry per spec secret; a Databricks workspace where compute is Databricks; one managed identity per
 workload with role assignments on exactly what it reads and writes, and the kubernetes family's batch pod's
 holding its steps' assignments, federated with its ServiceAccount (common/workload_identity.py). Cheapest
 SKUs by default."""
@@ -18,6 +19,7 @@ from pipegen.generators.terraform.common import (
     identity_names,
     k8s_values,
     k8s_vars,
+    lands,
     names_map_var,
     number_var,
     pod_grants,
@@ -32,7 +34,7 @@ from pipegen.generators.terraform.common import (
 )
 from pipegen.generators.terraform.hcl import Attr, Block, Item, Ref, Value, block, quote
 from pipegen.generators.terraform.model import CloudModule, Cost, EnvPlan, Infra, Output, Var
-from pipegen.plan.cloudnames import AZURE_CONTAINERS, CloudNames
+from pipegen.plan.cloudnames import AZURE_CONTAINERS, AZURE_LANDING, CloudNames
 from pipegen.plan.components import Kind
 from pipegen.plan.idents import dns_name
 from pipegen.plan.infra_findings import azure_container
@@ -132,6 +134,12 @@ def variables(inf: Infra) -> tuple[Var, ...]:
     return tuple(out)
 
 
+def containers_of(inf: Infra) -> tuple[str, ...]:
+    """The storage account's containers: one per lake layer, the checkpoints', and where extract-load lands the
+    Spark job's raw batches the landing container (plan/cloudnames.py `landing_root`, the bundle's `landing_root`)."""
+    return (*AZURE_CONTAINERS, *((AZURE_LANDING,) if lands(inf) else ()))
+
+
 def storage(inf: Infra) -> tuple[Block, ...]:
     warm, cold = tier_days(inf.retention_days)
     base: list[Item | None] = [
@@ -139,7 +147,8 @@ def storage(inf: Infra) -> tuple[Block, ...]:
         Attr("tier_to_cold_after_days_since_modification_greater_than", cold) if cold else None,
         Attr("delete_after_days_since_modification_greater_than", _v("retention_days")),
     ]
-    layers = [f"{c}/" for c in AZURE_CONTAINERS if c != "checkpoints"]
+    containers = containers_of(inf)
+    layers = [f"{c}/" for c in containers if c != "checkpoints"]  # the landing container's batches expire too
     return (
         block("resource", "azurerm_resource_group", "main", body=[
             Attr("name", _v("resource_group")), Attr("location", _v("location")), Attr("tags", _v("tags"))]),
@@ -156,7 +165,7 @@ def storage(inf: Infra) -> tuple[Block, ...]:
                 block("container_delete_retention_policy", body=[Attr("days", 7)])]),
         ]),
         block("resource", "azurerm_storage_container", "layer", body=[
-            Attr("for_each", Ref("toset(" + "[" + ", ".join(quote(c) for c in AZURE_CONTAINERS) + "])")),
+            Attr("for_each", Ref("toset(" + "[" + ", ".join(quote(c) for c in containers) + "])")),
             Attr("name", Ref("each.value")), Attr("storage_account_id", Ref("azurerm_storage_account.lake.id")),
             Attr("container_access_type", "private")]),
         block("resource", "azurerm_storage_management_policy", "lake", body=[
@@ -258,7 +267,8 @@ def grants(inf: Infra) -> dict[str, dict[str, Value]]:
     granted = target_containers(inf)
     out: dict[str, dict[str, Value]] = {}
     for w in inf.workloads:
-        for c in READS[w]:
+        landing = (AZURE_LANDING,) if w == "ingest" and lands(inf) else ()  # the raw batches it lands, nothing else
+        for c in (*READS[w], *landing):
             out[f"{w}-{c}"] = {"workload": w, "role": "Storage Blob Data Contributor",
                                "scope": Ref(f'azurerm_storage_container.layer["{c}"].id')}  # fmt: skip
         for _, target, write in (t for t in target_buckets(inf) if t[0] == w and t[1] in granted):
@@ -326,6 +336,11 @@ def outputs(inf: Infra) -> tuple[Output, ...]:
         Output("workload_client_ids", "{ for k, i in azurerm_user_assigned_identity.workload : k => i.client_id }",
                "Managed identity (client id) per workload, for workload identity federation."),
     ]  # fmt: skip
+    if lands(inf):  # PIPEGEN_LANDING_ROOT of extract-load; the bundle's targets name the same container
+        landing = f'azurerm_storage_container.layer["{AZURE_LANDING}"].name'
+        out.append(Output("spark_landing_root", f'"abfss://${{{landing}}}@${{azurerm_storage_account.lake.name}}'
+                          '.dfs.core.windows.net"', "Where the raw batches land (PIPEGEN_LANDING_ROOT): the landing "
+                          "container extract-load writes and the Databricks job cluster reads."))  # fmt: skip
     if inf.stream:
         endpoint = catalog.eventhubs_kafka_endpoint("namespace", "${azurerm_eventhub_namespace.stream.name}")
         out.append(Output("kafka_bootstrap", f'"{endpoint}"',

@@ -16,6 +16,7 @@ from pipegen.plan.components import Kind
 from pipegen.plan.idents import dns_name
 from pipegen.plan.infra_findings import SPARK_JOBS, azure_container
 from pipegen.plan.names import snake
+from pipegen.plan.spark_landing import landed_sources
 from pipegen.spec.catalog import LAKE_TARGETS, TARGET_SYSTEMS
 from pipegen.spec.model import Cloud, LakeCatalog, Target, TargetType
 from pipegen.spec.secretscan import secret_uses
@@ -53,6 +54,12 @@ def number_var(name: str, description: str, low: int, high: int) -> Var:
 
 def retention_var() -> Var:
     return number_var("retention_days", "Days data is kept in the lake (volume.retention_days).", 1, 36500)
+
+
+def lands(inf: Infra) -> bool:
+    """Extract-load lands batches for the Spark batch job's bronze (plan/spark_landing.py) and runs here (its
+    `ingest` workload): Terraform creates the landing bucket (Azure: container) and lets that workload write it."""
+    return bool(landed_sources(inf.ctx.spec, inf.ctx.plan.graph)) and "ingest" in inf.workloads
 
 
 def own_workloads(inf: Infra) -> Infra:

@@ -330,7 +330,9 @@ def module(inf: Infra) -> CloudModule:
     if inf.stream_jobs:
         buckets += (bucket("checkpoints", "checkpoints_bucket", None),)
     if gcp_spark.on_dataproc(inf):  # the Spark job's files: kept, not expired with the lake's objects
-        buckets += (bucket("jobs", "jobs_bucket", None), bucket("landing", "landing_bucket", inf.retention_days))
+        buckets += (bucket("jobs", "jobs_bucket", None),)
+    if gcp_spark.landing_bucket(inf):  # the raw batches extract-load lands for the Spark job's bronze
+        buckets += (bucket("landing", "landing_bucket", inf.retention_days),)
     accounts = identities(inf) + gcp_spark.identity(inf)
     files: list[tuple[str, tuple[Block, ...]]] = [("kms.tf", kms()), ("storage.tf", buckets),
                                                   ("identities.tf", accounts)]  # fmt: skip
@@ -383,11 +385,9 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
     if inf.stream_jobs:
         values.append(("checkpoints_bucket", str(names.bucket("checkpoints"))))
     if gcp_spark.on_dataproc(inf):
-        values += [
-            ("spark_account", str(names.identity("spark"))),
-            ("jobs_bucket", str(names.bucket("jobs"))),
-            ("landing_bucket", str(names.bucket("landing"))),
-        ]
+        values += [("spark_account", str(names.identity("spark"))), ("jobs_bucket", str(names.bucket("jobs")))]
+    if gcp_spark.landing_bucket(inf):
+        values.append(("landing_bucket", str(names.bucket("landing"))))
     if target_buckets(inf):
         values.append(("target_buckets", target_bucket_names(inf, str(names.environment))))
     datasets = bigquery_datasets(inf, str(names.environment))

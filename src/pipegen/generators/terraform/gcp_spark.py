@@ -20,7 +20,7 @@ the service). The job writes no BigQuery dataset."""
 
 from __future__ import annotations
 
-from pipegen.generators.terraform.common import regex_var, secret_output, spark_secrets
+from pipegen.generators.terraform.common import lands, regex_var, secret_output, spark_secrets
 from pipegen.generators.terraform.hcl import Attr, Block, Ref, block, quote
 from pipegen.generators.terraform.model import Infra, Output, Var
 from pipegen.plan.components import Kind
@@ -43,16 +43,35 @@ def streams(inf: Infra) -> bool:
     return Kind.SPARK_STREAMING in inf.ctx.plan.graph.kinds
 
 
+def landing_bucket(inf: Infra) -> bool:
+    """Terraform creates the landing bucket (PIPEGEN_LANDING_ROOT): the Spark job on Dataproc Serverless reads it
+    (`--landing-root`), and so does the Databricks job cluster where extract-load lands batches (the bundle's
+    `landing_root` names it: plan/cloudnames.py `landing_root`)."""
+    return on_dataproc(inf) or lands(inf)
+
+
 def variables(inf: Infra, bucket_re: str) -> tuple[Var, ...]:
+    landing = (
+        (
+            regex_var(
+                "landing_bucket",
+                "GCS bucket the raw batches land in (PIPEGEN_LANDING_ROOT): extract-load "
+                "writes it, the Spark job reads it.",
+                bucket_re,
+                "landing_bucket: 3-63 lowercase letters, digits, _ . -.",
+            ),
+        )
+        if landing_bucket(inf)
+        else ()
+    )
     if not on_dataproc(inf):
-        return ()
+        return landing
     message = "spark_account: a service account id of 6-30 lowercase letters, digits and -."
     return (regex_var("spark_account", "Service account id of the Spark job's Dataproc Serverless batches.",
                       ACCOUNT_RE, message),
             regex_var("jobs_bucket", "GCS bucket of the Spark job's files (PIPEGEN_JOB_ROOT): never expired.",
                       bucket_re, "jobs_bucket: 3-63 lowercase letters, digits, _ . -."),
-            regex_var("landing_bucket", "GCS bucket the raw batches land in (PIPEGEN_LANDING_ROOT): the Spark job "
-                      "reads it.", bucket_re, "landing_bucket: 3-63 lowercase letters, digits, _ . -."))  # fmt: skip
+            *landing)  # fmt: skip
 
 
 def identity(inf: Infra) -> tuple[Block, ...]:
@@ -90,9 +109,25 @@ def identity(inf: Infra) -> tuple[Block, ...]:
     return tuple(out)
 
 
+def landing_output(inf: Infra) -> tuple[Output, ...]:
+    """`spark_landing_root` (PIPEGEN_LANDING_ROOT of extract-load, the Dataproc batches' `--landing-root`, the
+    Databricks bundle's `landing_root`) where Terraform creates the landing bucket."""
+    if not landing_bucket(inf):
+        return ()
+    reader = "the Spark job's service account reads" if on_dataproc(inf) else "the Databricks job cluster reads"
+    writer = "extract-load writes and " if lands(inf) else ""
+    return (
+        Output(
+            "spark_landing_root",
+            '"gs://${google_storage_bucket.landing.name}"',
+            f"Where the raw batches land (PIPEGEN_LANDING_ROOT): the landing bucket {writer}{reader}.",
+        ),
+    )
+
+
 def outputs(inf: Infra) -> tuple[Output, ...]:
     if not on_dataproc(inf):
-        return ()
+        return landing_output(inf)
     return (
         Output("dataproc_service_account", "google_service_account.spark.email",
                "The Spark job's service account: DATAPROC_SERVICE_ACCOUNT of spark/dataproc/*.json."),
@@ -100,16 +135,15 @@ def outputs(inf: Infra) -> tuple[Output, ...]:
                "The Spark job's lake root (PIPEGEN_LAKE_ROOT): the lake bucket its service account writes."),
         Output("spark_job_root", '"gs://${google_storage_bucket.jobs.name}"',
                "Where the Spark job's files go (PIPEGEN_JOB_ROOT): the jobs bucket its service account reads."),
-        Output("spark_landing_root", '"gs://${google_storage_bucket.landing.name}"',
-               "Where the raw batches land (PIPEGEN_LANDING_ROOT): the landing bucket extract-load writes and "
-               "the Spark job's service account reads."),
+        *landing_output(inf),
         *secret_outputs(inf),
     )  # fmt: skip
 
 
 def landing_writers(inf: Infra) -> tuple[str, ...]:
-    """The workloads that land raw batches in the landing bucket: extract-load (`ingest`) where it runs."""
-    return ("ingest",) if on_dataproc(inf) and "ingest" in inf.workloads else ()
+    """The workloads that land raw batches in the landing bucket: extract-load (`ingest`) where it lands any
+    (plan/spark_landing.py; the batch pod's identity holds the same grant: common.pod_grants)."""
+    return ("ingest",) if landing_bucket(inf) and lands(inf) else ()
 
 
 def secret_outputs(inf: Infra) -> tuple[Output, ...]:

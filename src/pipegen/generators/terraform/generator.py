@@ -28,6 +28,7 @@ from pipegen.plan.alerting import ALERTS
 from pipegen.plan.cloudnames import CloudNames, cloud_names, environments
 from pipegen.plan.components import Kind
 from pipegen.plan.names import ENV
+from pipegen.plan.spark_landing import landed_sources
 from pipegen.render.env import render as render_template
 from pipegen.safe import Ident, trusted
 from pipegen.spec.model import Cloud
@@ -157,6 +158,11 @@ def env_plans(ctx: GenContext, inf: Infra, kit: CloudKit) -> list[EnvPlan]:
     return out
 
 
+def landing_docs(ctx: GenContext, mod: CloudModule) -> bool:
+    """Extract-load lands the Spark job's batches in the landing bucket (Azure: container) this root creates."""
+    return bool(landed_sources(ctx.spec, ctx.plan.graph)) and any(o.name == "spark_landing_root" for o in mod.outputs)
+
+
 def docs_context(ctx: GenContext, mod: CloudModule, plans: list[EnvPlan], stored: tuple[str, ...]) -> dict[str, object]:
     metrics = METRIC_DIMENSIONS.items() if mod.alarms and mod.provider == "aws" else ()
     kinds = ctx.plan.graph.kinds
@@ -188,6 +194,7 @@ def docs_context(ctx: GenContext, mod: CloudModule, plans: list[EnvPlan], stored
         "athena": any(name == "catalog.tf" for name, _ in mod.files) and mod.provider == "aws",
         "emr": any(o.name == "emr_execution_role_arn" for o in mod.outputs),
         "dataproc": any(o.name == "dataproc_service_account" for o in mod.outputs),
+        "landing": landing_docs(ctx, mod),
         "dataproc_stream": Kind.SPARK_STREAMING in kinds,  # gcp_spark.streams: the checkpoints bucket
         "dataproc_kafka": Kind.SPARK_STREAMING in kinds and Kind.KAFKA_TOPICS in kinds,  # and the cluster
         "emr_glue": [Ident(db) for db in mod.spark_databases],

@@ -6,11 +6,11 @@ aws_generators.py (ECS Fargate), gcp_generators.py (a Cloud Run worker pool)."""
 
 from __future__ import annotations
 
-from pipegen.common.faker_streams import FakerStream, faker_streams
+from pipegen.common.faker_streams import FakerStream, hosted_streams
 from pipegen.generators.terraform.hcl import quote
 from pipegen.generators.terraform.model import Infra, Var
 from pipegen.plan.idents import dns_name
-from pipegen.spec.catalog import managed_kafka_cloud
+from pipegen.plan.stream_generators import GeneratorHost
 from pipegen.spec.model import Cloud
 
 IMAGE_RE = "^[a-z0-9][a-z0-9._/:@-]{0,254}$"  # a lowercase image reference, no whitespace
@@ -19,12 +19,11 @@ BOOTSTRAP_ENV = "KAFKA_BOOTSTRAP_SERVERS"  # what pipeline/stream_generator.py r
 
 
 def streams_on(inf: Infra, cloud: Cloud) -> tuple[FakerStream, ...]:
-    """The Faker streams the root of `cloud` runs a generator for: their topics are on this root's managed
-    cluster (the cloud's, without `deploy.kubernetes`)."""
-    spec = inf.ctx.spec
-    if not inf.stream or managed_kafka_cloud(spec.cloud, spec.deploy.kubernetes.enabled) != cloud:
+    """The Faker streams the root of `cloud` runs a generator for (plan/stream_generators.py `generator_host`: the
+    cloud's, without `deploy.kubernetes`): their topics are on this root's managed cluster."""
+    if not inf.stream or inf.ctx.spec.cloud != cloud:
         return ()
-    return faker_streams(spec, inf.ctx.plan)
+    return hosted_streams(inf.ctx, GeneratorHost.CLOUD)
 
 
 def image_variables(streams: tuple[FakerStream, ...], example: str) -> tuple[Var, ...]:

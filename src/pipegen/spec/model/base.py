@@ -63,6 +63,11 @@ Latency = Annotated[
     ),
 ]
 Cron = Annotated[str, AfterValidator(t.check_cron)]
+EnvironmentSchedule = Annotated[
+    str,
+    AfterValidator(t.check_environment_schedule),
+    WithJsonSchema({"type": "string", "examples": ["0 * * * *", "*/15 * * * *", t.NO_SCHEDULE]}),
+]
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 KubeName = Annotated[
     str,

@@ -4,7 +4,16 @@ from typing import Annotated
 
 from pydantic import Field
 
-from pipegen.spec.model.base import Cron, Duration, EnvironmentName, EnvVarName, EnvVarValue, KubeName, Model, empty
+from pipegen.spec.model.base import (
+    Duration,
+    EnvironmentName,
+    EnvironmentSchedule,
+    EnvVarName,
+    EnvVarValue,
+    KubeName,
+    Model,
+    empty,
+)
 from pipegen.spec.model.connections import Connection, Notification
 from pipegen.spec.model.enums import EventSink, LineageTransport, MetricsPublish, OnFailure, Severity
 
@@ -107,7 +116,13 @@ class Environment(Model):
         description="Requests and limits of the kubernetes family's containers (default: sized from the "
         "plan's capacity); R367 warns without `deploy.kubernetes`.",
     )
-    schedule: Cron | None = Field(None, description="Overrides the batch schedule in this environment.")
+    schedule: EnvironmentSchedule | None = Field(
+        None,
+        description="The batch schedule in this environment (default: `pipeline.schedule`): a cron expression, or "
+        "`none` for no schedule (manual runs only). The Airflow DAG picks it when `PIPEGEN_ENVIRONMENT` names the "
+        "environment (the Kubernetes overlays set it); Prefect gets a deployment per environment. R508 checks "
+        "the cron's fields; R509 warns where no orchestrator schedules the batch.",
+    )
     kafka_brokers: int | None = Field(
         None, ge=1, le=1000,
         description="Kafka brokers in this environment (the Strimzi broker pool, MSK, Managed Kafka's vCPUs): "

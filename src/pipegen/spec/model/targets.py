@@ -67,8 +67,9 @@ class Target(Model):
     partition_by: NameList = Field(
         (),
         description="Partition columns. On a delta/iceberg target: silver's time column, the first date or "
-        "timestamp column of `partition_by` a table has, at the plan's granularity (by day where the plan keeps "
-        "the table whole). On other targets not applied yet: R366 warns.",
+        "timestamp column of `partition_by` a table has, and gold's, the first such output a mart has, at the "
+        "plan's granularity (by day where the plan keeps the table whole). On other targets not applied yet: "
+        "R366 warns.",
     )
     layers: Annotated[
         tuple[LayerLocation, ...],

@@ -24,7 +24,13 @@ from pipegen.spec.rules.operations import (
     quality_settings,
 )
 from pipegen.spec.rules.quality import quarantine_cannot_move, stream_cannot_block, unchecked_rules
-from pipegen.spec.rules.runs import layer_locations, orchestration, orchestrator_limits, sizing_and_engines
+from pipegen.spec.rules.runs import (
+    layer_locations,
+    orchestration,
+    orchestrator_limits,
+    schedules,
+    sizing_and_engines,
+)
 from pipegen.spec.rules.secrets import secret_findings
 from pipegen.spec.rules.systems import (
     api_auth,
@@ -71,6 +77,7 @@ RULES: tuple[Rule, ...] = (
     notifications,
     orchestration,
     orchestrator_limits,
+    schedules,
     sizing_and_engines,
     layer_locations,
     quality_settings,
@@ -106,6 +113,7 @@ RULE_SECTIONS: dict[Rule, frozenset[str]] = {
     expressions: frozenset({"sources", "transforms"}),
     quality_settings: frozenset({"quality"}),
     orchestrator_limits: frozenset({"orchestrator", "orchestration"}),
+    schedules: frozenset({"pipeline", "deploy", "orchestrator"}),
     environments: frozenset({"deploy", "targets"}),
     infrastructure: frozenset({"deploy", "cloud"}),
     kubernetes_settings: frozenset({"deploy", "cloud"}),

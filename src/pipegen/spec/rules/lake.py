@@ -14,7 +14,6 @@ from pipegen.spec.types import format_duration
 
 def lake_settings(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
     yield from _silver_needs_bronze(spec)
-    yield from _production_silver_source(spec)
     yield from _metadata_tables_on_raw(spec)
     for ti, target in enumerate(spec.targets):
         lake = target.lake
@@ -53,32 +52,6 @@ def _silver_needs_bronze(spec: Spec) -> Iterator[Finding]:
                 "add bronze to `layers`, or leave `layers` out (all three)",
                 on_key=True,
             )
-
-
-def _production_silver_source(spec: Spec) -> Iterator[Finding]:
-    """R464 (warning): dbt's staging reads the first lake target's silver as `<pipeline>_silver.<table>`
-    (common/lake_catalog.silver_schema). The Spark job registers a Delta silver there (R466 when no Spark
-    job writes it); an Iceberg silver is a table of the lake's Iceberg catalog (the Spark job's `lake` catalog,
-    the deployed lake step's), which dbt's Spark target (a Thrift server's session catalog) does not open, and
-    nothing registers it there."""
-    ti, target = next(((i, t) for i, t in enumerate(spec.targets) if t.type in catalog.LAKE_TARGETS and (
-        not t.layers or any(loc.layer == Layer.SILVER for loc in t.layers))), (-1, None))  # fmt: skip
-    if target is None or target.type != TargetType.ICEBERG or not any(s.tables or s.topics for s in spec.sources):
-        return
-    yield Finding(
-        ("targets", ti, "type"),
-        "R464",
-        f"target '{target.name}': dbt's staging models read silver as `<pipeline>_silver.<table>` in the catalog "
-        "dbt's Spark target opens (its Thrift server's session catalog); Iceberg silver is a table of the lake's "
-        "Iceberg catalog (the Spark job's `lake` catalog, the deployed lake step's `lake.catalog` or SQL catalog), "
-        "and nothing generated registers it in that session catalog, so a production dbt run finds no silver "
-        "table (the local run copies silver into DuckDB)",
-        "open the same Iceberg catalog in the Spark Thrift Server dbt connects to as its session catalog "
-        "(spark.sql.catalog.spark_catalog = org.apache.iceberg.spark.SparkSessionCatalog with the catalog's "
-        "settings), or make the target `type: delta` with the Spark job (`engines.batch: spark`), which registers "
-        "silver there; see docs/families.md, lakehouse",
-        severity="warning",
-    )
 
 
 def _metadata_tables_on_raw(spec: Spec) -> Iterator[Finding]:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from pipegen.spec.cron import cron_problem
 from pipegen.spec.diagnostics import Finding, Path
 from pipegen.spec.index import SpecIndex
 from pipegen.spec.model import Cloud, Compute, Ingestion, Orchestrator, Spec
-from pipegen.spec.types import format_duration
+from pipegen.spec.types import NO_SCHEDULE, format_duration
 
 ORCHESTRATION = "R260"
 SIZING = "R261"
 UNEXPRESSED = "R263"
+UNSCHEDULABLE = "R508"
+ORCHESTRATOR_NAMES = {Orchestrator.AIRFLOW: "Airflow", Orchestrator.PREFECT: "Prefect"}
 
 
 def _catchup(spec: Spec) -> Iterator[Path]:
@@ -157,3 +160,20 @@ def layer_locations(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
                     "list each layer once",
                 )
             seen.add(layer.layer.value)
+
+
+def schedules(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
+    """R508: a cron expression of the right shape that the spec's orchestrator cannot schedule (spec/cron.py):
+    `pipeline.schedule` and each environment's."""
+    found: list[tuple[Path, str]] = [(("pipeline", "schedule"), spec.pipeline.schedule or "")]
+    found += [(("deploy", "environments", name, "schedule"), env.schedule or "")
+              for name, env in spec.deploy.environments.items()]  # fmt: skip
+    airflow = spec.orchestrator == Orchestrator.AIRFLOW
+    for path, cron in found:
+        problem = cron_problem(cron, or_weekdays=airflow) if cron and cron != NO_SCHEDULE else None
+        if problem is not None:
+            yield Finding(
+                path, UNSCHEDULABLE,
+                f"schedule '{cron}' is not one {ORCHESTRATOR_NAMES[spec.orchestrator]} can run: {problem.what}",
+                problem.hint,
+            )  # fmt: skip

@@ -33,6 +33,8 @@ PIPELINE = "saas_elt"
 MASK_PII = False
 TABLE_FORMAT: str | None = None
 FILE_FORMAT: str | None = None
+# source -> its folder under PIPEGEN_LANDING_ROOT: the sources whose batches the Spark job's bronze reads
+LANDED: dict[str, str] = {}
 
 
 def local_destination(warehouse: Path) -> Any:

@@ -10,6 +10,7 @@ SET 'execution.checkpointing.externalized-checkpoint-retention' = 'RETAIN_ON_CAN
 SET 'state.backend.type' = 'rocksdb';
 SET 'execution.checkpointing.incremental' = 'true';
 SET 'table.exec.sink.upsert-materialize' = 'AUTO';
+SET 'table.exec.sink.require-on-conflict' = 'false';
 SET 'table.exec.source.cdc-events-duplicate' = 'true';
 
 CREATE TABLE `shop__orders__changes` (

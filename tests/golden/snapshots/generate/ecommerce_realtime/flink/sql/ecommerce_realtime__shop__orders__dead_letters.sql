@@ -10,6 +10,7 @@ SET 'execution.checkpointing.externalized-checkpoint-retention' = 'RETAIN_ON_CAN
 SET 'state.backend.type' = 'rocksdb';
 SET 'execution.checkpointing.incremental' = 'true';
 SET 'table.exec.sink.upsert-materialize' = 'AUTO';
+SET 'table.exec.sink.require-on-conflict' = 'false';
 
 CREATE TABLE `shop__orders__changes` (
   `after` ROW<`order_id` BIGINT, `user_id` BIGINT, `product_id` BIGINT, `quantity` INT, `price` DECIMAL(10, 2), `total_amount` DECIMAL(10, 2), `order_status` STRING, `payment_method` STRING, `is_deleted` SMALLINT, `created_at` STRING, `updated_at` STRING>,

@@ -10,6 +10,7 @@ SET 'execution.checkpointing.externalized-checkpoint-retention' = 'RETAIN_ON_CAN
 SET 'state.backend.type' = 'rocksdb';
 SET 'execution.checkpointing.incremental' = 'true';
 SET 'table.exec.sink.upsert-materialize' = 'AUTO';
+SET 'table.exec.sink.require-on-conflict' = 'false';
 
 CREATE TABLE `shop__products__changes` (
   `after` ROW<`product_id` BIGINT, `product_name` STRING, `category` STRING, `brand` STRING, `cost_price` DECIMAL(10, 2), `is_active` BOOLEAN, `updated_at` STRING>,

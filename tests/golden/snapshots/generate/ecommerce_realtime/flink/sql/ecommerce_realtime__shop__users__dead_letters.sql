@@ -10,6 +10,7 @@ SET 'execution.checkpointing.externalized-checkpoint-retention' = 'RETAIN_ON_CAN
 SET 'state.backend.type' = 'rocksdb';
 SET 'execution.checkpointing.incremental' = 'true';
 SET 'table.exec.sink.upsert-materialize' = 'AUTO';
+SET 'table.exec.sink.require-on-conflict' = 'false';
 
 CREATE TABLE `shop__users__changes` (
   `after` ROW<`user_id` BIGINT, `user_name` STRING, `user_level` STRING, `register_date` STRING, `city` STRING, `is_active` BOOLEAN, `updated_at` STRING>,

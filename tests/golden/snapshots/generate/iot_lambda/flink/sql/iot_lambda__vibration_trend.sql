@@ -10,6 +10,7 @@ SET 'execution.checkpointing.externalized-checkpoint-retention' = 'RETAIN_ON_CAN
 SET 'state.backend.type' = 'rocksdb';
 SET 'execution.checkpointing.incremental' = 'true';
 SET 'table.exec.sink.upsert-materialize' = 'AUTO';
+SET 'table.exec.sink.require-on-conflict' = 'false';
 
 CREATE TABLE `sensors__readings` (
   `device_id` STRING NOT NULL,

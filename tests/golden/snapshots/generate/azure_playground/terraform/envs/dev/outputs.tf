@@ -18,6 +18,11 @@ output "workload_client_ids" {
   value       = module.platform.workload_client_ids
 }
 
+output "spark_landing_root" {
+  description = "Where the raw batches land (PIPEGEN_LANDING_ROOT): the landing container extract-load writes and the Databricks job cluster reads."
+  value       = module.platform.spark_landing_root
+}
+
 output "kafka_bootstrap" {
   description = "The Event Hubs Kafka endpoint (Entra ID OAuth; local keys are off)."
   value       = module.platform.kafka_bootstrap

@@ -19,6 +19,11 @@ locals {
       role     = "Storage Blob Data Contributor"
       scope    = azurerm_storage_container.layer["bronze"].id
     }
+    ingest-landing = {
+      workload = "ingest"
+      role     = "Storage Blob Data Contributor"
+      scope    = azurerm_storage_container.layer["landing"].id
+    }
     ingest-target-lake = {
       workload = "ingest"
       role     = "Storage Blob Data Contributor"

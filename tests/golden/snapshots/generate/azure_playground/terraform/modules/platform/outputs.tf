@@ -18,6 +18,11 @@ output "workload_client_ids" {
   value       = { for k, i in azurerm_user_assigned_identity.workload : k => i.client_id }
 }
 
+output "spark_landing_root" {
+  description = "Where the raw batches land (PIPEGEN_LANDING_ROOT): the landing container extract-load writes and the Databricks job cluster reads."
+  value       = "abfss://${azurerm_storage_container.layer["landing"].name}@${azurerm_storage_account.lake.name}.dfs.core.windows.net"
+}
+
 output "kafka_bootstrap" {
   description = "The Event Hubs Kafka endpoint (Entra ID OAuth; local keys are off)."
   value       = "${azurerm_eventhub_namespace.stream.name}.servicebus.windows.net:9093"

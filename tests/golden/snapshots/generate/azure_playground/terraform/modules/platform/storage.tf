@@ -34,7 +34,7 @@ resource "azurerm_storage_account" "lake" {
 }
 
 resource "azurerm_storage_container" "layer" {
-  for_each              = toset(["bronze", "silver", "gold", "checkpoints"])
+  for_each              = toset(["bronze", "silver", "gold", "checkpoints", "landing"])
   name                  = each.value
   storage_account_id    = azurerm_storage_account.lake.id
   container_access_type = "private"
@@ -49,7 +49,7 @@ resource "azurerm_storage_management_policy" "lake" {
 
     filters {
       blob_types   = ["blockBlob"]
-      prefix_match = ["bronze/", "silver/", "gold/"]
+      prefix_match = ["bronze/", "silver/", "gold/", "landing/"]
     }
 
     actions {

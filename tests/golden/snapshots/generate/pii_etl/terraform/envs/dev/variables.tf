@@ -80,7 +80,7 @@ variable "jobs_bucket" {
 
 variable "landing_bucket" {
   type        = string
-  description = "S3 bucket the raw batches land in (PIPEGEN_LANDING_ROOT): the Spark job reads it."
+  description = "S3 bucket the raw batches land in (PIPEGEN_LANDING_ROOT): extract-load writes it, the Spark job reads it."
 
   validation {
     condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.landing_bucket))

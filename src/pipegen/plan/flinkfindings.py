@@ -1,0 +1,59 @@
+"""What no deployment of the generated Flink jobs can run: located warnings, so a FlinkDeployment failing when it
+is submitted is said at validate time.
+
+- R512: a Flink job's sink into a system no released connector writes from Flink 2.x SQL (the FlinkDeployments
+  target Flink 2.2; plan/flinkjars.NO_FLINK2_CONNECTOR says why per system): ClickHouse and Redshift, which
+  the flink family writes through the JDBC connector, and Delta (a stream job's sink, or the bronze jobs of a
+  Lakehouse landing the streamed tables). The job fails when it is submitted, on Kubernetes and in
+  compose.yaml's session cluster alike (R459 is left to what compose alone cannot run).
+- R513: a stream job's regular join (`inner`, `left`) of a batch table of a source that is no JDBC database
+  (files, an API, MongoDB): the flink family reads a joined batch table through the JDBC connector
+  (tables.dimension_table), and such a source has no JDBC URL (its options carry a placeholder one), so the job
+  fails when it is submitted. A joined topic or CDC table is read as a stream (flink_changes.joined_as_stream);
+  a lookup of a non-database table is refused already (R381).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pipegen.plan.components import Graph
+from pipegen.plan.flinkjars import JDBC_SOURCES, NO_FLINK2_CONNECTOR, flink_uses
+from pipegen.spec.diagnostics import Finding
+from pipegen.spec.model import Architecture, Spec
+
+HINT = (
+    "sink the job into a target Flink 2.x writes (Kafka, PostgreSQL, MySQL, Iceberg) and load {system} from "
+    "there, or keep the job and put the connector into the job's image yourself once one is released"
+)
+
+
+def _a(word: str) -> str:
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
+def flink_findings(spec: Spec, graph: Graph, architecture: Architecture) -> Iterator[Finding]:
+    """R512: per stream job whose sink has no Flink 2.x connector, at its `sink.target` (else its `name`: the
+    first target); the bronze jobs once, at their target's `type`. R513: per joined table of a source the JDBC
+    connector cannot read, at its `joins[].table`."""
+    for use in flink_uses(spec, architecture, graph.kinds):
+        if use.role == "lookup" and use.system not in JDBC_SOURCES:
+            yield Finding(
+                use.path, "R513",
+                f"stream job {use.job} joins a batch table of {_a(use.system.value)} source: the Flink job reads a "
+                f"joined batch table through the JDBC connector, and {_a(use.system.value)} source has no JDBC URL, "
+                "so the job fails when it is submitted (the FlinkDeployment and compose.yaml's flink-sql alike)",
+                "join a table of a postgres, mysql, sqlserver or oracle source, or a topic or CDC table (read as "
+                "a stream)", severity="warning",
+            )  # fmt: skip
+        if use.role not in ("sink", "bronze") or use.target is None or use.target.type not in NO_FLINK2_CONNECTOR:
+            continue
+        system = use.target.type.value
+        jobs = f"stream job {use.job} writes" if use.job else "the bronze jobs landing the streamed tables write"
+        yield Finding(
+            use.path, "R512",
+            f"{jobs} {use.target.name}, a {system} target, and no connector released for Flink 2.x can: "
+            f"{NO_FLINK2_CONNECTOR[use.target.type]}. The FlinkDeployment's job fails when it is submitted (and so "
+            "does compose.yaml's flink-sql under `make up`)",
+            HINT.format(system=system), severity="warning",
+        )  # fmt: skip
