@@ -116,7 +116,11 @@ class CrdCatalog:
 
     @classmethod
     def load(cls, folder: Path) -> CrdCatalog:
-        return cls.from_documents(doc for path in sorted(folder.glob("*.y*ml")) for doc in _yaml_documents(path))
+        """The CRDs of every YAML file in `folder`, parsed once per process while those files are
+        unchanged (the shared CRDs are ~1.4 MB of YAML, ~5 s of CPU to parse; several modules load
+        them). The catalog is shared by its callers: nothing changes its schemas."""
+        files = sorted(folder.glob("*.y*ml"))
+        return _catalog(tuple((str(p.resolve()), p.stat().st_mtime_ns, p.stat().st_size) for p in files))
 
     @classmethod
     def from_documents(cls, documents: Iterable[Any]) -> CrdCatalog:
@@ -152,6 +156,12 @@ class CrdCatalog:
 
     def validate_all(self, resources: Iterable[Any]) -> list[str]:
         return [problem for resource in resources for problem in self.validate(resource)]
+
+
+@functools.cache
+def _catalog(files: tuple[tuple[str, int, int], ...]) -> CrdCatalog:
+    """The catalog of these files (path, modification time, size: a changed file is read again)."""
+    return CrdCatalog.from_documents(doc for path, _, _ in files for doc in _yaml_documents(Path(path)))
 
 
 def _path(parts: Iterable[Any]) -> str:

@@ -30,7 +30,19 @@ def problems(resource: dict[str, Any], versions: list[str]) -> list[str]:
     return out
 
 
+def read_schemas_once() -> None:
+    """kubernetes-validate reads and parses the kind's schema file and the version's large
+    _definitions.json again for every resource it validates: this process keeps each file's
+    contents after the first read (the same contents; jsonschema only reads them)."""
+    from functools import lru_cache
+
+    from kubernetes_validate import utils
+
+    utils.schema_contents = lru_cache(maxsize=None)(utils.schema_contents)
+
+
 def main() -> int:
+    read_schemas_once()
     resources = json.load(sys.stdin)
     print(json.dumps([problems(r, sys.argv[1:]) for r in resources]))
     return 0

@@ -4,6 +4,7 @@ fields, removed API versions and type errors, naming where."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -101,3 +102,34 @@ def test_root_fields_the_api_server_implies_are_accepted_and_other_root_fields_a
     problems = catalog.validate({**widget, "status2": {}})
     assert len(problems) == 1 and "'status2' was unexpected" in problems[0], problems
     assert catalog.validate({**widget, "kind": "Widget", "metadata": "not-an-object"}) != []
+
+
+def test_load_parses_a_folder_once_while_its_files_are_unchanged_and_again_after_a_change(tmp_path: Path) -> None:
+    """CrdCatalog.load keeps the parsed catalog per process (the shared CRDs cost ~5 s of CPU to
+    parse): the same files give the same catalog, which still refuses what it refused; a changed
+    file (its size or modification time) is read again, so an edited CRD is judged as edited."""
+    from ruamel.yaml import YAML
+
+    def write(required: list[str]) -> None:
+        crd = {
+            "kind": "CustomResourceDefinition",
+            "spec": {
+                "group": "example.org",
+                "names": {"kind": "Gadget"},
+                "versions": [{"name": "v1", "schema": {"openAPIV3Schema": {"type": "object", "properties": {
+                    "spec": {"type": "object", "required": required, "properties": {"size": {"type": "integer"}}},
+                }}}}],
+            },
+        }  # fmt: skip
+        with (tmp_path / "gadget.yaml").open("w", encoding="utf-8") as handle:
+            YAML().dump(crd, handle)
+
+    gadget = {"apiVersion": "example.org/v1", "kind": "Gadget", "metadata": {"name": "g"}, "spec": {}}
+    write([])
+    first = CrdCatalog.load(tmp_path)
+    assert CrdCatalog.load(tmp_path) is first and first.validate(gadget) == []
+    assert first.validate({**gadget, "spec": {"size": "big"}}) != []  # refused once cached, too
+    assert CrdCatalog.load(tmp_path).validate({**gadget, "spec": {"size": "big"}}) != []
+    write(["size"])  # a longer file: read again
+    again = CrdCatalog.load(tmp_path)
+    assert again is not first and again.validate(gadget) != [] and first.validate(gadget) == []

@@ -3,7 +3,7 @@ project through the project's own pipeline/flink_local.py, many projects in one 
 JSON on the last line: {project: {job: "planned" or the planner's reason}}.
 
     python flink_plans.py PROJECT_DIR... [--sinks PROJECT_DIR...] [--stream ROWS PROJECT_DIR...]
-                          [--run PROJECT_DIR DATA_DIR]
+                          [--whole ROWS PROJECT_DIR...] [--run PROJECT_DIR DATA_DIR]
 
 After `--sinks`, a project's jobs are planned (only) with their production filesystem sink kept
 as generated (its connector options and path, e.g. `s3://bucket/...`; the sources still read
@@ -19,6 +19,13 @@ pipeline.change_events --rows ROWS --out data/cdc`, then `python -m pipeline.str
 the project's own `main()` of each, in turn, in the project's folder, in this JVM instead of one
 JVM a project (tests/specgen/judges.stream_runs), under the top-level key "streams":
 {project: {"code": the exit code of the first step that failed or 0, "stdout", "stderr"}}.
+
+After `--whole ROWS`, each stream-only project's local run as `pipegen run` runs it: its own runner,
+`python -m pipeline.run --rows ROWS --no-docs`, in this process, where the stream step it starts as a
+process of this interpreter (PIPEGEN_FLINK_PYTHON) runs in this JVM as `python -m` would run it
+(local_runs.py), under "whole": {project: {"code", "in_process": the steps run here, "stdout",
+"stderr"}}. (This needs the runner's own requirements, rich and openlineage-python, in the flink
+judge environment.)
 """
 
 from __future__ import annotations
@@ -143,6 +150,31 @@ def stream(project: Path, rows: int) -> dict[str, Any]:
     return {"code": code, "stdout": out.getvalue(), "stderr": err.getvalue()}
 
 
+def whole(project: Path, rows: int) -> dict[str, Any]:
+    """A stream-only project's local run as `pipegen run` runs it, `python -m pipeline.run --rows ROWS
+    --no-docs`, in this process: the project's own runner (`main(argv)`, local_runs.py) with this
+    interpreter named as the stream step's (PIPEGEN_FLINK_PYTHON), so the step it would start as a
+    process of it runs here as `python -m` runs it (the runner's environment for the call, `-m`'s argv,
+    the project's modules fresh), in this JVM. Other commands stay the runner's own processes."""
+    import local_runs  # tests/specgen, on sys.path as this script's folder
+
+    project, here = project.resolve(), Path.cwd()
+    out, err = project / "judge.out", project / "judge.err"
+    saved = os.environ.get("PIPEGEN_FLINK_PYTHON")
+    os.environ["PIPEGEN_FLINK_PYTHON"] = sys.executable
+    try:
+        result = local_runs.run(project, ["--rows", str(rows), "--no-docs"], out, err)
+    finally:
+        os.chdir(here)
+        if saved is None:
+            os.environ.pop("PIPEGEN_FLINK_PYTHON", None)
+        else:
+            os.environ["PIPEGEN_FLINK_PYTHON"] = saved
+    return {"code": result["code"], "in_process": result["in_process"],
+            "stdout": out.read_text(encoding="utf-8", errors="replace"),
+            "stderr": err.read_text(encoding="utf-8", errors="replace")}  # fmt: skip
+
+
 def _tail(args: list[str], flag: str) -> tuple[list[str], list[str]]:
     """(the arguments before `flag`, the ones after it); no flag: (args, [])."""
     return (args[: args.index(flag)], args[args.index(flag) + 1 :]) if flag in args else (args, [])
@@ -150,6 +182,7 @@ def _tail(args: list[str], flag: str) -> tuple[list[str], list[str]]:
 
 def main() -> int:
     args, run = _tail(sys.argv[1:], "--run")
+    args, wholes = _tail(args, "--whole")
     args, streams = _tail(args, "--stream")
     cut = args.index("--sinks") if "--sinks" in args else len(args)
     out: dict[str, Any] = {arg: plans(Path(arg)) for arg in args[:cut]}
@@ -157,6 +190,8 @@ def main() -> int:
         out["sinks"] = {arg: sink_plans(Path(arg)) for arg in args[cut + 1 :]}
     if streams:
         out["streams"] = {arg: stream(Path(arg), int(streams[0])) for arg in streams[1:]}
+    if wholes:
+        out["whole"] = {arg: whole(Path(arg), int(wholes[0])) for arg in wholes[1:]}
     if run:
         out["runs"] = runs(Path(run[0]), Path(run[1]))
     print(json.dumps(out))

@@ -73,6 +73,7 @@ def local_runs_in_one_process(
         return
     options = () if docs else ("--no-docs",)
     results = _batch("local_runs.py", runnable, python, offline_env(home), *options)
+    ran: list[Path] = []
     for project in runnable:
         result = results.get(str(project)) or {"error": "the driver reported nothing for this project"}
         if result.get("code") != 0:  # never an empty detail: that would be a pass
@@ -80,8 +81,10 @@ def local_runs_in_one_process(
         elif not result.get("in_process"):
             verdicts.add("local run", project, f"no step ran in the driver's process: {result}")
         else:
-            missing = _missing_models(project, python) or (_missing_docs(project) if docs else None)
-            verdicts.add("local run", project, missing)
+            ran.append(project)
+    missing = _missing_models_of(ran, python)  # every warehouse read in one process, not one a project
+    for project in ran:
+        verdicts.add("local run", project, missing[project] or (_missing_docs(project) if docs else None))
 
 
 # the report's documentation a local run builds unless --no-docs: dbt's static page, GX's Data Docs
@@ -98,6 +101,36 @@ def _missing_docs(project: Path) -> str | None:
         wanted.append(project / DATA_DOCS)
     missing = [str(p.relative_to(project)) for p in wanted if not p.is_file()]
     return f"the run built no {missing}" if missing else None
+
+
+def _missing_models_of(projects: list[Path], python: Path) -> dict[Path, str | None]:
+    """_missing_models of each project, every warehouse read by one process of `python`
+    (local_run_driver.py --many)."""
+    out: dict[Path, str | None] = dict.fromkeys(projects)
+    read: dict[str, list[str]] = {}  # warehouse -> its project's models
+    for project in projects:
+        names, warehouse = models(project), project / "warehouse.duckdb"
+        if names and not warehouse.is_file():
+            out[project] = f"no warehouse at {warehouse}"
+        elif names:
+            read[str(warehouse)] = names
+    if not read:
+        return out
+    proc = subprocess.run(
+        [str(python), str(HERE.parent / "families" / "local_run_driver.py"), "--many"], input=json.dumps(read),
+        capture_output=True, text=True, timeout=300 + 30 * len(read), check=False,
+    )  # fmt: skip
+    found = json.loads(proc.stdout) if proc.returncode == 0 else {}
+    for project in projects:
+        warehouse = str(project / "warehouse.duckdb")
+        if warehouse not in read:
+            continue
+        if warehouse not in found:  # never an empty detail: that would be a pass
+            out[project] = f"the warehouse reader exited {proc.returncode}: {proc.stderr[-2000:]}"
+            continue
+        missing = sorted(n for n, rows in found[warehouse].items() if rows == "missing")
+        out[project] = f"models missing from the warehouse: {missing}" if missing else None
+    return out
 
 
 def _missing_models(project: Path, python: Path) -> str | None:
@@ -264,16 +297,20 @@ def flink_plans(
     streams: list[Path] | None = None,
     stream_verdicts: Verdicts | None = None,
     rows: int = 100,
+    wholes: list[Path] | None = None,
 ) -> None:
     """PyFlink's planner accepts every statement of every generated Flink job (EXPLAIN). With
     `streams`, the local stream run of each of those projects (stream_runs' `pipeline.change_events`
     then `pipeline.stream`, each project's own `main()`) follows in the same process, its verdicts
-    in `stream_verdicts`: one PyFlink gateway and JVM for all, not one a project."""
+    in `stream_verdicts`: one PyFlink gateway and JVM for all, not one a project. With `wholes`
+    (stream-only projects), each one's own runner follows there too, its stream step in that JVM
+    (flink_plans.py --whole; the verdict: stream_runs)."""
     with_jobs = [p for p in projects if (p / "pipeline" / "flink_local.py").is_file()]
-    streams = streams or []
-    if not with_jobs and not streams:
+    streams, wholes = streams or [], wholes or []
+    if not with_jobs and not streams and not wholes:
         return
     options = ["--stream", str(rows), *map(str, streams)] if streams else []
+    options += ["--whole", str(rows), *map(str, wholes)] if wholes else []
     proc = subprocess.run(
         [str(python), str(HERE / "flink_plans.py"), *map(str, with_jobs), *options],
         capture_output=True, text=True, timeout=1800, check=False, env=offline_env(home),
@@ -281,7 +318,7 @@ def flink_plans(
     if proc.returncode != 0:
         for project in with_jobs:
             verdicts.add("flink EXPLAIN", project, proc.stderr[-3000:])
-        for project in streams:
+        for project in [*streams, *wholes]:
             (stream_verdicts or verdicts).add("flink local run", project, proc.stderr[-3000:])
         return
     results = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -294,6 +331,22 @@ def flink_plans(
         ran = results["streams"][str(project)]
         failure = (ran["stdout"] + ran["stderr"])[-3000:] if ran["code"] else _stream_failure(project, ran["stdout"])
         (stream_verdicts or verdicts).add("flink local run", project, failure)
+    for project in wholes:
+        failure = whole_failure(project, results["whole"][str(project)])
+        (stream_verdicts or verdicts).add("flink local run", project, failure)
+
+
+def whole_failure(project: Path, ran: dict[str, Any]) -> str | None:
+    """Why a stream-only project's run by its own runner (flink_plans.py --whole) failed: an exit
+    code other than 0, a job without its result line, what stream_only_run requires, or a stream
+    step that ran as a process instead of in the judge's JVM (the judge must not quietly become a
+    JVM a project again)."""
+    if ran["code"] != 0:  # never an empty detail: that would be a pass
+        return f"exit {ran['code']}: {(ran['stdout'] + ran['stderr'])[-3000:]}"
+    failure = _stream_failure(project, ran["stdout"]) or stream_only_run(project, _jobs(project), ran["stdout"])
+    if failure is None and "pipeline.stream" not in ran["in_process"]:
+        failure = f"the stream step did not run in the judge's process (steps run there: {ran['in_process']})"
+    return failure
 
 
 def dbt_parses(projects: list[Path], python: Path, home: Path, verdicts: Verdicts, adapters: frozenset[str]) -> None:
@@ -328,35 +381,27 @@ def stream_runs(
     home: Path,
     verdicts: Verdicts,
     rows: int = 100,
-    run_python: Path | None = None,
+    runners: bool = False,
     planned: list[Path] | None = None,
     plan_verdicts: Verdicts | None = None,
 ) -> None:
     """The local stream run: every Flink job in PyFlink's mini-cluster over synthetic change
-    events must exit 0 with a result line per job. A stream-only project (no batch layer) runs as
-    `pipegen run` runs it, given `run_python` (an interpreter with the project's requirements.txt):
-    its own `python -m pipeline.run --rows N` with the stream step in `python` (PIPEGEN_FLINK_PYTHON),
-    where the capture step, with no local database named, is skipped saying the run falls back to
-    synthetic change events, which the stream step says it writes; the stream step must be `ok` and
-    the run's summary list every job's result under its spec path (stream_only_run). Any other
-    project: `pipeline.change_events`, then `pipeline.stream`, the two steps' own `main()` run in
-    one PyFlink process for all of them (flink_plans with `streams`: a JVM start costs 10-30 s of
-    CPU), after the EXPLAIN of every project of `planned` (verdicts in `plan_verdicts`)."""
-    whole = [p for p in projects if run_python and not batch_layer(p) and (p / "pipeline" / "run.py").is_file()]
+    events must exit 0 with a result line per job, all in one PyFlink process (a JVM start costs
+    10-30 s of CPU), after the EXPLAIN of every project of `planned` (verdicts in `plan_verdicts`).
+    With `runners`, a stream-only project (no batch layer) runs as `pipegen run` runs it: its own
+    runner, `python -m pipeline.run --rows N --no-docs`, with `python` (the flink judge env, which
+    also has the runner's requirements) standing in for both environments `pipegen run` builds; the
+    stream step it starts as a process of that interpreter (PIPEGEN_FLINK_PYTHON) runs in the shared
+    process as `python -m` runs it (flink_plans.py --whole, local_runs.py). The capture step, with no
+    local database named, is skipped saying the run falls back to synthetic change events, which the
+    stream step says it writes; the stream step must be `ok` and the run's summary list every job's
+    result under its spec path (stream_only_run). Any other project: `pipeline.change_events`, then
+    `pipeline.stream`, the two steps' own `main()` (flink_plans with `streams`). The runner and its
+    stream step as processes are judged by the README walk-through (`pipegen run`)."""
+    whole = [p for p in projects if runners and not batch_layer(p) and (p / "pipeline" / "run.py").is_file()]
     shared = [p for p in projects if p not in whole]
-    if shared or planned:
-        flink_plans(planned or [], python, home, plan_verdicts or Verdicts(), shared, verdicts, rows)
-    for project in whole:
-        assert run_python is not None
-        proc = subprocess.run(
-            [str(run_python), "-m", "pipeline.run", "--rows", str(rows), "--no-docs"], cwd=project,
-            capture_output=True, text=True, timeout=1200, check=False,
-            env=offline_env(home, PIPEGEN_FLINK_PYTHON=str(python)),
-        )  # fmt: skip
-        failure = (proc.stdout + proc.stderr)[-3000:] if proc.returncode else _stream_failure(project, proc.stdout)
-        if failure is None:
-            failure = stream_only_run(project, _jobs(project), proc.stdout)
-        verdicts.add("flink local run", project, failure)
+    if shared or whole or planned:
+        flink_plans(planned or [], python, home, plan_verdicts or Verdicts(), shared, verdicts, rows, whole)
 
 
 def _jobs(project: Path) -> list[dict[str, Any]]:

@@ -176,12 +176,15 @@ class Steps:
         return run_here(module, cmd[3:], here, dict(os.environ if env is None else env), stdout, stderr)
 
 
-def run(project: Path, argv: list[str]) -> dict[str, Any]:
+def run(project: Path, argv: list[str], log: Path | None = None, errors: Path | None = None) -> dict[str, Any]:
+    """The project's runner, `main(argv)`, its steps here (Steps); its output to `log` (default
+    PROJECT/judge.log), stderr to `errors` when given. The working directory is the project's after it."""
+    log = log or project / "judge.log"
     added = enter(project)
     IN_PROCESS.clear()
     started = time.perf_counter()
     try:
-        with output_to(project / "judge.log"):
+        with output_to(log, errors):
             runner = importlib.import_module("pipeline.run")
             runner.subprocess = Steps(project)  # type: ignore[attr-defined]
             try:
@@ -192,7 +195,7 @@ def run(project: Path, argv: list[str]) -> dict[str, Any]:
                 traceback.print_exc()
                 code = 1
         return {"code": code, "seconds": round(time.perf_counter() - started, 1), "in_process": list(IN_PROCESS),
-                "error": None if code == 0 else tail(project / "judge.log", 3000)}  # fmt: skip
+                "error": None if code == 0 else tail(errors or log, 3000)}  # fmt: skip
     finally:
         leave(added)
         gc.collect()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 # Settings a generated DAG or flow sets with os.environ.setdefault (per project: cleared between projects)
@@ -66,15 +66,16 @@ def leave(added: list[str]) -> None:
 
 
 @contextmanager
-def output_to(log: Path) -> Iterator[None]:
+def output_to(log: Path, errors: Path | None = None) -> Iterator[None]:
     """The process's stdout and stderr (file descriptors 1 and 2: what the tools a project runs
-    print, dbt's and dlt's logs included) go to `log` while the project runs."""
+    print, dbt's and dlt's logs included) go to `log` while the project runs (stderr to `errors`
+    instead, when given: a judge that reads what a command printed to stdout alone)."""
     sys.stdout.flush()
     sys.stderr.flush()
     saved = os.dup(1), os.dup(2)
-    with log.open("ab") as handle:
-        os.dup2(handle.fileno(), 1)
-        os.dup2(handle.fileno(), 2)
+    with log.open("ab") as out, errors.open("ab") if errors else nullcontext(out) as err:
+        os.dup2(out.fileno(), 1)
+        os.dup2(err.fileno(), 2)
         try:
             yield
         finally:

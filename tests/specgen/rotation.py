@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 ROTATION_ENV = "PIPEGEN_DRAWN_ROTATION"
@@ -49,5 +49,34 @@ def choose(pool: Sequence[Path], count: int) -> tuple[list[Path], str]:
     note = (
         f"drawn projects judged: {len(chosen)} of {len(pool)} ({names}); rotation {turn}: repeat with "
         f"{ROTATION_ENV}={turn}, judge all with {RUNS_ENV}=all"
+    )
+    return chosen, note
+
+
+def choose_covering(
+    pool: Sequence[Path], count: int, features: Callable[[Path], Iterable[str]]
+) -> tuple[list[Path], str]:
+    """As `choose`, but every feature any project of the pool has (a warehouse adapter, say) is in
+    the choice: the rotation's first project, then, while a feature is missing, the project that
+    brings most of the missing ones (the first in the rotated order among equals), then the rest in
+    the rotated order up to `count` (so the choice may be larger than `count`)."""
+    turn, order = rotation(), rotated(pool, rotation())
+    wanted = runs(count)
+    of = {p: set(features(p)) for p in order}
+    missing = set().union(*of.values())
+    taken = order[:1]
+    missing -= set().union(*(of[p] for p in taken))
+    while missing:
+        best = max((p for p in order if p not in taken), key=lambda p: len(of[p] & missing))
+        taken.append(best)
+        missing -= of[best]
+    rest = [p for p in order if p not in taken]
+    taken += rest if wanted is None else rest[: max(0, wanted - len(taken))]
+    chosen = [p for p in order if p in taken]  # in the rotated order
+    names = ", ".join(p.parent.name for p in chosen)
+    note = (
+        f"drawn projects judged: {len(chosen)} of {len(pool)} ({names}), every one of "
+        f"{sorted(set().union(*of.values()))} among them; rotation {turn}: repeat with {ROTATION_ENV}={turn}, "
+        f"judge all with {RUNS_ENV}=all"
     )
     return chosen, note

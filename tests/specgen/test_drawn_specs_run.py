@@ -2,8 +2,10 @@
 sample of drawn specs that validate, plus every spec in tests/corpus/, is generated with the
 CLI and judged in batches — the local run (synthetic data, dlt into DuckDB, dbt build, GX),
 Airflow's DagBag, a Prefect flow run and Airflow's dag.test() of a local run, PyFlink's planner
-over every Flink statement, dbt parse per warehouse target, one local stream run and compose.yaml's
-judges (the Compose binary, its schema, the cross-file checks).
+over every Flink statement, dbt parse per warehouse target, local stream runs and compose.yaml's
+judges (the Compose binary, its schema, the cross-file checks). Sized to a CPU budget (docs/corpus.md,
+"The suite's sample": ~150 s of CPU here): the judges that cost a run per project take the corpus
+fixtures that name them and one or two drawn projects each, rotated by the day.
 benchmarks/corpus.py runs hundreds with a recorded seed and writes the pass rate to
 docs/corpus.md; docs/judges.md lists what is not judged and why."""
 
@@ -16,7 +18,7 @@ import pytest
 
 from tests.conftest import generate
 from tests.specgen import judges
-from tests.specgen.rotation import choose
+from tests.specgen.rotation import choose, choose_covering
 from tests.specgen.sample import valid_sample
 
 SEED = 20261204
@@ -26,8 +28,10 @@ CORPUS = Path(__file__).parents[1] / "corpus"
 # tests/specgen/rotation.py: rotated by the day (PIPEGEN_DRAWN_ROTATION repeats a choice, printed in
 # each test's output and failure), PIPEGEN_DRAWN_RUNS=all runs every project they can take.
 LOCAL_RUNS = 1  # drawn projects with a batch layer run locally after every corpus one (~30 s of CPU a project)
-STREAM_RUNS = 1  # Flink local runs in all: the corpus fixtures that name `stream` come first
-DBT_PARSES = 8  # projects whose warehouse targets dbt parses (~5 s a target)
+STREAM_RUNS = 1  # drawn projects with Flink jobs run locally after the corpus fixtures naming `stream` (~3 s a job)
+# drawn projects whose warehouse targets dbt parses (~4 s a target) after the corpus fixtures naming
+# `dbt_warehouse`: more where the sample's drawn projects have more adapters, every one parsed each run
+DBT_PARSES = 2
 # Runs under an orchestrator, of drawn specs (not the corpus), rotated as above: a Prefect flow
 # run costs ~25 s of CPU a project after the test harness's start, a dag.test() ~30 s after
 # Airflow's db migrate (one process each for all its projects; the DagBag of every project is
@@ -36,12 +40,15 @@ PREFECT_RUNS = 1
 AIRFLOW_RUNS = 1
 # the drawn-spec Airflow round: (DagBag verdicts, dag.test() verdicts, projects run, rotation note)
 AirflowRound = tuple[judges.Verdicts, judges.Verdicts, int, str]
+# the Flink round: (EXPLAIN verdicts, local stream run verdicts, projects streamed, rotation note)
+FlinkRound = tuple[judges.Verdicts, judges.Verdicts, list[Path], str]
 
 
 # The judges a corpus fixture names on its `# judges:` line: the ones whose failure it records.
-# The batched judges (Airflow's DagBag, Flink EXPLAIN, dbt parse, Terraform) take every corpus
-# spec in one process whatever it names; the local run (~10 s a project) takes only the
-# fixtures that name `local`, and every drawn spec.
+# The batched judges (Airflow's DagBag, Flink EXPLAIN, Terraform, Compose) take every corpus spec in
+# one process whatever it names; the judges that cost a run or a parse per project (the local run,
+# ~10 s a project; the stream run; a Prefect flow run; dbt parse of warehouse targets) take only the
+# fixtures that name them, and a few drawn specs.
 CORPUS_JUDGES = frozenset({"generate", "local", "flink", "stream", "dbt_warehouse", "prefect", "compose"})
 
 
@@ -177,31 +184,27 @@ def test_dag_test_of_drawn_specs_runs_every_task_and_builds_every_model(
 
 
 @pytest.fixture(scope="module")
-def flink_round(
-    projects: list[Path], flink_shared: Path, batch_python: Path, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[judges.Verdicts, judges.Verdicts, list[Path]]:
-    """(EXPLAIN verdicts of every project, local stream run verdicts, the projects streamed): the
-    corpus fixtures that name the stream run, then drawn specs with Flink jobs up to STREAM_RUNS
-    projects in all (a JVM run costs ~20 s a job; today the corpus fixtures fill the CI budget, and
-    benchmarks/corpus.py --stream-runs runs drawn ones). The EXPLAINs and every stream run but a
-    stream-only project's share one PyFlink process (one JVM start instead of one a project,
-    judges.stream_runs). A stream-only one (the corpus fixture is: CDC source, no batch layer) runs
-    as `pipegen run` runs it: its own local run, with the batch env standing in for the project
-    environment `pipegen run` builds."""
+def flink_round(projects: list[Path], flink_shared: Path, tmp_path_factory: pytest.TempPathFactory) -> FlinkRound:
+    """(EXPLAIN verdicts of every project, local stream run verdicts, the projects streamed, the
+    rotation's note): every corpus fixture that names the stream run, and STREAM_RUNS drawn projects
+    with Flink jobs, rotated (benchmarks/corpus.py --stream-runs runs many). The EXPLAINs and every
+    stream run share one PyFlink process (one JVM start instead of one a project, judges.stream_runs).
+    A stream-only one (CDC or event sources, no batch layer) runs as `pipegen run` runs it: its own
+    runner, whose stream step runs in that process (flink_plans.py --whole). That process is a fork of
+    the test session's Flink judge service (`flink_shared`, tests/judges/flink_service.py): its JVM is started once."""
     with_jobs = [p for p in projects if (p / "flink" / "jobs.json").is_file()]
     regressions = [p for p in with_jobs if p not in drawn(projects) and "stream" in _judges_of(p)]
-    streaming = regressions + [p for p in with_jobs if p in drawn(projects)][: max(0, STREAM_RUNS - len(regressions))]
+    fresh, note = choose([p for p in with_jobs if p in drawn(projects)], STREAM_RUNS)
+    print(note)
     plans, streams = judges.Verdicts(), judges.Verdicts()
     home = tmp_path_factory.mktemp("flink") / "home"
-    judges.stream_runs(streaming, flink_shared, home, streams, run_python=batch_python, planned=projects,
+    judges.stream_runs([*regressions, *fresh], flink_shared, home, streams, runners=True, planned=projects,
                        plan_verdicts=plans)  # fmt: skip
-    return plans, streams, streaming
+    return plans, streams, [*regressions, *fresh], note
 
 
 @pytest.mark.judge
-def test_pyflink_plans_every_drawn_specs_flink_statements(
-    flink_round: tuple[judges.Verdicts, judges.Verdicts, list[Path]],
-) -> None:
+def test_pyflink_plans_every_drawn_specs_flink_statements(flink_round: FlinkRound) -> None:
     verdicts = flink_round[0]
     assert len(verdicts.judged.get("flink EXPLAIN", [])) >= 3
     assert not verdicts.failed, _report(verdicts)
@@ -209,31 +212,48 @@ def test_pyflink_plans_every_drawn_specs_flink_statements(
 
 def _warehouse_outputs(project: Path) -> bool:
     """Whether the project's dbt profile has an output of a warehouse adapter (not only DuckDB)."""
+    return bool(_adapters(project))
+
+
+def _adapters(project: Path) -> set[str]:
+    """The warehouse adapters of the project's dbt profile that the dbt_warehouses env has."""
     profiles = project / "dbt" / "profiles.yml"
-    return profiles.is_file() and any(f'type: "{a}"' in profiles.read_text() for a in judges.WAREHOUSE_ADAPTERS)
+    text = profiles.read_text(encoding="utf-8") if profiles.is_file() else ""
+    return {a for a in judges.WAREHOUSE_ADAPTERS if f'type: "{a}"' in text}
 
 
 @pytest.mark.judge
 def test_dbt_parses_every_drawn_specs_warehouse_target(
     projects: list[Path], dbt_warehouses_python: Path, tmp_path: Path
 ) -> None:
+    """`dbt parse --target` of every warehouse output of the corpus fixtures that name `dbt_warehouse`
+    and of DBT_PARSES drawn projects, rotated, among which every warehouse adapter of the sample's
+    drawn projects (one dbt interpreter for all)."""
+    with_profiles = [p for p in projects if _warehouse_outputs(p)]
+    regressions = [p for p in with_profiles if p not in drawn(projects) and "dbt_warehouse" in _judges_of(p)]
+    fresh, note = choose_covering([p for p in with_profiles if p in drawn(projects)], DBT_PARSES, _adapters)
+    print(note)
     verdicts = judges.Verdicts()
-    with_profiles = [p for p in projects if _warehouse_outputs(p)][:DBT_PARSES]
-    judges.dbt_parses(with_profiles, dbt_warehouses_python, tmp_path / "home", verdicts, judges.WAREHOUSE_ADAPTERS)
-    assert sum(len(v) for v in verdicts.judged.values()) >= min(3, len(with_profiles)) > 0, verdicts.judged
-    assert not verdicts.failed, _report(verdicts)
+    judges.dbt_parses([*regressions, *fresh], dbt_warehouses_python, tmp_path / "home", verdicts,
+                      judges.WAREHOUSE_ADAPTERS)  # fmt: skip
+    parsed = {name for names in verdicts.judged.values() for name in names}
+    assert {f"{p.parent.name}/{p.name}" for p in [*regressions, *fresh]} == parsed and fresh, (note, verdicts.judged)
+    adapters = {judge.removeprefix("dbt parse (").rstrip(")") for judge in verdicts.judged}
+    assert adapters >= set().union(*map(_adapters, fresh)), (note, verdicts.judged)
+    assert not verdicts.failed, _report(verdicts, note)
 
 
 @pytest.mark.judge
 def test_the_local_stream_run_of_a_drawn_spec_runs_every_flink_job(
-    projects: list[Path], flink_round: tuple[judges.Verdicts, judges.Verdicts, list[Path]]
+    projects: list[Path], flink_round: FlinkRound
 ) -> None:
-    """The corpus fixtures that name the stream run and drawn specs up to STREAM_RUNS (flink_round):
+    """The corpus fixtures that name the stream run and STREAM_RUNS drawn specs, rotated (flink_round):
     every Flink job of each ran with its result line, a stream-only one as `pipegen run` runs it."""
-    _, verdicts, streaming = flink_round
+    _, verdicts, streaming, note = flink_round
+    print(note)
     regressions = [p for p in streaming if p not in drawn(projects)]
-    assert len(verdicts.judged.get("flink local run", [])) == len(streaming) >= max(1, len(regressions))
-    assert not verdicts.failed, _report(verdicts)
+    assert len(verdicts.judged.get("flink local run", [])) == len(streaming) > len(regressions) > 0, note
+    assert not verdicts.failed, _report(verdicts, note)
 
 
 @pytest.mark.judge

@@ -140,13 +140,22 @@ VOCABULARY = {
 }  # fmt: skip
 
 
-def test_the_generator_draws_the_whole_vocabulary_and_mostly_specs_that_validate() -> None:
+@pytest.fixture(scope="module")
+def independent() -> list[dict[str, Any]]:
+    """300 independent draws of INDEPENDENT_SEED (~20 s of CPU): the vocabulary test and the lake
+    partitioning test read the same specs (neither changes them), drawn once for both."""
+    return draw(300, INDEPENDENT_SEED, independent=True)
+
+
+def test_the_generator_draws_the_whole_vocabulary_and_mostly_specs_that_validate(
+    independent: list[dict[str, Any]],
+) -> None:
     # The share that validates over the first 200 specs of seed 1 (Hypothesis's mutated draws, as the
     # suite's fixed samples are drawn); the vocabulary over those and 300 independent draws (each spec
     # drawn alone: 196 shapes in 200 where the mutated draws have 85, so fewer specs cover the rare
     # words; until s38 800 mutated draws of three seeds, ~60 % more CPU). Independent draws validate
     # less often (~60 %), so they do not count for the share.
-    mutated, independent = draw(200, 1), draw(300, INDEPENDENT_SEED, independent=True)
+    mutated = draw(200, 1)
     for seed_specs in (mutated, independent):  # one seed's projects: one dag.test() round
         names = [s["pipeline"]["name"].lower() for s in seed_specs]
         assert len(set(names)) == len(names), "two drawn pipelines of one seed share a name"
@@ -340,14 +349,16 @@ def test_every_debezium_connector_of_drawn_specs_uses_current_property_names(ren
     assert judged >= 5, judged
 
 
-def test_drawn_specs_get_partitioned_lake_tables_and_every_engine_the_same_partitioning() -> None:
+def test_drawn_specs_get_partitioned_lake_tables_and_every_engine_the_same_partitioning(
+    independent: list[dict[str, Any]],
+) -> None:
     """Issue 20: drawn specs whose volume (the generator draws up to 500M rows a day) makes the plan
     partition a lake table render it partitioned: each layout partitions by a column the layer has
     (bronze: `_ingested_at`; silver: one of the table's columns), files within [512 MiB, 1 GiB], and
     the Spark job, where there is one, gets the lake step's choice (plan/lake_partition)."""
     import json
 
-    candidates = [s for s in draw(300, INDEPENDENT_SEED, independent=True)
+    candidates = [s for s in independent
                   if any(t["type"] in ("delta", "iceberg") for t in s["targets"])
                   and s.get("volume", {}).get("rows_per_day", 0) >= 500_000_000]  # fmt: skip
     partitioned = checked = 0

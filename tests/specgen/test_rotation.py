@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.specgen.rotation import ROTATION_ENV, RUNS_ENV, choose, rotated
+from tests.specgen.rotation import ROTATION_ENV, RUNS_ENV, choose, choose_covering, rotated
 
 POOL = [Path(f"/drawn/spec{i:02d}/project") for i in range(5)]
 
@@ -43,3 +43,23 @@ def test_without_a_rotation_the_day_rotates(monkeypatch: pytest.MonkeyPatch) -> 
     assert choose(POOL, 1)[0] == [POOL[3]]
     monkeypatch.setattr("tests.specgen.rotation.time.time", lambda: 86400 * 4 + 5.0)
     assert choose(POOL, 1)[0] == [POOL[4]]
+
+
+def test_a_covering_choice_takes_every_feature_of_the_pool_and_rotates_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    adapters = {POOL[0]: {"a"}, POOL[1]: {"b", "c"}, POOL[2]: {"a"}, POOL[3]: {"c"}, POOL[4]: {"a"}}
+    monkeypatch.delenv(RUNS_ENV, raising=False)
+    seen: set[Path] = set()
+    for day in range(len(POOL)):
+        monkeypatch.setenv(ROTATION_ENV, str(day))
+        chosen, note = choose_covering(POOL, 1, adapters.__getitem__)
+        assert set().union(*(adapters[p] for p in chosen)) == {"a", "b", "c"}, (day, chosen)
+        assert chosen[0] == rotated(POOL, day)[0] and len(chosen) <= 3 and "every one of ['a', 'b', 'c']" in note
+        seen |= set(chosen)
+    assert seen == set(POOL)  # successive days take every project of the pool
+    monkeypatch.setenv(ROTATION_ENV, "0")
+    assert choose_covering(POOL, 3, adapters.__getitem__)[0] == POOL[:3]  # filled up to the count
+    assert choose_covering([], 1, adapters.__getitem__)[0] == []
+    monkeypatch.setenv(RUNS_ENV, "all")
+    assert choose_covering(POOL, 1, adapters.__getitem__)[0] == POOL
