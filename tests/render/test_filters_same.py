@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pipegen.generators.terraform.hcl import quote
 from pipegen.render.filters import HCL_ESCAPES, MD_ALWAYS, MD_LINE_START, hcl_str, md_text
 
-SPECIAL = "\\\"\n\r\t\x00\x1f\x7f\x80$%{}_`*[]<>&|~#+-=.)1aZ9 \u00e9\u0663\u2028\U0001f680"
+SPECIAL = '\\"\n\r\t\x00\x1f\x7f\x80$%{}_`*[]<>&|~#+-=.)1aZ9 \u00e9\u0663\u2028\U0001f680'
 TEXT = st.text(st.one_of(st.sampled_from(SPECIAL), st.characters()), max_size=60)
 
 

@@ -131,9 +131,7 @@ def gold_marts(spec: Spec) -> list[Mart]:
     return [m for m in spec.transforms.marts if m.materialized != Materialization.EPHEMERAL]
 
 
-def lake_config(
-    spec: Spec, names: Names, capacity: Capacity, streamed: frozenset[str] = frozenset()
-) -> dict[str, Any]:
+def lake_config(spec: Spec, names: Names, capacity: Capacity, streamed: frozenset[str] = frozenset()) -> dict[str, Any]:
     """lake.json; `capacity`: the plan's; `streamed`: the tables (qualified) the stream path lands in bronze."""
     index = index_of(spec)
     marts = gold_marts(spec)
