@@ -404,10 +404,6 @@ REASONS: dict[str, str] = {
 # ---------------------------------------------------------------- reading the registry (always through KINDS)
 
 
-# each scope's kinds in KINDS order: stated() runs once per column of every table
-_SCOPED: dict[str, tuple[RuleKind, ...]] = {s: tuple(k for k in KINDS if k.scope == s) for s in ("column", "table")}
-
-
 def kinds() -> tuple[RuleKind, ...]:
     return KINDS
 
@@ -435,7 +431,7 @@ def stated(holder: Any, scope: Scope = "column") -> list[RuleKind]:
     """The kinds a column (ColumnRules) or a table's `quality:` (TableQuality) states, in order."""
     if holder is None:
         return []
-    return [k for k in _SCOPED[scope] if k.is_set(getattr(holder, k.field, None))]
+    return [k for k in KINDS if k.scope == scope and k.is_set(getattr(holder, k.field, None))]  # k.present, inlined
 
 
 def rules_document() -> dict[str, Any]:
