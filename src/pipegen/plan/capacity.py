@@ -117,6 +117,14 @@ class Capacity:
     def _partitions(self) -> dict[str, int]:
         return {t.table: t.kafka_partitions for t in self.tables if t.kafka_partitions is not None}
 
+    @cached_property
+    def _by_table(self) -> dict[str, TableCapacity]:
+        return {t.table: t for t in reversed(self.tables)}  # the first of a name wins, as a scan would
+
+    def table(self, qualified: str) -> TableCapacity:
+        """The figures of a source table (`source.table`): a map built once, not a scan per table."""
+        return self._by_table[qualified]
+
     def topic_partitions(self, table: str) -> int:
         """Partitions of a streamed table's topic and its dead-letter topic (`source.table`): the
         plan's figure, KAFKA_MIN_PARTITIONS for a table it has none for. The one derivation the

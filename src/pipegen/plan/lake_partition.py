@@ -146,7 +146,7 @@ def silver_unpartitioned_reason(ref: TableRef, cap: TableCapacity) -> str:
 
 def table_capacity(capacity: Capacity, ref: TableRef) -> TableCapacity:
     """The plan's capacity figures of a source table."""
-    return next(t for t in capacity.tables if t.table == ref.qualified)
+    return capacity.table(ref.qualified)
 
 
 def partition_data(layouts: dict[str, Layout | None], cap: TableCapacity) -> dict[str, Any]:

@@ -143,19 +143,13 @@ def json_value(value: object) -> str:
 
 
 HCL_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# every character hcl_str changes, by code point: the escapes above, other controls and DEL as \uXXXX
+_HCL_TABLE = {i: f"\\u{i:04x}" for i in (*range(0x20), 0x7F)} | {ord(k): v for k, v in HCL_ESCAPES.items()}
 
 
 def hcl_str(value: str) -> str:
     """A Terraform string: escapes, and ${ / %{ doubled so nothing is interpolated."""
-    out = []
-    for ch in value:
-        if ch in HCL_ESCAPES:
-            out.append(HCL_ESCAPES[ch])
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    text = "".join(out).replace("${", "$${").replace("%{", "%%{")
+    text = value.translate(_HCL_TABLE).replace("${", "$${").replace("%{", "%%{")
     return f'"{text}"'
 
 
@@ -261,16 +255,7 @@ MD_LINE_START = re.compile(r"^([#+\-=]|\d+[.)])")
 def md_text(value: str) -> str:
     """Inline Markdown text on one line: nothing in it can open a link, an image, code,
     emphasis, an HTML tag, a table cell, or (at a line start) a heading or a list."""
-    flat = " ".join(value.split())
-    out = []
-    for i, ch in enumerate(flat):
-        if ch in MD_ALWAYS:
-            out.append(MD_ALWAYS[ch])
-        elif ch == "_" and not (_word(flat, i - 1) and _word(flat, i + 1)):
-            out.append("\\_")  # intraword underscores cannot emphasise; others could
-        else:
-            out.append(ch)
-    text = "".join(out)
+    text = _MD_ESCAPED.sub(_md_escape, " ".join(value.split()))
     start = MD_LINE_START.match(text)
     if start is None:
         return text
@@ -278,8 +263,13 @@ def md_text(value: str) -> str:
     return text[:cut] + "\\" + text[cut:]
 
 
-def _word(text: str, i: int) -> bool:
-    return 0 <= i < len(text) and text[i].isalnum()
+# What md_text escapes: MD_ALWAYS, and an underscore unless a letter or digit (str.isalnum: [^\\W_])
+# stands on both sides of it (intraword underscores cannot emphasise; others could).
+_MD_ESCAPED = re.compile("[" + re.escape("".join(MD_ALWAYS)) + r"]|(?<![^\W_])_|_(?![^\W_])")
+
+
+def _md_escape(found: re.Match[str]) -> str:
+    return MD_ALWAYS.get(found[0], "\\_")
 
 
 def line_text(value: str) -> str:

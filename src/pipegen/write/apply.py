@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from pipegen.errors import WriteError, os_error_text
+from pipegen.render.jsondoc import json_doc
 from pipegen.write.decide import Op, WritePlan, WriteReport
 from pipegen.write.disk import kind_of, named, write_error
 from pipegen.write.lock import output_lock
@@ -160,9 +161,10 @@ def _apply(plan: WritePlan) -> WriteReport:
     current = ""
     try:
         seen: dict[str, str] = {}
+        made: set[str] = set()
         for entry in entries:
             current = f"writing {entry['target']}"
-            _perform(out, txn, entry, fault, seen)
+            _perform(out, txn, entry, fault, seen, made)
         current = "syncing the changed folders to disk"
         _fsync_dirs(out, [str(e["target"]) for e in entries])
         (txn / JOURNAL).unlink()  # the run is complete
@@ -233,12 +235,18 @@ def _stage(out: Path, txn: Path, ops: list[Op]) -> list[Entry]:
 
 def _commit(txn: Path, entries: list[Entry]) -> None:
     tmp = txn / (JOURNAL + ".tmp")
-    _fsync_write(tmp, json.dumps({"format": JOURNAL_FORMAT, "ops": entries}, indent=1).encode(), 0o644)
+    # json_doc: json.dumps(indent=1)'s bytes without its pure-Python encoder (an entry per file and base copy)
+    journal = json_doc({"format": JOURNAL_FORMAT, "ops": entries}, indent=1, ensure_ascii=True)
+    _fsync_write(tmp, journal.encode(), 0o644)
     tmp.replace(txn / JOURNAL)
     _fsync_dir(txn)
 
 
-def _perform(out: Path, txn: Path, entry: Entry, fault: _Fault, seen: dict[str, str] | None = None) -> None:
+def _perform(
+    out: Path, txn: Path, entry: Entry, fault: _Fault, seen: dict[str, str] | None = None, made: set[str] | None = None
+) -> None:
+    """One entry of step 3; `seen`: the folders this pass has checked (check_inside); `made`: the
+    folders it has made or found (each made once per run, not once per file in it)."""
     target = _target(out, str(entry["target"]), seen)
     present = _replaceable(target)
     if (sha256(target.read_bytes()) if present else None) != entry["expect"]:
@@ -247,11 +255,22 @@ def _perform(out: Path, txn: Path, entry: Entry, fault: _Fault, seen: dict[str, 
         target.replace(txn / str(entry["backup"]))
         fault.step()
     if entry["stage"]:
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
+        _folder(target.parent, made)
         (txn / str(entry["stage"])).replace(target)
         fault.step()
     else:
         _prune_empty(out, [str(entry["target"])])  # so a file can take the place of an emptied directory
+
+
+def _folder(path: Path, made: set[str] | None) -> None:
+    """mkdir -p `path`, once per pass (`made`, see _perform): a folder this pass made or found is
+    still there when a later entry needs it, since deletions, the only entries that prune emptied
+    folders, come first (_deletions_first)."""
+    key = str(path)
+    if made is None or key not in made:
+        path.mkdir(parents=True, exist_ok=True, mode=0o755)
+        if made is not None:
+            made.add(key)
 
 
 def _rollback_after(out: Path, doing: str, exc: Exception) -> NoReturn:

@@ -4,7 +4,7 @@ reads back from its manifest goes through here."""
 from __future__ import annotations
 
 import re
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from pipegen.errors import WriteError
 
@@ -19,7 +19,7 @@ def safe_relpath(path: str) -> str:
         raise WriteError(
             f"refusing output path {path!r}: {problem}", hint="this is a bug in a generator or a tampered manifest"
         )
-    return str(PurePosixPath(path))
+    return str(path)  # already normal: no empty, "." or ".." part, not absolute (what PurePosixPath would change)
 
 
 def _problem(path: str) -> str | None:

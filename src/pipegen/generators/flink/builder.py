@@ -146,7 +146,8 @@ class JobBuilder:
     def _result(self, job: StreamJob) -> dict[str, str]:
         """Where the spec says the job's rows go (`<target>.<table>`) and the spec path that says
         it: the local stream run leaves its rows under that name too."""
-        at = f"transforms.streams[{self.spec.transforms.streams.index(job)}]"
+        # by identity: tuple.index would compare the job with each one before it field by field (pydantic)
+        at = f"transforms.streams[{next(i for i, j in enumerate(self.spec.transforms.streams) if j is job)}]"
         table = job.sink.table if job.sink and job.sink.table else self.names.stream(job.name).sink_table
         return {"schema": self._target(job).name, "table": table, "spec_path": at + (".sink" if job.sink else "")}
 

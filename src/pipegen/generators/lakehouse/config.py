@@ -11,7 +11,7 @@ from pipegen.common.lake_catalog import catalog_config, layer_dirs, silver_schem
 from pipegen.common.lake_catalog import lake_dir as _dir
 from pipegen.common.stream_landing import landing_dir
 from pipegen.common.stream_rules import event_rules
-from pipegen.plan.capacity import Capacity, compute
+from pipegen.plan.capacity import Capacity
 from pipegen.plan.cloudnames import lake_namespace
 from pipegen.plan.lake_gold import gold_choices, gold_data
 from pipegen.plan.lake_partition import (
@@ -26,7 +26,7 @@ from pipegen.render.sqltypes import sql_type
 from pipegen.spec import catalog
 from pipegen.spec.diagnostics import dotted
 from pipegen.spec.index import TableRef, index_of
-from pipegen.spec.model import LakeSettings, Layer, Materialization, OnFailure, Spec, Target
+from pipegen.spec.model import LakeSettings, Layer, Mart, Materialization, OnFailure, Spec, Target
 from pipegen.spec.types import parse_column_type
 
 HOUR = 3600.0
@@ -126,11 +126,15 @@ def quarantine(spec: Spec, names: Names, ref: TableRef) -> dict[str, Any] | None
     return {"schema": str(ds.raw_schema), "table": str(ds.quarantine_table), "key": key}
 
 
-def lake_config(spec: Spec, names: Names, streamed: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """lake.json; `streamed`: the tables (qualified) the stream path lands in bronze."""
+def gold_marts(spec: Spec) -> list[Mart]:
+    """The marts gold publishes (every one dbt materializes): lake.json's `marts`, in spec order."""
+    return [m for m in spec.transforms.marts if m.materialized != Materialization.EPHEMERAL]
+
+
+def lake_config(spec: Spec, names: Names, capacity: Capacity, streamed: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """lake.json; `capacity`: the plan's; `streamed`: the tables (qualified) the stream path lands in bronze."""
     index = index_of(spec)
-    marts = [m for m in spec.transforms.marts if m.materialized != Materialization.EPHEMERAL]
-    capacity = compute(spec)
+    marts = gold_marts(spec)
     return {
         "pipeline": str(names.pipeline),
         "targets": [target_config(spec, t) for t in lake_targets(spec)],

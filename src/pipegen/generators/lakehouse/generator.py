@@ -23,7 +23,7 @@ from pipegen.common.lake_catalog import (
 )
 from pipegen.common.stream_landing import streamed_to_bronze
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunResult, RunStep
-from pipegen.generators.lakehouse.config import lake_config, lake_results, lake_targets, settings
+from pipegen.generators.lakehouse.config import gold_marts, lake_config, lake_results, lake_targets, settings
 from pipegen.plan.cloudnames import environments, lake_roots
 from pipegen.plan.components import Kind
 from pipegen.plan.envnames import ENV
@@ -68,7 +68,7 @@ def streamed(ctx: GenContext) -> frozenset[str]:
 
 
 def config_of(ctx: GenContext) -> dict[str, Any]:
-    return lake_config(ctx.spec, ctx.plan.names, streamed(ctx))
+    return lake_config(ctx.spec, ctx.plan.names, ctx.plan.capacity, streamed(ctx))
 
 
 LAKE_STEP = RunStep(25, "lake", "bronze and silver lake tables (Delta/Iceberg): land, type, check, merge",
@@ -81,7 +81,7 @@ MAINTAIN_STEP = RunStep(60, "lake_maintain", "lake maintenance when due: compact
 
 
 def run_steps(ctx: GenContext) -> tuple[RunStep, ...]:
-    gold = bool(lake_config(ctx.spec, ctx.plan.names)["marts"]) and "dbt" in ctx.families
+    gold = bool(gold_marts(ctx.spec)) and "dbt" in ctx.families
     return (LAKE_STEP, *((GOLD_STEP,) if gold else ()), MAINTAIN_STEP)
 
 
@@ -100,8 +100,8 @@ def partitioning_text(partition: dict[str, Any]) -> str:
     return ", ".join(parts) or "none"
 
 
-def docs_context(ctx: GenContext) -> dict[str, Any]:
-    config = config_of(ctx)
+def docs_context(ctx: GenContext, config: dict[str, Any]) -> dict[str, Any]:
+    """docs/lakehouse.md's context, from lake.json's `config` (built once per render)."""
     targets = []
     for target, entry in zip(lake_targets(ctx.spec), config["targets"], strict=True):
         lake = settings(target)
@@ -192,11 +192,12 @@ class LakehouseGenerator:
         )  # fmt: skip
 
     def render(self, ctx: GenContext) -> Files:
+        config = config_of(ctx)
         return {
             "pipeline/lake.py": static("lakehouse/lake.py"),
             "pipeline/lake_store.py": static("lakehouse/lake_store.py"),
-            "pipeline/lake.json": json_doc(config_of(ctx)) + "\n",
-            "docs/lakehouse.md": render("lakehouse/lakehouse.md.j2", docs_context(ctx)),
+            "pipeline/lake.json": json_doc(config) + "\n",
+            "docs/lakehouse.md": render("lakehouse/lakehouse.md.j2", docs_context(ctx, config)),
         }
 
 

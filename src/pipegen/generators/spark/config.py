@@ -14,7 +14,7 @@ from pipegen.common.stream_landing import landing_dir
 from pipegen.common.stream_rules import event_rules
 from pipegen.generators.spark.marts import spark_marts, views
 from pipegen.generators.spark.streams import stream_jobs
-from pipegen.plan.capacity import Capacity, compute
+from pipegen.plan.capacity import Capacity
 from pipegen.plan.cloudnames import lake_namespace
 from pipegen.plan.lake_partition import declared_columns, partition_data, table_capacity, table_layouts
 from pipegen.plan.names import ENV, Names
@@ -123,7 +123,7 @@ def stream_config(ref: TableRef, names: Names, msk: bool = False, gcp: bool = Fa
 
 
 def table_config(
-    spec: Spec, names: Names, ref: TableRef, etl: bool, streaming: bool = False, capacity: Capacity | None = None
+    spec: Spec, names: Names, ref: TableRef, capacity: Capacity, etl: bool, streaming: bool = False
 ) -> dict[str, Any]:
     """One table's shape; with `etl` (the plan masks PII before it lands) protected columns are
     text and keep only the rules their landed values still follow (pipegen.spec.pii). Record
@@ -140,7 +140,7 @@ def table_config(
              if r.critical and r.column in physical and r.rule not in lost.get(r.column, ())]  # fmt: skip
     key = [landed[k] for k in ref.dataset.primary_key if k in physical]
     wm = ref.dataset.watermark or ref.dataset.event_time
-    cap = table_capacity(capacity or compute(spec), ref)
+    cap = table_capacity(capacity, ref)
     return {
         "ref": str(ds.ref),
         "name": str(ds.lake_table),
@@ -169,13 +169,14 @@ def registration(spec: Spec, index: SpecIndex, names: Names) -> dict[str, Any] |
     return {"schema": schema, "tables": tables} if schema else None
 
 
-def spark_config(spec: Spec, names: Names, etl: bool = False, streaming: bool = False) -> dict[str, Any]:
-    """`streaming`: the stream engine is Spark, streamed tables get their `stream` (topic, format)
-    and the stream jobs their Spark SQL (streams.py)."""
+def spark_config(
+    spec: Spec, names: Names, capacity: Capacity, etl: bool = False, streaming: bool = False
+) -> dict[str, Any]:
+    """`capacity`: the plan's; `streaming`: the stream engine is Spark, streamed tables get their
+    `stream` (topic, format) and the stream jobs their Spark SQL (streams.py)."""
     index = index_of(spec)
-    capacity = compute(spec)
     tables = [
-        table_config(spec, names, ref, etl, streaming, capacity)
+        table_config(spec, names, ref, capacity, etl, streaming)
         for ref in index.tables
         if any(c.metadata is None for c in ref.dataset.columns)
     ]

@@ -94,7 +94,7 @@ class SparkGenerator:
         if not KINDS & ctx.plan.graph.kinds:
             return {}
         streaming = Kind.SPARK_STREAMING in ctx.plan.graph.kinds
-        config = spark_config(ctx.spec, ctx.plan.names, etl=ctx.plan.masks_pii, streaming=streaming)
+        config = spark_config(ctx.spec, ctx.plan.names, ctx.plan.capacity, etl=ctx.plan.masks_pii, streaming=streaming)
         # the job's lake where no root is given (make spark-run, spark-maintain): the local run's
         config["target"]["local_root"] = LOCAL_ROOT
         if Kind.SPARK_BATCH not in ctx.plan.graph.kinds:  # the stream only: dbt builds the marts

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Union
 
+from pipegen.render.filters import hcl_str
+
 INDENT = "  "
 
 
@@ -53,24 +55,8 @@ def block(type_: str, *labels: str, body: Iterable[Item | None] = ()) -> Block:
 
 
 def quote(text: str) -> str:
-    """A Terraform string literal of `text`."""
-    out = []
-    for ch in text:
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == '"':
-            out.append('\\"')
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out).replace("${", "$${").replace("%{", "%%{") + '"'
+    """A Terraform string literal of `text` (the escaping filter's: render/filters.hcl_str)."""
+    return hcl_str(text)
 
 
 def _key(name: str) -> str:
