@@ -11,7 +11,7 @@ from pipegen.plan.cloudnames import lake_namespace
 from pipegen.plan.envnames import ENV
 from pipegen.plan.names import snake
 from pipegen.spec.catalog import DELTA_READING_ADAPTERS, LAKE_TARGETS, TARGET_SYSTEMS
-from pipegen.spec.model import LakeCatalog, Layer, Spec, StreamJob, Target, TargetType
+from pipegen.spec.model import LakeCatalog, Layer, Spec, Target, TargetType
 
 UNITY_ICEBERG_PATH = "/api/2.1/unity-catalog/iceberg-rest"  # Unity Catalog's Iceberg REST endpoint
 GLUE_CATALOG_IMPL = "org.apache.iceberg.aws.glue.GlueCatalog"
@@ -43,12 +43,6 @@ def catalog_config(target: Target) -> dict[str, Any] | None:
         return {"type": "glue", "warehouse": f"s3://{conn.bucket or lake_dir(target.name)}/", "region": conn.region}
     path = UNITY_ICEBERG_PATH if lake.catalog == LakeCatalog.UNITY else ""  # below the workspace URL
     return {"type": lake.catalog.value, "uri": conn.url, "path": path, "warehouse": conn.catalog, "token": conn.token}
-
-
-def sink_target(spec: Spec, job: StreamJob) -> Target | None:
-    """The target a stream job's rows go to: its `sink.target`, else the spec's first target."""
-    wanted = job.sink.target.lower() if job.sink else None
-    return next((t for t in spec.targets if wanted is None or t.name.lower() == wanted), None)
 
 
 # The lake layer a stream job's results land in: the Spark stream appends them to gold

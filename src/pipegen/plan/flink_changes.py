@@ -31,7 +31,7 @@ UPSERT_SINKS = frozenset({TargetType.KAFKA, TargetType.ICEBERG, TargetType.POSTG
 
 
 def sink_target(spec: Spec, job: StreamJob) -> Target | None:
-    """The target a stream job writes: its `sink.target`, else the spec's first (common/lake_catalog.sink_target)."""
+    """The target a stream job writes: its `sink.target`, else the spec's first (every family reads it from here)."""
     wanted = job.sink.target.lower() if job.sink else None
     return next((t for t in spec.targets if wanted is None or t.name.lower() == wanted), None)
 

@@ -24,7 +24,7 @@ from collections.abc import Collection, Iterator
 from typing import NamedTuple
 
 from pipegen.plan.components import Kind
-from pipegen.plan.flink_changes import joined_as_stream
+from pipegen.plan.flink_changes import joined_as_stream, sink_target
 from pipegen.plan.stream_bronze import keeps_bronze
 from pipegen.spec.index import index_of
 from pipegen.spec.model import Architecture, Ingestion, SourceType, Spec, Target, TargetType
@@ -182,8 +182,7 @@ def relayed_sinks(spec: Spec, sink_tables: dict[str, str]) -> Iterator[RelayedSi
     family declares and grants it, the target's DDL reads it), in spec order; `sink_tables`: job -> its
     naming layer's sink table."""
     for job in spec.transforms.streams:
-        named = job.sink.target.lower() if job.sink else None
-        target = next((t for t in spec.targets if named in (None, t.name.lower())), None)
+        target = sink_target(spec, job)
         if target is not None and target.type in RELAYED_SINKS:
             table = job.sink.table if job.sink and job.sink.table else sink_tables[job.name]
             yield RelayedSink(job.name, table, target)

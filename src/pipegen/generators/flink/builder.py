@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pipegen.common.lake_catalog import sink_target
 from pipegen.common.stream_rules import EventRule
 from pipegen.generators.flink.connectors import sink_options
 from pipegen.generators.flink.inputs import input_view, quarantine_condition
@@ -34,7 +33,7 @@ from pipegen.generators.flink.windows import (
     top_n_query,
     window_query,
 )
-from pipegen.plan.flink_changes import joined_as_stream
+from pipegen.plan.flink_changes import joined_as_stream, sink_target
 from pipegen.plan.flinkjars import RELAYED_SINKS
 from pipegen.plan.names import Names, StreamJobNames, snake
 from pipegen.render.flinksql import flink_expr, quote

@@ -27,9 +27,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pipegen.common.lake_catalog import sink_target
 from pipegen.generators.flink.windows import ROW_NUMBER_COLUMN, WINDOW_BOUNDS
-from pipegen.plan.flinkjars import RELAYED_SINKS
+from pipegen.plan.flinkjars import relayed_sinks
 from pipegen.plan.names import ENV, Names, RelayNames, snake
 from pipegen.render.filters import sql_ident, sql_str
 from pipegen.spec.index import SpecIndex, TableRef
@@ -80,11 +79,12 @@ class Relay:
 def relays(spec: Spec, index: SpecIndex, names: Names, outputs: dict[str, list[str]]) -> list[Relay]:
     """Every stream job whose sink is a relayed ClickHouse target; `outputs`: job -> its output columns."""
     found = []
-    for job in spec.transforms.streams:
-        target = sink_target(spec, job)
-        if target is None or target.type not in RELAYED_SINKS or target.type != TargetType.CLICKHOUSE:
+    jobs = {job.name: job for job in spec.transforms.streams}
+    tables = {name: str(names.stream(name).sink_table) for name in jobs}
+    for relayed in relayed_sinks(spec, tables):
+        job, target, table = jobs[relayed.job], relayed.target, relayed.table
+        if target.type != TargetType.CLICKHOUSE:
             continue
-        table = job.sink.table if job.sink and job.sink.table else str(names.stream(job.name).sink_table)
         upsert = job.sink is not None and job.sink.mode == SinkMode.UPSERT
         key = tuple(snake(k) for k in job.sink.key) if job.sink and upsert else ()
         types = output_types(job, index)

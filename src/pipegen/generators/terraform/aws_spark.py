@@ -23,7 +23,7 @@ the stream's packages through the VPC's NAT or endpoints)."""
 
 from __future__ import annotations
 
-from pipegen.common.lake_catalog import sink_database, sink_target
+from pipegen.common.lake_catalog import sink_database
 from pipegen.common.spark_sizing import max_workers
 from pipegen.common.spark_stream import msk_iam
 from pipegen.generators.terraform.aws_policy import bucket_access, statement, target_access
@@ -39,6 +39,7 @@ from pipegen.generators.terraform.hcl import Attr, Block, Comment, Ref, block, q
 from pipegen.generators.terraform.model import Infra, Output, Var
 from pipegen.plan.cloudnames import CloudNames, lake_namespace
 from pipegen.plan.components import Kind
+from pipegen.plan.flink_changes import sink_target
 from pipegen.plan.infra_findings import SPARK_JOBS
 from pipegen.plan.names import ENV
 from pipegen.spec.index import index_of
