@@ -226,13 +226,10 @@ class Delta:
     def read(self, layer: str, table: str, columns: list[str] | None = None, skip: list[str] | None = None) -> Any:
         """The table's rows (None: not there), but those of the batches in `skip` (`_batch_id`)."""
         import pyarrow.compute as pc
-        from deltalake import DeltaTable
 
         if not self.exists(layer, table):
             return None
-        # one thread: pyarrow's threaded scan can leave a thread that aborts the interpreter at exit
-        # ("terminate called without an active exception", apache/arrow#34314), after a run that worked
-        dataset = DeltaTable(self.path(layer, table)).to_pyarrow_dataset()
+        dataset = self.dataset(layer, table)
         where = ~pc.field("_batch_id").isin(skip) if skip else None  # pruned by the files' statistics
         layout = self.layout(layer, table)  # the stored partition column is storage, not a column read
         columns = columns or [n for n in dataset.schema.names if layout is None or n != layout["column"]]
@@ -240,9 +237,20 @@ class Delta:
 
     def count(self, layer: str, table: str) -> int:
         """The table's rows, from its Parquet files' footers (no column read; one thread, as `read`)."""
-        from deltalake import DeltaTable
+        return int(self.dataset(layer, table).count_rows(use_threads=False))
 
-        return int(DeltaTable(self.path(layer, table)).to_pyarrow_dataset().count_rows(use_threads=False))
+    def dataset(self, layer: str, table: str) -> Any:
+        """The table's current files as a pyarrow dataset over pyarrow's own file system of the table's
+        root (deltalake's documented way for a store pyarrow reaches), read on one thread. deltalake's
+        default reads through a Python file handler on pyarrow's I/O threads, and a threaded scan can
+        leave a thread behind: either aborts the interpreter at exit now and then, after a run that
+        worked ("terminate called without an active exception", apache/arrow#34314)."""
+        from deltalake import DeltaTable
+        from pyarrow import fs as pafs
+
+        where = self.path(layer, table)
+        store, root = files(where)
+        return DeltaTable(where).to_pyarrow_dataset(filesystem=pafs.SubTreeFileSystem(root, store))
 
     def version(self, layer: str, table: str) -> str | None:
         """The table's identity and current version (None: not there): its id (a UUID made with the

@@ -17,8 +17,12 @@ def rows(project: Path, target: dict, layer: str, table: str) -> int | str:
 
         if not (path / "_delta_log").is_dir():
             return "missing"
-        # one thread, as pipeline/lake.py reads: a threaded scan aborts at exit now and then (apache/arrow#34314)
-        return DeltaTable(str(path)).to_pyarrow_dataset().count_rows(use_threads=False)
+        from pyarrow.fs import LocalFileSystem, SubTreeFileSystem
+
+        # as pipeline/lake.py reads: pyarrow's own file system, one thread (deltalake's Python file handler
+        # on pyarrow's I/O threads, or a threaded scan, aborts at exit now and then: apache/arrow#34314)
+        dataset = DeltaTable(str(path)).to_pyarrow_dataset(filesystem=SubTreeFileSystem(str(path), LocalFileSystem()))
+        return dataset.count_rows(use_threads=False)
     from pyiceberg.catalog import load_catalog
 
     catalog = load_catalog("lake", type="sql", uri=f"sqlite:///{project / 'lake' / target['catalog']}")

@@ -59,13 +59,16 @@ def rows_of(table: pa.Table) -> list[list[str]]:
 
 def check(project: Path) -> dict[str, object]:
     from deltalake import DeltaTable
+    from pyarrow.fs import LocalFileSystem, SubTreeFileSystem
 
     config = json.loads((project / "pipeline" / "lake.json").read_text())
     layers = config["targets"][0]["layers"]
 
     def lake(layer: str, name: str, columns: list[str]) -> pa.Table:
-        # one thread (apache/arrow#34314: a threaded scan aborts the interpreter at exit now and then)
-        dataset = DeltaTable(str(project / "lake" / layers[layer] / name)).to_pyarrow_dataset()
+        # pyarrow's own file system, one thread: deltalake's Python file handler on pyarrow's I/O threads,
+        # or a threaded scan, aborts the interpreter at exit now and then (apache/arrow#34314)
+        where = str(project / "lake" / layers[layer] / name)
+        dataset = DeltaTable(where).to_pyarrow_dataset(filesystem=SubTreeFileSystem(where, LocalFileSystem()))
         return dataset.to_table(columns=columns, use_threads=False)
 
     con = duckdb.connect()

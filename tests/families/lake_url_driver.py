@@ -45,7 +45,7 @@ def url_rows(target: dict, roots: dict[str, str], layer: str, table: str, column
     if target["format"] == "delta":
         from deltalake import DeltaTable
 
-        data = DeltaTable(where).to_pyarrow_dataset().to_table(columns=columns)
+        data = DeltaTable(where).to_pyarrow_dataset().to_table(columns=columns, use_threads=False)  # arrow#34314
     else:
         from pyiceberg.table import StaticTable
 
