@@ -102,12 +102,16 @@ class ComposeService:
     command: tuple[str, ...] = ()
     healthcheck: tuple[str, ...] = ()  # a CMD-SHELL command line
     depends_on: tuple[str, ...] = ()  # services that must be healthy first
+    after: tuple[str, ...] = ()  # one-shot services that must have completed successfully first
     volumes: tuple[str, ...] = ()  # bind mounts `./<project path>:<container path>[:ro]`
     build: str = ""  # a Dockerfile of the project (context: the project folder) that builds `image`
     user: str = ""  # `uid:gid` the container runs as (may be a `${VAR:-default}` reference)
     env_file: bool = False  # also every variable of the project's `.env`, when there is one
     scale: int = 1  # containers of the service
     start_seconds: int = 0  # the health check's start period: failures before it do not count (slow starts)
+    # a one-shot (no health check; runs once and exits 0): `make up`'s `--wait` accepts its exit only because a
+    # long-running service waits for it (`after`), so every one-shot must be some service's `after`
+    one_shot: bool = False
 
 
 # `make up` / `make down`: contributed (identically) by every family that contributes a compose service
