@@ -132,6 +132,15 @@ class CiStep:
 
 
 @dataclass(frozen=True)
+class SecretKey:
+    """A key of a Kubernetes Secret a family's workload manifests reference (docs/kubernetes.md lists them all)."""
+
+    secret: str  # the Secret's name (naming layer)
+    key: str
+    source: str  # where its value comes from, one line of Markdown
+
+
+@dataclass(frozen=True)
 class Contribution:
     requirements: tuple[str, ...] = ()
     env: tuple[EnvVar, ...] = ()
@@ -147,6 +156,7 @@ class Contribution:
     # Kubernetes resource files it writes (paths): the kubernetes family lists them in the kustomization
     manifests: tuple[str, ...] = ()
     results: tuple[RunResult, ...] = ()  # tables its local-run steps leave (the summary counts them)
+    secret_keys: tuple[SecretKey, ...] = ()  # keys of the Secrets its manifests' workloads read
 
 
 @dataclass(frozen=True)
@@ -163,6 +173,7 @@ class Shared:
     runtime: tuple[str, ...] = ()  # shared runtime modules, sorted, each once
     manifests: tuple[str, ...] = ()  # every family's Kubernetes resource files, sorted
     results: tuple[RunResult, ...] = ()  # in family order, each family's in its own order
+    secret_keys: tuple[SecretKey, ...] = ()  # by (secret, key), each once (the first family's source)
     by_family: tuple[tuple[Family, Contribution], ...] = ()
 
 
@@ -291,6 +302,13 @@ def _requirements(items: Iterable[tuple[Family, str]]) -> tuple[str, ...]:
     return tuple(req for _, (_, req) in sorted(pins.items()))
 
 
+def _secret_keys(keys: Iterable[SecretKey]) -> tuple[SecretKey, ...]:
+    first: dict[tuple[str, str], SecretKey] = {}
+    for k in keys:
+        first.setdefault((k.secret, k.key), k)
+    return tuple(v for _, v in sorted(first.items()))
+
+
 def collect(parts: Mapping[Family, Contribution]) -> Shared:
     """Merge contributions: sorted, de-duplicated, conflicts refused."""
     items = list(parts.items())
@@ -307,6 +325,7 @@ def collect(parts: Mapping[Family, Contribution]) -> Shared:
         runtime=tuple(sorted({m for _, c in items for m in c.runtime})),
         manifests=tuple(sorted({m for _, c in items for m in c.manifests})),
         results=tuple(r for _, c in items for r in c.results),
+        secret_keys=_secret_keys(k for _, c in items for k in c.secret_keys),
         by_family=tuple(items),
     )
 
