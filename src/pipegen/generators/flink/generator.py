@@ -221,7 +221,11 @@ class FlinkGenerator:
             files[f"pipeline/{clickhouse.APPLIER}"] = static(f"flink/{clickhouse.APPLIER}")
         files["docs/flink.md"] = render(
             "flink/flink.md.j2",
-            {**_docs_context(ctx, streams, quality, bronze), "relays": clickhouse.manifest(relayed)},
+            {
+                **_docs_context(ctx, streams, quality, bronze),
+                "relays": clickhouse.manifest(relayed),
+                "secret_rows": secrets.rows(secrets.secret_keys(ctx, jobs, CONNECTOR_USES)),
+            },
         )
         return files
 
