@@ -13,8 +13,7 @@ tests/judges/test_compose.py over the examples and tests/specgen/infra_judges.py
 - the broker's topics (topic_problems): a `kafka-topics` service creates, with `kafka-topics.sh --create
   --if-not-exists` (its arguments parsed as that tool's: an unknown flag is a problem), exactly the topics of the
   Strimzi KafkaTopics (k8s/kafka/topics.yaml) with their partitions and configs (replication and
-  `min.insync.replicas` 1: one broker), and every topic a Flink job's Kafka table names on the broker flink-sql
-  points it at;
+  `min.insync.replicas` 1: one broker), and every topic a Flink job writes on the broker flink-sql points it at;
 - the Flink image (compose/flink.Dockerfile) adds a jar for every connector, JDBC dialect and driver and format
   a job's tables name (`'connector' = '...'`, the `url`'s `jdbc:<system>:`, `format`), each jar from its Maven
   Central path; what no connector for Flink 2.x writes (validate's R512) and a JDBC table of no database (a
@@ -253,13 +252,16 @@ def strimzi_topics(files: dict[str, str]) -> dict[str, dict[str, Any]]:
 
 
 def flink_cluster_topics(files: dict[str, str], bootstrap_vars: set[str]) -> set[str]:
-    """The topics of the Flink jobs' Kafka tables whose bootstrap servers are `${VAR}` of `bootstrap_vars`."""
+    """The topics the Flink jobs write through Kafka tables whose bootstrap servers are `${VAR}` of `bootstrap_vars`
+    (a sink's table: `upsert-kafka`, or `sink.*` options). The topics they read there are the KafkaTopics' (the
+    equality above) but for a Pub/Sub source's bridged topic, which neither is (docs/judges.md, open defects)."""
     out = set()
     for path in sorted(p for p in files if p.startswith("flink/sql/") and p.endswith(".sql")):
         for clause in re.findall(r"\bWITH \((.*?)\n\)", files[path], re.S):
             options = {k: v.replace("''", "'") for k, v in OPTION.findall(clause)}
             servers = re.fullmatch(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", options.get("properties.bootstrap.servers", ""))
-            if "topic" in options and servers and servers[1] in bootstrap_vars:
+            sink = options.get("connector") == "upsert-kafka" or any(k.startswith("sink.") for k in options)
+            if "topic" in options and servers and servers[1] in bootstrap_vars and sink:
                 out.add(options["topic"])
     return out
 
@@ -293,6 +295,6 @@ def topic_problems(files: dict[str, str], services: dict[str, Any]) -> list[str]
     bootstrap_vars = {k for k, v in environment.items() if v == "kafka:29092"}
     for name in sorted(flink_cluster_topics(files, bootstrap_vars) - set(by_name)):
         problems.append(
-            f"{TOPICS_SERVICE}: {name}, which a Flink job reads or writes on compose's broker, is not created"
+            f"{TOPICS_SERVICE}: {name}, which a Flink job writes on compose's broker, is not created"
         )
     return problems

@@ -6,7 +6,7 @@ project's list (common/kafka_topics.py, the kafka family's Strimzi KafkaTopics) 
 Judged how (docs/judges.md): no Apache Kafka distribution (kafka-topics.sh) is installed offline, so the
 commands are parsed from the generated compose.yaml as kafka-topics.sh reads its options
 (compose_checks.create_commands), compared with the Strimzi KafkaTopics (same names, partitions and configs;
-replication and `min.insync.replicas` 1) and with every topic a Flink job uses on compose's broker
+replication and `min.insync.replicas` 1) and with every topic a Flink job writes on compose's broker
 (compose_checks.topic_problems, which also judges every corpus and drawn project's compose.yaml), and done
 through the Kafka admin protocol (confluent-kafka's AdminClient: CreateTopics, twice, as `make up` run twice)
 on a throwaway tansu broker of this module, which must then hold each topic as created."""
@@ -85,7 +85,7 @@ def test_the_topic_checks_fail_on_a_stack_that_misses_or_misdeclares_a_topic() -
     lines = [c for c in script.split(" && ") if f"--topic {sink} " not in c]
     strimzi = files["k8s/kafka/topics.yaml"].split("---\n")
     files["k8s/kafka/topics.yaml"] = "---\n".join(d for d in strimzi if f"topicName: {sink}\n" not in d)
-    assert f"{sink}, which a Flink job reads or writes on compose's broker, is not created" in problems(
+    assert f"{sink}, which a Flink job writes on compose's broker, is not created" in problems(
         " && ".join(lines)
     )
 
