@@ -294,7 +294,5 @@ def topic_problems(files: dict[str, str], services: dict[str, Any]) -> list[str]
     environment = services.get("flink-sql", {}).get("environment", {})
     bootstrap_vars = {k for k, v in environment.items() if v == "kafka:29092"}
     for name in sorted(flink_cluster_topics(files, bootstrap_vars) - set(by_name)):
-        problems.append(
-            f"{TOPICS_SERVICE}: {name}, which a Flink job writes on compose's broker, is not created"
-        )
+        problems.append(f"{TOPICS_SERVICE}: {name}, which a Flink job writes on compose's broker, is not created")
     return problems
