@@ -102,12 +102,16 @@ class ComposeService:
     command: tuple[str, ...] = ()
     healthcheck: tuple[str, ...] = ()  # a CMD-SHELL command line
     depends_on: tuple[str, ...] = ()  # services that must be healthy first
+    after: tuple[str, ...] = ()  # one-shot services that must have completed successfully first
     volumes: tuple[str, ...] = ()  # bind mounts `./<project path>:<container path>[:ro]`
     build: str = ""  # a Dockerfile of the project (context: the project folder) that builds `image`
     user: str = ""  # `uid:gid` the container runs as (may be a `${VAR:-default}` reference)
     env_file: bool = False  # also every variable of the project's `.env`, when there is one
     scale: int = 1  # containers of the service
     start_seconds: int = 0  # the health check's start period: failures before it do not count (slow starts)
+    # a one-shot (no health check; runs once and exits 0): `make up`'s `--wait` accepts its exit only because a
+    # long-running service waits for it (`after`), so every one-shot must be some service's `after`
+    one_shot: bool = False
 
 
 # `make up` / `make down`: contributed (identically) by every family that contributes a compose service
@@ -128,6 +132,15 @@ class CiStep:
 
 
 @dataclass(frozen=True)
+class SecretKey:
+    """A key of a Kubernetes Secret a family's workload manifests reference (docs/kubernetes.md lists them all)."""
+
+    secret: str  # the Secret's name (naming layer)
+    key: str
+    source: str  # where its value comes from, one line of Markdown
+
+
+@dataclass(frozen=True)
 class Contribution:
     requirements: tuple[str, ...] = ()
     env: tuple[EnvVar, ...] = ()
@@ -143,6 +156,7 @@ class Contribution:
     # Kubernetes resource files it writes (paths): the kubernetes family lists them in the kustomization
     manifests: tuple[str, ...] = ()
     results: tuple[RunResult, ...] = ()  # tables its local-run steps leave (the summary counts them)
+    secret_keys: tuple[SecretKey, ...] = ()  # keys of the Secrets its manifests' workloads read
 
 
 @dataclass(frozen=True)
@@ -159,6 +173,7 @@ class Shared:
     runtime: tuple[str, ...] = ()  # shared runtime modules, sorted, each once
     manifests: tuple[str, ...] = ()  # every family's Kubernetes resource files, sorted
     results: tuple[RunResult, ...] = ()  # in family order, each family's in its own order
+    secret_keys: tuple[SecretKey, ...] = ()  # by (secret, key), each once (the first family's source)
     by_family: tuple[tuple[Family, Contribution], ...] = ()
 
 
@@ -287,6 +302,13 @@ def _requirements(items: Iterable[tuple[Family, str]]) -> tuple[str, ...]:
     return tuple(req for _, (_, req) in sorted(pins.items()))
 
 
+def _secret_keys(keys: Iterable[SecretKey]) -> tuple[SecretKey, ...]:
+    first: dict[tuple[str, str], SecretKey] = {}
+    for k in keys:
+        first.setdefault((k.secret, k.key), k)
+    return tuple(v for _, v in sorted(first.items()))
+
+
 def collect(parts: Mapping[Family, Contribution]) -> Shared:
     """Merge contributions: sorted, de-duplicated, conflicts refused."""
     items = list(parts.items())
@@ -303,6 +325,7 @@ def collect(parts: Mapping[Family, Contribution]) -> Shared:
         runtime=tuple(sorted({m for _, c in items for m in c.runtime})),
         manifests=tuple(sorted({m for _, c in items for m in c.manifests})),
         results=tuple(r for _, c in items for r in c.results),
+        secret_keys=_secret_keys(k for _, c in items for k in c.secret_keys),
         by_family=tuple(items),
     )
 

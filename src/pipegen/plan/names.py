@@ -88,6 +88,7 @@ __all__ = [  # the naming layer: its own names and the rules it re-exports (iden
     "COMPOSE_FLINK_TASKMANAGER",
     "COMPOSE_ICEBERG_REST",
     "COMPOSE_KAFKA",
+    "COMPOSE_KAFKA_TOPICS",
     "COMPOSE_PREFECT_SERVER",
     "COMPOSE_PREFECT_WORKER",
     "ENV",
@@ -431,6 +432,7 @@ def _lookup(index: dict[_K, _V], key: _K, missing: str) -> _V:
 
 BUCKET_PURPOSES = ("lake", "checkpoints", "state")
 COMPOSE_KAFKA, COMPOSE_CONNECT = Ident("kafka"), Ident("connect")  # compose.yaml's broker and Kafka Connect
+COMPOSE_KAFKA_TOPICS = Ident("kafka-topics")  # compose.yaml's one-shot that creates the project's topics on it
 # compose.yaml's Flink session cluster and the service that submits the generated SQL jobs to it
 COMPOSE_FLINK_JOBMANAGER, COMPOSE_FLINK_TASKMANAGER = Ident("flink-jobmanager"), Ident("flink-taskmanager")
 COMPOSE_FLINK_SQL = Ident("flink-sql")

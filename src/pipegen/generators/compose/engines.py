@@ -4,7 +4,8 @@
   plan/envsizes.py; `scale`: enough for every job at the `dev` parallelism) and `flink-sql`, which submits
   every `flink/sql/*.sql` to the cluster with the project's production runner (`pipeline/flink_runner.py`,
   `flink run --python`) once the cluster and Kafka are healthy, then stays up (healthy once every job was
-  submitted; it waits for the Faker streams' generators, which create the topics the jobs read: generators.py).
+  submitted; it waits for `kafka-topics` to have created the project's topics (topics.py) and for the Faker
+  streams' generators, which write the topics the jobs read: generators.py).
   All three run one image built from `compose/flink.Dockerfile` (FLINK_DOCKERFILE): the
   official `flink` image pinned to the Flink the FlinkDeployments target, plus Python and PyFlink (the
   runner) and the connector jars the jobs use from Maven Central (plan/flinkjars.image_jars; Docker downloads
@@ -192,7 +193,8 @@ def flink_services(
         ' || { echo "flink-sql: $$job was not submitted" >&2; failed=1; }; done;'
         f' if [ "$$failed" = 0 ]; then touch {SUBMITTED}; fi; exec sleep infinity'
     )
-    # the broker, and the Faker streams' generators, which create the topics the jobs read (generators.py)
+    # the broker, and the Faker streams' generators, which write the topics the jobs read (generators.py); the
+    # topics' one-shot (`after`) is added by compose/generator.with_topics
     kafka = (str(COMPOSE_KAFKA), *generator_names(ctx)) if Kind.KAFKA_TOPICS in ctx.plan.graph.kinds else ()
     sql = ComposeService(
         name=str(COMPOSE_FLINK_SQL), image=image, build=FLINK_DOCKERFILE, command=("bash", "-c", submit),

@@ -4,7 +4,8 @@ project family from every family's contribution) and `make up` / `make down`.
 - a database per PostgreSQL or MySQL source (`<source>-db`, names.compose_service): a pinned image, its
   password from .env (`${NAME:?...}`: the same variable the pipeline reads), logical replication / row
   binlog when the source is captured (CDC), a health check;
-- a Kafka broker in KRaft mode (`kafka`) when the plan has Kafka topics;
+- a Kafka broker in KRaft mode (`kafka`) when the plan has Kafka topics, and the one-shot `kafka-topics` that
+  creates them there (topics.py: the kafka family's KafkaTopics' list), which every service using them waits for;
 - Kafka Connect with the Debezium plugins (`connect`) when a source is captured;
 - a generator per Faker stream table (`<source>-<table>-generator`, generators.py), which writes its topic there.
 - a Flink session cluster that runs the generated SQL jobs, and the orchestrator's services (engines.py).
@@ -14,11 +15,21 @@ provisioned), Prometheus and node_exporter are the monitoring family's contribut
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pipegen.generators.base import COMPOSE_TARGETS, ComposeService, Contribution, EnvVar, Files, GenContext
-from pipegen.generators.compose import engines, generators
+from pipegen.generators.compose import engines, generators, topics
 from pipegen.plan.cdc import DEBEZIUM_VERSION, KAFKA_VERSION
 from pipegen.plan.components import Kind
-from pipegen.plan.names import COMPOSE_CONNECT, COMPOSE_KAFKA, compose_service
+from pipegen.plan.names import (
+    COMPOSE_AIRFLOW,
+    COMPOSE_CONNECT,
+    COMPOSE_FLINK_SQL,
+    COMPOSE_KAFKA,
+    COMPOSE_KAFKA_TOPICS,
+    COMPOSE_PREFECT_WORKER,
+    compose_service,
+)
 from pipegen.spec.model import Ingestion, Source, SourceType
 from pipegen.spec.types import SecretRef, parse_secret_ref
 
@@ -135,7 +146,24 @@ def services(ctx: GenContext) -> tuple[ComposeService, ...]:
     if engines.has_flink(ctx):
         out.extend(engines.flink_services(ctx, f"{COMPOSE_KAFKA}:{INTERNAL_PORT}", database_hosts(ctx)))
     out.extend(engines.orchestrator_services(ctx, database_hosts(ctx)))
-    return tuple(out)
+    return with_topics(ctx, out)
+
+
+# the long-running services that use the broker's topics: each waits for `kafka-topics` to have created them
+TOPIC_USERS = (COMPOSE_CONNECT, COMPOSE_FLINK_SQL, COMPOSE_AIRFLOW, COMPOSE_PREFECT_WORKER)
+
+
+def with_topics(ctx: GenContext, found: list[ComposeService]) -> tuple[ComposeService, ...]:
+    """`found` with the one-shot `kafka-topics` after the broker (topics.py), every topic user waiting for it
+    (`after`), when the plan has Kafka topics."""
+    if Kind.KAFKA_TOPICS not in ctx.plan.graph.kinds:
+        return tuple(found)
+    users = {*map(str, TOPIC_USERS), *generators.generator_names(ctx)}
+    out = [replace(s, after=(*s.after, str(COMPOSE_KAFKA_TOPICS))) if s.name in users else s for s in found]
+    awaited = any(s.name in users for s in out)
+    service = topics.topics_service(ctx, f"{COMPOSE_KAFKA}:{INTERNAL_PORT}", KAFKA_IMAGE, awaited)
+    at = next(i for i, s in enumerate(out) if s.name == str(COMPOSE_KAFKA)) + 1
+    return (*out[:at], service, *out[at:])
 
 
 class ComposeGenerator:

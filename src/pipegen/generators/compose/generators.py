@@ -4,7 +4,8 @@ deployed), since nothing else writes a Faker stream's topic on compose's broker,
 jobs read.
 
 Each runs the project's own `pipeline/stream_generator.py` for its table with `--local` (compose's broker is
-plaintext and creates no topic: the generator creates its topic, one partition, where it is missing, and signs in
+plaintext and creates no topic: `kafka-topics` creates it with its declared partitions before the generator starts
+(topics.py), and the generator still creates it, one partition, where it is missing; it signs in
 to nothing whatever cloud the config names) in the pinned `python` image, the generator's requirements
 (`requirements-generator.txt`) installed at start, `pipeline/` and that file mounted read-only; healthy while its
 heartbeat (PIPEGEN_HEARTBEAT, touched after each event it sends) is fresh. `flink-sql` waits for them, so the

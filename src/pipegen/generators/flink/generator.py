@@ -25,7 +25,7 @@ from pipegen.common.stream_landing import STREAM_ORDER, streamed_to_bronze
 from pipegen.common.stream_rules import EventRule, event_rules, streamed_tables
 from pipegen.common.synthetic_tables import START, config_name, seed_and_locale, table_config
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
-from pipegen.generators.flink import clickhouse, redrive
+from pipegen.generators.flink import clickhouse, redrive, secrets
 from pipegen.generators.flink import tls as tls_stores
 from pipegen.generators.flink.bronze import build_bronze_jobs
 from pipegen.generators.flink.builder import JobBuilder, JobSql
@@ -160,6 +160,7 @@ class FlinkGenerator:
         deployments = [ctx.plan.names.stream(j.name).k8s_name for j in ctx.spec.transforms.streams]
         deployments += [q.job.k8s_name for q in (*quality, *bronze)]
         relay_env, relay_targets = relay_contribution(ctx)
+        jobs = [*build_jobs(ctx), *quality, *bronze]
         return Contribution(
             manifests=tuple(deploy_path(name) for name in deployments),
             python_modules=True,
@@ -174,7 +175,7 @@ class FlinkGenerator:
                     ("flink/sql/*.sql: Kafka sources and sinks",),
                     default="localhost:9092",
                 ),
-                *option_variables([*build_jobs(ctx), *quality, *bronze]),
+                *option_variables(jobs),
                 *relay_env,
             ),
             make_targets=(
@@ -186,6 +187,7 @@ class FlinkGenerator:
             ),
             run_steps=(stream_step(bronze),),
             requirements=redrive.REQUIREMENTS if quality else (),  # pipeline/redrive.py
+            secret_keys=secrets.secret_keys(ctx, jobs, CONNECTOR_USES),  # the FlinkDeployments' (docs/kubernetes.md)
         )
 
     def render(self, ctx: GenContext) -> Files:
@@ -219,7 +221,11 @@ class FlinkGenerator:
             files[f"pipeline/{clickhouse.APPLIER}"] = static(f"flink/{clickhouse.APPLIER}")
         files["docs/flink.md"] = render(
             "flink/flink.md.j2",
-            {**_docs_context(ctx, streams, quality, bronze), "relays": clickhouse.manifest(relayed)},
+            {
+                **_docs_context(ctx, streams, quality, bronze),
+                "relays": clickhouse.manifest(relayed),
+                "secret_rows": secrets.rows(secrets.secret_keys(ctx, jobs, CONNECTOR_USES)),
+            },
         )
         return files
 

@@ -10,7 +10,7 @@ FAMILY = Declaration(
     tag="kafka",
     description=(
         "Kafka on Strimzi (v1): KRaft cluster and node pools, topics per CDC table / stream read from it / "
-        "dead letters / events "
+        "dead letters / events / stream job output on it / relay "
         "(partitions from the plan), "
         "users with least-privilege ACLs, Kafka Connect with the Debezium plugins"
     ),

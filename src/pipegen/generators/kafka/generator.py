@@ -5,11 +5,12 @@ Writes under `k8s/kafka/`:
   brokers sized by the plan), a TLS listener with mutual-TLS client authentication, simple
   authorization, replication and transaction-log settings for exactly-once, no topic
   auto-creation (topics are declared);
-- `topics.yaml`: a `KafkaTopic` per role (`TOPIC_ROLES`): per CDC table (compacted,
-  partitions from the plan's capacity figures), per stream dataset read from this cluster (a Faker
-  stream, a Kafka source without `bootstrap_servers`: `DatasetNames.read_topic`) its topic, per
-  streaming dataset its dead-letter topic (retained), the validation-events topic (retained), per stream job
-  whose target ingests its rows from Kafka (ClickHouse) its relay topic (`relays.py`), each
+- `topics.yaml`: a `KafkaTopic` per topic of the project's one list (common/kafka_topics.py, which compose.yaml's
+  `kafka-topics` service creates too), by role (`TOPIC_ROLES`): per CDC table (compacted, partitions from the
+  plan's capacity figures), per stream dataset read from this cluster (a Faker stream, a Kafka source without
+  `bootstrap_servers`: `DatasetNames.read_topic`) its topic, per streaming dataset its dead-letter topic
+  (retained), the validation-events topic (retained), per stream job whose Kafka target is this cluster its output
+  topic, per stream job whose target ingests its rows from Kafka (ClickHouse) its relay topic (`relays.py`), each
   connector's schema history and heartbeat topics, and the Connect workers' storage topics;
 - `users.yaml`: one `KafkaUser` per component with least-privilege ACLs (`acls_for`; the stream
   dead letters' redrive: `redrive_acls`; the batch reader of Kafka topics: `ingest_acls`);
@@ -26,83 +27,47 @@ The connectors themselves are the debezium family's `debezium/strimzi/*.yaml`; b
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from pipegen.common.faker_streams import cluster_streams
 from pipegen.common.kafka_clients import publishes_events, topic_reads
+from pipegen.common.kafka_topics import (
+    DAY_MS,
+    LISTENER_PORT,
+    TOPIC_ROLES,
+    Topic,
+    TopicRole,
+    declared_partitions,
+    kafka_names,
+    min_isr,
+    plan_connectors,
+    replicas,
+    sized,
+    topic_config,
+    topics,
+)
+from pipegen.common.kafka_topics import (
+    relays as topic_relays,
+)
 from pipegen.common.stream_rules import dead_letter_tables
 from pipegen.generators.base import Contribution, Files, GenContext
 from pipegen.generators.kafka import connect_metrics, relays
 from pipegen.plan.capacity import KAFKA_REPLICATION
-from pipegen.plan.cdc import DEBEZIUM_VERSION, KAFKA_VERSION, Connector, Runtime, connectors, worker_providers
+from pipegen.plan.cdc import DEBEZIUM_VERSION, KAFKA_VERSION, Connector, Runtime, worker_providers
 from pipegen.plan.components import Kind
-from pipegen.plan.names import KafkaNames, k8s_labels
+from pipegen.plan.names import k8s_labels
 from pipegen.render.env import render
 from pipegen.render.yamldoc import yaml_doc
 from pipegen.safe import Ident, trusted
-from pipegen.spec.model import Ingestion, TargetType
+from pipegen.spec.model import TargetType
 
 API = "kafka.strimzi.io/v1"
-LISTENER_PORT = 9093
-DAY_MS = 86_400_000
 CONTROLLERS = 3
 CONTROLLER_GIB = 20
 
 
-@dataclass(frozen=True)
-class TopicRole:
-    cleanup: str  # cleanup.policy
-    retention_ms: int | None  # None: Kafka's default; -1: forever
-    fixed_partitions: int | None  # None: from the plan's capacity figures
-    extra: tuple[tuple[str, str], ...] = ()
-
-
-TOPIC_ROLES: dict[str, TopicRole] = {
-    # the latest change per key is kept forever: a new consumer can rebuild a table's state
-    "cdc": TopicRole("compact", None, None,
-                     (("min.compaction.lag.ms", "3600000"), ("delete.retention.ms", str(DAY_MS)))),
-    "stream": TopicRole("delete", None, None),  # a stream source's topic on this cluster: the broker's retention
-    "dead-letter": TopicRole("delete", 14 * DAY_MS, None),
-    "events": TopicRole("delete", 30 * DAY_MS, 3),
-    "schema-history": TopicRole("delete", -1, 1),  # Debezium requires one partition, kept forever
-    "heartbeat": TopicRole("delete", DAY_MS, 1),
-    "connect-configs": TopicRole("compact", None, 1),
-    "connect-offsets": TopicRole("compact", None, 25),
-    "connect-status": TopicRole("compact", None, 5),
-    "relay": TopicRole("delete", None, None),  # a stream job's rows for a target's own Kafka reader (relays.py)
-}  # fmt: skip
-
-
-def sized(ctx: GenContext, name: str, default: float) -> int:
-    for s in ctx.plan.capacity.sizing:
-        if s.name == name:
-            return int(s.value)
-    return int(default)
-
-
-def replicas(ctx: GenContext) -> int:
-    return sized(ctx, "Kafka replication factor", KAFKA_REPLICATION)
-
-
 def brokers(ctx: GenContext) -> int:
     return max(replicas(ctx), sized(ctx, "Kafka brokers", KAFKA_REPLICATION))
-
-
-def min_isr(ctx: GenContext) -> int:
-    return max(1, min(2, replicas(ctx) - 1))
-
-
-def kafka_names(ctx: GenContext) -> KafkaNames:
-    names = ctx.plan.names.kafka
-    if names is None:  # pragma: no cover - the naming layer always sets it
-        raise ValueError("the plan has no Kafka names")
-    return names
-
-
-def plan_connectors(ctx: GenContext) -> tuple[Connector, ...]:
-    kafka = kafka_names(ctx)
-    return connectors(ctx.spec, ctx.plan.names, "flink" in ctx.families, f"{kafka.bootstrap}:{LISTENER_PORT}")
 
 
 def _meta(ctx: GenContext, name: str, cluster_label: str | None = None) -> dict[str, Any]:
@@ -187,61 +152,16 @@ def connect_metrics_config_map(ctx: GenContext) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- topics
 
 
-@dataclass(frozen=True)
-class Topic:
-    name: str
-    role: str
-    partitions: int
-
-
-def topics(ctx: GenContext) -> list[Topic]:
-    """Every topic the pipeline owns, with its role and partition count."""
-    names, kafka = ctx.plan.names, kafka_names(ctx)
-    out: list[Topic] = []
-    for source in ctx.spec.sources:
-        if source.ingestion == Ingestion.BATCH:
-            continue
-        for dataset in (*source.tables, *source.topics):
-            n = names.dataset(source.name, dataset.name)
-            count = ctx.plan.capacity.topic_partitions(f"{source.name}.{dataset.name}")
-            if source.ingestion == Ingestion.CDC:
-                out.append(Topic(str(n.topic), "cdc", count))
-            elif n.on_pipeline_cluster:
-                out.append(Topic(n.read_topic, "stream", count))
-            out.append(Topic(str(n.dead_letter_topic), "dead-letter", count))
-    for c in plan_connectors(ctx):
-        if c.system.historized:
-            out.append(Topic(str(c.names.history_topic), "schema-history", 1))
-        out.append(Topic(str(c.names.heartbeat_topic), "heartbeat", 1))
-    out.append(Topic(str(names.events_topic), "events", 0))
-    out += [Topic(str(n.topic), "relay", relays.partitions(ctx, r.job)) for r, n in relays.relays(ctx)]
-    if plan_connectors(ctx):
-        out += [
-            Topic(str(kafka.connect_configs), "connect-configs", 0),
-            Topic(str(kafka.connect_offsets), "connect-offsets", 0),
-            Topic(str(kafka.connect_status), "connect-status", 0),
-        ]
-    unique: dict[str, Topic] = {}
-    for t in out:  # one per name: two Kafka sources may read one topic
-        unique.setdefault(t.name, t)
-    return list(unique.values())
-
-
 def kafka_topic(ctx: GenContext, topic: Topic, k8s_name: str) -> dict[str, Any]:
-    role = TOPIC_ROLES[topic.role]
-    config: dict[str, Any] = {"cleanup.policy": role.cleanup, "min.insync.replicas": min_isr(ctx)}
-    if role.retention_ms is not None:
-        config["retention.ms"] = role.retention_ms
-    config.update(dict(role.extra))
     return {
         "apiVersion": API,
         "kind": "KafkaTopic",
         "metadata": _meta(ctx, k8s_name, str(kafka_names(ctx).cluster)),
         "spec": {
             "topicName": topic.name,
-            "partitions": role.fixed_partitions or topic.partitions,
+            "partitions": declared_partitions(topic),
             "replicas": replicas(ctx),
-            "config": config,
+            "config": topic_config(topic, min_isr(ctx)),
         },
     }
 
@@ -280,7 +200,7 @@ def acls_for(ctx: GenContext) -> dict[str, list[dict[str, Any]]]:
             _acl("cluster", "", ["IdempotentWrite", "Describe"]),
         ]
     streams = [str(s.output_topic) for s in names.streams if s.job in kafka_sinks(ctx)]
-    streams += [str(n.topic) for _, n in relays.relays(ctx)]
+    streams += [str(n.topic) for _, n in topic_relays(ctx)]
     if "flink" in ctx.families:
         users[str(kafka.flink_user)] = [
             *[_acl("topic", t, ["Read", "Describe"]) for t in read],
@@ -470,7 +390,7 @@ def docs_context(ctx: GenContext, all_topics: list[Topic], items: tuple[Connecto
             {
                 "name": Ident(t.name),
                 "role": trusted(t.role),
-                "partitions": role.fixed_partitions or t.partitions,
+                "partitions": declared_partitions(t),
                 "cleanup": trusted(role.cleanup),
                 "retention": trusted(_retention(role)),
             }

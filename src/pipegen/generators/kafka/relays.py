@@ -2,35 +2,15 @@
 the Flink job writes `<pipeline>.<job>.relay-<system>` on this cluster and the target reads it with its own Kafka
 client (ClickHouse's Kafka engine tables, consumer group `<pipeline>.<job>.<system>`, KafkaUser
 `<cluster>-clickhouse`). Each topic is declared (role `relay`, the job input's partitions) and granted: Write to
-the Flink user, Read to the target's user."""
+the Flink user, Read to the target's user. The list and the topics are common/kafka_topics.py's (`relays`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from pipegen.common.kafka_topics import relays
 from pipegen.generators.base import GenContext
-from pipegen.plan.flinkjars import RelayedSink, relayed_sinks
-from pipegen.plan.names import RelayNames
-from pipegen.spec.index import index_of
 from pipegen.spec.model import TargetType
-
-
-def relays(ctx: GenContext) -> list[tuple[RelayedSink, RelayNames]]:
-    """Every relayed sink of a plan with Flink jobs, with its names."""
-    if "flink" not in ctx.families:
-        return []
-    names = ctx.plan.names
-    tables = {j.name: str(names.stream(j.name).sink_table) for j in ctx.spec.transforms.streams}
-    return [(r, names.relay(r.job, r.table, r.target.type.value)) for r in relayed_sinks(ctx.spec, tables)]
-
-
-def partitions(ctx: GenContext, job: str) -> int:
-    """The relay topic's partitions: its job's input topic's (the plan's capacity figures)."""
-    spec_job = next(j for j in ctx.spec.transforms.streams if j.name == job)
-    base = index_of(ctx.spec).resolve(spec_job.from_, allow_marts=False).table
-    if base is None:
-        return 1
-    return max(1, ctx.plan.capacity.topic_partitions(f"{base.source.name}.{base.dataset.name}"))
 
 
 def reader_acls(ctx: GenContext, acl: Any) -> dict[str, list[dict[str, Any]]]:

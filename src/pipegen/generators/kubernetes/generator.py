@@ -34,6 +34,7 @@ from pipegen.common.workload_identity import (
 from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget
 from pipegen.generators.kubernetes import objects
 from pipegen.generators.kubernetes.airflow import API_PORT, LOG_PORTS, SCHEDULER_MIB, SECRET_KEYS, airflow_workloads
+from pipegen.generators.kubernetes.secrets import secret_rows
 from pipegen.generators.kubernetes.workloads import (
     Workload,
     batch_run,
@@ -325,6 +326,7 @@ def docs_context(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...]) 
         "envs": envs,
         "secret": kube.secrets,
         "secret_keys": [trusted(s) for s in secrets],
+        "secret_rows": secret_rows(ctx, kube, found, secrets),
         "config": kube.config,
         "kind": next((trusted(w.kind) for w in found if w.size is None), None),  # the batch run's (not a generator's)
         "generator_image": next((trusted(w.image) for w in found if w.image), None),  # the spec's image + a suffix
