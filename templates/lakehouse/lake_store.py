@@ -463,7 +463,7 @@ class Iceberg:
         payload = [c for c in changes.column_names if c != "_op"]
         table_ = self.loaded(layer, table)
         if table_ is None:
-            self.write(layer, table, changes.filter(_not_delete(changes)).select(payload), "append", commit)
+            self.write(layer, table, changes.filter(_not_delete(changes)).select(payload), "append")
             return {"inserted": changes.num_rows}
         con = duckdb.connect()
         con.register("changes", changes)

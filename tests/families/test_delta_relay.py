@@ -30,8 +30,8 @@ COLUMNS = [{"name": "id", "type": "bigint"}, {"name": "label", "type": "string"}
 
 def relay(job: str, key: list[str], root: Path) -> dict[str, Any]:
     return {"job": job, "topic": f"judge.{job}.relay-delta", "group": f"judge.{job}.delta", "table": job,
-            "bootstrap": "unused:9093", "root": str(root), "retention_hours": 168.0, "layout": None,
-            "file_bytes": None, "columns": COLUMNS, "key": key}  # fmt: skip
+            "bootstrap": "${KAFKA_BOOTSTRAP_SERVERS}", "path": str(root / job), "retention_hours": 168.0,
+            "columns": COLUMNS, "key": key}  # fmt: skip
 
 
 def row(i: int, label: str, minute: int) -> dict[str, Any]:
@@ -71,7 +71,8 @@ import duckdb, duckdb_extensions, json, sys
 con = duckdb.connect()
 con.execute("SET enable_progress_bar = false")
 duckdb_extensions.import_extension("delta", con=con)
-query = "SELECT id, label, CAST(amount AS VARCHAR), strftime(\\"at\\", '%Y-%m-%d %H:%M:%S') FROM delta_scan(?) ORDER BY ALL"
+at = "strftime(\\"at\\", '%Y-%m-%d %H:%M:%S')"
+query = f"SELECT id, label, CAST(amount AS VARCHAR), {at} FROM delta_scan(?) ORDER BY ALL"
 print(json.dumps(con.execute(query, [sys.argv[1]]).fetchall()))
 """
     done = subprocess.run([str(lake_python), "-c", code, str(table)], capture_output=True, text=True,

@@ -47,7 +47,7 @@ def produce(bootstrap: str, topic: str, records: list[dict[str, Any]]) -> None:
 
 
 def loader(project: Path, bootstrap: str, job: str) -> dict[str, Any]:
-    env = {**os.environ, "KAFKA_BOOTSTRAP": bootstrap}
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap}
     argv = [sys.executable, "-m", "pipeline.delta_relay", job, "--once"]
     done = subprocess.run(argv, cwd=project, env=env, capture_output=True, text=True, timeout=180, check=False)
     return {"job": job, "code": done.returncode, "stderr": done.stderr[-3000:]}
@@ -55,7 +55,7 @@ def loader(project: Path, bootstrap: str, job: str) -> dict[str, Any]:
 
 def crash(project: Path, bootstrap: str, relay: dict[str, Any]) -> dict[int, int]:
     """A loader that wrote its first batch to Delta and died before committing the group's offsets."""
-    os.environ["KAFKA_BOOTSTRAP"] = bootstrap
+    os.environ["KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
     sys.path.insert(0, str(project))
     from pipeline import delta_relay  # the generated loader
 

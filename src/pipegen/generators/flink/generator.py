@@ -25,7 +25,7 @@ from pipegen.common.stream_landing import STREAM_ORDER, streamed_to_bronze
 from pipegen.common.stream_rules import EventRule, event_rules, streamed_tables
 from pipegen.common.synthetic_tables import START, config_name, seed_and_locale, table_config
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
-from pipegen.generators.flink import clickhouse, redrive
+from pipegen.generators.flink import clickhouse, delta, redrive
 from pipegen.generators.flink import tls as tls_stores
 from pipegen.generators.flink.bronze import build_bronze_jobs
 from pipegen.generators.flink.builder import JobBuilder, JobSql
@@ -217,10 +217,17 @@ class FlinkGenerator:
             config = clickhouse.apply_config(ctx.spec, relayed)
             files[clickhouse.CONFIG] = json.dumps(config, indent=2, sort_keys=True) + "\n"
             files[f"pipeline/{clickhouse.APPLIER}"] = static(f"flink/{clickhouse.APPLIER}")
+        into_delta = delta_relays(ctx, streams)
+        if into_delta:  # the Delta loader, on the lake step's Delta writer (the lakehouse family's when it writes it)
+            files[delta.CONFIG] = json.dumps({"relays": into_delta}, indent=2, sort_keys=True) + "\n"
+            files[f"pipeline/{delta.MODULE}"] = static(f"flink/{delta.MODULE}")
+            if "lakehouse" not in ctx.families:
+                files[delta.STORE] = static("lakehouse/lake_store.py")
         files["docs/flink.md"] = render(
             "flink/flink.md.j2",
-            {**_docs_context(ctx, streams, quality, bronze), "relays": clickhouse.manifest(relayed)},
-        )
+            {**_docs_context(ctx, streams, quality, bronze),
+             "relays": clickhouse.manifest(relayed), "delta_relays": delta.manifest(into_delta)},
+        )  # fmt: skip
         return files
 
 
@@ -262,6 +269,12 @@ def option_variables(jobs: list[JobSql]) -> tuple[EnvVar, ...]:
 def relays(ctx: GenContext, streams: list[JobSql]) -> list[clickhouse.Relay]:
     """The stream jobs relayed into ClickHouse (their output columns from the built jobs)."""
     return clickhouse.relays(ctx.spec, index_of(ctx.spec), ctx.plan.names, {j.job.job: j.outputs for j in streams})
+
+
+def delta_relays(ctx: GenContext, streams: list[JobSql]) -> list[dict[str, Any]]:
+    """The stream jobs relayed into Delta, as pipeline/delta_relay.py reads them."""
+    outputs = {j.job.job: j.outputs for j in streams}
+    return delta.relays(ctx.spec, index_of(ctx.spec), ctx.plan.names, outputs, ctx.spec.cloud)
 
 
 def relay_contribution(ctx: GenContext) -> tuple[tuple[EnvVar, ...], tuple[MakeTarget, ...]]:
