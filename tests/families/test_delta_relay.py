@@ -12,30 +12,54 @@ once. The expected rows are computed here from the records, never by the loader.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, generate
 from tests.judges import offline_env
 from tests.servers import KafkaBroker
 
 PROBE = REPO / "tests" / "judges" / "probes" / "delta_relay.py"
-COLUMNS = [{"name": "id", "type": "bigint"}, {"name": "label", "type": "string"},
-           {"name": "amount", "type": "decimal(10,2)"}, {"name": "at", "type": "timestamp"}]  # fmt: skip
-
-
-def relay(job: str, key: list[str], root: Path) -> dict[str, Any]:
-    return {"job": job, "topic": f"judge.{job}.relay-delta", "group": f"judge.{job}.delta", "table": job,
-            "bootstrap": "${KAFKA_BOOTSTRAP_SERVERS}", "path": str(root / job), "retention_hours": 168.0,
-            "columns": COLUMNS, "key": key}  # fmt: skip
+SPEC = """\
+version: 1
+pipeline: {name: relay_judge}
+latency: 1m
+cloud: aws
+sources:
+  - name: shop
+    type: kafka
+    ingestion: stream
+    topics:
+      - name: orders
+        format: json
+        event_time: placed_at
+        columns:
+          - {name: id, type: bigint, not_null: true}
+          - {name: label, type: string}
+          - {name: amount, type: "decimal(10,2)"}
+          - {name: placed_at, type: "timestamp(3)"}
+transforms:
+  streams:
+    - name: appended
+      from: orders
+      columns: [id, label, amount, placed_at]
+      sink: {target: lake}
+    - name: upserted
+      from: orders
+      columns: [id, label, amount, placed_at]
+      sink: {target: lake, mode: upsert, key: [id]}
+targets:
+  - name: lake
+    type: delta
+    connection: {bucket: lake}
+"""
 
 
 def row(i: int, label: str, minute: int) -> dict[str, Any]:
-    return {"id": i, "label": label, "amount": i * 1.25, "at": f"2026-01-01 00:{minute:02d}:00"}
+    return {"id": i, "label": label, "amount": i * 1.25, "placed_at": f"2026-01-01 00:{minute:02d}:00"}
 
 
 def appends() -> dict[str, list[dict[str, Any]]]:
@@ -62,7 +86,7 @@ def expected(feed: dict[str, list[dict[str, Any]]], keyed: bool) -> list[tuple[A
         for r in feed["first"] + feed["later"]:  # each key in one partition: its records in order
             state[r["key"]["id"]] = r["value"]
         rows = [v for v in state.values() if v is not None]
-    return sorted((r["id"], r["label"], f"{r['amount']:.2f}", r["at"]) for r in rows)
+    return sorted((r["id"], r["label"], f"{r['amount']:.2f}", r["placed_at"]) for r in rows)
 
 
 def read_back(lake_python: Path, table: Path, home: Path) -> list[tuple[Any, ...]]:
@@ -71,7 +95,7 @@ import duckdb, duckdb_extensions, json, sys
 con = duckdb.connect()
 con.execute("SET enable_progress_bar = false")
 duckdb_extensions.import_extension("delta", con=con)
-at = "strftime(\\"at\\", '%Y-%m-%d %H:%M:%S')"
+at = "strftime(placed_at, '%Y-%m-%d %H:%M:%S')"
 query = f"SELECT id, label, CAST(amount AS VARCHAR), {at} FROM delta_scan(?) ORDER BY ALL"
 print(json.dumps(con.execute(query, [sys.argv[1]]).fetchall()))
 """
@@ -81,35 +105,50 @@ print(json.dumps(con.execute(query, [sys.argv[1]]).fetchall()))
     return [tuple(r) for r in json.loads(done.stdout.strip().splitlines()[-1])]
 
 
-def project_with(tmp_path: Path, relays: list[dict[str, Any]]) -> Path:
-    project = tmp_path / "project"
-    (project / "pipeline").mkdir(parents=True)
-    (project / "flink").mkdir()
-    (project / "pipeline" / "__init__.py").write_text("")
-    shutil.copy(REPO / "templates" / "lakehouse" / "lake_store.py", project / "pipeline" / "lake_store.py")
-    shutil.copy(REPO / "templates" / "flink" / "delta_relay.py", project / "pipeline" / "delta_relay.py")
-    (project / "flink" / "delta_relays.json").write_text(json.dumps({"relays": relays}))
-    return project
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    where = tmp_path_factory.mktemp("delta_relay")
+    (where / "spec.yaml").write_text(SPEC)
+    code, output = generate(where / "spec.yaml", where / "project")
+    assert code == 0, output
+    return where / "project"
+
+
+def test_each_delta_sink_is_a_relay_the_loader_reads(project: Path) -> None:
+    relays = {r["job"]: r for r in json.loads((project / "flink" / "delta_relays.json").read_text())["relays"]}
+    assert relays["appended"]["key"] == [] and relays["upserted"]["key"] == ["id"]
+    assert relays["upserted"]["columns"] == [{"name": "id", "type": "bigint"}, {"name": "label", "type": "string"},
+                                             {"name": "amount", "type": "decimal(10,2)"},
+                                             {"name": "placed_at", "type": "timestamp"}]  # fmt: skip
+    for job, connector in (("appended", "'connector' = 'kafka'"), ("upserted", "'connector' = 'upsert-kafka'")):
+        sql = (project / "flink" / "sql" / f"relay_judge__{job}.sql").read_text()
+        assert f"'topic' = '{relays[job]['topic']}'" in sql and connector in sql and "'delta'" not in sql
+        assert relays[job] | {"topic": f"relay_judge.{job}.relay-delta", "group": f"relay_judge.{job}.delta",
+                              "path": f"s3://lake/{job}"} == relays[job]  # fmt: skip
+    assert (project / "pipeline" / "delta_relay.py").read_text() == (
+        REPO / "templates/flink/delta_relay.py"
+    ).read_text()
+    users = (project / "k8s" / "kafka" / "users.yaml").read_text()
+    assert "relay-judge-delta-relay" in users
 
 
 @pytest.mark.judge
 def test_the_loader_lands_appends_upserts_and_deletes_once_across_a_crash(
-    batch_python: Path, lake_python: Path, kafka_broker: KafkaBroker, tmp_path: Path
+    batch_python: Path, lake_python: Path, kafka_broker: KafkaBroker, project: Path, tmp_path: Path
 ) -> None:
-    lake = tmp_path / "project" / "lake"
-    project = project_with(tmp_path, [relay("appended", [], lake), relay("upserted", ["id"], lake)])
+    lake = tmp_path / "lake"
     feeds = {"appended": appends(), "upserted": upserts()}
     records = tmp_path / "records.json"
     records.write_text(json.dumps(feeds))
-    done = subprocess.run([str(batch_python), str(PROBE), kafka_broker.bootstrap, str(project), str(records)],
-                          capture_output=True, text=True, env=offline_env(tmp_path / "home"), timeout=600,
-                          check=False)  # fmt: skip
+    env = {**offline_env(tmp_path / "home"), "PIPEGEN_DELTA_RELAY_ROOT": str(lake)}
+    argv = [str(batch_python), str(PROBE), kafka_broker.bootstrap, str(project), str(records)]
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert [r["code"] for r in report["runs"]] == [0] * 6, report["runs"]
     assert all(report["crash"][job] for job in feeds), "the crashed loader wrote a Delta commit"  # can fail
     for job, keyed in (("appended", False), ("upserted", True)):
-        got = read_back(lake_python, project / "lake" / job, tmp_path / "home")
+        got = read_back(lake_python, lake / job, tmp_path / "home")
         assert got == expected(feeds[job], keyed), job
         ends = {p: sum(1 for r in feeds[job]["first"] + feeds[job]["later"] if r["partition"] == p) for p in (0, 1)}
         assert {int(p): o for p, o in report["committed"][job].items()} == ends, job
