@@ -20,6 +20,8 @@ import pytest
 
 from tests.conftest import REPO, generate
 from tests.judges import offline_env
+from tests.judges.kubernetes import failures, is_core
+from tests.judges.kustomize import MISSING, build, hardening_problems, kubectl
 from tests.servers import KafkaBroker
 
 PROBE = REPO / "tests" / "judges" / "probes" / "delta_relay.py"
@@ -55,6 +57,8 @@ targets:
   - name: lake
     type: delta
     connection: {bucket: lake}
+deploy:
+  kubernetes: {enabled: true, namespace: relay}
 """
 
 
@@ -152,3 +156,40 @@ def test_the_loader_lands_appends_upserts_and_deletes_once_across_a_crash(
         assert got == expected(feeds[job], keyed), job
         ends = {p: sum(1 for r in feeds[job]["first"] + feeds[job]["later"] if r["partition"] == p) for p in (0, 1)}
         assert {int(p): o for p, o in report["committed"][job].items()} == ends, job
+
+
+@pytest.mark.judge
+def test_kubernetes_runs_each_loader_as_a_hardened_deployment_reading_only_its_relay(
+    project: Path, k8s_python: Path, tmp_path: Path
+) -> None:
+    """Per overlay (`kubectl kustomize`): one Deployment per Delta-sinking job, one replica, non-root, read-only
+    root file system, requests and limits, the Delta relay KafkaUser's Secret mounted (by reference), egress to the
+    Kafka pods and HTTPS only; the KafkaUser reads exactly the relay topics and groups; every built-in object
+    passes kubernetes-validate --strict."""
+    binary = kubectl()
+    if binary is None:
+        pytest.fail(MISSING)
+    everything = []
+    for overlay in sorted((project / "k8s" / "overlays").iterdir()):
+        objs = build(binary, overlay)
+        everything += [(overlay.name, o) for o in objs]
+        loaders = {o["metadata"]["name"]: o for o in objs
+                   if o["kind"] == "Deployment" and "pipeline.delta_relay" in o["spec"]["template"]["spec"]
+                   ["containers"][0].get("args", [])}  # fmt: skip
+        assert sorted(loaders) == ["relay-judge-delta-appended", "relay-judge-delta-upserted"], overlay.name
+        for name, loader in loaders.items():
+            assert hardening_problems(loader) == [] and loader["spec"]["replicas"] == 1
+            pod = loader["spec"]["template"]["spec"]
+            secrets = {v["secret"]["secretName"] for v in pod["volumes"] if "secret" in v}
+            assert secrets == {"relay-judge-cluster-ca-cert", "relay-judge-delta-relay"}
+            (policy,) = [o for o in objs if o["kind"] == "NetworkPolicy" and o["metadata"]["name"] == name]
+            ports = sorted(p["port"] for rule in policy["spec"]["egress"] for p in rule.get("ports", []))
+            assert ports == [443, 9093], ports
+        (user,) = [o for o in objs if o["kind"] == "KafkaUser" and o["metadata"]["name"] == "relay-judge-delta-relay"]
+        acls = {(a["resource"]["type"], a["resource"]["name"], op)
+                for a in user["spec"]["authorization"]["acls"] for op in a["operations"]}  # fmt: skip
+        want = {(t, f"relay_judge.{job}.{name}", op) for job in ("appended", "upserted")
+                for t, name, ops in (("topic", "relay-delta", ("Read", "Describe")), ("group", "delta", ("Read",)))
+                for op in ops}  # fmt: skip
+        assert acls == want
+    assert failures([(n, o) for n, o in everything if is_core(o)], k8s_python, tmp_path / "home") == {}

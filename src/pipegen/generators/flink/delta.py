@@ -29,6 +29,8 @@ CONFIG = "flink/delta_relays.json"
 MODULE = "delta_relay.py"
 STORE = "pipeline/lake_store.py"  # the lakehouse family's, written here when that family is off
 HOUR = 3600.0
+# the loader's: the lake step's Delta writer's pins (the lakehouse family's) and the project's Kafka client's
+REQUIREMENTS = ("deltalake==1.6.6", "pyarrow==26.0.1", "confluent-kafka==2.16.1")
 # a ClickHouse type sqlglot's annotation gave an expression (clickhouse.ANNOTATED) -> the loader's portable type
 PORTABLE = {
     "String": "string", "Int32": "int", "Int64": "bigint", "Int16": "smallint", "Int8": "smallint",

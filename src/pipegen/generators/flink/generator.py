@@ -160,6 +160,7 @@ class FlinkGenerator:
         deployments = [ctx.plan.names.stream(j.name).k8s_name for j in ctx.spec.transforms.streams]
         deployments += [q.job.k8s_name for q in (*quality, *bronze)]
         relay_env, relay_targets = relay_contribution(ctx)
+        delta_relayed = bool(delta_relays(ctx, build_jobs(ctx)))
         return Contribution(
             manifests=tuple(deploy_path(name) for name in deployments),
             python_modules=True,
@@ -167,7 +168,13 @@ class FlinkGenerator:
             # project's quality log and read model, whether or not GX is generated; change_events.py
             # builds on the synthetic data's table model, values and bad values (synthetic.py, which
             # reads the rule kinds' bad-value strategies from rules.json)
-            runtime=("envsubst.py", "rules.json", "synthetic.py", *(QUALITY_RUNTIME if quality else ())),
+            runtime=(
+                "envsubst.py",
+                "rules.json",
+                "synthetic.py",
+                *(QUALITY_RUNTIME if quality else ()),
+                *(("kafka_sign_in.py",) if delta_relayed else ()),
+            ),
             env=(
                 EnvVar(
                     ctx.plan.names.env.kafka_bootstrap,
@@ -185,7 +192,8 @@ class FlinkGenerator:
                 *relay_targets,
             ),
             run_steps=(stream_step(bronze),),
-            requirements=redrive.REQUIREMENTS if quality else (),  # pipeline/redrive.py
+            # pipeline/redrive.py; pipeline/delta_relay.py (deltalake, pyarrow, confluent-kafka)
+            requirements=(*(redrive.REQUIREMENTS if quality else ()), *(delta.REQUIREMENTS if delta_relayed else ())),
         )
 
     def render(self, ctx: GenContext) -> Files:
