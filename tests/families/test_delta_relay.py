@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from pipegen.pipeline import validate
 from tests.conftest import REPO, generate
 from tests.judges import offline_env
 from tests.judges.kubernetes import failures, is_core
@@ -134,6 +135,14 @@ def test_each_delta_sink_is_a_relay_the_loader_reads(project: Path) -> None:
     ).read_text()
     users = (project / "k8s" / "kafka" / "users.yaml").read_text()
     assert "relay-judge-delta-relay" in users
+
+
+def test_validate_no_longer_says_the_delta_stream_jobs_fail(tmp_path: Path) -> None:
+    """Before s44: R512 at each job's `sink.target` (no Delta connector for Flink 2.x) and R498 for the upsert (Delta
+    took appends only). The bronze jobs landing the streamed tables in Delta are not relayed: R512 stays for them."""
+    (tmp_path / "spec.yaml").write_text(SPEC)
+    found = [(d.code, d.path) for d in validate(tmp_path / "spec.yaml").diagnostics]
+    assert found == [("R512", "targets[0].type")], found
 
 
 @pytest.mark.judge
