@@ -202,3 +202,14 @@ def test_kubernetes_runs_each_loader_as_a_hardened_deployment_reading_only_its_r
                 for op in ops}  # fmt: skip
         assert acls == want
     assert failures([(n, o) for n, o in everything if is_core(o)], k8s_python, tmp_path / "home") == {}
+
+
+def test_a_delta_table_without_a_place_is_the_environments_and_env_example_lists_it(tmp_path: Path) -> None:
+    """A Delta target giving no url, path or bucket: the loader's table is under `${LAKE_PATH}` (as the Delta
+    connector's was), filled from the environment, and .env.example lists LAKE_PATH."""
+    (tmp_path / "spec.yaml").write_text(SPEC.replace("    connection: {bucket: lake}\n", "    connection: {}\n"))
+    code, output = generate(tmp_path / "spec.yaml", tmp_path / "project")
+    assert code == 0, output
+    relays = json.loads((tmp_path / "project" / "flink" / "delta_relays.json").read_text())["relays"]
+    assert [r["path"] for r in relays] == ["${LAKE_PATH}/appended", "${LAKE_PATH}/upserted"]
+    assert "\nLAKE_PATH=" in (tmp_path / "project" / ".env.example").read_text()

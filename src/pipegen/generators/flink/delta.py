@@ -14,8 +14,10 @@ tell is kept as JSON text, `string`, and listed in the job's `untyped`).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from pipegen.generators.base import EnvVar
 from pipegen.generators.flink.clickhouse import ANNOTATED, output_types
 from pipegen.generators.flink.connectors import lake_path
 from pipegen.generators.flink.options import KAFKA_BOOTSTRAP
@@ -29,6 +31,7 @@ CONFIG = "flink/delta_relays.json"
 MODULE = "delta_relay.py"
 STORE = "pipeline/lake_store.py"  # the lakehouse family's, written here when that family is off
 HOUR = 3600.0
+PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")  # what the loader fills from the environment
 # the loader's: the lake step's Delta writer's pins (the lakehouse family's) and the project's Kafka client's
 REQUIREMENTS = ("deltalake==1.6.6", "pyarrow==26.0.1", "confluent-kafka==2.16.1")
 # a ClickHouse type sqlglot's annotation gave an expression (clickhouse.ANNOTATED) -> the loader's portable type
@@ -93,3 +96,11 @@ def manifest(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """What docs/flink.md says per job relayed into Delta."""
     return [{"job": r["job"], "topic": r["topic"], "table": r["path"], "engine": "Delta merge by key" if r["key"]
              else "Delta append", "untyped": ", ".join(r["untyped"]) or "-"} for r in found]  # fmt: skip
+
+
+def path_variables(found: list[dict[str, Any]]) -> tuple[EnvVar, ...]:
+    """Every `${NAME}` a table's directory reads from the environment (the loader fills it: `filled`), as the
+    Delta connector's option did: LAKE_PATH where the target gives no url, path or bucket; a `${secret:X}`."""
+    names = dict.fromkeys(n for r in found for n in PLACEHOLDER.findall(r["path"]))
+    return tuple(EnvVar(n, (f"{CONFIG}: where pipeline/delta_relay.py writes a relayed job's Delta table",))
+                 for n in names)  # fmt: skip

@@ -160,7 +160,8 @@ class FlinkGenerator:
         deployments = [ctx.plan.names.stream(j.name).k8s_name for j in ctx.spec.transforms.streams]
         deployments += [q.job.k8s_name for q in (*quality, *bronze)]
         relay_env, relay_targets = relay_contribution(ctx)
-        delta_relayed = bool(delta_relays(ctx, build_jobs(ctx)))
+        into_delta = delta_relays(ctx, build_jobs(ctx))
+        delta_relayed = bool(into_delta)
         return Contribution(
             manifests=tuple(deploy_path(name) for name in deployments),
             python_modules=True,
@@ -183,6 +184,7 @@ class FlinkGenerator:
                 ),
                 *option_variables([*build_jobs(ctx), *quality, *bronze]),
                 *relay_env,
+                *delta.path_variables(into_delta),
             ),
             make_targets=(
                 *LOCAL_TARGETS,
