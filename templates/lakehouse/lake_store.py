@@ -262,7 +262,8 @@ class Delta:
         table_ = DeltaTable(str(self.path(layer, table)))
         return f"{table_.metadata().id}@{table_.version()}"
 
-    def write(self, layer: str, table: str, data: Any, mode: str) -> None:
+    def write(self, layer: str, table: str, data: Any, mode: str, commit: Any = None) -> None:
+        """`commit`: the commit's CommitProperties (the relay loader's app transactions), else none."""
         from deltalake import write_deltalake
 
         hours = self.target["retention_hours"]
@@ -270,22 +271,25 @@ class Delta:
         layout, size = self.layout(layer, table), self.file_bytes(layer, table)
         config.update({"delta.targetFileSize": str(size)} if size else {})
         write_deltalake(self.path(layer, table), partitioned(data, layout), mode=mode, configuration=config,
-                        partition_by=[layout["column"]] if layout else None, target_file_size=size)  # fmt: skip
+                        partition_by=[layout["column"]] if layout else None, target_file_size=size,
+                        commit_properties=commit)  # fmt: skip
 
-    def merge(self, layer: str, table: str, changes: Any, key: list[str], watermark: str | None) -> dict[str, Any]:
+    def merge(
+        self, layer: str, table: str, changes: Any, key: list[str], watermark: str | None, commit: Any = None
+    ) -> dict[str, Any]:
         from deltalake import DeltaTable
 
         changes = partitioned(changes, self.layout(layer, table))
         payload = [c for c in changes.column_names if c != "_op"]
         if not self.exists(layer, table):
-            self.write(layer, table, changes.filter(_not_delete(changes)).select(payload), "append")
+            self.write(layer, table, changes.filter(_not_delete(changes)).select(payload), "append", commit)
             return {"inserted": changes.num_rows}
         on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in key)
         newer = f"(s.`{watermark}` IS NULL OR t.`{watermark}` IS NULL OR s.`{watermark}` >= t.`{watermark}`)"
         newer = newer if watermark else "TRUE"
         columns = {f"`{c}`": f"s.`{c}`" for c in payload}
         merger = DeltaTable(self.path(layer, table)).merge(
-            source=changes, predicate=on, source_alias="s", target_alias="t"
+            source=changes, predicate=on, source_alias="s", target_alias="t", commit_properties=commit
         )
         merger = merger.when_matched_delete(predicate=f"s._op = 'd' AND {newer}")
         merger = merger.when_matched_update(updates=columns, predicate=f"s._op <> 'd' AND {newer}")

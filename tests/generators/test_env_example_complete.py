@@ -95,8 +95,9 @@ STREAM_SPECS = {
     ),
     "eventhubs_without_namespace": (
         stream_spec("eventhubs", {}, {"name": "lake", "type": "delta"}, "azure"),
-        # a Lakehouse with a Flink speed layer: its bronze job writes the bronze container's root (lake21)
-        {"EVENTHUBS_BOOTSTRAP_SERVERS", "EVENTHUBS_SASL_JAAS_CONFIG", "LAKE_PATH", "PIPEGEN_LAKE_ROOT_BRONZE"},
+        # a Lakehouse with a Flink speed layer: its bronze job writes the bronze container's root (lake21); its
+        # stream job's Delta sink is relayed (s44): LAKE_PATH is the Delta loader's (flink/delta_relays.json)
+        {"EVENTHUBS_BOOTSTRAP_SERVERS", "EVENTHUBS_SASL_JAAS_CONFIG", "PIPEGEN_LAKE_ROOT_BRONZE"},
     ),
     "eventhubs_connection_string": (  # the login from the spec's secret: no EVENTHUBS_SASL_JAAS_CONFIG
         stream_spec(

@@ -75,14 +75,16 @@ def test_a_file_sink_on_a_cloud_bucket_writes_under_the_buckets_uri(
     assert sink_paths(cloud_spec(cloud, **connection)) == [expected]
 
 
-def test_a_delta_sink_writes_through_hadoops_file_systems() -> None:
-    """Delta's connector writes through a Hadoop FileSystem: S3A on AWS (Hadoop has no `s3://`)."""
-    paths = {
-        cloud: sink_paths(cloud_spec(cloud, "delta", bucket="lake", path="raw", account="acmelake"))
-        for cloud in ("aws", "gcp", "azure")
-    }
+def test_a_delta_sink_is_relayed_into_the_loaders_table_on_the_object_stores_own_scheme() -> None:
+    """No Flink 2.x connector writes Delta (s44: the job writes its relay topic): the Delta loader (deltalake, no
+    Hadoop: `s3://` on AWS) writes where the Delta connector wrote (Hadoop's S3A `s3a://`), and no job writes Delta."""
+    paths = {}
+    for cloud in ("aws", "gcp", "azure"):
+        files = baseline(cloud_spec(cloud, "delta", bucket="lake", path="raw", account="acmelake")).files
+        assert "'connector' = 'delta'" not in files[JOB] and re.findall(r"'(?:table-)?path' = ", files[JOB]) == []
+        paths[cloud] = [r["path"] for r in json.loads(files["flink/delta_relays.json"])["relays"]]
     assert paths == {
-        "aws": ["s3a://lake/raw/per_minute"],
+        "aws": ["s3://lake/raw/per_minute"],
         "gcp": ["gs://lake/raw/per_minute"],
         "azure": ["abfss://lake@acmelake.dfs.core.windows.net/raw/per_minute"],
     }

@@ -133,6 +133,7 @@ class EnvNames:
     lake_root_bronze: Final = EnvName("PIPEGEN_LAKE_ROOT_BRONZE")
     lake_root_silver: Final = EnvName("PIPEGEN_LAKE_ROOT_SILVER")
     lake_root_gold: Final = EnvName("PIPEGEN_LAKE_ROOT_GOLD")
+    delta_relay_root: Final = EnvName("PIPEGEN_DELTA_RELAY_ROOT")  # the Delta loader's tables under another root
     iceberg_catalog: Final = EnvName("PIPEGEN_ICEBERG_CATALOG_URI")  # the Iceberg SQL catalog's URI
     # dbt/spark-thrift/start-thrift-server.sh: the Iceberg Spark runtime's Maven coordinates (--packages)
     iceberg_spark_packages: Final = EnvName("PIPEGEN_ICEBERG_SPARK_PACKAGES")

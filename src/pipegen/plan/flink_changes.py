@@ -3,10 +3,10 @@
 - R498: a stream job whose query emits updates (a per-event job over a CDC table's changelog; a regular `left`
   join, which retracts a row it emitted unmatched once its match arrives; an `inner` join of a CDC table's
   changelog) writing an append sink (`mode: append`, the default: Kafka's `kafka` connector, JDBC without a key,
-  files, Delta, Iceberg without upserts), which takes inserts only, or an upsert sink on a target Flink writes as
-  files or Delta (UPSERT_SINKS: those take inserts only whatever the key): Flink's planner refuses the job when it
-  is submitted ("doesn't support consuming update and delete changes"). The local EXPLAIN plans such a sink on an
-  insert-only connector (pipeline/flink_local.py `local_sink`), so the judge sees what production would.
+  files, Iceberg without upserts, a relay topic's `kafka`), which takes inserts only, or an upsert sink on a
+  target Flink writes as files (UPSERT_SINKS: those take inserts only whatever the key): Flink's planner refuses the
+  job when it is submitted ("doesn't support consuming update and delete changes"). The local EXPLAIN plans such a
+  sink on an insert-only connector (pipeline/flink_local.py `local_sink`), so the judge sees what production would.
 
 A windowed job emits each window's rows once (a window aggregation or top-N: inserts only, also over a
 changelog), and a `history` job reads its CDC table's inserts only (the append-only view): neither updates.
@@ -24,10 +24,11 @@ from pipegen.spec.index import SpecIndex, TableRef, index_of
 from pipegen.spec.model import Ingestion, JoinType, SinkMode, Spec, StreamJob, Target, TargetType
 
 # Targets whose Flink sink takes updates by key (`mode: upsert`): upsert-kafka, Iceberg's upsert writes, JDBC with
-# a primary key. Every other target Flink writes appends: files (DuckDB, the warehouses, files) and Delta. The
+# a primary key, a relayed target's `upsert-kafka` relay topic (ClickHouse; Delta, which the Delta loader merges by
+# key since session 44). Every other target Flink writes appends: files (DuckDB, the warehouses, files). The
 # flink family's connectors.sink_options agrees (tests/generators/test_flink_changes.py holds them together).
 UPSERT_SINKS = frozenset({TargetType.KAFKA, TargetType.ICEBERG, TargetType.POSTGRES, TargetType.MYSQL,
-                          TargetType.CLICKHOUSE, TargetType.REDSHIFT})  # fmt: skip
+                          TargetType.CLICKHOUSE, TargetType.REDSHIFT, TargetType.DELTA})  # fmt: skip
 
 
 def sink_target(spec: Spec, job: StreamJob) -> Target | None:
@@ -89,10 +90,9 @@ def flink_changelog_findings(spec: Spec, engines: tuple[EngineChoice, ...]) -> I
             takes = "its sink appends (inserts only)"
             at = (*at, "sink", "mode") if job.sink is not None else at
         elif target.type not in UPSERT_SINKS:
-            written = "Delta commits" if target.type == TargetType.DELTA else "files"
-            takes = (f"Flink writes its target '{target.name}' ({target.type.value}) as appended {written}, inserts "
+            takes = (f"Flink writes its target '{target.name}' ({target.type.value}) as appended files, inserts "
                      "only, whatever the key")  # fmt: skip
-            hint = ("sink it to a kafka, iceberg, postgres, mysql, clickhouse or redshift target by key, "
+            hint = ("sink it to a kafka, iceberg, postgres, mysql, clickhouse, redshift or delta target by key, "
                     "or make it a windowed job (each window's rows once)")  # fmt: skip
             at = (*at, "sink", "target")
         else:

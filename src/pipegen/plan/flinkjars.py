@@ -13,9 +13,11 @@
   named `<connector version>-<Flink minor>` (flink-connector-shared-utils, stage_jars.sh).
 - RELAYED_SINKS: sink systems no released connector writes from Flink 2.x SQL, so the job writes a relay topic of
   the project's cluster (the naming layer's RelayNames) and the system ingests it with its own Kafka reader
-  (ClickHouse: the Kafka table engine and a materialized view; the flink family's clickhouse.py).
+  (ClickHouse: the Kafka table engine and a materialized view; the flink family's clickhouse.py) or a generated
+  one (Delta: pipeline/delta_relay.py, the flink family's delta.py).
 - NO_FLINK2_CONNECTOR: sink systems no released connector writes from Flink 2.x SQL and that pipegen relays not
-  yet (R512); JDBC_SOURCES: the sources a joined table can be read from through JDBC (R513 for the others).
+  yet (R512); NO_FLINK2_BRONZE: the same for the bronze jobs' lake target (Delta: R512); JDBC_SOURCES: the
+  sources a joined table can be read from through JDBC (R513 for the others).
 """
 
 from __future__ import annotations
@@ -84,18 +86,24 @@ ROLE_JARS: dict[tuple[str, SourceType | TargetType], tuple[Jar, ...]] = {
 }
 # The sources whose tables the JDBC connector reads (a dialect above; spec/rules/transforms.LOOKUP_SOURCES)
 JDBC_SOURCES = frozenset({SourceType.POSTGRES, SourceType.MYSQL, SourceType.SQLSERVER, SourceType.ORACLE})
-# Sinks no released connector writes from Flink 2.x SQL (flink-connector-jdbc 4.0 has no ClickHouse dialect,
-# FLINK-37834 is not merged; ClickHouse's own Flink connector has the DataStream API only) that the job relays
-# through a topic of the project's cluster into the system's own Kafka ingestion
-RELAYED_SINKS = frozenset({TargetType.CLICKHOUSE})
+# Sinks no released connector writes from Flink 2.x SQL that the job relays through a topic of the project's cluster:
+# ClickHouse (flink-connector-jdbc 4.0 has no ClickHouse dialect, FLINK-37834 is not merged; ClickHouse's own Flink
+# connector has the DataStream API only) into its own Kafka ingestion; Delta (delta-flink 3.x is built for Flink
+# 1.x) through the generated Delta loader (the flink family's delta.py, pipeline/delta_relay.py), since session 44
+RELAYED_SINKS = frozenset({TargetType.CLICKHOUSE, TargetType.DELTA})
 # Sinks the flink family writes through a connector that has no release for Flink 2.x, and relays not (R512)
 NO_FLINK2_CONNECTOR: dict[TargetType, str] = {
     TargetType.REDSHIFT: "the JDBC connector (flink-connector-jdbc 4.0) has no Redshift dialect for its "
                          "`jdbc:redshift:` URL, and pipegen cannot relay it through Kafka as it does ClickHouse: "
                          "Redshift's streaming ingestion from Apache Kafka refuses self-signed certificates, and the "
                          "project's Strimzi cluster serves its internal listener with Strimzi's self-signed CA",
+}  # fmt: skip
+# Lake targets the bronze jobs (flink/bronze.py, a Lakehouse landing its streamed tables) write through a connector
+# that has no release for Flink 2.x: the bronze jobs are not relayed (a stream job's Delta sink is), R512
+NO_FLINK2_BRONZE: dict[TargetType, str] = {
     TargetType.DELTA: "the Delta connector (`'connector' = 'delta'`, delta-flink 3.x) is built for Flink 1.x, and "
-                      "Delta has released none for Flink 2.x",
+                      "Delta has released none for Flink 2.x; a stream job's Delta sink is relayed through Kafka into "
+                      "the Delta loader, the bronze jobs are not",
 }  # fmt: skip
 
 

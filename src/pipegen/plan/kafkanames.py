@@ -58,6 +58,7 @@ class KafkaNames:
     spark_user: Ident  # KafkaUser of the Spark stream (Structured Streaming's Kafka source)
     generator_user: Ident  # KafkaUser of the Faker streams' generators (pipeline/stream_generator.py)
     clickhouse_user: Ident  # KafkaUser of ClickHouse's Kafka engine tables reading the relay topics
+    delta_user: Ident  # KafkaUser of the Delta loader (pipeline/delta_relay.py) reading the Delta relay topics
     spark_group: Ident  # the Spark stream's consumer groups' prefix (its `groupIdPrefix`): `<pipeline>.spark-stream`
     node_pools: tuple[Ident, Ident]  # KafkaNodePool names: controllers, brokers
 
@@ -113,6 +114,7 @@ def kafka_cluster_names(pipeline: str) -> KafkaNames:
         spark_user=Ident(f"{cluster}-spark"),
         generator_user=Ident(f"{cluster}-generator"),
         clickhouse_user=Ident(f"{cluster}-clickhouse"),
+        delta_user=Ident(f"{cluster}-delta-relay"),
         spark_group=Ident(f"{pipeline}.spark-stream"),
         node_pools=(Ident(f"{cluster}-controllers"), Ident(f"{cluster}-brokers")),
     )
@@ -122,7 +124,8 @@ def kafka_cluster_names(pipeline: str) -> KafkaNames:
 class RelayNames:
     """A stream job whose target no Flink 2.x connector writes (plan/flinkjars.RELAYED_SINKS) sinks into a topic
     of the project's cluster, and the target ingests it with its own Kafka reader (ClickHouse: a Kafka engine
-    table and a materialized view into the sink's table)."""
+    table and a materialized view into the sink's table; Delta: the generated loader, pipeline/delta_relay.py, whose
+    consumer group is `group` and whose Delta app transactions are `<group>/<topic>/<partition>`)."""
 
     topic: Ident  # `<pipeline>.<job>.relay-<system>`: a hyphen no dataset topic (snake_case parts) has
     group: Ident  # the target's consumer group: `<pipeline>.<job>.<system>`

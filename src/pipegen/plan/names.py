@@ -296,6 +296,11 @@ class KubeNames:
         """The Deployment (and ServiceAccount) of one Faker stream's generator: `<app>-gen-<source>-<table>`."""
         return dns_name(f"{self.app}-gen-{stream}")
 
+    def delta_loader(self, job: str) -> Ident:
+        """The Deployment (and ServiceAccount) of a stream job's Delta loader (pipeline/delta_relay.py):
+        `<app>-delta-<job>`."""
+        return dns_name(f"{self.app}-delta-{job}")
+
 
 def _kube_names(pipeline: str, orchestrator: str) -> KubeNames:
     app = dns_name(pipeline, max_len=40)

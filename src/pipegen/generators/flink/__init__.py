@@ -19,6 +19,7 @@ FAMILY = Declaration(
             "tests/judges/test_flink_quality.py",
             "tests/judges/test_flink_replay.py",
             "tests/judges/test_kappa_e2e.py",
+            "tests/families/test_delta_relay.py",
         ),
     ),
 )

@@ -324,7 +324,7 @@ def bucket_root(conn: Connection, cloud: Cloud, roots: dict[Cloud, str] = FILE_S
     return Escaped(roots[cloud].format(bucket=inside(bucket), account=account))
 
 
-def _lake_path(conn: Connection, table: str, cloud: Cloud, roots: dict[Cloud, str] = FILE_SYSTEM_ROOTS) -> Escaped:
+def lake_path(conn: Connection, table: str, cloud: Cloud, roots: dict[Cloud, str] = FILE_SYSTEM_ROOTS) -> Escaped:
     """A table's directory: under the target's `url`, else `<bucket>/<path>` (the bucket with its
     cloud's scheme; either alone: the lakehouse family's layout), else `${LAKE_PATH}`."""
     if conn.url is not None:
@@ -343,7 +343,7 @@ def _lake_sink(target: Target, table: str, mode: SinkMode, cloud: Cloud, pipelin
     conn = target.connection
     if target.type == TargetType.DELTA:
         options = {**LAKE_CONNECTORS[target.type], "catalog-database": option_value(conn.database, "lake")}
-        options.update({"table-name": table, "table-path": _lake_path(conn, table, cloud, HADOOP_ROOTS)})
+        options.update({"table-name": table, "table-path": lake_path(conn, table, cloud, HADOOP_ROOTS)})
         return options
     # the naming layer's namespace, the one every other engine writes gold to (common/lake_catalog)
     options = {**LAKE_CONNECTORS[target.type], "catalog-database": option_value(sink_database(pipeline))}
@@ -392,7 +392,7 @@ def _file_sink(target: Target, table: str, cloud: Cloud) -> dict[str, str]:
     fmt = "json" if target.format in (FileFormat.JSON, FileFormat.JSONL) else (target.format or FileFormat.PARQUET)
     return {
         "connector": "filesystem",
-        "path": _lake_path(target.connection, table, cloud),
+        "path": lake_path(target.connection, table, cloud),
         "format": str(fmt.value if isinstance(fmt, FileFormat) else fmt),
         **FILE_SINK,
     }

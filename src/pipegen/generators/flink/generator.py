@@ -25,7 +25,7 @@ from pipegen.common.stream_landing import STREAM_ORDER, streamed_to_bronze
 from pipegen.common.stream_rules import EventRule, event_rules, streamed_tables
 from pipegen.common.synthetic_tables import START, config_name, seed_and_locale, table_config
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
-from pipegen.generators.flink import clickhouse, redrive, secrets
+from pipegen.generators.flink import clickhouse, delta, redrive, secrets
 from pipegen.generators.flink import tls as tls_stores
 from pipegen.generators.flink.bronze import build_bronze_jobs
 from pipegen.generators.flink.builder import JobBuilder, JobSql
@@ -160,7 +160,10 @@ class FlinkGenerator:
         deployments = [ctx.plan.names.stream(j.name).k8s_name for j in ctx.spec.transforms.streams]
         deployments += [q.job.k8s_name for q in (*quality, *bronze)]
         relay_env, relay_targets = relay_contribution(ctx)
-        jobs = [*build_jobs(ctx), *quality, *bronze]
+        built = build_jobs(ctx)
+        jobs = [*built, *quality, *bronze]
+        into_delta = delta_relays(ctx, built)
+        delta_relayed = bool(into_delta)
         return Contribution(
             manifests=tuple(deploy_path(name) for name in deployments),
             python_modules=True,
@@ -168,7 +171,13 @@ class FlinkGenerator:
             # project's quality log and read model, whether or not GX is generated; change_events.py
             # builds on the synthetic data's table model, values and bad values (synthetic.py, which
             # reads the rule kinds' bad-value strategies from rules.json)
-            runtime=("envsubst.py", "rules.json", "synthetic.py", *(QUALITY_RUNTIME if quality else ())),
+            runtime=(
+                "envsubst.py",
+                "rules.json",
+                "synthetic.py",
+                *(QUALITY_RUNTIME if quality else ()),
+                *(("kafka_sign_in.py",) if delta_relayed else ()),
+            ),
             env=(
                 EnvVar(
                     ctx.plan.names.env.kafka_bootstrap,
@@ -177,6 +186,7 @@ class FlinkGenerator:
                 ),
                 *option_variables(jobs),
                 *relay_env,
+                *delta.path_variables(into_delta),
             ),
             make_targets=(
                 *LOCAL_TARGETS,
@@ -186,7 +196,8 @@ class FlinkGenerator:
                 *relay_targets,
             ),
             run_steps=(stream_step(bronze),),
-            requirements=redrive.REQUIREMENTS if quality else (),  # pipeline/redrive.py
+            # pipeline/redrive.py; pipeline/delta_relay.py (deltalake, pyarrow, confluent-kafka)
+            requirements=(*(redrive.REQUIREMENTS if quality else ()), *(delta.REQUIREMENTS if delta_relayed else ())),
             secret_keys=secrets.secret_keys(ctx, jobs, CONNECTOR_USES),  # the FlinkDeployments' (docs/kubernetes.md)
         )
 
@@ -219,11 +230,18 @@ class FlinkGenerator:
             config = clickhouse.apply_config(ctx.spec, relayed)
             files[clickhouse.CONFIG] = json.dumps(config, indent=2, sort_keys=True) + "\n"
             files[f"pipeline/{clickhouse.APPLIER}"] = static(f"flink/{clickhouse.APPLIER}")
+        into_delta = delta_relays(ctx, streams)
+        if into_delta:  # the Delta loader, on the lake step's Delta writer (the lakehouse family's when it writes it)
+            files[delta.CONFIG] = json.dumps({"relays": into_delta}, indent=2, sort_keys=True) + "\n"
+            files[f"pipeline/{delta.MODULE}"] = static(f"flink/{delta.MODULE}")
+            if "lakehouse" not in ctx.families:
+                files[delta.STORE] = static("lakehouse/lake_store.py")
         files["docs/flink.md"] = render(
             "flink/flink.md.j2",
             {
                 **_docs_context(ctx, streams, quality, bronze),
                 "relays": clickhouse.manifest(relayed),
+                "delta_relays": delta.manifest(into_delta),
                 "secret_rows": secrets.rows(secrets.secret_keys(ctx, jobs, CONNECTOR_USES)),
             },
         )
@@ -268,6 +286,12 @@ def option_variables(jobs: list[JobSql]) -> tuple[EnvVar, ...]:
 def relays(ctx: GenContext, streams: list[JobSql]) -> list[clickhouse.Relay]:
     """The stream jobs relayed into ClickHouse (their output columns from the built jobs)."""
     return clickhouse.relays(ctx.spec, index_of(ctx.spec), ctx.plan.names, {j.job.job: j.outputs for j in streams})
+
+
+def delta_relays(ctx: GenContext, streams: list[JobSql]) -> list[dict[str, Any]]:
+    """The stream jobs relayed into Delta, as pipeline/delta_relay.py reads them."""
+    outputs = {j.job.job: j.outputs for j in streams}
+    return delta.relays(ctx.spec, index_of(ctx.spec), ctx.plan.names, outputs, ctx.spec.cloud)
 
 
 def relay_contribution(ctx: GenContext) -> tuple[tuple[EnvVar, ...], tuple[MakeTarget, ...]]:

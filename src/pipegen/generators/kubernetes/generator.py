@@ -39,6 +39,7 @@ from pipegen.generators.kubernetes.workloads import (
     Workload,
     batch_run,
     control_size,
+    delta_loaders,
     env_replicas,
     env_size,
     generators,
@@ -122,7 +123,7 @@ def workloads(ctx: GenContext, kube: KubeNames) -> tuple[Workload, ...]:
         batch = prefect_workers(ctx, pod, batch_run(ctx))
     else:
         batch = ()
-    return (*batch, *generators(ctx, kube))
+    return (*batch, *generators(ctx, kube), *delta_loaders(ctx, kube))
 
 
 def image_of(spec: Spec, kube: KubeNames) -> str:

@@ -10,6 +10,8 @@ the traffic each needs. Pure functions of the spec and plan; `objects.py` turns 
   running `pipeline/stream_generator.py` for it, from the generator image (`<app>-generator`), a fixed small size
   (one replica, never scaled: each produces its table's `rows_per_day`), signed in to the Strimzi cluster as the
   kafka family's generator KafkaUser (Write on exactly their topics); no Secret, no ConfigMap, no egress but Kafka.
+- The Delta loaders (`delta_loaders`): one Deployment per stream job relayed into Delta, running
+  `pipeline/delta_relay.py` for it, signed in as the kafka family's Delta relay KafkaUser, a fixed small size.
 - The capture and stream jobs are the kafka, debezium and flink families' custom resources
   (KafkaConnect, KafkaConnector, FlinkDeployment): the kustomization lists their files; this module
   only says which traffic their pods need (`Peer`s of the NetworkPolicies).
@@ -25,10 +27,11 @@ from pipegen.common.kafka_clients import batch_user
 from pipegen.common.orchestration import CADENCES, run_policy
 from pipegen.generators.base import GenContext
 from pipegen.plan.components import Kind
-from pipegen.plan.names import ENV, KubeNames
+from pipegen.plan.flinkjars import relayed_sinks
+from pipegen.plan.names import ENV, KubeNames, snake
 from pipegen.safe import Ident
 from pipegen.spec.catalog import DEFAULT_PORTS
-from pipegen.spec.model import Connection, Ingestion, Resources
+from pipegen.spec.model import Connection, Ingestion, Resources, TargetType
 
 HTTPS = 443
 API_SERVER = (443, 6443)  # the Kubernetes API (its Service's port, and the usual port of the server itself)
@@ -216,6 +219,27 @@ def generator_workload(ctx: GenContext, kube: KubeNames, stream: FakerStream) ->
                     main=Container("generator", args), env=(("HOME", SCRATCH), (str(ENV.heartbeat), HEARTBEAT)),
                     ports=(), kafka=True, exec_probe=heartbeat_probe(stream), kafka_tls=tls, scaled=False,
                     size=GENERATOR_SIZE, env_from=(), image=generator_image(ctx, kube))  # fmt: skip
+
+
+def delta_loaders(ctx: GenContext, kube: KubeNames) -> tuple[Workload, ...]:
+    """The Delta loader of each stream job relayed into Delta (plan/flinkjars.relayed_sinks; pipeline/delta_relay.py,
+    the flink family's): one replica each (one consumer per relay topic: a second would merge the same keys), from
+    the project's image, signed in to the Strimzi cluster as the kafka family's Delta relay KafkaUser (Read on the
+    relay topics and groups), the environment's ConfigMap and the project's Secret (the lake's credentials, unless
+    the pod's cloud identity holds them), egress to Kafka and HTTPS (the object store) only, at GENERATOR_SIZE."""
+    kafka = ctx.plan.names.kafka
+    if kafka is None or "flink" not in ctx.families:
+        return ()
+    names = ctx.plan.names
+    tables = {j.name: str(names.stream(j.name).sink_table) for j in ctx.spec.transforms.streams}
+    jobs = [r.job for r in relayed_sinks(ctx.spec, tables) if r.target.type == TargetType.DELTA]
+    tls = KafkaTls(str(kafka.cluster_ca_secret), str(kafka.delta_user), f"{kafka.bootstrap}:{KAFKA_TLS}")
+    return tuple(
+        Workload(f"delta-{snake(job)}", kube.delta_loader(job), "Deployment", init=(),
+                 main=Container("loader", ("python", "-m", "pipeline.delta_relay", job)), env=(("HOME", SCRATCH),),
+                 ports=(HTTPS,), kafka=True, kafka_tls=tls, scaled=False, size=GENERATOR_SIZE)
+        for job in jobs
+    )  # fmt: skip
 
 
 def generators(ctx: GenContext, kube: KubeNames) -> tuple[Workload, ...]:

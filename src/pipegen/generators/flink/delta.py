@@ -1,0 +1,106 @@
+"""The Delta loader of the stream jobs sinking into Delta: no connector released for Flink 2.x writes Delta
+(delta-flink is built for Flink 1.x; plan/flinkjars.RELAYED_SINKS), so each such job writes its relay topic on
+the project's Kafka cluster exactly as a ClickHouse sink's (connectors.sink_options: `upsert-kafka` keyed by the
+sink's key when the job upserts, `kafka` exactly-once when it appends; JSON), and `pipeline/delta_relay.py`
+(templates/flink/delta_relay.py, static) consumes it into the job's Delta table with the lake step's Delta writer
+(templates/lakehouse/lake_store.py: the target's retention as `delta.deletedFileRetentionDuration`).
+
+`flink/delta_relays.json` per job: its relay topic and consumer group (the naming layer's RelayNames), the table's
+directory (the place the Delta connector would have written: connectors.lake_path, with the file systems'
+`s3://`, `gs://`, `abfss://` roots deltalake reads), the target's retention in hours, the sink's key (upsert; none:
+append) and its columns with their types as Flink computes them (clickhouse.output_types; a type pipegen cannot
+tell is kept as JSON text, `string`, and listed in the job's `untyped`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pipegen.generators.base import EnvVar
+from pipegen.generators.flink.clickhouse import ANNOTATED, output_types
+from pipegen.generators.flink.connectors import lake_path
+from pipegen.generators.flink.options import KAFKA_BOOTSTRAP
+from pipegen.plan.flinkjars import relayed_sinks
+from pipegen.plan.names import Names, snake
+from pipegen.spec.index import SpecIndex
+from pipegen.spec.model import Cloud, LakeSettings, SinkMode, Spec, TargetType
+from pipegen.spec.types import parse_column_type
+
+CONFIG = "flink/delta_relays.json"
+MODULE = "delta_relay.py"
+STORE = "pipeline/lake_store.py"  # the lakehouse family's, written here when that family is off
+HOUR = 3600.0
+PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")  # what the loader fills from the environment
+# the loader's: the lake step's Delta writer's pins (the lakehouse family's) and the project's Kafka client's
+REQUIREMENTS = ("deltalake==1.6.6", "pyarrow==26.0.1", "confluent-kafka==2.16.1")
+# a ClickHouse type sqlglot's annotation gave an expression (clickhouse.ANNOTATED) -> the loader's portable type
+PORTABLE = {
+    "String": "string", "Int32": "int", "Int64": "bigint", "Int16": "smallint", "Int8": "smallint",
+    "Float32": "float", "Float64": "double", "Bool": "boolean", "Date32": "date", "DateTime64(3)": "timestamp",
+    "DateTime64(3, 'UTC')": "timestamp_tz",
+}  # fmt: skip
+assert set(ANNOTATED.values()) <= PORTABLE.keys()
+
+
+# the types pipeline/delta_relay.py casts to (arrow_type); any other is kept as JSON text
+LOADER_TYPES = frozenset({"string", "int", "bigint", "smallint", "float", "double", "boolean", "date", "timestamp",
+                          "timestamp_tz"})  # fmt: skip
+
+
+def _portable(found: str | None) -> tuple[str, bool]:
+    """(the loader's type, known): a portable type without its precision (a decimal keeps precision and scale)."""
+    if found is None:
+        return "string", False
+    if found in PORTABLE:
+        return PORTABLE[found], True
+    ctype = parse_column_type(found)
+    if ctype.name == "decimal":
+        return f"decimal({ctype.precision},{ctype.scale})", True
+    return (ctype.name, True) if ctype.name in LOADER_TYPES else ("string", False)
+
+
+def _text(option: str) -> str:
+    """An option's text (connectors' SQL-literal escaping undone: JSON escapes it)."""
+    return option.replace("''", "'")
+
+
+def relays(
+    spec: Spec, index: SpecIndex, names: Names, outputs: dict[str, list[str]], cloud: Cloud
+) -> list[dict[str, Any]]:
+    """Every stream job relayed into a Delta target, as the loader reads it; `outputs`: job -> output columns."""
+    jobs = {job.name: job for job in spec.transforms.streams}
+    tables = {name: str(names.stream(name).sink_table) for name in jobs}
+    found = []
+    for relayed in relayed_sinks(spec, tables):
+        job, target, table = jobs[relayed.job], relayed.target, relayed.table
+        if target.type != TargetType.DELTA:
+            continue
+        relay = names.relay(job.name, table, target.type.value)
+        upsert = job.sink is not None and job.sink.mode == SinkMode.UPSERT and bool(job.sink.key)
+        types = output_types(job, index)
+        columns = [(o, *_portable(types.get(o))) for o in outputs[job.name]]
+        found.append({
+            "job": job.name, "topic": str(relay.topic), "group": str(relay.group), "table": table,
+            "target": target.name, "bootstrap": str(KAFKA_BOOTSTRAP),
+            "path": _text(lake_path(target.connection, table, cloud)),
+            "retention_hours": (target.lake or LakeSettings()).kept / HOUR,
+            "key": [snake(k) for k in job.sink.key] if job.sink and upsert else [],
+            "columns": [{"name": n, "type": t} for n, t, _ in columns],
+            "untyped": [n for n, _, known in columns if not known],
+        })  # fmt: skip
+    return found
+
+
+def manifest(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What docs/flink.md says per job relayed into Delta."""
+    return [{"job": r["job"], "topic": r["topic"], "table": r["path"], "engine": "Delta merge by key" if r["key"]
+             else "Delta append", "untyped": ", ".join(r["untyped"]) or "-"} for r in found]  # fmt: skip
+
+
+def path_variables(found: list[dict[str, Any]]) -> tuple[EnvVar, ...]:
+    """Every `${NAME}` a table's directory reads from the environment (the loader fills it: `filled`), as the
+    Delta connector's option did: LAKE_PATH where the target gives no url, path or bucket; a `${secret:X}`."""
+    names = dict.fromkeys(n for r in found for n in PLACEHOLDER.findall(r["path"]))
+    return tuple(EnvVar(n, (f"{CONFIG}: where pipeline/delta_relay.py writes a relayed job's Delta table",))
+                 for n in names)  # fmt: skip
