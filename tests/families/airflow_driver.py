@@ -32,6 +32,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -224,12 +226,13 @@ def run_dag(
     from airflow.dag_processing.dagbag import DagBag
 
     dag = DagBag(dag_folder=str(dags)).dags[dag_id]
-    if logical_date:
-        import pendulum
+    with variable_lookups() as looked_up:
+        if logical_date:
+            import pendulum
 
-        run = dag.test(run_conf=conf, logical_date=pendulum.parse(logical_date))
-    else:
-        run = dag.test(run_conf=conf)
+            run = dag.test(run_conf=conf, logical_date=pendulum.parse(logical_date))
+        else:
+            run = dag.test(run_conf=conf)
     finished = time.perf_counter()
     con = sqlite3.connect(home / "airflow.db")
     states = {
@@ -249,9 +252,30 @@ def run_dag(
         "run_state": str(run.state),
         "tasks": states,
         "xcom": xcoms,
+        "variable_lookups": sorted(set(looked_up)),
         "migrate_seconds": migrate_seconds,
         "test_seconds": round(finished - migrated, 1),
     }
+
+
+@contextmanager
+def variable_lookups() -> Iterator[list[str]]:
+    """The keys of the Airflow Variables the tasks ask for while in the block (the Task SDK's Variable.get,
+    which airflow.models' and dlt's Airflow provider call too: an Execution API request each)."""
+    from airflow.sdk.definitions.variable import Variable
+
+    keys: list[str] = []
+    original = Variable.__dict__["get"]
+
+    def get(cls: Any, key: str, *args: Any, **kwargs: Any) -> Any:
+        keys.append(key)
+        return original.__func__(cls, key, *args, **kwargs)
+
+    Variable.get = classmethod(get)
+    try:
+        yield keys
+    finally:
+        Variable.get = original
 
 
 def warehouse_counts(path: Path) -> dict[str, int]:

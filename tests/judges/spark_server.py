@@ -4,7 +4,9 @@ spark_parse_driver.py), instead of a JVM and a SparkContext started per module (
 here). tests/judges/spark_service.py starts it, the first to need it under a file lock, and both
 pytest-xdist workers send it requests.
 
-    python spark_server.py STATE_DIR SOCKET OWNER_PID
+    python spark_server.py STATE_DIR SOCKET OWNER_PID [CGROUP]
+
+(CGROUP: the CPU accounting group to join first, for tests.timing: the JVM it starts is counted there too.)
 
 Listens on the Unix socket SOCKET and prints `ready` once the session is up. A request, one JSON line
 per connection, {"driver": PATH, "argv": [...], "cwd": DIR, "env": {...}}, runs the driver's
@@ -177,6 +179,8 @@ def serve(spark: Any, listener: socket.socket, owner: int) -> None:
 
 def main() -> int:
     state_dir, sock_path, owner = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+    if len(sys.argv) > 4:  # before the JVM starts: it is counted in the group too
+        (Path(sys.argv[4]) / "cgroup.procs").write_text(str(os.getpid()), encoding="utf-8")
     os.chdir(tempfile.mkdtemp(prefix="spark-server-", dir=state_dir))  # Spark's own files (spark-warehouse)
     spark = session()
     spark.sql("SELECT 1").collect()  # the session fully up before any request

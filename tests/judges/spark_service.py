@@ -10,7 +10,11 @@ the workers' temporary folders (both workers find it there: STATE/server.json, i
 stopped by its PID, process group and all (the JVM is its child), by that process at the end of its
 session, once no request is running; a worker started later then starts its own. The server also
 exits by itself when the process that started it is gone (a killed worker leaves no JVM behind).
-Where the server cannot start, each driver runs as its own process and the log says why."""
+Where the server cannot start, each driver runs as its own process and the log says why.
+
+Under tests.timing the server and its JVM count in a CPU accounting group of their own, reported as one row
+(SHARED_ROW) when the starter stops it: in the starter's group, the JVM's work for the other worker's
+requests and its idle time until the session's end were counted in whichever module the starter ran then."""
 
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ from tests.judges.envs import offline_env
 
 SERVER = Path(__file__).with_name("spark_server.py")
 START_TIMEOUT = 300.0  # seconds for the session to come up on a loaded 2-core machine
+SHARED_ROW = "tests/judges/spark_server.py (the session's Spark JVM, shared by the Spark modules)"
 
 
 def shared_dir(factory: pytest.TempPathFactory) -> Path:
@@ -59,6 +64,7 @@ class SparkService:
         short = Path("/tmp") / f"pipegen-spark-{hashlib.sha256(str(state).encode()).hexdigest()[:12]}.sock"
         self.socket = sock if len(str(sock)) < 100 else short
         self.started: subprocess.Popen[bytes] | None = None  # the server this process started
+        self.since = 0.0  # when it started (time.monotonic)
         self.requests = {"server": 0, "process": 0}
 
     @contextlib.contextmanager
@@ -86,21 +92,24 @@ class SparkService:
         """Starts the server (under the busy lock); False, and why in its log, when it does not come up."""
         ready, log = self.state / "ready", self.state / "server.log"
         ready.unlink(missing_ok=True)
+        group = timing_group(self.state)
         with ready.open("w") as out, log.open("a") as err:
             proc = subprocess.Popen(
-                [str(self.python), str(SERVER), str(self.state), str(self.socket), str(os.getpid())],
+                [str(self.python), str(SERVER), str(self.state), str(self.socket), str(os.getpid()),
+                 *([str(group)] if group else [])],
                 stdout=out, stderr=err, env=offline_env(self.state / "home"), start_new_session=True,
             )  # fmt: skip
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline and proc.poll() is None:
             if ready.read_text(encoding="utf-8").strip() == "ready":
-                self.started = proc
+                self.started, self.since = proc, time.monotonic()
                 (self.state / "server.json").write_text(json.dumps({"pid": proc.pid, "owner": os.getpid()}))
                 return True
             time.sleep(0.5)
         print(f"the shared Spark server did not start (see {log}): each driver runs as its own process",
               file=sys.stderr)  # fmt: skip
         self._kill(proc)
+        record_cpu(self.state, 0.0)
         return False
 
     def run(
@@ -153,3 +162,22 @@ class SparkService:
             if info.is_file() and json.loads(info.read_text(encoding="utf-8"))["pid"] == self.started.pid:
                 info.unlink()
             self.started = None
+        record_cpu(self.state, time.monotonic() - self.since)
+
+
+def timing_name(state: Path) -> str:
+    """The tests.timing group's name of the server of `state` (one per server)."""
+    return f"spark-{hashlib.sha256(str(state).encode()).hexdigest()[:12]}"
+
+
+def timing_group(state: Path) -> Path | None:
+    """A CPU accounting group for the server of `state` under tests.timing, else None."""
+    timing = sys.modules.get("tests.timing")
+    return timing.shared_group(timing_name(state)) if timing is not None else None  # type: ignore[no-any-return]
+
+
+def record_cpu(state: Path, wall: float) -> None:
+    """The CPU of the server of `state` as SHARED_ROW, if tests.timing gave it a group (else nothing)."""
+    timing = sys.modules.get("tests.timing")
+    if timing is not None:
+        timing.record_shared(SHARED_ROW, timing_name(state), wall)

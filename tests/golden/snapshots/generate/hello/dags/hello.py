@@ -70,6 +70,9 @@ def _step(module: str) -> Any:
         sys.path.insert(0, str(PROJECT_DIR))
     os.environ.setdefault("PIPEGEN_WAREHOUSE", str(PROJECT_DIR / "warehouse.duckdb"))
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    # dlt's own Airflow provider off: inside a task it asks Airflow for a Variable for every configuration
+    # value it resolves (an Execution API call each); the steps' secrets come from _export_secrets, by id
+    os.environ.setdefault("PROVIDERS__ENABLE_AIRFLOW_SECRETS", "false")
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     return importlib.import_module(module)
 
