@@ -101,8 +101,9 @@ class RelayTable(Delta):
         self.relay = relay
 
     def path(self, layer: str, table: str) -> str:
-        """PIPEGEN_DELTA_RELAY_ROOT/<table>, else the configured directory (`${NAME}`: from the environment)."""
-        root = os.environ.get("PIPEGEN_DELTA_RELAY_ROOT")
+        """PIPEGEN_DELTA_RELAY_ROOT/<table>, else the configured directory (`${NAME}`: from the environment); a
+        bronze job's always its bronze layer's under the lake root (`layer`: the lake step reads it there)."""
+        root = None if self.relay.get("layer") else os.environ.get("PIPEGEN_DELTA_RELAY_ROOT")
         where = f"{root.rstrip('/')}/{table}" if root else filled(self.relay["path"])
         return where if "://" in where else str(Path(where).resolve())
 

@@ -139,10 +139,10 @@ def test_each_delta_sink_is_a_relay_the_loader_reads(project: Path) -> None:
 
 def test_validate_no_longer_says_the_delta_stream_jobs_fail(tmp_path: Path) -> None:
     """Before s44: R512 at each job's `sink.target` (no Delta connector for Flink 2.x) and R498 for the upsert (Delta
-    took appends only). The bronze jobs landing the streamed tables in Delta are not relayed: R512 stays for them."""
+    took appends only); on delta44 still R512 at `targets[0].type` for the bronze jobs, relayed too since bronze44."""
     (tmp_path / "spec.yaml").write_text(SPEC)
     found = [(d.code, d.path) for d in validate(tmp_path / "spec.yaml").diagnostics]
-    assert found == [("R512", "targets[0].type")], found
+    assert found == [], found
 
 
 @pytest.mark.judge
@@ -167,6 +167,65 @@ def test_the_loader_lands_appends_upserts_and_deletes_once_across_a_crash(
         assert {int(p): o for p, o in report["committed"][job].items()} == ends, job
 
 
+BRONZE_JOB = "shop__orders__bronze"
+
+
+def bronze_feed() -> dict[str, list[dict[str, Any]]]:
+    """Records as the bronze job's `kafka` sink writes them (`json`): every payload column as text, bronze's metadata
+    columns (`_ingested_at` a TIMESTAMP_LTZ(3) in Flink's SQL text, UTC)."""
+
+    def rec(i: int, part: int) -> dict[str, Any]:
+        value = {"id": str(i), "label": f"b{i}", "amount": f"{i}.50", "placed_at": f"2026-01-01 00:{i:02d}:00",
+                 "_batch_id": f"kafka:{part}:{i:020d}", "_ingested_at": f"2026-01-02 03:04:{i:02d}.125Z",
+                 "_row": i, "_op": "u"}  # fmt: skip
+        return {"partition": part, "key": None, "value": value}
+
+    return {"first": [rec(i, i % 2) for i in range(5)], "later": [rec(i, i % 2) for i in range(5, 8)]}
+
+
+def read_bronze(lake_python: Path, table: Path, home: Path) -> list[tuple[Any, ...]]:
+    code = """
+import duckdb, duckdb_extensions, json, sys
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false; SET TimeZone = 'UTC'")
+duckdb_extensions.import_extension("delta", con=con)
+at = "strftime(_ingested_at, '%Y-%m-%d %H:%M:%S.%g')"
+query = f"SELECT id, label, amount, placed_at, _batch_id, {at}, _row, _op FROM delta_scan(?) ORDER BY ALL"
+print(json.dumps(con.execute(query, [sys.argv[1]]).fetchall()))
+"""
+    done = subprocess.run([str(lake_python), "-c", code, str(table)], capture_output=True, text=True,
+                          env=offline_env(home), timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    return [tuple(r) for r in json.loads(done.stdout.strip().splitlines()[-1])]
+
+
+@pytest.mark.judge
+def test_a_bronze_jobs_relay_lands_in_the_lakes_bronze_once_across_a_crash(
+    batch_python: Path, lake_python: Path, kafka_broker: KafkaBroker, project: Path, tmp_path: Path
+) -> None:
+    """The bronze job's relay topic (a Lakehouse landing its streamed table in a Delta bronze; before bronze44 the
+    bronze job sank through a Delta connector no Flink 2.x release has, and delta_relays.json had no bronze entry):
+    the loader appends it at the bronze layer's path under PIPEGEN_LAKE_ROOT (the lake step's own, lake.json's layers,
+    whatever PIPEGEN_DELTA_RELAY_ROOT says), each record once across a crash, read back by DuckDB's delta_scan."""
+    lake = tmp_path / "lake"
+    feed = bronze_feed()
+    records = tmp_path / "records.json"
+    records.write_text(json.dumps({BRONZE_JOB: feed}))
+    env = {**offline_env(tmp_path / "home"), "PIPEGEN_LAKE_ROOT": str(lake),
+           "PIPEGEN_DELTA_RELAY_ROOT": str(tmp_path / "elsewhere")}  # fmt: skip
+    argv = [str(batch_python), str(PROBE), kafka_broker.bootstrap, str(project), str(records)]
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert [r["code"] for r in report["runs"]] == [0] * 3, report["runs"]
+    got = read_bronze(lake_python, lake / "lake" / "bronze" / "shop__orders", tmp_path / "home")
+    want = sorted((v["id"], v["label"], v["amount"], v["placed_at"], v["_batch_id"],
+                   v["_ingested_at"].removesuffix("Z"), v["_row"], v["_op"])
+                  for v in (r["value"] for r in feed["first"] + feed["later"]))  # fmt: skip
+    assert got == want
+    assert not (tmp_path / "elsewhere").exists()
+
+
 @pytest.mark.judge
 def test_kubernetes_runs_each_loader_as_a_hardened_deployment_reading_only_its_relay(
     project: Path, k8s_python: Path, tmp_path: Path
@@ -185,7 +244,11 @@ def test_kubernetes_runs_each_loader_as_a_hardened_deployment_reading_only_its_r
         loaders = {o["metadata"]["name"]: o for o in objs
                    if o["kind"] == "Deployment" and "pipeline.delta_relay" in o["spec"]["template"]["spec"]
                    ["containers"][0].get("args", [])}  # fmt: skip
-        assert sorted(loaders) == ["relay-judge-delta-appended", "relay-judge-delta-upserted"], overlay.name
+        assert sorted(loaders) == [
+            "relay-judge-delta-appended",
+            "relay-judge-delta-shop-orders-bronze",
+            "relay-judge-delta-upserted",
+        ], overlay.name
         for name, loader in loaders.items():
             assert hardening_problems(loader) == [] and loader["spec"]["replicas"] == 1
             pod = loader["spec"]["template"]["spec"]
@@ -197,7 +260,7 @@ def test_kubernetes_runs_each_loader_as_a_hardened_deployment_reading_only_its_r
         (user,) = [o for o in objs if o["kind"] == "KafkaUser" and o["metadata"]["name"] == "relay-judge-delta-relay"]
         acls = {(a["resource"]["type"], a["resource"]["name"], op)
                 for a in user["spec"]["authorization"]["acls"] for op in a["operations"]}  # fmt: skip
-        want = {(t, f"relay_judge.{job}.{name}", op) for job in ("appended", "upserted")
+        want = {(t, f"relay_judge.{job}.{name}", op) for job in ("appended", "upserted", "shop__orders__bronze")
                 for t, name, ops in (("topic", "relay-delta", ("Read", "Describe")), ("group", "delta", ("Read",)))
                 for op in ops}  # fmt: skip
         assert acls == want
@@ -211,5 +274,9 @@ def test_a_delta_table_without_a_place_is_the_environments_and_env_example_lists
     code, output = generate(tmp_path / "spec.yaml", tmp_path / "project")
     assert code == 0, output
     relays = json.loads((tmp_path / "project" / "flink" / "delta_relays.json").read_text())["relays"]
-    assert [r["path"] for r in relays] == ["${LAKE_PATH}/appended", "${LAKE_PATH}/upserted"]
+    assert [r["path"] for r in relays] == [
+        "${LAKE_PATH}/appended",
+        "${LAKE_PATH}/upserted",
+        "${PIPEGEN_LAKE_ROOT}/lake/bronze/shop__orders",
+    ]  # the lake step's
     assert "\nLAKE_PATH=" in (tmp_path / "project" / ".env.example").read_text()

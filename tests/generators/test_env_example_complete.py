@@ -95,9 +95,9 @@ STREAM_SPECS = {
     ),
     "eventhubs_without_namespace": (
         stream_spec("eventhubs", {}, {"name": "lake", "type": "delta"}, "azure"),
-        # a Lakehouse with a Flink speed layer: its bronze job writes the bronze container's root (lake21); its
-        # stream job's Delta sink is relayed (s44): LAKE_PATH is the Delta loader's (flink/delta_relays.json)
-        {"EVENTHUBS_BOOTSTRAP_SERVERS", "EVENTHUBS_SASL_JAAS_CONFIG", "PIPEGEN_LAKE_ROOT_BRONZE"},
+        # a Lakehouse with a Flink speed layer: its stream job's Delta sink (s44) and its bronze job (bronze44) are
+        # relayed: the Delta loader (flink/delta_relays.json) writes under LAKE_PATH and the bronze container's root
+        {"EVENTHUBS_BOOTSTRAP_SERVERS", "EVENTHUBS_SASL_JAAS_CONFIG", "PIPEGEN_LAKE_ROOT_BRONZE", "LAKE_PATH"},
     ),
     "eventhubs_connection_string": (  # the login from the spec's secret: no EVENTHUBS_SASL_JAAS_CONFIG
         stream_spec(
@@ -126,6 +126,8 @@ def test_every_variable_a_stream_connector_reads_is_listed(name: str) -> None:
     spec = Spec.model_validate(data)
     files = render_tree(spec, make_plan(spec))
     flink = {n for path, text in files.items() if path.startswith("flink/sql/") for n in reads({path: text})}
+    # the Delta loader's `${NAME}`s (a Delta bronze's path under the lake root: relayed since bronze44)
+    flink |= set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", files.get("flink/delta_relays.json", "")))
     # the project's cluster, which the dead-letter and validation jobs write: its brokers and mutual TLS stores
     cluster = {ENV.kafka_bootstrap, ENV.kafka_truststore, ENV.kafka_truststore_password, ENV.kafka_keystore,
                ENV.kafka_keystore_password}  # fmt: skip

@@ -83,11 +83,13 @@ def test_a_delta_sink_is_relayed_into_the_loaders_table_on_the_object_stores_own
         files = baseline(cloud_spec(cloud, "delta", bucket="lake", path="raw", account="acmelake")).files
         assert "'connector' = 'delta'" not in files[JOB] and re.findall(r"'(?:table-)?path' = ", files[JOB]) == []
         paths[cloud] = [r["path"] for r in json.loads(files["flink/delta_relays.json"])["relays"]]
+    # the bronze job's (bronze44): the bronze layer's path under the lake root, the lake step's own, on every cloud
     assert paths == {
-        "aws": ["s3://lake/raw/per_minute"],
-        "gcp": ["gs://lake/raw/per_minute"],
-        "azure": ["abfss://lake@acmelake.dfs.core.windows.net/raw/per_minute"],
-    }
+        "aws": ["s3://lake/raw/per_minute", "${PIPEGEN_LAKE_ROOT}/lake/raw/bronze/app__devices"],
+        "gcp": ["gs://lake/raw/per_minute", "${PIPEGEN_LAKE_ROOT}/lake/raw/bronze/app__devices"],
+        "azure": ["abfss://lake@acmelake.dfs.core.windows.net/raw/per_minute",
+                  "${PIPEGEN_LAKE_ROOT_BRONZE}/lake/raw/bronze/app__devices"],
+    }  # fmt: skip
 
 
 def test_an_azure_container_without_an_account_takes_the_account_from_the_environment() -> None:

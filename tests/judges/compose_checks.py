@@ -67,8 +67,9 @@ FORMAT_JARS: dict[str, tuple[str, ...]] = {
     "avro-confluent": ("flink-sql-avro-confluent-registry-",),
 }  # fmt: skip
 # What no connector released for Flink 2.x writes: validate warns (R512), and no jar can be added (a ClickHouse
-# sink is no JDBC table since s43: the job writes its relay topic, plan/flinkjars.RELAYED_SINKS)
-NO_FLINK2_CONNECTOR = {("jdbc", "redshift"), ("delta", "")}
+# sink is no JDBC table since s43, a Delta sink none since s44, a Delta bronze none since bronze44: the job writes
+# its relay topic, plan/flinkjars.RELAYED_SINKS and RELAYED_BRONZE)
+NO_FLINK2_CONNECTOR = {("jdbc", "redshift")}
 
 
 @cache

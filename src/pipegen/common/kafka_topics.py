@@ -1,20 +1,21 @@
-"""The topics the project's Kafka cluster holds: one list, with each topic's role, partitions and config, that
-both the kafka family (Strimzi `KafkaTopic`s, k8s/kafka/topics.yaml) and the compose family (compose.yaml's
-one-shot `kafka-topics` service, `kafka-topics.sh --create --if-not-exists`) render; the broker creates no
-topic itself (`auto.create.topics.enable: false` on both).
+"""The topics the project's Kafka cluster holds: one list, with each topic's role, partitions and config, that both the
+kafka family (Strimzi `KafkaTopic`s, k8s/kafka/topics.yaml) and the compose family (compose.yaml's one-shot `kafka-
+topics` service, `kafka-topics.sh --create --if-not-exists`) render; the broker creates no topic itself
+(`auto.create.topics.enable: false` on both).
 
 Roles (`TOPIC_ROLES`): per CDC table its change topic (compacted), per stream dataset read from this cluster (a
 Faker stream, a Kafka source without `bootstrap_servers`: `DatasetNames.read_topic`) its topic, per streaming
-dataset its dead-letter topic, the validation-events topic, per stream job whose Kafka target is this cluster
-(no `bootstrap_servers`) its output topic (`sink`), per stream job whose target reads its rows from Kafka
-(ClickHouse) its relay topic (`relay`), each connector's schema history and heartbeat topics, and the Connect
-workers' storage topics. Every name comes from the naming layer."""
+dataset its dead-letter topic, the validation-events topic, per stream job whose Kafka target is this cluster (no
+`bootstrap_servers`) its output topic (`sink`), per stream job whose target reads its rows from Kafka (ClickHouse,
+Delta) and per bronze job into a Delta bronze its relay topic (`relay`), each connector's schema history and
+heartbeat topics, and the Connect workers' storage topics. Every name comes from the naming layer."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from pipegen.common.stream_landing import bronze_relays
 from pipegen.generators.base import GenContext
 from pipegen.plan.capacity import KAFKA_REPLICATION
 from pipegen.plan.cdc import Connector, connectors
@@ -93,13 +94,22 @@ def relays(ctx: GenContext) -> list[tuple[RelayedSink, RelayNames]]:
         return []
     names = ctx.plan.names
     tables = {j.name: str(names.stream(j.name).sink_table) for j in ctx.spec.transforms.streams}
-    return [(r, names.relay(r.job, r.table, r.target.type.value)) for r in relayed_sinks(ctx.spec, tables)]
+    found = [(r, names.relay(r.job, r.table, r.target.type.value)) for r in relayed_sinks(ctx.spec, tables)]
+    for b in bronze_relays(ctx.spec, names, ctx.plan.architecture, ctx.plan.graph.kinds):  # a Delta bronze's
+        table = str(names.dataset(b.ref.source.name, b.ref.dataset.name).lake_table)
+        found.append((RelayedSink(str(b.job.sink_table), table, b.target), b.relay))
+    return found
 
 
 def job_partitions(ctx: GenContext, job: str) -> int:
-    """A stream job's output topic's partitions (relay or sink): its input topic's (the plan's capacity figures)."""
-    spec_job = next(j for j in ctx.spec.transforms.streams if j.name == job)
-    base = index_of(ctx.spec).resolve(spec_job.from_, allow_marts=False).table
+    """A stream job's output topic's partitions (relay or sink): its input topic's (the plan's capacity figures);
+    a bronze job's (`<source>__<table>__bronze`): its table's topic's."""
+    spec_job = next((j for j in ctx.spec.transforms.streams if j.name == job), None)
+    if spec_job is None:
+        bronze = bronze_relays(ctx.spec, ctx.plan.names, ctx.plan.architecture, ctx.plan.graph.kinds)
+        base = next((b.ref for b in bronze if str(b.job.sink_table) == job), None)
+    else:
+        base = index_of(ctx.spec).resolve(spec_job.from_, allow_marts=False).table
     if base is None:
         return 1
     return max(1, ctx.plan.capacity.topic_partitions(f"{base.source.name}.{base.dataset.name}"))

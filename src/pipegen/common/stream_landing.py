@@ -14,10 +14,13 @@ step's place in the local run) read this one predicate; none imports another.
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import NamedTuple
 
 from pipegen.common.lake_catalog import layer_dirs
 from pipegen.common.stream_rules import checked_tables
-from pipegen.plan.names import DatasetNames
+from pipegen.plan.flinkjars import RELAYED_BRONZE
+from pipegen.plan.kafkanames import RelayNames, relay_names
+from pipegen.plan.names import DatasetNames, Names, StreamJobNames
 from pipegen.plan.spark_landing import source_landing_dir
 from pipegen.spec import catalog
 from pipegen.spec.index import TableRef, index_of
@@ -75,3 +78,32 @@ def landing_dir(ds: DatasetNames) -> str:
     job's bronze reads under its landing root (medallion.json `landing`), where extract-load lands each batch
     (plan/spark_landing.py)."""
     return f"{source_landing_dir(ds.source)}/{ds.raw_table}"
+
+
+class BronzeRelay(NamedTuple):
+    """A bronze job relayed into a Delta bronze (RELAYED_BRONZE): the job writes its relay topic (the naming
+    layer's RelayNames, as a stream job's: `<pipeline>.<source>__<table>__bronze.relay-delta`) and the flink
+    family's Delta loader (pipeline/delta_relay.py) appends it into the table's bronze Delta table."""
+
+    ref: TableRef
+    job: StreamJobNames  # the bronze job's names
+    relay: RelayNames
+    target: Target
+
+
+def bronze_relay(names: Names, ref: TableRef, target: Target) -> BronzeRelay | None:
+    """The relay of one table's bronze job (None: its target is written by a Flink connector, Iceberg)."""
+    if target.type not in RELAYED_BRONZE:
+        return None
+    jn = names.quality_jobs(ref.source.name, ref.dataset.name).bronze
+    table = str(names.dataset(ref.source.name, ref.dataset.name).lake_table)
+    return BronzeRelay(ref, jn, relay_names(str(names.pipeline), str(jn.sink_table), table, target.type.value), target)
+
+
+def bronze_relays(spec: Spec, names: Names, architecture: Architecture, kinds: Collection[str]) -> list[BronzeRelay]:
+    """Every bronze job relayed into Delta, in spec order (the flink, kafka and kubernetes families read it)."""
+    target = bronze_target(spec)
+    if target is None:
+        return []
+    found = (bronze_relay(names, ref, target) for ref in streamed_to_bronze(spec, architecture, kinds))
+    return [r for r in found if r is not None]

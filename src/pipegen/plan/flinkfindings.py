@@ -3,11 +3,11 @@ is submitted is said at validate time.
 
 - R512: a Flink job's sink into a system no released connector writes from Flink 2.x SQL (the FlinkDeployments
   target Flink 2.2; plan/flinkjars.NO_FLINK2_CONNECTOR says why per system) and that pipegen does not relay
-  yet: Redshift, which the flink family writes through the JDBC connector, and Delta as the bronze jobs of a
-  Lakehouse landing the streamed tables write it (plan/flinkjars.NO_FLINK2_BRONZE). The job fails when it is
-  submitted, on Kubernetes and in compose.yaml's session cluster alike (R459 is left to what compose alone cannot
-  run). ClickHouse and a stream job's Delta sink are relayed (plan/flinkjars.RELAYED_SINKS): the job writes a
-  topic, ClickHouse's Kafka engine or the generated Delta loader (pipeline/delta_relay.py) reads it.
+  yet: Redshift, which the flink family writes through the JDBC connector. The job fails when it is submitted,
+  on Kubernetes and in compose.yaml's session cluster alike (R459 is left to what compose alone cannot run).
+  ClickHouse and Delta are relayed (plan/flinkjars.RELAYED_SINKS, RELAYED_BRONZE): the job writes a topic,
+  ClickHouse's Kafka engine or the generated Delta loader (pipeline/delta_relay.py) reads it; the Delta loader
+  also appends a Lakehouse's bronze jobs' relay topics into the Delta bronze.
 - R520: a stream job relayed into ClickHouse whose query emits updates and deletes (plan/flink_changes.
   updating_reason) by key: `upsert-kafka` writes a delete as a tombstone, a record without a value, which
   ClickHouse's Kafka engine reads as no row: the row stays in the ReplacingMergeTree table (an update does
@@ -25,7 +25,7 @@ from collections.abc import Iterator
 
 from pipegen.plan.components import Graph
 from pipegen.plan.flink_changes import updating_reason
-from pipegen.plan.flinkjars import JDBC_SOURCES, NO_FLINK2_BRONZE, NO_FLINK2_CONNECTOR, flink_uses
+from pipegen.plan.flinkjars import JDBC_SOURCES, NO_FLINK2_CONNECTOR, flink_uses
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import index_of
 from pipegen.spec.model import Architecture, SinkMode, Spec, TargetType
@@ -56,15 +56,14 @@ def flink_findings(spec: Spec, graph: Graph, architecture: Architecture) -> Iter
             )  # fmt: skip
         if use.role == "sink" and use.target is not None and use.target.type == TargetType.CLICKHOUSE:
             yield from _kept_deletes(spec, use.path, use.job, use.target.name)
-        reasons = {"sink": NO_FLINK2_CONNECTOR, "bronze": NO_FLINK2_BRONZE}.get(use.role, {})
-        if use.target is None or use.target.type not in reasons:
+        if use.role != "sink" or use.target is None or use.target.type not in NO_FLINK2_CONNECTOR:
             continue
         system = use.target.type.value
-        jobs = f"stream job {use.job} writes" if use.job else "the bronze jobs landing the streamed tables write"
         yield Finding(
             use.path, "R512",
-            f"{jobs} {use.target.name}, a {system} target, and no connector released for Flink 2.x can: "
-            f"{reasons[use.target.type]}. The FlinkDeployment's job fails when it is submitted (and so "
+            f"stream job {use.job} writes {use.target.name}, a {system} target, and no connector released for "
+            "Flink 2.x can: "
+            f"{NO_FLINK2_CONNECTOR[use.target.type]}. The FlinkDeployment's job fails when it is submitted (and so "
             "does compose.yaml's flink-sql under `make up`)",
             HINT.format(system=system), severity="warning",
         )  # fmt: skip

@@ -16,8 +16,8 @@
   (ClickHouse: the Kafka table engine and a materialized view; the flink family's clickhouse.py) or a generated
   one (Delta: pipeline/delta_relay.py, the flink family's delta.py).
 - NO_FLINK2_CONNECTOR: sink systems no released connector writes from Flink 2.x SQL and that pipegen relays not
-  yet (R512); NO_FLINK2_BRONZE: the same for the bronze jobs' lake target (Delta: R512); JDBC_SOURCES: the
-  sources a joined table can be read from through JDBC (R513 for the others).
+  yet (R512); RELAYED_BRONZE: the bronze jobs' lake targets relayed into the Delta loader (Delta, since session
+  44); JDBC_SOURCES: the sources a joined table can be read from through JDBC (R513 for the others).
 """
 
 from __future__ import annotations
@@ -98,13 +98,9 @@ NO_FLINK2_CONNECTOR: dict[TargetType, str] = {
                          "Redshift's streaming ingestion from Apache Kafka refuses self-signed certificates, and the "
                          "project's Strimzi cluster serves its internal listener with Strimzi's self-signed CA",
 }  # fmt: skip
-# Lake targets the bronze jobs (flink/bronze.py, a Lakehouse landing its streamed tables) write through a connector
-# that has no release for Flink 2.x: the bronze jobs are not relayed (a stream job's Delta sink is), R512
-NO_FLINK2_BRONZE: dict[TargetType, str] = {
-    TargetType.DELTA: "the Delta connector (`'connector' = 'delta'`, delta-flink 3.x) is built for Flink 1.x, and "
-                      "Delta has released none for Flink 2.x; a stream job's Delta sink is relayed through Kafka into "
-                      "the Delta loader, the bronze jobs are not",
-}  # fmt: skip
+# Lake targets the bronze jobs (flink/bronze.py, a Lakehouse landing its streamed tables) relay through a topic of
+# the project's cluster into the generated Delta loader, as a stream job's Delta sink (common/stream_landing)
+RELAYED_BRONZE = frozenset({TargetType.DELTA})
 
 
 class FlinkUse(NamedTuple):

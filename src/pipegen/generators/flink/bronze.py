@@ -15,7 +15,9 @@ target that keeps bronze, in the layout the lake step's own bronze has (template
   `_batch_id`, `_row`, descending). Elsewhere (Kinesis) `stream:<uuid>`, the processing time, 0.
 
 Append-only (bronze keeps every event once): Iceberg through the Iceberg connector in the catalog's
-`<pipeline>_bronze` namespace; Delta through the Delta connector at the layer's path under the lake
+`<pipeline>_bronze` namespace; Delta, which no connector released for Flink 2.x writes, through the
+job's relay topic (common/stream_landing.bronze_relay: plain `kafka`, exactly-once, JSON) that the flink
+family's Delta loader (delta.py, pipeline/delta_relay.py) appends into the layer's path under the lake
 root (`${PIPEGEN_LAKE_ROOT}`, Azure: `${PIPEGEN_LAKE_ROOT_BRONZE}`), the lake step's own. Locally
 pipeline/flink_local.py swaps the sink (its rows are collected) and pipeline/stream.py drops them
 as a Parquet batch into the table's landing directory, which the lake step lands in bronze.
@@ -26,14 +28,17 @@ from __future__ import annotations
 from typing import Any
 
 from pipegen.common.lake_catalog import layer_dirs
-from pipegen.common.stream_landing import bronze_target, landing_dir
+from pipegen.common.stream_landing import bronze_relay, bronze_target, landing_dir
 from pipegen.generators.flink.builder import JobSql
 from pipegen.generators.flink.connectors import (
     LAKE_CONNECTORS,
     iceberg_catalog_options,
     source_options,
 )
-from pipegen.generators.flink.options import Escaped, Settings, inside, option_value, settings_script
+from pipegen.generators.flink.connectors import (
+    sink_options as relay_sink,
+)
+from pipegen.generators.flink.options import Settings, option_value, settings_script
 from pipegen.generators.flink.relations import Relation, relation
 from pipegen.generators.flink.tables import append_options, create_table, create_table_as, source_manifest
 from pipegen.plan.cloudnames import lake_namespace
@@ -41,7 +46,7 @@ from pipegen.plan.envnames import ENV, lake_layer_root
 from pipegen.plan.names import Names, StreamJobNames
 from pipegen.render.flinksql import flink_type, quote, string
 from pipegen.spec.index import TableRef
-from pipegen.spec.model import Cloud, Column, Layer, Spec, Target, TargetType
+from pipegen.spec.model import Cloud, Column, Layer, SinkMode, Spec, Target
 from pipegen.spec.types import parse_column_type
 
 BRONZE = Layer.BRONZE.value
@@ -122,12 +127,14 @@ def lake_root(cloud: Cloud) -> str:
     return str(lake_layer_root(BRONZE) if cloud == Cloud.AZURE else ENV.lake_root)
 
 
-def sink_options(target: Target, table: str, pipeline: str, cloud: Cloud) -> dict[str, str]:
-    """bronze in the target's format: Iceberg in the catalog's `<pipeline>_bronze` namespace, Delta at
-    the bronze layer's path under the lake root (the lake step's layout, lakehouse/lake_store.py)."""
-    if target.type == TargetType.DELTA:
-        path = Escaped("${" + lake_root(cloud) + "}/" + inside(f"{layer_dirs(target)[BRONZE]}/{table}"))
-        return {**LAKE_CONNECTORS[target.type], "table-path": path}
+def delta_path(target: Target, table: str, cloud: Cloud) -> str:
+    """A Delta bronze table's directory as the loader fills it: the bronze layer's path under the lake root
+    (the lake step's layout, lakehouse/lake_store.py), `${NAME}` from the environment."""
+    return "${" + lake_root(cloud) + "}/" + f"{layer_dirs(target)[BRONZE]}/{table}"
+
+
+def sink_options(target: Target, table: str, pipeline: str) -> dict[str, str]:
+    """bronze in an Iceberg target: the Iceberg connector in the catalog's `<pipeline>_bronze` namespace."""
     options = {**LAKE_CONNECTORS[target.type], "catalog-database": option_value(str(lake_namespace(pipeline, BRONZE)))}
     options["catalog-table"] = table
     catalog_ = iceberg_catalog_options(target)
@@ -148,7 +155,13 @@ def bronze_job(spec: Spec, names: Names, settings: Settings, ref: TableRef, targ
     where = f"\nWHERE `op` IN ({', '.join(string(op) for op in CDC_OPS)})" if rel.cdc else ""
     query = "SELECT\n  " + ",\n  ".join([*selects, *metadata(rel, kafka)]) + f"\nFROM {quote(raw)}{where}"
     table = str(rel.names.lake_table)
-    sink = create_table_as(jn.sink_table, [], sink_options(target, table, str(names.pipeline), spec.cloud), query)
+    relay = bronze_relay(names, ref, target)
+    if relay is not None:  # Delta: the relay topic, appended (exactly-once), which the Delta loader lands
+        topic = str(relay.relay.topic)
+        into = relay_sink(target, table, SinkMode.APPEND, False, jn, str(names.pipeline), relay_topic=topic)
+    else:
+        into = sink_options(target, table, str(names.pipeline))
+    sink = create_table_as(jn.sink_table, [], into, query)
     script = "\n\n".join([settings_script(settings, jn, False), source, sink]) + "\n"
     outputs = [*landed, *META]
     manifest = _manifest(rel, jn, outputs, target)

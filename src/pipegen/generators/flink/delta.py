@@ -10,6 +10,11 @@ directory (the place the Delta connector would have written: connectors.lake_pat
 `s3://`, `gs://`, `abfss://` roots deltalake reads), the target's retention in hours, the sink's key (upsert; none:
 append) and its columns with their types as Flink computes them (clickhouse.output_types; a type pipegen cannot
 tell is kept as JSON text, `string`, and listed in the job's `untyped`).
+
+A Lakehouse's bronze jobs into a Delta bronze (common/stream_landing.bronze_relays) are relayed the same way and
+listed there too (`bronze_relays`): each appends its table's bronze (every payload column as text, bronze's
+metadata columns) at the bronze layer's path under the lake root (bronze.delta_path: the lake step's own), with
+bronze's partitioning as lake.json gives it (`layout`: plan/lake_partition, by `_ingested_at`).
 """
 
 from __future__ import annotations
@@ -17,11 +22,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pipegen.common.stream_landing import BronzeRelay
 from pipegen.generators.base import EnvVar
+from pipegen.generators.flink.bronze import BRONZE, META, delta_path
 from pipegen.generators.flink.clickhouse import ANNOTATED, output_types
 from pipegen.generators.flink.connectors import lake_path
 from pipegen.generators.flink.options import KAFKA_BOOTSTRAP
+from pipegen.plan.capacity import Capacity
 from pipegen.plan.flinkjars import relayed_sinks
+from pipegen.plan.lake_partition import declared_columns, table_capacity, table_layouts
 from pipegen.plan.names import Names, snake
 from pipegen.spec.index import SpecIndex
 from pipegen.spec.model import Cloud, LakeSettings, SinkMode, Spec, TargetType
@@ -90,6 +99,30 @@ def relays(
             "untyped": [n for n, _, known in columns if not known],
         })  # fmt: skip
     return found
+
+
+# bronze's metadata columns as the bronze job writes them (bronze.metadata) and the lake step's bronze keeps them
+META_TYPES = {"_batch_id": "string", "_ingested_at": "timestamp_tz", "_row": "bigint", "_op": "string"}
+assert tuple(META_TYPES) == META
+
+
+def bronze_relays(spec: Spec, names: Names, found: list[BronzeRelay], capacity: Capacity) -> list[dict[str, Any]]:
+    """Every bronze job relayed into Delta (`found`), as the loader reads it: append-only, keyed by nothing."""
+    out = []
+    for r in found:
+        ds = names.dataset(r.ref.source.name, r.ref.dataset.name)
+        landed = [str(ds.column(c.name)) for c in r.ref.dataset.columns if c.metadata is None]
+        layout = table_layouts(names, r.ref, table_capacity(capacity, r.ref), chosen=declared_columns(spec))[BRONZE]
+        out.append({
+            "job": str(r.job.sink_table), "topic": str(r.relay.topic), "group": str(r.relay.group),
+            "table": str(ds.lake_table), "target": r.target.name, "bootstrap": str(KAFKA_BOOTSTRAP),
+            "path": delta_path(r.target, str(ds.lake_table), spec.cloud),
+            "retention_hours": (r.target.lake or LakeSettings()).kept / HOUR, "key": [],
+            "columns": [*({"name": n, "type": "string"} for n in landed),
+                        *({"name": n, "type": t} for n, t in META_TYPES.items())],
+            "untyped": [], "layer": BRONZE, **({"layout": layout.as_data()} if layout else {}),
+        })  # fmt: skip
+    return out
 
 
 def manifest(found: list[dict[str, Any]]) -> list[dict[str, Any]]:

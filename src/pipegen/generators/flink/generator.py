@@ -21,7 +21,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from pipegen.common.stream_landing import STREAM_ORDER, streamed_to_bronze
+from pipegen.common.stream_landing import STREAM_ORDER, bronze_relays, streamed_to_bronze
 from pipegen.common.stream_rules import EventRule, event_rules, streamed_tables
 from pipegen.common.synthetic_tables import START, config_name, seed_and_locale, table_config
 from pipegen.generators.base import Contribution, EnvVar, Files, GenContext, MakeTarget, RunStep
@@ -256,8 +256,6 @@ CONNECTOR_USES: dict[str, str] = {
     ENV.connectors.eventhubs_bootstrap: "Event Hubs' Kafka endpoint, host:9093 (the spec gives no `namespace`)",
     ENV.connectors.eventhubs_jaas: "Event Hubs' SASL login (the spec gives no `connection_string`)",
     ENV.connectors.lake_path: "where file and Delta sinks write (the target gives no url, path or bucket)",
-    ENV.lake_root: "the lake root the bronze jobs' Delta sinks write under (the lake step's PIPEGEN_LAKE_ROOT)",
-    ENV.lake_root_bronze: "the bronze layer's container the bronze jobs' Delta sinks write under (Azure)",
     ENV.connectors.azure_storage_account: "the Azure storage account file and Delta sinks write to (no `account`)",
     # the project's cluster (mutual TLS): each FlinkDeployment sets them from Strimzi's Secrets (flink/tls.py)
     ENV.kafka_truststore: "the project's Kafka cluster CA (ca.p12; the FlinkDeployment mounts it)",
@@ -289,9 +287,11 @@ def relays(ctx: GenContext, streams: list[JobSql]) -> list[clickhouse.Relay]:
 
 
 def delta_relays(ctx: GenContext, streams: list[JobSql]) -> list[dict[str, Any]]:
-    """The stream jobs relayed into Delta, as pipeline/delta_relay.py reads them."""
+    """The stream jobs and the bronze jobs relayed into Delta, as pipeline/delta_relay.py reads them."""
     outputs = {j.job.job: j.outputs for j in streams}
-    return delta.relays(ctx.spec, index_of(ctx.spec), ctx.plan.names, outputs, ctx.spec.cloud)
+    found = delta.relays(ctx.spec, index_of(ctx.spec), ctx.plan.names, outputs, ctx.spec.cloud)
+    bronze = bronze_relays(ctx.spec, ctx.plan.names, ctx.plan.architecture, ctx.plan.graph.kinds)
+    return found + delta.bronze_relays(ctx.spec, ctx.plan.names, bronze, ctx.plan.capacity)
 
 
 def relay_contribution(ctx: GenContext) -> tuple[tuple[EnvVar, ...], tuple[MakeTarget, ...]]:

@@ -2,8 +2,10 @@
 the Flink job writes `<pipeline>.<job>.relay-<system>` on this cluster and the target reads it with its own Kafka
 client (ClickHouse's Kafka engine tables, KafkaUser `<cluster>-clickhouse`; the generated Delta loader, KafkaUser
 `<cluster>-delta-relay`; consumer group `<pipeline>.<job>.<system>`). Each topic is declared (role `relay`, the
-job input's partitions) and granted: Write to the Flink user, Read to the target's user. The list and the topics
-are common/kafka_topics.py's (`relays`)."""
+job input's partitions) and granted: Write to the Flink user, Read to the target's user. A Lakehouse's bronze jobs
+into a Delta bronze are relayed the same way (common/stream_landing.bronze_relays; `job`: the bronze job's
+`<source>__<table>__bronze`, its topic's partitions its table's). The list and the topics are
+common/kafka_topics.py's (`relays`)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ the traffic each needs. Pure functions of the spec and plan; `objects.py` turns 
   running `pipeline/stream_generator.py` for it, from the generator image (`<app>-generator`), a fixed small size
   (one replica, never scaled: each produces its table's `rows_per_day`), signed in to the Strimzi cluster as the
   kafka family's generator KafkaUser (Write on exactly their topics); no Secret, no ConfigMap, no egress but Kafka.
-- The Delta loaders (`delta_loaders`): one Deployment per stream job relayed into Delta, running
+- The Delta loaders (`delta_loaders`): one Deployment per stream job or bronze job relayed into Delta, running
   `pipeline/delta_relay.py` for it, signed in as the kafka family's Delta relay KafkaUser, a fixed small size.
 - The capture and stream jobs are the kafka, debezium and flink families' custom resources
   (KafkaConnect, KafkaConnector, FlinkDeployment): the kustomization lists their files; this module
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pipegen.common.faker_streams import FakerStream, cluster_streams
 from pipegen.common.kafka_clients import batch_user
 from pipegen.common.orchestration import CADENCES, run_policy
+from pipegen.common.stream_landing import bronze_relays
 from pipegen.generators.base import GenContext
 from pipegen.plan.components import Kind
 from pipegen.plan.flinkjars import relayed_sinks
@@ -233,6 +234,7 @@ def delta_loaders(ctx: GenContext, kube: KubeNames) -> tuple[Workload, ...]:
     names = ctx.plan.names
     tables = {j.name: str(names.stream(j.name).sink_table) for j in ctx.spec.transforms.streams}
     jobs = [r.job for r in relayed_sinks(ctx.spec, tables) if r.target.type == TargetType.DELTA]
+    jobs += [str(b.job.sink_table) for b in bronze_relays(ctx.spec, names, ctx.plan.architecture, ctx.plan.graph.kinds)]
     tls = KafkaTls(str(kafka.cluster_ca_secret), str(kafka.delta_user), f"{kafka.bootstrap}:{KAFKA_TLS}")
     return tuple(
         Workload(f"delta-{snake(job)}", kube.delta_loader(job), "Deployment", init=(),
