@@ -10,7 +10,10 @@ Terraform grants exactly what the ingest and the transform identities hold (`BAT
 The per-step identities stay for a deployment that runs the steps apart. The Flink jobs run as the Flink
 operator's `flink` ServiceAccount (plan/names.py FLINK_SERVICE_ACCOUNT, created by the operator's installation,
 not by this project): Terraform federates the `stream` identity with it (`owned=False`: no overlay can annotate
-it, so on GCP and Azure the annotation is the user's, validate's R453).
+it, so on GCP and Azure the annotation is the user's, validate's R453). The Delta loaders (pipeline/delta_relay.py,
+one Deployment per job relayed into Delta) share one ServiceAccount, `<app>-delta-loader`, signed in as the `loader`
+identity, which Terraform grants exactly what the stream identity holds (the loaders write what the Flink jobs'
+Delta sinks would have written).
 
 Per cloud (`LINKS`):
 - AWS, EKS Pod Identity: an `aws_eks_pod_identity_association` (cluster, namespace, ServiceAccount -> role);
@@ -31,16 +34,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipegen.common.stream_landing import bronze_relays
 from pipegen.generators.base import GenContext
 from pipegen.plan.cloudnames import cloud_names
 from pipegen.plan.components import Kind
+from pipegen.plan.flinkjars import relayed_sinks
 from pipegen.plan.names import FLINK_SERVICE_ACCOUNT
 from pipegen.safe import Ident
-from pipegen.spec.model import Cloud, Orchestrator
+from pipegen.spec.model import Cloud, Orchestrator, TargetType
 
 BATCH_IDENTITY = "batch"  # the Terraform workload (plan/cloudnames.py WORKLOADS) of the batch pod
 BATCH_STEPS = ("ingest", "transform")  # the Terraform workloads whose grants the batch identity holds
 STREAM_IDENTITY = "stream"  # the Flink jobs' Terraform workload
+LOADER_IDENTITY = "loader"  # the Delta loaders' (pipeline/delta_relay.py): what the Flink jobs' sinks would hold
 IDENTITY_OUTPUT = "k8s_identity_env"  # each Terraform root's output: the lines of the overlay's identity.env
 IDENTITY_ENV = "identity.env"  # in each overlay
 
@@ -103,7 +109,22 @@ def pod_identities(ctx: GenContext) -> tuple[PodIdentity, ...]:
         out.append(PodIdentity(BATCH_IDENTITY, pod, BATCH_STEPS))
     if Kind.FLINK_JOBS in ctx.plan.graph.kinds and "flink" in ctx.families:
         out.append(PodIdentity(STREAM_IDENTITY, FLINK_SERVICE_ACCOUNT, (STREAM_IDENTITY,), owned=False))
+        kube = ctx.plan.names.kube
+        if delta_loader_jobs(ctx) and kube is not None and ctx.plan.names.kafka is not None:
+            out.append(PodIdentity(LOADER_IDENTITY, kube.delta_loader_account, (STREAM_IDENTITY,)))
     return tuple(out)
+
+
+def delta_loader_jobs(ctx: GenContext) -> list[str]:
+    """The jobs a Delta loader runs for (the kubernetes family's Deployments): each stream job relayed into Delta
+    (plan/flinkjars.relayed_sinks), then each bronze job into a Delta bronze (common/stream_landing.bronze_relays)."""
+    if "flink" not in ctx.families:
+        return []
+    names = ctx.plan.names
+    tables = {j.name: str(names.stream(j.name).sink_table) for j in ctx.spec.transforms.streams}
+    jobs = [r.job for r in relayed_sinks(ctx.spec, tables) if r.target.type == TargetType.DELTA]
+    bronze = bronze_relays(ctx.spec, names, ctx.plan.architecture, ctx.plan.graph.kinds)
+    return [*jobs, *(str(b.job.sink_table) for b in bronze)]
 
 
 def identity_env(ctx: GenContext, environment: str) -> str:

@@ -37,7 +37,7 @@ DEFAULT_ENVIRONMENTS = ("dev", "staging", "prod")
 # batch extract; dbt + quality; stream jobs; the Spark job where it runs serverless (EMR's execution role,
 # Dataproc's service account); the kubernetes family's batch pod, which runs extract-load and transform in one
 # process (common/workload_identity.py)
-WORKLOADS = ("ingest", "transform", "stream", "spark", "batch", "generator")
+WORKLOADS = ("ingest", "transform", "stream", "spark", "batch", "generator", "loader")
 # query-results: Athena's (AWS); jobs: the Spark job's files on EMR Serverless / Dataproc (never expired, unlike
 # the lake's objects after the retention); landing: the raw batches the Spark job's bronze reads there
 # (PIPEGEN_LANDING_ROOT, landing_root)

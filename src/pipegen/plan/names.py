@@ -297,9 +297,13 @@ class KubeNames:
         return dns_name(f"{self.app}-gen-{stream}")
 
     def delta_loader(self, job: str) -> Ident:
-        """The Deployment (and ServiceAccount) of a stream job's Delta loader (pipeline/delta_relay.py):
-        `<app>-delta-<job>`."""
+        """The Deployment of a stream job's Delta loader (pipeline/delta_relay.py): `<app>-delta-<job>`."""
         return dns_name(f"{self.app}-delta-{job}")
+
+    @property
+    def delta_loader_account(self) -> Ident:
+        """The ServiceAccount every Delta loader runs as (one cloud identity, `loader`): `<app>-delta-loader`."""
+        return dns_name(f"{self.app}-delta-loader")
 
 
 def _kube_names(pipeline: str, orchestrator: str) -> KubeNames:

@@ -25,14 +25,13 @@ from dataclasses import dataclass
 from pipegen.common.faker_streams import FakerStream, cluster_streams
 from pipegen.common.kafka_clients import batch_user
 from pipegen.common.orchestration import CADENCES, run_policy
-from pipegen.common.stream_landing import bronze_relays
+from pipegen.common.workload_identity import delta_loader_jobs
 from pipegen.generators.base import GenContext
 from pipegen.plan.components import Kind
-from pipegen.plan.flinkjars import relayed_sinks
 from pipegen.plan.names import ENV, KubeNames, snake
 from pipegen.safe import Ident
 from pipegen.spec.catalog import DEFAULT_PORTS
-from pipegen.spec.model import Connection, Ingestion, Resources, TargetType
+from pipegen.spec.model import Connection, Ingestion, Resources
 
 HTTPS = 443
 API_SERVER = (443, 6443)  # the Kubernetes API (its Service's port, and the usual port of the server itself)
@@ -227,19 +226,18 @@ def delta_loaders(ctx: GenContext, kube: KubeNames) -> tuple[Workload, ...]:
     the flink family's): one replica each (one consumer per relay topic: a second would merge the same keys), from
     the project's image, signed in to the Strimzi cluster as the kafka family's Delta relay KafkaUser (Read on the
     relay topics and groups), the environment's ConfigMap and the project's Secret (the lake's credentials, unless
-    the pod's cloud identity holds them), egress to Kafka and HTTPS (the object store) only, at GENERATOR_SIZE."""
+    the pod's cloud identity holds them: all run as one ServiceAccount, `<app>-delta-loader`, the `loader`
+    identity of common/workload_identity.py), egress to Kafka and HTTPS (the object store) only, at GENERATOR_SIZE."""
     kafka = ctx.plan.names.kafka
     if kafka is None or "flink" not in ctx.families:
         return ()
-    names = ctx.plan.names
-    tables = {j.name: str(names.stream(j.name).sink_table) for j in ctx.spec.transforms.streams}
-    jobs = [r.job for r in relayed_sinks(ctx.spec, tables) if r.target.type == TargetType.DELTA]
-    jobs += [str(b.job.sink_table) for b in bronze_relays(ctx.spec, names, ctx.plan.architecture, ctx.plan.graph.kinds)]
+    jobs = delta_loader_jobs(ctx)
     tls = KafkaTls(str(kafka.cluster_ca_secret), str(kafka.delta_user), f"{kafka.bootstrap}:{KAFKA_TLS}")
     return tuple(
         Workload(f"delta-{snake(job)}", kube.delta_loader(job), "Deployment", init=(),
                  main=Container("loader", ("python", "-m", "pipeline.delta_relay", job)), env=(("HOME", SCRATCH),),
-                 ports=(HTTPS,), kafka=True, kafka_tls=tls, scaled=False, size=GENERATOR_SIZE)
+                 ports=(HTTPS,), kafka=True, kafka_tls=tls, scaled=False, size=GENERATOR_SIZE,
+                 account=kube.delta_loader_account)
         for job in jobs
     )  # fmt: skip
 

@@ -21,6 +21,6 @@ FAMILY = Declaration(
     generator=Lazy("pipegen.generators.terraform.generator"),
     judge=Judge(
         "python-hcl2 parse, provider-schema check (CDKTF .jsii), checkov --skip-download, terraform fmt -check",
-        ("tests/judges/test_terraform.py",),
+        ("tests/judges/test_terraform.py", "tests/judges/test_delta_loader_identity.py"),
     ),
 )

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pipegen.common.workload_identity import pod_identities
+from pipegen.common.workload_identity import BATCH_IDENTITY, LOADER_IDENTITY, pod_identities
 from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget
 from pipegen.generators.terraform import aws, azure, gcp
 from pipegen.generators.terraform.aws import QUERY_RESULTS_DAYS
@@ -223,8 +223,9 @@ def pod_identity_context(ctx: GenContext) -> dict[str, object] | None:
     if not found:
         return None
     return {"namespace": ctx.plan.names.k8s_namespace,
-            "batch": next((p.service_account for p in found if p.owned), None),
-            "flink": next((p.service_account for p in found if not p.owned), None)}  # fmt: skip
+            "batch": next((p.service_account for p in found if p.identity == BATCH_IDENTITY), None),
+            "flink": next((p.service_account for p in found if not p.owned), None),
+            "loader": next((p.service_account for p in found if p.identity == LOADER_IDENTITY), None)}  # fmt: skip
 
 
 def cluster_secrets(ctx: GenContext, stored: set[str]) -> list[dict[str, object]]:
