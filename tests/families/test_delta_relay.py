@@ -94,20 +94,25 @@ def expected(feed: dict[str, list[dict[str, Any]]], keyed: bool) -> list[tuple[A
     return sorted((r["id"], r["label"], f"{r['amount']:.2f}", r["placed_at"]) for r in rows)
 
 
-def read_back(lake_python: Path, table: Path, home: Path) -> list[tuple[Any, ...]]:
+def delta_rows(lake_python: Path, table: Path, home: Path, columns: str) -> list[tuple[Any, ...]]:
+    """The table's rows as DuckDB's `delta_scan` reads them (the independent reader), `columns` selected, sorted."""
     code = """
 import duckdb, duckdb_extensions, json, sys
 con = duckdb.connect()
-con.execute("SET enable_progress_bar = false")
+con.execute("SET enable_progress_bar = false; SET TimeZone = 'UTC'")
 duckdb_extensions.import_extension("delta", con=con)
-at = "strftime(placed_at, '%Y-%m-%d %H:%M:%S')"
-query = f"SELECT id, label, CAST(amount AS VARCHAR), {at} FROM delta_scan(?) ORDER BY ALL"
+query = f"SELECT {sys.argv[2]} FROM delta_scan(?) ORDER BY ALL"
 print(json.dumps(con.execute(query, [sys.argv[1]]).fetchall()))
 """
-    done = subprocess.run([str(lake_python), "-c", code, str(table)], capture_output=True, text=True,
+    done = subprocess.run([str(lake_python), "-c", code, str(table), columns], capture_output=True, text=True,
                           env=offline_env(home), timeout=120, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     return [tuple(r) for r in json.loads(done.stdout.strip().splitlines()[-1])]
+
+
+def read_back(lake_python: Path, table: Path, home: Path) -> list[tuple[Any, ...]]:
+    at = "strftime(placed_at, '%Y-%m-%d %H:%M:%S')"
+    return delta_rows(lake_python, table, home, f"id, label, CAST(amount AS VARCHAR), {at}")
 
 
 @pytest.fixture(scope="module")
@@ -184,19 +189,8 @@ def bronze_feed() -> dict[str, list[dict[str, Any]]]:
 
 
 def read_bronze(lake_python: Path, table: Path, home: Path) -> list[tuple[Any, ...]]:
-    code = """
-import duckdb, duckdb_extensions, json, sys
-con = duckdb.connect()
-con.execute("SET enable_progress_bar = false; SET TimeZone = 'UTC'")
-duckdb_extensions.import_extension("delta", con=con)
-at = "strftime(_ingested_at, '%Y-%m-%d %H:%M:%S.%g')"
-query = f"SELECT id, label, amount, placed_at, _batch_id, {at}, _row, _op FROM delta_scan(?) ORDER BY ALL"
-print(json.dumps(con.execute(query, [sys.argv[1]]).fetchall()))
-"""
-    done = subprocess.run([str(lake_python), "-c", code, str(table)], capture_output=True, text=True,
-                          env=offline_env(home), timeout=120, check=False)  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    return [tuple(r) for r in json.loads(done.stdout.strip().splitlines()[-1])]
+    at = "strftime(_ingested_at, '%Y-%m-%d %H:%M:%S.%g')"
+    return delta_rows(lake_python, table, home, f"id, label, amount, placed_at, _batch_id, {at}, _row, _op")
 
 
 @pytest.mark.judge

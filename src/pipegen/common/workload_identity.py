@@ -34,11 +34,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipegen.common.stream_landing import bronze_relays
+from pipegen.common.kafka_topics import relays
 from pipegen.generators.base import GenContext
 from pipegen.plan.cloudnames import cloud_names
 from pipegen.plan.components import Kind
-from pipegen.plan.flinkjars import relayed_sinks
 from pipegen.plan.names import FLINK_SERVICE_ACCOUNT
 from pipegen.safe import Ident
 from pipegen.spec.model import Cloud, Orchestrator, TargetType
@@ -116,15 +115,9 @@ def pod_identities(ctx: GenContext) -> tuple[PodIdentity, ...]:
 
 
 def delta_loader_jobs(ctx: GenContext) -> list[str]:
-    """The jobs a Delta loader runs for (the kubernetes family's Deployments): each stream job relayed into Delta
-    (plan/flinkjars.relayed_sinks), then each bronze job into a Delta bronze (common/stream_landing.bronze_relays)."""
-    if "flink" not in ctx.families:
-        return []
-    names = ctx.plan.names
-    tables = {j.name: str(names.stream(j.name).sink_table) for j in ctx.spec.transforms.streams}
-    jobs = [r.job for r in relayed_sinks(ctx.spec, tables) if r.target.type == TargetType.DELTA]
-    bronze = bronze_relays(ctx.spec, names, ctx.plan.architecture, ctx.plan.graph.kinds)
-    return [*jobs, *(str(b.job.sink_table) for b in bronze)]
+    """The jobs a Delta loader runs for (the kubernetes family's Deployments): the Delta ones of the one relay list
+    (common/kafka_topics.relays: each stream job relayed into Delta, then each bronze job into a Delta bronze)."""
+    return [r.job for r, _ in relays(ctx) if r.target.type == TargetType.DELTA]
 
 
 def identity_env(ctx: GenContext, environment: str) -> str:
