@@ -8,6 +8,7 @@ from pipegen.pipeline import Ready, needed_families
 from pipegen.plan.capacity import TableCapacity, human
 from pipegen.plan.lake_gold import GoldChoice, describe_gold, gold_choices, gold_data
 from pipegen.plan.lake_partition import declared_columns, describe, partition_data, table_layouts
+from pipegen.plan.sink_layout import SinkChoice, describe_sink, sink_choices, sink_data
 from pipegen.spec.catalog import LAKE_TARGETS
 from pipegen.spec.index import index_of
 
@@ -36,6 +37,11 @@ def gold_layouts(ready: Ready) -> list[GoldChoice]:
     if not any(t.type in LAKE_TARGETS for t in ready.spec.targets):
         return []
     return gold_choices(ready.spec, ready.plan.capacity)
+
+
+def sink_layouts(ready: Ready) -> list[SinkChoice]:
+    """Each stream job's Delta sink table's partitioning (plan/sink_layout: the Delta loader writes it)."""
+    return sink_choices(ready.spec, ready.plan.capacity, ready.plan.names)
 
 
 def _lake(lakes: dict[str, tuple[dict[str, Any], str]], t: TableCapacity) -> dict[str, Any]:
@@ -73,6 +79,8 @@ def plan_json(ready: Ready, families: list[str], files: list[str]) -> dict[str, 
                 for t in cap.tables
             ],
             "lake_gold": [{"mart": g.mart, **gold_data(g), "reason": g.reason} for g in gold_layouts(ready)],
+            "delta_sinks": [{"job": c.job, "table": c.table, **sink_data(c), "reason": c.reason}
+                            for c in sink_layouts(ready)],  # fmt: skip
             "flink_parallelism": cap.flink_parallelism,
             "sizing": [
                 {
@@ -121,6 +129,7 @@ def plan_text(ready: Ready, families: list[str], files: list[str]) -> str:
         lines.append(f"    why: {t.partition_reason}")
         lines += [f"    {lakes[t.table][1]}"] if t.table in lakes else []
     lines += [f"  lake {describe_gold(g)}" for g in gold_layouts(ready)]
+    lines += [f"  {describe_sink(c)}" for c in sink_layouts(ready)]
     if plan.capacity.flink_parallelism is not None and not plan.capacity.sizing:
         lines.append(f"  Flink parallelism: {plan.capacity.flink_parallelism}")
     for z in plan.capacity.sizing:

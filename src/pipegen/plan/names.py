@@ -464,6 +464,11 @@ def compose_generator(stream: str) -> Ident:
     return dns_name(f"{stream}-generator")
 
 
+def compose_delta_loader(job: str) -> Ident:
+    """A Delta loader's service in compose.yaml (pipeline/delta_relay.py JOB): `<job>-delta-loader`, ending so."""
+    return dns_name(f"{job}-delta-loader")
+
+
 REPLAY_VERSION = "{name}__v{version}"
 REPLAY_K8S_VERSION = "{name}-v{version}"
 

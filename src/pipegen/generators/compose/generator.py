@@ -8,7 +8,8 @@ project family from every family's contribution) and `make up` / `make down`.
   creates them there (topics.py: the kafka family's KafkaTopics' list), which every service using them waits for;
 - Kafka Connect with the Debezium plugins (`connect`) when a source is captured;
 - a generator per Faker stream table (`<source>-<table>-generator`, generators.py), which writes its topic there.
-- a Flink session cluster that runs the generated SQL jobs, and the orchestrator's services (engines.py).
+- a Flink session cluster that runs the generated SQL jobs, and the orchestrator's services (engines.py);
+- a Delta loader per job relayed into Delta (`<job>-delta-loader`, loaders.py), beside the Flink jobs.
 Every service that needs another waits for it to be healthy. Grafana (with the generated dashboards
 provisioned), Prometheus and node_exporter are the monitoring family's contribution.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from pipegen.generators.base import COMPOSE_TARGETS, ComposeService, Contribution, EnvVar, Files, GenContext
-from pipegen.generators.compose import engines, generators, topics
+from pipegen.generators.compose import engines, generators, loaders, topics
 from pipegen.plan.cdc import DEBEZIUM_VERSION, KAFKA_VERSION
 from pipegen.plan.components import Kind
 from pipegen.plan.names import (
@@ -145,6 +146,7 @@ def services(ctx: GenContext) -> tuple[ComposeService, ...]:
         out.extend(generators.generator_services(ctx, f"{COMPOSE_KAFKA}:{INTERNAL_PORT}"))
     if engines.has_flink(ctx):
         out.extend(engines.flink_services(ctx, f"{COMPOSE_KAFKA}:{INTERNAL_PORT}", database_hosts(ctx)))
+        out.extend(loaders.loader_services(ctx, f"{COMPOSE_KAFKA}:{INTERNAL_PORT}"))
     out.extend(engines.orchestrator_services(ctx, database_hosts(ctx)))
     return with_topics(ctx, out)
 
@@ -158,7 +160,7 @@ def with_topics(ctx: GenContext, found: list[ComposeService]) -> tuple[ComposeSe
     (`after`), when the plan has Kafka topics."""
     if Kind.KAFKA_TOPICS not in ctx.plan.graph.kinds:
         return tuple(found)
-    users = {*map(str, TOPIC_USERS), *generators.generator_names(ctx)}
+    users = {*map(str, TOPIC_USERS), *generators.generator_names(ctx), *loaders.loader_names(ctx)}
     out = [replace(s, after=(*s.after, str(COMPOSE_KAFKA_TOPICS))) if s.name in users else s for s in found]
     awaited = any(s.name in users for s in out)
     service = topics.topics_service(ctx, f"{COMPOSE_KAFKA}:{INTERNAL_PORT}", KAFKA_IMAGE, awaited)

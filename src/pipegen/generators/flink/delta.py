@@ -14,7 +14,9 @@ tell is kept as JSON text, `string`, and listed in the job's `untyped`).
 A Lakehouse's bronze jobs into a Delta bronze (common/stream_landing.bronze_relays) are relayed the same way and
 listed there too (`bronze_relays`): each appends its table's bronze (every payload column as text, bronze's
 metadata columns) at the bronze layer's path under the lake root (bronze.delta_path: the lake step's own), with
-bronze's partitioning as lake.json gives it (`layout`: plan/lake_partition, by `_ingested_at`).
+bronze's partitioning as lake.json gives it (`layout`: plan/lake_partition, by `_ingested_at`) and its file size
+(`file_bytes`). A stream job's table gets the plan's partitioning and file size too (plan/sink_layout: by its time
+output at the granularity its input table's bytes allow; `layout` null: not partitioned).
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ from pipegen.generators.flink.connectors import lake_path
 from pipegen.generators.flink.options import KAFKA_BOOTSTRAP
 from pipegen.plan.capacity import Capacity
 from pipegen.plan.flinkjars import relayed_sinks
-from pipegen.plan.lake_partition import declared_columns, table_capacity, table_layouts
+from pipegen.plan.lake_partition import declared_columns, table_capacity, table_layouts, target_file_bytes
 from pipegen.plan.names import Names, snake
+from pipegen.plan.sink_layout import sink_choice, sink_data
 from pipegen.spec.index import SpecIndex
-from pipegen.spec.model import Cloud, LakeSettings, SinkMode, Spec, TargetType
+from pipegen.spec.model import LakeSettings, SinkMode, Spec, TargetType
 from pipegen.spec.types import parse_column_type
 
 CONFIG = "flink/delta_relays.json"
@@ -41,8 +44,6 @@ MODULE = "delta_relay.py"
 STORE = "pipeline/lake_store.py"  # the lakehouse family's, written here when that family is off
 HOUR = 3600.0
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")  # what the loader fills from the environment
-# the loader's: the lake step's Delta writer's pins (the lakehouse family's) and the project's Kafka client's
-REQUIREMENTS = ("deltalake==1.6.6", "pyarrow==26.0.1", "confluent-kafka==2.16.1")
 # a ClickHouse type sqlglot's annotation gave an expression (clickhouse.ANNOTATED) -> the loader's portable type
 PORTABLE = {
     "String": "string", "Int32": "int", "Int64": "bigint", "Int16": "smallint", "Int8": "smallint",
@@ -75,9 +76,11 @@ def _text(option: str) -> str:
 
 
 def relays(
-    spec: Spec, index: SpecIndex, names: Names, outputs: dict[str, list[str]], cloud: Cloud
+    spec: Spec, index: SpecIndex, names: Names, outputs: dict[str, list[str]], capacity: Capacity
 ) -> list[dict[str, Any]]:
-    """Every stream job relayed into a Delta target, as the loader reads it; `outputs`: job -> output columns."""
+    """Every stream job relayed into a Delta target, as the loader reads it; `outputs`: job -> output columns;
+    each table's partitioning and file size as the plan chooses them (plan/sink_layout, `pipegen plan` prints it)."""
+    cloud = spec.cloud
     jobs = {job.name: job for job in spec.transforms.streams}
     tables = {name: str(names.stream(name).sink_table) for name in jobs}
     found = []
@@ -97,8 +100,20 @@ def relays(
             "key": [snake(k) for k in job.sink.key] if job.sink and upsert else [],
             "columns": [{"name": n, "type": t} for n, t, _ in columns],
             "untyped": [n for n, _, known in columns if not known],
+            **laid_out(sink_data(sink_choice(spec, capacity, job, target, table)), {n: t for n, t, _ in columns}),
         })  # fmt: skip
     return found
+
+
+TIMED = frozenset({"date", "timestamp", "timestamp_tz"})  # the loader's types a partition column is cut from
+
+
+def laid_out(data: dict[str, Any], types: dict[str, str]) -> dict[str, Any]:
+    """The plan's `layout` and `file_bytes` of a sink table, its layout only where the loader reads its time column
+    as a date or timestamp (the plan types the column as one; the job's output keeps that type)."""
+    layout = data["layout"]
+    kept = layout if layout is not None and types.get(layout["source"]) in TIMED else None
+    return {"layout": kept, "file_bytes": data["file_bytes"]}
 
 
 # bronze's metadata columns as the bronze job writes them (bronze.metadata) and the lake step's bronze keeps them
@@ -112,7 +127,8 @@ def bronze_relays(spec: Spec, names: Names, found: list[BronzeRelay], capacity: 
     for r in found:
         ds = names.dataset(r.ref.source.name, r.ref.dataset.name)
         landed = [str(ds.column(c.name)) for c in r.ref.dataset.columns if c.metadata is None]
-        layout = table_layouts(names, r.ref, table_capacity(capacity, r.ref), chosen=declared_columns(spec))[BRONZE]
+        cap = table_capacity(capacity, r.ref)
+        layout = table_layouts(names, r.ref, cap, chosen=declared_columns(spec))[BRONZE]
         out.append({
             "job": str(r.job.sink_table), "topic": str(r.relay.topic), "group": str(r.relay.group),
             "table": str(ds.lake_table), "target": r.target.name, "bootstrap": str(KAFKA_BOOTSTRAP),
@@ -120,7 +136,8 @@ def bronze_relays(spec: Spec, names: Names, found: list[BronzeRelay], capacity: 
             "retention_hours": (r.target.lake or LakeSettings()).kept / HOUR, "key": [],
             "columns": [*({"name": n, "type": "string"} for n in landed),
                         *({"name": n, "type": t} for n, t in META_TYPES.items())],
-            "untyped": [], "layer": BRONZE, **({"layout": layout.as_data()} if layout else {}),
+            "untyped": [], "layer": BRONZE, "layout": layout.as_data() if layout else None,
+            "file_bytes": target_file_bytes(cap),
         })  # fmt: skip
     return out
 

@@ -21,6 +21,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from pipegen.common.delta_loader import REQUIREMENTS as LOADER_REQUIREMENTS
 from pipegen.common.stream_landing import STREAM_ORDER, bronze_relays, streamed_to_bronze
 from pipegen.common.stream_rules import EventRule, event_rules, streamed_tables
 from pipegen.common.synthetic_tables import START, config_name, seed_and_locale, table_config
@@ -197,7 +198,7 @@ class FlinkGenerator:
             ),
             run_steps=(stream_step(bronze),),
             # pipeline/redrive.py; pipeline/delta_relay.py (deltalake, pyarrow, confluent-kafka)
-            requirements=(*(redrive.REQUIREMENTS if quality else ()), *(delta.REQUIREMENTS if delta_relayed else ())),
+            requirements=(*(redrive.REQUIREMENTS if quality else ()), *(LOADER_REQUIREMENTS if delta_relayed else ())),
             secret_keys=secrets.secret_keys(ctx, jobs, CONNECTOR_USES),  # the FlinkDeployments' (docs/kubernetes.md)
         )
 
@@ -289,7 +290,7 @@ def relays(ctx: GenContext, streams: list[JobSql]) -> list[clickhouse.Relay]:
 def delta_relays(ctx: GenContext, streams: list[JobSql]) -> list[dict[str, Any]]:
     """The stream jobs and the bronze jobs relayed into Delta, as pipeline/delta_relay.py reads them."""
     outputs = {j.job.job: j.outputs for j in streams}
-    found = delta.relays(ctx.spec, index_of(ctx.spec), ctx.plan.names, outputs, ctx.spec.cloud)
+    found = delta.relays(ctx.spec, index_of(ctx.spec), ctx.plan.names, outputs, ctx.plan.capacity)
     bronze = bronze_relays(ctx.spec, ctx.plan.names, ctx.plan.architecture, ctx.plan.graph.kinds)
     return found + delta.bronze_relays(ctx.spec, ctx.plan.names, bronze, ctx.plan.capacity)
 

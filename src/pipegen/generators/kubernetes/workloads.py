@@ -23,6 +23,8 @@ import math
 from dataclasses import dataclass
 
 from pipegen.common.faker_streams import FakerStream, cluster_streams
+from pipegen.common.delta_loader import HEARTBEAT as LOADER_HEARTBEAT
+from pipegen.common.delta_loader import LOADER_STALE_S, fresh_check
 from pipegen.common.kafka_clients import batch_user
 from pipegen.common.orchestration import CADENCES, run_policy
 from pipegen.common.workload_identity import delta_loader_jobs
@@ -221,13 +223,19 @@ def generator_workload(ctx: GenContext, kube: KubeNames, stream: FakerStream) ->
                     size=GENERATOR_SIZE, env_from=(), image=generator_image(ctx, kube))  # fmt: skip
 
 
+def loader_probe() -> tuple[str, ...]:
+    """Succeeds while a Delta loader's heartbeat is younger than LOADER_STALE_S: else the loader is restarted."""
+    return ("python", "-c", fresh_check(LOADER_HEARTBEAT, LOADER_STALE_S))
+
+
 def delta_loaders(ctx: GenContext, kube: KubeNames) -> tuple[Workload, ...]:
     """The Delta loader of each stream job relayed into Delta (plan/flinkjars.relayed_sinks; pipeline/delta_relay.py,
     the flink family's): one replica each (one consumer per relay topic: a second would merge the same keys), from
     the project's image, signed in to the Strimzi cluster as the kafka family's Delta relay KafkaUser (Read on the
     relay topics and groups), the environment's ConfigMap and the project's Secret (the lake's credentials, unless
     the pod's cloud identity holds them: all run as one ServiceAccount, `<app>-delta-loader`, the `loader`
-    identity of common/workload_identity.py), egress to Kafka and HTTPS (the object store) only, at GENERATOR_SIZE."""
+    identity of common/workload_identity.py), egress to Kafka and HTTPS (the object store) only, at GENERATOR_SIZE;
+    live and ready while its heartbeat (PIPEGEN_HEARTBEAT, common/delta_loader.py) is fresh."""
     kafka = ctx.plan.names.kafka
     if kafka is None or "flink" not in ctx.families:
         return ()
@@ -235,9 +243,10 @@ def delta_loaders(ctx: GenContext, kube: KubeNames) -> tuple[Workload, ...]:
     tls = KafkaTls(str(kafka.cluster_ca_secret), str(kafka.delta_user), f"{kafka.bootstrap}:{KAFKA_TLS}")
     return tuple(
         Workload(f"delta-{snake(job)}", kube.delta_loader(job), "Deployment", init=(),
-                 main=Container("loader", ("python", "-m", "pipeline.delta_relay", job)), env=(("HOME", SCRATCH),),
+                 main=Container("loader", ("python", "-m", "pipeline.delta_relay", job)),
+                 env=(("HOME", SCRATCH), (str(ENV.heartbeat), LOADER_HEARTBEAT)),
                  ports=(HTTPS,), kafka=True, kafka_tls=tls, scaled=False, size=GENERATOR_SIZE,
-                 account=kube.delta_loader_account)
+                 account=kube.delta_loader_account, exec_probe=loader_probe())
         for job in jobs
     )  # fmt: skip
 
