@@ -79,8 +79,9 @@ def plan_json(ready: Ready, families: list[str], files: list[str]) -> dict[str, 
                 for t in cap.tables
             ],
             "lake_gold": [{"mart": g.mart, **gold_data(g), "reason": g.reason} for g in gold_layouts(ready)],
-            "delta_sinks": [{"job": c.job, "table": c.table, **sink_data(c), "reason": c.reason}
-                            for c in sink_layouts(ready)],  # fmt: skip
+            "delta_sinks": [
+                {"job": c.job, "table": c.table, **sink_data(c), "reason": c.reason} for c in sink_layouts(ready)
+            ],
             "flink_parallelism": cap.flink_parallelism,
             "sizing": [
                 {

@@ -142,10 +142,17 @@ def bronze_relays(spec: Spec, names: Names, found: list[BronzeRelay], capacity: 
     return out
 
 
+def layout_text(relay: dict[str, Any]) -> str:
+    """A relayed table's partitioning and file size as docs/flink.md says them."""
+    lay, mib = relay["layout"], f"files of {relay['file_bytes'] / 1024**2:,.0f} MiB"
+    return f"by {lay['granularity']}({lay['source']}) as {lay['column']}, {mib}" if lay else f"not partitioned, {mib}"
+
+
 def manifest(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """What docs/flink.md says per job relayed into Delta."""
     return [{"job": r["job"], "topic": r["topic"], "table": r["path"], "engine": "Delta merge by key" if r["key"]
-             else "Delta append", "untyped": ", ".join(r["untyped"]) or "-"} for r in found]  # fmt: skip
+             else "Delta append", "layout": layout_text(r), "untyped": ", ".join(r["untyped"]) or "-"}
+            for r in found]  # fmt: skip
 
 
 def path_variables(found: list[dict[str, Any]]) -> tuple[EnvVar, ...]:

@@ -21,6 +21,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from pipegen.common.delta_loader import LOADER_STALE_S
 from pipegen.common.delta_loader import REQUIREMENTS as LOADER_REQUIREMENTS
 from pipegen.common.stream_landing import STREAM_ORDER, bronze_relays, streamed_to_bronze
 from pipegen.common.stream_rules import EventRule, event_rules, streamed_tables
@@ -243,6 +244,7 @@ class FlinkGenerator:
                 **_docs_context(ctx, streams, quality, bronze),
                 "relays": clickhouse.manifest(relayed),
                 "delta_relays": delta.manifest(into_delta),
+                "stale": LOADER_STALE_S,
                 "secret_rows": secrets.rows(secrets.secret_keys(ctx, jobs, CONNECTOR_USES)),
             },
         )

@@ -23,6 +23,7 @@ import posixpath
 from collections import defaultdict
 from typing import Any
 
+from pipegen.common.delta_loader import LOADER_STALE_S
 from pipegen.common.workload_identity import (
     IDENTITY_ENV,
     IDENTITY_OUTPUT,
@@ -331,6 +332,8 @@ def docs_context(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...]) 
         "config": kube.config,
         "kind": next((trusted(w.kind) for w in found if w.size is None), None),  # the batch run's (not a generator's)
         "generator_image": next((trusted(w.image) for w in found if w.image), None),  # the spec's image + a suffix
+        "delta_loaders": [trusted(str(w.name)) for w in found if w.key.startswith("delta-")],
+        "loader_stale": LOADER_STALE_S,
         "orchestrator": trusted(spec.orchestrator.value),
         "skips": [{"check": trusted(c), "reason": trusted(r)} for c, r in SKIPS],
         "identity": identity_context(ctx),

@@ -22,9 +22,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from pipegen.common.faker_streams import FakerStream, cluster_streams
 from pipegen.common.delta_loader import HEARTBEAT as LOADER_HEARTBEAT
 from pipegen.common.delta_loader import LOADER_STALE_S, fresh_check
+from pipegen.common.faker_streams import FakerStream, cluster_streams
 from pipegen.common.kafka_clients import batch_user
 from pipegen.common.orchestration import CADENCES, run_policy
 from pipegen.common.workload_identity import delta_loader_jobs
