@@ -5,9 +5,10 @@ relayed through Kafka (plan/flinkjars.RELAYED_SINKS: no connector released for F
 writes the table itself and chooses its layout as it does for the lake's own tables.
 
 - The time column: the first of the sink target's `partition_by` among the job's outputs that is a date or
-  timestamp, else a windowed job's `window_start` (Flink's window bounds are TIMESTAMP(3)), else the job's first
-  date or timestamp output (a column of its inputs, or `date(<column>)` / `cast(<column> as date|timestamp)` of
-  one). A job with none is not partitioned (no time to partition by).
+  timestamp, else a windowed job's `window_start` (Flink's window bounds are TIMESTAMP(3)), else its input's
+  `event_time` where the job outputs it (as silver is partitioned), else the job's first date or timestamp output
+  (a column of its inputs, or `date(<column>)` / `cast(<column> as date|timestamp)` of one). A job with none is
+  not partitioned (no time to partition by).
 - The size: a job's rows are not planned, so its bound is its input table's (`from`): a stream job emits at most a
   row per event of its input (a window far fewer; a lookup join adds none), so its stored bytes a day are at most
   the input's. The plan's granularity rule (capacity.partition_for: the finest with partitions of at least 1 GiB,
@@ -78,6 +79,10 @@ def time_column(job: StreamJob, target: Target, index: SpecIndex) -> tuple[str, 
             return name, timed[name], DECLARED
     if WINDOW_START in timed:
         return WINDOW_START, timed[WINDOW_START], "the window's start"
+    base = index.resolve(job.from_).table
+    event_time = str(snake(base.dataset.event_time)) if base is not None and base.dataset.event_time else None
+    if event_time in timed:  # the input's event time, kept as an output: as silver is partitioned
+        return event_time, timed[event_time], "its input's event time"
     first = next(iter(timed), None)
     return (first, timed[first], "its first date or timestamp output") if first else None
 
