@@ -97,3 +97,18 @@ def test_a_small_input_leaves_the_sink_whole_unless_the_target_names_its_column(
     assert named["per_minute"].layout is None  # no placed_on output, and too small for the window's start
     big = choices(200_000_000, "    partition_by: [placed_on]\n")["everything"].layout
     assert big is not None and big.source == "placed_on"  # the target's choice over the event time
+
+
+def test_a_layout_the_loader_cannot_cut_is_said_in_the_docs_not_dropped() -> None:
+    """delta.laid_out: the plan's time column typed otherwise in the job's output (the loader could not cut a
+    partition from it): no layout in delta_relays.json, and docs/flink.md's row says why."""
+    from pipegen.generators.flink.delta import laid_out, layout_text
+
+    planned = {"layout": {"granularity": "day", "source": "t", "column": "_pipegen_day"}, "file_bytes": 2**29}
+    assert laid_out(planned, {"t": "timestamp"}) == planned
+    dropped = laid_out(planned, {"t": "string"})
+    assert dropped["layout"] is None and "typed string" in dropped["unpartitioned"]
+    assert layout_text(dropped) == (
+        "not partitioned (the plan's t is typed string here, not a date or time), files of 512 MiB"
+    )
+    assert layout_text(planned) == "by day(t) as _pipegen_day, files of 512 MiB"

@@ -112,8 +112,10 @@ def laid_out(data: dict[str, Any], types: dict[str, str]) -> dict[str, Any]:
     """The plan's `layout` and `file_bytes` of a sink table, its layout only where the loader reads its time column
     as a date or timestamp (the plan types the column as one; the job's output keeps that type)."""
     layout = data["layout"]
-    kept = layout if layout is not None and types.get(layout["source"]) in TIMED else None
-    return {"layout": kept, "file_bytes": data["file_bytes"]}
+    if layout is None or types.get(layout["source"]) in TIMED:
+        return {"layout": layout, "file_bytes": data["file_bytes"]}
+    why = f"the plan's {layout['source']} is typed {types.get(layout['source'], 'nothing')} here, not a date or time"
+    return {"layout": None, "file_bytes": data["file_bytes"], "unpartitioned": why}  # said in docs/flink.md
 
 
 # bronze's metadata columns as the bronze job writes them (bronze.metadata) and the lake step's bronze keeps them
@@ -145,7 +147,13 @@ def bronze_relays(spec: Spec, names: Names, found: list[BronzeRelay], capacity: 
 def layout_text(relay: dict[str, Any]) -> str:
     """A relayed table's partitioning and file size as docs/flink.md says them."""
     lay, mib = relay["layout"], f"files of {relay['file_bytes'] / 1024**2:,.0f} MiB"
-    return f"by {lay['granularity']}({lay['source']}) as {lay['column']}, {mib}" if lay else f"not partitioned, {mib}"
+    if lay is None:
+        return (
+            f"not partitioned ({relay['unpartitioned']}), {mib}"
+            if "unpartitioned" in relay
+            else f"not partitioned, {mib}"
+        )
+    return f"by {lay['granularity']}({lay['source']}) as {lay['column']}, {mib}"
 
 
 def manifest(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
