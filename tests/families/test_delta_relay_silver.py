@@ -5,7 +5,8 @@ and the generated loader (pipeline/delta_relay.py, typing the columns as the rel
 lake step (`python -m pipeline.lake bronze silver`) then merges that bronze into silver. The local run never does
 this (its stream step drops the job's rows in the landing directory, and the lake step writes bronze itself), so this
 judge does: tests/judges/flink_lake_bronze.yaml (orders captured from PostgreSQL, keyed and watermarked, with
-per-row rules; clicks from a Kafka topic, no key) is generated; its bronze jobs' relay records are made as the
+per-row rules; clicks from a Kafka topic, no key; here with a timestamptz column too, and its own pipeline name) is
+generated; its bronze jobs' relay records are made as the
 generated Flink SQL writes them (the sink's columns, in its order, each value as its SELECT expression renders it and
 as Flink's `json` format writes it: `_ingested_at` a TIMESTAMP_LTZ(3) in UTC with a `Z`); on the session's tansu
 broker the loader lands them in the Delta bronze under PIPEGEN_LAKE_ROOT, round by round, and the generated lake step
@@ -35,6 +36,7 @@ from tests.judges import offline_env
 from tests.servers import KafkaBroker
 
 SPEC = REPO / "tests" / "judges" / "flink_lake_bronze.yaml"
+PIPELINE = "relay_silver"  # its own relay topics on the session's broker
 PROBE = REPO / "tests" / "judges" / "probes" / "delta_relay_silver.py"
 ORDERS, CLICKS = "shop__orders__bronze", "web__clicks__bronze"
 ZONE = "Asia/Kolkata"  # the lake step's time zone: +05:30, no daylight saving
@@ -45,7 +47,10 @@ META = ("_batch_id", "_ingested_at", "_row", "_op")
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     where = tmp_path_factory.mktemp("relay_silver")
-    code, output = generate(SPEC, where / "project")
+    text = SPEC.read_text().replace("name: stream_lake", f"name: {PIPELINE}")
+    seen = "          - {name: clicked_at, type: timestamp, not_null: true}\n"
+    (where / "spec.yaml").write_text(text.replace(seen, seen + "          - {name: seen_at, type: timestamptz}\n"))
+    code, output = generate(where / "spec.yaml", where / "project")
     assert code == 0, output
     return where / "project"
 
@@ -56,22 +61,25 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 class Sink(NamedTuple):
     columns: list[tuple[str, str]]  # (name, its SELECT expression), in the sink's order
     types: dict[str, str]  # a source column's Flink type
+    zone: str | None  # the session's time zone (`table.local-time-zone`), None: the JVM's
 
 
 def sink_of(project: Path, job: str) -> Sink:
     """The bronze job's sink columns (`CREATE TABLE ... AS SELECT`) and its source's column types."""
-    sql = (project / "flink" / "sql" / f"stream_lake__{job}.sql").read_text()
+    sql = (project / "flink" / "sql" / f"{PIPELINE}__{job}.sql").read_text()
     select = sql[sql.index("AS SELECT\n") + len("AS SELECT\n") : sql.index("\nFROM ")]
     columns = [(m[2], m[1]) for m in re.finditer(r"^  (.*) AS `([^`]+)`,?$", select, re.M)]
     source = sql[sql.index("CREATE TABLE") : sql.index(") WITH (")]
     row = re.search(r"`after` ROW<(.*)>,", source)
     fields = row[1] if row else ",".join(source.splitlines()[1:])
-    types = {m[1]: m[2].strip() for m in re.finditer(r"`([^`]+)` ([A-Z]+(?:\(\d+(?:, \d+)?\))?)", fields)}
-    return Sink(columns, types)
+    types = {m[1]: m[2].strip() for m in re.finditer(r"`([^`]+)` ([A-Z_]+(?:\(\d+(?:, \d+)?\))?)", fields)}
+    zone = re.search(r"^SET 'table.local-time-zone' = '([^']+)';$", sql, re.M)
+    return Sink(columns, types, zone[1] if zone else None)
 
 
-def flink_text(value: Any, flink_type: str) -> str | None:
-    """`CAST(value AS STRING)` as Flink renders a value of the column's type (the types of this spec)."""
+def flink_text(value: Any, flink_type: str, zone: str | None) -> str | None:
+    """`CAST(value AS STRING)` as Flink renders a value of the column's type (the types of this spec); a
+    TIMESTAMP_LTZ in the session's time zone, which the job must set (else the JVM's: nothing to derive it from)."""
     if value is None:
         return None
     if flink_type in ("BIGINT", "STRING"):
@@ -81,6 +89,9 @@ def flink_text(value: Any, flink_type: str) -> str | None:
         return str(Decimal(str(value)).quantize(Decimal(1).scaleb(-scale)))
     if flink_type == "TIMESTAMP(3)":  # the cast pads the fraction to the type's precision
         return dt.datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    if flink_type == "TIMESTAMP_LTZ(3)":
+        assert zone == "UTC", f"the bronze job renders a TIMESTAMP_LTZ in the JVM's time zone ({zone})"
+        return dt.datetime.fromisoformat(value).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
     raise AssertionError(f"flink_text: no rendering of {flink_type} yet")
 
 
@@ -101,7 +112,7 @@ def rendered(sink: Sink, name: str, expression: str, image: dict[str, Any]) -> A
         return None if raw is None else raw.replace("T", " ").replace("Z", "")
     found = cdc or plain
     assert found and found[1] == name, f"{name}: an expression this judge does not render: {expression}"
-    return flink_text(image.get(name), sink.types[name])
+    return flink_text(image.get(name), sink.types[name], sink.zone)
 
 
 def record(sink: Sink, image: dict[str, Any], op: str, offset: int, partition: int) -> str:
@@ -150,14 +161,16 @@ def order_rounds() -> list[list[Event]]:
     return [first, later]
 
 
-def click(key: int | None, page: str, at: str | None) -> dict[str, Any]:
-    return {"click_id": key, "page": page, "clicked_at": at}
+def click(key: int | None, page: str, at: str | None, seen: str | None = None) -> dict[str, Any]:
+    return {"click_id": key, "page": page, "clicked_at": at, "seen_at": seen}
 
 
 def click_rounds() -> list[list[Event]]:
-    first = [Event("c", click(1, "/a", "2026-03-01 09:00:00.5")), Event("c", click(1, "/a", "2026-03-01 09:00:00.5")),
-             Event("c", click(2, "/b", None))]  # fmt: skip
-    return [first, [Event("c", click(3, "/c", "2026-03-01 09:00:01"))]]
+    """The topic's records (`seen_at`: a TIMESTAMP_LTZ, an instant)."""
+    first = [Event("c", click(1, "/a", "2026-03-01 09:00:00.5", "2026-03-01T09:00:00.250Z")),
+             Event("c", click(1, "/a", "2026-03-01 09:00:00.5", "2026-03-01T09:00:00.250Z")),
+             Event("c", click(2, "/b", None, "2026-03-01T23:59:59.999Z"))]  # fmt: skip
+    return [first, [Event("c", click(3, "/c", "2026-03-01 09:00:01", "2026-03-01T20:00:00+05:30"))]]
 
 
 def valid_order(e: Event) -> bool:
@@ -244,7 +257,9 @@ def test_silver_over_the_loaders_bronze_equals_the_reference_from_the_change_eve
     assert len(bronze) == sum(len(r) for r in order_rounds()) == len(set(bronze))  # each event once
 
     kept = [e.image for r in click_rounds() for e in r if e.image["clicked_at"] is not None]
-    want_clicks = sorted((c["click_id"], c["page"], stamp(dt.datetime.fromisoformat(c["clicked_at"]))) for c in kept)
-    got_clicks = delta_rows(lake_python, layers / "silver" / "web__clicks", home,
-                            "click_id, page, strftime(clicked_at, '%Y-%m-%d %H:%M:%S.%f')")  # fmt: skip
+    want_clicks = sorted((c["click_id"], c["page"], stamp(dt.datetime.fromisoformat(c["clicked_at"])),
+                          stamp(dt.datetime.fromisoformat(c["seen_at"]).astimezone(dt.UTC))) for c in kept)  # fmt: skip
+    got_clicks = delta_rows(lake_python, layers / "silver" / "web__clicks", home,  # DuckDB's session: UTC
+                            "click_id, page, strftime(clicked_at, '%Y-%m-%d %H:%M:%S.%f'), "
+                            "strftime(seen_at, '%Y-%m-%d %H:%M:%S.%f')")  # fmt: skip
     assert got_clicks == want_clicks
