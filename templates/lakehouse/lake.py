@@ -252,12 +252,16 @@ def silver(
     if rejected.num_rows:
         store.write("silver", f"{name}__rejected", rejected, "append")
     if key:
-        order = [f"(_op = 'd' AND {q(wm)} IS NULL) DESC", f"{q(wm)} DESC NULLS LAST"] if wm else []
-        order += ["_ingested_at DESC", "_batch_id DESC", "_row DESC"]
+        keys, arrival = ", ".join(q(k) for k in key), ["_ingested_at", "_batch_id", "_row"]
+        # a delete without a watermark (a delete by the key alone) ranks at its key's watermark so far in arrival
+        # order: it beats the rows it follows, not a row made again after it
+        ranked = (f"coalesce({q(wm)}, max({q(wm)}) OVER (PARTITION BY {keys} ORDER BY {', '.join(arrival)} "
+                  "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))" if wm else "NULL")  # fmt: skip
+        order = ", ".join(["_ranked DESC NULLS LAST", *(f"{a} DESC" for a in arrival)])
         latest = arrow_of(
             con,
-            f"SELECT {payload}, _op FROM checked WHERE len(_failures) = 0 QUALIFY row_number() OVER "
-            f"(PARTITION BY {', '.join(q(k) for k in key)} ORDER BY {', '.join(order)}) = 1",
+            f"SELECT {payload}, _op FROM (SELECT *, {ranked} AS _ranked FROM checked WHERE len(_failures) = 0) "
+            f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY {order}) = 1",
         )
         if latest.num_rows or not store.exists("silver", name):
             counts.update(store.merge("silver", name, latest, key, wm))

@@ -149,6 +149,12 @@ def order_rounds() -> list[list[Event]]:
         Event("u", order(1, "99.00", "paid", "2026-03-01T09:00:30Z")),  # older than silver's: ignored
         Event("r", order(5, "9999.99", "shipped", "2026-03-01T08:00:00Z")),
         Event("c", order(6, "0.01", None, "2026-03-01T09:00:00.000001Z")),
+        Event("c", order(8, "1.00", "new", "2026-03-01T09:00:00Z")),
+        Event("d", order(8, None, None, None)),  # deleted by the key alone, then made again in the same round
+        Event("c", order(8, "2.00", "paid", "2026-03-01T09:20:00Z")),
+        Event("c", order(9, "1.00", "new", "2026-03-01T09:00:00Z")),
+        Event("u", order(9, "3.00", "paid", "2026-03-01T09:05:00Z")),
+        Event("d", order(9, None, None, None)),  # deleted by the key alone after its update
     ]
     later = [
         Event("u", order(1, "12.00", "shipped", "2026-03-01T09:05:00Z")),
