@@ -63,18 +63,40 @@ def arrow_type(name: str) -> Any:
     return {
         "string": pa.string(), "int": pa.int32(), "bigint": pa.int64(), "smallint": pa.int16(),
         "float": pa.float32(), "double": pa.float64(), "boolean": pa.bool_(), "date": pa.date32(),
-        "timestamp": pa.timestamp("ms"), "timestamp_tz": pa.timestamp("ms", "UTC"),
+        "timestamp": pa.timestamp("us"), "timestamp_tz": pa.timestamp("us", "UTC"),
     }.get(name, pa.string())  # fmt: skip
 
 
+def parsed(raw: bytes) -> Any:
+    """A record's key or value JSON with every number that has a fraction or an exponent kept exact (Decimal, never
+    a float): Flink writes a DECIMAL(p, s) as a JSON number (BigDecimal's text, `1E-18` too), which a float would
+    round past its 15-17 digits; `_value` makes the other columns' numbers floats again."""
+    import decimal
+
+    return json.loads(raw, parse_float=decimal.Decimal)
+
+
+def _plain(value: Any) -> Any:
+    """A JSON value with its exact numbers as floats (a float, a double, JSON text): as json.loads reads them."""
+    import decimal
+
+    if isinstance(value, decimal.Decimal):
+        return float(value)  # correctly rounded: the float json.loads makes of the same text
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return [_plain(v) for v in value] if isinstance(value, list) else value
+
+
 def _value(value: Any, kind: str) -> Any:
-    """A JSON value as the column's type reads it: Flink writes decimals as numbers, times as text."""
+    """A JSON value (`parsed`) as the column's type reads it: a decimal exactly (its digits, never through a
+    float), times as text (Flink's SQL text), a JSON value of a text column as its JSON text."""
     if value is None:
         return None
     if kind.startswith("decimal("):
         import decimal
 
-        return decimal.Decimal(str(value))
+        return value if isinstance(value, decimal.Decimal) else decimal.Decimal(str(value))  # an int, a string
+    value = _plain(value)
     if kind in ("string",) and not isinstance(value, str):
         return json.dumps(value, separators=(",", ":"))
     return value
@@ -89,7 +111,7 @@ def to_arrow(rows: list[dict[str, Any]], columns: list[dict[str, str]], extra: d
         raw = [_value(r.get(column["name"]), kind) for r in rows]
         if kind in ("timestamp", "timestamp_tz", "date"):  # Flink's SQL text (`2026-01-02 03:04:05.123`, `Z`)
             text = pa.array([None if v is None else str(v).rstrip("Z") for v in raw], pa.string())
-            arrays.append(text.cast(pa.timestamp("ms")).cast(arrow_type(kind)))
+            arrays.append(text.cast(pa.timestamp("us")).cast(arrow_type(kind)))
         else:
             arrays.append(pa.array(raw, arrow_type(kind)))
         names.append(column["name"])
@@ -138,13 +160,13 @@ class RelayTable(Delta):
         commit = CommitProperties(app_transactions=[Transaction(self.app_id(p), o) for p, o in sorted(last.items())])
         table, columns, key = self.relay["table"], self.relay["columns"], self.relay["key"]
         if not key:
-            rows = [json.loads(v) for _, _, _, v in records if v is not None]
+            rows = [parsed(v) for _, _, _, v in records if v is not None]
             self.write(LAYER, table, to_arrow(rows, columns, {}), "append", commit)
             return last
         newest: dict[str, tuple[dict[str, Any], str]] = {}
         for _, _, k, v in sorted(records, key=lambda r: (r[0], r[1])):
-            ident = json.dumps(json.loads(k), sort_keys=True)
-            newest[ident] = (json.loads(v), "u") if v is not None else (json.loads(k), "d")
+            ident = json.dumps(parsed(k), sort_keys=True, default=str)  # a decimal key by its exact digits
+            newest[ident] = (parsed(v), "u") if v is not None else (parsed(k), "d")
         rows = [row for row, _ in newest.values()]
         changes = to_arrow(rows, columns, {"_op": [op for _, op in newest.values()]})
         self.merge(LAYER, table, changes, key, None, commit)

@@ -40,6 +40,7 @@ from pipeline.lake_store import (
     ROOT,
     arrow_of,
     layer_uri,
+    memory,
     now,
     one_row,
     q,
@@ -132,10 +133,9 @@ def warehouse_batches(table: dict[str, Any], seen: set[str]) -> list[tuple[str, 
 
 def as_bronze(table: dict[str, Any], batch_id: str, rows: Any, ingested: dt.datetime) -> Any:
     """The spec's columns as text (a missing one NULL), then the metadata columns."""
-    import duckdb
     import pyarrow as pa
 
-    con = duckdb.connect()
+    con = memory()
     con.register("batch", rows)
     present = set(rows.column_names)
     cols = [
@@ -230,14 +230,12 @@ def silver(
 ) -> dict[str, Any]:
     """Merge the bronze rows no silver run took yet into silver; the rows merged (the latest per key
     with `_op`, or the rows appended) are added to `changes`, which the warehouse copy replays."""
-    import duckdb
-
     name, key, wm = table["name"], table["key"], table["watermark"]
     done = set(state.get(name, []))
     bronze_rows = store.read("bronze", name, skip=sorted(done))  # only the batches no silver run took
     if bronze_rows is None:
         return {"new": 0}
-    con = duckdb.connect()
+    con = memory()
     con.register("bronze_new", bronze_rows)  # the read left out the batches in `done`
     new = bronze_rows.num_rows
     batches = [r[0] for r in con.execute("SELECT DISTINCT _batch_id FROM bronze_new").fetchall()]
@@ -254,12 +252,16 @@ def silver(
     if rejected.num_rows:
         store.write("silver", f"{name}__rejected", rejected, "append")
     if key:
-        order = [f"(_op = 'd' AND {q(wm)} IS NULL) DESC", f"{q(wm)} DESC NULLS LAST"] if wm else []
-        order += ["_ingested_at DESC", "_batch_id DESC", "_row DESC"]
+        keys, arrival = ", ".join(q(k) for k in key), ["_ingested_at", "_batch_id", "_row"]
+        # a delete without a watermark (a delete by the key alone) ranks at its key's watermark so far in arrival
+        # order: it beats the rows it follows, not a row made again after it
+        ranked = (f"coalesce({q(wm)}, max({q(wm)}) OVER (PARTITION BY {keys} ORDER BY {', '.join(arrival)} "
+                  "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))" if wm else "NULL")  # fmt: skip
+        order = ", ".join(["_ranked DESC NULLS LAST", *(f"{a} DESC" for a in arrival)])
         latest = arrow_of(
             con,
-            f"SELECT {payload}, _op FROM checked WHERE len(_failures) = 0 QUALIFY row_number() OVER "
-            f"(PARTITION BY {', '.join(q(k) for k in key)} ORDER BY {', '.join(order)}) = 1",
+            f"SELECT {payload}, _op FROM (SELECT *, {ranked} AS _ranked FROM checked WHERE len(_failures) = 0) "
+            f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY {order}) = 1",
         )
         if latest.num_rows or not store.exists("silver", name):
             counts.update(store.merge("silver", name, latest, key, wm))
@@ -305,7 +307,7 @@ def unquarantine(store: Any, table: dict[str, Any], state: dict[str, Any], chang
         through = one_row(con, f"SELECT CAST(max(_quarantined_at) AS VARCHAR) FROM {relation} {since}")[0]
     if not keys.num_rows:
         return 0
-    con = duckdb.connect()
+    con = memory()
     con.register("silver_rows", store.read("silver", name))
     con.register("quarantined", keys)
     on = " AND ".join(f"s.{q(k)} = k.{q(k)}" for k in spot["key"])

@@ -143,6 +143,17 @@ def one_row(con: Any, sql: str) -> tuple[Any, ...]:
     return tuple(con.execute(sql).fetchall()[0])
 
 
+def memory() -> Any:
+    """An in-memory DuckDB connection in UTC, whatever the machine's time zone: a text time without an offset
+    (bronze's, a streamed table's as its Flink job wrote it) is read as UTC, and a TIMESTAMPTZ leaves it as an
+    Arrow `timestamp[us, tz=UTC]` (in the machine's zone pyiceberg refuses it and Delta takes another zone)."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
 def arrow_of(con: Any, sql: str) -> Any:
     """A query's result as a pyarrow Table. Never with bound parameters: DuckDB 1.5's
     `to_arrow_table` of a parameterised relation is ~20x slower (8.7 s against 0.4 s for a
@@ -465,7 +476,6 @@ class Iceberg:
         written back over that range (`overwrite` with a two-literal range filter). Not
         pyiceberg's upsert (it cannot skip an older row or delete), nor a delete by the changed
         keys: pyiceberg binds an `In` of every key in Python, ~15 s for 100k keys."""
-        import duckdb
         from pyiceberg.expressions import And, GreaterThanOrEqual, LessThanOrEqual
 
         payload = [c for c in changes.column_names if c != "_op"]
@@ -473,7 +483,7 @@ class Iceberg:
         if table_ is None:
             self.write(layer, table, changes.filter(_not_delete(changes)).select(payload), "append")
             return {"inserted": changes.num_rows}
-        con = duckdb.connect()
+        con = memory()
         con.register("changes", changes)
         low, high = one_row(con, f"SELECT min({q(key[0])}), max({q(key[0])}) FROM changes")
         low, high = file_span(table_, key[0], low, high) if low is not None else (low, high)

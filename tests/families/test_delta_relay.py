@@ -213,6 +213,78 @@ def test_the_loader_lands_appends_upserts_and_deletes_once_across_a_crash(
         assert {int(p): o for p, o in report["committed"][job].items()} == ends, job
 
 
+# Flink's own `json` format (the relay sink's) writes wide decimals and microsecond times (`flink` env, the session's
+# PyFlink JVM): DECIMAL(38, 18) as BigDecimal's text (a plain number, `-1E-18` for a small one), TIMESTAMP(6) as text
+FLINK_JSON = """
+import sys
+from pyflink.table import EnvironmentSettings, TableEnvironment
+t = TableEnvironment.create(EnvironmentSettings.in_batch_mode())
+t.get_config().set("parallelism.default", "1")
+t.execute_sql(f"CREATE TABLE s (id BIGINT, label STRING, amount DECIMAL(38, 18), placed_at TIMESTAMP(3), "
+              f"paid_at TIMESTAMP(6)) WITH ('connector' = 'filesystem', 'path' = '{sys.argv[1]}', 'format' = 'json')")
+rows = ", ".join(f"(CAST({i} AS BIGINT), 'x{i}', CAST('{a}' AS DECIMAL(38, 18)), TIMESTAMP '2026-01-01 00:00:0{i}', "
+                 f"TIMESTAMP '2026-01-01 00:00:0{i}.{123456 + i}')" for i, a in enumerate(sys.argv[2:]))
+t.execute_sql(f"INSERT INTO s SELECT * FROM (VALUES {rows})").wait()
+"""
+WIDE = ("12345678901234567890.123456789012345678", "-0.000000000000000001", "99999999999999999999.999999999999999999",
+        "0.100000000000000001")  # fmt: skip
+EXACT_SPEC = (
+    SPEC.replace("name: relay_judge", "name: relay_exact")  # its own topics on the session's broker
+    .replace('type: "decimal(10,2)"', 'type: "decimal(38,18)"')
+    .replace(
+        '          - {name: placed_at, type: "timestamp(3)"}\n',
+        '          - {name: placed_at, type: "timestamp(3)"}\n          - {name: paid_at, type: "timestamp(6)"}\n',
+    )
+    .replace("columns: [id, label, amount, placed_at]", "columns: [id, label, amount, placed_at, paid_at]")
+)
+
+
+@pytest.mark.judge
+def test_the_loader_keeps_flinks_wide_decimals_and_microseconds_exact(
+    batch_python: Path, lake_python: Path, flink_shared: Path, kafka_broker: KafkaBroker, tmp_path: Path
+) -> None:
+    """Records as PyFlink's `json` format writes them: a DECIMAL(38, 18) of 38 digits, -1E-18, the largest, and a
+    TIMESTAMP(6), appended and upserted by the loader, read back by DuckDB digit for digit. Before s45 the loader read
+    JSON numbers as floats (12345678901234567890.123456789012345678 landed as 12345678901234567000) and cast times to
+    milliseconds (a TIMESTAMP(6)'s text did not parse: the loader stopped)."""
+    (tmp_path / "spec.yaml").write_text(EXACT_SPEC)
+    code, output = generate(tmp_path / "spec.yaml", tmp_path / "project")
+    assert code == 0, output
+    relays = json.loads((tmp_path / "project" / "flink" / "delta_relays.json").read_text())["relays"]
+    assert relays[0]["columns"][2:] == [{"name": "amount", "type": "decimal(38,18)"},
+                                        {"name": "placed_at", "type": "timestamp"},
+                                        {"name": "paid_at", "type": "timestamp"}]  # fmt: skip
+    (tmp_path / "flink.py").write_text(FLINK_JSON)
+    out, home = tmp_path / "flink-json", tmp_path / "home"
+    done = subprocess.run([str(flink_shared), str(tmp_path / "flink.py"), str(out), *WIDE], capture_output=True,
+                          text=True, timeout=300, check=False, env=offline_env(home))  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = [ln for f in sorted(out.rglob("*")) if f.is_file() and not f.name.startswith(".")
+             for ln in f.read_text().splitlines() if ln.strip()]  # fmt: skip
+    lines = sorted(found, key=lambda ln: json.loads(ln)["id"])
+    assert len(lines) == len(WIDE) and "-1E-18" in lines[1], lines  # BigDecimal's text, not a plain number
+
+    def feed(keyed: bool) -> dict[str, list[dict[str, Any]]]:
+        recs = [{"partition": i % 2, "key": {"id": i} if keyed else None, "value": ln} for i, ln in enumerate(lines)]
+        return {"first": recs[:2], "later": recs[2:]}
+
+    records = tmp_path / "records.json"
+    records.write_text(json.dumps({"appended": feed(False), "upserted": feed(True)}))
+    lake = tmp_path / "lake"
+    env = {**offline_env(home), "PIPEGEN_DELTA_RELAY_ROOT": str(lake)}
+    argv = [str(batch_python), str(PROBE), kafka_broker.bootstrap, str(tmp_path / "project"), str(records)]
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert [r["code"] for r in report["runs"]] == [0] * 6, report["runs"]
+    want = [(i, a, f"2026-01-01 00:00:0{i}.{123456 + i}") for i, a in enumerate(WIDE)]
+    for job in ("appended", "upserted"):
+        got = delta_rows(
+            lake_python, lake / job, home, "id, CAST(amount AS VARCHAR), strftime(paid_at, '%Y-%m-%d %H:%M:%S.%f')"
+        )
+        assert got == want, job
+
+
 BRONZE_JOB = "shop__orders__bronze"
 
 

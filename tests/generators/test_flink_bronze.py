@@ -44,6 +44,7 @@ def test_a_lakehouse_with_flink_lands_each_streamed_table_in_the_first_bronze(tm
     assert relay["path"] == "${PIPEGEN_LAKE_ROOT}/shop_lake/bronze/shop__orders" and relay["key"] == []
     assert [c["name"] for c in relay["columns"]][-4:] == ["_batch_id", "_ingested_at", "_row", "_op"]
     assert "CASE WHEN `op` = 'd' THEN 'd' ELSE 'u' END AS `_op`" in orders
+    assert "SET 'table.local-time-zone' = 'UTC';" in orders  # a TIMESTAMP_LTZ's text in UTC, as silver reads it
     assert "COALESCE(`after`.`order_id`, `before`.`order_id`)" in orders  # a delete's key from `before`
     lake = json.loads(files["pipeline/lake.json"])
     assert [t.get("stream") for t in lake["tables"]] == [True, True]

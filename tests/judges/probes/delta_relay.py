@@ -9,7 +9,8 @@ no `commit`), then runs `python -m pipeline.delta_relay JOB --once` twice (the s
 later records and runs it once more. The tables are read back by the test (DuckDB's delta_scan, another env).
 
 RECORDS_JSON: {job: {"first": [{"partition", "key", "value"}], "later": [...]}} (key/value: JSON values, value
-null: a tombstone). Usage: python delta_relay.py BOOTSTRAP PROJECT_DIR RECORDS_JSON
+null: a tombstone, a string value: the record's JSON text as it is, e.g. a line Flink's `json` format wrote).
+Usage: python delta_relay.py BOOTSTRAP PROJECT_DIR RECORDS_JSON
 Prints {"runs": [{"job", "code", "stderr"}], "crash": {job: {partition: last offset written}},
 "committed": {job: {partition: offset}}} as JSON."""
 
@@ -41,7 +42,8 @@ def produce(bootstrap: str, topic: str, records: list[dict[str, Any]]) -> None:
     producer = Producer({"bootstrap.servers": bootstrap})
     for r in records:
         key = None if r["key"] is None else json.dumps(r["key"]).encode()
-        value = None if r["value"] is None else json.dumps(r["value"]).encode()
+        text = r["value"] if isinstance(r["value"], str) else json.dumps(r["value"])  # a string: the JSON text
+        value = None if r["value"] is None else text.encode()
         producer.produce(topic, key=key, value=value, partition=r["partition"])
     assert producer.flush(30) == 0
 

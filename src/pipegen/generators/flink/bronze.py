@@ -69,6 +69,10 @@ TEMPORAL_TEXT: dict[str, str] = {
     "time": "REPLACE({col}, 'Z', '')",
 }
 TIMESTAMP_TZ = "timestamp_tz"
+# A TIMESTAMP_LTZ cast to text (a topic's timestamptz column) reads in the session's time zone, the JVM's by default:
+# UTC, which the lake step's silver reads a time without an offset as (lakehouse/lake_store.memory), as Spark's
+# sessions do
+LOCAL_TIME_ZONE = ("table.local-time-zone", "UTC")
 
 
 def _as_read(c: Column) -> bool:
@@ -162,7 +166,8 @@ def bronze_job(spec: Spec, names: Names, settings: Settings, ref: TableRef, targ
     else:
         into = sink_options(target, table, str(names.pipeline))
     sink = create_table_as(jn.sink_table, [], into, query)
-    script = "\n\n".join([settings_script(settings, jn, False), source, sink]) + "\n"
+    zone = "SET {} = {};".format(*(string(v) for v in LOCAL_TIME_ZONE))
+    script = "\n\n".join([settings_script(settings, jn, False) + "\n" + zone, source, sink]) + "\n"
     outputs = [*landed, *META]
     manifest = _manifest(rel, jn, outputs, target)
     return JobSql(jn, script, manifest, outputs, target.name, target.type.value)
