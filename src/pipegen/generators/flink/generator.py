@@ -21,6 +21,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from pipegen.common.secret_sources import secret_rows
 from pipegen.common.stream_landing import STREAM_ORDER, bronze_relays, streamed_to_bronze
 from pipegen.common.stream_rules import EventRule, event_rules, streamed_tables
 from pipegen.common.synthetic_tables import START, config_name, seed_and_locale, table_config
@@ -242,7 +243,7 @@ class FlinkGenerator:
                 **_docs_context(ctx, streams, quality, bronze),
                 "relays": clickhouse.manifest(relayed),
                 "delta_relays": delta.manifest(into_delta),
-                "secret_rows": secrets.rows(secrets.secret_keys(ctx, jobs, CONNECTOR_USES)),
+                "secret_rows": secret_rows(secrets.secret_keys(ctx, jobs, CONNECTOR_USES)),
             },
         )
         return files
