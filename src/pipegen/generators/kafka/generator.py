@@ -184,7 +184,7 @@ def acls_for(ctx: GenContext) -> dict[str, list[dict[str, Any]]]:
     all_topics = topics(ctx)
     cdc = [t.name for t in all_topics if t.role == "cdc"]
     dlq = [t.name for t in all_topics if t.role == "dead-letter"]
-    read = [t.name for t in all_topics if t.role in ("cdc", "stream")]
+    read = [t.name for t in all_topics if t.role in ("cdc", "stream", "bridged")]
     users: dict[str, list[dict[str, Any]]] = {}
     connectors_ = plan_connectors(ctx)
     if connectors_:
@@ -390,7 +390,7 @@ def docs_context(ctx: GenContext, all_topics: list[Topic], items: tuple[Connecto
         role = TOPIC_ROLES[t.role]
         rows.append(
             {
-                "name": Ident(t.name),
+                "name": t.name,  # a Kafka or Pub/Sub source's topic is the spec's name as written: md_code
                 "role": trusted(t.role),
                 "partitions": declared_partitions(t),
                 "cleanup": trusted(role.cleanup),
@@ -401,10 +401,13 @@ def docs_context(ctx: GenContext, all_topics: list[Topic], items: tuple[Connecto
     for user, acls in acls_for(ctx).items():
         for acl in acls:
             res = acl["resource"]
-            what = res["type"] if res["type"] == "cluster" else f"{res['type']} `{res['name']}`"
-            if res.get("patternType") == "prefix":
-                what += " (prefix)"
-            users.append({"user": Ident(user), "resource": trusted(what), "ops": trusted(", ".join(acl["operations"]))})
+            users.append({
+                "user": Ident(user),
+                "kind": trusted(res["type"]),  # Strimzi's resource types
+                "name": res.get("name"),  # a topic may be the spec's name as written: md_code
+                "prefix": res.get("patternType") == "prefix",
+                "ops": trusted(", ".join(acl["operations"])),
+            })  # fmt: skip
     return {
         "namespace": ctx.plan.names.k8s_namespace,
         "cluster": kafka.cluster,
