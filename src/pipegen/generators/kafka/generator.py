@@ -421,6 +421,7 @@ def docs_context(ctx: GenContext, all_topics: list[Topic], items: tuple[Connecto
         "push_secret": kafka.connect_push_secret,
         "image": trusted(connect_image(ctx)),
         "topics": rows,
+        "bridged": any(t.role == "bridged" for t in all_topics),
         "users": users,
         "secret_rows": secret_rows(secrets.connect_keys(ctx, items)),
     }  # fmt: skip
