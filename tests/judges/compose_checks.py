@@ -253,16 +253,15 @@ def strimzi_topics(files: dict[str, str]) -> dict[str, dict[str, Any]]:
 
 
 def flink_cluster_topics(files: dict[str, str], bootstrap_vars: set[str]) -> set[str]:
-    """The topics the Flink jobs write through Kafka tables whose bootstrap servers are `${VAR}` of `bootstrap_vars`
-    (a sink's table: `upsert-kafka`, or `sink.*` options). The topics they read there are the KafkaTopics' (the
-    equality above) but for a Pub/Sub source's bridged topic, which neither is (docs/judges.md, open defects)."""
+    """The topics the Flink jobs read or write through Kafka tables whose bootstrap servers are `${VAR}` of
+    `bootstrap_vars`: a source's (a CDC or Faker stream's, a Kafka source's on the cluster, a Pub/Sub source's
+    bridged topic) and a sink's (`upsert-kafka`, or `sink.*` options)."""
     out = set()
     for path in sorted(p for p in files if p.startswith("flink/sql/") and p.endswith(".sql")):
         for clause in re.findall(r"\bWITH \((.*?)\n\)", files[path], re.S):
             options = {k: v.replace("''", "'") for k, v in OPTION.findall(clause)}
             servers = re.fullmatch(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", options.get("properties.bootstrap.servers", ""))
-            sink = options.get("connector") == "upsert-kafka" or any(k.startswith("sink.") for k in options)
-            if "topic" in options and servers and servers[1] in bootstrap_vars and sink:
+            if "topic" in options and servers and servers[1] in bootstrap_vars:
                 out.add(options["topic"])
     return out
 
@@ -295,5 +294,7 @@ def topic_problems(files: dict[str, str], services: dict[str, Any]) -> list[str]
     environment = services.get("flink-sql", {}).get("environment", {})
     bootstrap_vars = {k for k, v in environment.items() if v == "kafka:29092"}
     for name in sorted(flink_cluster_topics(files, bootstrap_vars) - set(by_name)):
-        problems.append(f"{TOPICS_SERVICE}: {name}, which a Flink job writes on compose's broker, is not created")
+        problems.append(
+            f"{TOPICS_SERVICE}: {name}, which a Flink job reads or writes on compose's broker, is not created"
+        )
     return problems

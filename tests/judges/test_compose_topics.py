@@ -56,6 +56,22 @@ def test_every_stack_with_a_broker_creates_its_topics_as_the_kafka_topics_declar
     assert sinks == 2  # the corpus's Flink jobs writing a Kafka target of the project's cluster (no KafkaTopic before)
 
 
+def test_a_pub_sub_sources_bridged_topics_are_declared_and_created_as_the_flink_jobs_read_them() -> None:
+    """The stream jobs read a Pub/Sub source's topics as the same-name Kafka topics of the project's cluster (R486):
+    neither the KafkaTopics nor compose's create commands had them before s45 (the check above, which now takes
+    the topics Flink reads on compose's broker too, failed on the corpus spec)."""
+    spec = REPO / "tests" / "corpus" / "pubsub_bridged_topics.yaml"
+    files = rendered(spec)
+    created = [c["topic"] for c in create_commands(services(spec)["kafka-topics"])]
+    declared = strimzi_topics(files)
+    for topic in ("page_views", "Signups"):  # the spec's names as written, case kept
+        assert topic in created and topic in declared, topic
+        assert f"  'topic' = '{topic}',\n" in "".join(v for k, v in files.items() if k.startswith("flink/sql/"))
+    assert "| `Signups` | bridged |" in files["docs/kafka.md"]
+    assert "| `clicks-bridge-flink` | topic `Signups` | Read, Describe |" in files["docs/kafka.md"]
+    assert topic_problems(files, services(spec)) == []
+
+
 def test_the_topic_checks_fail_on_a_stack_that_misses_or_misdeclares_a_topic() -> None:
     files = dict(rendered(REPO / "specs" / "ecommerce_realtime.yaml"))
     found = services(REPO / "specs" / "ecommerce_realtime.yaml")
@@ -85,7 +101,7 @@ def test_the_topic_checks_fail_on_a_stack_that_misses_or_misdeclares_a_topic() -
     lines = [c for c in script.split(" && ") if f"--topic {sink} " not in c]
     strimzi = files["k8s/kafka/topics.yaml"].split("---\n")
     files["k8s/kafka/topics.yaml"] = "---\n".join(d for d in strimzi if f"topicName: {sink}\n" not in d)
-    assert f"{sink}, which a Flink job writes on compose's broker, is not created" in problems(" && ".join(lines))
+    assert f"{sink}, which a Flink job uses on compose's broker, is not created" in problems(" && ".join(lines))
 
 
 def test_every_service_using_the_topics_waits_for_them_to_be_created() -> None:

@@ -4,8 +4,10 @@ topics` service, `kafka-topics.sh --create --if-not-exists`) render; the broker 
 (`auto.create.topics.enable: false` on both).
 
 Roles (`TOPIC_ROLES`): per CDC table its change topic (compacted), per stream dataset read from this cluster (a
-Faker stream, a Kafka source without `bootstrap_servers`: `DatasetNames.read_topic`) its topic, per streaming
-dataset its dead-letter topic, the validation-events topic, per stream job whose Kafka target is this cluster (no
+Faker stream, a Kafka source without `bootstrap_servers`: `DatasetNames.read_topic`) its topic, per topic of a
+Pub/Sub source the Kafka topic of the same name the stream jobs read and the user bridges into this cluster
+(`bridged`, spec.catalog.bridged_to_project_cluster; R521 checks the names), per streaming dataset its dead-letter
+topic, the validation-events topic, per stream job whose Kafka target is this cluster (no
 `bootstrap_servers`) its output topic (`sink`), per stream job whose target reads its rows from Kafka (ClickHouse,
 Delta) and per bronze job into a Delta bronze its relay topic (`relay`), each connector's schema history and
 heartbeat topics, and the Connect workers' storage topics. Every name comes from the naming layer."""
@@ -21,6 +23,7 @@ from pipegen.plan.capacity import KAFKA_REPLICATION
 from pipegen.plan.cdc import Connector, connectors
 from pipegen.plan.flinkjars import RelayedSink, relayed_sinks
 from pipegen.plan.names import KafkaNames, RelayNames
+from pipegen.spec.catalog import bridged_to_project_cluster
 from pipegen.spec.index import index_of
 from pipegen.spec.model import Ingestion, TargetType
 
@@ -51,6 +54,7 @@ TOPIC_ROLES: dict[str, TopicRole] = {
     "connect-status": TopicRole("compact", None, 5),
     "sink": TopicRole("delete", None, None),  # a stream job's output on this cluster (a Kafka target)
     "relay": TopicRole("delete", None, None),  # a stream job's rows for a target's own Kafka reader (kafka/relays.py)
+    "bridged": TopicRole("delete", None, None),  # a Pub/Sub topic the user bridges into this cluster: as `stream`
 }  # fmt: skip
 
 
@@ -144,6 +148,8 @@ def topics(ctx: GenContext) -> list[Topic]:
                 out.append(Topic(str(n.topic), "cdc", count))
             elif n.on_pipeline_cluster:
                 out.append(Topic(n.read_topic, "stream", count))
+            elif bridged_to_project_cluster(source):
+                out.append(Topic(n.read_topic, "bridged", count))
             out.append(Topic(str(n.dead_letter_topic), "dead-letter", count))
     for c in plan_connectors(ctx):
         if c.system.historized:

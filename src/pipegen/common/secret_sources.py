@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
+from pipegen.generators.base import SecretKey
+from pipegen.safe import trusted
 from pipegen.spec.model import Spec
 
 
@@ -12,3 +17,13 @@ def spec_reference(spec: Spec, name: str) -> str | None:
         if f"${{{kind}:{name}}}" in text:
             return f"the spec's `${{{kind}:{name}}}`"
     return None
+
+
+def secret_rows(keys: Iterable[SecretKey]) -> list[dict[str, Any]]:
+    """A doc's Secret table: one row per (Secret, key), sorted, the first key's source."""
+    first: dict[tuple[str, str], SecretKey] = {}
+    for k in keys:
+        first.setdefault((k.secret, k.key), k)
+    # names of the naming layer, Strimzi's keys, variable names (`[A-Za-z_][A-Za-z0-9_]*`), pipegen's sentences
+    return [{"secret": trusted(k.secret), "key": trusted(k.key), "source": trusted(k.source)}
+            for _, k in sorted(first.items())]  # fmt: skip

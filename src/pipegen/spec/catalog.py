@@ -70,6 +70,14 @@ def on_project_cluster(source: Source) -> bool:
     return source.type == SourceType.KAFKA and source.connection.bootstrap_servers is None
 
 
+def bridged_to_project_cluster(source: Source) -> bool:
+    """A Pub/Sub source: Flink SQL has no Pub/Sub connector, so the stream jobs read each of its topics from the
+    Kafka topic of the same name on the project's cluster, which the user bridges there (R486's hint, e.g. Google's
+    Pub/Sub Group Kafka Connector). The kafka and compose families declare those topics (role `bridged`,
+    common/kafka_topics.py); validate refuses a topic name Kafka does not take (R521)."""
+    return source.type == SourceType.PUBSUB and source.ingestion == Ingestion.STREAM
+
+
 def generated_stream(source: Source) -> bool:
     """A Faker source that streams: its topics are on the project's cluster and nothing but a stream generator
     (pipeline/stream_generator.py) writes them; the plan's `Kind.STREAM_GENERATORS` (plan/stream_generators.py)."""

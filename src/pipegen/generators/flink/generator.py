@@ -23,6 +23,7 @@ from typing import Any
 
 from pipegen.common.delta_loader import LOADER_STALE_S
 from pipegen.common.delta_loader import REQUIREMENTS as LOADER_REQUIREMENTS
+from pipegen.common.secret_sources import secret_rows
 from pipegen.common.stream_landing import STREAM_ORDER, bronze_relays, streamed_to_bronze
 from pipegen.common.stream_rules import EventRule, event_rules, streamed_tables
 from pipegen.common.synthetic_tables import START, config_name, seed_and_locale, table_config
@@ -245,7 +246,7 @@ class FlinkGenerator:
                 "relays": clickhouse.manifest(relayed),
                 "delta_relays": delta.manifest(into_delta),
                 "stale": LOADER_STALE_S,
-                "secret_rows": secrets.rows(secrets.secret_keys(ctx, jobs, CONNECTOR_USES)),
+                "secret_rows": secret_rows(secrets.secret_keys(ctx, jobs, CONNECTOR_USES)),
             },
         )
         return files

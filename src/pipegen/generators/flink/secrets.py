@@ -15,7 +15,6 @@ from pipegen.generators.base import GenContext, SecretKey
 from pipegen.generators.flink import tls as tls_stores
 from pipegen.generators.flink.builder import JobSql
 from pipegen.plan.names import ENV
-from pipegen.safe import trusted
 
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")  # what pipeline/flink_sql.py substitutes
 STRIMZI = "Strimzi's Secret of {what} (its {operator} operator writes it)"
@@ -57,13 +56,3 @@ def secret_keys(ctx: GenContext, jobs: list[JobSql], uses: dict[str, str]) -> tu
             )
             out.append(SecretKey(secret, key, f"{whose}: the {what} the FlinkDeployment reads"))
     return tuple(out)
-
-
-def rows(keys: tuple[SecretKey, ...]) -> list[dict[str, Any]]:
-    """docs/flink.md's table: one row per (Secret, key), sorted."""
-    first: dict[tuple[str, str], SecretKey] = {}
-    for k in keys:
-        first.setdefault((k.secret, k.key), k)
-    # names of the naming layer, Strimzi's keys, variable names (`[A-Za-z_][A-Za-z0-9_]*`), pipegen's sentences
-    return [{"secret": trusted(k.secret), "key": trusted(k.key), "source": trusted(k.source)}
-            for _, k in sorted(first.items())]  # fmt: skip

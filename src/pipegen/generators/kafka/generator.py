@@ -20,6 +20,7 @@ Writes under `k8s/kafka/`:
   lets the Connect service account read exactly the Secrets/ConfigMaps the connectors name;
   with `monitoring.prometheus`, connect.yaml also holds the JMX exporter rules (a ConfigMap) its
   `metricsConfig` names (`connect_metrics.py`: Debezium's streaming metrics, CDC lag among them).
+`docs/kafka.md` lists every key of every Secret the KafkaConnect and its connectors read (`secrets.py`).
 The connectors themselves are the debezium family's `debezium/strimzi/*.yaml`; both come from
 `pipegen.plan.cdc`.
 """
@@ -49,9 +50,10 @@ from pipegen.common.kafka_topics import (
 from pipegen.common.kafka_topics import (
     relays as topic_relays,
 )
+from pipegen.common.secret_sources import secret_rows
 from pipegen.common.stream_rules import dead_letter_tables
 from pipegen.generators.base import Contribution, Files, GenContext
-from pipegen.generators.kafka import connect_metrics, relays
+from pipegen.generators.kafka import connect_metrics, relays, secrets
 from pipegen.plan.capacity import KAFKA_REPLICATION
 from pipegen.plan.cdc import DEBEZIUM_VERSION, KAFKA_VERSION, Connector, Runtime, worker_providers
 from pipegen.plan.components import Kind
@@ -182,7 +184,7 @@ def acls_for(ctx: GenContext) -> dict[str, list[dict[str, Any]]]:
     all_topics = topics(ctx)
     cdc = [t.name for t in all_topics if t.role == "cdc"]
     dlq = [t.name for t in all_topics if t.role == "dead-letter"]
-    read = [t.name for t in all_topics if t.role in ("cdc", "stream")]
+    read = [t.name for t in all_topics if t.role in ("cdc", "stream", "bridged")]
     users: dict[str, list[dict[str, Any]]] = {}
     connectors_ = plan_connectors(ctx)
     if connectors_:
@@ -352,11 +354,11 @@ def connect_rbac(ctx: GenContext, items: tuple[Connector, ...]) -> list[dict[str
     """Role + RoleBinding: the Connect pods' service account may read exactly the connectors' Secrets/ConfigMaps."""
     kafka = kafka_names(ctx)
     ns = str(ctx.plan.names.k8s_namespace)
-    secrets = sorted({str(c.names.credentials_secret) for c in items if c.secrets})
+    credentials = sorted({str(c.names.credentials_secret) for c in items if c.secrets})
     configmaps = sorted({str(c.names.settings_configmap) for c in items if c.env_names})
     rules = [
         {"apiGroups": [""], "resources": [kind], "resourceNames": names, "verbs": ["get"]}
-        for kind, names in (("secrets", secrets), ("configmaps", configmaps))
+        for kind, names in (("secrets", credentials), ("configmaps", configmaps))
         if names
     ]
     role = str(kafka.connect_config_reader)
@@ -388,7 +390,7 @@ def docs_context(ctx: GenContext, all_topics: list[Topic], items: tuple[Connecto
         role = TOPIC_ROLES[t.role]
         rows.append(
             {
-                "name": Ident(t.name),
+                "name": t.name,  # a Kafka or Pub/Sub source's topic is the spec's name as written: md_code
                 "role": trusted(t.role),
                 "partitions": declared_partitions(t),
                 "cleanup": trusted(role.cleanup),
@@ -399,10 +401,13 @@ def docs_context(ctx: GenContext, all_topics: list[Topic], items: tuple[Connecto
     for user, acls in acls_for(ctx).items():
         for acl in acls:
             res = acl["resource"]
-            what = res["type"] if res["type"] == "cluster" else f"{res['type']} `{res['name']}`"
-            if res.get("patternType") == "prefix":
-                what += " (prefix)"
-            users.append({"user": Ident(user), "resource": trusted(what), "ops": trusted(", ".join(acl["operations"]))})
+            users.append({
+                "user": Ident(user),
+                "kind": trusted(res["type"]),  # Strimzi's resource types
+                "name": res.get("name"),  # a topic may be the spec's name as written: md_code
+                "prefix": res.get("patternType") == "prefix",
+                "ops": trusted(", ".join(acl["operations"])),
+            })  # fmt: skip
     return {
         "namespace": ctx.plan.names.k8s_namespace,
         "cluster": kafka.cluster,
@@ -416,7 +421,9 @@ def docs_context(ctx: GenContext, all_topics: list[Topic], items: tuple[Connecto
         "push_secret": kafka.connect_push_secret,
         "image": trusted(connect_image(ctx)),
         "topics": rows,
+        "bridged": any(t.role == "bridged" for t in all_topics),
         "users": users,
+        "secret_rows": secret_rows(secrets.connect_keys(ctx, items)),
     }  # fmt: skip
 
 
@@ -430,7 +437,11 @@ CONNECT_FILES = ("k8s/kafka/connect.yaml", "k8s/kafka/connect-rbac.yaml")
 
 class KafkaGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
-        return Contribution(manifests=(*CLUSTER_FILES, *(CONNECT_FILES if plan_connectors(ctx) else ())))
+        items = plan_connectors(ctx)
+        return Contribution(
+            manifests=(*CLUSTER_FILES, *(CONNECT_FILES if items else ())),
+            secret_keys=secrets.connect_keys(ctx, items),  # the KafkaConnect's (docs/kubernetes.md)
+        )
 
     def render(self, ctx: GenContext) -> Files:
         kafka = kafka_names(ctx)

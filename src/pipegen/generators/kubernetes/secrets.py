@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipegen.common.secret_sources import secret_rows as rows
 from pipegen.common.secret_sources import spec_reference
 from pipegen.generators.base import GenContext, SecretKey
 from pipegen.generators.kubernetes.airflow import API_SECRET, DB_URL, JWT_SECRET
 from pipegen.generators.kubernetes.workloads import Workload
 from pipegen.plan.names import KubeNames
-from pipegen.safe import trusted
 
 AIRFLOW_SOURCES = {
     DB_URL: "your Airflow metadata database's SQLAlchemy URL (`postgresql+psycopg2://…`)",
@@ -51,9 +51,4 @@ def workload_keys(
 
 def secret_rows(ctx: GenContext, kube: KubeNames, found: tuple[Workload, ...], env_keys: list[str]) -> list[Any]:
     """One row per (Secret, key) of every workload, sorted: {"secret", "key", "source"}."""
-    first: dict[tuple[str, str], SecretKey] = {}
-    for k in (*workload_keys(ctx, kube, found, env_keys), *ctx.shared.secret_keys):
-        first.setdefault((k.secret, k.key), k)
-    # names of the naming layer, Strimzi's keys, variable names (`[A-Za-z_][A-Za-z0-9_]*`), pipegen's sentences
-    return [{"secret": trusted(k.secret), "key": trusted(k.key), "source": trusted(k.source)}
-            for _, k in sorted(first.items())]  # fmt: skip
+    return rows([*workload_keys(ctx, kube, found, env_keys), *ctx.shared.secret_keys])

@@ -145,8 +145,8 @@ def _table_severity(index: SpecIndex) -> Iterator[Finding]:
 UNCONNECTED = {
     SourceType.PUBSUB: (
         "Flink SQL has no Pub/Sub connector (Apache Flink's is DataStream-only): the stream jobs read each topic "
-        "from the Kafka topic of the same name on the project's cluster (KAFKA_BOOTSTRAP_SERVERS), and no batch "
-        "reader reads Pub/Sub",
+        "from the Kafka topic of the same name on the project's cluster (KAFKA_BOOTSTRAP_SERVERS), which pipegen "
+        "declares there (k8s/kafka/topics.yaml, compose.yaml's kafka-topics), and no batch reader reads Pub/Sub",
         "bridge the subscription into Kafka topics named like the spec's topics (e.g. Google's Pub/Sub Group Kafka "
         "Connector) and declare the source `type: kafka`, or remove these settings",
     ),
