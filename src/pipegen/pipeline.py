@@ -3,7 +3,6 @@ and `generate` all go through `check`, so what validates clean also generates.""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -115,5 +114,7 @@ def renderer(ready: Ready) -> Callable[[Callable[[str], str | None]], Files]:
 
 
 def spec_hash(spec: Spec) -> str:
+    import hashlib  # not at import: `validate` never hashes (~3 ms of its start)
+
     canonical = json.dumps(spec.model_dump(mode="json", by_alias=True), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()

@@ -10,7 +10,7 @@ from ruamel.yaml import YAML
 from pipegen.pipeline import Ready, families_for, render_tree
 from pipegen.plan.capacity import compute
 from pipegen.plan.lake_findings import partition_findings
-from pipegen.plan.lake_gold import gold_choices
+from pipegen.plan.lake_gold import expression_type, gold_choices
 from pipegen.plan.plan import make_plan
 from pipegen.planview import plan_json, plan_text
 from pipegen.spec.model import Spec
@@ -97,3 +97,22 @@ def test_plan_prints_each_marts_gold_partitioning() -> None:
     assert [(g["mart"], (g["gold"] or {}).get("source")) for g in data] == [
         ("daily_orders", "order_day"), ("order_events", "updated_at"), ("amounts", None)]  # fmt: skip
     assert all(g["file_bytes"] == FILE_BYTES and g["reason"] for g in data)
+
+
+def test_the_time_calls_are_typed_whatever_the_case_of_their_keywords() -> None:
+    class Columns:
+        def type_of(self, *ref: str) -> str | None:
+            return {"updated_at": "timestamp", "amount": "decimal(10,2)"}.get(ref[-1])
+
+    scope = Columns()
+    typed = {text: expression_type(text, scope) for text in (  # type: ignore[arg-type]
+        "date(updated_at)", " DATE ( updated_at ) ", "cast(updated_at as date)", "CAST(updated_at AS Timestamp)",
+        "Cast( updated_at as TIMESTAMP )", "date(amount)", "cast(amount as date)", "dates(updated_at)",
+        "cast(updated_at as time)",
+    )}  # fmt: skip
+    assert typed == {
+        "date(updated_at)": "date", " DATE ( updated_at ) ": "date", "cast(updated_at as date)": "date",
+        "CAST(updated_at AS Timestamp)": "timestamp", "Cast( updated_at as TIMESTAMP )": "timestamp",
+        "date(amount)": None, "cast(amount as date)": None, "dates(updated_at)": None,
+        "cast(updated_at as time)": None,
+    }  # fmt: skip

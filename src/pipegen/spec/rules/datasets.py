@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path as FilePath
 
 from pipegen.spec import rulekinds
 from pipegen.spec.diagnostics import Finding, Path
@@ -205,7 +205,7 @@ def _freshness(t: TableRef, path: Path) -> Iterator[Finding]:
 @lru_cache(maxsize=1)
 def faker_vocabulary() -> tuple[frozenset[str], frozenset[str]]:
     """(providers, locales) from the checked-in list (scripts/faker-vocabulary.py); Faker is not imported."""
-    text = resources.files("pipegen.spec").joinpath("data/faker.txt").read_text(encoding="utf-8")
+    text = (FilePath(__file__).resolve().parents[1] / "data" / "faker.txt").read_text(encoding="utf-8")
     providers, locales = set(), set()
     for line in text.splitlines():
         kind, _, name = line.partition(" ")
