@@ -50,8 +50,13 @@ JOB = {
     "lookups": ["`src`.`proc_time`"],
     "tables": {
         "src": {"role": "source", "topic": "p.s.src", "format": "debezium-json"},
-        "dim": {"role": "dimension", "topic": "p.s.dim", "format": "debezium-json", "version_time": "updated_at",
-                "local_version": "_pipegen_version"},
+        "dim": {
+            "role": "dimension",
+            "topic": "p.s.dim",
+            "format": "debezium-json",
+            "version_time": "updated_at",
+            "local_version": "_pipegen_version",
+        },
         "out": {"role": "sink"},
     },
 }
