@@ -81,14 +81,25 @@ def sink_parts(stmt: str) -> tuple[str, str]:
     return head, query
 
 
+def _quote(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
 def local_source(stmt: str, table: dict[str, Any], data: Path, version_time: str | None = None) -> str:
     """A source or dimension over files: same schema and format; metadata columns as NULL."""
     stmt = _METADATA.sub(lambda m: f"{m.group(1)} {m.group(2)}{m.group(3)}", stmt)  # absent: NULL
     if version_time:
-        vt = "`" + version_time.replace("`", "``") + "`"
+        # the version time copied into the naming layer's own column (jobs.json's `local_version`), which gets the
+        # watermark: the dimension's column stays a plain TIMESTAMP in the join's output (one rowtime in a sink)
+        vt, lv = (_quote(n) for n in (version_time, table["local_version"]))
+
+        def versioned(m: re.Match[str]) -> str:
+            pad = m.group(1)
+            return f"{pad}{lv} AS {vt},\n{pad}WATERMARK FOR {lv} AS {lv},\n{pad}PRIMARY KEY "
+
         head, mark, tail = stmt.rpartition(WITH_MARK)
         if _PRIMARY_KEY.search(head):
-            head = _PRIMARY_KEY.sub(lambda m: f"{m.group(1)}WATERMARK FOR {vt} AS {vt},\n{m.group(1)}PRIMARY KEY ", head)
+            head = _PRIMARY_KEY.sub(versioned, head)
         stmt = head + mark + tail
     path = data / table["topic"]
     formats = table.get("format_options") or {"format": table["format"]}

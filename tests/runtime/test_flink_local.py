@@ -50,7 +50,13 @@ JOB = {
     "lookups": ["`src`.`proc_time`"],
     "tables": {
         "src": {"role": "source", "topic": "p.s.src", "format": "debezium-json"},
-        "dim": {"role": "dimension", "topic": "p.s.dim", "format": "debezium-json", "version_time": "updated_at"},
+        "dim": {
+            "role": "dimension",
+            "topic": "p.s.dim",
+            "format": "debezium-json",
+            "version_time": "updated_at",
+            "local_version": "_pipegen_version",
+        },
         "out": {"role": "sink"},
     },
 }
@@ -107,7 +113,9 @@ def test_local_rewrite_swaps_connectors_and_turns_lookups_into_temporal_joins(
     assert "'connector' = 'filesystem'" in source and "'kafka'" not in source
     assert "'format' = 'debezium-json'" in source
     assert "METADATA" not in source and "`_meta_ts` TIMESTAMP_LTZ(3)," in source
-    assert "WATERMARK FOR `updated_at` AS `updated_at`" in dim and "jdbc" not in dim
+    # the version time's copy has the watermark: the dimension's own column stays a plain TIMESTAMP (one rowtime)
+    assert "`_pipegen_version` AS `updated_at`,\n  WATERMARK FOR `_pipegen_version` AS `_pipegen_version`" in dim
+    assert "WATERMARK FOR `updated_at`" not in dim and "jdbc" not in dim
     assert "FOR SYSTEM_TIME AS OF `src`.`ts`" in view and "proc_time` AS `dim`" not in view
     assert "'connector' = 'blackhole'" in sink
     assert stmts[-1].query == "SELECT `id` FROM `v`"

@@ -17,6 +17,21 @@ def short_hash(value: str, n: int = 6) -> str:
     return hashlib.sha256(value.encode()).hexdigest()[:n]
 
 
+# Project names dbt refuses ("Invalid project name: column is a reserved word": dbt-core 1.11's
+# contracts/project.py BANNED_PROJECT_NAMES, the names of its Jinja context): a pipeline so named has the
+# dbt project `<name>_pipeline` (its profile too), every other pipeline's project is its own name.
+DBT_BANNED_PROJECT_NAMES = frozenset(
+    "_sql_results adapter api column config context database env env_var exceptions execute flags fromjson "
+    "fromyaml graph invocation_id load_agate_table load_result log model modules post_hooks pre_hooks ref render "
+    "return run_started_at schema source sql sql_now store_result store_raw_result target this tojson toyaml "
+    "try_or_compiler_error var write".split()
+)
+
+
+def dbt_project_name(pipeline: str) -> Ident:
+    return Ident(f"{pipeline}_pipeline" if pipeline in DBT_BANNED_PROJECT_NAMES else pipeline)
+
+
 def dns_name(value: str, max_len: int = 63, always_hash: bool = False) -> Ident:
     """A DNS-1123 label: lowercase alphanumerics and '-', starting and ending alphanumeric,
     at most `max_len` characters; a name that had to be cut (or `always_hash`) ends in a

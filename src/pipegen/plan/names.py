@@ -60,6 +60,7 @@ from pipegen.plan.idents import (
     BucketRule,
     bucket_name,
     clashes,
+    dbt_project_name,
     dns_name,
     k8s_labels,
 )
@@ -531,7 +532,7 @@ def names(spec: Spec) -> Names:
     k8s_namespace = dns_name(namespace)
     return Names(
         pipeline=Ident(pipeline),
-        dbt_project=Ident(pipeline),
+        dbt_project=dbt_project_name(pipeline),
         dlt_pipeline=Ident(pipeline),
         staging_schema=Ident(STAGING_SCHEMA),
         marts_schema=Ident(MARTS_SCHEMA),

@@ -12,6 +12,13 @@ from typing import Any
 from pipegen.render.filters import yaml_str
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_+\-]*$")
+# plain words a YAML 1.1 reader (PyYAML: dbt, Airflow) resolves to a boolean or null, not a string: as a key
+# (a pipeline named `true` is dbt's profile name) they are quoted, as every string value is
+_NOT_STRINGS = frozenset(
+    f(word)
+    for word in ("y", "yes", "n", "no", "true", "false", "on", "off", "null")
+    for f in (str.lower, str.title, str.upper)
+)
 _JINJA_OPEN = ("{{", "{%", "{#")
 
 
@@ -52,7 +59,7 @@ def _scalar(value: Any, transform: Callable[[str], str]) -> str:
 
 
 def _key(key: Any) -> str:
-    if not isinstance(key, str) or not _PLAIN_KEY.match(key):
+    if not isinstance(key, str) or not _PLAIN_KEY.match(key) or key in _NOT_STRINGS:
         return yaml_str(str(key))
     return key
 

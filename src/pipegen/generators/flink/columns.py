@@ -269,6 +269,9 @@ def _version_watermark(rel: Relation, version_time: str | None) -> list[str]:
         return []
     if version_time == LOCAL_VERSION:
         return [LOCAL_VERSION_COLUMN, f"WATERMARK FOR {quote(LOCAL_VERSION)} AS {quote(LOCAL_VERSION)}"]
+    # the version time as its own column (computed from the raw one: a computed column cannot name another), so the
+    # spec's column stays a plain TIMESTAMP in the join's output: a job selecting it writes one rowtime, not two
     column = next((c for c in rel.ref.dataset.columns if c.name == version_time), None)
-    vt = quote(CDC_VALUE.format(column=version_time) if column and cdc_temporal(column) else version_time)
-    return [f"WATERMARK FOR {vt} AS {vt}"]
+    source = (cdc_temporal(column) if column else None) or quote(version_time)
+    lv = quote(LOCAL_VERSION)
+    return [f"{lv} AS {source}", f"WATERMARK FOR {lv} AS {lv}"]

@@ -158,7 +158,8 @@ def dimension_table(rel: Relation) -> tuple[str, dict[str, Any]]:
     """A lookup dimension's CREATE TABLE (JDBC with the lookup cache) and its manifest entry."""
     statement = create_table(rel.names.flink_table, dimension_columns(rel), dimension_options(rel))
     version = version_time(rel)
-    entry = {**source_manifest(rel), "role": "dimension", "version_time": version, **_local_dimension(rel, version)}
+    entry = {**source_manifest(rel), "role": "dimension", "version_time": version, "local_version": LOCAL_VERSION,
+             **_local_dimension(rel, version)}  # fmt: skip
     return statement, entry
 
 
@@ -181,10 +182,9 @@ def _local_dimension(rel: Relation, version: str | None) -> dict[str, Any]:
         return {}
     raw = rel.names.flink_changes
     options = {"connector": "filesystem", **CDC_FORMAT}
-    own_version = version is None  # no version column: every version valid from the epoch (LOCAL_VERSION)
-    version = LOCAL_VERSION if own_version else version
-    extra = (LOCAL_VERSION,) if own_version else ()
-    view = cdc_view(raw, rel.names.flink_table, rel, with_proc_time=False, physical_only=True, extra=extra)
+    # the version time is LOCAL_VERSION: the version column's copy, or every version valid from the epoch without one
+    version = version or LOCAL_VERSION
+    view = cdc_view(raw, rel.names.flink_table, rel, with_proc_time=False, physical_only=True, extra=(LOCAL_VERSION,))
     return {
         "local_table": raw,
         "local_ddl": [create_table(raw, cdc_dimension_columns(rel, version), options), view],
