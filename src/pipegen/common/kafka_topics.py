@@ -146,10 +146,10 @@ def topics(ctx: GenContext) -> list[Topic]:
             count = ctx.plan.capacity.topic_partitions(f"{source.name}.{dataset.name}")
             if source.ingestion == Ingestion.CDC:
                 out.append(Topic(str(n.topic), "cdc", count))
-            elif n.on_pipeline_cluster:
-                out.append(Topic(n.read_topic, "stream", count))
             elif bridged_to_project_cluster(source):
                 out.append(Topic(n.read_topic, "bridged", count))
+            elif n.on_pipeline_cluster:
+                out.append(Topic(n.read_topic, "stream", count))
             out.append(Topic(str(n.dead_letter_topic), "dead-letter", count))
     for c in plan_connectors(ctx):
         if c.system.historized:
