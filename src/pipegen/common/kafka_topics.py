@@ -158,7 +158,7 @@ def topics(ctx: GenContext) -> list[Topic]:
     out.append(Topic(str(names.events_topic), "events", 0))
     out += [Topic(str(names.stream(j).output_topic), "sink", job_partitions(ctx, j)) for j in cluster_sinks(ctx)]
     out += [Topic(str(n.topic), "relay", job_partitions(ctx, r.job)) for r, n in relays(ctx)]
-    if plan_connectors(ctx):
+    if plan_connectors(ctx) or any(bridged_to_project_cluster(s) for s in ctx.spec.sources):  # a KafkaConnect
         out += [
             Topic(str(kafka.connect_configs), "connect-configs", 0),
             Topic(str(kafka.connect_offsets), "connect-offsets", 0),
