@@ -675,3 +675,37 @@ def test_a_plan_without_a_spark_batch_job_lands_nothing(tmp_path: Path) -> None:
     files = render_tree(ready.spec, ready.plan)
     assert "LANDED: dict[str, str] = {}\n" in str(files["pipeline/ingest.py"])
     assert "pipeline/landing.py" not in files
+
+
+CORPUS = Path(__file__).parents[1] / "corpus"
+
+
+def test_a_bridged_pub_sub_topic_streams_into_spark_as_a_topic_of_the_project_cluster(tmp_path: Path) -> None:
+    """A Pub/Sub source's topics are read as the same-name Kafka topics on the project's cluster (bridged there,
+    common/kafka_topics.py role `bridged`): the Spark stream reads them exactly as a Kafka source's topic there
+    (no `bootstrap_servers`): the cluster's sign-in (GCP: Managed Kafka's OAUTHBEARER; a Strimzi cluster's mutual
+    TLS stores), its brokers in the driver's environment. Before, the naming layer put them on no cluster of the
+    project's: no sign-in at all, so the brokers refused the job."""
+    from pipegen.common.spark_stream import stream_env
+    from pipegen.generators.spark.config import stream_config
+    from pipegen.spec.index import index_of
+
+    bridged = (CORPUS / "pubsub_bridged_topics.yaml").read_text(encoding="utf-8")
+    bridged = bridged.replace("latency: 1m\n", "latency: 1m\nengines: {stream: spark}\n")
+    kafka = bridged.replace("type: pubsub", "type: kafka")  # the same topics, a Kafka source on the cluster
+    found = []
+    for name, text in (("bridged", bridged), ("kafka", kafka)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "pipegen.yaml").write_text(text)
+        ready = prepare(tmp_path / name / "pipegen.yaml")
+        streams = [
+            t["stream"] for t in json.loads(render_tree(ready.spec, ready.plan)["spark/medallion.json"])["tables"]
+        ]
+        tls = [stream_config(ref, ready.plan.names) for ref in index_of(ready.spec).tables]  # on a Strimzi cluster
+        found.append((streams, tls, stream_env(ready.spec, ready.plan.names)))
+    assert found[0] == found[1]
+    streams, tls, env = found[0]
+    assert [s["topic"] for s in streams] == ["page_views", "Signups"]
+    assert all(s["sasl"] == "gcp_oauth" for s in streams), streams
+    assert all(s is not None and s["tls"] == TLS for s in tls), tls
+    assert env == (("KAFKA_BOOTSTRAP_SERVERS", False),)

@@ -146,10 +146,10 @@ def topics(ctx: GenContext) -> list[Topic]:
             count = ctx.plan.capacity.topic_partitions(f"{source.name}.{dataset.name}")
             if source.ingestion == Ingestion.CDC:
                 out.append(Topic(str(n.topic), "cdc", count))
-            elif n.on_pipeline_cluster:
-                out.append(Topic(n.read_topic, "stream", count))
             elif bridged_to_project_cluster(source):
                 out.append(Topic(n.read_topic, "bridged", count))
+            elif n.on_pipeline_cluster:
+                out.append(Topic(n.read_topic, "stream", count))
             out.append(Topic(str(n.dead_letter_topic), "dead-letter", count))
     for c in plan_connectors(ctx):
         if c.system.historized:
@@ -158,7 +158,7 @@ def topics(ctx: GenContext) -> list[Topic]:
     out.append(Topic(str(names.events_topic), "events", 0))
     out += [Topic(str(names.stream(j).output_topic), "sink", job_partitions(ctx, j)) for j in cluster_sinks(ctx)]
     out += [Topic(str(n.topic), "relay", job_partitions(ctx, r.job)) for r, n in relays(ctx)]
-    if plan_connectors(ctx):
+    if plan_connectors(ctx) or any(bridged_to_project_cluster(s) for s in ctx.spec.sources):  # a KafkaConnect
         out += [
             Topic(str(kafka.connect_configs), "connect-configs", 0),
             Topic(str(kafka.connect_offsets), "connect-offsets", 0),

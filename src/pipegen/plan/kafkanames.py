@@ -2,13 +2,15 @@
 and the components that sign in to it (KafkaNames: cluster `<pipeline>`, Connect `<cluster>-connect`,
 one KafkaUser per component `<cluster>-<component>`, the Secrets and RBAC objects around them), and
 each CDC source's Debezium connector and what it owns (CdcNames), and the relay of a stream job whose sink no
-Flink 2.x connector writes (RelayNames: the topic the job writes, what the target's own Kafka ingestion names)."""
+Flink 2.x connector writes (RelayNames: the topic the job writes, what the target's own Kafka ingestion names), and
+the Pub/Sub bridge's KafkaConnectors and credentials Secret per Pub/Sub source (`bridge_connectors`,
+`bridge_secret`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipegen.plan.idents import dns_name, short_hash
+from pipegen.plan.idents import dns_name, k8s_labels, short_hash
 from pipegen.safe import Ident
 from pipegen.spec.snakecase import snake
 
@@ -143,3 +145,18 @@ def relay_names(pipeline: str, job: str, table: str, system: str) -> RelayNames:
         view=Ident(f"{table}__ingest"),
         version_column=Ident("_relay_offset"),
     )
+
+
+def bridge_connectors(pipeline: str, topics: list[tuple[str, str]]) -> dict[tuple[str, str], Ident]:
+    """The KafkaConnector (and Connect connector name) bridging each Pub/Sub (source, topic) into the Kafka topic of
+    the same name: `<pipeline>-<source>-<topic>-pubsub`, a DNS label ending so (no CDC connector's `-cdc` meets it);
+    two that would share a label (`Signups`, `signups`) end in a stable hash of each."""
+    bases = {pair: f"{pipeline}-{snake(pair[0])}-{pair[1]}-pubsub" for pair in topics}
+    labels = k8s_labels(list(bases.values()))
+    return {pair: labels[base] for pair, base in bases.items()}
+
+
+def bridge_secret(pipeline: str, source: str) -> Ident:
+    """The Secret a Pub/Sub source's bridge connectors read its references from: `<pipeline>-<source>-pubsub`
+    (the CDC credentials Secrets end in `-cdc-credentials`)."""
+    return dns_name(f"{pipeline}-{snake(source)}-pubsub")

@@ -74,7 +74,7 @@ from pipegen.plan.kafkanames import (
     relay_names,
 )
 from pipegen.safe import Ident
-from pipegen.spec.catalog import on_project_cluster
+from pipegen.spec.catalog import bridged_to_project_cluster, on_project_cluster
 from pipegen.spec.model import Cloud, Ingestion, Source, SourceType, Spec
 from pipegen.spec.snakecase import snake
 
@@ -482,9 +482,11 @@ def _flink_job(pipeline: str, job: str) -> Ident:
 def _read_topic(source: Source, dataset: str, topic: str) -> tuple[str, bool]:
     """(the topic stream jobs read a dataset from, whether it is on the project's cluster): pipegen's own
     topic for a CDC table or a Faker stream; a Kafka source's topic as written, on the project's cluster
-    unless the source names its `bootstrap_servers` (`spec.catalog.on_project_cluster`)."""
+    unless the source names its `bootstrap_servers` (`spec.catalog.on_project_cluster`); a Pub/Sub topic's bridged
+    Kafka topic of the same name, on the project's cluster (`bridged_to_project_cluster`: read as any topic there)."""
     own = source.ingestion == Ingestion.CDC or source.type == SourceType.FAKER
-    return (topic if own or source.ingestion == Ingestion.BATCH else dataset), on_project_cluster(source)
+    there = on_project_cluster(source) or bridged_to_project_cluster(source)
+    return (topic if own or source.ingestion == Ingestion.BATCH else dataset), there
 
 
 def _dataset_names(pipeline: str, source: Source, dataset: str, columns: list[str]) -> DatasetNames:

@@ -72,10 +72,17 @@ def on_project_cluster(source: Source) -> bool:
 
 def bridged_to_project_cluster(source: Source) -> bool:
     """A Pub/Sub source: Flink SQL has no Pub/Sub connector, so the stream jobs read each of its topics from the
-    Kafka topic of the same name on the project's cluster, which the user bridges there (R486's hint, e.g. Google's
-    Pub/Sub Group Kafka Connector). The kafka and compose families declare those topics (role `bridged`,
-    common/kafka_topics.py); validate refuses a topic name Kafka does not take (R521)."""
+    Kafka topic of the same name on the project's cluster, which the kafka family bridges there (Google's Pub/Sub
+    Group Kafka Connector on the project's KafkaConnect: generators/kafka/bridge.py). The kafka and compose families
+    declare those topics (role `bridged`, common/kafka_topics.py); validate refuses a topic name Kafka does not take
+    (R521)."""
     return source.type == SourceType.PUBSUB and source.ingestion == Ingestion.STREAM
+
+
+# The connection settings of a streamed Pub/Sub source the bridge's KafkaConnectors read (the kafka family's
+# generators/kafka/bridge.py): the project, the subscription (R522: of a source with one topic), the service account
+# key; R486 warns of the others.
+PUBSUB_BRIDGE_SETTINGS = ("project", "stream", "private_key")
 
 
 def generated_stream(source: Source) -> bool:

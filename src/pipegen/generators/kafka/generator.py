@@ -14,12 +14,14 @@ Writes under `k8s/kafka/`:
   connector's schema history and heartbeat topics, and the Connect workers' storage topics;
 - `users.yaml`: one `KafkaUser` per component with least-privilege ACLs (`acls_for`; the stream
   dead letters' redrive: `redrive_acls`; the batch reader of Kafka topics: `ingest_acls`);
-- `connect.yaml` (when there are CDC sources): the `KafkaConnect` that builds an image with
-  the Debezium plugins the connectors need, exactly-once source support, Strimzi's Kubernetes
+- `connect.yaml` (when there are CDC or Pub/Sub sources): the `KafkaConnect` that builds an image with
+  the Debezium plugins the connectors need and the Pub/Sub Group Kafka Connector (`bridge.py`), exactly-once
+  source support, Strimzi's Kubernetes
   config providers for the connectors' secret references; `connect-rbac.yaml`: the Role that
   lets the Connect service account read exactly the Secrets/ConfigMaps the connectors name;
   with `monitoring.prometheus`, connect.yaml also holds the JMX exporter rules (a ConfigMap) its
-  `metricsConfig` names (`connect_metrics.py`: Debezium's streaming metrics, CDC lag among them).
+  `metricsConfig` names (`connect_metrics.py`: Debezium's streaming metrics, CDC lag among them);
+- `pubsub-bridge.yaml` (Pub/Sub sources): a `KafkaConnector` per bridged topic (`bridge.py`).
 `docs/kafka.md` lists every key of every Secret the KafkaConnect and its connectors read (`secrets.py`).
 The connectors themselves are the debezium family's `debezium/strimzi/*.yaml`; both come from
 `pipegen.plan.cdc`.
@@ -53,7 +55,7 @@ from pipegen.common.kafka_topics import (
 from pipegen.common.secret_sources import secret_rows
 from pipegen.common.stream_rules import dead_letter_tables
 from pipegen.generators.base import Contribution, Files, GenContext
-from pipegen.generators.kafka import connect_metrics, relays, secrets
+from pipegen.generators.kafka import bridge, connect_metrics, relays, secrets
 from pipegen.plan.capacity import KAFKA_REPLICATION
 from pipegen.plan.cdc import DEBEZIUM_VERSION, KAFKA_VERSION, Connector, Runtime, worker_providers
 from pipegen.plan.components import Kind
@@ -187,13 +189,14 @@ def acls_for(ctx: GenContext) -> dict[str, list[dict[str, Any]]]:
     read = [t.name for t in all_topics if t.role in ("cdc", "stream", "bridged")]
     users: dict[str, list[dict[str, Any]]] = {}
     connectors_ = plan_connectors(ctx)
-    if connectors_:
+    bridged = [t.name for t in all_topics if t.role == "bridged"]  # the Pub/Sub bridge's connectors write them
+    if connectors_ or bridged:
         worker = [str(kafka.connect_configs), str(kafka.connect_offsets), str(kafka.connect_status)]
         history = [str(c.names.history_topic) for c in connectors_ if c.system.historized]
         users[str(kafka.connect_user)] = [
             _acl("group", str(kafka.connect_group), ["Read"]),
             *[_acl("topic", t, ["Read", "Write", "Describe"]) for t in worker],
-            *[_acl("topic", t, ["Write", "Describe"]) for t in cdc],
+            *[_acl("topic", t, ["Write", "Describe"]) for t in [*cdc, *bridged]],
             *[_acl("topic", str(c.names.heartbeat_topic), ["Write", "Describe"]) for c in connectors_],
             *[_acl("topic", t, ["Read", "Write", "Describe"]) for t in history],
             # Debezium's schema history consumer joins its own group (CdcNames.history_group)
@@ -295,7 +298,8 @@ def connect_image(ctx: GenContext) -> str:
     return f"registry.local/{ctx.plan.names.k8s_namespace}/{kafka.connect}:{DEBEZIUM_VERSION}"
 
 
-def kafka_connect(ctx: GenContext, items: tuple[Connector, ...]) -> dict[str, Any]:
+def kafka_connect(ctx: GenContext, items: tuple[Connector, ...], bridged: bool = False) -> dict[str, Any]:
+    """The project's KafkaConnect: the Debezium connectors' plugins, with `bridged` the Pub/Sub bridge's."""
     kafka = kafka_names(ctx)
     plugins = sorted({c.system.plugin for c in items})
     config: dict[str, Any] = {
@@ -344,17 +348,20 @@ def kafka_connect(ctx: GenContext, items: tuple[Connector, ...]) -> dict[str, An
                         ],
                     }
                     for plugin in plugins
-                ],
+                ]
+                + ([bridge.plugin()] if bridged else []),
             },
         },
     }
 
 
-def connect_rbac(ctx: GenContext, items: tuple[Connector, ...]) -> list[dict[str, Any]]:
+def connect_rbac(ctx: GenContext, items: tuple[Connector, ...], bridges: list[bridge.Bridge]) -> list[dict[str, Any]]:
     """Role + RoleBinding: the Connect pods' service account may read exactly the connectors' Secrets/ConfigMaps."""
     kafka = kafka_names(ctx)
     ns = str(ctx.plan.names.k8s_namespace)
-    credentials = sorted({str(c.names.credentials_secret) for c in items if c.secrets})
+    credentials = sorted(
+        {str(c.names.credentials_secret) for c in items if c.secrets} | {*bridge.secret_names(bridges)}
+    )
     configmaps = sorted({str(c.names.settings_configmap) for c in items if c.env_names})
     rules = [
         {"apiGroups": [""], "resources": [kind], "resourceNames": names, "verbs": ["get"]}
@@ -384,7 +391,7 @@ def _retention(role: TopicRole) -> str:
 
 
 def docs_context(ctx: GenContext, all_topics: list[Topic], items: tuple[Connector, ...]) -> dict[str, Any]:
-    kafka = kafka_names(ctx)
+    kafka, bridges = kafka_names(ctx), bridge.bridges(ctx)
     rows = []
     for t in all_topics:
         role = TOPIC_ROLES[t.role]
@@ -417,13 +424,15 @@ def docs_context(ctx: GenContext, all_topics: list[Topic], items: tuple[Connecto
         "broker_disk": trusted(f"{broker_storage_gib(ctx)} GiB"),
         "replicas": replicas(ctx),
         "min_isr": min_isr(ctx),
-        "connect": kafka.connect if items else None,
+        "connect": kafka.connect if items or bridges else None,
+        "cdc": bool(items),
         "push_secret": kafka.connect_push_secret,
         "image": trusted(connect_image(ctx)),
         "topics": rows,
         "bridged": any(t.role == "bridged" for t in all_topics),
         "users": users,
-        "secret_rows": secret_rows(secrets.connect_keys(ctx, items)),
+        "bridges": [{"connector": b.connector, "topic": b.topic} for b in bridges],
+        "secret_rows": secret_rows(secrets.connect_keys(ctx, items, bridges)),
     }  # fmt: skip
 
 
@@ -433,14 +442,19 @@ def documents(docs: list[dict[str, Any]]) -> str:
 
 CLUSTER_FILES = ("k8s/kafka/kafka.yaml", "k8s/kafka/topics.yaml", "k8s/kafka/users.yaml")
 CONNECT_FILES = ("k8s/kafka/connect.yaml", "k8s/kafka/connect-rbac.yaml")
+BRIDGE_FILE = "k8s/kafka/pubsub-bridge.yaml"
 
 
 class KafkaGenerator:
     def contribute(self, ctx: GenContext) -> Contribution:
-        items = plan_connectors(ctx)
+        items, bridges = plan_connectors(ctx), bridge.bridges(ctx)
         return Contribution(
-            manifests=(*CLUSTER_FILES, *(CONNECT_FILES if items else ())),
-            secret_keys=secrets.connect_keys(ctx, items),  # the KafkaConnect's (docs/kubernetes.md)
+            manifests=(
+                *CLUSTER_FILES,
+                *(CONNECT_FILES if items or bridges else ()),
+                *((BRIDGE_FILE,) if bridges else ()),
+            ),
+            secret_keys=secrets.connect_keys(ctx, items, bridges),  # the KafkaConnect's (docs/kubernetes.md)
         )
 
     def render(self, ctx: GenContext) -> Files:
@@ -462,9 +476,13 @@ class KafkaGenerator:
         }
         items = plan_connectors(ctx)
         files["docs/kafka.md"] = render("kafka/kafka.md.j2", docs_context(ctx, all_topics, items))
-        if items:
-            files[CONNECT_FILES[0]] = documents([kafka_connect(ctx, items), *connect_metrics_config_map(ctx)])
-            files[CONNECT_FILES[1]] = documents(connect_rbac(ctx, items))
+        bridges = bridge.bridges(ctx)
+        if items or bridges:
+            connect = kafka_connect(ctx, items, bool(bridges))
+            files[CONNECT_FILES[0]] = documents([connect, *connect_metrics_config_map(ctx)])
+            files[CONNECT_FILES[1]] = documents(connect_rbac(ctx, items, bridges))
+        if bridges:
+            files[BRIDGE_FILE] = documents([bridge.kafka_connector(ctx, b) for b in bridges])
         return files
 
 

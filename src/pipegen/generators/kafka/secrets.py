@@ -8,6 +8,7 @@ in the KafkaConnector's config: every `${secret:NAME}` of the source's connectio
 from __future__ import annotations
 
 from pipegen.generators.base import GenContext, SecretKey
+from pipegen.generators.kafka.bridge import Bridge, secret_keys
 from pipegen.plan.cdc import Connector
 
 DOCKER_CONFIG = ".dockerconfigjson"  # the key of a `kubernetes.io/dockerconfigjson` Secret
@@ -24,11 +25,11 @@ def _connector_source(connector: Connector, name: str) -> str:
     return f"the spec's `${{secret:{name}}}`: connector `{connector.names.connector}` reads it (config provider)"
 
 
-def connect_keys(ctx: GenContext, items: tuple[Connector, ...]) -> tuple[SecretKey, ...]:
-    """Every key of every Secret the KafkaConnect (generator.kafka_connect) and its connectors read; none without
-    connectors (no KafkaConnect)."""
+def connect_keys(ctx: GenContext, items: tuple[Connector, ...], bridges: list[Bridge]) -> tuple[SecretKey, ...]:
+    """Every key of every Secret the KafkaConnect (generator.kafka_connect) and its connectors read (the Debezium
+    connectors', the Pub/Sub bridge's: bridge.py); none without connectors (no KafkaConnect)."""
     kafka = ctx.plan.names.kafka
-    if not items or kafka is None:
+    if not (items or bridges) or kafka is None:
         return ()
     out = [
         SecretKey(str(kafka.cluster_ca_secret), "ca.crt", CA),
@@ -38,4 +39,4 @@ def connect_keys(ctx: GenContext, items: tuple[Connector, ...]) -> tuple[SecretK
     ]
     for c in items:
         out += [SecretKey(str(c.names.credentials_secret), n, _connector_source(c, n)) for n in c.secrets]
-    return tuple(out)
+    return (*out, *secret_keys(bridges))

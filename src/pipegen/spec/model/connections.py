@@ -47,7 +47,9 @@ class Connection(Model):
         "with the `avro-confluent` format (`avro-confluent.url`, `basic-auth.user-info` from the environment).",
     )
     namespace: str | None = Field(None, description="Event Hubs namespace.")
-    stream: str | None = Field(None, description="Kinesis stream or Pub/Sub subscription.")
+    stream: str | None = Field(
+        None, description="Kinesis stream or Pub/Sub subscription (of a Pub/Sub source with one topic: R522)."
+    )
     bucket: str | None = Field(None, description="Object-store bucket or container.")
     account: str | None = Field(None, description="Snowflake account or storage account.")
     warehouse: str | None = Field(None, description="Snowflake/Databricks warehouse.")
@@ -66,7 +68,11 @@ class Connection(Model):
         description="APIs with `auth: oauth2` and `client_id`/`client_secret` (client credentials): the token "
         "endpoint that issues access tokens, e.g. https://auth.example.com/oauth/token.",
     )
-    private_key: str | None = Field(None, description="Private key: a secret reference.")
+    private_key: str | None = Field(
+        None,
+        description="Private key: a secret reference (a Pub/Sub stream: the service account's JSON key the bridge's "
+        "connectors sign in with, `gcp.credentials.json`).",
+    )
     connection_string: str | None = Field(None, description="A full connection string: a secret reference.")
     options: dict[str, str | int | FiniteFloat | bool] = Field(
         default_factory=dict,

@@ -11,7 +11,7 @@ from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import index_of
 from pipegen.spec.model import Spec
 from pipegen.spec.rules._common import Rule
-from pipegen.spec.rules.bridged import bridged_topic_names
+from pipegen.spec.rules.bridged import bridged_subscription, bridged_topic_names
 from pipegen.spec.rules.datasets import mart_output_rules, notifications, staging, synthetic, table_quality
 from pipegen.spec.rules.derived import derived_lengths, python_function_names
 from pipegen.spec.rules.expressions import expressions
@@ -52,6 +52,7 @@ RULES: tuple[Rule, ...] = (
     identifier_lengths,
     derived_lengths,
     bridged_topic_names,
+    bridged_subscription,
     python_function_names,
     metadata_columns,
     keys_and_watermarks,
@@ -102,6 +103,7 @@ RULE_SECTIONS: dict[Rule, frozenset[str]] = {
     identifier_lengths: frozenset({"sources", "targets", "transforms"}),
     derived_lengths: frozenset({"pipeline", "sources", "targets", "transforms"}),
     bridged_topic_names: frozenset({"pipeline", "sources", "targets", "transforms", "quality"}),
+    bridged_subscription: frozenset({"sources"}),
     python_function_names: frozenset({"pipeline"}),
     metadata_columns: frozenset({"sources"}),
     keys_and_watermarks: frozenset({"sources"}),

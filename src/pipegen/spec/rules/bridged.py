@@ -1,5 +1,6 @@
 """R521: a Pub/Sub source's topic is read by the stream jobs as the Kafka topic of the same name on the project's
-cluster, which the user bridges there (R486) and the kafka and compose families declare (role `bridged`,
+cluster, which the kafka family's Pub/Sub bridge fills (generators/kafka/bridge.py) and the kafka and compose
+families declare (role `bridged`,
 common/kafka_topics.py): its name must be one Kafka creates. A spec topic name is `[A-Za-z_][A-Za-z0-9_]*` of at
 most 255 characters (the spec's Name), so of Kafka's rules (`[a-zA-Z0-9._-]`, at most 249 bytes, not `.` or `..`)
 the length can fail; Kafka also refuses its own internal topics' names and a name that collides with another
@@ -7,7 +8,11 @@ topic's once `.` is read as `_` (their metric names would be one): pipegen's dot
 (`<pipeline>.<source>.<table>` of a CDC or Faker stream, every streamed table's `….dlq`, the validation events, a
 stream job's output on the cluster, the Connect workers' storage topics), or one of the same name that pipegen
 writes (a validation-events or stream-job output topic the spec names). The Kubernetes name of its KafkaTopic is
-the naming layer's (a DNS label, hashed where two would clash), so no spec name fails there."""
+the naming layer's (a DNS label, hashed where two would clash), so no spec name fails there.
+
+R522: the bridge (generators/kafka/bridge.py) reads a topic from the source's `stream` (one subscription) when the
+source has one topic; a Pub/Sub subscription belongs to one topic, so with several the bridge reads each from the
+subscription named like the topic and `stream` reaches no connector: a warning."""
 
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ from pipegen.spec.model import Ingestion, SourceType, Spec, TargetType
 from pipegen.spec.snakecase import snake
 
 CODE = "R521"
+SUBSCRIPTION_CODE = "R522"
 KAFKA_TOPIC_MAX = 249  # bytes (Apache Kafka's `Topic.MAX_NAME_LENGTH`)
 # names Kafka 4.x keeps for itself: group offsets, transactions, share groups, the KRaft metadata log, tiered storage
 KAFKA_INTERNAL = frozenset({
@@ -28,8 +34,8 @@ KAFKA_INTERNAL = frozenset({
 })  # fmt: skip
 LOWER_TOPIC = re.compile(r"^[a-z0-9._-]+$")  # a spec-named topic the naming layer keeps as written (names._topic_name)
 WHY = (
-    "the stream jobs read it as the Kafka topic of the same name on the project's cluster (R486), which pipegen "
-    "declares"
+    "the stream jobs read it as the Kafka topic of the same name on the project's cluster, which pipegen declares "
+    "and its Pub/Sub bridge writes"
 )
 
 
@@ -53,7 +59,7 @@ def _owned_topics(spec: Spec) -> dict[str, str]:
             names.append(f"{topic}.dlq")
             if source.ingestion == Ingestion.CDC or source.type == SourceType.FAKER:
                 names.append(topic)
-    if any(s.ingestion == Ingestion.CDC for s in spec.sources):
+    if any(s.ingestion == Ingestion.CDC or catalog.bridged_to_project_cluster(s) for s in spec.sources):  # Connect
         names += [f"{pipeline}.connect.{kind}" for kind in ("configs", "offsets", "status")]
     targets = {t.name.lower(): t for t in spec.targets}
     first = spec.targets[0].name.lower() if spec.targets else ""
@@ -99,3 +105,20 @@ def bridged_topic_names(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
                 f"{found[0]}",
                 found[1],
             )  # fmt: skip
+
+
+def bridged_subscription(spec: Spec, index: SpecIndex) -> Iterator[Finding]:
+    for si, source in enumerate(spec.sources):
+        if not catalog.bridged_to_project_cluster(source) or source.connection.stream is None:
+            continue
+        if len(source.topics) < 2:
+            continue
+        yield Finding(
+            ("sources", si, "connection", "stream"), SUBSCRIPTION_CODE,
+            f"`stream` of Pub/Sub source '{source.name}' names one subscription, but the source has "
+            f"{len(source.topics)} topics and a subscription belongs to one topic: the Pub/Sub bridge reads each "
+            "topic from the subscription named like the topic (k8s/kafka/pubsub-bridge.yaml), and `stream` reaches "
+            "no connector",
+            "create a subscription named like each topic and remove `stream`, or split the source into one per topic",
+            severity="warning",
+        )  # fmt: skip

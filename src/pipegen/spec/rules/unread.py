@@ -146,9 +146,10 @@ UNCONNECTED = {
     SourceType.PUBSUB: (
         "Flink SQL has no Pub/Sub connector (Apache Flink's is DataStream-only): the stream jobs read each topic "
         "from the Kafka topic of the same name on the project's cluster (KAFKA_BOOTSTRAP_SERVERS), which pipegen "
-        "declares there (k8s/kafka/topics.yaml, compose.yaml's kafka-topics), and no batch reader reads Pub/Sub",
-        "bridge the subscription into Kafka topics named like the spec's topics (e.g. Google's Pub/Sub Group Kafka "
-        "Connector) and declare the source `type: kafka`, or remove these settings",
+        "declares there and fills with the Pub/Sub Group Kafka Connector (k8s/kafka/pubsub-bridge.yaml), whose "
+        "connectors read only `project`, `stream` and `private_key`; no batch reader reads Pub/Sub",
+        "give the bridge `project`, `stream` (the subscription) and `private_key` (a service account key) only, "
+        "or remove these settings",
     ),
     SourceType.MONGODB: (
         "this version has no production batch reader for MongoDB (R268): `make run` loads its JSON lines "
@@ -164,8 +165,9 @@ def _unconnected_sources(spec: Spec) -> Iterator[Finding]:
         why = UNCONNECTED.get(source.type)
         if why is None or (source.type in catalog.NO_PRODUCTION_BATCH_READER and source.ingestion != Ingestion.BATCH):
             continue
+        read = catalog.PUBSUB_BRIDGE_SETTINGS if catalog.bridged_to_project_cluster(source) else ()
         fields = [f.alias or n for n, f in Connection.model_fields.items()
-                  if n != "options" and getattr(source.connection, n) is not None]  # fmt: skip
+                  if n != "options" and n not in read and getattr(source.connection, n) is not None]  # fmt: skip
         if not fields:
             continue
         listed = ", ".join(f"`{f}`" for f in fields)
