@@ -101,7 +101,8 @@ def test_the_topic_checks_fail_on_a_stack_that_misses_or_misdeclares_a_topic() -
     lines = [c for c in script.split(" && ") if f"--topic {sink} " not in c]
     strimzi = files["k8s/kafka/topics.yaml"].split("---\n")
     files["k8s/kafka/topics.yaml"] = "---\n".join(d for d in strimzi if f"topicName: {sink}\n" not in d)
-    assert f"{sink}, which a Flink job reads or writes on compose's broker, is not created" in problems(" && ".join(lines))
+    missing = f"{sink}, which a Flink job reads or writes on compose's broker, is not created"
+    assert missing in problems(" && ".join(lines))
 
 
 def test_every_service_using_the_topics_waits_for_them_to_be_created() -> None:
