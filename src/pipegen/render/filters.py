@@ -13,6 +13,7 @@ import re
 import shlex
 from collections.abc import Callable
 from functools import cache, lru_cache
+from json.encoder import encode_basestring
 
 from pipegen.spec import reserved
 
@@ -123,7 +124,9 @@ def flink_str(value: str) -> str:
 def yaml_str(value: str) -> str:
     """A double-quoted YAML scalar on one line (JSON strings are valid YAML; U+2028/9 and
     non-printables escaped so no YAML parser sees a line break)."""
-    text = json.dumps(value, ensure_ascii=False)
+    # json.dumps(value, ensure_ascii=False) of a str is exactly this C escaper's output, without the
+    # encoder object json.dumps builds each call (yaml_str runs once per string of every YAML file)
+    text = encode_basestring(value) if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return _escape_unprintable(text)
 
 

@@ -83,10 +83,16 @@ def _key(key: Any, quote: Callable[[str], str]) -> str:
 
 def _value(value: Any, newline: str, out: list[str], style: _Style) -> None:
     """Append `value`, whose line starts at `newline` (a line break and its indentation)."""
-    leaf = _scalar(value, style.quote)
-    if leaf is not None:
-        out.append(leaf)
-    elif isinstance(value, list | tuple):
+    kind = type(value)
+    if kind is str:  # the exact types first, by identity: most values are strings, dicts and lists
+        out.append(style.quote(value))
+        return
+    if kind is not dict and kind is not list:
+        leaf = _scalar(value, style.quote)
+        if leaf is not None:
+            out.append(leaf)
+            return
+    if kind is list or (kind is not dict and isinstance(value, list | tuple)):
         if not value:
             out.append("[]")
             return
@@ -98,15 +104,17 @@ def _value(value: Any, newline: str, out: list[str], style: _Style) -> None:
             if len(out) >= CHUNK_PIECES:
                 _flush(out, style)
         out.append(newline + "]")
-    elif isinstance(value, dict):
+    elif kind is dict or isinstance(value, dict):
         if not value:
             out.append("{}")
             return
         inner = newline + style.indent
         out.append("{")
         items = sorted(value.items()) if style.sort_keys else value.items()
+        quote = style.quote
         for i, (key, item) in enumerate(items):
-            out.append((inner if i == 0 else "," + inner) + _key(key, style.quote) + ": ")
+            name = quote(key) if type(key) is str else _key(key, quote)
+            out.append((inner if i == 0 else "," + inner) + name + ": ")
             _value(item, inner, out, style)
             if len(out) >= CHUNK_PIECES:
                 _flush(out, style)

@@ -106,6 +106,12 @@ class SpecIndex:
         return out
 
     @cached_property
+    def json_text(self) -> str:
+        """The spec as pydantic's JSON, dumped once: what a family searches for a reference
+        (`${secret:NAME}`) asks this instead of dumping the whole spec per name it looks up."""
+        return self.spec.model_dump_json()
+
+    @cached_property
     def marts(self) -> dict[str, Mart]:
         return {m.name.lower(): m for m in self.spec.transforms.marts}
 

@@ -3,7 +3,10 @@ reads back from its manifest goes through here."""
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 from pathlib import Path
 
 from pipegen.errors import WriteError
@@ -41,6 +44,19 @@ def _problem(path: str) -> str | None:
     return None
 
 
+def _is_link(path: str) -> bool:
+    """Path(path).is_symlink() without building the Path: the same errors ignored (nothing there,
+    a parent that is no directory, a loop), any other raised."""
+    try:
+        return stat.S_ISLNK(os.lstat(path).st_mode)
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP):
+            return False
+        raise
+    except ValueError:
+        return False
+
+
 def check_inside(root: Path, rel: str, seen: dict[str, str] | None = None) -> Path:
     """root/rel, refusing symlinks on the way (a link could point outside the directory).
 
@@ -52,17 +68,16 @@ def check_inside(root: Path, rel: str, seen: dict[str, str] | None = None) -> Pa
         seen[""] = str(root.resolve())
     resolved_root = resolved = seen[""]
     parts = rel.split("/")
-    current, prefix = root, ""
+    base, prefix = os.fspath(root), ""
     for i, part in enumerate(parts):
-        prefix = f"{prefix}/{part}" if prefix else part
+        prefix = f"{prefix}/{part}" if i else part
         folder = i < len(parts) - 1
         if folder and prefix in seen:
             resolved = seen[prefix]
             continue
-        current = root / prefix  # a Path only for what is looked at (building one a part was most of the cost)
-        if current.is_symlink():
+        if _is_link(f"{base}/{prefix}"):  # a string, not a Path, per part looked at (Paths were most of the cost)
             raise WriteError(
-                f"{current} is a symbolic link; pipegen does not write through links",
+                f"{root / prefix} is a symbolic link; pipegen does not write through links",
                 hint="replace the link with a real file or directory",
             )
         resolved = f"{resolved.rstrip('/')}/{part}"
@@ -70,4 +85,4 @@ def check_inside(root: Path, rel: str, seen: dict[str, str] | None = None) -> Pa
             seen[prefix] = resolved
     if not resolved.startswith(resolved_root):
         raise WriteError(f"{rel} resolves outside {root}")
-    return current  # the last part is never a checked folder: root joined with every part
+    return root / rel  # the last part is never a checked folder: root joined with every part
