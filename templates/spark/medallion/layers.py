@@ -175,9 +175,13 @@ def silver(spark: Any, store: Any, table: dict[str, Any]) -> dict[str, Any]:
         store.append("silver", f"{name}__rejected", rejected)
     good = rows.where(F.size("_failures") == 0)
     if key:
-        order = [(F.col("_op") == "d") & F.col(bq(wm)).isNull(), F.col(bq(wm))] if wm else []
-        order = [o.desc_nulls_last() for o in order] + [F.col(c).desc() for c in ("_ingested_at", "_batch_id", "_row")]
-        latest = good.withColumn("_n", F.row_number().over(Window.partitionBy(*[bq(k) for k in key]).orderBy(*order)))
+        keys, arrival = [bq(k) for k in key], [F.col(c) for c in ("_ingested_at", "_batch_id", "_row")]
+        # a delete without a watermark (a delete by the key alone) ranks at its key's watermark so far in arrival
+        # order: it beats the rows it follows, not a row made again after it (the lake step's silver, lake.py)
+        so_far = Window.partitionBy(*keys).orderBy(*arrival).rowsBetween(Window.unboundedPreceding, Window.currentRow)
+        order = [F.coalesce(F.col(bq(wm)), F.max(bq(wm)).over(so_far)).desc_nulls_last()] if wm else []
+        order += [c.desc() for c in arrival]
+        latest = good.withColumn("_n", F.row_number().over(Window.partitionBy(*keys).orderBy(*order)))
         latest = latest.where("_n = 1").select(*[bq(c) for c in payload], "_op")
         store.merge("silver", name, latest, key, wm)
     else:  # no primary key: nothing to merge by, the checked rows are appended
