@@ -314,6 +314,22 @@ def test_silver_after_every_step_equals_the_duckdb_reference(judged: dict) -> No
 
 
 @pytest.mark.judge
+def test_silver_over_a_flink_bronze_keeps_each_partitions_highest_offset_taken(judged: dict) -> None:
+    """A Flink bronze job's events (one `kafka:<partition>:<offset>` batch id each: spark_driver.FLINK_ROUNDS) in
+    the same bronze: silver's batch table keeps per partition only the highest offset taken (bounded, as the lake
+    step's state), the landed files' ids as they were, and each event is merged once, the latest per key."""
+    got = judged["projects"][0]["flink_bronze"]
+    files = [b for b in got["batches"][0] if b.startswith("file:")]
+    assert files and all(b.startswith(("file:", "kafka:")) for b in got["batches"][0])
+    kafka = [[b for b in batches if b.startswith("kafka:")] for batches in got["batches"]]
+    assert kafka == [[f"kafka:0:{1:020d}", f"kafka:1:{0:020d}"], [f"kafka:0:{2:020d}", f"kafka:1:{2:020d}"]]
+    assert [b for b in got["batches"][1] if b.startswith("file:")] == files
+    want = [["101", "c9", "4.00", "2026-01-02 00:05:00"], ["102", "c9", "5.00", "2026-01-02 00:01:00"],
+            ["103", "c9", "3.00", "2026-01-02 00:00:00"], ["104", "c9", "6.00", "2026-01-02 00:00:00"]]  # fmt: skip
+    assert [r[:4] for r in text(got["silver"])] == want
+
+
+@pytest.mark.judge
 def test_gold_marts_equal_the_duckdb_reference_and_the_rest_are_left_to_dbt(judged: dict) -> None:
     got = judged["projects"][0]
     expected = got["reference"][-1]["customer_totals"]
