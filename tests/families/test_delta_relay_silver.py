@@ -17,7 +17,8 @@ newer or equal watermark replaces, an older one is ignored, a delete removes; a 
 key, as PostgreSQL's default replica identity sends it, deletes too), every rule-breaking event rejected, the
 topic's valid records each once; silver's copy in the local warehouse (what dbt's staging reads) equals silver.
 silver's state holds per Kafka partition the highest offset taken, not one id per event, and an older state (a list
-of every id) is read as the same batches and saved as marks (no event taken twice). Gold is not run: it is dbt's marts over that copy, judged by tests/families/test_lake_stream_bronze.py."""
+of every id) is read as the same batches and saved as marks (no event taken twice). Gold is not run: it is dbt's
+marts over that copy, judged by tests/families/test_lake_stream_bronze.py."""
 
 from __future__ import annotations
 
@@ -250,7 +251,7 @@ def test_silver_over_the_loaders_bronze_equals_the_reference_from_the_change_eve
     offsets = {0: 0, 1: 0}  # the CDC topic's next offset per partition (a key's partition: its parity)
     for number, (changes, topic) in enumerate(zip(order_rounds(), click_rounds(), strict=True)):
         ours, theirs = [], []
-        for i, e in enumerate(changes):
+        for e in changes:
             part = e.image["order_id"] % 2
             # the job's `fixed` partitioner: a source partition (one subtask's) in one relay partition, here the other
             ours.append({"partition": 1 - part, "value": record(orders, e.image, e.op, offsets[part], part)})
