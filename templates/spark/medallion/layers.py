@@ -192,8 +192,8 @@ def silver(spark: Any, store: Any, table: dict[str, Any]) -> dict[str, Any]:
         store.merge("silver", name, latest, key, wm)
     else:  # no primary key: nothing to merge by, the checked rows are appended
         store.append("silver", name, good.where("_op <> 'd'").select(*[bq(c) for c in payload]))
-    kept = reduced(taken + batches)
-    if len(kept) == len(taken) + len(batches):  # nothing superseded: the new ids appended
+    kept, own = reduced(taken + batches), sum(1 for t, _ in listed if t == name)
+    if len(kept) == own + len(batches):  # nothing superseded: the new ids appended
         done_rows = spark.createDataFrame([(name, b) for b in batches], "table string, _batch_id string")
         store.append("silver", BATCHES, done_rows)
     else:  # a partition's mark raised (or an older list of every event's id): the table rewritten, bounded
