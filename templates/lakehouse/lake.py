@@ -13,7 +13,8 @@ bronze: every landed batch appended once (payload as text, schema-on-read) with 
   files dropped in the table's landing directory (data/landing/<source>/<table>/*.parquet, a
   `_op` column allowed). A table the stream path lands (lake.json `stream`: a Lakehouse plan's Flink
   bronze job; locally pipeline/stream.py drops its rows there) comes from the landing directory only.
-silver: the bronze rows no silver run has taken yet, typed (a value that does not cast is a
+silver: the bronze rows no silver run has taken yet (silver's _pipegen_state.json: per Kafka partition of a
+  streamed table the highest offset taken, other batches by id: lake_store.Taken), typed (a value that does not cast is a
   failure), checked with the spec's per-row rules (rows breaking an error-severity rule, or
   not casting, go to `<table>__rejected`), reduced to the latest row per key (watermark, then
   arrival) and merged by key: a newer row updates, a delete removes, an older row is ignored.
@@ -38,6 +39,8 @@ from typing import Any
 from pipeline.lake_store import (
     FORMATS,
     ROOT,
+    STREAMED,
+    Taken,
     arrow_of,
     layer_uri,
     memory,
@@ -79,7 +82,10 @@ def warehouse_path() -> Path:
 
 
 def load_state(store: Any) -> dict[str, Any]:
-    return read_json(layer_uri(store.target, "silver", STATE)) or {}
+    """silver's state: per table the batches it took (lake_store.Taken; an older state's list of ids converted)
+    and `_quarantined_through` (unquarantine)."""
+    state = read_json(layer_uri(store.target, "silver", STATE)) or {}
+    return {k: Taken.of(v)._asdict() if isinstance(v, list) else v for k, v in state.items()}
 
 
 def save_state(store: Any, state: dict[str, Any]) -> None:
@@ -231,14 +237,18 @@ def silver(
     """Merge the bronze rows no silver run took yet into silver; the rows merged (the latest per key
     with `_op`, or the rows appended) are added to `changes`, which the warehouse copy replays."""
     name, key, wm = table["name"], table["key"], table["watermark"]
-    done = set(state.get(name, []))
-    bronze_rows = store.read("bronze", name, skip=sorted(done))  # only the batches no silver run took
+    done = Taken.of(state.get(name))  # an older state's list of ids too
+    bronze_rows = store.read("bronze", name, skip=done)  # only the batches no silver run took
     if bronze_rows is None:
         return {"new": 0}
     con = memory()
     con.register("bronze_new", bronze_rows)  # the read left out the batches in `done`
     new = bronze_rows.num_rows
-    batches = [r[0] for r in con.execute("SELECT DISTINCT _batch_id FROM bronze_new").fetchall()]
+    # the new ids as Taken reduces them: a streamed table's events, per partition the highest (one id each)
+    streamed = f"starts_with(_batch_id, {_literal(STREAMED)})"
+    batches = [r[0] for r in con.execute(
+        f"SELECT DISTINCT _batch_id FROM bronze_new WHERE NOT {streamed} UNION ALL SELECT max(_batch_id) "
+        f"FROM bronze_new WHERE {streamed} GROUP BY split_part(_batch_id, ':', 2)").fetchall()]  # fmt: skip
     if not new and store.exists("silver", name):
         return {"new": 0}
     typed_and_checked(con, table)  # with no new row and no silver table yet: silver is created empty
@@ -274,7 +284,7 @@ def silver(
             if changes is not None:
                 changes.append(rows)
         counts["appended"] = rows.num_rows
-    state[name] = sorted(done | set(batches))
+    state[name] = done.added(batches)._asdict()
     return counts
 
 

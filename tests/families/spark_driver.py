@@ -125,6 +125,40 @@ def run_project(spark, project: Path, scenario: dict, work_reference: dict) -> d
         parser.parsePlan(sql)  # raises ParseException on a syntax error
     out["parsed"] = len(statements)
     out["delta_sql"] = job.maintenance_sql("delta", "delta.`/lake/t`", "silver.t", table["key"])
+    out["flink_bronze"] = flink_bronze(spark, job, table, payload)
+    return out
+
+
+# a Flink bronze job's events in the same bronze table, as it writes them (one `kafka:<partition>:<offset, 20
+# digits>` batch id per event): (partition, offset, order_id, amount, updated_at), silver run after each round
+FLINK_ROUNDS = [
+    [(0, 0, 101, "1.00", "2026-01-02 00:00:00"), (1, 0, 102, "2.00", "2026-01-02 00:00:00"),
+     (0, 1, 103, "3.00", "2026-01-02 00:00:00")],
+    [(0, 2, 101, "4.00", "2026-01-02 00:05:00"), (1, 1, 102, "5.00", "2026-01-02 00:01:00"),
+     (1, 2, 104, "6.00", "2026-01-02 00:00:00")],
+]  # fmt: skip
+
+
+def flink_bronze(spark, job, table: dict, payload: str) -> dict:  # type: ignore[no-untyped-def]
+    """The Flink bronze job's rounds appended to bronze, silver run after each: what silver's batch table holds
+    for the table after each run, and silver's rows of the rounds' keys at the end."""
+    import datetime as dt
+
+    store, name = job.Parquet(spark), table["name"]
+    schema = store.read("bronze", name).schema
+    out: dict = {"batches": []}
+    for n, events in enumerate(FLINK_ROUNDS):
+        rows_ = []
+        for part, offset, key, amount, at in events:
+            values = {"order_id": str(key), "customer": "c9", "amount": amount, "updated_at": at,
+                      "_batch_id": f"kafka:{part}:{offset:020d}", "_ingested_at": dt.datetime(2026, 1, 2, 1, n),
+                      "_row": offset, "_op": "u"}  # fmt: skip
+            rows_.append(tuple(values.get(f.name) for f in schema.fields))
+        store.append("bronze", name, spark.createDataFrame(rows_, schema))
+        job.run(spark, ("silver",))
+        taken = rows(job, "silver", job.BATCHES, '"table", _batch_id')
+        out["batches"].append(sorted(b for t, b in taken if t == name))
+    out["silver"] = [r for r in rows(job, "silver", name, payload) if int(r[0]) > 100]
     return out
 
 

@@ -40,6 +40,8 @@ def test_a_lakehouse_with_flink_lands_each_streamed_table_in_the_first_bronze(tm
     # Delta: no Flink 2.x connector; the relay topic, appended, which the Delta loader lands in the lake step's layout
     assert "'topic' = 'stream_lake.shop__orders__bronze.relay-delta'" in orders and "'delta'" not in orders
     assert "'sink.delivery-guarantee' = 'exactly-once'" in orders
+    # one relay partition per subtask: a source partition's events reach the loader in offset order (silver's marks)
+    assert "'sink.partitioner' = 'fixed'" in orders
     (relay,) = [r for r in json.loads(files["flink/delta_relays.json"])["relays"] if r["table"] == "shop__orders"]
     assert relay["path"] == "${PIPEGEN_LAKE_ROOT}/shop_lake/bronze/shop__orders" and relay["key"] == []
     assert [c["name"] for c in relay["columns"]][-4:] == ["_batch_id", "_ingested_at", "_row", "_op"]

@@ -4,9 +4,11 @@ joined in order (pipegen.generators.spark.job); only the text below the marker l
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 from typing import Any
 
-from job import BATCHES, CONFIG, TARGET, bq, landing_root
+from job import BATCHES, CONFIG, STREAMED, TARGET, bq, landing_root
 
 # pipegen: spark/medallion.py continues below this line (the lines above only let this part be linted alone)
 
@@ -160,9 +162,13 @@ def silver(spark: Any, store: Any, table: dict[str, Any]) -> dict[str, Any]:
     if bronze_rows is None:
         return {"new": 0}
     done = store.read("silver", BATCHES)
-    taken = {r[0] for r in done.where(F.col("table") == name).select("_batch_id").collect()} if done else set()
-    new = bronze_rows.where(~F.col("_batch_id").isin(sorted(taken))) if taken else bronze_rows
-    batches = sorted(r[0] for r in new.select("_batch_id").distinct().collect())
+    listed = [(r[0], r[1]) for r in done.select("table", "_batch_id").collect()] if done else []
+    taken = reduced([b for t, b in listed if t == name])
+    new = bronze_rows.where(~taken_rows(taken)) if taken else bronze_rows
+    streamed = F.col("_batch_id").startswith(STREAMED)  # the new ids as `reduced` keeps them, reduced by Spark
+    ids = new.where(~streamed).select("_batch_id").distinct().union(
+        new.where(streamed).groupBy(F.split("_batch_id", ":")[1]).agg(F.max("_batch_id").alias("_b")).select("_b"))
+    batches = sorted(r[0] for r in ids.collect())
     if not batches:
         return {"new": 0}
     rows = checked(new, table).localCheckpoint()
@@ -175,16 +181,53 @@ def silver(spark: Any, store: Any, table: dict[str, Any]) -> dict[str, Any]:
         store.append("silver", f"{name}__rejected", rejected)
     good = rows.where(F.size("_failures") == 0)
     if key:
-        order = [(F.col("_op") == "d") & F.col(bq(wm)).isNull(), F.col(bq(wm))] if wm else []
-        order = [o.desc_nulls_last() for o in order] + [F.col(c).desc() for c in ("_ingested_at", "_batch_id", "_row")]
-        latest = good.withColumn("_n", F.row_number().over(Window.partitionBy(*[bq(k) for k in key]).orderBy(*order)))
+        keys, arrival = [bq(k) for k in key], [F.col(c) for c in ("_ingested_at", "_batch_id", "_row")]
+        # a delete without a watermark (a delete by the key alone) ranks at its key's watermark so far in arrival
+        # order: it beats the rows it follows, not a row made again after it (the lake step's silver, lake.py)
+        so_far = Window.partitionBy(*keys).orderBy(*arrival).rowsBetween(Window.unboundedPreceding, Window.currentRow)
+        order = [F.coalesce(F.col(bq(wm)), F.max(bq(wm)).over(so_far)).desc_nulls_last()] if wm else []
+        order += [c.desc() for c in arrival]
+        latest = good.withColumn("_n", F.row_number().over(Window.partitionBy(*keys).orderBy(*order)))
         latest = latest.where("_n = 1").select(*[bq(c) for c in payload], "_op")
         store.merge("silver", name, latest, key, wm)
     else:  # no primary key: nothing to merge by, the checked rows are appended
         store.append("silver", name, good.where("_op <> 'd'").select(*[bq(c) for c in payload]))
-    done_rows = spark.createDataFrame([(name, b) for b in batches], "table string, _batch_id string")
-    store.append("silver", BATCHES, done_rows)
+    kept, own = reduced(taken + batches), sum(1 for t, _ in listed if t == name)
+    if len(kept) == own + len(batches):  # nothing superseded: the new ids appended
+        done_rows = spark.createDataFrame([(name, b) for b in batches], "table string, _batch_id string")
+        store.append("silver", BATCHES, done_rows)
+    else:  # a partition's mark raised (or an older list of every event's id): the table rewritten, bounded
+        rows = [(t, b) for t, b in listed if t != name] + [(name, b) for b in kept]
+        store.replace("silver", BATCHES, spark.createDataFrame(rows, "table string, _batch_id string"))
     return counts
+
+
+def reduced(batch_ids: list[str]) -> list[str]:
+    """The batches silver took, bounded for a streamed table (as the lake step's lake_store.Taken): of the Flink
+    bronze jobs' `kafka:<partition>:<offset, 20 digits>` ids only each partition's highest (its mark: every
+    event of the partition at or below it is taken; bronze holds a prefix of each partition whenever it is read,
+    docs/flink.md), every other id (`file:`, `stream:<epoch>`, a Kinesis event's `stream:<uuid>`) as it is."""
+    marks: dict[str, str] = {}
+    others = set()
+    for batch_id in batch_ids:
+        partition, _, offset = batch_id.removeprefix(STREAMED).partition(":")
+        if batch_id.startswith(STREAMED) and offset.isdigit():
+            marks[partition] = max(batch_id, marks.get(partition, batch_id))  # zero-padded: compared as text
+        else:
+            others.add(batch_id)
+    return sorted(others) + [marks[p] for p in sorted(marks)]
+
+
+def taken_rows(taken: list[str]) -> Any:
+    """TRUE for a bronze row of a batch `taken` (`reduced`) holds: a listed id, or a `kafka:` id in the text
+    range `kafka:<p>:` to its partition's mark (only ids with that prefix lie in it)."""
+    from pyspark.sql import functions as F
+
+    col, listed = F.col("_batch_id"), [b for b in taken if not b.startswith(STREAMED)]
+    terms = [col.isin(listed)] if listed else []
+    for mark in (b for b in taken if b.startswith(STREAMED)):
+        terms.append((col >= mark[: mark.rindex(":") + 1]) & (col <= mark))
+    return functools.reduce(operator.or_, terms)
 
 
 def registered(store: Any, names: list[str]) -> dict[str, Any]:

@@ -12,7 +12,10 @@ target that keeps bronze, in the layout the lake step's own bronze has (template
 - `_batch_id`, `_ingested_at`, `_row`: where the event came from. On a Kafka topic (CDC, Kafka,
   Event Hubs) `kafka:<partition>:<offset, 20 digits>`, the record's timestamp and its offset: one
   batch per event, ordered as the log within a key's partition (silver's tie-break: `_ingested_at`,
-  `_batch_id`, `_row`, descending). Elsewhere (Kinesis) `stream:<uuid>`, the processing time, 0.
+  `_batch_id`, `_row`, descending). Elsewhere (Kinesis) `stream:<uuid>`, the processing time, 0. Silver keeps
+  a Kafka partition's highest offset taken (lake_store.Taken): bronze holds a prefix of each partition whenever
+  it is read (Iceberg: committed per checkpoint; Delta: the relay's `fixed` partitioner keeps a subtask's records
+  in one relay partition, in order, while the job's parallelism stays); a Kinesis event's id is kept one by one.
 
 Append-only (bronze keeps every event once): Iceberg through the Iceberg connector in the catalog's
 `<pipeline>_bronze` namespace; Delta, which no connector released for Flink 2.x writes, through the
@@ -56,6 +59,7 @@ DELETE_OP = "d"
 KAFKA_PLACE = (("_kafka_partition", "INT", "partition"), ("_kafka_offset", "BIGINT", "offset"),
                ("_kafka_timestamp", "TIMESTAMP_LTZ(3)", "timestamp"))  # fmt: skip
 OFFSET_DIGITS = 20  # a BIGINT offset zero-padded: batch ids sort as the log
+RELAY_PARTITIONER = {"sink.partitioner": "fixed"}  # a Delta bronze's relay sink: one relay partition per subtask
 META = ("_batch_id", "_ingested_at", "_row", "_op")  # bronze's metadata columns (lake.py META)
 
 
@@ -163,6 +167,10 @@ def bronze_job(spec: Spec, names: Names, settings: Settings, ref: TableRef, targ
     if relay is not None:  # Delta: the relay topic, appended (exactly-once), which the Delta loader lands
         topic = str(relay.relay.topic)
         into = relay_sink(target, table, SinkMode.APPEND, False, jn, str(names.pipeline), relay_topic=topic)
+        # each subtask's records to one relay partition (Kafka's default partitioner spreads keyless records over
+        # them): a source partition, read by one subtask, stays in offset order through the relay and the loader,
+        # so silver's per-partition offset mark (lakehouse/lake_store.Taken) skips only what it took
+        into = {**into, **RELAY_PARTITIONER}
     else:
         into = sink_options(target, table, str(names.pipeline))
     sink = create_table_as(jn.sink_table, [], into, query)
