@@ -153,12 +153,18 @@ def test_the_format_and_event_time_of_a_topic_no_stream_job_reads_get_located_wa
         assert entry.status == "warned" and entry.why.startswith("R396 at sources[0].topics[1]:"), entry
 
 
-def test_pubsub_connection_settings_get_a_located_warning_saying_no_reader_connects() -> None:
-    data = spec(topics("pubsub", "{project: acme-data, stream: app-sub}"), STREAM_JOB, latency="1m", cloud="gcp")
-    for key in ("project", "stream"):
-        entry = traced(data, "sources", 0, "connection", key)
-        assert entry.status == "warned" and entry.why.startswith("R486 at sources[0].connection"), entry
-        assert "no Pub/Sub connector" in entry.why
+def test_pubsub_bridge_settings_reach_the_bridge_and_the_others_get_a_located_warning() -> None:
+    # project and stream (the subscription) reach the generated Pub/Sub -> Kafka bridge (session 45, bridge46);
+    # a setting the bridge's connector does not read still gets R486 saying so
+    data = spec(topics("pubsub", "{project: acme-data, stream: app-sub, client_id: reader-1}"), STREAM_JOB,
+                latency="1m", cloud="gcp")  # fmt: skip
+    entry = traced(data, "sources", 0, "connection", "project")
+    assert entry.status == "reaches" and entry.files == ("k8s/kafka/pubsub-bridge.yaml",), entry
+    # two topics: each reads the subscription of its own name, so `stream` is warned about (R522, under R486)
+    assert traced(data, "sources", 0, "connection", "stream").status == "warned"
+    entry = traced(data, "sources", 0, "connection", "client_id")
+    assert entry.status == "warned" and entry.why.startswith("R486 at sources[0].connection"), entry
+    assert "no Pub/Sub connector" in entry.why and "read only `project`, `stream` and `private_key`" in entry.why
 
 
 def test_a_mongodb_batch_sources_user_gets_a_located_warning() -> None:
