@@ -66,14 +66,17 @@ def test_the_stream_generator_produces_the_faker_streams_events_to_the_topic_its
     config = json.loads(config_path.read_text())
     assert config["sign_in"] == "azure"  # Event Hubs as the workload's identity (kafka_sign_in.py's own tests)
     config["sign_in"] = None  # the local broker takes no sign-in
-    config_path.write_text(json.dumps(config))
     stream = next(s for s in config["streams"] if s["table"] == TABLE)
     medallion = json.loads((project / "spark/medallion.json").read_text())
     read = next(t["stream"]["topic"] for t in medallion["tables"] if t["name"] == TABLE)
     assert stream["topic"] == read == "azure_playground.clickstream.page_views"  # the topic the Spark stream reads
+    # the broker is the session's, shared with test_kafka_broker.py (which creates every declared topic, this one with
+    # its declared partitions and a record in each): the generator writes a topic of this test's own
+    own = stream["topic"] = f"{read}.generator-judge"
+    config_path.write_text(json.dumps(config))
     probe = tmp_path / "probe.py"
     probe.write_text(PROBE)
-    run = [str(batch_python), str(probe), kafka_broker.bootstrap, read]
+    run = [str(batch_python), str(probe), kafka_broker.bootstrap, own]
     subprocess.run([*run, "create"], check=True, timeout=120)
     beat = tmp_path / "heartbeat"  # the kubernetes family's liveness probe reads its age
     env = {"KAFKA_BOOTSTRAP_SERVERS": kafka_broker.bootstrap, "PATH": "/usr/bin:/bin", "PIPEGEN_HEARTBEAT": str(beat)}
