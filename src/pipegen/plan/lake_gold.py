@@ -170,11 +170,15 @@ def gold_data(choice: GoldChoice) -> dict[str, Any]:
     return {"gold": choice.layout.as_data() if choice.layout else None, "file_bytes": choice.file_bytes}
 
 
+def describe_layout(head: str, layout: Layout | None, reason: str, file_bytes: int, formats: str) -> str:
+    """One line of `pipegen plan` for a table the plan lays out (a mart's gold table, a stream job's Delta sink):
+    its partitioning (`formats`: where the stored column is written) and file size, with why."""
+    tail = f"{reason}; target file size {file_bytes / 1024**2:,.0f} MiB"
+    if layout is None:
+        return f"{head}: {tail}"
+    return f"{head}: by {layout.granularity}({layout.source}) ({formats}: column {layout.column}): {tail}"
+
+
 def describe_gold(choice: GoldChoice) -> str:
     """One line of `pipegen plan`: what a mart's gold table gets, with why."""
-    mib = f"target file size {choice.file_bytes / 1024**2:,.0f} MiB"
-    lay = choice.layout
-    if lay is None:
-        return f"gold {choice.mart}: {choice.reason}; {mib}"
-    stored = f"(Delta/Parquet: column {lay.column})"
-    return f"gold {choice.mart}: by {lay.granularity}({lay.source}) {stored}: {choice.reason}; {mib}"
+    return describe_layout(f"gold {choice.mart}", choice.layout, choice.reason, choice.file_bytes, "Delta/Parquet")

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pipegen.plan.capacity import Capacity, human, partition_for
 from pipegen.plan.flinkjars import relayed_sinks
-from pipegen.plan.lake_gold import expression_type, file_bytes_of
+from pipegen.plan.lake_gold import describe_layout, expression_type, file_bytes_of
 from pipegen.plan.lake_partition import DECLARED, TIME_TYPES, Layout, layout_for, table_capacity
 from pipegen.spec.index import SpecIndex, index_of
 from pipegen.spec.model import Spec, StreamJob, Target, TargetType
@@ -134,11 +134,5 @@ def sink_data(choice: SinkChoice) -> dict[str, Any]:
 
 def describe_sink(choice: SinkChoice) -> str:
     """One line of `pipegen plan`: what a stream job's Delta sink table gets, with why."""
-    mib = f"target file size {choice.file_bytes / 1024**2:,.0f} MiB"
-    lay = choice.layout
-    if lay is None:
-        return f"Delta sink {choice.table} (stream job {choice.job}): {choice.reason}; {mib}"
-    stored = f"(Delta: column {lay.column})"
-    return f"Delta sink {choice.table} (stream job {choice.job}): by {lay.granularity}({lay.source}) {stored}: " + (
-        f"{choice.reason}; {mib}"
-    )
+    head = f"Delta sink {choice.table} (stream job {choice.job})"
+    return describe_layout(head, choice.layout, choice.reason, choice.file_bytes, "Delta")
