@@ -22,25 +22,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from confluent_kafka import Consumer, Producer
-from confluent_kafka.admin import AdminClient, NewTopic
-
-
-def create(bootstrap: str, topic: str) -> None:
-    admin = AdminClient({"bootstrap.servers": bootstrap})
-    for future in admin.create_topics([NewTopic(topic, num_partitions=2, replication_factor=1)]).values():
-        future.result(30)
-    for _ in range(50):  # until the broker serves its metadata
-        if topic in admin.list_topics(timeout=10).topics:
-            return
-        time.sleep(0.1)
+import delta_relay as relay_probe  # the Delta loader probe's topic and producer (this folder)
+from confluent_kafka import Consumer
 
 
 def produce(bootstrap: str, topic: str, values: list[Any]) -> None:
-    producer = Producer({"bootstrap.servers": bootstrap})
-    for i, value in enumerate(values):
-        producer.produce(topic, value=json.dumps(value).encode(), partition=i % 2)
-    assert producer.flush(30) == 0
+    """Each value as an append record, over the topic's two partitions in turn (the relay probe's producer)."""
+    relay_probe.produce(bootstrap, topic, [{"key": None, "value": v, "partition": i % 2} for i, v in enumerate(values)])
 
 
 def probe(command: list[str]) -> int:
@@ -72,7 +60,7 @@ def main() -> None:
     values, stale = json.loads(Path(sys.argv[6]).read_text()), int(sys.argv[7])
     relay = next(r for r in json.loads((project / "flink" / "delta_relays.json").read_text())["relays"]
                  if r["job"] == job)  # fmt: skip
-    create(bootstrap, relay["topic"])
+    relay_probe.create(bootstrap, relay["topic"])
     produce(bootstrap, relay["topic"], values)
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "PIPEGEN_HEARTBEAT": str(heartbeat)}
     argv = [sys.executable, "-m", "pipeline.delta_relay", job]
