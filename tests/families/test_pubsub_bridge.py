@@ -24,6 +24,7 @@ from tests.judges.crds import CrdCatalog, load_resources, shared_crds_dir
 from tests.judges.kubernetes import failures, is_core
 
 CORPUS = Path(__file__).parents[1] / "corpus" / "pubsub_bridged_topics.yaml"
+SPARK_ON_GCP = Path(__file__).parents[1] / "invalid" / "fixtures" / "pubsub_bridge_managed_kafka.yaml"  # R528
 SETTINGS = {"project": "acme-data", "stream": "${env:CLICKS_SUBSCRIPTION}", "private_key": "${secret:PUBSUB_KEY}"}
 PUBSUB: dict[str, Any] = {
     "name": "clicks", "type": "pubsub", "ingestion": "stream", "connection": SETTINGS,
@@ -172,6 +173,29 @@ def test_the_kafka_resources_pass_the_strimzi_crds(projects: dict[str, dict[str,
     docs = [r for r in kafka_resources(projects[case]) if not is_core(r)]
     assert {"KafkaConnect", "KafkaConnector"} <= {r["kind"] for r in docs}
     assert CrdCatalog.load(folder).validate_all(docs) == []
+
+
+def test_no_bridge_into_the_strimzi_cluster_where_the_spark_stream_reads_managed_kafka(tmp_path: Path) -> None:
+    """On GCP the Spark stream reads the bridged topics from Managed Kafka (OAUTHBEARER as its service account), which
+    the Strimzi KafkaConnect cannot write: no KafkaConnector, KafkaConnect or Connect write grant goes to the Strimzi
+    cluster, and validate says so (R528) where the source is declared. (Before: pubsub-bridge.yaml filled the Strimzi
+    cluster, which nothing read.)"""
+    text = SPARK_ON_GCP.read_text(encoding="utf-8")
+    text += "deploy:\n  kubernetes: {enabled: true, namespace: clicks}\n"
+    files = render_text(tmp_path, "spark", text)
+    (tmp_path / "spark" / "pipegen.yaml").write_text(text, encoding="utf-8")
+    (found,) = [d for d in validate(tmp_path / "spark" / "pipegen.yaml").diagnostics if d.code == "R528"]
+    assert found.severity == "warning" and found.path == "sources[0].type"
+    medallion = json.loads(files["spark/medallion.json"])
+    read = [(t["stream"]["topic"], t["stream"]["sasl"]) for t in medallion["tables"] if t.get("stream")]
+    assert read == [("clicks", "gcp_oauth")]  # the Spark stream reads the bridged topic from Managed Kafka
+    assert "k8s/kafka/pubsub-bridge.yaml" not in files and not bridge_connectors(files)
+    resources = kafka_resources(files)
+    assert not [r for r in resources if r["kind"] in ("KafkaConnect", "KafkaConnector")]
+    writes = {a["resource"]["name"] for r in resources if r["kind"] == "KafkaUser"
+              for a in r["spec"]["authorization"]["acls"] if "Write" in a["operations"]}  # fmt: skip
+    assert "clicks" not in writes
+    assert "no bridge fills them here" in files["docs/kafka.md"] and "R528" in files["docs/kafka.md"]
 
 
 @pytest.mark.judge

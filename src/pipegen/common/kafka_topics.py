@@ -22,6 +22,7 @@ from pipegen.generators.base import GenContext
 from pipegen.plan.capacity import KAFKA_REPLICATION
 from pipegen.plan.cdc import Connector, connectors
 from pipegen.plan.flinkjars import RelayedSink, relayed_sinks
+from pipegen.plan.infra_findings import bridge_reads_elsewhere
 from pipegen.plan.names import KafkaNames, RelayNames
 from pipegen.spec.catalog import bridged_to_project_cluster
 from pipegen.spec.index import index_of
@@ -158,7 +159,7 @@ def topics(ctx: GenContext) -> list[Topic]:
     out.append(Topic(str(names.events_topic), "events", 0))
     out += [Topic(str(names.stream(j).output_topic), "sink", job_partitions(ctx, j)) for j in cluster_sinks(ctx)]
     out += [Topic(str(n.topic), "relay", job_partitions(ctx, r.job)) for r, n in relays(ctx)]
-    if plan_connectors(ctx) or any(bridged_to_project_cluster(s) for s in ctx.spec.sources):  # a KafkaConnect
+    if plan_connectors(ctx) or bridge_runs(ctx):  # a KafkaConnect
         out += [
             Topic(str(kafka.connect_configs), "connect-configs", 0),
             Topic(str(kafka.connect_offsets), "connect-offsets", 0),
@@ -168,6 +169,15 @@ def topics(ctx: GenContext) -> list[Topic]:
     for t in out:  # one per name: two Kafka sources may read one topic
         unique.setdefault(t.name, t)
     return list(unique.values())
+
+
+def bridge_runs(ctx: GenContext) -> bool:
+    """The kafka family's Pub/Sub bridge runs: a streamed Pub/Sub source whose topics the stream jobs read from the
+    Strimzi cluster it writes (not on GCP's Managed Kafka, which the Spark stream reads there: R528)."""
+    spec = ctx.spec
+    return any(bridged_to_project_cluster(s) for s in spec.sources) and not bridge_reads_elsewhere(
+        spec, ctx.plan.graph.kinds
+    )
 
 
 def declared_partitions(topic: Topic) -> int:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pipegen.common.kafka_topics import kafka_names
+from pipegen.common.kafka_topics import bridge_runs, kafka_names
 from pipegen.generators.base import GenContext, SecretKey
 from pipegen.plan.kafkanames import bridge_connectors, bridge_secret
 from pipegen.safe import Ident
@@ -62,7 +62,10 @@ def subscription(source: Source, topic: str) -> str:
 
 
 def bridges(ctx: GenContext) -> list[Bridge]:
-    """One per topic of every streamed Pub/Sub source, in spec order."""
+    """One per topic of every streamed Pub/Sub source, in spec order; none where the stream jobs read another
+    cluster (common/kafka_topics.py `bridge_runs`: R528)."""
+    if not bridge_runs(ctx):
+        return []
     sources = [s for s in ctx.spec.sources if bridged_to_project_cluster(s)]
     pipeline = str(ctx.plan.names.pipeline)
     names = bridge_connectors(pipeline, [(s.name, t.name) for s in sources for t in s.topics])

@@ -36,6 +36,7 @@ from pipegen.common.faker_streams import cluster_streams
 from pipegen.common.kafka_clients import publishes_events, topic_reads
 from pipegen.common.kafka_topics import (
     DAY_MS,
+    bridge_runs,
     LISTENER_PORT,
     TOPIC_ROLES,
     Topic,
@@ -189,7 +190,8 @@ def acls_for(ctx: GenContext) -> dict[str, list[dict[str, Any]]]:
     read = [t.name for t in all_topics if t.role in ("cdc", "stream", "bridged")]
     users: dict[str, list[dict[str, Any]]] = {}
     connectors_ = plan_connectors(ctx)
-    bridged = [t.name for t in all_topics if t.role == "bridged"]  # the Pub/Sub bridge's connectors write them
+    # the Pub/Sub bridge's connectors write them (where it runs: kafka_topics.bridge_runs)
+    bridged = [t.name for t in all_topics if t.role == "bridged"] if bridge_runs(ctx) else []
     if connectors_ or bridged:
         worker = [str(kafka.connect_configs), str(kafka.connect_offsets), str(kafka.connect_status)]
         history = [str(c.names.history_topic) for c in connectors_ if c.system.historized]
