@@ -36,11 +36,11 @@ from pipegen.common.faker_streams import cluster_streams
 from pipegen.common.kafka_clients import publishes_events, topic_reads
 from pipegen.common.kafka_topics import (
     DAY_MS,
-    bridge_runs,
     LISTENER_PORT,
     TOPIC_ROLES,
     Topic,
     TopicRole,
+    bridge_runs,
     declared_partitions,
     kafka_names,
     min_isr,
