@@ -226,3 +226,155 @@ def test_the_batch_identity_holds_exactly_what_its_steps_hold(cloud: str, projec
                 assert ("batch" in d["writers"]) == bool({"ingest", "transform"} & set(d["writers"])), env
         clients = _resources(docs, "google_project_iam_member")["kafka_client"]["for_each"]
         assert ("batch" in clients) == ('"ingest"' in clients or '"transform"' in clients)
+
+
+# The Pub/Sub bridge's Kafka Connect pods (issue 21, gcp47): a bridged source without `private_key` signs in with
+# Application Default Credentials, so the pods Strimzi runs for the KafkaConnect (its ServiceAccount
+# `<KafkaConnect name>-connect`, Strimzi's naming rule, derived here from the built KafkaConnect) are federated with
+# the `bridge` identity, which holds exactly the subscriptions the connectors consume. `views` names no project (the
+# bridge Secret's GCP_PROJECT: R529, no grant); `orders` signs in with its own key (no grant needed).
+BRIDGE_SPEC = """\
+version: 1
+pipeline: {name: shop}
+latency: 1m
+cloud: gcp
+sources:
+  - name: clicks
+    type: pubsub
+    ingestion: stream
+    connection: {project: acme-data, stream: clicks-sub}
+    topics:
+      - {name: Clicks, primary_key: id, format: json, columns: [{name: id, type: bigint, not_null: true}]}
+  - name: views
+    type: pubsub
+    ingestion: stream
+    topics:
+      - {name: views, primary_key: id, format: json, columns: [{name: id, type: bigint, not_null: true}]}
+  - name: orders
+    type: pubsub
+    ingestion: stream
+    connection: {project: acme-orders, private_key: "${secret:ORDERS_KEY}"}
+    topics:
+      - {name: orders, primary_key: id, format: json, columns: [{name: id, type: bigint, not_null: true}]}
+targets:
+  - {name: wh, type: postgres, connection: {host: wh, database: wh, user: w, password: "${secret:WH_PASSWORD}"}}
+transforms:
+  streams:
+    - {name: clicks_copy, from: Clicks, sink: {target: wh}}
+    - {name: views_copy, from: views, sink: {target: wh}}
+    - {name: orders_copy, from: orders, sink: {target: wh}}
+deploy:
+  kubernetes: {enabled: true, namespace: data}
+  terraform: {enabled: true}
+"""
+STRIMZI_CONNECT_SA = "{}-connect"  # Strimzi's KafkaConnectResources.serviceAccountName(cluster)
+
+
+@pytest.fixture(scope="module")
+def bridge_project(tmp_path_factory: pytest.TempPathFactory, hcl_python: Path) -> dict[str, Any]:
+    root = tmp_path_factory.mktemp("bridge_identity")
+    (root / "pipegen.yaml").write_text(BRIDGE_SPEC)
+    ready = prepare(root / "pipegen.yaml")
+    files = {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}
+    project = _write(files, root / "project")
+    docs = {p.split("/terraform/", 1)[1]: d for p, d in parse_dir(hcl_python, write_terraform(files, root)).items()}
+    return {"files": files, "project": project, "docs": docs, "diagnostics": ready.diagnostics, "root": root}
+
+
+def _bridge_connectors(files: dict[str, str]) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(files["k8s/kafka/pubsub-bridge.yaml"]) if d]
+
+
+def test_the_connect_pods_running_the_bridge_sign_in_as_the_bridge_identity(bridge_project: dict[str, Any]) -> None:
+    binary = kubectl()
+    if binary is None:
+        pytest.fail(MISSING)
+    files, project, docs = bridge_project["files"], bridge_project["project"], bridge_project["docs"]
+    envs = sorted(p.split("/")[2] for p in files if p.startswith("k8s/overlays/") and p.endswith("/kustomization.yaml"))
+    assert envs
+    (member,) = _resources(docs, "google_service_account_iam_member").values()
+    for env in envs:
+        tfvars = {**docs[f"envs/{env}/terraform.tfvars"], "project": "acme-proj"}
+        objects = build(binary, project / f"k8s/overlays/{env}")
+        (connect,) = [o for o in objects if o["kind"] == "KafkaConnect"]
+        ns, sa = connect["metadata"]["namespace"], STRIMZI_CONNECT_SA.format(connect["metadata"]["name"])
+        annotations = connect["spec"]["template"]["serviceAccount"]["metadata"]["annotations"]
+        email = annotations[ANNOTATIONS["gcp"]]
+        assert tfvars["k8s_namespace"] == ns
+        (key,) = [k for k, v in tfvars["k8s_service_accounts"].items() if v == sa]
+        assert email.split("@")[0] == tfvars["workload_accounts"][key], f"{env}: the annotation names another account"
+        assert _eval(member["member"], tfvars, key, sa) == f"serviceAccount:acme-proj.svc.id.goog[{ns}/{sa}]"
+        # identity.env's line (as `terraform output -raw k8s_identity_env` writes it) reaches the annotation
+        env_file = project / f"k8s/overlays/{env}/identity.env"
+        lines = [f"{key}=c@acme-proj.iam.gserviceaccount.com" if line.startswith(f"{key}=") else line
+                 for line in env_file.read_text().splitlines()]  # fmt: skip
+        env_file.write_text("\n".join(lines) + "\n")
+        (connect,) = [o for o in build(binary, project / f"k8s/overlays/{env}") if o["kind"] == "KafkaConnect"]
+        assert connect["spec"]["template"]["serviceAccount"]["metadata"]["annotations"] == {
+            ANNOTATIONS["gcp"]: "c@acme-proj.iam.gserviceaccount.com"}  # fmt: skip
+
+
+def test_the_bridge_identity_consumes_exactly_the_subscriptions_of_its_connectors(
+    bridge_project: dict[str, Any],
+) -> None:
+    files, docs = bridge_project["files"], bridge_project["docs"]
+    keyless = [
+        c["spec"]["config"] for c in _bridge_connectors(files) if "gcp.credentials.json" not in c["spec"]["config"]
+    ]
+    assert len(keyless) == 2  # clicks and views sign in as the pods' identity; orders with its key
+    literal = {(c["cps.project"], c["cps.subscription"]) for c in keyless
+               if "${" not in c["cps.project"] + c["cps.subscription"]}  # fmt: skip
+    assert literal == {("acme-data", "clicks-sub")}
+    (r529,) = [d for d in bridge_project["diagnostics"] if d.code == "R529"]  # views: no project, no grant
+    assert "'views'" in r529.message and r529.severity == "warning"
+    subscriber = _resources(docs, "google_pubsub_subscription_iam_member")
+    assert {b["role"] for b in subscriber.values()} == {"roles/pubsub.subscriber", "roles/pubsub.viewer"}
+    for env in ("dev", "staging", "prod"):
+        tfvars = docs[f"envs/{env}/terraform.tfvars"]
+        for grant in subscriber.values():
+            assert grant["for_each"] == "${var.bridge_subscriptions}"
+            assert grant["member"] == '${google_service_account.workload["bridge"].member}'
+            assert (grant["project"], grant["subscription"]) == ("${each.value.project}", "${each.value.subscription}")
+            values = tfvars["bridge_subscriptions"]
+            assert {(v["project"], v["subscription"]) for v in values.values()} == literal, env
+    # nothing else: no bucket, secret, Kafka or key grant names the bridge identity
+    assert "bridge" not in _grant_sets(docs, "gcp")
+    clients = _resources(docs, "google_project_iam_member")["kafka_client"]["for_each"]
+    assert '"bridge"' not in clients
+    kms = _resources(docs, "google_kms_crypto_key_iam_member")["workload"]["for_each"]
+    assert 'k != "bridge"' in kms
+
+
+def test_terraform_checkov_and_the_crds_accept_the_bridge_identity(
+    bridge_project: dict[str, Any], checkov_python: Path, tmp_path: Path
+) -> None:
+    from tests.judges.crds import CrdCatalog, shared_crds_dir
+    from tests.judges.terraform import console, fmt_check, run_checkov, schema_problems, schemas, terraform_binary
+    from tests.judges.tfschema import reference_problems
+
+    docs, project = bridge_project["docs"], bridge_project["project"]
+    tf = {p: d for p, d in docs.items() if p.endswith(".tf")}
+    provider_schemas = schemas()
+    problems, checked = schema_problems(tf, provider_schemas)
+    assert problems == [] and checked >= 10
+    assert reference_problems(tf, provider_schemas)[0] == []
+    report = run_checkov(checkov_python, project / "terraform", tmp_path / "home")
+    assert [f"{f['check_id']} {f['file_abs_path']}" for f in report["results"]["failed_checks"]] == []
+    folder = shared_crds_dir()
+    if folder is None:
+        pytest.fail("../shared/crds is absent: the CRD judge has no input")
+    binary = kubectl()
+    if binary is None:
+        pytest.fail(MISSING)
+    built = [o for o in build(binary, project / "k8s/overlays/prod") if o["kind"] == "KafkaConnect"]
+    assert CrdCatalog.load(folder).validate_all(built) == []
+    terraform = terraform_binary()
+    if terraform is None:
+        pytest.skip("no terraform binary on PATH: fmt and the tfvars console not run")
+    root = project / "terraform"
+    done = fmt_check(terraform, root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for env in sorted((root / "envs").iterdir()):
+        run = console(terraform, tmp_path / env.name, (env / "variables.tf").read_text(),
+                      (env / "terraform.tfvars").read_text(), "var.bridge_subscriptions")  # fmt: skip
+        assert run.returncode == 0 and "clicks-sub" in run.stdout, f"{env.name}:\n{run.stderr[-2000:]}"

@@ -22,8 +22,8 @@ from pipegen.generators.base import GenContext
 from pipegen.plan.capacity import KAFKA_REPLICATION
 from pipegen.plan.cdc import Connector, connectors
 from pipegen.plan.flinkjars import RelayedSink, relayed_sinks
-from pipegen.plan.infra_findings import bridge_reads_elsewhere
 from pipegen.plan.names import KafkaNames, RelayNames
+from pipegen.plan.pubsub_bridge import bridge_reads_elsewhere
 from pipegen.spec.catalog import bridged_to_project_cluster
 from pipegen.spec.index import index_of
 from pipegen.spec.model import Ingestion, TargetType

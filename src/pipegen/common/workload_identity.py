@@ -13,7 +13,12 @@ not by this project): Terraform federates the `stream` identity with it (`owned=
 it, so on GCP and Azure the annotation is the user's, validate's R453). The Delta loaders (pipeline/delta_relay.py,
 one Deployment per job relayed into Delta) share one ServiceAccount, `<app>-delta-loader`, signed in as the `loader`
 identity, which Terraform grants exactly what the stream identity holds (the loaders write what the Flink jobs'
-Delta sinks would have written).
+Delta sinks would have written). The Pub/Sub bridge's KafkaConnectors (generators/kafka/bridge.py) run in the Kafka
+Connect pods, whose ServiceAccount Strimzi creates (`<connect>-connect`, KafkaNames.connect_service_account): where
+a bridged source signs in with Application Default Credentials (no `private_key`; plan/pubsub_bridge.py `federated`),
+they sign in as the `bridge` identity, which Terraform grants exactly the subscriptions they consume; its annotation
+is written through the KafkaConnect's `spec.template.serviceAccount` (`carrier`), which Strimzi copies to the
+ServiceAccount it creates.
 
 Per cloud (`LINKS`):
 - AWS, EKS Pod Identity: an `aws_eks_pod_identity_association` (cluster, namespace, ServiceAccount -> role);
@@ -39,6 +44,7 @@ from pipegen.generators.base import GenContext
 from pipegen.plan.cloudnames import cloud_names
 from pipegen.plan.components import Kind
 from pipegen.plan.names import FLINK_SERVICE_ACCOUNT
+from pipegen.plan.pubsub_bridge import federated
 from pipegen.safe import Ident
 from pipegen.spec.model import Cloud, Orchestrator, TargetType
 
@@ -46,6 +52,8 @@ BATCH_IDENTITY = "batch"  # the Terraform workload (plan/cloudnames.py WORKLOADS
 BATCH_STEPS = ("ingest", "transform")  # the Terraform workloads whose grants the batch identity holds
 STREAM_IDENTITY = "stream"  # the Flink jobs' Terraform workload
 LOADER_IDENTITY = "loader"  # the Delta loaders' (pipeline/delta_relay.py): what the Flink jobs' sinks would hold
+BRIDGE_IDENTITY = "bridge"  # the Kafka Connect pods running the Pub/Sub bridge: its subscriptions only
+CONNECT_SA_ANNOTATIONS = "spec.template.serviceAccount.metadata.annotations"  # Strimzi's template of its SA
 IDENTITY_OUTPUT = "k8s_identity_env"  # each Terraform root's output: the lines of the overlay's identity.env
 IDENTITY_ENV = "identity.env"  # in each overlay
 
@@ -74,7 +82,10 @@ class PodIdentity:
     identity: str  # the Terraform workload key (`batch`): the identity's name is cloud_names(...).identity(it)
     service_account: Ident  # its pods' serviceAccountName
     steps: tuple[str, ...]  # the Terraform workloads whose grants it holds (its own: none to copy)
-    owned: bool = True  # the kubernetes family writes the ServiceAccount (else: the Flink operator's installation)
+    owned: bool = True  # the project writes its annotation (else: the Flink operator's installation has the SA)
+    # (kind, name, annotations path) of the resource the annotation is written on where it is not the ServiceAccount
+    # itself: the KafkaConnect whose template Strimzi applies to the ServiceAccount it creates
+    carrier: tuple[str, str, str] | None = None
 
 
 def batch_pod(ctx: GenContext) -> Ident | None:
@@ -100,7 +111,8 @@ def batch_pod(ctx: GenContext) -> Ident | None:
 def pod_identities(ctx: GenContext) -> tuple[PodIdentity, ...]:
     """Every ServiceAccount on the cluster with a cloud identity Terraform federates, on a cloud Terraform deploys
     (LINKS) with the terraform and kubernetes families on: the batch pod's (its own `batch` identity), and the
-    FlinkDeployments' (the operator's `flink` ServiceAccount, the `stream` identity) where Flink jobs run."""
+    FlinkDeployments' (the operator's `flink` ServiceAccount, the `stream` identity) where Flink jobs run, the Delta
+    loaders' (`loader`), the Kafka Connect pods' (`bridge`) where they run the Pub/Sub bridge with workload identity."""
     if ctx.spec.cloud not in LINKS or "terraform" not in ctx.families or "kubernetes" not in ctx.families:
         return ()
     out: list[PodIdentity] = []
@@ -111,6 +123,10 @@ def pod_identities(ctx: GenContext) -> tuple[PodIdentity, ...]:
         kube = ctx.plan.names.kube
         if delta_loader_jobs(ctx) and kube is not None and ctx.plan.names.kafka is not None:
             out.append(PodIdentity(LOADER_IDENTITY, kube.delta_loader_account, (STREAM_IDENTITY,)))
+    kafka = ctx.plan.names.kafka
+    if "kafka" in ctx.families and kafka is not None and federated(ctx.spec, ctx.plan.graph.kinds):
+        out.append(PodIdentity(BRIDGE_IDENTITY, kafka.connect_service_account, (BRIDGE_IDENTITY,),
+                               carrier=("KafkaConnect", str(kafka.connect), CONNECT_SA_ANNOTATIONS)))  # fmt: skip
     return tuple(out)
 
 

@@ -36,8 +36,9 @@ from pipegen.spec.snakecase import snake
 DEFAULT_ENVIRONMENTS = ("dev", "staging", "prod")
 # batch extract; dbt + quality; stream jobs; the Spark job where it runs serverless (EMR's execution role,
 # Dataproc's service account); the kubernetes family's batch pod, which runs extract-load and transform in one
-# process (common/workload_identity.py)
-WORKLOADS = ("ingest", "transform", "stream", "spark", "batch", "generator", "loader")
+# process (common/workload_identity.py); the stream generators; the Delta loaders; the Kafka Connect pods running the
+# Pub/Sub bridge (common/workload_identity.py `bridge`)
+WORKLOADS = ("ingest", "transform", "stream", "spark", "batch", "generator", "loader", "bridge")
 # query-results: Athena's (AWS); jobs: the Spark job's files on EMR Serverless / Dataproc (never expired, unlike
 # the lake's objects after the retention); landing: the raw batches the Spark job's bronze reads there
 # (PIPEGEN_LANDING_ROOT, landing_root)

@@ -54,12 +54,7 @@
   Flink operator's `flink` ServiceAccount, which Terraform federates with the `stream` identity
   (common/workload_identity.py), but those clouds need an annotation on it, and the operator's installation
   creates it outside the project, so pipegen cannot write it (on AWS the Pod Identity association is enough).
-- R528: on GCP, a streamed Pub/Sub source the Spark stream reads (`bridge_reads_elsewhere`): the Spark stream reads
-  the project's topics from Google's Managed Kafka (OAUTHBEARER, common.spark_stream `managed_kafka_oauth`), while
-  the Pub/Sub bridge (the kafka family's Strimzi KafkaConnect) writes the Strimzi cluster, which nothing reads there;
-  Google's Managed Kafka Connect (`google_managed_kafka_connect_cluster`, `google_managed_kafka_connector`) is not in
-  the google provider pipegen pins (6.50: google-beta only), so the kafka family writes no bridge and nothing fills
-  the topics the Spark stream reads there.
+- R528, R529: plan/pubsub_bridge.py (the Pub/Sub bridge's cluster and identity).
 """
 
 from __future__ import annotations
@@ -70,6 +65,7 @@ from collections.abc import Iterator
 from pipegen.plan.capacity import Capacity
 from pipegen.plan.components import Graph, Kind
 from pipegen.plan.envsizes import replication
+from pipegen.plan.pubsub_bridge import bridge_findings
 from pipegen.plan.spark_landing import landing_findings
 from pipegen.spec.catalog import (
     DELTA_READING_ADAPTERS,
@@ -79,7 +75,6 @@ from pipegen.spec.catalog import (
     SERVING_TARGETS,
     TARGET_SYSTEMS,
     WAREHOUSE_TARGETS,
-    bridged_to_project_cluster,
     managed_kafka_cloud,
     on_project_cluster,
 )
@@ -141,7 +136,7 @@ def infra_findings(spec: Spec, graph: Graph, capacity: Capacity) -> tuple[Findin
             *_capture_off_the_managed_cluster(spec, graph), *_unregistered_delta_silver(spec, graph),
             *_unopened_iceberg_silver(spec, graph),
             *_events_without_a_managed_cluster(spec, graph),
-            *_unlinked_flink_identity(spec, graph), *_unbridged_managed_kafka(spec, graph),
+            *_unlinked_flink_identity(spec, graph), *bridge_findings(spec, graph),
             *landing_findings(spec, graph))  # fmt: skip
 
 
@@ -413,36 +408,6 @@ def _capture_off_the_managed_cluster(spec: Spec, graph: Graph) -> Iterator[Findi
             f"topics from {cluster}: two clusters, and nothing carries the events from one to the other",
             f"run the connector (debezium/connect/*.json, the Connect REST body) on Kafka Connect workers that write "
             f"to the managed cluster and sign in with {login} (the topics are Terraform's there), instead of Strimzi's",
-            severity="warning",
-        )  # fmt: skip
-
-
-def bridge_reads_elsewhere(spec: Spec, kinds: frozenset[str]) -> bool:
-    """The stream jobs read the project's topics from a cluster the Pub/Sub bridge cannot write: on GCP the Spark
-    stream (on Dataproc, and on Databricks: R461) reads Google's Managed Kafka, the bridge runs on Strimzi's
-    KafkaConnect (R528). The Flink jobs read the Strimzi cluster (mutual TLS) on every cloud."""
-    return spec.cloud == Cloud.GCP and Kind.SPARK_STREAMING in kinds
-
-
-def _unbridged_managed_kafka(spec: Spec, graph: Graph) -> Iterator[Finding]:
-    """R528, at each streamed Pub/Sub source's `type`."""
-    if not bridge_reads_elsewhere(spec, graph.kinds):
-        return
-    for i, source in enumerate(spec.sources):
-        if not bridged_to_project_cluster(source):
-            continue
-        yield Finding(
-            ("sources", i, "type"), "R528",
-            f"source '{source.name}': the Spark stream reads its topics as the Kafka topics of the same name on the "
-            "project's cluster, which on GCP is Google's Managed Kafka (OAUTHBEARER), while pipegen's Pub/Sub bridge "
-            "(Google's Pub/Sub Group Kafka Connector on the Strimzi KafkaConnect) writes the Strimzi cluster, which "
-            "nothing reads here; Managed Kafka Connect (`google_managed_kafka_connect_cluster`, "
-            "`google_managed_kafka_connector`) is google-beta only at the google provider pipegen pins (6.50), so no "
-            "bridge is generated and nothing fills the topics the Spark stream reads there",
-            "run Google's Pub/Sub Source connector (`com.google.pubsub.kafka.source.CloudPubSubSourceConnector`) on a "
-            "Managed Kafka Connect cluster of the Managed Kafka cluster, one per topic (`kafka.topic`, "
-            "`cps.project`, `cps.subscription`), or stream with Flink (`engines.stream: flink`), whose jobs read the "
-            "Strimzi cluster the generated bridge fills",
             severity="warning",
         )  # fmt: skip
 

@@ -23,6 +23,7 @@ from typing import Any
 from pipegen.common.kafka_topics import bridge_runs, kafka_names
 from pipegen.generators.base import GenContext, SecretKey
 from pipegen.plan.kafkanames import bridge_connectors, bridge_secret
+from pipegen.plan.pubsub_bridge import subscription
 from pipegen.safe import Ident
 from pipegen.spec.catalog import bridged_to_project_cluster
 from pipegen.spec.model import Source
@@ -53,12 +54,6 @@ class Bridge:
     connector: Ident
     secret: Ident  # the source's bridge Secret
     partitions: int
-
-
-def subscription(source: Source, topic: str) -> str:
-    """The subscription a topic is bridged from: the source's `stream` when it has one topic, else the topic's name."""
-    stream = source.connection.stream
-    return stream if stream is not None and len(source.topics) == 1 else topic
 
 
 def bridges(ctx: GenContext) -> list[Bridge]:

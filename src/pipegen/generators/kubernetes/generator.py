@@ -219,8 +219,8 @@ def identity_files(ctx: GenContext, kube: KubeNames, env: str, root: str, body: 
         "name": str(kube.identity), "namespace": str(k8s_namespace(ctx.plan.names, env)), "envs": [IDENTITY_ENV],
         "options": {"disableNameSuffixHash": True, "annotations": {"config.kubernetes.io/local-config": "true"}},
     })  # fmt: skip
-    body["replacements"] = [objects.identity_replacement(kube, p.identity, str(p.service_account), link.annotation)
-                            for p in found]  # fmt: skip
+    body["replacements"] = [objects.identity_replacement(kube, p.identity, str(p.service_account), link.annotation,
+                                                         p.carrier) for p in found]  # fmt: skip
     return {f"{root}/{IDENTITY_ENV}": identity_env(ctx, env)}
 
 
@@ -362,9 +362,10 @@ def airflow_context(kube: KubeNames, found: tuple[Workload, ...]) -> dict[str, A
 
 def identity_context(ctx: GenContext) -> dict[str, Any] | None:
     """The pod identities and their names per environment (docs/kubernetes.md's "Cloud identity")."""
-    found = [p for p in pod_identities(ctx) if p.owned]
+    found = [p for p in pod_identities(ctx) if p.owned and p.carrier is None]
     flink = [p for p in pod_identities(ctx) if not p.owned]
-    if not found and not flink:
+    bridge = [p for p in pod_identities(ctx) if p.carrier is not None]
+    if not found and not flink and not bridge:
         return None
     envs = [(env, cloud_names(ctx.spec, env, [])) for env in environments(ctx.spec)]
     return {
@@ -377,6 +378,9 @@ def identity_context(ctx: GenContext) -> dict[str, Any] | None:
                  for p in found],
         "flink": [{"service_account": p.service_account, "identity": Ident(p.identity),
                    "names": [{"env": Ident(e), "name": n.identity(p.identity)} for e, n in envs]} for p in flink],
+        "bridge": [{"service_account": p.service_account, "identity": Ident(p.identity),
+                    "carrier": Ident(p.carrier[1]) if p.carrier else None,
+                    "names": [{"env": Ident(e), "name": n.identity(p.identity)} for e, n in envs]} for p in bridge],
     }  # fmt: skip
 
 

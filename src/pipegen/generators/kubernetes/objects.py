@@ -236,12 +236,15 @@ def peer_policy(kube: KubeNames, ns: str, p: Peer, kafka: dict[str, str] | None)
 # ---------------------------------------------------------------- overlay patches
 
 
-def identity_replacement(kube: KubeNames, key: str, service_account: str, annotation: str) -> dict[str, Any]:
+def identity_replacement(kube: KubeNames, key: str, service_account: str, annotation: str,
+                         carrier: tuple[str, str, str] | None = None) -> dict[str, Any]:  # fmt: skip
     """A kustomize replacement: the overlay's identity.env value `key` (its local ConfigMap) becomes the
-    ServiceAccount's workload identity annotation."""
+    ServiceAccount's workload identity annotation, or the annotation of the `carrier` (kind, name, annotations path)
+    that its creator copies to it (a KafkaConnect's ServiceAccount template)."""
+    kind, name, path = carrier or ("ServiceAccount", service_account, "metadata.annotations")
     return {"source": {"kind": "ConfigMap", "name": str(kube.identity), "fieldPath": f"data.{key}"},
-            "targets": [{"select": {"kind": "ServiceAccount", "name": service_account},
-                         "fieldPaths": [f"metadata.annotations.[{annotation}]"],
+            "targets": [{"select": {"kind": kind, "name": name},
+                         "fieldPaths": [f"{path}.[{annotation}]"],
                          "options": {"create": True}}]}  # fmt: skip
 
 

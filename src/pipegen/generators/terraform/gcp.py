@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 
 from pipegen.common.kafka_clients import EVENTS_PUBLISHER, managed_events_publisher
-from pipegen.common.workload_identity import IDENTITY_OUTPUT
-from pipegen.generators.terraform import gcp_alerts, gcp_generators, gcp_spark, gcp_tables
+from pipegen.common.workload_identity import BRIDGE_IDENTITY, IDENTITY_OUTPUT
+from pipegen.generators.terraform import gcp_alerts, gcp_bridge, gcp_generators, gcp_spark, gcp_tables
 from pipegen.generators.terraform.alerts import alert_emails, alert_list
 from pipegen.generators.terraform.common import (
     identity_names,
@@ -112,6 +112,7 @@ def variables(inf: Infra) -> tuple[Var, ...]:
                 (("alltrue([for p in values(var.kafka_topics) : p >= 1])", "kafka_topics: at least 1 partition."),)),
         ]  # fmt: skip
     out += gcp_generators.variables(inf)
+    out += gcp_bridge.variables(inf)
     return tuple(out)
 
 
@@ -248,6 +249,13 @@ def grants(inf: Infra) -> tuple[dict[str, dict[str, Value]], dict[str, dict[str,
     return pod_grants(inf, buckets), pod_grants(inf, secrets_)
 
 
+def _keyed(inf: Infra) -> Ref:
+    """The accounts that use the data key: every workload's but the Pub/Sub bridge's (it reads subscriptions only)."""
+    if not gcp_bridge.federated(inf):
+        return _v("workload_accounts")
+    return Ref(f'{{ for k, v in var.workload_accounts : k => v if k != "{BRIDGE_IDENTITY}" }}')
+
+
 def identities(inf: Infra) -> tuple[Block, ...]:
     buckets, secrets_ = grants(inf)
     member = Ref('"serviceAccount:${google_service_account.workload[each.value.workload].email}"')
@@ -263,7 +271,7 @@ def identities(inf: Infra) -> tuple[Block, ...]:
             Attr("for_each", Ref("local.secret_grants")), Attr("secret_id", Ref("each.value.secret")),
             Attr("role", "roles/secretmanager.secretAccessor"), Attr("member", member)]),
         block("resource", "google_kms_crypto_key_iam_member", "workload", body=[
-            Attr("for_each", _v("workload_accounts")), Attr("crypto_key_id", Ref("google_kms_crypto_key.data.id")),
+            Attr("for_each", _keyed(inf)), Attr("crypto_key_id", Ref("google_kms_crypto_key.data.id")),
             Attr("role", "roles/cloudkms.cryptoKeyEncrypterDecrypter"),
             Attr("member", Ref('"serviceAccount:${google_service_account.workload[each.key].email}"'))]),
     ]  # fmt: skip
@@ -333,7 +341,7 @@ def module(inf: Infra) -> CloudModule:
         buckets += (bucket("jobs", "jobs_bucket", None),)
     if gcp_spark.landing_bucket(inf):  # the raw batches extract-load lands for the Spark job's bronze
         buckets += (bucket("landing", "landing_bucket", inf.retention_days),)
-    accounts = identities(inf) + gcp_spark.identity(inf)
+    accounts = identities(inf) + gcp_spark.identity(inf) + gcp_bridge.blocks(inf)
     files: list[tuple[str, tuple[Block, ...]]] = [("kms.tf", kms()), ("storage.tf", buckets),
                                                   ("identities.tf", accounts)]  # fmt: skip
     if inf.secrets:
@@ -400,6 +408,7 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
         values += [("kafka_cluster_id", str(names.stream)), ("kafka_vcpus", vcpus), ("kafka_memory_gib", memory),
                    ("kafka_topics", dict(inf.topics))]  # fmt: skip
     values += gcp_generators.values(inf, names)
+    values += gcp_bridge.values(inf)
     stored = inf.stored_gib_per_day * share
     warm, cold = tier_days(inf.retention_days)
     hot_days = min(inf.retention_days, warm or inf.retention_days)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pipegen.common.workload_identity import BATCH_IDENTITY, LOADER_IDENTITY, pod_identities
+from pipegen.common.workload_identity import BATCH_IDENTITY, BRIDGE_IDENTITY, LOADER_IDENTITY, pod_identities
 from pipegen.generators.base import Contribution, Files, GenContext, MakeTarget
 from pipegen.generators.terraform import aws, azure, gcp
 from pipegen.generators.terraform.aws import QUERY_RESULTS_DAYS
@@ -225,7 +225,8 @@ def pod_identity_context(ctx: GenContext) -> dict[str, object] | None:
     return {"namespace": ctx.plan.names.k8s_namespace,
             "batch": next((p.service_account for p in found if p.identity == BATCH_IDENTITY), None),
             "flink": next((p.service_account for p in found if not p.owned), None),
-            "loader": next((p.service_account for p in found if p.identity == LOADER_IDENTITY), None)}  # fmt: skip
+            "loader": next((p.service_account for p in found if p.identity == LOADER_IDENTITY), None),
+            "bridge": next((p.service_account for p in found if p.identity == BRIDGE_IDENTITY), None)}  # fmt: skip
 
 
 def cluster_secrets(ctx: GenContext, stored: set[str]) -> list[dict[str, object]]:
