@@ -292,6 +292,7 @@ def test_the_connect_pods_running_the_bridge_sign_in_as_the_bridge_identity(brid
     files, project, docs = bridge_project["files"], bridge_project["project"], bridge_project["docs"]
     envs = sorted(p.split("/")[2] for p in files if p.startswith("k8s/overlays/") and p.endswith("/kustomization.yaml"))
     assert envs
+    assert "the `bridge` service account" in files["docs/kafka.md"]
     (member,) = _resources(docs, "google_service_account_iam_member").values()
     for env in envs:
         tfvars = {**docs[f"envs/{env}/terraform.tfvars"], "project": "acme-proj"}

@@ -55,6 +55,7 @@ from pipegen.common.kafka_topics import (
 )
 from pipegen.common.secret_sources import secret_rows
 from pipegen.common.stream_rules import dead_letter_tables
+from pipegen.common.workload_identity import BRIDGE_IDENTITY, pod_identities
 from pipegen.generators.base import Contribution, Files, GenContext
 from pipegen.generators.kafka import bridge, connect_metrics, relays, secrets
 from pipegen.plan.capacity import KAFKA_REPLICATION
@@ -434,6 +435,7 @@ def docs_context(ctx: GenContext, all_topics: list[Topic], items: tuple[Connecto
         "bridged": any(t.role == "bridged" for t in all_topics),
         "users": users,
         "bridges": [{"connector": b.connector, "topic": b.topic} for b in bridges],
+        "bridge_identity": any(p.identity == BRIDGE_IDENTITY for p in pod_identities(ctx)),
         "secret_rows": secret_rows(secrets.connect_keys(ctx, items, bridges)),
     }  # fmt: skip
 
