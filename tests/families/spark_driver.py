@@ -107,10 +107,12 @@ def run_project(spark, project: Path, scenario: dict, work_reference: dict) -> d
     out["streams"] = {s["name"]: rows(job, "gold", s["table"], "*") for s in streams if s["sql"]}
     out["streams_skipped"] = {s["name"]: s["skipped"] for s in streams if not s["sql"]}
     if streamed:
+        start = time.monotonic()
         out["reset"] = checkpoint_reset(spark, job, table, landed, columns)
         os.environ.pop("PIPEGEN_SPARK_STREAM_SOURCE")
         out["kafka"] = kafka_records(spark, job, table, scenario["kafka"])
         out["kafka_replays"] = kafka_replays(spark, job, table)
+        out["reset"]["reset_and_replays_s"] = round(time.monotonic() - start, 1)  # what these scenarios cost
         return out
     job.TARGET["retention_hours"] = 0
     out["maintain"] = job.run(spark, ("maintain",))
@@ -202,9 +204,11 @@ def registration(spark, project: Path) -> dict:  # type: ignore[no-untyped-def]
 
 
 # events landed after the stream's checkpoint was deleted (a reset): new keys, valid, two files
-RESET_EVENTS = [[{"order_id": 301, "customer": "c7", "amount": "1.50", "updated_at": "2026-01-01 00:30:00"},
-                 {"order_id": 302, "customer": "c7", "amount": "2.50", "updated_at": "2026-01-01 00:31:00"}],
-                [{"order_id": 303, "customer": "c8", "amount": "3.50", "updated_at": "2026-01-01 00:32:00"}]]  # fmt: skip
+RESET_EVENTS = [
+    [{"order_id": 301, "customer": "c7", "amount": "1.50", "updated_at": "2026-01-01 00:30:00"},
+     {"order_id": 302, "customer": "c7", "amount": "2.50", "updated_at": "2026-01-01 00:31:00"}],
+    [{"order_id": 303, "customer": "c8", "amount": "3.50", "updated_at": "2026-01-01 00:32:00"}],
+]  # fmt: skip
 
 
 def checkpoint_reset(spark, job, table: dict, landed: list[dict], columns: list[str]) -> dict:  # type: ignore[no-untyped-def]
