@@ -107,8 +107,12 @@ def run_project(spark, project: Path, scenario: dict, work_reference: dict) -> d
     out["streams"] = {s["name"]: rows(job, "gold", s["table"], "*") for s in streams if s["sql"]}
     out["streams_skipped"] = {s["name"]: s["skipped"] for s in streams if not s["sql"]}
     if streamed:
+        start = time.monotonic()
+        out["reset"] = checkpoint_reset(spark, job, table, landed, columns)
         os.environ.pop("PIPEGEN_SPARK_STREAM_SOURCE")
         out["kafka"] = kafka_records(spark, job, table, scenario["kafka"])
+        out["kafka_replays"] = kafka_replays(spark, job, table)
+        out["reset"]["reset_and_replays_s"] = round(time.monotonic() - start, 1)  # what these scenarios cost
         return out
     job.TARGET["retention_hours"] = 0
     out["maintain"] = job.run(spark, ("maintain",))
@@ -196,6 +200,70 @@ def registration(spark, project: Path) -> dict:  # type: ignore[no-untyped-def]
     out["delta_plans"] = [parser.parsePlan(sql).nodeName() for sql in delta]  # raises ParseException on a syntax error
     out["delta_sql"] = delta
     out["catalog_dir"] = (Path(job.lake_root()) / "_catalog" / f"{schema}.db").is_dir()
+    return out
+
+
+# events landed after the stream's checkpoint was deleted (a reset): new keys, valid, two files
+RESET_EVENTS = [
+    [{"order_id": 301, "customer": "c7", "amount": "1.50", "updated_at": "2026-01-01 00:30:00"},
+     {"order_id": 302, "customer": "c7", "amount": "2.50", "updated_at": "2026-01-01 00:31:00"}],
+    [{"order_id": 303, "customer": "c8", "amount": "3.50", "updated_at": "2026-01-01 00:32:00"}],
+]  # fmt: skip
+
+
+def checkpoint_reset(spark, job, table: dict, landed: list[dict], columns: list[str]) -> dict:  # type: ignore[no-untyped-def]
+    """The streamed table's landing checkpoint deleted (an operator's reset), new events landed, the stream run
+    again (its file source reads every file again from scratch); then deleted once more and run over the same
+    files (a pure replay): bronze's rows and silver's keys after each, and what each run says it landed."""
+    import shutil
+
+    checkpoint = Path(f"{job.checkpoint_root()}/{job.TARGET['layers']['bronze']}/{table['name']}")
+    events = Path(job.lake_root()) / "events"
+    payload = ", ".join(f'"{c}"' for c in columns)
+    out: dict = {"before": len(rows(job, "bronze", table["name"], "_batch_id")), "runs": []}
+    for n, batches in enumerate([RESET_EVENTS, []]):
+        assert checkpoint.is_dir(), checkpoint  # (the checkpoint the reset deletes is there)
+        shutil.rmtree(checkpoint)
+        for b, batch in enumerate(batches):
+            land(events, table["landing"], f"reset{n}_batch{b}", [r | {"_op": "u"} for r in batch], columns)
+        summary = job.run(spark, ("stream",))
+        out["runs"].append({
+            "landed": summary[f"stream.{table['name']}"],
+            "bronze_ids": [r[0] for r in rows(job, "bronze", table["name"], "_batch_id")],
+            "silver_keys": [int(r[0]) for r in rows(job, "silver", table["name"], payload)],
+        })  # fmt: skip
+    out["events"] = len(landed) + sum(map(len, RESET_EVENTS))
+    return out
+
+
+def kafka_replays(spark, job, table: dict) -> dict:  # type: ignore[no-untyped-def]
+    """The job's landing of Kafka micro-batches (from_kafka, land_batch) over static frames with the source's
+    columns (no Kafka connector jars here): (1) partitions 0 (offsets 0-2) and 1 (0-1); (2) after a checkpoint
+    reset the source starts over at the earliest offsets: partition 0's 0-4, partition 1's 0-1 again; (3) the
+    same micro-batch replayed. What each lands, and bronze's Kafka ids."""
+    import datetime as dt
+
+    schema = ("key BINARY, value BINARY, topic STRING, `partition` INT, `offset` BIGINT, "
+              "`timestamp` TIMESTAMP, timestampType INT")  # fmt: skip
+
+    def record(part: int, offset: int) -> tuple:
+        key = 400 + part * 10 + offset
+        after = {"order_id": key, "customer": f"k{part}", "amount": "1.00", "updated_at": "2026-01-03 00:00:00"}
+        value = {"before": None, "after": after, "op": "c", "source": {"ts_ms": 1767398400000 + offset}}
+        return (None, json.dumps(value).encode(), table["stream"]["topic"], part, offset, dt.datetime(2026, 1, 3), 0)
+
+    rounds = [[(0, 0), (0, 1), (0, 2), (1, 0), (1, 1)], [(0, o) for o in range(5)] + [(1, 0), (1, 1)]]
+    rounds.append(rounds[1])
+    store, out = job.Parquet(spark), {"landed": [], "batches": []}
+    for positions in rounds:
+        frame = job.from_kafka(spark.createDataFrame([record(p, o) for p, o in positions], schema), table)
+        counts = {"batches": 0, "rows": 0}
+        job.land_batch(spark, store, table, counts, frame)
+        out["landed"].append(counts["rows"])
+        taken = rows(job, "silver", job.BATCHES, '"table", _batch_id')
+        out["batches"].append(sorted(b for t, b in taken if t == table["name"] and b.startswith("kafka:")))
+    out["bronze"] = [r[0] for r in rows(job, "bronze", table["name"], "_batch_id") if r[0].startswith("kafka:")]
+    out["silver_keys"] = [int(r[0]) for r in rows(job, "silver", table["name"], '"order_id"') if int(r[0]) >= 400]
     return out
 
 

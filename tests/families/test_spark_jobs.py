@@ -203,9 +203,9 @@ KAFKA = [
      "after": None, "op": "d", "source": {"ts_ms": 1767225603000}, "ts_ms": 1767225604000}},
     {"value": None},
 ]  # fmt: skip
-KAFKA_LANDED = [
-    ["1", "c1", "5.00", "2026-01-01 00:01:00", "c", "1767225601000", "u"],
-    ["2", "c2", "7.50", "2026-01-01 00:02:00", "d", "1767225603000", "d"],
+KAFKA_LANDED = [  # each with its position, `kafka:<partition>:<offset, 20 digits>` (the tombstone lands nothing)
+    ["1", "c1", "5.00", "2026-01-01 00:01:00", "c", "1767225601000", "u", f"kafka:0:{0:020d}"],
+    ["2", "c2", "7.50", "2026-01-01 00:02:00", "d", "1767225603000", "d", f"kafka:0:{1:020d}"],
 ]
 
 
@@ -349,10 +349,41 @@ def test_the_stream_lands_change_events_in_bronze_and_merges_them_into_silver(ju
     assert got["summary"]["stream.shop__orders"] == {"batches": 0, "rows": 0}  # caught up: nothing new
     before, after = got["rerun_silver_version"]
     assert before == after
-    assert {r[-1].split(":")[0] for r in got["bronze"]} == {"stream"}  # landed by the stream, not as files too
+    # landed by the stream, each row with its events file's name (not as landing files too)
+    files = {f"file:step{i}_batch{b}.parquet" for i, step in enumerate(change_events()) for b in range(len(step))}
+    assert {r[-1] for r in got["bronze"]} == files
     assert len(got["bronze"]) == len(batch["bronze"])
     assert text(got["gold"]["customer_totals"]) == text(got["reference"][-1]["customer_totals"])
     assert text(got["kafka"]) == text(KAFKA_LANDED)
+
+
+@pytest.mark.judge
+def test_a_reset_stream_checkpoint_lands_new_events_and_replays_nothing(judged: dict) -> None:
+    """The landing checkpoint deleted, 3 new events in 2 files, the stream run again: its file source reads every
+    file from scratch, bronze takes the new files only (by file name, whatever the epoch: the epoch-numbered
+    micro-batch of before was taken for a replay and dropped, the 3 events lost); deleted again over the same
+    files: nothing lands twice."""
+    got = judged["projects"][1]["reset"]
+    new, again = got["runs"]
+    assert (new["landed"]["batches"], new["landed"]["rows"]) == (1, 3)
+    assert len(new["bronze_ids"]) == got["before"] + 3 == got["events"]  # N + M, each once
+    assert {301, 302, 303} <= set(new["silver_keys"])
+    assert again["landed"] == {"batches": 0, "rows": 0}
+    assert again["bronze_ids"] == new["bronze_ids"] and again["silver_keys"] == new["silver_keys"]
+
+
+@pytest.mark.judge
+def test_kafka_micro_batches_land_by_position_after_a_reset_and_a_replay(judged: dict) -> None:
+    """Kafka micro-batches (static frames with the source's columns) through the job's landing: after a checkpoint
+    reset the source re-reads from the earliest offsets; only the rows past each partition's landed offset land,
+    and a replay of the same micro-batch lands nothing. Silver keeps one mark per partition."""
+    got = judged["projects"][1]["kafka_replays"]
+    assert got["landed"] == [5, 2, 0]
+    ids = [f"kafka:0:{o:020d}" for o in range(5)] + [f"kafka:1:{o:020d}" for o in range(2)]
+    assert sorted(got["bronze"]) == ids  # every record once
+    marks = [[f"kafka:0:{2:020d}", f"kafka:1:{1:020d}"]] + [[f"kafka:0:{4:020d}", f"kafka:1:{1:020d}"]] * 2
+    assert got["batches"] == marks  # silver's taken ids: one mark per partition, raised by the new rows only
+    assert got["silver_keys"] == [400, 401, 402, 403, 404, 410, 411]
 
 
 @pytest.mark.judge

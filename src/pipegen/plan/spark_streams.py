@@ -6,7 +6,12 @@ is not generated beside Spark (one engine per speed layer, pipegen.plan.componen
 
 R516: a topic whose values are not JSON (`format` avro or csv) under a Spark stream engine: the Spark job's stream
 layer lands every streamed topic by reading its values as JSON (templates/spark/medallion/stream.py `from_kafka`,
-`get_json_object`), so such a topic's columns would land NULL."""
+`get_json_object`), so such a topic's columns would land NULL.
+
+R523: a Kinesis source's stream under a Spark stream engine: the Spark job's stream layer reads Kafka only (Apache
+Spark has no Kinesis source; each landed row is identified by its Kafka position, `kafka:<partition>:<offset>`), so
+it would subscribe to a Kafka topic named like the Kinesis topic and land nothing (an error, never a run-time
+surprise)."""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from pipegen.plan.engines import EngineChoice
 from pipegen.spec import catalog
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import SpecIndex, index_of
-from pipegen.spec.model import Ingestion, SinkMode, Spec, StreamJob, WindowType
+from pipegen.spec.model import Ingestion, SinkMode, SourceType, Spec, StreamJob, WindowType
 from pipegen.spec.rules.transforms import stream_output_names
 
 SPARK_WINDOWS = frozenset({WindowType.TUMBLE, WindowType.HOP, WindowType.SESSION})
@@ -97,10 +102,21 @@ JSON_VALUES = frozenset({"json", "jsonl"})  # what the Spark stream layer decode
 
 def spark_stream_findings(spec: Spec, engines: tuple[EngineChoice, ...]) -> Iterator[Finding]:
     """R406: a stream job the Spark stream layer does not run, when the stream engine is Spark; R516: a topic it
-    would read as JSON whose values are not."""
+    would read as JSON whose values are not; R523: a Kinesis source it would read as Kafka."""
     if not any(e.layer == "stream" and e.engine == "spark" for e in engines):
         return
     index = index_of(spec)
+    for i, source in enumerate(spec.sources):
+        if source.type == SourceType.KINESIS and source.ingestion == Ingestion.STREAM:
+            yield Finding(
+                ("sources", i, "type"), "R523",
+                f"source {source.name} is a Kinesis stream, and the plan's stream engine is Spark, whose stream layer "
+                "reads Kafka topics only (Apache Spark has no Kinesis source; it lands each row once by its Kafka "
+                "partition and offset): it would subscribe to a Kafka topic named like each of its topics and land "
+                "nothing in bronze",
+                "set `engines.stream: flink` (Flink's jobs read Kinesis through its connector), or "
+                "relay the stream into a Kafka topic and read that as a kafka source",
+            )  # fmt: skip
     for ref in index.tables:
         fmt = ref.dataset.format
         if ref.kind == "topics" and ref.source.ingestion == Ingestion.STREAM and fmt and fmt.value not in JSON_VALUES:

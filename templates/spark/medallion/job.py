@@ -18,8 +18,10 @@ silver: the bronze rows no silver run has taken yet (silver's _pipegen_batches: 
 gold: every mart of the spec Spark builds (spark/medallion.json says why it leaves one to dbt).
 stream (where the stream engine is Spark): a streamed table's change events, from its Kafka topic
   (PIPEGEN_SPARK_STREAM_SOURCE=kafka, KAFKA_BOOTSTRAP_SERVERS) or, locally (`files`), its events
-  directory under the lake root (events/<landing directory>: the local run's stand-in events), land in bronze micro-batch by micro-batch (foreachBatch), each merged into silver
-  as above; the batch bronze step leaves streamed tables to the stream. Then the spec's stream
+  directory under the lake root (events/<landing directory>: the local run's stand-in events), land in bronze micro-batch by micro-batch (foreachBatch), each row once by
+  its source position (`kafka:<partition>:<offset>`, an events file's `file:<name>`; never the checkpoint's epoch,
+  so a reset or moved checkpoint replays nothing twice and drops nothing new), each merged into silver as above;
+  the batch bronze step leaves streamed tables to the stream. Then the spec's stream
   jobs over that table write gold (spark/medallion.json `streams`, over the events that pass the
   table's rules, deletes left out): a per-event job appends the micro-batch's results; an aggregation
   (tumble / hop / session window) is a streaming query of its own, incremental behind the table's
@@ -57,7 +59,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG = json.loads(Path(__file__).with_name("medallion.json").read_text(encoding="utf-8"))
 TARGET = CONFIG["target"]
 BATCHES = "_pipegen_batches"
-STREAMED = "kafka:"  # a Flink bronze job's batch id: kafka:<partition>:<offset, 20 digits> (layers.reduced)
+STREAMED = "kafka:"  # a Kafka row's batch id (Flink's bronze jobs, the Spark stream): kafka:<partition>:<offset, 20 digits>
 SECRET_ALIAS = "spark.pipegen.secret."  # + NAME: a spec secret's alias in the submission's credential provider
 
 

@@ -84,19 +84,21 @@ def as_type(name: str, spark_type: str) -> Any:
     return F.from_json(col, spark_type) if spark_type.upper().startswith(NESTED) else col.try_cast(spark_type)
 
 
-def as_bronze(raw: Any, table: dict[str, Any], batch_id: str, ingested: dt.datetime) -> Any:
+def as_bronze(raw: Any, table: dict[str, Any], batch_id: str | None, ingested: dt.datetime) -> Any:
     """A landed batch as bronze rows: the table's columns as text (a missing one NULL), then
-    _batch_id, _ingested_at, _row and _op ('u' unless the batch says 'd')."""
+    _batch_id (`batch_id`, else each row's own: a streamed row's source position), _ingested_at, _row and
+    _op ('u' unless the batch says 'd')."""
     from pyspark.sql import functions as F
 
     present = set(raw.columns)
+    own = F.col("_batch_id").cast("string") if batch_id is None else F.lit(batch_id)
     cols = [
         (as_text(raw, c["name"]) if c["name"] in present else F.lit(None).cast("string")).alias(c["name"])
         for c in table["columns"]
     ]
     op = F.coalesce(F.col("_op").cast("string"), F.lit("u")) if "_op" in present else F.lit("u")
     return raw.select(
-        *cols, F.lit(batch_id).alias("_batch_id"), F.lit(ingested).cast("timestamp").alias("_ingested_at"),
+        *cols, own.alias("_batch_id"), F.lit(ingested).cast("timestamp").alias("_ingested_at"),
         (F.monotonically_increasing_id() + 1).alias("_row"), op.alias("_op"),
     )  # fmt: skip
 
@@ -206,7 +208,8 @@ def reduced(batch_ids: list[str]) -> list[str]:
     """The batches silver took, bounded for a streamed table (as the lake step's lake_store.Taken): of the Flink
     bronze jobs' `kafka:<partition>:<offset, 20 digits>` ids only each partition's highest (its mark: every
     event of the partition at or below it is taken; bronze holds a prefix of each partition whenever it is read,
-    docs/flink.md), every other id (`file:`, `stream:<epoch>`, a Kinesis event's `stream:<uuid>`) as it is."""
+    docs/flink.md; the Spark stream's Kafka rows carry the same ids), every other id (`file:`, an id of an older
+    release's stream micro-batch `stream:<epoch>`, a Kinesis event's `stream:<uuid>`) as it is."""
     marks: dict[str, str] = {}
     others = set()
     for batch_id in batch_ids:

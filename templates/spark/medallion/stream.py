@@ -4,13 +4,15 @@ joined in order (pipegen.generators.spark.job); only the text below the marker l
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 import os
 import shutil
 from pathlib import Path
 from typing import Any
 
-from job import CONFIG, TARGET, bq, checkpoint_root, lake_root, resolved
-from layers import as_bronze, checked, registered, silver
+from job import CONFIG, STREAMED, TARGET, bq, checkpoint_root, lake_root, resolved
+from layers import as_bronze, checked, registered, silver, taken_rows
 
 # pipegen: spark/medallion.py continues below this line (the lines above only let this part be linted alone)
 
@@ -28,7 +30,9 @@ def stream_source() -> str:
 def from_kafka(records: Any, table: dict[str, Any]) -> Any:
     """Kafka records (value, key, topic, partition, offset, timestamp, timestampType) as landed
     rows: a Debezium envelope's `after` (`before` for a delete) or a plain JSON value, `_op`
-    'd' for a delete, record metadata columns from the envelope or the record."""
+    'd' for a delete, record metadata columns from the envelope or the record, and `_batch_id` the
+    record's position, `kafka:<partition>:<offset, 20 digits>` (the Flink bronze jobs' ids): what
+    identifies it whatever the checkpoint (land_batch)."""
     from pyspark.sql import functions as F
 
     value = F.col("value").cast("string")
@@ -47,13 +51,21 @@ def from_kafka(records: Any, table: dict[str, Any]) -> Any:
         else:
             cols.append(F.get_json_object(value, "$." + path).alias(c["name"]))
     op = F.when(F.get_json_object(value, "$.op") == "d", "d").otherwise("u") if cdc else F.lit("u")
-    return records.where(value.isNotNull()).select(*cols, op.alias("_op"))
+    offset = F.lpad(F.col("offset").cast("string"), 20, "0")
+    position = F.concat(F.lit(STREAMED), F.col("partition").cast("string"), F.lit(":"), offset)
+    return records.where(value.isNotNull()).select(*cols, op.alias("_op"), position.alias("_batch_id"))
 
 
 def stream_reader(spark: Any, table: dict[str, Any]) -> Any:
+    """The table's change events as landed rows with their `_batch_id`: over Kafka each record's position
+    (from_kafka), over files `file:<file name>` (the file source's `_metadata.file_name`: a file is read whole,
+    in one micro-batch, and its name is what the batch bronze step lands once too)."""
+    from pyspark.sql import functions as F
+
     if stream_source() == "files":
         schema = ", ".join([f"{bq(c['name'])} STRING" for c in table["columns"]] + ["`_op` STRING"])
-        return spark.readStream.schema(schema).parquet(str(Path(lake_root()) / "events" / table["landing"]))
+        files = spark.readStream.schema(schema).parquet(str(Path(lake_root()) / "events" / table["landing"]))
+        return files.select("*", F.concat(F.lit("file:"), F.col("_metadata.file_name")).alias("_batch_id"))
     reader = spark.readStream.format("kafka").options(**kafka_options(table["stream"]))
     return from_kafka(reader.option("startingOffsets", "earliest").load(), table)
 
@@ -210,29 +222,58 @@ def supervised(spark: Any, writers: list[Any], together: bool) -> None:
 
 
 def table_writers(spark: Any, store: Any, table: dict[str, Any], counts: dict[str, Any]) -> list[Any]:
-    """A streamed table's queries, not started: its landing (foreachBatch: append the micro-batch
-    once, `stream:<epoch>`, then merge into silver as the batch job does, and run the per-event
-    jobs) first, then each of its aggregations (a query of its own: aggregation)."""
+    """A streamed table's queries, not started: its landing (foreachBatch, land_batch: append the micro-batch's
+    rows bronze does not hold yet, by source position, then merge into silver as the batch job does, and run the
+    per-event jobs) first, then each of its aggregations (a query of its own: aggregation)."""
     name = table["name"]
 
-    def land(batch: Any, epoch: int) -> None:
-        batch_id = f"stream:{epoch}"
-        existing = store.read("bronze", name)
-        if existing is not None and not existing.where(existing["_batch_id"] == batch_id).isEmpty():
-            return  # a replayed micro-batch (after a failure) lands once
-        landed = as_bronze(batch, table, batch_id, dt.datetime.now(dt.UTC).replace(tzinfo=None)).localCheckpoint()
-        if landed.isEmpty():
-            return
-        store.append("bronze", name, landed)
-        counts["batches"] += 1
-        counts["rows"] += landed.count()
-        silver(spark, store, table)
-        registered(store, [name])  # a stream's first micro-batch creates silver: registered at once
-        counts["jobs"] = stream_jobs(store, table, landed)
+    def land(batch: Any, epoch: int) -> None:  # (the epoch is the checkpoint's count, not the data's: unused)
+        land_batch(spark, store, table, counts, batch)
 
     checkpoint = f"{checkpoint_root()}/{TARGET['layers']['bronze']}/{name}"
     writers = [stream_reader(spark, table).writeStream.foreachBatch(land).option("checkpointLocation", checkpoint)]
     return writers + [aggregation(spark, store, table, j) for j in aggregations(table) if "gold" in TARGET["layers"]]
+
+
+def land_batch(spark: Any, store: Any, table: dict[str, Any], counts: dict[str, Any], batch: Any) -> None:
+    """One micro-batch: its rows bronze does not hold yet (landed_marks: by source position, so a replay after a
+    failure, or after the checkpoint was reset or moved, lands nothing twice and new rows are never taken for
+    replays) appended, merged into silver as the batch job does, and the per-event jobs run over them."""
+    batch = batch.localCheckpoint()  # (read once: the marks and the rows from the same data)
+    marks = landed_marks(store, table["name"], batch)
+    fresh = batch.where(~taken_rows(marks)) if marks else batch
+    landed = as_bronze(fresh, table, None, dt.datetime.now(dt.UTC).replace(tzinfo=None)).localCheckpoint()
+    if landed.isEmpty():
+        return
+    store.append("bronze", table["name"], landed)
+    counts["batches"] += 1
+    counts["rows"] += landed.count()
+    silver(spark, store, table)
+    registered(store, [table["name"]])  # a stream's first micro-batch creates silver: registered at once
+    counts["jobs"] = stream_jobs(store, table, landed)
+
+
+def landed_marks(store: Any, name: str, batch: Any) -> list[str]:
+    """What bronze already holds of the micro-batch, as ids `taken_rows` reads: per Kafka partition in it, the
+    highest landed id at or above the micro-batch's lowest of that partition (bronze holds a prefix of each
+    partition: every row at or below it landed before), and each of its files already landed. Reads bronze's
+    `_batch_id` in those ranges only, a filter pushed down to the files' statistics (each appended file holds
+    one Kafka partition's rows, in order), never the whole table."""
+    from pyspark.sql import functions as F
+
+    existing = store.read("bronze", name)
+    if existing is None:
+        return []
+    col = F.col("_batch_id")
+    group = F.when(col.startswith(STREAMED), F.substring_index(col, ":", 2)).otherwise(col)
+    lows = [r[1] for r in batch.groupBy(group.alias("_g")).agg(F.min(col)).collect() if r[1] is not None]
+    files = [low for low in lows if not low.startswith(STREAMED)]
+    ranges = [(col >= low) & (col <= low[: low.rindex(":") + 1] + "9" * 20) for low in lows if low not in files]
+    ranges += [col.isin(files)] if files else []
+    if not ranges:
+        return []
+    found = existing.select("_batch_id").where(functools.reduce(operator.or_, ranges))
+    return [r[1] for r in found.groupBy(group.alias("_g")).agg(F.max(col)).collect()]
 
 
 def aggregations(table: dict[str, Any]) -> list[dict[str, Any]]:
