@@ -441,6 +441,88 @@ def test_an_event_hubs_source_streams_through_its_kafka_endpoint_with_the_connec
     assert not [f for f in files if f.startswith("flink/")]  # Spark streams: no Flink job beside it
 
 
+OWN_CLUSTER = """\
+version: 1
+pipeline: {{name: iot_own}}
+latency: 30s
+cloud: {cloud}
+engines: {{stream: spark{compute}}}
+sources:
+  - name: sensors
+    type: kafka
+    ingestion: stream
+    connection:
+      bootstrap_servers: ${{env:SENSORS_BROKERS}}
+      options:
+        security.protocol: SASL_SSL
+        sasl.jaas.config: ${{secret:SENSORS_JAAS}}
+        fetch.min.bytes: 1024
+        check.crcs: false
+        key.deserializer: org.apache.kafka.common.serialization.StringDeserializer
+    topics:
+      - name: readings
+        format: json
+        event_time: measured_at
+        watermark_delay: 10s
+        columns:
+          - {{name: device_id, type: string, not_null: true}}
+          - {{name: temperature_c, type: double}}
+          - {{name: measured_at, type: timestamp, not_null: true}}
+transforms:
+  streams:
+    - name: device_temperature_10s
+      from: readings
+      window: {{type: tumble, size: 10s}}
+      group_by: [device_id]
+      measures:
+        - {{name: avg_temperature_c, agg: avg, column: temperature_c}}
+targets:
+  - name: lake
+    type: {lake}
+    connection: {{bucket: iot-lake}}
+"""
+
+
+def test_a_kafka_source_with_its_own_cluster_streams_from_that_cluster_signed_in_as_its_options_say(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 20: a Kafka source naming its `bootstrap_servers` is read by the Spark stream from those brokers (the
+    spec's `${env:…}` resolved by the job, never the project's KAFKA_BOOTSTRAP_SERVERS, nor the project's cluster's
+    TLS), with its `connection.options` as the consumer's `kafka.<key>` settings (a `${secret:…}` through the job's
+    secret()), as the Flink jobs read it; an option Spark's Kafka source refuses is left out with a located R533;
+    brokers the environment leaves empty stop the job. Before, the job read KAFKA_BOOTSTRAP_SERVERS: a cluster
+    without the topic."""
+    (tmp_path / "pipegen.yaml").write_text(OWN_CLUSTER.format(cloud="gcp", compute="", lake="iceberg"))
+    ready = prepare(tmp_path / "pipegen.yaml")
+    [r533] = [d for d in ready.diagnostics if d.code == "R533"]
+    assert (r533.path, r533.severity, r533.line) == ("sources[0].connection.options.key.deserializer", "warning", 17)
+    files = render_tree(ready.spec, ready.plan)
+    (table,) = json.loads(files["spark/medallion.json"])["tables"]
+    assert table["stream"] == {
+        "topic": "readings", "format": "json", "group_prefix": "iot_own.spark-stream",
+        "bootstrap": "${env:SENSORS_BROKERS}",
+        "client": {"check.crcs": "false", "fetch.min.bytes": "1024", "sasl.jaas.config": "${secret:SENSORS_JAAS}",
+                   "security.protocol": "SASL_SSL"},
+    }  # fmt: skip
+    job = load_job(tmp_path, files)
+    jaas = 'org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="p";'
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "project-cluster:9093")  # not the source's cluster
+    monkeypatch.setenv("SENSORS_BROKERS", "b1.sensors.example:9094,b2.sensors.example:9094")
+    monkeypatch.setenv("SENSORS_JAAS", jaas)
+    assert job.kafka_options(table["stream"]) == {
+        "kafka.bootstrap.servers": "b1.sensors.example:9094,b2.sensors.example:9094", "subscribe": "readings",
+        "groupIdPrefix": "iot_own.spark-stream", "kafka.security.protocol": "SASL_SSL",
+        "kafka.sasl.jaas.config": jaas, "kafka.fetch.min.bytes": "1024", "kafka.check.crcs": "false",
+    }  # fmt: skip
+    monkeypatch.setenv("SENSORS_BROKERS", "")
+    with pytest.raises(ValueError, match="SENSORS_BROKERS"):
+        job.kafka_options(table["stream"])
+    # the topic is the source's cluster's: pipegen declares none of its own on the project's cluster for it
+    assert 'topicName: "iot_own.sensors.readings.dlq"' in files["k8s/kafka/topics.yaml"]  # its own topics only
+    assert 'topicName: "readings"' not in files["k8s/kafka/topics.yaml"]
+    assert "--topic readings " not in files["compose.yaml"]
+
+
 REFERENCED = re.compile(r"\$\{(?:env|secret):([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -451,6 +533,9 @@ STREAMED = {  # Event Hubs (azure only, R210) on Databricks without a namespace;
     "playground_azure": PLAYGROUND.read_text(encoding="utf-8"),  # Databricks: the bundle's stream job
     **{f"cdc_{c}": SPEC.format(cloud=c, compute=", stream: spark", rows=1000)  # EMR / Dataproc Serverless
        .replace("    type: postgres\n", "    type: postgres\n    ingestion: cdc\n") for c in ("aws", "gcp")},
+    # a Kafka source on its own cluster: its brokers' variable and its options' secret (EMR, Dataproc, Databricks)
+    **{f"own_{c}": OWN_CLUSTER.format(cloud=c, compute=", compute: databricks" if c == "azure" else "",
+                                      lake="delta" if c == "azure" else "iceberg") for c in ("aws", "gcp", "azure")},
 }  # fmt: skip
 
 
@@ -470,11 +555,14 @@ def test_every_deployment_of_the_stream_passes_what_its_kafka_source_reads(tmp_p
     env = dict(stream_env(ready.spec, ready.plan.names))
     streams = [t["stream"] for t in json.loads(files["spark/medallion.json"])["tables"] if t.get("stream")]
     referenced = set(REFERENCED.findall(json.dumps(streams)))
-    plain = any(s.get("sasl") != "plain" for s in streams)  # kafka_options reads KAFKA_BOOTSTRAP_SERVERS
+    # kafka_options reads KAFKA_BOOTSTRAP_SERVERS: the project's cluster (not Event Hubs', nor a source's own)
+    plain = any(s.get("sasl") != "plain" and not s.get("bootstrap") for s in streams)
     assert set(env) == referenced | ({"KAFKA_BOOTSTRAP_SERVERS"} if plain else set()), (env, referenced)
     expected = {"EH_CONNECTION": True, "EVENTHUBS_BOOTSTRAP_SERVERS": False} if case == "eventhubs" else {
         "KAFKA_BOOTSTRAP_SERVERS": False, "KAFKA_SSL_KEYSTORE_LOCATION": False, "KAFKA_SSL_KEYSTORE_PASSWORD": True,
         "KAFKA_SSL_TRUSTSTORE_LOCATION": False, "KAFKA_SSL_TRUSTSTORE_PASSWORD": True}  # fmt: skip
+    if case.startswith("own_"):  # the source's brokers and its JAAS line, nothing of the project's cluster
+        expected = {"SENSORS_BROKERS": False, "SENSORS_JAAS": True}
     if case in ("cdc_aws", "cdc_gcp"):  # MSK takes IAM only, Managed Kafka OAUTHBEARER (no client certificates):
         expected = {"KAFKA_BOOTSTRAP_SERVERS": False}  # the job signs in as its identity, the brokers all it reads
         assert {s["sasl"] for s in streams} == {"aws_msk_iam" if cloud == "aws" else "gcp_oauth"}
@@ -483,7 +571,7 @@ def test_every_deployment_of_the_stream_passes_what_its_kafka_source_reads(tmp_p
     # a TLS store's location is its file (Strimzi's name) in the Databricks volume, every other value a ${VAR}
     stores = (
         {}
-        if case in ("eventhubs", "cdc_aws", "cdc_gcp")  # (MSK, Managed Kafka: no store at all)
+        if case in ("eventhubs", "cdc_aws", "cdc_gcp") or case.startswith("own_")  # (MSK, Managed Kafka: no store)
         else {"KAFKA_SSL_TRUSTSTORE_LOCATION": "ca.p12", "KAFKA_SSL_KEYSTORE_LOCATION": "user.p12"}
     )
     deployed = deployments(files)

@@ -21,8 +21,9 @@ from pipegen.common.lake_catalog import catalog_config, lake_target
 from pipegen.plan.components import Kind
 from pipegen.plan.envnames import KAFKA_TLS_FILES
 from pipegen.plan.names import ENV, Names
+from pipegen.plan.spark_streams import SPARK_REFUSED_OPTIONS
 from pipegen.spec.index import index_of
-from pipegen.spec.model import Cloud, Ingestion, SourceType, Spec
+from pipegen.spec.model import Cloud, Ingestion, Source, SourceType, Spec
 from pipegen.spec.secretscan import secret_uses
 from pipegen.spec.types import parse_secret_ref
 
@@ -66,16 +67,47 @@ def reads_pipeline_cluster(spec: Spec, names: Names) -> bool:
                for ref in index_of(spec).tables if ref.source.ingestion != Ingestion.BATCH)  # fmt: skip
 
 
+def own_cluster(source: Source) -> str | None:
+    """A streamed Kafka source's own cluster (`connection.bootstrap_servers`, as the spec writes it: a `${env:…}` /
+    `${secret:…}` reference the job resolves), the brokers the Flink jobs read too; None: the project's cluster."""
+    if source.type != SourceType.KAFKA or source.ingestion != Ingestion.STREAM:
+        return None
+    return source.connection.bootstrap_servers
+
+
+def client_options(source: Source) -> dict[str, str]:
+    """A Kafka or Event Hubs stream's `connection.options` as the Spark Kafka source's consumer settings (the Flink
+    jobs' `properties.<key>`; the job prefixes `kafka.`), values as text (references resolved by the job); not the
+    ones Spark's Kafka source refuses (SPARK_REFUSED_OPTIONS: R533 warns of each). Sorted."""
+    if source.type not in (SourceType.KAFKA, SourceType.EVENTHUBS) or source.ingestion != Ingestion.STREAM:
+        return {}
+    return {key: option_text(value) for key, value in sorted(source.connection.options.items())
+            if key not in SPARK_REFUSED_OPTIONS}  # fmt: skip
+
+
+def option_text(value: str | int | float | bool) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def _references(source: Source) -> dict[str, bool]:
+    """(variable, secret) of the references a streamed source's own brokers and client options hold."""
+    values = [own_cluster(source), *client_options(source).values()]
+    refs = [ref for v in values if v is not None and (ref := parse_secret_ref(v)) is not None]
+    return {ref.name: ref.kind == "secret" for ref in refs}
+
+
 def stream_env(spec: Spec, names: Names) -> tuple[tuple[str, bool], ...]:
     """(variable, secret) of every value the stream layer reads: the project's cluster (CLUSTER; on
     MSK and Managed Kafka its brokers only, keyless) where a streamed table's topic is on it; an Event Hubs source's
     connection string reference (a secret), else the JAAS line's variable, and the bootstrap servers' variable without a
-    namespace. Sorted, each once."""
+    namespace; a Kafka source's own brokers and a stream's client options where they are references. Sorted, each
+    once."""
     found: dict[str, bool] = {}
     for ref in index_of(spec).tables:
         if ref.source.ingestion == Ingestion.BATCH:
             continue
         conn = ref.source.connection
+        found.update(_references(ref.source))
         if names.dataset(ref.source.name, ref.dataset.name).on_pipeline_cluster:
             found.update(CLUSTER[:1] if keyless(spec) else CLUSTER)
         elif ref.source.type == SourceType.EVENTHUBS and ref.source.ingestion == Ingestion.STREAM:

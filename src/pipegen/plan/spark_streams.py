@@ -11,7 +11,12 @@ layer lands every streamed topic by reading its values as JSON (templates/spark/
 R523: a Kinesis source's stream under a Spark stream engine: the Spark job's stream layer reads Kafka only (Apache
 Spark has no Kinesis source; each landed row is identified by its Kafka position, `kafka:<partition>:<offset>`), so
 it would subscribe to a Kafka topic named like the Kinesis topic and land nothing (an error, never a run-time
-surprise)."""
+surprise).
+
+R533: a Kafka or Event Hubs stream's `connection.options` key Spark's Kafka source refuses (SPARK_REFUSED_OPTIONS:
+it sets the consumer's deserializers, offset commits and interceptors itself, and throws on a user's): the Spark job
+passes every other option as `kafka.<key>` (common/spark_stream.py `client_options`, as the Flink jobs pass them as
+`properties.<key>`) and this one not, so a located warning says so."""
 
 from __future__ import annotations
 
@@ -24,6 +29,11 @@ from pipegen.spec.index import SpecIndex, index_of
 from pipegen.spec.model import Ingestion, SinkMode, SourceType, Spec, StreamJob, WindowType
 from pipegen.spec.rules.transforms import stream_output_names
 
+# Consumer settings Spark's Kafka source throws on as `kafka.<key>` (KafkaSourceProvider's validateGeneralOptions,
+# Spark 3.x-4.x; `group.id`, `auto.offset.reset` and `bootstrap.servers` pipegen derives itself: R360)
+SPARK_REFUSED_OPTIONS = frozenset(
+    {"key.deserializer", "value.deserializer", "enable.auto.commit", "interceptor.classes"}
+)
 SPARK_WINDOWS = frozenset({WindowType.TUMBLE, WindowType.HOP, WindowType.SESSION})
 
 
@@ -102,7 +112,8 @@ JSON_VALUES = frozenset({"json", "jsonl"})  # what the Spark stream layer decode
 
 def spark_stream_findings(spec: Spec, engines: tuple[EngineChoice, ...]) -> Iterator[Finding]:
     """R406: a stream job the Spark stream layer does not run, when the stream engine is Spark; R516: a topic it
-    would read as JSON whose values are not; R523: a Kinesis source it would read as Kafka."""
+    would read as JSON whose values are not; R523: a Kinesis source it would read as Kafka; R533: a client option
+    Spark's Kafka source refuses."""
     if not any(e.layer == "stream" and e.engine == "spark" for e in engines):
         return
     index = index_of(spec)
@@ -117,6 +128,7 @@ def spark_stream_findings(spec: Spec, engines: tuple[EngineChoice, ...]) -> Iter
                 "set `engines.stream: flink` (Flink's jobs read Kinesis through its connector), or "
                 "relay the stream into a Kafka topic and read that as a kafka source",
             )  # fmt: skip
+    yield from refused_options(spec)
     for ref in index.tables:
         fmt = ref.dataset.format
         if ref.kind == "topics" and ref.source.ingestion == Ingestion.STREAM and fmt and fmt.value not in JSON_VALUES:
@@ -142,3 +154,20 @@ def spark_stream_findings(spec: Spec, engines: tuple[EngineChoice, ...]) -> Iter
                 severity="warning",
                 on_key=True,
             )
+
+
+def refused_options(spec: Spec) -> Iterator[Finding]:
+    """R533: each `connection.options` key of a Kafka or Event Hubs stream that Spark's Kafka source refuses."""
+    for i, source in enumerate(spec.sources):
+        if source.type not in (SourceType.KAFKA, SourceType.EVENTHUBS) or source.ingestion != Ingestion.STREAM:
+            continue
+        for key in sorted(k for k in source.connection.options if k in SPARK_REFUSED_OPTIONS):
+            yield Finding(
+                ("sources", i, "connection", "options", key), "R533",
+                f"option `{key}` of source {source.name} does not reach the Spark stream: the plan's stream engine is "
+                "Spark, whose Kafka source sets the consumer's deserializers, offset commits and interceptors itself "
+                "and refuses this setting, so the job passes every other option (`kafka.<key>`) but not this one",
+                "remove it: Spark's Kafka source decides it (deserializers: it reads raw bytes and the job decodes "
+                "JSON; commits: its checkpoint holds the offsets)",
+                severity="warning", on_key=True,
+            )  # fmt: skip

@@ -295,8 +295,8 @@ OPTION_RECEIVERS: dict[tuple[SourceType, str], str] = {
         SourceType.POSTGRES, SourceType.MYSQL, SourceType.SQLSERVER, SourceType.ORACLE, SourceType.MONGODB)},
     **{(kind, "batch"): "the SQLAlchemy URL's query parameters (the driver's settings)" for kind in (
         SourceType.POSTGRES, SourceType.MYSQL, SourceType.SQLSERVER, SourceType.ORACLE)},
-    (SourceType.KAFKA, "stream"): "the Kafka consumer's properties (Flink `properties.<key>`)",
-    (SourceType.EVENTHUBS, "stream"): "the Kafka consumer's properties (Flink `properties.<key>`)",
+    (SourceType.KAFKA, "stream"): "the Kafka consumer's properties (Flink `properties.<key>`, Spark `kafka.<key>`)",
+    (SourceType.EVENTHUBS, "stream"): "the Kafka consumer's properties (Flink `properties.<key>`, Spark `kafka.<key>`)",
 }  # fmt: skip
 # Options a source may not set, per receiver: pipegen derives them from the spec (address,
 # tables, names) or the generated readers depend on their value (record shape, converters).

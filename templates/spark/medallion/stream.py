@@ -71,11 +71,19 @@ def stream_reader(spark: Any, table: dict[str, Any]) -> Any:
 
 
 def kafka_options(stream: dict[str, Any]) -> dict[str, str]:
-    """The Kafka source's options: its groups' prefix (its KafkaUser's ACL grants it); the project's cluster
-    (KAFKA_BOOTSTRAP_SERVERS) with mutual TLS (`tls`: PKCS12 stores) or, on MSK (`aws_msk_iam`), SASL AWS_MSK_IAM
-    signed with the job's IAM role (aws-msk-iam-auth, shipped with the job), on Google's Managed Kafka (`gcp_oauth`)
-    SASL OAUTHBEARER with the batch's service account's token (Google's GcpLoginCallbackHandler, shipped with the
-    job: managed-kafka-auth-login-handler); or an Event Hubs namespace's Kafka
+    """The Kafka source's options (kafka_login) and the spec's client settings (`client`: `connection.options`, each
+    the consumer's `kafka.<key>`, references resolved; as the Flink jobs pass them, after what the job derives)."""
+    client = {f"kafka.{key}": resolved(str(value)) or "" for key, value in (stream.get("client") or {}).items()}
+    return kafka_login(stream) | client
+
+
+def kafka_login(stream: dict[str, Any]) -> dict[str, str]:
+    """Where the Kafka source reads and how it signs in: its groups' prefix (its KafkaUser's ACL grants it); the
+    project's cluster (KAFKA_BOOTSTRAP_SERVERS) with mutual TLS (`tls`: PKCS12 stores) or, on MSK (`aws_msk_iam`), SASL
+    AWS_MSK_IAM signed with the job's IAM role (aws-msk-iam-auth, shipped with the job), on Google's Managed Kafka
+    (`gcp_oauth`) SASL OAUTHBEARER with the batch's service account's token (Google's GcpLoginCallbackHandler, shipped
+    with the job: managed-kafka-auth-login-handler); a Kafka source's own cluster (`bootstrap`, resolved: its
+    sign-in is its client settings); or an Event Hubs namespace's Kafka
     endpoint with SASL PLAIN (the connection string as the password, else the config's JAAS line; `shaded`:
     Databricks' runtime relocates the Kafka client and the MSK IAM classes)."""
     group = {"groupIdPrefix": stream["group_prefix"]} if stream.get("group_prefix") else {}
@@ -96,7 +104,7 @@ def kafka_options(stream: dict[str, Any]) -> dict[str, str]:
         tls |= {k: shipped(v) for k, v in tls.items() if k.endswith(".location")}
         stores = {f"kafka.ssl.{s}.type": "PKCS12" for s in ("truststore", "keystore")}
         tls |= {"kafka.security.protocol": "SSL", **stores} if tls else {}
-        return {"kafka.bootstrap.servers": os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092"),
+        return {"kafka.bootstrap.servers": own_brokers(stream) or os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092"),
                 "subscribe": stream["topic"], **group, **tls}  # fmt: skip
     secret = resolved(stream.get("connection_string"))
     module = ("kafkashaded." if stream.get("shaded") else "") + "org.apache.kafka.common.security.plain.PlainLoginModule"
@@ -105,6 +113,17 @@ def kafka_options(stream: dict[str, Any]) -> dict[str, str]:
     return {"kafka.bootstrap.servers": resolved(stream.get("bootstrap")) or "", "subscribe": stream["topic"],
             "kafka.security.protocol": "SASL_SSL", "kafka.sasl.mechanism": "PLAIN", **group,
             "kafka.sasl.jaas.config": login if secret else resolved(stream.get("jaas")) or ""}  # fmt: skip
+
+
+def own_brokers(stream: dict[str, Any]) -> str | None:
+    """A Kafka source's own cluster (`bootstrap`, references resolved), None for the project's; a reference the
+    environment leaves empty stops the job (never the project's cluster in its place)."""
+    if not stream.get("bootstrap"):
+        return None
+    brokers = resolved(stream["bootstrap"])
+    if not brokers:
+        raise ValueError(f"{stream['bootstrap']}: the Kafka source's bootstrap_servers are empty in this environment")
+    return brokers
 
 
 def shipped(location: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from pipegen.common.lake_catalog import catalog_config, lake_target, silver_schema, silver_target
 from pipegen.common.lake_catalog import layer_dirs as lake_layer_dirs
-from pipegen.common.spark_stream import managed_kafka_oauth, msk_iam
+from pipegen.common.spark_stream import client_options, managed_kafka_oauth, msk_iam, own_cluster
 from pipegen.common.stream_landing import landing_dir
 from pipegen.common.stream_rules import event_rules
 from pipegen.generators.spark.marts import spark_marts, views
@@ -109,7 +109,9 @@ def stream_config(ref: TableRef, names: Names, msk: bool = False, gcp: bool = Fa
     Spark user's group ACL); on the project's cluster its mutual TLS (cluster_tls), or with `msk`
     (AWS: MSK takes IAM only) SASL `aws_msk_iam` with the job's IAM role, with `gcp` (Managed Kafka issues no
     client certificates) SASL `gcp_oauth`: OAUTHBEARER with the batch's service account; an Event Hubs source's Kafka
-    endpoint and login (eventhubs_config)."""
+    endpoint and login (eventhubs_config); a Kafka source's own cluster (`bootstrap`: its `bootstrap_servers`, a
+    reference the job resolves), signed in as its `connection.options` say (`client`: the consumer's settings, which
+    the job passes as `kafka.<key>`, as the Flink jobs pass them as `properties.<key>`)."""
     if ref.source.ingestion == Ingestion.BATCH:
         return None
     ds = names.dataset(ref.source.name, ref.dataset.name)
@@ -119,6 +121,10 @@ def stream_config(ref: TableRef, names: Names, msk: bool = False, gcp: bool = Fa
         out |= {"sasl": "aws_msk_iam"} if msk else {"sasl": "gcp_oauth"} if gcp else {"tls": cluster_tls()}
     if ref.source.type == SourceType.EVENTHUBS and ref.source.ingestion == Ingestion.STREAM:
         out |= eventhubs_config(ref)
+    if (brokers := own_cluster(ref.source)) is not None:
+        out["bootstrap"] = brokers
+    if client := client_options(ref.source):
+        out["client"] = client
     return out
 
 

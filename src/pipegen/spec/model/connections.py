@@ -78,8 +78,9 @@ class Connection(Model):
         default_factory=dict,
         description="Any other client setting, passed through as-is (numbers finite): CDC sources' to the "
         "Debezium connector, batch SQL sources' to the SQLAlchemy URL (query parameters), Kafka and Event Hubs "
-        "streams' to the Flink Kafka consumer (`properties.<key>`). Settings pipegen derives are refused (R360); "
-        "other sources and targets take none (R361 warns).",
+        "streams' to the Kafka consumer (Flink `properties.<key>`, Spark `kafka.<key>`). Settings pipegen derives are "
+        "refused (R360); other sources and targets take none (R361 warns); those Spark's Kafka source refuses reach "
+        "no Spark stream (R533 warns).",
     )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
