@@ -112,6 +112,7 @@ def run_project(spark, project: Path, scenario: dict, work_reference: dict) -> d
         os.environ.pop("PIPEGEN_SPARK_STREAM_SOURCE")
         out["kafka"] = kafka_records(spark, job, table, scenario["kafka"])
         out["kafka_replays"] = kafka_replays(spark, job, table)
+        out["silver_scan"] = silver_scan(spark, job, table)
         out["reset"]["reset_and_replays_s"] = round(time.monotonic() - start, 1)  # what these scenarios cost
         return out
     job.TARGET["retention_hours"] = 0
@@ -265,6 +266,76 @@ def kafka_replays(spark, job, table: dict) -> dict:  # type: ignore[no-untyped-d
     out["bronze"] = [r[0] for r in rows(job, "bronze", table["name"], "_batch_id") if r[0].startswith("kafka:")]
     out["silver_keys"] = [int(r[0]) for r in rows(job, "silver", table["name"], '"order_id"') if int(r[0]) >= 400]
     return out
+
+
+def scan_metrics(df) -> list[dict]:  # type: ignore[no-untyped-def]
+    """The file scans of a collected DataFrame's executed plan: files listed, rows the reader gave (row groups
+    its pushed filters did not skip), and the filters pushed to the files."""
+    plan, scans = df._jdf.queryExecution().executedPlan(), []
+
+    def walk(node) -> None:  # type: ignore[no-untyped-def]
+        if node.nodeName() == "AdaptiveSparkPlan":
+            node = node.executedPlan()
+        if node.nodeName().startswith("Scan"):
+            metrics = node.metrics()
+            names = ("numFiles", "numOutputRows")
+            value = {k: metrics.get(k).get().value() for k in names if metrics.get(k).isDefined()}
+            lines = node.toString().splitlines()
+            pushed = [line.split("PushedFilters: ", 1)[1] for line in lines if "PushedFilters: " in line]
+            scans.append(value | {"pushed": pushed[0] if pushed else ""})
+        children = node.children().iterator()
+        while children.hasNext():
+            walk(children.next())
+
+    walk(plan)
+    return scans
+
+
+def silver_scan(spark, job, table: dict) -> dict:  # type: ignore[no-untyped-def]
+    """What a silver step per micro-batch reads of bronze (s46 issue 20): SCAN_BATCHES Kafka micro-batches of
+    SCAN_ROWS records each (partitions 0 and 1 in turn) landed through the job's land_batch (silver after each),
+    then one more appended to bronze alone; the bronze read silver() makes of it (the same expression: bronze
+    where not taken_rows(reduced(taken))) collected: its scan's files and rows. Plus the table properties
+    batch_id_stats asks of Iceberg and Delta bronze tables, their ALTER TABLE parsed by Spark's parser."""
+    import datetime as dt
+
+    schema = ("key BINARY, value BINARY, topic STRING, `partition` INT, `offset` BIGINT, "
+              "`timestamp` TIMESTAMP, timestampType INT")  # fmt: skip
+
+    def frame(part: int, start: int):  # type: ignore[no-untyped-def]
+        records = []
+        for offset in range(start, start + SCAN_ROWS):
+            after = {"order_id": 900000 + part * 10000 + offset, "customer": "s", "amount": "1.00",
+                     "updated_at": "2026-01-04 00:00:00"}  # fmt: skip
+            value = json.dumps({"before": None, "after": after, "op": "c", "source": {"ts_ms": 1767484800000}})
+            records.append((None, value.encode(), table["stream"]["topic"], part, offset, dt.datetime(2026, 1, 4), 0))
+        return job.from_kafka(spark.createDataFrame(records, schema).coalesce(1), table)
+
+    store, base = job.Parquet(spark), 1000  # past the offsets kafka_replays landed
+    for b in range(SCAN_BATCHES):
+        job.land_batch(spark, store, table, {"batches": 0, "rows": 0}, frame(b % 2, base + (b // 2) * SCAN_ROWS))
+    last = frame(0, base + SCAN_BATCHES * SCAN_ROWS)
+    store.append("bronze", table["name"], job.as_bronze(last, table, None, dt.datetime(2026, 1, 4)))
+    taken = [b for t, b in rows(job, "silver", job.BATCHES, '"table", _batch_id') if t == table["name"]]
+    spark.conf.set("spark.sql.maxMetadataStringLength", "1000000")  # the plan's PushedFilters whole (put back after)
+    bronze = store.read("bronze", table["name"])
+    read = bronze.where(~job.taken_rows(job.reduced(taken))).select("_batch_id")
+    new = read.collect()
+    files = len(bronze.inputFiles())
+    columns = [c["name"] for c in table["columns"]]
+    wide = [f"c{i}" for i in range(40)] + ["_batch_id", "_ingested_at", "_row", "_op"]
+    stats = {fmt: job.batch_id_stats(fmt, cols) for fmt in ("parquet", "delta", "iceberg")
+             for cols in ([*columns, "_batch_id", "_ingested_at", "_row", "_op"],)}  # fmt: skip
+    stats["delta_wide"] = job.batch_id_stats("delta", wide)
+    parser = spark._jsparkSession.sessionState().sqlParser()
+    for props in stats.values():
+        if props:
+            parser.parsePlan(job.properties_sql("delta.`/lake/bronze/t`", props))
+    return {"new": len(new), "bronze_rows": bronze.count(), "bronze_files": files, "scan": scan_metrics(read),
+            "stats": stats}  # fmt: skip
+
+
+SCAN_BATCHES, SCAN_ROWS = 8, 40
 
 
 def kafka_records(spark, job, table: dict, records: list[dict]) -> list[list]:  # type: ignore[no-untyped-def]

@@ -523,6 +523,43 @@ def test_a_kafka_source_with_its_own_cluster_streams_from_that_cluster_signed_in
     assert "--topic readings " not in files["compose.yaml"]
 
 
+def test_an_older_iceberg_or_delta_bronze_gets_whole_batch_id_statistics_once_when_the_stream_starts(
+    tmp_path: Path,
+) -> None:
+    """s46 issue 20: the silver step's and the landing's `_batch_id` ranges skip files from Iceberg's and Delta's
+    metadata only where `_batch_id`'s bounds there are whole (formats.py batch_id_stats): an existing bronze table
+    without the property gets it (ALTER TABLE ... SET TBLPROPERTIES), one with it nothing more; silver, gold and a
+    Delta table narrow enough for its first 32 indexed columns nothing; Parquet nothing (its footers)."""
+    (tmp_path / "pipegen.yaml").write_text(OWN_CLUSTER.format(cloud="gcp", compute="", lake="iceberg"))
+    ready = prepare(tmp_path / "pipegen.yaml")
+    job = load_job(tmp_path, render_tree(ready.spec, ready.plan))
+    name = job.CONFIG["tables"][0]["name"]
+
+    class Session:
+        def __init__(self, props: dict[str, str]) -> None:
+            self.props, self.ran = props, []
+
+        def sql(self, text: str):  # type: ignore[no-untyped-def]
+            self.ran.append(text)
+            rows = list(self.props.items()) if text.startswith("SHOW TBLPROPERTIES") else []
+            return type("Rows", (), {"collect": lambda _self: rows})()
+
+    def indexed(fmt: str, layer: str, props: dict[str, str]) -> list[str]:
+        store = job.FORMATS[fmt].__new__(job.FORMATS[fmt])
+        store.spark, store.exists = Session(props), lambda *_: True
+        store.indexed(layer, name)
+        return [s for s in store.spark.ran if s.startswith("ALTER")]
+
+    key = "write.metadata.metrics.column._batch_id"
+    ref = f"lake.`{job.TARGET['namespaces']['bronze']}`.`{name}`"
+    assert indexed("iceberg", "bronze", {}) == [f"ALTER TABLE {ref} SET TBLPROPERTIES ('{key}' = 'full')"]
+    assert indexed("iceberg", "bronze", {key: "full"}) == []
+    assert indexed("iceberg", "silver", {}) == [] and indexed("delta", "bronze", {}) == []  # 3 columns: indexed
+    assert indexed("parquet", "bronze", {}) == []
+    wide = job.bronze_columns(name)[:3] + [f"c{i}" for i in range(30)] + ["_batch_id"]
+    assert job.batch_id_stats("delta", wide)["delta.dataSkippingStatsColumns"].endswith(",`c27`,`_batch_id`")
+
+
 REFERENCED = re.compile(r"\$\{(?:env|secret):([A-Za-z_][A-Za-z0-9_]*)\}")
 
 

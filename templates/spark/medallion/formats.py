@@ -47,6 +47,37 @@ def unpartitioned(df: Any, layer: str, table: str) -> Any:
     return df.drop(found["column"]) if df is not None and found is not None else df
 
 
+BATCH_ID = "_batch_id"
+DELTA_INDEXED = 32  # Delta's default `delta.dataSkippingNumIndexedCols`: statistics of a table's first 32 columns
+
+
+def bronze_columns(table: str) -> list[str]:
+    """Bronze's columns in order (as_bronze; a stored partition column after them, which has no statistics)."""
+    found = next(t for t in CONFIG["tables"] if t["name"] == table)
+    return [c["name"] for c in found["columns"]] + [BATCH_ID, "_ingested_at", "_row", "_op"]
+
+
+def batch_id_stats(fmt: str, columns: list[str]) -> dict[str, str]:
+    """Table properties that give bronze's `_batch_id` whole per-file min/max statistics, so the `_batch_id` ranges
+    the silver step and the landing read (taken_rows, landed_marks) skip the files of batches already taken from
+    the table's own metadata instead of opening every file: Iceberg keeps string bounds cut to 16 characters by
+    default (`truncate(16)`: every `kafka:<p>:<offset, 20 digits>` of a partition shares its first 16, so no file
+    is skipped), hence `full` for the column; Delta keeps statistics of the first 32 columns only, so a wider
+    table names `_batch_id` among them (`delta.dataSkippingStatsColumns`: the first 31 others and it). Parquet:
+    none (each file's footer holds its own, which row-group skipping reads)."""
+    if fmt == "iceberg":
+        return {f"write.metadata.metrics.column.{BATCH_ID}": "full"}
+    if fmt == "delta" and columns.index(BATCH_ID) >= DELTA_INDEXED:
+        indexed = [c for c in columns if c != BATCH_ID][: DELTA_INDEXED - 1] + [BATCH_ID]
+        return {"delta.dataSkippingStatsColumns": ",".join(bq(c) for c in indexed)}
+    return {}
+
+
+def properties_sql(ref: str, properties: dict[str, str]) -> str:
+    pairs = ", ".join(f"{lit(k)} = {lit(v)}" for k, v in sorted(properties.items()))
+    return f"ALTER TABLE {ref} SET TBLPROPERTIES ({pairs})"
+
+
 def writer(df: Any, layer: str, table: str) -> Any:
     """A DataFrameWriter of the rows with their partition column, partitioned by it."""
     found = layout(layer, table)
@@ -73,6 +104,9 @@ class Parquet:
 
     def exists(self, layer: str, table: str) -> bool:
         return self.version(layer, table) is not None
+
+    def indexed(self, layer: str, table: str) -> None:
+        """Nothing to set: each Parquet file's footer holds its `_batch_id` statistics (batch_id_stats)."""
 
     def uri(self, layer: str, table: str) -> str:
         """The table's directory as a URI (joined as text: pathlib would fold `s3://` into `s3:/`)."""
@@ -167,6 +201,17 @@ class Delta(Parquet):
         read = (reader.option("versionAsOf", version) if version is not None else reader).load(self.uri(layer, table))
         return unpartitioned(read, layer, table)
 
+    def indexed(self, layer: str, table: str) -> None:
+        """Bronze's `_batch_id` statistics as batch_id_stats asks, set where the table lacks them (a new table; an
+        older release's: the files written from then on carry them, OPTIMIZE / rewrite_data_files the rest)."""
+        wanted = batch_id_stats(self.FORMAT, bronze_columns(table)) if layer == "bronze" else {}
+        if not wanted or not self.exists(layer, table):
+            return
+        ref = self.ref(layer, table)
+        current = {r[0]: r[1] for r in self.spark.sql(f"SHOW TBLPROPERTIES {ref}").collect()}
+        if any(current.get(k) != v for k, v in wanted.items()):
+            self.spark.sql(properties_sql(ref, wanted))
+
     def sized(self, layer: str, table: str) -> None:
         """The table's target file size (the plan's): `delta.targetFileSize`, which OPTIMIZE and
         writes follow."""
@@ -179,6 +224,7 @@ class Delta(Parquet):
         writer(df, layer, table).format("delta").mode("append").save(self.uri(layer, table))
         if new:
             self.sized(layer, table)
+            self.indexed(layer, table)
 
     def replace(self, layer: str, table: str, df: Any) -> None:
         new = not self.exists(layer, table)
@@ -245,6 +291,8 @@ class Iceberg(Delta):
         made = df.writeTo(self.ref(layer, table)).using("iceberg")
         found, size = layout(layer, table), file_bytes(layer, table)
         made = made.tableProperty("write.target-file-size-bytes", str(size)) if size else made
+        for key, value in (batch_id_stats(self.FORMAT, bronze_columns(table)) if layer == "bronze" else {}).items():
+            made = made.tableProperty(key, value)  # every file of the table with its `_batch_id` bounds whole
         if found is None:
             return made
         return made.partitionedBy(getattr(transforms, found["transform"])(F.col(bq(found["source"]))))

@@ -249,6 +249,7 @@ def table_writers(spark: Any, store: Any, table: dict[str, Any], counts: dict[st
     def land(batch: Any, epoch: int) -> None:  # (the epoch is the checkpoint's count, not the data's: unused)
         land_batch(spark, store, table, counts, batch)
 
+    store.indexed("bronze", name)  # an older release's bronze: its `_batch_id` statistics whole from now on
     checkpoint = f"{checkpoint_root()}/{TARGET['layers']['bronze']}/{name}"
     writers = [stream_reader(spark, table).writeStream.foreachBatch(land).option("checkpointLocation", checkpoint)]
     return writers + [aggregation(spark, store, table, j) for j in aggregations(table) if "gold" in TARGET["layers"]]
