@@ -37,6 +37,7 @@ import importlib.util
 import json
 import os
 import sys
+import types
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -129,41 +130,49 @@ def parameters(wh: Any, checks: list[dict[str, Any]], now: datetime) -> dict[str
 
 # ---------------------------------------------------------------- GX
 
-# Imported by GX's package for one expectation no pipegen suite has (the KL divergence's): loaded
-# when first used, not when GX is imported (~2 s of a quality step's ~8 s of CPU; docs/benchmarks.md).
-DEFERRED = ("scipy.stats",)
+# Imported by GX's package for the one expectation that uses them (the KL divergence's: scipy.stats
+# for its statistic, altair for its charts), which no pipegen suite has: imported when first used,
+# not with GX (~2 s of a quality step's ~8 s of CPU; docs/benchmarks.md).
+DEFERRED = ("scipy.stats", "altair")
 
 
 def _gx() -> Any:
-    """great_expectations, imported with DEFERRED modules loaded on first use (importlib's
-    LazyLoader): GX's `__init__` imports every expectation, and one of them imports scipy.stats,
-    whose import is a fifth of GX's. A suite that uses it still runs it: the first attribute
-    read loads the module."""
+    """great_expectations, imported with each DEFERRED module a stand-in (_OnFirstUse) until its
+    first use: GX's `__init__` imports every expectation, and these modules are a quarter of its
+    import. A suite that uses one still runs: its first attribute read imports the module."""
     for name in DEFERRED:
-        _defer(name)
+        spec = None if name in sys.modules else _spec(name)
+        if spec is not None:
+            sys.modules[name] = _OnFirstUse(spec)
     import great_expectations as gx
 
     return gx
 
 
-def _defer(name: str) -> None:
-    """Put module `name` in sys.modules unexecuted, to run on its first attribute read; nothing
-    when it is imported already or not installed."""
-    if name in sys.modules:
-        return
+def _spec(name: str) -> Any:
     try:
-        spec = importlib.util.find_spec(name)
+        return importlib.util.find_spec(name)
     except ImportError:  # its package is not installed
-        return
-    if spec is None or spec.loader is None:
-        return
-    spec.loader = importlib.util.LazyLoader(spec.loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    parent, _, child = name.rpartition(".")
-    if parent:  # `from scipy import stats` finds it as its package's attribute, still unexecuted
-        setattr(sys.modules[parent], child, module)
+        return None
+
+
+class _OnFirstUse(types.ModuleType):
+    """A module's stand-in in sys.modules: `import altair as alt`, `from scipy import stats` bind
+    it without running the module; the first read of an attribute it lacks (not its file or spec:
+    a scan of sys.modules such as inspect.getmodule's leaves it be) imports the module, puts it in
+    its place in sys.modules and its package, and reads the attribute there."""
+
+    def __init__(self, spec: Any) -> None:
+        super().__init__(spec.name)
+        self.__spec__, self.__loader__, self.__file__ = spec, spec.loader, spec.origin
+        self.__package__ = spec.name if spec.submodule_search_locations is not None else spec.parent
+
+    def __getattr__(self, attr: str) -> Any:
+        name = self.__name__
+        if sys.modules.get(name) is self:
+            del sys.modules[name]
+        module = importlib.import_module(name)
+        return getattr(module, attr)
 
 
 def _publish_action() -> Any:

@@ -238,14 +238,17 @@ HELLO = ROOT / "specs" / "hello.yaml"
 HELLO_COLUMNS = ["order_id", "customer_id", "status", "amount", "updated_at"]
 
 
-# GX's KL-divergence expectation (the one that uses scipy.stats) on a frame, after the quality
-# step: [scipy.stats executed before, a close distribution passes, a far one passes, executed after]
+# GX's KL-divergence expectation (the one that uses scipy.stats and altair, which the quality step
+# defers: pipeline.quality._gx) on a frame, after the quality step. Prints [scipy.stats and altair
+# executed before, a close distribution passes, a far one passes, the expectation's own `alt` draws
+# a chart, both executed after]
 KL_DIVERGENCE = """
 import json, sys
 import pandas as pd
 import great_expectations as gx
+from great_expectations.expectations.core import expect_column_kl_divergence_to_be_less_than as kl
 def executed():
-    return "scipy.stats._stats_py" in sys.modules
+    return ["scipy.stats._stats_py" in sys.modules, "altair.vegalite" in sys.modules]
 before = executed()
 frame = pd.DataFrame({"x": [1, 2, 2, 3, 3, 3]})
 batch = gx.get_context(mode="ephemeral").data_sources.add_pandas("kl").add_dataframe_asset("f") \\
@@ -254,7 +257,9 @@ def passes(weights):
     partition = {"values": [1, 2, 3], "weights": weights}
     return batch.validate(gx.expectations.ExpectColumnKLDivergenceToBeLessThan(
         column="x", partition_object=partition, threshold=0.1)).success
-print(json.dumps([before, passes([1 / 6, 2 / 6, 3 / 6]), passes([0.8, 0.1, 0.1]), executed()]))
+close, far = passes([1 / 6, 2 / 6, 3 / 6]), passes([0.8, 0.1, 0.1])
+chart = kl.alt.Chart(frame).mark_bar().encode(x="x").to_dict()["mark"]
+print(json.dumps([before, close, far, chart, executed()]))
 """
 
 
@@ -307,10 +312,16 @@ def test_quarantine_moves_exactly_the_bad_rows_and_the_run_goes_on(
         script_step(read),
         quality_step(),  # the landed table no longer holds them
     ])  # fmt: skip
-    # the step left scipy.stats unexecuted (pipeline.quality._gx: ~2 s of its CPU), and the one
-    # expectation that uses it still runs: it is loaded then, and judges both ways
+    # the step left scipy.stats and altair unexecuted (pipeline.quality._gx: ~2 s of its CPU), and the
+    # one expectation that uses them still runs: they are imported then, and it judges both ways
     assert deferred["code"] == 0, deferred["err"][-3000:]
-    assert json.loads(deferred["out"].splitlines()[-1]) == [False, True, False, True], deferred["out"]
+    assert json.loads(deferred["out"].splitlines()[-1]) == [
+        [False, False],
+        True,
+        False,
+        {"type": "bar"},
+        [True, True],
+    ], deferred["out"]
     assert proc["code"] == 0, proc["out"][-3000:] + proc["err"][-3000:]
     assert moved["code"] == 0, moved["err"]
     assert sorted(json.loads(moved["out"])) == sorted(bad_keys)
