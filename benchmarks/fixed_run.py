@@ -123,7 +123,7 @@ def bench_fixed(python: Path, examples: list[str], runs: int, against: Path | No
             for name, checkout in checkouts.items():  # interleaved: the same load for both
                 project = generate(checkout, example, work / f"{example}-{name}-{run}")
                 cpu[name].append(one_run(python, project, env))
-            floor.append(floors(python, project, env))
+            floor.append(floors(python, work / f"{example}-this-{run}", env))  # after its run: dbt's parse warm
         report(example, runs, cpu, floor)
 
 
