@@ -37,6 +37,7 @@ import importlib.util
 import json
 import os
 import sys
+import threading
 import types
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -169,10 +170,14 @@ class _OnFirstUse(types.ModuleType):
 
     def __getattr__(self, attr: str) -> Any:
         name = self.__name__
-        if sys.modules.get(name) is self:
-            del sys.modules[name]
-        module = importlib.import_module(name)
+        with _FIRST_USE:  # one thread swaps the stand-in for the module; another finds the module
+            if sys.modules.get(name) is self:
+                del sys.modules[name]
+            module = importlib.import_module(name)
         return getattr(module, attr)
+
+
+_FIRST_USE = threading.RLock()
 
 
 def _publish_action() -> Any:
