@@ -43,8 +43,16 @@ def _scalar(value: Any, transform: Callable[[str], str]) -> str:
     raise TypeError(f"cannot emit {type(value).__name__} as YAML")
 
 
+# s45 (corpus46, class 55): a key a YAML 1.1 reader takes for a boolean or null is quoted since, on purpose
+NOT_STRINGS = {
+    f(w)
+    for w in ("y", "yes", "n", "no", "true", "false", "on", "off", "null")
+    for f in (str.lower, str.title, str.upper)
+}
+
+
 def _key(key: Any) -> str:
-    if not isinstance(key, str) or not _PLAIN_KEY.match(key):
+    if not isinstance(key, str) or not _PLAIN_KEY.match(key) or key in NOT_STRINGS:
         return yaml_str_before(str(key))
     return key
 
@@ -92,7 +100,9 @@ def _inline(value: Any, transform: Callable[[str], str]) -> str:
 SPECIAL = '\\"\n\r\t\x00\x1f\x7f\x85\u2028\u2029\ufeff\ud800\uffff{{ }}{%#:-_ aZ9\u00e9\U0001f680'
 TEXT = st.text(st.one_of(st.sampled_from(SPECIAL), st.characters()), max_size=20)
 leaves = st.none() | st.booleans() | st.integers() | st.floats() | TEXT | TEXT.map(DbtJinja)
-keys = TEXT | st.sampled_from(["name", "a_b", "x-1", "1x", "tests"]) | st.integers() | st.booleans()
+keys = (
+    TEXT | st.sampled_from(["name", "a_b", "x-1", "1x", "tests", "NULL", "yes", "On"]) | st.integers() | st.booleans()
+)
 documents = st.recursive(
     leaves,
     lambda inner: (
