@@ -323,6 +323,45 @@ def test_every_changed_directory_is_fsynced_before_the_journal_is_removed(
     assert (tmp_path / ".pipegen/txn/stage", False) in synced, "staged files are durable before the commit point"
 
 
+def test_every_staged_file_is_fsynced_before_the_commit_point_when_staged_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files are staged and fsynced several at a time (apply._together): each is still fsynced, by
+    a call of its own, and all of them before the journal exists; a failure among them still names
+    the file and changes nothing."""
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs /proc/self/fd to name the file an fsync is for")
+    apply_module = importlib.import_module("pipegen.write.apply")
+    files = {f"models/m{i:02d}.sql": f"select {i}\n" for i in range(3 * apply_module.SYNC_WORKERS)}
+    journal = tmp_path / ".pipegen/txn/journal.json"
+    real = os.fsync
+    synced: list[tuple[str, bool]] = []
+
+    def record(fd: int) -> None:
+        synced.append((str(Path(f"/proc/self/fd/{fd}").readlink()), journal.exists()))
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", record)
+    write_tree(tmp_path, files)
+    staged = [(path, late) for path, late in synced if "/.pipegen/txn/stage/" in path]
+    assert len({path for path, _ in staged}) == len(staged) == 2 * len(files) + 1  # each file, its base, the manifest
+    assert not any(late for _, late in staged), "a staged file was fsynced after the commit point"
+
+    previous = snapshot(tmp_path)
+    calls = {"n": 0}
+
+    def full_disk(fd: int) -> None:
+        calls["n"] += 1
+        if calls["n"] == len(files):  # one in the middle of the batch
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(WriteError, match=r"staging .* failed: .*txn/stage/\d+: No space left on device"):
+        write_tree(tmp_path, {path: text + "-- v2\n" for path, text in files.items()})
+    assert snapshot(tmp_path) == previous and not interrupted(tmp_path)
+
+
 # --- 2. the lock ----------------------------------------------------------------------------------------------
 
 

@@ -45,9 +45,10 @@ import shutil
 import signal
 import stat
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from pipegen.errors import WriteError, os_error_text
 from pipegen.render.jsondoc import json_doc
@@ -59,6 +60,7 @@ from pipegen.write.paths import META_DIR, check_inside, safe_relpath
 
 TXN = f"{META_DIR}/txn"
 JOURNAL = "journal.json"
+SYNC_WORKERS = 8  # files or folders written and fsynced at once (_together)
 JOURNAL_FORMAT = 3  # 2: every entry names a backup slot and the hash the decision expected; 3: and what it installs
 
 
@@ -68,10 +70,16 @@ def _fsync_write(path: Path, data: bytes, mode: int, *, folder_made: bool = Fals
     with named(path):
         if not folder_made:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
-        with path.open("wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        # os.open, not Path.open: no buffered file object, and three syscalls fewer a file (its
+        # fstat, isatty ioctl and lseek), for thousands of files a generate
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         path.chmod(mode)
 
 
@@ -208,29 +216,54 @@ Entry = dict[str, str | None]
 def _stage(out: Path, txn: Path, ops: list[Op]) -> list[Entry]:
     entries: list[Entry] = []
     seen: dict[str, str] = {}
-    made = False  # txn/stage/, made before the first file staged in it
+    writes: list[tuple[str, Path, bytes, int]] = []  # (target, staged path, bytes, mode)
     for i, op in enumerate(ops):
         _target(out, op.target, seen)  # refuses an unsafe path before anything is staged
         staged, wrote = None, None
         payload = op.payload()
         if payload is not None:
             staged, wrote = f"stage/{i}", sha256(payload)
-            try:
-                if not made:
-                    (txn / "stage").mkdir(parents=True, exist_ok=True, mode=0o755)
-                    made = True
-                _fsync_write(txn / staged, payload, op.mode, folder_made=True)
-            except OSError as exc:
-                message, advice = os_error_text(exc)
-                raise _StagingFailed(f"could not prepare the write: staging {op.target} failed: {message}",
-                                     hint=f"{advice}; nothing was changed") from exc  # fmt: skip
+            writes.append((op.target, txn / staged, payload, op.mode))
         entries.append({"target": op.target, "stage": staged, "backup": f"backup/{i}", "expect": op.expect,
                         "wrote": wrote, "mode": f"{op.mode:04o}"})  # fmt: skip
+    if writes:
+        (txn / "stage").mkdir(parents=True, exist_ok=True, mode=0o755)  # once, not once per staged file
+    _together(_stage_one, writes)
     (txn / "backup").mkdir(parents=True, exist_ok=True)
     for directory in (txn / "stage", txn / "backup", txn):
         if directory.is_dir():
             _fsync_dir(directory)
     return entries
+
+
+def _stage_one(target: str, path: Path, payload: bytes, mode: int) -> None:
+    try:
+        _fsync_write(path, payload, mode, folder_made=True)
+    except OSError as exc:
+        message, advice = os_error_text(exc)
+        raise _StagingFailed(f"could not prepare the write: staging {target} failed: {message}",
+                             hint=f"{advice}; nothing was changed") from exc  # fmt: skip
+
+
+def _together(work: Callable[..., None], calls: Sequence[tuple[Any, ...]]) -> None:
+    """`work(*args)` for each of `calls`, up to SYNC_WORKERS at a time; the first error (in the
+    order of `calls`) is raised once every call has returned.
+
+    Why threads: each call ends in an `fsync`, which on a journalling file system (ext4's jbd2,
+    XFS's log) waits for a journal commit and a flush of the disk's cache. One after another,
+    every file pays a commit of its own; several waiting at once share one (group commit), so a
+    fresh generate of thousands of files makes a fraction of the commits, and of the system time
+    and wall time they cost. Durability is unchanged: every file is still fsynced, each by its
+    own call, and all have returned before the caller goes on (the journal is written only after
+    every staged file is durable; it is removed only after every changed folder is)."""
+    if len(calls) <= 1:
+        for args in calls:
+            work(*args)
+        return
+    with ThreadPoolExecutor(max_workers=min(SYNC_WORKERS, len(calls)), thread_name_prefix="pipegen-sync") as pool:
+        futures = [pool.submit(work, *args) for args in calls]
+    for future in futures:
+        future.result()
 
 
 def _commit(txn: Path, entries: list[Entry]) -> None:
@@ -296,20 +329,24 @@ def _rollback_after(out: Path, doing: str, exc: Exception) -> NoReturn:
 
 
 def _ancestors(out: Path, rels: Iterable[str]) -> list[Path]:
-    dirs: set[Path] = set()
+    """Every folder holding one of `rels` and its folders up to `out`, once each, deepest first,
+    then `out` itself: a folder of many files is fsynced once, after all of them are in place
+    (an fsync of a folder makes every entry it holds durable, whenever the entry was made)."""
+    root = os.fspath(out)
+    dirs: set[str] = set()
     for rel in rels:
-        parent = (out / rel).parent
-        while parent != out and parent not in dirs:
+        parent = rel.rpartition("/")[0]  # a string per folder, not a Path: thousands of files
+        while parent and parent not in dirs:
             dirs.add(parent)
-            parent = parent.parent
-    return [*sorted(dirs, key=lambda p: (-len(p.parts), str(p))), out]
+            parent = parent.rpartition("/")[0]
+    ordered = sorted(dirs, key=lambda d: (-d.count("/"), f"{root}/{d}"))
+    return [*(out / d for d in ordered), out]
 
 
 def _fsync_dirs(out: Path, rels: Iterable[str]) -> None:
-    """Make the renames, creations and deletions durable: deepest directories first."""
-    for directory in _ancestors(out, rels):
-        if directory.is_dir():
-            _fsync_dir(directory)
+    """Make the renames, creations and deletions durable: each changed folder once (several at a
+    time, see _together), all done before the caller goes on."""
+    _together(_fsync_dir, [(d,) for d in _ancestors(out, rels) if d.is_dir()])
 
 
 def _finish(txn: Path) -> None:
