@@ -329,23 +329,23 @@ def test_every_staged_file_is_fsynced_before_the_commit_point_when_staged_togeth
     """Files are staged and fsynced several at a time (apply._together): each is still fsynced, by
     a call of its own, and all of them before the journal exists; a failure among them still names
     the file and changes nothing."""
-    if not Path("/proc/self/fd").is_dir():
-        pytest.skip("needs /proc/self/fd to name the file an fsync is for")
     apply_module = importlib.import_module("pipegen.write.apply")
     files = {f"models/m{i:02d}.sql": f"select {i}\n" for i in range(3 * apply_module.SYNC_WORKERS)}
     journal = tmp_path / ".pipegen/txn/journal.json"
     real = os.fsync
-    synced: list[tuple[str, bool]] = []
+    synced: list[tuple[int, bool]] = []  # (inode, the journal existed): a staged file keeps its inode when moved
 
     def record(fd: int) -> None:
-        synced.append((str(Path(f"/proc/self/fd/{fd}").readlink()), journal.exists()))
+        synced.append((os.fstat(fd).st_ino, journal.exists()))
         real(fd)
 
     monkeypatch.setattr(os, "fsync", record)
     write_tree(tmp_path, files)
-    staged = [(path, late) for path, late in synced if "/.pipegen/txn/stage/" in path]
-    assert len({path for path, _ in staged}) == len(staged) == 2 * len(files) + 1  # each file, its base, the manifest
-    assert not any(late for _, late in staged), "a staged file was fsynced after the commit point"
+    installed = [tmp_path / p for p in files] + [tmp_path / ".pipegen/base" / p for p in files]
+    before_commit = [inode for inode, late in synced if not late]
+    inodes = [path.stat().st_ino for path in installed]
+    assert all(before_commit.count(inode) == 1 for inode in inodes), "each file fsynced once, before the journal"
+    assert len(inodes) == len(set(inodes))
 
     previous = snapshot(tmp_path)
     calls = {"n": 0}

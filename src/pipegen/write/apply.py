@@ -1,14 +1,16 @@
 """Apply a WritePlan atomically with respect to interruption and errors, and recover from one.
 
 Protocol (all paths under `.pipegen/txn/`):
-1. stage every new file under `stage/` with its mode, fsynced; fsync `stage/` and `txn/`;
+1. stage every new file under `stage/` with its mode, fsynced (up to SYNC_WORKERS at a time,
+   all done before step 2: see _together); fsync `stage/` and `txn/`;
 2. write `journal.json` (temp file, fsync, rename, fsync `txn/`): the commit point;
 3. for each operation, deletions first: check the target still holds what the decision saw
    (a file changed or created since then stops the run), move the old file (if any) to
    `backup/<i>`, then move `stage/<i>` into place (or leave it deleted); the manifest is the
    last operation;
 4. fsync every directory an operation changed (parents of created, replaced and deleted
-   files, up to the output directory; base/ and pending/ included);
+   files, up to the output directory; base/ and pending/ included), each once, after all
+   its entries are in place: a directory's fsync makes every entry it holds durable;
 5. delete the journal (the run is complete), then the rest of `txn/`.
 `recover` rolls an interrupted run BACK, entry by entry in reverse: a file the run moved
 into place (its `stage/<i>` is gone) is moved back to `stage/<i>`, then a file in
