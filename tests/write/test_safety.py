@@ -326,7 +326,7 @@ def test_every_changed_directory_is_fsynced_before_the_journal_is_removed(
 def test_every_staged_file_is_fsynced_before_the_commit_point_when_staged_together(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Files are staged and fsynced several at a time (apply._together): each is still fsynced, by
+    """Files are staged and fsynced several at a time (apply._Together): each is still fsynced, by
     a call of its own, and all of them before the journal exists; a failure among them still names
     the file and changes nothing."""
     apply_module = importlib.import_module("pipegen.write.apply")

@@ -2,7 +2,7 @@
 
 Protocol (all paths under `.pipegen/txn/`):
 1. stage every new file under `stage/` with its mode, fsynced (up to SYNC_WORKERS at a time,
-   all done before step 2: see _together); fsync `stage/` and `txn/`;
+   all done before step 2: see _Together); fsync `stage/` and `txn/`;
 2. write `journal.json` (temp file, fsync, rename, fsync `txn/`): the commit point;
 3. for each operation, deletions first: check the target still holds what the decision saw
    (a file changed or created since then stops the run), move the old file (if any) to
@@ -46,9 +46,10 @@ import os
 import shutil
 import signal
 import stat
+import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -62,7 +63,7 @@ from pipegen.write.paths import META_DIR, check_inside, safe_relpath
 
 TXN = f"{META_DIR}/txn"
 JOURNAL = "journal.json"
-SYNC_WORKERS = 8  # files or folders written and fsynced at once (_together)
+SYNC_WORKERS = 8  # files or folders written and fsynced at once (_Together)
 JOURNAL_FORMAT = 3  # 2: every entry names a backup slot and the hash the decision expected; 3: and what it installs
 
 
@@ -218,19 +219,20 @@ Entry = dict[str, str | None]
 def _stage(out: Path, txn: Path, ops: list[Op]) -> list[Entry]:
     entries: list[Entry] = []
     seen: dict[str, str] = {}
-    writes: list[tuple[str, Path, bytes, int]] = []  # (target, staged path, bytes, mode)
-    for i, op in enumerate(ops):
-        _target(out, op.target, seen)  # refuses an unsafe path before anything is staged
-        staged, wrote = None, None
-        payload = op.payload()
-        if payload is not None:
-            staged, wrote = f"stage/{i}", sha256(payload)
-            writes.append((op.target, txn / staged, payload, op.mode))
-        entries.append({"target": op.target, "stage": staged, "backup": f"backup/{i}", "expect": op.expect,
-                        "wrote": wrote, "mode": f"{op.mode:04o}"})  # fmt: skip
-    if writes:
-        (txn / "stage").mkdir(parents=True, exist_ok=True, mode=0o755)  # once, not once per staged file
-    _together(_stage_one, writes)
+    made = False  # txn/stage/, made before the first file staged in it
+    with _Together(_stage_one) as together:
+        for i, op in enumerate(ops):
+            _target(out, op.target, seen)  # refuses an unsafe path before anything is staged
+            staged, wrote = None, None
+            payload = op.payload()  # encoded here, dropped once written: a few files' bytes held at a time
+            if payload is not None:
+                staged, wrote = f"stage/{i}", sha256(payload)
+                if not made:
+                    (txn / "stage").mkdir(parents=True, exist_ok=True, mode=0o755)
+                    made = True
+                together.add(op.target, txn / staged, payload, op.mode)
+            entries.append({"target": op.target, "stage": staged, "backup": f"backup/{i}", "expect": op.expect,
+                            "wrote": wrote, "mode": f"{op.mode:04o}"})  # fmt: skip
     (txn / "backup").mkdir(parents=True, exist_ok=True)
     for directory in (txn / "stage", txn / "backup", txn):
         if directory.is_dir():
@@ -247,25 +249,44 @@ def _stage_one(target: str, path: Path, payload: bytes, mode: int) -> None:
                              hint=f"{advice}; nothing was changed") from exc  # fmt: skip
 
 
-def _together(work: Callable[..., None], calls: Sequence[tuple[Any, ...]]) -> None:
-    """`work(*args)` for each of `calls`, up to SYNC_WORKERS at a time; the first error (in the
-    order of `calls`) is raised once every call has returned.
+class _Together:
+    """`work(*args)` for each `add(*args)`, up to SYNC_WORKERS at a time, at most twice that many
+    calls' arguments held (a staged file's bytes are dropped once written). Leaving the block waits
+    for every call; then the first error, in the order of `add`, is raised (an error of the block
+    itself goes first).
 
     Why threads: each call ends in an `fsync`, which on a journalling file system (ext4's jbd2,
     XFS's log) waits for a journal commit and a flush of the disk's cache. One after another,
     every file pays a commit of its own; several waiting at once share one (group commit), so a
-    fresh generate of thousands of files makes a fraction of the commits, and of the system time
-    and wall time they cost. Durability is unchanged: every file is still fsynced, each by its
-    own call, and all have returned before the caller goes on (the journal is written only after
-    every staged file is durable; it is removed only after every changed folder is)."""
-    if len(calls) <= 1:
-        for args in calls:
-            work(*args)
-        return
-    with ThreadPoolExecutor(max_workers=min(SYNC_WORKERS, len(calls)), thread_name_prefix="pipegen-sync") as pool:
-        futures = [pool.submit(work, *args) for args in calls]
-    for future in futures:
-        future.result()
+    generate of thousands of files makes a fraction of the commits and waits a fraction of the
+    time. Durability is unchanged: every file is still fsynced, each by its own call, and all
+    have returned before the caller goes on (the journal is written only after every staged file
+    is durable; it is removed only after every changed folder is)."""
+
+    def __init__(self, work: Callable[..., None]) -> None:
+        self.work = work
+        self.pool = ThreadPoolExecutor(max_workers=SYNC_WORKERS, thread_name_prefix="pipegen-sync")
+        self.slots = threading.BoundedSemaphore(2 * SYNC_WORKERS)
+        self.futures: list[Future[None]] = []
+
+    def add(self, *args: Any) -> None:
+        self.slots.acquire()
+        self.futures.append(self.pool.submit(self._run, args))
+
+    def _run(self, args: tuple[Any, ...]) -> None:
+        try:
+            self.work(*args)
+        finally:
+            self.slots.release()
+
+    def __enter__(self) -> _Together:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self.pool.shutdown(wait=True)
+        if kind is None:
+            for future in self.futures:
+                future.result()
 
 
 def _commit(txn: Path, entries: list[Entry]) -> None:
@@ -347,8 +368,11 @@ def _ancestors(out: Path, rels: Iterable[str]) -> list[Path]:
 
 def _fsync_dirs(out: Path, rels: Iterable[str]) -> None:
     """Make the renames, creations and deletions durable: each changed folder once (several at a
-    time, see _together), all done before the caller goes on."""
-    _together(_fsync_dir, [(d,) for d in _ancestors(out, rels) if d.is_dir()])
+    time, see _Together), all done before the caller goes on."""
+    with _Together(_fsync_dir) as together:
+        for directory in _ancestors(out, rels):
+            if directory.is_dir():
+                together.add(directory)
 
 
 def _finish(txn: Path) -> None:
