@@ -11,6 +11,7 @@ import os
 import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -360,6 +361,32 @@ def test_every_staged_file_is_fsynced_before_the_commit_point_when_staged_togeth
     with pytest.raises(WriteError, match=r"staging .* failed: .*txn/stage/\d+: No space left on device"):
         write_tree(tmp_path, {path: text + "-- v2\n" for path, text in files.items()})
     assert snapshot(tmp_path) == previous and not interrupted(tmp_path)
+
+
+def test_files_staged_together_hold_a_bounded_number_of_payloads() -> None:
+    """_Together holds at most 2 * SYNC_WORKERS calls' arguments (a staged file's bytes): the
+    caller waits, rather than every file of a 5,000-table project being held at once."""
+    apply_module = importlib.import_module("pipegen.write.apply")
+    bound = 2 * apply_module.SYNC_WORKERS
+    release = threading.Event()
+    added: list[int] = []
+
+    def feed() -> None:
+        with apply_module._Together(lambda _: release.wait(30)) as together:
+            for i in range(3 * bound):
+                together.add(i)
+                added.append(i)
+
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    deadline = time.monotonic() + 30
+    while len(added) < bound and time.monotonic() < deadline:
+        time.sleep(0.01)
+    feeder.join(0.3)  # were the bound missing, the feeder would add the rest now
+    held = len(added)
+    release.set()
+    feeder.join(30)
+    assert held == bound and len(added) == 3 * bound
 
 
 # --- 2. the lock ----------------------------------------------------------------------------------------------
