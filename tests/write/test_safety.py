@@ -11,6 +11,7 @@ import os
 import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -321,6 +322,71 @@ def test_every_changed_directory_is_fsynced_before_the_journal_is_removed(
               tmp_path / ".pipegen/base/new", tmp_path / ".pipegen/base/new/deep"}  # fmt: skip
     assert needed <= with_journal, needed - with_journal
     assert (tmp_path / ".pipegen/txn/stage", False) in synced, "staged files are durable before the commit point"
+
+
+def test_every_staged_file_is_fsynced_before_the_commit_point_when_staged_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files are staged and fsynced several at a time (apply._Together): each is still fsynced, by
+    a call of its own, and all of them before the journal exists; a failure among them still names
+    the file and changes nothing."""
+    apply_module = importlib.import_module("pipegen.write.apply")
+    files = {f"models/m{i:02d}.sql": f"select {i}\n" for i in range(3 * apply_module.SYNC_WORKERS)}
+    journal = tmp_path / ".pipegen/txn/journal.json"
+    real = os.fsync
+    synced: list[tuple[int, bool]] = []  # (inode, the journal existed): a staged file keeps its inode when moved
+
+    def record(fd: int) -> None:
+        synced.append((os.fstat(fd).st_ino, journal.exists()))
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", record)
+    write_tree(tmp_path, files)
+    installed = [tmp_path / p for p in files] + [tmp_path / ".pipegen/base" / p for p in files]
+    before_commit = [inode for inode, late in synced if not late]
+    inodes = [path.stat().st_ino for path in installed]
+    assert all(before_commit.count(inode) == 1 for inode in inodes), "each file fsynced once, before the journal"
+    assert len(inodes) == len(set(inodes))
+
+    previous = snapshot(tmp_path)
+    calls = {"n": 0}
+
+    def full_disk(fd: int) -> None:
+        calls["n"] += 1
+        if calls["n"] == len(files):  # one in the middle of the batch
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(WriteError, match=r"staging .* failed: .*txn/stage/\d+: No space left on device"):
+        write_tree(tmp_path, {path: text + "-- v2\n" for path, text in files.items()})
+    assert snapshot(tmp_path) == previous and not interrupted(tmp_path)
+
+
+def test_files_staged_together_hold_a_bounded_number_of_payloads() -> None:
+    """_Together holds at most 2 * SYNC_WORKERS calls' arguments (a staged file's bytes): the
+    caller waits, rather than every file of a 5,000-table project being held at once."""
+    apply_module = importlib.import_module("pipegen.write.apply")
+    bound = 2 * apply_module.SYNC_WORKERS
+    release = threading.Event()
+    added: list[int] = []
+
+    def feed() -> None:
+        with apply_module._Together(lambda _: release.wait(30)) as together:
+            for i in range(3 * bound):
+                together.add(i)
+                added.append(i)
+
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    deadline = time.monotonic() + 30
+    while len(added) < bound and time.monotonic() < deadline:
+        time.sleep(0.01)
+    feeder.join(0.3)  # were the bound missing, the feeder would add the rest now
+    held = len(added)
+    release.set()
+    feeder.join(30)
+    assert held == bound and len(added) == 3 * bound
 
 
 # --- 2. the lock ----------------------------------------------------------------------------------------------

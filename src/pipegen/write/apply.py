@@ -1,14 +1,16 @@
 """Apply a WritePlan atomically with respect to interruption and errors, and recover from one.
 
 Protocol (all paths under `.pipegen/txn/`):
-1. stage every new file under `stage/` with its mode, fsynced; fsync `stage/` and `txn/`;
+1. stage every new file under `stage/` with its mode, fsynced (up to SYNC_WORKERS at a time,
+   all done before step 2: see _Together); fsync `stage/` and `txn/`;
 2. write `journal.json` (temp file, fsync, rename, fsync `txn/`): the commit point;
 3. for each operation, deletions first: check the target still holds what the decision saw
    (a file changed or created since then stops the run), move the old file (if any) to
    `backup/<i>`, then move `stage/<i>` into place (or leave it deleted); the manifest is the
    last operation;
 4. fsync every directory an operation changed (parents of created, replaced and deleted
-   files, up to the output directory; base/ and pending/ included);
+   files, up to the output directory; base/ and pending/ included), each once, after all
+   its entries are in place: a directory's fsync makes every entry it holds durable;
 5. delete the journal (the run is complete), then the rest of `txn/`.
 `recover` rolls an interrupted run BACK, entry by entry in reverse: a file the run moved
 into place (its `stage/<i>` is gone) is moved back to `stage/<i>`, then a file in
@@ -44,10 +46,12 @@ import os
 import shutil
 import signal
 import stat
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from pipegen.errors import WriteError, os_error_text
 from pipegen.render.jsondoc import json_doc
@@ -59,6 +63,7 @@ from pipegen.write.paths import META_DIR, check_inside, safe_relpath
 
 TXN = f"{META_DIR}/txn"
 JOURNAL = "journal.json"
+SYNC_WORKERS = 8  # files or folders written and fsynced at once (_Together)
 JOURNAL_FORMAT = 3  # 2: every entry names a backup slot and the hash the decision expected; 3: and what it installs
 
 
@@ -68,10 +73,16 @@ def _fsync_write(path: Path, data: bytes, mode: int, *, folder_made: bool = Fals
     with named(path):
         if not folder_made:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
-        with path.open("wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        # os.open, not Path.open: no buffered file object, and three syscalls fewer a file (its
+        # fstat, isatty ioctl and lseek), for thousands of files a generate
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         path.chmod(mode)
 
 
@@ -209,28 +220,73 @@ def _stage(out: Path, txn: Path, ops: list[Op]) -> list[Entry]:
     entries: list[Entry] = []
     seen: dict[str, str] = {}
     made = False  # txn/stage/, made before the first file staged in it
-    for i, op in enumerate(ops):
-        _target(out, op.target, seen)  # refuses an unsafe path before anything is staged
-        staged, wrote = None, None
-        payload = op.payload()
-        if payload is not None:
-            staged, wrote = f"stage/{i}", sha256(payload)
-            try:
+    with _Together(_stage_one) as together:
+        for i, op in enumerate(ops):
+            _target(out, op.target, seen)  # refuses an unsafe path before anything is staged
+            staged, wrote = None, None
+            payload = op.payload()  # encoded here, dropped once written: a few files' bytes held at a time
+            if payload is not None:
+                staged, wrote = f"stage/{i}", sha256(payload)
                 if not made:
                     (txn / "stage").mkdir(parents=True, exist_ok=True, mode=0o755)
                     made = True
-                _fsync_write(txn / staged, payload, op.mode, folder_made=True)
-            except OSError as exc:
-                message, advice = os_error_text(exc)
-                raise _StagingFailed(f"could not prepare the write: staging {op.target} failed: {message}",
-                                     hint=f"{advice}; nothing was changed") from exc  # fmt: skip
-        entries.append({"target": op.target, "stage": staged, "backup": f"backup/{i}", "expect": op.expect,
-                        "wrote": wrote, "mode": f"{op.mode:04o}"})  # fmt: skip
+                together.add(op.target, txn / staged, payload, op.mode)
+            entries.append({"target": op.target, "stage": staged, "backup": f"backup/{i}", "expect": op.expect,
+                            "wrote": wrote, "mode": f"{op.mode:04o}"})  # fmt: skip
     (txn / "backup").mkdir(parents=True, exist_ok=True)
     for directory in (txn / "stage", txn / "backup", txn):
         if directory.is_dir():
             _fsync_dir(directory)
     return entries
+
+
+def _stage_one(target: str, path: Path, payload: bytes, mode: int) -> None:
+    try:
+        _fsync_write(path, payload, mode, folder_made=True)
+    except OSError as exc:
+        message, advice = os_error_text(exc)
+        raise _StagingFailed(f"could not prepare the write: staging {target} failed: {message}",
+                             hint=f"{advice}; nothing was changed") from exc  # fmt: skip
+
+
+class _Together:
+    """`work(*args)` for each `add(*args)`, up to SYNC_WORKERS at a time, at most twice that many
+    calls' arguments held (a staged file's bytes are dropped once written). Leaving the block waits
+    for every call; then the first error, in the order of `add`, is raised (an error of the block
+    itself goes first).
+
+    Why threads: each call ends in an `fsync`, which on a journalling file system (ext4's jbd2,
+    XFS's log) waits for a journal commit and a flush of the disk's cache. One after another,
+    every file pays a commit of its own; several waiting at once share one (group commit), so a
+    generate of thousands of files makes a fraction of the commits and waits a fraction of the
+    time. Durability is unchanged: every file is still fsynced, each by its own call, and all
+    have returned before the caller goes on (the journal is written only after every staged file
+    is durable; it is removed only after every changed folder is)."""
+
+    def __init__(self, work: Callable[..., None]) -> None:
+        self.work = work
+        self.pool = ThreadPoolExecutor(max_workers=SYNC_WORKERS, thread_name_prefix="pipegen-sync")
+        self.slots = threading.BoundedSemaphore(2 * SYNC_WORKERS)
+        self.futures: list[Future[None]] = []
+
+    def add(self, *args: Any) -> None:
+        self.slots.acquire()
+        self.futures.append(self.pool.submit(self._run, args))
+
+    def _run(self, args: tuple[Any, ...]) -> None:
+        try:
+            self.work(*args)
+        finally:
+            self.slots.release()
+
+    def __enter__(self) -> _Together:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self.pool.shutdown(wait=True)
+        if kind is None:
+            for future in self.futures:
+                future.result()
 
 
 def _commit(txn: Path, entries: list[Entry]) -> None:
@@ -296,20 +352,27 @@ def _rollback_after(out: Path, doing: str, exc: Exception) -> NoReturn:
 
 
 def _ancestors(out: Path, rels: Iterable[str]) -> list[Path]:
-    dirs: set[Path] = set()
+    """Every folder holding one of `rels` and its folders up to `out`, once each, deepest first,
+    then `out` itself: a folder of many files is fsynced once, after all of them are in place
+    (an fsync of a folder makes every entry it holds durable, whenever the entry was made)."""
+    root = os.fspath(out)
+    dirs: set[str] = set()
     for rel in rels:
-        parent = (out / rel).parent
-        while parent != out and parent not in dirs:
+        parent = rel.rpartition("/")[0]  # a string per folder, not a Path: thousands of files
+        while parent and parent not in dirs:
             dirs.add(parent)
-            parent = parent.parent
-    return [*sorted(dirs, key=lambda p: (-len(p.parts), str(p))), out]
+            parent = parent.rpartition("/")[0]
+    ordered = sorted(dirs, key=lambda d: (-d.count("/"), f"{root}/{d}"))
+    return [*(out / d for d in ordered), out]
 
 
 def _fsync_dirs(out: Path, rels: Iterable[str]) -> None:
-    """Make the renames, creations and deletions durable: deepest directories first."""
-    for directory in _ancestors(out, rels):
-        if directory.is_dir():
-            _fsync_dir(directory)
+    """Make the renames, creations and deletions durable: each changed folder once (several at a
+    time, see _Together), all done before the caller goes on."""
+    with _Together(_fsync_dir) as together:
+        for directory in _ancestors(out, rels):
+            if directory.is_dir():
+                together.add(directory)
 
 
 def _finish(txn: Path) -> None:
