@@ -25,7 +25,7 @@ from pipegen.plan.spark_streams import SPARK_REFUSED_OPTIONS
 from pipegen.spec.index import index_of
 from pipegen.spec.model import Cloud, Ingestion, Source, SourceType, Spec
 from pipegen.spec.secretscan import secret_uses
-from pipegen.spec.types import parse_secret_ref
+from pipegen.spec.types import option_text, parse_secret_ref
 
 if TYPE_CHECKING:
     from pipegen.plan.plan import Plan
@@ -83,10 +83,6 @@ def client_options(source: Source) -> dict[str, str]:
         return {}
     return {key: option_text(value) for key, value in sorted(source.connection.options.items())
             if key not in SPARK_REFUSED_OPTIONS}  # fmt: skip
-
-
-def option_text(value: str | int | float | bool) -> str:
-    return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
 def _references(source: Source) -> dict[str, bool]:

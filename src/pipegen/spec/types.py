@@ -309,6 +309,12 @@ class SecretRef(NamedTuple):
     name: str
 
 
+def option_text(value: str | int | float | bool) -> str:
+    """A `connection.options` value as the client's text: a boolean as `true`/`false` (the Java and
+    librdkafka clients' spelling, not Python's), a number as written, text as it is."""
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
 def parse_secret_ref(value: str) -> SecretRef | None:
     match = SECRET_REF_RE.match(value.strip())
     return SecretRef(match.group(1), match.group(2)) if match else None

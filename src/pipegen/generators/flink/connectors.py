@@ -29,7 +29,7 @@ from pipegen.spec.model import (
     Target,
     TargetType,
 )
-from pipegen.spec.types import parse_secret_ref
+from pipegen.spec.types import option_text, parse_secret_ref
 
 # Formats of stream topics (Flink format identifiers), by the spec's value: `format` parses as a MessageFormat or a
 # FileFormat, and the two enums' equal values (json, csv, avro) are one key. Avro values are Confluent's wire
@@ -223,8 +223,7 @@ def client_properties(conn: Connection) -> dict[str, str]:
     references as `${NAME}` (validate refuses the keys the job sets itself, R360)."""
     out: dict[str, str] = {}
     for key, value in sorted(conn.options.items()):
-        text = ("true" if value else "false") if isinstance(value, bool) else value
-        out[f"properties.{key}"] = option_value(text if isinstance(text, str) else str(text))
+        out[f"properties.{key}"] = option_value(option_text(value))
     return out
 
 

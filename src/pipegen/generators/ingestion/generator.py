@@ -45,7 +45,7 @@ from pipegen.spec.model import (
     Target,
     TargetType,
 )
-from pipegen.spec.types import NESTED_TYPES, parse_column_type, parse_secret_ref
+from pipegen.spec.types import NESTED_TYPES, option_text, parse_column_type, parse_secret_ref
 
 DLT_VERSION = "1.31.0"
 PINS = (
@@ -256,12 +256,7 @@ def query_literal(conn: Connection) -> Safe:
     from the environment when the pipeline runs."""
     from pipegen.render.filters import py_str
 
-    def text(value: str | int | float | bool) -> str | int:
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        return value if isinstance(value, str) else str(value)
-
-    entries = ", ".join(f"{py_str(k)}: {py_value(text(v))}" for k, v in sorted(conn.options.items()))
+    entries = ", ".join(f"{py_str(k)}: {py_value(option_text(v))}" for k, v in sorted(conn.options.items()))
     return trusted("{" + entries + "}")
 
 
