@@ -21,7 +21,7 @@ from pipegen.common.lake_catalog import catalog_config, lake_target
 from pipegen.plan.components import Kind
 from pipegen.plan.envnames import KAFKA_TLS_FILES
 from pipegen.plan.names import ENV, Names
-from pipegen.plan.spark_streams import SPARK_REFUSED_OPTIONS
+from pipegen.plan.spark_streams import SPARK_REFUSED_OPTIONS, kafka_client_stream
 from pipegen.spec.index import index_of
 from pipegen.spec.model import Cloud, Ingestion, Source, SourceType, Spec
 from pipegen.spec.secretscan import secret_uses
@@ -79,7 +79,7 @@ def client_options(source: Source) -> dict[str, str]:
     """A Kafka or Event Hubs stream's `connection.options` as the Spark Kafka source's consumer settings (the Flink
     jobs' `properties.<key>`; the job prefixes `kafka.`), values as text (references resolved by the job); not the
     ones Spark's Kafka source refuses (SPARK_REFUSED_OPTIONS: R533 warns of each). Sorted."""
-    if source.type not in (SourceType.KAFKA, SourceType.EVENTHUBS) or source.ingestion != Ingestion.STREAM:
+    if not kafka_client_stream(source):
         return {}
     return {key: option_text(value) for key, value in sorted(source.connection.options.items())
             if key not in SPARK_REFUSED_OPTIONS}  # fmt: skip

@@ -26,7 +26,7 @@ from pipegen.plan.engines import EngineChoice
 from pipegen.spec import catalog
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import SpecIndex, index_of
-from pipegen.spec.model import Ingestion, SinkMode, SourceType, Spec, StreamJob, WindowType
+from pipegen.spec.model import Ingestion, SinkMode, Source, SourceType, Spec, StreamJob, WindowType
 from pipegen.spec.rules.transforms import stream_output_names
 
 # Consumer settings Spark's Kafka source throws on as `kafka.<key>` (KafkaSourceProvider's validateGeneralOptions,
@@ -156,10 +156,16 @@ def spark_stream_findings(spec: Spec, engines: tuple[EngineChoice, ...]) -> Iter
             )
 
 
+def kafka_client_stream(source: Source) -> bool:
+    """Whether the Spark stream reads the source with Spark's Kafka source and the source's own client options: a
+    streamed Kafka or Event Hubs source (R533 and common/spark_stream.client_options alike)."""
+    return source.type in (SourceType.KAFKA, SourceType.EVENTHUBS) and source.ingestion == Ingestion.STREAM
+
+
 def refused_options(spec: Spec) -> Iterator[Finding]:
     """R533: each `connection.options` key of a Kafka or Event Hubs stream that Spark's Kafka source refuses."""
     for i, source in enumerate(spec.sources):
-        if source.type not in (SourceType.KAFKA, SourceType.EVENTHUBS) or source.ingestion != Ingestion.STREAM:
+        if not kafka_client_stream(source):
             continue
         for key in sorted(k for k in source.connection.options if k in SPARK_REFUSED_OPTIONS):
             yield Finding(
