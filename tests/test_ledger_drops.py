@@ -12,6 +12,8 @@ import yaml
 
 from pipegen.ledger import baseline, trace
 from pipegen.ledger.core import Entry
+from pipegen.plan.plan import plan_findings
+from pipegen.spec.model import Spec
 
 WAREHOUSE = {
     "name": "warehouse",
@@ -593,3 +595,34 @@ def test_the_retry_delay_of_a_prefect_flow_without_retries_is_stated() -> None:
     for key in ("retry_delay", "exponential_backoff"):
         entry = trace(base, ("orchestration", key))
         assert entry.status == "reaches" and "flows/drops.py" in entry.files, entry
+
+
+def test_the_catalog_settings_a_lake_targets_catalog_does_not_read_get_located_warnings() -> None:
+    """Found by kinesis48 (s48): an Iceberg target's `connection.catalog` under a Glue catalog (or none) reached no
+    file and no warning (the ledger: `unchanged`); `url` and `token` the same, and on a Delta target. Only the REST
+    and Unity catalogs read them (R524); there they reach the lake step's catalog."""
+    lake = {"name": "lake", "type": "iceberg", "lake": {"catalog": "glue"},
+            "connection": {"bucket": "fleet-lake", "region": "eu-west-1", "catalog": "fleet",
+                           "url": "https://catalog.example.com", "token": "${secret:CATALOG_TOKEN}"}}  # fmt: skip
+    for catalog_, warned in (("glue", True), (None, True), ("rest", False)):
+        data = spec(SHOP, cloud="aws")
+        data["targets"] = [copy.deepcopy(lake)]
+        if catalog_ is None:
+            del data["targets"][0]["lake"]
+        else:
+            data["targets"][0]["lake"]["catalog"] = catalog_
+        for key in ("catalog", "url"):
+            entry = traced(data, "targets", 0, "connection", key)
+            if warned:
+                assert entry.status == "warned", (catalog_, key, entry)
+                assert entry.why.startswith(f"R524 at targets[0].connection.{key}:"), entry
+            else:
+                assert entry.status == "reaches" and "pipeline/lake.json" in entry.files, (catalog_, key, entry)
+        # the token is a secret reference, which .env.example lists whatever reads it: the ledger sees it reach
+        # files, so the warning itself is what says nobody connects with it
+        warned_at = {f.path for f in plan_findings(Spec.model_validate(data)) if f.code == "R524"}
+        assert (("targets", 0, "connection", "token") in warned_at) is warned, (catalog_, warned_at)
+    delta = spec(SHOP, cloud="aws")
+    delta["targets"] = [{"name": "lake", "type": "delta", "connection": {"bucket": "b", "url": "https://x.example.com"}}]
+    entry = traced(delta, "targets", 0, "connection", "url")
+    assert entry.status == "warned" and entry.why.startswith("R524 at targets[0].connection.url:"), entry

@@ -27,6 +27,8 @@ silently (the ledger, pipegen.ledger, proves every other element reaches a gener
   location and format of a files target nothing writes (neither the landing target nor a sink);
   and, under a plan with a batch layer, the connection of a target the batch layer has no loader
   for and Flink no sink connector (Druid), but for the location a stream job's file sink uses.
+- R524: a Delta or Iceberg target's `url`, `catalog` or `token` its catalog does not read (only an Iceberg REST or
+  Unity catalog connects with them: CATALOG_SETTINGS).
 - R469: a Kafka topic a batch layer lands whose `format` is not JSON: the production batch reader
   (pipeline/topics.py) decodes JSON values only, so a production ingest stops for its source.
 - R470: a JSON Kafka source on the project's cluster a batch layer lands, under Kubernetes where no batch
@@ -98,6 +100,7 @@ def reach_findings(spec: Spec, graph: Graph) -> tuple[Finding, ...]:
         *unconnected_targets(spec, graph),
         *unloaded_targets(spec, graph),
         *unread_lake_locations(spec, graph),
+        *unread_catalog_settings(spec, graph),
         *unread_file_targets(spec, graph),
         *foreign_keys_into_filtered_tables(spec, graph),
         *unstaged_renames(spec, graph),
@@ -450,6 +453,40 @@ def unread_lake_locations(spec: Spec, graph: Graph) -> Iterator[Finding]:
                 "catalog holds the tables' location",
                 "set the location in the Spark catalog (or make this target the landing one by listing it first, "
                 "or sink a stream job to it), or remove the setting", severity="warning",
+            )  # fmt: skip
+
+
+# The connection settings of a lake target only an Iceberg production catalog reads (common/lake_catalog.catalog_config),
+# and which catalogs read each: the REST and Unity catalogs' endpoint, warehouse/catalog and token.
+CATALOG_SETTINGS: dict[str, frozenset[LakeCatalog]] = {
+    "url": frozenset({LakeCatalog.REST, LakeCatalog.UNITY}),
+    "catalog": frozenset({LakeCatalog.REST, LakeCatalog.UNITY}),
+    "token": frozenset({LakeCatalog.REST, LakeCatalog.UNITY}),
+}
+
+
+def unread_catalog_settings(spec: Spec, graph: Graph) -> Iterator[Finding]:
+    """R524: a Delta or Iceberg target's `url`, `catalog` or `token` that its catalog does not read: only an Iceberg
+    target's REST or Unity catalog connects with them (a Glue catalog with the bucket and region, the default
+    path-based catalog and Delta's paths with none). The `catalog` of a target nothing writes is R397's."""
+    unwritten = {f.path for f in unread_lake_locations(spec, graph)}
+    for ti, target in enumerate(spec.targets):
+        if target.type not in catalog.LAKE_TARGETS:
+            continue
+        production = target.lake.catalog if target.type == TargetType.ICEBERG and target.lake else None
+        for field, readers in CATALOG_SETTINGS.items():
+            path = ("targets", ti, "connection", field)
+            if getattr(target.connection, field, None) is None or production in readers or path in unwritten:
+                continue
+            reads = f"its {production.value} catalog does not" if production else (
+                "Delta tables are reached by path" if target.type == TargetType.DELTA
+                else "it names no `lake.catalog`, so its tables are in the path-based catalog under the lake root")
+            yield Finding(
+                path, "R524",
+                f"the connection `{field}` of {target.type.value} target {target.name} is read by no generated code: "
+                f"only an Iceberg REST or Unity catalog connects with it, and {reads}",
+                "set `lake.catalog: rest` (or `unity`) on an iceberg target to use it, or remove the setting",
+                severity="warning",
             )  # fmt: skip
 
 
