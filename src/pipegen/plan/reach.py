@@ -456,7 +456,7 @@ def unread_lake_locations(spec: Spec, graph: Graph) -> Iterator[Finding]:
             )  # fmt: skip
 
 
-# The connection settings of a lake target only an Iceberg production catalog reads (common/lake_catalog.catalog_config),
+# The connection settings of a lake target only an Iceberg production catalog reads (lake_catalog.catalog_config),
 # and which catalogs read each: the REST and Unity catalogs' endpoint, warehouse/catalog and token.
 CATALOG_SETTINGS: dict[str, frozenset[LakeCatalog]] = {
     "url": frozenset({LakeCatalog.REST, LakeCatalog.UNITY}),
