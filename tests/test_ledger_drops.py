@@ -623,6 +623,8 @@ def test_the_catalog_settings_a_lake_targets_catalog_does_not_read_get_located_w
         warned_at = {f.path for f in plan_findings(Spec.model_validate(data)) if f.code == "R524"}
         assert (("targets", 0, "connection", "token") in warned_at) is warned, (catalog_, warned_at)
     delta = spec(SHOP, cloud="aws")
-    delta["targets"] = [{"name": "lake", "type": "delta", "connection": {"bucket": "b", "url": "https://x.example.com"}}]
+    delta["targets"] = [
+        {"name": "lake", "type": "delta", "connection": {"bucket": "b", "url": "https://x.example.com"}}
+    ]
     entry = traced(delta, "targets", 0, "connection", "url")
     assert entry.status == "warned" and entry.why.startswith("R524 at targets[0].connection.url:"), entry

@@ -478,9 +478,15 @@ def unread_catalog_settings(spec: Spec, graph: Graph) -> Iterator[Finding]:
             path = ("targets", ti, "connection", field)
             if getattr(target.connection, field, None) is None or production in readers or path in unwritten:
                 continue
-            reads = f"its {production.value} catalog does not" if production else (
-                "Delta tables are reached by path" if target.type == TargetType.DELTA
-                else "it names no `lake.catalog`, so its tables are in the path-based catalog under the lake root")
+            reads = (
+                f"its {production.value} catalog does not"
+                if production
+                else (
+                    "Delta tables are reached by path"
+                    if target.type == TargetType.DELTA
+                    else "it names no `lake.catalog`, so its tables are in the path-based catalog under the lake root"
+                )
+            )
             yield Finding(
                 path, "R524",
                 f"the connection `{field}` of {target.type.value} target {target.name} is read by no generated code: "
