@@ -110,3 +110,16 @@ def test_a_kinesis_source_outside_a_lakehouse_is_not_warned_of_bronze(tmp_path: 
     from pipegen.pipeline import validate
 
     assert all(d.code != "R534" for d in validate(kinesis_spec(tmp_path, "lambda")).diagnostics)
+
+
+def test_a_kinesis_stream_the_bronze_job_lands_is_read_through_its_connection_and_format(tmp_path: Path) -> None:
+    """R396 (s48): the bronze job reads a landed stream through its source's connection, decoding its `format`; before,
+    validate said neither reached a reader (no stream job reads the topic). Its event time is still unread."""
+    from pipegen.pipeline import validate
+
+    path = kinesis_spec(tmp_path)
+    data = yaml.safe_load(path.read_text())
+    data["sources"][1]["topics"][0].update(format="json", event_time="clicked_at")
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    unread = [d.path for d in validate(path).diagnostics if d.code == "R396"]
+    assert unread == ["sources[1].topics[0].event_time"]
