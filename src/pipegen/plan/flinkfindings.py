@@ -21,9 +21,10 @@ is submitted is said at validate time.
   (flink-sql-connector-aws-kinesis-streams 6.0.0-2.0, apache/flink-connector-aws `v6.0.0`) lists the record
   metadata `timestamp`, `shard-id` and `sequence-number` (table/RowMetadata.java) but never fills it: its
   table/KinesisDynamicSource.getScanRuntimeProvider decodes the physical columns only and never reads the keys it
-  was asked for, so a job declaring them passes the planner and fails on its first record. The bronze jobs give
-  a Kinesis event `stream:<uuid>` and the processing time instead: silver keeps every such id one by one (its
-  state grows with the stream), and an event read again from an older position lands again under a new id.
+  was asked for, so a job declaring them passes the planner and its rows lack them (read from the source; not run
+  offline: no jar). The bronze jobs give a Kinesis event `stream:<uuid>` and the processing time instead: silver
+  keeps every such id one by one (its state grows with the stream), and an event read again from an older position
+  lands again under a new id.
 """
 
 from __future__ import annotations
