@@ -146,6 +146,22 @@ def test_kinesis_region_stream_and_role_reach_the_flink_source() -> None:
         assert entry.status == "reaches" and "flink/sql/drops__per_minute.sql" in entry.files, (key, entry)
 
 
+def test_a_kinesis_stream_a_lakehouse_lands_in_bronze_reaches_its_bronze_jobs_not_a_warning() -> None:
+    """s48: no stream job reads the topics, but the Flink bronze jobs land them: the connection and a topic's
+    `format` reach the bronze job's source (what lets R396 stop saying they reach no reader:
+    tests/generators/test_flink_bronze.py holds the warning); `event_time` is the one left unread (R396)."""
+    data = spec(topics("kinesis", "{stream: app-stream, region: eu-west-1}"), latency="5m", cloud="aws")
+    data.update(architecture="lakehouse", targets=[{"name": "lake", "type": "iceberg"}])
+    base = baseline(data)
+    job = "flink/sql/drops__app__customers__bronze.sql"
+    assert "'format' = 'csv'" in base.files[job] and "'aws.region' = 'eu-west-1'" in base.files[job]
+    for path in (("connection", "region"), ("connection", "stream"), ("topics", 1, "format")):
+        entry = trace(base, ("sources", 0, *path))
+        assert entry.status == "reaches" and job in entry.files, (path, entry)
+    entry = trace(base, ("sources", 0, "topics", 1, "event_time"))
+    assert entry.status == "warned" and entry.why.startswith("R396"), entry
+
+
 def test_the_format_and_event_time_of_a_topic_no_stream_job_reads_get_located_warnings() -> None:
     """Under Kappa no batch layer lands the topic either: the warning is at the topic (s31), which
     covers its `format` and `event_time` (it was at each of them)."""

@@ -175,7 +175,8 @@ STREAMED = "kafka:"  # a streamed event's batch id: kafka:<partition>:<offset, 2
 class Taken(NamedTuple):
     """The bronze batches silver took (`_pipegen_state.json`, per table): per Kafka partition the highest offset taken
     (`marks`: partition -> 20-digit offset; the partition's events at or below it are taken), other ids one by one
-    (`dlt:` loads, `file:` files, a Kinesis event's `stream:<uuid>`: no order to keep a mark by, one id per event).
+    (`dlt:` loads, `file:` files, a Kinesis event's `stream:<uuid>`: no order to keep a mark by, one id per event:
+    the Kinesis connector 6.0 fills no shard id or sequence number, R534).
     A mark is exact as silver reads a prefix of each partition: one Flink source reader reads it in order; the
     Iceberg sink commits every record before a checkpoint's barrier at that checkpoint (aligned exactly-once
     checkpoints); a Delta bronze's relay sink writes a subtask's records to one relay partition (`'sink.partitioner'

@@ -78,3 +78,48 @@ def test_a_second_bronze_target_is_warned(tmp_path: Path) -> None:
 
     codes = [(d.code, d.severity) for d in validate(SPEC).diagnostics]
     assert codes == [("R451", "warning")]
+
+
+def kinesis_spec(tmp_path: Path, architecture: str = "lakehouse") -> Path:
+    """The spec with its clicks read from a Kinesis stream instead of a Kafka topic."""
+    data = yaml.safe_load(SPEC.read_text())
+    data["sources"][1].update(type="kinesis", connection={"region": "eu-west-1", "stream": "clicks"})
+    data.update(architecture=architecture, cloud="aws", targets=data["targets"][:1])
+    path = tmp_path / "pipegen.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_a_kinesis_source_landed_in_bronze_is_warned_it_lands_without_a_place(tmp_path: Path) -> None:
+    """R534 (s48): the Kinesis connector 6.0 lists `shard-id`/`sequence-number`/`timestamp` metadata but never fills
+    it (apache/flink-connector-aws v6.0.0 KinesisDynamicSource), so the bronze job lands `stream:<uuid>` ids, which
+    silver keeps one by one: said at the source's `type`, once; a Kafka topic (partition and offset) is not."""
+    from pipegen.pipeline import prepare, validate
+
+    found = [d for d in validate(kinesis_spec(tmp_path)).diagnostics if d.code == "R534"]
+    assert [(d.severity, d.path) for d in found] == [("warning", "sources[1].type")]
+    assert "source web's events" in found[0].message and "`stream:<uuid>`" in found[0].message
+    ready = prepare(kinesis_spec(tmp_path))
+    sql = dict(render_tree(ready.spec, ready.plan))["flink/sql/stream_lake__web__clicks__bronze.sql"]
+    # what the warning says is what the job does: no Kinesis metadata column (it would fail on the first record)
+    assert "'connector' = 'kinesis'" in sql and "METADATA" not in sql and "CONCAT('stream:', UUID())" in sql
+    assert all(d.code != "R534" for d in validate(SPEC).diagnostics)  # the Kafka topic lands by its position
+
+
+def test_a_kinesis_source_outside_a_lakehouse_is_not_warned_of_bronze(tmp_path: Path) -> None:
+    from pipegen.pipeline import validate
+
+    assert all(d.code != "R534" for d in validate(kinesis_spec(tmp_path, "lambda")).diagnostics)
+
+
+def test_a_kinesis_stream_the_bronze_job_lands_is_read_through_its_connection_and_format(tmp_path: Path) -> None:
+    """R396 (s48): the bronze job reads a landed stream through its source's connection, decoding its `format`; before,
+    validate said neither reached a reader (no stream job reads the topic). Its event time is still unread."""
+    from pipegen.pipeline import validate
+
+    path = kinesis_spec(tmp_path)
+    data = yaml.safe_load(path.read_text())
+    data["sources"][1]["topics"][0].update(format="json", event_time="clicked_at")
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    unread = [d.path for d in validate(path).diagnostics if d.code == "R396"]
+    assert unread == ["sources[1].topics[0].event_time"]

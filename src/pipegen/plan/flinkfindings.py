@@ -17,6 +17,14 @@ is submitted is said at validate time.
   (tables.dimension_table), and such a source has no JDBC URL (its options carry a placeholder one), so the job
   fails when it is submitted. A joined topic or CDC table is read as a stream (flink_changes.joined_as_stream);
   a lookup of a non-database table is refused already (R381).
+- R534: a Kinesis source a Lakehouse's bronze jobs land (flink/bronze.py): the pinned Kinesis connector
+  (flink-sql-connector-aws-kinesis-streams 6.0.0-2.0, apache/flink-connector-aws `v6.0.0`) lists the record
+  metadata `timestamp`, `shard-id` and `sequence-number` (table/RowMetadata.java) but never fills it: its
+  table/KinesisDynamicSource.getScanRuntimeProvider decodes the physical columns only and never reads the keys it
+  was asked for, so a job declaring them passes the planner and its rows lack them (read from the source; not run
+  offline: no jar). The bronze jobs give a Kinesis event `stream:<uuid>` and the processing time instead: silver
+  keeps every such id one by one (its state grows with the stream), and an event read again from an older position
+  lands again under a new id.
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ from pipegen.plan.flink_changes import updating_reason
 from pipegen.plan.flinkjars import JDBC_SOURCES, NO_FLINK2_CONNECTOR, flink_uses
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import index_of
-from pipegen.spec.model import Architecture, SinkMode, Spec, TargetType
+from pipegen.spec.model import Architecture, SinkMode, SourceType, Spec, TargetType
 
 HINT = (
     "sink the job into a target Flink 2.x writes (Kafka, PostgreSQL, MySQL, Iceberg) and load {system} from "
@@ -43,7 +51,7 @@ def _a(word: str) -> str:
 def flink_findings(spec: Spec, graph: Graph, architecture: Architecture) -> Iterator[Finding]:
     """R512: per stream job whose sink has no Flink 2.x connector, at its `sink.target` (else its `name`: the
     first target); the bronze jobs once, at their target's `type`. R513: per joined table of a source the JDBC
-    connector cannot read, at its `joins[].table`."""
+    connector cannot read, at its `joins[].table`. R534: per Kinesis source the bronze jobs land, at its `type`."""
     for use in flink_uses(spec, architecture, graph.kinds):
         if use.role == "lookup" and use.system not in JDBC_SOURCES:
             yield Finding(
@@ -54,6 +62,8 @@ def flink_findings(spec: Spec, graph: Graph, architecture: Architecture) -> Iter
                 "join a table of a postgres, mysql, sqlserver or oracle source, or a topic or CDC table (read as "
                 "a stream)", severity="warning",
             )  # fmt: skip
+        if use.role == "input" and not use.job and use.system == SourceType.KINESIS:
+            yield _unplaced_kinesis(spec, use.path)
         if use.role == "sink" and use.target is not None and use.target.type == TargetType.CLICKHOUSE:
             yield from _kept_deletes(spec, use.path, use.job, use.target.name)
         if use.role != "sink" or use.target is None or use.target.type not in NO_FLINK2_CONNECTOR:
@@ -67,6 +77,22 @@ def flink_findings(spec: Spec, graph: Graph, architecture: Architecture) -> Iter
             "does compose.yaml's flink-sql under `make up`)",
             HINT.format(system=system), severity="warning",
         )  # fmt: skip
+
+
+def _unplaced_kinesis(spec: Spec, path: tuple[str | int, ...]) -> Finding:
+    """R534: a Kinesis source the bronze jobs land, at its `type`: no shard or sequence number to land by."""
+    name = spec.sources[int(path[1])].name
+    return Finding(
+        path, "R534",
+        f"the bronze jobs land source {name}'s events with no place in its Kinesis stream: the Kinesis connector "
+        "(6.0) lists the record metadata `shard-id`, `sequence-number` and `timestamp` but never fills it (its table "
+        "source decodes the payload only), so each event lands as `stream:<uuid>` at the processing time. Silver "
+        "keeps every such id it took one by one (its state grows with the stream, where a Kafka topic keeps one "
+        "offset per partition), and an event read again from an older position (a restart without the latest "
+        "checkpoint) lands in bronze again under a new id (silver still keeps one row per key)",
+        "relay the stream into a Kafka topic and read that as a kafka source (landed by partition and offset), "
+        "or accept the growing state for this source", severity="warning",
+    )  # fmt: skip
 
 
 def _kept_deletes(spec: Spec, path: tuple[str | int, ...], name: str, target: str) -> Iterator[Finding]:

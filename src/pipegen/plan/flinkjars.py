@@ -28,7 +28,7 @@ from typing import NamedTuple
 from pipegen.plan.components import Kind
 from pipegen.plan.flink_changes import joined_as_stream, sink_target
 from pipegen.plan.stream_bronze import keeps_bronze
-from pipegen.spec.index import index_of
+from pipegen.spec.index import TableRef, index_of
 from pipegen.spec.model import Architecture, Ingestion, SourceType, Spec, Target, TargetType
 
 FLINK_VERSION = "2.2.0"  # the Flink the FlinkDeployments target (flinkVersion v2_2) and compose's image runs
@@ -141,17 +141,26 @@ def flink_uses(spec: Spec, architecture: Architecture, kinds: Collection[str]) -
     yield from _bronze_uses(spec, architecture, kinds)
 
 
-def _bronze_uses(spec: Spec, architecture: Architecture, kinds: Collection[str]) -> Iterator[FlinkUse]:
-    """A Lakehouse with Flink jobs and lake tables lands its streamed tables (a CDC or stream source's, with a
-    payload column) in the first lake target keeping bronze (common/stream_landing.streamed_to_bronze, whose
-    conditions these are): each landed source once (at its `type`), the target once (at its `type`)."""
-    found = next(((i, t) for i, t in enumerate(spec.targets) if keeps_bronze(t)), None)
-    if architecture != Architecture.LAKEHOUSE or Kind.LAKE_TABLES not in kinds or found is None:
-        return
-    landed = sorted({
-        ref.source_index for ref in index_of(spec).tables
+def bronze_landed(spec: Spec, architecture: Architecture, kinds: Collection[str]) -> list[TableRef]:
+    """The tables the bronze jobs read (each through its source's connection, decoding its `format`): a Lakehouse
+    with Flink jobs and lake tables lands its streamed tables (a CDC or stream source's, with a payload column) in
+    the first lake target keeping bronze (common/stream_landing.streamed_to_bronze, whose conditions these are)."""
+    lands = architecture == Architecture.LAKEHOUSE and {Kind.FLINK_JOBS, Kind.LAKE_TABLES} <= set(kinds)
+    if not lands or not any(keeps_bronze(t) for t in spec.targets):
+        return []
+    return [
+        ref for ref in index_of(spec).tables
         if ref.source.ingestion != Ingestion.BATCH and any(c.metadata is None for c in ref.dataset.columns)
-    })  # fmt: skip
+    ]  # fmt: skip
+
+
+def _bronze_uses(spec: Spec, architecture: Architecture, kinds: Collection[str]) -> Iterator[FlinkUse]:
+    """The bronze jobs' systems (bronze_landed): each landed source once (at its `type`), the target they write
+    bronze to once (at its `type`)."""
+    found = next(((i, t) for i, t in enumerate(spec.targets) if keeps_bronze(t)), None)
+    landed = sorted({ref.source_index for ref in bronze_landed(spec, architecture, kinds)})
+    if found is None:
+        return
     for i in landed:
         avro = any(_avro(d.format) for d in spec.sources[i].topics)
         yield FlinkUse(("sources", i, "type"), "", "input", spec.sources[i].type, avro=avro)

@@ -78,7 +78,7 @@ def _findings(spec: Spec, d: _Decided) -> tuple[Finding, ...]:
         *flink_changelog_findings(spec, d.engines),
         *stream_bronze_findings(spec, d.selection.architecture, d.engines),
         *masked_rule_findings(spec, d.selection.architecture),
-        *reach_findings(spec, d.flow),
+        *reach_findings(spec, d.flow, d.selection.architecture),
         *compose_findings(spec, d.flow, d.selection.architecture),
         *flink_findings(spec, d.flow, d.selection.architecture),
         *monitoring_findings(spec, d.flow),

@@ -15,7 +15,9 @@ silently (the ledger, pipegen.ledger, proves every other element reaches a gener
   no batch layer lands either gets no stand-in, job or check (a CDC table: only Debezium captures
   it): the warning is at the table too. A
   Kafka, Event Hubs or Kinesis source none of whose topics is read: its connection, too (a batch
-  layer that lands the topics reads them from the project's Kafka, not through it).
+  layer that lands the topics reads them from the project's Kafka, not through it). A table a
+  Lakehouse's Flink bronze job lands (plan/flinkjars.bronze_landed) is read, through its source's
+  connection and decoding its `format`: only its watermark delay and event time are unread (s48).
 - R397: a target's connection settings under a plan with no batch layer (nothing extract-loads
   into it, no dbt profile connects to it) when Flink has no sink connector for its system: the
   stream jobs write files under its location (`url`, `path`, `bucket`) and nothing reads the rest,
@@ -60,11 +62,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from pipegen.plan.components import Graph, Kind
+from pipegen.plan.flinkjars import bronze_landed
 from pipegen.plan.spark_streams import spark_watermarked
 from pipegen.spec import catalog, rulekinds
 from pipegen.spec.diagnostics import Finding
 from pipegen.spec.index import SpecIndex, TableRef, index_of
 from pipegen.spec.model import (
+    Architecture,
     Dataset,
     ForeignKeyRule,
     LakeCatalog,
@@ -91,10 +95,10 @@ SQL_EXTRACTED = frozenset(
 )
 
 
-def reach_findings(spec: Spec, graph: Graph) -> tuple[Finding, ...]:
+def reach_findings(spec: Spec, graph: Graph, architecture: Architecture) -> tuple[Finding, ...]:
     return (
         *unapplied_filters(spec, graph),
-        *unread_streams(spec, graph),
+        *unread_streams(spec, graph, bronze_landed(spec, architecture, graph.kinds)),
         *undecoded_topics(spec, graph),
         *unsigned_topic_reads(spec, graph),
         *unconnected_targets(spec, graph),
@@ -216,8 +220,11 @@ def _why(ref: TableRef) -> str:
 MESSAGE_SYSTEMS = frozenset({SourceType.KAFKA, SourceType.EVENTHUBS, SourceType.KINESIS})
 
 
-def unread_streams(spec: Spec, graph: Graph) -> Iterator[Finding]:
+def unread_streams(spec: Spec, graph: Graph, bronze: Iterable[TableRef] = ()) -> Iterator[Finding]:
+    """R396 (`bronze`: the tables a Lakehouse's Flink bronze jobs read, through their source's connection,
+    decoding their `format`: only their other stream-only settings are unread)."""
     index = index_of(spec)
+    landed = frozenset(ref.qualified.lower() for ref in bronze)
     streamed = streamed_tables(spec, graph, index)
     # where Spark streams, the tables whose watermark its stream layer applies (an aggregation's input)
     watermarked = spark_watermarked(spec, index) if Kind.SPARK_STREAMING in graph.kinds else frozenset()
@@ -225,7 +232,9 @@ def unread_streams(spec: Spec, graph: Graph) -> Iterator[Finding]:
     for ref in index.tables:
         if ref.source.ingestion.value not in ("cdc", "stream") or ref.qualified.lower() in streamed:
             continue
-        if ref.source.type in MESSAGE_SYSTEMS and ref.source_index not in graph.batch_sources:
+        if ref.qualified.lower() in landed:
+            yield from _unread_stream_settings(ref, hint, watermarked, read={"format"})
+        elif ref.source.type in MESSAGE_SYSTEMS and ref.source_index not in graph.batch_sources:
             what = "topic" if ref.kind == "topics" else "table"
             yield Finding(
                 ref.path, "R396",
@@ -251,7 +260,7 @@ def unread_streams(spec: Spec, graph: Graph) -> Iterator[Finding]:
             yield from _unread_stream_settings(ref, hint, watermarked)  # and why each stream-only setting is unread
         else:
             yield from _unread_stream_settings(ref, hint, watermarked)
-    yield from _unread_stream_connections(spec, graph, streamed)
+    yield from _unread_stream_connections(spec, graph, streamed | landed)
 
 
 def _unread_stream_connections(spec: Spec, graph: Graph, streamed: frozenset[str]) -> Iterator[Finding]:

@@ -209,7 +209,7 @@ def reduced(batch_ids: list[str]) -> list[str]:
     bronze jobs' `kafka:<partition>:<offset, 20 digits>` ids only each partition's highest (its mark: every
     event of the partition at or below it is taken; bronze holds a prefix of each partition whenever it is read,
     docs/flink.md; the Spark stream's Kafka rows carry the same ids), every other id (`file:`, an id of an older
-    release's stream micro-batch `stream:<epoch>`, a Kinesis event's `stream:<uuid>`) as it is."""
+    release's stream micro-batch `stream:<epoch>`, a Kinesis event's `stream:<uuid>`: R534) as it is."""
     marks: dict[str, str] = {}
     others = set()
     for batch_id in batch_ids:

@@ -16,6 +16,9 @@ target that keeps bronze, in the layout the lake step's own bronze has (template
   a Kafka partition's highest offset taken (lake_store.Taken): bronze holds a prefix of each partition whenever
   it is read (Iceberg: committed per checkpoint; Delta: the relay's `fixed` partitioner keeps a subtask's records
   in one relay partition, in order, while the job's parallelism stays); a Kinesis event's id is kept one by one.
+  The Kinesis connector (flink-sql-connector-aws-kinesis-streams 6.0.0-2.0) lists `shard-id`, `sequence-number`
+  and `timestamp` metadata but never fills it (apache/flink-connector-aws v6.0.0: KinesisDynamicSource decodes the
+  physical columns only), so a Kinesis event has no place to land by: R534 warns (plan/flinkfindings.py).
 
 Append-only (bronze keeps every event once): Iceberg through the Iceberg connector in the catalog's
 `<pipeline>_bronze` namespace; Delta, which no connector released for Flink 2.x writes, through the
