@@ -325,8 +325,9 @@ def reference_problems(docs: dict[str, dict[str, Any]], schemas: dict[str, dict[
     problems: list[str] = []
     checked = 0
     for files in modules.values():
-        declared = {(kind, t, label): provider_of(t, body) for doc in files.values() for kind in ("resource", "data")
-                    for entry in doc.get(kind, []) for t, named in entry.items() for label, body in named.items()}  # fmt: skip
+        declared = {(kind, t, label): provider_of(t, body)
+                    for doc in files.values() for kind in ("resource", "data") for entry in doc.get(kind, [])
+                    for t, named in entry.items() for label, body in named.items()}  # fmt: skip
         for path, doc in files.items():
             for text in _strings({k: v for k, v in doc.items() if k != "__error__"}):
                 for data, type_name, label, _index, attr in _REF.findall(text):

@@ -10,7 +10,8 @@ cloud's length and charset limits, and the tags/labels every resource carries.
 - AWS: the Glue database `<pipeline>_<env>`, Athena's workgroup `<prefix>` and results bucket
   `<pipeline>-<env>-query-results`
 - the stream service (MSK cluster, Event Hubs namespace, Managed Kafka cluster) `<prefix>-kafka` /
-  `<prefix>-events`; GCP's Managed Kafka Connect cluster running the Pub/Sub bridge `<prefix>-connect`; encryption key (alias, key ring) `<prefix>-key`
+  `<prefix>-events`; GCP's Managed Kafka Connect cluster running the Pub/Sub bridge `<prefix>-connect`; encryption
+  key (alias, key ring) `<prefix>-key`
 - the Spark job's Iceberg namespaces (Glue databases) `<pipeline>_<layer>`, the same in every environment
 - one identity per workload (IAM role, managed identity, service account: GCP's 6-30 characters), the
   kubernetes family's batch pod's `<prefix>-batch` (common/workload_identity.py)

@@ -32,7 +32,6 @@ from pipegen.spec.diagnostics import Finding
 from pipegen.spec.model import Cloud, Source, Spec
 from pipegen.spec.types import parse_secret_ref
 
-
 # Google's Pub/Sub Source connector (googleapis/java-pubsub-group-kafka-connector) and the converters both bridges
 # give it: the message body as the record's byte[] value, no key
 CONNECTOR_CLASS = "com.google.pubsub.kafka.source.CloudPubSubSourceConnector"
@@ -162,8 +161,8 @@ def _unbridged_managed_kafka(spec: Spec, graph: Graph) -> Iterator[Finding]:
 def _unbridged(source: Source, terraform: bool) -> tuple[tuple[str, ...], str, str] | None:
     """(where, what, hint) when no topic of the source is bridged to Managed Kafka, else None."""
     if not terraform:
-        return (("type",), "Terraform is not generated (`deploy.terraform`), so nothing creates the Connect cluster and "
-                "nothing fills the topics the Spark stream reads",
+        return (("type",), "Terraform is not generated (`deploy.terraform`), so nothing creates the Connect cluster "
+                "and nothing fills the topics the Spark stream reads",
                 "enable `deploy.terraform`, run Google's Pub/Sub Source connector (`" + CONNECTOR_CLASS + "`) on a "
                 "Managed Kafka Connect cluster yourself, or stream with Flink (`engines.stream: flink`), whose jobs "
                 "read the Strimzi cluster the generated bridge fills")  # fmt: skip
@@ -171,7 +170,7 @@ def _unbridged(source: Source, terraform: bool) -> tuple[tuple[str, ...], str, s
     hint = ("write `connection.project` (and `stream`) as literals, or create the connectors yourself "
             "(`cps.project`, `cps.subscription`, `kafka.topic`) on the generated Connect cluster")  # fmt: skip
     if conn.project is None:
-        return ("type",), "it names no `project`, which each connector's `cps.project` needs, so none is generated", hint
+        return ("type",), "it names no `project`, which a connector's `cps.project` needs, so none is generated", hint
     if parse_secret_ref(conn.project) is not None:
         return (("connection", "project"), "its `project` is a reference, and a connector's `cps.project` is a "
                 "Terraform value, so none is generated", hint)  # fmt: skip

@@ -59,8 +59,9 @@ def topics(inf: Infra) -> list[str]:
 def variables(inf: Infra) -> tuple[Var, ...]:
     if not runs(inf):
         return ()
-    cond = (f"alltrue([for c in values(var.pubsub_connectors) : can(regex({quote(SUBSCRIPTION_RE)}, c.subscription)) "
-            f"&& can(regex({quote(PROJECT_RE)}, c.project)) && contains(keys(var.kafka_topics), c.topic)])")  # fmt: skip
+    cond = (f"alltrue([for c in values(var.pubsub_connectors) : "
+            f"can(regex({quote(SUBSCRIPTION_RE)}, c.subscription)) && can(regex({quote(PROJECT_RE)}, c.project)) "
+            "&& contains(keys(var.kafka_topics), c.topic)])")  # fmt: skip
     ratio = "var.connect_memory_gib >= var.connect_vcpus && var.connect_memory_gib <= 8 * var.connect_vcpus"
     return (
         regex_var("connect_cluster_id", "Managed Kafka Connect cluster id (the Pub/Sub bridge's).", DNS_LABEL_RE,
@@ -130,8 +131,8 @@ def blocks(inf: Infra) -> tuple[Block, ...]:
             beta, Attr("for_each", Ref("var.pubsub_connectors")), Attr("connector_id", Ref("each.key")),
             Attr("connect_cluster", Ref("google_managed_kafka_connect_cluster.bridge.connect_cluster_id")),
             Attr("location", Ref("var.region")), Attr("configs", _configs()),
-            Attr("depends_on", [Ref("google_managed_kafka_topic.topic"),
-                                *(Ref(f"google_pubsub_subscription_iam_member.connect_{label}") for label, _ in ROLES)]),
+            Attr("depends_on", [Ref("google_managed_kafka_topic.topic"), *(
+                Ref(f"google_pubsub_subscription_iam_member.connect_{label}") for label, _ in ROLES)]),
             block("task_restart_policy", body=[Attr(k, v) for k, v in RESTART])]),
     )  # fmt: skip
 

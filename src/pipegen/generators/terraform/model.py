@@ -137,7 +137,8 @@ def topics(ctx: GenContext) -> tuple[tuple[str, int], ...]:
     out.setdefault(str(names.events_topic), KAFKA_MIN_PARTITIONS)
     for bridged in managed_bridges(ctx.spec, ctx.plan.graph.kinds):  # the Pub/Sub bridge's (gcp_connect.py)
         n = names.dataset(bridged.source, bridged.topic)
-        out.setdefault(str(n.read_topic), max(1, ctx.plan.capacity.topic_partitions(f"{bridged.source}.{bridged.topic}")))
+        count = ctx.plan.capacity.topic_partitions(f"{bridged.source}.{bridged.topic}")
+        out.setdefault(str(n.read_topic), max(1, count))
     return tuple(out.items())
 
 
