@@ -230,3 +230,20 @@ def test_the_connect_project_passes_the_schemas_checkov_fmt_and_the_tfvars_conso
     bad = (env / "terraform.tfvars").read_text().replace("connect_memory_gib = 3", "connect_memory_gib = 30")
     run = console(terraform, tmp_path / "bad", (env / "variables.tf").read_text(), bad, "1")
     assert "connect_memory_gib: from 1 to 8 GiB per vCPU of connect_vcpus." in run.stderr
+
+
+def test_with_kubernetes_the_bridge_is_terraform_s_and_no_pod_identity_is_federated_for_it(tmp_path: Path) -> None:
+    """With Kubernetes too, the Strimzi KafkaConnect runs no bridge (it could only write the Strimzi cluster), so no
+    Connect pod signs in as the `bridge` account: the Managed Kafka Connect cluster is the bridge, signed in as
+    Google's service agent."""
+    text = SPEC.replace("deploy: {terraform: {enabled: true}}",
+                        "deploy: {terraform: {enabled: true}, kubernetes: {enabled: true, namespace: clicks}}")  # fmt: skip
+    (tmp_path / "pipegen.yaml").write_text(text, encoding="utf-8")
+    ready = prepare(tmp_path / "pipegen.yaml")
+    files = {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}
+    assert "terraform/modules/platform/connect.tf" in files
+    assert not [p for p in files if p.startswith("k8s/") and "pubsub" in p]
+    assert not any("kind: KafkaConnect" in t for p, t in files.items() if p.startswith("k8s/"))
+    tfvars = files["terraform/envs/prod/terraform.tfvars"]
+    accounts = tfvars.split("workload_accounts = {", 1)[1].split("}", 1)[0]
+    assert "bridge" not in accounts and "bridge_subscriptions" not in tfvars
