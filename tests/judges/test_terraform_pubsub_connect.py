@@ -158,7 +158,8 @@ def test_every_bridged_topic_has_one_managed_connector_of_the_connectors_own_key
     files = project[0]
     assert "terraform/modules/platform/connect.tf" in files  # (main: no Connect cluster, no connector)
     names = bridge_connectors("ps_connect", list(BRIDGED))
-    expected = {str(names[pair]): {"topic": pair[1], "project": p, "subscription": s} for pair, (p, s) in BRIDGED.items()}
+    expected = {str(names[pair]): {"topic": pair[1], "project": p, "subscription": s}
+                for pair, (p, s) in BRIDGED.items()}  # fmt: skip
     for env in ("dev", "staging", "prod"):
         tfvars = parsed[f"envs/{env}/terraform.tfvars"]
         assert tfvars["pubsub_connectors"] == expected
@@ -236,8 +237,8 @@ def test_with_kubernetes_the_bridge_is_terraform_s_and_no_pod_identity_is_federa
     """With Kubernetes too, the Strimzi KafkaConnect runs no bridge (it could only write the Strimzi cluster), so no
     Connect pod signs in as the `bridge` account: the Managed Kafka Connect cluster is the bridge, signed in as
     Google's service agent."""
-    text = SPEC.replace("deploy: {terraform: {enabled: true}}",
-                        "deploy: {terraform: {enabled: true}, kubernetes: {enabled: true, namespace: clicks}}")  # fmt: skip
+    both = "deploy: {terraform: {enabled: true}, kubernetes: {enabled: true, namespace: clicks}}"
+    text = SPEC.replace("deploy: {terraform: {enabled: true}}", both)
     (tmp_path / "pipegen.yaml").write_text(text, encoding="utf-8")
     ready = prepare(tmp_path / "pipegen.yaml")
     files = {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}
