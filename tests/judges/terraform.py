@@ -19,7 +19,7 @@ from tests.judges.envs import offline_env
 from tests.judges.tfschema import check_document, load_schema, reference_problems
 
 DRIVER = Path(__file__).with_name("tf_driver.py")
-PROVIDERS = ("aws", "azurerm", "google", "databricks", "azuread")
+PROVIDERS = ("aws", "azurerm", "google", "google-beta", "databricks", "azuread")
 
 
 def write_terraform(files: Mapping[str, str], root: Path) -> Path:

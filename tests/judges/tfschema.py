@@ -32,6 +32,7 @@ PACKAGES: dict[str, tuple[str, str]] = {
     "aws": ("@cdktf/provider-aws", "21.22.1"),  # AWS provider 6.25.0
     "azurerm": ("@cdktf/provider-azurerm", "14.23.1"),
     "google": ("@cdktf/provider-google", "16.12.1"),
+    "google-beta": ("@cdktf/provider-google-beta", "16.12.1"),  # google-beta 6.50.0: Managed Kafka Connect
     "databricks": ("@cdktf/provider-databricks", "15.16.1"),  # the Key Vault-backed secret scope (Azure)
     "azuread": ("@cdktf/provider-azuread", "14.3.1"),  # the AzureDatabricks service principal (Azure)
 }
@@ -256,28 +257,35 @@ def check_block(body: dict[str, Any], schema: dict[str, Any], where: str, meta: 
     return problems
 
 
+def provider_of(type_name: str, body: Any) -> str:
+    """The local name of the provider a block belongs to: its `provider` meta-argument (`google-beta`,
+    `google-beta.alias`: what Terraform resolves), else its type's prefix (`google_...` -> google)."""
+    chosen = body.get("provider") if isinstance(body, dict) else None
+    if isinstance(chosen, str) and chosen:
+        return chosen.removeprefix("${").removesuffix("}").split(".", 1)[0]
+    return type_name.split("_", 1)[0]
+
+
 def check_document(doc: dict[str, Any], schemas: dict[str, dict[str, Any]], path: str) -> tuple[list[str], int]:
     """(problems, how many provider/resource/data blocks were checked) of one parsed .tf file;
-    `schemas` maps a provider's local name (aws, azurerm, google) to its compact schema."""
+    `schemas` maps a provider's local name (aws, azurerm, google, google-beta) to its compact schema; a block is
+    checked against the schema of the provider it names (`provider = google-beta`), else of its type's prefix."""
     problems: list[str] = []
     checked = 0
-
-    def schema_for(type_name: str) -> dict[str, Any] | None:
-        return schemas.get(type_name.split("_", 1)[0])
-
     for kind in ("resource", "data"):
         for entry in doc.get(kind, []):
             for type_name, named in entry.items():
-                provider = schema_for(type_name)
-                if provider is None:
-                    if type_name.split("_", 1)[0] not in ("terraform", "random", "null", "time"):
-                        problems.append(f"{path}: {kind} {type_name}: no schema for its provider")
-                    continue
-                known = provider[kind].get(type_name)
                 for label, body in named.items():
                     where = f"{path}: {kind} {type_name}.{label}"
+                    local = provider_of(type_name, body)
+                    provider = schemas.get(local)
+                    if provider is None:
+                        if local not in ("terraform", "random", "null", "time"):
+                            problems.append(f"{where}: no schema for its provider `{local}`")
+                        continue
+                    known = provider[kind].get(type_name)
                     if known is None:
-                        problems.append(f"{where}: unknown {kind} type")
+                        problems.append(f"{where}: unknown {kind} type (provider `{local}`)")
                         continue
                     problems += check_block(body, known, where, meta=True)
                     checked += 1
@@ -317,13 +325,15 @@ def reference_problems(docs: dict[str, dict[str, Any]], schemas: dict[str, dict[
     problems: list[str] = []
     checked = 0
     for files in modules.values():
-        declared = {(kind, t, label) for doc in files.values() for kind in ("resource", "data")
-                    for entry in doc.get(kind, []) for t, named in entry.items() for label in named}  # fmt: skip
+        declared = {(kind, t, label): provider_of(t, body)
+                    for doc in files.values() for kind in ("resource", "data") for entry in doc.get(kind, [])
+                    for t, named in entry.items() for label, body in named.items()}  # fmt: skip
         for path, doc in files.items():
             for text in _strings({k: v for k, v in doc.items() if k != "__error__"}):
                 for data, type_name, label, _index, attr in _REF.findall(text):
                     kind = "data" if data else "resource"
-                    schema = schemas.get(type_name.split("_", 1)[0], {}).get(kind, {}).get(type_name)
+                    local = declared.get((kind, type_name, label), type_name.split("_", 1)[0])
+                    schema = schemas.get(local, {}).get(kind, {}).get(type_name)
                     if schema is None:
                         continue  # not a provider's type: a string that only looks like one
                     checked += 1

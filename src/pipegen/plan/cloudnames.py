@@ -10,7 +10,8 @@ cloud's length and charset limits, and the tags/labels every resource carries.
 - AWS: the Glue database `<pipeline>_<env>`, Athena's workgroup `<prefix>` and results bucket
   `<pipeline>-<env>-query-results`
 - the stream service (MSK cluster, Event Hubs namespace, Managed Kafka cluster) `<prefix>-kafka` /
-  `<prefix>-events`; encryption key (alias, key ring) `<prefix>-key`
+  `<prefix>-events`; GCP's Managed Kafka Connect cluster running the Pub/Sub bridge `<prefix>-connect`; encryption
+  key (alias, key ring) `<prefix>-key`
 - the Spark job's Iceberg namespaces (Glue databases) `<pipeline>_<layer>`, the same in every environment
 - one identity per workload (IAM role, managed identity, service account: GCP's 6-30 characters), the
   kubernetes family's batch pod's `<prefix>-batch` (common/workload_identity.py)
@@ -59,6 +60,7 @@ class CloudNames:
     state_account: Ident | None  # Azure: the account holding the state container
     key_vault: Ident | None  # Azure
     stream: Ident  # MSK cluster / Event Hubs namespace / Managed Kafka cluster id
+    connect: Ident  # GCP: the Managed Kafka Connect cluster id of the Pub/Sub bridge (terraform/gcp_connect.py)
     key_alias: Ident  # KMS alias (written `alias/<name>`) / key ring
     catalog_database: Ident  # AWS Glue database `<pipeline>_<env>` (lowercase letters, digits, `_`)
     identities: tuple[tuple[str, Ident], ...]  # workload -> role / identity / service account id
@@ -152,6 +154,7 @@ def cloud_names(spec: Spec, environment: str, secrets: list[str]) -> CloudNames:
         state_account=bucket_name(pipeline, "tfstate", STORAGE_ACCOUNT_RULE) if azure else None,
         key_vault=dns_name(f"kv-{pipeline}-{env}", max_len=24) if azure else None,
         stream=dns_name(f"{prefix}-{'events' if azure else 'kafka'}", max_len=50 if azure else 63),
+        connect=dns_name(f"{prefix}-connect"),
         key_alias=dns_name(f"{prefix}-key"),
         catalog_database=Ident(snake(f"{pipeline}_{env}")[:255]),
         identities=tuple((w, _identity(prefix, w, spec.cloud)) for w in WORKLOADS),

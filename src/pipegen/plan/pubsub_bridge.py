@@ -1,5 +1,6 @@
 """Where the Pub/Sub bridge runs and what it reads, from the spec and the plan (the kafka family's
-generators/kafka/bridge.py writes it; the terraform family grants its identity; validate warns where neither can).
+generators/kafka/bridge.py writes it on Strimzi, the terraform family's gcp_connect.py on Managed Kafka Connect; the
+terraform family grants their identities; validate warns where neither can).
 
 Which cluster reads the bridged topics (the stream jobs read a Pub/Sub topic as the Kafka topic of the same name on
 the project's cluster, spec.catalog `bridged_to_project_cluster`): the Flink jobs read the Strimzi cluster (mutual
@@ -7,10 +8,14 @@ TLS) on every cloud, which the bridge (Google's Pub/Sub Group Kafka Connector on
 GCP the Spark stream (Dataproc Serverless, or Databricks: R461) reads Google's Managed Kafka (OAUTHBEARER as its
 service account, common.spark_stream `managed_kafka_oauth`), which the Strimzi KafkaConnect cannot write.
 
-- R528 (`bridge_reads_elsewhere`): there the bridge would fill a cluster nothing reads, so none is generated; Google's
-  Managed Kafka Connect (`google_managed_kafka_connect_cluster`, `google_managed_kafka_connector`) would run the
-  Pub/Sub Source connector on the Managed Kafka cluster, but neither resource is in the google provider pipegen pins
-  (6.50: google-beta only; the CDKTF `.jsii` schema the terraform judge reads has neither).
+- There (`bridge_reads_elsewhere`) Terraform runs the same connector on a Managed Kafka Connect cluster attached to
+  the Managed Kafka cluster (`managed_connect`; google-beta's `google_managed_kafka_connect_cluster` and one
+  `google_managed_kafka_connector` per topic of `managed_bridges`), its connectors signed in to Pub/Sub as the
+  Managed Kafka service agent, which Terraform grants exactly those subscriptions.
+- R528: what still cannot be bridged there: no Terraform (nothing creates the Connect cluster; at the source's
+  `type`), a subscription Terraform cannot name (no `project`, a `${…}` reference as `project` or `stream`: the
+  connector's `cps.project`/`cps.subscription` are Terraform values; located there), and a `private_key`, which no
+  Managed Kafka Connect connector reads (the service agent signs in; located there; the topics are still bridged).
 - R529: where the bridge runs on Kubernetes with Terraform and signs in with Application Default Credentials (no
   `private_key`: the Connect pods' GKE Workload Identity, common/workload_identity.py `bridge`), Terraform grants the
   bridge's service account each subscription it reads (`bridge_subscriptions`); a subscription whose project or name
@@ -27,11 +32,24 @@ from pipegen.spec.diagnostics import Finding
 from pipegen.spec.model import Cloud, Source, Spec
 from pipegen.spec.types import parse_secret_ref
 
+# Google's Pub/Sub Source connector (googleapis/java-pubsub-group-kafka-connector) and the converters both bridges
+# give it: the message body as the record's byte[] value, no key
+CONNECTOR_CLASS = "com.google.pubsub.kafka.source.CloudPubSubSourceConnector"
+KEY_CONVERTER = "org.apache.kafka.connect.storage.StringConverter"
+VALUE_CONVERTER = "org.apache.kafka.connect.converters.ByteArrayConverter"  # Kafka Connect's own (connect-runtime)
+
 
 def bridge_reads_elsewhere(spec: Spec, kinds: frozenset[str]) -> bool:
-    """The stream jobs read the bridged topics from a cluster the bridge cannot write (R528): the Spark stream on
-    GCP, which reads Managed Kafka."""
+    """The stream jobs read the bridged topics from a cluster the Strimzi bridge cannot write: the Spark stream on
+    GCP, which reads Managed Kafka (there Managed Kafka Connect bridges them: `managed_connect`)."""
     return spec.cloud == Cloud.GCP and Kind.SPARK_STREAMING in kinds
+
+
+def managed_connect(spec: Spec, kinds: frozenset[str]) -> bool:
+    """Terraform runs the bridge on a Managed Kafka Connect cluster: the Spark stream reads Managed Kafka on GCP, a
+    streamed Pub/Sub source, and Terraform is generated."""
+    return (bridge_reads_elsewhere(spec, kinds) and Kind.CLOUD_INFRASTRUCTURE in kinds
+            and any(bridged_to_project_cluster(s) for s in spec.sources))  # fmt: skip
 
 
 def bridged_sources(spec: Spec, kinds: frozenset[str]) -> list[tuple[int, Source]]:
@@ -76,6 +94,27 @@ def grants(spec: Spec, kinds: frozenset[str]) -> list[Grant]:
     return out
 
 
+def _literal(value: str | None) -> str | None:
+    return value if value is not None and parse_secret_ref(value) is None else None
+
+
+def managed_bridges(spec: Spec, kinds: frozenset[str]) -> list[Grant]:
+    """One per topic Managed Kafka Connect bridges (`managed_connect`): a streamed Pub/Sub source's topics whose
+    project and subscription the spec names as literals (the others are R528's), in spec order."""
+    if not managed_connect(spec, kinds):
+        return []
+    out = []
+    for source in spec.sources:
+        project = _literal(source.connection.project)
+        if not bridged_to_project_cluster(source) or project is None:
+            continue
+        for topic in source.topics:
+            sub = _literal(subscription(source, topic.name))
+            if sub is not None:
+                out.append(Grant(source.name, topic.name, project, sub))
+    return out
+
+
 def federated(spec: Spec, kinds: frozenset[str]) -> bool:
     """Terraform federates the Connect pods with the bridge identity: on GCP with Kubernetes and Terraform, a bridged
     source signing in with workload identity."""
@@ -88,27 +127,57 @@ def bridge_findings(spec: Spec, graph: Graph) -> Iterator[Finding]:
     yield from _ungranted_subscriptions(spec, graph)
 
 
+WHERE_READ = (
+    "the Spark stream reads its topics as the Kafka topics of the same name on Google's Managed Kafka, which the "
+    "Pub/Sub bridge fills there from a Managed Kafka Connect cluster Terraform creates (`terraform/modules/platform/"
+    "connect.tf`: Google's Pub/Sub Source connector, one per topic)"
+)
+
+
 def _unbridged_managed_kafka(spec: Spec, graph: Graph) -> Iterator[Finding]:
-    """R528, at each streamed Pub/Sub source's `type`."""
+    """R528: what Managed Kafka Connect cannot bridge where the Spark stream reads Managed Kafka."""
     if not bridge_reads_elsewhere(spec, graph.kinds):
         return
+    terraform = Kind.CLOUD_INFRASTRUCTURE in graph.kinds
     for i, source in enumerate(spec.sources):
         if not bridged_to_project_cluster(source):
             continue
-        yield Finding(
-            ("sources", i, "type"), "R528",
-            f"source '{source.name}': the Spark stream reads its topics as the Kafka topics of the same name on the "
-            "project's cluster, which on GCP is Google's Managed Kafka (OAUTHBEARER), while pipegen's Pub/Sub bridge "
-            "(Google's Pub/Sub Group Kafka Connector on the Strimzi KafkaConnect) writes the Strimzi cluster, which "
-            "nothing reads here; Managed Kafka Connect (`google_managed_kafka_connect_cluster`, "
-            "`google_managed_kafka_connector`) is google-beta only at the google provider pipegen pins (6.50), so no "
-            "bridge is generated and nothing fills the topics the Spark stream reads there",
-            "run Google's Pub/Sub Source connector (`com.google.pubsub.kafka.source.CloudPubSubSourceConnector`) on a "
-            "Managed Kafka Connect cluster of the Managed Kafka cluster, one per topic (`kafka.topic`, "
-            "`cps.project`, `cps.subscription`), or stream with Flink (`engines.stream: flink`), whose jobs read the "
-            "Strimzi cluster the generated bridge fills",
-            severity="warning",
-        )  # fmt: skip
+        found = _unbridged(source, terraform)
+        if found is not None:
+            where, what, hint = found
+            yield Finding(("sources", i, *where), "R528", f"source '{source.name}': {WHERE_READ}, but {what}", hint,
+                          severity="warning")  # fmt: skip
+        if terraform and source.connection.private_key is not None:
+            yield Finding(
+                ("sources", i, "connection", "private_key"), "R528",
+                f"source '{source.name}': {WHERE_READ}; a Managed Kafka Connect connector signs in to Pub/Sub as the "
+                "Managed Kafka service agent (`service-<project number>@gcp-sa-managedkafka.iam.gserviceaccount.com`), "
+                "which Terraform grants the subscriptions, so `private_key` reaches no connector",
+                "remove `private_key` (or stream with Flink, `engines.stream: flink`, whose Strimzi bridge reads it)",
+                severity="warning",
+            )  # fmt: skip
+
+
+def _unbridged(source: Source, terraform: bool) -> tuple[tuple[str, ...], str, str] | None:
+    """(where, what, hint) when no topic of the source is bridged to Managed Kafka, else None."""
+    if not terraform:
+        return (("type",), "Terraform is not generated (`deploy.terraform`), so nothing creates the Connect cluster "
+                "and nothing fills the topics the Spark stream reads",
+                "enable `deploy.terraform`, run Google's Pub/Sub Source connector (`" + CONNECTOR_CLASS + "`) on a "
+                "Managed Kafka Connect cluster yourself, or stream with Flink (`engines.stream: flink`), whose jobs "
+                "read the Strimzi cluster the generated bridge fills")  # fmt: skip
+    conn = source.connection
+    hint = ("write `connection.project` (and `stream`) as literals, or create the connectors yourself "
+            "(`cps.project`, `cps.subscription`, `kafka.topic`) on the generated Connect cluster")  # fmt: skip
+    if conn.project is None:
+        return ("type",), "it names no `project`, which a connector's `cps.project` needs, so none is generated", hint
+    if parse_secret_ref(conn.project) is not None:
+        return (("connection", "project"), "its `project` is a reference, and a connector's `cps.project` is a "
+                "Terraform value, so none is generated", hint)  # fmt: skip
+    if conn.stream is not None and len(source.topics) == 1 and parse_secret_ref(conn.stream) is not None:
+        return (("connection", "stream"), "its subscription (`stream`) is a reference, and a connector's "
+                "`cps.subscription` is a Terraform value, so none is generated", hint)  # fmt: skip
+    return None
 
 
 def _ungranted_subscriptions(spec: Spec, graph: Graph) -> Iterator[Finding]:

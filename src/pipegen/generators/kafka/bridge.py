@@ -23,16 +23,13 @@ from typing import Any
 from pipegen.common.kafka_topics import bridge_runs, kafka_names
 from pipegen.generators.base import GenContext, SecretKey
 from pipegen.plan.kafkanames import bridge_connectors, bridge_secret
-from pipegen.plan.pubsub_bridge import subscription
+from pipegen.plan.pubsub_bridge import CONNECTOR_CLASS, KEY_CONVERTER, VALUE_CONVERTER, subscription
 from pipegen.safe import Ident
 from pipegen.spec.catalog import bridged_to_project_cluster
 from pipegen.spec.model import Source
 from pipegen.spec.types import parse_secret_ref
 
 GROUP, ARTIFACT, VERSION = "com.google.cloud", "pubsub-group-kafka-connector", "1.3.2"
-CONNECTOR_CLASS = "com.google.pubsub.kafka.source.CloudPubSubSourceConnector"
-KEY_CONVERTER = "org.apache.kafka.connect.storage.StringConverter"
-VALUE_CONVERTER = "org.apache.kafka.connect.converters.ByteArrayConverter"  # Kafka Connect's own (connect-runtime)
 # The source connector's keys at 1.3.2 (googleapis/java-pubsub-group-kafka-connector, tag v1.3.2:
 # CloudPubSubSourceConnector.config() and ConnectorUtils; README "Source Connector")
 SOURCE_KEYS = frozenset({

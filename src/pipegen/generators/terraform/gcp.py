@@ -9,7 +9,7 @@ import math
 
 from pipegen.common.kafka_clients import EVENTS_PUBLISHER, managed_events_publisher
 from pipegen.common.workload_identity import BRIDGE_IDENTITY, IDENTITY_OUTPUT
-from pipegen.generators.terraform import gcp_alerts, gcp_bridge, gcp_generators, gcp_spark, gcp_tables
+from pipegen.generators.terraform import gcp_alerts, gcp_bridge, gcp_connect, gcp_generators, gcp_spark, gcp_tables
 from pipegen.generators.terraform.alerts import alert_emails, alert_list
 from pipegen.generators.terraform.common import (
     identity_names,
@@ -113,6 +113,7 @@ def variables(inf: Infra) -> tuple[Var, ...]:
         ]  # fmt: skip
     out += gcp_generators.variables(inf)
     out += gcp_bridge.variables(inf)
+    out += gcp_connect.variables(inf)
     return tuple(out)
 
 
@@ -329,6 +330,9 @@ def outputs(inf: Infra) -> tuple[Output, ...]:
     if inf.stream:
         out.append(Output("kafka_cluster", "google_managed_kafka_cluster.kafka.id", "The Managed Kafka cluster.",
                           sensitive=True))  # fmt: skip
+    if gcp_connect.runs(inf):
+        out.append(Output("connect_cluster", "google_managed_kafka_connect_cluster.bridge.id",
+                          "The Managed Kafka Connect cluster running the Pub/Sub bridge."))  # fmt: skip
     return tuple(out)
 
 
@@ -350,20 +354,25 @@ def module(inf: Infra) -> CloudModule:
         files.append(("bigquery.tf", bigquery(inf)))
     if inf.stream:
         files.append(("stream.tf", stream()))
+    if connect := gcp_connect.blocks(inf):
+        files.append(("connect.tf", connect))
     if gcp_alerts.alerting(inf):
         files.append(("alerts.tf", gcp_alerts.alerting(inf)))
     if generated := gcp_generators.blocks(inf):
         files.append(("generators.tf", generated))
+    beta = ((gcp_connect.BETA, gcp_connect.BETA_SOURCE, PROVIDER_VERSION),) if gcp_connect.runs(inf) else ()
     return CloudModule("google", "hashicorp/google", PROVIDER_VERSION, variables(inf), tuple(files), outputs(inf),
                        SKIPS + (TABLE_SKIPS if gcp_tables.tables(inf) else ()), REGION, alarms=alert_list(inf),
+                       extra_providers=beta, root_providers=(provider(gcp_connect.BETA),) if beta else (),
                        tables=tuple((f"{t.dataset}.{t.name}", t.partition or "", ", ".join(t.cluster))
                                     for t in gcp_tables.tables(inf)),
                        spark_secrets=spark_secrets(inf) if gcp_spark.on_dataproc(inf) else (),
                        generators=tuple((g.table, g.topic) for g in gcp_generators.generators(inf)))  # fmt: skip
 
 
-def provider() -> Block:
-    return block("provider", "google", body=[Attr("project", _v("project")), Attr("region", _v("region")),
+def provider(name: str = "google") -> Block:
+    """The root's configuration of `google` (and of `google-beta`, the same project, region and labels)."""
+    return block("provider", name, body=[Attr("project", _v("project")), Attr("region", _v("region")),
                                              Attr("default_labels", _v("tags"))])  # fmt: skip
 
 
@@ -409,6 +418,7 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
                    ("kafka_topics", dict(inf.topics))]  # fmt: skip
     values += gcp_generators.values(inf, names)
     values += gcp_bridge.values(inf)
+    values += gcp_connect.values(inf, names)
     stored = inf.stored_gib_per_day * share
     warm, cold = tier_days(inf.retention_days)
     hot_days = min(inf.retention_days, warm or inf.retention_days)
@@ -436,5 +446,6 @@ def env_plan(inf: Infra, names: CloudNames, dev: bool, share: float) -> EnvPlan:
     if inf.stream:
         costs += [Cost("Managed Kafka vCPUs", vcpus, "vCPU-month", PRICES["kafka_vcpu"]),
                   Cost("Managed Kafka memory", memory, "GiB-month", PRICES["kafka_gib"])]  # fmt: skip
+    costs += gcp_connect.costs(inf, PRICES)
     costs += gcp_generators.costs(inf)
     return EnvPlan(names, tuple(values), tuple(costs))

@@ -197,6 +197,7 @@ def docs_context(ctx: GenContext, mod: CloudModule, plans: list[EnvPlan], stored
         "landing": landing_docs(ctx, mod),
         "dataproc_stream": Kind.SPARK_STREAMING in kinds,  # gcp_spark.streams: the checkpoints bucket
         "dataproc_kafka": Kind.SPARK_STREAMING in kinds and Kind.KAFKA_TOPICS in kinds,  # and the cluster
+        "pubsub_connect": any(o.name == "connect_cluster" for o in mod.outputs),  # gcp_connect.py
         "emr_glue": [Ident(db) for db in mod.spark_databases],
         "lake_glue": [Ident(db) for db in mod.lake_databases],
         "emr_release": trusted(EMR_RELEASE),

@@ -12,6 +12,7 @@ from pipegen.generators.terraform.hcl import Block, Value
 from pipegen.plan.capacity import GIB, KAFKA_MIN_PARTITIONS, KAFKA_REPLICATION
 from pipegen.plan.cloudnames import CloudNames
 from pipegen.plan.components import Kind
+from pipegen.plan.pubsub_bridge import managed_bridges
 from pipegen.spec.model import Ingestion
 
 DEV = "dev"  # the environment sized cheapest (smallest broker class, fewest units)
@@ -121,7 +122,8 @@ def infra(ctx: GenContext) -> Infra:
 
 
 def topics(ctx: GenContext) -> tuple[tuple[str, int], ...]:
-    """Each streamed table's topic and dead-letter topic (partitions from the plan), the events topic."""
+    """Each streamed table's topic and dead-letter topic (partitions from the plan), the events topic, and each
+    Pub/Sub topic Managed Kafka Connect bridges, under the name the Spark stream reads (`read_topic`)."""
     names = ctx.plan.names
     out: dict[str, int] = {}
     for source in ctx.spec.sources:
@@ -133,6 +135,10 @@ def topics(ctx: GenContext) -> tuple[tuple[str, int], ...]:
             out.setdefault(str(n.topic), count)
             out.setdefault(str(n.dead_letter_topic), count)
     out.setdefault(str(names.events_topic), KAFKA_MIN_PARTITIONS)
+    for bridged in managed_bridges(ctx.spec, ctx.plan.graph.kinds):  # the Pub/Sub bridge's (gcp_connect.py)
+        n = names.dataset(bridged.source, bridged.topic)
+        count = ctx.plan.capacity.topic_partitions(f"{bridged.source}.{bridged.topic}")
+        out.setdefault(str(n.read_topic), max(1, count))
     return tuple(out.items())
 
 

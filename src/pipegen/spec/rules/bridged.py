@@ -1,6 +1,7 @@
 """R521: a Pub/Sub source's topic is read by the stream jobs as the Kafka topic of the same name on the project's
-cluster, which the kafka family's Pub/Sub bridge fills (generators/kafka/bridge.py) and the kafka and compose
-families declare (role `bridged`,
+cluster, which the kafka family's Pub/Sub bridge fills (generators/kafka/bridge.py; where the Spark stream reads
+Google's Managed Kafka, Managed Kafka Connect: terraform/gcp_connect.py, whose own state topics there Google names, so
+they are not checked) and the kafka and compose families declare (role `bridged`,
 common/kafka_topics.py): its name must be one Kafka creates. A spec topic name is `[A-Za-z_][A-Za-z0-9_]*` of at
 most 255 characters (the spec's Name), so of Kafka's rules (`[a-zA-Z0-9._-]`, at most 249 bytes, not `.` or `..`)
 the length can fail; Kafka also refuses its own internal topics' names and a name that collides with another
