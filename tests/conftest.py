@@ -29,7 +29,6 @@ from tests.judges.fixtures import (
     flink_python,
     flink_shared,
     hcl_python,
-    tfstub_python,
     k8s_python,
     kafka_python,
     lake_python,
@@ -37,6 +36,7 @@ from tests.judges.fixtures import (
     prefect_python,
     spark_python,
     spark_service,
+    tfstub_python,
 )
 from tests.servers import kafka_broker, kafka_txn_broker, mariadb_server, postgres_server
 
@@ -51,7 +51,6 @@ __all__ = [
     "flink_python",
     "flink_shared",
     "hcl_python",
-    "tfstub_python",
     "k8s_python",
     "kafka_broker",
     "kafka_python",
@@ -63,6 +62,7 @@ __all__ = [
     "prefect_python",
     "spark_python",
     "spark_service",
+    "tfstub_python",
 ]
 
 REPO = Path(__file__).resolve().parents[1]

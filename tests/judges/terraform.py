@@ -118,13 +118,14 @@ def stub_mirror(python: Path, where: Path) -> Path:
     providers only from it: returns the configuration file (TF_CLI_CONFIG_FILE). The schemas must be built."""
     mirror = where / "mirror"
     for name, (source, version) in PROVIDER_SOURCES.items():
-        exe = mirror / "registry.terraform.io" / source / version / "linux_amd64" / f"terraform-provider-{name}_v{version}"
+        exe = mirror / "registry.terraform.io" / source / version / f"linux_amd64/terraform-provider-{name}_v{version}"
         exe.parent.mkdir(parents=True, exist_ok=True)
         command = " ".join(shlex.quote(str(p)) for p in (python, STUB, schema_path(name)))
         exe.write_text(f"#!/bin/sh\nexec {command}\n")
         exe.chmod(0o755)
     config = where / "terraformrc"
-    config.write_text(f"provider_installation {{\n  filesystem_mirror {{\n    path = {json.dumps(str(mirror))}\n  }}\n}}\n")
+    mirrored = f"  filesystem_mirror {{\n    path = {json.dumps(str(mirror))}\n  }}\n"
+    config.write_text(f"provider_installation {{\n{mirrored}}}\n")
     return config
 
 

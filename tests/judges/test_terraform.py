@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -357,7 +358,8 @@ def test_terraform_validate_accepts_every_root(
     # every environment root of every example (~2-5 s of CPU a root: each provider starts twice); one root
     # of each variant, whose other environments differ only in their values
     terraform, config = terraform_validator
-    roots = sorted((project_dirs[name] / "envs").iterdir())
+    work = shutil.copytree(project_dirs[name], tmp_path / "terraform")  # init writes .terraform/: a copy
+    roots = sorted((work / "envs").iterdir())
     for root in roots if name not in VARIANTS and name not in EXTRA else roots[-1:]:
         run = validate(terraform, root, config, tmp_path / "home")
         assert run.returncode == 0, f"{name}/{root.name}:\n{run.stdout[-2000:]}\n{run.stderr[-4000:]}"

@@ -13,7 +13,7 @@ a type is "string", "number", "bool", "any", ["list", t] or ["map", t]. Top leve
 has "x": every attribute it exports (arguments and computed ones: the getters of its class in the
 `.jsii`), against which references such as `aws_s3_bucket.lake.arn` are checked (`reference_problems`),
 and "c": {name: type} of the computed-only ones (read-only getters that are no argument or block; a
-nested computed structure, a `*List` or `*OutputReference` class, is "any"), which the stand-in provider
+nested computed structure, a `*List` or `*OutputReference` class, is "any"; cdktf's `StringMap` &c. a map), which the stand-in provider
 of `terraform validate` (tests/judges/tfstub.py) declares as computed attributes. A name the `.jsii` gives
 both an argument and a nested block (`aws_securityhub_automation_rule`'s `criteria.id`) is kept as the
 block only: Terraform refuses a schema declaring both.
@@ -53,6 +53,9 @@ SCHEMA_FORMAT = 3  # bump when the compact form changes: the cache key includes 
 META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"})
 _LINK = re.compile(r"\{@link https://registry\.terraform\.io/providers/[^ ]+/docs/(?:resources|data-sources)/"
                    r"[a-z0-9_]+#([a-z0-9_]+) ")  # fmt: skip
+# cdktf's own classes of a computed map (`tags_all`); any other class of a getter is a nested structure
+_CDKTF_MAPS: dict[str, Any] = {"cdktf.StringMap": ["map", "string"], "cdktf.NumberMap": ["map", "number"],
+                               "cdktf.BooleanMap": ["map", "bool"], "cdktf.AnyMap": ["map", "any"]}  # fmt: skip
 _TYPE_LINK = re.compile(r"\{@link https://\S+ ([a-z0-9_]+)\}")
 
 
@@ -127,7 +130,8 @@ class _Converter:
                 continue
             name = _arg_name(prop)
             if name not in block["a"] and name not in block["b"] and prop["name"] != "tfResourceType":
-                out[name] = "any" if "fqn" in prop["type"] else self.value_type(prop["type"])
+                fqn = prop["type"].get("fqn")
+                out[name] = self.value_type(prop["type"]) if fqn is None else _CDKTF_MAPS.get(fqn, "any")
         return dict(sorted(out.items()))
 
 

@@ -76,29 +76,29 @@ def servicer(pb: Any, response: Any) -> type:
         def __init__(self, _provider: Any) -> None:
             pass
 
-        def GetMetadata(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC's names)
+        def GetMetadata(self, request: Any, context: Any) -> Any:
             return pb.GetMetadata.Response(server_capabilities=pb.ServerCapabilities(), resources=resources,
                                            data_sources=data_sources)  # fmt: skip
 
-        def GetProviderSchema(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def GetProviderSchema(self, request: Any, context: Any) -> Any:
             return response
 
-        def ValidateProviderConfig(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def ValidateProviderConfig(self, request: Any, context: Any) -> Any:
             return pb.ValidateProviderConfig.Response()
 
-        def ValidateResourceConfig(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def ValidateResourceConfig(self, request: Any, context: Any) -> Any:
             return pb.ValidateResourceConfig.Response()
 
-        def ValidateDataResourceConfig(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def ValidateDataResourceConfig(self, request: Any, context: Any) -> Any:
             return pb.ValidateDataResourceConfig.Response()
 
-        def ConfigureProvider(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def ConfigureProvider(self, request: Any, context: Any) -> Any:
             return pb.ConfigureProvider.Response()
 
-        def GetFunctions(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def GetFunctions(self, request: Any, context: Any) -> Any:
             return pb.GetFunctions.Response()
 
-        def StopProvider(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def StopProvider(self, request: Any, context: Any) -> Any:
             return pb.StopProvider.Response()
 
     return Stub
@@ -110,7 +110,7 @@ def response_bytes(pb: Any, schema: Path) -> bytes:
     from importlib.metadata import version
 
     cached = schema.with_name(f"{schema.stem}.tf-{version('tf')}.pb")
-    if cached.is_file():
+    if cached.is_file() and cached.stat().st_mtime_ns >= schema.stat().st_mtime_ns:  # not of an older schema
         return cached.read_bytes()
     data: bytes = provider_schema(pb, json.loads(schema.read_text())).SerializeToString()
     tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
