@@ -14,7 +14,9 @@ import json
 import shlex
 import shutil
 import subprocess
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -129,12 +131,47 @@ def stub_mirror(python: Path, where: Path) -> Path:
     return config
 
 
-def validate(terraform: str, root: Path, config: Path, home: Path) -> subprocess.CompletedProcess[str]:
-    """`terraform init -backend=false` then `terraform validate` in root with the stand-in providers of
-    `config` (stub_mirror): Terraform's own messages in stderr; the init's output when it fails."""
+@contextmanager
+def stub_servers(python: Path, where: Path) -> Iterator[str]:
+    """One long-lived stand-in per provider (tests/judges/tfstub.py --serve, on a unix socket under `where`)
+    for Terraform to reattach to: no provider process starts per `validate` (each start is ~0.6 s of CPU,
+    two per provider per root). Yields the TF_REATTACH_PROVIDERS value; kills each by its PID at the end."""
+    where.mkdir(parents=True, exist_ok=True)
+    sockets = Path(tempfile.mkdtemp(prefix="tfstub-"))  # a unix socket's path has at most 107 bytes
+    started: list[subprocess.Popen[str]] = []
+    entries: dict[str, Any] = {}
+    try:
+        for name, (source, _version) in PROVIDER_SOURCES.items():
+            cmd = [str(python), str(STUB), str(schema_path(name)), "--serve", str(sockets / f"{name}.sock"),
+                   f"registry.terraform.io/{source}"]  # fmt: skip
+            with (where / f"{name}.log").open("w") as log:
+                started.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True,
+                                                env=offline_env(where / "home")))  # fmt: skip
+        for name, proc in zip(PROVIDER_SOURCES, started, strict=True):
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            if not line:
+                raise RuntimeError(f"the {name} stand-in exited:\n{(where / f'{name}.log').read_text()[-3000:]}")
+            entries.update(json.loads(line))
+        yield json.dumps(entries)
+    finally:
+        for proc in started:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(sockets, ignore_errors=True)
+
+
+def validate(
+    terraform: str, root: Path, config: Path, home: Path, reattach: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`terraform init -backend=false` then `terraform validate` in root with the stand-in providers: installed
+    from `config`'s mirror (stub_mirror), or the running ones `reattach` names (stub_servers). Terraform's own
+    messages in stderr; the init's output when it fails."""
     home.mkdir(parents=True, exist_ok=True)
     env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1",
            "TF_IN_AUTOMATION": "1", "TF_CLI_CONFIG_FILE": str(config)}  # fmt: skip
+    if reattach:
+        env["TF_REATTACH_PROVIDERS"] = reattach
     run = [terraform, f"-chdir={root}"]
     init = subprocess.run([*run, "init", "-backend=false", "-input=false", "-no-color"], capture_output=True,
                           text=True, timeout=300, check=False, env=env)  # fmt: skip

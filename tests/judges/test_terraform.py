@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from tests.judges.terraform import (
     schema_problems,
     schemas,
     stub_mirror,
+    stub_servers,
     terraform_binary,
     validate,
     write_terraform,
@@ -313,23 +315,26 @@ output "unsupported" {
 @pytest.fixture(scope="module")
 def terraform_validator(
     tfstub_python: Path, provider_schemas: dict[str, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
-) -> tuple[str, Path]:
-    """(terraform, CLI config) for `terraform validate` with the stand-in providers; skips where no binary."""
+) -> Iterator[tuple[str, Path, str]]:
+    """(terraform, CLI config, TF_REATTACH_PROVIDERS) for `terraform validate` with the stand-in providers,
+    running for the module; skips where no terraform binary is."""
     terraform = terraform_binary()
     if terraform is None:
         print("terraform is not installed (it is not in any registry here): skipping `terraform validate`")
         pytest.skip("no terraform binary on this machine")
-    return terraform, stub_mirror(tfstub_python, tmp_path_factory.mktemp("tfstub"))
+    where = tmp_path_factory.mktemp("tfstub")
+    with stub_servers(tfstub_python, where / "run") as reattach:
+        yield terraform, stub_mirror(tfstub_python, where), reattach
 
 
 def test_terraform_validate_with_the_stand_in_providers_refuses_what_the_provider_would(
     terraform_validator: tuple[str, Path], tmp_path: Path
 ) -> None:
     # Terraform core checks each block against the stand-in's schema: its own messages, each located
-    terraform, config = terraform_validator
+    terraform, config, reattach = terraform_validator
     (tmp_path / "root").mkdir()
     (tmp_path / "root/main.tf").write_text(VALIDATE_NEGATIVE)
-    run = validate(terraform, tmp_path / "root", config, tmp_path / "home")
+    run = validate(terraform, tmp_path / "root", config, tmp_path / "home", reattach)
     assert run.returncode == 1, run.stdout + run.stderr
     said = " ".join(run.stderr.split())  # Terraform wraps its messages at 78 columns
     for message in ('Error: Unsupported argument on main.tf line 17, in resource "aws_s3_bucket_versioning" "typo"',
@@ -347,21 +352,27 @@ def test_terraform_validate_with_the_stand_in_providers_refuses_what_the_provide
     mended = (VALIDATE_NEGATIVE.replace("versionning", "expected_bucket_owner").replace('"three"', "3")
               .replace("arnn", "arn").replace('rule {\n    id', 'bucket = "b"\n  rule {\n    id'))  # fmt: skip
     (tmp_path / "root/main.tf").write_text(mended)
-    run = validate(terraform, tmp_path / "root", config, tmp_path / "home")
+    run = validate(terraform, tmp_path / "root", config, tmp_path / "home", reattach)
     assert run.returncode == 0 and "Success! The configuration is valid." in run.stdout, run.stdout + run.stderr
+    # and the stand-ins installed from the filesystem mirror (a process per use, the roots' version pins met)
+    # refuse the broken root alike
+    (tmp_path / "installed").mkdir()
+    (tmp_path / "installed/main.tf").write_text(VALIDATE_NEGATIVE)
+    run = validate(terraform, tmp_path / "installed", config, tmp_path / "home")
+    assert run.returncode == 1 and " ".join(run.stderr.split()).count("Error: ") == 4, run.stdout + run.stderr
 
 
 @pytest.mark.parametrize("name", [*(p.stem for p in terraform_specs()), *VARIANTS, *EXTRA])
 def test_terraform_validate_accepts_every_root(
     name: str, project_dirs: dict[str, Path], terraform_validator: tuple[str, Path], tmp_path: Path
 ) -> None:
-    # every environment root of every example (~2-5 s of CPU a root: each provider starts twice); one root
-    # of each variant, whose other environments differ only in their values
-    terraform, config = terraform_validator
+    # every environment root of every example; one root of each variant, whose other environments differ only
+    # in their values (which validate does not read) and their state key
+    terraform, config, reattach = terraform_validator
     work = shutil.copytree(project_dirs[name], tmp_path / "terraform")  # init writes .terraform/: a copy
     roots = sorted((work / "envs").iterdir())
     for root in roots if name not in VARIANTS and name not in EXTRA else roots[-1:]:
-        run = validate(terraform, root, config, tmp_path / "home")
+        run = validate(terraform, root, config, tmp_path / "home", reattach)
         assert run.returncode == 0, f"{name}/{root.name}:\n{run.stdout[-2000:]}\n{run.stderr[-4000:]}"
         assert "Success! The configuration is valid." in run.stdout
 

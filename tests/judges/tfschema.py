@@ -13,10 +13,10 @@ a type is "string", "number", "bool", "any", ["list", t] or ["map", t]. Top leve
 has "x": every attribute it exports (arguments and computed ones: the getters of its class in the
 `.jsii`), against which references such as `aws_s3_bucket.lake.arn` are checked (`reference_problems`),
 and "c": {name: type} of the computed-only ones (read-only getters that are no argument or block; a
-nested computed structure, a `*List` or `*OutputReference` class, is "any"; cdktf's `StringMap` &c. a map), which the stand-in provider
-of `terraform validate` (tests/judges/tfstub.py) declares as computed attributes. A name the `.jsii` gives
-both an argument and a nested block (`aws_securityhub_automation_rule`'s `criteria.id`) is kept as the
-block only: Terraform refuses a schema declaring both.
+nested computed structure, a `*List` or `*OutputReference` class, is "any", cdktf's `StringMap` &c. a
+map), which the stand-in provider of `terraform validate` (tests/judges/tfstub.py) declares computed.
+A name the `.jsii` gives both an argument and a nested block (`aws_securityhub_automation_rule`'s
+`criteria.id`) is kept as the block only: Terraform refuses a schema declaring both.
 
 Standard library only (the judge venv needs nothing but python-hcl2, which runs the checks)."""
 

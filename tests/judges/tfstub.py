@@ -1,6 +1,7 @@
 """A schema-only stand-in for a Terraform provider, so `terraform validate` runs offline (issue 21).
 
     python tfstub.py SCHEMA.json     (run by Terraform, in the `tfstub` judge env, as the provider's executable)
+    python tfstub.py SCHEMA.json --serve SOCKET registry.terraform.io/hashicorp/aws   (long-lived, reattached)
 
 It serves Terraform's plugin protocol 6 through the PyPI package `tf` (its gRPC server, handshake and
 TLS): `GetProviderSchema` answers from the compact schema of tests/judges/tfschema.py, built from the
@@ -119,12 +120,41 @@ def response_bytes(pb: Any, schema: Path) -> bytes:
     return data
 
 
+def serve(pb: Any, response: Any, socket: str, address: str) -> None:
+    """Serves one long-lived stand-in on a unix socket, for Terraform to reattach to (TF_REATTACH_PROVIDERS:
+    no process start per use); prints its reattach entry as one JSON line once it listens, runs until killed."""
+    from concurrent import futures
+
+    import grpc
+    from tf.gen import grpc_controller_pb2 as controller_pb
+    from tf.gen import grpc_controller_pb2_grpc as controller_rpc
+    from tf.gen import tfplugin_pb2_grpc as rpc
+
+    class Controller(controller_rpc.GRPCControllerServicer):  # type: ignore[misc]
+        def Shutdown(self, request: Any, context: Any) -> Any:  # a reattached plugin outlives each terraform run
+            return controller_pb.Empty()
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+    rpc.add_ProviderServicer_to_server(servicer(pb, response)(None), server)
+    controller_rpc.add_GRPCControllerServicer_to_server(Controller(), server)
+    server.add_insecure_port(f"unix://{socket}")
+    server.start()
+    entry = {"Protocol": "grpc", "ProtocolVersion": 6, "Pid": os.getpid(), "Test": True,
+             "Addr": {"Network": "unix", "String": socket}}  # fmt: skip
+    print(json.dumps({address: entry}), flush=True)
+    server.wait_for_termination()
+
+
 def main(argv: list[str]) -> None:
-    import tf.provider
     from tf.gen import tfplugin_pb2 as pb
-    from tf.runner import run_provider
 
     response = pb.GetProviderSchema.Response.FromString(response_bytes(pb, Path(argv[1])))
+    if argv[2:3] == ["--serve"]:
+        serve(pb, response, argv[3], argv[4])
+        return
+    import tf.provider
+    from tf.runner import run_provider
+
     tf.provider.ProviderServicer = servicer(pb, response)  # type: ignore[attr-defined]  # what run_provider serves
     run_provider(None, [argv[0]])  # type: ignore[arg-type]  # the Provider is only read in --dev mode
 

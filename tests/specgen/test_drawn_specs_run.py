@@ -302,8 +302,8 @@ def test_drawn_specs_terraform_validate_accepts_a_root_of_each(
 ) -> None:
     """`terraform init -backend=false` + `terraform validate` (tests/judges/test_terraform.py) with the
     stand-in providers of tests/judges/tfstub.py, on one environment root of each drawn spec deploying with
-    Terraform (~2-5 s of CPU a root; the environments differ only in their values)."""
-    from tests.judges.terraform import schemas, stub_mirror, terraform_binary, validate
+    Terraform (the environments differ only in their values, which validate does not read)."""
+    from tests.judges.terraform import schemas, stub_mirror, stub_servers, terraform_binary, validate
 
     terraform = terraform_binary()
     if terraform is None:
@@ -314,10 +314,11 @@ def test_drawn_specs_terraform_validate_accepts_a_root_of_each(
     schemas()  # built before the stand-ins read them
     config = stub_mirror(tfstub_python, tmp_path / "tfstub")
     failed = []
-    for d in dirs:
-        work = shutil.copytree(d, tmp_path / d.parent.parent.name / "terraform")  # init writes .terraform/ into it
-        root = sorted((work / "envs").iterdir())[-1]
-        run = validate(terraform, root, config, tmp_path / "home")
-        if run.returncode != 0 or "Success! The configuration is valid." not in run.stdout:
-            failed.append(f"{d.parent.parent.name}/{root.name}:\n{run.stdout[-1500:]}\n{run.stderr[-3000:]}")
+    with stub_servers(tfstub_python, tmp_path / "tfstub/run") as reattach:
+        for d in dirs:
+            work = shutil.copytree(d, tmp_path / d.parent.parent.name / "terraform")  # init writes .terraform/
+            root = sorted((work / "envs").iterdir())[-1]
+            run = validate(terraform, root, config, tmp_path / "home", reattach)
+            if run.returncode != 0 or "Success! The configuration is valid." not in run.stdout:
+                failed.append(f"{d.parent.parent.name}/{root.name}:\n{run.stdout[-1500:]}\n{run.stderr[-3000:]}")
     assert not failed, "\n\n".join(failed)
