@@ -312,6 +312,20 @@ output "unsupported" {
 """
 
 
+def test_the_compact_schema_holds_each_types_computed_attributes(provider_schemas: dict[str, dict[str, Any]]) -> None:
+    # format 3: what the stand-ins declare computed (the .jsii's read-only getters that are no argument)
+    aws = provider_schemas["aws"]
+    assert aws["data"]["aws_caller_identity"]["c"] == {"account_id": "string", "arn": "string", "user_id": "string"}
+    assert aws["data"]["aws_iam_policy_document"]["c"]["json"] == "string"
+    rule = aws["resource"]["aws_securityhub_automation_rule"]
+    assert rule["c"]["tags_all"] == ["map", "string"]  # cdktf's StringMap
+    assert aws["resource"]["aws_eks_cluster"]["c"]["identity"] == "any"  # a nested computed structure
+    assert "id" not in aws["resource"]["aws_s3_bucket"]["c"] and "id" in aws["resource"]["aws_s3_bucket"]["a"]
+    criteria = rule["b"]["criteria"][0]  # an argument and a block of one name: the block only
+    assert "id" in criteria["b"] and "id" not in criteria["a"]
+    assert provider_schemas["azurerm"]["resource"]["azurerm_storage_account"]["c"]["primary_dfs_endpoint"] == "string"
+
+
 @pytest.fixture(scope="module")
 def terraform_validator(
     tfstub_python: Path, provider_schemas: dict[str, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory

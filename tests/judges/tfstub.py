@@ -3,16 +3,16 @@
     python tfstub.py SCHEMA.json     (run by Terraform, in the `tfstub` judge env, as the provider's executable)
     python tfstub.py SCHEMA.json --serve SOCKET registry.terraform.io/hashicorp/aws   (long-lived, reattached)
 
-It serves Terraform's plugin protocol 6 through the PyPI package `tf` (its gRPC server, handshake and
-TLS): `GetProviderSchema` answers from the compact schema of tests/judges/tfschema.py, built from the
-CDKTF `.jsii` of the provider version the roots pin -- every resource type and data source, each
-argument required or optional with its type (`any` as `dynamic`), each nested block as a LIST
-(`max_items = 1` unless the `.jsii` says it repeats, `min_items = 1` when required), each computed
-attribute the resource class exports as computed. Every `Validate*Config` is accepted and
-`ConfigureProvider` does nothing: Terraform core itself then checks each block against the schema
-(unknown argument or block, wrong type, missing required argument, unsupported attribute in a
-reference). Nothing is planned, read or applied: every other call is left to the base servicer, which
-refuses it (UNIMPLEMENTED)."""
+It serves Terraform's plugin protocol 6 through the PyPI package `tf` (its generated gRPC bindings;
+its runner's handshake and TLS when Terraform starts it, a plain unix socket when reattached).
+`GetProviderSchema` answers from the compact schema of tests/judges/tfschema.py, built from the CDKTF
+`.jsii` of the provider version the roots pin: every resource type and data source, each argument
+required or optional with its type (`any` as `dynamic`), each nested block as a LIST (`max_items = 1`
+unless the `.jsii` says it repeats, `min_items = 1` when required), each attribute the resource class
+exports as computed. Every `Validate*Config` is accepted and `ConfigureProvider` does nothing: Terraform
+core itself then checks each block against the schema (unknown argument or block, wrong type, missing
+required argument, unsupported attribute in a reference). Nothing is planned, read or applied: every
+other call is left to the base servicer, which refuses it (UNIMPLEMENTED)."""
 
 from __future__ import annotations
 
@@ -122,7 +122,8 @@ def response_bytes(pb: Any, schema: Path) -> bytes:
 
 def serve(pb: Any, response: Any, socket: str, address: str) -> None:
     """Serves one long-lived stand-in on a unix socket, for Terraform to reattach to (TF_REATTACH_PROVIDERS:
-    no process start per use); prints its reattach entry as one JSON line once it listens, runs until killed."""
+    no process start per use); prints its reattach entry as one JSON line once it listens, runs until killed
+    or until its parent is gone."""
     from concurrent import futures
 
     import grpc
@@ -142,7 +143,11 @@ def serve(pb: Any, response: Any, socket: str, address: str) -> None:
     entry = {"Protocol": "grpc", "ProtocolVersion": 6, "Pid": os.getpid(), "Test": True,
              "Addr": {"Network": "unix", "String": socket}}  # fmt: skip
     print(json.dumps({address: entry}), flush=True)
-    server.wait_for_termination()
+    parent = os.getppid()
+    while server.wait_for_termination(timeout=1.0):  # True: timed out, still serving
+        if os.getppid() != parent:  # the test process died without killing it: no orphan
+            server.stop(grace=0)
+            return
 
 
 def main(argv: list[str]) -> None:
