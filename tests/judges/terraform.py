@@ -3,7 +3,8 @@ rendered project to disk, parse them with python-hcl2 (the `hcl` judge env), che
 resource and data block against the provider's own schema (tests/judges/tfschema.py), run checkov
 (`checkov` judge env, --skip-download), `terraform fmt -check` where a terraform binary exists, and
 `terraform init -backend=false` + `terraform validate` on each root with a schema-only stand-in for every
-provider (tests/judges/tfstub.py in the `tfstub` judge env, served from a filesystem mirror).
+provider (tests/judges/tfstub.py in the `tfstub` judge env: long-lived ones Terraform reattaches to,
+`stub_servers`, or installed from a filesystem mirror, `stub_mirror`).
 
     from tests.judges.terraform import write_terraform, parse_dir, schema_problems, run_checkov
 """
@@ -133,8 +134,8 @@ def stub_mirror(python: Path, where: Path) -> Path:
 
 @contextmanager
 def stub_servers(python: Path, where: Path) -> Iterator[str]:
-    """One long-lived stand-in per provider (tests/judges/tfstub.py --serve, on a unix socket under `where`)
-    for Terraform to reattach to: no provider process starts per `validate` (each start is ~0.6 s of CPU,
+    """One long-lived stand-in per provider (tests/judges/tfstub.py --serve on a unix socket, its log under
+    `where`) for Terraform to reattach to: no provider process starts per `validate` (each start is ~0.6 s of CPU,
     two per provider per root). Yields the TF_REATTACH_PROVIDERS value; kills each by its PID at the end."""
     where.mkdir(parents=True, exist_ok=True)
     sockets = Path(tempfile.mkdtemp(prefix="tfstub-"))  # a unix socket's path has at most 107 bytes

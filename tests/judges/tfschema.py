@@ -41,7 +41,7 @@ PACKAGES: dict[str, tuple[str, str]] = {
     "azuread": ("@cdktf/provider-azuread", "14.3.1"),  # the AzureDatabricks service principal (Azure)
 }
 # (registry source, provider version) of each package's schema: what `terraform validate`'s stand-ins are
-# installed as (tests/judges/terraform.py, stub_mirror); each satisfies the generated roots' `~>` pins.
+# installed or reattached as (tests/judges/terraform.py); each satisfies the generated roots' `~>` pins.
 PROVIDER_SOURCES: dict[str, tuple[str, str]] = {
     "aws": ("hashicorp/aws", "6.25.0"),
     "azurerm": ("hashicorp/azurerm", "4.55.0"),
