@@ -36,6 +36,7 @@ from tests.judges.fixtures import (
     prefect_python,
     spark_python,
     spark_service,
+    tfstub_python,
 )
 from tests.servers import kafka_broker, kafka_txn_broker, mariadb_server, postgres_server
 
@@ -61,6 +62,7 @@ __all__ = [
     "prefect_python",
     "spark_python",
     "spark_service",
+    "tfstub_python",
 ]
 
 REPO = Path(__file__).resolve().parents[1]

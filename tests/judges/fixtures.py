@@ -118,6 +118,13 @@ def checkov_python(request: pytest.FixtureRequest) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tfstub_python(request: pytest.FixtureRequest) -> Path:
+    """Python of the `tfstub` judge env: the `tf` package, which runs the stand-in providers of
+    `terraform validate` (tests/judges/tfstub.py)."""
+    return _judge_python(request, "tfstub")
+
+
+@pytest.fixture(scope="session")
 def moto_python(request: pytest.FixtureRequest) -> Path:
     """Python of the `moto` judge env (requirements/judges/moto.txt): moto's S3 server, the local
     object store the lake step's `s3://` root is judged on."""

@@ -1,7 +1,10 @@
 """Judging generated Terraform offline (../shared/CURRENCY.md §8, §11, §12): write the files of a
 rendered project to disk, parse them with python-hcl2 (the `hcl` judge env), check every provider,
 resource and data block against the provider's own schema (tests/judges/tfschema.py), run checkov
-(`checkov` judge env, --skip-download) and `terraform fmt -check` where a terraform binary exists.
+(`checkov` judge env, --skip-download), `terraform fmt -check` where a terraform binary exists, and
+`terraform init -backend=false` + `terraform validate` on each root with a schema-only stand-in for every
+provider (tests/judges/tfstub.py in the `tfstub` judge env: long-lived ones Terraform reattaches to,
+`stub_servers`, or installed from a filesystem mirror, `stub_mirror`).
 
     from tests.judges.terraform import write_terraform, parse_dir, schema_problems, run_checkov
 """
@@ -9,16 +12,20 @@ resource and data block against the provider's own schema (tests/judges/tfschema
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import subprocess
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from tests.judges.envs import offline_env
-from tests.judges.tfschema import check_document, load_schema, reference_problems
+from tests.judges.tfschema import PROVIDER_SOURCES, check_document, load_schema, reference_problems, schema_path
 
 DRIVER = Path(__file__).with_name("tf_driver.py")
+STUB = Path(__file__).with_name("tfstub.py")
 PROVIDERS = ("aws", "azurerm", "google", "google-beta", "databricks", "azuread")
 
 
@@ -106,3 +113,70 @@ def console(
            "TF_CLI_CONFIG_FILE": "/dev/null"}  # fmt: skip
     return subprocess.run([terraform, "console", "-no-color"], input=expression + "\n", capture_output=True,
                           text=True, timeout=60, check=False, cwd=where, env=env)  # fmt: skip
+
+
+def stub_mirror(python: Path, where: Path) -> Path:
+    """A filesystem mirror holding a stand-in of every provider (tests/judges/tfstub.py run by `python`, the
+    tfstub env's, over its compact schema) at the version the roots pin, and a CLI configuration installing
+    providers only from it: returns the configuration file (TF_CLI_CONFIG_FILE). The schemas must be built."""
+    mirror = where / "mirror"
+    for name, (source, version) in PROVIDER_SOURCES.items():
+        exe = mirror / "registry.terraform.io" / source / version / f"linux_amd64/terraform-provider-{name}_v{version}"
+        exe.parent.mkdir(parents=True, exist_ok=True)
+        command = " ".join(shlex.quote(str(p)) for p in (python, STUB, schema_path(name)))
+        exe.write_text(f"#!/bin/sh\nexec {command}\n")
+        exe.chmod(0o755)
+    config = where / "terraformrc"
+    mirrored = f"  filesystem_mirror {{\n    path = {json.dumps(str(mirror))}\n  }}\n"
+    config.write_text(f"provider_installation {{\n{mirrored}}}\n")
+    return config
+
+
+@contextmanager
+def stub_servers(python: Path, where: Path) -> Iterator[str]:
+    """One long-lived stand-in per provider (tests/judges/tfstub.py --serve on a unix socket, its log under
+    `where`) for Terraform to reattach to: no provider process starts per `validate` (each start is ~0.6 s of CPU,
+    two per provider per root). Yields the TF_REATTACH_PROVIDERS value; kills each by its PID at the end."""
+    where.mkdir(parents=True, exist_ok=True)
+    sockets = Path(tempfile.mkdtemp(prefix="tfstub-"))  # a unix socket's path has at most 107 bytes
+    started: list[subprocess.Popen[str]] = []
+    entries: dict[str, Any] = {}
+    try:
+        for name, (source, _version) in PROVIDER_SOURCES.items():
+            cmd = [str(python), str(STUB), str(schema_path(name)), "--serve", str(sockets / f"{name}.sock"),
+                   f"registry.terraform.io/{source}"]  # fmt: skip
+            with (where / f"{name}.log").open("w") as log:
+                started.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True,
+                                                env=offline_env(where / "home")))  # fmt: skip
+        for name, proc in zip(PROVIDER_SOURCES, started, strict=True):
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            if not line:
+                raise RuntimeError(f"the {name} stand-in exited:\n{(where / f'{name}.log').read_text()[-3000:]}")
+            entries.update(json.loads(line))
+        yield json.dumps(entries)
+    finally:
+        for proc in started:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(sockets, ignore_errors=True)
+
+
+def validate(
+    terraform: str, root: Path, config: Path, home: Path, reattach: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`terraform init -backend=false` then `terraform validate` in root with the stand-in providers: installed
+    from `config`'s mirror (stub_mirror), or the running ones `reattach` names (stub_servers). Terraform's own
+    messages in stderr; the init's output when it fails."""
+    home.mkdir(parents=True, exist_ok=True)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1",
+           "TF_IN_AUTOMATION": "1", "TF_CLI_CONFIG_FILE": str(config)}  # fmt: skip
+    if reattach:
+        env["TF_REATTACH_PROVIDERS"] = reattach
+    run = [terraform, f"-chdir={root}"]
+    init = subprocess.run([*run, "init", "-backend=false", "-input=false", "-no-color"], capture_output=True,
+                          text=True, timeout=300, check=False, env=env)  # fmt: skip
+    if init.returncode != 0:
+        return init
+    return subprocess.run([*run, "validate", "-no-color"], capture_output=True, text=True, timeout=300, check=False,
+                          env=env)  # fmt: skip

@@ -6,13 +6,17 @@ project's skip list, each skip with its reason; `terraform fmt -check` where ter
 files agree with each other and the spec (every module input wired, every variable valued or named as
 unset, every spec secret in the secret store, tiers from the plan's retention).
 
-Terraform's own `validate` needs the providers, which cannot be downloaded here: the schema check
-stands in for it (../shared/CURRENCY.md §12)."""
+Terraform's own `validate` needs the providers, which cannot be downloaded here: each provider is
+stood in for by a schema-only plugin served from the same .jsii schemas (tests/judges/tfstub.py, the
+`tfstub` judge env), and `terraform init -backend=false` + `terraform validate` run on every root of
+every example (and one root of each variant); the python-hcl2 schema check runs beside it."""
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -30,7 +34,10 @@ from tests.judges.terraform import (
     run_checkov,
     schema_problems,
     schemas,
+    stub_mirror,
+    stub_servers,
     terraform_binary,
+    validate,
     write_terraform,
 )
 from tests.judges.tfschema import reference_problems
@@ -257,6 +264,131 @@ def test_terraform_fmt_accepts_every_file(name: str, project_dirs: dict[str, Pat
     assert len(list(project_dirs[name].rglob("*.tf"))) >= 10
     done = fmt_check(terraform, project_dirs[name])
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+VALIDATE_NEGATIVE = """
+terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 6.25"
+    }
+  }
+}
+
+resource "aws_s3_bucket" "lake" {
+  bucket = "b"
+}
+
+resource "aws_s3_bucket_versioning" "typo" {
+  bucket      = aws_s3_bucket.lake.id
+  versionning = true
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_msk_cluster" "wrong_type" {
+  cluster_name           = "c"
+  kafka_version          = "3.9.x"
+  number_of_broker_nodes = "three"
+  broker_node_group_info {
+    instance_type   = "kafka.t3.small"
+    client_subnets  = ["s"]
+    security_groups = ["g"]
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "missing" {
+  rule {
+    id     = "r"
+    status = "Enabled"
+  }
+}
+
+output "unsupported" {
+  value = aws_s3_bucket.lake.arnn
+}
+"""
+
+
+def test_the_compact_schema_holds_each_types_computed_attributes(provider_schemas: dict[str, dict[str, Any]]) -> None:
+    # format 3: what the stand-ins declare computed (the .jsii's read-only getters that are no argument)
+    aws = provider_schemas["aws"]
+    assert aws["data"]["aws_caller_identity"]["c"] == {"account_id": "string", "arn": "string", "user_id": "string"}
+    assert aws["data"]["aws_iam_policy_document"]["c"]["json"] == "string"
+    rule = aws["resource"]["aws_securityhub_automation_rule"]
+    assert rule["c"]["tags_all"] == ["map", "string"]  # cdktf's StringMap
+    assert aws["resource"]["aws_eks_cluster"]["c"]["identity"] == "any"  # a nested computed structure
+    assert "id" not in aws["resource"]["aws_s3_bucket"]["c"] and "id" in aws["resource"]["aws_s3_bucket"]["a"]
+    criteria = rule["b"]["criteria"][0]  # an argument and a block of one name: the block only
+    assert "id" in criteria["b"] and "id" not in criteria["a"]
+    assert provider_schemas["azurerm"]["resource"]["azurerm_storage_account"]["c"]["primary_dfs_endpoint"] == "string"
+
+
+@pytest.fixture(scope="module")
+def terraform_validator(
+    tfstub_python: Path, provider_schemas: dict[str, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path, str]]:
+    """(terraform, CLI config, TF_REATTACH_PROVIDERS) for `terraform validate` with the stand-in providers,
+    running for the module; skips where no terraform binary is."""
+    terraform = terraform_binary()
+    if terraform is None:
+        print("terraform is not installed (it is not in any registry here): skipping `terraform validate`")
+        pytest.skip("no terraform binary on this machine")
+    where = tmp_path_factory.mktemp("tfstub")
+    with stub_servers(tfstub_python, where / "run") as reattach:
+        yield terraform, stub_mirror(tfstub_python, where), reattach
+
+
+def test_terraform_validate_with_the_stand_in_providers_refuses_what_the_provider_would(
+    terraform_validator: tuple[str, Path], tmp_path: Path
+) -> None:
+    # Terraform core checks each block against the stand-in's schema: its own messages, each located
+    terraform, config, reattach = terraform_validator
+    (tmp_path / "root").mkdir()
+    (tmp_path / "root/main.tf").write_text(VALIDATE_NEGATIVE)
+    run = validate(terraform, tmp_path / "root", config, tmp_path / "home", reattach)
+    assert run.returncode == 1, run.stdout + run.stderr
+    said = " ".join(run.stderr.split())  # Terraform wraps its messages at 78 columns
+    for message in ('Error: Unsupported argument on main.tf line 17, in resource "aws_s3_bucket_versioning" "typo"',
+                    'An argument named "versionning" is not expected here.',
+                    'Error: Incorrect attribute value type on main.tf line 26, in resource "aws_msk_cluster"',
+                    'Inappropriate value for attribute "number_of_broker_nodes": a number is required.',
+                    'Error: Missing required argument on main.tf line 34, in resource '
+                    '"aws_s3_bucket_lifecycle_configuration" "missing"',
+                    'The argument "bucket" is required, but no definition was found.',
+                    'Error: Unsupported attribute on main.tf line 42, in output "unsupported"',
+                    'This object has no argument, nested block, or exported attribute named "arnn".'):  # fmt: skip
+        assert message in said, run.stderr
+    assert said.count("Error: ") == 4, run.stderr
+    # and the same root with the four mistakes mended is valid: exported attributes (`arn`) are known
+    mended = (VALIDATE_NEGATIVE.replace("versionning", "expected_bucket_owner").replace('"three"', "3")
+              .replace("arnn", "arn").replace('rule {\n    id', 'bucket = "b"\n  rule {\n    id'))  # fmt: skip
+    (tmp_path / "root/main.tf").write_text(mended)
+    run = validate(terraform, tmp_path / "root", config, tmp_path / "home", reattach)
+    assert run.returncode == 0 and "Success! The configuration is valid." in run.stdout, run.stdout + run.stderr
+    # and the stand-ins installed from the filesystem mirror (a process per use, the roots' version pins met)
+    # refuse the broken root alike
+    (tmp_path / "installed").mkdir()
+    (tmp_path / "installed/main.tf").write_text(VALIDATE_NEGATIVE)
+    run = validate(terraform, tmp_path / "installed", config, tmp_path / "home")
+    assert run.returncode == 1 and " ".join(run.stderr.split()).count("Error: ") == 4, run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("name", [*(p.stem for p in terraform_specs()), *VARIANTS, *EXTRA])
+def test_terraform_validate_accepts_every_root(
+    name: str, project_dirs: dict[str, Path], terraform_validator: tuple[str, Path], tmp_path: Path
+) -> None:
+    # every environment root of every example; one root of each variant, whose other environments differ only
+    # in their values (which validate does not read) and their state key
+    terraform, config, reattach = terraform_validator
+    work = shutil.copytree(project_dirs[name], tmp_path / "terraform")  # init writes .terraform/: a copy
+    roots = sorted((work / "envs").iterdir())
+    for root in roots if name not in VARIANTS and name not in EXTRA else roots[-1:]:
+        run = validate(terraform, root, config, tmp_path / "home", reattach)
+        assert run.returncode == 0, f"{name}/{root.name}:\n{run.stdout[-2000:]}\n{run.stderr[-4000:]}"
+        assert "Success! The configuration is valid." in run.stdout
 
 
 def test_terraform_accepts_every_environments_values_against_the_variables_types_and_validations(

@@ -10,6 +10,7 @@ keys, each topic declared on the cluster, the Managed Kafka service agent grante
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,11 @@ from tests.judges.terraform import (
     run_checkov,
     schema_problems,
     schemas,
+    stub_mirror,
     terraform_binary,
     write_terraform,
 )
+from tests.judges.terraform import validate as tf_validate
 from tests.judges.tfschema import reference_problems
 
 COLUMNS = "[{name: id, type: bigint, not_null: true}, {name: at, type: 'timestamp(3)', not_null: true}]"
@@ -248,3 +251,29 @@ def test_with_kubernetes_the_bridge_is_terraform_s_and_no_pod_identity_is_federa
     tfvars = files["terraform/envs/prod/terraform.tfvars"]
     accounts = tfvars.split("workload_accounts = {", 1)[1].split("}", 1)[0]
     assert "bridge" not in accounts and "bridge_subscriptions" not in tfvars
+
+
+def test_terraform_validate_accepts_the_connect_root_with_the_google_beta_stand_in(
+    project: tuple[dict[str, str], Path],
+    provider_schemas: dict[str, dict[str, Any]],
+    tfstub_python: Path,
+    tmp_path: Path,
+) -> None:
+    """`terraform init -backend=false` + `terraform validate` by Terraform itself on the prod root, google and
+    google-beta served by their stand-ins (tests/judges/tfstub.py, installed from the mirror at the pinned
+    versions); the same root with a Connect resource's argument misspelt is refused by Terraform's own message."""
+    terraform = terraform_binary()
+    if terraform is None:
+        print("terraform is not installed (it is not in any registry here): skipping `terraform validate`")
+        pytest.skip("no terraform binary on this machine")
+    config = stub_mirror(tfstub_python, tmp_path / "stub")
+    work = shutil.copytree(project[1], tmp_path / "terraform")  # init writes .terraform/: a copy
+    run = tf_validate(terraform, work / "envs" / "prod", config, tmp_path / "home")
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-4000:]
+    assert "Success! The configuration is valid." in run.stdout
+    connect = next(work.glob("modules/*/connect.tf"))
+    text = connect.read_text(encoding="utf-8")
+    assert "connect_cluster_id =" in text
+    connect.write_text(text.replace("connect_cluster_id =", "connect_cluster_idd =", 1), encoding="utf-8")
+    run = tf_validate(terraform, work / "envs" / "prod", config, tmp_path / "home")
+    assert run.returncode == 1 and "Unsupported argument" in run.stderr, run.stdout[-2000:] + run.stderr[-4000:]

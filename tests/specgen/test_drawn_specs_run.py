@@ -294,3 +294,31 @@ def test_drawn_specs_terraform_parses_matches_provider_schemas_and_passes_checko
     failed = [f"{f['check_id']} {f['file_abs_path']}" for f in report["results"]["failed_checks"]]
     assert failed == []
     assert len(report["results"]["passed_checks"]) >= 10 * len(dirs)
+
+
+@pytest.mark.judge
+def test_drawn_specs_terraform_validate_accepts_a_root_of_each(
+    projects: list[Path], tfstub_python: Path, tmp_path: Path
+) -> None:
+    """`terraform init -backend=false` + `terraform validate` (tests/judges/test_terraform.py) with the
+    stand-in providers of tests/judges/tfstub.py, on one environment root of each drawn spec deploying with
+    Terraform (the environments differ only in their values, which validate does not read)."""
+    from tests.judges.terraform import schemas, stub_mirror, stub_servers, terraform_binary, validate
+
+    terraform = terraform_binary()
+    if terraform is None:
+        print("terraform is not installed (it is not in any registry here): skipping `terraform validate`")
+        pytest.skip("no terraform binary on this machine")
+    dirs = [p / "terraform" for p in projects if (p / "terraform").is_dir()]
+    assert dirs, "no drawn spec deploys with Terraform: the sample judged nothing"
+    schemas()  # built before the stand-ins read them
+    config = stub_mirror(tfstub_python, tmp_path / "tfstub")
+    failed = []
+    with stub_servers(tfstub_python, tmp_path / "tfstub/run") as reattach:
+        for d in dirs:
+            work = shutil.copytree(d, tmp_path / d.parent.parent.name / "terraform")  # init writes .terraform/
+            root = sorted((work / "envs").iterdir())[-1]
+            run = validate(terraform, root, config, tmp_path / "home", reattach)
+            if run.returncode != 0 or "Success! The configuration is valid." not in run.stdout:
+                failed.append(f"{d.parent.parent.name}/{root.name}:\n{run.stdout[-1500:]}\n{run.stderr[-3000:]}")
+    assert not failed, "\n\n".join(failed)
