@@ -136,6 +136,8 @@ _UNPRINTABLE = re.compile("[\u2028\u2029\u0085\ufeff\u007f-\u009f\ud800-\udfff\u
 
 
 def _escape_unprintable(text: str) -> str:
+    if text.isascii() and "\x7f" not in text:  # most text: ASCII without DEL holds none of them (no regex pass)
+        return text
     return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
