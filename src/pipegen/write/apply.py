@@ -68,7 +68,7 @@ JOURNAL_FORMAT = 3  # 2: every entry names a backup slot and the hash the decisi
 
 
 def _fsync_write(path: Path, data: bytes, mode: int, *, folder_made: bool = False) -> None:
-    """Write, fsync and chmod a file; `folder_made`: its folder exists (the staging folder, made once
+    """Write, chmod and fsync a file; `folder_made`: its folder exists (the staging folder, made once
     per run rather than once per staged file)."""
     with named(path):
         if not folder_made:
@@ -80,10 +80,10 @@ def _fsync_write(path: Path, data: bytes, mode: int, *, folder_made: bool = Fals
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
+            os.fchmod(fd, mode)  # on the open file: no path looked up again, and the mode is in the fsync
             os.fsync(fd)
         finally:
             os.close(fd)
-        path.chmod(mode)
 
 
 def _fsync_dir(path: Path) -> None:
