@@ -5,11 +5,23 @@ characters each filter changes."""
 
 from __future__ import annotations
 
+import json
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipegen.generators.terraform.hcl import quote
-from pipegen.render.filters import HCL_ESCAPES, MD_ALWAYS, MD_LINE_START, hcl_str, md_text
+from pipegen.render.filters import (
+    _UNPRINTABLE,
+    HCL_ESCAPES,
+    MD_ALWAYS,
+    MD_LINE_START,
+    hcl_str,
+    md_code,
+    md_text,
+    yaml_str,
+)
 
 SPECIAL = '\\"\n\r\t\x00\x1f\x7f\x80$%{}_`*[]<>&|~#+-=.)1aZ9 \u00e9\u0663\u2028\U0001f680'
 TEXT = st.text(st.one_of(st.sampled_from(SPECIAL), st.characters()), max_size=60)
@@ -71,3 +83,30 @@ def test_every_code_point_around_an_underscore_is_judged_as_the_loop_judged_it()
         chars = "".join(chr(c) for c in range(start, start + 0x8000) if not 0xD800 <= c <= 0xDFFF)
         text = "_".join(chars) + "_"
         assert md_text(text) == md_text_loop(text), hex(start)
+
+
+def md_code_before(value: str) -> str:
+    """md_code before s48 (a regex pass and a generator on every value, backtick or not)."""
+    flat = " ".join(value.split("\n")).replace("\r", " ").replace("|", "\\|")
+    longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") or not flat.strip() else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"
+
+
+def yaml_str_before(value: str) -> str:
+    """yaml_str before s48 (the unprintable-character regex run on every string, ASCII too)."""
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXT)
+def test_md_code_and_yaml_str_write_what_they_wrote_before(value: str) -> None:
+    assert md_code(value) == md_code_before(value)
+    assert yaml_str(value) == yaml_str_before(value)
+
+
+def test_yaml_str_of_every_ascii_character_is_what_it_was() -> None:
+    for code in range(0x80):
+        text = f"a{chr(code)}b"
+        assert yaml_str(text) == yaml_str_before(text), hex(code)

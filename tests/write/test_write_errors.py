@@ -76,7 +76,7 @@ POINTS = {
     "fsync": (os, "fsync", False),  # staged files, the journal, every changed folder
     "replace": (Path, "replace", True),  # the journal's rename, backups, moves into place
     "mkdir": (Path, "mkdir", True),
-    "chmod": (Path, "chmod", True),
+    "chmod": (os, "fchmod", False),  # on the staged file's descriptor: the path comes from apply's named()
     "unlink": (Path, "unlink", True),
 }
 

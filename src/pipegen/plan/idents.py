@@ -32,11 +32,15 @@ def dbt_project_name(pipeline: str) -> Ident:
     return Ident(f"{pipeline}_pipeline" if pipeline in DBT_BANNED_PROJECT_NAMES else pipeline)
 
 
+_NOT_DNS = re.compile(r"[^a-z0-9]+")
+_DASHES = re.compile(r"-{2,}")
+
+
 def dns_name(value: str, max_len: int = 63, always_hash: bool = False) -> Ident:
     """A DNS-1123 label: lowercase alphanumerics and '-', starting and ending alphanumeric,
     at most `max_len` characters; a name that had to be cut (or `always_hash`) ends in a
     stable hash of the full value, so distinct values stay distinct."""
-    label = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9]+", "-", value.lower())).strip("-")
+    label = _DASHES.sub("-", _NOT_DNS.sub("-", value.lower())).strip("-")
     if always_hash or len(label) > max_len or not label:
         suffix = short_hash(value)
         head = label[: max_len - len(suffix) - 1].rstrip("-")

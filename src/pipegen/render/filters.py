@@ -136,6 +136,8 @@ _UNPRINTABLE = re.compile("[\u2028\u2029\u0085\ufeff\u007f-\u009f\ud800-\udfff\u
 
 
 def _escape_unprintable(text: str) -> str:
+    if text.isascii() and "\x7f" not in text:  # most text: ASCII without DEL holds none of them (no regex pass)
+        return text
     return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
@@ -280,10 +282,13 @@ def line_text(value: str) -> str:
     return " ".join("".join(ch if ch.isprintable() else " " for ch in value).split())
 
 
+_BACKTICKS = re.compile(r"`+")
+
+
 def md_code(value: str) -> str:
     """An inline code span with a fence longer than any backtick run inside."""
-    flat = " ".join(value.split("\n")).replace("\r", " ").replace("|", "\\|")
-    longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
+    flat = value.replace("\n", " ").replace("\r", " ").replace("|", "\\|")
+    longest = max(map(len, _BACKTICKS.findall(flat)), default=0) if "`" in flat else 0
     fence = "`" * (longest + 1)
     pad = " " if flat.startswith("`") or flat.endswith("`") or not flat.strip() else ""
     return f"{fence}{pad}{flat}{pad}{fence}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from pipegen.render.filters import yaml_str
@@ -34,7 +35,7 @@ def jinja_inert(value: str) -> str:
     exactly: unchanged unless it contains a tag opener, else a Jinja string expression."""
     if isinstance(value, DbtJinja):
         return str(value)
-    if not any(opener in value for opener in _JINJA_OPEN):
+    if "{" not in value or not any(opener in value for opener in _JINJA_OPEN):  # every opener starts with {
         return value
     escaped = value.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n").replace("\r", "\\r")
     return "{{ '" + escaped + "' }}"
@@ -59,6 +60,17 @@ def _scalar(value: Any, transform: Callable[[str], str]) -> str:
 
 
 def _key(key: Any) -> str:
+    if type(key) is str:  # most keys: they repeat (name, description, columns), each worked out once
+        return _str_key(key)
+    return _key_text(key)
+
+
+@lru_cache(maxsize=4096)
+def _str_key(key: str) -> str:
+    return _key_text(key)
+
+
+def _key_text(key: Any) -> str:
     if not isinstance(key, str) or not _PLAIN_KEY.match(key) or key in _NOT_STRINGS:
         return yaml_str(str(key))
     return key
@@ -85,7 +97,9 @@ def _emit(data: Any, indent: int, transform: Callable[[str], str]) -> list[str]:
             return [pad + "{}"]
         out = []
         for key, value in data.items():
-            if _is_block(value):
+            if type(value) is str:  # most values: what _inline writes for a string, without its tests
+                out.append(f"{pad}{_key(key)}: {yaml_str(transform(value))}")
+            elif _is_block(value):
                 out.append(f"{pad}{_key(key)}:")
                 out += _emit(value, indent + 2, transform)
             else:
@@ -96,7 +110,9 @@ def _emit(data: Any, indent: int, transform: Callable[[str], str]) -> list[str]:
             return [pad + "[]"]
         out = []
         for item in data:
-            if _is_block(item):
+            if type(item) is str:
+                out.append(f"{pad}- {yaml_str(transform(item))}")
+            elif _is_block(item):
                 inner = _emit(item, indent + 2, transform)
                 out.append(f"{pad}- {inner[0].lstrip()}")
                 out += inner[1:]

@@ -59,7 +59,7 @@ from pipegen.write.decide import Op, WritePlan, WriteReport
 from pipegen.write.disk import kind_of, named, write_error
 from pipegen.write.lock import output_lock
 from pipegen.write.manifest import UPGRADE, sha256
-from pipegen.write.paths import META_DIR, check_inside, safe_relpath
+from pipegen.write.paths import META_DIR, refuse_links, safe_relpath
 
 TXN = f"{META_DIR}/txn"
 JOURNAL = "journal.json"
@@ -68,7 +68,7 @@ JOURNAL_FORMAT = 3  # 2: every entry names a backup slot and the hash the decisi
 
 
 def _fsync_write(path: Path, data: bytes, mode: int, *, folder_made: bool = False) -> None:
-    """Write, fsync and chmod a file; `folder_made`: its folder exists (the staging folder, made once
+    """Write, chmod and fsync a file; `folder_made`: its folder exists (the staging folder, made once
     per run rather than once per staged file)."""
     with named(path):
         if not folder_made:
@@ -80,10 +80,10 @@ def _fsync_write(path: Path, data: bytes, mode: int, *, folder_made: bool = Fals
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
+            os.fchmod(fd, mode)  # on the open file: no path looked up again, and the mode is in the fsync
             os.fsync(fd)
         finally:
             os.close(fd)
-        path.chmod(mode)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -121,9 +121,15 @@ class _Fault:
 def _target(out: Path, rel: str, seen: dict[str, str] | None = None) -> Path:
     """A journal or plan target: a safe path in the tree, or under .pipegen/ (base, pending, manifest).
     `seen`: the folders this pass over a run's targets has checked already (check_inside)."""
+    _refuse_target(out, rel, seen)
+    return out / rel
+
+
+def _refuse_target(out: Path, rel: str, seen: dict[str, str] | None = None) -> None:
+    """_target's checks alone (the staging pass builds no Path per target)."""
     inner = rel[len(META_DIR) + 1 :] if rel.startswith(f"{META_DIR}/") else None
     safe_relpath(inner if inner is not None else rel)
-    return check_inside(out, rel, seen)
+    refuse_links(out, rel, seen)
 
 
 def _replaceable(target: Path) -> bool:
@@ -222,7 +228,7 @@ def _stage(out: Path, txn: Path, ops: list[Op]) -> list[Entry]:
     made = False  # txn/stage/, made before the first file staged in it
     with _Together(_stage_one) as together:
         for i, op in enumerate(ops):
-            _target(out, op.target, seen)  # refuses an unsafe path before anything is staged
+            _refuse_target(out, op.target, seen)  # refuses an unsafe path before anything is staged
             staged, wrote = None, None
             payload = op.payload()  # encoded here, dropped once written: a few files' bytes held at a time
             if payload is not None:

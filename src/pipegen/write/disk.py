@@ -45,9 +45,9 @@ def kind_of(st_mode: int) -> str:
     return next((name for test, name in _KINDS if test(st_mode)), "not a regular file")
 
 
-def _lstat(path: Path) -> os.stat_result | None:
+def _lstat(path: str | Path) -> os.stat_result | None:
     try:
-        return path.lstat()
+        return os.lstat(path)
     except (FileNotFoundError, NotADirectoryError):
         return None
 
@@ -74,13 +74,20 @@ def regular_digest(root: Path, rel: str, going: Collection[str] = ()) -> tuple[s
         return hashlib.file_digest(fh, "sha256").hexdigest(), stat.S_IMODE(st.st_mode)
 
 
+def _prefix(root: Path) -> str:
+    """What str(root / rel) puts before rel (a Path per folder looked at was most of the cost)."""
+    text = os.fspath(root)
+    return "" if text == "." else text if text.endswith("/") else text + "/"
+
+
 def _placed(root: Path, rel: str, going: Collection[str]) -> Disk | None:
     """What `inspect` finds when `root/rel` is not a regular file (nothing, or what is in the
     way); None when it is one, to be read."""
     parts = rel.split("/")
+    base = _prefix(root)
     for depth in range(1, len(parts)):
         prefix = "/".join(parts[:depth])
-        st = _lstat(root / prefix)
+        st = _lstat(base + prefix)  # a string, not a Path, per folder looked at
         if st is None:
             return Disk()
         if stat.S_ISDIR(st.st_mode):

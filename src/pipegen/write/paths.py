@@ -58,7 +58,13 @@ def _is_link(path: str) -> bool:
 
 
 def check_inside(root: Path, rel: str, seen: dict[str, str] | None = None) -> Path:
-    """root/rel, refusing symlinks on the way (a link could point outside the directory).
+    """root/rel, refusing symlinks on the way (a link could point outside the directory)."""
+    refuse_links(root, rel, seen)
+    return root / rel  # the last part is never a checked folder: root joined with every part
+
+
+def refuse_links(root: Path, rel: str, seen: dict[str, str] | None = None) -> None:
+    """check_inside's checks without building the Path (the staging pass only checks).
 
     `seen` serves the many paths of one run: the folders on the way already checked, each with
     its resolved path (and "" with the root's), so each is checked and resolved once. A checked
@@ -85,4 +91,3 @@ def check_inside(root: Path, rel: str, seen: dict[str, str] | None = None) -> Pa
             seen[prefix] = resolved
     if not resolved.startswith(resolved_root):
         raise WriteError(f"{rel} resolves outside {root}")
-    return root / rel  # the last part is never a checked folder: root joined with every part

@@ -25,6 +25,9 @@ class Dialects:
 
     adapters: tuple[str, ...]
     dialect: dict[str, str] = field(hash=False)
+    # q's answers by (name, its type): a column's name is quoted for every adapter each time a model,
+    # a test or a document names it (a str subclass keeps its own answer: sql_ident returns the name)
+    quoted: dict[tuple[str, type], str] = field(default_factory=dict, hash=False, compare=False, repr=False)
 
     def sql(self, text: str, resolve: Resolver) -> str:
         return per_adapter(lambda d: to_sql(text, d, resolve), self.adapters, self.dialect)
@@ -36,7 +39,11 @@ class Dialects:
 
 def q(name: str, dialects: Dialects) -> str:
     """A column or alias name (snake case already) in dbt SQL, quoted where any adapter needs it."""
-    return ident(name, dialects.adapters, dialects.dialect)
+    key = (name, type(name))
+    text = dialects.quoted.get(key)
+    if text is None:
+        text = dialects.quoted[key] = ident(name, dialects.adapters, dialects.dialect)
+    return text
 
 
 # ---------------------------------------------------------------- staging
