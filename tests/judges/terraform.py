@@ -115,6 +115,18 @@ def console(
                           text=True, timeout=60, check=False, cwd=where, env=env)  # fmt: skip
 
 
+def tfvars_problems(terraform: str, root: Path, where: Path) -> list[str]:
+    """Every environment root's `terraform.tfvars` under `root/envs` that Terraform refuses against its variables.tf
+    (console: types and validation blocks), as `<env>: <Terraform's stderr>`; empty when every one is accepted."""
+    problems = []
+    for env in sorted((root / "envs").iterdir()):
+        run = console(terraform, where / env.name, (env / "variables.tf").read_text(),
+                      (env / "terraform.tfvars").read_text(), "1")  # fmt: skip
+        if run.returncode != 0 or "Error" in run.stderr:
+            problems.append(f"{env.name}:\n{run.stderr[-2000:]}")
+    return problems
+
+
 def stub_mirror(python: Path, where: Path) -> Path:
     """A filesystem mirror holding a stand-in of every provider (tests/judges/tfstub.py run by `python`, the
     tfstub env's, over its compact schema) at the version the roots pin, and a CLI configuration installing
