@@ -79,23 +79,20 @@ class Grant:
     subscription: str | None  # None: a reference
 
 
-def grants(spec: Spec, kinds: frozenset[str]) -> list[Grant]:
-    """What the bridge's own identity must consume, per bridged topic signed in with workload identity."""
-    out = []
-    for _, source in bridged_sources(spec, kinds):
-        if not workload_identity(source):
-            continue
-        project = source.connection.project
-        for topic in source.topics:
-            sub = subscription(source, topic.name)
-            out.append(Grant(source.name, topic.name,
-                             project if project is not None and parse_secret_ref(project) is None else None,
-                             sub if parse_secret_ref(sub) is None else None))  # fmt: skip
-    return out
-
-
 def _literal(value: str | None) -> str | None:
     return value if value is not None and parse_secret_ref(value) is None else None
+
+
+def topic_grants(source: Source) -> list[Grant]:
+    """A bridged source's topics, each with the project and subscription it is read from as Terraform can name
+    them (None where the spec gives no literal)."""
+    project = _literal(source.connection.project)
+    return [Grant(source.name, t.name, project, _literal(subscription(source, t.name))) for t in source.topics]
+
+
+def grants(spec: Spec, kinds: frozenset[str]) -> list[Grant]:
+    """What the bridge's own identity must consume, per bridged topic signed in with workload identity."""
+    return [g for _, source in bridged_sources(spec, kinds) if workload_identity(source) for g in topic_grants(source)]
 
 
 def managed_bridges(spec: Spec, kinds: frozenset[str]) -> list[Grant]:
@@ -103,16 +100,8 @@ def managed_bridges(spec: Spec, kinds: frozenset[str]) -> list[Grant]:
     project and subscription the spec names as literals (the others are R528's), in spec order."""
     if not managed_connect(spec, kinds):
         return []
-    out = []
-    for source in spec.sources:
-        project = _literal(source.connection.project)
-        if not bridged_to_project_cluster(source) or project is None:
-            continue
-        for topic in source.topics:
-            sub = _literal(subscription(source, topic.name))
-            if sub is not None:
-                out.append(Grant(source.name, topic.name, project, sub))
-    return out
+    return [g for source in spec.sources if bridged_to_project_cluster(source) for g in topic_grants(source)
+            if g.project is not None and g.subscription is not None]  # fmt: skip
 
 
 def federated(spec: Spec, kinds: frozenset[str]) -> bool:

@@ -30,7 +30,7 @@ silently (the ledger, pipegen.ledger, proves every other element reaches a gener
   and, under a plan with a batch layer, the connection of a target the batch layer has no loader
   for and Flink no sink connector (Druid), but for the location a stream job's file sink uses.
 - R524: a Delta or Iceberg target's `url`, `catalog` or `token` its catalog does not read (only an Iceberg REST or
-  Unity catalog connects with them: CATALOG_SETTINGS).
+  Unity catalog connects with them: CATALOG_SETTINGS, CATALOG_FIELDS).
 - R469: a Kafka topic a batch layer lands whose `format` is not JSON: the production batch reader
   (pipeline/topics.py) decodes JSON values only, so a production ingest stops for its source.
 - R470: a JSON Kafka source on the project's cluster a batch layer lands, under Kubernetes where no batch
@@ -85,8 +85,8 @@ from pipegen.spec.model import (
 # lake.json's `production_catalog`, which the lake step (Kind.LAKE_TABLES) opens in a deployment.
 CATALOG_FIELDS: dict[LakeCatalog, tuple[str, ...]] = {
     LakeCatalog.GLUE: ("bucket",),
-    LakeCatalog.REST: ("url", "catalog"),
-    LakeCatalog.UNITY: ("url", "catalog"),
+    LakeCatalog.REST: ("url", "catalog", "token"),
+    LakeCatalog.UNITY: ("url", "catalog", "token"),
 }
 
 # Sources whose batch extract runs a SQL query (the filter is its WHERE).
@@ -465,13 +465,8 @@ def unread_lake_locations(spec: Spec, graph: Graph) -> Iterator[Finding]:
             )  # fmt: skip
 
 
-# The connection settings of a lake target only an Iceberg production catalog reads (lake_catalog.catalog_config),
-# and which catalogs read each: the REST and Unity catalogs' endpoint, warehouse/catalog and token.
-CATALOG_SETTINGS: dict[str, frozenset[LakeCatalog]] = {
-    "url": frozenset({LakeCatalog.REST, LakeCatalog.UNITY}),
-    "catalog": frozenset({LakeCatalog.REST, LakeCatalog.UNITY}),
-    "token": frozenset({LakeCatalog.REST, LakeCatalog.UNITY}),
-}
+# The connection settings of a lake target only an Iceberg production catalog may read (CATALOG_FIELDS says which)
+CATALOG_SETTINGS = ("url", "catalog", "token")
 
 
 def unread_catalog_settings(spec: Spec, graph: Graph) -> Iterator[Finding]:
@@ -483,9 +478,10 @@ def unread_catalog_settings(spec: Spec, graph: Graph) -> Iterator[Finding]:
         if target.type not in catalog.LAKE_TARGETS:
             continue
         production = target.lake.catalog if target.type == TargetType.ICEBERG and target.lake else None
-        for field, readers in CATALOG_SETTINGS.items():
+        read = CATALOG_FIELDS[production] if production is not None else ()
+        for field in CATALOG_SETTINGS:
             path = ("targets", ti, "connection", field)
-            if getattr(target.connection, field, None) is None or production in readers or path in unwritten:
+            if getattr(target.connection, field, None) is None or field in read or path in unwritten:
                 continue
             reads = (
                 f"its {production.value} catalog does not"
