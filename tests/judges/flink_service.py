@@ -11,7 +11,8 @@ ran with the real interpreter, its stdout, stderr and exit code the same, but in
 server, where the JVM is already up. What must run in a process of its own does: a request whose
 environment would start another JVM, or one the shim cannot hand over, runs in the real interpreter
 (flink_server.py says which); the user's own commands are judged as processes where that is the
-point (the README walk-throughs' `pipegen run`, tests/families/test_lake_stream_bronze.py's).
+point (the README walk-throughs' `pipegen run`, tests/families/test_lake_stream_bronze.py's;
+the stream step starting a JVM of its own from `pipegen run`: the e-commerce walk-through's).
 
 The server is stopped by its starter at the end of the starter's session, by its PID, once no
 other live process holds a lease (the other worker may still be running a Flink module); a worker

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -156,6 +157,15 @@ def test_with_no_local_database_the_run_says_it_falls_back_to_synthetic_change_e
     streamed = run_output(root, out, "shop_rt")
     assert f"==> capture: skipped: no local database to capture ({variable} not set" in streamed
     assert "stream: no captured change events in " in streamed and "writing synthetic ones" in streamed
+
+
+def test_the_stream_step_started_pyflink_in_a_process_of_its_own(walked: tuple[Path, str], flink_python: Path) -> None:
+    """The one `pipegen run` of the suite whose stream step starts PyFlink's JVM itself, with the flink
+    env's own interpreter (what `pipegen run` recorded for the project's make targets): the Lambda
+    walk-through's stream step runs through the session's Flink service instead (its JVM already up)."""
+    root, _ = walked
+    recorded = (root / "shop_rt" / ".pipegen" / "local" / "env.mk").read_text(encoding="utf-8")
+    assert f"PIPEGEN_FLINK_PYTHON ?= {shlex.quote(str(flink_python))}\n" in recorded, recorded
 
 
 def spec_sinks() -> dict[str, str]:

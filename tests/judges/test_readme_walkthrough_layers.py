@@ -4,6 +4,14 @@ tests/judges/test_readme_walkthrough.py runs the batch and streaming ones (`pipe
 PATH, the judge environments standing in for the ones `pipegen run` would build). Each project
 runs every step, the Flink speed layer included, and ends with its summary and report.
 
+PyFlink's stand-in here is the session's Flink judge service (`flink_shared`,
+tests/judges/flink_service.py): the runner starts the Lambda's stream step as a process, which runs
+`python -m pipeline.stream` in a fork of the service's PyFlink process, whose JVM is already up
+(as tests/families/test_lake_stream_bronze.py's `pipegen run` does), instead of paying a JVM start
+and a cold planner once more. That `pipegen run`'s stream step starts PyFlink's JVM as a process of
+its own is the e-commerce walk-through's (tests/judges/test_readme_walkthrough.py, with the flink
+env's own interpreter).
+
 The suite's budget pays for it by sharing: these two runs are also the local runs that
 tests/families/test_local_run.py would otherwise make of iot_lambda and azure_playground (it
 leaves them out), and they are judged here by the same function (`judge_run`: every table with
@@ -35,11 +43,11 @@ PROJECTS = {"sensors": "iot_lambda", "lake": "azure_playground"}
 
 @pytest.fixture(scope="module")
 def walked(
-    tmp_path_factory: pytest.TempPathFactory, batch_python: Path, flink_python: Path, spark_python: Path
+    tmp_path_factory: pytest.TempPathFactory, batch_python: Path, flink_shared: Path, spark_python: Path
 ) -> tuple[Path, str]:
     root = tmp_path_factory.mktemp("walkthrough_layers")
     script = "set -euo pipefail\n" + "\n".join(walkthrough("walkthrough-layers")) + "\n"
-    env = offline_env(root / "home", PIPEGEN_RUN_PYTHON=str(batch_python), PIPEGEN_FLINK_PYTHON=str(flink_python),
+    env = offline_env(root / "home", PIPEGEN_RUN_PYTHON=str(batch_python), PIPEGEN_FLINK_PYTHON=str(flink_shared),
                       PIPEGEN_SPARK_PYTHON=str(spark_python),
                       PATH=f"{Path(pipegen_exe()).parent}{os.pathsep}{os.environ['PATH']}",
                       PYTHONPATH=str(REPO / "src"))  # fmt: skip
