@@ -1,0 +1,129 @@
+"""The session's Flink cluster: one MiniCluster in the Flink judge service's JVM (tests/judges/flink_server.py
+imports this module beside it, in the flink judge env) that every served request's jobs run on, instead of
+the mini-cluster PyFlink's local executor starts and stops for each job (~2 s of JVM CPU a job, whatever its
+rows; ~0.8 s on a running cluster: docs/benchmarks.md).
+
+The generated code does not know: `submit_to(cluster)` wraps PyFlink's TableEnvironment (and the DataStream
+API's StreamExecutionEnvironment) so that each one made in a fork of the server gets, in its executor's own
+configuration (what `execution.target: local` is read from), `execution.target: remote` and the cluster's REST
+address, before anything else reads it. Everything else stays the request's: its SET statements, parallelism
+(the local executor's default, the machine's cores, is already in that configuration), restart strategy and
+checkpoint settings travel with the job graph, and the job's classes are the JVM's own classpath either way
+(pipeline.jars, where a request names any, are shipped with the submission as the local executor loads them).
+What a session cluster does not take from a job is the cluster's own settings (task manager memory, slots):
+the generated jobs set none (their SET statements are job options).
+
+A job a request leaves running (one it submitted and never waited for, or one its failure left behind) would
+hold slots after the request: the server cancels every job that can only be a finished request's (`leftovers`)
+before it answers that request, and waits until they end (`cancel`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+SLOTS = 8  # two pytest workers' requests side by side, each job with the machine's cores (2) at most
+MANAGED_MEMORY = f"{128 * SLOTS}m"  # each slot the managed memory a one-slot per-job cluster gives its job
+TERMINAL = ("FINISHED", "FAILED", "CANCELED", "SUSPENDED")
+CANCEL_SECONDS = 30.0
+DISABLE = "PIPEGEN_FLINK_SESSION_CLUSTER"  # "0": per-job mini-clusters, as before (for a same-run comparison)
+
+
+@dataclass
+class Cluster:
+    mini: Any  # the MiniCluster (a py4j object of the server's)
+    url: str  # its REST endpoint, http://127.0.0.1:PORT
+    host: str
+    port: int
+
+
+def wanted() -> bool:
+    return os.environ.get(DISABLE, "1") != "0"
+
+
+def start() -> Cluster:
+    """A MiniCluster as PyFlink's local executor starts one for a job (one task manager, a REST endpoint on a
+    free port, the local executor's memory defaults), with SLOTS slots; started once, in the server."""
+    from pyflink.java_gateway import get_gateway
+
+    jvm = get_gateway().jvm
+    conf = jvm.org.apache.flink.configuration.Configuration()
+    for key, value in {
+        "rest.bind-port": "0",
+        "rest.address": "127.0.0.1",
+        "rest.bind-address": "127.0.0.1",
+        "taskmanager.memory.managed.size": MANAGED_MEMORY,
+    }.items():
+        conf.setString(key, value)
+    builder = jvm.org.apache.flink.runtime.minicluster.MiniClusterConfiguration.Builder()
+    settings = builder.setConfiguration(conf).setNumTaskManagers(1).setNumSlotsPerTaskManager(SLOTS).build()
+    mini = jvm.org.apache.flink.runtime.minicluster.MiniCluster(settings)
+    mini.start()
+    uri = mini.getRestAddress().get()
+    return Cluster(mini, uri.toString().rstrip("/"), uri.getHost(), uri.getPort())
+
+
+def submit_to(cluster: Cluster) -> None:
+    """Every TableEnvironment and StreamExecutionEnvironment made from now on (in this process and its forks)
+    submits its jobs to `cluster`."""
+    from pyflink.datastream import StreamExecutionEnvironment
+    from pyflink.table import TableEnvironment
+
+    opened = TableEnvironment._open
+
+    def _open(self: Any) -> None:
+        remote(self._get_j_env(), cluster)  # before _open reads the target (its loopback server: local only)
+        opened(self)
+
+    made = StreamExecutionEnvironment.__init__
+
+    def __init__(self: Any, j_stream_execution_environment: Any, *args: Any, **kwargs: Any) -> None:
+        made(self, j_stream_execution_environment, *args, **kwargs)
+        remote(j_stream_execution_environment, cluster)
+
+    TableEnvironment._open = _open  # type: ignore[method-assign]
+    StreamExecutionEnvironment.__init__ = __init__  # type: ignore[method-assign]
+
+
+def remote(j_env: Any, cluster: Cluster) -> None:
+    """The executor configuration of `j_env` pointed at the cluster (a request's own target is kept)."""
+    from pyflink.util.java_utils import get_j_env_configuration
+
+    config = get_j_env_configuration(j_env)
+    if config.getString("execution.target", "local") not in ("local", "minicluster"):
+        return
+    config.setString("execution.target", "remote")
+    config.setString("rest.address", cluster.host)
+    config.setString("rest.port", str(cluster.port))
+
+
+def leftovers(cluster: Cluster, before: float) -> list[str]:
+    """The jobs still running that were submitted before `before` (epoch seconds): when no request that
+    started before then is still running, these are finished requests' leftovers."""
+    jobs = rest(cluster, "GET", "/jobs/overview")["jobs"]
+    return [j["jid"] for j in jobs if j["state"] not in TERMINAL and j["start-time"] < before * 1000]
+
+
+def cancel(cluster: Cluster, jids: list[str], seconds: float = CANCEL_SECONDS) -> list[str]:
+    """`jids` cancelled and waited for; the ones still not ended after `seconds`."""
+    for jid in jids:
+        rest(cluster, "PATCH", f"/jobs/{jid}?mode=cancel")
+    deadline = time.monotonic() + seconds
+    left = list(jids)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.05)
+        states = {j["jid"]: j["state"] for j in rest(cluster, "GET", "/jobs/overview")["jobs"]}
+        left = [jid for jid in left if states.get(jid) not in TERMINAL]
+    return left
+
+
+def rest(cluster: Cluster, method: str, path: str) -> Any:
+    request = urllib.request.Request(cluster.url + path, method=method)
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        body = answer.read()
+    return json.loads(body) if body else {}
