@@ -3,15 +3,14 @@ imports this module beside it, in the flink judge env) that every served request
 the mini-cluster PyFlink's local executor starts and stops for each job (~2 s of JVM CPU a job, whatever its
 rows; ~0.8 s on a running cluster: docs/benchmarks.md).
 
-The generated code does not know: `submit_to(cluster)` wraps PyFlink's TableEnvironment (and the DataStream
-API's StreamExecutionEnvironment) so that each one made in a fork of the server gets, in its executor's own
-configuration (what `execution.target: local` is read from), `execution.target: remote` and the cluster's REST
-address, before anything else reads it. Everything else stays the request's: its SET statements, parallelism
-(the local executor's default, the machine's cores, is already in that configuration), restart strategy and
-checkpoint settings travel with the job graph, and the job's classes are the JVM's own classpath either way
-(pipeline.jars, where a request names any, are shipped with the submission as the local executor loads them).
-What a session cluster does not take from a job is the cluster's own settings (task manager memory, slots):
-the generated jobs set none (their SET statements are job options).
+The generated code does not know: `submit_to(cluster)` wraps PyFlink's TableEnvironment so that each one made
+in a fork of the server gets, in its executor's own configuration (where the local executor's `execution.target:
+local` is read from), `execution.target: remote` and the cluster's REST address, before anything else reads it.
+Everything else stays the request's: its SET statements, its parallelism (the local executor's default, the
+machine's cores, is already in that configuration), restart strategy and checkpoint settings travel with the job
+graph, and the job's classes are the JVM's own classpath either way (the generated jobs name no pipeline.jars).
+What a session cluster does not take from a job is the cluster's own settings (task manager memory, slots): the
+generated jobs set none (their SET statements are job options).
 
 A job a request leaves running (one it submitted and never waited for, or one its failure left behind) would
 hold slots after the request: the server cancels every job that can only be a finished request's (`leftovers`)
@@ -69,9 +68,9 @@ def start() -> Cluster:
 
 
 def submit_to(cluster: Cluster) -> None:
-    """Every TableEnvironment and StreamExecutionEnvironment made from now on (in this process and its forks)
-    submits its jobs to `cluster`."""
-    from pyflink.datastream import StreamExecutionEnvironment
+    """Every TableEnvironment (StreamTableEnvironment too) made from now on, in this process and its forks,
+    submits its jobs to `cluster`. (A DataStream program without a TableEnvironment keeps a mini-cluster a
+    job: none runs through the service.)"""
     from pyflink.table import TableEnvironment
 
     opened = TableEnvironment._open
@@ -80,14 +79,7 @@ def submit_to(cluster: Cluster) -> None:
         remote(self._get_j_env(), cluster)  # before _open reads the target (its loopback server: local only)
         opened(self)
 
-    made = StreamExecutionEnvironment.__init__
-
-    def __init__(self: Any, j_stream_execution_environment: Any, *args: Any, **kwargs: Any) -> None:
-        made(self, j_stream_execution_environment, *args, **kwargs)
-        remote(j_stream_execution_environment, cluster)
-
     TableEnvironment._open = _open  # type: ignore[method-assign]
-    StreamExecutionEnvironment.__init__ = __init__  # type: ignore[method-assign]
 
 
 def remote(j_env: Any, cluster: Cluster) -> None:
