@@ -19,6 +19,7 @@ before it answers that request, and waits until they end (`cancel`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -65,6 +66,14 @@ def start() -> Cluster:
     mini.start()
     uri = mini.getRestAddress().get()
     return Cluster(mini, uri.toString().rstrip("/"), uri.getHost(), uri.getPort())
+
+
+def close(cluster: Cluster, seconds: int = 10) -> None:
+    """The cluster shut down (its jobs cancelled, its temporary folders removed), if it can be in `seconds`."""
+    from pyflink.java_gateway import get_gateway
+
+    with contextlib.suppress(Exception):  # a JVM gone or too slow: it is killed next
+        cluster.mini.closeAsync().get(seconds, get_gateway().jvm.java.util.concurrent.TimeUnit.SECONDS)
 
 
 def submit_to(cluster: Cluster) -> None:

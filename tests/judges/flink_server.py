@@ -254,6 +254,8 @@ class Server:
                 os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(FileNotFoundError):
             Path(self.path).unlink()
+        if self.cluster is not None and self.jvm is not None and self.jvm.poll() is None:
+            flink_cluster.close(self.cluster)  # its temporary folders removed (a killed JVM leaves them)
         if self.jvm is not None and self.jvm.poll() is None:
             self.jvm.kill()  # the JVM this server started, by its PID
             self.jvm.wait()
