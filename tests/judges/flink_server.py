@@ -209,7 +209,7 @@ class Server:
             else:
                 reply = {"exit": os.WEXITSTATUS(status)}
             self.cancel_leftovers()  # before the answer: the caller's next request finds the slots free
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError, KeyError):  # KeyError: `abandoned` unregistered it already
                 self.selector.unregister(conn)
             with contextlib.suppress(OSError):
                 send(conn, reply)

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.judges import flink_service
 from tests.judges.envs import offline_env
 from tests.judges.flink_cluster import SLOTS
 
@@ -68,6 +70,18 @@ with t.execute_sql("SELECT SUM(n) FROM g").collect() as rows:
     print([tuple(r) for r in rows][-1])
 """
 
+# a streaming job that never ends, collected: the request blocks until its caller's timeout
+STUCK = """
+from pyflink.table import EnvironmentSettings, TableEnvironment
+
+t = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
+t.execute_sql("CREATE TABLE g (n BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '1')")
+with t.execute_sql("SELECT n FROM g").collect() as rows:
+    print("submitted", flush=True)
+    for _ in rows:
+        pass
+"""
+
 
 def run(python: Path, code: str, cwd: Path, timeout: float = 180) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(python), "-c", code], cwd=cwd, env=offline_env(cwd / "home"), capture_output=True,
@@ -115,3 +129,23 @@ def test_a_job_left_running_is_cancelled_before_the_answer_and_the_next_request_
     assert jobs(url)[jid]["state"] == "CANCELED"  # already when the request was answered
     after = run(flink_shared, EVERY_SLOT.format(slots=SLOTS), tmp_path, timeout=120)
     assert (after.returncode, after.stdout.strip()) == (0, "(136,)"), after.stderr[-3000:]
+
+
+def test_a_stuck_job_still_ends_by_its_caller_s_timeout_and_is_cancelled(flink_python: Path, tmp_path: Path) -> None:
+    """On a server of the test's own (it retires after a fork killed mid-request): the caller's timeout kills
+    the shim, the server kills the fork, cancels the job it left on the cluster and stops, its JVM with it."""
+    lease = flink_service.acquire(tmp_path / "flink_service", flink_python)
+    try:
+        assert lease.started is not None
+        with pytest.raises(subprocess.TimeoutExpired) as timed_out:
+            run(lease.python, STUCK, tmp_path, timeout=90)
+        assert b"submitted" in (timed_out.value.stdout or b""), timed_out.value.stderr
+        deadline = time.monotonic() + 60
+        while lease.started.proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert lease.started.proc.poll() is not None  # retired and stopped
+        log = (lease.state / "server.log").read_text(encoding="utf-8")
+        assert "caller gone, fork" in log and "cancelled 1 job(s) left running" in log, log[-3000:]
+        assert not flink_service.alive(lease.started.jvm)
+    finally:
+        lease.release()
