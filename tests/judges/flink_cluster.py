@@ -27,7 +27,9 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-SLOTS = 8  # two pytest workers' requests side by side, each job with the machine's cores (2) at most
+# two pytest workers' requests side by side, a job of each with the local executor's default parallelism (the
+# machine's cores) at most; 8 at least (the judges' jobs set parallelism 1)
+SLOTS = max(8, 2 * (os.cpu_count() or 1))
 MANAGED_MEMORY = f"{128 * SLOTS}m"  # each slot the managed memory a one-slot per-job cluster gives its job
 TERMINAL = ("FINISHED", "FAILED", "CANCELED", "SUSPENDED")
 CANCEL_SECONDS = 30.0
