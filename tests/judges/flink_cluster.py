@@ -13,8 +13,9 @@ What a session cluster does not take from a job is the cluster's own settings (t
 generated jobs set none (their SET statements are job options).
 
 A job a request leaves running (one it submitted and never waited for, or one its failure left behind) would
-hold slots after the request: the server cancels every job that can only be a finished request's (`leftovers`)
-before it answers that request, and waits until they end (`cancel`).
+hold slots after the request: each job carries the PID of the fork that submitted it (the global job parameter
+`pipegen.fork`), and before the server answers a request it cancels every running job of a fork that has ended
+(`leftovers`) and waits until they end (`cancel`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ SLOTS = max(8, 2 * (os.cpu_count() or 1))
 MANAGED_MEMORY = f"{128 * SLOTS}m"  # each slot the managed memory a one-slot per-job cluster gives its job
 TERMINAL = ("FINISHED", "FAILED", "CANCELED", "SUSPENDED")
 CANCEL_SECONDS = 30.0
+PARAMETERS = "pipeline.global-job-parameters"
+TAG = "pipegen.fork"  # a job's global job parameter: the PID of the fork that submitted it
 DISABLE = "PIPEGEN_FLINK_SESSION_CLUSTER"  # "0": per-job mini-clusters, as before (for a same-run comparison)
 
 
@@ -103,13 +106,23 @@ def remote(j_env: Any, cluster: Cluster) -> None:
     config.setString("execution.target", "remote")
     config.setString("rest.address", cluster.host)
     config.setString("rest.port", str(cluster.port))
+    own = config.getString(PARAMETERS, None)  # the fork's PID on its jobs (only a UDF could read it)
+    config.setString(PARAMETERS, f"{own},{TAG}:{os.getpid()}" if own else f"{TAG}:{os.getpid()}")
 
 
-def leftovers(cluster: Cluster, before: float) -> list[str]:
-    """The jobs still running that were submitted before `before` (epoch seconds): when no request that
-    started before then is still running, these are finished requests' leftovers."""
-    jobs = rest(cluster, "GET", "/jobs/overview")["jobs"]
-    return [j["jid"] for j in jobs if j["state"] not in TERMINAL and j["start-time"] < before * 1000]
+def leftovers(cluster: Cluster, running: set[int], before: float) -> list[str]:
+    """The jobs still running that no running request (the forks `running`, the oldest started at `before`,
+    epoch seconds) submitted: each job names its fork (TAG); one without the tag counts as a running
+    request's if it was submitted after `before`."""
+    out = []
+    for job in rest(cluster, "GET", "/jobs/overview")["jobs"]:
+        if job["state"] in TERMINAL:
+            continue
+        config = rest(cluster, "GET", f"/jobs/{job['jid']}/config").get("execution-config", {})
+        fork = str(config.get("user-config", {}).get(TAG, ""))
+        if int(fork) not in running if fork.isdigit() else job["start-time"] < before * 1000:
+            out.append(job["jid"])
+    return out
 
 
 def cancel(cluster: Cluster, jids: list[str], seconds: float = CANCEL_SECONDS) -> list[str]:

@@ -219,13 +219,13 @@ class Server:
             log(f"{reply} in {time.monotonic() - started:.1f} s, fork CPU {cpu:.1f} s, {jvm_cpu(self)}: {argv}")
 
     def cancel_leftovers(self) -> None:
-        """The session cluster's jobs no running request can have submitted (submitted before the oldest
-        running fork started), cancelled; the server retires if one does not end."""
+        """The session cluster's jobs that no running request submitted, cancelled; the server retires if one
+        does not end."""
         if self.cluster is None:
             return
         before = min((forked for _, _, forked, _ in self.running.values()), default=time.time())
         try:
-            jids = flink_cluster.leftovers(self.cluster, before)
+            jids = flink_cluster.leftovers(self.cluster, set(self.running), before)
             stuck = flink_cluster.cancel(self.cluster, jids)
         except (OSError, ValueError, KeyError) as exc:
             jids, stuck = [], [repr(exc)]

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.judges import flink_service
+from tests.judges import flink_cluster, flink_service
 from tests.judges.envs import offline_env
 from tests.judges.flink_cluster import SLOTS
 
@@ -149,3 +149,22 @@ def test_a_stuck_job_still_ends_by_its_caller_s_timeout_and_is_cancelled(flink_p
         assert not flink_service.alive(lease.started.jvm)
     finally:
         lease.release()
+
+
+def test_the_jobs_cancelled_are_those_of_requests_that_ended(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two requests side by side (two pytest workers): a job is a leftover when the fork it names has ended,
+    never while its fork runs; a job naming no fork, when it is older than the oldest running fork."""
+    jobs = {"mine": ("RUNNING", "5", 1000), "ended": ("RUNNING", "7", 1000), "done": ("FINISHED", "7", 1000),
+            "old": ("RESTARTING", None, 1000), "new": ("RUNNING", None, 3000)}  # fmt: skip
+
+    def rest(_cluster: object, method: str, path: str) -> Any:
+        assert method == "GET"
+        if path == "/jobs/overview":
+            return {"jobs": [{"jid": j, "state": s, "start-time": t} for j, (s, _, t) in jobs.items()]}
+        fork = jobs[path.split("/")[2]][1]
+        return {"execution-config": {"user-config": {flink_cluster.TAG: fork} if fork else {}}}
+
+    monkeypatch.setattr(flink_cluster, "rest", rest)
+    cluster = flink_cluster.Cluster(None, "http://127.0.0.1:1", "127.0.0.1", 1)
+    assert flink_cluster.leftovers(cluster, {5}, before=2.0) == ["ended", "old"]
+    assert flink_cluster.leftovers(cluster, set(), before=4.0) == ["mine", "ended", "old", "new"]
