@@ -15,7 +15,8 @@ The examples' runs, and the CDC variant's, share one batch-env process (the `run
 tests/specgen/local_runs.py: each project's own runner whole, its steps run in that process as `python -m`
 runs them); the command the user types, `pipegen run DIR --python <the batch env>` with every step a
 process of its own, is judged as a process by the README walk-throughs (tests/judges/test_readme_walkthrough*.py),
-whose four examples' runs take every kind of step these examples have."""
+whose four examples' runs take every kind of step these examples have (and with `--python`, as here, by
+tests/families/test_lake_stream_bronze.py)."""
 
 from __future__ import annotations
 
