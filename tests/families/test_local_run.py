@@ -11,11 +11,12 @@ shop's real CSVs (files source -> dlt -> dbt), and its marts must then pass the 
 (../shared/oracles/jaffle). The counts the steps reported while they ran (run.json's "progress",
 what the live display shows on a terminal) agree with what their summaries say they did.
 
-The examples' runs share one batch-env process (the `runs` fixture, tests/specgen/local_runs.py: each
-project's own runner whole, its steps run in that process as `python -m` runs them); the command the
-user types, `pipegen run DIR --python <the batch env>` with every step a process of its own, is judged
-as a process by the CDC variant here and by the README walk-throughs (tests/judges/test_readme_walkthrough*.py),
-whose four examples' runs take every kind of step these examples have."""
+The examples' runs, and the CDC variant's, share one batch-env process (the `runs` fixture,
+tests/specgen/local_runs.py: each project's own runner whole, its steps run in that process as `python -m`
+runs them); the command the user types, `pipegen run DIR --python <the batch env>` with every step a
+process of its own, is judged as a process by the README walk-throughs (tests/judges/test_readme_walkthrough*.py),
+whose four examples' runs take every kind of step these examples have (and with `--python`, as here, by
+tests/families/test_lake_stream_bronze.py)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from typing import Any
 import pytest
 
 from pipegen.pipeline import prepare
-from tests.conftest import REPO, example_specs, generate, pipegen_exe
+from tests.conftest import REPO, example_specs, generate
 from tests.families import lineage_check, metrics_check
 from tests.families.test_gx_quality import assert_valid, events
 from tests.judges import offline_env
@@ -71,21 +72,6 @@ def landed(spec: Path) -> list[str]:
 # Examples whose run also builds the report's docs (dbt's static page, GX's Data Docs: ~3 s of CPU
 # a run); the others run with --no-docs. The README walk-through builds hello's.
 WITH_DOCS = {"jaffle_shop"}
-
-
-def local_run(project: Path, python: Path, home: Path, docs: bool = False) -> subprocess.CompletedProcess[str]:
-    """`pipegen run DIR --python PYTHON [--no-docs]`, the command the user types, with `python` (the
-    batch env) as the project's environment instead of one it would build. None of these projects
-    has a step with its own environment (PyFlink's: those examples are WALKED, their stream steps
-    judged with the flink env), so the CLI builds nothing; PYTHONPATH: this checkout's pipegen
-    (the CLI drops it from the steps' environment)."""
-    assert not (project / "requirements-flink.txt").is_file(), f"{project}: `pipegen run` would build PyFlink's env"
-    env = {k: v for k, v in offline_env(home).items() if k != "PIPEGEN_FLINK_PYTHON"}
-    return subprocess.run(
-        [pipegen_exe(), "run", str(project), "--python", str(python), *([] if docs else ["--no-docs"])],
-        cwd=project, capture_output=True, text=True, timeout=900, check=False,
-        env={**env, "PYTHONPATH": str(REPO / "src")},
-    )  # fmt: skip
 
 
 def assert_progress(run: dict[str, object]) -> None:
@@ -178,11 +164,28 @@ LOCAL = [p for p in with_local_run() if p.stem not in WALKED]
 PARAMETRIZED = "test_the_local_run_builds_every_staging_model_and_mart_with_rows"
 
 
+CDC = "hello_cdc"  # the CDC variant's run (test_a_cdc_source_in_a_batch_layer_runs_locally_from_its_sqlite_stand_in)
+
+
 def selected(request: pytest.FixtureRequest) -> list[Path]:
     """The examples of LOCAL whose test this session runs (after -k and the like)."""
     stems = {item.callspec.params["spec"].stem for item in request.session.items
              if getattr(item, "originalname", "") == PARAMETRIZED and item.module is request.module}  # fmt: skip
     return [spec for spec in LOCAL if spec.stem in stems]
+
+
+def cdc_variant(folder: Path) -> Path:
+    """hello's spec with its source ingested by CDC (a batch layer reading the SQLite stand-in), written
+    to FOLDER/hello_cdc.yaml."""
+    spec = folder / f"{CDC}.yaml"
+    text = (REPO / "specs" / "hello.yaml").read_text(encoding="utf-8")
+    spec.write_text(text.replace("    ingestion: batch", "    ingestion: cdc"), encoding="utf-8")
+    return spec
+
+
+def cdc_selected(request: pytest.FixtureRequest) -> bool:
+    return any(getattr(item, "originalname", "") == CDC_TEST and item.module is request.module
+               for item in request.session.items)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -194,11 +197,13 @@ def runs(
     report, metrics, lineage), and the steps it starts as `python -m pipeline.NAME` processes of its
     interpreter run in that process as `python -m` runs them, so dbt, Great Expectations, dlt and the
     lake libraries are imported once, not once a step. That a step starts as its own process, and
-    `pipegen run` itself, are judged as processes by the CDC variant below and the README walk-throughs.
+    `pipegen run` itself, are judged as processes by the README walk-throughs. The CDC variant's run
+    (CDC, when its test is selected) is one more project there.
     {example: {"project", "code", "in_process", "error", "seconds", "output"}}."""
     root = tmp_path_factory.mktemp("local_runs")
     todo: list[tuple[str, list[str]]] = []
-    for spec in selected(request):
+    specs = [*selected(request), *([cdc_variant(root)] if cdc_selected(request) else [])]
+    for spec in specs:
         if spec.stem == "jaffle_shop" and not (ORACLE / "seeds").is_dir():
             continue  # the test skips, saying why
         project = root / spec.stem
@@ -273,19 +278,22 @@ def test_the_local_run_builds_every_staging_model_and_mart_with_rows(
         assert check.stdout.startswith("PASS"), check.stdout
 
 
+CDC_TEST = "test_a_cdc_source_in_a_batch_layer_runs_locally_from_its_sqlite_stand_in"
+
+
 @pytest.mark.judge
 def test_a_cdc_source_in_a_batch_layer_runs_locally_from_its_sqlite_stand_in(
-    tmp_path: Path, batch_python: Path
+    tmp_path: Path, batch_python: Path, runs: dict[str, dict[str, Any]]
 ) -> None:
-    spec = tmp_path / "pipegen.yaml"
-    text = (REPO / "specs" / "hello.yaml").read_text(encoding="utf-8")
-    spec.write_text(text.replace("    ingestion: batch", "    ingestion: cdc"), encoding="utf-8")
+    """hello with its source ingested by CDC: the batch layer's local run (in the `runs` process, as the
+    examples') lands every table from the source's SQLite stand-in and builds every model with rows."""
+    spec = cdc_variant(tmp_path)
     assert prepare(spec).plan.graph.batch_sources == (0,)
-    project = tmp_path / "cdc"
-    code, output = generate(spec, project)
-    assert code == 0, output
-    run = local_run(project, batch_python, tmp_path / "home")
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-3000:]
+    run = runs[CDC]
+    project: Path = run["project"]
+    assert run["code"] == 0, f"exit {run['code']}: {run['error']}"
+    assert run["in_process"], run  # its steps ran in the driver's process
+    assert "==> ingest" in run["output"], run["output"][-3000:]
     read = subprocess.run(
         [str(batch_python), str(DRIVER), str(project / "warehouse.duckdb"), *landed(spec), *models(project)],
         capture_output=True, text=True, timeout=300, check=False, env=offline_env(tmp_path / "home"),

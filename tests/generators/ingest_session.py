@@ -20,8 +20,8 @@ printed:
 
 Between projects the previous one's `pipeline` package and settings are forgotten
 (tests/specgen/project_modules.enter). That `python -m pipeline.ingest` starts and runs as a process of
-its own is judged where the local runner starts it (tests/families/test_local_run.py's CDC variant,
-the README walk-throughs) and by this module's production retry test."""
+its own is judged where the local runner starts it (the README walk-throughs' `pipegen run`,
+tests/families/test_lake_stream_bronze.py's `pipegen run --python`) and by this module's production retry test."""
 
 from __future__ import annotations
 

@@ -50,7 +50,9 @@ def rendered(spec: Path) -> dict[str, str]:
     return {k: str(v) for k, v in render_tree(ready.spec, ready.plan).items()}
 
 
-CORPUS = REPO / "tests" / "corpus"  # the drawn specs' regressions: their compose.yaml is judged too
+# the drawn specs' regressions: their compose.yaml is judged here (only here: the drawn-spec module
+# judges its drawn projects' with the same three judges, tests/specgen/infra_judges.compose_configs)
+CORPUS = REPO / "tests" / "corpus"
 
 
 def with_compose() -> list[Path]:

@@ -57,3 +57,22 @@ def test_a_seed_draws_the_same_specs_whatever_was_imported_before(tmp_path: Path
     assert fresh["count"] == baited["count"] == 20
     assert fresh["control"] != baited["control"]  # the bait reaches a draw over 0..999
     assert fresh["specs"] == baited["specs"]
+
+
+def test_a_draw_stopped_early_is_the_whole_draws_first_specs_and_the_sample_the_same() -> None:
+    """draw's `until` stops the pool's draws (valid_sample stops at its `count`-th valid spec): the specs
+    drawn are the whole draw's first ones, names included, and the sample is the one a whole pool gives."""
+    from tests.specgen.invariant import static
+    from tests.specgen.sample import draw, valid_sample
+
+    whole = draw(30, 5)
+    taken: list[str] = []
+
+    def until(spec: dict[str, object]) -> bool:
+        taken.append(str(spec["pipeline"]))
+        return len(taken) == 12
+
+    early = draw(30, 5, until=until)
+    assert len(early) == 12 and early == whole[:12]
+    reference = [s for s in whole if (o := static(s, render=False)).valid and o.failure is None][:10]
+    assert [spec for spec, _ in valid_sample(10, 5, pool=30, render=False)] == reference

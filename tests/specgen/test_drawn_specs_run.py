@@ -260,16 +260,18 @@ def test_the_local_stream_run_of_a_drawn_spec_runs_every_flink_job(
 def test_every_drawn_specs_compose_file_passes_the_compose_binary_its_schema_and_the_cross_file_checks(
     projects: list[Path],
 ) -> None:
-    """compose.yaml of every corpus and drawn project (tests/specgen/infra_judges.py): `docker-compose config
-    -q` with a developer's .env, the Compose JSON Schema, and tests/judges/compose_checks.py across the
-    project's files (pinned images, .env.example, mounted paths, healthy dependencies, Flink slots)."""
+    """compose.yaml of every drawn project (tests/specgen/infra_judges.py): `docker-compose config -q` with a
+    developer's .env, the Compose JSON Schema, and tests/judges/compose_checks.py across the project's files
+    (pinned images, .env.example, mounted paths, healthy dependencies, Flink slots). The corpus fixtures'
+    compose.yaml get the same three judges in tests/judges/test_compose.py (every corpus spec with one), so
+    they are not judged a second time here."""
     from tests.judges.envs import ensure_env
     from tests.specgen.infra_judges import compose_configs
 
     (binary,) = sorted(ensure_env("compose").glob("lib/python*/site-packages/compose/docker-compose"))
     verdicts = judges.Verdicts()
-    compose_configs(projects, binary, verdicts)
-    assert len(verdicts.judged.get("compose files", [])) >= len(projects) // 2, verdicts.judged
+    compose_configs(drawn(projects), binary, verdicts)
+    assert len(verdicts.judged.get("compose files", [])) >= len(drawn(projects)) // 2, verdicts.judged
     assert not verdicts.failed, _report(verdicts)
 
 
