@@ -431,7 +431,13 @@ def stated(holder: Any, scope: Scope = "column") -> list[RuleKind]:
     """The kinds a column (ColumnRules) or a table's `quality:` (TableQuality) states, in order."""
     if holder is None:
         return []
-    return [k for k in KINDS if k.scope == scope and k.is_set(getattr(holder, k.field, None))]  # k.present, inlined
+    return [k for k, field, is_set in _SCOPED.get(scope, ()) if is_set(getattr(holder, field, None))]  # k.present
+
+
+# stated()'s kinds per scope, in KINDS order, with what it reads of each: it runs per column and family
+_SCOPED: dict[str, tuple[tuple[RuleKind, str, Callable[[Any], bool]], ...]] = {
+    scope: tuple((k, k.field, k.is_set) for k in KINDS if k.scope == scope) for scope in {k.scope for k in KINDS}
+}
 
 
 def rules_document() -> dict[str, Any]:
