@@ -24,7 +24,7 @@ FAST_FORMATS = ("text", "json", "github")
 GC_YOUNG_THRESHOLD = 10_000
 # The middle generation's (CPython's default: 10 young collections). Each of its collections moved what
 # survived into the old generation and soon set off a full collection of the whole heap, which finds
-# next to nothing (e-commerce at 1,000 tables: 9 middle and 1 full collection, 0.3 s of CPU, 79 objects
+# next to nothing (e-commerce at 1,000 tables: 9 middle and 1 full collection, 0.3-0.45 s of CPU, 79 objects
 # found): at 100, a 1,000-table generate makes one middle collection and no full one (docs/benchmarks.md, s49).
 GC_MIDDLE_THRESHOLD = 100
 
