@@ -3,6 +3,7 @@ and `generate` all go through `check`, so what validates clean also generates.""
 
 from __future__ import annotations
 
+import gc
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -105,9 +106,18 @@ def renderer(ready: Ready) -> Callable[[Callable[[str], str | None]], Files]:
         if not held:
             raise RuntimeError("a renderer renders once (it lets go of its spec after rendering)")
         spec, plan, _ = held.pop()
+        # The heap alive now (the spec's models, its index, the plan) lives through the rendering: frozen,
+        # the collector leaves it alone (reference counting still frees it), where the middle generation's
+        # collection the rendering sets off rescanned it all to find nothing (docs/benchmarks.md, s49).
+        # A caller that froze objects itself keeps its own: then nothing is frozen or unfrozen here.
+        freeze = gc.get_freeze_count() == 0
+        if freeze:
+            gc.freeze()
         try:
             return render_tree(spec, plan, previous)
         finally:
+            if freeze:
+                gc.unfreeze()
             forget(spec)
 
     return render

@@ -93,3 +93,18 @@ def test_ident_refuses_anything_outside_its_charset() -> None:
     for bad in ["Orders", "a b", "a'b", "a\nb", "{{x}}", "", "x" * 256]:
         with pytest.raises(ValueError, match="not a safe identifier"):
             Ident(bad)
+
+
+def test_attribute_lookup_on_a_plain_dict_answers_as_jinja_s_own() -> None:
+    """`row.name` on a plain dict skips Jinja's failing getattr first: the same value (a dict's own
+    attribute such as `items` first, then the item), and the same undefined when neither exists."""
+    ours, theirs = env_module.environment(), jinja2.Environment(undefined=jinja2.StrictUndefined)
+    row = {"name": "n", "items": "shadowed", "values": 1, "": 0, "missing": None}
+    for obj in (row, {}, [1], "text", {1: "int key"}):
+        for attribute in ("name", "items", "values", "get", "", "missing", "absent", "__class__", "upper"):
+            got, expected = ours.getattr(obj, attribute), theirs.getattr(obj, attribute)
+            assert type(got) is type(expected), (obj, attribute)
+            if isinstance(expected, jinja2.StrictUndefined):
+                assert (got._undefined_obj, got._undefined_name) == (expected._undefined_obj, attribute)
+            else:
+                assert got == expected, (obj, attribute)

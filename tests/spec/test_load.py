@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml.nodes import Node
 
-from pipegen.spec.load import MAX_ALIAS_NODES, Pos, load_file, parse
+from pipegen.spec.load import _STR, MAX_ALIAS_NODES, Pos, _tagged, compose, load_file, parse
 from tests.conftest import example_specs
 
 
@@ -123,3 +123,30 @@ def test_an_alias_bomb_is_refused_at_the_key_whose_aliases_expand() -> None:
 def test_aliases_within_the_budget_expand() -> None:
     loaded = parse("cols: &c [{name: a}, {name: b}]\nx: *c\ny: *c\n", "x.yaml")
     assert loaded.problems == [] and loaded.data["y"] == [{"name": "a"}, {"name": "b"}]
+
+
+_TAGGED = (
+    "a: plain\nb: !!str 12\nc: !<tag:yaml.org,2002:str> x\nd: !<tag:yaml.org,2002:st%72> y\ne: 3\n"
+    "f: !!int '4'\ng: [!!str x, 1, true, ~]\n!!str h: !!map {i: !custom z}\n"
+)
+
+
+@pytest.mark.parametrize("pure", [False, True], ids=["libyaml", "pure"])
+def test_the_plain_tag_test_answers_as_the_tag_property(pure: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loader tests a node's tag on its parts (`_tagged`) before asking ruamel's `node.tag`, which
+    builds the tag's text: whenever it says yes, `node.tag` says the same, for every node either
+    composer makes (handles, verbatim and %-escaped tags included)."""
+    if pure:
+        monkeypatch.setenv("PIPEGEN_PURE_YAML", "1")
+    root = compose(_TAGGED)
+    nodes, seen = [root], 0
+    while nodes:
+        node = nodes.pop()
+        for tag in (_STR, "tag:yaml.org,2002:int", "tag:yaml.org,2002:merge"):
+            if _tagged(node, tag):
+                assert node.tag == tag
+                seen += 1
+        if isinstance(node.value, list):
+            nodes += [n for item in node.value for n in (item if isinstance(item, tuple) else (item,))]
+    assert seen > 0
+    assert parse(_TAGGED, "x.yaml").data["d"] == "y"  # a %-escaped str tag still reads as a string

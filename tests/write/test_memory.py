@@ -101,3 +101,28 @@ def test_the_renderer_lets_go_of_the_spec_once_it_has_rendered(tmp_path: Path) -
     assert render(lambda _path: None)
     gc.collect()
     assert spec() is None, "the spec is still alive after its rendering"
+
+
+def test_the_renderer_freezes_the_heap_only_while_it_renders() -> None:
+    """The renderer freezes what is alive when it starts (the spec and its plan live through the
+    rendering; the collector need not rescan them) and unfreezes it after, so nothing stays frozen
+    once a command is done; a caller's own frozen objects are left as they are (neither refrozen
+    nor unfrozen)."""
+    counts: list[int] = []
+    ready = prepare(EXAMPLES / "hello.yaml")
+    render = renderer(ready)
+    del ready
+    assert gc.get_freeze_count() == 0
+    files = render(lambda path: counts.append(gc.get_freeze_count()) or None)
+    assert files and counts and min(counts) > 0
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        counts = []
+        ready = prepare(EXAMPLES / "hello.yaml")
+        frozen = gc.get_freeze_count()  # only falls from here (a frozen object freed), never rises
+        renderer(ready)(lambda path: counts.append(gc.get_freeze_count()) or None)
+        assert counts and max(counts) <= frozen
+        assert 0 < gc.get_freeze_count() <= frozen
+    finally:
+        gc.unfreeze()

@@ -33,6 +33,9 @@ def printable(value: Any) -> bool:
 
 
 def _finalize(value: Any) -> Any:
+    kind = type(value)
+    if kind is Safe or kind is Ident:  # almost every printed value: filter output and names
+        return value
     if not printable(value):
         shown = repr(value)[:60]
         raise RenderError(
@@ -64,9 +67,28 @@ def _md_row(cells: Any) -> Safe:
     return Safe("| " + _strict_join(cells, " | ") + " |")
 
 
+# What `getattr` finds on a plain dict (its methods): `d.items` in a template is the method, as in Jinja
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(jinja2.Environment):
+    """Jinja's environment, with `row.name` on a plain dict (most template contexts) looked up
+    without first failing `getattr(row, "name")`: the same answers as Jinja's own `getattr` (an
+    attribute of dict first, then the item, else undefined), without raising an AttributeError
+    per lookup."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except (TypeError, LookupError, AttributeError):
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 @cache
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
         undefined=jinja2.StrictUndefined,
         autoescape=False,

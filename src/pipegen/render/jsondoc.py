@@ -96,28 +96,63 @@ def _value(value: Any, newline: str, out: list[str], style: _Style) -> None:
         if not value:
             out.append("[]")
             return
-        inner = newline + style.indent
-        out.append("[")
-        for i, item in enumerate(value):
-            out.append(inner if i == 0 else "," + inner)
-            _value(item, inner, out, style)
-            if len(out) >= CHUNK_PIECES:
-                _flush(out, style)
-        out.append(newline + "]")
+        _items(value, newline, out, style)
     elif kind is dict or isinstance(value, dict):
         if not value:
             out.append("{}")
             return
-        inner = newline + style.indent
-        out.append("{")
-        items = sorted(value.items()) if style.sort_keys else value.items()
-        quote = style.quote
-        for i, (key, item) in enumerate(items):
-            name = quote(key) if type(key) is str else _key(key, quote)
-            out.append((inner if i == 0 else "," + inner) + name + ": ")
-            _value(item, inner, out, style)
-            if len(out) >= CHUNK_PIECES:
-                _flush(out, style)
-        out.append(newline + "}")
+        _members(value, newline, out, style)
     else:  # what json.dumps does with anything else: its error
         out.append(json.dumps(value))
+
+
+# The leaves other than strings, by exact type (a subclass, say an IntEnum, goes through _value and _scalar)
+_LEAVES: dict[type, Callable[[Any], str]] = {
+    int: int.__repr__,
+    bool: lambda value: "true" if value else "false",
+    type(None): lambda _: "null",
+    float: _float,
+}
+
+
+# A container's string items are written in its own loop, joined to the separator before them: most
+# values are strings, and a call of _value per leaf cost more than the leaf (e-commerce's GC suites).
+def _items(value: list[Any] | tuple[Any, ...], newline: str, out: list[str], style: _Style) -> None:
+    inner = newline + style.indent
+    quote = style.quote
+    before, comma = inner, "," + inner
+    out.append("[")
+    for item in value:
+        kind = type(item)
+        if kind is str:
+            out.append(before + quote(item))
+        elif kind in _LEAVES:
+            out.append(before + _LEAVES[kind](item))
+        else:
+            out.append(before)
+            _value(item, inner, out, style)
+        if len(out) >= CHUNK_PIECES:
+            _flush(out, style)
+        before = comma
+    out.append(newline + "]")
+
+
+def _members(value: dict[Any, Any], newline: str, out: list[str], style: _Style) -> None:
+    inner = newline + style.indent
+    quote = style.quote
+    before, comma = inner, "," + inner
+    out.append("{")
+    for key, item in sorted(value.items()) if style.sort_keys else value.items():
+        name = before + (quote(key) if type(key) is str else _key(key, quote)) + ": "
+        kind = type(item)
+        if kind is str:
+            out.append(name + quote(item))
+        elif kind in _LEAVES:
+            out.append(name + _LEAVES[kind](item))
+        else:
+            out.append(name)
+            _value(item, inner, out, style)
+        if len(out) >= CHUNK_PIECES:
+            _flush(out, style)
+        before = comma
+    out.append(newline + "}")

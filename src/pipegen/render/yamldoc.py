@@ -43,7 +43,8 @@ def jinja_inert(value: str) -> str:
 
 def yaml_doc(data: Any, transform: Callable[[str], str] | None = None) -> str:
     """`data` (dicts, lists, str, int, float, bool, None) as a YAML document."""
-    lines = _emit(data, 0, transform or (lambda s: s))
+    lines: list[str] = []
+    _emit(data, "", transform or (lambda s: s), lines)
     return "\n".join(lines) + "\n"
 
 
@@ -90,36 +91,42 @@ def _is_mapping(data: Any) -> bool:
     return kind not in _LEAVES and kind not in _LISTS and isinstance(data, Mapping)
 
 
-def _emit(data: Any, indent: int, transform: Callable[[str], str]) -> list[str]:
-    pad = " " * indent
+def _emit(data: Any, pad: str, transform: Callable[[str], str], out: list[str]) -> None:
+    """Append `data`'s lines, indented by `pad`, to `out` (one list for the whole document: a nested
+    value's lines are not copied into its parent's list, level by level)."""
     if _is_mapping(data):
         if not data:
-            return [pad + "{}"]
-        out = []
+            out.append(pad + "{}")
+            return
+        inner = pad + "  "
         for key, value in data.items():
-            if type(value) is str:  # most values: what _inline writes for a string, without its tests
-                out.append(f"{pad}{_key(key)}: {yaml_str(transform(value))}")
-            elif _is_block(value):
-                out.append(f"{pad}{_key(key)}:")
-                out += _emit(value, indent + 2, transform)
+            name = _str_key(key) if type(key) is str else _key_text(key)  # _key, inlined
+            kind = type(value)
+            if kind is str:  # most values: what _inline writes for a string, without its tests
+                out.append(f"{pad}{name}: {yaml_str(transform(value))}")
+            elif value if kind is dict or kind is list else _is_block(value):  # a non-empty dict or list: a block
+                out.append(f"{pad}{name}:")
+                _emit(value, inner, transform, out)
             else:
-                out.append(f"{pad}{_key(key)}: {_inline(value, transform)}")
-        return out
+                out.append(f"{pad}{name}: {_inline(value, transform)}")
+        return
     if type(data) in _LISTS or (type(data) not in _LEAVES and isinstance(data, Sequence) and not isinstance(data, str)):
         if not data:
-            return [pad + "[]"]
-        out = []
+            out.append(pad + "[]")
+            return
+        inner = pad + "  "
         for item in data:
-            if type(item) is str:
+            kind = type(item)
+            if kind is str:
                 out.append(f"{pad}- {yaml_str(transform(item))}")
-            elif _is_block(item):
-                inner = _emit(item, indent + 2, transform)
-                out.append(f"{pad}- {inner[0].lstrip()}")
-                out += inner[1:]
+            elif item if kind is dict or kind is list else _is_block(item):
+                first = len(out)
+                _emit(item, inner, transform, out)
+                out[first] = f"{pad}- {out[first].lstrip()}"
             else:
                 out.append(f"{pad}- {_inline(item, transform)}")
-        return out
-    return [pad + _scalar(data, transform)]
+        return
+    out.append(pad + _scalar(data, transform))
 
 
 def _is_block(value: Any) -> bool:

@@ -215,6 +215,17 @@ def _compose_pure(text: str) -> Node | None:
     return yaml.compose(text)  # type: ignore[no-any-return]
 
 
+_STR = "tag:yaml.org,2002:str"
+
+
+def _tagged(node: Node, tag: str) -> bool:
+    """`node.tag == tag` for a `tag` without `%`, when the node's tag is a plain suffix (what the
+    composers give every node): without `node.tag`'s conversion (a property building the tag's text
+    each time, read for every key and scalar). False also when it cannot tell: then ask `node.tag`."""
+    ctag = node.ctag
+    return ctag is not None and ctag.handle is None and ctag.suffix == tag
+
+
 def _lc(node: Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
@@ -314,7 +325,7 @@ class _Converter:
                         "use a simple name as the key",
                     ),
                 )
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            if not _tagged(key_node, _STR) and key_node.tag == "tag:yaml.org,2002:merge":
                 raise _Budget(
                     _pos(key_node),
                     Finding((), "P010", "merge keys (<<) are not supported in specs", "write the keys out"),
@@ -340,7 +351,7 @@ class _Converter:
         return out
 
     def _scalar(self, node: ScalarNode) -> Any:
-        if node.tag == "tag:yaml.org,2002:str":
+        if _tagged(node, _STR) or node.tag == _STR:
             return node.value  # the common case, without the constructor's dispatch
         try:
             value = self.constructor.construct_object(node, deep=True)

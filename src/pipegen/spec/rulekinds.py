@@ -431,7 +431,20 @@ def stated(holder: Any, scope: Scope = "column") -> list[RuleKind]:
     """The kinds a column (ColumnRules) or a table's `quality:` (TableQuality) states, in order."""
     if holder is None:
         return []
-    return [k for k in KINDS if k.scope == scope and k.is_set(getattr(holder, k.field, None))]  # k.present, inlined
+    return [k for k, field, is_set in _scoped(scope) if is_set(getattr(holder, field, None))]  # k.present
+
+
+Scoped = tuple[tuple[RuleKind, str, Callable[[Any], bool]], ...]
+_SCOPED: list[tuple[tuple[RuleKind, ...], dict[str, Scoped]]] = []  # (KINDS, its kinds per scope), once
+
+
+def _scoped(scope: str) -> Scoped:
+    """stated()'s kinds of `scope`, in KINDS order, with what it reads of each (it runs per column and
+    family): worked out once per KINDS tuple (a test adds a kind by replacing the tuple)."""
+    if not _SCOPED or _SCOPED[0][0] is not KINDS:
+        scopes = {k.scope for k in KINDS}
+        _SCOPED[:] = [(KINDS, {s: tuple((k, k.field, k.is_set) for k in KINDS if k.scope == s) for s in scopes})]
+    return _SCOPED[0][1].get(scope, ())
 
 
 def rules_document() -> dict[str, Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 
@@ -166,10 +167,12 @@ class ColumnType:
         return self.name
 
 
+@lru_cache(maxsize=4096)
 def parse_column_type(text: str) -> ColumnType:
     """'varchar(255)' -> string, 'numeric(12,2)' -> decimal(12,2), 'array<struct<sku: string>>'.
 
-    ValueError otherwise."""
+    ValueError otherwise. Answered once per text (a ColumnType is frozen): a spec's columns
+    repeat their types, and validate, the planner and the families each parse every column's."""
     if "<" in text or ">" in text:
         return _NestedParser(text).parse()
     return _parse_scalar_type(text)

@@ -405,6 +405,8 @@ def suite_changes(previous: Callable[[str], str | None], suites: list[Suite]) ->
     before_text = previous(CHANGES)
     ledger: dict[str, Any] = json.loads(before_text) if before_text else {"change_sets": []}
     old_tables = _previous_tables(previous)
+    if not old_tables:  # no suite was generated before (a first generate): none can have changed
+        return ledger
     new = {s.name: (f"{s.schema}.{s.table}", s.expectations) for s in suites}
     changes: list[dict[str, Any]] = []
     any_old = False

@@ -70,6 +70,30 @@ def first_refused(text: str, multiline: bool) -> tuple[int, str] | None:
     return None if found is None else (found.start() + 1, found.group())
 
 
+def _clean(data: Mapping[Any, Any]) -> bool:
+    """No key or string value anywhere in `data` holds a character of the stricter class (`_REFUSED`,
+    which refuses tabs and newlines too): then `_strings` would find nothing. The common case, decided
+    without a path per string or a generator per node; else `_strings` walks it again with paths."""
+    search = _REFUSED.search
+    stack: list[Any] = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                if search(str(key)) or (isinstance(value, str) and search(value)):
+                    return False
+                if not isinstance(value, str) and isinstance(value, Mapping | list):
+                    stack.append(value)
+        else:  # a list
+            for item in node:
+                if isinstance(item, str):
+                    if search(item):
+                        return False
+                elif isinstance(item, Mapping | list):
+                    stack.append(item)
+    return True
+
+
 def _strings(node: Any, path: Path, multiline: bool) -> Iterator[tuple[Path, str, bool, bool]]:
     """(path, text, multiline allowed, is a key) for every key and string value."""
     if isinstance(node, str):
@@ -84,8 +108,12 @@ def _strings(node: Any, path: Path, multiline: bool) -> Iterator[tuple[Path, str
 
 
 def text_findings(data: Any) -> Iterator[Finding]:
-    if not isinstance(data, Mapping):
+    if not isinstance(data, Mapping) or _clean(data):
         return
+    yield from _located(data)
+
+
+def _located(data: Mapping[Any, Any]) -> Iterator[Finding]:
     for path, text, multiline, is_key in _strings(data, (), False):
         found = first_refused(text, multiline)
         if found is None:
