@@ -10,6 +10,10 @@ pyarrow's file system of the URL. Prints what it read as JSON.
 The local copy is run once for all the cases (its job takes the same batches whatever the URL
 copies do): each case is a copy of the same project with its own roots and its own environment
 (AWS_ENDPOINT_URL and credentials for moto's S3), set for that case's job runs and reads only.
+Each job run is `python -m pipeline.lake ARGS` run in this process as `-m` runs it (`job_here`:
+tests/specgen/local_runs.run_here, the project's modules imported afresh, its exit code and output
+its own), so deltalake, pyiceberg and pyarrow are imported once, not once a run; that the job runs
+as a process of its own is judged by test_lake_tables (lake_driver.job).
 
 Usage: python lake_url_driver.py LOCAL_PROJECT SCENARIO.json CASES.json
     CASES.json: [{"remote": URL_PROJECT, "roots": {PIPEGEN_LAKE_ROOT[_<LAYER>]: URL}, "env": {...}}]
@@ -21,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,7 +34,29 @@ from pathlib import Path
 import pyarrow.fs as pafs
 
 sys.path.insert(0, str(Path(__file__).parent))
-from lake_driver import Reader, job, land
+sys.path.insert(0, str(Path(__file__).parents[1] / "specgen"))
+from lake_driver import Reader, land
+from local_runs import run_here
+from project_modules import enter, leave
+
+
+def job(project: Path, *args: str) -> str:
+    """`python -m pipeline.lake ARGS` in `project` (lake_driver.job's command), run in this process as `-m`
+    runs it with this process's environment: its output, or SystemExit with its output when it fails."""
+    cwd = Path.cwd()
+    with tempfile.TemporaryFile("w+b") as out, tempfile.TemporaryFile("w+b") as err:
+        added = enter(project)
+        try:
+            code = run_here("pipeline.lake", list(args), project, dict(os.environ), out, err)
+        finally:
+            leave(added)
+            os.chdir(cwd)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+    if code != 0:
+        raise SystemExit(f"pipeline.lake {' '.join(args)} failed:\n{stdout}\n{stderr}")
+    return stdout
 
 
 def fileio() -> dict[str, str]:
