@@ -13,6 +13,7 @@ import functools
 import json
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from ruamel.yaml import YAML
 
 from pipegen.pipeline import families_for, prepare
 from tests.conftest import example_specs, generate
+from tests.generators.ingest_commands import Session
 from tests.judges import offline_env
 from tests.servers import KafkaBroker
 
@@ -91,15 +93,42 @@ def test_every_example_with_gx_has_its_clean_run_judged_here_or_in_the_local_run
     assert [p.stem for p in clean_cases()] == sorted(NOT_SYNTHETIC_IN_THE_LOCAL_RUN)
 
 
-def step(project: Path, python: Path, home: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+def step(
+    project: Path, python: Path, home: Path, *argv: str, session: Session | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python ARGV` of the batch env in `project`: a process of its own, or a command of the module's
+    `session` (gx_session: what that process would exit with and print, in its one process)."""
+    if session is not None:
+        return session.run(project, *argv, timeout=600)
     return subprocess.run(
         [str(python), *argv], cwd=project, capture_output=True, text=True, timeout=600, check=False,
-        env={**offline_env(home), "PIPEGEN_QUALITY_NOW": NOW},
+        env=step_env(home),
     )  # fmt: skip
 
 
-def landed(spec: Path, tmp: Path, python: Path, *synth: str) -> Path:
-    """Generate, synthesize, ingest, and build the dbt models (not their tests: bad rows would stop it)."""
+def step_env(home: Path) -> dict[str, str]:
+    """The environment of every step of this module (and of gx_session's commands)."""
+    return {**offline_env(home), "PIPEGEN_QUALITY_NOW": NOW}
+
+
+@pytest.fixture(scope="module")
+def gx_session(batch_python: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
+    """The module's steps and reads of its projects in one batch-env process (tests/generators/ingest_session.py:
+    each `python -m pipeline.NAME` / `python -c` command as that process would run it, the same exit code and
+    output, each project's `pipeline` package forgotten before another's): Great Expectations (~5 s of CPU), dbt
+    and dlt imported once for the module instead of once a step. The quarantine test's steps keep a process
+    of their own: it judges what that process has imported."""
+    folder = tmp_path_factory.mktemp("gx_session")
+    session = Session(folder, env=step_env(folder / "home"))
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def landed(spec: Path, tmp: Path, python: Path, *synth: str, session: Session | None = None) -> Path:
+    """Generate, synthesize, ingest, and build the dbt models (not their tests: bad rows would stop it);
+    each step a process, or a command of `session`."""
     project = tmp / "p"
     code, output = generate(spec, project)
     assert code == 0, output
@@ -109,7 +138,7 @@ def landed(spec: Path, tmp: Path, python: Path, *synth: str) -> Path:
         ("-m", "pipeline.ingest", "--local"),
         ("-c", DBT_RUN),
     ):
-        done = step(project, python, home, *argv)
+        done = step(project, python, home, *argv, session=session)
         assert done.returncode == 0, f"{argv}: {done.stdout[-3000:]}{done.stderr[-3000:]}"
     return project
 
@@ -126,8 +155,10 @@ def assert_valid(project: Path, emitted: list[dict[str, Any]]) -> None:
         jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(event)
 
 
-def quality(project: Path, python: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return step(project, python, tmp / "home", "-m", "pipeline.quality", *args)
+def quality(
+    project: Path, python: Path, tmp: Path, *args: str, session: Session | None = None
+) -> subprocess.CompletedProcess[str]:
+    return step(project, python, tmp / "home", "-m", "pipeline.quality", *args, session=session)
 
 
 SESSION = Path(__file__).with_name("step_session.py")
@@ -156,9 +187,24 @@ def in_one_process(project: Path, python: Path, home: Path, steps: list[dict[str
     return results
 
 
+def in_session(session: Session, project: Path, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`in_one_process`'s steps as commands of the module's session (gx_session), each step's {"code", "out",
+    "err"}: a quality step as `python -m pipeline.quality ARGV`, a script as `python -c SCRIPT ARGV`."""
+    results = []
+    for entry in steps:
+        if "module" in entry:
+            assert entry["env"] == {"PIPEGEN_QUALITY_NOW": NOW}, entry  # the session's environment has it
+            argv = ["-m", f"pipeline.{entry['module']}", *entry["argv"]]
+        else:
+            argv = ["-c", entry["script"], *entry["argv"]]
+        done = session.run(project, *argv, timeout=600)
+        results.append({"code": done.returncode, "out": done.stdout, "err": done.stderr})
+    return results
+
+
 @pytest.mark.judge
 def test_every_generated_suite_loads_through_gx_and_an_unknown_argument_does_not(
-    tmp_path: Path, batch_python: Path
+    tmp_path: Path, gx_session: Session
 ) -> None:
     specs = with_gx()
     assert "hello" in {p.stem for p in specs}  # the suite judged below includes the quick-start's
@@ -173,8 +219,7 @@ def test_every_generated_suite_loads_through_gx_and_an_unknown_argument_does_not
     suite = json.loads(next((tmp_path / "hello" / "gx" / "expectations").glob("*.json")).read_text())
     suite["expectations"][0]["kwargs"]["colum"] = "typo"
     (bad / "s.json").write_text(json.dumps(suite))
-    proc = subprocess.run([str(batch_python), "-c", LOAD_SUITES, *map(str, folders), str(bad)], capture_output=True,
-                          text=True, check=False, env=offline_env(tmp_path / "home"))  # fmt: skip
+    proc = gx_session.run(tmp_path, "-c", LOAD_SUITES, *map(str, folders), str(bad))
     *lines, refused = proc.stdout.splitlines()
     assert proc.returncode == 1 and refused.startswith("error: "), proc.stdout[-2000:] + proc.stderr[-2000:]
     assert not [line for line in lines if not line.isdigit()], proc.stdout[-2000:]  # every example's folder loaded
@@ -188,15 +233,15 @@ def test_every_generated_suite_loads_through_gx_and_an_unknown_argument_does_not
 @pytest.mark.judge
 @pytest.mark.parametrize("spec", clean_cases(), ids=lambda p: p.stem)
 def test_clean_synthetic_data_passes_every_suite_with_valid_events(
-    spec: Path, tmp_path: Path, batch_python: Path
+    spec: Path, tmp_path: Path, batch_python: Path, gx_session: Session
 ) -> None:
     # the spec's own volumes: a `--rows` scale-down would break a table's row_count rule (azure)
-    project = landed(spec, tmp_path, batch_python)
+    project = landed(spec, tmp_path, batch_python, session=gx_session)
     # a quarantine plan checks the staged tables in its own stage (run.py's "quarantine" step)
     # and the marts after dbt: both stages, as the local run does
     staged = '"quarantine",' in (project / "pipeline" / "run.py").read_text(encoding="utf-8")
     for args in ([("--stage", "staging")] if staged else []) + [()]:
-        proc = quality(project, batch_python, tmp_path, *args)
+        proc = quality(project, batch_python, tmp_path, *args, session=gx_session)
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     emitted = events(project)
     suites = {p.stem for p in (project / "gx" / "expectations").glob("*.json")}
@@ -265,11 +310,11 @@ print(json.dumps([before, close, far, chart, executed()]))
 
 
 @pytest.fixture(scope="module")
-def hello_with_bad_rows(batch_python: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The quick-start landed once for the module with 5 % bad rows (synthesize, dlt, dbt run:
-    three tool starts); each test judges its own copy (`copy_of`)."""
+def hello_with_bad_rows(batch_python: Path, gx_session: Session, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The quick-start landed once for the module with 5 % bad rows (synthesize, dlt, dbt run, in the
+    module's session); each test judges its own copy (`copy_of`)."""
     tmp = tmp_path_factory.mktemp("bad_rows")
-    return landed(HELLO, tmp, batch_python, "--rows", "1000", "--bad-row-rate", "0.05")
+    return landed(HELLO, tmp, batch_python, "--rows", "1000", "--bad-row-rate", "0.05", session=gx_session)
 
 
 def copy_of(project: Path, tmp_path: Path) -> Path:
@@ -280,10 +325,10 @@ def copy_of(project: Path, tmp_path: Path) -> Path:
 
 @pytest.mark.judge
 def test_bad_rows_fail_exactly_their_expectations_and_block_exits_non_zero(
-    tmp_path: Path, batch_python: Path, hello_with_bad_rows: Path
+    tmp_path: Path, batch_python: Path, hello_with_bad_rows: Path, gx_session: Session
 ) -> None:
     project = copy_of(hello_with_bad_rows, tmp_path)
-    proc = quality(project, batch_python, tmp_path)
+    proc = quality(project, batch_python, tmp_path, session=gx_session)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     emitted = events(project)
     assert_valid(project, emitted)
@@ -335,19 +380,18 @@ DRIFT_QUALITY = {"drift": {"row_count": 0.3, "mean": 0.2}}
 
 @pytest.mark.judge
 def test_drift_and_a_new_rule_emit_events_and_the_rebuilt_read_model_equals_the_incremental_one(
-    tmp_path: Path, batch_python: Path
+    tmp_path: Path, batch_python: Path, gx_session: Session
 ) -> None:
     yaml = YAML()
     spec = yaml.load(HELLO.read_text())
     spec["sources"][0]["tables"][0]["quality"] = DRIFT_QUALITY
     spec_path = tmp_path / "pipegen.yaml"
     yaml.dump(spec, spec_path)
-    project = landed(spec_path, tmp_path, batch_python, "--rows", "1000")
-    home = tmp_path / "home"
+    project = landed(spec_path, tmp_path, batch_python, "--rows", "1000", session=gx_session)
     shift = ("import duckdb; c = duckdb.connect('warehouse.duckdb');"
              "c.execute('delete from raw_shop.orders where order_id % 2 = 0');"
              "c.execute('update raw_shop.orders set amount = amount * 3'); c.close()")  # fmt: skip
-    first, shifted = in_one_process(project, batch_python, home, [quality_step(), script_step(shift)])
+    first, shifted = in_session(gx_session, project, [quality_step(), script_step(shift)])
     assert first["code"] == 0, first["out"][-2000:] + first["err"][-2000:]
     assert shifted["code"] == 0, shifted["err"]
     spec["sources"][0]["tables"][0]["columns"][1]["range"] = {"min": 0}
@@ -360,7 +404,7 @@ def test_drift_and_a_new_rule_emit_events_and_the_rebuilt_read_model_equals_the_
         "re = m.connect(pathlib.Path('rebuilt.duckdb')); b = m.dump(re); re.close();"
         "print(json.dumps([a == b, a['drift_history'] != [], len(a['validation_runs'])], default=str))"
     )
-    proc, log, out, again, report = in_one_process(project, batch_python, home, [
+    proc, log, out, again, report = in_session(gx_session, project, [
         quality_step(),
         script_step("import pathlib; print(pathlib.Path('quality/events.jsonl').read_text(), end='')"),
         script_step(compare),
@@ -407,7 +451,12 @@ def pem_files(folder: Path) -> Path:
 
 @pytest.mark.judge
 def test_the_kafka_sink_publishes_every_event_keyed_by_table_to_the_events_topic(
-    tmp_path: Path, batch_python: Path, kafka_python: Path, kafka_broker: KafkaBroker, hello_with_bad_rows: Path
+    tmp_path: Path,
+    batch_python: Path,
+    kafka_python: Path,
+    kafka_broker: KafkaBroker,
+    hello_with_bad_rows: Path,
+    gx_session: Session,
 ) -> None:
     yaml = YAML()
     spec = yaml.load(HELLO.read_text())
@@ -421,7 +470,7 @@ def test_the_kafka_sink_publishes_every_event_keyed_by_table_to_the_events_topic
     assert code == 0, output
     assert "confluent-kafka==2.16.1" in (project / "requirements.txt").read_text().splitlines()
     # No KAFKA_BOOTSTRAP_SERVERS: the step writes the log (and says so); publish that log to a broker.
-    assert quality(project, batch_python, tmp_path, "--on-failure", "warn").returncode == 0
+    assert quality(project, batch_python, tmp_path, "--on-failure", "warn", session=gx_session).returncode == 0
     emitted = events(project)
     assert {e["event_type"] for e in emitted} >= {"ValidationFailed", "ThresholdBreached"}
     topic = json.loads((project / "gx" / "checks.json").read_text())["events"]["topic"]

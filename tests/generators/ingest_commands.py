@@ -39,12 +39,13 @@ class Session:
     """The module's `python -m pipeline.ingest` commands and warehouse reads in one batch-env process
     (ingest_session.py: each command as `python -m`/`python -c` runs it, dlt imported once)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, env: dict[str, str] | None = None) -> None:
+        """`env`: every command's whole environment (default run_env(): this module's)."""
         self.log = folder / "ingest_session.log"
         with self.log.open("w") as log:
             self.proc = subprocess.Popen(
-                [str(judge_python("batch")), str(SESSION)], cwd=folder, env=run_env(), stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=log, text=True,
+                [str(judge_python("batch")), str(SESSION)], cwd=folder, env=run_env() if env is None else env,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True,
             )  # fmt: skip
 
     def run(self, project: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:

@@ -5,13 +5,15 @@ and what landed in DuckDB is checked from outside.
 
 The module's ingest commands and warehouse reads run in one batch-env process (`Session`,
 ingest_session.py: each as `python -m` or `python -c` would run it, with the same exit code and
-output; dlt imported once, not once a command); the API retry test's ingest and the projects' own
-tests are processes of their own."""
+output; dlt imported once, not once a command); the API retry test's ingest is a process of its own,
+and the projects' own tests run one after another in another batch-env process (`own_tests`,
+project_pytest.py: each as `python -m pytest` runs it in its folder)."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -340,8 +342,9 @@ def test_an_api_source_is_retried_after_a_transient_503_then_loads_every_page(tm
         "targets": [{"name": "warehouse", "type": "duckdb"}],
     }
     project = project_from(data, tmp_path / "apis")
-    # a process of its own, as the user's `python -m pipeline.ingest` (the module's other commands share one)
-    proc = production_ingest(project, timeout=60, process=True)
+    # a process of its own, as the user's `python -m pipeline.ingest` (the module's other commands share one); the
+    # default timeout of 300 s: at load ~27 (s49) the process took more than the 60 s it had, a failure of the machine
+    proc = production_ingest(project, process=True)
     assert proc.returncode == 0, proc.stderr
     assert Flaky.hits[:1] == [1] and len(Flaky.hits) >= 5, "one 503, then pages 1-4 (the last one empty)"
     assert query(project, "select count(*), count(distinct id) from raw_crm.items") == [[5, 5]]
@@ -350,10 +353,38 @@ def test_an_api_source_is_retried_after_a_transient_503_then_loads_every_page(tm
 # ---------------------------------------------------------------- the projects' own tests
 
 
+PROJECT_PYTEST = Path(__file__).with_name("project_pytest.py")
+OWN_TESTS = ["-q", "-p", "no:cacheprovider", "tests/test_ingestion.py"]  # `python -m pytest OWN_TESTS`
+
+
+@pytest.fixture(scope="module")
+def own_tests(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.CompletedProcess[str]]:
+    """{project: its own tests/test_ingestion.py run by pytest}: the three examples', the jaffle files project's
+    (where the oracle is here) and the API project's of every pagination type, in one batch-env process
+    (project_pytest.py: each as `python -m pytest` runs it in its folder, the previous project forgotten;
+    dlt, DuckDB and pytest imported once, not five times)."""
+    tmp = tmp_path_factory.mktemp("own_tests")
+    projects = {name: write_project(SPECS / f"{name}.yaml", tmp / name) for name in ("hello", "pii_etl", "saas_elt")}
+    if JAFFLE.is_dir():
+        projects["jaffle"] = project_from(jaffle_spec(), tmp / "jaffle")
+    projects["apis"] = project_from(every_pagination_spec(), tmp / "apis")
+    runs = tmp / "runs.json"
+    runs.write_text(json.dumps([{"project": str(p), "argv": OWN_TESTS} for p in projects.values()]))
+    proc = run(tmp, str(PROJECT_PYTEST), str(runs), timeout=1800)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert len(got) == len(projects), got
+    return {
+        name: subprocess.CompletedProcess(OWN_TESTS, r["code"], r["out"], r["err"])
+        for name, r in zip(projects, got, strict=True)
+    }
+
+
 @pytest.mark.parametrize("name", ["hello", "pii_etl", "saas_elt"])
-def test_the_generated_projects_own_ingestion_tests_pass(name: str, tmp_path: Path) -> None:
-    project = write_project(SPECS / f"{name}.yaml", tmp_path / name)
-    proc = run(project, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_ingestion.py", timeout=600)
+def test_the_generated_projects_own_ingestion_tests_pass(
+    name: str, own_tests: dict[str, subprocess.CompletedProcess[str]]
+) -> None:
+    proc = own_tests[name]
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert " passed" in proc.stdout and " failed" not in proc.stdout
 
@@ -361,9 +392,8 @@ def test_the_generated_projects_own_ingestion_tests_pass(name: str, tmp_path: Pa
 @pytest.mark.skipif(
     not JAFFLE.is_dir(), reason="the jaffle-shop oracle (../shared/oracles/jaffle) is not on this machine"
 )
-def test_the_generated_tests_of_a_files_project_pass(tmp_path: Path) -> None:
-    project = project_from(jaffle_spec(), tmp_path / "jaffle")
-    proc = run(project, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_ingestion.py", timeout=600)
+def test_the_generated_tests_of_a_files_project_pass(own_tests: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    proc = own_tests["jaffle"]
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
 
 
@@ -522,9 +552,10 @@ def every_pagination_spec() -> dict[str, Any]:
     }
 
 
-def test_the_generated_tests_of_an_api_project_pass_for_every_pagination_type(tmp_path: Path) -> None:
-    project = project_from(every_pagination_spec(), tmp_path / "apis")
-    proc = run(project, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_ingestion.py", timeout=600)
+def test_the_generated_tests_of_an_api_project_pass_for_every_pagination_type(
+    own_tests: dict[str, subprocess.CompletedProcess[str]],
+) -> None:
+    proc = own_tests["apis"]
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert "5 passed" in proc.stdout, proc.stdout[-2000:]
 
