@@ -26,7 +26,7 @@ UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 STAMP = "%Y-%m-%d %H:%M:%S.%f"
 PROBE = """
 import json, sys, time
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 bootstrap, topic, action = sys.argv[1:4]
 if action == "create":
@@ -34,13 +34,19 @@ if action == "create":
     for f in admin.create_topics([NewTopic(topic, 1, 1)]).values():
         f.result()
     sys.exit(0)
-consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "probe", "enable.auto.commit": False})
+# `read N`: every record to the partition's end (librdkafka's end-of-partition event), once at least N are read
+consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "probe", "enable.auto.commit": False,
+                     "enable.partition.eof": True})
 consumer.assign([TopicPartition(topic, 0, 0)])
-out, deadline = [], time.monotonic() + 30
-while len(out) < int(sys.argv[4]) and time.monotonic() < deadline:
+out, deadline, at_end = [], time.monotonic() + 30, False
+while not (at_end and len(out) >= int(sys.argv[4])) and time.monotonic() < deadline:
     msg = consumer.poll(0.5)
-    if msg is not None and not msg.error():
+    if msg is None:
+        continue
+    at_end = msg.error() is not None and msg.error().code() == KafkaError._PARTITION_EOF
+    if not msg.error():
         out.append({"key": msg.key(), "value": json.loads(msg.value())})
+consumer.close()
 print(json.dumps([{"key": m["key"] and m["key"].decode(), "value": m["value"]} for m in out]))
 """
 
@@ -86,9 +92,9 @@ def test_the_stream_generator_produces_the_faker_streams_events_to_the_topic_its
     assert done.returncode == 0, done.stderr[-3000:]
     assert f"{EVENTS} events of {TABLE}" in done.stdout
     assert beat.is_file() and time.time() - beat.stat().st_mtime < 300
-    got = json.loads(subprocess.run([*run, "read", str(EVENTS + 5)], capture_output=True, text=True, timeout=120,
+    got = json.loads(subprocess.run([*run, "read", str(EVENTS)], capture_output=True, text=True, timeout=120,
                                     check=True).stdout)  # fmt: skip
-    assert len(got) == EVENTS and all(m["key"] is None for m in got)
+    assert len(got) == EVENTS and all(m["key"] is None for m in got)  # read to the partition's end: no more
     spec = yaml.safe_load(SPEC.read_text())
     table = next(t for s in spec["sources"] if s["name"] == "clickstream" for t in s["tables"])
     columns = [c["name"] for c in table["columns"]]

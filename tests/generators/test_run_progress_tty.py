@@ -11,7 +11,9 @@ import pty
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,10 +66,32 @@ def run_in_pty(project: Path, *args: str, **extra: str) -> tuple[int, bytes]:
     return proc.wait(timeout=30), out
 
 
+def run_plain(project: Path) -> subprocess.CompletedProcess[str]:
+    """Run the driver with pipes (no terminal) as stdout and stderr."""
+    return subprocess.run(
+        [sys.executable, "-c", DRIVER, str(project)], capture_output=True, text=True, cwd=project, check=False
+    )
+
+
 @pytest.fixture(scope="module")
-def on_terminal(project: Path) -> tuple[int, bytes]:
-    """One run under a pseudo-terminal, read by several tests (the slow step takes 2.5 s)."""
-    return run_in_pty(project)
+def runs(project: Path) -> dict[str, Any]:
+    """The module's four runs of the slow step (2.5 s each, asleep), side by side instead of one after another:
+    under a pseudo-terminal (read by several tests), with NO_COLOR, with --quiet, and without a terminal."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        started = {
+            "terminal": pool.submit(run_in_pty, project),
+            "no_color": pool.submit(run_in_pty, project, NO_COLOR="1"),
+            "quiet": pool.submit(run_in_pty, project, "--quiet"),
+            "plain": pool.submit(run_plain, project),
+        }
+        return {name: future.result() for name, future in started.items()}
+
+
+@pytest.fixture(scope="module")
+def on_terminal(runs: dict[str, Any]) -> tuple[int, bytes]:
+    """The run under a pseudo-terminal, read by several tests (the slow step takes 2.5 s)."""
+    result: tuple[int, bytes] = runs["terminal"]
+    return result
 
 
 def test_a_long_step_shows_a_spinner_with_its_name_and_elapsed_time_on_a_terminal(
@@ -96,10 +120,8 @@ def test_a_step_that_knows_its_counts_shows_them_updating_while_it_runs(on_termi
     assert set(shown) <= {1000, 2000, 3000, 4000, 5000}, shown
 
 
-def test_without_a_terminal_the_output_is_plain(project: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-c", DRIVER, str(project)], capture_output=True, text=True, cwd=project, check=False
-    )
+def test_without_a_terminal_the_output_is_plain(runs: dict[str, Any]) -> None:
+    proc = runs["plain"]
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("==> slowstep\nstep says hello\nstep says bye\n")
     assert "\x1b[" not in proc.stdout.split("step says bye")[0]
@@ -110,19 +132,19 @@ COLOUR = re.compile(r"\x1b\[[0-9;]*(?:3[0-9]|9[0-7]|38;[25];[0-9;]+)m")  # a for
 
 
 def test_the_summary_is_coloured_on_a_terminal_and_no_color_turns_colour_off(
-    project: Path, on_terminal: tuple[int, bytes]
+    runs: dict[str, Any], on_terminal: tuple[int, bytes]
 ) -> None:
     _, coloured = on_terminal
     assert COLOUR.search(coloured.decode("utf-8", "replace")), "no colour on a terminal: the control is blind"
-    code, out = run_in_pty(project, NO_COLOR="1")
+    code, out = runs["no_color"]
     text = out.decode("utf-8", "replace")
     assert code == 0, text
     assert not COLOUR.search(text), f"colour despite NO_COLOR: {COLOUR.search(text)}"
     assert text.count("slowstep") >= 3 and "\x1b[" in text  # still live: NO_COLOR is about colour only
 
 
-def test_quiet_on_a_terminal_shows_no_step_output_only_the_summary(project: Path) -> None:
-    code, out = run_in_pty(project, "--quiet")
+def test_quiet_on_a_terminal_shows_no_step_output_only_the_summary(runs: dict[str, Any]) -> None:
+    code, out = runs["quiet"]
     text = out.decode("utf-8", "replace")
     assert code == 0, text
     assert "step says hello" not in text and "local run" in text

@@ -150,7 +150,7 @@ def test_the_generator_creates_and_writes_the_topic_the_flink_jobs_read_on_a_loc
         assert done.returncode == 0, done.stderr[-3000:]
     probe = tmp_path / "probe.py"
     probe.write_text(PROBE)
-    got = json.loads(subprocess.run([str(batch_python), str(probe), kafka_broker.bootstrap, topic, "read", "30"],
+    got = json.loads(subprocess.run([str(batch_python), str(probe), kafka_broker.bootstrap, topic, "read", "25"],
                                     capture_output=True, text=True, timeout=120, check=True).stdout)  # fmt: skip
     spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
     (table,) = spec["sources"][0]["tables"]

@@ -18,6 +18,7 @@ import ast
 import base64
 import json
 import sys
+import time
 from collections import namedtuple
 from datetime import datetime
 from functools import partial
@@ -101,7 +102,9 @@ def main(cloud: str, bootstrap: str, client: str = "reader") -> dict[str, Any]:
     callback = config["oauth_cb"]
     made = Producer if client == "publisher" else Consumer
     kafka = made(config | {"oauth_cb": lambda c: (calls.append(c), callback(c))[1]})  # KafkaException if bad
-    kafka.poll(0.5)  # serves the client's token refresh: it calls oauth_cb for its first token
+    deadline = time.monotonic() + 10
+    while not calls and time.monotonic() < deadline:  # until the client asked for its first token (else the test fails)
+        kafka.poll(0.05)  # serves the client's token refresh: it calls oauth_cb for its first token
     if client != "publisher":
         kafka.close()
     out["accepted"], out["client_calls"] = True, len(calls)
