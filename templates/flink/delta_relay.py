@@ -40,9 +40,11 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "flink" / "delta_relays.json"
 BATCH = 5000  # records per Delta commit, at most
 WAIT_S = 1.0  # a poll's wait for records
+ONCE_WAIT_S = 0.1  # --once: a poll's slice of WAIT_S, so a loader caught up stops without waiting out the second
 LAYER = "sink"
 HEARTBEAT_ENV = "PIPEGEN_HEARTBEAT"
 CHECK_S = 30.0  # an idle loop asks the broker for the topic's metadata at most this often
+ANSWER_S = 10.0  # ... and takes the broker for gone when it has not answered in this long
 
 
 def filled(value: str) -> str:
@@ -173,7 +175,8 @@ class RelayTable(Delta):
         return last
 
 
-def consumer(relay: dict[str, Any]) -> Any:
+def consumer(relay: dict[str, Any], once: bool = False) -> Any:
+    """The relay topic's consumer; `once`: it also says when a partition is read to its end."""
     from confluent_kafka import Consumer
 
     from pipeline.kafka_sign_in import tls_settings
@@ -182,6 +185,7 @@ def consumer(relay: dict[str, Any]) -> Any:
         "bootstrap.servers": filled(relay["bootstrap"]),
         "group.id": relay["group"], "enable.auto.commit": False, "auto.offset.reset": "earliest",
         "isolation.level": "read_committed",  # an append job writes exactly-once: its committed records only
+        "enable.partition.eof": once,  # --once stops when every partition is at its end (its last stable offset)
     }  # fmt: skip
     return Consumer({**settings, **tls_settings()})  # the KafkaUser's PEM files the Deployment mounts
 
@@ -208,15 +212,39 @@ def assign(kafka: Any, table: RelayTable) -> None:
     kafka.assign(starts)
 
 
-def step(kafka: Any, table: RelayTable) -> dict[int, int]:
-    """One poll: its records into one Delta commit (none: nothing); partition -> last offset written."""
-    messages = kafka.consume(BATCH, WAIT_S)
+def step(kafka: Any, table: RelayTable, at_end: set[int] | None = None) -> dict[int, int]:
+    """One poll: its records into one Delta commit (none: nothing); partition -> last offset written. `at_end`
+    (--once): the partitions read to their end, the poll ended early once every assigned one is (caught_up)."""
+    messages = kafka.consume(BATCH, WAIT_S) if at_end is None else caught_up(kafka, at_end)
     records = []
     for message in messages:
         if message.error() is not None:
             raise SystemExit(f"relay topic {table.relay['topic']}: {message.error()}")
         records.append((message.partition(), message.offset(), message.key(), message.value()))
     return table.load(records) if records else {}
+
+
+def caught_up(kafka: Any, at_end: set[int]) -> list[Any]:
+    """--once (a consumer made with `once`): one poll of up to BATCH records within WAIT_S, in slices of ONCE_WAIT_S,
+    ended as soon as every assigned partition is read to its end (librdkafka's end-of-partition events, kept in
+    `at_end`; a partition's record after its event takes it out again)."""
+    from confluent_kafka import KafkaError
+
+    every = {tp.partition for tp in kafka.assignment()}
+    got: list[Any] = []
+    until = time.monotonic() + WAIT_S
+    while len(got) < BATCH and time.monotonic() < until:
+        for message in kafka.consume(BATCH - len(got), ONCE_WAIT_S):
+            error = message.error()
+            if error is not None and error.code() == KafkaError._PARTITION_EOF:
+                at_end.add(message.partition())
+                continue
+            if error is None:
+                at_end.discard(message.partition())
+            got.append(message)
+        if at_end >= every:
+            break
+    return got
 
 
 def commit(kafka: Any, table: RelayTable, last: dict[int, int]) -> None:
@@ -244,7 +272,7 @@ class Liveness:
             from confluent_kafka import KafkaException
 
             try:
-                kafka.list_topics(self.topic, timeout=10)
+                kafka.list_topics(self.topic, timeout=ANSWER_S)
             except KafkaException:
                 return  # no broker: the heartbeat ages, the probe restarts the loader
             answered = True
@@ -254,20 +282,21 @@ class Liveness:
 
 
 def run(relay: dict[str, Any], once: bool) -> None:
-    """Load the relay topic into its table until stopped (`once`: until a poll finds nothing)."""
-    table, kafka = RelayTable(relay), consumer(relay)
+    """Load the relay topic into its table until stopped (`once`: until every partition is read to its end, or a
+    poll finds nothing)."""
+    table, kafka = RelayTable(relay), consumer(relay, once)
     alive = Liveness(relay["topic"])
+    at_end: set[int] | None = set() if once else None
     try:
         assign(kafka, table)
         alive.beat(kafka, True)
         while True:
-            last = step(kafka, table)
+            last = step(kafka, table, at_end)
             alive.beat(kafka, bool(last))
-            if not last:
-                if once:
-                    return
-                continue
-            commit(kafka, table, last)
+            if last:
+                commit(kafka, table, last)
+            if at_end is not None and (not last or at_end >= {tp.partition for tp in kafka.assignment()}):
+                return
     finally:
         kafka.close()
 

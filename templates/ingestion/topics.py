@@ -19,6 +19,7 @@ pipeline/kafka_sign_in.py's, shared with the quality step's events publisher.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,7 @@ from pipeline.runtime import IngestError, RunContext, Table, finish
 
 PAGE = 10_000  # records handed to dlt at a time (one Arrow table each after conform)
 TIMEOUT = 30.0  # seconds to wait for the broker's metadata, offsets and each fetch
+SLICE_S = 0.2  # a consume's wait: the read stops this soon after its partitions reached their ends (not a second)
 def sign_in(cloud: str, bootstrap: str, **provider: Any) -> dict[str, Any]:
     """The managed cloud's sign-in (pipeline/kafka_sign_in.py `sign_in`); settings that cannot sign in stop the
     ingest as a contract violation (IngestError), not a retry."""
@@ -86,10 +88,11 @@ class TopicRead:
         consumer, todo, ends = self.open()
         left = {tp.partition for tp in todo}
         page: list[dict[str, Any]] = []
-        idle = 0.0  # seconds without a record (consume returns what arrived within its second)
+        heard = time.monotonic()  # when the last records came (consume returns what arrived within SLICE_S)
         while left:
-            messages = consumer.consume(num_messages=1000, timeout=1.0)
-            idle = 0.0 if messages else idle + 1.0
+            messages = consumer.consume(num_messages=1000, timeout=SLICE_S)
+            now = time.monotonic()
+            heard = now if messages else heard
             for message in messages:
                 if message.error() is not None:
                     raise IngestError(f"{self.topic}: {message.error()}")
@@ -99,7 +102,7 @@ class TopicRead:
                     if message.value() is not None:  # a tombstone carries no row
                         page.append(decode(self.topic, partition, offset, message.value()))
             left -= self.done(consumer, left, ends)
-            if left and idle >= TIMEOUT:
+            if left and now - heard >= TIMEOUT:
                 raise IngestError(f"{self.table.source}.{self.table.name}: no record from topic {self.topic} in "
                                   f"{TIMEOUT:.0f} s before the end of partitions {sorted(left)}")  # fmt: skip
             if len(page) >= PAGE:

@@ -105,7 +105,7 @@ class SparkService:
                 self.started, self.since = proc, time.monotonic()
                 (self.state / "server.json").write_text(json.dumps({"pid": proc.pid, "owner": os.getpid()}))
                 return True
-            time.sleep(0.5)
+            time.sleep(0.05)  # a read of a one-line file: the session is used as soon as it says ready
         print(f"the shared Spark server did not start (see {log}): each driver runs as its own process",
               file=sys.stderr)  # fmt: skip
         self._kill(proc)
