@@ -16,7 +16,8 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, NamedTuple
 
 import pytest
 import yaml
@@ -174,6 +175,63 @@ def test_each_delta_sink_is_a_relay_the_loader_reads(project: Path) -> None:
     ).read_text()
     users = (project / "k8s" / "kafka" / "users.yaml").read_text()
     assert "relay-judge-delta-relay" in users
+
+
+class _Message(NamedTuple):
+    part: int
+    eof: bool = False  # librdkafka's end-of-partition event, else a record
+
+    def partition(self) -> int:
+        return self.part
+
+    def error(self) -> Any:
+        return SimpleNamespace(code=lambda: -191) if self.eof else None  # KafkaError._PARTITION_EOF
+
+
+class _Consumer:
+    """Two partitions; each consume() hands out the next scripted slice (then nothing) and moves the loader's clock
+    on by its wait, as librdkafka's would pass."""
+
+    def __init__(self, slices: list[list[_Message]]) -> None:
+        self.slices, self.calls, self.now = slices, 0, 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def assignment(self) -> list[Any]:
+        return [SimpleNamespace(partition=0), SimpleNamespace(partition=1)]
+
+    def consume(self, count: int, timeout: float) -> list[_Message]:
+        self.calls, self.now = self.calls + 1, self.now + timeout
+        return self.slices.pop(0) if self.slices else []
+
+
+def test_a_once_poll_ends_when_every_partition_is_at_its_end_and_not_before(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loader's --once poll (caught_up) stops at the slice where every assigned partition has sent its
+    end-of-partition event; a record after a partition's event takes it out again; without the events the poll runs
+    its WAIT_S (the bound before s50) and no partition counts as read to its end."""
+    eof = SimpleNamespace(KafkaError=SimpleNamespace(_PARTITION_EOF=-191))
+    monkeypatch.setitem(sys.modules, "confluent_kafka", eof)
+    for name in [n for n in sys.modules if n == "pipeline" or n.startswith("pipeline.")]:
+        monkeypatch.delitem(sys.modules, name)  # another project's, restored after the test
+    monkeypatch.syspath_prepend(str(project))
+    import pipeline.delta_relay as loader  # the generated loader (the template, byte for byte)
+
+    record, end = _Message(0), _Message(0, eof=True)
+    kafka = _Consumer([[record, _Message(1)], [end], [_Message(0), _Message(1, eof=True)], [end], [_Message(1)]])
+    monkeypatch.setattr(loader, "time", kafka)
+    at_end: set[int] = set()
+    got = loader.caught_up(kafka, at_end)
+    assert (len(got), kafka.calls, at_end) == (3, 4, {0, 1})  # slice 3's record of 0 undid its end; 5 is not read
+    silent = _Consumer([[record]])
+    monkeypatch.setattr(loader, "time", silent)
+    at_end = set()
+    assert len(loader.caught_up(silent, at_end)) == 1 and at_end == set()
+    assert silent.calls >= round(loader.WAIT_S / loader.ONCE_WAIT_S) and silent.now >= loader.WAIT_S
+    for name in [n for n in sys.modules if n == "pipeline" or n.startswith("pipeline.")]:
+        del sys.modules[name]  # this project's
 
 
 def test_validate_no_longer_says_the_delta_stream_jobs_fail(tmp_path: Path) -> None:
