@@ -76,6 +76,9 @@ def run_arm(arm: str, modules: list[str], python: str) -> dict[str, float]:
         f"peak {row['peak_mib']:6.1f} MiB  exit {os.waitstatus_to_exitcode(status)}  {lines[-1] if lines else ''}",
         flush=True,
     )
+    for line in lines:
+        if line.startswith(("FAILED", "ERROR")):  # -ra's summary: which test, to re-run it alone
+            print(f"    {line}", flush=True)
     return row
 
 
