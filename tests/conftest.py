@@ -183,6 +183,11 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault(ROTATION_ENV, str(rotation()))
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for line in scratch.summary():
+        terminalreporter.write_line(line)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     scratch.unconfigure()
 

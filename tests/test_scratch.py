@@ -97,5 +97,6 @@ def test_each_session_works_in_a_folder_of_its_own_and_removes_it(tmp_path: Path
         assert session.returncode == 0, output
         assert f"scratch: {parent}/{scratch.PREFIX}" in output
         assert "4 passed" in output
+        assert f" MiB in {parent}/{scratch.PREFIX}" in output
     assert [p.name for p in parent.iterdir()] == [neighbour.name]
     assert [p.name for p in neighbour.iterdir()] == ["t"]
