@@ -18,6 +18,7 @@ import pytest
 
 # Fixtures shared by the whole suite: judge environments (heavy tools in their own cached venvs)
 # and throwaway database servers.
+from tests import scratch
 from tests.judges.fixtures import (
     airflow_python,
     batch_python,
@@ -172,19 +173,32 @@ def example_specs() -> list[Path]:
 JVM_OPTIONS = "-XX:TieredStopAtLevel=1"
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest's tmpdir plugin reads --basetemp
 def pytest_configure(config: pytest.Config) -> None:
     from tests.specgen.rotation import ROTATION_ENV, rotation
 
+    scratch.configure(config)  # the session's basetemp on a memory file system (tests/scratch.py)
     os.environ.setdefault("JAVA_TOOL_OPTIONS", JVM_OPTIONS)
     # one drawn-spec rotation per session, the xdist workers' included (a run past midnight UTC too)
     os.environ.setdefault(ROTATION_ENV, str(rotation()))
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    """The drawn-spec judges' rotation (tests/specgen/rotation.py), to repeat a run's choice."""
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for line in scratch.summary():
+        terminalreporter.write_line(line)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    scratch.unconfigure()
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """The drawn-spec judges' rotation (tests/specgen/rotation.py), to repeat a run's choice, and
+    where the session's scratch files are (tests/scratch.py)."""
     from tests.specgen.rotation import ROTATION_ENV, RUNS_ENV, rotation
 
-    return f"drawn-spec rotation: {ROTATION_ENV}={rotation()} ({RUNS_ENV}=all judges the whole sample)"
+    rotation_line = f"drawn-spec rotation: {ROTATION_ENV}={rotation()} ({RUNS_ENV}=all judges the whole sample)"
+    return [rotation_line, *scratch.header()]
 
 
 # The order pytest-xdist hands modules out in (`--dist loadfile --no-loadscope-reorder`,

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "specgen"))
-from project_modules import enter, leave
+from project_modules import enter, leave, redirected
 
 
 def forget(project: Path) -> None:
@@ -42,26 +42,17 @@ def run(project: Path, argv: list[str], out: Any, err: Any) -> int:
     import pytest
 
     environ, cwd = dict(os.environ), Path.cwd()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    os.dup2(out.fileno(), 1)
-    os.dup2(err.fileno(), 2)
     added = enter(project)
     try:
-        return int(pytest.main(argv))
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 1
-    except Exception:
-        traceback.print_exc()
-        return 1
+        with redirected(out, err):
+            try:
+                return int(pytest.main(argv))
+            except SystemExit as exc:
+                return exc.code if isinstance(exc.code, int) else 1
+            except Exception:
+                traceback.print_exc()
+                return 1
     finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
-        os.close(saved[0])
-        os.close(saved[1])
         leave(added)
         forget(project)
         os.chdir(cwd)

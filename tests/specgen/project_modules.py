@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import IO
 
 # Settings a generated DAG or flow sets with os.environ.setdefault (per project: cleared between projects)
 PROJECT_SETTINGS = ("PIPEGEN_WAREHOUSE", "PIPEGEN_PROJECT_DIR", "PIPEGEN_DATA_DIR", "PIPEGEN_QUALITY_DIR")
@@ -66,25 +67,33 @@ def leave(added: list[str]) -> None:
 
 
 @contextmanager
+def redirected(out: IO[bytes], err: IO[bytes]) -> Iterator[None]:
+    """The process's file descriptors 1 and 2 point at `out` and `err` while the block runs (what
+    the tools and libraries in this process print, C extensions' writes included), then back at
+    what they pointed at before; Python's buffered streams are flushed on both sides of the switch."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    try:
+        os.dup2(out.fileno(), 1)
+        os.dup2(err.fileno(), 2)
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        os.close(saved[0])
+        os.close(saved[1])
+
+
+@contextmanager
 def output_to(log: Path, errors: Path | None = None) -> Iterator[None]:
     """The process's stdout and stderr (file descriptors 1 and 2: what the tools a project runs
     print, dbt's and dlt's logs included) go to `log` while the project runs (stderr to `errors`
     instead, when given: a judge that reads what a command printed to stdout alone)."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    with log.open("ab") as out, errors.open("ab") if errors else nullcontext(out) as err:
-        os.dup2(out.fileno(), 1)
-        os.dup2(err.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            os.close(saved[0])
-            os.close(saved[1])
+    with log.open("ab") as out, errors.open("ab") if errors else nullcontext(out) as err, redirected(out, err):
+        yield
 
 
 def tail(log: Path, chars: int = 2000) -> str:
