@@ -42,8 +42,9 @@ MANAGED_MB_A_SLOT = 128  # the managed memory a one-slot per-job cluster gives i
 # instead of failing: Flink's standalone resource manager fails a job's unfulfillable slot request at once
 # (NoResourceAvailableException, "Could not acquire the minimum required resources") once its start-up time has
 # passed, which defaults to slot.request.timeout: a session cluster older than 5 min failed a job that a
-# younger one let wait (s49's reverted merge). The start-up time is made longer than any session.
-STARTUP = "36500 d"
+# younger one let wait (s49's reverted merge). The start-up time is made longer than any session: a day (not
+# years: a delay past the RPC scheduler's limit leaves the cluster refusing connections)
+STARTUP = "1 d"
 TERMINAL = ("FINISHED", "FAILED", "CANCELED", "SUSPENDED")
 CANCEL_SECONDS = 30.0
 PARAMETERS = "pipeline.global-job-parameters"
