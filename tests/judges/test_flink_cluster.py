@@ -1,7 +1,8 @@
 """The session's Flink cluster (tests/judges/flink_cluster.py): the jobs a request through the Flink judge
 service runs go to one MiniCluster in the server's JVM, with the same results and the same failures as
-PyFlink's per-job local executor gives a process, and a job a request leaves running never holds the
-cluster's slots for the next request."""
+PyFlink's per-job local executor gives a process, a job a request leaves running never holds the
+cluster's slots for the next request, and a job finding every slot taken waits for one instead of failing
+(s49's cluster failed it once it was 5 minutes old)."""
 
 from __future__ import annotations
 
