@@ -20,6 +20,9 @@ from tests.judges.envs import offline_env
 from tests.judges.flink_cluster import SLOTS
 
 pytestmark = pytest.mark.judge
+# the tests of the session's cluster itself; with PIPEGEN_FLINK_SESSION_CLUSTER=0 (the same-run comparison's "off")
+# the service starts none
+session_cluster = pytest.mark.skipif(not flink_cluster.wanted(), reason="PIPEGEN_FLINK_SESSION_CLUSTER=0: no cluster")
 
 # a job's rows, a job failing at run time (a division by zero in its third row), and the next job's rows
 ROWS_FAILURE_ROWS = """
@@ -163,6 +166,7 @@ def jobs_of(url: str, fork: str) -> list[dict[str, Any]]:
     return out
 
 
+@session_cluster
 def test_a_request_s_jobs_run_on_the_session_cluster_as_on_a_job_s_own_mini_cluster(
     flink_python: Path, flink_shared: Path, tmp_path: Path
 ) -> None:
@@ -183,6 +187,7 @@ def test_a_request_s_jobs_run_on_the_session_cluster_as_on_a_job_s_own_mini_clus
     assert states == ["FAILED", "FINISHED", "FINISHED"], ran_here  # on the session's cluster, not their own
 
 
+@session_cluster
 def test_a_job_left_running_is_cancelled_before_the_answer_and_the_next_request_gets_every_slot(
     flink_shared: Path, tmp_path: Path
 ) -> None:
@@ -210,6 +215,7 @@ def test_a_job_finding_every_slot_taken_waits_for_one_where_s49_s_cluster_failed
     assert (now.returncode, now.stdout) == (0, "(3,)\n"), now.stdout + now.stderr[-3000:]
 
 
+@session_cluster
 def test_a_request_finding_the_session_cluster_full_waits_until_the_request_holding_it_ends(
     flink_shared: Path, tmp_path: Path
 ) -> None:
@@ -240,6 +246,7 @@ def test_a_request_finding_the_session_cluster_full_waits_until_the_request_hold
     assert jobs(url)[filler]["state"] == "CANCELED"
 
 
+@session_cluster
 def test_a_stuck_job_still_ends_by_its_caller_s_timeout_and_is_cancelled(flink_python: Path, tmp_path: Path) -> None:
     """On a server of the test's own (it retires after a fork killed mid-request): the caller's timeout kills
     the shim (here at once, once the job runs: subprocess.run's timeout kills its child the same way), the
