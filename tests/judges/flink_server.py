@@ -22,13 +22,16 @@ working directory and environment die with the fork: the next request starts fro
 state again (pyflink, py4j, duckdb imported; the JVM's planner warmed by one query). The server
 answers the shim with the exit code (or the signal) once the fork has ended.
 
-What a request shares with the others is the JVM: its static state, its working directory and the
-environment it was started with. So a request whose environment sets a JVM variable (JVM_VARIABLES,
-or another `java`) differently from the server's, or any other PYTHON* variable, is answered
-`fallback` and the shim runs it as a process of the real interpreter instead. Flink SQL must name
-files by absolute paths (the generated flink_local.py does: its scratch folders), and a request
-must not leave a Flink job running when it ends (a process's JVM would die with it); a Python UDF
-would call back into this process, not the fork, so none may be registered through the service.
+What a request shares with the others is the JVM: its static state, its working directory, the
+environment it was started with, and the session's Flink cluster (flink_cluster.py: one MiniCluster
+started here, which every TableEnvironment a fork makes submits its jobs to, instead of a mini-cluster
+a job; PIPEGEN_FLINK_SESSION_CLUSTER=0 in the server's environment: none). So a request whose
+environment sets a JVM variable (JVM_VARIABLES, or another `java`) differently from the server's, or
+any other PYTHON* variable, is answered `fallback` and the shim runs it as a process of the real
+interpreter instead. Flink SQL must name files by absolute paths (the generated flink_local.py does:
+its scratch folders); a job a request leaves running when it ends (a process's JVM would die with
+it) is cancelled before the server answers (a job that will not end retires the server); a Python
+UDF would call back into this process, not the fork, so none may be registered through the service.
 
 Requests run side by side (a fork each); a fork killed by a signal (its shim killed by a caller's
 timeout, or a crash) may have left a job in the JVM, so the server then retires: it takes no new
@@ -64,6 +67,8 @@ import types
 from pathlib import Path
 from typing import Any
 
+import flink_cluster  # beside this file (sys.path[0])
+
 HEADER = struct.Struct("!I")
 # what the JVM was started with (pyflink_gateway_server.py reads them; the JVM reads TZ, LANG, ...)
 JVM_VARIABLES = (
@@ -90,8 +95,10 @@ class Server:
     def __init__(self, state: Path, path: str, with_jvm: bool = True) -> None:
         self.state, self.path, self.with_jvm = state, path, with_jvm
         self.jvm: Any = None  # the gateway JVM's Popen
+        self.cluster: Any = None  # the session's MiniCluster (flink_cluster.Cluster), in the JVM
         self.env = dict(os.environ)
-        self.running: dict[int, tuple[socket.socket, float, str]] = {}  # fork pid -> (conn, started, argv)
+        self.running: dict[int, tuple[socket.socket, float, float, str]] = {}  # fork pid -> (conn, started
+        # (monotonic), forked (epoch: to compare with the cluster's job start times), argv)
         self.retiring = ""
         self.served = 0
         self.selector = selectors.DefaultSelector()
@@ -106,6 +113,10 @@ class Server:
             for name in PRELOADED:
                 with contextlib.suppress(ImportError):
                     __import__(name)
+            if flink_cluster.wanted():
+                self.cluster = flink_cluster.start()
+                flink_cluster.submit_to(self.cluster)  # the warm-up's jobs too: its client classes loaded
+                log(f"session cluster at {self.cluster.url}, {flink_cluster.SLOTS} slots")
             warm_up()
         with contextlib.suppress(FileNotFoundError):
             Path(self.path).unlink()
@@ -113,7 +124,8 @@ class Server:
         self.listener.listen(64)
         self.selector.register(self.listener, selectors.EVENT_READ)
         jvm = self.jvm.pid if self.jvm else 0
-        info = {"pid": os.getpid(), "jvm_pid": jvm, "socket": self.path, "python": sys.executable}
+        info = {"pid": os.getpid(), "jvm_pid": jvm, "socket": self.path, "python": sys.executable,
+                "cluster": self.cluster.url if self.cluster else None}  # fmt: skip
         tmp = self.state / "server.json.tmp"
         tmp.write_text(json.dumps(info), encoding="utf-8")
         tmp.replace(self.state / "server.json")
@@ -162,6 +174,7 @@ class Server:
                 return
             sys.stdout.flush()
             sys.stderr.flush()
+            forked = time.time()
             pid = os.fork()
             if pid == 0:
                 self.child(request, fds, conn)  # never returns
@@ -172,11 +185,11 @@ class Server:
         finally:
             for fd in fds:
                 os.close(fd)
-        self.running[pid] = (conn, time.monotonic(), summary(request["argv"]))
+        self.running[pid] = (conn, time.monotonic(), forked, summary(request["argv"]))
         self.selector.register(conn, selectors.EVENT_READ)
 
     def abandoned(self, conn: socket.socket) -> None:
-        for pid, (known, _, argv) in self.running.items():
+        for pid, (known, _, _, argv) in self.running.items():
             if known is conn:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)  # the fork this server started
@@ -189,13 +202,14 @@ class Server:
             done, status, usage = os.wait4(pid, os.WNOHANG)
             if done == 0:
                 continue
-            conn, started, argv = self.running.pop(pid)
+            conn, started, _, argv = self.running.pop(pid)
             if os.WIFSIGNALED(status):
                 reply = {"signal": os.WTERMSIG(status)}
                 self.retiring = self.retiring or f"fork {pid} ended by signal {os.WTERMSIG(status)}: {argv}"
             else:
                 reply = {"exit": os.WEXITSTATUS(status)}
-            with contextlib.suppress(OSError):
+            self.cancel_leftovers()  # before the answer: the caller's next request finds the slots free
+            with contextlib.suppress(OSError, KeyError):  # KeyError: `abandoned` unregistered it already
                 self.selector.unregister(conn)
             with contextlib.suppress(OSError):
                 send(conn, reply)
@@ -203,6 +217,22 @@ class Server:
             self.served += 1
             cpu = usage.ru_utime + usage.ru_stime
             log(f"{reply} in {time.monotonic() - started:.1f} s, fork CPU {cpu:.1f} s, {jvm_cpu(self)}: {argv}")
+
+    def cancel_leftovers(self) -> None:
+        """The session cluster's jobs that no running request submitted, cancelled; the server retires if one
+        does not end."""
+        if self.cluster is None:
+            return
+        before = min((forked for _, _, forked, _ in self.running.values()), default=time.time())
+        try:
+            jids = flink_cluster.leftovers(self.cluster, set(self.running), before)
+            stuck = flink_cluster.cancel(self.cluster, jids)
+        except (OSError, ValueError, KeyError) as exc:
+            jids, stuck = [], [repr(exc)]
+        if jids:
+            log(f"cancelled {len(jids) - len(stuck)} job(s) left running: {jids}")
+        if stuck:
+            self.retiring = self.retiring or f"the session cluster's jobs did not end: {stuck}"
 
     def check_leases(self) -> None:
         """Exit when no lease holder is alive, under the lock the callers find and lease it under."""
@@ -224,6 +254,8 @@ class Server:
                 os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(FileNotFoundError):
             Path(self.path).unlink()
+        if self.cluster is not None and self.jvm is not None and self.jvm.poll() is None:
+            flink_cluster.close(self.cluster)  # its temporary folders removed (a killed JVM leaves them)
         if self.jvm is not None and self.jvm.poll() is None:
             self.jvm.kill()  # the JVM this server started, by its PID
             self.jvm.wait()

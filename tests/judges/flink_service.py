@@ -8,11 +8,13 @@ find (beside their temporary folders), and every process of the session that ask
 Its fixture value is a stand-in for the flink env's python (STATE/bin/python, tests/judges/
 flink_shim.py): `subprocess.run([flink_shared, DRIVER, ARGS], cwd=, env=, input=, ...)` runs as it
 ran with the real interpreter, its stdout, stderr and exit code the same, but in a fork of the
-server, where the JVM is already up. What must run in a process of its own does: a request whose
-environment would start another JVM, or one the shim cannot hand over, runs in the real interpreter
-(flink_server.py says which); the user's own commands are judged as processes where that is the
-point (the README walk-throughs' `pipegen run`, tests/families/test_lake_stream_bronze.py's;
-the stream step starting a JVM of its own from `pipegen run`: the e-commerce walk-through's).
+server, where the JVM is already up, and its Flink jobs on the one MiniCluster the server starts
+there (tests/judges/flink_cluster.py), not on a mini-cluster a job. What must run in a process of
+its own does: a request whose environment would start another JVM, or one the shim cannot hand
+over, runs in the real interpreter (flink_server.py says which); the user's own commands are judged
+as processes where that is the point (the README walk-throughs' `pipegen run`,
+tests/families/test_lake_stream_bronze.py's; the stream step starting a JVM of its own from
+`pipegen run`: the e-commerce walk-through's).
 
 The server is stopped by its starter at the end of the starter's session, by its PID, once no
 other live process holds a lease (the other worker may still be running a Flink module); a worker

@@ -218,6 +218,29 @@ def test_a_caller_gone_mid_request_ends_its_fork(tmp_path: Path) -> None:
     lease.release()
 
 
+def test_a_caller_gone_mid_request_leaves_the_server_answering_the_request_beside_it(tmp_path: Path) -> None:
+    """The gone caller's fork is reaped after its socket was unregistered as abandoned: s48's server then
+    unregistered it a second time (a KeyError out of its loop), died, and the request beside it lost its answer."""
+    lease = own_server(tmp_path)
+    assert lease.started is not None
+    beside = subprocess.Popen([str(lease.python), "-c", "import time; print('started', flush=True); "
+                               "time.sleep(3); print('answered')"], stdout=subprocess.PIPE, text=True)  # fmt: skip
+    caller = subprocess.Popen([str(lease.python), "-c", "import os, time; print(os.getpid(), flush=True); "
+                               "time.sleep(120)"], stdout=subprocess.PIPE, text=True)  # fmt: skip
+    assert beside.stdout is not None and caller.stdout is not None
+    assert beside.stdout.readline() == "started\n"
+    fork = int(caller.stdout.readline())
+    caller.kill()
+    caller.wait()
+    assert wait_for(lambda: not flink_service.alive(fork))
+    out, _ = beside.communicate(timeout=60)
+    assert (beside.returncode, out) == (0, "answered\n")
+    log = (lease.state / "server.log").read_text(encoding="utf-8")
+    assert f"caller gone, fork {fork} killed" in log and "Traceback" not in log, log[-3000:]
+    assert wait_for(lambda: lease.started.proc.poll() == 0)  # type: ignore[union-attr]  # retired, not crashed
+    lease.release()
+
+
 def test_a_test_s_own_server_leaves_the_session_server_s_cpu_row_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
