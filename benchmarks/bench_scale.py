@@ -16,6 +16,16 @@ the no-change regenerate opens each file of the output and each base copy ("max"
 the loader's MAX_BYTES (e-commerce at 5,000 tables) is reported as refused, unless --max-bytes is
 given: then pipegen runs with the budget raised to it in that process only, and the row says so.
 
+Every run writes into a folder of its own, and nothing the benchmark wrote is deleted before its
+last run: on ext4 without a journal (this machine kind's root file system) creating a file soon after
+many were deleted makes the kernel scan past each recently freed inode (`find_inode_bit` ->
+`recently_deleted`, 5 s after a delete, 305 s while its inode-table block is dirty), and the writers
+waiting on the folder's lock spin meanwhile: the same generate costs 1-2 s of system CPU on a quiet
+file system and 5-9 s right after a few thousand deletions (perf, docs/benchmarks.md). A benchmark
+that deleted its previous run's output before each run measured its own deletions. `--churn N`
+measures them on purpose: N files are created and deleted just before each timed run (pipegen's
+and the anchor's alike).
+
 pipegen runs as installed: the package this interpreter imports is copied with its templates
 (the wheel's layout, `pipegen/_data/`) and byte-compiled once, untimed, as `pip install` does, and
 every pipegen process imports that copy. Run from a source tree under PYTHONDONTWRITEBYTECODE=1 (as
@@ -102,6 +112,7 @@ print(json.dumps({"opened": len(opens), "max": max(opens.values(), default=0), "
 class Run:
     cpu_s: float
     rss_kib: int
+    sys_s: float = 0.0
 
 
 def pipegen(max_bytes: int | None = None) -> list[str]:
@@ -138,7 +149,7 @@ def run(command: list[str], env: dict[str, str] | None = None) -> tuple[Run, str
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise SystemExit(f"{' '.join(command)} failed ({code}): {err[-800:]}")
-    return Run(usage.ru_utime + usage.ru_stime, usage.ru_maxrss), err
+    return Run(usage.ru_utime + usage.ru_stime, usage.ru_maxrss, usage.ru_stime), err
 
 
 def output_files(out: Path) -> dict[str, int]:
@@ -161,6 +172,16 @@ def anchor_template(root: Path, n_files: int) -> Path:
     return root
 
 
+def churn(work: Path, n_files: int) -> None:
+    """Create and delete `n_files` small files in `work` (untimed): the file system just after
+    many deletions, as a test suite or `rm -rf out && pipegen generate` leaves it (--churn)."""
+    folder = work / "churn"
+    folder.mkdir()
+    for i in range(n_files):
+        (folder / f"f{i}").write_bytes(b"x" * 512)
+    shutil.rmtree(folder)
+
+
 def measure(
     example: str,
     n: int,
@@ -169,38 +190,44 @@ def measure(
     reads: bool,
     max_bytes: int | None = None,
     env: dict[str, str] | None = None,
+    churned: int = 0,
 ) -> dict[str, object]:
-    """One example at one size; `env`: the children's environment (None: this process's)."""
+    """One example at one size; `env`: the children's environment (None: this process's). Each
+    run writes into a new folder under `work`; the caller deletes `work` after the last run."""
     spec = work / f"{example}_{n}.yaml"
     spec.write_text(json.dumps(widen(load(REPO / "specs" / f"{example}.yaml"), n), separators=(",", ":")), "utf-8")
     size = spec.stat().st_size
     raised = max_bytes if size > MAX_BYTES and max_bytes is not None and size <= max_bytes else None
     if size > MAX_BYTES and raised is None:  # pipegen refuses it (the loader's budget, spec/load.py): not a spec
-        spec.unlink()
         return {"example": example, "tables": n, "refused": f"{size:,} bytes > MAX_BYTES"}
-    out, anchor_out = work / f"out_{example}_{n}", work / f"anchor_{example}_{n}"
     fresh: list[Run] = []
     again: list[Run] = []
     anchor: list[Run] = []
     template: Path | None = None
     n_files = 0
-    for _ in range(runs):
-        shutil.rmtree(out, ignore_errors=True)
+    out = work
+    for i in range(runs):
+        out, anchor_out = work / f"out_{example}_{n}_{i}", work / f"anchor_{example}_{n}_{i}"
+        if churned:
+            churn(work, churned)
         fresh.append(run([*pipegen(raised), "generate", str(spec), "-o", str(out)], env)[0])
         files = output_files(out)
         n_files = len(files)
         if template is None:
             template = anchor_template(work / f"template_{example}_{n}", n_files)
-        shutil.rmtree(anchor_out, ignore_errors=True)
+        if churned:
+            churn(work, churned)
         anchor.append(run([sys.executable, "-c", ANCHOR_RUN, str(template), str(anchor_out)], env)[0])
         again.append(run([*pipegen(raised), "generate", str(spec), "-o", str(out)], env)[0])
         rewritten = sum(1 for path, mtime in output_files(out).items() if files.get(path) != mtime)
         assert rewritten == 0, f"{example} at {n}: a no-change regenerate rewrote {rewritten} file(s)"
+    best = min(fresh, key=lambda r: r.cpu_s)
     result: dict[str, object] = {
         "example": example,
         "tables": n,
         "files": n_files,
-        "cpu_s": min(r.cpu_s for r in fresh),
+        "cpu_s": best.cpu_s,
+        "sys_s": best.sys_s,
         "rss_mib": max(r.rss_kib for r in fresh) / 1024,
         "again_cpu_s": min(r.cpu_s for r in again),
         "again_rss_mib": max(r.rss_kib for r in again) / 1024,
@@ -208,16 +235,13 @@ def measure(
         "anchor_rss_mib": max(r.rss_kib for r in anchor) / 1024,
         "runs": runs,
     }
+    if churned:
+        result["churn"] = churned
     if raised is not None:
         result["limit_raised"] = f"{size:,} bytes > MAX_BYTES: the loader's budget raised to {raised:,} for this run"
     if reads:
         _, err = run([sys.executable, "-c", READS_RUN, str(out), "generate", str(spec), "-o", str(out)], env)
         result["regenerate_reads"] = json.loads(err.strip().splitlines()[-1])
-    shutil.rmtree(out, ignore_errors=True)
-    shutil.rmtree(anchor_out, ignore_errors=True)
-    if template is not None:
-        shutil.rmtree(template, ignore_errors=True)
-    spec.unlink()
     return result
 
 
@@ -227,17 +251,17 @@ def ms_per_file(r: dict[str, object], key: str = "cpu_s") -> float:
 
 def markdown(results: list[dict[str, object]]) -> str:
     lines = [
-        "| example | tables | files | generate CPU (s) | ms/file | peak RSS (MiB) | regenerate CPU (s) | "
-        "cookiecutter CPU (s) | cookiecutter ms/file | / cookiecutter |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| example | tables | files | generate CPU (s) | of it system (s) | ms/file | peak RSS (MiB) | "
+        "regenerate CPU (s) | cookiecutter CPU (s) | cookiecutter ms/file | / cookiecutter |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         if "refused" in r:
-            lines.append(f"| {r['example']} | {r['tables']} | refused by pipegen: {r['refused']} |" + " |" * 7)
+            lines.append(f"| {r['example']} | {r['tables']} | refused by pipegen: {r['refused']} |" + " |" * 8)
             continue
         lines.append(
             f"| {r['example']}{' (MAX_BYTES raised)' if 'limit_raised' in r else ''} | {r['tables']} | {r['files']} | "
-            f"{r['cpu_s']:.2f} | {ms_per_file(r):.2f} | "
+            f"{r['cpu_s']:.2f} | {r['sys_s']:.2f} | {ms_per_file(r):.2f} | "
             f"{r['rss_mib']:.0f} | {r['again_cpu_s']:.2f} | {r['anchor_cpu_s']:.2f} | "
             f"{ms_per_file(r, 'anchor_cpu_s'):.2f} | {float(r['cpu_s']) / float(r['anchor_cpu_s']):.2f}x |"  # type: ignore[arg-type]
         )
@@ -275,18 +299,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--max-bytes", type=int, help="run a widened spec over the loader's MAX_BYTES with the budget raised to this"
     )
+    parser.add_argument(
+        "--churn", type=int, default=0, help="create and delete this many files just before each timed run"
+    )
     args = parser.parse_args(argv)
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         env = None if args.source else installed(Path(tmp))
         for n in args.sizes:
             for example in args.specs:
-                results.append(measure(example, n, Path(tmp), args.runs, args.reads, args.max_bytes, env))
+                results.append(measure(example, n, Path(tmp), args.runs, args.reads, args.max_bytes, env, args.churn))
                 print(json.dumps(results[-1]), file=sys.stderr, flush=True)
     print(
         f"Machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end; pipegen "
-        f"{'from its source tree' if args.source else 'byte-compiled, as installed'}\n"
+        f"{'from its source tree' if args.source else 'byte-compiled, as installed'}"
+        f"{f'; {args.churn:,} files created and deleted before each timed run' if args.churn else ''}\n"
     )
     print(markdown(results))
     if args.json:
