@@ -205,7 +205,6 @@ def measure(
     anchor: list[Run] = []
     template: Path | None = None
     n_files = 0
-    out = work
     for i in range(runs):
         out, anchor_out = work / f"out_{example}_{n}_{i}", work / f"anchor_{example}_{n}_{i}"
         if churned:
@@ -240,6 +239,7 @@ def measure(
     if raised is not None:
         result["limit_raised"] = f"{size:,} bytes > MAX_BYTES: the loader's budget raised to {raised:,} for this run"
     if reads:
+        out = work / f"out_{example}_{n}_{runs - 1}"  # the last run's output: regenerated, nothing changes
         _, err = run([sys.executable, "-c", READS_RUN, str(out), "generate", str(spec), "-o", str(out)], env)
         result["regenerate_reads"] = json.loads(err.strip().splitlines()[-1])
     return result

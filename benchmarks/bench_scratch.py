@@ -23,25 +23,15 @@ import threading
 import time
 from pathlib import Path
 
+from tests.scratch import occupied
+
 REPO = Path(__file__).resolve().parents[1]
 ARMS = ("disk", "shm", "shm+tmpdir")
 
 
-def folder_size(root: Path) -> int:
-    """Bytes the files under root occupy, as du counts them (files that vanish meanwhile are skipped)."""
-    total = 0
-    for folder, _, files in os.walk(root):
-        for name in files:
-            try:
-                total += Path(folder, name).lstat().st_blocks * 512
-            except OSError:
-                continue
-    return total
-
-
 def sample_peak(root: Path, stop: threading.Event, peak: list[int]) -> None:
     while not stop.wait(1.0):
-        peak[0] = max(peak[0], folder_size(root))
+        peak[0] = max(peak[0], occupied(root))
 
 
 def run_arm(arm: str, modules: list[str], python: str) -> dict[str, float]:
