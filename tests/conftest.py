@@ -167,7 +167,9 @@ def example_specs() -> list[Path]:
 
 # The JVMs the judges start (PyFlink's gateway and its local cluster, Spark, the Debezium engine)
 # run for seconds over a few hundred rows: with the C1 compiler alone they spend about 40 % less
-# CPU time (a Flink end-to-end module: 32 s -> 18 s) without changing what they compute. (No
+# CPU time (a Flink end-to-end module: 32 s -> 18 s) without changing what they compute. The
+# session's Flink JVM, which now lives through the whole run, too: C2 cost 65-93 s against C1's
+# 37-47 s over test_flink_jobs.py (docs/benchmarks.md, "A third worker, the JIT tier, ..."). (No
 # collector is chosen here: the Debezium engine chooses its own, and two are refused.) A value
 # set outside the suite wins; docs/judges.md says so.
 JVM_OPTIONS = "-XX:TieredStopAtLevel=1"
