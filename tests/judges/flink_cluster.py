@@ -50,6 +50,17 @@ CANCEL_SECONDS = 30.0
 PARAMETERS = "pipeline.global-job-parameters"
 TAG = "pipegen.fork"  # a job's global job parameter: the PID of the fork that submitted it
 DISABLE = "PIPEGEN_FLINK_SESSION_CLUSTER"  # "0": per-job mini-clusters, as before (for a same-run comparison)
+# Flink's code splitter rewrites every generated operator class longer than `table.generated-code.max-length`
+# characters (4,000 by default) into shorter methods, parsing it with ANTLR once per rewriting pass: 52 % of the
+# JVM's Java samples in the drawn-spec round, where a round's EXPLAINs translate every job down to generated code
+# (docs/benchmarks.md, "A third worker, the JIT tier, ..."). The service's TableEnvironments split only classes past
+# JUDGE_CODE_SPLIT characters. Nothing it judges changes meaning: an unsplit method past the JVM's 64 KB of bytecode
+# fails to compile (a failure, never a false pass), and a job's own SET of the option still wins (applied after).
+# A request whose environment sets CODE_SPLIT_ENV=flink keeps Flink's default: tests/judges/test_flink_jobs.py's, so
+# every example's jobs still pass through the splitter as production's do.
+CODE_SPLIT_OPTION = "table.generated-code.max-length"
+CODE_SPLIT_ENV = "PIPEGEN_FLINK_CODE_SPLIT"
+JUDGE_CODE_SPLIT = "60000"
 
 
 @dataclass
@@ -105,6 +116,8 @@ def submit_to(cluster: Cluster) -> None:
 
     def _open(self: Any) -> None:
         remote(self._get_j_env(), cluster)  # before _open reads the target (its loopback server: local only)
+        if os.environ.get(CODE_SPLIT_ENV) != "flink":
+            self.get_config().set(CODE_SPLIT_OPTION, JUDGE_CODE_SPLIT)
         opened(self)
 
     TableEnvironment._open = _open  # type: ignore[method-assign]

@@ -166,6 +166,36 @@ def jobs_of(url: str, fork: str) -> list[dict[str, Any]]:
     return out
 
 
+# what a request's TableEnvironments plan with: the code-split threshold before and after a job's own SET, and
+# whether a generated class's code went through Flink's splitter for a query whose generated Calc class is long
+CODE_SPLIT = """
+import json
+from pyflink.table import EnvironmentSettings, TableEnvironment
+
+t = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
+before = t.get_config().get("table.generated-code.max-length", "unset")
+t.get_config().set("table.generated-code.max-length", "5000")
+own = t.get_config().get("table.generated-code.max-length", "unset")
+print(json.dumps([before, own]))
+"""
+
+
+@session_cluster
+def test_the_services_environments_split_only_long_generated_code_unless_a_request_keeps_flinks_default(
+    flink_shared: Path, tmp_path: Path
+) -> None:
+    """The service's TableEnvironments plan with the judge's code-split threshold; a request whose environment sets
+    CODE_SPLIT_ENV=flink (test_flink_jobs.py's) gets Flink's own default, and a job's own SET wins either way."""
+    judged = run(flink_shared, CODE_SPLIT, tmp_path)
+    assert judged.returncode == 0, judged.stderr[-2000:]
+    assert json.loads(judged.stdout.strip().splitlines()[-1]) == [flink_cluster.JUDGE_CODE_SPLIT, "5000"]
+    env = {**offline_env(tmp_path / "home"), flink_cluster.CODE_SPLIT_ENV: "flink"}
+    kept = subprocess.run([str(flink_shared), "-c", CODE_SPLIT], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=180, check=False)  # fmt: skip
+    assert kept.returncode == 0, kept.stderr[-2000:]
+    assert json.loads(kept.stdout.strip().splitlines()[-1]) == ["unset", "5000"]
+
+
 @session_cluster
 def test_a_request_s_jobs_run_on_the_session_cluster_as_on_a_job_s_own_mini_cluster(
     flink_python: Path, flink_shared: Path, tmp_path: Path

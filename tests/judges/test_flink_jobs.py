@@ -29,6 +29,7 @@ from tests.conftest import generate as generate_in_process
 from tests.generators.test_flink_cloud_paths import JUDGED, cloud_spec
 from tests.judges import offline_env
 from tests.judges.crds import shared_path
+from tests.judges.flink_cluster import CODE_SPLIT_ENV
 
 DRIVER = Path(__file__).with_name("flink_driver.py")
 BIDS_SPEC = Path(__file__).with_name("flink_bids.yaml")  # the oracle's stream jobs, as a spec
@@ -125,10 +126,12 @@ def flink_runs(
     tmp = tmp_path_factory.mktemp("flink_plans")
     clouds = {cloud: write_project(cloud_spec(cloud, **conn), tmp / f"cloud_{cloud}") for cloud, conn, _ in JUDGED}
     run = [str(projects[BIDS_SPEC]), str(oracle_data(tmp / "cdc"))]
+    # Flink's own code-split threshold (CODE_SPLIT_ENV): every example's jobs through the splitter, as in production
     proc = subprocess.run(
         [str(flink_shared), str(PLANS), *map(str, projects.values()), "--sinks", *map(str, clouds.values()),
          "--run", *run],
-        capture_output=True, text=True, env=offline_env(tmp / "home"), timeout=1800, check=False,
+        capture_output=True, text=True, env={**offline_env(tmp / "home"), CODE_SPLIT_ENV: "flink"},
+        timeout=1800, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     planned = json.loads(proc.stdout.strip().splitlines()[-1])
