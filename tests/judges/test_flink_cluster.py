@@ -139,9 +139,10 @@ with t.execute_sql("SELECT n FROM g").collect() as rows:
 """
 
 
-def run(python: Path, code: str, cwd: Path, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(python), "-c", code], cwd=cwd, env=offline_env(cwd / "home"), capture_output=True,
-                          text=True, timeout=timeout, check=False)  # fmt: skip
+def run(python: Path, code: str, cwd: Path, timeout: float = 180, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {**offline_env(cwd / "home"), **extra}
+    return subprocess.run([str(python), "-c", code], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=timeout, check=False)  # fmt: skip
 
 
 def cluster_of(shim: Path) -> str:
@@ -166,16 +167,15 @@ def jobs_of(url: str, fork: str) -> list[dict[str, Any]]:
     return out
 
 
-# what a request's TableEnvironments plan with: the code-split threshold before and after a job's own SET, and
-# whether a generated class's code went through Flink's splitter for a query whose generated Calc class is long
-CODE_SPLIT = """
+# what a request's TableEnvironments plan with: the code-split threshold before and after a job's own SET
+CODE_SPLIT = f"""
 import json
 from pyflink.table import EnvironmentSettings, TableEnvironment
 
 t = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
-before = t.get_config().get("table.generated-code.max-length", "unset")
-t.get_config().set("table.generated-code.max-length", "5000")
-own = t.get_config().get("table.generated-code.max-length", "unset")
+before = t.get_config().get("{flink_cluster.CODE_SPLIT_OPTION}", "unset")
+t.get_config().set("{flink_cluster.CODE_SPLIT_OPTION}", "5000")
+own = t.get_config().get("{flink_cluster.CODE_SPLIT_OPTION}", "unset")
 print(json.dumps([before, own]))
 """
 
@@ -189,9 +189,7 @@ def test_the_services_environments_split_only_long_generated_code_unless_a_reque
     judged = run(flink_shared, CODE_SPLIT, tmp_path)
     assert judged.returncode == 0, judged.stderr[-2000:]
     assert json.loads(judged.stdout.strip().splitlines()[-1]) == [flink_cluster.JUDGE_CODE_SPLIT, "5000"]
-    env = {**offline_env(tmp_path / "home"), flink_cluster.CODE_SPLIT_ENV: "flink"}
-    kept = subprocess.run([str(flink_shared), "-c", CODE_SPLIT], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=180, check=False)  # fmt: skip
+    kept = run(flink_shared, CODE_SPLIT, tmp_path, **{flink_cluster.CODE_SPLIT_ENV: "flink"})
     assert kept.returncode == 0, kept.stderr[-2000:]
     assert json.loads(kept.stdout.strip().splitlines()[-1]) == ["unset", "5000"]
 
